@@ -1,0 +1,205 @@
+import WebSocket from "ws";
+import {
+  AGENT_PROTOCOL_VERSION,
+  type AgentFrame,
+  AgentCloseCode,
+  HubFrame,
+  type JobResultFrame,
+  type JobRunFrame,
+  parseFrame,
+} from "../core/protocol/agent-wire.ts";
+import type { StepResult } from "../core/probes/catalog.ts";
+import { type AgentIdentity, signHello } from "./identity.ts";
+import type { AgentLogger } from "./log.ts";
+
+export interface JobRunner {
+  run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
+}
+
+export interface AgentConnectionOptions {
+  server: string;
+  host: string;
+  identity: AgentIdentity;
+  agentVersion: string;
+  gatewayVersion: () => string | null;
+  runner: JobRunner;
+  logger: AgentLogger;
+  /** Reconnect backoff: full jitter between 0 and min(maxMs, baseMs·2^attempt). */
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+const CLOSE_EXPLAINED: Record<number, string> = {
+  [AgentCloseCode.unknownHost]: "the control plane does not know this host: enroll it again",
+  [AgentCloseCode.badSignature]: "the control plane rejected this host's key: re-enroll to register a new key",
+  [AgentCloseCode.revoked]: "this host's key was revoked: re-enroll with a new code",
+  [AgentCloseCode.replayedNonce]: "handshake nonce mismatch",
+  [AgentCloseCode.replaced]: "another agent connected as this host",
+};
+
+/**
+ * Dials out to the hub (hosts open no inbound port), proves identity, runs jobs, and keeps
+ * finished results in an outbox until the hub acks them, resending after a reconnect.
+ */
+export class AgentConnection {
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly outbox = new Map<string, JobResultFrame>();
+  private readonly running = new Set<string>();
+  private readonly opts: AgentConnectionOptions;
+  private welcomed = false;
+
+  constructor(opts: AgentConnectionOptions) {
+    this.opts = opts;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.clearHeartbeat();
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once("close", () => resolve());
+      ws.close(1000, "agent stopping");
+      setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2_000).unref();
+    });
+  }
+
+  private url(): string {
+    const u = new URL(this.opts.server);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    u.pathname = `${u.pathname.replace(/\/+$/, "")}/agent/connect`;
+    return u.toString();
+  }
+
+  private connect(): void {
+    const { logger } = this.opts;
+    const ws = new WebSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
+    this.ws = ws;
+    this.welcomed = false;
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) return this.protocolError(ws, "binary frame");
+      this.onFrame(ws, data.toString());
+    });
+    ws.on("error", (err) => logger.warn("hub connection error", { err: err.message }));
+    ws.on("close", (code, reasonBuf) => {
+      this.clearHeartbeat();
+      const reason = reasonBuf.toString();
+      const explained = CLOSE_EXPLAINED[code];
+      if (explained) logger.error("hub closed the connection", { code, reason, hint: explained });
+      else logger.info("hub connection closed", { code, reason });
+      if (this.ws === ws) this.ws = null;
+      if (!this.stopped) this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 500, maxMs: 30_000 };
+    const cap = Math.min(maxMs, baseMs * 2 ** Math.min(this.attempt, 16));
+    // Full jitter: after a control-plane restart a fleet must not reconnect in lockstep.
+    const delay = Math.round(Math.random() * cap);
+    this.attempt++;
+    this.opts.logger.info("reconnecting", { inMs: delay, attempt: this.attempt });
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private onFrame(ws: WebSocket, raw: string): void {
+    const parsed = parseFrame(HubFrame, raw);
+    if (!parsed.ok) return this.protocolError(ws, parsed.reason);
+    const frame = parsed.frame;
+    switch (frame.type) {
+      case "challenge": {
+        if (frame.protocol !== AGENT_PROTOCOL_VERSION) {
+          this.opts.logger.error("hub speaks another protocol version", { hub: frame.protocol, agent: AGENT_PROTOCOL_VERSION });
+        }
+        this.send(ws, {
+          type: "hello",
+          protocol: AGENT_PROTOCOL_VERSION,
+          host: this.opts.host,
+          nonce: frame.nonce,
+          signature: signHello(this.opts.identity, this.opts.host, frame.nonce),
+          agentVersion: this.opts.agentVersion,
+          gatewayVersion: this.opts.gatewayVersion(),
+        });
+        return;
+      }
+      case "welcome": {
+        this.welcomed = true;
+        this.attempt = 0;
+        this.opts.logger.info("connected to hub", { host: frame.host });
+        this.clearHeartbeat();
+        this.heartbeat = setInterval(
+          () => this.send(ws, { type: "heartbeat", ts: Date.now(), gatewayVersion: this.opts.gatewayVersion() }),
+          frame.heartbeatMs,
+        );
+        // Results that finished while disconnected: deliver them now.
+        for (const result of this.outbox.values()) this.send(ws, result);
+        return;
+      }
+      case "job.run":
+        if (!this.welcomed) return this.protocolError(ws, "job before welcome");
+        void this.runJob(frame);
+        return;
+      case "job.ack":
+        this.outbox.delete(frame.jobId);
+        return;
+    }
+  }
+
+  private async runJob(job: JobRunFrame): Promise<void> {
+    const { logger } = this.opts;
+    if (this.running.has(job.jobId) || this.outbox.has(job.jobId)) {
+      // Job ids are idempotency keys: a re-sent job gets the result it already has.
+      const done = this.outbox.get(job.jobId);
+      if (done && this.ws) this.send(this.ws, done);
+      return;
+    }
+    this.running.add(job.jobId);
+    logger.info("job started", { job: job.jobId, steps: job.steps.map((s) => s.step).join(",") });
+    let final: JobResultFrame;
+    try {
+      const results = await this.opts.runner.run(job, (result) => {
+        if (this.ws) this.send(this.ws, { type: "job.progress", jobId: job.jobId, result });
+      });
+      final = { type: "job.result", jobId: job.jobId, status: "done", results };
+    } catch (err) {
+      final = {
+        type: "job.result",
+        jobId: job.jobId,
+        status: "rejected",
+        results: [],
+        error: { code: "agent_error", message: err instanceof Error ? err.message : String(err) },
+      };
+    }
+    this.running.delete(job.jobId);
+    this.outbox.set(job.jobId, final);
+    logger.info("job finished", { job: job.jobId, status: final.status });
+    if (this.ws) this.send(this.ws, final);
+  }
+
+  private send(ws: WebSocket, frame: AgentFrame): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(frame));
+  }
+
+  private protocolError(ws: WebSocket, reason: string): void {
+    this.opts.logger.error("hub sent a bad frame", { reason });
+    ws.close(AgentCloseCode.policy, reason.slice(0, 120));
+  }
+
+  private clearHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+}

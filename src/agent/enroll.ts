@@ -1,0 +1,24 @@
+import { loadOrCreateIdentity, writeAgentConfig } from "./identity.ts";
+
+/** Registers this host's public key with the control plane, using a one-time code. */
+export async function enroll(opts: { dir: string; server: string; host: string; code: string }): Promise<{ host: string }> {
+  const identity = loadOrCreateIdentity(opts.dir);
+  const url = new URL("/api/enroll", opts.server);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: opts.code, host: opts.host, publicKey: identity.publicKey }),
+    });
+  } catch (err) {
+    throw new Error(`cannot reach the control plane at ${opts.server}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const body = (await res.json().catch(() => null)) as { ok?: boolean; host?: string; error?: { code: string; message: string } } | null;
+  if (!res.ok || !body?.ok || !body.host) {
+    const why = body?.error ? `${body.error.message} (${body.error.code})` : `HTTP ${res.status}`;
+    throw new Error(`enrollment refused: ${why}`);
+  }
+  writeAgentConfig(opts.dir, { server: opts.server, host: body.host, enrolledAt: new Date().toISOString() });
+  return { host: body.host };
+}

@@ -1,0 +1,40 @@
+import type { StepResult } from "../core/probes/catalog.ts";
+import type { JobRunFrame } from "../core/protocol/agent-wire.ts";
+import type { JobRunner } from "./connection.ts";
+import { resolveProbeContext } from "./probes/context.ts";
+import { runSteps } from "./probes/run-steps.ts";
+import { AGENT_VERSION } from "./version.ts";
+
+export interface AgentJobRunner extends JobRunner {
+  gatewayVersion(): string | null;
+  refreshGatewayVersion(): Promise<void>;
+}
+
+/** Runs catalog jobs with a probe context resolved from the agent's environment. */
+export function createJobRunner(env: NodeJS.ProcessEnv): AgentJobRunner {
+  let gatewayVersion: string | null = null;
+  const remember = (r: StepResult) => {
+    if (r.step === "versions" && r.data?.openclaw) gatewayVersion = r.data.openclaw;
+    if (r.step === "gateway.ws" && r.data?.server?.version) gatewayVersion = r.data.server.version;
+  };
+  const run = async (job: JobRunFrame, onResult: (r: StepResult) => void) => {
+    const ctx = resolveProbeContext(env, { agentVersion: AGENT_VERSION });
+    const results = await runSteps(ctx, job.steps, {
+      deadlineMs: job.deadlineMs,
+      onResult: (r) => {
+        remember(r);
+        onResult(r);
+      },
+    });
+    return results;
+  };
+  return {
+    run,
+    gatewayVersion: () => gatewayVersion,
+    async refreshGatewayVersion() {
+      await run({ type: "job.run", jobId: "startup-versions", steps: [{ step: "versions", args: {} }], deadlineMs: 10_000 }, () => {}).catch(
+        () => undefined,
+      );
+    },
+  };
+}

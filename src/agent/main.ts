@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { TRIAGE_STEPS } from "../core/probes/catalog.ts";
+import { AgentConnection } from "./connection.ts";
+import { enroll } from "./enroll.ts";
+import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";
+import { jsonLogger } from "./log.ts";
+import { createJobRunner } from "./job-runner.ts";
+import { AGENT_VERSION } from "./version.ts";
+
+const USAGE = `clawops-agent ${AGENT_VERSION}: runs clawops probes on an OpenClaw gateway host.
+
+Usage:
+  clawops-agent enroll --server URL --host NAME --code CODE [--dir DIR]
+      Make this host's Ed25519 key pair and register its public key with the control plane,
+      using a one-time code from \`clawops enroll NAME\` (or the console).
+  clawops-agent run [--dir DIR]
+      Connect out to the control plane and serve probe jobs; reconnects with backoff.
+  clawops-agent probe [--json]
+      Run the triage probes once, locally, and print the results (no control plane needed).
+
+Options:
+  --dir DIR   agent state folder (default $CLAWOPS_AGENT_DIR or ~/.clawops-agent)
+
+Environment read by probes: OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_GATEWAY_PORT,
+OPENCLAW_GATEWAY_TOKEN (compared by fingerprint only), CLAWOPS_OPENCLAW_BIN (default: openclaw on PATH).
+CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      server: { type: "string" },
+      host: { type: "string" },
+      code: { type: "string" },
+      dir: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: false,
+  });
+  const dir = values.dir ?? defaultAgentDir();
+  const logger = jsonLogger("clawops-agent");
+  switch (command) {
+    case "enroll": {
+      if (!values.server || !values.host || !values.code) {
+        process.stderr.write(`enroll needs --server, --host and --code.\n\n${USAGE}`);
+        return 64;
+      }
+      const result = await enroll({ dir, server: values.server, host: values.host, code: values.code });
+      process.stdout.write(`Enrolled ${result.host} with ${values.server}. Start the agent: clawops-agent run${values.dir ? ` --dir ${values.dir}` : ""}\n`);
+      return 0;
+    }
+    case "run": {
+      const config = readAgentConfig(dir);
+      const identity = loadOrCreateIdentity(dir);
+      const runner = createJobRunner(process.env);
+      const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
+      const connection = new AgentConnection({
+        server,
+        host: config.host,
+        identity,
+        agentVersion: AGENT_VERSION,
+        gatewayVersion: () => runner.gatewayVersion(),
+        runner,
+        logger,
+      });
+      void runner.refreshGatewayVersion();
+      connection.start();
+      logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          logger.info("agent stopping");
+          void connection.stop().then(resolve);
+        };
+        process.once("SIGTERM", stop);
+        process.once("SIGINT", stop);
+      });
+      return 0;
+    }
+    case "probe": {
+      const runner = createJobRunner(process.env);
+      const results = await runner.run({ type: "job.run", jobId: "local", steps: TRIAGE_STEPS, deadlineMs: 30_000 }, (r) => {
+        if (!values.json) process.stderr.write(`${r.status === "ok" ? "ok " : r.status} ${r.step} (${Math.round(r.durationMs)} ms)\n`);
+      });
+      process.stdout.write(`${JSON.stringify(results, null, values.json ? 0 : 2)}\n`);
+      return 0;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+      return 64;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`clawops-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

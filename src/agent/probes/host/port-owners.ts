@@ -1,0 +1,114 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execCommand } from "../exec.ts";
+import { formatHostPort, parseProcNetTcp, TCP_LISTEN } from "./proc-net-tcp.ts";
+import { listPids, readProcess, socketInodes } from "./proc-processes.ts";
+
+/**
+ * Who listens on a TCP port. Linux: /proc/net/tcp{,6} gives the LISTEN sockets' inodes, and
+ * /proc/<pid>/fd links (`socket:[inode]`) name the owning process — no external tool. Where
+ * procfs is missing (macOS), `ss` or `lsof` via execFile.
+ */
+export type PortOwner = {
+  address: string;
+  pid: number | null;
+  command: string | null;
+  commandLine?: string;
+  uid?: number;
+  user?: string;
+};
+
+export type PortOwners = { method: "procfs" | "ss" | "lsof"; owners: PortOwner[] };
+
+const TOOL_TIMEOUT_MS = 2_000;
+
+export async function findPortOwners(
+  procRoot: string,
+  port: number,
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<PortOwners> {
+  const tables = await Promise.all(
+    ["tcp", "tcp6"].map((f) => readFile(join(procRoot, "net", f), "utf8").catch(() => undefined)),
+  );
+  if (tables.every((t) => t === undefined)) return fallbackOwners(port, env, signal);
+
+  const listening = tables
+    .flatMap((t) => (t === undefined ? [] : parseProcNetTcp(t)))
+    .filter((s) => s.state === TCP_LISTEN && s.port === port);
+  if (listening.length === 0) return { method: "procfs", owners: [] };
+
+  const wanted = new Set(listening.map((s) => s.inode));
+  const ownerOf = new Map<number, number>();
+  for (const pid of await listPids(procRoot)) {
+    if (signal?.aborted) break;
+    for (const inode of await socketInodes(procRoot, pid)) if (wanted.has(inode)) ownerOf.set(inode, pid);
+    if (ownerOf.size === wanted.size) break;
+  }
+  const owners = await Promise.all(
+    listening.map(async (s): Promise<PortOwner> => {
+      const address = formatHostPort(s.address, s.port);
+      const pid = ownerOf.get(s.inode);
+      const proc = pid === undefined ? undefined : await readProcess(procRoot, pid);
+      if (!proc) return { address, pid: pid ?? null, command: null, uid: s.uid };
+      return {
+        address,
+        pid: proc.pid,
+        command: proc.comm ?? null,
+        ...(proc.cmdline ? { commandLine: proc.cmdline } : {}),
+        uid: proc.uid ?? s.uid,
+      };
+    }),
+  );
+  return { method: "procfs", owners };
+}
+
+async function fallbackOwners(
+  port: number,
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<PortOwners> {
+  const ss = await execCommand("ss", ["-ltnpH", "sport", "=", `:${port}`], { env, timeoutMs: TOOL_TIMEOUT_MS, signal });
+  if (!ss.spawnError && ss.exitCode === 0) return { method: "ss", owners: parseSsListeners(ss.stdout) };
+  const lsof = await execCommand("lsof", ["-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-Fpcn"], {
+    env,
+    timeoutMs: TOOL_TIMEOUT_MS,
+    signal,
+  });
+  // lsof exits 1 when nothing matches.
+  if (!lsof.spawnError && (lsof.exitCode === 0 || lsof.exitCode === 1)) {
+    return { method: "lsof", owners: parseLsofListeners(lsof.stdout) };
+  }
+  throw new Error(`no /proc, and neither ss nor lsof answered (${ss.spawnError?.code ?? `ss exit ${ss.exitCode}`})`);
+}
+
+/** `LISTEN 0 511 127.0.0.1:19001 0.0.0.0:* users:(("openclaw-gatewa",pid=8088,fd=67))` */
+export function parseSsListeners(text: string): PortOwner[] {
+  const owners: PortOwner[] = [];
+  for (const line of text.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    const address = cols[3];
+    if (!address) continue;
+    const users = [...line.matchAll(/\("([^"]*)",pid=(\d+)/g)];
+    if (users.length === 0) owners.push({ address, pid: null, command: null });
+    for (const u of users) owners.push({ address, pid: Number(u[2]), command: u[1] ?? null });
+  }
+  return owners;
+}
+
+/** `lsof -F pcn`: `p<pid>`, `c<command>`, then one `n<address>` per socket. */
+export function parseLsofListeners(text: string): PortOwner[] {
+  const owners: PortOwner[] = [];
+  let pid: number | null = null;
+  let command: string | null = null;
+  for (const line of text.split("\n")) {
+    const tag = line[0];
+    const value = line.slice(1);
+    if (tag === "p") {
+      pid = Number(value);
+      command = null;
+    } else if (tag === "c") command = value;
+    else if (tag === "n") owners.push({ address: value, pid, command });
+  }
+  return owners;
+}

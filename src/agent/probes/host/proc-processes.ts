@@ -1,0 +1,109 @@
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Process facts read straight from procfs (Linux). Each read may fail (the process exited, or
+ * belongs to another user); a failed read is `undefined`, never an exception.
+ */
+export type ProcProcess = {
+  pid: number;
+  ppid: number | undefined;
+  /** Kernel `comm`, cut to 15 chars: the gateway shows as `openclaw-gatewa`. */
+  comm: string | undefined;
+  /** argv joined by spaces. The gateway rewrites its own to `openclaw-gateway` (process title). */
+  cmdline: string | undefined;
+  argv: string[];
+  uid: number | undefined;
+};
+
+/** The gateway sets its process title to this (GATEWAY-FACTS §2). */
+export const GATEWAY_PROCESS_TITLE = "openclaw-gateway";
+
+export async function listPids(procRoot: string): Promise<number[]> {
+  const entries = await readdir(procRoot);
+  return entries.filter((e) => /^\d+$/.test(e)).map(Number);
+}
+
+export async function readProcess(procRoot: string, pid: number): Promise<ProcProcess | undefined> {
+  const dir = join(procRoot, String(pid));
+  const [comm, cmdlineRaw, status] = await Promise.all([
+    readText(join(dir, "comm")),
+    readText(join(dir, "cmdline")),
+    readText(join(dir, "status")),
+  ]);
+  if (comm === undefined && status === undefined) return undefined;
+  const argv = (cmdlineRaw ?? "").split("\0").filter((a) => a !== "");
+  return {
+    pid,
+    ppid: statusNumber(status, "PPid"),
+    comm: comm?.trim(),
+    cmdline: argv.length > 0 ? argv.join(" ") : undefined,
+    argv,
+    uid: statusNumber(status, "Uid"),
+  };
+}
+
+export async function listProcesses(procRoot: string): Promise<ProcProcess[]> {
+  const pids = await listPids(procRoot);
+  const all = await Promise.all(pids.map((pid) => readProcess(procRoot, pid)));
+  return all.filter((p): p is ProcProcess => p !== undefined);
+}
+
+export function isGatewayProcess(p: Pick<ProcProcess, "comm" | "argv">): boolean {
+  // comm is cut to 15 chars (TASK_COMM_LEN); the CLI itself shows as `openclaw`, so no prefix match.
+  return p.argv[0] === GATEWAY_PROCESS_TITLE || p.comm === GATEWAY_PROCESS_TITLE.slice(0, 15);
+}
+
+/** NUL-separated `KEY=value` pairs; undefined when unreadable (another user's process). */
+export async function readEnviron(procRoot: string, pid: number): Promise<Record<string, string> | undefined> {
+  const raw = await readText(join(procRoot, String(pid), "environ"));
+  if (raw === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const pair of raw.split("\0")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Socket inodes a process holds open (`socket:[12345]` links under /proc/<pid>/fd). */
+export async function socketInodes(procRoot: string, pid: number): Promise<number[]> {
+  const fdDir = join(procRoot, String(pid), "fd");
+  let fds: string[];
+  try {
+    fds = await readdir(fdDir);
+  } catch {
+    return [];
+  }
+  const links = await Promise.all(fds.map((fd) => readlink(join(fdDir, fd)).catch(() => "")));
+  const inodes: number[] = [];
+  for (const link of links) {
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m?.[1]) inodes.push(Number(m[1]));
+  }
+  return inodes;
+}
+
+/** uid → user name from /etc/passwd; the uid as a string when unknown. */
+export async function userNames(passwdPath = "/etc/passwd"): Promise<(uid: number | undefined) => string | undefined> {
+  const names = new Map<number, string>();
+  const text = await readText(passwdPath);
+  for (const line of (text ?? "").split("\n")) {
+    const [name, , uid] = line.split(":");
+    if (name && uid && /^\d+$/.test(uid)) names.set(Number(uid), name);
+  }
+  return (uid) => (uid === undefined ? undefined : (names.get(uid) ?? String(uid)));
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function statusNumber(status: string | undefined, field: string): number | undefined {
+  const m = new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status ?? "");
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}

@@ -1,0 +1,137 @@
+import { readFile } from "node:fs/promises";
+import JSON5 from "json5";
+import { DEFAULT_GATEWAY_PORT, type ProbeContext } from "./context.ts";
+import { errnoCode, errorMessage } from "./errors.ts";
+
+/**
+ * The parts of `openclaw.json` the probes read. OpenClaw reads the file as JSON5 (comments,
+ * trailing commas: openclaw docs/gateway/configuration.md), so this does too. A missing file
+ * or a parse error is a finding, not an exception.
+ */
+export type ConfigReading = {
+  path: string;
+  exists: boolean;
+  readError?: string;
+  parseError?: string;
+  mode: string | null;
+  bind: string | null;
+  /** `gateway.port` as written in the file. */
+  port: number | null;
+  authMode: string | null;
+  /**
+   * The shared-secret token as OpenClaw would use it: `${VAR}` substitutions resolved from the
+   * agent's env. `undefined` when none is configured or it cannot be resolved here.
+   */
+  token: string | undefined;
+  /** A token is configured, even one the agent cannot resolve (a secret ref). */
+  tokenConfigured: boolean;
+  /** Why a configured token could not be resolved, e.g. `secret ref` or `unset env OPENCLAW_X`. */
+  tokenUnresolved?: string;
+  workspace: string | null;
+};
+
+const EMPTY = {
+  mode: null,
+  bind: null,
+  port: null,
+  authMode: null,
+  token: undefined,
+  tokenConfigured: false,
+  workspace: null,
+} as const;
+
+export async function readOpenclawConfig(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ConfigReading> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const exists = errnoCode(err) !== "ENOENT";
+    return { path, exists, ...(exists ? { readError: errorMessage(err) } : {}), ...EMPTY };
+  }
+  let root: unknown;
+  try {
+    root = JSON5.parse(text);
+  } catch (err) {
+    return { path, exists: true, parseError: errorMessage(err), ...EMPTY };
+  }
+  return { path, exists: true, ...interpretConfig(root, env) };
+}
+
+export function interpretConfig(
+  root: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): Omit<ConfigReading, "path" | "exists" | "readError" | "parseError"> {
+  const gateway = record(record(root).gateway);
+  const auth = record(gateway.auth);
+  const agents = record(record(root).agents);
+  const rawToken = auth.token;
+  const token = resolveSecretString(rawToken, env);
+  const mainEntry = record(record(agents.entries).main);
+  const listMain = Array.isArray(agents.list)
+    ? record(agents.list.find((a: unknown) => record(a).id === "main" || record(a).default === true))
+    : {};
+  return {
+    mode: stringOrNull(gateway.mode),
+    bind: stringOrNull(gateway.bind),
+    port: portOrNull(gateway.port),
+    authMode: stringOrNull(auth.mode),
+    token: token.value,
+    tokenConfigured: rawToken !== undefined && rawToken !== null && rawToken !== "",
+    ...(token.unresolved ? { tokenUnresolved: token.unresolved } : {}),
+    workspace:
+      stringOrNull(record(agents.defaults).workspace) ??
+      stringOrNull(mainEntry.workspace) ??
+      stringOrNull(listMain.workspace),
+  };
+}
+
+/**
+ * The port the gateway listens on, by OpenClaw's precedence: `--port` → OPENCLAW_GATEWAY_PORT →
+ * `gateway.port` → 18789 (openclaw docs/gateway/index.md). The agent cannot see `--port` of a
+ * gateway that is not running, so an operator override takes its place.
+ */
+export function effectivePort(
+  ctx: Pick<ProbeContext, "gatewayPortOverride" | "env">,
+  config: Pick<ConfigReading, "port">,
+): { port: number; source: "agent" | "env" | "config" | "default" } {
+  if (ctx.gatewayPortOverride !== undefined) return { port: ctx.gatewayPortOverride, source: "agent" };
+  const envPort = portOrNull(ctx.env.OPENCLAW_GATEWAY_PORT);
+  if (envPort !== null) return { port: envPort, source: "env" };
+  if (config.port !== null) return { port: config.port, source: "config" };
+  return { port: DEFAULT_GATEWAY_PORT, source: "default" };
+}
+
+/** `${VAR}` substitution as OpenClaw does it (uppercase names only; docs environment-variables.md). */
+function resolveSecretString(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): { value?: string; unresolved?: string } {
+  if (typeof raw !== "string") {
+    return raw === undefined || raw === null ? {} : { unresolved: "secret ref (not resolved by the agent)" };
+  }
+  if (raw === "") return {};
+  let missing: string | undefined;
+  const value = raw.replace(/(\$)?\$\{([A-Z_][A-Z0-9_]*)\}/g, (whole, escaped: string | undefined, name: string) => {
+    if (escaped) return whole.slice(1);
+    const v = env[name];
+    if (v === undefined || v === "") missing ??= name;
+    return v ?? "";
+  });
+  return missing ? { unresolved: `unset env ${missing}` } : { value };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+function portOrNull(value: unknown): number | null {
+  const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 && n < 65536 ? n : null;
+}

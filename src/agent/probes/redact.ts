@@ -1,0 +1,124 @@
+/**
+ * Redaction on the host, before anything leaves it (ARCHITECTURE: "redacts secrets before
+ * anything leaves the host"). Two layers: the exact secret values the agent read (gateway
+ * tokens), then patterns for secrets it could not know (headers, CLI args, provider keys).
+ * Every replacement says what kind of secret it was: `[REDACTED:<kind>]`.
+ */
+
+export type RedactionKind =
+  | "known-secret"
+  | "private-key"
+  | "url-credentials"
+  | "bearer"
+  | "basic-auth"
+  | "cli-arg"
+  | "secret-pair"
+  | "secret-field"
+  | "slack-token"
+  | "anthropic-key"
+  | "openai-key"
+  | "github-token"
+  | "aws-access-key";
+
+export const redacted = (kind: RedactionKind) => `[REDACTED:${kind}]`;
+
+/** Shorter "secrets" would shred ordinary text (a 4-char token matches everywhere). */
+const MIN_KNOWN_SECRET_LENGTH = 6;
+
+/** A value already replaced must not be matched again by a later, broader pattern. */
+const NOT_REDACTED = "(?!\\[REDACTED:)";
+const SECRET_KEY = "[A-Za-z0-9_.-]*(?:token|password|passwd|secret|api[_-]?key|apikey)";
+
+type Rule = { kind: RedactionKind; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
+
+const RULES: Rule[] = [
+  {
+    kind: "private-key",
+    pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+    replace: () => redacted("private-key"),
+  },
+  {
+    // scheme://user:password@host; also scheme://<long token>@host (git remotes with a PAT).
+    kind: "url-credentials",
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s:@/]+:[^\s@/]+|[A-Za-z0-9_-]{20,})@/gi,
+    replace: (_m, scheme = "") => `${scheme}${redacted("url-credentials")}@`,
+  },
+  {
+    kind: "bearer",
+    pattern: new RegExp(`\\b(Bearer)(\\s+)${NOT_REDACTED}[A-Za-z0-9._~+/=-]{6,}`, "gi"),
+    replace: (_m, word = "", space = "") => `${word}${space}${redacted("bearer")}`,
+  },
+  {
+    kind: "basic-auth",
+    pattern: new RegExp(`\\b(Basic)(\\s+)${NOT_REDACTED}[A-Za-z0-9+/]{8,}={0,2}`, "g"),
+    replace: (_m, word = "", space = "") => `${word}${space}${redacted("basic-auth")}`,
+  },
+  {
+    // `--token X`, `--token=X`, `--password X`, `--api-key=X`, also quoted values.
+    kind: "cli-arg",
+    pattern: new RegExp(`(--${SECRET_KEY})(\\s+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`, "gi"),
+    replace: (_m, flag = "", sep = "") => `${flag}${sep}${redacted("cli-arg")}`,
+  },
+  {
+    // JSON text: "token": "…", "deviceToken":"…".
+    kind: "secret-field",
+    pattern: new RegExp(`("${SECRET_KEY}"\\s*:\\s*)"${NOT_REDACTED}[^"]+"`, "gi"),
+    replace: (_m, key = "") => `${key}"${redacted("secret-field")}"`,
+  },
+  {
+    // token=…, OPENCLAW_GATEWAY_TOKEN=…, password: … (env files, logs, query strings).
+    kind: "secret-pair",
+    pattern: new RegExp(`\\b(${SECRET_KEY})(=|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`, "gi"),
+    replace: (_m, key = "", sep = "") => `${key}${sep}${redacted("secret-pair")}`,
+  },
+  { kind: "slack-token", pattern: /\bxox[abprs]-[A-Za-z0-9-]{8,}/g, replace: () => redacted("slack-token") },
+  { kind: "slack-token", pattern: /\bxapp-[A-Za-z0-9-]{8,}/g, replace: () => redacted("slack-token") },
+  { kind: "anthropic-key", pattern: /\bsk-ant-[A-Za-z0-9_-]{8,}/g, replace: () => redacted("anthropic-key") },
+  { kind: "openai-key", pattern: /\bsk-[A-Za-z0-9_-]{16,}/g, replace: () => redacted("openai-key") },
+  {
+    kind: "github-token",
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g,
+    replace: () => redacted("github-token"),
+  },
+  { kind: "aws-access-key", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: () => redacted("aws-access-key") },
+];
+
+/** Field names whose string value is a secret whatever it looks like. */
+const SECRET_FIELD = /^(?:token|password|passwd|secret|apiKey|api_key|authorization|[A-Za-z]*(?:Token|Secret|Password))$/;
+
+export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
+  let out = text;
+  const secrets = [...new Set(knownSecrets)]
+    .filter((s) => s.length >= MIN_KNOWN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length);
+  // Private keys first: a key block can contain anything the later rules would half-match.
+  const [privateKey, ...rest] = RULES;
+  if (privateKey) out = out.replace(privateKey.pattern, privateKey.replace);
+  for (const secret of secrets) out = out.split(secret).join(redacted("known-secret"));
+  for (const rule of rest) out = out.replace(rule.pattern, rule.replace);
+  return out;
+}
+
+/**
+ * Redacts every string in a JSON-like value (object keys are kept). A string under a
+ * secret-named field (`token`, `password`, `deviceToken` …) is replaced whole.
+ */
+export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T {
+  const secrets = [...knownSecrets];
+  const walk = (v: unknown, key: string | undefined): unknown => {
+    if (typeof v === "string") {
+      if (key !== undefined && SECRET_FIELD.test(key) && v.length > 0 && !v.startsWith("[REDACTED:")) {
+        return redacted("secret-field");
+      }
+      return redactText(v, secrets);
+    }
+    if (Array.isArray(v)) return v.map((item) => walk(item, undefined));
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, child] of Object.entries(v)) out[k] = walk(child, k);
+      return out;
+    }
+    return v;
+  };
+  return walk(value, undefined) as T;
+}

@@ -1,0 +1,162 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { ConsoleChat } from "./console-feed.ts";
+import { CONSOLE_PAGE_HTML } from "./console-page.ts";
+import { ClawopsError, isClawopsError } from "./errors.ts";
+import type { RenderedMessage } from "./render/blocks.ts";
+import { type CommandReply, handleCommand } from "./service/commands.ts";
+import type { CoreDeps } from "./service/deps.ts";
+import { enrollHost } from "./service/enrollment.ts";
+import { verifySlackRequest } from "./slack/verify.ts";
+
+export interface AppOptions {
+  deps: CoreDeps;
+  /** Slack slash commands are served only when a signing secret is configured. */
+  slack?: { signingSecret: string };
+  /** The local console (page + JSON API). Only for loopback-bound, single-operator installs. */
+  console?: { chat: ConsoleChat; channel: string; deps?: CoreDeps };
+  /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
+  runInBackground: (task: Promise<void>, ctx: { executionCtx?: { waitUntil(p: Promise<unknown>): void } }) => void;
+}
+
+const EnrollBody = z.object({ code: z.string().min(4).max(64), host: z.string().min(1).max(100), publicKey: z.string().max(100) });
+const ConsoleCommandBody = z.object({ text: z.string().max(500) });
+
+/** The hono app every runtime serves. Web-standard Request/Response only. */
+export function createApp(opts: AppOptions) {
+  const { deps } = opts;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (isClawopsError(err)) return c.json({ ok: false, error: { code: err.code, message: err.message } }, err.status as 400);
+    if (err instanceof HTTPException) return err.getResponse();
+    deps.logger.error("unhandled request error", { path: c.req.path, err: err.message });
+    return c.json({ ok: false, error: { code: "internal", message: "internal error; see the control-plane log" } }, 500);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  const background = (reply: CommandReply, c: { executionCtx?: unknown }) => {
+    if (!reply.background) return;
+    const task = reply.background().catch((err) => deps.logger.error("background task failed", { err: String(err) }));
+    let executionCtx: { waitUntil(p: Promise<unknown>): void } | undefined;
+    try {
+      executionCtx = c.executionCtx as { waitUntil(p: Promise<unknown>): void };
+    } catch {
+      // hono throws when there is no execution context (Node); that is fine.
+    }
+    opts.runInBackground(task, { executionCtx });
+  };
+
+  const slack = opts.slack;
+  if (slack) {
+    app.post("/slack/commands", async (c) => {
+      const body = await c.req.text();
+      await verifySlackRequest({
+        signingSecret: slack.signingSecret,
+        body,
+        signature: c.req.header("x-slack-signature"),
+        timestamp: c.req.header("x-slack-request-timestamp"),
+        nowSeconds: Math.floor(deps.clock.now() / 1000),
+      });
+      const form = new URLSearchParams(body);
+      const command = form.get("command") ?? "/openclaw";
+      const triggerId = form.get("trigger_id");
+      const user = form.get("user_id");
+      const channel = form.get("channel_id");
+      if (!user || !channel || !triggerId) {
+        throw new ClawopsError("bad_request", "Slash command payload lacks user_id, channel_id or trigger_id.");
+      }
+      // A retry (X-Slack-Retry-Num) carries the same trigger_id, which the job store
+      // treats as an idempotency key: the retry is acked and starts nothing.
+      const reply = await handleCommand(deps, {
+        text: form.get("text") ?? "",
+        user,
+        channel,
+        requestKey: `slack:${form.get("team_id") ?? ""}:${triggerId}`,
+        source: "slack",
+      });
+      if (c.req.header("x-slack-retry-num")) deps.logger.info("slack retry", { command, retry: c.req.header("x-slack-retry-num") });
+      background(reply, c);
+      return c.json(ephemeral(reply.ack));
+    });
+  }
+
+  app.post("/api/enroll", async (c) => {
+    const parsed = EnrollBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {code, host, publicKey}.");
+    const result = await enrollHost(deps, parsed.data);
+    deps.logger.info("host enrolled", { host: result.host });
+    return c.json({ ok: true, host: result.host });
+  });
+
+  const consoleOpts = opts.console;
+  if (consoleOpts) {
+    // With Slack configured too, console commands post to the console, not to Slack.
+    const consoleDeps = consoleOpts.deps ?? deps;
+    app.get("/", (c) => c.redirect("/console"));
+    app.get("/console", (c) => c.html(CONSOLE_PAGE_HTML));
+    app.post("/api/console/command", async (c) => {
+      const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
+      if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
+      const text = parsed.data.text.replace(/^\s*\/openclaw\b/, "");
+      const reply = await handleCommand(consoleDeps, {
+        text,
+        user: "console",
+        channel: consoleOpts.channel,
+        requestKey: deps.ids.id("console"),
+        source: "console",
+      });
+      background(reply, c);
+      return c.json({ ok: true, ack: ephemeral(reply.ack), jobId: reply.jobId ?? null });
+    });
+    app.get("/api/console/messages", async (c) => {
+      const since = Number(c.req.query("since") ?? "0") || 0;
+      return c.json({ ok: true, events: await consoleOpts.chat.since(since) });
+    });
+    app.get("/api/console/jobs/:id", async (c) => {
+      const job = await deps.store.getJob(c.req.param("id"));
+      if (!job) throw new ClawopsError("job_not_found", "No such job.", { status: 404 });
+      return c.json({ ok: true, job: { id: job.id, host: job.host, status: job.status, threadTs: job.threadTs, detail: job.detail } });
+    });
+    app.get("/api/console/events", (c) =>
+      streamSSE(c, async (stream) => {
+        let last = Number(c.req.header("last-event-id") ?? c.req.query("since") ?? "0") || 0;
+        const queue: { seq: number; data: string }[] = [];
+        let wake: (() => void) | null = null;
+        const unsubscribe = consoleOpts.chat.subscribe((e) => {
+          queue.push({ seq: e.seq, data: JSON.stringify(e) });
+          wake?.();
+        });
+        stream.onAbort(() => {
+          unsubscribe();
+          wake?.();
+        });
+        for (const e of await consoleOpts.chat.since(last)) queue.push({ seq: e.seq, data: JSON.stringify(e) });
+        while (!stream.aborted) {
+          while (queue.length > 0) {
+            const next = queue.shift();
+            if (!next || next.seq <= last) continue;
+            last = next.seq;
+            await stream.writeSSE({ id: String(next.seq), event: "message", data: next.data });
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 15_000);
+          });
+          wake = null;
+          if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: "ping", data: "" });
+        }
+        unsubscribe();
+      }),
+    );
+  }
+
+  return app;
+}
+
+function ephemeral(m: RenderedMessage) {
+  return { response_type: "ephemeral", text: m.text, blocks: m.blocks };
+}

@@ -1,0 +1,180 @@
+import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../layers.ts";
+import type { StepName, StepResult } from "../probes/catalog.ts";
+import { collectEvidence, type Evidence } from "./evidence.ts";
+import type { Finding, Rule } from "./finding.ts";
+import { isGatewayCommand, RULES } from "./rules.ts";
+
+export interface LayerCell {
+  status: LayerStatus;
+  /** Why: the probe line that decided it, or why it could not be decided. */
+  reason: string;
+}
+
+export type HealthMatrix = Record<Layer, LayerCell>;
+
+export interface Classification {
+  matrix: HealthMatrix;
+  /** Ranked: most likely root cause first. */
+  findings: Finding[];
+}
+
+const SEVERITY_RANK = { fail: 2, warn: 1 } as const;
+const CONFIDENCE_RANK = { high: 3, medium: 2, low: 1 } as const;
+
+export function classifyResults(
+  results: readonly StepResult[],
+  expected: readonly StepName[],
+  rules: readonly Rule[] = RULES,
+): Classification {
+  return classifyEvidence(collectEvidence(results, expected), rules);
+}
+
+export function classifyEvidence(e: Evidence, rules: readonly Rule[] = RULES): Classification {
+  const matrix = baseMatrix(e);
+  const findings: Finding[] = [];
+  rules.forEach((rule) => {
+    const lines = safeMatch(rule, e);
+    if (!lines) return;
+    findings.push({
+      id: rule.id,
+      layer: rule.layer,
+      severity: rule.severity,
+      confidence: rule.confidence,
+      title: rule.title,
+      explanation: rule.explanation,
+      evidence: lines,
+      nextCommands: rule.nextCommands,
+      falseGreen: rule.falseGreen?.(e) ?? null,
+    });
+  });
+  const order = new Map(rules.map((r, i) => [r.id, i]));
+  findings.sort(
+    (a, b) =>
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] ||
+      (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0),
+  );
+  for (const f of findings) {
+    const cell = matrix[f.layer];
+    if (statusRank(f.severity) > statusRank(cell.status)) matrix[f.layer] = { status: f.severity, reason: f.title };
+  }
+  return { matrix, findings };
+}
+
+/** A rule that throws on odd input must not take the whole triage down with it. */
+function safeMatch(rule: Rule, e: Evidence): string[] | null {
+  try {
+    const lines = rule.match(e);
+    return lines && lines.length > 0 ? lines : null;
+  } catch {
+    return null;
+  }
+}
+
+function cell(status: LayerStatus, reason: string): LayerCell {
+  return { status, reason };
+}
+
+/** What each probe says about each layer on its own, before any finding is applied. */
+function baseMatrix(e: Evidence): HealthMatrix {
+  const m = Object.fromEntries(LAYERS.map((l) => [l, cell("unknown", "not checked by this probe set")])) as HealthMatrix;
+  const set = (layer: Layer, status: LayerStatus, reason: string) => {
+    const cur = m[layer];
+    if (cur.reason === "not checked by this probe set" || worseStatus(cur.status, status) !== cur.status) {
+      m[layer] = cell(status, reason);
+    }
+  };
+  const ws = e["gateway.ws"];
+  const pl = e["port.listeners"];
+  const http = e["gateway.http"];
+  const cfg = e.config;
+  const gs = e["gateway.status"];
+  const unreachable = ws?.outcome === "refused" || ws?.outcome === "upgrade-refused";
+
+  // process
+  if (pl) {
+    const n = pl.gatewayProcesses.length;
+    if (n === 0) set("process", "fail", "no openclaw-gateway process");
+    else if (n === 1) set("process", "ok", `openclaw-gateway pid ${pl.gatewayProcesses[0]?.pid ?? "?"}`);
+    else set("process", "fail", `${n} openclaw-gateway processes`);
+  } else if (e.missing["port.listeners"]) set("process", "unknown", e.missing["port.listeners"]);
+
+  // port
+  if (pl) {
+    const gw = pl.listeners.filter((l) => isGatewayCommand(l.command));
+    if (pl.listeners.length === 0) set("port", "fail", `nothing listens on ${pl.port}`);
+    else if (gw.length === pl.listeners.length) set("port", "ok", `gateway listens on ${gw.map((l) => l.address).join(", ")}`);
+    else set("port", "fail", `port ${pl.port} held by ${pl.listeners.map((l) => l.command ?? "?").join(", ")}`);
+  }
+
+  // transport
+  if (ws) {
+    if (ws.outcome === "hello-ok") set("transport", "ok", `protocol v${ws.server?.protocol ?? "?"} handshake in ${ws.handshakeMs ?? "?"} ms`);
+    else if (ws.outcome === "rejected") {
+      if (ws.error?.detailCode === "PROTOCOL_MISMATCH") set("transport", "fail", "protocol mismatch");
+      else set("transport", "ok", "gateway answered the connect (then refused it)");
+    } else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
+  } else if (e.missing["gateway.ws"]) set("transport", "unknown", e.missing["gateway.ws"]);
+  if (http && !ws) {
+    if (http.healthz.status === 200) set("transport", "ok", "/healthz 200");
+  }
+
+  // auth + scope
+  if (ws?.outcome === "hello-ok") {
+    set("auth", "ok", `accepted (${ws.auth?.method ?? "token"})`);
+    const scopes = ws.auth?.scopes ?? [];
+    if (ws.statusRpc?.ok) set("scope", "ok", `scopes: ${scopes.join(", ") || "(none)"}`);
+    else if (scopes.length > 0) set("scope", "ok", `scopes: ${scopes.join(", ")}`);
+  } else if (ws?.outcome === "rejected") {
+    const code = ws.error?.detailCode ?? ws.error?.code ?? "rejected";
+    if (code.startsWith("AUTH_") || code === "DEVICE_IDENTITY_REQUIRED" || code === "PAIRING_REQUIRED")
+      set("auth", "fail", code);
+    set("scope", "unknown", "not connected");
+  } else if (ws && unreachable) {
+    set("auth", "unknown", "gateway unreachable");
+    set("scope", "unknown", "gateway unreachable");
+  }
+
+  // config + workspace
+  if (cfg) {
+    if (!cfg.exists) set("config", "fail", `${cfg.path} not found`);
+    else if (cfg.parseError) set("config", "fail", "config does not parse");
+    else
+      set(
+        "config",
+        "ok",
+        `mode=${cfg.mode ?? "?"} bind=${cfg.bind ?? "default"} port=${cfg.port ?? "default"} auth=${cfg.authMode ?? "?"}`,
+      );
+    if (cfg.workspace) {
+      if (cfg.workspace.exists && cfg.workspace.isDirectory) set("workspace", "ok", cfg.workspace.path);
+      else set("workspace", "warn", `${cfg.workspace.path} ${cfg.workspace.exists ? "is not a directory" : "missing"}`);
+    } else if (cfg.exists && !cfg.parseError) set("workspace", "unknown", "no workspace configured");
+  } else if (e.missing.config) set("config", "unknown", e.missing.config);
+
+  // channels + scheduler: from the health RPC when connected
+  const health = ws?.healthRpc;
+  if (health?.ok) {
+    const channels = Object.entries(health.channels ?? {});
+    if (channels.length === 0) set("channels", "ok", "no chat channels configured");
+    else {
+      const bad = channels.filter(([, c]) => c.ok === false).map(([name]) => name);
+      if (bad.length > 0) set("channels", "warn", `not ok: ${bad.join(", ")}`);
+      else set("channels", "ok", `${channels.length} channel(s) ok`);
+    }
+    if (health.heartbeatSeconds) set("scheduler", "ok", `heartbeat every ${Math.round(health.heartbeatSeconds / 60)} min`);
+  } else if (unreachable) {
+    set("channels", "unknown", "gateway unreachable");
+    set("scheduler", "unknown", "gateway unreachable");
+  }
+
+  // service manager
+  if (gs?.json?.runtimeStatus) {
+    const rs = gs.json.runtimeStatus;
+    if (rs === "running") set("service", "ok", `${gs.json.serviceLabel ?? "service"} running`);
+    else if (rs === "stopped") set("service", "fail", `${gs.json.serviceLabel ?? "service"} stopped`);
+    else set("service", "unknown", gs.json.serviceLabel ?? `runtime ${rs}`);
+  } else if (gs?.timedOut) set("service", "unknown", "`openclaw gateway status --json` timed out");
+  else if (e.missing["gateway.status"]) set("service", "unknown", e.missing["gateway.status"]);
+
+  return m;
+}

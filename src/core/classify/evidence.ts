@@ -1,0 +1,28 @@
+import type { StepName, StepResult, StepResultOf } from "../probes/catalog.ts";
+
+/** Step data by name, for the steps that ran to completion (`status: ok`). */
+export type Evidence = {
+  [K in StepName]?: NonNullable<StepResultOf<K>["data"]>;
+} & {
+  /** Steps that did not produce data, with the reason (error/timeout/missing). */
+  missing: Partial<Record<StepName, string>>;
+};
+
+export function collectEvidence(results: readonly StepResult[], expected: readonly StepName[]): Evidence {
+  const evidence: Evidence = { missing: {} };
+  const ev = evidence as Record<string, unknown>;
+  for (const r of results) {
+    if (r.status === "ok" && r.data !== undefined) {
+      ev[r.step] = r.data;
+    } else {
+      evidence.missing[r.step] =
+        r.status === "timeout"
+          ? `probe timed out after ${Math.round(r.durationMs)} ms`
+          : `probe failed: ${r.error?.message ?? "no data"}`;
+    }
+  }
+  for (const step of expected) {
+    if (!(step in ev) && !(step in evidence.missing)) evidence.missing[step] = "no result (job ended early)";
+  }
+  return evidence;
+}

@@ -1,0 +1,36 @@
+import type { Layer } from "../layers.ts";
+import type { Evidence } from "./evidence.ts";
+
+export type Severity = "fail" | "warn";
+export type Confidence = "high" | "medium" | "low";
+
+/**
+ * One entry of the findings catalog. Everything but `match` is data a person reads;
+ * `match` returns the evidence lines it found (quoted probe output) or null.
+ */
+export interface Rule {
+  id: string;
+  layer: Layer;
+  severity: Severity;
+  confidence: Confidence;
+  title: string;
+  /** One paragraph in plain words: what is wrong and why it shows this way. */
+  explanation: string;
+  /** Next commands, from the seeds' runbooks and ladders, in the order to run them. */
+  nextCommands: string[];
+  /** If a common check reports healthy while this layer is broken, which one lies. */
+  falseGreen?: (e: Evidence) => string | null;
+  match: (e: Evidence) => string[] | null;
+}
+
+export interface Finding {
+  id: string;
+  layer: Layer;
+  severity: Severity;
+  confidence: Confidence;
+  title: string;
+  explanation: string;
+  evidence: string[];
+  nextCommands: string[];
+  falseGreen: string | null;
+}

@@ -1,0 +1,379 @@
+import type { Evidence } from "./evidence.ts";
+import type { Rule } from "./finding.ts";
+
+/**
+ * The findings catalog. Order is priority among rules of equal severity and confidence:
+ * root causes (nothing running, something else on the port) come before the symptoms they
+ * produce. Sources for every signature: GATEWAY-FACTS §3–§7 and the seeds' ladders.
+ */
+
+function quoteWs(e: Evidence): string[] {
+  const ws = e["gateway.ws"];
+  if (!ws) return [];
+  const lines = [`gateway.ws ${ws.url}: ${ws.outcome}`];
+  if (ws.error) {
+    lines.push(
+      `connect → ${ws.error.code ?? "error"} "${ws.error.message}"${ws.error.detailCode ? ` (details.code ${ws.error.detailCode})` : ""}`,
+    );
+  }
+  if (ws.close) lines.push(`closed ${ws.close.code}${ws.close.reason ? ` "${ws.close.reason}"` : " with an empty reason"}`);
+  return lines;
+}
+
+function healthzGreen(e: Evidence): string | null {
+  const h = e["gateway.http"];
+  return h?.healthz.status === 200 ? "HTTP /healthz answered 200 {\"status\":\"live\"}" : null;
+}
+
+function gatewayStatusExit0(e: Evidence): string | null {
+  const gs = e["gateway.status"];
+  return gs && gs.exitCode === 0 && gs.json?.rpcOk === false
+    ? "`openclaw gateway status` exited 0 (it only fails with --require-rpc)"
+    : null;
+}
+
+const joinGreens = (...greens: (string | null)[]) => {
+  const present = greens.filter((g): g is string => g !== null);
+  return present.length > 0 ? present.join("; ") : null;
+};
+
+export const RULES: readonly Rule[] = [
+  {
+    id: "gateway-down",
+    layer: "process",
+    severity: "fail",
+    confidence: "high",
+    title: "Gateway is not running",
+    explanation:
+      "Nothing is listening on the gateway port and no openclaw-gateway process exists, so every client connect is refused. " +
+      "`openclaw status` and `doctor --non-interactive` still exit 0 in this state and `status`/`health` wait 60 s before saying so, " +
+      "which is why it can look like a slow network rather than a dead gateway.",
+    nextCommands: [
+      "openclaw gateway status",
+      "openclaw logs --limit 200 --plain",
+      "openclaw doctor --non-interactive",
+      "openclaw gateway restart   # supervised; or start it the way it is normally run",
+    ],
+    falseGreen: gatewayStatusExit0,
+    match(e) {
+      const ws = e["gateway.ws"];
+      const pl = e["port.listeners"];
+      if (ws?.outcome !== "refused") return null;
+      if (pl && (pl.listeners.length > 0 || pl.gatewayProcesses.length > 0)) return null;
+      const lines = quoteWs(e);
+      if (pl) lines.push(`port ${pl.port}: no listener; openclaw-gateway processes: 0`);
+      const h = e["gateway.http"];
+      if (h?.healthz.status === null) lines.push(`GET /healthz: ${h.healthz.error ?? "no answer"}`);
+      const gs = e["gateway.status"]?.json;
+      if (gs?.runtimeStatus) lines.push(`gateway status: runtime ${gs.runtimeStatus}, port ${gs.portStatus ?? "?"}`);
+      return lines;
+    },
+  },
+  {
+    id: "port-held-by-other",
+    layer: "port",
+    severity: "fail",
+    confidence: "high",
+    title: "Something other than the gateway holds the gateway port",
+    explanation:
+      "A process that is not openclaw-gateway listens on the gateway port, so clients reach the wrong server: the WebSocket " +
+      "upgrade is refused and a restarted gateway fails with EADDRINUSE (exit 1 after ~20 s of retries).",
+    nextCommands: [
+      "ss -ltnp | grep :<port>   # who holds it",
+      "openclaw gateway status --deep",
+      "stop the other process or move the gateway: openclaw config set gateway.port <free port>",
+      "openclaw gateway restart",
+    ],
+    falseGreen: (e) => (e["gateway.http"]?.healthz.status === 200 ? "an HTTP check of the port answers 200" : null),
+    match(e) {
+      const pl = e["port.listeners"];
+      const ws = e["gateway.ws"];
+      const others = pl?.listeners.filter((l) => !isGatewayCommand(l.command)) ?? [];
+      const gatewayListens = pl?.listeners.some((l) => isGatewayCommand(l.command)) ?? false;
+      if (others.length > 0 && !gatewayListens) {
+        return [
+          ...others.map((l) => `port ${pl?.port}: ${l.address} held by pid ${l.pid ?? "?"} ${l.command ?? "(unknown process)"}`),
+          ...quoteWs(e),
+        ];
+      }
+      if (ws?.outcome === "upgrade-refused" && !gatewayListens) {
+        return [...quoteWs(e), `WebSocket upgrade refused with HTTP ${ws.upgradeStatus ?? "?"}: not an OpenClaw gateway`];
+      }
+      return null;
+    },
+  },
+  {
+    id: "dual-gateway-process",
+    layer: "process",
+    severity: "fail",
+    confidence: "high",
+    title: "More than one OpenClaw gateway process is running",
+    explanation:
+      "Two gateways run on this host, typically an old one left behind by an upgrade or a manual start beside the service. " +
+      "Probes may reach the old listener while clients or the service manager talk to the new one, so health looks fine " +
+      "while sessions fail.",
+    nextCommands: [
+      "openclaw gateway status --deep",
+      "ps -o pid,lstart,args -C openclaw-gateway",
+      "stop the stale process, then: openclaw gateway restart",
+    ],
+    match(e) {
+      const procs = e["port.listeners"]?.gatewayProcesses ?? [];
+      if (procs.length < 2) return null;
+      return procs.map((p) => `openclaw-gateway pid ${p.pid ?? "?"}${p.commandLine ? `: ${p.commandLine}` : ""}`);
+    },
+  },
+  {
+    id: "gateway-unresponsive",
+    layer: "transport",
+    severity: "fail",
+    confidence: "medium",
+    title: "Gateway accepts connections but does not answer the handshake",
+    explanation:
+      "The port is open but the gateway sent no challenge or no answer to connect within the deadline. A hung event loop, " +
+      "a gateway still starting, or a proxy that swallows WebSocket frames all look like this.",
+    nextCommands: ["openclaw gateway status", "openclaw logs --limit 200 --plain", "openclaw health --timeout 3000"],
+    falseGreen: healthzGreen,
+    match(e) {
+      const ws = e["gateway.ws"];
+      if (ws?.outcome !== "timeout") return null;
+      return [...quoteWs(e), ws.challenged ? "challenge received, connect unanswered" : "no connect.challenge received"];
+    },
+  },
+  {
+    id: "protocol-mismatch",
+    layer: "transport",
+    severity: "fail",
+    confidence: "high",
+    title: "Client and gateway speak different protocol versions",
+    explanation:
+      "The gateway refused the connect with PROTOCOL_MISMATCH and closed 1002. The gateway speaks protocol v4; a client or " +
+      "gateway that was upgraded on one side only cannot talk to the other.",
+    nextCommands: ["openclaw --version", "openclaw gateway status", "upgrade the older side, then: openclaw gateway restart"],
+    match(e) {
+      const ws = e["gateway.ws"];
+      if (ws?.error?.detailCode === "PROTOCOL_MISMATCH" || ws?.close?.code === 1002) return quoteWs(e);
+      return null;
+    },
+  },
+  {
+    id: "token-drift",
+    layer: "auth",
+    severity: "fail",
+    confidence: "high",
+    title: "Token drift: the running gateway rejects the configured token",
+    explanation:
+      "The token in the config (what the CLI and clients use) is not the token the running gateway accepts " +
+      "(AUTH_TOKEN_MISMATCH, close 1008). A rotation that reached only one side (config, service environment, shell, or " +
+      "the gateway's start arguments) gives intermittent success and bulk failure. Each failed attempt also slows the next " +
+      "answer (up to 5 s), so CLI probes with a short budget report a misleading timeout.",
+    nextCommands: [
+      "openclaw gateway status --json   # rpc.connectFailure.detailCode",
+      "openclaw config get gateway.auth.token",
+      "make every token source the same (config, service env, shell env), from one shell",
+      "openclaw gateway restart",
+    ],
+    falseGreen: (e) =>
+      joinGreens(healthzGreen(e), gatewayStatusExit0(e), e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null),
+    match(e) {
+      const ws = e["gateway.ws"];
+      if (ws?.error?.detailCode !== "AUTH_TOKEN_MISMATCH") return null;
+      const lines = quoteWs(e);
+      lines.push(...tokenSourceLines(e));
+      return lines;
+    },
+  },
+  {
+    id: "token-missing",
+    layer: "auth",
+    severity: "fail",
+    confidence: "high",
+    title: "No gateway token available to clients",
+    explanation:
+      "The gateway requires a shared token but the client had none to send. Without a paired device identity the gateway " +
+      "answers DEVICE_IDENTITY_REQUIRED (not AUTH_TOKEN_MISSING), which reads like a pairing problem but is a missing token.",
+    nextCommands: [
+      "openclaw config get gateway.auth.mode",
+      "openclaw config set gateway.auth.token <token>   # or set OPENCLAW_GATEWAY_TOKEN for clients",
+      "openclaw gateway restart",
+    ],
+    match(e) {
+      const ws = e["gateway.ws"];
+      const code = ws?.error?.detailCode;
+      if (code === "AUTH_TOKEN_MISSING" || code === "DEVICE_IDENTITY_REQUIRED") return quoteWs(e);
+      const cfg = e.config;
+      if (cfg?.exists && !cfg.parseError && cfg.authMode === "token" && !cfg.tokenConfigured) {
+        const shell = e.tokens?.sources.find((s) => s.source === "shell-env" && s.present);
+        if (!shell) return [`config ${cfg.path}: gateway.auth.mode=token but gateway.auth.token is not set`, ...quoteWs(e)];
+      }
+      return null;
+    },
+  },
+  {
+    id: "close-1000-not-success",
+    layer: "transport",
+    severity: "fail",
+    confidence: "medium",
+    title: "Connection closed 1000 with an empty reason before the handshake finished",
+    explanation:
+      "Close code 1000 normally means a clean close, but the gateway also closes 1000 with an empty reason when the " +
+      "handshake times out (15 s) or a frame is not JSON. Before hello-ok it is a failure, not success: look for a proxy " +
+      "or client that mangles or delays frames.",
+    nextCommands: [
+      "openclaw logs --limit 200 --plain   # look for 'handshake timeout' or 'parse/handle error'",
+      "check reverse proxies between client and gateway (idle timeouts, frame rewriting)",
+      "openclaw gateway status",
+    ],
+    falseGreen: healthzGreen,
+    match(e) {
+      const ws = e["gateway.ws"];
+      if (ws?.outcome === "closed" && ws.close?.code === 1000 && ws.close.reason === "") return quoteWs(e);
+      return null;
+    },
+  },
+  {
+    id: "missing-operator-scope",
+    layer: "scope",
+    severity: "warn",
+    confidence: "high",
+    title: "Connected, but without the operator.read scope",
+    explanation:
+      "The handshake succeeded but the session lacks operator.read, so status and device/tool calls fail with " +
+      "FORBIDDEN MISSING_SCOPE. This is the classic false green: RPC connectivity is OK while clients see failures.",
+    nextCommands: ["openclaw devices list", "openclaw devices approve <requestId>", "openclaw status --all"],
+    falseGreen: (e) => (e["gateway.ws"]?.outcome === "hello-ok" ? "the WebSocket handshake itself succeeded" : null),
+    match(e) {
+      const ws = e["gateway.ws"];
+      if (ws?.outcome !== "hello-ok") return null;
+      const err = ws.statusRpc?.error;
+      if (err?.detailCode === "MISSING_SCOPE") {
+        return [`status RPC → ${err.code ?? "FORBIDDEN"} "${err.message}"`, `granted scopes: [${ws.auth?.scopes.join(", ") ?? ""}]`];
+      }
+      if (ws.auth && !ws.auth.scopes.includes("operator.read") && !ws.auth.scopes.includes("operator.admin")) {
+        return [`granted scopes: [${ws.auth.scopes.join(", ")}] (operator.read requested)`];
+      }
+      return null;
+    },
+  },
+  {
+    id: "gateway-mode-not-local",
+    layer: "config",
+    severity: "fail",
+    confidence: "high",
+    title: "gateway.mode is not local",
+    explanation:
+      "The config does not say gateway.mode=local. A local gateway refuses to start ('Gateway start blocked: set " +
+      "gateway.mode=local'), and with mode=remote the CLI talks to a remote URL while the local service looks fine. " +
+      "A config file that was overwritten or no longer parses also loses the mode.",
+    nextCommands: [
+      "openclaw config get gateway.mode",
+      "openclaw config get gateway.remote.url",
+      "openclaw config set gateway.mode local   # if this host should run the gateway",
+      "openclaw gateway restart",
+    ],
+    match(e) {
+      const cfg = e.config;
+      if (!cfg?.exists || cfg.parseError) return null;
+      if (cfg.mode === "local") return null;
+      return [`config ${cfg.path}: gateway.mode=${cfg.mode ?? "(missing)"}`];
+    },
+  },
+  {
+    id: "config-unreadable",
+    layer: "config",
+    severity: "fail",
+    confidence: "high",
+    title: "Gateway config is missing or does not parse",
+    explanation:
+      "The agent could not read the gateway config. A gateway started from a broken config refuses with exit 78 and a " +
+      "misleading 'missing gateway.mode'; a running gateway keeps the last good config while hot reload fails only in the log.",
+    nextCommands: ["openclaw doctor --lint --json", "openclaw config get gateway", "restore from openclaw.json.last-good if needed"],
+    match(e) {
+      const cfg = e.config;
+      if (!cfg) return null;
+      if (!cfg.exists) return [`config ${cfg.path}: file not found`];
+      if (cfg.parseError) return [`config ${cfg.path}: ${cfg.parseError}`];
+      return null;
+    },
+  },
+  {
+    id: "workspace-not-directory",
+    layer: "workspace",
+    severity: "fail",
+    confidence: "high",
+    title: "Workspace path exists but is not a directory",
+    explanation:
+      "agents.defaults.workspace points at a file. The running gateway keeps the previous config ('config reload failed', " +
+      "while health and /readyz stay green) and the next restart refuses to start (exit 78, failed start-up migrations).",
+    nextCommands: [
+      "openclaw config get agents.defaults.workspace",
+      "ls -ld <workspace path>",
+      "point the workspace at a real directory: openclaw config set agents.defaults.workspace <dir>",
+      "openclaw doctor --lint --json",
+    ],
+    falseGreen: (e) => joinGreens(healthzGreen(e), e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null),
+    match(e) {
+      const ws = e.config?.workspace;
+      if (!ws || !ws.exists || ws.isDirectory) return null;
+      return [`workspace ${ws.path}: exists but is not a directory`];
+    },
+  },
+  {
+    id: "workspace-missing",
+    layer: "workspace",
+    severity: "warn",
+    confidence: "medium",
+    title: "Workspace directory does not exist",
+    explanation:
+      "agents.defaults.workspace points at a directory that is not there. If it was never created the gateway creates it " +
+      "on the first agent turn; if it vanished after initialisation, agent turns fail with WORKSPACE_VANISHED. Either way " +
+      "path-based tools refuse to run until the path matches the real repository.",
+    nextCommands: [
+      "openclaw config get agents.defaults.workspace",
+      "compare with the repository path on disk (and container bind mounts)",
+      "openclaw status --all",
+    ],
+    match(e) {
+      const ws = e.config?.workspace;
+      if (!ws || ws.exists) return null;
+      return [`workspace ${ws.path}: does not exist${ws.error ? ` (${ws.error})` : ""}`];
+    },
+  },
+  {
+    id: "token-sources-disagree",
+    layer: "auth",
+    severity: "warn",
+    confidence: "medium",
+    title: "Token sources disagree (latent drift)",
+    explanation:
+      "The gateway currently accepts the configured token, but other places that hold a gateway token (service " +
+      "environment, shell environment, start arguments) carry a different one. The next restart or a client using that " +
+      "source will fail with AUTH_TOKEN_MISMATCH.",
+    nextCommands: ["openclaw status   # Secret diagnostics", "unify the token across config, service env and shell env"],
+    match(e) {
+      const t = e.tokens;
+      if (!t || t.distinct < 2) return null;
+      if (e["gateway.ws"]?.error?.detailCode === "AUTH_TOKEN_MISMATCH") return null;
+      return tokenSourceLines(e);
+    },
+  },
+];
+
+function tokenSourceLines(e: Evidence): string[] {
+  const t = e.tokens;
+  if (!t) return [];
+  const lines = t.sources
+    .filter((s) => s.present)
+    .map((s) => `token source ${s.source} (${s.where}): ${s.fingerprint}`);
+  const accepted = t.accepted?.fingerprint;
+  if (accepted) {
+    const who = t.sources.filter((s) => s.fingerprint === accepted).map((s) => s.source);
+    lines.push(`running gateway accepts ${accepted}${who.length ? ` (= ${who.join(", ")})` : ""}`);
+  }
+  return lines;
+}
+
+export function isGatewayCommand(command: string | null | undefined): boolean {
+  // The kernel cuts process titles to 15 chars: `openclaw-gatewa` (GATEWAY-FACTS §2).
+  return !!command && command.startsWith("openclaw-gatewa");
+}

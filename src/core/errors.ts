@@ -1,0 +1,34 @@
+/**
+ * One error type for the whole control plane. `code` is stable (tests, logs and Slack
+ * messages key on it); `message` tells a person what failed and what to do next.
+ */
+export type ErrorCode =
+  | "bad_signature"
+  | "stale_request"
+  | "bad_request"
+  | "unknown_command"
+  | "unknown_host"
+  | "invalid_host_name"
+  | "host_offline"
+  | "host_exists"
+  | "enrollment_code_invalid"
+  | "job_not_found"
+  | "agent_protocol"
+  | "slack_api"
+  | "internal";
+
+export class ClawopsError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ClawopsError";
+    this.code = code;
+    this.status = options?.status ?? 400;
+  }
+}
+
+export function isClawopsError(err: unknown): err is ClawopsError {
+  return err instanceof ClawopsError;
+}

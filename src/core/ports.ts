@@ -1,0 +1,129 @@
+import type { StepRequest, StepResult } from "./probes/catalog.ts";
+
+/**
+ * The interfaces the core depends on. Implementations live at the edge, one wiring file per
+ * runtime (src/node/main.ts, src/worker/index.ts); tests use the in-memory ones.
+ */
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Ids {
+  /** A unique, URL-safe id with a readable prefix, e.g. `job_…`. */
+  id(prefix: string): string;
+}
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// State
+
+export interface HostRecord {
+  name: string;
+  /** Raw Ed25519 public key, base64url. The control plane never holds a private key. */
+  publicKey: string;
+  enrolledAt: number;
+  revokedAt: number | null;
+  agentVersion: string | null;
+  gatewayVersion: string | null;
+  lastSeenAt: number | null;
+}
+
+export interface IncidentRecord {
+  id: string;
+  channel: string;
+  host: string;
+  /** ts of the thread's parent message. */
+  threadTs: string;
+  openedAt: number;
+}
+
+export type JobStatus = "running" | "done" | "lost" | "timeout" | "rejected";
+
+export interface JobRecord {
+  id: string;
+  host: string;
+  kind: "triage";
+  status: JobStatus;
+  /** Idempotency key of the request that created the job (Slack trigger_id). */
+  requestKey: string;
+  channel: string;
+  user: string;
+  threadTs: string | null;
+  progressTs: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  results: StepResult[];
+  /** Why a job ended without all results (lost/timeout/rejected). */
+  detail: string | null;
+}
+
+export interface Store {
+  getHost(name: string): Promise<HostRecord | null>;
+  listHosts(): Promise<HostRecord[]>;
+  /** Inserts a host; returns false if the name is taken (and not revoked). */
+  insertHost(host: HostRecord): Promise<boolean>;
+  recordHostSeen(name: string, seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null }): Promise<void>;
+  revokeHost(name: string, at: number): Promise<boolean>;
+
+  /** Stores only the hash of a one-time enrollment code. */
+  insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }): Promise<void>;
+  /** Atomically marks the code used; null if unknown, used or expired. */
+  consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null>;
+
+  findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
+  insertIncident(incident: IncidentRecord): Promise<void>;
+
+  /** Creates the job unless one with the same requestKey exists; returns the stored job either way. */
+  createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }>;
+  getJob(id: string): Promise<JobRecord | null>;
+  updateJob(id: string, patch: Partial<Pick<JobRecord, "status" | "threadTs" | "progressTs" | "finishedAt" | "detail">>): Promise<void>;
+  appendJobResult(id: string, result: StepResult): Promise<void>;
+  listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Transport to hosts
+
+export interface JobSpec {
+  jobId: string;
+  steps: StepRequest[];
+  deadlineMs: number;
+}
+
+export type JobOutcome =
+  | { status: "done"; results: StepResult[] }
+  | { status: "lost"; reason: string; results: StepResult[] }
+  | { status: "timeout"; results: StepResult[] }
+  | { status: "rejected"; error: { code: string; message: string } };
+
+export interface HostTransport {
+  isOnline(host: string): Promise<boolean>;
+  /** Runs a job on the host; `onProgress` sees each step result as it arrives. Never rejects. */
+  dispatch(host: string, job: JobSpec, onProgress: (result: StepResult) => void): Promise<JobOutcome>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Chat (Slack Web API, or the local console)
+
+export type Block = Record<string, unknown>;
+
+export interface ChatMessage {
+  channel: string;
+  /** Reply in this thread. */
+  threadTs?: string;
+  /** Notification/fallback text; Slack requires it alongside blocks for accessibility. */
+  text: string;
+  blocks: Block[];
+}
+
+export interface ChatPort {
+  postMessage(message: ChatMessage): Promise<{ ts: string }>;
+  updateMessage(message: ChatMessage & { ts: string }): Promise<void>;
+}

@@ -1,0 +1,268 @@
+import { z } from "zod";
+
+/**
+ * The fixed, read-only probe catalog. A job names steps from here with typed arguments;
+ * the agent runs nothing else (never a shell string). Each step's `data` schema is the
+ * contract between the agent (which fills it) and the classifier (which reads it).
+ *
+ * Objects are non-strict on purpose: a newer agent may add fields, an older control
+ * plane ignores them.
+ */
+
+export const STEP_NAMES = [
+  "versions",
+  "gateway.ws",
+  "gateway.http",
+  "port.listeners",
+  "config",
+  "tokens",
+  "gateway.status",
+] as const;
+export const StepName = z.enum(STEP_NAMES);
+export type StepName = z.infer<typeof StepName>;
+
+const Timeout = z.number().int().min(100).max(120_000);
+
+/** Arguments per step. Unknown keys are refused: a job is an instruction, not a hint. */
+export const StepArgs = {
+  versions: z.object({}).strict(),
+  "gateway.ws": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  "gateway.http": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  "port.listeners": z.object({}).strict(),
+  config: z.object({}).strict(),
+  tokens: z.object({ verifyAgainstGateway: z.boolean().optional() }).strict(),
+  "gateway.status": z.object({ timeoutMs: Timeout.optional() }).strict(),
+} satisfies Record<StepName, z.ZodType>;
+
+export const StepRequest = z.discriminatedUnion("step", [
+  z.object({ step: z.literal("versions"), args: StepArgs.versions }),
+  z.object({ step: z.literal("gateway.ws"), args: StepArgs["gateway.ws"] }),
+  z.object({ step: z.literal("gateway.http"), args: StepArgs["gateway.http"] }),
+  z.object({ step: z.literal("port.listeners"), args: StepArgs["port.listeners"] }),
+  z.object({ step: z.literal("config"), args: StepArgs.config }),
+  z.object({ step: z.literal("tokens"), args: StepArgs.tokens }),
+  z.object({ step: z.literal("gateway.status"), args: StepArgs["gateway.status"] }),
+]);
+export type StepRequest = z.infer<typeof StepRequest>;
+
+/** Per-step hard deadline the agent enforces when the job does not say otherwise. */
+export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
+  versions: 5_000,
+  // The gateway delays failed shared-secret auth up to 5 s on loopback (GATEWAY-FACTS §4.3).
+  "gateway.ws": 9_000,
+  "gateway.http": 3_000,
+  "port.listeners": 3_000,
+  config: 2_000,
+  // Trying a second token costs another auth penalty; give it room.
+  tokens: 12_000,
+  // `gateway status --json` takes 2.8–8.2 s on this class of machine (GATEWAY-FACTS §3).
+  "gateway.status": 10_000,
+};
+
+// ---------------------------------------------------------------------------------------
+// Step data
+
+export const VersionsData = z.object({
+  agent: z.string(),
+  /** `OpenClaw 2026.9.6 (eb377ac)` parsed to `2026.9.6`, or null when the CLI is absent/failed. */
+  openclaw: z.string().nullable(),
+  openclawRaw: z.string().optional(),
+  openclawError: z.string().optional(),
+  os: z.string(),
+  node: z.string(),
+});
+export type VersionsData = z.infer<typeof VersionsData>;
+
+export const WsError = z.object({
+  /** Top-level `error.code` of the failed `res`, e.g. INVALID_REQUEST, NOT_PAIRED, FORBIDDEN. */
+  code: z.string().optional(),
+  message: z.string(),
+  /** `error.details.code`, e.g. AUTH_TOKEN_MISMATCH, PROTOCOL_MISMATCH, MISSING_SCOPE. */
+  detailCode: z.string().optional(),
+  missingScope: z.string().optional(),
+});
+export type WsError = z.infer<typeof WsError>;
+
+export const WsOutcome = z.enum([
+  "hello-ok", // handshake completed
+  "rejected", // gateway answered connect with ok:false
+  "closed", // socket closed before any answer to connect
+  "refused", // TCP connection refused (nothing listening)
+  "upgrade-refused", // something answered HTTP but refused the WebSocket upgrade
+  "timeout", // no answer within the deadline
+  "error", // any other socket error
+]);
+export type WsOutcome = z.infer<typeof WsOutcome>;
+
+export const GatewayWsData = z.object({
+  url: z.string(),
+  outcome: WsOutcome,
+  /** Did the server send `connect.challenge` (it speaks first, ~1 ms after open)? */
+  challenged: z.boolean(),
+  handshakeMs: z.number().optional(),
+  /** Which token source was used for `connect` (never the token itself). */
+  tokenSource: z.string().nullable(),
+  error: WsError.optional(),
+  close: z.object({ code: z.number(), reason: z.string() }).optional(),
+  upgradeStatus: z.number().optional(),
+  server: z
+    .object({
+      version: z.string().optional(),
+      protocol: z.number().optional(),
+      uptimeMs: z.number().optional(),
+      appliedConfigHash: z.string().optional(),
+    })
+    .optional(),
+  auth: z.object({ method: z.string().optional(), role: z.string().optional(), scopes: z.array(z.string()) }).optional(),
+  /** Result of the `status` RPC (needs operator.read). */
+  statusRpc: z.object({ ok: z.boolean(), error: WsError.optional() }).optional(),
+  /** Summary of the `health` RPC (needs no scope). */
+  healthRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      hotReloadStatus: z.string().optional(),
+      channels: z.record(z.string(), z.object({ ok: z.boolean().optional(), summary: z.string().optional() })).optional(),
+      heartbeatSeconds: z.number().optional(),
+      modelRuntimeDegraded: z.boolean().optional(),
+    })
+    .optional(),
+});
+export type GatewayWsData = z.infer<typeof GatewayWsData>;
+
+export const HttpCheck = z.object({
+  status: z.number().nullable(),
+  /** Connection-level failure (ECONNREFUSED, timeout) when status is null. */
+  error: z.string().optional(),
+  body: z.unknown().optional(),
+});
+export const GatewayHttpData = z.object({
+  baseUrl: z.string(),
+  healthz: HttpCheck,
+  readyz: HttpCheck,
+});
+export type GatewayHttpData = z.infer<typeof GatewayHttpData>;
+
+export const ProcessInfo = z.object({
+  pid: z.number().nullable(),
+  command: z.string().nullable(),
+  /** Command line with secrets redacted on the host. */
+  commandLine: z.string().optional(),
+  user: z.string().optional(),
+});
+export const PortListenersData = z.object({
+  port: z.number(),
+  method: z.string(),
+  listeners: z.array(ProcessInfo.extend({ address: z.string() })),
+  gatewayProcesses: z.array(ProcessInfo),
+});
+export type PortListenersData = z.infer<typeof PortListenersData>;
+
+export const ConfigData = z.object({
+  path: z.string(),
+  exists: z.boolean(),
+  parseError: z.string().optional(),
+  mode: z.string().nullable(),
+  bind: z.string().nullable(),
+  port: z.number().nullable(),
+  /** Where the effective port came from: config, env or default (18789). */
+  portSource: z.enum(["config", "env", "default", "agent"]),
+  authMode: z.string().nullable(),
+  tokenConfigured: z.boolean(),
+  workspace: z
+    .object({
+      path: z.string(),
+      exists: z.boolean(),
+      isDirectory: z.boolean(),
+      error: z.string().optional(),
+    })
+    .nullable(),
+});
+export type ConfigData = z.infer<typeof ConfigData>;
+
+export const TokenSourceName = z.enum(["config", "service-env", "shell-env", "process-env", "process-argv"]);
+export type TokenSourceName = z.infer<typeof TokenSourceName>;
+export const TokensData = z.object({
+  sources: z.array(
+    z.object({
+      source: TokenSourceName,
+      /** Where it was read (a file path, `pid 123`), never the value. */
+      where: z.string(),
+      present: z.boolean(),
+      /** `sha256:` + 12 hex chars of the token, or null when absent. */
+      fingerprint: z.string().nullable(),
+    }),
+  ),
+  /** Distinct fingerprints among the present sources. */
+  distinct: z.number(),
+  /** Which fingerprint the running gateway accepted when probed, if it was tested. */
+  accepted: z
+    .object({
+      tested: z.array(z.object({ fingerprint: z.string(), result: z.enum(["accepted", "rejected", "error"]), detailCode: z.string().optional() })),
+      fingerprint: z.string().nullable(),
+    })
+    .optional(),
+});
+export type TokensData = z.infer<typeof TokensData>;
+
+export const GatewayStatusData = z.object({
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  /** Fields of `openclaw gateway status --json` the classifier uses; the rest is dropped on the host. */
+  json: z
+    .object({
+      serviceLabel: z.string().optional(),
+      serviceLoaded: z.boolean().optional(),
+      runtimeStatus: z.string().optional(),
+      portStatus: z.string().optional(),
+      rpcOk: z.boolean().optional(),
+      rpcCapability: z.string().optional(),
+      connectFailureKind: z.string().optional(),
+      connectFailureDetailCode: z.string().optional(),
+      rpcError: z.string().optional(),
+      configCliPath: z.string().optional(),
+      configServicePath: z.string().optional(),
+      gatewayVersion: z.string().optional(),
+      extraServices: z.number().optional(),
+    })
+    .optional(),
+  parseError: z.string().optional(),
+  stderrTail: z.string().optional(),
+});
+export type GatewayStatusData = z.infer<typeof GatewayStatusData>;
+
+export const StepStatus = z.enum(["ok", "error", "timeout"]);
+export type StepStatus = z.infer<typeof StepStatus>;
+
+const stepResult = <N extends StepName, D extends z.ZodType>(step: N, data: D) =>
+  z.object({
+    step: z.literal(step),
+    /** `ok` means the probe ran, not that the gateway is healthy; the classifier judges that. */
+    status: StepStatus,
+    durationMs: z.number(),
+    data: data.optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  });
+
+export const StepResult = z.discriminatedUnion("step", [
+  stepResult("versions", VersionsData),
+  stepResult("gateway.ws", GatewayWsData),
+  stepResult("gateway.http", GatewayHttpData),
+  stepResult("port.listeners", PortListenersData),
+  stepResult("config", ConfigData),
+  stepResult("tokens", TokensData),
+  stepResult("gateway.status", GatewayStatusData),
+]);
+export type StepResult = z.infer<typeof StepResult>;
+export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;
+
+/** The triage job: every read-only probe, run concurrently on the host. */
+export const TRIAGE_STEPS: StepRequest[] = [
+  { step: "versions", args: {} },
+  { step: "gateway.ws", args: {} },
+  { step: "gateway.http", args: {} },
+  { step: "port.listeners", args: {} },
+  { step: "config", args: {} },
+  { step: "tokens", args: {} },
+  { step: "gateway.status", args: {} },
+];

@@ -1,0 +1,217 @@
+import { classifyResults } from "../classify/classify.ts";
+import type { StepName, StepResult } from "../probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, TRIAGE_STEPS } from "../probes/catalog.ts";
+import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
+import {
+  type RenderedMessage,
+  renderIncidentHeader,
+  renderNotice,
+  renderTriageProgress,
+  renderTriageResult,
+} from "../render/blocks.ts";
+import type { CoreDeps } from "./deps.ts";
+
+const TRIAGE_STEP_NAMES: StepName[] = TRIAGE_STEPS.map((s) => s.step);
+/** The slowest step's deadline plus room for the round trip. */
+export const TRIAGE_DEADLINE_MS = Math.max(...Object.values(DEFAULT_STEP_DEADLINE_MS)) + 3_000;
+
+export interface TriageRequest {
+  host: string;
+  channel: string;
+  user: string;
+  /** Idempotency key: the same key never starts a second job (Slack retries). */
+  requestKey: string;
+}
+
+/**
+ * Creates the job record. Returns null when a job with this request key exists already:
+ * the caller acks without starting anything.
+ */
+export async function createTriageJob(deps: CoreDeps, req: TriageRequest): Promise<JobRecord | null> {
+  const { created, job } = await deps.store.createJob({
+    id: deps.ids.id("job"),
+    host: req.host,
+    kind: "triage",
+    status: "running",
+    requestKey: req.requestKey,
+    channel: req.channel,
+    user: req.user,
+    threadTs: null,
+    progressTs: null,
+    createdAt: deps.clock.now(),
+    finishedAt: null,
+    results: [],
+    detail: null,
+  });
+  return created ? job : null;
+}
+
+/** The slow half of a triage, run after the ack: thread, progress, dispatch, result. */
+export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
+  const { chat, store, clock, logger } = deps;
+  const started = job.createdAt;
+  const log = { job: job.id, host: job.host };
+  try {
+    const incident = await openIncidentThread(deps, job);
+    const progress = await chat.postMessage({
+      channel: job.channel,
+      threadTs: incident.threadTs,
+      ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "running", elapsedMs: clock.now() - started }),
+    });
+    await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
+
+    const results: StepResult[] = [];
+    const updater = latestWins(async (msg: RenderedMessage) => {
+      await chat.updateMessage({ channel: job.channel, ts: progress.ts, ...msg });
+    }, logger);
+
+    const outcome = await deps.transport.dispatch(
+      job.host,
+      { jobId: job.id, steps: TRIAGE_STEPS, deadlineMs: TRIAGE_DEADLINE_MS },
+      (result) => {
+        results.push(result);
+        void store.appendJobResult(job.id, result).catch((err) => logger.error("storing step result failed", { ...log, err: String(err) }));
+        updater.push(renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, { phase: "running", elapsedMs: clock.now() - started }));
+      },
+    );
+    await updater.settle();
+    await finishTriage(deps, job, incident, progress.ts, outcome, results);
+  } catch (err) {
+    logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
+    await store.updateJob(job.id, { status: "lost", finishedAt: clock.now(), detail: `control plane error: ${String(err)}` });
+    throw err;
+  }
+}
+
+async function finishTriage(
+  deps: CoreDeps,
+  job: JobRecord,
+  incident: IncidentRecord,
+  progressTs: string,
+  outcome: JobOutcome,
+  streamed: StepResult[],
+): Promise<void> {
+  const { chat, store, clock } = deps;
+  const elapsedMs = clock.now() - job.createdAt;
+  const host = await store.getHost(job.host);
+  if (outcome.status === "rejected") {
+    const detail = `${outcome.error.code}: ${outcome.error.message}`;
+    await store.updateJob(job.id, { status: "rejected", finishedAt: clock.now(), detail });
+    await chat.updateMessage({
+      channel: job.channel,
+      ts: progressTs,
+      ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "rejected", elapsedMs, detail }),
+    });
+    return;
+  }
+  // Prefer the job's own final list; fall back to what streamed in before a loss.
+  const results = mergeResults(streamed, outcome.results);
+  const detail =
+    outcome.status === "lost"
+      ? `Agent connection lost mid-job (${outcome.reason}); ${results.length}/${TRIAGE_STEP_NAMES.length} probes arrived. Layers without data are unknown.`
+      : outcome.status === "timeout"
+        ? `Job deadline of ${TRIAGE_DEADLINE_MS / 1000} s passed with ${results.length}/${TRIAGE_STEP_NAMES.length} probes in. Layers without data are unknown.`
+        : null;
+  const status = outcome.status === "done" ? "done" : outcome.status;
+  await store.updateJob(job.id, { status, finishedAt: clock.now(), detail });
+  await chat.updateMessage({
+    channel: job.channel,
+    ts: progressTs,
+    ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, {
+      phase: outcome.status === "done" ? "finished" : outcome.status,
+      elapsedMs,
+      detail,
+    }),
+  });
+  const classification = classifyResults(results, TRIAGE_STEP_NAMES);
+  const versions = results.find((r) => r.step === "versions");
+  const ws = results.find((r) => r.step === "gateway.ws");
+  await chat.postMessage({
+    channel: job.channel,
+    threadTs: incident.threadTs,
+    ...renderTriageResult(classification, {
+      host: job.host,
+      jobId: job.id,
+      elapsedMs,
+      agentVersion: (versions?.step === "versions" && versions.data?.agent) || host?.agentVersion,
+      gatewayVersion:
+        (ws?.step === "gateway.ws" && ws.data?.server?.version) ||
+        (versions?.step === "versions" && versions.data?.openclaw) ||
+        host?.gatewayVersion,
+      incomplete: detail,
+    }),
+  });
+}
+
+function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[] {
+  const byStep = new Map<string, StepResult>();
+  for (const r of streamed) byStep.set(r.step, r);
+  for (const r of final) byStep.set(r.step, r);
+  return [...byStep.values()];
+}
+
+/** One incident thread per (channel, host): reused by every later triage of that host there. */
+async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promise<IncidentRecord> {
+  const existing = await deps.store.findIncident(job.channel, job.host);
+  if (existing) return existing;
+  const parent = await deps.chat.postMessage({ channel: job.channel, ...renderIncidentHeader(job.host, job.user, deps.clock.now()) });
+  const incident: IncidentRecord = {
+    id: deps.ids.id("inc"),
+    channel: job.channel,
+    host: job.host,
+    threadTs: parent.ts,
+    openedAt: deps.clock.now(),
+  };
+  await deps.store.insertIncident(incident);
+  return incident;
+}
+
+/**
+ * After a control-plane restart, jobs that were running can never finish: mark them lost
+ * and say so in their thread rather than leaving a spinner forever.
+ */
+export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
+  const running = await deps.store.listJobs({ status: "running" });
+  for (const job of running) {
+    const detail = "The control plane restarted while this job ran; its results were not all received. Run the triage again.";
+    await deps.store.updateJob(job.id, { status: "lost", finishedAt: deps.clock.now(), detail });
+    if (job.threadTs) {
+      await deps.chat
+        .postMessage({ channel: job.channel, threadTs: job.threadTs, ...renderNotice(`💥 Triage job \`${job.id}\` of *${job.host}* was lost: ${detail}`) })
+        .catch((err) => deps.logger.warn("could not post lost-job notice", { job: job.id, err: String(err) }));
+    }
+  }
+  return running.length;
+}
+
+/**
+ * Serialises message updates and drops intermediate ones: with probes finishing in a
+ * burst, only the newest state is worth a chat.update (Tier 3: ~50 calls/min per app).
+ */
+function latestWins<T>(send: (value: T) => Promise<void>, logger: CoreDeps["logger"]) {
+  let pending: T | undefined;
+  let has = false;
+  let running: Promise<void> | null = null;
+  const pump = async () => {
+    while (has) {
+      const value = pending as T;
+      has = false;
+      try {
+        await send(value);
+      } catch (err) {
+        logger.warn("progress update failed", { err: String(err) });
+      }
+    }
+    running = null;
+  };
+  return {
+    push(value: T) {
+      pending = value;
+      has = true;
+      if (!running) running = pump();
+    },
+    async settle() {
+      while (running) await running;
+    },
+  };
+}

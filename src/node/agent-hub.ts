@@ -1,0 +1,232 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+import type { StepResult } from "../core/probes/catalog.ts";
+import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
+import {
+  AGENT_PROTOCOL_VERSION,
+  AgentCloseCode,
+  AgentFrame,
+  type HubFrame,
+  parseFrame,
+} from "../core/protocol/agent-wire.ts";
+import { verifyAgentHello } from "../core/service/enrollment.ts";
+import { randomToken } from "../core/util/encoding.ts";
+
+export const AGENT_PATH = "/agent/connect";
+
+export interface AgentHubOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  heartbeatMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Extra time after a job's deadline before it is declared timed out (network, classify). */
+  deadlineGraceMs?: number;
+}
+
+interface PendingJob {
+  host: string;
+  results: StepResult[];
+  onProgress: (r: StepResult) => void;
+  resolve: (outcome: JobOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface AgentSession {
+  host: string;
+  ws: WebSocket;
+  alive: boolean;
+}
+
+/**
+ * Agents dial out to this hub over WebSocket (hosts open no inbound port). The hub speaks
+ * first with a nonce, checks the Ed25519 signature against the enrolled key, then runs
+ * jobs. A closed socket fails its pending jobs as `lost` at once: nothing waits forever.
+ */
+export class AgentHub implements HostTransport {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  private readonly sessions = new Map<string, AgentSession>();
+  private readonly pending = new Map<string, PendingJob>();
+  private readonly opts: Required<AgentHubOptions>;
+  private pingTimer: NodeJS.Timeout;
+
+  constructor(opts: AgentHubOptions) {
+    this.opts = { heartbeatMs: 15_000, handshakeTimeoutMs: 10_000, deadlineGraceMs: 3_000, ...opts };
+    // Liveness: an agent whose TCP peer vanished (no FIN) misses two pings and is dropped.
+    this.pingTimer = setInterval(() => this.pingAll(), this.opts.heartbeatMs);
+    this.pingTimer.unref();
+  }
+
+  /** Hook for the HTTP server's `upgrade` event. Returns false for paths it does not own. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path !== AGENT_PATH) return false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    return true;
+  }
+
+  async isOnline(host: string): Promise<boolean> {
+    return this.sessions.has(host);
+  }
+
+  onlineHosts(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  dispatch(host: string, job: JobSpec, onProgress: (r: StepResult) => void): Promise<JobOutcome> {
+    const session = this.sessions.get(host);
+    if (!session) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [] });
+    return new Promise<JobOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(job.jobId);
+        this.pending.delete(job.jobId);
+        this.opts.logger.warn("job deadline passed", { job: job.jobId, host, got: p?.results.length ?? 0 });
+        resolve({ status: "timeout", results: p?.results ?? [] });
+      }, job.deadlineMs + this.opts.deadlineGraceMs);
+      this.pending.set(job.jobId, { host, results: [], onProgress, resolve, timer });
+      this.send(session.ws, { type: "job.run", jobId: job.jobId, steps: job.steps, deadlineMs: job.deadlineMs });
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pingTimer);
+    for (const s of this.sessions.values()) s.ws.close(1001, "control plane shutting down");
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const peer = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`;
+    const nonce = randomToken(24);
+    let host: string | null = null;
+    const handshakeTimer = setTimeout(() => {
+      this.opts.logger.warn("agent handshake timed out", { peer });
+      ws.close(AgentCloseCode.handshakeTimeout, "handshake timeout");
+    }, this.opts.handshakeTimeoutMs);
+
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) return this.reject(ws, peer, AgentCloseCode.policy, "binary frames are not part of the protocol");
+      const parsed = parseFrame(AgentFrame, data.toString());
+      if (!parsed.ok) return this.reject(ws, peer, AgentCloseCode.policy, parsed.reason, host);
+      const frame = parsed.frame;
+      if (host === null) {
+        if (frame.type !== "hello") return this.reject(ws, peer, AgentCloseCode.policy, "expected hello first");
+        if (frame.protocol !== AGENT_PROTOCOL_VERSION) {
+          return this.reject(ws, peer, AgentCloseCode.policy, `unsupported agent protocol ${frame.protocol}`);
+        }
+        // Mark as "in handshake" so a second hello during verification is refused.
+        host = "";
+        void verifyAgentHello(this.opts.store, nonce, frame).then(async (verdict) => {
+          clearTimeout(handshakeTimer);
+          if (!verdict.ok) return this.reject(ws, peer, verdict.closeCode, verdict.reason, frame.host);
+          if (ws.readyState !== WebSocket.OPEN) return;
+          host = verdict.host;
+          this.register(host, ws);
+          await this.opts.store.recordHostSeen(host, {
+            at: this.opts.clock.now(),
+            agentVersion: frame.agentVersion,
+            gatewayVersion: frame.gatewayVersion ?? null,
+          });
+          this.send(ws, { type: "welcome", host, heartbeatMs: this.opts.heartbeatMs });
+          this.opts.logger.info("agent connected", { host, peer, agentVersion: frame.agentVersion });
+        });
+        return;
+      }
+      if (host === "") return this.reject(ws, peer, AgentCloseCode.policy, "frame before welcome");
+      this.onAgentFrame(host, ws, frame);
+    });
+
+    ws.on("pong", () => {
+      const s = host ? this.sessions.get(host) : undefined;
+      if (s && s.ws === ws) s.alive = true;
+    });
+
+    ws.on("close", (code, reason) => {
+      clearTimeout(handshakeTimer);
+      if (!host) return;
+      const session = this.sessions.get(host);
+      if (session?.ws !== ws) return; // replaced by a newer connection
+      this.sessions.delete(host);
+      const why = `agent disconnected (close ${code}${reason.length ? ` ${reason.toString()}` : ""})`;
+      this.opts.logger.warn("agent disconnected", { host, code, reason: reason.toString() });
+      this.failPending(host, why);
+    });
+    ws.on("error", (err) => this.opts.logger.warn("agent socket error", { peer, host, err: err.message }));
+    this.send(ws, { type: "challenge", protocol: AGENT_PROTOCOL_VERSION, nonce, ts: this.opts.clock.now() });
+  }
+
+  private onAgentFrame(host: string, ws: WebSocket, frame: AgentFrame): void {
+    switch (frame.type) {
+      case "hello":
+        return this.reject(ws, "", AgentCloseCode.policy, "hello after welcome", host);
+      case "heartbeat":
+        void this.opts.store.recordHostSeen(host, { at: this.opts.clock.now(), gatewayVersion: frame.gatewayVersion ?? null });
+        return;
+      case "job.progress": {
+        const p = this.pending.get(frame.jobId);
+        if (!p || p.host !== host) return; // late progress for a finished/lost job
+        p.results.push(frame.result);
+        p.onProgress(frame.result);
+        return;
+      }
+      case "job.result": {
+        // Ack even unknown jobs so the agent's outbox drains after a hub restart.
+        this.send(ws, { type: "job.ack", jobId: frame.jobId });
+        const p = this.pending.get(frame.jobId);
+        if (!p || p.host !== host) {
+          this.opts.logger.info("result for a job no longer pending", { host, job: frame.jobId });
+          return;
+        }
+        clearTimeout(p.timer);
+        this.pending.delete(frame.jobId);
+        if (frame.status === "rejected") {
+          p.resolve({ status: "rejected", error: frame.error ?? { code: "rejected", message: "agent refused the job" } });
+        } else {
+          p.resolve({ status: "done", results: frame.results });
+        }
+        return;
+      }
+    }
+  }
+
+  private register(host: string, ws: WebSocket): void {
+    const old = this.sessions.get(host);
+    this.sessions.set(host, { host, ws, alive: true });
+    if (old && old.ws !== ws) {
+      old.ws.close(AgentCloseCode.replaced, "replaced by a newer connection");
+      this.failPending(host, "agent reconnected on a new connection");
+    }
+  }
+
+  private failPending(host: string, reason: string): void {
+    for (const [id, p] of this.pending) {
+      if (p.host !== host) continue;
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.resolve({ status: "lost", reason, results: p.results });
+    }
+  }
+
+  private reject(ws: WebSocket, peer: string, code: number, reason: string, host?: string | null): void {
+    this.opts.logger.warn("agent connection refused", { peer, host: host || undefined, code, reason });
+    // Close reasons are limited to 123 bytes (RFC 6455 §5.5).
+    ws.close(code, reason.slice(0, 120));
+  }
+
+  private pingAll(): void {
+    for (const s of this.sessions.values()) {
+      if (!s.alive) {
+        this.opts.logger.warn("agent missed heartbeats; dropping", { host: s.host });
+        s.ws.terminate();
+        continue;
+      }
+      s.alive = false;
+      s.ws.ping();
+    }
+  }
+
+  private send(ws: WebSocket, frame: HubFrame): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  }
+}

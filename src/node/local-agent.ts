@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../core/ports.ts";
+import { issueEnrollmentCode } from "../core/service/enrollment.ts";
+import type { ControlPlane } from "./server.ts";
+
+const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));
+
+/** `node-3.example.com` → `node-3`; anything unusable → `local`. */
+export function localHostName(raw = hostname()): string {
+  const first = raw.toLowerCase().split(".")[0] ?? "";
+  const cleaned = first.replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
+  return cleaned || "local";
+}
+
+/**
+ * `npm start` also runs an agent for this machine, so a fresh install can triage the local
+ * gateway at once. It enrolls through the same one-time-code flow as any other host.
+ */
+export async function startLocalAgent(cp: ControlPlane, opts: { dataDir: string; host: string; logger: Logger }): Promise<{ host: string; stop(): Promise<void> }> {
+  const dir = join(opts.dataDir, "local-agent");
+  const configFile = join(dir, "agent.json");
+  const enrolled = await cp.store.getHost(opts.host);
+  const ours = existsSync(configFile) && JSON.parse(readFileSync(configFile, "utf8")).host === opts.host;
+  if (!enrolled || enrolled.revokedAt || !ours) {
+    if (enrolled && !enrolled.revokedAt) await cp.store.revokeHost(opts.host, Date.now());
+    const { code } = await issueEnrollmentCode(cp.deps, opts.host);
+    await runAgent(["enroll", "--server", cp.url, "--host", opts.host, "--code", code, "--dir", dir], opts.logger);
+  }
+  let child: ChildProcess | null = null;
+  let stopping = false;
+  const launch = () => {
+    // The local agent always dials the current URL (the port may differ between runs).
+    child = spawn(process.execPath, [AGENT_MAIN, "run", "--dir", dir], {
+      env: { ...process.env, CLAWOPS_AGENT_SERVER: cp.url },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      opts.logger.warn("local agent exited; restarting in 2 s", { code, signal });
+      setTimeout(launch, 2_000).unref();
+    });
+  };
+  launch();
+  return {
+    host: opts.host,
+    async stop() {
+      stopping = true;
+      const c = child as ChildProcess | null;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once("exit", () => resolve());
+        c.kill("SIGTERM");
+        setTimeout(() => c.kill("SIGKILL"), 3_000).unref();
+      });
+    },
+  };
+}
+
+function runAgent(args: string[], logger: Logger): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [AGENT_MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout?.on("data", (d) => (out += d));
+    p.stderr?.on("data", (d) => (out += d));
+    p.once("exit", (code) => {
+      if (code === 0) {
+        logger.info("local agent enrolled", { output: out.trim() });
+        resolve();
+      } else reject(new Error(`local agent enrollment failed (exit ${code}): ${out.trim()}`));
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { createApp } from "../core/app.ts";
+import { ConsoleChat } from "../core/console-feed.ts";
+import type { ChatPort, Clock, Ids, Logger } from "../core/ports.ts";
+import type { CoreDeps } from "../core/service/deps.ts";
+import { failInterruptedJobs } from "../core/service/triage.ts";
+import { SlackWebApiChat } from "../core/slack/web-api.ts";
+import { AgentHub } from "./agent-hub.ts";
+import { createLogger } from "./logger.ts";
+import { SqliteStore } from "./sqlite-store.ts";
+
+export interface ControlPlaneConfig {
+  port: number;
+  bind: string;
+  dataDir: string;
+  slack?: { signingSecret: string; botToken: string; apiUrl?: string };
+  /** Serve the local console (always on when Slack is not configured). */
+  console: boolean;
+  logger?: Logger;
+  heartbeatMs?: number;
+}
+
+export interface ControlPlane {
+  url: string;
+  port: number;
+  store: SqliteStore;
+  hub: AgentHub;
+  deps: CoreDeps;
+  consoleChat: ConsoleChat | null;
+  close(): Promise<void>;
+}
+
+export const CONSOLE_CHANNEL = "console";
+
+export async function startControlPlane(config: ControlPlaneConfig): Promise<ControlPlane> {
+  const logger = config.logger ?? createLogger("clawops");
+  const clock: Clock = { now: () => Date.now() };
+  const ids: Ids = { id: (prefix) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 20)}` };
+  const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
+  const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
+  const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
+  const baseDeps = { store, transport: hub, clock, ids, logger };
+  const slackChat: ChatPort | null = config.slack
+    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
+    : null;
+  const chat = slackChat ?? consoleChat;
+  if (!chat) throw new Error("no chat configured");
+  const deps: CoreDeps = { ...baseDeps, chat };
+  const inFlight = new Set<Promise<void>>();
+  const app = createApp({
+    deps,
+    slack: config.slack ? { signingSecret: config.slack.signingSecret } : undefined,
+    console: consoleChat ? { chat: consoleChat, channel: CONSOLE_CHANNEL, deps: { ...baseDeps, chat: consoleChat } } : undefined,
+    runInBackground: (task) => {
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    },
+  });
+
+  const lost = await failInterruptedJobs(deps);
+  if (lost > 0) logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s as Server));
+    (s as Server).once("error", reject);
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  logger.info("control plane listening", { url, slack: !!config.slack, console: !!consoleChat, dataDir: config.dataDir });
+
+  return {
+    url,
+    port,
+    store,
+    hub,
+    deps,
+    consoleChat,
+    async close() {
+      await hub.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);
+      store.close();
+    },
+  };
+}

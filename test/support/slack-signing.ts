@@ -1,0 +1,52 @@
+import { createHmac, randomUUID } from "node:crypto";
+
+/**
+ * Builds a slash-command request exactly as Slack sends it: form-encoded body and the v0
+ * signature over `v0:{timestamp}:{body}`, computed independently of the code under test
+ * (node:crypto here, WebCrypto in src/core).
+ */
+export interface SlashCommandFields {
+  text: string;
+  channel_id?: string;
+  user_id?: string;
+  trigger_id?: string;
+  command?: string;
+}
+
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams({
+    token: "legacy-verification-token-unused",
+    team_id: "T0001",
+    team_domain: "acme",
+    channel_id: fields.channel_id ?? "C0INCIDENT",
+    channel_name: "incidents",
+    user_id: fields.user_id ?? "U0OPERATOR",
+    user_name: "operator",
+    command: fields.command ?? "/openclaw",
+    text: fields.text,
+    api_app_id: "A0CLAWOPS",
+    is_enterprise_install: "false",
+    response_url: "https://hooks.slack.invalid/commands/T0001/1/abc",
+    trigger_id: fields.trigger_id ?? `${Date.now()}.${randomUUID()}`,
+  }).toString();
+}
+
+export function signSlack(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)) {
+  const signature = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+  return {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": String(timestamp),
+    "x-slack-signature": signature,
+  };
+}
+
+export async function postSlashCommand(
+  baseUrl: string,
+  secret: string,
+  fields: SlashCommandFields,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: { response_type?: string; text?: string; blocks?: unknown[]; error?: { code: string } } }> {
+  const body = slashCommandBody(fields);
+  const res = await fetch(`${baseUrl}/slack/commands`, { method: "POST", headers: { ...signSlack(secret, body), ...extraHeaders }, body });
+  return { status: res.status, body: (await res.json()) as never };
+}

@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A local stand-in for the two Slack Web API methods clawops calls. It answers the way
+ * Slack does (HTTP 200 with `ok:false` and an error string) and checks each call against
+ * the documented shape:
+ *  - chat.postMessage: https://api.slack.com/methods/chat.postMessage
+ *  - chat.update:      https://api.slack.com/methods/chat.update
+ *  - Block Kit limits: https://api.slack.com/reference/block-kit/blocks
+ * Anything off is recorded in `violations` so a test fails with the reason.
+ */
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+  /** ts assigned (postMessage) or targeted (update). */
+  ts: string;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  threadTs: string | null;
+  text: string;
+  blocks: Record<string, unknown>[];
+  edits: number;
+}
+
+const BLOCK_TYPES = new Set(["section", "header", "context", "divider", "actions", "image", "rich_text", "input", "file", "video"]);
+
+export class SlackStandIn {
+  readonly calls: RecordedCall[] = [];
+  readonly violations: string[] = [];
+  readonly messages = new Map<string, StoredMessage>();
+  private server: Server | null = null;
+  private seq = 0;
+  private waiters: { pred: () => boolean; resolve: () => void }[] = [];
+  private readonly token: string;
+  url = "";
+
+  constructor(token: string) {
+    this.token = token;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}/api`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    this.server = null;
+  }
+
+  /** Top-level messages in a channel, and replies in a thread, in order. */
+  thread(channel: string, threadTs: string): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === channel && m.threadTs === threadTs);
+  }
+  topLevel(channel: string): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === channel && m.threadTs === null);
+  }
+
+  waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { pred, resolve: () => {} };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(", ")}`));
+      }, timeoutMs);
+      waiter.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const method = (req.url ?? "").replace(/^\/api\//, "").split("?")[0] ?? "";
+    const reply = (body: Record<string, unknown>) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+      for (const w of [...this.waiters]) {
+        if (w.pred()) {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          w.resolve();
+        }
+      }
+    };
+    if (req.method !== "POST") return reply({ ok: false, error: "invalid_request" });
+    if (req.headers.authorization !== `Bearer ${this.token}`) {
+      this.violations.push(`${method}: Authorization header is not "Bearer <bot token>"`);
+      return reply({ ok: false, error: "invalid_auth" });
+    }
+    if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
+      this.violations.push(`${method}: content-type ${req.headers["content-type"]} (JSON body requires application/json)`);
+      return reply({ ok: false, error: "invalid_form_data" });
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      this.violations.push(`${method}: body is not JSON`);
+      return reply({ ok: false, error: "invalid_json" });
+    }
+    const problems = this.checkCommon(body);
+    if (method === "chat.postMessage") {
+      const threadTs = body.thread_ts;
+      if (threadTs !== undefined) {
+        const parent = typeof threadTs === "string" ? this.messages.get(key(String(body.channel), threadTs)) : undefined;
+        if (!parent) problems.push("thread_ts does not name a message in this channel");
+        else if (parent.threadTs !== null) problems.push("thread_ts names a reply, not a thread parent");
+      }
+      if (problems.length) return this.fail(method, problems, reply);
+      const ts = `${1_790_000_000 + this.seq}.${String(++this.seq).padStart(6, "0")}`;
+      const msg: StoredMessage = {
+        channel: String(body.channel),
+        ts,
+        threadTs: typeof threadTs === "string" ? threadTs : null,
+        text: String(body.text ?? ""),
+        blocks: (body.blocks as Record<string, unknown>[]) ?? [],
+        edits: 0,
+      };
+      this.messages.set(key(msg.channel, ts), msg);
+      this.calls.push({ method, body, ts });
+      return reply({ ok: true, channel: msg.channel, ts, message: { text: msg.text, ts } });
+    }
+    if (method === "chat.update") {
+      if (typeof body.ts !== "string") problems.push("ts is required");
+      const msg = this.messages.get(key(String(body.channel), String(body.ts)));
+      if (!msg) return this.fail(method, [...problems, "message_not_found"], reply, "message_not_found");
+      if (problems.length) return this.fail(method, problems, reply);
+      msg.text = String(body.text ?? msg.text);
+      msg.blocks = (body.blocks as Record<string, unknown>[]) ?? msg.blocks;
+      msg.edits++;
+      this.calls.push({ method, body, ts: msg.ts });
+      return reply({ ok: true, channel: msg.channel, ts: msg.ts, text: msg.text });
+    }
+    this.violations.push(`unexpected method ${method}`);
+    return reply({ ok: false, error: "unknown_method" });
+  }
+
+  private checkCommon(body: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    if (typeof body.channel !== "string" || body.channel === "") problems.push("channel is required");
+    const hasText = typeof body.text === "string" && body.text.length > 0;
+    const blocks = body.blocks;
+    if (!hasText && !Array.isArray(blocks)) problems.push("no_text: text or blocks required");
+    // With blocks, Slack wants `text` too as the notification/accessibility fallback.
+    if (Array.isArray(blocks) && !hasText) problems.push("blocks without a fallback text");
+    if (typeof body.text === "string" && body.text.length > 40_000) problems.push("msg_too_long");
+    if (Array.isArray(blocks)) {
+      if (blocks.length > 50) problems.push(`invalid_blocks: ${blocks.length} blocks (max 50)`);
+      blocks.forEach((b, i) => problems.push(...checkBlock(b as Record<string, unknown>, i)));
+    }
+    return problems;
+  }
+
+  private fail(method: string, problems: string[], reply: (b: Record<string, unknown>) => void, error = "invalid_arguments") {
+    for (const p of problems) this.violations.push(`${method}: ${p}`);
+    reply({ ok: false, error, response_metadata: { messages: problems } });
+  }
+}
+
+function checkBlock(b: Record<string, unknown>, i: number): string[] {
+  const at = `block ${i} (${String(b.type)})`;
+  if (!BLOCK_TYPES.has(String(b.type))) return [`${at}: unknown block type`];
+  const problems: string[] = [];
+  const text = b.text as { type?: string; text?: string } | undefined;
+  if (b.type === "header") {
+    if (text?.type !== "plain_text") problems.push(`${at}: header text must be plain_text`);
+    if ((text?.text ?? "").length > 150) problems.push(`${at}: header text over 150 chars`);
+  }
+  if (b.type === "section") {
+    const fields = b.fields as unknown[] | undefined;
+    if (!text && !fields) problems.push(`${at}: section needs text or fields`);
+    if (text && (text.text ?? "").length > 3000) problems.push(`${at}: section text over 3000 chars`);
+    if (text && (text.text ?? "").length === 0) problems.push(`${at}: section text is empty`);
+    if (fields && fields.length > 10) problems.push(`${at}: more than 10 fields`);
+  }
+  if (b.type === "context") {
+    const els = b.elements as unknown[] | undefined;
+    if (!Array.isArray(els) || els.length === 0 || els.length > 10) problems.push(`${at}: context needs 1–10 elements`);
+  }
+  return problems;
+}
+
+const key = (channel: string, ts: string) => `${channel}/${ts}`;

@@ -1,0 +1,218 @@
+import { generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { AgentConnection, type JobRunner } from "../../src/agent/connection.ts";
+import { type AgentIdentity, loadOrCreateIdentity } from "../../src/agent/identity.ts";
+import type { StepResult } from "../../src/core/probes/catalog.ts";
+import { AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
+import { toBase64Url } from "../../src/core/util/encoding.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+
+const quiet = { info() {}, warn() {}, error() {} };
+let cp: ControlPlane;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-hub-"));
+  cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir: dir, console: true, logger: quiet, heartbeatMs: 60_000 });
+});
+afterAll(async () => {
+  await cp.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function enrolled(host: string): Promise<AgentIdentity> {
+  const identity = loadOrCreateIdentity(join(dir, `agent-${host}`));
+  const { code } = await issueEnrollmentCode(cp.deps, host);
+  await enrollHost(cp.deps, { code, host, publicKey: identity.publicKey });
+  return identity;
+}
+
+const wsUrl = () => `${cp.url.replace("http", "ws")}/agent/connect`;
+
+/** A raw client: speaks the protocol by hand so tests can misbehave on purpose. */
+function rawClient(): Promise<{ ws: WebSocket; challenge: { nonce: string }; closed: Promise<{ code: number; reason: string }> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl());
+    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once("close", (code, reason) => r({ code, reason: reason.toString() })));
+    ws.once("message", (data) => resolve({ ws, challenge: JSON.parse(data.toString()), closed }));
+    ws.once("error", reject);
+  });
+}
+
+function hello(host: string, nonce: string, privateKey: AgentIdentity["privateKey"]) {
+  return JSON.stringify({
+    type: "hello",
+    protocol: 1,
+    host,
+    nonce,
+    signature: toBase64Url(sign(null, Buffer.from(signedHelloPayload(host, nonce)), privateKey)),
+    agentVersion: "test",
+  });
+}
+
+const result = (step: "versions" | "config", ms: number): StepResult =>
+  step === "versions"
+    ? { step, status: "ok", durationMs: ms, data: { agent: "test", openclaw: "2026.9.6", os: "Debian", node: "v24.21.0" } }
+    : { step, status: "error", durationMs: ms, error: { code: "ENOENT", message: "no config" } };
+
+function agent(host: string, identity: AgentIdentity, runner: JobRunner) {
+  return new AgentConnection({
+    server: cp.url,
+    host,
+    identity,
+    agentVersion: "9.9.9-test",
+    gatewayVersion: () => "2026.9.6",
+    runner,
+    logger: quiet,
+    backoff: { baseMs: 50, maxMs: 200 },
+  });
+}
+
+async function until(pred: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("agent hub handshake", () => {
+  it("welcomes an enrolled agent and records its versions", async () => {
+    const id = await enrolled("node-1");
+    const a = agent("node-1", id, { run: async () => [] });
+    a.start();
+    await until(() => cp.hub.isOnline("node-1"));
+    const host = await cp.store.getHost("node-1");
+    expect(host).toMatchObject({ agentVersion: "9.9.9-test", gatewayVersion: "2026.9.6" });
+    expect(host?.lastSeenAt).toBeGreaterThan(0);
+    await a.stop();
+    await until(async () => !(await cp.hub.isOnline("node-1")));
+  });
+
+  it("closes an unknown host with 4404 and a reason", async () => {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const c = await rawClient();
+    c.ws.send(hello("ghost", c.challenge.nonce, privateKey));
+    expect(await c.closed).toEqual({ code: AgentCloseCode.unknownHost, reason: expect.stringContaining("unknown host") });
+  });
+
+  it("closes a bad signature with 4401", async () => {
+    await enrolled("node-2");
+    const { privateKey: otherKey } = generateKeyPairSync("ed25519");
+    const c = await rawClient();
+    c.ws.send(hello("node-2", c.challenge.nonce, otherKey));
+    expect(await c.closed).toEqual({ code: AgentCloseCode.badSignature, reason: expect.stringContaining("signature") });
+    expect(await cp.hub.isOnline("node-2")).toBe(false);
+  });
+
+  it("refuses a replayed hello (nonce from an earlier connection) with 4409", async () => {
+    const id = await enrolled("node-3");
+    const first = await rawClient();
+    const captured = hello("node-3", first.challenge.nonce, id.privateKey);
+    first.ws.send(captured);
+    await until(() => cp.hub.isOnline("node-3"));
+    first.ws.close();
+    await first.closed;
+    const replay = await rawClient();
+    replay.ws.send(captured);
+    expect((await replay.closed).code).toBe(AgentCloseCode.replayedNonce);
+  });
+
+  it("refuses a revoked key with 4403", async () => {
+    const id = await enrolled("node-4");
+    await cp.store.revokeHost("node-4", Date.now());
+    const c = await rawClient();
+    c.ws.send(hello("node-4", c.challenge.nonce, id.privateKey));
+    expect(await c.closed).toEqual({ code: AgentCloseCode.revoked, reason: expect.stringContaining("revoked") });
+  });
+
+  it("closes on malformed frames with 1008 and says what was wrong", async () => {
+    const a = await rawClient();
+    a.ws.send("not json at all");
+    expect(await a.closed).toEqual({ code: 1008, reason: "frame is not valid JSON" });
+    const b = await rawClient();
+    b.ws.send(JSON.stringify({ type: "hello", protocol: 1, host: "x" }));
+    expect(await b.closed).toMatchObject({ code: 1008, reason: expect.stringContaining("malformed frame") });
+    const c = await rawClient();
+    c.ws.send(JSON.stringify({ type: "heartbeat", ts: 1 }));
+    expect(await c.closed).toMatchObject({ code: 1008, reason: "expected hello first" });
+  });
+});
+
+describe("agent hub jobs", () => {
+  it("streams progress and resolves with the agent's results", async () => {
+    const id = await enrolled("node-5");
+    const a = agent("node-5", id, {
+      async run(job, onResult) {
+        const out: StepResult[] = [];
+        for (const s of job.steps) {
+          const r = result(s.step as "versions" | "config", 5);
+          out.push(r);
+          onResult(r);
+        }
+        return out;
+      },
+    });
+    a.start();
+    await until(() => cp.hub.isOnline("node-5"));
+    const seen: string[] = [];
+    const outcome = await cp.hub.dispatch(
+      "node-5",
+      { jobId: "job_a", steps: [{ step: "versions", args: {} }, { step: "config", args: {} }], deadlineMs: 5_000 },
+      (r) => seen.push(r.step),
+    );
+    expect(seen).toEqual(["versions", "config"]);
+    expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions" }, { step: "config", status: "error" }] });
+    await a.stop();
+  });
+
+  it("fails a pending job as lost as soon as the agent disconnects mid-job", async () => {
+    const id = await enrolled("node-6");
+    const c = await rawClient();
+    c.ws.send(hello("node-6", c.challenge.nonce, id.privateKey));
+    await until(() => cp.hub.isOnline("node-6"));
+    c.ws.on("message", (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type !== "job.run") return;
+      c.ws.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: result("versions", 3) }));
+      setTimeout(() => c.ws.terminate(), 50); // the agent dies without a goodbye
+    });
+    const started = Date.now();
+    const outcome = await cp.hub.dispatch("node-6", { jobId: "job_b", steps: [{ step: "versions", args: {} }, { step: "config", args: {} }], deadlineMs: 30_000 }, () => {});
+    expect(outcome).toMatchObject({ status: "lost", reason: expect.stringContaining("agent disconnected"), results: [{ step: "versions" }] });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("fails the job when an authenticated agent sends a malformed frame", async () => {
+    const id = await enrolled("node-7");
+    const c = await rawClient();
+    c.ws.send(hello("node-7", c.challenge.nonce, id.privateKey));
+    await until(() => cp.hub.isOnline("node-7"));
+    c.ws.on("message", (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type === "job.run") c.ws.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: { step: "versions", status: "weird" } }));
+    });
+    const outcome = await cp.hub.dispatch("node-7", { jobId: "job_c", steps: [{ step: "versions", args: {} }], deadlineMs: 30_000 }, () => {});
+    expect(outcome).toMatchObject({ status: "lost", reason: expect.stringContaining("1008") });
+    expect((await c.closed).reason).toContain("malformed frame at result");
+  });
+
+  it("times a job out at its deadline when the agent goes silent, keeping partial results", async () => {
+    const id = await enrolled("node-8");
+    const c = await rawClient();
+    c.ws.send(hello("node-8", c.challenge.nonce, id.privateKey));
+    await until(() => cp.hub.isOnline("node-8"));
+    c.ws.on("message", (data) => {
+      const frame = JSON.parse(data.toString());
+      if (frame.type === "job.run") c.ws.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: result("versions", 1) }));
+    });
+    const outcome = await cp.hub.dispatch("node-8", { jobId: "job_d", steps: [{ step: "versions", args: {} }, { step: "config", args: {} }], deadlineMs: 200 }, () => {});
+    expect(outcome).toMatchObject({ status: "timeout", results: [{ step: "versions" }] });
+    c.ws.close();
+  });
+});

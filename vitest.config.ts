@@ -1,0 +1,29 @@
+import { defineConfig } from "vitest/config";
+
+// Two Node projects: `unit` runs in parallel; `gateway` shares ONE real OpenClaw gateway per
+// run (≈1 GB RSS, ≈15 s to start), so its files run one at a time.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "gateway",
+          include: ["test/gateway/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/gateway/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});

@@ -52,7 +52,12 @@ export class AgentHub implements HostTransport {
   private pingTimer: NodeJS.Timeout;
 
   constructor(opts: AgentHubOptions) {
-    this.opts = { heartbeatMs: 15_000, handshakeTimeoutMs: 10_000, deadlineGraceMs: 3_000, ...opts };
+    this.opts = {
+      ...opts,
+      heartbeatMs: opts.heartbeatMs ?? 15_000,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      deadlineGraceMs: opts.deadlineGraceMs ?? 3_000,
+    };
     // Liveness: an agent whose TCP peer vanished (no FIN) misses two pings and is dropped.
     this.pingTimer = setInterval(() => this.pingAll(), this.opts.heartbeatMs);
     this.pingTimer.unref();

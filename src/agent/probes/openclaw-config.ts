@@ -27,6 +27,8 @@ export type ConfigReading = {
   tokenConfigured: boolean;
   /** Why a configured token could not be resolved, e.g. `secret ref` or `unset env OPENCLAW_X`. */
   tokenUnresolved?: string;
+  /** `gateway.auth.password`, resolved like the token; read only so redaction can remove it. */
+  password: string | undefined;
   workspace: string | null;
 };
 
@@ -37,6 +39,7 @@ const EMPTY = {
   authMode: null,
   token: undefined,
   tokenConfigured: false,
+  password: undefined,
   workspace: null,
 } as const;
 
@@ -81,6 +84,7 @@ export function interpretConfig(
     token: token.value,
     tokenConfigured: rawToken !== undefined && rawToken !== null && rawToken !== "",
     ...(token.unresolved ? { tokenUnresolved: token.unresolved } : {}),
+    password: resolveSecretString(auth.password, env).value,
     workspace:
       stringOrNull(record(agents.defaults).workspace) ??
       stringOrNull(mainEntry.workspace) ??

@@ -165,6 +165,9 @@ function baseMatrix(e: Evidence): HealthMatrix {
   } else if (unreachable) {
     set("channels", "unknown", "gateway unreachable");
     set("scheduler", "unknown", "gateway unreachable");
+  } else if (ws && ws.outcome !== "hello-ok") {
+    set("channels", "unknown", "no session: the gateway did not accept the probe's connect");
+    set("scheduler", "unknown", "no session: the gateway did not accept the probe's connect");
   }
 
   // service manager

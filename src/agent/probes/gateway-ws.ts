@@ -1,0 +1,113 @@
+import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../core/probes/catalog.ts";
+import { gatewayTarget } from "./gateway-target.ts";
+import { connectGateway, type GatewayConnection, type RpcResult } from "./gateway-ws-client.ts";
+import { budget, type Probe } from "./probe.ts";
+
+/** `health` and `status` answer in a few ms on a healthy gateway (GATEWAY-FACTS §3.1). */
+const RPC_TIMEOUT_MS = 2_500;
+
+/**
+ * The transport, auth and scope layers in one connection: challenge → connect (cli/cli,
+ * operator.read, the host's token) → hello-ok, then the `health` RPC (no scope) and the
+ * `status` RPC (needs operator.read).
+ */
+export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
+  const target = gatewayTarget(ctx, await run.readings.config());
+  const handshake = await connectGateway({
+    url: target.wsUrl,
+    token: target.token,
+    timeoutMs: budget(run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.ws"]),
+    signal: run.signal,
+    clientVersion: ctx.agentVersion,
+  });
+  const data: GatewayWsData = {
+    url: target.wsUrl,
+    outcome: handshake.outcome,
+    challenged: handshake.challenged,
+    tokenSource: target.tokenSource,
+  };
+  if (handshake.handshakeMs !== undefined) data.handshakeMs = handshake.handshakeMs;
+  if (handshake.error) data.error = handshake.error;
+  if (handshake.close) data.close = handshake.close;
+  if (handshake.upgradeStatus !== undefined) data.upgradeStatus = handshake.upgradeStatus;
+  const hello = handshake.hello;
+  if (hello) {
+    data.server = {
+      ...(hello.server?.version ? { version: hello.server.version } : {}),
+      ...(hello.protocol !== undefined ? { protocol: hello.protocol } : {}),
+      ...(hello.snapshot?.uptimeMs !== undefined ? { uptimeMs: hello.snapshot.uptimeMs } : {}),
+      ...(hello.snapshot?.appliedConfigHash ? { appliedConfigHash: hello.snapshot.appliedConfigHash } : {}),
+    };
+    data.auth = {
+      ...(hello.auth?.method ? { method: hello.auth.method } : {}),
+      ...(hello.auth?.role ? { role: hello.auth.role } : {}),
+      scopes: hello.auth?.scopes ?? [],
+    };
+  }
+  if (handshake.connection) {
+    const rpcs = await readRpcs(handshake.connection, budget(run, RPC_TIMEOUT_MS));
+    Object.assign(data, rpcs);
+  }
+  return data;
+};
+
+async function readRpcs(
+  connection: GatewayConnection,
+  timeoutMs: number,
+): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc">> {
+  try {
+    const [health, status] = await Promise.all([
+      connection.request("health", {}, timeoutMs),
+      connection.request("status", {}, timeoutMs),
+    ]);
+    return {
+      healthRpc: summarizeHealth(health),
+      statusRpc: status.ok ? { ok: true } : { ok: false, error: status.error },
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+export function summarizeHealth(res: RpcResult): NonNullable<GatewayWsData["healthRpc"]> {
+  if (!res.ok) return { ok: false, error: res.error };
+  const payload = record(res.payload);
+  const summary: NonNullable<GatewayWsData["healthRpc"]> = { ok: payload.ok !== false };
+  const hotReload = record(payload.configReload).hotReloadStatus;
+  if (typeof hotReload === "string") summary.hotReloadStatus = hotReload;
+  if (typeof payload.heartbeatSeconds === "number") summary.heartbeatSeconds = payload.heartbeatSeconds;
+  const degraded = record(payload.modelRuntime).degraded;
+  if (typeof degraded === "boolean") summary.modelRuntimeDegraded = degraded;
+  const channels = record(payload.channels);
+  summary.channels = Object.fromEntries(Object.entries(channels).map(([id, c]) => [id, summarizeChannel(record(c))]));
+  return summary;
+}
+
+/**
+ * One line per channel, judged like `openclaw health` does (health-format in the gateway's
+ * dist): an unhealthy healthState, a failed probe or a last error means not ok.
+ */
+function summarizeChannel(c: Record<string, unknown>): { ok?: boolean; summary?: string } {
+  const healthState = typeof c.healthState === "string" ? c.healthState : undefined;
+  const statusState = typeof c.statusState === "string" ? c.statusState : undefined;
+  const lastError = typeof c.lastError === "string" && c.lastError ? c.lastError : undefined;
+  const probeOk = record(c.probe).ok;
+  const state =
+    c.enabled === false
+      ? "disabled"
+      : (healthState ??
+        statusState ??
+        (c.linked === true ? "linked" : c.configured === true ? "configured" : c.configured === false ? "not configured" : "unknown"));
+  const ok =
+    c.enabled === false || c.configured === false
+      ? undefined
+      : !(lastError || probeOk === false || (healthState !== undefined && healthState !== "healthy"));
+  return {
+    ...(ok === undefined ? {} : { ok }),
+    summary: `${state}${probeOk === false ? " (probe failed)" : ""}${lastError ? `: ${lastError.slice(0, 300)}` : ""}`,
+  };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

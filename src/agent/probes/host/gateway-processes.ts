@@ -1,0 +1,102 @@
+import { access } from "node:fs/promises";
+import { execCommand } from "../exec.ts";
+import {
+  GATEWAY_PROCESS_TITLE,
+  isGatewayProcess,
+  listProcesses,
+  type ProcProcess,
+  readEnviron,
+  userNames,
+} from "./proc-processes.ts";
+
+/**
+ * Every running OpenClaw gateway on the host, with the environment it was started with and
+ * the environment its worker children inherited.
+ *
+ * Why the workers: the gateway rewrites its argv to its process title (`openclaw-gateway`),
+ * so `--token X` can no longer be read from /proc/<pid>/cmdline. But `--token` is copied into
+ * the gateway's runtime env as OPENCLAW_GATEWAY_TOKEN, and the workers it spawns
+ * (spawn-broker, sqlite reader) inherit it: measured on openclaw 2026.9.6.
+ */
+export type GatewayProcess = {
+  pid: number;
+  ppid: number | undefined;
+  command: string | null;
+  commandLine: string | undefined;
+  argv: string[];
+  user: string | undefined;
+  /** /proc/<pid>/environ: the env the gateway was started with (undefined: not readable). */
+  env: Record<string, string> | undefined;
+  /** Env of its direct children, which reflects the gateway's runtime env. */
+  workers: { pid: number; env: Record<string, string> | undefined }[];
+};
+
+export type GatewayProcesses = { method: "procfs" | "ps"; processes: GatewayProcess[] };
+
+export async function findGatewayProcesses(
+  procRoot: string,
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<GatewayProcesses> {
+  const hasProc = await access(procRoot).then(
+    () => true,
+    () => false,
+  );
+  if (!hasProc) return { method: "ps", processes: await fromPs(env, signal) };
+
+  const all = await listProcesses(procRoot);
+  const userOf = await userNames();
+  const gateways = all.filter(isGatewayProcess);
+  const processes = await Promise.all(
+    gateways.map(async (g): Promise<GatewayProcess> => {
+      const children = all.filter((p) => p.ppid === g.pid);
+      return {
+        ...describe(g, userOf),
+        env: await readEnviron(procRoot, g.pid),
+        workers: await Promise.all(children.map(async (c) => ({ pid: c.pid, env: await readEnviron(procRoot, c.pid) }))),
+      };
+    }),
+  );
+  return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid) };
+}
+
+function describe(p: ProcProcess, userOf: (uid: number | undefined) => string | undefined) {
+  return {
+    pid: p.pid,
+    ppid: p.ppid,
+    command: p.comm ?? null,
+    commandLine: p.cmdline,
+    argv: p.argv,
+    user: userOf(p.uid),
+  };
+}
+
+/** macOS and other hosts without procfs: `ps` names the processes, their env stays unknown. */
+async function fromPs(
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<GatewayProcess[]> {
+  const ps = await execCommand("ps", ["-axo", "pid=,ppid=,user=,args="], { env, timeoutMs: 2_000, signal });
+  if (ps.spawnError || ps.exitCode !== 0) throw new Error(`ps failed: ${ps.spawnError?.message ?? ps.stderr.trim()}`);
+  return parsePsGateways(ps.stdout);
+}
+
+export function parsePsGateways(text: string): GatewayProcess[] {
+  const out: GatewayProcess[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (!m?.[4]?.startsWith(GATEWAY_PROCESS_TITLE)) continue;
+    const argv = m[4].trim().split(/\s+/);
+    out.push({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      command: argv[0] ?? null,
+      commandLine: m[4].trim(),
+      argv,
+      user: m[3],
+      env: undefined,
+      workers: [],
+    });
+  }
+  return out;
+}

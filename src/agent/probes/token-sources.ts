@@ -1,0 +1,69 @@
+import type { TokenSourceName } from "../../core/probes/catalog.ts";
+import type { ProbeContext } from "./context.ts";
+import type { GatewayProcess } from "./host/gateway-processes.ts";
+import { readServiceTokens, tokenArg } from "./host/service-units.ts";
+import type { ConfigReading } from "./openclaw-config.ts";
+
+/**
+ * Every place a gateway token can come from on this host, with the value (which stays on the
+ * host: the tokens step reports fingerprints, and redaction removes every value read here).
+ * Token drift (GATEWAY-FACTS §6a) is two of these disagreeing.
+ */
+export type TokenReading = {
+  source: TokenSourceName;
+  /** Where it was read: a file path, `pid 123 environ`. Never the value. */
+  where: string;
+  token: string | undefined;
+};
+
+const TOKEN_VAR = "OPENCLAW_GATEWAY_TOKEN";
+
+export async function readTokenSources(
+  ctx: Pick<ProbeContext, "env" | "serviceUnitDirs">,
+  config: ConfigReading,
+  gateways: readonly GatewayProcess[],
+): Promise<TokenReading[]> {
+  const readings: TokenReading[] = [
+    {
+      source: "config",
+      where: `${config.path} gateway.auth.token${config.tokenUnresolved ? ` (${config.tokenUnresolved})` : ""}`,
+      token: config.token,
+    },
+    { source: "shell-env", where: `agent env ${TOKEN_VAR}`, token: nonEmpty(ctx.env[TOKEN_VAR]) },
+  ];
+  for (const g of gateways) readings.push(...processTokens(g));
+  for (const s of await readServiceTokens(ctx.serviceUnitDirs)) {
+    readings.push({ source: "service-env", where: s.via === "argv" ? `${s.where} --token` : s.where, token: s.token });
+  }
+  return readings;
+}
+
+export function processTokens(g: GatewayProcess): TokenReading[] {
+  const readings: TokenReading[] = [];
+  const startEnvToken = nonEmpty(g.env?.[TOKEN_VAR]);
+  readings.push({
+    source: "process-env",
+    where: g.env === undefined ? `pid ${g.pid} environ (not readable)` : `pid ${g.pid} environ`,
+    token: startEnvToken,
+  });
+  const argvToken = tokenArg(g.argv);
+  if (argvToken) readings.push({ source: "process-argv", where: `pid ${g.pid} cmdline`, token: argvToken });
+  // The gateway overwrote its argv with its title, but `--token` lives on in its runtime env,
+  // which its workers inherit (see host/gateway-processes.ts). A worker value that the
+  // gateway was not started with came from `--token` (or a .env file the gateway loaded).
+  for (const w of g.workers) {
+    const inherited = nonEmpty(w.env?.[TOKEN_VAR]);
+    if (!inherited || inherited === startEnvToken || inherited === argvToken) continue;
+    readings.push({
+      source: "process-argv",
+      where: `pid ${g.pid} runtime env (--token or .env; seen in worker pid ${w.pid})`,
+      token: inherited,
+    });
+    break;
+  }
+  return readings;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,59 @@
+import { createApp } from "../core/app.ts";
+import { InMemoryStore } from "../core/memory-store.ts";
+import type { Clock, Ids } from "../core/ports.ts";
+import type { CoreDeps } from "../core/service/deps.ts";
+import { SlackWebApiChat } from "../core/slack/web-api.ts";
+import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
+import { createConsoleLogger } from "./logger.ts";
+import { OfflineHostTransport } from "./offline-transport.ts";
+
+export type { WorkerEnv } from "./env.ts";
+
+/**
+ * The Cloudflare Workers runtime: the same hono app as `npm start`, wired to web-standard
+ * parts. State lives in this isolate's memory for now; hosts stay offline until agent
+ * sockets get a Durable Object (which will be exported from this module, next to `default`).
+ */
+const logger = createConsoleLogger("clawops-worker");
+const clock: Clock = { now: () => Date.now() };
+const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
+// One store per isolate, shared by every request it serves (and lost with it).
+const store = new InMemoryStore();
+const transport = new OfflineHostTransport();
+
+type App = ReturnType<typeof createApp>;
+let current: { key: string; app: App } | null = null;
+
+function appFor(config: WorkerConfig): App {
+  // Bindings are fixed for an isolate's life; the key only guards against a runtime that
+  // hands one isolate different bindings (tests do), never against rotation (a redeploy).
+  const key = JSON.stringify([config.SLACK_SIGNING_SECRET, config.SLACK_BOT_TOKEN, config.SLACK_API_URL ?? null]);
+  if (current?.key === key) return current.app;
+  const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
+  const deps: CoreDeps = { store, transport, chat, clock, ids, logger };
+  const app = createApp({
+    deps,
+    slack: { signingSecret: config.SLACK_SIGNING_SECRET },
+    runInBackground: (task, { executionCtx }) => {
+      // Work after the response only survives if the runtime is told to wait for it.
+      if (executionCtx) executionCtx.waitUntil(task);
+      else logger.error("no execution context; background work may be cut off");
+    },
+  });
+  current = { key, app };
+  return app;
+}
+
+function notConfigured(problems: string[]): Response {
+  logger.error("worker not configured", { problems: problems.join(" ") });
+  const message = `clawops is not configured: ${problems.join(" ")}`;
+  return Response.json({ ok: false, error: { code: "not_configured", message } }, { status: 503 });
+}
+
+export default {
+  async fetch(request, env, ctx): Promise<Response> {
+    const parsed = parseWorkerConfig(env);
+    if (!parsed.ok) return notConfigured(parsed.problems);
+    return appFor(parsed.config).fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,137 @@
+import type {
+  ConfigData,
+  GatewayHttpData,
+  GatewayStatusData,
+  GatewayWsData,
+  PortListenersData,
+  StepResult,
+  TokensData,
+  VersionsData,
+} from "../../src/core/probes/catalog.ts";
+
+/**
+ * Step results shaped like a real gateway's, field values taken from the captures in
+ * shared/openclaw (GATEWAY-FACTS §3–§6). `healthyResults()` is a healthy loopback gateway
+ * on port 19001; each fault helper changes only what that fault changes.
+ */
+const URL_ = "ws://127.0.0.1:19001";
+
+export function healthyData() {
+  const versions: VersionsData = { agent: "0.1.0", openclaw: "2026.9.6", openclawRaw: "OpenClaw 2026.9.6 (eb377ac)", os: "Debian GNU/Linux 12 (bookworm)", node: "v24.21.0" };
+  const ws: GatewayWsData = {
+    url: URL_,
+    outcome: "hello-ok",
+    challenged: true,
+    handshakeMs: 24,
+    tokenSource: "config",
+    server: { version: "2026.9.6", protocol: 4, uptimeMs: 274971, appliedConfigHash: "hmac-sha256:v1:r9_jaIB" },
+    auth: { method: "token", role: "operator", scopes: ["operator.read"] },
+    statusRpc: { ok: true },
+    healthRpc: { ok: true, hotReloadStatus: "active", channels: {}, heartbeatSeconds: 1800, modelRuntimeDegraded: false },
+  };
+  const http: GatewayHttpData = {
+    baseUrl: "http://127.0.0.1:19001",
+    healthz: { status: 200, body: { ok: true, status: "live" } },
+    readyz: { status: 200, body: { ready: true, failing: [] } },
+  };
+  const listeners: PortListenersData = {
+    port: 19001,
+    method: "procfs",
+    listeners: [
+      { pid: 8088, command: "openclaw-gatewa", address: "127.0.0.1:19001" },
+      { pid: 8088, command: "openclaw-gatewa", address: "[::1]:19001" },
+    ],
+    gatewayProcesses: [{ pid: 8088, command: "openclaw-gatewa", commandLine: "openclaw-gateway" }],
+  };
+  const config: ConfigData = {
+    path: "/home/op/.openclaw/openclaw.json",
+    exists: true,
+    mode: "local",
+    bind: "loopback",
+    port: 19001,
+    portSource: "config",
+    authMode: "token",
+    tokenConfigured: true,
+    workspace: { path: "/home/op/workspace", exists: true, isDirectory: true },
+  };
+  const tokens: TokensData = {
+    sources: [{ source: "config", where: "/home/op/.openclaw/openclaw.json", present: true, fingerprint: "sha256:1a2b3c4d5e6f" }],
+    distinct: 1,
+  };
+  const status: GatewayStatusData = {
+    exitCode: 0,
+    timedOut: false,
+    json: {
+      serviceLabel: "no supported service manager detected",
+      serviceLoaded: false,
+      runtimeStatus: "unknown",
+      portStatus: "busy",
+      rpcOk: true,
+      rpcCapability: "connected_no_operator_scope",
+      gatewayVersion: "2026.9.6",
+      extraServices: 0,
+    },
+  };
+  return { versions, ws, http, listeners, config, tokens, status };
+}
+
+export type Data = ReturnType<typeof healthyData>;
+
+export function toResults(d: Data): StepResult[] {
+  return [
+    { step: "versions", status: "ok", durationMs: 90, data: d.versions },
+    { step: "gateway.ws", status: "ok", durationMs: 40, data: d.ws },
+    { step: "gateway.http", status: "ok", durationMs: 6, data: d.http },
+    { step: "port.listeners", status: "ok", durationMs: 12, data: d.listeners },
+    { step: "config", status: "ok", durationMs: 3, data: d.config },
+    { step: "tokens", status: "ok", durationMs: 4, data: d.tokens },
+    { step: "gateway.status", status: "ok", durationMs: 2800, data: d.status },
+  ];
+}
+
+export const healthyResults = () => toResults(healthyData());
+
+/** Fault (a): started with `--token X` while the config has Y (GATEWAY-FACTS §6a, §4.3). */
+export function tokenDriftData(): Data {
+  const d = healthyData();
+  d.ws = {
+    url: URL_,
+    outcome: "rejected",
+    challenged: true,
+    tokenSource: "config",
+    error: {
+      code: "INVALID_REQUEST",
+      message: "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
+      detailCode: "AUTH_TOKEN_MISMATCH",
+    },
+    close: { code: 1008, reason: "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)" },
+  };
+  d.tokens = {
+    sources: [
+      { source: "config", where: "/home/op/.openclaw/openclaw.json", present: true, fingerprint: "sha256:1a2b3c4d5e6f" },
+      { source: "process-argv", where: "pid 28461", present: true, fingerprint: "sha256:99aa88bb77cc" },
+    ],
+    distinct: 2,
+    accepted: { tested: [{ fingerprint: "sha256:99aa88bb77cc", result: "accepted" }], fingerprint: "sha256:99aa88bb77cc" },
+  };
+  d.status.json = { ...d.status.json, rpcOk: false, rpcCapability: "unknown", connectFailureKind: "auth-rejected", connectFailureDetailCode: "AUTH_TOKEN_MISMATCH" };
+  return d;
+}
+
+/** Fault (b): gateway stopped, port free (GATEWAY-FACTS §6b). */
+export function gatewayDownData(): Data {
+  const d = healthyData();
+  d.ws = { url: URL_, outcome: "refused", challenged: false, tokenSource: "config", error: { message: "connect ECONNREFUSED 127.0.0.1:19001" } };
+  d.http = {
+    baseUrl: "http://127.0.0.1:19001",
+    healthz: { status: null, error: "connect ECONNREFUSED 127.0.0.1:19001" },
+    readyz: { status: null, error: "connect ECONNREFUSED 127.0.0.1:19001" },
+  };
+  d.listeners = { port: 19001, method: "procfs", listeners: [], gatewayProcesses: [] };
+  d.status = {
+    exitCode: 0,
+    timedOut: false,
+    json: { ...d.status.json, portStatus: "free", rpcOk: false, rpcCapability: "unknown", connectFailureKind: "unreachable", rpcError: "connect ECONNREFUSED 127.0.0.1:19001" },
+  };
+  return d;
+}

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentConnection } from "../../src/agent/connection.ts";
+import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
+import type { StepResult } from "../../src/core/probes/catalog.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
+import { SlackStandIn } from "../support/slack-standin.ts";
+
+const SECRET = "test-signing-secret-0123456789abcdef";
+const BOT_TOKEN = "xoxb-0000-test-bot-token";
+const quiet = process.env.DEBUG_TEST ? { info: console.log, warn: console.log, error: console.log } : { info() {}, warn() {}, error() {} };
+
+let cp: ControlPlane;
+let slack: SlackStandIn;
+let dir: string;
+let agent: AgentConnection;
+let jobsRun = 0;
+
+/** Scripted agent over a real socket: a healthy gateway's answers, a little apart. */
+const healthy: StepResult[] = [
+  { step: "versions", status: "ok", durationMs: 80, data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" } },
+  {
+    step: "gateway.ws",
+    status: "ok",
+    durationMs: 40,
+    data: {
+      url: "ws://127.0.0.1:19001",
+      outcome: "hello-ok",
+      challenged: true,
+      handshakeMs: 31,
+      tokenSource: "config",
+      server: { version: "2026.9.6", protocol: 4 },
+      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
+      statusRpc: { ok: true },
+      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
+    },
+  },
+];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-slack-"));
+  slack = new SlackStandIn(BOT_TOKEN);
+  const apiUrl = await slack.start();
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: false,
+    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
+    logger: quiet,
+  });
+  const identity = loadOrCreateIdentity(join(dir, "agent"));
+  const { code } = await issueEnrollmentCode(cp.deps, "node-3");
+  await enrollHost(cp.deps, { code, host: "node-3", publicKey: identity.publicKey });
+  const { code: code2 } = await issueEnrollmentCode(cp.deps, "node-9");
+  await enrollHost(cp.deps, { code: code2, host: "node-9", publicKey: identity.publicKey });
+  agent = new AgentConnection({
+    server: cp.url,
+    host: "node-3",
+    identity,
+    agentVersion: "0.1.0",
+    gatewayVersion: () => "2026.9.6",
+    logger: quiet,
+    runner: {
+      async run(_job, onResult) {
+        jobsRun++;
+        for (const r of healthy) {
+          await new Promise((res) => setTimeout(res, 30));
+          onResult(r);
+        }
+        return healthy;
+      },
+    },
+  });
+  agent.start();
+  const end = Date.now() + 5_000;
+  while (!(await cp.hub.isOnline("node-3")) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+});
+
+afterAll(async () => {
+  await agent.stop();
+  await cp.close();
+  await slack.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ackText = (b: { blocks?: unknown[]; text?: string }) => JSON.stringify(b.blocks ?? b.text);
+
+describe("POST /slack/commands", () => {
+  it("acks a signed triage at once, then fills the incident thread", async () => {
+    const before = jobsRun;
+    const { status, body } = await postSlashCommand(cp.url, SECRET, { text: "triage node-3", channel_id: "C0INC1" });
+    expect(status).toBe(200);
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toContain("Triage of node-3 started");
+
+    await slack.waitFor(() => slack.calls.filter((c) => c.method === "chat.postMessage").length >= 3, 10_000, "result message");
+    expect(slack.violations).toEqual([]);
+    const [parent] = slack.topLevel("C0INC1");
+    expect(parent?.text).toBe("Incident: OpenClaw gateway on node-3");
+    const replies = slack.thread("C0INC1", parent?.ts ?? "");
+    expect(replies).toHaveLength(2);
+    const [progress, result] = replies;
+    expect(progress?.edits).toBeGreaterThanOrEqual(1);
+    expect(progress?.text).toContain("finished");
+    expect(result?.text).toContain("Triage node-3");
+    const blocks = JSON.stringify(result?.blocks);
+    for (const layer of ["Process", "Port", "Transport", "Auth", "Scope", "Config", "Workspace", "Model routing", "Policy", "Channels", "Service", "Scheduler"]) {
+      expect(blocks).toContain(`*${layer}*`);
+    }
+    expect(jobsRun).toBe(before + 1);
+  });
+
+  it("reuses the host's incident thread in that channel", async () => {
+    const posted = () => slack.calls.filter((c) => c.method === "chat.postMessage").length;
+    const n = posted();
+    await postSlashCommand(cp.url, SECRET, { text: "triage node-3", channel_id: "C0INC1" });
+    await slack.waitFor(() => posted() >= n + 2, 10_000, "second triage");
+    expect(slack.topLevel("C0INC1")).toHaveLength(1);
+    expect(slack.violations).toEqual([]);
+  });
+
+  it("runs one job for a request Slack retries (X-Slack-Retry-Num)", async () => {
+    const before = jobsRun;
+    const body = slashCommandBody({ text: "triage node-3", channel_id: "C0RETRY", trigger_id: "111.222.retry" });
+    const first = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, body), body });
+    const retry = await fetch(`${cp.url}/slack/commands`, {
+      method: "POST",
+      headers: { ...signSlack(SECRET, body), "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
+      body,
+    });
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as { text: string }).text).toContain("already under way");
+    await slack.waitFor(() => slack.thread("C0RETRY", slack.topLevel("C0RETRY")[0]?.ts ?? "-").length >= 2, 10_000, "retry thread");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(jobsRun).toBe(before + 1);
+    expect(slack.topLevel("C0RETRY")).toHaveLength(1);
+  });
+
+  it("refuses forged and stale requests with 401 and starts nothing", async () => {
+    const before = jobsRun;
+    const calls = slack.calls.length;
+    const forged = await postSlashCommand(cp.url, "not-the-secret", { text: "triage node-3" });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error?.code).toBe("bad_signature");
+    const body = slashCommandBody({ text: "triage node-3" });
+    const stale = await fetch(`${cp.url}/slack/commands`, {
+      method: "POST",
+      headers: signSlack(SECRET, body, Math.floor(Date.now() / 1000) - 301),
+      body,
+    });
+    expect(stale.status).toBe(401);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).toBe("stale_request");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(jobsRun).toBe(before);
+    expect(slack.calls.length).toBe(calls);
+  });
+
+  it.each([
+    ["triage ghost-1", "unknown_host", "No enrolled host named `ghost-1`"],
+    ["triage node-9", "host_offline", "Host `node-9` is offline"],
+    ["triage node_3!", "invalid_host_name", "is not a valid host name"],
+    ["reboot node-3", "unknown_command", "Unknown command `reboot`"],
+    ["triage", "bad_request", "Usage: `/openclaw triage <host>`"],
+    ["enroll node-4", "bad_request", "only from the local console"],
+  ])("`/openclaw %s` → ephemeral %s error, no job", async (text, code, message) => {
+    const before = jobsRun;
+    const calls = slack.calls.length;
+    const { status, body } = await postSlashCommand(cp.url, SECRET, { text });
+    expect(status).toBe(200);
+    expect(body.response_type).toBe("ephemeral");
+    expect(ackText(body)).toContain(code);
+    expect(ackText(body)).toContain(message);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(jobsRun).toBe(before);
+    expect(slack.calls.length).toBe(calls);
+  });
+
+  it("lists hosts with online state and versions, and explains every command", async () => {
+    const hosts = await postSlashCommand(cp.url, SECRET, { text: "hosts" });
+    const text = ackText(hosts.body);
+    expect(text).toMatch(/\*node-3\* — 🟢 online · agent 0\.1\.0 · gateway 2026\.9\.6 · last seen \d+ s ago/);
+    expect(text).toContain("*node-9* — ⚫ offline");
+    const help = await postSlashCommand(cp.url, SECRET, { text: "help" });
+    for (const cmd of ["/openclaw triage <host>", "/openclaw hosts", "/openclaw help"]) expect(ackText(help.body)).toContain(cmd);
+  });
+});

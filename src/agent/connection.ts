@@ -1,14 +1,14 @@
 import WebSocket from "ws";
+import type { StepResult } from "../core/probes/catalog.ts";
 import {
   AGENT_PROTOCOL_VERSION,
-  type AgentFrame,
   AgentCloseCode,
+  type AgentFrame,
   HubFrame,
   type JobResultFrame,
   type JobRunFrame,
   parseFrame,
 } from "../core/protocol/agent-wire.ts";
-import type { StepResult } from "../core/probes/catalog.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
 
@@ -121,7 +121,10 @@ export class AgentConnection {
     switch (frame.type) {
       case "challenge": {
         if (frame.protocol !== AGENT_PROTOCOL_VERSION) {
-          this.opts.logger.error("hub speaks another protocol version", { hub: frame.protocol, agent: AGENT_PROTOCOL_VERSION });
+          this.opts.logger.error("hub speaks another protocol version", {
+            hub: frame.protocol,
+            agent: AGENT_PROTOCOL_VERSION,
+          });
         }
         this.send(ws, {
           type: "hello",

@@ -1,7 +1,12 @@
 import { loadOrCreateIdentity, writeAgentConfig } from "./identity.ts";
 
 /** Registers this host's public key with the control plane, using a one-time code. */
-export async function enroll(opts: { dir: string; server: string; host: string; code: string }): Promise<{ host: string }> {
+export async function enroll(opts: {
+  dir: string;
+  server: string;
+  host: string;
+  code: string;
+}): Promise<{ host: string }> {
   const identity = loadOrCreateIdentity(opts.dir);
   const url = new URL("/api/enroll", opts.server);
   let res: Response;
@@ -12,9 +17,15 @@ export async function enroll(opts: { dir: string; server: string; host: string; 
       body: JSON.stringify({ code: opts.code, host: opts.host, publicKey: identity.publicKey }),
     });
   } catch (err) {
-    throw new Error(`cannot reach the control plane at ${opts.server}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `cannot reach the control plane at ${opts.server}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  const body = (await res.json().catch(() => null)) as { ok?: boolean; host?: string; error?: { code: string; message: string } } | null;
+  const body = (await res.json().catch(() => null)) as {
+    ok?: boolean;
+    host?: string;
+    error?: { code: string; message: string };
+  } | null;
   if (!res.ok || !body?.ok || !body.host) {
     const why = body?.error ? `${body.error.message} (${body.error.code})` : `HTTP ${res.status}`;
     throw new Error(`enrollment refused: ${why}`);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, createPrivateKey, sign } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +56,9 @@ export function signHello(identity: AgentIdentity, host: string, nonce: string):
 export function readAgentConfig(dir: string): AgentConfig {
   const path = configPath(dir);
   if (!existsSync(path)) {
-    throw new Error(`No agent config at ${path}. Enroll first: clawops-agent enroll --server <url> --host <name> --code <code>`);
+    throw new Error(
+      `No agent config at ${path}. Enroll first: clawops-agent enroll --server <url> --host <name> --code <code>`,
+    );
   }
   return AgentConfig.parse(JSON.parse(readFileSync(path, "utf8")));
 }

@@ -32,9 +32,10 @@ export function createJobRunner(env: NodeJS.ProcessEnv): AgentJobRunner {
     run,
     gatewayVersion: () => gatewayVersion,
     async refreshGatewayVersion() {
-      await run({ type: "job.run", jobId: "startup-versions", steps: [{ step: "versions", args: {} }], deadlineMs: 10_000 }, () => {}).catch(
-        () => undefined,
-      );
+      await run(
+        { type: "job.run", jobId: "startup-versions", steps: [{ step: "versions", args: {} }], deadlineMs: 10_000 },
+        () => {},
+      ).catch(() => undefined);
     },
   };
 }

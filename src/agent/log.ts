@@ -6,7 +6,10 @@ export interface AgentLogger {
 }
 
 /** One JSON object per line on stderr: journald and `docker logs` keep it intact. */
-export function jsonLogger(component: string, write: (line: string) => void = (l) => process.stderr.write(l)): AgentLogger {
+export function jsonLogger(
+  component: string,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): AgentLogger {
   const emit = (level: string, msg: string, fields?: AgentLogFields) =>
     write(`${JSON.stringify({ t: new Date().toISOString(), level, component, msg, ...fields })}\n`);
   return {

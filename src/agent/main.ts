@@ -4,8 +4,8 @@ import { TRIAGE_STEPS } from "../core/probes/catalog.ts";
 import { AgentConnection } from "./connection.ts";
 import { enroll } from "./enroll.ts";
 import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";
-import { jsonLogger } from "./log.ts";
 import { createJobRunner } from "./job-runner.ts";
+import { jsonLogger } from "./log.ts";
 import { AGENT_VERSION } from "./version.ts";
 
 const USAGE = `clawops-agent ${AGENT_VERSION}: runs clawops probes on an OpenClaw gateway host.
@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
         return 64;
       }
       const result = await enroll({ dir, server: values.server, host: values.host, code: values.code });
-      process.stdout.write(`Enrolled ${result.host} with ${values.server}. Start the agent: clawops-agent run${values.dir ? ` --dir ${values.dir}` : ""}\n`);
+      process.stdout.write(
+        `Enrolled ${result.host} with ${values.server}. Start the agent: clawops-agent run${values.dir ? ` --dir ${values.dir}` : ""}\n`,
+      );
       return 0;
     }
     case "run": {
@@ -82,9 +84,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case "probe": {
       const runner = createJobRunner(process.env);
-      const results = await runner.run({ type: "job.run", jobId: "local", steps: TRIAGE_STEPS, deadlineMs: 30_000 }, (r) => {
-        if (!values.json) process.stderr.write(`${r.status === "ok" ? "ok " : r.status} ${r.step} (${Math.round(r.durationMs)} ms)\n`);
-      });
+      const results = await runner.run(
+        { type: "job.run", jobId: "local", steps: TRIAGE_STEPS, deadlineMs: 30_000 },
+        (r) => {
+          if (!values.json)
+            process.stderr.write(
+              `${r.status === "ok" ? "ok " : r.status} ${r.step} (${Math.round(r.durationMs)} ms)\n`,
+            );
+        },
+      );
       process.stdout.write(`${JSON.stringify(results, null, values.json ? 0 : 2)}\n`);
       return 0;
     }

@@ -7,6 +7,7 @@ import { createApp } from "../core/app.ts";
 import { ConsoleChat } from "../core/console-feed.ts";
 import type { ChatPort, Clock, Ids, Logger } from "../core/ports.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
+import { HostJobQueue } from "../core/service/host-queue.ts";
 import { failInterruptedJobs } from "../core/service/triage.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { AgentHub } from "./agent-hub.ts";
@@ -43,7 +44,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  const baseDeps = { store, transport: hub, clock, ids, logger };
+  const baseDeps = { store, transport: hub, clock, ids, logger, hostQueue: new HostJobQueue() };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
     : null;

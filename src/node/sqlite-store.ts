@@ -11,6 +11,8 @@ import type { HostRecord, IncidentRecord, JobRecord, JobStatus, Store } from "..
  */
 const SCHEMA = `
 PRAGMA journal_mode = WAL;
+-- WAL + NORMAL: durable across process crashes, one fsync per checkpoint instead of per write.
+PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 5000;
 CREATE TABLE IF NOT EXISTS hosts (
   name TEXT PRIMARY KEY, public_key TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,

@@ -41,15 +41,18 @@ export function resolveProbeContext(
   const configEnv = nonEmpty(env.OPENCLAW_CONFIG_PATH);
   const configPath = configEnv ? expand(configEnv) : join(stateDir, "openclaw.json");
 
+  const portEnv = Number(env.CLAWOPS_GATEWAY_PORT);
   return {
     agentVersion: "0.0.0-dev",
-    openclawBin: "openclaw",
+    // A service manager's PATH rarely has the operator's Node 24 + openclaw; let the unit say.
+    openclawBin: nonEmpty(env.CLAWOPS_OPENCLAW_BIN) ?? "openclaw",
     configPath,
     stateDir,
     env,
     gatewayHost: "127.0.0.1",
     procRoot: "/proc",
     serviceUnitDirs: defaultServiceUnitDirs(home),
+    ...(Number.isInteger(portEnv) && portEnv > 0 && portEnv < 65536 ? { gatewayPortOverride: portEnv } : {}),
     ...definedOnly(overrides),
   };
 }

@@ -12,7 +12,7 @@ const STDERR_TAIL_CHARS = 1_500;
  * runs under a hard timeout, in parallel with the fast probes.
  */
 export const probeGatewayStatus: Probe<"gateway.status"> = async (ctx, args, run) => {
-  const [secrets] = await Promise.all([run.readings.knownSecrets()]);
+  const secrets = await run.readings.knownSecrets();
   const res = await execCommand(ctx.openclawBin, ["gateway", "status", "--json"], {
     env: { ...ctx.env, NO_COLOR: "1", FORCE_COLOR: "0" },
     timeoutMs: budget(run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.status"]),

@@ -112,7 +112,10 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
       settle(false);
     };
 
-    const deadline = setTimeout(() => fail("timeout", { message: `no answer within ${options.timeoutMs} ms` }), options.timeoutMs);
+    const deadline = setTimeout(
+      () => fail("timeout", { message: `no answer within ${options.timeoutMs} ms` }),
+      options.timeoutMs,
+    );
     const onAbort = () => fail("timeout", { message: "step deadline reached" });
     if (options.signal?.aborted) queueMicrotask(onAbort);
     else options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -243,7 +246,10 @@ export class GatewayConnection {
   request(method: string, params: Record<string, unknown>, timeoutMs: number): Promise<RpcResult> {
     const id = `r${this.nextId++}`;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish({ ok: false, error: { message: `no answer to ${method} within ${timeoutMs} ms` } }), timeoutMs);
+      const timer = setTimeout(
+        () => finish({ ok: false, error: { message: `no answer to ${method} within ${timeoutMs} ms` } }),
+        timeoutMs,
+      );
       const finish = (res: RpcResult) => {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -276,5 +282,7 @@ export class GatewayConnection {
 }
 
 function rpcResult(frame: ResFrame): RpcResult {
-  return frame.ok ? { ok: true, payload: frame.payload } : { ok: false, error: toWsError(frame.error, "request failed") };
+  return frame.ok
+    ? { ok: true, payload: frame.payload }
+    : { ok: false, error: toWsError(frame.error, "request failed") };
 }

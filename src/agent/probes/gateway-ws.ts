@@ -97,7 +97,13 @@ function summarizeChannel(c: Record<string, unknown>): { ok?: boolean; summary?:
       ? "disabled"
       : (healthState ??
         statusState ??
-        (c.linked === true ? "linked" : c.configured === true ? "configured" : c.configured === false ? "not configured" : "unknown"));
+        (c.linked === true
+          ? "linked"
+          : c.configured === true
+            ? "configured"
+            : c.configured === false
+              ? "not configured"
+              : "unknown"));
   const ok =
     c.enabled === false || c.configured === false
       ? undefined

@@ -41,18 +41,26 @@ export class JobReadings {
 
   /** Every token value read on the host. Never throws: redaction must always get a list. */
   async knownSecrets(): Promise<string[]> {
-    const values = new Set<string>();
-    const env = this.ctx.env.OPENCLAW_GATEWAY_TOKEN;
-    if (env) values.add(env);
-    if (this.ctx.env.OPENCLAW_GATEWAY_PASSWORD) values.add(this.ctx.env.OPENCLAW_GATEWAY_PASSWORD);
-    const config = await this.config().catch(() => undefined);
-    if (config?.token) values.add(config.token);
-    if (config?.password) values.add(config.password);
+    const values = new Set(await this.basicSecrets());
     try {
       for (const r of await this.tokenSources()) if (r.token) values.add(r.token);
     } catch {
       // Processes or service units unreadable: the config and env values are still covered.
     }
     return [...values];
+  }
+
+  /** The config's and the agent env's secrets: cheap, and enough when /proc reads hang. */
+  async basicSecrets(): Promise<string[]> {
+    const values = new Set(this.envSecrets());
+    const config = await this.config().catch(() => undefined);
+    if (config?.token) values.add(config.token);
+    if (config?.password) values.add(config.password);
+    return [...values];
+  }
+
+  envSecrets(): string[] {
+    const { OPENCLAW_GATEWAY_TOKEN: token, OPENCLAW_GATEWAY_PASSWORD: password } = this.ctx.env;
+    return [token, password].filter((v): v is string => v !== undefined && v !== "");
   }
 }

@@ -17,7 +17,11 @@ export type ProbeRun = {
 };
 
 /** One catalog step: read-only, never throws for a finding (a refused port is data). */
-export type Probe<N extends StepName> = (ctx: ProbeContext, args: StepArgsOf<N>, run: ProbeRun) => Promise<StepDataOf<N>>;
+export type Probe<N extends StepName> = (
+  ctx: ProbeContext,
+  args: StepArgsOf<N>,
+  run: ProbeRun,
+) => Promise<StepDataOf<N>>;
 
 /** Leave this much of a step's budget to package and send the result. */
 export const RESULT_MARGIN_MS = 150;

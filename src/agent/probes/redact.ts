@@ -84,7 +84,8 @@ const RULES: Rule[] = [
 ];
 
 /** Field names whose string value is a secret whatever it looks like. */
-const SECRET_FIELD = /^(?:token|password|passwd|secret|apiKey|api_key|authorization|[A-Za-z]*(?:Token|Secret|Password))$/;
+const SECRET_FIELD =
+  /^(?:token|password|passwd|secret|apiKey|api_key|authorization|[A-Za-z]*(?:Token|Secret|Password))$/;
 
 export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
   let out = text;

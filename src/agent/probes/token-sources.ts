@@ -56,7 +56,7 @@ export function processTokens(g: GatewayProcess): TokenReading[] {
     if (!inherited || inherited === startEnvToken || inherited === argvToken) continue;
     readings.push({
       source: "process-argv",
-      where: `pid ${g.pid} runtime env (--token or .env; seen in worker pid ${w.pid})`,
+      where: `pid ${g.pid} runtime env (set by its token flag or a .env file; seen in worker pid ${w.pid})`,
       token: inherited,
     });
     break;

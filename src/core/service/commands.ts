@@ -85,10 +85,14 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       if (!job) {
         return { ack: renderNotice(`Triage of *${host.name}* is already under way for this request; results go to its incident thread.`) };
       }
-      deps.logger.info("triage started", { job: job.id, host: host.name, user: req.user, channel: req.channel });
+      const ahead = deps.hostQueue.depth(host.name);
+      deps.logger.info("triage started", { job: job.id, host: host.name, user: req.user, channel: req.channel, queued: ahead });
+      const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
       return {
-        ack: renderNotice(`🔎 Triage of *${host.name}* started (job \`${job.id}\`). Results will appear in the host's incident thread.`),
-        background: () => runTriage(deps, job),
+        ack: renderNotice(
+          `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
+        ),
+        background: () => deps.hostQueue.run(host.name, () => runTriage(deps, job)),
         jobId: job.id,
       };
     }

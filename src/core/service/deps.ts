@@ -1,4 +1,5 @@
 import type { ChatPort, Clock, HostTransport, Ids, Logger, Store } from "../ports.ts";
+import type { HostJobQueue } from "./host-queue.ts";
 
 /** Everything the core services need, passed in by each runtime's wiring file. */
 export interface CoreDeps {
@@ -8,4 +9,6 @@ export interface CoreDeps {
   clock: Clock;
   ids: Ids;
   logger: Logger;
+  /** One job at a time per host; shared by every CoreDeps of one control plane. */
+  hostQueue: HostJobQueue;
 }

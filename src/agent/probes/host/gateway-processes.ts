@@ -53,7 +53,9 @@ export async function findGatewayProcesses(
       return {
         ...describe(g, userOf),
         env: await readEnviron(procRoot, g.pid),
-        workers: await Promise.all(children.map(async (c) => ({ pid: c.pid, env: await readEnviron(procRoot, c.pid) }))),
+        workers: await Promise.all(
+          children.map(async (c) => ({ pid: c.pid, env: await readEnviron(procRoot, c.pid) })),
+        ),
       };
     }),
   );

@@ -50,7 +50,9 @@ async function readDir(dir: string): Promise<ServiceTokenReading[]> {
 async function readDropIns(dir: string): Promise<[string, string | undefined][]> {
   try {
     const names = (await readdir(dir)).filter((n) => n.endsWith(".conf")).sort();
-    return Promise.all(names.map(async (n): Promise<[string, string | undefined]> => [join(dir, n), await readText(join(dir, n))]));
+    return Promise.all(
+      names.map(async (n): Promise<[string, string | undefined]> => [join(dir, n), await readText(join(dir, n))]),
+    );
   } catch {
     return [];
   }

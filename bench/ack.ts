@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AgentConnection } from "../src/agent/connection.ts";
+import { enroll } from "../src/agent/enroll.ts";
+import { loadOrCreateIdentity } from "../src/agent/identity.ts";
+import type { StepResult } from "../src/core/probes/catalog.ts";
+import { spawnControlPlane } from "./control-plane-process.ts";
+import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
+import { SlackStandIn } from "../test/support/slack-standin.ts";
+import { percentile } from "./stats.ts";
+
+/**
+ * Slash-command ack latency: N really signed `/openclaw triage` requests, C at a time,
+ * against the control plane running as `npm start` runs it (its own process), with an
+ * online (scripted) agent in this process, so each ack includes signature
+ * verification, host lookup, the online check and the job insert into SQLite, while the
+ * background triages of earlier requests compete for the same CPU.
+ */
+export async function benchAck(opts: { requests: number; concurrency: number; text: string }) {
+  const secret = "bench-signing-secret";
+  const token = "xoxb-bench";
+  const quiet = { info() {}, warn() {}, error() {} };
+  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-ack-"));
+  const slack = new SlackStandIn(token);
+  const apiUrl = await slack.start();
+  const cp = await spawnControlPlane({ SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl });
+  const identity = loadOrCreateIdentity(join(dir, "agent"));
+  await enroll({ dir: join(dir, "agent"), server: cp.url, host: "node-3", code: await cp.enrollmentCode("node-3") });
+  const results: StepResult[] = [{ step: "versions", status: "ok", durationMs: 1, data: { agent: "bench", openclaw: "2026.9.6", os: "linux", node: process.version } }];
+  const agent = new AgentConnection({
+    server: cp.url,
+    host: "node-3",
+    identity,
+    agentVersion: "bench",
+    gatewayVersion: () => "2026.9.6",
+    logger: quiet,
+    runner: { run: async (_j, on) => (results.forEach(on), results) },
+  });
+  agent.start();
+  await waitOnline(cp.url, secret);
+
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const worker = async () => {
+    while (next < opts.requests) {
+      const i = next++;
+      const body = slashCommandBody({ text: opts.text, channel_id: `C0BENCH${i % 10}`, trigger_id: `bench.${i}` });
+      const headers = signSlack(secret, body);
+      const t0 = performance.now();
+      const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers, body });
+      const json = (await res.json()) as { text?: string };
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200 || json.text?.startsWith("Error")) failures++;
+    }
+  };
+  // Warm-up (JIT, SQLite page cache) is not part of the measurement.
+  for (let i = 0; i < 20; i++) {
+    const body = slashCommandBody({ text: "help", trigger_id: `warm.${i}` });
+    await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(secret, body), body }).then((r) => r.text());
+  }
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  const wallMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 500));
+  await agent.stop();
+  await cp.stop();
+  await slack.stop();
+  rmSync(dir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return {
+    command: `/openclaw ${opts.text}`,
+    requests: opts.requests,
+    concurrency: opts.concurrency,
+    failures,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? 0,
+    throughputPerS: (opts.requests / wallMs) * 1000,
+  };
+}
+
+async function waitOnline(url: string, secret: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (Date.now() < end) {
+    const body = slashCommandBody({ text: "hosts", trigger_id: `wait.${Date.now()}` });
+    const res = await fetch(`${url}/slack/commands`, { method: "POST", headers: signSlack(secret, body), body });
+    if (JSON.stringify(await res.json()).includes("🟢 online")) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("scripted agent did not come online");
+}

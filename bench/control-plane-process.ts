@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../src/node/main.ts", import.meta.url));
+
+/**
+ * Runs the control plane exactly as `npm start` does, in its own process, so a benchmark or
+ * end-to-end test measures it black-box (the load generator does not share its event loop).
+ */
+export interface ControlPlaneProcess {
+  url: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Issues a one-time enrollment code through the console API. */
+  enrollmentCode(host: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function spawnControlPlane(env: Record<string, string>, opts: { dataDir?: string; keepData?: boolean } = {}): Promise<ControlPlaneProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "clawops-cp-"));
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, CLAWOPS_PORT: "0", CLAWOPS_DATA_DIR: dataDir, CLAWOPS_LOCAL_AGENT: "0", CLAWOPS_CONSOLE: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`control plane did not start in 20 s: ${stderr}`)), 20_000);
+    child.stdout?.on("data", (d) => {
+      out += d;
+      const m = /clawops is running at (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`control plane exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    dataDir,
+    child,
+    async enrollmentCode(host) {
+      const res = await fetch(`${url}/api/console/command`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: `enroll ${host}` }) });
+      const body = (await res.json()) as { ack: { text: string } };
+      const m = /`?([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})`?/.exec(body.ack.text);
+      if (!m?.[1]) throw new Error(`no enrollment code in: ${body.ack.text}`);
+      return m[1];
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+        });
+      }
+      if (!opts.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Thin launcher: the agent is TypeScript run by Node >= 24 (native type stripping).
+import "../src/agent/main.ts";

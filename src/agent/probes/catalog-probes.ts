@@ -1,0 +1,20 @@
+import type { StepName } from "../../core/probes/catalog.ts";
+import { probeConfig } from "./config.ts";
+import { probeGatewayHttp } from "./gateway-http.ts";
+import { probeGatewayStatus } from "./gateway-status.ts";
+import { probeGatewayWs } from "./gateway-ws.ts";
+import { probePortListeners } from "./port-listeners.ts";
+import type { Probe } from "./probe.ts";
+import { probeTokens } from "./tokens.ts";
+import { probeVersions } from "./versions.ts";
+
+/** The agent's implementation of every catalog step. The agent runs these and nothing else. */
+export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
+  versions: probeVersions,
+  "gateway.ws": probeGatewayWs,
+  "gateway.http": probeGatewayHttp,
+  "port.listeners": probePortListeners,
+  config: probeConfig,
+  tokens: probeTokens,
+  "gateway.status": probeGatewayStatus,
+};

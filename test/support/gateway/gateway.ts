@@ -1,0 +1,269 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import JSON5 from "json5";
+import { type OpenclawInstall, pathWithNodeFirst } from "./install.ts";
+
+/**
+ * One real OpenClaw gateway in an isolated lab folder (HOME, state dir, config, workspace and
+ * logs all under it), bound to loopback on a free port with a random token. The recipe is
+ * GATEWAY-FACTS §1–2; each instance costs ≈1 GB RSS and 12–18 s to start.
+ */
+
+export type GatewayEnv = {
+  HOME: string;
+  OPENCLAW_STATE_DIR: string;
+  OPENCLAW_CONFIG_PATH: string;
+  /** Node 24 first: openclaw refuses Node 20 (GATEWAY-FACTS §1). */
+  PATH: string;
+  NO_COLOR: string;
+};
+
+export type StartOptions = {
+  /** Extra `openclaw gateway run` arguments, e.g. `['--token', 'other']` for token drift (§6a). */
+  extraArgs?: string[];
+};
+
+/** Cold start measured at 12.9–17.9 s to `ready` (§2); leave room for a loaded 2-core box. */
+const READY_TIMEOUT_MS = 60_000;
+/** SIGTERM exits in 0.4–2.9 s (§2). */
+const STOP_GRACE_MS = 15_000;
+const LOG_TAIL_CHARS = 4_000;
+
+export class RealGateway {
+  readonly install: OpenclawInstall;
+  readonly labDir: string;
+  readonly port: number;
+  readonly token: string;
+  readonly configPath: string;
+  readonly env: GatewayEnv;
+  readonly logPath: string;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private starts = 0;
+
+  private constructor(install: OpenclawInstall, labDir: string, port: number, token: string) {
+    this.install = install;
+    this.labDir = labDir;
+    this.port = port;
+    this.token = token;
+    this.configPath = join(labDir, "state", "openclaw.json");
+    this.logPath = join(labDir, "logs", "gateway.log");
+    this.env = {
+      HOME: join(labDir, "home"),
+      OPENCLAW_STATE_DIR: join(labDir, "state"),
+      OPENCLAW_CONFIG_PATH: this.configPath,
+      PATH: pathWithNodeFirst(install.nodeBinDir),
+      NO_COLOR: "1",
+    };
+  }
+
+  /** Creates the lab and runs `openclaw setup --baseline`; does not start the gateway. */
+  static async create(install: OpenclawInstall): Promise<RealGateway> {
+    const labDir = await mkdtemp(join(tmpdir(), "clawops-gw-"));
+    const gateway = new RealGateway(install, labDir, await freeLoopbackPort(), `lab-${randomBytes(18).toString("hex")}`);
+    try {
+      await gateway.setup();
+      return gateway;
+    } catch (err) {
+      await rm(labDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The env for the gateway process itself: the caller's env minus anything OpenClaw reads. */
+  processEnv(): NodeJS.ProcessEnv {
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(OPENCLAW_|CLAWDBOT_|MOLTBOT_)/.test(k)),
+    );
+    return { ...inherited, ...this.env, FORCE_COLOR: "0" };
+  }
+
+  private async setup(): Promise<void> {
+    for (const dir of ["home", "state", "logs"]) await mkdir(join(this.labDir, dir), { recursive: true });
+    // Config essentials written before setup, so even setup's own log goes under the lab
+    // (the default rolling log is /tmp/openclaw/…, §1). Editing the file is ~4 s cheaper per
+    // key than `openclaw config set`.
+    await writeFile(this.configPath, `${JSON.stringify(this.essentials({}), null, 2)}\n`, { mode: 0o600 });
+    await this.cli(["setup", "--baseline", "--workspace", join(this.labDir, "workspace")], 90_000);
+    // Re-assert the essentials in case setup rewrote any of them; the file may be JSON5.
+    const written = JSON5.parse(await readFile(this.configPath, "utf8")) as Record<string, unknown>;
+    await writeFile(this.configPath, `${JSON.stringify(this.essentials(written), null, 2)}\n`, { mode: 0o600 });
+  }
+
+  private essentials(config: Record<string, unknown>): Record<string, unknown> {
+    const gateway = (config.gateway ?? {}) as Record<string, unknown>;
+    const logging = (config.logging ?? {}) as Record<string, unknown>;
+    return {
+      ...config,
+      gateway: {
+        ...gateway,
+        mode: gateway.mode ?? "local",
+        port: this.port,
+        bind: "loopback",
+        auth: { mode: "token", token: this.token },
+      },
+      logging: { ...logging, file: join(this.labDir, "logs", "openclaw-file.log") },
+    };
+  }
+
+  /** Runs an `openclaw` command with the lab env; rejects on a non-zero exit. */
+  cli(args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.install.openclawBin,
+        args,
+        { env: this.processEnv(), cwd: this.labDir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`openclaw ${args.join(" ")} failed: ${err.message}\n${stderr.slice(-2000)}`));
+          else resolve({ stdout, stderr });
+        },
+      );
+    });
+  }
+
+  /** Starts `openclaw gateway run` and waits until /readyz answers 200. */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.running) throw new Error(`gateway already running (pid ${this.child?.pid})`);
+    const args = ["gateway", "run", "--port", String(this.port), ...(options.extraArgs ?? [])];
+    this.starts += 1;
+    const log = openSync(this.logPath, "a");
+    writeSync(log, `\n==== start #${this.starts} ${new Date().toISOString()} openclaw ${redactArgs(args).join(" ")}\n`);
+    const started = Date.now();
+    let child: ChildProcess;
+    try {
+      // Own process group: stop() signals the gateway and its workers together.
+      child = spawn(this.install.openclawBin, args, {
+        env: this.processEnv(),
+        cwd: this.labDir,
+        detached: true,
+        stdio: ["ignore", log, log],
+      });
+    } finally {
+      closeSync(log);
+    }
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    child.once("error", () => {});
+    try {
+      await this.waitReady(child, started);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async waitReady(child: ChildProcess, started: number): Promise<void> {
+    const deadline = started + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `openclaw gateway exited (${child.exitCode ?? child.signalCode}) before ready\n${await this.logTail()}`,
+        );
+      }
+      if ((await httpStatus(`${this.httpUrl}/readyz`, 1_000)) === 200) return;
+      await sleep(250);
+    }
+    throw new Error(`openclaw gateway not ready within ${READY_TIMEOUT_MS} ms on ${this.httpUrl}\n${await this.logTail()}`);
+  }
+
+  /** SIGTERM to the group, wait for exit, SIGKILL if it lingers. Safe to call when stopped. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || !this.running) {
+      this.child = undefined;
+      return;
+    }
+    signalGroup(child.pid, "SIGTERM");
+    const exited = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+    if (!exited) {
+      signalGroup(child.pid, "SIGKILL");
+      await this.exited;
+    }
+    // Workers share the group; make sure none outlives the gateway.
+    signalGroup(child.pid, "SIGKILL");
+    this.child = undefined;
+  }
+
+  async restart(options: StartOptions = {}): Promise<void> {
+    await this.stop();
+    await this.start(options);
+  }
+
+  /** Stop and delete the lab (logs included). */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.labDir, { recursive: true, force: true });
+  }
+
+  async logTail(chars = LOG_TAIL_CHARS): Promise<string> {
+    try {
+      return (await readFile(this.logPath, "utf8")).slice(-chars);
+    } catch {
+      return "(no gateway log)";
+    }
+  }
+}
+
+/** Never write a token into the log header. */
+function redactArgs(args: string[]): string[] {
+  return args.map((a, i) => (args[i - 1] === "--token" || args[i - 1] === "--password" ? "***" : a));
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Group already gone.
+  }
+}
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
+    });
+  });
+}
+
+export function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? null);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+    req.end();
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

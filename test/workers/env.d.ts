@@ -1,0 +1,14 @@
+// Types for `cloudflare:workers` in the workerd tests: the bindings vitest.workers.config.ts
+// sets, and the main module, so `exports.default.fetch` is typed.
+declare namespace Cloudflare {
+  interface Env {
+    SLACK_SIGNING_SECRET: string;
+    SLACK_BOT_TOKEN: string;
+    SLACK_API_URL: string;
+    /** The outbound recorder's read-back endpoint (GET lists, DELETE clears). */
+    SLACK_STANDIN_CALLS_URL: string;
+  }
+  interface GlobalProps {
+    mainModule: typeof import("../../src/worker/index.ts");
+  }
+}

@@ -1,0 +1,152 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { SlackWebApiChat } from "../../src/core/slack/web-api.ts";
+import worker from "../../src/worker/index.ts";
+
+/**
+ * The control plane inside workerd: requests go through the Worker's real `fetch` export
+ * (wrangler.toml `main`), with the bindings from vitest.workers.config.ts. Signatures are
+ * computed here with WebCrypto, independently of src/core/slack/verify.ts.
+ */
+
+interface SlackCommandReply {
+  response_type?: string;
+  text?: string;
+  blocks?: { type: string; text?: { text?: string }; elements?: { text?: string }[] }[];
+  ok?: boolean;
+  error?: { code: string; message: string };
+}
+
+interface RecordedRequest {
+  method: string;
+  url: string;
+  body: string;
+}
+
+function slashCommandBody(text: string): string {
+  // Field order and values as Slack sends a slash command (application/x-www-form-urlencoded).
+  return new URLSearchParams({
+    token: "legacy-verification-token-unused",
+    team_id: "T0001",
+    team_domain: "acme",
+    channel_id: "C0INCIDENT",
+    channel_name: "incidents",
+    user_id: "U0OPERATOR",
+    user_name: "operator",
+    command: "/openclaw",
+    text,
+    api_app_id: "A0CLAWOPS",
+    is_enterprise_install: "false",
+    response_url: "https://hooks.slack.invalid/commands/T0001/1/abc",
+    trigger_id: `${Date.now()}.${crypto.randomUUID()}`,
+  }).toString();
+}
+
+async function slackHeaders(secret: string, body: string, timestamp: number): Promise<Record<string, string>> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)));
+  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+  return {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": String(timestamp),
+    "x-slack-signature": `v0=${hex}`,
+  };
+}
+
+async function postSlashCommand(
+  text: string,
+  opts: { secret?: string; timestamp?: number } = {},
+): Promise<{ status: number; body: SlackCommandReply }> {
+  const body = slashCommandBody(text);
+  const headers = await slackHeaders(opts.secret ?? env.SLACK_SIGNING_SECRET, body, opts.timestamp ?? nowSeconds());
+  const res = await exports.default.fetch("https://clawops.example/slack/commands", { method: "POST", headers, body });
+  return { status: res.status, body: await res.json<SlackCommandReply>() };
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function allText(reply: SlackCommandReply): string {
+  const blocks = (reply.blocks ?? []).flatMap((b) => [b.text?.text ?? "", ...(b.elements ?? []).map((e) => e.text ?? "")]);
+  return [reply.text ?? "", ...blocks].join("\n");
+}
+
+async function outboundCalls(): Promise<RecordedRequest[]> {
+  return (await fetch(env.SLACK_STANDIN_CALLS_URL)).json<RecordedRequest[]>();
+}
+
+beforeEach(async () => {
+  await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
+});
+
+describe("Slack slash commands on the Workers runtime", () => {
+  it("acks a signed `/openclaw help` with the ephemeral help", async () => {
+    const { status, body } = await postSlashCommand("help");
+    expect(status).toBe(200);
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toBe("clawops commands");
+    const text = allText(body);
+    for (const usage of ["/openclaw triage <host>", "/openclaw hosts", "/openclaw help"]) expect(text).toContain(usage);
+    expect(await outboundCalls()).toEqual([]);
+  });
+
+  it("refuses a forged signature with 401 bad_signature", async () => {
+    const { status, body } = await postSlashCommand("help", { secret: "not-the-signing-secret" });
+    expect(status).toBe(401);
+    expect(body.ok).toBe(false);
+    expect(body.error?.code).toBe("bad_signature");
+  });
+
+  it("refuses a correctly signed request older than five minutes with 401 stale_request", async () => {
+    const { status, body } = await postSlashCommand("help", { timestamp: nowSeconds() - 6 * 60 });
+    expect(status).toBe(401);
+    expect(body.error?.code).toBe("stale_request");
+  });
+
+  it("answers `/openclaw triage node-3` for an unknown host with an ephemeral error and calls no Slack API", async () => {
+    const { status, body } = await postSlashCommand("triage node-3");
+    expect(status).toBe(200);
+    expect(body.response_type).toBe("ephemeral");
+    const text = allText(body);
+    expect(text).toContain("node-3");
+    expect(text).toContain("/openclaw hosts");
+    expect(text).toContain("unknown_host");
+    expect(await outboundCalls()).toEqual([]);
+  });
+
+  it("would see a Slack Web API call: the stand-in at SLACK_API_URL records them", async () => {
+    // Guards the two `toEqual([])` above against a recorder that sees nothing.
+    const chat = new SlackWebApiChat({
+      token: env.SLACK_BOT_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+    });
+    const { ts } = await chat.postMessage({ channel: "C0INCIDENT", text: "probe", blocks: [] });
+    expect(ts).toMatch(/^\d+\.\d{6}$/);
+    const calls = await outboundCalls();
+    expect(calls.map((c) => c.url)).toEqual([`${env.SLACK_API_URL}/chat.postMessage`]);
+    expect(JSON.parse(calls[0]?.body ?? "{}")).toMatchObject({ channel: "C0INCIDENT", text: "probe" });
+  });
+});
+
+describe("Worker configuration", () => {
+  it("answers 503 not_configured, naming the missing secrets, when they are not set", async () => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request("https://clawops.example/healthz"), { SLACK_BOT_TOKEN: "xoxb-only-the-token" }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    const body = await res.json<SlackCommandReply>();
+    expect(body.error?.code).toBe("not_configured");
+    expect(body.error?.message).toContain("npx wrangler secret put SLACK_SIGNING_SECRET");
+    expect(body.error?.message).not.toContain("xoxb-only-the-token");
+    expect(body.error?.message).not.toContain("SLACK_BOT_TOKEN");
+  });
+
+  it("serves /healthz when configured", async () => {
+    const res = await exports.default.fetch("https://clawops.example/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+});

@@ -1,0 +1,66 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Hermetic runs: no `Request.cf` download (Miniflare fetches it unless told not to), no
+// wrangler metrics, no banner. Set here so `npm run test:workers` needs no shell setup.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.WRANGLER_HIDE_BANNER = "true";
+
+/** Where the Worker under test sends Slack Web API calls. `.test` never resolves (RFC 6761). */
+const SLACK_STANDIN_ORIGIN = "http://slack-standin.test";
+const SLACK_STANDIN_CALLS_PATH = "/__standin/calls";
+
+interface RecordedRequest {
+  method: string;
+  url: string;
+  body: string;
+}
+
+/**
+ * Every fetch the test isolate makes to the outside lands here (Miniflare's
+ * `outboundService`), so nothing leaves the machine. Slack Web API calls get a Slack-shaped
+ * answer; anything else a 502. Tests read the record back with
+ * `GET ${SLACK_STANDIN_ORIGIN}${SLACK_STANDIN_CALLS_PATH}` and clear it with DELETE.
+ */
+function createOutboundRecorder() {
+  let recorded: RecordedRequest[] = [];
+  let seq = 0;
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname === SLACK_STANDIN_CALLS_PATH) {
+      if (request.method === "DELETE") recorded = [];
+      return Response.json(recorded);
+    }
+    recorded.push({ method: request.method, url: request.url, body: await request.text() });
+    if (url.origin === SLACK_STANDIN_ORIGIN && /^\/api\/chat\.(postMessage|update)$/.test(url.pathname)) {
+      seq += 1;
+      return Response.json({ ok: true, channel: "C0INCIDENT", ts: `1790000000.${String(seq).padStart(6, "0")}` });
+    }
+    return new Response(`clawops workers tests: outbound fetch to ${url.origin} is disabled`, { status: 502 });
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      // The Worker binds nothing remote; never open a session to Cloudflare's API.
+      remoteBindings: false,
+      miniflare: {
+        bindings: {
+          SLACK_SIGNING_SECRET: "8f742231b10e8888abcd99yyyzzz85a5",
+          SLACK_BOT_TOKEN: "xoxb-clawops-workers-test",
+          SLACK_API_URL: `${SLACK_STANDIN_ORIGIN}/api`,
+          SLACK_STANDIN_CALLS_URL: `${SLACK_STANDIN_ORIGIN}${SLACK_STANDIN_CALLS_PATH}`,
+        },
+        outboundService: createOutboundRecorder(),
+      },
+    }),
+  ],
+  test: {
+    name: "workers",
+    include: ["test/workers/**/*.test.ts"],
+    testTimeout: 20_000,
+  },
+});

@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two Node projects: `unit` runs in parallel; `gateway` shares ONE real OpenClaw gateway per
-// run (≈1 GB RSS, ≈15 s to start), so its files run one at a time.
+// Node projects: `unit` runs in parallel; `gateway` shares ONE real OpenClaw gateway per
+// run (≈1 GB RSS, ≈15 s to start), so its files run one at a time; `browser` drives the local
+// console page in headless Chromium (one browser per file, files one at a time on 2 cores).
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +23,16 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

@@ -5,7 +5,7 @@ import { AgentConnection } from "../src/agent/connection.ts";
 import { enroll } from "../src/agent/enroll.ts";
 import { loadOrCreateIdentity } from "../src/agent/identity.ts";
 import type { StepResult } from "../src/core/probes/catalog.ts";
-import { spawnControlPlane } from "./control-plane-process.ts";
+import { spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 import { percentile } from "./stats.ts";
@@ -27,7 +27,14 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
   const cp = await spawnControlPlane({ SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl });
   const identity = loadOrCreateIdentity(join(dir, "agent"));
   await enroll({ dir: join(dir, "agent"), server: cp.url, host: "node-3", code: await cp.enrollmentCode("node-3") });
-  const results: StepResult[] = [{ step: "versions", status: "ok", durationMs: 1, data: { agent: "bench", openclaw: "2026.9.6", os: "linux", node: process.version } }];
+  const results: StepResult[] = [
+    {
+      step: "versions",
+      status: "ok",
+      durationMs: 1,
+      data: { agent: "bench", openclaw: "2026.9.6", os: "linux", node: process.version },
+    },
+  ];
   const agent = new AgentConnection({
     server: cp.url,
     host: "node-3",
@@ -35,7 +42,12 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
     agentVersion: "bench",
     gatewayVersion: () => "2026.9.6",
     logger: quiet,
-    runner: { run: async (_j, on) => (results.forEach(on), results) },
+    runner: {
+      run: async (_j, on) => {
+        for (const r of results) on(r);
+        return results;
+      },
+    },
   });
   agent.start();
   await waitOnline(cp.url, secret);
@@ -58,7 +70,9 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
   // Warm-up (JIT, SQLite page cache) is not part of the measurement.
   for (let i = 0; i < 20; i++) {
     const body = slashCommandBody({ text: "help", trigger_id: `warm.${i}` });
-    await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(secret, body), body }).then((r) => r.text());
+    await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(secret, body), body }).then((r) =>
+      r.text(),
+    );
   }
   const t0 = performance.now();
   await Promise.all(Array.from({ length: opts.concurrency }, worker));

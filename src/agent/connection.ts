@@ -116,7 +116,10 @@ export class AgentConnection {
 
   private onFrame(ws: WebSocket, raw: string): void {
     const parsed = parseFrame(HubFrame, raw);
-    if (!parsed.ok) return this.protocolError(ws, parsed.reason);
+    if (!parsed.ok) {
+      this.protocolError(ws, parsed.reason);
+      return;
+    }
     const frame = parsed.frame;
     switch (frame.type) {
       case "challenge": {
@@ -151,7 +154,10 @@ export class AgentConnection {
         return;
       }
       case "job.run":
-        if (!this.welcomed) return this.protocolError(ws, "job before welcome");
+        if (!this.welcomed) {
+          this.protocolError(ws, "job before welcome");
+          return;
+        }
         void this.runJob(frame);
         return;
       case "job.ack":

@@ -2,9 +2,12 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { classifyResults } from "./classify/classify.ts";
 import type { ConsoleChat } from "./console-feed.ts";
 import { CONSOLE_PAGE_HTML } from "./console-page.ts";
 import { ClawopsError, isClawopsError } from "./errors.ts";
+import { LAYERS } from "./layers.ts";
+import { STEP_NAMES } from "./probes/catalog.ts";
 import type { RenderedMessage } from "./render/blocks.ts";
 import { type CommandReply, handleCommand } from "./service/commands.ts";
 import type { CoreDeps } from "./service/deps.ts";
@@ -21,7 +24,11 @@ export interface AppOptions {
   runInBackground: (task: Promise<void>, ctx: { executionCtx?: { waitUntil(p: Promise<unknown>): void } }) => void;
 }
 
-const EnrollBody = z.object({ code: z.string().min(4).max(64), host: z.string().min(1).max(100), publicKey: z.string().max(100) });
+const EnrollBody = z.object({
+  code: z.string().min(4).max(64),
+  host: z.string().min(1).max(100),
+  publicKey: z.string().max(100),
+});
 const ConsoleCommandBody = z.object({ text: z.string().max(500) });
 
 /** The hono app every runtime serves. Web-standard Request/Response only. */
@@ -30,10 +37,14 @@ export function createApp(opts: AppOptions) {
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (isClawopsError(err)) return c.json({ ok: false, error: { code: err.code, message: err.message } }, err.status as 400);
+    if (isClawopsError(err))
+      return c.json({ ok: false, error: { code: err.code, message: err.message } }, err.status as 400);
     if (err instanceof HTTPException) return err.getResponse();
     deps.logger.error("unhandled request error", { path: c.req.path, err: err.message });
-    return c.json({ ok: false, error: { code: "internal", message: "internal error; see the control-plane log" } }, 500);
+    return c.json(
+      { ok: false, error: { code: "internal", message: "internal error; see the control-plane log" } },
+      500,
+    );
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
@@ -53,7 +64,8 @@ export function createApp(opts: AppOptions) {
   const slack = opts.slack;
   if (slack) {
     app.post("/slack/commands", async (c) => {
-      const body = await c.req.text();
+      // The signature covers the exact bytes Slack sent; decode them as UTF-8 explicitly.
+      const body = new TextDecoder().decode(await c.req.arrayBuffer());
       await verifySlackRequest({
         signingSecret: slack.signingSecret,
         body,
@@ -78,7 +90,8 @@ export function createApp(opts: AppOptions) {
         requestKey: `slack:${form.get("team_id") ?? ""}:${triggerId}`,
         source: "slack",
       });
-      if (c.req.header("x-slack-retry-num")) deps.logger.info("slack retry", { command, retry: c.req.header("x-slack-retry-num") });
+      if (c.req.header("x-slack-retry-num"))
+        deps.logger.info("slack retry", { command, retry: c.req.header("x-slack-retry-num") });
       background(reply, c);
       return c.json(ephemeral(reply.ack));
     });
@@ -102,6 +115,8 @@ export function createApp(opts: AppOptions) {
       const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
       if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
       const text = parsed.data.text.replace(/^\s*\/openclaw\b/, "");
+      // The feed position before anything this command posts: a follower starts here.
+      const headSeq = await consoleOpts.chat.head();
       const reply = await handleCommand(consoleDeps, {
         text,
         user: "console",
@@ -110,7 +125,13 @@ export function createApp(opts: AppOptions) {
         source: "console",
       });
       background(reply, c);
-      return c.json({ ok: true, ack: ephemeral(reply.ack), jobId: reply.jobId ?? null });
+      return c.json({
+        ok: true,
+        ack: ephemeral(reply.ack),
+        jobId: reply.jobId ?? null,
+        error: reply.error ?? null,
+        headSeq,
+      });
     });
     app.get("/api/console/messages", async (c) => {
       const since = Number(c.req.query("since") ?? "0") || 0;
@@ -119,7 +140,21 @@ export function createApp(opts: AppOptions) {
     app.get("/api/console/jobs/:id", async (c) => {
       const job = await deps.store.getJob(c.req.param("id"));
       if (!job) throw new ClawopsError("job_not_found", "No such job.", { status: 404 });
-      return c.json({ ok: true, job: { id: job.id, host: job.host, status: job.status, threadTs: job.threadTs, detail: job.detail } });
+      const c12n = job.status === "running" ? null : classifyResults(job.results, STEP_NAMES);
+      return c.json({
+        ok: true,
+        job: {
+          id: job.id,
+          host: job.host,
+          status: job.status,
+          threadTs: job.threadTs,
+          progressTs: job.progressTs,
+          resultTs: job.resultTs,
+          detail: job.detail,
+          failingLayers: c12n ? LAYERS.filter((l) => c12n.matrix[l].status === "fail") : [],
+          findings: c12n ? c12n.findings.map((f) => f.id) : [],
+        },
+      });
     });
     app.get("/api/console/events", (c) =>
       streamSSE(c, async (stream) => {
@@ -134,7 +169,14 @@ export function createApp(opts: AppOptions) {
           unsubscribe();
           wake?.();
         });
-        for (const e of await consoleOpts.chat.since(last)) queue.push({ seq: e.seq, data: JSON.stringify(e) });
+        // Replay everything after `last`, page by page (since() returns at most 500).
+        for (let from = last; ; ) {
+          const page = await consoleOpts.chat.since(from);
+          for (const e of page) queue.push({ seq: e.seq, data: JSON.stringify(e) });
+          const tail = page[page.length - 1];
+          if (!tail) break;
+          from = tail.seq;
+        }
         while (!stream.aborted) {
           while (queue.length > 0) {
             const next = queue.shift();

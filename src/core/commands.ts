@@ -1,4 +1,5 @@
 import { ClawopsError } from "./errors.ts";
+import { escapeMrkdwn } from "./render/mrkdwn.ts";
 
 /** What `/openclaw <text>` asks for. Parsed once at the edge; handlers get this union. */
 export type Command =
@@ -8,9 +9,15 @@ export type Command =
   | { kind: "enroll"; host: string };
 
 export const COMMAND_HELP: { usage: string; summary: string }[] = [
-  { usage: "/openclaw triage <host>", summary: "Probe every layer of the gateway on <host> and post findings in its incident thread." },
+  {
+    usage: "/openclaw triage <host>",
+    summary: "Probe every layer of the gateway on <host> and post findings in its incident thread.",
+  },
   { usage: "/openclaw hosts", summary: "List enrolled hosts: online/offline, agent and gateway versions, last seen." },
-  { usage: "/openclaw enroll <host>", summary: "Issue a one-time enrollment code for a new host (local console and CLI only)." },
+  {
+    usage: "/openclaw enroll <host>",
+    summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
+  },
   { usage: "/openclaw help", summary: "Show this help." },
 ];
 
@@ -42,7 +49,10 @@ export function parseCommand(text: string): Command {
       const kind = sub.toLowerCase() as "triage" | "enroll";
       const host = rest[0];
       if (rest.length !== 1 || host === undefined) {
-        throw new ClawopsError("bad_request", `Usage: \`/openclaw ${kind} <host>\`, e.g. \`/openclaw ${kind} node-3\`.`);
+        throw new ClawopsError(
+          "bad_request",
+          `Usage: \`/openclaw ${kind} <host>\`, e.g. \`/openclaw ${kind} node-3\`.`,
+        );
       }
       return { kind, host: normalizeHostName(host) };
     }
@@ -54,6 +64,7 @@ export function parseCommand(text: string): Command {
   }
 }
 
+/** User text echoed back into Slack: shortened, and unable to act as Slack markup. */
 function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
+  return escapeMrkdwn(s.length > n ? `${s.slice(0, n)}…` : s).replace(/`/g, "ˋ");
 }

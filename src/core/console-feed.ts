@@ -18,6 +18,8 @@ export interface ConsoleEvent {
 export interface ConsoleLog {
   append(event: Omit<ConsoleEvent, "seq">): Promise<ConsoleEvent>;
   since(seq: number, limit?: number): Promise<ConsoleEvent[]>;
+  /** seq of the newest event, 0 when empty. */
+  head(): Promise<number>;
 }
 
 export class InMemoryConsoleLog implements ConsoleLog {
@@ -29,6 +31,9 @@ export class InMemoryConsoleLog implements ConsoleLog {
   }
   async since(seq: number, limit = 500): Promise<ConsoleEvent[]> {
     return this.events.filter((e) => e.seq > seq).slice(0, limit);
+  }
+  async head(): Promise<number> {
+    return this.events.length;
   }
 }
 
@@ -47,16 +52,36 @@ export class ConsoleChat implements ChatPort {
     const now = this.clock.now();
     // Slack-shaped ts ("seconds.micro") so threads and updates key the same way.
     const ts = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000 + (this.counter++ % 1000)).padStart(6, "0")}`;
-    await this.emit({ kind: "post", channel: m.channel, ts, threadTs: m.threadTs ?? null, text: m.text, blocks: m.blocks, at: now });
+    await this.emit({
+      kind: "post",
+      channel: m.channel,
+      ts,
+      threadTs: m.threadTs ?? null,
+      text: m.text,
+      blocks: m.blocks,
+      at: now,
+    });
     return { ts };
   }
 
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
-    await this.emit({ kind: "update", channel: m.channel, ts: m.ts, threadTs: m.threadTs ?? null, text: m.text, blocks: m.blocks, at: this.clock.now() });
+    await this.emit({
+      kind: "update",
+      channel: m.channel,
+      ts: m.ts,
+      threadTs: m.threadTs ?? null,
+      text: m.text,
+      blocks: m.blocks,
+      at: this.clock.now(),
+    });
   }
 
   since(seq: number): Promise<ConsoleEvent[]> {
     return this.log.since(seq);
+  }
+
+  head(): Promise<number> {
+    return this.log.head();
   }
 
   subscribe(listener: (e: ConsoleEvent) => void): () => void {

@@ -10,7 +10,7 @@
  * contain a backtick or a dollar-brace; it writes a backtick as \x60.
  */
 
-const CSS = String.raw`
+const CSS = `
 :root {
   --aubergine: #3f0e40; --sidebar-text: rgba(255,255,255,.72); --active: #1164a3;
   --text: #1d1c1d; --muted: #616061; --border: #e2e2e2; --soft: #f8f8f8;
@@ -103,8 +103,9 @@ function controlSequence(inner) {
 }
 function mrkdwnToHtml(src) {
   var stash = [];
-  function keep(html) { stash.push(html); return "\u0000" + (stash.length - 1) + "\u0000"; }
-  var s = String(src).replace(/\u0000/g, "");
+  // Finished HTML waits behind a private-use marker, out of reach of the later rewrites.
+  function keep(html) { stash.push(html); return "\uE000" + (stash.length - 1) + "\uE000"; }
+  var s = String(src).replace(/\uE000/g, "");
   s = s.replace(/\x60\x60\x60\n?([\s\S]*?)\n?\x60\x60\x60/g, function (_, code) { return keep("<pre>" + escapeHtml(code) + "</pre>"); });
   s = s.replace(/\x60([^\x60\n]+)\x60/g, function (_, code) { return keep("<code>" + escapeHtml(code) + "</code>"); });
   s = s.replace(/<([^<>\n]+)>/g, function (whole, inner) { var html = controlSequence(inner); return html === null ? whole : keep(html); });
@@ -113,7 +114,7 @@ function mrkdwnToHtml(src) {
   s = s.replace(/(^|[^\w])_(?=\S)([^_\n]*?\S)_(?!\w)/g, "$1<em>$2</em>");
   s = s.replace(/(^|[^\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])/g, "$1<del>$2</del>");
   s = s.replace(/\n/g, "<br>");
-  return s.replace(/\u0000(\d+)\u0000/g, function (_, i) { return stash[Number(i)]; });
+  return s.replace(/\uE000(\d+)\uE000/g, function (_, i) { return stash[Number(i)]; });
 }
 function el(tag, cls, testid) {
   var node = document.createElement(tag);
@@ -294,11 +295,14 @@ function connectLive() {
     try { apply(JSON.parse(m.data)); } catch (err) { console.warn("bad console event", err); }
   };
   es.onerror = function () {
-    if (!opened) failures += 1;
-    opened = false;
     setConn("reconnecting", "reconnecting");
-    if (failures >= 3) { es.close(); return startPolling(); }
-    if (es.readyState === EventSource.CLOSED) setTimeout(connectLive, 1000 * failures);
+    // A stream that was live: the browser reconnects by itself and sends Last-Event-ID.
+    if (opened && es.readyState === EventSource.CONNECTING) { opened = false; return; }
+    // A stream that never opened: retry a little, then fall back to polling.
+    es.close();
+    failures += 1;
+    if (failures >= 3) return startPolling();
+    setTimeout(connectLive, 500 * failures);
   };
 }
 
@@ -388,6 +392,7 @@ export const CONSOLE_PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>#console · clawops</title>
+<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 100 100'%3E%3Ctext y='.9em' font-size='90'%3E🦞%3C/text%3E%3C/svg%3E">
 <style>${CSS}</style>
 </head>
 <body>

@@ -1,5 +1,5 @@
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "./ports.ts";
 import type { StepResult } from "./probes/catalog.ts";
-import type { HostRecord, IncidentRecord, JobRecord, JobStatus, Store } from "./ports.ts";
 
 interface EnrollmentCodeRow {
   host: string;
@@ -7,8 +7,6 @@ interface EnrollmentCodeRow {
   createdAt: number;
   usedAt: number | null;
 }
-
-type JobPatch = Partial<Pick<JobRecord, "status" | "threadTs" | "progressTs" | "finishedAt" | "detail">>;
 
 /** Same default page size as the SQLite store's `listJobs`. */
 const DEFAULT_JOB_LIMIT = 100;
@@ -61,7 +59,10 @@ export class InMemoryStore implements Store {
     return true;
   }
 
-  async recordHostSeen(name: string, seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null }): Promise<void> {
+  async recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void> {
     const host = this.hosts.get(name);
     if (!host) return;
     host.lastSeenAt = seen.at;
@@ -76,9 +77,19 @@ export class InMemoryStore implements Store {
     return true;
   }
 
-  async insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }): Promise<void> {
+  async insertEnrollmentCode(code: {
+    codeHash: string;
+    host: string;
+    expiresAt: number;
+    createdAt: number;
+  }): Promise<void> {
     if (this.codes.has(code.codeHash)) throw new Error("enrollment code hash already stored");
-    this.codes.set(code.codeHash, { host: code.host, expiresAt: code.expiresAt, createdAt: code.createdAt, usedAt: null });
+    this.codes.set(code.codeHash, {
+      host: code.host,
+      expiresAt: code.expiresAt,
+      createdAt: code.createdAt,
+      usedAt: null,
+    });
   }
 
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
@@ -122,6 +133,7 @@ export class InMemoryStore implements Store {
     if (patch.status !== undefined) job.status = patch.status;
     if (patch.threadTs !== undefined) job.threadTs = patch.threadTs;
     if (patch.progressTs !== undefined) job.progressTs = patch.progressTs;
+    if (patch.resultTs !== undefined) job.resultTs = patch.resultTs;
     if (patch.finishedAt !== undefined) job.finishedAt = patch.finishedAt;
     if (patch.detail !== undefined) job.detail = patch.detail;
   }
@@ -136,7 +148,11 @@ export class InMemoryStore implements Store {
   async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
     const limit = filter.limit ?? DEFAULT_JOB_LIMIT;
     return [...this.jobs.values()]
-      .filter((j) => (filter.status === undefined || j.status === filter.status) && (filter.host === undefined || j.host === filter.host))
+      .filter(
+        (j) =>
+          (filter.status === undefined || j.status === filter.status) &&
+          (filter.host === undefined || j.host === filter.host),
+      )
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, Math.max(0, limit))
       .map((j) => structuredClone(j));

@@ -57,6 +57,8 @@ export interface JobRecord {
   user: string;
   threadTs: string | null;
   progressTs: string | null;
+  /** ts of the result message (matrix + findings) once posted. */
+  resultTs: string | null;
   createdAt: number;
   finishedAt: number | null;
   results: StepResult[];
@@ -64,12 +66,19 @@ export interface JobRecord {
   detail: string | null;
 }
 
+export type JobPatch = Partial<
+  Pick<JobRecord, "status" | "threadTs" | "progressTs" | "resultTs" | "finishedAt" | "detail">
+>;
+
 export interface Store {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */
   insertHost(host: HostRecord): Promise<boolean>;
-  recordHostSeen(name: string, seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null }): Promise<void>;
+  recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void>;
   revokeHost(name: string, at: number): Promise<boolean>;
 
   /** Stores only the hash of a one-time enrollment code. */
@@ -83,7 +92,7 @@ export interface Store {
   /** Creates the job unless one with the same requestKey exists; returns the stored job either way. */
   createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }>;
   getJob(id: string): Promise<JobRecord | null>;
-  updateJob(id: string, patch: Partial<Pick<JobRecord, "status" | "threadTs" | "progressTs" | "finishedAt" | "detail">>): Promise<void>;
+  updateJob(id: string, patch: JobPatch): Promise<void>;
   appendJobResult(id: string, result: StepResult): Promise<void>;
   listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]>;
 }

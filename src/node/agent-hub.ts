@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import type { StepResult } from "../core/probes/catalog.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
+import type { StepResult } from "../core/probes/catalog.ts";
 import {
   AGENT_PROTOCOL_VERSION,
   AgentCloseCode,
@@ -164,9 +164,13 @@ export class AgentHub implements HostTransport {
   private onAgentFrame(host: string, ws: WebSocket, frame: AgentFrame): void {
     switch (frame.type) {
       case "hello":
-        return this.reject(ws, "", AgentCloseCode.policy, "hello after welcome", host);
+        this.reject(ws, "", AgentCloseCode.policy, "hello after welcome", host);
+        return;
       case "heartbeat":
-        void this.opts.store.recordHostSeen(host, { at: this.opts.clock.now(), gatewayVersion: frame.gatewayVersion ?? null });
+        void this.opts.store.recordHostSeen(host, {
+          at: this.opts.clock.now(),
+          gatewayVersion: frame.gatewayVersion ?? null,
+        });
         return;
       case "job.progress": {
         const p = this.pending.get(frame.jobId);
@@ -186,7 +190,10 @@ export class AgentHub implements HostTransport {
         clearTimeout(p.timer);
         this.pending.delete(frame.jobId);
         if (frame.status === "rejected") {
-          p.resolve({ status: "rejected", error: frame.error ?? { code: "rejected", message: "agent refused the job" } });
+          p.resolve({
+            status: "rejected",
+            error: frame.error ?? { code: "rejected", message: "agent refused the job" },
+          });
         } else {
           p.resolve({ status: "done", results: frame.results });
         }

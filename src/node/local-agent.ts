@@ -12,7 +12,10 @@ const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));
 /** `node-3.example.com` → `node-3`; anything unusable → `local`. */
 export function localHostName(raw = hostname()): string {
   const first = raw.toLowerCase().split(".")[0] ?? "";
-  const cleaned = first.replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
+  const cleaned = first
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63);
   return cleaned || "local";
 }
 
@@ -20,7 +23,10 @@ export function localHostName(raw = hostname()): string {
  * `npm start` also runs an agent for this machine, so a fresh install can triage the local
  * gateway at once. It enrolls through the same one-time-code flow as any other host.
  */
-export async function startLocalAgent(cp: ControlPlane, opts: { dataDir: string; host: string; logger: Logger }): Promise<{ host: string; stop(): Promise<void> }> {
+export async function startLocalAgent(
+  cp: ControlPlane,
+  opts: { dataDir: string; host: string; logger: Logger },
+): Promise<{ host: string; stop(): Promise<void> }> {
   const dir = join(opts.dataDir, "local-agent");
   const configFile = join(dir, "agent.json");
   const enrolled = await cp.store.getHost(opts.host);

@@ -4,7 +4,9 @@ import type { LogFields, Logger } from "../core/ports.ts";
 export function createLogger(component: string, opts: { quiet?: boolean } = {}): Logger {
   const emit = (level: string, message: string, fields?: LogFields) => {
     if (opts.quiet && level === "info") return;
-    process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level, component, msg: message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ t: new Date().toISOString(), level, component, msg: message, ...fields })}\n`,
+    );
   };
   return {
     info: (m, f) => emit("info", m, f),

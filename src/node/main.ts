@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { normalizeHostName } from "../core/commands.ts";
-import { startLocalAgent, localHostName } from "./local-agent.ts";
+import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { startControlPlane } from "./server.ts";
 

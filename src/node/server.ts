@@ -55,7 +55,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const app = createApp({
     deps,
     slack: config.slack ? { signingSecret: config.slack.signingSecret } : undefined,
-    console: consoleChat ? { chat: consoleChat, channel: CONSOLE_CHANNEL, deps: { ...baseDeps, chat: consoleChat } } : undefined,
+    console: consoleChat
+      ? { chat: consoleChat, channel: CONSOLE_CHANNEL, deps: { ...baseDeps, chat: consoleChat } }
+      : undefined,
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -75,7 +77,12 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const port = (server.address() as AddressInfo).port;
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  logger.info("control plane listening", { url, slack: !!config.slack, console: !!consoleChat, dataDir: config.dataDir });
+  logger.info("control plane listening", {
+    url,
+    slack: !!config.slack,
+    console: !!consoleChat,
+    dataDir: config.dataDir,
+  });
 
   return {
     url,

@@ -2,8 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { ConsoleEvent, ConsoleLog } from "../core/console-feed.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports.ts";
 import { StepResult } from "../core/probes/catalog.ts";
-import type { HostRecord, IncidentRecord, JobRecord, JobStatus, Store } from "../core/ports.ts";
 
 /**
  * The Node runtime's state: one SQLite file (node:sqlite) under the data folder. Hosts,
@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS incidents (
   UNIQUE (channel, host));
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, request_key TEXT NOT NULL UNIQUE,
-  channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, created_at INTEGER NOT NULL,
+  channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
   finished_at INTEGER, detail TEXT);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
 CREATE TABLE IF NOT EXISTS job_results (
@@ -72,7 +72,10 @@ export class SqliteStore implements Store, ConsoleLog {
     return Number(res.changes) > 0;
   }
 
-  async recordHostSeen(name: string, seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null }) {
+  async recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ) {
     this.db
       .prepare(
         `UPDATE hosts SET last_seen_at = ?, agent_version = COALESCE(?, agent_version),
@@ -102,7 +105,9 @@ export class SqliteStore implements Store, ConsoleLog {
   }
 
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
-    const row = this.db.prepare("SELECT * FROM incidents WHERE channel = ? AND host = ?").get(channel, host) as Row | undefined;
+    const row = this.db.prepare("SELECT * FROM incidents WHERE channel = ? AND host = ?").get(channel, host) as
+      | Row
+      | undefined;
     return row
       ? {
           id: String(row.id),
@@ -150,14 +155,12 @@ export class SqliteStore implements Store, ConsoleLog {
     return row ? this.toJob(row) : null;
   }
 
-  async updateJob(
-    id: string,
-    patch: Partial<Pick<JobRecord, "status" | "threadTs" | "progressTs" | "finishedAt" | "detail">>,
-  ): Promise<void> {
+  async updateJob(id: string, patch: JobPatch): Promise<void> {
     const cols: Record<string, string> = {
       status: "status",
       threadTs: "thread_ts",
       progressTs: "progress_ts",
+      resultTs: "result_ts",
       finishedAt: "finished_at",
       detail: "detail",
     };
@@ -187,12 +190,27 @@ export class SqliteStore implements Store, ConsoleLog {
       .prepare(
         "INSERT INTO console_events (kind, channel, ts, thread_ts, text, blocks, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
       )
-      .get(event.kind, event.channel, event.ts, event.threadTs, event.text, JSON.stringify(event.blocks), event.at) as Row;
+      .get(
+        event.kind,
+        event.channel,
+        event.ts,
+        event.threadTs,
+        event.text,
+        JSON.stringify(event.blocks),
+        event.at,
+      ) as Row;
     return { ...event, seq: Number(row.seq) };
   }
 
+  async head(): Promise<number> {
+    const row = this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM console_events").get() as Row;
+    return Number(row.seq);
+  }
+
   async since(seq: number, limit = 500): Promise<ConsoleEvent[]> {
-    const rows = this.db.prepare("SELECT * FROM console_events WHERE seq > ? ORDER BY seq LIMIT ?").all(seq, limit) as Row[];
+    const rows = this.db
+      .prepare("SELECT * FROM console_events WHERE seq > ? ORDER BY seq LIMIT ?")
+      .all(seq, limit) as Row[];
     return rows.map((r) => ({
       seq: Number(r.seq),
       kind: r.kind as ConsoleEvent["kind"],
@@ -206,12 +224,12 @@ export class SqliteStore implements Store, ConsoleLog {
   }
 
   private toJob(row: Row): JobRecord {
-    const results = (this.db.prepare("SELECT result FROM job_results WHERE job_id = ?").all(String(row.id)) as Row[]).flatMap(
-      (r) => {
-        const parsed = StepResult.safeParse(JSON.parse(String(r.result)));
-        return parsed.success ? [parsed.data] : [];
-      },
-    );
+    const results = (
+      this.db.prepare("SELECT result FROM job_results WHERE job_id = ?").all(String(row.id)) as Row[]
+    ).flatMap((r) => {
+      const parsed = StepResult.safeParse(JSON.parse(String(r.result)));
+      return parsed.success ? [parsed.data] : [];
+    });
     return {
       id: String(row.id),
       host: String(row.host),
@@ -222,6 +240,7 @@ export class SqliteStore implements Store, ConsoleLog {
       user: String(row.user),
       threadTs: row.thread_ts === null ? null : String(row.thread_ts),
       progressTs: row.progress_ts === null ? null : String(row.progress_ts),
+      resultTs: row.result_ts === null || row.result_ts === undefined ? null : String(row.result_ts),
       createdAt: Number(row.created_at),
       finishedAt: row.finished_at === null ? null : Number(row.finished_at),
       results,

@@ -2,6 +2,7 @@ import { createApp } from "../core/app.ts";
 import { InMemoryStore } from "../core/memory-store.ts";
 import type { Clock, Ids } from "../core/ports.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
+import { HostJobQueue } from "../core/service/host-queue.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -20,17 +21,20 @@ const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g
 // One store per isolate, shared by every request it serves (and lost with it).
 const store = new InMemoryStore();
 const transport = new OfflineHostTransport();
+// Never used while every host is offline. Its promise chains span requests, which Workers
+// forbids for I/O, so with agent sockets it moves into the host's Durable Object.
+const hostQueue = new HostJobQueue();
 
 type App = ReturnType<typeof createApp>;
 let current: { key: string; app: App } | null = null;
 
 function appFor(config: WorkerConfig): App {
-  // Bindings are fixed for an isolate's life; the key only guards against a runtime that
-  // hands one isolate different bindings (tests do), never against rotation (a redeploy).
+  // Deployed bindings never change within an isolate (a new secret means a new deployment);
+  // the key just keeps a caller with other bindings, such as a test, from a stale app.
   const key = JSON.stringify([config.SLACK_SIGNING_SECRET, config.SLACK_BOT_TOKEN, config.SLACK_API_URL ?? null]);
   if (current?.key === key) return current.app;
   const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
-  const deps: CoreDeps = { store, transport, chat, clock, ids, logger };
+  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue };
   const app = createApp({
     deps,
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },

@@ -17,7 +17,13 @@ import type {
 const URL_ = "ws://127.0.0.1:19001";
 
 export function healthyData() {
-  const versions: VersionsData = { agent: "0.1.0", openclaw: "2026.9.6", openclawRaw: "OpenClaw 2026.9.6 (eb377ac)", os: "Debian GNU/Linux 12 (bookworm)", node: "v24.21.0" };
+  const versions: VersionsData = {
+    agent: "0.1.0",
+    openclaw: "2026.9.6",
+    openclawRaw: "OpenClaw 2026.9.6 (eb377ac)",
+    os: "Debian GNU/Linux 12 (bookworm)",
+    node: "v24.21.0",
+  };
   const ws: GatewayWsData = {
     url: URL_,
     outcome: "hello-ok",
@@ -27,7 +33,13 @@ export function healthyData() {
     server: { version: "2026.9.6", protocol: 4, uptimeMs: 274971, appliedConfigHash: "hmac-sha256:v1:r9_jaIB" },
     auth: { method: "token", role: "operator", scopes: ["operator.read"] },
     statusRpc: { ok: true },
-    healthRpc: { ok: true, hotReloadStatus: "active", channels: {}, heartbeatSeconds: 1800, modelRuntimeDegraded: false },
+    healthRpc: {
+      ok: true,
+      hotReloadStatus: "active",
+      channels: {},
+      heartbeatSeconds: 1800,
+      modelRuntimeDegraded: false,
+    },
   };
   const http: GatewayHttpData = {
     baseUrl: "http://127.0.0.1:19001",
@@ -55,7 +67,14 @@ export function healthyData() {
     workspace: { path: "/home/op/workspace", exists: true, isDirectory: true },
   };
   const tokens: TokensData = {
-    sources: [{ source: "config", where: "/home/op/.openclaw/openclaw.json", present: true, fingerprint: "sha256:1a2b3c4d5e6f" }],
+    sources: [
+      {
+        source: "config",
+        where: "/home/op/.openclaw/openclaw.json",
+        present: true,
+        fingerprint: "sha256:1a2b3c4d5e6f",
+      },
+    ],
     distinct: 1,
   };
   const status: GatewayStatusData = {
@@ -104,24 +123,47 @@ export function tokenDriftData(): Data {
       message: "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
       detailCode: "AUTH_TOKEN_MISMATCH",
     },
-    close: { code: 1008, reason: "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)" },
+    close: {
+      code: 1008,
+      reason: "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
+    },
   };
   d.tokens = {
     sources: [
-      { source: "config", where: "/home/op/.openclaw/openclaw.json", present: true, fingerprint: "sha256:1a2b3c4d5e6f" },
+      {
+        source: "config",
+        where: "/home/op/.openclaw/openclaw.json",
+        present: true,
+        fingerprint: "sha256:1a2b3c4d5e6f",
+      },
       { source: "process-argv", where: "pid 28461", present: true, fingerprint: "sha256:99aa88bb77cc" },
     ],
     distinct: 2,
-    accepted: { tested: [{ fingerprint: "sha256:99aa88bb77cc", result: "accepted" }], fingerprint: "sha256:99aa88bb77cc" },
+    accepted: {
+      tested: [{ fingerprint: "sha256:99aa88bb77cc", result: "accepted" }],
+      fingerprint: "sha256:99aa88bb77cc",
+    },
   };
-  d.status.json = { ...d.status.json, rpcOk: false, rpcCapability: "unknown", connectFailureKind: "auth-rejected", connectFailureDetailCode: "AUTH_TOKEN_MISMATCH" };
+  d.status.json = {
+    ...d.status.json,
+    rpcOk: false,
+    rpcCapability: "unknown",
+    connectFailureKind: "auth-rejected",
+    connectFailureDetailCode: "AUTH_TOKEN_MISMATCH",
+  };
   return d;
 }
 
 /** Fault (b): gateway stopped, port free (GATEWAY-FACTS §6b). */
 export function gatewayDownData(): Data {
   const d = healthyData();
-  d.ws = { url: URL_, outcome: "refused", challenged: false, tokenSource: "config", error: { message: "connect ECONNREFUSED 127.0.0.1:19001" } };
+  d.ws = {
+    url: URL_,
+    outcome: "refused",
+    challenged: false,
+    tokenSource: "config",
+    error: { message: "connect ECONNREFUSED 127.0.0.1:19001" },
+  };
   d.http = {
     baseUrl: "http://127.0.0.1:19001",
     healthz: { status: null, error: "connect ECONNREFUSED 127.0.0.1:19001" },
@@ -131,7 +173,14 @@ export function gatewayDownData(): Data {
   d.status = {
     exitCode: 0,
     timedOut: false,
-    json: { ...d.status.json, portStatus: "free", rpcOk: false, rpcCapability: "unknown", connectFailureKind: "unreachable", rpcError: "connect ECONNREFUSED 127.0.0.1:19001" },
+    json: {
+      ...d.status.json,
+      portStatus: "free",
+      rpcOk: false,
+      rpcCapability: "unknown",
+      connectFailureKind: "unreachable",
+      rpcError: "connect ECONNREFUSED 127.0.0.1:19001",
+    },
   };
   return d;
 }

@@ -1,6 +1,6 @@
+import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports.ts";
 import type { StepName } from "../../src/core/probes/catalog.ts";
 import { StepResult } from "../../src/core/probes/catalog.ts";
-import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports.ts";
 
 /** One scripted probe answer: what the agent sends, and how long after `job.run` it arrives. */
 export interface ScriptedResult {
@@ -49,7 +49,9 @@ export class FakeHostTransport implements HostTransport {
       const scripted = "result" in r ? r : { result: r };
       const parsed = StepResult.safeParse(scripted.result);
       if (!parsed.success) {
-        throw new Error(`FakeHostTransport: scripted result #${i} for ${name} is not a valid StepResult: ${parsed.error.message}`);
+        throw new Error(
+          `FakeHostTransport: scripted result #${i} for ${name} is not a valid StepResult: ${parsed.error.message}`,
+        );
       }
       return { result: parsed.data, delayMs: scripted.delayMs ?? 0 };
     });

@@ -45,8 +45,15 @@ export async function postSlashCommand(
   secret: string,
   fields: SlashCommandFields,
   extraHeaders: Record<string, string> = {},
-): Promise<{ status: number; body: { response_type?: string; text?: string; blocks?: unknown[]; error?: { code: string } } }> {
+): Promise<{
+  status: number;
+  body: { response_type?: string; text?: string; blocks?: unknown[]; error?: { code: string } };
+}> {
   const body = slashCommandBody(fields);
-  const res = await fetch(`${baseUrl}/slack/commands`, { method: "POST", headers: { ...signSlack(secret, body), ...extraHeaders }, body });
+  const res = await fetch(`${baseUrl}/slack/commands`, {
+    method: "POST",
+    headers: { ...signSlack(secret, body), ...extraHeaders },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as never };
 }

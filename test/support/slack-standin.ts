@@ -26,7 +26,18 @@ export interface StoredMessage {
   edits: number;
 }
 
-const BLOCK_TYPES = new Set(["section", "header", "context", "divider", "actions", "image", "rich_text", "input", "file", "video"]);
+const BLOCK_TYPES = new Set([
+  "section",
+  "header",
+  "context",
+  "divider",
+  "actions",
+  "image",
+  "rich_text",
+  "input",
+  "file",
+  "video",
+]);
 
 export class SlackStandIn {
   readonly calls: RecordedCall[] = [];
@@ -72,7 +83,11 @@ export class SlackStandIn {
       const waiter = { pred, resolve: () => {} };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(", ")}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(", ")}`,
+          ),
+        );
       }, timeoutMs);
       waiter.resolve = () => {
         clearTimeout(timer);
@@ -103,7 +118,9 @@ export class SlackStandIn {
       return reply({ ok: false, error: "invalid_auth" });
     }
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
-      this.violations.push(`${method}: content-type ${req.headers["content-type"]} (JSON body requires application/json)`);
+      this.violations.push(
+        `${method}: content-type ${req.headers["content-type"]} (JSON body requires application/json)`,
+      );
       return reply({ ok: false, error: "invalid_form_data" });
     }
     let body: Record<string, unknown>;
@@ -117,7 +134,8 @@ export class SlackStandIn {
     if (method === "chat.postMessage") {
       const threadTs = body.thread_ts;
       if (threadTs !== undefined) {
-        const parent = typeof threadTs === "string" ? this.messages.get(key(String(body.channel), threadTs)) : undefined;
+        const parent =
+          typeof threadTs === "string" ? this.messages.get(key(String(body.channel), threadTs)) : undefined;
         if (!parent) problems.push("thread_ts does not name a message in this channel");
         else if (parent.threadTs !== null) problems.push("thread_ts names a reply, not a thread parent");
       }
@@ -161,12 +179,17 @@ export class SlackStandIn {
     if (typeof body.text === "string" && body.text.length > 40_000) problems.push("msg_too_long");
     if (Array.isArray(blocks)) {
       if (blocks.length > 50) problems.push(`invalid_blocks: ${blocks.length} blocks (max 50)`);
-      blocks.forEach((b, i) => problems.push(...checkBlock(b as Record<string, unknown>, i)));
+      for (const [i, b] of blocks.entries()) problems.push(...checkBlock(b as Record<string, unknown>, i));
     }
     return problems;
   }
 
-  private fail(method: string, problems: string[], reply: (b: Record<string, unknown>) => void, error = "invalid_arguments") {
+  private fail(
+    method: string,
+    problems: string[],
+    reply: (b: Record<string, unknown>) => void,
+    error = "invalid_arguments",
+  ) {
     for (const p of problems) this.violations.push(`${method}: ${p}`);
     reply({ ok: false, error, response_metadata: { messages: problems } });
   }

@@ -18,7 +18,14 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "clawops-hub-"));
-  cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir: dir, console: true, logger: quiet, heartbeatMs: 60_000 });
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: true,
+    logger: quiet,
+    heartbeatMs: 60_000,
+  });
 });
 afterAll(async () => {
   await cp.close();
@@ -35,10 +42,16 @@ async function enrolled(host: string): Promise<AgentIdentity> {
 const wsUrl = () => `${cp.url.replace("http", "ws")}/agent/connect`;
 
 /** A raw client: speaks the protocol by hand so tests can misbehave on purpose. */
-function rawClient(): Promise<{ ws: WebSocket; challenge: { nonce: string }; closed: Promise<{ code: number; reason: string }> }> {
+function rawClient(): Promise<{
+  ws: WebSocket;
+  challenge: { nonce: string };
+  closed: Promise<{ code: number; reason: string }>;
+}> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl());
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once("close", (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once("close", (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.once("message", (data) => resolve({ ws, challenge: JSON.parse(data.toString()), closed }));
     ws.once("error", reject);
   });
@@ -57,7 +70,12 @@ function hello(host: string, nonce: string, privateKey: AgentIdentity["privateKe
 
 const result = (step: "versions" | "config", ms: number): StepResult =>
   step === "versions"
-    ? { step, status: "ok", durationMs: ms, data: { agent: "test", openclaw: "2026.9.6", os: "Debian", node: "v24.21.0" } }
+    ? {
+        step,
+        status: "ok",
+        durationMs: ms,
+        data: { agent: "test", openclaw: "2026.9.6", os: "Debian", node: "v24.21.0" },
+      }
     : { step, status: "error", durationMs: ms, error: { code: "ENOENT", message: "no config" } };
 
 function agent(host: string, identity: AgentIdentity, runner: JobRunner) {
@@ -98,7 +116,10 @@ describe("agent hub handshake", () => {
     const { privateKey } = generateKeyPairSync("ed25519");
     const c = await rawClient();
     c.ws.send(hello("ghost", c.challenge.nonce, privateKey));
-    expect(await c.closed).toEqual({ code: AgentCloseCode.unknownHost, reason: expect.stringContaining("unknown host") });
+    expect(await c.closed).toEqual({
+      code: AgentCloseCode.unknownHost,
+      reason: expect.stringContaining("unknown host"),
+    });
   });
 
   it("closes a bad signature with 4401", async () => {
@@ -163,11 +184,21 @@ describe("agent hub jobs", () => {
     const seen: string[] = [];
     const outcome = await cp.hub.dispatch(
       "node-5",
-      { jobId: "job_a", steps: [{ step: "versions", args: {} }, { step: "config", args: {} }], deadlineMs: 5_000 },
+      {
+        jobId: "job_a",
+        steps: [
+          { step: "versions", args: {} },
+          { step: "config", args: {} },
+        ],
+        deadlineMs: 5_000,
+      },
       (r) => seen.push(r.step),
     );
     expect(seen).toEqual(["versions", "config"]);
-    expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions" }, { step: "config", status: "error" }] });
+    expect(outcome).toMatchObject({
+      status: "done",
+      results: [{ step: "versions" }, { step: "config", status: "error" }],
+    });
     await a.stop();
   });
 
@@ -183,8 +214,23 @@ describe("agent hub jobs", () => {
       setTimeout(() => c.ws.terminate(), 50); // the agent dies without a goodbye
     });
     const started = Date.now();
-    const outcome = await cp.hub.dispatch("node-6", { jobId: "job_b", steps: [{ step: "versions", args: {} }, { step: "config", args: {} }], deadlineMs: 30_000 }, () => {});
-    expect(outcome).toMatchObject({ status: "lost", reason: expect.stringContaining("agent disconnected"), results: [{ step: "versions" }] });
+    const outcome = await cp.hub.dispatch(
+      "node-6",
+      {
+        jobId: "job_b",
+        steps: [
+          { step: "versions", args: {} },
+          { step: "config", args: {} },
+        ],
+        deadlineMs: 30_000,
+      },
+      () => {},
+    );
+    expect(outcome).toMatchObject({
+      status: "lost",
+      reason: expect.stringContaining("agent disconnected"),
+      results: [{ step: "versions" }],
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -195,9 +241,16 @@ describe("agent hub jobs", () => {
     await until(() => cp.hub.isOnline("node-7"));
     c.ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
-      if (frame.type === "job.run") c.ws.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: { step: "versions", status: "weird" } }));
+      if (frame.type === "job.run")
+        c.ws.send(
+          JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: { step: "versions", status: "weird" } }),
+        );
     });
-    const outcome = await cp.hub.dispatch("node-7", { jobId: "job_c", steps: [{ step: "versions", args: {} }], deadlineMs: 30_000 }, () => {});
+    const outcome = await cp.hub.dispatch(
+      "node-7",
+      { jobId: "job_c", steps: [{ step: "versions", args: {} }], deadlineMs: 30_000 },
+      () => {},
+    );
     expect(outcome).toMatchObject({ status: "lost", reason: expect.stringContaining("1008") });
     expect((await c.closed).reason).toContain("malformed frame at result");
   });
@@ -209,9 +262,21 @@ describe("agent hub jobs", () => {
     await until(() => cp.hub.isOnline("node-8"));
     c.ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
-      if (frame.type === "job.run") c.ws.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: result("versions", 1) }));
+      if (frame.type === "job.run")
+        c.ws.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: result("versions", 1) }));
     });
-    const outcome = await cp.hub.dispatch("node-8", { jobId: "job_d", steps: [{ step: "versions", args: {} }, { step: "config", args: {} }], deadlineMs: 200 }, () => {});
+    const outcome = await cp.hub.dispatch(
+      "node-8",
+      {
+        jobId: "job_d",
+        steps: [
+          { step: "versions", args: {} },
+          { step: "config", args: {} },
+        ],
+        deadlineMs: 200,
+      },
+      () => {},
+    );
     expect(outcome).toMatchObject({ status: "timeout", results: [{ step: "versions" }] });
     c.ws.close();
   });

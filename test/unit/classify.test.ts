@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
 import { LAYERS } from "../../src/core/layers.ts";
-import { type StepResult, STEP_NAMES } from "../../src/core/probes/catalog.ts";
-import { gatewayDownData, healthyData, healthyResults, toResults, tokenDriftData } from "../support/evidence.ts";
+import { STEP_NAMES, type StepResult } from "../../src/core/probes/catalog.ts";
+import { gatewayDownData, healthyData, healthyResults, tokenDriftData, toResults } from "../support/evidence.ts";
 
 const classify = (results: StepResult[]) => classifyResults(results, STEP_NAMES);
 const top = (results: StepResult[]) => classify(results).findings[0];
@@ -50,8 +50,20 @@ describe("classifier on injected faults", () => {
 
   it("port held by something else", () => {
     const d = healthyData();
-    d.listeners = { port: 19001, method: "procfs", listeners: [{ pid: 4242, command: "python3", address: "127.0.0.1:19001" }], gatewayProcesses: [] };
-    d.ws = { url: d.ws.url, outcome: "upgrade-refused", challenged: false, tokenSource: "config", upgradeStatus: 200, error: { message: "Unexpected server response: 200" } };
+    d.listeners = {
+      port: 19001,
+      method: "procfs",
+      listeners: [{ pid: 4242, command: "python3", address: "127.0.0.1:19001" }],
+      gatewayProcesses: [],
+    };
+    d.ws = {
+      url: d.ws.url,
+      outcome: "upgrade-refused",
+      challenged: false,
+      tokenSource: "config",
+      upgradeStatus: 200,
+      error: { message: "Unexpected server response: 200" },
+    };
     expect(top(toResults(d))?.id).toBe("port-held-by-other");
   });
 
@@ -65,14 +77,28 @@ describe("classifier on injected faults", () => {
 
   it("token missing: DEVICE_IDENTITY_REQUIRED is read as a missing token (GATEWAY-FACTS §7.4)", () => {
     const d = healthyData();
-    d.ws = { url: d.ws.url, outcome: "rejected", challenged: true, tokenSource: null, error: { code: "NOT_PAIRED", message: "device identity required", detailCode: "DEVICE_IDENTITY_REQUIRED" }, close: { code: 1008, reason: "device identity required" } };
+    d.ws = {
+      url: d.ws.url,
+      outcome: "rejected",
+      challenged: true,
+      tokenSource: null,
+      error: { code: "NOT_PAIRED", message: "device identity required", detailCode: "DEVICE_IDENTITY_REQUIRED" },
+      close: { code: 1008, reason: "device identity required" },
+    };
     d.config.tokenConfigured = false;
     expect(top(toResults(d))?.id).toBe("token-missing");
   });
 
   it("protocol mismatch", () => {
     const d = healthyData();
-    d.ws = { url: d.ws.url, outcome: "rejected", challenged: true, tokenSource: "config", error: { code: "INVALID_REQUEST", message: "protocol mismatch", detailCode: "PROTOCOL_MISMATCH" }, close: { code: 1002, reason: "protocol mismatch" } };
+    d.ws = {
+      url: d.ws.url,
+      outcome: "rejected",
+      challenged: true,
+      tokenSource: "config",
+      error: { code: "INVALID_REQUEST", message: "protocol mismatch", detailCode: "PROTOCOL_MISMATCH" },
+      close: { code: 1002, reason: "protocol mismatch" },
+    };
     const c = classify(toResults(d));
     expect(c.findings[0]?.id).toBe("protocol-mismatch");
     expect(c.matrix.transport.status).toBe("fail");
@@ -81,7 +107,15 @@ describe("classifier on injected faults", () => {
   it("missing operator scope is a warning with the false green named", () => {
     const d = healthyData();
     d.ws.auth = { method: "token", role: "operator", scopes: [] };
-    d.ws.statusRpc = { ok: false, error: { code: "FORBIDDEN", message: "missing scope: operator.read", detailCode: "MISSING_SCOPE", missingScope: "operator.read" } };
+    d.ws.statusRpc = {
+      ok: false,
+      error: {
+        code: "FORBIDDEN",
+        message: "missing scope: operator.read",
+        detailCode: "MISSING_SCOPE",
+        missingScope: "operator.read",
+      },
+    };
     const f = top(toResults(d));
     expect(f).toMatchObject({ id: "missing-operator-scope", severity: "warn" });
     expect(f?.falseGreen).toContain("handshake itself succeeded");
@@ -105,7 +139,13 @@ describe("classifier on injected faults", () => {
 
   it("close 1000 with an empty reason before hello-ok is a failure, not success", () => {
     const d = healthyData();
-    d.ws = { url: d.ws.url, outcome: "closed", challenged: true, tokenSource: "config", close: { code: 1000, reason: "" } };
+    d.ws = {
+      url: d.ws.url,
+      outcome: "closed",
+      challenged: true,
+      tokenSource: "config",
+      close: { code: 1000, reason: "" },
+    };
     const c = classify(toResults(d));
     expect(c.findings[0]?.id).toBe("close-1000-not-success");
     expect(c.findings[0]?.evidence).toContain("closed 1000 with an empty reason");
@@ -115,8 +155,18 @@ describe("classifier on injected faults", () => {
 
 describe("classifier robustness", () => {
   it("a probe that timed out or failed leaves its layers unknown with the reason", () => {
-    const results = healthyResults().map((r): StepResult =>
-      r.step === "gateway.status" ? { step: "gateway.status", status: "timeout", durationMs: 10_000 } : r.step === "config" ? { step: "config", status: "error", durationMs: 2, error: { code: "EACCES", message: "permission denied" } } : r,
+    const results = healthyResults().map(
+      (r): StepResult =>
+        r.step === "gateway.status"
+          ? { step: "gateway.status", status: "timeout", durationMs: 10_000 }
+          : r.step === "config"
+            ? {
+                step: "config",
+                status: "error",
+                durationMs: 2,
+                error: { code: "EACCES", message: "permission denied" },
+              }
+            : r,
     );
     const c = classify(results);
     expect(c.matrix.service).toEqual({ status: "unknown", reason: "probe timed out after 10000 ms" });
@@ -131,7 +181,13 @@ describe("classifier robustness", () => {
   });
 
   it("a rule that throws on odd data does not take the triage down", () => {
-    const boom = { ...RULES[0], id: "boom", match: () => { throw new Error("bad data"); } } as (typeof RULES)[number];
+    const boom = {
+      ...RULES[0],
+      id: "boom",
+      match: () => {
+        throw new Error("bad data");
+      },
+    } as (typeof RULES)[number];
     expect(() => classifyResults(healthyResults(), STEP_NAMES, [boom, ...RULES])).not.toThrow();
   });
 
@@ -144,5 +200,27 @@ describe("classifier robustness", () => {
       expect(r.nextCommands.length, r.id).toBeGreaterThan(0);
       expect(LAYERS).toContain(r.layer);
     }
+  });
+});
+
+describe("classifier with several gateways on one host", () => {
+  it("an intentional second gateway (another config) is not a duplicate", () => {
+    const d = healthyData();
+    d.listeners.gatewayProcesses = [
+      { pid: 8088, command: "openclaw-gatewa", servesThisConfig: true },
+      { pid: 9100, command: "openclaw-gatewa", servesThisConfig: false },
+    ];
+    const c = classify(toResults(d));
+    expect(c.findings.map((f) => f.id)).not.toContain("dual-gateway-process");
+    expect(c.matrix.process).toEqual({
+      status: "ok",
+      reason: "openclaw-gateway pid 8088 (+1 gateway of other configs on this host)",
+    });
+  });
+
+  it("another config's gateway does not hide that this one is down", () => {
+    const d = gatewayDownData();
+    d.listeners.gatewayProcesses = [{ pid: 9100, command: "openclaw-gatewa", servesThisConfig: false }];
+    expect(classify(toResults(d)).findings[0]?.id).toBe("gateway-down");
   });
 });

@@ -12,8 +12,12 @@ describe("parseCommand", () => {
   });
 
   it("gives actionable errors with stable codes", () => {
-    expect(() => parseCommand("reboot node-3")).toThrow(expect.objectContaining({ code: "unknown_command", message: expect.stringContaining("/openclaw help") }));
-    expect(() => parseCommand("triage")).toThrow(expect.objectContaining({ code: "bad_request", message: expect.stringContaining("/openclaw triage <host>") }));
+    expect(() => parseCommand("reboot node-3")).toThrow(
+      expect.objectContaining({ code: "unknown_command", message: expect.stringContaining("/openclaw help") }),
+    );
+    expect(() => parseCommand("triage")).toThrow(
+      expect.objectContaining({ code: "bad_request", message: expect.stringContaining("/openclaw triage <host>") }),
+    );
     expect(() => parseCommand("triage a b")).toThrow(expect.objectContaining({ code: "bad_request" }));
     for (const bad of ["node_3", "-node", "node-", "a".repeat(64), "../etc", "<@U123>", "node;rm"]) {
       expect(() => parseCommand(`triage ${bad}`), bad).toThrow(expect.objectContaining({ code: "invalid_host_name" }));

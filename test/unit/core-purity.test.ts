@@ -63,7 +63,10 @@ describe("web-standard sources import no Node built-ins", () => {
           .filter(isNodeBuiltin)
           .map((spec) => `${relative(ROOT, file)} imports "${spec}"`),
       );
-      expect(offences, `Node built-ins in ${root} (use a web-standard API or a port in src/core/ports.ts):\n${offences.join("\n")}`).toEqual([]);
+      expect(
+        offences,
+        `Node built-ins in ${root} (use a web-standard API or a port in src/core/ports.ts):\n${offences.join("\n")}`,
+      ).toEqual([]);
     });
   }
 
@@ -72,15 +75,20 @@ describe("web-standard sources import no Node built-ins", () => {
     const scratch = mkdtempSync(join(tmpdir(), "clawops-biome-"));
     try {
       copyFileSync(join(ROOT, "biome.json"), join(scratch, "biome.json"));
-      const probe = 'import { readFileSync } from "node:fs";\nimport os from "os";\nexport const probe = [readFileSync, os];\n';
+      const probe =
+        'import { readFileSync } from "node:fs";\nimport os from "os";\nexport const probe = [readFileSync, os];\n';
       for (const dir of ["src/core/nested", "src/node"]) {
         mkdirSync(join(scratch, dir), { recursive: true });
         writeFileSync(join(scratch, dir, "probe.ts"), probe);
       }
-      const run = spawnSync(join(ROOT, "node_modules/.bin/biome"), ["lint", "--vcs-enabled=false", "--reporter=json", "src"], {
-        cwd: scratch,
-        encoding: "utf8",
-      });
+      const run = spawnSync(
+        join(ROOT, "node_modules/.bin/biome"),
+        ["lint", "--vcs-enabled=false", "--reporter=json", "src"],
+        {
+          cwd: scratch,
+          encoding: "utf8",
+        },
+      );
       const report = JSON.parse(run.stdout) as {
         diagnostics: { severity: string; category: string; location: { path: string } }[];
       };

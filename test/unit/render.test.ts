@@ -1,10 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { STEP_NAMES } from "../../src/core/probes/catalog.ts";
-import { renderHelp, renderHosts, renderIncidentHeader, renderTriageProgress, renderTriageResult } from "../../src/core/render/blocks.ts";
-import { gatewayDownData, healthyResults, toResults, tokenDriftData } from "../support/evidence.ts";
+import {
+  renderHelp,
+  renderHosts,
+  renderIncidentHeader,
+  renderTriageProgress,
+  renderTriageResult,
+} from "../../src/core/render/blocks.ts";
+import { gatewayDownData, healthyResults, tokenDriftData, toResults } from "../support/evidence.ts";
 
-const meta = { host: "node-3", jobId: "job_0123456789abcdef", elapsedMs: 3120, agentVersion: "0.1.0", gatewayVersion: "2026.9.6" };
+const meta = {
+  host: "node-3",
+  jobId: "job_0123456789abcdef",
+  elapsedMs: 3120,
+  agentVersion: "0.1.0",
+  gatewayVersion: "2026.9.6",
+};
 const golden = (name: string) => `golden/${name}.golden.json`;
 const pretty = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
@@ -21,14 +33,40 @@ describe("Block Kit golden files", () => {
 
   it("progress, incident header, hosts and help", async () => {
     const results = healthyResults().slice(0, 3);
-    await expect(pretty(renderTriageProgress("node-3", STEP_NAMES, results, { phase: "running", elapsedMs: 850 }))).toMatchFileSnapshot(golden("progress-running"));
     await expect(
-      pretty(renderTriageProgress("node-3", STEP_NAMES, results, { phase: "lost", elapsedMs: 4100, detail: "Agent connection lost mid-job (agent disconnected (close 1006)); 3/7 probes arrived." })),
+      pretty(renderTriageProgress("node-3", STEP_NAMES, results, { phase: "running", elapsedMs: 850 })),
+    ).toMatchFileSnapshot(golden("progress-running"));
+    await expect(
+      pretty(
+        renderTriageProgress("node-3", STEP_NAMES, results, {
+          phase: "lost",
+          elapsedMs: 4100,
+          detail: "Agent connection lost mid-job (agent disconnected (close 1006)); 3/7 probes arrived.",
+        }),
+      ),
     ).toMatchFileSnapshot(golden("progress-lost"));
-    await expect(pretty(renderIncidentHeader("node-3", "U0OPERATOR", Date.UTC(2026, 10, 22, 7, 30)))).toMatchFileSnapshot(golden("incident-header"));
+    await expect(
+      pretty(renderIncidentHeader("node-3", "U0OPERATOR", Date.UTC(2026, 10, 22, 7, 30))),
+    ).toMatchFileSnapshot(golden("incident-header"));
     const hosts = [
-      { name: "node-3", publicKey: "k", enrolledAt: 0, revokedAt: null, agentVersion: "0.1.0", gatewayVersion: "2026.9.6", lastSeenAt: 1_000_000 - 12_000 },
-      { name: "node-4", publicKey: "k", enrolledAt: 0, revokedAt: null, agentVersion: null, gatewayVersion: null, lastSeenAt: null },
+      {
+        name: "node-3",
+        publicKey: "k",
+        enrolledAt: 0,
+        revokedAt: null,
+        agentVersion: "0.1.0",
+        gatewayVersion: "2026.9.6",
+        lastSeenAt: 1_000_000 - 12_000,
+      },
+      {
+        name: "node-4",
+        publicKey: "k",
+        enrolledAt: 0,
+        revokedAt: null,
+        agentVersion: null,
+        gatewayVersion: null,
+        lastSeenAt: null,
+      },
     ];
     await expect(pretty(renderHosts(hosts, new Set(["node-3"]), 1_000_000))).toMatchFileSnapshot(golden("hosts"));
     await expect(pretty(renderHelp())).toMatchFileSnapshot(golden("help"));

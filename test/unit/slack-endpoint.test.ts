@@ -12,7 +12,9 @@ import { SlackStandIn } from "../support/slack-standin.ts";
 
 const SECRET = "test-signing-secret-0123456789abcdef";
 const BOT_TOKEN = "xoxb-0000-test-bot-token";
-const quiet = process.env.DEBUG_TEST ? { info: console.log, warn: console.log, error: console.log } : { info() {}, warn() {}, error() {} };
+const quiet = process.env.DEBUG_TEST
+  ? { info: console.log, warn: console.log, error: console.log }
+  : { info() {}, warn() {}, error() {} };
 
 let cp: ControlPlane;
 let slack: SlackStandIn;
@@ -22,7 +24,12 @@ let jobsRun = 0;
 
 /** Scripted agent over a real socket: a healthy gateway's answers, a little apart. */
 const healthy: StepResult[] = [
-  { step: "versions", status: "ok", durationMs: 80, data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" } },
+  {
+    step: "versions",
+    status: "ok",
+    durationMs: 80,
+    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
+  },
   {
     step: "gateway.ws",
     status: "ok",
@@ -98,7 +105,11 @@ describe("POST /slack/commands", () => {
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toContain("Triage of node-3 started");
 
-    await slack.waitFor(() => slack.calls.filter((c) => c.method === "chat.postMessage").length >= 3, 10_000, "result message");
+    await slack.waitFor(
+      () => slack.calls.filter((c) => c.method === "chat.postMessage").length >= 3,
+      10_000,
+      "result message",
+    );
     expect(slack.violations).toEqual([]);
     const [parent] = slack.topLevel("C0INC1");
     expect(parent?.text).toBe("Incident: OpenClaw gateway on node-3");
@@ -109,7 +120,20 @@ describe("POST /slack/commands", () => {
     expect(progress?.text).toContain("finished");
     expect(result?.text).toContain("Triage node-3");
     const blocks = JSON.stringify(result?.blocks);
-    for (const layer of ["Process", "Port", "Transport", "Auth", "Scope", "Config", "Workspace", "Model routing", "Policy", "Channels", "Service", "Scheduler"]) {
+    for (const layer of [
+      "Process",
+      "Port",
+      "Transport",
+      "Auth",
+      "Scope",
+      "Config",
+      "Workspace",
+      "Model routing",
+      "Policy",
+      "Channels",
+      "Service",
+      "Scheduler",
+    ]) {
       expect(blocks).toContain(`*${layer}*`);
     }
     expect(jobsRun).toBe(before + 1);
@@ -136,7 +160,11 @@ describe("POST /slack/commands", () => {
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as { text: string }).text).toContain("already under way");
-    await slack.waitFor(() => slack.thread("C0RETRY", slack.topLevel("C0RETRY")[0]?.ts ?? "-").length >= 2, 10_000, "retry thread");
+    await slack.waitFor(
+      () => slack.thread("C0RETRY", slack.topLevel("C0RETRY")[0]?.ts ?? "-").length >= 2,
+      10_000,
+      "retry thread",
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(jobsRun).toBe(before + 1);
     expect(slack.topLevel("C0RETRY")).toHaveLength(1);
@@ -187,6 +215,7 @@ describe("POST /slack/commands", () => {
     expect(text).toMatch(/\*node-3\* — 🟢 online · agent 0\.1\.0 · gateway 2026\.9\.6 · last seen \d+ s ago/);
     expect(text).toContain("*node-9* — ⚫ offline");
     const help = await postSlashCommand(cp.url, SECRET, { text: "help" });
-    for (const cmd of ["/openclaw triage <host>", "/openclaw hosts", "/openclaw help"]) expect(ackText(help.body)).toContain(cmd);
+    for (const cmd of ["/openclaw triage <host>", "/openclaw hosts", "/openclaw help"])
+      expect(ackText(help.body)).toContain(cmd);
   });
 });

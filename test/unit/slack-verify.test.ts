@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { SLACK_MAX_AGE_SECONDS, slackSignature, timingSafeEqual, verifySlackRequest } from "../../src/core/slack/verify.ts";
+import {
+  SLACK_MAX_AGE_SECONDS,
+  slackSignature,
+  timingSafeEqual,
+  verifySlackRequest,
+} from "../../src/core/slack/verify.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -32,10 +37,18 @@ describe("verifySlackRequest", () => {
     const body = slashCommandBody({ text: "triage node-3" });
     const h = signSlack(secret, body, 1_790_000_000);
     const base = { signingSecret: secret, timestamp: h["x-slack-request-timestamp"], nowSeconds: 1_790_000_000 };
-    await expect(verifySlackRequest({ ...base, body, signature: signSlack("wrong", body, 1_790_000_000)["x-slack-signature"] })).rejects.toMatchObject({ code: "bad_signature", status: 401 });
-    await expect(verifySlackRequest({ ...base, body: body.replace("node-3", "node-4"), signature: h["x-slack-signature"] })).rejects.toMatchObject({ code: "bad_signature" });
-    await expect(verifySlackRequest({ ...base, body, signature: undefined })).rejects.toMatchObject({ code: "bad_signature" });
-    await expect(verifySlackRequest({ ...base, body, signature: h["x-slack-signature"], timestamp: "soon" })).rejects.toMatchObject({ code: "bad_signature" });
+    await expect(
+      verifySlackRequest({ ...base, body, signature: signSlack("wrong", body, 1_790_000_000)["x-slack-signature"] }),
+    ).rejects.toMatchObject({ code: "bad_signature", status: 401 });
+    await expect(
+      verifySlackRequest({ ...base, body: body.replace("node-3", "node-4"), signature: h["x-slack-signature"] }),
+    ).rejects.toMatchObject({ code: "bad_signature" });
+    await expect(verifySlackRequest({ ...base, body, signature: undefined })).rejects.toMatchObject({
+      code: "bad_signature",
+    });
+    await expect(
+      verifySlackRequest({ ...base, body, signature: h["x-slack-signature"], timestamp: "soon" }),
+    ).rejects.toMatchObject({ code: "bad_signature" });
   });
 
   it("refuses requests outside the five-minute window, either side", async () => {
@@ -43,7 +56,13 @@ describe("verifySlackRequest", () => {
     for (const skew of [SLACK_MAX_AGE_SECONDS + 1, -(SLACK_MAX_AGE_SECONDS + 1)]) {
       const h = signSlack(secret, body, 1_790_000_000);
       await expect(
-        verifySlackRequest({ signingSecret: secret, body, signature: h["x-slack-signature"], timestamp: h["x-slack-request-timestamp"], nowSeconds: 1_790_000_000 + skew }),
+        verifySlackRequest({
+          signingSecret: secret,
+          body,
+          signature: h["x-slack-signature"],
+          timestamp: h["x-slack-request-timestamp"],
+          nowSeconds: 1_790_000_000 + skew,
+        }),
       ).rejects.toMatchObject({ code: "stale_request" });
     }
   });

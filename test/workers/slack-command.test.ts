@@ -44,8 +44,16 @@ function slashCommandBody(text: string): string {
 }
 
 async function slackHeaders(secret: string, body: string, timestamp: number): Promise<Record<string, string>> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
+  );
   const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
   return {
     "content-type": "application/x-www-form-urlencoded",
@@ -69,7 +77,10 @@ function nowSeconds(): number {
 }
 
 function allText(reply: SlackCommandReply): string {
-  const blocks = (reply.blocks ?? []).flatMap((b) => [b.text?.text ?? "", ...(b.elements ?? []).map((e) => e.text ?? "")]);
+  const blocks = (reply.blocks ?? []).flatMap((b) => [
+    b.text?.text ?? "",
+    ...(b.elements ?? []).map((e) => e.text ?? ""),
+  ]);
   return [reply.text ?? "", ...blocks].join("\n");
 }
 
@@ -134,7 +145,11 @@ describe("Slack slash commands on the Workers runtime", () => {
 describe("Worker configuration", () => {
   it("answers 503 not_configured, naming the missing secrets, when they are not set", async () => {
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request("https://clawops.example/healthz"), { SLACK_BOT_TOKEN: "xoxb-only-the-token" }, ctx);
+    const res = await worker.fetch(
+      new Request("https://clawops.example/healthz"),
+      { SLACK_BOT_TOKEN: "xoxb-only-the-token" },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
     const body = await res.json<SlackCommandReply>();

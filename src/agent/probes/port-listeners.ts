@@ -1,5 +1,4 @@
 import type { PortListenersData } from "../../core/probes/catalog.ts";
-import { findPortOwners } from "./host/port-owners.ts";
 import { userNames } from "./host/proc-processes.ts";
 import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";
@@ -13,12 +12,14 @@ import { redactText } from "./redact.ts";
 export const probePortListeners: Probe<"port.listeners"> = async (ctx, _args, run) => {
   const config = await run.readings.config();
   const { port } = effectivePort(ctx, config);
-  const [owners, gateways, userOf, secrets] = await Promise.all([
-    findPortOwners(ctx.procRoot, port, ctx.env, run.signal),
+  const [owners, gateways, own, userOf, secrets] = await Promise.all([
+    run.readings.portOwners(),
     run.readings.gatewayProcesses(),
+    run.readings.ownGateways(),
     userNames(),
     run.readings.knownSecrets(),
   ]);
+  const ownPids = new Set(own.map((g) => g.pid));
   const clean = (line: string | undefined) => (line === undefined ? {} : { commandLine: redactText(line, secrets) });
   return {
     port,
@@ -35,6 +36,7 @@ export const probePortListeners: Probe<"port.listeners"> = async (ctx, _args, ru
       command: g.command,
       ...clean(g.commandLine),
       ...(g.user ? { user: g.user } : {}),
+      servesThisConfig: ownPids.has(g.pid),
     })),
   } satisfies PortListenersData;
 };

@@ -43,20 +43,21 @@ export function processTokens(g: GatewayProcess): TokenReading[] {
   const startEnvToken = nonEmpty(g.env?.[TOKEN_VAR]);
   readings.push({
     source: "process-env",
-    where: g.env === undefined ? `pid ${g.pid} environ (not readable)` : `pid ${g.pid} environ`,
+    where: g.env === undefined ? `pid ${g.pid} (environ not readable)` : `pid ${g.pid}`,
     token: startEnvToken,
   });
   const argvToken = tokenArg(g.argv);
-  if (argvToken) readings.push({ source: "process-argv", where: `pid ${g.pid} cmdline`, token: argvToken });
+  if (argvToken) readings.push({ source: "process-argv", where: `pid ${g.pid}`, token: argvToken });
   // The gateway overwrote its argv with its title, but `--token` lives on in its runtime env,
   // which its workers inherit (see host/gateway-processes.ts). A worker value that the
-  // gateway was not started with came from `--token` (or a .env file the gateway loaded).
+  // gateway was not started with came from `--token` (or, rarely, a .env file it loaded).
+  // `where` stays `pid <gateway>`: the token belongs to the gateway, the worker is the window.
   for (const w of g.workers) {
     const inherited = nonEmpty(w.env?.[TOKEN_VAR]);
     if (!inherited || inherited === startEnvToken || inherited === argvToken) continue;
     readings.push({
       source: "process-argv",
-      where: `pid ${g.pid} runtime env (set by its token flag or a .env file; seen in worker pid ${w.pid})`,
+      where: `pid ${g.pid}`,
       token: inherited,
     });
     break;

@@ -2,7 +2,7 @@ import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from ".
 import type { StepName, StepResult } from "../probes/catalog.ts";
 import { collectEvidence, type Evidence } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
-import { isGatewayCommand, RULES } from "./rules.ts";
+import { isGatewayCommand, ownGatewayProcesses, RULES } from "./rules.ts";
 
 export interface LayerCell {
   status: LayerStatus;
@@ -77,7 +77,9 @@ function cell(status: LayerStatus, reason: string): LayerCell {
 
 /** What each probe says about each layer on its own, before any finding is applied. */
 function baseMatrix(e: Evidence): HealthMatrix {
-  const m = Object.fromEntries(LAYERS.map((l) => [l, cell("unknown", "not checked by this probe set")])) as HealthMatrix;
+  const m = Object.fromEntries(
+    LAYERS.map((l) => [l, cell("unknown", "not checked by this probe set")]),
+  ) as HealthMatrix;
   const set = (layer: Layer, status: LayerStatus, reason: string) => {
     const cur = m[layer];
     if (cur.reason === "not checked by this probe set" || worseStatus(cur.status, status) !== cur.status) {
@@ -93,23 +95,27 @@ function baseMatrix(e: Evidence): HealthMatrix {
 
   // process
   if (pl) {
-    const n = pl.gatewayProcesses.length;
-    if (n === 0) set("process", "fail", "no openclaw-gateway process");
-    else if (n === 1) set("process", "ok", `openclaw-gateway pid ${pl.gatewayProcesses[0]?.pid ?? "?"}`);
-    else set("process", "fail", `${n} openclaw-gateway processes`);
+    const own = ownGatewayProcesses(pl);
+    const others = pl.gatewayProcesses.length - own.length;
+    const note = others > 0 ? ` (+${others} gateway${others > 1 ? "s" : ""} of other configs on this host)` : "";
+    if (own.length === 0) set("process", "fail", `no openclaw-gateway process for this config${note}`);
+    else if (own.length === 1) set("process", "ok", `openclaw-gateway pid ${own[0]?.pid ?? "?"}${note}`);
+    else set("process", "fail", `${own.length} openclaw-gateway processes for this config${note}`);
   } else if (e.missing["port.listeners"]) set("process", "unknown", e.missing["port.listeners"]);
 
   // port
   if (pl) {
     const gw = pl.listeners.filter((l) => isGatewayCommand(l.command));
     if (pl.listeners.length === 0) set("port", "fail", `nothing listens on ${pl.port}`);
-    else if (gw.length === pl.listeners.length) set("port", "ok", `gateway listens on ${gw.map((l) => l.address).join(", ")}`);
+    else if (gw.length === pl.listeners.length)
+      set("port", "ok", `gateway listens on ${gw.map((l) => l.address).join(", ")}`);
     else set("port", "fail", `port ${pl.port} held by ${pl.listeners.map((l) => l.command ?? "?").join(", ")}`);
   }
 
   // transport
   if (ws) {
-    if (ws.outcome === "hello-ok") set("transport", "ok", `protocol v${ws.server?.protocol ?? "?"} handshake in ${ws.handshakeMs ?? "?"} ms`);
+    if (ws.outcome === "hello-ok")
+      set("transport", "ok", `protocol v${ws.server?.protocol ?? "?"} handshake in ${ws.handshakeMs ?? "?"} ms`);
     else if (ws.outcome === "rejected") {
       if (ws.error?.detailCode === "PROTOCOL_MISMATCH") set("transport", "fail", "protocol mismatch");
       else set("transport", "ok", "gateway answered the connect (then refused it)");
@@ -161,7 +167,8 @@ function baseMatrix(e: Evidence): HealthMatrix {
       if (bad.length > 0) set("channels", "warn", `not ok: ${bad.join(", ")}`);
       else set("channels", "ok", `${channels.length} channel(s) ok`);
     }
-    if (health.heartbeatSeconds) set("scheduler", "ok", `heartbeat every ${Math.round(health.heartbeatSeconds / 60)} min`);
+    if (health.heartbeatSeconds)
+      set("scheduler", "ok", `heartbeat every ${Math.round(health.heartbeatSeconds / 60)} min`);
   } else if (unreachable) {
     set("channels", "unknown", "gateway unreachable");
     set("scheduler", "unknown", "gateway unreachable");

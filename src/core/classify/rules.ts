@@ -1,3 +1,4 @@
+import type { PortListenersData } from "../probes/catalog.ts";
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 
@@ -16,13 +17,14 @@ function quoteWs(e: Evidence): string[] {
       `connect → ${ws.error.code ?? "error"} "${ws.error.message}"${ws.error.detailCode ? ` (details.code ${ws.error.detailCode})` : ""}`,
     );
   }
-  if (ws.close) lines.push(`closed ${ws.close.code}${ws.close.reason ? ` "${ws.close.reason}"` : " with an empty reason"}`);
+  if (ws.close)
+    lines.push(`closed ${ws.close.code}${ws.close.reason ? ` "${ws.close.reason}"` : " with an empty reason"}`);
   return lines;
 }
 
 function healthzGreen(e: Evidence): string | null {
   const h = e["gateway.http"];
-  return h?.healthz.status === 200 ? "HTTP /healthz answered 200 {\"status\":\"live\"}" : null;
+  return h?.healthz.status === 200 ? 'HTTP /healthz answered 200 {"status":"live"}' : null;
 }
 
 function gatewayStatusExit0(e: Evidence): string | null {
@@ -59,7 +61,7 @@ export const RULES: readonly Rule[] = [
       const ws = e["gateway.ws"];
       const pl = e["port.listeners"];
       if (ws?.outcome !== "refused") return null;
-      if (pl && (pl.listeners.length > 0 || pl.gatewayProcesses.length > 0)) return null;
+      if (pl && (pl.listeners.length > 0 || ownGatewayProcesses(pl).length > 0)) return null;
       const lines = quoteWs(e);
       if (pl) lines.push(`port ${pl.port}: no listener; openclaw-gateway processes: 0`);
       const h = e["gateway.http"];
@@ -92,12 +94,17 @@ export const RULES: readonly Rule[] = [
       const gatewayListens = pl?.listeners.some((l) => isGatewayCommand(l.command)) ?? false;
       if (others.length > 0 && !gatewayListens) {
         return [
-          ...others.map((l) => `port ${pl?.port}: ${l.address} held by pid ${l.pid ?? "?"} ${l.command ?? "(unknown process)"}`),
+          ...others.map(
+            (l) => `port ${pl?.port}: ${l.address} held by pid ${l.pid ?? "?"} ${l.command ?? "(unknown process)"}`,
+          ),
           ...quoteWs(e),
         ];
       }
       if (ws?.outcome === "upgrade-refused" && !gatewayListens) {
-        return [...quoteWs(e), `WebSocket upgrade refused with HTTP ${ws.upgradeStatus ?? "?"}: not an OpenClaw gateway`];
+        return [
+          ...quoteWs(e),
+          `WebSocket upgrade refused with HTTP ${ws.upgradeStatus ?? "?"}: not an OpenClaw gateway`,
+        ];
       }
       return null;
     },
@@ -118,7 +125,8 @@ export const RULES: readonly Rule[] = [
       "stop the stale process, then: openclaw gateway restart",
     ],
     match(e) {
-      const procs = e["port.listeners"]?.gatewayProcesses ?? [];
+      const pl = e["port.listeners"];
+      const procs = pl ? ownGatewayProcesses(pl) : [];
       if (procs.length < 2) return null;
       return procs.map((p) => `openclaw-gateway pid ${p.pid ?? "?"}${p.commandLine ? `: ${p.commandLine}` : ""}`);
     },
@@ -137,7 +145,10 @@ export const RULES: readonly Rule[] = [
     match(e) {
       const ws = e["gateway.ws"];
       if (ws?.outcome !== "timeout") return null;
-      return [...quoteWs(e), ws.challenged ? "challenge received, connect unanswered" : "no connect.challenge received"];
+      return [
+        ...quoteWs(e),
+        ws.challenged ? "challenge received, connect unanswered" : "no connect.challenge received",
+      ];
     },
   },
   {
@@ -149,7 +160,11 @@ export const RULES: readonly Rule[] = [
     explanation:
       "The gateway refused the connect with PROTOCOL_MISMATCH and closed 1002. The gateway speaks protocol v4; a client or " +
       "gateway that was upgraded on one side only cannot talk to the other.",
-    nextCommands: ["openclaw --version", "openclaw gateway status", "upgrade the older side, then: openclaw gateway restart"],
+    nextCommands: [
+      "openclaw --version",
+      "openclaw gateway status",
+      "upgrade the older side, then: openclaw gateway restart",
+    ],
     match(e) {
       const ws = e["gateway.ws"];
       if (ws?.error?.detailCode === "PROTOCOL_MISMATCH" || ws?.close?.code === 1002) return quoteWs(e);
@@ -174,7 +189,11 @@ export const RULES: readonly Rule[] = [
       "openclaw gateway restart",
     ],
     falseGreen: (e) =>
-      joinGreens(healthzGreen(e), gatewayStatusExit0(e), e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null),
+      joinGreens(
+        healthzGreen(e),
+        gatewayStatusExit0(e),
+        e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null,
+      ),
     match(e) {
       const ws = e["gateway.ws"];
       if (ws?.error?.detailCode !== "AUTH_TOKEN_MISMATCH") return null;
@@ -204,7 +223,8 @@ export const RULES: readonly Rule[] = [
       const cfg = e.config;
       if (cfg?.exists && !cfg.parseError && cfg.authMode === "token" && !cfg.tokenConfigured) {
         const shell = e.tokens?.sources.find((s) => s.source === "shell-env" && s.present);
-        if (!shell) return [`config ${cfg.path}: gateway.auth.mode=token but gateway.auth.token is not set`, ...quoteWs(e)];
+        if (!shell)
+          return [`config ${cfg.path}: gateway.auth.mode=token but gateway.auth.token is not set`, ...quoteWs(e)];
       }
       return null;
     },
@@ -247,7 +267,10 @@ export const RULES: readonly Rule[] = [
       if (ws?.outcome !== "hello-ok") return null;
       const err = ws.statusRpc?.error;
       if (err?.detailCode === "MISSING_SCOPE") {
-        return [`status RPC → ${err.code ?? "FORBIDDEN"} "${err.message}"`, `granted scopes: [${ws.auth?.scopes.join(", ") ?? ""}]`];
+        return [
+          `status RPC → ${err.code ?? "FORBIDDEN"} "${err.message}"`,
+          `granted scopes: [${ws.auth?.scopes.join(", ") ?? ""}]`,
+        ];
       }
       if (ws.auth && !ws.auth.scopes.includes("operator.read") && !ws.auth.scopes.includes("operator.admin")) {
         return [`granted scopes: [${ws.auth.scopes.join(", ")}] (operator.read requested)`];
@@ -287,7 +310,11 @@ export const RULES: readonly Rule[] = [
     explanation:
       "The agent could not read the gateway config. A gateway started from a broken config refuses with exit 78 and a " +
       "misleading 'missing gateway.mode'; a running gateway keeps the last good config while hot reload fails only in the log.",
-    nextCommands: ["openclaw doctor --lint --json", "openclaw config get gateway", "restore from openclaw.json.last-good if needed"],
+    nextCommands: [
+      "openclaw doctor --lint --json",
+      "openclaw config get gateway",
+      "restore from openclaw.json.last-good if needed",
+    ],
     match(e) {
       const cfg = e.config;
       if (!cfg) return null;
@@ -314,7 +341,7 @@ export const RULES: readonly Rule[] = [
     falseGreen: (e) => joinGreens(healthzGreen(e), e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null),
     match(e) {
       const ws = e.config?.workspace;
-      if (!ws || !ws.exists || ws.isDirectory) return null;
+      if (!ws?.exists || ws.isDirectory) return null;
       return [`workspace ${ws.path}: exists but is not a directory`];
     },
   },
@@ -349,7 +376,10 @@ export const RULES: readonly Rule[] = [
       "The gateway currently accepts the configured token, but other places that hold a gateway token (service " +
       "environment, shell environment, start arguments) carry a different one. The next restart or a client using that " +
       "source will fail with AUTH_TOKEN_MISMATCH.",
-    nextCommands: ["openclaw status   # Secret diagnostics", "unify the token across config, service env and shell env"],
+    nextCommands: [
+      "openclaw status   # Secret diagnostics",
+      "unify the token across config, service env and shell env",
+    ],
     match(e) {
       const t = e.tokens;
       if (!t || t.distinct < 2) return null;
@@ -371,6 +401,11 @@ function tokenSourceLines(e: Evidence): string[] {
     lines.push(`running gateway accepts ${accepted}${who.length ? ` (= ${who.join(", ")})` : ""}`);
   }
   return lines;
+}
+
+/** Gateways serving this host's config; an intentional second gateway is not a duplicate. */
+export function ownGatewayProcesses(pl: PortListenersData): PortListenersData["gatewayProcesses"] {
+  return pl.gatewayProcesses.filter((p) => p.servesThisConfig !== false);
 }
 
 export function isGatewayCommand(command: string | null | undefined): boolean {

@@ -113,7 +113,9 @@ export const GatewayWsData = z.object({
       appliedConfigHash: z.string().optional(),
     })
     .optional(),
-  auth: z.object({ method: z.string().optional(), role: z.string().optional(), scopes: z.array(z.string()) }).optional(),
+  auth: z
+    .object({ method: z.string().optional(), role: z.string().optional(), scopes: z.array(z.string()) })
+    .optional(),
   /** Result of the `status` RPC (needs operator.read). */
   statusRpc: z.object({ ok: z.boolean(), error: WsError.optional() }).optional(),
   /** Summary of the `health` RPC (needs no scope). */
@@ -122,7 +124,9 @@ export const GatewayWsData = z.object({
       ok: z.boolean(),
       error: WsError.optional(),
       hotReloadStatus: z.string().optional(),
-      channels: z.record(z.string(), z.object({ ok: z.boolean().optional(), summary: z.string().optional() })).optional(),
+      channels: z
+        .record(z.string(), z.object({ ok: z.boolean().optional(), summary: z.string().optional() }))
+        .optional(),
       heartbeatSeconds: z.number().optional(),
       modelRuntimeDegraded: z.boolean().optional(),
     })
@@ -149,6 +153,11 @@ export const ProcessInfo = z.object({
   /** Command line with secrets redacted on the host. */
   commandLine: z.string().optional(),
   user: z.string().optional(),
+  /**
+   * False for a gateway that serves another config (its own port, config path or state dir):
+   * an intentional second gateway on the host, not a stale copy of this one.
+   */
+  servesThisConfig: z.boolean().optional(),
 });
 export const PortListenersData = z.object({
   port: z.number(),
@@ -198,7 +207,13 @@ export const TokensData = z.object({
   /** Which fingerprint the running gateway accepted when probed, if it was tested. */
   accepted: z
     .object({
-      tested: z.array(z.object({ fingerprint: z.string(), result: z.enum(["accepted", "rejected", "error"]), detailCode: z.string().optional() })),
+      tested: z.array(
+        z.object({
+          fingerprint: z.string(),
+          result: z.enum(["accepted", "rejected", "error"]),
+          detailCode: z.string().optional(),
+        }),
+      ),
       fingerprint: z.string().nullable(),
     })
     .optional(),

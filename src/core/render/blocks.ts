@@ -2,8 +2,11 @@ import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
 import { COMMAND_HELP } from "../commands.ts";
 import { LAYER_LABELS, LAYERS, type LayerStatus } from "../layers.ts";
-import type { StepName, StepResult } from "../probes/catalog.ts";
 import type { Block, HostRecord } from "../ports.ts";
+import type { StepName, StepResult } from "../probes/catalog.ts";
+import { escapeMrkdwn } from "./mrkdwn.ts";
+
+export { escapeMrkdwn };
 
 /**
  * Block Kit for every message clawops sends. The local console renders the very same
@@ -20,7 +23,10 @@ const STATUS_ICON: Record<LayerStatus, string> = { ok: "🟢", warn: "🟡", fai
 const STEP_ICON = { ok: "✅", error: "❌", timeout: "⏱️", pending: "⏳" } as const;
 const MAX_FINDINGS = 6;
 
-const header = (text: string): Block => ({ type: "header", text: { type: "plain_text", text: clip(text, 150), emoji: true } });
+const header = (text: string): Block => ({
+  type: "header",
+  text: { type: "plain_text", text: clip(text, 150), emoji: true },
+});
 const section = (mrkdwn: string): Block => ({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn, 3000) } });
 const context = (...mrkdwn: string[]): Block => ({
   type: "context",
@@ -30,11 +36,6 @@ const divider = (): Block => ({ type: "divider" });
 
 export function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-/** Slack mrkdwn treats &, < and > as control characters. */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** Code blocks: backticks inside would end the block early. */
@@ -48,7 +49,9 @@ export function renderIncidentHeader(host: string, user: string, at: number): Re
     text,
     blocks: [
       header(`🚨 ${text}`),
-      context(`Opened by ${mention(user)} at ${iso(at)} · triage results, freezes and bundles for *${host}* go in this thread`),
+      context(
+        `Opened by ${mention(user)} at ${iso(at)} · triage results, freezes and bundles for *${host}* go in this thread`,
+      ),
     ],
   };
 }
@@ -100,14 +103,17 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Rendere
         : "no failing layer found";
   const top = c.findings[0];
   const text = `Triage ${meta.host}: ${verdict}${top ? ` — ${top.title}` : ""}`;
-  const blocks: Block[] = [header(`${failing.length > 0 ? "🔴" : warning.length > 0 ? "🟡" : "🟢"} Triage ${meta.host}: ${verdict}`)];
+  const blocks: Block[] = [
+    header(`${failing.length > 0 ? "🔴" : warning.length > 0 ? "🟡" : "🟢"} Triage ${meta.host}: ${verdict}`),
+  ];
   if (meta.incomplete) blocks.push(section(`⚠️ *Incomplete:* ${escapeMrkdwn(meta.incomplete)}`));
   blocks.push(section(`*Health by layer*\n${renderMatrixLines(c).join("\n")}`));
   if (c.findings.length > 0) {
     blocks.push(divider());
     blocks.push(section(`*Findings* (most likely root cause first)`));
-    c.findings.slice(0, MAX_FINDINGS).forEach((f, i) => blocks.push(...renderFinding(f, i + 1)));
-    if (c.findings.length > MAX_FINDINGS) blocks.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
+    for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) blocks.push(...renderFinding(f, i + 1));
+    if (c.findings.length > MAX_FINDINGS)
+      blocks.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
   } else {
     blocks.push(section("No findings: every probed layer answered as expected. Layers marked ⚪ were not checked."));
   }
@@ -144,7 +150,9 @@ export function renderHosts(hosts: readonly HostRecord[], online: ReadonlySet<st
     return {
       text: "No hosts enrolled yet.",
       blocks: [
-        section("*No hosts enrolled yet.*\nIssue a code with `/openclaw enroll <host>` in the local console (or `clawops enroll <host>`), then on the host run `clawops-agent enroll --server <url> --host <host> --code <code>`."),
+        section(
+          "*No hosts enrolled yet.*\nIssue a code with `/openclaw enroll <host>` in the local console (or `clawops enroll <host>`), then on the host run `clawops-agent enroll --server <url> --host <host> --code <code>`.",
+        ),
       ],
     };
   }
@@ -175,7 +183,10 @@ export function renderNotice(text: string): RenderedMessage {
 }
 
 export function renderError(message: string, code: string): RenderedMessage {
-  return { text: `Error: ${message.replace(/[*`]/g, "")}`, blocks: [section(`⚠️ ${message}`), context(`error code \`${code}\``)] };
+  return {
+    text: `Error: ${message.replace(/[*`]/g, "")}`,
+    blocks: [section(`⚠️ ${message}`), context(`error code \`${code}\``)],
+  };
 }
 
 function mention(user: string): string {

@@ -21,6 +21,8 @@ export interface CommandReply {
   background?: () => Promise<void>;
   /** The job this command started, if any. */
   jobId?: string;
+  /** Set when the command was refused; the ack says the same in words. */
+  error?: { code: string; message: string };
 }
 
 /**
@@ -33,9 +35,11 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     const command = parseCommand(req.text);
     return await dispatch(deps, req, command);
   } catch (err) {
-    if (isClawopsError(err)) return { ack: renderError(err.message, err.code) };
+    if (isClawopsError(err))
+      return { ack: renderError(err.message, err.code), error: { code: err.code, message: err.message } };
     deps.logger.error("command failed", { text: req.text, err: err instanceof Error ? err.message : String(err) });
-    return { ack: renderError("Something went wrong inside clawops; the error was logged. Try again.", "internal") };
+    const message = "Something went wrong inside clawops; the error was logged. Try again.";
+    return { ack: renderError(message, "internal"), error: { code: "internal", message } };
   }
 }
 
@@ -81,12 +85,27 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
           { status: 409 },
         );
       }
-      const job = await createTriageJob(deps, { host: host.name, channel: req.channel, user: req.user, requestKey: req.requestKey });
+      const job = await createTriageJob(deps, {
+        host: host.name,
+        channel: req.channel,
+        user: req.user,
+        requestKey: req.requestKey,
+      });
       if (!job) {
-        return { ack: renderNotice(`Triage of *${host.name}* is already under way for this request; results go to its incident thread.`) };
+        return {
+          ack: renderNotice(
+            `Triage of *${host.name}* is already under way for this request; results go to its incident thread.`,
+          ),
+        };
       }
       const ahead = deps.hostQueue.depth(host.name);
-      deps.logger.info("triage started", { job: job.id, host: host.name, user: req.user, channel: req.channel, queued: ahead });
+      deps.logger.info("triage started", {
+        job: job.id,
+        host: host.name,
+        user: req.user,
+        channel: req.channel,
+        queued: ahead,
+      });
       const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
       return {
         ack: renderNotice(

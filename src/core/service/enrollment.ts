@@ -1,5 +1,5 @@
-import { ClawopsError } from "../errors.ts";
 import { normalizeHostName } from "../commands.ts";
+import { ClawopsError } from "../errors.ts";
 import type { Clock, Store } from "../ports.ts";
 import { AgentCloseCode, type HelloFrame, signedHelloPayload } from "../protocol/agent-wire.ts";
 import { fromBase64Url, randomCode, sha256Hex } from "../util/encoding.ts";
@@ -14,9 +14,13 @@ export async function issueEnrollmentCode(
   const host = normalizeHostName(rawHost);
   const existing = await deps.store.getHost(host);
   if (existing && !existing.revokedAt) {
-    throw new ClawopsError("host_exists", `Host \`${host}\` is already enrolled. Revoke it first to enroll a new key.`, {
-      status: 409,
-    });
+    throw new ClawopsError(
+      "host_exists",
+      `Host \`${host}\` is already enrolled. Revoke it first to enroll a new key.`,
+      {
+        status: 409,
+      },
+    );
   }
   const code = randomCode();
   const now = deps.clock.now();
@@ -62,12 +66,15 @@ export async function enrollHost(
 }
 
 async function hashCode(code: string): Promise<string> {
-  return sha256Hex(code.trim().toUpperCase().replace(/[^0-9A-Z]/g, ""));
+  return sha256Hex(
+    code
+      .trim()
+      .toUpperCase()
+      .replace(/[^0-9A-Z]/g, ""),
+  );
 }
 
-export type HelloVerdict =
-  | { ok: true; host: string }
-  | { ok: false; closeCode: number; reason: string };
+export type HelloVerdict = { ok: true; host: string } | { ok: false; closeCode: number; reason: string };
 
 /**
  * Checks an agent's hello against the nonce this connection issued. A nonce is good for
@@ -75,19 +82,36 @@ export type HelloVerdict =
  */
 export async function verifyAgentHello(store: Store, issuedNonce: string, hello: HelloFrame): Promise<HelloVerdict> {
   if (hello.nonce !== issuedNonce) {
-    return { ok: false, closeCode: AgentCloseCode.replayedNonce, reason: "nonce does not match this connection's challenge (replayed hello?)" };
+    return {
+      ok: false,
+      closeCode: AgentCloseCode.replayedNonce,
+      reason: "nonce does not match this connection's challenge (replayed hello?)",
+    };
   }
   const host = await store.getHost(hello.host);
-  if (!host) return { ok: false, closeCode: AgentCloseCode.unknownHost, reason: `unknown host "${hello.host}": enroll it first` };
-  if (host.revokedAt) return { ok: false, closeCode: AgentCloseCode.revoked, reason: `key for host "${hello.host}" was revoked` };
+  if (!host)
+    return {
+      ok: false,
+      closeCode: AgentCloseCode.unknownHost,
+      reason: `unknown host "${hello.host}": enroll it first`,
+    };
+  if (host.revokedAt)
+    return { ok: false, closeCode: AgentCloseCode.revoked, reason: `key for host "${hello.host}" was revoked` };
   const good = await verifyEd25519(host.publicKey, hello.signature, signedHelloPayload(hello.host, hello.nonce));
-  if (!good) return { ok: false, closeCode: AgentCloseCode.badSignature, reason: "signature does not verify with the enrolled key" };
+  if (!good)
+    return {
+      ok: false,
+      closeCode: AgentCloseCode.badSignature,
+      reason: "signature does not verify with the enrolled key",
+    };
   return { ok: true, host: host.name };
 }
 
 async function verifyEd25519(publicKeyB64: string, signatureB64: string, message: string): Promise<boolean> {
   try {
-    const key = await crypto.subtle.importKey("raw", fromBase64Url(publicKeyB64), { name: "Ed25519" }, false, ["verify"]);
+    const key = await crypto.subtle.importKey("raw", fromBase64Url(publicKeyB64), { name: "Ed25519" }, false, [
+      "verify",
+    ]);
     return await crypto.subtle.verify("Ed25519", key, fromBase64Url(signatureB64), new TextEncoder().encode(message));
   } catch {
     return false;

@@ -1,7 +1,7 @@
 import { classifyResults } from "../classify/classify.ts";
+import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import type { StepName, StepResult } from "../probes/catalog.ts";
 import { DEFAULT_STEP_DEADLINE_MS, TRIAGE_STEPS } from "../probes/catalog.ts";
-import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import {
   type RenderedMessage,
   renderIncidentHeader,
@@ -38,6 +38,7 @@ export async function createTriageJob(deps: CoreDeps, req: TriageRequest): Promi
     user: req.user,
     threadTs: null,
     progressTs: null,
+    resultTs: null,
     createdAt: deps.clock.now(),
     finishedAt: null,
     results: [],
@@ -70,15 +71,26 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
       { jobId: job.id, steps: TRIAGE_STEPS, deadlineMs: TRIAGE_DEADLINE_MS },
       (result) => {
         results.push(result);
-        void store.appendJobResult(job.id, result).catch((err) => logger.error("storing step result failed", { ...log, err: String(err) }));
-        updater.push(renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, { phase: "running", elapsedMs: clock.now() - started }));
+        void store
+          .appendJobResult(job.id, result)
+          .catch((err) => logger.error("storing step result failed", { ...log, err: String(err) }));
+        updater.push(
+          renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, {
+            phase: "running",
+            elapsedMs: clock.now() - started,
+          }),
+        );
       },
     );
     await updater.settle();
     await finishTriage(deps, job, incident, progress.ts, outcome, results);
   } catch (err) {
     logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
-    await store.updateJob(job.id, { status: "lost", finishedAt: clock.now(), detail: `control plane error: ${String(err)}` });
+    await store.updateJob(job.id, {
+      status: "lost",
+      finishedAt: clock.now(),
+      detail: `control plane error: ${String(err)}`,
+    });
     throw err;
   }
 }
@@ -126,7 +138,7 @@ async function finishTriage(
   const classification = classifyResults(results, TRIAGE_STEP_NAMES);
   const versions = results.find((r) => r.step === "versions");
   const ws = results.find((r) => r.step === "gateway.ws");
-  await chat.postMessage({
+  const posted = await chat.postMessage({
     channel: job.channel,
     threadTs: incident.threadTs,
     ...renderTriageResult(classification, {
@@ -141,6 +153,7 @@ async function finishTriage(
       incomplete: detail,
     }),
   });
+  await store.updateJob(job.id, { resultTs: posted.ts });
 }
 
 function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[] {
@@ -154,7 +167,10 @@ function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[]
 async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promise<IncidentRecord> {
   const existing = await deps.store.findIncident(job.channel, job.host);
   if (existing) return existing;
-  const parent = await deps.chat.postMessage({ channel: job.channel, ...renderIncidentHeader(job.host, job.user, deps.clock.now()) });
+  const parent = await deps.chat.postMessage({
+    channel: job.channel,
+    ...renderIncidentHeader(job.host, job.user, deps.clock.now()),
+  });
   const incident: IncidentRecord = {
     id: deps.ids.id("inc"),
     channel: job.channel,
@@ -173,11 +189,16 @@ async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promise<Incid
 export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
   const running = await deps.store.listJobs({ status: "running" });
   for (const job of running) {
-    const detail = "The control plane restarted while this job ran; its results were not all received. Run the triage again.";
+    const detail =
+      "The control plane restarted while this job ran; its results were not all received. Run the triage again.";
     await deps.store.updateJob(job.id, { status: "lost", finishedAt: deps.clock.now(), detail });
     if (job.threadTs) {
       await deps.chat
-        .postMessage({ channel: job.channel, threadTs: job.threadTs, ...renderNotice(`💥 Triage job \`${job.id}\` of *${job.host}* was lost: ${detail}`) })
+        .postMessage({
+          channel: job.channel,
+          threadTs: job.threadTs,
+          ...renderNotice(`💥 Triage job \`${job.id}\` of *${job.host}* was lost: ${detail}`),
+        })
         .catch((err) => deps.logger.warn("could not post lost-job notice", { job: job.id, err: String(err) }));
     }
   }

@@ -55,7 +55,9 @@ export class SlackWebApiChat implements ChatPort {
           body: JSON.stringify(payload),
         });
       } catch (err) {
-        throw new ClawopsError("slack_api", `Could not reach the Slack Web API for ${method}: ${String(err)}`, { cause: err });
+        throw new ClawopsError("slack_api", `Could not reach the Slack Web API for ${method}: ${String(err)}`, {
+          cause: err,
+        });
       }
       if (res.status === 429 && attempt < maxRetries) {
         const wait = Math.min(30, Number(res.headers.get("retry-after") ?? "1") || 1);

@@ -46,6 +46,7 @@ export class RealGateway {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private starts = 0;
+  private extraArgs: string[] = [];
 
   private constructor(install: OpenclawInstall, labDir: string, port: number, token: string) {
     this.install = install;
@@ -66,7 +67,12 @@ export class RealGateway {
   /** Creates the lab and runs `openclaw setup --baseline`; does not start the gateway. */
   static async create(install: OpenclawInstall): Promise<RealGateway> {
     const labDir = await mkdtemp(join(tmpdir(), "clawops-gw-"));
-    const gateway = new RealGateway(install, labDir, await freeLoopbackPort(), `lab-${randomBytes(18).toString("hex")}`);
+    const gateway = new RealGateway(
+      install,
+      labDir,
+      await freeLoopbackPort(),
+      `lab-${randomBytes(18).toString("hex")}`,
+    );
     try {
       await gateway.setup();
       return gateway;
@@ -88,6 +94,11 @@ export class RealGateway {
     return this.running ? this.child?.pid : undefined;
   }
 
+  /** Extra arguments of the current (or last) start; empty means the lab config alone. */
+  get currentExtraArgs(): readonly string[] {
+    return this.extraArgs;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -102,12 +113,12 @@ export class RealGateway {
 
   private async setup(): Promise<void> {
     for (const dir of ["home", "state", "logs"]) await mkdir(join(this.labDir, dir), { recursive: true });
-    // Config essentials written before setup, so even setup's own log goes under the lab
-    // (the default rolling log is /tmp/openclaw/…, §1). Editing the file is ~4 s cheaper per
-    // key than `openclaw config set`.
-    await writeFile(this.configPath, `${JSON.stringify(this.essentials({}), null, 2)}\n`, { mode: 0o600 });
+    // Setup on a fresh state dir, as an operator would: given an existing config it writes a
+    // thinner one (no main agent workspace, no plugin entries). Its own log lines still go to
+    // /tmp/openclaw/ (hard-coded default, §1); everything after lands under the lab.
     await this.cli(["setup", "--baseline", "--workspace", join(this.labDir, "workspace")], 90_000);
-    // Re-assert the essentials in case setup rewrote any of them; the file may be JSON5.
+    // Then the essentials, straight into the file: each `openclaw config set` costs ~4 s (§2).
+    // OpenClaw reads the file as JSON5; what setup wrote is plain JSON, and so is what we write.
     const written = JSON5.parse(await readFile(this.configPath, "utf8")) as Record<string, unknown>;
     await writeFile(this.configPath, `${JSON.stringify(this.essentials(written), null, 2)}\n`, { mode: 0o600 });
   }
@@ -146,7 +157,8 @@ export class RealGateway {
   /** Starts `openclaw gateway run` and waits until /readyz answers 200. */
   async start(options: StartOptions = {}): Promise<void> {
     if (this.running) throw new Error(`gateway already running (pid ${this.child?.pid})`);
-    const args = ["gateway", "run", "--port", String(this.port), ...(options.extraArgs ?? [])];
+    this.extraArgs = [...(options.extraArgs ?? [])];
+    const args = ["gateway", "run", "--port", String(this.port), ...this.extraArgs];
     this.starts += 1;
     const log = openSync(this.logPath, "a");
     writeSync(log, `\n==== start #${this.starts} ${new Date().toISOString()} openclaw ${redactArgs(args).join(" ")}\n`);
@@ -185,7 +197,9 @@ export class RealGateway {
       if ((await httpStatus(`${this.httpUrl}/readyz`, 1_000)) === 200) return;
       await sleep(250);
     }
-    throw new Error(`openclaw gateway not ready within ${READY_TIMEOUT_MS} ms on ${this.httpUrl}\n${await this.logTail()}`);
+    throw new Error(
+      `openclaw gateway not ready within ${READY_TIMEOUT_MS} ms on ${this.httpUrl}\n${await this.logTail()}`,
+    );
   }
 
   /** SIGTERM to the group, wait for exit, SIGKILL if it lingers. Safe to call when stopped. */
@@ -196,7 +210,14 @@ export class RealGateway {
       return;
     }
     signalGroup(child.pid, "SIGTERM");
-    const exited = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      this.exited.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), STOP_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     if (!exited) {
       signalGroup(child.pid, "SIGKILL");
       await this.exited;

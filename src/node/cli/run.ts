@@ -1,0 +1,166 @@
+import { parseArgs } from "node:util";
+import { blocksToText, mrkdwnToText, type TextStyle } from "./blocks-to-text.ts";
+import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
+import { type FollowView, followJob } from "./follow-job.ts";
+
+export const USAGE = `clawops: talk to a running clawops control plane from a terminal
+
+Usage:
+  clawops triage <host>          Probe every layer of the gateway on <host>, follow its incident
+                                 thread live and print the health matrix and findings
+  clawops hosts                  List enrolled hosts (online/offline, versions, last seen)
+  clawops enroll <host>          Issue a one-time enrollment code and print the agent command
+  clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
+  clawops help                   Show this help
+
+Options:
+  --server <url>     The control plane (default: $CLAWOPS_URL, else http://127.0.0.1:8787)
+  --timeout <secs>   Stop following a triage after this long (default: 120)
+  -h, --help         Show this help
+
+Exit codes:
+  0  the command ran; for a triage: it finished and found no failing layer
+  1  the triage finished and found at least one failing layer
+  2  the command could not run: an error reply (unknown or offline host, bad host name),
+     or the triage was lost, timed out, was refused by the agent, or --timeout passed
+  3  usage error, or the control plane could not be reached
+`;
+
+const DEFAULT_SERVER = "http://127.0.0.1:8787";
+
+export const EXIT = { ok: 0, failing: 1, notRun: 2, usage: 3 } as const;
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+class UsageError extends Error {}
+
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let request: { text: string; server: string; timeoutMs: number } | null;
+  try {
+    request = parseCli(argv, io.env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`clawops: ${err.message}\nRun \`clawops help\` for usage.\n`);
+    return EXIT.usage;
+  }
+  if (!request) {
+    io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const tty = !!io.stdout.isTTY;
+  const style: TextStyle = { ansi: tty && !io.env.NO_COLOR };
+  const client = new ConsoleClient(request.server);
+  try {
+    const reply = await client.command(request.text);
+    io.stdout.write(`${blocksToText(reply.ack.blocks, reply.ack.text, style)}\n`);
+    if (reply.error) return EXIT.notRun;
+    if (!reply.jobId) return EXIT.ok;
+
+    const view = terminalView(io.stdout, style, tty);
+    const outcome = await followJob(client, reply.jobId, reply.headSeq, view, { timeoutMs: request.timeoutMs });
+    view.settle();
+    if (outcome.kind === "gave-up") {
+      io.stderr.write(
+        `clawops: stopped following job ${reply.jobId} after ${request.timeoutMs / 1000} s (status: ${outcome.job?.status ?? "unknown"}); it may still finish, see ${request.server}/console\n`,
+      );
+      return EXIT.notRun;
+    }
+    if (outcome.kind === "ended") {
+      const detail = outcome.job.detail ? `: ${outcome.job.detail}` : "";
+      io.stderr.write(`clawops: triage of ${outcome.job.host} did not complete (${outcome.job.status})${detail}\n`);
+      return EXIT.notRun;
+    }
+    return outcome.job.failingLayers.length > 0 ? EXIT.failing : EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof ConsoleClientError)) throw err;
+    io.stderr.write(`clawops: ${err.message}\n`);
+    return EXIT.usage;
+  }
+}
+
+/** argv → the /openclaw text to send, or null for help. */
+function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; server: string; timeoutMs: number } | null {
+  const { values, positionals } = parseOptions(argv);
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === "help") return null;
+  const server = values.server ?? env.CLAWOPS_URL ?? DEFAULT_SERVER;
+  if (!/^https?:\/\/[^/\s]+/.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
+  const timeoutSecs = values.timeout === undefined ? 120 : Number(values.timeout);
+  if (!Number.isFinite(timeoutSecs) || timeoutSecs <= 0)
+    throw new UsageError(`--timeout must be a number of seconds, got "${values.timeout}"`);
+  const base = { server, timeoutMs: timeoutSecs * 1000 };
+
+  switch (command) {
+    case "triage":
+    case "enroll":
+      if (rest.length !== 1) throw new UsageError(`usage: clawops ${command} <host>`);
+      return { ...base, text: `${command} ${rest[0]}` };
+    case "hosts":
+      if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
+      return { ...base, text: "hosts" };
+    default: {
+      const text = positionals.join(" ").trim();
+      const passthrough = /^\/?openclaw(?:\s+|$)/i.exec(text);
+      if (!passthrough) throw new UsageError(`unknown command "${command}"`);
+      return { ...base, text: text.slice(passthrough[0].length) };
+    }
+  }
+}
+
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        server: { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    // node:util's parse errors (unknown option, missing value) are usage errors.
+    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+/**
+ * On a terminal the progress message is one line rewritten in place; in a pipe or log
+ * every change is a line of its own, so the record shows how the probes came in.
+ */
+function terminalView(out: NodeJS.WriteStream, style: TextStyle, tty: boolean): FollowView & { settle(): void } {
+  let live = false;
+  let lastLine = "";
+  const clear = () => {
+    if (live) out.write("\r\x1b[2K");
+    live = false;
+  };
+  return {
+    message(e) {
+      clear();
+      out.write(`\n${blocksToText(e.blocks, e.text, style)}\n`);
+    },
+    progressDone(e) {
+      clear();
+      // In a log the summary line is already the last line written; print only the steps.
+      const [first, ...rest] = e.blocks;
+      const repeat = !tty && first && mrkdwnToText(e.text).split("\n")[0] === lastLine;
+      out.write(`${tty ? "\n" : ""}${blocksToText(repeat ? rest : e.blocks, e.text, style)}\n`);
+    },
+    progress(e) {
+      const line = mrkdwnToText(e.text).split("\n")[0] ?? "";
+      if (line === lastLine) return;
+      lastLine = line;
+      if (tty) {
+        const width = Math.max(20, (out.columns || 80) - 1);
+        out.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
+        live = true;
+      } else out.write(`${line}\n`);
+    },
+    settle: clear,
+  };
+}

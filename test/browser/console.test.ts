@@ -1,0 +1,248 @@
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type ConsoleServer, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
+
+/**
+ * The local console page in real headless Chromium against the real app (hono on
+ * @hono/node-server, SQLite, ConsoleChat) with a scripted host: what an operator sees.
+ * Chromium is the system one; playwright-core never downloads a browser. Playwright's
+ * launch() gives every run a fresh temporary profile.
+ */
+const CHROMIUM = process.env.CLAWOPS_CHROMIUM ?? "/usr/bin/chromium";
+// Without these, Chromium tries to reach the network (updates, sync, QUIC probes).
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SCREENSHOT = "/tmp/clawops-console.png";
+
+let server: ConsoleServer;
+let browser: Browser;
+let page: Page;
+let pageErrors: string[];
+
+beforeAll(async () => {
+  const transport = new FakeHostTransport().addHost("node-3", { results: tokenDriftScript() });
+  server = await startConsoleServer(transport);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+beforeEach(async () => {
+  pageErrors = [];
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") pageErrors.push(msg.text());
+  });
+  // Only the console server: the page must need nothing else.
+  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
+    pageErrors.push(`external request: ${route.request().url()}`);
+    return route.abort();
+  });
+});
+
+afterEach(async () => {
+  await page.close();
+  expect(pageErrors).toEqual([]);
+});
+
+async function openConsole(): Promise<void> {
+  await page.goto(`${server.url}/console`);
+  await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
+}
+
+async function send(text: string): Promise<void> {
+  const input = page.getByTestId("command-input");
+  await input.fill(text);
+  await input.press("Enter");
+}
+
+async function eventCount(): Promise<number> {
+  return (await server.chat.since(0)).length;
+}
+
+describe("local console page", () => {
+  it("runs a triage: ack, incident thread, live progress, then the ranked result", async () => {
+    await openConsole();
+    const input = page.getByLabel("Slash command");
+    expect(await input.getAttribute("data-testid")).toBe("command-input");
+    expect(await input.getAttribute("placeholder")).toBe("/openclaw triage <host>");
+    expect(await page.getByTestId("ack").getAttribute("aria-live")).toBe("polite");
+
+    // Record every state of the progress message as the page shows it.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="thread-reply"] [data-testid="blocks"]')?.textContent ?? "";
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      }).observe(document.getElementById("messages") as HTMLElement, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+      });
+    });
+
+    await send("/openclaw triage node-3");
+    const ack = page.getByTestId("ack");
+    await expect.poll(() => ack.textContent()).toMatch(/Only visible to you.*Triage of node-3 started \(job job_\w+\)/);
+    expect(await ack.locator("strong").first().textContent()).toBe("node-3");
+
+    const message = page.getByTestId("message");
+    await expect.poll(() => message.count()).toBe(1);
+    expect(await message.locator(".b-header").textContent()).toBe("🚨 Incident: OpenClaw gateway on node-3");
+
+    const replies = message.getByTestId("thread").getByTestId("thread-reply");
+    await expect.poll(() => replies.count(), { timeout: 10_000 }).toBe(2);
+    const progress = replies.nth(0);
+    const result = replies.nth(1);
+    await expect.poll(() => progress.textContent()).toMatch(/Triage of node-3 finished: 7\/7 probes/);
+
+    // The progress message was updated in place: one message, several versions, a
+    // partial state seen on the way.
+    expect(Number(await progress.getAttribute("data-version"))).toBeGreaterThan(1);
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(seen.some((s) => /running: [1-6]\/7 probes/.test(s))).toBe(true);
+    expect(seen.at(-1)).toMatch(/finished: 7\/7/);
+    expect(await message.getByTestId("thread").locator(".thread-label").textContent()).toBe("2 replies");
+
+    // The result: failing layers in the header, token drift ranked first with evidence and next commands.
+    expect(await result.locator(".b-header").textContent()).toBe("🔴 Triage node-3: 1 failing layer");
+    const matrix = result.locator(".b-section").filter({ hasText: "Health by layer" });
+    expect(await matrix.textContent()).toContain("Auth: fail — AUTH_TOKEN_MISMATCH");
+    expect(await matrix.locator("strong").first().textContent()).toBe("Health by layer");
+    expect(await matrix.textContent()).not.toContain("*");
+    const first = await result.evaluate((node) => {
+      const title = [...node.querySelectorAll("strong")].find((s) => /^1\. /.test(s.textContent ?? ""));
+      const section = title?.closest(".b-section");
+      const evidence = section?.nextElementSibling;
+      const next = evidence?.nextElementSibling;
+      return {
+        title: title?.textContent,
+        id: section?.querySelector("code")?.textContent,
+        evidence: evidence?.querySelector("pre")?.textContent,
+        next: next?.querySelector("pre")?.textContent,
+      };
+    });
+    expect(first.title).toBe("1. 🔴 Token drift: the running gateway rejects the configured token");
+    expect(first.id).toBe("token-drift");
+    expect(first.evidence).toContain('connect → INVALID_REQUEST "unauthorized: gateway token mismatch');
+    expect(first.evidence).toContain("(details.code AUTH_TOKEN_MISMATCH)");
+    expect(first.evidence).toContain("closed 1008");
+    expect(first.evidence).toContain("token source process-argv (pid 28461): sha256:b71e04a9c5d2");
+    expect(first.next?.split("\n")).toContain("openclaw config get gateway.auth.token");
+    expect(await result.locator(".b-context").last().textContent()).toMatch(
+      /^job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6$/,
+    );
+
+    // Tall enough to show the whole thread without scrolling, for a person to look at.
+    await page.setViewportSize({ width: 1280, height: 1500 });
+    await page.screenshot({ path: SCREENSHOT });
+  });
+
+  it("answers an unknown host with an error ack and opens no thread", async () => {
+    await openConsole();
+    const before = await eventCount();
+    const messagesBefore = await page.getByTestId("message").count();
+    await send("triage nope-7");
+    const ack = page.getByTestId("ack");
+    await expect.poll(() => ack.textContent()).toContain("No enrolled host named nope-7.");
+    expect(await ack.textContent()).toContain("error code unknown_host");
+    expect(await ack.locator("code").first().textContent()).toBe("/openclaw triage nope-7");
+    await page.waitForTimeout(300);
+    expect(await eventCount()).toBe(before);
+    expect(await page.getByTestId("message").count()).toBe(messagesBefore);
+  });
+
+  it("lists hosts, with or without the /openclaw prefix", async () => {
+    await openConsole();
+    for (const text of ["/openclaw hosts", "hosts", "openclaw hosts"]) {
+      await send(text);
+      const ack = page.getByTestId("ack");
+      await expect.poll(() => ack.textContent()).toContain("Enrolled hosts (1/1 online)");
+      expect(await ack.textContent()).toMatch(/node-3 — 🟢 online · agent 0\.1\.0 · gateway 2026\.9\.6/);
+      await page.getByRole("button", { name: "Dismiss" }).click();
+      expect(await ack.textContent()).toBe("");
+    }
+  });
+
+  it("never turns message text into markup", async () => {
+    await openConsole();
+    // parseCommand quotes the bad word back in mrkdwn: the page must show it as text.
+    await send("/openclaw triage <img/src=x/onerror=window.pwned=1>");
+    const ack = page.getByTestId("ack");
+    await expect.poll(() => ack.textContent()).toContain("<img/src=x/onerror=window.pwned=1>");
+    // The core escapes what it quotes back, so the user sees exactly what they typed.
+    await send("/openclaw <b>bold</b>&amp;");
+    await expect.poll(() => ack.textContent()).toContain("Unknown command <b>bold</b>&amp;.");
+    expect(await ack.locator("img, b, script").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  });
+
+  it("recalls earlier commands with ArrowUp and ArrowDown", async () => {
+    await openConsole();
+    await send("hosts");
+    await send("help");
+    const input = page.getByTestId("command-input");
+    await input.fill("draft");
+    await input.press("ArrowUp");
+    expect(await input.inputValue()).toBe("help");
+    await input.press("ArrowUp");
+    expect(await input.inputValue()).toBe("hosts");
+    await input.press("ArrowDown");
+    await input.press("ArrowDown");
+    expect(await input.inputValue()).toBe("draft");
+  });
+
+  it("shows the existing threads on load and reconnects with Last-Event-ID after a drop", async () => {
+    const { ts } = await server.chat.postMessage({
+      channel: "console",
+      text: "posted before the page opened",
+      blocks: [],
+    });
+    await server.chat.postMessage({ channel: "console", threadTs: ts, text: "a reply in its thread", blocks: [] });
+    await openConsole();
+    const earlier = page.getByTestId("message").filter({ hasText: "posted before the page opened" });
+    expect(await earlier.getByTestId("thread-reply").textContent()).toContain("a reply in its thread");
+    // The browser sends Last-Event-ID only once the stream has delivered an event.
+    await server.chat.postMessage({ channel: "console", text: "before the drop", blocks: [] });
+    await expect.poll(() => page.getByTestId("message").last().textContent()).toContain("before the drop");
+    const head = (await server.chat.since(0)).at(-1)?.seq ?? 0;
+    const streamsBefore = server.streams.length;
+    server.dropConnections();
+    await server.chat.postMessage({ channel: "console", text: "after the drop", blocks: [] });
+    await expect
+      .poll(() => page.getByTestId("message").last().textContent(), { timeout: 15_000 })
+      .toContain("after the drop");
+    // Resumed by the browser itself, from the last event it saw (the server prefers the header).
+    expect(server.streams[streamsBefore]?.lastEventId).toBe(String(head));
+    expect(await page.getByTestId("message").filter({ hasText: "after the drop" }).count()).toBe(1);
+    // The browser reports the cut stream itself; that is the point of this test.
+    pageErrors = pageErrors.filter((e) => !e.includes("ERR_INCOMPLETE_CHUNKED_ENCODING"));
+  });
+
+  it("falls back to polling when the event stream is unavailable", async () => {
+    await page.route("**/api/console/events**", (route) => route.fulfill({ status: 503, body: "" }));
+    await page.goto(`${server.url}/console`);
+    await expect
+      .poll(() => page.getByTestId("connection").getAttribute("data-state"), { timeout: 15_000 })
+      .toBe("polling");
+    await server.chat.postMessage({ channel: "console", text: "*polled* message", blocks: [] });
+    const last = page.getByTestId("message").last();
+    await expect.poll(() => last.textContent(), { timeout: 10_000 }).toContain("polled message");
+    expect(await last.locator("strong").textContent()).toBe("polled");
+    // The 503s are expected here; the browser logs each one.
+    pageErrors = pageErrors.filter((e) => !/503|EventSource/.test(e));
+  });
+});

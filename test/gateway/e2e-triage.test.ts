@@ -1,0 +1,192 @@
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
+import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
+import { postSlashCommand } from "../support/slack-signing.ts";
+import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+
+/**
+ * The whole path, every part real except Slack: a really signed slash command → the control
+ * plane process (as `npm start` runs it) → a real clawops-agent process over a real socket →
+ * the real OpenClaw gateway → thread messages at a Slack Web API stand-in that checks every
+ * call's documented shape.
+ */
+const SECRET = "e2e-signing-secret-0123456789abcdef";
+const BOT_TOKEN = "xoxb-e2e-bot-token";
+const HOST = "node-3";
+const CHANNEL = "C0INCIDENTS";
+const DRIFT_TOKEN = "drifted-server-token-7c1f0e9b2a";
+
+let gw: SharedGateway;
+let slack: SlackStandIn;
+let cp: ControlPlaneProcess;
+let agentDir: string;
+let agent: AgentProcess;
+
+const agentEnv = () => ({ ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin });
+
+function blocksText(m: StoredMessage | undefined): string {
+  return JSON.stringify(m?.blocks ?? []);
+}
+
+/** The id of the finding ranked first: `*1. 🔴 Title*  \`rule-id\``. */
+function firstFindingId(m: StoredMessage): string | undefined {
+  return /\*1\. [^*]+\*\s+`([a-z0-9-]+)`/.exec(blocksText(m).replace(/\\"/g, '"'))?.[1];
+}
+
+function incident(): StoredMessage {
+  const parents = slack.topLevel(CHANNEL);
+  expect(parents).toHaveLength(1);
+  return parents[0] as StoredMessage;
+}
+
+/** Runs one triage and returns the thread's messages that it added (progress, result). */
+async function triage(): Promise<{ progress: StoredMessage; result: StoredMessage; ackText: string }> {
+  const parent = slack.topLevel(CHANNEL)[0];
+  const before = parent ? slack.thread(CHANNEL, parent.ts).length : 0;
+  const { status, body } = await postSlashCommand(cp.url, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+  expect(status).toBe(200);
+  expect(body.response_type).toBe("ephemeral");
+  await slack.waitFor(
+    () => {
+      const p = slack.topLevel(CHANNEL)[0];
+      return !!p && slack.thread(CHANNEL, p.ts).length >= before + 2;
+    },
+    60_000,
+    "the triage result in the incident thread",
+  );
+  const replies = slack.thread(CHANNEL, incident().ts).slice(before);
+  return { progress: replies[0] as StoredMessage, result: replies[1] as StoredMessage, ackText: body.text ?? "" };
+}
+
+async function waitOnline(): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    const { body } = await postSlashCommand(cp.url, SECRET, { text: "hosts" });
+    if (JSON.stringify(body).includes(`*${HOST}* — 🟢 online`)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`agent did not come online; agent log:\n${agent.log()}`);
+}
+
+function assertNoSecretsLeaked(): void {
+  const everything = JSON.stringify(slack.calls);
+  expect(everything).not.toContain(gw.token);
+  expect(everything).not.toContain(DRIFT_TOKEN);
+}
+
+beforeAll(async () => {
+  gw = sharedGateway();
+  await gw.restoreHealthy();
+  slack = new SlackStandIn(BOT_TOKEN);
+  const apiUrl = await slack.start();
+  cp = await spawnControlPlane(
+    { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: apiUrl },
+    { keepData: true },
+  );
+  agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env: agentEnv() });
+  agent = runAgent({ dir: agentDir, env: agentEnv() });
+  await waitOnline();
+});
+
+afterAll(async () => {
+  await agent?.kill();
+  await cp?.stop();
+  await slack?.stop();
+  if (cp) rmSync(cp.dataDir, { recursive: true, force: true });
+  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
+  await gw?.restoreHealthy();
+});
+
+describe("end-to-end triage on a real OpenClaw gateway", () => {
+  it("healthy: opens the incident thread, streams progress, posts a matrix with no failing layer", async () => {
+    const { progress, result, ackText } = await triage();
+    expect(ackText).toContain(`Triage of ${HOST} started`);
+    expect(incident().text).toBe(`Incident: OpenClaw gateway on ${HOST}`);
+    expect(progress.edits).toBeGreaterThanOrEqual(1);
+    expect(progress.text).toMatch(/finished: 7\/7 probes/);
+    expect(result.text).toContain(`Triage ${HOST}: no failing layer found`);
+    const text = blocksText(result);
+    for (const line of [
+      "🟢 *Process*: ok",
+      "🟢 *Port*: ok",
+      "🟢 *Transport*: ok",
+      "🟢 *Auth*: ok",
+      "🟢 *Scope*: ok",
+      "🟢 *Config*: ok",
+      "🟢 *Workspace*: ok",
+    ]) {
+      expect(text).toContain(line);
+    }
+    expect(text).toContain(`gateway ${gw.version}`);
+    expect(text).not.toContain("🔴");
+    expect(slack.violations).toEqual([]);
+    assertNoSecretsLeaked();
+  });
+
+  it("token drift: same thread, token-drift ranked first with the detail code, no token in Slack", async () => {
+    const parentTs = incident().ts;
+    await gw.restart({ extraArgs: ["--token", DRIFT_TOKEN] });
+    const { result } = await triage();
+    expect(incident().ts).toBe(parentTs);
+    expect(result.text).toContain("Token drift: the running gateway rejects the configured token");
+    const text = blocksText(result);
+    expect(firstFindingId(result)).toBe("token-drift");
+    expect(text).toContain("AUTH_TOKEN_MISMATCH");
+    expect(text).toContain("🔴 *Auth*: fail");
+    expect(text).toMatch(/token source process-argv \(pid \d+\): sha256:[0-9a-f]{12}/);
+    expect(slack.violations).toEqual([]);
+    assertNoSecretsLeaked();
+  });
+
+  it("gateway down: gateway-down ranked first, and the probe that lies is named", async () => {
+    await gw.stop();
+    const { result } = await triage();
+    expect(result.text).toContain("Gateway is not running");
+    const text = blocksText(result);
+    expect(firstFindingId(result)).toBe("gateway-down");
+    expect(text).toContain("🔴 *Process*: fail");
+    expect(text).toContain("ECONNREFUSED");
+    expect(text).toContain("False green: `openclaw gateway status` exited 0");
+    expect(slack.violations).toEqual([]);
+  });
+
+  it("an agent killed mid-job ends the job as lost in the thread, with what had arrived", async () => {
+    // Gateway still down: `openclaw gateway status --json` keeps the job running for seconds.
+    const parent = incident();
+    const before = slack.thread(CHANNEL, parent.ts).length;
+    const { body } = await postSlashCommand(cp.url, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+    expect(body.text).toContain("started");
+    await slack.waitFor(
+      () => {
+        const p = slack.thread(CHANNEL, parent.ts)[before];
+        return !!p && p.edits >= 1; // at least one probe result streamed in
+      },
+      20_000,
+      "first progress update",
+    );
+    await agent.kill("SIGKILL");
+    await slack.waitFor(() => slack.thread(CHANNEL, parent.ts).length >= before + 2, 20_000, "lost-job result");
+    const [progress, result] = slack.thread(CHANNEL, parent.ts).slice(before);
+    expect(progress?.text).toMatch(/lost after [\d.]+ s: [1-6]\/7 probes arrived/);
+    expect(blocksText(result)).toContain("Agent connection lost mid-job");
+    expect(blocksText(result)).toContain("Incomplete");
+    expect(slack.violations).toEqual([]);
+  });
+
+  it("a control-plane restart keeps hosts, jobs and the incident thread", async () => {
+    const parentTs = incident().ts;
+    await cp.stop();
+    cp = await spawnControlPlane(
+      { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: slack.url },
+      { dataDir: cp.dataDir, keepData: true },
+    );
+    await gw.restoreHealthy();
+    agent = runAgent({ dir: agentDir, env: agentEnv(), server: cp.url });
+    await waitOnline();
+    const { result } = await triage();
+    expect(incident().ts).toBe(parentTs);
+    expect(result.text).toContain("no failing layer found");
+  });
+});

@@ -1,0 +1,225 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { tokenFingerprint } from "../../src/agent/probes/fingerprint.ts";
+import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { sharedGateway } from "../support/gateway/control.ts";
+
+/**
+ * The whole probe catalog against the real OpenClaw gateway of this run, in the three states
+ * the seeds care most about: healthy, token drift (GATEWAY-FACTS §6a) and stopped (§6b).
+ */
+const gw = sharedGateway();
+const driftToken = `drift-${randomBytes(12).toString("hex")}`;
+const shellToken = `shell-${randomBytes(12).toString("hex")}`;
+const timings: Record<string, Record<string, number>> = {};
+
+function probeContext(extraEnv: Record<string, string> = {}) {
+  return resolveProbeContext(
+    { ...gw.env, ...extraEnv },
+    {
+      openclawBin: gw.openclawBin,
+      agentVersion: "0.0.0-test",
+      // Only the lab's units: the host's own /etc/systemd is not part of this test.
+      serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")],
+    },
+  );
+}
+
+async function triage(
+  label: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ results: StepResult[]; streamed: StepResult[] }> {
+  const streamed: StepResult[] = [];
+  const results = await runSteps(probeContext(extraEnv), TRIAGE_STEPS, {
+    deadlineMs: 30_000,
+    onResult: (r) => void streamed.push(r),
+  });
+  timings[label] = Object.fromEntries(results.map((r) => [r.step, r.durationMs]));
+  const serialized = JSON.stringify({ results, streamed });
+  // No token value may leave the host, in any step, in any state.
+  expect(serialized).not.toContain(gw.token);
+  expect(serialized).not.toContain(driftToken);
+  expect(serialized).not.toContain(shellToken);
+  expect(streamed).toHaveLength(TRIAGE_STEPS.length);
+  return { results, streamed };
+}
+
+function step<N extends StepName>(results: StepResult[], name: N): StepResultOf<N> {
+  const r = results.find((x): x is StepResultOf<N> => x.step === name);
+  if (!r) throw new Error(`no ${name} result`);
+  return r;
+}
+
+function data<N extends StepName>(results: StepResult[], name: N): NonNullable<StepResultOf<N>["data"]> {
+  const r = step(results, name);
+  expect(r.status, `${name}: ${JSON.stringify(r.error)}`).toBe("ok");
+  if (!r.data) throw new Error(`${name} has no data`);
+  return r.data as NonNullable<StepResultOf<N>["data"]>;
+}
+
+beforeAll(async () => {
+  await gw.restoreHealthy();
+});
+
+afterAll(async () => {
+  await gw.restoreHealthy();
+  // Measured step durations per state, for the report.
+  console.log(`probe timings (ms): ${JSON.stringify(timings, null, 2)}`);
+});
+
+describe("healthy gateway", () => {
+  it("every layer answers", async () => {
+    const { pid } = await gw.state();
+    const { results } = await triage("healthy");
+
+    const versions = data(results, "versions");
+    expect(versions.openclaw).toBe(gw.version);
+    expect(versions.openclawRaw).toMatch(/^OpenClaw 2026\.9\.6 \(/);
+
+    const ws = data(results, "gateway.ws");
+    expect(ws).toMatchObject({ url: gw.url, outcome: "hello-ok", challenged: true, tokenSource: "config" });
+    expect(ws.auth?.scopes).toContain("operator.read");
+    expect(ws.auth?.method).toBe("token");
+    expect(ws.server).toMatchObject({ version: gw.version, protocol: 4 });
+    expect(ws.server?.appliedConfigHash).toMatch(/^hmac-sha256:/);
+    expect(ws.statusRpc).toEqual({ ok: true });
+    expect(ws.healthRpc).toMatchObject({ ok: true, hotReloadStatus: "active", modelRuntimeDegraded: false });
+
+    const http = data(results, "gateway.http");
+    expect(http.healthz.status).toBe(200);
+    expect(http.healthz.body).toEqual({ ok: true, status: "live" });
+    expect(http.readyz.status).toBe(200);
+    expect(http.readyz.body).toMatchObject({ ready: true });
+
+    const listeners = data(results, "port.listeners");
+    expect(listeners.port).toBe(gw.port);
+    expect(listeners.method).toBe("procfs");
+    // 127.0.0.1 and ::1, one process (GATEWAY-FACTS §2).
+    expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
+    expect(listeners.listeners.map((l) => l.address)).toContain(`127.0.0.1:${gw.port}`);
+    expect(listeners.listeners[0]).toMatchObject({ command: "openclaw-gatewa", commandLine: "openclaw-gateway" });
+    expect(listeners.gatewayProcesses.map((p) => p.pid)).toContain(pid);
+
+    const config = data(results, "config");
+    expect(config).toMatchObject({
+      path: gw.configPath,
+      exists: true,
+      mode: "local",
+      bind: "loopback",
+      port: gw.port,
+      portSource: "config",
+      authMode: "token",
+      tokenConfigured: true,
+      workspace: { path: join(gw.labDir, "workspace"), exists: true, isDirectory: true },
+    });
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(1);
+    expect(tokens.sources.find((s) => s.source === "config")?.fingerprint).toBe(tokenFingerprint(gw.token));
+    expect(tokens.sources.filter((s) => s.present).every((s) => s.source === "config")).toBe(true);
+    expect(tokens.accepted).toBeUndefined();
+
+    const status = data(results, "gateway.status");
+    expect(status).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(status.json).toMatchObject({ portStatus: "busy", rpcOk: true, gatewayVersion: gw.version });
+  });
+});
+
+describe("env conflict: OPENCLAW_GATEWAY_TOKEN in the agent's env differs from the config", () => {
+  it("the config token still connects; the env token is tested and rejected", async () => {
+    const { results } = await triage("env-conflict", { OPENCLAW_GATEWAY_TOKEN: shellToken });
+
+    // Like the local CLI, the agent presents the config token (GATEWAY-FACTS §6a variant 1).
+    const ws = data(results, "gateway.ws");
+    expect(ws).toMatchObject({ outcome: "hello-ok", tokenSource: "config" });
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(2);
+    expect(tokens.sources.find((s) => s.source === "shell-env")).toMatchObject({
+      present: true,
+      fingerprint: tokenFingerprint(shellToken),
+    });
+    expect(tokens.accepted).toEqual({
+      tested: [{ fingerprint: tokenFingerprint(shellToken), result: "rejected", detailCode: "AUTH_TOKEN_MISMATCH" }],
+      fingerprint: null,
+    });
+  });
+});
+
+describe("token drift: gateway restarted with --token <other>", () => {
+  beforeAll(async () => {
+    await gw.restart({ extraArgs: ["--token", driftToken] });
+  });
+
+  it("ws is rejected with AUTH_TOKEN_MISMATCH and the argv token is the one accepted", async () => {
+    const { pid } = await gw.state();
+    const { results } = await triage("drift");
+
+    const ws = data(results, "gateway.ws");
+    expect(ws.outcome).toBe("rejected");
+    expect(ws.error).toMatchObject({ detailCode: "AUTH_TOKEN_MISMATCH" });
+    expect(ws.close?.code).toBe(1008);
+    expect(ws.auth).toBeUndefined();
+
+    // The gateway is alive on HTTP all the same: the false green of the seeds.
+    const http = data(results, "gateway.http");
+    expect(http.healthz.status).toBe(200);
+    expect(http.readyz.status).toBe(200);
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(2);
+    const argv = tokens.sources.find((s) => s.source === "process-argv");
+    expect(argv).toMatchObject({ present: true, fingerprint: tokenFingerprint(driftToken) });
+    expect(argv?.where).toBe(`pid ${pid}`);
+    expect(tokens.accepted).toEqual({
+      tested: [{ fingerprint: tokenFingerprint(driftToken), result: "accepted" }],
+      fingerprint: tokenFingerprint(driftToken),
+    });
+
+    const listeners = data(results, "port.listeners");
+    expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
+
+    const status = step(results, "gateway.status");
+    // `gateway status --json` took 8.2 s under drift in GATEWAY-FACTS §3; it must not exceed its deadline here.
+    expect(status.status).toBe("ok");
+    expect(status.data?.json).toMatchObject({
+      rpcOk: false,
+      connectFailureKind: "auth-rejected",
+      connectFailureDetailCode: "AUTH_TOKEN_MISMATCH",
+    });
+  });
+});
+
+describe("gateway stopped", () => {
+  beforeAll(async () => {
+    await gw.stop();
+  });
+
+  it("ws refused, http connection error, nobody on the port, CLI rpc not ok", async () => {
+    const { results } = await triage("stopped");
+
+    const ws = data(results, "gateway.ws");
+    expect(ws.outcome).toBe("refused");
+    expect(ws.challenged).toBe(false);
+
+    const http = data(results, "gateway.http");
+    expect(http.healthz).toMatchObject({ status: null, error: "ECONNREFUSED" });
+    expect(http.readyz).toMatchObject({ status: null, error: "ECONNREFUSED" });
+
+    const listeners = data(results, "port.listeners");
+    expect(listeners.listeners).toEqual([]);
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(1);
+    expect(tokens.sources.some((s) => s.source === "process-env" || s.source === "process-argv")).toBe(false);
+
+    const config = data(results, "config");
+    expect(config.tokenConfigured).toBe(true);
+
+    const status = data(results, "gateway.status");
+    expect(status.json).toMatchObject({ portStatus: "free", rpcOk: false, connectFailureKind: "unreachable" });
+  });
+});

@@ -1,0 +1,46 @@
+import { inject } from "vitest";
+import "./descriptor.ts";
+import type { GatewayDescriptor } from "./descriptor.ts";
+
+/**
+ * Test-side handle on the shared gateway that globalSetup started. Tests that stop it or
+ * restart it with other arguments must call `restoreHealthy()` in afterAll.
+ */
+export type GatewayState = { running: boolean; pid: number | null };
+
+export type SharedGateway = GatewayDescriptor & {
+  state(): Promise<GatewayState>;
+  stop(): Promise<GatewayState>;
+  start(options?: { extraArgs?: string[] }): Promise<GatewayState>;
+  restart(options?: { extraArgs?: string[] }): Promise<GatewayState>;
+  /** Back to the lab config (original token, no extra args), running and ready. Restarts only
+   *  when the gateway is stopped or was started with extra arguments. */
+  restoreHealthy(): Promise<GatewayState>;
+};
+
+/** Starting takes 12–18 s (GATEWAY-FACTS §2) plus a stop; the harness waits up to 60 s for ready. */
+const CONTROL_TIMEOUT_MS = 110_000;
+
+export function sharedGateway(): SharedGateway {
+  const descriptor = inject("gateway");
+  const control = inject("gatewayControl");
+  const call = async (method: "GET" | "POST", path: string, body?: unknown): Promise<GatewayState> => {
+    const res = await fetch(`${control.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${control.token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+    });
+    const json = (await res.json()) as GatewayState & { error?: string };
+    if (!res.ok) throw new Error(`gateway control ${path} failed (${res.status}): ${json.error ?? "unknown"}`);
+    return json;
+  };
+  return {
+    ...descriptor,
+    state: () => call("GET", "/state"),
+    stop: () => call("POST", "/stop"),
+    start: (options = {}) => call("POST", "/start", options),
+    restart: (options = {}) => call("POST", "/restart", options),
+    restoreHealthy: () => call("POST", "/restore", {}),
+  };
+}

@@ -1,0 +1,69 @@
+import type { TestProject } from "vitest/node";
+import { startControlServer } from "./control-server.ts";
+import type { GatewayDescriptor } from "./descriptor.ts";
+import { RealGateway } from "./gateway.ts";
+import { ensureOpenclaw } from "./install.ts";
+
+/**
+ * globalSetup of the `gateway` project: installs OpenClaw (cached), starts ONE real gateway
+ * for the whole run, and provides its descriptor plus a control server address. Test files
+ * share the gateway one at a time (fileParallelism: false); a file that breaks it on purpose
+ * restores it in afterAll. CLAWOPS_KEEP_GATEWAY_LAB=1 keeps the lab folder for a post-mortem.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const install = await ensureOpenclaw();
+  const started = Date.now();
+  const gateway = await RealGateway.create(install);
+  // The gateway runs in its own process group; if this process dies without teardown, take
+  // the group down with it rather than leave a 1 GB orphan behind.
+  const killOnExit = () => {
+    const pid = gateway.pid;
+    if (pid) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.once("exit", killOnExit);
+  try {
+    await gateway.start();
+  } catch (err) {
+    await gateway.dispose();
+    throw err;
+  }
+  process.stderr.write(
+    `[gateway] openclaw ${install.version} ready on ${gateway.url} in ${Date.now() - started} ms (lab ${gateway.labDir})\n`,
+  );
+  const control = await startControlServer(gateway);
+
+  const descriptor: GatewayDescriptor = {
+    url: gateway.url,
+    httpUrl: gateway.httpUrl,
+    port: gateway.port,
+    token: gateway.token,
+    env: gateway.env,
+    labDir: gateway.labDir,
+    configPath: gateway.configPath,
+    logPath: gateway.logPath,
+    openclawBin: install.openclawBin,
+    nodeBinDir: install.nodeBinDir,
+    version: install.version,
+  };
+  project.provide("gateway", descriptor);
+  project.provide("gatewayControl", control.address);
+
+  return async () => {
+    const stopping = Date.now();
+    await control.close();
+    if (process.env.CLAWOPS_KEEP_GATEWAY_LAB === "1") {
+      await gateway.stop();
+      process.stderr.write(`[gateway] lab kept at ${gateway.labDir}\n`);
+    } else {
+      await gateway.dispose();
+    }
+    process.off("exit", killOnExit);
+    process.stderr.write(`[gateway] stopped and cleaned up in ${Date.now() - stopping} ms\n`);
+  };
+}

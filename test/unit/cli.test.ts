@@ -1,0 +1,148 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
+
+/** The `clawops` CLI as a user runs it: a child process against a live control plane. */
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function clawops(args: string[], server?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+    delete env.CLAWOPS_URL;
+    if (server) env.CLAWOPS_URL = server;
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const address = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  if (!address || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+let server: ConsoleServer;
+
+beforeAll(async () => {
+  const drift = tokenDriftScript();
+  const transport = new FakeHostTransport()
+    .addHost("node-3", { results: drift })
+    .addHost("node-5", { results: healthyScript() })
+    // Drops after the fast probes are in and before the slow ones.
+    .addHost("node-9", { results: drift, loseConnectionAfterMs: 300 })
+    .addHost("node-4", { online: false })
+    .addHost("node-7", { results: healthyScript(0.5) });
+  server = await startConsoleServer(transport, ["node-3", "node-4", "node-5", "node-7", "node-9"]);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe("clawops CLI", () => {
+  it("follows a triage to its result and exits 1 on failing layers", async () => {
+    const run = await clawops(["triage", "node-3"], server.url);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(1);
+    const out = run.stdout;
+    expect(out).toMatch(/^🔎 Triage of node-3 started \(job job_\w+\)\./);
+    expect(out).toContain("🚨 Incident: OpenClaw gateway on node-3");
+    // Not a terminal: each progress change is a line of its own, then the final steps.
+    expect(out).toMatch(/\n⏳ Triage of node-3 running: [1-6]\/7 probes in/);
+    expect(out).toContain("\nTriage of node-3 finished: 7/7 probes in");
+    expect(out).toMatch(/\n✅ tokens \d+ ms\n/);
+    expect(out).toContain("\n🔴 Triage node-3: 1 failing layer\n━━━");
+    expect(out).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");
+    expect(out).toContain("1. 🔴 Token drift: the running gateway rejects the configured token  token-drift");
+    expect(out).toContain("\nNext commands\n    openclaw gateway status --json");
+    expect(out).not.toMatch(/```|\*\w/);
+    expect(out.trimEnd()).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6$/);
+  });
+
+  it("exits 0 when the triage finds no failing layer, also as /openclaw passthrough", async () => {
+    const run = await clawops(["/openclaw triage node-5"], server.url);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("🟢 Triage node-5: no failing layer found");
+  });
+
+  it("exits 2 on an error reply and starts nothing", async () => {
+    const before = (await server.chat.since(0)).length;
+    const unknown = await clawops(["triage", "nope"], server.url);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain("⚠️ No enrolled host named nope.");
+    expect(unknown.stdout).toContain("error code unknown_host");
+    const offline = await clawops(["--server", server.url, "triage", "node-4"]);
+    expect(offline.code).toBe(2);
+    expect(offline.stdout).toContain("Host node-4 is offline");
+    expect((await server.chat.since(0)).length).toBe(before);
+  });
+
+  it("exits 2 when the agent connection is lost mid-job", async () => {
+    const run = await clawops(["triage", "node-9"], server.url);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain("Incomplete: Agent connection lost mid-job");
+    expect(run.stderr).toMatch(/triage of node-9 did not complete \(lost\): Agent connection lost mid-job/);
+  });
+
+  it("exits 2 when --timeout passes before the result", async () => {
+    const run = await clawops(["triage", "node-7", "--timeout", "0.3"], server.url);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/stopped following job job_\w+ after 0\.3 s \(status: running\); it may still finish/);
+  });
+
+  it("lists hosts and issues enrollment codes", async () => {
+    const hosts = await clawops(["hosts"], server.url);
+    expect(hosts.code).toBe(0);
+    expect(hosts.stdout).toMatch(/node-3 — 🟢 online · agent 0\.1\.0/);
+    expect(hosts.stdout).toMatch(/node-4 — ⚫ offline/);
+    const enroll = await clawops(["enroll", "gw-new"], server.url);
+    expect(enroll.code).toBe(0);
+    expect(enroll.stdout).toMatch(/Enrollment code for gw-new: (\S+) \(one use/);
+    expect(enroll.stdout).toMatch(/clawops-agent enroll --server <control-plane URL> --host gw-new --code \S+/);
+  });
+
+  it("exits 3 with a clear message when the control plane is not running", async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = await clawops(["triage", "node-3"], url);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(`clawops: cannot reach clawops at ${url}: is \`npm start\` running?\n`);
+  });
+
+  it("prints usage, and exits 3 on usage errors", async () => {
+    const help = await clawops(["help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage:\n  clawops triage <host>");
+    expect(help.stdout).toContain("Exit codes:");
+    expect((await clawops(["--help"])).stdout).toBe(help.stdout);
+    const missing = await clawops(["triage"]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain("usage: clawops triage <host>");
+    const unknown = await clawops(["frobnicate"]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const badOption = await clawops(["hosts", "--verbose"]);
+    expect(badOption.code).toBe(3);
+  });
+});

@@ -52,14 +52,18 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
   agent.start();
   await waitOnline(cp.url, secret);
 
+  // Sign every request before the clock starts: the load generator's own HMAC work is not
+  // the control plane's latency. Signatures stay valid for Slack's five-minute window.
+  const requests = Array.from({ length: opts.requests }, (_, i) => {
+    const body = slashCommandBody({ text: opts.text, channel_id: `C0BENCH${i % 10}`, trigger_id: `bench.${i}` });
+    return { body, headers: signSlack(secret, body) };
+  });
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
   const worker = async () => {
     while (next < opts.requests) {
-      const i = next++;
-      const body = slashCommandBody({ text: opts.text, channel_id: `C0BENCH${i % 10}`, trigger_id: `bench.${i}` });
-      const headers = signSlack(secret, body);
+      const { body, headers } = requests[next++] as (typeof requests)[number];
       const t0 = performance.now();
       const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers, body });
       const json = (await res.json()) as { text?: string };

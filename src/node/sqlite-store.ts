@@ -35,9 +35,12 @@ CREATE TABLE IF NOT EXISTS console_events (
 `;
 
 type Row = Record<string, string | number | null>;
+type Statement = ReturnType<DatabaseSync["prepare"]>;
 
 export class SqliteStore implements Store, ConsoleLog {
   readonly db: DatabaseSync;
+  /** Compiling SQL costs more than running these statements: prepare each text once. */
+  private readonly statements = new Map<string, Statement>();
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -46,29 +49,37 @@ export class SqliteStore implements Store, ConsoleLog {
   }
 
   close(): void {
+    this.statements.clear();
     this.db.close();
   }
 
+  private sql(text: string): Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   async getHost(name: string): Promise<HostRecord | null> {
-    const row = this.db.prepare("SELECT * FROM hosts WHERE name = ?").get(name) as Row | undefined;
+    const row = this.sql("SELECT * FROM hosts WHERE name = ?").get(name) as Row | undefined;
     return row ? toHost(row) : null;
   }
 
   async listHosts(): Promise<HostRecord[]> {
-    return (this.db.prepare("SELECT * FROM hosts ORDER BY name").all() as Row[]).map(toHost);
+    return (this.sql("SELECT * FROM hosts ORDER BY name").all() as Row[]).map(toHost);
   }
 
   async insertHost(h: HostRecord): Promise<boolean> {
     // A revoked host may be enrolled again with a new key.
-    const res = this.db
-      .prepare(
-        `INSERT INTO hosts (name, public_key, enrolled_at, revoked_at, agent_version, gateway_version, last_seen_at)
+    const res = this.sql(
+      `INSERT INTO hosts (name, public_key, enrolled_at, revoked_at, agent_version, gateway_version, last_seen_at)
          VALUES (?, ?, ?, NULL, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, enrolled_at = excluded.enrolled_at,
            revoked_at = NULL, last_seen_at = NULL
          WHERE hosts.revoked_at IS NOT NULL`,
-      )
-      .run(h.name, h.publicKey, h.enrolledAt, h.agentVersion, h.gatewayVersion, h.lastSeenAt);
+    ).run(h.name, h.publicKey, h.enrolledAt, h.agentVersion, h.gatewayVersion, h.lastSeenAt);
     return Number(res.changes) > 0;
   }
 
@@ -76,36 +87,35 @@ export class SqliteStore implements Store, ConsoleLog {
     name: string,
     seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
   ) {
-    this.db
-      .prepare(
-        `UPDATE hosts SET last_seen_at = ?, agent_version = COALESCE(?, agent_version),
+    this.sql(
+      `UPDATE hosts SET last_seen_at = ?, agent_version = COALESCE(?, agent_version),
            gateway_version = COALESCE(?, gateway_version) WHERE name = ?`,
-      )
-      .run(seen.at, seen.agentVersion ?? null, seen.gatewayVersion ?? null, name);
+    ).run(seen.at, seen.agentVersion ?? null, seen.gatewayVersion ?? null, name);
   }
 
   async revokeHost(name: string, at: number): Promise<boolean> {
-    const res = this.db.prepare("UPDATE hosts SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").run(at, name);
+    const res = this.sql("UPDATE hosts SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").run(at, name);
     return Number(res.changes) > 0;
   }
 
   async insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }) {
-    this.db
-      .prepare("INSERT INTO enrollment_codes (code_hash, host, created_at, expires_at) VALUES (?, ?, ?, ?)")
-      .run(code.codeHash, code.host, code.createdAt, code.expiresAt);
+    this.sql("INSERT INTO enrollment_codes (code_hash, host, created_at, expires_at) VALUES (?, ?, ?, ?)").run(
+      code.codeHash,
+      code.host,
+      code.createdAt,
+      code.expiresAt,
+    );
   }
 
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
-    const row = this.db
-      .prepare(
-        "UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING host",
-      )
-      .get(now, codeHash, now) as Row | undefined;
+    const row = this.sql(
+      "UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING host",
+    ).get(now, codeHash, now) as Row | undefined;
     return row ? { host: String(row.host) } : null;
   }
 
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
-    const row = this.db.prepare("SELECT * FROM incidents WHERE channel = ? AND host = ?").get(channel, host) as
+    const row = this.sql("SELECT * FROM incidents WHERE channel = ? AND host = ?").get(channel, host) as
       | Row
       | undefined;
     return row
@@ -120,38 +130,40 @@ export class SqliteStore implements Store, ConsoleLog {
   }
 
   async insertIncident(i: IncidentRecord): Promise<void> {
-    this.db
-      .prepare("INSERT OR IGNORE INTO incidents (id, channel, host, thread_ts, opened_at) VALUES (?, ?, ?, ?, ?)")
-      .run(i.id, i.channel, i.host, i.threadTs, i.openedAt);
+    this.sql("INSERT OR IGNORE INTO incidents (id, channel, host, thread_ts, opened_at) VALUES (?, ?, ?, ?, ?)").run(
+      i.id,
+      i.channel,
+      i.host,
+      i.threadTs,
+      i.openedAt,
+    );
   }
 
   async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
-    const res = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO jobs (id, host, kind, status, request_key, channel, user, thread_ts, progress_ts, created_at, finished_at, detail)
+    const res = this.sql(
+      `INSERT OR IGNORE INTO jobs (id, host, kind, status, request_key, channel, user, thread_ts, progress_ts, created_at, finished_at, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        job.id,
-        job.host,
-        job.kind,
-        job.status,
-        job.requestKey,
-        job.channel,
-        job.user,
-        job.threadTs,
-        job.progressTs,
-        job.createdAt,
-        job.finishedAt,
-        job.detail,
-      );
+    ).run(
+      job.id,
+      job.host,
+      job.kind,
+      job.status,
+      job.requestKey,
+      job.channel,
+      job.user,
+      job.threadTs,
+      job.progressTs,
+      job.createdAt,
+      job.finishedAt,
+      job.detail,
+    );
     if (Number(res.changes) > 0) return { created: true, job };
-    const existing = this.db.prepare("SELECT * FROM jobs WHERE request_key = ?").get(job.requestKey) as Row;
+    const existing = this.sql("SELECT * FROM jobs WHERE request_key = ?").get(job.requestKey) as Row;
     return { created: false, job: this.toJob(existing) };
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
+    const row = this.sql("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
     return row ? this.toJob(row) : null;
   }
 
@@ -167,50 +179,46 @@ export class SqliteStore implements Store, ConsoleLog {
     const entries = Object.entries(patch).filter(([k]) => k in cols);
     if (entries.length === 0) return;
     const sql = `UPDATE jobs SET ${entries.map(([k]) => `${cols[k]} = ?`).join(", ")} WHERE id = ?`;
-    this.db.prepare(sql).run(...entries.map(([, v]) => (v === undefined ? null : (v as string | number | null))), id);
+    this.sql(sql).run(...entries.map(([, v]) => (v === undefined ? null : (v as string | number | null))), id);
   }
 
   async appendJobResult(id: string, result: StepResult): Promise<void> {
-    this.db
-      .prepare("INSERT OR REPLACE INTO job_results (job_id, step, result) VALUES (?, ?, ?)")
-      .run(id, result.step, JSON.stringify(result));
+    this.sql("INSERT OR REPLACE INTO job_results (job_id, step, result) VALUES (?, ?, ?)").run(
+      id,
+      result.step,
+      JSON.stringify(result),
+    );
   }
 
   async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3`,
-      )
-      .all(filter.status ?? null, filter.host ?? null, filter.limit ?? 100) as Row[];
+    const rows = this.sql(
+      `SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3`,
+    ).all(filter.status ?? null, filter.host ?? null, filter.limit ?? 100) as Row[];
     return rows.map((r) => this.toJob(r));
   }
 
   async append(event: Omit<ConsoleEvent, "seq">): Promise<ConsoleEvent> {
-    const row = this.db
-      .prepare(
-        "INSERT INTO console_events (kind, channel, ts, thread_ts, text, blocks, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-      )
-      .get(
-        event.kind,
-        event.channel,
-        event.ts,
-        event.threadTs,
-        event.text,
-        JSON.stringify(event.blocks),
-        event.at,
-      ) as Row;
+    const row = this.sql(
+      "INSERT INTO console_events (kind, channel, ts, thread_ts, text, blocks, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+    ).get(
+      event.kind,
+      event.channel,
+      event.ts,
+      event.threadTs,
+      event.text,
+      JSON.stringify(event.blocks),
+      event.at,
+    ) as Row;
     return { ...event, seq: Number(row.seq) };
   }
 
   async head(): Promise<number> {
-    const row = this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM console_events").get() as Row;
+    const row = this.sql("SELECT COALESCE(MAX(seq), 0) AS seq FROM console_events").get() as Row;
     return Number(row.seq);
   }
 
   async since(seq: number, limit = 500): Promise<ConsoleEvent[]> {
-    const rows = this.db
-      .prepare("SELECT * FROM console_events WHERE seq > ? ORDER BY seq LIMIT ?")
-      .all(seq, limit) as Row[];
+    const rows = this.sql("SELECT * FROM console_events WHERE seq > ? ORDER BY seq LIMIT ?").all(seq, limit) as Row[];
     return rows.map((r) => ({
       seq: Number(r.seq),
       kind: r.kind as ConsoleEvent["kind"],
@@ -224,12 +232,12 @@ export class SqliteStore implements Store, ConsoleLog {
   }
 
   private toJob(row: Row): JobRecord {
-    const results = (
-      this.db.prepare("SELECT result FROM job_results WHERE job_id = ?").all(String(row.id)) as Row[]
-    ).flatMap((r) => {
-      const parsed = StepResult.safeParse(JSON.parse(String(r.result)));
-      return parsed.success ? [parsed.data] : [];
-    });
+    const results = (this.sql("SELECT result FROM job_results WHERE job_id = ?").all(String(row.id)) as Row[]).flatMap(
+      (r) => {
+        const parsed = StepResult.safeParse(JSON.parse(String(r.result)));
+        return parsed.success ? [parsed.data] : [];
+      },
+    );
     return {
       id: String(row.id),
       host: String(row.host),

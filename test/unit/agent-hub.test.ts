@@ -57,6 +57,15 @@ function rawClient(): Promise<{
   });
 }
 
+/** An enrolled host's raw client, past the handshake: free to misbehave in a job. */
+async function onlineRawClient(host: string) {
+  const id = await enrolled(host);
+  const c = await rawClient();
+  c.ws.send(hello(host, c.challenge.nonce, id.privateKey));
+  await until(() => cp.hub.isOnline(host));
+  return c;
+}
+
 function hello(host: string, nonce: string, privateKey: AgentIdentity["privateKey"]) {
   return JSON.stringify({
     type: "hello",
@@ -203,10 +212,7 @@ describe("agent hub jobs", () => {
   });
 
   it("fails a pending job as lost as soon as the agent disconnects mid-job", async () => {
-    const id = await enrolled("node-6");
-    const c = await rawClient();
-    c.ws.send(hello("node-6", c.challenge.nonce, id.privateKey));
-    await until(() => cp.hub.isOnline("node-6"));
+    const c = await onlineRawClient("node-6");
     c.ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
       if (frame.type !== "job.run") return;
@@ -235,10 +241,7 @@ describe("agent hub jobs", () => {
   });
 
   it("fails the job when an authenticated agent sends a malformed frame", async () => {
-    const id = await enrolled("node-7");
-    const c = await rawClient();
-    c.ws.send(hello("node-7", c.challenge.nonce, id.privateKey));
-    await until(() => cp.hub.isOnline("node-7"));
+    const c = await onlineRawClient("node-7");
     c.ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
       if (frame.type === "job.run")
@@ -256,10 +259,7 @@ describe("agent hub jobs", () => {
   });
 
   it("times a job out at its deadline when the agent goes silent, keeping partial results", async () => {
-    const id = await enrolled("node-8");
-    const c = await rawClient();
-    c.ws.send(hello("node-8", c.challenge.nonce, id.privateKey));
-    await until(() => cp.hub.isOnline("node-8"));
+    const c = await onlineRawClient("node-8");
     c.ws.on("message", (data) => {
       const frame = JSON.parse(data.toString());
       if (frame.type === "job.run")

@@ -224,3 +224,28 @@ describe("classifier with several gateways on one host", () => {
     expect(classify(toResults(d)).findings[0]?.id).toBe("gateway-down");
   });
 });
+
+describe("classifier when the agent cannot see OpenClaw", () => {
+  it("no CLI and no config: says so first, instead of only 'gateway down'", () => {
+    const d = gatewayDownData();
+    d.versions = { ...d.versions, openclaw: null, openclawError: "spawn openclaw ENOENT" };
+    d.config = {
+      ...d.config,
+      exists: false,
+      mode: null,
+      bind: null,
+      port: null,
+      portSource: "default",
+      authMode: null,
+      tokenConfigured: false,
+      workspace: null,
+    };
+    const c = classify(toResults(d));
+    expect(c.findings.map((f) => f.id).slice(0, 2)).toEqual(["openclaw-not-found", "gateway-down"]);
+    expect(c.findings[0]?.evidence).toEqual([
+      "openclaw --version: spawn openclaw ENOENT",
+      "config /home/op/.openclaw/openclaw.json: file not found",
+    ]);
+    expect(c.matrix.workspace).toEqual({ status: "unknown", reason: "config not readable" });
+  });
+});

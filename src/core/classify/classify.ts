@@ -155,6 +155,7 @@ function baseMatrix(e: Evidence): HealthMatrix {
       if (cfg.workspace.exists && cfg.workspace.isDirectory) set("workspace", "ok", cfg.workspace.path);
       else set("workspace", "warn", `${cfg.workspace.path} ${cfg.workspace.exists ? "is not a directory" : "missing"}`);
     } else if (cfg.exists && !cfg.parseError) set("workspace", "unknown", "no workspace configured");
+    else set("workspace", "unknown", "config not readable");
   } else if (e.missing.config) set("config", "unknown", e.missing.config);
 
   // channels + scheduler: from the health RPC when connected

@@ -41,6 +41,28 @@ const joinGreens = (...greens: (string | null)[]) => {
 
 export const RULES: readonly Rule[] = [
   {
+    id: "openclaw-not-found",
+    layer: "process",
+    severity: "fail",
+    confidence: "high",
+    title: "No OpenClaw installation visible to the agent",
+    explanation:
+      "The agent found neither the `openclaw` CLI nor a gateway config. Either OpenClaw is not installed on this host, or " +
+      "the agent runs with a different user, HOME or PATH than the gateway (a service manager's PATH rarely has Node 24 " +
+      "and openclaw), so it is looking in the wrong place. Every other finding here follows from that.",
+    nextCommands: [
+      "which openclaw && openclaw --version   # as the gateway's user",
+      "set CLAWOPS_OPENCLAW_BIN and OPENCLAW_CONFIG_PATH (or OPENCLAW_STATE_DIR) in the agent's unit to the gateway's",
+      "systemctl restart clawops-agent",
+    ],
+    match(e) {
+      const v = e.versions;
+      const cfg = e.config;
+      if (!v || v.openclaw !== null || !cfg || cfg.exists) return null;
+      return [`openclaw --version: ${v.openclawError ?? "not found"}`, `config ${cfg.path}: file not found`];
+    },
+  },
+  {
     id: "gateway-down",
     layer: "process",
     severity: "fail",

@@ -62,9 +62,13 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
     await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
 
     const results: StepResult[] = [];
-    const updater = latestWins(async (msg: RenderedMessage) => {
-      await chat.updateMessage({ channel: job.channel, ts: progress.ts, ...msg });
-    }, logger);
+    const updater = throttledLatest(
+      async (msg: RenderedMessage) => {
+        await chat.updateMessage({ channel: job.channel, ts: progress.ts, ...msg });
+      },
+      PROGRESS_UPDATE_INTERVAL_MS,
+      logger,
+    );
 
     const outcome = await deps.transport.dispatch(
       job.host,
@@ -82,7 +86,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
         );
       },
     );
-    await updater.settle();
+    await updater.close();
     await finishTriage(deps, job, incident, progress.ts, outcome, results);
   } catch (err) {
     logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
@@ -205,34 +209,45 @@ export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
   return running.length;
 }
 
+/** Slack's chat.update is Tier 3 (~50/min per app): one progress edit per interval is plenty. */
+export const PROGRESS_UPDATE_INTERVAL_MS = 400;
+
 /**
- * Serialises message updates and drops intermediate ones: with probes finishing in a
- * burst, only the newest state is worth a chat.update (Tier 3: ~50 calls/min per app).
+ * Sends the newest value at most once per interval, one at a time; values pushed in between
+ * replace each other. `close()` drops what is still pending (the final update supersedes
+ * it) and waits for the send in flight, so edits never land out of order.
  */
-function latestWins<T>(send: (value: T) => Promise<void>, logger: CoreDeps["logger"]) {
-  let pending: T | undefined;
-  let has = false;
-  let running: Promise<void> | null = null;
-  const pump = async () => {
-    while (has) {
-      const value = pending as T;
-      has = false;
-      try {
-        await send(value);
-      } catch (err) {
-        logger.warn("progress update failed", { err: String(err) });
-      }
-    }
-    running = null;
+function throttledLatest<T>(send: (value: T) => Promise<void>, intervalMs: number, logger: CoreDeps["logger"]) {
+  let pending: { value: T } | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let inFlight: Promise<void> | null = null;
+  let lastSent = Date.now();
+  const schedule = () => {
+    timer = setTimeout(fire, Math.max(0, lastSent + intervalMs - Date.now()));
+  };
+  const fire = () => {
+    timer = null;
+    if (!pending) return;
+    const { value } = pending;
+    pending = null;
+    lastSent = Date.now();
+    inFlight = send(value)
+      .catch((err) => logger.warn("progress update failed", { err: String(err) }))
+      .finally(() => {
+        inFlight = null;
+        if (pending && !timer) schedule();
+      });
   };
   return {
     push(value: T) {
-      pending = value;
-      has = true;
-      if (!running) running = pump();
+      pending = { value };
+      if (!timer && !inFlight) schedule();
     },
-    async settle() {
-      while (running) await running;
+    async close() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      pending = null;
+      await inFlight;
     },
   };
 }

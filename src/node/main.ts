@@ -19,12 +19,22 @@ async function main(): Promise<void> {
     throw new Error("Set both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for Slack, or neither for the local console.");
   }
   const slack = signingSecret && botToken ? { signingSecret, botToken, apiUrl: env.SLACK_API_URL } : undefined;
+  const bind = env.CLAWOPS_BIND ?? "127.0.0.1";
+  const consoleOn = !slack || env.CLAWOPS_CONSOLE === "1";
+  if (consoleOn && !isLoopback(bind)) {
+    // The console API issues enrollment codes and runs triages without authentication: it is
+    // safe only where nobody but this machine can reach it.
+    throw new Error(
+      `The local console has no authentication, so it is served on loopback only (CLAWOPS_BIND=${bind}). ` +
+        "Keep CLAWOPS_BIND=127.0.0.1, or configure Slack (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN) without CLAWOPS_CONSOLE=1.",
+    );
+  }
   const cp = await startControlPlane({
     port: Number(env.CLAWOPS_PORT ?? 8787),
-    bind: env.CLAWOPS_BIND ?? "127.0.0.1",
+    bind,
     dataDir,
     slack,
-    console: !slack || env.CLAWOPS_CONSOLE === "1",
+    console: consoleOn,
     logger,
   });
   const agent =
@@ -55,6 +65,10 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 main().catch((err: unknown) => {

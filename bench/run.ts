@@ -44,17 +44,18 @@ if (values.only !== "ack") {
   report.push(
     "### Triage wall time vs the manual ladder",
     "",
-    `Real OpenClaw gateway, real agent; command → final result message; ${runs} runs each.`,
+    `Real OpenClaw gateway, real agent; from the signed command to the result message (first answer: fast probes in; final: every probe in); ${runs} runs each.`,
     "",
   );
   report.push(
-    "| gateway | clawops triage (median / max) | top finding | manual ladder (sequential) |",
-    "|---|---|---|---|",
+    "| gateway | first answer (median) | final answer (median / max) | top finding | manual ladder (sequential) |",
+    "|---|---|---|---|---|",
   );
   for (const r of results) {
-    report.push(
-      `| ${r.state} | ${round(r.medianMs / 1000, 2)} s / ${round(r.maxMs / 1000, 2)} s | \`${r.topFinding ?? "none"}\` | ${round(r.ladder.totalMs / 1000, 1)} s |`,
-    );
+    const first = `${round(r.firstAnswerMedianMs / 1000, 2)} s`;
+    const final = `${round(r.medianMs / 1000, 2)} s / ${round(r.maxMs / 1000, 2)} s`;
+    const ladder = `${round(r.ladder.totalMs / 1000, 1)} s`;
+    report.push(`| ${r.state} | ${first} | ${final} | \`${r.topFinding ?? "none"}\` | ${ladder} |`);
   }
   report.push("", "Manual ladder, per command:", "", "| command | healthy | stopped |", "|---|---|---|");
   const [healthy, stopped] = results;

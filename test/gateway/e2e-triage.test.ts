@@ -56,8 +56,14 @@ async function triage(): Promise<{ progress: StoredMessage; result: StoredMessag
     60_000,
     "the triage result in the incident thread",
   );
+  // The first answer comes before the slow probes; wait for its final version.
+  await slack.waitFor(() => isFinal(slack.thread(CHANNEL, incident().ts)[before + 1]), 60_000, "the final result");
   const replies = slack.thread(CHANNEL, incident().ts).slice(before);
   return { progress: replies[0] as StoredMessage, result: replies[1] as StoredMessage, ackText: body.text ?? "" };
+}
+
+function isFinal(m: StoredMessage | undefined): boolean {
+  return !!m && !blocksText(m).includes("Still running");
 }
 
 async function waitOnline(): Promise<void> {
@@ -167,7 +173,11 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
       "first progress update",
     );
     await agent.kill("SIGKILL");
-    await slack.waitFor(() => slack.thread(CHANNEL, parent.ts).length >= before + 2, 20_000, "lost-job result");
+    await slack.waitFor(
+      () => blocksText(slack.thread(CHANNEL, parent.ts)[before + 1]).includes("Agent connection lost"),
+      20_000,
+      "lost-job result",
+    );
     const [progress, result] = slack.thread(CHANNEL, parent.ts).slice(before);
     expect(progress?.text).toMatch(/lost after [\d.]+ s: [1-6]\/7 probes arrived/);
     expect(blocksText(result)).toContain("Agent connection lost mid-job");

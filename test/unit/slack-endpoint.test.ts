@@ -7,6 +7,7 @@ import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import type { StepResult } from "../../src/core/probes/catalog.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { healthyResults } from "../support/evidence.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
@@ -217,5 +218,52 @@ describe("POST /slack/commands", () => {
     const help = await postSlashCommand(cp.url, SECRET, { text: "help" });
     for (const cmd of ["/openclaw triage <host>", "/openclaw hosts", "/openclaw help"])
       expect(ackText(help.body)).toContain(cmd);
+  });
+});
+
+describe("two-phase answer", () => {
+  it("posts the first answer without the slow probes, then edits it in place when they finish", async () => {
+    const identity = loadOrCreateIdentity(join(dir, "agent-5"));
+    const { code } = await issueEnrollmentCode(cp.deps, "node-5");
+    await enrollHost(cp.deps, { code, host: "node-5", publicKey: identity.publicKey });
+    let slowSent = false;
+    const slowAgent = new AgentConnection({
+      server: cp.url,
+      host: "node-5",
+      identity,
+      agentVersion: "0.1.0",
+      gatewayVersion: () => "2026.9.6",
+      logger: quiet,
+      runner: {
+        async run(_job, onResult) {
+          const all = healthyResults();
+          for (const r of all.filter((x) => x.step !== "gateway.status")) onResult(r);
+          await new Promise((res) => setTimeout(res, 600)); // `openclaw gateway status --json` takes seconds
+          slowSent = true;
+          for (const r of all.filter((x) => x.step === "gateway.status")) onResult(r);
+          return all;
+        },
+      },
+    });
+    slowAgent.start();
+    const end = Date.now() + 5_000;
+    while (!(await cp.hub.isOnline("node-5")) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+
+    await postSlashCommand(cp.url, SECRET, { text: "triage node-5", channel_id: "C0TWOPHASE" });
+    const resultCalls = () => slack.calls.filter((c) => String(c.body.text).startsWith("Triage node-5:"));
+    await slack.waitFor(() => resultCalls().length >= 1, 5_000, "first answer");
+    expect(slowSent).toBe(false);
+    expect(resultCalls()[0]?.method).toBe("chat.postMessage");
+    expect(JSON.stringify(resultCalls()[0]?.body.blocks)).toContain("Still running: `gateway.status`");
+
+    await slack.waitFor(() => resultCalls().some((c) => c.method === "chat.update"), 5_000, "updated answer");
+    const parent = slack.topLevel("C0TWOPHASE")[0];
+    const [, result] = slack.thread("C0TWOPHASE", parent?.ts ?? "");
+    expect(result?.edits).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(result?.blocks)).not.toContain("Still running");
+    expect(JSON.stringify(result?.blocks)).toContain("*Service*: unknown — no supported service manager detected");
+    expect(slack.thread("C0TWOPHASE", parent?.ts ?? "")).toHaveLength(2);
+    expect(slack.violations).toEqual([]);
+    await slowAgent.stop();
   });
 });

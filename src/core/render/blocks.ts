@@ -90,6 +90,8 @@ export interface TriageMeta {
   gatewayVersion?: string | null;
   /** Set when the job ended without every probe (lost/timeout). */
   incomplete?: string | null;
+  /** Slow probes still running: this message is an early answer and will be updated. */
+  pending?: readonly string[];
 }
 
 export function renderTriageResult(c: Classification, meta: TriageMeta): RenderedMessage {
@@ -107,6 +109,13 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Rendere
     header(`${failing.length > 0 ? "🔴" : warning.length > 0 ? "🟡" : "🟢"} Triage ${meta.host}: ${verdict}`),
   ];
   if (meta.incomplete) blocks.push(section(`⚠️ *Incomplete:* ${escapeMrkdwn(meta.incomplete)}`));
+  if (meta.pending && meta.pending.length > 0) {
+    blocks.push(
+      context(
+        `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}. This answer updates when they finish.`,
+      ),
+    );
+  }
   blocks.push(section(`*Health by layer*\n${renderMatrixLines(c).join("\n")}`));
   if (c.findings.length > 0) {
     blocks.push(divider());

@@ -12,6 +12,12 @@ import {
 import type { CoreDeps } from "./deps.ts";
 
 const TRIAGE_STEP_NAMES: StepName[] = TRIAGE_STEPS.map((s) => s.step);
+
+/**
+ * Steps that run a slow CLI command (seconds; `doctor` ~10 s, GATEWAY-FACTS §3). The first
+ * answer is posted without them and updated when they finish.
+ */
+export const SLOW_STEPS: ReadonlySet<string> = new Set(["gateway.status", "doctor.lint"]);
 /** The slowest step's deadline plus room for the round trip. */
 export const TRIAGE_DEADLINE_MS = Math.max(...Object.values(DEFAULT_STEP_DEADLINE_MS)) + 3_000;
 
@@ -69,6 +75,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
       PROGRESS_UPDATE_INTERVAL_MS,
       logger,
     );
+    const answer = new ResultMessage(deps, job, incident.threadTs);
 
     const outcome = await deps.transport.dispatch(
       job.host,
@@ -84,10 +91,17 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
             elapsedMs: clock.now() - started,
           }),
         );
+        // The first answer goes out once the fast probes are in; slow ones update it later.
+        const pending = TRIAGE_STEP_NAMES.filter((step) => !results.some((r) => r.step === step));
+        if (!answer.posted && pending.length > 0 && pending.every((step) => SLOW_STEPS.has(step))) {
+          answer
+            .show([...results], { pending, incomplete: null })
+            .catch((err) => logger.warn("early answer failed", { ...log, err: String(err) }));
+        }
       },
     );
     await updater.close();
-    await finishTriage(deps, job, incident, progress.ts, outcome, results);
+    await finishTriage(deps, job, progress.ts, outcome, results, answer);
   } catch (err) {
     logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
     await store.updateJob(job.id, {
@@ -99,25 +113,77 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
   }
 }
 
+/**
+ * The thread's result message: posted once, then edited in place. Sends are serialised so an
+ * early answer and its update never cross.
+ */
+class ResultMessage {
+  posted = false;
+  private ts: string | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly deps: CoreDeps;
+  private readonly job: JobRecord;
+  private readonly threadTs: string;
+
+  constructor(deps: CoreDeps, job: JobRecord, threadTs: string) {
+    this.deps = deps;
+    this.job = job;
+    this.threadTs = threadTs;
+  }
+
+  show(results: StepResult[], state: { pending: string[]; incomplete: string | null }): Promise<void> {
+    this.posted = true;
+    // A failed early answer must not block the final one; each caller sees its own outcome.
+    const next = this.chain.catch(() => undefined).then(() => this.send(results, state));
+    this.chain = next;
+    return next;
+  }
+
+  private async send(results: StepResult[], state: { pending: string[]; incomplete: string | null }): Promise<void> {
+    const { chat, store, clock } = this.deps;
+    const host = await store.getHost(this.job.host);
+    const versions = results.find((r) => r.step === "versions");
+    const ws = results.find((r) => r.step === "gateway.ws");
+    const message = renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES), {
+      host: this.job.host,
+      jobId: this.job.id,
+      elapsedMs: clock.now() - this.job.createdAt,
+      agentVersion: (versions?.step === "versions" && versions.data?.agent) || host?.agentVersion,
+      gatewayVersion:
+        (ws?.step === "gateway.ws" && ws.data?.server?.version) ||
+        (versions?.step === "versions" && versions.data?.openclaw) ||
+        host?.gatewayVersion,
+      incomplete: state.incomplete,
+      pending: state.pending,
+    });
+    if (this.ts) {
+      await chat.updateMessage({ channel: this.job.channel, ts: this.ts, ...message });
+      return;
+    }
+    const posted = await chat.postMessage({ channel: this.job.channel, threadTs: this.threadTs, ...message });
+    this.ts = posted.ts;
+    await store.updateJob(this.job.id, { resultTs: posted.ts });
+  }
+}
+
 async function finishTriage(
   deps: CoreDeps,
   job: JobRecord,
-  incident: IncidentRecord,
   progressTs: string,
   outcome: JobOutcome,
   streamed: StepResult[],
+  answer: ResultMessage,
 ): Promise<void> {
   const { chat, store, clock } = deps;
   const elapsedMs = clock.now() - job.createdAt;
-  const host = await store.getHost(job.host);
   if (outcome.status === "rejected") {
     const detail = `${outcome.error.code}: ${outcome.error.message}`;
-    await store.updateJob(job.id, { status: "rejected", finishedAt: clock.now(), detail });
     await chat.updateMessage({
       channel: job.channel,
       ts: progressTs,
       ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "rejected", elapsedMs, detail }),
     });
+    await store.updateJob(job.id, { status: "rejected", finishedAt: clock.now(), detail });
     return;
   }
   // Prefer the job's own final list; fall back to what streamed in before a loss.
@@ -128,8 +194,6 @@ async function finishTriage(
       : outcome.status === "timeout"
         ? `Job deadline of ${TRIAGE_DEADLINE_MS / 1000} s passed with ${results.length}/${TRIAGE_STEP_NAMES.length} probes in. Layers without data are unknown.`
         : null;
-  const status = outcome.status === "done" ? "done" : outcome.status;
-  await store.updateJob(job.id, { status, finishedAt: clock.now(), detail });
   await chat.updateMessage({
     channel: job.channel,
     ts: progressTs,
@@ -139,25 +203,9 @@ async function finishTriage(
       detail,
     }),
   });
-  const classification = classifyResults(results, TRIAGE_STEP_NAMES);
-  const versions = results.find((r) => r.step === "versions");
-  const ws = results.find((r) => r.step === "gateway.ws");
-  const posted = await chat.postMessage({
-    channel: job.channel,
-    threadTs: incident.threadTs,
-    ...renderTriageResult(classification, {
-      host: job.host,
-      jobId: job.id,
-      elapsedMs,
-      agentVersion: (versions?.step === "versions" && versions.data?.agent) || host?.agentVersion,
-      gatewayVersion:
-        (ws?.step === "gateway.ws" && ws.data?.server?.version) ||
-        (versions?.step === "versions" && versions.data?.openclaw) ||
-        host?.gatewayVersion,
-      incomplete: detail,
-    }),
-  });
-  await store.updateJob(job.id, { resultTs: posted.ts });
+  await answer.show(results, { pending: [], incomplete: detail });
+  // Status last: whoever sees the job finished finds its final messages already in place.
+  await store.updateJob(job.id, { status: outcome.status, finishedAt: clock.now(), detail });
 }
 
 function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[] {

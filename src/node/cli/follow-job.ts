@@ -59,8 +59,9 @@ export async function followJob(
       state.progress = e;
       return true;
     }
-    if (j.resultTs && e.ts === j.resultTs && e.kind === "post") {
-      state.result = e;
+    if (j.resultTs && e.ts === j.resultTs) {
+      // The first answer is posted before slow probes finish, then edited: keep the newest.
+      if (!state.result || e.seq > state.result.seq) state.result = e;
       return true;
     }
     // Not ours (another thread or job) once the record names everything this job posts.
@@ -70,21 +71,21 @@ export async function followJob(
   try {
     for (;;) {
       job = await client.job(jobId);
-      if (job.status !== "running") endedAt ??= Date.now();
+      if (job.status !== "running") {
+        endedAt ??= Date.now();
+        // The final edits are logged before the status flips; the stream may still lag.
+        await feed.catchUp();
+      }
       const current = job;
       const pending = [...held.splice(0), ...feed.drain()];
       held.push(...pending.filter((e) => !handle(e, current)));
       if (state.progress && state.progress !== state.shown) view.progress(state.progress);
       state.shown = state.progress;
       const result = state.result;
-      if (result) {
+      if (result && job.status !== "running") {
         if (state.progress) view.progressDone(state.progress);
         view.message(result);
-        // The result is posted after the job's final status is stored.
-        const final = job;
-        return final.status === "done"
-          ? { kind: "finished", job: final, result }
-          : { kind: "ended", job: final, result };
+        return job.status === "done" ? { kind: "finished", job, result } : { kind: "ended", job, result };
       }
       // A refused job posts no result; anything else should, right after its status changes.
       if (endedAt !== null && Date.now() - endedAt >= (job.status === "rejected" ? pollMs * 2 : graceMs)) {
@@ -115,8 +116,9 @@ function openFeed(client: ConsoleClient, since: number) {
     while (!abort.signal.aborted) {
       try {
         for await (const e of client.events(last, abort.signal)) {
-          last = e.seq;
           failures = 0;
+          if (e.seq <= last) continue; // already read by catchUp()
+          last = e.seq;
           queue.push(e);
           notify();
         }
@@ -132,6 +134,16 @@ function openFeed(client: ConsoleClient, since: number) {
     }
   })();
   return {
+    /** Reads the log directly past the newest event seen, page by page. */
+    async catchUp(): Promise<void> {
+      for (;;) {
+        const page = (await client.messagesSince(last)).filter((e) => e.seq > last);
+        const tail = page.at(-1);
+        if (!tail) return;
+        queue.push(...page);
+        last = tail.seq;
+      }
+    },
     drain(): ConsoleEvent[] {
       if (failure) throw failure;
       return queue.splice(0);

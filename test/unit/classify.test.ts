@@ -249,3 +249,16 @@ describe("classifier when the agent cannot see OpenClaw", () => {
     expect(c.matrix.workspace).toEqual({ status: "unknown", reason: "config not readable" });
   });
 });
+
+describe("classifier on a gateway that hangs", () => {
+  it("port open, no answer to connect: gateway-unresponsive, not 'down' and not 'ok'", () => {
+    const d = healthyData();
+    d.ws = { url: d.ws.url, outcome: "timeout", challenged: true, tokenSource: "config", error: { message: "no answer within 9000 ms" } };
+    const c = classify(toResults(d));
+    expect(c.findings[0]?.id).toBe("gateway-unresponsive");
+    expect(c.findings[0]?.evidence).toContain("challenge received, connect unanswered");
+    expect(c.findings.map((f) => f.id)).not.toContain("gateway-down");
+    expect(c.matrix.transport.status).toBe("fail");
+    expect(c.matrix.process.status).toBe("ok");
+  });
+});

@@ -107,14 +107,14 @@ describe("local console page", () => {
     await expect.poll(() => replies.count(), { timeout: 10_000 }).toBe(2);
     const progress = replies.nth(0);
     const result = replies.nth(1);
-    await expect.poll(() => progress.textContent()).toMatch(/Triage of node-3 finished: 7\/7 probes/);
+    await expect.poll(() => progress.textContent()).toMatch(/Triage of node-3 finished: 10\/10 probes/);
 
     // The progress message was updated in place: one message, several versions, a
     // partial state seen on the way.
     expect(Number(await progress.getAttribute("data-version"))).toBeGreaterThan(1);
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
-    expect(seen.some((s) => /running: [1-6]\/7 probes/.test(s))).toBe(true);
-    expect(seen.at(-1)).toMatch(/finished: 7\/7/);
+    expect(seen.some((s) => /running: [1-9]\/10 probes/.test(s))).toBe(true);
+    expect(seen.at(-1)).toMatch(/finished: 10\/10/);
     expect(await message.getByTestId("thread").locator(".thread-label").textContent()).toBe("2 replies");
 
     // The result: failing layers in the header, token drift ranked first with evidence and next commands.

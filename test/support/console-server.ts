@@ -243,6 +243,80 @@ export function tokenDriftScript(scale = 0.1): ScriptedResult[] {
       },
       at(10_120),
     ],
+    [
+      {
+        step: "models.status",
+        status: "ok",
+        durationMs: at(2200),
+        data: {
+          exitCode: 0,
+          timedOut: false,
+          json: {
+            defaultModel: "openai/gpt-6-astra",
+            resolvedDefault: "openai/gpt-6-astra",
+            fallbacks: [],
+            missingProvidersInUse: [],
+            modelRouteIssues: [],
+            runtimeAuthRoutes: [{ provider: "openai", runtime: "codex", status: "ok" }],
+          },
+          configModelRefs: [],
+          cliOnlyRoutes: [],
+        },
+      },
+      at(2200),
+    ],
+    [
+      {
+        step: "logs.signatures",
+        status: "ok",
+        durationMs: at(20),
+        data: {
+          found: true,
+          path: "/tmp/openclaw/openclaw-2026-11-22.log",
+          tried: ["/tmp/openclaw/openclaw-2026-11-22.log", "/tmp/openclaw/openclaw-2026-11-21.log"],
+          bytesRead: 129_851,
+          linesScanned: 412,
+          linesSkipped: 0,
+          signatures: [
+            {
+              kind: "gateway-ready",
+              count: 1,
+              lastAt: "2026-11-22T06:16:31.912+00:00",
+              examples: ["2026-11-22T06:16:31.912+00:00 [gateway] gateway ready"],
+            },
+          ],
+        },
+      },
+      at(20),
+    ],
+    [
+      {
+        step: "doctor.lint",
+        status: "ok",
+        durationMs: at(9200),
+        data: {
+          exitCode: 1,
+          timedOut: false,
+          schemaVersion: 1,
+          ok: false,
+          checksRun: 35,
+          findings: [
+            {
+              checkId: "core/doctor/node-hosting-preconditions",
+              severity: "warning",
+              message: "Gateway is only bound to loopback.",
+              path: "gateway.bind",
+            },
+            {
+              checkId: "core/doctor/security",
+              severity: "warning",
+              message: "WARNING: openclaw.json contains plaintext secret-bearing config fields.",
+            },
+          ],
+        },
+      },
+      at(9200),
+    ],
   ];
   return results.map(([result, delayMs]) => ({ result, delayMs }));
 }
@@ -251,7 +325,17 @@ export function tokenDriftScript(scale = 0.1): ScriptedResult[] {
 export function healthyScript(scale = 0.1): ScriptedResult[] {
   const at = (ms: number) => Math.max(1, Math.round(ms * scale));
   const drift = tokenDriftScript(scale);
-  const keep = drift.filter((r) => ["gateway.http", "config", "port.listeners", "versions"].includes(r.result.step));
+  const keep = drift.filter((r) =>
+    [
+      "gateway.http",
+      "config",
+      "port.listeners",
+      "versions",
+      "models.status",
+      "logs.signatures",
+      "doctor.lint",
+    ].includes(r.result.step),
+  );
   const results: [StepResult, number][] = [
     [
       {

@@ -1,8 +1,11 @@
 import type {
   ConfigData,
+  DoctorLintData,
   GatewayHttpData,
   GatewayStatusData,
   GatewayWsData,
+  LogSignaturesData,
+  ModelsStatusData,
   PortListenersData,
   StepResult,
   TokensData,
@@ -91,7 +94,81 @@ export function healthyData() {
       extraServices: 0,
     },
   };
-  return { versions, ws, http, listeners, config, tokens, status };
+  // The two warnings every healthy gateway has (captures/up/doctor-lint-json.out).
+  const lint: DoctorLintData = {
+    exitCode: 1,
+    timedOut: false,
+    schemaVersion: 1,
+    ok: false,
+    checksRun: 35,
+    findings: [
+      {
+        checkId: "core/doctor/node-hosting-preconditions",
+        severity: "warning",
+        message: "Gateway is only bound to loopback. Set gateway.bind=lan, enable tailscale serve, or configure …",
+        path: "gateway.bind",
+      },
+      {
+        checkId: "core/doctor/security",
+        severity: "warning",
+        message: "WARNING: openclaw.json contains plaintext secret-bearing config fields.",
+      },
+    ],
+  };
+  // captures/up/models-status-json.out, with the provider's credentials in place: a gateway in
+  // service has them (freshGatewayModels() is the just-set-up state).
+  const models: ModelsStatusData = {
+    exitCode: 0,
+    timedOut: false,
+    json: {
+      defaultModel: "openai/gpt-6-astra",
+      resolvedDefault: "openai/gpt-6-astra",
+      fallbacks: [],
+      missingProvidersInUse: [],
+      modelRouteIssues: [],
+      runtimeAuthRoutes: [{ provider: "openai", runtime: "codex", status: "ok" }],
+    },
+    configModelRefs: [],
+    cliOnlyRoutes: [],
+  };
+  const logs: LogSignaturesData = {
+    found: true,
+    path: "/tmp/openclaw/openclaw-2026-11-22.log",
+    tried: ["/tmp/openclaw/openclaw-2026-11-22.log", "/tmp/openclaw/openclaw-2026-11-21.log"],
+    bytesRead: 129_851,
+    linesScanned: 412,
+    linesSkipped: 0,
+    newestAt: "2026-11-22T06:25:10.004+00:00",
+    signatures: [
+      {
+        kind: "gateway-ready",
+        count: 1,
+        lastAt: "2026-11-22T06:16:31.912+00:00",
+        examples: ["2026-11-22T06:16:31.912+00:00 [gateway] gateway ready"],
+      },
+    ],
+  };
+  return { versions, ws, http, listeners, config, tokens, status, lint, models, logs };
+}
+
+/** `models status --json` of a just-set-up gateway: no provider credentials (captures/up). */
+export function freshGatewayModels(): ModelsStatusData {
+  return {
+    exitCode: 0,
+    timedOut: false,
+    json: {
+      defaultModel: "openai/gpt-6-astra",
+      resolvedDefault: "openai/gpt-6-astra",
+      fallbacks: [],
+      missingProvidersInUse: ["openai"],
+      modelRouteIssues: [],
+      runtimeAuthRoutes: [
+        { provider: "openai", runtime: "codex", status: "unavailable", runtimeReason: "owner-plugin-not-activatable" },
+      ],
+    },
+    configModelRefs: [],
+    cliOnlyRoutes: [],
+  };
 }
 
 export type Data = ReturnType<typeof healthyData>;
@@ -105,6 +182,9 @@ export function toResults(d: Data): StepResult[] {
     { step: "config", status: "ok", durationMs: 3, data: d.config },
     { step: "tokens", status: "ok", durationMs: 4, data: d.tokens },
     { step: "gateway.status", status: "ok", durationMs: 2800, data: d.status },
+    { step: "models.status", status: "ok", durationMs: 2200, data: d.models },
+    { step: "logs.signatures", status: "ok", durationMs: 15, data: d.logs },
+    { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
   ];
 }
 

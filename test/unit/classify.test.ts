@@ -253,7 +253,13 @@ describe("classifier when the agent cannot see OpenClaw", () => {
 describe("classifier on a gateway that hangs", () => {
   it("port open, no answer to connect: gateway-unresponsive, not 'down' and not 'ok'", () => {
     const d = healthyData();
-    d.ws = { url: d.ws.url, outcome: "timeout", challenged: true, tokenSource: "config", error: { message: "no answer within 9000 ms" } };
+    d.ws = {
+      url: d.ws.url,
+      outcome: "timeout",
+      challenged: true,
+      tokenSource: "config",
+      error: { message: "no answer within 9000 ms" },
+    };
     const c = classify(toResults(d));
     expect(c.findings[0]?.id).toBe("gateway-unresponsive");
     expect(c.findings[0]?.evidence).toContain("challenge received, connect unanswered");

@@ -69,8 +69,8 @@ describe("clawops CLI", () => {
     expect(out).toMatch(/^🔎 Triage of node-3 started \(job job_\w+\)\./);
     expect(out).toContain("🚨 Incident: OpenClaw gateway on node-3");
     // Not a terminal: each progress change is a line of its own, then the final steps.
-    expect(out).toMatch(/\n⏳ Triage of node-3 running: [1-6]\/7 probes in/);
-    expect(out).toContain("\nTriage of node-3 finished: 7/7 probes in");
+    expect(out).toMatch(/\n⏳ Triage of node-3 running: [1-9]\/10 probes in/);
+    expect(out).toContain("\nTriage of node-3 finished: 10/10 probes in");
     expect(out).toMatch(/\n✅ tokens \d+ ms\n/);
     expect(out).toContain("\n🔴 Triage node-3: 1 failing layer\n━━━");
     expect(out).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");

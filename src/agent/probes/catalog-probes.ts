@@ -1,8 +1,11 @@
 import type { StepName } from "../../core/probes/catalog.ts";
 import { probeConfig } from "./config.ts";
+import { probeDoctorLint } from "./doctor-lint.ts";
 import { probeGatewayHttp } from "./gateway-http.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
+import { probeLogSignatures } from "./logs.ts";
+import { probeModelsStatus } from "./models-status.ts";
 import { probePortListeners } from "./port-listeners.ts";
 import type { Probe } from "./probe.ts";
 import { probeTokens } from "./tokens.ts";
@@ -17,4 +20,7 @@ export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
   config: probeConfig,
   tokens: probeTokens,
   "gateway.status": probeGatewayStatus,
+  "doctor.lint": probeDoctorLint,
+  "models.status": probeModelsStatus,
+  "logs.signatures": probeLogSignatures,
 };

@@ -21,10 +21,20 @@ export const probeConfig: Probe<"config"> = async (ctx, _args, run) => {
     tokenConfigured: config.tokenConfigured,
     workspace: config.workspace === null ? null : await inspectWorkspace(config.workspace, ctx.env.HOME),
   };
+  const modifiedAt = config.exists ? await modifiedTime(config.path) : undefined;
+  if (modifiedAt) data.modifiedAt = modifiedAt;
   const problem = config.parseError ?? config.readError;
   if (problem) data.parseError = problem;
   return data;
 };
+
+async function modifiedTime(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path)).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
+}
 
 async function inspectWorkspace(raw: string, home: string | undefined): Promise<NonNullable<ConfigData["workspace"]>> {
   const path = expandHome(raw, home ?? homedir());

@@ -30,6 +30,10 @@ export type ConfigReading = {
   /** `gateway.auth.password`, resolved like the token; read only so redaction can remove it. */
   password: string | undefined;
   workspace: string | null;
+  /** `logging.file`: where the gateway's rolling file log goes when not the /tmp default. */
+  logFile: string | null;
+  /** Every model ref the config names (primary, fallbacks, per-model entries), with where. */
+  modelRefs: readonly { ref: string; source: string }[];
 };
 
 const EMPTY = {
@@ -41,6 +45,8 @@ const EMPTY = {
   tokenConfigured: false,
   password: undefined,
   workspace: null,
+  logFile: null,
+  modelRefs: [],
 } as const;
 
 export async function readOpenclawConfig(
@@ -89,7 +95,39 @@ export function interpretConfig(
       stringOrNull(record(agents.defaults).workspace) ??
       stringOrNull(mainEntry.workspace) ??
       stringOrNull(listMain.workspace),
+    logFile: stringOrNull(record(record(root).logging).file),
+    modelRefs: configModelRefs(agents),
   };
+}
+
+/**
+ * Model refs as OpenClaw's config names them: `model` is a ref string or
+ * `{ primary, fallbacks[] }`, `models` a map keyed by ref (openclaw docs/concepts/models.md).
+ */
+function configModelRefs(agents: Record<string, unknown>): { ref: string; source: string }[] {
+  const out: { ref: string; source: string }[] = [];
+  const add = (value: unknown, source: string) => {
+    if (typeof value === "string" && value.trim() !== "") out.push({ ref: value.trim(), source });
+  };
+  const addModel = (model: unknown, where: string) => {
+    add(model, `${where}.model`);
+    const m = record(model);
+    add(m.primary, `${where}.model.primary`);
+    if (Array.isArray(m.fallbacks)) for (const f of m.fallbacks) add(f, `${where}.model.fallbacks`);
+  };
+  const addAgent = (agent: unknown, where: string) => {
+    const a = record(agent);
+    addModel(a.model, where);
+    for (const key of Object.keys(record(a.models))) add(key, `${where}.models`);
+  };
+  addAgent(agents.defaults, "agents.defaults");
+  for (const [id, entry] of Object.entries(record(agents.entries))) addAgent(entry, `agents.entries.${id}`);
+  if (Array.isArray(agents.list)) {
+    agents.list.forEach((entry: unknown, i: number) => {
+      addAgent(entry, `agents.list.${stringOrNull(record(entry).id) ?? i}`);
+    });
+  }
+  return out;
 }
 
 /**

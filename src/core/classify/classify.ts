@@ -1,6 +1,6 @@
 import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../layers.ts";
 import type { StepName, StepResult } from "../probes/catalog.ts";
-import { collectEvidence, type Evidence } from "./evidence.ts";
+import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
 import { isGatewayCommand, ownGatewayProcesses, RULES } from "./rules.ts";
 
@@ -178,6 +178,33 @@ function baseMatrix(e: Evidence): HealthMatrix {
     set("scheduler", "unknown", "no session: the gateway did not accept the probe's connect");
   }
 
+  // model routing: `models status --json` is the only source
+  const models = e["models.status"];
+  if (models?.json) {
+    const def = models.json.resolvedDefault ?? models.json.defaultModel;
+    set("model_routing", "ok", def ? `default model ${def}` : "models status answered");
+  } else if (models) {
+    const why = models.timedOut
+      ? "`openclaw models status --json` timed out"
+      : `models status unreadable: ${models.parseError ?? `exit ${models.exitCode ?? "?"}`}`;
+    set("model_routing", "unknown", why);
+  } else if (e.missing["models.status"] && !notYet(e.missing["models.status"])) {
+    set("model_routing", "unknown", e.missing["models.status"]);
+  }
+
+  // config, as doctor --lint sees it: unreadable output leaves the layer unknown, never ok
+  const lint = e["doctor.lint"];
+  const lintProblem = lint
+    ? lint.timedOut
+      ? "`openclaw doctor --lint --json` timed out"
+      : lint.parseError && !lint.findings
+        ? `doctor --lint output unreadable: ${lint.parseError}`
+        : null
+    : e.missing["doctor.lint"] && !notYet(e.missing["doctor.lint"])
+      ? `doctor --lint: ${e.missing["doctor.lint"]}`
+      : null;
+  if (lintProblem) set("config", "unknown", lintProblem);
+
   // service manager
   if (gs?.json?.runtimeStatus) {
     const rs = gs.json.runtimeStatus;
@@ -188,4 +215,9 @@ function baseMatrix(e: Evidence): HealthMatrix {
   else if (e.missing["gateway.status"]) set("service", "unknown", e.missing["gateway.status"]);
 
   return m;
+}
+
+/** A slow step that has not reported yet is not a reason to doubt a layer. */
+function notYet(reason: string): boolean {
+  return reason === NO_RESULT;
 }

@@ -8,6 +8,9 @@ export type Evidence = {
   missing: Partial<Record<StepName, string>>;
 };
 
+/** Why an expected step has no result: it never reported (still running, or the job ended). */
+export const NO_RESULT = "no result (job ended early)";
+
 export function collectEvidence(results: readonly StepResult[], expected: readonly StepName[]): Evidence {
   const evidence: Evidence = { missing: {} };
   const ev = evidence as Record<string, unknown>;
@@ -22,7 +25,7 @@ export function collectEvidence(results: readonly StepResult[], expected: readon
     }
   }
   for (const step of expected) {
-    if (!(step in ev) && !(step in evidence.missing)) evidence.missing[step] = "no result (job ended early)";
+    if (!(step in ev) && !(step in evidence.missing)) evidence.missing[step] = NO_RESULT;
   }
   return evidence;
 }

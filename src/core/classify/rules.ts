@@ -1,6 +1,8 @@
 import type { PortListenersData } from "../probes/catalog.ts";
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
+import { CLI_RULES } from "./rules-cli.ts";
+import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
 
 /**
  * The findings catalog. Order is priority among rules of equal severity and confidence:
@@ -39,7 +41,7 @@ const joinGreens = (...greens: (string | null)[]) => {
   return present.length > 0 ? present.join("; ") : null;
 };
 
-export const RULES: readonly Rule[] = [
+const CORE_RULES: readonly Rule[] = [
   {
     id: "openclaw-not-found",
     layer: "process",
@@ -410,6 +412,13 @@ export const RULES: readonly Rule[] = [
     },
   },
 ];
+
+/**
+ * Start refusals read from the log come first: when the gateway is down they say why. The
+ * log/doctor/models findings come last: among equal severity, what the gateway answers live
+ * outranks what its history says.
+ */
+export const RULES: readonly Rule[] = [...START_FAILURE_RULES, ...CORE_RULES, ...LOG_RULES, ...CLI_RULES];
 
 function tokenSourceLines(e: Evidence): string[] {
   const t = e.tokens;

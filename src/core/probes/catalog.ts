@@ -17,6 +17,9 @@ export const STEP_NAMES = [
   "config",
   "tokens",
   "gateway.status",
+  "doctor.lint",
+  "models.status",
+  "logs.signatures",
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = z.infer<typeof StepName>;
@@ -32,6 +35,9 @@ export const StepArgs = {
   config: z.object({}).strict(),
   tokens: z.object({ verifyAgainstGateway: z.boolean().optional() }).strict(),
   "gateway.status": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  "doctor.lint": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  "models.status": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  "logs.signatures": z.object({ maxBytes: z.number().int().min(1_024).max(4_194_304).optional() }).strict(),
 } satisfies Record<StepName, z.ZodType>;
 
 export const StepRequest = z.discriminatedUnion("step", [
@@ -42,6 +48,9 @@ export const StepRequest = z.discriminatedUnion("step", [
   z.object({ step: z.literal("config"), args: StepArgs.config }),
   z.object({ step: z.literal("tokens"), args: StepArgs.tokens }),
   z.object({ step: z.literal("gateway.status"), args: StepArgs["gateway.status"] }),
+  z.object({ step: z.literal("doctor.lint"), args: StepArgs["doctor.lint"] }),
+  z.object({ step: z.literal("models.status"), args: StepArgs["models.status"] }),
+  z.object({ step: z.literal("logs.signatures"), args: StepArgs["logs.signatures"] }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
@@ -57,6 +66,14 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   tokens: 12_000,
   // `gateway status --json` takes 2.8–8.2 s on this class of machine (GATEWAY-FACTS §3).
   "gateway.status": 10_000,
+  // `doctor --lint --json` takes 8.0–9.3 s alone, whether or not the gateway runs (GATEWAY-FACTS §3);
+  // beside the other probes on 2 cores it took 8.3–13.6 s in the fault tests.
+  "doctor.lint": 20_000,
+  // `models status --json` takes 1.6–2.7 s alone and needs no gateway (GATEWAY-FACTS §3); beside
+  // doctor and `gateway status` on 2 cores it took over 6 s in the fault tests.
+  "models.status": 10_000,
+  // A file read of at most a few hundred KB.
+  "logs.signatures": 3_000,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -170,6 +187,8 @@ export type PortListenersData = z.infer<typeof PortListenersData>;
 export const ConfigData = z.object({
   path: z.string(),
   exists: z.boolean(),
+  /** File mtime (ISO): a reload failure logged before it was about an older version of the file. */
+  modifiedAt: z.string().optional(),
   parseError: z.string().optional(),
   mode: z.string().nullable(),
   bind: z.string().nullable(),
@@ -246,6 +265,118 @@ export const GatewayStatusData = z.object({
 });
 export type GatewayStatusData = z.infer<typeof GatewayStatusData>;
 
+/** One `doctor --lint --json` finding; long strings are cut on the host. */
+export const DoctorLintFinding = z.object({
+  checkId: z.string(),
+  /** `error` or `warning` today; kept as a string so a future level is data, not a parse failure. */
+  severity: z.string(),
+  message: z.string(),
+  path: z.string().optional(),
+});
+export const DoctorLintData = z.object({
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  /** Set when stdout held no document this agent understands (empty, truncated, another shape). */
+  parseError: z.string().optional(),
+  schemaVersion: z.number().optional(),
+  ok: z.boolean().optional(),
+  checksRun: z.number().optional(),
+  findings: z.array(DoctorLintFinding).optional(),
+  stderrTail: z.string().optional(),
+});
+export type DoctorLintData = z.infer<typeof DoctorLintData>;
+
+export const ModelRoute = z.object({
+  /** A model ref such as `claude-cli/opus` or a provider name. */
+  ref: z.string(),
+  /** Where it was seen: `config agents.defaults.model`, `models status defaultModel`, … */
+  source: z.string(),
+});
+export const ModelsStatusData = z.object({
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  parseError: z.string().optional(),
+  /** Fields of `openclaw models status --json` the classifier reads. */
+  json: z
+    .object({
+      defaultModel: z.string().nullable().optional(),
+      resolvedDefault: z.string().nullable().optional(),
+      fallbacks: z.array(z.string()).optional(),
+      missingProvidersInUse: z.array(z.string()).optional(),
+      /** Each issue summarised to one line. */
+      modelRouteIssues: z.array(z.string()).optional(),
+      runtimeAuthRoutes: z
+        .array(
+          z.object({
+            provider: z.string().optional(),
+            runtime: z.string().optional(),
+            status: z.string().optional(),
+            runtimeReason: z.string().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  /** Model refs read from the config file itself, so they are known even when the CLI fails. */
+  configModelRefs: z.array(ModelRoute),
+  /** Routes whose provider ends in `-cli` (`claude-cli/…`): these disable file-class tools (seeds). */
+  cliOnlyRoutes: z.array(ModelRoute),
+  stderrTail: z.string().optional(),
+});
+export type ModelsStatusData = z.infer<typeof ModelsStatusData>;
+
+export const LOG_SIGNATURE_KINDS = [
+  "ws-unauthorized",
+  "reload-failed",
+  "reload-applied",
+  "gateway-ready",
+  "closed-before-connect",
+  "handshake-timeout",
+  "parse-error",
+  "port-in-use",
+  "refusing-to-bind",
+  "start-blocked",
+  "start-failed",
+  "anthropic-429-long-context",
+  "cron-disabled",
+  "cron-tick-failed",
+  "heartbeat-skipped",
+  "chrome-cdp-failed",
+  "remote-cdp-unreachable",
+  "browser-command-unknown",
+  "workspace-vanished",
+] as const;
+export const LogSignatureKind = z.enum(LOG_SIGNATURE_KINDS);
+export type LogSignatureKind = z.infer<typeof LogSignatureKind>;
+
+export const LogSignature = z.object({
+  /** A kind this agent knows; an older control plane still reads `count`/`examples` of a newer one. */
+  kind: z.string(),
+  count: z.number(),
+  /** Newest timestamp of a line of this kind (ISO), when the line had one. */
+  lastAt: z.string().optional(),
+  /** `reason=` / `code=` values and how often each was seen. */
+  reasons: z.record(z.string(), z.number()).optional(),
+  /** The newest ≤5 lines of this kind, redacted and cut to a readable length. */
+  examples: z.array(z.string()),
+});
+export type LogSignature = z.infer<typeof LogSignature>;
+
+export const LogSignaturesData = z.object({
+  found: z.boolean(),
+  /** The file read, or null when none of the candidates existed. */
+  path: z.string().nullable(),
+  tried: z.array(z.string()),
+  bytesRead: z.number(),
+  linesScanned: z.number(),
+  /** Lines that were neither JSON nor text we could read (binary, cut in half). */
+  linesSkipped: z.number(),
+  newestAt: z.string().optional(),
+  signatures: z.array(LogSignature),
+  error: z.string().optional(),
+});
+export type LogSignaturesData = z.infer<typeof LogSignaturesData>;
+
 export const StepStatus = z.enum(["ok", "error", "timeout"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
@@ -267,6 +398,9 @@ export const StepResult = z.discriminatedUnion("step", [
   stepResult("config", ConfigData),
   stepResult("tokens", TokensData),
   stepResult("gateway.status", GatewayStatusData),
+  stepResult("doctor.lint", DoctorLintData),
+  stepResult("models.status", ModelsStatusData),
+  stepResult("logs.signatures", LogSignaturesData),
 ]);
 export type StepResult = z.infer<typeof StepResult>;
 export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;
@@ -280,4 +414,8 @@ export const TRIAGE_STEPS: StepRequest[] = [
   { step: "config", args: {} },
   { step: "tokens", args: {} },
   { step: "gateway.status", args: {} },
+  { step: "models.status", args: {} },
+  { step: "logs.signatures", args: {} },
+  // Slow (8–10 s): the lead's triage flow posts the first answer without waiting for it.
+  { step: "doctor.lint", args: {} },
 ];

@@ -14,10 +14,11 @@ import type { CoreDeps } from "./deps.ts";
 const TRIAGE_STEP_NAMES: StepName[] = TRIAGE_STEPS.map((s) => s.step);
 
 /**
- * Steps that run a slow CLI command (seconds; `doctor` ~10 s, GATEWAY-FACTS §3). The first
+ * Steps that run a slow CLI command (seconds: `doctor --lint` ~9 s, `models status` 2.6–6.6 s,
+ * `gateway status` ~2.5 s; GATEWAY-FACTS §3). The first
  * answer is posted without them and updated when they finish.
  */
-export const SLOW_STEPS: ReadonlySet<string> = new Set(["gateway.status", "doctor.lint"]);
+export const SLOW_STEPS: ReadonlySet<string> = new Set(["gateway.status", "doctor.lint", "models.status"]);
 /** The slowest step's deadline plus room for the round trip. */
 export const TRIAGE_DEADLINE_MS = Math.max(...Object.values(DEFAULT_STEP_DEADLINE_MS)) + 3_000;
 

@@ -106,7 +106,9 @@ export class RealGateway {
   /** The env for the gateway process itself: the caller's env minus anything OpenClaw reads. */
   processEnv(): NodeJS.ProcessEnv {
     const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(OPENCLAW_|CLAWDBOT_|MOLTBOT_)/.test(k)),
+      // VITEST=true (inherited from the test runner) makes OpenClaw silence its console and file
+      // logs (dist/logger-*.mjs: level "silent" under vitest); a real gateway logs.
+      Object.entries(process.env).filter(([k]) => !/^(OPENCLAW_|CLAWDBOT_|MOLTBOT_|VITEST)/.test(k)),
     );
     return { ...inherited, ...this.env, FORCE_COLOR: "0" };
   }

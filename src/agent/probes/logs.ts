@@ -1,0 +1,79 @@
+import { open, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import type { LogSignaturesData } from "../../core/probes/catalog.ts";
+import { errnoCode, errorMessage } from "./errors.ts";
+import { scanLogText } from "./log-signatures.ts";
+import type { Probe } from "./probe.ts";
+
+const DEFAULT_MAX_BYTES = 256 * 1024;
+/** OpenClaw's default rolling file log (GATEWAY-FACTS §1), one file per day. */
+const DEFAULT_LOG_DIR = "/tmp/openclaw";
+
+/**
+ * Signature lines in the tail of the gateway's file log: `logging.file` from the config, else
+ * today's and yesterday's `/tmp/openclaw/openclaw-YYYY-MM-DD.log`. Some faults show only here
+ * (a failed hot reload while /readyz stays 200, GATEWAY-FACTS §7). A missing file is data.
+ */
+export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, run) => {
+  const [config, secrets] = await Promise.all([run.readings.config(), run.readings.knownSecrets()]);
+  const candidates = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date());
+  const maxBytes = args.maxBytes ?? DEFAULT_MAX_BYTES;
+  const data: LogSignaturesData = {
+    found: false,
+    path: null,
+    tried: candidates,
+    bytesRead: 0,
+    linesScanned: 0,
+    linesSkipped: 0,
+    signatures: [],
+  };
+  // Oldest first, so the scan sees lines in time order; a fresh day's file may be nearly empty.
+  const chunks: string[] = [];
+  const errors: string[] = [];
+  for (const path of candidates) {
+    if (data.bytesRead >= maxBytes) break;
+    try {
+      const text = await readTail(path, maxBytes - data.bytesRead);
+      data.found = true;
+      data.path ??= path;
+      data.bytesRead += Buffer.byteLength(text);
+      chunks.unshift(text);
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT") errors.push(`${path}: ${errnoCode(err) ?? errorMessage(err)}`);
+    }
+    if (run.signal.aborted) break;
+  }
+  if (errors.length > 0) data.error = errors.join("; ").slice(0, 500);
+  if (!data.found) return data;
+  const scan = scanLogText(chunks.join("\n"), secrets);
+  return { ...data, ...scan };
+};
+
+/** The configured file, or the default daily files for today and yesterday (UTC). */
+export function logCandidates(configured: string | null, home: string, now: Date): string[] {
+  if (configured) {
+    if (configured === "~" || configured.startsWith("~/")) return [join(home, configured.slice(2))];
+    return [isAbsolute(configured) ? configured : resolve(configured)];
+  }
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const yesterday = new Date(now.getTime() - 24 * 60 * 60 * 1000);
+  return [join(DEFAULT_LOG_DIR, `openclaw-${day(now)}.log`), join(DEFAULT_LOG_DIR, `openclaw-${day(yesterday)}.log`)];
+}
+
+/** The last `maxBytes` of a file, starting at a line boundary. */
+async function readTail(path: string, maxBytes: number): Promise<string> {
+  const size = (await stat(path)).size;
+  const start = Math.max(0, size - maxBytes);
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(size - start);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    const text = buffer.subarray(0, bytesRead).toString("utf8");
+    if (start === 0) return text;
+    const firstBreak = text.indexOf("\n");
+    return firstBreak === -1 ? "" : text.slice(firstBreak + 1);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,54 @@
+import type { LogSignature, LogSignatureKind } from "../probes/catalog.ts";
+import type { Evidence } from "./evidence.ts";
+
+/**
+ * Helpers for rules that read the `logs.signatures` step. A log line is history: a rule must
+ * know whether it happened after the gateway's last start (`gateway ready`) or after the last
+ * successful hot reload, or it reports yesterday's fault as today's.
+ */
+
+export function logSignature(e: Evidence, kind: LogSignatureKind): LogSignature | undefined {
+  return e["logs.signatures"]?.signatures.find((s) => s.kind === kind);
+}
+
+export function timeOf(iso: string | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** The newest `kind` line is newer than every line of the `after` kinds (or none of those exist). */
+export function newerThan(e: Evidence, kind: LogSignatureKind, after: readonly LogSignatureKind[]): boolean {
+  const sig = logSignature(e, kind);
+  if (!sig) return false;
+  const at = timeOf(sig.lastAt);
+  for (const other of after) {
+    const o = timeOf(logSignature(e, other)?.lastAt);
+    if (o === null) continue;
+    // Without a timestamp on our line we cannot say it is fresh: it is not.
+    if (at === null || o >= at) return false;
+  }
+  return true;
+}
+
+/** Evidence lines for one signature: a count line, then the newest examples (quoted). */
+export function quoteSignature(e: Evidence, kind: LogSignatureKind, max = 3): string[] {
+  const logs = e["logs.signatures"];
+  const sig = logSignature(e, kind);
+  if (!logs || !sig) return [];
+  const reasons = sig.reasons
+    ? ` (${Object.entries(sig.reasons)
+        .map(([r, n]) => `${r}×${n}`)
+        .join(", ")})`
+    : "";
+  return [
+    `${logs.path ?? "gateway log"}: ${sig.count} "${kind}" line${sig.count === 1 ? "" : "s"}${reasons}, newest ${sig.lastAt ?? "undated"}`,
+    ...sig.examples.slice(-max).map((x) => `log: ${x}`),
+  ];
+}
+
+/** The last `gateway ready` in the log, as a line a person can check against. */
+export function lastReadyLine(e: Evidence): string[] {
+  const ready = logSignature(e, "gateway-ready");
+  return ready?.lastAt ? [`gateway last became ready at ${ready.lastAt}`] : [];
+}

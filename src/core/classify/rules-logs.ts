@@ -1,0 +1,253 @@
+import type { Evidence } from "./evidence.ts";
+import type { Rule } from "./finding.ts";
+import { lastReadyLine, logSignature, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
+import { doctorErrorLines } from "./rules-cli.ts";
+
+/**
+ * Findings from the gateway's file log (the `logs.signatures` step). Signatures and next
+ * commands come from GATEWAY-FACTS §4–§7 and the seeds' troubleshooting ladder (004). A log
+ * line is history: most rules count only lines after the gateway's last `gateway ready`.
+ */
+
+const greenHealth = (e: Evidence): string | null => {
+  const greens: string[] = [];
+  if (e["gateway.http"]?.healthz.status === 200) greens.push("/healthz 200");
+  if (e["gateway.http"]?.readyz.status === 200) greens.push("/readyz 200");
+  const reload = e["gateway.ws"]?.healthRpc?.hotReloadStatus;
+  if (reload === "active") greens.push('health RPC configReload.hotReloadStatus "active"');
+  return greens.length > 0 ? greens.join("; ") : null;
+};
+
+/** The gateway is not serving this agent right now (down, refusing, or not answering). */
+const notServing = (e: Evidence): boolean => {
+  const ws = e["gateway.ws"];
+  return ws !== undefined && ws.outcome !== "hello-ok" && ws.outcome !== "rejected";
+};
+
+/** Start refusals: when the newest one is newer than the last `ready`, they are why it is down. */
+export const START_FAILURE_RULES: readonly Rule[] = [
+  {
+    id: "refusing-to-bind",
+    layer: "policy",
+    severity: "fail",
+    confidence: "high",
+    title: "Gateway refuses to start: non-loopback bind without auth",
+    explanation:
+      "The gateway was asked to listen on a non-loopback address (lan, tailnet, custom, or the container default " +
+      "bind=auto) without a working auth path, so it refuses to start (exit 78) or refuses the reload. This is a " +
+      "deliberate guard, stricter after upgrades; the fix is auth or a loopback bind, not a retry.",
+    nextCommands: [
+      "openclaw config get gateway.bind",
+      "openclaw config get gateway.auth.mode",
+      "openclaw config set gateway.auth.token <token>   # or gateway.bind loopback",
+      "openclaw gateway restart",
+      "openclaw logs --follow",
+    ],
+    match(e) {
+      if (!notServing(e) || !newerThan(e, "refusing-to-bind", ["gateway-ready"])) return null;
+      return [...quoteSignature(e, "refusing-to-bind"), ...lastReadyLine(e)];
+    },
+  },
+  {
+    id: "start-blocked-mode",
+    layer: "config",
+    severity: "fail",
+    confidence: "high",
+    title: "Gateway start blocked: gateway.mode is not local",
+    explanation:
+      "The gateway refuses to start because the config does not say gateway.mode=local ('Gateway start blocked: set " +
+      "gateway.mode=local'). Either this host was configured as a remote client, or the config was overwritten and " +
+      "lost the key (a config that no longer parses reads as 'missing gateway.mode' too).",
+    nextCommands: [
+      "openclaw config get gateway.mode",
+      "openclaw config set gateway.mode local   # or: openclaw onboard --mode local / openclaw setup",
+      "openclaw gateway restart",
+    ],
+    match(e) {
+      if (!notServing(e) || !newerThan(e, "start-blocked", ["gateway-ready"])) return null;
+      return [...quoteSignature(e, "start-blocked"), ...lastReadyLine(e)];
+    },
+  },
+];
+
+export const LOG_RULES: readonly Rule[] = [
+  {
+    id: "config-reload-failed",
+    layer: "config",
+    severity: "fail",
+    confidence: "high",
+    title: "Config hot reload failed: the gateway runs on an older config than the file",
+    explanation:
+      "The config file changed and the running gateway could not apply it ('[reload] config reload failed'), so it " +
+      "keeps serving the previous config while health, /readyz and hotReloadStatus stay green. What you edited is " +
+      "not in effect, and the next restart will start from the file and is likely to refuse (exit 78). This is the " +
+      "root cause to fix before anything else: the reload error names what the gateway could not accept (a " +
+      "'requires migration' wording usually means an unusable workspace path, which doctor --lint confirms).",
+    nextCommands: [
+      "openclaw logs --limit 200 --plain   # the '[reload] config reload failed' line",
+      "openclaw doctor --lint --json",
+      "fix or revert the config change (openclaw.json.last-good holds the last accepted one)",
+      "openclaw gateway restart   # only after doctor --lint shows no error",
+    ],
+    falseGreen: greenHealth,
+    match(e) {
+      if (!newerThan(e, "reload-failed", ["reload-applied", "gateway-ready"])) return null;
+      // Reverting the file to what the gateway runs logs nothing; a file changed after the
+      // failure is not the file that failed (a new failure would be logged after it).
+      const failedAt = timeOf(logSignature(e, "reload-failed")?.lastAt);
+      const modified = timeOf(e.config?.modifiedAt);
+      if (failedAt !== null && modified !== null && modified > failedAt) return null;
+      return [...quoteSignature(e, "reload-failed", 2), ...lastReadyLine(e), ...doctorErrorLines(e, 2)];
+    },
+  },
+  {
+    id: "port-conflict-in-logs",
+    layer: "process",
+    severity: "warn",
+    confidence: "high",
+    title: "A second gateway tried to start on the same port (EADDRINUSE)",
+    explanation:
+      "The log shows a gateway start that failed because another gateway already listens on the port ('another " +
+      "gateway instance is already listening' / EADDRINUSE, exit 1 after ~20 s of retries). The running gateway is " +
+      "unaffected, so status stays healthy, but something (a second service unit, a manual start, an upgrade script) " +
+      "keeps launching a duplicate, and you may be talking to the old one.",
+    nextCommands: [
+      "openclaw gateway status --deep   # other gateway-like services",
+      "ps -o pid,lstart,args -C openclaw-gateway",
+      "remove the duplicate unit or start script; keep one gateway per port",
+    ],
+    match(e) {
+      // Since the running gateway started: an older duplicate start is history.
+      if (!newerThan(e, "port-in-use", ["gateway-ready"])) return null;
+      return [...quoteSignature(e, "port-in-use"), ...lastReadyLine(e)];
+    },
+  },
+  {
+    id: "anthropic-429-long-context",
+    layer: "model_routing",
+    severity: "warn",
+    confidence: "high",
+    title: "Anthropic 429: long-context requests need extra usage",
+    explanation:
+      "Anthropic answers HTTP 429 'Extra usage is required for long context requests': a model with params.context1m " +
+      "is used with credentials that have no long-context entitlement. Only long sessions fail, so it looks random.",
+    nextCommands: [
+      "openclaw logs --follow",
+      "openclaw models status",
+      "openclaw config get agents.defaults.models   # disable context1m, or add a fallback model",
+    ],
+    match(e) {
+      const lines = quoteSignature(e, "anthropic-429-long-context");
+      return lines.length > 0 ? lines : null;
+    },
+  },
+  {
+    id: "ws-unauthorized-in-logs",
+    layer: "auth",
+    severity: "warn",
+    confidence: "medium",
+    title: "The gateway rejected client connections since its last start",
+    explanation:
+      "The gateway logged '[ws] unauthorized … reason=…' after its last start: some client (a dashboard, a node, a " +
+      "script or another CLI) holds a token or device credential the gateway no longer accepts. token_mismatch " +
+      "points to token drift between config, service env and shell env; device reasons point to pairing.",
+    nextCommands: [
+      "openclaw logs --follow   # which client= and reason=",
+      "openclaw gateway status --json",
+      "openclaw devices list",
+    ],
+    match(e) {
+      if (!newerThan(e, "ws-unauthorized", ["gateway-ready"])) return null;
+      return [...quoteSignature(e, "ws-unauthorized", 2), ...lastReadyLine(e)];
+    },
+  },
+  {
+    id: "workspace-vanished",
+    layer: "workspace",
+    severity: "fail",
+    confidence: "high",
+    title: "The agent workspace disappeared after initialisation (WORKSPACE_VANISHED)",
+    explanation:
+      "An agent turn failed because the workspace that OpenClaw had initialised is gone. OpenClaw refuses to reseed " +
+      "it over a recently attested workspace, so every turn fails until the directory is restored or reset on purpose.",
+    nextCommands: [
+      "openclaw config get agents.defaults.workspace",
+      "ls -ld <workspace path>   # restore it (or the bind mount)",
+      "openclaw status --all",
+    ],
+    match(e) {
+      if (!newerThan(e, "workspace-vanished", ["gateway-ready"])) return null;
+      return quoteSignature(e, "workspace-vanished");
+    },
+  },
+  {
+    id: "cron-disabled",
+    layer: "scheduler",
+    severity: "warn",
+    confidence: "high",
+    title: "Cron scheduler disabled or failing",
+    explanation:
+      "The gateway logged that the cron scheduler is disabled ('jobs will not run automatically') or that its timer " +
+      "tick failed. Scheduled jobs silently stop while chat still works.",
+    nextCommands: ["openclaw cron status", "openclaw cron list", "openclaw cron runs --id <jobId> --limit 20"],
+    match(e) {
+      const lines = [...quoteSignature(e, "cron-disabled"), ...quoteSignature(e, "cron-tick-failed")];
+      return lines.length > 0 ? lines : null;
+    },
+  },
+  {
+    id: "heartbeat-skipped",
+    layer: "scheduler",
+    severity: "warn",
+    confidence: "medium",
+    title: "Heartbeats are being skipped",
+    explanation:
+      "The gateway skipped heartbeat runs; the reason= says why (quiet-hours, requests-in-flight, " +
+      "empty-heartbeat-file, no-tasks-due, dm-blocked …). Several reasons are by design; a heartbeat that never " +
+      "delivers is only a fault if the reason is unexpected.",
+    nextCommands: ["openclaw system heartbeat last", "openclaw cron status", "openclaw logs --follow"],
+    match(e) {
+      const lines = quoteSignature(e, "heartbeat-skipped");
+      return lines.length > 0 ? lines : null;
+    },
+  },
+  {
+    // plugins.allow is an allowlist: excluding the bundled browser plugin is a policy decision.
+    id: "browser-plugin-excluded",
+    layer: "policy",
+    severity: "warn",
+    confidence: "high",
+    title: "Browser plugin not loaded (excluded by plugins.allow)",
+    explanation:
+      "'unknown command \"browser\"' means the bundled browser plugin never loaded, almost always because " +
+      "plugins.allow is set and does not include browser, even with browser.enabled=true. Browser tools are missing " +
+      "while the gateway is healthy.",
+    nextCommands: ["openclaw config get plugins.allow", "openclaw browser status", "openclaw doctor"],
+    match(e) {
+      const lines = quoteSignature(e, "browser-command-unknown");
+      return lines.length > 0 ? lines : null;
+    },
+  },
+  {
+    // Chrome is a helper process the gateway starts or attaches to; its failure is a process
+    // problem beside the gateway, not a gateway policy, so it warns without failing the layer.
+    id: "cdp-unreachable",
+    layer: "process",
+    severity: "warn",
+    confidence: "high",
+    title: "Browser (Chrome CDP) could not be started or reached",
+    explanation:
+      "The gateway failed to start Chrome's DevTools endpoint, or a configured remote CDP endpoint is not reachable " +
+      "from the gateway host. Browser tools fail while everything else is healthy.",
+    nextCommands: [
+      "openclaw browser status",
+      "openclaw browser start --browser-profile openclaw",
+      "openclaw browser profiles",
+      "openclaw logs --follow",
+    ],
+    match(e) {
+      const lines = [...quoteSignature(e, "chrome-cdp-failed"), ...quoteSignature(e, "remote-cdp-unreachable")];
+      return lines.length > 0 ? lines : null;
+    },
+  },
+];

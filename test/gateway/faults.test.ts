@@ -1,0 +1,233 @@
+import { spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import JSON5 from "json5";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
+import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { sharedGateway } from "../support/gateway/control.ts";
+
+/**
+ * Fault injection on the real gateway of this run: each fault is produced for real, then the
+ * REAL agent probes run (the whole triage catalog, `doctor --lint` included) and the top
+ * finding of the classifier is asserted. The config file is edited while the gateway runs,
+ * as an operator would; every test puts it back, and afterAll restores a healthy gateway.
+ */
+const gw = sharedGateway();
+const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
+const timings: Record<string, Record<string, number>> = {};
+let originalConfig: string;
+let scratch: string;
+
+let lastResults: StepResult[] = [];
+
+function dataOf<N extends StepName>(step: N): NonNullable<StepResultOf<N>["data"]> {
+  const r = lastResults.find((x): x is StepResultOf<N> => x.step === step);
+  if (!r?.data) throw new Error(`no ${step} data`);
+  return r.data as NonNullable<StepResultOf<N>["data"]>;
+}
+
+async function triage(label: string, extraEnv: Record<string, string> = {}): Promise<Classification> {
+  const ctx = resolveProbeContext(
+    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
+    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
+  );
+  const results: StepResult[] = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: 30_000 });
+  timings[label] = Object.fromEntries(results.map((r) => [r.step, r.durationMs]));
+  lastResults = results;
+  for (const r of results) expect(r.status, `${label} ${r.step}: ${JSON.stringify(r.error)}`).toBe("ok");
+  expect(JSON.stringify(results)).not.toContain(gw.token);
+  return classifyResults(
+    results,
+    TRIAGE_STEPS.map((s) => s.step),
+  );
+}
+
+async function editConfig(change: (config: Record<string, unknown>) => void): Promise<void> {
+  const config = JSON5.parse(originalConfig) as Record<string, unknown>;
+  change(config);
+  await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Waits until the file log gains a line matching `pattern` after `offset` bytes. */
+async function waitForLog(pattern: RegExp, offset: number, timeoutMs = 30_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const text = (await readFile(fileLog)).subarray(offset).toString("utf8");
+    const line = text.split("\n").find((l) => pattern.test(l));
+    if (line) return line;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms`);
+}
+
+const logSize = async () => (await readFile(fileLog)).length;
+
+/** Puts the original config back and waits until the gateway has applied it (reload or restart). */
+async function restoreConfig(applied: RegExp): Promise<void> {
+  const offset = await logSize();
+  await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
+  await waitForLog(applied, offset);
+}
+
+beforeAll(async () => {
+  await gw.restoreHealthy();
+  originalConfig = await readFile(gw.configPath, "utf8");
+  scratch = await mkdtemp(join(tmpdir(), "clawops-faults-"));
+});
+
+afterAll(async () => {
+  if (originalConfig && (await readFile(gw.configPath, "utf8")) !== originalConfig) {
+    await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
+    await gw.restart();
+  }
+  await gw.restoreHealthy();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+  console.log(`fault triage timings (ms): ${JSON.stringify(timings, null, 2)}`);
+});
+
+describe("fault injection with real agent probes", () => {
+  it("healthy: no fail finding; the fresh lab only lacks model credentials", async () => {
+    const c = await triage("healthy");
+    expect(c.findings.filter((f) => f.severity === "fail")).toEqual([]);
+    expect(c.findings.map((f) => f.id)).toContain("model-auth-missing");
+    expect(c.matrix.config.status).toBe("ok");
+    // What the new probes read from the real gateway (compare captures/up).
+    const lint = dataOf("doctor.lint");
+    expect(lint).toMatchObject({ exitCode: 1, timedOut: false, schemaVersion: 1 });
+    expect(lint.findings?.map((f) => `${f.severity} ${f.checkId}`).sort()).toEqual([
+      "warning core/doctor/node-hosting-preconditions",
+      "warning core/doctor/security",
+    ]);
+    const models = dataOf("models.status");
+    expect(models.json).toMatchObject({ defaultModel: "openai/gpt-6-astra", missingProvidersInUse: ["openai"] });
+    expect(models.cliOnlyRoutes).toEqual([]);
+    const logs = dataOf("logs.signatures");
+    expect(logs).toMatchObject({ found: true, path: fileLog, linesSkipped: 0 });
+    expect(logs.signatures.find((s) => s.kind === "gateway-ready")?.examples.at(-1)).toMatch(
+      /\[gateway\] gateway ready$/,
+    );
+  });
+
+  it("(a) un-creatable workspace while running: config-reload-failed first, doctor error confirms, health lies", async () => {
+    // A path under a regular file cannot be created (ENOTDIR); GATEWAY-FACTS §6d.
+    const file = join(scratch, "a-regular-file");
+    await writeFile(file, "not a directory\n");
+    const bad = join(file, "ws");
+    const offset = await logSize();
+    await editConfig((config) => {
+      const agents = config.agents as {
+        defaults: Record<string, unknown>;
+        entries?: Record<string, Record<string, unknown>>;
+      };
+      agents.defaults.workspace = bad;
+      if (agents.entries?.main) agents.entries.main.workspace = bad;
+    });
+    await waitForLog(/config reload failed/, offset);
+    try {
+      const c = await triage("reload-failed");
+      const ids = c.findings.map((f) => f.id);
+      expect(ids[0]).toBe("config-reload-failed");
+      expect(ids).toContain("doctor-lint-error");
+      const top = c.findings[0];
+      expect(top?.evidence.join("\n")).toMatch(
+        /\[reload\] config reload failed: .*requires migration for .*a-regular-file\/ws/,
+      );
+      expect(top?.evidence.join("\n")).toMatch(/doctor --lint: error core\/doctor\/[\w-]+: .*ENOTDIR/);
+      expect(top?.falseGreen).toContain("/readyz 200");
+      expect(c.matrix.config.status).toBe("fail");
+    } finally {
+      // The file goes back to what the gateway still runs; OpenClaw logs nothing for that.
+      await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
+    }
+    // The file changed after the failure: the failure is about a version that is gone.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const after = await triage("reload-reverted");
+    expect(after.findings.map((f) => f.id)).not.toContain("config-reload-failed");
+  });
+
+  it("(c) version skew, with a stand-in launcher whose --version reports a newer release", async () => {
+    // Stand-in for "upgraded but not restarted": only `--version` lies, every other command
+    // runs the real CLI. The running gateway still announces its real server.version.
+    const launcher = join(scratch, "openclaw-upgraded");
+    await writeFile(
+      launcher,
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "OpenClaw 2026.10.1 (0000000)"; exit 0; fi\nexec "${gw.openclawBin}" "$@"\n`,
+    );
+    await chmod(launcher, 0o755);
+    const c = await triage("version-skew", { CLAWOPS_OPENCLAW_BIN: launcher });
+    expect(c.findings[0]?.id).toBe("version-skew");
+    expect(c.findings[0]?.evidence).toEqual([
+      "openclaw --version: 2026.10.1",
+      `running gateway server.version: ${gw.version}`,
+    ]);
+  });
+
+  it("(d) a second gateway on the same port (own state dir, copied config): EADDRINUSE in the shared log", async () => {
+    const home = join(scratch, "second", "home");
+    const state = join(scratch, "second", "state");
+    await mkdir(home, { recursive: true });
+    await mkdir(state, { recursive: true });
+    // A copied config keeps port and logging.file: the duplicate logs where the first one does.
+    const original = JSON5.parse(originalConfig) as Record<string, unknown>;
+    const copy = { gateway: original.gateway, logging: original.logging };
+    await writeFile(join(state, "openclaw.json"), JSON.stringify(copy, null, 2), { mode: 0o600 });
+    const started = Date.now();
+    const second = spawn(gw.openclawBin, ["gateway", "run", "--port", String(gw.port)], {
+      // gw.env only: an inherited VITEST=true would silence the duplicate's log.
+      env: {
+        ...gw.env,
+        HOME: home,
+        OPENCLAW_STATE_DIR: state,
+        OPENCLAW_CONFIG_PATH: join(state, "openclaw.json"),
+      },
+      cwd: scratch,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    second.stdout?.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    second.stderr?.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        if (second.pid) process.kill(-second.pid, "SIGKILL");
+      }, 60_000);
+      second.once("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    timings["second-gateway-exit"] = { wallMs: Date.now() - started };
+    expect(code).toBe(1);
+    expect(output).toContain("EADDRINUSE");
+    const c = await triage("port-conflict");
+    expect(c.findings.filter((f) => f.severity === "fail")).toEqual([]);
+    expect(c.findings[0]?.id).toBe("port-conflict-in-logs");
+    expect(c.findings[0]?.evidence.join("\n")).toContain("another gateway instance is already listening");
+  });
+  // Last: its in-process restart puts a `gateway ready` after every fault line above, so the
+  // log holds only history for the test files that follow.
+  it("(b) gateway.mode=remote: gateway-mode-not-local first", async () => {
+    const offset = await logSize();
+    await editConfig((config) => {
+      (config.gateway as Record<string, unknown>).mode = "remote";
+    });
+    // The gateway restarts itself in-process for a mode change (GATEWAY-FACTS §7.8); wait it out
+    // so the finding is about the mode, not a restart window.
+    await waitForLog(/gateway ready/, offset);
+    try {
+      const c = await triage("mode-remote");
+      expect(c.findings[0]?.id).toBe("gateway-mode-not-local");
+      expect(c.findings[0]?.evidence).toEqual([`config ${gw.configPath}: gateway.mode=remote`]);
+    } finally {
+      await restoreConfig(/gateway ready/);
+    }
+  });
+});

@@ -1,0 +1,278 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { summarizeDoctorLint } from "../../src/agent/probes/doctor-lint.ts";
+import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
+import { classifyResults } from "../../src/core/classify/classify.ts";
+import { RULES } from "../../src/core/classify/rules.ts";
+import { type LogSignaturesData, STEP_NAMES, type StepResult } from "../../src/core/probes/catalog.ts";
+import { type Data, freshGatewayModels, gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
+
+/**
+ * The log, doctor, models and version rules on captured CLI output and real (or, where this
+ * machine cannot produce the fault, GATEWAY-FACTS-quoted) log lines.
+ */
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/openclaw/${name}`, import.meta.url), "utf8");
+const classify = (results: StepResult[]) => classifyResults(results, STEP_NAMES);
+const top = (d: Data) => classify(toResults(d)).findings[0];
+const ids = (d: Data) => classify(toResults(d)).findings.map((f) => f.id);
+
+function logsFrom(text: string): LogSignaturesData {
+  return {
+    found: true,
+    path: "/home/op/lab/logs/openclaw-file.log",
+    tried: [],
+    bytesRead: text.length,
+    ...scanLogText(text),
+  };
+}
+
+/** Real lines up to (and including) the first line containing `until`. */
+function realLogUntil(until: string): string {
+  const lines = fixture("logs/real-gateway.jsonl").split("\n");
+  const end = lines.findIndex((l) => l.includes(until));
+  return lines.slice(0, end + 1).join("\n");
+}
+
+const constructedLine = (needle: string) =>
+  fixture("logs/constructed-signatures.log")
+    .split("\n")
+    .filter((l) => l.includes(needle))
+    .join("\n");
+
+describe("healthy gateway with the new probes", () => {
+  it("in service: no finding at all", () => {
+    expect(ids(healthyData())).toEqual([]);
+  });
+
+  it("freshly set up (captures/up): only the model-auth warning, never a fail", () => {
+    const d = healthyData();
+    d.models = freshGatewayModels();
+    const c = classify(toResults(d));
+    expect(c.findings.map((f) => [f.id, f.severity])).toEqual([["model-auth-missing", "warn"]]);
+    expect(c.findings[0]?.evidence).toContain("models status: missingProvidersInUse [openai]");
+    expect(c.matrix.model_routing.status).toBe("warn");
+  });
+
+  it("doctor's two warnings on a healthy gateway do not fail config", () => {
+    const d = healthyData();
+    d.lint = { exitCode: 1, timedOut: false, ...summarizeDoctorLint(fixture("doctor-lint-json.up.out")) };
+    expect(ids(d)).toEqual([]);
+    expect(classify(toResults(d)).matrix.config.status).toBe("ok");
+  });
+});
+
+describe("config reload failed (real gateway log lines, GATEWAY-FACTS §6d)", () => {
+  it("a failure newer than the last ready/applied is the top finding, with the lying checks named", () => {
+    const d = healthyData();
+    d.logs = logsFrom(realLogUntil("config reload failed"));
+    d.lint = { exitCode: 1, timedOut: false, ...summarizeDoctorLint(fixture("doctor-lint-json.enotdir.out")) };
+    const c = classify(toResults(d));
+    expect(c.findings.map((f) => f.id).slice(0, 2)).toEqual(["config-reload-failed", "doctor-lint-error"]);
+    const f = c.findings[0];
+    expect(f?.evidence.some((l) => l.includes("[reload] config reload failed: StartupMaintenanceRequiredError"))).toBe(
+      true,
+    );
+    expect(f?.evidence).toContain(
+      "doctor --lint: error core/doctor/heartbeat-scratch-migration: Agent \"main\" HEARTBEAT.md cannot be migrated: ENOTDIR: not a directory, lstat '<lab>/package.json/ws/HEARTBEAT.md'",
+    );
+    expect(f?.falseGreen).toBe('/healthz 200; /readyz 200; health RPC configReload.hotReloadStatus "active"');
+    expect(c.matrix.config).toEqual({ status: "fail", reason: f?.title });
+  });
+
+  it("a later successful hot reload or restart makes the failure history", () => {
+    const d = healthyData();
+    d.logs = logsFrom(
+      realLogUntil(
+        'config hot reload applied (agents.defaults.workspace)","_meta":{"runtime":"node","runtimeVersion":"24.21.0","hostname":"vm","date":"2026-11-22T08:13',
+      ),
+    );
+    expect(ids(d)).not.toContain("config-reload-failed");
+    d.logs = logsFrom(fixture("logs/real-gateway.jsonl"));
+    expect(ids(d)).not.toContain("config-reload-failed");
+  });
+
+  it("a config file changed after the failure (reverted: OpenClaw logs nothing) is not the file that failed", () => {
+    const d = healthyData();
+    d.logs = logsFrom(realLogUntil("config reload failed"));
+    d.config.modifiedAt = "2026-11-22T08:12:30.000Z";
+    expect(ids(d)[0]).toBe("config-reload-failed");
+    d.config.modifiedAt = "2026-11-22T08:12:50.000Z";
+    expect(ids(d)).not.toContain("config-reload-failed");
+  });
+});
+
+describe("doctor --lint", () => {
+  it("errors fail config with checkId and message quoted", () => {
+    const d = healthyData();
+    d.lint = { exitCode: 1, timedOut: false, ...summarizeDoctorLint(fixture("doctor-lint-json.enotdir.out")) };
+    const f = top(d);
+    expect(f).toMatchObject({ id: "doctor-lint-error", layer: "config", severity: "fail" });
+    expect(f?.evidence).toHaveLength(2);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["truncated", fixture("doctor-lint-json.enotdir.out").slice(0, 300)],
+    ["future shape", '{"schemaVersion":2,"results":[{"severity":"error"}]}'],
+  ])("%s output: config unknown with the reason, no doctor finding", (_l, stdout) => {
+    const d = healthyData();
+    d.lint = { exitCode: 1, timedOut: false, ...summarizeDoctorLint(stdout) };
+    const c = classify(toResults(d));
+    expect(c.findings).toEqual([]);
+    expect(c.matrix.config.status).toBe("unknown");
+    expect(c.matrix.config.reason).toMatch(/^doctor --lint output unreadable: /);
+  });
+
+  it("timed out: unknown; not yet reported (two-phase answer): the config probe's ok stands", () => {
+    const d = healthyData();
+    d.lint = { exitCode: null, timedOut: true };
+    expect(classify(toResults(d)).matrix.config).toEqual({
+      status: "unknown",
+      reason: "`openclaw doctor --lint --json` timed out",
+    });
+    const pending = toResults(healthyData()).filter((r) => r.step !== "doctor.lint");
+    expect(classify(pending).matrix.config.status).toBe("ok");
+  });
+});
+
+describe("model routing", () => {
+  it("CLI-only default route fails model_routing; a CLI-only fallback only warns", () => {
+    const d = healthyData();
+    d.models.configModelRefs = [{ ref: "claude-cli/opus", source: "agents.defaults.model.primary" }];
+    d.models.cliOnlyRoutes = [{ ref: "claude-cli/opus", source: "agents.defaults.model.primary" }];
+    expect(top(d)).toMatchObject({ id: "cli-only-model-backend", layer: "model_routing", severity: "fail" });
+    expect(top(d)?.evidence).toEqual([
+      "model route claude-cli/opus (agents.defaults.model.primary): provider ends in -cli",
+    ]);
+    d.models.cliOnlyRoutes = [{ ref: "codex-cli/gpt-5", source: "agents.defaults.model.fallbacks" }];
+    expect(top(d)).toMatchObject({ id: "cli-only-model-fallback", severity: "warn" });
+  });
+
+  it.each([
+    [
+      "unreadable output",
+      { parseError: "stdout is not JSON: Unexpected end of JSON input" },
+      /^models status unreadable: stdout is not JSON/,
+    ],
+    ["timeout", { timedOut: true }, /timed out/],
+  ])("%s: model_routing unknown with the reason, no model finding", (_l, patch, reason) => {
+    const d = healthyData();
+    d.models = { exitCode: null, timedOut: false, configModelRefs: [], cliOnlyRoutes: [], ...patch };
+    const c = classify(toResults(d));
+    expect(c.findings).toEqual([]);
+    expect(c.matrix.model_routing.status).toBe("unknown");
+    expect(c.matrix.model_routing.reason).toMatch(reason);
+  });
+
+  it("Anthropic 429 long context (GATEWAY-FACTS-quoted line)", () => {
+    const d = healthyData();
+    d.logs = logsFrom(constructedLine("429"));
+    expect(top(d)).toMatchObject({ id: "anthropic-429-long-context", layer: "model_routing", severity: "warn" });
+  });
+});
+
+describe("version skew", () => {
+  it("CLI newer than the running gateway's server.version", () => {
+    const d = healthyData();
+    d.versions.openclaw = "2026.10.1";
+    expect(top(d)).toMatchObject({ id: "version-skew", layer: "process", severity: "warn" });
+    expect(top(d)?.evidence).toEqual(["openclaw --version: 2026.10.1", "running gateway server.version: 2026.9.6"]);
+  });
+
+  it("no skew when either side is unknown", () => {
+    const d = healthyData();
+    d.versions.openclaw = null;
+    expect(ids(d)).toEqual([]);
+  });
+});
+
+describe("log-only signatures", () => {
+  it.each([
+    ["EADDRINUSE", "real-gateway", "another gateway instance", "port-conflict-in-logs", "process"],
+    ["cron disabled", "constructed", "scheduler disabled", "cron-disabled", "scheduler"],
+    ["cron tick failed", "constructed", "timer tick failed", "cron-disabled", "scheduler"],
+    ["heartbeat skipped", "constructed", "heartbeat skipped", "heartbeat-skipped", "scheduler"],
+    ["browser plugin excluded", "constructed", 'unknown command "browser"', "browser-plugin-excluded", "policy"],
+    ["Chrome CDP", "constructed", "Failed to start Chrome CDP", "cdp-unreachable", "process"],
+    ["remote CDP", "constructed", "Remote CDP", "cdp-unreachable", "process"],
+    ["workspace vanished", "constructed", "WORKSPACE_VANISHED", "workspace-vanished", "workspace"],
+  ])("%s (%s lines)", (_l, source, needle, id, layer) => {
+    const d = healthyData();
+    d.logs = logsFrom(
+      source === "real-gateway"
+        ? fixture("logs/real-gateway.jsonl")
+            .split("\n")
+            .filter((l) => l.includes(needle) || l.includes('"gateway ready"'))
+            .join("\n")
+        : `${constructedLine("[gateway] loading")}\n${constructedLine(needle)}`,
+    );
+    const f = top(d);
+    expect(f).toMatchObject({ id, layer });
+    expect(f?.evidence.some((l) => l.startsWith("log: "))).toBe(true);
+  });
+
+  it("[ws] unauthorized since the last start supports token drift; before it, it is history", () => {
+    const d = healthyData();
+    d.logs = logsFrom(realLogUntil("unauthorized conn="));
+    expect(top(d)).toMatchObject({ id: "ws-unauthorized-in-logs", layer: "auth", severity: "warn" });
+    expect(top(d)?.evidence[0]).toContain("(token_mismatch×1)");
+    const ready = d.logs.signatures.find((x) => x.kind === "gateway-ready");
+    if (ready) ready.lastAt = "2026-11-22T09:00:00.000Z";
+    expect(ids(d)).not.toContain("ws-unauthorized-in-logs");
+  });
+});
+
+describe("start refusals explain a down gateway", () => {
+  it.each([
+    ["refusing to bind", "refusing-to-bind", "policy"],
+    ["Gateway start blocked", "start-blocked-mode", "config"],
+  ])("%s → %s outranks gateway-down", (needle, id, layer) => {
+    const d = gatewayDownData();
+    d.logs = logsFrom(constructedLine(needle));
+    const c = classify(toResults(d));
+    expect(c.findings[0]).toMatchObject({ id, layer, severity: "fail" });
+    expect(c.findings.map((f) => f.id)).toContain("gateway-down");
+  });
+
+  it("the real no-config refusal (exit 78) reads as start-blocked-mode", () => {
+    const d = gatewayDownData();
+    d.logs = logsFrom(realLogUntil("Missing config"));
+    expect(top(d)?.id).toBe("start-blocked-mode");
+  });
+
+  it("a refusal older than the last ready, or while the gateway serves, is not reported", () => {
+    const d = healthyData();
+    d.logs = logsFrom(constructedLine("refusing to bind"));
+    expect(ids(d)).toEqual([]);
+    const down = gatewayDownData();
+    down.logs = logsFrom(`${constructedLine("refusing to bind")}\n2026-11-22T09:30:00.000Z [gateway] gateway ready`);
+    expect(classify(toResults(down)).findings[0]?.id).toBe("gateway-down");
+  });
+});
+
+describe("catalog", () => {
+  it("every new rule is in RULES exactly once", () => {
+    const all = RULES.map((r) => r.id);
+    for (const id of [
+      "config-reload-failed",
+      "doctor-lint-error",
+      "cli-only-model-backend",
+      "model-auth-missing",
+      "version-skew",
+      "ws-unauthorized-in-logs",
+      "port-conflict-in-logs",
+      "refusing-to-bind",
+      "start-blocked-mode",
+      "anthropic-429-long-context",
+      "cron-disabled",
+      "heartbeat-skipped",
+      "browser-plugin-excluded",
+      "cdp-unreachable",
+    ]) {
+      expect(
+        all.filter((x) => x === id),
+        id,
+      ).toHaveLength(1);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
 import { LAYERS } from "../../src/core/layers.ts";
-import { STEP_NAMES, type StepResult } from "../../src/core/probes/catalog.ts";
+import { STEP_NAMES, StepResult } from "../../src/core/probes/catalog.ts";
 import { gatewayDownData, healthyData, healthyResults, tokenDriftData, toResults } from "../support/evidence.ts";
 
 const classify = (results: StepResult[]) => classifyResults(results, STEP_NAMES);
@@ -266,5 +266,50 @@ describe("classifier on a gateway that hangs", () => {
     expect(c.findings.map((f) => f.id)).not.toContain("gateway-down");
     expect(c.matrix.transport.status).toBe("fail");
     expect(c.matrix.process.status).toBe("ok");
+  });
+});
+
+describe("log evidence when the agent cannot see OpenClaw", () => {
+  it("the machine-wide default log is not attributed to a gateway the agent cannot see", () => {
+    const d = gatewayDownData();
+    d.versions = { ...d.versions, openclaw: null, openclawError: "spawn openclaw ENOENT" };
+    d.config = {
+      ...d.config,
+      exists: false,
+      mode: null,
+      bind: null,
+      port: null,
+      portSource: "default",
+      authMode: null,
+      tokenConfigured: false,
+      workspace: null,
+    };
+    const results: StepResult[] = [
+      ...toResults(d),
+      StepResult.parse({
+        step: "logs.signatures",
+        status: "ok",
+        durationMs: 3,
+        data: {
+          found: true,
+          path: "/tmp/openclaw/openclaw-2026-11-22.log",
+          tried: ["/tmp/openclaw/openclaw-2026-11-22.log"],
+          bytesRead: 900,
+          linesScanned: 2,
+          linesSkipped: 0,
+          signatures: [
+            {
+              kind: "start-blocked",
+              count: 1,
+              lastAt: "2026-11-22T07:00:00Z",
+              examples: ["Gateway start blocked: set gateway.mode=local"],
+            },
+          ],
+        },
+      }),
+    ];
+    const c = classify(results);
+    expect(c.findings[0]?.id).toBe("openclaw-not-found");
+    expect(c.findings.map((f) => f.id)).not.toContain("start-blocked-mode");
   });
 });

@@ -11,6 +11,14 @@ export type Evidence = {
 /** Why an expected step has no result: it never reported (still running, or the job ended). */
 export const NO_RESULT = "no result (job ended early)";
 
+/**
+ * The agent sees no OpenClaw at all: no `openclaw` CLI and no config. Then it is either not
+ * installed or the agent runs with another user/HOME/PATH than the gateway.
+ */
+export function openclawInvisible(e: Evidence): boolean {
+  return !!e.versions && e.versions.openclaw === null && !!e.config && !e.config.exists;
+}
+
 export function collectEvidence(results: readonly StepResult[], expected: readonly StepName[]): Evidence {
   const evidence: Evidence = { missing: {} };
   const ev = evidence as Record<string, unknown>;

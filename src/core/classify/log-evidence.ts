@@ -1,5 +1,5 @@
 import type { LogSignature, LogSignatureKind } from "../probes/catalog.ts";
-import type { Evidence } from "./evidence.ts";
+import { type Evidence, openclawInvisible } from "./evidence.ts";
 
 /**
  * Helpers for rules that read the `logs.signatures` step. A log line is history: a rule must
@@ -8,6 +8,9 @@ import type { Evidence } from "./evidence.ts";
  */
 
 export function logSignature(e: Evidence, kind: LogSignatureKind): LogSignature | undefined {
+  // With no OpenClaw visible the agent can only have read the machine-wide default log
+  // (/tmp/openclaw, shared by every OpenClaw on the host): nothing in it is attributable.
+  if (openclawInvisible(e)) return undefined;
   return e["logs.signatures"]?.signatures.find((s) => s.kind === kind);
 }
 

@@ -1,5 +1,5 @@
 import type { PortListenersData } from "../probes/catalog.ts";
-import type { Evidence } from "./evidence.ts";
+import { type Evidence, openclawInvisible } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 import { CLI_RULES } from "./rules-cli.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
@@ -58,10 +58,11 @@ const CORE_RULES: readonly Rule[] = [
       "systemctl restart clawops-agent",
     ],
     match(e) {
-      const v = e.versions;
-      const cfg = e.config;
-      if (!v || v.openclaw !== null || !cfg || cfg.exists) return null;
-      return [`openclaw --version: ${v.openclawError ?? "not found"}`, `config ${cfg.path}: file not found`];
+      if (!openclawInvisible(e)) return null;
+      return [
+        `openclaw --version: ${e.versions?.openclawError ?? "not found"}`,
+        `config ${e.config?.path}: file not found`,
+      ];
     },
   },
   {

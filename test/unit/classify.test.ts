@@ -227,19 +227,7 @@ describe("classifier with several gateways on one host", () => {
 
 describe("classifier when the agent cannot see OpenClaw", () => {
   it("no CLI and no config: says so first, instead of only 'gateway down'", () => {
-    const d = gatewayDownData();
-    d.versions = { ...d.versions, openclaw: null, openclawError: "spawn openclaw ENOENT" };
-    d.config = {
-      ...d.config,
-      exists: false,
-      mode: null,
-      bind: null,
-      port: null,
-      portSource: "default",
-      authMode: null,
-      tokenConfigured: false,
-      workspace: null,
-    };
+    const d = openclawInvisibleData();
     const c = classify(toResults(d));
     expect(c.findings.map((f) => f.id).slice(0, 2)).toEqual(["openclaw-not-found", "gateway-down"]);
     expect(c.findings[0]?.evidence).toEqual([
@@ -271,19 +259,7 @@ describe("classifier on a gateway that hangs", () => {
 
 describe("log evidence when the agent cannot see OpenClaw", () => {
   it("the machine-wide default log is not attributed to a gateway the agent cannot see", () => {
-    const d = gatewayDownData();
-    d.versions = { ...d.versions, openclaw: null, openclawError: "spawn openclaw ENOENT" };
-    d.config = {
-      ...d.config,
-      exists: false,
-      mode: null,
-      bind: null,
-      port: null,
-      portSource: "default",
-      authMode: null,
-      tokenConfigured: false,
-      workspace: null,
-    };
+    const d = openclawInvisibleData();
     const results: StepResult[] = [
       ...toResults(d),
       StepResult.parse({
@@ -313,3 +289,21 @@ describe("log evidence when the agent cannot see OpenClaw", () => {
     expect(c.findings.map((f) => f.id)).not.toContain("start-blocked-mode");
   });
 });
+
+/** A stopped gateway seen by an agent that finds no `openclaw` CLI and no config. */
+function openclawInvisibleData() {
+  const d = gatewayDownData();
+  d.versions = { ...d.versions, openclaw: null, openclawError: "spawn openclaw ENOENT" };
+  d.config = {
+    ...d.config,
+    exists: false,
+    mode: null,
+    bind: null,
+    port: null,
+    portSource: "default",
+    authMode: null,
+    tokenConfigured: false,
+    workspace: null,
+  };
+  return d;
+}

@@ -6,7 +6,7 @@ import { enroll } from "../src/agent/enroll.ts";
 import { loadOrCreateIdentity } from "../src/agent/identity.ts";
 import type { StepResult } from "../src/core/probes/catalog.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
-import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
+import { signSlack, slashCommandBody, waitHostOnline } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 import { percentile } from "./stats.ts";
 
@@ -50,7 +50,7 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
     },
   });
   agent.start();
-  await waitOnline(cp.url, secret);
+  await waitHostOnline(cp.url, secret, "node-3");
 
   // Sign every request before the clock starts: the load generator's own HMAC work is not
   // the control plane's latency. Signatures stay valid for Slack's five-minute window.
@@ -97,15 +97,4 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
     maxMs: latencies[latencies.length - 1] ?? 0,
     throughputPerS: (opts.requests / wallMs) * 1000,
   };
-}
-
-async function waitOnline(url: string, secret: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (Date.now() < end) {
-    const body = slashCommandBody({ text: "hosts", trigger_id: `wait.${Date.now()}` });
-    const res = await fetch(`${url}/slack/commands`, { method: "POST", headers: signSlack(secret, body), body });
-    if (JSON.stringify(await res.json()).includes("🟢 online")) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("scripted agent did not come online");
 }

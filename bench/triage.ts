@@ -4,7 +4,7 @@ import { enrollAgent, runAgent } from "../test/support/agent-process.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { RealGateway } from "../test/support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../test/support/gateway/install.ts";
-import { postSlashCommand } from "../test/support/slack-signing.ts";
+import { firstFindingId, postSlashCommand, waitHostOnline } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 import { percentile } from "./stats.ts";
 
@@ -59,7 +59,7 @@ export async function benchTriage(opts: { runs: number; log: (line: string) => v
     await gw.start();
     agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env: agentEnv });
     agent = runAgent({ dir: agentDir, env: agentEnv });
-    await waitOnline(cp.url);
+    await waitHostOnline(cp.url, SECRET, HOST);
     // One unmeasured triage: the first `openclaw` CLI call after a gateway start is slower.
     await timeTriage(cp.url, slack, "C0WARM");
 
@@ -123,8 +123,7 @@ async function timeTriage(
   await slack.waitFor(() => results().some(isFinal), 120_000, "final answer");
   const ms = performance.now() - t0;
   const final = results().find(isFinal);
-  const m = /\*1\. [^*]+\*\s+`([a-z0-9-]+)`/.exec(JSON.stringify(final?.body.blocks ?? []).replace(/\\"/g, '"'));
-  return { firstMs, ms, topFinding: m?.[1] ?? null };
+  return { firstMs, ms, topFinding: firstFindingId(final?.body.blocks) ?? null };
 }
 
 async function runLadder(bin: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<LadderRun> {
@@ -142,14 +141,4 @@ async function runLadder(bin: string, env: NodeJS.ProcessEnv, log: (l: string) =
     log(`  openclaw ${args.join(" ")}: ${(ms / 1000).toFixed(1)} s (exit ${exitCode})`);
   }
   return { steps, totalMs: performance.now() - t0 };
-}
-
-async function waitOnline(url: string): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (Date.now() < end) {
-    const { body } = await postSlashCommand(url, SECRET, { text: "hosts" });
-    if (JSON.stringify(body).includes(`*${HOST}* — 🟢 online`)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("bench agent did not come online");
 }

@@ -7,7 +7,7 @@ import type { ConsoleChat } from "./console-feed.ts";
 import { CONSOLE_PAGE_HTML } from "./console-page.ts";
 import { ClawopsError, isClawopsError } from "./errors.ts";
 import { LAYERS } from "./layers.ts";
-import { STEP_NAMES } from "./probes/catalog.ts";
+import { TRIAGE_STEP_NAMES } from "./probes/catalog.ts";
 import type { RenderedMessage } from "./render/blocks.ts";
 import { type CommandReply, handleCommand } from "./service/commands.ts";
 import type { CoreDeps } from "./service/deps.ts";
@@ -140,7 +140,7 @@ export function createApp(opts: AppOptions) {
     app.get("/api/console/jobs/:id", async (c) => {
       const job = await deps.store.getJob(c.req.param("id"));
       if (!job) throw new ClawopsError("job_not_found", "No such job.", { status: 404 });
-      const c12n = job.status === "running" ? null : classifyResults(job.results, STEP_NAMES);
+      const c12n = job.status === "running" ? null : classifyResults(job.results, TRIAGE_STEP_NAMES);
       return c.json({
         ok: true,
         job: {

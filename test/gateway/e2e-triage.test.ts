@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
-import { postSlashCommand } from "../support/slack-signing.ts";
+import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 
 /**
@@ -31,11 +31,6 @@ const agentEnv = () => ({ ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin });
 
 function blocksText(m: StoredMessage | undefined): string {
   return JSON.stringify(m?.blocks ?? []);
-}
-
-/** The id of the finding ranked first: `*1. 🔴 Title*  \`rule-id\``. */
-function firstFindingId(m: StoredMessage): string | undefined {
-  return /\*1\. [^*]+\*\s+`([a-z0-9-]+)`/.exec(blocksText(m).replace(/\\"/g, '"'))?.[1];
 }
 
 function incident(): StoredMessage {
@@ -69,16 +64,6 @@ function isFinal(m: StoredMessage | undefined): boolean {
   return !!m && !blocksText(m).includes("Still running");
 }
 
-async function waitOnline(): Promise<void> {
-  const end = Date.now() + 30_000;
-  while (Date.now() < end) {
-    const { body } = await postSlashCommand(cp.url, SECRET, { text: "hosts" });
-    if (JSON.stringify(body).includes(`*${HOST}* — 🟢 online`)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`agent did not come online; agent log:\n${agent.log()}`);
-}
-
 function assertNoSecretsLeaked(): void {
   const everything = JSON.stringify(slack.calls);
   expect(everything).not.toContain(gw.token);
@@ -96,7 +81,7 @@ beforeAll(async () => {
   );
   agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env: agentEnv() });
   agent = runAgent({ dir: agentDir, env: agentEnv() });
-  await waitOnline();
+  await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
 });
 
 afterAll(async () => {
@@ -142,7 +127,7 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
     expect(incident().ts).toBe(parentTs);
     expect(result.text).toContain("Token drift: the running gateway rejects the configured token");
     const text = blocksText(result);
-    expect(firstFindingId(result)).toBe("token-drift");
+    expect(firstFindingId(result.blocks)).toBe("token-drift");
     expect(text).toContain("AUTH_TOKEN_MISMATCH");
     expect(text).toContain("🔴 *Auth*: fail");
     expect(text).toMatch(/token source process-argv \(pid \d+\): sha256:[0-9a-f]{12}/);
@@ -155,7 +140,7 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
     const { result } = await triage();
     expect(result.text).toContain("Gateway is not running");
     const text = blocksText(result);
-    expect(firstFindingId(result)).toBe("gateway-down");
+    expect(firstFindingId(result.blocks)).toBe("gateway-down");
     expect(text).toContain("🔴 *Process*: fail");
     expect(text).toContain("ECONNREFUSED");
     expect(text).toContain("False green: `openclaw gateway status` exited 0");
@@ -198,7 +183,7 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
     );
     await gw.restoreHealthy();
     agent = runAgent({ dir: agentDir, env: agentEnv(), server: cp.url });
-    await waitOnline();
+    await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
     const { result } = await triage();
     expect(incident().ts).toBe(parentTs);
     expect(result.text).toContain(FRESH_LAB_HEADLINE);

@@ -57,3 +57,27 @@ export async function postSlashCommand(
   });
   return { status: res.status, body: (await res.json()) as never };
 }
+
+/**
+ * Polls `/openclaw hosts` (really signed) until `host` shows online. `describe` adds context
+ * (e.g. the agent's log) to the error when it never does.
+ */
+export async function waitHostOnline(
+  baseUrl: string,
+  secret: string,
+  host: string,
+  opts: { timeoutMs?: number; describe?: () => string } = {},
+): Promise<void> {
+  const end = Date.now() + (opts.timeoutMs ?? 30_000);
+  while (Date.now() < end) {
+    const { body } = await postSlashCommand(baseUrl, secret, { text: "hosts" });
+    if (JSON.stringify(body).includes(`*${host}* — 🟢 online`)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`agent for ${host} did not come online${opts.describe ? `:\n${opts.describe()}` : ""}`);
+}
+
+/** The id of the finding ranked first in a result message: `*1. 🔴 Title*  \`rule-id\``. */
+export function firstFindingId(blocks: unknown): string | undefined {
+  return /\*1\. [^*]+\*\s+`([a-z0-9-]+)`/.exec(JSON.stringify(blocks ?? []).replace(/\\"/g, '"'))?.[1];
+}

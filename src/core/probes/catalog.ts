@@ -416,6 +416,9 @@ export const TRIAGE_STEPS: StepRequest[] = [
   { step: "gateway.status", args: {} },
   { step: "models.status", args: {} },
   { step: "logs.signatures", args: {} },
-  // Slow (8–10 s): the lead's triage flow posts the first answer without waiting for it.
+  // Slow (8–10 s): the first answer is posted without it (SLOW_STEPS in service/triage.ts).
   { step: "doctor.lint", args: {} },
 ];
+
+/** The steps a triage expects: a step missing from its results is reported as missing. */
+export const TRIAGE_STEP_NAMES: readonly StepName[] = TRIAGE_STEPS.map((s) => s.step);

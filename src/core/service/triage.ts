@@ -1,7 +1,7 @@
 import { classifyResults } from "../classify/classify.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import type { StepName, StepResult } from "../probes/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS, TRIAGE_STEPS } from "../probes/catalog.ts";
+import type { StepResult } from "../probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../probes/catalog.ts";
 import {
   type RenderedMessage,
   renderIncidentHeader,
@@ -10,8 +10,6 @@ import {
   renderTriageResult,
 } from "../render/blocks.ts";
 import type { CoreDeps } from "./deps.ts";
-
-const TRIAGE_STEP_NAMES: StepName[] = TRIAGE_STEPS.map((s) => s.step);
 
 /**
  * Steps that run a slow CLI command (seconds: `doctor --lint` ~9 s, `models status` 2.6–6.6 s,

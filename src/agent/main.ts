@@ -6,6 +6,7 @@ import { enroll } from "./enroll.ts";
 import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";
 import { createJobRunner } from "./job-runner.ts";
 import { jsonLogger } from "./log.ts";
+import { runOneShot } from "./oneshot.ts";
 import { AGENT_VERSION } from "./version.ts";
 
 const USAGE = `clawops-agent ${AGENT_VERSION}: runs clawops probes on an OpenClaw gateway host.
@@ -18,6 +19,9 @@ Usage:
       Connect out to the control plane and serve probe jobs; reconnects with backoff.
   clawops-agent probe [--json]
       Run the triage probes once, locally, and print the results (no control plane needed).
+  clawops-agent oneshot --steps SPEC [--deadline-ms N]
+      Run named catalog steps once and print self-checking result frames sized for AWS SSM
+      Run Command (SPEC: versions,gateway.ws:timeoutMs=5000,...). Used by infra/ssm.
 
 Options:
   --dir DIR   agent state folder (default $CLAWOPS_AGENT_DIR or ~/.clawops-agent)
@@ -37,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       code: { type: "string" },
       dir: { type: "string" },
       json: { type: "boolean" },
+      steps: { type: "string" },
+      "deadline-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
@@ -96,6 +102,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(results, null, values.json ? 0 : 2)}\n`);
       return 0;
     }
+    case "oneshot":
+      return runOneShot({ steps: values.steps, deadlineMs: values["deadline-ms"] }, process.env, (text) =>
+        process.stdout.write(text),
+      );
     case undefined:
     case "help":
     case "--help":

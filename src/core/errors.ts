@@ -15,6 +15,8 @@ export type ErrorCode =
   | "job_not_found"
   | "agent_protocol"
   | "slack_api"
+  | "bad_config"
+  | "secrets_unavailable"
   | "internal";
 
 export class ClawopsError extends Error {

@@ -2,7 +2,9 @@ import { resolve } from "node:path";
 import { normalizeHostName } from "../core/commands.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
+import { resolveSecrets } from "./secrets.ts";
 import { startControlPlane } from "./server.ts";
+import { ssmClients, ssmFromEnv } from "./ssm-wiring.ts";
 
 /**
  * `npm start`: the control plane on 127.0.0.1 with state in SQLite under the data folder,
@@ -13,8 +15,13 @@ async function main(): Promise<void> {
   const env = process.env;
   const logger = createLogger("clawops");
   const dataDir = resolve(env.CLAWOPS_DATA_DIR ?? "data");
-  const signingSecret = env.SLACK_SIGNING_SECRET;
-  const botToken = env.SLACK_BOT_TOKEN;
+  // Secrets from the environment, or from SSM Parameter Store (CLAWOPS_SSM_PARAMETER_PATH).
+  const aws = ssmClients(env);
+  const { secrets, sources } = await resolveSecrets(env, () => aws());
+  if (Object.values(sources).includes("ssm")) logger.info("secrets read from Parameter Store", sources);
+  const signingSecret = secrets.SLACK_SIGNING_SECRET;
+  const botToken = secrets.SLACK_BOT_TOKEN;
+  const ssm = ssmFromEnv(env, aws, logger);
   if (!!signingSecret !== !!botToken) {
     throw new Error("Set both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for Slack, or neither for the local console.");
   }
@@ -36,7 +43,9 @@ async function main(): Promise<void> {
     slack,
     console: consoleOn,
     logger,
+    ...(ssm ? { transport: ssm.transport } : {}),
   });
+  const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];
   const agent =
     env.CLAWOPS_LOCAL_AGENT === "0"
       ? null
@@ -52,6 +61,7 @@ async function main(): Promise<void> {
     cp.consoleChat ? `  Local console:        ${cp.url}/console` : null,
     `  Agents connect to:    ${cp.url.replace(/^http/, "ws")}/agent/connect`,
     agent ? `  Local agent host:     ${agent.host}   (try: npm run clawops -- triage ${agent.host})` : null,
+    ssmHosts.length > 0 ? `  Hosts added from the SSM inventory: ${ssmHosts.join(", ")}` : null,
     `  Data:                 ${dataDir}`,
     "",
   ].filter((l) => l !== null);

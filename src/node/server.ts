@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "../core/app.ts";
 import { ConsoleChat } from "../core/console-feed.ts";
-import type { ChatPort, Clock, Ids, Logger } from "../core/ports.ts";
+import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
 import { failInterruptedJobs } from "../core/service/triage.ts";
@@ -23,6 +23,8 @@ export interface ControlPlaneConfig {
   console: boolean;
   logger?: Logger;
   heartbeatMs?: number;
+  /** Wraps the agent hub, e.g. to send some hosts' jobs through AWS SSM (src/node/ssm-wiring.ts). */
+  transport?: (hub: HostTransport) => HostTransport;
 }
 
 export interface ControlPlane {
@@ -44,7 +46,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  const baseDeps = { store, transport: hub, clock, ids, logger, hostQueue: new HostJobQueue() };
+  const transport = config.transport ? config.transport(hub) : hub;
+  const baseDeps = { store, transport, clock, ids, logger, hostQueue: new HostJobQueue() };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
     : null;

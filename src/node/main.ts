@@ -4,6 +4,7 @@ import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { resolveSecrets } from "./secrets.ts";
 import { startControlPlane } from "./server.ts";
+import { startSocketMode } from "./slack-socket-mode.ts";
 import { ssmClients, ssmFromEnv } from "./ssm-wiring.ts";
 
 /**
@@ -22,10 +23,15 @@ async function main(): Promise<void> {
   const signingSecret = secrets.SLACK_SIGNING_SECRET;
   const botToken = secrets.SLACK_BOT_TOKEN;
   const ssm = ssmFromEnv(env, aws, logger);
-  if (!!signingSecret !== !!botToken) {
-    throw new Error("Set both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for Slack, or neither for the local console.");
+  const appToken = secrets.SLACK_APP_TOKEN;
+  if (appToken && !botToken) throw new Error("SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too.");
+  if (!appToken && !!signingSecret !== !!botToken) {
+    throw new Error(
+      "Set both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for Slack (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode), or none for the local console.",
+    );
   }
-  const slack = signingSecret && botToken ? { signingSecret, botToken, apiUrl: env.SLACK_API_URL } : undefined;
+  const slack =
+    botToken && (signingSecret || appToken) ? { signingSecret, botToken, apiUrl: env.SLACK_API_URL } : undefined;
   const bind = env.CLAWOPS_BIND ?? "127.0.0.1";
   const consoleOn = !slack || env.CLAWOPS_CONSOLE === "1";
   if (consoleOn && !isLoopback(bind)) {
@@ -46,6 +52,11 @@ async function main(): Promise<void> {
     ...(ssm ? { transport: ssm.transport } : {}),
   });
   const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];
+  // Socket Mode: Slack without a public URL (SLACK_APP_TOKEN, an xapp- app-level token).
+  const socket =
+    appToken && botToken
+      ? await startSocketMode({ appToken, botToken, apiUrl: env.SLACK_API_URL, deps: cp.deps, logger })
+      : null;
   const agent =
     env.CLAWOPS_LOCAL_AGENT === "0"
       ? null
@@ -57,7 +68,8 @@ async function main(): Promise<void> {
   const lines = [
     "",
     `clawops is running at ${cp.url}`,
-    slack ? `  Slack slash commands: POST ${cp.url}/slack/commands` : null,
+    slack?.signingSecret ? `  Slack slash commands: POST ${cp.url}/slack/commands` : null,
+    socket ? "  Slack Socket Mode:    connected" : null,
     cp.consoleChat ? `  Local console:        ${cp.url}/console` : null,
     `  Agents connect to:    ${cp.url.replace(/^http/, "ws")}/agent/connect`,
     agent ? `  Local agent host:     ${agent.host}   (try: npm run clawops -- triage ${agent.host})` : null,
@@ -69,6 +81,7 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     logger.info("shutting down", { signal });
+    await socket?.stop();
     await agent?.stop();
     await cp.close();
     process.exit(0);

@@ -18,7 +18,8 @@ export interface ControlPlaneConfig {
   port: number;
   bind: string;
   dataDir: string;
-  slack?: { signingSecret: string; botToken: string; apiUrl?: string };
+  /** Without a signing secret (Socket Mode only) the HTTP slash-command endpoint is not served. */
+  slack?: { signingSecret?: string; botToken: string; apiUrl?: string };
   /** Serve the local console (always on when Slack is not configured). */
   console: boolean;
   logger?: Logger;
@@ -57,7 +58,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const inFlight = new Set<Promise<void>>();
   const app = createApp({
     deps,
-    slack: config.slack ? { signingSecret: config.slack.signingSecret } : undefined,
+    slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
     console: consoleChat
       ? { chat: consoleChat, channel: CONSOLE_CHANNEL, deps: { ...baseDeps, chat: consoleChat } }
       : undefined,

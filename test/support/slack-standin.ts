@@ -43,6 +43,8 @@ export class SlackStandIn {
   readonly calls: RecordedCall[] = [];
   readonly violations: string[] = [];
   readonly messages = new Map<string, StoredMessage>();
+  /** More Web API methods (e.g. apps.connections.open, by test/support/socket-mode-standin.ts). */
+  readonly extraMethods = new Map<string, (req: IncomingMessage, raw: string) => Record<string, unknown>>();
   private server: Server | null = null;
   private seq = 0;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
@@ -113,6 +115,8 @@ export class SlackStandIn {
       }
     };
     if (req.method !== "POST") return reply({ ok: false, error: "invalid_request" });
+    const extra = this.extraMethods.get(method);
+    if (extra) return reply(extra(req, raw));
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       this.violations.push(`${method}: Authorization header is not "Bearer <bot token>"`);
       return reply({ ok: false, error: "invalid_auth" });

@@ -1,0 +1,108 @@
+import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import type { Logger } from "../core/ports.ts";
+import type { RenderedMessage } from "../core/render/blocks.ts";
+import { handleCommand } from "../core/service/commands.ts";
+import type { CoreDeps } from "../core/service/deps.ts";
+
+export interface SocketModeOptions {
+  /** App-level token (xapp-…) with the connections:write scope. */
+  appToken: string;
+  /** Bot token (xoxb-…); replies go through the core's ChatPort, which holds the same token. */
+  botToken: string;
+  /** Slack Web API base (SLACK_API_URL), for apps.connections.open; default Slack's. */
+  apiUrl?: string;
+  deps: CoreDeps;
+  logger: Logger;
+}
+
+export interface SocketModeHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * Slack over Socket Mode for installs with no public URL: Bolt opens the WebSocket
+ * (apps.connections.open with the app token), and each slash-command envelope goes to the same
+ * `handleCommand` the HTTP endpoint (POST /slack/commands) calls, with the same idempotency key,
+ * so a command behaves the same whichever way it arrived. The ack carries the ephemeral reply;
+ * the slow half (triage) runs after it, as on HTTP.
+ */
+export async function startSocketMode(opts: SocketModeOptions): Promise<SocketModeHandle> {
+  const { deps, logger } = opts;
+  const clientOptions = opts.apiUrl ? { slackApiUrl: `${opts.apiUrl.replace(/\/+$/, "")}/` } : undefined;
+  const app = new App({
+    appToken: opts.appToken,
+    socketMode: true,
+    // Single workspace: every envelope is ours. No auth.test round trip per event; the bot
+    // token is used by the core's ChatPort and checked by its first chat.postMessage.
+    authorize: async () => ({ botToken: opts.botToken }),
+    logger: boltLogger(logger),
+    logLevel: LogLevel.INFO,
+    ...(clientOptions ? { clientOptions, installerOptions: { clientOptions } } : {}),
+  });
+  const inFlight = new Set<Promise<void>>();
+
+  app.command(/.*/, async ({ command, ack }) => {
+    const reply = await handleCommand(deps, {
+      text: command.text ?? "",
+      user: command.user_id,
+      channel: command.channel_id,
+      requestKey: `slack:${command.team_id ?? ""}:${command.trigger_id}`,
+      source: "slack",
+    });
+    await ack(ephemeral(reply.ack));
+    if (reply.background) {
+      const task = reply
+        .background()
+        .catch((err) => logger.error("background task failed", { err: String(err) }))
+        .finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+  });
+
+  // Interactivity: clawops posts no interactive components yet, so there is no HTTP
+  // interactivity endpoint to share; envelopes are acked so Slack does not retry them.
+  app.action(/.*/, async ({ ack, body }) => {
+    await ack();
+    logger.info("socket mode: interactive payload acked; clawops has no interactive handlers", { type: body.type });
+  });
+
+  app.error(async (err) => {
+    logger.error("socket mode handler failed", { err: err.message });
+  });
+
+  await app.start();
+  logger.info("slack socket mode connected");
+  return {
+    async stop() {
+      await app.stop();
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);
+    },
+  };
+}
+
+function ephemeral(m: RenderedMessage) {
+  return { response_type: "ephemeral" as const, text: m.text, blocks: m.blocks as never };
+}
+
+/**
+ * Bolt's and the Socket Mode client's logs into ours. Debug lines are dropped: at debug level
+ * the client prints whole envelopes and acks.
+ */
+function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  let name = "bolt";
+  const text = (msgs: unknown[]) => msgs.map((m) => (m instanceof Error ? m.message : String(m))).join(" ");
+  return {
+    debug: () => {},
+    info: (...msgs) => logger.info(text(msgs), { component: name }),
+    warn: (...msgs) => logger.warn(text(msgs), { component: name }),
+    error: (...msgs) => logger.error(text(msgs), { component: name }),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: (n) => {
+      name = n;
+    },
+  };
+}

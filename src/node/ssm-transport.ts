@@ -117,6 +117,9 @@ export interface SsmTransportOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Consecutive GetCommandInvocation errors (other than InvocationDoesNotExist) before giving up. */
+const MAX_POLL_FAILURES = 3;
+
 /** Statuses after which GetCommandInvocation's answer no longer changes. */
 const TERMINAL = new Set(["Success", "Failed", "TimedOut", "Cancelled"]);
 
@@ -244,15 +247,23 @@ export class SsmTransport implements HostTransport {
     let wait = this.opts.poll?.initialMs ?? 500;
     const maxWait = this.opts.poll?.maxMs ?? 5_000;
     const factor = this.opts.poll?.factor ?? 1.6;
+    let failures = 0;
     for (let attempt = 0; ; attempt++) {
       await this.sleep(wait);
       wait = Math.min(maxWait, Math.round(wait * factor));
       let inv: Awaited<ReturnType<typeof getInvocation>>;
       try {
         inv = await getInvocation(client, commandId, target.instanceId);
+        failures = 0;
       } catch (err) {
+        if (Date.now() >= pollUntil) throw err;
         // Right after SendCommand the invocation may not exist yet: keep polling.
-        if ((err as { name?: string }).name === "InvocationDoesNotExist" && Date.now() < pollUntil) continue;
+        if ((err as { name?: string }).name === "InvocationDoesNotExist") continue;
+        // Throttling or a passing fault (the SDK already retried): a few in a row are tolerated.
+        if (++failures < MAX_POLL_FAILURES) {
+          logger.warn("ssm poll failed; retrying", { ...log, command: commandId, err: describeAwsError(err) });
+          continue;
+        }
         throw err;
       }
       const status = inv.Status ?? "Pending";

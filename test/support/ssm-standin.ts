@@ -82,6 +82,8 @@ export interface SsmStandInOptions {
   stdoutLimit?: number;
   /** GetCommandInvocation answers InvocationDoesNotExist this many times after a send. */
   invisiblePolls?: number;
+  /** Then answers ThrottlingException (HTTP 400, as AWS JSON services do) this many times. */
+  throttledPolls?: number;
 }
 
 export class SsmStandIn {
@@ -104,7 +106,7 @@ export class SsmStandIn {
   private readonly children = new Set<ReturnType<typeof spawn>>();
 
   constructor(opts: SsmStandInOptions & { documentName?: string }) {
-    this.opts = { stdoutLimit: 24_000, invisiblePolls: 1, ...opts };
+    this.opts = { stdoutLimit: 24_000, invisiblePolls: 1, throttledPolls: 0, ...opts };
     this.documentName = opts.documentName ?? "ClawopsProbe";
     this.document = JSON.parse(readFileSync(DOCUMENT_PATH, "utf8"));
   }
@@ -393,6 +395,9 @@ export class SsmStandIn {
     inv.pollTimes.push(Date.now());
     // Eventual consistency right after SendCommand.
     if (inv.polls <= this.opts.invisiblePolls) throw new AwsError("InvocationDoesNotExist", "");
+    if (inv.polls <= this.opts.invisiblePolls + this.opts.throttledPolls) {
+      throw new AwsError("ThrottlingException", "Rate exceeded");
+    }
     const finished = inv.status === "Success" || inv.status === "Failed" || inv.status === "TimedOut";
     return {
       CommandId: inv.commandId,

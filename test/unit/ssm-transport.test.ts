@@ -279,6 +279,32 @@ describe("SSM transport", () => {
     }
   });
 
+  it("throttled polls are retried; a poll that keeps failing ends the job as lost with the AWS error", async () => {
+    for (const [throttled, expected] of [
+      [2, "done"],
+      [50, "lost"],
+    ] as const) {
+      const standin = new SsmStandIn({ ...KEY, region: REGION, throttledPolls: throttled });
+      standin.instances.set(INSTANCES.healthy, { kind: "run", env: hostEnv() });
+      await standin.start();
+      try {
+        const c = new SSMClient({ region: REGION, endpoint: standin.url, credentials: KEY, maxAttempts: 1 });
+        clients.push(c);
+        const t = new SsmTransport({
+          client: c,
+          inventory: inventory(),
+          logger: quiet,
+          poll: { initialMs: 20, maxMs: 100 },
+        });
+        const outcome = await t.dispatch("healthy", job({ steps: [{ step: "versions", args: {} }] }), () => {});
+        expect(outcome.status, `${throttled} throttled polls`).toBe(expected);
+        if (outcome.status === "lost") expect(outcome.reason).toContain("ThrottlingException");
+      } finally {
+        await standin.stop();
+      }
+    }
+  });
+
   it("an instance SSM does not know, and a host missing from the inventory, are reported as such", async () => {
     const t = transport();
     const unknownInstance = await t.dispatch("unknown", job(), () => {});

@@ -77,9 +77,13 @@ describe("Slack Socket Mode", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const ack = await socket.slashCommand({ text: `triage ${HOST}`, channel_id: CHANNEL });
+    const triggerId = `${Date.now()}.socket-triage`;
+    const ack = await socket.slashCommand({ text: `triage ${HOST}`, channel_id: CHANNEL, trigger_id: triggerId });
     expect(ack.payload?.response_type).toBe("ephemeral");
     expect(ackText(ack)).toContain(`Triage of ${HOST} started`);
+    // Slack redelivers an envelope it thinks was not acked: same trigger_id, no second job.
+    const again = await socket.slashCommand({ text: `triage ${HOST}`, channel_id: CHANNEL, trigger_id: triggerId });
+    expect(ackText(again)).toContain("already under way");
     await slack.waitFor(
       () => {
         const parent = slack.topLevel(CHANNEL)[0];
@@ -92,6 +96,8 @@ describe("Slack Socket Mode", () => {
     const parent = slack.topLevel(CHANNEL)[0];
     const result = slack.thread(CHANNEL, parent?.ts ?? "")[1];
     expect(firstFindingId(result?.blocks)).toBeTruthy();
+    // One job: one progress message and one result in the thread, despite the redelivery.
+    expect(slack.thread(CHANNEL, parent?.ts ?? "")).toHaveLength(2);
     expect(slack.violations).toEqual([]);
 
     // A bad command gets the same error reply as over HTTP, and starts nothing.

@@ -4,8 +4,6 @@ import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { resolveSecrets } from "./secrets.ts";
 import { startControlPlane } from "./server.ts";
-import { startSocketMode } from "./slack-socket-mode.ts";
-import { ssmClients, ssmFromEnv } from "./ssm-wiring.ts";
 
 /**
  * `npm start`: the control plane on 127.0.0.1 with state in SQLite under the data folder,
@@ -17,12 +15,20 @@ async function main(): Promise<void> {
   const logger = createLogger("clawops");
   const dataDir = resolve(env.CLAWOPS_DATA_DIR ?? "data");
   // Secrets from the environment, or from SSM Parameter Store (CLAWOPS_SSM_PARAMETER_PATH).
-  const aws = ssmClients(env);
-  const { secrets, sources } = await resolveSecrets(env, () => aws());
+  // The AWS SDK (and Bolt, below) load only when configured, so a plain install starts as fast as before.
+  const awsWanted =
+    [env.CLAWOPS_SSM_PARAMETER_PATH, env.CLAWOPS_SSM_INVENTORY, env.CLAWOPS_SSM_INVENTORY_JSON].some(Boolean) ||
+    env.CLAWOPS_TRANSPORT === "ssm";
+  const awsKit = awsWanted ? await import("./ssm-wiring.ts") : null;
+  const aws = awsKit?.ssmClients(env);
+  const { secrets, sources } = await resolveSecrets(env, () => {
+    if (!aws) throw new Error("AWS is not configured");
+    return aws();
+  });
   if (Object.values(sources).includes("ssm")) logger.info("secrets read from Parameter Store", sources);
   const signingSecret = secrets.SLACK_SIGNING_SECRET;
   const botToken = secrets.SLACK_BOT_TOKEN;
-  const ssm = ssmFromEnv(env, aws, logger);
+  const ssm = awsKit && aws ? awsKit.ssmFromEnv(env, aws, logger) : null;
   const appToken = secrets.SLACK_APP_TOKEN;
   if (appToken && !botToken) throw new Error("SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too.");
   if (!appToken && !!signingSecret !== !!botToken) {
@@ -55,7 +61,13 @@ async function main(): Promise<void> {
   // Socket Mode: Slack without a public URL (SLACK_APP_TOKEN, an xapp- app-level token).
   const socket =
     appToken && botToken
-      ? await startSocketMode({ appToken, botToken, apiUrl: env.SLACK_API_URL, deps: cp.deps, logger })
+      ? await (await import("./slack-socket-mode.ts")).startSocketMode({
+          appToken,
+          botToken,
+          apiUrl: env.SLACK_API_URL,
+          deps: cp.deps,
+          logger,
+        })
       : null;
   const agent =
     env.CLAWOPS_LOCAL_AGENT === "0"

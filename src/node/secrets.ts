@@ -1,4 +1,4 @@
-import { GetParametersCommand, type GetParametersCommandOutput, type SSMClient } from "@aws-sdk/client-ssm";
+import type { GetParametersCommandOutput, SSMClient } from "@aws-sdk/client-ssm";
 import { ClawopsError } from "../core/errors.ts";
 
 /** The secrets the Node control plane reads: from the environment, or from SSM Parameter Store. */
@@ -37,6 +37,8 @@ export async function resolveSecrets(
   const names = wanted.map((n) => `${path}${n}`);
   let answer: GetParametersCommandOutput;
   try {
+    // Loaded here, not at start: installs without Parameter Store never load the AWS SDK.
+    const { GetParametersCommand } = await import("@aws-sdk/client-ssm");
     answer = await ssm().send(new GetParametersCommand({ Names: names, WithDecryption: true }));
   } catch (err) {
     const e = err as { name?: string; message?: string };

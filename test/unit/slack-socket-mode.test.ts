@@ -126,3 +126,24 @@ describe("Slack Socket Mode", () => {
     expect(everything).not.toContain(BOT_TOKEN);
   });
 });
+
+describe("Slack Socket Mode with a wrong app token", () => {
+  it("the control plane refuses to start, says why, and does not print the token", async () => {
+    const wrong = "xapp-1-A0CLAWOPS-1234567890-wrongtoken";
+    const err = await spawnControlPlane({
+      SLACK_API_URL: slack.url,
+      SLACK_APP_TOKEN: wrong,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: "",
+    }).then(
+      async (cp2) => {
+        await cp2.stop();
+        return null;
+      },
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/exited 1: .*invalid_auth/s);
+    expect(err?.message).not.toContain(wrong);
+    expect(socket.opens.at(-1)).toEqual({ ok: false });
+  });
+});

@@ -15,6 +15,12 @@ export type ErrorCode =
   | "job_not_found"
   | "agent_protocol"
   | "slack_api"
+  | "bundles_not_configured"
+  | "bundle_not_found"
+  | "bundle_link_invalid"
+  | "ticket_not_configured"
+  | "ticket_unreachable"
+  | "ticket_failed"
   | "internal";
 
 export class ClawopsError extends Error {

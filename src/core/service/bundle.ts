@@ -198,7 +198,8 @@ export async function runBundle(
     `${built.manifest.complete ? "✅" : "⚠️"} Bundle \`${bundleId}\` of *${escapeMrkdwn(job.host)}* stored (${Math.round(clock.now() - started)} ms).`,
   );
   const summaryMessage = await post(summary);
-  void summaryMessage;
+  // The summary is the job's result message: `clawops bundle` and the console follow it.
+  await store.updateJob(job.id, { resultTs: summaryMessage.ts });
 
   if (chat.uploadFile) {
     try {

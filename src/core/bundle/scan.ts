@@ -12,7 +12,7 @@ type Detector = { kind: string; pattern: RegExp };
 
 /** A value that is already a redaction marker, a fingerprint or an obvious placeholder. */
 const HARMLESS_VALUE =
-  /^(?:\[REDACTED:[a-z-]+\]|sha256:[0-9a-f]{6,}|__OPENCLAW_REDACTED__|\$\{[A-Z0-9_]+\}|<[^>]*>|\*+|null|true|false|undefined|none|string|config|env|[0-9.]+)$/i;
+  /^(?:\[REDACTED:[a-z-]+\]|sha256:[0-9a-f]{6,}|__OPENCLAW_REDACTED__|\$\{[A-Za-z0-9_]+\}?|<[^>]*>|\*+|null|true|false|undefined|none|string|config|env|[0-9.]+)$/i;
 
 const DETECTORS: Detector[] = [
   { kind: "private-key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/ },
@@ -35,7 +35,7 @@ const DETECTORS: Detector[] = [
  * that is not a marker, a fingerprint or a placeholder, and long enough to be a credential.
  */
 const SECRET_ASSIGNMENT =
-  /(?:^|[^A-Za-z0-9])((?:[A-Za-z0-9_]*[_-])?(?:token|password|passwd|secret|api[_-]?key|apikey|private[_-]?key|client[_-]?secret|devicetoken|authtoken|accesstoken|refreshtoken))["']?\s*(?:=|:|\s)\s*["']?([^\s"',;&)}]{8,})/gi;
+  /(?:^|[^A-Za-z0-9])([A-Za-z0-9_-]*?(?:token|password|passwd|secret|api[_-]?key|apikey|private[_-]?key|client[_-]?secret|devicetoken|authtoken|accesstoken|refreshtoken))["']?\s*(?:=|:|\s)\s*["']?([^\s"',;&)}]{8,})/gi;
 
 /** Keys whose values are names or fingerprints, not secrets (fields of probe results). */
 const NOT_SECRET_KEYS = /^(?:tokensource|tokenconfigured|tokenunresolved|secretref|secretrefs)$/i;

@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyArchive } from "../../src/core/bundle/archive.ts";
@@ -106,6 +106,7 @@ describe("repro bundle on a real OpenClaw gateway", () => {
 
       const { manifest, problems } = await verifyArchive(zip);
       expect(problems).toEqual([]);
+      if (process.env.CLAWOPS_BUNDLE_DUMP) writeFileSync(process.env.CLAWOPS_BUNDLE_DUMP, zip);
       const f = files(zip);
       // The version triple, from the real CLI and package.
       const versions = JSON.parse(f["versions.json"] ?? "{}");
@@ -120,6 +121,11 @@ describe("repro bundle on a real OpenClaw gateway", () => {
       expect(f["logs/around-last-start.log"]).toBeTruthy();
       const timeline = JSON.parse(f["timeline.json"] ?? "{}");
       expect(timeline.events.some((e: { kind: string }) => e.kind === "gateway-start")).toBe(true);
+      // The drifted gateway turned the agent's and the CLI's connections away: a disconnect to anchor on.
+      expect(f["logs/around-last-disconnect.log"]).toMatch(/unauthorized conn=|closed before connect/);
+      // The lab config's token was removed on the host, and the report says where.
+      const report = JSON.parse(f["redaction-report.json"] ?? "{}");
+      expect(report.byFile.some((r: { file: string }) => r.file === "config/openclaw.json")).toBe(true);
       expect(timeline.events.some((e: { kind: string }) => e.kind === "config-edit")).toBe(true);
 
       // Jira got the same bytes; GitHub a comment with the summary and the signed link.

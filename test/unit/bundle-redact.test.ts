@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyseLog, sanitize } from "../../src/agent/probes/bundle-collect.ts";
 import { redactTextCounted } from "../../src/agent/probes/redact.ts";
@@ -45,6 +46,28 @@ describe("binary junk and the log timeline", () => {
     expect(a.events.filter((e) => e.kind === "close").map((e) => e.code)).toEqual([4001, 1000]);
     expect(a.events.some((e) => e.kind === "token-rotation" && e.at === "2026-11-22T09:01:00.000Z")).toBe(true);
     expect(a.events.filter((e) => e.kind === "gateway-start")).toHaveLength(2);
+  });
+});
+
+describe("the timeline on a real 2026.9.6 gateway file log", () => {
+  const real = readFileSync(new URL("./fixtures/openclaw/logs/real-gateway.jsonl", import.meta.url), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((text) => ({ text, binary: false }));
+
+  it("finds every start (restarts log no `loading configuration`), the last disconnect and its close code", () => {
+    const a = analyseLog(real);
+    expect(a.events.filter((e) => e.kind === "gateway-start").map((e) => e.at)).toEqual([
+      "2026-11-22T08:12:15.316Z",
+      "2026-11-22T08:13:17.903Z",
+      "2026-11-22T08:13:32.831Z",
+    ]);
+    expect(a.lastStart).toBe(12);
+    expect(real[a.lastDisconnect ?? 0]?.text).toContain("closed before connect");
+    expect(a.events.find((e) => e.kind === "close" && e.code === 1000)?.at).toBe("2026-11-22T08:21:06.262Z");
+    expect(a.events.some((e) => e.kind === "config-reload-failed")).toBe(true);
+    // `Gateway stop policy=…`-style lines are not policy hits; nothing here is.
+    expect(a.policyLines).toEqual([]);
   });
 });
 

@@ -222,6 +222,9 @@ describe("/openclaw bundle: secrets planted in every source", () => {
     // The redaction report names kinds and files, with counts.
     const report = JSON.parse(files["redaction-report.json"] ?? "{}");
     expect(report.total).toBeGreaterThan(10);
+    expect(report.byFile.map((r: { file: string }) => r.file)).toEqual(
+      expect.arrayContaining(["config/openclaw.json", "env.txt", "cli/status-all.txt", "logs/around-last-start.log"]),
+    );
     expect(Object.keys(report.byKind)).toEqual(
       expect.arrayContaining(["known-secret", "private-key", "slack-token", "bearer", "basic-auth", "url-credentials"]),
     );

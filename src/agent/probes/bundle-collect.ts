@@ -13,7 +13,7 @@ import { execCommand } from "./exec.ts";
 import { parseLogLine } from "./log-signatures.ts";
 import { logCandidates } from "./logs.ts";
 import { budget, type Probe } from "./probe.ts";
-import { redactDeep, redactTextCounted } from "./redact.ts";
+import { countRedactions, redactDeep, redactTextCounted } from "./redact.ts";
 import { parseOpenclawVersion } from "./versions.ts";
 
 /**
@@ -33,7 +33,7 @@ const MAX_CLI_OUTPUT = 256 * 1024;
 const MAX_CONFIG_BYTES = 128 * 1024;
 const MAX_POLICY_LINES = 200;
 /** Leave this much of the step budget to redact, cap and send. */
-const PACKAGING_MARGIN_MS = 1_500;
+const PACKAGING_MARGIN_MS = 3_000;
 
 const CLI_COMMANDS: { name: string; args: string[]; wantMs: number }[] = [
   { name: "cli/status-all.txt", args: ["status", "--all"], wantMs: 20_000 },
@@ -122,6 +122,7 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
         raw.length > MAX_CONFIG_BYTES
           ? { complete: false, reason: `cut at ${MAX_CONFIG_BYTES} of ${raw.length} bytes` }
           : { complete: true },
+        text,
       );
     } catch (err) {
       out.skip("config/openclaw.json", `could not read ${config.path}: ${errnoCode(err) ?? errorMessage(err)}`);
@@ -129,7 +130,11 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
     return configEvents;
   })();
 
+  // The logs are read last, so they include what the CLI commands (and this job's other
+  // probes) made the gateway log; the commands' timeouts leave room for it.
+  const cliDone = Promise.all(cliRuns);
   const logs = (async () => {
+    await cliDone;
     const candidates = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date());
     const read = await readLogs(candidates, BUNDLE_LOG_READ_BYTES);
     if (read.lines.length === 0) {
@@ -180,7 +185,7 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
     return { events: analysis.events, notes: read.notes, binary: read.binaryLines };
   })();
 
-  const [configEvents, logResult] = await Promise.all([configFile, logs, versions, env, ...cliRuns]).then(
+  const [configEvents, logResult] = await Promise.all([configFile, logs, versions, env, cliDone]).then(
     ([c, l]) => [c, l] as const,
   );
   const events = [...configEvents, ...logResult.events].sort((a, b) => (a.at ?? "").localeCompare(b.at ?? ""));
@@ -215,9 +220,14 @@ class BundleBuilder {
     this.secrets = secrets;
   }
 
-  add(name: string, content: string, state: { complete: boolean; reason?: string }): void {
-    const { text, counts } = redactTextCounted(sanitize(content).text, this.secrets);
-    for (const [kind, count] of counts) this.redactions.push({ file: name, kind, count });
+  /** `original`: the text before an earlier redaction pass (the config's by-field pass), so its removals count too. */
+  add(name: string, content: string, state: { complete: boolean; reason?: string }, original?: string): void {
+    const { text } = redactTextCounted(sanitize(content).text, this.secrets);
+    const before = countRedactions(original ?? content);
+    for (const [kind, n] of countRedactions(text)) {
+      const count = n - (before.get(kind) ?? 0);
+      if (count > 0) this.redactions.push({ file: name, kind, count });
+    }
     this.files.push({
       name,
       content: text,
@@ -382,16 +392,24 @@ export type TimelineEvent = {
   detail: string;
 };
 
-const START = /\bloading configuration\b|\[gateway\] ready\b|\bhttp server listening\b/;
+/**
+ * A gateway start as the file log shows it (real 2026.9.6 lines): `loading configuration…` on a
+ * cold start, `shutdown budget at startup` and `http server listening (…)` on every start, then
+ * `gateway ready`. A restart may log no `loading configuration` at all.
+ */
+const START_BEGIN = /\bloading configuration\b|\bshutdown budget at startup\b|\bhttp server listening\b/;
+const START_READY = /\bgateway ready\b|\[gateway\] ready\b/;
+const START_FAILED = /Gateway failed to start|refusing to report the gateway ready/i;
 const STOP = /received SIGTERM|received SIGINT|shutdown\] completed|\bshutting down\b/;
 const DISCONNECT =
-  /\bclosed before connect\b|\bgateway closed\b|\bclosed\s*\(\d{4}\)|\bdisconnect(?:ed)?\b|\bws\b.*\bclose[d]?\b.*\bcode[=: ]\d{4}/i;
+  /\bclosed before connect\b|\bunauthorized conn=|\bhandshake timeout\b|\bgateway closed\b|\bclosed\s*\(\d{4}\)|\bdisconnect(?:ed)?\b|\bws\b.*\bclose[d]?\b.*\bcode[=: ]\d{4}/i;
 const CLOSE_CODE = /\bclosed?\s*\((\d{4})\)|\bcode[=: ](\d{4})\b/i;
 const TOKEN_ROTATION =
   /gateway auth changed|hot reload applied \(gateway\.auth\.(?:token|password)|token rotat|credential-replaced/i;
 const RELOAD_OK = /config hot reload applied/i;
 const RELOAD_FAIL = /config reload failed/i;
-const POLICY = /\bpolicy\b|dmPolicy|networkPolicy|allowlist|denylist|\bdenied\b|FORBIDDEN|missing scope|not allowed/i;
+const POLICY =
+  /dmPolicy|networkPolicy|\bpolicy[ =:_-]*(?:hit|block(?:ed)?|den(?:ied|y)|reject(?:ed)?|drop(?:ped)?|violation)|(?:blocked|denied|rejected|dropped) by (?:the )?policy|allowlist|denylist|\bdenied\b|FORBIDDEN|missing scope|not allowed|scope upgrade|pairing required/i;
 const VERSION_IN_START = /\b(?:openclaw|version)[ =v]*(\d{4}\.\d+\.\d+)/i;
 
 export function analyseLog(lines: readonly ReadLine[]): {
@@ -414,20 +432,26 @@ export function analyseLog(lines: readonly ReadLine[]): {
     const at = parsed.time ? toUtc(parsed.time) : undefined;
     const ev = (e: Omit<TimelineEvent, "at">) =>
       events.push({ ...(at ? { at } : {}), ...e, detail: e.detail.slice(0, 300) });
-    if (START.test(text)) {
-      // One start is `loading configuration` … `ready`: anchor on its first line.
-      if (!inStart) {
-        lastStart = i;
-        ev({ kind: "gateway-start", detail: text });
-      }
-      inStart = !/\[gateway\] ready\b/.test(text);
+    const begins = START_BEGIN.test(text);
+    const ready = START_READY.test(text);
+    if ((begins || ready) && !inStart) {
+      // One start runs from its first start line to `gateway ready`: anchor on the first.
+      lastStart = i;
+      ev({ kind: "gateway-start", detail: text });
+    }
+    if (begins) inStart = true;
+    if (ready || START_FAILED.test(text)) inStart = false;
+    if (begins || ready) {
       const v = VERSION_IN_START.exec(text)?.[1];
       if (v) {
         if (lastVersion && v !== lastVersion) ev({ kind: "upgrade", detail: `${lastVersion} → ${v}` });
         lastVersion = v;
       }
     }
-    if (STOP.test(text)) ev({ kind: "gateway-stop", detail: text });
+    if (STOP.test(text)) {
+      ev({ kind: "gateway-stop", detail: text });
+      inStart = false;
+    }
     if (TOKEN_ROTATION.test(text)) ev({ kind: "token-rotation", detail: text });
     else if (RELOAD_OK.test(text)) ev({ kind: "config-reload", detail: text });
     if (RELOAD_FAIL.test(text)) ev({ kind: "config-reload-failed", detail: text });

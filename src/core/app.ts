@@ -89,6 +89,7 @@ export function createApp(opts: AppOptions) {
         channel,
         requestKey: `slack:${form.get("team_id") ?? ""}:${triggerId}`,
         source: "slack",
+        ...(form.get("team_id") ? { workspace: form.get("team_id") as string } : {}),
       });
       if (c.req.header("x-slack-retry-num"))
         deps.logger.info("slack retry", { command, retry: c.req.header("x-slack-retry-num") });

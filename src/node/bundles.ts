@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { LinkSigner } from "../core/bundle/signed-link.ts";
 import type { TicketConfig } from "../core/bundle/tickets.ts";
 import type { Logger } from "../core/ports.ts";
@@ -35,6 +36,7 @@ export async function bundleServicesFromEnv(
     retentionMs,
     linkTtlMs: Math.min(retentionMs, linkHours > 0 ? linkHours * 60 * 60 * 1000 : DEFAULT_BUNDLE_LINK_TTL_MS),
     tickets: ticketConfigFromEnv(env),
+    ...(env.CLAWOPS_TICKETS_FILE ? { ticketsByWorkspace: await ticketsByWorkspace(env.CLAWOPS_TICKETS_FILE) } : {}),
     ...(env.CLAWOPS_TICKET_RETRY_BASE_MS
       ? { retry: { attempts: 3, baseMs: Number(env.CLAWOPS_TICKET_RETRY_BASE_MS) || 1_000 } }
       : {}),
@@ -81,4 +83,64 @@ export function scheduleBlobCleanup(blobs: DiskBlobStore, logger: Logger, now: (
   const timer = setInterval(run, 60 * 60 * 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+const TicketFile = z.record(
+  z.string().regex(/^[A-Z0-9]{2,20}$/, "keys are Slack team ids such as T0123ABCD"),
+  z
+    .object({
+      jira: z
+        .object({ baseUrl: z.url(), email: z.string().min(3), apiToken: z.string().min(1) })
+        .strict()
+        .optional(),
+      github: z
+        .object({
+          apiUrl: z.url().optional(),
+          token: z.string().min(1),
+          repo: z
+            .string()
+            .regex(/^[\w.-]+\/[\w.-]+$/)
+            .optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
+
+/**
+ * CLAWOPS_TICKETS_FILE: JSON `{ "<Slack team id>": { "jira": {baseUrl, email, apiToken},
+ * "github": {token, repo?, apiUrl?} } }`. Commands from a listed workspace use its entry;
+ * others use the JIRA_* / GITHUB_* variables. Keep the file mode 0600: it holds API tokens.
+ */
+export async function ticketsByWorkspace(path: string): Promise<Record<string, TicketConfig>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new Error(
+      `CLAWOPS_TICKETS_FILE ${path} could not be read as JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const parsed = TicketFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`CLAWOPS_TICKETS_FILE ${path}: ${issue?.path.join(".") ?? ""} ${issue?.message ?? "invalid"}`);
+  }
+  const out: Record<string, TicketConfig> = {};
+  for (const [team, entry] of Object.entries(parsed.data)) {
+    out[team] = {
+      ...(entry.jira ? { jira: entry.jira } : {}),
+      ...(entry.github
+        ? {
+            github: {
+              apiUrl: entry.github.apiUrl ?? "https://api.github.com",
+              token: entry.github.token,
+              ...(entry.github.repo ? { repo: entry.github.repo } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+  return out;
 }

@@ -413,4 +413,40 @@ describe("fail-closed and partial bundles", () => {
     expect(text).toContain("the bundle is kept");
     expect(await blobs.cleanup(Number.MAX_SAFE_INTEGER)).toBe(1);
   });
+
+  it("tickets are configured per Slack workspace", async () => {
+    const { deps, store } = makeDeps(
+      new FakeHostTransport().addHost("ws2", { results: [], loseConnectionAfterMs: 5 }),
+      {
+        ticketsByWorkspace: {
+          T0SECOND: { github: { apiUrl: github.url, token: "gh-app-token-xyz789", repo: "second/ops" } },
+        },
+      },
+    );
+    await enroll(store, "ws2");
+    const refused = await handleCommand(deps, {
+      text: "bundle ws2 --ticket OPS-5",
+      user: "U1",
+      channel: "C1",
+      requestKey: "k-ws-1",
+      source: "slack",
+      workspace: "T0SECOND",
+    });
+    expect(refused.error?.code).toBe("ticket_not_configured");
+    const before = github.comments.length;
+    const reply = await handleCommand(deps, {
+      text: "bundle ws2 --ticket #5",
+      user: "U1",
+      channel: "C1",
+      requestKey: "k-ws-2",
+      source: "slack",
+      workspace: "T0SECOND",
+    });
+    expect(reply.error).toBeUndefined();
+    await reply.background?.();
+    expect(github.comments.slice(before).map((c) => `${c.repo}#${c.issue}`)).toEqual(["second/ops#5"]);
+    // Another workspace falls back to the control plane's default repository.
+    await runCommand(deps, "bundle ws2 --ticket #6");
+    expect(github.comments.slice(before).map((c) => `${c.repo}#${c.issue}`)).toEqual(["second/ops#5", "acme/infra#6"]);
+  });
 });

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ticketsByWorkspace } from "../../src/node/bundles.ts";
 import { DiskBlobStore } from "../../src/node/disk-blob-store.ts";
 
 let dir: string | undefined;
@@ -32,5 +33,25 @@ describe("DiskBlobStore (bundles under CLAWOPS_DATA_DIR)", () => {
       blobs.put("../escape.zip", new Uint8Array([1]), { contentType: "x", createdAt: 0, expiresAt: 1 }),
     ).rejects.toThrow(/invalid blob key/);
     expect(await blobs.get("../../etc/passwd")).toBeNull();
+  });
+});
+
+describe("CLAWOPS_TICKETS_FILE (per-workspace tickets)", () => {
+  it("reads one entry per Slack team id and refuses a malformed file with the reason", async () => {
+    dir = await mkdtemp(join(tmpdir(), "clawops-tickets-"));
+    const good = join(dir, "tickets.json");
+    await writeFile(
+      good,
+      JSON.stringify({
+        T0AAA: { jira: { baseUrl: "https://acme.atlassian.net", email: "a@acme.test", apiToken: "t1" } },
+        T0BBB: { github: { token: "t2", repo: "acme/ops" } },
+      }),
+    );
+    const config = await ticketsByWorkspace(good);
+    expect(config.T0AAA?.jira?.baseUrl).toBe("https://acme.atlassian.net");
+    expect(config.T0BBB?.github).toEqual({ apiUrl: "https://api.github.com", token: "t2", repo: "acme/ops" });
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ T0AAA: { jira: { baseUrl: "not a url", email: "x@y", apiToken: "t" } } }));
+    await expect(ticketsByWorkspace(bad)).rejects.toThrow(/T0AAA\.jira\.baseUrl/);
   });
 });

@@ -2,7 +2,7 @@ import { parseTicketRef, type TicketRef } from "../bundle/tickets.ts";
 import type { Command } from "../commands.ts";
 import { ClawopsError } from "../errors.ts";
 import { renderNotice } from "../render/blocks.ts";
-import { createBundleJob, runBundle } from "./bundle.ts";
+import { createBundleJob, runBundle, ticketConfigFor } from "./bundle.ts";
 import type { CommandReply, CommandRequest } from "./commands.ts";
 import type { CoreDeps } from "./deps.ts";
 
@@ -19,15 +19,16 @@ export async function bundleCommand(
       { status: 501 },
     );
   }
+  const ticketConfig = ticketConfigFor(deps.bundles, req.workspace);
   const tickets: TicketRef[] = command.tickets.map((key) => {
     const ref = parseTicketRef(key);
     if (!ref) throw new ClawopsError("bad_request", `\`${key}\` is not a Jira or GitHub issue reference.`);
-    if (ref.system === "jira" && !deps.bundles?.tickets.jira)
+    if (ref.system === "jira" && !ticketConfig.jira)
       throw new ClawopsError(
         "ticket_not_configured",
         `Jira is not configured here, so \`${key}\` cannot be attached (set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN).`,
       );
-    if (ref.system === "github" && !deps.bundles?.tickets.github)
+    if (ref.system === "github" && !ticketConfig.github)
       throw new ClawopsError(
         "ticket_not_configured",
         `GitHub is not configured here, so \`${key}\` cannot be commented on (set GITHUB_TOKEN and GITHUB_REPO).`,
@@ -69,7 +70,7 @@ export async function bundleCommand(
       `📦 Collecting a repro bundle from *${host.name}* (job \`${job.id}\`). Progress, the summary and the download link appear in the host's incident thread.`,
     ),
     background: async () => {
-      await deps.hostQueue.run(host.name, () => runBundle(deps, job, { tickets }).then(() => undefined));
+      await deps.hostQueue.run(host.name, () => runBundle(deps, job, { tickets, ticketConfig }).then(() => undefined));
     },
     jobId: job.id,
   };

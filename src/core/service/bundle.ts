@@ -26,9 +26,16 @@ export interface BundleServices {
   /** How long a bundle is kept; links expire with it at the latest. */
   retentionMs: number;
   linkTtlMs: number;
+  /** Ticket systems for commands from any workspace without its own entry below. */
   tickets: TicketConfig;
+  /** Per Slack workspace (team id): its own Jira/GitHub, replacing `tickets` for its commands. */
+  ticketsByWorkspace?: Record<string, TicketConfig>;
   fetch?: typeof fetch;
   retry?: { attempts: number; baseMs: number };
+}
+
+export function ticketConfigFor(services: BundleServices, workspace: string | undefined): TicketConfig {
+  return (workspace !== undefined ? services.ticketsByWorkspace?.[workspace] : undefined) ?? services.tickets;
 }
 
 export const DEFAULT_BUNDLE_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
@@ -96,7 +103,7 @@ export async function collectBundleOnRecoverFailure(
 export async function runBundle(
   deps: CoreDeps,
   job: JobRecord,
-  opts: { tickets: TicketRef[]; trigger?: string },
+  opts: { tickets: TicketRef[]; trigger?: string; ticketConfig?: TicketConfig },
 ): Promise<BundleOutcome> {
   const { chat, store, clock, logger } = deps;
   const services = deps.bundles;
@@ -225,7 +232,12 @@ export async function runBundle(
     const label = ticketLabel(ticket);
     try {
       const r = await withRetry(retry.attempts, retry.baseMs, () =>
-        deliverToTicket(services.tickets, ticket, { filename, bytes: built.zip, summary, link }, services.fetch),
+        deliverToTicket(
+          opts.ticketConfig ?? services.tickets,
+          ticket,
+          { filename, bytes: built.zip, summary, link },
+          services.fetch,
+        ),
       );
       ticketNotes.push(`✅ ${label}${r.url ? ` (${r.url})` : ""}`);
     } catch (err) {

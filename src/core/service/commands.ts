@@ -13,6 +13,8 @@ export interface CommandRequest {
   /** Slack's trigger_id (unique per invocation), or a console-generated id. */
   requestKey: string;
   source: "slack" | "console";
+  /** Slack workspace (team id) the command came from; selects per-workspace settings (tickets). */
+  workspace?: string;
 }
 
 export interface CommandReply {

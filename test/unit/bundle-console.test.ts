@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -104,4 +104,36 @@ describe("clawops bundle (local console, no Slack)", () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toContain("is not a ticket key");
   });
+
+  it("a 7 MiB log of long lines with binary junk crosses the real agent socket as a bounded bundle marked partial", async () => {
+    const line = (i: number) =>
+      `2026-11-22T08:${String(i % 60).padStart(2, "0")}:00.000Z [agent] line ${i} ${"y".repeat(3_000)}`;
+    const lines = Array.from({ length: 2_400 }, (_, i) => line(i));
+    lines.splice(
+      40_000,
+      0,
+      "2026-11-22T09:00:00.000Z [gateway] loading configuration…",
+      "\u0000\u0001binary\u0002\u0003junk\u0004",
+    );
+    lines.push("2026-11-22T09:10:00.000Z [ws] closed before connect conn=z code=1008 reason=unauthorized");
+    await writeFile(lab.logPath, `${lines.join("\n")}\n`);
+    const run = await clawops(["bundle", HOST]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain("INCOMPLETE");
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/bundles\/\S+)/.exec(run.stdout)?.[1] ?? "";
+    const zip = new Uint8Array(await (await fetch(link)).arrayBuffer());
+    const { manifest, problems } = await verifyArchive(zip);
+    expect(problems).toEqual([]);
+    expect(manifest.complete).toBe(false);
+    // ~1.2 MB per excerpt would not fit one agent frame (1 MiB): the largest is cut (newest end
+    // kept) and says so; the binary line in it is marked too.
+    const start = manifest.files.find((f) => f.name === "logs/around-last-start.log");
+    expect(start?.complete).toBe(false);
+    expect(start?.reason).toMatch(/binary data replaced/);
+    expect(start?.reason).toMatch(/cut to \d+ of \d+ characters to fit the 640 KiB transfer limit/);
+    expect(manifest.incomplete.join("\n")).toMatch(/cut to fit the transfer limit: logs\/around-last-start\.log/);
+    expect(manifest.files.reduce((n, f) => n + f.size, 0)).toBeLessThan(1024 * 1024);
+    const disconnect = manifest.files.find((f) => f.name === "logs/around-last-disconnect.log");
+    expect(disconnect?.size).toBeGreaterThan(500_000);
+  }, 90_000);
 });

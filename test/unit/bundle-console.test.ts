@@ -110,7 +110,7 @@ describe("clawops bundle (local console, no Slack)", () => {
       `2026-11-22T08:${String(i % 60).padStart(2, "0")}:00.000Z [agent] line ${i} ${"y".repeat(3_000)}`;
     const lines = Array.from({ length: 2_400 }, (_, i) => line(i));
     lines.splice(
-      40_000,
+      1_200,
       0,
       "2026-11-22T09:00:00.000Z [gateway] loading configuration…",
       "\u0000\u0001binary\u0002\u0003junk\u0004",

@@ -121,6 +121,7 @@ describe("repro bundle on a real OpenClaw gateway", () => {
       expect(f["logs/around-last-start.log"]).toBeTruthy();
       const timeline = JSON.parse(f["timeline.json"] ?? "{}");
       expect(timeline.events.some((e: { kind: string }) => e.kind === "gateway-start")).toBe(true);
+      expect(timeline.events.some((e: { kind: string }) => e.kind === "upgrade")).toBe(true);
       // The drifted gateway turned the agent's and the CLI's connections away: a disconnect to anchor on.
       expect(f["logs/around-last-disconnect.log"]).toMatch(/unauthorized conn=|closed before connect/);
       // The lab config's token was removed on the host, and the report says where.

@@ -63,7 +63,10 @@ export async function makeBundleLab(): Promise<BundleLab> {
     "2026-11-22T09:05:00.000Z [ws] gateway closed (1000) session=agent:main:s42",
   ];
   await writeFile(logPath, `${lines.join("\n")}\n`);
-  const bin = join(lab, "openclaw");
+  // Laid out like an npm install: the launcher inside a package whose manifest names `openclaw`.
+  await mkdir(join(lab, "pkg", "bin"), { recursive: true });
+  await writeFile(join(lab, "pkg", "package.json"), JSON.stringify({ name: "openclaw", version: "2026.9.6" }));
+  const bin = join(lab, "pkg", "bin", "openclaw");
   await writeFile(
     bin,
     `#!/bin/sh

@@ -197,13 +197,20 @@ describe("/openclaw bundle: secrets planted in every source", () => {
     expect(github.comments[0]?.body).toContain("/bundles/");
 
     // Content a user checks: versions, timeline, session ids and policy lines kept.
-    expect(files["versions.json"]).toContain("2026.9.6");
+    const versions = JSON.parse(files["versions.json"] ?? "{}");
+    expect(versions.cli.version).toBe("2026.9.6");
+    expect(versions.gatewayPackage.version).toBe("2026.9.6");
     const timeline = JSON.parse(files["timeline.json"] ?? "{}");
     expect(timeline.firstClose1000.at).toBe("2026-11-22T09:05:00.000Z");
     expect(timeline.changesBeforeFirstClose1000.map((e: { kind: string }) => e.kind)).toEqual(
       expect.arrayContaining(["gateway-start", "token-rotation", "config-edit"]),
     );
     expect(timeline.closeCodes.map((c: { code: number }) => c.code)).toEqual([1000, 1008, 4001]);
+    expect(
+      timeline.events.some(
+        (e: { kind: string; detail: string }) => e.kind === "upgrade" && e.detail.includes("2026.9.6"),
+      ),
+    ).toBe(true);
     expect(files["logs/policy-hits.log"]).toContain("dmPolicy denied");
     expect(files["logs/around-last-disconnect.log"]).toContain("session=agent:main:s42");
     // Binary junk in the log: replaced by a marker and the file says it is partial.

@@ -79,7 +79,23 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
   });
 
   const versions = collectVersions(ctx.openclawBin, ctx.env, ctx.agentVersion, run.signal, budget(run, 4_000)).then(
-    (v) => out.add("versions.json", `${JSON.stringify(v, null, 2)}\n`, { complete: true }),
+    async (v): Promise<TimelineEvent[]> => {
+      out.add("versions.json", `${JSON.stringify(v, null, 2)}\n`, { complete: true });
+      // The installed package's manifest changes on every install or upgrade: its time dates the last one.
+      if (!v.gatewayPackage.path) return [];
+      try {
+        const info = await stat(v.gatewayPackage.path);
+        return [
+          {
+            at: info.mtime.toISOString(),
+            kind: "upgrade",
+            detail: `openclaw ${v.gatewayPackage.version} installed (${v.gatewayPackage.path} modified)`,
+          },
+        ];
+      } catch {
+        return [];
+      }
+    },
   );
 
   const env = (async () => {
@@ -185,10 +201,12 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
     return { events: analysis.events, notes: read.notes, binary: read.binaryLines };
   })();
 
-  const [configEvents, logResult] = await Promise.all([configFile, logs, versions, env, cliDone]).then(
-    ([c, l]) => [c, l] as const,
+  const [configEvents, logResult, installEvents] = await Promise.all([configFile, logs, versions, env, cliDone]).then(
+    ([c, l, v]) => [c, l, v] as const,
   );
-  const events = [...configEvents, ...logResult.events].sort((a, b) => (a.at ?? "").localeCompare(b.at ?? ""));
+  const events = [...configEvents, ...installEvents, ...logResult.events].sort((a, b) =>
+    (a.at ?? "").localeCompare(b.at ?? ""),
+  );
   const first1000 = events.find((e) => e.kind === "close" && e.code === 1000);
   const timeline = {
     note: "UTC; from the gateway file log and the config file. The running config hash (hello-ok snapshot.appliedConfigHash) is added by the control plane.",

@@ -89,6 +89,7 @@ export function createApp(opts: AppOptions) {
         channel,
         requestKey: `slack:${form.get("team_id") ?? ""}:${triggerId}`,
         source: "slack",
+        ...(form.get("team_id") ? { workspace: form.get("team_id") as string } : {}),
       });
       if (c.req.header("x-slack-retry-num"))
         deps.logger.info("slack retry", { command, retry: c.req.header("x-slack-retry-num") });
@@ -103,6 +104,35 @@ export function createApp(opts: AppOptions) {
     const result = await enrollHost(deps, parsed.data);
     deps.logger.info("host enrolled", { host: result.host });
     return c.json({ ok: true, host: result.host });
+  });
+
+  // Repro bundle downloads: only through an unexpired HMAC-signed link (service/bundle.ts).
+  app.get("/bundles/:id", async (c) => {
+    const bundles = deps.bundles;
+    if (!bundles) throw new ClawopsError("bundles_not_configured", "Bundles are not configured.", { status: 404 });
+    const id = c.req.param("id");
+    const verdict = await bundles.signer.verify(id, c.req.query("exp"), c.req.query("sig"), deps.clock.now());
+    if (verdict !== "ok") {
+      throw new ClawopsError(
+        "bundle_link_invalid",
+        verdict === "expired"
+          ? "This bundle link has expired. Run `/openclaw bundle <host>` again for a fresh bundle."
+          : "This bundle link is not valid (wrong or missing signature).",
+        { status: 403 },
+      );
+    }
+    const blob = await bundles.blobs.get(`${id}.zip`);
+    if (!blob || blob.meta.expiresAt <= deps.clock.now()) {
+      throw new ClawopsError("bundle_not_found", "This bundle is no longer kept (retention passed).", { status: 404 });
+    }
+    return new Response(blob.bytes as Uint8Array<ArrayBuffer>, {
+      headers: {
+        "content-type": blob.meta.contentType,
+        "content-length": String(blob.bytes.byteLength),
+        "content-disposition": `attachment; filename="${id}.zip"`,
+        "cache-control": "private, no-store",
+      },
+    });
   });
 
   const consoleOpts = opts.console;

@@ -6,7 +6,8 @@ export type Command =
   | { kind: "help" }
   | { kind: "hosts" }
   | { kind: "triage"; host: string }
-  | { kind: "enroll"; host: string };
+  | { kind: "enroll"; host: string }
+  | { kind: "bundle"; host: string; tickets: string[] };
 
 export const COMMAND_HELP: { usage: string; summary: string }[] = [
   {
@@ -17,6 +18,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
   {
     usage: "/openclaw enroll <host>",
     summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
+  },
+  {
+    usage: "/openclaw bundle <host> [--ticket KEY]",
+    summary:
+      "Collect a redacted repro bundle from <host> into its incident thread; `--ticket OPS-12` (Jira) or `owner/repo#7` (GitHub) attaches it too.",
   },
   { usage: "/openclaw help", summary: "Show this help." },
 ];
@@ -56,6 +62,8 @@ export function parseCommand(text: string): Command {
       }
       return { kind, host: normalizeHostName(host) };
     }
+    case "bundle":
+      return parseBundle(rest);
     default:
       throw new ClawopsError(
         "unknown_command",
@@ -67,4 +75,35 @@ export function parseCommand(text: string): Command {
 /** User text echoed back into Slack: shortened, and unable to act as Slack markup. */
 function truncate(s: string, n: number): string {
   return escapeMrkdwn(s.length > n ? `${s.slice(0, n)}…` : s).replace(/`/g, "ˋ");
+}
+
+const BUNDLE_USAGE =
+  "Usage: `/openclaw bundle <host> [--ticket KEY]`, e.g. `/openclaw bundle node-3 --ticket OPS-12` (Jira) or `--ticket acme/infra#7` (GitHub); `--ticket` may repeat.";
+const TICKET_KEY = /^(?:[A-Z][A-Z0-9_]{0,30}-\d{1,9}|(?:[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100})?#\d{1,9})$/;
+
+function parseBundle(words: string[]): Command {
+  let host: string | undefined;
+  const tickets: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? "";
+    const inline = /^--ticket=(.+)$/.exec(w);
+    if (w === "--ticket" || inline) {
+      const key = inline ? inline[1] : words[++i];
+      if (!key) throw new ClawopsError("bad_request", BUNDLE_USAGE);
+      if (!TICKET_KEY.test(key)) {
+        throw new ClawopsError(
+          "bad_request",
+          `\`${truncate(key, 40)}\` is not a ticket key: use a Jira key like \`OPS-12\` or a GitHub issue like \`acme/infra#7\` or \`#7\`.`,
+        );
+      }
+      if (tickets.length >= 5) throw new ClawopsError("bad_request", "At most 5 `--ticket` options.");
+      tickets.push(key);
+    } else if (w.startsWith("--") || host !== undefined) {
+      throw new ClawopsError("bad_request", BUNDLE_USAGE);
+    } else {
+      host = w;
+    }
+  }
+  if (host === undefined) throw new ClawopsError("bad_request", BUNDLE_USAGE);
+  return { kind: "bundle", host: normalizeHostName(host), tickets };
 }

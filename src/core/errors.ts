@@ -17,6 +17,12 @@ export type ErrorCode =
   | "slack_api"
   | "bad_config"
   | "secrets_unavailable"
+  | "bundles_not_configured"
+  | "bundle_not_found"
+  | "bundle_link_invalid"
+  | "ticket_not_configured"
+  | "ticket_unreachable"
+  | "ticket_failed"
   | "internal";
 
 export class ClawopsError extends Error {

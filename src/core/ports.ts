@@ -49,7 +49,7 @@ export type JobStatus = "running" | "done" | "lost" | "timeout" | "rejected";
 export interface JobRecord {
   id: string;
   host: string;
-  kind: "triage";
+  kind: "triage" | "bundle";
   status: JobStatus;
   /** Idempotency key of the request that created the job (Slack trigger_id). */
   requestKey: string;
@@ -135,4 +135,38 @@ export interface ChatMessage {
 export interface ChatPort {
   postMessage(message: ChatMessage): Promise<{ ts: string }>;
   updateMessage(message: ChatMessage & { ts: string }): Promise<void>;
+  /** Uploads a file into a thread (Slack's external upload flow). Absent: the chat takes links only. */
+  uploadFile?(file: ChatFileUpload): Promise<{ fileId: string }>;
+}
+
+export interface ChatFileUpload {
+  channel: string;
+  threadTs: string;
+  filename: string;
+  title: string;
+  bytes: Uint8Array;
+  initialComment: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Blobs (repro bundles): disk on Node, R2 on Workers
+
+export interface BlobMeta {
+  key: string;
+  size: number;
+  contentType: string;
+  createdAt: number;
+  /** After this the blob is deleted by `cleanup` and its links stop working. */
+  expiresAt: number;
+}
+
+export interface BlobStore {
+  put(
+    key: string,
+    bytes: Uint8Array,
+    meta: { contentType: string; createdAt: number; expiresAt: number },
+  ): Promise<void>;
+  get(key: string): Promise<{ bytes: Uint8Array; meta: BlobMeta } | null>;
+  /** Deletes every blob whose retention has passed; returns how many. */
+  cleanup(now: number): Promise<number>;
 }

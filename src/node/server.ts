@@ -11,6 +11,7 @@ import { HostJobQueue } from "../core/service/host-queue.ts";
 import { failInterruptedJobs } from "../core/service/triage.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { AgentHub } from "./agent-hub.ts";
+import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { createLogger } from "./logger.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
@@ -26,6 +27,8 @@ export interface ControlPlaneConfig {
   heartbeatMs?: number;
   /** Wraps the agent hub, e.g. to send some hosts' jobs through AWS SSM (src/node/ssm-wiring.ts). */
   transport?: (hub: HostTransport) => HostTransport;
+  /** Where bundle settings are read (CLAWOPS_LINK_SECRET, JIRA_*, GITHUB_*); default process.env. */
+  bundleEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ControlPlane {
@@ -48,7 +51,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   const transport = config.transport ? config.transport(hub) : hub;
-  const baseDeps = { store, transport, clock, ids, logger, hostQueue: new HostJobQueue() };
+  const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
+  const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
+  const baseDeps = { store, transport, clock, ids, logger, hostQueue: new HostJobQueue(), bundles };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
     : null;
@@ -81,6 +86,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const port = (server.address() as AddressInfo).port;
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  // Signed links point at the public URL when one is set, else where this process listens.
+  bundles.publicUrl ||= url;
   logger.info("control plane listening", {
     url,
     slack: !!config.slack,
@@ -96,6 +103,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     deps,
     consoleChat,
     async close() {
+      stopCleanup();
       await hub.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

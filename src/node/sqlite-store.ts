@@ -241,7 +241,7 @@ export class SqliteStore implements Store, ConsoleLog {
     return {
       id: String(row.id),
       host: String(row.host),
-      kind: "triage",
+      kind: row.kind === "bundle" ? "bundle" : "triage",
       status: row.status as JobStatus,
       requestKey: String(row.request_key),
       channel: String(row.channel),

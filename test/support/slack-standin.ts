@@ -26,6 +26,19 @@ export interface StoredMessage {
   edits: number;
 }
 
+export interface StandInUpload {
+  fileId: string;
+  filename: string;
+  length: number;
+  bytes: Uint8Array | null;
+  completed: {
+    channel: string | null;
+    threadTs: string | null;
+    title: string | null;
+    initialComment: string | null;
+  } | null;
+}
+
 const BLOCK_TYPES = new Set([
   "section",
   "header",
@@ -45,6 +58,8 @@ export class SlackStandIn {
   readonly messages = new Map<string, StoredMessage>();
   /** More Web API methods (e.g. apps.connections.open, by test/support/socket-mode-standin.ts). */
   readonly extraMethods = new Map<string, (req: IncomingMessage, raw: string) => Record<string, unknown>>();
+  /** Files of the external upload flow, by file id. */
+  readonly uploads = new Map<string, StandInUpload>();
   private server: Server | null = null;
   private seq = 0;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
@@ -115,12 +130,15 @@ export class SlackStandIn {
       }
     };
     if (req.method !== "POST") return reply({ ok: false, error: "invalid_request" });
+    if ((req.url ?? "").startsWith("/upload/")) return this.handleUpload(req, Buffer.concat(chunks), reply);
     const extra = this.extraMethods.get(method);
     if (extra) return reply(extra(req, raw));
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       this.violations.push(`${method}: Authorization header is not "Bearer <bot token>"`);
       return reply({ ok: false, error: "invalid_auth" });
     }
+    if (method.startsWith("files."))
+      return this.handleFiles(method, String(req.headers["content-type"] ?? ""), raw, reply);
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
       this.violations.push(
         `${method}: content-type ${req.headers["content-type"]} (JSON body requires application/json)`,
@@ -170,6 +188,97 @@ export class SlackStandIn {
     }
     this.violations.push(`unexpected method ${method}`);
     return reply({ ok: false, error: "unknown_method" });
+  }
+
+  /**
+   * The external upload flow (files.upload is retired):
+   *  - files.getUploadURLExternal: form-encoded `filename`, `length` (integer bytes) →
+   *    `upload_url`, `file_id`. https://api.slack.com/methods/files.getUploadURLExternal
+   *  - POST the bytes to `upload_url`: their count must equal `length`.
+   *  - files.completeUploadExternal: form-encoded `files` (JSON array of {id, title?}),
+   *    `channel_id`, optional `thread_ts` (a thread parent), `initial_comment`.
+   *    https://api.slack.com/methods/files.completeUploadExternal
+   */
+  private handleFiles(method: string, contentType: string, raw: string, reply: (b: Record<string, unknown>) => void) {
+    if (!contentType.startsWith("application/x-www-form-urlencoded")) {
+      this.violations.push(`${method}: content-type ${contentType} (this method takes form-encoded arguments)`);
+      return reply({ ok: false, error: "invalid_form_data" });
+    }
+    const form = new URLSearchParams(raw);
+    const body = Object.fromEntries(form.entries());
+    if (method === "files.getUploadURLExternal") {
+      const problems: string[] = [];
+      const filename = form.get("filename");
+      const length = form.get("length");
+      if (!filename) problems.push("filename is required");
+      if (!length || !/^[1-9]\d*$/.test(length)) problems.push("length must be a positive integer");
+      if (problems.length) return this.fail(method, problems, reply);
+      const fileId = `F${String(++this.seq).padStart(8, "0")}`;
+      this.uploads.set(fileId, {
+        fileId,
+        filename: String(filename),
+        length: Number(length),
+        bytes: null,
+        completed: null,
+      });
+      this.calls.push({ method, body, ts: "" });
+      return reply({ ok: true, upload_url: `${this.url.replace(/\/api$/, "")}/upload/v1/${fileId}`, file_id: fileId });
+    }
+    if (method === "files.completeUploadExternal") {
+      const problems: string[] = [];
+      let files: { id?: unknown; title?: unknown }[] = [];
+      try {
+        files = JSON.parse(form.get("files") ?? "");
+        if (!Array.isArray(files) || files.length === 0) problems.push("files must be a non-empty JSON array");
+      } catch {
+        problems.push("files is not JSON");
+      }
+      const channel = form.get("channel_id");
+      const threadTs = form.get("thread_ts");
+      if (threadTs && !channel) problems.push("thread_ts needs channel_id");
+      if (channel && threadTs) {
+        const parent = this.messages.get(key(channel, threadTs));
+        if (!parent || parent.threadTs !== null)
+          problems.push("thread_ts does not name a thread parent in this channel");
+      }
+      for (const f of Array.isArray(files) ? files : []) {
+        const upload = typeof f.id === "string" ? this.uploads.get(f.id) : undefined;
+        if (!upload) problems.push(`file ${String(f.id)} was never issued an upload URL`);
+        else if (!upload.bytes) problems.push(`file ${upload.fileId} was completed before its bytes were uploaded`);
+      }
+      if (problems.length) return this.fail(method, problems, reply);
+      for (const f of files) {
+        const upload = this.uploads.get(String(f.id));
+        if (upload)
+          upload.completed = {
+            channel: channel ?? null,
+            threadTs: threadTs ?? null,
+            title: typeof f.title === "string" ? f.title : null,
+            initialComment: form.get("initial_comment"),
+          };
+      }
+      this.calls.push({ method, body, ts: "" });
+      return reply({ ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) });
+    }
+    this.violations.push(`unexpected method ${method}`);
+    return reply({ ok: false, error: "unknown_method" });
+  }
+
+  private handleUpload(req: IncomingMessage, bytes: Buffer, reply: (b: Record<string, unknown>) => void) {
+    const fileId = (req.url ?? "").split("/").pop() ?? "";
+    const upload = this.uploads.get(fileId);
+    if (!upload) {
+      this.violations.push(`upload: unknown upload URL ${req.url}`);
+      return reply({ ok: false, error: "invalid_upload_url" });
+    }
+    if (bytes.length !== upload.length) {
+      this.violations.push(
+        `upload: ${bytes.length} bytes sent, but getUploadURLExternal announced length=${upload.length}`,
+      );
+    }
+    upload.bytes = new Uint8Array(bytes);
+    this.calls.push({ method: "upload", body: { fileId, bytes: bytes.length }, ts: "" });
+    return reply({ ok: true });
   }
 
   private checkCommon(body: Record<string, unknown>): string[] {

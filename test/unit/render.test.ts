@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { STEP_NAMES } from "../../src/core/probes/catalog.ts";
+import { STEP_NAMES as ALL_STEP_NAMES } from "../../src/core/probes/catalog.ts";
+
+/** The probes a triage runs, in catalog order (`bundle.collect` belongs to bundles only). */
+const STEP_NAMES = ALL_STEP_NAMES.filter((s) => s !== "bundle.collect");
+
 import {
   renderHelp,
   renderHosts,

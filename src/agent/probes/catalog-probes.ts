@@ -1,4 +1,5 @@
 import type { StepName } from "../../core/probes/catalog.ts";
+import { probeBundleCollect } from "./bundle-collect.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorLint } from "./doctor-lint.ts";
 import { probeGatewayHttp } from "./gateway-http.ts";
@@ -23,4 +24,5 @@ export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
   "doctor.lint": probeDoctorLint,
   "models.status": probeModelsStatus,
   "logs.signatures": probeLogSignatures,
+  "bundle.collect": probeBundleCollect,
 };

@@ -18,7 +18,9 @@ export type RedactionKind =
   | "anthropic-key"
   | "openai-key"
   | "github-token"
-  | "aws-access-key";
+  | "aws-access-key"
+  | "google-api-key"
+  | "provider-key";
 
 export const redacted = (kind: RedactionKind) => `[REDACTED:${kind}]`;
 
@@ -71,7 +73,12 @@ const RULES: Rule[] = [
     pattern: new RegExp(`\\b(${SECRET_KEY})(=|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`, "gi"),
     replace: (_m, key = "", sep = "") => `${key}${sep}${redacted("secret-pair")}`,
   },
-  { kind: "slack-token", pattern: /\bxox[abprs]-[A-Za-z0-9-]{8,}/g, replace: () => redacted("slack-token") },
+  // Bot, user, app-level, config and refresh tokens: xoxb-, xoxp-, xoxa-, xoxe.xoxp-, xoxe-, …
+  {
+    kind: "slack-token",
+    pattern: /\bxox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]{8,}/g,
+    replace: () => redacted("slack-token"),
+  },
   { kind: "slack-token", pattern: /\bxapp-[A-Za-z0-9-]{8,}/g, replace: () => redacted("slack-token") },
   { kind: "anthropic-key", pattern: /\bsk-ant-[A-Za-z0-9_-]{8,}/g, replace: () => redacted("anthropic-key") },
   { kind: "openai-key", pattern: /\bsk-[A-Za-z0-9_-]{16,}/g, replace: () => redacted("openai-key") },
@@ -79,6 +86,14 @@ const RULES: Rule[] = [
     kind: "github-token",
     pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g,
     replace: () => redacted("github-token"),
+  },
+  { kind: "google-api-key", pattern: /\bAIza[0-9A-Za-z_-]{30,}/g, replace: () => redacted("google-api-key") },
+  {
+    // Groq (gsk_), xAI (xai-), Hugging Face (hf_), Replicate (r8_), Perplexity (pplx-).
+    kind: "provider-key",
+    pattern:
+      /\b(?:gsk_[A-Za-z0-9]{20,}|xai-[A-Za-z0-9]{20,}|hf_[A-Za-z0-9]{20,}|r8_[A-Za-z0-9]{20,}|pplx-[A-Za-z0-9]{20,})/g,
+    replace: () => redacted("provider-key"),
   },
   { kind: "aws-access-key", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: () => redacted("aws-access-key") },
 ];
@@ -122,4 +137,32 @@ export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T 
     return v;
   };
   return walk(value, undefined) as T;
+}
+
+/** How many `[REDACTED:<kind>]` markers a text holds, per kind. */
+export function countRedactions(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/\[REDACTED:([a-z-]+)\]/g)) {
+    const kind = m[1] ?? "unknown";
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * `redactText` plus what it removed: the markers it added, per kind (markers already in the
+ * input are not counted again). Feeds a bundle's redaction report.
+ */
+export function redactTextCounted(
+  text: string,
+  knownSecrets: Iterable<string> = [],
+): { text: string; counts: Map<string, number> } {
+  const before = countRedactions(text);
+  const out = redactText(text, knownSecrets);
+  const counts = new Map<string, number>();
+  for (const [kind, n] of countRedactions(out)) {
+    const added = n - (before.get(kind) ?? 0);
+    if (added > 0) counts.set(kind, added);
+  }
+  return { text: out, counts };
 }

@@ -20,11 +20,18 @@ export const STEP_NAMES = [
   "doctor.lint",
   "models.status",
   "logs.signatures",
+  "bundle.collect",
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = z.infer<typeof StepName>;
 
 const Timeout = z.number().int().min(100).max(120_000);
+
+/**
+ * A bundle's files travel in one `job.progress` and one `job.result` frame, each capped at
+ * 1 MiB by both ends (agent-hub.ts, connection.ts); this leaves room for the other steps.
+ */
+export const BUNDLE_MAX_WIRE_BYTES = 640 * 1024;
 
 /** Arguments per step. Unknown keys are refused: a job is an instruction, not a hint. */
 export const StepArgs = {
@@ -38,6 +45,15 @@ export const StepArgs = {
   "doctor.lint": z.object({ timeoutMs: Timeout.optional() }).strict(),
   "models.status": z.object({ timeoutMs: Timeout.optional() }).strict(),
   "logs.signatures": z.object({ maxBytes: z.number().int().min(1_024).max(4_194_304).optional() }).strict(),
+  "bundle.collect": z
+    .object({
+      timeoutMs: Timeout.optional(),
+      /** Cap on the redacted file contents, bytes of JSON; the wire frame is at most 1 MiB. */
+      maxBytes: z.number().int().min(4_096).max(BUNDLE_MAX_WIRE_BYTES).optional(),
+      /** Lines kept before and after each anchor (last gateway start, last disconnect). */
+      contextLines: z.number().int().min(10).max(1_000).optional(),
+    })
+    .strict(),
 } satisfies Record<StepName, z.ZodType>;
 
 export const StepRequest = z.discriminatedUnion("step", [
@@ -51,6 +67,7 @@ export const StepRequest = z.discriminatedUnion("step", [
   z.object({ step: z.literal("doctor.lint"), args: StepArgs["doctor.lint"] }),
   z.object({ step: z.literal("models.status"), args: StepArgs["models.status"] }),
   z.object({ step: z.literal("logs.signatures"), args: StepArgs["logs.signatures"] }),
+  z.object({ step: z.literal("bundle.collect"), args: StepArgs["bundle.collect"] }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
@@ -74,6 +91,8 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   "models.status": 10_000,
   // A file read of at most a few hundred KB.
   "logs.signatures": 3_000,
+  // Three CLI commands (doctor --lint alone takes 8–14 s) plus bounded file reads.
+  "bundle.collect": 30_000,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -377,6 +396,38 @@ export const LogSignaturesData = z.object({
 });
 export type LogSignaturesData = z.infer<typeof LogSignaturesData>;
 
+/** One file of a repro bundle, already redacted on the host. */
+export const BundleFile = z.object({
+  /** Relative path inside the bundle, e.g. `logs/around-last-start.log`. */
+  name: z.string().min(1).max(200),
+  content: z.string(),
+  /** False when something is missing: cut at a size bound, a command timed out, binary lines dropped. */
+  complete: z.boolean(),
+  /** Why the file is partial (or a note on how it was made). */
+  reason: z.string().optional(),
+});
+export type BundleFile = z.infer<typeof BundleFile>;
+
+export const BundleRedaction = z.object({
+  file: z.string(),
+  /** `[REDACTED:<kind>]` kind: known-secret, bearer, slack-token, private-key, … */
+  kind: z.string(),
+  count: z.number().int().nonnegative(),
+});
+export type BundleRedaction = z.infer<typeof BundleRedaction>;
+
+export const BundleCollectData = z.object({
+  collectedAt: z.string(),
+  files: z.array(BundleFile),
+  /** What host-side redaction removed, per file and kind (never the values). */
+  redactions: z.array(BundleRedaction),
+  /** Files the agent meant to collect but could not, with the reason. */
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /** Set when files were dropped or cut to keep the result under the wire frame size. */
+  capped: z.string().optional(),
+});
+export type BundleCollectData = z.infer<typeof BundleCollectData>;
+
 export const StepStatus = z.enum(["ok", "error", "timeout"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
@@ -401,6 +452,7 @@ export const StepResult = z.discriminatedUnion("step", [
   stepResult("doctor.lint", DoctorLintData),
   stepResult("models.status", ModelsStatusData),
   stepResult("logs.signatures", LogSignaturesData),
+  stepResult("bundle.collect", BundleCollectData),
 ]);
 export type StepResult = z.infer<typeof StepResult>;
 export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;

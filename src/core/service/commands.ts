@@ -1,6 +1,7 @@
 import { type Command, parseCommand } from "../commands.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { type RenderedMessage, renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
+import { bundleCommand } from "./bundle-command.ts";
 import type { CoreDeps } from "./deps.ts";
 import { issueEnrollmentCode } from "./enrollment.ts";
 import { createTriageJob, runTriage } from "./triage.ts";
@@ -12,6 +13,8 @@ export interface CommandRequest {
   /** Slack's trigger_id (unique per invocation), or a console-generated id. */
   requestKey: string;
   source: "slack" | "console";
+  /** Slack workspace (team id) the command came from; selects per-workspace settings (tickets). */
+  workspace?: string;
 }
 
 export interface CommandReply {
@@ -115,5 +118,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
         jobId: job.id,
       };
     }
+    case "bundle":
+      return bundleCommand(deps, req, command);
   }
 }

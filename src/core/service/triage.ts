@@ -215,7 +215,7 @@ function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[]
 }
 
 /** One incident thread per (channel, host): reused by every later triage of that host there. */
-async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promise<IncidentRecord> {
+export async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promise<IncidentRecord> {
   const existing = await deps.store.findIncident(job.channel, job.host);
   if (existing) return existing;
   const parent = await deps.chat.postMessage({

@@ -1,5 +1,6 @@
 import { ClawopsError } from "../errors.ts";
-import type { ChatMessage, ChatPort, Logger } from "../ports.ts";
+import type { ChatFileUpload, ChatMessage, ChatPort, Logger } from "../ports.ts";
+import { slackUploadExternal } from "./upload.ts";
 
 /**
  * The two Web API methods the bot posts with. fetch only, so it runs on Node and Workers.
@@ -37,6 +38,13 @@ export class SlackWebApiChat implements ChatPort {
     });
     if (typeof body.ts !== "string") throw new ClawopsError("slack_api", "chat.postMessage answered without a ts");
     return { ts: body.ts };
+  }
+
+  uploadFile(file: ChatFileUpload): Promise<{ fileId: string }> {
+    return slackUploadExternal(
+      { token: this.opts.token, apiUrl: this.apiUrl, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}) },
+      file,
+    );
   }
 
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {

@@ -10,6 +10,9 @@ Usage:
                                  thread live and print the health matrix and findings
   clawops hosts                  List enrolled hosts (online/offline, versions, last seen)
   clawops enroll <host>          Issue a one-time enrollment code and print the agent command
+  clawops bundle <host> [--ticket KEY]
+                                 Collect a redacted repro bundle; prints the summary and the
+                                 signed download link (and attaches it to a Jira/GitHub issue)
   clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
   clawops help                   Show this help
 
@@ -71,9 +74,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     }
     if (outcome.kind === "ended") {
       const detail = outcome.job.detail ? `: ${outcome.job.detail}` : "";
-      io.stderr.write(`clawops: triage of ${outcome.job.host} did not complete (${outcome.job.status})${detail}\n`);
+      const what = request.text.startsWith("bundle ") ? "bundle" : "triage";
+      io.stderr.write(`clawops: ${what} of ${outcome.job.host} did not complete (${outcome.job.status})${detail}\n`);
       return EXIT.notRun;
     }
+    // A bundle that finished is a success whatever the gateway's health.
+    if (request.text.startsWith("bundle ")) return EXIT.ok;
     return outcome.job.failingLayers.length > 0 ? EXIT.failing : EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConsoleClientError)) throw err;
@@ -99,6 +105,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; serve
     case "enroll":
       if (rest.length !== 1) throw new UsageError(`usage: clawops ${command} <host>`);
       return { ...base, text: `${command} ${rest[0]}` };
+    case "bundle":
+      if (rest.length !== 1) throw new UsageError("usage: clawops bundle <host> [--ticket KEY]…");
+      return { ...base, text: ["bundle", rest[0], ...(values.ticket ?? []).flatMap((t) => ["--ticket", t])].join(" ") };
     case "hosts":
       if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
       return { ...base, text: "hosts" };
@@ -118,6 +127,7 @@ function parseOptions(argv: string[]) {
       options: {
         server: { type: "string" },
         timeout: { type: "string" },
+        ticket: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: true,

@@ -1,0 +1,127 @@
+import { ClawopsError } from "../errors.ts";
+
+/**
+ * Attaching a bundle to tickets. fetch only (Node and Workers).
+ *  - Jira Cloud: `POST /rest/api/3/issue/{key}/attachments`, multipart field `file`, header
+ *    `X-Atlassian-Token: no-check`, basic auth `email:API token`.
+ *    https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-attachments/
+ *  - GitHub: `POST /repos/{owner}/{repo}/issues/{n}/comments` with the summary and the signed
+ *    link (GitHub has no attachment API), `Authorization: Bearer`, `Accept:
+ *    application/vnd.github+json`, `X-GitHub-Api-Version: 2022-11-28`.
+ *    https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
+ */
+export type TicketConfig = {
+  jira?: { baseUrl: string; email: string; apiToken: string };
+  /** `repo` is the default `owner/name` for a bare `#12`. */
+  github?: { apiUrl: string; token: string; repo?: string };
+};
+
+export type TicketRef =
+  | { system: "jira"; key: string }
+  | { system: "github"; repo: string | null; number: number; label: string };
+
+const JIRA_KEY = /^[A-Z][A-Z0-9_]{0,30}-\d{1,9}$/;
+const GITHUB_REF = /^(?:([A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}))?#(\d{1,9})$/;
+
+/** `OPS-12` → Jira; `#7` or `owner/repo#7` → GitHub. */
+export function parseTicketRef(raw: string): TicketRef | null {
+  if (JIRA_KEY.test(raw)) return { system: "jira", key: raw };
+  const m = GITHUB_REF.exec(raw);
+  if (m?.[2]) return { system: "github", repo: m[1] ?? null, number: Number(m[2]), label: raw };
+  return null;
+}
+
+export function ticketLabel(t: TicketRef): string {
+  return t.system === "jira" ? t.key : t.label;
+}
+
+export type TicketDelivery = { filename: string; bytes: Uint8Array; summary: string; link: string };
+
+export async function deliverToTicket(
+  config: TicketConfig,
+  ticket: TicketRef,
+  d: TicketDelivery,
+  doFetch: typeof fetch = fetch,
+): Promise<{ url?: string }> {
+  if (ticket.system === "jira") {
+    const jira = config.jira;
+    if (!jira)
+      throw new ClawopsError(
+        "ticket_not_configured",
+        "Jira is not configured (JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN).",
+      );
+    const form = new FormData();
+    form.append("file", new Blob([d.bytes as Uint8Array<ArrayBuffer>], { type: "application/zip" }), d.filename);
+    const url = `${jira.baseUrl.replace(/\/+$/, "")}/rest/api/3/issue/${encodeURIComponent(ticket.key)}/attachments`;
+    const res = await call(doFetch, url, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${btoa(`${jira.email}:${jira.apiToken}`)}`,
+        "x-atlassian-token": "no-check",
+        accept: "application/json",
+      },
+      body: form,
+    });
+    await expectOk(res, `Jira attachment to ${ticket.key}`);
+    return {};
+  }
+  const gh = config.github;
+  if (!gh) throw new ClawopsError("ticket_not_configured", "GitHub is not configured (GITHUB_TOKEN, GITHUB_REPO).");
+  const repo = ticket.repo ?? gh.repo;
+  if (!repo)
+    throw new ClawopsError(
+      "ticket_not_configured",
+      `No repository for ${ticket.label}: use owner/repo#N or set GITHUB_REPO.`,
+    );
+  const url = `${gh.apiUrl.replace(/\/+$/, "")}/repos/${repo}/issues/${ticket.number}/comments`;
+  const res = await call(doFetch, url, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${gh.token}`,
+      accept: "application/vnd.github+json",
+      "x-github-api-version": "2022-11-28",
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ body: `${d.summary}\n\nRepro bundle (expiring link): ${d.link}` }),
+  });
+  await expectOk(res, `GitHub comment on ${repo}#${ticket.number}`);
+  const body = (await res.json().catch(() => null)) as { html_url?: unknown } | null;
+  return typeof body?.html_url === "string" ? { url: body.html_url } : {};
+}
+
+async function call(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (err) {
+    throw new ClawopsError(
+      "ticket_unreachable",
+      `Could not reach ${new URL(url).host}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+async function expectOk(res: Response, what: string): Promise<void> {
+  if (res.ok) return;
+  const text = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
+  throw new ClawopsError("ticket_failed", `${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`);
+}
+
+/** Tries `attempts` times with exponential backoff (base, 2×base, …). */
+export async function withRetry<T>(
+  attempts: number,
+  baseMs: number,
+  fn: (attempt: number) => Promise<T>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<T> {
+  let last: unknown;
+  for (let i = 1; i <= attempts; i++) {
+    try {
+      return await fn(i);
+    } catch (err) {
+      last = err;
+      if (err instanceof ClawopsError && err.code === "ticket_not_configured") break;
+      if (i < attempts) await sleep(baseMs * 2 ** (i - 1));
+    }
+  }
+  throw last;
+}

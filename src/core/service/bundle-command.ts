@@ -1,0 +1,77 @@
+import { parseTicketRef, type TicketRef } from "../bundle/tickets.ts";
+import type { Command } from "../commands.ts";
+import { ClawopsError } from "../errors.ts";
+import { renderNotice } from "../render/blocks.ts";
+import { createBundleJob, runBundle, ticketConfigFor } from "./bundle.ts";
+import type { CommandReply, CommandRequest } from "./commands.ts";
+import type { CoreDeps } from "./deps.ts";
+
+/** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver in the background. */
+export async function bundleCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "bundle" }>,
+): Promise<CommandReply> {
+  if (!deps.bundles) {
+    throw new ClawopsError(
+      "bundles_not_configured",
+      "Repro bundles are not configured on this control plane: it has no blob store (see README, Repro bundles).",
+      { status: 501 },
+    );
+  }
+  const ticketConfig = ticketConfigFor(deps.bundles, req.workspace);
+  const tickets: TicketRef[] = command.tickets.map((key) => {
+    const ref = parseTicketRef(key);
+    if (!ref) throw new ClawopsError("bad_request", `\`${key}\` is not a Jira or GitHub issue reference.`);
+    if (ref.system === "jira" && !ticketConfig.jira)
+      throw new ClawopsError(
+        "ticket_not_configured",
+        `Jira is not configured here, so \`${key}\` cannot be attached (set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN).`,
+      );
+    if (ref.system === "github" && !ticketConfig.github)
+      throw new ClawopsError(
+        "ticket_not_configured",
+        `GitHub is not configured here, so \`${key}\` cannot be commented on (set GITHUB_TOKEN and GITHUB_REPO).`,
+      );
+    return ref;
+  });
+  const host = await deps.store.getHost(command.host);
+  if (!host || host.revokedAt) {
+    throw new ClawopsError(
+      "unknown_host",
+      `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\` for the list, or enroll it with \`clawops-agent enroll\`.`,
+      { status: 404 },
+    );
+  }
+  if (!(await deps.transport.isOnline(host.name))) {
+    const seen = host.lastSeenAt ? `last seen ${new Date(host.lastSeenAt).toISOString()}` : "never connected";
+    throw new ClawopsError(
+      "host_offline",
+      `Host \`${host.name}\` is offline (${seen}): its agent is not connected, so no bundle can be collected. On the host check \`systemctl status clawops-agent\`, then retry.`,
+      { status: 409 },
+    );
+  }
+  const job = await createBundleJob(deps, {
+    host: host.name,
+    channel: req.channel,
+    user: req.user,
+    requestKey: req.requestKey,
+    tickets,
+  });
+  if (!job) return { ack: renderNotice(`A bundle of *${host.name}* is already being collected for this request.`) };
+  deps.logger.info("bundle started", {
+    job: job.id,
+    host: host.name,
+    user: req.user,
+    tickets: command.tickets.join(","),
+  });
+  return {
+    ack: renderNotice(
+      `📦 Collecting a repro bundle from *${host.name}* (job \`${job.id}\`). Progress, the summary and the download link appear in the host's incident thread.`,
+    ),
+    background: async () => {
+      await deps.hostQueue.run(host.name, () => runBundle(deps, job, { tickets, ticketConfig }).then(() => undefined));
+    },
+    jobId: job.id,
+  };
+}

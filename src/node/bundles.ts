@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { LinkSigner } from "../core/bundle/signed-link.ts";
+import type { TicketConfig } from "../core/bundle/tickets.ts";
+import type { Logger } from "../core/ports.ts";
+import {
+  type BundleServices,
+  DEFAULT_BUNDLE_LINK_TTL_MS,
+  DEFAULT_BUNDLE_RETENTION_MS,
+} from "../core/service/bundle.ts";
+import { DiskBlobStore } from "./disk-blob-store.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Bundle services on Node, from the environment:
+ *  - blobs on disk under `<data>/bundles`, kept CLAWOPS_BUNDLE_RETENTION_DAYS (14), cleaned hourly;
+ *  - links signed with CLAWOPS_LINK_SECRET (else a random key kept in `<data>/link-secret`),
+ *    valid CLAWOPS_BUNDLE_LINK_HOURS (168) and pointing at CLAWOPS_PUBLIC_URL (else the listen URL);
+ *  - tickets: Jira (JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN), GitHub (GITHUB_TOKEN, GITHUB_REPO,
+ *    GITHUB_API_URL).
+ */
+export async function bundleServicesFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  dataDir: string,
+): Promise<BundleServices & { blobs: DiskBlobStore }> {
+  const retentionDays = Number(env.CLAWOPS_BUNDLE_RETENTION_DAYS ?? "14");
+  const linkHours = Number(env.CLAWOPS_BUNDLE_LINK_HOURS ?? "168");
+  const retentionMs = retentionDays > 0 ? retentionDays * DAY_MS : DEFAULT_BUNDLE_RETENTION_MS;
+  return {
+    blobs: new DiskBlobStore(dataDir),
+    signer: new LinkSigner(env.CLAWOPS_LINK_SECRET || (await linkSecret(dataDir))),
+    publicUrl: env.CLAWOPS_PUBLIC_URL ?? "",
+    retentionMs,
+    linkTtlMs: Math.min(retentionMs, linkHours > 0 ? linkHours * 60 * 60 * 1000 : DEFAULT_BUNDLE_LINK_TTL_MS),
+    tickets: ticketConfigFromEnv(env),
+    ...(env.CLAWOPS_TICKETS_FILE ? { ticketsByWorkspace: await ticketsByWorkspace(env.CLAWOPS_TICKETS_FILE) } : {}),
+    ...(env.CLAWOPS_TICKET_RETRY_BASE_MS
+      ? { retry: { attempts: 3, baseMs: Number(env.CLAWOPS_TICKET_RETRY_BASE_MS) || 1_000 } }
+      : {}),
+  };
+}
+
+export function ticketConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TicketConfig {
+  const config: TicketConfig = {};
+  if (env.JIRA_BASE_URL && env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
+    config.jira = { baseUrl: env.JIRA_BASE_URL, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN };
+  }
+  if (env.GITHUB_TOKEN) {
+    config.github = {
+      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+      token: env.GITHUB_TOKEN,
+      ...(env.GITHUB_REPO ? { repo: env.GITHUB_REPO } : {}),
+    };
+  }
+  return config;
+}
+
+async function linkSecret(dataDir: string): Promise<string> {
+  const path = join(dataDir, "link-secret");
+  try {
+    const existing = (await readFile(path, "utf8")).trim();
+    if (existing.length >= 32) return existing;
+  } catch {
+    // First start: create it.
+  }
+  await mkdir(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** Deletes expired bundles now and every hour; returns a stop function. */
+export function scheduleBlobCleanup(blobs: DiskBlobStore, logger: Logger, now: () => number): () => void {
+  const run = () =>
+    blobs
+      .cleanup(now())
+      .then((n) => n > 0 && logger.info("expired bundles deleted", { count: n }))
+      .catch((err) => logger.warn("bundle cleanup failed", { err: String(err) }));
+  void run();
+  const timer = setInterval(run, 60 * 60 * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const TicketFile = z.record(
+  z.string().regex(/^[A-Z0-9]{2,20}$/, "keys are Slack team ids such as T0123ABCD"),
+  z
+    .object({
+      jira: z
+        .object({ baseUrl: z.url(), email: z.string().min(3), apiToken: z.string().min(1) })
+        .strict()
+        .optional(),
+      github: z
+        .object({
+          apiUrl: z.url().optional(),
+          token: z.string().min(1),
+          repo: z
+            .string()
+            .regex(/^[\w.-]+\/[\w.-]+$/)
+            .optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+);
+
+/**
+ * CLAWOPS_TICKETS_FILE: JSON `{ "<Slack team id>": { "jira": {baseUrl, email, apiToken},
+ * "github": {token, repo?, apiUrl?} } }`. Commands from a listed workspace use its entry;
+ * others use the JIRA_* / GITHUB_* variables. Keep the file mode 0600: it holds API tokens.
+ */
+export async function ticketsByWorkspace(path: string): Promise<Record<string, TicketConfig>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new Error(
+      `CLAWOPS_TICKETS_FILE ${path} could not be read as JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  const parsed = TicketFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`CLAWOPS_TICKETS_FILE ${path}: ${issue?.path.join(".") ?? ""} ${issue?.message ?? "invalid"}`);
+  }
+  const out: Record<string, TicketConfig> = {};
+  for (const [team, entry] of Object.entries(parsed.data)) {
+    out[team] = {
+      ...(entry.jira ? { jira: entry.jira } : {}),
+      ...(entry.github
+        ? {
+            github: {
+              apiUrl: entry.github.apiUrl ?? "https://api.github.com",
+              token: entry.github.token,
+              ...(entry.github.repo ? { repo: entry.github.repo } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+  return out;
+}

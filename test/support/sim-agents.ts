@@ -14,9 +14,10 @@ import { gatewayDownData, healthyData, toResults } from "./evidence.ts";
  * Simulated agents: real `ws` clients with real Ed25519 identities speaking the real agent
  * wire protocol (challenge → signed hello → welcome; job.run → job.result). They answer
  * every job with canned step data for the steps asked, so many of them fit in one process.
- * Profiles: `healthy`, `down` (gateway not running), `silent` (connected, never answers).
+ * Profiles: `healthy`, `down` (gateway not running), `silent` (connected, never answers),
+ * `stall-once` (healthy, but leaves its very first job unanswered: a job in flight at a restart).
  */
-export type SimProfile = "healthy" | "down" | "silent";
+export type SimProfile = "healthy" | "down" | "silent" | "stall-once";
 
 export interface SimAgentSpec {
   host: string;
@@ -40,6 +41,7 @@ export function newSimIdentity(host: string): SimIdentity {
 
 const CANNED: Record<Exclude<SimProfile, "silent">, StepResult[]> = {
   healthy: toResults(healthyData()),
+  "stall-once": toResults(healthyData()),
   down: toResults(gatewayDownData()),
 };
 
@@ -60,6 +62,7 @@ interface Sim {
   welcomed: boolean;
   attempt: number;
   stopped: boolean;
+  jobsSeen: number;
 }
 
 /** A set of simulated agents in this process. Reconnects with full jitter when the hub drops them. */
@@ -79,6 +82,7 @@ export class SimAgents {
       welcomed: false,
       attempt: 0,
       stopped: false,
+      jobsSeen: 0,
     }));
     this.stats = { agents: specs.length, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0 };
   }
@@ -137,13 +141,16 @@ export class SimAgents {
         s.attempt = 0;
         this.stats.welcomes++;
       } else if (f.type === "job.run") {
-        if (s.spec.profile === "silent") {
+        s.jobsSeen++;
+        if (s.spec.profile === "silent" || (s.spec.profile === "stall-once" && s.jobsSeen === 1)) {
           this.stats.jobsIgnored++;
           return;
         }
         const canned = CANNED[s.spec.profile];
         const wanted = new Set(f.steps.map((st) => st.step));
         const results = canned.filter((r) => wanted.has(r.step));
+        // As the real agent does: one progress frame per step, then the result.
+        for (const result of results) ws.send(JSON.stringify({ type: "job.progress", jobId: f.jobId, result }));
         ws.send(JSON.stringify({ type: "job.result", jobId: f.jobId, status: "done", results }));
         this.stats.jobsAnswered++;
       }

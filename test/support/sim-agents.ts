@@ -15,7 +15,8 @@ import { gatewayDownData, healthyData, toResults } from "./evidence.ts";
  * wire protocol (challenge → signed hello → welcome; job.run → job.result). They answer
  * every job with canned step data for the steps asked, so many of them fit in one process.
  * Profiles: `healthy`, `down` (gateway not running), `silent` (connected, never answers),
- * `stall-once` (healthy, but leaves its very first job unanswered: a job in flight at a restart).
+ * `stall-once` (healthy, but leaves its first triage — a job with `doctor.lint` — unanswered:
+ * a job in flight at a restart; quick probes are answered).
  */
 export type SimProfile = "healthy" | "down" | "silent" | "stall-once";
 
@@ -62,7 +63,7 @@ interface Sim {
   welcomed: boolean;
   attempt: number;
   stopped: boolean;
-  jobsSeen: number;
+  triagesSeen: number;
 }
 
 /** A set of simulated agents in this process. Reconnects with full jitter when the hub drops them. */
@@ -82,7 +83,7 @@ export class SimAgents {
       welcomed: false,
       attempt: 0,
       stopped: false,
-      jobsSeen: 0,
+      triagesSeen: 0,
     }));
     this.stats = { agents: specs.length, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0 };
   }
@@ -141,8 +142,8 @@ export class SimAgents {
         s.attempt = 0;
         this.stats.welcomes++;
       } else if (f.type === "job.run") {
-        s.jobsSeen++;
-        if (s.spec.profile === "silent" || (s.spec.profile === "stall-once" && s.jobsSeen === 1)) {
+        if (f.steps.some((st) => st.step === "doctor.lint")) s.triagesSeen++;
+        if (s.spec.profile === "silent" || (s.spec.profile === "stall-once" && s.triagesSeen === 1)) {
           this.stats.jobsIgnored++;
           return;
         }

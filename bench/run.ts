@@ -146,6 +146,6 @@ if (fleetRun) {
 const md = report.join("\n");
 process.stdout.write(`${md}\n`);
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-const name = fleetRun ? `fleet-${[...only].sort().join("+")}` : "latest";
+const name = fleetRun ? "fleet" : "latest";
 writeFileSync(new URL(`./results/${name}.md`, import.meta.url), `${md}\n`);
 writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify(raw, null, 2)}\n`);

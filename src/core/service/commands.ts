@@ -70,7 +70,12 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     }
     case "tag": {
       const host = await deps.store.getHost(command.host);
-      if (!host || host.revokedAt || !deps.store.setHostTags) {
+      if (!deps.store.setHostTags) {
+        throw new ClawopsError("bad_request", "This control plane's store does not keep host tags yet.", {
+          status: 501,
+        });
+      }
+      if (!host || host.revokedAt) {
         throw new ClawopsError("unknown_host", `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\`.`, {
           status: 404,
         });

@@ -2,22 +2,36 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { benchAck } from "./ack.ts";
+import { benchAgentProcess, benchFleet, benchHubMemory } from "./fleet.ts";
 import { round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
 
 /**
  * `npm run bench [-- --only ack|triage] [--runs N]`: measures, prints a Markdown report and
  * writes it with the raw numbers to bench/results/latest.{md,json}.
+ * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
+ * `--only hub-mem`, `--only agent-mem`, or `--only fleet,hub-mem,agent-mem`; `--agents N`
+ * (default 1000), `--procs P` (agent simulator processes, default 4). They write
+ * bench/results/fleet.{md,json}.
  */
 const { values } = parseArgs({
-  options: { only: { type: "string" }, runs: { type: "string" }, requests: { type: "string" } },
+  options: {
+    only: { type: "string" },
+    runs: { type: "string" },
+    requests: { type: "string" },
+    agents: { type: "string" },
+    procs: { type: "string" },
+  },
 });
+const FLEET_BENCHES = ["fleet", "storm", "hub-mem", "agent-mem"];
+const only = new Set((values.only ?? "").split(",").filter(Boolean));
+const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report: string[] = [`Measured ${new Date().toISOString()} on ${machine}.`, ""];
 const raw: Record<string, unknown> = { machine };
 
-if (values.only !== "triage") {
+if (!fleetRun && values.only !== "triage") {
   const requests = Number(values.requests ?? 500);
   report.push(
     "### Slash-command ack latency",
@@ -37,7 +51,7 @@ if (values.only !== "triage") {
   report.push("");
 }
 
-if (values.only !== "ack") {
+if (!fleetRun && values.only !== "ack") {
   const runs = Number(values.runs ?? 5);
   const results = await benchTriage({ runs, log });
   raw.triage = results;
@@ -68,8 +82,70 @@ if (values.only !== "ack") {
   report.push("");
 }
 
+if (fleetRun) {
+  const agents = Number(values.agents ?? 1000);
+  const procs = Number(values.procs ?? 4);
+  const cmd = `npm run bench -- --only ${[...only].join(",")} --agents ${agents} --procs ${procs}`;
+  report.push(`Reproduce: \`${cmd}\``, "");
+  if (only.has("fleet") || only.has("storm")) {
+    const r = await benchFleet({ agents, procs, runs: Number(values.runs ?? 3), log });
+    raw.fleet = r;
+    report.push(
+      `### \`/openclaw status all\` over ${agents} simulated agents (Node)`,
+      "",
+      `Control plane in its own process (\`npm start\`); ${agents} agents as real \`ws\` clients with enrolled Ed25519 identities in ${procs} child processes, answering the quick probe with canned data (1 in 50 with its gateway down). Time from the console command to the fleet message (client) and the fan-out as the control plane measured it (server). Target: under 2 s.`,
+      "",
+      "| run | client | server | message |",
+      "|---|---|---|---|",
+      ...r.status.map(
+        (s, i) => `| ${i + 1} | ${round(s.wallMs)} ms | ${round(s.serverMs)} ms | ${s.summary} (${s.blocks} blocks) |`,
+      ),
+      "",
+      `Enrolling ${agents} hosts over HTTP: ${round(r.enrollS, 1)} s; first connect of all: ${round(r.firstConnectS, 1)} s; control-plane RSS growth ${round(r.cpRssKbPerAgent, 1)} KB per connected agent.`,
+      "",
+      "### Reconnect storm",
+      "",
+      `The control plane is killed (SIGKILL) with a triage in flight and restarted on the same port and data; the ${agents} agents reconnect with full jitter (base 500 ms, cap 5 s).`,
+      "",
+      "| down (kill → listening again) | all back after restart | handshakes | job in flight | re-run | status all after |",
+      "|---|---|---|---|---|---|",
+      `| ${round(r.storm.downMs / 1000, 2)} s | ${round(r.storm.allBackMs / 1000, 2)} s | ${r.storm.welcomes} | ${r.storm.lostJob.status}: ${r.storm.lostJob.detail ?? ""} | ${r.storm.rerun.status} | ${r.storm.statusAfter} |`,
+      "",
+    );
+  }
+  if (only.has("hub-mem")) {
+    const r = await benchHubMemory({ agents, procs, log });
+    raw.hubMemory = r;
+    report.push(
+      "### Hub memory per connected idle agent",
+      "",
+      `Hub (whole control plane) in the bench process, ${agents} idle agents in ${procs} child processes; after a forced GC, (after − before) / ${agents}. Target: under 64 KB.`,
+      "",
+      "| heap | external (buffers) | RSS |",
+      "|---|---|---|",
+      `| ${round(r.heapKbPerAgent, 1)} KB | ${round(r.externalKbPerAgent, 1)} KB | ${round(r.rssKbPerAgent, 1)} KB |`,
+      "",
+    );
+  }
+  if (only.has("agent-mem")) {
+    const r = await benchAgentProcess({ idleS: 20, log });
+    raw.agentProcess = r;
+    report.push(
+      "### `clawops-agent` resident memory and idle CPU",
+      "",
+      `A real agent process, enrolled and connected, idle for ${r.idleS} s; its gateway does not exist (port 9). Target: under 60 MB resident.`,
+      "",
+      "| RSS (max while idle) | of which private (RssAnon) | of which file-backed (RssFile) | peak RSS (VmHWM) | idle CPU |",
+      "|---|---|---|---|---|",
+      `| ${round(r.rssMb, 1)} MB | ${round(r.rssAnonMb, 1)} MB | ${round(r.rssFileMb, 1)} MB | ${round(r.peakRssMb, 1)} MB | ${round(r.idleCpuPct, 2)} % |`,
+      "",
+    );
+  }
+}
+
 const md = report.join("\n");
 process.stdout.write(`${md}\n`);
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/latest.md", import.meta.url), `${md}\n`);
-writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(raw, null, 2)}\n`);
+const name = fleetRun ? "fleet" : "latest";
+writeFileSync(new URL(`./results/${name}.md`, import.meta.url), `${md}\n`);
+writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify(raw, null, 2)}\n`);

@@ -7,7 +7,12 @@ export type Command =
   | { kind: "hosts" }
   | { kind: "triage"; host: string }
   | { kind: "enroll"; host: string }
-  | { kind: "bundle"; host: string; tickets: string[] };
+  | { kind: "bundle"; host: string; tickets: string[] }
+  | { kind: "fleet-status"; selector: FleetSelector }
+  | { kind: "tag"; host: string; tags: string[] };
+
+/** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */
+export type FleetSelector = { kind: "all" } | { kind: "pattern"; glob: string } | { kind: "tag"; tag: string };
 
 export const COMMAND_HELP: { usage: string; summary: string }[] = [
   {
@@ -23,6 +28,15 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw bundle <host> [--ticket KEY]",
     summary:
       "Collect a redacted repro bundle from <host> into its incident thread; `--ticket OPS-12` (Jira) or `owner/repo#7` (GitHub) attaches it too.",
+  },
+  {
+    usage: "/openclaw status all | <pattern> | tag:<tag>",
+    summary:
+      "Quick-probe every matching host at once (e.g. `node-*`) and post one fleet matrix: hosts × layers, worst first.",
+  },
+  {
+    usage: "/openclaw tag <host> <tag>…",
+    summary: "Set a host's tags (replaces them; `-` clears) for `status tag:<tag>`.",
   },
   { usage: "/openclaw help", summary: "Show this help." },
 ];
@@ -64,12 +78,63 @@ export function parseCommand(text: string): Command {
     }
     case "bundle":
       return parseBundle(rest);
+    case "status":
+      // Bare `status` belongs to freezes (listed elsewhere); `status <selector>` is the fleet matrix.
+      if (rest.length === 0) return { kind: "help" };
+      return { kind: "fleet-status", selector: parseFleetSelector(rest) };
+    case "tag": {
+      const [host, ...tags] = rest;
+      if (host === undefined || tags.length === 0) {
+        throw new ClawopsError(
+          "bad_request",
+          "Usage: `/openclaw tag <host> <tag>…`, e.g. `/openclaw tag node-3 eu prod` (`-` clears).",
+        );
+      }
+      return {
+        kind: "tag",
+        host: normalizeHostName(host),
+        tags: tags.length === 1 && tags[0] === "-" ? [] : [...new Set(tags.map(normalizeTag))],
+      };
+    }
     default:
       throw new ClawopsError(
         "unknown_command",
         `Unknown command \`${truncate(sub ?? "", 40)}\`. Try \`/openclaw help\` for the list of commands.`,
       );
   }
+}
+
+const TAG = /^[a-z0-9][a-z0-9_.-]{0,31}$/;
+
+export function normalizeTag(raw: string): string {
+  const tag = raw.trim().toLowerCase();
+  if (!TAG.test(tag)) {
+    throw new ClawopsError(
+      "bad_request",
+      `\`${truncate(raw, 40)}\` is not a valid tag: use letters, digits, \`-\`, \`_\` or \`.\` (max 32), e.g. \`prod\`.`,
+    );
+  }
+  return tag;
+}
+
+const GLOB = /^[a-z0-9*?][a-z0-9*?-]{0,62}$/;
+
+function parseFleetSelector(args: string[]): FleetSelector {
+  const usage = "Usage: `/openclaw status all`, `/openclaw status node-*` or `/openclaw status tag:prod`.";
+  if (args.length !== 1 || args[0] === undefined) throw new ClawopsError("bad_request", usage);
+  const arg = args[0].toLowerCase();
+  if (arg === "all" || arg === "*") return { kind: "all" };
+  if (arg.startsWith("tag:")) return { kind: "tag", tag: normalizeTag(arg.slice(4)) };
+  if (!GLOB.test(arg)) {
+    throw new ClawopsError("bad_request", `\`${truncate(args[0], 40)}\` is neither a host name nor a glob. ${usage}`);
+  }
+  return { kind: "pattern", glob: arg };
+}
+
+/** `node-*` matches `node-1`, `node-12`; `?` is one character. Host names hold no other specials. */
+export function globMatches(glob: string, name: string): boolean {
+  const re = new RegExp(`^${glob.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return re.test(name);
 }
 
 /** User text echoed back into Slack: shortened, and unable to act as Slack markup. */

@@ -59,6 +59,13 @@ export class InMemoryStore implements Store {
     return true;
   }
 
+  async setHostTags(name: string, tags: string[]): Promise<boolean> {
+    const host = this.hosts.get(name);
+    if (!host) return false;
+    host.tags = [...tags];
+    return true;
+  }
+
   async recordHostSeen(
     name: string,
     seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },

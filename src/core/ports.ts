@@ -33,6 +33,8 @@ export interface HostRecord {
   agentVersion: string | null;
   gatewayVersion: string | null;
   lastSeenAt: number | null;
+  /** Free-form labels for `/openclaw status tag:<t>`; absent means none. */
+  tags?: string[];
 }
 
 export interface IncidentRecord {
@@ -80,6 +82,8 @@ export interface Store {
     seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
   ): Promise<void>;
   revokeHost(name: string, at: number): Promise<boolean>;
+  /** Replaces a host's tags; false if no such host. Optional: a store without it has no tags. */
+  setHostTags?(name: string, tags: string[]): Promise<boolean>;
 
   /** Stores only the hash of a one-time enrollment code. */
   insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }): Promise<void>;

@@ -45,7 +45,14 @@ interface AgentSession {
  * jobs. A closed socket fails its pending jobs as `lost` at once: nothing waits forever.
  */
 export class AgentHub implements HostTransport {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // No per-message deflate: its zlib context costs ~300 KB per socket, and frames are small JSON.
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
+  /**
+   * Connections still in the handshake, with their deadline. One shared sweep closes the late
+   * ones instead of a timer per connection (1,000 agents reconnecting at once = 1,000 timers).
+   */
+  private readonly handshaking = new Map<WebSocket, { deadline: number; peer: string }>();
+  private readonly sweepTimer: NodeJS.Timeout;
   private readonly sessions = new Map<string, AgentSession>();
   private readonly pending = new Map<string, PendingJob>();
   private readonly opts: Required<AgentHubOptions>;
@@ -61,6 +68,8 @@ export class AgentHub implements HostTransport {
     // Liveness: an agent whose TCP peer vanished (no FIN) misses two pings and is dropped.
     this.pingTimer = setInterval(() => this.pingAll(), this.opts.heartbeatMs);
     this.pingTimer.unref();
+    this.sweepTimer = setInterval(() => this.sweepHandshakes(), Math.min(1_000, this.opts.handshakeTimeoutMs));
+    this.sweepTimer.unref();
   }
 
   /** Hook for the HTTP server's `upgrade` event. Returns false for paths it does not own. */
@@ -96,6 +105,8 @@ export class AgentHub implements HostTransport {
 
   async close(): Promise<void> {
     clearInterval(this.pingTimer);
+    clearInterval(this.sweepTimer);
+    this.handshaking.clear();
     for (const s of this.sessions.values()) s.ws.close(1001, "control plane shutting down");
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -105,10 +116,7 @@ export class AgentHub implements HostTransport {
     const peer = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`;
     const nonce = randomToken(24);
     let host: string | null = null;
-    const handshakeTimer = setTimeout(() => {
-      this.opts.logger.warn("agent handshake timed out", { peer });
-      ws.close(AgentCloseCode.handshakeTimeout, "handshake timeout");
-    }, this.opts.handshakeTimeoutMs);
+    this.handshaking.set(ws, { deadline: Date.now() + this.opts.handshakeTimeoutMs, peer });
 
     ws.on("message", (data, isBinary) => {
       if (isBinary) return this.reject(ws, peer, AgentCloseCode.policy, "binary frames are not part of the protocol");
@@ -123,7 +131,7 @@ export class AgentHub implements HostTransport {
         // Mark as "in handshake" so a second hello during verification is refused.
         host = "";
         void verifyAgentHello(this.opts.store, nonce, frame).then(async (verdict) => {
-          clearTimeout(handshakeTimer);
+          this.handshaking.delete(ws);
           if (!verdict.ok) return this.reject(ws, peer, verdict.closeCode, verdict.reason, frame.host);
           if (ws.readyState !== WebSocket.OPEN) return;
           host = verdict.host;
@@ -148,7 +156,7 @@ export class AgentHub implements HostTransport {
     });
 
     ws.on("close", (code, reason) => {
-      clearTimeout(handshakeTimer);
+      this.handshaking.delete(ws);
       if (!host) return;
       const session = this.sessions.get(host);
       if (session?.ws !== ws) return; // replaced by a newer connection
@@ -224,6 +232,16 @@ export class AgentHub implements HostTransport {
     this.opts.logger.warn("agent connection refused", { peer, host: host || undefined, code, reason });
     // Close reasons are limited to 123 bytes (RFC 6455 §5.5).
     ws.close(code, reason.slice(0, 120));
+  }
+
+  private sweepHandshakes(): void {
+    const now = Date.now();
+    for (const [ws, h] of this.handshaking) {
+      if (h.deadline > now) continue;
+      this.handshaking.delete(ws);
+      this.opts.logger.warn("agent handshake timed out", { peer: h.peer });
+      ws.close(AgentCloseCode.handshakeTimeout, "handshake timeout");
+    }
   }
 
   private pingAll(): void {

@@ -46,6 +46,9 @@ export class SqliteStore implements Store, ConsoleLog {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.db.exec(SCHEMA);
+    // Added for fleet tags; older databases get the column on open.
+    const columns = this.db.prepare("PRAGMA table_info(hosts)").all() as Row[];
+    if (!columns.some((c) => c.name === "tags")) this.db.exec("ALTER TABLE hosts ADD COLUMN tags TEXT");
   }
 
   close(): void {
@@ -91,6 +94,11 @@ export class SqliteStore implements Store, ConsoleLog {
       `UPDATE hosts SET last_seen_at = ?, agent_version = COALESCE(?, agent_version),
            gateway_version = COALESCE(?, gateway_version) WHERE name = ?`,
     ).run(seen.at, seen.agentVersion ?? null, seen.gatewayVersion ?? null, name);
+  }
+
+  async setHostTags(name: string, tags: string[]): Promise<boolean> {
+    const res = this.sql("UPDATE hosts SET tags = ? WHERE name = ?").run(JSON.stringify(tags), name);
+    return Number(res.changes) > 0;
   }
 
   async revokeHost(name: string, at: number): Promise<boolean> {
@@ -266,5 +274,15 @@ function toHost(row: Row): HostRecord {
     agentVersion: row.agent_version === null ? null : String(row.agent_version),
     gatewayVersion: row.gateway_version === null ? null : String(row.gateway_version),
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
+    ...(typeof row.tags === "string" ? { tags: parseTags(row.tags) } : {}),
   };
+}
+
+function parseTags(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === "string") : [];
+  } catch {
+    return [];
+  }
 }

@@ -2,8 +2,10 @@ import { type Command, parseCommand } from "../commands.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { type RenderedMessage, renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
 import { bundleCommand } from "./bundle-command.ts";
+import { renderFleetStatus } from "../render/fleet-blocks.ts";
 import type { CoreDeps } from "./deps.ts";
 import { issueEnrollmentCode } from "./enrollment.ts";
+import { describeSelector, probeFleet, selectHosts } from "./fleet.ts";
 import { createTriageJob, runTriage } from "./triage.ts";
 
 export interface CommandRequest {
@@ -55,6 +57,35 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       const online = new Set<string>();
       await Promise.all(hosts.map(async (h) => (await deps.transport.isOnline(h.name)) && online.add(h.name)));
       return { ack: renderHosts(hosts, online, deps.clock.now()) };
+    }
+    case "fleet-status": {
+      const count = selectHosts(await deps.store.listHosts(), command.selector).length;
+      const what = describeSelector(command.selector);
+      return {
+        ack: renderNotice(
+          `🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`,
+        ),
+        background: async () => {
+          const report = await probeFleet(deps, command.selector);
+          await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
+        },
+      };
+    }
+    case "tag": {
+      const host = await deps.store.getHost(command.host);
+      if (!deps.store.setHostTags) {
+        throw new ClawopsError("bad_request", "This control plane's store does not keep host tags yet.", {
+          status: 501,
+        });
+      }
+      if (!host || host.revokedAt) {
+        throw new ClawopsError("unknown_host", `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\`.`, {
+          status: 404,
+        });
+      }
+      await deps.store.setHostTags(host.name, command.tags);
+      const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
+      return { ack: renderNotice(`Tags of *${host.name}*: ${list}.`) };
     }
     case "enroll": {
       if (req.source !== "console") {

@@ -9,6 +9,8 @@ Usage:
   clawops triage <host>          Probe every layer of the gateway on <host>, follow its incident
                                  thread live and print the health matrix and findings
   clawops hosts                  List enrolled hosts (online/offline, versions, last seen)
+  clawops status <selector>      Quick-probe every matching host (all, a glob like 'node-*', or
+                                 tag:<tag>) and print the fleet matrix, worst first
   clawops enroll <host>          Issue a one-time enrollment code and print the agent command
   clawops bundle <host> [--ticket KEY]
                                  Collect a redacted repro bundle; prints the summary and the
@@ -61,6 +63,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const reply = await client.command(request.text);
     io.stdout.write(`${blocksToText(reply.ack.blocks, reply.ack.text, style)}\n`);
     if (reply.error) return EXIT.notRun;
+    if (/^status\s+\S/.test(request.text))
+      return await followFleet(client, reply.headSeq, request.timeoutMs, io, style);
     if (!reply.jobId) return EXIT.ok;
 
     const view = terminalView(io.stdout, style, tty);
@@ -88,6 +92,31 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * Waits for the fleet matrix the command posts (one top-level message) and prints it.
+ * Exit 1 when any host failed, did not answer or is offline.
+ */
+async function followFleet(
+  client: ConsoleClient,
+  since: number,
+  timeoutMs: number,
+  io: Io,
+  style: TextStyle,
+): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const events = await client.messagesSince(since);
+    const fleet = events.find((e) => !e.threadTs && e.text.startsWith("Fleet status"));
+    if (fleet) {
+      io.stdout.write(`\n${blocksToText(fleet.blocks, fleet.text, style)}\n`);
+      return /[1-9]\d* (fail|no answer|offline)\b/.test(fleet.text) ? EXIT.failing : EXIT.ok;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  io.stderr.write(`clawops: no fleet matrix after ${timeoutMs / 1000} s\n`);
+  return EXIT.notRun;
+}
+
 /** argv → the /openclaw text to send, or null for help. */
 function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; server: string; timeoutMs: number } | null {
   const { values, positionals } = parseOptions(argv);
@@ -108,6 +137,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; serve
     case "bundle":
       if (rest.length !== 1) throw new UsageError("usage: clawops bundle <host> [--ticket KEY]…");
       return { ...base, text: ["bundle", rest[0], ...(values.ticket ?? []).flatMap((t) => ["--ticket", t])].join(" ") };
+    case "status":
+      if (rest.length !== 1) throw new UsageError("usage: clawops status all|<pattern>|tag:<tag>");
+      return { ...base, text: `status ${rest[0]}` };
     case "hosts":
       if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
       return { ...base, text: "hosts" };

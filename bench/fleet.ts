@@ -1,0 +1,356 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { startControlPlane } from "../src/node/server.ts";
+import { enrollAgent, runAgent } from "../test/support/agent-process.ts";
+import { type ControlPlaneProcess, spawnControlPlane } from "../test/support/control-plane-process.ts";
+import { newSimIdentity, type SimAgentSpec, type SimProfile, type SimStats } from "../test/support/sim-agents.ts";
+import { percentile } from "./stats.ts";
+
+/**
+ * Fleet benchmarks. Simulated agents are real `ws` clients in separate child processes
+ * (bench/sim-agents-child.ts), each with a real enrolled Ed25519 identity, speaking the real
+ * agent wire protocol and answering with canned step data. Every process started here is
+ * stopped before the function returns; every wait is bounded.
+ */
+const CHILD = new URL("./sim-agents-child.ts", import.meta.url).pathname;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class SimChildren {
+  private readonly children: ChildProcess[] = [];
+  constructor(url: string, specs: SimAgentSpec[], procs: number, backoff = { baseMs: 500, maxMs: 5_000 }) {
+    const per = Math.ceil(specs.length / procs);
+    for (let i = 0; i < procs; i++) {
+      const agents = specs.slice(i * per, (i + 1) * per);
+      if (agents.length === 0) continue;
+      const child = fork(CHILD, [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+      child.send({ type: "start", url, agents, backoff });
+      this.children.push(child);
+    }
+  }
+  get pids(): number[] {
+    return this.children.map((c) => c.pid ?? 0);
+  }
+  async stats(): Promise<SimStats> {
+    const all = await Promise.all(
+      this.children.map(
+        (c) =>
+          new Promise<SimStats>((resolve) => {
+            const on = (m: { type: string; stats?: SimStats }) => {
+              if (m.type !== "stats" || !m.stats) return;
+              c.off("message", on);
+              resolve(m.stats);
+            };
+            c.on("message", on);
+            c.send({ type: "stats" });
+          }),
+      ),
+    );
+    return all.reduce(
+      (a, s) => ({
+        agents: a.agents + s.agents,
+        connected: a.connected + s.connected,
+        welcomes: a.welcomes + s.welcomes,
+        jobsAnswered: a.jobsAnswered + s.jobsAnswered,
+        jobsIgnored: a.jobsIgnored + s.jobsIgnored,
+      }),
+      { agents: 0, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0 },
+    );
+  }
+  /** Polls until `pred` holds; throws after `timeoutMs`. Returns ms waited. */
+  async until(pred: (s: SimStats) => boolean, timeoutMs: number, what: string): Promise<number> {
+    const t0 = performance.now();
+    for (;;) {
+      const s = await this.stats();
+      if (pred(s)) return performance.now() - t0;
+      if (performance.now() - t0 > timeoutMs)
+        throw new Error(`${what}: not reached in ${timeoutMs / 1000} s (${JSON.stringify(s)})`);
+      await sleep(25);
+    }
+  }
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once("exit", () => resolve());
+            c.send({ type: "stop" });
+            setTimeout(() => c.kill("SIGKILL"), 5_000).unref();
+          }),
+      ),
+    );
+  }
+}
+
+async function consoleCommand(url: string, text: string) {
+  const res = await fetch(`${url}/api/console/command`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ text }),
+  });
+  return (await res.json()) as { ack: { text: string }; jobId: string | null; error: unknown; headSeq: number };
+}
+
+/** Enrolls `n` hosts through the real HTTP API (one-time code, then POST /api/enroll). */
+async function enrollMany(cp: ControlPlaneProcess, hosts: string[], profileOf: (h: string) => SimProfile) {
+  const specs: SimAgentSpec[] = [];
+  for (let i = 0; i < hosts.length; i += 25) {
+    const batch = await Promise.all(
+      hosts.slice(i, i + 25).map(async (host) => {
+        const id = newSimIdentity(host);
+        const code = await cp.enrollmentCode(host);
+        const res = await fetch(`${cp.url}/api/enroll`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ code, host, publicKey: id.publicKey }),
+        });
+        if (!res.ok) throw new Error(`enroll ${host}: ${res.status} ${await res.text()}`);
+        return { host, keyPem: id.keyPem, profile: profileOf(host) };
+      }),
+    );
+    specs.push(...batch);
+  }
+  return specs;
+}
+
+/** Sends `/openclaw status all` and waits for the fleet message; client-side and server-side times. */
+async function timeFleetStatus(url: string, timeoutMs = 30_000) {
+  const t0 = performance.now();
+  const reply = await consoleCommand(url, "status all");
+  for (;;) {
+    const res = await fetch(`${url}/api/console/messages?since=${reply.headSeq}`);
+    const { events } = (await res.json()) as { events: { text: string; blocks: unknown[] }[] };
+    const fleet = events.find((e) => e.text.startsWith("Fleet status"));
+    if (fleet) {
+      const wallMs = performance.now() - t0;
+      const serverMs = Number(/answered in ([\d.]+) s/.exec(JSON.stringify(fleet.blocks))?.[1] ?? Number.NaN) * 1000;
+      return { wallMs, serverMs, summary: fleet.text, blocks: fleet.blocks.length };
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error("no fleet message");
+    await sleep(10);
+  }
+}
+
+function vmRssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0);
+}
+
+export interface FleetBench {
+  agents: number;
+  procs: number;
+  enrollS: number;
+  firstConnectS: number;
+  status: { wallMs: number; serverMs: number; summary: string; blocks: number }[];
+  statusP50Ms: number;
+  statusMaxMs: number;
+  cpRssKbPerAgent: number;
+  storm: {
+    downMs: number;
+    allBackMs: number;
+    welcomes: number;
+    lostJob: { status: string; detail: string | null };
+    rerun: { status: string; findings: number };
+    statusAfter: string;
+  };
+}
+
+/**
+ * `status all` over N simulated agents, then a reconnect storm: the control plane is killed
+ * with a triage in flight and restarted on the same port and data; agents come back with
+ * full-jitter backoff (base 500 ms, cap 5 s, as the agent's defaults).
+ */
+export async function benchFleet(opts: { agents: number; procs: number; runs: number; log: (s: string) => void }) {
+  const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-fleet-"));
+  let cp: ControlPlaneProcess | null = await spawnControlPlane({}, { dataDir, keepData: true });
+  let sims: SimChildren | null = null;
+  try {
+    const hosts = Array.from({ length: opts.agents }, (_, i) => `sim-${String(i + 1).padStart(4, "0")}`);
+    // One host in 50 has its gateway down, so the matrix has something to sort; one stalls its first job.
+    const profileOf = (h: string): SimProfile =>
+      h === "sim-0001" ? "stall-once" : Number(h.slice(4)) % 50 === 0 ? "down" : "healthy";
+    opts.log(`fleet: enrolling ${opts.agents} hosts…`);
+    let t = performance.now();
+    const specs = await enrollMany(cp, hosts, profileOf);
+    const enrollS = (performance.now() - t) / 1000;
+    const rssBefore = vmRssKb(cp.child.pid ?? 0);
+    opts.log(`fleet: connecting ${opts.agents} agents from ${opts.procs} processes…`);
+    const port = new URL(cp.url).port;
+    sims = new SimChildren(`ws://127.0.0.1:${port}/agent/connect`, specs, opts.procs);
+    const connectMs = await sims.until((s) => s.connected === opts.agents, 120_000, "first connect");
+    await sleep(1_000);
+    const cpRssKbPerAgent = (vmRssKb(cp.child.pid ?? 0) - rssBefore) / opts.agents;
+
+    const status = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const r = await timeFleetStatus(cp.url);
+      opts.log(`fleet: status all #${i + 1}: ${Math.round(r.wallMs)} ms — ${r.summary}`);
+      status.push(r);
+      await sleep(500);
+    }
+    const walls = status.map((s) => s.wallMs);
+
+    // Reconnect storm.
+    const inflight = await consoleCommand(cp.url, "triage sim-0001");
+    if (!inflight.jobId) throw new Error(`triage not started: ${inflight.ack.text}`);
+    await sleep(500);
+    opts.log("storm: killing the control plane with a triage in flight…");
+    const down = performance.now();
+    cp.child.kill("SIGKILL");
+    await new Promise((r) => cp?.child.once("exit", r));
+    cp = null;
+    await sims.until((s) => s.connected === 0, 30_000, "all disconnected");
+    const before = (await sims.stats()).welcomes;
+    cp = await spawnControlPlane({ CLAWOPS_PORT: port }, { dataDir, keepData: true });
+    const restarted = performance.now();
+    const allBackMs = await sims.until((s) => s.connected === opts.agents, 120_000, "all reconnected");
+    const welcomes = (await sims.stats()).welcomes - before;
+    opts.log(`storm: all ${opts.agents} back ${Math.round(allBackMs)} ms after the restart`);
+    const jobInfo = async (id: string) =>
+      (
+        (await (await fetch(`${cp?.url}/api/console/jobs/${id}`)).json()) as {
+          job: { status: string; detail: string | null; findings: string[] };
+        }
+      ).job;
+    const lost = await jobInfo(inflight.jobId);
+    const again = await consoleCommand(cp.url, "triage sim-0001");
+    let rerun = { status: "running", detail: null as string | null, findings: [] as string[] };
+    const t1 = performance.now();
+    while (rerun.status === "running" && performance.now() - t1 < 30_000) {
+      await sleep(50);
+      rerun = await jobInfo(again.jobId ?? "");
+    }
+    const after = await timeFleetStatus(cp.url);
+    t = performance.now();
+    return {
+      agents: opts.agents,
+      procs: opts.procs,
+      enrollS,
+      firstConnectS: connectMs / 1000,
+      status,
+      statusP50Ms: percentile(walls, 50),
+      statusMaxMs: Math.max(...walls),
+      cpRssKbPerAgent,
+      storm: {
+        downMs: restarted - down,
+        allBackMs,
+        welcomes,
+        lostJob: { status: lost.status, detail: lost.detail },
+        rerun: { status: rerun.status, findings: rerun.findings.length },
+        statusAfter: after.summary,
+      },
+    } satisfies FleetBench;
+  } finally {
+    await sims?.stop();
+    await cp?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function gc(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+/** Hub memory per connected idle agent: the hub runs in this process, the agents in children. */
+export async function benchHubMemory(opts: { agents: number; procs: number; log: (s: string) => void }) {
+  const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-mem-"));
+  const quiet = { info() {}, warn() {}, error() {} };
+  const cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir, console: true, logger: quiet });
+  let sims: SimChildren | null = null;
+  try {
+    const specs: SimAgentSpec[] = [];
+    for (let i = 1; i <= opts.agents; i++) {
+      const host = `mem-${i}`;
+      const id = newSimIdentity(host);
+      const { issueEnrollmentCode, enrollHost } = await import("../src/core/service/enrollment.ts");
+      const { code } = await issueEnrollmentCode(cp.deps, host);
+      await enrollHost(cp.deps, { code, host, publicKey: id.publicKey });
+      specs.push({ host, keyPem: id.keyPem, profile: "healthy" });
+    }
+    // Warm the paths one connection takes (JIT, statement cache) before the baseline.
+    const warm = new SimChildren(`${cp.url.replace("http", "ws")}/agent/connect`, specs.slice(0, 5), 1);
+    await warm.until((s) => s.connected === 5, 30_000, "warm-up");
+    await warm.stop();
+    await sleep(500);
+    gc();
+    const m0 = process.memoryUsage();
+    sims = new SimChildren(`${cp.url.replace("http", "ws")}/agent/connect`, specs, opts.procs);
+    await sims.until((s) => s.connected === opts.agents, 120_000, "connect");
+    await sleep(2_000);
+    gc();
+    const m1 = process.memoryUsage();
+    const per = (k: "heapUsed" | "rss" | "external") => (m1[k] - m0[k]) / opts.agents / 1024;
+    opts.log(`hub memory: heap ${per("heapUsed").toFixed(1)} KB, rss ${per("rss").toFixed(1)} KB per agent`);
+    return {
+      agents: opts.agents,
+      heapKbPerAgent: per("heapUsed"),
+      externalKbPerAgent: per("external"),
+      rssKbPerAgent: per("rss"),
+    };
+  } finally {
+    await sims?.stop();
+    await cp.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A real `clawops-agent` process, connected and idle; its gateway does not exist (port 9). */
+export async function benchAgentProcess(opts: { idleS: number; log: (s: string) => void }) {
+  const cp = await spawnControlPlane({});
+  const home = mkdtempSync(join(tmpdir(), "clawops-bench-agent-home-"));
+  const env = { ...process.env, HOME: home, OPENCLAW_GATEWAY_PORT: "9", OPENCLAW_STATE_DIR: join(home, ".openclaw") };
+  let agent: ReturnType<typeof runAgent> | null = null;
+  try {
+    const dir = await enrollAgent({
+      server: cp.url,
+      host: "bench-agent",
+      code: await cp.enrollmentCode("bench-agent"),
+      env,
+    });
+    agent = runAgent({ dir, env });
+    const pid = agent.child.pid ?? 0;
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(`${cp.url}/api/console/command`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "hosts" }),
+      });
+      if (((await res.json()) as { ack: { text: string } }).ack.text.includes("1 online")) break;
+      await sleep(100);
+    }
+    await sleep(3_000);
+    const ticks = () => {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
+    };
+    const c0 = ticks();
+    const rss: number[] = [];
+    for (let i = 0; i < opts.idleS; i++) {
+      rss.push(vmRssKb(pid));
+      await sleep(1_000);
+    }
+    const cpuPct = ((ticks() - c0) / 100 / opts.idleS) * 100;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    const hwm = kb("VmHWM");
+    opts.log(`agent: rss ${(Math.max(...rss) / 1024).toFixed(1)} MB, idle cpu ${cpuPct.toFixed(2)} %`);
+    return {
+      idleS: opts.idleS,
+      rssMb: Math.max(...rss) / 1024,
+      peakRssMb: hwm / 1024,
+      // Private (anonymous) pages vs pages mapped from files (the node binary, shared between processes).
+      rssAnonMb: kb("RssAnon") / 1024,
+      rssFileMb: kb("RssFile") / 1024,
+      idleCpuPct: cpuPct,
+    };
+  } finally {
+    await agent?.kill();
+    await cp.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}

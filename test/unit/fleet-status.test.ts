@@ -1,0 +1,201 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCommand } from "../../src/core/commands.ts";
+import { LAYERS } from "../../src/core/layers.ts";
+import { MAX_FLEET_ROWS, renderFleetStatus } from "../../src/core/render/fleet-blocks.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
+import { type FleetReport, type FleetRow, probeFleet } from "../../src/core/service/fleet.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
+
+const quiet = { info() {}, warn() {}, error() {} };
+let cp: ControlPlane;
+let dir: string;
+let sims: SimAgents;
+
+/** 25 healthy + 5 with the gateway down (all answer), 2 that never answer, 1 never connected. */
+const HEALTHY = Array.from({ length: 25 }, (_, i) => `node-${i + 1}`);
+const DOWN = ["node-26", "node-27", "node-28", "edge-1", "edge-2"];
+const SILENT = ["edge-3", "node-29"];
+const OFFLINE = "node-30";
+
+async function enroll(host: string, profile: SimProfile): Promise<SimAgentSpec> {
+  const id = newSimIdentity(host);
+  const { code } = await issueEnrollmentCode(cp.deps, host);
+  await enrollHost(cp.deps, { code, host, publicKey: id.publicKey });
+  return { host, keyPem: id.keyPem, profile };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-fleet-"));
+  cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir: dir, console: true, logger: quiet });
+  const specs = [
+    ...(await Promise.all(HEALTHY.map((h) => enroll(h, "healthy")))),
+    ...(await Promise.all(DOWN.map((h) => enroll(h, "down")))),
+    ...(await Promise.all(SILENT.map((h) => enroll(h, "silent")))),
+  ];
+  const { code } = await issueEnrollmentCode(cp.deps, OFFLINE);
+  await enrollHost(cp.deps, { code, host: OFFLINE, publicKey: newSimIdentity(OFFLINE).publicKey });
+  sims = new SimAgents(`${cp.url.replace("http", "ws")}/agent/connect`, specs);
+  sims.start();
+  await sims.whenAllConnected();
+}, 60_000);
+
+afterAll(async () => {
+  await sims?.stop();
+  await cp?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const stateOf = (r: FleetReport, host: string): FleetRow | undefined => r.rows.find((x) => x.host === host);
+
+describe("/openclaw status <selector>", () => {
+  it("parses all, globs and tags, and leaves bare `status` to freezes", () => {
+    expect(parseCommand("status all")).toEqual({ kind: "fleet-status", selector: { kind: "all" } });
+    expect(parseCommand("status node-*")).toEqual({
+      kind: "fleet-status",
+      selector: { kind: "pattern", glob: "node-*" },
+    });
+    expect(parseCommand("status tag:Prod")).toEqual({ kind: "fleet-status", selector: { kind: "tag", tag: "prod" } });
+    expect(parseCommand("status").kind).not.toBe("fleet-status");
+    expect(() => parseCommand("status a b")).toThrow(/Usage/);
+    expect(() => parseCommand("status no/pe")).toThrow(/neither a host name nor a glob/);
+    expect(parseCommand("tag node-3 eu Prod")).toEqual({ kind: "tag", host: "node-3", tags: ["eu", "prod"] });
+  });
+
+  it("probes every host under one deadline: counts, worst first, no answer and offline shown", async () => {
+    const r = await probeFleet(cp.deps, { kind: "all" });
+    expect(r.rows).toHaveLength(33);
+    expect(r.counts).toEqual({ ok: 25, warn: 0, fail: 5, "no-answer": 2, offline: 1 });
+    // Worst first: the five broken hosts, then the two silent ones, then the offline one, then ok.
+    expect(r.rows.slice(0, 5).map((x) => x.state)).toEqual(Array(5).fill("fail"));
+    expect(
+      r.rows
+        .slice(5, 7)
+        .map((x) => x.host)
+        .sort(),
+    ).toEqual([...SILENT].sort());
+    expect(r.rows[7]).toMatchObject({ host: OFFLINE, state: "offline" });
+    expect(r.rows.slice(8).every((x) => x.state === "ok")).toBe(true);
+    expect(stateOf(r, "edge-3")?.reason).toMatch(/no answer within 2\.0 s/);
+    expect(stateOf(r, "edge-1")?.layers.process).toBe("fail");
+    expect(stateOf(r, "node-1")?.layers.transport).toBe("ok");
+    // Columns are the layers the quick probe decides, in matrix order.
+    expect(r.columns).toEqual(LAYERS.filter((l) => r.columns.includes(l)));
+    expect(r.columns).toContain("process");
+
+    const msg = renderFleetStatus(r);
+    const body = JSON.stringify(msg.blocks);
+    expect(msg.text).toContain("33 hosts: 25 ok · 0 warn · 5 fail · 2 no answer · 1 offline");
+    expect(body.indexOf("edge-1")).toBeLessThan(body.indexOf("edge-3"));
+    expect(body.indexOf("edge-3")).toBeLessThan(body.indexOf(OFFLINE));
+    expect(body.indexOf(OFFLINE)).toBeLessThan(body.indexOf("node-1*"));
+    expect(body).toContain("no answer");
+  }, 30_000);
+
+  it("matches a glob and a tag", async () => {
+    const edges = await probeFleet(cp.deps, { kind: "pattern", glob: "edge-?" });
+    expect(edges.rows.map((x) => x.host).sort()).toEqual(["edge-1", "edge-2", "edge-3"]);
+    const nodes = await probeFleet(cp.deps, { kind: "pattern", glob: "node-2*" });
+    expect(nodes.rows.map((x) => x.host).sort()).toEqual(
+      ["node-2", ...Array.from({ length: 10 }, (_, i) => `node-2${i}`)].sort(),
+    );
+
+    const tagged = await fetch(`${cp.url}/api/console/command`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "/openclaw tag node-3 prod eu" }),
+    }).then((res) => res.json() as Promise<{ ack: { text: string }; error: unknown }>);
+    expect(tagged.error).toBeNull();
+    await cp.deps.store.setHostTags?.("edge-2", ["prod"]);
+    const prod = await probeFleet(cp.deps, { kind: "tag", tag: "prod" });
+    expect(prod.rows.map((x) => `${x.host}:${x.state}`)).toEqual(["edge-2:fail", "node-3:ok"]);
+    expect((await cp.store.getHost("node-3"))?.tags).toEqual(["prod", "eu"]);
+    const none = await probeFleet(cp.deps, { kind: "tag", tag: "nowhere" });
+    expect(none.rows).toEqual([]);
+    expect(JSON.stringify(renderFleetStatus(none).blocks)).toContain("No enrolled host matches");
+  }, 30_000);
+
+  it("posts one fleet matrix message through the console", async () => {
+    const head = await cp.consoleChat?.head();
+    const res = await fetch(`${cp.url}/api/console/command`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "/openclaw status edge-*" }),
+    });
+    const body = (await res.json()) as { ack: { text: string }; error: unknown };
+    expect(body.error).toBeNull();
+    expect(body.ack.text).toContain("Quick-probing 3 hosts");
+    let events: { text: string }[] = [];
+    while (!events.some((e) => e.text.startsWith("Fleet status"))) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = (await cp.consoleChat?.since(head ?? 0)) ?? [];
+    }
+    const fleet = events.filter((e) => e.text.startsWith("Fleet status"));
+    expect(fleet).toHaveLength(1);
+    expect(fleet[0]?.text).toContain("3 hosts: 0 ok · 0 warn · 2 fail · 1 no answer · 0 offline");
+  }, 30_000);
+});
+
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+
+describe("clawops status (CLI)", () => {
+  it("prints the fleet matrix and exits 1 when a host fails", async () => {
+    const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, "status", "edge-*", "--server", cp.url], {
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        stdout += d;
+      });
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    expect(run.stdout).toContain("Quick-probing 3 hosts");
+    expect(run.stdout).toContain("3 hosts: 0 ok · 0 warn · 2 fail · 1 no answer · 0 offline");
+    expect(run.stdout.indexOf("edge-1")).toBeLessThan(run.stdout.indexOf("edge-3"));
+    expect(run.code).toBe(1);
+  }, 30_000);
+});
+
+describe("fleet matrix rendering", () => {
+  it("stays inside Block Kit limits for 1,000 hosts and says what it left out", () => {
+    const rows: FleetRow[] = Array.from({ length: 1000 }, (_, i) => ({
+      host: `a-very-long-host-name-for-the-render-limit-test-${String(i).padStart(4, "0")}`,
+      state: i % 10 === 0 ? "fail" : i % 7 === 0 ? "no-answer" : "ok",
+      layers: i % 7 === 0 && i % 10 !== 0 ? {} : { process: i % 10 === 0 ? "fail" : "ok", port: "ok", transport: "ok" },
+      reason: "x".repeat(300),
+    }));
+    const counts = { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
+    for (const r of rows) counts[r.state]++;
+    const msg = renderFleetStatus({
+      selector: { kind: "all" },
+      rows,
+      counts,
+      columns: ["process", "port", "transport"],
+      deadlineMs: 2000,
+      elapsedMs: 2010,
+    });
+    expect(msg.blocks.length).toBeLessThanOrEqual(50);
+    for (const b of msg.blocks) {
+      const texts = [
+        (b as { text?: { text: string } }).text?.text,
+        ...((b as { elements?: { text: string }[] }).elements ?? []).map((e) => e.text),
+      ].filter((t): t is string => t !== undefined);
+      for (const t of texts) expect(t.length).toBeLessThanOrEqual(3000);
+    }
+    const all = JSON.stringify(msg.blocks);
+    expect(all).toContain(
+      `Showing the worst ${MAX_FLEET_ROWS} of 1000 hosts; ${1000 - MAX_FLEET_ROWS} more not listed`,
+    );
+    expect(msg.text).toContain(
+      `1000 hosts: ${counts.ok} ok · 0 warn · ${counts.fail} fail · ${counts["no-answer"]} no answer`,
+    );
+  });
+});

@@ -1,8 +1,8 @@
 import { type Command, parseCommand } from "../commands.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { type RenderedMessage, renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
-import { bundleCommand } from "./bundle-command.ts";
 import { renderFleetStatus } from "../render/fleet-blocks.ts";
+import { bundleCommand } from "./bundle-command.ts";
 import type { CoreDeps } from "./deps.ts";
 import { issueEnrollmentCode } from "./enrollment.ts";
 import { describeSelector, probeFleet, selectHosts } from "./fleet.ts";

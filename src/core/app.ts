@@ -8,6 +8,7 @@ import { CONSOLE_PAGE_HTML } from "./console-page.ts";
 import { ClawopsError, isClawopsError } from "./errors.ts";
 import { LAYERS } from "./layers.ts";
 import { TRIAGE_STEP_NAMES } from "./probes/catalog.ts";
+import { auditToJsonLines } from "./recovery/service.ts";
 import type { RenderedMessage } from "./render/blocks.ts";
 import { type CommandReply, handleCommand } from "./service/commands.ts";
 import type { CoreDeps } from "./service/deps.ts";
@@ -132,6 +133,23 @@ export function createApp(opts: AppOptions) {
         error: reply.error ?? null,
         headSeq,
       });
+    });
+    // The audit log as JSON lines, oldest first (`?host=`, `?after=<seq>` to page on).
+    app.get("/api/console/audit.jsonl", async (c) => {
+      const store = deps.recovery?.store;
+      if (!store)
+        throw new ClawopsError("not_configured", "The audit log is not wired in this runtime.", { status: 404 });
+      const host = c.req.query("host") || undefined;
+      let after = Number(c.req.query("after") ?? "0") || 0;
+      const lines: string[] = [];
+      for (;;) {
+        const page = await store.listAudit({ host, afterSeq: after, limit: 1000, order: "asc" });
+        const last = page[page.length - 1];
+        if (!last) break;
+        lines.push(auditToJsonLines(page));
+        after = last.seq;
+      }
+      return c.body(lines.join(""), 200, { "content-type": "application/x-ndjson; charset=utf-8" });
     });
     app.get("/api/console/messages", async (c) => {
       const since = Number(c.req.query("since") ?? "0") || 0;

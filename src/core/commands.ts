@@ -1,4 +1,5 @@
 import { ClawopsError } from "./errors.ts";
+import { parseRecoveryCommand, RECOVERY_COMMAND_HELP, type RecoveryCommand } from "./recovery/parse.ts";
 import { escapeMrkdwn } from "./render/mrkdwn.ts";
 
 /** What `/openclaw <text>` asks for. Parsed once at the edge; handlers get this union. */
@@ -6,7 +7,8 @@ export type Command =
   | { kind: "help" }
   | { kind: "hosts" }
   | { kind: "triage"; host: string }
-  | { kind: "enroll"; host: string };
+  | { kind: "enroll"; host: string }
+  | RecoveryCommand;
 
 export const COMMAND_HELP: { usage: string; summary: string }[] = [
   {
@@ -18,6 +20,7 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw enroll <host>",
     summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
   },
+  ...RECOVERY_COMMAND_HELP,
   { usage: "/openclaw help", summary: "Show this help." },
 ];
 
@@ -56,11 +59,14 @@ export function parseCommand(text: string): Command {
       }
       return { kind, host: normalizeHostName(host) };
     }
-    default:
+    default: {
+      const recovery = parseRecoveryCommand(sub ?? "", rest, normalizeHostName);
+      if (recovery) return recovery;
       throw new ClawopsError(
         "unknown_command",
         `Unknown command \`${truncate(sub ?? "", 40)}\`. Try \`/openclaw help\` for the list of commands.`,
       );
+    }
   }
 }
 

@@ -15,6 +15,10 @@ export type ErrorCode =
   | "job_not_found"
   | "agent_protocol"
   | "slack_api"
+  | "forbidden"
+  | "host_frozen"
+  | "not_frozen"
+  | "not_configured"
   | "internal";
 
 export class ClawopsError extends Error {

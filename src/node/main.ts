@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { normalizeHostName } from "../core/commands.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
+import { parseChannelList } from "./recovery-wiring.ts";
 import { startControlPlane } from "./server.ts";
 
 /**
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
     slack,
     console: consoleOn,
     logger,
+    recovery: {
+      authzFile: env.CLAWOPS_AUTHZ_FILE || undefined,
+      announceChannels: parseChannelList(env.CLAWOPS_ANNOUNCE_CHANNELS),
+    },
   });
   const agent =
     env.CLAWOPS_LOCAL_AGENT === "0"

@@ -12,6 +12,7 @@ import { failInterruptedJobs } from "../core/service/triage.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { createLogger } from "./logger.ts";
+import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 export interface ControlPlaneConfig {
@@ -23,6 +24,8 @@ export interface ControlPlaneConfig {
   console: boolean;
   logger?: Logger;
   heartbeatMs?: number;
+  /** Freezes, authorization, announcements and audit (recovery runbook). */
+  recovery?: RecoveryConfig;
 }
 
 export interface ControlPlane {
@@ -44,7 +47,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  const baseDeps = { store, transport: hub, clock, ids, logger, hostQueue: new HostJobQueue() };
+  const recovery = createRecoveryDeps(store.db, config.recovery ?? {}, config.slack);
+  const baseDeps = { store, transport: hub, clock, ids, logger, hostQueue: new HostJobQueue(), recovery };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
     : null;
@@ -64,6 +68,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     },
   });
 
+  const stopSweeper = startFreezeSweeper({ ...deps, recovery }, config.recovery?.freezeSweepMs ?? 5_000, logger);
   const lost = await failInterruptedJobs(deps);
   if (lost > 0) logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
 
@@ -92,6 +97,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     deps,
     consoleChat,
     async close() {
+      await stopSweeper();
       await hub.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

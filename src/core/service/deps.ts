@@ -1,4 +1,5 @@
 import type { ChatPort, Clock, HostTransport, Ids, Logger, Store } from "../ports.ts";
+import type { RecoveryDeps } from "../recovery/service.ts";
 import type { HostJobQueue } from "./host-queue.ts";
 
 /** Everything the core services need, passed in by each runtime's wiring file. */
@@ -11,4 +12,6 @@ export interface CoreDeps {
   logger: Logger;
   /** One job at a time per host; shared by every CoreDeps of one control plane. */
   hostQueue: HostJobQueue;
+  /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
+  recovery?: RecoveryDeps;
 }

@@ -2,6 +2,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type {
   AuditEntry,
   AuditQuery,
+  ConfirmationRecord,
   FreezeRecord,
   NewAuditEntry,
   NoticeRef,
@@ -21,6 +22,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, source TEXT NOT NULL,
   action TEXT NOT NULL, host TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL, ref TEXT);
 CREATE INDEX IF NOT EXISTS audit_log_host ON audit_log (host, seq);
+CREATE TABLE IF NOT EXISTS confirmations (
+  id TEXT PRIMARY KEY, host TEXT NOT NULL, step TEXT NOT NULL, action TEXT NOT NULL, job TEXT NOT NULL,
+  requested_by TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT, message_ts TEXT, created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT);
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
@@ -36,6 +41,69 @@ export class SqliteRecoveryStore implements RecoveryStore {
   constructor(db: DatabaseSync) {
     this.db = db;
     this.db.exec(SCHEMA);
+  }
+
+  async insertConfirmation(c: ConfirmationRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO confirmations (id, host, step, action, job, requested_by, channel, thread_ts, message_ts,
+           created_at, expires_at, decided_at, decided_by, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.id,
+        c.host,
+        c.step,
+        c.action,
+        c.job,
+        c.requestedBy,
+        c.channel,
+        c.threadTs,
+        c.messageTs,
+        c.createdAt,
+        c.expiresAt,
+        c.decidedAt,
+        c.decidedBy,
+        c.decision,
+      );
+  }
+
+  async getConfirmation(id: string): Promise<ConfirmationRecord | null> {
+    const r = this.db.prepare("SELECT * FROM confirmations WHERE id = ?").get(id) as Row | undefined;
+    if (!r) return null;
+    const str = (v: string | number | null) => (v === null ? null : String(v));
+    return {
+      id: String(r.id),
+      host: String(r.host),
+      step: String(r.step),
+      action: String(r.action),
+      job: String(r.job),
+      requestedBy: String(r.requested_by),
+      channel: String(r.channel),
+      threadTs: str(r.thread_ts ?? null),
+      messageTs: str(r.message_ts ?? null),
+      createdAt: Number(r.created_at),
+      expiresAt: Number(r.expires_at),
+      decidedAt: r.decided_at === null ? null : Number(r.decided_at),
+      decidedBy: str(r.decided_by ?? null),
+      decision: (r.decision ?? null) as ConfirmationRecord["decision"],
+    };
+  }
+
+  async setConfirmationMessage(id: string, messageTs: string): Promise<void> {
+    this.db.prepare("UPDATE confirmations SET message_ts = ? WHERE id = ?").run(messageTs, id);
+  }
+
+  async decideConfirmation(
+    id: string,
+    d: { at: number; by: string; decision: "approve" | "cancel" },
+  ): Promise<boolean> {
+    const res = this.db
+      .prepare(
+        `UPDATE confirmations SET decided_at = ?, decided_by = ?, decision = ?
+           WHERE id = ? AND decision IS NULL AND expires_at > ?`,
+      )
+      .run(d.at, d.by, d.decision, id, d.at);
+    return Number(res.changes) > 0;
   }
 
   async putFreeze(f: FreezeRecord): Promise<void> {

@@ -1,7 +1,10 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "../core/ports.ts";
+import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../core/recovery/approval.ts";
 import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
+import { DecisionBus } from "../core/recovery/confirm.ts";
 import { expireFreezes, type RecoveryCoreDeps, type RecoveryDeps } from "../core/recovery/service.ts";
 import { slackUserGroupResolver } from "../core/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../core/slack/web-api.ts";
@@ -36,16 +39,31 @@ export function loadAuthorizer(
   return new Authorizer(config, groups);
 }
 
-export function createRecoveryDeps(
+export async function createRecoveryDeps(
   db: DatabaseSync,
+  dataDir: string,
   config: RecoveryConfig,
   slack: { botToken: string; apiUrl?: string } | undefined,
-): RecoveryDeps {
+): Promise<RecoveryDeps> {
   return {
     store: new SqliteRecoveryStore(db),
     authz: loadAuthorizer(config.authzFile, slack),
     announceChannels: config.announceChannels ?? [],
+    approvalKey: await loadOrCreateApprovalKey(dataDir),
+    decisions: new DecisionBus(),
   };
+}
+
+export const APPROVAL_KEY_FILE = "approval-key.json";
+
+/** The control plane's approval signing key (Ed25519 JWK, mode 0600) under the data folder. */
+export async function loadOrCreateApprovalKey(dataDir: string): Promise<ApprovalKeyPair> {
+  const path = join(dataDir, APPROVAL_KEY_FILE);
+  if (existsSync(path)) return importApprovalKey(JSON.parse(readFileSync(path, "utf8")) as JsonWebKey);
+  const { pair, privateJwk } = await generateApprovalKey();
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600, flag: "wx" });
+  return pair;
 }
 
 export function parseChannelList(text: string | undefined): string[] {

@@ -47,7 +47,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  const recovery = createRecoveryDeps(store.db, config.recovery ?? {}, config.slack);
+  const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
   const baseDeps = { store, transport: hub, clock, ids, logger, hostQueue: new HostJobQueue(), recovery };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })

@@ -2,6 +2,7 @@ import { createApp } from "../core/app.ts";
 import { InMemoryStore } from "../core/memory-store.ts";
 import type { Clock, Ids } from "../core/ports.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
+import { DecisionBus } from "../core/recovery/confirm.ts";
 import { InMemoryRecoveryStore } from "../core/recovery/memory-store.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
@@ -28,7 +29,12 @@ const transport = new OfflineHostTransport();
 const hostQueue = new HostJobQueue();
 // Freezes and audit in isolate memory too; no authorization file yet, so Slack users get the
 // default (read-only commands only). Expiry needs a Durable Object alarm driving expireFreezes.
-const recovery = { store: new InMemoryRecoveryStore(), authz: new Authorizer(), announceChannels: [] };
+const recovery = {
+  store: new InMemoryRecoveryStore(),
+  authz: new Authorizer(),
+  announceChannels: [],
+  decisions: new DecisionBus(),
+};
 
 type App = ReturnType<typeof createApp>;
 let current: { key: string; app: App } | null = null;

@@ -1,4 +1,12 @@
-import type { AuditEntry, AuditQuery, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryStore } from "./types.ts";
+import type {
+  AuditEntry,
+  AuditQuery,
+  ConfirmationRecord,
+  FreezeRecord,
+  NewAuditEntry,
+  NoticeRef,
+  RecoveryStore,
+} from "./types.ts";
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
@@ -6,6 +14,34 @@ const DEFAULT_AUDIT_LIMIT = 100;
 export class InMemoryRecoveryStore implements RecoveryStore {
   private readonly freezes = new Map<string, FreezeRecord>();
   private readonly audit: AuditEntry[] = [];
+  private readonly confirmations = new Map<string, ConfirmationRecord>();
+
+  async insertConfirmation(c: ConfirmationRecord): Promise<void> {
+    if (this.confirmations.has(c.id)) throw new Error("confirmation id already stored");
+    this.confirmations.set(c.id, structuredClone(c));
+  }
+
+  async getConfirmation(id: string): Promise<ConfirmationRecord | null> {
+    const c = this.confirmations.get(id);
+    return c ? structuredClone(c) : null;
+  }
+
+  async setConfirmationMessage(id: string, messageTs: string): Promise<void> {
+    const c = this.confirmations.get(id);
+    if (c) c.messageTs = messageTs;
+  }
+
+  async decideConfirmation(
+    id: string,
+    d: { at: number; by: string; decision: "approve" | "cancel" },
+  ): Promise<boolean> {
+    const c = this.confirmations.get(id);
+    if (!c || c.decision !== null || c.expiresAt <= d.at) return false;
+    c.decision = d.decision;
+    c.decidedAt = d.at;
+    c.decidedBy = d.by;
+    return true;
+  }
 
   async putFreeze(freeze: FreezeRecord): Promise<void> {
     this.freezes.set(freeze.target, structuredClone(freeze));

@@ -3,7 +3,9 @@ import type { IncidentRecord } from "../ports.ts";
 import { renderIncidentHeader, renderNotice } from "../render/blocks.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import type { CoreDeps } from "../service/deps.ts";
+import type { ApprovalKeyPair } from "./approval.ts";
 import type { Actor, Authorizer, MutatingAction } from "./authz.ts";
+import type { DecisionBus } from "./confirm.ts";
 import { FREEZE_ALL, type RecoveryCommand } from "./parse.ts";
 import {
   renderAuditSummary,
@@ -20,6 +22,10 @@ export interface RecoveryDeps {
   authz: Authorizer;
   /** Channels every freeze notice, all-clear and expiry notice also goes to (CLAWOPS_ANNOUNCE_CHANNELS). */
   announceChannels: readonly string[];
+  /** Signs approvals for mutating steps; agents pin its public key at enrollment. Absent: approvals are refused. */
+  approvalKey?: ApprovalKeyPair;
+  /** Hands button presses to the run waiting on them. */
+  decisions: DecisionBus;
 }
 
 export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };

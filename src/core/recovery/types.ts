@@ -55,7 +55,34 @@ export interface AuditQuery {
   order?: "asc" | "desc";
 }
 
+/** A confirmation button waiting for an allowed user: one host, one exact step, one use, an expiry. */
+export interface ConfirmationRecord {
+  /** Random, unguessable; the button's value. */
+  id: string;
+  host: string;
+  /** The exact step the approval will name (e.g. `gateway.restart`). */
+  step: string;
+  /** The authorization action an approver needs (e.g. `restart`). */
+  action: string;
+  job: string;
+  requestedBy: string;
+  channel: string;
+  threadTs: string | null;
+  messageTs: string | null;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  decision: "approve" | "cancel" | null;
+}
+
 export interface RecoveryStore {
+  insertConfirmation(c: ConfirmationRecord): Promise<void>;
+  getConfirmation(id: string): Promise<ConfirmationRecord | null>;
+  setConfirmationMessage(id: string, messageTs: string): Promise<void>;
+  /** Atomically records the decision if the confirmation is undecided and unexpired; false otherwise. */
+  decideConfirmation(id: string, d: { at: number; by: string; decision: "approve" | "cancel" }): Promise<boolean>;
+
   /** Inserts or replaces the freeze of `target`. */
   putFreeze(freeze: FreezeRecord): Promise<void>;
   getFreeze(target: string): Promise<FreezeRecord | null>;

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -193,6 +194,36 @@ describe("freeze / unfreeze / status", () => {
     const raw = JSON.stringify(all);
     expect(raw).not.toContain(BOT_TOKEN);
     expect(raw).not.toContain(SECRET);
+  });
+
+  it("exports the same JSON lines from the clawops CLI, and summarises without --jsonl", async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+        const main = new URL("../../src/node/cli/main.ts", import.meta.url).pathname;
+        const child = spawn(process.execPath, [main, ...args, "--server", cp.url], {
+          env: { ...process.env, NO_COLOR: "1" },
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let stdout = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+          stdout += d;
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout }));
+      });
+    const before = await auditLines("node-3");
+    const exported = await cli(["audit", "node-3", "--jsonl"]);
+    expect(exported.code).toBe(0);
+    expect(
+      exported.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toEqual(before);
+    const summary = await cli(["audit", "node-3"]);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toContain("Audit log for node-3");
+    expect(summary.stdout).toContain("unfreeze node-3");
   });
 
   it("keeps the audit table append-only in SQLite itself", () => {

@@ -10,12 +10,14 @@ Usage:
                                  thread live and print the health matrix and findings
   clawops hosts                  List enrolled hosts (online/offline, versions, last seen)
   clawops enroll <host>          Issue a one-time enrollment code and print the agent command
+  clawops audit [host] [--jsonl] Recent audit log entries; --jsonl prints the full log as JSON lines
   clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
   clawops help                   Show this help
 
 Options:
   --server <url>     The control plane (default: $CLAWOPS_URL, else http://127.0.0.1:8787)
   --timeout <secs>   Stop following a triage after this long (default: 120)
+  --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
   -h, --help         Show this help
 
 Exit codes:
@@ -39,7 +41,7 @@ interface Io {
 class UsageError extends Error {}
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  let request: { text: string; server: string; timeoutMs: number } | null;
+  let request: { text: string; server: string; timeoutMs: number; export?: { host?: string } } | null;
   try {
     request = parseCli(argv, io.env);
   } catch (err) {
@@ -55,6 +57,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const style: TextStyle = { ansi: tty && !io.env.NO_COLOR };
   const client = new ConsoleClient(request.server);
   try {
+    if (request.export) {
+      io.stdout.write(await client.auditJsonLines(request.export.host));
+      return EXIT.ok;
+    }
     const reply = await client.command(request.text);
     io.stdout.write(`${blocksToText(reply.ack.blocks, reply.ack.text, style)}\n`);
     if (reply.error) return EXIT.notRun;
@@ -83,7 +89,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
 }
 
 /** argv → the /openclaw text to send, or null for help. */
-function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; server: string; timeoutMs: number } | null {
+function parseCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { text: string; server: string; timeoutMs: number; export?: { host?: string } } | null {
   const { values, positionals } = parseOptions(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === "help") return null;
@@ -99,6 +108,10 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; serve
     case "enroll":
       if (rest.length !== 1) throw new UsageError(`usage: clawops ${command} <host>`);
       return { ...base, text: `${command} ${rest[0]}` };
+    case "audit":
+      if (rest.length > 1) throw new UsageError("usage: clawops audit [host] [--jsonl]");
+      if (values.jsonl) return { ...base, text: "", export: { host: rest[0] } };
+      return { ...base, text: `audit ${rest[0] ?? ""}`.trim() };
     case "hosts":
       if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
       return { ...base, text: "hosts" };
@@ -119,6 +132,7 @@ function parseOptions(argv: string[]) {
         server: { type: "string" },
         timeout: { type: "string" },
         help: { type: "boolean", short: "h" },
+        jsonl: { type: "boolean" },
       },
       allowPositionals: true,
     });

@@ -2,6 +2,7 @@ import type { StepName } from "../../core/probes/catalog.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorLint } from "./doctor-lint.ts";
 import { probeGatewayHttp } from "./gateway-http.ts";
+import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
 import { probeLogSignatures } from "./logs.ts";
@@ -23,4 +24,6 @@ export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
   "doctor.lint": probeDoctorLint,
   "models.status": probeModelsStatus,
   "logs.signatures": probeLogSignatures,
+  "gateway.inflight": probeGatewayInflight,
+  "gateway.acceptance": probeGatewayAcceptance,
 };

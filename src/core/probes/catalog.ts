@@ -20,6 +20,9 @@ export const STEP_NAMES = [
   "doctor.lint",
   "models.status",
   "logs.signatures",
+  // Recovery runbook (src/core/recovery/steps.ts): read what is in flight; one read + one write.
+  "gateway.inflight",
+  "gateway.acceptance",
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = z.infer<typeof StepName>;
@@ -38,6 +41,10 @@ export const StepArgs = {
   "doctor.lint": z.object({ timeoutMs: Timeout.optional() }).strict(),
   "models.status": z.object({ timeoutMs: Timeout.optional() }).strict(),
   "logs.signatures": z.object({ maxBytes: z.number().int().min(1_024).max(4_194_304).optional() }).strict(),
+  "gateway.inflight": z
+    .object({ timeoutMs: Timeout.optional(), dueWithinMs: z.number().int().min(0).max(86_400_000).optional() })
+    .strict(),
+  "gateway.acceptance": z.object({ timeoutMs: Timeout.optional() }).strict(),
 } satisfies Record<StepName, z.ZodType>;
 
 export const StepRequest = z.discriminatedUnion("step", [
@@ -51,6 +58,8 @@ export const StepRequest = z.discriminatedUnion("step", [
   z.object({ step: z.literal("doctor.lint"), args: StepArgs["doctor.lint"] }),
   z.object({ step: z.literal("models.status"), args: StepArgs["models.status"] }),
   z.object({ step: z.literal("logs.signatures"), args: StepArgs["logs.signatures"] }),
+  z.object({ step: z.literal("gateway.inflight"), args: StepArgs["gateway.inflight"] }),
+  z.object({ step: z.literal("gateway.acceptance"), args: StepArgs["gateway.acceptance"] }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
@@ -74,6 +83,10 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   "models.status": 10_000,
   // A file read of at most a few hundred KB.
   "logs.signatures": 3_000,
+  // A handshake (auth penalty up to 5 s when refused) plus three small list RPCs.
+  "gateway.inflight": 12_000,
+  // A handshake plus `status`, `sessions.create` and `sessions.delete`.
+  "gateway.acceptance": 15_000,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -377,6 +390,35 @@ export const LogSignaturesData = z.object({
 });
 export type LogSignaturesData = z.infer<typeof LogSignaturesData>;
 
+/** What is still running on a gateway, read from it over WS RPC (sessions.list, tasks.list, cron.list). */
+export const GatewayInflightData = z.object({
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  sessions: z.object({ count: z.number() }).nullable(),
+  tasks: z.object({ total: z.number(), active: z.number() }).nullable(),
+  cron: z
+    .object({
+      jobs: z.number(),
+      /** Enabled jobs whose next run falls within `dueWithinMs`. */
+      dueSoon: z.array(z.object({ name: z.string(), nextRunAtMs: z.number() })),
+    })
+    .nullable(),
+});
+export type GatewayInflightData = z.infer<typeof GatewayInflightData>;
+
+const RpcCheck = z.object({ method: z.string(), ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+/** The runbook's acceptance test: one read-only call and one write call through the gateway. */
+export const GatewayAcceptanceData = z.object({
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  read: RpcCheck.nullable(),
+  write: RpcCheck.nullable(),
+  /** Removing what the write created (a labelled scratch session). */
+  cleanup: RpcCheck.nullable(),
+  passed: z.boolean(),
+});
+export type GatewayAcceptanceData = z.infer<typeof GatewayAcceptanceData>;
+
 export const StepStatus = z.enum(["ok", "error", "timeout"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
@@ -401,6 +443,8 @@ export const StepResult = z.discriminatedUnion("step", [
   stepResult("doctor.lint", DoctorLintData),
   stepResult("models.status", ModelsStatusData),
   stepResult("logs.signatures", LogSignaturesData),
+  stepResult("gateway.inflight", GatewayInflightData),
+  stepResult("gateway.acceptance", GatewayAcceptanceData),
 ]);
 export type StepResult = z.infer<typeof StepResult>;
 export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;

@@ -2,6 +2,7 @@ import type { StepName } from "../../core/probes/catalog.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorLint } from "./doctor-lint.ts";
 import { probeGatewayHttp } from "./gateway-http.ts";
+import { probeGatewayRestart } from "./gateway-restart.ts";
 import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
@@ -26,4 +27,5 @@ export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
   "logs.signatures": probeLogSignatures,
   "gateway.inflight": probeGatewayInflight,
   "gateway.acceptance": probeGatewayAcceptance,
+  "gateway.restart": probeGatewayRestart,
 };

@@ -23,6 +23,8 @@ export const STEP_NAMES = [
   // Recovery runbook (src/core/recovery/steps.ts): read what is in flight; one read + one write.
   "gateway.inflight",
   "gateway.acceptance",
+  // Mutating: runs only with a signed approval and the host's own policy (src/agent/policy.ts).
+  "gateway.restart",
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = z.infer<typeof StepName>;
@@ -45,6 +47,8 @@ export const StepArgs = {
     .object({ timeoutMs: Timeout.optional(), dueWithinMs: z.number().int().min(0).max(86_400_000).optional() })
     .strict(),
   "gateway.acceptance": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  /** `approval`: the control plane's signed approval token (src/core/recovery/approval.ts). */
+  "gateway.restart": z.object({ approval: z.string().min(20).max(4_000) }).strict(),
 } satisfies Record<StepName, z.ZodType>;
 
 export const StepRequest = z.discriminatedUnion("step", [
@@ -60,6 +64,7 @@ export const StepRequest = z.discriminatedUnion("step", [
   z.object({ step: z.literal("logs.signatures"), args: StepArgs["logs.signatures"] }),
   z.object({ step: z.literal("gateway.inflight"), args: StepArgs["gateway.inflight"] }),
   z.object({ step: z.literal("gateway.acceptance"), args: StepArgs["gateway.acceptance"] }),
+  z.object({ step: z.literal("gateway.restart"), args: StepArgs["gateway.restart"] }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
@@ -87,6 +92,9 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   "gateway.inflight": 12_000,
   // A handshake plus `status`, `sessions.create` and `sessions.delete`.
   "gateway.acceptance": 15_000,
+  // SIGTERM exits in 0.4–2.9 s, a cold start takes 12.9–17.9 s to ready (GATEWAY-FACTS §2); on a
+  // loaded 2-core box twice that.
+  "gateway.restart": 90_000,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -419,6 +427,23 @@ export const GatewayAcceptanceData = z.object({
 });
 export type GatewayAcceptanceData = z.infer<typeof GatewayAcceptanceData>;
 
+/** An ordered restart: the old process has exited (and the port is free) before the new one starts. */
+export const GatewayRestartData = z.object({
+  performed: z.boolean(),
+  /** Why the agent did not restart (approval, local policy, supervisor it cannot drive). */
+  refused: z.string().optional(),
+  supervisor: z.enum(["systemd", "launchd", "container", "manual", "unknown"]),
+  oldPid: z.number().nullable(),
+  newPid: z.number().nullable(),
+  /** The relaunch command (manual process), secrets never included. */
+  command: z.array(z.string()).optional(),
+  exitedAfterMs: z.number().optional(),
+  readyAfterMs: z.number().optional(),
+  approver: z.string().optional(),
+  error: z.string().optional(),
+});
+export type GatewayRestartData = z.infer<typeof GatewayRestartData>;
+
 export const StepStatus = z.enum(["ok", "error", "timeout"]);
 export type StepStatus = z.infer<typeof StepStatus>;
 
@@ -445,6 +470,7 @@ export const StepResult = z.discriminatedUnion("step", [
   stepResult("logs.signatures", LogSignaturesData),
   stepResult("gateway.inflight", GatewayInflightData),
   stepResult("gateway.acceptance", GatewayAcceptanceData),
+  stepResult("gateway.restart", GatewayRestartData),
 ]);
 export type StepResult = z.infer<typeof StepResult>;
 export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;

@@ -53,6 +53,7 @@ describe("recovery command grammar", () => {
     expect(parseCommand("status")).toEqual({ kind: "status", scope: { kind: "freezes" } });
     expect(parseCommand("audit")).toEqual({ kind: "audit", host: null });
     expect(parseCommand("audit node-3")).toEqual({ kind: "audit", host: "node-3" });
+    expect(parseCommand("recover Node-3")).toEqual({ kind: "recover", host: "node-3" });
   });
 
   it("refuses freezes without a reason, out-of-range durations and bad hosts", () => {
@@ -62,6 +63,8 @@ describe("recovery command grammar", () => {
     expect(refusal("freeze node-3 for 0m x")).toMatch(/between 1 minute and 24 hours/);
     expect(refusal("freeze no_such! x")).toMatch(/^invalid_host_name/);
     expect(refusal("unfreeze")).toMatch(/Usage: `\/openclaw unfreeze/);
+    expect(refusal("recover")).toMatch(/Usage: `\/openclaw recover <host>`/);
+    expect(refusal("recover a b")).toMatch(/Usage: `\/openclaw recover <host>`/);
   });
 });
 

@@ -9,7 +9,8 @@ export type RecoveryCommand =
   | { kind: "freeze"; target: string; durationMs: number; reason: string }
   | { kind: "unfreeze"; target: string }
   | { kind: "status"; scope: StatusScope }
-  | { kind: "audit"; host: string | null };
+  | { kind: "audit"; host: string | null }
+  | { kind: "recover"; host: string };
 
 /** `status` with no argument: active freezes. Fleet fan-out scopes are added by extending this union. */
 export type StatusScope = { kind: "freezes" };
@@ -25,6 +26,11 @@ export const RECOVERY_COMMAND_HELP: { usage: string; summary: string }[] = [
       "Freeze a gateway (or the fleet): announces who, why and until when, and refuses other people's changes to it. Default 30 min, max 24 h.",
   },
   { usage: "/openclaw unfreeze <host|all>", summary: "Lift a freeze and post the all-clear." },
+  {
+    usage: "/openclaw recover <host>",
+    summary:
+      "Run the six-step recovery runbook: freeze, snapshot, workspace/models, doctor, confirmed restart, read+write acceptance.",
+  },
   { usage: "/openclaw status", summary: "Show active freezes." },
   { usage: "/openclaw audit [host]", summary: "Recent audit log entries (every command, approval, refusal, step)." },
 ];
@@ -44,6 +50,11 @@ export function parseRecoveryCommand(sub: string, rest: string[], normalizeHost:
     }
     case "status":
       return { kind: "status", scope: parseStatusScope(rest) };
+    case "recover": {
+      const [host] = rest;
+      if (rest.length !== 1 || host === undefined) usage("/openclaw recover <host>", "/openclaw recover node-3");
+      return { kind: "recover", host: normalizeHost(host) };
+    }
     case "audit": {
       if (rest.length > 1) usage("/openclaw audit [host]", "/openclaw audit node-3");
       const [host] = rest;

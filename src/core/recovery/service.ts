@@ -7,6 +7,7 @@ import type { ApprovalKeyPair } from "./approval.ts";
 import type { Actor, Authorizer, MutatingAction } from "./authz.ts";
 import type { DecisionBus } from "./confirm.ts";
 import { FREEZE_ALL, type RecoveryCommand } from "./parse.ts";
+import { startRecover } from "./recover.ts";
 import {
   renderAuditSummary,
   renderExpiryNotice,
@@ -61,6 +62,8 @@ export async function handleRecoveryCommand(
       return freeze(deps, req, actor, command);
     case "unfreeze":
       return unfreeze(deps, req, actor, command.target);
+    case "recover":
+      return startRecover(deps, req, command.host);
   }
 }
 

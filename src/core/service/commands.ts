@@ -80,6 +80,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "unfreeze":
     case "status":
     case "audit":
+    case "recover":
       return handleRecoveryCommand(requireRecovery(deps), req, command);
     case "hosts": {
       const hosts = await deps.store.listHosts();

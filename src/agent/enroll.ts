@@ -1,4 +1,5 @@
 import { loadOrCreateIdentity, writeAgentConfig } from "./identity.ts";
+import { saveApprovalPin } from "./policy.ts";
 
 /** Registers this host's public key with the control plane, using a one-time code. */
 export async function enroll(opts: {
@@ -24,6 +25,7 @@ export async function enroll(opts: {
   const body = (await res.json().catch(() => null)) as {
     ok?: boolean;
     host?: string;
+    approvalKey?: string | null;
     error?: { code: string; message: string };
   } | null;
   if (!res.ok || !body?.ok || !body.host) {
@@ -31,5 +33,7 @@ export async function enroll(opts: {
     throw new Error(`enrollment refused: ${why}`);
   }
   writeAgentConfig(opts.dir, { server: opts.server, host: body.host, enrolledAt: new Date().toISOString() });
+  // Mutating steps need approvals signed by this key; the agent never learns another one over the wire.
+  if (typeof body.approvalKey === "string") saveApprovalPin(opts.dir, body.approvalKey);
   return { host: body.host };
 }

@@ -11,14 +11,14 @@ export interface AgentJobRunner extends JobRunner {
 }
 
 /** Runs catalog jobs with a probe context resolved from the agent's environment. */
-export function createJobRunner(env: NodeJS.ProcessEnv): AgentJobRunner {
+export function createJobRunner(env: NodeJS.ProcessEnv, agentDir?: string): AgentJobRunner {
   let gatewayVersion: string | null = null;
   const remember = (r: StepResult) => {
     if (r.step === "versions" && r.data?.openclaw) gatewayVersion = r.data.openclaw;
     if (r.step === "gateway.ws" && r.data?.server?.version) gatewayVersion = r.data.server.version;
   };
   const run = async (job: JobRunFrame, onResult: (r: StepResult) => void) => {
-    const ctx = resolveProbeContext(env, { agentVersion: AGENT_VERSION });
+    const ctx = resolveProbeContext(env, { agentVersion: AGENT_VERSION, ...(agentDir ? { agentDir } : {}) });
     const results = await runSteps(ctx, job.steps, {
       deadlineMs: job.deadlineMs,
       onResult: (r) => {

@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     case "run": {
       const config = readAgentConfig(dir);
       const identity = loadOrCreateIdentity(dir);
-      const runner = createJobRunner(process.env);
+      const runner = createJobRunner(process.env, dir);
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
       const connection = new AgentConnection({
         server,
@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "probe": {
-      const runner = createJobRunner(process.env);
+      const runner = createJobRunner(process.env, dir);
       const results = await runner.run(
         { type: "job.run", jobId: "local", steps: TRIAGE_STEPS, deadlineMs: 30_000 },
         (r) => {

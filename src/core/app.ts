@@ -8,6 +8,8 @@ import { CONSOLE_PAGE_HTML } from "./console-page.ts";
 import { ClawopsError, isClawopsError } from "./errors.ts";
 import { LAYERS } from "./layers.ts";
 import { TRIAGE_STEP_NAMES } from "./probes/catalog.ts";
+import { BlockActionsPayload, type ButtonPress, handleButtonPress, pressFromBlockActions } from "./recovery/confirm.ts";
+import { auditToJsonLines, requireRecovery } from "./recovery/service.ts";
 import type { RenderedMessage } from "./render/blocks.ts";
 import { type CommandReply, handleCommand } from "./service/commands.ts";
 import type { CoreDeps } from "./service/deps.ts";
@@ -30,6 +32,7 @@ const EnrollBody = z.object({
   publicKey: z.string().max(100),
 });
 const ConsoleCommandBody = z.object({ text: z.string().max(500) });
+const ConsoleConfirmBody = z.object({ id: z.string().min(1).max(100), decision: z.enum(["approve", "cancel"]) });
 
 /** The hono app every runtime serves. Web-standard Request/Response only. */
 export function createApp(opts: AppOptions) {
@@ -98,12 +101,42 @@ export function createApp(opts: AppOptions) {
     });
   }
 
+  if (slack) {
+    // Interactivity (buttons): same signature check as slash commands; the form's `payload`
+    // field holds the JSON. Refusals change nothing and are told in the thread.
+    app.post("/slack/interactions", async (c) => {
+      const body = new TextDecoder().decode(await c.req.arrayBuffer());
+      await verifySlackRequest({
+        signingSecret: slack.signingSecret,
+        body,
+        signature: c.req.header("x-slack-signature"),
+        timestamp: c.req.header("x-slack-request-timestamp"),
+        nowSeconds: Math.floor(deps.clock.now() / 1000),
+      });
+      let json: unknown = null;
+      try {
+        json = JSON.parse(new URLSearchParams(body).get("payload") ?? "null");
+      } catch {
+        json = null;
+      }
+      const parsed = BlockActionsPayload.safeParse(json);
+      const press = parsed.success ? pressFromBlockActions(parsed.data) : null;
+      if (!press) return c.body(null, 200); // Other interaction types: acknowledged, ignored.
+      const outcome = await handleButtonPress(requireRecovery(deps), press);
+      return c.json({
+        ok: outcome.ok,
+        ...(outcome.ok ? {} : { error: { code: outcome.code, message: outcome.reason } }),
+      });
+    });
+  }
+
   app.post("/api/enroll", async (c) => {
     const parsed = EnrollBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {code, host, publicKey}.");
     const result = await enrollHost(deps, parsed.data);
     deps.logger.info("host enrolled", { host: result.host });
-    return c.json({ ok: true, host: result.host });
+    // Agents pin this key at enrollment and accept mutating steps only with approvals it signed.
+    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery?.approvalKey?.publicKey ?? null });
   });
 
   // Repro bundle downloads: only through an unexpired HMAC-signed link (service/bundle.ts).
@@ -162,6 +195,35 @@ export function createApp(opts: AppOptions) {
         error: reply.error ?? null,
         headSeq,
       });
+    });
+    // The console's confirmation buttons: the local operator pressing Approve/Cancel.
+    app.post("/api/console/confirm", async (c) => {
+      const parsed = ConsoleConfirmBody.safeParse(await c.req.json().catch(() => null));
+      if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {id, decision: approve|cancel}.");
+      const press: ButtonPress = {
+        confirmationId: parsed.data.id,
+        decision: parsed.data.decision,
+        actor: { user: "console", channel: consoleOpts.channel, source: "console" },
+      };
+      const outcome = await handleButtonPress(requireRecovery(consoleDeps), press);
+      return c.json({ ok: outcome.ok, error: outcome.ok ? null : { code: outcome.code, message: outcome.reason } });
+    });
+    // The audit log as JSON lines, oldest first (`?host=`, `?after=<seq>` to page on).
+    app.get("/api/console/audit.jsonl", async (c) => {
+      const store = deps.recovery?.store;
+      if (!store)
+        throw new ClawopsError("not_configured", "The audit log is not wired in this runtime.", { status: 404 });
+      const host = c.req.query("host") || undefined;
+      let after = Number(c.req.query("after") ?? "0") || 0;
+      const lines: string[] = [];
+      for (;;) {
+        const page = await store.listAudit({ host, afterSeq: after, limit: 1000, order: "asc" });
+        const last = page[page.length - 1];
+        if (!last) break;
+        lines.push(auditToJsonLines(page));
+        after = last.seq;
+      }
+      return c.body(lines.join(""), 200, { "content-type": "application/x-ndjson; charset=utf-8" });
     });
     app.get("/api/console/messages", async (c) => {
       const since = Number(c.req.query("since") ?? "0") || 0;

@@ -1,4 +1,5 @@
 import { ClawopsError } from "./errors.ts";
+import { parseRecoveryCommand, RECOVERY_COMMAND_HELP, type RecoveryCommand } from "./recovery/parse.ts";
 import { escapeMrkdwn } from "./render/mrkdwn.ts";
 
 /** What `/openclaw <text>` asks for. Parsed once at the edge; handlers get this union. */
@@ -9,7 +10,8 @@ export type Command =
   | { kind: "enroll"; host: string }
   | { kind: "bundle"; host: string; tickets: string[] }
   | { kind: "fleet-status"; selector: FleetSelector }
-  | { kind: "tag"; host: string; tags: string[] };
+  | { kind: "tag"; host: string; tags: string[] }
+  | RecoveryCommand;
 
 /** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */
 export type FleetSelector = { kind: "all" } | { kind: "pattern"; glob: string } | { kind: "tag"; tag: string };
@@ -38,6 +40,7 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw tag <host> <tag>…",
     summary: "Set a host's tags (replaces them; `-` clears) for `status tag:<tag>`.",
   },
+  ...RECOVERY_COMMAND_HELP,
   { usage: "/openclaw help", summary: "Show this help." },
 ];
 
@@ -79,8 +82,8 @@ export function parseCommand(text: string): Command {
     case "bundle":
       return parseBundle(rest);
     case "status":
-      // Bare `status` belongs to freezes (listed elsewhere); `status <selector>` is the fleet matrix.
-      if (rest.length === 0) return { kind: "help" };
+      // Bare `status` lists active freezes (recovery/parse.ts); `status <selector>` is the fleet matrix.
+      if (rest.length === 0) return parseRecoveryCommand("status", rest, normalizeHostName) ?? { kind: "help" };
       return { kind: "fleet-status", selector: parseFleetSelector(rest) };
     case "tag": {
       const [host, ...tags] = rest;
@@ -96,11 +99,14 @@ export function parseCommand(text: string): Command {
         tags: tags.length === 1 && tags[0] === "-" ? [] : [...new Set(tags.map(normalizeTag))],
       };
     }
-    default:
+    default: {
+      const recovery = parseRecoveryCommand(sub ?? "", rest, normalizeHostName);
+      if (recovery) return recovery;
       throw new ClawopsError(
         "unknown_command",
         `Unknown command \`${truncate(sub ?? "", 40)}\`. Try \`/openclaw help\` for the list of commands.`,
       );
+    }
   }
 }
 

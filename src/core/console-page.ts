@@ -68,6 +68,10 @@ a { color: var(--mention); }
 .input-row { display: flex; border: 1px solid #bbb; border-radius: 8px; overflow: hidden; background: #fff; }
 .input-row:focus-within { border-color: var(--focus); box-shadow: 0 0 0 1px var(--focus); }
 .input-row input { flex: 1; border: 0; outline: 0; font: 15px var(--mono); padding: 11px 12px; min-width: 0; }
+.b-actions { display: flex; gap: 8px; margin: 6px 0; }
+.b-button { border: 1px solid #bbb; background: #fff; padding: 4px 12px; border-radius: 4px; cursor: pointer; font-weight: 700; }
+.b-button.danger { background: #e01e5a; color: #fff; border-color: #e01e5a; }
+.b-button.primary { background: #007a5a; color: #fff; border-color: #007a5a; }
 .input-row button { border: 0; background: #007a5a; color: #fff; font-weight: 700; padding: 0 18px; cursor: pointer; font-size: 14px; }
 .input-row button:focus-visible { outline: 2px solid var(--focus); outline-offset: -4px; }
 .hint { font-size: 12px; color: var(--muted); padding: 4px 2px 0; }
@@ -158,6 +162,31 @@ function renderBlock(b) {
     return c;
   }
   if (type === "divider") return el("hr", "b-divider");
+  if (type === "actions") {
+    // Confirmation buttons: the same approval path as Slack's, as the local operator.
+    var row = el("div", "b-actions");
+    (Array.isArray(b.elements) ? b.elements : []).forEach(function (e) {
+      if (!e || e.type !== "button") return;
+      var btn = el("button", "b-button" + (e.style ? " " + e.style : ""), "action-button");
+      btn.type = "button";
+      btn.textContent = (e.text && e.text.text) || "";
+      btn.setAttribute("data-action-id", String(e.action_id || ""));
+      btn.addEventListener("click", async function () {
+        var approve = e.action_id === "clawops_approve";
+        if (approve && e.confirm && !window.confirm((e.confirm.text && e.confirm.text.text || "Are you sure?").replace(/[*\u0060]/g, ""))) return;
+        btn.disabled = true;
+        var res = await fetch("/api/console/confirm", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ id: e.value, decision: approve ? "approve" : "cancel" }),
+        }).catch(function () { return null; });
+        var body = res ? await res.json().catch(function () { return null; }) : null;
+        if (!body || !body.ok) btn.disabled = false;
+      });
+      row.appendChild(btn);
+    });
+    return row;
+  }
   var u = el("div", "b-unknown");
   u.textContent = "[" + String(type) + " block]";
   return u;

@@ -23,6 +23,10 @@ export type ErrorCode =
   | "ticket_not_configured"
   | "ticket_unreachable"
   | "ticket_failed"
+  | "forbidden"
+  | "host_frozen"
+  | "not_frozen"
+  | "not_configured"
   | "internal";
 
 export class ClawopsError extends Error {

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { normalizeHostName } from "../core/commands.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
+import { parseChannelList } from "./recovery-wiring.ts";
 import { resolveSecrets } from "./secrets.ts";
 import { startControlPlane } from "./server.ts";
 
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
     console: consoleOn,
     logger,
     ...(ssm ? { transport: ssm.transport } : {}),
+    recovery: {
+      authzFile: env.CLAWOPS_AUTHZ_FILE || undefined,
+      announceChannels: parseChannelList(env.CLAWOPS_ANNOUNCE_CHANNELS),
+    },
   });
   const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];
   // Socket Mode: Slack without a public URL (SLACK_APP_TOKEN, an xapp- app-level token).

@@ -13,6 +13,7 @@ import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { createLogger } from "./logger.ts";
+import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 export interface ControlPlaneConfig {
@@ -29,6 +30,8 @@ export interface ControlPlaneConfig {
   transport?: (hub: HostTransport) => HostTransport;
   /** Where bundle settings are read (CLAWOPS_LINK_SECRET, JIRA_*, GITHUB_*); default process.env. */
   bundleEnv?: Readonly<Record<string, string | undefined>>;
+  /** Freezes, authorization, announcements and audit (recovery runbook). */
+  recovery?: RecoveryConfig;
 }
 
 export interface ControlPlane {
@@ -53,7 +56,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const transport = config.transport ? config.transport(hub) : hub;
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
-  const baseDeps = { store, transport, clock, ids, logger, hostQueue: new HostJobQueue(), bundles };
+  const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
+  const baseDeps = { store, transport, clock, ids, logger, hostQueue: new HostJobQueue(), bundles, recovery };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
     : null;
@@ -73,6 +77,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     },
   });
 
+  const stopSweeper = startFreezeSweeper({ ...deps, recovery }, config.recovery?.freezeSweepMs ?? 5_000, logger);
   const lost = await failInterruptedJobs(deps);
   if (lost > 0) logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
 
@@ -104,6 +109,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     consoleChat,
     async close() {
       stopCleanup();
+      await stopSweeper();
       await hub.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

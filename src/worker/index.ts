@@ -1,6 +1,9 @@
 import { createApp } from "../core/app.ts";
 import { InMemoryStore } from "../core/memory-store.ts";
 import type { Clock, Ids } from "../core/ports.ts";
+import { Authorizer } from "../core/recovery/authz.ts";
+import { DecisionBus } from "../core/recovery/confirm.ts";
+import { InMemoryRecoveryStore } from "../core/recovery/memory-store.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
@@ -24,6 +27,14 @@ const transport = new OfflineHostTransport();
 // Never used while every host is offline. Its promise chains span requests, which Workers
 // forbids for I/O, so with agent sockets it moves into the host's Durable Object.
 const hostQueue = new HostJobQueue();
+// Freezes and audit in isolate memory too; no authorization file yet, so Slack users get the
+// default (read-only commands only). Expiry needs a Durable Object alarm driving expireFreezes.
+const recovery = {
+  store: new InMemoryRecoveryStore(),
+  authz: new Authorizer(),
+  announceChannels: [],
+  decisions: new DecisionBus(),
+};
 
 type App = ReturnType<typeof createApp>;
 let current: { key: string; app: App } | null = null;
@@ -34,7 +45,7 @@ function appFor(config: WorkerConfig): App {
   const key = JSON.stringify([config.SLACK_SIGNING_SECRET, config.SLACK_BOT_TOKEN, config.SLACK_API_URL ?? null]);
   if (current?.key === key) return current.app;
   const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
-  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue };
+  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue, recovery };
   const app = createApp({
     deps,
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },

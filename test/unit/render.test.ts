@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { STEP_NAMES as ALL_STEP_NAMES } from "../../src/core/probes/catalog.ts";
+import { STEP_NAMES as ALL_STEP_NAMES, TRIAGE_STEP_NAMES } from "../../src/core/probes/catalog.ts";
 
-/** The probes a triage runs, in catalog order (`bundle.collect` belongs to bundles only). */
-const STEP_NAMES = ALL_STEP_NAMES.filter((s) => s !== "bundle.collect");
+/** The triage's steps in catalog order (the catalog also holds the recovery runbook's steps). */
+const STEP_NAMES = ALL_STEP_NAMES.filter((s) => TRIAGE_STEP_NAMES.includes(s));
 
 import {
   renderHelp,

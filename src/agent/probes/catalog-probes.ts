@@ -3,6 +3,8 @@ import { probeBundleCollect } from "./bundle-collect.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorLint } from "./doctor-lint.ts";
 import { probeGatewayHttp } from "./gateway-http.ts";
+import { probeGatewayRestart } from "./gateway-restart.ts";
+import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
 import { probeLogSignatures } from "./logs.ts";
@@ -25,4 +27,7 @@ export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
   "models.status": probeModelsStatus,
   "logs.signatures": probeLogSignatures,
   "bundle.collect": probeBundleCollect,
+  "gateway.inflight": probeGatewayInflight,
+  "gateway.acceptance": probeGatewayAcceptance,
+  "gateway.restart": probeGatewayRestart,
 };

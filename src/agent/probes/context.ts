@@ -23,6 +23,8 @@ export type ProbeContext = {
   procRoot: string;
   /** Folders searched for systemd units / launchd plists whose name contains `openclaw`. */
   serviceUnitDirs: string[];
+  /** The agent's own state folder (approval pin, policy.json); mutating steps refuse without it. */
+  agentDir?: string;
 };
 
 export type ProbeContextOverrides = Partial<ProbeContext>;

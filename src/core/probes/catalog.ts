@@ -21,6 +21,11 @@ export const STEP_NAMES = [
   "models.status",
   "logs.signatures",
   "bundle.collect",
+  // Recovery runbook (src/core/recovery/steps.ts): read what is in flight; one read + one write.
+  "gateway.inflight",
+  "gateway.acceptance",
+  // Mutating: runs only with a signed approval and the host's own policy (src/agent/policy.ts).
+  "gateway.restart",
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = z.infer<typeof StepName>;
@@ -54,6 +59,12 @@ export const StepArgs = {
       contextLines: z.number().int().min(10).max(1_000).optional(),
     })
     .strict(),
+  "gateway.inflight": z
+    .object({ timeoutMs: Timeout.optional(), dueWithinMs: z.number().int().min(0).max(86_400_000).optional() })
+    .strict(),
+  "gateway.acceptance": z.object({ timeoutMs: Timeout.optional() }).strict(),
+  /** `approval`: the control plane's signed approval token (src/core/recovery/approval.ts). */
+  "gateway.restart": z.object({ approval: z.string().min(20).max(4_000) }).strict(),
 } satisfies Record<StepName, z.ZodType>;
 
 export const StepRequest = z.discriminatedUnion("step", [
@@ -68,6 +79,9 @@ export const StepRequest = z.discriminatedUnion("step", [
   z.object({ step: z.literal("models.status"), args: StepArgs["models.status"] }),
   z.object({ step: z.literal("logs.signatures"), args: StepArgs["logs.signatures"] }),
   z.object({ step: z.literal("bundle.collect"), args: StepArgs["bundle.collect"] }),
+  z.object({ step: z.literal("gateway.inflight"), args: StepArgs["gateway.inflight"] }),
+  z.object({ step: z.literal("gateway.acceptance"), args: StepArgs["gateway.acceptance"] }),
+  z.object({ step: z.literal("gateway.restart"), args: StepArgs["gateway.restart"] }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
@@ -93,6 +107,13 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   "logs.signatures": 3_000,
   // Three CLI commands (doctor --lint alone takes 8–14 s) plus bounded file reads.
   "bundle.collect": 30_000,
+  // A handshake (auth penalty up to 5 s when refused) plus three small list RPCs.
+  "gateway.inflight": 12_000,
+  // A handshake plus `status`, `sessions.create` and `sessions.delete`.
+  "gateway.acceptance": 15_000,
+  // SIGTERM exits in 0.4–2.9 s, a cold start takes 12.9–17.9 s to ready (GATEWAY-FACTS §2); on a
+  // loaded 2-core box twice that.
+  "gateway.restart": 90_000,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -427,6 +448,51 @@ export const BundleCollectData = z.object({
   capped: z.string().optional(),
 });
 export type BundleCollectData = z.infer<typeof BundleCollectData>;
+/** What is still running on a gateway, read from it over WS RPC (sessions.list, tasks.list, cron.list). */
+export const GatewayInflightData = z.object({
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  sessions: z.object({ count: z.number() }).nullable(),
+  tasks: z.object({ total: z.number(), active: z.number() }).nullable(),
+  cron: z
+    .object({
+      jobs: z.number(),
+      /** Enabled jobs whose next run falls within `dueWithinMs`. */
+      dueSoon: z.array(z.object({ name: z.string(), nextRunAtMs: z.number() })),
+    })
+    .nullable(),
+});
+export type GatewayInflightData = z.infer<typeof GatewayInflightData>;
+
+const RpcCheck = z.object({ method: z.string(), ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+/** The runbook's acceptance test: one read-only call and one write call through the gateway. */
+export const GatewayAcceptanceData = z.object({
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  read: RpcCheck.nullable(),
+  write: RpcCheck.nullable(),
+  /** Removing what the write created (a labelled scratch session). */
+  cleanup: RpcCheck.nullable(),
+  passed: z.boolean(),
+});
+export type GatewayAcceptanceData = z.infer<typeof GatewayAcceptanceData>;
+
+/** An ordered restart: the old process has exited (and the port is free) before the new one starts. */
+export const GatewayRestartData = z.object({
+  performed: z.boolean(),
+  /** Why the agent did not restart (approval, local policy, supervisor it cannot drive). */
+  refused: z.string().optional(),
+  supervisor: z.enum(["systemd", "launchd", "container", "manual", "unknown"]),
+  oldPid: z.number().nullable(),
+  newPid: z.number().nullable(),
+  /** The relaunch command (manual process), secrets never included. */
+  command: z.array(z.string()).optional(),
+  exitedAfterMs: z.number().optional(),
+  readyAfterMs: z.number().optional(),
+  approver: z.string().optional(),
+  error: z.string().optional(),
+});
+export type GatewayRestartData = z.infer<typeof GatewayRestartData>;
 
 export const StepStatus = z.enum(["ok", "error", "timeout"]);
 export type StepStatus = z.infer<typeof StepStatus>;
@@ -453,6 +519,9 @@ export const StepResult = z.discriminatedUnion("step", [
   stepResult("models.status", ModelsStatusData),
   stepResult("logs.signatures", LogSignaturesData),
   stepResult("bundle.collect", BundleCollectData),
+  stepResult("gateway.inflight", GatewayInflightData),
+  stepResult("gateway.acceptance", GatewayAcceptanceData),
+  stepResult("gateway.restart", GatewayRestartData),
 ]);
 export type StepResult = z.infer<typeof StepResult>;
 export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;

@@ -1,5 +1,6 @@
 import { type Command, parseCommand } from "../commands.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
+import { audit, handleRecoveryCommand, requireRecovery } from "../recovery/service.ts";
 import { type RenderedMessage, renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
 import { renderFleetStatus } from "../render/fleet-blocks.ts";
 import { bundleCommand } from "./bundle-command.ts";
@@ -36,6 +37,34 @@ export interface CommandReply {
  * reply, and no job is created.
  */
 export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+  const reply = await handleCommandUnaudited(deps, req);
+  // Every command, refused or not, goes to the append-only audit log.
+  await audit(deps, {
+    at: deps.clock.now(),
+    actor: req.user,
+    source: req.source,
+    action: "command",
+    host: commandHost(req.text),
+    outcome: reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok",
+    detail: `/openclaw ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
+    ref: reply.jobId ?? null,
+  });
+  return reply;
+}
+
+/** The host a command names, for the audit log's host column (null for fleet-wide ones). */
+function commandHost(text: string): string | null {
+  try {
+    const c = parseCommand(text);
+    if ("host" in c) return c.host;
+    if ("target" in c) return c.target;
+  } catch {
+    // An unparsable command still gets audited, without a host.
+  }
+  return null;
+}
+
+async function handleCommandUnaudited(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
   try {
     const command = parseCommand(req.text);
     return await dispatch(deps, req, command);
@@ -52,6 +81,12 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
   switch (command.kind) {
     case "help":
       return { ack: renderHelp() };
+    case "freeze":
+    case "unfreeze":
+    case "status":
+    case "audit":
+    case "recover":
+      return handleRecoveryCommand(requireRecovery(deps), req, command);
     case "hosts": {
       const hosts = await deps.store.listHosts();
       const online = new Set<string>();

@@ -1,4 +1,5 @@
 import type { ChatPort, Clock, HostTransport, Ids, Logger, Store } from "../ports.ts";
+import type { RecoveryDeps } from "../recovery/service.ts";
 import type { BundleServices } from "./bundle.ts";
 import type { HostJobQueue } from "./host-queue.ts";
 
@@ -14,4 +15,6 @@ export interface CoreDeps {
   hostQueue: HostJobQueue;
   /** Repro bundles: blob store, link signer, ticket config. Absent: `/openclaw bundle` says so. */
   bundles?: BundleServices;
+  /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
+  recovery?: RecoveryDeps;
 }

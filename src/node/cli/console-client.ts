@@ -150,6 +150,13 @@ export class ConsoleClient {
     return parsed.data;
   }
 
+  /** The audit log as JSON lines (oldest first), optionally for one host. */
+  async auditJsonLines(host?: string): Promise<string> {
+    const res = await this.request(`/api/console/audit.jsonl${host ? `?host=${encodeURIComponent(host)}` : ""}`);
+    if (!res.ok) throw new ConsoleClientError("http", `audit export failed: HTTP ${res.status}`);
+    return res.text();
+  }
+
   private async request(path: string, init?: RequestInit): Promise<Response> {
     let res: Response;
     try {

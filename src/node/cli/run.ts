@@ -15,12 +15,14 @@ Usage:
   clawops bundle <host> [--ticket KEY]
                                  Collect a redacted repro bundle; prints the summary and the
                                  signed download link (and attaches it to a Jira/GitHub issue)
+  clawops audit [host] [--jsonl] Recent audit log entries; --jsonl prints the full log as JSON lines
   clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
   clawops help                   Show this help
 
 Options:
   --server <url>     The control plane (default: $CLAWOPS_URL, else http://127.0.0.1:8787)
   --timeout <secs>   Stop following a triage after this long (default: 120)
+  --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
   -h, --help         Show this help
 
 Exit codes:
@@ -44,7 +46,7 @@ interface Io {
 class UsageError extends Error {}
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  let request: { text: string; server: string; timeoutMs: number } | null;
+  let request: { text: string; server: string; timeoutMs: number; export?: { host?: string } } | null;
   try {
     request = parseCli(argv, io.env);
   } catch (err) {
@@ -60,6 +62,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const style: TextStyle = { ansi: tty && !io.env.NO_COLOR };
   const client = new ConsoleClient(request.server);
   try {
+    if (request.export) {
+      io.stdout.write(await client.auditJsonLines(request.export.host));
+      return EXIT.ok;
+    }
     const reply = await client.command(request.text);
     io.stdout.write(`${blocksToText(reply.ack.blocks, reply.ack.text, style)}\n`);
     if (reply.error) return EXIT.notRun;
@@ -118,7 +124,10 @@ async function followFleet(
 }
 
 /** argv → the /openclaw text to send, or null for help. */
-function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; server: string; timeoutMs: number } | null {
+function parseCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { text: string; server: string; timeoutMs: number; export?: { host?: string } } | null {
   const { values, positionals } = parseOptions(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === "help") return null;
@@ -140,6 +149,10 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): { text: string; serve
     case "status":
       if (rest.length !== 1) throw new UsageError("usage: clawops status all|<pattern>|tag:<tag>");
       return { ...base, text: `status ${rest[0]}` };
+    case "audit":
+      if (rest.length > 1) throw new UsageError("usage: clawops audit [host] [--jsonl]");
+      if (values.jsonl) return { ...base, text: "", export: { host: rest[0] } };
+      return { ...base, text: `audit ${rest[0] ?? ""}`.trim() };
     case "hosts":
       if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
       return { ...base, text: "hosts" };
@@ -161,6 +174,7 @@ function parseOptions(argv: string[]) {
         timeout: { type: "string" },
         ticket: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
+        jsonl: { type: "boolean" },
       },
       allowPositionals: true,
     });

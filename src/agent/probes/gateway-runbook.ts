@@ -1,0 +1,118 @@
+import {
+  DEFAULT_STEP_DEADLINE_MS,
+  type GatewayAcceptanceData,
+  type GatewayInflightData,
+} from "../../core/probes/catalog.ts";
+import { gatewayTarget } from "./gateway-target.ts";
+import { connectGateway, type GatewayConnection, type RpcResult } from "./gateway-ws-client.ts";
+import { budget, type Probe, type ProbeRun } from "./probe.ts";
+
+/**
+ * The recovery runbook's gateway calls, over the same WS RPC as `gateway.ws`
+ * (methods and scopes checked on openclaw 2026.9.6: `sessions.list`, `tasks.list`,
+ * `cron.list` and `status` need operator.read, `sessions.create` operator.write,
+ * `sessions.delete` operator.admin).
+ */
+const RPC_TIMEOUT_MS = 4_000;
+const DEFAULT_DUE_WITHIN_MS = 10 * 60_000;
+
+type Connected = { connection: GatewayConnection } | { error: string };
+
+async function connect(
+  ctx: Parameters<Probe<"gateway.ws">>[0],
+  run: ProbeRun,
+  timeoutMs: number,
+  scopes: string[],
+): Promise<Connected> {
+  const target = gatewayTarget(ctx, await run.readings.config());
+  const hs = await connectGateway({
+    url: target.wsUrl,
+    token: target.token,
+    timeoutMs: budget(run, timeoutMs),
+    signal: run.signal,
+    clientVersion: ctx.agentVersion,
+    scopes,
+  });
+  if (hs.connection) return { connection: hs.connection };
+  return { error: `${hs.outcome}${hs.error ? `: ${hs.error.message}` : ""}` };
+}
+
+const rpcError = (r: RpcResult) => (r.ok ? undefined : r.error.message);
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** What a restart would cut off: open sessions, queued/running tasks, cron jobs due soon. */
+export const probeGatewayInflight: Probe<"gateway.inflight"> = async (ctx, args, run) => {
+  const c = await connect(ctx, run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.inflight"], ["operator.read"]);
+  if ("error" in c) return { reachable: false, error: c.error, sessions: null, tasks: null, cron: null };
+  const data: GatewayInflightData = { reachable: true, sessions: null, tasks: null, cron: null };
+  const errors: string[] = [];
+  try {
+    const t = () => budget(run, RPC_TIMEOUT_MS);
+    const [sessions, tasks, cron] = await Promise.all([
+      c.connection.request("sessions.list", {}, t()),
+      c.connection.request("tasks.list", {}, t()),
+      c.connection.request("cron.list", {}, t()),
+    ]);
+    if (sessions.ok) {
+      const p = record(sessions.payload);
+      data.sessions = { count: typeof p.totalCount === "number" ? p.totalCount : list(p.sessions).length };
+    } else errors.push(`sessions.list: ${rpcError(sessions)}`);
+    if (tasks.ok) {
+      const all = list(record(tasks.payload).tasks).map(record);
+      const active = all.filter((x) => x.status === "queued" || x.status === "running").length;
+      data.tasks = { total: all.length, active };
+    } else errors.push(`tasks.list: ${rpcError(tasks)}`);
+    if (cron.ok) {
+      const jobs = list(record(cron.payload).jobs).map(record);
+      const horizon = Date.now() + (args.dueWithinMs ?? DEFAULT_DUE_WITHIN_MS);
+      const dueSoon = jobs
+        .filter((j) => j.enabled !== false && typeof j.nextRunAtMs === "number" && j.nextRunAtMs <= horizon)
+        .map((j) => ({
+          name: String(j.displayName ?? j.name ?? j.id ?? "?").slice(0, 80),
+          nextRunAtMs: j.nextRunAtMs as number,
+        }));
+      data.cron = { jobs: jobs.length, dueSoon };
+    } else errors.push(`cron.list: ${rpcError(cron)}`);
+  } finally {
+    await c.connection.close();
+  }
+  if (errors.length) data.error = errors.join("; ");
+  return data;
+};
+
+/**
+ * One read-only call (`status`) and one write call (`sessions.create` of a labelled scratch
+ * session), then the scratch session is deleted again. Passes only when read and write do.
+ */
+export const probeGatewayAcceptance: Probe<"gateway.acceptance"> = async (ctx, args, run) => {
+  const c = await connect(ctx, run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.acceptance"], [
+    "operator.read",
+    "operator.write",
+    "operator.admin",
+  ]);
+  if ("error" in c) return { reachable: false, error: c.error, read: null, write: null, cleanup: null, passed: false };
+  const timed = async (method: string, params: Record<string, unknown>) => {
+    const started = performance.now();
+    const r = await c.connection.request(method, params, budget(run, RPC_TIMEOUT_MS));
+    const check = { method, ok: r.ok, ms: Math.round(performance.now() - started) };
+    return { r, check: r.ok ? check : { ...check, error: rpcError(r) } };
+  };
+  try {
+    const read = await timed("status", {});
+    const write = await timed("sessions.create", { label: `clawops-acceptance-${Date.now().toString(36)}` });
+    const key = write.r.ok ? record(write.r.payload).key : undefined;
+    const cleanup = typeof key === "string" ? (await timed("sessions.delete", { key })).check : null;
+    const data: GatewayAcceptanceData = {
+      reachable: true,
+      read: read.check,
+      write: write.check,
+      cleanup,
+      passed: read.check.ok && write.check.ok,
+    };
+    return data;
+  } finally {
+    await c.connection.close();
+  }
+};

@@ -1,0 +1,329 @@
+import { classifyResults } from "../classify/classify.ts";
+import { ClawopsError } from "../errors.ts";
+import type { Layer } from "../layers.ts";
+import type { StepName, StepRequest, StepResult, StepResultOf } from "../probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
+import type { RenderedMessage } from "../render/blocks.ts";
+import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
+import type { CommandReply, CommandRequest } from "../service/commands.ts";
+import type { Actor } from "./authz.ts";
+import { CONFIRMATION_TTL_MS, requestConfirmation } from "./confirm.ts";
+import { iso, mention, renderUnfreezeNotice } from "./render.ts";
+import {
+  announceFreeze,
+  audit,
+  authorize,
+  ensureIncidentThread,
+  guardFrozen,
+  type RecoveryCoreDeps,
+} from "./service.ts";
+import type { FreezeRecord } from "./types.ts";
+
+/**
+ * `/openclaw recover <host>`: the seeds' six-step runbook (connection-error article, section 3),
+ * each step shown live in one message of the incident thread, edited in place.
+ */
+export const RECOVER_STEP_TITLES = [
+  "Freeze",
+  "State snapshot (versions, status, token rotation, config edits)",
+  "Workspace and model routing",
+  "Doctor / config validate",
+  "Ordered restart",
+  "Acceptance: one read, one write",
+] as const;
+
+export type RecoverStepState = "pending" | "running" | "ok" | "warn" | "fail" | "skipped";
+interface StepView {
+  state: RecoverStepState;
+  detail: string;
+}
+
+const ICON: Record<RecoverStepState, string> = {
+  pending: "⏳",
+  running: "🔄",
+  ok: "✅",
+  warn: "🟡",
+  fail: "❌",
+  skipped: "⏭️",
+};
+
+const RECOVER_FREEZE_MS = 60 * 60_000;
+const SNAPSHOT_STEPS: StepRequest[] = [
+  { step: "versions", args: {} },
+  { step: "gateway.status", args: {} },
+  { step: "tokens", args: {} },
+  { step: "config", args: {} },
+  { step: "models.status", args: {} },
+  { step: "doctor.lint", args: {} },
+];
+
+export const ROLLBACK_ADVICE =
+  "*Rollback (seeds, sections 3–4):* if the restart still yields `gateway closed (1000)`, first establish who listens on the port and which user started it (`ss -ltnp`, `openclaw gateway status --deep`): a process that never exited or a drifted container bind mount is the usual cause. Then roll the config back: restore `openclaw.json.last-good` (or the newest `openclaw.json.bak`) in the state dir, restart again and re-run `/openclaw recover`. System logs: `journalctl -u <unit> -n 200 --no-pager`, or `docker compose logs --tail=200 gateway`.";
+
+/** Hook point for repro bundles: posted when a run stops; the bundle command answers it. */
+export const REPRO_BUNDLE_OFFER =
+  "📦 Want a repro bundle (redacted probe results, log signatures, versions, this run's audit trail) for the ticket? Ask with `/openclaw bundle <host>` in this thread.";
+
+export async function startRecover(
+  deps: RecoveryCoreDeps,
+  req: CommandRequest,
+  hostName: string,
+): Promise<CommandReply> {
+  const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
+  await authorize(deps, actor, "recover");
+  const host = await deps.store.getHost(hostName);
+  if (!host || host.revokedAt) {
+    throw new ClawopsError("unknown_host", `No enrolled host named \`${hostName}\`. See \`/openclaw hosts\`.`, {
+      status: 404,
+    });
+  }
+  // A frozen host is someone's recovery: only its owner or an incident lead may start another.
+  await guardFrozen(deps, actor, host.name, "recover");
+  if (!(await deps.transport.isOnline(host.name))) {
+    throw new ClawopsError(
+      "host_offline",
+      `Host \`${host.name}\` is offline: its agent is not connected, so nothing can be recovered through it.`,
+      { status: 409 },
+    );
+  }
+  const runId = deps.ids.id("rec");
+  return {
+    ack: renderNotice(
+      `🛠️ Recovery of *${host.name}* started (run \`${runId}\`): six steps, live in the host's incident thread. The restart waits for your confirmation there.`,
+    ),
+    background: () => deps.hostQueue.run(host.name, () => runRecover(deps, { host: host.name, actor, runId })),
+  };
+}
+
+export async function runRecover(
+  deps: RecoveryCoreDeps,
+  run: { host: string; actor: Actor; runId: string },
+): Promise<void> {
+  const { chat, clock } = deps;
+  const { host, actor, runId } = run;
+  const steps: StepView[] = RECOVER_STEP_TITLES.map(() => ({ state: "pending", detail: "" }));
+  const incident = await ensureIncidentThread(deps, actor.channel, host, actor.user);
+  const threadTs = incident.threadTs;
+  const started = clock.now();
+  const progress = await chat.postMessage({
+    channel: actor.channel,
+    threadTs,
+    ...renderRecoverProgress(host, runId, steps, "running"),
+  });
+  const show = async (phase: "running" | "done" | "stopped") => {
+    await chat
+      .updateMessage({ channel: actor.channel, ts: progress.ts, ...renderRecoverProgress(host, runId, steps, phase) })
+      .catch((err) => deps.logger.warn("recover progress update failed", { err: String(err) }));
+  };
+  const set = async (i: number, state: RecoverStepState, detail: string) => {
+    const view = steps[i];
+    if (!view) return;
+    view.state = state;
+    view.detail = detail;
+    await show("running");
+    if (state !== "running") {
+      await audit(deps, {
+        at: clock.now(),
+        actor: actor.user,
+        source: actor.source,
+        action: `recover.step${i + 1}`,
+        host,
+        outcome: state === "fail" ? "error" : "ok",
+        detail: `${RECOVER_STEP_TITLES[i]}: ${state}${detail ? ` — ${detail}` : ""}`.slice(0, 500),
+        ref: runId,
+      });
+    }
+  };
+  const say = (text: string) =>
+    chat.postMessage({ channel: actor.channel, threadTs, ...renderNotice(text) }).catch(() => undefined);
+  const stop = async (why: string) => {
+    for (const s of steps) if (s.state === "pending") s.state = "skipped";
+    await show("stopped");
+    await say(
+      `🧊 Recovery of *${host}* stopped: ${why}\nThe freeze stays until you lift it (\`/openclaw unfreeze ${host}\`) or it expires.\n${ROLLBACK_ADVICE}\n${REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
+    );
+  };
+  const dispatch = async (suffix: string, requests: StepRequest[], deadlineMs: number): Promise<StepResult[]> => {
+    const outcome = await deps.transport.dispatch(
+      host,
+      { jobId: `${runId}-${suffix}`, steps: requests, deadlineMs },
+      () => {},
+    );
+    if (outcome.status === "rejected") throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    return outcome.results;
+  };
+
+  try {
+    // 1. Freeze (or keep the actor's own freeze), announced like `/openclaw freeze`.
+    await set(0, "running", "");
+    const now = clock.now();
+    const existing = await deps.recovery.store.getFreeze(host);
+    let freeze: FreezeRecord;
+    if (existing && existing.expiresAt > now && existing.owner === actor.user) {
+      freeze = existing;
+    } else {
+      freeze = {
+        target: host,
+        owner: actor.user,
+        reason: `recovery run ${runId} (restart pending)`,
+        source: actor.source,
+        createdAt: now,
+        expiresAt: now + RECOVER_FREEZE_MS,
+        channel: actor.channel,
+        notices: [],
+      };
+      await deps.recovery.store.putFreeze(freeze);
+      await announceFreeze(deps, freeze);
+    }
+    await set(0, "ok", `frozen by ${mention(actor.user)} until ${iso(freeze.expiresAt)}`);
+
+    // 2–4. Snapshot, workspace + model routing, doctor: the triage probes, read-only.
+    await set(1, "running", "");
+    await set(2, "running", "");
+    await set(3, "running", "");
+    const snapshot = await dispatch("snapshot", SNAPSHOT_STEPS, DEFAULT_STEP_DEADLINE_MS["doctor.lint"] + 3_000);
+    const c12n = classifyResults(
+      snapshot,
+      SNAPSHOT_STEPS.map((s) => s.step as StepName),
+    );
+    const layer = (l: Layer) => c12n.matrix[l].status;
+    const titles = (ls: Layer[]) =>
+      c12n.findings
+        .filter((f) => ls.includes(f.layer))
+        .slice(0, 2)
+        .map((f) => f.title)
+        .join("; ");
+    const versions = snapshot.find((r): r is StepResultOf<"versions"> => r.step === "versions");
+    const tokens = snapshot.find((r): r is StepResultOf<"tokens"> => r.step === "tokens");
+    const snapDetail = [
+      versions?.data?.openclaw ? `openclaw ${versions.data.openclaw}` : "openclaw version unknown",
+      tokens?.status === "ok" ? "token sources read" : "token sources unreadable",
+      titles(["auth", "config"]),
+    ]
+      .filter(Boolean)
+      .join(" · ");
+    await set(1, versions?.status === "ok" ? (layer("auth") === "fail" ? "warn" : "ok") : "warn", snapDetail);
+    const ws = layer("workspace");
+    const mr = layer("model_routing");
+    await set(
+      2,
+      ws === "fail" || mr === "fail" ? "warn" : "ok",
+      `workspace ${ws}, model routing ${mr}${titles(["workspace", "model_routing"]) ? ` · ${titles(["workspace", "model_routing"])}` : ""}`,
+    );
+    const cfg = layer("config");
+    await set(
+      3,
+      cfg === "fail" ? "warn" : "ok",
+      `config ${cfg}${titles(["config"]) ? ` · ${titles(["config"])}` : ""}`,
+    );
+
+    // 5. Ordered restart: what is in flight first, then the operator's confirmation.
+    await set(4, "running", "reading what is in flight on the gateway");
+    const [inflight] = await dispatch("inflight", [{ step: "gateway.inflight", args: {} }], 15_000);
+    const flight = inflight?.step === "gateway.inflight" ? inflight.data : undefined;
+    const flightText = !flight
+      ? "In flight: unknown (the gateway did not answer)."
+      : !flight.reachable
+        ? `In flight: unknown, the gateway refused the agent (${escapeMrkdwn(flight.error ?? "no answer")}).`
+        : `In flight: ${flight.sessions?.count ?? "?"} session(s), ${flight.tasks?.active ?? "?"} active task(s), ${flight.cron?.dueSoon.length ?? "?"} cron job(s) due within 10 min${flight.cron?.dueSoon.length ? ` (${flight.cron.dueSoon.map((j) => escapeMrkdwn(j.name)).join(", ")})` : ""}. Approve when it has drained, or go ahead now.`;
+    const confirmation = await requestConfirmation(deps, {
+      host,
+      step: "gateway.restart",
+      job: runId,
+      requestedBy: actor.user,
+      channel: actor.channel,
+      threadTs,
+      summary: flightText,
+    });
+    await set(4, "running", "waiting for confirmation");
+    const decision = await deps.recovery.decisions.wait(confirmation.id, CONFIRMATION_TTL_MS);
+    if (decision.decision !== "approve") {
+      await set(
+        4,
+        "fail",
+        decision.decision === "cancel" ? `cancelled by ${mention(decision.by)}` : "no confirmation in time",
+      );
+      await stop(
+        decision.decision === "cancel" ? "the restart was cancelled." : "nobody confirmed the restart in time.",
+      );
+      return;
+    }
+    await set(4, "running", `approved by ${mention(decision.by)}; restarting`);
+    const [restart] = await dispatch(
+      "restart",
+      [{ step: "gateway.restart", args: { approval: decision.approval } }],
+      DEFAULT_STEP_DEADLINE_MS["gateway.restart"] + 5_000,
+    );
+    const r = restart?.step === "gateway.restart" ? restart.data : undefined;
+    if (!r?.performed || r.error) {
+      const why = r?.refused ?? r?.error ?? restart?.error?.message ?? "no answer from the agent";
+      await set(4, "fail", escapeMrkdwn(why));
+      await stop(`the restart did not happen: ${escapeMrkdwn(why)}`);
+      return;
+    }
+    await set(
+      4,
+      "ok",
+      `${r.supervisor}: pid ${r.oldPid} exited after ${Math.round((r.exitedAfterMs ?? 0) / 100) / 10} s, pid ${r.newPid} ready after ${Math.round((r.readyAfterMs ?? 0) / 100) / 10} s`,
+    );
+
+    // 6. Acceptance: one read-only call and one write call through the gateway.
+    await set(5, "running", "");
+    const [acc] = await dispatch("acceptance", [{ step: "gateway.acceptance", args: {} }], 20_000);
+    const a = acc?.step === "gateway.acceptance" ? acc.data : undefined;
+    const accText = a
+      ? `read \`${a.read?.method ?? "status"}\` ${a.read?.ok ? "ok" : "failed"}, write \`${a.write?.method ?? "sessions.create"}\` ${a.write?.ok ? "ok" : "failed"}${a.error ? ` (${escapeMrkdwn(a.error)})` : ""}`
+      : "no answer";
+    if (!a?.passed) {
+      await set(5, "fail", accText);
+      await stop(`acceptance failed: ${accText}.`);
+      return;
+    }
+    await set(5, "ok", accText);
+    const lifted = await deps.recovery.store.removeFreeze(host, freeze.createdAt);
+    await show("done");
+    if (lifted) {
+      for (const ref of (await freezeRefs(lifted)) ?? []) {
+        await chat
+          .postMessage({
+            channel: ref.channel,
+            threadTs: ref.threadTs ?? undefined,
+            ...renderUnfreezeNotice(lifted, actor.user, clock.now()),
+          })
+          .catch(() => undefined);
+      }
+    }
+    await say(
+      `✅ *${host}* recovered in ${Math.round((clock.now() - started) / 1000)} s: gateway serving, read and write pass. Freeze lifted.`,
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.logger.error("recover failed", { host, run: runId, err: message });
+    const i = steps.findIndex((s) => s.state === "running");
+    if (i >= 0) await set(i, "fail", escapeMrkdwn(clip(message, 200)));
+    await stop(`an error stopped it: ${escapeMrkdwn(clip(message, 300))}`);
+  }
+}
+
+async function freezeRefs(f: FreezeRecord) {
+  return f.notices.length > 0 ? f.notices : [{ channel: f.channel, threadTs: null }];
+}
+
+export function renderRecoverProgress(
+  host: string,
+  runId: string,
+  steps: readonly StepView[],
+  phase: "running" | "done" | "stopped",
+): RenderedMessage {
+  const head = phase === "running" ? "🛠️ Recovering" : phase === "done" ? "✅ Recovered" : "🧊 Recovery stopped:";
+  const lines = steps.map(
+    (s, i) => `${ICON[s.state]} *${i + 1}. ${RECOVER_STEP_TITLES[i]}*${s.detail ? ` — ${s.detail}` : ""}`,
+  );
+  return {
+    text: `${head.replace(/^\S+ /, "")} ${host} (${steps.filter((s) => s.state === "ok").length}/6 steps ok)`,
+    blocks: [
+      { type: "section", text: { type: "mrkdwn", text: clip(`${head} *${host}* (run \`${runId}\`)`, 3000) } },
+      { type: "section", text: { type: "mrkdwn", text: clip(lines.join("\n"), 3000) } },
+    ],
+  };
+}

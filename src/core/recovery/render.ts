@@ -1,0 +1,119 @@
+import type { RenderedMessage } from "../render/blocks.ts";
+import { clip, escapeMrkdwn } from "../render/blocks.ts";
+import { FREEZE_ALL } from "./parse.ts";
+import type { AuditEntry, FreezeRecord } from "./types.ts";
+
+/** Block Kit for freeze notices, the freeze status and the audit summary. */
+
+const section = (mrkdwn: string) => ({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn, 3000) } });
+const context = (mrkdwn: string) => ({ type: "context", elements: [{ type: "mrkdwn", text: clip(mrkdwn, 3000) }] });
+const header = (text: string) => ({ type: "header", text: { type: "plain_text", text: clip(text, 150), emoji: true } });
+
+export function mention(user: string): string {
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : `*${escapeMrkdwn(user)}*`;
+}
+
+export function iso(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function minutes(ms: number): string {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  return m >= 120 ? `${Math.round(m / 60)} h` : `${m} min`;
+}
+
+export function what(target: string): string {
+  return target === FREEZE_ALL ? "every OpenClaw gateway in the fleet" : `the OpenClaw gateway on *${target}*`;
+}
+
+/** Fallback text is mrkdwn too (notifications): no markup, and user text cannot ping anyone. */
+function plain(s: string): string {
+  return escapeMrkdwn(s.replace(/[*`]/g, ""));
+}
+
+export function renderFreezeNotice(f: FreezeRecord, now: number): RenderedMessage {
+  const name = f.target === FREEZE_ALL ? "The fleet" : f.target;
+  const text = `${name} is frozen until ${iso(f.expiresAt)} by ${f.owner}: ${f.reason}`;
+  const lift = f.target === FREEZE_ALL ? "all" : f.target;
+  return {
+    text: plain(text),
+    blocks: [
+      header(`🧊 Freeze: ${name}`),
+      section(
+        [
+          `*Who:* ${mention(f.owner)}`,
+          `*What:* ${what(f.target)}`,
+          `*Why:* ${escapeMrkdwn(f.reason)}`,
+          `*Until:* ${iso(f.expiresAt)} (in ${minutes(f.expiresAt - now)}), or until the all-clear`,
+        ].join("\n"),
+      ),
+      section(
+        "*What to do:* pause new sessions and batch jobs on it, and do not restart or reconfigure it: a recovery is under way and a restart must not drown in reconnects. Changes by anyone but the freeze owner or an incident lead are refused.",
+      ),
+      context(
+        `Lift with \`/openclaw unfreeze ${lift}\`; it also expires on its own. Questions go to the incident thread.`,
+      ),
+    ],
+  };
+}
+
+export function renderUnfreezeNotice(f: FreezeRecord, by: string, now: number): RenderedMessage {
+  const name = f.target === FREEZE_ALL ? "The fleet" : f.target;
+  return {
+    text: plain(`All clear: ${name} is no longer frozen (lifted by ${by}).`),
+    blocks: [
+      section(
+        `✅ *All clear:* ${what(f.target)} is no longer frozen. Lifted by ${mention(by)} at ${iso(now)} (frozen by ${mention(f.owner)} for: ${escapeMrkdwn(f.reason)}). Sessions and batch jobs may resume.`,
+      ),
+    ],
+  };
+}
+
+export function renderExpiryNotice(f: FreezeRecord): RenderedMessage {
+  const name = f.target === FREEZE_ALL ? "The fleet" : f.target;
+  return {
+    text: plain(`The freeze of ${name} expired at ${iso(f.expiresAt)}.`),
+    blocks: [
+      section(
+        `⌛ *Freeze expired:* the freeze of ${what(f.target)} by ${mention(f.owner)} (${escapeMrkdwn(f.reason)}) ran out at ${iso(f.expiresAt)}. Sessions and batch jobs may resume. If the recovery is not finished, freeze it again.`,
+      ),
+    ],
+  };
+}
+
+export function renderFreezeStatus(freezes: readonly FreezeRecord[], now: number): RenderedMessage {
+  if (freezes.length === 0) {
+    return { text: "No active freezes.", blocks: [section("✅ *No active freezes.* Every gateway is open for work.")] };
+  }
+  const lines = freezes.map(
+    (f) =>
+      `🧊 *${f.target === FREEZE_ALL ? "all (fleet)" : f.target}* — by ${mention(f.owner)} until ${iso(f.expiresAt)} (${minutes(f.expiresAt - now)} left): ${escapeMrkdwn(f.reason)}`,
+  );
+  return {
+    text: `${freezes.length} active freeze(s)`,
+    blocks: [section(`*Active freezes* (${freezes.length})`), section(lines.join("\n"))],
+  };
+}
+
+const OUTCOME_ICON: Record<AuditEntry["outcome"], string> = { ok: "✅", refused: "⛔", error: "❌", info: "ℹ️" };
+
+export function renderAuditSummary(entries: readonly AuditEntry[], host: string | null): RenderedMessage {
+  const scope = host ? ` for ${host}` : "";
+  if (entries.length === 0) {
+    return { text: `No audit entries${scope}.`, blocks: [section(`No audit entries${scope} yet.`)] };
+  }
+  const lines = entries.map(
+    (e) =>
+      `${OUTCOME_ICON[e.outcome]} \`${iso(e.at)}\` ${mention(e.actor)} *${escapeMrkdwn(e.action)}*${e.host && !host ? ` ${e.host}` : ""}: ${escapeMrkdwn(clip(e.detail, 160))}`,
+  );
+  return {
+    text: `Last ${entries.length} audit entries${scope}`,
+    blocks: [
+      section(`*Audit log${scope}* (newest first, last ${entries.length})`),
+      section(lines.join("\n")),
+      context(
+        `Full export as JSON lines: \`npm run clawops -- audit${host ? ` ${host}` : ""} --jsonl\` or \`GET /api/console/audit.jsonl${host ? `?host=${host}` : ""}\` on the control-plane machine.`,
+      ),
+    ],
+  };
+}

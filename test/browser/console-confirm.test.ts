@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestConfirmation } from "../../src/core/recovery/confirm.ts";
+import { requireRecovery } from "../../src/core/recovery/service.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
+import { toBase64Url } from "../../src/core/util/encoding.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+
+/**
+ * The console's confirmation buttons in real headless Chromium against the Node control plane
+ * (console only, no Slack): the local operator approves a restart the same way a Slack user would.
+ */
+const CHROMIUM = process.env.CLAWOPS_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let cp: ControlPlane;
+let browser: Browser;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-console-confirm-"));
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: true,
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const { code } = await issueEnrollmentCode(cp.deps, "node-3");
+  await enrollHost(cp.deps, {
+    code,
+    host: "node-3",
+    publicKey: toBase64Url(crypto.getRandomValues(new Uint8Array(32))),
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cp?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("console confirmation buttons", () => {
+  it("approves a restart as the local operator after the confirm dialog", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
+    await page.goto(`${cp.url}/console`);
+    await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
+    await page.getByTestId("command-input").fill("/openclaw freeze node-3 for 10m restart test");
+    await page.getByTestId("command-input").press("Enter");
+    await expect.poll(async () => (await cp.deps.recovery?.store.getFreeze("node-3"))?.owner).toBe("console");
+
+    const deps = requireRecovery(cp.deps);
+    const c = await requestConfirmation(deps, {
+      host: "node-3",
+      step: "gateway.restart",
+      job: "job_console",
+      requestedBy: "console",
+      channel: "console",
+      threadTs: null,
+      summary: "In flight: 0 session(s).",
+    });
+    const decided = deps.recovery.decisions.wait(c.id, 20_000);
+    const dialogs: string[] = [];
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    const approve = page.locator('[data-action-id="clawops_approve"]');
+    await approve.click();
+    const decision = await decided;
+    expect(decision).toMatchObject({ decision: "approve", by: "console" });
+    expect(dialogs).toEqual(["Run gateway.restart on node-3 now?"]);
+    // The message is edited in place: the buttons are gone, the approval is shown.
+    await expect.poll(() => page.locator('[data-action-id="clawops_approve"]').count()).toBe(0);
+    await expect.poll(() => page.getByText("Approved").count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

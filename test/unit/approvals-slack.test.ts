@@ -1,0 +1,290 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enroll } from "../../src/agent/enroll.ts";
+import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
+import { loadApprovalPin, policyRefusal } from "../../src/agent/policy.ts";
+import { generateApprovalKey, NonceLedger, signApproval, verifyApproval } from "../../src/core/recovery/approval.ts";
+import { type Decision, requestConfirmation } from "../../src/core/recovery/confirm.ts";
+import { requireRecovery } from "../../src/core/recovery/service.ts";
+import type { ConfirmationRecord } from "../../src/core/recovery/types.ts";
+import { issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
+import { fromBase64Url, toBase64Url } from "../../src/core/util/encoding.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
+import { SlackStandIn } from "../support/slack-standin.ts";
+
+/**
+ * Confirmation buttons → signed approvals, with really signed Slack interactivity payloads,
+ * and the agent-side checks (signature, host, step, expiry, nonce, local policy).
+ */
+const SECRET = "test-signing-secret-approvals-0123456";
+const BOT_TOKEN = "xoxb-0000-test-bot-token-approvals";
+const OWNER = "U0OWNER";
+const OTHER = "U0OTHER";
+const STRANGER = "U0STRANGER";
+const CHANNEL = "C0INCIDENT";
+const quiet = { info() {}, warn() {}, error() {} };
+
+let cp: ControlPlane;
+let slack: SlackStandIn;
+let dir: string;
+/** The key the agent pinned at enrollment (from the /api/enroll answer). */
+let pinned: string;
+
+function blockActions(user: string, confirmationId: string, actionId = "clawops_approve"): string {
+  const payload = {
+    type: "block_actions",
+    team: { id: "T0001", domain: "acme" },
+    user: { id: user, username: "someone", team_id: "T0001" },
+    api_app_id: "A0CLAWOPS",
+    token: "legacy-verification-token-unused",
+    container: { type: "message", message_ts: "1.2", channel_id: CHANNEL, is_ephemeral: false },
+    trigger_id: `${Date.now()}.trigger`,
+    channel: { id: CHANNEL, name: "incidents" },
+    response_url: "https://hooks.slack.invalid/actions/T0001/1/abc",
+    actions: [
+      {
+        action_id: actionId,
+        block_id: "clawops_confirm",
+        text: { type: "plain_text", text: "Approve" },
+        value: confirmationId,
+        type: "button",
+        action_ts: "1790000000.000100",
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+async function press(body: string, headers: Record<string, string> = signSlack(SECRET, body)) {
+  const res = await fetch(`${cp.url}/slack/interactions`, { method: "POST", headers, body });
+  return {
+    status: res.status,
+    body: (await res.json().catch(() => null)) as { ok?: boolean; error?: { code: string } },
+  };
+}
+
+async function confirmation(host = "node-3", ttlMs?: number): Promise<ConfirmationRecord> {
+  return requestConfirmation(
+    requireRecovery(cp.deps),
+    {
+      host,
+      step: "gateway.restart",
+      job: "job_test",
+      requestedBy: OWNER,
+      channel: CHANNEL,
+      threadTs: null,
+      summary: "Restart the gateway (manual process).",
+    },
+    ttlMs,
+  );
+}
+
+const undecided = async (id: string) => (await cp.deps.recovery?.store.getConfirmation(id))?.decision === null;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-approvals-"));
+  const authzFile = join(dir, "authz.json");
+  writeFileSync(
+    authzFile,
+    JSON.stringify({
+      actions: { freeze: { users: [OWNER] }, restart: { users: [OWNER, OTHER] } },
+    }),
+  );
+  slack = new SlackStandIn(BOT_TOKEN);
+  const apiUrl = await slack.start();
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: true,
+    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
+    logger: quiet,
+    recovery: { authzFile },
+  });
+  const identity = loadOrCreateIdentity(join(dir, "agent"));
+  for (const host of ["node-3", "node-4"]) {
+    const { code } = await issueEnrollmentCode(cp.deps, host);
+    const res = await fetch(`${cp.url}/api/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code, host, publicKey: identity.publicKey }),
+    });
+    pinned = ((await res.json()) as { approvalKey: string }).approvalKey;
+  }
+  expect(fromBase64Url(pinned)).toHaveLength(32);
+  expect(
+    (await postSlashCommand(cp.url, SECRET, { text: "freeze node-3 restart pending", user_id: OWNER })).body.text,
+  ).toContain("Froze node-3");
+});
+
+afterAll(async () => {
+  await cp?.close();
+  await slack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("POST /slack/interactions", () => {
+  it("changes nothing for a bad signature or a stale timestamp", async () => {
+    const c = await confirmation();
+    const body = blockActions(OWNER, c.id);
+    const forged = { ...signSlack("not-the-secret", body) };
+    expect((await press(body, forged)).status).toBe(401);
+    const stale = signSlack(SECRET, body, Math.floor(Date.now() / 1000) - 600);
+    expect((await press(body, stale)).status).toBe(401);
+    // A correctly signed body whose payload was altered after signing.
+    const signed = signSlack(SECRET, body);
+    expect((await press(blockActions(OWNER, c.id, "clawops_cancel"), signed)).status).toBe(401);
+    expect(await undecided(c.id)).toBe(true);
+  });
+
+  it("refuses users the authorization file does not allow, and non-owners of the freeze", async () => {
+    const c = await confirmation();
+    const stranger = await press(blockActions(STRANGER, c.id));
+    expect(stranger.body).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    const other = await press(blockActions(OTHER, c.id));
+    expect(other.body).toMatchObject({ ok: false, error: { code: "host_frozen" } });
+    expect(await undecided(c.id)).toBe(true);
+    // The refusal reason flows to the channel/thread.
+    await slack.waitFor(
+      () => slack.topLevel(CHANNEL).some((m) => m.text.includes("Only the freeze owner")),
+      5_000,
+      "refusal notice",
+    );
+  });
+
+  it("refuses an expired confirmation and one on a host that is not frozen", async () => {
+    const expired = await confirmation("node-3", 1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await press(blockActions(OWNER, expired.id))).body).toMatchObject({
+      ok: false,
+      error: { code: "expired" },
+    });
+    expect(await undecided(expired.id)).toBe(true);
+    const unfrozen = await confirmation("node-4");
+    expect((await press(blockActions(OWNER, unfrozen.id))).body).toMatchObject({
+      ok: false,
+      error: { code: "not_frozen" },
+    });
+  });
+
+  it("turns the owner's press into one approval the agent accepts once, for this host and step only", async () => {
+    const c = await confirmation();
+    const waiting = requireRecovery(cp.deps).recovery.decisions.wait(c.id, 10_000);
+    const ok = await press(blockActions(OWNER, c.id));
+    expect(ok.body).toEqual({ ok: true });
+    const decision = (await waiting) as Extract<Decision, { decision: "approve" }>;
+    expect(decision.decision).toBe("approve");
+    // The confirmation message now says who approved, and has no buttons left.
+    const msg =
+      slack.messages.get(`${CHANNEL}:${c.messageTs}`) ?? [...slack.messages.values()].find((m) => m.ts === c.messageTs);
+    expect(msg?.text).toContain("Approved gateway.restart on node-3");
+    expect(JSON.stringify(msg?.blocks)).not.toContain("clawops_approve");
+
+    // Replaying the very same signed press is refused: single use.
+    expect((await press(blockActions(OWNER, c.id))).body).toMatchObject({ ok: false, error: { code: "already_used" } });
+
+    const ledger = new NonceLedger();
+    const now = Date.now();
+    const check = (host: string, step: "gateway.restart" | "doctor.fix", at = now, token = decision.approval) =>
+      verifyApproval(token, {
+        publicKey: pinned,
+        host,
+        step,
+        now: at,
+        seenNonce: (n, exp) => ledger.check(n, exp, at),
+      });
+    expect(await check("node-4", "gateway.restart")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("for host node-3"),
+    });
+    expect(await check("node-3", "doctor.fix")).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("for step"),
+    });
+    expect(await check("node-3", "gateway.restart", now + 3 * 60_000)).toMatchObject({
+      ok: false,
+      reason: "approval has expired",
+    });
+    const good = await check("node-3", "gateway.restart");
+    expect(good).toMatchObject({
+      ok: true,
+      claims: { approver: OWNER, host: "node-3", step: "gateway.restart", job: "job_test" },
+    });
+    expect(await check("node-3", "gateway.restart")).toMatchObject({ ok: false, reason: "approval was already used" });
+
+    // Tampered claims, or claims signed by another key, do not verify against the pinned key.
+    const [body, sig] = decision.approval.split(".");
+    const claims = JSON.parse(new TextDecoder().decode(fromBase64Url(body ?? "")));
+    const tampered = `${toBase64Url(new TextEncoder().encode(JSON.stringify({ ...claims, host: "node-4", nonce: "x".repeat(24) })))}.${sig}`;
+    expect(await check("node-4", "gateway.restart", now, tampered)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("signature"),
+    });
+    const rogue = await generateApprovalKey();
+    const forged = await signApproval(rogue.pair, { ...claims, nonce: "y".repeat(24) });
+    expect(await check("node-3", "gateway.restart", now, forged)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("signature"),
+    });
+
+    const audit = await (await fetch(`${cp.url}/api/console/audit.jsonl?host=node-3`)).text();
+    const approvals = audit
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.action === "approval");
+    expect(approvals.filter((e) => e.outcome === "ok")).toHaveLength(1);
+    expect(approvals.filter((e) => e.outcome === "refused").map((e) => e.actor)).toEqual([
+      STRANGER,
+      OTHER,
+      OWNER,
+      OWNER,
+    ]);
+    expect(audit).not.toContain(decision.approval);
+    expect(slack.violations).toEqual([]);
+  });
+
+  it("lets the local console press the same button as the local operator", async () => {
+    const c = await confirmation();
+    const waiting = requireRecovery(cp.deps).recovery.decisions.wait(c.id, 10_000);
+    const res = await fetch(`${cp.url}/api/console/confirm`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: c.id, decision: "cancel" }),
+    });
+    expect(await res.json()).toEqual({ ok: true, error: null });
+    expect(await waiting).toEqual({ decision: "cancel", by: "console" });
+  });
+});
+
+describe("agent local policy", () => {
+  it("pins the control plane's approval key at enrollment", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "clawops-pin-"));
+    try {
+      const { code } = await issueEnrollmentCode(cp.deps, "node-5");
+      await enroll({ dir: stateDir, server: cp.url, host: "node-5", code });
+      expect(loadApprovalPin(stateDir)).toBe(cp.deps.recovery?.approvalKey?.publicKey);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it("denies every mutating step by default and allows only what policy.json lists", () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "clawops-policy-"));
+    try {
+      expect(policyRefusal(stateDir, "gateway.restart", "node-3")).toContain("does not allow it");
+      writeFileSync(join(stateDir, "policy.json"), JSON.stringify({ allow: ["gateway.restart"] }));
+      expect(policyRefusal(stateDir, "gateway.restart", "node-3")).toBeNull();
+      expect(policyRefusal(stateDir, "doctor.fix", "node-3")).toContain("does not allow it");
+      writeFileSync(join(stateDir, "policy.json"), JSON.stringify({ allow: ["rm -rf /"] }));
+      expect(policyRefusal(stateDir, "gateway.restart", "node-3")).toMatch(/allow\.0.*every mutating step is refused/);
+      writeFileSync(join(stateDir, "policy.json"), "{ not json");
+      expect(policyRefusal(stateDir, "gateway.restart", "node-3")).toContain("not valid JSON");
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});

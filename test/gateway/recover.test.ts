@@ -195,6 +195,7 @@ describe("/openclaw recover on a real gateway", () => {
     unlinkSync(join(agentDir, "policy.json"));
     const [pid] = await ownerPids();
     const before = all().length;
+    const uploadsBefore = slack.uploads.size;
     await slash(OWNER, `recover ${HOST}`);
     const id = await waitConfirmation(before);
     expect((await press(OWNER, id)).body).toEqual({ ok: true });
@@ -207,6 +208,15 @@ describe("/openclaw recover on a real gateway", () => {
       .find((m) => m.text.includes("Recovery of node-3 stopped"));
     expect(stopped?.text).toContain("roll the config back");
     expect(stopped?.text).toContain("repro bundle");
+    // The failed run collects its own repro bundle into the same thread (issue 5).
+    await slack.waitFor(
+      () => [...slack.uploads.values()].slice(uploadsBefore).some((u) => u.completed !== null),
+      120_000,
+      "the failed run's repro bundle upload",
+    );
+    const upload = [...slack.uploads.values()].slice(uploadsBefore).find((u) => u.completed !== null);
+    expect(upload?.completed?.threadTs).toBe(stopped?.threadTs);
+    expect(upload?.filename).toMatch(/\.zip$/);
     expect((await slash(OWNER, "status")).body.text).toBe("1 active freeze(s)");
-  });
+  }, 240_000);
 });

@@ -5,6 +5,7 @@ import type { StepName, StepRequest, StepResult, StepResultOf } from "../probes/
 import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
+import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import type { Actor } from "./authz.ts";
 import { CONFIRMATION_TTL_MS, requestConfirmation } from "./confirm.ts";
@@ -63,6 +64,10 @@ export const ROLLBACK_ADVICE =
 /** Hook point for repro bundles: posted when a run stops; the bundle command answers it. */
 export const REPRO_BUNDLE_OFFER =
   "📦 Want a repro bundle (redacted probe results, log signatures, versions, this run's audit trail) for the ticket? Ask with `/openclaw bundle <host>` in this thread.";
+
+/** Posted instead of the offer when bundles are configured: the run collects one itself. */
+export const REPRO_BUNDLE_AUTO =
+  "📦 Collecting a redacted repro bundle of this host now; it follows in this thread (and is kept for the ticket).";
 
 export async function startRecover(
   deps: RecoveryCoreDeps,
@@ -139,9 +144,30 @@ export async function runRecover(
   const stop = async (why: string) => {
     for (const s of steps) if (s.state === "pending") s.state = "skipped";
     await show("stopped");
+    const collecting = deps.bundles !== undefined;
     await say(
-      `🧊 Recovery of *${host}* stopped: ${why}\nThe freeze stays until you lift it (\`/openclaw unfreeze ${host}\`) or it expires.\n${ROLLBACK_ADVICE}\n${REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
+      `🧊 Recovery of *${host}* stopped: ${why}\nThe freeze stays until you lift it (\`/openclaw unfreeze ${host}\`) or it expires.\n${ROLLBACK_ADVICE}\n${collecting ? REPRO_BUNDLE_AUTO : REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
     );
+    // Issue 5: a failed run collects its repro bundle on its own (one per run: the request key).
+    if (collecting) {
+      const outcome = await collectBundleOnRecoverFailure(deps, {
+        host,
+        channel: actor.channel,
+        user: actor.user,
+        requestKey: `${runId}:bundle`,
+        reason: why,
+      });
+      await audit(deps, {
+        at: clock.now(),
+        actor: actor.user,
+        source: actor.source,
+        action: "recover.bundle",
+        host,
+        outcome: outcome.status === "stored" ? "ok" : "error",
+        detail: outcome.status === "stored" ? `bundle ${outcome.bundleId}` : outcome.reason.slice(0, 500),
+        ref: runId,
+      });
+    }
   };
   const dispatch = async (suffix: string, requests: StepRequest[], deadlineMs: number): Promise<StepResult[]> => {
     const outcome = await deps.transport.dispatch(

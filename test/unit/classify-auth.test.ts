@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
+import { RULE_CHECKS } from "../../src/core/classify/rule-checks.ts";
+import { RULES } from "../../src/core/classify/rules.ts";
 import { type GatewayWsData, type LogSignaturesData, STEP_NAMES } from "../../src/core/probes/catalog.ts";
 import { type Data, gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 
@@ -200,5 +202,50 @@ describe("policy tightened", () => {
     d.logs = logsFrom("2026-11-22T09:05:00.000+00:00 [heartbeat] heartbeat skipped agent=main reason=dm-blocked");
     const f = classify(d).findings.find((x) => x.id === "policy-tightened");
     expect(f?.evidence).toEqual(["gateway log: 1 heartbeat(s) skipped with reason=dm-blocked"]);
+  });
+});
+
+describe("ranked answer: how to be sure", () => {
+  it("every rule in the catalog has a 'would confirm' and a 'would rule out' check, and no check is orphaned", () => {
+    const ruleIds = RULES.map((r) => r.id).sort();
+    expect(Object.keys(RULE_CHECKS).sort()).toEqual(ruleIds);
+    for (const c of Object.values(RULE_CHECKS)) {
+      expect(c.confirm.length).toBeGreaterThan(10);
+      expect(c.ruleOut.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("a finding whose evidence a higher-ranked finding already quotes is marked as its consequence", () => {
+    const d = rejected("INVALID_REQUEST", "device token mismatch", "AUTH_DEVICE_TOKEN_MISMATCH", 1008);
+    const byId = (id: string) => RULES.find((r) => r.id === id) as (typeof RULES)[number];
+    // A second rule reading the same frame (as a log rule and a live rule can): same lines, lower rank.
+    const echo = {
+      ...byId("close-1008-policy"),
+      id: "echo",
+      severity: "warn" as const,
+      match: byId("device-token-mismatch").match,
+    };
+    const c = classifyResults(toResults(d), STEP_NAMES, [byId("device-token-mismatch"), echo]);
+    expect(c.findings.map((f) => [f.id, f.explainedBy])).toEqual([
+      ["device-token-mismatch", null],
+      ["echo", "device-token-mismatch"],
+    ]);
+    expect(c.findings[0]?.wouldConfirm).toBe(RULE_CHECKS["device-token-mismatch"]?.confirm);
+  });
+
+  it("a crash loop with its cause in the log: the cause first, then the loop, then 'down'", () => {
+    const down = gatewayDownData();
+    down.logs = logsFrom(
+      [
+        "2026-11-22T09:00:00.000+00:00 [gateway] ready",
+        "2026-11-22T09:01:00.000+00:00 refusing to bind gateway to 0.0.0.0:19001 without auth",
+        "2026-11-22T09:01:00.100+00:00 Gateway failed to start: refusing to bind gateway to 0.0.0.0:19001 without auth",
+        "2026-11-22T09:01:10.000+00:00 refusing to bind gateway to 0.0.0.0:19001 without auth",
+        "2026-11-22T09:01:10.100+00:00 Gateway failed to start: refusing to bind gateway to 0.0.0.0:19001 without auth",
+      ].join("\n"),
+    );
+    const ranked = classify(down).findings;
+    expect(ranked.map((f) => f.id).slice(0, 3)).toEqual(["refusing-to-bind", "gateway-crash-loop", "gateway-down"]);
+    expect(ranked.every((f) => f.wouldConfirm && f.wouldRuleOut)).toBe(true);
   });
 });

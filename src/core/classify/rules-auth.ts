@@ -10,12 +10,23 @@ import { quoteWs } from "./ws-evidence.ts";
  */
 
 const detail = (e: Evidence) => e["gateway.ws"]?.error?.detailCode ?? "";
+/** Closed with `code` during the handshake, or during the probe's RPCs right after hello-ok. */
 const closedWith = (e: Evidence, code: number) => {
   const ws = e["gateway.ws"];
-  return ws?.outcome === "closed" && ws.close?.code === code;
+  if (ws?.outcome === "closed" && ws.close?.code === code) return true;
+  const rpcClose = new RegExp(`^connection closed \\(${code}\\b`);
+  return [ws?.statusRpc?.error?.message, ws?.healthRpc?.error?.message].some((m) => !!m && rpcClose.test(m));
 };
 const healthzGreen = (e: Evidence) =>
   e["gateway.http"]?.healthz.status === 200 ? 'HTTP /healthz answered 200 {"status":"live"}' : null;
+
+const rpcCloseLines = (e: Evidence) => {
+  const ws = e["gateway.ws"];
+  return [
+    ws?.statusRpc?.error ? `status RPC → ${ws.statusRpc.error.message}` : null,
+    ws?.healthRpc?.error ? `health RPC → ${ws.healthRpc.error.message}` : null,
+  ].filter((l): l is string => l !== null);
+};
 
 export const AUTH_RULES: readonly Rule[] = [
   {
@@ -140,7 +151,7 @@ export const AUTH_RULES: readonly Rule[] = [
       "openclaw config get gateway.auth.token",
       "update every client's token source (service env, shell env, remote nodes)",
     ],
-    match: (e) => (closedWith(e, 4001) ? quoteWs(e) : null),
+    match: (e) => (closedWith(e, 4001) ? [...quoteWs(e), ...rpcCloseLines(e)] : null),
   },
   {
     id: "close-1012-service-restart",
@@ -152,7 +163,7 @@ export const AUTH_RULES: readonly Rule[] = [
       "Close 1012 'service restart' is the gateway going down on purpose (SIGTERM, an in-process restart for a config " +
       "change, or the supervisor restarting it). A single one is normal; seen again and again it is a restart loop.",
     nextCommands: ["openclaw gateway status", "openclaw logs --limit 200 --plain", "retry in ~10 s"],
-    match: (e) => (closedWith(e, 1012) ? quoteWs(e) : null),
+    match: (e) => (closedWith(e, 1012) ? [...quoteWs(e), ...rpcCloseLines(e)] : null),
   },
   {
     id: "close-1008-policy",

@@ -249,3 +249,37 @@ describe("ranked answer: how to be sure", () => {
     expect(ranked.every((f) => f.wouldConfirm && f.wouldRuleOut)).toBe(true);
   });
 });
+
+describe("robustness: odd, empty or future input gives unknown or an honest layer, never a confident wrong cause", () => {
+  const noCause = ["token-drift", "token-missing", "pairing-required", "device-token-mismatch", "gateway-down"];
+
+  it("a detail code from a future gateway: auth fails with the code as the reason, no named cause is guessed", () => {
+    const c = classify(rejected("INVALID_REQUEST", "unauthorized: something new", "AUTH_SOMETHING_NEW", 1008));
+    expect(c.matrix.auth).toEqual({ status: "fail", reason: "AUTH_SOMETHING_NEW" });
+    for (const id of noCause) expect(c.findings.map((f) => f.id)).not.toContain(id);
+  });
+
+  it("an unknown close code before hello-ok: transport fails with the code, no close-code rule claims it", () => {
+    const c = classify(closed(4999, "future reason"));
+    expect(c.matrix.transport.reason).toContain("4999");
+    expect(c.findings.map((f) => f.id)).toEqual([]);
+  });
+
+  it("the gateway.ws step timed out or failed: transport, auth and scope stay unknown with the reason", () => {
+    const results = toResults(healthyData()).map((r) =>
+      r.step === "gateway.ws" ? { step: "gateway.ws" as const, status: "timeout" as const, durationMs: 10_000 } : r,
+    );
+    const c = classifyResults(results, STEP_NAMES);
+    expect(c.matrix.transport.status).toBe("unknown");
+    expect(c.matrix.transport.reason).toMatch(/timed out/);
+    expect(c.findings.filter((f) => f.severity === "fail")).toEqual([]);
+  });
+
+  it("an empty or cut-off log gives no log finding and does not throw", () => {
+    const d = healthyData();
+    d.logs = logsFrom("");
+    expect(ids(d)).toEqual([]);
+    d.logs = logsFrom('{"0":"{\\"subsystem\\":\\"gateway/ws\\"}","1":"handshake time');
+    expect(ids(d)).toEqual([]);
+  });
+});

@@ -227,9 +227,14 @@ export class GatewayConnection {
   private readonly ws: WebSocket;
   private readonly pending = new Map<string, (res: RpcResult) => void>();
   private nextId = 1;
+  /** Settles with the close code and reason when the gateway (or we) close the session. */
+  readonly closed: Promise<{ code: number; reason: string }>;
 
   constructor(ws: WebSocket) {
     this.ws = ws;
+    this.closed = new Promise((resolve) =>
+      ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     ws.on("message", (data, isBinary) => {
       const frame = isBinary ? undefined : parseGatewayFrame(data.toString());
       if (frame?.type !== "res") return;

@@ -2,6 +2,7 @@ import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from ".
 import type { StepName, StepResult } from "../probes/catalog.ts";
 import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
+import { RULE_CHECKS } from "./rule-checks.ts";
 import { isGatewayCommand, ownGatewayProcesses, RULES } from "./rules.ts";
 
 export interface LayerCell {
@@ -45,6 +46,9 @@ export function classifyEvidence(e: Evidence, rules: readonly Rule[] = RULES): C
       evidence: lines,
       nextCommands: rule.nextCommands,
       falseGreen: rule.falseGreen?.(e) ?? null,
+      wouldConfirm: RULE_CHECKS[rule.id]?.confirm ?? null,
+      wouldRuleOut: RULE_CHECKS[rule.id]?.ruleOut ?? null,
+      explainedBy: null,
     });
   });
   const order = new Map(rules.map((r, i) => [r.id, i]));
@@ -54,11 +58,25 @@ export function classifyEvidence(e: Evidence, rules: readonly Rule[] = RULES): C
       CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] ||
       (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0),
   );
+  markExplained(findings);
   for (const f of findings) {
     const cell = matrix[f.layer];
     if (statusRank(f.severity) > statusRank(cell.status)) matrix[f.layer] = { status: f.severity, reason: f.title };
   }
   return { matrix, findings };
+}
+
+/**
+ * Several rules can read the same lines (a 1008 close, one log signature). The first-ranked
+ * finding that quotes every evidence line of a later one is its root cause: the later one says so.
+ */
+function markExplained(findings: Finding[]): void {
+  findings.forEach((f, i) => {
+    const cause = findings
+      .slice(0, i)
+      .find((earlier) => earlier.explainedBy === null && f.evidence.every((l) => earlier.evidence.includes(l)));
+    if (cause) f.explainedBy = cause.id;
+  });
 }
 
 /** A rule that throws on odd input must not take the whole triage down with it. */

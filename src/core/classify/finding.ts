@@ -33,4 +33,13 @@ export interface Finding {
   evidence: string[];
   nextCommands: string[];
   falseGreen: string | null;
+  /** The one check that would confirm this finding (rule-checks.ts). */
+  wouldConfirm: string | null;
+  /** The one check that would rule it out. */
+  wouldRuleOut: string | null;
+  /**
+   * Id of a higher-ranked finding whose evidence contains all of this one's: the same lines
+   * explained twice, so this one is most likely a consequence of that root cause.
+   */
+  explainedBy: string | null;
 }

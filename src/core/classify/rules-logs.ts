@@ -19,7 +19,7 @@ const greenHealth = (e: Evidence): string | null => {
 };
 
 /** The gateway is not serving this agent right now (down, refusing, or not answering). */
-const notServing = (e: Evidence): boolean => {
+export const notServing = (e: Evidence): boolean => {
   const ws = e["gateway.ws"];
   return ws !== undefined && ws.outcome !== "hello-ok" && ws.outcome !== "rejected";
 };

@@ -1,28 +1,17 @@
 import type { PortListenersData } from "../probes/catalog.ts";
 import { type Evidence, openclawInvisible } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
+import { AUTH_RULES } from "./rules-auth.ts";
 import { CLI_RULES } from "./rules-cli.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
+import { SERVICE_RULES, SESSION_LOG_RULES } from "./rules-service.ts";
+import { quoteWs } from "./ws-evidence.ts";
 
 /**
  * The findings catalog. Order is priority among rules of equal severity and confidence:
  * root causes (nothing running, something else on the port) come before the symptoms they
  * produce. Sources for every signature: GATEWAY-FACTS §3–§7 and the seeds' ladders.
  */
-
-function quoteWs(e: Evidence): string[] {
-  const ws = e["gateway.ws"];
-  if (!ws) return [];
-  const lines = [`gateway.ws ${ws.url}: ${ws.outcome}`];
-  if (ws.error) {
-    lines.push(
-      `connect → ${ws.error.code ?? "error"} "${ws.error.message}"${ws.error.detailCode ? ` (details.code ${ws.error.detailCode})` : ""}`,
-    );
-  }
-  if (ws.close)
-    lines.push(`closed ${ws.close.code}${ws.close.reason ? ` "${ws.close.reason}"` : " with an empty reason"}`);
-  return lines;
-}
 
 function healthzGreen(e: Evidence): string | null {
   const h = e["gateway.http"];
@@ -419,7 +408,15 @@ const CORE_RULES: readonly Rule[] = [
  * log/doctor/models findings come last: among equal severity, what the gateway answers live
  * outranks what its history says.
  */
-export const RULES: readonly Rule[] = [...START_FAILURE_RULES, ...CORE_RULES, ...LOG_RULES, ...CLI_RULES];
+export const RULES: readonly Rule[] = [
+  ...START_FAILURE_RULES,
+  ...SERVICE_RULES,
+  ...CORE_RULES,
+  ...AUTH_RULES,
+  ...LOG_RULES,
+  ...SESSION_LOG_RULES,
+  ...CLI_RULES,
+];
 
 function tokenSourceLines(e: Evidence): string[] {
   const t = e.tokens;

@@ -150,6 +150,12 @@ function renderFinding(f: Finding, rank: number): Block[] {
     section(`*Evidence*\n${codeBlock(f.evidence.slice(0, 12).map((l) => clip(l, 240)))}`),
     section(`*Next commands*\n${codeBlock(f.nextCommands)}`),
   ];
+  const checks = [
+    f.explainedBy ? `Same evidence as \`${f.explainedBy}\` above: most likely a consequence of it.` : null,
+    f.wouldConfirm ? `Would confirm: ${escapeMrkdwn(f.wouldConfirm)}` : null,
+    f.wouldRuleOut ? `Would rule out: ${escapeMrkdwn(f.wouldRuleOut)}` : null,
+  ].filter((l): l is string => l !== null);
+  if (checks.length > 0) blocks.push(context(checks.join("\n")));
   if (f.falseGreen) blocks.push(context(`False green: ${escapeMrkdwn(f.falseGreen)} while this layer is broken.`));
   return blocks;
 }

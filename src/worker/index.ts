@@ -17,7 +17,7 @@ export type { WorkerEnv } from "./env.ts";
 export { HostAgent } from "./host-agent.ts";
 
 /** Where agents dial in (src/agent/connection.ts appends it to the server URL, with `?host=`). */
-export const AGENT_CONNECT_PATH = "/agent/connect";
+const AGENT_CONNECT_PATH = "/agent/connect";
 
 /**
  * The Cloudflare Workers runtime: the same hono app as `npm start`, wired to web-standard

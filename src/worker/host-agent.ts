@@ -1,19 +1,24 @@
 import { DurableObject } from "cloudflare:workers";
-import type { JobOutcome, JobSpec } from "../core/ports.ts";
+import type { Clock, HostTransport, Ids, JobOutcome, JobSpec } from "../core/ports.ts";
 import type { StepResult } from "../core/probes/catalog.ts";
 import {
   closeReason,
   disconnectReason,
   newChallenge,
+  outcomeOf,
   PendingJobs,
   parseAgentFrame,
   readHello,
   verifyHello,
   welcomeFrame,
 } from "../core/protocol/agent-session.ts";
-import { AgentCloseCode, type HubFrame } from "../core/protocol/agent-wire.ts";
+import { AgentCloseCode, type HubFrame, JobResultFrame, parseFrame } from "../core/protocol/agent-wire.ts";
+import type { CoreDeps } from "../core/service/deps.ts";
+import { HostJobQueue } from "../core/service/host-queue.ts";
+import { runTriage } from "../core/service/triage.ts";
+import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { DirectoryStore } from "./directory.ts";
-import type { WorkerEnv } from "./env.ts";
+import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 
 /** Header the Worker sets when it routes an agent upgrade here; the hello must name the same host. */
@@ -26,6 +31,13 @@ const DEADLINE_GRACE_MS = 3_000;
  * longer than the Node hub's 15 s ping: the object hibernates between heartbeats and jobs.
  */
 const DEFAULT_HEARTBEAT_MS = 60_000;
+/** A queued triage waits this long for its agent to (re)connect before it runs and ends `lost`. */
+const WAIT_FOR_AGENT_MS = 30_000;
+/** Results that arrive for no pending job are kept this long, for a re-sent job to pick up. */
+const EARLY_RESULT_TTL_MS = 10 * 60_000;
+
+const clock: Clock = { now: () => Date.now() };
+const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
 
 /** Per-connection state, kept in the socket's attachment so it survives hibernation. */
 interface Attachment {
@@ -44,31 +56,37 @@ export interface HostAgentStatus {
   /** Changes every time the object is constructed: after hibernation or eviction it is new. */
   instance: string;
   pendingJobs: number;
+  /** Triage jobs queued or running in this object. */
+  queuedTriages: number;
 }
 
 /**
  * One Durable Object per enrolled host (named by the host): it terminates that host's agent
  * WebSocket with the hibernation API, so an idle agent costs no running object. The socket's
- * handshake state rides in its attachment; job deadlines are alarms, so no timer keeps the
- * object awake. A job's caller waits in `dispatch` (an RPC from the Worker); a closed socket
- * fails its pending jobs at once.
+ * handshake state rides in its attachment and handshake deadlines are alarms, so no timer
+ * keeps an idle object awake. Triage jobs are queued in its SQLite and run by its alarm (the
+ * same `runTriage` as Node, posting to Slack from here); a closed socket fails the pending
+ * job at once, and a job interrupted by a reset of this object runs again when it is back.
  */
 export class HostAgent extends DurableObject<WorkerEnv> {
   private readonly pending = new PendingJobs();
   private readonly store: DirectoryStore;
   private readonly logger = createConsoleLogger("clawops-host");
   private readonly instance = crypto.randomUUID();
+  private readonly queue = new HostJobQueue();
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     this.store = new DirectoryStore(env.DIRECTORY);
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS pending_jobs (job_id TEXT PRIMARY KEY, deadline_at INTEGER NOT NULL, sent_at INTEGER NOT NULL)",
-    );
-    // Jobs recorded by an earlier instance had their caller in that instance: they cannot be
-    // answered any more (the caller saw the call fail). Forget them; the agent's result is
-    // still acked when it arrives, so its outbox drains.
-    ctx.storage.sql.exec("DELETE FROM pending_jobs");
+    ctx.storage.sql.exec(`
+      CREATE TABLE IF NOT EXISTS triage_queue (job_id TEXT PRIMARY KEY, enqueued_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS early_results (job_id TEXT PRIMARY KEY, frame TEXT NOT NULL, at INTEGER NOT NULL);
+    `);
+    // A triage queued or under way when the previous instance went away (eviction, restart,
+    // deploy) runs again: the alarm picks it up once the agent is back.
+    ctx.blockConcurrencyWhile(async () => {
+      if (this.queuedJobs().length > 0) await this.scheduleAlarm();
+    });
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -115,9 +133,15 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       case "job.result":
         // Ack even unknown jobs so the agent's outbox drains after a restart of this object.
         send(ws, { type: "job.ack", jobId: frame.jobId });
-        this.ctx.storage.sql.exec("DELETE FROM pending_jobs WHERE job_id = ?", frame.jobId);
         if (!this.pending.result(att.host, frame)) {
+          // A job this object sent before it was reset: keep the result for the re-run.
           this.logger.info("result for a job no longer pending", { host: att.host, job: frame.jobId });
+          this.ctx.storage.sql.exec(
+            "INSERT OR REPLACE INTO early_results (job_id, frame, at) VALUES (?, ?, ?)",
+            frame.jobId,
+            JSON.stringify(frame),
+            Date.now(),
+          );
         }
         return;
     }
@@ -145,15 +169,69 @@ export class HostAgent extends DurableObject<WorkerEnv> {
         ws.close(AgentCloseCode.handshakeTimeout, "handshake timeout");
       }
     }
-    const due = this.ctx.storage.sql
-      .exec<{ job_id: string }>("SELECT job_id FROM pending_jobs WHERE deadline_at <= ?", now)
-      .toArray();
-    for (const { job_id } of due) {
-      const got = this.pending.timeout(job_id);
-      this.ctx.storage.sql.exec("DELETE FROM pending_jobs WHERE job_id = ?", job_id);
-      this.logger.warn("job deadline passed", { job: job_id, got: got ?? 0 });
-    }
+    this.ctx.storage.sql.exec("DELETE FROM early_results WHERE at < ?", now - EARLY_RESULT_TTL_MS);
+    await this.drainTriageQueue();
     await this.scheduleAlarm();
+  }
+
+  /**
+   * RPC from the Worker: run this triage job here, after the ack. Queued in this object's
+   * SQLite and run by the alarm, one job at a time, so it outlives the Slack request and a
+   * reset of this object (it runs again, with the same job id, when the agent is back).
+   */
+  async enqueueTriage(jobId: string): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO triage_queue (job_id, enqueued_at) VALUES (?, ?)",
+      jobId,
+      Date.now(),
+    );
+    await this.scheduleAlarm();
+  }
+
+  private queuedJobs(): { job_id: string; enqueued_at: number }[] {
+    return this.ctx.storage.sql
+      .exec<{ job_id: string; enqueued_at: number }>("SELECT * FROM triage_queue ORDER BY enqueued_at, job_id")
+      .toArray();
+  }
+
+  private async drainTriageQueue(): Promise<void> {
+    for (;;) {
+      const next = this.queuedJobs()[0];
+      if (!next) return;
+      // After a reset the agent reconnects within seconds: wait for it rather than fail the job.
+      if (!this.openSocket() && Date.now() - next.enqueued_at < WAIT_FOR_AGENT_MS) return;
+      const deps = this.coreDeps();
+      const job = await this.store.getJob(next.job_id);
+      if (deps && job?.status === "running") {
+        await deps.hostQueue
+          .run(job.host, () => runTriage(deps, job))
+          .catch((err) => this.logger.error("triage failed", { job: job.id, err: String(err) }));
+      } else if (!deps) {
+        this.logger.error("triage not run: worker not configured", { job: next.job_id });
+        await this.store.updateJob(next.job_id, {
+          status: "lost",
+          finishedAt: Date.now(),
+          detail: "clawops is not configured (Slack secrets missing)",
+        });
+      }
+      this.ctx.storage.sql.exec("DELETE FROM triage_queue WHERE job_id = ?", next.job_id);
+    }
+  }
+
+  private coreDeps(): CoreDeps | null {
+    const parsed = parseWorkerConfig(this.env);
+    if (!parsed.ok) return null;
+    const config = parsed.config;
+    const chat = new SlackWebApiChat({
+      token: config.SLACK_BOT_TOKEN,
+      apiUrl: config.SLACK_API_URL,
+      logger: this.logger,
+    });
+    const transport: HostTransport = {
+      isOnline: async () => this.openSocket() !== null,
+      dispatch: (_host, job, onProgress) => this.dispatch(job, onProgress),
+    };
+    return { store: this.store, transport, chat, clock, ids, logger: this.logger, hostQueue: this.queue };
   }
 
   /** RPC: is this host's agent connected and welcomed? */
@@ -171,6 +249,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       connectedAt: att?.connectedAt ?? null,
       instance: this.instance,
       pendingJobs: this.pending.size,
+      queuedTriages: this.queuedJobs().length,
     };
   }
 
@@ -180,18 +259,24 @@ export class HostAgent extends DurableObject<WorkerEnv> {
    * caller's function; each step result is sent back to it as it arrives.
    */
   async dispatch(job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome> {
+    const early = this.ctx.storage.sql
+      .exec<{ frame: string }>("SELECT frame FROM early_results WHERE job_id = ?", job.jobId)
+      .toArray()[0];
+    if (early) {
+      // The agent finished this job for an earlier instance of this object and re-sent it.
+      this.ctx.storage.sql.exec("DELETE FROM early_results WHERE job_id = ?", job.jobId);
+      const parsed = parseFrame(JobResultFrame, early.frame);
+      if (parsed.ok) return outcomeOf(parsed.frame);
+    }
     const ws = this.openSocket();
     if (!ws) return { status: "lost", reason: "agent not connected", results: [] };
     const att = ws.deserializeAttachment() as Attachment;
-    const sentAt = Date.now();
-    this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO pending_jobs (job_id, deadline_at, sent_at) VALUES (?, ?, ?)",
-      job.jobId,
-      sentAt + job.deadlineMs + DEADLINE_GRACE_MS,
-      sentAt,
-    );
-    await this.scheduleAlarm();
     const outcome = new Promise<JobOutcome>((resolve) => {
+      // A timer, not an alarm: the object is awake for the whole job anyway (this call is open).
+      const timer = setTimeout(() => {
+        const got = this.pending.timeout(job.jobId);
+        this.logger.warn("job deadline passed", { job: job.jobId, got: got ?? 0 });
+      }, job.deadlineMs + DEADLINE_GRACE_MS);
       this.pending.add(job.jobId, {
         host: att.host,
         onProgress: (r) => {
@@ -200,7 +285,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
           );
         },
         resolve,
-        cancel: () => this.ctx.storage.sql.exec("DELETE FROM pending_jobs WHERE job_id = ?", job.jobId),
+        cancel: () => clearTimeout(timer),
       });
     });
     send(ws, { type: "job.run", jobId: job.jobId, steps: job.steps, deadlineMs: job.deadlineMs });
@@ -232,6 +317,8 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     });
     send(ws, welcomeFrame(verdict.host, this.heartbeatMs()));
     this.logger.info("agent connected", { host: verdict.host, agentVersion: hello.agentVersion });
+    // Triage jobs waiting for this agent run now.
+    if (this.queuedJobs().length > 0) await this.ctx.storage.setAlarm(Date.now());
   }
 
   private onGone(ws: WebSocket, why: string, code: number): void {
@@ -262,16 +349,20 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       const att = ws.deserializeAttachment() as Attachment | null;
       if (att && att.state !== "open" && att.handshakeDeadline > 0) deadlines.push(att.handshakeDeadline);
     }
-    const row = this.ctx.storage.sql
-      .exec<{ next: number | null }>("SELECT MIN(deadline_at) AS next FROM pending_jobs")
-      .one();
-    if (row.next !== null) deadlines.push(row.next);
+    const queued = this.queuedJobs()[0];
+    if (queued) {
+      // Run now if the agent is here, else check again shortly (it may be reconnecting).
+      deadlines.push(
+        this.openSocket() ? Date.now() : Math.min(queued.enqueued_at + WAIT_FOR_AGENT_MS, Date.now() + 1_000),
+      );
+    }
+    const early = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM early_results").one();
+    if (early.at !== null) deadlines.push(early.at + EARLY_RESULT_TTL_MS);
     if (deadlines.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    const next = Math.max(Date.now() + 10, Math.min(...deadlines));
-    await this.ctx.storage.setAlarm(next);
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...deadlines)));
   }
 
   private reject(ws: WebSocket, code: number, reason: string, host?: string): void {

@@ -23,7 +23,7 @@ const AGENT_CONNECT_PATH = "/agent/connect";
  * The Cloudflare Workers runtime: the same hono app as `npm start`, wired to web-standard
  * parts. State is in the directory Durable Object's SQLite (src/worker/directory.ts); each
  * host's agent socket is in its own HostAgent object (src/worker/host-agent.ts). The slow
- * half of a command (triage: Slack messages, the job on the agent) runs in `waitUntil`.
+ * half of a triage (Slack messages, the job on the agent) runs in that host's object.
  */
 const logger = createConsoleLogger("clawops-worker");
 const clock: Clock = { now: () => Date.now() };
@@ -31,8 +31,8 @@ const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g
 
 function appFor(config: WorkerConfig, env: WorkerEnv) {
   // Built per request: Durable Object stubs and promise chains must not span requests
-  // (Workers forbids I/O objects crossing them). Jobs for one host are serialised by the
-  // agent, which runs them one at a time, so a per-request queue loses nothing.
+  // (Workers forbids I/O objects crossing them). Triage jobs are queued and serialised in
+  // the host's object, so this per-request queue never holds one.
   const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
   const deps: CoreDeps = {
     store: new DirectoryStore(env.DIRECTORY),
@@ -42,6 +42,9 @@ function appFor(config: WorkerConfig, env: WorkerEnv) {
     ids,
     logger,
     hostQueue: new HostJobQueue(),
+    // The triage runs in the host's object (queued there, run by its alarm), not in this
+    // request's `waitUntil`: it outlives the request and a reset of that object.
+    startTriage: (job) => env.HOSTS.get(env.HOSTS.idFromName(job.host)).enqueueTriage(job.id),
   };
   const app = createApp({
     deps,

@@ -1,4 +1,4 @@
-import type { ChatPort, Clock, HostTransport, Ids, Logger, Store } from "../ports.ts";
+import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "../ports.ts";
 import type { HostJobQueue } from "./host-queue.ts";
 
 /** Everything the core services need, passed in by each runtime's wiring file. */
@@ -11,4 +11,9 @@ export interface CoreDeps {
   logger: Logger;
   /** One job at a time per host; shared by every CoreDeps of one control plane. */
   hostQueue: HostJobQueue;
+  /**
+   * Where a runtime runs a created triage job instead of in this process (Workers: the
+   * host's Durable Object, so the job outlives the request). Unset: `hostQueue` runs it here.
+   */
+  startTriage?: (job: JobRecord) => Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +36,7 @@ interface AgentStatus {
   connectedAt: number | null;
   instance: string;
   pendingJobs: number;
+  queuedTriages: number;
 }
 
 let worker: Worker;
@@ -55,6 +56,53 @@ async function closedPort(): Promise<number> {
 }
 
 let gatewayPort = 0;
+let workerPort = 0;
+/** While set, the gateway port accepts connections and never answers: a hung gateway, so jobs take seconds. */
+let hungGateway: { server: Server; sockets: Set<Socket> } | null = null;
+
+async function hangGateway(): Promise<void> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(gatewayPort, "127.0.0.1", resolve));
+  hungGateway = { server, sockets };
+}
+
+async function stopHungGateway(): Promise<void> {
+  const g = hungGateway;
+  hungGateway = null;
+  if (!g) return;
+  for (const s of g.sockets) s.destroy();
+  await new Promise<void>((resolve) => g.server.close(() => resolve()));
+}
+
+async function startWorkerd(apiUrl: string): Promise<void> {
+  worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    bindings: {
+      SLACK_SIGNING_SECRET: { type: "plain_text", value: SECRET },
+      SLACK_BOT_TOKEN: { type: "plain_text", value: BOT_TOKEN },
+      SLACK_API_URL: { type: "plain_text", value: apiUrl },
+      CLAWOPS_ADMIN_TOKEN: { type: "plain_text", value: ADMIN_TOKEN },
+      // No heartbeat frame during the test: only hibernation can replace the object.
+      AGENT_HEARTBEAT_MS: { type: "plain_text", value: "600000" },
+    },
+    dev: {
+      // A fixed port, so the agent finds the Worker again after a restart.
+      server: { hostname: "127.0.0.1", port: workerPort },
+      inspector: false,
+      watch: false,
+      remote: false,
+      persist: stateDir,
+      logLevel: "warn",
+    },
+  } as Parameters<typeof unstable_startWorker>[0]);
+  await worker.ready;
+  baseUrl = (await worker.url).toString().replace(/\/$/, "");
+}
 const agentEnv = () => ({
   PATH: process.env.PATH,
   HOME: agentHome,
@@ -84,6 +132,21 @@ function incident(): StoredMessage {
   const parents = slack.topLevel(CHANNEL);
   expect(parents).toHaveLength(1);
   return parents[0] as StoredMessage;
+}
+
+async function pollStatus(pred: (s: AgentStatus) => boolean, what: string): Promise<AgentStatus> {
+  const end = Date.now() + 15_000;
+  let last = await agentStatus();
+  while (!pred(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await agentStatus();
+  }
+  return last;
+}
+
+function isFinal(m: StoredMessage | undefined): boolean {
+  return !!m && !blocksText(m).includes("Still running");
 }
 
 function connectionsInAgentLog(): number {
@@ -120,32 +183,14 @@ beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-state-"));
   agentHome = mkdtempSync(join(tmpdir(), "clawops-workerd-agent-home-"));
   gatewayPort = await closedPort();
-  worker = await unstable_startWorker({
-    config: "wrangler.toml",
-    bindings: {
-      SLACK_SIGNING_SECRET: { type: "plain_text", value: SECRET },
-      SLACK_BOT_TOKEN: { type: "plain_text", value: BOT_TOKEN },
-      SLACK_API_URL: { type: "plain_text", value: apiUrl },
-      CLAWOPS_ADMIN_TOKEN: { type: "plain_text", value: ADMIN_TOKEN },
-      // No heartbeat frame during the test: only hibernation can replace the object.
-      AGENT_HEARTBEAT_MS: { type: "plain_text", value: "600000" },
-    },
-    dev: {
-      server: { hostname: "127.0.0.1", port: 0 },
-      inspector: false,
-      watch: false,
-      remote: false,
-      persist: stateDir,
-      logLevel: "warn",
-    },
-  } as Parameters<typeof unstable_startWorker>[0]);
-  await worker.ready;
-  baseUrl = (await worker.url).toString().replace(/\/$/, "");
+  workerPort = await closedPort();
+  await startWorkerd(apiUrl);
 }, 120_000);
 
 afterAll(async () => {
   await agent?.kill();
   await worker?.dispose();
+  await stopHungGateway();
   await slack?.stop();
   for (const dir of [stateDir, agentDir, agentHome]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
@@ -198,12 +243,50 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
     expect(slack.violations).toEqual([]);
   });
 
+  it("keeps a job through a restart of workerd mid-job: the object comes back, the agent reconnects, the job finishes", async () => {
+    await hangGateway();
+    const parent = incident();
+    const before = slack.thread(CHANNEL, parent.ts).length;
+    const { body } = await postSlashCommand(baseUrl, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+    expect(body.text).toContain("started");
+    const jobId = /(job_[a-z0-9]{20})/.exec(JSON.stringify(body))?.[1];
+    expect(jobId).toBeDefined();
+    await slack.waitFor(() => (slack.thread(CHANNEL, parent.ts)[before]?.edits ?? 0) >= 1, 20_000, "a streamed probe");
+    // Mid-job (the hung gateway holds the WebSocket probe for its 9 s deadline): stop workerd,
+    // which drops every object and the agent's socket, and start it again on the same state.
+    const finalResult = () =>
+      slack
+        .thread(CHANNEL, parent.ts)
+        .slice(before)
+        .find((m) => m.text.startsWith(`Triage ${HOST}`) && blocksText(m).includes(jobId ?? "?") && isFinal(m));
+    const interrupted = await agentStatus();
+    expect(interrupted.queuedTriages).toBe(1);
+    await worker.dispose();
+    // Really mid-job: nothing final had been posted when workerd went away.
+    expect(finalResult()).toBeUndefined();
+    await startWorkerd(slack.url);
+    await slack.waitFor(() => !!finalResult(), 60_000, "the job's final result after the restart");
+    const replies = slack.thread(CHANNEL, parent.ts).slice(before);
+    // The re-run reports the whole job as finished (the interrupted run's progress message stays as it was).
+    expect(replies.some((m) => /finished: \d+\/10 probes/.test(m.text))).toBe(true);
+    expect(blocksText(finalResult())).not.toContain("Agent connection lost");
+    // The same job, not a new one: its id is in the result.
+    expect(blocksText(finalResult())).toContain(jobId);
+    // The job leaves the object's queue once its status is stored, just after the last message.
+    const after = await pollStatus((st) => st.queuedTriages === 0, "the job to leave the host's queue");
+    expect(after).toMatchObject({ online: true, host: HOST });
+    expect(after.instance).not.toBe(interrupted.instance);
+    expect(connectionsInAgentLog()).toBe(2);
+    expect(slack.violations).toEqual([]);
+  });
+
   it("fails the pending job as lost when the agent's socket closes mid-job, and shows the host offline", async () => {
     const parent = incident();
     const before = slack.thread(CHANNEL, parent.ts).length;
     const { body } = await postSlashCommand(baseUrl, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
     expect(body.text).toContain("started");
-    await slack.waitFor(() => !!slack.thread(CHANNEL, parent.ts)[before], 20_000, "the progress message");
+    // The gateway still hangs: the job runs for seconds after its first probe streams in.
+    await slack.waitFor(() => (slack.thread(CHANNEL, parent.ts)[before]?.edits ?? 0) >= 1, 20_000, "a streamed probe");
     await agent.kill("SIGKILL");
     await slack.waitFor(
       () => blocksText(slack.thread(CHANNEL, parent.ts)[before + 1]).includes("Agent connection lost"),

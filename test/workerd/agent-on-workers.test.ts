@@ -1,9 +1,12 @@
+import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
+import WebSocket from "ws";
+import { AGENT_PROTOCOL_VERSION, AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
@@ -124,6 +127,42 @@ async function agentStatus(): Promise<AgentStatus> {
   return ((await res.json()) as { agent: AgentStatus }).agent;
 }
 
+/**
+ * A hand-made agent connection: waits for the challenge, answers with `hello(nonce)` (or a
+ * binary frame), and resolves with the close code the Worker sends.
+ */
+function handshake(routeHost: string, hello: ((nonce: string) => Record<string, unknown>) | "binary"): Promise<number> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/agent/connect?host=${routeHost}`);
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error("no close from the Worker within 10 s"));
+    }, 10_000);
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; nonce?: string };
+      if (frame.type !== "challenge" || !frame.nonce) return;
+      if (hello === "binary") ws.send(Buffer.from([1, 2, 3]));
+      else ws.send(JSON.stringify(hello(frame.nonce)));
+    });
+    ws.on("error", () => {});
+    ws.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function signedHello(host: string, nonce: string, privateKey = generateKeyPairSync("ed25519").privateKey) {
+  return {
+    type: "hello",
+    protocol: AGENT_PROTOCOL_VERSION,
+    host,
+    nonce,
+    signature: sign(null, Buffer.from(signedHelloPayload(host, nonce)), privateKey).toString("base64url"),
+    agentVersion: "test",
+  };
+}
+
 function blocksText(m: StoredMessage | undefined): string {
   return JSON.stringify(m?.blocks ?? []);
 }
@@ -212,6 +251,22 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
     expect(status).toMatchObject({ host: HOST, online: true, pendingJobs: 0 });
     // Back-to-back calls reach the same live instance: a new instance later means the object left memory.
     expect((await agentStatus()).instance).toBe(status.instance);
+    expect(connectionsInAgentLog()).toBe(1);
+  });
+
+  it("refuses hellos the Node hub refuses, with the same close codes", async () => {
+    // Signed with a key that is not the enrolled one.
+    expect(await handshake(HOST, (nonce) => signedHello(HOST, nonce))).toBe(AgentCloseCode.badSignature);
+    expect(await handshake("ghost-9", (nonce) => signedHello("ghost-9", nonce))).toBe(AgentCloseCode.unknownHost);
+    // A nonce from another connection (a replayed hello).
+    expect(await handshake(HOST, () => signedHello(HOST, "0123456789abcdef0123456789abcdef"))).toBe(
+      AgentCloseCode.replayedNonce,
+    );
+    // Routed to one host's object, claiming another.
+    expect(await handshake(HOST, (nonce) => signedHello("ghost-9", nonce))).toBe(AgentCloseCode.policy);
+    expect(await handshake(HOST, "binary")).toBe(AgentCloseCode.policy);
+    // The real agent kept its connection through all of this.
+    expect(await agentStatus()).toMatchObject({ online: true });
     expect(connectionsInAgentLog()).toBe(1);
   });
 

@@ -8,6 +8,7 @@ declare namespace Cloudflare {
     /** The outbound recorder's read-back endpoint (GET lists, DELETE clears). */
     SLACK_STANDIN_CALLS_URL: string;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/directory.ts").ClawopsDirectory>;
+    BUNDLES: R2Bucket;
     HOSTS: DurableObjectNamespace<import("../../src/worker/host-agent.ts").HostAgent>;
   }
   interface GlobalProps {

@@ -321,9 +321,11 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
     expect(finalResult()).toBeUndefined();
     await startWorkerd(slack.url);
     await slack.waitFor(() => !!finalResult(), 60_000, "the job's final result after the restart");
+    // The re-run edits the job's own messages: one progress message, now finished, and one result.
     const replies = slack.thread(CHANNEL, parent.ts).slice(before);
-    // The re-run reports the whole job as finished (the interrupted run's progress message stays as it was).
-    expect(replies.some((m) => /finished: \d+\/10 probes/.test(m.text))).toBe(true);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]?.text).toMatch(/finished: \d+\/10 probes/);
+    expect(replies[1]).toBe(finalResult());
     expect(blocksText(finalResult())).not.toContain("Agent connection lost");
     // The same job, not a new one: its id is in the result.
     expect(blocksText(finalResult())).toContain(jobId);

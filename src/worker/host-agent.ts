@@ -43,7 +43,7 @@ const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g
 interface Attachment {
   host: string;
   nonce: string;
-  state: "handshake" | "verifying" | "open";
+  state: "handshake" | "verifying" | "open" | "closed";
   connectedAt: number;
   handshakeDeadline: number;
 }
@@ -164,9 +164,9 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     const now = Date.now();
     for (const ws of this.ctx.getWebSockets(AGENT_TAG)) {
       const att = ws.deserializeAttachment() as Attachment | null;
-      if (att && att.state !== "open" && att.handshakeDeadline <= now) {
-        this.logger.warn("agent handshake timed out", { host: att.host });
-        ws.close(AgentCloseCode.handshakeTimeout, "handshake timeout");
+      if ((att?.state === "handshake" || att?.state === "verifying") && att.handshakeDeadline <= now) {
+        ws.serializeAttachment({ ...att, state: "closed" } satisfies Attachment);
+        this.reject(ws, AgentCloseCode.handshakeTimeout, "handshake timeout", att.host);
       }
     }
     this.ctx.storage.sql.exec("DELETE FROM early_results WHERE at < ?", now - EARLY_RESULT_TTL_MS);
@@ -305,8 +305,8 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       if (other === ws) continue;
       const o = other.deserializeAttachment() as Attachment | null;
       if (o?.state !== "open") continue;
-      other.serializeAttachment({ ...o, state: "handshake", handshakeDeadline: 0 } satisfies Attachment);
-      other.close(AgentCloseCode.replaced, "replaced by a newer connection");
+      other.serializeAttachment({ ...o, state: "closed" } satisfies Attachment);
+      this.reject(other, AgentCloseCode.replaced, "replaced by a newer connection", o.host);
       this.pending.failHost(att.host, "agent reconnected on a new connection");
     }
     ws.serializeAttachment({ ...att, state: "open" } satisfies Attachment);
@@ -324,7 +324,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
   private onGone(ws: WebSocket, why: string, code: number): void {
     const att = ws.deserializeAttachment() as Attachment | null;
     if (att?.state !== "open") return;
-    ws.serializeAttachment({ ...att, state: "handshake", handshakeDeadline: 0 } satisfies Attachment);
+    ws.serializeAttachment({ ...att, state: "closed" } satisfies Attachment);
     if (this.openSocket()) return; // a newer connection took over
     this.logger.warn("agent disconnected", { host: att.host, code });
     this.pending.failHost(att.host, why);
@@ -347,7 +347,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     const deadlines: number[] = [];
     for (const ws of this.ctx.getWebSockets(AGENT_TAG)) {
       const att = ws.deserializeAttachment() as Attachment | null;
-      if (att && att.state !== "open" && att.handshakeDeadline > 0) deadlines.push(att.handshakeDeadline);
+      if (att?.state === "handshake" || att?.state === "verifying") deadlines.push(att.handshakeDeadline);
     }
     const queued = this.queuedJobs()[0];
     if (queued) {

@@ -26,6 +26,18 @@ export default defineConfig({
         },
       },
       {
+        // The Workers runtime in workerd (wrangler's unstable_startWorker) with a real agent
+        // process: one file at a time, each starts its own workerd.
+        test: {
+          name: "workerd",
+          include: ["test/workerd/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: "browser",
           include: ["test/browser/**/*.test.ts"],

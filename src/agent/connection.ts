@@ -80,6 +80,9 @@ export class AgentConnection {
     const u = new URL(this.opts.server);
     u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
     u.pathname = `${u.pathname.replace(/\/+$/, "")}/agent/connect`;
+    // Lets a router send the socket to this host's endpoint before the handshake (the
+    // Workers runtime: one Durable Object per host). The signed hello still decides.
+    u.searchParams.set("host", this.opts.host);
     return u.toString();
   }
 

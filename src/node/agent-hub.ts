@@ -4,14 +4,16 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
 import type { StepResult } from "../core/probes/catalog.ts";
 import {
-  AGENT_PROTOCOL_VERSION,
-  AgentCloseCode,
-  AgentFrame,
-  type HubFrame,
-  parseFrame,
-} from "../core/protocol/agent-wire.ts";
-import { verifyAgentHello } from "../core/service/enrollment.ts";
-import { randomToken } from "../core/util/encoding.ts";
+  closeReason,
+  disconnectReason,
+  newChallenge,
+  PendingJobs,
+  parseAgentFrame,
+  readHello,
+  verifyHello,
+  welcomeFrame,
+} from "../core/protocol/agent-session.ts";
+import { AgentCloseCode, type AgentFrame, type HubFrame } from "../core/protocol/agent-wire.ts";
 
 export const AGENT_PATH = "/agent/connect";
 
@@ -23,14 +25,6 @@ export interface AgentHubOptions {
   handshakeTimeoutMs?: number;
   /** Extra time after a job's deadline before it is declared timed out (network, classify). */
   deadlineGraceMs?: number;
-}
-
-interface PendingJob {
-  host: string;
-  results: StepResult[];
-  onProgress: (r: StepResult) => void;
-  resolve: (outcome: JobOutcome) => void;
-  timer: NodeJS.Timeout;
 }
 
 interface AgentSession {
@@ -54,7 +48,7 @@ export class AgentHub implements HostTransport {
   private readonly handshaking = new Map<WebSocket, { deadline: number; peer: string }>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly sessions = new Map<string, AgentSession>();
-  private readonly pending = new Map<string, PendingJob>();
+  private readonly pending = new PendingJobs();
   private readonly opts: Required<AgentHubOptions>;
   private pingTimer: NodeJS.Timeout;
 
@@ -93,12 +87,10 @@ export class AgentHub implements HostTransport {
     if (!session) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [] });
     return new Promise<JobOutcome>((resolve) => {
       const timer = setTimeout(() => {
-        const p = this.pending.get(job.jobId);
-        this.pending.delete(job.jobId);
-        this.opts.logger.warn("job deadline passed", { job: job.jobId, host, got: p?.results.length ?? 0 });
-        resolve({ status: "timeout", results: p?.results ?? [] });
+        const got = this.pending.timeout(job.jobId);
+        this.opts.logger.warn("job deadline passed", { job: job.jobId, host, got: got ?? 0 });
       }, job.deadlineMs + this.opts.deadlineGraceMs);
-      this.pending.set(job.jobId, { host, results: [], onProgress, resolve, timer });
+      this.pending.add(job.jobId, { host, onProgress, resolve, cancel: () => clearTimeout(timer) });
       this.send(session.ws, { type: "job.run", jobId: job.jobId, steps: job.steps, deadlineMs: job.deadlineMs });
     });
   }
@@ -114,23 +106,19 @@ export class AgentHub implements HostTransport {
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const peer = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`;
-    const nonce = randomToken(24);
+    const challenge = newChallenge(this.opts.clock.now());
     let host: string | null = null;
     this.handshaking.set(ws, { deadline: Date.now() + this.opts.handshakeTimeoutMs, peer });
 
     ws.on("message", (data, isBinary) => {
-      if (isBinary) return this.reject(ws, peer, AgentCloseCode.policy, "binary frames are not part of the protocol");
-      const parsed = parseFrame(AgentFrame, data.toString());
-      if (!parsed.ok) return this.reject(ws, peer, AgentCloseCode.policy, parsed.reason, host);
-      const frame = parsed.frame;
+      const raw = isBinary ? new ArrayBuffer(0) : data.toString();
       if (host === null) {
-        if (frame.type !== "hello") return this.reject(ws, peer, AgentCloseCode.policy, "expected hello first");
-        if (frame.protocol !== AGENT_PROTOCOL_VERSION) {
-          return this.reject(ws, peer, AgentCloseCode.policy, `unsupported agent protocol ${frame.protocol}`);
-        }
+        const read = readHello(raw);
+        if (!read.ok) return this.reject(ws, peer, read.closeCode, read.reason);
+        const frame = read.hello;
         // Mark as "in handshake" so a second hello during verification is refused.
         host = "";
-        void verifyAgentHello(this.opts.store, nonce, frame).then(async (verdict) => {
+        void verifyHello(this.opts.store, challenge.nonce, frame).then(async (verdict) => {
           this.handshaking.delete(ws);
           if (!verdict.ok) return this.reject(ws, peer, verdict.closeCode, verdict.reason, frame.host);
           if (ws.readyState !== WebSocket.OPEN) return;
@@ -141,13 +129,15 @@ export class AgentHub implements HostTransport {
             agentVersion: frame.agentVersion,
             gatewayVersion: frame.gatewayVersion ?? null,
           });
-          this.send(ws, { type: "welcome", host, heartbeatMs: this.opts.heartbeatMs });
+          this.send(ws, welcomeFrame(host, this.opts.heartbeatMs));
           this.opts.logger.info("agent connected", { host, peer, agentVersion: frame.agentVersion });
         });
         return;
       }
+      const parsed = parseAgentFrame(raw);
+      if (!parsed.ok) return this.reject(ws, peer, parsed.closeCode, parsed.reason, host);
       if (host === "") return this.reject(ws, peer, AgentCloseCode.policy, "frame before welcome");
-      this.onAgentFrame(host, ws, frame);
+      this.onAgentFrame(host, ws, parsed.frame);
     });
 
     ws.on("pong", () => {
@@ -161,12 +151,12 @@ export class AgentHub implements HostTransport {
       const session = this.sessions.get(host);
       if (session?.ws !== ws) return; // replaced by a newer connection
       this.sessions.delete(host);
-      const why = `agent disconnected (close ${code}${reason.length ? ` ${reason.toString()}` : ""})`;
+      const why = disconnectReason(code, reason.toString());
       this.opts.logger.warn("agent disconnected", { host, code, reason: reason.toString() });
       this.failPending(host, why);
     });
     ws.on("error", (err) => this.opts.logger.warn("agent socket error", { peer, host, err: err.message }));
-    this.send(ws, { type: "challenge", protocol: AGENT_PROTOCOL_VERSION, nonce, ts: this.opts.clock.now() });
+    this.send(ws, challenge.frame);
   }
 
   private onAgentFrame(host: string, ws: WebSocket, frame: AgentFrame): void {
@@ -180,33 +170,17 @@ export class AgentHub implements HostTransport {
           gatewayVersion: frame.gatewayVersion ?? null,
         });
         return;
-      case "job.progress": {
-        const p = this.pending.get(frame.jobId);
-        if (!p || p.host !== host) return; // late progress for a finished/lost job
-        p.results.push(frame.result);
-        p.onProgress(frame.result);
+      case "job.progress":
+        // Late progress for a finished/lost job is dropped.
+        this.pending.progress(host, frame.jobId, frame.result);
         return;
-      }
-      case "job.result": {
+      case "job.result":
         // Ack even unknown jobs so the agent's outbox drains after a hub restart.
         this.send(ws, { type: "job.ack", jobId: frame.jobId });
-        const p = this.pending.get(frame.jobId);
-        if (!p || p.host !== host) {
+        if (!this.pending.result(host, frame)) {
           this.opts.logger.info("result for a job no longer pending", { host, job: frame.jobId });
-          return;
-        }
-        clearTimeout(p.timer);
-        this.pending.delete(frame.jobId);
-        if (frame.status === "rejected") {
-          p.resolve({
-            status: "rejected",
-            error: frame.error ?? { code: "rejected", message: "agent refused the job" },
-          });
-        } else {
-          p.resolve({ status: "done", results: frame.results });
         }
         return;
-      }
     }
   }
 
@@ -220,18 +194,13 @@ export class AgentHub implements HostTransport {
   }
 
   private failPending(host: string, reason: string): void {
-    for (const [id, p] of this.pending) {
-      if (p.host !== host) continue;
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.resolve({ status: "lost", reason, results: p.results });
-    }
+    this.pending.failHost(host, reason);
   }
 
   private reject(ws: WebSocket, peer: string, code: number, reason: string, host?: string | null): void {
     this.opts.logger.warn("agent connection refused", { peer, host: host || undefined, code, reason });
     // Close reasons are limited to 123 bytes (RFC 6455 §5.5).
-    ws.close(code, reason.slice(0, 120));
+    ws.close(code, closeReason(reason));
   }
 
   private sweepHandshakes(): void {

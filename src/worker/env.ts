@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { ClawopsDirectory } from "./directory.ts";
+import type { HostAgent } from "./host-agent.ts";
 
 /**
  * The Worker's bindings as Cloudflare hands them over: secrets set with `wrangler secret put`,
@@ -10,6 +12,19 @@ export interface WorkerEnv {
   SLACK_BOT_TOKEN?: string;
   /** Only for a stand-in Slack (tests, staging); defaults to the real Web API. */
   SLACK_API_URL?: string;
+  /**
+   * Bearer token for the operator API (`POST /api/admin/enrollment-codes`,
+   * `GET /api/hosts/<host>/agent`). Unset: that API answers 503.
+   */
+  CLAWOPS_ADMIN_TOKEN?: string;
+  /** Agent heartbeat interval in ms (a var); each heartbeat wakes the host's object. */
+  AGENT_HEARTBEAT_MS?: string;
+  /** The one directory Durable Object: hosts, enrollment codes, incidents, jobs (SQLite). */
+  DIRECTORY: DurableObjectNamespace<ClawopsDirectory>;
+  /** One Durable Object per host, named by the host: its agent's WebSocket. */
+  HOSTS: DurableObjectNamespace<HostAgent>;
+  /** R2 bucket for diagnostic bundles (src/worker/r2-blob-store.ts). */
+  BUNDLES?: R2Bucket;
 }
 
 const WorkerConfigSchema = z.object({

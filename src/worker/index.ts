@@ -1,34 +1,39 @@
 import { createApp } from "../core/app.ts";
-import { InMemoryStore } from "../core/memory-store.ts";
+import { normalizeHostName } from "../core/commands.ts";
+import { isClawopsError } from "../core/errors.ts";
 import type { Clock, Ids } from "../core/ports.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
 import { DecisionBus } from "../core/recovery/confirm.ts";
 import { InMemoryRecoveryStore } from "../core/recovery/memory-store.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
+import { issueEnrollmentCode } from "../core/service/enrollment.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
+import { DirectoryStore } from "./directory.ts";
+import { DurableObjectHostTransport } from "./do-transport.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
+import { HOST_HEADER } from "./host-agent.ts";
 import { createConsoleLogger } from "./logger.ts";
-import { OfflineHostTransport } from "./offline-transport.ts";
 
+export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
+export { HostAgent } from "./host-agent.ts";
+
+/** Where agents dial in (src/agent/connection.ts appends it to the server URL, with `?host=`). */
+const AGENT_CONNECT_PATH = "/agent/connect";
 
 /**
  * The Cloudflare Workers runtime: the same hono app as `npm start`, wired to web-standard
- * parts. State lives in this isolate's memory for now; hosts stay offline until agent
- * sockets get a Durable Object (which will be exported from this module, next to `default`).
+ * parts. State is in the directory Durable Object's SQLite (src/worker/directory.ts); each
+ * host's agent socket is in its own HostAgent object (src/worker/host-agent.ts). The slow
+ * half of a triage (Slack messages, the job on the agent) runs in that host's object.
  */
 const logger = createConsoleLogger("clawops-worker");
 const clock: Clock = { now: () => Date.now() };
 const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
-// One store per isolate, shared by every request it serves (and lost with it).
-const store = new InMemoryStore();
-const transport = new OfflineHostTransport();
-// Never used while every host is offline. Its promise chains span requests, which Workers
-// forbids for I/O, so with agent sockets it moves into the host's Durable Object.
-const hostQueue = new HostJobQueue();
-// Freezes and audit in isolate memory too; no authorization file yet, so Slack users get the
-// default (read-only commands only). Expiry needs a Durable Object alarm driving expireFreezes.
+// Freezes and audit live in isolate memory for now (no authorization file yet, so Slack users
+// get the default: read-only commands only). Durable state and expiry need the directory object
+// and an alarm driving expireFreezes; see the README.
 const recovery = {
   store: new InMemoryRecoveryStore(),
   authz: new Authorizer(),
@@ -36,16 +41,24 @@ const recovery = {
   decisions: new DecisionBus(),
 };
 
-type App = ReturnType<typeof createApp>;
-let current: { key: string; app: App } | null = null;
-
-function appFor(config: WorkerConfig): App {
-  // Deployed bindings never change within an isolate (a new secret means a new deployment);
-  // the key just keeps a caller with other bindings, such as a test, from a stale app.
-  const key = JSON.stringify([config.SLACK_SIGNING_SECRET, config.SLACK_BOT_TOKEN, config.SLACK_API_URL ?? null]);
-  if (current?.key === key) return current.app;
+function appFor(config: WorkerConfig, env: WorkerEnv) {
+  // Built per request: Durable Object stubs and promise chains must not span requests
+  // (Workers forbids I/O objects crossing them). Triage jobs are queued and serialised in
+  // the host's object, so this per-request queue never holds one.
   const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
-  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue, recovery };
+  const deps: CoreDeps = {
+    store: new DirectoryStore(env.DIRECTORY),
+    transport: new DurableObjectHostTransport(env.HOSTS),
+    chat,
+    clock,
+    ids,
+    logger,
+    hostQueue: new HostJobQueue(),
+    recovery,
+    // The triage runs in the host's object (queued there, run by its alarm), not in this
+    // request's `waitUntil`: it outlives the request and a reset of that object.
+    startTriage: (job) => env.HOSTS.get(env.HOSTS.idFromName(job.host)).enqueueTriage(job.id),
+  };
   const app = createApp({
     deps,
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
@@ -55,7 +68,6 @@ function appFor(config: WorkerConfig): App {
       else logger.error("no execution context; background work may be cut off");
     },
   });
-  current = { key, app };
   return app;
 }
 
@@ -65,10 +77,93 @@ function notConfigured(problems: string[]): Response {
   return Response.json({ ok: false, error: { code: "not_configured", message } }, { status: 503 });
 }
 
+function errorResponse(status: number, code: string, message: string): Response {
+  return Response.json({ ok: false, error: { code, message } }, { status });
+}
+
+/** Routes an agent's WebSocket upgrade to its host's object; the hello is verified there. */
+function agentConnect(request: Request, env: WorkerEnv): Promise<Response> | Response {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    return errorResponse(426, "upgrade_required", "Agents connect here with a WebSocket upgrade.");
+  }
+  const raw = new URL(request.url).searchParams.get("host");
+  if (!raw) {
+    return errorResponse(
+      400,
+      "bad_request",
+      "Agent connections need ?host=<name>; upgrade clawops-agent to a version that sends it.",
+    );
+  }
+  let host: string;
+  try {
+    host = normalizeHostName(raw);
+  } catch (err) {
+    if (isClawopsError(err)) return errorResponse(400, err.code, err.message);
+    throw err;
+  }
+  const headers = new Headers(request.headers);
+  headers.set(HOST_HEADER, host);
+  return env.HOSTS.get(env.HOSTS.idFromName(host)).fetch(new Request(request, { headers }));
+}
+
+/** Operator API: bearer CLAWOPS_ADMIN_TOKEN, compared in constant time. */
+async function adminAuthorized(request: Request, env: WorkerEnv): Promise<Response | null> {
+  const token = env.CLAWOPS_ADMIN_TOKEN;
+  if (!token) {
+    return errorResponse(
+      503,
+      "not_configured",
+      "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.",
+    );
+  }
+  const given = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+  const digest = async (s: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
+  const [a, b] = await Promise.all([digest(given), digest(token)]);
+  if (!crypto.subtle.timingSafeEqual(a, b)) {
+    return errorResponse(401, "unauthorized", "Send `Authorization: Bearer <CLAWOPS_ADMIN_TOKEN>`.");
+  }
+  return null;
+}
+
+async function adminRoute(request: Request, env: WorkerEnv, url: URL): Promise<Response | null> {
+  if (request.method === "POST" && url.pathname === "/api/admin/enrollment-codes") {
+    const denied = await adminAuthorized(request, env);
+    if (denied) return denied;
+    const body = (await request.json().catch(() => null)) as { host?: unknown } | null;
+    if (typeof body?.host !== "string") return errorResponse(400, "bad_request", "Body must be JSON {host}.");
+    try {
+      const issued = await issueEnrollmentCode({ store: new DirectoryStore(env.DIRECTORY), clock }, body.host);
+      logger.info("enrollment code issued", { host: issued.host });
+      return Response.json({ ok: true, ...issued });
+    } catch (err) {
+      if (isClawopsError(err)) return errorResponse(err.status, err.code, err.message);
+      throw err;
+    }
+  }
+  const status = /^\/api\/hosts\/([^/]+)\/agent$/.exec(url.pathname);
+  if (request.method === "GET" && status?.[1]) {
+    const denied = await adminAuthorized(request, env);
+    if (denied) return denied;
+    let host: string;
+    try {
+      host = normalizeHostName(decodeURIComponent(status[1]));
+    } catch (err) {
+      if (isClawopsError(err)) return errorResponse(400, err.code, err.message);
+      throw err;
+    }
+    return Response.json({ ok: true, agent: await env.HOSTS.get(env.HOSTS.idFromName(host)).status() });
+  }
+  return null;
+}
+
 export default {
   async fetch(request, env, ctx): Promise<Response> {
     const parsed = parseWorkerConfig(env);
     if (!parsed.ok) return notConfigured(parsed.problems);
-    return appFor(parsed.config).fetch(request, env, ctx);
+    const url = new URL(request.url);
+    if (url.pathname === AGENT_CONNECT_PATH) return agentConnect(request, env);
+    const admin = await adminRoute(request, env, url);
+    if (admin) return admin;
+    return appFor(parsed.config, env).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<WorkerEnv>;

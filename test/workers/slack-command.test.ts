@@ -147,7 +147,7 @@ describe("Worker configuration", () => {
     const ctx = createExecutionContext();
     const res = await worker.fetch(
       new Request("https://clawops.example/healthz"),
-      { SLACK_BOT_TOKEN: "xoxb-only-the-token" },
+      { ...env, SLACK_SIGNING_SECRET: undefined, SLACK_BOT_TOKEN: "xoxb-only-the-token" },
       ctx,
     );
     await waitOnExecutionContext(ctx);

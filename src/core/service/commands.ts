@@ -180,7 +180,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
         ack: renderNotice(
           `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
         ),
-        background: () => deps.hostQueue.run(host.name, () => runTriage(deps, job)),
+        background: () =>
+          deps.startTriage ? deps.startTriage(job) : deps.hostQueue.run(host.name, () => runTriage(deps, job)),
         jobId: job.id,
       };
     }

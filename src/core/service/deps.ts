@@ -1,4 +1,4 @@
-import type { ChatPort, Clock, HostTransport, Ids, Logger, Store } from "../ports.ts";
+import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "../ports.ts";
 import type { RecoveryDeps } from "../recovery/service.ts";
 import type { BundleServices } from "./bundle.ts";
 import type { HostJobQueue } from "./host-queue.ts";
@@ -17,4 +17,9 @@ export interface CoreDeps {
   bundles?: BundleServices;
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
+  /**
+   * Where a runtime runs a created triage job instead of in this process (Workers: the
+   * host's Durable Object, so the job outlives the request). Unset: `hostQueue` runs it here.
+   */
+  startTriage?: (job: JobRecord) => Promise<void>;
 }

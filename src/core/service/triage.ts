@@ -59,11 +59,16 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
   const log = { job: job.id, host: job.host };
   try {
     const incident = await openIncidentThread(deps, job);
-    const progress = await chat.postMessage({
-      channel: job.channel,
-      threadTs: incident.threadTs,
-      ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "running", elapsedMs: clock.now() - started }),
+    const firstProgress = renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], {
+      phase: "running",
+      elapsedMs: clock.now() - started,
     });
+    // A job run again after its runner was reset (Workers: the host's object) edits the
+    // progress message it already has instead of posting a second one.
+    const progress = job.progressTs
+      ? { ts: job.progressTs }
+      : await chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...firstProgress });
+    if (job.progressTs) await chat.updateMessage({ channel: job.channel, ts: job.progressTs, ...firstProgress });
     await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
 
     const results: StepResult[] = [];
@@ -128,6 +133,9 @@ class ResultMessage {
     this.deps = deps;
     this.job = job;
     this.threadTs = threadTs;
+    // A job run again edits the answer it had already posted.
+    this.ts = job.resultTs;
+    this.posted = job.resultTs !== null;
   }
 
   show(results: StepResult[], state: { pending: string[]; incomplete: string | null }): Promise<void> {

@@ -1,0 +1,123 @@
+import { DurableObject } from "cloudflare:workers";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports.ts";
+import type { StepResult } from "../core/probes/catalog.ts";
+import { DurableObjectSqlStore } from "./do-sql-store.ts";
+import type { WorkerEnv } from "./env.ts";
+
+/** The single directory object's name: all state lives in one SQLite database. */
+export const DIRECTORY_NAME = "directory";
+
+/**
+ * The Workers runtime's state (hosts, enrollment codes, incidents, jobs) in one Durable
+ * Object's SQLite. One object, not one per host: listing hosts, the request-key idempotency
+ * of jobs and one-time enrollment codes each need a single place that answers atomically,
+ * and a chat-driven control plane writes a few rows per command, far below one object's
+ * throughput. Agent sockets, which are many and long-lived, live in per-host objects
+ * (src/worker/host-agent.ts) and call in here for state.
+ */
+export class ClawopsDirectory extends DurableObject<WorkerEnv> {
+  private readonly store: DurableObjectSqlStore;
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env);
+    this.store = new DurableObjectSqlStore(ctx.storage.sql);
+  }
+
+  getHost(name: string) {
+    return this.store.getHost(name);
+  }
+  listHosts() {
+    return this.store.listHosts();
+  }
+  insertHost(host: HostRecord) {
+    return this.store.insertHost(host);
+  }
+  recordHostSeen(name: string, seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null }) {
+    return this.store.recordHostSeen(name, seen);
+  }
+  revokeHost(name: string, at: number) {
+    return this.store.revokeHost(name, at);
+  }
+  insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }) {
+    return this.store.insertEnrollmentCode(code);
+  }
+  consumeEnrollmentCode(codeHash: string, now: number) {
+    return this.store.consumeEnrollmentCode(codeHash, now);
+  }
+  findIncident(channel: string, host: string) {
+    return this.store.findIncident(channel, host);
+  }
+  insertIncident(incident: IncidentRecord) {
+    return this.store.insertIncident(incident);
+  }
+  createJob(job: JobRecord) {
+    return this.store.createJob(job);
+  }
+  getJob(id: string) {
+    return this.store.getJob(id);
+  }
+  updateJob(id: string, patch: JobPatch) {
+    return this.store.updateJob(id, patch);
+  }
+  appendJobResult(id: string, result: StepResult) {
+    return this.store.appendJobResult(id, result);
+  }
+  listJobs(filter: { status?: JobStatus; host?: string; limit?: number }) {
+    return this.store.listJobs(filter);
+  }
+}
+
+/** The Store port for Worker requests and host objects: every call is one RPC to the directory. */
+export class DirectoryStore implements Store {
+  private readonly stub: DurableObjectStub<ClawopsDirectory>;
+
+  constructor(namespace: DurableObjectNamespace<ClawopsDirectory>) {
+    this.stub = namespace.get(namespace.idFromName(DIRECTORY_NAME));
+  }
+
+  async getHost(name: string): Promise<HostRecord | null> {
+    return (await this.stub.getHost(name)) as HostRecord | null;
+  }
+  async listHosts(): Promise<HostRecord[]> {
+    return (await this.stub.listHosts()) as HostRecord[];
+  }
+  insertHost(host: HostRecord): Promise<boolean> {
+    return this.stub.insertHost(host);
+  }
+  async recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void> {
+    await this.stub.recordHostSeen(name, seen);
+  }
+  revokeHost(name: string, at: number): Promise<boolean> {
+    return this.stub.revokeHost(name, at);
+  }
+  async insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }) {
+    await this.stub.insertEnrollmentCode(code);
+  }
+  async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
+    return (await this.stub.consumeEnrollmentCode(codeHash, now)) as { host: string } | null;
+  }
+  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+    return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
+  }
+  async insertIncident(incident: IncidentRecord): Promise<void> {
+    await this.stub.insertIncident(incident);
+  }
+  async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
+    return (await this.stub.createJob(job)) as { created: boolean; job: JobRecord };
+  }
+  async getJob(id: string): Promise<JobRecord | null> {
+    return (await this.stub.getJob(id)) as JobRecord | null;
+  }
+  async updateJob(id: string, patch: JobPatch): Promise<void> {
+    await this.stub.updateJob(id, patch);
+  }
+  async appendJobResult(id: string, result: StepResult): Promise<void> {
+    await this.stub.appendJobResult(id, result);
+  }
+  async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
+    return (await this.stub.listJobs(filter)) as JobRecord[];
+  }
+}

@@ -1,0 +1,367 @@
+import { generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unstable_startWorker } from "wrangler";
+import WebSocket from "ws";
+import { AGENT_PROTOCOL_VERSION, AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
+import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
+import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
+import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+
+/**
+ * The Workers runtime with every part real except Slack: wrangler.toml's Worker, bundled by
+ * wrangler and run by workerd (Miniflare) on 127.0.0.1, its Durable Objects on SQLite; a real
+ * clawops-agent process enrolled through `POST /api/enroll` and connected over a real
+ * WebSocket; really signed slash commands; the Slack Web API stand-in checking every call.
+ * The agent probes a gateway that does not exist (no OpenClaw binary, a closed port), so
+ * no real gateway runs here.
+ */
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_HIDE_BANNER = "true";
+
+const SECRET = "workerd-e2e-signing-secret-0123456789";
+const BOT_TOKEN = "xoxb-workerd-e2e-bot-token";
+const ADMIN_TOKEN = "workerd-e2e-admin-token-5b0c8e1f";
+const HOST = "wk-node-1";
+const CHANNEL = "C0WORKERS";
+/** workerd evicts an idle object after 10 s of inactivity (workerd PR #1138); wait past it. */
+const HIBERNATION_WAIT_MS = 15_000;
+
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+
+interface AgentStatus {
+  host: string | null;
+  online: boolean;
+  connectedAt: number | null;
+  instance: string;
+  pendingJobs: number;
+  queuedTriages: number;
+}
+
+let worker: Worker;
+let baseUrl: string;
+let slack: SlackStandIn;
+let stateDir: string;
+let agentDir: string;
+let agentHome: string;
+let agent: AgentProcess;
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+let gatewayPort = 0;
+let workerPort = 0;
+/** While set, the gateway port accepts connections and never answers: a hung gateway, so jobs take seconds. */
+let hungGateway: { server: Server; sockets: Set<Socket> } | null = null;
+
+async function hangGateway(): Promise<void> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(gatewayPort, "127.0.0.1", resolve));
+  hungGateway = { server, sockets };
+}
+
+async function stopHungGateway(): Promise<void> {
+  const g = hungGateway;
+  hungGateway = null;
+  if (!g) return;
+  for (const s of g.sockets) s.destroy();
+  await new Promise<void>((resolve) => g.server.close(() => resolve()));
+}
+
+async function startWorkerd(apiUrl: string): Promise<void> {
+  worker = await unstable_startWorker({
+    config: "wrangler.toml",
+    bindings: {
+      SLACK_SIGNING_SECRET: { type: "plain_text", value: SECRET },
+      SLACK_BOT_TOKEN: { type: "plain_text", value: BOT_TOKEN },
+      SLACK_API_URL: { type: "plain_text", value: apiUrl },
+      CLAWOPS_ADMIN_TOKEN: { type: "plain_text", value: ADMIN_TOKEN },
+      // No heartbeat frame during the test: only hibernation can replace the object.
+      AGENT_HEARTBEAT_MS: { type: "plain_text", value: "600000" },
+    },
+    dev: {
+      // A fixed port, so the agent finds the Worker again after a restart.
+      server: { hostname: "127.0.0.1", port: workerPort },
+      inspector: false,
+      watch: false,
+      remote: false,
+      persist: stateDir,
+      logLevel: "warn",
+    },
+  } as Parameters<typeof unstable_startWorker>[0]);
+  await worker.ready;
+  baseUrl = (await worker.url).toString().replace(/\/$/, "");
+}
+const agentEnv = () => ({
+  PATH: process.env.PATH,
+  HOME: agentHome,
+  OPENCLAW_STATE_DIR: join(agentHome, ".openclaw"),
+  OPENCLAW_GATEWAY_PORT: String(gatewayPort),
+  CLAWOPS_OPENCLAW_BIN: join(agentHome, "no-such-openclaw"),
+});
+
+async function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", ...init.headers },
+  });
+}
+
+async function agentStatus(): Promise<AgentStatus> {
+  const res = await admin(`/api/hosts/${HOST}/agent`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { agent: AgentStatus }).agent;
+}
+
+/**
+ * A hand-made agent connection: waits for the challenge, answers with `hello(nonce)` (or a
+ * binary frame), and resolves with the close code the Worker sends.
+ */
+function handshake(
+  routeHost: string,
+  hello: ((nonce: string) => Record<string, unknown>) | "binary" | "silent",
+): Promise<number> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/agent/connect?host=${routeHost}`);
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error("no close from the Worker within 45 s"));
+    }, 45_000);
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; nonce?: string };
+      if (frame.type !== "challenge" || !frame.nonce) return;
+      if (hello === "silent") return;
+      if (hello === "binary") ws.send(Buffer.from([1, 2, 3]));
+      else ws.send(JSON.stringify(hello(frame.nonce)));
+    });
+    ws.on("error", () => {});
+    ws.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+function signedHello(host: string, nonce: string, privateKey = generateKeyPairSync("ed25519").privateKey) {
+  return {
+    type: "hello",
+    protocol: AGENT_PROTOCOL_VERSION,
+    host,
+    nonce,
+    signature: sign(null, Buffer.from(signedHelloPayload(host, nonce)), privateKey).toString("base64url"),
+    agentVersion: "test",
+  };
+}
+
+function blocksText(m: StoredMessage | undefined): string {
+  return JSON.stringify(m?.blocks ?? []);
+}
+
+function incident(): StoredMessage {
+  const parents = slack.topLevel(CHANNEL);
+  expect(parents).toHaveLength(1);
+  return parents[0] as StoredMessage;
+}
+
+async function pollStatus(pred: (s: AgentStatus) => boolean, what: string): Promise<AgentStatus> {
+  const end = Date.now() + 15_000;
+  let last = await agentStatus();
+  while (!pred(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await agentStatus();
+  }
+  return last;
+}
+
+function isFinal(m: StoredMessage | undefined): boolean {
+  return !!m && !blocksText(m).includes("Still running");
+}
+
+function connectionsInAgentLog(): number {
+  return agent
+    .log()
+    .split("\n")
+    .filter((l) => l.includes("connected to hub")).length;
+}
+
+/** One signed `/openclaw triage`, then its progress and final result messages in the thread. */
+async function triage(): Promise<{ progress: StoredMessage; result: StoredMessage; ackText: string }> {
+  const parent = slack.topLevel(CHANNEL)[0];
+  const before = parent ? slack.thread(CHANNEL, parent.ts).length : 0;
+  const { status, body } = await postSlashCommand(baseUrl, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+  expect(status).toBe(200);
+  expect(body.response_type).toBe("ephemeral");
+  expect(body.text).toContain(`Triage of ${HOST} started`);
+  await slack.waitFor(
+    () => {
+      const p = slack.topLevel(CHANNEL)[0];
+      const result = p ? slack.thread(CHANNEL, p.ts)[before + 1] : undefined;
+      return !!result && !blocksText(result).includes("Still running");
+    },
+    60_000,
+    "the final triage result in the incident thread",
+  );
+  const replies = slack.thread(CHANNEL, incident().ts).slice(before);
+  return { progress: replies[0] as StoredMessage, result: replies[1] as StoredMessage, ackText: body.text ?? "" };
+}
+
+beforeAll(async () => {
+  slack = new SlackStandIn(BOT_TOKEN);
+  const apiUrl = await slack.start();
+  stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-state-"));
+  agentHome = mkdtempSync(join(tmpdir(), "clawops-workerd-agent-home-"));
+  gatewayPort = await closedPort();
+  workerPort = await closedPort();
+  await startWorkerd(apiUrl);
+}, 120_000);
+
+afterAll(async () => {
+  await agent?.kill();
+  await worker?.dispose();
+  await stopHungGateway();
+  await slack?.stop();
+  for (const dir of [stateDir, agentDir, agentHome]) if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe("a real agent on the Workers runtime (workerd, Durable Objects)", () => {
+  it("enrolls with a one-time code from the operator API and comes online over its WebSocket", async () => {
+    expect((await fetch(`${baseUrl}/api/admin/enrollment-codes`, { method: "POST", body: "{}" })).status).toBe(401);
+    const issued = await admin("/api/admin/enrollment-codes", { method: "POST", body: JSON.stringify({ host: HOST }) });
+    expect(issued.status).toBe(200);
+    const { code } = (await issued.json()) as { code: string };
+    agentDir = await enrollAgent({ server: baseUrl, host: HOST, code, env: agentEnv() });
+    // The code was one-time: a second enrollment with it is refused.
+    await expect(enrollAgent({ server: baseUrl, host: HOST, code, env: agentEnv() })).rejects.toThrow(
+      /enrollment_code_invalid/,
+    );
+    agent = runAgent({ dir: agentDir, env: agentEnv() });
+    await waitHostOnline(baseUrl, SECRET, HOST, { describe: () => agent.log() });
+    const status = await agentStatus();
+    expect(status).toMatchObject({ host: HOST, online: true, pendingJobs: 0 });
+    // Back-to-back calls reach the same live instance: a new instance later means the object left memory.
+    expect((await agentStatus()).instance).toBe(status.instance);
+    expect(connectionsInAgentLog()).toBe(1);
+  });
+
+  it("refuses hellos the Node hub refuses, with the same close codes", async () => {
+    // Signed with a key that is not the enrolled one.
+    expect(await handshake(HOST, (nonce) => signedHello(HOST, nonce))).toBe(AgentCloseCode.badSignature);
+    expect(await handshake("ghost-9", (nonce) => signedHello("ghost-9", nonce))).toBe(AgentCloseCode.unknownHost);
+    // Never answering the challenge: the object's alarm closes it after 10 s (the close event
+    // reaches the ws client some seconds later, hence the 45 s bound in `handshake`).
+    const silent = handshake(HOST, "silent");
+    // A nonce from another connection (a replayed hello).
+    expect(await handshake(HOST, () => signedHello(HOST, "0123456789abcdef0123456789abcdef"))).toBe(
+      AgentCloseCode.replayedNonce,
+    );
+    // Routed to one host's object, claiming another.
+    expect(await handshake(HOST, (nonce) => signedHello("ghost-9", nonce))).toBe(AgentCloseCode.policy);
+    expect(await handshake(HOST, "binary")).toBe(AgentCloseCode.policy);
+    expect(await silent).toBe(AgentCloseCode.handshakeTimeout);
+    // The real agent kept its connection through all of this.
+    expect(await agentStatus()).toMatchObject({ online: true });
+    expect(connectionsInAgentLog()).toBe(1);
+  });
+
+  it("runs a signed `/openclaw triage` end to end: incident thread, progress, findings for a missing gateway", async () => {
+    const { progress, result } = await triage();
+    expect(incident().text).toBe(`Incident: OpenClaw gateway on ${HOST}`);
+    expect(progress.text).toMatch(/finished: \d+\/10 probes/);
+    expect(result.text).toContain(`Triage ${HOST}`);
+    expect(["gateway-down", "openclaw-not-found"]).toContain(firstFindingId(result.blocks));
+    expect(blocksText(result)).toContain("🔴");
+    expect(slack.violations).toEqual([]);
+    const everything = JSON.stringify(slack.calls);
+    for (const secret of [SECRET, ADMIN_TOKEN]) expect(everything).not.toContain(secret);
+  });
+
+  it("hibernates while idle and wakes with the same agent socket, then runs the next job on it", async () => {
+    const before = await agentStatus();
+    await new Promise((r) => setTimeout(r, HIBERNATION_WAIT_MS));
+    const after = await agentStatus();
+    // A new instance: the object left memory. Same socket: connectedAt comes from its attachment.
+    expect(after.instance).not.toBe(before.instance);
+    expect(after).toMatchObject({ online: true, host: HOST, connectedAt: before.connectedAt });
+    expect(connectionsInAgentLog()).toBe(1);
+    const parentTs = incident().ts;
+    const { result } = await triage();
+    expect(incident().ts).toBe(parentTs);
+    expect(["gateway-down", "openclaw-not-found"]).toContain(firstFindingId(result.blocks));
+    expect(connectionsInAgentLog()).toBe(1);
+    expect(slack.violations).toEqual([]);
+  });
+
+  it("keeps a job through a restart of workerd mid-job: the object comes back, the agent reconnects, the job finishes", async () => {
+    await hangGateway();
+    const parent = incident();
+    const before = slack.thread(CHANNEL, parent.ts).length;
+    const { body } = await postSlashCommand(baseUrl, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+    expect(body.text).toContain("started");
+    const jobId = /(job_[a-z0-9]{20})/.exec(JSON.stringify(body))?.[1];
+    expect(jobId).toBeDefined();
+    await slack.waitFor(() => (slack.thread(CHANNEL, parent.ts)[before]?.edits ?? 0) >= 1, 20_000, "a streamed probe");
+    // Mid-job (the hung gateway holds the WebSocket probe for its 9 s deadline): stop workerd,
+    // which drops every object and the agent's socket, and start it again on the same state.
+    const finalResult = () =>
+      slack
+        .thread(CHANNEL, parent.ts)
+        .slice(before)
+        .find((m) => m.text.startsWith(`Triage ${HOST}`) && blocksText(m).includes(jobId ?? "?") && isFinal(m));
+    const interrupted = await agentStatus();
+    expect(interrupted.queuedTriages).toBe(1);
+    await worker.dispose();
+    // Really mid-job: nothing final had been posted when workerd went away.
+    expect(finalResult()).toBeUndefined();
+    await startWorkerd(slack.url);
+    await slack.waitFor(() => !!finalResult(), 60_000, "the job's final result after the restart");
+    // The re-run edits the job's own messages: one progress message, now finished, and one result.
+    const replies = slack.thread(CHANNEL, parent.ts).slice(before);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]?.text).toMatch(/finished: \d+\/10 probes/);
+    expect(replies[1]).toBe(finalResult());
+    expect(blocksText(finalResult())).not.toContain("Agent connection lost");
+    // The same job, not a new one: its id is in the result.
+    expect(blocksText(finalResult())).toContain(jobId);
+    // The job leaves the object's queue once its status is stored, just after the last message.
+    const after = await pollStatus((st) => st.queuedTriages === 0, "the job to leave the host's queue");
+    expect(after).toMatchObject({ online: true, host: HOST });
+    expect(after.instance).not.toBe(interrupted.instance);
+    expect(connectionsInAgentLog()).toBe(2);
+    expect(slack.violations).toEqual([]);
+  });
+
+  it("fails the pending job as lost when the agent's socket closes mid-job, and shows the host offline", async () => {
+    const parent = incident();
+    const before = slack.thread(CHANNEL, parent.ts).length;
+    const { body } = await postSlashCommand(baseUrl, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+    expect(body.text).toContain("started");
+    // The gateway still hangs: the job runs for seconds after its first probe streams in.
+    await slack.waitFor(() => (slack.thread(CHANNEL, parent.ts)[before]?.edits ?? 0) >= 1, 20_000, "a streamed probe");
+    await agent.kill("SIGKILL");
+    await slack.waitFor(
+      () => blocksText(slack.thread(CHANNEL, parent.ts)[before + 1]).includes("Agent connection lost"),
+      30_000,
+      "the lost-job result",
+    );
+    expect(slack.thread(CHANNEL, parent.ts)[before]?.text).toMatch(/lost after/);
+    expect(await agentStatus()).toMatchObject({ online: false, pendingJobs: 0 });
+    const offline = await postSlashCommand(baseUrl, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
+    expect(JSON.stringify(offline.body)).toContain("host_offline");
+    expect(slack.violations).toEqual([]);
+  });
+});

@@ -1,5 +1,7 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
 import type { Logger } from "../core/ports.ts";
+import { BlockActionsPayload, handleButtonPress, pressFromBlockActions } from "../core/recovery/confirm.ts";
+import { requireRecovery } from "../core/recovery/service.ts";
 import type { RenderedMessage } from "../core/render/blocks.ts";
 import { handleCommand } from "../core/service/commands.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
@@ -59,11 +61,19 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
     }
   });
 
-  // Interactivity: clawops posts no interactive components yet, so there is no HTTP
-  // interactivity endpoint to share; envelopes are acked so Slack does not retry them.
+  // Interactivity: the recovery runbook's confirmation buttons. The same parse and handler as
+  // POST /slack/interactions (the socket is authenticated by the app token instead of a
+  // signature); anything else is acked so Slack does not retry it.
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
-    logger.info("socket mode: interactive payload acked; clawops has no interactive handlers", { type: body.type });
+    const parsed = BlockActionsPayload.safeParse(body);
+    const press = parsed.success ? pressFromBlockActions(parsed.data) : null;
+    if (!press || !deps.recovery) {
+      logger.info("socket mode: interactive payload acked; not a clawops button", { type: body.type });
+      return;
+    }
+    const outcome = await handleButtonPress(requireRecovery(deps), press);
+    if (!outcome.ok) logger.warn("button press refused", { code: outcome.code, user: press.actor.user });
   });
 
   app.error(async (err) => {

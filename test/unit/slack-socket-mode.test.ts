@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVE_ACTION_ID } from "../../src/core/recovery/confirm.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { firstFindingId } from "../support/slack-signing.ts";
@@ -118,6 +119,14 @@ describe("Slack Socket Mode", () => {
     const ack = await socket.blockAction("clawops-unknown-action");
     expect(ack.envelope_id).toBeTruthy();
     expect(socket.violations).toEqual([]);
+  });
+
+  it("routes confirmation buttons to the same handler as POST /slack/interactions", async () => {
+    // A press on an approval that does not exist: refused, and the refusal is audited.
+    const ack = await socket.blockAction(APPROVE_ACTION_ID);
+    expect(ack.envelope_id).toBeTruthy();
+    const audit = await socket.slashCommand({ text: "audit" });
+    expect(JSON.stringify(audit)).toContain("this confirmation does not exist");
   });
 
   it("never logs or posts the tokens", () => {

@@ -1,5 +1,4 @@
 import { classifyResults } from "../classify/classify.ts";
-import { ClawopsError } from "../errors.ts";
 import type { Layer } from "../layers.ts";
 import type { StepName, StepRequest, StepResult, StepResultOf } from "../probes/catalog.ts";
 import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
@@ -7,6 +6,7 @@ import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
 import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
+import { requireHost, requireOnline } from "../service/hosts.ts";
 import type { Actor } from "./authz.ts";
 import { CONFIRMATION_TTL_MS, requestConfirmation } from "./confirm.ts";
 import { iso, mention, renderUnfreezeNotice } from "./render.ts";
@@ -76,21 +76,10 @@ export async function startRecover(
 ): Promise<CommandReply> {
   const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
   await authorize(deps, actor, "recover");
-  const host = await deps.store.getHost(hostName);
-  if (!host || host.revokedAt) {
-    throw new ClawopsError("unknown_host", `No enrolled host named \`${hostName}\`. See \`/openclaw hosts\`.`, {
-      status: 404,
-    });
-  }
+  const host = await requireHost(deps, hostName);
   // A frozen host is someone's recovery: only its owner or an incident lead may start another.
   await guardFrozen(deps, actor, host.name, "recover");
-  if (!(await deps.transport.isOnline(host.name))) {
-    throw new ClawopsError(
-      "host_offline",
-      `Host \`${host.name}\` is offline: its agent is not connected, so nothing can be recovered through it.`,
-      { status: 409 },
-    );
-  }
+  await requireOnline(deps, host, "nothing can be recovered through it");
   const runId = deps.ids.id("rec");
   return {
     ack: renderNotice(

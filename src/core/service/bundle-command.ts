@@ -5,6 +5,7 @@ import { renderNotice } from "../render/blocks.ts";
 import { createBundleJob, runBundle, ticketConfigFor } from "./bundle.ts";
 import type { CommandReply, CommandRequest } from "./commands.ts";
 import type { CoreDeps } from "./deps.ts";
+import { requireHost, requireOnline } from "./hosts.ts";
 
 /** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver in the background. */
 export async function bundleCommand(
@@ -35,22 +36,8 @@ export async function bundleCommand(
       );
     return ref;
   });
-  const host = await deps.store.getHost(command.host);
-  if (!host || host.revokedAt) {
-    throw new ClawopsError(
-      "unknown_host",
-      `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\` for the list, or enroll it with \`clawops-agent enroll\`.`,
-      { status: 404 },
-    );
-  }
-  if (!(await deps.transport.isOnline(host.name))) {
-    const seen = host.lastSeenAt ? `last seen ${new Date(host.lastSeenAt).toISOString()}` : "never connected";
-    throw new ClawopsError(
-      "host_offline",
-      `Host \`${host.name}\` is offline (${seen}): its agent is not connected, so no bundle can be collected. On the host check \`systemctl status clawops-agent\`, then retry.`,
-      { status: 409 },
-    );
-  }
+  const host = await requireHost(deps, command.host);
+  await requireOnline(deps, host, "no bundle can be collected");
   const job = await createBundleJob(deps, {
     host: host.name,
     channel: req.channel,

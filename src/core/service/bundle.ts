@@ -9,6 +9,7 @@ import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import { renderNotice } from "../render/blocks.ts";
 import { escapeMrkdwn } from "../render/mrkdwn.ts";
 import type { CoreDeps } from "./deps.ts";
+import { createJob } from "./hosts.ts";
 import { openIncidentThread } from "./triage.ts";
 
 /**
@@ -62,24 +63,8 @@ export type BundleOutcome =
 
 export type BundleRequest = { host: string; channel: string; user: string; requestKey: string; tickets: TicketRef[] };
 
-export async function createBundleJob(deps: CoreDeps, req: BundleRequest): Promise<JobRecord | null> {
-  const { created, job } = await deps.store.createJob({
-    id: deps.ids.id("job"),
-    host: req.host,
-    kind: "bundle",
-    status: "running",
-    requestKey: req.requestKey,
-    channel: req.channel,
-    user: req.user,
-    threadTs: null,
-    progressTs: null,
-    resultTs: null,
-    createdAt: deps.clock.now(),
-    finishedAt: null,
-    results: [],
-    detail: null,
-  });
-  return created ? job : null;
+export function createBundleJob(deps: CoreDeps, req: BundleRequest): Promise<JobRecord | null> {
+  return createJob(deps, "bundle", req);
 }
 
 /**

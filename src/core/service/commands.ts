@@ -7,6 +7,7 @@ import { bundleCommand } from "./bundle-command.ts";
 import type { CoreDeps } from "./deps.ts";
 import { issueEnrollmentCode } from "./enrollment.ts";
 import { describeSelector, probeFleet, selectHosts } from "./fleet.ts";
+import { requireHost, requireOnline } from "./hosts.ts";
 import { createTriageJob, runTriage } from "./triage.ts";
 
 export interface CommandRequest {
@@ -107,17 +108,12 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       };
     }
     case "tag": {
-      const host = await deps.store.getHost(command.host);
       if (!deps.store.setHostTags) {
         throw new ClawopsError("bad_request", "This control plane's store does not keep host tags yet.", {
           status: 501,
         });
       }
-      if (!host || host.revokedAt) {
-        throw new ClawopsError("unknown_host", `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\`.`, {
-          status: 404,
-        });
-      }
+      const host = await requireHost(deps, command.host);
       await deps.store.setHostTags(host.name, command.tags);
       const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
       return { ack: renderNotice(`Tags of *${host.name}*: ${list}.`) };
@@ -138,22 +134,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       };
     }
     case "triage": {
-      const host = await deps.store.getHost(command.host);
-      if (!host || host.revokedAt) {
-        throw new ClawopsError(
-          "unknown_host",
-          `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\` for the list, or enroll it with \`clawops-agent enroll\`.`,
-          { status: 404 },
-        );
-      }
-      if (!(await deps.transport.isOnline(host.name))) {
-        const seen = host.lastSeenAt ? `last seen ${new Date(host.lastSeenAt).toISOString()}` : "never connected";
-        throw new ClawopsError(
-          "host_offline",
-          `Host \`${host.name}\` is offline (${seen}): its agent is not connected. On the host check \`systemctl status clawops-agent\` (or run \`clawops-agent run\`), then retry.`,
-          { status: 409 },
-        );
-      }
+      const host = await requireHost(deps, command.host);
+      await requireOnline(deps, host);
       const job = await createTriageJob(deps, {
         host: host.name,
         channel: req.channel,

@@ -10,6 +10,7 @@ import {
   renderTriageResult,
 } from "../render/blocks.ts";
 import type { CoreDeps } from "./deps.ts";
+import { createJob, type JobRequest } from "./hosts.ts";
 
 /**
  * Steps that run a slow CLI command (seconds: `doctor --lint` ~9 s, `models status` 2.6–6.6 s,
@@ -18,38 +19,13 @@ import type { CoreDeps } from "./deps.ts";
  */
 export const SLOW_STEPS: ReadonlySet<string> = new Set(["gateway.status", "doctor.lint", "models.status"]);
 /** The slowest step's deadline plus room for the round trip. */
-export const TRIAGE_DEADLINE_MS = Math.max(...Object.values(DEFAULT_STEP_DEADLINE_MS)) + 3_000;
+export const TRIAGE_DEADLINE_MS = Math.max(...TRIAGE_STEP_NAMES.map((s) => DEFAULT_STEP_DEADLINE_MS[s])) + 3_000;
 
-export interface TriageRequest {
-  host: string;
-  channel: string;
-  user: string;
-  /** Idempotency key: the same key never starts a second job (Slack retries). */
-  requestKey: string;
-}
+export type TriageRequest = JobRequest;
 
-/**
- * Creates the job record. Returns null when a job with this request key exists already:
- * the caller acks without starting anything.
- */
-export async function createTriageJob(deps: CoreDeps, req: TriageRequest): Promise<JobRecord | null> {
-  const { created, job } = await deps.store.createJob({
-    id: deps.ids.id("job"),
-    host: req.host,
-    kind: "triage",
-    status: "running",
-    requestKey: req.requestKey,
-    channel: req.channel,
-    user: req.user,
-    threadTs: null,
-    progressTs: null,
-    resultTs: null,
-    createdAt: deps.clock.now(),
-    finishedAt: null,
-    results: [],
-    detail: null,
-  });
-  return created ? job : null;
+/** The triage job record; null when one with this request key exists already (a Slack retry). */
+export function createTriageJob(deps: CoreDeps, req: TriageRequest): Promise<JobRecord | null> {
+  return createJob(deps, "triage", req);
 }
 
 /** The slow half of a triage, run after the ack: thread, progress, dispatch, result. */

@@ -35,6 +35,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> {
   recordHostSeen(name: string, seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null }) {
     return this.store.recordHostSeen(name, seen);
   }
+  setHostTags(name: string, tags: string[]) {
+    return this.store.setHostTags(name, tags);
+  }
   revokeHost(name: string, at: number) {
     return this.store.revokeHost(name, at);
   }
@@ -89,6 +92,9 @@ export class DirectoryStore implements Store {
     seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
   ): Promise<void> {
     await this.stub.recordHostSeen(name, seen);
+  }
+  setHostTags(name: string, tags: string[]): Promise<boolean> {
+    return this.stub.setHostTags(name, tags);
   }
   revokeHost(name: string, at: number): Promise<boolean> {
     return this.stub.revokeHost(name, at);

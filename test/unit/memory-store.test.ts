@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { InMemoryStore } from "../../src/core/memory-store.ts";
 import type { HostRecord, JobRecord, Store } from "../../src/core/ports.ts";
@@ -264,5 +268,27 @@ describe.each(stores)("%s", (_name, makeStore) => {
       });
       expect(await store.getHost("node-3")).toMatchObject({ publicKey: key2, revokedAt: null, enrolledAt: now });
     });
+  });
+});
+
+describe("SqliteStore on a database from an older version", () => {
+  it("adds the tags column and keeps the hosts it had", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "clawops-store-"));
+    const path = join(dir, "clawops.sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE hosts (
+      name TEXT PRIMARY KEY, public_key TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
+      agent_version TEXT, gateway_version TEXT, last_seen_at INTEGER);
+      INSERT INTO hosts VALUES ('node-3', 'k', 1, NULL, '0.1.0', '2026.9.6', 5);`);
+    old.close();
+    const store = new SqliteStore(path);
+    try {
+      expect(await store.getHost("node-3")).toMatchObject({ publicKey: "k", gatewayVersion: "2026.9.6" });
+      expect(await store.setHostTags("node-3", ["prod"])).toBe(true);
+      expect((await store.getHost("node-3"))?.tags).toEqual(["prod"]);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

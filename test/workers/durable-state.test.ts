@@ -57,6 +57,15 @@ describe("directory Durable Object (SQLite) behind the Store port", () => {
     expect((await store.listHosts()).map((h) => [h.name, h.publicKey, h.revokedAt])).toEqual([["node-7", "k2", null]]);
   });
 
+  it("keeps a host's tags for `status tag:<t>`", async () => {
+    const store = new DirectoryStore(env.DIRECTORY);
+    const host = { name: "node-9", publicKey: "k9", enrolledAt: 1, revokedAt: null, agentVersion: null };
+    expect(await store.insertHost({ ...host, gatewayVersion: null, lastSeenAt: null })).toBe(true);
+    expect(await store.setHostTags("node-9", ["eu", "prod"])).toBe(true);
+    expect((await store.getHost("node-9"))?.tags).toEqual(["eu", "prod"]);
+    expect(await store.setHostTags("node-unknown", ["eu"])).toBe(false);
+  });
+
   it("keeps one job per request key, with its streamed results and patches", async () => {
     const store = new DirectoryStore(env.DIRECTORY);
     expect((await store.createJob(job("job_a", "slack:T:1"))).created).toBe(true);

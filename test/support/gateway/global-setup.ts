@@ -36,6 +36,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.stderr.write(
     `[gateway] openclaw ${install.version} ready on ${gateway.url} in ${Date.now() - started} ms (lab ${gateway.labDir})\n`,
   );
+  // The first `openclaw` CLI call after a fresh install and start fills OpenClaw's caches: it
+  // passed the 15 s `gateway.status` deadline in CI while later calls took ~6 s. Warm it once so
+  // the first test measures the gateway, not a cold install (a host's CLI is warm in practice).
+  const warming = Date.now();
+  const warmed = await gateway.cli(["gateway", "status", "--json"], 90_000).then(
+    () => "ok",
+    (err: Error) => err.message.split("\n")[0],
+  );
+  process.stderr.write(`[gateway] CLI warm-up (gateway status --json): ${warmed} in ${Date.now() - warming} ms\n`);
   const control = await startControlServer(gateway);
 
   const descriptor: GatewayDescriptor = {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { startControlPlane } from "../src/node/server.ts";
-import { enrollAgent, runAgent } from "../test/support/agent-process.ts";
+import { type AgentLaunch, enrollAgent, runAgent } from "../test/support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { newSimIdentity, type SimAgentSpec, type SimProfile, type SimStats } from "../test/support/sim-agents.ts";
 import { percentile } from "./stats.ts";
@@ -299,11 +299,43 @@ export async function benchHubMemory(opts: { agents: number; procs: number; log:
   }
 }
 
-/** A real `clawops-agent` process, connected and idle; its gateway does not exist (port 9). */
-export async function benchAgentProcess(opts: { idleS: number; log: (s: string) => void }) {
+/** How the agent-memory bench starts the agent: from sources, or the bundle with its Node flags. */
+export type AgentVariant = { label: string; launch?: AgentLaunch };
+
+export interface AgentMemory {
+  label: string;
+  idleS: number;
+  /** Max VmRSS while idle after connecting, and then after one triage job ran. */
+  rssMb: number;
+  rssAfterTriageMb: number;
+  /** Private (anonymous) vs file-backed pages (mostly the node binary, shared by every process running it). */
+  rssAnonMb: number;
+  rssFileMb: number;
+  /** Proportional set size: shared pages divided among the processes that map them. */
+  pssMb: number;
+  peakRssMb: number;
+  idleCpuPct: number;
+}
+
+/**
+ * A real `clawops-agent` process, enrolled and connected; its gateway does not exist (port 9) and
+ * no `openclaw` CLI is on its PATH, so a triage job runs every probe and each fails fast.
+ */
+export async function benchAgentProcess(opts: {
+  idleS: number;
+  variant: AgentVariant;
+  log: (s: string) => void;
+}): Promise<AgentMemory> {
   const cp = await spawnControlPlane({});
   const home = mkdtempSync(join(tmpdir(), "clawops-bench-agent-home-"));
-  const env = { ...process.env, HOME: home, OPENCLAW_GATEWAY_PORT: "9", OPENCLAW_STATE_DIR: join(home, ".openclaw") };
+  const env = {
+    ...process.env,
+    HOME: home,
+    OPENCLAW_GATEWAY_PORT: "9",
+    OPENCLAW_STATE_DIR: join(home, ".openclaw"),
+    CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
+  };
+  const launch = opts.variant.launch;
   let agent: ReturnType<typeof runAgent> | null = null;
   try {
     const dir = await enrollAgent({
@@ -311,16 +343,12 @@ export async function benchAgentProcess(opts: { idleS: number; log: (s: string) 
       host: "bench-agent",
       code: await cp.enrollmentCode("bench-agent"),
       env,
+      ...(launch ? { launch } : {}),
     });
-    agent = runAgent({ dir, env });
+    agent = runAgent({ dir, env, ...(launch ? { launch } : {}) });
     const pid = agent.child.pid ?? 0;
     for (let i = 0; i < 200; i++) {
-      const res = await fetch(`${cp.url}/api/console/command`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ text: "hosts" }),
-      });
-      if (((await res.json()) as { ack: { text: string } }).ack.text.includes("1 online")) break;
+      if ((await consoleCommand(cp.url, "hosts")).ack.text.includes("1 online")) break;
       await sleep(100);
     }
     await sleep(3_000);
@@ -335,19 +363,40 @@ export async function benchAgentProcess(opts: { idleS: number; log: (s: string) 
       await sleep(1_000);
     }
     const cpuPct = ((ticks() - c0) / 100 / opts.idleS) * 100;
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-    const hwm = kb("VmHWM");
-    opts.log(`agent: rss ${(Math.max(...rss) / 1024).toFixed(1)} MB, idle cpu ${cpuPct.toFixed(2)} %`);
-    return {
+    const kb = (file: string, field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/${file}`, "utf8"))?.[1] ?? 0);
+    const idle = {
+      rssAnonMb: kb("status", "RssAnon") / 1024,
+      rssFileMb: kb("status", "RssFile") / 1024,
+      pssMb: kb("smaps_rollup", "Pss") / 1024,
+    };
+    const triage = await consoleCommand(cp.url, "triage bench-agent");
+    if (!triage.jobId) throw new Error(`triage not started: ${triage.ack.text}`);
+    for (let i = 0; i < 600; i++) {
+      const job = (await (await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`)).json()) as {
+        job: { status: string };
+      };
+      if (job.job.status !== "running") break;
+      await sleep(100);
+    }
+    const after: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await sleep(1_000);
+      after.push(vmRssKb(pid));
+    }
+    const r: AgentMemory = {
+      label: opts.variant.label,
       idleS: opts.idleS,
       rssMb: Math.max(...rss) / 1024,
-      peakRssMb: hwm / 1024,
-      // Private (anonymous) pages vs pages mapped from files (the node binary, shared between processes).
-      rssAnonMb: kb("RssAnon") / 1024,
-      rssFileMb: kb("RssFile") / 1024,
+      rssAfterTriageMb: Math.max(...after) / 1024,
+      ...idle,
+      peakRssMb: kb("status", "VmHWM") / 1024,
       idleCpuPct: cpuPct,
     };
+    opts.log(
+      `agent (${r.label}): rss ${r.rssMb.toFixed(1)} MB idle, ${r.rssAfterTriageMb.toFixed(1)} MB after a triage`,
+    );
+    return r;
   } finally {
     await agent?.kill();
     await cp.stop();

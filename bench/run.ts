@@ -1,6 +1,8 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { AGENT_NODE_FLAGS, buildAgent } from "../scripts/build-agent.ts";
 import { benchAck } from "./ack.ts";
 import { benchAgentProcess, benchFleet, benchHubMemory } from "./fleet.ts";
 import { round } from "./stats.ts";
@@ -128,16 +130,31 @@ if (fleetRun) {
     );
   }
   if (only.has("agent-mem")) {
-    const r = await benchAgentProcess({ idleS: 20, log });
-    raw.agentProcess = r;
+    // The bundle a host would run (scripts/build-agent.ts), built fresh into a temp folder.
+    const out = join(mkdtempSync(join(tmpdir(), "clawops-bench-bundle-")), "clawops-agent.mjs");
+    await buildAgent(out);
+    const variants = [
+      { label: "sources (`node src/agent/main.ts run`)" },
+      {
+        label: `bundle (\`node ${AGENT_NODE_FLAGS.join(" ")} dist/clawops-agent.mjs run\`)`,
+        launch: { entry: out, nodeArgs: AGENT_NODE_FLAGS },
+      },
+    ];
+    const results = [];
+    for (const variant of variants) results.push(await benchAgentProcess({ idleS: 20, variant, log }));
+    rmSync(dirname(out), { recursive: true, force: true });
+    raw.agentProcess = results;
     report.push(
       "### `clawops-agent` resident memory and idle CPU",
       "",
-      `A real agent process, enrolled and connected, idle for ${r.idleS} s; its gateway does not exist (port 9). Target: under 60 MB resident.`,
+      "A real agent process, enrolled and connected, idle for 20 s, then one triage job (its gateway does not exist: port 9, no `openclaw` CLI). Target: under 60 MB resident.",
       "",
-      "| RSS (max while idle) | of which private (RssAnon) | of which file-backed (RssFile) | peak RSS (VmHWM) | idle CPU |",
-      "|---|---|---|---|---|",
-      `| ${round(r.rssMb, 1)} MB | ${round(r.rssAnonMb, 1)} MB | ${round(r.rssFileMb, 1)} MB | ${round(r.peakRssMb, 1)} MB | ${round(r.idleCpuPct, 2)} % |`,
+      "| agent | RSS idle (max) | private (RssAnon) | file-backed (RssFile) | PSS | RSS after a triage | peak (VmHWM) | idle CPU |",
+      "|---|---|---|---|---|---|---|---|",
+      ...results.map(
+        (r) =>
+          `| ${r.label} | ${round(r.rssMb, 1)} MB | ${round(r.rssAnonMb, 1)} MB | ${round(r.rssFileMb, 1)} MB | ${round(r.pssMb, 1)} MB | ${round(r.rssAfterTriageMb, 1)} MB | ${round(r.peakRssMb, 1)} MB | ${round(r.idleCpuPct, 2)} % |`,
+      ),
       "",
     );
   }

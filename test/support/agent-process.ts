@@ -7,6 +7,19 @@ import { promisify } from "node:util";
 
 const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
 
+/**
+ * How to start the agent: from the TypeScript sources (default) or from a bundle built by
+ * scripts/build-agent.ts, with extra Node flags (the bundle runs with AGENT_NODE_FLAGS).
+ */
+export interface AgentLaunch {
+  entry?: string;
+  nodeArgs?: readonly string[];
+}
+
+function agentArgv(launch: AgentLaunch | undefined, args: string[]): string[] {
+  return [...(launch?.nodeArgs ?? []), launch?.entry ?? AGENT_MAIN, ...args];
+}
+
 /** A real `clawops-agent` process: enrolled with a one-time code, then `run`. */
 export interface AgentProcess {
   dir: string;
@@ -21,11 +34,12 @@ export async function enrollAgent(opts: {
   code: string;
   env: NodeJS.ProcessEnv;
   dir?: string;
+  launch?: AgentLaunch;
 }): Promise<string> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "clawops-agent-"));
   await promisify(execFile)(
     process.execPath,
-    [AGENT_MAIN, "enroll", "--server", opts.server, "--host", opts.host, "--code", opts.code, "--dir", dir],
+    agentArgv(opts.launch, ["enroll", "--server", opts.server, "--host", opts.host, "--code", opts.code, "--dir", dir]),
     {
       env: opts.env,
       timeout: 20_000,
@@ -34,8 +48,13 @@ export async function enrollAgent(opts: {
   return dir;
 }
 
-export function runAgent(opts: { dir: string; env: NodeJS.ProcessEnv; server?: string }): AgentProcess {
-  const child = spawn(process.execPath, [AGENT_MAIN, "run", "--dir", opts.dir], {
+export function runAgent(opts: {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  server?: string;
+  launch?: AgentLaunch;
+}): AgentProcess {
+  const child = spawn(process.execPath, agentArgv(opts.launch, ["run", "--dir", opts.dir]), {
     env: { ...opts.env, ...(opts.server ? { CLAWOPS_AGENT_SERVER: opts.server } : {}) },
     stdio: ["ignore", "ignore", "pipe"],
   });

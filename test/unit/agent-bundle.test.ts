@@ -1,0 +1,123 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_NODE_FLAGS, buildAgent } from "../../scripts/build-agent.ts";
+import { type AgentLaunch, type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
+import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+
+/**
+ * The single-file agent a host runs (`npm run build:agent`): built for real with esbuild, then
+ * enrolled and connected to a real control plane process with the Node flags the infra units
+ * use, and asked for a triage. Its gateway does not exist and no `openclaw` CLI is on its PATH.
+ */
+const SOURCES = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
+
+let work: string;
+let bundle: AgentLaunch;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "clawops-agent-bundle-"));
+  const out = await buildAgent(join(work, "dist", "clawops-agent.mjs"));
+  bundle = { entry: out.outfile, nodeArgs: AGENT_NODE_FLAGS };
+  const home = join(work, "home");
+  mkdirSync(home);
+  env = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    OPENCLAW_GATEWAY_PORT: "9",
+    OPENCLAW_STATE_DIR: join(home, ".openclaw"),
+    CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
+  };
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+type ProbeResult = { step: string; status: string; data?: { outcome?: string }; error?: { code: string } };
+
+async function probe(launch: AgentLaunch | null): Promise<ProbeResult[]> {
+  const argv = launch ? [...(launch.nodeArgs ?? []), launch.entry ?? ""] : [SOURCES];
+  const { stdout } = await promisify(execFile)(process.execPath, [...argv, "probe", "--json"], {
+    env,
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout);
+}
+
+describe("the bundled agent (dist/clawops-agent.mjs)", () => {
+  it("is one executable file that needs no node_modules beside it", () => {
+    const stat = statSync(bundle.entry ?? "");
+    expect(stat.mode & 0o111).not.toBe(0);
+    expect(stat.size).toBeGreaterThan(100_000);
+  });
+
+  it("runs the same probes with the same outcomes as the TypeScript sources", async () => {
+    const [fromSources, fromBundle] = await Promise.all([probe(null), probe(bundle)]);
+    const outcome = (rs: ProbeResult[]) =>
+      rs.map((r) => `${r.step}=${r.status}:${r.data?.outcome ?? r.error?.code ?? ""}`).sort();
+    expect(fromBundle.length).toBeGreaterThan(3);
+    expect(outcome(fromBundle)).toEqual(outcome(fromSources));
+    // The gateway on port 9 is absent and the CLI missing; the bundle sees both like the sources.
+    expect(fromBundle.find((r) => r.step === "gateway.ws")?.data?.outcome).toBe("refused");
+    expect(fromBundle.find((r) => r.step === "doctor.lint")?.error?.code).toBe("cli_unavailable");
+  }, 90_000);
+
+  describe("enrolled and connected to a control plane", () => {
+    let cp: ControlPlaneProcess;
+    let agent: AgentProcess | null = null;
+
+    beforeAll(async () => {
+      cp = await spawnControlPlane({});
+    }, 30_000);
+
+    afterAll(async () => {
+      await agent?.kill();
+      await cp.stop();
+    });
+
+    it("enrolls, signs its hello, takes a triage job and reports the gateway down", async () => {
+      const dir = await enrollAgent({
+        server: cp.url,
+        host: "bundle-host",
+        code: await cp.enrollmentCode("bundle-host"),
+        env,
+        dir: join(work, "agent-state"),
+        launch: bundle,
+      });
+      agent = runAgent({ dir, env, launch: bundle });
+      const command = async (text: string) =>
+        (await (
+          await fetch(`${cp.url}/api/console/command`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ text }),
+          })
+        ).json()) as { ack: { text: string }; jobId: string | null };
+      await expect
+        .poll(async () => (await command("hosts")).ack.text, { timeout: 20_000, interval: 200 })
+        .toContain("1 online");
+      const triage = await command("triage bundle-host");
+      expect(triage.jobId, triage.ack.text).toBeTruthy();
+      type Job = { status: string; failingLayers: string[]; findings: string[] };
+      let job: Job = { status: "running", failingLayers: [], findings: [] };
+      await expect
+        .poll(
+          async () => {
+            job = ((await (await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`)).json()) as { job: Job }).job;
+            return job.status;
+          },
+          { timeout: 60_000, interval: 250 },
+        )
+        .toBe("done");
+      expect(job.failingLayers.length).toBeGreaterThan(0);
+      expect(job.findings[0]).toBe("openclaw-not-found");
+      expect(agent.log()).not.toMatch(/Dynamic require|is not supported|WebAssembly is not defined/);
+    }, 120_000);
+  });
+});

@@ -1,10 +1,18 @@
 import { randomBytes } from "node:crypto";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { tokenFingerprint } from "../../src/agent/probes/fingerprint.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { classifyResults } from "../../src/core/classify/classify.ts";
+import {
+  type StepName,
+  type StepResult,
+  type StepResultOf,
+  TRIAGE_STEP_NAMES,
+  TRIAGE_STEPS,
+} from "../../src/core/probes/catalog.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
@@ -146,6 +154,35 @@ describe("env conflict: OPENCLAW_GATEWAY_TOKEN in the agent's env differs from t
       tested: [{ fingerprint: tokenFingerprint(shellToken), result: "rejected", detailCode: "AUTH_TOKEN_MISMATCH" }],
       fingerprint: null,
     });
+  });
+});
+
+describe("a different OPENCLAW_GATEWAY_TOKEN in ~/.openclaw/.env (the state dir's .env)", () => {
+  const dotenv = () => join(gw.env.OPENCLAW_STATE_DIR, ".env");
+  afterAll(async () => {
+    await rm(dotenv(), { force: true });
+  });
+
+  it("is listed as its own source, tested against the gateway and rejected; the config token still connects", async () => {
+    await writeFile(dotenv(), `OPENCLAW_GATEWAY_TOKEN=${shellToken}\n`);
+    const { results } = await triage("dotenv");
+    expect(data(results, "gateway.ws")).toMatchObject({ outcome: "hello-ok", tokenSource: "config" });
+    const tokens = data(results, "tokens");
+    expect(tokens.sources.find((s) => s.source === "dotenv")).toMatchObject({
+      where: dotenv(),
+      present: true,
+      fingerprint: tokenFingerprint(shellToken),
+    });
+    expect(tokens.accepted?.tested).toContainEqual({
+      fingerprint: tokenFingerprint(shellToken),
+      result: "rejected",
+      detailCode: "AUTH_TOKEN_MISMATCH",
+    });
+    // The lab has no model credentials, so `model-auth-missing` (warn) is always there too.
+    const findings = classifyResults(results, TRIAGE_STEP_NAMES).findings;
+    expect(findings.filter((f) => f.severity === "fail")).toEqual([]);
+    const latent = findings.find((f) => f.id === "token-sources-disagree");
+    expect(latent?.evidence.join("\n")).toContain(dotenv());
   });
 });
 

@@ -29,6 +29,11 @@ export type ConfigReading = {
   tokenUnresolved?: string;
   /** `gateway.auth.password`, resolved like the token; read only so redaction can remove it. */
   password: string | undefined;
+  /**
+   * OPENCLAW_GATEWAY_TOKEN set by the config's own `env` block (`env.X` or `env.vars.X`), which
+   * OpenClaw applies to its process env only when the variable is missing there.
+   */
+  envToken?: { key: string; token: string };
   workspace: string | null;
   /** `logging.file`: where the gateway's rolling file log goes when not the /tmp default. */
   logFile: string | null;
@@ -78,6 +83,14 @@ export function interpretConfig(
   const agents = record(record(root).agents);
   const rawToken = auth.token;
   const token = resolveSecretString(rawToken, env);
+  const envBlock = record(record(root).env);
+  const envToken =
+    typeof envBlock.OPENCLAW_GATEWAY_TOKEN === "string" && envBlock.OPENCLAW_GATEWAY_TOKEN !== ""
+      ? { key: "env.OPENCLAW_GATEWAY_TOKEN", token: envBlock.OPENCLAW_GATEWAY_TOKEN }
+      : typeof record(envBlock.vars).OPENCLAW_GATEWAY_TOKEN === "string" &&
+          record(envBlock.vars).OPENCLAW_GATEWAY_TOKEN !== ""
+        ? { key: "env.vars.OPENCLAW_GATEWAY_TOKEN", token: String(record(envBlock.vars).OPENCLAW_GATEWAY_TOKEN) }
+        : undefined;
   const mainEntry = record(record(agents.entries).main);
   const listMain = Array.isArray(agents.list)
     ? record(agents.list.find((a: unknown) => record(a).id === "main" || record(a).default === true))
@@ -91,6 +104,7 @@ export function interpretConfig(
     tokenConfigured: rawToken !== undefined && rawToken !== null && rawToken !== "",
     ...(token.unresolved ? { tokenUnresolved: token.unresolved } : {}),
     password: resolveSecretString(auth.password, env).value,
+    ...(envToken ? { envToken } : {}),
     workspace:
       stringOrNull(record(agents.defaults).workspace) ??
       stringOrNull(mainEntry.workspace) ??

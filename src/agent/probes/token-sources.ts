@@ -1,7 +1,9 @@
+import { readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
 import type { TokenSourceName } from "../../core/probes/catalog.ts";
 import type { ProbeContext } from "./context.ts";
 import type { GatewayProcess } from "./host/gateway-processes.ts";
-import { readServiceTokens, tokenArg } from "./host/service-units.ts";
+import { parseEnvFile, readServiceTokens, tokenArg } from "./host/service-units.ts";
 import type { ConfigReading } from "./openclaw-config.ts";
 
 /**
@@ -19,7 +21,7 @@ export type TokenReading = {
 const TOKEN_VAR = "OPENCLAW_GATEWAY_TOKEN";
 
 export async function readTokenSources(
-  ctx: Pick<ProbeContext, "env" | "serviceUnitDirs">,
+  ctx: Pick<ProbeContext, "env" | "serviceUnitDirs" | "stateDir" | "procRoot">,
   config: ConfigReading,
   gateways: readonly GatewayProcess[],
 ): Promise<TokenReading[]> {
@@ -31,6 +33,14 @@ export async function readTokenSources(
     },
     { source: "shell-env", where: `agent env ${TOKEN_VAR}`, token: nonEmpty(ctx.env[TOKEN_VAR]) },
   ];
+  if (config.envToken) {
+    readings.push({
+      source: "config-env",
+      where: `${config.path} ${config.envToken.key}`,
+      token: config.envToken.token,
+    });
+  }
+  readings.push(...(await readDotenvTokens(ctx, gateways)));
   for (const g of gateways) readings.push(...processTokens(g));
   for (const s of await readServiceTokens(ctx.serviceUnitDirs)) {
     readings.push({ source: "service-env", where: s.via === "argv" ? `${s.where} --token` : s.where, token: s.token });
@@ -61,6 +71,31 @@ export function processTokens(g: GatewayProcess): TokenReading[] {
       token: inherited,
     });
     break;
+  }
+  return readings;
+}
+
+/**
+ * OpenClaw loads `.env` files into its process env at start, after the env it was given and
+ * without overriding it: the one in its working directory, then `$OPENCLAW_STATE_DIR/.env`
+ * (`~/.openclaw/.env`). A token there never shows in /proc/<pid>/environ, and the local CLI
+ * loads the same file, so it is a drift source of its own. Only files that exist are listed.
+ */
+async function readDotenvTokens(
+  ctx: Pick<ProbeContext, "stateDir" | "procRoot">,
+  gateways: readonly GatewayProcess[],
+): Promise<TokenReading[]> {
+  const files = new Map<string, string>([[join(ctx.stateDir, ".env"), join(ctx.stateDir, ".env")]]);
+  for (const g of gateways) {
+    const cwd = await readlink(join(ctx.procRoot, String(g.pid), "cwd")).catch(() => undefined);
+    const path = cwd ? join(cwd, ".env") : undefined;
+    if (path && !files.has(path)) files.set(path, `${path} (working directory of pid ${g.pid})`);
+  }
+  const readings: TokenReading[] = [];
+  for (const [path, where] of files) {
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text === undefined) continue;
+    readings.push({ source: "dotenv", where, token: nonEmpty(parseEnvFile(text)[TOKEN_VAR]) });
   }
   return readings;
 }

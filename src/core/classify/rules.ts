@@ -388,11 +388,11 @@ const CORE_RULES: readonly Rule[] = [
     title: "Token sources disagree (latent drift)",
     explanation:
       "The gateway currently accepts the configured token, but other places that hold a gateway token (service " +
-      "environment, shell environment, start arguments) carry a different one. The next restart or a client using that " +
+      "environment, shell environment, start arguments, a .env file OpenClaw loads, the config's env block) carry a different one. The next restart or a client using that " +
       "source will fail with AUTH_TOKEN_MISMATCH.",
     nextCommands: [
       "openclaw status   # Secret diagnostics",
-      "unify the token across config, service env and shell env",
+      "unify the token across config, service env, shell env and ~/.openclaw/.env",
     ],
     match(e) {
       const t = e.tokens;

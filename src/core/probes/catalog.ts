@@ -249,7 +249,17 @@ export const ConfigData = z.object({
 });
 export type ConfigData = z.infer<typeof ConfigData>;
 
-export const TokenSourceName = z.enum(["config", "service-env", "shell-env", "process-env", "process-argv"]);
+export const TokenSourceName = z.enum([
+  "config",
+  "service-env",
+  "shell-env",
+  "process-env",
+  "process-argv",
+  /** A `.env` file OpenClaw loads at start: `$OPENCLAW_STATE_DIR/.env` or the gateway's working directory. */
+  "dotenv",
+  /** The config's own `env` block (`env.OPENCLAW_GATEWAY_TOKEN` / `env.vars.…`). */
+  "config-env",
+]);
 export type TokenSourceName = z.infer<typeof TokenSourceName>;
 export const TokensData = z.object({
   sources: z.array(

@@ -140,7 +140,7 @@ describe("local console page", () => {
     expect(first.evidence).toContain('connect → INVALID_REQUEST "unauthorized: gateway token mismatch');
     expect(first.evidence).toContain("(details.code AUTH_TOKEN_MISMATCH)");
     expect(first.evidence).toContain("closed 1008");
-    expect(first.evidence).toContain("token source process-argv (pid 28461): sha256:b71e04a9c5d2");
+    expect(first.evidence).toContain("token source process-argv (pid 28461): sha256:99aa88bb77cc");
     expect(first.next?.split("\n")).toContain("openclaw config get gateway.auth.token");
     expect(await result.locator(".b-context").last().textContent()).toMatch(
       /^job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6$/,

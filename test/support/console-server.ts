@@ -4,10 +4,11 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../../src/core/app.ts";
 import { ConsoleChat } from "../../src/core/console-feed.ts";
 import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
-import type { StepResult } from "../../src/core/probes/catalog.ts";
+import type { StepName, StepResult } from "../../src/core/probes/catalog.ts";
 import type { CoreDeps } from "../../src/core/service/deps.ts";
 import { HostJobQueue } from "../../src/core/service/host-queue.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
+import { healthyResults, tokenDriftData, toResults } from "./evidence.ts";
 import type { FakeHostTransport, ScriptedResult } from "./fake-transport.ts";
 
 /**
@@ -91,315 +92,51 @@ export async function startConsoleServer(
   };
 }
 
-const WS_TOKEN_MISMATCH =
-  "unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)";
+/**
+ * How long each probe took on a real 2026.9.6 gateway on a 2-core host (GATEWAY-FACTS §3), ms.
+ * With token drift, `gateway.ws` waits out the 5 s auth penalty and `tokens` tries a second token.
+ */
+const DRIFT_MS: Partial<Record<StepName, number>> = {
+  "gateway.http": 9,
+  config: 4,
+  "port.listeners": 31,
+  versions: 1240,
+  "gateway.ws": 5019,
+  "gateway.status": 4870,
+  tokens: 10_120,
+  "models.status": 2200,
+  "logs.signatures": 20,
+  "doctor.lint": 9200,
+};
+const HEALTHY_MS: Partial<Record<StepName, number>> = {
+  ...DRIFT_MS,
+  "gateway.ws": 270,
+  tokens: 310,
+  "gateway.status": 2800,
+};
 
 /**
- * Token drift as captured on a real 2026.9.6 gateway (GATEWAY-FACTS §6a, captures/ws/drift-wrong-token.jsonl):
- * the gateway runs with `--token` from its start arguments while the config holds another
- * token; /healthz and /readyz stay 200, `gateway status` exits 0 with rpc.ok false, and the
- * WebSocket connect is refused with AUTH_TOKEN_MISMATCH and close 1008 after the 5 s auth penalty.
- * Durations are the real ones times `scale` (probes run concurrently, so each arrives when it
- * took), compressed by default so a test sees several progress updates within about a second.
+ * The step results of test/support/evidence.ts, each arriving after its real duration times
+ * `scale` (probes run concurrently, so each arrives when it took), compressed by default so a
+ * test sees several progress updates within about a second.
+ */
+function script(results: StepResult[], realMs: Partial<Record<StepName, number>>, scale: number): ScriptedResult[] {
+  return results.map((result) => {
+    const delayMs = Math.max(1, Math.round((realMs[result.step] ?? result.durationMs) * scale));
+    return { result: { ...result, durationMs: delayMs }, delayMs };
+  });
+}
+
+/**
+ * Token drift as captured on a real gateway (GATEWAY-FACTS §6a): started with `--token` while the
+ * config holds another; /healthz and /readyz stay 200, `gateway status` exits 0 with rpc.ok false,
+ * and the WebSocket connect is refused with AUTH_TOKEN_MISMATCH and close 1008.
  */
 export function tokenDriftScript(scale = 0.1): ScriptedResult[] {
-  const at = (ms: number) => Math.max(1, Math.round(ms * scale));
-  const results: [StepResult, number][] = [
-    [
-      {
-        step: "gateway.http",
-        status: "ok",
-        durationMs: at(9),
-        data: {
-          baseUrl: "http://127.0.0.1:18789",
-          healthz: { status: 200, body: { ok: true, status: "live" } },
-          readyz: { status: 200, body: { ready: true, failing: [], uptimeMs: 336548 } },
-        },
-      },
-      at(9),
-    ],
-    [
-      {
-        step: "config",
-        status: "ok",
-        durationMs: at(4),
-        data: {
-          path: "/root/.openclaw/openclaw.json",
-          exists: true,
-          mode: "local",
-          bind: "loopback",
-          port: 18789,
-          portSource: "config",
-          authMode: "token",
-          tokenConfigured: true,
-          workspace: { path: "/root/.openclaw/workspace", exists: true, isDirectory: true },
-        },
-      },
-      at(4),
-    ],
-    [
-      {
-        step: "port.listeners",
-        status: "ok",
-        durationMs: at(31),
-        data: {
-          port: 18789,
-          method: "proc-net-tcp",
-          listeners: [{ pid: 28461, command: "openclaw-gatewa", user: "root", address: "127.0.0.1:18789" }],
-          gatewayProcesses: [
-            {
-              pid: 28461,
-              command: "openclaw-gatewa",
-              user: "root",
-              commandLine: "openclaw-gateway --port 18789 --token [REDACTED]",
-            },
-          ],
-        },
-      },
-      at(31),
-    ],
-    [
-      {
-        step: "versions",
-        status: "ok",
-        durationMs: at(1240),
-        data: {
-          agent: "0.1.0",
-          openclaw: "2026.9.6",
-          openclawRaw: "OpenClaw 2026.9.6 (eb377ac)",
-          os: "linux 6.1.0-31-amd64 x64",
-          node: "v24.21.0",
-        },
-      },
-      at(1240),
-    ],
-    [
-      {
-        step: "gateway.ws",
-        status: "ok",
-        durationMs: at(5019),
-        data: {
-          url: "ws://127.0.0.1:18789",
-          outcome: "rejected",
-          challenged: true,
-          tokenSource: "config",
-          error: { code: "INVALID_REQUEST", message: WS_TOKEN_MISMATCH, detailCode: "AUTH_TOKEN_MISMATCH" },
-          close: { code: 1008, reason: WS_TOKEN_MISMATCH },
-        },
-      },
-      at(5019),
-    ],
-    [
-      {
-        step: "gateway.status",
-        status: "ok",
-        durationMs: at(4870),
-        data: {
-          exitCode: 0,
-          timedOut: false,
-          json: {
-            serviceLabel: "openclaw-gateway.service",
-            serviceLoaded: true,
-            runtimeStatus: "running",
-            portStatus: "busy",
-            rpcOk: false,
-            rpcCapability: "unknown",
-            connectFailureKind: "auth-rejected",
-            connectFailureDetailCode: "AUTH_TOKEN_MISMATCH",
-            rpcError: "unauthorized: gateway token mismatch (provide gateway auth token)",
-            gatewayVersion: "2026.9.6",
-          },
-        },
-      },
-      at(4870),
-    ],
-    [
-      {
-        step: "tokens",
-        status: "ok",
-        durationMs: at(10_120),
-        data: {
-          sources: [
-            {
-              source: "config",
-              where: "/root/.openclaw/openclaw.json",
-              present: true,
-              fingerprint: "sha256:3f9a1c2b7d10",
-            },
-            {
-              source: "service-env",
-              where: "/etc/systemd/system/openclaw-gateway.service",
-              present: false,
-              fingerprint: null,
-            },
-            { source: "process-argv", where: "pid 28461", present: true, fingerprint: "sha256:b71e04a9c5d2" },
-          ],
-          distinct: 2,
-          accepted: {
-            tested: [{ fingerprint: "sha256:3f9a1c2b7d10", result: "rejected", detailCode: "AUTH_TOKEN_MISMATCH" }],
-            fingerprint: null,
-          },
-        },
-      },
-      at(10_120),
-    ],
-    [
-      {
-        step: "models.status",
-        status: "ok",
-        durationMs: at(2200),
-        data: {
-          exitCode: 0,
-          timedOut: false,
-          json: {
-            defaultModel: "openai/gpt-6-astra",
-            resolvedDefault: "openai/gpt-6-astra",
-            fallbacks: [],
-            missingProvidersInUse: [],
-            modelRouteIssues: [],
-            runtimeAuthRoutes: [{ provider: "openai", runtime: "codex", status: "ok" }],
-          },
-          configModelRefs: [],
-          cliOnlyRoutes: [],
-        },
-      },
-      at(2200),
-    ],
-    [
-      {
-        step: "logs.signatures",
-        status: "ok",
-        durationMs: at(20),
-        data: {
-          found: true,
-          path: "/tmp/openclaw/openclaw-2026-11-22.log",
-          tried: ["/tmp/openclaw/openclaw-2026-11-22.log", "/tmp/openclaw/openclaw-2026-11-21.log"],
-          bytesRead: 129_851,
-          linesScanned: 412,
-          linesSkipped: 0,
-          signatures: [
-            {
-              kind: "gateway-ready",
-              count: 1,
-              lastAt: "2026-11-22T06:16:31.912+00:00",
-              examples: ["2026-11-22T06:16:31.912+00:00 [gateway] gateway ready"],
-            },
-          ],
-        },
-      },
-      at(20),
-    ],
-    [
-      {
-        step: "doctor.lint",
-        status: "ok",
-        durationMs: at(9200),
-        data: {
-          exitCode: 1,
-          timedOut: false,
-          schemaVersion: 1,
-          ok: false,
-          checksRun: 35,
-          findings: [
-            {
-              checkId: "core/doctor/node-hosting-preconditions",
-              severity: "warning",
-              message: "Gateway is only bound to loopback.",
-              path: "gateway.bind",
-            },
-            {
-              checkId: "core/doctor/security",
-              severity: "warning",
-              message: "WARNING: openclaw.json contains plaintext secret-bearing config fields.",
-            },
-          ],
-        },
-      },
-      at(9200),
-    ],
-  ];
-  return results.map(([result, delayMs]) => ({ result, delayMs }));
+  return script(toResults(tokenDriftData()), DRIFT_MS, scale);
 }
 
 /** A healthy 2026.9.6 gateway (GATEWAY-FACTS §3, captures/up): every probe answers as expected. */
 export function healthyScript(scale = 0.1): ScriptedResult[] {
-  const at = (ms: number) => Math.max(1, Math.round(ms * scale));
-  const drift = tokenDriftScript(scale);
-  const keep = drift.filter((r) =>
-    [
-      "gateway.http",
-      "config",
-      "port.listeners",
-      "versions",
-      "models.status",
-      "logs.signatures",
-      "doctor.lint",
-    ].includes(r.result.step),
-  );
-  const results: [StepResult, number][] = [
-    [
-      {
-        step: "gateway.ws",
-        status: "ok",
-        durationMs: at(270),
-        data: {
-          url: "ws://127.0.0.1:18789",
-          outcome: "hello-ok",
-          challenged: true,
-          handshakeMs: 268,
-          tokenSource: "config",
-          server: { version: "2026.9.6", protocol: 4, uptimeMs: 336548 },
-          auth: { method: "token", role: "operator", scopes: ["operator.read"] },
-          statusRpc: { ok: true },
-          healthRpc: { ok: true, hotReloadStatus: "active", channels: {}, heartbeatSeconds: 1800 },
-        },
-      },
-      at(270),
-    ],
-    [
-      {
-        step: "tokens",
-        status: "ok",
-        durationMs: at(310),
-        data: {
-          sources: [
-            {
-              source: "config",
-              where: "/root/.openclaw/openclaw.json",
-              present: true,
-              fingerprint: "sha256:3f9a1c2b7d10",
-            },
-          ],
-          distinct: 1,
-          accepted: {
-            tested: [{ fingerprint: "sha256:3f9a1c2b7d10", result: "accepted" }],
-            fingerprint: "sha256:3f9a1c2b7d10",
-          },
-        },
-      },
-      at(310),
-    ],
-    [
-      {
-        step: "gateway.status",
-        status: "ok",
-        durationMs: at(2800),
-        data: {
-          exitCode: 0,
-          timedOut: false,
-          json: {
-            serviceLabel: "openclaw-gateway.service",
-            serviceLoaded: true,
-            runtimeStatus: "running",
-            portStatus: "busy",
-            rpcOk: true,
-            rpcCapability: "operator",
-            gatewayVersion: "2026.9.6",
-          },
-        },
-      },
-      at(2800),
-    ],
-  ];
-  return [...keep, ...results.map(([result, delayMs]) => ({ result, delayMs }))];
+  return script(healthyResults(), HEALTHY_MS, scale);
 }

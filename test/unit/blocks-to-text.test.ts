@@ -102,7 +102,7 @@ describe("blocksToText", () => {
       "Health by layer",
     ]);
     expect(text).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");
-    expect(text).toContain("\nEvidence\n    gateway.ws ws://127.0.0.1:18789: rejected\n");
+    expect(text).toContain("\nEvidence\n    gateway.ws ws://127.0.0.1:19001: rejected\n");
     expect(text).toContain("\nNext commands\n    openclaw gateway status --json   # rpc.connectFailure.detailCode\n");
     expect(text).toContain("1. 🔴 Token drift: the running gateway rejects the configured token  token-drift · Auth");
   });

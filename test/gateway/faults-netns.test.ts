@@ -134,6 +134,8 @@ describe("live faults in a private network namespace", () => {
       const device = await wsConnect(ns, lab, url, { device: true });
       expect(device.ok).toBe(false);
       expect(device.error?.code).toBe("NOT_PAIRED");
+      expect(device.error?.details?.code).toBe("PAIRING_REQUIRED");
+      expect(device.error?.message).toMatch(/^pairing required/);
       expect(device.close?.code).toBe(1008);
       const c = classifyRefusal(url, device);
       expect(c.findings[0]?.id, JSON.stringify(device)).toBe("pairing-required");

@@ -77,7 +77,7 @@ describe("live faults in a private network namespace", () => {
     }
   }, 240_000);
 
-  it("a Control UI client from a disallowed Origin: the gateway's CONTROL_UI_ORIGIN_NOT_ALLOWED, then the agent's top finding", async () => {
+  it("a Control UI client from a disallowed Origin: the gateway's CONTROL_UI_ORIGIN_NOT_ALLOWED, then the agent's top finding; from an allowed one, device identity required", async () => {
     let ns: Netns | undefined;
     try {
       ns = await openNetns();
@@ -106,6 +106,19 @@ describe("live faults in a private network namespace", () => {
       expect(c.findings[0]?.id, JSON.stringify(c.findings.map((f) => f.id))).toBe("origin-not-allowed");
       expect(c.findings[0]?.evidence.join("\n")).toContain("origin=https://evil.example");
       expect(JSON.stringify(results)).not.toContain(token);
+
+      // From an allowed Origin (the gateway's own host) the same client passes the origin check
+      // and meets the next guard: a Control UI must bring a device identity.
+      const sameOrigin = await wsConnect(ns, lab, `ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, {
+        origin: `http://127.0.0.1:${NETNS_GATEWAY_PORT}`,
+        clientId: "openclaw-control-ui",
+        mode: "webchat",
+      });
+      expect(sameOrigin.error?.details?.code, JSON.stringify(sameOrigin)).toBe("CONTROL_UI_DEVICE_IDENTITY_REQUIRED");
+      expect(sameOrigin.close?.code).toBe(1008);
+      const d = classifyRefusal(`ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, sameOrigin);
+      expect(d.findings[0]?.id).toBe("device-identity-required");
+      expect(d.findings.map((f) => f.id)).not.toContain("origin-not-allowed");
     } finally {
       await ns?.close();
     }

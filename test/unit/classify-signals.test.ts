@@ -222,6 +222,40 @@ describe("log-only signatures", () => {
   });
 });
 
+describe("a browser refused by gateway.controlUi.allowedOrigins (log only: the agent sends no Origin)", () => {
+  // The real `closed before connect` line (fixture line shape) with the Origin, code and reason
+  // the 2026.9.6 gateway writes for CONTROL_UI_ORIGIN_NOT_ALLOWED (proven live in faults-netns).
+  const refused = (time: string) =>
+    JSON.stringify({
+      "0": '{"subsystem":"gateway/ws"}',
+      "1": { handshake: "failed", origin: "https://evil.example" },
+      "2":
+        "closed before connect conn=9d1c0d0e-5c55-4d0b-9a43-3f0f5f1f2a11 peer=127.0.0.1:40112->127.0.0.1:18789 " +
+        "remote=127.0.0.1 fwd=n/a origin=https://evil.example host=127.0.0.1:18789 ua=Mozilla/5.0 code=1008 " +
+        "reason=origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins) " +
+        "phase=connect_received",
+      time,
+    });
+  const ready = (time: string) => JSON.stringify({ "0": '{"subsystem":"gateway"}', "1": "gateway ready", time });
+
+  it("since the last start: origin-not-allowed (policy, fail), the Origin counted and quoted", () => {
+    const d = healthyData();
+    d.logs = logsFrom([ready("2026-11-22T08:00:00.000+00:00"), refused("2026-11-22T08:05:00.000+00:00")].join("\n"));
+    const f = top(d);
+    expect(f).toMatchObject({ id: "origin-not-allowed", layer: "policy", severity: "fail" });
+    expect(f?.evidence[0]).toContain("(https://evil.example×1)");
+    expect(f?.evidence.some((l) => l.startsWith("log: ") && l.includes("origin=https://evil.example"))).toBe(true);
+  });
+
+  it("before the last start it is history; a plain closed-before-connect is not an origin refusal", () => {
+    const d = healthyData();
+    d.logs = logsFrom([refused("2026-11-22T08:05:00.000+00:00"), ready("2026-11-22T08:06:00.000+00:00")].join("\n"));
+    expect(ids(d)).not.toContain("origin-not-allowed");
+    d.logs = logsFrom(realLogUntil("closed before connect"));
+    expect(ids(d)).not.toContain("origin-not-allowed");
+  });
+});
+
 describe("start refusals explain a down gateway", () => {
   it.each([
     ["refusing to bind", "refusing-to-bind", "policy"],

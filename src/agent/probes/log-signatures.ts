@@ -16,6 +16,9 @@ export const LOG_SIGNATURES: readonly Signature[] = [
   { kind: "reload-applied", pattern: /config hot reload applied|config reload applied/i },
   { kind: "gateway-ready", pattern: /^\[gateway\] (?:gateway )?ready\b/ },
   { kind: "closed-before-connect", pattern: /closed before connect\b/, reason: /\bcode=(\d+)/ },
+  // A browser client refused by gateway.controlUi.allowedOrigins: the close line carries the
+  // Origin it came from (`closed before connect … origin=https://… code=1008 reason=origin not allowed …`).
+  { kind: "origin-not-allowed", pattern: /\borigin not allowed\b/i, reason: /\borigin=(\S+)/ },
   { kind: "handshake-timeout", pattern: /\bhandshake timeout\b/ },
   { kind: "parse-error", pattern: /parse\/handle error/ },
   { kind: "port-in-use", pattern: /EADDRINUSE|another gateway instance is already listening/ },

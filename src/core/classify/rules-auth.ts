@@ -1,5 +1,6 @@
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
+import { lastReadyLine, newerThan, quoteSignature } from "./log-evidence.ts";
 import { quoteWs } from "./ws-evidence.ts";
 
 /**
@@ -96,7 +97,8 @@ export const AUTH_RULES: readonly Rule[] = [
     explanation:
       "A browser client (Control UI or a web app) connected from an Origin the gateway does not allow, so the handshake is " +
       "refused before auth. The gateway and its token are fine; the allowed origins list does not name the address the " +
-      "browser used (a new hostname, port, or a reverse proxy).",
+      "browser used (a new hostname, port, or a reverse proxy). Seen in the handshake or in the log's refused connects " +
+      "(the Origin is quoted), since the gateway's last start.",
     nextCommands: [
       "openclaw config get gateway.controlUi.allowedOrigins",
       "openclaw config set gateway.controlUi.allowedOrigins '[\"https://<host>\"]'",
@@ -108,6 +110,10 @@ export const AUTH_RULES: readonly Rule[] = [
       if (detail(e) === "CONTROL_UI_ORIGIN_NOT_ALLOWED" || /origin not allowed/i.test(ws?.error?.message ?? ""))
         return quoteWs(e);
       if (ws?.close?.code === 1008 && /origin not allowed/i.test(ws.close.reason)) return quoteWs(e);
+      // The agent is a CLI client (no Origin), so a refused browser shows in the log: the
+      // gateway's `closed before connect … origin=… reason=origin not allowed` since its last start.
+      if (newerThan(e, "origin-not-allowed", ["gateway-ready"]))
+        return [...quoteSignature(e, "origin-not-allowed"), ...lastReadyLine(e)];
       return null;
     },
   },

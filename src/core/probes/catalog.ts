@@ -382,6 +382,7 @@ export const LOG_SIGNATURE_KINDS = [
   "reload-applied",
   "gateway-ready",
   "closed-before-connect",
+  "origin-not-allowed",
   "handshake-timeout",
   "parse-error",
   "port-in-use",

@@ -43,6 +43,7 @@ export function healthyData() {
       heartbeatSeconds: 1800,
       modelRuntimeDegraded: false,
     },
+    cronRpc: { ok: true, enabled: true, jobs: 0, nextWakeAtMs: null, failing: [] },
   };
   const http: GatewayHttpData = {
     baseUrl: "http://127.0.0.1:19001",

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { summarizeDoctorLint } from "../../src/agent/probes/doctor-lint.ts";
+import { summarizeCron } from "../../src/agent/probes/gateway-ws.ts";
+import type { RpcResult } from "../../src/agent/probes/gateway-ws-client.ts";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
@@ -308,5 +310,87 @@ describe("catalog", () => {
         id,
       ).toHaveLength(1);
     }
+  });
+});
+
+describe("scheduler from the cron RPCs (cron.status, cron.list)", () => {
+  const ok = (payload: unknown): RpcResult => ({ ok: true, payload });
+  const status = (enabled: boolean, jobs: number) => ok({ enabled, jobs, nextWakeAtMs: null, storage: "sqlite" });
+  // The shape `cron.list` returns on 2026.9.6 (cronJobReadView): state plus lastRun* fields.
+  const job = (id: string, lastRunStatus: string | undefined, extra: Record<string, unknown> = {}) => ({
+    id,
+    name: `job ${id}`,
+    enabled: true,
+    state: { consecutiveErrors: lastRunStatus === "error" ? 2 : 0 },
+    lastRunStatus,
+    lastRunAtMs: 1_795_000_000_000,
+    ...extra,
+  });
+
+  it("summarizes the scheduler and keeps only enabled jobs whose last run failed", () => {
+    const s = summarizeCron(
+      status(true, 4),
+      ok({
+        jobs: [
+          job("a", "ok"),
+          job("b", "error", { lastRunError: "command exited with code 1" }),
+          job("c", "error", { enabled: false }),
+          job("d", undefined),
+        ],
+      }),
+    );
+    expect(s).toEqual({
+      ok: true,
+      enabled: true,
+      jobs: 4,
+      nextWakeAtMs: null,
+      failing: [
+        {
+          id: "b",
+          name: "job b",
+          lastRunAtMs: 1_795_000_000_000,
+          lastError: "command exited with code 1",
+          consecutiveErrors: 2,
+        },
+      ],
+    });
+  });
+
+  it("an RPC error, a missing scope or an unknown shape yields no claim", () => {
+    const refused: RpcResult = {
+      ok: false,
+      error: { code: "INVALID_REQUEST", message: "missing scope: operator.read" },
+    };
+    expect(summarizeCron(refused, refused)).toEqual({ ok: false, error: refused.error });
+    expect(summarizeCron(ok("junk"), ok({ jobs: "nope" }))).toEqual({ ok: true, failing: [] });
+    const d = healthyData();
+    d.ws.cronRpc = summarizeCron(ok(null), ok(null));
+    expect(ids(d)).toEqual([]);
+  });
+
+  it("failing jobs → cron-job-failing (scheduler, warn) quoting each job's error", () => {
+    const d = healthyData();
+    d.ws.cronRpc = summarizeCron(
+      status(true, 1),
+      ok({ jobs: [job("nightly", "error", { lastRunError: "model auth missing" })] }),
+    );
+    const c = classify(toResults(d));
+    expect(c.findings.map((f) => f.id)).toEqual(["cron-job-failing"]);
+    expect(c.findings[0]).toMatchObject({ layer: "scheduler", severity: "warn" });
+    expect(c.findings[0]?.evidence).toEqual([
+      'cron job "job nightly" (nightly): last run error, 2 in a row: model auth missing',
+    ]);
+    expect(c.matrix.scheduler.status).toBe("warn");
+  });
+
+  it("scheduler off with jobs stored → cron-disabled; off with no jobs is nobody's problem", () => {
+    const d = healthyData();
+    d.ws.cronRpc = summarizeCron(status(false, 3), ok({ jobs: [] }));
+    const c = classify(toResults(d));
+    expect(c.findings.map((f) => f.id)).toEqual(["cron-disabled"]);
+    expect(c.findings[0]?.evidence).toEqual(["cron.status: enabled false with 3 job(s) stored"]);
+    expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
+    d.ws.cronRpc = summarizeCron(status(false, 0), ok({ jobs: [] }));
+    expect(ids(d)).toEqual([]);
   });
 });

@@ -8,8 +8,8 @@ const RPC_TIMEOUT_MS = 2_500;
 
 /**
  * The transport, auth and scope layers in one connection: challenge → connect (cli/cli,
- * operator.read, the host's token) → hello-ok, then the `health` RPC (no scope) and the
- * `status` RPC (needs operator.read).
+ * operator.read, the host's token) → hello-ok, then the `health` RPC (no scope), and the
+ * `status`, `cron.status` and `cron.list` RPCs (operator.read), all at once.
  */
 export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
   const target = gatewayTarget(ctx, await run.readings.config());
@@ -54,19 +54,56 @@ export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
 async function readRpcs(
   connection: GatewayConnection,
   timeoutMs: number,
-): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc">> {
+): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc">> {
   try {
-    const [health, status] = await Promise.all([
+    const [health, status, cronStatus, cronList] = await Promise.all([
       connection.request("health", {}, timeoutMs),
       connection.request("status", {}, timeoutMs),
+      connection.request("cron.status", {}, timeoutMs),
+      connection.request("cron.list", { limit: 200 }, timeoutMs),
     ]);
     return {
       healthRpc: summarizeHealth(health),
       statusRpc: status.ok ? { ok: true } : { ok: false, error: status.error },
+      cronRpc: summarizeCron(cronStatus, cronList),
     };
   } finally {
     await connection.close();
   }
+}
+
+const MAX_FAILING_JOBS = 10;
+
+/**
+ * `cron.status` → `{ enabled, jobs, nextWakeAtMs }`; `cron.list` → `{ jobs: [...] }` of enabled
+ * jobs, each with `lastRunStatus` (`ok`/`error`/`skipped`), `lastRunError` and
+ * `state.consecutiveErrors` (openclaw 2026.9.6 dist: cron service `status()`, `cronJobReadView`).
+ */
+export function summarizeCron(statusRes: RpcResult, listRes: RpcResult): NonNullable<GatewayWsData["cronRpc"]> {
+  if (!statusRes.ok) return { ok: false, error: statusRes.error };
+  const st = record(statusRes.payload);
+  const summary: NonNullable<GatewayWsData["cronRpc"]> = { ok: true };
+  if (typeof st.enabled === "boolean") summary.enabled = st.enabled;
+  if (typeof st.jobs === "number") summary.jobs = st.jobs;
+  if (typeof st.nextWakeAtMs === "number" || st.nextWakeAtMs === null) summary.nextWakeAtMs = st.nextWakeAtMs;
+  if (!listRes.ok) return summary;
+  const jobs = Array.isArray(record(listRes.payload).jobs) ? (record(listRes.payload).jobs as unknown[]) : [];
+  summary.failing = jobs
+    .map(record)
+    .filter((j) => j.enabled !== false && j.lastRunStatus === "error")
+    .map((j) => {
+      const consecutive = record(j.state).consecutiveErrors;
+      return {
+        id: String(j.id ?? j.jobId ?? "?").slice(0, 80),
+        name: String(j.displayName ?? j.name ?? j.id ?? "?").slice(0, 80),
+        ...(typeof j.lastRunAtMs === "number" ? { lastRunAtMs: j.lastRunAtMs } : {}),
+        ...(typeof j.lastRunError === "string" && j.lastRunError ? { lastError: j.lastRunError.slice(0, 300) } : {}),
+        ...(typeof consecutive === "number" ? { consecutiveErrors: consecutive } : {}),
+      };
+    })
+    .sort((a, b) => (b.lastRunAtMs ?? 0) - (a.lastRunAtMs ?? 0))
+    .slice(0, MAX_FAILING_JOBS);
+  return summary;
 }
 
 export function summarizeHealth(res: RpcResult): NonNullable<GatewayWsData["healthRpc"]> {

@@ -186,8 +186,14 @@ function baseMatrix(e: Evidence): HealthMatrix {
       if (bad.length > 0) set("channels", "warn", `not ok: ${bad.join(", ")}`);
       else set("channels", "ok", `${channels.length} channel(s) ok`);
     }
-    if (health.heartbeatSeconds)
-      set("scheduler", "ok", `heartbeat every ${Math.round(health.heartbeatSeconds / 60)} min`);
+    const cron = ws?.cronRpc;
+    const scheduler = [
+      ...(health.heartbeatSeconds ? [`heartbeat every ${Math.round(health.heartbeatSeconds / 60)} min`] : []),
+      ...(cron?.ok && cron.enabled !== undefined
+        ? [`cron ${cron.enabled ? "on" : "off"}, ${cron.jobs ?? 0} job(s)`]
+        : []),
+    ];
+    if (scheduler.length > 0) set("scheduler", "ok", scheduler.join("; "));
   } else if (unreachable) {
     set("channels", "unknown", "gateway unreachable");
     set("scheduler", "unknown", "gateway unreachable");

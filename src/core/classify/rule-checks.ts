@@ -149,6 +149,10 @@ export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
     confirm: "`openclaw cron status` shows enabled false or failing ticks",
     ruleOut: "`openclaw cron runs` shows recent successful runs",
   },
+  "cron-job-failing": {
+    confirm: "`openclaw cron runs --id <jobId>` shows the same error on the last runs",
+    ruleOut: "`openclaw cron run <jobId>` now ends ok (the failure was transient)",
+  },
   "heartbeat-skipped": {
     confirm: "`openclaw system heartbeat last` shows the same skip reason",
     ruleOut: "the skip reason is by design (quiet-hours, no-tasks-due)",

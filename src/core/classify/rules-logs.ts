@@ -187,12 +187,43 @@ export const LOG_RULES: readonly Rule[] = [
     confidence: "high",
     title: "Cron scheduler disabled or failing",
     explanation:
-      "The gateway logged that the cron scheduler is disabled ('jobs will not run automatically') or that its timer " +
-      "tick failed. Scheduled jobs silently stop while chat still works.",
-    nextCommands: ["openclaw cron status", "openclaw cron list", "openclaw cron runs --id <jobId> --limit 20"],
+      "The cron scheduler is off while jobs exist (`cron.status` says enabled false, usually `cron.enabled: false` in " +
+      "the config), or the gateway logged that it is disabled ('jobs will not run automatically') or that its timer tick " +
+      "failed. Scheduled jobs silently stop while chat still works.",
+    nextCommands: ["openclaw cron status", "openclaw cron list", "openclaw config get cron.enabled"],
     match(e) {
-      const lines = [...quoteSignature(e, "cron-disabled"), ...quoteSignature(e, "cron-tick-failed")];
+      const cron = e["gateway.ws"]?.cronRpc;
+      const rpc =
+        cron?.ok && cron.enabled === false && (cron.jobs ?? 0) > 0
+          ? [`cron.status: enabled false with ${cron.jobs} job(s) stored`]
+          : [];
+      const lines = [...rpc, ...quoteSignature(e, "cron-disabled"), ...quoteSignature(e, "cron-tick-failed")];
       return lines.length > 0 ? lines : null;
+    },
+    falseGreen: greenHealth,
+  },
+  {
+    id: "cron-job-failing",
+    layer: "scheduler",
+    severity: "warn",
+    confidence: "high",
+    title: "Scheduled jobs are failing",
+    explanation:
+      "Enabled cron jobs ended their last run with an error (from `cron.list` on the running gateway). The scheduler " +
+      "itself runs, so nothing else looks wrong; each failure is quoted with the job's own error.",
+    nextCommands: [
+      "openclaw cron list",
+      "openclaw cron runs --id <jobId> --limit 20",
+      "openclaw cron run <jobId>   # re-run once after the fix",
+    ],
+    falseGreen: greenHealth,
+    match(e) {
+      const failing = e["gateway.ws"]?.cronRpc?.failing ?? [];
+      if (failing.length === 0) return null;
+      return failing.map(
+        (j) =>
+          `cron job "${j.name}" (${j.id}): last run error${j.consecutiveErrors ? `, ${j.consecutiveErrors} in a row` : ""}${j.lastError ? `: ${j.lastError}` : ""}`,
+      );
     },
   },
   {

@@ -189,6 +189,28 @@ export const GatewayWsData = z.object({
       modelRuntimeDegraded: z.boolean().optional(),
     })
     .optional(),
+  /** The scheduler, from `cron.status` and `cron.list` (operator.read): is it on, which enabled jobs last failed. */
+  cronRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      enabled: z.boolean().optional(),
+      jobs: z.number().optional(),
+      nextWakeAtMs: z.number().nullable().optional(),
+      /** Enabled jobs whose last run ended `error`, newest first, at most 10; errors cut to 300 characters. */
+      failing: z
+        .array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            lastRunAtMs: z.number().optional(),
+            lastError: z.string().optional(),
+            consecutiveErrors: z.number().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
 });
 export type GatewayWsData = z.infer<typeof GatewayWsData>;
 

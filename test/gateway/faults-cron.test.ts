@@ -1,0 +1,111 @@
+import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import JSON5 from "json5";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
+import { type GatewayWsData, type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { sharedGateway } from "../support/gateway/control.ts";
+
+/**
+ * The scheduler layer on the real gateway: the agent's `gateway.ws` step reads `cron.status` and
+ * `cron.list`. A real cron job whose command fails (`false`, exit 1) is added and run through the
+ * real CLI; then the scheduler is switched off in the config with that job stored. Every test
+ * cleans up: the job is removed and the config restored.
+ */
+const gw = sharedGateway();
+let originalConfig: string;
+let jobId: string | null = null;
+let configChanged = false;
+
+async function openclaw(args: string[], timeout = 60_000): Promise<string> {
+  const { stdout } = await promisify(execFile)(gw.openclawBin, args, { env: gw.env, timeout });
+  return stdout;
+}
+
+async function triage(): Promise<{ c12n: Classification; cron: GatewayWsData["cronRpc"] }> {
+  const ctx = resolveProbeContext(
+    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
+    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
+  );
+  const results: StepResult[] = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: 30_000 });
+  expect(JSON.stringify(results)).not.toContain(gw.token);
+  const ws = results.find((r) => r.step === "gateway.ws");
+  const cron = ws?.step === "gateway.ws" ? ws.data?.cronRpc : undefined;
+  return { c12n: classifyResults(results, TRIAGE_STEP_NAMES), cron };
+}
+
+beforeAll(async () => {
+  originalConfig = await readFile(gw.configPath, "utf8");
+  await gw.restoreHealthy();
+});
+
+afterAll(async () => {
+  if (jobId) await openclaw(["cron", "rm", jobId]).catch(() => undefined);
+  await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
+  // cron.enabled is read at start: put the scheduler back on with a restart.
+  if (configChanged) await gw.restart({});
+  await gw.restoreHealthy();
+}, 120_000);
+
+describe("scheduler: cron jobs and the cron switch", () => {
+  it("healthy: the scheduler is on, no job fails, no scheduler finding", async () => {
+    const { c12n, cron } = await triage();
+    expect(cron).toMatchObject({ ok: true, enabled: true, failing: [] });
+    expect(c12n.findings.map((f) => f.id)).not.toContain("cron-job-failing");
+    expect(c12n.findings.map((f) => f.id)).not.toContain("cron-disabled");
+    expect(c12n.matrix.scheduler.status).toBe("ok");
+  }, 90_000);
+
+  it("a job whose command fails → cron-job-failing, naming the job", async () => {
+    const added = JSON.parse(
+      await openclaw([
+        "cron",
+        "add",
+        "--name",
+        "clawops-nightly-export",
+        "--every",
+        "6h",
+        "--command-argv",
+        JSON.stringify(["false"]),
+        "--json",
+      ]),
+    ) as Record<string, unknown>;
+    jobId = String(added.id ?? (added.job as Record<string, unknown> | undefined)?.id ?? "");
+    expect(jobId, JSON.stringify(added)).not.toBe("");
+    await openclaw(["cron", "run", jobId, "--wait", "--wait-timeout", "60s"], 90_000).catch(() => undefined);
+
+    let result = await triage();
+    for (let i = 0; i < 10 && !result.cron?.failing?.length; i++) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      result = await triage();
+    }
+    const { c12n, cron } = result;
+    expect(
+      cron?.failing?.map((j) => j.id),
+      JSON.stringify(cron),
+    ).toEqual([jobId]);
+    const finding = c12n.findings.find((f) => f.id === "cron-job-failing");
+    expect(finding?.severity).toBe("warn");
+    expect(finding?.evidence[0]).toContain('cron job "clawops-nightly-export"');
+    expect(c12n.findings.filter((f) => f.severity === "fail")).toEqual([]);
+    expect(c12n.matrix.scheduler.status).toBe("warn");
+  }, 240_000);
+
+  it("cron.enabled=false with the job stored → cron-disabled, while /readyz stays 200", async () => {
+    const config = JSON5.parse(originalConfig) as Record<string, unknown>;
+    config.cron = { ...(config.cron as Record<string, unknown> | undefined), enabled: false };
+    await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    configChanged = true;
+    await gw.restart({});
+    const { c12n, cron } = await triage();
+    expect(cron).toMatchObject({ ok: true, enabled: false });
+    expect(cron?.jobs).toBeGreaterThan(0);
+    const finding = c12n.findings.find((f) => f.id === "cron-disabled");
+    expect(finding?.evidence[0]).toMatch(/^cron\.status: enabled false with \d+ job\(s\) stored$/);
+    expect(finding?.falseGreen).toContain("/readyz 200");
+  }, 240_000);
+});

@@ -53,6 +53,10 @@ export default defineConfig({
           SLACK_BOT_TOKEN: "xoxb-clawops-workers-test",
           SLACK_API_URL: `${SLACK_STANDIN_ORIGIN}/api`,
           SLACK_STANDIN_CALLS_URL: `${SLACK_STANDIN_ORIGIN}${SLACK_STANDIN_CALLS_PATH}`,
+          // Who may freeze and unfreeze (the JSON of CLAWOPS_AUTHZ_FILE on Node).
+          CLAWOPS_AUTHZ: JSON.stringify({
+            actions: { freeze: { users: ["U0OPERATOR"] }, unfreeze: { users: ["U0OPERATOR"] } },
+          }),
         },
         outboundService: createOutboundRecorder(),
       },

@@ -25,7 +25,7 @@ type Row = Record<string, string | number | null>;
 type Statement = ReturnType<DatabaseSync["prepare"]>;
 
 /** node:sqlite behind the shared store's driver, compiling each SQL text once. */
-function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: string): Statement; clear(): void } {
+export function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: string): Statement; clear(): void } {
   // Compiling SQL costs more than running these statements: prepare each text once.
   const statements = new Map<string, Statement>();
   const statement = (text: string): Statement => {

@@ -1,7 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports.ts";
 import type { StepResult } from "../core/probes/catalog.ts";
-import { DurableObjectSqlStore } from "./do-sql-store.ts";
+import { SqlRecoveryStore } from "../core/recovery/sql-store.ts";
+import type {
+  AuditEntry,
+  AuditQuery,
+  ConfirmationRecord,
+  FreezeRecord,
+  NewAuditEntry,
+  NoticeRef,
+  RecoveryStore,
+} from "../core/recovery/types.ts";
+import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import type { WorkerEnv } from "./env.ts";
 
 /** The single directory object's name: all state lives in one SQLite database. */
@@ -17,10 +27,47 @@ export const DIRECTORY_NAME = "directory";
  */
 export class ClawopsDirectory extends DurableObject<WorkerEnv> {
   private readonly store: DurableObjectSqlStore;
+  /** Freezes, confirmations and the append-only audit log: the Node runtime's tables and queries. */
+  private readonly recovery: SqlRecoveryStore;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     this.store = new DurableObjectSqlStore(ctx.storage.sql);
+    this.recovery = new SqlRecoveryStore(durableObjectSqlDriver(ctx.storage.sql));
+  }
+
+  insertConfirmation(c: ConfirmationRecord) {
+    return this.recovery.insertConfirmation(c);
+  }
+  getConfirmation(id: string) {
+    return this.recovery.getConfirmation(id);
+  }
+  setConfirmationMessage(id: string, messageTs: string) {
+    return this.recovery.setConfirmationMessage(id, messageTs);
+  }
+  decideConfirmation(id: string, d: { at: number; by: string; decision: "approve" | "cancel" }) {
+    return this.recovery.decideConfirmation(id, d);
+  }
+  putFreeze(freeze: FreezeRecord) {
+    return this.recovery.putFreeze(freeze);
+  }
+  getFreeze(target: string) {
+    return this.recovery.getFreeze(target);
+  }
+  listFreezes() {
+    return this.recovery.listFreezes();
+  }
+  setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]) {
+    return this.recovery.setFreezeNotices(target, createdAt, notices);
+  }
+  removeFreeze(target: string, createdAt?: number) {
+    return this.recovery.removeFreeze(target, createdAt);
+  }
+  appendAudit(entry: NewAuditEntry) {
+    return this.recovery.appendAudit(entry);
+  }
+  listAudit(query: AuditQuery) {
+    return this.recovery.listAudit(query);
   }
 
   getHost(name: string) {
@@ -125,5 +172,48 @@ export class DirectoryStore implements Store {
   }
   async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
     return (await this.stub.listJobs(filter)) as JobRecord[];
+  }
+}
+
+/** The RecoveryStore port on Workers: every call is one RPC to the directory object's SQLite. */
+export class DirectoryRecoveryStore implements RecoveryStore {
+  private readonly stub: DurableObjectStub<ClawopsDirectory>;
+
+  constructor(namespace: DurableObjectNamespace<ClawopsDirectory>) {
+    this.stub = namespace.get(namespace.idFromName(DIRECTORY_NAME));
+  }
+
+  async insertConfirmation(c: ConfirmationRecord): Promise<void> {
+    await this.stub.insertConfirmation(c);
+  }
+  async getConfirmation(id: string): Promise<ConfirmationRecord | null> {
+    return (await this.stub.getConfirmation(id)) as ConfirmationRecord | null;
+  }
+  async setConfirmationMessage(id: string, messageTs: string): Promise<void> {
+    await this.stub.setConfirmationMessage(id, messageTs);
+  }
+  decideConfirmation(id: string, d: { at: number; by: string; decision: "approve" | "cancel" }): Promise<boolean> {
+    return this.stub.decideConfirmation(id, d);
+  }
+  async putFreeze(freeze: FreezeRecord): Promise<void> {
+    await this.stub.putFreeze(freeze);
+  }
+  async getFreeze(target: string): Promise<FreezeRecord | null> {
+    return (await this.stub.getFreeze(target)) as FreezeRecord | null;
+  }
+  async listFreezes(): Promise<FreezeRecord[]> {
+    return (await this.stub.listFreezes()) as FreezeRecord[];
+  }
+  async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {
+    await this.stub.setFreezeNotices(target, createdAt, notices);
+  }
+  async removeFreeze(target: string, createdAt?: number): Promise<FreezeRecord | null> {
+    return (await this.stub.removeFreeze(target, createdAt)) as FreezeRecord | null;
+  }
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return (await this.stub.appendAudit(entry)) as AuditEntry;
+  }
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return (await this.stub.listAudit(query)) as AuditEntry[];
   }
 }

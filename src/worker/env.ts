@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import type { ClawopsDirectory } from "./directory.ts";
 import type { HostAgent } from "./host-agent.ts";
 
@@ -17,6 +18,13 @@ export interface WorkerEnv {
    * `GET /api/hosts/<host>/agent`). Unset: that API answers 503.
    */
   CLAWOPS_ADMIN_TOKEN?: string;
+  /**
+   * Who may run mutating commands (freeze, unfreeze, recover, restart, doctor.fix): the JSON the
+   * Node runtime reads from CLAWOPS_AUTHZ_FILE, as a var or secret. Unset: read-only commands only.
+   */
+  CLAWOPS_AUTHZ?: string;
+  /** Channels every freeze notice also goes to, comma-separated ids (as on Node). */
+  CLAWOPS_ANNOUNCE_CHANNELS?: string;
   /** Agent heartbeat interval in ms (a var); each heartbeat wakes the host's object. */
   AGENT_HEARTBEAT_MS?: string;
   /** The one directory Durable Object: hosts, enrollment codes, incidents, jobs (SQLite). */
@@ -33,7 +41,10 @@ const WorkerConfigSchema = z.object({
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
-export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & {
+  authz: AuthzConfig;
+  announceChannels: string[];
+};
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
 
@@ -45,11 +56,28 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     // An empty var means "not set", as it does for the Node runtime's environment.
     SLACK_API_URL: env.SLACK_API_URL || undefined,
   });
-  if (parsed.success) return { ok: true, config: parsed.data };
-  const problems = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].map((name) =>
-    name === "SLACK_API_URL"
-      ? "SLACK_API_URL is not an http(s) URL; unset it to use the Slack Web API."
-      : `${name} is not set; run \`npx wrangler secret put ${name}\`.`,
-  );
-  return { ok: false, problems };
+  const problems = parsed.success
+    ? []
+    : [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].map((name) =>
+        name === "SLACK_API_URL"
+          ? "SLACK_API_URL is not an http(s) URL; unset it to use the Slack Web API."
+          : `${name} is not set; run \`npx wrangler secret put ${name}\`.`,
+      );
+  let authz = DEFAULT_AUTHZ;
+  if (env.CLAWOPS_AUTHZ) {
+    try {
+      authz = parseAuthzConfig(JSON.parse(env.CLAWOPS_AUTHZ), "CLAWOPS_AUTHZ");
+    } catch (err) {
+      // The parser names the field; never echo the value.
+      problems.push(
+        err instanceof SyntaxError ? "CLAWOPS_AUTHZ is not valid JSON." : (err as Error).message.slice(0, 300),
+      );
+    }
+  }
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  const announceChannels = (env.CLAWOPS_ANNOUNCE_CHANNELS ?? "")
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
+  return { ok: true, config: { ...parsed.data, authz, announceChannels } };
 }

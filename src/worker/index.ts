@@ -4,12 +4,12 @@ import { isClawopsError } from "../core/errors.ts";
 import type { Clock, Ids } from "../core/ports.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
 import { DecisionBus } from "../core/recovery/confirm.ts";
-import { InMemoryRecoveryStore } from "../core/recovery/memory-store.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
 import { issueEnrollmentCode } from "../core/service/enrollment.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
-import { SlackWebApiChat } from "../core/slack/web-api.ts";
-import { DirectoryStore } from "./directory.ts";
+import { slackUserGroupResolver } from "../core/slack/usergroups.ts";
+import { DEFAULT_SLACK_API_URL, SlackWebApiChat } from "../core/slack/web-api.ts";
+import { DirectoryRecoveryStore, DirectoryStore } from "./directory.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { HOST_HEADER } from "./host-agent.ts";
@@ -31,21 +31,24 @@ const AGENT_CONNECT_PATH = "/agent/connect";
 const logger = createConsoleLogger("clawops-worker");
 const clock: Clock = { now: () => Date.now() };
 const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
-// Freezes and audit live in isolate memory for now (no authorization file yet, so Slack users
-// get the default: read-only commands only). Durable state and expiry need the directory object
-// and an alarm driving expireFreezes; see the README.
-const recovery = {
-  store: new InMemoryRecoveryStore(),
-  authz: new Authorizer(),
-  announceChannels: [],
-  decisions: new DecisionBus(),
-};
+// Button presses reach a run waiting in this isolate; freezes, confirmations and the audit log
+// are in the directory object's SQLite (src/worker/directory.ts), so they outlive isolates.
+const decisions = new DecisionBus();
 
 function appFor(config: WorkerConfig, env: WorkerEnv) {
   // Built per request: Durable Object stubs and promise chains must not span requests
   // (Workers forbids I/O objects crossing them). Triage jobs are queued and serialised in
   // the host's object, so this per-request queue never holds one.
   const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
+  const recovery = {
+    store: new DirectoryRecoveryStore(env.DIRECTORY),
+    authz: new Authorizer(
+      config.authz,
+      slackUserGroupResolver({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL ?? DEFAULT_SLACK_API_URL }),
+    ),
+    announceChannels: config.announceChannels,
+    decisions,
+  };
   const deps: CoreDeps = {
     store: new DirectoryStore(env.DIRECTORY),
     transport: new DurableObjectHostTransport(env.HOSTS),

@@ -7,6 +7,7 @@ declare namespace Cloudflare {
     SLACK_API_URL: string;
     /** The outbound recorder's read-back endpoint (GET lists, DELETE clears). */
     SLACK_STANDIN_CALLS_URL: string;
+    CLAWOPS_AUTHZ: string;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/directory.ts").ClawopsDirectory>;
     BUNDLES: R2Bucket;
     HOSTS: DurableObjectNamespace<import("../../src/worker/host-agent.ts").HostAgent>;

@@ -3,78 +3,13 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SlackWebApiChat } from "../../src/core/slack/web-api.ts";
 import worker from "../../src/worker/index.ts";
+import { nowSeconds, postSlashCommand, type RecordedRequest, type SlackCommandReply } from "./signed-slack.ts";
 
 /**
  * The control plane inside workerd: requests go through the Worker's real `fetch` export
  * (wrangler.toml `main`), with the bindings from vitest.workers.config.ts. Signatures are
  * computed here with WebCrypto, independently of src/core/slack/verify.ts.
  */
-
-interface SlackCommandReply {
-  response_type?: string;
-  text?: string;
-  blocks?: { type: string; text?: { text?: string }; elements?: { text?: string }[] }[];
-  ok?: boolean;
-  error?: { code: string; message: string };
-}
-
-interface RecordedRequest {
-  method: string;
-  url: string;
-  body: string;
-}
-
-function slashCommandBody(text: string): string {
-  // Field order and values as Slack sends a slash command (application/x-www-form-urlencoded).
-  return new URLSearchParams({
-    token: "legacy-verification-token-unused",
-    team_id: "T0001",
-    team_domain: "acme",
-    channel_id: "C0INCIDENT",
-    channel_name: "incidents",
-    user_id: "U0OPERATOR",
-    user_name: "operator",
-    command: "/openclaw",
-    text,
-    api_app_id: "A0CLAWOPS",
-    is_enterprise_install: "false",
-    response_url: "https://hooks.slack.invalid/commands/T0001/1/abc",
-    trigger_id: `${Date.now()}.${crypto.randomUUID()}`,
-  }).toString();
-}
-
-async function slackHeaders(secret: string, body: string, timestamp: number): Promise<Record<string, string>> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
-  );
-  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-  return {
-    "content-type": "application/x-www-form-urlencoded",
-    "x-slack-request-timestamp": String(timestamp),
-    "x-slack-signature": `v0=${hex}`,
-  };
-}
-
-async function postSlashCommand(
-  text: string,
-  opts: { secret?: string; timestamp?: number } = {},
-): Promise<{ status: number; body: SlackCommandReply }> {
-  const body = slashCommandBody(text);
-  const headers = await slackHeaders(opts.secret ?? env.SLACK_SIGNING_SECRET, body, opts.timestamp ?? nowSeconds());
-  const res = await exports.default.fetch("https://clawops.example/slack/commands", { method: "POST", headers, body });
-  return { status: res.status, body: await res.json<SlackCommandReply>() };
-}
-
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
 
 function allText(reply: SlackCommandReply): string {
   const blocks = (reply.blocks ?? []).flatMap((b) => [

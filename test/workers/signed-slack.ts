@@ -1,0 +1,71 @@
+import { env, exports } from "cloudflare:workers";
+
+/**
+ * Slash commands as Slack sends them, signed here with WebCrypto (independently of
+ * src/core/slack/verify.ts), posted to the Worker's real `fetch` export.
+ */
+export interface SlackCommandReply {
+  response_type?: string;
+  text?: string;
+  blocks?: { type: string; text?: { text?: string }; elements?: { text?: string }[] }[];
+  ok?: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  body: string;
+}
+
+function slashCommandBody(text: string, user = "U0OPERATOR"): string {
+  // Field order and values as Slack sends a slash command (application/x-www-form-urlencoded).
+  return new URLSearchParams({
+    token: "legacy-verification-token-unused",
+    team_id: "T0001",
+    team_domain: "acme",
+    channel_id: "C0INCIDENT",
+    channel_name: "incidents",
+    user_id: user,
+    user_name: "operator",
+    command: "/openclaw",
+    text,
+    api_app_id: "A0CLAWOPS",
+    is_enterprise_install: "false",
+    response_url: "https://hooks.slack.invalid/commands/T0001/1/abc",
+    trigger_id: `${Date.now()}.${crypto.randomUUID()}`,
+  }).toString();
+}
+
+async function slackHeaders(secret: string, body: string, timestamp: number): Promise<Record<string, string>> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
+  );
+  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+  return {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": String(timestamp),
+    "x-slack-signature": `v0=${hex}`,
+  };
+}
+
+export async function postSlashCommand(
+  text: string,
+  opts: { secret?: string; timestamp?: number; user?: string } = {},
+): Promise<{ status: number; body: SlackCommandReply }> {
+  const body = slashCommandBody(text, opts.user);
+  const headers = await slackHeaders(opts.secret ?? env.SLACK_SIGNING_SECRET, body, opts.timestamp ?? nowSeconds());
+  const res = await exports.default.fetch("https://clawops.example/slack/commands", { method: "POST", headers, body });
+  return { status: res.status, body: await res.json<SlackCommandReply>() };
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { MUTATING_STEPS, type MutatingStep } from "../core/recovery/approval.ts";
+import { SupervisorDeclaration } from "./probes/host/supervisor.ts";
 
 /**
  * The host's own say over mutating steps: `policy.json` in the agent's state dir, written
@@ -9,12 +10,18 @@ import { MUTATING_STEPS, type MutatingStep } from "../core/recovery/approval.ts"
  * `allow`, the agent refuses that step whatever the control plane approved.
  *
  *   { "allow": ["gateway.restart"] }
+ *
+ * `supervisor` says how the gateway is run when detection (cgroups) cannot tell or gets it wrong,
+ * e.g. on macOS: { "kind": "systemd", "unit": "openclaw-gateway.service", "user": true },
+ * { "kind": "launchd", "label": "ai.openclaw.gateway" }, { "kind": "container", "container":
+ * "openclaw-gateway" } or { "kind": "manual" }. Restarts then go through that supervisor.
  */
 export const POLICY_FILE = "policy.json";
 
 export const AgentPolicy = z
   .object({
     allow: z.array(z.enum(MUTATING_STEPS)).default([]),
+    supervisor: SupervisorDeclaration.optional(),
   })
   .strict();
 export type AgentPolicy = z.infer<typeof AgentPolicy>;

@@ -32,7 +32,10 @@ const EnrollBody = z.object({
   publicKey: z.string().max(100),
 });
 const ConsoleCommandBody = z.object({ text: z.string().max(500) });
-const ConsoleConfirmBody = z.object({ id: z.string().min(1).max(100), decision: z.enum(["approve", "cancel"]) });
+const ConsoleConfirmBody = z.object({
+  id: z.string().min(1).max(100),
+  decision: z.enum(["approve", "approve_drained", "cancel"]),
+});
 
 /** The hono app every runtime serves. Web-standard Request/Response only. */
 export function createApp(opts: AppOptions) {
@@ -199,7 +202,8 @@ export function createApp(opts: AppOptions) {
     // The console's confirmation buttons: the local operator pressing Approve/Cancel.
     app.post("/api/console/confirm", async (c) => {
       const parsed = ConsoleConfirmBody.safeParse(await c.req.json().catch(() => null));
-      if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {id, decision: approve|cancel}.");
+      if (!parsed.success)
+        throw new ClawopsError("bad_request", "Body must be JSON {id, decision: approve|approve_drained|cancel}.");
       const press: ButtonPress = {
         confirmationId: parsed.data.id,
         decision: parsed.data.decision,

@@ -172,13 +172,13 @@ function renderBlock(b) {
       btn.textContent = (e.text && e.text.text) || "";
       btn.setAttribute("data-action-id", String(e.action_id || ""));
       btn.addEventListener("click", async function () {
-        var approve = e.action_id === "clawops_approve";
-        if (approve && e.confirm && !window.confirm((e.confirm.text && e.confirm.text.text || "Are you sure?").replace(/[*\u0060]/g, ""))) return;
+        var decision = { clawops_approve: "approve", clawops_approve_drained: "approve_drained" }[e.action_id] || "cancel";
+        if (decision !== "cancel" && e.confirm && !window.confirm((e.confirm.text && e.confirm.text.text || "Are you sure?").replace(/[*\u0060]/g, ""))) return;
         btn.disabled = true;
         var res = await fetch("/api/console/confirm", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ id: e.value, decision: approve ? "approve" : "cancel" }),
+          body: JSON.stringify({ id: e.value, decision: decision }),
         }).catch(function () { return null; });
         var body = res ? await res.json().catch(function () { return null; }) : null;
         if (!body || !body.ok) btn.disabled = false;

@@ -1,7 +1,11 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { type ConsoleServer, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+
+/** Steps in a triage job (the progress line counts them). */
+const N = TRIAGE_STEPS.length;
 
 /**
  * The local console page in real headless Chromium against the real app (hono on
@@ -107,14 +111,14 @@ describe("local console page", () => {
     await expect.poll(() => replies.count(), { timeout: 10_000 }).toBe(2);
     const progress = replies.nth(0);
     const result = replies.nth(1);
-    await expect.poll(() => progress.textContent()).toMatch(/Triage of node-3 finished: 10\/10 probes/);
+    await expect.poll(() => progress.textContent()).toMatch(new RegExp(`Triage of node-3 finished: ${N}/${N} probes`));
 
     // The progress message was updated in place: one message, several versions, a
     // partial state seen on the way.
     expect(Number(await progress.getAttribute("data-version"))).toBeGreaterThan(1);
     const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
-    expect(seen.some((s) => /running: [1-9]\/10 probes/.test(s))).toBe(true);
-    expect(seen.at(-1)).toMatch(/finished: 10\/10/);
+    expect(seen.some((s) => new RegExp(`running: [1-9]\\d?/${N} probes`).test(s))).toBe(true);
+    expect(seen.at(-1)).toMatch(`finished: ${N}/${N}`);
     expect(await message.getByTestId("thread").locator(".thread-label").textContent()).toBe("2 replies");
 
     // The result: failing layers in the header, token drift ranked first with evidence and next commands.

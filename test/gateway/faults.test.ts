@@ -110,6 +110,13 @@ describe("fault injection with real agent probes", () => {
     expect(logs.signatures.find((s) => s.kind === "gateway-ready")?.examples.at(-1)).toMatch(
       /\[gateway\] gateway ready$/,
     );
+    // config.get over the agent's own session: the file is what runs.
+    const cfg = dataOf("gateway.ws").configRpc;
+    expect(cfg).toMatchObject({ ok: true, valid: true });
+    expect(cfg?.fileHash).toMatch(/^hmac-sha256:v1:/);
+    expect(cfg?.fileHash).toBe(cfg?.appliedHash);
+    // The gateway is run by hand here: no supervisor to ask.
+    expect(dataOf("service.state")).toMatchObject({ supervisor: "manual", source: "detected", state: null });
   });
 
   it("(a) un-creatable workspace while running: config-reload-failed first, doctor error confirms, health lies", async () => {
@@ -139,6 +146,9 @@ describe("fault injection with real agent probes", () => {
       expect(top?.evidence.join("\n")).toMatch(/doctor --lint: error core\/doctor\/[\w-]+: .*ENOTDIR/);
       expect(top?.falseGreen).toContain("/readyz 200");
       expect(c.matrix.config.status).toBe("fail");
+      // The gateway itself says so over its session: the file's revision is not the applied one.
+      const notApplied = c.findings.find((f) => f.id === "config-not-applied");
+      expect(notApplied?.evidence[0]).toMatch(/^config\.get: file revision \S+ ≠ applied \S+$/);
     } finally {
       // The file goes back to what the gateway still runs; OpenClaw logs nothing for that.
       await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
@@ -147,6 +157,7 @@ describe("fault injection with real agent probes", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     const after = await triage("reload-reverted");
     expect(after.findings.map((f) => f.id)).not.toContain("config-reload-failed");
+    expect(after.findings.map((f) => f.id)).not.toContain("config-not-applied");
   });
 
   it("(c) version skew, with a stand-in launcher whose --version reports a newer release", async () => {

@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPortOwners } from "../../src/agent/probes/host/port-owners.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
@@ -41,20 +43,20 @@ const slash = (user: string, text: string) =>
 const all = () => [...slack.messages.values()];
 const blocksOf = (m: StoredMessage) => JSON.stringify(m.blocks);
 
-function pressBody(user: string, id: string): string {
+function pressBody(user: string, id: string, actionId = "clawops_approve"): string {
   return new URLSearchParams({
     payload: JSON.stringify({
       type: "block_actions",
       user: { id: user },
       channel: { id: CHANNEL },
       container: { type: "message", channel_id: CHANNEL },
-      actions: [{ type: "button", action_id: "clawops_approve", block_id: "clawops_confirm", value: id }],
+      actions: [{ type: "button", action_id: actionId, block_id: "clawops_confirm", value: id }],
     }),
   }).toString();
 }
 
-async function press(user: string, id: string, headers?: Record<string, string>) {
-  const body = pressBody(user, id);
+async function press(user: string, id: string, headers?: Record<string, string>, actionId?: string) {
+  const body = pressBody(user, id, actionId);
   const res = await fetch(`${cp.url}/slack/interactions`, {
     method: "POST",
     headers: headers ?? signSlack(SECRET, body),
@@ -190,6 +192,44 @@ describe("/openclaw recover on a real gateway", () => {
     const end = await waitRunEnd(before);
     expect(end.text, blocksOf(end)).toMatch(/^Recovered node-3 \(6\/6 steps ok\)/);
   });
+
+  it("approve once drained: the run waits for a cron job that is about to run, then restarts", async () => {
+    const openclaw = (args: string[]) =>
+      promisify(execFile)(gw.install.openclawBin, args, { env: gw.env, timeout: 60_000 }).then((r) => r.stdout);
+    await openclaw([
+      "cron",
+      "add",
+      "--name",
+      "clawops-drain-export",
+      "--at",
+      "75s",
+      "--command-argv",
+      JSON.stringify(["true"]),
+      "--delete-after-run",
+      "--json",
+    ]);
+    const before = all().length;
+    await slash(OWNER, `recover ${HOST}`);
+    const id = await waitConfirmation(before);
+    const ask = all()
+      .slice(before)
+      .find((m) => blocksOf(m).includes(id));
+    expect(blocksOf(ask as StoredMessage)).toContain("clawops_approve_drained");
+    expect(blocksOf(ask as StoredMessage)).toContain("clawops-drain-export");
+    const [pid] = await ownerPids();
+    expect((await press(OWNER, id, undefined, "clawops_approve_drained")).body).toEqual({ ok: true });
+    // While the job is due, the gateway is left alone.
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(await ownerPids()).toEqual([pid]);
+    const end = await waitRunEnd(before);
+    expect(end.text, blocksOf(end)).toMatch(/^Recovered node-3 \(6\/6 steps ok\)/);
+    expect(await ownerPids()).not.toEqual([pid]);
+    const audit = (await slash(OWNER, `audit ${HOST}`)).body;
+    expect(JSON.stringify(audit)).toContain("approved once drained gateway.restart");
+    expect(JSON.stringify(audit)).toMatch(/drained after \d+ s/);
+    // The job ran before the restart and removed itself.
+    expect(await openclaw(["cron", "list", "--json"])).not.toContain("clawops-drain-export");
+  }, 240_000);
 
   it("stops, keeps the freeze and leaves the gateway untouched when the agent's policy refuses the restart", async () => {
     unlinkSync(join(agentDir, "policy.json"));

@@ -7,6 +7,7 @@ import type {
   LogSignaturesData,
   ModelsStatusData,
   PortListenersData,
+  ServiceStateData,
   StepResult,
   TokensData,
   VersionsData,
@@ -149,7 +150,15 @@ export function healthyData() {
       },
     ],
   };
-  return { versions, ws, http, listeners, config, tokens, status, lint, models, logs };
+  // A gateway run by hand (the lab's): no supervisor to ask.
+  const service: ServiceStateData = {
+    supervisor: "manual",
+    source: "detected",
+    listenerPid: 8088,
+    state: null,
+    journal: null,
+  };
+  return { versions, ws, http, listeners, config, tokens, status, lint, models, logs, service };
 }
 
 /** `models status --json` of a just-set-up gateway: no provider credentials (captures/up). */
@@ -185,6 +194,7 @@ export function toResults(d: Data): StepResult[] {
     { step: "gateway.status", status: "ok", durationMs: 2800, data: d.status },
     { step: "models.status", status: "ok", durationMs: 2200, data: d.models },
     { step: "logs.signatures", status: "ok", durationMs: 15, data: d.logs },
+    { step: "service.state", status: "ok", durationMs: 9, data: d.service },
     { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
   ];
 }
@@ -262,6 +272,14 @@ export function gatewayDownData(): Data {
       connectFailureKind: "unreachable",
       rpcError: "connect ECONNREFUSED 127.0.0.1:19001",
     },
+  };
+  d.service = {
+    supervisor: "unknown",
+    source: "none",
+    listenerPid: null,
+    state: null,
+    journal: null,
+    error: "no gateway listens and no openclaw service unit was found",
   };
   return d;
 }

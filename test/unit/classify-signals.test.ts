@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { summarizeDoctorLint } from "../../src/agent/probes/doctor-lint.ts";
-import { summarizeCron } from "../../src/agent/probes/gateway-ws.ts";
+import { summarizeChannels, summarizeConfigGet, summarizeCron } from "../../src/agent/probes/gateway-ws.ts";
 import type { RpcResult } from "../../src/agent/probes/gateway-ws-client.ts";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
@@ -392,5 +392,115 @@ describe("scheduler from the cron RPCs (cron.status, cron.list)", () => {
     expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
     d.ws.cronRpc = summarizeCron(status(false, 0), ok({ jobs: [] }));
     expect(ids(d)).toEqual([]);
+  });
+});
+
+describe("config file vs the running config, from config.get", () => {
+  const rpc = (payload: unknown): RpcResult => ({ ok: true, payload });
+  const HASH = "hmac-sha256:v1:NH2yJ8C2nmmTHTOQq2P4_P6n3mFf1mVr5B8ier1RkGY";
+  const withConfigRpc = (c: ReturnType<typeof summarizeConfigGet>) => {
+    const d = healthyData();
+    d.ws = { ...d.ws, configRpc: c };
+    return d;
+  };
+
+  it("keeps only the verdict: hashes, validity and issues (never the config itself)", () => {
+    const s = summarizeConfigGet(
+      rpc({
+        raw: '{"gateway":{"auth":{"token":"__OPENCLAW_REDACTED__"}}}',
+        config: { gateway: {} },
+        valid: false,
+        issues: [
+          { path: "gateway.bind", message: "Invalid enum value" },
+          { path: ["agents", "defaults"], message: "x" },
+        ],
+        configRevisionHash: null,
+        appliedConfigHash: HASH,
+      }),
+    );
+    expect(s).toEqual({
+      ok: true,
+      fileHash: null,
+      appliedHash: HASH,
+      valid: false,
+      issues: ["gateway.bind: Invalid enum value", "agents.defaults: x"],
+    });
+    expect(
+      summarizeConfigGet({ ok: false, error: { code: "INVALID_REQUEST", message: "missing scope" } }),
+    ).toMatchObject({
+      ok: false,
+    });
+    expect(summarizeConfigGet(rpc("not an object"))).toEqual({ ok: true });
+  });
+
+  it("same hashes: nothing; different: config-not-applied (warn, /readyz named); invalid file: config-file-invalid (fail)", () => {
+    expect(ids(withConfigRpc({ ok: true, fileHash: HASH, appliedHash: HASH, valid: true }))).not.toContain(
+      "config-not-applied",
+    );
+    const pending = classify(
+      toResults(withConfigRpc({ ok: true, fileHash: `${HASH.slice(0, -4)}AAAA`, appliedHash: HASH, valid: true })),
+    ).findings.find((f) => f.id === "config-not-applied");
+    expect(pending?.severity).toBe("warn");
+    expect(pending?.falseGreen).toContain("/readyz 200");
+    const invalid = top(
+      withConfigRpc({
+        ok: true,
+        fileHash: null,
+        appliedHash: HASH,
+        valid: false,
+        issues: ["gateway.bind: Invalid enum value"],
+      }),
+    );
+    expect(invalid?.id).toBe("config-file-invalid");
+    expect(invalid?.evidence).toContain("config issue: gateway.bind: Invalid enum value");
+    // An RPC that failed or an older gateway without the fields: no claim either way.
+    for (const c of [{ ok: false }, { ok: true }, { ok: true, fileHash: HASH }]) {
+      const found = ids(withConfigRpc(c));
+      expect(found).not.toContain("config-not-applied");
+      expect(found).not.toContain("config-file-invalid");
+    }
+  });
+});
+
+describe("chat channel accounts, from channels.status", () => {
+  const rpc = (payload: unknown): RpcResult => ({ ok: true, payload });
+  const withChannels = (payload: unknown) => {
+    const d = healthyData();
+    d.ws = { ...d.ws, channelsRpc: summarizeChannels(rpc(payload)) };
+    return d;
+  };
+  // The shape of `channelAccounts` in openclaw 2026.9.6 (gateway channels.status handler).
+  const telegram = (healthState: string, extra: Record<string, unknown> = {}) => ({
+    channelOrder: ["telegram"],
+    channels: { telegram: { configured: true } },
+    channelAccounts: {
+      telegram: [
+        { accountId: "default", enabled: true, configured: true, running: false, healthState, ...extra },
+        { accountId: "ops-bot", enabled: false, configured: true, running: false, healthState: "unmanaged" },
+      ],
+    },
+  });
+
+  it("an enabled account the gateway reports down → channel-account-down (fail) with its last error", () => {
+    const d = withChannels(telegram("not-running", { lastError: "401 Unauthorized: bot token revoked" }));
+    const c = classify(toResults(d));
+    expect(c.findings[0]?.id).toBe("channel-account-down");
+    expect(c.findings[0]?.evidence).toEqual([
+      "channels.status: telegram/default not-running (not running) — last error: 401 Unauthorized: bot token revoked",
+    ]);
+    expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
+    expect(c.matrix.channels).toMatchObject({ status: "fail" });
+  });
+
+  it("healthy, in its connect grace, or disabled: no finding; odd payloads make no claim", () => {
+    for (const state of ["healthy", "startup-connect-grace", "reconnect-grace", "busy"]) {
+      expect(ids(withChannels(telegram(state)))).not.toContain("channel-account-down");
+    }
+    for (const odd of [null, "x", { channelAccounts: { telegram: "nope" } }, { channelAccounts: [] }]) {
+      expect(ids(withChannels(odd))).not.toContain("channel-account-down");
+    }
+    expect(
+      summarizeChannels({ ok: false, error: { code: "INVALID_REQUEST", message: "missing scope: operator.read" } }).ok,
+    ).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 
@@ -69,8 +70,9 @@ describe("clawops CLI", () => {
     expect(out).toMatch(/^🔎 Triage of node-3 started \(job job_\w+\)\./);
     expect(out).toContain("🚨 Incident: OpenClaw gateway on node-3");
     // Not a terminal: each progress change is a line of its own, then the final steps.
-    expect(out).toMatch(/\n⏳ Triage of node-3 running: [1-9]\/10 probes in/);
-    expect(out).toContain("\nTriage of node-3 finished: 10/10 probes in");
+    const n = TRIAGE_STEPS.length;
+    expect(out).toMatch(new RegExp(`\\n⏳ Triage of node-3 running: [1-9]\\d?/${n} probes in`));
+    expect(out).toContain(`\nTriage of node-3 finished: ${n}/${n} probes in`);
     expect(out).toMatch(/\n✅ tokens \d+ ms\n/);
     expect(out).toContain("\n🔴 Triage node-3: 1 failing layer\n━━━");
     expect(out).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");

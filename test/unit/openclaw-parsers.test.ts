@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { summarizeDoctorRepair } from "../../src/agent/probes/doctor-fix.ts";
 import { parseJsonOutput, summarizeGatewayStatus } from "../../src/agent/probes/gateway-status.ts";
 import { parseOpenclawVersion } from "../../src/agent/probes/versions.ts";
 
@@ -75,5 +76,39 @@ describe("summarizeGatewayStatus (captured `openclaw gateway status --json`)", (
   it("ignores shapes it does not know instead of throwing", () => {
     expect(summarizeGatewayStatus(null)).toEqual({});
     expect(summarizeGatewayStatus({ rpc: "nope", port: [] })).toEqual({});
+  });
+});
+
+describe("summarizeDoctorRepair (captured `openclaw doctor --repair --non-interactive` on a fresh lab)", () => {
+  it("lists the lines of every 'Doctor changes' box and the config rewrite", () => {
+    const s = summarizeDoctorRepair(fixture("doctor-repair-noninteractive.txt"));
+    expect(s.changes?.[0]).toBe("Tightened permissions on /tmp/dfx/state to 700");
+    expect(s.changes).toContain("Disabled 1password");
+    expect(s.changes).toContain('Create heartbeat monitor for agent "main" at 30m.');
+    expect(s.changes).toHaveLength(32);
+    // Advice boxes (Backups, Security, Workspace …) are not changes.
+    expect(s.changes?.join("\n")).not.toMatch(/backup create|Memory system/);
+    expect(s.configUpdated).toEqual({
+      path: "/tmp/dfx/state/openclaw.json",
+      backup: "/tmp/dfx/state/openclaw.json.bak",
+    });
+  });
+
+  it("joins wrapped bullets, and reads empty, cut or other output as no changes", () => {
+    const wrapped = [
+      "◇  Doctor changes ─────────╮",
+      "│                          │",
+      "│  - Moved legacy session   │",
+      "│    store to SQLite        │",
+      "│  - Removed stale lock     │",
+      "├──────────────────────────╯",
+    ].join("\n");
+    expect(summarizeDoctorRepair(wrapped).changes).toEqual([
+      "Moved legacy session store to SQLite",
+      "Removed stale lock",
+    ]);
+    for (const odd of ["", "◇  Doctor changes ───", "Error: something else entirely\n\u0000"]) {
+      expect(summarizeDoctorRepair(odd)).toEqual({ changes: [], configUpdated: null });
+    }
   });
 });

@@ -6,10 +6,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import WebSocket from "ws";
+import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { AGENT_PROTOCOL_VERSION, AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+
+/** Steps in a triage job (the progress line counts them). */
+const N = TRIAGE_STEPS.length;
 
 /**
  * The Workers runtime with every part real except Slack: wrangler.toml's Worker, bundled by
@@ -281,7 +285,7 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
   it("runs a signed `/openclaw triage` end to end: incident thread, progress, findings for a missing gateway", async () => {
     const { progress, result } = await triage();
     expect(incident().text).toBe(`Incident: OpenClaw gateway on ${HOST}`);
-    expect(progress.text).toMatch(/finished: \d+\/10 probes/);
+    expect(progress.text).toMatch(new RegExp(`finished: \\d+/${N} probes`));
     expect(result.text).toContain(`Triage ${HOST}`);
     expect(["gateway-down", "openclaw-not-found"]).toContain(firstFindingId(result.blocks));
     expect(blocksText(result)).toContain("🔴");
@@ -332,7 +336,7 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
     // The re-run edits the job's own messages: one progress message, now finished, and one result.
     const replies = slack.thread(CHANNEL, parent.ts).slice(before);
     expect(replies).toHaveLength(2);
-    expect(replies[0]?.text).toMatch(/finished: \d+\/10 probes/);
+    expect(replies[0]?.text).toMatch(new RegExp(`finished: \\d+/${N} probes`));
     expect(replies[1]).toBe(finalResult());
     expect(blocksText(finalResult())).not.toContain("Agent connection lost");
     // The same job, not a new one: its id is in the result.

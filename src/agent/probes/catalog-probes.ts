@@ -1,6 +1,7 @@
 import type { StepName } from "../../core/probes/catalog.ts";
 import { probeBundleCollect } from "./bundle-collect.ts";
 import { probeConfig } from "./config.ts";
+import { probeDoctorFix } from "./doctor-fix.ts";
 import { probeDoctorLint } from "./doctor-lint.ts";
 import { probeGatewayHttp } from "./gateway-http.ts";
 import { probeGatewayRestart } from "./gateway-restart.ts";
@@ -11,6 +12,7 @@ import { probeLogSignatures } from "./logs.ts";
 import { probeModelsStatus } from "./models-status.ts";
 import { probePortListeners } from "./port-listeners.ts";
 import type { Probe } from "./probe.ts";
+import { probeServiceState } from "./service-state.ts";
 import { probeTokens } from "./tokens.ts";
 import { probeVersions } from "./versions.ts";
 
@@ -26,8 +28,10 @@ export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
   "doctor.lint": probeDoctorLint,
   "models.status": probeModelsStatus,
   "logs.signatures": probeLogSignatures,
+  "service.state": probeServiceState,
   "bundle.collect": probeBundleCollect,
   "gateway.inflight": probeGatewayInflight,
   "gateway.acceptance": probeGatewayAcceptance,
   "gateway.restart": probeGatewayRestart,
+  "doctor.fix": probeDoctorFix,
 };

@@ -3,23 +3,25 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { GatewayRestartData } from "../../core/probes/catalog.ts";
-import { NonceLedger, verifyApproval } from "../../core/recovery/approval.ts";
-import { readAgentConfig } from "../identity.ts";
-import { loadApprovalPin, policyRefusal } from "../policy.ts";
+import { loadAgentPolicy } from "../policy.ts";
+import type { ProbeContext } from "./context.ts";
+import { execCommand } from "./exec.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { findPortOwners } from "./host/port-owners.ts";
 import { readEnviron } from "./host/proc-processes.ts";
+import { detectSupervisor, type Supervisor, supervisorName, supervisorRestartCommand } from "./host/supervisor.ts";
+import { passMutatingGate } from "./mutating-gate.ts";
 import { effectivePort } from "./openclaw-config.ts";
-import type { Probe } from "./probe.ts";
+import type { Probe, ProbeRun } from "./probe.ts";
 
-/** One ledger per agent process: an approval is good once, whichever job carries it. */
-const ledger = new NonceLedger();
 const POLL_MS = 200;
 
 /**
  * The ordered restart. Refuses (and touches nothing) unless the approval verifies against the
  * pinned control-plane key for this host and this step, unused and unexpired, and the host's
- * own policy.json allows `gateway.restart`. Then, for a gateway run by hand: SIGTERM, wait
+ * own policy.json allows `gateway.restart`. A supervised gateway (systemd, launchd, container:
+ * declared in policy.json or detected from its cgroup) is restarted through its supervisor.
+ * For a gateway run by hand: SIGTERM, wait
  * until the process is gone and the port free, relaunch `openclaw gateway run --port <port>`
  * with the env and cwd the old process had (/proc), detached, and wait for /readyz.
  *
@@ -31,26 +33,9 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
   const config = await run.readings.config();
   const target = gatewayTarget(ctx, config);
   const base: GatewayRestartData = { performed: false, supervisor: "unknown", oldPid: null, newPid: null };
-  if (!ctx.agentDir) return { ...base, refused: "the agent has no state folder, so no pinned key or policy" };
-  let host: string;
-  try {
-    host = readAgentConfig(ctx.agentDir).host;
-  } catch {
-    return { ...base, refused: "the agent is not enrolled (no agent config)" };
-  }
-
-  const pinned = loadApprovalPin(ctx.agentDir);
-  if (!pinned) return { ...base, refused: "no control-plane approval key is pinned (enroll again to pin it)" };
-  const check = await verifyApproval(args.approval, {
-    publicKey: pinned,
-    host,
-    step: "gateway.restart",
-    now: Date.now(),
-    seenNonce: (nonce, exp) => ledger.check(nonce, exp, Date.now()),
-  });
-  if (!check.ok) return { ...base, refused: `approval refused: ${check.reason}` };
-  const denied = policyRefusal(ctx.agentDir, "gateway.restart", host);
-  if (denied) return { ...base, refused: denied, approver: check.claims.approver };
+  const gate = await passMutatingGate(ctx, "gateway.restart", args.approval);
+  if (!gate.ok) return { ...base, refused: gate.refused, ...(gate.approver ? { approver: gate.approver } : {}) };
+  const agentDir = ctx.agentDir as string;
 
   const port = effectivePort(ctx, config).port;
   const owners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.filter((o) => o.pid !== null);
@@ -59,23 +44,20 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
   if (pid === undefined || pids.length !== 1) {
     return {
       ...base,
-      approver: check.claims.approver,
+      approver: gate.approver,
       refused:
         pids.length === 0
           ? `nothing listens on port ${port}`
           : `several processes listen on port ${port}: ${pids.join(", ")}`,
     };
   }
-  const supervisor = await detectSupervisor(ctx.procRoot, pid);
+  const policy = loadAgentPolicy(agentDir);
+  const declared = policy.ok ? policy.policy.supervisor : undefined;
+  const supervisor: Supervisor = declared
+    ? { ...declared, source: "declared" }
+    : await detectSupervisor(ctx.procRoot, pid);
   if (supervisor.kind !== "manual") {
-    // systemd/launchd/containers: restart through them (not wired yet); never fight a supervisor.
-    return {
-      ...base,
-      supervisor: supervisor.kind,
-      oldPid: pid,
-      approver: check.claims.approver,
-      refused: `the gateway is supervised by ${supervisor.kind}${supervisor.unit ? ` (${supervisor.unit})` : ""}; restart it there (${supervisor.kind === "systemd" ? `systemctl restart ${supervisor.unit}` : supervisor.kind === "launchd" ? "launchctl kickstart -k <label>" : "restart the container"})`,
-    };
+    return restartSupervised(ctx, run, { pid, port, supervisor, approver: gate.approver, target });
   }
   const env = await readEnviron(ctx.procRoot, pid);
   const cwd = await readlink(join(ctx.procRoot, String(pid), "cwd")).catch(() => undefined);
@@ -84,7 +66,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       ...base,
       supervisor: "manual",
       oldPid: pid,
-      approver: check.claims.approver,
+      approver: gate.approver,
       refused: "cannot read the gateway's environment or working directory (/proc)",
     };
   }
@@ -98,7 +80,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       supervisor: "manual",
       oldPid: pid,
       command,
-      approver: check.claims.approver,
+      approver: gate.approver,
       error: `pid ${pid} did not exit after SIGTERM`,
     };
   }
@@ -114,7 +96,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       oldPid: pid,
       command,
       exitedAfterMs,
-      approver: check.claims.approver,
+      approver: gate.approver,
       error: `port ${port} still busy after the old gateway exited`,
     };
   }
@@ -139,22 +121,86 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
     newPid,
     command,
     exitedAfterMs,
-    approver: check.claims.approver,
+    approver: gate.approver,
     ...(ready
       ? { readyAfterMs: Math.round(performance.now() - started) }
       : { error: "the relaunched gateway did not report ready (/readyz) in time" }),
   };
 };
 
-async function detectSupervisor(
-  procRoot: string,
-  pid: number,
-): Promise<{ kind: GatewayRestartData["supervisor"]; unit?: string }> {
-  const cgroup = await readFile(join(procRoot, String(pid), "cgroup"), "utf8").catch(() => "");
-  if (/docker|containerd|kubepods|libpod/.test(cgroup)) return { kind: "container" };
-  const unit = /\/([^/\n]*openclaw[^/\n]*\.service)/.exec(cgroup)?.[1];
-  if (unit) return { kind: "systemd", unit };
-  return { kind: "manual" };
+/**
+ * Restart through systemd, launchd or the container engine: their restart is already ordered
+ * (stop, wait for the main process to exit, start). The agent then checks it for itself: the old
+ * pid gone, a new pid listening on the port, /readyz 200.
+ */
+async function restartSupervised(
+  ctx: ProbeContext,
+  run: ProbeRun,
+  o: { pid: number; port: number; supervisor: Supervisor; approver: string; target: { httpUrl: string } },
+): Promise<GatewayRestartData> {
+  const uid = process.getuid?.() ?? 0;
+  const command = supervisorRestartCommand(o.supervisor, uid) ?? [];
+  const base: GatewayRestartData = {
+    performed: false,
+    supervisor: o.supervisor.kind,
+    supervisorSource: o.supervisor.source,
+    oldPid: o.pid,
+    newPid: null,
+    command,
+    approver: o.approver,
+    ...(supervisorName(o.supervisor) ? { unit: supervisorName(o.supervisor) } : {}),
+  };
+  const [file, ...args] = command;
+  if (!file) return { ...base, error: "no restart command for this supervisor" };
+  const left = () => run.remainingMs() - 500;
+  const started = performance.now();
+  // `systemctl --user` finds the user manager through XDG_RUNTIME_DIR, which an agent started by
+  // a system unit does not have.
+  const env = { ...ctx.env, XDG_RUNTIME_DIR: ctx.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}` };
+  const res = await execCommand(file, args, { env, timeoutMs: Math.max(1_000, left()), signal: run.signal });
+  if (res.spawnError) {
+    return {
+      ...base,
+      error: `${file} could not be started (${res.spawnError.code}): is ${o.supervisor.kind} on this host?`,
+    };
+  }
+  if (res.timedOut || res.exitCode !== 0) {
+    const said = (res.stderr.trim() || res.stdout.trim()).split("\n").slice(-3).join(" / ").slice(0, 300);
+    const how = res.timedOut ? "did not finish in time" : `exited ${res.exitCode ?? res.exitSignal}`;
+    // The supervisor may have stopped the gateway before failing: say whether it still runs.
+    const still = await alive(ctx.procRoot, o.pid);
+    return {
+      ...base,
+      performed: !still,
+      error: `\`${command.join(" ")}\` ${how}${said ? `: ${said}` : ""}${still ? " (the gateway was not touched)" : " (the old gateway is gone)"}`,
+    };
+  }
+  const exited = await until(async () => !(await alive(ctx.procRoot, o.pid)), left());
+  const exitedAfterMs = Math.round(performance.now() - started);
+  if (!exited) {
+    return {
+      ...base,
+      exitedAfterMs,
+      error: `\`${command.join(" ")}\` succeeded but pid ${o.pid} still runs: the supervisor does not own this process`,
+    };
+  }
+  let newPid: number | null = null;
+  const ready = await until(async () => {
+    const owners = (await findPortOwners(ctx.procRoot, o.port, ctx.env)).owners;
+    newPid = owners.find((w) => w.pid !== null && w.pid !== o.pid)?.pid ?? null;
+    return newPid !== null && (await httpStatus(`${o.target.httpUrl}/readyz`)) === 200;
+  }, left());
+  return {
+    ...base,
+    performed: true,
+    newPid,
+    exitedAfterMs,
+    ...(ready
+      ? { readyAfterMs: Math.round(performance.now() - started) }
+      : {
+          error: `${o.supervisor.kind} restarted it, but no new gateway reported ready (/readyz) on port ${o.port} in time`,
+        }),
+  };
 }
 
 async function alive(procRoot: string, pid: number): Promise<boolean> {

@@ -54,22 +54,82 @@ export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
 async function readRpcs(
   connection: GatewayConnection,
   timeoutMs: number,
-): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc">> {
+): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc" | "configRpc" | "channelsRpc">> {
   try {
-    const [health, status, cronStatus, cronList] = await Promise.all([
+    const [health, status, cronStatus, cronList, configGet, channels] = await Promise.all([
       connection.request("health", {}, timeoutMs),
       connection.request("status", {}, timeoutMs),
       connection.request("cron.status", {}, timeoutMs),
       connection.request("cron.list", { limit: 200 }, timeoutMs),
+      connection.request("config.get", {}, timeoutMs),
+      // No live probes: those call each chat platform and take seconds; the runtime state is enough.
+      connection.request("channels.status", { probe: false }, timeoutMs),
     ]);
     return {
       healthRpc: summarizeHealth(health),
       statusRpc: status.ok ? { ok: true } : { ok: false, error: status.error },
       cronRpc: summarizeCron(cronStatus, cronList),
+      configRpc: summarizeConfigGet(configGet),
+      channelsRpc: summarizeChannels(channels),
     };
   } finally {
     await connection.close();
   }
+}
+
+const MAX_CHANNEL_ACCOUNTS = 20;
+
+/** `channels.status` → one line per account: `channelAccounts: { <channel>: [snapshot, …] }`. */
+export function summarizeChannels(res: RpcResult): NonNullable<GatewayWsData["channelsRpc"]> {
+  if (!res.ok) return { ok: false, error: res.error };
+  const byChannel = record(record(res.payload).channelAccounts);
+  const accounts: NonNullable<NonNullable<GatewayWsData["channelsRpc"]>["accounts"]> = [];
+  for (const [channel, list] of Object.entries(byChannel)) {
+    if (!Array.isArray(list)) continue;
+    for (const raw of list) {
+      const a = record(raw);
+      const bool = (k: string) => (typeof a[k] === "boolean" ? { [k]: a[k] as boolean } : {});
+      accounts.push({
+        channel: channel.slice(0, 60),
+        accountId: String(a.accountId ?? "default").slice(0, 80),
+        ...bool("enabled"),
+        ...bool("configured"),
+        ...bool("running"),
+        ...bool("connected"),
+        ...(typeof a.healthState === "string" ? { healthState: a.healthState.slice(0, 40) } : {}),
+        ...(typeof a.lastError === "string" && a.lastError ? { lastError: a.lastError.slice(0, 300) } : {}),
+      });
+    }
+  }
+  return { ok: true, accounts: accounts.slice(0, MAX_CHANNEL_ACCOUNTS) };
+}
+
+const MAX_CONFIG_ISSUES = 5;
+
+/**
+ * `config.get` → only its verdict: `configRevisionHash` (the file as the gateway would load it
+ * now; null when it does not validate), `appliedConfigHash` (what it runs), `valid`, `issues`.
+ * The rest of the payload (the redacted config itself) is not kept.
+ */
+export function summarizeConfigGet(res: RpcResult): NonNullable<GatewayWsData["configRpc"]> {
+  if (!res.ok) return { ok: false, error: res.error };
+  const p = record(res.payload);
+  const hash = (v: unknown) => (typeof v === "string" ? v.slice(0, 120) : v === null ? null : undefined);
+  const out: NonNullable<GatewayWsData["configRpc"]> = { ok: true };
+  const fileHash = hash(p.configRevisionHash);
+  const appliedHash = hash(p.appliedConfigHash);
+  if (fileHash !== undefined) out.fileHash = fileHash;
+  if (appliedHash !== undefined) out.appliedHash = appliedHash;
+  if (typeof p.valid === "boolean") out.valid = p.valid;
+  if (Array.isArray(p.issues) && p.issues.length > 0) {
+    out.issues = p.issues.slice(0, MAX_CONFIG_ISSUES).map((raw) => {
+      const i = record(raw);
+      const path = typeof i.path === "string" ? i.path : Array.isArray(i.path) ? i.path.join(".") : "";
+      const message = typeof i.message === "string" ? i.message : JSON.stringify(raw);
+      return `${path ? `${path}: ` : ""}${message}`.slice(0, 300);
+    });
+  }
+  return out;
 }
 
 const MAX_FAILING_JOBS = 10;

@@ -4,6 +4,7 @@ import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
 import { isGatewayCommand, ownGatewayProcesses, RULES } from "./rules.ts";
+import { downChannelAccounts } from "./rules-service.ts";
 
 export interface LayerCell {
   status: LayerStatus;
@@ -180,6 +181,11 @@ function baseMatrix(e: Evidence): HealthMatrix {
   const health = ws?.healthRpc;
   if (health?.ok) {
     const channels = Object.entries(health.channels ?? {});
+    const accounts = ws?.channelsRpc?.ok ? (ws.channelsRpc.accounts ?? []) : null;
+    const down = downChannelAccounts(e);
+    if (down.length > 0)
+      set("channels", "fail", `${down.map((a) => `${a.channel}/${a.accountId} ${a.healthState}`).join(", ")}`);
+    else if (accounts && accounts.length > 0) set("channels", "ok", `${accounts.length} account(s) healthy`);
     if (channels.length === 0) set("channels", "ok", "no chat channels configured");
     else {
       const bad = channels.filter(([, c]) => c.ok === false).map(([name]) => name);
@@ -237,6 +243,20 @@ function baseMatrix(e: Evidence): HealthMatrix {
     else set("service", "unknown", gs.json.serviceLabel ?? `runtime ${rs}`);
   } else if (gs?.timedOut) set("service", "unknown", "`openclaw gateway status --json` timed out");
   else if (e.missing["gateway.status"]) set("service", "unknown", e.missing["gateway.status"]);
+  // …and as the supervisor itself sees it (systemctl / docker / launchctl)
+  // The supervisor's own word outranks `gateway status` not knowing (it only sees systemd/launchd
+  // installs of its own), so it replaces an unknown cell; a failure is never hidden.
+  const sv = e["service.state"];
+  const known = (status: LayerStatus, reason: string) => {
+    if (m.service.status === "unknown") m.service = cell(status, reason);
+    else set("service", status, reason);
+  };
+  if (sv?.state) {
+    const st = sv.state;
+    const what = `${sv.unit ?? sv.supervisor}: ${st.active}${st.sub ? `/${st.sub}` : ""}${st.restarts ? `, ${st.restarts} restart(s)` : ""}`;
+    const up = /^(active|running)$/.test(st.active) && st.sub !== "auto-restart" && st.sub !== "restarting";
+    known(up ? "ok" : "fail", what);
+  } else if (sv?.error && sv.supervisor !== "unknown") set("service", "unknown", sv.error);
 
   return m;
 }

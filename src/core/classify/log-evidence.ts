@@ -8,10 +8,22 @@ import { type Evidence, openclawInvisible } from "./evidence.ts";
  */
 
 export function logSignature(e: Evidence, kind: LogSignatureKind): LogSignature | undefined {
+  return logSignatureAndSource(e, kind)?.sig;
+}
+
+/**
+ * The gateway's file log first; else the service manager's journal (or container log), which
+ * also holds what the gateway printed before its file logger started (a refused start).
+ */
+function logSignatureAndSource(e: Evidence, kind: LogSignatureKind): { sig: LogSignature; source: string } | undefined {
   // With no OpenClaw visible the agent can only have read the machine-wide default log
   // (/tmp/openclaw, shared by every OpenClaw on the host): nothing in it is attributable.
   if (openclawInvisible(e)) return undefined;
-  return e["logs.signatures"]?.signatures.find((s) => s.kind === kind);
+  const file = e["logs.signatures"]?.signatures.find((s) => s.kind === kind);
+  if (file) return { sig: file, source: e["logs.signatures"]?.path ?? "gateway log" };
+  const journal = e["service.state"]?.journal;
+  const fromJournal = journal?.signatures.find((s) => s.kind === kind);
+  return fromJournal && journal ? { sig: fromJournal, source: `\`${journal.command}\`` } : undefined;
 }
 
 export function timeOf(iso: string | undefined): number | null {
@@ -36,16 +48,16 @@ export function newerThan(e: Evidence, kind: LogSignatureKind, after: readonly L
 
 /** Evidence lines for one signature: a count line, then the newest examples (quoted). */
 export function quoteSignature(e: Evidence, kind: LogSignatureKind, max = 3): string[] {
-  const logs = e["logs.signatures"];
-  const sig = logSignature(e, kind);
-  if (!logs || !sig) return [];
+  const found = logSignatureAndSource(e, kind);
+  if (!found) return [];
+  const { sig, source } = found;
   const reasons = sig.reasons
     ? ` (${Object.entries(sig.reasons)
         .map(([r, n]) => `${r}×${n}`)
         .join(", ")})`
     : "";
   return [
-    `${logs.path ?? "gateway log"}: ${sig.count} "${kind}" line${sig.count === 1 ? "" : "s"}${reasons}, newest ${sig.lastAt ?? "undated"}`,
+    `${source}: ${sig.count} "${kind}" line${sig.count === 1 ? "" : "s"}${reasons}, newest ${sig.lastAt ?? "undated"}`,
     ...sig.examples.slice(-max).map((x) => `log: ${x}`),
   ];
 }

@@ -21,6 +21,35 @@ export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
     confirm: "`systemctl --user status openclaw-gateway` (or `docker ps`) shows a rising restart count",
     ruleOut: "a `[gateway] ready` line newer than the last 'Gateway failed to start'",
   },
+  "supervisor-restart-loop": {
+    confirm: "`systemctl --user show openclaw-gateway -p NRestarts` rises between two reads a minute apart",
+    ruleOut: "`systemctl --user is-active openclaw-gateway` says active and NRestarts stays put",
+  },
+  "supervisor-unit-failed": {
+    confirm: "`systemctl --user status openclaw-gateway` shows failed with the same exit code",
+    ruleOut: "the unit is active and `ss -ltnp` shows its MainPID on the gateway port",
+  },
+  "supervisor-killed": {
+    confirm: "`journalctl -k` has an `Out of memory: Killed process <pid> (openclaw-gateway)` line",
+    ruleOut: "no OOM line and nobody ran kill -9 (an operator's manual kill)",
+  },
+  "supervisor-pid-mismatch": {
+    confirm: "`ss -ltnp` names a pid that `systemctl --user status openclaw-gateway` does not list",
+    ruleOut: "the two pids are the same a moment later (the unit was mid-restart)",
+  },
+  "config-file-invalid": {
+    confirm: "`openclaw config validate` prints the same issues",
+    ruleOut: "`openclaw config validate` passes (the gateway read the file mid-write)",
+  },
+  "config-not-applied": {
+    confirm:
+      "a second triage a minute later still shows different hashes, and the log has no `reload applied` since the edit",
+    ruleOut: "the hashes match a few seconds later (a hot reload was in progress)",
+  },
+  "channel-account-down": {
+    confirm: "`openclaw channels status --probe` shows the account's probe failing with the same error",
+    ruleOut: "the probe succeeds and the account reconnects within its 2-minute grace",
+  },
   "port-held-by-other": {
     confirm: "`ss -ltnp` names a non-openclaw process on the port",
     ruleOut: "the listener's pid is openclaw-gateway",

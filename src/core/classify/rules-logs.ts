@@ -101,6 +101,54 @@ export const LOG_RULES: readonly Rule[] = [
     },
   },
   {
+    id: "config-file-invalid",
+    layer: "config",
+    severity: "fail",
+    confidence: "high",
+    title: "The config file on disk does not validate: the next restart will refuse it",
+    explanation:
+      "Asked over its own session (config.get), the running gateway reports that the config file does not validate. " +
+      "It keeps serving the last config it accepted, so health and /readyz stay green, but a restart (or a crash) " +
+      "starts from the file and refuses with exit 78. Fix or revert the file before any restart.",
+    nextCommands: [
+      "openclaw config validate",
+      "openclaw doctor --lint --json",
+      "cp $OPENCLAW_STATE_DIR/openclaw.json.last-good $OPENCLAW_STATE_DIR/openclaw.json   # the last accepted config",
+    ],
+    falseGreen: greenHealth,
+    match(e) {
+      const c = e["gateway.ws"]?.configRpc;
+      if (!c?.ok || c.valid !== false) return null;
+      return [
+        "config.get: valid=false (the file as the gateway would load it now)",
+        ...(c.issues ?? []).slice(0, 3).map((i) => `config issue: ${i}`),
+      ];
+    },
+  },
+  {
+    id: "config-not-applied",
+    layer: "config",
+    severity: "warn",
+    confidence: "medium",
+    title: "The running gateway is not on the config file's current content",
+    explanation:
+      "The gateway's own config.get reports a revision hash for the file on disk that differs from the config it has " +
+      "applied. An edit is not in effect: a hot reload failed or is still pending, or the change needs a restart " +
+      "(port, bind, auth and plugin changes do). Clients keep getting the old behaviour while everything looks healthy, " +
+      "and the next restart will bring the file's version in, for better or worse.",
+    nextCommands: [
+      "openclaw logs --limit 200 --plain | grep -i reload",
+      "openclaw config validate",
+      "openclaw gateway restart   # to apply it, once doctor --lint is clean",
+    ],
+    falseGreen: greenHealth,
+    match(e) {
+      const c = e["gateway.ws"]?.configRpc;
+      if (!c?.ok || c.valid === false || !c.fileHash || !c.appliedHash || c.fileHash === c.appliedHash) return null;
+      return [`config.get: file revision ${c.fileHash.slice(-12)} ≠ applied ${c.appliedHash.slice(-12)}`];
+    },
+  },
+  {
     id: "port-conflict-in-logs",
     layer: "process",
     severity: "warn",

@@ -4,7 +4,7 @@ import type { Rule } from "./finding.ts";
 import { AUTH_RULES } from "./rules-auth.ts";
 import { CLI_RULES } from "./rules-cli.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
-import { SERVICE_RULES, SESSION_LOG_RULES } from "./rules-service.ts";
+import { CHANNEL_RULES, SERVICE_RULES, SESSION_LOG_RULES, SUPERVISOR_RULES } from "./rules-service.ts";
 import { quoteWs } from "./ws-evidence.ts";
 
 /**
@@ -411,9 +411,11 @@ const CORE_RULES: readonly Rule[] = [
 export const RULES: readonly Rule[] = [
   ...START_FAILURE_RULES,
   ...SERVICE_RULES,
+  ...SUPERVISOR_RULES,
   ...CORE_RULES,
   ...AUTH_RULES,
   ...LOG_RULES,
+  ...CHANNEL_RULES,
   ...SESSION_LOG_RULES,
   ...CLI_RULES,
 ];

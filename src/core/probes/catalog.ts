@@ -20,12 +20,14 @@ export const STEP_NAMES = [
   "doctor.lint",
   "models.status",
   "logs.signatures",
+  "service.state",
   "bundle.collect",
   // Recovery runbook (src/core/recovery/steps.ts): read what is in flight; one read + one write.
   "gateway.inflight",
   "gateway.acceptance",
   // Mutating: runs only with a signed approval and the host's own policy (src/agent/policy.ts).
   "gateway.restart",
+  "doctor.fix",
 ] as const;
 export const StepName = z.enum(STEP_NAMES);
 export type StepName = z.infer<typeof StepName>;
@@ -50,6 +52,7 @@ export const StepArgs = {
   "doctor.lint": z.object({ timeoutMs: Timeout.optional() }).strict(),
   "models.status": z.object({ timeoutMs: Timeout.optional() }).strict(),
   "logs.signatures": z.object({ maxBytes: z.number().int().min(1_024).max(4_194_304).optional() }).strict(),
+  "service.state": z.object({}).strict(),
   "bundle.collect": z
     .object({
       timeoutMs: Timeout.optional(),
@@ -65,6 +68,8 @@ export const StepArgs = {
   "gateway.acceptance": z.object({ timeoutMs: Timeout.optional() }).strict(),
   /** `approval`: the control plane's signed approval token (src/core/recovery/approval.ts). */
   "gateway.restart": z.object({ approval: z.string().min(20).max(4_000) }).strict(),
+  /** `openclaw doctor --repair --non-interactive`, with the same kind of approval. */
+  "doctor.fix": z.object({ approval: z.string().min(20).max(4_000) }).strict(),
 } satisfies Record<StepName, z.ZodType>;
 
 export const StepRequest = z.discriminatedUnion("step", [
@@ -78,10 +83,12 @@ export const StepRequest = z.discriminatedUnion("step", [
   z.object({ step: z.literal("doctor.lint"), args: StepArgs["doctor.lint"] }),
   z.object({ step: z.literal("models.status"), args: StepArgs["models.status"] }),
   z.object({ step: z.literal("logs.signatures"), args: StepArgs["logs.signatures"] }),
+  z.object({ step: z.literal("service.state"), args: StepArgs["service.state"] }),
   z.object({ step: z.literal("bundle.collect"), args: StepArgs["bundle.collect"] }),
   z.object({ step: z.literal("gateway.inflight"), args: StepArgs["gateway.inflight"] }),
   z.object({ step: z.literal("gateway.acceptance"), args: StepArgs["gateway.acceptance"] }),
   z.object({ step: z.literal("gateway.restart"), args: StepArgs["gateway.restart"] }),
+  z.object({ step: z.literal("doctor.fix"), args: StepArgs["doctor.fix"] }),
 ]);
 export type StepRequest = z.infer<typeof StepRequest>;
 
@@ -106,6 +113,8 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   "models.status": 10_000,
   // A file read of at most a few hundred KB.
   "logs.signatures": 3_000,
+  // `systemctl show` and `journalctl -n 300` (or `docker inspect` + `docker logs --tail`): well under a second each.
+  "service.state": 6_000,
   // Three CLI commands (doctor --lint alone takes 8–14 s) plus bounded file reads.
   "bundle.collect": 30_000,
   // A handshake (auth penalty up to 5 s when refused) plus three small list RPCs.
@@ -115,6 +124,9 @@ export const DEFAULT_STEP_DEADLINE_MS: Record<StepName, number> = {
   // SIGTERM exits in 0.4–2.9 s, a cold start takes 12.9–17.9 s to ready (GATEWAY-FACTS §2); on a
   // loaded 2-core box twice that.
   "gateway.restart": 90_000,
+  // `doctor --repair` took 14 s on an idle lab (GATEWAY-FACTS §3: doctor 8–12 s, 76 s when it waits
+  // for a gateway that is down), then `doctor --lint --json` again (8–10 s).
+  "doctor.fix": 120_000,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -209,6 +221,47 @@ export const GatewayWsData = z.object({
           }),
         )
         .optional(),
+    })
+    .optional(),
+  /**
+   * `channels.status` without live probes (operator.read): each chat account as the gateway's
+   * runtime sees it, with its own health verdict (`healthState`: healthy, not-running,
+   * disconnected, stuck, busy, blocked, terminal-disconnect, ingress-unavailable, …).
+   */
+  channelsRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      accounts: z
+        .array(
+          z.object({
+            channel: z.string(),
+            accountId: z.string(),
+            enabled: z.boolean().optional(),
+            configured: z.boolean().optional(),
+            running: z.boolean().optional(),
+            connected: z.boolean().optional(),
+            healthState: z.string().optional(),
+            lastError: z.string().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  /**
+   * `config.get` (operator.read): the gateway's own comparison of the config file on disk
+   * (`configRevisionHash`, null when the file does not validate) with the config it runs
+   * (`appliedConfigHash`), both HMACs under the installation's key, plus the file's validity.
+   */
+  configRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      fileHash: z.string().nullable().optional(),
+      appliedHash: z.string().nullable().optional(),
+      valid: z.boolean().optional(),
+      /** Validation issues, `path: message`, at most 5, redacted. */
+      issues: z.array(z.string()).optional(),
     })
     .optional(),
 });
@@ -451,6 +504,44 @@ export const LogSignaturesData = z.object({
 });
 export type LogSignaturesData = z.infer<typeof LogSignaturesData>;
 
+/**
+ * What the service manager says about the gateway: its unit (systemd), job (launchd) or container
+ * state, restart count and last exit, and the signature lines of its journal / container log.
+ */
+export const ServiceStateData = z.object({
+  supervisor: z.enum(["systemd", "launchd", "container", "manual", "unknown"]),
+  /** declared in policy.json, detected from the listening process's cgroup, or the one unit file found. */
+  source: z.enum(["declared", "detected", "unit-file", "none"]),
+  unit: z.string().optional(),
+  /** The pid listening on the gateway port, if any. */
+  listenerPid: z.number().nullable(),
+  state: z
+    .object({
+      /** systemd ActiveState / launchd state / container Status, as the manager spells it. */
+      active: z.string(),
+      sub: z.string().nullable(),
+      restarts: z.number().nullable(),
+      mainPid: z.number().nullable(),
+      /** The main process's last exit: code (78 config refusal, 1 port taken) or signal (SIGKILL = 137). */
+      lastExit: z.object({ code: z.number().nullable(), signal: z.string().nullable() }).nullable(),
+      /** systemd Result (`exit-code`, `signal`, `oom-kill`, `success`); Docker: `oom-killed` when OOMKilled. */
+      result: z.string().nullable(),
+    })
+    .nullable(),
+  /** The command whose output gave `state`, as argv joined (no secrets). */
+  command: z.string().optional(),
+  error: z.string().optional(),
+  journal: z
+    .object({
+      command: z.string(),
+      linesScanned: z.number(),
+      signatures: z.array(LogSignature),
+      error: z.string().optional(),
+    })
+    .nullable(),
+});
+export type ServiceStateData = z.infer<typeof ServiceStateData>;
+
 /** One file of a repro bundle, already redacted on the host. */
 export const BundleFile = z.object({
   /** Relative path inside the bundle, e.g. `logs/around-last-start.log`. */
@@ -517,9 +608,13 @@ export const GatewayRestartData = z.object({
   /** Why the agent did not restart (approval, local policy, supervisor it cannot drive). */
   refused: z.string().optional(),
   supervisor: z.enum(["systemd", "launchd", "container", "manual", "unknown"]),
+  /** The unit, launchd label or container the restart went through. */
+  unit: z.string().optional(),
+  /** Declared in the host's policy.json, or detected from the process's cgroup. */
+  supervisorSource: z.enum(["declared", "detected"]).optional(),
   oldPid: z.number().nullable(),
   newPid: z.number().nullable(),
-  /** The relaunch command (manual process), secrets never included. */
+  /** The relaunch command (manual process) or the supervisor's restart command; never secrets. */
   command: z.array(z.string()).optional(),
   exitedAfterMs: z.number().optional(),
   readyAfterMs: z.number().optional(),
@@ -527,6 +622,29 @@ export const GatewayRestartData = z.object({
   error: z.string().optional(),
 });
 export type GatewayRestartData = z.infer<typeof GatewayRestartData>;
+
+/** `openclaw doctor --repair --non-interactive`: what it changed, and what `doctor --lint` says after. */
+export const DoctorFixData = z.object({
+  performed: z.boolean(),
+  refused: z.string().optional(),
+  approver: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  exitCode: z.number().nullable().optional(),
+  timedOut: z.boolean().optional(),
+  /** Lines of its "Doctor changes" boxes, redacted (e.g. "Tightened permissions on … to 700"). */
+  changes: z.array(z.string()).optional(),
+  /** "Updated config: <path>" / "Backup: <path>" when it rewrote the config. */
+  configUpdated: z.object({ path: z.string(), backup: z.string().nullable() }).nullable().optional(),
+  /** The config file's SHA-256 (first 12 hex) before and after, so a change is never silent. */
+  configHashBefore: z.string().nullable().optional(),
+  configHashAfter: z.string().nullable().optional(),
+  /** `doctor --lint --json` after the repair. */
+  lintAfter: DoctorLintData.optional(),
+  /** The last lines of its output, redacted, when it failed. */
+  outputTail: z.string().optional(),
+  error: z.string().optional(),
+});
+export type DoctorFixData = z.infer<typeof DoctorFixData>;
 
 export const StepStatus = z.enum(["ok", "error", "timeout"]);
 export type StepStatus = z.infer<typeof StepStatus>;
@@ -552,10 +670,12 @@ export const StepResult = z.discriminatedUnion("step", [
   stepResult("doctor.lint", DoctorLintData),
   stepResult("models.status", ModelsStatusData),
   stepResult("logs.signatures", LogSignaturesData),
+  stepResult("service.state", ServiceStateData),
   stepResult("bundle.collect", BundleCollectData),
   stepResult("gateway.inflight", GatewayInflightData),
   stepResult("gateway.acceptance", GatewayAcceptanceData),
   stepResult("gateway.restart", GatewayRestartData),
+  stepResult("doctor.fix", DoctorFixData),
 ]);
 export type StepResult = z.infer<typeof StepResult>;
 export type StepResultOf<N extends StepName> = Extract<StepResult, { step: N }>;
@@ -571,6 +691,7 @@ export const TRIAGE_STEPS: StepRequest[] = [
   { step: "gateway.status", args: {} },
   { step: "models.status", args: {} },
   { step: "logs.signatures", args: {} },
+  { step: "service.state", args: {} },
   // Slow (8–10 s): the first answer is posted without it (SLOW_STEPS in service/triage.ts).
   { step: "doctor.lint", args: {} },
 ];

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, escapeMrkdwn } from "../render/blocks.ts";
 import { randomToken } from "../util/encoding.ts";
-import { MUTATING_STEPS, type MutatingStep, signApproval } from "./approval.ts";
+import { MAX_APPROVAL_TTL_MS, MUTATING_STEPS, type MutatingStep, signApproval } from "./approval.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
 import { mention } from "./render.ts";
 import { audit, freezesCovering, guardFrozen, type RecoveryCoreDeps } from "./service.ts";
@@ -17,12 +17,23 @@ import type { ConfirmationRecord } from "./types.ts";
  */
 export const APPROVE_ACTION_ID = "clawops_approve";
 export const CANCEL_ACTION_ID = "clawops_cancel";
+/** "Restart once drained": approve now, but let the run wait until nothing is in flight. */
+export const APPROVE_DRAINED_ACTION_ID = "clawops_approve_drained";
 export const CONFIRMATION_TTL_MS = 5 * 60_000;
 /** How long an approval lives once granted: enough to reach the agent. */
 export const APPROVAL_TTL_MS = 2 * 60_000;
+/** The longest a drained approval waits for the gateway to drain (its approval lives this much longer). */
+export const DRAIN_WAIT_MS = MAX_APPROVAL_TTL_MS - APPROVAL_TTL_MS;
+
+export type PressDecision = "approve" | "approve_drained" | "cancel";
+const PRESS_BY_ACTION: Record<string, PressDecision> = {
+  [APPROVE_ACTION_ID]: "approve",
+  [APPROVE_DRAINED_ACTION_ID]: "approve_drained",
+  [CANCEL_ACTION_ID]: "cancel",
+};
 
 export type Decision =
-  | { decision: "approve"; by: string; approval: string }
+  | { decision: "approve"; by: string; approval: string; whenDrained: boolean }
   | { decision: "cancel"; by: string }
   | { decision: "timeout" };
 
@@ -61,6 +72,8 @@ export async function requestConfirmation(
     channel: string;
     threadTs: string | null;
     summary: string;
+    /** Offer "once drained" next to "now": something is still in flight on the gateway. */
+    offerDrain?: boolean;
   },
   ttlMs = CONFIRMATION_TTL_MS,
 ): Promise<ConfirmationRecord> {
@@ -85,13 +98,17 @@ export async function requestConfirmation(
   const posted = await deps.chat.postMessage({
     channel: c.channel,
     threadTs: c.threadTs ?? undefined,
-    ...renderConfirmation(c, req.summary),
+    ...renderConfirmation(c, req.summary, { offerDrain: req.offerDrain ?? false }),
   });
   await deps.recovery.store.setConfirmationMessage(c.id, posted.ts);
   return { ...c, messageTs: posted.ts };
 }
 
-export function renderConfirmation(c: ConfirmationRecord, summary: string): RenderedMessage {
+export function renderConfirmation(
+  c: ConfirmationRecord,
+  summary: string,
+  opts: { offerDrain?: boolean } = {},
+): RenderedMessage {
   return {
     text: `Confirm ${c.step} on ${c.host}`,
     blocks: [
@@ -122,6 +139,28 @@ export function renderConfirmation(c: ConfirmationRecord, summary: string): Rend
               deny: { type: "plain_text", text: "Not yet" },
             },
           },
+          ...(opts.offerDrain
+            ? [
+                {
+                  type: "button",
+                  action_id: APPROVE_DRAINED_ACTION_ID,
+                  text: { type: "plain_text", text: "Approve once drained" },
+                  value: c.id,
+                  confirm: {
+                    title: { type: "plain_text", text: "Restart once drained?" },
+                    text: {
+                      type: "mrkdwn",
+                      text: clip(
+                        `Run \`${c.step}\` on *${c.host}* as soon as no task is active and no cron job is due (checked every 15 s, for up to ${Math.round(DRAIN_WAIT_MS / 60_000)} min)?`,
+                        300,
+                      ),
+                    },
+                    confirm: { type: "plain_text", text: "Approve" },
+                    deny: { type: "plain_text", text: "Not yet" },
+                  },
+                },
+              ]
+            : []),
           {
             type: "button",
             action_id: CANCEL_ACTION_ID,
@@ -136,7 +175,7 @@ export function renderConfirmation(c: ConfirmationRecord, summary: string): Rend
 
 export interface ButtonPress {
   confirmationId: string;
-  decision: "approve" | "cancel";
+  decision: PressDecision;
   actor: Actor;
 }
 
@@ -182,7 +221,8 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
   const step = c.step as MutatingStep;
   const denied = await deps.recovery.authz.refusal(press.actor, STEP_ACTION[step]);
   if (denied) return refuse("forbidden", denied.replace(/`/g, ""));
-  if (press.decision === "approve") {
+  const approving = press.decision !== "cancel";
+  if (approving) {
     if ((await freezesCovering(deps.recovery.store, c.host, now)).length === 0) {
       return refuse("not_frozen", `${c.host} is not frozen; a mutating step needs an active freeze`);
     }
@@ -194,12 +234,17 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
     if (!deps.recovery.approvalKey) return refuse("not_configured", "the control plane has no approval signing key");
   }
   if (
-    !(await deps.recovery.store.decideConfirmation(c.id, { at: now, by: press.actor.user, decision: press.decision }))
+    !(await deps.recovery.store.decideConfirmation(c.id, {
+      at: now,
+      by: press.actor.user,
+      decision: approving ? "approve" : "cancel",
+    }))
   ) {
     return refuse("already_used", "this confirmation was already used or has just expired");
   }
   let decision: Decision;
-  if (press.decision === "approve" && deps.recovery.approvalKey) {
+  const whenDrained = press.decision === "approve_drained";
+  if (approving && deps.recovery.approvalKey) {
     const approval = await signApproval(deps.recovery.approvalKey, {
       v: 1,
       host: c.host,
@@ -208,9 +253,9 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       job: c.job,
       nonce: randomToken(18),
       iat: now,
-      exp: now + APPROVAL_TTL_MS,
+      exp: now + APPROVAL_TTL_MS + (whenDrained ? DRAIN_WAIT_MS : 0),
     });
-    decision = { decision: "approve", by: press.actor.user, approval };
+    decision = { decision: "approve", by: press.actor.user, approval, whenDrained };
   } else {
     decision = { decision: "cancel", by: press.actor.user };
   }
@@ -221,11 +266,11 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
     action: "approval",
     host: c.host,
     outcome: "ok",
-    detail: `${press.decision === "approve" ? "approved" : "cancelled"} ${c.step} (job ${c.job})`,
+    detail: `${approving ? `approved${whenDrained ? " once drained" : ""}` : "cancelled"} ${c.step} (job ${c.job})`,
     ref: c.id,
   });
   if (c.messageTs) {
-    const verb = press.decision === "approve" ? "✅ Approved" : "✖️ Cancelled";
+    const verb = approving ? `✅ Approved${whenDrained ? " (once drained)" : ""}` : "✖️ Cancelled";
     await deps.chat
       .updateMessage({
         channel: c.channel,
@@ -253,11 +298,12 @@ export const BlockActionsPayload = z.object({
 });
 
 export function pressFromBlockActions(payload: z.infer<typeof BlockActionsPayload>): ButtonPress | null {
-  const action = payload.actions.find((a) => a.action_id === APPROVE_ACTION_ID || a.action_id === CANCEL_ACTION_ID);
-  if (!action?.value) return null;
+  const action = payload.actions.find((a) => PRESS_BY_ACTION[a.action_id] !== undefined);
+  const decision = action ? PRESS_BY_ACTION[action.action_id] : undefined;
+  if (!action?.value || !decision) return null;
   return {
     confirmationId: action.value,
-    decision: action.action_id === APPROVE_ACTION_ID ? "approve" : "cancel",
+    decision,
     actor: { user: payload.user.id, channel: payload.channel?.id ?? "", source: "slack" },
   };
 }

@@ -1,6 +1,6 @@
 import { classifyResults } from "../classify/classify.ts";
 import type { Layer } from "../layers.ts";
-import type { StepName, StepRequest, StepResult, StepResultOf } from "../probes/catalog.ts";
+import type { GatewayInflightData, StepName, StepRequest, StepResult, StepResultOf } from "../probes/catalog.ts";
 import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
@@ -8,7 +8,7 @@ import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import { requireHost, requireOnline } from "../service/hosts.ts";
 import type { Actor } from "./authz.ts";
-import { CONFIRMATION_TTL_MS, requestConfirmation } from "./confirm.ts";
+import { CONFIRMATION_TTL_MS, DRAIN_WAIT_MS, requestConfirmation } from "./confirm.ts";
 import { iso, mention, renderUnfreezeNotice } from "./render.ts";
 import {
   announceFreeze,
@@ -226,21 +226,90 @@ export async function runRecover(
       `workspace ${ws}, model routing ${mr}${titles(["workspace", "model_routing"]) ? ` · ${titles(["workspace", "model_routing"])}` : ""}`,
     );
     const cfg = layer("config");
-    await set(
-      3,
-      cfg === "fail" ? "warn" : "ok",
-      `config ${cfg}${titles(["config"]) ? ` · ${titles(["config"])}` : ""}`,
-    );
+    const cfgDetail = `config ${cfg}${titles(["config"]) ? ` · ${titles(["config"])}` : ""}`;
+    const lint = snapshot.find((r): r is StepResultOf<"doctor.lint"> => r.step === "doctor.lint");
+    const lintErrors = (lint?.data?.findings ?? []).filter((f) => f.severity === "error");
+    if (lintErrors.length === 0) {
+      await set(3, cfg === "fail" ? "warn" : "ok", cfgDetail);
+    } else {
+      // Doctor's own repairs are a mutating step: a confirmation, an approval, the agent's policy.
+      await set(
+        3,
+        "running",
+        `doctor --lint: ${lintErrors.length} error(s); waiting for confirmation of doctor --repair`,
+      );
+      const ask = await requestConfirmation(deps, {
+        host,
+        step: "doctor.fix",
+        job: runId,
+        requestedBy: actor.user,
+        channel: actor.channel,
+        threadTs,
+        summary: `\`openclaw doctor --lint\` reports ${lintErrors.length} error(s): ${lintErrors
+          .slice(0, 3)
+          .map((f) => `\`${escapeMrkdwn(f.checkId)}\` ${escapeMrkdwn(clip(f.message, 160))}`)
+          .join(
+            "; ",
+          )}.\nApprove runs \`openclaw doctor --repair --non-interactive\` on ${host} (it rewrites the config and keeps \`openclaw.json.bak\`). Cancel skips it; the run goes on to the restart either way.`,
+      });
+      const fixDecision = await deps.recovery.decisions.wait(ask.id, CONFIRMATION_TTL_MS);
+      if (fixDecision.decision !== "approve") {
+        await set(
+          3,
+          "warn",
+          `${cfgDetail} · doctor --repair skipped (${fixDecision.decision === "cancel" ? `cancelled by ${mention(fixDecision.by)}` : "no confirmation in time"})`,
+        );
+      } else {
+        await set(3, "running", `approved by ${mention(fixDecision.by)}; running doctor --repair`);
+        const [fixed] = await dispatch(
+          "doctor-fix",
+          [{ step: "doctor.fix", args: { approval: fixDecision.approval } }],
+          DEFAULT_STEP_DEADLINE_MS["doctor.fix"] + 5_000,
+        );
+        const f = fixed?.step === "doctor.fix" ? fixed.data : undefined;
+        if (!f?.performed) {
+          await set(
+            3,
+            "warn",
+            `doctor --repair not run: ${escapeMrkdwn(f?.refused ?? fixed?.error?.message ?? "no answer from the agent")}`,
+          );
+        } else {
+          const left = (f.lintAfter?.findings ?? []).filter((x) => x.severity === "error").length;
+          const changes = f.changes ?? [];
+          await set(
+            3,
+            f.error || left > 0 ? "warn" : "ok",
+            [
+              `doctor --repair: ${changes.length} change(s)${
+                changes.length
+                  ? ` (${changes
+                      .slice(0, 3)
+                      .map((c) => escapeMrkdwn(clip(c, 80)))
+                      .join("; ")}${changes.length > 3 ? "; …" : ""})`
+                  : ""
+              }`,
+              f.configHashBefore !== f.configHashAfter
+                ? `config rewritten${f.configUpdated?.backup ? `, backup ${escapeMrkdwn(f.configUpdated.backup)}` : ""}`
+                : "config unchanged",
+              f.error ? escapeMrkdwn(f.error) : `doctor --lint after: ${left} error(s)`,
+            ].join(" · "),
+          );
+        }
+      }
+    }
 
     // 5. Ordered restart: what is in flight first, then the operator's confirmation.
     await set(4, "running", "reading what is in flight on the gateway");
-    const [inflight] = await dispatch("inflight", [{ step: "gateway.inflight", args: {} }], 15_000);
-    const flight = inflight?.step === "gateway.inflight" ? inflight.data : undefined;
-    const flightText = !flight
-      ? "In flight: unknown (the gateway did not answer)."
-      : !flight.reachable
-        ? `In flight: unknown, the gateway refused the agent (${escapeMrkdwn(flight.error ?? "no answer")}).`
-        : `In flight: ${flight.sessions?.count ?? "?"} session(s), ${flight.tasks?.active ?? "?"} active task(s), ${flight.cron?.dueSoon.length ?? "?"} cron job(s) due within 10 min${flight.cron?.dueSoon.length ? ` (${flight.cron.dueSoon.map((j) => escapeMrkdwn(j.name)).join(", ")})` : ""}. Approve when it has drained, or go ahead now.`;
+    const readInflight = async (): Promise<GatewayInflightData | undefined> => {
+      const [inflight] = await dispatch(
+        `inflight-${deps.ids.id("r")}`,
+        [{ step: "gateway.inflight", args: {} }],
+        15_000,
+      );
+      return inflight?.step === "gateway.inflight" ? inflight.data : undefined;
+    };
+    const flight = await readInflight();
+    const busy = inflightBusy(flight, clock.now());
     const confirmation = await requestConfirmation(deps, {
       host,
       step: "gateway.restart",
@@ -248,7 +317,8 @@ export async function runRecover(
       requestedBy: actor.user,
       channel: actor.channel,
       threadTs,
-      summary: flightText,
+      summary: `${describeInflight(flight)}${busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
+      offerDrain: busy !== null,
     });
     await set(4, "running", "waiting for confirmation");
     const decision = await deps.recovery.decisions.wait(confirmation.id, CONFIRMATION_TTL_MS);
@@ -262,6 +332,38 @@ export async function runRecover(
         decision.decision === "cancel" ? "the restart was cancelled." : "nobody confirmed the restart in time.",
       );
       return;
+    }
+    if (decision.whenDrained) {
+      // Re-read the gateway until nothing is active; the approval was signed to outlive this wait.
+      const pollMs = deps.recovery.drainPollMs ?? 15_000;
+      const waitStarted = clock.now();
+      let still = inflightBusy(await readInflight(), clock.now());
+      while (still !== null) {
+        const waited = clock.now() - waitStarted;
+        if (waited >= DRAIN_WAIT_MS) {
+          const why = `the gateway did not drain within ${Math.round(DRAIN_WAIT_MS / 60_000)} min (${still}); nothing was restarted`;
+          await set(4, "fail", why);
+          await stop(`${why}. Run \`/openclaw recover ${host}\` again and approve now to go ahead regardless.`);
+          return;
+        }
+        await set(
+          4,
+          "running",
+          `approved by ${mention(decision.by)} once drained; waiting: ${still} (${Math.round(waited / 1000)} s)`,
+        );
+        await new Promise((r) => setTimeout(r, pollMs));
+        still = inflightBusy(await readInflight(), clock.now());
+      }
+      await audit(deps, {
+        at: clock.now(),
+        actor: decision.by,
+        source: actor.source,
+        action: "recover.drained",
+        host,
+        outcome: "ok",
+        detail: `drained after ${Math.round((clock.now() - waitStarted) / 1000)} s`,
+        ref: runId,
+      });
     }
     await set(4, "running", `approved by ${mention(decision.by)}; restarting`);
     const [restart] = await dispatch(
@@ -279,7 +381,7 @@ export async function runRecover(
     await set(
       4,
       "ok",
-      `${r.supervisor}: pid ${r.oldPid} exited after ${Math.round((r.exitedAfterMs ?? 0) / 100) / 10} s, pid ${r.newPid} ready after ${Math.round((r.readyAfterMs ?? 0) / 100) / 10} s`,
+      `${r.supervisor}${r.unit ? ` (${escapeMrkdwn(r.unit)})` : ""}: pid ${r.oldPid} exited after ${Math.round((r.exitedAfterMs ?? 0) / 100) / 10} s, pid ${r.newPid} ready after ${Math.round((r.readyAfterMs ?? 0) / 100) / 10} s`,
     );
 
     // 6. Acceptance: one read-only call and one write call through the gateway.
@@ -318,6 +420,28 @@ export async function runRecover(
     if (i >= 0) await set(i, "fail", escapeMrkdwn(clip(message, 200)));
     await stop(`an error stopped it: ${escapeMrkdwn(clip(message, 300))}`);
   }
+}
+
+/** Cron jobs due this soon count as in flight: a restart would cut them off as they start. */
+const CRON_DUE_MARGIN_MS = 2 * 60_000;
+
+/** What keeps a gateway from being drained, in words; null when nothing is active or due. */
+export function inflightBusy(flight: GatewayInflightData | undefined, now: number): string | null {
+  if (!flight?.reachable) return null; // Nothing to wait for that can be seen: the restart is the fix.
+  const parts: string[] = [];
+  const active = flight.tasks?.active ?? 0;
+  if (active > 0) parts.push(`${active} active task(s)`);
+  const due = (flight.cron?.dueSoon ?? []).filter((j) => j.nextRunAtMs - now <= CRON_DUE_MARGIN_MS);
+  if (due.length > 0) parts.push(`cron due: ${due.map((j) => escapeMrkdwn(j.name)).join(", ")}`);
+  return parts.length > 0 ? parts.join(", ") : null;
+}
+
+function describeInflight(flight: GatewayInflightData | undefined): string {
+  if (!flight) return "In flight: unknown (the gateway did not answer).";
+  if (!flight.reachable)
+    return `In flight: unknown, the gateway refused the agent (${escapeMrkdwn(flight.error ?? "no answer")}).`;
+  const due = flight.cron?.dueSoon ?? [];
+  return `In flight: ${flight.sessions?.count ?? "?"} session(s), ${flight.tasks?.active ?? "?"} active task(s), ${flight.cron ? due.length : "?"} cron job(s) due within 10 min${due.length ? ` (${due.map((j) => escapeMrkdwn(j.name)).join(", ")})` : ""}.`;
 }
 
 async function freezeRefs(f: FreezeRecord) {

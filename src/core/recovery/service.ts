@@ -27,6 +27,8 @@ export interface RecoveryDeps {
   approvalKey?: ApprovalKeyPair;
   /** Hands button presses to the run waiting on them. */
   decisions: DecisionBus;
+  /** How often "approve once drained" re-reads what is in flight (default 15 s). */
+  drainPollMs?: number;
 }
 
 export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };

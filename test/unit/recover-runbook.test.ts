@@ -1,0 +1,255 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
+import type { StepResult } from "../../src/core/probes/catalog.ts";
+import { type ApprovalClaims, verifyApproval } from "../../src/core/recovery/approval.ts";
+import { issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { healthyData } from "../support/evidence.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
+import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
+import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+
+/**
+ * Step 4 of `/openclaw recover` when `doctor --lint` reports errors: a second confirmation, for
+ * `doctor.fix`, before the restart's. The control plane, Slack endpoint and button presses are
+ * real (signed); the host answers from a script (FakeHostTransport), because what is tested is
+ * the runbook's flow and the approval it sends. `doctor.fix` itself runs for real in
+ * test/gateway/doctor-fix.test.ts, the whole runbook in test/gateway/recover.test.ts.
+ */
+const SECRET = "test-signing-secret-runbook-0123456789";
+const BOT_TOKEN = "xoxb-0000-test-bot-token-runbook";
+const OWNER = "U0OWNER";
+const CHANNEL = "C0RUNBOOK";
+const quiet = { info() {}, warn() {}, error() {} };
+
+let cp: ControlPlane;
+let slack: SlackStandIn;
+let dir: string;
+let pinned: string;
+const fake = new FakeHostTransport();
+
+function script(): StepResult[] {
+  const d = healthyData();
+  d.lint.findings = [
+    ...(d.lint.findings ?? []),
+    {
+      checkId: "core/doctor/heartbeat-scratch-migration",
+      severity: "error",
+      message: 'Agent "main" HEARTBEAT.md cannot be migrated: ENOTDIR: not a directory',
+    },
+  ];
+  return [
+    { step: "versions", status: "ok", durationMs: 90, data: d.versions },
+    { step: "gateway.status", status: "ok", durationMs: 2800, data: d.status },
+    { step: "tokens", status: "ok", durationMs: 4, data: d.tokens },
+    { step: "config", status: "ok", durationMs: 3, data: d.config },
+    { step: "models.status", status: "ok", durationMs: 2200, data: d.models },
+    { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
+    {
+      step: "doctor.fix",
+      status: "ok",
+      durationMs: 21_000,
+      data: {
+        performed: true,
+        approver: OWNER,
+        command: ["openclaw", "doctor", "--repair", "--non-interactive"],
+        exitCode: 0,
+        timedOut: false,
+        changes: ["Tightened permissions on /srv/openclaw/state to 700", "Disabled 1password"],
+        configUpdated: { path: "/srv/openclaw/state/openclaw.json", backup: "/srv/openclaw/state/openclaw.json.bak" },
+        configHashBefore: "aaaaaaaaaaaa",
+        configHashAfter: "bbbbbbbbbbbb",
+        lintAfter: { exitCode: 1, timedOut: false, findings: d.lint.findings?.filter((f) => f.severity !== "error") },
+      },
+    },
+    {
+      step: "gateway.inflight",
+      status: "ok",
+      durationMs: 300,
+      data: { reachable: true, sessions: { count: 2 }, tasks: { total: 0, active: 0 }, cron: { jobs: 0, dueSoon: [] } },
+    },
+    {
+      step: "gateway.restart",
+      status: "ok",
+      durationMs: 15_000,
+      data: {
+        performed: true,
+        supervisor: "systemd",
+        unit: "user unit openclaw-gateway.service",
+        oldPid: 100,
+        newPid: 200,
+        command: ["systemctl", "--user", "restart", "openclaw-gateway.service"],
+        exitedAfterMs: 900,
+        readyAfterMs: 14_000,
+        approver: OWNER,
+      },
+    },
+    {
+      step: "gateway.acceptance",
+      status: "ok",
+      durationMs: 400,
+      data: {
+        reachable: true,
+        read: { method: "status", ok: true, ms: 20 },
+        write: { method: "sessions.create", ok: true, ms: 30 },
+        cleanup: { method: "sessions.delete", ok: true, ms: 10 },
+        passed: true,
+      },
+    },
+  ];
+}
+
+const all = () => [...slack.messages.values()];
+const blocksOf = (m: StoredMessage) => JSON.stringify(m.blocks);
+
+async function press(id: string, actionId: string) {
+  const body = new URLSearchParams({
+    payload: JSON.stringify({
+      type: "block_actions",
+      user: { id: OWNER },
+      channel: { id: CHANNEL },
+      actions: [{ type: "button", action_id: actionId, block_id: "clawops_confirm", value: id }],
+    }),
+  }).toString();
+  const res = await fetch(`${cp.url}/slack/interactions`, { method: "POST", headers: signSlack(SECRET, body), body });
+  return (await res.json()) as { ok: boolean };
+}
+
+/** The id of the next confirmation for `step` posted after message number `after`. */
+async function confirmationFor(step: string, after: number): Promise<string> {
+  let id = "";
+  await slack.waitFor(
+    () => {
+      const m = all()
+        .slice(after)
+        .find((x) => x.text === `Confirm ${step} on node-7` && blocksOf(x).includes("clawops_approve"));
+      id = /"value":"(cf_[^"]+)"/.exec(m ? blocksOf(m) : "")?.[1] ?? "";
+      return id !== "";
+    },
+    10_000,
+    `the ${step} confirmation`,
+  );
+  return id;
+}
+
+async function runEnd(after: number): Promise<StoredMessage> {
+  let end: StoredMessage | undefined;
+  await slack.waitFor(
+    () => {
+      end = all()
+        .slice(after)
+        .find((m) => /^(Recovered|Recovery stopped:) node-7/.test(m.text));
+      return !!end;
+    },
+    10_000,
+    "the end of the run",
+  );
+  return end as StoredMessage;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-runbook-"));
+  const authzFile = join(dir, "authz.json");
+  writeFileSync(
+    authzFile,
+    JSON.stringify({
+      actions: {
+        recover: { users: [OWNER] },
+        restart: { users: [OWNER] },
+        "doctor.fix": { users: [OWNER] },
+        freeze: { users: [OWNER] },
+        unfreeze: { users: [OWNER] },
+      },
+    }),
+  );
+  slack = new SlackStandIn(BOT_TOKEN);
+  const apiUrl = await slack.start();
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: false,
+    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
+    logger: quiet,
+    recovery: { authzFile },
+    transport: () => fake,
+  });
+  const identity = loadOrCreateIdentity(join(dir, "agent"));
+  const { code } = await issueEnrollmentCode(cp.deps, "node-7");
+  const res = await fetch(`${cp.url}/api/enroll`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code, host: "node-7", publicKey: identity.publicKey }),
+  });
+  pinned = ((await res.json()) as { approvalKey: string }).approvalKey;
+  fake.addHost("node-7", { results: script() });
+});
+
+afterAll(async () => {
+  await cp?.close();
+  await slack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("recover step 4 with doctor errors", () => {
+  it("asks to run doctor --repair, sends the agent an approval for doctor.fix only, then restarts and recovers", async () => {
+    const before = all().length;
+    await postSlashCommand(cp.url, SECRET, { text: "recover node-7", user_id: OWNER, channel_id: CHANNEL });
+    const fixId = await confirmationFor("doctor.fix", before);
+    const ask = all().find((m) => blocksOf(m).includes(fixId));
+    expect(blocksOf(ask as StoredMessage)).toContain("core/doctor/heartbeat-scratch-migration");
+    expect(blocksOf(ask as StoredMessage)).not.toContain("clawops_approve_drained");
+    expect(await press(fixId, "clawops_approve")).toEqual({ ok: true });
+    const restartId = await confirmationFor("gateway.restart", before);
+    // Nothing in flight: no "once drained" button.
+    expect(blocksOf(all().find((m) => blocksOf(m).includes(restartId)) as StoredMessage)).not.toContain(
+      "clawops_approve_drained",
+    );
+    expect(await press(restartId, "clawops_approve")).toEqual({ ok: true });
+    const end = await runEnd(before);
+    expect(end.text).toMatch(/^Recovered node-7 \(6\/6 steps ok\)/);
+    expect(blocksOf(end)).toContain(
+      "doctor --repair: 2 change(s) (Tightened permissions on /srv/openclaw/state to 700; Disabled 1password)",
+    );
+    expect(blocksOf(end)).toContain("config rewritten, backup /srv/openclaw/state/openclaw.json.bak");
+    expect(blocksOf(end)).toContain("systemd (user unit openclaw-gateway.service): pid 100 exited");
+
+    const fixJob = fake.dispatched.find((d) => d.job.steps.some((s) => s.step === "doctor.fix"));
+    const step = fixJob?.job.steps[0];
+    const approval = step?.step === "doctor.fix" ? step.args.approval : "";
+    const check = await verifyApproval(approval, {
+      publicKey: pinned,
+      host: "node-7",
+      step: "doctor.fix",
+      now: Date.now(),
+      seenNonce: () => false,
+    });
+    expect(check.ok).toBe(true);
+    expect((check as { claims: ApprovalClaims }).claims).toMatchObject({ approver: OWNER, host: "node-7" });
+    const asRestart = await verifyApproval(approval, {
+      publicKey: pinned,
+      host: "node-7",
+      step: "gateway.restart",
+      now: Date.now(),
+      seenNonce: () => false,
+    });
+    expect(asRestart).toEqual({ ok: false, reason: expect.stringContaining("for step doctor.fix") });
+  });
+
+  it("cancelling doctor --repair skips it and the run goes on to the restart confirmation", async () => {
+    const before = all().length;
+    const fixJobsBefore = fake.dispatched.filter((d) => d.job.steps.some((s) => s.step === "doctor.fix")).length;
+    await postSlashCommand(cp.url, SECRET, { text: "recover node-7", user_id: OWNER, channel_id: CHANNEL });
+    const fixId = await confirmationFor("doctor.fix", before);
+    expect(await press(fixId, "clawops_cancel")).toEqual({ ok: true });
+    const restartId = await confirmationFor("gateway.restart", before);
+    expect(await press(restartId, "clawops_cancel")).toEqual({ ok: true });
+    const end = await runEnd(before);
+    expect(end.text).toMatch(/^Recovery stopped: node-7/);
+    expect(blocksOf(end)).toContain("doctor --repair skipped (cancelled by <@U0OWNER>)");
+    expect(fake.dispatched.filter((d) => d.job.steps.some((s) => s.step === "doctor.fix")).length).toBe(fixJobsBefore);
+  });
+});

@@ -1,6 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports.ts";
+import type {
+  HostRecord,
+  HostTransport,
+  IncidentRecord,
+  JobPatch,
+  JobRecord,
+  JobStatus,
+  Store,
+} from "../core/ports.ts";
 import type { StepResult } from "../core/probes/catalog.ts";
+import { Authorizer } from "../core/recovery/authz.ts";
+import { DecisionBus } from "../core/recovery/confirm.ts";
+import { expireFreezes } from "../core/recovery/service.ts";
 import { SqlRecoveryStore } from "../core/recovery/sql-store.ts";
 import type {
   AuditEntry,
@@ -11,8 +22,13 @@ import type {
   NoticeRef,
   RecoveryStore,
 } from "../core/recovery/types.ts";
+import { HostJobQueue } from "../core/service/host-queue.ts";
+import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
-import type { WorkerEnv } from "./env.ts";
+import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
+import { createConsoleLogger } from "./logger.ts";
+
+const logger = createConsoleLogger("clawops-directory");
 
 /** The single directory object's name: all state lives in one SQLite database. */
 export const DIRECTORY_NAME = "directory";
@@ -48,8 +64,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> {
   decideConfirmation(id: string, d: { at: number; by: string; decision: "approve" | "cancel" }) {
     return this.recovery.decideConfirmation(id, d);
   }
-  putFreeze(freeze: FreezeRecord) {
-    return this.recovery.putFreeze(freeze);
+  async putFreeze(freeze: FreezeRecord) {
+    await this.recovery.putFreeze(freeze);
+    await this.scheduleFreezeExpiry();
   }
   getFreeze(target: string) {
     return this.recovery.getFreeze(target);
@@ -68,6 +85,49 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> {
   }
   listAudit(query: AuditQuery) {
     return this.recovery.listAudit(query);
+  }
+
+  /** The next freeze expiry is this object's alarm: no timer runs while nothing is frozen. */
+  private async scheduleFreezeExpiry(): Promise<void> {
+    const [next] = (await this.recovery.listFreezes()).map((f) => f.expiresAt).sort((a, b) => a - b);
+    if (next === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * Expired freezes leave, each with its audit entry and an expiry notice where it was
+   * announced (the same `expireFreezes` the Node control plane sweeps with every 5 s).
+   */
+  override async alarm(): Promise<void> {
+    const parsed = parseWorkerConfig(this.env);
+    if (!parsed.ok) {
+      logger.error("freeze expiry skipped: worker not configured", { problems: parsed.problems.join(" ") });
+      return;
+    }
+    const config = parsed.config;
+    const offline: HostTransport = {
+      isOnline: async () => false,
+      dispatch: async () => ({ status: "lost", reason: "not used by the freeze sweep", results: [] }),
+    };
+    const { nextExpiryAt } = await expireFreezes(
+      {
+        store: this.store,
+        transport: offline,
+        chat: new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger }),
+        clock: { now: () => Date.now() },
+        ids: { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` },
+        logger,
+        hostQueue: new HostJobQueue(),
+        recovery: {
+          store: this.recovery,
+          authz: new Authorizer(config.authz),
+          announceChannels: config.announceChannels,
+          decisions: new DecisionBus(),
+        },
+      },
+      Date.now(),
+    );
+    if (nextExpiryAt !== null) await this.ctx.storage.setAlarm(nextExpiryAt);
   }
 
   getHost(name: string) {

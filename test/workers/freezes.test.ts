@@ -1,4 +1,9 @@
-import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DIRECTORY_NAME, DirectoryRecoveryStore } from "../../src/worker/directory.ts";
@@ -43,6 +48,40 @@ describe("freezes and audit in the directory object's SQLite", () => {
     expect(audit[0]?.detail).toContain("freeze all for 30m db migration");
     expect(audit[2]?.detail).toContain("unfreeze all");
     expect(audit.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a freeze expires on the directory object's alarm: removed, audited, and the notice thread told", async () => {
+    await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
+    const store = new DirectoryRecoveryStore(env.DIRECTORY);
+    const now = Date.now();
+    await store.putFreeze({
+      target: "node-7",
+      owner: "U0OPERATOR",
+      reason: "kernel upgrade",
+      source: "slack",
+      createdAt: now,
+      expiresAt: now + 300,
+      channel: "C0INCIDENT",
+      notices: [{ channel: "C0INCIDENT", threadTs: "1790000000.000100" }],
+    });
+    const stub = env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBe(now + 300);
+    // The alarm fires by itself at the expiry; nothing else removes the freeze.
+    expect(await store.getFreeze("node-7")).not.toBeNull();
+    for (let i = 0; i < 50 && (await store.getFreeze("node-7")) !== null; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await store.getFreeze("node-7")).toBeNull();
+    // Nothing left to expire: no alarm is pending.
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    const [expiry] = (await store.listAudit({ host: "node-7", order: "desc", limit: 1 })).map((e) => [
+      e.action,
+      e.detail,
+    ]);
+    expect(expiry).toEqual(["freeze.expired", "freeze by U0OPERATOR expired (kernel upgrade)"]);
+    const calls = (await (await fetch(env.SLACK_STANDIN_CALLS_URL)).json()) as { url: string; body: string }[];
+    const notice = calls.find((c) => c.url.endsWith("/chat.postMessage"));
+    expect(JSON.parse(notice?.body ?? "{}")).toMatchObject({ channel: "C0INCIDENT", thread_ts: "1790000000.000100" });
+    expect(notice?.body).toContain("expired");
   });
 
   it("the audit log is append-only in SQLite itself: UPDATE and DELETE are refused", async () => {

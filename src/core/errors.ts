@@ -26,6 +26,7 @@ export type ErrorCode =
   | "forbidden"
   | "host_frozen"
   | "not_frozen"
+  | "recover_running"
   | "not_configured"
   | "internal";
 

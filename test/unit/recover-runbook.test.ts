@@ -199,6 +199,15 @@ describe("recover step 4 with doctor errors", () => {
     const before = all().length;
     await postSlashCommand(cp.url, SECRET, { text: "recover node-7", user_id: OWNER, channel_id: CHANNEL });
     const fixId = await confirmationFor("doctor.fix", before);
+    // While it waits for a button: a second recover of the host is refused, and the host's job
+    // queue is free (a triage of node-7 would not wait behind the run).
+    const second = await postSlashCommand(cp.url, SECRET, {
+      text: "recover node-7",
+      user_id: OWNER,
+      channel_id: CHANNEL,
+    });
+    expect(second.body.text).toMatch(/A recovery of node-7 is already running \(run `?rec_\w+`?\)/);
+    expect(cp.deps.hostQueue.depth("node-7")).toBe(0);
     const ask = all().find((m) => blocksOf(m).includes(fixId));
     expect(blocksOf(ask as StoredMessage)).toContain("core/doctor/heartbeat-scratch-migration");
     expect(blocksOf(ask as StoredMessage)).not.toContain("clawops_approve_drained");

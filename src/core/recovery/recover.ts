@@ -1,5 +1,7 @@
 import { classifyResults } from "../classify/classify.ts";
+import { ClawopsError } from "../errors.ts";
 import type { Layer } from "../layers.ts";
+import type { JobOutcome } from "../ports.ts";
 import type { GatewayInflightData, StepName, StepRequest, StepResult, StepResultOf } from "../probes/catalog.ts";
 import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
@@ -80,13 +82,39 @@ export async function startRecover(
   // A frozen host is someone's recovery: only its owner or an incident lead may start another.
   await guardFrozen(deps, actor, host.name, "recover");
   await requireOnline(deps, host, "nothing can be recovered through it");
+  const running = runsOf(deps).get(host.name);
+  if (running) {
+    throw new ClawopsError(
+      "recover_running",
+      `A recovery of ${host.name} is already running (run \`${running}\`); follow it in the host's incident thread.`,
+      { status: 409 },
+    );
+  }
   const runId = deps.ids.id("rec");
+  runsOf(deps).set(host.name, runId);
   return {
     ack: renderNotice(
       `🛠️ Recovery of *${host.name}* started (run \`${runId}\`): six steps, live in the host's incident thread. The restart waits for your confirmation there.`,
     ),
-    background: () => deps.hostQueue.run(host.name, () => runRecover(deps, { host: host.name, actor, runId })),
+    // Not in the host's job queue as a whole: the run waits minutes for buttons and for the
+    // gateway to drain, and triage of the same host must not wait behind that. Each job it
+    // sends to the agent is queued like any other (dispatch below).
+    background: () =>
+      runRecover(deps, { host: host.name, actor, runId }).finally(() => {
+        if (runsOf(deps).get(host.name) === runId) runsOf(deps).delete(host.name);
+      }),
   };
+}
+
+/** Recovery runs in progress per runtime (keyed by its recovery deps): host → run id. */
+const RUNS = new WeakMap<object, Map<string, string>>();
+function runsOf(deps: RecoveryCoreDeps): Map<string, string> {
+  let runs = RUNS.get(deps.recovery);
+  if (!runs) {
+    runs = new Map();
+    RUNS.set(deps.recovery, runs);
+  }
+  return runs;
 }
 
 export async function runRecover(
@@ -159,11 +187,15 @@ export async function runRecover(
     }
   };
   const dispatch = async (suffix: string, requests: StepRequest[], deadlineMs: number): Promise<StepResult[]> => {
-    const outcome = await deps.transport.dispatch(
-      host,
-      { jobId: `${runId}-${suffix}`, steps: requests, deadlineMs },
-      () => {},
-    );
+    let outcome: JobOutcome | undefined;
+    await deps.hostQueue.run(host, async () => {
+      outcome = await deps.transport.dispatch(
+        host,
+        { jobId: `${runId}-${suffix}`, steps: requests, deadlineMs },
+        () => {},
+      );
+    });
+    if (!outcome) throw new Error("the job ended without an outcome");
     if (outcome.status === "rejected") throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
     return outcome.results;
   };

@@ -1,19 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeAgentConfig } from "../../src/agent/identity.ts";
-import { saveApprovalPin } from "../../src/agent/policy.ts";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResultOf } from "../../src/core/probes/catalog.ts";
-import {
-  type ApprovalClaims,
-  type ApprovalKeyPair,
-  generateApprovalKey,
-  signApproval,
-} from "../../src/core/recovery/approval.ts";
+import type { ApprovalClaims, ApprovalKeyPair } from "../../src/core/recovery/approval.ts";
+import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
@@ -32,20 +25,8 @@ let agentDir: string;
 let ctx: ProbeContext;
 let key: ApprovalKeyPair;
 
-async function approval(overrides: Partial<ApprovalClaims> = {}): Promise<string> {
-  const now = Date.now();
-  return signApproval(key, {
-    v: 1,
-    host: HOST,
-    step: "doctor.fix",
-    approver: "U0OWNER",
-    job: "job_doctor_fix",
-    nonce: randomBytes(12).toString("hex"),
-    iat: now,
-    exp: now + 120_000,
-    ...overrides,
-  });
-}
+const approval = (overrides: Partial<ApprovalClaims> = {}) =>
+  testApproval(key, { host: HOST, step: "doctor.fix", ...overrides });
 
 async function fix(token: string): Promise<StepResultOf<"doctor.fix">> {
   const [r] = await runSteps(ctx, [{ step: "doctor.fix", args: { approval: token } }], { deadlineMs: 150_000 });
@@ -68,11 +49,7 @@ beforeAll(async () => {
     { mode: 0o600 },
   );
   chmodSync(stateDir, 0o755);
-  agentDir = join(lab, "agent");
-  mkdirSync(agentDir);
-  writeAgentConfig(agentDir, { server: "http://127.0.0.1:9", host: HOST, enrolledAt: new Date().toISOString() });
-  key = (await generateApprovalKey()).pair;
-  saveApprovalPin(agentDir, key.publicKey);
+  ({ agentDir, key } = await enrolledAgentDir(HOST, lab));
   ctx = resolveProbeContext(
     { ...gw.env, HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath },
     { openclawBin: gw.openclawBin, agentVersion: "0.0.0-test", serviceUnitDirs: [], agentDir },

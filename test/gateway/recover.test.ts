@@ -99,6 +99,17 @@ async function waitRunEnd(after: number): Promise<StoredMessage> {
     "the end of the recovery run",
   );
   if (!end) throw new Error("no end");
+  if (end.text.startsWith("Recovered")) {
+    // The run's last word comes after the unfreeze; only then may the host's next run start.
+    await slack.waitFor(
+      () =>
+        all()
+          .slice(after)
+          .some((m) => /node-3 recovered in \d+ s/.test(m.text)),
+      30_000,
+      "the run's closing message",
+    );
+  }
   return end;
 }
 

@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { writeAgentConfig } from "../../src/agent/identity.ts";
-import { saveApprovalPin } from "../../src/agent/policy.ts";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { type StepResultOf, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
-import { type ApprovalKeyPair, generateApprovalKey, signApproval } from "../../src/core/recovery/approval.ts";
+import type { ApprovalKeyPair } from "../../src/core/recovery/approval.ts";
+import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
@@ -37,17 +35,7 @@ function policy(unit: string): void {
 }
 
 async function restart(): Promise<StepResultOf<"gateway.restart">> {
-  const now = Date.now();
-  const approval = await signApproval(key, {
-    v: 1,
-    host: HOST,
-    step: "gateway.restart",
-    approver: "U0OWNER",
-    job: "job_supervised",
-    nonce: randomBytes(12).toString("hex"),
-    iat: now,
-    exp: now + 120_000,
-  });
+  const approval = await testApproval(key, { host: HOST, step: "gateway.restart" });
   const [r] = await runSteps(ctx, [{ step: "gateway.restart", args: { approval } }], { deadlineMs: 120_000 });
   return r as StepResultOf<"gateway.restart">;
 }
@@ -69,12 +57,9 @@ const calls = (): string[][] =>
     .map((l) => (JSON.parse(l) as { argv: string[] }).argv);
 
 beforeAll(async () => {
-  agentDir = mkdtempSync(join(tmpdir(), "clawops-agent-supervised-"));
+  ({ agentDir, key } = await enrolledAgentDir(HOST));
   logFile = join(agentDir, "systemctl-calls.jsonl");
   writeFileSync(logFile, "");
-  writeAgentConfig(agentDir, { server: "http://127.0.0.1:9", host: HOST, enrolledAt: new Date().toISOString() });
-  key = (await generateApprovalKey()).pair;
-  saveApprovalPin(agentDir, key.publicKey);
   const control = inject("gatewayControl");
   ctx = resolveProbeContext(
     {

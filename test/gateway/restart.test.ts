@@ -1,20 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeAgentConfig } from "../../src/agent/identity.ts";
-import { saveApprovalPin } from "../../src/agent/policy.ts";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { findPortOwners } from "../../src/agent/probes/host/port-owners.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResultOf } from "../../src/core/probes/catalog.ts";
-import {
-  type ApprovalClaims,
-  type ApprovalKeyPair,
-  generateApprovalKey,
-  signApproval,
-} from "../../src/core/recovery/approval.ts";
+import { type ApprovalClaims, type ApprovalKeyPair, generateApprovalKey } from "../../src/core/recovery/approval.ts";
+import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
 
@@ -36,20 +29,8 @@ async function ownerPids(): Promise<number[]> {
   return [...new Set(owners.owners.map((o) => o.pid).filter((p): p is number => p !== null))];
 }
 
-async function approval(overrides: Partial<ApprovalClaims> = {}, signer = key): Promise<string> {
-  const now = Date.now();
-  return signApproval(signer, {
-    v: 1,
-    host: HOST,
-    step: "gateway.restart",
-    approver: "U0OWNER",
-    job: "job_restart_test",
-    nonce: randomBytes(12).toString("hex"),
-    iat: now,
-    exp: now + 120_000,
-    ...overrides,
-  });
-}
+const approval = (overrides: Partial<ApprovalClaims> = {}, signer = key) =>
+  testApproval(signer, { host: HOST, step: "gateway.restart", ...overrides });
 
 async function restart(token: string): Promise<StepResultOf<"gateway.restart">> {
   const [r] = await runSteps(ctx, [{ step: "gateway.restart", args: { approval: token } }], { deadlineMs: 120_000 });
@@ -66,10 +47,7 @@ const allow = (steps: string[]) => writeFileSync(join(agentDir, "policy.json"), 
 beforeAll(async () => {
   gw = await RealGateway.create(await ensureOpenclaw());
   await gw.start({ extraArgs: ["--token", driftToken] });
-  agentDir = mkdtempSync(join(tmpdir(), "clawops-agent-restart-"));
-  writeAgentConfig(agentDir, { server: "http://127.0.0.1:9", host: HOST, enrolledAt: new Date().toISOString() });
-  key = (await generateApprovalKey()).pair;
-  saveApprovalPin(agentDir, key.publicKey);
+  ({ agentDir, key } = await enrolledAgentDir(HOST));
   ctx = resolveProbeContext(gw.env, {
     openclawBin: gw.install.openclawBin,
     agentVersion: "0.0.0-test",

@@ -7,7 +7,7 @@ import type { StepResult } from "../../src/core/probes/catalog.ts";
 import { type ApprovalClaims, verifyApproval } from "../../src/core/recovery/approval.ts";
 import { issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
-import { healthyData } from "../support/evidence.ts";
+import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
@@ -41,13 +41,9 @@ function script(): StepResult[] {
       message: 'Agent "main" HEARTBEAT.md cannot be migrated: ENOTDIR: not a directory',
     },
   ];
+  // The healthy triage answers serve the snapshot (steps 2–4); the rest are the runbook's own steps.
   return [
-    { step: "versions", status: "ok", durationMs: 90, data: d.versions },
-    { step: "gateway.status", status: "ok", durationMs: 2800, data: d.status },
-    { step: "tokens", status: "ok", durationMs: 4, data: d.tokens },
-    { step: "config", status: "ok", durationMs: 3, data: d.config },
-    { step: "models.status", status: "ok", durationMs: 2200, data: d.models },
-    { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
+    ...toResults(d),
     {
       step: "doctor.fix",
       status: "ok",
@@ -225,6 +221,15 @@ describe("recover step 4 with doctor errors", () => {
     );
     expect(blocksOf(end)).toContain("config rewritten, backup /srv/openclaw/state/openclaw.json.bak");
     expect(blocksOf(end)).toContain("systemd (user unit openclaw-gateway.service): pid 100 exited");
+    // The run's last word (after the unfreeze): the host is free for the next run.
+    await slack.waitFor(
+      () =>
+        all()
+          .slice(before)
+          .some((m) => /node-7 recovered in \d+ s/.test(m.text)),
+      10_000,
+      "the run's closing message",
+    );
 
     const fixJob = fake.dispatched.find((d) => d.job.steps.some((s) => s.step === "doctor.fix"));
     const step = fixJob?.job.steps[0];

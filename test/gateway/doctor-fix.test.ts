@@ -1,6 +1,10 @@
+import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
@@ -11,10 +15,10 @@ import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
  * `doctor.fix` runs the real `openclaw doctor --repair --non-interactive` on a lab of its own: a
- * copy of the shared gateway's config in a fresh HOME and state dir (so the shared gateway's files
- * are never rewritten; doctor's health check still reaches the running gateway on the copied
- * port). The state dir starts group/world-readable, which doctor repairs (`chmod 700`), and the
- * config gains what doctor adds to a fresh install. Refusals leave the config byte for byte.
+ * copy of the shared gateway's config in a fresh HOME and state dir, on a port nothing listens on
+ * (doctor's repairs go through a running gateway too, and must never reach the shared one). The
+ * state dir starts group/world-readable, which doctor repairs (`chmod 700`), and the config gains
+ * what doctor adds to a fresh install. Refusals leave the config byte for byte.
  */
 const HOST = "node-3";
 const gw = sharedGateway();
@@ -42,12 +46,16 @@ beforeAll(async () => {
   const workspace = join(lab, "workspace");
   for (const d of [stateDir, home, workspace]) mkdirSync(d, { recursive: true });
   configPath = join(stateDir, "openclaw.json");
-  const original = readFileSync(gw.configPath, "utf8");
-  writeFileSync(
-    configPath,
-    original.replaceAll(gw.env.OPENCLAW_STATE_DIR, stateDir).replaceAll(join(gw.labDir, "workspace"), workspace),
-    { mode: 0o600 },
-  );
+  const copy = JSON5.parse(
+    readFileSync(gw.configPath, "utf8")
+      .replaceAll(gw.env.OPENCLAW_STATE_DIR, stateDir)
+      .replaceAll(join(gw.labDir, "workspace"), workspace),
+  ) as { gateway: { port?: number } };
+  // A port nothing listens on: doctor's repairs reach a running gateway (it adds a heartbeat cron
+  // job through it), and this copy must never change the shared one. Its health check then waits
+  // for the gateway (up to 60 s, GATEWAY-FACTS §3) and reports it unreachable.
+  copy.gateway.port = await freePort();
+  writeFileSync(configPath, `${JSON.stringify(copy, null, 2)}\n`, { mode: 0o600 });
   chmodSync(stateDir, 0o755);
   ({ agentDir, key } = await enrolledAgentDir(HOST, lab));
   ctx = resolveProbeContext(
@@ -59,6 +67,23 @@ beforeAll(async () => {
 afterAll(() => {
   if (lab) rmSync(lab, { recursive: true, force: true });
 });
+
+async function sharedCronJobs(): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(gw.openclawBin, ["cron", "list", "--json"], {
+    env: gw.env,
+    timeout: 60_000,
+  });
+  const jobs = (JSON.parse(stdout) as { jobs?: { id: string; name?: string }[] }).jobs ?? [];
+  return jobs.map((j) => `${j.id} ${j.name ?? ""}`).sort();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe("doctor.fix: openclaw doctor --repair --non-interactive behind the mutating gate", () => {
   it("refuses without the host's policy, or with an approval for another step; the config stays byte for byte", async () => {
@@ -78,6 +103,7 @@ describe("doctor.fix: openclaw doctor --repair --non-interactive behind the muta
 
   it("with approval and policy: the repairs it made, the config rewritten with a backup, and the lint after", async () => {
     const before = readFileSync(configPath, "utf8");
+    const sharedJobs = await sharedCronJobs();
     allow(["doctor.fix"]);
     const r = await fix(await approval());
     expect(r.status, JSON.stringify(r.error)).toBe("ok");
@@ -92,5 +118,7 @@ describe("doctor.fix: openclaw doctor --repair --non-interactive behind the muta
     expect(d?.lintAfter?.findings?.length).toBeGreaterThan(0);
     expect(d?.lintAfter?.findings?.every((f) => typeof f.checkId === "string")).toBe(true);
     expect(JSON.stringify(r)).not.toContain(gw.token);
+    // The shared gateway (whose config this lab copied) was not touched.
+    expect(await sharedCronJobs()).toEqual(sharedJobs);
   }, 180_000);
 });

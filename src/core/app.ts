@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -69,7 +69,8 @@ export function createApp(opts: AppOptions) {
 
   const slack = opts.slack;
   if (slack) {
-    app.post("/slack/commands", async (c) => {
+    /** The request body, once its v0 signature and timestamp check out; throws otherwise. */
+    const verifiedBody = async (c: Context): Promise<string> => {
       // The signature covers the exact bytes Slack sent; decode them as UTF-8 explicitly.
       const body = new TextDecoder().decode(await c.req.arrayBuffer());
       await verifySlackRequest({
@@ -79,7 +80,11 @@ export function createApp(opts: AppOptions) {
         timestamp: c.req.header("x-slack-request-timestamp"),
         nowSeconds: Math.floor(deps.clock.now() / 1000),
       });
-      const form = new URLSearchParams(body);
+      return body;
+    };
+
+    app.post("/slack/commands", async (c) => {
+      const form = new URLSearchParams(await verifiedBody(c));
       const command = form.get("command") ?? "/openclaw";
       const triggerId = form.get("trigger_id");
       const user = form.get("user_id");
@@ -102,20 +107,11 @@ export function createApp(opts: AppOptions) {
       background(reply, c);
       return c.json(ephemeral(reply.ack));
     });
-  }
 
-  if (slack) {
     // Interactivity (buttons): same signature check as slash commands; the form's `payload`
     // field holds the JSON. Refusals change nothing and are told in the thread.
     app.post("/slack/interactions", async (c) => {
-      const body = new TextDecoder().decode(await c.req.arrayBuffer());
-      await verifySlackRequest({
-        signingSecret: slack.signingSecret,
-        body,
-        signature: c.req.header("x-slack-signature"),
-        timestamp: c.req.header("x-slack-request-timestamp"),
-        nowSeconds: Math.floor(deps.clock.now() / 1000),
-      });
+      const body = await verifiedBody(c);
       let json: unknown = null;
       try {
         json = JSON.parse(new URLSearchParams(body).get("payload") ?? "null");

@@ -3,16 +3,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { LinkSigner } from "../core/bundle/signed-link.ts";
-import type { TicketConfig } from "../core/bundle/tickets.ts";
+import { type TicketConfig, ticketConfigFromEnv } from "../core/bundle/tickets.ts";
 import type { Logger } from "../core/ports.ts";
-import {
-  type BundleServices,
-  DEFAULT_BUNDLE_LINK_TTL_MS,
-  DEFAULT_BUNDLE_RETENTION_MS,
-} from "../core/service/bundle.ts";
+import { type BundleServices, bundleLifetimesFromEnv } from "../core/service/bundle.ts";
 import { DiskBlobStore } from "./disk-blob-store.ts";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Bundle services on Node, from the environment:
@@ -26,36 +20,17 @@ export async function bundleServicesFromEnv(
   env: Readonly<Record<string, string | undefined>>,
   dataDir: string,
 ): Promise<BundleServices & { blobs: DiskBlobStore }> {
-  const retentionDays = Number(env.CLAWOPS_BUNDLE_RETENTION_DAYS ?? "14");
-  const linkHours = Number(env.CLAWOPS_BUNDLE_LINK_HOURS ?? "168");
-  const retentionMs = retentionDays > 0 ? retentionDays * DAY_MS : DEFAULT_BUNDLE_RETENTION_MS;
   return {
     blobs: new DiskBlobStore(dataDir),
     signer: new LinkSigner(env.CLAWOPS_LINK_SECRET || (await linkSecret(dataDir))),
     publicUrl: env.CLAWOPS_PUBLIC_URL ?? "",
-    retentionMs,
-    linkTtlMs: Math.min(retentionMs, linkHours > 0 ? linkHours * 60 * 60 * 1000 : DEFAULT_BUNDLE_LINK_TTL_MS),
+    ...bundleLifetimesFromEnv(env),
     tickets: ticketConfigFromEnv(env),
     ...(env.CLAWOPS_TICKETS_FILE ? { ticketsByWorkspace: await ticketsByWorkspace(env.CLAWOPS_TICKETS_FILE) } : {}),
     ...(env.CLAWOPS_TICKET_RETRY_BASE_MS
       ? { retry: { attempts: 3, baseMs: Number(env.CLAWOPS_TICKET_RETRY_BASE_MS) || 1_000 } }
       : {}),
   };
-}
-
-export function ticketConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TicketConfig {
-  const config: TicketConfig = {};
-  if (env.JIRA_BASE_URL && env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
-    config.jira = { baseUrl: env.JIRA_BASE_URL, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN };
-  }
-  if (env.GITHUB_TOKEN) {
-    config.github = {
-      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-      token: env.GITHUB_TOKEN,
-      ...(env.GITHUB_REPO ? { repo: env.GITHUB_REPO } : {}),
-    };
-  }
-  return config;
 }
 
 async function linkSecret(dataDir: string): Promise<string> {

@@ -33,6 +33,20 @@ export interface WorkerEnv {
   HOSTS: DurableObjectNamespace<HostAgent>;
   /** R2 bucket for diagnostic bundles (src/worker/r2-blob-store.ts). */
   BUNDLES?: R2Bucket;
+  /** HMAC key of bundle download links (a secret, 32+ characters). Unset: bundles are off. */
+  CLAWOPS_LINK_SECRET?: string;
+  /** Base URL of bundle links; defaults to the Worker's own origin. */
+  CLAWOPS_PUBLIC_URL?: string;
+  /** Bundle retention in days (14) and link lifetime in hours (168), as on Node. */
+  CLAWOPS_BUNDLE_RETENTION_DAYS?: string;
+  CLAWOPS_BUNDLE_LINK_HOURS?: string;
+  /** Tickets for `/openclaw bundle --ticket` (secrets for the tokens), as on Node. */
+  JIRA_BASE_URL?: string;
+  JIRA_EMAIL?: string;
+  JIRA_API_TOKEN?: string;
+  GITHUB_TOKEN?: string;
+  GITHUB_REPO?: string;
+  GITHUB_API_URL?: string;
 }
 
 const WorkerConfigSchema = z.object({

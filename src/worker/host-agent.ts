@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { TicketRef } from "../core/bundle/tickets.ts";
 import type { Clock, HostTransport, Ids, JobOutcome, JobSpec } from "../core/ports.ts";
 import type { StepResult } from "../core/probes/catalog.ts";
 import {
@@ -13,10 +14,12 @@ import {
   welcomeFrame,
 } from "../core/protocol/agent-session.ts";
 import { AgentCloseCode, type HubFrame, JobResultFrame, parseFrame } from "../core/protocol/agent-wire.ts";
+import { runBundle } from "../core/service/bundle.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
 import { runTriage } from "../core/service/triage.ts";
 import { SlackWebApiChat } from "../core/slack/web-api.ts";
+import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore } from "./directory.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -31,7 +34,7 @@ const DEADLINE_GRACE_MS = 3_000;
  * longer than the Node hub's 15 s ping: the object hibernates between heartbeats and jobs.
  */
 const DEFAULT_HEARTBEAT_MS = 60_000;
-/** A queued triage waits this long for its agent to (re)connect before it runs and ends `lost`. */
+/** A queued job waits this long for its agent to (re)connect before it runs and ends `lost`. */
 const WAIT_FOR_AGENT_MS = 30_000;
 /** Results that arrive for no pending job are kept this long, for a re-sent job to pick up. */
 const EARLY_RESULT_TTL_MS = 10 * 60_000;
@@ -56,17 +59,30 @@ export interface HostAgentStatus {
   /** Changes every time the object is constructed: after hibernation or eviction it is new. */
   instance: string;
   pendingJobs: number;
-  /** Triage jobs queued or running in this object. */
-  queuedTriages: number;
+  /** Triage and bundle jobs queued or running in this object. */
+  queuedJobs: number;
 }
+
+/** What a queued job's run needs beyond its record (the job itself is in the directory). */
+export type QueuedRun =
+  | { kind: "triage" }
+  | {
+      kind: "bundle";
+      tickets: TicketRef[];
+      /** The origin the command came in on: where the bundle's signed link points by default. */
+      publicUrl: string;
+    };
+
+type QueueRow = { job_id: string; run: string; enqueued_at: number };
 
 /**
  * One Durable Object per enrolled host (named by the host): it terminates that host's agent
  * WebSocket with the hibernation API, so an idle agent costs no running object. The socket's
  * handshake state rides in its attachment and handshake deadlines are alarms, so no timer
- * keeps an idle object awake. Triage jobs are queued in its SQLite and run by its alarm (the
- * same `runTriage` as Node, posting to Slack from here); a closed socket fails the pending
- * job at once, and a job interrupted by a reset of this object runs again when it is back.
+ * keeps an idle object awake. Triage and bundle jobs are queued in its SQLite and run by its
+ * alarm (the same `runTriage` and `runBundle` as Node, posting to Slack from here); a closed
+ * socket fails the pending job at once, and a job interrupted by a reset of this object runs
+ * again when it is back.
  */
 export class HostAgent extends DurableObject<WorkerEnv> {
   private readonly pending = new PendingJobs();
@@ -79,9 +95,18 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     super(ctx, env);
     this.store = new DirectoryStore(env.DIRECTORY);
     ctx.storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS triage_queue (job_id TEXT PRIMARY KEY, enqueued_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS job_queue (job_id TEXT PRIMARY KEY, run TEXT NOT NULL, enqueued_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS early_results (job_id TEXT PRIMARY KEY, frame TEXT NOT NULL, at INTEGER NOT NULL);
     `);
+    // Objects from before bundles ran here queued triages only, in `triage_queue`: move them.
+    const tables = ctx.storage.sql.exec<{ name: string }>("PRAGMA table_list").toArray();
+    if (tables.some((t) => t.name === "triage_queue")) {
+      ctx.storage.sql.exec(`
+        INSERT OR IGNORE INTO job_queue (job_id, run, enqueued_at)
+          SELECT job_id, '{"kind":"triage"}', enqueued_at FROM triage_queue;
+        DROP TABLE triage_queue;
+      `);
+    }
     // A triage queued or under way when the previous instance went away (eviction, restart,
     // deploy) runs again: the alarm picks it up once the agent is back.
     ctx.blockConcurrencyWhile(async () => {
@@ -170,55 +195,59 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       }
     }
     this.ctx.storage.sql.exec("DELETE FROM early_results WHERE at < ?", now - EARLY_RESULT_TTL_MS);
-    await this.drainTriageQueue();
+    await this.drainQueue();
     await this.scheduleAlarm();
   }
 
   /**
-   * RPC from the Worker: run this triage job here, after the ack. Queued in this object's
-   * SQLite and run by the alarm, one job at a time, so it outlives the Slack request and a
-   * reset of this object (it runs again, with the same job id, when the agent is back).
+   * RPC from the Worker: run this triage or bundle job here, after the ack. Queued in this
+   * object's SQLite and run by the alarm, one job at a time, so it outlives the Slack request
+   * and a reset of this object (it runs again, with the same job id, when the agent is back).
    */
-  async enqueueTriage(jobId: string): Promise<void> {
+  async enqueueJob(jobId: string, run: QueuedRun): Promise<void> {
     this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO triage_queue (job_id, enqueued_at) VALUES (?, ?)",
+      "INSERT OR IGNORE INTO job_queue (job_id, run, enqueued_at) VALUES (?, ?, ?)",
       jobId,
+      JSON.stringify(run),
       Date.now(),
     );
     await this.scheduleAlarm();
   }
 
-  private queuedJobs(): { job_id: string; enqueued_at: number }[] {
-    return this.ctx.storage.sql
-      .exec<{ job_id: string; enqueued_at: number }>("SELECT * FROM triage_queue ORDER BY enqueued_at, job_id")
-      .toArray();
+  private queuedJobs(): QueueRow[] {
+    return this.ctx.storage.sql.exec<QueueRow>("SELECT * FROM job_queue ORDER BY enqueued_at, job_id").toArray();
   }
 
-  private async drainTriageQueue(): Promise<void> {
+  private async drainQueue(): Promise<void> {
     for (;;) {
       const next = this.queuedJobs()[0];
       if (!next) return;
       // After a reset the agent reconnects within seconds: wait for it rather than fail the job.
       if (!this.openSocket() && Date.now() - next.enqueued_at < WAIT_FOR_AGENT_MS) return;
-      const deps = this.coreDeps();
+      const run = JSON.parse(next.run) as QueuedRun;
+      const deps = this.coreDeps(run);
       const job = await this.store.getJob(next.job_id);
       if (deps && job?.status === "running") {
         await deps.hostQueue
-          .run(job.host, () => runTriage(deps, job))
-          .catch((err) => this.logger.error("triage failed", { job: job.id, err: String(err) }));
+          .run(job.host, () =>
+            run.kind === "bundle"
+              ? runBundle(deps, job, { tickets: run.tickets }).then(() => undefined)
+              : runTriage(deps, job),
+          )
+          .catch((err) => this.logger.error(`${run.kind} failed`, { job: job.id, err: String(err) }));
       } else if (!deps) {
-        this.logger.error("triage not run: worker not configured", { job: next.job_id });
+        this.logger.error(`${run.kind} not run: worker not configured`, { job: next.job_id });
         await this.store.updateJob(next.job_id, {
           status: "lost",
           finishedAt: Date.now(),
           detail: "clawops is not configured (Slack secrets missing)",
         });
       }
-      this.ctx.storage.sql.exec("DELETE FROM triage_queue WHERE job_id = ?", next.job_id);
+      this.ctx.storage.sql.exec("DELETE FROM job_queue WHERE job_id = ?", next.job_id);
     }
   }
 
-  private coreDeps(): CoreDeps | null {
+  private coreDeps(run: QueuedRun): CoreDeps | null {
     const parsed = parseWorkerConfig(this.env);
     if (!parsed.ok) return null;
     const config = parsed.config;
@@ -231,7 +260,19 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       isOnline: async () => this.openSocket() !== null,
       dispatch: (_host, job, onProgress) => this.dispatch(job, onProgress),
     };
-    return { store: this.store, transport, chat, clock, ids, logger: this.logger, hostQueue: this.queue };
+    const deps: CoreDeps = {
+      store: this.store,
+      transport,
+      chat,
+      clock,
+      ids,
+      logger: this.logger,
+      hostQueue: this.queue,
+    };
+    if (run.kind !== "bundle") return deps;
+    const bundles = workerBundleServices(this.env, run.publicUrl);
+    // Without them `runBundle` says so in the thread and ends the job.
+    return bundles.ok ? { ...deps, bundles: bundles.services } : deps;
   }
 
   /** RPC: is this host's agent connected and welcomed? */
@@ -249,7 +290,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
       connectedAt: att?.connectedAt ?? null,
       instance: this.instance,
       pendingJobs: this.pending.size,
-      queuedTriages: this.queuedJobs().length,
+      queuedJobs: this.queuedJobs().length,
     };
   }
 
@@ -317,7 +358,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     });
     send(ws, welcomeFrame(verdict.host, this.heartbeatMs()));
     this.logger.info("agent connected", { host: verdict.host, agentVersion: hello.agentVersion });
-    // Triage jobs waiting for this agent run now.
+    // Jobs waiting for this agent run now.
     if (this.queuedJobs().length > 0) await this.ctx.storage.setAlarm(Date.now());
   }
 

@@ -9,11 +9,13 @@ import { issueEnrollmentCode } from "../core/service/enrollment.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
 import { slackUserGroupResolver } from "../core/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL, SlackWebApiChat } from "../core/slack/web-api.ts";
+import { workerBundleServices } from "./bundles.ts";
 import { DirectoryRecoveryStore, DirectoryStore } from "./directory.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { HOST_HEADER } from "./host-agent.ts";
 import { createConsoleLogger } from "./logger.ts";
+import { R2BlobStore } from "./r2-blob-store.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
@@ -31,11 +33,11 @@ const AGENT_CONNECT_PATH = "/agent/connect";
 const logger = createConsoleLogger("clawops-worker");
 const clock: Clock = { now: () => Date.now() };
 const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
-// Button presses reach a run waiting in this isolate; freezes, confirmations and the audit log
-// are in the directory object's SQLite (src/worker/directory.ts), so they outlive isolates.
+// No recover run waits here (`runbookUnavailable` below), so no press is ever handed over;
+// freezes, confirmations and the audit log are in the directory object's SQLite.
 const decisions = new DecisionBus();
 
-function appFor(config: WorkerConfig, env: WorkerEnv) {
+function appFor(config: WorkerConfig, env: WorkerEnv, origin: string) {
   // Built per request: Durable Object stubs and promise chains must not span requests
   // (Workers forbids I/O objects crossing them). Triage jobs are queued and serialised in
   // the host's object, so this per-request queue never holds one.
@@ -48,7 +50,10 @@ function appFor(config: WorkerConfig, env: WorkerEnv) {
     ),
     announceChannels: config.announceChannels,
     decisions,
+    runbookUnavailable:
+      "The recover runbook runs on the Node runtime (`npm start`, `clawops serve`), not on Workers yet: a run waits minutes for confirmations and for the gateway to drain, longer than a Worker request's `waitUntil` lasts, and this Worker holds no approval signing key. Freeze, unfreeze, status and audit work here; for the restart itself use a Node control plane or the seeds' runbook by hand.",
   };
+  const bundles = workerBundleServices(env, origin);
   const deps: CoreDeps = {
     store: new DirectoryStore(env.DIRECTORY),
     transport: new DurableObjectHostTransport(env.HOSTS),
@@ -58,9 +63,14 @@ function appFor(config: WorkerConfig, env: WorkerEnv) {
     logger,
     hostQueue: new HostJobQueue(),
     recovery,
-    // The triage runs in the host's object (queued there, run by its alarm), not in this
-    // request's `waitUntil`: it outlives the request and a reset of that object.
-    startTriage: (job) => env.HOSTS.get(env.HOSTS.idFromName(job.host)).enqueueTriage(job.id),
+    ...(bundles.ok ? { bundles: bundles.services } : { bundlesUnavailable: bundles.missing }),
+    // Triage and bundle jobs run in the host's object (queued there, run by its alarm), not in
+    // this request's `waitUntil`: they outlive the request and a reset of that object.
+    startJob: (start) =>
+      env.HOSTS.get(env.HOSTS.idFromName(start.job.host)).enqueueJob(
+        start.job.id,
+        start.kind === "bundle" ? { kind: "bundle", tickets: start.tickets, publicUrl: origin } : { kind: "triage" },
+      ),
   };
   const app = createApp({
     deps,
@@ -167,6 +177,13 @@ export default {
     if (url.pathname === AGENT_CONNECT_PATH) return agentConnect(request, env);
     const admin = await adminRoute(request, env, url);
     if (admin) return admin;
-    return appFor(parsed.config, env).fetch(request, env, ctx);
+    return appFor(parsed.config, env, url.origin).fetch(request, env, ctx);
+  },
+
+  /** The cron trigger in wrangler.toml: deletes bundles past their retention from R2. */
+  async scheduled(_controller, env): Promise<void> {
+    if (!env.BUNDLES) return;
+    const removed = await new R2BlobStore(env.BUNDLES).cleanup(Date.now());
+    if (removed > 0) logger.info("expired bundles deleted", { count: removed });
   },
 } satisfies ExportedHandler<WorkerEnv>;

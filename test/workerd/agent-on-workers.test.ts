@@ -1,16 +1,19 @@
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_startWorker } from "wrangler";
 import WebSocket from "ws";
+import { verifyArchive } from "../../src/core/bundle/archive.ts";
 import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { AGENT_PROTOCOL_VERSION, AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import { SlackStandIn, type StandInUpload, type StoredMessage } from "../support/slack-standin.ts";
+import { JiraStandIn } from "../support/ticket-standins.ts";
 
 /** Steps in a triage job (the progress line counts them). */
 const N = TRIAGE_STEPS.length;
@@ -30,6 +33,11 @@ process.env.WRANGLER_HIDE_BANNER = "true";
 const SECRET = "workerd-e2e-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-workerd-e2e-bot-token";
 const ADMIN_TOKEN = "workerd-e2e-admin-token-5b0c8e1f";
+const LINK_SECRET = "workerd-e2e-link-secret-3c9f1a7e2b6d4085";
+const JIRA_EMAIL = "oncall@example.com";
+const JIRA_TOKEN = "workerd-e2e-jira-api-token-91be";
+/** Planted in the agent host's OpenClaw config for the bundle test: it must reach no one. */
+const PLANTED_GATEWAY_TOKEN = "wk-planted-gateway-token-7f3a9c1e5b2d4f60a8";
 const HOST = "wk-node-1";
 const CHANNEL = "C0WORKERS";
 /** workerd evicts an idle object after 10 s of inactivity (workerd PR #1138); wait past it. */
@@ -43,12 +51,13 @@ interface AgentStatus {
   connectedAt: number | null;
   instance: string;
   pendingJobs: number;
-  queuedTriages: number;
+  queuedJobs: number;
 }
 
 let worker: Worker;
 let baseUrl: string;
 let slack: SlackStandIn;
+let jira: JiraStandIn;
 let stateDir: string;
 let agentDir: string;
 let agentHome: string;
@@ -86,7 +95,7 @@ async function stopHungGateway(): Promise<void> {
   await new Promise<void>((resolve) => g.server.close(() => resolve()));
 }
 
-async function startWorkerd(apiUrl: string): Promise<void> {
+async function startWorkerd(apiUrl: string, jiraUrl: string): Promise<void> {
   worker = await unstable_startWorker({
     config: "wrangler.toml",
     bindings: {
@@ -94,6 +103,10 @@ async function startWorkerd(apiUrl: string): Promise<void> {
       SLACK_BOT_TOKEN: { type: "plain_text", value: BOT_TOKEN },
       SLACK_API_URL: { type: "plain_text", value: apiUrl },
       CLAWOPS_ADMIN_TOKEN: { type: "plain_text", value: ADMIN_TOKEN },
+      CLAWOPS_LINK_SECRET: { type: "plain_text", value: LINK_SECRET },
+      JIRA_BASE_URL: { type: "plain_text", value: jiraUrl },
+      JIRA_EMAIL: { type: "plain_text", value: JIRA_EMAIL },
+      JIRA_API_TOKEN: { type: "plain_text", value: JIRA_TOKEN },
       // No heartbeat frame during the test: only hibernation can replace the object.
       AGENT_HEARTBEAT_MS: { type: "plain_text", value: "600000" },
     },
@@ -227,11 +240,13 @@ async function triage(): Promise<{ progress: StoredMessage; result: StoredMessag
 beforeAll(async () => {
   slack = new SlackStandIn(BOT_TOKEN);
   const apiUrl = await slack.start();
+  jira = new JiraStandIn(JIRA_EMAIL, JIRA_TOKEN);
+  const jiraUrl = await jira.start();
   stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-state-"));
   agentHome = mkdtempSync(join(tmpdir(), "clawops-workerd-agent-home-"));
   gatewayPort = await closedPort();
   workerPort = await closedPort();
-  await startWorkerd(apiUrl);
+  await startWorkerd(apiUrl, jiraUrl);
 }, 120_000);
 
 afterAll(async () => {
@@ -239,6 +254,7 @@ afterAll(async () => {
   await worker?.dispose();
   await stopHungGateway();
   await slack?.stop();
+  await jira?.stop();
   for (const dir of [stateDir, agentDir, agentHome]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -310,6 +326,80 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
     expect(slack.violations).toEqual([]);
   });
 
+  it("collects a signed `/openclaw bundle` into R2: uploaded to the thread, attached to Jira, its signed link serves the same verified zip, no secret anywhere", async () => {
+    // A token in the host's OpenClaw config: the agent must redact it before anything leaves.
+    const configDir = join(agentHome, ".openclaw");
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(
+      join(configDir, "openclaw.json"),
+      JSON.stringify({ gateway: { mode: "local", auth: { mode: "token", token: PLANTED_GATEWAY_TOKEN } } }),
+    );
+    try {
+      const before = slack.uploads.size;
+      const { status, body } = await postSlashCommand(baseUrl, SECRET, {
+        text: `bundle ${HOST} --ticket OPS-9`,
+        channel_id: CHANNEL,
+      });
+      expect(status).toBe(200);
+      expect(body.text).toContain("Collecting a repro bundle");
+      await slack.waitFor(
+        () => [...slack.uploads.values()].slice(before).some((u) => u.completed !== null),
+        90_000,
+        "the bundle upload to complete",
+      );
+      const upload = [...slack.uploads.values()][before] as StandInUpload;
+      const zip = upload.bytes as Uint8Array;
+      expect(upload.filename).toMatch(new RegExp(`^clawops-bundle-${HOST}-\\d{8}T\\d{6}\\.zip$`));
+      const { manifest, problems } = await verifyArchive(zip);
+      expect(problems).toEqual([]);
+      expect(manifest.host).toBe(HOST);
+      // No gateway on this host: the bundle says what it could not collect instead of a silent gap.
+      expect(manifest.complete).toBe(false);
+      expect(manifest.files.map((f) => f.name)).toEqual(expect.arrayContaining(["triage.json", "versions.json"]));
+
+      // The summary in the incident thread links the bundle in R2 through the Worker.
+      const summary = slack
+        .thread(CHANNEL, incident().ts)
+        .find((m) => m.text.includes(manifest.bundleId) && m.text.includes("Download"));
+      const link = /(http:\/\/127\.0\.0\.1:\d+\/bundles\/\S+)/.exec(summary?.text ?? "")?.[1] ?? "";
+      expect(link).toContain(`/bundles/${manifest.bundleId}?exp=`);
+      const download = await fetch(link);
+      expect(download.status).toBe(200);
+      expect(download.headers.get("content-type")).toBe("application/zip");
+      expect(Buffer.compare(Buffer.from(await download.arrayBuffer()), Buffer.from(zip))).toBe(0);
+      // A link whose expiry was moved, or no signature at all, serves nothing.
+      expect((await fetch(link.replace(/exp=\d+/, "exp=4102444800"))).status).toBe(403);
+      expect((await fetch(link.replace(/\?.*$/, ""))).status).toBe(403);
+
+      // Jira got the same bytes, with the documented request shape (the stand-in checks it).
+      await slack.waitFor(() => jira.attachments.length === 1, 30_000, "the Jira attachment");
+      expect(jira.attachments[0]?.issueKey).toBe("OPS-9");
+      expect(Buffer.compare(jira.attachments[0]?.bytes ?? Buffer.alloc(0), Buffer.from(zip))).toBe(0);
+      await slack.waitFor(
+        () => slack.thread(CHANNEL, incident().ts).some((m) => m.text.includes("Tickets:")),
+        30_000,
+        "the ticket report",
+      );
+      expect(slack.thread(CHANNEL, incident().ts).find((m) => m.text.includes("Tickets:"))?.text).toContain("✅ OPS-9");
+
+      // The planted token was found and removed on the host; it is nowhere downstream.
+      const unzipped = Object.values(unzipSync(zip)).map((b) => strFromU8(b));
+      const report = JSON.parse(strFromU8(unzipSync(zip)["redaction-report.json"] as Uint8Array)) as {
+        byFile: { file: string }[];
+      };
+      expect(report.byFile.some((r) => r.file === "config/openclaw.json")).toBe(true);
+      for (const text of [...unzipped, JSON.stringify(slack.calls), jira.allText()]) {
+        expect(text).not.toContain(PLANTED_GATEWAY_TOKEN);
+        expect(text).not.toContain(LINK_SECRET);
+      }
+      for (const text of [...unzipped, JSON.stringify(slack.calls)]) expect(text).not.toContain(JIRA_TOKEN);
+      expect(slack.violations).toEqual([]);
+      expect(jira.violations).toEqual([]);
+    } finally {
+      rmSync(join(configDir, "openclaw.json"), { force: true });
+    }
+  });
+
   it("keeps a job through a restart of workerd mid-job: the object comes back, the agent reconnects, the job finishes", async () => {
     await hangGateway();
     const parent = incident();
@@ -327,11 +417,11 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
         .slice(before)
         .find((m) => m.text.startsWith(`Triage ${HOST}`) && blocksText(m).includes(jobId ?? "?") && isFinal(m));
     const interrupted = await agentStatus();
-    expect(interrupted.queuedTriages).toBe(1);
+    expect(interrupted.queuedJobs).toBe(1);
     await worker.dispose();
     // Really mid-job: nothing final had been posted when workerd went away.
     expect(finalResult()).toBeUndefined();
-    await startWorkerd(slack.url);
+    await startWorkerd(slack.url, jira.url);
     await slack.waitFor(() => !!finalResult(), 60_000, "the job's final result after the restart");
     // The re-run edits the job's own messages: one progress message, now finished, and one result.
     const replies = slack.thread(CHANNEL, parent.ts).slice(before);
@@ -342,7 +432,7 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
     // The same job, not a new one: its id is in the result.
     expect(blocksText(finalResult())).toContain(jobId);
     // The job leaves the object's queue once its status is stored, just after the last message.
-    const after = await pollStatus((st) => st.queuedTriages === 0, "the job to leave the host's queue");
+    const after = await pollStatus((st) => st.queuedJobs === 0, "the job to leave the host's queue");
     expect(after).toMatchObject({ online: true, host: HOST });
     expect(after.instance).not.toBe(interrupted.instance);
     expect(connectionsInAgentLog()).toBe(2);

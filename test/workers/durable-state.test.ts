@@ -1,7 +1,9 @@
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobRecord } from "../../src/core/ports.ts";
 import { DirectoryStore } from "../../src/worker/directory.ts";
+import worker from "../../src/worker/index.ts";
 import { R2BlobStore } from "../../src/worker/r2-blob-store.ts";
 
 /**
@@ -86,12 +88,40 @@ describe("directory Durable Object (SQLite) behind the Store port", () => {
 });
 
 describe("R2 bundle bucket", () => {
-  it("stores bytes with their content type and reads them back", async () => {
-    if (!env.BUNDLES) throw new Error("BUNDLES binding missing");
+  const zip = new Uint8Array([0x50, 0x4b, 3, 4, 0, 255]);
+
+  it("stores bytes with their content type and retention, and reads them back", async () => {
     const blobs = new R2BlobStore(env.BUNDLES);
-    const bytes = new Uint8Array([0x50, 0x4b, 3, 4, 0, 255]);
-    await blobs.put("bundles/node-7/job_a.zip", bytes, "application/zip");
-    expect(await blobs.get("bundles/node-7/job_a.zip")).toEqual({ bytes, contentType: "application/zip" });
-    expect(await blobs.get("bundles/node-7/missing.zip")).toBeNull();
+    await blobs.put("bundle_a.zip", zip, { contentType: "application/zip", createdAt: 1_000, expiresAt: 9_000 });
+    expect(await blobs.get("bundle_a.zip")).toEqual({
+      bytes: zip,
+      meta: {
+        key: "bundle_a.zip",
+        size: zip.byteLength,
+        contentType: "application/zip",
+        createdAt: 1_000,
+        expiresAt: 9_000,
+      },
+    });
+    expect(await blobs.get("bundle_missing.zip")).toBeNull();
+    // Keys outside the bundle namespace are neither written nor read.
+    await expect(blobs.put("../escape.zip", zip, { contentType: "x", createdAt: 0, expiresAt: 1 })).rejects.toThrow(
+      /invalid blob key/,
+    );
+    expect(await blobs.get("../escape.zip")).toBeNull();
+  });
+
+  it("the Worker's cron trigger deletes bundles past their retention and keeps the rest", async () => {
+    const blobs = new R2BlobStore(env.BUNDLES);
+    const now = Date.now();
+    await blobs.put("bundle_old.zip", zip, { contentType: "application/zip", createdAt: 0, expiresAt: now - 1 });
+    await blobs.put("bundle_new.zip", zip, { contentType: "application/zip", createdAt: now, expiresAt: now + 60_000 });
+    // Something else in the same bucket is not clawops' to delete.
+    await env.BUNDLES.put("other-team/report.txt", "kept");
+    const controller = createScheduledController({ scheduledTime: now, cron: "17 * * * *" });
+    await worker.scheduled(controller, env);
+    expect(await blobs.get("bundle_old.zip")).toBeNull();
+    expect((await blobs.get("bundle_new.zip"))?.meta.expiresAt).toBe(now + 60_000);
+    expect(await (await env.BUNDLES.get("other-team/report.txt"))?.text()).toBe("kept");
   });
 });

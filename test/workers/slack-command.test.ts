@@ -62,6 +62,27 @@ describe("Slack slash commands on the Workers runtime", () => {
     expect(await outboundCalls()).toEqual([]);
   });
 
+  it("answers `/openclaw bundle` with how to turn bundles on when CLAWOPS_LINK_SECRET is not set", async () => {
+    const { status, body } = await postSlashCommand("bundle node-3");
+    expect(status).toBe(200);
+    expect(body.response_type).toBe("ephemeral");
+    const text = allText(body);
+    expect(text).toContain("bundles_not_configured");
+    expect(text).toContain("CLAWOPS_LINK_SECRET is not set");
+    expect(text).toContain("npx wrangler secret put CLAWOPS_LINK_SECRET");
+    expect(await outboundCalls()).toEqual([]);
+  });
+
+  it("refuses `/openclaw recover` on Workers with where the runbook runs, before touching anything", async () => {
+    const { status, body } = await postSlashCommand("recover node-3");
+    expect(status).toBe(200);
+    expect(body.response_type).toBe("ephemeral");
+    const text = allText(body);
+    expect(text).toContain("recover_unavailable");
+    expect(text).toContain("runs on the Node runtime");
+    expect(await outboundCalls()).toEqual([]);
+  });
+
   it("would see a Slack Web API call: the stand-in at SLACK_API_URL records them", async () => {
     // Guards the two `toEqual([])` above against a recorder that sees nothing.
     const chat = new SlackWebApiChat({

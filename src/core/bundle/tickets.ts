@@ -20,6 +20,22 @@ export type TicketRef =
   | { system: "jira"; key: string }
   | { system: "github"; repo: string | null; number: number; label: string };
 
+/** The JIRA_* and GITHUB_* variables (Node environment, Worker secrets and vars) as a TicketConfig. */
+export function ticketConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TicketConfig {
+  const config: TicketConfig = {};
+  if (env.JIRA_BASE_URL && env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
+    config.jira = { baseUrl: env.JIRA_BASE_URL, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN };
+  }
+  if (env.GITHUB_TOKEN) {
+    config.github = {
+      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+      token: env.GITHUB_TOKEN,
+      ...(env.GITHUB_REPO ? { repo: env.GITHUB_REPO } : {}),
+    };
+  }
+  return config;
+}
+
 const JIRA_KEY = /^[A-Z][A-Z0-9_]{0,30}-\d{1,9}$/;
 const GITHUB_REF = /^(?:([A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}))?#(\d{1,9})$/;
 

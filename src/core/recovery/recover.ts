@@ -76,6 +76,9 @@ export async function startRecover(
   req: CommandRequest,
   hostName: string,
 ): Promise<CommandReply> {
+  if (deps.recovery.runbookUnavailable) {
+    throw new ClawopsError("recover_unavailable", deps.recovery.runbookUnavailable, { status: 501 });
+  }
   const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
   await authorize(deps, actor, "recover");
   const host = await requireHost(deps, hostName);

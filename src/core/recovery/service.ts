@@ -29,6 +29,8 @@ export interface RecoveryDeps {
   decisions: DecisionBus;
   /** How often "approve once drained" re-reads what is in flight (default 15 s). */
   drainPollMs?: number;
+  /** Set where this runtime cannot run the recover runbook: why, for `/openclaw recover` to say. */
+  runbookUnavailable?: string;
 }
 
 export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };

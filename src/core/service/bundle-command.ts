@@ -16,7 +16,7 @@ export async function bundleCommand(
   if (!deps.bundles) {
     throw new ClawopsError(
       "bundles_not_configured",
-      "Repro bundles are not configured on this control plane: it has no blob store (see README, Repro bundles).",
+      `Repro bundles are not configured on this control plane: ${deps.bundlesUnavailable ?? "it has no blob store"} (see README, Repro bundles).`,
       { status: 501 },
     );
   }
@@ -57,7 +57,11 @@ export async function bundleCommand(
       `📦 Collecting a repro bundle from *${host.name}* (job \`${job.id}\`). Progress, the summary and the download link appear in the host's incident thread.`,
     ),
     background: async () => {
-      await deps.hostQueue.run(host.name, () => runBundle(deps, job, { tickets, ticketConfig }).then(() => undefined));
+      if (deps.startJob) await deps.startJob({ kind: "bundle", job, tickets });
+      else
+        await deps.hostQueue.run(host.name, () =>
+          runBundle(deps, job, { tickets, ticketConfig }).then(() => undefined),
+        );
     },
     jobId: job.id,
   };

@@ -163,7 +163,9 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
           `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
         ),
         background: () =>
-          deps.startTriage ? deps.startTriage(job) : deps.hostQueue.run(host.name, () => runTriage(deps, job)),
+          deps.startJob
+            ? deps.startJob({ kind: "triage", job })
+            : deps.hostQueue.run(host.name, () => runTriage(deps, job)),
         jobId: job.id,
       };
     }

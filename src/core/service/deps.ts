@@ -1,3 +1,4 @@
+import type { TicketRef } from "../bundle/tickets.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "../ports.ts";
 import type { RecoveryDeps } from "../recovery/service.ts";
 import type { BundleServices } from "./bundle.ts";
@@ -15,11 +16,16 @@ export interface CoreDeps {
   hostQueue: HostJobQueue;
   /** Repro bundles: blob store, link signer, ticket config. Absent: `/openclaw bundle` says so. */
   bundles?: BundleServices;
+  /** Why `bundles` is absent, in words an operator can act on (e.g. the secret to set). */
+  bundlesUnavailable?: string;
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
   /**
-   * Where a runtime runs a created triage job instead of in this process (Workers: the
-   * host's Durable Object, so the job outlives the request). Unset: `hostQueue` runs it here.
+   * Where a runtime runs a created triage or bundle job instead of in this process (Workers:
+   * the host's Durable Object, so the job outlives the request). Unset: `hostQueue` runs it here.
    */
-  startTriage?: (job: JobRecord) => Promise<void>;
+  startJob?: (start: StartJob) => Promise<void>;
 }
+
+/** A created job handed to `startJob`, with what its run needs beyond the job record. */
+export type StartJob = { kind: "triage"; job: JobRecord } | { kind: "bundle"; job: JobRecord; tickets: TicketRef[] };

@@ -1,0 +1,41 @@
+import { LinkSigner } from "../core/bundle/signed-link.ts";
+import { ticketConfigFromEnv } from "../core/bundle/tickets.ts";
+import { type BundleServices, bundleLifetimesFromEnv } from "../core/service/bundle.ts";
+import type { WorkerEnv } from "./env.ts";
+import { R2BlobStore } from "./r2-blob-store.ts";
+
+/** The link key must be long enough that nobody guesses it (`openssl rand -hex 32` gives 64). */
+const MIN_LINK_SECRET = 32;
+
+/**
+ * Bundle services on Workers: blobs in the BUNDLES R2 bucket, links signed with the
+ * CLAWOPS_LINK_SECRET secret and pointing at CLAWOPS_PUBLIC_URL (else the Worker's own
+ * origin), retention and tickets from the same variables as on Node. Returns why not when a
+ * part is missing, for `/openclaw bundle` to say.
+ */
+export function workerBundleServices(
+  env: WorkerEnv,
+  origin: string,
+): { ok: true; services: BundleServices } | { ok: false; missing: string } {
+  if (!env.BUNDLES) {
+    return { ok: false, missing: "the Worker has no BUNDLES R2 binding (wrangler.toml [[r2_buckets]])" };
+  }
+  const secret = env.CLAWOPS_LINK_SECRET ?? "";
+  if (secret.length < MIN_LINK_SECRET) {
+    return {
+      ok: false,
+      missing: `CLAWOPS_LINK_SECRET ${secret ? `is shorter than ${MIN_LINK_SECRET} characters` : "is not set"}; run \`npx wrangler secret put CLAWOPS_LINK_SECRET\` with \`openssl rand -hex 32\``,
+    };
+  }
+  const vars = env as unknown as Readonly<Record<string, string | undefined>>;
+  return {
+    ok: true,
+    services: {
+      blobs: new R2BlobStore(env.BUNDLES),
+      signer: new LinkSigner(secret),
+      publicUrl: env.CLAWOPS_PUBLIC_URL || origin,
+      ...bundleLifetimesFromEnv(vars),
+      tickets: ticketConfigFromEnv(vars),
+    },
+  };
+}

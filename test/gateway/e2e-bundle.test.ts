@@ -39,12 +39,7 @@ async function bundle(text: string): Promise<StandInUpload> {
   const { status, body } = await postSlashCommand(cp.url, SECRET, { text, channel_id: CHANNEL });
   expect(status).toBe(200);
   expect(body.text).toContain("Collecting a repro bundle");
-  await slack.waitFor(
-    () => [...slack.uploads.values()].slice(before).some((u) => u.completed !== null),
-    90_000,
-    "the bundle upload to complete",
-  );
-  return [...slack.uploads.values()][before] as StandInUpload;
+  return slack.waitForUpload(before, 90_000, "the bundle upload to complete");
 }
 
 function files(zip: Uint8Array): Record<string, string> {
@@ -180,12 +175,7 @@ describe("repro bundle on a real OpenClaw gateway", () => {
       "the first probes of the bundle",
     );
     await agent.kill("SIGKILL");
-    await slack.waitFor(
-      () => [...slack.uploads.values()].slice(before).some((u) => u.completed !== null),
-      60_000,
-      "the partial bundle",
-    );
-    const upload = [...slack.uploads.values()][before] as StandInUpload;
+    const upload = await slack.waitForUpload(before, 60_000, "the partial bundle");
     const { manifest, problems } = await verifyArchive(upload.bytes as Uint8Array);
     expect(problems).toEqual([]);
     expect(manifest.complete).toBe(false);

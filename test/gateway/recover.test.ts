@@ -260,12 +260,7 @@ describe("/openclaw recover on a real gateway", () => {
     expect(stopped?.text).toContain("roll the config back");
     expect(stopped?.text).toContain("repro bundle");
     // The failed run collects its own repro bundle into the same thread (issue 5).
-    await slack.waitFor(
-      () => [...slack.uploads.values()].slice(uploadsBefore).some((u) => u.completed !== null),
-      120_000,
-      "the failed run's repro bundle upload",
-    );
-    const upload = [...slack.uploads.values()].slice(uploadsBefore).find((u) => u.completed !== null);
+    const upload = await slack.waitForUpload(uploadsBefore, 120_000, "the failed run's repro bundle upload");
     expect(upload?.completed?.threadTs).toBe(stopped?.threadTs);
     expect(upload?.filename).toMatch(/\.zip$/);
     expect((await slash(OWNER, "status")).body.text).toBe("1 active freeze(s)");

@@ -94,6 +94,13 @@ export class SlackStandIn {
     return [...this.messages.values()].filter((m) => m.channel === channel && m.threadTs === null);
   }
 
+  /** Waits for the first file completed after `since` uploads had been issued (`uploads.size` before). */
+  async waitForUpload(since: number, timeoutMs: number, what: string): Promise<StandInUpload> {
+    const completed = () => [...this.uploads.values()].slice(since).find((u) => u.completed !== null);
+    await this.waitFor(() => completed() !== undefined, timeoutMs, what);
+    return completed() as StandInUpload;
+  }
+
   waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {

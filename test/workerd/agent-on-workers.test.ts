@@ -12,7 +12,7 @@ import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { AGENT_PROTOCOL_VERSION, AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StandInUpload, type StoredMessage } from "../support/slack-standin.ts";
+import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 import { JiraStandIn } from "../support/ticket-standins.ts";
 
 /** Steps in a triage job (the progress line counts them). */
@@ -342,12 +342,7 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
       });
       expect(status).toBe(200);
       expect(body.text).toContain("Collecting a repro bundle");
-      await slack.waitFor(
-        () => [...slack.uploads.values()].slice(before).some((u) => u.completed !== null),
-        90_000,
-        "the bundle upload to complete",
-      );
-      const upload = [...slack.uploads.values()][before] as StandInUpload;
+      const upload = await slack.waitForUpload(before, 90_000, "the bundle upload to complete");
       const zip = upload.bytes as Uint8Array;
       expect(upload.filename).toMatch(new RegExp(`^clawops-bundle-${HOST}-\\d{8}T\\d{6}\\.zip$`));
       const { manifest, problems } = await verifyArchive(zip);

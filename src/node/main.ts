@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     slack,
     console: consoleOn,
     logger,
+    // The bundle link key and ticket tokens, wherever they came from.
+    bundleEnv: { ...env, ...secrets },
     ...(ssm ? { transport: ssm.transport } : {}),
     recovery: {
       authzFile: env.CLAWOPS_AUTHZ_FILE || undefined,

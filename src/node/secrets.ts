@@ -1,8 +1,18 @@
 import type { GetParametersCommandOutput, SSMClient } from "@aws-sdk/client-ssm";
 import { ClawopsError } from "../core/errors.ts";
 
-/** The secrets the Node control plane reads: from the environment, or from SSM Parameter Store. */
-export const SECRET_NAMES = ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"] as const;
+/**
+ * The secrets the Node control plane reads: from the environment, or from SSM Parameter Store.
+ * Slack's, the bundle link key, and the ticket systems' API tokens.
+ */
+export const SECRET_NAMES = [
+  "SLACK_SIGNING_SECRET",
+  "SLACK_BOT_TOKEN",
+  "SLACK_APP_TOKEN",
+  "CLAWOPS_LINK_SECRET",
+  "JIRA_API_TOKEN",
+  "GITHUB_TOKEN",
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type Secrets = Partial<Record<SecretName, string>>;
 

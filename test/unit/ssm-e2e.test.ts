@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { firstFindingId, postSlashCommand } from "../support/slack-signing.ts";
@@ -16,6 +17,7 @@ const KEY = { accessKeyId: "AKIACLAWOPSE2E000001", secretAccessKey: "e2e-secret-
 const REGION = "eu-west-1";
 const SIGNING_SECRET = "ssm-e2e-signing-secret-5f0c2a9e7b";
 const BOT_TOKEN = "xoxb-ssm-e2e-bot-token-93be1";
+const LINK_SECRET = "ssm-e2e-link-secret-0b7d5e1c9a3f4862";
 const CHANNEL = "C0SSMINCIDENTS";
 const HOST = "gw-eu-1";
 const INSTANCE = "i-0123456789abcdef0";
@@ -41,6 +43,7 @@ beforeAll(async () => {
   });
   ssm.setSecureString("/clawops/e2e/SLACK_SIGNING_SECRET", SIGNING_SECRET);
   ssm.setSecureString("/clawops/e2e/SLACK_BOT_TOKEN", BOT_TOKEN);
+  ssm.setSecureString("/clawops/e2e/CLAWOPS_LINK_SECRET", LINK_SECRET);
   await ssm.start();
   slack = new SlackStandIn(BOT_TOKEN);
   const apiUrl = await slack.start();
@@ -48,6 +51,7 @@ beforeAll(async () => {
     SLACK_API_URL: apiUrl,
     SLACK_SIGNING_SECRET: "",
     SLACK_BOT_TOKEN: "",
+    CLAWOPS_LINK_SECRET: "",
     AWS_ACCESS_KEY_ID: KEY.accessKeyId,
     AWS_SECRET_ACCESS_KEY: KEY.secretAccessKey,
     AWS_SESSION_TOKEN: "",
@@ -110,8 +114,14 @@ describe("triage through AWS SSM", () => {
     const hosts = await postSlashCommand(cp.url, SIGNING_SECRET, { text: "hosts" });
     expect(JSON.stringify(hosts.body)).toMatch(new RegExp(`\\*${HOST}\\* — 🟢 online · agent \\d`));
 
+    // The bundle link key came from Parameter Store too: without it the control plane would have
+    // made a random one in its data folder at start.
+    expect(existsSync(join(cp.dataDir, "link-secret"))).toBe(false);
+    expect(JSON.stringify(secretsCall?.body)).toContain("/clawops/e2e/CLAWOPS_LINK_SECRET");
+
     // Secrets never reach Slack or the log.
     const everything = JSON.stringify(slack.calls) + cpLog;
-    for (const secret of [SIGNING_SECRET, BOT_TOKEN, KEY.secretAccessKey]) expect(everything).not.toContain(secret);
+    for (const secret of [SIGNING_SECRET, BOT_TOKEN, LINK_SECRET, KEY.secretAccessKey])
+      expect(everything).not.toContain(secret);
   });
 });

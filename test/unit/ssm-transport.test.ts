@@ -344,12 +344,17 @@ describe("secrets from SSM Parameter Store", () => {
   it("reads missing secrets as decrypted SecureStrings; the environment wins; a plain String is refused", async () => {
     ssm.setSecureString("/clawops/test/SLACK_SIGNING_SECRET", "from-ssm-signing-secret");
     ssm.setSecureString("/clawops/test/SLACK_BOT_TOKEN", "xoxb-from-ssm");
+    ssm.setSecureString("/clawops/test/JIRA_API_TOKEN", "jira-token-from-ssm");
     const { secrets, sources } = await resolveSecrets(
       { CLAWOPS_SSM_PARAMETER_PATH: "/clawops/test/", SLACK_BOT_TOKEN: "xoxb-from-env" },
       () => client(),
     );
-    expect(secrets).toEqual({ SLACK_SIGNING_SECRET: "from-ssm-signing-secret", SLACK_BOT_TOKEN: "xoxb-from-env" });
-    expect(sources).toEqual({ SLACK_SIGNING_SECRET: "ssm", SLACK_BOT_TOKEN: "env" });
+    expect(secrets).toEqual({
+      SLACK_SIGNING_SECRET: "from-ssm-signing-secret",
+      SLACK_BOT_TOKEN: "xoxb-from-env",
+      JIRA_API_TOKEN: "jira-token-from-ssm",
+    });
+    expect(sources).toEqual({ SLACK_SIGNING_SECRET: "ssm", SLACK_BOT_TOKEN: "env", JIRA_API_TOKEN: "ssm" });
     const call = ssm.calls.findLast((c) => c.target === "AmazonSSM.GetParameters");
     expect(call?.body).toMatchObject({ WithDecryption: true });
 

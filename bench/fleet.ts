@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { AGENT_SERVICE_ENV } from "../scripts/build-agent.ts";
 import { startControlPlane } from "../src/node/server.ts";
 import { type AgentLaunch, enrollAgent, runAgent } from "../test/support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../test/support/control-plane-process.ts";
@@ -17,9 +18,10 @@ import { percentile } from "./stats.ts";
  * stopped before the function returns; every wait is bounded.
  */
 const CHILD = new URL("./sim-agents-child.ts", import.meta.url).pathname;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class SimChildren {
+/** Simulated agents in `procs` forked children (bench/sim-agents-child.ts), all dialing `url`. */
+export class SimChildren {
   private readonly children: ChildProcess[] = [];
   constructor(url: string, specs: SimAgentSpec[], procs: number, backoff = { baseMs: 500, maxMs: 5_000 }) {
     const per = Math.ceil(specs.length / procs);
@@ -95,15 +97,32 @@ async function consoleCommand(url: string, text: string) {
   return (await res.json()) as { ack: { text: string }; jobId: string | null; error: unknown; headSeq: number };
 }
 
-/** Enrolls `n` hosts through the real HTTP API (one-time code, then POST /api/enroll). */
-async function enrollMany(cp: ControlPlaneProcess, hosts: string[], profileOf: (h: string) => SimProfile) {
+/** `sim-0001` … `sim-N`: the fleet benches' host names. */
+export function simHosts(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `sim-${String(i + 1).padStart(4, "0")}`);
+}
+
+/** One host in 50 has its gateway down, so the fleet matrix has something to sort. */
+export const downOneIn50 = (h: string): SimProfile => (Number(h.slice(4)) % 50 === 0 ? "down" : "healthy");
+
+/**
+ * Enrolls hosts through the real HTTP API (a one-time code from `codeFor`, then POST /api/enroll
+ * on `url`), `batch` at a time.
+ */
+export async function enrollMany(
+  url: string,
+  codeFor: (host: string) => Promise<string>,
+  hosts: string[],
+  profileOf: (h: string) => SimProfile,
+  batch = 25,
+) {
   const specs: SimAgentSpec[] = [];
-  for (let i = 0; i < hosts.length; i += 25) {
-    const batch = await Promise.all(
-      hosts.slice(i, i + 25).map(async (host) => {
+  for (let i = 0; i < hosts.length; i += batch) {
+    const done = await Promise.all(
+      hosts.slice(i, i + batch).map(async (host) => {
         const id = newSimIdentity(host);
-        const code = await cp.enrollmentCode(host);
-        const res = await fetch(`${cp.url}/api/enroll`, {
+        const code = await codeFor(host);
+        const res = await fetch(`${url}/api/enroll`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ code, host, publicKey: id.publicKey }),
@@ -112,9 +131,14 @@ async function enrollMany(cp: ControlPlaneProcess, hosts: string[], profileOf: (
         return { host, keyPem: id.keyPem, profile: profileOf(host) };
       }),
     );
-    specs.push(...batch);
+    specs.push(...done);
   }
   return specs;
+}
+
+/** The fan-out time the control plane put in the fleet message's footer ("answered in 0.48 s"). */
+export function answeredInMs(blocks: unknown): number {
+  return Number(/answered in ([\d.]+) s/.exec(JSON.stringify(blocks))?.[1] ?? Number.NaN) * 1000;
 }
 
 /** Sends `/openclaw status all` and waits for the fleet message; client-side and server-side times. */
@@ -127,7 +151,7 @@ async function timeFleetStatus(url: string, timeoutMs = 30_000) {
     const fleet = events.find((e) => e.text.startsWith("Fleet status"));
     if (fleet) {
       const wallMs = performance.now() - t0;
-      const serverMs = Number(/answered in ([\d.]+) s/.exec(JSON.stringify(fleet.blocks))?.[1] ?? Number.NaN) * 1000;
+      const serverMs = answeredInMs(fleet.blocks);
       return { wallMs, serverMs, summary: fleet.text, blocks: fleet.blocks.length };
     }
     if (performance.now() - t0 > timeoutMs) throw new Error("no fleet message");
@@ -135,7 +159,7 @@ async function timeFleetStatus(url: string, timeoutMs = 30_000) {
   }
 }
 
-function vmRssKb(pid: number): number {
+export function vmRssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(m?.[1] ?? 0);
 }
@@ -169,13 +193,13 @@ export async function benchFleet(opts: { agents: number; procs: number; runs: nu
   let cp: ControlPlaneProcess | null = await spawnControlPlane({}, { dataDir, keepData: true });
   let sims: SimChildren | null = null;
   try {
-    const hosts = Array.from({ length: opts.agents }, (_, i) => `sim-${String(i + 1).padStart(4, "0")}`);
-    // One host in 50 has its gateway down, so the matrix has something to sort; one stalls its first job.
-    const profileOf = (h: string): SimProfile =>
-      h === "sim-0001" ? "stall-once" : Number(h.slice(4)) % 50 === 0 ? "down" : "healthy";
+    const hosts = simHosts(opts.agents);
+    // One host in 50 has its gateway down; one stalls its first triage (the job in flight at the kill).
+    const profileOf = (h: string): SimProfile => (h === "sim-0001" ? "stall-once" : downOneIn50(h));
     opts.log(`fleet: enrolling ${opts.agents} hosts…`);
     let t = performance.now();
-    const specs = await enrollMany(cp, hosts, profileOf);
+    const enroller = cp;
+    const specs = await enrollMany(cp.url, (h) => enroller.enrollmentCode(h), hosts, profileOf);
     const enrollS = (performance.now() - t) / 1000;
     const rssBefore = vmRssKb(cp.child.pid ?? 0);
     opts.log(`fleet: connecting ${opts.agents} agents from ${opts.procs} processes…`);
@@ -192,7 +216,7 @@ export async function benchFleet(opts: { agents: number; procs: number; runs: nu
       status.push(r);
       await sleep(500);
     }
-    const walls = status.map((s) => s.wallMs);
+    const walls = status.map((s) => s.wallMs).sort((a, b) => a - b);
 
     // Reconnect storm.
     const inflight = await consoleCommand(cp.url, "triage sim-0001");
@@ -328,14 +352,16 @@ export async function benchAgentProcess(opts: {
 }): Promise<AgentMemory> {
   const cp = await spawnControlPlane({});
   const home = mkdtempSync(join(tmpdir(), "clawops-bench-agent-home-"));
+  const launch = opts.variant.launch;
   const env = {
     ...process.env,
+    // The bundle runs as infra/systemd runs it: its flags come with the variant, this with them.
+    ...(launch ? AGENT_SERVICE_ENV : {}),
     HOME: home,
     OPENCLAW_GATEWAY_PORT: "9",
     OPENCLAW_STATE_DIR: join(home, ".openclaw"),
     CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
   };
-  const launch = opts.variant.launch;
   let agent: ReturnType<typeof runAgent> | null = null;
   try {
     const dir = await enrollAgent({

@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { AGENT_NODE_FLAGS, buildAgent } from "../scripts/build-agent.ts";
 import { benchAck } from "./ack.ts";
 import { benchAgentProcess, benchFleet, benchHubMemory } from "./fleet.ts";
+import { benchFleetWorkerd, HIBERNATION_WAIT_MS } from "./fleet-workerd.ts";
 import { round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
 
@@ -14,7 +15,9 @@ import { benchTriage } from "./triage.ts";
  * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
  * `--only hub-mem`, `--only agent-mem`, or `--only fleet,hub-mem,agent-mem`; `--agents N`
  * (default 1000), `--procs P` (agent simulator processes, default 4). They write
- * bench/results/fleet.{md,json}.
+ * bench/results/fleet.{md,json}. `--only fleet-workerd` (status all against the Worker in
+ * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay; it takes a
+ * list, `--agents 100,1000`, one section per fleet size.
  */
 const { values } = parseArgs({
   options: {
@@ -25,9 +28,10 @@ const { values } = parseArgs({
     procs: { type: "string" },
   },
 });
-const FLEET_BENCHES = ["fleet", "storm", "hub-mem", "agent-mem"];
+const FLEET_BENCHES = ["fleet", "storm", "hub-mem", "agent-mem", "fleet-workerd"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
+const nodeFleetRun = [...only].some((o) => o !== "fleet-workerd" && FLEET_BENCHES.includes(o));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report: string[] = [`Measured ${new Date().toISOString()} on ${machine}.`, ""];
@@ -84,10 +88,12 @@ if (!fleetRun && values.only !== "ack") {
   report.push("");
 }
 
-if (fleetRun) {
-  const agents = Number(values.agents ?? 1000);
-  const procs = Number(values.procs ?? 4);
-  const cmd = `npm run bench -- --only ${[...only].join(",")} --agents ${agents} --procs ${procs}`;
+const agents = Number(values.agents ?? 1000);
+const procs = Number(values.procs ?? 4);
+if (nodeFleetRun && !Number.isInteger(agents)) throw new Error("a list of --agents is for --only fleet-workerd alone");
+if (nodeFleetRun) {
+  const nodeOnly = [...only].filter((o) => o !== "fleet-workerd");
+  const cmd = `npm run bench -- --only ${nodeOnly.join(",")} --agents ${agents} --procs ${procs}`;
   report.push(`Reproduce: \`${cmd}\``, "");
   if (only.has("fleet") || only.has("storm")) {
     const r = await benchFleet({ agents, procs, runs: Number(values.runs ?? 3), log });
@@ -160,9 +166,51 @@ if (fleetRun) {
   }
 }
 
-const md = report.join("\n");
-process.stdout.write(`${md}\n`);
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-const name = fleetRun ? "fleet" : "latest";
-writeFileSync(new URL(`./results/${name}.md`, import.meta.url), `${md}\n`);
-writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify(raw, null, 2)}\n`);
+function writeReport(name: string, lines: string[], data: Record<string, unknown>): void {
+  const md = lines.join("\n");
+  process.stdout.write(`${md}\n`);
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/${name}.md`, import.meta.url), `${md}\n`);
+  writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+if (!fleetRun || nodeFleetRun) writeReport(fleetRun ? "fleet" : "latest", report, raw);
+
+if (only.has("fleet-workerd")) {
+  // `--agents 100,1000`: one section per fleet size, in one report.
+  const sizes = (values.agents ?? "1000").split(",").map(Number);
+  const runs = Number(values.runs ?? 3);
+  const results = [];
+  const lines: string[] = [];
+  for (const n of sizes) results.push(await benchFleetWorkerd({ agents: n, procs, runs, log }));
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const mb = (kb: number) => `${round(kb / 1024, 1)} MB`;
+  lines.push(
+    `Measured ${new Date().toISOString()} on ${machine}, ${results[0]?.runtime}.`,
+    "",
+    `Reproduce: \`npm run bench -- --only fleet-workerd --agents ${sizes.join(",")} --procs ${procs}\``,
+    "",
+  );
+  for (const r of results) {
+    lines.push(
+      `### \`/openclaw status all\` over ${r.agents} simulated agents (workerd)`,
+      "",
+      `wrangler.toml's Worker run by workerd (\`unstable_startWorker\`, local Durable Objects on SQLite, one HostAgent object per host); Slack is the Web API stand-in. ${r.agents} hosts enrolled through \`POST /api/admin/enrollment-codes\` and \`POST /api/enroll\`; the same simulated agents as the Node bench (${procs} child processes, 1 in 50 with its gateway down) dial \`/agent/connect?host=<name>\`. Times from the really signed slash command to its ack, and to the fleet message's \`chat.postMessage\` at the stand-in (client); the fan-out as the Worker measured it (server); CPU time of the workerd process running the Worker and its objects over the same span. ${runs} runs back to back, then one after ${HIBERNATION_WAIT_MS / 1000} s idle (every host's object hibernated). Deadline: 2 s.`,
+      "",
+      "| run | ack | client | server | workerd CPU | message | counts as expected |",
+      "|---|---|---|---|---|---|---|",
+      ...r.status.map((s, i) => {
+        const run = s.afterIdle ? "after idle" : String(i + 1);
+        if (s.error) return `| ${run} | – | – | – | – | failed: ${s.error.split("\n")[0]} | **no** |`;
+        const counts = s.countsOk ? "yes" : "**no**";
+        return `| ${run} | ${ms(s.ackMs)} | ${ms(s.wallMs)} | ${ms(s.serverMs)} | ${ms(s.workerdCpuMs)} | ${s.summary} (${s.blocks} blocks) | ${counts} |`;
+      }),
+      "",
+      `Enrolling ${r.agents} hosts over HTTP: ${round(r.enrollS, 1)} s; first connect of all: ${round(r.firstConnectS, 1)} s.`,
+      `RSS of the workerd running the Worker: ${mb(r.rssKb.beforeConnect)} enrolled, no agent; ${mb(r.rssKb.connected)} with all connected (${round(r.rssKbPerAgent, 1)} KB per agent); ${mb(r.rssKb.afterRuns)} after the runs; ${mb(r.rssKb.afterIdle)} after the idle wait (${round(r.rssKbPerAgentIdle, 1)} KB per agent). wrangler's dev proxy, a second workerd every socket passes through (not there on Cloudflare): ${mb(r.proxyRssKb.beforeConnect)} → ${mb(r.proxyRssKb.connected)}.`,
+      `Slack stand-in violations: ${r.slackViolations.length}.`,
+      "",
+    );
+  }
+  writeReport("fleet-workerd", lines, { machine, fleetWorkerd: results });
+}

@@ -5,25 +5,120 @@
  *
  * Why a build at all when Node runs our TypeScript directly: type stripping loads a WebAssembly
  * compiler into every agent process and each module is a separate file to resolve and parse. The
- * bundle skips both; with AGENT_NODE_FLAGS it is about 45 MB smaller resident per host (README,
- * Benchmarks, `npm run bench -- --only agent-mem`).
+ * bundle skips both; with AGENT_NODE_FLAGS and AGENT_SERVICE_ENV it is about 55 MB smaller resident
+ * per host (README, Benchmarks, `npm run bench -- --only agent-mem`).
  *
  *   npm run build:agent [-- --outfile path]
  */
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Node flags the agent runs with (infra/systemd, infra/launchd): an idle prober needs no optimizing
- * compiler and only a small young generation. Not --lite-mode or --jitless: both remove
- * WebAssembly, which Node's fetch (undici's HTTP parser) needs.
+ * Node flags the agent runs with (infra/systemd, infra/launchd). An idle prober needs only the
+ * interpreter: no optimizing compilers (--no-opt --no-maglev) and no baseline compiler
+ * (--no-sparkplug, which saves what --jitless would without removing WebAssembly, which Node's
+ * fetch needs); a 1 MB young generation; and bytecode dropped once a function sat unused through
+ * a GC (--bytecode-old-age=1; it is compiled again from the source when a job needs it).
+ * --expose-gc lets it collect right after startup and after each job (src/agent/memory.ts).
  */
-export const AGENT_NODE_FLAGS = ["--optimize-for-size", "--no-opt", "--no-maglev", "--max-semi-space-size=1"] as const;
+export const AGENT_NODE_FLAGS = [
+  "--optimize-for-size",
+  "--no-opt",
+  "--no-maglev",
+  "--no-sparkplug",
+  "--max-semi-space-size=1",
+  "--bytecode-old-age=1",
+  "--expose-gc",
+] as const;
+
+/**
+ * Environment the service sets for the agent (infra/systemd; glibc reads it once, at process
+ * start): freed blocks of 32 KB and more go back to the system at once instead of staying in the
+ * allocator's heap (parser memory from loading the bundle, read buffers from each job). The agent
+ * removes it from the environment of the commands its probes run (src/agent/main.ts).
+ */
+export const AGENT_SERVICE_ENV = { MALLOC_MMAP_THRESHOLD_: "32768" } as const;
+
+/**
+ * Node built-ins come through `require`, not `import`. An ES import of a built-in makes Node build
+ * its module namespace, which reads every export, getters included; `node:http`'s `WebSocket`,
+ * `CloseEvent` and `MessageEvent` getters load undici (Node's fetch, with its WebAssembly HTTP
+ * parser) at startup. `require` reads only what is used.
+ */
+const builtinsThroughRequire: Plugin = {
+  name: "builtins-through-require",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "import-statement" || args.kind === "dynamic-import"
+        ? { path: args.path, namespace: "node-builtin" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * `ws` requires zlib at load for per-message deflate, which the agent never negotiates (both its
+ * sockets say `perMessageDeflate: false`): load zlib on first use instead.
+ */
+const lazyZlibForWs: Plugin = {
+  name: "lazy-zlib-for-ws",
+  setup(b) {
+    b.onResolve({ filter: /^zlib$/ }, (args) =>
+      /[\\/]ws[\\/]lib[\\/]permessage-deflate\.js$/.test(args.importer)
+        ? { path: "zlib", namespace: "lazy-zlib" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-zlib" }, () => ({
+      contents: [
+        "let zlib;",
+        'module.exports = new Proxy({}, { get: (_, key) => (zlib ??= require("node:zlib"))[key] });',
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
+/** zod's error messages in 60-odd languages; the agent uses the default, English (zod's `en`, kept). */
+const zodEnglishOnly: Plugin = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+        ? { path: "zod-locales", namespace: "zod-locales" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      loader: "js",
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
+ * Node holds an ASCII source at one byte a character, anything else at two. esbuild escapes
+ * strings, templates and names (`charset: "ascii"`) but not regular expression literals, and
+ * minifying drops comments: what is left past ASCII is in a regex, where `\uXXXX` (one per UTF-16
+ * unit) means the same character, with or without the `u` flag.
+ */
+function asciiOnly(code: string): string {
+  return code.replace(/(\\?)([\u0080-\uffff])/g, (_, backslash: string, char: string) => {
+    if (backslash)
+      throw new Error(`bundle: cannot escape "\\${char}" safely; write it as \\u${hex4(char)} in the source`);
+    return `\\u${hex4(char)}`;
+  });
+}
+
+const hex4 = (char: string) => (char.codePointAt(0) ?? 0).toString(16).padStart(4, "0");
 
 export async function buildAgent(outfile: string): Promise<{ outfile: string; bytes: number }> {
   mkdirSync(dirname(outfile), { recursive: true });
@@ -45,9 +140,17 @@ export async function buildAgent(outfile: string): Promise<{ outfile: string; by
       ].join("\n"),
     },
     legalComments: "eof",
+    // Node keeps the whole source in memory for the process's life (lazy compilation): no comments
+    // or indentation, names kept so stack traces still read. The output is ASCII (esbuild escapes
+    // strings), which Node holds at one byte a character instead of two.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    charset: "ascii",
     logLevel: "warning",
     metafile: true,
+    plugins: [builtinsThroughRequire, lazyZlibForWs, zodEnglishOnly],
   });
+  writeFileSync(outfile, asciiOnly(readFileSync(outfile, "utf8")));
   chmodSync(outfile, 0o755);
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   return { outfile, bytes };
@@ -58,6 +161,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const out = await buildAgent(resolve(values.outfile ?? resolve(root, "dist/clawops-agent.mjs")));
   process.stdout.write(
     `Built ${out.outfile} (${Math.round(out.bytes / 1024)} KB). Run it on a gateway host with Node >= 24.16:\n` +
-      `  node ${AGENT_NODE_FLAGS.join(" ")} ${out.outfile} run\n`,
+      `  ${Object.entries(AGENT_SERVICE_ENV)
+        .map(([k, v]) => `${k}=${v} `)
+        .join("")}node ${AGENT_NODE_FLAGS.join(" ")} ${out.outfile} run\n`,
   );
 }

@@ -11,6 +11,7 @@ import {
 } from "../core/protocol/agent-wire.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
+import { releaseMemory } from "./memory.ts";
 
 export interface JobRunner {
   run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
@@ -88,7 +89,13 @@ export class AgentConnection {
 
   private connect(): void {
     const { logger } = this.opts;
-    const ws = new WebSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
+    // No per-message deflate: the hub declines it anyway (frames are small JSON), and not offering
+    // it keeps zlib out of the agent process.
+    const ws = new WebSocket(this.url(), {
+      handshakeTimeout: 10_000,
+      maxPayload: 1024 * 1024,
+      perMessageDeflate: false,
+    });
     this.ws = ws;
     this.welcomed = false;
     ws.on("message", (data, isBinary) => {
@@ -198,6 +205,7 @@ export class AgentConnection {
     this.outbox.set(job.jobId, final);
     logger.info("job finished", { job: job.jobId, status: final.status });
     if (this.ws) this.send(this.ws, final);
+    releaseMemory();
   }
 
   private send(ws: WebSocket, frame: AgentFrame): void {

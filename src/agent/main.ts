@@ -6,6 +6,7 @@ import { enroll } from "./enroll.ts";
 import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";
 import { createJobRunner } from "./job-runner.ts";
 import { jsonLogger } from "./log.ts";
+import { releaseMemory } from "./memory.ts";
 import { runOneShot } from "./oneshot.ts";
 import { AGENT_VERSION } from "./version.ts";
 
@@ -62,6 +63,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "run": {
+      // The service sets this for the agent alone (scripts/build-agent.ts, AGENT_SERVICE_ENV); glibc
+      // read it at startup. The `openclaw` commands the probes run keep their allocator's defaults.
+      delete process.env.MALLOC_MMAP_THRESHOLD_;
       const config = readAgentConfig(dir);
       const identity = loadOrCreateIdentity(dir);
       const runner = createJobRunner(process.env, dir);
@@ -75,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
         runner,
         logger,
       });
-      void runner.refreshGatewayVersion();
+      void runner.refreshGatewayVersion().then(releaseMemory);
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
       await new Promise<void>((resolve) => {

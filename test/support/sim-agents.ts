@@ -116,9 +116,16 @@ export class SimAgents {
     );
   }
 
+  /** As the real agent (src/agent/connection.ts): `?host=` routes the socket on Workers; the Node hub ignores it. */
+  private urlFor(s: Sim): string {
+    const u = new URL(this.url);
+    u.searchParams.set("host", s.spec.host);
+    return u.toString();
+  }
+
   private connect(s: Sim): void {
     if (s.stopped) return;
-    const ws = new WebSocket(this.url, { perMessageDeflate: false });
+    const ws = new WebSocket(this.urlFor(s), { perMessageDeflate: false });
     s.ws = ws;
     ws.on("message", (data) => {
       const parsed = parseFrame(HubFrame, data.toString());

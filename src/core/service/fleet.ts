@@ -66,8 +66,10 @@ export function describeSelector(s: FleetSelector): string {
 }
 
 /**
- * Fans the quick probe out and waits at most `deadlineMs` in total. A host whose job has not
- * ended by then is `no-answer`; its job is left to the transport's own deadline.
+ * Fans the quick probe out and waits at most `deadlineMs` in total, the online check included
+ * (on Workers it is a call to the host's Durable Object). A host whose check or job has not
+ * ended by then is `no-answer`, and is sent no job once the deadline has passed; a job sent
+ * is left to the transport's own deadline.
  */
 export async function probeFleet(
   deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger">,
@@ -86,7 +88,13 @@ export async function probeFleet(
   try {
     const rows = await Promise.all(
       hosts.map(async (h): Promise<FleetRow> => {
-        if (!(await deps.transport.isOnline(h.name))) {
+        const online = await Promise.race([
+          deps.transport.isOnline(h.name).catch((err: unknown) => `online check failed: ${String(err)}`),
+          deadline,
+        ]);
+        if (online === "deadline") return rowFor(h.name, online, stepNames, deadlineMs);
+        if (typeof online === "string") return { host: h.name, state: "no-answer", layers: {}, reason: online };
+        if (!online) {
           const seen = h.lastSeenAt ? `last seen ${new Date(h.lastSeenAt).toISOString()}` : "never connected";
           return { host: h.name, state: "offline", layers: {}, reason: `agent not connected (${seen})` };
         }

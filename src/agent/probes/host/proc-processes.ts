@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -95,11 +95,29 @@ export async function userNames(passwdPath = "/etc/passwd"): Promise<(uid: numbe
   return (uid) => (uid === undefined ? undefined : (names.get(uid) ?? String(uid)));
 }
 
+/**
+ * procfs files report size 0, so `fs.readFile` reads each into a fresh 64 KB buffer: a scan of
+ * every process (3 files each, all at once) held about 15 MB of them on a quiet host, and the
+ * allocator kept part of it after they were freed. These files are small: read them 4 KB at a time.
+ */
+const READ_CHUNK_BYTES = 4096;
+
 async function readText(path: string): Promise<string | undefined> {
+  let file: FileHandle | undefined;
   try {
-    return await readFile(path, "utf8");
+    file = await open(path, "r");
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+      const { bytesRead } = await file.read(chunk, 0, READ_CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === READ_CHUNK_BYTES ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString("utf8");
   } catch {
     return undefined;
+  } finally {
+    await file?.close().catch(() => undefined);
   }
 }
 

@@ -1,8 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
+import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../test/support/local-worker.ts";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 import { answeredInMs, downOneIn50, enrollMany, SimChildren, simHosts, sleep, vmRssKb } from "./fleet.ts";
@@ -20,19 +19,8 @@ const SECRET = "bench-workerd-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-bench-workerd-bot-token";
 const ADMIN_TOKEN = "bench-workerd-admin-token-6d1f0a9c";
 const CHANNEL = "C0FLEETWK";
-const WRANGLER_TOML = new URL("../wrangler.toml", import.meta.url).pathname;
 /** workerd evicts an idle object after 10 s of inactivity (workerd PR #1138); wait past it. */
 export const HIBERNATION_WAIT_MS = 15_000;
-
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /**
  * The workerd processes this process started (from /proc): wrangler's dev server runs two,
@@ -200,39 +188,29 @@ export async function benchFleetWorkerd(opts: {
   /** workerd's log level (the Worker's console lines at or above it are printed). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error";
 }): Promise<FleetWorkerdBench> {
-  process.env.WRANGLER_SEND_METRICS = "false";
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-  process.env.WRANGLER_HIDE_BANNER = "true";
   const persist = mkdtempSync(join(tmpdir(), "clawops-bench-workerd-"));
   const slack = new SlackStandIn(BOT_TOKEN);
-  let worker: Worker | null = null;
+  let worker: LocalWorker | null = null;
   let sims: SimChildren | null = null;
   try {
     const apiUrl = await slack.start();
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     opts.log(`fleet-workerd: starting the Worker in workerd on 127.0.0.1:${port}…`);
-    worker = await unstable_startWorker({
-      config: WRANGLER_TOML,
-      bindings: {
-        SLACK_SIGNING_SECRET: { type: "plain_text", value: SECRET },
-        SLACK_BOT_TOKEN: { type: "plain_text", value: BOT_TOKEN },
-        SLACK_API_URL: { type: "plain_text", value: apiUrl },
-        CLAWOPS_ADMIN_TOKEN: { type: "plain_text", value: ADMIN_TOKEN },
+    const local = startLocalWorker({
+      port,
+      persist,
+      logLevel: opts.logLevel ?? "warn",
+      vars: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: apiUrl,
+        CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
         // As deployed (wrangler.toml); the simulated agents send no heartbeat frames anyway.
-        AGENT_HEARTBEAT_MS: { type: "plain_text", value: "60000" },
+        AGENT_HEARTBEAT_MS: "60000",
       },
-      dev: {
-        server: { hostname: "127.0.0.1", port },
-        inspector: false,
-        watch: false,
-        remote: false,
-        persist,
-        logLevel: opts.logLevel ?? "warn",
-      },
-    } as Parameters<typeof unstable_startWorker>[0]);
-    const started = worker;
-    await within(started.ready, 120_000, "workerd start");
-    const url = (await started.url).toString().replace(/\/$/, "");
+    });
+    const { worker: started, url } = await within(local, 120_000, "workerd start");
+    worker = started;
     // The proxy is up at `ready`; the Worker's workerd may start a moment later.
     let pids = workerdProcesses(port);
     for (let i = 0; !pids && i < 600; i++) {

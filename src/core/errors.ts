@@ -27,6 +27,7 @@ export type ErrorCode =
   | "host_frozen"
   | "not_frozen"
   | "recover_running"
+  | "recover_not_started"
   | "recover_unavailable"
   | "not_configured"
   | "internal";

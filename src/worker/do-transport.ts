@@ -5,9 +5,12 @@ import type { HostAgent } from "./host-agent.ts";
 /** The Workers HostTransport: each host's agent socket lives in its own HostAgent object. */
 export class DurableObjectHostTransport implements HostTransport {
   private readonly hosts: DurableObjectNamespace<HostAgent>;
+  private readonly inTurn: boolean;
 
-  constructor(hosts: DurableObjectNamespace<HostAgent>) {
+  /** `inTurn`: each job waits in the host's object behind its queued triage and bundle jobs. */
+  constructor(hosts: DurableObjectNamespace<HostAgent>, opts: { inTurn?: boolean } = {}) {
     this.hosts = hosts;
+    this.inTurn = opts.inTurn ?? false;
   }
 
   async isOnline(host: string): Promise<boolean> {
@@ -17,7 +20,11 @@ export class DurableObjectHostTransport implements HostTransport {
   async dispatch(host: string, job: JobSpec, onProgress: (result: StepResult) => void): Promise<JobOutcome> {
     try {
       // The callback travels as an RPC stub: the host object calls back for every step.
-      return (await this.stub(host).dispatch(job, (r: StepResult) => onProgress(r))) as JobOutcome;
+      const stub = this.stub(host);
+      const progress = (r: StepResult) => onProgress(r);
+      return (await (this.inTurn
+        ? stub.dispatchInTurn(host, job, progress)
+        : stub.dispatch(job, progress))) as JobOutcome;
     } catch (err) {
       // The object was reset or unreachable mid-job: the job cannot finish.
       return { status: "lost", reason: `host object failed: ${String(err)}`, results: [] };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import type { ClawopsDirectory } from "./directory.ts";
 import type { HostAgent } from "./host-agent.ts";
+import type { RecoverParams } from "./recover-workflow.ts";
 
 /**
  * The Worker's bindings as Cloudflare hands them over: secrets set with `wrangler secret put`,
@@ -25,12 +26,21 @@ export interface WorkerEnv {
   CLAWOPS_AUTHZ?: string;
   /** Channels every freeze notice also goes to, comma-separated ids (as on Node). */
   CLAWOPS_ANNOUNCE_CHANNELS?: string;
+  /**
+   * The control plane's approval signing key: an Ed25519 private JWK (`npm run -s clawops -- approval-key`).
+   * Agents pin its public key at enrollment. Unset: `/openclaw recover` says how to set it.
+   */
+  CLAWOPS_APPROVAL_KEY?: string;
+  /** How often "approve once drained" re-reads what is in flight, in ms (default 15000). */
+  CLAWOPS_DRAIN_POLL_MS?: string;
   /** Agent heartbeat interval in ms (a var); each heartbeat wakes the host's object. */
   AGENT_HEARTBEAT_MS?: string;
   /** The one directory Durable Object: hosts, enrollment codes, incidents, jobs (SQLite). */
   DIRECTORY: DurableObjectNamespace<ClawopsDirectory>;
   /** One Durable Object per host, named by the host: its agent's WebSocket. */
   HOSTS: DurableObjectNamespace<HostAgent>;
+  /** One Workflow instance per `/openclaw recover` run (src/worker/recover-workflow.ts). */
+  RECOVER?: Workflow<RecoverParams>;
   /** R2 bucket for diagnostic bundles (src/worker/r2-blob-store.ts). */
   BUNDLES?: R2Bucket;
   /** HMAC key of bundle download links (a secret, 32+ characters). Unset: bundles are off. */

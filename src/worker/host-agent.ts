@@ -23,6 +23,7 @@ import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore } from "./directory.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
+import { runIsLive } from "./recover-workflow.ts";
 
 /** Header the Worker sets when it routes an agent upgrade here; the hello must name the same host. */
 export const HOST_HEADER = "x-clawops-host";
@@ -97,6 +98,7 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS job_queue (job_id TEXT PRIMARY KEY, run TEXT NOT NULL, enqueued_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS early_results (job_id TEXT PRIMARY KEY, frame TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS recover_claim (run_id TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL);
     `);
     // Objects from before bundles ran here queued triages only, in `triage_queue`: move them.
     const tables = ctx.storage.sql.exec<{ name: string }>("PRAGMA table_list").toArray();
@@ -273,6 +275,45 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     const bundles = workerBundleServices(this.env, run.publicUrl);
     // Without them `runBundle` says so in the thread and ends the job.
     return bundles.ok ? { ...deps, bundles: bundles.services } : deps;
+  }
+
+  /**
+   * RPC: claims this host for a recover run (one at a time, as on Node). Null when claimed;
+   * else the id of the run that holds it. A claim whose Workflow instance has ended (finished,
+   * failed, terminated) without giving it back is taken over; a claim younger than `graceMs`
+   * holds even though its instance may not exist yet.
+   */
+  async claimRecover(runId: string, graceMs: number): Promise<string | null> {
+    const held = this.ctx.storage.sql
+      .exec<{ run_id: string; claimed_at: number }>("SELECT run_id, claimed_at FROM recover_claim")
+      .toArray()[0];
+    if (held && held.run_id !== runId) {
+      if (Date.now() - held.claimed_at < graceMs || (await runIsLive(this.env, held.run_id))) return held.run_id;
+      this.logger.warn("recover claim taken over from an ended run", { run: held.run_id });
+    }
+    // Re-read after the await: another claim may have landed meanwhile (the input gate is open).
+    const now = this.ctx.storage.sql.exec<{ run_id: string }>("SELECT run_id FROM recover_claim").toArray()[0];
+    if (now && now.run_id !== held?.run_id && now.run_id !== runId) return now.run_id;
+    this.ctx.storage.sql.exec("DELETE FROM recover_claim");
+    this.ctx.storage.sql.exec("INSERT INTO recover_claim (run_id, claimed_at) VALUES (?, ?)", runId, Date.now());
+    return null;
+  }
+
+  /** RPC: a recover run gives its claim back (it ended, or could not start). */
+  async releaseRecover(runId: string): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM recover_claim WHERE run_id = ?", runId);
+  }
+
+  /**
+   * RPC: a recover run's job, run in turn with this host's triage and bundle jobs (the same
+   * queue the alarm runs them through), so the agent never gets two at once from here.
+   */
+  async dispatchInTurn(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome> {
+    let outcome: JobOutcome = { status: "lost", reason: "the job did not run", results: [] };
+    await this.queue.run(host, async () => {
+      outcome = await this.dispatch(job, onProgress);
+    });
+    return outcome;
   }
 
   /** RPC: is this host's agent connected and welcomed? */

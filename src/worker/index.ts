@@ -2,24 +2,26 @@ import { createApp } from "../core/app.ts";
 import { normalizeHostName } from "../core/commands.ts";
 import { isClawopsError } from "../core/errors.ts";
 import type { Clock, Ids } from "../core/ports.ts";
-import { Authorizer } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/confirm.ts";
 import type { CoreDeps } from "../core/service/deps.ts";
 import { issueEnrollmentCode } from "../core/service/enrollment.ts";
 import { HostJobQueue } from "../core/service/host-queue.ts";
-import { slackUserGroupResolver } from "../core/slack/usergroups.ts";
-import { DEFAULT_SLACK_API_URL, SlackWebApiChat } from "../core/slack/web-api.ts";
+import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { workerBundleServices } from "./bundles.ts";
-import { DirectoryRecoveryStore, DirectoryStore } from "./directory.ts";
+import { DirectoryStore } from "./directory.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { HOST_HEADER } from "./host-agent.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
+import { workflowRuns } from "./recover-workflow.ts";
+import { workerApprovalKey, workerRecovery } from "./recovery.ts";
+
+type ApprovalKeyResult = Awaited<ReturnType<typeof workerApprovalKey>>;
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
 export { HostAgent } from "./host-agent.ts";
+export { RecoverWorkflow } from "./recover-workflow.ts";
 
 /** Where agents dial in (src/agent/connection.ts appends it to the server URL, with `?host=`). */
 const AGENT_CONNECT_PATH = "/agent/connect";
@@ -28,31 +30,23 @@ const AGENT_CONNECT_PATH = "/agent/connect";
  * The Cloudflare Workers runtime: the same hono app as `npm start`, wired to web-standard
  * parts. State is in the directory Durable Object's SQLite (src/worker/directory.ts); each
  * host's agent socket is in its own HostAgent object (src/worker/host-agent.ts). The slow
- * half of a triage (Slack messages, the job on the agent) runs in that host's object.
+ * half of a triage or bundle (Slack messages, the job on the agent) runs in that host's object;
+ * a recover run is a Workflow instance (src/worker/recover-workflow.ts).
  */
 const logger = createConsoleLogger("clawops-worker");
 const clock: Clock = { now: () => Date.now() };
 const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
-// No recover run waits here (`runbookUnavailable` below), so no press is ever handed over;
-// freezes, confirmations and the audit log are in the directory object's SQLite.
-const decisions = new DecisionBus();
 
-function appFor(config: WorkerConfig, env: WorkerEnv, origin: string) {
+function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: ApprovalKeyResult) {
   // Built per request: Durable Object stubs and promise chains must not span requests
   // (Workers forbids I/O objects crossing them). Triage jobs are queued and serialised in
   // the host's object, so this per-request queue never holds one.
   const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
-  const recovery = {
-    store: new DirectoryRecoveryStore(env.DIRECTORY),
-    authz: new Authorizer(
-      config.authz,
-      slackUserGroupResolver({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL ?? DEFAULT_SLACK_API_URL }),
-    ),
-    announceChannels: config.announceChannels,
-    decisions,
-    runbookUnavailable:
-      "The recover runbook runs on the Node runtime (`npm start`, `clawops serve`), not on Workers yet: a run waits minutes for confirmations and for the gateway to drain, longer than a Worker request's `waitUntil` lasts, and this Worker holds no approval signing key. Freeze, unfreeze, status and audit work here; for the restart itself use a Node control plane or the seeds' runbook by hand.",
-  };
+  // Recover runs are Workflow instances (src/worker/recover-workflow.ts); presses go to them.
+  const recovery = workerRecovery(env, config, {
+    runs: workflowRuns(env, origin),
+    ...(approval.ok ? { approvalKey: approval.key } : { approvalKeyMissing: approval.missing }),
+  });
   const bundles = workerBundleServices(env, origin);
   const deps: CoreDeps = {
     store: new DirectoryStore(env.DIRECTORY),
@@ -177,7 +171,7 @@ export default {
     if (url.pathname === AGENT_CONNECT_PATH) return agentConnect(request, env);
     const admin = await adminRoute(request, env, url);
     if (admin) return admin;
-    return appFor(parsed.config, env, url.origin).fetch(request, env, ctx);
+    return appFor(parsed.config, env, url.origin, await workerApprovalKey(env)).fetch(request, env, ctx);
   },
 
   /** The cron trigger in wrangler.toml: deletes bundles past their retention from R2. */

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findPortOwners } from "../../src/agent/probes/host/port-owners.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
-import { postSlashCommand, signSlack, waitHostOnline } from "../support/slack-signing.ts";
+import { blocksOf, gatewayOwnerPids, killGatewayOwners, RecoverSession } from "../support/recover-run.ts";
+import { signSlack, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 
 /**
@@ -33,85 +33,10 @@ let agent: AgentProcess;
 let agentDir: string;
 let workDir: string;
 
-async function ownerPids(): Promise<number[]> {
-  const owners = await findPortOwners("/proc", gw.port, process.env);
-  return [...new Set(owners.owners.map((o) => o.pid).filter((p): p is number => p !== null))];
-}
-
-const slash = (user: string, text: string) =>
-  postSlashCommand(cp.url, SECRET, { text, user_id: user, channel_id: CHANNEL });
-const all = () => [...slack.messages.values()];
-const blocksOf = (m: StoredMessage) => JSON.stringify(m.blocks);
-
-function pressBody(user: string, id: string, actionId = "clawops_approve"): string {
-  return new URLSearchParams({
-    payload: JSON.stringify({
-      type: "block_actions",
-      user: { id: user },
-      channel: { id: CHANNEL },
-      container: { type: "message", channel_id: CHANNEL },
-      actions: [{ type: "button", action_id: actionId, block_id: "clawops_confirm", value: id }],
-    }),
-  }).toString();
-}
-
-async function press(user: string, id: string, headers?: Record<string, string>, actionId?: string) {
-  const body = pressBody(user, id, actionId);
-  const res = await fetch(`${cp.url}/slack/interactions`, {
-    method: "POST",
-    headers: headers ?? signSlack(SECRET, body),
-    body,
-  });
-  return {
-    status: res.status,
-    body: (await res.json().catch(() => null)) as { ok?: boolean; error?: { code: string } } | null,
-  };
-}
-
-/** The newest still-open confirmation in the thread. */
-async function waitConfirmation(after: number): Promise<string> {
-  let id = "";
-  await slack.waitFor(
-    () => {
-      const m = all()
-        .slice(after)
-        .find((x) => blocksOf(x).includes("clawops_approve"));
-      const value = /"value":"(cf_[^"]+)"/.exec(m ? blocksOf(m) : "")?.[1];
-      if (value) id = value;
-      return !!value;
-    },
-    90_000,
-    "the restart confirmation",
-  );
-  return id;
-}
-
-async function waitRunEnd(after: number): Promise<StoredMessage> {
-  let end: StoredMessage | undefined;
-  await slack.waitFor(
-    () => {
-      end = all()
-        .slice(after)
-        .find((m) => /^(Recovered|Recovery stopped:) /.test(m.text));
-      return !!end;
-    },
-    150_000,
-    "the end of the recovery run",
-  );
-  if (!end) throw new Error("no end");
-  if (end.text.startsWith("Recovered")) {
-    // The run's last word comes after the unfreeze; only then may the host's next run start.
-    await slack.waitFor(
-      () =>
-        all()
-          .slice(after)
-          .some((m) => /node-3 recovered in \d+ s/.test(m.text)),
-      30_000,
-      "the run's closing message",
-    );
-  }
-  return end;
-}
+let run: RecoverSession;
+const ownerPids = () => gatewayOwnerPids(gw.port);
+const slash = (user: string, text: string) => run.slash(user, text);
+const all = () => run.all();
 
 beforeAll(async () => {
   gw = await RealGateway.create(await ensureOpenclaw());
@@ -141,6 +66,7 @@ beforeAll(async () => {
   agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env });
   writeFileSync(join(agentDir, "policy.json"), JSON.stringify({ allow: ["gateway.restart"] }));
   agent = runAgent({ dir: agentDir, env });
+  run = new RecoverSession({ url: cp.url, secret: SECRET, channel: CHANNEL, host: HOST, slack });
   await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
 }, 180_000);
 
@@ -148,20 +74,7 @@ afterAll(async () => {
   await agent?.kill();
   await cp?.stop();
   await slack?.stop();
-  for (const pid of gw ? await ownerPids() : []) {
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone
-        }
-      }
-      await new Promise((r) => setTimeout(r, signal === "SIGTERM" ? 3_000 : 200));
-    }
-  }
+  if (gw) await killGatewayOwners(gw.port);
   await gw?.dispose();
   for (const d of [agentDir, workDir, cp?.dataDir]) if (d) rmSync(d, { recursive: true, force: true });
 }, 60_000);
@@ -171,20 +84,20 @@ describe("/openclaw recover on a real gateway", () => {
     const [oldPid] = await ownerPids();
     const before = all().length;
     expect((await slash(OWNER, `recover ${HOST}`)).body.text).toContain(`Recovery of ${HOST} started`);
-    const id = await waitConfirmation(before);
+    const id = await run.waitConfirmation(before);
 
     // The host is frozen by OWNER now: OTHER cannot start a second recovery.
     const second = await slash(OTHER, `recover ${HOST}`);
     expect(JSON.stringify(second.body)).toContain("Only the freeze owner or an incident lead");
     // Forged signature, stale timestamp, a user who does not own the freeze: nothing happens.
-    const body = pressBody(OWNER, id);
-    expect((await press(OWNER, id, signSlack("wrong-secret", body))).status).toBe(401);
-    expect((await press(OWNER, id, signSlack(SECRET, body, Math.floor(Date.now() / 1000) - 900))).status).toBe(401);
-    expect((await press(OTHER, id)).body).toMatchObject({ ok: false, error: { code: "host_frozen" } });
+    const body = run.pressBody(OWNER, id);
+    expect((await run.press(OWNER, id, signSlack("wrong-secret", body))).status).toBe(401);
+    expect((await run.press(OWNER, id, signSlack(SECRET, body, Math.floor(Date.now() / 1000) - 900))).status).toBe(401);
+    expect((await run.press(OTHER, id)).body).toMatchObject({ ok: false, error: { code: "host_frozen" } });
     expect(await ownerPids()).toEqual([oldPid]);
 
-    expect((await press(OWNER, id)).body).toEqual({ ok: true });
-    const end = await waitRunEnd(before);
+    expect((await run.press(OWNER, id)).body).toEqual({ ok: true });
+    const end = await run.waitRunEnd(before);
     expect(end.text, blocksOf(end)).toMatch(/^Recovered node-3 \(6\/6 steps ok\)/);
     expect(blocksOf(end)).toContain("read `status` ok, write `sessions.create` ok");
     const [newPid] = await ownerPids();
@@ -198,9 +111,9 @@ describe("/openclaw recover on a real gateway", () => {
   it("recovers a healthy gateway too", async () => {
     const before = all().length;
     await slash(OWNER, `recover ${HOST}`);
-    const id = await waitConfirmation(before);
-    expect((await press(OWNER, id)).body).toEqual({ ok: true });
-    const end = await waitRunEnd(before);
+    const id = await run.waitConfirmation(before);
+    expect((await run.press(OWNER, id)).body).toEqual({ ok: true });
+    const end = await run.waitRunEnd(before);
     expect(end.text, blocksOf(end)).toMatch(/^Recovered node-3 \(6\/6 steps ok\)/);
   });
 
@@ -221,18 +134,18 @@ describe("/openclaw recover on a real gateway", () => {
     ]);
     const before = all().length;
     await slash(OWNER, `recover ${HOST}`);
-    const id = await waitConfirmation(before);
+    const id = await run.waitConfirmation(before);
     const ask = all()
       .slice(before)
       .find((m) => blocksOf(m).includes(id));
     expect(blocksOf(ask as StoredMessage)).toContain("clawops_approve_drained");
     expect(blocksOf(ask as StoredMessage)).toContain("clawops-drain-export");
     const [pid] = await ownerPids();
-    expect((await press(OWNER, id, undefined, "clawops_approve_drained")).body).toEqual({ ok: true });
+    expect((await run.press(OWNER, id, undefined, "clawops_approve_drained")).body).toEqual({ ok: true });
     // While the job is due, the gateway is left alone.
     await new Promise((r) => setTimeout(r, 5_000));
     expect(await ownerPids()).toEqual([pid]);
-    const end = await waitRunEnd(before);
+    const end = await run.waitRunEnd(before);
     expect(end.text, blocksOf(end)).toMatch(/^Recovered node-3 \(6\/6 steps ok\)/);
     expect(await ownerPids()).not.toEqual([pid]);
     const audit = (await slash(OWNER, `audit ${HOST}`)).body;
@@ -248,9 +161,9 @@ describe("/openclaw recover on a real gateway", () => {
     const before = all().length;
     const uploadsBefore = slack.uploads.size;
     await slash(OWNER, `recover ${HOST}`);
-    const id = await waitConfirmation(before);
-    expect((await press(OWNER, id)).body).toEqual({ ok: true });
-    const end = await waitRunEnd(before);
+    const id = await run.waitConfirmation(before);
+    expect((await run.press(OWNER, id)).body).toEqual({ ok: true });
+    const end = await run.waitRunEnd(before);
     expect(end.text).toMatch(/^Recovery stopped: node-3/);
     expect(blocksOf(end)).toContain("local policy");
     expect(await ownerPids()).toEqual([pid]);

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { importApprovalKey } from "../../src/core/recovery/approval.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 
@@ -130,6 +131,22 @@ describe("clawops CLI", () => {
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(`clawops: cannot reach clawops at ${url}: is \`npm start\` running?\n`);
+  });
+
+  it("approval-key prints only a new Ed25519 private JWK on stdout (for `wrangler secret put`), without a control plane", async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const [a, b] = [await clawops(["approval-key"], url), await clawops(["approval-key"], url)];
+    expect(a.code).toBe(0);
+    const jwk = JSON.parse(a.stdout) as JsonWebKey;
+    expect(a.stdout.endsWith("}\n")).toBe(true);
+    expect(jwk).toMatchObject({ kty: "OKP", crv: "Ed25519" });
+    expect(jwk.d).toMatch(/^[\w-]{43}$/);
+    expect(a.stderr).toContain(`public part ${jwk.x}`);
+    expect(a.stderr).not.toContain(jwk.d as string);
+    // A fresh key each time, and one that signs.
+    expect((JSON.parse(b.stdout) as JsonWebKey).d).not.toBe(jwk.d);
+    const pair = await importApprovalKey(jwk);
+    expect(pair.publicKey).toBe(jwk.x);
   });
 
   it("prints usage, and exits 3 on usage errors", async () => {

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unstable_startWorker } from "wrangler";
 import WebSocket from "ws";
 import { verifyArchive } from "../../src/core/bundle/archive.ts";
 import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { AGENT_PROTOCOL_VERSION, AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
+import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../support/local-worker.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 import { JiraStandIn } from "../support/ticket-standins.ts";
@@ -26,10 +26,6 @@ const N = TRIAGE_STEPS.length;
  * The agent probes a gateway that does not exist (no OpenClaw binary, a closed port), so
  * no real gateway runs here.
  */
-process.env.WRANGLER_SEND_METRICS = "false";
-process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-process.env.WRANGLER_HIDE_BANNER = "true";
-
 const SECRET = "workerd-e2e-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-workerd-e2e-bot-token";
 const ADMIN_TOKEN = "workerd-e2e-admin-token-5b0c8e1f";
@@ -43,8 +39,6 @@ const CHANNEL = "C0WORKERS";
 /** workerd evicts an idle object after 10 s of inactivity (workerd PR #1138); wait past it. */
 const HIBERNATION_WAIT_MS = 15_000;
 
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
-
 interface AgentStatus {
   host: string | null;
   online: boolean;
@@ -54,7 +48,7 @@ interface AgentStatus {
   queuedJobs: number;
 }
 
-let worker: Worker;
+let worker: LocalWorker;
 let baseUrl: string;
 let slack: SlackStandIn;
 let jira: JiraStandIn;
@@ -62,14 +56,6 @@ let stateDir: string;
 let agentDir: string;
 let agentHome: string;
 let agent: AgentProcess;
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 let gatewayPort = 0;
 let workerPort = 0;
@@ -96,32 +82,23 @@ async function stopHungGateway(): Promise<void> {
 }
 
 async function startWorkerd(apiUrl: string, jiraUrl: string): Promise<void> {
-  worker = await unstable_startWorker({
-    config: "wrangler.toml",
-    bindings: {
-      SLACK_SIGNING_SECRET: { type: "plain_text", value: SECRET },
-      SLACK_BOT_TOKEN: { type: "plain_text", value: BOT_TOKEN },
-      SLACK_API_URL: { type: "plain_text", value: apiUrl },
-      CLAWOPS_ADMIN_TOKEN: { type: "plain_text", value: ADMIN_TOKEN },
-      CLAWOPS_LINK_SECRET: { type: "plain_text", value: LINK_SECRET },
-      JIRA_BASE_URL: { type: "plain_text", value: jiraUrl },
-      JIRA_EMAIL: { type: "plain_text", value: JIRA_EMAIL },
-      JIRA_API_TOKEN: { type: "plain_text", value: JIRA_TOKEN },
+  // A fixed port, so the agent finds the Worker again after a restart.
+  ({ worker, url: baseUrl } = await startLocalWorker({
+    port: workerPort,
+    persist: stateDir,
+    vars: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: apiUrl,
+      CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
+      CLAWOPS_LINK_SECRET: LINK_SECRET,
+      JIRA_BASE_URL: jiraUrl,
+      JIRA_EMAIL: JIRA_EMAIL,
+      JIRA_API_TOKEN: JIRA_TOKEN,
       // No heartbeat frame during the test: only hibernation can replace the object.
-      AGENT_HEARTBEAT_MS: { type: "plain_text", value: "600000" },
+      AGENT_HEARTBEAT_MS: "600000",
     },
-    dev: {
-      // A fixed port, so the agent finds the Worker again after a restart.
-      server: { hostname: "127.0.0.1", port: workerPort },
-      inspector: false,
-      watch: false,
-      remote: false,
-      persist: stateDir,
-      logLevel: "warn",
-    },
-  } as Parameters<typeof unstable_startWorker>[0]);
-  await worker.ready;
-  baseUrl = (await worker.url).toString().replace(/\/$/, "");
+  }));
 }
 const agentEnv = () => ({
   PATH: process.env.PATH,
@@ -244,8 +221,8 @@ beforeAll(async () => {
   const jiraUrl = await jira.start();
   stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-state-"));
   agentHome = mkdtempSync(join(tmpdir(), "clawops-workerd-agent-home-"));
-  gatewayPort = await closedPort();
-  workerPort = await closedPort();
+  gatewayPort = await freeLoopbackPort();
+  workerPort = await freeLoopbackPort();
   await startWorkerd(apiUrl, jiraUrl);
 }, 120_000);
 

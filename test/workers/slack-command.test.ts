@@ -73,13 +73,14 @@ describe("Slack slash commands on the Workers runtime", () => {
     expect(await outboundCalls()).toEqual([]);
   });
 
-  it("refuses `/openclaw recover` on Workers with where the runbook runs, before touching anything", async () => {
+  it("answers `/openclaw recover` with how to set the approval key when CLAWOPS_APPROVAL_KEY is not set, before touching anything", async () => {
     const { status, body } = await postSlashCommand("recover node-3");
     expect(status).toBe(200);
     expect(body.response_type).toBe("ephemeral");
     const text = allText(body);
     expect(text).toContain("recover_unavailable");
-    expect(text).toContain("runs on the Node runtime");
+    expect(text).toContain("CLAWOPS_APPROVAL_KEY is not set");
+    expect(text).toContain("approval-key | npx wrangler secret put CLAWOPS_APPROVAL_KEY");
     expect(await outboundCalls()).toEqual([]);
   });
 

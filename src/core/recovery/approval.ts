@@ -46,8 +46,11 @@ export async function generateApprovalKey(): Promise<{ pair: ApprovalKeyPair; pr
 }
 
 export async function importApprovalKey(privateJwk: JsonWebKey): Promise<ApprovalKeyPair> {
-  const privateKey = await crypto.subtle.importKey("jwk", privateJwk, { name: "Ed25519" }, false, ["sign"]);
   if (!privateJwk.x) throw new Error("approval key JWK lacks its public part (x)");
+  // Only the key material: runtimes disagree on `alg` ("Ed25519" from Node, "EdDSA" expected by
+  // workerd) and on `key_ops`/`ext`, none of which the key needs.
+  const { kty, crv, d, x } = privateJwk;
+  const privateKey = await crypto.subtle.importKey("jwk", { kty, crv, d, x }, { name: "Ed25519" }, false, ["sign"]);
   return { privateKey, publicKey: privateJwk.x };
 }
 

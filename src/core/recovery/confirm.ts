@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, escapeMrkdwn } from "../render/blocks.ts";
+import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
 import { randomToken } from "../util/encoding.ts";
 import { MAX_APPROVAL_TTL_MS, MUTATING_STEPS, type MutatingStep, signApproval } from "./approval.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
@@ -285,7 +285,25 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       })
       .catch((err) => deps.logger.warn("confirmation update failed", { err: String(err) }));
   }
-  deps.recovery.decisions.resolve(c.id, decision);
+  if (deps.recovery.runs) {
+    // The run waits elsewhere (Workers: its Workflow instance); a lost hand-off is said aloud.
+    try {
+      await deps.recovery.runs.deliver(c, decision);
+    } catch (err) {
+      deps.logger.error("decision not delivered to its run", { confirmation: c.id, run: c.job, err: String(err) });
+      await deps.chat
+        .postMessage({
+          channel: c.channel,
+          threadTs: c.threadTs ?? undefined,
+          ...renderNotice(
+            `⚠️ The ${approving ? "approval" : "cancellation"} was recorded, but run \`${c.job}\` could not be reached (${clip(String(err), 200)}); nothing was run. Check \`/openclaw audit ${c.host}\`, then start \`/openclaw recover ${c.host}\` again if needed.`,
+          ),
+        })
+        .catch(() => undefined);
+    }
+  } else {
+    deps.recovery.decisions.resolve(c.id, decision);
+  }
   return { ok: true, decision };
 }
 

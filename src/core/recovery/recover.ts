@@ -2,7 +2,7 @@ import { classifyResults } from "../classify/classify.ts";
 import { ClawopsError } from "../errors.ts";
 import type { Layer } from "../layers.ts";
 import type { JobOutcome } from "../ports.ts";
-import type { GatewayInflightData, StepName, StepRequest, StepResult, StepResultOf } from "../probes/catalog.ts";
+import type { GatewayInflightData, StepName, StepRequest, StepResultOf } from "../probes/catalog.ts";
 import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
@@ -10,7 +10,7 @@ import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import { requireHost, requireOnline } from "../service/hosts.ts";
 import type { Actor } from "./authz.ts";
-import { CONFIRMATION_TTL_MS, DRAIN_WAIT_MS, requestConfirmation } from "./confirm.ts";
+import { CONFIRMATION_TTL_MS, type Decision, type DecisionBus, DRAIN_WAIT_MS, requestConfirmation } from "./confirm.ts";
 import { iso, mention, renderUnfreezeNotice } from "./render.ts";
 import {
   announceFreeze,
@@ -85,7 +85,9 @@ export async function startRecover(
   // A frozen host is someone's recovery: only its owner or an incident lead may start another.
   await guardFrozen(deps, actor, host.name, "recover");
   await requireOnline(deps, host, "nothing can be recovered through it");
-  const running = runsOf(deps).get(host.name);
+  const runs = deps.recovery.runs ?? inProcessRuns(deps);
+  const runId = deps.ids.id("rec");
+  const running = await runs.claim(host.name, runId);
   if (running) {
     throw new ClawopsError(
       "recover_running",
@@ -93,51 +95,125 @@ export async function startRecover(
       { status: 409 },
     );
   }
-  const runId = deps.ids.id("rec");
-  runsOf(deps).set(host.name, runId);
+  const run: RecoverRun = { host: host.name, actor, runId };
+  let background: (() => Promise<void>) | null;
+  try {
+    background = await runs.launch(run);
+  } catch (err) {
+    await runs.release(host.name, runId).catch(() => undefined);
+    deps.logger.error("recover run did not start", { host: host.name, run: runId, err: String(err) });
+    throw new ClawopsError(
+      "recover_not_started",
+      `The recovery of ${host.name} could not be started: ${clip(err instanceof Error ? err.message : String(err), 300)}. Nothing was changed; try again.`,
+      { status: 503 },
+    );
+  }
   return {
     ack: renderNotice(
       `🛠️ Recovery of *${host.name}* started (run \`${runId}\`): six steps, live in the host's incident thread. The restart waits for your confirmation there.`,
     ),
-    // Not in the host's job queue as a whole: the run waits minutes for buttons and for the
-    // gateway to drain, and triage of the same host must not wait behind that. Each job it
-    // sends to the agent is queued like any other (dispatch below).
-    background: () =>
-      runRecover(deps, { host: host.name, actor, runId }).finally(() => {
-        if (runsOf(deps).get(host.name) === runId) runsOf(deps).delete(host.name);
-      }),
+    ...(background ? { background } : {}),
+  };
+}
+
+/** One recover run: which host, who asked, its id (its jobs and confirmations carry it). */
+export interface RecoverRun {
+  host: string;
+  actor: Actor;
+  runId: string;
+}
+
+/**
+ * Where a runtime runs recover runs. The default runs them in this process, one per host,
+ * with decisions handed over in memory (`inProcessRuns`); Workers run each in a Workflow
+ * instance, so a run waits minutes for buttons and drains without holding a request open.
+ */
+export interface RecoverRuns {
+  /** Claims `host` for `runId`: null when claimed, else the id of the run that holds it. */
+  claim(host: string, runId: string): Promise<string | null>;
+  /** Gives the claim back (a run that could not start). */
+  release(host: string, runId: string): Promise<void>;
+  /**
+   * Starts a claimed run. Resolves once it is under way elsewhere (null), or with the task
+   * that runs it in this process after the command is acknowledged.
+   */
+  launch(run: RecoverRun): Promise<(() => Promise<void>) | null>;
+  /** Hands a decided confirmation to the run waiting on it (`c.job` is the run id). */
+  deliver(c: { id: string; job: string }, decision: Decision): Promise<void>;
+}
+
+/**
+ * How a run performs its side effects and waits. In process, they just happen; a Workflow
+ * records each named step, so a run that resumes (after a wait or an eviction) replays its
+ * recorded results instead of posting, dispatching or approving twice. So everything a run
+ * does that is not a pure function of earlier steps (Slack, storage, the agent, the clock)
+ * goes through `do`, under a name unique within the run.
+ */
+export interface RunSteps {
+  do<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** The decision on confirmation `id`, or `timeout` after `timeoutMs`. */
+  decision(name: string, id: string, timeoutMs: number): Promise<Decision>;
+  sleep(name: string, ms: number): Promise<void>;
+}
+
+/** Runs in this process: no record, decisions from the in-memory bus. */
+export function inProcessSteps(bus: DecisionBus): RunSteps {
+  return {
+    do: (_name, fn) => fn(),
+    decision: (_name, id, timeoutMs) => bus.wait(id, timeoutMs),
+    sleep: (_name, ms) => new Promise((r) => setTimeout(r, ms)),
   };
 }
 
 /** Recovery runs in progress per runtime (keyed by its recovery deps): host → run id. */
 const RUNS = new WeakMap<object, Map<string, string>>();
-function runsOf(deps: RecoveryCoreDeps): Map<string, string> {
-  let runs = RUNS.get(deps.recovery);
-  if (!runs) {
-    runs = new Map();
-    RUNS.set(deps.recovery, runs);
+function inProcessRuns(deps: RecoveryCoreDeps): RecoverRuns {
+  let held = RUNS.get(deps.recovery);
+  if (!held) {
+    held = new Map();
+    RUNS.set(deps.recovery, held);
   }
-  return runs;
+  const runs = held;
+  const release = async (host: string, runId: string) => {
+    if (runs.get(host) === runId) runs.delete(host);
+  };
+  return {
+    claim: async (host, runId) => {
+      const running = runs.get(host);
+      if (running) return running;
+      runs.set(host, runId);
+      return null;
+    },
+    release,
+    // Not in the host's job queue as a whole: the run waits minutes for buttons and for the
+    // gateway to drain, and triage of the same host must not wait behind that. Each job it
+    // sends to the agent is queued like any other (dispatch in runRecover).
+    launch: async (run) => () =>
+      runRecover(deps, run, inProcessSteps(deps.recovery.decisions)).finally(() => release(run.host, run.runId)),
+    deliver: async (c, decision) => deps.recovery.decisions.resolve(c.id, decision),
+  };
 }
 
-export async function runRecover(
-  deps: RecoveryCoreDeps,
-  run: { host: string; actor: Actor; runId: string },
-): Promise<void> {
+export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: RunSteps): Promise<void> {
   const { chat, clock } = deps;
   const { host, actor, runId } = run;
   const steps: StepView[] = RECOVER_STEP_TITLES.map(() => ({ state: "pending", detail: "" }));
-  const incident = await ensureIncidentThread(deps, actor.channel, host, actor.user);
-  const threadTs = incident.threadTs;
-  const started = clock.now();
-  const progress = await chat.postMessage({
-    channel: actor.channel,
-    threadTs,
-    ...renderRecoverProgress(host, runId, steps, "running"),
+  // Step names: unique and in the same order on every replay of the run.
+  let seq = 0;
+  const next = (what: string) => `${what} #${++seq}`;
+  const opened = await fx.do("open", async () => {
+    const incident = await ensureIncidentThread(deps, actor.channel, host, actor.user);
+    const progress = await chat.postMessage({
+      channel: actor.channel,
+      threadTs: incident.threadTs,
+      ...renderRecoverProgress(host, runId, steps, "running"),
+    });
+    return { threadTs: incident.threadTs, progressTs: progress.ts, started: clock.now() };
   });
+  const { threadTs, progressTs, started } = opened;
   const show = async (phase: "running" | "done" | "stopped") => {
     await chat
-      .updateMessage({ channel: actor.channel, ts: progress.ts, ...renderRecoverProgress(host, runId, steps, phase) })
+      .updateMessage({ channel: actor.channel, ts: progressTs, ...renderRecoverProgress(host, runId, steps, phase) })
       .catch((err) => deps.logger.warn("recover progress update failed", { err: String(err) }));
   };
   const set = async (i: number, state: RecoverStepState, detail: string) => {
@@ -145,74 +221,86 @@ export async function runRecover(
     if (!view) return;
     view.state = state;
     view.detail = detail;
-    await show("running");
-    if (state !== "running") {
-      await audit(deps, {
-        at: clock.now(),
-        actor: actor.user,
-        source: actor.source,
-        action: `recover.step${i + 1}`,
-        host,
-        outcome: state === "fail" ? "error" : "ok",
-        detail: `${RECOVER_STEP_TITLES[i]}: ${state}${detail ? ` — ${detail}` : ""}`.slice(0, 500),
-        ref: runId,
-      });
-    }
+    await fx.do(next(`step ${i + 1} ${state}`), async () => {
+      await show("running");
+      if (state !== "running") {
+        await audit(deps, {
+          at: clock.now(),
+          actor: actor.user,
+          source: actor.source,
+          action: `recover.step${i + 1}`,
+          host,
+          outcome: state === "fail" ? "error" : "ok",
+          detail: `${RECOVER_STEP_TITLES[i]}: ${state}${detail ? ` — ${detail}` : ""}`.slice(0, 500),
+          ref: runId,
+        });
+      }
+      return null;
+    });
   };
   const say = (text: string) =>
-    chat.postMessage({ channel: actor.channel, threadTs, ...renderNotice(text) }).catch(() => undefined);
+    fx.do(next("say"), async () => {
+      await chat.postMessage({ channel: actor.channel, threadTs, ...renderNotice(text) }).catch(() => undefined);
+      return null;
+    });
   const stop = async (why: string) => {
     for (const s of steps) if (s.state === "pending") s.state = "skipped";
-    await show("stopped");
+    await fx.do(next("stopped"), async () => {
+      await show("stopped");
+      return null;
+    });
     const collecting = deps.bundles !== undefined;
     await say(
       `🧊 Recovery of *${host}* stopped: ${why}\nThe freeze stays until you lift it (\`/openclaw unfreeze ${host}\`) or it expires.\n${ROLLBACK_ADVICE}\n${collecting ? REPRO_BUNDLE_AUTO : REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
     );
     // Issue 5: a failed run collects its repro bundle on its own (one per run: the request key).
     if (collecting) {
-      const outcome = await collectBundleOnRecoverFailure(deps, {
-        host,
-        channel: actor.channel,
-        user: actor.user,
-        requestKey: `${runId}:bundle`,
-        reason: why,
-      });
-      await audit(deps, {
-        at: clock.now(),
-        actor: actor.user,
-        source: actor.source,
-        action: "recover.bundle",
-        host,
-        outcome: outcome.status === "stored" ? "ok" : "error",
-        detail: outcome.status === "stored" ? `bundle ${outcome.bundleId}` : outcome.reason.slice(0, 500),
-        ref: runId,
+      await fx.do(next("bundle"), async () => {
+        const outcome = await collectBundleOnRecoverFailure(deps, {
+          host,
+          channel: actor.channel,
+          user: actor.user,
+          requestKey: `${runId}:bundle`,
+          reason: why,
+        });
+        await audit(deps, {
+          at: clock.now(),
+          actor: actor.user,
+          source: actor.source,
+          action: "recover.bundle",
+          host,
+          outcome: outcome.status === "stored" ? "ok" : "error",
+          detail: outcome.status === "stored" ? `bundle ${outcome.bundleId}` : outcome.reason.slice(0, 500),
+          ref: runId,
+        });
+        return null;
       });
     }
   };
-  const dispatch = async (suffix: string, requests: StepRequest[], deadlineMs: number): Promise<StepResult[]> => {
-    let outcome: JobOutcome | undefined;
-    await deps.hostQueue.run(host, async () => {
-      outcome = await deps.transport.dispatch(
-        host,
-        { jobId: `${runId}-${suffix}`, steps: requests, deadlineMs },
-        () => {},
-      );
+  /** One job on the agent, queued behind the host's other jobs; the time it finished with it. */
+  const dispatch = (suffix: string, requests: StepRequest[], deadlineMs: number) =>
+    fx.do(`job ${suffix}`, async () => {
+      let outcome: JobOutcome | undefined;
+      await deps.hostQueue.run(host, async () => {
+        outcome = await deps.transport.dispatch(
+          host,
+          { jobId: `${runId}-${suffix}`, steps: requests, deadlineMs },
+          () => {},
+        );
+      });
+      if (!outcome) throw new Error("the job ended without an outcome");
+      if (outcome.status === "rejected") throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+      return { results: outcome.results, at: clock.now() };
     });
-    if (!outcome) throw new Error("the job ended without an outcome");
-    if (outcome.status === "rejected") throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-    return outcome.results;
-  };
 
   try {
     // 1. Freeze (or keep the actor's own freeze), announced like `/openclaw freeze`.
     await set(0, "running", "");
-    const now = clock.now();
-    const existing = await deps.recovery.store.getFreeze(host);
-    let freeze: FreezeRecord;
-    if (existing && existing.expiresAt > now && existing.owner === actor.user) {
-      freeze = existing;
-    } else {
-      freeze = {
+    const freeze = await fx.do("freeze", async (): Promise<FreezeRecord> => {
+      const now = clock.now();
+      const existing = await deps.recovery.store.getFreeze(host);
+      if (existing && existing.expiresAt > now && existing.owner === actor.user) return existing;
+      const placed: FreezeRecord = {
         target: host,
         owner: actor.user,
         reason: `recovery run ${runId} (restart pending)`,
@@ -222,16 +310,21 @@ export async function runRecover(
         channel: actor.channel,
         notices: [],
       };
-      await deps.recovery.store.putFreeze(freeze);
-      await announceFreeze(deps, freeze);
-    }
+      await deps.recovery.store.putFreeze(placed);
+      await announceFreeze(deps, placed);
+      return placed;
+    });
     await set(0, "ok", `frozen by ${mention(actor.user)} until ${iso(freeze.expiresAt)}`);
 
     // 2–4. Snapshot, workspace + model routing, doctor: the triage probes, read-only.
     await set(1, "running", "");
     await set(2, "running", "");
     await set(3, "running", "");
-    const snapshot = await dispatch("snapshot", SNAPSHOT_STEPS, DEFAULT_STEP_DEADLINE_MS["doctor.lint"] + 3_000);
+    const { results: snapshot } = await dispatch(
+      "snapshot",
+      SNAPSHOT_STEPS,
+      DEFAULT_STEP_DEADLINE_MS["doctor.lint"] + 3_000,
+    );
     const c12n = classifyResults(
       snapshot,
       SNAPSHOT_STEPS.map((s) => s.step as StepName),
@@ -273,21 +366,23 @@ export async function runRecover(
         "running",
         `doctor --lint: ${lintErrors.length} error(s); waiting for confirmation of doctor --repair`,
       );
-      const ask = await requestConfirmation(deps, {
-        host,
-        step: "doctor.fix",
-        job: runId,
-        requestedBy: actor.user,
-        channel: actor.channel,
-        threadTs,
-        summary: `\`openclaw doctor --lint\` reports ${lintErrors.length} error(s): ${lintErrors
-          .slice(0, 3)
-          .map((f) => `\`${escapeMrkdwn(f.checkId)}\` ${escapeMrkdwn(clip(f.message, 160))}`)
-          .join(
-            "; ",
-          )}.\nApprove runs \`openclaw doctor --repair --non-interactive\` on ${host} (it rewrites the config and keeps \`openclaw.json.bak\`). Cancel skips it; the run goes on to the restart either way.`,
-      });
-      const fixDecision = await deps.recovery.decisions.wait(ask.id, CONFIRMATION_TTL_MS);
+      const ask = await fx.do("confirm doctor.fix", () =>
+        requestConfirmation(deps, {
+          host,
+          step: "doctor.fix",
+          job: runId,
+          requestedBy: actor.user,
+          channel: actor.channel,
+          threadTs,
+          summary: `\`openclaw doctor --lint\` reports ${lintErrors.length} error(s): ${lintErrors
+            .slice(0, 3)
+            .map((f) => `\`${escapeMrkdwn(f.checkId)}\` ${escapeMrkdwn(clip(f.message, 160))}`)
+            .join(
+              "; ",
+            )}.\nApprove runs \`openclaw doctor --repair --non-interactive\` on ${host} (it rewrites the config and keeps \`openclaw.json.bak\`). Cancel skips it; the run goes on to the restart either way.`,
+        }),
+      );
+      const fixDecision = await fx.decision("decision doctor.fix", ask.id, CONFIRMATION_TTL_MS);
       if (fixDecision.decision !== "approve") {
         await set(
           3,
@@ -296,7 +391,9 @@ export async function runRecover(
         );
       } else {
         await set(3, "running", `approved by ${mention(fixDecision.by)}; running doctor --repair`);
-        const [fixed] = await dispatch(
+        const {
+          results: [fixed],
+        } = await dispatch(
           "doctor-fix",
           [{ step: "doctor.fix", args: { approval: fixDecision.approval } }],
           DEFAULT_STEP_DEADLINE_MS["doctor.fix"] + 5_000,
@@ -335,28 +432,29 @@ export async function runRecover(
 
     // 5. Ordered restart: what is in flight first, then the operator's confirmation.
     await set(4, "running", "reading what is in flight on the gateway");
-    const readInflight = async (): Promise<GatewayInflightData | undefined> => {
-      const [inflight] = await dispatch(
-        `inflight-${deps.ids.id("r")}`,
-        [{ step: "gateway.inflight", args: {} }],
-        15_000,
-      );
-      return inflight?.step === "gateway.inflight" ? inflight.data : undefined;
+    let reads = 0;
+    /** What is in flight, and whether it keeps the gateway from draining, as of that read. */
+    const readInflight = async () => {
+      const { results, at } = await dispatch(`inflight-${++reads}`, [{ step: "gateway.inflight", args: {} }], 15_000);
+      const [inflight] = results;
+      const flight = inflight?.step === "gateway.inflight" ? inflight.data : undefined;
+      return { flight, busy: inflightBusy(flight, at), at };
     };
-    const flight = await readInflight();
-    const busy = inflightBusy(flight, clock.now());
-    const confirmation = await requestConfirmation(deps, {
-      host,
-      step: "gateway.restart",
-      job: runId,
-      requestedBy: actor.user,
-      channel: actor.channel,
-      threadTs,
-      summary: `${describeInflight(flight)}${busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
-      offerDrain: busy !== null,
-    });
+    const first = await readInflight();
+    const confirmation = await fx.do("confirm gateway.restart", () =>
+      requestConfirmation(deps, {
+        host,
+        step: "gateway.restart",
+        job: runId,
+        requestedBy: actor.user,
+        channel: actor.channel,
+        threadTs,
+        summary: `${describeInflight(first.flight)}${first.busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
+        offerDrain: first.busy !== null,
+      }),
+    );
     await set(4, "running", "waiting for confirmation");
-    const decision = await deps.recovery.decisions.wait(confirmation.id, CONFIRMATION_TTL_MS);
+    const decision = await fx.decision("decision gateway.restart", confirmation.id, CONFIRMATION_TTL_MS);
     if (decision.decision !== "approve") {
       await set(
         4,
@@ -371,12 +469,12 @@ export async function runRecover(
     if (decision.whenDrained) {
       // Re-read the gateway until nothing is active; the approval was signed to outlive this wait.
       const pollMs = deps.recovery.drainPollMs ?? 15_000;
-      const waitStarted = clock.now();
-      let still = inflightBusy(await readInflight(), clock.now());
-      while (still !== null) {
-        const waited = clock.now() - waitStarted;
+      let read = await readInflight();
+      const waitStarted = read.at;
+      while (read.busy !== null) {
+        const waited = read.at - waitStarted;
         if (waited >= DRAIN_WAIT_MS) {
-          const why = `the gateway did not drain within ${Math.round(DRAIN_WAIT_MS / 60_000)} min (${still}); nothing was restarted`;
+          const why = `the gateway did not drain within ${Math.round(DRAIN_WAIT_MS / 60_000)} min (${read.busy}); nothing was restarted`;
           await set(4, "fail", why);
           await stop(`${why}. Run \`/openclaw recover ${host}\` again and approve now to go ahead regardless.`);
           return;
@@ -384,24 +482,29 @@ export async function runRecover(
         await set(
           4,
           "running",
-          `approved by ${mention(decision.by)} once drained; waiting: ${still} (${Math.round(waited / 1000)} s)`,
+          `approved by ${mention(decision.by)} once drained; waiting: ${read.busy} (${Math.round(waited / 1000)} s)`,
         );
-        await new Promise((r) => setTimeout(r, pollMs));
-        still = inflightBusy(await readInflight(), clock.now());
+        await fx.sleep(next("drain wait"), pollMs);
+        read = await readInflight();
       }
-      await audit(deps, {
-        at: clock.now(),
-        actor: decision.by,
-        source: actor.source,
-        action: "recover.drained",
-        host,
-        outcome: "ok",
-        detail: `drained after ${Math.round((clock.now() - waitStarted) / 1000)} s`,
-        ref: runId,
+      await fx.do("drained", async () => {
+        await audit(deps, {
+          at: clock.now(),
+          actor: decision.by,
+          source: actor.source,
+          action: "recover.drained",
+          host,
+          outcome: "ok",
+          detail: `drained after ${Math.round((read.at - waitStarted) / 1000)} s`,
+          ref: runId,
+        });
+        return null;
       });
     }
     await set(4, "running", `approved by ${mention(decision.by)}; restarting`);
-    const [restart] = await dispatch(
+    const {
+      results: [restart],
+    } = await dispatch(
       "restart",
       [{ step: "gateway.restart", args: { approval: decision.approval } }],
       DEFAULT_STEP_DEADLINE_MS["gateway.restart"] + 5_000,
@@ -421,7 +524,9 @@ export async function runRecover(
 
     // 6. Acceptance: one read-only call and one write call through the gateway.
     await set(5, "running", "");
-    const [acc] = await dispatch("acceptance", [{ step: "gateway.acceptance", args: {} }], 20_000);
+    const {
+      results: [acc],
+    } = await dispatch("acceptance", [{ step: "gateway.acceptance", args: {} }], 20_000);
     const a = acc?.step === "gateway.acceptance" ? acc.data : undefined;
     const accText = a
       ? `read \`${a.read?.method ?? "status"}\` ${a.read?.ok ? "ok" : "failed"}, write \`${a.write?.method ?? "sessions.create"}\` ${a.write?.ok ? "ok" : "failed"}${a.error ? ` (${escapeMrkdwn(a.error)})` : ""}`
@@ -432,22 +537,31 @@ export async function runRecover(
       return;
     }
     await set(5, "ok", accText);
-    const lifted = await deps.recovery.store.removeFreeze(host, freeze.createdAt);
-    await show("done");
-    if (lifted) {
-      for (const ref of (await freezeRefs(lifted)) ?? []) {
-        await chat
-          .postMessage({
-            channel: ref.channel,
-            threadTs: ref.threadTs ?? undefined,
-            ...renderUnfreezeNotice(lifted, actor.user, clock.now()),
-          })
-          .catch(() => undefined);
+    await fx.do("done", async () => {
+      const lifted = await deps.recovery.store.removeFreeze(host, freeze.createdAt);
+      await show("done");
+      if (lifted) {
+        for (const ref of freezeRefs(lifted)) {
+          await chat
+            .postMessage({
+              channel: ref.channel,
+              threadTs: ref.threadTs ?? undefined,
+              ...renderUnfreezeNotice(lifted, actor.user, clock.now()),
+            })
+            .catch(() => undefined);
+        }
       }
-    }
-    await say(
-      `✅ *${host}* recovered in ${Math.round((clock.now() - started) / 1000)} s: gateway serving, read and write pass. Freeze lifted.`,
-    );
+      await chat
+        .postMessage({
+          channel: actor.channel,
+          threadTs,
+          ...renderNotice(
+            `✅ *${host}* recovered in ${Math.round((clock.now() - started) / 1000)} s: gateway serving, read and write pass. Freeze lifted.`,
+          ),
+        })
+        .catch(() => undefined);
+      return null;
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.logger.error("recover failed", { host, run: runId, err: message });
@@ -479,7 +593,7 @@ function describeInflight(flight: GatewayInflightData | undefined): string {
   return `In flight: ${flight.sessions?.count ?? "?"} session(s), ${flight.tasks?.active ?? "?"} active task(s), ${flight.cron ? due.length : "?"} cron job(s) due within 10 min${due.length ? ` (${due.map((j) => escapeMrkdwn(j.name)).join(", ")})` : ""}.`;
 }
 
-async function freezeRefs(f: FreezeRecord) {
+function freezeRefs(f: FreezeRecord) {
   return f.notices.length > 0 ? f.notices : [{ channel: f.channel, threadTs: null }];
 }
 

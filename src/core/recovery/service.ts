@@ -7,7 +7,7 @@ import type { ApprovalKeyPair } from "./approval.ts";
 import type { Actor, Authorizer, MutatingAction } from "./authz.ts";
 import type { DecisionBus } from "./confirm.ts";
 import { FREEZE_ALL, type RecoveryCommand } from "./parse.ts";
-import { startRecover } from "./recover.ts";
+import { type RecoverRuns, startRecover } from "./recover.ts";
 import {
   renderAuditSummary,
   renderExpiryNotice,
@@ -29,6 +29,8 @@ export interface RecoveryDeps {
   decisions: DecisionBus;
   /** How often "approve once drained" re-reads what is in flight (default 15 s). */
   drainPollMs?: number;
+  /** Where recover runs run (Workers: a Workflow instance each). Unset: in this process, one per host. */
+  runs?: RecoverRuns;
   /** Set where this runtime cannot run the recover runbook: why, for `/openclaw recover` to say. */
   runbookUnavailable?: string;
 }

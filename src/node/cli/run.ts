@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { generateApprovalKey } from "../../core/recovery/approval.ts";
 import { blocksToText, mrkdwnToText, type TextStyle } from "./blocks-to-text.ts";
 import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
 import { type FollowView, followJob } from "./follow-job.ts";
@@ -16,6 +17,9 @@ Usage:
                                  Collect a redacted repro bundle; prints the summary and the
                                  signed download link (and attaches it to a Jira/GitHub issue)
   clawops audit [host] [--jsonl] Recent audit log entries; --jsonl prints the full log as JSON lines
+  clawops approval-key           Print a new approval signing key (an Ed25519 private JWK) for a
+                                 Worker: pipe it to \`npx wrangler secret put CLAWOPS_APPROVAL_KEY\`
+                                 (runs locally; no control plane needed)
   clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
   clawops help                   Show this help
 
@@ -46,7 +50,7 @@ interface Io {
 class UsageError extends Error {}
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  let request: { text: string; server: string; timeoutMs: number; export?: { host?: string } } | null;
+  let request: CliRequest | null;
   try {
     request = parseCli(argv, io.env);
   } catch (err) {
@@ -56,6 +60,15 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
   if (!request) {
     io.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  if (request.approvalKey) {
+    // Only the private JWK goes to stdout, so it can be piped into `wrangler secret put`.
+    const { pair, privateJwk } = await generateApprovalKey();
+    io.stdout.write(`${JSON.stringify(privateJwk)}\n`);
+    io.stderr.write(
+      `clawops: new approval key (public part ${pair.publicKey}); agents pin it when they enroll, so enroll them after setting it.\n`,
+    );
     return EXIT.ok;
   }
   const tty = !!io.stdout.isTTY;
@@ -123,11 +136,17 @@ async function followFleet(
   return EXIT.notRun;
 }
 
+interface CliRequest {
+  text: string;
+  server: string;
+  timeoutMs: number;
+  export?: { host?: string };
+  /** `approval-key`: make a key here; nothing is sent. */
+  approvalKey?: boolean;
+}
+
 /** argv → the /openclaw text to send, or null for help. */
-function parseCli(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): { text: string; server: string; timeoutMs: number; export?: { host?: string } } | null {
+function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
   const { values, positionals } = parseOptions(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === "help") return null;
@@ -153,6 +172,9 @@ function parseCli(
       if (rest.length > 1) throw new UsageError("usage: clawops audit [host] [--jsonl]");
       if (values.jsonl) return { ...base, text: "", export: { host: rest[0] } };
       return { ...base, text: `audit ${rest[0] ?? ""}`.trim() };
+    case "approval-key":
+      if (rest.length !== 0) throw new UsageError("usage: clawops approval-key");
+      return { ...base, text: "", approvalKey: true };
     case "hosts":
       if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
       return { ...base, text: "hosts" };

@@ -1,0 +1,49 @@
+import { createServer } from "node:net";
+import { unstable_startWorker } from "wrangler";
+
+/**
+ * wrangler.toml's Worker, bundled by wrangler and run by workerd (Miniflare) on 127.0.0.1,
+ * as the workerd tests and the workerd fleet bench use it: no inspector, no file watching,
+ * nothing remote, Durable Object/R2/Workflow state under `persist` (so a restart on the same
+ * folder and port picks up where it stopped), every binding given as plain text.
+ */
+export type LocalWorker = Awaited<ReturnType<typeof unstable_startWorker>>;
+
+const WRANGLER_TOML = new URL("../../wrangler.toml", import.meta.url).pathname;
+
+export async function startLocalWorker(opts: {
+  port: number;
+  persist: string;
+  vars: Record<string, string>;
+  logLevel?: "debug" | "info" | "log" | "warn" | "error";
+}): Promise<{ worker: LocalWorker; url: string }> {
+  // Hermetic: no `Request.cf` download, no metrics, no banner.
+  process.env.WRANGLER_SEND_METRICS = "false";
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+  process.env.WRANGLER_HIDE_BANNER = "true";
+  const worker = await unstable_startWorker({
+    config: WRANGLER_TOML,
+    bindings: Object.fromEntries(
+      Object.entries(opts.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
+    ),
+    dev: {
+      server: { hostname: "127.0.0.1", port: opts.port },
+      inspector: false,
+      watch: false,
+      remote: false,
+      persist: opts.persist,
+      logLevel: opts.logLevel ?? "warn",
+    },
+  } as Parameters<typeof unstable_startWorker>[0]);
+  await worker.ready;
+  return { worker, url: (await worker.url).toString().replace(/\/$/, "") };
+}
+
+/** A loopback port nothing listens on now (for a Worker that must come back on the same one). */
+export async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}

@@ -13,9 +13,9 @@ import { benchTriage } from "./triage.ts";
  * `npm run bench [-- --only ack|triage] [--runs N]`: measures, prints a Markdown report and
  * writes it with the raw numbers to bench/results/latest.{md,json}.
  * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
- * `--only hub-mem`, `--only agent-mem`, or `--only fleet,hub-mem,agent-mem`; `--agents N`
- * (default 1000), `--procs P` (agent simulator processes, default 4). They write
- * bench/results/fleet.{md,json}. `--only fleet-workerd` (status all against the Worker in
+ * `--only hub-mem`, or `--only fleet,hub-mem`; `--agents N` (default 1000), `--procs P` (agent
+ * simulator processes, default 4). They write bench/results/fleet.{md,json}. `--only agent-mem`
+ * (a real agent process's memory) writes bench/results/agent-mem.{md,json}. `--only fleet-workerd` (status all against the Worker in
  * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay; it takes a
  * list, `--agents 100,1000`, one section per fleet size.
  */
@@ -31,7 +31,8 @@ const { values } = parseArgs({
 const FLEET_BENCHES = ["fleet", "storm", "hub-mem", "agent-mem", "fleet-workerd"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
-const nodeFleetRun = [...only].some((o) => o !== "fleet-workerd" && FLEET_BENCHES.includes(o));
+/** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
+const nodeFleetRun = [...only].some((o) => ["fleet", "storm", "hub-mem"].includes(o));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report: string[] = [`Measured ${new Date().toISOString()} on ${machine}.`, ""];
@@ -92,7 +93,7 @@ const agents = Number(values.agents ?? 1000);
 const procs = Number(values.procs ?? 4);
 if (nodeFleetRun && !Number.isInteger(agents)) throw new Error("a list of --agents is for --only fleet-workerd alone");
 if (nodeFleetRun) {
-  const nodeOnly = [...only].filter((o) => o !== "fleet-workerd");
+  const nodeOnly = [...only].filter((o) => ["fleet", "storm", "hub-mem"].includes(o));
   const cmd = `npm run bench -- --only ${nodeOnly.join(",")} --agents ${agents} --procs ${procs}`;
   report.push(`Reproduce: \`${cmd}\``, "");
   if (only.has("fleet") || only.has("storm")) {
@@ -135,35 +136,45 @@ if (nodeFleetRun) {
       "",
     );
   }
-  if (only.has("agent-mem")) {
-    // The bundle a host would run (scripts/build-agent.ts), built fresh into a temp folder.
-    const out = join(mkdtempSync(join(tmpdir(), "clawops-bench-bundle-")), "clawops-agent.mjs");
-    await buildAgent(out);
-    const variants = [
-      { label: "sources (`node src/agent/main.ts run`)" },
-      {
-        label: `bundle (\`node ${AGENT_NODE_FLAGS.join(" ")} dist/clawops-agent.mjs run\`)`,
-        launch: { entry: out, nodeArgs: AGENT_NODE_FLAGS },
-      },
-    ];
-    const results = [];
-    for (const variant of variants) results.push(await benchAgentProcess({ idleS: 20, variant, log }));
-    rmSync(dirname(out), { recursive: true, force: true });
-    raw.agentProcess = results;
-    report.push(
-      "### `clawops-agent` resident memory and idle CPU",
-      "",
-      "A real agent process, enrolled and connected, idle for 20 s, then one triage job (its gateway does not exist: port 9, no `openclaw` CLI). Target: under 60 MB resident.",
-      "",
-      "| agent | RSS idle (max) | private (RssAnon) | file-backed (RssFile) | PSS | RSS after a triage | peak (VmHWM) | idle CPU |",
-      "|---|---|---|---|---|---|---|---|",
-      ...results.map(
-        (r) =>
-          `| ${r.label} | ${round(r.rssMb, 1)} MB | ${round(r.rssAnonMb, 1)} MB | ${round(r.rssFileMb, 1)} MB | ${round(r.pssMb, 1)} MB | ${round(r.rssAfterTriageMb, 1)} MB | ${round(r.peakRssMb, 1)} MB | ${round(r.idleCpuPct, 2)} % |`,
-      ),
-      "",
-    );
-  }
+}
+
+// Its own report (bench/results/agent-mem.*), so re-measuring the agent keeps the fleet numbers.
+if (only.has("agent-mem")) {
+  const agentReport: string[] = [
+    `Measured ${new Date().toISOString()} on ${machine}.`,
+    "",
+    "Reproduce: `npm run bench -- --only agent-mem`",
+    "",
+  ];
+  const agentRaw: Record<string, unknown> = { machine };
+  // The bundle a host would run (scripts/build-agent.ts), built fresh into a temp folder.
+  const out = join(mkdtempSync(join(tmpdir(), "clawops-bench-bundle-")), "clawops-agent.mjs");
+  await buildAgent(out);
+  const variants = [
+    { label: "sources (`node src/agent/main.ts run`)" },
+    {
+      label: `bundle (\`node ${AGENT_NODE_FLAGS.join(" ")} dist/clawops-agent.mjs run\`)`,
+      launch: { entry: out, nodeArgs: AGENT_NODE_FLAGS },
+    },
+  ];
+  const results = [];
+  for (const variant of variants) results.push(await benchAgentProcess({ idleS: 20, variant, log }));
+  rmSync(dirname(out), { recursive: true, force: true });
+  agentRaw.agentProcess = results;
+  agentReport.push(
+    "### `clawops-agent` resident memory and idle CPU",
+    "",
+    "A real agent process, enrolled and connected, idle for 20 s, then one triage job (its gateway does not exist: port 9, no `openclaw` CLI). Target: under 60 MB resident.",
+    "",
+    "| agent | RSS idle (max) | private (RssAnon) | file-backed (RssFile) | PSS | RSS after a triage | peak (VmHWM) | idle CPU |",
+    "|---|---|---|---|---|---|---|---|",
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${round(r.rssMb, 1)} MB | ${round(r.rssAnonMb, 1)} MB | ${round(r.rssFileMb, 1)} MB | ${round(r.pssMb, 1)} MB | ${round(r.rssAfterTriageMb, 1)} MB | ${round(r.peakRssMb, 1)} MB | ${round(r.idleCpuPct, 2)} % |`,
+    ),
+    "",
+  );
+  writeReport("agent-mem", agentReport, agentRaw);
 }
 
 function writeReport(name: string, lines: string[], data: Record<string, unknown>): void {

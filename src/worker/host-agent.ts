@@ -150,6 +150,9 @@ export class HostAgent extends DurableObject<WorkerEnv> {
     const frame = parsed.frame;
     switch (frame.type) {
       case "hello":
+        // A hello on a socket already closed for its handshake deadline is just late: it is
+        // closing with that code, so there is nothing more to refuse or log.
+        if (att.state === "closed") return;
         return this.reject(ws, AgentCloseCode.policy, "hello after welcome", att.host);
       case "heartbeat":
         await this.store.recordHostSeen(att.host, { at: Date.now(), gatewayVersion: frame.gatewayVersion ?? null });

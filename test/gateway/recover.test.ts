@@ -145,7 +145,9 @@ describe("/openclaw recover on a real gateway", () => {
     // While the job is due, the gateway is left alone.
     await new Promise((r) => setTimeout(r, 5_000));
     expect(await ownerPids()).toEqual([pid]);
-    const end = await run.waitRunEnd(before);
+    // The cron job runs about 75 s after it was added, the run sees it gone within a 15 s poll,
+    // then restarts: about 110 s on a quiet machine, so the bound leaves room for a busy one.
+    const end = await run.waitRunEnd(before, 240_000);
     expect(end.text, blocksOf(end)).toMatch(/^Recovered node-3 \(6\/6 steps ok\)/);
     expect(await ownerPids()).not.toEqual([pid]);
     const audit = (await slash(OWNER, `audit ${HOST}`)).body;
@@ -153,7 +155,7 @@ describe("/openclaw recover on a real gateway", () => {
     expect(JSON.stringify(audit)).toMatch(/drained after \d+ s/);
     // The job ran before the restart and removed itself.
     expect(await openclaw(["cron", "list", "--json"])).not.toContain("clawops-drain-export");
-  }, 240_000);
+  }, 360_000);
 
   it("stops, keeps the freeze and leaves the gateway untouched when the agent's policy refuses the restart", async () => {
     unlinkSync(join(agentDir, "policy.json"));

@@ -74,12 +74,23 @@ export async function requestConfirmation(
     summary: string;
     /** Offer "once drained" next to "now": something is still in flight on the gateway. */
     offerDrain?: boolean;
+    /**
+     * The id to use (`newConfirmationId()`, drawn beforehand): asking again with the same id
+     * returns the confirmation already posted instead of a second one, so a run that resumes
+     * mid-request (Workers: the runtime restarted after the post) keeps the button people see.
+     */
+    id?: string;
   },
   ttlMs = CONFIRMATION_TTL_MS,
 ): Promise<ConfirmationRecord> {
+  if (req.id) {
+    const asked = await deps.recovery.store.getConfirmation(req.id);
+    if (asked?.messageTs) return asked;
+    if (asked) return postConfirmation(deps, asked, req.summary, req.offerDrain ?? false);
+  }
   const now = deps.clock.now();
   const c: ConfirmationRecord = {
-    id: `cf_${randomToken(18)}`,
+    id: req.id ?? newConfirmationId(),
     host: req.host,
     step: req.step,
     action: STEP_ACTION[req.step],
@@ -95,10 +106,24 @@ export async function requestConfirmation(
     decision: null,
   };
   await deps.recovery.store.insertConfirmation(c);
+  return postConfirmation(deps, c, req.summary, req.offerDrain ?? false);
+}
+
+/** A fresh confirmation id: random, unguessable, the buttons' value. */
+export function newConfirmationId(): string {
+  return `cf_${randomToken(18)}`;
+}
+
+async function postConfirmation(
+  deps: RecoveryCoreDeps,
+  c: ConfirmationRecord,
+  summary: string,
+  offerDrain: boolean,
+): Promise<ConfirmationRecord> {
   const posted = await deps.chat.postMessage({
     channel: c.channel,
     threadTs: c.threadTs ?? undefined,
-    ...renderConfirmation(c, req.summary, { offerDrain: req.offerDrain ?? false }),
+    ...renderConfirmation(c, summary, { offerDrain }),
   });
   await deps.recovery.store.setConfirmationMessage(c.id, posted.ts);
   return { ...c, messageTs: posted.ts };

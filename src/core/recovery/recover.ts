@@ -10,7 +10,14 @@ import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import { requireHost, requireOnline } from "../service/hosts.ts";
 import type { Actor } from "./authz.ts";
-import { CONFIRMATION_TTL_MS, type Decision, type DecisionBus, DRAIN_WAIT_MS, requestConfirmation } from "./confirm.ts";
+import {
+  CONFIRMATION_TTL_MS,
+  type Decision,
+  type DecisionBus,
+  DRAIN_WAIT_MS,
+  newConfirmationId,
+  requestConfirmation,
+} from "./confirm.ts";
 import { iso, mention, renderUnfreezeNotice } from "./render.ts";
 import {
   announceFreeze,
@@ -147,7 +154,10 @@ export interface RecoverRuns {
  * records each named step, so a run that resumes (after a wait or an eviction) replays its
  * recorded results instead of posting, dispatching or approving twice. So everything a run
  * does that is not a pure function of earlier steps (Slack, storage, the agent, the clock)
- * goes through `do`, under a name unique within the run.
+ * goes through `do`, under a name unique within the run. A step cut off before its result was
+ * recorded runs again when the run resumes, so each is safe to repeat: agent jobs carry fixed
+ * ids (the agent runs a job id once and re-sends its result), and a confirmation is asked for
+ * with an id drawn in an earlier step, so asking again returns the one already posted.
  */
 export interface RunSteps {
   do<T>(name: string, fn: () => Promise<T>): Promise<T>;
@@ -366,8 +376,12 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
         "running",
         `doctor --lint: ${lintErrors.length} error(s); waiting for confirmation of doctor --repair`,
       );
+      // The id is drawn in a step of its own: if the run resumes mid-request, it asks again
+      // with the same id and gets the confirmation already posted.
+      const askId = await fx.do("confirmation id doctor.fix", async () => newConfirmationId());
       const ask = await fx.do("confirm doctor.fix", () =>
         requestConfirmation(deps, {
+          id: askId,
           host,
           step: "doctor.fix",
           job: runId,
@@ -441,8 +455,10 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
       return { flight, busy: inflightBusy(flight, at), at };
     };
     const first = await readInflight();
+    const confirmationId = await fx.do("confirmation id gateway.restart", async () => newConfirmationId());
     const confirmation = await fx.do("confirm gateway.restart", () =>
       requestConfirmation(deps, {
+        id: confirmationId,
         host,
         step: "gateway.restart",
         job: runId,

@@ -112,7 +112,7 @@ describe("fault injection with real agent probes", () => {
     );
     // config.get over the agent's own session: the file is what runs.
     const cfg = dataOf("gateway.ws").configRpc;
-    expect(cfg).toMatchObject({ ok: true, valid: true });
+    expect(cfg, JSON.stringify(cfg)).toMatchObject({ ok: true, valid: true });
     expect(cfg?.fileHash).toMatch(/^hmac-sha256:v1:/);
     expect(cfg?.fileHash).toBe(cfg?.appliedHash);
     // The gateway is run by hand here: no supervisor to ask.

@@ -3,13 +3,13 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
-import { findPortOwners } from "../../src/agent/probes/host/port-owners.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResultOf } from "../../src/core/probes/catalog.ts";
 import { type ApprovalClaims, type ApprovalKeyPair, generateApprovalKey } from "../../src/core/recovery/approval.ts";
 import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
+import { gatewayOwnerPids, killGatewayOwners } from "../support/recover-run.ts";
 
 /**
  * The ordered restart on a real OpenClaw gateway of its own (a manually run process, started
@@ -24,10 +24,7 @@ let agentDir: string;
 let ctx: ProbeContext;
 let key: ApprovalKeyPair;
 
-async function ownerPids(): Promise<number[]> {
-  const owners = await findPortOwners("/proc", gw.port, process.env);
-  return [...new Set(owners.owners.map((o) => o.pid).filter((p): p is number => p !== null))];
-}
+const ownerPids = () => gatewayOwnerPids(gw.port);
 
 const approval = (overrides: Partial<ApprovalClaims> = {}, signer = key) =>
   testApproval(signer, { host: HOST, step: "gateway.restart", ...overrides });
@@ -58,20 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The relaunched gateway is not the harness's child: stop whatever owns the port, group and all.
-  for (const pid of gw ? await ownerPids() : []) {
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      try {
-        process.kill(-pid, signal);
-      } catch {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone
-        }
-      }
-      await new Promise((r) => setTimeout(r, signal === "SIGTERM" ? 3_000 : 200));
-    }
-  }
+  if (gw) await killGatewayOwners(gw.port);
   await gw?.dispose();
   if (agentDir) rmSync(agentDir, { recursive: true, force: true });
 }, 60_000);

@@ -287,16 +287,18 @@ export class HostAgent extends DurableObject<WorkerEnv> {
    * holds even though its instance may not exist yet.
    */
   async claimRecover(runId: string, graceMs: number): Promise<string | null> {
-    const held = this.ctx.storage.sql
-      .exec<{ run_id: string; claimed_at: number }>("SELECT run_id, claimed_at FROM recover_claim")
-      .toArray()[0];
+    const holder = () =>
+      this.ctx.storage.sql
+        .exec<{ run_id: string; claimed_at: number }>("SELECT run_id, claimed_at FROM recover_claim")
+        .toArray()[0];
+    const held = holder();
     if (held && held.run_id !== runId) {
       if (Date.now() - held.claimed_at < graceMs || (await runIsLive(this.env, held.run_id))) return held.run_id;
+      // Another claim may have landed while the instance was asked about (the input gate is open).
+      const now = holder();
+      if (now && now.run_id !== held.run_id) return now.run_id;
       this.logger.warn("recover claim taken over from an ended run", { run: held.run_id });
     }
-    // Re-read after the await: another claim may have landed meanwhile (the input gate is open).
-    const now = this.ctx.storage.sql.exec<{ run_id: string }>("SELECT run_id FROM recover_claim").toArray()[0];
-    if (now && now.run_id !== held?.run_id && now.run_id !== runId) return now.run_id;
     this.ctx.storage.sql.exec("DELETE FROM recover_claim");
     this.ctx.storage.sql.exec("INSERT INTO recover_claim (run_id, claimed_at) VALUES (?, ?)", runId, Date.now());
     return null;

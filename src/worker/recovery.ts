@@ -29,6 +29,7 @@ export async function workerApprovalKey(
   const jwk = env.CLAWOPS_APPROVAL_KEY?.trim();
   if (!jwk) return { ok: false, missing: `CLAWOPS_APPROVAL_KEY is not set; run ${APPROVAL_KEY_SETUP}` };
   if (cached?.jwk !== jwk) {
+    // Not JSON.parse's own error: V8 quotes the start of the input in it, which is the secret.
     let parsed: JsonWebKey | null = null;
     try {
       parsed = JSON.parse(jwk) as JsonWebKey;

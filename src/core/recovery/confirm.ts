@@ -4,6 +4,7 @@ import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
 import { randomToken } from "../util/encoding.ts";
 import { MAX_APPROVAL_TTL_MS, MUTATING_STEPS, type MutatingStep, signApproval } from "./approval.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
+import { recoverRuns } from "./recover.ts";
 import { mention } from "./render.ts";
 import { audit, freezesCovering, guardFrozen, type RecoveryCoreDeps } from "./service.ts";
 import type { ConfirmationRecord } from "./types.ts";
@@ -310,24 +311,21 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       })
       .catch((err) => deps.logger.warn("confirmation update failed", { err: String(err) }));
   }
-  if (deps.recovery.runs) {
-    // The run waits elsewhere (Workers: its Workflow instance); a lost hand-off is said aloud.
-    try {
-      await deps.recovery.runs.deliver(c, decision);
-    } catch (err) {
-      deps.logger.error("decision not delivered to its run", { confirmation: c.id, run: c.job, err: String(err) });
-      await deps.chat
-        .postMessage({
-          channel: c.channel,
-          threadTs: c.threadTs ?? undefined,
-          ...renderNotice(
-            `⚠️ The ${approving ? "approval" : "cancellation"} was recorded, but run \`${c.job}\` could not be reached (${clip(String(err), 200)}); nothing was run. Check \`/openclaw audit ${c.host}\`, then start \`/openclaw recover ${c.host}\` again if needed.`,
-          ),
-        })
-        .catch(() => undefined);
-    }
-  } else {
-    deps.recovery.decisions.resolve(c.id, decision);
+  // To the run waiting on it: in memory on Node, a Workflow event on Workers. A lost hand-off
+  // is said aloud.
+  try {
+    await recoverRuns(deps).deliver(c, decision);
+  } catch (err) {
+    deps.logger.error("decision not delivered to its run", { confirmation: c.id, run: c.job, err: String(err) });
+    await deps.chat
+      .postMessage({
+        channel: c.channel,
+        threadTs: c.threadTs ?? undefined,
+        ...renderNotice(
+          `⚠️ The ${approving ? "approval" : "cancellation"} was recorded, but run \`${c.job}\` could not be reached (${clip(String(err), 200)}); nothing was run. Check \`/openclaw audit ${c.host}\`, then start \`/openclaw recover ${c.host}\` again if needed.`,
+        ),
+      })
+      .catch(() => undefined);
   }
   return { ok: true, decision };
 }

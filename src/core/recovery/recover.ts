@@ -9,6 +9,7 @@ import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
 import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import { requireHost, requireOnline } from "../service/hosts.ts";
+import type { MutatingStep } from "./approval.ts";
 import type { Actor } from "./authz.ts";
 import {
   CONFIRMATION_TTL_MS,
@@ -92,7 +93,7 @@ export async function startRecover(
   // A frozen host is someone's recovery: only its owner or an incident lead may start another.
   await guardFrozen(deps, actor, host.name, "recover");
   await requireOnline(deps, host, "nothing can be recovered through it");
-  const runs = deps.recovery.runs ?? inProcessRuns(deps);
+  const runs = recoverRuns(deps);
   const runId = deps.ids.id("rec");
   const running = await runs.claim(host.name, runId);
   if (running) {
@@ -175,6 +176,11 @@ export function inProcessSteps(bus: DecisionBus): RunSteps {
   };
 }
 
+/** The runtime's recover runs: its own (`RecoveryDeps.runs`), else in this process. */
+export function recoverRuns(deps: RecoveryCoreDeps): RecoverRuns {
+  return deps.recovery.runs ?? inProcessRuns(deps);
+}
+
 /** Recovery runs in progress per runtime (keyed by its recovery deps): host → run id. */
 const RUNS = new WeakMap<object, Map<string, string>>();
 function inProcessRuns(deps: RecoveryCoreDeps): RecoverRuns {
@@ -211,7 +217,7 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
   // Step names: unique and in the same order on every replay of the run.
   let seq = 0;
   const next = (what: string) => `${what} #${++seq}`;
-  const opened = await fx.do("open", async () => {
+  const { threadTs, progressTs, started } = await fx.do("open", async () => {
     const incident = await ensureIncidentThread(deps, actor.channel, host, actor.user);
     const progress = await chat.postMessage({
       channel: actor.channel,
@@ -220,7 +226,6 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
     });
     return { threadTs: incident.threadTs, progressTs: progress.ts, started: clock.now() };
   });
-  const { threadTs, progressTs, started } = opened;
   const show = async (phase: "running" | "done" | "stopped") => {
     await chat
       .updateMessage({ channel: actor.channel, ts: progressTs, ...renderRecoverProgress(host, runId, steps, phase) })
@@ -286,6 +291,28 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
         return null;
       });
     }
+  };
+  /**
+   * Posts the confirmation of a mutating step; its id, for `fx.decision`. The id is drawn in a
+   * step of its own: a run that resumes mid-request asks again with the same id and gets the
+   * confirmation already posted, whose buttons people see.
+   */
+  const ask = async (step: MutatingStep, summary: string, offerDrain = false): Promise<string> => {
+    const id = await fx.do(`confirmation id ${step}`, async () => newConfirmationId());
+    await fx.do(`confirm ${step}`, () =>
+      requestConfirmation(deps, {
+        id,
+        host,
+        step,
+        job: runId,
+        requestedBy: actor.user,
+        channel: actor.channel,
+        threadTs,
+        summary,
+        offerDrain,
+      }),
+    );
+    return id;
   };
   /** One job on the agent, queued behind the host's other jobs; the time it finished with it. */
   const dispatch = (suffix: string, requests: StepRequest[], deadlineMs: number) =>
@@ -376,27 +403,16 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
         "running",
         `doctor --lint: ${lintErrors.length} error(s); waiting for confirmation of doctor --repair`,
       );
-      // The id is drawn in a step of its own: if the run resumes mid-request, it asks again
-      // with the same id and gets the confirmation already posted.
-      const askId = await fx.do("confirmation id doctor.fix", async () => newConfirmationId());
-      const ask = await fx.do("confirm doctor.fix", () =>
-        requestConfirmation(deps, {
-          id: askId,
-          host,
-          step: "doctor.fix",
-          job: runId,
-          requestedBy: actor.user,
-          channel: actor.channel,
-          threadTs,
-          summary: `\`openclaw doctor --lint\` reports ${lintErrors.length} error(s): ${lintErrors
-            .slice(0, 3)
-            .map((f) => `\`${escapeMrkdwn(f.checkId)}\` ${escapeMrkdwn(clip(f.message, 160))}`)
-            .join(
-              "; ",
-            )}.\nApprove runs \`openclaw doctor --repair --non-interactive\` on ${host} (it rewrites the config and keeps \`openclaw.json.bak\`). Cancel skips it; the run goes on to the restart either way.`,
-        }),
+      const fixAsk = await ask(
+        "doctor.fix",
+        `\`openclaw doctor --lint\` reports ${lintErrors.length} error(s): ${lintErrors
+          .slice(0, 3)
+          .map((f) => `\`${escapeMrkdwn(f.checkId)}\` ${escapeMrkdwn(clip(f.message, 160))}`)
+          .join(
+            "; ",
+          )}.\nApprove runs \`openclaw doctor --repair --non-interactive\` on ${host} (it rewrites the config and keeps \`openclaw.json.bak\`). Cancel skips it; the run goes on to the restart either way.`,
       );
-      const fixDecision = await fx.decision("decision doctor.fix", ask.id, CONFIRMATION_TTL_MS);
+      const fixDecision = await fx.decision("decision doctor.fix", fixAsk, CONFIRMATION_TTL_MS);
       if (fixDecision.decision !== "approve") {
         await set(
           3,
@@ -455,22 +471,13 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
       return { flight, busy: inflightBusy(flight, at), at };
     };
     const first = await readInflight();
-    const confirmationId = await fx.do("confirmation id gateway.restart", async () => newConfirmationId());
-    const confirmation = await fx.do("confirm gateway.restart", () =>
-      requestConfirmation(deps, {
-        id: confirmationId,
-        host,
-        step: "gateway.restart",
-        job: runId,
-        requestedBy: actor.user,
-        channel: actor.channel,
-        threadTs,
-        summary: `${describeInflight(first.flight)}${first.busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
-        offerDrain: first.busy !== null,
-      }),
+    const restartAsk = await ask(
+      "gateway.restart",
+      `${describeInflight(first.flight)}${first.busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
+      first.busy !== null,
     );
     await set(4, "running", "waiting for confirmation");
-    const decision = await fx.decision("decision gateway.restart", confirmation.id, CONFIRMATION_TTL_MS);
+    const decision = await fx.decision("decision gateway.restart", restartAsk, CONFIRMATION_TTL_MS);
     if (decision.decision !== "approve") {
       await set(
         4,

@@ -100,7 +100,12 @@ describe("gateway.restart on a manually run gateway", () => {
     expect(await ownerPids()).toEqual([r.data?.newPid]);
     // The relaunch takes the token from the config: both acceptance calls pass now.
     const a = await acceptance();
-    expect(a.data).toMatchObject({ passed: true, read: { ok: true }, write: { ok: true }, cleanup: { ok: true } });
+    expect(a.data, JSON.stringify(a.data)).toMatchObject({
+      passed: true,
+      read: { ok: true },
+      write: { ok: true },
+      cleanup: { ok: true },
+    });
 
     // The same approval again is refused: single use.
     const again = await restart(token);

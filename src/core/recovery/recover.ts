@@ -551,8 +551,13 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
       results: [acc],
     } = await dispatch("acceptance", [{ step: "gateway.acceptance", args: {} }], 20_000);
     const a = acc?.step === "gateway.acceptance" ? acc.data : undefined;
+    // A scratch session the delete could not remove stays on the gateway: say so, with its label.
+    const leftBehind =
+      a?.cleanup && !a.cleanup.ok
+        ? `; scratch session \`clawops-acceptance-*\` not deleted (${escapeMrkdwn(a.cleanup.error ?? "failed")})`
+        : "";
     const accText = a
-      ? `read \`${a.read?.method ?? "status"}\` ${a.read?.ok ? "ok" : "failed"}, write \`${a.write?.method ?? "sessions.create"}\` ${a.write?.ok ? "ok" : "failed"}${a.error ? ` (${escapeMrkdwn(a.error)})` : ""}`
+      ? `read \`${a.read?.method ?? "status"}\` ${a.read?.ok ? "ok" : "failed"}, write \`${a.write?.method ?? "sessions.create"}\` ${a.write?.ok ? "ok" : "failed"}${a.error ? ` (${escapeMrkdwn(a.error)})` : ""}${leftBehind}`
       : "no answer";
     if (!a?.passed) {
       await set(5, "fail", accText);

@@ -47,7 +47,7 @@ describe("runbook gateway calls", () => {
     expect(first.inflight.status).toBe("ok");
     expect(first.inflight.data).toMatchObject({ reachable: true, sessions: { count: expect.any(Number) } });
     expect(first.inflight.data?.error).toBeUndefined();
-    // A fresh lab has its default cron jobs (heartbeat, memory promotion …): due within a day.
+    // A fresh lab has its default cron job (memory dreaming promotion, daily at 03:00): due within a day.
     expect(first.inflight.data?.cron?.jobs).toBeGreaterThanOrEqual(1);
     expect(first.inflight.data?.cron?.dueSoon.length).toBeGreaterThanOrEqual(1);
     expect(first.acceptance.data).toMatchObject({

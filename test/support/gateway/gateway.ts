@@ -128,6 +128,9 @@ export class RealGateway {
   private essentials(config: Record<string, unknown>): Record<string, unknown> {
     const gateway = (config.gateway ?? {}) as Record<string, unknown>;
     const logging = (config.logging ?? {}) as Record<string, unknown>;
+    const agents = (config.agents ?? {}) as Record<string, unknown>;
+    const agentDefaults = (agents.defaults ?? {}) as Record<string, unknown>;
+    const skills = (config.skills ?? {}) as Record<string, unknown>;
     return {
       ...config,
       gateway: {
@@ -138,6 +141,13 @@ export class RealGateway {
         auth: { mode: "token", token: this.token },
       },
       logging: { ...logging, file: join(this.labDir, "logs", "openclaw-file.log") },
+      // The lab has no model credentials, so every agent turn fails. The first config reload
+      // (any fault test's) adds the system jobs `heartbeat-main` (every 30 min, first run at a
+      // random phase) and `skill-collection-review-main` (every 7 days): once either ran, the lab
+      // carried a failing cron job that no test put there, and checks that expect a healthy
+      // scheduler failed depending on timing. An operator without a model turns them off too.
+      agents: { ...agents, defaults: { ...agentDefaults, heartbeat: { every: "0m" } } },
+      skills: { ...skills, workshop: { autonomous: { mode: "off" } } },
     };
   }
 

@@ -28,11 +28,12 @@ const { values } = parseArgs({
     procs: { type: "string" },
   },
 });
-const FLEET_BENCHES = ["fleet", "storm", "hub-mem", "agent-mem", "fleet-workerd"];
+/** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
+const NODE_FLEET_BENCHES = ["fleet", "storm", "hub-mem"];
+const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
-/** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
-const nodeFleetRun = [...only].some((o) => ["fleet", "storm", "hub-mem"].includes(o));
+const nodeFleetRun = [...only].some((o) => NODE_FLEET_BENCHES.includes(o));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report: string[] = [`Measured ${new Date().toISOString()} on ${machine}.`, ""];
@@ -93,7 +94,7 @@ const agents = Number(values.agents ?? 1000);
 const procs = Number(values.procs ?? 4);
 if (nodeFleetRun && !Number.isInteger(agents)) throw new Error("a list of --agents is for --only fleet-workerd alone");
 if (nodeFleetRun) {
-  const nodeOnly = [...only].filter((o) => ["fleet", "storm", "hub-mem"].includes(o));
+  const nodeOnly = [...only].filter((o) => NODE_FLEET_BENCHES.includes(o));
   const cmd = `npm run bench -- --only ${nodeOnly.join(",")} --agents ${agents} --procs ${procs}`;
   report.push(`Reproduce: \`${cmd}\``, "");
   if (only.has("fleet") || only.has("storm")) {

@@ -4,7 +4,7 @@ import {
   type GatewayInflightData,
 } from "../../core/probes/catalog.ts";
 import { gatewayTarget } from "./gateway-target.ts";
-import { connectGateway, type GatewayConnection, type RpcResult } from "./gateway-ws-client.ts";
+import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";
 
 /**
@@ -13,7 +13,8 @@ import { budget, type Probe, type ProbeRun } from "./probe.ts";
  * `cron.list` and `status` need operator.read, `sessions.create` operator.write,
  * `sessions.delete` operator.admin).
  */
-const RPC_TIMEOUT_MS = 6_000;
+
+/** A cron job due within this window counts as in flight, unless the step asks for another. */
 const DEFAULT_DUE_WITHIN_MS = 10 * 60_000;
 
 type Connected = { connection: GatewayConnection } | { error: string };

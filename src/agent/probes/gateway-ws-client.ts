@@ -61,6 +61,14 @@ export type Handshake = {
   connection?: GatewayConnection;
 };
 
+/**
+ * How long one RPC may take (callers bound it further by their step's deadline). `health` and
+ * `status` answer in a few ms on a healthy gateway (GATEWAY-FACTS §3.1), but the first calls
+ * after a gateway start run cold: `config.get` took over 2.5 s beside a triage's CLI probes on 2
+ * cores. The runbook's `sessions.delete` is slower still and gets the rest of its step.
+ */
+export const RPC_TIMEOUT_MS = 6_000;
+
 /** A server that never sends the challenge still accepts an early connect (GATEWAY-FACTS §4.1). */
 const CHALLENGE_WAIT_MS = 1_000;
 /** After a rejecting `res`, the close frame follows within ~6 ms; wait briefly to record it. */

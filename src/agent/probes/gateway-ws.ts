@@ -1,15 +1,7 @@
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../core/probes/catalog.ts";
 import { gatewayTarget } from "./gateway-target.ts";
-import { connectGateway, type GatewayConnection, type RpcResult } from "./gateway-ws-client.ts";
+import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe } from "./probe.ts";
-
-/**
- * `health` and `status` answer in a few ms on a healthy gateway (GATEWAY-FACTS §3.1), but the
- * first `config.get` after a gateway start validates the config cold: with the triage's CLI
- * probes starting beside it on 2 cores it took over 2.5 s (the first triage of a fresh gateway
- * then showed the config check as unreadable). The step's own deadline still bounds the wait.
- */
-const RPC_TIMEOUT_MS = 6_000;
 
 /**
  * The transport, auth and scope layers in one connection: challenge → connect (cli/cli,

@@ -48,17 +48,24 @@ export class RecoverSession {
     };
   }
 
-  /** The id of the first confirmation posted after message `after`. */
+  /**
+   * The id of the restart confirmation posted after message `after`, once the run is waiting
+   * for it: its progress message says so, which it does only after the confirmation is
+   * recorded. (Seeing the post alone is too early to restart the runtime: the run may not have
+   * recorded it yet, and asks again.)
+   */
   async waitConfirmation(after: number, timeoutMs = 90_000): Promise<string> {
     let id = "";
     await this.opts.slack.waitFor(
       () => {
-        const m = this.all()
-          .slice(after)
-          .find((x) => blocksOf(x).includes("clawops_approve"));
+        const posted = this.all().slice(after);
+        const m = posted.find((x) => blocksOf(x).includes("clawops_approve"));
         const value = /"value":"(cf_[^"]+)"/.exec(m ? blocksOf(m) : "")?.[1];
         if (value) id = value;
-        return !!value;
+        const waiting = posted.some(
+          (x) => /^Recovering /.test(x.text) && blocksOf(x).includes("— waiting for confirmation"),
+        );
+        return !!value && waiting;
       },
       timeoutMs,
       "the restart confirmation",

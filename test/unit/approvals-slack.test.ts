@@ -6,7 +6,7 @@ import { enroll } from "../../src/agent/enroll.ts";
 import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import { loadApprovalPin, policyRefusal } from "../../src/agent/policy.ts";
 import { generateApprovalKey, NonceLedger, signApproval, verifyApproval } from "../../src/core/recovery/approval.ts";
-import { type Decision, requestConfirmation } from "../../src/core/recovery/confirm.ts";
+import { type Decision, newConfirmationId, requestConfirmation } from "../../src/core/recovery/confirm.ts";
 import { requireRecovery } from "../../src/core/recovery/service.ts";
 import type { ConfirmationRecord } from "../../src/core/recovery/types.ts";
 import { issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
@@ -245,6 +245,55 @@ describe("POST /slack/interactions", () => {
     ]);
     expect(audit).not.toContain(decision.approval);
     expect(slack.violations).toEqual([]);
+  });
+
+  it("asked again with the same id (a resumed run), posts nothing more, or once more saying why after a cut-off post", async () => {
+    const deps = requireRecovery(cp.deps);
+    const ask = (id: string, d = deps) =>
+      requestConfirmation(d, {
+        id,
+        host: "node-3",
+        step: "gateway.restart",
+        job: "job_resumed",
+        requestedBy: OWNER,
+        channel: CHANNEL,
+        threadTs: null,
+        summary: "Restart the gateway (manual process).",
+      });
+    const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage").length;
+
+    const first = await ask(newConfirmationId());
+    const before = posts();
+    expect(await ask(first.id)).toEqual(first);
+    expect(posts()).toBe(before);
+
+    // The post reaches Slack, then the process dies before recording it: the record has no message.
+    const cutId = newConfirmationId();
+    const cutOff = {
+      ...deps,
+      chat: {
+        ...deps.chat,
+        postMessage: async (m: Parameters<typeof deps.chat.postMessage>[0]) => {
+          await deps.chat.postMessage(m);
+          throw new Error("runtime restarted");
+        },
+      },
+    };
+    await expect(ask(cutId, cutOff)).rejects.toThrow("runtime restarted");
+    const again = await ask(cutId);
+    expect(posts()).toBe(before + 2);
+    const copies = [...slack.messages.values()].filter((m) => JSON.stringify(m.blocks).includes(cutId));
+    expect(copies).toHaveLength(2);
+    expect(JSON.stringify(copies.find((m) => m.ts === again.messageTs)?.blocks)).toContain("Asked again");
+    expect(JSON.stringify(copies.find((m) => m.ts !== again.messageTs)?.blocks)).not.toContain("Asked again");
+    // Either copy's button is the same approval, good once.
+    const waiting = deps.recovery.decisions.wait(cutId, 10_000);
+    expect((await press(blockActions(OWNER, cutId))).body).toEqual({ ok: true });
+    expect((await waiting).decision).toBe("approve");
+    expect((await press(blockActions(OWNER, cutId))).body).toMatchObject({
+      ok: false,
+      error: { code: "already_used" },
+    });
   });
 
   it("lets the local console press the same button as the local operator", async () => {

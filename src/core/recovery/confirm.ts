@@ -79,6 +79,7 @@ export async function requestConfirmation(
      * The id to use (`newConfirmationId()`, drawn beforehand): asking again with the same id
      * returns the confirmation already posted instead of a second one, so a run that resumes
      * mid-request (Workers: the runtime restarted after the post) keeps the button people see.
+     * Cut off between the post and its record, it is posted once more, marked as asked again.
      */
     id?: string;
   },
@@ -87,7 +88,9 @@ export async function requestConfirmation(
   if (req.id) {
     const asked = await deps.recovery.store.getConfirmation(req.id);
     if (asked?.messageTs) return asked;
-    if (asked) return postConfirmation(deps, asked, req.summary, req.offerDrain ?? false);
+    // Recorded but not known to be posted: the run was cut off between the post and the record.
+    // Slack has no idempotent post, so it goes out again, saying why there may be two.
+    if (asked) return postConfirmation(deps, asked, req.summary, { offerDrain: req.offerDrain ?? false, again: true });
   }
   const now = deps.clock.now();
   const c: ConfirmationRecord = {
@@ -107,7 +110,7 @@ export async function requestConfirmation(
     decision: null,
   };
   await deps.recovery.store.insertConfirmation(c);
-  return postConfirmation(deps, c, req.summary, req.offerDrain ?? false);
+  return postConfirmation(deps, c, req.summary, { offerDrain: req.offerDrain ?? false });
 }
 
 /** A fresh confirmation id: random, unguessable, the buttons' value. */
@@ -119,21 +122,27 @@ async function postConfirmation(
   deps: RecoveryCoreDeps,
   c: ConfirmationRecord,
   summary: string,
-  offerDrain: boolean,
+  opts: ConfirmationView,
 ): Promise<ConfirmationRecord> {
   const posted = await deps.chat.postMessage({
     channel: c.channel,
     threadTs: c.threadTs ?? undefined,
-    ...renderConfirmation(c, summary, { offerDrain }),
+    ...renderConfirmation(c, summary, opts),
   });
   await deps.recovery.store.setConfirmationMessage(c.id, posted.ts);
   return { ...c, messageTs: posted.ts };
 }
 
+interface ConfirmationView {
+  offerDrain?: boolean;
+  /** Posted a second time (see requestConfirmation): the earlier copy may be in the thread. */
+  again?: boolean;
+}
+
 export function renderConfirmation(
   c: ConfirmationRecord,
   summary: string,
-  opts: { offerDrain?: boolean } = {},
+  opts: ConfirmationView = {},
 ): RenderedMessage {
   return {
     text: `Confirm ${c.step} on ${c.host}`,
@@ -195,6 +204,19 @@ export function renderConfirmation(
           },
         ],
       },
+      ...(opts.again
+        ? [
+            {
+              type: "context",
+              elements: [
+                {
+                  type: "mrkdwn",
+                  text: "Asked again: clawops restarted while posting this confirmation, so a copy may be above. Both carry the same approval, good once.",
+                },
+              ],
+            },
+          ]
+        : []),
     ],
   };
 }

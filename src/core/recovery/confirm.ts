@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
+import { clip, context, escapeMrkdwn, renderNotice, section } from "../render/blocks.ts";
 import { randomToken } from "../util/encoding.ts";
 import { MAX_APPROVAL_TTL_MS, MUTATING_STEPS, type MutatingStep, signApproval } from "./approval.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
@@ -147,16 +147,9 @@ export function renderConfirmation(
   return {
     text: `Confirm ${c.step} on ${c.host}`,
     blocks: [
-      {
-        type: "section",
-        text: {
-          type: "mrkdwn",
-          text: clip(
-            `🔐 *Confirm \`${c.step}\` on ${c.host}?*\n${summary}\nAn allowed user who owns the freeze (or an incident lead) must approve within ${Math.round((c.expiresAt - c.createdAt) / 60_000)} min. The approval is valid for this host and this step only, once.`,
-            3000,
-          ),
-        },
-      },
+      section(
+        `🔐 *Confirm \`${c.step}\` on ${c.host}?*\n${summary}\nAn allowed user who owns the freeze (or an incident lead) must approve within ${Math.round((c.expiresAt - c.createdAt) / 60_000)} min. The approval is valid for this host and this step only, once.`,
+      ),
       {
         type: "actions",
         block_id: "clawops_confirm",
@@ -206,15 +199,9 @@ export function renderConfirmation(
       },
       ...(opts.again
         ? [
-            {
-              type: "context",
-              elements: [
-                {
-                  type: "mrkdwn",
-                  text: "Asked again: clawops restarted while posting this confirmation, so a copy may be above. Both carry the same approval, good once.",
-                },
-              ],
-            },
+            context(
+              "Asked again: clawops restarted while posting this confirmation, so a copy may be above. Both carry the same approval, good once.",
+            ),
           ]
         : []),
     ],
@@ -250,12 +237,7 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
           channel: c.channel,
           threadTs: c.threadTs ?? undefined,
           text: `Refused: ${reason}`,
-          blocks: [
-            {
-              type: "section",
-              text: { type: "mrkdwn", text: clip(`⛔ ${mention(press.actor.user)}: ${escapeMrkdwn(reason)}`, 3000) },
-            },
-          ],
+          blocks: [section(`⛔ ${mention(press.actor.user)}: ${escapeMrkdwn(reason)}`)],
         })
         .catch((err) => deps.logger.warn("refusal notice not posted", { err: String(err) }));
     }
@@ -324,12 +306,7 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
         channel: c.channel,
         ts: c.messageTs,
         text: `${verb} ${c.step} on ${c.host}`,
-        blocks: [
-          {
-            type: "section",
-            text: { type: "mrkdwn", text: `${verb} \`${c.step}\` on *${c.host}* by ${mention(press.actor.user)}.` },
-          },
-        ],
+        blocks: [section(`${verb} \`${c.step}\` on *${c.host}* by ${mention(press.actor.user)}.`)],
       })
       .catch((err) => deps.logger.warn("confirmation update failed", { err: String(err) }));
   }

@@ -5,7 +5,7 @@ import type { JobOutcome } from "../ports.ts";
 import type { GatewayInflightData, StepName, StepRequest, StepResultOf } from "../probes/catalog.ts";
 import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, escapeMrkdwn, renderNotice } from "../render/blocks.ts";
+import { clip, escapeMrkdwn, renderNotice, section } from "../render/blocks.ts";
 import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
 import type { CommandReply, CommandRequest } from "../service/commands.ts";
 import { requireHost, requireOnline } from "../service/hosts.ts";
@@ -637,9 +637,6 @@ export function renderRecoverProgress(
   );
   return {
     text: `${head.replace(/^\S+ /, "")} ${host} (${steps.filter((s) => s.state === "ok").length}/6 steps ok)`,
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: clip(`${head} *${host}* (run \`${runId}\`)`, 3000) } },
-      { type: "section", text: { type: "mrkdwn", text: clip(lines.join("\n"), 3000) } },
-    ],
+    blocks: [section(`${head} *${host}* (run \`${runId}\`)`), section(lines.join("\n"))],
   };
 }

@@ -1,13 +1,9 @@
 import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, escapeMrkdwn } from "../render/blocks.ts";
+import { clip, context, escapeMrkdwn, header, section } from "../render/blocks.ts";
 import { FREEZE_ALL } from "./parse.ts";
 import type { AuditEntry, FreezeRecord } from "./types.ts";
 
 /** Block Kit for freeze notices, the freeze status and the audit summary. */
-
-const section = (mrkdwn: string) => ({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn, 3000) } });
-const context = (mrkdwn: string) => ({ type: "context", elements: [{ type: "mrkdwn", text: clip(mrkdwn, 3000) }] });
-const header = (text: string) => ({ type: "header", text: { type: "plain_text", text: clip(text, 150), emoji: true } });
 
 export function mention(user: string): string {
   return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : `*${escapeMrkdwn(user)}*`;

@@ -23,12 +23,16 @@ const STATUS_ICON: Record<LayerStatus, string> = { ok: "🟢", warn: "🟡", fai
 const STEP_ICON = { ok: "✅", error: "❌", timeout: "⏱️", pending: "⏳" } as const;
 const MAX_FINDINGS = 6;
 
-const header = (text: string): Block => ({
+/** Block Kit builders: text clipped to Slack's limits (150 for a header, 3,000 for mrkdwn). */
+export const header = (text: string): Block => ({
   type: "header",
   text: { type: "plain_text", text: clip(text, 150), emoji: true },
 });
-const section = (mrkdwn: string): Block => ({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn, 3000) } });
-const context = (...mrkdwn: string[]): Block => ({
+export const section = (mrkdwn: string): Block => ({
+  type: "section",
+  text: { type: "mrkdwn", text: clip(mrkdwn, 3000) },
+});
+export const context = (...mrkdwn: string[]): Block => ({
   type: "context",
   elements: mrkdwn.slice(0, 10).map((text) => ({ type: "mrkdwn", text: clip(text, 3000) })),
 });

@@ -2,7 +2,7 @@ import { LAYER_LABELS, type LayerStatus } from "../layers.ts";
 import type { Block } from "../ports.ts";
 import type { FleetHostState, FleetReport, FleetRow } from "../service/fleet.ts";
 import { describeSelector } from "../service/fleet.ts";
-import { clip, escapeMrkdwn, type RenderedMessage } from "./blocks.ts";
+import { clip, context, escapeMrkdwn, type RenderedMessage, section } from "./blocks.ts";
 
 /**
  * The fleet matrix: one row per host (layer icons, then name and the worst reason), worst
@@ -79,9 +79,3 @@ function renderRow(r: FleetReport, row: FleetRow): string {
       : r.columns.map((l) => CELL[row.layers[l] ?? "unknown"]).join("");
   return `${cells} *${escapeMrkdwn(row.host)}* ${STATE_LABEL[row.state]} — ${escapeMrkdwn(clip(row.reason, 90))}`;
 }
-
-const section = (mrkdwn: string): Block => ({ type: "section", text: { type: "mrkdwn", text: clip(mrkdwn, 3000) } });
-const context = (...mrkdwn: string[]): Block => ({
-  type: "context",
-  elements: mrkdwn.slice(0, 10).map((text) => ({ type: "mrkdwn", text: clip(text, 3000) })),
-});

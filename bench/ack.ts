@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { AgentConnection } from "../src/agent/connection.ts";
 import { enroll } from "../src/agent/enroll.ts";
 import { loadOrCreateIdentity } from "../src/agent/identity.ts";
-import type { StepResult } from "../src/core/probes/catalog.ts";
+import type { StepResult } from "../src/contract/catalog.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { signSlack, slashCommandBody, waitHostOnline } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";

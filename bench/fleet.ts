@@ -291,7 +291,7 @@ export async function benchHubMemory(opts: { agents: number; procs: number; log:
     for (let i = 1; i <= opts.agents; i++) {
       const host = `mem-${i}`;
       const id = newSimIdentity(host);
-      const { issueEnrollmentCode, enrollHost } = await import("../src/core/service/enrollment.ts");
+      const { issueEnrollmentCode, enrollHost } = await import("../src/core/hub/enrollment.ts");
       const { code } = await issueEnrollmentCode(cp.deps, host);
       await enrollHost(cp.deps, { code, host, publicKey: id.publicKey });
       specs.push({ host, keyPem: id.keyPem, profile: "healthy" });

@@ -1,5 +1,4 @@
 import WebSocket from "ws";
-import type { StepResult } from "../core/probes/catalog.ts";
 import {
   AGENT_PROTOCOL_VERSION,
   AgentCloseCode,
@@ -8,7 +7,8 @@ import {
   type JobResultFrame,
   type JobRunFrame,
   parseFrame,
-} from "../core/protocol/agent-wire.ts";
+} from "../contract/agent-wire.ts";
+import type { StepResult } from "../contract/catalog.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";

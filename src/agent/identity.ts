@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { signedHelloPayload } from "../core/protocol/agent-wire.ts";
-import { toBase64Url } from "../core/util/encoding.ts";
+import { signedHelloPayload } from "../contract/agent-wire.ts";
+import { toBase64Url } from "../contract/encoding.ts";
 
 /**
  * The agent's on-disk identity: an Ed25519 key pair made at enrollment (the private key

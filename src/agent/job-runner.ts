@@ -1,5 +1,5 @@
-import type { StepResult } from "../core/probes/catalog.ts";
-import type { JobRunFrame } from "../core/protocol/agent-wire.ts";
+import type { JobRunFrame } from "../contract/agent-wire.ts";
+import type { StepResult } from "../contract/catalog.ts";
 import type { JobRunner } from "./connection.ts";
 import { resolveProbeContext } from "./probes/context.ts";
 import { runSteps } from "./probes/run-steps.ts";

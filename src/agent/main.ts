@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { TRIAGE_STEPS } from "../core/probes/catalog.ts";
+import { TRIAGE_STEPS } from "../contract/catalog.ts";
 import { AgentConnection } from "./connection.ts";
 import { enroll } from "./enroll.ts";
 import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";

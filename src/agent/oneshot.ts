@@ -1,9 +1,4 @@
-import {
-  encodeOneShotDone,
-  encodeOneShotRejected,
-  parseStepSpec,
-  SSM_OUTPUT_BUDGET,
-} from "../core/protocol/ssm-output.ts";
+import { encodeOneShotDone, encodeOneShotRejected, parseStepSpec, SSM_OUTPUT_BUDGET } from "../contract/ssm-output.ts";
 import { createJobRunner } from "./job-runner.ts";
 
 /** Exit code for a refused job (bad step spec or deadline), as sysexits' EX_USAGE. */
@@ -13,7 +8,7 @@ const MAX_DEADLINE_MS = 600_000;
 /**
  * `clawops-agent oneshot --steps SPEC [--deadline-ms N]`: runs named catalog steps once, with
  * the same runner, deadlines and redaction as `run`, and prints the results as self-checking
- * frames sized for SSM Run Command's 24,000-character stdout (src/core/protocol/ssm-output.ts).
+ * frames sized for SSM Run Command's 24,000-character stdout (src/contract/ssm-output.ts).
  * Exits 0 when results were printed (probes that failed are results too), 64 when refused.
  */
 export async function runOneShot(

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { MUTATING_STEPS, type MutatingStep } from "../core/recovery/approval.ts";
+import { MUTATING_STEPS, type MutatingStep } from "../contract/approval.ts";
 import { SupervisorDeclaration } from "./probes/host/supervisor.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { StepRequest, StepResult } from "./probes/catalog.ts";
+import type { StepRequest, StepResult } from "../contract/catalog.ts";
 
 /**
  * The interfaces the core depends on. Implementations live at the edge, one wiring file per

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
-import type { StepResult } from "../core/probes/catalog.ts";
+import { AgentCloseCode, type AgentFrame, type HubFrame } from "../contract/agent-wire.ts";
+import type { StepResult } from "../contract/catalog.ts";
 import {
   closeReason,
   disconnectReason,
@@ -12,8 +12,8 @@ import {
   readHello,
   verifyHello,
   welcomeFrame,
-} from "../core/protocol/agent-session.ts";
-import { AgentCloseCode, type AgentFrame, type HubFrame } from "../core/protocol/agent-wire.ts";
+} from "../core/hub/agent-session.ts";
+import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
 
 export const AGENT_PATH = "/agent/connect";
 

@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { LinkSigner } from "../core/bundle/signed-link.ts";
-import { type TicketConfig, ticketConfigFromEnv } from "../core/bundle/tickets.ts";
+import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
+import type { BundleServices } from "../core/bundles/services.ts";
+import { LinkSigner } from "../core/bundles/signed-link.ts";
+import { type TicketConfig, ticketConfigFromEnv } from "../core/bundles/tickets.ts";
 import type { Logger } from "../core/ports.ts";
-import { type BundleServices, bundleLifetimesFromEnv } from "../core/service/bundle.ts";
 import { DiskBlobStore } from "./disk-blob-store.ts";
 
 /**

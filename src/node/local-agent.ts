@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
 import type { Logger } from "../core/ports.ts";
-import { issueEnrollmentCode } from "../core/service/enrollment.ts";
 import type { ControlPlane } from "./server.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));

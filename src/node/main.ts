@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { normalizeHostName } from "../core/commands.ts";
+import { normalizeHostName } from "../core/commands/parse.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { parseChannelList } from "./recovery-wiring.ts";

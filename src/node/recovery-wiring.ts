@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
+import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
+import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
+import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../contract/approval.ts";
 import type { Logger } from "../core/ports.ts";
-import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../core/recovery/approval.ts";
 import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/confirm.ts";
-import { expireFreezes, type RecoveryCoreDeps, type RecoveryDeps } from "../core/recovery/service.ts";
-import { slackUserGroupResolver } from "../core/slack/usergroups.ts";
-import { DEFAULT_SLACK_API_URL } from "../core/slack/web-api.ts";
+import { DecisionBus } from "../core/recovery/decision-bus.ts";
+import { expireFreezes, type RecoveryCoreDeps } from "../core/recovery/service.ts";
+import type { RecoveryDeps } from "../core/recovery/types.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
 
 export interface RecoveryConfig {

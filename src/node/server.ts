@@ -3,15 +3,16 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { createApp } from "../core/app.ts";
-import { ConsoleChat } from "../core/console-feed.ts";
+import { ConsoleChat } from "../adapters/console/feed.ts";
+import { createApp } from "../adapters/http/app.ts";
+import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import type { CoreDeps } from "../core/deps.ts";
+import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
-import type { CoreDeps } from "../core/service/deps.ts";
-import { HostJobQueue } from "../core/service/host-queue.ts";
-import { failInterruptedJobs } from "../core/service/triage.ts";
-import { SlackWebApiChat } from "../core/slack/web-api.ts";
+import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
+import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { createLogger } from "./logger.ts";
 import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
@@ -69,7 +70,12 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     deps,
     slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
     console: consoleChat
-      ? { chat: consoleChat, channel: CONSOLE_CHANNEL, deps: { ...baseDeps, chat: consoleChat } }
+      ? {
+          chat: consoleChat,
+          channel: CONSOLE_CHANNEL,
+          deps: { ...baseDeps, chat: consoleChat },
+          page: CONSOLE_PAGE_HTML,
+        }
       : undefined,
     runInBackground: (task) => {
       inFlight.add(task);

@@ -1,10 +1,10 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { handleCommand } from "../core/commands/handle.ts";
+import type { CoreDeps } from "../core/deps.ts";
 import type { Logger } from "../core/ports.ts";
-import { BlockActionsPayload, handleButtonPress, pressFromBlockActions } from "../core/recovery/confirm.ts";
+import { BlockActionsPayload, handleButtonPress, pressFromBlockActions } from "../core/recovery/press.ts";
 import { requireRecovery } from "../core/recovery/service.ts";
 import type { RenderedMessage } from "../core/render/blocks.ts";
-import { handleCommand } from "../core/service/commands.ts";
-import type { CoreDeps } from "../core/service/deps.ts";
 
 export interface SocketModeOptions {
   /** App-level token (xapp-…) with the connections:write scope. */

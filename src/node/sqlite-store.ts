@@ -1,12 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import type { ConsoleEvent, ConsoleLog } from "../core/console-feed.ts";
-import { type SqlDriver, SqlStateStore, type SqlValue } from "../core/sql-state-store.ts";
+import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
+import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
 
 /**
  * The Node runtime's state: one SQLite file (node:sqlite) under the data folder. Hosts,
- * incidents, jobs (src/core/sql-state-store.ts, shared with Durable Object SQLite on Workers)
+ * incidents, jobs (src/adapters/sql/state-store.ts, shared with Durable Object SQLite on Workers)
  * and console messages survive a control-plane restart.
  */
 const PRAGMAS = `

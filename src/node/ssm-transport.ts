@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
-import { normalizeHostName } from "../core/commands.ts";
+import type { StepRequest, StepResult } from "../contract/catalog.ts";
+import { decodeOneShot, formatStepSpec, missingStepResults } from "../contract/ssm-output.ts";
+import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
 import type { HostTransport, JobOutcome, JobSpec, Logger } from "../core/ports.ts";
-import type { StepRequest, StepResult } from "../core/probes/catalog.ts";
-import { decodeOneShot, formatStepSpec, missingStepResults } from "../core/protocol/ssm-output.ts";
-import { SLOW_STEPS } from "../core/service/triage.ts";
+import { SLOW_STEPS } from "../core/triage/triage.ts";
 
 // ---------------------------------------------------------------------------------------
 // Inventory: which clawops host is which SSM managed node.

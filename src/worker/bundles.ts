@@ -1,6 +1,7 @@
-import { LinkSigner } from "../core/bundle/signed-link.ts";
-import { ticketConfigFromEnv } from "../core/bundle/tickets.ts";
-import { type BundleServices, bundleLifetimesFromEnv } from "../core/service/bundle.ts";
+import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
+import type { BundleServices } from "../core/bundles/services.ts";
+import { LinkSigner } from "../core/bundles/signed-link.ts";
+import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
 import type { WorkerEnv } from "./env.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 

@@ -1,4 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
+import type { StepResult } from "../contract/catalog.ts";
+import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import type {
   HostRecord,
   HostTransport,
@@ -8,11 +12,9 @@ import type {
   JobStatus,
   Store,
 } from "../core/ports.ts";
-import type { StepResult } from "../core/probes/catalog.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/confirm.ts";
+import { DecisionBus } from "../core/recovery/decision-bus.ts";
 import { expireFreezes } from "../core/recovery/service.ts";
-import { SqlRecoveryStore } from "../core/recovery/sql-store.ts";
 import type {
   AuditEntry,
   AuditQuery,
@@ -22,8 +24,6 @@ import type {
   NoticeRef,
   RecoveryStore,
 } from "../core/recovery/types.ts";
-import { HostJobQueue } from "../core/service/host-queue.ts";
-import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";

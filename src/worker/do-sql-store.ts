@@ -1,4 +1,4 @@
-import { type SqlDriver, SqlStateStore, type SqlValue } from "../core/sql-state-store.ts";
+import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
 
 /** Durable Object SQLite (`ctx.storage.sql`) behind the shared SQL driver. */
 export function durableObjectSqlDriver(sql: SqlStorage): SqlDriver {
@@ -13,7 +13,7 @@ export function durableObjectSqlDriver(sql: SqlStorage): SqlDriver {
 /**
  * The Workers runtime's state: Durable Object SQLite inside the one directory object
  * (src/worker/directory.ts). The tables and queries are the Node runtime's
- * (src/core/sql-state-store.ts); each call is one synchronous statement, so each is atomic
+ * (src/adapters/sql/state-store.ts); each call is one synchronous statement, so each is atomic
  * within the object.
  */
 export class DurableObjectSqlStore extends SqlStateStore {

@@ -1,5 +1,5 @@
+import type { StepResult } from "../contract/catalog.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../core/ports.ts";
-import type { StepResult } from "../core/probes/catalog.ts";
 import type { HostAgent } from "./host-agent.ts";
 
 /** The Workers HostTransport: each host's agent socket lives in its own HostAgent object. */

@@ -1,7 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import type { TicketRef } from "../core/bundle/tickets.ts";
-import type { Clock, HostTransport, Ids, JobOutcome, JobSpec } from "../core/ports.ts";
-import type { StepResult } from "../core/probes/catalog.ts";
+import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { AgentCloseCode, type HubFrame, JobResultFrame, parseFrame } from "../contract/agent-wire.ts";
+import type { StepResult } from "../contract/catalog.ts";
+import { runBundle } from "../core/bundles/bundle.ts";
+import type { TicketRef } from "../core/bundles/tickets.ts";
+import type { CoreDeps } from "../core/deps.ts";
 import {
   closeReason,
   disconnectReason,
@@ -12,13 +15,10 @@ import {
   readHello,
   verifyHello,
   welcomeFrame,
-} from "../core/protocol/agent-session.ts";
-import { AgentCloseCode, type HubFrame, JobResultFrame, parseFrame } from "../core/protocol/agent-wire.ts";
-import { runBundle } from "../core/service/bundle.ts";
-import type { CoreDeps } from "../core/service/deps.ts";
-import { HostJobQueue } from "../core/service/host-queue.ts";
-import { runTriage } from "../core/service/triage.ts";
-import { SlackWebApiChat } from "../core/slack/web-api.ts";
+} from "../core/hub/agent-session.ts";
+import { HostJobQueue } from "../core/jobs/host-queue.ts";
+import type { Clock, HostTransport, Ids, JobOutcome, JobSpec } from "../core/ports.ts";
+import { runTriage } from "../core/triage/triage.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore } from "./directory.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";

@@ -1,11 +1,11 @@
-import { createApp } from "../core/app.ts";
-import { normalizeHostName } from "../core/commands.ts";
+import { createApp } from "../adapters/http/app.ts";
+import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { normalizeHostName } from "../core/commands/parse.ts";
+import type { CoreDeps } from "../core/deps.ts";
 import { isClawopsError } from "../core/errors.ts";
+import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
+import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import type { Clock, Ids } from "../core/ports.ts";
-import type { CoreDeps } from "../core/service/deps.ts";
-import { issueEnrollmentCode } from "../core/service/enrollment.ts";
-import { HostJobQueue } from "../core/service/host-queue.ts";
-import { SlackWebApiChat } from "../core/slack/web-api.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore } from "./directory.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";

@@ -1,10 +1,10 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import type { Clock, Ids } from "../core/ports.ts";
-import type { Decision } from "../core/recovery/confirm.ts";
-import { type RecoverRun, type RecoverRuns, type RunSteps, runRecover } from "../core/recovery/recover.ts";
+import { runRecover } from "../core/recovery/recover.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
-import { HostJobQueue } from "../core/service/host-queue.ts";
-import { SlackWebApiChat } from "../core/slack/web-api.ts";
+import type { Decision, RecoverRun, RecoverRuns, RunSteps } from "../core/recovery/types.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore } from "./directory.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";

@@ -1,10 +1,9 @@
-import { type ApprovalKeyPair, importApprovalKey } from "../core/recovery/approval.ts";
+import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
+import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
+import { type ApprovalKeyPair, importApprovalKey } from "../contract/approval.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/confirm.ts";
-import type { RecoverRuns } from "../core/recovery/recover.ts";
-import type { RecoveryDeps } from "../core/recovery/service.ts";
-import { slackUserGroupResolver } from "../core/slack/usergroups.ts";
-import { DEFAULT_SLACK_API_URL } from "../core/slack/web-api.ts";
+import { DecisionBus } from "../core/recovery/decision-bus.ts";
+import type { RecoverRuns, RecoveryDeps } from "../core/recovery/types.ts";
 import { DirectoryRecoveryStore } from "./directory.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";

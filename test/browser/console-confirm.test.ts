@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toBase64Url } from "../../src/contract/encoding.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { requestConfirmation } from "../../src/core/recovery/confirm.ts";
 import { requireRecovery } from "../../src/core/recovery/service.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
-import { toBase64Url } from "../../src/core/util/encoding.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type ConsoleServer, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 

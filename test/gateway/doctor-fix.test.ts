@@ -8,8 +8,8 @@ import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import type { StepResultOf } from "../../src/core/probes/catalog.ts";
-import type { ApprovalClaims, ApprovalKeyPair } from "../../src/core/recovery/approval.ts";
+import type { ApprovalClaims, ApprovalKeyPair } from "../../src/contract/approval.ts";
+import type { StepResultOf } from "../../src/contract/catalog.ts";
 import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 

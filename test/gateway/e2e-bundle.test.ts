@@ -1,8 +1,8 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyArchive } from "../../src/core/bundle/archive.ts";
-import { scanText } from "../../src/core/bundle/scan.ts";
+import { verifyArchive } from "../../src/core/bundles/archive.ts";
+import { scanText } from "../../src/core/bundles/scan.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";

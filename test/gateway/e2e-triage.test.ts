@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";

@@ -4,8 +4,8 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { connectGateway, type Handshake } from "../../src/agent/probes/gateway-ws-client.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import { type GatewayWsData, STEP_NAMES, type StepResult, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { type GatewayWsData, STEP_NAMES, type StepResult, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 

@@ -6,8 +6,8 @@ import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import { type GatewayWsData, type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
-import { type GatewayWsData, type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**

@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { tokenFingerprint } from "../../src/agent/probes/fingerprint.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import { classifyResults } from "../../src/core/classify/classify.ts";
 import {
   type StepName,
   type StepResult,
   type StepResultOf,
   TRIAGE_STEP_NAMES,
   TRIAGE_STEPS,
-} from "../../src/core/probes/catalog.ts";
+} from "../../src/contract/catalog.ts";
+import { classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadApprovalPin } from "../../src/agent/policy.ts";
-import { generateApprovalKey } from "../../src/core/recovery/approval.ts";
+import { generateApprovalKey } from "../../src/contract/approval.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";

@@ -4,9 +4,9 @@ import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import type { ApprovalKeyPair } from "../../src/contract/approval.ts";
+import { type StepResultOf, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { type StepResultOf, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
-import type { ApprovalKeyPair } from "../../src/core/recovery/approval.ts";
 import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import type { StepResult, StepResultOf } from "../../src/core/probes/catalog.ts";
+import type { StepResult, StepResultOf } from "../../src/contract/catalog.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**

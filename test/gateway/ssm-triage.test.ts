@@ -1,11 +1,11 @@
 import { userInfo } from "node:os";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { LAYERS } from "../../src/core/layers.ts";
 import type { Logger } from "../../src/core/ports.ts";
-import { TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
-import { TRIAGE_DEADLINE_MS } from "../../src/core/service/triage.ts";
+import { TRIAGE_DEADLINE_MS } from "../../src/core/triage/triage.ts";
 import { SsmInventory, SsmTransport } from "../../src/node/ssm-transport.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";

@@ -9,7 +9,7 @@ import {
   type ApprovalKeyPair,
   generateApprovalKey,
   signApproval,
-} from "../../src/core/recovery/approval.ts";
+} from "../../src/contract/approval.ts";
 
 /**
  * An agent state folder as enrollment leaves it (agent config for `host`, the control plane's

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createApp } from "../../src/core/app.ts";
-import { ConsoleChat } from "../../src/core/console-feed.ts";
+import { ConsoleChat } from "../../src/adapters/console/feed.ts";
+import { createApp } from "../../src/adapters/http/app.ts";
+import type { StepName, StepResult } from "../../src/contract/catalog.ts";
+import type { CoreDeps } from "../../src/core/deps.ts";
+import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
 import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
-import type { StepName, StepResult } from "../../src/core/probes/catalog.ts";
-import type { CoreDeps } from "../../src/core/service/deps.ts";
-import { HostJobQueue } from "../../src/core/service/host-queue.ts";
+import { CONSOLE_PAGE_HTML } from "../../src/node/console/page.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { healthyResults, tokenDriftData, toResults } from "./evidence.ts";
 import type { FakeHostTransport, ScriptedResult } from "./fake-transport.ts";
@@ -57,7 +58,7 @@ export async function startConsoleServer(
   const inFlight = new Set<Promise<void>>();
   const app = createApp({
     deps,
-    console: { chat, channel: "console" },
+    console: { chat, channel: "console", page: CONSOLE_PAGE_HTML },
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));

@@ -11,7 +11,7 @@ import type {
   StepResult,
   TokensData,
   VersionsData,
-} from "../../src/core/probes/catalog.ts";
+} from "../../src/contract/catalog.ts";
 
 /**
  * Step results shaped like a real gateway's, field values taken from the captures in

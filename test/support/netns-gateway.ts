@@ -3,10 +3,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import JSON5 from "json5";
+import type { StepResult } from "../../src/contract/catalog.ts";
+import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
+import { decodeOneShot, formatStepSpec } from "../../src/contract/ssm-output.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
-import type { StepResult } from "../../src/core/probes/catalog.ts";
-import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
-import { decodeOneShot, formatStepSpec } from "../../src/core/protocol/ssm-output.ts";
 import type { GatewayDescriptor } from "./gateway/descriptor.ts";
 import { exitOf, killGroup, type Netns } from "./netns.ts";
 

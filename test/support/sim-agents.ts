@@ -1,13 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import WebSocket from "ws";
-import type { StepResult } from "../../src/core/probes/catalog.ts";
-import {
-  AGENT_PROTOCOL_VERSION,
-  HubFrame,
-  parseFrame,
-  signedHelloPayload,
-} from "../../src/core/protocol/agent-wire.ts";
-import { toBase64Url } from "../../src/core/util/encoding.ts";
+import { AGENT_PROTOCOL_VERSION, HubFrame, parseFrame, signedHelloPayload } from "../../src/contract/agent-wire.ts";
+import type { StepResult } from "../../src/contract/catalog.ts";
+import { toBase64Url } from "../../src/contract/encoding.ts";
 import { gatewayDownData, healthyData, toResults } from "./evidence.ts";
 
 /**

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { InMemoryStore } from "../../src/core/memory-store.ts";
-import { AgentCloseCode } from "../../src/core/protocol/agent-wire.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
-import { probeFleet } from "../../src/core/service/fleet.ts";
+import { AgentCloseCode } from "../../src/contract/agent-wire.ts";
+import { probeFleet } from "../../src/core/fleet/fleet.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { AgentHub } from "../../src/node/agent-hub.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { InMemoryStore } from "../support/memory-store.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents } from "../support/sim-agents.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };

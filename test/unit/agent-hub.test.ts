@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { AgentConnection, type JobRunner } from "../../src/agent/connection.ts";
 import { type AgentIdentity, loadOrCreateIdentity } from "../../src/agent/identity.ts";
-import type { StepResult } from "../../src/core/probes/catalog.ts";
-import { AgentCloseCode, signedHelloPayload } from "../../src/core/protocol/agent-wire.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
-import { toBase64Url } from "../../src/core/util/encoding.ts";
+import { AgentCloseCode, signedHelloPayload } from "../../src/contract/agent-wire.ts";
+import type { StepResult } from "../../src/contract/catalog.ts";
+import { toBase64Url } from "../../src/contract/encoding.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
 import { renderHelp, renderTriageProgress, renderTriageResult } from "../../src/core/render/blocks.ts";
 import { blocksToText, displayWidth, mrkdwnToText } from "../../src/node/cli/blocks-to-text.ts";
 import { tokenDriftScript } from "../support/console-server.ts";

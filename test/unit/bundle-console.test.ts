@@ -4,7 +4,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyArchive } from "../../src/core/bundle/archive.ts";
+import { verifyArchive } from "../../src/core/bundles/archive.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type BundleLab, makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyseLog, sanitize } from "../../src/agent/probes/bundle-collect.ts";
 import { redactTextCounted } from "../../src/agent/probes/redact.ts";
-import { describeHits, scanText } from "../../src/core/bundle/scan.ts";
+import { describeHits, scanText } from "../../src/core/bundles/scan.ts";
 
 describe("host redaction, extended for bundles", () => {
   it.each([

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
+import { type GatewayWsData, type LogSignaturesData, STEP_NAMES } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULE_CHECKS } from "../../src/core/classify/rule-checks.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
-import { type GatewayWsData, type LogSignaturesData, STEP_NAMES } from "../../src/core/probes/catalog.ts";
 import { type Data, gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 
 /**

@@ -4,9 +4,9 @@ import { summarizeDoctorLint } from "../../src/agent/probes/doctor-lint.ts";
 import { summarizeChannels, summarizeConfigGet, summarizeCron } from "../../src/agent/probes/gateway-ws.ts";
 import type { RpcResult } from "../../src/agent/probes/gateway-ws-client.ts";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
+import { type LogSignaturesData, STEP_NAMES, type StepResult } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
-import { type LogSignaturesData, STEP_NAMES, type StepResult } from "../../src/core/probes/catalog.ts";
 import { type Data, freshGatewayModels, gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { STEP_NAMES, StepResult } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
 import { LAYERS } from "../../src/core/layers.ts";
-import { STEP_NAMES, StepResult } from "../../src/core/probes/catalog.ts";
 import { gatewayDownData, healthyData, healthyResults, tokenDriftData, toResults } from "../support/evidence.ts";
 
 const classify = (results: StepResult[]) => classifyResults(results, STEP_NAMES);

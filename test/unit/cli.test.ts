@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
-import { importApprovalKey } from "../../src/core/recovery/approval.ts";
+import { importApprovalKey } from "../../src/contract/approval.ts";
+import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 

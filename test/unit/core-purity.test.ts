@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
  * and neither may the Worker's own wiring in src/worker.
  */
 const ROOT = join(import.meta.dirname, "../..");
-const WEB_STANDARD_ROOTS = ["src/core", "src/worker"];
+const WEB_STANDARD_ROOTS = ["src/contract", "src/core", "src/adapters", "src/worker"];
 const SOURCE_FILE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 
 const BUILTINS = new Set(builtinModules);

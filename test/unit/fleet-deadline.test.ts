@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { InMemoryStore } from "../../src/core/memory-store.ts";
-import { probeFleet } from "../../src/core/service/fleet.ts";
+import { probeFleet } from "../../src/core/fleet/fleet.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
  * The fleet deadline bounds the whole probe, the online check included: on Workers that check

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCommand } from "../../src/core/commands.ts";
+import { parseCommand } from "../../src/core/commands/parse.ts";
+import { MAX_FLEET_ROWS, renderFleetStatus } from "../../src/core/fleet/blocks.ts";
+import { type FleetReport, type FleetRow, probeFleet } from "../../src/core/fleet/fleet.ts";
+import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { LAYERS } from "../../src/core/layers.ts";
-import { MAX_FLEET_ROWS, renderFleetStatus } from "../../src/core/render/fleet-blocks.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
-import { type FleetReport, type FleetRow, probeFleet } from "../../src/core/service/fleet.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 

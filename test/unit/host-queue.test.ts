@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HostJobQueue } from "../../src/core/service/host-queue.ts";
+import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

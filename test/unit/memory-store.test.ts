@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
-import { InMemoryStore } from "../../src/core/memory-store.ts";
+import type { StepResult } from "../../src/contract/catalog.ts";
+import { toBase64Url } from "../../src/contract/encoding.ts";
+import { ENROLLMENT_CODE_TTL_MS, enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { HostRecord, JobRecord, Store } from "../../src/core/ports.ts";
-import type { StepResult } from "../../src/core/probes/catalog.ts";
-import { ENROLLMENT_CODE_TTL_MS, enrollHost, issueEnrollmentCode } from "../../src/core/service/enrollment.ts";
-import { toBase64Url } from "../../src/core/util/encoding.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
+import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
  * One contract, two stores: the in-memory store (Workers, unit tests) must behave like the

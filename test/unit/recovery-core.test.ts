@@ -1,11 +1,11 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { parseCommand } from "../../src/core/commands.ts";
+import { parseCommand } from "../../src/core/commands/parse.ts";
 import { isClawopsError } from "../../src/core/errors.ts";
 import { Authorizer, parseAuthzConfig } from "../../src/core/recovery/authz.ts";
-import { InMemoryRecoveryStore } from "../../src/core/recovery/memory-store.ts";
 import type { FreezeRecord, RecoveryStore } from "../../src/core/recovery/types.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
+import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 
 const T0 = 1_790_000_000_000;
 

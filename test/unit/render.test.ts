@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { STEP_NAMES as ALL_STEP_NAMES, TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { STEP_NAMES as ALL_STEP_NAMES, TRIAGE_STEP_NAMES } from "../../src/core/probes/catalog.ts";
 
 /** The triage's steps in catalog order (the catalog also holds the recovery runbook's steps). */
 const STEP_NAMES = ALL_STEP_NAMES.filter((s) => TRIAGE_STEP_NAMES.includes(s));

@@ -6,7 +6,7 @@ import { type ProbeContext, resolveProbeContext } from "../../src/agent/probes/c
 import { ProbeError } from "../../src/agent/probes/errors.ts";
 import type { Probe } from "../../src/agent/probes/probe.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import type { StepRequest, StepResult } from "../../src/core/probes/catalog.ts";
+import type { StepRequest, StepResult } from "../../src/contract/catalog.ts";
 
 const CONFIG_TOKEN = "config-token-for-redaction";
 let dir: string;

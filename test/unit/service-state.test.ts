@@ -6,8 +6,8 @@ import {
   parseLaunchctlPrint,
   parseSystemdShow,
 } from "../../src/agent/probes/service-state.ts";
+import { type ServiceStateData, TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { type ServiceStateData, TRIAGE_STEP_NAMES } from "../../src/core/probes/catalog.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 
 /**

@@ -10,7 +10,7 @@ import { logCandidates } from "../../src/agent/probes/logs.ts";
 import { cliOnlyRoutes, isCliOnlyRef, summarizeModelsStatus } from "../../src/agent/probes/models-status.ts";
 import { interpretConfig } from "../../src/agent/probes/openclaw-config.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import { LogSignaturesData } from "../../src/core/probes/catalog.ts";
+import { LogSignaturesData } from "../../src/contract/catalog.ts";
 
 /** Parsers of the new probes, on captured CLI output and real gateway log lines. */
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/openclaw/${name}`, import.meta.url), "utf8");

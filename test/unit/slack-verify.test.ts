@@ -4,7 +4,7 @@ import {
   slackSignature,
   timingSafeEqual,
   verifySlackRequest,
-} from "../../src/core/slack/verify.ts";
+} from "../../src/adapters/slack/verify.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";

@@ -2,14 +2,14 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { type StepResult, TRIAGE_STEPS } from "../../src/core/probes/catalog.ts";
+import { type StepResult, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import {
   decodeOneShot,
   encodeOneShotDone,
   formatStepSpec,
   parseStepSpec,
   SSM_STDOUT_LIMIT,
-} from "../../src/core/protocol/ssm-output.ts";
+} from "../../src/contract/ssm-output.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signApproval, verifyApproval } from "../../src/core/recovery/approval.ts";
+import { signApproval, verifyApproval } from "../../src/contract/approval.ts";
 import type { WorkerEnv } from "../../src/worker/env.ts";
 import { workerApprovalKey } from "../../src/worker/recovery.ts";
 

@@ -1,9 +1,9 @@
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { buildArchive, verifyArchive } from "../../src/core/bundle/archive.ts";
-import { MemoryBlobStore } from "../../src/core/bundle/memory-blob-store.ts";
-import { scanText } from "../../src/core/bundle/scan.ts";
-import { LinkSigner } from "../../src/core/bundle/signed-link.ts";
+import { buildArchive, verifyArchive } from "../../src/core/bundles/archive.ts";
+import { scanText } from "../../src/core/bundles/scan.ts";
+import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
+import { MemoryBlobStore } from "../support/memory-blob-store.ts";
 
 /**
  * The control plane's bundle pieces inside workerd: fflate zip, WebCrypto SHA-256 manifest,

@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { SlackWebApiChat } from "../../src/core/slack/web-api.ts";
+import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import worker from "../../src/worker/index.ts";
 import { nowSeconds, postSlashCommand, type RecordedRequest, type SlackCommandReply } from "./signed-slack.ts";
 

@@ -7,7 +7,7 @@ import {
   type BundleCollectData,
   type BundleFile,
   type BundleRedaction,
-} from "../../core/probes/catalog.ts";
+} from "../../contract/catalog.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 import { execCommand } from "./exec.ts";
 import { parseLogLine } from "./log-signatures.ts";

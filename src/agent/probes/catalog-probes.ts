@@ -1,4 +1,4 @@
-import type { StepName } from "../../core/probes/catalog.ts";
+import type { StepName } from "../../contract/catalog.ts";
 import { probeBundleCollect } from "./bundle-collect.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorFix } from "./doctor-fix.ts";

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import type { ConfigData } from "../../core/probes/catalog.ts";
+import type { ConfigData } from "../../contract/catalog.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";

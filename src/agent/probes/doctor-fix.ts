@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { stripVTControlCharacters } from "node:util";
-import type { DoctorFixData, DoctorLintData } from "../../core/probes/catalog.ts";
+import type { DoctorFixData, DoctorLintData } from "../../contract/catalog.ts";
 import { summarizeDoctorLint } from "./doctor-lint.ts";
 import { execCommand } from "./exec.ts";
 import { passMutatingGate } from "./mutating-gate.ts";

@@ -1,5 +1,5 @@
 import { request } from "node:http";
-import { DEFAULT_STEP_DEADLINE_MS, type GatewayHttpData } from "../../core/probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, type GatewayHttpData } from "../../contract/catalog.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { budget, type Probe } from "./probe.ts";

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { GatewayRestartData } from "../../core/probes/catalog.ts";
+import type { GatewayRestartData } from "../../contract/catalog.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";

@@ -2,7 +2,7 @@ import {
   DEFAULT_STEP_DEADLINE_MS,
   type GatewayAcceptanceData,
   type GatewayInflightData,
-} from "../../core/probes/catalog.ts";
+} from "../../contract/catalog.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";

@@ -1,4 +1,4 @@
-import { DEFAULT_STEP_DEADLINE_MS, type GatewayStatusData } from "../../core/probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, type GatewayStatusData } from "../../contract/catalog.ts";
 import { ProbeError } from "./errors.ts";
 import { execCommand } from "./exec.ts";
 import { budget, type Probe } from "./probe.ts";

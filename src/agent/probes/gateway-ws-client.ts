@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { z } from "zod";
-import type { WsError, WsOutcome } from "../../core/probes/catalog.ts";
+import type { WsError, WsOutcome } from "../../contract/catalog.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 
 /**

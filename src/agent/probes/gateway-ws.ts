@@ -1,4 +1,4 @@
-import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../core/probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../contract/catalog.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe } from "./probe.ts";

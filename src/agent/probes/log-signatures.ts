@@ -1,4 +1,4 @@
-import type { LogSignature, LogSignatureKind } from "../../core/probes/catalog.ts";
+import type { LogSignature, LogSignatureKind } from "../../contract/catalog.ts";
 import { redactText } from "./redact.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { open, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import type { LogSignaturesData } from "../../core/probes/catalog.ts";
+import type { LogSignaturesData } from "../../contract/catalog.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 import { scanLogText } from "./log-signatures.ts";
 import type { Probe } from "./probe.ts";

@@ -1,4 +1,4 @@
-import { DEFAULT_STEP_DEADLINE_MS, type ModelsStatusData } from "../../core/probes/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, type ModelsStatusData } from "../../contract/catalog.ts";
 import { execCommand } from "./exec.ts";
 import { parseJsonOutput } from "./gateway-status.ts";
 import { budget, type Probe } from "./probe.ts";

@@ -1,4 +1,4 @@
-import { type MutatingStep, NonceLedger, verifyApproval } from "../../core/recovery/approval.ts";
+import { type MutatingStep, NonceLedger, verifyApproval } from "../../contract/approval.ts";
 import { readAgentConfig } from "../identity.ts";
 import { loadApprovalPin, policyRefusal } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";

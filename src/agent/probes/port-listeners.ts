@@ -1,4 +1,4 @@
-import type { PortListenersData } from "../../core/probes/catalog.ts";
+import type { PortListenersData } from "../../contract/catalog.ts";
 import { userNames } from "./host/proc-processes.ts";
 import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";

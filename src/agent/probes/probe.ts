@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { StepArgs, StepName, StepResultOf } from "../../core/probes/catalog.ts";
+import type { StepArgs, StepName, StepResultOf } from "../../contract/catalog.ts";
 import type { ProbeContext } from "./context.ts";
 import type { JobReadings } from "./job-readings.ts";
 

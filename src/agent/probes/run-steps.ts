@@ -1,11 +1,10 @@
-import type { Clock } from "../../core/ports.ts";
 import {
   DEFAULT_STEP_DEADLINE_MS,
   type StepName,
   type StepRequest,
   StepResult,
   type StepStatus,
-} from "../../core/probes/catalog.ts";
+} from "../../contract/catalog.ts";
 import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
 import { errorMessage, isProbeError, type ProbeErrorCode } from "./errors.ts";
@@ -25,6 +24,11 @@ export type RunStepsOptions = {
   /** Probe implementations; tests swap in fakes. */
   probes?: Partial<{ [N in StepName]: Probe<N> }>;
 };
+
+/** Where elapsed time comes from; tests pass a fake. */
+interface Clock {
+  now(): number;
+}
 
 const monotonic: Clock = { now: () => performance.now() };
 

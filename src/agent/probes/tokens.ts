@@ -1,4 +1,4 @@
-import type { TokensData } from "../../core/probes/catalog.ts";
+import type { TokensData } from "../../contract/catalog.ts";
 import { tokenFingerprint } from "./fingerprint.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway } from "./gateway-ws-client.ts";

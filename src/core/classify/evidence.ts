@@ -1,4 +1,4 @@
-import type { StepName, StepResult, StepResultOf } from "../probes/catalog.ts";
+import type { StepName, StepResult, StepResultOf } from "../../contract/catalog.ts";
 
 /** Step data by name, for the steps that ran to completion (`status: ok`). */
 export type Evidence = {

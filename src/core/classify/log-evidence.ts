@@ -1,4 +1,4 @@
-import type { LogSignature, LogSignatureKind } from "../probes/catalog.ts";
+import type { LogSignature, LogSignatureKind } from "../../contract/catalog.ts";
 import { type Evidence, openclawInvisible } from "./evidence.ts";
 
 /**

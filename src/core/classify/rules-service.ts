@@ -1,4 +1,4 @@
-import type { ServiceStateData } from "../probes/catalog.ts";
+import type { ServiceStateData } from "../../contract/catalog.ts";
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 import { lastReadyLine, logSignature, newerThan, quoteSignature } from "./log-evidence.ts";

@@ -1,4 +1,4 @@
-import type { PortListenersData } from "../probes/catalog.ts";
+import type { PortListenersData } from "../../contract/catalog.ts";
 import { type Evidence, openclawInvisible } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 import { AUTH_RULES } from "./rules-auth.ts";

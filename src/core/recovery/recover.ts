@@ -1,34 +1,16 @@
+import type { MutatingStep } from "../../contract/approval.ts";
+import type { GatewayInflightData, StepName, StepRequest, StepResultOf } from "../../contract/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
+import { collectBundleOnRecoverFailure } from "../bundles/bundle.ts";
 import { classifyResults } from "../classify/classify.ts";
-import { ClawopsError } from "../errors.ts";
 import type { Layer } from "../layers.ts";
 import type { JobOutcome } from "../ports.ts";
-import type { GatewayInflightData, StepName, StepRequest, StepResultOf } from "../probes/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS } from "../probes/catalog.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, escapeMrkdwn, renderNotice, section } from "../render/blocks.ts";
-import { collectBundleOnRecoverFailure } from "../service/bundle.ts";
-import type { CommandReply, CommandRequest } from "../service/commands.ts";
-import { requireHost, requireOnline } from "../service/hosts.ts";
-import type { MutatingStep } from "./approval.ts";
-import type { Actor } from "./authz.ts";
-import {
-  CONFIRMATION_TTL_MS,
-  type Decision,
-  type DecisionBus,
-  DRAIN_WAIT_MS,
-  newConfirmationId,
-  requestConfirmation,
-} from "./confirm.ts";
+import { CONFIRMATION_TTL_MS, DRAIN_WAIT_MS, newConfirmationId, requestConfirmation } from "./confirm.ts";
 import { iso, mention, renderUnfreezeNotice } from "./render.ts";
-import {
-  announceFreeze,
-  audit,
-  authorize,
-  ensureIncidentThread,
-  guardFrozen,
-  type RecoveryCoreDeps,
-} from "./service.ts";
-import type { FreezeRecord } from "./types.ts";
+import { announceFreeze, audit, ensureIncidentThread, type RecoveryCoreDeps } from "./service.ts";
+import type { FreezeRecord, RecoverRun, RunSteps } from "./types.ts";
 
 /**
  * `/openclaw recover <host>`: the seeds' six-step runbook (connection-error article, section 3),
@@ -78,137 +60,6 @@ export const REPRO_BUNDLE_OFFER =
 /** Posted instead of the offer when bundles are configured: the run collects one itself. */
 export const REPRO_BUNDLE_AUTO =
   "📦 Collecting a redacted repro bundle of this host now; it follows in this thread (and is kept for the ticket).";
-
-export async function startRecover(
-  deps: RecoveryCoreDeps,
-  req: CommandRequest,
-  hostName: string,
-): Promise<CommandReply> {
-  if (deps.recovery.runbookUnavailable) {
-    throw new ClawopsError("recover_unavailable", deps.recovery.runbookUnavailable, { status: 501 });
-  }
-  const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
-  await authorize(deps, actor, "recover");
-  const host = await requireHost(deps, hostName);
-  // A frozen host is someone's recovery: only its owner or an incident lead may start another.
-  await guardFrozen(deps, actor, host.name, "recover");
-  await requireOnline(deps, host, "nothing can be recovered through it");
-  const runs = recoverRuns(deps);
-  const runId = deps.ids.id("rec");
-  const running = await runs.claim(host.name, runId);
-  if (running) {
-    throw new ClawopsError(
-      "recover_running",
-      `A recovery of ${host.name} is already running (run \`${running}\`); follow it in the host's incident thread.`,
-      { status: 409 },
-    );
-  }
-  const run: RecoverRun = { host: host.name, actor, runId };
-  let background: (() => Promise<void>) | null;
-  try {
-    background = await runs.launch(run);
-  } catch (err) {
-    await runs.release(host.name, runId).catch(() => undefined);
-    deps.logger.error("recover run did not start", { host: host.name, run: runId, err: String(err) });
-    throw new ClawopsError(
-      "recover_not_started",
-      `The recovery of ${host.name} could not be started: ${clip(err instanceof Error ? err.message : String(err), 300)}. Nothing was changed; try again.`,
-      { status: 503 },
-    );
-  }
-  return {
-    ack: renderNotice(
-      `🛠️ Recovery of *${host.name}* started (run \`${runId}\`): six steps, live in the host's incident thread. The restart waits for your confirmation there.`,
-    ),
-    ...(background ? { background } : {}),
-  };
-}
-
-/** One recover run: which host, who asked, its id (its jobs and confirmations carry it). */
-export interface RecoverRun {
-  host: string;
-  actor: Actor;
-  runId: string;
-}
-
-/**
- * Where a runtime runs recover runs. The default runs them in this process, one per host,
- * with decisions handed over in memory (`inProcessRuns`); Workers run each in a Workflow
- * instance, so a run waits minutes for buttons and drains without holding a request open.
- */
-export interface RecoverRuns {
-  /** Claims `host` for `runId`: null when claimed, else the id of the run that holds it. */
-  claim(host: string, runId: string): Promise<string | null>;
-  /** Gives the claim back (a run that could not start). */
-  release(host: string, runId: string): Promise<void>;
-  /**
-   * Starts a claimed run. Resolves once it is under way elsewhere (null), or with the task
-   * that runs it in this process after the command is acknowledged.
-   */
-  launch(run: RecoverRun): Promise<(() => Promise<void>) | null>;
-  /** Hands a decided confirmation to the run waiting on it (`c.job` is the run id). */
-  deliver(c: { id: string; job: string }, decision: Decision): Promise<void>;
-}
-
-/**
- * How a run performs its side effects and waits. In process, they just happen; a Workflow
- * records each named step, so a run that resumes (after a wait or an eviction) replays its
- * recorded results instead of posting, dispatching or approving twice. So everything a run
- * does that is not a pure function of earlier steps (Slack, storage, the agent, the clock)
- * goes through `do`, under a name unique within the run. A step cut off before its result was
- * recorded runs again when the run resumes, so each is safe to repeat: agent jobs carry fixed
- * ids (the agent runs a job id once and re-sends its result), and a confirmation is asked for
- * with an id drawn in an earlier step, so asking again returns the one already posted.
- */
-export interface RunSteps {
-  do<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  /** The decision on confirmation `id`, or `timeout` after `timeoutMs`. */
-  decision(name: string, id: string, timeoutMs: number): Promise<Decision>;
-  sleep(name: string, ms: number): Promise<void>;
-}
-
-/** Runs in this process: no record, decisions from the in-memory bus. */
-export function inProcessSteps(bus: DecisionBus): RunSteps {
-  return {
-    do: (_name, fn) => fn(),
-    decision: (_name, id, timeoutMs) => bus.wait(id, timeoutMs),
-    sleep: (_name, ms) => new Promise((r) => setTimeout(r, ms)),
-  };
-}
-
-/** The runtime's recover runs: its own (`RecoveryDeps.runs`), else in this process. */
-export function recoverRuns(deps: RecoveryCoreDeps): RecoverRuns {
-  return deps.recovery.runs ?? inProcessRuns(deps);
-}
-
-/** Recovery runs in progress per runtime (keyed by its recovery deps): host → run id. */
-const RUNS = new WeakMap<object, Map<string, string>>();
-function inProcessRuns(deps: RecoveryCoreDeps): RecoverRuns {
-  let held = RUNS.get(deps.recovery);
-  if (!held) {
-    held = new Map();
-    RUNS.set(deps.recovery, held);
-  }
-  const runs = held;
-  const release = async (host: string, runId: string) => {
-    if (runs.get(host) === runId) runs.delete(host);
-  };
-  return {
-    claim: async (host, runId) => {
-      const running = runs.get(host);
-      if (running) return running;
-      runs.set(host, runId);
-      return null;
-    },
-    release,
-    // Not in the host's job queue as a whole: the run waits minutes for buttons and for the
-    // gateway to drain, and triage of the same host must not wait behind that. Each job it
-    // sends to the agent is queued like any other (dispatch in runRecover).
-    launch: async (run) => () =>
-      runRecover(deps, run, inProcessSteps(deps.recovery.decisions)).finally(() => release(run.host, run.runId)),
-    deliver: async (c, decision) => deps.recovery.decisions.resolve(c.id, decision),
-  };
-}
 
 export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: RunSteps): Promise<void> {
   const { chat, clock } = deps;

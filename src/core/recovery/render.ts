@@ -1,6 +1,6 @@
+import { FREEZE_ALL } from "../commands/recovery-parse.ts";
 import type { RenderedMessage } from "../render/blocks.ts";
 import { clip, context, escapeMrkdwn, header, section } from "../render/blocks.ts";
-import { FREEZE_ALL } from "./parse.ts";
 import type { AuditEntry, FreezeRecord } from "./types.ts";
 
 /** Block Kit for freeze notices, the freeze status and the audit summary. */

@@ -1,39 +1,11 @@
+import { FREEZE_ALL } from "../commands/recovery-parse.ts";
+import type { CoreDeps } from "../deps.ts";
 import { ClawopsError } from "../errors.ts";
 import type { IncidentRecord } from "../ports.ts";
-import { renderIncidentHeader, renderNotice } from "../render/blocks.ts";
-import type { CommandReply, CommandRequest } from "../service/commands.ts";
-import type { CoreDeps } from "../service/deps.ts";
-import type { ApprovalKeyPair } from "./approval.ts";
-import type { Actor, Authorizer, MutatingAction } from "./authz.ts";
-import type { DecisionBus } from "./confirm.ts";
-import { FREEZE_ALL, type RecoveryCommand } from "./parse.ts";
-import { type RecoverRuns, startRecover } from "./recover.ts";
-import {
-  renderAuditSummary,
-  renderExpiryNotice,
-  renderFreezeNotice,
-  renderFreezeStatus,
-  renderUnfreezeNotice,
-} from "./render.ts";
-import type { AuditEntry, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryStore } from "./types.ts";
-
-/** What the recovery runbook adds to CoreDeps; wired by each runtime. */
-export interface RecoveryDeps {
-  store: RecoveryStore;
-  authz: Authorizer;
-  /** Channels every freeze notice, all-clear and expiry notice also goes to (CLAWOPS_ANNOUNCE_CHANNELS). */
-  announceChannels: readonly string[];
-  /** Signs approvals for mutating steps; agents pin its public key at enrollment. Absent: approvals are refused. */
-  approvalKey?: ApprovalKeyPair;
-  /** Hands button presses to the run waiting on them. */
-  decisions: DecisionBus;
-  /** How often "approve once drained" re-reads what is in flight (default 15 s). */
-  drainPollMs?: number;
-  /** Where recover runs run (Workers: a Workflow instance each). Unset: in this process, one per host. */
-  runs?: RecoverRuns;
-  /** Set where this runtime cannot run the recover runbook: why, for `/openclaw recover` to say. */
-  runbookUnavailable?: string;
-}
+import { renderIncidentHeader } from "../render/blocks.ts";
+import type { Actor, MutatingAction } from "./authz.ts";
+import { renderExpiryNotice, renderFreezeNotice } from "./render.ts";
+import type { AuditEntry, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryDeps, RecoveryStore } from "./types.ts";
 
 export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };
 
@@ -44,93 +16,6 @@ export function requireRecovery(deps: CoreDeps): RecoveryCoreDeps {
   return deps as RecoveryCoreDeps;
 }
 
-const AUDIT_SUMMARY_ROWS = 15;
-
-export async function handleRecoveryCommand(
-  deps: RecoveryCoreDeps,
-  req: CommandRequest,
-  command: RecoveryCommand,
-): Promise<CommandReply> {
-  const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
-  const now = deps.clock.now();
-  switch (command.kind) {
-    case "status":
-      return { ack: renderFreezeStatus(await activeFreezes(deps.recovery.store, now), now) };
-    case "audit": {
-      const entries = await deps.recovery.store.listAudit({
-        host: command.host ?? undefined,
-        order: "desc",
-        limit: AUDIT_SUMMARY_ROWS,
-      });
-      return { ack: renderAuditSummary(entries, command.host) };
-    }
-    case "freeze":
-      return freeze(deps, req, actor, command);
-    case "unfreeze":
-      return unfreeze(deps, req, actor, command.target);
-    case "recover":
-      return startRecover(deps, req, command.host);
-  }
-}
-
-async function freeze(
-  deps: RecoveryCoreDeps,
-  req: CommandRequest,
-  actor: Actor,
-  command: Extract<RecoveryCommand, { kind: "freeze" }>,
-): Promise<CommandReply> {
-  await authorize(deps, actor, "freeze");
-  if (command.target !== FREEZE_ALL) await requireHost(deps, command.target);
-  // Re-freezing (to extend or re-word) is a change like any other: owner or incident lead only.
-  await guardFrozen(deps, actor, command.target, "freeze");
-  const now = deps.clock.now();
-  const record: FreezeRecord = {
-    target: command.target,
-    owner: req.user,
-    reason: command.reason,
-    source: req.source,
-    createdAt: now,
-    expiresAt: now + command.durationMs,
-    channel: req.channel,
-    notices: [],
-  };
-  await deps.recovery.store.putFreeze(record);
-  deps.logger.info("freeze placed", { target: record.target, owner: record.owner, expiresAt: record.expiresAt });
-  return {
-    ack: renderNotice(
-      `🧊 Froze ${command.target === FREEZE_ALL ? "*the whole fleet*" : `*${command.target}*`} until ${new Date(record.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC. Notices go to the incident thread${deps.recovery.announceChannels.length ? " and the announcement channels" : ""}.`,
-    ),
-    background: () => announceFreeze(deps, record),
-  };
-}
-
-async function unfreeze(
-  deps: RecoveryCoreDeps,
-  req: CommandRequest,
-  actor: Actor,
-  target: string,
-): Promise<CommandReply> {
-  await authorize(deps, actor, "unfreeze");
-  const now = deps.clock.now();
-  const existing = await deps.recovery.store.getFreeze(target);
-  if (!existing || existing.expiresAt <= now) {
-    throw new ClawopsError(
-      "not_frozen",
-      `${target === FREEZE_ALL ? "The fleet" : `\`${target}\``} is not frozen. See \`/openclaw status\` for active freezes.`,
-      { status: 409 },
-    );
-  }
-  await guardFrozen(deps, actor, target, "unfreeze");
-  const removed = await deps.recovery.store.removeFreeze(target, existing.createdAt);
-  if (!removed)
-    throw new ClawopsError("not_frozen", `The freeze of \`${target}\` was lifted meanwhile.`, { status: 409 });
-  return {
-    ack: renderNotice(`✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.`),
-    background: () => postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now())),
-  };
-}
-
-/** Active freezes (expired ones not yet swept are not active). */
 export async function activeFreezes(store: RecoveryStore, now: number): Promise<FreezeRecord[]> {
   return (await store.listFreezes()).filter((f) => f.expiresAt > now);
 }
@@ -172,17 +57,6 @@ export async function authorize(deps: RecoveryCoreDeps, actor: Actor, action: Mu
   if (reason) throw new ClawopsError("forbidden", reason, { status: 403 });
 }
 
-async function requireHost(deps: CoreDeps, name: string): Promise<void> {
-  const host = await deps.store.getHost(name);
-  if (!host || host.revokedAt) {
-    throw new ClawopsError(
-      "unknown_host",
-      `No enrolled host named \`${name}\`. See \`/openclaw hosts\` for the list.`,
-      { status: 404 },
-    );
-  }
-}
-
 /** Posts the freeze notice in the incident thread (or channel, for `all`) and every announcement channel. */
 export async function announceFreeze(deps: RecoveryCoreDeps, f: FreezeRecord): Promise<void> {
   const notice = renderFreezeNotice(f, deps.clock.now());
@@ -208,7 +82,7 @@ export async function announceFreeze(deps: RecoveryCoreDeps, f: FreezeRecord): P
   await deps.recovery.store.setFreezeNotices(f.target, f.createdAt, posted);
 }
 
-async function postToNotices(
+export async function postToNotices(
   deps: RecoveryCoreDeps,
   f: FreezeRecord,
   message: { text: string; blocks: Record<string, unknown>[] },

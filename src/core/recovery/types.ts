@@ -1,7 +1,9 @@
+import type { ApprovalKeyPair } from "../../contract/approval.ts";
+import type { Actor, Authorizer } from "./authz.ts";
 /**
  * State of the recovery runbook: freezes (one per host, or `all`) and the append-only
  * audit log. A port of its own so the job/host Store stays as it is; each runtime gives
- * one implementation (memory: src/core/recovery/memory-store.ts, SQLite:
+ * one implementation (memory: test/support/memory-recovery-store.ts, SQLite:
  * src/node/recovery-store.ts).
  */
 
@@ -97,4 +99,77 @@ export interface RecoveryStore {
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+export type Decision =
+  | { decision: "approve"; by: string; approval: string; whenDrained: boolean }
+  | { decision: "cancel"; by: string }
+  | { decision: "timeout" };
+
+/** Hands a button press's decision to the run waiting on it (in process: DecisionBus). */
+export interface Decisions {
+  /** The decision on confirmation `id`, or `timeout` after `timeoutMs`. */
+  wait(id: string, timeoutMs: number): Promise<Decision>;
+  resolve(id: string, d: Decision): void;
+}
+
+/** One recover run: which host, who asked, its id (its jobs and confirmations carry it). */
+export interface RecoverRun {
+  host: string;
+  actor: Actor;
+  runId: string;
+}
+
+/**
+ * Where a runtime runs recover runs. The default runs them in this process, one per host,
+ * with decisions handed over in memory (`inProcessRuns`); Workers run each in a Workflow
+ * instance, so a run waits minutes for buttons and drains without holding a request open.
+ */
+export interface RecoverRuns {
+  /** Claims `host` for `runId`: null when claimed, else the id of the run that holds it. */
+  claim(host: string, runId: string): Promise<string | null>;
+  /** Gives the claim back (a run that could not start). */
+  release(host: string, runId: string): Promise<void>;
+  /**
+   * Starts a claimed run. Resolves once it is under way elsewhere (null), or with the task
+   * that runs it in this process after the command is acknowledged.
+   */
+  launch(run: RecoverRun): Promise<(() => Promise<void>) | null>;
+  /** Hands a decided confirmation to the run waiting on it (`c.job` is the run id). */
+  deliver(c: { id: string; job: string }, decision: Decision): Promise<void>;
+}
+
+/**
+ * How a run performs its side effects and waits. In process, they just happen; a Workflow
+ * records each named step, so a run that resumes (after a wait or an eviction) replays its
+ * recorded results instead of posting, dispatching or approving twice. So everything a run
+ * does that is not a pure function of earlier steps (Slack, storage, the agent, the clock)
+ * goes through `do`, under a name unique within the run. A step cut off before its result was
+ * recorded runs again when the run resumes, so each is safe to repeat: agent jobs carry fixed
+ * ids (the agent runs a job id once and re-sends its result), and a confirmation is asked for
+ * with an id drawn in an earlier step, so asking again returns the one already posted.
+ */
+export interface RunSteps {
+  do<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** The decision on confirmation `id`, or `timeout` after `timeoutMs`. */
+  decision(name: string, id: string, timeoutMs: number): Promise<Decision>;
+  sleep(name: string, ms: number): Promise<void>;
+}
+
+/** What the recovery runbook adds to CoreDeps; wired by each runtime. */
+export interface RecoveryDeps {
+  store: RecoveryStore;
+  authz: Authorizer;
+  /** Channels every freeze notice, all-clear and expiry notice also goes to (CLAWOPS_ANNOUNCE_CHANNELS). */
+  announceChannels: readonly string[];
+  /** Signs approvals for mutating steps; agents pin its public key at enrollment. Absent: approvals are refused. */
+  approvalKey?: ApprovalKeyPair;
+  /** Hands button presses to the run waiting on them. */
+  decisions: Decisions;
+  /** How often "approve once drained" re-reads what is in flight (default 15 s). */
+  drainPollMs?: number;
+  /** Where recover runs run (Workers: a Workflow instance each). Unset: in this process, one per host. */
+  runs?: RecoverRuns;
+  /** Set where this runtime cannot run the recover runbook: why, for `/openclaw recover` to say. */
+  runbookUnavailable?: string;
 }

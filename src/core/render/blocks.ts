@@ -1,9 +1,9 @@
+import type { StepName, StepResult } from "../../contract/catalog.ts";
 import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
-import { COMMAND_HELP } from "../commands.ts";
+import { COMMAND_HELP } from "../commands/parse.ts";
 import { LAYER_LABELS, LAYERS, type LayerStatus } from "../layers.ts";
 import type { Block, HostRecord } from "../ports.ts";
-import type { StepName, StepResult } from "../probes/catalog.ts";
 import { escapeMrkdwn } from "./mrkdwn.ts";
 
 export { escapeMrkdwn };

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import type { ConsoleEvent } from "../../core/console-feed.ts";
+import type { ConsoleEvent } from "../../adapters/console/feed.ts";
 import type { JobStatus } from "../../core/ports.ts";
 
 /**
- * HTTP client for the control plane's local-console API (src/core/app.ts): the same
+ * HTTP client for the control plane's local-console API (src/adapters/http/app.ts): the same
  * commands and messages the console page uses. Every response is parsed here, at the edge.
  */
 

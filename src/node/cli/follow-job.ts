@@ -1,4 +1,4 @@
-import type { ConsoleEvent } from "../../core/console-feed.ts";
+import type { ConsoleEvent } from "../../adapters/console/feed.ts";
 import type { ConsoleClient, JobInfo } from "./console-client.ts";
 
 /**

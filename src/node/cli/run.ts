@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { generateApprovalKey } from "../../core/recovery/approval.ts";
+import { generateApprovalKey } from "../../contract/approval.ts";
 import { blocksToText, mrkdwnToText, type TextStyle } from "./blocks-to-text.ts";
 import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
 import { type FollowView, followJob } from "./follow-job.ts";

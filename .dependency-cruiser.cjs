@@ -1,0 +1,94 @@
+/**
+ * The layer rules of clawops (docs/architecture.md), checked in `npm test` (`npm run lint:layers`).
+ * A violation fails the run with the rule's name and the import that broke it.
+ *
+ *   contract  the step catalog, wire frames, approval claims, SSM framing: shared by agent and control plane
+ *   core      the domain: commands, jobs, triage, fleet, bundles, recovery, classify, hub, render
+ *   adapters  core's ports implemented for one outside system (Slack, SQL, HTTP, the console feed)
+ *   node, worker  one runtime each: its wiring and runtime-only parts
+ *   agent     the process on each gateway host
+ *
+ * Type-only imports count: a cycle through types still ties the modules' reading order together.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      comment: "No import cycles anywhere in src: split the shared part into its own module.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
+    {
+      name: "contract-is-self-contained",
+      comment: "src/contract is what the agent and the control plane share: it imports nothing else of src.",
+      severity: "error",
+      from: { path: "^src/contract/" },
+      to: { path: "^src/", pathNot: "^src/contract/" },
+    },
+    {
+      name: "agent-imports-only-contract",
+      comment: "The agent ships alone to every gateway host: it imports src/contract and itself only.",
+      severity: "error",
+      from: { path: "^src/agent/" },
+      to: { path: "^src/", pathNot: "^src/(agent|contract)/" },
+    },
+    {
+      name: "core-imports-no-runtime",
+      comment: "src/core runs unchanged on Node and in workerd: no node: or cloudflare: modules, no runtime folder.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: { path: "^(node:|cloudflare:)|^src/(node|worker|agent)/" },
+    },
+    {
+      name: "core-imports-no-node-builtin",
+      comment: "src/core runs unchanged on Node and in workerd: no Node built-in modules.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "core-imports-no-adapter",
+      comment: "src/core talks to the outside through its ports (src/core/ports.ts); adapters implement them.",
+      severity: "error",
+      from: { path: "^src/core/" },
+      to: { path: "^src/adapters/" },
+    },
+    {
+      name: "adapters-import-no-runtime",
+      comment: "An adapter is runtime-neutral: the Node and Worker wiring imports adapters, never the other way.",
+      severity: "error",
+      from: { path: "^src/adapters/" },
+      to: { path: "^src/(node|worker|agent)/" },
+    },
+    {
+      name: "runtimes-stay-apart",
+      comment: "The Node and Worker runtimes share code through core and adapters, not through each other.",
+      severity: "error",
+      from: { path: "^src/(node|worker)/" },
+      to: { path: "^src/(node|worker)/", pathNot: "^src/$1/" },
+    },
+    {
+      name: "src-imports-no-test",
+      comment: "Fakes and stand-ins live in test/support and are never shipped.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "^test/" },
+    },
+    {
+      name: "no-unresolvable",
+      comment: "Every import resolves to a file or an installed package.",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true, pathNot: "^cloudflare:" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "types", "node", "default"] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

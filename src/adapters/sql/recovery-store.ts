@@ -1,0 +1,215 @@
+import type {
+  AuditEntry,
+  AuditQuery,
+  ConfirmationRecord,
+  FreezeRecord,
+  NewAuditEntry,
+  NoticeRef,
+  RecoveryStore,
+} from "../../core/recovery/types.ts";
+import type { SqlDriver, SqlRow, SqlValue } from "./state-store.ts";
+
+/**
+ * Freezes, confirmations and the audit log in SQLite: one schema and one set of queries for
+ * node:sqlite (src/node/recovery-store.ts) and Durable Object SQLite (src/worker/directory.ts),
+ * each runtime supplying the two-method driver of src/adapters/sql/state-store.ts. The audit table
+ * is append-only twice over: this class has no UPDATE or DELETE statement for it, and triggers
+ * make SQLite refuse either from anyone else. Writes whose effect matters use `RETURNING`.
+ */
+export const RECOVERY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS freezes (
+  target TEXT PRIMARY KEY, owner TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, channel TEXT NOT NULL, notices TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, source TEXT NOT NULL,
+  action TEXT NOT NULL, host TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL, ref TEXT);
+CREATE INDEX IF NOT EXISTS audit_log_host ON audit_log (host, seq);
+CREATE TABLE IF NOT EXISTS confirmations (
+  id TEXT PRIMARY KEY, host TEXT NOT NULL, step TEXT NOT NULL, action TEXT NOT NULL, job TEXT NOT NULL,
+  requested_by TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT, message_ts TEXT, created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`;
+
+const DEFAULT_AUDIT_LIMIT = 100;
+
+export class SqlRecoveryStore implements RecoveryStore {
+  private readonly sql: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.sql = driver;
+    this.sql.exec(RECOVERY_SCHEMA);
+  }
+
+  private one(query: string, ...params: SqlValue[]): SqlRow | undefined {
+    return this.sql.rows(query, ...params)[0];
+  }
+
+  async insertConfirmation(c: ConfirmationRecord): Promise<void> {
+    this.sql.rows(
+      `INSERT INTO confirmations (id, host, step, action, job, requested_by, channel, thread_ts, message_ts,
+         created_at, expires_at, decided_at, decided_by, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      c.id,
+      c.host,
+      c.step,
+      c.action,
+      c.job,
+      c.requestedBy,
+      c.channel,
+      c.threadTs,
+      c.messageTs,
+      c.createdAt,
+      c.expiresAt,
+      c.decidedAt,
+      c.decidedBy,
+      c.decision,
+    );
+  }
+
+  async getConfirmation(id: string): Promise<ConfirmationRecord | null> {
+    const r = this.one("SELECT * FROM confirmations WHERE id = ?", id);
+    if (!r) return null;
+    const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+    return {
+      id: String(r.id),
+      host: String(r.host),
+      step: String(r.step),
+      action: String(r.action),
+      job: String(r.job),
+      requestedBy: String(r.requested_by),
+      channel: String(r.channel),
+      threadTs: str(r.thread_ts),
+      messageTs: str(r.message_ts),
+      createdAt: Number(r.created_at),
+      expiresAt: Number(r.expires_at),
+      decidedAt: r.decided_at === null || r.decided_at === undefined ? null : Number(r.decided_at),
+      decidedBy: str(r.decided_by),
+      decision: (r.decision ?? null) as ConfirmationRecord["decision"],
+    };
+  }
+
+  async setConfirmationMessage(id: string, messageTs: string): Promise<void> {
+    this.sql.rows("UPDATE confirmations SET message_ts = ? WHERE id = ?", messageTs, id);
+  }
+
+  async decideConfirmation(
+    id: string,
+    d: { at: number; by: string; decision: "approve" | "cancel" },
+  ): Promise<boolean> {
+    const changed = this.sql.rows(
+      `UPDATE confirmations SET decided_at = ?, decided_by = ?, decision = ?
+         WHERE id = ? AND decision IS NULL AND expires_at > ? RETURNING id`,
+      d.at,
+      d.by,
+      d.decision,
+      id,
+      d.at,
+    );
+    return changed.length > 0;
+  }
+
+  async putFreeze(f: FreezeRecord): Promise<void> {
+    this.sql.rows(
+      `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (target) DO UPDATE SET owner = excluded.owner, reason = excluded.reason,
+           source = excluded.source, created_at = excluded.created_at, expires_at = excluded.expires_at,
+           channel = excluded.channel, notices = excluded.notices`,
+      f.target,
+      f.owner,
+      f.reason,
+      f.source,
+      f.createdAt,
+      f.expiresAt,
+      f.channel,
+      JSON.stringify(f.notices),
+    );
+  }
+
+  async getFreeze(target: string): Promise<FreezeRecord | null> {
+    const row = this.one("SELECT * FROM freezes WHERE target = ?", target);
+    return row ? toFreeze(row) : null;
+  }
+
+  async listFreezes(): Promise<FreezeRecord[]> {
+    return this.sql.rows("SELECT * FROM freezes ORDER BY expires_at, target").map(toFreeze);
+  }
+
+  async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {
+    this.sql.rows(
+      "UPDATE freezes SET notices = ? WHERE target = ? AND created_at = ?",
+      JSON.stringify(notices),
+      target,
+      createdAt,
+    );
+  }
+
+  async removeFreeze(target: string, createdAt?: number): Promise<FreezeRecord | null> {
+    const row =
+      createdAt === undefined
+        ? this.one("DELETE FROM freezes WHERE target = ? RETURNING *", target)
+        : this.one("DELETE FROM freezes WHERE target = ? AND created_at = ? RETURNING *", target, createdAt);
+    return row ? toFreeze(row) : null;
+  }
+
+  async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
+    const row = this.one(
+      `INSERT INTO audit_log (at, actor, source, action, host, outcome, detail, ref)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+      e.at,
+      e.actor,
+      e.source,
+      e.action,
+      e.host,
+      e.outcome,
+      e.detail,
+      e.ref,
+    );
+    return { ...e, seq: Number(row?.seq) };
+  }
+
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
+    const order = q.order === "desc" ? "DESC" : "ASC";
+    const limit = Math.max(0, q.limit ?? DEFAULT_AUDIT_LIMIT);
+    const rows =
+      q.host === undefined
+        ? this.sql.rows(`SELECT * FROM audit_log WHERE seq > ? ORDER BY seq ${order} LIMIT ?`, q.afterSeq ?? 0, limit)
+        : this.sql.rows(
+            `SELECT * FROM audit_log WHERE seq > ? AND host = ? ORDER BY seq ${order} LIMIT ?`,
+            q.afterSeq ?? 0,
+            q.host,
+            limit,
+          );
+    return rows.map(toAudit);
+  }
+}
+
+function toFreeze(r: SqlRow): FreezeRecord {
+  return {
+    target: String(r.target),
+    owner: String(r.owner),
+    reason: String(r.reason),
+    source: String(r.source) as FreezeRecord["source"],
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    channel: String(r.channel),
+    notices: JSON.parse(String(r.notices)) as NoticeRef[],
+  };
+}
+
+function toAudit(r: SqlRow): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    at: Number(r.at),
+    actor: String(r.actor),
+    source: String(r.source) as AuditEntry["source"],
+    action: String(r.action),
+    host: r.host === null || r.host === undefined ? null : String(r.host),
+    outcome: String(r.outcome) as AuditEntry["outcome"],
+    detail: String(r.detail),
+    ref: r.ref === null || r.ref === undefined ? null : String(r.ref),
+  };
+}

@@ -1,0 +1,266 @@
+import { StepResult } from "../../contract/catalog.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports.ts";
+
+/**
+ * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one
+ * schema and one set of queries for node:sqlite (src/node/sqlite-store.ts) and Durable Object
+ * SQLite (src/worker/do-sql-store.ts). A runtime supplies only the driver below. Writes whose
+ * effect matters use `RETURNING`, which both engines answer the same way.
+ */
+
+export type SqlValue = string | number | null;
+export type SqlRow = Record<string, unknown>;
+
+export interface SqlDriver {
+  /** Runs a script of statements (the schema). */
+  exec(script: string): void;
+  /** Runs one statement and returns its rows (none for a write without RETURNING). */
+  rows(sql: string, ...params: SqlValue[]): SqlRow[];
+}
+
+export const STATE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS hosts (
+  name TEXT PRIMARY KEY, public_key TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
+  agent_version TEXT, gateway_version TEXT, last_seen_at INTEGER, tags TEXT);
+CREATE TABLE IF NOT EXISTS enrollment_codes (
+  code_hash TEXT PRIMARY KEY, host TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS incidents (
+  id TEXT PRIMARY KEY, channel TEXT NOT NULL, host TEXT NOT NULL, thread_ts TEXT NOT NULL, opened_at INTEGER NOT NULL,
+  UNIQUE (channel, host));
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, request_key TEXT NOT NULL UNIQUE,
+  channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
+  finished_at INTEGER, detail TEXT);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+CREATE TABLE IF NOT EXISTS job_results (
+  job_id TEXT NOT NULL, step TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY (job_id, step));
+`;
+
+const JOB_COLUMNS: Record<keyof JobPatch, string> = {
+  status: "status",
+  threadTs: "thread_ts",
+  progressTs: "progress_ts",
+  resultTs: "result_ts",
+  finishedAt: "finished_at",
+  detail: "detail",
+};
+
+export class SqlStateStore implements Store {
+  protected readonly driver: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+    driver.exec(STATE_SCHEMA);
+  }
+
+  private first(sql: string, ...params: SqlValue[]): SqlRow | undefined {
+    return this.driver.rows(sql, ...params)[0];
+  }
+
+  async getHost(name: string): Promise<HostRecord | null> {
+    const row = this.first("SELECT * FROM hosts WHERE name = ?", name);
+    return row ? toHost(row) : null;
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    return this.driver.rows("SELECT * FROM hosts ORDER BY name").map(toHost);
+  }
+
+  async insertHost(h: HostRecord): Promise<boolean> {
+    // A revoked host may be enrolled again with a new key.
+    const changed = this.driver.rows(
+      `INSERT INTO hosts (name, public_key, enrolled_at, revoked_at, agent_version, gateway_version, last_seen_at)
+         VALUES (?, ?, ?, NULL, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET public_key = excluded.public_key, enrolled_at = excluded.enrolled_at,
+           revoked_at = NULL, last_seen_at = NULL
+         WHERE hosts.revoked_at IS NOT NULL
+         RETURNING name`,
+      h.name,
+      h.publicKey,
+      h.enrolledAt,
+      h.agentVersion,
+      h.gatewayVersion,
+      h.lastSeenAt,
+    );
+    return changed.length > 0;
+  }
+
+  async recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void> {
+    this.driver.rows(
+      `UPDATE hosts SET last_seen_at = ?, agent_version = COALESCE(?, agent_version),
+           gateway_version = COALESCE(?, gateway_version) WHERE name = ?`,
+      seen.at,
+      seen.agentVersion ?? null,
+      seen.gatewayVersion ?? null,
+      name,
+    );
+  }
+
+  async setHostTags(name: string, tags: string[]): Promise<boolean> {
+    return (
+      this.driver.rows("UPDATE hosts SET tags = ? WHERE name = ? RETURNING name", JSON.stringify(tags), name).length > 0
+    );
+  }
+
+  async revokeHost(name: string, at: number): Promise<boolean> {
+    return (
+      this.driver.rows("UPDATE hosts SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL RETURNING name", at, name)
+        .length > 0
+    );
+  }
+
+  async insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }) {
+    this.driver.rows(
+      "INSERT INTO enrollment_codes (code_hash, host, created_at, expires_at) VALUES (?, ?, ?, ?)",
+      code.codeHash,
+      code.host,
+      code.createdAt,
+      code.expiresAt,
+    );
+  }
+
+  async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
+    const row = this.first(
+      "UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING host",
+      now,
+      codeHash,
+      now,
+    );
+    return row ? { host: String(row.host) } : null;
+  }
+
+  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+    const row = this.first("SELECT * FROM incidents WHERE channel = ? AND host = ?", channel, host);
+    return row
+      ? {
+          id: String(row.id),
+          channel: String(row.channel),
+          host: String(row.host),
+          threadTs: String(row.thread_ts),
+          openedAt: Number(row.opened_at),
+        }
+      : null;
+  }
+
+  async insertIncident(i: IncidentRecord): Promise<void> {
+    this.driver.rows(
+      "INSERT OR IGNORE INTO incidents (id, channel, host, thread_ts, opened_at) VALUES (?, ?, ?, ?, ?)",
+      i.id,
+      i.channel,
+      i.host,
+      i.threadTs,
+      i.openedAt,
+    );
+  }
+
+  async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
+    const inserted = this.driver.rows(
+      `INSERT OR IGNORE INTO jobs (id, host, kind, status, request_key, channel, user, thread_ts, progress_ts, created_at, finished_at, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      job.id,
+      job.host,
+      job.kind,
+      job.status,
+      job.requestKey,
+      job.channel,
+      job.user,
+      job.threadTs,
+      job.progressTs,
+      job.createdAt,
+      job.finishedAt,
+      job.detail,
+    );
+    if (inserted.length > 0) return { created: true, job };
+    const existing = this.first("SELECT * FROM jobs WHERE request_key = ?", job.requestKey);
+    if (!existing) throw new Error(`job ${job.id} was neither inserted nor found by its request key`);
+    return { created: false, job: this.toJob(existing) };
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const row = this.first("SELECT * FROM jobs WHERE id = ?", id);
+    return row ? this.toJob(row) : null;
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<void> {
+    const entries = Object.entries(patch).filter(([k]) => k in JOB_COLUMNS) as [keyof JobPatch, unknown][];
+    if (entries.length === 0) return;
+    const sql = `UPDATE jobs SET ${entries.map(([k]) => `${JOB_COLUMNS[k]} = ?`).join(", ")} WHERE id = ?`;
+    this.driver.rows(sql, ...entries.map(([, v]) => (v === undefined ? null : (v as SqlValue))), id);
+  }
+
+  async appendJobResult(id: string, result: StepResult): Promise<void> {
+    this.driver.rows(
+      "INSERT OR REPLACE INTO job_results (job_id, step, result) VALUES (?, ?, ?)",
+      id,
+      result.step,
+      JSON.stringify(result),
+    );
+  }
+
+  async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
+    return this.driver
+      .rows(
+        "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3",
+        filter.status ?? null,
+        filter.host ?? null,
+        filter.limit ?? 100,
+      )
+      .map((r) => this.toJob(r));
+  }
+
+  private toJob(row: SqlRow): JobRecord {
+    const results = this.driver.rows("SELECT result FROM job_results WHERE job_id = ?", String(row.id)).flatMap((r) => {
+      const parsed = StepResult.safeParse(JSON.parse(String(r.result)));
+      return parsed.success ? [parsed.data] : [];
+    });
+    return {
+      id: String(row.id),
+      host: String(row.host),
+      kind: row.kind === "bundle" ? "bundle" : "triage",
+      status: row.status as JobStatus,
+      requestKey: String(row.request_key),
+      channel: String(row.channel),
+      user: String(row.user),
+      threadTs: nullableString(row.thread_ts),
+      progressTs: nullableString(row.progress_ts),
+      resultTs: nullableString(row.result_ts),
+      createdAt: Number(row.created_at),
+      finishedAt: nullableNumber(row.finished_at),
+      results,
+      detail: nullableString(row.detail),
+    };
+  }
+}
+
+function nullableString(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+function nullableNumber(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+function toHost(row: SqlRow): HostRecord {
+  return {
+    name: String(row.name),
+    publicKey: String(row.public_key),
+    enrolledAt: Number(row.enrolled_at),
+    revokedAt: nullableNumber(row.revoked_at),
+    agentVersion: nullableString(row.agent_version),
+    gatewayVersion: nullableString(row.gateway_version),
+    lastSeenAt: nullableNumber(row.last_seen_at),
+    ...(typeof row.tags === "string" ? { tags: parseTags(row.tags) } : {}),
+  };
+}
+
+function parseTags(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === "string") : [];
+  } catch {
+    return [];
+  }
+}

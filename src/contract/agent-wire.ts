@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { StepRequest, StepResult } from "./catalog.ts";
+
+/**
+ * Control plane ⇄ agent wire protocol. JSON text frames over WebSocket; every frame is a
+ * member of one discriminated union per direction. The hub speaks first with a challenge;
+ * the agent proves its identity with an Ed25519 signature over the challenge nonce.
+ *
+ *   hub   → challenge
+ *   agent → hello (host, nonce, signature)
+ *   hub   → welcome | close(4401/4403, reason)
+ *   hub   → job.run*           agent → job.progress* → job.result
+ *   hub   → job.ack            (agent drops the result from its outbox)
+ *   agent → heartbeat          (every welcome.heartbeatMs)
+ */
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** Close codes the hub uses. 4xxx is the application range of RFC 6455. */
+export const AgentCloseCode = {
+  /** Generic policy violation: malformed frame, wrong protocol version. */
+  policy: 1008,
+  unknownHost: 4404,
+  badSignature: 4401,
+  revoked: 4403,
+  replayedNonce: 4409,
+  handshakeTimeout: 4408,
+  /** Another connection for the same host took over. */
+  replaced: 4000,
+} as const;
+
+const HostName = z.string().min(1).max(63);
+const Nonce = z.string().min(16).max(128);
+const JobId = z.string().min(1).max(64);
+
+export const ChallengeFrame = z.object({
+  type: z.literal("challenge"),
+  protocol: z.number().int(),
+  nonce: Nonce,
+  ts: z.number(),
+});
+export const WelcomeFrame = z.object({
+  type: z.literal("welcome"),
+  host: HostName,
+  heartbeatMs: z.number().int().positive(),
+});
+export const JobRunFrame = z.object({
+  type: z.literal("job.run"),
+  jobId: JobId,
+  steps: z.array(StepRequest).min(1).max(32),
+  /** Wall-clock budget for the whole job, ms. Each step also has its own deadline. */
+  deadlineMs: z.number().int().positive().max(600_000),
+});
+export const JobAckFrame = z.object({ type: z.literal("job.ack"), jobId: JobId });
+
+export const HubFrame = z.discriminatedUnion("type", [ChallengeFrame, WelcomeFrame, JobRunFrame, JobAckFrame]);
+export type HubFrame = z.infer<typeof HubFrame>;
+export type JobRunFrame = z.infer<typeof JobRunFrame>;
+
+export const HelloFrame = z.object({
+  type: z.literal("hello"),
+  protocol: z.number().int(),
+  host: HostName,
+  nonce: Nonce,
+  /** base64url Ed25519 signature over `signedHelloPayload(host, nonce)`. */
+  signature: z.string().min(16).max(256),
+  agentVersion: z.string().max(64),
+  gatewayVersion: z.string().max(64).nullable().optional(),
+});
+export const HeartbeatFrame = z.object({
+  type: z.literal("heartbeat"),
+  ts: z.number(),
+  gatewayVersion: z.string().max(64).nullable().optional(),
+});
+export const JobProgressFrame = z.object({
+  type: z.literal("job.progress"),
+  jobId: JobId,
+  result: StepResult,
+});
+export const JobResultFrame = z.object({
+  type: z.literal("job.result"),
+  jobId: JobId,
+  /** `done`: every step reported (some may be error/timeout). `rejected`: the agent refused the job. */
+  status: z.enum(["done", "rejected"]),
+  results: z.array(StepResult),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+export const AgentFrame = z.discriminatedUnion("type", [HelloFrame, HeartbeatFrame, JobProgressFrame, JobResultFrame]);
+export type AgentFrame = z.infer<typeof AgentFrame>;
+export type HelloFrame = z.infer<typeof HelloFrame>;
+export type JobResultFrame = z.infer<typeof JobResultFrame>;
+
+/** What the agent signs. Domain-separated so the key signs nothing else by accident. */
+export function signedHelloPayload(host: string, nonce: string): string {
+  return `clawops-agent-hello/v${AGENT_PROTOCOL_VERSION}\n${host}\n${nonce}`;
+}
+
+/** Parse one text frame. Returns a readable reason instead of throwing on bad input. */
+export function parseFrame<T>(
+  schema: z.ZodType<T>,
+  raw: string,
+): { ok: true; frame: T } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: "frame is not valid JSON" };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    return { ok: false, reason: `malformed frame${where}: ${issue?.message ?? "invalid"}` };
+  }
+  return { ok: true, frame: parsed.data };
+}

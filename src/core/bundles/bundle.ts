@@ -1,0 +1,398 @@
+import type { BundleCollectData, StepName, StepRequest, StepResult } from "../../contract/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
+import { classifyResults } from "../classify/classify.ts";
+import type { CoreDeps } from "../deps.ts";
+import { createJob } from "../jobs/hosts.ts";
+import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
+import { renderNotice } from "../render/blocks.ts";
+import { escapeMrkdwn } from "../render/mrkdwn.ts";
+import { openIncidentThread } from "../triage/triage.ts";
+import { buildArchive, type Manifest } from "./archive.ts";
+import { describeHits, scanAll } from "./scan.ts";
+import type { BundleServices } from "./services.ts";
+import { deliverToTicket, type TicketConfig, type TicketRef, ticketLabel, withRetry } from "./tickets.ts";
+
+/**
+ * Repro bundles (issue 5; seeds, connection-error article §5): collected on the host by the
+ * `bundle.collect` step together with the fast triage probes, redacted there, scanned again
+ * here (fail-closed), packed as a zip with a manifest and a redaction report, stored with a
+ * retention period, linked through an expiring signed URL, uploaded into the incident thread
+ * and attached to tickets.
+ */
+
+export function ticketConfigFor(services: BundleServices, workspace: string | undefined): TicketConfig {
+  return (workspace !== undefined ? services.ticketsByWorkspace?.[workspace] : undefined) ?? services.tickets;
+}
+
+export const DEFAULT_BUNDLE_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
+export const DEFAULT_BUNDLE_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long bundles are kept and links last, on both runtimes: CLAWOPS_BUNDLE_RETENTION_DAYS
+ * (default 14) and CLAWOPS_BUNDLE_LINK_HOURS (default 168, never past the retention).
+ */
+export function bundleLifetimesFromEnv(env: Readonly<Record<string, string | undefined>>): {
+  retentionMs: number;
+  linkTtlMs: number;
+} {
+  const retentionDays = Number(env.CLAWOPS_BUNDLE_RETENTION_DAYS ?? "14");
+  const linkHours = Number(env.CLAWOPS_BUNDLE_LINK_HOURS ?? "168");
+  const retentionMs = retentionDays > 0 ? retentionDays * DAY_MS : DEFAULT_BUNDLE_RETENTION_MS;
+  return {
+    retentionMs,
+    linkTtlMs: Math.min(retentionMs, linkHours > 0 ? linkHours * 60 * 60 * 1000 : DEFAULT_BUNDLE_LINK_TTL_MS),
+  };
+}
+
+/** The collection plus the fast triage probes: the bundle carries a fresh matrix and findings. */
+export const BUNDLE_STEPS: StepRequest[] = [
+  { step: "bundle.collect", args: {} },
+  { step: "versions", args: {} },
+  { step: "gateway.ws", args: {} },
+  { step: "gateway.http", args: {} },
+  { step: "port.listeners", args: {} },
+  { step: "config", args: {} },
+  { step: "tokens", args: {} },
+  { step: "logs.signatures", args: {} },
+];
+const TRIAGE_PART: StepName[] = BUNDLE_STEPS.map((s) => s.step).filter((s) => s !== "bundle.collect");
+export const BUNDLE_DEADLINE_MS = DEFAULT_STEP_DEADLINE_MS["bundle.collect"] + 5_000;
+
+export type BundleOutcome =
+  | { status: "stored"; bundleId: string; link: string; manifest: Manifest; summary: string; sizeBytes: number }
+  | { status: "refused"; reason: string }
+  | { status: "failed"; reason: string };
+
+export type BundleRequest = { host: string; channel: string; user: string; requestKey: string; tickets: TicketRef[] };
+
+export function createBundleJob(deps: CoreDeps, req: BundleRequest): Promise<JobRecord | null> {
+  return createJob(deps, "bundle", req);
+}
+
+/**
+ * For the recover runbook (issue 4): when a recover run fails, call this to collect a bundle
+ * into the same thread. Needs `deps.bundles`; never throws (the outcome says what happened).
+ * `requestKey` makes it idempotent: one bundle per failed run.
+ */
+export async function collectBundleOnRecoverFailure(
+  deps: CoreDeps,
+  req: { host: string; channel: string; user: string; requestKey: string; reason: string; tickets?: TicketRef[] },
+): Promise<BundleOutcome> {
+  try {
+    const job = await createBundleJob(deps, { ...req, tickets: req.tickets ?? [] });
+    if (!job) return { status: "failed", reason: "a bundle for this recover run was already collected" };
+    return await runBundle(deps, job, { tickets: req.tickets ?? [], trigger: `recover failed: ${req.reason}` });
+  } catch (err) {
+    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export async function runBundle(
+  deps: CoreDeps,
+  job: JobRecord,
+  opts: { tickets: TicketRef[]; trigger?: string; ticketConfig?: TicketConfig },
+): Promise<BundleOutcome> {
+  const { chat, store, clock, logger } = deps;
+  const services = deps.bundles;
+  const log = { job: job.id, host: job.host };
+  const incident = await openIncidentThread(deps, job);
+  const post = (text: string) =>
+    chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...renderNotice(text) });
+  const finish = (status: JobRecord["status"], detail: string | null) =>
+    store.updateJob(job.id, { status, finishedAt: clock.now(), detail });
+  if (!services) {
+    const reason = "Bundles are not configured on this control plane (no blob store).";
+    await post(`⚠️ ${reason}`);
+    await finish("rejected", reason);
+    return { status: "failed", reason };
+  }
+  const started = clock.now();
+  const progress = new Progress(deps, job, incident);
+  await progress.start(
+    `📦 Collecting a repro bundle from *${escapeMrkdwn(job.host)}* (job \`${job.id}\`)${opts.trigger ? ` because ${escapeMrkdwn(opts.trigger)}` : ""}…`,
+  );
+  await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
+
+  const results: StepResult[] = [];
+  const outcome: JobOutcome = await deps.transport.dispatch(
+    job.host,
+    { jobId: job.id, steps: BUNDLE_STEPS, deadlineMs: BUNDLE_DEADLINE_MS },
+    (result) => {
+      results.push(result);
+      // The bundle's files are not kept in the job store: they pass the second scan first.
+      if (result.step !== "bundle.collect") void store.appendJobResult(job.id, result).catch(() => {});
+      void progress.update(
+        `📦 Collecting from *${escapeMrkdwn(job.host)}*: ${results.length}/${BUNDLE_STEPS.length} parts in (${results.map((r) => `\`${r.step}\` ${r.status}`).join(", ")})`,
+      );
+    },
+  );
+  if (outcome.status === "rejected") {
+    const reason = `the agent refused the job: ${outcome.error.code}: ${outcome.error.message}`;
+    await progress.final(`❌ Bundle of *${escapeMrkdwn(job.host)}* failed: ${escapeMrkdwn(reason)}`);
+    await finish("rejected", reason);
+    return { status: "failed", reason };
+  }
+  const all = merge(results, outcome.results);
+  const incomplete: string[] = [];
+  if (outcome.status === "lost")
+    incomplete.push(
+      `agent connection lost mid-collection (${outcome.reason}); ${all.length}/${BUNDLE_STEPS.length} parts arrived`,
+    );
+  if (outcome.status === "timeout")
+    incomplete.push(
+      `job deadline of ${BUNDLE_DEADLINE_MS / 1000} s passed; ${all.length}/${BUNDLE_STEPS.length} parts arrived`,
+    );
+  for (const s of BUNDLE_STEPS) {
+    const r = all.find((x) => x.step === s.step);
+    if (!r) incomplete.push(`${s.step}: no result`);
+    else if (r.status !== "ok")
+      incomplete.push(`${s.step}: ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : ""}`);
+  }
+
+  const bundleId = deps.ids.id("bundle");
+  const createdAt = new Date(clock.now()).toISOString();
+  const files = assembleFiles(job, all, incomplete);
+  const collect = all.find((r) => r.step === "bundle.collect");
+  const collected = collect?.step === "bundle.collect" ? collect.data : undefined;
+  const redactionReport = {
+    note: "Secrets removed on the host before the files left it, by kind and file. Values are never recorded.",
+    total: (collected?.redactions ?? []).reduce((n, r) => n + r.count, 0),
+    byKind: byKind(collected),
+    byFile: collected?.redactions ?? [],
+    secondScan: "passed: the control plane found no secret in any file or message",
+  };
+
+  // Second, independent scan of everything that would leave: files, summary, ticket text.
+  await progress.update(`🔒 Second redaction scan of ${files.length} files…`);
+  const expiresAt = clock.now() + services.retentionMs;
+  const linkExpiresAt = Math.min(expiresAt, clock.now() + services.linkTtlMs);
+  const link = await services.signer.sign(services.publicUrl, bundleId, linkExpiresAt);
+  const built = await buildArchive({ bundleId, host: job.host, createdAt, incomplete }, files, redactionReport);
+  const summary = summarize(job, bundleId, built.manifest, files, redactionReport, link, linkExpiresAt);
+  const hits = scanAll([
+    ...files.map((f) => ({ where: f.name, text: f.content })),
+    { where: "manifest.json", text: JSON.stringify(built.manifest) },
+    { where: "summary message", text: summary },
+  ]);
+  if (hits.length > 0) {
+    const reason = `the control plane's second scan still found ${hits.length} possible secret(s) after host redaction — ${describeHits(hits)}. Nothing was stored, uploaded or attached.`;
+    logger.warn("bundle refused by second scan", { ...log, hits: hits.length, where: describeHits(hits) });
+    await progress.final(`🛑 Bundle of *${escapeMrkdwn(job.host)}* refused: ${escapeMrkdwn(reason)}`);
+    await finish("rejected", `bundle refused: ${reason}`);
+    return { status: "refused", reason };
+  }
+
+  await services.blobs.put(`${bundleId}.zip`, built.zip, {
+    contentType: "application/zip",
+    createdAt: clock.now(),
+    expiresAt,
+  });
+  const filename = `clawops-bundle-${job.host}-${createdAt.replace(/[-:]/g, "").slice(0, 15)}.zip`;
+  await progress.final(
+    `${built.manifest.complete ? "✅" : "⚠️"} Bundle \`${bundleId}\` of *${escapeMrkdwn(job.host)}* stored (${Math.round(clock.now() - started)} ms).`,
+  );
+  const summaryMessage = await post(summary);
+  // The summary is the job's result message: `clawops bundle` and the console follow it.
+  await store.updateJob(job.id, { resultTs: summaryMessage.ts });
+
+  if (chat.uploadFile) {
+    try {
+      await chat.uploadFile({
+        channel: job.channel,
+        threadTs: incident.threadTs,
+        filename,
+        title: `Repro bundle ${job.host} ${createdAt}`,
+        bytes: built.zip,
+        initialComment: `Repro bundle \`${bundleId}\` (${built.manifest.complete ? "complete" : "INCOMPLETE"}; manifest.json inside lists each file's SHA-256).`,
+      });
+    } catch (err) {
+      logger.warn("bundle upload failed", { ...log, err: String(err) });
+      await post(
+        `⚠️ Uploading the bundle file into this thread failed (${escapeMrkdwn(String(err))}); the signed link above still works.`,
+      );
+    }
+  }
+
+  const retry = services.retry ?? { attempts: 3, baseMs: 1_000 };
+  const ticketNotes: string[] = [];
+  for (const ticket of opts.tickets) {
+    const label = ticketLabel(ticket);
+    try {
+      const r = await withRetry(retry.attempts, retry.baseMs, () =>
+        deliverToTicket(
+          opts.ticketConfig ?? services.tickets,
+          ticket,
+          { filename, bytes: built.zip, summary, link },
+          services.fetch,
+        ),
+      );
+      ticketNotes.push(`✅ ${label}${r.url ? ` (${r.url})` : ""}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      logger.warn("ticket delivery failed", { ...log, ticket: label, err: message });
+      ticketNotes.push(
+        `❌ ${label}: ${message} (after ${retry.attempts} tries; the bundle is kept, retry with \`/openclaw bundle ${job.host} --ticket ${label}\`)`,
+      );
+    }
+  }
+  if (ticketNotes.length) await post(`🎫 Tickets:\n${ticketNotes.map((n) => `• ${escapeMrkdwn(n)}`).join("\n")}`);
+
+  await finish("done", built.manifest.complete ? null : `incomplete: ${incomplete.join("; ")}`.slice(0, 2_000));
+  return { status: "stored", bundleId, link, manifest: built.manifest, summary, sizeBytes: built.zip.byteLength };
+}
+
+class Progress {
+  ts = "";
+  private readonly deps: CoreDeps;
+  private readonly job: JobRecord;
+  private readonly incident: IncidentRecord;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(deps: CoreDeps, job: JobRecord, incident: IncidentRecord) {
+    this.deps = deps;
+    this.job = job;
+    this.incident = incident;
+  }
+
+  async start(text: string): Promise<void> {
+    const posted = await this.deps.chat.postMessage({
+      channel: this.job.channel,
+      threadTs: this.incident.threadTs,
+      ...renderNotice(text),
+    });
+    this.ts = posted.ts;
+  }
+
+  update(text: string): Promise<void> {
+    this.chain = this.chain
+      .then(() => this.deps.chat.updateMessage({ channel: this.job.channel, ts: this.ts, ...renderNotice(text) }))
+      .catch((err) => this.deps.logger.warn("bundle progress update failed", { job: this.job.id, err: String(err) }));
+    return this.chain;
+  }
+
+  async final(text: string): Promise<void> {
+    await this.update(text);
+  }
+}
+
+function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {
+  const byStep = new Map<string, StepResult>();
+  for (const r of streamed) byStep.set(r.step, r);
+  for (const r of final) byStep.set(r.step, r);
+  return [...byStep.values()];
+}
+
+type File = { name: string; content: string; complete: boolean; reason?: string };
+
+/** The agent's files, plus what the control plane knows: the triage result and the running config hash. */
+function assembleFiles(job: JobRecord, results: StepResult[], incomplete: string[]): File[] {
+  const collect = results.find((r) => r.step === "bundle.collect");
+  const data = collect?.step === "bundle.collect" ? collect.data : undefined;
+  const files: File[] = data ? data.files.map((f) => ({ ...f })) : [];
+  if (data?.capped) incomplete.push(data.capped);
+  for (const s of data?.skipped ?? []) incomplete.push(`${s.name}: not collected (${s.reason})`);
+  if (!data) {
+    files.push({
+      name: "MISSING.txt",
+      content: `The host's files (logs, config, CLI output, timeline) did not arrive:\n${incomplete.map((i) => `- ${i}`).join("\n")}\nThis bundle holds only the probes that did arrive (triage.json).\n`,
+      complete: false,
+      reason: "bundle.collect did not arrive",
+    });
+  }
+  const ws = results.find((r) => r.step === "gateway.ws");
+  const server = ws?.step === "gateway.ws" ? ws.data?.server : undefined;
+  const timeline = files.find((f) => f.name === "timeline.json");
+  if (timeline) {
+    try {
+      const parsed = JSON.parse(timeline.content) as Record<string, unknown>;
+      parsed.runningConfigHash = server?.appliedConfigHash ?? null;
+      parsed.runningGateway = server
+        ? {
+            version: server.version ?? null,
+            uptimeMs: server.uptimeMs ?? null,
+            startedAt:
+              server.uptimeMs !== undefined && data
+                ? new Date(Date.parse(data.collectedAt) - server.uptimeMs).toISOString()
+                : null,
+          }
+        : null;
+      timeline.content = `${JSON.stringify(parsed, null, 2)}\n`;
+    } catch {
+      // Left as the agent wrote it.
+    }
+  }
+  const triage = results.filter((r) => r.step !== "bundle.collect");
+  const c12n = classifyResults(triage, TRIAGE_PART);
+  files.push({
+    name: "triage.json",
+    content: `${JSON.stringify({ host: job.host, jobId: job.id, matrix: c12n.matrix, findings: c12n.findings, results: triage }, null, 2)}\n`,
+    complete: TRIAGE_PART.every((s) => triage.some((r) => r.step === s && r.status === "ok")),
+    ...(TRIAGE_PART.every((s) => triage.some((r) => r.step === s && r.status === "ok"))
+      ? {}
+      : { reason: "some probes did not arrive or did not finish" }),
+  });
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function byKind(data: BundleCollectData | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of data?.redactions ?? []) out[r.kind] = (out[r.kind] ?? 0) + r.count;
+  return out;
+}
+
+function summarize(
+  job: JobRecord,
+  bundleId: string,
+  manifest: Manifest,
+  files: File[],
+  report: { total: number; byKind: Record<string, number> },
+  link: string,
+  linkExpiresAt: number,
+): string {
+  const versions = parseJson(files.find((f) => f.name === "versions.json")?.content) as {
+    cli?: { version?: string | null };
+    gatewayPackage?: { version?: string | null };
+    os?: { pretty?: string | null };
+    node?: string;
+    agent?: string;
+  } | null;
+  const timeline = parseJson(files.find((f) => f.name === "timeline.json")?.content) as {
+    firstClose1000?: { at?: string } | null;
+    closeCodes?: { code: number; count: number }[];
+    runningConfigHash?: string | null;
+  } | null;
+  const size = manifest.files.reduce((n, f) => n + f.size, 0);
+  const lines = [
+    `*Repro bundle* \`${bundleId}\` for *${escapeMrkdwn(job.host)}* — ${manifest.complete ? "complete" : "*INCOMPLETE*"}`,
+    versions
+      ? `Versions: CLI ${versions.cli?.version ?? "?"} · gateway package ${versions.gatewayPackage?.version ?? "?"} · ${escapeMrkdwn(versions.os?.pretty ?? "?")} · Node ${versions.node ?? "?"} · agent ${versions.agent ?? "?"}`
+      : "Versions: not collected",
+    timeline
+      ? `Timeline: first close(1000) ${timeline.firstClose1000?.at ?? "none in the logs read"}; close codes ${(timeline.closeCodes ?? []).map((c) => `${c.code}×${c.count}`).join(", ") || "none"}; running config hash ${timeline.runningConfigHash ? `\`${timeline.runningConfigHash.slice(0, 24)}…\`` : "unknown"}`
+      : null,
+    `Files: ${manifest.files.length} (${Math.round(size / 1024)} KiB before compression); manifest.json lists each SHA-256.`,
+    `Redacted on the host: ${report.total} secret(s)${
+      Object.keys(report.byKind).length
+        ? ` (${Object.entries(report.byKind)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ")})`
+        : ""
+    }; second scan clean.`,
+    manifest.complete
+      ? null
+      : `Incomplete: ${manifest.incomplete.slice(0, 6).map(escapeMrkdwn).join("; ").slice(0, 1_200)}`,
+    `Download (expires ${new Date(linkExpiresAt).toISOString()}): ${link}`,
+  ];
+  return lines.filter((l): l is string => l !== null).join("\n");
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,68 @@
+import type { Command } from "../commands/parse.ts";
+import type { CommandReply, CommandRequest } from "../commands/types.ts";
+import type { CoreDeps } from "../deps.ts";
+import { ClawopsError } from "../errors.ts";
+import { requireHost, requireOnline } from "../jobs/hosts.ts";
+import { renderNotice } from "../render/blocks.ts";
+import { createBundleJob, runBundle, ticketConfigFor } from "./bundle.ts";
+import { parseTicketRef, type TicketRef } from "./tickets.ts";
+
+/** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver in the background. */
+export async function bundleCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "bundle" }>,
+): Promise<CommandReply> {
+  if (!deps.bundles) {
+    throw new ClawopsError(
+      "bundles_not_configured",
+      `Repro bundles are not configured on this control plane: ${deps.bundlesUnavailable ?? "it has no blob store"} (see README, Repro bundles).`,
+      { status: 501 },
+    );
+  }
+  const ticketConfig = ticketConfigFor(deps.bundles, req.workspace);
+  const tickets: TicketRef[] = command.tickets.map((key) => {
+    const ref = parseTicketRef(key);
+    if (!ref) throw new ClawopsError("bad_request", `\`${key}\` is not a Jira or GitHub issue reference.`);
+    if (ref.system === "jira" && !ticketConfig.jira)
+      throw new ClawopsError(
+        "ticket_not_configured",
+        `Jira is not configured here, so \`${key}\` cannot be attached (set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN).`,
+      );
+    if (ref.system === "github" && !ticketConfig.github)
+      throw new ClawopsError(
+        "ticket_not_configured",
+        `GitHub is not configured here, so \`${key}\` cannot be commented on (set GITHUB_TOKEN and GITHUB_REPO).`,
+      );
+    return ref;
+  });
+  const host = await requireHost(deps, command.host);
+  await requireOnline(deps, host, "no bundle can be collected");
+  const job = await createBundleJob(deps, {
+    host: host.name,
+    channel: req.channel,
+    user: req.user,
+    requestKey: req.requestKey,
+    tickets,
+  });
+  if (!job) return { ack: renderNotice(`A bundle of *${host.name}* is already being collected for this request.`) };
+  deps.logger.info("bundle started", {
+    job: job.id,
+    host: host.name,
+    user: req.user,
+    tickets: command.tickets.join(","),
+  });
+  return {
+    ack: renderNotice(
+      `📦 Collecting a repro bundle from *${host.name}* (job \`${job.id}\`). Progress, the summary and the download link appear in the host's incident thread.`,
+    ),
+    background: async () => {
+      if (deps.startJob) await deps.startJob({ kind: "bundle", job, tickets });
+      else
+        await deps.hostQueue.run(host.name, () =>
+          runBundle(deps, job, { tickets, ticketConfig }).then(() => undefined),
+        );
+    },
+    jobId: job.id,
+  };
+}

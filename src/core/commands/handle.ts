@@ -1,0 +1,155 @@
+import { bundleCommand } from "../bundles/command.ts";
+import type { CoreDeps } from "../deps.ts";
+import { ClawopsError, isClawopsError } from "../errors.ts";
+import { renderFleetStatus } from "../fleet/blocks.ts";
+import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
+import { issueEnrollmentCode } from "../hub/enrollment.ts";
+import { requireHost, requireOnline } from "../jobs/hosts.ts";
+import { handleRecoveryCommand } from "../recovery/commands.ts";
+import { audit, requireRecovery } from "../recovery/service.ts";
+import { renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
+import { createTriageJob, runTriage } from "../triage/triage.ts";
+import { type Command, parseCommand } from "./parse.ts";
+import type { CommandReply, CommandRequest } from "./types.ts";
+
+/**
+ * Handles one `/openclaw …` invocation. Fast by construction: validation and one store
+ * write, everything else in `background`. Never throws: errors become a clear ephemeral
+ * reply, and no job is created.
+ */
+export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+  const reply = await handleCommandUnaudited(deps, req);
+  // Every command, refused or not, goes to the append-only audit log.
+  await audit(deps, {
+    at: deps.clock.now(),
+    actor: req.user,
+    source: req.source,
+    action: "command",
+    host: commandHost(req.text),
+    outcome: reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok",
+    detail: `/openclaw ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
+    ref: reply.jobId ?? null,
+  });
+  return reply;
+}
+
+/** The host a command names, for the audit log's host column (null for fleet-wide ones). */
+function commandHost(text: string): string | null {
+  try {
+    const c = parseCommand(text);
+    if ("host" in c) return c.host;
+    if ("target" in c) return c.target;
+  } catch {
+    // An unparsable command still gets audited, without a host.
+  }
+  return null;
+}
+
+async function handleCommandUnaudited(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+  try {
+    const command = parseCommand(req.text);
+    return await dispatch(deps, req, command);
+  } catch (err) {
+    if (isClawopsError(err))
+      return { ack: renderError(err.message, err.code), error: { code: err.code, message: err.message } };
+    deps.logger.error("command failed", { text: req.text, err: err instanceof Error ? err.message : String(err) });
+    const message = "Something went wrong inside clawops; the error was logged. Try again.";
+    return { ack: renderError(message, "internal"), error: { code: "internal", message } };
+  }
+}
+
+async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): Promise<CommandReply> {
+  switch (command.kind) {
+    case "help":
+      return { ack: renderHelp() };
+    case "freeze":
+    case "unfreeze":
+    case "status":
+    case "audit":
+    case "recover":
+      return handleRecoveryCommand(requireRecovery(deps), req, command);
+    case "hosts": {
+      const hosts = await deps.store.listHosts();
+      const online = new Set<string>();
+      await Promise.all(hosts.map(async (h) => (await deps.transport.isOnline(h.name)) && online.add(h.name)));
+      return { ack: renderHosts(hosts, online, deps.clock.now()) };
+    }
+    case "fleet-status": {
+      const count = selectHosts(await deps.store.listHosts(), command.selector).length;
+      const what = describeSelector(command.selector);
+      return {
+        ack: renderNotice(
+          `🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`,
+        ),
+        background: async () => {
+          const report = await probeFleet(deps, command.selector);
+          await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
+        },
+      };
+    }
+    case "tag": {
+      if (!deps.store.setHostTags) {
+        throw new ClawopsError("bad_request", "This control plane's store does not keep host tags yet.", {
+          status: 501,
+        });
+      }
+      const host = await requireHost(deps, command.host);
+      await deps.store.setHostTags(host.name, command.tags);
+      const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
+      return { ack: renderNotice(`Tags of *${host.name}*: ${list}.`) };
+    }
+    case "enroll": {
+      if (req.source !== "console") {
+        throw new ClawopsError(
+          "bad_request",
+          "Enrollment codes are issued only from the local console or `clawops enroll <host>` on the control-plane machine, so a code never passes through a chat.",
+        );
+      }
+      const issued = await issueEnrollmentCode(deps, command.host);
+      const minutes = Math.round((issued.expiresAt - deps.clock.now()) / 60_000);
+      return {
+        ack: renderNotice(
+          `Enrollment code for *${issued.host}*: \`${issued.code}\` (one use, expires in ${minutes} min).\nOn the host run:\n\`clawops-agent enroll --server <control-plane URL> --host ${issued.host} --code ${issued.code}\``,
+        ),
+      };
+    }
+    case "triage": {
+      const host = await requireHost(deps, command.host);
+      await requireOnline(deps, host);
+      const job = await createTriageJob(deps, {
+        host: host.name,
+        channel: req.channel,
+        user: req.user,
+        requestKey: req.requestKey,
+      });
+      if (!job) {
+        return {
+          ack: renderNotice(
+            `Triage of *${host.name}* is already under way for this request; results go to its incident thread.`,
+          ),
+        };
+      }
+      const ahead = deps.hostQueue.depth(host.name);
+      deps.logger.info("triage started", {
+        job: job.id,
+        host: host.name,
+        user: req.user,
+        channel: req.channel,
+        queued: ahead,
+      });
+      const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
+      return {
+        ack: renderNotice(
+          `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
+        ),
+        background: () =>
+          deps.startJob
+            ? deps.startJob({ kind: "triage", job })
+            : deps.hostQueue.run(host.name, () => runTriage(deps, job)),
+        jobId: job.id,
+      };
+    }
+    case "bundle":
+      return bundleCommand(deps, req, command);
+  }
+}

@@ -1,0 +1,23 @@
+import type { RenderedMessage } from "../render/blocks.ts";
+
+export interface CommandRequest {
+  text: string;
+  user: string;
+  channel: string;
+  /** Slack's trigger_id (unique per invocation), or a console-generated id. */
+  requestKey: string;
+  source: "slack" | "console";
+  /** Slack workspace (team id) the command came from; selects per-workspace settings (tickets). */
+  workspace?: string;
+}
+
+export interface CommandReply {
+  /** Shown at once, to the invoking user only (Slack: ephemeral response). */
+  ack: RenderedMessage;
+  /** Slow work to run after the ack: `waitUntil` on Workers, a detached promise on Node. */
+  background?: () => Promise<void>;
+  /** The job this command started, if any. */
+  jobId?: string;
+  /** Set when the command was refused; the ack says the same in words. */
+  error?: { code: string; message: string };
+}

@@ -1,0 +1,81 @@
+import { LAYER_LABELS, type LayerStatus } from "../layers.ts";
+import type { Block } from "../ports.ts";
+import { clip, context, escapeMrkdwn, type RenderedMessage, section } from "../render/blocks.ts";
+import type { FleetHostState, FleetReport, FleetRow } from "./fleet.ts";
+import { describeSelector } from "./fleet.ts";
+
+/**
+ * The fleet matrix: one row per host (layer icons, then name and the worst reason), worst
+ * first, with counts. Slack caps a message at 50 blocks and a section text at 3000
+ * characters, so a large fleet shows the worst MAX_ROWS rows and says how many it left out.
+ */
+export const MAX_FLEET_ROWS = 60;
+const SECTION_CHARS = 2900;
+
+const CELL: Record<LayerStatus, string> = { ok: "🟢", warn: "🟡", fail: "🔴", unknown: "⚪" };
+const STATE_LABEL: Record<FleetHostState, string> = {
+  fail: "🔴 fail",
+  "no-answer": "⏱️ no answer",
+  offline: "⚫ offline",
+  warn: "🟡 warn",
+  ok: "🟢 ok",
+};
+/** Placeholder cells for hosts without a matrix. */
+const BLANK: Record<FleetHostState, string> = { fail: "", warn: "", ok: "", "no-answer": "⏱️", offline: "⚫" };
+
+export function renderFleetStatus(r: FleetReport): RenderedMessage {
+  const total = r.rows.length;
+  const what = describeSelector(r.selector);
+  const c = r.counts;
+  const summary = `${total} host${total === 1 ? "" : "s"}: ${c.ok} ok · ${c.warn} warn · ${c.fail} fail · ${c["no-answer"]} no answer · ${c.offline} offline`;
+  const text = `Fleet status (${what}): ${summary}`;
+  const blocks: Block[] = [
+    { type: "header", text: { type: "plain_text", text: clip(`Fleet status: ${what}`, 150), emoji: true } },
+    section(`*${escapeMrkdwn(summary)}*`),
+  ];
+  if (total === 0) {
+    blocks.push(section("No enrolled host matches. See `/openclaw hosts` for names; set tags with `/openclaw tag`."));
+    return { text, blocks };
+  }
+  const columns = r.columns.map((l) => LAYER_LABELS[l]).join(" · ") || "(no layer answered)";
+  blocks.push(context(`Columns: ${escapeMrkdwn(columns)} · 🟢 ok 🟡 warn 🔴 fail ⚪ not known · quick probe only`));
+
+  const shown = r.rows.slice(0, MAX_FLEET_ROWS);
+  let chunk: string[] = [];
+  let size = 0;
+  for (const row of shown) {
+    const line = renderRow(r, row);
+    if (size + line.length + 1 > SECTION_CHARS && chunk.length > 0) {
+      blocks.push(section(chunk.join("\n")));
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(line);
+    size += line.length + 1;
+  }
+  if (chunk.length > 0) blocks.push(section(chunk.join("\n")));
+
+  const hidden = r.rows.slice(MAX_FLEET_ROWS);
+  const notes: string[] = [];
+  if (hidden.length > 0) {
+    const byState = new Map<FleetHostState, number>();
+    for (const h of hidden) byState.set(h.state, (byState.get(h.state) ?? 0) + 1);
+    const parts = [...byState].map(([s, n]) => `${n} ${STATE_LABEL[s].split(" ").slice(1).join(" ")}`);
+    notes.push(
+      `Showing the worst ${shown.length} of ${total} hosts; ${hidden.length} more not listed (${parts.join(", ")}). Narrow with a pattern or tag, or \`/openclaw triage <host>\`.`,
+    );
+  }
+  notes.push(
+    `deadline ${(r.deadlineMs / 1000).toFixed(1)} s · answered in ${(r.elapsedMs / 1000).toFixed(2)} s · run \`/openclaw triage <host>\` for every layer`,
+  );
+  blocks.push(context(...notes));
+  return { text, blocks };
+}
+
+function renderRow(r: FleetReport, row: FleetRow): string {
+  const cells =
+    row.state === "no-answer" || row.state === "offline"
+      ? r.columns.map(() => BLANK[row.state]).join("")
+      : r.columns.map((l) => CELL[row.layers[l] ?? "unknown"]).join("");
+  return `${cells} *${escapeMrkdwn(row.host)}* ${STATE_LABEL[row.state]} — ${escapeMrkdwn(clip(row.reason, 90))}`;
+}

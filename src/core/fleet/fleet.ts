@@ -1,0 +1,152 @@
+import type { StepName, StepRequest } from "../../contract/catalog.ts";
+import { classifyResults } from "../classify/classify.ts";
+import { type FleetSelector, globMatches } from "../commands/parse.ts";
+import type { CoreDeps } from "../deps.ts";
+import { LAYERS, type Layer, type LayerStatus, statusRank } from "../layers.ts";
+import type { HostRecord, JobOutcome } from "../ports.ts";
+
+/**
+ * `/openclaw status <selector>`: one quick probe per matching host, all at once, under ONE
+ * deadline; then one fleet matrix. Only the fast steps run (no CLI call: those take seconds,
+ * GATEWAY-FACTS §3), so a healthy fleet answers well inside the deadline.
+ */
+export const FLEET_DEADLINE_MS = 2_000;
+
+/** The fast probes: socket, HTTP, listeners, config file. Each bounded below the fleet deadline. */
+export function quickSteps(deadlineMs: number): StepRequest[] {
+  const probeMs = Math.max(100, Math.min(1_500, deadlineMs - 300));
+  return [
+    { step: "gateway.http", args: { timeoutMs: probeMs } },
+    { step: "gateway.ws", args: { timeoutMs: probeMs } },
+    { step: "port.listeners", args: {} },
+    { step: "config", args: {} },
+  ];
+}
+export const QUICK_STEP_NAMES: readonly StepName[] = quickSteps(FLEET_DEADLINE_MS).map((s) => s.step);
+
+/** A host's row: its worst layer, or why there is no matrix for it. */
+export type FleetHostState = "ok" | "warn" | "fail" | "no-answer" | "offline";
+
+export interface FleetRow {
+  host: string;
+  state: FleetHostState;
+  /** Per layer, for hosts that answered. */
+  layers: Partial<Record<Layer, LayerStatus>>;
+  /** The worst layer's reason, or why the host did not answer. */
+  reason: string;
+}
+
+export interface FleetReport {
+  selector: FleetSelector;
+  rows: FleetRow[];
+  counts: Record<FleetHostState, number>;
+  /** Layers that at least one answering host had an opinion on (the matrix columns). */
+  columns: Layer[];
+  deadlineMs: number;
+  elapsedMs: number;
+}
+
+/** Worst first: broken, then silent, then offline, then degraded, then fine. */
+const STATE_RANK: Record<FleetHostState, number> = { fail: 4, "no-answer": 3, offline: 2, warn: 1, ok: 0 };
+
+export function selectHosts(hosts: readonly HostRecord[], selector: FleetSelector): HostRecord[] {
+  const live = hosts.filter((h) => h.revokedAt === null);
+  switch (selector.kind) {
+    case "all":
+      return live;
+    case "pattern":
+      return live.filter((h) => globMatches(selector.glob, h.name));
+    case "tag":
+      return live.filter((h) => h.tags?.includes(selector.tag));
+  }
+}
+
+export function describeSelector(s: FleetSelector): string {
+  return s.kind === "all" ? "all hosts" : s.kind === "pattern" ? `hosts matching ${s.glob}` : `hosts tagged ${s.tag}`;
+}
+
+/**
+ * Fans the quick probe out and waits at most `deadlineMs` in total, the online check included
+ * (on Workers it is a call to the host's Durable Object). A host whose check or job has not
+ * ended by then is `no-answer`, and is sent no job once the deadline has passed; a job sent
+ * is left to the transport's own deadline.
+ */
+export async function probeFleet(
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger">,
+  selector: FleetSelector,
+  opts: { deadlineMs?: number } = {},
+): Promise<FleetReport> {
+  const deadlineMs = opts.deadlineMs ?? FLEET_DEADLINE_MS;
+  const started = deps.clock.now();
+  const hosts = selectHosts(await deps.store.listHosts(), selector);
+  const steps = quickSteps(deadlineMs);
+  const stepNames = steps.map((s) => s.step);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"deadline">((resolve) => {
+    timer = setTimeout(() => resolve("deadline"), deadlineMs);
+  });
+  try {
+    const rows = await Promise.all(
+      hosts.map(async (h): Promise<FleetRow> => {
+        const online = await Promise.race([
+          deps.transport.isOnline(h.name).catch((err: unknown) => `online check failed: ${String(err)}`),
+          deadline,
+        ]);
+        if (online === "deadline") return rowFor(h.name, online, stepNames, deadlineMs);
+        if (typeof online === "string") return { host: h.name, state: "no-answer", layers: {}, reason: online };
+        if (!online) {
+          const seen = h.lastSeenAt ? `last seen ${new Date(h.lastSeenAt).toISOString()}` : "never connected";
+          return { host: h.name, state: "offline", layers: {}, reason: `agent not connected (${seen})` };
+        }
+        const job = deps.transport.dispatch(h.name, { jobId: deps.ids.id("fleet"), steps, deadlineMs }, () => {});
+        const outcome = await Promise.race([job, deadline]);
+        return rowFor(h.name, outcome, stepNames, deadlineMs);
+      }),
+    );
+    rows.sort(
+      (a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || failCount(b) - failCount(a) || cmp(a.host, b.host),
+    );
+    const counts: Record<FleetHostState, number> = { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
+    for (const r of rows) counts[r.state]++;
+    const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
+    const elapsedMs = deps.clock.now() - started;
+    deps.logger.info("fleet status", { hosts: rows.length, ...counts, elapsedMs });
+    return { selector, rows, counts, columns, deadlineMs, elapsedMs };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+function rowFor(host: string, outcome: JobOutcome | "deadline", steps: StepName[], deadlineMs: number): FleetRow {
+  if (outcome === "deadline") {
+    return { host, state: "no-answer", layers: {}, reason: `no answer within ${(deadlineMs / 1000).toFixed(1)} s` };
+  }
+  if (outcome.status === "rejected") {
+    return { host, state: "no-answer", layers: {}, reason: `agent refused the probe: ${outcome.error.message}` };
+  }
+  if (outcome.status === "lost") return { host, state: "no-answer", layers: {}, reason: outcome.reason };
+  const c = classifyResults(outcome.results, steps);
+  const layers: Partial<Record<Layer, LayerStatus>> = {};
+  let worst: LayerStatus = "ok";
+  let reason = "every probed layer ok";
+  for (const l of LAYERS) {
+    const cell = c.matrix[l];
+    layers[l] = cell.status;
+    if (cell.status !== "unknown" && statusRank(cell.status) > statusRank(worst)) {
+      worst = cell.status;
+      reason = cell.reason;
+    }
+  }
+  const top = c.findings[0];
+  if (top && worst !== "ok") reason = top.title;
+  if (outcome.status === "timeout") reason = `${reason} (some probes did not finish)`;
+  return { host, state: worst === "fail" ? "fail" : worst === "warn" ? "warn" : "ok", layers, reason };
+}
+
+function failCount(r: FleetRow): number {
+  return Object.values(r.layers).filter((s) => s === "fail").length;
+}
+
+function cmp(a: string, b: string): number {
+  return a.localeCompare(b, "en", { numeric: true });
+}

@@ -1,0 +1,85 @@
+import type {
+  AuditEntry,
+  AuditQuery,
+  ConfirmationRecord,
+  FreezeRecord,
+  NewAuditEntry,
+  NoticeRef,
+  RecoveryStore,
+} from "../../src/core/recovery/types.ts";
+
+const DEFAULT_AUDIT_LIMIT = 100;
+
+/** Freezes and audit log in one heap (Workers until DO SQLite lands; unit tests). Same semantics as SQLite. */
+export class InMemoryRecoveryStore implements RecoveryStore {
+  private readonly freezes = new Map<string, FreezeRecord>();
+  private readonly audit: AuditEntry[] = [];
+  private readonly confirmations = new Map<string, ConfirmationRecord>();
+
+  async insertConfirmation(c: ConfirmationRecord): Promise<void> {
+    if (this.confirmations.has(c.id)) throw new Error("confirmation id already stored");
+    this.confirmations.set(c.id, structuredClone(c));
+  }
+
+  async getConfirmation(id: string): Promise<ConfirmationRecord | null> {
+    const c = this.confirmations.get(id);
+    return c ? structuredClone(c) : null;
+  }
+
+  async setConfirmationMessage(id: string, messageTs: string): Promise<void> {
+    const c = this.confirmations.get(id);
+    if (c) c.messageTs = messageTs;
+  }
+
+  async decideConfirmation(
+    id: string,
+    d: { at: number; by: string; decision: "approve" | "cancel" },
+  ): Promise<boolean> {
+    const c = this.confirmations.get(id);
+    if (!c || c.decision !== null || c.expiresAt <= d.at) return false;
+    c.decision = d.decision;
+    c.decidedAt = d.at;
+    c.decidedBy = d.by;
+    return true;
+  }
+
+  async putFreeze(freeze: FreezeRecord): Promise<void> {
+    this.freezes.set(freeze.target, structuredClone(freeze));
+  }
+
+  async getFreeze(target: string): Promise<FreezeRecord | null> {
+    const f = this.freezes.get(target);
+    return f ? structuredClone(f) : null;
+  }
+
+  async listFreezes(): Promise<FreezeRecord[]> {
+    return [...this.freezes.values()]
+      .sort((a, b) => a.expiresAt - b.expiresAt || (a.target < b.target ? -1 : 1))
+      .map((f) => structuredClone(f));
+  }
+
+  async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {
+    const f = this.freezes.get(target);
+    if (f && f.createdAt === createdAt) f.notices = structuredClone(notices);
+  }
+
+  async removeFreeze(target: string, createdAt?: number): Promise<FreezeRecord | null> {
+    const f = this.freezes.get(target);
+    if (!f || (createdAt !== undefined && f.createdAt !== createdAt)) return null;
+    this.freezes.delete(target);
+    return f;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    const stored: AuditEntry = { ...structuredClone(entry), seq: this.audit.length + 1 };
+    this.audit.push(stored);
+    return structuredClone(stored);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const after = query.afterSeq ?? 0;
+    const rows = this.audit.filter((e) => e.seq > after && (query.host === undefined || e.host === query.host));
+    if (query.order === "desc") rows.reverse();
+    return rows.slice(0, Math.max(0, query.limit ?? DEFAULT_AUDIT_LIMIT)).map((e) => structuredClone(e));
+  }
+}

@@ -1,0 +1,176 @@
+import type { StepResult } from "../../src/contract/catalog.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports.ts";
+
+interface EnrollmentCodeRow {
+  host: string;
+  expiresAt: number;
+  createdAt: number;
+  usedAt: number | null;
+}
+
+/** Same default page size as the SQLite store's `listJobs`. */
+const DEFAULT_JOB_LIMIT = 100;
+
+/**
+ * State in one JavaScript heap: the Workers runtime's store until Durable Object SQLite lands,
+ * and the store for Node unit tests. Web-standard only, so it runs in workerd unchanged.
+ *
+ * It follows the SQLite store's semantics (src/node/sqlite-store.ts) so either can stand in
+ * for the other: records are copied in and out (a caller mutating a returned job changes
+ * nothing stored), and every check-then-write runs without an `await` in between, which is
+ * what makes `createJob` idempotent and `consumeEnrollmentCode` single-use under concurrent
+ * requests in one isolate. Nothing survives the isolate: on Workers that is a redeploy or an
+ * eviction, so this is for a stage where no host can connect to Workers anyway.
+ */
+export class InMemoryStore implements Store {
+  private readonly hosts = new Map<string, HostRecord>();
+  private readonly codes = new Map<string, EnrollmentCodeRow>();
+  /** Keyed by `channel \u0000 host`: one incident thread per host and channel. */
+  private readonly incidents = new Map<string, IncidentRecord>();
+  private readonly incidentIds = new Set<string>();
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly jobIdByRequestKey = new Map<string, string>();
+
+  async getHost(name: string): Promise<HostRecord | null> {
+    const host = this.hosts.get(name);
+    return host ? structuredClone(host) : null;
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    return [...this.hosts.values()].sort((a, b) => compareText(a.name, b.name)).map((h) => structuredClone(h));
+  }
+
+  async insertHost(host: HostRecord): Promise<boolean> {
+    const existing = this.hosts.get(host.name);
+    if (!existing) {
+      this.hosts.set(host.name, { ...structuredClone(host), revokedAt: null });
+      return true;
+    }
+    if (existing.revokedAt === null) return false;
+    // A revoked host may be enrolled again with a new key. As in the SQLite store, the last
+    // known agent and gateway versions stay until the agent reports new ones.
+    this.hosts.set(host.name, {
+      ...existing,
+      publicKey: host.publicKey,
+      enrolledAt: host.enrolledAt,
+      revokedAt: null,
+      lastSeenAt: null,
+    });
+    return true;
+  }
+
+  async setHostTags(name: string, tags: string[]): Promise<boolean> {
+    const host = this.hosts.get(name);
+    if (!host) return false;
+    host.tags = [...tags];
+    return true;
+  }
+
+  async recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void> {
+    const host = this.hosts.get(name);
+    if (!host) return;
+    host.lastSeenAt = seen.at;
+    host.agentVersion = seen.agentVersion ?? host.agentVersion;
+    host.gatewayVersion = seen.gatewayVersion ?? host.gatewayVersion;
+  }
+
+  async revokeHost(name: string, at: number): Promise<boolean> {
+    const host = this.hosts.get(name);
+    if (!host || host.revokedAt !== null) return false;
+    host.revokedAt = at;
+    return true;
+  }
+
+  async insertEnrollmentCode(code: {
+    codeHash: string;
+    host: string;
+    expiresAt: number;
+    createdAt: number;
+  }): Promise<void> {
+    if (this.codes.has(code.codeHash)) throw new Error("enrollment code hash already stored");
+    this.codes.set(code.codeHash, {
+      host: code.host,
+      expiresAt: code.expiresAt,
+      createdAt: code.createdAt,
+      usedAt: null,
+    });
+  }
+
+  async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
+    const code = this.codes.get(codeHash);
+    if (!code || code.usedAt !== null || code.expiresAt <= now) return null;
+    code.usedAt = now;
+    return { host: code.host };
+  }
+
+  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+    const incident = this.incidents.get(incidentKey(channel, host));
+    return incident ? structuredClone(incident) : null;
+  }
+
+  async insertIncident(incident: IncidentRecord): Promise<void> {
+    // INSERT OR IGNORE: the first thread for a (channel, host) wins.
+    const key = incidentKey(incident.channel, incident.host);
+    if (this.incidents.has(key) || this.incidentIds.has(incident.id)) return;
+    this.incidents.set(key, structuredClone(incident));
+    this.incidentIds.add(incident.id);
+  }
+
+  async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
+    const existingId = this.jobIdByRequestKey.get(job.requestKey);
+    const existing = existingId === undefined ? undefined : this.jobs.get(existingId);
+    if (existing) return { created: false, job: structuredClone(existing) };
+    if (this.jobs.has(job.id)) throw new Error(`job id ${job.id} already stored under another request key`);
+    this.jobs.set(job.id, structuredClone(job));
+    this.jobIdByRequestKey.set(job.requestKey, job.id);
+    return { created: true, job: structuredClone(job) };
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const job = this.jobs.get(id);
+    return job ? structuredClone(job) : null;
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    if (patch.status !== undefined) job.status = patch.status;
+    if (patch.threadTs !== undefined) job.threadTs = patch.threadTs;
+    if (patch.progressTs !== undefined) job.progressTs = patch.progressTs;
+    if (patch.resultTs !== undefined) job.resultTs = patch.resultTs;
+    if (patch.finishedAt !== undefined) job.finishedAt = patch.finishedAt;
+    if (patch.detail !== undefined) job.detail = patch.detail;
+  }
+
+  async appendJobResult(id: string, result: StepResult): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    // One result per step; a resent result (agent reconnect) replaces the earlier one.
+    job.results = [...job.results.filter((r) => r.step !== result.step), structuredClone(result)];
+  }
+
+  async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
+    const limit = filter.limit ?? DEFAULT_JOB_LIMIT;
+    return [...this.jobs.values()]
+      .filter(
+        (j) =>
+          (filter.status === undefined || j.status === filter.status) &&
+          (filter.host === undefined || j.host === filter.host),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, Math.max(0, limit))
+      .map((j) => structuredClone(j));
+  }
+}
+
+function incidentKey(channel: string, host: string): string {
+  return `${channel}\u0000${host}`;
+}
+
+/** Host names are ASCII (DNS labels), so code-unit order equals SQLite's BINARY collation. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

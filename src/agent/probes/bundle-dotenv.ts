@@ -14,14 +14,34 @@ export function isSecretEnvName(name: string): boolean {
 
 const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.-]*)(\s*=\s*)(.*)$/;
 
+/**
+ * `NAME=value` lines with a secret-looking name lose their value. A quoted value may span
+ * lines (a PEM key in double quotes, as dotenv allows): every line up to the closing quote
+ * goes with it, or a key body would be left behind without its BEGIN line.
+ */
 export function maskDotenv(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => {
-      const m = ASSIGNMENT.exec(line);
-      if (!m) return line;
-      const [, lead = "", name = "", eq = "", value = ""] = m;
-      return isSecretEnvName(name) && value.trim() !== "" ? `${lead}${name}${eq}[REDACTED:secret-pair]` : line;
-    })
-    .join("\n");
+  const out: string[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    const m = ASSIGNMENT.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const [, lead = "", name = "", eq = "", value = ""] = m;
+    const quote = /^["'`]/.exec(value)?.[0];
+    let end = i;
+    if (quote && !value.slice(1).includes(quote)) {
+      while (end + 1 < lines.length && !(lines[end + 1] ?? "").includes(quote)) end++;
+      if (end + 1 < lines.length) end++;
+    }
+    if (isSecretEnvName(name) && value.trim() !== "") {
+      out.push(`${lead}${name}${eq}[REDACTED:secret-pair]`);
+    } else {
+      out.push(...lines.slice(i, end + 1));
+    }
+    i = end;
+  }
+  return out.join("\n");
 }

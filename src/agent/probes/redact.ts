@@ -19,6 +19,7 @@ export type RedactionKind =
   | "openai-key"
   | "github-token"
   | "aws-access-key"
+  | "jwt"
   | "google-api-key"
   | "provider-key";
 
@@ -106,6 +107,12 @@ const RULES: Rule[] = [
     replace: () => redacted("provider-key"),
   },
   { kind: "aws-access-key", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: () => redacted("aws-access-key") },
+  // A bare JWT (session cookies, id tokens in logs): secretlint's recommended rules have none.
+  {
+    kind: "jwt",
+    pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
+    replace: () => redacted("jwt"),
+  },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { lintSource } from "@secretlint/core";
-import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
+import { rules as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 import type { SecretLintCoreConfig } from "@secretlint/types";
 
 /**
@@ -22,16 +22,16 @@ export type RuleSetHit = {
   end: number;
 };
 
+/**
+ * The preset's rules one by one, less `filter-comments`: `secretlint-disable` comments are for
+ * a repository's own files, while this text comes from a gateway's logs and CLI output, where
+ * such a line must not switch a rule off. (Registered singly because 13.0.7 ignores
+ * `disabled` on a rule inside a preset.)
+ */
 const CONFIG: SecretLintCoreConfig = {
-  rules: [
-    {
-      id: "@secretlint/secretlint-rule-preset-recommend",
-      rule: recommended,
-      // `secretlint-disable` comments are for a repository's own files. Here the text comes from
-      // a gateway's logs and CLI output, so a line saying so must not switch a rule off.
-      rules: [{ id: "@secretlint/secretlint-rule-filter-comments", disabled: true }],
-    },
-  ],
+  rules: recommended
+    .filter((rule) => rule.meta.id !== "@secretlint/secretlint-rule-filter-comments")
+    .map((rule) => ({ id: rule.meta.id, rule })),
 };
 
 export async function findWithRuleSet(text: string, where = "text"): Promise<RuleSetHit[]> {

@@ -26,7 +26,7 @@ export const RECOVER_STEP_TITLES = [
 ] as const;
 
 export type RecoverStepState = "pending" | "running" | "ok" | "warn" | "fail" | "skipped";
-interface StepView {
+export interface StepView {
   state: RecoverStepState;
   detail: string;
 }

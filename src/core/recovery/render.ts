@@ -113,3 +113,22 @@ export function renderAuditSummary(entries: readonly AuditEntry[], host: string 
     ],
   };
 }
+
+/** A refused button press, said in the thread (the reason names no secret). */
+export function renderRefusal(user: string, reason: string): RenderedMessage {
+  return { text: `Refused: ${reason}`, blocks: [section(`⛔ ${mention(user)}: ${escapeMrkdwn(reason)}`)] };
+}
+
+/** What a confirmation becomes once pressed: its buttons go, the decision stays. */
+export function renderDecided(
+  c: { step: string; host: string },
+  decision: "approve" | "approve_drained" | "cancel",
+  by: string,
+): RenderedMessage {
+  const verb =
+    decision === "cancel" ? "✖️ Cancelled" : `✅ Approved${decision === "approve_drained" ? " (once drained)" : ""}`;
+  return {
+    text: `${verb} ${c.step} on ${c.host}`,
+    blocks: [section(`${verb} \`${c.step}\` on *${c.host}* by ${mention(by)}.`)],
+  };
+}

@@ -1,10 +1,11 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { toBlockKit } from "../adapters/slack/render.ts";
 import { handleCommand } from "../core/commands/handle.ts";
 import type { CoreDeps } from "../core/deps.ts";
+import type { Message } from "../core/messages/model.ts";
 import type { Logger } from "../core/ports.ts";
 import { BlockActionsPayload, handleButtonPress, pressFromBlockActions } from "../core/recovery/press.ts";
 import { requireRecovery } from "../core/recovery/service.ts";
-import type { RenderedMessage } from "../core/render/blocks.ts";
 
 export interface SocketModeOptions {
   /** App-level token (xapp-…) with the connections:write scope. */
@@ -90,8 +91,10 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
   };
 }
 
-function ephemeral(m: RenderedMessage) {
-  return { response_type: "ephemeral" as const, text: m.text, blocks: m.blocks as never };
+function ephemeral(m: Message) {
+  const { text, blocks } = toBlockKit(m);
+  // Bolt types blocks as its own union; ours are plain JSON of that shape.
+  return { response_type: "ephemeral" as const, text, blocks: blocks as never };
 }
 
 /**

@@ -10,7 +10,8 @@ import {
   summarize,
 } from "../../src/core/bundles/render.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { renderFleetStatus } from "../../src/core/fleet/blocks.ts";
+import type { Message } from "../../src/core/messages/model.ts";
+import { renderFleetStatus } from "../../src/core/fleet/render.ts";
 import type { FleetReport } from "../../src/core/fleet/fleet.ts";
 import type { HostRecord } from "../../src/core/ports.ts";
 import { renderConfirmation } from "../../src/core/recovery/confirm.ts";
@@ -26,7 +27,6 @@ import {
 } from "../../src/core/recovery/render.ts";
 import type { AuditEntry, ConfirmationRecord, FreezeRecord } from "../../src/core/recovery/types.ts";
 import {
-  type RenderedMessage,
   renderError,
   renderHelp,
   renderHosts,
@@ -34,7 +34,7 @@ import {
   renderNotice,
   renderTriageProgress,
   renderTriageResult,
-} from "../../src/core/render/blocks.ts";
+} from "../../src/core/render/messages.ts";
 import { gatewayDownData, healthyResults, tokenDriftData, toResults } from "./evidence.ts";
 
 /**
@@ -215,7 +215,7 @@ const bundleFiles = [
   },
 ];
 
-export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => RenderedMessage]> = [
+export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   // Triage
   ["incident-header", () => renderIncidentHeader("node-3", "U0OPERATOR", NOW)],
   ["incident-header-console", () => renderIncidentHeader("node-3", "console", NOW)],

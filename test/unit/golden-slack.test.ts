@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { MESSAGE_KINDS } from "../support/message-kinds.ts";
 
 /**
@@ -10,7 +11,7 @@ const pretty = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
 describe("Slack Block Kit goldens", () => {
   it.each(MESSAGE_KINDS.map(([name, make]) => [name, make] as const))("%s", async (name, make) => {
-    const msg = make();
+    const msg = toBlockKit(make());
     expect(msg.blocks.length).toBeLessThanOrEqual(50);
     await expect(pretty(msg)).toMatchFileSnapshot(`golden/${name}.golden.json`);
   });

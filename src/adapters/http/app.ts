@@ -17,8 +17,8 @@ import {
   pressFromBlockActions,
 } from "../../core/recovery/press.ts";
 import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
-import type { RenderedMessage } from "../../core/render/blocks.ts";
-import type { ConsoleChat } from "../console/feed.ts";
+import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
+import { slackEphemeral } from "../slack/render.ts";
 import { verifySlackRequest } from "../slack/verify.ts";
 
 export interface AppOptions {
@@ -115,7 +115,7 @@ export function createApp(opts: AppOptions) {
       if (c.req.header("x-slack-retry-num"))
         deps.logger.info("slack retry", { command, retry: c.req.header("x-slack-retry-num") });
       background(reply, c);
-      return c.json(ephemeral(reply.ack));
+      return c.json(slackEphemeral(reply.ack));
     });
 
     // Interactivity (buttons): same signature check as slash commands; the form's `payload`
@@ -199,7 +199,7 @@ export function createApp(opts: AppOptions) {
       background(reply, c);
       return c.json({
         ok: true,
-        ack: ephemeral(reply.ack),
+        ack: toConsoleMessage(reply.ack),
         jobId: reply.jobId ?? null,
         error: reply.error ?? null,
         headSeq,
@@ -299,8 +299,4 @@ export function createApp(opts: AppOptions) {
   }
 
   return app;
-}
-
-function ephemeral(m: RenderedMessage) {
-  return { response_type: "ephemeral", text: m.text, blocks: m.blocks };
 }

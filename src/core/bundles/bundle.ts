@@ -3,8 +3,10 @@ import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
-import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import { type RenderedMessage, renderNotice } from "../render/blocks.ts";
+import { LiveMessage } from "../jobs/live-message.ts";
+import type { Message } from "../messages/model.ts";
+import type { JobOutcome, JobRecord } from "../ports.ts";
+import { renderNotice } from "../render/messages.ts";
 import { openIncidentThread } from "../triage/triage.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
 import {
@@ -107,7 +109,7 @@ export async function runBundle(
   const services = deps.bundles;
   const log = { job: job.id, host: job.host };
   const incident = await openIncidentThread(deps, job);
-  const post = (message: RenderedMessage) =>
+  const post = (message: Message) =>
     chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...message });
   const finish = (status: JobRecord["status"], detail: string | null) =>
     store.updateJob(job.id, { status, finishedAt: clock.now(), detail });
@@ -118,9 +120,12 @@ export async function runBundle(
     return { status: "failed", reason };
   }
   const started = clock.now();
-  const progress = new Progress(deps, job, incident);
-  await progress.start(renderBundleStart(job.host, job.id, opts.trigger));
-  await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
+  const live = new LiveMessage(chat, { channel: job.channel, threadTs: incident.threadTs });
+  await live.show(renderBundleStart(job.host, job.id, opts.trigger));
+  await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: live.ts });
+  // Edits after the first post: a failed one is logged, never the end of the bundle.
+  const progress = (message: Message) =>
+    live.show(message).catch((err) => logger.warn("bundle progress update failed", { ...log, err: String(err) }));
 
   const results: StepResult[] = [];
   const outcome: JobOutcome = await deps.transport.dispatch(
@@ -130,12 +135,12 @@ export async function runBundle(
       results.push(result);
       // The bundle's files are not kept in the job store: they pass the second scan first.
       if (result.step !== "bundle.collect") void store.appendJobResult(job.id, result).catch(() => {});
-      void progress.update(renderBundleProgress(job.host, results, BUNDLE_STEPS.length));
+      void progress(renderBundleProgress(job.host, results, BUNDLE_STEPS.length));
     },
   );
   if (outcome.status === "rejected") {
     const reason = `the agent refused the job: ${outcome.error.code}: ${outcome.error.message}`;
-    await progress.final(renderBundleEnd(job.host, { kind: "failed", reason }));
+    await progress(renderBundleEnd(job.host, { kind: "failed", reason }));
     await finish("rejected", reason);
     return { status: "failed", reason };
   }
@@ -170,7 +175,7 @@ export async function runBundle(
   };
 
   // Second, independent scan of everything that would leave: files, summary, ticket text.
-  await progress.update(renderBundleScan(files.length));
+  await progress(renderBundleScan(files.length));
   const expiresAt = clock.now() + services.retentionMs;
   const linkExpiresAt = Math.min(expiresAt, clock.now() + services.linkTtlMs);
   const link = await services.signer.sign(services.publicUrl, bundleId, linkExpiresAt);
@@ -184,7 +189,7 @@ export async function runBundle(
   if (hits.length > 0) {
     const reason = `the control plane's second scan still found ${hits.length} possible secret(s) after host redaction — ${describeHits(hits)}. Nothing was stored, uploaded or attached.`;
     logger.warn("bundle refused by second scan", { ...log, hits: hits.length, where: describeHits(hits) });
-    await progress.final(renderBundleEnd(job.host, { kind: "refused", reason }));
+    await progress(renderBundleEnd(job.host, { kind: "refused", reason }));
     await finish("rejected", `bundle refused: ${reason}`);
     return { status: "refused", reason };
   }
@@ -195,7 +200,7 @@ export async function runBundle(
     expiresAt,
   });
   const filename = `clawops-bundle-${job.host}-${createdAt.replace(/[-:]/g, "").slice(0, 15)}.zip`;
-  await progress.final(
+  await progress(
     renderBundleEnd(job.host, {
       kind: "stored",
       bundleId,
@@ -249,40 +254,6 @@ export async function runBundle(
 
   await finish("done", built.manifest.complete ? null : `incomplete: ${incomplete.join("; ")}`.slice(0, 2_000));
   return { status: "stored", bundleId, link, manifest: built.manifest, summary, sizeBytes: built.zip.byteLength };
-}
-
-class Progress {
-  ts = "";
-  private readonly deps: CoreDeps;
-  private readonly job: JobRecord;
-  private readonly incident: IncidentRecord;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(deps: CoreDeps, job: JobRecord, incident: IncidentRecord) {
-    this.deps = deps;
-    this.job = job;
-    this.incident = incident;
-  }
-
-  async start(message: RenderedMessage): Promise<void> {
-    const posted = await this.deps.chat.postMessage({
-      channel: this.job.channel,
-      threadTs: this.incident.threadTs,
-      ...message,
-    });
-    this.ts = posted.ts;
-  }
-
-  update(message: RenderedMessage): Promise<void> {
-    this.chain = this.chain
-      .then(() => this.deps.chat.updateMessage({ channel: this.job.channel, ts: this.ts, ...message }))
-      .catch((err) => this.deps.logger.warn("bundle progress update failed", { job: this.job.id, err: String(err) }));
-    return this.chain;
-  }
-
-  async final(message: RenderedMessage): Promise<void> {
-    await this.update(message);
-  }
 }
 
 function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {

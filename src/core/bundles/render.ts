@@ -1,11 +1,11 @@
-import type { RenderedMessage } from "../render/blocks.ts";
-import { renderNotice } from "../render/blocks.ts";
-import { escapeMrkdwn } from "../render/mrkdwn.ts";
+import { escapeMrkdwn } from "../messages/build.ts";
+import type { Message } from "../messages/model.ts";
+import { renderNotice } from "../render/messages.ts";
 import type { Manifest } from "./archive.ts";
 
 /** The bundle's posts in the incident thread: a progress line edited in place, then the summary. */
 
-export function renderBundleStart(host: string, jobId: string, trigger?: string): RenderedMessage {
+export function renderBundleStart(host: string, jobId: string, trigger?: string): Message {
   return renderNotice(
     `📦 Collecting a repro bundle from *${escapeMrkdwn(host)}* (job \`${jobId}\`)${trigger ? ` because ${escapeMrkdwn(trigger)}` : ""}…`,
   );
@@ -15,13 +15,13 @@ export function renderBundleProgress(
   host: string,
   results: readonly { step: string; status: string }[],
   total: number,
-): RenderedMessage {
+): Message {
   return renderNotice(
     `📦 Collecting from *${escapeMrkdwn(host)}*: ${results.length}/${total} parts in (${results.map((r) => `\`${r.step}\` ${r.status}`).join(", ")})`,
   );
 }
 
-export function renderBundleScan(files: number): RenderedMessage {
+export function renderBundleScan(files: number): Message {
   return renderNotice(`🔒 Second redaction scan of ${files} files…`);
 }
 
@@ -30,7 +30,7 @@ export function renderBundleEnd(
   end:
     | { kind: "failed" | "refused"; reason: string }
     | { kind: "stored"; bundleId: string; complete: boolean; ms: number },
-): RenderedMessage {
+): Message {
   if (end.kind === "stored")
     return renderNotice(
       `${end.complete ? "✅" : "⚠️"} Bundle \`${end.bundleId}\` of *${escapeMrkdwn(host)}* stored (${end.ms} ms).`,
@@ -40,13 +40,13 @@ export function renderBundleEnd(
   );
 }
 
-export function renderUploadFailed(err: string): RenderedMessage {
+export function renderUploadFailed(err: string): Message {
   return renderNotice(
     `⚠️ Uploading the bundle file into this thread failed (${escapeMrkdwn(err)}); the signed link above still works.`,
   );
 }
 
-export function renderTicketNotes(notes: readonly string[]): RenderedMessage {
+export function renderTicketNotes(notes: readonly string[]): Message {
   return renderNotice(`🎫 Tickets:\n${notes.map((n) => `• ${escapeMrkdwn(n)}`).join("\n")}`);
 }
 

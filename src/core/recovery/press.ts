@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
-import { clip, renderNotice } from "../render/blocks.ts";
+import { clip } from "../messages/build.ts";
+import { renderNotice } from "../render/messages.ts";
 import type { Actor } from "./authz.ts";
 import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, PRESS_BY_ACTION, type PressDecision, STEP_ACTION } from "./confirm.ts";
 import { renderDecided, renderRefusal } from "./render.ts";

@@ -10,9 +10,9 @@ import {
   summarize,
 } from "../../src/core/bundles/render.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import type { Message } from "../../src/core/messages/model.ts";
-import { renderFleetStatus } from "../../src/core/fleet/render.ts";
 import type { FleetReport } from "../../src/core/fleet/fleet.ts";
+import { renderFleetStatus } from "../../src/core/fleet/render.ts";
+import type { Message } from "../../src/core/messages/model.ts";
 import type { HostRecord } from "../../src/core/ports.ts";
 import { renderConfirmation } from "../../src/core/recovery/confirm.ts";
 import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recovery/recover.ts";

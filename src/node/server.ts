@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { ConsoleChat } from "../adapters/console/feed.ts";
 import { createApp } from "../adapters/http/app.ts";
+import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
@@ -13,6 +14,7 @@ import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
+import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
 import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
@@ -33,6 +35,8 @@ export interface ControlPlaneConfig {
   bundleEnv?: Readonly<Record<string, string | undefined>>;
   /** Freezes, authorization, announcements and audit (recovery runbook). */
   recovery?: RecoveryConfig;
+  /** Open connections at most, agent sockets included (default 20,000). */
+  maxConnections?: number;
 }
 
 export interface ControlPlane {
@@ -42,10 +46,15 @@ export interface ControlPlane {
   hub: AgentHub;
   deps: CoreDeps;
   consoleChat: ConsoleChat | null;
+  /** A one-time URL that logs a browser into the console (null without a console). */
+  consoleLoginUrl(): string | null;
+  /** What a program sends to use the console API: the secret as a bearer token. */
+  consoleHeaders(): Record<string, string>;
   close(): Promise<void>;
 }
 
 export const CONSOLE_CHANNEL = "console";
+const DEFAULT_MAX_CONNECTIONS = 20_000;
 
 export async function startControlPlane(config: ControlPlaneConfig): Promise<ControlPlane> {
   const logger = config.logger ?? createLogger("clawops");
@@ -66,6 +75,15 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   if (!chat) throw new Error("no chat configured");
   const deps: CoreDeps = { ...baseDeps, chat };
   const inFlight = new Set<Promise<void>>();
+  // Filled in once the port is known: the loopback names the console answers to.
+  let consoleHosts: string[] = [];
+  const consoleAuth: ConsoleAuth | null = consoleChat
+    ? {
+        secret: loadOrCreateConsoleSecret(config.dataDir, (m) => logger.warn(m)),
+        allowedHosts: () => consoleHosts,
+        logins: new LoginCodes(clock),
+      }
+    : null;
   const app = createApp({
     deps,
     slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
@@ -75,6 +93,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           channel: CONSOLE_CHANNEL,
           deps: { ...baseDeps, chat: consoleChat },
           page: CONSOLE_PAGE_HTML,
+          auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
     runInBackground: (task) => {
@@ -88,15 +107,28 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   if (lost > 0) logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s as Server));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.bind,
+        // A client gets 10 s for its headers and 30 s for a whole request (every body here is
+        // capped at 1 MB), so slow-loris connections cannot pile up.
+        serverOptions: { headersTimeout: 10_000, requestTimeout: 30_000 },
+      },
+      () => resolve(s as Server),
+    );
     (s as Server).once("error", reject);
   });
+  // Agents hold one socket each, so the cap is sized for a fleet; past it the kernel queues.
+  server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.on("upgrade", (req, socket, head) => {
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
   // Signed links point at the public URL when one is set, else where this process listens.
   bundles.publicUrl ||= url;
   logger.info("control plane listening", {
@@ -113,6 +145,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     hub,
     deps,
     consoleChat,
+    consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
+    consoleHeaders: (): Record<string, string> =>
+      consoleAuth ? { authorization: `Bearer ${consoleAuth.secret}` } : {},
     async close() {
       stopCleanup();
       await stopSweeper();

@@ -55,8 +55,3 @@ function toButton(b: Button): SlackBlock {
       : {}),
   };
 }
-
-/** A reply only the invoking user sees: the answer to a slash command. */
-export function slackEphemeral(m: Message) {
-  return { response_type: "ephemeral" as const, ...toBlockKit(m) };
-}

@@ -1,3 +1,4 @@
+import { timingSafeEqual, toHex } from "../../contract/encoding.ts";
 import { ClawopsError } from "../../core/errors.ts";
 
 /**
@@ -36,8 +37,14 @@ export async function slackSignature(signingSecret: string, timestamp: string, b
   return `v0=${toHex(new Uint8Array(mac))}`;
 }
 
-/** Throws ClawopsError(bad_signature | stale_request) unless the request is Slack's. */
-export async function verifySlackRequest(parts: SlackRequestParts): Promise<void> {
+/**
+ * The checks that need no body: both headers present, the timestamp an integer within five
+ * minutes. Run before the body is read, so a forged request costs no more than its headers.
+ */
+export function checkSlackHeaders(parts: Omit<SlackRequestParts, "body" | "signingSecret">): {
+  signature: string;
+  timestamp: string;
+} {
   const { signature, timestamp } = parts;
   if (!signature || !timestamp) {
     throw new ClawopsError("bad_signature", "Missing X-Slack-Signature or X-Slack-Request-Timestamp header.", {
@@ -55,26 +62,16 @@ export async function verifySlackRequest(parts: SlackRequestParts): Promise<void
       { status: 401 },
     );
   }
+  return { signature, timestamp };
+}
+
+/** Throws ClawopsError(bad_signature | stale_request) unless the request is Slack's. */
+export async function verifySlackRequest(parts: SlackRequestParts): Promise<void> {
+  const { signature, timestamp } = checkSlackHeaders(parts);
   const expected = await slackSignature(parts.signingSecret, timestamp, parts.body);
   if (!timingSafeEqual(expected, signature)) {
     throw new ClawopsError("bad_signature", "Slack signature does not match; check SLACK_SIGNING_SECRET.", {
       status: 401,
     });
   }
-}
-
-/** Constant-time for equal lengths; length is not secret (always `v0=` + 64 hex). */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  const n = Math.max(ea.length, eb.length);
-  for (let i = 0; i < n; i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  return diff === 0;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

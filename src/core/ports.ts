@@ -1,4 +1,5 @@
 import type { StepRequest, StepResult } from "../contract/catalog.ts";
+import type { Message } from "./messages/model.ts";
 
 /**
  * The interfaces the core depends on. Implementations live at the edge, one wiring file per
@@ -132,15 +133,11 @@ export interface HostTransport {
 // ---------------------------------------------------------------------------------------
 // Chat (Slack Web API, or the local console)
 
-export type Block = Record<string, unknown>;
-
-export interface ChatMessage {
+/** A neutral message (src/core/messages/model.ts) and where it goes; each chat renders it. */
+export interface ChatMessage extends Message {
   channel: string;
   /** Reply in this thread. */
   threadTs?: string;
-  /** Notification/fallback text; Slack requires it alongside blocks for accessibility. */
-  text: string;
-  blocks: Block[];
 }
 
 export interface ChatPort {

@@ -137,8 +137,11 @@ export class SqlStateStore implements Store {
   async claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
     this.driver.rows("DELETE FROM requests WHERE at < ?", forgetBefore);
     return (
-      this.driver.rows("INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key", key, at)
-        .length > 0
+      this.driver.rows(
+        "INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+        key,
+        at,
+      ).length > 0
     );
   }
 

@@ -1,13 +1,13 @@
 import { bundleCommand } from "../bundles/command.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
-import { renderFleetStatus } from "../fleet/blocks.ts";
 import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
+import { renderFleetStatus } from "../fleet/render.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, requireRecovery } from "../recovery/service.ts";
-import { renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
+import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
 import { createTriageJob, runTriage } from "../triage/triage.ts";
 import { type Command, parseCommand } from "./parse.ts";
 import type { CommandReply, CommandRequest } from "./types.ts";

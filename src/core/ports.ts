@@ -90,6 +90,13 @@ export interface Store {
   /** Atomically marks the code used; null if unknown, used or expired. */
   consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null>;
 
+  /**
+   * Records a command's request identity (Slack: workspace and trigger_id); false when it was
+   * recorded already, so a retried or replayed request does nothing twice. Identities older
+   * than `forgetBefore` may be dropped: Slack refuses requests signed more than 5 min ago.
+   */
+  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
+
   findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
   insertIncident(incident: IncidentRecord): Promise<void>;
 

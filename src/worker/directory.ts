@@ -154,6 +154,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> {
   consumeEnrollmentCode(codeHash: string, now: number) {
     return this.store.consumeEnrollmentCode(codeHash, now);
   }
+  claimRequest(key: string, at: number, forgetBefore: number) {
+    return this.store.claimRequest(key, at, forgetBefore);
+  }
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);
   }
@@ -211,6 +214,9 @@ export class DirectoryStore implements Store {
   }
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
     return (await this.stub.consumeEnrollmentCode(codeHash, now)) as { host: string } | null;
+  }
+  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.stub.claimRequest(key, at, forgetBefore);
   }
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
     return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;

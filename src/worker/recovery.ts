@@ -3,8 +3,8 @@ import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, importApprovalKey } from "../contract/approval.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
 import { DecisionBus } from "../core/recovery/decision-bus.ts";
-import type { RecoverRuns, RecoveryDeps } from "../core/recovery/types.ts";
-import { DirectoryRecoveryStore } from "./directory.ts";
+import type { RecoverRuns, RecoveryDeps, RecoveryStore } from "../core/recovery/types.ts";
+import { DirectoryRecoveryStore } from "./directory-store.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 
@@ -58,13 +58,19 @@ export async function workerApprovalKey(
 export function workerRecovery(
   env: WorkerEnv,
   config: WorkerConfig,
-  opts: { approvalKey?: ApprovalKeyPair; approvalKeyMissing?: string; runs?: RecoverRuns } = {},
+  opts: {
+    approvalKey?: ApprovalKeyPair;
+    approvalKeyMissing?: string;
+    runs?: RecoverRuns;
+    /** Default: the directory object by RPC (the directory itself passes its own SQLite). */
+    store?: RecoveryStore;
+  } = {},
 ): RecoveryDeps {
   const missing = !env.RECOVER
     ? "the Worker has no RECOVER Workflow binding (wrangler.toml `[[workflows]]`, as in this repository's)"
     : opts.approvalKeyMissing;
   return {
-    store: new DirectoryRecoveryStore(env.DIRECTORY),
+    store: opts.store ?? new DirectoryRecoveryStore(env.DIRECTORY),
     authz: new Authorizer(
       config.authz,
       slackUserGroupResolver({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL ?? DEFAULT_SLACK_API_URL }),

@@ -6,6 +6,7 @@ export type ErrorCode =
   | "bad_signature"
   | "stale_request"
   | "bad_request"
+  | "payload_too_large"
   | "unknown_command"
   | "unknown_host"
   | "invalid_host_name"

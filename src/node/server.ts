@@ -33,6 +33,8 @@ export interface ControlPlaneConfig {
   bundleEnv?: Readonly<Record<string, string | undefined>>;
   /** Freezes, authorization, announcements and audit (recovery runbook). */
   recovery?: RecoveryConfig;
+  /** Open connections at most, agent sockets included (default 20,000). */
+  maxConnections?: number;
 }
 
 export interface ControlPlane {
@@ -46,6 +48,7 @@ export interface ControlPlane {
 }
 
 export const CONSOLE_CHANNEL = "console";
+const DEFAULT_MAX_CONNECTIONS = 20_000;
 
 export async function startControlPlane(config: ControlPlaneConfig): Promise<ControlPlane> {
   const logger = config.logger ?? createLogger("clawops");
@@ -88,9 +91,21 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   if (lost > 0) logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s as Server));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.bind,
+        // A client gets 10 s for its headers and 30 s for a whole request (every body here is
+        // capped at 1 MB), so slow-loris connections cannot pile up.
+        serverOptions: { headersTimeout: 10_000, requestTimeout: 30_000 },
+      },
+      () => resolve(s as Server),
+    );
     (s as Server).once("error", reject);
   });
+  // Agents hold one socket each, so the cap is sized for a fleet; past it the kernel queues.
+  server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.on("upgrade", (req, socket, head) => {
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });

@@ -1,10 +1,10 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { commandFromSlash, ephemeral, pressFromInteraction } from "../adapters/slack/envelope.ts";
 import { handleCommand } from "../core/commands/handle.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import type { Logger } from "../core/ports.ts";
-import { BlockActionsPayload, handleButtonPress, pressFromBlockActions } from "../core/recovery/press.ts";
+import { handleButtonPress } from "../core/recovery/press.ts";
 import { requireRecovery } from "../core/recovery/service.ts";
-import type { RenderedMessage } from "../core/render/blocks.ts";
 
 export interface SocketModeOptions {
   /** App-level token (xapp-…) with the connections:write scope. */
@@ -44,14 +44,8 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
   const inFlight = new Set<Promise<void>>();
 
   app.command(/.*/, async ({ command, ack }) => {
-    const reply = await handleCommand(deps, {
-      text: command.text ?? "",
-      user: command.user_id,
-      channel: command.channel_id,
-      requestKey: `slack:${command.team_id ?? ""}:${command.trigger_id}`,
-      source: "slack",
-    });
-    await ack(ephemeral(reply.ack));
+    const reply = await handleCommand(deps, commandFromSlash(command));
+    await ack(ephemeral(reply.ack) as never);
     if (reply.background) {
       const task = reply
         .background()
@@ -66,8 +60,7 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
   // signature); anything else is acked so Slack does not retry it.
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
-    const parsed = BlockActionsPayload.safeParse(body);
-    const press = parsed.success ? pressFromBlockActions(parsed.data) : null;
+    const press = pressFromInteraction(body);
     if (!press || !deps.recovery) {
       logger.info("socket mode: interactive payload acked; not a clawops button", { type: body.type });
       return;
@@ -88,10 +81,6 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);
     },
   };
-}
-
-function ephemeral(m: RenderedMessage) {
-  return { response_type: "ephemeral" as const, text: m.text, blocks: m.blocks as never };
 }
 
 /**

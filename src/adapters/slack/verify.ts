@@ -36,8 +36,14 @@ export async function slackSignature(signingSecret: string, timestamp: string, b
   return `v0=${toHex(new Uint8Array(mac))}`;
 }
 
-/** Throws ClawopsError(bad_signature | stale_request) unless the request is Slack's. */
-export async function verifySlackRequest(parts: SlackRequestParts): Promise<void> {
+/**
+ * The checks that need no body: both headers present, the timestamp an integer within five
+ * minutes. Run before the body is read, so a forged request costs no more than its headers.
+ */
+export function checkSlackHeaders(parts: Omit<SlackRequestParts, "body" | "signingSecret">): {
+  signature: string;
+  timestamp: string;
+} {
   const { signature, timestamp } = parts;
   if (!signature || !timestamp) {
     throw new ClawopsError("bad_signature", "Missing X-Slack-Signature or X-Slack-Request-Timestamp header.", {
@@ -55,6 +61,12 @@ export async function verifySlackRequest(parts: SlackRequestParts): Promise<void
       { status: 401 },
     );
   }
+  return { signature, timestamp };
+}
+
+/** Throws ClawopsError(bad_signature | stale_request) unless the request is Slack's. */
+export async function verifySlackRequest(parts: SlackRequestParts): Promise<void> {
+  const { signature, timestamp } = checkSlackHeaders(parts);
   const expected = await slackSignature(parts.signingSecret, timestamp, parts.body);
   if (!timingSafeEqual(expected, signature)) {
     throw new ClawopsError("bad_signature", "Slack signature does not match; check SLACK_SIGNING_SECRET.", {

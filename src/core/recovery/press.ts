@@ -1,9 +1,8 @@
-import { z } from "zod";
 import { MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
 import { clip, escapeMrkdwn, renderNotice, section } from "../render/blocks.ts";
 import type { Actor } from "./authz.ts";
-import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, PRESS_BY_ACTION, type PressDecision, STEP_ACTION } from "./confirm.ts";
+import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, type PressDecision, STEP_ACTION } from "./confirm.ts";
 import { mention } from "./render.ts";
 import { recoverRuns } from "./runs.ts";
 import { audit, freezesCovering, guardFrozen, type RecoveryCoreDeps } from "./service.ts";
@@ -128,23 +127,4 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       .catch(() => undefined);
   }
   return { ok: true, decision };
-}
-
-/** Slack's block_actions payload, just the fields used. https://api.slack.com/reference/interaction-payloads/block-actions */
-export const BlockActionsPayload = z.object({
-  type: z.literal("block_actions"),
-  user: z.object({ id: z.string().min(1) }),
-  channel: z.object({ id: z.string().min(1) }).optional(),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(100).optional() })).min(1),
-});
-
-export function pressFromBlockActions(payload: z.infer<typeof BlockActionsPayload>): ButtonPress | null {
-  const action = payload.actions.find((a) => PRESS_BY_ACTION[a.action_id] !== undefined);
-  const decision = action ? PRESS_BY_ACTION[action.action_id] : undefined;
-  if (!action?.value || !decision) return null;
-  return {
-    confirmationId: action.value,
-    decision,
-    actor: { user: payload.user.id, channel: payload.channel?.id ?? "", source: "slack" },
-  };
 }

@@ -1,0 +1,211 @@
+/**
+ * Writes docs/findings.md, the findings catalog as a table, from the rules themselves
+ * (src/core/classify/rules.ts, RULES) and from the tests that name them.
+ *
+ *   node scripts/gen-findings.ts           write docs/findings.md
+ *   node scripts/gen-findings.ts --check   exit 1 if docs/findings.md is not what it would write
+ *
+ * "How proven" is read from the tests, not written by hand: a rule counts as tested by a file
+ * when its id appears there as a literal, outside comments and outside lines that assert its
+ * absence (`.not.`). The strongest place wins:
+ *   - real gateway: a test in test/gateway/ (a real OpenClaw gateway in a fault state);
+ *   - real capture: a unit test case that reads real gateway output captured into
+ *     test/unit/fixtures/ (a fixture whose name says "constructed" is not real output);
+ *   - synthetic: any other test (step results built in code, quoted lines);
+ *   - untested: no test names the rule.
+ * The output depends only on the rules and the test files, never on the clock or the file
+ * system's order, so the check can run anywhere.
+ */
+import { type Dirent, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RULES } from "../src/core/classify/rules.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const FINDINGS_DOC = "docs/findings.md";
+export const REGENERATE = "node scripts/gen-findings.ts";
+
+type Proof = "real gateway" | "real capture" | "synthetic";
+const STRENGTH: readonly Proof[] = ["real gateway", "real capture", "synthetic"];
+
+function listFiles(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)])).sort();
+}
+
+const posix = (path: string) => relative(root, path).split(sep).join("/");
+
+/**
+ * The fixtures, as the names a test uses for them: `real` are captured gateway output; `made`
+ * are words that only the names of constructed fixtures have (a table row saying "constructed").
+ */
+function fixtureNames(): { real: string[]; stems: string[]; made: string[] } {
+  const names = listFiles(join(root, "test/unit/fixtures")).map((f) => f.slice(f.lastIndexOf(sep) + 1));
+  const stem = (name: string) => name.split(".")[0] ?? name;
+  const real = names.filter((n) => !n.includes("constructed"));
+  const realWords = new Set(real.flatMap((n) => stem(n).split("-")));
+  const made = names
+    .filter((n) => n.includes("constructed"))
+    .flatMap((n) => stem(n).split("-"))
+    .filter((w) => !realWords.has(w));
+  return { real, stems: real.map(stem), made: [...new Set(made)] };
+}
+
+/** The file without comments (ids in prose are not tests). */
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " ")).replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+/** A file cut into its test cases: from one `it(`/`test(` line to the next case or describe. */
+function testCases(text: string): string[] {
+  const cases: string[] = [];
+  let current: string[] | null = null;
+  for (const line of text.split("\n")) {
+    if (/^\s*(it|test|describe)(\.\w+)*(\(|\.each)/.test(line)) {
+      if (current) cases.push(current.join("\n"));
+      current = /^\s*describe/.test(line) ? null : [line];
+      continue;
+    }
+    current?.push(line);
+  }
+  if (current) cases.push(current.join("\n"));
+  return cases;
+}
+
+/**
+ * Module-level names (helpers, constants) whose definition reads a real capture, so a case
+ * that calls `realLogUntil(…)` reads one as surely as a case that names the file.
+ */
+function captureHelpers(text: string, fixtures: readonly string[]): string[] {
+  const names: string[] = [];
+  const decl = /^(?:export )?(?:const|let|function|async function) (\w+)/;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const name = decl.exec(lines[i] ?? "")?.[1];
+    if (!name) continue;
+    let end = i + 1;
+    while (end < lines.length && !decl.test(lines[end] ?? "") && !/^(describe|it|test)\(/.test(lines[end] ?? "")) {
+      end++;
+    }
+    const body = lines.slice(i, end).join("\n");
+    if (fixtures.some((f) => body.includes(f))) names.push(name);
+  }
+  return names;
+}
+
+const word = (w: string) => new RegExp(`(?<![\\w-])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`);
+
+/** Lines that name the rule, leaving out those asserting its absence. */
+const mentionLines = (text: string, id: string) =>
+  text.split("\n").filter((line) => !line.includes(".not.") && word(id).test(line));
+
+/**
+ * Whether a case that names the rule runs it on a real capture. In a table (`it.each`), the
+ * row that names the rule decides when it names a fixture itself ("real-gateway",
+ * "constructed"); otherwise the case's body does.
+ */
+function caseReadsCapture(c: string, id: string, f: ReturnType<typeof fixtureNames>, helpers: string[]): boolean {
+  const body = f.real.some((name) => c.includes(name)) || helpers.some((h) => word(h).test(c));
+  return mentionLines(c, id).some((row) => {
+    if (f.stems.some((s) => word(s).test(row))) return true;
+    if (f.made.some((m) => word(m).test(row))) return false;
+    return body;
+  });
+}
+
+function proofs(): Map<string, { kind: Proof; files: string[] }> {
+  const fixtures = fixtureNames();
+  const files = listFiles(join(root, "test")).filter((f) => f.endsWith(".test.ts"));
+  const found = new Map<string, { kind: Proof; files: string[] }>();
+  const note = (id: string, kind: Proof, file: string) => {
+    const have = found.get(id);
+    if (have && STRENGTH.indexOf(have.kind) < STRENGTH.indexOf(kind)) return;
+    if (have && have.kind === kind) {
+      if (!have.files.includes(file)) have.files.push(file);
+      return;
+    }
+    found.set(id, { kind, files: [file] });
+  };
+  for (const path of files) {
+    const file = posix(path);
+    const text = stripComments(readFileSync(path, "utf8"));
+    const helpers = captureHelpers(text, fixtures.real);
+    const cases = testCases(text);
+    for (const rule of RULES) {
+      if (mentionLines(text, rule.id).length === 0) continue;
+      if (file.startsWith("test/gateway/")) note(rule.id, "real gateway", file);
+      else if (cases.some((c) => caseReadsCapture(c, rule.id, fixtures, helpers))) note(rule.id, "real capture", file);
+      else note(rule.id, "synthetic", file);
+    }
+  }
+  return found;
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** The whole of docs/findings.md. */
+export function renderFindingsDoc(): string {
+  const found = proofs();
+  const rows = RULES.map((r) => {
+    const p = found.get(r.id);
+    const proven = p ? `${p.kind} (${[...p.files].sort().join(", ")})` : "untested";
+    return `| \`${r.id}\` | ${r.layer} | ${r.severity} | ${cell(r.title)} | ${proven} |`;
+  });
+  const count = (kind: Proof | "untested") =>
+    RULES.filter((r) => (found.get(r.id)?.kind ?? "untested") === kind).length;
+  return [
+    "# Findings catalog",
+    "",
+    `<!-- Generated by \`${REGENERATE}\` from src/core/classify/rules*.ts and test/. Do not edit. -->`,
+    "",
+    "Every rule the classifier has, in catalog order (among findings of equal severity and",
+    "confidence, this order ranks them: root causes before the symptoms they produce). The",
+    "explanation, next commands and false green of each rule are in the source:",
+    "[`src/core/classify/rules.ts`](../src/core/classify/rules.ts) and the `rules-*.ts` beside it.",
+    "",
+    "**How proven** is derived from the tests: the files where the rule's id appears as a literal",
+    "(outside comments and `.not.` assertions), by the strongest kind found:",
+    "",
+    "- **real gateway**: a test in `test/gateway/` that drives a real OpenClaw gateway;",
+    "- **real capture**: a unit test case that reads real gateway output captured into",
+    "  `test/unit/fixtures/` (CLI output, gateway log lines);",
+    "- **synthetic**: other tests, on step results built in code or quoted lines;",
+    "- **untested**: no test names the rule.",
+    "",
+    `${RULES.length} rules: ${count("real gateway")} real gateway, ${count("real capture")} real capture, ` +
+      `${count("synthetic")} synthetic, ${count("untested")} untested.`,
+    "",
+    "| rule | layer | severity | what it says | how proven |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+function main(argv: readonly string[]): number {
+  const want = renderFindingsDoc();
+  const path = join(root, FINDINGS_DOC);
+  if (argv.includes("--check")) {
+    let have = "";
+    try {
+      have = readFileSync(path, "utf8");
+    } catch {
+      // missing: reported as out of date below
+    }
+    if (have === want) return 0;
+    process.stderr.write(`${FINDINGS_DOC} is out of date with the rule catalog or the tests. Run: ${REGENERATE}\n`);
+    return 1;
+  }
+  writeFileSync(path, want);
+  process.stdout.write(`wrote ${FINDINGS_DOC} (${RULES.length} rules)\n`);
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,156 @@
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
+import { classifyResults } from "../../core/classify/classify.ts";
+import { handleCommand } from "../../core/commands/handle.ts";
+import type { CoreDeps } from "../../core/deps.ts";
+import { ClawopsError } from "../../core/errors.ts";
+import { LAYERS } from "../../core/layers.ts";
+import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.ts";
+import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
+import type { ConsoleChat } from "../console/feed.ts";
+import { ephemeral } from "../slack/envelope.ts";
+import type { AfterResponse } from "./after-response.ts";
+import { BODY_LIMITS, capBody } from "./limits.ts";
+
+export interface ConsoleOptions {
+  chat: ConsoleChat;
+  channel: string;
+  /** The core as the console sees it (its chat is the console); default: the app's. */
+  deps?: CoreDeps;
+  /** The page served at /console (Node only). */
+  page: string;
+}
+
+const ConsoleCommandBody = z.object({ text: z.string().max(500) });
+const ConsoleConfirmBody = z.object({
+  id: z.string().min(1).max(100),
+  decision: z.enum(["approve", "approve_drained", "cancel"]),
+});
+
+/**
+ * The local console: its page and JSON API (commands, confirmation buttons, the audit log,
+ * the message feed as JSON and as server-sent events). For loopback-bound, single-operator
+ * installs only.
+ */
+export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after: AfterResponse) {
+  const app = new Hono();
+  // With Slack configured too, console commands post to the console, not to Slack.
+  const consoleDeps = consoleOpts.deps ?? deps;
+  app.get("/console", (c) => c.html(consoleOpts.page));
+  app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
+    const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
+    const text = parsed.data.text.replace(/^\s*\/openclaw\b/, "");
+    // The feed position before anything this command posts: a follower starts here.
+    const headSeq = await consoleOpts.chat.head();
+    const reply = await handleCommand(consoleDeps, {
+      text,
+      user: "console",
+      channel: consoleOpts.channel,
+      requestKey: deps.ids.id("console"),
+      source: "console",
+    });
+    after(reply, c);
+    return c.json({
+      ok: true,
+      ack: ephemeral(reply.ack),
+      jobId: reply.jobId ?? null,
+      error: reply.error ?? null,
+      headSeq,
+    });
+  });
+  // The console's confirmation buttons: the local operator pressing Approve/Cancel.
+  app.post("/api/console/confirm", capBody(BODY_LIMITS.consoleConfirm), async (c) => {
+    const parsed = ConsoleConfirmBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success)
+      throw new ClawopsError("bad_request", "Body must be JSON {id, decision: approve|approve_drained|cancel}.");
+    const press: ButtonPress = {
+      confirmationId: parsed.data.id,
+      decision: parsed.data.decision,
+      actor: { user: "console", channel: consoleOpts.channel, source: "console" },
+    };
+    const outcome = await handleButtonPress(requireRecovery(consoleDeps), press);
+    return c.json({ ok: outcome.ok, error: outcome.ok ? null : { code: outcome.code, message: outcome.reason } });
+  });
+  // The audit log as JSON lines, oldest first (`?host=`, `?after=<seq>` to page on).
+  app.get("/api/console/audit.jsonl", async (c) => {
+    const store = deps.recovery?.store;
+    if (!store)
+      throw new ClawopsError("not_configured", "The audit log is not wired in this runtime.", { status: 404 });
+    const host = c.req.query("host") || undefined;
+    let after = Number(c.req.query("after") ?? "0") || 0;
+    const lines: string[] = [];
+    for (;;) {
+      const page = await store.listAudit({ host, afterSeq: after, limit: 1000, order: "asc" });
+      const last = page[page.length - 1];
+      if (!last) break;
+      lines.push(auditToJsonLines(page));
+      after = last.seq;
+    }
+    return c.body(lines.join(""), 200, { "content-type": "application/x-ndjson; charset=utf-8" });
+  });
+  app.get("/api/console/messages", async (c) => {
+    const since = Number(c.req.query("since") ?? "0") || 0;
+    return c.json({ ok: true, events: await consoleOpts.chat.since(since) });
+  });
+  app.get("/api/console/jobs/:id", async (c) => {
+    const job = await deps.store.getJob(c.req.param("id"));
+    if (!job) throw new ClawopsError("job_not_found", "No such job.", { status: 404 });
+    const c12n = job.status === "running" ? null : classifyResults(job.results, TRIAGE_STEP_NAMES);
+    return c.json({
+      ok: true,
+      job: {
+        id: job.id,
+        host: job.host,
+        status: job.status,
+        threadTs: job.threadTs,
+        progressTs: job.progressTs,
+        resultTs: job.resultTs,
+        detail: job.detail,
+        failingLayers: c12n ? LAYERS.filter((l) => c12n.matrix[l].status === "fail") : [],
+        findings: c12n ? c12n.findings.map((f) => f.id) : [],
+      },
+    });
+  });
+  app.get("/api/console/events", (c) =>
+    streamSSE(c, async (stream) => {
+      let last = Number(c.req.header("last-event-id") ?? c.req.query("since") ?? "0") || 0;
+      const queue: { seq: number; data: string }[] = [];
+      let wake: (() => void) | null = null;
+      const unsubscribe = consoleOpts.chat.subscribe((e) => {
+        queue.push({ seq: e.seq, data: JSON.stringify(e) });
+        wake?.();
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      // Replay everything after `last`, page by page (since() returns at most 500).
+      for (let from = last; ; ) {
+        const page = await consoleOpts.chat.since(from);
+        for (const e of page) queue.push({ seq: e.seq, data: JSON.stringify(e) });
+        const tail = page[page.length - 1];
+        if (!tail) break;
+        from = tail.seq;
+      }
+      while (!stream.aborted) {
+        while (queue.length > 0) {
+          const next = queue.shift();
+          if (!next || next.seq <= last) continue;
+          last = next.seq;
+          await stream.writeSSE({ id: String(next.seq), event: "message", data: next.data });
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 15_000);
+        });
+        wake = null;
+        if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: "ping", data: "" });
+      }
+      unsubscribe();
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ClawopsError } from "../../core/errors.ts";
+
+/**
+ * The most each route reads of a request body. A body over its cap is refused with 413
+ * before more than the cap is read: by its Content-Length, or while it streams in.
+ * Slack's slash commands are a few hundred bytes; an interaction payload carries the message
+ * the button sits on (up to 50 blocks of 3,000 characters, JSON- and form-encoded), hence
+ * its larger cap. The rest are small JSON bodies of our own.
+ */
+export const BODY_LIMITS = {
+  slackCommand: 32 * 1024,
+  slackInteraction: 1024 * 1024,
+  enroll: 4 * 1024,
+  consoleCommand: 8 * 1024,
+  consoleConfirm: 4 * 1024,
+} as const;
+
+export function capBody(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ClawopsError("payload_too_large", `Request body is larger than ${maxBytes} bytes.`, { status: 413 });
+    },
+  });
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import type { CommandRequest } from "../../core/commands/types.ts";
+import { ClawopsError } from "../../core/errors.ts";
+import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
+import type { ButtonPress } from "../../core/recovery/press.ts";
+import type { RenderedMessage } from "../../core/render/blocks.ts";
+
+/**
+ * Slack envelopes into the core's requests, one converter for both ways in: the HTTP routes
+ * (form-encoded, signed) and Socket Mode (JSON over the app-token socket). So a command
+ * behaves the same whichever way it arrived: same idempotency key, same workspace.
+ */
+
+/** The fields of a slash command the core uses. https://api.slack.com/interactivity/slash-commands */
+export interface SlashCommandFields {
+  text?: string | null;
+  user_id?: string | null;
+  channel_id?: string | null;
+  trigger_id?: string | null;
+  team_id?: string | null;
+}
+
+/** A slash command as the core's request; `bad_request` when Slack's required fields are missing. */
+export function commandFromSlash(fields: SlashCommandFields): CommandRequest {
+  const { user_id: user, channel_id: channel, trigger_id: triggerId } = fields;
+  if (!user || !channel || !triggerId) {
+    throw new ClawopsError("bad_request", "Slash command payload lacks user_id, channel_id or trigger_id.");
+  }
+  const team = fields.team_id ?? "";
+  return {
+    text: fields.text ?? "",
+    user,
+    channel,
+    // A retry (X-Slack-Retry-Num, or a Socket Mode redelivery) carries the same trigger_id,
+    // which the job store treats as an idempotency key: the retry is acked and starts nothing.
+    requestKey: `slack:${team}:${triggerId}`,
+    source: "slack",
+    // The workspace selects per-workspace settings (tickets), on HTTP and Socket Mode alike.
+    ...(team ? { workspace: team } : {}),
+  };
+}
+
+/** A form-encoded slash command body (HTTP). */
+export function commandFromSlashForm(form: URLSearchParams): CommandRequest {
+  return commandFromSlash({
+    text: form.get("text"),
+    user_id: form.get("user_id"),
+    channel_id: form.get("channel_id"),
+    trigger_id: form.get("trigger_id"),
+    team_id: form.get("team_id"),
+  });
+}
+
+/** Slack's block_actions payload, just the fields used. https://api.slack.com/reference/interaction-payloads/block-actions */
+export const BlockActionsPayload = z.object({
+  type: z.literal("block_actions"),
+  user: z.object({ id: z.string().min(1) }),
+  channel: z.object({ id: z.string().min(1) }).optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(100).optional() })).min(1),
+});
+
+/** A clawops button press from an interaction payload; null for anything else (acked, ignored). */
+export function pressFromInteraction(payload: unknown): ButtonPress | null {
+  const parsed = BlockActionsPayload.safeParse(payload);
+  if (!parsed.success) return null;
+  const action = parsed.data.actions.find((a) => PRESS_BY_ACTION[a.action_id] !== undefined);
+  const decision = action ? PRESS_BY_ACTION[action.action_id] : undefined;
+  if (!action?.value || !decision) return null;
+  return {
+    confirmationId: action.value,
+    decision,
+    actor: { user: parsed.data.user.id, channel: parsed.data.channel?.id ?? "", source: "slack" },
+  };
+}
+
+/** The form-encoded interaction body (HTTP): its `payload` field holds the JSON. */
+export function pressFromInteractionForm(form: URLSearchParams): ButtonPress | null {
+  try {
+    return pressFromInteraction(JSON.parse(form.get("payload") ?? "null"));
+  } catch {
+    return null;
+  }
+}
+
+/** A reply only the invoking user sees. */
+export function ephemeral(m: RenderedMessage) {
+  return { response_type: "ephemeral" as const, text: m.text, blocks: m.blocks };
+}

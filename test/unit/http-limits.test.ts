@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BODY_LIMITS } from "../../src/adapters/http/limits.ts";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
+import { SlackStandIn } from "../support/slack-standin.ts";
+
+const SECRET = "test-signing-secret-limits-0123456789";
+const BOT_TOKEN = "xoxb-0000-limits-bot-token";
+const quiet = { info() {}, warn() {}, error() {} };
+
+let cp: ControlPlane;
+let slack: SlackStandIn;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "clawops-limits-"));
+  slack = new SlackStandIn(BOT_TOKEN);
+  const apiUrl = await slack.start();
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: false,
+    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
+    logger: quiet,
+  });
+});
+
+afterAll(async () => {
+  await cp.close();
+  await slack.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Streams up to `total` bytes of body (chunked, no Content-Length) and stops writing once a
+ * response arrives. Returns the status, the error code and how many bytes went out before the
+ * server answered: what an attacker got the server to take in.
+ */
+function streamBody(
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+): Promise<{ status: number; code: string | undefined; sent: number }> {
+  const url = new URL(path, cp.url);
+  const chunk = Buffer.alloc(64 * 1024, "a");
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = request(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } }, (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d));
+      res.on("end", () => {
+        const text = Buffer.concat(parts).toString("utf8");
+        let code: string | undefined;
+        try {
+          code = (JSON.parse(text) as { error?: { code: string } }).error?.code;
+        } catch {
+          code = undefined;
+        }
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, code, sent });
+      });
+    });
+    req.on("error", (err) => {
+      if (!answered) reject(err);
+    });
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+const HUNDRED_MB = 100 * 1024 * 1024;
+
+describe("request bodies are read only after the headers prove who is calling, and only up to a cap", () => {
+  it("an unsigned 100 MB slash command is refused on its headers, long before its body is in", async () => {
+    const r = await streamBody("/slack/commands", { "content-type": "application/x-www-form-urlencoded" }, HUNDRED_MB);
+    expect(r.status).toBe(401);
+    expect(r.code).toBe("bad_signature");
+    // Socket and kernel buffers take a few MB before the answer reaches the client; the rest never leaves.
+    expect(r.sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it("a stale timestamp is refused on its headers too", async () => {
+    const stale = signSlack(SECRET, "x", Math.floor(Date.now() / 1000) - 600);
+    const r = await streamBody("/slack/interactions", stale, HUNDRED_MB);
+    expect(r.status).toBe(401);
+    expect(r.code).toBe("stale_request");
+    expect(r.sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it("a body over the route's cap is refused with 413 once the cap is passed, signed headers or not", async () => {
+    const headers = signSlack(SECRET, "whatever: the signature is checked after the body");
+    const r = await streamBody("/slack/commands", headers, HUNDRED_MB);
+    expect(r.status).toBe(413);
+    expect(r.code).toBe("payload_too_large");
+    expect(r.sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it("a Content-Length over the cap is refused without reading any of it", async () => {
+    const body = slashCommandBody({ text: `triage ${"x".repeat(BODY_LIMITS.slackCommand)}` });
+    const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, body), body });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+  });
+
+  it("enrollment bodies are capped as well", async () => {
+    const res = await fetch(`${cp.url}/api/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "x".repeat(10_000), host: "node-1", publicKey: "k" }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it("a signed slash command of ordinary size still works", async () => {
+    const body = slashCommandBody({ text: "help" });
+    const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, body), body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { response_type: string }).response_type).toBe("ephemeral");
+  });
+});

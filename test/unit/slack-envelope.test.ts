@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import {
+  commandFromSlash,
+  commandFromSlashForm,
+  pressFromInteraction,
+  pressFromInteractionForm,
+} from "../../src/adapters/slack/envelope.ts";
+import { APPROVE_ACTION_ID } from "../../src/core/recovery/confirm.ts";
+import { slashCommandBody } from "../support/slack-signing.ts";
+
+describe("one Slack envelope converter for HTTP and Socket Mode", () => {
+  it("a slash command becomes the same request whichever way it arrived, workspace included", () => {
+    const form = new URLSearchParams(slashCommandBody({ text: "bundle node-3 PROJ-12", trigger_id: "13345.1" }));
+    // Socket Mode hands Bolt's parsed command: the same fields, as an object.
+    const socket = Object.fromEntries(form.entries());
+    const viaHttp = commandFromSlashForm(form);
+    const viaSocket = commandFromSlash(socket);
+    expect(viaSocket).toEqual(viaHttp);
+    expect(viaHttp).toEqual({
+      text: "bundle node-3 PROJ-12",
+      user: "U0OPERATOR",
+      channel: "C0INCIDENT",
+      requestKey: "slack:T0001:13345.1",
+      source: "slack",
+      workspace: "T0001",
+    });
+  });
+
+  it("a slash command without user, channel or trigger is a bad request", () => {
+    expect(() => commandFromSlash({ text: "help", user_id: "U1", channel_id: "C1" })).toThrow(/trigger_id/);
+  });
+
+  it("a button press reads the same from a JSON envelope and from the form's payload field", () => {
+    const payload = {
+      type: "block_actions",
+      user: { id: "U0LEAD" },
+      channel: { id: "C0INCIDENT" },
+      actions: [{ action_id: APPROVE_ACTION_ID, value: "cnf_123" }],
+    };
+    const form = new URLSearchParams({ payload: JSON.stringify(payload) });
+    const expected = {
+      confirmationId: "cnf_123",
+      decision: "approve",
+      actor: { user: "U0LEAD", channel: "C0INCIDENT", source: "slack" },
+    };
+    expect(pressFromInteraction(payload)).toEqual(expected);
+    expect(pressFromInteractionForm(form)).toEqual(expected);
+  });
+
+  it("other interactions and broken payloads are not presses", () => {
+    expect(pressFromInteraction({ type: "view_submission", user: { id: "U1" } })).toBeNull();
+    expect(
+      pressFromInteraction({
+        type: "block_actions",
+        user: { id: "U1" },
+        actions: [{ action_id: "other", value: "x" }],
+      }),
+    ).toBeNull();
+    expect(pressFromInteractionForm(new URLSearchParams({ payload: "{not json" }))).toBeNull();
+  });
+});

@@ -6,9 +6,9 @@ import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
-import { workerApprovalKey } from "./recovery.ts";
+import { type ApprovalKeyResult, workerApprovalKey } from "./recovery.ts";
 import { HOST_HEADER } from "./rpc.ts";
-import { type ApprovalKeyResult, requestDeps, workerClock } from "./wiring.ts";
+import { requestDeps, workerClock } from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";

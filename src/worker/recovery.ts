@@ -14,6 +14,9 @@ const logger = createConsoleLogger("clawops-worker");
 export const APPROVAL_KEY_SETUP =
   "`npm run -s clawops -- approval-key | npx wrangler secret put CLAWOPS_APPROVAL_KEY`, then enroll each agent again (`clawops-agent enroll`) so it pins the key";
 
+/** The approval signing key, or why `/openclaw recover` cannot sign. */
+export type ApprovalKeyResult = { ok: true; key: ApprovalKeyPair } | { ok: false; missing: string };
+
 /** Imported once per isolate and secret value (importKey is async; requests are not). */
 let cached: { jwk: string; key: Promise<ApprovalKeyPair> } | null = null;
 
@@ -22,9 +25,7 @@ let cached: { jwk: string; key: Promise<ApprovalKeyPair> } | null = null;
  * the same shape as Node's approval-key.json). Absent or unreadable: why, in words an
  * operator can act on; the secret's value is never echoed.
  */
-export async function workerApprovalKey(
-  env: WorkerEnv,
-): Promise<{ ok: true; key: ApprovalKeyPair } | { ok: false; missing: string }> {
+export async function workerApprovalKey(env: WorkerEnv): Promise<ApprovalKeyResult> {
   const jwk = env.CLAWOPS_APPROVAL_KEY?.trim();
   if (!jwk) return { ok: false, missing: `CLAWOPS_APPROVAL_KEY is not set; run ${APPROVAL_KEY_SETUP}` };
   if (cached?.jwk !== jwk) {

@@ -1,5 +1,4 @@
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import type { ApprovalKeyPair } from "../contract/approval.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
@@ -10,7 +9,7 @@ import { DirectoryStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { workflowRuns } from "./recover-runs.ts";
-import { workerRecovery } from "./recovery.ts";
+import { type ApprovalKeyResult, workerRecovery } from "./recovery.ts";
 import type { QueuedRun } from "./rpc.ts";
 
 /**
@@ -46,9 +45,6 @@ function baseDeps(p: Parts): CoreDeps {
     hostQueue: p.hostQueue ?? new HostJobQueue(),
   };
 }
-
-/** The approval signing key, or why `/openclaw recover` cannot sign (recovery.ts). */
-export type ApprovalKeyResult = { ok: true; key: ApprovalKeyPair } | { ok: false; missing: string };
 
 /**
  * A Worker request (the hono app): every command. Triage and bundle jobs are handed to the

@@ -88,10 +88,16 @@ export class SimChildren {
   }
 }
 
+/** The console secret of each control plane the benches started, by URL (its bearer header). */
+const consoleAuth = new Map<string, () => Record<string, string>>();
+const authOf = (url: string) => consoleAuth.get(url)?.() ?? {};
+const registerConsole = (cp: { url: string; consoleHeaders(): Record<string, string> }) =>
+  consoleAuth.set(cp.url, () => cp.consoleHeaders());
+
 async function consoleCommand(url: string, text: string) {
   const res = await fetch(`${url}/api/console/command`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...authOf(url) },
     body: JSON.stringify({ text }),
   });
   return (await res.json()) as { ack: { text: string }; jobId: string | null; error: unknown; headSeq: number };
@@ -146,7 +152,7 @@ async function timeFleetStatus(url: string, timeoutMs = 30_000) {
   const t0 = performance.now();
   const reply = await consoleCommand(url, "status all");
   for (;;) {
-    const res = await fetch(`${url}/api/console/messages?since=${reply.headSeq}`);
+    const res = await fetch(`${url}/api/console/messages?since=${reply.headSeq}`, { headers: authOf(url) });
     const { events } = (await res.json()) as { events: { text: string; blocks: unknown[] }[] };
     const fleet = events.find((e) => e.text.startsWith("Fleet status"));
     if (fleet) {
@@ -191,6 +197,7 @@ export interface FleetBench {
 export async function benchFleet(opts: { agents: number; procs: number; runs: number; log: (s: string) => void }) {
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-fleet-"));
   let cp: ControlPlaneProcess | null = await spawnControlPlane({}, { dataDir, keepData: true });
+  registerConsole(cp);
   let sims: SimChildren | null = null;
   try {
     const hosts = simHosts(opts.agents);
@@ -230,13 +237,14 @@ export async function benchFleet(opts: { agents: number; procs: number; runs: nu
     await sims.until((s) => s.connected === 0, 30_000, "all disconnected");
     const before = (await sims.stats()).welcomes;
     cp = await spawnControlPlane({ CLAWOPS_PORT: port }, { dataDir, keepData: true });
+    registerConsole(cp);
     const restarted = performance.now();
     const allBackMs = await sims.until((s) => s.connected === opts.agents, 120_000, "all reconnected");
     const welcomes = (await sims.stats()).welcomes - before;
     opts.log(`storm: all ${opts.agents} back ${Math.round(allBackMs)} ms after the restart`);
     const jobInfo = async (id: string) =>
       (
-        (await (await fetch(`${cp?.url}/api/console/jobs/${id}`)).json()) as {
+        (await (await fetch(`${cp?.url}/api/console/jobs/${id}`, { headers: authOf(cp?.url ?? "") })).json()) as {
           job: { status: string; detail: string | null; findings: string[] };
         }
       ).job;
@@ -285,6 +293,7 @@ export async function benchHubMemory(opts: { agents: number; procs: number; log:
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-mem-"));
   const quiet = { info() {}, warn() {}, error() {} };
   const cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir, console: true, logger: quiet });
+  registerConsole(cp);
   let sims: SimChildren | null = null;
   try {
     const specs: SimAgentSpec[] = [];
@@ -351,6 +360,7 @@ export async function benchAgentProcess(opts: {
   log: (s: string) => void;
 }): Promise<AgentMemory> {
   const cp = await spawnControlPlane({});
+  registerConsole(cp);
   const home = mkdtempSync(join(tmpdir(), "clawops-bench-agent-home-"));
   const launch = opts.variant.launch;
   const env = {
@@ -399,7 +409,9 @@ export async function benchAgentProcess(opts: {
     const triage = await consoleCommand(cp.url, "triage bench-agent");
     if (!triage.jobId) throw new Error(`triage not started: ${triage.ack.text}`);
     for (let i = 0; i < 600; i++) {
-      const job = (await (await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`)).json()) as {
+      const job = (await (
+        await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`, { headers: authOf(cp.url) })
+      ).json()) as {
         job: { status: string };
       };
       if (job.job.status !== "running") break;

@@ -42,10 +42,10 @@ async function main(): Promise<void> {
   const bind = env.CLAWOPS_BIND ?? "127.0.0.1";
   const consoleOn = !slack || env.CLAWOPS_CONSOLE === "1";
   if (consoleOn && !isLoopback(bind)) {
-    // The console API issues enrollment codes and runs triages without authentication: it is
-    // safe only where nobody but this machine can reach it.
+    // The console is one operator's, on this machine: it answers only to loopback host names,
+    // so on another address it would refuse everyone anyway.
     throw new Error(
-      `The local console has no authentication, so it is served on loopback only (CLAWOPS_BIND=${bind}). ` +
+      `The local console is served on loopback only (CLAWOPS_BIND=${bind}). ` +
         "Keep CLAWOPS_BIND=127.0.0.1, or configure Slack (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN) without CLAWOPS_CONSOLE=1.",
     );
   }
@@ -89,7 +89,10 @@ async function main(): Promise<void> {
     `clawops is running at ${cp.url}`,
     slack?.signingSecret ? `  Slack slash commands: POST ${cp.url}/slack/commands` : null,
     socket ? "  Slack Socket Mode:    connected" : null,
-    cp.consoleChat ? `  Local console:        ${cp.url}/console` : null,
+    cp.consoleChat ? `  Local console:        ${cp.consoleLoginUrl()}` : null,
+    cp.consoleChat
+      ? "                        (a one-time login link; `npm run clawops -- login` prints another)"
+      : null,
     `  Agents connect to:    ${cp.url.replace(/^http/, "ws")}/agent/connect`,
     agent ? `  Local agent host:     ${agent.host}   (try: npm run clawops -- triage ${agent.host})` : null,
     ssmHosts.length > 0 ? `  Hosts added from the SSM inventory: ${ssmHosts.join(", ")}` : null,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { ConsoleChat } from "../adapters/console/feed.ts";
 import { createApp } from "../adapters/http/app.ts";
+import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
@@ -13,6 +14,7 @@ import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
+import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
 import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
@@ -44,6 +46,10 @@ export interface ControlPlane {
   hub: AgentHub;
   deps: CoreDeps;
   consoleChat: ConsoleChat | null;
+  /** A one-time URL that logs a browser into the console (null without a console). */
+  consoleLoginUrl(): string | null;
+  /** What a program sends to use the console API: the secret as a bearer token. */
+  consoleHeaders(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -69,6 +75,15 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   if (!chat) throw new Error("no chat configured");
   const deps: CoreDeps = { ...baseDeps, chat };
   const inFlight = new Set<Promise<void>>();
+  // Filled in once the port is known: the loopback names the console answers to.
+  let consoleHosts: string[] = [];
+  const consoleAuth: ConsoleAuth | null = consoleChat
+    ? {
+        secret: loadOrCreateConsoleSecret(config.dataDir, (m) => logger.warn(m)),
+        allowedHosts: () => consoleHosts,
+        logins: new LoginCodes(clock),
+      }
+    : null;
   const app = createApp({
     deps,
     slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
@@ -78,6 +93,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           channel: CONSOLE_CHANNEL,
           deps: { ...baseDeps, chat: consoleChat },
           page: CONSOLE_PAGE_HTML,
+          auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
     runInBackground: (task) => {
@@ -112,6 +128,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const port = (server.address() as AddressInfo).port;
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
   // Signed links point at the public URL when one is set, else where this process listens.
   bundles.publicUrl ||= url;
   logger.info("control plane listening", {
@@ -128,6 +145,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     hub,
     deps,
     consoleChat,
+    consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
+    consoleHeaders: (): Record<string, string> =>
+      consoleAuth ? { authorization: `Bearer ${consoleAuth.secret}` } : {},
     async close() {
       stopCleanup();
       await stopSweeper();

@@ -58,7 +58,7 @@ describe("console confirmation buttons", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
-    await page.goto(`${cp.url}/console`);
+    await page.goto(cp.consoleLoginUrl() ?? "");
     await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
     await page.getByTestId("command-input").fill("/openclaw freeze node-3 for 10m restart test");
     await page.getByTestId("command-input").press("Enter");

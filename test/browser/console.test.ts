@@ -62,7 +62,7 @@ afterEach(async () => {
 });
 
 async function openConsole(): Promise<void> {
-  await page.goto(`${server.url}/console`);
+  await page.goto(server.loginUrl());
   await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
 }
 
@@ -238,7 +238,7 @@ describe("local console page", () => {
 
   it("falls back to polling when the event stream is unavailable", async () => {
     await page.route("**/api/console/events**", (route) => route.fulfill({ status: 503, body: "" }));
-    await page.goto(`${server.url}/console`);
+    await page.goto(server.loginUrl());
     await expect
       .poll(() => page.getByTestId("connection").getAttribute("data-state"), { timeout: 15_000 })
       .toBe("polling");

@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { ConsoleChat } from "../../src/adapters/console/feed.ts";
 import { createApp } from "../../src/adapters/http/app.ts";
+import { type ConsoleAuth, LoginCodes } from "../../src/adapters/http/console-guard.ts";
 import type { StepName, StepResult } from "../../src/contract/catalog.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
 import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
 import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
 import { CONSOLE_PAGE_HTML } from "../../src/node/console/page.ts";
+import { loadOrCreateConsoleSecret } from "../../src/node/console/secret.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { healthyResults, tokenDriftData, toResults } from "./evidence.ts";
 import type { FakeHostTransport, ScriptedResult } from "./fake-transport.ts";
@@ -18,6 +23,12 @@ import type { FakeHostTransport, ScriptedResult } from "./fake-transport.ts";
  */
 export interface ConsoleServer {
   url: string;
+  /** Holds the console secret, as `npm start`'s data folder does (for the CLI: CLAWOPS_DATA_DIR). */
+  dataDir: string;
+  /** A one-time URL that logs a browser in. */
+  loginUrl(): string;
+  /** The console secret as a bearer header, for requests made by hand. */
+  headers: Record<string, string>;
   store: SqliteStore;
   chat: ConsoleChat;
   logs: string[];
@@ -56,9 +67,16 @@ export async function startConsoleServer(
   const chat = new ConsoleChat(store, clock);
   const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue: new HostJobQueue() };
   const inFlight = new Set<Promise<void>>();
+  const dataDir = mkdtempSync(join(tmpdir(), "clawops-console-"));
+  let allowedHosts: string[] = [];
+  const auth: ConsoleAuth = {
+    secret: loadOrCreateConsoleSecret(dataDir),
+    allowedHosts: () => allowedHosts,
+    logins: new LoginCodes(clock),
+  };
   const app = createApp({
     deps,
-    console: { chat, channel: "console", page: CONSOLE_PAGE_HTML },
+    console: { chat, channel: "console", page: CONSOLE_PAGE_HTML, auth },
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -74,8 +92,13 @@ export async function startConsoleServer(
       resolve({ server: s, port: info.port }),
     );
   });
+  allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    dataDir,
+    loginUrl: () => `${url}/console/login?code=${auth.logins.issue()}`,
+    headers: { authorization: `Bearer ${auth.secret}` },
     store,
     chat,
     logs,
@@ -89,6 +112,7 @@ export async function startConsoleServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...inFlight]);
       store.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readConsoleSecret } from "../../src/node/console/secret.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
 
@@ -11,6 +12,8 @@ const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
  * end-to-end test measures it black-box (the load generator does not share its event loop).
  */
 export interface ControlPlaneProcess {
+  /** The console secret as a bearer header (read from the data folder). */
+  consoleHeaders(): Record<string, string>;
   url: string;
   dataDir: string;
   child: ChildProcess;
@@ -52,14 +55,17 @@ export async function spawnControlPlane(
     });
     child.once("exit", (code) => reject(new Error(`control plane exited ${code}: ${stderr}`)));
   });
+  // The console secret `npm start` made in its data folder, as the CLI reads it.
+  const consoleHeaders = () => ({ authorization: `Bearer ${readConsoleSecret(dataDir)}` });
   return {
     url,
     dataDir,
     child,
+    consoleHeaders,
     async enrollmentCode(host) {
       const res = await fetch(`${url}/api/console/command`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...consoleHeaders() },
         body: JSON.stringify({ text: `enroll ${host}` }),
       });
       const body = (await res.json()) as { ack: { text: string } };

@@ -95,7 +95,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
         (await (
           await fetch(`${cp.url}/api/console/command`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", ...cp.consoleHeaders() },
             body: JSON.stringify({ text }),
           })
         ).json()) as { ack: { text: string }; jobId: string | null };
@@ -109,7 +109,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
       await expect
         .poll(
           async () => {
-            job = ((await (await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`)).json()) as { job: Job }).job;
+            job = ((await (await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`, { headers: cp.consoleHeaders() })).json()) as { job: Job }).job;
             return job.status;
           },
           { timeout: 60_000, interval: 250 },

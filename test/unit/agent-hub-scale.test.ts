@@ -62,7 +62,7 @@ describe("agent hub at scale", () => {
     const command = async (text: string) =>
       (await fetch(`${cp.url}/api/console/command`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...cp.consoleHeaders() },
         body: JSON.stringify({ text }),
       }).then((r) => r.json())) as { jobId: string | null; error: unknown };
     const waitJob = async (id: string) => {

@@ -109,7 +109,7 @@ beforeAll(async () => {
     const { code } = await issueEnrollmentCode(cp.deps, host);
     const res = await fetch(`${cp.url}/api/enroll`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...cp.consoleHeaders() },
       body: JSON.stringify({ code, host, publicKey: identity.publicKey }),
     });
     pinned = ((await res.json()) as { approvalKey: string }).approvalKey;
@@ -230,7 +230,7 @@ describe("POST /slack/interactions", () => {
       reason: expect.stringContaining("signature"),
     });
 
-    const audit = await (await fetch(`${cp.url}/api/console/audit.jsonl?host=node-3`)).text();
+    const audit = await (await fetch(`${cp.url}/api/console/audit.jsonl?host=node-3`, { headers: cp.consoleHeaders() })).text();
     const approvals = audit
       .split("\n")
       .filter(Boolean)
@@ -301,7 +301,7 @@ describe("POST /slack/interactions", () => {
     const waiting = requireRecovery(cp.deps).recovery.decisions.wait(c.id, 10_000);
     const res = await fetch(`${cp.url}/api/console/confirm`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...cp.consoleHeaders() },
       body: JSON.stringify({ id: c.id, decision: "cancel" }),
     });
     expect(await res.json()).toEqual({ ok: true, error: null });

@@ -25,7 +25,7 @@ let agent: AgentProcess;
 function clawops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args, "--server", cp.url], {
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: cp.dataDir },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -51,7 +51,7 @@ beforeAll(async () => {
   while (Date.now() < end) {
     const r = await fetch(`${cp.url}/api/console/command`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...cp.consoleHeaders() },
       body: JSON.stringify({ text: "hosts" }),
     });
     if (JSON.stringify(await r.json()).includes(`*${HOST}* — 🟢 online`)) return;

@@ -21,6 +21,8 @@ function clawops(args: string[], server?: string): Promise<Run> {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env.CLAWOPS_URL;
     if (server) env.CLAWOPS_URL = server;
+    // Where the CLI finds the console secret, as it would in the folder `npm start` runs in.
+    env.CLAWOPS_DATA_DIR = consoleServer?.dataDir ?? "/nonexistent";
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -45,6 +47,7 @@ async function freePort(): Promise<number> {
 }
 
 let server: ConsoleServer;
+let consoleServer: ConsoleServer | undefined;
 
 beforeAll(async () => {
   const drift = tokenDriftScript();
@@ -56,6 +59,7 @@ beforeAll(async () => {
     .addHost("node-4", { online: false })
     .addHost("node-7", { results: healthyScript(0.5) });
   server = await startConsoleServer(transport, ["node-3", "node-4", "node-5", "node-7", "node-9"]);
+  consoleServer = server;
 });
 
 afterAll(async () => {

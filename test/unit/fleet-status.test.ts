@@ -107,7 +107,7 @@ describe("/openclaw status <selector>", () => {
 
     const tagged = await fetch(`${cp.url}/api/console/command`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...cp.consoleHeaders() },
       body: JSON.stringify({ text: "/openclaw tag node-3 prod eu" }),
     }).then((res) => res.json() as Promise<{ ack: { text: string }; error: unknown }>);
     expect(tagged.error).toBeNull();
@@ -124,7 +124,7 @@ describe("/openclaw status <selector>", () => {
     const head = await cp.consoleChat?.head();
     const res = await fetch(`${cp.url}/api/console/command`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...cp.consoleHeaders() },
       body: JSON.stringify({ text: "/openclaw status edge-*" }),
     });
     const body = (await res.json()) as { ack: { text: string }; error: unknown };
@@ -147,7 +147,7 @@ describe("clawops status (CLI)", () => {
   it("prints the fleet matrix and exits 1 when a host fails", async () => {
     const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [CLI, "status", "edge-*", "--server", cp.url], {
-        env: { ...process.env, NO_COLOR: "1" },
+        env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: dir },
         stdio: ["ignore", "pipe", "inherit"],
       });
       let stdout = "";

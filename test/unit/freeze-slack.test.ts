@@ -78,7 +78,7 @@ async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs 
 const allText = (m: { text: string; blocks: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks)}`;
 
 async function auditLines(host?: string): Promise<AuditEntry[]> {
-  const res = await fetch(`${cp.url}/api/console/audit.jsonl${host ? `?host=${host}` : ""}`);
+  const res = await fetch(`${cp.url}/api/console/audit.jsonl${host ? `?host=${host}` : ""}`, { headers: cp.consoleHeaders() });
   expect(res.headers.get("content-type")).toContain("application/x-ndjson");
   const text = await res.text();
   return text
@@ -201,7 +201,7 @@ describe("freeze / unfreeze / status", () => {
       new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
         const main = new URL("../../src/node/cli/main.ts", import.meta.url).pathname;
         const child = spawn(process.execPath, [main, ...args, "--server", cp.url], {
-          env: { ...process.env, NO_COLOR: "1" },
+          env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: dir },
           stdio: ["ignore", "pipe", "inherit"],
         });
         let stdout = "";

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  SLACK_MAX_AGE_SECONDS,
-  slackSignature,
-  timingSafeEqual,
-  verifySlackRequest,
-} from "../../src/adapters/slack/verify.ts";
+import { SLACK_MAX_AGE_SECONDS, slackSignature, verifySlackRequest } from "../../src/adapters/slack/verify.ts";
+import { timingSafeEqual } from "../../src/contract/encoding.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5";

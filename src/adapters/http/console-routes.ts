@@ -12,6 +12,7 @@ import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.t
 import type { ConsoleChat } from "../console/feed.ts";
 import { ephemeral } from "../slack/envelope.ts";
 import type { AfterResponse } from "./after-response.ts";
+import { type ConsoleAuth, consoleSecretOnly, loginHandler, sameOriginOnly } from "./console-guard.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
 export interface ConsoleOptions {
@@ -21,6 +22,8 @@ export interface ConsoleOptions {
   deps?: CoreDeps;
   /** The page served at /console (Node only). */
   page: string;
+  /** Who may use it: the console secret, the loopback host names, one-time login codes. */
+  auth: ConsoleAuth;
 }
 
 const ConsoleCommandBody = z.object({ text: z.string().max(500) });
@@ -38,6 +41,14 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
   const app = new Hono();
   // With Slack configured too, console commands post to the console, not to Slack.
   const consoleDeps = consoleOpts.deps ?? deps;
+  const { auth } = consoleOpts;
+  for (const path of ["/console", "/console/*", "/api/console/*"]) app.use(path, sameOriginOnly(auth));
+  app.get("/console/login", loginHandler(auth));
+  for (const path of ["/console", "/api/console/*"]) app.use(path, consoleSecretOnly(auth));
+  // A fresh one-time login URL for a browser (`clawops login`), for a caller that has the secret.
+  app.post("/api/console/login", (c) =>
+    c.json({ ok: true, url: `http://${c.req.header("host")}/console/login?code=${auth.logins.issue()}` }),
+  );
   app.get("/console", (c) => c.html(consoleOpts.page));
   app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
     const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));

@@ -1,3 +1,4 @@
+import { timingSafeEqual, toHex } from "../../contract/encoding.ts";
 import { ClawopsError } from "../../core/errors.ts";
 
 /**
@@ -73,20 +74,4 @@ export async function verifySlackRequest(parts: SlackRequestParts): Promise<void
       status: 401,
     });
   }
-}
-
-/** Constant-time for equal lengths; length is not secret (always `v0=` + 64 hex). */
-export function timingSafeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  const n = Math.max(ea.length, eb.length);
-  for (let i = 0; i < n; i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  return diff === 0;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

@@ -1,5 +1,5 @@
 import { strToU8, unzipSync, zipSync } from "fflate";
-import { bytesToHex } from "./hex.ts";
+import { toHex } from "../../contract/encoding.ts";
 
 /**
  * The bundle archive: a zip (fflate; runs on Node and workerd) of the bundle's files plus
@@ -20,7 +20,7 @@ export type ArchiveFile = { name: string; content: string; complete: boolean; re
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return bytesToHex(new Uint8Array(digest));
+  return toHex(new Uint8Array(digest));
 }
 
 export async function buildArchive(

@@ -1,4 +1,4 @@
-import { bytesToHex } from "./hex.ts";
+import { timingSafeEqual, toHex } from "../../contract/encoding.ts";
 
 /**
  * Expiring download links: `/bundles/<id>?exp=<unix s>&sig=<hex HMAC-SHA256("<id>.<exp>")>`.
@@ -20,7 +20,7 @@ export class LinkSigner {
 
   private async mac(id: string, exp: number): Promise<string> {
     const sig = await crypto.subtle.sign("HMAC", await this.key, new TextEncoder().encode(`${id}.${exp}`));
-    return bytesToHex(new Uint8Array(sig));
+    return toHex(new Uint8Array(sig));
   }
 
   async sign(baseUrl: string, id: string, expiresAtMs: number): Promise<string> {
@@ -37,9 +37,7 @@ export class LinkSigner {
   ): Promise<"ok" | "expired" | "bad"> {
     if (!exp || !sig || !/^\d{1,12}$/.test(exp) || !/^[0-9a-f]{64}$/.test(sig)) return "bad";
     const expected = await this.mac(id, Number(exp));
-    let diff = 0;
-    for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ sig.charCodeAt(i);
-    if (diff !== 0) return "bad";
+    if (!timingSafeEqual(expected, sig)) return "bad";
     return Number(exp) * 1000 < nowMs ? "expired" : "ok";
   }
 }

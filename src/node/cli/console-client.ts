@@ -54,7 +54,7 @@ export type JobInfo = z.infer<typeof JobResponse>["job"];
 const MessagesResponse = z.object({ ok: z.literal(true), events: z.array(ConsoleEventSchema) });
 const ErrorResponse = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) });
 
-export type ConsoleClientErrorCode = "unreachable" | "no_console" | "http" | "bad_response";
+export type ConsoleClientErrorCode = "unreachable" | "no_console" | "unauthorized" | "http" | "bad_response";
 
 export class ConsoleClientError extends Error {
   readonly code: ConsoleClientErrorCode;
@@ -65,19 +65,31 @@ export class ConsoleClientError extends Error {
   }
 }
 
+const JSON_BODY = { "content-type": "application/json" };
+const LoginResponse = z.object({ ok: z.literal(true), url: z.string() });
+
 export class ConsoleClient {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly secret: string | null;
 
-  constructor(baseUrl: string, fetchImpl: typeof fetch = fetch) {
+  /** `secret`: the console secret (`<data dir>/console-secret`), sent as a bearer token. */
+  constructor(baseUrl: string, secret: string | null, fetchImpl: typeof fetch = fetch) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.secret = secret;
     this.fetchImpl = fetchImpl;
+  }
+
+  /** A one-time URL that logs a browser into the console. */
+  async loginUrl(): Promise<string> {
+    return (await this.json("/api/console/login", LoginResponse, { method: "POST", headers: JSON_BODY, body: "{}" }))
+      .url;
   }
 
   command(text: string): Promise<CommandResponse> {
     return this.json("/api/console/command", CommandResponse, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: JSON_BODY,
       body: JSON.stringify({ text }),
     });
   }
@@ -159,8 +171,10 @@ export class ConsoleClient {
 
   private async request(path: string, init?: RequestInit): Promise<Response> {
     let res: Response;
+    const headers = new Headers(init?.headers);
+    if (this.secret) headers.set("authorization", `Bearer ${this.secret}`);
     try {
-      res = await this.fetchImpl(this.baseUrl + path, init);
+      res = await this.fetchImpl(this.baseUrl + path, { ...init, headers });
     } catch (err) {
       if (init?.signal?.aborted) throw err;
       throw new ConsoleClientError(
@@ -169,6 +183,14 @@ export class ConsoleClient {
         {
           cause: err,
         },
+      );
+    }
+    if (res.status === 401 && path.startsWith("/api/console/")) {
+      throw new ConsoleClientError(
+        "unauthorized",
+        this.secret
+          ? `clawops at ${this.baseUrl} refused the console secret: is it the clawops whose data folder this is ($CLAWOPS_DATA_DIR)?`
+          : `clawops at ${this.baseUrl} needs the console secret: run the CLI where clawops keeps its data folder, or set CLAWOPS_DATA_DIR to it.`,
       );
     }
     if (res.status === 404 && path.startsWith("/api/console/") && !path.startsWith("/api/console/jobs/")) {

@@ -1,5 +1,7 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateApprovalKey } from "../../contract/approval.ts";
+import { readConsoleSecret } from "../console/secret.ts";
 import { blocksToText, mrkdwnToText, type TextStyle } from "./blocks-to-text.ts";
 import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
 import { type FollowView, followJob } from "./follow-job.ts";
@@ -20,6 +22,7 @@ Usage:
   clawops approval-key           Print a new approval signing key (an Ed25519 private JWK) for a
                                  Worker: pipe it to \`npx wrangler secret put CLAWOPS_APPROVAL_KEY\`
                                  (runs locally; no control plane needed)
+  clawops login                  Print a one-time link that logs a browser into the console
   clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
   clawops help                   Show this help
 
@@ -28,6 +31,9 @@ Options:
   --timeout <secs>   Stop following a triage after this long (default: 120)
   --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
   -h, --help         Show this help
+
+The CLI proves itself to the console with the secret in the data folder (console-secret):
+run it where clawops keeps its data (./data), or set CLAWOPS_DATA_DIR.
 
 Exit codes:
   0  the command ran; for a triage: it finished and found no failing layer
@@ -73,8 +79,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
   const tty = !!io.stdout.isTTY;
   const style: TextStyle = { ansi: tty && !io.env.NO_COLOR };
-  const client = new ConsoleClient(request.server);
+  const client = new ConsoleClient(request.server, readConsoleSecret(resolve(io.env.CLAWOPS_DATA_DIR ?? "data")));
   try {
+    if (request.login) {
+      io.stdout.write(`${await client.loginUrl()}\n`);
+      return EXIT.ok;
+    }
     if (request.export) {
       io.stdout.write(await client.auditJsonLines(request.export.host));
       return EXIT.ok;
@@ -143,6 +153,8 @@ interface CliRequest {
   export?: { host?: string };
   /** `approval-key`: make a key here; nothing is sent. */
   approvalKey?: boolean;
+  /** `login`: print a one-time console login URL. */
+  login?: boolean;
 }
 
 /** argv → the /openclaw text to send, or null for help. */
@@ -175,6 +187,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
     case "approval-key":
       if (rest.length !== 0) throw new UsageError("usage: clawops approval-key");
       return { ...base, text: "", approvalKey: true };
+    case "login":
+      if (rest.length !== 0) throw new UsageError("usage: clawops login");
+      return { ...base, text: "", login: true };
     case "hosts":
       if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
       return { ...base, text: "hosts" };

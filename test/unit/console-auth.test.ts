@@ -1,0 +1,130 @@
+import { statSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONSOLE_SECRET_FILE } from "../../src/node/console/secret.ts";
+import { type ConsoleServer, healthyScript, startConsoleServer } from "../support/console-server.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
+
+let server: ConsoleServer;
+
+beforeAll(async () => {
+  server = await startConsoleServer(new FakeHostTransport().addHost("node-3", { results: healthyScript() }));
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+/** A raw HTTP request, so the Host header can be what a rebinding page would send. */
+function raw(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(path, server.url);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? "GET", headers: opts.headers ?? {} }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+const freeze = JSON.stringify({ text: "freeze all 30m drill" });
+const codeOf = (body: string) => (JSON.parse(body) as { error?: { code: string } }).error?.code;
+
+describe("the local console proves who is calling before it acts", () => {
+  it("a page elsewhere cannot act through the operator's browser: a text/plain cross-origin post is refused and changes nothing", async () => {
+    const before = (await server.chat.since(0)).length;
+    const r = await raw("/api/console/command", {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: "https://evil.example" },
+      body: freeze,
+    });
+    expect(r.status).toBe(403);
+    expect(codeOf(r.body)).toBe("console_origin_refused");
+    // Even with the secret (a cookie the browser would attach), a foreign Origin is refused.
+    const withSecret = await raw("/api/console/command", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "https://evil.example", ...server.headers },
+      body: freeze,
+    });
+    expect(withSecret.status).toBe(403);
+    const crossSite = await raw("/api/console/command", {
+      method: "POST",
+      headers: { "content-type": "application/json", "sec-fetch-site": "cross-site", ...server.headers },
+      body: freeze,
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await server.chat.since(0)).length).toBe(before);
+  });
+
+  it("a DNS-rebinding page (its own name in Host) is refused, secret or not", async () => {
+    const port = new URL(server.url).port;
+    for (const host of [`evil.example:${port}`, "127.0.0.1", `127.0.0.1.nip.example:${port}`]) {
+      const r = await raw("/api/console/messages", { headers: { host, ...server.headers } });
+      expect(r.status, host).toBe(403);
+      expect(codeOf(r.body)).toBe("console_host_refused");
+    }
+  });
+
+  it("without the secret: 401 that says what to do, for the API and for the page", async () => {
+    const api = await raw("/api/console/command", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: freeze,
+    });
+    expect(api.status).toBe(401);
+    expect(codeOf(api.body)).toBe("console_auth_required");
+    expect(api.body).toContain("npm run clawops -- login");
+    const wrong = await raw("/api/console/messages", { headers: { authorization: "Bearer not-the-secret" } });
+    expect(wrong.status).toBe(401);
+    const page = await raw("/console", {});
+    expect(page.status).toBe(401);
+    expect(page.body).toContain("npm run clawops -- login");
+    expect(page.body).not.toContain("/api/console/command");
+  });
+
+  it("with the secret, only JSON bodies are taken", async () => {
+    const r = await raw("/api/console/command", {
+      method: "POST",
+      headers: { "content-type": "text/plain", ...server.headers },
+      body: JSON.stringify({ text: "hosts" }),
+    });
+    expect(r.status).toBe(415);
+    const ok = await raw("/api/console/command", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...server.headers },
+      body: JSON.stringify({ text: "hosts" }),
+    });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body).ok).toBe(true);
+  });
+
+  it("a login URL works once: it sets an HttpOnly, SameSite=Strict cookie that opens the console", async () => {
+    const url = new URL(server.loginUrl());
+    const first = await raw(url.pathname + url.search, {});
+    expect(first.status).toBe(302);
+    expect(first.headers.location).toBe("/console");
+    const cookie = String(first.headers["set-cookie"]);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const pair = cookie.split(";")[0] ?? "";
+    const page = await raw("/console", { headers: { cookie: pair } });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<html");
+    const again = await raw(url.pathname + url.search, {});
+    expect(again.status).toBe(401);
+    const guessed = await raw("/console/login?code=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", {});
+    expect(guessed.status).toBe(401);
+  });
+
+  it("the secret is kept in the data folder, readable by its owner only", () => {
+    expect(statSync(join(server.dataDir, CONSOLE_SECRET_FILE)).mode & 0o777).toBe(0o600);
+  });
+});

@@ -32,8 +32,10 @@ export interface AgentConnectionOptions {
 }
 
 const CLOSE_EXPLAINED: Record<number, string> = {
+  // Hubs before issue 15 sent 4404 for an unknown host; now 4401 covers both cases.
   [AgentCloseCode.unknownHost]: "the control plane does not know this host: enroll it again",
-  [AgentCloseCode.badSignature]: "the control plane rejected this host's key: re-enroll to register a new key",
+  [AgentCloseCode.badSignature]:
+    "the control plane does not know this host or rejected its key: enroll it (again) to register a key",
   [AgentCloseCode.revoked]: "this host's key was revoked: re-enroll with a new code",
   [AgentCloseCode.replayedNonce]: "handshake nonce mismatch",
   [AgentCloseCode.replaced]: "another agent connected as this host",

@@ -8,6 +8,8 @@ import { createJobRunner } from "./job-runner.ts";
 import { jsonLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
 import { runOneShot } from "./oneshot.ts";
+import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
+import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { AGENT_VERSION } from "./version.ts";
 
 const USAGE = `clawops-agent ${AGENT_VERSION}: runs clawops probes on an OpenClaw gateway host.
@@ -67,6 +69,14 @@ async function main(argv: string[]): Promise<number> {
       // read it at startup. The `openclaw` commands the probes run keep their allocator's defaults.
       delete process.env.MALLOC_MMAP_THRESHOLD_;
       const config = readAgentConfig(dir);
+      try {
+        acquireStateLock(dir);
+      } catch (err) {
+        if (!(err instanceof AgentLockedError)) throw err;
+        logger.error("agent not started", { err: err.message, holderPid: err.holderPid });
+        process.stderr.write(`clawops-agent: ${err.message}\n`);
+        return 3;
+      }
       const identity = loadOrCreateIdentity(dir);
       const runner = createJobRunner(process.env, dir);
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
@@ -82,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       void runner.refreshGatewayVersion().then(releaseMemory);
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
+      let unwatch = () => {};
       await new Promise<void>((resolve) => {
         const stop = () => {
           logger.info("agent stopping");
@@ -89,7 +100,16 @@ async function main(argv: string[]): Promise<number> {
         };
         process.once("SIGTERM", stop);
         process.once("SIGINT", stop);
+        if (process.env[EXIT_WITH_PARENT_ENV] === "1") {
+          unwatch = watchParent((why) => {
+            logger.info("control plane gone; local agent ending with it", { why });
+            // Bounded: the hub may be gone too, so the close handshake may never finish.
+            setTimeout(() => process.exit(0), 3_000).unref();
+            stop();
+          });
+        }
       });
+      unwatch();
       return 0;
     }
     case "probe": {

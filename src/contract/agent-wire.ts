@@ -19,8 +19,17 @@ export const AGENT_PROTOCOL_VERSION = 1;
 export const AgentCloseCode = {
   /** Generic policy violation: malformed frame, wrong protocol version. */
   policy: 1008,
-  unknownHost: 4404,
+  /**
+   * Unknown host or a signature that does not verify: one code and one reason for both, so a
+   * stranger cannot tell an enrolled host name from an invented one (issue 15, item 9).
+   */
   badSignature: 4401,
+  /**
+   * What hubs before issue 15 sent for an unknown host. No hub sends it now; agents still read
+   * it as the same fatal auth failure (protocol v1 is unchanged).
+   */
+  unknownHost: 4404,
+  /** Sent only to an agent whose signature verified with its enrolled, now revoked key. */
   revoked: 4403,
   replayedNonce: 4409,
   handshakeTimeout: 4408,

@@ -42,7 +42,7 @@ async function linkSecret(dataDir: string): Promise<string> {
   } catch {
     // First start: create it.
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString("base64url");
   await writeFile(path, `${secret}\n`, { mode: 0o600 });
   return secret;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { EXIT_WITH_PARENT_ENV } from "../agent/parent-watch.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
 import type { Logger } from "../core/ports.ts";
 import type { ControlPlane } from "./server.ts";
@@ -40,10 +41,7 @@ export async function startLocalAgent(
   let stopping = false;
   const launch = () => {
     // The local agent always dials the current URL (the port may differ between runs).
-    child = spawn(process.execPath, [AGENT_MAIN, "run", "--dir", dir], {
-      env: { ...process.env, CLAWOPS_AGENT_SERVER: cp.url },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    child = spawnLocalAgentProcess(dir, cp.url);
     child.once("exit", (code, signal) => {
       if (stopping) return;
       opts.logger.warn("local agent exited; restarting in 2 s", { code, signal });
@@ -64,6 +62,18 @@ export async function startLocalAgent(
       });
     },
   };
+}
+
+/**
+ * The agent process for `npm start`. Its stdin is a pipe this process holds: when the control
+ * plane dies, however it dies, the pipe closes and the agent ends too (src/agent/parent-watch.ts),
+ * so no orphan is left to fight the next start's agent on the hub.
+ */
+export function spawnLocalAgentProcess(dir: string, serverUrl: string): ChildProcess {
+  return spawn(process.execPath, [AGENT_MAIN, "run", "--dir", dir], {
+    env: { ...process.env, CLAWOPS_AGENT_SERVER: serverUrl, [EXIT_WITH_PARENT_ENV]: "1" },
+    stdio: ["pipe", "inherit", "inherit"],
+  });
 }
 
 function runAgent(args: string[], logger: Logger): Promise<void> {

@@ -62,7 +62,7 @@ export async function loadOrCreateApprovalKey(dataDir: string): Promise<Approval
   const path = join(dataDir, APPROVAL_KEY_FILE);
   if (existsSync(path)) return importApprovalKey(JSON.parse(readFileSync(path, "utf8")) as JsonWebKey);
   const { pair, privateJwk } = await generateApprovalKey();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(path, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600, flag: "wx" });
   return pair;
 }

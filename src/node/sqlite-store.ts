@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
 
 /**
  * The Node runtime's state: one SQLite file (node:sqlite) under the data folder. Hosts,
@@ -49,7 +49,10 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
   private readonly node: ReturnType<typeof nodeDriver>;
 
   constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      ensurePrivateDir(dirname(path));
+      ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
+    }
     const db = new DatabaseSync(path);
     db.exec(PRAGMAS);
     // Databases from before fleet tags get the column before the shared schema is checked.

@@ -109,7 +109,11 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
       await expect
         .poll(
           async () => {
-            job = ((await (await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`, { headers: cp.consoleHeaders() })).json()) as { job: Job }).job;
+            job = (
+              (await (
+                await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`, { headers: cp.consoleHeaders() })
+              ).json()) as { job: Job }
+            ).job;
             return job.status;
           },
           { timeout: 60_000, interval: 250 },

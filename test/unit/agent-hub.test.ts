@@ -121,23 +121,26 @@ describe("agent hub handshake", () => {
     await until(async () => !(await cp.hub.isOnline("node-1")));
   });
 
-  it("closes an unknown host with 4404 and a reason", async () => {
-    const { privateKey } = generateKeyPairSync("ed25519");
-    const c = await rawClient();
-    c.ws.send(hello("ghost", c.challenge.nonce, privateKey));
-    expect(await c.closed).toEqual({
-      code: AgentCloseCode.unknownHost,
-      reason: expect.stringContaining("unknown host"),
-    });
+  it("closes an unknown host and a bad signature alike (4401, same reason): no host-name oracle", async () => {
+    await enrolled("node-2");
+    const { privateKey: strangerKey } = generateKeyPairSync("ed25519");
+    const unknown = await rawClient();
+    unknown.ws.send(hello("ghost", unknown.challenge.nonce, strangerKey));
+    const badSig = await rawClient();
+    badSig.ws.send(hello("node-2", badSig.challenge.nonce, strangerKey));
+    const [u, b] = [await unknown.closed, await badSig.closed];
+    expect(u).toEqual({ code: AgentCloseCode.badSignature, reason: expect.stringContaining("signature") });
+    expect(b).toEqual(u);
+    expect(await cp.hub.isOnline("node-2")).toBe(false);
   });
 
-  it("closes a bad signature with 4401", async () => {
-    await enrolled("node-2");
-    const { privateKey: otherKey } = generateKeyPairSync("ed25519");
+  it("tells a revoked host only to the holder of its key (a stranger gets 4401)", async () => {
+    await enrolled("node-r5");
+    await cp.store.revokeHost("node-r5", Date.now());
+    const { privateKey: strangerKey } = generateKeyPairSync("ed25519");
     const c = await rawClient();
-    c.ws.send(hello("node-2", c.challenge.nonce, otherKey));
-    expect(await c.closed).toEqual({ code: AgentCloseCode.badSignature, reason: expect.stringContaining("signature") });
-    expect(await cp.hub.isOnline("node-2")).toBe(false);
+    c.ws.send(hello("node-r5", c.challenge.nonce, strangerKey));
+    expect((await c.closed).code).toBe(AgentCloseCode.badSignature);
   });
 
   it("refuses a replayed hello (nonce from an earlier connection) with 4409", async () => {

@@ -230,7 +230,9 @@ describe("POST /slack/interactions", () => {
       reason: expect.stringContaining("signature"),
     });
 
-    const audit = await (await fetch(`${cp.url}/api/console/audit.jsonl?host=node-3`, { headers: cp.consoleHeaders() })).text();
+    const audit = await (
+      await fetch(`${cp.url}/api/console/audit.jsonl?host=node-3`, { headers: cp.consoleHeaders() })
+    ).text();
     const approvals = audit
       .split("\n")
       .filter(Boolean)

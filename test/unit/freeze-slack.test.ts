@@ -78,7 +78,9 @@ async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs 
 const allText = (m: { text: string; blocks: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks)}`;
 
 async function auditLines(host?: string): Promise<AuditEntry[]> {
-  const res = await fetch(`${cp.url}/api/console/audit.jsonl${host ? `?host=${host}` : ""}`, { headers: cp.consoleHeaders() });
+  const res = await fetch(`${cp.url}/api/console/audit.jsonl${host ? `?host=${host}` : ""}`, {
+    headers: cp.consoleHeaders(),
+  });
   expect(res.headers.get("content-type")).toContain("application/x-ndjson");
   const text = await res.text();
   return text

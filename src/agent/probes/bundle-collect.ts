@@ -8,12 +8,14 @@ import {
   type BundleFile,
   type BundleRedaction,
 } from "../../contract/catalog.ts";
+import { isSecretEnvName, maskDotenv } from "./bundle-dotenv.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 import { execCommand } from "./exec.ts";
 import { parseLogLine } from "./log-signatures.ts";
 import { logCandidates } from "./logs.ts";
 import { budget, type Probe } from "./probe.ts";
 import { countRedactions, redactDeep, redactTextCounted } from "./redact.ts";
+import { redactWithRuleSet } from "./redact-rule-set.ts";
 import { parseOpenclawVersion } from "./versions.ts";
 
 /**
@@ -43,7 +45,6 @@ const CLI_COMMANDS: { name: string; args: string[]; wantMs: number }[] = [
 
 /** Env vars worth showing: OpenClaw's own, the agent's, and the few that change CLI behaviour. */
 const ENV_NAME = /^(?:OPENCLAW_|CLAWOPS_|CLAWDBOT_|NODE_OPTIONS$|NODE_ENV$|HOME$|PATH$|ANTHROPIC_|OPENAI_|SLACK_)/;
-const SECRET_ENV_NAME = /TOKEN|PASSWORD|PASSWD|SECRET|API_?KEY|PRIVATE|CREDENTIAL|AUTH/i;
 
 export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run) => {
   const [config, secrets] = await Promise.all([run.readings.config(), run.readings.knownSecrets()]);
@@ -102,11 +103,23 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
     const lines = Object.entries(ctx.env)
       .filter(([k, v]) => ENV_NAME.test(k) && v !== undefined)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => (SECRET_ENV_NAME.test(k) && v ? `${k}=[REDACTED:secret-pair]` : `${k}=${v}`));
+      .map(([k, v]) => (isSecretEnvName(k) && v ? `${k}=[REDACTED:secret-pair]` : `${k}=${v}`));
     out.add("env.txt", `${lines.join("\n")}\n`, {
       complete: true,
       reason: "the agent's environment, OpenClaw-related variables only",
     });
+  })();
+
+  const dotenv = (async () => {
+    const path = join(ctx.stateDir, ".env");
+    try {
+      const raw = (await readFile(path)).subarray(0, MAX_CONFIG_BYTES).toString("utf8");
+      const masked = maskDotenv(raw);
+      out.add("config/dotenv.txt", masked, { complete: true, reason: `${path}, secret-named values removed` }, raw);
+    } catch (err) {
+      if (errnoCode(err) !== "ENOENT")
+        out.skip("config/dotenv.txt", `could not read ${path}: ${errnoCode(err) ?? errorMessage(err)}`);
+    }
   })();
 
   const configFile = (async () => {
@@ -201,9 +214,14 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
     return { events: analysis.events, notes: read.notes, binary: read.binaryLines };
   })();
 
-  const [configEvents, logResult, installEvents] = await Promise.all([configFile, logs, versions, env, cliDone]).then(
-    ([c, l, v]) => [c, l, v] as const,
-  );
+  const [configEvents, logResult, installEvents] = await Promise.all([
+    configFile,
+    logs,
+    versions,
+    env,
+    cliDone,
+    dotenv,
+  ]).then(([c, l, v]) => [c, l, v] as const);
   const events = [...configEvents, ...installEvents, ...logResult.events].sort((a, b) =>
     (a.at ?? "").localeCompare(b.at ?? ""),
   );
@@ -222,6 +240,7 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
     complete: logResult.notes.length === 0,
     ...(logResult.notes.length ? { reason: logResult.notes.join("; ") } : {}),
   });
+  await out.redactWithRuleSet();
   return out.finish(args.maxBytes ?? BUNDLE_MAX_WIRE_BYTES);
 };
 
@@ -252,6 +271,15 @@ class BundleBuilder {
       complete: state.complete,
       ...(state.reason ? { reason: state.reason } : {}),
     });
+  }
+
+  /** After the patterns: the rule set over every file, its removals counted in the report too. */
+  async redactWithRuleSet(): Promise<void> {
+    for (const file of this.files) {
+      const { text, counts } = await redactWithRuleSet(file.content);
+      file.content = text;
+      for (const [kind, count] of counts) this.redactions.push({ file: file.name, kind, count });
+    }
   }
 
   skip(name: string, reason: string): void {

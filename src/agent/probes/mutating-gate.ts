@@ -1,10 +1,8 @@
-import { type MutatingStep, NonceLedger, verifyApproval } from "../../contract/approval.ts";
+import { type MutatingStep, verifyApproval } from "../../contract/approval.ts";
 import { readAgentConfig } from "../identity.ts";
 import { loadApprovalPin, policyRefusal } from "../policy.ts";
+import { FileNonceLedger, UsedApprovalsError } from "../used-approvals.ts";
 import type { ProbeContext } from "./context.ts";
-
-/** One ledger per agent process: an approval is good once, whichever job or step carries it. */
-const ledger = new NonceLedger();
 
 export type Gate = { ok: true; host: string; approver: string } | { ok: false; refused: string; approver?: string };
 
@@ -24,13 +22,22 @@ export async function passMutatingGate(ctx: ProbeContext, step: MutatingStep, ap
   }
   const pinned = loadApprovalPin(ctx.agentDir);
   if (!pinned) return { ok: false, refused: "no control-plane approval key is pinned (enroll again to pin it)" };
-  const check = await verifyApproval(approval, {
-    publicKey: pinned,
-    host,
-    step,
-    now: Date.now(),
-    seenNonce: (nonce, exp) => ledger.check(nonce, exp, Date.now()),
-  });
+  // The ledger lives in the state folder: an approval is good once, whichever job, step or
+  // agent process (after a restart, or one-shot under SSM) carries it.
+  const ledger = new FileNonceLedger(ctx.agentDir);
+  let check: Awaited<ReturnType<typeof verifyApproval>>;
+  try {
+    check = await verifyApproval(approval, {
+      publicKey: pinned,
+      host,
+      step,
+      now: Date.now(),
+      seenNonce: (nonce, exp) => ledger.check(nonce, exp, Date.now()),
+    });
+  } catch (err) {
+    if (err instanceof UsedApprovalsError) return { ok: false, refused: `approval refused: ${err.message}` };
+    throw err;
+  }
   if (!check.ok) return { ok: false, refused: `approval refused: ${check.reason}` };
   const denied = policyRefusal(ctx.agentDir, step, host);
   if (denied) return { ok: false, refused: denied, approver: check.claims.approver };

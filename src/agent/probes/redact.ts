@@ -19,6 +19,7 @@ export type RedactionKind =
   | "openai-key"
   | "github-token"
   | "aws-access-key"
+  | "jwt"
   | "google-api-key"
   | "provider-key";
 
@@ -29,7 +30,12 @@ const MIN_KNOWN_SECRET_LENGTH = 6;
 
 /** A value already replaced must not be matched again by a later, broader pattern. */
 const NOT_REDACTED = "(?!\\[REDACTED:)";
-const SECRET_KEY = "[A-Za-z0-9_.-]*(?:token|password|passwd|secret|api[_-]?key|apikey)";
+/**
+ * A key whose name says secret, password, passwd, token, key, credential or dsn (issue 15:
+ * `AWS_SECRET_ACCESS_KEY`, `DATABASE_DSN`, `AccountKey` slipped past a shorter list). The
+ * name must end with the word, so `tokenSource=config` and `keyCount=3` stay readable.
+ */
+const SECRET_KEY = "[A-Za-z0-9_.-]*(?:token|password|passwd|pwd|secret|key|credentials?|dsn)";
 
 type Rule = { kind: RedactionKind; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
 
@@ -40,9 +46,10 @@ const RULES: Rule[] = [
     replace: () => redacted("private-key"),
   },
   {
-    // scheme://user:password@host; also scheme://<long token>@host (git remotes with a PAT).
+    // Any userinfo: scheme://user:password@, scheme://:password@ (redis), scheme://<token>@
+    // (git remotes with a PAT). Up to the last `@` of the authority: a password may hold one.
     kind: "url-credentials",
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s:@/]+:[^\s@/]+|[A-Za-z0-9_-]{20,})@/gi,
+    pattern: new RegExp(`\\b([a-z][a-z0-9+.-]*:\\/\\/)${NOT_REDACTED}[^\\s/?#"'<>]*@`, "gi"),
     replace: (_m, scheme = "") => `${scheme}${redacted("url-credentials")}@`,
   },
   {
@@ -69,8 +76,12 @@ const RULES: Rule[] = [
   },
   {
     // token=…, OPENCLAW_GATEWAY_TOKEN=…, password: … (env files, logs, query strings).
+    // Also `aws_secret_access_key = …` (the AWS CLI's credentials file and `configure list`).
     kind: "secret-pair",
-    pattern: new RegExp(`\\b(${SECRET_KEY})(=|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`, "gi"),
+    pattern: new RegExp(
+      `\\b(${SECRET_KEY})([ \\t]*=[ \\t]*|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`,
+      "gi",
+    ),
     replace: (_m, key = "", sep = "") => `${key}${sep}${redacted("secret-pair")}`,
   },
   // Bot, user, app-level, config and refresh tokens: xoxb-, xoxp-, xoxa-, xoxe.xoxp-, xoxe-, …
@@ -96,11 +107,32 @@ const RULES: Rule[] = [
     replace: () => redacted("provider-key"),
   },
   { kind: "aws-access-key", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: () => redacted("aws-access-key") },
+  // A bare JWT (session cookies, id tokens in logs): secretlint's recommended rules have none.
+  {
+    kind: "jwt",
+    pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
+    replace: () => redacted("jwt"),
+  },
 ];
 
-/** Field names whose string value is a secret whatever it looks like. */
-const SECRET_FIELD =
-  /^(?:token|password|passwd|secret|apiKey|api_key|authorization|[A-Za-z]*(?:Token|Secret|Password))$/;
+/**
+ * Field names whose string value is a secret whatever it looks like: the name's last word
+ * ends in secret, password, passwd, pwd, token, key, credential(s) or dsn, in any case or
+ * joining (`apiKey`, `AWS_SECRET_ACCESS_KEY`, `db-dsn`, `authtoken`), or it is an
+ * authorization header. A config's `env` block is covered by the same rule; `tokenSource`
+ * and `tokens` are not secrets and stay readable.
+ */
+const SECRET_WORD_END = /(?:token|password|passwd|pwd|secret|key|credentials?|dsn|authorization)$/;
+
+export function isSecretFieldName(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const last = words[words.length - 1];
+  return last !== undefined && SECRET_WORD_END.test(last);
+}
 
 export function redactText(text: string, knownSecrets: Iterable<string> = []): string {
   let out = text;
@@ -123,7 +155,7 @@ export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T 
   const secrets = [...knownSecrets];
   const walk = (v: unknown, key: string | undefined): unknown => {
     if (typeof v === "string") {
-      if (key !== undefined && SECRET_FIELD.test(key) && v.length > 0 && !v.startsWith("[REDACTED:")) {
+      if (key !== undefined && isSecretFieldName(key) && v.length > 0 && !v.startsWith("[REDACTED:")) {
         return redacted("secret-field");
       }
       return redactText(v, secrets);

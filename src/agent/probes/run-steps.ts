@@ -11,6 +11,7 @@ import { errorMessage, isProbeError, type ProbeErrorCode } from "./errors.ts";
 import { JobReadings } from "./job-readings.ts";
 import type { Probe, ProbeRun, StepArgsOf } from "./probe.ts";
 import { redactDeep } from "./redact.ts";
+import { redactDeepWithRuleSet } from "./redact-rule-set.ts";
 
 export type RunStepsOptions = {
   /** Wall-clock budget for the whole job, ms (`job.run` deadlineMs). */
@@ -68,7 +69,8 @@ export async function runSteps(
       ...(options.signal ? { jobSignal: options.signal } : {}),
       probes: options.probes ?? {},
     });
-    const result = finalize(raw, await secrets);
+    // The rule set (secretlint's recommended rules) first, on the text as the probe saw it.
+    const result = finalize(await redactDeepWithRuleSet(raw), await secrets);
     // Serialise deliveries so a slow consumer never sees two results at once, in finish order.
     delivery = delivery.then(() => options.onResult?.(result)).catch(() => {});
     await delivery;

@@ -8,7 +8,8 @@ import { renderNotice } from "../render/blocks.ts";
 import { escapeMrkdwn } from "../render/mrkdwn.ts";
 import { openIncidentThread } from "../triage/triage.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
-import { describeHits, scanAll } from "./scan.ts";
+import { describeHits, type SecretHit } from "./scan.ts";
+import { type SecondScan, secondScan } from "./second-scan.ts";
 import type { BundleServices } from "./services.ts";
 import { deliverToTicket, type TicketConfig, type TicketRef, ticketLabel, withRetry } from "./tickets.ts";
 
@@ -156,33 +157,41 @@ export async function runBundle(
   const files = assembleFiles(job, all, incomplete);
   const collect = all.find((r) => r.step === "bundle.collect");
   const collected = collect?.step === "bundle.collect" ? collect.data : undefined;
-  const redactionReport = {
-    note: "Secrets removed on the host before the files left it, by kind and file. Values are never recorded.",
-    total: (collected?.redactions ?? []).reduce((n, r) => n + r.count, 0),
-    byKind: byKind(collected),
-    byFile: collected?.redactions ?? [],
-    secondScan: "passed: the control plane found no secret in any file or message",
-  };
-
-  // Second, independent scan of everything that would leave: files, summary, ticket text.
+  // Second, independent scan of everything that would leave: the files first, so the report
+  // and the summary state what the scan found, then the manifest and summary themselves.
   await progress.update(`🔒 Second redaction scan of ${files.length} files…`);
-  const expiresAt = clock.now() + services.retentionMs;
-  const linkExpiresAt = Math.min(expiresAt, clock.now() + services.linkTtlMs);
-  const link = await services.signer.sign(services.publicUrl, bundleId, linkExpiresAt);
-  const built = await buildArchive({ bundleId, host: job.host, createdAt, incomplete }, files, redactionReport);
-  const summary = summarize(job, bundleId, built.manifest, files, redactionReport, link, linkExpiresAt);
-  const hits = scanAll([
-    ...files.map((f) => ({ where: f.name, text: f.content })),
-    { where: "manifest.json", text: JSON.stringify(built.manifest) },
-    { where: "summary message", text: summary },
-  ]);
-  if (hits.length > 0) {
+  const refuse = async (hits: SecretHit[]): Promise<BundleOutcome> => {
     const reason = `the control plane's second scan still found ${hits.length} possible secret(s) after host redaction — ${describeHits(hits)}. Nothing was stored, uploaded or attached.`;
     logger.warn("bundle refused by second scan", { ...log, hits: hits.length, where: describeHits(hits) });
     await progress.final(`🛑 Bundle of *${escapeMrkdwn(job.host)}* refused: ${escapeMrkdwn(reason)}`);
     await finish("rejected", `bundle refused: ${reason}`);
     return { status: "refused", reason };
-  }
+  };
+  const fileScan = await secondScan(files.map((f) => ({ where: f.name, text: f.content })));
+  if (fileScan.hits.length > 0) return refuse(fileScan.hits);
+  const redactionReport = {
+    note: "Secrets removed on the host before the files left it, by kind and file. Values are never recorded.",
+    total: (collected?.redactions ?? []).reduce((n, r) => n + r.count, 0),
+    byKind: byKind(collected),
+    byFile: collected?.redactions ?? [],
+    secondScan: {
+      rules: fileScan.rules,
+      filesScanned: fileScan.scanned,
+      findings: fileScan.hits.length,
+      result: "passed: the control plane found no secret in any file",
+    },
+  };
+  const expiresAt = clock.now() + services.retentionMs;
+  const linkExpiresAt = Math.min(expiresAt, clock.now() + services.linkTtlMs);
+  const link = await services.signer.sign(services.publicUrl, bundleId, linkExpiresAt);
+  const built = await buildArchive({ bundleId, host: job.host, createdAt, incomplete }, files, redactionReport);
+  const summary = summarize(job, bundleId, built.manifest, files, redactionReport, fileScan, link, linkExpiresAt);
+  const outerScan = await secondScan([
+    { where: "manifest.json", text: JSON.stringify(built.manifest) },
+    { where: "redaction-report.json", text: JSON.stringify(redactionReport) },
+    { where: "summary message", text: summary },
+  ]);
+  if (outerScan.hits.length > 0) return refuse(outerScan.hits);
 
   await services.blobs.put(`${bundleId}.zip`, built.zip, {
     contentType: "application/zip",
@@ -348,6 +357,7 @@ function summarize(
   manifest: Manifest,
   files: File[],
   report: { total: number; byKind: Record<string, number> },
+  scan: SecondScan,
   link: string,
   linkExpiresAt: number,
 ): string {
@@ -379,7 +389,11 @@ function summarize(
             .map(([k, n]) => `${k} ${n}`)
             .join(", ")})`
         : ""
-    }; second scan clean.`,
+    }; ${
+      scan.hits.length === 0
+        ? `second scan (${scan.rules}) found no secret in ${scan.scanned} files.`
+        : `second scan found ${scan.hits.length} possible secret(s).`
+    }`,
     manifest.complete
       ? null
       : `Incomplete: ${manifest.incomplete.slice(0, 6).map(escapeMrkdwn).join("; ").slice(0, 1_200)}`,

@@ -16,7 +16,8 @@ const HARMLESS_VALUE =
 
 const DETECTORS: Detector[] = [
   { kind: "private-key", pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/ },
-  { kind: "url-credentials", pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:[\]]+:(?!\[REDACTED:)[^\s/@]+@/i },
+  // Any userinfo, with or without a user (`redis://:password@host`, `https://<token>@host`).
+  { kind: "url-credentials", pattern: /\b[a-z][a-z0-9+.-]*:\/\/(?!\[REDACTED:)[^\s/?#"'<>]*@/i },
   { kind: "bearer", pattern: /\bBearer\s+(?!\[REDACTED:)[A-Za-z0-9._~+/-]{12,}=*/i },
   { kind: "basic-auth", pattern: /\bBasic\s+(?!\[REDACTED:)[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/])/ },
   { kind: "slack-token", pattern: /\bxox[a-z]-[A-Za-z0-9-]{6,}|\bxapp-\d-[A-Za-z0-9-]{6,}/ },
@@ -37,6 +38,14 @@ const DETECTORS: Detector[] = [
 const SECRET_ASSIGNMENT =
   /(?:^|[^A-Za-z0-9])([A-Za-z0-9_-]*?(?:token|password|passwd|secret|api[_-]?key|apikey|private[_-]?key|client[_-]?secret|devicetoken|authtoken|accesstoken|refreshtoken))["']?\s*(?:=|:|\s)\s*["']?([^\s"',;&)}]{8,})/gi;
 
+/**
+ * Issue 15: `AWS_SECRET_ACCESS_KEY = …`, `AccountKey=…`, `DATABASE_DSN=…`, `x-api-key: …`: a
+ * name ending in key, credential(s) or dsn, then `=` or `:` (not a space: "missing key FOO"
+ * is prose), with a credential-looking value.
+ */
+const KEY_ASSIGNMENT =
+  /(?:^|[^A-Za-z0-9])([A-Za-z0-9_.-]*?(?:key|credentials?|dsn))["']?[ \t]*[=:][ \t]*["']?([^\s"',;&)}]{8,})/gi;
+
 /** Keys whose values are names or fingerprints, not secrets (fields of probe results). */
 const NOT_SECRET_KEYS = /^(?:tokensource|tokenconfigured|tokenunresolved|secretref|secretrefs)$/i;
 
@@ -45,7 +54,7 @@ export function scanText(where: string, text: string): SecretHit[] {
   const lines = text.split("\n");
   lines.forEach((line, i) => {
     for (const d of DETECTORS) if (d.pattern.test(line)) hits.push({ where, kind: d.kind, line: i + 1 });
-    for (const m of line.matchAll(SECRET_ASSIGNMENT)) {
+    for (const m of [...line.matchAll(SECRET_ASSIGNMENT), ...line.matchAll(KEY_ASSIGNMENT)]) {
       const key = m[1] ?? "";
       const value = m[2] ?? "";
       if (NOT_SECRET_KEYS.test(key) || HARMLESS_VALUE.test(value) || value.startsWith("[REDACTED:")) continue;

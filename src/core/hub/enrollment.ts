@@ -74,6 +74,11 @@ async function hashCode(code: string): Promise<string> {
   );
 }
 
+/** RFC 8032 test vector 1's public key: a valid point whose private key no agent uses. */
+const NO_HOST_PUBLIC_KEY = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+/** Same words for an unknown host and a bad signature (issue 15, item 9: no host-name oracle). */
+export const NOT_VERIFIED_REASON = "unknown host or signature does not verify: enroll this host (again)";
+
 export type HelloVerdict = { ok: true; host: string } | { ok: false; closeCode: number; reason: string };
 
 /**
@@ -93,21 +98,14 @@ export async function verifyAgentHello(
     };
   }
   const host = await store.getHost(hello.host);
-  if (!host)
-    return {
-      ok: false,
-      closeCode: AgentCloseCode.unknownHost,
-      reason: `unknown host "${hello.host}": enroll it first`,
-    };
+  const payload = signedHelloPayload(hello.host, hello.nonce);
+  // An unknown host costs the same signature check as a known one, against a key nobody
+  // enrolled: neither the close code nor the time taken tells which host names exist.
+  const good = await verifyEd25519(host?.publicKey ?? NO_HOST_PUBLIC_KEY, hello.signature, payload);
+  if (!host || !good) return { ok: false, closeCode: AgentCloseCode.badSignature, reason: NOT_VERIFIED_REASON };
+  // Only the holder of the enrolled key learns that it was revoked.
   if (host.revokedAt)
     return { ok: false, closeCode: AgentCloseCode.revoked, reason: `key for host "${hello.host}" was revoked` };
-  const good = await verifyEd25519(host.publicKey, hello.signature, signedHelloPayload(hello.host, hello.nonce));
-  if (!good)
-    return {
-      ok: false,
-      closeCode: AgentCloseCode.badSignature,
-      reason: "signature does not verify with the enrolled key",
-    };
   return { ok: true, host: host.name };
 }
 

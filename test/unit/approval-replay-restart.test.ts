@@ -1,0 +1,75 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { POLICY_FILE } from "../../src/agent/policy.ts";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { passMutatingGate } from "../../src/agent/probes/mutating-gate.ts";
+import { FileNonceLedger, USED_APPROVALS_FILE } from "../../src/agent/used-approvals.ts";
+import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
+
+/**
+ * Issue 15, item 4: used approval nonces lived only in the agent's memory, so an approval
+ * captured from a job was good again once the agent restarted.
+ */
+const GATE = join(import.meta.dirname, "../../src/agent/probes/mutating-gate.ts");
+
+/** The gate in a fresh Node process: what a restarted agent (or a one-shot SSM run) does. */
+function gateInNewProcess(agentDir: string, approval: string): { ok: boolean; refused?: string } {
+  const script = `
+    const { passMutatingGate } = await import(${JSON.stringify(GATE)});
+    const gate = await passMutatingGate({ agentDir: process.env.DIR }, "gateway.restart", process.env.APPROVAL);
+    process.stdout.write(JSON.stringify(gate));
+  `;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, DIR: agentDir, APPROVAL: approval },
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  return JSON.parse(out) as { ok: boolean; refused?: string };
+}
+
+async function allowingAgent() {
+  const lab = await enrolledAgentDir("node-1");
+  writeFileSync(join(lab.agentDir, POLICY_FILE), JSON.stringify({ allow: ["gateway.restart"] }));
+  return lab;
+}
+
+describe("approval replay across an agent restart", () => {
+  it("approve, restart the agent (new process), replay: refused as already used", async () => {
+    const { agentDir, key } = await allowingAgent();
+    const approval = await testApproval(key, { host: "node-1", step: "gateway.restart" });
+    const ctx = { ...resolveProbeContext({ HOME: agentDir }), agentDir };
+
+    expect(await passMutatingGate(ctx, "gateway.restart", approval)).toMatchObject({ ok: true, host: "node-1" });
+    const replayed = gateInNewProcess(agentDir, approval);
+    expect(replayed).toEqual({ ok: false, refused: "approval refused: approval was already used" });
+    // And a fresh approval still passes in the new process: the refusal is about the nonce.
+    const fresh = await testApproval(key, { host: "node-1", step: "gateway.restart" });
+    expect(gateInNewProcess(agentDir, fresh)).toMatchObject({ ok: true });
+  });
+
+  it("keeps the ledger 0600 and drops nonces once their approval has expired", async () => {
+    const { agentDir } = await allowingAgent();
+    const now = 1_800_000_000_000;
+    const first = new FileNonceLedger(agentDir);
+    expect(first.check("nonce-a", now + 60_000, now)).toBe(false);
+    expect(first.check("nonce-b", now + 600_000, now)).toBe(false);
+    const path = join(agentDir, USED_APPROVALS_FILE);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+
+    const restarted = new FileNonceLedger(agentDir);
+    expect(restarted.check("nonce-a", now + 60_000, now + 1_000)).toBe(true);
+    // Two minutes on, nonce-a's approval has expired (verifyApproval refuses it anyway): pruned.
+    expect(restarted.check("nonce-c", now + 700_000, now + 120_000)).toBe(false);
+    expect(Object.keys(JSON.parse(readFileSync(path, "utf8")).used).sort()).toEqual(["nonce-b", "nonce-c"]);
+  });
+
+  it("refuses an approval whose use cannot be recorded (unreadable ledger), with the reason", async () => {
+    const { agentDir, key } = await allowingAgent();
+    writeFileSync(join(agentDir, USED_APPROVALS_FILE), "{ not json");
+    const approval = await testApproval(key, { host: "node-1", step: "gateway.restart" });
+    const gate = await passMutatingGate({ ...resolveProbeContext({}), agentDir }, "gateway.restart", approval);
+    expect(gate).toMatchObject({ ok: false, refused: expect.stringContaining("not a valid approval ledger") });
+  });
+});

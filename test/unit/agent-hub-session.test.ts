@@ -5,7 +5,7 @@ import type { AgentIdentity } from "../../src/agent/identity.ts";
 import { AgentCloseCode, type JobResultFrame, signedHelloPayload } from "../../src/contract/agent-wire.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
+import { enrollHost, issueEnrollmentCode, NOT_VERIFIED_REASON } from "../../src/core/hub/enrollment.ts";
 import type { EarlyResults } from "../../src/core/hub/frame-socket.ts";
 import { HubSession, type HubSessionOptions } from "../../src/core/hub/hub-session.ts";
 import type { JobSpec } from "../../src/core/ports.ts";
@@ -177,21 +177,25 @@ describe("hub session handshake, with the real agent", () => {
     });
     expect(log.find((l) => l.msg === "hub closed the connection")?.fields).toMatchObject({
       code: 4401,
-      hint: expect.stringContaining("re-enroll"),
+      hint: expect.stringContaining("enroll"),
     });
     expect(await session.isOnline("node-2")).toBe(false);
   });
 
-  it("closes an unknown host with 4404", async () => {
-    const { session } = hub();
-    const dialer = inMemoryDial(session);
-    const { log } = agent(dialer, "ghost", newIdentity(), streaming);
-    await until(() => !!dialer.connections[0]?.hub.closed);
-    expect(dialer.connections[0]?.hub.closed).toEqual({
-      code: AgentCloseCode.unknownHost,
-      reason: expect.stringContaining("unknown host"),
+  it("closes an unknown host exactly as a bad signature (4401, same reason: no host-name oracle)", async () => {
+    const { session, enroll } = hub();
+    await enroll("node-2b");
+    const unknown = inMemoryDial(session);
+    const { log } = agent(unknown, "ghost", newIdentity(), streaming);
+    const badKey = inMemoryDial(session);
+    agent(badKey, "node-2b", newIdentity(), streaming);
+    await until(() => !!unknown.connections[0]?.hub.closed && !!badKey.connections[0]?.hub.closed);
+    expect(unknown.connections[0]?.hub.closed).toEqual({
+      code: AgentCloseCode.badSignature,
+      reason: NOT_VERIFIED_REASON,
     });
-    expect(log.find((l) => l.msg === "hub closed the connection")?.fields).toMatchObject({ code: 4404 });
+    expect(badKey.connections[0]?.hub.closed).toEqual(unknown.connections[0]?.hub.closed);
+    expect(log.find((l) => l.msg === "hub closed the connection")?.fields).toMatchObject({ code: 4401 });
   });
 
   it("refuses a hello for another host on a connection routed to one host (the Workers router)", async () => {

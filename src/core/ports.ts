@@ -1,4 +1,5 @@
 import type { StepRequest, StepResult } from "../contract/catalog.ts";
+import type { Message } from "./messages/model.ts";
 
 /**
  * The interfaces the core depends on. Implementations live at the edge, one wiring file per
@@ -90,6 +91,13 @@ export interface Store {
   /** Atomically marks the code used; null if unknown, used or expired. */
   consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null>;
 
+  /**
+   * Records a command's request identity (Slack: workspace and trigger_id); false when it was
+   * recorded already, so a retried or replayed request does nothing twice. Identities older
+   * than `forgetBefore` may be dropped: Slack refuses requests signed more than 5 min ago.
+   */
+  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
+
   findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
   insertIncident(incident: IncidentRecord): Promise<void>;
 
@@ -125,15 +133,11 @@ export interface HostTransport {
 // ---------------------------------------------------------------------------------------
 // Chat (Slack Web API, or the local console)
 
-export type Block = Record<string, unknown>;
-
-export interface ChatMessage {
+/** A neutral message (src/core/messages/model.ts) and where it goes; each chat renders it. */
+export interface ChatMessage extends Message {
   channel: string;
   /** Reply in this thread. */
   threadTs?: string;
-  /** Notification/fallback text; Slack requires it alongside blocks for accessibility. */
-  text: string;
-  blocks: Block[];
 }
 
 export interface ChatPort {

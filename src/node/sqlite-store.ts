@@ -1,6 +1,7 @@
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
+import { readStoredMessage } from "../adapters/console/legacy.ts";
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
 
@@ -83,7 +84,8 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
       event.ts,
       event.threadTs,
       event.text,
-      JSON.stringify(event.blocks),
+      // The column is named for what it held first (Block Kit); it now holds the neutral message.
+      JSON.stringify(event.message),
       event.at,
     ) as Row;
     return { ...event, seq: Number(row.seq) };
@@ -103,7 +105,7 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
       ts: String(r.ts),
       threadTs: r.thread_ts === null ? null : String(r.thread_ts),
       text: String(r.text),
-      blocks: JSON.parse(String(r.blocks)),
+      message: readStoredMessage(String(r.text), String(r.blocks)),
       at: Number(r.at),
     }));
   }

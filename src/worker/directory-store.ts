@@ -49,6 +49,9 @@ export class DirectoryStore implements Store {
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
     return (await this.stub.consumeEnrollmentCode(codeHash, now)) as { host: string } | null;
   }
+  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.stub.claimRequest(key, at, forgetBefore);
+  }
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
     return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
   }

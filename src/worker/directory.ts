@@ -112,6 +112,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   consumeEnrollmentCode(codeHash: string, now: number) {
     return this.store.consumeEnrollmentCode(codeHash, now);
   }
+  claimRequest(key: string, at: number, forgetBefore: number) {
+    return this.store.claimRequest(key, at, forgetBefore);
+  }
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);
   }

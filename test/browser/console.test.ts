@@ -213,19 +213,19 @@ describe("local console page", () => {
     const { ts } = await server.chat.postMessage({
       channel: "console",
       text: "posted before the page opened",
-      blocks: [],
+      parts: [],
     });
-    await server.chat.postMessage({ channel: "console", threadTs: ts, text: "a reply in its thread", blocks: [] });
+    await server.chat.postMessage({ channel: "console", threadTs: ts, text: "a reply in its thread", parts: [] });
     await openConsole();
     const earlier = page.getByTestId("message").filter({ hasText: "posted before the page opened" });
     expect(await earlier.getByTestId("thread-reply").textContent()).toContain("a reply in its thread");
     // The browser sends Last-Event-ID only once the stream has delivered an event.
-    await server.chat.postMessage({ channel: "console", text: "before the drop", blocks: [] });
+    await server.chat.postMessage({ channel: "console", text: "before the drop", parts: [] });
     await expect.poll(() => page.getByTestId("message").last().textContent()).toContain("before the drop");
     const head = (await server.chat.since(0)).at(-1)?.seq ?? 0;
     const streamsBefore = server.streams.length;
     server.dropConnections();
-    await server.chat.postMessage({ channel: "console", text: "after the drop", blocks: [] });
+    await server.chat.postMessage({ channel: "console", text: "after the drop", parts: [] });
     await expect
       .poll(() => page.getByTestId("message").last().textContent(), { timeout: 15_000 })
       .toContain("after the drop");
@@ -242,7 +242,7 @@ describe("local console page", () => {
     await expect
       .poll(() => page.getByTestId("connection").getAttribute("data-state"), { timeout: 15_000 })
       .toBe("polling");
-    await server.chat.postMessage({ channel: "console", text: "*polled* message", blocks: [] });
+    await server.chat.postMessage({ channel: "console", text: "*polled* message", parts: [] });
     const last = page.getByTestId("message").last();
     await expect.poll(() => last.textContent(), { timeout: 10_000 }).toContain("polled message");
     expect(await last.locator("strong").textContent()).toBe("polled");

@@ -99,6 +99,15 @@ export class InMemoryStore implements Store {
     });
   }
 
+  private readonly requests = new Map<string, number>();
+
+  async claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    for (const [k, t] of this.requests) if (t < forgetBefore) this.requests.delete(k);
+    if (this.requests.has(key)) return false;
+    this.requests.set(key, at);
+    return true;
+  }
+
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
     const code = this.codes.get(codeHash);
     if (!code || code.usedAt !== null || code.expiresAt <= now) return null;

@@ -44,13 +44,13 @@ describe("web-standard sources import no Node built-ins", () => {
       'const os = await import("os");',
       'import "http";',
       'import { z } from "zod";',
-      'import { renderHelp } from "./render/blocks.ts";',
+      'import { renderHelp } from "./render/messages.ts";',
       "// import fs from 'fs'  (a comment is not an import)",
       'const text = "import crypto from \\"crypto\\"";',
     ].join("\n");
     const named = moduleSpecifiers(source);
     expect(named.filter(isNodeBuiltin)).toEqual(["node:fs", "net", "path", "util", "child_process", "os", "http"]);
-    expect(named.filter((s) => !isNodeBuiltin(s))).toEqual(["zod", "./render/blocks.ts"]);
+    expect(named.filter((s) => !isNodeBuiltin(s))).toEqual(["zod", "./render/messages.ts"]);
     expect(["fs/promises", "crypto", "stream/web", "node:sqlite", "node:test"].every(isNodeBuiltin)).toBe(true);
   });
 

@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
-import { MAX_FLEET_ROWS, renderFleetStatus } from "../../src/core/fleet/blocks.ts";
 import { type FleetReport, type FleetRow, probeFleet } from "../../src/core/fleet/fleet.ts";
+import { MAX_FLEET_ROWS, renderFleetStatus } from "../../src/core/fleet/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { LAYERS } from "../../src/core/layers.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
@@ -88,7 +89,7 @@ describe("/openclaw status <selector>", () => {
     expect(r.columns).toEqual(LAYERS.filter((l) => r.columns.includes(l)));
     expect(r.columns).toContain("process");
 
-    const msg = renderFleetStatus(r);
+    const msg = toBlockKit(renderFleetStatus(r));
     const body = JSON.stringify(msg.blocks);
     expect(msg.text).toContain("33 hosts: 25 ok · 0 warn · 5 fail · 2 no answer · 1 offline");
     expect(body.indexOf("edge-1")).toBeLessThan(body.indexOf("edge-3"));
@@ -117,7 +118,7 @@ describe("/openclaw status <selector>", () => {
     expect((await cp.store.getHost("node-3"))?.tags).toEqual(["prod", "eu"]);
     const none = await probeFleet(cp.deps, { kind: "tag", tag: "nowhere" });
     expect(none.rows).toEqual([]);
-    expect(JSON.stringify(renderFleetStatus(none).blocks)).toContain("No enrolled host matches");
+    expect(JSON.stringify(toBlockKit(renderFleetStatus(none)).blocks)).toContain("No enrolled host matches");
   }, 30_000);
 
   it("posts one fleet matrix message through the console", async () => {
@@ -174,14 +175,16 @@ describe("fleet matrix rendering", () => {
     }));
     const counts = { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
     for (const r of rows) counts[r.state]++;
-    const msg = renderFleetStatus({
-      selector: { kind: "all" },
-      rows,
-      counts,
-      columns: ["process", "port", "transport"],
-      deadlineMs: 2000,
-      elapsedMs: 2010,
-    });
+    const msg = toBlockKit(
+      renderFleetStatus({
+        selector: { kind: "all" },
+        rows,
+        counts,
+        columns: ["process", "port", "transport"],
+        deadlineMs: 2000,
+        elapsedMs: 2010,
+      }),
+    );
     expect(msg.blocks.length).toBeLessThanOrEqual(50);
     for (const b of msg.blocks) {
       const texts = [

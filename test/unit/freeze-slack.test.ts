@@ -7,7 +7,7 @@ import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { AuditEntry } from "../../src/core/recovery/types.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
-import { postSlashCommand } from "../support/slack-signing.ts";
+import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
@@ -231,5 +231,40 @@ describe("freeze / unfreeze / status", () => {
   it("keeps the audit table append-only in SQLite itself", () => {
     expect(() => cp.store.db.exec("UPDATE audit_log SET detail = 'x'")).toThrow(/append-only/);
     expect(() => cp.store.db.exec("DELETE FROM audit_log")).toThrow(/append-only/);
+  });
+});
+
+describe("a validly signed request replayed within Slack's five minutes does its work once", () => {
+  it("a freeze replayed five times posts one notice and one audit row; a tag replay changes nothing either", async () => {
+    const body = slashCommandBody({
+      text: "freeze node-4 for 10m replay drill",
+      user_id: OWNER,
+      channel_id: INCIDENTS,
+    });
+    const headers = signSlack(SECRET, body);
+    const announcedBefore = slack.topLevel(ANNOUNCE).length;
+    const auditBefore = (await auditLines("node-4")).length;
+    const replies: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers, body });
+      expect(res.status).toBe(200);
+      replies.push(((await res.json()) as { text: string }).text);
+    }
+    expect(replies[0]).toContain("Froze node-4");
+    for (const r of replies.slice(1)) expect(r).toContain("received already");
+    await slack.waitFor(() => slack.topLevel(ANNOUNCE).length === announcedBefore + 1, 5_000, "one announcement");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slack.topLevel(ANNOUNCE).length).toBe(announcedBefore + 1);
+    const audit = (await auditLines("node-4")).slice(auditBefore);
+    expect(audit.filter((e) => e.action === "command")).toHaveLength(1);
+
+    const tag = slashCommandBody({ text: "tag node-4 prod", user_id: LEAD, channel_id: INCIDENTS });
+    const tagHeaders = signSlack(SECRET, tag);
+    await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: tagHeaders, body: tag });
+    await cp.deps.store.setHostTags?.("node-4", ["staging"]);
+    const replay = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: tagHeaders, body: tag });
+    expect(((await replay.json()) as { text: string }).text).toContain("received already");
+    expect((await cp.deps.store.getHost("node-4"))?.tags).toEqual(["staging"]);
+    await postSlashCommand(cp.url, SECRET, { text: "unfreeze node-4", user_id: OWNER, channel_id: INCIDENTS });
   });
 });

@@ -160,7 +160,7 @@ describe("POST /slack/commands", () => {
     });
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
-    expect(((await retry.json()) as { text: string }).text).toContain("already under way");
+    expect(((await retry.json()) as { text: string }).text).toContain("received already");
     await slack.waitFor(
       () => slack.thread("C0RETRY", slack.topLevel("C0RETRY")[0]?.ts ?? "-").length >= 2,
       10_000,

@@ -84,7 +84,7 @@ describe("Slack Socket Mode", () => {
     expect(ackText(ack)).toContain(`Triage of ${HOST} started`);
     // Slack redelivers an envelope it thinks was not acked: same trigger_id, no second job.
     const again = await socket.slashCommand({ text: `triage ${HOST}`, channel_id: CHANNEL, trigger_id: triggerId });
-    expect(ackText(again)).toContain("already under way");
+    expect(ackText(again)).toContain("received already");
     await slack.waitFor(
       () => {
         const parent = slack.topLevel(CHANNEL)[0];

@@ -91,7 +91,7 @@ describe("Slack slash commands on the Workers runtime", () => {
       apiUrl: env.SLACK_API_URL,
       logger: { info: () => {}, warn: () => {}, error: () => {} },
     });
-    const { ts } = await chat.postMessage({ channel: "C0INCIDENT", text: "probe", blocks: [] });
+    const { ts } = await chat.postMessage({ channel: "C0INCIDENT", text: "probe", parts: [] });
     expect(ts).toMatch(/^\d+\.\d{6}$/);
     const calls = await outboundCalls();
     expect(calls.map((c) => c.url)).toEqual([`${env.SLACK_API_URL}/chat.postMessage`]);

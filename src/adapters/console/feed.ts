@@ -1,8 +1,12 @@
-import type { Block, ChatMessage, ChatPort, Clock } from "../../core/ports.ts";
+import type { Message } from "../../core/messages/model.ts";
+import type { ChatMessage, ChatPort, Clock } from "../../core/ports.ts";
+import { messageToHtml } from "./html.ts";
 
 /**
  * The local console's "Slack": messages the bot posts are appended to a log the console
- * page and the `clawops` CLI read. Same ChatPort, same Block Kit, no Slack credentials.
+ * page and the `clawops` CLI read. Same ChatPort, same messages, no Slack credentials.
+ * The log keeps the neutral message; readers get it with its HTML, rendered here, so the
+ * page only inserts it and the CLI renders the message as terminal text.
  */
 export interface ConsoleEvent {
   seq: number;
@@ -11,8 +15,20 @@ export interface ConsoleEvent {
   ts: string;
   threadTs: string | null;
   text: string;
-  blocks: Block[];
+  message: Message;
   at: number;
+}
+
+/** What the console API serves: an event with its message drawn as the page's HTML. */
+export type ConsoleFeedEvent = ConsoleEvent & { html: string };
+
+/** A message as the console API serves it (a command's ack). */
+export function toConsoleMessage(m: Message): { text: string; message: Message; html: string } {
+  return { text: m.text, message: { text: m.text, parts: m.parts }, html: messageToHtml(m) };
+}
+
+function withHtml(e: ConsoleEvent): ConsoleFeedEvent {
+  return { ...e, html: messageToHtml(e.message) };
 }
 
 export interface ConsoleLog {
@@ -38,7 +54,7 @@ export class InMemoryConsoleLog implements ConsoleLog {
 }
 
 export class ConsoleChat implements ChatPort {
-  private readonly listeners = new Set<(e: ConsoleEvent) => void>();
+  private readonly listeners = new Set<(e: ConsoleFeedEvent) => void>();
   private counter = 0;
   private readonly log: ConsoleLog;
   private readonly clock: Clock;
@@ -58,7 +74,7 @@ export class ConsoleChat implements ChatPort {
       ts,
       threadTs: m.threadTs ?? null,
       text: m.text,
-      blocks: m.blocks,
+      message: { text: m.text, parts: m.parts },
       at: now,
     });
     return { ts };
@@ -71,26 +87,28 @@ export class ConsoleChat implements ChatPort {
       ts: m.ts,
       threadTs: m.threadTs ?? null,
       text: m.text,
-      blocks: m.blocks,
+      message: { text: m.text, parts: m.parts },
       at: this.clock.now(),
     });
   }
 
-  since(seq: number): Promise<ConsoleEvent[]> {
-    return this.log.since(seq);
+  async since(seq: number): Promise<ConsoleFeedEvent[]> {
+    return (await this.log.since(seq)).map(withHtml);
   }
 
   head(): Promise<number> {
     return this.log.head();
   }
 
-  subscribe(listener: (e: ConsoleEvent) => void): () => void {
+  subscribe(listener: (e: ConsoleFeedEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private async emit(event: Omit<ConsoleEvent, "seq">): Promise<void> {
     const stored = await this.log.append(event);
-    for (const l of this.listeners) l(stored);
+    if (this.listeners.size === 0) return;
+    const served = withHtml(stored);
+    for (const l of this.listeners) l(served);
   }
 }

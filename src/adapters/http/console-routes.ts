@@ -9,8 +9,7 @@ import { ClawopsError } from "../../core/errors.ts";
 import { LAYERS } from "../../core/layers.ts";
 import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.ts";
 import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
-import type { ConsoleChat } from "../console/feed.ts";
-import { ephemeral } from "../slack/envelope.ts";
+import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
 import type { AfterResponse } from "./after-response.ts";
 import { type ConsoleAuth, consoleSecretOnly, loginHandler, sameOriginOnly } from "./console-guard.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
@@ -66,7 +65,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
     after(reply, c);
     return c.json({
       ok: true,
-      ack: ephemeral(reply.ack),
+      ack: toConsoleMessage(reply.ack),
       jobId: reply.jobId ?? null,
       error: reply.error ?? null,
       headSeq,

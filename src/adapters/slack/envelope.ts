@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { CommandRequest } from "../../core/commands/types.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import type { Message } from "../../core/messages/model.ts";
 import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
 import type { ButtonPress } from "../../core/recovery/press.ts";
-import type { RenderedMessage } from "../../core/render/blocks.ts";
+import { toBlockKit } from "./render.ts";
 
 /**
  * Slack envelopes into the core's requests, one converter for both ways in: the HTTP routes
@@ -83,6 +84,6 @@ export function pressFromInteractionForm(form: URLSearchParams): ButtonPress | n
 }
 
 /** A reply only the invoking user sees. */
-export function ephemeral(m: RenderedMessage) {
-  return { response_type: "ephemeral" as const, text: m.text, blocks: m.blocks };
+export function ephemeral(m: Message) {
+  return { response_type: "ephemeral" as const, ...toBlockKit(m) };
 }

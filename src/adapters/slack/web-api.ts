@@ -1,9 +1,10 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { ChatFileUpload, ChatMessage, ChatPort, Logger } from "../../core/ports.ts";
+import { toBlockKit } from "./render.ts";
 import { slackUploadExternal } from "./upload.ts";
 
 /**
- * The two Web API methods the bot posts with. fetch only, so it runs on Node and Workers.
+ * The two Web API methods the bot posts with; messages go out as Block Kit (render.ts). fetch only, so it runs on Node and Workers.
  * `apiUrl` lets a local stand-in receive the calls (SLACK_API_URL).
  * https://api.slack.com/methods/chat.postMessage, https://api.slack.com/methods/chat.update
  */
@@ -30,8 +31,7 @@ export class SlackWebApiChat implements ChatPort {
   async postMessage(m: ChatMessage): Promise<{ ts: string }> {
     const body = await this.call("chat.postMessage", {
       channel: m.channel,
-      text: m.text,
-      blocks: m.blocks,
+      ...toBlockKit(m),
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
       unfurl_links: false,
       unfurl_media: false,
@@ -48,7 +48,7 @@ export class SlackWebApiChat implements ChatPort {
   }
 
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
-    await this.call("chat.update", { channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks });
+    await this.call("chat.update", { channel: m.channel, ts: m.ts, ...toBlockKit(m) });
   }
 
   private async call(method: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
   finished_at INTEGER, detail TEXT);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+CREATE TABLE IF NOT EXISTS requests (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
 CREATE TABLE IF NOT EXISTS job_results (
   job_id TEXT NOT NULL, step TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY (job_id, step));
 `;
@@ -130,6 +132,17 @@ export class SqlStateStore implements Store {
       now,
     );
     return row ? { host: String(row.host) } : null;
+  }
+
+  async claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    this.driver.rows("DELETE FROM requests WHERE at < ?", forgetBefore);
+    return (
+      this.driver.rows(
+        "INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+        key,
+        at,
+      ).length > 0
+    );
   }
 
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {

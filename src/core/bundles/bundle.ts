@@ -1,15 +1,26 @@
 import type { BundleCollectData, StepName, StepRequest, StepResult } from "../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
+import { slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
-import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import { renderNotice } from "../render/blocks.ts";
-import { escapeMrkdwn } from "../render/mrkdwn.ts";
+import { LiveMessage } from "../jobs/live-message.ts";
+import type { Message } from "../messages/model.ts";
+import type { JobOutcome, JobRecord } from "../ports.ts";
+import { renderNotice } from "../render/messages.ts";
 import { openIncidentThread } from "../triage/triage.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
+import {
+  type BundleFile,
+  renderBundleEnd,
+  renderBundleProgress,
+  renderBundleScan,
+  renderBundleStart,
+  renderTicketNotes,
+  renderUploadFailed,
+  summarize,
+} from "./render.ts";
 import { describeHits, type SecretHit } from "./scan.ts";
-import { type SecondScan, secondScan } from "./second-scan.ts";
+import { secondScan } from "./second-scan.ts";
 import type { BundleServices } from "./services.ts";
 import { deliverToTicket, type TicketConfig, type TicketRef, ticketLabel, withRetry } from "./tickets.ts";
 
@@ -47,19 +58,19 @@ export function bundleLifetimesFromEnv(env: Readonly<Record<string, string | und
   };
 }
 
-/** The collection plus the fast triage probes: the bundle carries a fresh matrix and findings. */
-export const BUNDLE_STEPS: StepRequest[] = [
-  { step: "bundle.collect", args: {} },
-  { step: "versions", args: {} },
-  { step: "gateway.ws", args: {} },
-  { step: "gateway.http", args: {} },
-  { step: "port.listeners", args: {} },
-  { step: "config", args: {} },
-  { step: "tokens", args: {} },
-  { step: "logs.signatures", args: {} },
-];
-const TRIAGE_PART: StepName[] = BUNDLE_STEPS.map((s) => s.step).filter((s) => s !== "bundle.collect");
-export const BUNDLE_DEADLINE_MS = DEFAULT_STEP_DEADLINE_MS["bundle.collect"] + 5_000;
+/** The fast triage probes a bundle carries: a fresh matrix and findings. */
+const TRIAGE_PART = [
+  "versions",
+  "gateway.ws",
+  "gateway.http",
+  "port.listeners",
+  "config",
+  "tokens",
+  "logs.signatures",
+] as const satisfies readonly StepName[];
+/** The collection plus the fast triage probes, in the order the bundle's incomplete list names them. */
+export const BUNDLE_STEPS: StepRequest[] = stepPlan(["bundle.collect", ...TRIAGE_PART]);
+export const BUNDLE_DEADLINE_MS = slowestDeadlineMs(BUNDLE_STEPS) + 5_000;
 
 export type BundleOutcome =
   | { status: "stored"; bundleId: string; link: string; manifest: Manifest; summary: string; sizeBytes: number }
@@ -99,22 +110,23 @@ export async function runBundle(
   const services = deps.bundles;
   const log = { job: job.id, host: job.host };
   const incident = await openIncidentThread(deps, job);
-  const post = (text: string) =>
-    chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...renderNotice(text) });
+  const post = (message: Message) =>
+    chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...message });
   const finish = (status: JobRecord["status"], detail: string | null) =>
     store.updateJob(job.id, { status, finishedAt: clock.now(), detail });
   if (!services) {
     const reason = "Bundles are not configured on this control plane (no blob store).";
-    await post(`⚠️ ${reason}`);
+    await post(renderNotice(`⚠️ ${reason}`));
     await finish("rejected", reason);
     return { status: "failed", reason };
   }
   const started = clock.now();
-  const progress = new Progress(deps, job, incident);
-  await progress.start(
-    `📦 Collecting a repro bundle from *${escapeMrkdwn(job.host)}* (job \`${job.id}\`)${opts.trigger ? ` because ${escapeMrkdwn(opts.trigger)}` : ""}…`,
-  );
-  await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
+  const live = new LiveMessage(chat, { channel: job.channel, threadTs: incident.threadTs });
+  await live.show(renderBundleStart(job.host, job.id, opts.trigger));
+  await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: live.ts });
+  // Edits after the first post: a failed one is logged, never the end of the bundle.
+  const progress = (message: Message) =>
+    live.show(message).catch((err) => logger.warn("bundle progress update failed", { ...log, err: String(err) }));
 
   const results: StepResult[] = [];
   const outcome: JobOutcome = await deps.transport.dispatch(
@@ -124,14 +136,12 @@ export async function runBundle(
       results.push(result);
       // The bundle's files are not kept in the job store: they pass the second scan first.
       if (result.step !== "bundle.collect") void store.appendJobResult(job.id, result).catch(() => {});
-      void progress.update(
-        `📦 Collecting from *${escapeMrkdwn(job.host)}*: ${results.length}/${BUNDLE_STEPS.length} parts in (${results.map((r) => `\`${r.step}\` ${r.status}`).join(", ")})`,
-      );
+      void progress(renderBundleProgress(job.host, results, BUNDLE_STEPS.length));
     },
   );
   if (outcome.status === "rejected") {
     const reason = `the agent refused the job: ${outcome.error.code}: ${outcome.error.message}`;
-    await progress.final(`❌ Bundle of *${escapeMrkdwn(job.host)}* failed: ${escapeMrkdwn(reason)}`);
+    await progress(renderBundleEnd(job.host, { kind: "failed", reason }));
     await finish("rejected", reason);
     return { status: "failed", reason };
   }
@@ -159,11 +169,11 @@ export async function runBundle(
   const collected = collect?.step === "bundle.collect" ? collect.data : undefined;
   // Second, independent scan of everything that would leave: the files first, so the report
   // and the summary state what the scan found, then the manifest and summary themselves.
-  await progress.update(`🔒 Second redaction scan of ${files.length} files…`);
+  await progress(renderBundleScan(files.length));
   const refuse = async (hits: SecretHit[]): Promise<BundleOutcome> => {
     const reason = `the control plane's second scan still found ${hits.length} possible secret(s) after host redaction — ${describeHits(hits)}. Nothing was stored, uploaded or attached.`;
     logger.warn("bundle refused by second scan", { ...log, hits: hits.length, where: describeHits(hits) });
-    await progress.final(`🛑 Bundle of *${escapeMrkdwn(job.host)}* refused: ${escapeMrkdwn(reason)}`);
+    await progress(renderBundleEnd(job.host, { kind: "refused", reason }));
     await finish("rejected", `bundle refused: ${reason}`);
     return { status: "refused", reason };
   };
@@ -185,7 +195,7 @@ export async function runBundle(
   const linkExpiresAt = Math.min(expiresAt, clock.now() + services.linkTtlMs);
   const link = await services.signer.sign(services.publicUrl, bundleId, linkExpiresAt);
   const built = await buildArchive({ bundleId, host: job.host, createdAt, incomplete }, files, redactionReport);
-  const summary = summarize(job, bundleId, built.manifest, files, redactionReport, fileScan, link, linkExpiresAt);
+  const summary = summarize(job.host, bundleId, built.manifest, files, redactionReport, fileScan, link, linkExpiresAt);
   const outerScan = await secondScan([
     { where: "manifest.json", text: JSON.stringify(built.manifest) },
     { where: "redaction-report.json", text: JSON.stringify(redactionReport) },
@@ -199,10 +209,15 @@ export async function runBundle(
     expiresAt,
   });
   const filename = `clawops-bundle-${job.host}-${createdAt.replace(/[-:]/g, "").slice(0, 15)}.zip`;
-  await progress.final(
-    `${built.manifest.complete ? "✅" : "⚠️"} Bundle \`${bundleId}\` of *${escapeMrkdwn(job.host)}* stored (${Math.round(clock.now() - started)} ms).`,
+  await progress(
+    renderBundleEnd(job.host, {
+      kind: "stored",
+      bundleId,
+      complete: built.manifest.complete,
+      ms: Math.round(clock.now() - started),
+    }),
   );
-  const summaryMessage = await post(summary);
+  const summaryMessage = await post(renderNotice(summary));
   // The summary is the job's result message: `clawops bundle` and the console follow it.
   await store.updateJob(job.id, { resultTs: summaryMessage.ts });
 
@@ -218,9 +233,7 @@ export async function runBundle(
       });
     } catch (err) {
       logger.warn("bundle upload failed", { ...log, err: String(err) });
-      await post(
-        `⚠️ Uploading the bundle file into this thread failed (${escapeMrkdwn(String(err))}); the signed link above still works.`,
-      );
+      await post(renderUploadFailed(String(err)));
     }
   }
 
@@ -246,44 +259,10 @@ export async function runBundle(
       );
     }
   }
-  if (ticketNotes.length) await post(`🎫 Tickets:\n${ticketNotes.map((n) => `• ${escapeMrkdwn(n)}`).join("\n")}`);
+  if (ticketNotes.length) await post(renderTicketNotes(ticketNotes));
 
   await finish("done", built.manifest.complete ? null : `incomplete: ${incomplete.join("; ")}`.slice(0, 2_000));
   return { status: "stored", bundleId, link, manifest: built.manifest, summary, sizeBytes: built.zip.byteLength };
-}
-
-class Progress {
-  ts = "";
-  private readonly deps: CoreDeps;
-  private readonly job: JobRecord;
-  private readonly incident: IncidentRecord;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(deps: CoreDeps, job: JobRecord, incident: IncidentRecord) {
-    this.deps = deps;
-    this.job = job;
-    this.incident = incident;
-  }
-
-  async start(text: string): Promise<void> {
-    const posted = await this.deps.chat.postMessage({
-      channel: this.job.channel,
-      threadTs: this.incident.threadTs,
-      ...renderNotice(text),
-    });
-    this.ts = posted.ts;
-  }
-
-  update(text: string): Promise<void> {
-    this.chain = this.chain
-      .then(() => this.deps.chat.updateMessage({ channel: this.job.channel, ts: this.ts, ...renderNotice(text) }))
-      .catch((err) => this.deps.logger.warn("bundle progress update failed", { job: this.job.id, err: String(err) }));
-    return this.chain;
-  }
-
-  async final(text: string): Promise<void> {
-    await this.update(text);
-  }
 }
 
 function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {
@@ -293,7 +272,7 @@ function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {
   return [...byStep.values()];
 }
 
-type File = { name: string; content: string; complete: boolean; reason?: string };
+type File = BundleFile;
 
 /** The agent's files, plus what the control plane knows: the triage result and the running config hash. */
 function assembleFiles(job: JobRecord, results: StepResult[], incomplete: string[]): File[] {
@@ -349,64 +328,4 @@ function byKind(data: BundleCollectData | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of data?.redactions ?? []) out[r.kind] = (out[r.kind] ?? 0) + r.count;
   return out;
-}
-
-function summarize(
-  job: JobRecord,
-  bundleId: string,
-  manifest: Manifest,
-  files: File[],
-  report: { total: number; byKind: Record<string, number> },
-  scan: SecondScan,
-  link: string,
-  linkExpiresAt: number,
-): string {
-  const versions = parseJson(files.find((f) => f.name === "versions.json")?.content) as {
-    cli?: { version?: string | null };
-    gatewayPackage?: { version?: string | null };
-    os?: { pretty?: string | null };
-    node?: string;
-    agent?: string;
-  } | null;
-  const timeline = parseJson(files.find((f) => f.name === "timeline.json")?.content) as {
-    firstClose1000?: { at?: string } | null;
-    closeCodes?: { code: number; count: number }[];
-    runningConfigHash?: string | null;
-  } | null;
-  const size = manifest.files.reduce((n, f) => n + f.size, 0);
-  const lines = [
-    `*Repro bundle* \`${bundleId}\` for *${escapeMrkdwn(job.host)}* — ${manifest.complete ? "complete" : "*INCOMPLETE*"}`,
-    versions
-      ? `Versions: CLI ${versions.cli?.version ?? "?"} · gateway package ${versions.gatewayPackage?.version ?? "?"} · ${escapeMrkdwn(versions.os?.pretty ?? "?")} · Node ${versions.node ?? "?"} · agent ${versions.agent ?? "?"}`
-      : "Versions: not collected",
-    timeline
-      ? `Timeline: first close(1000) ${timeline.firstClose1000?.at ?? "none in the logs read"}; close codes ${(timeline.closeCodes ?? []).map((c) => `${c.code}×${c.count}`).join(", ") || "none"}; running config hash ${timeline.runningConfigHash ? `\`${timeline.runningConfigHash.slice(0, 24)}…\`` : "unknown"}`
-      : null,
-    `Files: ${manifest.files.length} (${Math.round(size / 1024)} KiB before compression); manifest.json lists each SHA-256.`,
-    `Redacted on the host: ${report.total} secret(s)${
-      Object.keys(report.byKind).length
-        ? ` (${Object.entries(report.byKind)
-            .map(([k, n]) => `${k} ${n}`)
-            .join(", ")})`
-        : ""
-    }; ${
-      scan.hits.length === 0
-        ? `second scan (${scan.rules}) found no secret in ${scan.scanned} files.`
-        : `second scan found ${scan.hits.length} possible secret(s).`
-    }`,
-    manifest.complete
-      ? null
-      : `Incomplete: ${manifest.incomplete.slice(0, 6).map(escapeMrkdwn).join("; ").slice(0, 1_200)}`,
-    `Download (expires ${new Date(linkExpiresAt).toISOString()}): ${link}`,
-  ];
-  return lines.filter((l): l is string => l !== null).join("\n");
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

@@ -3,7 +3,7 @@ import type { CommandReply, CommandRequest } from "../commands/types.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
-import { renderNotice } from "../render/blocks.ts";
+import { renderNotice } from "../render/messages.ts";
 import { createBundleJob, runBundle, ticketConfigFor } from "./bundle.ts";
 import { parseTicketRef, type TicketRef } from "./tickets.ts";
 

@@ -1,16 +1,19 @@
 import { bundleCommand } from "../bundles/command.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
-import { renderFleetStatus } from "../fleet/blocks.ts";
 import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
+import { renderFleetStatus } from "../fleet/render.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, requireRecovery } from "../recovery/service.ts";
-import { renderError, renderHelp, renderHosts, renderNotice } from "../render/blocks.ts";
+import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
 import { createTriageJob, runTriage } from "../triage/triage.ts";
 import { type Command, parseCommand } from "./parse.ts";
 import type { CommandReply, CommandRequest } from "./types.ts";
+
+/** How long a request identity is remembered: twice Slack's five-minute signature window. */
+const REQUEST_MEMORY_MS = 10 * 60_000;
 
 /**
  * Handles one `/openclaw …` invocation. Fast by construction: validation and one store
@@ -18,6 +21,15 @@ import type { CommandReply, CommandRequest } from "./types.ts";
  * reply, and no job is created.
  */
 export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+  // A signed request can be replayed within Slack's five minutes, and Slack itself retries a
+  // slow one: the same identity does its work (and writes its audit row) once.
+  const now = deps.clock.now();
+  if (!(await deps.store.claimRequest(req.requestKey, now, now - REQUEST_MEMORY_MS))) {
+    deps.logger.info("request already handled", { request: req.requestKey, user: req.user });
+    return {
+      ack: renderNotice("This request was received already (a retry or a replay of it); nothing was done again."),
+    };
+  }
   const reply = await handleCommandUnaudited(deps, req);
   // Every command, refused or not, goes to the append-only audit log.
   await audit(deps, {

@@ -1,4 +1,4 @@
-import type { RenderedMessage } from "../render/blocks.ts";
+import type { Message } from "../messages/model.ts";
 
 export interface CommandRequest {
   text: string;
@@ -13,7 +13,7 @@ export interface CommandRequest {
 
 export interface CommandReply {
   /** Shown at once, to the invoking user only (Slack: ephemeral response). */
-  ack: RenderedMessage;
+  ack: Message;
   /** Slow work to run after the ack: `waitUntil` on Workers, a detached promise on Node. */
   background?: () => Promise<void>;
   /** The job this command started, if any. */

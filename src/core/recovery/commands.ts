@@ -3,7 +3,7 @@ import { FREEZE_ALL } from "../commands/recovery-parse.ts";
 import type { CommandReply, CommandRequest } from "../commands/types.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../jobs/hosts.ts";
-import { renderNotice } from "../render/blocks.ts";
+import { renderNotice } from "../render/messages.ts";
 import type { Actor } from "./authz.ts";
 import { renderAuditSummary, renderFreezeStatus, renderUnfreezeNotice } from "./render.ts";
 import {

@@ -1,8 +1,8 @@
 import type { MutatingStep } from "../../contract/approval.ts";
 import { MAX_APPROVAL_TTL_MS } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
-import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, context, section } from "../render/blocks.ts";
+import { actions, context, section } from "../messages/build.ts";
+import type { Message } from "../messages/model.ts";
 import type { MutatingAction } from "./authz.ts";
 import type { RecoveryCoreDeps } from "./service.ts";
 import type { ConfirmationRecord } from "./types.ts";
@@ -112,64 +112,43 @@ interface ConfirmationView {
   again?: boolean;
 }
 
-export function renderConfirmation(
-  c: ConfirmationRecord,
-  summary: string,
-  opts: ConfirmationView = {},
-): RenderedMessage {
+export function renderConfirmation(c: ConfirmationRecord, summary: string, opts: ConfirmationView = {}): Message {
   return {
     text: `Confirm ${c.step} on ${c.host}`,
-    blocks: [
+    parts: [
       section(
         `🔐 *Confirm \`${c.step}\` on ${c.host}?*\n${summary}\nAn allowed user who owns the freeze (or an incident lead) must approve within ${Math.round((c.expiresAt - c.createdAt) / 60_000)} min. The approval is valid for this host and this step only, once.`,
       ),
-      {
-        type: "actions",
-        block_id: "clawops_confirm",
-        elements: [
-          {
-            type: "button",
-            action_id: APPROVE_ACTION_ID,
-            text: { type: "plain_text", text: `Approve ${c.step}` },
-            style: "danger",
-            value: c.id,
-            confirm: {
-              title: { type: "plain_text", text: "Are you sure?" },
-              text: { type: "mrkdwn", text: clip(`Run \`${c.step}\` on *${c.host}* now?`, 300) },
-              confirm: { type: "plain_text", text: "Approve" },
-              deny: { type: "plain_text", text: "Not yet" },
-            },
+      actions("clawops_confirm", [
+        {
+          actionId: APPROVE_ACTION_ID,
+          label: `Approve ${c.step}`,
+          style: "danger",
+          value: c.id,
+          confirm: {
+            title: "Are you sure?",
+            text: `Run \`${c.step}\` on *${c.host}* now?`,
+            confirm: "Approve",
+            deny: "Not yet",
           },
-          ...(opts.offerDrain
-            ? [
-                {
-                  type: "button",
-                  action_id: APPROVE_DRAINED_ACTION_ID,
-                  text: { type: "plain_text", text: "Approve once drained" },
-                  value: c.id,
-                  confirm: {
-                    title: { type: "plain_text", text: "Restart once drained?" },
-                    text: {
-                      type: "mrkdwn",
-                      text: clip(
-                        `Run \`${c.step}\` on *${c.host}* as soon as no task is active and no cron job is due (checked every 15 s, for up to ${Math.round(DRAIN_WAIT_MS / 60_000)} min)?`,
-                        300,
-                      ),
-                    },
-                    confirm: { type: "plain_text", text: "Approve" },
-                    deny: { type: "plain_text", text: "Not yet" },
-                  },
+        },
+        ...(opts.offerDrain
+          ? [
+              {
+                actionId: APPROVE_DRAINED_ACTION_ID,
+                label: "Approve once drained",
+                value: c.id,
+                confirm: {
+                  title: "Restart once drained?",
+                  text: `Run \`${c.step}\` on *${c.host}* as soon as no task is active and no cron job is due (checked every 15 s, for up to ${Math.round(DRAIN_WAIT_MS / 60_000)} min)?`,
+                  confirm: "Approve",
+                  deny: "Not yet",
                 },
-              ]
-            : []),
-          {
-            type: "button",
-            action_id: CANCEL_ACTION_ID,
-            text: { type: "plain_text", text: "Cancel" },
-            value: c.id,
-          },
-        ],
-      },
+              },
+            ]
+          : []),
+        { actionId: CANCEL_ACTION_ID, label: "Cancel", value: c.id },
+      ]),
       ...(opts.again
         ? [
             context(

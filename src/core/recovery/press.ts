@@ -1,9 +1,10 @@
 import { MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
-import { clip, escapeMrkdwn, renderNotice, section } from "../render/blocks.ts";
+import { clip } from "../messages/build.ts";
+import { renderNotice } from "../render/messages.ts";
 import type { Actor } from "./authz.ts";
 import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, type PressDecision, STEP_ACTION } from "./confirm.ts";
-import { mention } from "./render.ts";
+import { renderDecided, renderRefusal } from "./render.ts";
 import { recoverRuns } from "./runs.ts";
 import { audit, freezesCovering, guardFrozen, type RecoveryCoreDeps } from "./service.ts";
 import type { Decision } from "./types.ts";
@@ -36,8 +37,7 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
         .postMessage({
           channel: c.channel,
           threadTs: c.threadTs ?? undefined,
-          text: `Refused: ${reason}`,
-          blocks: [section(`⛔ ${mention(press.actor.user)}: ${escapeMrkdwn(reason)}`)],
+          ...renderRefusal(press.actor.user, reason),
         })
         .catch((err) => deps.logger.warn("refusal notice not posted", { err: String(err) }));
     }
@@ -100,13 +100,11 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
     ref: c.id,
   });
   if (c.messageTs) {
-    const verb = approving ? `✅ Approved${whenDrained ? " (once drained)" : ""}` : "✖️ Cancelled";
     await deps.chat
       .updateMessage({
         channel: c.channel,
         ts: c.messageTs,
-        text: `${verb} ${c.step} on ${c.host}`,
-        blocks: [section(`${verb} \`${c.step}\` on *${c.host}* by ${mention(press.actor.user)}.`)],
+        ...renderDecided(c, approving ? (whenDrained ? "approve_drained" : "approve") : "cancel", press.actor.user),
       })
       .catch((err) => deps.logger.warn("confirmation update failed", { err: String(err) }));
   }

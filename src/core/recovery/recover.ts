@@ -1,12 +1,14 @@
 import type { MutatingStep } from "../../contract/approval.ts";
 import type { GatewayInflightData, StepName, StepRequest, StepResultOf } from "../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { collectBundleOnRecoverFailure } from "../bundles/bundle.ts";
 import { classifyResults } from "../classify/classify.ts";
+import { LiveMessage } from "../jobs/live-message.ts";
 import type { Layer } from "../layers.ts";
+import { clip, escapeMrkdwn, section } from "../messages/build.ts";
+import type { Message } from "../messages/model.ts";
 import type { JobOutcome } from "../ports.ts";
-import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, escapeMrkdwn, renderNotice, section } from "../render/blocks.ts";
+import { renderNotice } from "../render/messages.ts";
 import { CONFIRMATION_TTL_MS, DRAIN_WAIT_MS, newConfirmationId, requestConfirmation } from "./confirm.ts";
 import { iso, mention, renderUnfreezeNotice } from "./render.ts";
 import { announceFreeze, audit, ensureIncidentThread, type RecoveryCoreDeps } from "./service.ts";
@@ -26,7 +28,7 @@ export const RECOVER_STEP_TITLES = [
 ] as const;
 
 export type RecoverStepState = "pending" | "running" | "ok" | "warn" | "fail" | "skipped";
-interface StepView {
+export interface StepView {
   state: RecoverStepState;
   detail: string;
 }
@@ -41,14 +43,14 @@ const ICON: Record<RecoverStepState, string> = {
 };
 
 const RECOVER_FREEZE_MS = 60 * 60_000;
-const SNAPSHOT_STEPS: StepRequest[] = [
-  { step: "versions", args: {} },
-  { step: "gateway.status", args: {} },
-  { step: "tokens", args: {} },
-  { step: "config", args: {} },
-  { step: "models.status", args: {} },
-  { step: "doctor.lint", args: {} },
-];
+const SNAPSHOT_PLAN = [
+  "versions",
+  "gateway.status",
+  "tokens",
+  "config",
+  "models.status",
+  "doctor.lint",
+] as const satisfies readonly StepName[];
 
 export const ROLLBACK_ADVICE =
   "*Rollback (seeds, sections 3–4):* if the restart still yields `gateway closed (1000)`, first establish who listens on the port and which user started it (`ss -ltnp`, `openclaw gateway status --deep`): a process that never exited or a drifted container bind mount is the usual cause. Then roll the config back: restore `openclaw.json.last-good` (or the newest `openclaw.json.bak`) in the state dir, restart again and re-run `/openclaw recover`. System logs: `journalctl -u <unit> -n 200 --no-pager`, or `docker compose logs --tail=200 gateway`.";
@@ -70,16 +72,15 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
   const next = (what: string) => `${what} #${++seq}`;
   const { threadTs, progressTs, started } = await fx.do("open", async () => {
     const incident = await ensureIncidentThread(deps, actor.channel, host, actor.user);
-    const progress = await chat.postMessage({
-      channel: actor.channel,
-      threadTs: incident.threadTs,
-      ...renderRecoverProgress(host, runId, steps, "running"),
-    });
-    return { threadTs: incident.threadTs, progressTs: progress.ts, started: clock.now() };
+    const live = new LiveMessage(chat, { channel: actor.channel, threadTs: incident.threadTs });
+    await live.show(renderRecoverProgress(host, runId, steps, "running"));
+    return { threadTs: incident.threadTs, progressTs: live.ts ?? "", started: clock.now() };
   });
+  // The run's steps replay by name (Workers), so the post's ts comes back from the "open" step.
+  const progress = new LiveMessage(chat, { channel: actor.channel, threadTs, ts: progressTs });
   const show = async (phase: "running" | "done" | "stopped") => {
-    await chat
-      .updateMessage({ channel: actor.channel, ts: progressTs, ...renderRecoverProgress(host, runId, steps, phase) })
+    await progress
+      .show(renderRecoverProgress(host, runId, steps, phase))
       .catch((err) => deps.logger.warn("recover progress update failed", { err: String(err) }));
   };
   const set = async (i: number, state: RecoverStepState, detail: string) => {
@@ -210,13 +211,10 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
     await set(3, "running", "");
     const { results: snapshot } = await dispatch(
       "snapshot",
-      SNAPSHOT_STEPS,
-      DEFAULT_STEP_DEADLINE_MS["doctor.lint"] + 3_000,
+      stepPlan(SNAPSHOT_PLAN),
+      slowestDeadlineMs(SNAPSHOT_PLAN) + 3_000,
     );
-    const c12n = classifyResults(
-      snapshot,
-      SNAPSHOT_STEPS.map((s) => s.step as StepName),
-    );
+    const c12n = classifyResults(snapshot, SNAPSHOT_PLAN);
     const layer = (l: Layer) => c12n.matrix[l].status;
     const titles = (ls: Layer[]) =>
       c12n.findings
@@ -481,13 +479,13 @@ export function renderRecoverProgress(
   runId: string,
   steps: readonly StepView[],
   phase: "running" | "done" | "stopped",
-): RenderedMessage {
+): Message {
   const head = phase === "running" ? "🛠️ Recovering" : phase === "done" ? "✅ Recovered" : "🧊 Recovery stopped:";
   const lines = steps.map(
     (s, i) => `${ICON[s.state]} *${i + 1}. ${RECOVER_STEP_TITLES[i]}*${s.detail ? ` — ${s.detail}` : ""}`,
   );
   return {
     text: `${head.replace(/^\S+ /, "")} ${host} (${steps.filter((s) => s.state === "ok").length}/6 steps ok)`,
-    blocks: [section(`${head} *${host}* (run \`${runId}\`)`), section(lines.join("\n"))],
+    parts: [section(`${head} *${host}* (run \`${runId}\`)`), section(lines.join("\n"))],
   };
 }

@@ -1,9 +1,9 @@
 import { FREEZE_ALL } from "../commands/recovery-parse.ts";
-import type { RenderedMessage } from "../render/blocks.ts";
-import { clip, context, escapeMrkdwn, header, section } from "../render/blocks.ts";
+import { clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
+import type { Message } from "../messages/model.ts";
 import type { AuditEntry, FreezeRecord } from "./types.ts";
 
-/** Block Kit for freeze notices, the freeze status and the audit summary. */
+/** Messages for freeze notices, the freeze status and the audit summary. */
 
 export function mention(user: string): string {
   return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : `*${escapeMrkdwn(user)}*`;
@@ -27,13 +27,13 @@ function plain(s: string): string {
   return escapeMrkdwn(s.replace(/[*`]/g, ""));
 }
 
-export function renderFreezeNotice(f: FreezeRecord, now: number): RenderedMessage {
+export function renderFreezeNotice(f: FreezeRecord, now: number): Message {
   const name = f.target === FREEZE_ALL ? "The fleet" : f.target;
   const text = `${name} is frozen until ${iso(f.expiresAt)} by ${f.owner}: ${f.reason}`;
   const lift = f.target === FREEZE_ALL ? "all" : f.target;
   return {
     text: plain(text),
-    blocks: [
+    parts: [
       header(`🧊 Freeze: ${name}`),
       section(
         [
@@ -53,11 +53,11 @@ export function renderFreezeNotice(f: FreezeRecord, now: number): RenderedMessag
   };
 }
 
-export function renderUnfreezeNotice(f: FreezeRecord, by: string, now: number): RenderedMessage {
+export function renderUnfreezeNotice(f: FreezeRecord, by: string, now: number): Message {
   const name = f.target === FREEZE_ALL ? "The fleet" : f.target;
   return {
     text: plain(`All clear: ${name} is no longer frozen (lifted by ${by}).`),
-    blocks: [
+    parts: [
       section(
         `✅ *All clear:* ${what(f.target)} is no longer frozen. Lifted by ${mention(by)} at ${iso(now)} (frozen by ${mention(f.owner)} for: ${escapeMrkdwn(f.reason)}). Sessions and batch jobs may resume.`,
       ),
@@ -65,11 +65,11 @@ export function renderUnfreezeNotice(f: FreezeRecord, by: string, now: number): 
   };
 }
 
-export function renderExpiryNotice(f: FreezeRecord): RenderedMessage {
+export function renderExpiryNotice(f: FreezeRecord): Message {
   const name = f.target === FREEZE_ALL ? "The fleet" : f.target;
   return {
     text: plain(`The freeze of ${name} expired at ${iso(f.expiresAt)}.`),
-    blocks: [
+    parts: [
       section(
         `⌛ *Freeze expired:* the freeze of ${what(f.target)} by ${mention(f.owner)} (${escapeMrkdwn(f.reason)}) ran out at ${iso(f.expiresAt)}. Sessions and batch jobs may resume. If the recovery is not finished, freeze it again.`,
       ),
@@ -77,9 +77,9 @@ export function renderExpiryNotice(f: FreezeRecord): RenderedMessage {
   };
 }
 
-export function renderFreezeStatus(freezes: readonly FreezeRecord[], now: number): RenderedMessage {
+export function renderFreezeStatus(freezes: readonly FreezeRecord[], now: number): Message {
   if (freezes.length === 0) {
-    return { text: "No active freezes.", blocks: [section("✅ *No active freezes.* Every gateway is open for work.")] };
+    return { text: "No active freezes.", parts: [section("✅ *No active freezes.* Every gateway is open for work.")] };
   }
   const lines = freezes.map(
     (f) =>
@@ -87,16 +87,16 @@ export function renderFreezeStatus(freezes: readonly FreezeRecord[], now: number
   );
   return {
     text: `${freezes.length} active freeze(s)`,
-    blocks: [section(`*Active freezes* (${freezes.length})`), section(lines.join("\n"))],
+    parts: [section(`*Active freezes* (${freezes.length})`), section(lines.join("\n"))],
   };
 }
 
 const OUTCOME_ICON: Record<AuditEntry["outcome"], string> = { ok: "✅", refused: "⛔", error: "❌", info: "ℹ️" };
 
-export function renderAuditSummary(entries: readonly AuditEntry[], host: string | null): RenderedMessage {
+export function renderAuditSummary(entries: readonly AuditEntry[], host: string | null): Message {
   const scope = host ? ` for ${host}` : "";
   if (entries.length === 0) {
-    return { text: `No audit entries${scope}.`, blocks: [section(`No audit entries${scope} yet.`)] };
+    return { text: `No audit entries${scope}.`, parts: [section(`No audit entries${scope} yet.`)] };
   }
   const lines = entries.map(
     (e) =>
@@ -104,12 +104,31 @@ export function renderAuditSummary(entries: readonly AuditEntry[], host: string 
   );
   return {
     text: `Last ${entries.length} audit entries${scope}`,
-    blocks: [
+    parts: [
       section(`*Audit log${scope}* (newest first, last ${entries.length})`),
       section(lines.join("\n")),
       context(
         `Full export as JSON lines: \`npm run clawops -- audit${host ? ` ${host}` : ""} --jsonl\` or \`GET /api/console/audit.jsonl${host ? `?host=${host}` : ""}\` on the control-plane machine.`,
       ),
     ],
+  };
+}
+
+/** A refused button press, said in the thread (the reason names no secret). */
+export function renderRefusal(user: string, reason: string): Message {
+  return { text: `Refused: ${reason}`, parts: [section(`⛔ ${mention(user)}: ${escapeMrkdwn(reason)}`)] };
+}
+
+/** What a confirmation becomes once pressed: its buttons go, the decision stays. */
+export function renderDecided(
+  c: { step: string; host: string },
+  decision: "approve" | "approve_drained" | "cancel",
+  by: string,
+): Message {
+  const verb =
+    decision === "cancel" ? "✖️ Cancelled" : `✅ Approved${decision === "approve_drained" ? " (once drained)" : ""}`;
+  return {
+    text: `${verb} ${c.step} on ${c.host}`,
+    parts: [section(`${verb} \`${c.step}\` on *${c.host}* by ${mention(by)}.`)],
   };
 }

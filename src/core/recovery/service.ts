@@ -1,8 +1,9 @@
 import { FREEZE_ALL } from "../commands/recovery-parse.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError } from "../errors.ts";
+import type { Message } from "../messages/model.ts";
 import type { IncidentRecord } from "../ports.ts";
-import { renderIncidentHeader } from "../render/blocks.ts";
+import { renderIncidentHeader } from "../render/messages.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
 import { renderExpiryNotice, renderFreezeNotice } from "./render.ts";
 import type { AuditEntry, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryDeps, RecoveryStore } from "./types.ts";
@@ -82,11 +83,7 @@ export async function announceFreeze(deps: RecoveryCoreDeps, f: FreezeRecord): P
   await deps.recovery.store.setFreezeNotices(f.target, f.createdAt, posted);
 }
 
-export async function postToNotices(
-  deps: RecoveryCoreDeps,
-  f: FreezeRecord,
-  message: { text: string; blocks: Record<string, unknown>[] },
-) {
+export async function postToNotices(deps: RecoveryCoreDeps, f: FreezeRecord, message: Message) {
   // The notices may not be recorded yet (freeze lifted within a second): fall back to the channel.
   const refs = f.notices.length > 0 ? f.notices : [{ channel: f.channel, threadTs: null }];
   for (const ref of refs) {

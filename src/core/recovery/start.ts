@@ -1,7 +1,8 @@
 import type { CommandReply, CommandRequest } from "../commands/types.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
-import { clip, renderNotice } from "../render/blocks.ts";
+import { clip } from "../messages/build.ts";
+import { renderNotice } from "../render/messages.ts";
 import type { Actor } from "./authz.ts";
 import { recoverRuns } from "./runs.ts";
 import { authorize, guardFrozen, type RecoveryCoreDeps } from "./service.ts";

@@ -1,25 +1,15 @@
 import type { StepResult } from "../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../contract/catalog.ts";
+import { SLOW_STEPS, slowestDeadlineMs, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob, type JobRequest } from "../jobs/hosts.ts";
+import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../jobs/live-message.ts";
+import type { Message } from "../messages/model.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import {
-  type RenderedMessage,
-  renderIncidentHeader,
-  renderNotice,
-  renderTriageProgress,
-  renderTriageResult,
-} from "../render/blocks.ts";
+import { renderIncidentHeader, renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
 
-/**
- * Steps that run a slow CLI command (seconds: `doctor --lint` ~9 s, `models status` 2.6–6.6 s,
- * `gateway status` ~2.5 s; GATEWAY-FACTS §3). The first
- * answer is posted without them and updated when they finish.
- */
-export const SLOW_STEPS: ReadonlySet<string> = new Set(["gateway.status", "doctor.lint", "models.status"]);
 /** The slowest step's deadline plus room for the round trip. */
-export const TRIAGE_DEADLINE_MS = Math.max(...TRIAGE_STEP_NAMES.map((s) => DEFAULT_STEP_DEADLINE_MS[s])) + 3_000;
+export const TRIAGE_DEADLINE_MS = slowestDeadlineMs(TRIAGE_STEP_NAMES) + 3_000;
 
 export type TriageRequest = JobRequest;
 
@@ -41,20 +31,12 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
     });
     // A job run again after its runner was reset (Workers: the host's object) edits the
     // progress message it already has instead of posting a second one.
-    const progress = job.progressTs
-      ? { ts: job.progressTs }
-      : await chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...firstProgress });
-    if (job.progressTs) await chat.updateMessage({ channel: job.channel, ts: job.progressTs, ...firstProgress });
+    const progress = new LiveMessage(chat, { channel: job.channel, threadTs: incident.threadTs, ts: job.progressTs });
+    await progress.show(firstProgress);
     await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
 
     const results: StepResult[] = [];
-    const updater = throttledLatest(
-      async (msg: RenderedMessage) => {
-        await chat.updateMessage({ channel: job.channel, ts: progress.ts, ...msg });
-      },
-      PROGRESS_UPDATE_INTERVAL_MS,
-      logger,
-    );
+    const updater = throttledLatest((msg: Message) => progress.show(msg), PROGRESS_UPDATE_INTERVAL_MS, logger);
     const answer = new ResultMessage(deps, job, incident.threadTs);
 
     const outcome = await deps.transport.dispatch(
@@ -81,7 +63,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
       },
     );
     await updater.close();
-    await finishTriage(deps, job, progress.ts, outcome, results, answer);
+    await finishTriage(deps, job, progress, outcome, results, answer);
   } catch (err) {
     logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
     await store.updateJob(job.id, {
@@ -94,43 +76,41 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
 }
 
 /**
- * The thread's result message: posted once, then edited in place. Sends are serialised so an
- * early answer and its update never cross.
+ * The thread's result message: posted once (early, while slow probes still run), then edited
+ * in place with the full answer.
  */
 class ResultMessage {
-  posted = false;
-  private ts: string | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  posted: boolean;
+  private readonly live: LiveMessage;
   private readonly deps: CoreDeps;
   private readonly job: JobRecord;
-  private readonly threadTs: string;
 
   constructor(deps: CoreDeps, job: JobRecord, threadTs: string) {
     this.deps = deps;
     this.job = job;
-    this.threadTs = threadTs;
     // A job run again edits the answer it had already posted.
-    this.ts = job.resultTs;
     this.posted = job.resultTs !== null;
+    this.live = new LiveMessage(deps.chat, { channel: job.channel, threadTs, ts: job.resultTs }, (ts) =>
+      deps.store.updateJob(job.id, { resultTs: ts }),
+    );
   }
 
   show(results: StepResult[], state: { pending: string[]; incomplete: string | null }): Promise<void> {
     this.posted = true;
-    // A failed early answer must not block the final one; each caller sees its own outcome.
-    const next = this.chain.catch(() => undefined).then(() => this.send(results, state));
-    this.chain = next;
-    return next;
+    return this.live.show(() => this.render(results, state));
   }
 
-  private async send(results: StepResult[], state: { pending: string[]; incomplete: string | null }): Promise<void> {
-    const { chat, store, clock } = this.deps;
-    const host = await store.getHost(this.job.host);
+  private async render(
+    results: StepResult[],
+    state: { pending: string[]; incomplete: string | null },
+  ): Promise<Message> {
+    const host = await this.deps.store.getHost(this.job.host);
     const versions = results.find((r) => r.step === "versions");
     const ws = results.find((r) => r.step === "gateway.ws");
-    const message = renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES), {
+    return renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES), {
       host: this.job.host,
       jobId: this.job.id,
-      elapsedMs: clock.now() - this.job.createdAt,
+      elapsedMs: this.deps.clock.now() - this.job.createdAt,
       agentVersion: (versions?.step === "versions" && versions.data?.agent) || host?.agentVersion,
       gatewayVersion:
         (ws?.step === "gateway.ws" && ws.data?.server?.version) ||
@@ -139,33 +119,24 @@ class ResultMessage {
       incomplete: state.incomplete,
       pending: state.pending,
     });
-    if (this.ts) {
-      await chat.updateMessage({ channel: this.job.channel, ts: this.ts, ...message });
-      return;
-    }
-    const posted = await chat.postMessage({ channel: this.job.channel, threadTs: this.threadTs, ...message });
-    this.ts = posted.ts;
-    await store.updateJob(this.job.id, { resultTs: posted.ts });
   }
 }
 
 async function finishTriage(
   deps: CoreDeps,
   job: JobRecord,
-  progressTs: string,
+  progress: LiveMessage,
   outcome: JobOutcome,
   streamed: StepResult[],
   answer: ResultMessage,
 ): Promise<void> {
-  const { chat, store, clock } = deps;
+  const { store, clock } = deps;
   const elapsedMs = clock.now() - job.createdAt;
   if (outcome.status === "rejected") {
     const detail = `${outcome.error.code}: ${outcome.error.message}`;
-    await chat.updateMessage({
-      channel: job.channel,
-      ts: progressTs,
-      ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "rejected", elapsedMs, detail }),
-    });
+    await progress.show(
+      renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "rejected", elapsedMs, detail }),
+    );
     await store.updateJob(job.id, { status: "rejected", finishedAt: clock.now(), detail });
     return;
   }
@@ -177,15 +148,13 @@ async function finishTriage(
       : outcome.status === "timeout"
         ? `Job deadline of ${TRIAGE_DEADLINE_MS / 1000} s passed with ${results.length}/${TRIAGE_STEP_NAMES.length} probes in. Layers without data are unknown.`
         : null;
-  await chat.updateMessage({
-    channel: job.channel,
-    ts: progressTs,
-    ...renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, {
+  await progress.show(
+    renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, {
       phase: outcome.status === "done" ? "finished" : outcome.status,
       elapsedMs,
       detail,
     }),
-  });
+  );
   await answer.show(results, { pending: [], incomplete: detail });
   // Status last: whoever sees the job finished finds its final messages already in place.
   await store.updateJob(job.id, { status: outcome.status, finishedAt: clock.now(), detail });
@@ -238,47 +207,4 @@ export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
     }
   }
   return running.length;
-}
-
-/** Slack's chat.update is Tier 3 (~50/min per app): one progress edit per interval is plenty. */
-export const PROGRESS_UPDATE_INTERVAL_MS = 400;
-
-/**
- * Sends the newest value at most once per interval, one at a time; values pushed in between
- * replace each other. `close()` drops what is still pending (the final update supersedes
- * it) and waits for the send in flight, so edits never land out of order.
- */
-function throttledLatest<T>(send: (value: T) => Promise<void>, intervalMs: number, logger: CoreDeps["logger"]) {
-  let pending: { value: T } | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let inFlight: Promise<void> | null = null;
-  let lastSent = Date.now();
-  const schedule = () => {
-    timer = setTimeout(fire, Math.max(0, lastSent + intervalMs - Date.now()));
-  };
-  const fire = () => {
-    timer = null;
-    if (!pending) return;
-    const { value } = pending;
-    pending = null;
-    lastSent = Date.now();
-    inFlight = send(value)
-      .catch((err) => logger.warn("progress update failed", { err: String(err) }))
-      .finally(() => {
-        inFlight = null;
-        if (pending && !timer) schedule();
-      });
-  };
-  return {
-    push(value: T) {
-      pending = { value };
-      if (!timer && !inFlight) schedule();
-    },
-    async close() {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      pending = null;
-      await inFlight;
-    },
-  };
 }

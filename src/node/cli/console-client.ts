@@ -1,13 +1,12 @@
 import { z } from "zod";
 import type { ConsoleEvent } from "../../adapters/console/feed.ts";
+import { MessageSchema } from "../../core/messages/model.ts";
 import type { JobStatus } from "../../core/ports.ts";
 
 /**
  * HTTP client for the control plane's local-console API (src/adapters/http/app.ts): the same
  * commands and messages the console page uses. Every response is parsed here, at the edge.
  */
-
-const Block = z.record(z.string(), z.unknown());
 
 export const ConsoleEventSchema = z.object({
   seq: z.number().int(),
@@ -16,11 +15,11 @@ export const ConsoleEventSchema = z.object({
   ts: z.string(),
   threadTs: z.string().nullable(),
   text: z.string(),
-  blocks: z.array(Block),
+  message: MessageSchema,
   at: z.number(),
 }) satisfies z.ZodType<ConsoleEvent>;
 
-const Ack = z.object({ response_type: z.string(), text: z.string(), blocks: z.array(Block) });
+const Ack = z.object({ text: z.string(), message: MessageSchema });
 export type Ack = z.infer<typeof Ack>;
 
 const CommandResponse = z.object({

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { messageToText, mrkdwnToText, type TextStyle } from "../../adapters/console/text.ts";
 import { generateApprovalKey } from "../../contract/approval.ts";
 import { readConsoleSecret } from "../console/secret.ts";
-import { blocksToText, mrkdwnToText, type TextStyle } from "./blocks-to-text.ts";
 import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
 import { type FollowView, followJob } from "./follow-job.ts";
 
@@ -90,7 +90,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     const reply = await client.command(request.text);
-    io.stdout.write(`${blocksToText(reply.ack.blocks, reply.ack.text, style)}\n`);
+    io.stdout.write(`${messageToText(reply.ack.message, style)}\n`);
     if (reply.error) return EXIT.notRun;
     if (/^status\s+\S/.test(request.text))
       return await followFleet(client, reply.headSeq, request.timeoutMs, io, style);
@@ -137,7 +137,7 @@ async function followFleet(
     const events = await client.messagesSince(since);
     const fleet = events.find((e) => !e.threadTs && e.text.startsWith("Fleet status"));
     if (fleet) {
-      io.stdout.write(`\n${blocksToText(fleet.blocks, fleet.text, style)}\n`);
+      io.stdout.write(`\n${messageToText(fleet.message, style)}\n`);
       return /[1-9]\d* (fail|no answer|offline)\b/.test(fleet.text) ? EXIT.failing : EXIT.ok;
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -235,14 +235,14 @@ function terminalView(out: NodeJS.WriteStream, style: TextStyle, tty: boolean): 
   return {
     message(e) {
       clear();
-      out.write(`\n${blocksToText(e.blocks, e.text, style)}\n`);
+      out.write(`\n${messageToText(e.message, style)}\n`);
     },
     progressDone(e) {
       clear();
       // In a log the summary line is already the last line written; print only the steps.
-      const [first, ...rest] = e.blocks;
+      const [first, ...rest] = e.message.parts;
       const repeat = !tty && first && mrkdwnToText(e.text).split("\n")[0] === lastLine;
-      out.write(`${tty ? "\n" : ""}${blocksToText(repeat ? rest : e.blocks, e.text, style)}\n`);
+      out.write(`${tty ? "\n" : ""}${messageToText(e.message, style, repeat ? rest : e.message.parts)}\n`);
     },
     progress(e) {
       const line = mrkdwnToText(e.text).split("\n")[0] ?? "";

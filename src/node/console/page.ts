@@ -1,13 +1,11 @@
 /**
  * The local console: one self-contained page (no external assets, so it works offline and
- * behind any proxy) that renders the same Block Kit the bot would post to Slack.
- *
- * Safety: message text is mrkdwn written by the bot but it quotes host names, probe output and
- * user input, so it is escaped as a whole first and only tags this page generates are added.
- * Slack's own escapes (&amp; &lt; &gt;) are also HTML's, so they pass through as entities.
+ * behind any proxy) that shows the messages the bot would post to Slack. The server renders
+ * each message to HTML (src/adapters/console/html.ts, escaped by construction); this page
+ * only places it in the channel and its threads, keeps the feed live and sends button presses.
  *
  * The script is a String.raw template: backslashes reach the browser unchanged. It must not
- * contain a backtick or a dollar-brace; it writes a backtick as \x60.
+ * contain a backtick or a dollar-brace.
  */
 
 const CSS = `
@@ -87,116 +85,35 @@ a { color: var(--mention); }
 const SCRIPT = String.raw`
 (function () {
 "use strict";
-// ---- mrkdwn and Block Kit → safe DOM -------------------------------------------------
-function escapeHtml(s) {
-  return String(s)
-    .replace(/&(?!(?:amp|lt|gt);)/g, "&amp;")
-    .replace(/</g, "&lt;").replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-// Slack's <…> control sequences; anything else in angle brackets stays literal text.
-function controlSequence(inner) {
-  var m;
-  if ((m = /^@([UW][A-Z0-9]+)(?:\|(.+))?$/.exec(inner))) return '<span class="mention">@' + escapeHtml(m[2] || m[1]) + "</span>";
-  if ((m = /^#(C[A-Z0-9]+)(?:\|(.+))?$/.exec(inner))) return '<span class="mention">#' + escapeHtml(m[2] || m[1]) + "</span>";
-  if ((m = /^!(here|channel|everyone)(?:\|.*)?$/.exec(inner))) return '<span class="mention">@' + m[1] + "</span>";
-  if ((m = /^((?:https?|mailto):[^|\s]+)(?:\|(.+))?$/.exec(inner))) {
-    return '<a href="' + escapeHtml(m[1]) + '" target="_blank" rel="noopener noreferrer">' + escapeHtml(m[2] || m[1]) + "</a>";
-  }
-  return null;
-}
-function mrkdwnToHtml(src) {
-  var stash = [];
-  // Finished HTML waits behind a private-use marker, out of reach of the later rewrites.
-  function keep(html) { stash.push(html); return "\uE000" + (stash.length - 1) + "\uE000"; }
-  var s = String(src).replace(/\uE000/g, "");
-  s = s.replace(/\x60\x60\x60\n?([\s\S]*?)\n?\x60\x60\x60/g, function (_, code) { return keep("<pre>" + escapeHtml(code) + "</pre>"); });
-  s = s.replace(/\x60([^\x60\n]+)\x60/g, function (_, code) { return keep("<code>" + escapeHtml(code) + "</code>"); });
-  s = s.replace(/<([^<>\n]+)>/g, function (whole, inner) { var html = controlSequence(inner); return html === null ? whole : keep(html); });
-  s = escapeHtml(s);
-  s = s.replace(/(^|[^\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, "$1<strong>$2</strong>");
-  s = s.replace(/(^|[^\w])_(?=\S)([^_\n]*?\S)_(?!\w)/g, "$1<em>$2</em>");
-  s = s.replace(/(^|[^\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])/g, "$1<del>$2</del>");
-  s = s.replace(/\n/g, "<br>");
-  return s.replace(/\uE000(\d+)\uE000/g, function (_, i) { return stash[Number(i)]; });
-}
+// ---- messages: HTML from the server ------------------------------------------------
 function el(tag, cls, testid) {
   var node = document.createElement(tag);
   if (cls) node.className = cls;
   if (testid) node.setAttribute("data-testid", testid);
   return node;
 }
-function textObject(t, cls) {
-  var node = el("div", cls);
-  if (!t || typeof t.text !== "string") return node;
-  if (t.type === "mrkdwn") node.innerHTML = mrkdwnToHtml(t.text); // escaped by construction
-  else node.textContent = t.text;
-  return node;
-}
-function renderBlock(b) {
-  var type = b && b.type;
-  if (type === "header") {
-    var h = el("h3", "b-header");
-    h.textContent = (b.text && b.text.text) || "";
-    return h;
-  }
-  if (type === "section") {
-    var s = el("div", "b-section");
-    if (b.text) s.appendChild(textObject(b.text, "b-text"));
-    if (Array.isArray(b.fields)) {
-      var f = el("div", "b-fields");
-      b.fields.forEach(function (x) { f.appendChild(textObject(x, "b-field")); });
-      s.appendChild(f);
-    }
-    return s;
-  }
-  if (type === "context") {
-    var c = el("div", "b-context");
-    (Array.isArray(b.elements) ? b.elements : []).forEach(function (e) {
-      if (e && e.type === "image") {
-        var img = el("span", "b-image");
-        img.textContent = "[" + (e.alt_text || "image") + "]";
-        c.appendChild(img);
-      } else c.appendChild(textObject(e, "b-context-el"));
-    });
-    return c;
-  }
-  if (type === "divider") return el("hr", "b-divider");
-  if (type === "actions") {
-    // Confirmation buttons: the same approval path as Slack's, as the local operator.
-    var row = el("div", "b-actions");
-    (Array.isArray(b.elements) ? b.elements : []).forEach(function (e) {
-      if (!e || e.type !== "button") return;
-      var btn = el("button", "b-button" + (e.style ? " " + e.style : ""), "action-button");
-      btn.type = "button";
-      btn.textContent = (e.text && e.text.text) || "";
-      btn.setAttribute("data-action-id", String(e.action_id || ""));
-      btn.addEventListener("click", async function () {
-        var decision = { clawops_approve: "approve", clawops_approve_drained: "approve_drained" }[e.action_id] || "cancel";
-        if (decision !== "cancel" && e.confirm && !window.confirm((e.confirm.text && e.confirm.text.text || "Are you sure?").replace(/[*\u0060]/g, ""))) return;
-        btn.disabled = true;
-        var res = await fetch("/api/console/confirm", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ id: e.value, decision: decision }),
-        }).catch(function () { return null; });
-        var body = res ? await res.json().catch(function () { return null; }) : null;
-        if (!body || !body.ok) btn.disabled = false;
-      });
-      row.appendChild(btn);
-    });
-    return row;
-  }
-  var u = el("div", "b-unknown");
-  u.textContent = "[" + String(type) + " block]";
-  return u;
-}
-function renderBlocks(blocks, fallbackText) {
+// html: rendered and escaped by the server; a stub without it shows its text as text.
+function renderMessage(html, fallbackText) {
   var box = el("div", "blocks", "blocks");
-  if (Array.isArray(blocks) && blocks.length > 0) blocks.forEach(function (b) { box.appendChild(renderBlock(b)); });
-  else box.appendChild(textObject({ type: "mrkdwn", text: fallbackText || "" }, "b-text"));
+  if (typeof html === "string") box.innerHTML = html;
+  else box.textContent = fallbackText || "";
   return box;
 }
+// Confirmation buttons: the same approval path as Slack's, as the local operator.
+document.addEventListener("click", async function (ev) {
+  var btn = ev.target instanceof Element ? ev.target.closest("button[data-action-id]") : null;
+  if (!btn || btn.disabled) return;
+  var question = btn.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) return;
+  btn.disabled = true;
+  var res = await fetch("/api/console/confirm", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ id: btn.getAttribute("data-value"), decision: btn.getAttribute("data-decision") }),
+  }).catch(function () { return null; });
+  var body = res ? await res.json().catch(function () { return null; }) : null;
+  if (!body || !body.ok) btn.disabled = false;
+});
 
 // ---- channel state ------------------------------------------------------------------
 var channel = document.getElementById("messages");
@@ -235,7 +152,7 @@ function createMessage(e, isReply) {
   return rec;
 }
 function fill(rec, e) {
-  var blocks = renderBlocks(e.blocks, e.text);
+  var blocks = renderMessage(e.html, e.text);
   if (rec.blocks) rec.body.replaceChild(blocks, rec.blocks);
   else rec.body.insertBefore(blocks, rec.thread);
   rec.blocks = blocks;
@@ -266,7 +183,7 @@ function apply(e) {
       var parent = byTs.get(e.threadTs);
       if (!parent) {
         // The parent predates what was loaded: show the thread under a stub.
-        parent = createMessage({ ts: e.threadTs, at: e.at, text: "(earlier message)", blocks: [] }, false);
+        parent = createMessage({ ts: e.threadTs, at: e.at, text: "(earlier message)" }, false);
         byTs.set(e.threadTs, parent);
         channel.appendChild(parent.root);
       }
@@ -357,7 +274,7 @@ function showAck(command, ackMessage, note) {
   close.addEventListener("click", function () { ack.replaceChildren(); input.focus(); });
   meta.append(who, close);
   ack.append(meta);
-  if (ackMessage) ack.append(renderBlocks(ackMessage.blocks, ackMessage.text));
+  if (ackMessage) ack.append(renderMessage(ackMessage.html, ackMessage.text));
   if (note) {
     var n = el("div", "ack-note");
     n.textContent = note;

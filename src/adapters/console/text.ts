@@ -1,28 +1,14 @@
-import { z } from "zod";
-import type { Block } from "../../core/ports.ts";
+import { lowerPart } from "../../core/messages/lower.ts";
+import type { BasicPart, Message } from "../../core/messages/model.ts";
 
 /**
- * Block Kit → terminal text, for the `clawops` CLI: the same messages the console page and
- * Slack show, readable in a terminal or a log file. Without `ansi` the output is plain text.
+ * Neutral message → terminal text, for the `clawops` CLI: the same messages the console page
+ * and Slack show, readable in a terminal or a log file. Without `ansi` the output is plain text.
  */
 export interface TextStyle {
   /** Bold headers and *bold*, dim context lines. Only for a terminal that asked for it. */
   ansi?: boolean;
 }
-
-const TextObject = z.object({ type: z.enum(["mrkdwn", "plain_text"]), text: z.string() });
-type TextObject = z.infer<typeof TextObject>;
-
-// Non-strict on purpose: blocks carry fields the terminal has no use for (block_id, accessory).
-const KnownBlock = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("header"), text: TextObject }),
-  z.object({ type: z.literal("section"), text: TextObject.optional(), fields: z.array(TextObject).optional() }),
-  z.object({
-    type: z.literal("context"),
-    elements: z.array(z.union([TextObject, z.object({ type: z.literal("image"), alt_text: z.string().optional() })])),
-  }),
-  z.object({ type: z.literal("divider") }),
-]);
 
 const CODE_INDENT = "    ";
 const RULE_WIDTH = 48;
@@ -79,10 +65,6 @@ export function mrkdwnToText(mrkdwn: string, style: TextStyle = {}): string {
   return s;
 }
 
-function textOf(t: TextObject, style: TextStyle): string {
-  return t.type === "mrkdwn" ? mrkdwnToText(t.text, style) : t.text;
-}
-
 /** Terminal columns a string takes: emoji are two wide, joiners and variation selectors none. */
 export function displayWidth(s: string): number {
   let width = 0;
@@ -93,38 +75,31 @@ export function displayWidth(s: string): number {
   return width;
 }
 
-export function blockToText(block: Block, style: TextStyle = {}): string {
-  const parsed = KnownBlock.safeParse(block);
-  if (!parsed.success) return dim(`[${String(block.type ?? "unknown")} block]`, style);
-  const b = parsed.data;
-  switch (b.type) {
-    case "header": {
-      const text = b.text.text;
-      return `${bold(text, style)}\n${"━".repeat(Math.min(displayWidth(text), 72))}`;
-    }
+export function partToText(p: BasicPart, style: TextStyle = {}): string {
+  switch (p.kind) {
+    case "header":
+      return `${bold(p.text, style)}\n${"━".repeat(Math.min(displayWidth(p.text), 72))}`;
     case "section":
-      return [b.text ? textOf(b.text, style) : null, ...(b.fields ?? []).map((f) => textOf(f, style))]
-        .filter((x) => x !== null)
-        .join("\n");
+      return mrkdwnToText(p.text, style);
     case "context":
-      return dim(
-        b.elements.map((e) => (e.type === "image" ? `[${e.alt_text ?? "image"}]` : textOf(e, style))).join("  ·  "),
-        style,
-      );
+      return dim(p.items.map((t) => mrkdwnToText(t, style)).join("  ·  "), style);
     case "divider":
       return dim("─".repeat(RULE_WIDTH), style);
+    case "actions":
+      // The buttons work in the console page and in Slack; the terminal says they are there.
+      return dim("[actions block]", style);
   }
 }
 
-/** A whole message. Falls back to its notification text when it has no blocks. */
-export function blocksToText(blocks: readonly Block[], fallbackText = "", style: TextStyle = {}): string {
-  if (blocks.length === 0) return mrkdwnToText(fallbackText, style);
-  // A blank line between blocks, as Slack spaces them; none under a header, which has its rule.
-  return blocks
+/** A whole message, or some of its parts. Falls back to its notification text when it has none. */
+export function messageToText(m: Message, style: TextStyle = {}, parts = m.parts): string {
+  const basic = parts.flatMap(lowerPart);
+  if (basic.length === 0) return mrkdwnToText(m.text, style);
+  // A blank line between parts, as Slack spaces its blocks; none under a header, which has its rule.
+  return basic
     .map(
-      (b, i) =>
-        (i === 0 ? "" : b.type === "header" || blocks[i - 1]?.type !== "header" ? "\n\n" : "\n") +
-        blockToText(b, style),
+      (p, i) =>
+        (i === 0 ? "" : p.kind === "header" || basic[i - 1]?.kind !== "header" ? "\n\n" : "\n") + partToText(p, style),
     )
     .join("");
 }

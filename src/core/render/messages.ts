@@ -2,56 +2,24 @@ import type { StepName, StepResult } from "../../contract/catalog.ts";
 import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
 import { COMMAND_HELP } from "../commands/parse.ts";
-import { LAYER_LABELS, LAYERS, type LayerStatus } from "../layers.ts";
-import type { Block, HostRecord } from "../ports.ts";
-import { escapeMrkdwn } from "./mrkdwn.ts";
-
-export { escapeMrkdwn };
+import { LAYER_LABELS, LAYERS } from "../layers.ts";
+import { clip, context, divider, escapeMrkdwn, header, section } from "../messages/build.ts";
+import type { Message, Part } from "../messages/model.ts";
+import type { HostRecord } from "../ports.ts";
 
 /**
- * Block Kit for every message clawops sends. The local console renders the very same
- * blocks, so what a person sees there is what Slack would show.
- * Limits honoured: ≤50 blocks per message, ≤3000 chars per section text, header ≤150.
+ * The messages of triage and of the plain commands (hosts, help, notices, errors), as neutral
+ * messages (src/core/messages/model.ts); each surface renders them.
  */
 
-export interface RenderedMessage {
-  text: string;
-  blocks: Block[];
-}
-
-const STATUS_ICON: Record<LayerStatus, string> = { ok: "🟢", warn: "🟡", fail: "🔴", unknown: "⚪" };
 const STEP_ICON = { ok: "✅", error: "❌", timeout: "⏱️", pending: "⏳" } as const;
 const MAX_FINDINGS = 6;
 
-/** Block Kit builders: text clipped to Slack's limits (150 for a header, 3,000 for mrkdwn). */
-export const header = (text: string): Block => ({
-  type: "header",
-  text: { type: "plain_text", text: clip(text, 150), emoji: true },
-});
-export const section = (mrkdwn: string): Block => ({
-  type: "section",
-  text: { type: "mrkdwn", text: clip(mrkdwn, 3000) },
-});
-export const context = (...mrkdwn: string[]): Block => ({
-  type: "context",
-  elements: mrkdwn.slice(0, 10).map((text) => ({ type: "mrkdwn", text: clip(text, 3000) })),
-});
-const divider = (): Block => ({ type: "divider" });
-
-export function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-/** Code blocks: backticks inside would end the block early. */
-function codeBlock(lines: string[]): string {
-  return `\`\`\`\n${escapeMrkdwn(lines.join("\n").replace(/```/g, "ˋˋˋ"))}\n\`\`\``;
-}
-
-export function renderIncidentHeader(host: string, user: string, at: number): RenderedMessage {
+export function renderIncidentHeader(host: string, user: string, at: number): Message {
   const text = `Incident: OpenClaw gateway on ${host}`;
   return {
     text,
-    blocks: [
+    parts: [
       header(`🚨 ${text}`),
       context(
         `Opened by ${mention(user)} at ${iso(at)} · triage results, freezes and bundles for *${host}* go in this thread`,
@@ -65,7 +33,7 @@ export function renderTriageProgress(
   steps: readonly StepName[],
   results: readonly StepResult[],
   state: { phase: "running" | "finished" | "lost" | "timeout" | "rejected"; elapsedMs: number; detail?: string | null },
-): RenderedMessage {
+): Message {
   const byStep = new Map(results.map((r) => [r.step, r]));
   const lines = steps.map((step) => {
     const r = byStep.get(step);
@@ -81,9 +49,9 @@ export function renderTriageProgress(
     timeout: `⏱️ Triage of *${host}* hit its deadline after ${secs} s: ${done}/${steps.length} probes arrived`,
     rejected: `⛔ Triage of *${host}* was refused by the agent`,
   }[state.phase];
-  const blocks: Block[] = [section(title), section(lines.join("\n"))];
-  if (state.detail) blocks.push(context(escapeMrkdwn(state.detail)));
-  return { text: title.replace(/\*/g, ""), blocks };
+  const parts: Part[] = [section(title), section(lines.join("\n"))];
+  if (state.detail) parts.push(context(escapeMrkdwn(state.detail)));
+  return { text: title.replace(/\*/g, ""), parts };
 }
 
 export interface TriageMeta {
@@ -98,7 +66,7 @@ export interface TriageMeta {
   pending?: readonly string[];
 }
 
-export function renderTriageResult(c: Classification, meta: TriageMeta): RenderedMessage {
+export function renderTriageResult(c: Classification, meta: TriageMeta): Message {
   const failing = LAYERS.filter((l) => c.matrix[l].status === "fail");
   const warning = LAYERS.filter((l) => c.matrix[l].status === "warn");
   const verdict =
@@ -109,66 +77,70 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Rendere
         : "no failing layer found";
   const top = c.findings[0];
   const text = `Triage ${meta.host}: ${verdict}${top ? ` — ${top.title}` : ""}`;
-  const blocks: Block[] = [
+  const parts: Part[] = [
     header(`${failing.length > 0 ? "🔴" : warning.length > 0 ? "🟡" : "🟢"} Triage ${meta.host}: ${verdict}`),
   ];
-  if (meta.incomplete) blocks.push(section(`⚠️ *Incomplete:* ${escapeMrkdwn(meta.incomplete)}`));
+  if (meta.incomplete) parts.push(section(`⚠️ *Incomplete:* ${escapeMrkdwn(meta.incomplete)}`));
   if (meta.pending && meta.pending.length > 0) {
-    blocks.push(
+    parts.push(
       context(
         `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}. This answer updates when they finish.`,
       ),
     );
   }
-  blocks.push(section(`*Health by layer*\n${renderMatrixLines(c).join("\n")}`));
+  parts.push(matrixPart(c));
   if (c.findings.length > 0) {
-    blocks.push(divider());
-    blocks.push(section(`*Findings* (most likely root cause first)`));
-    for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) blocks.push(...renderFinding(f, i + 1));
-    if (c.findings.length > MAX_FINDINGS)
-      blocks.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
+    parts.push(divider());
+    parts.push(section(`*Findings* (most likely root cause first)`));
+    for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) parts.push(findingPart(f, i + 1));
+    if (c.findings.length > MAX_FINDINGS) parts.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
   } else {
-    blocks.push(section("No findings: every probed layer answered as expected. Layers marked ⚪ were not checked."));
+    parts.push(section("No findings: every probed layer answered as expected. Layers marked ⚪ were not checked."));
   }
-  blocks.push(
+  parts.push(
     context(
       `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${meta.agentVersion ?? "?"} · gateway ${meta.gatewayVersion ?? "?"}`,
     ),
   );
-  return { text, blocks };
+  return { text, parts };
 }
 
-export function renderMatrixLines(c: Classification): string[] {
-  return LAYERS.map((l) => {
-    const cell = c.matrix[l];
-    return `${STATUS_ICON[cell.status]} *${LAYER_LABELS[l]}*: ${cell.status} — ${escapeMrkdwn(clip(cell.reason, 90))}`;
-  });
+function matrixPart(c: Classification): Part {
+  return {
+    kind: "matrix",
+    title: "Health by layer",
+    rows: LAYERS.map((l) => ({
+      label: LAYER_LABELS[l],
+      status: c.matrix[l].status,
+      reason: clip(c.matrix[l].reason, 90),
+    })),
+  };
 }
 
-function renderFinding(f: Finding, rank: number): Block[] {
-  const icon = f.severity === "fail" ? "🔴" : "🟡";
-  const blocks: Block[] = [
-    section(
-      `*${rank}. ${icon} ${escapeMrkdwn(f.title)}*  \`${f.id}\` · ${LAYER_LABELS[f.layer]} · ${f.severity} · ${f.confidence} confidence\n${escapeMrkdwn(f.explanation)}`,
-    ),
-    section(`*Evidence*\n${codeBlock(f.evidence.slice(0, 12).map((l) => clip(l, 240)))}`),
-    section(`*Next commands*\n${codeBlock(f.nextCommands)}`),
-  ];
-  const checks = [
-    f.explainedBy ? `Same evidence as \`${f.explainedBy}\` above: most likely a consequence of it.` : null,
-    f.wouldConfirm ? `Would confirm: ${escapeMrkdwn(f.wouldConfirm)}` : null,
-    f.wouldRuleOut ? `Would rule out: ${escapeMrkdwn(f.wouldRuleOut)}` : null,
-  ].filter((l): l is string => l !== null);
-  if (checks.length > 0) blocks.push(context(checks.join("\n")));
-  if (f.falseGreen) blocks.push(context(`False green: ${escapeMrkdwn(f.falseGreen)} while this layer is broken.`));
-  return blocks;
+function findingPart(f: Finding, rank: number): Part {
+  return {
+    kind: "finding",
+    rank,
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    layer: LAYER_LABELS[f.layer],
+    confidence: f.confidence,
+    explanation: f.explanation,
+    evidence: f.evidence.slice(0, 12).map((l) => clip(l, 240)),
+    nextCommands: f.nextCommands,
+    ...(f.explainedBy ? { explainedBy: f.explainedBy } : {}),
+    ...(f.wouldConfirm ? { wouldConfirm: f.wouldConfirm } : {}),
+    ...(f.wouldRuleOut ? { wouldRuleOut: f.wouldRuleOut } : {}),
+    ...(f.falseGreen ? { falseGreen: f.falseGreen } : {}),
+  };
 }
 
-export function renderHosts(hosts: readonly HostRecord[], online: ReadonlySet<string>, now: number): RenderedMessage {
+export function renderHosts(hosts: readonly HostRecord[], online: ReadonlySet<string>, now: number): Message {
   if (hosts.length === 0) {
     return {
       text: "No hosts enrolled yet.",
-      blocks: [
+      parts: [
         section(
           "*No hosts enrolled yet.*\nIssue a code with `/openclaw enroll <host>` in the local console (or `clawops enroll <host>`), then on the host run `clawops-agent enroll --server <url> --host <host> --code <code>`.",
         ),
@@ -182,14 +154,14 @@ export function renderHosts(hosts: readonly HostRecord[], online: ReadonlySet<st
   });
   const count = hosts.filter((h) => online.has(h.name)).length;
   const text = `${hosts.length} host(s) enrolled, ${count} online`;
-  return { text, blocks: [section(`*Enrolled hosts* (${count}/${hosts.length} online)`), section(lines.join("\n"))] };
+  return { text, parts: [section(`*Enrolled hosts* (${count}/${hosts.length} online)`), section(lines.join("\n"))] };
 }
 
-export function renderHelp(): RenderedMessage {
+export function renderHelp(): Message {
   const lines = COMMAND_HELP.map((c) => `\`${c.usage}\`\n      ${c.summary}`);
   return {
     text: "clawops commands",
-    blocks: [
+    parts: [
       section("*clawops*: per-layer triage for OpenClaw gateways. Every answer is a health matrix, never one boolean."),
       section(lines.join("\n")),
       context("Host names are the names given at `clawops-agent enroll --host`. See `/openclaw hosts`."),
@@ -197,14 +169,14 @@ export function renderHelp(): RenderedMessage {
   };
 }
 
-export function renderNotice(text: string): RenderedMessage {
-  return { text: text.replace(/[*`]/g, ""), blocks: [section(text)] };
+export function renderNotice(text: string): Message {
+  return { text: text.replace(/[*`]/g, ""), parts: [section(text)] };
 }
 
-export function renderError(message: string, code: string): RenderedMessage {
+export function renderError(message: string, code: string): Message {
   return {
     text: `Error: ${message.replace(/[*`]/g, "")}`,
-    blocks: [section(`⚠️ ${message}`), context(`error code \`${code}\``)],
+    parts: [section(`⚠️ ${message}`), context(`error code \`${code}\``)],
   };
 }
 

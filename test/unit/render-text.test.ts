@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { displayWidth, messageToText, mrkdwnToText } from "../../src/adapters/console/text.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { renderHelp, renderTriageProgress, renderTriageResult } from "../../src/core/render/blocks.ts";
-import { blocksToText, displayWidth, mrkdwnToText } from "../../src/node/cli/blocks-to-text.ts";
+import { renderHelp, renderTriageProgress, renderTriageResult } from "../../src/core/render/messages.ts";
 import { tokenDriftScript } from "../support/console-server.ts";
 
 describe("mrkdwnToText", () => {
@@ -39,47 +39,36 @@ describe("mrkdwnToText", () => {
   });
 });
 
-describe("blocksToText", () => {
-  it("renders each block kind", () => {
-    const text = blocksToText([
-      { type: "header", text: { type: "plain_text", text: "🔴 Triage node-3", emoji: true } },
-      {
-        type: "section",
-        text: { type: "mrkdwn", text: "*Health*" },
-        fields: [
-          { type: "mrkdwn", text: "*a*: 1" },
-          { type: "plain_text", text: "*b*" },
-        ],
-      },
-      { type: "divider" },
-      {
-        type: "context",
-        elements: [
-          { type: "mrkdwn", text: "job `job_1`" },
-          { type: "image", alt_text: "logo", image_url: "x" },
-        ],
-      },
-      { type: "actions", elements: [] },
-    ]);
+describe("messageToText", () => {
+  it("renders each part kind", () => {
+    const text = messageToText({
+      text: "fallback",
+      parts: [
+        { kind: "header", text: "🔴 Triage node-3" },
+        { kind: "section", text: "*Health*\na: 1" },
+        { kind: "divider" },
+        { kind: "context", items: ["job `job_1`", "*x*"] },
+        { kind: "actions", id: "a", buttons: [] },
+      ],
+    });
     expect(text).toBe(
       [
         "🔴 Triage node-3",
         "━".repeat(16),
         "Health",
         "a: 1",
-        "*b*",
         "",
         "─".repeat(48),
         "",
-        "job job_1  ·  [logo]",
+        "job job_1  ·  x",
         "",
         "[actions block]",
       ].join("\n"),
     );
   });
 
-  it("falls back to the notification text when there are no blocks", () => {
-    expect(blocksToText([], "*hello* &amp; bye")).toBe("hello & bye");
+  it("falls back to the notification text when there are no parts", () => {
+    expect(messageToText({ text: "*hello* &amp; bye", parts: [] })).toBe("hello & bye");
   });
 
   it("leaves no markup in the real triage messages", () => {
@@ -92,10 +81,10 @@ describe("blocksToText", () => {
     });
     const progress = renderTriageProgress("node-3", steps, results.slice(0, 2), { phase: "running", elapsedMs: 200 });
     for (const m of [result, progress, renderHelp()]) {
-      const text = blocksToText(m.blocks, m.text);
+      const text = messageToText(m);
       expect(text).not.toMatch(/```|\*\w|&amp;|&lt;|&gt;/);
     }
-    const text = blocksToText(result.blocks, result.text);
+    const text = messageToText(result);
     expect(text.split("\n").slice(0, 3)).toEqual([
       "🔴 Triage node-3: 1 failing layer",
       "━".repeat(33),

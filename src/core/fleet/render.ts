@@ -1,12 +1,12 @@
 import { LAYER_LABELS, type LayerStatus } from "../layers.ts";
-import type { Block } from "../ports.ts";
-import { clip, context, escapeMrkdwn, type RenderedMessage, section } from "../render/blocks.ts";
+import { clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
+import type { Message, Part } from "../messages/model.ts";
 import type { FleetHostState, FleetReport, FleetRow } from "./fleet.ts";
 import { describeSelector } from "./fleet.ts";
 
 /**
  * The fleet matrix: one row per host (layer icons, then name and the worst reason), worst
- * first, with counts. Slack caps a message at 50 blocks and a section text at 3000
+ * first, with counts. Slack caps a message at 50 parts and a section text at 3000
  * characters, so a large fleet shows the worst MAX_ROWS rows and says how many it left out.
  */
 export const MAX_FLEET_ROWS = 60;
@@ -23,22 +23,19 @@ const STATE_LABEL: Record<FleetHostState, string> = {
 /** Placeholder cells for hosts without a matrix. */
 const BLANK: Record<FleetHostState, string> = { fail: "", warn: "", ok: "", "no-answer": "⏱️", offline: "⚫" };
 
-export function renderFleetStatus(r: FleetReport): RenderedMessage {
+export function renderFleetStatus(r: FleetReport): Message {
   const total = r.rows.length;
   const what = describeSelector(r.selector);
   const c = r.counts;
   const summary = `${total} host${total === 1 ? "" : "s"}: ${c.ok} ok · ${c.warn} warn · ${c.fail} fail · ${c["no-answer"]} no answer · ${c.offline} offline`;
   const text = `Fleet status (${what}): ${summary}`;
-  const blocks: Block[] = [
-    { type: "header", text: { type: "plain_text", text: clip(`Fleet status: ${what}`, 150), emoji: true } },
-    section(`*${escapeMrkdwn(summary)}*`),
-  ];
+  const parts: Part[] = [header(`Fleet status: ${what}`), section(`*${escapeMrkdwn(summary)}*`)];
   if (total === 0) {
-    blocks.push(section("No enrolled host matches. See `/openclaw hosts` for names; set tags with `/openclaw tag`."));
-    return { text, blocks };
+    parts.push(section("No enrolled host matches. See `/openclaw hosts` for names; set tags with `/openclaw tag`."));
+    return { text, parts };
   }
   const columns = r.columns.map((l) => LAYER_LABELS[l]).join(" · ") || "(no layer answered)";
-  blocks.push(context(`Columns: ${escapeMrkdwn(columns)} · 🟢 ok 🟡 warn 🔴 fail ⚪ not known · quick probe only`));
+  parts.push(context(`Columns: ${escapeMrkdwn(columns)} · 🟢 ok 🟡 warn 🔴 fail ⚪ not known · quick probe only`));
 
   const shown = r.rows.slice(0, MAX_FLEET_ROWS);
   let chunk: string[] = [];
@@ -46,14 +43,14 @@ export function renderFleetStatus(r: FleetReport): RenderedMessage {
   for (const row of shown) {
     const line = renderRow(r, row);
     if (size + line.length + 1 > SECTION_CHARS && chunk.length > 0) {
-      blocks.push(section(chunk.join("\n")));
+      parts.push(section(chunk.join("\n")));
       chunk = [];
       size = 0;
     }
     chunk.push(line);
     size += line.length + 1;
   }
-  if (chunk.length > 0) blocks.push(section(chunk.join("\n")));
+  if (chunk.length > 0) parts.push(section(chunk.join("\n")));
 
   const hidden = r.rows.slice(MAX_FLEET_ROWS);
   const notes: string[] = [];
@@ -68,8 +65,8 @@ export function renderFleetStatus(r: FleetReport): RenderedMessage {
   notes.push(
     `deadline ${(r.deadlineMs / 1000).toFixed(1)} s · answered in ${(r.elapsedMs / 1000).toFixed(2)} s · run \`/openclaw triage <host>\` for every layer`,
   );
-  blocks.push(context(...notes));
-  return { text, blocks };
+  parts.push(context(...notes));
+  return { text, parts };
 }
 
 function renderRow(r: FleetReport, row: FleetRow): string {

@@ -1,0 +1,417 @@
+import { STEP_NAMES as ALL_STEP_NAMES, TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
+import type { Manifest } from "../../src/core/bundles/archive.ts";
+import {
+  renderBundleEnd,
+  renderBundleProgress,
+  renderBundleScan,
+  renderBundleStart,
+  renderTicketNotes,
+  renderUploadFailed,
+  summarize,
+} from "../../src/core/bundles/render.ts";
+import { classifyResults } from "../../src/core/classify/classify.ts";
+import type { FleetReport } from "../../src/core/fleet/fleet.ts";
+import { renderFleetStatus } from "../../src/core/fleet/render.ts";
+import type { Message } from "../../src/core/messages/model.ts";
+import type { HostRecord } from "../../src/core/ports.ts";
+import { renderConfirmation } from "../../src/core/recovery/confirm.ts";
+import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recovery/recover.ts";
+import {
+  renderAuditSummary,
+  renderDecided,
+  renderExpiryNotice,
+  renderFreezeNotice,
+  renderFreezeStatus,
+  renderRefusal,
+  renderUnfreezeNotice,
+} from "../../src/core/recovery/render.ts";
+import type { AuditEntry, ConfirmationRecord, FreezeRecord } from "../../src/core/recovery/types.ts";
+import {
+  renderError,
+  renderHelp,
+  renderHosts,
+  renderIncidentHeader,
+  renderNotice,
+  renderTriageProgress,
+  renderTriageResult,
+} from "../../src/core/render/messages.ts";
+import { gatewayDownData, healthyResults, tokenDriftData, toResults } from "./evidence.ts";
+
+/**
+ * One sample of every message clawops sends, by name: the golden files of each renderer
+ * (Slack Block Kit, console HTML, terminal text) are made from this one list.
+ */
+
+const STEP_NAMES = ALL_STEP_NAMES.filter((s) => TRIAGE_STEP_NAMES.includes(s));
+const NOW = Date.UTC(2026, 10, 22, 7, 30);
+const meta = {
+  host: "node-3",
+  jobId: "job_0123456789abcdef",
+  elapsedMs: 3120,
+  agentVersion: "0.1.0",
+  gatewayVersion: "2026.9.6",
+};
+
+const hosts: HostRecord[] = [
+  {
+    name: "node-3",
+    publicKey: "k",
+    enrolledAt: 0,
+    revokedAt: null,
+    agentVersion: "0.1.0",
+    gatewayVersion: "2026.9.6",
+    lastSeenAt: 1_000_000 - 12_000,
+  },
+  {
+    name: "node-4",
+    publicKey: "k",
+    enrolledAt: 0,
+    revokedAt: null,
+    agentVersion: null,
+    gatewayVersion: null,
+    lastSeenAt: null,
+  },
+  {
+    name: "old-1",
+    publicKey: "k",
+    enrolledAt: 0,
+    revokedAt: 5,
+    agentVersion: "0.0.9",
+    gatewayVersion: null,
+    lastSeenAt: 0,
+  },
+];
+
+const fleet: FleetReport = {
+  selector: { kind: "all" },
+  columns: ["service", "port", "transport", "auth"],
+  rows: [
+    {
+      host: "node-26",
+      state: "fail",
+      layers: { service: "ok", port: "fail", transport: "fail" },
+      reason: "nothing listens on 19001",
+    },
+    { host: "edge-3", state: "no-answer", layers: {}, reason: "no answer within 2.0 s" },
+    { host: "node-30", state: "offline", layers: {}, reason: "agent not connected" },
+    {
+      host: "node-2",
+      state: "warn",
+      layers: { service: "ok", port: "ok", transport: "ok", auth: "warn" },
+      reason: "token <rotated> & stale",
+    },
+    {
+      host: "node-1",
+      state: "ok",
+      layers: { service: "ok", port: "ok", transport: "ok", auth: "ok" },
+      reason: "all good",
+    },
+  ],
+  counts: { ok: 1, warn: 1, fail: 1, "no-answer": 1, offline: 1 },
+  deadlineMs: 2000,
+  elapsedMs: 1234,
+};
+
+const freeze: FreezeRecord = {
+  target: "node-3",
+  owner: "U0OWNER",
+  reason: "token rotation went wrong <@U0X>",
+  source: "slack",
+  createdAt: NOW,
+  expiresAt: NOW + 45 * 60_000,
+  channel: "C0INCIDENT",
+  notices: [],
+};
+const fleetFreeze: FreezeRecord = { ...freeze, target: "all", owner: "console", expiresAt: NOW + 3 * 3_600_000 };
+
+const audit: AuditEntry[] = [
+  {
+    seq: 3,
+    at: NOW + 60_000,
+    actor: "U0OWNER",
+    source: "slack",
+    action: "approval",
+    host: "node-3",
+    outcome: "ok",
+    detail: "approved gateway.restart (job run_1)",
+    ref: "cf_1",
+  },
+  {
+    seq: 2,
+    at: NOW + 30_000,
+    actor: "console",
+    source: "console",
+    action: "freeze",
+    host: "node-3",
+    outcome: "refused",
+    detail: "already frozen by <@U0OWNER> & co",
+    ref: null,
+  },
+  {
+    seq: 1,
+    at: NOW,
+    actor: "system",
+    source: "system",
+    action: "freeze.expired",
+    host: null,
+    outcome: "info",
+    detail: "all",
+    ref: null,
+  },
+];
+
+const confirmation: ConfirmationRecord = {
+  id: "cf_abcdefghijklmnopqrstuvwx",
+  host: "node-3",
+  step: "gateway.restart",
+  action: "restart",
+  job: "run_0123",
+  requestedBy: "U0OWNER",
+  channel: "C0INCIDENT",
+  threadTs: "1700000000.000100",
+  messageTs: null,
+  createdAt: NOW,
+  expiresAt: NOW + 5 * 60_000,
+  decidedAt: null,
+  decidedBy: null,
+  decision: null,
+};
+const summary = "State: gateway closed (1000) after the token rotation.\nIn flight: 3 session(s), 1 active task(s).";
+
+const recoverSteps = (states: StepView["state"][], details: string[] = []): StepView[] =>
+  RECOVER_STEP_TITLES.map((_, i) => ({ state: states[i] ?? "pending", detail: details[i] ?? "" }));
+
+const manifest: Manifest = {
+  bundleId: "bundle_0123",
+  host: "node-3",
+  createdAt: "2026-11-22T07:30:00.000Z",
+  complete: false,
+  incomplete: ["logs: no result", "doctor.lint: timeout"],
+  files: [
+    { name: "versions.json", size: 2048, sha256: "a".repeat(64), complete: true },
+    { name: "timeline.json", size: 4096, sha256: "b".repeat(64), complete: true },
+  ],
+} as Manifest;
+const bundleFiles = [
+  {
+    name: "versions.json",
+    content: JSON.stringify({
+      cli: { version: "2026.9.6" },
+      gatewayPackage: { version: "2026.9.6" },
+      os: { pretty: "Debian 12" },
+      node: "v24.21.0",
+      agent: "0.1.0",
+    }),
+    complete: true,
+  },
+  {
+    name: "timeline.json",
+    content: JSON.stringify({
+      firstClose1000: { at: "2026-11-22T07:12:00Z" },
+      closeCodes: [{ code: 1000, count: 4 }],
+      runningConfigHash: "f".repeat(64),
+    }),
+    complete: true,
+  },
+];
+
+export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
+  // Triage
+  ["incident-header", () => renderIncidentHeader("node-3", "U0OPERATOR", NOW)],
+  ["incident-header-console", () => renderIncidentHeader("node-3", "console", NOW)],
+  [
+    "progress-running",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 3), { phase: "running", elapsedMs: 850 }),
+  ],
+  [
+    "progress-lost",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 3), {
+        phase: "lost",
+        elapsedMs: 4100,
+        detail: "Agent connection lost mid-job (agent disconnected (close 1006)); 3/7 probes arrived.",
+      }),
+  ],
+  [
+    "progress-finished",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, toResults(tokenDriftData()), { phase: "finished", elapsedMs: 3120 }),
+  ],
+  [
+    "progress-timeout",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 5), {
+        phase: "timeout",
+        elapsedMs: 20_000,
+        detail: "Job deadline of 20 s passed with 5/9 probes in.",
+      }),
+  ],
+  [
+    "progress-rejected",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, [], {
+        phase: "rejected",
+        elapsedMs: 40,
+        detail: "busy: the agent runs <another> job",
+      }),
+  ],
+  ["triage-healthy", () => renderTriageResult(classifyResults(healthyResults(), STEP_NAMES), meta)],
+  ["triage-token-drift", () => renderTriageResult(classifyResults(toResults(tokenDriftData()), STEP_NAMES), meta)],
+  ["triage-gateway-down", () => renderTriageResult(classifyResults(toResults(gatewayDownData()), STEP_NAMES), meta)],
+  [
+    "triage-early",
+    () =>
+      renderTriageResult(classifyResults(healthyResults().slice(0, 4), STEP_NAMES), {
+        ...meta,
+        pending: ["gateway.status", "doctor.lint"],
+      }),
+  ],
+  [
+    "triage-incomplete",
+    () =>
+      renderTriageResult(classifyResults(toResults(gatewayDownData()).slice(0, 4), STEP_NAMES), {
+        ...meta,
+        agentVersion: null,
+        incomplete: "Agent connection lost mid-job (close 1006); 4/9 probes arrived. Layers without data are unknown.",
+      }),
+  ],
+  // Commands
+  ["hosts", () => renderHosts(hosts.slice(0, 2), new Set(["node-3"]), 1_000_000)],
+  ["hosts-revoked", () => renderHosts(hosts, new Set(["node-3"]), 1_000_000 + 7_200_000)],
+  ["hosts-empty", () => renderHosts([], new Set(), 1_000_000)],
+  ["help", () => renderHelp()],
+  [
+    "notice",
+    () =>
+      renderNotice("🔎 Triage of *node-3* started (job `job_1`). Results will appear in the host's incident thread."),
+  ],
+  ["error", () => renderError("Unknown host `node-9`. See `/openclaw hosts` & try <again>.", "unknown_host")],
+  // Fleet
+  ["fleet-status", () => renderFleetStatus(fleet)],
+  [
+    "fleet-status-empty",
+    () =>
+      renderFleetStatus({
+        ...fleet,
+        selector: { kind: "tag", tag: "edge" },
+        rows: [],
+        columns: [],
+        counts: { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 },
+      }),
+  ],
+  // Freezes and audit
+  ["freeze-notice", () => renderFreezeNotice(freeze, NOW)],
+  ["freeze-notice-fleet", () => renderFreezeNotice(fleetFreeze, NOW)],
+  ["unfreeze-notice", () => renderUnfreezeNotice(freeze, "console", NOW + 10 * 60_000)],
+  ["expiry-notice", () => renderExpiryNotice(fleetFreeze)],
+  ["freeze-status", () => renderFreezeStatus([freeze, fleetFreeze], NOW + 60_000)],
+  ["freeze-status-empty", () => renderFreezeStatus([], NOW)],
+  ["audit-summary", () => renderAuditSummary(audit, null)],
+  ["audit-summary-host", () => renderAuditSummary(audit.slice(0, 2), "node-3")],
+  ["audit-summary-empty", () => renderAuditSummary([], "node-3")],
+  // Confirmations
+  ["confirmation", () => renderConfirmation(confirmation, summary)],
+  ["confirmation-drain", () => renderConfirmation(confirmation, summary, { offerDrain: true })],
+  [
+    "confirmation-again",
+    () => renderConfirmation({ ...confirmation, step: "doctor.fix", action: "doctor.fix" }, summary, { again: true }),
+  ],
+  ["confirmation-approved", () => renderDecided(confirmation, "approve", "U0OWNER")],
+  ["confirmation-approved-drained", () => renderDecided(confirmation, "approve_drained", "console")],
+  ["confirmation-cancelled", () => renderDecided(confirmation, "cancel", "U0OWNER")],
+  ["press-refused", () => renderRefusal("U0OTHER", "you are not allowed to approve <restart> & co")],
+  // Recover
+  [
+    "recover-running",
+    () =>
+      renderRecoverProgress(
+        "node-3",
+        "run_0123",
+        recoverSteps(["ok", "ok", "running"], ["frozen for 60 min", "agent 0.1.0, gateway 2026.9.6"]),
+        "running",
+      ),
+  ],
+  [
+    "recover-done",
+    () =>
+      renderRecoverProgress(
+        "node-3",
+        "run_0123",
+        recoverSteps(
+          ["ok", "ok", "ok", "warn", "ok", "ok"],
+          [
+            "",
+            "",
+            "",
+            "doctor found 1 warning",
+            "systemd: pid 100 exited after 1.2 s",
+            "read `status` ok, write `sessions.create` ok",
+          ],
+        ),
+        "done",
+      ),
+  ],
+  [
+    "recover-stopped",
+    () =>
+      renderRecoverProgress(
+        "node-3",
+        "run_0123",
+        recoverSteps(["ok", "ok", "ok", "ok", "fail", "skipped"], ["", "", "", "", "port 19001 held by pid 77"]),
+        "stopped",
+      ),
+  ],
+  // Bundles
+  ["bundle-start", () => renderBundleStart("node-3", "job_b1", "recover failed: acceptance <failed>")],
+  [
+    "bundle-progress",
+    () =>
+      renderBundleProgress(
+        "node-3",
+        [
+          { step: "versions", status: "ok" },
+          { step: "bundle.collect", status: "timeout" },
+        ],
+        9,
+      ),
+  ],
+  ["bundle-scan", () => renderBundleScan(14)],
+  [
+    "bundle-stored",
+    () => renderBundleEnd("node-3", { kind: "stored", bundleId: "bundle_0123", complete: false, ms: 5120 }),
+  ],
+  [
+    "bundle-failed",
+    () => renderBundleEnd("node-3", { kind: "failed", reason: "the agent refused the job: busy: <x>" }),
+  ],
+  [
+    "bundle-refused",
+    () => renderBundleEnd("node-3", { kind: "refused", reason: "the second scan found 1 possible secret(s)" }),
+  ],
+  [
+    "bundle-summary",
+    () =>
+      renderNotice(
+        summarize(
+          "node-3",
+          "bundle_0123",
+          manifest,
+          bundleFiles,
+          { total: 3, byKind: { token: 2, password: 1 } },
+          { hits: [], scanned: 9, rules: "secretlint recommended preset 13.0.7 + clawops rules" },
+          "https://clawops.test/b/bundle_0123?sig=x",
+          NOW + 7 * 86_400_000,
+        ),
+      ),
+  ],
+  [
+    "bundle-upload-failed",
+    () => renderUploadFailed("Error: slack files.completeUploadExternal failed: not_in_channel"),
+  ],
+  [
+    "bundle-tickets",
+    () =>
+      renderTicketNotes(["✅ jira OPS-12 (https://jira.test/OPS-12)", "❌ github acme/ops#4: HTTP 502 <bad gateway>"]),
+  ],
+];

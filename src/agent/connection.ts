@@ -28,6 +28,8 @@ export interface AgentConnectionOptions {
   logger: AgentLogger;
   /** Reconnect backoff: full jitter between 0 and min(maxMs, baseMs·2^attempt). */
   backoff?: { baseMs: number; maxMs: number };
+  /** Opens the socket to the hub. Default: a `ws` client; tests pass an in-memory one (test/support/frame-pair.ts). */
+  dial?: (url: string) => WebSocket;
 }
 
 const CLOSE_EXPLAINED: Record<number, string> = {
@@ -94,11 +96,9 @@ export class AgentConnection {
     const { logger } = this.opts;
     // No per-message deflate: the hub declines it anyway (frames are small JSON), and not offering
     // it keeps zlib out of the agent process.
-    const ws = new WebSocket(this.url(), {
-      handshakeTimeout: 10_000,
-      maxPayload: 1024 * 1024,
-      perMessageDeflate: false,
-    });
+    const ws =
+      this.opts.dial?.(this.url()) ??
+      new WebSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024, perMessageDeflate: false });
     this.ws = ws;
     this.welcomed = false;
     ws.on("message", (data, isBinary) => {

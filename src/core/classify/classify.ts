@@ -198,7 +198,10 @@ function baseMatrix(e: Evidence): HealthMatrix {
     else if (scopes.length > 0) set("scope", "ok", `scopes: ${scopes.join(", ")}`);
   } else if (ws?.outcome === "rejected") {
     const code = ws.error?.detailCode ?? ws.error?.code ?? "rejected";
-    if (code.startsWith("AUTH_") || code === "DEVICE_IDENTITY_REQUIRED" || code === "PAIRING_REQUIRED")
+    // Sent without a token because the config holding it does not parse: auth itself is not judged.
+    if (cfg?.parseError && ws.tokenSource === null)
+      set("auth", "unknown", `no token to send: the config does not parse (${code})`);
+    else if (code.startsWith("AUTH_") || code === "DEVICE_IDENTITY_REQUIRED" || code === "PAIRING_REQUIRED")
       set("auth", "fail", code);
     set("scope", "unknown", "not connected");
   } else if (ws && unreachable) {

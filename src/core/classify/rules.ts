@@ -261,8 +261,10 @@ const CORE_RULES: readonly Rule[] = [
     match(e) {
       const ws = e["gateway.ws"];
       const code = ws?.error?.detailCode;
-      if (code === "AUTH_TOKEN_MISSING" || code === "DEVICE_IDENTITY_REQUIRED") return quoteWs(e);
       const cfg = e.config;
+      // The token is in a config the agent cannot parse: its absence is that finding, not this one.
+      if (cfg?.parseError) return null;
+      if (code === "AUTH_TOKEN_MISSING" || code === "DEVICE_IDENTITY_REQUIRED") return quoteWs(e);
       if (cfg?.exists && !cfg.parseError && cfg.authMode === "token" && !cfg.tokenConfigured) {
         const shell = e.tokens?.sources.find((s) => s.source === "shell-env" && s.present);
         if (!shell)

@@ -79,7 +79,7 @@ describe("config reload failed (real gateway log lines, GATEWAY-FACTS §6d)", ()
     );
     // The rule names its own three; the fourth trusted check that was green is added to it.
     expect(f?.falseGreen).toBe(
-      '/healthz 200; /readyz 200; health RPC configReload.hotReloadStatus "active"; `openclaw gateway status` Connectivity probe: ok: green, yet missed this (config fails: Config hot reload failed: the gateway runs on an older config than the file)',
+      '/healthz 200; /readyz 200; health RPC configReload.hotReloadStatus "active"; `openclaw gateway status` Connectivity probe: ok (it checks only a zero-scope WebSocket connect, not the config layer)',
     );
     expect(c.matrix.config).toEqual({ status: "fail", reason: f?.title });
   });

@@ -76,13 +76,19 @@ export function classifyEvidence(raw: Evidence, rules: readonly Rule[] = RULES):
  * The checks operators trust, when they are green (GATEWAY-FACTS §3, §7): each one a layer can
  * fail behind. `gateway status` reports `Connectivity probe: ok` when its zero-scope connect works.
  */
-export function trustedGreens(e: Evidence): { key: string; text: string }[] {
-  const greens: { key: string; text: string }[] = [];
+export function trustedGreens(e: Evidence): { key: string; text: string; sees: string }[] {
+  const greens: { key: string; text: string; sees: string }[] = [];
   const http = e["gateway.http"];
-  if (http?.healthz.status === 200) greens.push({ key: "/healthz", text: "/healthz 200" });
-  if (http?.readyz.status === 200) greens.push({ key: "/readyz", text: "/readyz 200" });
+  if (http?.healthz.status === 200)
+    greens.push({ key: "/healthz", text: "/healthz 200", sees: "only that something answers HTTP on the port" });
+  if (http?.readyz.status === 200)
+    greens.push({ key: "/readyz", text: "/readyz 200", sees: "only the running process's start-up readiness" });
   if (e["gateway.status"]?.json?.rpcOk === true)
-    greens.push({ key: "Connectivity probe", text: "`openclaw gateway status` Connectivity probe: ok" });
+    greens.push({
+      key: "Connectivity probe",
+      text: "`openclaw gateway status` Connectivity probe: ok",
+      sees: "only a zero-scope WebSocket connect",
+    });
   return greens;
 }
 
@@ -97,7 +103,8 @@ function nameTrustedGreens(findings: Finding[], e: Evidence): void {
     if (f.severity !== "fail") continue;
     const unnamed = greens.filter((g) => !f.falseGreen?.includes(g.key));
     if (unnamed.length === 0) continue;
-    const line = `${unnamed.map((g) => g.text).join("; ")}: green, yet missed this (${f.layer} fails: ${f.title})`;
+    const layer = f.layer.replace("_", " ");
+    const line = unnamed.map((g) => `${g.text} (it checks ${g.sees}, not the ${layer} layer)`).join("; ");
     f.falseGreen = f.falseGreen ? `${f.falseGreen}; ${line}` : line;
   }
 }

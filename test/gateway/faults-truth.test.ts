@@ -280,6 +280,30 @@ describe("a config that does not parse while the gateway runs (issue 14.3)", () 
   });
 });
 
+describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
+  it("cli-only-model-backend first, quoting doctor's own reason", async () => {
+    const offset = await logSize();
+    await writeConfig((config) => {
+      const agents = config.agents as { defaults: Record<string, unknown> };
+      agents.defaults.model = "claude-cli/opus";
+    });
+    try {
+      await waitForLog(/\[reload\]/, offset);
+      const answer = await triage();
+      const { c } = answer;
+      const top = c.findings[0];
+      expect(top?.id).toBe("cli-only-model-backend");
+      expect(top?.evidence).toContain(
+        'doctor --lint: warning core/doctor/claude-cli: Binary: command "claude" was not found on PATH.',
+      );
+      expect(c.matrix.model_routing.status).toBe("fail");
+      expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
+    } finally {
+      await putBack();
+    }
+  });
+});
+
 describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
   it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
     await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });

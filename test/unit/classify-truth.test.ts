@@ -171,4 +171,26 @@ describe("no sentence contradicts the matrix", () => {
     expect(ids(c)[0]).toBe("port-held-by-other");
     expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
   });
+
+  it("where doctor says why a CLI backend fails, its words are quoted (captured from doctor --lint on 2026.9.6)", () => {
+    const d = healthyData();
+    d.models = { ...d.models, cliOnlyRoutes: [{ ref: "claude-cli/opus", source: "agents.defaults.model" }] };
+    d.lint = {
+      ...d.lint,
+      findings: [
+        ...(d.lint.findings ?? []),
+        {
+          checkId: "core/doctor/claude-cli",
+          severity: "warning",
+          message: 'Binary: command "claude" was not found on PATH.',
+        },
+      ],
+    };
+    const c = classify(d);
+    expect(c.findings[0]?.id).toBe("cli-only-model-backend");
+    expect(c.findings[0]?.evidence).toEqual([
+      "model route claude-cli/opus (agents.defaults.model): provider ends in -cli",
+      'doctor --lint: warning core/doctor/claude-cli: Binary: command "claude" was not found on PATH.',
+    ]);
+  });
 });

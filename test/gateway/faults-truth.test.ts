@@ -203,12 +203,18 @@ describe("a stopped gateway (SIGSTOP for a bounded time; issue 14.4)", () => {
     let answer: Answer;
     process.kill(pid, "SIGSTOP");
     try {
+      // On a busy host each thread must be scheduled to enter the stop: judge it once stopped.
+      await waitFor(async () => /^State:\s+T/m.test(await readFile(`/proc/${pid}/status`, "utf8")));
       answer = await triage(steps, {}, 20_000);
     } finally {
       process.kill(pid, "SIGCONT");
     }
-    const { c } = answer;
-    expect(c.findings[0]?.id).toBe("gateway-stopped");
+    const { c, results } = answer;
+    const diag = JSON.stringify({
+      process: c.matrix.process,
+      pl: results.find((r) => r.step === "port.listeners"),
+    });
+    expect(c.findings[0]?.id, diag).toBe("gateway-stopped");
     expect(c.findings[0]?.evidence[0]).toBe(`openclaw-gateway pid ${pid}: kernel state T (stopped)`);
     expect(c.matrix.process.status).toBe("fail");
     expect(c.matrix.port.status).toBe("ok");
@@ -288,7 +294,15 @@ describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
       agents.defaults.model = "claude-cli/opus";
     });
     try {
-      await waitForLog(/\[reload\]/, offset);
+      // Evaluated first, then applied (or an in-process restart to ready): triage after that.
+      const reload = await waitForLog(/hot reload applied|gateway ready|reload failed|reload skipped/i, offset).catch(
+        async (err: Error) => {
+          throw new Error(
+            `${err.message}; log since: ${(await readFile(fileLog)).subarray(offset).toString("utf8").slice(-2000)}`,
+          );
+        },
+      );
+      console.log(`model change: ${reload.slice(0, 300)}`);
       const answer = await triage();
       const { c } = answer;
       const top = c.findings[0];

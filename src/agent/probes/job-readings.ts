@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type { ProbeContext } from "./context.ts";
-import { readGatewayLocks } from "./host/gateway-lock.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
 import { findPortOwners, listeningPorts, type PortOwners } from "./host/port-owners.ts";
 import { hasExited } from "./host/proc-processes.ts";
@@ -37,16 +36,14 @@ export class JobReadings {
   /**
    * The port this config's running gateway holds, for when the file cannot be read: the gateway
    * keeps serving its last good config on its real port (measured on 2026.9.6). Only a process
-   * shown to be ours by its environment counts; the gateway's lock file picks among its ports.
+   * shown to be ours by its environment counts. A 2026.9.6 gateway listens on one port (127.0.0.1
+   * and ::1); its lock files are SQLite, not the JSON GATEWAY-FACTS describes, so the socket decides.
    */
   private async runningPort(): Promise<{ port: number; pid: number } | undefined> {
     const { processes } = await this.gatewayProcesses();
-    const locks = await readGatewayLocks(this.ctx.stateDir);
     for (const g of processes) {
       if (hasExited(g.state) || this.sharesConfig(g) !== true) continue;
-      const ports = await listeningPorts(this.ctx.procRoot, g.pid);
-      const locked = locks.find((l) => l.pid === g.pid && l.port !== null && ports.includes(l.port))?.port;
-      const port = locked ?? ports[0];
+      const port = (await listeningPorts(this.ctx.procRoot, g.pid))[0];
       if (port !== undefined) return { port, pid: g.pid };
     }
     return undefined;

@@ -119,7 +119,7 @@ describe("fault injection with real agent probes", () => {
     expect(dataOf("service.state")).toMatchObject({ supervisor: "manual", source: "detected", state: null });
   });
 
-  it("(a) un-creatable workspace while running: config-reload-failed first, doctor error confirms, health lies", async () => {
+  it("(a) un-creatable workspace while running: workspace-uncreatable, then config-reload-failed; doctor error confirms, health lies", async () => {
     // A path under a regular file cannot be created (ENOTDIR); GATEWAY-FACTS §6d.
     const file = join(scratch, "a-regular-file");
     await writeFile(file, "not a directory\n");
@@ -137,9 +137,10 @@ describe("fault injection with real agent probes", () => {
     try {
       const c = await triage("reload-failed");
       const ids = c.findings.map((f) => f.id);
-      expect(ids[0]).toBe("config-reload-failed");
+      // The root cause first (the path cannot be created), then the reload it made fail.
+      expect(ids.slice(0, 2)).toEqual(["workspace-uncreatable", "config-reload-failed"]);
       expect(ids).toContain("doctor-lint-error");
-      const top = c.findings[0];
+      const top = c.findings.find((f) => f.id === "config-reload-failed");
       expect(top?.evidence.join("\n")).toMatch(
         /\[reload\] config reload failed: .*requires migration for .*a-regular-file\/ws/,
       );

@@ -77,7 +77,10 @@ describe("config reload failed (real gateway log lines, GATEWAY-FACTS §6d)", ()
     expect(f?.evidence).toContain(
       "doctor --lint: error core/doctor/heartbeat-scratch-migration: Agent \"main\" HEARTBEAT.md cannot be migrated: ENOTDIR: not a directory, lstat '<lab>/package.json/ws/HEARTBEAT.md'",
     );
-    expect(f?.falseGreen).toBe('/healthz 200; /readyz 200; health RPC configReload.hotReloadStatus "active"');
+    // The rule names its own three; the fourth trusted check that was green is added to it.
+    expect(f?.falseGreen).toBe(
+      '/healthz 200; /readyz 200; health RPC configReload.hotReloadStatus "active"; `openclaw gateway status` Connectivity probe: ok (it checks only a zero-scope WebSocket connect, not the config layer)',
+    );
     expect(c.matrix.config).toEqual({ status: "fail", reason: f?.title });
   });
 

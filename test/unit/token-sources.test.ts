@@ -53,6 +53,7 @@ const gateway = (pid: number): GatewayProcess => ({
   command: "openclaw-gateway",
   commandLine: "openclaw-gateway",
   argv: ["openclaw-gateway"],
+  state: "S",
   user: "openclaw",
   env: {},
   workers: [],

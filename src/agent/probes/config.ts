@@ -1,6 +1,7 @@
-import { stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ConfigData } from "../../contract/catalog.ts";
 import { errnoCode, errorMessage } from "./errors.ts";
 import { effectivePort } from "./openclaw-config.ts";
@@ -17,6 +18,7 @@ export const probeConfig: Probe<"config"> = async (ctx, _args, run) => {
     bind: config.bind,
     port: port.port,
     portSource: port.source,
+    ...(port.source === "process" && config.runningPort ? { portPid: config.runningPort.pid } : {}),
     authMode: config.authMode,
     tokenConfigured: config.tokenConfigured,
     workspace: config.workspace === null ? null : await inspectWorkspace(config.workspace, ctx.env.HOME),
@@ -43,9 +45,47 @@ async function inspectWorkspace(raw: string, home: string | undefined): Promise<
     return { path, exists: true, isDirectory: s.isDirectory() };
   } catch (err) {
     const code = errnoCode(err);
-    // ENOTDIR: a path component is a file, the case that blocks gateway start (GATEWAY-FACTS §6d).
-    if (code === "ENOENT") return { path, exists: false, isDirectory: false };
-    return { path, exists: false, isDirectory: false, error: code ?? errorMessage(err) };
+    if (code !== "ENOENT" && code !== "ENOTDIR") {
+      return {
+        path,
+        exists: false,
+        isDirectory: false,
+        error: code ?? errorMessage(err),
+        blockedBy: { path, code: code ?? "unknown" },
+      };
+    }
+    const blockedBy = await whyUncreatable(path);
+    return {
+      path,
+      exists: false,
+      isDirectory: false,
+      ...(code === "ENOTDIR" ? { error: code } : {}),
+      ...(blockedBy ? { blockedBy } : {}),
+    };
+  }
+}
+
+/**
+ * A missing workspace is created by the gateway (on the first agent turn) only if `mkdir -p`
+ * can: the nearest existing ancestor must be a directory this user may write. A regular file
+ * there (ENOTDIR) is the case that makes the next restart fail (GATEWAY-FACTS §6d).
+ */
+async function whyUncreatable(path: string): Promise<{ path: string; code: string } | undefined> {
+  let parent = dirname(path);
+  for (;;) {
+    try {
+      const s = await stat(parent);
+      if (!s.isDirectory()) return { path: parent, code: "ENOTDIR" };
+      await access(parent, constants.W_OK | constants.X_OK);
+      return undefined;
+    } catch (err) {
+      const code = errnoCode(err);
+      if ((code === "ENOENT" || code === "ENOTDIR") && dirname(parent) !== parent) {
+        parent = dirname(parent);
+        continue;
+      }
+      return { path: parent, code: code ?? "unknown" };
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { ProbeContext } from "./context.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
-import { findPortOwners, type PortOwners } from "./host/port-owners.ts";
+import { findPortOwners, listeningPorts, type PortOwners } from "./host/port-owners.ts";
+import { hasExited } from "./host/proc-processes.ts";
 import { type ConfigReading, effectivePort, readOpenclawConfig } from "./openclaw-config.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
 
@@ -23,8 +24,29 @@ export class JobReadings {
   }
 
   config(): Promise<ConfigReading> {
-    this.configP ??= readOpenclawConfig(this.ctx.configPath, this.ctx.env);
+    this.configP ??= (async () => {
+      const config = await readOpenclawConfig(this.ctx.configPath, this.ctx.env);
+      if (!config.exists || (!config.parseError && !config.readError)) return config;
+      const running = await this.runningPort().catch(() => undefined);
+      return running ? { ...config, runningPort: running } : config;
+    })();
     return this.configP;
+  }
+
+  /**
+   * The port this config's running gateway holds, for when the file cannot be read: the gateway
+   * keeps serving its last good config on its real port (measured on 2026.9.6). Only a process
+   * shown to be ours by its environment counts. A 2026.9.6 gateway listens on one port (127.0.0.1
+   * and ::1); its lock files are SQLite, not the JSON GATEWAY-FACTS describes, so the socket decides.
+   */
+  private async runningPort(): Promise<{ port: number; pid: number } | undefined> {
+    const { processes } = await this.gatewayProcesses();
+    for (const g of processes) {
+      if (hasExited(g.state) || this.sharesConfig(g) !== true) continue;
+      const port = (await listeningPorts(this.ctx.procRoot, g.pid))[0];
+      if (port !== undefined) return { port, pid: g.pid };
+    }
+    return undefined;
   }
 
   /** Every gateway process on the host, whichever config it serves. */
@@ -42,30 +64,36 @@ export class JobReadings {
   }
 
   /**
-   * The gateway processes that serve this host's config: the one on the configured port, and
-   * any started with the same config path or state dir. Other gateways on the host (another
-   * profile, a test lab) have their own tokens, which are not drift.
+   * The gateway processes that serve this host's config, each on evidence: started with the
+   * same config path or state dir, or (when its environment says neither) holding the port this
+   * config names. A process that has exited (zombie) serves nothing and never counts. Other
+   * gateways on the host (another profile, a test lab, one starting or stopping) are context:
+   * their tokens are not drift and their count is not a duplicate of this one.
    */
   async ownGateways(): Promise<GatewayProcess[]> {
-    const [all, owners] = await Promise.all([
+    const [all, owners, config] = await Promise.all([
       this.gatewayProcesses(),
       this.portOwners().catch((): PortOwners => ({ method: "procfs", owners: [] })),
+      this.config(),
     ]);
-    const onPort = new Set(owners.owners.map((o) => o.pid));
-    return all.processes.filter((g) => onPort.has(g.pid) || this.sharesConfig(g));
+    // 18789 as a fallback for a config we cannot read is a guess, not evidence.
+    const guessedPort =
+      effectivePort(this.ctx, config).source === "default" && !!(config.parseError || config.readError);
+    const onPort = new Set(guessedPort ? [] : owners.owners.map((o) => o.pid));
+    return all.processes.filter((g) => !hasExited(g.state) && (this.sharesConfig(g) ?? onPort.has(g.pid)));
   }
 
   /**
-   * Same config path, or (without one) the same state dir, whose default is
-   * `$HOME/.openclaw` of the process. An environment we cannot read proves nothing either
-   * way, so such a process counts as ours: a stale gateway must not hide behind it.
+   * Same config path, or (without one) the same state dir, whose default is `$HOME/.openclaw`
+   * of the process. `undefined` when its environment cannot be read (another user's process,
+   * one exiting) or names neither: that proves nothing, and the port it holds must decide.
    */
-  private sharesConfig(g: GatewayProcess): boolean {
-    if (!g.env) return true;
+  private sharesConfig(g: GatewayProcess): boolean | undefined {
+    if (!g.env) return undefined;
     const configPath = g.env.OPENCLAW_CONFIG_PATH;
     if (configPath) return configPath === this.ctx.configPath;
     const stateDir = g.env.OPENCLAW_STATE_DIR ?? (g.env.HOME ? join(g.env.HOME, ".openclaw") : undefined);
-    return stateDir === undefined || stateDir === this.ctx.stateDir;
+    return stateDir === undefined ? undefined : stateDir === this.ctx.stateDir;
   }
 
   tokenSources(): Promise<TokenReading[]> {

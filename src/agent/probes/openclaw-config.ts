@@ -39,6 +39,11 @@ export type ConfigReading = {
   logFile: string | null;
   /** Every model ref the config names (primary, fallbacks, per-model entries), with where. */
   modelRefs: readonly { ref: string; source: string }[];
+  /**
+   * Set only when the file cannot be read or parsed: the port this config's running gateway
+   * listens on, read from its sockets. It still serves its last good config there.
+   */
+  runningPort?: { port: number; pid: number };
 };
 
 const EMPTY = {
@@ -147,16 +152,19 @@ function configModelRefs(agents: Record<string, unknown>): { ref: string; source
 /**
  * The port the gateway listens on, by OpenClaw's precedence: `--port` → OPENCLAW_GATEWAY_PORT →
  * `gateway.port` → 18789 (openclaw docs/gateway/index.md). The agent cannot see `--port` of a
- * gateway that is not running, so an operator override takes its place.
+ * gateway that is not running, so an operator override takes its place. When the config cannot
+ * be read, the port its running gateway holds comes before the default: 18789 may be another
+ * gateway's, and triaging that one would be triaging a gateway this host's config does not run.
  */
 export function effectivePort(
   ctx: Pick<ProbeContext, "gatewayPortOverride" | "env">,
-  config: Pick<ConfigReading, "port">,
-): { port: number; source: "agent" | "env" | "config" | "default" } {
+  config: Pick<ConfigReading, "port" | "runningPort">,
+): { port: number; source: "agent" | "env" | "config" | "process" | "default" } {
   if (ctx.gatewayPortOverride !== undefined) return { port: ctx.gatewayPortOverride, source: "agent" };
   const envPort = portOrNull(ctx.env.OPENCLAW_GATEWAY_PORT);
   if (envPort !== null) return { port: envPort, source: "env" };
   if (config.port !== null) return { port: config.port, source: "config" };
+  if (config.runningPort) return { port: config.runningPort.port, source: "process" };
   return { port: DEFAULT_GATEWAY_PORT, source: "default" };
 }
 

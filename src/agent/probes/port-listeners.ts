@@ -36,6 +36,7 @@ export const probePortListeners: Probe<"port.listeners"> = async (ctx, _args, ru
       command: g.command,
       ...clean(g.commandLine),
       ...(g.user ? { user: g.user } : {}),
+      ...(g.state ? { state: g.state } : {}),
       servesThisConfig: ownPids.has(g.pid),
     })),
   } satisfies PortListenersData;

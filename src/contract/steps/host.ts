@@ -32,6 +32,8 @@ export const ProcessInfo = z.object({
    * an intentional second gateway on the host, not a stale copy of this one.
    */
   servesThisConfig: z.boolean().optional(),
+  /** Kernel state letter: `T` stopped (SIGSTOP), `Z` zombie (exited, not reaped), `S`/`R` alive. */
+  state: z.string().optional(),
 });
 export const PortListenersData = z.object({
   port: z.number(),
@@ -58,7 +60,9 @@ export const ConfigData = z.object({
   bind: z.string().nullable(),
   port: z.number().nullable(),
   /** Where the effective port came from: config, env or default (18789). */
-  portSource: z.enum(["config", "env", "default", "agent"]),
+  portSource: z.enum(["config", "env", "default", "agent", "process"]),
+  /** With portSource `process`: the pid of this config's running gateway whose socket gave the port. */
+  portPid: z.number().optional(),
   authMode: z.string().nullable(),
   tokenConfigured: z.boolean(),
   workspace: z
@@ -67,6 +71,8 @@ export const ConfigData = z.object({
       exists: z.boolean(),
       isDirectory: z.boolean(),
       error: z.string().optional(),
+      /** Why a missing workspace cannot be created: the nearest existing parent and its errno. */
+      blockedBy: z.object({ path: z.string(), code: z.string() }).optional(),
     })
     .nullable(),
 });

@@ -3,7 +3,7 @@ import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from ".
 import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
-import { isGatewayCommand, ownGatewayProcesses, RULES } from "./rules.ts";
+import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses, RULES } from "./rules.ts";
 import { downChannelAccounts } from "./rules-service.ts";
 
 export interface LayerCell {
@@ -31,7 +31,8 @@ export function classifyResults(
   return classifyEvidence(collectEvidence(results, expected), rules);
 }
 
-export function classifyEvidence(e: Evidence, rules: readonly Rule[] = RULES): Classification {
+export function classifyEvidence(raw: Evidence, rules: readonly Rule[] = RULES): Classification {
+  const e = withoutGuessedTarget(raw);
   const matrix = baseMatrix(e);
   const findings: Finding[] = [];
   rules.forEach((rule) => {
@@ -53,18 +54,59 @@ export function classifyEvidence(e: Evidence, rules: readonly Rule[] = RULES): C
     });
   });
   const order = new Map(rules.map((r, i) => [r.id, i]));
+  const background = new Set(rules.filter((r) => r.background).map((r) => r.id));
+  const standing = (f: Finding) => (background.has(f.id) ? 1 : 0);
   findings.sort(
     (a, b) =>
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      standing(a) - standing(b) ||
       CONFIDENCE_RANK[b.confidence] - CONFIDENCE_RANK[a.confidence] ||
       (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0),
   );
   markExplained(findings);
+  nameTrustedGreens(findings, e);
   for (const f of findings) {
     const cell = matrix[f.layer];
     if (statusRank(f.severity) > statusRank(cell.status)) matrix[f.layer] = { status: f.severity, reason: f.title };
   }
   return { matrix, findings };
+}
+
+/**
+ * The checks operators trust, when they are green (GATEWAY-FACTS §3, §7): each one a layer can
+ * fail behind. `gateway status` reports `Connectivity probe: ok` when its zero-scope connect works.
+ */
+export function trustedGreens(e: Evidence): { key: string; text: string; sees: string }[] {
+  const greens: { key: string; text: string; sees: string }[] = [];
+  const http = e["gateway.http"];
+  if (http?.healthz.status === 200)
+    greens.push({ key: "/healthz", text: "/healthz 200", sees: "only that something answers HTTP on the port" });
+  if (http?.readyz.status === 200)
+    greens.push({ key: "/readyz", text: "/readyz 200", sees: "only the running process's start-up readiness" });
+  if (e["gateway.status"]?.json?.rpcOk === true)
+    greens.push({
+      key: "Connectivity probe",
+      text: "`openclaw gateway status` Connectivity probe: ok",
+      sees: "only a zero-scope WebSocket connect",
+    });
+  return greens;
+}
+
+/**
+ * The false green, every time: a failing finding names each trusted check that is green beside
+ * it and what that check missed, whether or not its rule knew to say so.
+ */
+function nameTrustedGreens(findings: Finding[], e: Evidence): void {
+  const greens = trustedGreens(e);
+  if (greens.length === 0) return;
+  for (const f of findings) {
+    if (f.severity !== "fail") continue;
+    const unnamed = greens.filter((g) => !f.falseGreen?.includes(g.key));
+    if (unnamed.length === 0) continue;
+    const layer = f.layer.replace("_", " ");
+    const line = unnamed.map((g) => `${g.text} (it checks ${g.sees}, not the ${layer} layer)`).join("; ");
+    f.falseGreen = f.falseGreen ? `${f.falseGreen}; ${line}` : line;
+  }
 }
 
 /**
@@ -115,15 +157,25 @@ function baseMatrix(e: Evidence): HealthMatrix {
   // process
   if (pl) {
     const own = ownGatewayProcesses(pl);
-    const others = pl.gatewayProcesses.length - own.length;
-    const note = others > 0 ? ` (+${others} gateway${others > 1 ? "s" : ""} of other configs on this host)` : "";
-    if (own.length === 0) set("process", "fail", `no openclaw-gateway process for this config${note}`);
-    else if (own.length === 1) set("process", "ok", `openclaw-gateway pid ${own[0]?.pid ?? "?"}${note}`);
-    else set("process", "fail", `${own.length} openclaw-gateway processes for this config${note}`);
+    const exited = pl.gatewayProcesses.filter((p) => hasExited(p.state));
+    const others = pl.gatewayProcesses.length - own.length - exited.length;
+    const note = [
+      ...(others > 0 ? [`+${others} gateway${others > 1 ? "s" : ""} of other configs on this host`] : []),
+      ...exited.map((p) => `pid ${p.pid ?? "?"} exited (zombie, state ${p.state})`),
+    ];
+    const context = note.length > 0 ? ` (${note.join("; ")})` : "";
+    const stopped = own.filter((p) => isStopped(p.state));
+    if (own.length === 0) set("process", "fail", `no running openclaw-gateway process for this config${context}`);
+    else if (stopped.length > 0)
+      set("process", "fail", `openclaw-gateway pid ${stopped[0]?.pid ?? "?"} is stopped (state ${stopped[0]?.state})`);
+    else if (own.length === 1) set("process", "ok", `openclaw-gateway pid ${own[0]?.pid ?? "?"}${context}`);
+    else set("process", "fail", `${own.length} openclaw-gateway processes for this config${context}`);
   } else if (e.missing["port.listeners"]) set("process", "unknown", e.missing["port.listeners"]);
 
-  // port
-  if (pl) {
+  // port: 18789 for a config that cannot be read is a guess; what holds it is not ours to judge
+  if (pl && portGuessed(e)) {
+    set("port", "unknown", `${cfg?.path ?? "config"} does not parse and no gateway of this config holds a port`);
+  } else if (pl) {
     const gw = pl.listeners.filter((l) => isGatewayCommand(l.command));
     if (pl.listeners.length === 0) set("port", "fail", `nothing listens on ${pl.port}`);
     else if (gw.length === pl.listeners.length)
@@ -132,7 +184,8 @@ function baseMatrix(e: Evidence): HealthMatrix {
   }
 
   // transport
-  if (ws) {
+  if (portGuessed(e)) set("transport", "unknown", "port unknown: the config does not parse and no gateway of it runs");
+  else if (ws) {
     if (ws.outcome === "hello-ok")
       set("transport", "ok", `protocol v${ws.server?.protocol ?? "?"} handshake in ${ws.handshakeMs ?? "?"} ms`);
     else if (ws.outcome === "rejected") {
@@ -140,7 +193,7 @@ function baseMatrix(e: Evidence): HealthMatrix {
       else set("transport", "ok", "gateway answered the connect (then refused it)");
     } else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
   } else if (e.missing["gateway.ws"]) set("transport", "unknown", e.missing["gateway.ws"]);
-  if (http && !ws) {
+  if (http && !ws && !portGuessed(e)) {
     if (http.healthz.status === 200) set("transport", "ok", "/healthz 200");
   }
 
@@ -152,7 +205,10 @@ function baseMatrix(e: Evidence): HealthMatrix {
     else if (scopes.length > 0) set("scope", "ok", `scopes: ${scopes.join(", ")}`);
   } else if (ws?.outcome === "rejected") {
     const code = ws.error?.detailCode ?? ws.error?.code ?? "rejected";
-    if (code.startsWith("AUTH_") || code === "DEVICE_IDENTITY_REQUIRED" || code === "PAIRING_REQUIRED")
+    // Sent without a token because the config holding it does not parse: auth itself is not judged.
+    if (cfg?.parseError && ws.tokenSource === null)
+      set("auth", "unknown", `no token to send: the config does not parse (${code})`);
+    else if (code.startsWith("AUTH_") || code === "DEVICE_IDENTITY_REQUIRED" || code === "PAIRING_REQUIRED")
       set("auth", "fail", code);
     set("scope", "unknown", "not connected");
   } else if (ws && unreachable) {
@@ -171,8 +227,11 @@ function baseMatrix(e: Evidence): HealthMatrix {
         `mode=${cfg.mode ?? "?"} bind=${cfg.bind ?? "default"} port=${cfg.port ?? "default"} auth=${cfg.authMode ?? "?"}`,
       );
     if (cfg.workspace) {
-      if (cfg.workspace.exists && cfg.workspace.isDirectory) set("workspace", "ok", cfg.workspace.path);
-      else set("workspace", "warn", `${cfg.workspace.path} ${cfg.workspace.exists ? "is not a directory" : "missing"}`);
+      const w = cfg.workspace;
+      if (w.exists && w.isDirectory) set("workspace", "ok", w.path);
+      else if (w.blockedBy)
+        set("workspace", "fail", `${w.path} cannot be created (${w.blockedBy.code} at ${w.blockedBy.path})`);
+      else set("workspace", "warn", `${w.path} ${w.exists ? "is not a directory" : "missing"}`);
     } else if (cfg.exists && !cfg.parseError) set("workspace", "unknown", "no workspace configured");
     else set("workspace", "unknown", "config not readable");
   } else if (e.missing.config) set("config", "unknown", e.missing.config);
@@ -259,6 +318,26 @@ function baseMatrix(e: Evidence): HealthMatrix {
   } else if (sv?.error && sv.supervisor !== "unknown") set("service", "unknown", sv.error);
 
   return m;
+}
+
+/**
+ * The config does not parse and no gateway of this config holds a port, so the probes went to
+ * OpenClaw's default 18789: whatever answers there (another profile's gateway) is not this one.
+ */
+export function portGuessed(e: Evidence): boolean {
+  const cfg = e.config;
+  return !!cfg?.parseError && cfg.portSource === "default";
+}
+
+/**
+ * With the port guessed, what answered there (WebSocket, HTTP, `gateway status`) may be another
+ * gateway: it is left out, and each of those steps says why instead.
+ */
+function withoutGuessedTarget(e: Evidence): Evidence {
+  if (!portGuessed(e)) return e;
+  const why = `not judged: ${e.config?.path ?? "the config"} does not parse and no gateway of this config holds a port (${e.config?.port ?? 18789} is only OpenClaw's default)`;
+  const { "gateway.ws": _ws, "gateway.http": _http, "gateway.status": _gs, ...rest } = e;
+  return { ...rest, missing: { ...e.missing, "gateway.ws": why, "gateway.http": why, "gateway.status": why } };
 }
 
 /** A slow step that has not reported yet is not a reason to doubt a layer. */

@@ -18,6 +18,12 @@ export interface Rule {
   explanation: string;
   /** Next commands, from the seeds' runbooks and ladders, in the order to run them. */
   nextCommands: string[];
+  /**
+   * A standing condition of the install (a fresh gateway without model credentials), not
+   * something specific to this gateway now: ranked after every incident-specific finding of the
+   * same severity, whatever its confidence.
+   */
+  background?: boolean;
   /** If a common check reports healthy while this layer is broken, which one lies. */
   falseGreen?: (e: Evidence) => string | null;
   match: (e: Evidence) => string[] | null;

@@ -50,6 +50,18 @@ export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
     confirm: "`openclaw channels status --probe` shows the account's probe failing with the same error",
     ruleOut: "the probe succeeds and the account reconnects within its 2-minute grace",
   },
+  "gateway-stopped": {
+    confirm: "`ps -o pid,stat -C openclaw-gateway` shows STAT T for the gateway's pid",
+    ruleOut: "the same pid shows S or R a moment later (it was resumed)",
+  },
+  "config-unparseable-running": {
+    confirm: "`openclaw config validate` fails on the same file while `ss -ltnp` shows the gateway on its port",
+    ruleOut: "`openclaw config validate` passes (the file was read mid-write)",
+  },
+  "workspace-uncreatable": {
+    confirm: "`mkdir -p <workspace>` as the gateway's user fails with the same error",
+    ruleOut: "`mkdir -p <workspace>` succeeds as the gateway's user",
+  },
   "port-held-by-other": {
     confirm: "`ss -ltnp` names a non-openclaw process on the port",
     ruleOut: "the listener's pid is openclaw-gateway",

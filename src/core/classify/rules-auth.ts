@@ -150,8 +150,8 @@ export const AUTH_RULES: readonly Rule[] = [
     title: "Closed 4001: the gateway's auth changed, sessions were invalidated",
     explanation:
       "Close 4001 'gateway auth changed' is sent to every open session when gateway.auth.token (or the auth mode) is " +
-      "hot-applied. The gateway is healthy; clients must reconnect with the new credential, and any client still holding " +
-      "the old one will now fail with AUTH_TOKEN_MISMATCH.",
+      "hot-applied (seen on OpenClaw 2026.9.6). The close is the gateway applying a new credential, not a crash; clients " +
+      "must reconnect with the new credential, and a client still holding the old one is refused with AUTH_TOKEN_MISMATCH.",
     nextCommands: [
       "openclaw logs --limit 200 --plain   # [reload] config hot reload applied (gateway.auth.token)",
       "openclaw config get gateway.auth.token",
@@ -167,7 +167,7 @@ export const AUTH_RULES: readonly Rule[] = [
     title: "Closed 1012: the gateway is restarting",
     explanation:
       "Close 1012 'service restart' is the gateway going down on purpose (SIGTERM, an in-process restart for a config " +
-      "change, or the supervisor restarting it). A single one is normal; seen again and again it is a restart loop.",
+      "change, or the supervisor restarting it). A single one is normal; seen again and again it may be a restart loop.",
     nextCommands: ["openclaw gateway status", "openclaw logs --limit 200 --plain", "retry in ~10 s"],
     match: (e) => (closedWith(e, 1012) ? [...quoteWs(e), ...rpcCloseLines(e)] : null),
   },

@@ -29,8 +29,8 @@ export const CLI_RULES: readonly Rule[] = [
     title: "openclaw doctor --lint reports an error",
     explanation:
       "OpenClaw's own static checks found an error-level problem in the config or state. Warnings are normal (a " +
-      "loopback-only gateway and a plaintext token give two on a healthy host); errors are not, and a gateway " +
-      "restarted in this state usually refuses to start.",
+      "loopback-only gateway and a plaintext token give two on a freshly set-up host); errors are not, and a gateway " +
+      "restarted in this state may refuse to start (one that doctor could not migrate made OpenClaw 2026.9.6 exit 78).",
     nextCommands: ["openclaw doctor --lint --json", "openclaw doctor", "openclaw doctor --fix   # after reading it"],
     match(e) {
       const lines = doctorErrorLines(e, 5);
@@ -44,9 +44,10 @@ export const CLI_RULES: readonly Rule[] = [
     confidence: "high",
     title: "The default model route is a CLI-only backend: file tools are disabled",
     explanation:
-      "The agent's default model goes through a `*-cli/…` backend (for example claude-cli/ or codex-cli/). These " +
-      "routes intentionally disable file-class tools, which looks like 'gateway online but tools unavailable' and is " +
-      "easily mistaken for a transport problem (closed 1000). Use an API-backed provider route for agents that need tools.",
+      "The agent's default model goes through a `*-cli/…` backend (for example claude-cli/ or codex-cli/). OpenClaw " +
+      "documents that these routes disable file-class tools, which can look like 'gateway online but tools unavailable' " +
+      "and be mistaken for a transport problem (closed 1000). Where doctor says why (the CLI not found on PATH), its " +
+      "words are quoted. Use an API-backed provider route for agents that need tools.",
     nextCommands: [
       "openclaw models status",
       "openclaw config get agents.defaults.model",
@@ -54,7 +55,8 @@ export const CLI_RULES: readonly Rule[] = [
     ],
     match(e) {
       const routes = (e["models.status"]?.cliOnlyRoutes ?? []).filter((r) => isDefaultRoute(r.source));
-      return routes.length > 0 ? routes.map((r) => `model route ${r.ref} (${r.source}): provider ends in -cli`) : null;
+      if (routes.length === 0) return null;
+      return [...routes.map((r) => `model route ${r.ref} (${r.source}): provider ends in -cli`), ...doctorSaysWhy(e)];
     },
   },
   {
@@ -66,7 +68,7 @@ export const CLI_RULES: readonly Rule[] = [
     explanation:
       "The `openclaw` CLI on this host reports another version than the running gateway announces in its handshake. " +
       "Usually the package was upgraded and the gateway was not restarted, so it still runs old code while the CLI, " +
-      "doctor and the service files are new; stricter defaults or a protocol change then surprise at the next restart.",
+      "doctor and the service files are new; stricter defaults or a protocol change may then surprise at the next restart.",
     nextCommands: [
       "openclaw --version",
       "openclaw gateway status   # CLI version vs Gateway version",
@@ -91,7 +93,8 @@ export const CLI_RULES: readonly Rule[] = [
     nextCommands: ["openclaw models status", "openclaw config get agents.defaults.model", "openclaw config get agents"],
     match(e) {
       const routes = (e["models.status"]?.cliOnlyRoutes ?? []).filter((r) => !isDefaultRoute(r.source));
-      return routes.length > 0 ? routes.map((r) => `model route ${r.ref} (${r.source}): provider ends in -cli`) : null;
+      if (routes.length === 0) return null;
+      return [...routes.map((r) => `model route ${r.ref} (${r.source}): provider ends in -cli`), ...doctorSaysWhy(e)];
     },
   },
   {
@@ -100,10 +103,14 @@ export const CLI_RULES: readonly Rule[] = [
     severity: "warn",
     confidence: "high",
     title: "No credentials for a model provider in use",
+    // A freshly set-up gateway has this: background, ranked after what is specific to this incident.
+    background: true,
     explanation:
-      "`openclaw models status` lists providers that the configured models use but that have no credentials. The " +
-      "gateway itself is healthy (a freshly set-up gateway looks exactly like this), but every agent turn on those " +
-      "models fails with a provider authentication error, which reads like a gateway fault from a chat channel.",
+      "`openclaw models status` lists providers that the configured models use but that have no credentials (a freshly " +
+      "set-up gateway shows this too). It speaks only of model credentials, not of the gateway's process, port or auth: " +
+      "see the other layers for those. Agent turns on those models are expected to fail with a provider authentication " +
+      "error (the gateway answers its OpenAI-compatible endpoint 401 'No route-compatible authentication source'), which " +
+      "from a chat channel can read like a gateway fault.",
     nextCommands: [
       "openclaw models status",
       "openclaw models auth login --provider <provider>   # or set the provider's API key env var",
@@ -127,6 +134,14 @@ export const CLI_RULES: readonly Rule[] = [
     },
   },
 ];
+
+/** Doctor's own reason for a CLI backend, e.g. `command "claude" was not found on PATH`, quoted as it said it. */
+function doctorSaysWhy(e: Evidence): string[] {
+  return (e["doctor.lint"]?.findings ?? [])
+    .filter((f) => /not found on PATH|-cli\b|cli backend/i.test(`${f.checkId} ${f.message}`))
+    .slice(0, 2)
+    .map((f) => `doctor --lint: ${f.severity} ${f.checkId}: ${f.message}`);
+}
 
 function isDefaultRoute(source: string): boolean {
   return (

@@ -81,8 +81,8 @@ export const LOG_RULES: readonly Rule[] = [
       "The config file changed and the running gateway could not apply it ('[reload] config reload failed'), so it " +
       "keeps serving the previous config while health, /readyz and hotReloadStatus stay green. What you edited is " +
       "not in effect, and the next restart will start from the file and is likely to refuse (exit 78). This is the " +
-      "root cause to fix before anything else: the reload error names what the gateway could not accept (a " +
-      "'requires migration' wording usually means an unusable workspace path, which doctor --lint confirms).",
+      "first thing to fix: the reload error names what the gateway could not accept (a 'requires migration' wording " +
+      "usually means an unusable workspace path, which doctor --lint confirms).",
     nextCommands: [
       "openclaw logs --limit 200 --plain   # the '[reload] config reload failed' line",
       "openclaw doctor --lint --json",
@@ -105,11 +105,12 @@ export const LOG_RULES: readonly Rule[] = [
     layer: "config",
     severity: "fail",
     confidence: "high",
-    title: "The config file on disk does not validate: the next restart will refuse it",
+    title: "The config file on disk does not validate: a restart is likely to be refused",
     explanation:
       "Asked over its own session (config.get), the running gateway reports that the config file does not validate. " +
       "It keeps serving the last config it accepted, so health and /readyz stay green, but a restart (or a crash) " +
-      "starts from the file and refuses with exit 78. Fix or revert the file before any restart.",
+      "starts from the file and is likely to be refused (exit 78, as a config that does not parse was on OpenClaw " +
+      "2026.9.6). Fix or revert the file before any restart.",
     nextCommands: [
       "openclaw config validate",
       "openclaw doctor --lint --json",
@@ -134,7 +135,7 @@ export const LOG_RULES: readonly Rule[] = [
     explanation:
       "The gateway's own config.get reports a revision hash for the file on disk that differs from the config it has " +
       "applied. An edit is not in effect: a hot reload failed or is still pending, or the change needs a restart " +
-      "(port, bind, auth and plugin changes do). Clients keep getting the old behaviour while everything looks healthy, " +
+      "(port, bind, auth and plugin changes do). Clients keep getting the old behaviour while health checks stay green, " +
       "and the next restart will bring the file's version in, for better or worse.",
     nextCommands: [
       "openclaw logs --limit 200 --plain | grep -i reload",
@@ -157,8 +158,8 @@ export const LOG_RULES: readonly Rule[] = [
     explanation:
       "The log shows a gateway start that failed because another gateway already listens on the port ('another " +
       "gateway instance is already listening' / EADDRINUSE, exit 1 after ~20 s of retries). The running gateway is " +
-      "unaffected, so status stays healthy, but something (a second service unit, a manual start, an upgrade script) " +
-      "keeps launching a duplicate, and you may be talking to the old one.",
+      "unaffected (its status checks stay green), but something (a second service unit, a manual start, an upgrade " +
+      "script) launched a duplicate, and you may be talking to the old one.",
     nextCommands: [
       "openclaw gateway status --deep   # other gateway-like services",
       "ps -o pid,lstart,args -C openclaw-gateway",
@@ -237,7 +238,7 @@ export const LOG_RULES: readonly Rule[] = [
     explanation:
       "The cron scheduler is off while jobs exist (`cron.status` says enabled false, usually `cron.enabled: false` in " +
       "the config), or the gateway logged that it is disabled ('jobs will not run automatically') or that its timer tick " +
-      "failed. Scheduled jobs silently stop while chat still works.",
+      "failed. Scheduled jobs stop without an error where a user would see it; chat may still work.",
     nextCommands: ["openclaw cron status", "openclaw cron list", "openclaw config get cron.enabled"],
     match(e) {
       const cron = e["gateway.ws"]?.cronRpc;
@@ -299,8 +300,8 @@ export const LOG_RULES: readonly Rule[] = [
     title: "Browser plugin not loaded (excluded by plugins.allow)",
     explanation:
       "'unknown command \"browser\"' means the bundled browser plugin never loaded, almost always because " +
-      "plugins.allow is set and does not include browser, even with browser.enabled=true. Browser tools are missing " +
-      "while the gateway is healthy.",
+      "plugins.allow is set and does not include browser, even with browser.enabled=true. Browser tools are missing; " +
+      "this finding says nothing about the gateway's other layers.",
     nextCommands: ["openclaw config get plugins.allow", "openclaw browser status", "openclaw doctor"],
     match(e) {
       const lines = quoteSignature(e, "browser-command-unknown");
@@ -317,7 +318,7 @@ export const LOG_RULES: readonly Rule[] = [
     title: "Browser (Chrome CDP) could not be started or reached",
     explanation:
       "The gateway failed to start Chrome's DevTools endpoint, or a configured remote CDP endpoint is not reachable " +
-      "from the gateway host. Browser tools fail while everything else is healthy.",
+      "from the gateway host. Browser tools fail; this finding says nothing about the gateway's other layers.",
     nextCommands: [
       "openclaw browser status",
       "openclaw browser start --browser-profile openclaw",

@@ -24,7 +24,7 @@ export const SERVICE_RULES: readonly Rule[] = [
       "The log holds repeated 'Gateway failed to start' lines newer than the last time the gateway became ready, and the " +
       "gateway does not serve now. A supervisor (systemd, launchd, Docker restart policy) keeps restarting a gateway that " +
       "refuses every time, so status flips between 'activating' and 'stopped'. The first failure line names the cause " +
-      "(exit 78 = config refusal, exit 1 = port taken); restarting again will not help.",
+      "(exit 78 = config refusal, exit 1 = port taken); restarting again is unlikely to help until that is fixed.",
     nextCommands: [
       "openclaw logs --limit 200 --plain   # the first 'Gateway failed to start' line",
       "systemctl --user status openclaw-gateway   # or: journalctl -u <unit> -n 100 / docker compose logs",
@@ -84,8 +84,8 @@ export const SUPERVISOR_RULES: readonly Rule[] = [
     explanation:
       "The gateway's supervisor reports several restarts and the gateway is not running now: each start ends the same way, " +
       "and the supervisor starts it again. The last exit code says why (78 = the gateway refused its config, 1 = the port " +
-      "is taken, SIGKILL/137 = killed, often for memory). Restarting again does not help; fix the cause first, or stop the " +
-      "loop while you do.",
+      "is taken, SIGKILL/137 = killed, often for memory). Restarting again is unlikely to help; fix the cause first, or " +
+      "stop the loop while you do.",
     nextCommands: [
       "journalctl --user -u openclaw-gateway -n 200 --no-pager   # or: docker compose logs --tail=200 gateway",
       "openclaw doctor --lint --json",
@@ -112,8 +112,8 @@ export const SUPERVISOR_RULES: readonly Rule[] = [
     title: "The gateway's service is down: its last start failed",
     explanation:
       "The supervisor shows the gateway stopped with a failing exit and not restarting it (few restarts, or none left). " +
-      "Nothing serves clients until it is started again, and it will fail the same way until the cause in the last exit " +
-      "and the journal is fixed.",
+      "Nothing serves clients until it is started again, and it is likely to fail the same way until the cause in the " +
+      "last exit and the journal is fixed.",
     nextCommands: [
       "systemctl --user status openclaw-gateway   # or: docker ps -a / launchctl print gui/$UID/<label>",
       "journalctl --user -u openclaw-gateway -n 200 --no-pager",
@@ -137,8 +137,8 @@ export const SUPERVISOR_RULES: readonly Rule[] = [
     title: "The gateway was killed (SIGKILL / out of memory) and restarted",
     explanation:
       "The supervisor reports that the gateway's last main process was killed by SIGKILL or the OOM killer. The gateway " +
-      "uses about 1 GB of memory; a tight MemoryMax, container memory limit or a busy host kills it, and every client sees " +
-      "its connection drop (1006) while it restarts.",
+      "uses about 1 GB of memory; a tight MemoryMax, container memory limit or a busy host can kill it, and clients see " +
+      "their connection drop while it restarts.",
     nextCommands: [
       "journalctl -k -n 50 | grep -i -e oom -e killed   # or: docker inspect <container> --format '{{.State.OOMKilled}}'",
       "systemctl --user show openclaw-gateway -p MemoryMax -p NRestarts",
@@ -163,7 +163,7 @@ export const SUPERVISOR_RULES: readonly Rule[] = [
     explanation:
       "The supervisor's main process and the process listening on the gateway port differ: a gateway started by hand " +
       "(or left over from before an upgrade) holds the port, while the service's own gateway fails to bind or runs for " +
-      "another config. Restarting the service does not touch the process clients talk to, so fixes seem to do nothing.",
+      "another config. Restarting the service may not touch the process clients talk to, so fixes can seem to do nothing.",
     nextCommands: [
       "ss -ltnp | grep <port>   # which pid serves",
       "systemctl --user status openclaw-gateway   # which pid the unit runs",
@@ -283,9 +283,9 @@ export const SESSION_LOG_RULES: readonly Rule[] = [
     title: "Channel policy blocks messages (dmPolicy / allowlists / networkPolicy)",
     explanation:
       "A channel policy now drops messages: doctor reports a dmPolicy/allowlist setting that blocks senders (for example " +
-      'dmPolicy "allowlist" with an empty allowFrom blocks every DM), or heartbeats are skipped as dm-blocked. The ' +
-      "gateway is healthy and messages vanish without an error, typically after an upgrade with stricter defaults or a " +
-      "config edit.",
+      'dmPolicy "allowlist" with an empty allowFrom blocks every DM), or heartbeats are skipped as dm-blocked. Messages ' +
+      "can vanish without an error while the gateway answers its health checks, typically after an upgrade with " +
+      "stricter defaults or a config edit.",
     nextCommands: [
       "openclaw doctor --lint --json",
       "openclaw config get channels   # dmPolicy, allowFrom, groupPolicy",

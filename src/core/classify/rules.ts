@@ -2,7 +2,7 @@ import type { PortListenersData } from "../../contract/catalog.ts";
 import { type Evidence, openclawInvisible } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 import { AUTH_RULES } from "./rules-auth.ts";
-import { CLI_RULES } from "./rules-cli.ts";
+import { CLI_RULES, doctorErrorLines } from "./rules-cli.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
 import { CHANNEL_RULES, SERVICE_RULES, SESSION_LOG_RULES, SUPERVISOR_RULES } from "./rules-service.ts";
 import { quoteWs } from "./ws-evidence.ts";
@@ -86,14 +86,41 @@ const CORE_RULES: readonly Rule[] = [
     },
   },
   {
+    id: "gateway-stopped",
+    layer: "process",
+    severity: "fail",
+    confidence: "high",
+    title: "The gateway process is stopped (SIGSTOP): it holds the port and answers nothing",
+    explanation:
+      "This config's openclaw-gateway process exists but the kernel reports it stopped (state T: SIGSTOP, a debugger, " +
+      "or job control such as Ctrl-Z on a foreground `openclaw gateway run`). It still holds its port, so process and " +
+      "port checks look fine, but it runs no code: the WebSocket handshake and HTTP probes get no answer until it is " +
+      "resumed (`kill -CONT <pid>`) or restarted.",
+    nextCommands: [
+      "ps -o pid,stat,lstart,args -C openclaw-gateway   # STAT T = stopped",
+      "kill -CONT <pid>",
+      "openclaw gateway status",
+    ],
+    match(e) {
+      const pl = e["port.listeners"];
+      const stopped = pl ? ownGatewayProcesses(pl).filter((p) => isStopped(p.state)) : [];
+      if (stopped.length === 0) return null;
+      return [
+        ...stopped.map((p) => `openclaw-gateway pid ${p.pid ?? "?"}: kernel state ${p.state} (stopped)`),
+        ...quoteWs(e),
+      ];
+    },
+  },
+  {
     id: "port-held-by-other",
     layer: "port",
     severity: "fail",
     confidence: "high",
     title: "Something other than the gateway holds the gateway port",
     explanation:
-      "A process that is not openclaw-gateway listens on the gateway port, so clients reach the wrong server: the WebSocket " +
-      "upgrade is refused and a restarted gateway fails with EADDRINUSE (exit 1 after ~20 s of retries).",
+      "A process that is not openclaw-gateway listens on the gateway port, so clients reach the wrong server and the " +
+      "WebSocket upgrade is refused. A gateway started on that port would find it taken: a second gateway on a held port " +
+      "fails with EADDRINUSE (exit 1 after ~20 s of retries, seen on OpenClaw 2026.9.6).",
     nextCommands: [
       "ss -ltnp | grep :<port>   # who holds it",
       "openclaw gateway status --deep",
@@ -130,9 +157,10 @@ const CORE_RULES: readonly Rule[] = [
     confidence: "high",
     title: "More than one OpenClaw gateway process is running",
     explanation:
-      "Two gateways run on this host, typically an old one left behind by an upgrade or a manual start beside the service. " +
-      "Probes may reach the old listener while clients or the service manager talk to the new one, so health looks fine " +
-      "while sessions fail.",
+      "Two live gateway processes serve this host's config (same config path or state dir), typically an old one left " +
+      "behind by an upgrade or a manual start beside the service. Gateways of other configs (another profile or state " +
+      "folder) are not counted. Probes may reach one listener while clients or the service manager talk to the other, " +
+      "so health can look fine while sessions fail.",
     nextCommands: [
       "openclaw gateway status --deep",
       "ps -o pid,lstart,args -C openclaw-gateway",
@@ -194,7 +222,7 @@ const CORE_RULES: readonly Rule[] = [
     explanation:
       "The token in the config (what the CLI and clients use) is not the token the running gateway accepts " +
       "(AUTH_TOKEN_MISMATCH, close 1008). A rotation that reached only one side (config, service environment, shell, or " +
-      "the gateway's start arguments) gives intermittent success and bulk failure. Each failed attempt also slows the next " +
+      "the gateway's start arguments) can give intermittent success and bulk failure. Each failed attempt also slows the next " +
       "answer (up to 5 s), so CLI probes with a short budget report a misleading timeout.",
     nextCommands: [
       "openclaw gateway status --json   # rpc.connectFailure.detailCode",
@@ -233,8 +261,10 @@ const CORE_RULES: readonly Rule[] = [
     match(e) {
       const ws = e["gateway.ws"];
       const code = ws?.error?.detailCode;
-      if (code === "AUTH_TOKEN_MISSING" || code === "DEVICE_IDENTITY_REQUIRED") return quoteWs(e);
       const cfg = e.config;
+      // The token is in a config the agent cannot parse: its absence is that finding, not this one.
+      if (cfg?.parseError) return null;
+      if (code === "AUTH_TOKEN_MISSING" || code === "DEVICE_IDENTITY_REQUIRED") return quoteWs(e);
       if (cfg?.exists && !cfg.parseError && cfg.authMode === "token" && !cfg.tokenConfigured) {
         const shell = e.tokens?.sources.find((s) => s.source === "shell-env" && s.present);
         if (!shell)
@@ -316,14 +346,44 @@ const CORE_RULES: readonly Rule[] = [
     },
   },
   {
+    id: "config-unparseable-running",
+    layer: "config",
+    severity: "fail",
+    confidence: "high",
+    title: "The config file does not parse: the gateway runs its last good config, and a restart will be refused",
+    explanation:
+      "openclaw.json no longer parses, but this config's gateway is still running: it skipped the reload and keeps " +
+      "serving the last config it accepted, on its real port (read here from its socket, not the file), with /readyz " +
+      "200. Clients do not notice yet. A restart (or a crash) starts from the file and is refused, leaving no gateway at " +
+      "all (seen on OpenClaw 2026.9.6: exit 78 before ready). Fix the file, or restore openclaw.json.last-good, before " +
+      "any restart.",
+    nextCommands: [
+      "openclaw config validate",
+      "openclaw logs --limit 50 --plain   # config reload skipped (invalid config)",
+      "cp $OPENCLAW_STATE_DIR/openclaw.json.last-good $OPENCLAW_STATE_DIR/openclaw.json   # or fix the syntax error",
+      "openclaw gateway restart   # only after the file parses",
+    ],
+    falseGreen: (e) => joinGreens(healthzGreen(e), e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null),
+    match(e) {
+      const cfg = e.config;
+      if (!cfg?.parseError || cfg.portSource !== "process") return null;
+      return [
+        `config ${cfg.path}: ${cfg.parseError}`,
+        `running openclaw-gateway pid ${cfg.portPid ?? "?"} of this config listens on ${cfg.port ?? "?"} (port read from its socket)`,
+        ...quoteWs(e),
+      ];
+    },
+  },
+  {
     id: "config-unreadable",
     layer: "config",
     severity: "fail",
     confidence: "high",
     title: "Gateway config is missing or does not parse",
     explanation:
-      "The agent could not read the gateway config. A gateway started from a broken config refuses with exit 78 and a " +
-      "misleading 'missing gateway.mode'; a running gateway keeps the last good config while hot reload fails only in the log.",
+      "The agent could not read the gateway config, and no running gateway of this config was found. A gateway started " +
+      "from a config that does not parse is refused (exit 78; its message may read like a missing gateway.mode). The " +
+      "probes could only guess the port (OpenClaw's default 18789), so whatever answers there is not judged.",
     nextCommands: [
       "openclaw doctor --lint --json",
       "openclaw config get gateway",
@@ -333,8 +393,37 @@ const CORE_RULES: readonly Rule[] = [
       const cfg = e.config;
       if (!cfg) return null;
       if (!cfg.exists) return [`config ${cfg.path}: file not found`];
-      if (cfg.parseError) return [`config ${cfg.path}: ${cfg.parseError}`];
+      if (cfg.parseError && cfg.portSource !== "process") return [`config ${cfg.path}: ${cfg.parseError}`];
       return null;
+    },
+  },
+  {
+    id: "workspace-uncreatable",
+    layer: "workspace",
+    severity: "fail",
+    confidence: "high",
+    title: "The workspace cannot be created, and the next restart fails",
+    explanation:
+      "agents.defaults.workspace points at a directory that does not exist and cannot be made: its nearest existing " +
+      "parent is a regular file (ENOTDIR), not writable (EACCES) or on a read-only filesystem (EROFS). The running " +
+      "gateway refuses the hot reload and keeps its previous workspace, while /readyz stays 200 and `doctor --lint` may " +
+      "say nothing. A restart from this config fails: with a workspace under a regular file OpenClaw 2026.9.6 exits 78 " +
+      "('startup migrations did not complete cleanly'); an unwritable or read-only parent is expected to end the same way.",
+    nextCommands: [
+      "openclaw config get agents.defaults.workspace",
+      "ls -ld <the blocking parent>",
+      "point the workspace at a creatable directory: openclaw config set agents.defaults.workspace <dir>",
+      "openclaw doctor --lint --json   # before any restart",
+    ],
+    falseGreen: (e) => joinGreens(healthzGreen(e), e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null),
+    match(e) {
+      const ws = e.config?.workspace;
+      if (!ws || ws.exists || !ws.blockedBy) return null;
+      const why =
+        ws.blockedBy.code === "ENOTDIR"
+          ? `${ws.blockedBy.path} is a regular file (ENOTDIR)`
+          : `${ws.blockedBy.path}: ${ws.blockedBy.code}`;
+      return [`workspace ${ws.path}: does not exist and cannot be created: ${why}`, ...doctorErrorLines(e, 2)];
     },
   },
   {
@@ -344,8 +433,9 @@ const CORE_RULES: readonly Rule[] = [
     confidence: "high",
     title: "Workspace path exists but is not a directory",
     explanation:
-      "agents.defaults.workspace points at a file. The running gateway keeps the previous config ('config reload failed', " +
-      "while health and /readyz stay green) and the next restart refuses to start (exit 78, failed start-up migrations).",
+      "agents.defaults.workspace points at a file. The running gateway is likely to keep its previous config ('config " +
+      "reload failed' while health and /readyz stay green), and a restart is likely to be refused (a workspace under a " +
+      "regular file made OpenClaw 2026.9.6 exit 78 with failed start-up migrations).",
     nextCommands: [
       "openclaw config get agents.defaults.workspace",
       "ls -ld <workspace path>",
@@ -366,9 +456,9 @@ const CORE_RULES: readonly Rule[] = [
     confidence: "medium",
     title: "Workspace directory does not exist",
     explanation:
-      "agents.defaults.workspace points at a directory that is not there. If it was never created the gateway creates it " +
-      "on the first agent turn; if it vanished after initialisation, agent turns fail with WORKSPACE_VANISHED. Either way " +
-      "path-based tools refuse to run until the path matches the real repository.",
+      "agents.defaults.workspace points at a directory that is not there, under a parent where it can be created. If it " +
+      "was never created the gateway creates it on the first agent turn; if it vanished after initialisation, agent " +
+      "turns fail with WORKSPACE_VANISHED. Path-based tools may fail until the path matches the real repository.",
     nextCommands: [
       "openclaw config get agents.defaults.workspace",
       "compare with the repository path on disk (and container bind mounts)",
@@ -376,7 +466,7 @@ const CORE_RULES: readonly Rule[] = [
     ],
     match(e) {
       const ws = e.config?.workspace;
-      if (!ws || ws.exists) return null;
+      if (!ws || ws.exists || ws.blockedBy) return null;
       return [`workspace ${ws.path}: does not exist${ws.error ? ` (${ws.error})` : ""}`];
     },
   },
@@ -388,8 +478,11 @@ const CORE_RULES: readonly Rule[] = [
     title: "Token sources disagree (latent drift)",
     explanation:
       "The gateway currently accepts the configured token, but other places that hold a gateway token (service " +
-      "environment, shell environment, start arguments, a .env file OpenClaw loads, the config's env block) carry a different one. The next restart or a client using that " +
-      "source will fail with AUTH_TOKEN_MISMATCH.",
+      "environment, shell environment, start arguments, a .env file OpenClaw loads, the config's env block) carry a " +
+      "different one. A client that sends the token from that source may be refused with AUTH_TOKEN_MISMATCH. A stale " +
+      "OPENCLAW_GATEWAY_TOKEN in a shell does not change what the local CLI sends: it keeps using the config token " +
+      "(`gateway status` still connects, seen on OpenClaw 2026.9.6). A token in the gateway's start arguments or service " +
+      "environment is one a restart could bring in.",
     nextCommands: [
       "openclaw status   # Secret diagnostics",
       "unify the token across config, service env, shell env and ~/.openclaw/.env",
@@ -434,9 +527,22 @@ function tokenSourceLines(e: Evidence): string[] {
   return lines;
 }
 
-/** Gateways serving this host's config; an intentional second gateway is not a duplicate. */
+/**
+ * Gateways serving this host's config; an intentional second gateway is not a duplicate, and
+ * one that has exited (a zombie) serves nobody.
+ */
 export function ownGatewayProcesses(pl: PortListenersData): PortListenersData["gatewayProcesses"] {
-  return pl.gatewayProcesses.filter((p) => p.servesThisConfig !== false);
+  return pl.gatewayProcesses.filter((p) => p.servesThisConfig !== false && !hasExited(p.state));
+}
+
+/** Kernel state Z (zombie) or X (dead): the process has exited. */
+export function hasExited(state: string | undefined): boolean {
+  return state === "Z" || state === "X" || state === "x";
+}
+
+/** Kernel state T/t: stopped by SIGSTOP, job control or a tracer. */
+export function isStopped(state: string | undefined): boolean {
+  return state === "T" || state === "t";
 }
 
 export function isGatewayCommand(command: string | null | undefined): boolean {

@@ -25,6 +25,8 @@ export type GatewayProcess = {
   commandLine: string | undefined;
   argv: string[];
   user: string | undefined;
+  /** Kernel state letter (`S`, `R`, `T` stopped, `Z` zombie); undefined where only `ps` answered. */
+  state: string | undefined;
   /** /proc/<pid>/environ: the env the gateway was started with (undefined: not readable). */
   env: Record<string, string> | undefined;
   /** Env of its direct children, which reflects the gateway's runtime env. */
@@ -70,6 +72,7 @@ function describe(p: ProcProcess, userOf: (uid: number | undefined) => string | 
     commandLine: p.cmdline,
     argv: p.argv,
     user: userOf(p.uid),
+    state: p.state,
   };
 }
 
@@ -96,6 +99,7 @@ export function parsePsGateways(text: string): GatewayProcess[] {
       commandLine: m[4].trim(),
       argv,
       user: m[3],
+      state: undefined,
       env: undefined,
       workers: [],
     });

@@ -112,3 +112,19 @@ export function parseLsofListeners(text: string): PortOwner[] {
   }
   return owners;
 }
+
+/**
+ * The TCP ports a process listens on (procfs only; [] elsewhere). How the agent finds the port
+ * of a running gateway whose config it cannot read: the socket it holds is the evidence.
+ */
+export async function listeningPorts(procRoot: string, pid: number): Promise<number[]> {
+  const tables = await Promise.all(
+    ["tcp", "tcp6"].map((f) => readFile(join(procRoot, "net", f), "utf8").catch(() => undefined)),
+  );
+  const inodes = new Set(await socketInodes(procRoot, pid));
+  const ports = tables
+    .flatMap((t) => (t === undefined ? [] : parseProcNetTcp(t)))
+    .filter((s) => s.state === TCP_LISTEN && inodes.has(s.inode))
+    .map((s) => s.port);
+  return [...new Set(ports)].sort((a, b) => a - b);
+}

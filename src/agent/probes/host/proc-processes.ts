@@ -14,6 +14,12 @@ export type ProcProcess = {
   cmdline: string | undefined;
   argv: string[];
   uid: number | undefined;
+  /**
+   * One-letter kernel state from /proc/<pid>/status (`S` sleeping, `R` running, `T` stopped by
+   * SIGSTOP, `t` traced, `Z` zombie: exited and not reaped, `X` dead). A `T` or `Z` gateway holds
+   * its pid but serves nobody.
+   */
+  state: string | undefined;
 };
 
 /** The gateway sets its process title to this (GATEWAY-FACTS §2). */
@@ -40,6 +46,7 @@ export async function readProcess(procRoot: string, pid: number): Promise<ProcPr
     cmdline: argv.length > 0 ? argv.join(" ") : undefined,
     argv,
     uid: statusNumber(status, "Uid"),
+    state: /^State:\s+(\S)/m.exec(status ?? "")?.[1],
   };
 }
 
@@ -119,6 +126,16 @@ async function readText(path: string): Promise<string | undefined> {
   } finally {
     await file?.close().catch(() => undefined);
   }
+}
+
+/** Exited (zombie, dead): such a process serves nothing and proves nothing about its config. */
+export function hasExited(state: string | undefined): boolean {
+  return state === "Z" || state === "X" || state === "x";
+}
+
+/** Stopped (SIGSTOP, job control) or held by a tracer: alive, but answers nothing. */
+export function isStopped(state: string | undefined): boolean {
+  return state === "T" || state === "t";
 }
 
 function statusNumber(status: string | undefined, field: string): number | undefined {

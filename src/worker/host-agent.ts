@@ -65,14 +65,18 @@ export interface HostAgentStatus {
 }
 
 /** What a queued job's run needs beyond its record (the job itself is in the directory). */
-export type QueuedRun =
+export type QueuedRun = (
   | { kind: "triage" }
   | {
       kind: "bundle";
       tickets: TicketRef[];
       /** The origin the command came in on: where the bundle's signed link points by default. */
       publicUrl: string;
-    };
+    }
+) & {
+  /** The command's Slack `response_url`: where the asker hears that the thread cannot be written. */
+  responseUrl?: string | undefined;
+};
 
 type QueueRow = { job_id: string; run: string; enqueued_at: number };
 
@@ -236,8 +240,8 @@ export class HostAgent extends DurableObject<WorkerEnv> {
         await deps.hostQueue
           .run(job.host, () =>
             run.kind === "bundle"
-              ? runBundle(deps, job, { tickets: run.tickets }).then(() => undefined)
-              : runTriage(deps, job),
+              ? runBundle(deps, job, { tickets: run.tickets, responseUrl: run.responseUrl }).then(() => undefined)
+              : runTriage(deps, job, run.responseUrl ? { responseUrl: run.responseUrl } : {}),
           )
           .catch((err) => this.logger.error(`${run.kind} failed`, { job: job.id, err: String(err) }));
       } else if (!deps) {

@@ -63,7 +63,9 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     startJob: (start) =>
       env.HOSTS.get(env.HOSTS.idFromName(start.job.host)).enqueueJob(
         start.job.id,
-        start.kind === "bundle" ? { kind: "bundle", tickets: start.tickets, publicUrl: origin } : { kind: "triage" },
+        start.kind === "bundle"
+          ? { kind: "bundle", tickets: start.tickets, publicUrl: origin, responseUrl: start.responseUrl }
+          : { kind: "triage", responseUrl: start.responseUrl },
       ),
   };
   const app = createApp({

@@ -22,6 +22,7 @@ export interface SlackWebApiOptions {
   /** Tests shorten the budget and the waits. */
   retry?: Partial<SlackRetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 export class SlackWebApiChat implements ChatPort {

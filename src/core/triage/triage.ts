@@ -180,11 +180,18 @@ async function finishTriage(
   // what Slack shows, never the status. Each edit carries the whole state, so a later one
   // repairs an earlier failure.
   const progressShown = await showFinal(progress, finalProgress, logger, log);
-  const answerError = await answer.show(results, { pending: [], incomplete: detail }).then(
-    () => null,
-    (err: unknown) => err,
-  );
+  const showAnswer = () =>
+    answer.show(results, { pending: [], incomplete: detail }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+  // A second round, each with a fresh budget, once the other message had its turn.
+  let answerError = await showAnswer();
   if (!progressShown) await showFinal(progress, finalProgress, logger, log);
+  if (answerError) {
+    logger.warn("final answer edit failed", { ...log, err: String(answerError) });
+    answerError = await showAnswer();
+  }
   let delivery: string | null = null;
   if (answerError) {
     const reason = answerError instanceof Error ? answerError.message : String(answerError);

@@ -28,4 +28,10 @@ export interface CoreDeps {
 }
 
 /** A created job handed to `startJob`, with what its run needs beyond the job record. */
-export type StartJob = { kind: "triage"; job: JobRecord } | { kind: "bundle"; job: JobRecord; tickets: TicketRef[] };
+export type StartJob = (
+  | { kind: "triage"; job: JobRecord }
+  | { kind: "bundle"; job: JobRecord; tickets: TicketRef[] }
+) & {
+  /** The command's reply address (Slack `response_url`): told when the thread cannot be written. */
+  responseUrl?: string;
+};

@@ -145,6 +145,12 @@ export interface ChatPort {
   updateMessage(message: ChatMessage & { ts: string }): Promise<void>;
   /** Uploads a file into a thread (Slack's external upload flow). Absent: the chat takes links only. */
   uploadFile?(file: ChatFileUpload): Promise<{ fileId: string }>;
+  /**
+   * Tells the person who ran a command something only they see, through the command's reply
+   * address (Slack: its `response_url`), for when the channel itself cannot be written.
+   * Absent: the chat has no such address (the console shows everything to its user anyway).
+   */
+  respondEphemeral?(responseUrl: string, message: Message): Promise<void>;
 }
 
 export interface ChatFileUpload {

@@ -38,14 +38,18 @@ export interface HostAgentRpc extends Rpc.DurableObjectBranded {
 export const HOST_HEADER = "x-clawops-host";
 
 /** What a queued job's run needs beyond its record (the job itself is in the directory). */
-export type QueuedRun =
+export type QueuedRun = (
   | { kind: "triage" }
   | {
       kind: "bundle";
       tickets: TicketRef[];
       /** The origin the command came in on: where the bundle's signed link points by default. */
       publicUrl: string;
-    };
+    }
+) & {
+  /** The command's Slack `response_url`: where the asker hears that the thread cannot be written. */
+  responseUrl?: string | undefined;
+};
 
 /** What `status()` reports: enough for an operator (and the tests) to see the object's life. */
 export interface HostAgentStatus {

@@ -66,7 +66,9 @@ export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResul
     startJob: (start) =>
       env.HOSTS.get(env.HOSTS.idFromName(start.job.host)).enqueueJob(
         start.job.id,
-        start.kind === "bundle" ? { kind: "bundle", tickets: start.tickets, publicUrl: origin } : { kind: "triage" },
+        start.kind === "bundle"
+          ? { kind: "bundle", tickets: start.tickets, publicUrl: origin, responseUrl: start.responseUrl }
+          : { kind: "triage", responseUrl: start.responseUrl },
       ),
   };
 }

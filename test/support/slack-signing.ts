@@ -11,6 +11,8 @@ export interface SlashCommandFields {
   user_id?: string;
   trigger_id?: string;
   command?: string;
+  /** Where Slack would take replies to this command (default: an address that goes nowhere). */
+  response_url?: string;
 }
 
 export function slashCommandBody(fields: SlashCommandFields): string {
@@ -26,7 +28,7 @@ export function slashCommandBody(fields: SlashCommandFields): string {
     text: fields.text,
     api_app_id: "A0CLAWOPS",
     is_enterprise_install: "false",
-    response_url: "https://hooks.slack.invalid/commands/T0001/1/abc",
+    response_url: fields.response_url ?? "https://hooks.slack.invalid/commands/T0001/1/abc",
     trigger_id: fields.trigger_id ?? `${Date.now()}.${randomUUID()}`,
   }).toString();
 }

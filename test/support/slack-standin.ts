@@ -2,14 +2,31 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 /**
- * A local stand-in for the two Slack Web API methods clawops calls. It answers the way
+ * A local stand-in for the Slack Web API methods clawops calls. It answers the way
  * Slack does (HTTP 200 with `ok:false` and an error string) and checks each call against
  * the documented shape:
  *  - chat.postMessage: https://api.slack.com/methods/chat.postMessage
  *  - chat.update:      https://api.slack.com/methods/chat.update
  *  - Block Kit limits: https://api.slack.com/reference/block-kit/blocks
+ *  - a command's response_url (`/hooks/…` here): JSON with `response_type`, `text`/`blocks`,
+ *    https://api.slack.com/interactivity/handling#message_responses
  * Anything off is recorded in `violations` so a test fails with the reason.
+ *
+ * It can also fail the way Slack does (`failNext`): HTTP 429 with `Retry-After` and
+ * `{"ok":false,"error":"ratelimited"}` (https://api.slack.com/apis/rate-limits), a 500/502/503
+ * HTML page from the edge, a connection reset; and answer `ok:false` for a channel the bot
+ * cannot post in (`channelErrors`: not_in_channel, channel_not_found, is_archived).
  */
+export type SlackFault =
+  | { kind: "ratelimited"; retryAfterS: number }
+  | { kind: "http"; status: 500 | 502 | 503 | 504 }
+  | { kind: "reset" };
+
+export interface EphemeralResponse {
+  path: string;
+  body: Record<string, unknown>;
+}
+
 export interface RecordedCall {
   method: string;
   body: Record<string, unknown>;
@@ -60,6 +77,14 @@ export class SlackStandIn {
   readonly extraMethods = new Map<string, (req: IncomingMessage, raw: string) => Record<string, unknown>>();
   /** Files of the external upload flow, by file id. */
   readonly uploads = new Map<string, StandInUpload>();
+  /** Faults still to serve, per method (`upload` for the byte upload), in order. */
+  readonly faults = new Map<string, SlackFault[]>();
+  /** Every fault served, in order, as `method:kind`. */
+  readonly faultsServed: string[] = [];
+  /** Channels the bot cannot post in, and Slack's answer for them (e.g. not_in_channel). */
+  readonly channelErrors = new Map<string, string>();
+  /** What arrived at response_url addresses. */
+  readonly responses: EphemeralResponse[] = [];
   private server: Server | null = null;
   private seq = 0;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
@@ -84,6 +109,16 @@ export class SlackStandIn {
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
     this.server = null;
+  }
+
+  /** The next calls of `method` fail with these faults, one per call. */
+  failNext(method: string, ...faults: SlackFault[]): void {
+    this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
+  }
+
+  /** A response_url for one command, answered by this stand-in. */
+  responseUrl(id: string): string {
+    return `${this.url.replace(/\/api$/, "")}/hooks/commands/T0001/${id}/secret`;
   }
 
   /** Top-level messages in a channel, and replies in a thread, in order. */
@@ -137,7 +172,12 @@ export class SlackStandIn {
       }
     };
     if (req.method !== "POST") return reply({ ok: false, error: "invalid_request" });
-    if ((req.url ?? "").startsWith("/upload/")) return this.handleUpload(req, Buffer.concat(chunks), reply);
+    if ((req.url ?? "").startsWith("/hooks/")) return this.handleResponseUrl(req, raw, res);
+    if ((req.url ?? "").startsWith("/upload/")) {
+      if (this.serveFault("upload", req, res)) return;
+      return this.handleUpload(req, Buffer.concat(chunks), reply);
+    }
+    if (this.serveFault(method, req, res)) return;
     const extra = this.extraMethods.get(method);
     if (extra) return reply(extra(req, raw));
     if (req.headers.authorization !== `Bearer ${this.token}`) {
@@ -160,6 +200,11 @@ export class SlackStandIn {
       return reply({ ok: false, error: "invalid_json" });
     }
     const problems = this.checkCommon(body);
+    const refused = this.channelErrors.get(String(body.channel));
+    if (refused && (method === "chat.postMessage" || method === "chat.update")) {
+      this.calls.push({ method: `${method}:${refused}`, body, ts: "" });
+      return reply({ ok: false, error: refused });
+    }
     if (method === "chat.postMessage") {
       const threadTs = body.thread_ts;
       if (threadTs !== undefined) {
@@ -286,6 +331,65 @@ export class SlackStandIn {
     upload.bytes = new Uint8Array(bytes);
     this.calls.push({ method: "upload", body: { fileId, bytes: bytes.length }, ts: "" });
     return reply({ ok: true });
+  }
+
+  /** Serves the next fault queued for `method`, if any; true when it did. */
+  private serveFault(method: string, req: IncomingMessage, res: ServerResponse): boolean {
+    const queue = this.faults.get(method);
+    const fault = queue?.shift();
+    if (!fault) return false;
+    this.faultsServed.push(`${method}:${fault.kind === "http" ? fault.status : fault.kind}`);
+    if (fault.kind === "reset") {
+      req.socket.destroy();
+      return true;
+    }
+    if (fault.kind === "ratelimited") {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": String(fault.retryAfterS) });
+      res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
+      return true;
+    }
+    res.writeHead(fault.status, { "content-type": "text/html" });
+    res.end(`<html><body><h1>${fault.status}</h1>Slack is having trouble.</body></html>`);
+    return true;
+  }
+
+  /**
+   * A command's response_url: JSON (`application/json`), `response_type` `ephemeral` or
+   * `in_channel`, `text` and/or `blocks` (same Block Kit limits), no bot token needed.
+   * https://api.slack.com/interactivity/handling#message_responses
+   */
+  private handleResponseUrl(req: IncomingMessage, raw: string, res: ServerResponse) {
+    const answer = (status: number, text: string) => {
+      res.writeHead(status, { "content-type": "text/plain" });
+      res.end(text);
+      for (const w of [...this.waiters]) {
+        if (w.pred()) {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          w.resolve();
+        }
+      }
+    };
+    if (this.serveFault("response_url", req, res)) return;
+    if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
+      this.violations.push(`response_url: content-type ${req.headers["content-type"]} (must be application/json)`);
+      return answer(400, "invalid_payload");
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      this.violations.push("response_url: body is not JSON");
+      return answer(400, "invalid_payload");
+    }
+    const problems = this.checkCommon({ channel: "response_url", ...body });
+    if (body.response_type !== "ephemeral" && body.response_type !== "in_channel")
+      problems.push(`response_type ${String(body.response_type)} (ephemeral or in_channel)`);
+    if (problems.length) {
+      for (const p of problems) this.violations.push(`response_url: ${p}`);
+      return answer(400, "invalid_payload");
+    }
+    this.responses.push({ path: req.url ?? "", body });
+    return answer(200, "ok");
   }
 
   private checkCommon(body: Record<string, unknown>): string[] {

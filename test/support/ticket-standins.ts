@@ -18,6 +18,11 @@ abstract class StandIn {
   readonly violations: string[] = [];
   /** Answer this many requests with HTTP 503 first (retry tests). */
   failNext = 0;
+  /**
+   * Then these answers, one per request: a 429 with `Retry-After` (Jira Cloud and GitHub send
+   * seconds), a 5xx, or a 4xx such as 404 (no such issue) with the product's error body.
+   */
+  readonly faults: { status: number; retryAfterS?: number }[] = [];
   url = "";
   private server: Server | null = null;
 
@@ -52,6 +57,15 @@ abstract class StandIn {
       res.end('{"message":"temporarily unavailable"}');
       return;
     }
+    const fault = this.faults.shift();
+    if (fault) {
+      res.writeHead(fault.status, {
+        "content-type": "application/json",
+        ...(fault.retryAfterS !== undefined ? { "retry-after": String(fault.retryAfterS) } : {}),
+      });
+      res.end(JSON.stringify(this.errorBody(fault.status)));
+      return;
+    }
     const problems = this.check(req.method ?? "", request);
     if (problems.length) {
       this.violations.push(...problems);
@@ -64,6 +78,8 @@ abstract class StandIn {
     res.end(JSON.stringify(body));
   }
 
+  /** The product's error body for a status (Jira: errorMessages; GitHub: message). */
+  protected abstract errorBody(status: number): unknown;
   protected abstract check(method: string, r: TicketRequest): string[];
   protected abstract answer(r: TicketRequest): { status: number; body: unknown };
 }
@@ -79,6 +95,15 @@ export class JiraStandIn extends StandIn {
     super();
     this.email = email;
     this.apiToken = apiToken;
+  }
+
+  protected errorBody(status: number) {
+    return {
+      errorMessages: [
+        status === 404 ? "Issue does not exist or you do not have permission to see it." : `HTTP ${status}`,
+      ],
+      errors: {},
+    };
   }
 
   protected check(method: string, r: TicketRequest): string[] {
@@ -129,6 +154,13 @@ export class GithubStandIn extends StandIn {
   constructor(token: string) {
     super();
     this.token = token;
+  }
+
+  protected errorBody(status: number) {
+    return {
+      message: status === 404 ? "Not Found" : status === 429 ? "API rate limit exceeded" : `HTTP ${status}`,
+      documentation_url: "https://docs.github.com/rest",
+    };
   }
 
   protected check(method: string, r: TicketRequest): string[] {

@@ -221,6 +221,35 @@ describe("POST /slack/commands", () => {
   });
 });
 
+describe("never silent", () => {
+  it("a signed triage in a channel the bot is not in: the asker hears at the response_url how to fix it", async () => {
+    slack.channelErrors.set("C0NOTIN", "not_in_channel");
+    const before = slack.responses.length;
+    const url = slack.responseUrl("endpoint");
+    const { status, body } = await postSlashCommand(cp.url, SECRET, {
+      text: "triage node-3",
+      channel_id: "C0NOTIN",
+      response_url: url,
+    });
+    expect(status).toBe(200);
+    expect(body.text).toContain("Triage of node-3 started");
+    await slack.waitFor(() => slack.responses.length > before, 10_000, "the ephemeral reply at response_url");
+    const told = slack.responses[before];
+    expect(url).toContain(told?.path ?? "none");
+    expect(told?.body.response_type).toBe("ephemeral");
+    expect(String(told?.body.text)).toContain("/invite @clawops");
+    expect(String(told?.body.text)).toContain("not_in_channel");
+    const ended = async () =>
+      (await cp.deps.store.listJobs({ host: "node-3" })).find((j) => j.channel === "C0NOTIN" && j.status !== "running");
+    const until = Date.now() + 5_000;
+    while (!(await ended()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const job = await ended();
+    expect(job?.status).toBe("rejected");
+    expect(job?.detail).toContain("not_in_channel");
+    expect(slack.violations).toEqual([]);
+  });
+});
+
 describe("two-phase answer", () => {
   it("posts the first answer without the slow probes, then edits it in place when they finish", async () => {
     const identity = loadOrCreateIdentity(join(dir, "agent-5"));

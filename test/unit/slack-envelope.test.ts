@@ -23,6 +23,8 @@ describe("one Slack envelope converter for HTTP and Socket Mode", () => {
       requestKey: "slack:T0001:13345.1",
       source: "slack",
       workspace: "T0001",
+      // Where the asker is told when the bot cannot post in the channel (never silent).
+      responseUrl: "https://hooks.slack.invalid/commands/T0001/1/abc",
     });
   });
 

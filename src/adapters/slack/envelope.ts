@@ -19,6 +19,7 @@ export interface SlashCommandFields {
   channel_id?: string | null;
   trigger_id?: string | null;
   team_id?: string | null;
+  response_url?: string | null;
 }
 
 /** A slash command as the core's request; `bad_request` when Slack's required fields are missing. */
@@ -38,6 +39,8 @@ export function commandFromSlash(fields: SlashCommandFields): CommandRequest {
     source: "slack",
     // The workspace selects per-workspace settings (tickets), on HTTP and Socket Mode alike.
     ...(team ? { workspace: team } : {}),
+    // Where the asker is told, ephemerally, when the bot cannot post in the channel.
+    ...(fields.response_url ? { responseUrl: fields.response_url } : {}),
   };
 }
 
@@ -49,6 +52,7 @@ export function commandFromSlashForm(form: URLSearchParams): CommandRequest {
     channel_id: form.get("channel_id"),
     trigger_id: form.get("trigger_id"),
     team_id: form.get("team_id"),
+    response_url: form.get("response_url"),
   });
 }
 

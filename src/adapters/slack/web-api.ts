@@ -1,35 +1,39 @@
 import { ClawopsError } from "../../core/errors.ts";
+import type { Message } from "../../core/messages/model.ts";
 import type { ChatFileUpload, ChatMessage, ChatPort, Logger } from "../../core/ports.ts";
+import { SlackClient, type SlackRetryPolicy } from "./client.ts";
+import { ephemeral } from "./envelope.ts";
 import { toBlockKit } from "./render.ts";
 import { slackUploadExternal } from "./upload.ts";
 
 /**
- * The two Web API methods the bot posts with; messages go out as Block Kit (render.ts). fetch only, so it runs on Node and Workers.
- * `apiUrl` lets a local stand-in receive the calls (SLACK_API_URL).
+ * The chat port on Slack: messages go out as Block Kit (render.ts) through the one Slack
+ * client (client.ts: retries and time budget). `apiUrl` lets a local stand-in receive the
+ * calls (SLACK_API_URL).
  * https://api.slack.com/methods/chat.postMessage, https://api.slack.com/methods/chat.update
  */
-export const DEFAULT_SLACK_API_URL = "https://slack.com/api";
+export { DEFAULT_SLACK_API_URL } from "./client.ts";
 
 export interface SlackWebApiOptions {
   token: string;
   apiUrl?: string;
   logger: Logger;
   fetch?: typeof fetch;
-  /** Retries after HTTP 429 (Slack sends Retry-After seconds). */
-  maxRetries?: number;
+  /** Tests shorten the budget and the waits. */
+  retry?: Partial<SlackRetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 export class SlackWebApiChat implements ChatPort {
-  private readonly apiUrl: string;
-  private readonly opts: SlackWebApiOptions;
+  readonly client: SlackClient;
 
   constructor(opts: SlackWebApiOptions) {
-    this.opts = opts;
-    this.apiUrl = (opts.apiUrl ?? DEFAULT_SLACK_API_URL).replace(/\/+$/, "");
+    this.client = new SlackClient(opts);
   }
 
   async postMessage(m: ChatMessage): Promise<{ ts: string }> {
-    const body = await this.call("chat.postMessage", {
+    const body = await this.client.api("chat.postMessage", {
       channel: m.channel,
       ...toBlockKit(m),
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
@@ -41,44 +45,20 @@ export class SlackWebApiChat implements ChatPort {
   }
 
   uploadFile(file: ChatFileUpload): Promise<{ fileId: string }> {
-    return slackUploadExternal(
-      { token: this.opts.token, apiUrl: this.apiUrl, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}) },
-      file,
-    );
+    return slackUploadExternal(this.client, file);
   }
 
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
-    await this.call("chat.update", { channel: m.channel, ts: m.ts, ...toBlockKit(m) });
+    await this.client.api("chat.update", { channel: m.channel, ts: m.ts, ...toBlockKit(m) });
   }
 
-  private async call(method: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const doFetch = this.opts.fetch ?? fetch;
-    const maxRetries = this.opts.maxRetries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await doFetch(`${this.apiUrl}/${method}`, {
-          method: "POST",
-          headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${this.opts.token}` },
-          body: JSON.stringify(payload),
-        });
-      } catch (err) {
-        throw new ClawopsError("slack_api", `Could not reach the Slack Web API for ${method}: ${String(err)}`, {
-          cause: err,
-        });
-      }
-      if (res.status === 429 && attempt < maxRetries) {
-        const wait = Math.min(30, Number(res.headers.get("retry-after") ?? "1") || 1);
-        this.opts.logger.warn("slack rate limited", { method, retryAfterS: wait });
-        await new Promise((r) => setTimeout(r, wait * 1000));
-        continue;
-      }
-      const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-      if (!res.ok || !body || body.ok !== true) {
-        const error = body && typeof body.error === "string" ? body.error : `HTTP ${res.status}`;
-        throw new ClawopsError("slack_api", `Slack ${method} failed: ${error}`);
-      }
-      return body;
-    }
+  /** https://api.slack.com/interactivity/handling#message_responses: JSON to the command's response_url. */
+  async respondEphemeral(responseUrl: string, message: Message): Promise<void> {
+    await this.client.post(
+      "response_url",
+      responseUrl,
+      JSON.stringify(ephemeral(message)),
+      "application/json; charset=utf-8",
+    );
   }
 }

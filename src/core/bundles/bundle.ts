@@ -4,8 +4,9 @@ import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
 import { LiveMessage } from "../jobs/live-message.ts";
+import { endJobThreadUnwritable } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
-import type { JobOutcome, JobRecord } from "../ports.ts";
+import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import { renderNotice } from "../render/messages.ts";
 import { openIncidentThread } from "../triage/triage.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
@@ -104,12 +105,24 @@ export async function collectBundleOnRecoverFailure(
 export async function runBundle(
   deps: CoreDeps,
   job: JobRecord,
-  opts: { tickets: TicketRef[]; trigger?: string; ticketConfig?: TicketConfig },
+  opts: {
+    tickets: TicketRef[];
+    trigger?: string;
+    ticketConfig?: TicketConfig;
+    /** The command's reply address: told when the thread cannot be written. */
+    responseUrl?: string | undefined;
+  },
 ): Promise<BundleOutcome> {
   const { chat, store, clock, logger } = deps;
   const services = deps.bundles;
   const log = { job: job.id, host: job.host };
-  const incident = await openIncidentThread(deps, job);
+  let incident: IncidentRecord;
+  try {
+    incident = await openIncidentThread(deps, job);
+  } catch (err) {
+    await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
+    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+  }
   const post = (message: Message) =>
     chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...message });
   const finish = (status: JobRecord["status"], detail: string | null) =>
@@ -122,7 +135,12 @@ export async function runBundle(
   }
   const started = clock.now();
   const live = new LiveMessage(chat, { channel: job.channel, threadTs: incident.threadTs });
-  await live.show(renderBundleStart(job.host, job.id, opts.trigger));
+  try {
+    await live.show(renderBundleStart(job.host, job.id, opts.trigger));
+  } catch (err) {
+    await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
+    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+  }
   await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: live.ts });
   // Edits after the first post: a failed one is logged, never the end of the bundle.
   const progress = (message: Message) =>
@@ -241,21 +259,23 @@ export async function runBundle(
   const ticketNotes: string[] = [];
   for (const ticket of opts.tickets) {
     const label = ticketLabel(ticket);
+    let tries = 0;
     try {
-      const r = await withRetry(retry.attempts, retry.baseMs, () =>
-        deliverToTicket(
+      const r = await withRetry(retry.attempts, retry.baseMs, (attempt) => {
+        tries = attempt;
+        return deliverToTicket(
           opts.ticketConfig ?? services.tickets,
           ticket,
           { filename, bytes: built.zip, summary, link },
           services.fetch,
-        ),
-      );
+        );
+      });
       ticketNotes.push(`✅ ${label}${r.url ? ` (${r.url})` : ""}`);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       logger.warn("ticket delivery failed", { ...log, ticket: label, err: message });
       ticketNotes.push(
-        `❌ ${label}: ${message} (after ${retry.attempts} tries; the bundle is kept, retry with \`/openclaw bundle ${job.host} --ticket ${label}\`)`,
+        `❌ ${label}: ${message} (after ${tries} ${tries === 1 ? "try" : "tries"}; the bundle is kept, retry with \`/openclaw bundle ${job.host} --ticket ${label}\`)`,
       );
     }
   }

@@ -57,10 +57,11 @@ export async function bundleCommand(
       `📦 Collecting a repro bundle from *${host.name}* (job \`${job.id}\`). Progress, the summary and the download link appear in the host's incident thread.`,
     ),
     background: async () => {
-      if (deps.startJob) await deps.startJob({ kind: "bundle", job, tickets });
+      const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
+      if (deps.startJob) await deps.startJob({ kind: "bundle", job, tickets, ...replyTo });
       else
         await deps.hostQueue.run(host.name, () =>
-          runBundle(deps, job, { tickets, ticketConfig }).then(() => undefined),
+          runBundle(deps, job, { tickets, ticketConfig, ...replyTo }).then(() => undefined),
         );
     },
     jobId: job.id,

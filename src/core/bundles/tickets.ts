@@ -116,28 +116,72 @@ async function call(doFetch: typeof fetch, url: string, init: RequestInit): Prom
   }
 }
 
+/** A ticket system answered with an HTTP error; `retryAfterMs` when it said when to come back. */
+export class TicketHttpError extends ClawopsError {
+  readonly httpStatus: number;
+  readonly retryAfterMs: number | null;
+
+  constructor(message: string, httpStatus: number, retryAfterMs: number | null) {
+    super("ticket_failed", message, { status: 502 });
+    this.httpStatus = httpStatus;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 async function expectOk(res: Response, what: string): Promise<void> {
   if (res.ok) return;
   const text = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
-  throw new ClawopsError("ticket_failed", `${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`);
+  const header = res.headers.get("retry-after")?.trim() ?? "";
+  const seconds = /^\d+$/.test(header) ? Number(header) : Number.NaN;
+  const date = Number.isNaN(seconds) && header ? Date.parse(header) : Number.NaN;
+  const retryAfterMs = !Number.isNaN(seconds)
+    ? seconds * 1000
+    : !Number.isNaN(date)
+      ? Math.max(0, date - Date.now())
+      : null;
+  throw new TicketHttpError(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`, res.status, retryAfterMs);
 }
 
-/** Tries `attempts` times with exponential backoff (base, 2×base, …). */
+/** Longest Retry-After worth waiting for inside a bundle job; a longer one fails the delivery now. */
+export const MAX_TICKET_RETRY_AFTER_MS = 60_000;
+
+/**
+ * Whether a failed ticket call is worth another try, and after how long (null: give up).
+ * Retried: network failures, 5xx, 429, and GitHub's secondary rate limit (403 with
+ * Retry-After, https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+ * Not retried: every other 4xx (bad credentials, no such issue, no permission): the same
+ * request gets the same answer.
+ */
+export function ticketRetryDelay(err: unknown, backoffMs: number): number | null {
+  if (err instanceof TicketHttpError) {
+    const rateLimited = err.httpStatus === 429 || (err.httpStatus === 403 && err.retryAfterMs !== null);
+    if (rateLimited) {
+      const wait = err.retryAfterMs ?? backoffMs;
+      return wait <= MAX_TICKET_RETRY_AFTER_MS ? Math.max(wait, 0) : null;
+    }
+    return err.httpStatus >= 500 ? backoffMs : null;
+  }
+  return err instanceof ClawopsError && err.code === "ticket_unreachable" ? backoffMs : null;
+}
+
+/**
+ * Tries up to `attempts` times: exponential backoff (base, 2×base, …) after a network error or
+ * a 5xx, the server's Retry-After after a rate limit, no retry after any other error.
+ * `fn` gets the attempt number, so a caller can say how many tries were made.
+ */
 export async function withRetry<T>(
   attempts: number,
   baseMs: number,
   fn: (attempt: number) => Promise<T>,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<T> {
-  let last: unknown;
-  for (let i = 1; i <= attempts; i++) {
+  for (let i = 1; ; i++) {
     try {
       return await fn(i);
     } catch (err) {
-      last = err;
-      if (err instanceof ClawopsError && err.code === "ticket_not_configured") break;
-      if (i < attempts) await sleep(baseMs * 2 ** (i - 1));
+      const wait = i < attempts ? ticketRetryDelay(err, baseMs * 2 ** (i - 1)) : null;
+      if (wait === null) throw err;
+      await sleep(wait);
     }
   }
-  throw last;
 }

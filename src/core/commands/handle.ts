@@ -5,6 +5,7 @@ import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
 import { renderFleetStatus } from "../fleet/render.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
+import { tellRequester } from "../jobs/tell-requester.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, requireRecovery } from "../recovery/service.ts";
 import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
@@ -95,7 +96,18 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
         ),
         background: async () => {
           const report = await probeFleet(deps, command.selector);
-          await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
+          try {
+            await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
+          } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            await tellRequester(
+              deps,
+              req.responseUrl,
+              renderNotice(`⚠️ The fleet matrix (${what}) could not be posted in <#${req.channel}>.\n${reason}`),
+              { request: req.requestKey },
+            );
+            throw err;
+          }
         },
       };
     }
@@ -149,6 +161,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
         channel: req.channel,
         queued: ahead,
       });
+      const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
       const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
       return {
         ack: renderNotice(
@@ -156,8 +169,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
         ),
         background: () =>
           deps.startJob
-            ? deps.startJob({ kind: "triage", job })
-            : deps.hostQueue.run(host.name, () => runTriage(deps, job)),
+            ? deps.startJob({ kind: "triage", job, ...replyTo })
+            : deps.hostQueue.run(host.name, () => runTriage(deps, job, replyTo)),
         jobId: job.id,
       };
     }

@@ -9,6 +9,11 @@ export interface CommandRequest {
   source: "slack" | "console";
   /** Slack workspace (team id) the command came from; selects per-workspace settings (tickets). */
   workspace?: string;
+  /**
+   * Slack's `response_url` for this command (30 min, 5 replies): where the asker is told,
+   * only to them, when the bot cannot post in the channel. The console has none.
+   */
+  responseUrl?: string;
 }
 
 export interface CommandReply {

@@ -4,6 +4,7 @@ import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob, type JobRequest } from "../jobs/hosts.ts";
 import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../jobs/live-message.ts";
+import { endJobThreadUnwritable, tellRequester } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import { renderIncidentHeader, renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
@@ -18,21 +19,32 @@ export function createTriageJob(deps: CoreDeps, req: TriageRequest): Promise<Job
   return createJob(deps, "triage", req);
 }
 
+/** Where the asker can be told when the thread cannot be written (the command's response_url). */
+export type JobReplyTo = { responseUrl?: string };
+
 /** The slow half of a triage, run after the ack: thread, progress, dispatch, result. */
-export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
+export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobReplyTo = {}): Promise<void> {
   const { chat, store, clock, logger } = deps;
   const started = job.createdAt;
   const log = { job: job.id, host: job.host };
   try {
-    const incident = await openIncidentThread(deps, job);
-    const firstProgress = renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], {
-      phase: "running",
-      elapsedMs: clock.now() - started,
-    });
-    // A job run again after its runner was reset (Workers: the host's object) edits the
-    // progress message it already has instead of posting a second one.
-    const progress = new LiveMessage(chat, { channel: job.channel, threadTs: incident.threadTs, ts: job.progressTs });
-    await progress.show(firstProgress);
+    let incident: IncidentRecord;
+    let progress: LiveMessage;
+    try {
+      incident = await openIncidentThread(deps, job);
+      const firstProgress = renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], {
+        phase: "running",
+        elapsedMs: clock.now() - started,
+      });
+      // A job run again after its runner was reset (Workers: the host's object) edits the
+      // progress message it already has instead of posting a second one.
+      progress = new LiveMessage(chat, { channel: job.channel, threadTs: incident.threadTs, ts: job.progressTs });
+      await progress.show(firstProgress);
+    } catch (err) {
+      // The chat client has retried what can be retried: this thread cannot be written.
+      await endJobThreadUnwritable(deps, job, err, replyTo.responseUrl);
+      return;
+    }
     await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: progress.ts });
 
     const results: StepResult[] = [];
@@ -63,7 +75,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord): Promise<void> {
       },
     );
     await updater.close();
-    await finishTriage(deps, job, progress, outcome, results, answer);
+    await finishTriage(deps, job, progress, outcome, results, answer, replyTo);
   } catch (err) {
     logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
     await store.updateJob(job.id, {
@@ -129,13 +141,18 @@ async function finishTriage(
   outcome: JobOutcome,
   streamed: StepResult[],
   answer: ResultMessage,
+  replyTo: JobReplyTo,
 ): Promise<void> {
-  const { store, clock } = deps;
+  const { store, clock, logger } = deps;
+  const log = { job: job.id, host: job.host };
   const elapsedMs = clock.now() - job.createdAt;
   if (outcome.status === "rejected") {
     const detail = `${outcome.error.code}: ${outcome.error.message}`;
-    await progress.show(
+    await showFinal(
+      progress,
       renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], { phase: "rejected", elapsedMs, detail }),
+      logger,
+      log,
     );
     await store.updateJob(job.id, { status: "rejected", finishedAt: clock.now(), detail });
     return;
@@ -148,16 +165,63 @@ async function finishTriage(
       : outcome.status === "timeout"
         ? `Job deadline of ${TRIAGE_DEADLINE_MS / 1000} s passed with ${results.length}/${TRIAGE_STEP_NAMES.length} probes in. Layers without data are unknown.`
         : null;
-  await progress.show(
-    renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, {
-      phase: outcome.status === "done" ? "finished" : outcome.status,
-      elapsedMs,
-      detail,
-    }),
-  );
-  await answer.show(results, { pending: [], incomplete: detail });
+  const finalProgress = renderTriageProgress(job.host, TRIAGE_STEP_NAMES, results, {
+    phase: outcome.status === "done" ? "finished" : outcome.status,
+    elapsedMs,
+    detail,
+  });
+  // The job's outcome is what the agent answered; an edit that does not go through changes
+  // what Slack shows, never the status. Each edit carries the whole state, so a later one
+  // repairs an earlier failure.
+  const progressShown = await showFinal(progress, finalProgress, logger, log);
+  const showAnswer = () =>
+    answer.show(results, { pending: [], incomplete: detail }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+  // A second round, each with a fresh budget, once the other message had its turn.
+  let answerError = await showAnswer();
+  if (!progressShown) await showFinal(progress, finalProgress, logger, log);
+  if (answerError) {
+    logger.warn("final answer edit failed", { ...log, err: String(answerError) });
+    answerError = await showAnswer();
+  }
+  let delivery: string | null = null;
+  if (answerError) {
+    const reason = answerError instanceof Error ? answerError.message : String(answerError);
+    logger.error("triage result could not be posted", { ...log, err: reason });
+    delivery = `The result could not be posted in the thread: ${reason}`;
+    await tellRequester(
+      deps,
+      replyTo.responseUrl,
+      renderNotice(
+        `⚠️ Triage of *${job.host}* (job \`${job.id}\`) finished (${outcome.status}), but its result could not be posted in <#${job.channel}>.\n${reason}`,
+      ),
+      log,
+    );
+  }
   // Status last: whoever sees the job finished finds its final messages already in place.
-  await store.updateJob(job.id, { status: outcome.status, finishedAt: clock.now(), detail });
+  await store.updateJob(job.id, {
+    status: outcome.status,
+    finishedAt: clock.now(),
+    detail: delivery ? [detail, delivery].filter(Boolean).join(" ").slice(0, 2_000) : detail,
+  });
+}
+
+/** The final edit of a progress message; false (logged) when it did not go through. */
+function showFinal(
+  progress: LiveMessage,
+  message: Message,
+  logger: CoreDeps["logger"],
+  log: Record<string, string>,
+): Promise<boolean> {
+  return progress.show(message).then(
+    () => true,
+    (err: unknown) => {
+      logger.warn("final progress edit failed", { ...log, err: String(err) });
+      return false;
+    },
+  );
 }
 
 function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[] {
@@ -188,22 +252,29 @@ export async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promis
 
 /**
  * After a control-plane restart, jobs that were running can never finish: mark them lost
- * and say so in their thread rather than leaving a spinner forever.
+ * and say so in their thread rather than leaving a spinner forever. A job still queued behind
+ * another on its host had no thread of its own yet: its notice goes to the host's incident
+ * thread in its channel (opened if there is none), so its asker hears of it too.
  */
 export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
   const running = await deps.store.listJobs({ status: "running" });
   for (const job of running) {
-    const detail =
-      "The control plane restarted while this job ran; its results were not all received. Run the triage again.";
+    const started = job.threadTs !== null;
+    const what = job.kind === "bundle" ? "Bundle" : "Triage";
+    const detail = started
+      ? `The control plane restarted while this job ran; its results were not all received. Run the ${what.toLowerCase()} again.`
+      : `The control plane restarted while this job waited for its turn on the host; it never ran. Run the ${what.toLowerCase()} again.`;
     await deps.store.updateJob(job.id, { status: "lost", finishedAt: deps.clock.now(), detail });
-    if (job.threadTs) {
-      await deps.chat
-        .postMessage({
-          channel: job.channel,
-          threadTs: job.threadTs,
-          ...renderNotice(`💥 Triage job \`${job.id}\` of *${job.host}* was lost: ${detail}`),
-        })
-        .catch((err) => deps.logger.warn("could not post lost-job notice", { job: job.id, err: String(err) }));
+    try {
+      const threadTs = job.threadTs ?? (await openIncidentThread(deps, job)).threadTs;
+      if (!started) await deps.store.updateJob(job.id, { threadTs });
+      await deps.chat.postMessage({
+        channel: job.channel,
+        threadTs,
+        ...renderNotice(`💥 ${what} job \`${job.id}\` of *${job.host}* was lost: ${detail}`),
+      });
+    } catch (err) {
+      deps.logger.warn("could not post lost-job notice", { job: job.id, err: String(err) });
     }
   }
   return running.length;

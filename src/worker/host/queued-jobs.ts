@@ -37,8 +37,8 @@ export async function runQueuedJobs(r: QueuedJobRunner): Promise<void> {
       await deps.hostQueue
         .run(job.host, () =>
           run.kind === "bundle"
-            ? runBundle(deps, job, { tickets: run.tickets }).then(() => undefined)
-            : runTriage(deps, job),
+            ? runBundle(deps, job, { tickets: run.tickets, responseUrl: run.responseUrl }).then(() => undefined)
+            : runTriage(deps, job, run.responseUrl ? { responseUrl: run.responseUrl } : {}),
         )
         .catch((err) => r.logger.error(`${run.kind} failed`, { job: job.id, err: String(err) }));
     } else if (!deps) {

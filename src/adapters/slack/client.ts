@@ -1,0 +1,188 @@
+import { ClawopsError } from "../../core/errors.ts";
+import type { Logger } from "../../core/ports.ts";
+import { slackErrorHint } from "./error-hints.ts";
+
+/**
+ * The one HTTP client for every Slack call: Web API methods (chat.postMessage, chat.update,
+ * files.*, usergroups.users.list), the raw upload to an `upload_url`, and replies to a
+ * command's `response_url`. fetch only, so it runs on Node and in workerd.
+ *
+ * Retry policy, all inside one time budget per call (30 s by default):
+ *  - HTTP 429: wait what `Retry-After` says (Slack sends seconds; rate limits are per method,
+ *    https://api.slack.com/apis/rate-limits), then again;
+ *  - HTTP 5xx and network failures (reset, refused, DNS, a request that hangs): exponential
+ *    backoff with jitter (0.5 s, 1 s, 2 s … capped at 8 s);
+ *  - `ok:false` answers (not_in_channel, channel_not_found, invalid_auth, …) are Slack's
+ *    considered answer and are not retried: they throw a `SlackCallError` naming Slack's code.
+ * A wait that would end past the budget is not started: the call fails at once instead.
+ * A retried chat.postMessage may post twice when the first attempt reached Slack but its
+ * answer was lost; Slack has no idempotency key for it, and a doubled line beats a lost job.
+ */
+export const DEFAULT_SLACK_API_URL = "https://slack.com/api";
+
+export interface SlackRetryPolicy {
+  /** Total time one call may take, attempts and waits included. */
+  budgetMs: number;
+  /** First backoff after a 5xx or a network error; doubles each time up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_SLACK_RETRY: SlackRetryPolicy = { budgetMs: 30_000, baseDelayMs: 500, maxDelayMs: 8_000 };
+
+export interface SlackClientOptions {
+  token: string;
+  apiUrl?: string;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  retry?: Partial<SlackRetryPolicy>;
+  /** Injected in tests to make waits short; still told the real wait, to assert on it. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** A Slack call that failed for good: Slack's own error code, or the transient one the budget ran out on. */
+export class SlackCallError extends ClawopsError {
+  /** What was called: a Web API method, `upload` or `response_url`. */
+  readonly method: string;
+  /** Slack's `error` (`not_in_channel`), else `ratelimited`, `http_<status>` or `network`. */
+  readonly slackError: string;
+  /** The failure was transient (rate limit, 5xx, network) and the time budget ran out. */
+  readonly transient: boolean;
+
+  constructor(method: string, slackError: string, message: string, opts: { transient: boolean; cause?: unknown }) {
+    super("slack_api", message, { status: 502, ...(opts.cause === undefined ? {} : { cause: opts.cause }) });
+    this.method = method;
+    this.slackError = slackError;
+    this.transient = opts.transient;
+  }
+}
+
+type Failure = { slackError: string; detail: string; retryAfterMs?: number; cause?: unknown };
+
+export class SlackClient {
+  readonly apiUrl: string;
+  private readonly opts: SlackClientOptions;
+  private readonly policy: SlackRetryPolicy;
+
+  constructor(opts: SlackClientOptions) {
+    this.opts = opts;
+    this.apiUrl = (opts.apiUrl ?? DEFAULT_SLACK_API_URL).replace(/\/+$/, "");
+    this.policy = { ...DEFAULT_SLACK_RETRY, ...opts.retry };
+  }
+
+  /** A Web API method with a JSON body (chat.*) or form-encoded arguments (files.*, usergroups.*). */
+  async api(
+    method: string,
+    args: Record<string, unknown>,
+    encoding: "json" | "form" = "json",
+  ): Promise<Record<string, unknown>> {
+    const init = {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${this.opts.token}`,
+        "content-type":
+          encoding === "json" ? "application/json; charset=utf-8" : "application/x-www-form-urlencoded; charset=utf-8",
+      },
+      body:
+        encoding === "json"
+          ? JSON.stringify(args)
+          : new URLSearchParams(Object.entries(args).map(([k, v]) => [k, String(v)])).toString(),
+    };
+    const channel = typeof args.channel === "string" ? args.channel : args.channel_id;
+    return this.send(method, `${this.apiUrl}/${method}`, init, async (res) => {
+      const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+      if (body?.ok === true) return body;
+      const error = typeof body?.error === "string" ? body.error : `http_${res.status}`;
+      const needed = typeof body?.needed === "string" ? body.needed : undefined;
+      throw this.refused(method, error, typeof channel === "string" ? channel : undefined, needed);
+    });
+  }
+
+  /** A POST without the bot token (an `upload_url`, a `response_url`); any 2xx is success. */
+  async post(what: string, url: string, body: BodyInit, contentType: string): Promise<void> {
+    await this.send(what, url, { method: "POST", headers: { "content-type": contentType }, body }, async (res) => {
+      const text = (await res.text().catch(() => "")).trim();
+      if (res.ok) return;
+      // response_url answers e.g. 404 `expired_url` / `used_url` (30 min, 5 uses per command).
+      const error = /^[a-z_]{1,40}$/.test(text) ? text : `http_${res.status}`;
+      throw this.refused(what, error, undefined, undefined);
+    });
+  }
+
+  private refused(method: string, error: string, channel: string | undefined, needed: string | undefined) {
+    const hint = slackErrorHint(error, { channel, needed });
+    return new SlackCallError(method, error, `Slack ${method} failed: ${error}.${hint ? ` ${hint}` : ""}`, {
+      transient: false,
+    });
+  }
+
+  private async send<T>(
+    what: string,
+    url: string,
+    init: RequestInit,
+    interpret: (res: Response) => Promise<T>,
+  ): Promise<T> {
+    const doFetch = this.opts.fetch ?? fetch;
+    const now = this.opts.now ?? (() => Date.now());
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const started = now();
+    const deadline = started + this.policy.budgetMs;
+    for (let attempt = 1; ; attempt++) {
+      let failure: Failure;
+      try {
+        // A request that hangs must not outlast the budget either.
+        const res = await doFetch(url, {
+          ...init,
+          signal: AbortSignal.timeout(Math.max(1, deadline - now())),
+        });
+        if (res.status === 429) {
+          failure = { slackError: "ratelimited", detail: "HTTP 429", retryAfterMs: retryAfterMs(res, now()) };
+        } else if (res.status >= 500) {
+          failure = { slackError: `http_${res.status}`, detail: `HTTP ${res.status}` };
+        } else {
+          return await interpret(res);
+        }
+        // Free the connection (workerd keeps a response's socket until its body is read).
+        await res.body?.cancel().catch(() => undefined);
+      } catch (err) {
+        if (err instanceof SlackCallError) throw err;
+        failure = { slackError: "network", detail: errorText(err), cause: err };
+      }
+      const wait = failure.retryAfterMs ?? this.backoff(attempt);
+      if (now() + wait >= deadline) {
+        const seconds = Math.round((now() - started) / 100) / 10;
+        const hint = slackErrorHint(failure.slackError, {});
+        throw new SlackCallError(
+          what,
+          failure.slackError,
+          `Slack ${what} failed after ${attempt} attempt${attempt > 1 ? "s" : ""} in ${seconds} s: ${failure.detail}.${hint ? ` ${hint}` : ""}`,
+          { transient: true, cause: failure.cause },
+        );
+      }
+      this.opts.logger?.warn("slack call retried", { method: what, attempt, error: failure.slackError, waitMs: wait });
+      await sleep(wait);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+    // Jitter (half to full) so many jobs hit by one outage do not retry in step.
+    return Math.round(base / 2 + (Math.random() * base) / 2);
+  }
+}
+
+/** Retry-After in seconds (what Slack sends) or an HTTP date; 1 s when absent or unreadable. */
+function retryAfterMs(res: Response, now: number): number {
+  const raw = res.headers.get("retry-after")?.trim() ?? "";
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? 1_000 : Math.max(0, at - now);
+}
+
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // undici puts the socket error (ECONNRESET, …) in `cause`.
+  const cause = err.cause instanceof Error ? ` (${(err.cause as { code?: string }).code ?? err.cause.message})` : "";
+  return `${err.name === "TimeoutError" ? "no answer in time" : err.message}${cause}`;
+}

@@ -100,6 +100,7 @@ const accepted = (passed: boolean): StepResult => ({
     reachable: true,
     read: { method: "status", ok: true, ms: 20 },
     write: { method: "sessions.create", ok: passed, ms: 30 },
+    cleanup: null,
     ...(passed ? {} : { error: "sessions.create: gateway closed (1000)" }),
     passed,
   },

@@ -9,7 +9,8 @@ import { acceptGateway } from "./steps/acceptance.ts";
 import { checkDoctor } from "./steps/doctor.ts";
 import { freezeHost } from "./steps/freeze.ts";
 import { restartGateway } from "./steps/restart.ts";
-import { checkRouting, takeSnapshot } from "./steps/snapshot.ts";
+import { checkRouting } from "./steps/routing.ts";
+import { takeSnapshot } from "./steps/snapshot.ts";
 
 /** The runbook: one function per line of the progress message, in RECOVER_STEP_TITLES' order. */
 export const RUNBOOK = [
@@ -30,15 +31,10 @@ export const RUNBOOK = [
  * step that was running and stops it the same way; a run through all six lifts the freeze.
  * The same on Node (in process) and Workers (a Workflow instance, `fx` recording each step).
  */
-export async function runRecover(
-  deps: RecoveryCoreDeps,
-  run: RecoverRun,
-  fx: RunSteps,
-  runbook: readonly RunbookStep[] = RUNBOOK,
-): Promise<void> {
+export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: RunSteps): Promise<void> {
   const ctx = await RunbookContext.open(deps, run, fx);
   try {
-    for (const [i, step] of runbook.entries()) {
+    for (const [i, step] of RUNBOOK.entries()) {
       const end = await step(ctx, ctx.step(i));
       if (end !== "next") {
         await ctx.set(i, "fail", end.fail);

@@ -1,18 +1,18 @@
-import type { StepName, StepRequest, StepResultOf } from "../../../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS } from "../../../../contract/catalog.ts";
+import type { StepName, StepResultOf } from "../../../../contract/catalog.ts";
+import { slowestDeadlineMs, stepPlan } from "../../../../contract/catalog.ts";
 import { type Classification, classifyResults } from "../../../classify/classify.ts";
 import type { Layer } from "../../../layers.ts";
 import type { RunbookContext } from "../context.ts";
 import type { RunbookStep } from "../step.ts";
 
-export const SNAPSHOT_STEPS: StepRequest[] = [
-  { step: "versions", args: {} },
-  { step: "gateway.status", args: {} },
-  { step: "tokens", args: {} },
-  { step: "config", args: {} },
-  { step: "models.status", args: {} },
-  { step: "doctor.lint", args: {} },
-];
+const SNAPSHOT_PLAN = [
+  "versions",
+  "gateway.status",
+  "tokens",
+  "config",
+  "models.status",
+  "doctor.lint",
+] as const satisfies readonly StepName[];
 
 /** Steps 2–4 read one snapshot: how many lines, from this step's, show it running. */
 const SNAPSHOT_READERS = 3;
@@ -23,11 +23,8 @@ const SNAPSHOT_READERS = 3;
  */
 export const takeSnapshot: RunbookStep = async (ctx, at) => {
   for (let i = at.index; i < at.index + SNAPSHOT_READERS; i++) await ctx.set(i, "running", "");
-  const { results } = await ctx.dispatch("snapshot", SNAPSHOT_STEPS, DEFAULT_STEP_DEADLINE_MS["doctor.lint"] + 3_000);
-  const c12n = classifyResults(
-    results,
-    SNAPSHOT_STEPS.map((s) => s.step as StepName),
-  );
+  const { results } = await ctx.dispatch("snapshot", stepPlan(SNAPSHOT_PLAN), slowestDeadlineMs(SNAPSHOT_PLAN) + 3_000);
+  const c12n = classifyResults(results, SNAPSHOT_PLAN);
   ctx.facts.snapshot = { results, c12n };
   const versions = results.find((r): r is StepResultOf<"versions"> => r.step === "versions");
   const tokens = results.find((r): r is StepResultOf<"tokens"> => r.step === "tokens");

@@ -420,9 +420,9 @@ describe("recover runbook: every path's step names and side effects", () => {
     const run = await record(script);
     // The names alone, in their own file: the one thing a running Workflow instance depends on.
     await expect(pretty({ outcome: run.outcome, names: run.names })).toMatchFileSnapshot(
-      `golden/recover-paths/${path}.names.json`,
+      `golden/recover-paths/${path}.names.golden.json`,
     );
-    await expect(pretty(run.events)).toMatchFileSnapshot(`golden/recover-paths/${path}.events.json`);
+    await expect(pretty(run.events)).toMatchFileSnapshot(`golden/recover-paths/${path}.events.golden.json`);
 
     // Replayed from its record (a Workflow resuming after the last step): the same names, and
     // not one side effect again.

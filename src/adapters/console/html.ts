@@ -4,7 +4,7 @@ import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
 
 /**
  * Neutral message → the console page's HTML, rendered on the server (the page inserts it as
- * is). The classes are the page's (src/node/console/page.ts); buttons carry what the page
+ * is). The classes are the page's (src/node/console/page.css); buttons carry what the page
  * posts to /api/console/confirm.
  *
  * Safety: rich text quotes host names, probe output and user input, so it is escaped as a

@@ -1,4 +1,4 @@
-import { runRecover } from "./recover.ts";
+import { runRecover } from "./runbook/runner.ts";
 import type { RecoveryCoreDeps } from "./service.ts";
 import type { Decisions, RecoverRuns, RunSteps } from "./types.ts";
 

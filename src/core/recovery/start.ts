@@ -10,7 +10,7 @@ import type { RecoverRun } from "./types.ts";
 
 /**
  * `/openclaw recover <host>`: authorizes, claims the host for one run and launches it where
- * this runtime runs recover runs (runs.ts); the runbook itself is recover.ts.
+ * this runtime runs recover runs (runs.ts); the runbook itself is runbook/runner.ts.
  */
 export async function startRecover(
   deps: RecoveryCoreDeps,

@@ -1,0 +1,357 @@
+// @ts-check
+/**
+ * The local console's script, inlined into page.html by page.ts (the page loads no external
+ * assets). Plain browser JavaScript, no build step: the types are JSDoc, checked by editors.
+ * The server renders every message to escaped HTML (src/adapters/console/html.ts); this script
+ * only places it in the channel and its threads, keeps the feed live and sends button presses.
+ */
+(() => {
+  /**
+   * One feed event from /api/console/messages or /api/console/events.
+   * @typedef {{ seq: number, ts: string, threadTs?: string | null, at: number, text: string, html?: string }} FeedEvent
+   */
+  /**
+   * A message on the page, by its ts.
+   * @typedef {{ root: HTMLElement, body: HTMLElement, blocks: HTMLElement | null, thread: HTMLElement | null,
+   *   replies: HTMLElement | null, label: HTMLElement | null, count: number, version: number }} Shown
+   */
+
+  // ---- messages: HTML from the server ------------------------------------------------
+
+  /**
+   * @param {string} tag
+   * @param {string} [cls]
+   * @param {string} [testid]
+   */
+  function el(tag, cls, testid) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (testid) node.setAttribute("data-testid", testid);
+    return node;
+  }
+
+  /**
+   * html: rendered and escaped by the server; a stub without it shows its text as text.
+   * @param {unknown} html
+   * @param {string | undefined} fallbackText
+   */
+  function renderMessage(html, fallbackText) {
+    const box = el("div", "blocks", "blocks");
+    if (typeof html === "string") box.innerHTML = html;
+    else box.textContent = fallbackText || "";
+    return box;
+  }
+
+  /** @param {string} id */
+  function byId(id) {
+    const node = document.getElementById(id);
+    if (!node) throw new Error(`console page: no #${id}`);
+    return node;
+  }
+
+  // Confirmation buttons: the same approval path as Slack's, as the local operator.
+  document.addEventListener("click", async (ev) => {
+    const btn = ev.target instanceof Element ? ev.target.closest("button[data-action-id]") : null;
+    if (!(btn instanceof HTMLButtonElement) || btn.disabled) return;
+    const question = btn.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) return;
+    btn.disabled = true;
+    const res = await fetch("/api/console/confirm", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: btn.getAttribute("data-value"), decision: btn.getAttribute("data-decision") }),
+    }).catch(() => null);
+    const body = res ? await res.json().catch(() => null) : null;
+    if (!body?.ok) btn.disabled = false;
+  });
+
+  // ---- channel state ------------------------------------------------------------------
+  const channel = byId("messages");
+  const conn = byId("conn");
+  const form = byId("command-form");
+  const input = /** @type {HTMLInputElement} */ (byId("command"));
+  const ack = byId("ack");
+  let lastSeq = 0;
+  /** @type {Map<string, Shown>} */
+  const byTs = new Map();
+
+  /** @param {number} at */
+  function clock(at) {
+    const d = new Date(at);
+    return {
+      text: d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
+      iso: d.toISOString(),
+    };
+  }
+
+  /**
+   * @param {Pick<FeedEvent, "ts" | "at" | "text" | "html">} e
+   * @param {boolean} isReply
+   * @returns {Shown}
+   */
+  function createMessage(e, isReply) {
+    const root = el("article", isReply ? "msg reply" : "msg", isReply ? "thread-reply" : "message");
+    root.setAttribute("data-ts", e.ts);
+    const avatar = el("div", "avatar");
+    avatar.setAttribute("aria-hidden", "true");
+    avatar.textContent = "\u{1F99E}";
+    const body = el("div", "body");
+    const meta = el("div", "meta");
+    const author = el("span", "author");
+    author.textContent = "clawops";
+    const badge = el("span", "badge");
+    badge.textContent = "APP";
+    const time = el("time");
+    const t = clock(e.at);
+    time.textContent = t.text;
+    time.setAttribute("datetime", t.iso);
+    meta.append(author, badge, time);
+    body.append(meta);
+    root.append(avatar, body);
+    /** @type {Shown} */
+    const rec = { root, body, blocks: null, thread: null, replies: null, label: null, count: 0, version: 0 };
+    fill(rec, e);
+    return rec;
+  }
+
+  /**
+   * @param {Shown} rec
+   * @param {Pick<FeedEvent, "text" | "html">} e
+   */
+  function fill(rec, e) {
+    const blocks = renderMessage(e.html, e.text);
+    if (rec.blocks) rec.body.replaceChild(blocks, rec.blocks);
+    else rec.body.insertBefore(blocks, rec.thread);
+    rec.blocks = blocks;
+    rec.root.setAttribute("data-version", String(rec.version++));
+    rec.root.setAttribute("aria-label", e.text);
+  }
+
+  /**
+   * The message's thread, made on its first reply.
+   * @param {Shown} rec
+   */
+  function threadOf(rec) {
+    if (!rec.thread || !rec.replies || !rec.label) {
+      rec.thread = el("div", "thread", "thread");
+      rec.label = el("div", "thread-label");
+      rec.replies = el("div", "replies");
+      rec.thread.append(rec.label, rec.replies);
+      rec.body.append(rec.thread);
+    }
+    return { replies: rec.replies, label: rec.label };
+  }
+
+  /** @param {FeedEvent} e */
+  function apply(e) {
+    if (!e || typeof e.seq !== "number" || e.seq <= lastSeq) return;
+    lastSeq = e.seq;
+    const follow = channel.scrollHeight - channel.scrollTop - channel.clientHeight < 80;
+    const known = byTs.get(e.ts);
+    if (known)
+      fill(known, e); // an update, or a replayed post
+    else {
+      const isReply = !!e.threadTs && e.threadTs !== e.ts;
+      const rec = createMessage(e, isReply);
+      byTs.set(e.ts, rec);
+      if (isReply && e.threadTs) {
+        let parent = byTs.get(e.threadTs);
+        if (!parent) {
+          // The parent predates what was loaded: show the thread under a stub.
+          parent = createMessage({ ts: e.threadTs, at: e.at, text: "(earlier message)" }, false);
+          byTs.set(e.threadTs, parent);
+          channel.appendChild(parent.root);
+        }
+        const thread = threadOf(parent);
+        thread.replies.appendChild(rec.root);
+        parent.count += 1;
+        thread.label.textContent = parent.count === 1 ? "1 reply" : `${parent.count} replies`;
+      } else channel.appendChild(rec.root);
+      document.getElementById("empty")?.remove();
+    }
+    if (follow) channel.scrollTop = channel.scrollHeight;
+  }
+
+  // ---- live feed: SSE, polling as the fallback ----------------------------------------
+
+  /**
+   * @param {string} state
+   * @param {string} text
+   */
+  function setConn(state, text) {
+    conn.setAttribute("data-state", state);
+    conn.textContent = text;
+  }
+
+  /**
+   * @param {number} since
+   * @returns {Promise<FeedEvent[]>}
+   */
+  async function fetchSince(since) {
+    const res = await fetch(`/api/console/messages?since=${since}`, { headers: { accept: "application/json" } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = await res.json();
+    return Array.isArray(body.events) ? body.events : [];
+  }
+
+  async function catchUp() {
+    for (;;) {
+      const events = await fetchSince(lastSeq);
+      if (events.length === 0) return;
+      events.forEach(apply);
+    }
+  }
+
+  let polling = false;
+  function startPolling() {
+    if (polling) return;
+    polling = true;
+    setConn("polling", "polling");
+    const loop = async () => {
+      try {
+        await catchUp();
+        setConn("polling", "polling");
+      } catch {
+        setConn("reconnecting", "offline, retrying");
+      }
+      setTimeout(loop, 2000);
+    };
+    void loop();
+  }
+
+  let failures = 0;
+  function connectLive() {
+    if (typeof EventSource === "undefined") return startPolling();
+    // Last-Event-ID is sent by the browser on its own reconnects; ?since covers a fresh stream.
+    const es = new EventSource(`/api/console/events?since=${lastSeq}`);
+    let opened = false;
+    es.onopen = () => {
+      opened = true;
+      failures = 0;
+      setConn("live", "live");
+    };
+    es.onmessage = (m) => {
+      try {
+        apply(JSON.parse(m.data));
+      } catch (err) {
+        console.warn("bad console event", err);
+      }
+    };
+    es.onerror = () => {
+      setConn("reconnecting", "reconnecting");
+      // A stream that was live: the browser reconnects by itself and sends Last-Event-ID.
+      if (opened && es.readyState === EventSource.CONNECTING) {
+        opened = false;
+        return;
+      }
+      // A stream that never opened: retry a little, then fall back to polling.
+      es.close();
+      failures += 1;
+      if (failures >= 3) return startPolling();
+      setTimeout(connectLive, 500 * failures);
+    };
+  }
+
+  // ---- command input ------------------------------------------------------------------
+  const HISTORY_KEY = "clawops.console.history";
+  /** @type {string[]} */
+  let commandHistory = [];
+  try {
+    commandHistory = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]").filter(
+      (/** @type {unknown} */ x) => typeof x === "string",
+    );
+  } catch {
+    commandHistory = [];
+  }
+  let cursor = -1;
+  let draft = "";
+
+  /**
+   * The command's ephemeral reply ("only visible to you"), as Slack shows a slash command's ack.
+   * @param {string} command
+   * @param {{ html?: string, text?: string } | null} ackMessage
+   * @param {string | null} note
+   */
+  function showAck(command, ackMessage, note) {
+    ack.replaceChildren();
+    const meta = el("div", "ack-meta");
+    const who = el("span", "who");
+    who.textContent = "\u{1F441} Only visible to you \u00B7 ";
+    const cmd = el("code");
+    cmd.textContent = command;
+    who.append(cmd);
+    const close = /** @type {HTMLButtonElement} */ (el("button"));
+    close.type = "button";
+    close.textContent = "\u00D7";
+    close.setAttribute("aria-label", "Dismiss");
+    close.addEventListener("click", () => {
+      ack.replaceChildren();
+      input.focus();
+    });
+    meta.append(who, close);
+    ack.append(meta);
+    if (ackMessage) ack.append(renderMessage(ackMessage.html, ackMessage.text));
+    if (note) {
+      const n = el("div", "ack-note");
+      n.textContent = note;
+      ack.append(n);
+    }
+  }
+
+  /** @param {string} raw */
+  function remember(raw) {
+    if (commandHistory[commandHistory.length - 1] !== raw) commandHistory.push(raw);
+    commandHistory = commandHistory.slice(-50);
+    try {
+      localStorage.setItem(HISTORY_KEY, JSON.stringify(commandHistory));
+    } catch {
+      // private mode
+    }
+  }
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const raw = input.value.trim();
+    if (!raw) return;
+    // Accept "/openclaw triage x", "openclaw triage x" and "triage x".
+    const text = raw.replace(/^\/?openclaw(?=\s|$)\s*/i, "");
+    const shown = `/openclaw ${text}`.trim();
+    remember(raw);
+    cursor = -1;
+    draft = "";
+    input.value = "";
+    showAck(shown, null, "Sending\u2026");
+    try {
+      const res = await fetch("/api/console/command", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text }),
+      });
+      const body = await res.json().catch(() => null);
+      if (body?.ok && body.ack) showAck(shown, body.ack, null);
+      else showAck(shown, null, `clawops refused the request: ${body?.error?.message || `HTTP ${res.status}`}`);
+      if (polling) catchUp().catch(() => {});
+    } catch (err) {
+      const why = err instanceof Error && err.message ? err.message : err;
+      showAck(shown, null, `Could not reach clawops (${why}). Is it still running?`);
+    }
+  });
+
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowUp" && commandHistory.length > 0) {
+      ev.preventDefault();
+      if (cursor === -1) draft = input.value;
+      cursor = Math.min(cursor + 1, commandHistory.length - 1);
+      input.value = commandHistory[commandHistory.length - 1 - cursor] ?? "";
+    } else if (ev.key === "ArrowDown" && cursor >= 0) {
+      ev.preventDefault();
+      cursor -= 1;
+      input.value = cursor === -1 ? draft : (commandHistory[commandHistory.length - 1 - cursor] ?? "");
+    } else if (ev.key === "Escape") {
+      ack.replaceChildren();
+    }
+  });
+
+  catchUp().then(connectLive, startPolling);
+  input.focus();
+})();

@@ -95,6 +95,21 @@ export class AgentHub implements HostTransport {
     });
   }
 
+  /**
+   * Drops the host's agent (its key was revoked or the host removed): close code 4403, the
+   * one the agent reads as fatal, and its pending jobs fail as lost. A handshake under way
+   * for the host is refused when it verifies, since the store no longer accepts the key.
+   */
+  async disconnect(host: string, reason: string): Promise<boolean> {
+    const session = this.sessions.get(host);
+    if (!session) return false;
+    this.sessions.delete(host);
+    session.ws.close(AgentCloseCode.revoked, closeReason(reason));
+    this.failPending(host, `agent disconnected: ${reason}`);
+    this.opts.logger.warn("agent dropped", { host, reason });
+    return true;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.pingTimer);
     clearInterval(this.sweepTimer);

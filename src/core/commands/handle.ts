@@ -3,6 +3,8 @@ import type { CoreDeps } from "../deps.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
 import { renderFleetStatus } from "../fleet/render.ts";
+import { handleHostLifecycle } from "../hosts/lifecycle.ts";
+import { pageHosts } from "../hosts/list.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
@@ -84,8 +86,12 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       const hosts = await deps.store.listHosts();
       const online = new Set<string>();
       await Promise.all(hosts.map(async (h) => (await deps.transport.isOnline(h.name)) && online.add(h.name)));
-      return { ack: renderHosts(hosts, online, deps.clock.now()) };
+      const { hosts: shown, ...paging } = pageHosts(hosts, online, command);
+      return { ack: renderHosts(shown, online, deps.clock.now(), paging) };
     }
+    case "revoke":
+    case "remove":
+      return handleHostLifecycle(deps, req, command);
     case "fleet-status": {
       const count = selectHosts(await deps.store.listHosts(), command.selector).length;
       const what = describeSelector(command.selector);

@@ -7,6 +7,7 @@ import { handleCommand } from "../../core/commands/handle.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { LAYERS } from "../../core/layers.ts";
+import { stripCommandName } from "../../core/messages/command-name.ts";
 import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.ts";
 import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
 import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
@@ -52,7 +53,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
   app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
     const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
-    const text = parsed.data.text.replace(/^\s*\/openclaw\b/, "");
+    const text = stripCommandName(parsed.data.text, consoleDeps.commandName);
     // The feed position before anything this command posts: a follower starts here.
     const headSeq = await consoleOpts.chat.head();
     const reply = await handleCommand(consoleDeps, {

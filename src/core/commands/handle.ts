@@ -7,6 +7,7 @@ import { handleHostLifecycle } from "../hosts/lifecycle.ts";
 import { pageHosts } from "../hosts/list.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
+import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, requireRecovery } from "../recovery/service.ts";
 import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
@@ -33,6 +34,7 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     };
   }
   const reply = await handleCommandUnaudited(deps, req);
+  reply.ack = renameCommand(reply.ack, deps.commandName);
   // Every command, refused or not, goes to the append-only audit log.
   await audit(deps, {
     at: deps.clock.now(),
@@ -41,7 +43,7 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     action: "command",
     host: commandHost(req.text),
     outcome: reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok",
-    detail: `/openclaw ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
+    detail: `${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
     ref: reply.jobId ?? null,
   });
   return reply;

@@ -4,6 +4,7 @@ import {
   AgentCloseCode,
   type AgentFrame,
   HubFrame,
+  JobId,
   type JobResultFrame,
   type JobRunFrame,
   parseFrame,
@@ -27,6 +28,8 @@ export interface AgentConnectionOptions {
   logger: AgentLogger;
   /** Reconnect backoff: full jitter between 0 and min(maxMs, baseMs·2^attempt). */
   backoff?: { baseMs: number; maxMs: number };
+  /** Opens the socket to the hub. Default: a `ws` client; tests pass an in-memory one (test/support/frame-pair.ts). */
+  dial?: (url: string) => WebSocket;
 }
 
 const CLOSE_EXPLAINED: Record<number, string> = {
@@ -93,11 +96,9 @@ export class AgentConnection {
     const { logger } = this.opts;
     // No per-message deflate: the hub declines it anyway (frames are small JSON), and not offering
     // it keeps zlib out of the agent process.
-    const ws = new WebSocket(this.url(), {
-      handshakeTimeout: 10_000,
-      maxPayload: 1024 * 1024,
-      perMessageDeflate: false,
-    });
+    const ws =
+      this.opts.dial?.(this.url()) ??
+      new WebSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024, perMessageDeflate: false });
     this.ws = ws;
     this.welcomed = false;
     ws.on("message", (data, isBinary) => {
@@ -129,6 +130,21 @@ export class AgentConnection {
   private onFrame(ws: WebSocket, raw: string): void {
     const parsed = parseFrame(HubFrame, raw);
     if (!parsed.ok) {
+      // A job this agent will not run (a mutating step without its approval, an unknown
+      // step, bad arguments) is refused at once with the reason, so the control plane fails
+      // it now instead of waiting out its deadline; any other bad frame ends the connection.
+      const jobId = unrunnableJobId(raw);
+      if (jobId && this.welcomed) {
+        this.opts.logger.warn("job refused: not a runnable job", { job: jobId, reason: parsed.reason });
+        this.send(ws, {
+          type: "job.result",
+          jobId,
+          status: "rejected",
+          results: [],
+          error: { code: "bad_job", message: `the agent refused this job: ${parsed.reason}`.slice(0, 500) },
+        });
+        return;
+      }
       this.protocolError(ws, parsed.reason);
       return;
     }
@@ -223,5 +239,17 @@ export class AgentConnection {
   private clearHeartbeat(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+  }
+}
+
+/** The id of a `job.run` frame that did not parse as a runnable job, or null for anything else. */
+function unrunnableJobId(raw: string): string | null {
+  try {
+    const frame = JSON.parse(raw) as { type?: unknown; jobId?: unknown };
+    if (frame.type !== "job.run") return null;
+    const id = JobId.safeParse(frame.jobId);
+    return id.success ? id.data : null;
+  } catch {
+    return null;
   }
 }

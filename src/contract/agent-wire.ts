@@ -39,7 +39,7 @@ export const AgentCloseCode = {
 
 const HostName = z.string().min(1).max(63);
 const Nonce = z.string().min(16).max(128);
-const JobId = z.string().min(1).max(64);
+export const JobId = z.string().min(1).max(64);
 
 export const ChallengeFrame = z.object({
   type: z.literal("challenge"),

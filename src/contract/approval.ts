@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { MUTATING_STEPS, type MutatingStep } from "./catalog.ts";
 import { fromBase64Url, toBase64Url } from "./encoding.ts";
+
+/** The steps an approval can name: those the catalog defines as mutating. */
+export { MUTATING_STEPS, type MutatingStep };
 
 /**
  * An approval for one mutating step on one host, signed by the control plane's Ed25519 key.
@@ -9,9 +13,6 @@ import { fromBase64Url, toBase64Url } from "./encoding.ts";
  *
  * Token: base64url(JSON claims) "." base64url(signature over the first part's bytes).
  */
-export const MUTATING_STEPS = ["gateway.restart", "doctor.fix"] as const;
-export type MutatingStep = (typeof MUTATING_STEPS)[number];
-
 export const ApprovalClaims = z
   .object({
     v: z.literal(1),

@@ -1,18 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import { AgentCloseCode, type AgentFrame, type HubFrame } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
-import {
-  closeReason,
-  disconnectReason,
-  newChallenge,
-  PendingJobs,
-  parseAgentFrame,
-  readHello,
-  verifyHello,
-  welcomeFrame,
-} from "../core/hub/agent-session.ts";
+import type { FrameSocket } from "../core/hub/frame-socket.ts";
+import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
 
 export const AGENT_PATH = "/agent/connect";
@@ -27,42 +18,50 @@ export interface AgentHubOptions {
   deadlineGraceMs?: number;
 }
 
-interface AgentSession {
-  host: string;
-  ws: WebSocket;
-  alive: boolean;
+/** A `ws` socket as the hub session's FrameSocket: JSON text out while open. */
+function wsFrameSocket(ws: WebSocket): FrameSocket {
+  return {
+    send: (frame) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    },
+    close: (code, reason) => ws.close(code, reason),
+  };
 }
 
 /**
- * Agents dial out to this hub over WebSocket (hosts open no inbound port). The hub speaks
- * first with a nonce, checks the Ed25519 signature against the enrolled key, then runs
- * jobs. A closed socket fails its pending jobs as `lost` at once: nothing waits forever.
+ * Agents dial out to this hub over WebSocket (hosts open no inbound port). The protocol is
+ * the one `HubSession` (src/core/hub/hub-session.ts); this shell moves its frames over `ws`,
+ * runs its handshake sweep, and drops agents whose TCP peer vanished (missed pings).
  */
 export class AgentHub implements HostTransport {
   // No per-message deflate: its zlib context costs ~300 KB per socket, and frames are small JSON.
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
+  private readonly session: HubSession;
+  private readonly sockets = new Map<WebSocket, { link: HubConnection; alive: boolean }>();
+  private readonly logger: Logger;
   /**
-   * Connections still in the handshake, with their deadline. One shared sweep closes the late
-   * ones instead of a timer per connection (1,000 agents reconnecting at once = 1,000 timers).
+   * One shared sweep closes late handshakes instead of a timer per connection (1,000 agents
+   * reconnecting at once = 1,000 timers).
    */
-  private readonly handshaking = new Map<WebSocket, { deadline: number; peer: string }>();
   private readonly sweepTimer: NodeJS.Timeout;
-  private readonly sessions = new Map<string, AgentSession>();
-  private readonly pending = new PendingJobs();
-  private readonly opts: Required<AgentHubOptions>;
-  private pingTimer: NodeJS.Timeout;
+  private readonly pingTimer: NodeJS.Timeout;
 
   constructor(opts: AgentHubOptions) {
-    this.opts = {
-      ...opts,
-      heartbeatMs: opts.heartbeatMs ?? 15_000,
-      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+    const heartbeatMs = opts.heartbeatMs ?? 15_000;
+    const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
+    this.logger = opts.logger;
+    this.session = new HubSession({
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      heartbeatMs,
+      handshakeTimeoutMs,
       deadlineGraceMs: opts.deadlineGraceMs ?? 3_000,
-    };
+    });
     // Liveness: an agent whose TCP peer vanished (no FIN) misses two pings and is dropped.
-    this.pingTimer = setInterval(() => this.pingAll(), this.opts.heartbeatMs);
+    this.pingTimer = setInterval(() => this.pingAll(), heartbeatMs);
     this.pingTimer.unref();
-    this.sweepTimer = setInterval(() => this.sweepHandshakes(), Math.min(1_000, this.opts.handshakeTimeoutMs));
+    this.sweepTimer = setInterval(() => this.session.sweep(opts.clock.now()), Math.min(1_000, handshakeTimeoutMs));
     this.sweepTimer.unref();
   }
 
@@ -74,25 +73,16 @@ export class AgentHub implements HostTransport {
     return true;
   }
 
-  async isOnline(host: string): Promise<boolean> {
-    return this.sessions.has(host);
+  isOnline(host: string): Promise<boolean> {
+    return this.session.isOnline(host);
   }
 
   onlineHosts(): string[] {
-    return [...this.sessions.keys()];
+    return this.session.onlineHosts();
   }
 
   dispatch(host: string, job: JobSpec, onProgress: (r: StepResult) => void): Promise<JobOutcome> {
-    const session = this.sessions.get(host);
-    if (!session) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [] });
-    return new Promise<JobOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        const got = this.pending.timeout(job.jobId);
-        this.opts.logger.warn("job deadline passed", { job: job.jobId, host, got: got ?? 0 });
-      }, job.deadlineMs + this.opts.deadlineGraceMs);
-      this.pending.add(job.jobId, { host, onProgress, resolve, cancel: () => clearTimeout(timer) });
-      this.send(session.ws, { type: "job.run", jobId: job.jobId, steps: job.steps, deadlineMs: job.deadlineMs });
-    });
+    return this.session.dispatch(host, job, onProgress);
   }
 
   /**
@@ -113,134 +103,42 @@ export class AgentHub implements HostTransport {
   async close(): Promise<void> {
     clearInterval(this.pingTimer);
     clearInterval(this.sweepTimer);
-    this.handshaking.clear();
-    for (const s of this.sessions.values()) s.ws.close(1001, "control plane shutting down");
+    for (const [ws, s] of this.sockets) {
+      if (s.link.state.state === "open") ws.close(1001, "control plane shutting down");
+    }
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const peer = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? "?"}`;
-    const challenge = newChallenge(this.opts.clock.now());
-    let host: string | null = null;
-    this.handshaking.set(ws, { deadline: Date.now() + this.opts.handshakeTimeoutMs, peer });
-
+    const entry = { link: this.session.accept(wsFrameSocket(ws), { peer }), alive: true };
+    this.sockets.set(ws, entry);
     ws.on("message", (data, isBinary) => {
-      const raw = isBinary ? new ArrayBuffer(0) : data.toString();
-      if (host === null) {
-        const read = readHello(raw);
-        if (!read.ok) return this.reject(ws, peer, read.closeCode, read.reason);
-        const frame = read.hello;
-        // Mark as "in handshake" so a second hello during verification is refused.
-        host = "";
-        void verifyHello(this.opts.store, challenge.nonce, frame).then(async (verdict) => {
-          this.handshaking.delete(ws);
-          if (!verdict.ok) return this.reject(ws, peer, verdict.closeCode, verdict.reason, frame.host);
-          if (ws.readyState !== WebSocket.OPEN) return;
-          host = verdict.host;
-          this.register(host, ws);
-          await this.opts.store.recordHostSeen(host, {
-            at: this.opts.clock.now(),
-            agentVersion: frame.agentVersion,
-            gatewayVersion: frame.gatewayVersion ?? null,
-          });
-          this.send(ws, welcomeFrame(host, this.opts.heartbeatMs));
-          this.opts.logger.info("agent connected", { host, peer, agentVersion: frame.agentVersion });
-        });
-        return;
-      }
-      const parsed = parseAgentFrame(raw);
-      if (!parsed.ok) return this.reject(ws, peer, parsed.closeCode, parsed.reason, host);
-      if (host === "") return this.reject(ws, peer, AgentCloseCode.policy, "frame before welcome");
-      this.onAgentFrame(host, ws, parsed.frame);
+      void this.session.receive(entry.link, isBinary ? new ArrayBuffer(0) : data.toString());
     });
-
     ws.on("pong", () => {
-      const s = host ? this.sessions.get(host) : undefined;
-      if (s && s.ws === ws) s.alive = true;
+      entry.alive = true;
     });
-
     ws.on("close", (code, reason) => {
-      this.handshaking.delete(ws);
-      if (!host) return;
-      const session = this.sessions.get(host);
-      if (session?.ws !== ws) return; // replaced by a newer connection
-      this.sessions.delete(host);
-      const why = disconnectReason(code, reason.toString());
-      this.opts.logger.warn("agent disconnected", { host, code, reason: reason.toString() });
-      this.failPending(host, why);
+      this.sockets.delete(ws);
+      this.session.closed(entry.link, code, reason.toString());
     });
-    ws.on("error", (err) => this.opts.logger.warn("agent socket error", { peer, host, err: err.message }));
-    this.send(ws, challenge.frame);
-  }
-
-  private onAgentFrame(host: string, ws: WebSocket, frame: AgentFrame): void {
-    switch (frame.type) {
-      case "hello":
-        this.reject(ws, "", AgentCloseCode.policy, "hello after welcome", host);
-        return;
-      case "heartbeat":
-        void this.opts.store.recordHostSeen(host, {
-          at: this.opts.clock.now(),
-          gatewayVersion: frame.gatewayVersion ?? null,
-        });
-        return;
-      case "job.progress":
-        // Late progress for a finished/lost job is dropped.
-        this.pending.progress(host, frame.jobId, frame.result);
-        return;
-      case "job.result":
-        // Ack even unknown jobs so the agent's outbox drains after a hub restart.
-        this.send(ws, { type: "job.ack", jobId: frame.jobId });
-        if (!this.pending.result(host, frame)) {
-          this.opts.logger.info("result for a job no longer pending", { host, job: frame.jobId });
-        }
-        return;
-    }
-  }
-
-  private register(host: string, ws: WebSocket): void {
-    const old = this.sessions.get(host);
-    this.sessions.set(host, { host, ws, alive: true });
-    if (old && old.ws !== ws) {
-      old.ws.close(AgentCloseCode.replaced, "replaced by a newer connection");
-      this.failPending(host, "agent reconnected on a new connection");
-    }
-  }
-
-  private failPending(host: string, reason: string): void {
-    this.pending.failHost(host, reason);
-  }
-
-  private reject(ws: WebSocket, peer: string, code: number, reason: string, host?: string | null): void {
-    this.opts.logger.warn("agent connection refused", { peer, host: host || undefined, code, reason });
-    // Close reasons are limited to 123 bytes (RFC 6455 §5.5).
-    ws.close(code, closeReason(reason));
-  }
-
-  private sweepHandshakes(): void {
-    const now = Date.now();
-    for (const [ws, h] of this.handshaking) {
-      if (h.deadline > now) continue;
-      this.handshaking.delete(ws);
-      this.opts.logger.warn("agent handshake timed out", { peer: h.peer });
-      ws.close(AgentCloseCode.handshakeTimeout, "handshake timeout");
-    }
+    ws.on("error", (err) =>
+      this.logger.warn("agent socket error", { peer, host: entry.link.state.host || undefined, err: err.message }),
+    );
   }
 
   private pingAll(): void {
-    for (const s of this.sessions.values()) {
+    for (const [ws, s] of this.sockets) {
+      if (s.link.state.state !== "open") continue;
       if (!s.alive) {
-        this.opts.logger.warn("agent missed heartbeats; dropping", { host: s.host });
-        s.ws.terminate();
+        this.logger.warn("agent missed heartbeats; dropping", { host: s.link.state.host });
+        ws.terminate();
         continue;
       }
       s.alive = false;
-      s.ws.ping();
+      ws.ping();
     }
-  }
-
-  private send(ws: WebSocket, frame: HubFrame): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   }
 }

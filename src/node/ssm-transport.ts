@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
-import type { StepRequest, StepResult } from "../contract/catalog.ts";
+import { SLOW_STEPS, type StepRequest, type StepResult } from "../contract/catalog.ts";
 import { decodeOneShot, formatStepSpec, missingStepResults } from "../contract/ssm-output.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
 import type { HostTransport, JobOutcome, JobSpec, Logger } from "../core/ports.ts";
-import { SLOW_STEPS } from "../core/triage/triage.ts";
 
 // ---------------------------------------------------------------------------------------
 // Inventory: which clawops host is which SSM managed node.

@@ -1,14 +1,14 @@
 import type { StepResult } from "../contract/catalog.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../core/ports.ts";
-import type { HostAgent } from "./host-agent.ts";
+import type { HostAgentRpc } from "./rpc.ts";
 
 /** The Workers HostTransport: each host's agent socket lives in its own HostAgent object. */
 export class DurableObjectHostTransport implements HostTransport {
-  private readonly hosts: DurableObjectNamespace<HostAgent>;
+  private readonly hosts: DurableObjectNamespace<HostAgentRpc>;
   private readonly inTurn: boolean;
 
   /** `inTurn`: each job waits in the host's object behind its queued triage and bundle jobs. */
-  constructor(hosts: DurableObjectNamespace<HostAgent>, opts: { inTurn?: boolean } = {}) {
+  constructor(hosts: DurableObjectNamespace<HostAgentRpc>, opts: { inTurn?: boolean } = {}) {
     this.hosts = hosts;
     this.inTurn = opts.inTurn ?? false;
   }
@@ -24,7 +24,7 @@ export class DurableObjectHostTransport implements HostTransport {
       const progress = (r: StepResult) => onProgress(r);
       return (await (this.inTurn
         ? stub.dispatchInTurn(host, job, progress)
-        : stub.dispatch(job, progress))) as JobOutcome;
+        : stub.dispatch(host, job, progress))) as JobOutcome;
     } catch (err) {
       // The object was reset or unreachable mid-job: the job cannot finish.
       return { status: "lost", reason: `host object failed: ${String(err)}`, results: [] };

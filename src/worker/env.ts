@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
-import type { ClawopsDirectory } from "./directory.ts";
-import type { HostAgent } from "./host-agent.ts";
-import type { RecoverParams } from "./recover-workflow.ts";
+import type { DirectoryRpc, HostAgentRpc, RecoverParams } from "./rpc.ts";
 
 /**
  * The Worker's bindings as Cloudflare hands them over: secrets set with `wrangler secret put`,
@@ -36,9 +34,9 @@ export interface WorkerEnv {
   /** Agent heartbeat interval in ms (a var); each heartbeat wakes the host's object. */
   AGENT_HEARTBEAT_MS?: string;
   /** The one directory Durable Object: hosts, enrollment codes, incidents, jobs (SQLite). */
-  DIRECTORY: DurableObjectNamespace<ClawopsDirectory>;
+  DIRECTORY: DurableObjectNamespace<DirectoryRpc>;
   /** One Durable Object per host, named by the host: its agent's WebSocket. */
-  HOSTS: DurableObjectNamespace<HostAgent>;
+  HOSTS: DurableObjectNamespace<HostAgentRpc>;
   /** One Workflow instance per `/openclaw recover` run (src/worker/recover-workflow.ts). */
   RECOVER?: Workflow<RecoverParams>;
   /** R2 bucket for diagnostic bundles (src/worker/r2-blob-store.ts). */

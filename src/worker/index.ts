@@ -1,22 +1,14 @@
 import { createApp } from "../adapters/http/app.ts";
-import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
-import type { CoreDeps } from "../core/deps.ts";
 import { isClawopsError } from "../core/errors.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
-import { HostJobQueue } from "../core/jobs/host-queue.ts";
-import type { Clock, Ids } from "../core/ports.ts";
-import { workerBundleServices } from "./bundles.ts";
-import { DirectoryStore } from "./directory.ts";
-import { DurableObjectHostTransport } from "./do-transport.ts";
+import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
-import { HOST_HEADER } from "./host-agent.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
-import { workflowRuns } from "./recover-workflow.ts";
-import { workerApprovalKey, workerRecovery } from "./recovery.ts";
-
-type ApprovalKeyResult = Awaited<ReturnType<typeof workerApprovalKey>>;
+import { type ApprovalKeyResult, workerApprovalKey } from "./recovery.ts";
+import { HOST_HEADER } from "./rpc.ts";
+import { requestDeps, workerClock } from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
@@ -34,40 +26,12 @@ const AGENT_CONNECT_PATH = "/agent/connect";
  * a recover run is a Workflow instance (src/worker/recover-workflow.ts).
  */
 const logger = createConsoleLogger("clawops-worker");
-const clock: Clock = { now: () => Date.now() };
-const ids: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
 
 function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: ApprovalKeyResult) {
-  // Built per request: Durable Object stubs and promise chains must not span requests
-  // (Workers forbids I/O objects crossing them). Triage jobs are queued and serialised in
-  // the host's object, so this per-request queue never holds one.
-  const chat = new SlackWebApiChat({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, logger });
-  // Recover runs are Workflow instances (src/worker/recover-workflow.ts); presses go to them.
-  const recovery = workerRecovery(env, config, {
-    runs: workflowRuns(env, origin),
-    ...(approval.ok ? { approvalKey: approval.key } : { approvalKeyMissing: approval.missing }),
-  });
-  const bundles = workerBundleServices(env, origin);
-  const deps: CoreDeps = {
-    store: new DirectoryStore(env.DIRECTORY),
-    transport: new DurableObjectHostTransport(env.HOSTS),
-    chat,
-    clock,
-    ids,
-    logger,
-    hostQueue: new HostJobQueue(),
-    recovery,
-    ...(bundles.ok ? { bundles: bundles.services } : { bundlesUnavailable: bundles.missing }),
-    // Triage and bundle jobs run in the host's object (queued there, run by its alarm), not in
-    // this request's `waitUntil`: they outlive the request and a reset of that object.
-    startJob: (start) =>
-      env.HOSTS.get(env.HOSTS.idFromName(start.job.host)).enqueueJob(
-        start.job.id,
-        start.kind === "bundle" ? { kind: "bundle", tickets: start.tickets, publicUrl: origin } : { kind: "triage" },
-      ),
-  };
-  const app = createApp({
-    deps,
+  // Built per request (wiring.ts). Triage and bundle jobs are queued and serialised in the
+  // host's object, so this request's host queue never holds one.
+  return createApp({
+    deps: requestDeps({ env, config, logger }, origin, approval),
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
     runInBackground: (task, { executionCtx }) => {
       // Work after the response only survives if the runtime is told to wait for it.
@@ -75,7 +39,6 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
       else logger.error("no execution context; background work may be cut off");
     },
   });
-  return app;
 }
 
 function notConfigured(problems: string[]): Response {
@@ -139,7 +102,10 @@ async function adminRoute(request: Request, env: WorkerEnv, url: URL): Promise<R
     const body = (await request.json().catch(() => null)) as { host?: unknown } | null;
     if (typeof body?.host !== "string") return errorResponse(400, "bad_request", "Body must be JSON {host}.");
     try {
-      const issued = await issueEnrollmentCode({ store: new DirectoryStore(env.DIRECTORY), clock }, body.host);
+      const issued = await issueEnrollmentCode(
+        { store: new DirectoryStore(env.DIRECTORY), clock: workerClock },
+        body.host,
+      );
       logger.info("enrollment code issued", { host: issued.host });
       return Response.json({ ok: true, ...issued });
     } catch (err) {

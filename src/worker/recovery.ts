@@ -3,8 +3,8 @@ import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, importApprovalKey } from "../contract/approval.ts";
 import { Authorizer } from "../core/recovery/authz.ts";
 import { DecisionBus } from "../core/recovery/decision-bus.ts";
-import type { RecoverRuns, RecoveryDeps } from "../core/recovery/types.ts";
-import { DirectoryRecoveryStore } from "./directory.ts";
+import type { RecoverRuns, RecoveryDeps, RecoveryStore } from "../core/recovery/types.ts";
+import { DirectoryRecoveryStore } from "./directory-store.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 
@@ -14,6 +14,9 @@ const logger = createConsoleLogger("clawops-worker");
 export const APPROVAL_KEY_SETUP =
   "`npm run -s clawops -- approval-key | npx wrangler secret put CLAWOPS_APPROVAL_KEY`, then enroll each agent again (`clawops-agent enroll`) so it pins the key";
 
+/** The approval signing key, or why `/openclaw recover` cannot sign. */
+export type ApprovalKeyResult = { ok: true; key: ApprovalKeyPair } | { ok: false; missing: string };
+
 /** Imported once per isolate and secret value (importKey is async; requests are not). */
 let cached: { jwk: string; key: Promise<ApprovalKeyPair> } | null = null;
 
@@ -22,9 +25,7 @@ let cached: { jwk: string; key: Promise<ApprovalKeyPair> } | null = null;
  * the same shape as Node's approval-key.json). Absent or unreadable: why, in words an
  * operator can act on; the secret's value is never echoed.
  */
-export async function workerApprovalKey(
-  env: WorkerEnv,
-): Promise<{ ok: true; key: ApprovalKeyPair } | { ok: false; missing: string }> {
+export async function workerApprovalKey(env: WorkerEnv): Promise<ApprovalKeyResult> {
   const jwk = env.CLAWOPS_APPROVAL_KEY?.trim();
   if (!jwk) return { ok: false, missing: `CLAWOPS_APPROVAL_KEY is not set; run ${APPROVAL_KEY_SETUP}` };
   if (cached?.jwk !== jwk) {
@@ -58,13 +59,19 @@ export async function workerApprovalKey(
 export function workerRecovery(
   env: WorkerEnv,
   config: WorkerConfig,
-  opts: { approvalKey?: ApprovalKeyPair; approvalKeyMissing?: string; runs?: RecoverRuns } = {},
+  opts: {
+    approvalKey?: ApprovalKeyPair;
+    approvalKeyMissing?: string;
+    runs?: RecoverRuns;
+    /** Default: the directory object by RPC (the directory itself passes its own SQLite). */
+    store?: RecoveryStore;
+  } = {},
 ): RecoveryDeps {
   const missing = !env.RECOVER
     ? "the Worker has no RECOVER Workflow binding (wrangler.toml `[[workflows]]`, as in this repository's)"
     : opts.approvalKeyMissing;
   return {
-    store: new DirectoryRecoveryStore(env.DIRECTORY),
+    store: opts.store ?? new DirectoryRecoveryStore(env.DIRECTORY),
     authz: new Authorizer(
       config.authz,
       slackUserGroupResolver({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL ?? DEFAULT_SLACK_API_URL }),

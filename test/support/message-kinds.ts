@@ -19,6 +19,7 @@ import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../..
 import {
   renderAuditSummary,
   renderDecided,
+  renderExpired,
   renderExpiryNotice,
   renderFreezeNotice,
   renderFreezeStatus,
@@ -175,6 +176,7 @@ const confirmation: ConfirmationRecord = {
   decidedAt: null,
   decidedBy: null,
   decision: null,
+  offersDrain: false,
 };
 const summary = "State: gateway closed (1000) after the token rotation.\nIn flight: 3 session(s), 1 active task(s).";
 
@@ -320,6 +322,7 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   ["confirmation-approved", () => renderDecided(confirmation, "approve", "U0OWNER")],
   ["confirmation-approved-drained", () => renderDecided(confirmation, "approve_drained", "console")],
   ["confirmation-cancelled", () => renderDecided(confirmation, "cancel", "U0OWNER")],
+  ["confirmation-expired", () => renderExpired(confirmation)],
   ["press-refused", () => renderRefusal("U0OTHER", "you are not allowed to approve <restart> & co")],
   // Recover
   [

@@ -214,6 +214,35 @@ describe("agent hub jobs", () => {
     await a.stop();
   });
 
+  it("a mutating step sent without its approval is refused by the agent at once, not left to its deadline", async () => {
+    const id = await enrolled("node-11");
+    let ran = 0;
+    const a = agent("node-11", id, {
+      async run() {
+        ran++;
+        return [];
+      },
+    });
+    a.start();
+    await until(() => cp.hub.isOnline("node-11"));
+    // A 60 s deadline: waiting it out would be "timeout" (and past this test's own time limit).
+    const outcome = await cp.hub.dispatch(
+      "node-11",
+      // What a buggy or tampered control plane might send: the restart with no approval.
+      { jobId: "job_noapproval", steps: [{ step: "gateway.restart", args: {} } as never], deadlineMs: 60_000 },
+      () => {},
+    );
+    expect(outcome.status).toBe("rejected");
+    if (outcome.status === "rejected") {
+      expect(outcome.error.code).toBe("bad_job");
+      expect(outcome.error.message).toContain("approval");
+    }
+    expect(ran).toBe(0);
+    // The connection stays up for the next job.
+    expect(await cp.hub.isOnline("node-11")).toBe(true);
+    await a.stop();
+  });
+
   it("fails a pending job as lost as soon as the agent disconnects mid-job", async () => {
     const c = await onlineRawClient("node-6");
     c.ws.on("message", (data) => {

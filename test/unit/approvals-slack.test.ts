@@ -163,6 +163,14 @@ describe("POST /slack/interactions", () => {
       error: { code: "expired" },
     });
     expect(await undecided(expired.id)).toBe(true);
+    // Its buttons are gone from the thread: the message now says it expired.
+    const updated = slack.calls.filter(
+      (c) => c.method === "chat.update" && (c.body as { ts?: string }).ts === expired.messageTs,
+    );
+    expect(updated.length).toBeGreaterThan(0);
+    const last = updated[updated.length - 1]?.body as { text: string; blocks: unknown[] };
+    expect(last.text).toContain("Expired");
+    expect(JSON.stringify(last.blocks)).not.toContain('"actions"');
     const unfrozen = await confirmation("node-4");
     expect((await press(blockActions(OWNER, unfrozen.id))).body).toMatchObject({
       ok: false,
@@ -312,6 +320,16 @@ describe("POST /slack/interactions", () => {
 });
 
 describe("agent local policy", () => {
+  it("refuses 'approve once drained' on a confirmation that never offered it (its approval would live longer)", async () => {
+    const c = await confirmation();
+    expect(c.offersDrain).toBe(false);
+    expect((await press(blockActions(OWNER, c.id, "clawops_approve_drained"))).body).toMatchObject({
+      ok: false,
+      error: { code: "drain_not_offered" },
+    });
+    expect(await undecided(c.id)).toBe(true);
+  });
+
   it("pins the control plane's approval key at enrollment", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "clawops-pin-"));
     try {

@@ -8,9 +8,9 @@ declare namespace Cloudflare {
     /** The outbound recorder's read-back endpoint (GET lists, DELETE clears). */
     SLACK_STANDIN_CALLS_URL: string;
     CLAWOPS_AUTHZ: string;
-    DIRECTORY: DurableObjectNamespace<import("../../src/worker/directory.ts").ClawopsDirectory>;
+    DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;
-    HOSTS: DurableObjectNamespace<import("../../src/worker/host-agent.ts").HostAgent>;
+    HOSTS: DurableObjectNamespace<import("../../src/worker/rpc.ts").HostAgentRpc>;
   }
   interface GlobalProps {
     mainModule: typeof import("../../src/worker/index.ts");

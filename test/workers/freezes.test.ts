@@ -6,7 +6,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DIRECTORY_NAME, DirectoryRecoveryStore } from "../../src/worker/directory.ts";
+import { DIRECTORY_NAME, DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { postSlashCommand, type SlackCommandReply } from "./signed-slack.ts";
 

@@ -27,7 +27,7 @@ CREATE INDEX IF NOT EXISTS audit_log_host ON audit_log (host, seq);
 CREATE TABLE IF NOT EXISTS confirmations (
   id TEXT PRIMARY KEY, host TEXT NOT NULL, step TEXT NOT NULL, action TEXT NOT NULL, job TEXT NOT NULL,
   requested_by TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT, message_ts TEXT, created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT);
+  expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT, offers_drain INTEGER NOT NULL DEFAULT 0);
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
@@ -42,6 +42,14 @@ export class SqlRecoveryStore implements RecoveryStore {
   constructor(driver: SqlDriver) {
     this.sql = driver;
     this.sql.exec(RECOVERY_SCHEMA);
+    // Stores made before confirmations recorded which buttons they offered: add the column
+    // (their rows read as not offering "once drained", the safe side).
+    const table = String(
+      this.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'confirmations'")?.sql,
+    );
+    if (!table.includes("offers_drain")) {
+      this.sql.exec("ALTER TABLE confirmations ADD COLUMN offers_drain INTEGER NOT NULL DEFAULT 0");
+    }
   }
 
   private one(query: string, ...params: SqlValue[]): SqlRow | undefined {
@@ -51,7 +59,8 @@ export class SqlRecoveryStore implements RecoveryStore {
   async insertConfirmation(c: ConfirmationRecord): Promise<void> {
     this.sql.rows(
       `INSERT INTO confirmations (id, host, step, action, job, requested_by, channel, thread_ts, message_ts,
-         created_at, expires_at, decided_at, decided_by, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         created_at, expires_at, decided_at, decided_by, decision, offers_drain)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       c.id,
       c.host,
       c.step,
@@ -66,6 +75,7 @@ export class SqlRecoveryStore implements RecoveryStore {
       c.decidedAt,
       c.decidedBy,
       c.decision,
+      c.offersDrain ? 1 : 0,
     );
   }
 
@@ -88,6 +98,7 @@ export class SqlRecoveryStore implements RecoveryStore {
       decidedAt: r.decided_at === null || r.decided_at === undefined ? null : Number(r.decided_at),
       decidedBy: str(r.decided_by),
       decision: (r.decision ?? null) as ConfirmationRecord["decision"],
+      offersDrain: Number(r.offers_drain ?? 0) === 1,
     };
   }
 

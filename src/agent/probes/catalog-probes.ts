@@ -1,4 +1,3 @@
-import type { StepName } from "../../contract/catalog.ts";
 import { probeBundleCollect } from "./bundle-collect.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorFix } from "./doctor-fix.ts";
@@ -11,13 +10,13 @@ import { probeGatewayWs } from "./gateway-ws.ts";
 import { probeLogSignatures } from "./logs.ts";
 import { probeModelsStatus } from "./models-status.ts";
 import { probePortListeners } from "./port-listeners.ts";
-import type { Probe } from "./probe.ts";
+import type { ProbeTable } from "./probe.ts";
 import { probeServiceState } from "./service-state.ts";
 import { probeTokens } from "./tokens.ts";
 import { probeVersions } from "./versions.ts";
 
 /** The agent's implementation of every catalog step. The agent runs these and nothing else. */
-export const CATALOG_PROBES: { [N in StepName]: Probe<N> } = {
+export const CATALOG_PROBES: ProbeTable = {
   versions: probeVersions,
   "gateway.ws": probeGatewayWs,
   "gateway.http": probeGatewayHttp,

@@ -1,10 +1,6 @@
-import type { z } from "zod";
-import type { StepArgs, StepName, StepResultOf } from "../../contract/catalog.ts";
+import type { StepArgsOf, StepDataOf, StepName } from "../../contract/catalog.ts";
 import type { ProbeContext } from "./context.ts";
 import type { JobReadings } from "./job-readings.ts";
-
-export type StepArgsOf<N extends StepName> = z.infer<(typeof StepArgs)[N]>;
-export type StepDataOf<N extends StepName> = NonNullable<StepResultOf<N>["data"]>;
 
 /** What a running probe gets besides the host context: its deadline and the job's shared reads. */
 export type ProbeRun = {
@@ -22,6 +18,9 @@ export type Probe<N extends StepName> = (
   args: StepArgsOf<N>,
   run: ProbeRun,
 ) => Promise<StepDataOf<N>>;
+
+/** A probe for every catalog step, keyed by its name: a step without one does not compile. */
+export type ProbeTable = { [N in StepName]: Probe<N> };
 
 /** Leave this much of a step's budget to package and send the result. */
 export const RESULT_MARGIN_MS = 150;

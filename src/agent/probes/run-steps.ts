@@ -1,5 +1,6 @@
 import {
   DEFAULT_STEP_DEADLINE_MS,
+  type StepArgsOf,
   type StepName,
   type StepRequest,
   StepResult,
@@ -9,7 +10,7 @@ import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
 import { errorMessage, isProbeError, type ProbeErrorCode } from "./errors.ts";
 import { JobReadings } from "./job-readings.ts";
-import type { Probe, ProbeRun, StepArgsOf } from "./probe.ts";
+import type { Probe, ProbeRun, ProbeTable } from "./probe.ts";
 import { redactDeep } from "./redact.ts";
 import { redactDeepWithRuleSet } from "./redact-rule-set.ts";
 
@@ -23,7 +24,7 @@ export type RunStepsOptions = {
   /** Monotonic clock for durations and deadlines; injectable for tests. */
   clock?: Clock;
   /** Probe implementations; tests swap in fakes. */
-  probes?: Partial<{ [N in StepName]: Probe<N> }>;
+  probes?: Partial<ProbeTable>;
 };
 
 /** Where elapsed time comes from; tests pass a fake. */
@@ -91,7 +92,7 @@ type StepRun = {
   started: number;
   deadline: number;
   jobSignal?: AbortSignal;
-  probes: Partial<{ [N in StepName]: Probe<N> }>;
+  probes: Partial<ProbeTable>;
 };
 
 type RawResult = {
@@ -164,7 +165,7 @@ async function executeStep(ctx: ProbeContext, request: StepRequest, run: StepRun
   }
 }
 
-function pickProbe<N extends StepName>(step: N, overrides: Partial<{ [K in StepName]: Probe<K> }>): Probe<N> {
+function pickProbe<N extends StepName>(step: N, overrides: Partial<ProbeTable>): Probe<N> {
   const probe = (overrides[step] ?? CATALOG_PROBES[step]) as Probe<N>;
   return probe;
 }

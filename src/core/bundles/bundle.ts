@@ -1,5 +1,5 @@
 import type { BundleCollectData, StepName, StepRequest, StepResult } from "../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
+import { slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
@@ -58,19 +58,19 @@ export function bundleLifetimesFromEnv(env: Readonly<Record<string, string | und
   };
 }
 
-/** The collection plus the fast triage probes: the bundle carries a fresh matrix and findings. */
-export const BUNDLE_STEPS: StepRequest[] = [
-  { step: "bundle.collect", args: {} },
-  { step: "versions", args: {} },
-  { step: "gateway.ws", args: {} },
-  { step: "gateway.http", args: {} },
-  { step: "port.listeners", args: {} },
-  { step: "config", args: {} },
-  { step: "tokens", args: {} },
-  { step: "logs.signatures", args: {} },
-];
-const TRIAGE_PART: StepName[] = BUNDLE_STEPS.map((s) => s.step).filter((s) => s !== "bundle.collect");
-export const BUNDLE_DEADLINE_MS = DEFAULT_STEP_DEADLINE_MS["bundle.collect"] + 5_000;
+/** The fast triage probes a bundle carries: a fresh matrix and findings. */
+const TRIAGE_PART = [
+  "versions",
+  "gateway.ws",
+  "gateway.http",
+  "port.listeners",
+  "config",
+  "tokens",
+  "logs.signatures",
+] as const satisfies readonly StepName[];
+/** The collection plus the fast triage probes, in the order the bundle's incomplete list names them. */
+export const BUNDLE_STEPS: StepRequest[] = stepPlan(["bundle.collect", ...TRIAGE_PART]);
+export const BUNDLE_DEADLINE_MS = slowestDeadlineMs(BUNDLE_STEPS) + 5_000;
 
 export type BundleOutcome =
   | { status: "stored"; bundleId: string; link: string; manifest: Manifest; summary: string; sizeBytes: number }

@@ -22,7 +22,6 @@ export function quickSteps(deadlineMs: number): StepRequest[] {
     { step: "config", args: {} },
   ];
 }
-export const QUICK_STEP_NAMES: readonly StepName[] = quickSteps(FLEET_DEADLINE_MS).map((s) => s.step);
 
 /** A host's row: its worst layer, or why there is no matrix for it. */
 export type FleetHostState = "ok" | "warn" | "fail" | "no-answer" | "offline";

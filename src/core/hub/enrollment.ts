@@ -85,7 +85,11 @@ export type HelloVerdict = { ok: true; host: string } | { ok: false; closeCode: 
  * Checks an agent's hello against the nonce this connection issued. A nonce is good for
  * one hello on one connection, so a captured hello replayed later fails the nonce check.
  */
-export async function verifyAgentHello(store: Store, issuedNonce: string, hello: HelloFrame): Promise<HelloVerdict> {
+export async function verifyAgentHello(
+  store: Pick<Store, "getHost">,
+  issuedNonce: string,
+  hello: HelloFrame,
+): Promise<HelloVerdict> {
   if (hello.nonce !== issuedNonce) {
     return {
       ok: false,

@@ -81,6 +81,7 @@ export async function requestConfirmation(
     decidedAt: null,
     decidedBy: null,
     decision: null,
+    offersDrain: req.offerDrain ?? false,
   };
   await deps.recovery.store.insertConfirmation(c);
   return postConfirmation(deps, c, req.summary, { offerDrain: req.offerDrain ?? false });

@@ -1,10 +1,11 @@
 import { MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
+import type { ErrorCode } from "../errors.ts";
 import { clip } from "../messages/build.ts";
 import { renderNotice } from "../render/messages.ts";
 import type { Actor } from "./authz.ts";
 import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, type PressDecision, STEP_ACTION } from "./confirm.ts";
-import { renderDecided, renderRefusal } from "./render.ts";
+import { renderDecided, renderExpired, renderRefusal } from "./render.ts";
 import { recoverRuns } from "./runs.ts";
 import { audit, freezesCovering, guardFrozen, type RecoveryCoreDeps } from "./service.ts";
 import type { Decision } from "./types.ts";
@@ -15,13 +16,27 @@ export interface ButtonPress {
   actor: Actor;
 }
 
-export type PressOutcome = { ok: true; decision: Decision } | { ok: false; code: string; reason: string };
+export type PressOutcome = { ok: true; decision: Decision } | { ok: false; code: PressRefusal; reason: string };
+
+/** Why a press changed nothing: codes of ErrorCode, the same in the audit log, Slack and the console. */
+export type PressRefusal = Extract<
+  ErrorCode,
+  | "unknown_confirmation"
+  | "already_used"
+  | "expired"
+  | "bad_step"
+  | "drain_not_offered"
+  | "forbidden"
+  | "not_frozen"
+  | "host_frozen"
+  | "not_configured"
+>;
 
 /** Handles one button press. Never throws for a refusal: it returns it (and audits it). */
 export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPress): Promise<PressOutcome> {
   const now = deps.clock.now();
   const c = await deps.recovery.store.getConfirmation(press.confirmationId);
-  const refuse = async (code: string, reason: string): Promise<PressOutcome> => {
+  const refuse = async (code: PressRefusal, reason: string): Promise<PressOutcome> => {
     await audit(deps, {
       at: now,
       actor: press.actor.user,
@@ -46,7 +61,19 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
   if (!c) return refuse("unknown_confirmation", "this confirmation does not exist");
   if (c.decision !== null)
     return refuse("already_used", `this confirmation was already used (${c.decision} by ${c.decidedBy})`);
-  if (c.expiresAt <= now) return refuse("expired", "this confirmation has expired; start the step again");
+  if (c.expiresAt <= now) {
+    // Its buttons go, so nobody presses a dead confirmation again.
+    if (c.messageTs) {
+      await deps.chat
+        .updateMessage({ channel: c.channel, ts: c.messageTs, ...renderExpired(c) })
+        .catch((err) => deps.logger.warn("expired confirmation not updated", { err: String(err) }));
+    }
+    return refuse("expired", "this confirmation has expired; start the step again");
+  }
+  if (press.decision === "approve_drained" && !c.offersDrain) {
+    // "Once drained" approvals live longer: only where the confirmation offered that button.
+    return refuse("drain_not_offered", "this confirmation did not offer approving once drained");
+  }
   if (!(MUTATING_STEPS as readonly string[]).includes(c.step)) return refuse("bad_step", `unknown step ${c.step}`);
   const step = c.step as MutatingStep;
   const denied = await deps.recovery.authz.refusal(press.actor, STEP_ACTION[step]);

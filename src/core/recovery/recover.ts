@@ -1,6 +1,6 @@
 import type { MutatingStep } from "../../contract/approval.ts";
 import type { GatewayInflightData, StepName, StepRequest, StepResultOf } from "../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS } from "../../contract/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { collectBundleOnRecoverFailure } from "../bundles/bundle.ts";
 import { classifyResults } from "../classify/classify.ts";
 import { LiveMessage } from "../jobs/live-message.ts";
@@ -43,14 +43,14 @@ const ICON: Record<RecoverStepState, string> = {
 };
 
 const RECOVER_FREEZE_MS = 60 * 60_000;
-const SNAPSHOT_STEPS: StepRequest[] = [
-  { step: "versions", args: {} },
-  { step: "gateway.status", args: {} },
-  { step: "tokens", args: {} },
-  { step: "config", args: {} },
-  { step: "models.status", args: {} },
-  { step: "doctor.lint", args: {} },
-];
+const SNAPSHOT_PLAN = [
+  "versions",
+  "gateway.status",
+  "tokens",
+  "config",
+  "models.status",
+  "doctor.lint",
+] as const satisfies readonly StepName[];
 
 export const ROLLBACK_ADVICE =
   "*Rollback (seeds, sections 3–4):* if the restart still yields `gateway closed (1000)`, first establish who listens on the port and which user started it (`ss -ltnp`, `openclaw gateway status --deep`): a process that never exited or a drifted container bind mount is the usual cause. Then roll the config back: restore `openclaw.json.last-good` (or the newest `openclaw.json.bak`) in the state dir, restart again and re-run `/openclaw recover`. System logs: `journalctl -u <unit> -n 200 --no-pager`, or `docker compose logs --tail=200 gateway`.";
@@ -211,13 +211,10 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
     await set(3, "running", "");
     const { results: snapshot } = await dispatch(
       "snapshot",
-      SNAPSHOT_STEPS,
-      DEFAULT_STEP_DEADLINE_MS["doctor.lint"] + 3_000,
+      stepPlan(SNAPSHOT_PLAN),
+      slowestDeadlineMs(SNAPSHOT_PLAN) + 3_000,
     );
-    const c12n = classifyResults(
-      snapshot,
-      SNAPSHOT_STEPS.map((s) => s.step as StepName),
-    );
+    const c12n = classifyResults(snapshot, SNAPSHOT_PLAN);
     const layer = (l: Layer) => c12n.matrix[l].status;
     const titles = (ls: Layer[]) =>
       c12n.findings

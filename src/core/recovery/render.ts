@@ -132,3 +132,13 @@ export function renderDecided(
     parts: [section(`${verb} \`${c.step}\` on *${c.host}* by ${mention(by)}.`)],
   };
 }
+
+/** A confirmation whose time ran out: its buttons go, the step it asked for is named. */
+export function renderExpired(c: { step: string; host: string }): Message {
+  return {
+    text: `Expired: ${c.step} on ${c.host}`,
+    parts: [
+      section(`⌛ The confirmation for \`${c.step}\` on *${c.host}* expired; nothing was run. Start the step again.`),
+    ],
+  };
+}

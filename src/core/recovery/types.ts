@@ -76,6 +76,8 @@ export interface ConfirmationRecord {
   decidedAt: number | null;
   decidedBy: string | null;
   decision: "approve" | "cancel" | null;
+  /** Whether it offered "approve once drained" (an approval that lives longer). */
+  offersDrain: boolean;
 }
 
 export interface RecoveryStore {

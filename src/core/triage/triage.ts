@@ -1,5 +1,5 @@
 import type { StepResult } from "../../contract/catalog.ts";
-import { DEFAULT_STEP_DEADLINE_MS, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../contract/catalog.ts";
+import { SLOW_STEPS, slowestDeadlineMs, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob, type JobRequest } from "../jobs/hosts.ts";
@@ -8,14 +8,8 @@ import type { Message } from "../messages/model.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import { renderIncidentHeader, renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
 
-/**
- * Steps that run a slow CLI command (seconds: `doctor --lint` ~9 s, `models status` 2.6–6.6 s,
- * `gateway status` ~2.5 s; GATEWAY-FACTS §3). The first
- * answer is posted without them and updated when they finish.
- */
-export const SLOW_STEPS: ReadonlySet<string> = new Set(["gateway.status", "doctor.lint", "models.status"]);
 /** The slowest step's deadline plus room for the round trip. */
-export const TRIAGE_DEADLINE_MS = Math.max(...TRIAGE_STEP_NAMES.map((s) => DEFAULT_STEP_DEADLINE_MS[s])) + 3_000;
+export const TRIAGE_DEADLINE_MS = slowestDeadlineMs(TRIAGE_STEP_NAMES) + 3_000;
 
 export type TriageRequest = JobRequest;
 

@@ -7,15 +7,13 @@ import {
   type JobResultFrame,
   parseFrame,
 } from "../../contract/agent-wire.ts";
-import type { StepResult } from "../../contract/catalog.ts";
 import { randomToken } from "../../contract/encoding.ts";
 import type { JobOutcome, Store } from "../ports.ts";
 import { type HelloVerdict, verifyAgentHello } from "./enrollment.ts";
 
 /**
- * The hub side of the agent protocol, free of any socket API: the Node hub (ws) and the
- * Workers host Durable Object (hibernatable WebSockets) both feed frames in here and carry
- * out what comes back. Timers and sockets stay with the caller.
+ * The hub's reading of the agent protocol, frame by frame: the challenge, the hello checks,
+ * what a frame means. The state machine that uses them is `HubSession` (hub-session.ts).
  */
 
 export interface Challenge {
@@ -55,7 +53,7 @@ export function readHello(raw: string | ArrayBuffer): { ok: true; hello: HelloFr
  * routed it by name before the handshake (the Workers host Durable Object).
  */
 export async function verifyHello(
-  store: Store,
+  store: Pick<Store, "getHost">,
   nonce: string,
   hello: HelloFrame,
   expectedHost?: string,
@@ -96,77 +94,6 @@ export function closeReason(reason: string): string {
 
 function refuse(closeCode: number, reason: string): Refusal {
   return { ok: false, closeCode, reason };
-}
-
-interface Pending {
-  host: string;
-  results: StepResult[];
-  onProgress: (r: StepResult) => void;
-  resolve: (outcome: JobOutcome) => void;
-  /** Cancels the caller's deadline timer. */
-  cancel: () => void;
-}
-
-/**
- * Jobs sent to agents and not yet answered. Every job ends exactly once: result, deadline,
- * or its host's socket closing. Progress and results for jobs no longer here are ignored.
- */
-export class PendingJobs {
-  private readonly jobs = new Map<string, Pending>();
-
-  add(jobId: string, entry: Omit<Pending, "results">): void {
-    this.jobs.set(jobId, { ...entry, results: [] });
-  }
-
-  has(jobId: string): boolean {
-    return this.jobs.has(jobId);
-  }
-
-  get size(): number {
-    return this.jobs.size;
-  }
-
-  /** Records a streamed step result; false if the job is not pending for this host. */
-  progress(host: string, jobId: string, result: StepResult): boolean {
-    const p = this.jobs.get(jobId);
-    if (!p || p.host !== host) return false;
-    p.results.push(result);
-    p.onProgress(result);
-    return true;
-  }
-
-  /** Ends a job with the agent's result; false if it was not pending for this host. */
-  result(host: string, frame: JobResultFrame): boolean {
-    const p = this.jobs.get(frame.jobId);
-    if (!p || p.host !== host) return false;
-    this.finish(frame.jobId, p, outcomeOf(frame));
-    return true;
-  }
-
-  /** Ends a job whose deadline passed, with what streamed in. Returns how many results had arrived. */
-  timeout(jobId: string): number | null {
-    const p = this.jobs.get(jobId);
-    if (!p) return null;
-    this.finish(jobId, p, { status: "timeout", results: p.results });
-    return p.results.length;
-  }
-
-  /** Fails every pending job of a host as `lost`: its socket is gone. */
-  failHost(host: string, reason: string): number {
-    let n = 0;
-    for (const [id, p] of this.jobs) {
-      if (p.host !== host) continue;
-      this.finish(id, p, { status: "lost", reason, results: p.results });
-      n++;
-    }
-    return n;
-  }
-
-  private finish(jobId: string, p: Pending, outcome: JobOutcome): void {
-    p.cancel();
-    this.jobs.delete(jobId);
-    p.resolve(outcome);
-  }
 }
 
 /** How a close code and reason read in a lost job's detail. */

@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { defineStep, NoArgs, Supervisor } from "../step.ts";
+
+/** What the gateway wrote: signature lines of its log file, and of its service manager's journal. */
+
+export const LOG_SIGNATURE_KINDS = [
+  "ws-unauthorized",
+  "reload-failed",
+  "reload-applied",
+  "gateway-ready",
+  "closed-before-connect",
+  "origin-not-allowed",
+  "handshake-timeout",
+  "parse-error",
+  "port-in-use",
+  "refusing-to-bind",
+  "start-blocked",
+  "start-failed",
+  "anthropic-429-long-context",
+  "cron-disabled",
+  "cron-tick-failed",
+  "heartbeat-skipped",
+  "chrome-cdp-failed",
+  "remote-cdp-unreachable",
+  "browser-command-unknown",
+  "workspace-vanished",
+] as const;
+export const LogSignatureKind = z.enum(LOG_SIGNATURE_KINDS);
+export type LogSignatureKind = z.infer<typeof LogSignatureKind>;
+
+export const LogSignature = z.object({
+  /** A kind this agent knows; an older control plane still reads `count`/`examples` of a newer one. */
+  kind: z.string(),
+  count: z.number(),
+  /** Newest timestamp of a line of this kind (ISO), when the line had one. */
+  lastAt: z.string().optional(),
+  /** `reason=` / `code=` values and how often each was seen. */
+  reasons: z.record(z.string(), z.number()).optional(),
+  /** The newest ≤5 lines of this kind, redacted and cut to a readable length. */
+  examples: z.array(z.string()),
+});
+export type LogSignature = z.infer<typeof LogSignature>;
+
+export const LogSignaturesData = z.object({
+  found: z.boolean(),
+  /** The file read, or null when none of the candidates existed. */
+  path: z.string().nullable(),
+  tried: z.array(z.string()),
+  bytesRead: z.number(),
+  linesScanned: z.number(),
+  /** Lines that were neither JSON nor text we could read (binary, cut in half). */
+  linesSkipped: z.number(),
+  newestAt: z.string().optional(),
+  signatures: z.array(LogSignature),
+  error: z.string().optional(),
+});
+export type LogSignaturesData = z.infer<typeof LogSignaturesData>;
+
+export const logsSignatures = defineStep({
+  name: "logs.signatures",
+  args: z.object({ maxBytes: z.number().int().min(1_024).max(4_194_304).optional() }).strict(),
+  result: LogSignaturesData,
+  // A file read of at most a few hundred KB.
+  deadlineMs: 3_000,
+});
+
+/**
+ * What the service manager says about the gateway: its unit (systemd), job (launchd) or container
+ * state, restart count and last exit, and the signature lines of its journal / container log.
+ */
+export const ServiceStateData = z.object({
+  supervisor: Supervisor,
+  /** declared in policy.json, detected from the listening process's cgroup, or the one unit file found. */
+  source: z.enum(["declared", "detected", "unit-file", "none"]),
+  unit: z.string().optional(),
+  /** The pid listening on the gateway port, if any. */
+  listenerPid: z.number().nullable(),
+  state: z
+    .object({
+      /** systemd ActiveState / launchd state / container Status, as the manager spells it. */
+      active: z.string(),
+      sub: z.string().nullable(),
+      restarts: z.number().nullable(),
+      mainPid: z.number().nullable(),
+      /** The main process's last exit: code (78 config refusal, 1 port taken) or signal (SIGKILL = 137). */
+      lastExit: z.object({ code: z.number().nullable(), signal: z.string().nullable() }).nullable(),
+      /** systemd Result (`exit-code`, `signal`, `oom-kill`, `success`); Docker: `oom-killed` when OOMKilled. */
+      result: z.string().nullable(),
+    })
+    .nullable(),
+  /** The command whose output gave `state`, as argv joined (no secrets). */
+  command: z.string().optional(),
+  error: z.string().optional(),
+  journal: z
+    .object({
+      command: z.string(),
+      linesScanned: z.number(),
+      signatures: z.array(LogSignature),
+      error: z.string().optional(),
+    })
+    .nullable(),
+});
+export type ServiceStateData = z.infer<typeof ServiceStateData>;
+
+export const serviceState = defineStep({
+  name: "service.state",
+  args: NoArgs,
+  result: ServiceStateData,
+  // `systemctl show` and `journalctl -n 300` (or `docker inspect` + `docker logs --tail`): well under a second each.
+  deadlineMs: 6_000,
+});

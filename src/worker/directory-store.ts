@@ -1,0 +1,119 @@
+import type { StepResult } from "../contract/catalog.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports.ts";
+import type {
+  AuditEntry,
+  AuditQuery,
+  ConfirmationRecord,
+  FreezeRecord,
+  NewAuditEntry,
+  NoticeRef,
+  RecoveryStore,
+} from "../core/recovery/types.ts";
+import type { DirectoryRpc } from "./rpc.ts";
+
+/** The single directory object's name: all state lives in one SQLite database. */
+export const DIRECTORY_NAME = "directory";
+
+/** The Store port for Worker requests and host objects: every call is one RPC to the directory. */
+export class DirectoryStore implements Store {
+  private readonly stub: DurableObjectStub<DirectoryRpc>;
+
+  constructor(namespace: DurableObjectNamespace<DirectoryRpc>) {
+    this.stub = namespace.get(namespace.idFromName(DIRECTORY_NAME));
+  }
+
+  async getHost(name: string): Promise<HostRecord | null> {
+    return (await this.stub.getHost(name)) as HostRecord | null;
+  }
+  async listHosts(): Promise<HostRecord[]> {
+    return (await this.stub.listHosts()) as HostRecord[];
+  }
+  insertHost(host: HostRecord): Promise<boolean> {
+    return this.stub.insertHost(host);
+  }
+  async recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void> {
+    await this.stub.recordHostSeen(name, seen);
+  }
+  setHostTags(name: string, tags: string[]): Promise<boolean> {
+    return this.stub.setHostTags(name, tags);
+  }
+  revokeHost(name: string, at: number): Promise<boolean> {
+    return this.stub.revokeHost(name, at);
+  }
+  async insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }) {
+    await this.stub.insertEnrollmentCode(code);
+  }
+  async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
+    return (await this.stub.consumeEnrollmentCode(codeHash, now)) as { host: string } | null;
+  }
+  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
+    return this.stub.claimRequest(key, at, forgetBefore);
+  }
+  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+    return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
+  }
+  async insertIncident(incident: IncidentRecord): Promise<void> {
+    await this.stub.insertIncident(incident);
+  }
+  async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
+    return (await this.stub.createJob(job)) as { created: boolean; job: JobRecord };
+  }
+  async getJob(id: string): Promise<JobRecord | null> {
+    return (await this.stub.getJob(id)) as JobRecord | null;
+  }
+  async updateJob(id: string, patch: JobPatch): Promise<void> {
+    await this.stub.updateJob(id, patch);
+  }
+  async appendJobResult(id: string, result: StepResult): Promise<void> {
+    await this.stub.appendJobResult(id, result);
+  }
+  async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
+    return (await this.stub.listJobs(filter)) as JobRecord[];
+  }
+}
+
+/** The RecoveryStore port on Workers: every call is one RPC to the directory object's SQLite. */
+export class DirectoryRecoveryStore implements RecoveryStore {
+  private readonly stub: DurableObjectStub<DirectoryRpc>;
+
+  constructor(namespace: DurableObjectNamespace<DirectoryRpc>) {
+    this.stub = namespace.get(namespace.idFromName(DIRECTORY_NAME));
+  }
+
+  async insertConfirmation(c: ConfirmationRecord): Promise<void> {
+    await this.stub.insertConfirmation(c);
+  }
+  async getConfirmation(id: string): Promise<ConfirmationRecord | null> {
+    return (await this.stub.getConfirmation(id)) as ConfirmationRecord | null;
+  }
+  async setConfirmationMessage(id: string, messageTs: string): Promise<void> {
+    await this.stub.setConfirmationMessage(id, messageTs);
+  }
+  decideConfirmation(id: string, d: { at: number; by: string; decision: "approve" | "cancel" }): Promise<boolean> {
+    return this.stub.decideConfirmation(id, d);
+  }
+  async putFreeze(freeze: FreezeRecord): Promise<void> {
+    await this.stub.putFreeze(freeze);
+  }
+  async getFreeze(target: string): Promise<FreezeRecord | null> {
+    return (await this.stub.getFreeze(target)) as FreezeRecord | null;
+  }
+  async listFreezes(): Promise<FreezeRecord[]> {
+    return (await this.stub.listFreezes()) as FreezeRecord[];
+  }
+  async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {
+    await this.stub.setFreezeNotices(target, createdAt, notices);
+  }
+  async removeFreeze(target: string, createdAt?: number): Promise<FreezeRecord | null> {
+    return (await this.stub.removeFreeze(target, createdAt)) as FreezeRecord | null;
+  }
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return (await this.stub.appendAudit(entry)) as AuditEntry;
+  }
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return (await this.stub.listAudit(query)) as AuditEntry[];
+  }
+}

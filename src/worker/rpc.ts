@@ -1,0 +1,67 @@
+import type { StepResult } from "../contract/catalog.ts";
+import type { TicketRef } from "../core/bundles/tickets.ts";
+import type { JobOutcome, JobSpec, Store } from "../core/ports.ts";
+import type { RecoverRun, RecoveryStore } from "../core/recovery/types.ts";
+
+/**
+ * What the Worker's Durable Objects and Workflow answer over RPC, as types only: the bindings
+ * (env.ts) name these, the classes implement them, and no module has to import a class to
+ * call it. This module imports no runtime code, so nothing here can close an import cycle.
+ */
+
+/**
+ * The directory object (directory.ts): the Store and RecoveryStore ports, one SQLite, one
+ * place that answers atomically. Every method is one RPC.
+ */
+export interface DirectoryRpc extends Omit<Store, "setHostTags">, RecoveryStore, Rpc.DurableObjectBranded {
+  setHostTags(name: string, tags: string[]): Promise<boolean>;
+}
+
+/** One host object per enrolled host, named by the host (host-agent.ts). */
+export interface HostAgentRpc extends Rpc.DurableObjectBranded {
+  /** An agent's WebSocket upgrade, routed here by the Worker with the host in `HOST_HEADER`. */
+  fetch(request: Request): Promise<Response>;
+  /** Queues a triage or bundle job to run here, after the Slack ack. */
+  enqueueJob(jobId: string, run: QueuedRun): Promise<void>;
+  /** Claims the host for a recover run: null when claimed, else the id of the run that holds it. */
+  claimRecover(runId: string, graceMs: number): Promise<string | null>;
+  releaseRecover(runId: string): Promise<void>;
+  /** Runs a job on the connected agent; `onProgress` is a stub of the caller's function. */
+  dispatch(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome>;
+  /** The same, in turn with this host's queued triage and bundle jobs (recover runs). */
+  dispatchInTurn(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome>;
+  isOnline(): Promise<boolean>;
+  status(): Promise<HostAgentStatus>;
+}
+
+/** Header the Worker sets when it routes an agent upgrade to a host object; the hello must name the same host. */
+export const HOST_HEADER = "x-clawops-host";
+
+/** What a queued job's run needs beyond its record (the job itself is in the directory). */
+export type QueuedRun =
+  | { kind: "triage" }
+  | {
+      kind: "bundle";
+      tickets: TicketRef[];
+      /** The origin the command came in on: where the bundle's signed link points by default. */
+      publicUrl: string;
+    };
+
+/** What `status()` reports: enough for an operator (and the tests) to see the object's life. */
+export interface HostAgentStatus {
+  host: string | null;
+  online: boolean;
+  connectedAt: number | null;
+  /** Changes every time the object is constructed: after hibernation or eviction it is new. */
+  instance: string;
+  pendingJobs: number;
+  /** Triage and bundle jobs queued or running in this object. */
+  queuedJobs: number;
+}
+
+/** What a recover Workflow instance is created with (its id is the run id). */
+export interface RecoverParams {
+  run: RecoverRun;
+  /** The origin the command came in on: where a failed run's bundle link points by default. */
+  publicUrl: string;
+}

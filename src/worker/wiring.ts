@@ -1,0 +1,96 @@
+import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import type { CoreDeps } from "../core/deps.ts";
+import { HostJobQueue } from "../core/jobs/host-queue.ts";
+import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
+import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
+import type { RecoveryStore } from "../core/recovery/types.ts";
+import { workerBundleServices } from "./bundles.ts";
+import { DirectoryStore } from "./directory-store.ts";
+import { DurableObjectHostTransport } from "./do-transport.ts";
+import type { WorkerConfig, WorkerEnv } from "./env.ts";
+import { workflowRuns } from "./recover-runs.ts";
+import { type ApprovalKeyResult, workerRecovery } from "./recovery.ts";
+import type { QueuedRun } from "./rpc.ts";
+
+/**
+ * The Workers runtime's one wiring: every entry point (the Worker's fetch, a host object's
+ * queued job, the directory's freeze-expiry alarm, a recover Workflow run) builds its
+ * dependencies here from the same bindings. Each is built per call: Durable Object stubs and
+ * promise chains must not span requests (Workers forbids I/O objects crossing them).
+ */
+export const workerClock: Clock = { now: () => Date.now() };
+export const workerIds: Ids = { id: (prefix) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
+
+/** Who an entry point is, and what it brings of its own (a host object: its transport and queue). */
+interface Parts {
+  env: WorkerEnv;
+  config: WorkerConfig;
+  logger: Logger;
+  /** Default: each host's object by RPC. */
+  transport?: HostTransport;
+  /** Default: the directory object by RPC. */
+  store?: Store;
+  /** Default: a new one. Jobs that must not overlap are serialised in the host's object, not here. */
+  hostQueue?: HostJobQueue;
+}
+
+function baseDeps(p: Parts): CoreDeps {
+  return {
+    store: p.store ?? new DirectoryStore(p.env.DIRECTORY),
+    transport: p.transport ?? new DurableObjectHostTransport(p.env.HOSTS),
+    chat: new SlackWebApiChat({ token: p.config.SLACK_BOT_TOKEN, apiUrl: p.config.SLACK_API_URL, logger: p.logger }),
+    clock: workerClock,
+    ids: workerIds,
+    logger: p.logger,
+    hostQueue: p.hostQueue ?? new HostJobQueue(),
+  };
+}
+
+/**
+ * A Worker request (the hono app): every command. Triage and bundle jobs are handed to the
+ * host's object (`startJob`), recover runs to Workflow instances; `origin` is where the
+ * command came in, the default of bundle links.
+ */
+export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResult): CoreDeps {
+  const { env } = p;
+  const bundles = workerBundleServices(env, origin);
+  return {
+    ...baseDeps(p),
+    recovery: workerRecovery(env, p.config, {
+      runs: workflowRuns(env, origin),
+      ...(approval.ok ? { approvalKey: approval.key } : { approvalKeyMissing: approval.missing }),
+    }),
+    ...(bundles.ok ? { bundles: bundles.services } : { bundlesUnavailable: bundles.missing }),
+    // Triage and bundle jobs run in the host's object (queued there, run by its alarm), not in
+    // this request's `waitUntil`: they outlive the request and a reset of that object.
+    startJob: (start) =>
+      env.HOSTS.get(env.HOSTS.idFromName(start.job.host)).enqueueJob(
+        start.job.id,
+        start.kind === "bundle" ? { kind: "bundle", tickets: start.tickets, publicUrl: origin } : { kind: "triage" },
+      ),
+  };
+}
+
+/** A triage or bundle job queued in a host's object, run there on its own agent connection. */
+export function hostJobDeps(p: Parts & { transport: HostTransport; hostQueue: HostJobQueue }, run: QueuedRun) {
+  const deps = baseDeps(p);
+  if (run.kind !== "bundle") return deps;
+  const bundles = workerBundleServices(p.env, run.publicUrl);
+  // Without them `runBundle` says so in the thread and ends the job.
+  return bundles.ok ? { ...deps, bundles: bundles.services } : deps;
+}
+
+/** The directory object's alarm: expired freezes leave, each with its notice; its own SQLite, no RPC to itself. */
+export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: RecoveryStore): RecoveryCoreDeps {
+  return { ...baseDeps(p), recovery: workerRecovery(p.env, p.config, { store: recoveryStore }) };
+}
+
+/** A recover run in its Workflow instance; its agent jobs wait in the host's object behind the others. */
+export function recoverRunDeps(p: Parts, publicUrl: string): RecoveryCoreDeps {
+  const bundles = workerBundleServices(p.env, publicUrl);
+  return {
+    ...baseDeps({ ...p, transport: new DurableObjectHostTransport(p.env.HOSTS, { inTurn: true }) }),
+    recovery: workerRecovery(p.env, p.config),
+    ...(bundles.ok ? { bundles: bundles.services } : {}),
+  };
+}

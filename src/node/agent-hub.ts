@@ -1,9 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
+import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import type { FrameSocket } from "../core/hub/frame-socket.ts";
 import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
+import { closeReason } from "../core/hub/protocol.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
 
 export const AGENT_PATH = "/agent/connect";
@@ -91,12 +93,12 @@ export class AgentHub implements HostTransport {
    * for the host is refused when it verifies, since the store no longer accepts the key.
    */
   async disconnect(host: string, reason: string): Promise<boolean> {
-    const session = this.sessions.get(host);
-    if (!session) return false;
-    this.sessions.delete(host);
-    session.ws.close(AgentCloseCode.revoked, closeReason(reason));
-    this.failPending(host, `agent disconnected: ${reason}`);
-    this.opts.logger.warn("agent dropped", { host, reason });
+    const link = this.session.connection(host);
+    if (!link) return false;
+    link.socket.close(AgentCloseCode.revoked, closeReason(reason));
+    // Ends the session now (pending jobs lost), not when the close handshake completes.
+    this.session.closed(link, AgentCloseCode.revoked, reason, `agent disconnected: ${reason}`);
+    this.logger.warn("agent dropped", { host, reason });
     return true;
   }
 

@@ -25,6 +25,11 @@ export interface CoreDeps {
    * the host's Durable Object, so the job outlives the request). Unset: `hostQueue` runs it here.
    */
   startJob?: (start: StartJob) => Promise<void>;
+  /**
+   * The slash command's name when it is not `/openclaw` (CLAWOPS_COMMAND): acks show it; the
+   * runtime's chat shows it too (core/messages/command-name.ts).
+   */
+  commandName?: string;
 }
 
 /** A created job handed to `startJob`, with what its run needs beyond the job record. */

@@ -83,6 +83,11 @@ export interface Store {
     seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
   ): Promise<void>;
   revokeHost(name: string, at: number): Promise<boolean>;
+  /**
+   * Deletes a host's record, so its name can be enrolled again and its key matches nothing;
+   * false if no such host. Optional: a store without it cannot `/openclaw remove`.
+   */
+  deleteHost?(name: string): Promise<boolean>;
   /** Replaces a host's tags; false if no such host. Optional: a store without it has no tags. */
   setHostTags?(name: string, tags: string[]): Promise<boolean>;
 
@@ -128,6 +133,13 @@ export interface HostTransport {
   isOnline(host: string): Promise<boolean>;
   /** Runs a job on the host; `onProgress` sees each step result as it arrives. Never rejects. */
   dispatch(host: string, job: JobSpec, onProgress: (result: StepResult) => void): Promise<JobOutcome>;
+  /**
+   * Closes the host's live agent connection (revoked or removed: the agent must not keep
+   * running jobs on a socket opened with a key that is no longer good), failing its pending
+   * jobs. True when a connection was closed. Absent: this runtime cannot drop one yet, and
+   * `revoke`/`remove` refuse rather than leave a revoked agent connected.
+   */
+  disconnect?(host: string, reason: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
+import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import type { FrameSocket } from "../core/hub/frame-socket.ts";
 import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
+import { closeReason } from "../core/hub/protocol.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
 
 export const AGENT_PATH = "/agent/connect";
@@ -83,6 +85,21 @@ export class AgentHub implements HostTransport {
 
   dispatch(host: string, job: JobSpec, onProgress: (r: StepResult) => void): Promise<JobOutcome> {
     return this.session.dispatch(host, job, onProgress);
+  }
+
+  /**
+   * Drops the host's agent (its key was revoked or the host removed): close code 4403, the
+   * one the agent reads as fatal, and its pending jobs fail as lost. A handshake under way
+   * for the host is refused when it verifies, since the store no longer accepts the key.
+   */
+  async disconnect(host: string, reason: string): Promise<boolean> {
+    const link = this.session.connection(host);
+    if (!link) return false;
+    link.socket.close(AgentCloseCode.revoked, closeReason(reason));
+    // Ends the session now (pending jobs lost), not when the close handshake completes.
+    this.session.closed(link, AgentCloseCode.revoked, reason, `agent disconnected: ${reason}`);
+    this.logger.warn("agent dropped", { host, reason });
+    return true;
   }
 
   async close(): Promise<void> {

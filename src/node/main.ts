@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { normalizeHostName } from "../core/commands/parse.ts";
+import { parseCommandName } from "../core/messages/command-name.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { parseChannelList } from "./recovery-wiring.ts";
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     slack,
     console: consoleOn,
     logger,
+    // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
+    commandName: parseCommandName(env.CLAWOPS_COMMAND),
     // The bundle link key and ticket tokens, wherever they came from.
     bundleEnv: { ...env, ...secrets },
     ...(ssm ? { transport: ssm.transport } : {}),

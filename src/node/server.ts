@@ -9,6 +9,7 @@ import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts"
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
+import { chatWithCommandName } from "../core/messages/command-name.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
@@ -35,6 +36,8 @@ export interface ControlPlaneConfig {
   bundleEnv?: Readonly<Record<string, string | undefined>>;
   /** Freezes, authorization, announcements and audit (recovery runbook). */
   recovery?: RecoveryConfig;
+  /** The slash command's name (CLAWOPS_COMMAND), when not `/openclaw`. */
+  commandName?: string;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
 }
@@ -67,13 +70,24 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
-  const baseDeps = { store, transport, clock, ids, logger, hostQueue: new HostJobQueue(), bundles, recovery };
+  const { commandName } = config;
+  const baseDeps = {
+    store,
+    transport,
+    clock,
+    ids,
+    logger,
+    hostQueue: new HostJobQueue(),
+    bundles,
+    recovery,
+    ...(commandName ? { commandName } : {}),
+  };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
     : null;
   const chat = slackChat ?? consoleChat;
   if (!chat) throw new Error("no chat configured");
-  const deps: CoreDeps = { ...baseDeps, chat };
+  const deps: CoreDeps = { ...baseDeps, chat: chatWithCommandName(chat, commandName) };
   const inFlight = new Set<Promise<void>>();
   // Filled in once the port is known: the loopback names the console answers to.
   let consoleHosts: string[] = [];
@@ -91,7 +105,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
       ? {
           chat: consoleChat,
           channel: CONSOLE_CHANNEL,
-          deps: { ...baseDeps, chat: consoleChat },
+          deps: { ...baseDeps, chat: chatWithCommandName(consoleChat, commandName) },
           page: CONSOLE_PAGE_HTML,
           auth: consoleAuth as ConsoleAuth,
         }

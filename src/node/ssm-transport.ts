@@ -400,4 +400,10 @@ export class RoutingTransport implements HostTransport {
     if (this.ssm.has(host) || !this.fallback) return this.ssm.dispatch(host, job, onProgress);
     return this.fallback.dispatch(host, job, onProgress);
   }
+
+  /** SSM hosts hold no connection; agent-hub hosts are dropped by the hub. */
+  async disconnect(host: string, reason: string): Promise<boolean> {
+    if (this.ssm.has(host) || !this.fallback?.disconnect) return false;
+    return this.fallback.disconnect(host, reason);
+  }
 }

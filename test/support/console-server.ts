@@ -11,11 +11,14 @@ import type { StepName, StepResult } from "../../src/contract/catalog.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
 import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
 import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
+import { Authorizer } from "../../src/core/recovery/authz.ts";
+import { DecisionBus } from "../../src/core/recovery/decision-bus.ts";
 import { CONSOLE_PAGE_HTML } from "../../src/node/console/page.ts";
 import { loadOrCreateConsoleSecret } from "../../src/node/console/secret.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { healthyResults, tokenDriftData, toResults } from "./evidence.ts";
 import type { FakeHostTransport, ScriptedResult } from "./fake-transport.ts";
+import { InMemoryRecoveryStore } from "./memory-recovery-store.ts";
 
 /**
  * The local console as `npm start` serves it (hono on @hono/node-server, SQLite, ConsoleChat),
@@ -65,7 +68,14 @@ export async function startConsoleServer(
     });
   }
   const chat = new ConsoleChat(store, clock);
-  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue: new HostJobQueue() };
+  // The audit log (every command lands in it), as on Node; freezes and recovery run too.
+  const recovery = {
+    store: new InMemoryRecoveryStore(),
+    authz: new Authorizer(),
+    announceChannels: [],
+    decisions: new DecisionBus(),
+  };
+  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue: new HostJobQueue(), recovery };
   const inFlight = new Set<Promise<void>>();
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-console-"));
   let allowedHosts: string[] = [];

@@ -84,6 +84,10 @@ export class InMemoryStore implements Store {
     return true;
   }
 
+  async deleteHost(name: string): Promise<boolean> {
+    return this.hosts.delete(name);
+  }
+
   async insertEnrollmentCode(code: {
     codeHash: string;
     host: string;

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +152,97 @@ describe("clawops CLI", () => {
     expect((JSON.parse(b.stdout) as JsonWebKey).d).not.toBe(jwk.d);
     const pair = await importApprovalKey(jwk);
     expect(pair.publicKey).toBe(jwk.x);
+  });
+
+  it("--version and -v print the package's version", async () => {
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
+    for (const flag of ["--version", "-v"]) {
+      const run = await clawops([flag]);
+      expect(run).toEqual({ code: 0, stdout: `clawops ${version}\n`, stderr: "" });
+    }
+  });
+
+  it("triage --json prints one JSON document (job, status, matrix by layer, findings) and keeps the exit codes", async () => {
+    const failing = await clawops(["triage", "node-3", "--json"], server.url);
+    expect(failing.stderr).toBe("");
+    expect(failing.code).toBe(1);
+    const doc = JSON.parse(failing.stdout) as {
+      jobId: string;
+      host: string;
+      status: string;
+      failingLayers: string[];
+      matrix: Record<string, string>;
+      findings: { id: string; title: string }[];
+    };
+    expect(doc).toMatchObject({ host: "node-3", status: "done", failingLayers: ["auth"] });
+    expect(doc.jobId).toMatch(/^job_\w+$/);
+    expect(Object.keys(doc.matrix)).toHaveLength(12);
+    expect(doc.matrix).toMatchObject({ auth: "fail", process: "ok" });
+    expect(doc.findings[0]).toMatchObject({
+      id: "token-drift",
+      title: "Token drift: the running gateway rejects the configured token",
+    });
+    const healthy = await clawops(["--json", "triage", "node-5"], server.url);
+    expect(healthy.code).toBe(0);
+    expect(JSON.parse(healthy.stdout)).toMatchObject({ host: "node-5", status: "done", failingLayers: [] });
+    const offline = await clawops(["triage", "node-4", "--json"], server.url);
+    expect(offline.code).toBe(2);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ jobId: null, error: { code: "host_offline" } });
+  });
+
+  it("hosts, status and audit --json print the host list, the fleet rows and the audit entries", async () => {
+    const hosts = await clawops(["hosts", "--json"], server.url);
+    expect(hosts.code).toBe(0);
+    const listed = JSON.parse(hosts.stdout) as { hosts: { name: string; state: string }[] };
+    expect(listed.hosts.map((h) => h.name)).toEqual(["node-3", "node-4", "node-5", "node-7", "node-9"]);
+    expect(listed.hosts.slice(0, 2)).toMatchObject([
+      { name: "node-3", state: "online", agentVersion: "0.1.0", gatewayVersion: "2026.9.6" },
+      { name: "node-4", state: "offline" },
+    ]);
+    const status = await clawops(["status", "all", "--json"], server.url);
+    expect(status.code).toBe(1); // node-4 is offline, node-3 fails auth
+    const report = JSON.parse(status.stdout) as { selector: string; rows: { host: string; state: string }[] };
+    expect(report.selector).toBe("all hosts");
+    expect(report.rows.find((r) => r.host === "node-4")?.state).toBe("offline");
+    expect(report.rows.map((r) => r.host).sort()).toEqual(["node-3", "node-4", "node-5", "node-7", "node-9"]);
+    const audit = await clawops(["audit", "node-3", "--json"], server.url);
+    expect(audit.code).toBe(0);
+    const { entries } = JSON.parse(audit.stdout) as { entries: { action: string; host: string; detail: string }[] };
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e) => e.host === "node-3")).toBe(true);
+    expect(entries.map((e) => e.detail)).toContain("/openclaw triage node-3");
+    const wrong = await clawops(["enroll", "x", "--json"], server.url);
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain("--json goes with triage <host>, hosts, status <selector> or audit [host]");
+  });
+
+  it("help lists every command", async () => {
+    const help = (await clawops(["help"])).stdout;
+    for (const command of [
+      "triage <host>",
+      "hosts [",
+      "status <selector>",
+      "status ",
+      "tag <host>",
+      "bundle <host>",
+      "freeze <host|all>",
+      "unfreeze <host|all>",
+      "recover <host>",
+      "audit [host]",
+      "enroll <host>",
+      "revoke <host>",
+      "remove <host>",
+      "login",
+      "approval-key",
+      "help",
+    ]) {
+      expect(help).toContain(`\n  clawops ${command}`);
+    }
+    expect(help).toContain("--json");
+    expect(help).toContain("-v, --version");
+    expect(help).toContain('clawops "/openclaw <text>"');
   });
 
   it("prints usage, and exits 3 on usage errors", async () => {

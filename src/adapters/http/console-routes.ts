@@ -4,9 +4,12 @@ import { z } from "zod";
 import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
 import { classifyResults } from "../../core/classify/classify.ts";
 import { handleCommand } from "../../core/commands/handle.ts";
+import { parseCommand } from "../../core/commands/parse.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { describeSelector, probeFleet } from "../../core/fleet/fleet.ts";
 import { LAYERS } from "../../core/layers.ts";
+import { stripCommandName } from "../../core/messages/command-name.ts";
 import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.ts";
 import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
 import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
@@ -52,7 +55,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
   app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
     const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
-    const text = parsed.data.text.replace(/^\s*\/openclaw\b/, "");
+    const text = stripCommandName(parsed.data.text, consoleDeps.commandName);
     // The feed position before anything this command posts: a follower starts here.
     const headSeq = await consoleOpts.chat.head();
     const reply = await handleCommand(consoleDeps, {
@@ -121,7 +124,44 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
         detail: job.detail,
         failingLayers: c12n ? LAYERS.filter((l) => c12n.matrix[l].status === "fail") : [],
         findings: c12n ? c12n.findings.map((f) => f.id) : [],
+        // For `clawops triage --json`: the matrix by layer and each finding's title.
+        matrix: c12n ? Object.fromEntries(LAYERS.map((l) => [l, c12n.matrix[l].status])) : null,
+        findingTitles: c12n ? c12n.findings.map((f) => ({ id: f.id, title: f.title, severity: f.severity })) : [],
       },
+    });
+  });
+  // `clawops hosts --json`: every enrolled host and its state, for scripts.
+  app.get("/api/console/hosts", async (c) => {
+    const hosts = await consoleDeps.store.listHosts();
+    const online = await Promise.all(hosts.map((h) => consoleDeps.transport.isOnline(h.name)));
+    return c.json({
+      ok: true,
+      hosts: hosts.map((h, i) => ({
+        name: h.name,
+        state: h.revokedAt ? "revoked" : online[i] ? "online" : "offline",
+        agentVersion: h.agentVersion,
+        gatewayVersion: h.gatewayVersion,
+        enrolledAt: h.enrolledAt,
+        lastSeenAt: h.lastSeenAt,
+        revokedAt: h.revokedAt,
+        tags: h.tags ?? [],
+      })),
+    });
+  });
+  // `clawops status <selector> --json`: the fleet quick probe's rows, as the matrix shows them.
+  app.get("/api/console/fleet", async (c) => {
+    const command = parseCommand(`status ${c.req.query("selector") ?? ""}`);
+    if (command.kind !== "fleet-status")
+      throw new ClawopsError("bad_request", "selector must be all, a glob or tag:<tag>.");
+    const report = await probeFleet(consoleDeps, command.selector);
+    return c.json({
+      ok: true,
+      selector: describeSelector(command.selector),
+      counts: report.counts,
+      columns: report.columns,
+      rows: report.rows,
+      deadlineMs: report.deadlineMs,
+      elapsedMs: report.elapsedMs,
     });
   });
   app.get("/api/console/events", (c) =>

@@ -114,6 +114,10 @@ export class SqlStateStore implements Store {
     );
   }
 
+  async deleteHost(name: string): Promise<boolean> {
+    return this.driver.rows("DELETE FROM hosts WHERE name = ? RETURNING name", name).length > 0;
+  }
+
   async insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }) {
     this.driver.rows(
       "INSERT INTO enrollment_codes (code_hash, host, created_at, expires_at) VALUES (?, ?, ?, ?)",

@@ -3,9 +3,12 @@ import type { CoreDeps } from "../deps.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
 import { renderFleetStatus } from "../fleet/render.ts";
+import { handleHostLifecycle } from "../hosts/lifecycle.ts";
+import { pageHosts } from "../hosts/list.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { tellRequester } from "../jobs/tell-requester.ts";
+import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, requireRecovery } from "../recovery/service.ts";
 import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
@@ -32,6 +35,7 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     };
   }
   const reply = await handleCommandUnaudited(deps, req);
+  reply.ack = renameCommand(reply.ack, deps.commandName);
   // Every command, refused or not, goes to the append-only audit log.
   await audit(deps, {
     at: deps.clock.now(),
@@ -40,7 +44,7 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     action: "command",
     host: commandHost(req.text),
     outcome: reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok",
-    detail: `/openclaw ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
+    detail: `${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
     ref: reply.jobId ?? null,
   });
   return reply;
@@ -85,8 +89,12 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       const hosts = await deps.store.listHosts();
       const online = new Set<string>();
       await Promise.all(hosts.map(async (h) => (await deps.transport.isOnline(h.name)) && online.add(h.name)));
-      return { ack: renderHosts(hosts, online, deps.clock.now()) };
+      const { hosts: shown, ...paging } = pageHosts(hosts, online, command);
+      return { ack: renderHosts(shown, online, deps.clock.now(), paging) };
     }
+    case "revoke":
+    case "remove":
+      return handleHostLifecycle(deps, req, command);
     case "fleet-status": {
       const count = selectHosts(await deps.store.listHosts(), command.selector).length;
       const what = describeSelector(command.selector);

@@ -1,11 +1,13 @@
 import { ClawopsError } from "../errors.ts";
+import { type HostsFilter, parseHostsArgs } from "../hosts/list.ts";
 import { escapeMrkdwn } from "../render/mrkdwn.ts";
 import { parseRecoveryCommand, RECOVERY_COMMAND_HELP, type RecoveryCommand } from "./recovery-parse.ts";
 
 /** What `/openclaw <text>` asks for. Parsed once at the edge; handlers get this union. */
 export type Command =
   | { kind: "help" }
-  | { kind: "hosts" }
+  | { kind: "hosts"; filter?: HostsFilter; page?: number }
+  | { kind: "revoke" | "remove"; host: string }
   | { kind: "triage"; host: string }
   | { kind: "enroll"; host: string }
   | { kind: "bundle"; host: string; tickets: string[] }
@@ -21,7 +23,10 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw triage <host>",
     summary: "Probe every layer of the gateway on <host> and post findings in its incident thread.",
   },
-  { usage: "/openclaw hosts", summary: "List enrolled hosts: online/offline, agent and gateway versions, last seen." },
+  {
+    usage: "/openclaw hosts [<pattern> | tag:<tag> | state:online|offline|revoked] [page <n>]",
+    summary: "List enrolled hosts: online/offline, agent and gateway versions, last seen; 25 a page.",
+  },
   {
     usage: "/openclaw enroll <host>",
     summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
@@ -41,6 +46,15 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary: "Set a host's tags (replaces them; `-` clears) for `status tag:<tag>`.",
   },
   ...RECOVERY_COMMAND_HELP,
+  {
+    usage: "/openclaw revoke <host>",
+    summary:
+      "Revoke a host's key: its agent is disconnected and refused from then on; the record stays, marked revoked.",
+  },
+  {
+    usage: "/openclaw remove <host>",
+    summary: "Remove a host: its agent is disconnected, its record deleted, and the name can be enrolled again.",
+  },
   { usage: "/openclaw help", summary: "Show this help." },
 ];
 
@@ -66,10 +80,12 @@ export function parseCommand(text: string): Command {
     case "help":
       return { kind: "help" };
     case "hosts":
-      return { kind: "hosts" };
+      return { kind: "hosts", ...parseHostsArgs(rest) };
     case "triage":
-    case "enroll": {
-      const kind = sub.toLowerCase() as "triage" | "enroll";
+    case "enroll":
+    case "revoke":
+    case "remove": {
+      const kind = sub.toLowerCase() as "triage" | "enroll" | "revoke" | "remove";
       const host = rest[0];
       if (rest.length !== 1 || host === undefined) {
         throw new ClawopsError(

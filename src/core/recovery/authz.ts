@@ -6,7 +6,17 @@ import { ClawopsError } from "../errors.ts";
  * are open to everyone; every action below is denied unless a rule allows it. The local
  * console's user (`console`) is the local operator: allowed everything and an incident lead.
  */
-export const MUTATING_ACTIONS = ["freeze", "unfreeze", "recover", "restart", "doctor.fix", "approve"] as const;
+export const MUTATING_ACTIONS = [
+  "freeze",
+  "unfreeze",
+  "recover",
+  "restart",
+  "doctor.fix",
+  "approve",
+  // Host lifecycle: `/openclaw revoke <host>` and `/openclaw remove <host>`.
+  "revoke",
+  "remove",
+] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 
 const SlackUser = z.union([z.literal("*"), z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id like U0123ABC")]);

@@ -46,9 +46,47 @@ const JobResponse = z.object({
     detail: z.string().nullable(),
     failingLayers: z.array(z.string()),
     findings: z.array(z.string()),
+    /** Layer → status once the job ended (older control planes: absent). */
+    matrix: z.record(z.string(), z.string()).nullable().optional(),
+    findingTitles: z.array(z.object({ id: z.string(), title: z.string(), severity: z.string() })).optional(),
   }),
 });
 export type JobInfo = z.infer<typeof JobResponse>["job"];
+
+const HostsResponse = z.object({
+  ok: z.literal(true),
+  hosts: z.array(
+    z.object({
+      name: z.string(),
+      state: z.enum(["online", "offline", "revoked"]),
+      agentVersion: z.string().nullable(),
+      gatewayVersion: z.string().nullable(),
+      enrolledAt: z.number(),
+      lastSeenAt: z.number().nullable(),
+      revokedAt: z.number().nullable(),
+      tags: z.array(z.string()),
+    }),
+  ),
+});
+export type HostsListing = z.infer<typeof HostsResponse>["hosts"];
+
+const FleetResponse = z.object({
+  ok: z.literal(true),
+  selector: z.string(),
+  counts: z.record(z.string(), z.number()),
+  columns: z.array(z.string()),
+  rows: z.array(
+    z.object({
+      host: z.string(),
+      state: z.enum(["ok", "warn", "fail", "no-answer", "offline"]),
+      layers: z.record(z.string(), z.string()),
+      reason: z.string(),
+    }),
+  ),
+  deadlineMs: z.number(),
+  elapsedMs: z.number(),
+});
+export type FleetListing = Omit<z.infer<typeof FleetResponse>, "ok">;
 
 const MessagesResponse = z.object({ ok: z.literal(true), events: z.array(ConsoleEventSchema) });
 const ErrorResponse = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) });
@@ -95,6 +133,18 @@ export class ConsoleClient {
 
   async job(id: string): Promise<JobInfo> {
     return (await this.json(`/api/console/jobs/${encodeURIComponent(id)}`, JobResponse)).job;
+  }
+
+  async hosts(): Promise<HostsListing> {
+    return (await this.json("/api/console/hosts", HostsResponse)).hosts;
+  }
+
+  async fleet(selector: string): Promise<FleetListing> {
+    const { ok: _ok, ...report } = await this.json(
+      `/api/console/fleet?selector=${encodeURIComponent(selector)}`,
+      FleetResponse,
+    );
+    return report;
   }
 
   async messagesSince(seq: number): Promise<ConsoleEvent[]> {

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { messageToText, mrkdwnToText, type TextStyle } from "../../adapters/console/text.ts";
 import { generateApprovalKey } from "../../contract/approval.ts";
+import { DEFAULT_COMMAND, parseCommandName } from "../../core/messages/command-name.ts";
 import { readConsoleSecret } from "../console/secret.ts";
 import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
 import { type FollowView, followJob } from "./follow-job.ts";
@@ -11,37 +13,72 @@ export const USAGE = `clawops: talk to a running clawops control plane from a te
 Usage:
   clawops triage <host>          Probe every layer of the gateway on <host>, follow its incident
                                  thread live and print the health matrix and findings
-  clawops hosts                  List enrolled hosts (online/offline, versions, last seen)
+  clawops hosts [<pattern>|tag:<tag>|state:online|offline|revoked] [page <n>]
+                                 List enrolled hosts (online/offline, versions, last seen)
   clawops status <selector>      Quick-probe every matching host (all, a glob like 'node-*', or
                                  tag:<tag>) and print the fleet matrix, worst first
-  clawops enroll <host>          Issue a one-time enrollment code and print the agent command
+  clawops status                 Active freezes: target, owner, until, reason
+  clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
   clawops bundle <host> [--ticket KEY]
                                  Collect a redacted repro bundle; prints the summary and the
                                  signed download link (and attaches it to a Jira/GitHub issue)
+  clawops freeze <host|all> [for 30m] <reason>
+                                 Freeze a gateway (or the fleet) with a notice in its thread
+  clawops unfreeze <host|all>    Lift a freeze and post the all-clear
+  clawops recover <host>         Run the six-step recovery runbook (confirm it in the console)
   clawops audit [host] [--jsonl] Recent audit log entries; --jsonl prints the full log as JSON lines
+  clawops enroll <host>          Issue a one-time enrollment code and print the agent command
+  clawops revoke <host>          Disconnect a host's agent and refuse its key from now on
+  clawops remove <host>          Disconnect a host's agent and delete it (the name can enroll again)
+  clawops login                  Print a one-time link that logs a browser into the console
   clawops approval-key           Print a new approval signing key (an Ed25519 private JWK) for a
                                  Worker: pipe it to \`npx wrangler secret put CLAWOPS_APPROVAL_KEY\`
                                  (runs locally; no control plane needed)
-  clawops login                  Print a one-time link that logs a browser into the console
-  clawops "/openclaw <text>"     Send any /openclaw command as typed in Slack
+  clawops "%CMD% <text>"     Send any %CMD% command as typed in Slack
   clawops help                   Show this help
 
 Options:
   --server <url>     The control plane (default: $CLAWOPS_URL, else http://127.0.0.1:8787)
   --timeout <secs>   Stop following a triage after this long (default: 120)
+  --json             With triage, hosts, status <selector> or audit: print one JSON document
+                     for scripts instead of text (same exit codes)
   --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
+  -v, --version      Print the version
   -h, --help         Show this help
 
 The CLI proves itself to the console with the secret in the data folder (console-secret):
-run it where clawops keeps its data (./data), or set CLAWOPS_DATA_DIR.
+run it where clawops keeps its data (./data), or set CLAWOPS_DATA_DIR. CLAWOPS_COMMAND names
+the slash command when the control plane uses another name than /openclaw (e.g. /clawops).
 
 Exit codes:
   0  the command ran; for a triage: it finished and found no failing layer
-  1  the triage finished and found at least one failing layer
+  1  the triage finished and found at least one failing layer (status: a host failed, did not
+     answer or is offline)
   2  the command could not run: an error reply (unknown or offline host, bad host name),
      or the triage was lost, timed out, was refused by the agent, or --timeout passed
   3  usage error, or the control plane could not be reached
 `;
+
+/** The usage text with the slash command's name (CLAWOPS_COMMAND, default /openclaw). */
+export function usage(env: NodeJS.ProcessEnv): string {
+  return USAGE.replaceAll("%CMD%", commandName(env));
+}
+
+function commandName(env: NodeJS.ProcessEnv): string {
+  try {
+    return parseCommandName(env.CLAWOPS_COMMAND);
+  } catch {
+    return DEFAULT_COMMAND;
+  }
+}
+
+/** The package's version, from its package.json (the CLI ships inside the package). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 const DEFAULT_SERVER = "http://127.0.0.1:8787";
 
@@ -65,7 +102,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   if (!request) {
-    io.stdout.write(USAGE);
+    io.stdout.write(usage(io.env));
+    return EXIT.ok;
+  }
+  if (request.version) {
+    io.stdout.write(`clawops ${cliVersion()}\n`);
     return EXIT.ok;
   }
   if (request.approvalKey) {
@@ -89,6 +130,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       io.stdout.write(await client.auditJsonLines(request.export.host));
       return EXIT.ok;
     }
+    if (request.json) return await printJson(client, request, io);
     const reply = await client.command(request.text);
     io.stdout.write(`${messageToText(reply.ack.message, style)}\n`);
     if (reply.error) return EXIT.notRun;
@@ -146,6 +188,59 @@ async function followFleet(
   return EXIT.notRun;
 }
 
+/**
+ * `--json`: one JSON document on stdout for scripts, with the exit codes the text form has.
+ * Its shape is the contract: fields are only ever added.
+ */
+async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Promise<number> {
+  const out = (doc: unknown) => io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  switch (request.json) {
+    case "hosts":
+      out({ hosts: await client.hosts() });
+      return EXIT.ok;
+    case "audit": {
+      const lines = (await client.auditJsonLines(request.export?.host ?? request.auditHost)).split("\n");
+      out({ entries: lines.filter(Boolean).map((l) => JSON.parse(l) as unknown) });
+      return EXIT.ok;
+    }
+    case "status": {
+      const report = await client.fleet(request.text.replace(/^status\s+/, ""));
+      out(report);
+      const bad = (report.counts.fail ?? 0) + (report.counts["no-answer"] ?? 0) + (report.counts.offline ?? 0);
+      return bad > 0 ? EXIT.failing : EXIT.ok;
+    }
+    case "triage": {
+      const reply = await client.command(request.text);
+      if (reply.error || !reply.jobId) {
+        out({ jobId: null, status: "refused", error: reply.error ?? { code: "no_job", message: reply.ack.text } });
+        return EXIT.notRun;
+      }
+      const quiet: FollowView = { message() {}, progress() {}, progressDone() {} };
+      const outcome = await followJob(client, reply.jobId, reply.headSeq, quiet, { timeoutMs: request.timeoutMs });
+      const job = outcome.job ?? (await client.job(reply.jobId));
+      out({
+        jobId: job.id,
+        host: job.host,
+        status: job.status,
+        detail: job.detail,
+        failingLayers: job.failingLayers,
+        matrix: job.matrix ?? null,
+        findings: job.findingTitles ?? job.findings.map((id) => ({ id })),
+      });
+      if (outcome.kind === "gave-up") {
+        io.stderr.write(
+          `clawops: stopped following job ${reply.jobId} after ${request.timeoutMs / 1000} s (status: ${job.status}); it may still finish\n`,
+        );
+        return EXIT.notRun;
+      }
+      if (outcome.kind === "ended") return EXIT.notRun;
+      return job.failingLayers.length > 0 ? EXIT.failing : EXIT.ok;
+    }
+    default:
+      return EXIT.usage;
+  }
+}
+
 interface CliRequest {
   text: string;
   server: string;
@@ -155,12 +250,19 @@ interface CliRequest {
   approvalKey?: boolean;
   /** `login`: print a one-time console login URL. */
   login?: boolean;
+  /** `--version`. */
+  version?: boolean;
+  /** `--json`: which command's JSON document to print. */
+  json?: "triage" | "hosts" | "status" | "audit";
+  /** `audit <host>`, for `--json`. */
+  auditHost?: string;
 }
 
 /** argv → the /openclaw text to send, or null for help. */
 function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
   const { values, positionals } = parseOptions(argv);
   const [command, ...rest] = positionals;
+  if (values.version && !values.help) return { text: "", server: DEFAULT_SERVER, timeoutMs: 0, version: true };
   if (values.help || command === undefined || command === "help") return null;
   const server = values.server ?? env.CLAWOPS_URL ?? DEFAULT_SERVER;
   if (!/^https?:\/\/[^/\s]+/.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
@@ -168,18 +270,58 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
   if (!Number.isFinite(timeoutSecs) || timeoutSecs <= 0)
     throw new UsageError(`--timeout must be a number of seconds, got "${values.timeout}"`);
   const base = { server, timeoutMs: timeoutSecs * 1000 };
+  const request = parseCommandWords(command, rest, positionals, values, base, env);
+  if (values.json) {
+    const json = jsonKind(request, command);
+    if (!json)
+      throw new UsageError("--json goes with triage <host>, hosts, status <selector> or audit [host] (not --jsonl)");
+    return { ...request, json, ...(command === "audit" && rest[0] ? { auditHost: rest[0] } : {}) };
+  }
+  return request;
+}
 
+/** Which JSON document `--json` prints for this request, if it has one. */
+function jsonKind(request: CliRequest, command: string): CliRequest["json"] | null {
+  if (request.export) return null;
+  if (command === "triage" || command === "audit") return command;
+  if (command === "hosts" && request.text === "hosts") return "hosts";
+  if (command === "status" && request.text !== "status") return "status";
+  return null;
+}
+
+type ParsedOptions = ReturnType<typeof parseOptions>["values"];
+
+function parseCommandWords(
+  command: string,
+  rest: string[],
+  positionals: string[],
+  values: ParsedOptions,
+  base: { server: string; timeoutMs: number },
+  env: NodeJS.ProcessEnv,
+): CliRequest {
   switch (command) {
     case "triage":
     case "enroll":
+    case "recover":
+    case "revoke":
+    case "remove":
       if (rest.length !== 1) throw new UsageError(`usage: clawops ${command} <host>`);
       return { ...base, text: `${command} ${rest[0]}` };
+    case "unfreeze":
+      if (rest.length !== 1) throw new UsageError("usage: clawops unfreeze <host|all>");
+      return { ...base, text: `unfreeze ${rest[0]}` };
+    case "freeze":
+      if (rest.length < 2) throw new UsageError("usage: clawops freeze <host|all> [for 30m] <reason>");
+      return { ...base, text: ["freeze", ...rest].join(" ") };
+    case "tag":
+      if (rest.length < 2) throw new UsageError("usage: clawops tag <host> <tag>... (- clears)");
+      return { ...base, text: ["tag", ...rest].join(" ") };
     case "bundle":
       if (rest.length !== 1) throw new UsageError("usage: clawops bundle <host> [--ticket KEY]…");
       return { ...base, text: ["bundle", rest[0], ...(values.ticket ?? []).flatMap((t) => ["--ticket", t])].join(" ") };
     case "status":
-      if (rest.length !== 1) throw new UsageError("usage: clawops status all|<pattern>|tag:<tag>");
-      return { ...base, text: `status ${rest[0]}` };
+      if (rest.length > 1) throw new UsageError("usage: clawops status [all|<pattern>|tag:<tag>]");
+      return { ...base, text: `status ${rest[0] ?? ""}`.trim() };
     case "audit":
       if (rest.length > 1) throw new UsageError("usage: clawops audit [host] [--jsonl]");
       if (values.jsonl) return { ...base, text: "", export: { host: rest[0] } };
@@ -191,11 +333,13 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
       if (rest.length !== 0) throw new UsageError("usage: clawops login");
       return { ...base, text: "", login: true };
     case "hosts":
-      if (rest.length !== 0) throw new UsageError("usage: clawops hosts");
-      return { ...base, text: "hosts" };
+      if (rest.length > 3) throw new UsageError("usage: clawops hosts [<pattern>|tag:<tag>|state:<state>] [page <n>]");
+      return { ...base, text: ["hosts", ...rest].join(" ") };
     default: {
+      // "/openclaw …" as typed in Slack, or the configured name (CLAWOPS_COMMAND).
       const text = positionals.join(" ").trim();
-      const passthrough = /^\/?openclaw(?:\s+|$)/i.exec(text);
+      const name = commandName(env).slice(1);
+      const passthrough = new RegExp(`^/?(?:openclaw|${name})(?:\\s+|$)`, "i").exec(text);
       if (!passthrough) throw new UsageError(`unknown command "${command}"`);
       return { ...base, text: text.slice(passthrough[0].length) };
     }
@@ -212,6 +356,8 @@ function parseOptions(argv: string[]) {
         ticket: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         jsonl: { type: "boolean" },
+        json: { type: "boolean" },
+        version: { type: "boolean", short: "v" },
       },
       allowPositionals: true,
     });

@@ -7,6 +7,7 @@ export type ErrorCode =
   | "stale_request"
   | "bad_request"
   | "payload_too_large"
+  | "too_many_attempts"
   | "unsupported_media_type"
   | "console_auth_required"
   | "console_host_refused"

@@ -38,7 +38,11 @@ beforeAll(async () => {
     authzFile,
     JSON.stringify({
       incidentLeads: { users: [LEAD] },
-      actions: { freeze: { users: [OWNER, OTHER, LEAD] }, unfreeze: { users: [OWNER, OTHER, LEAD] } },
+      actions: {
+        freeze: { users: [OWNER, OTHER, LEAD] },
+        unfreeze: { users: [OWNER, OTHER, LEAD] },
+        tag: { users: [LEAD] },
+      },
     }),
   );
   slack = new SlackStandIn(BOT_TOKEN);
@@ -260,11 +264,23 @@ describe("a validly signed request replayed within Slack's five minutes does its
 
     const tag = slashCommandBody({ text: "tag node-4 prod", user_id: LEAD, channel_id: INCIDENTS });
     const tagHeaders = signSlack(SECRET, tag);
-    await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: tagHeaders, body: tag });
+    const first = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: tagHeaders, body: tag });
+    expect(((await first.json()) as { text: string }).text).toContain("Tags of node-4");
     await cp.deps.store.setHostTags?.("node-4", ["staging"]);
     const replay = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: tagHeaders, body: tag });
     expect(((await replay.json()) as { text: string }).text).toContain("received already");
     expect((await cp.deps.store.getHost("node-4"))?.tags).toEqual(["staging"]);
     await postSlashCommand(cp.url, SECRET, { text: "unfreeze node-4", user_id: OWNER, channel_id: INCIDENTS });
+  });
+});
+
+describe("tag is authorized like every command that changes what the fleet commands reach", () => {
+  it("a user the authorization file does not allow cannot retag a host, and the refusal is audited", async () => {
+    await cp.deps.store.setHostTags?.("node-3", ["prod"]);
+    const { body } = await slash(STRANGER, "tag node-3 staging");
+    expect(JSON.stringify(body.blocks)).toContain("not allowed to `tag`");
+    expect((await cp.deps.store.getHost("node-3"))?.tags).toEqual(["prod"]);
+    const refused = (await auditLines("node-3")).filter((e) => e.actor === STRANGER && e.detail.includes("tag"));
+    expect(refused.at(-1)).toMatchObject({ outcome: "refused" });
   });
 });

@@ -10,7 +10,12 @@ import { SlackStandIn } from "../support/slack-standin.ts";
 
 const SECRET = "test-signing-secret-limits-0123456789";
 const BOT_TOKEN = "xoxb-0000-limits-bot-token";
-const quiet = { info() {}, warn() {}, error() {} };
+const logs: string[] = [];
+const quiet = {
+  info: (m: string) => logs.push(`info ${m}`),
+  warn: (m: string) => logs.push(`warn ${m}`),
+  error: (m: string) => logs.push(`error ${m}`),
+};
 
 let cp: ControlPlane;
 let slack: SlackStandIn;
@@ -132,5 +137,45 @@ describe("request bodies are read only after the headers prove who is calling, a
     const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, body), body });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { response_type: string }).response_type).toBe("ephemeral");
+  });
+});
+
+describe("enrollment guesses are rate-limited", () => {
+  it("after 30 failed codes in a minute, further attempts get 429 with Retry-After and do no work", async () => {
+    const attempt = () =>
+      fetch(`${cp.url}/api/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: "AAAA-BBBB-CCCC", host: "guess-1", publicKey: "x".repeat(43) }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push((await attempt()).status);
+    expect(statuses.slice(0, 30).every((s) => s === 403)).toBe(true);
+    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
+    const limited = await attempt();
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("too_many_attempts");
+    expect(await cp.deps.store.getHost("guess-1")).toBeNull();
+  });
+});
+
+describe("a client that goes away mid-request", () => {
+  it("is logged as such, not as a server error", async () => {
+    const body = slashCommandBody({ text: "help" });
+    const headers = signSlack(SECRET, body);
+    await new Promise<void>((resolve) => {
+      const req = request(new URL("/slack/commands", cp.url), {
+        method: "POST",
+        headers: { ...headers, "content-length": String(body.length * 10) },
+      });
+      req.on("error", () => resolve());
+      req.write(body.slice(0, 20));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(logs.filter((l) => l.startsWith("error"))).toEqual([]);
   });
 });

@@ -32,6 +32,11 @@ export function createApp(opts: AppOptions) {
     if (isClawopsError(err))
       return c.json({ ok: false, error: { code: err.code, message: err.message } }, err.status as 400);
     if (err instanceof HTTPException) return err.getResponse();
+    if (clientWentAway(c.req.raw, err)) {
+      // Nobody is left to answer: the client closed the connection mid-request.
+      deps.logger.info("client closed the request", { path: c.req.path });
+      return c.body(null, 499 as 400);
+    }
     deps.logger.error("unhandled request error", { path: c.req.path, err: err.message });
     return c.json(
       { ok: false, error: { code: "internal", message: "internal error; see the control-plane log" } },
@@ -50,4 +55,9 @@ export function createApp(opts: AppOptions) {
     app.route("/", consoleRoutes(deps, opts.console, after));
   }
   return app;
+}
+
+/** A request the client aborted (its body cut off, its connection closed) is not a server error. */
+function clientWentAway(req: Request, err: Error): boolean {
+  return req.signal.aborted || err.name === "AbortError" || /aborted|ECONNRESET|terminated/i.test(err.message);
 }

@@ -10,7 +10,7 @@ import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { tellRequester } from "../jobs/tell-requester.ts";
 import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
-import { audit, requireRecovery } from "../recovery/service.ts";
+import { audit, authorize, requireRecovery } from "../recovery/service.ts";
 import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
 import { createTriageJob, runTriage } from "../triage/triage.ts";
 import { type Command, parseCommand } from "./parse.ts";
@@ -125,6 +125,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
           status: 501,
         });
       }
+      await authorize(requireRecovery(deps), { user: req.user, channel: req.channel, source: req.source }, "tag");
       const host = await requireHost(deps, command.host);
       await deps.store.setHostTags(host.name, command.tags);
       const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";

@@ -16,6 +16,8 @@ export const MUTATING_ACTIONS = [
   // Host lifecycle: `/openclaw revoke <host>` and `/openclaw remove <host>`.
   "revoke",
   "remove",
+  // `/openclaw tag <host> …`: tags choose who a fleet command reaches, so retagging is guarded.
+  "tag",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

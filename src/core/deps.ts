@@ -1,6 +1,5 @@
 import type { BundleServices } from "./bundles/services.ts";
 import type { TicketRef } from "./bundles/tickets.ts";
-import type { HostJobQueue } from "./jobs/host-queue.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "./ports.ts";
 import type { RecoveryDeps } from "./recovery/types.ts";
 
@@ -12,8 +11,8 @@ export interface CoreDeps {
   clock: Clock;
   ids: Ids;
   logger: Logger;
-  /** One job at a time per host; shared by every CoreDeps of one control plane. */
-  hostQueue: HostJobQueue;
+  /** Where host jobs run, one at a time per host; shared by every CoreDeps of one control plane. */
+  jobs: JobScheduler;
   /** Repro bundles: blob store, link signer, ticket config. Absent: `/openclaw bundle` says so. */
   bundles?: BundleServices;
   /** Why `bundles` is absent, in words an operator can act on (e.g. the secret to set). */
@@ -21,22 +20,38 @@ export interface CoreDeps {
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
   /**
-   * Where a runtime runs a created triage or bundle job instead of in this process (Workers:
-   * the host's Durable Object, so the job outlives the request). Unset: `hostQueue` runs it here.
-   */
-  startJob?: (start: StartJob) => Promise<void>;
-  /**
    * The slash command's name when it is not `/openclaw` (CLAWOPS_COMMAND): acks show it; the
    * runtime's chat shows it too (core/messages/command-name.ts).
    */
   commandName?: string;
 }
 
-/** A created job handed to `startJob`, with what its run needs beyond the job record. */
-export type StartJob = (
+/** A created triage or bundle job, with what its run needs beyond the job record. */
+export type HostJob = (
   | { kind: "triage"; job: JobRecord }
-  | { kind: "bundle"; job: JobRecord; tickets: TicketRef[] }
+  | {
+      kind: "bundle";
+      job: JobRecord;
+      tickets: TicketRef[];
+      /** The Slack workspace the command came from: selects its own ticket systems. */
+      workspace?: string;
+    }
 ) & {
   /** The command's reply address (Slack `response_url`): told when the thread cannot be written. */
   responseUrl?: string;
 };
+
+/**
+ * Where a host's jobs run, one at a time per host: the one scheduling seam. Concurrent jobs on
+ * one gateway would probe it in parallel, and during token drift each failed auth doubles the
+ * gateway's penalty (GATEWAY-FACTS §4.3). Node runs them in this process (InProcessJobs);
+ * Workers hand triage and bundle jobs to the host's Durable Object, so they outlive the request.
+ */
+export interface JobScheduler {
+  /** Jobs ahead of a new one on `host` (running + waiting); 0 where only the host's object knows. */
+  depth(host: string): number;
+  /** Runs a created triage or bundle job in its host's turn; resolves once it ran, or was handed over. */
+  start(deps: CoreDeps, job: HostJob): Promise<void>;
+  /** Runs `task` in `host`'s turn in this process (the recover runbook's agent jobs). */
+  inTurn(host: string, task: () => Promise<void>): Promise<void>;
+}

@@ -8,7 +8,7 @@ import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import type { CoreDeps } from "../core/deps.ts";
-import { HostJobQueue } from "../core/jobs/host-queue.ts";
+import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
@@ -77,7 +77,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     clock,
     ids,
     logger,
-    hostQueue: new HostJobQueue(),
+    jobs: new InProcessJobs(),
     bundles,
     recovery,
     ...(commandName ? { commandName } : {}),

@@ -3,6 +3,7 @@ import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
+import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { JobOutcome, JobSpec } from "../core/ports.ts";
 import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
@@ -202,7 +203,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     const parsed = parseWorkerConfig(this.env);
     if (!parsed.ok) return null;
     const parts = { env: this.env, config: parsed.config, logger: this.logger, store: this.store };
-    return hostJobDeps({ ...parts, transport: this.hub, hostQueue: this.inTurn }, run);
+    return hostJobDeps({ ...parts, transport: this.hub, jobs: new InProcessJobs(this.inTurn) }, run);
   }
 
   private async scheduleAlarm(): Promise<void> {

@@ -1,6 +1,6 @@
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import type { CoreDeps } from "../core/deps.ts";
-import { HostJobQueue } from "../core/jobs/host-queue.ts";
+import type { CoreDeps, HostJob, JobScheduler } from "../core/deps.ts";
+import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
 import type { RecoveryStore } from "../core/recovery/types.ts";
@@ -30,8 +30,8 @@ interface Parts {
   transport?: HostTransport;
   /** Default: the directory object by RPC. */
   store?: Store;
-  /** Default: a new one. Jobs that must not overlap are serialised in the host's object, not here. */
-  hostQueue?: HostJobQueue;
+  /** Default: in this isolate. Jobs that must not overlap are serialised in the host's object, not here. */
+  jobs?: JobScheduler;
 }
 
 function baseDeps(p: Parts): CoreDeps {
@@ -42,7 +42,7 @@ function baseDeps(p: Parts): CoreDeps {
     clock: workerClock,
     ids: workerIds,
     logger: p.logger,
-    hostQueue: p.hostQueue ?? new HostJobQueue(),
+    jobs: p.jobs ?? new InProcessJobs(),
   };
 }
 
@@ -63,18 +63,12 @@ export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResul
     ...(bundles.ok ? { bundles: bundles.services } : { bundlesUnavailable: bundles.missing }),
     // Triage and bundle jobs run in the host's object (queued there, run by its alarm), not in
     // this request's `waitUntil`: they outlive the request and a reset of that object.
-    startJob: (start) =>
-      env.HOSTS.get(env.HOSTS.idFromName(start.job.host)).enqueueJob(
-        start.job.id,
-        start.kind === "bundle"
-          ? { kind: "bundle", tickets: start.tickets, publicUrl: origin, responseUrl: start.responseUrl }
-          : { kind: "triage", responseUrl: start.responseUrl },
-      ),
+    jobs: new HostObjectJobs(env, origin),
   };
 }
 
 /** A triage or bundle job queued in a host's object, run there on its own agent connection. */
-export function hostJobDeps(p: Parts & { transport: HostTransport; hostQueue: HostJobQueue }, run: QueuedRun) {
+export function hostJobDeps(p: Parts & { transport: HostTransport; jobs: JobScheduler }, run: QueuedRun) {
   const deps = baseDeps(p);
   if (run.kind !== "bundle") return deps;
   const bundles = workerBundleServices(p.env, run.publicUrl);
@@ -95,4 +89,39 @@ export function recoverRunDeps(p: Parts, publicUrl: string): RecoveryCoreDeps {
     recovery: workerRecovery(p.env, p.config),
     ...(bundles.ok ? { bundles: bundles.services } : {}),
   };
+}
+
+/**
+ * The Worker request's scheduler: a triage or bundle job goes to its host's object, which
+ * queues it in SQLite and runs it in turn; only that object knows how many are ahead.
+ */
+class HostObjectJobs implements JobScheduler {
+  private readonly local = new InProcessJobs();
+  private readonly env: WorkerEnv;
+  private readonly origin: string;
+
+  constructor(env: WorkerEnv, origin: string) {
+    this.env = env;
+    this.origin = origin;
+  }
+
+  depth(): number {
+    return 0;
+  }
+
+  async start(_deps: CoreDeps, job: HostJob): Promise<void> {
+    const hosts = this.env.HOSTS;
+    await hosts
+      .get(hosts.idFromName(job.job.host))
+      .enqueueJob(
+        job.job.id,
+        job.kind === "bundle"
+          ? { kind: "bundle", tickets: job.tickets, publicUrl: this.origin, responseUrl: job.responseUrl }
+          : { kind: "triage", responseUrl: job.responseUrl },
+      );
+  }
+
+  inTurn(host: string, task: () => Promise<void>): Promise<void> {
+    return this.local.inTurn(host, task);
+  }
 }

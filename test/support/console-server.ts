@@ -9,7 +9,7 @@ import { createApp } from "../../src/adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../../src/adapters/http/console-guard.ts";
 import type { StepName, StepResult } from "../../src/contract/catalog.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
-import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
+import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
 import { Authorizer } from "../../src/core/recovery/authz.ts";
 import { DecisionBus } from "../../src/core/recovery/decision-bus.ts";
@@ -75,7 +75,7 @@ export async function startConsoleServer(
     announceChannels: [],
     decisions: new DecisionBus(),
   };
-  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, hostQueue: new HostJobQueue(), recovery };
+  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, jobs: new InProcessJobs(), recovery };
   const inFlight = new Set<Promise<void>>();
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-console-"));
   let allowedHosts: string[] = [];

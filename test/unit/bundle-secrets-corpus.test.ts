@@ -11,7 +11,7 @@ import { secondScan } from "../../src/core/bundles/second-scan.ts";
 import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
-import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
+import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
@@ -180,7 +180,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
       clock: { now: () => Date.now() },
       ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}` },
       logger,
-      hostQueue: new HostJobQueue(),
+      jobs: new InProcessJobs(),
       bundles: {
         blobs: new MemoryBlobStore(),
         signer: new LinkSigner("test-link-secret-0123456789abcdef"),

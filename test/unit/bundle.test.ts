@@ -14,7 +14,7 @@ import type { BundleServices } from "../../src/core/bundles/services.ts";
 import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
-import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
+import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
 import { makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
@@ -90,7 +90,7 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
     clock: { now: () => Date.now() },
     ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}${Math.random().toString(36).slice(2, 8)}` },
     logger,
-    hostQueue: new HostJobQueue(),
+    jobs: new InProcessJobs(),
     bundles,
   };
   return { deps, blobs, logger, store, bundles };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StepName, StepRequest, StepResult } from "../../src/contract/catalog.ts";
 import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
-import { HostJobQueue } from "../../src/core/jobs/host-queue.ts";
+import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatMessage, HostTransport, JobOutcome, JobSpec } from "../../src/core/ports.ts";
 import { Authorizer } from "../../src/core/recovery/authz.ts";
 import { runRecover } from "../../src/core/recovery/recover.ts";
@@ -333,7 +333,7 @@ async function record(
       warn: (msg, f) => events.push(scrub({ log: "warn", msg, ...f })),
       error: (msg, f) => events.push(scrub({ log: "error", msg, ...f })),
     },
-    hostQueue: new HostJobQueue(),
+    jobs: new InProcessJobs(),
     recovery: {
       store: recoveryStore,
       authz: new Authorizer(),

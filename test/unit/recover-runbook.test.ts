@@ -209,7 +209,7 @@ describe("recover step 4 with doctor errors", () => {
       channel_id: CHANNEL,
     });
     expect(second.body.text).toMatch(/A recovery of node-7 is already running \(run `?rec_\w+`?\)/);
-    expect(cp.deps.hostQueue.depth("node-7")).toBe(0);
+    expect(cp.deps.jobs.depth("node-7")).toBe(0);
     const ask = all().find((m) => blocksOf(m).includes(fixId));
     expect(blocksOf(ask as StoredMessage)).toContain("core/doctor/heartbeat-scratch-migration");
     expect(blocksOf(ask as StoredMessage)).not.toContain("clawops_approve_drained");

@@ -4,7 +4,7 @@ import type { CoreDeps } from "../deps.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { renderNotice } from "../render/messages.ts";
-import { createBundleJob, runBundle, ticketConfigFor } from "./bundle.ts";
+import { createBundleJob, ticketConfigFor } from "./bundle.ts";
 import { parseTicketRef, type TicketRef } from "./tickets.ts";
 
 /** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver in the background. */
@@ -58,11 +58,13 @@ export async function bundleCommand(
     ),
     background: async () => {
       const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
-      if (deps.startJob) await deps.startJob({ kind: "bundle", job, tickets, ...replyTo });
-      else
-        await deps.hostQueue.run(host.name, () =>
-          runBundle(deps, job, { tickets, ticketConfig, ...replyTo }).then(() => undefined),
-        );
+      await deps.jobs.start(deps, {
+        kind: "bundle",
+        job,
+        tickets,
+        ...(req.workspace ? { workspace: req.workspace } : {}),
+        ...replyTo,
+      });
     },
     jobId: job.id,
   };

@@ -12,7 +12,7 @@ import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, authorize, requireRecovery } from "../recovery/service.ts";
 import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
-import { createTriageJob, runTriage } from "../triage/triage.ts";
+import { createTriageJob } from "../triage/triage.ts";
 import { type Command, parseCommand } from "./parse.ts";
 import type { CommandReply, CommandRequest } from "./types.ts";
 
@@ -162,7 +162,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
           ),
         };
       }
-      const ahead = deps.hostQueue.depth(host.name);
+      const ahead = deps.jobs.depth(host.name);
       deps.logger.info("triage started", {
         job: job.id,
         host: host.name,
@@ -176,10 +176,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
         ack: renderNotice(
           `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
         ),
-        background: () =>
-          deps.startJob
-            ? deps.startJob({ kind: "triage", job, ...replyTo })
-            : deps.hostQueue.run(host.name, () => runTriage(deps, job, replyTo)),
+        background: () => deps.jobs.start(deps, { kind: "triage", job, ...replyTo }),
         jobId: job.id,
       };
     }

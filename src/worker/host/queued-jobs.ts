@@ -1,7 +1,5 @@
-import { runBundle } from "../../core/bundles/bundle.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import type { Logger, Store } from "../../core/ports.ts";
-import { runTriage } from "../../core/triage/triage.ts";
 import type { QueuedRun } from "../rpc.ts";
 import type { SqlJobQueue } from "./job-queue.ts";
 
@@ -34,11 +32,12 @@ export async function runQueuedJobs(r: QueuedJobRunner): Promise<void> {
     const job = await r.store.getJob(next.jobId);
     if (deps && job?.status === "running") {
       const run = next.run;
-      await deps.hostQueue
-        .run(job.host, () =>
+      await deps.jobs
+        .start(
+          deps,
           run.kind === "bundle"
-            ? runBundle(deps, job, { tickets: run.tickets, responseUrl: run.responseUrl }).then(() => undefined)
-            : runTriage(deps, job, run.responseUrl ? { responseUrl: run.responseUrl } : {}),
+            ? { kind: "bundle", job, tickets: run.tickets, responseUrl: run.responseUrl }
+            : { kind: "triage", job, ...(run.responseUrl ? { responseUrl: run.responseUrl } : {}) },
         )
         .catch((err) => r.logger.error(`${run.kind} failed`, { job: job.id, err: String(err) }));
     } else if (!deps) {

@@ -179,7 +179,7 @@ export class RunbookContext {
     const { deps, run } = this;
     return this.fx.do(`job ${suffix}`, async () => {
       let outcome: JobOutcome | undefined;
-      await deps.hostQueue.run(run.host, async () => {
+      await deps.jobs.inTurn(run.host, async () => {
         outcome = await deps.transport.dispatch(
           run.host,
           { jobId: `${run.runId}-${suffix}`, steps: requests, deadlineMs },

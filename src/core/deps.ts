@@ -3,6 +3,14 @@ import type { TicketRef } from "./bundles/tickets.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "./ports.ts";
 import type { RecoveryDeps } from "./recovery/types.ts";
 
+/**
+ * A capability a runtime may lack: on with what it needs, or off with why, in words an
+ * operator can act on (e.g. the secret to set).
+ */
+export type Capability<T> = { on: true; use: T } | { on: false; why: string };
+export const capabilityOn = <T>(use: T): Capability<T> => ({ on: true, use });
+export const capabilityOff = (why: string): Capability<never> => ({ on: false, why });
+
 /** Everything the core services need, passed in by each runtime's wiring file. */
 export interface CoreDeps {
   store: Store;
@@ -13,10 +21,8 @@ export interface CoreDeps {
   logger: Logger;
   /** Where host jobs run, one at a time per host; shared by every CoreDeps of one control plane. */
   jobs: JobScheduler;
-  /** Repro bundles: blob store, link signer, ticket config. Absent: `/openclaw bundle` says so. */
-  bundles?: BundleServices;
-  /** Why `bundles` is absent, in words an operator can act on (e.g. the secret to set). */
-  bundlesUnavailable?: string;
+  /** Repro bundles: blob store, link signer, ticket config. Off: `/openclaw bundle` says why. */
+  bundles: Capability<BundleServices>;
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
   /**

@@ -7,7 +7,7 @@ import { ConsoleChat } from "../adapters/console/feed.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import type { CoreDeps } from "../core/deps.ts";
+import { type CoreDeps, capabilityOn } from "../core/deps.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
@@ -78,7 +78,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     ids,
     logger,
     jobs: new InProcessJobs(),
-    bundles,
+    bundles: capabilityOn(bundles),
     recovery,
     ...(commandName ? { commandName } : {}),
   };

@@ -1,5 +1,5 @@
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import type { CoreDeps, HostJob, JobScheduler } from "../core/deps.ts";
+import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/deps.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
@@ -43,6 +43,8 @@ function baseDeps(p: Parts): CoreDeps {
     ids: workerIds,
     logger: p.logger,
     jobs: p.jobs ?? new InProcessJobs(),
+    // Only the entry points that collect bundles turn them on (requests, bundle jobs, recover runs).
+    bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
   };
 }
 
@@ -60,7 +62,7 @@ export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResul
       runs: workflowRuns(env, origin),
       ...(approval.ok ? { approvalKey: approval.key } : { approvalKeyMissing: approval.missing }),
     }),
-    ...(bundles.ok ? { bundles: bundles.services } : { bundlesUnavailable: bundles.missing }),
+    bundles: bundles.ok ? capabilityOn(bundles.services) : capabilityOff(bundles.missing),
     // Triage and bundle jobs run in the host's object (queued there, run by its alarm), not in
     // this request's `waitUntil`: they outlive the request and a reset of that object.
     jobs: new HostObjectJobs(env, origin),
@@ -73,7 +75,7 @@ export function hostJobDeps(p: Parts & { transport: HostTransport; jobs: JobSche
   if (run.kind !== "bundle") return deps;
   const bundles = workerBundleServices(p.env, run.publicUrl);
   // Without them `runBundle` says so in the thread and ends the job.
-  return bundles.ok ? { ...deps, bundles: bundles.services } : deps;
+  return { ...deps, bundles: bundles.ok ? capabilityOn(bundles.services) : capabilityOff(bundles.missing) };
 }
 
 /** The directory object's alarm: expired freezes leave, each with its notice; its own SQLite, no RPC to itself. */
@@ -87,7 +89,7 @@ export function recoverRunDeps(p: Parts, publicUrl: string): RecoveryCoreDeps {
   return {
     ...baseDeps({ ...p, transport: new DurableObjectHostTransport(p.env.HOSTS, { inTurn: true }) }),
     recovery: workerRecovery(p.env, p.config),
-    ...(bundles.ok ? { bundles: bundles.services } : {}),
+    bundles: bundles.ok ? capabilityOn(bundles.services) : capabilityOff(bundles.missing),
   };
 }
 

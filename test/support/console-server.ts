@@ -9,6 +9,7 @@ import { createApp } from "../../src/adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../../src/adapters/http/console-guard.ts";
 import type { StepName, StepResult } from "../../src/contract/catalog.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
+import { capabilityOff } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
 import { Authorizer } from "../../src/core/recovery/authz.ts";
@@ -75,7 +76,17 @@ export async function startConsoleServer(
     announceChannels: [],
     decisions: new DecisionBus(),
   };
-  const deps: CoreDeps = { store, transport, chat, clock, ids, logger, jobs: new InProcessJobs(), recovery };
+  const deps: CoreDeps = {
+    store,
+    transport,
+    chat,
+    clock,
+    ids,
+    logger,
+    jobs: new InProcessJobs(),
+    recovery,
+    bundles: capabilityOff("the console test server keeps no bundles"),
+  };
   const inFlight = new Set<Promise<void>>();
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-console-"));
   let allowedHosts: string[] = [];

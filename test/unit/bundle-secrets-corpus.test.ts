@@ -11,6 +11,7 @@ import { secondScan } from "../../src/core/bundles/second-scan.ts";
 import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
+import { capabilityOn } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
@@ -181,7 +182,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
       ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}` },
       logger,
       jobs: new InProcessJobs(),
-      bundles: {
+      bundles: capabilityOn({
         blobs: new MemoryBlobStore(),
         signer: new LinkSigner("test-link-secret-0123456789abcdef"),
         publicUrl: "http://127.0.0.1:9",
@@ -192,7 +193,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
           github: { apiUrl: github.url, token: "gh-app-token-xyz789", repo: "acme/infra" },
         },
         retry: { attempts: 1, baseMs: 10 },
-      },
+      }),
     };
     await store.insertHost({
       name: "lab-1",

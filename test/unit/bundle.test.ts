@@ -14,6 +14,7 @@ import type { BundleServices } from "../../src/core/bundles/services.ts";
 import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
+import { capabilityOn } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
 import { makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
@@ -91,7 +92,7 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
     ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}${Math.random().toString(36).slice(2, 8)}` },
     logger,
     jobs: new InProcessJobs(),
-    bundles,
+    bundles: capabilityOn(bundles),
   };
   return { deps, blobs, logger, store, bundles };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StepName, StepRequest, StepResult } from "../../src/contract/catalog.ts";
 import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
+import { capabilityOff, capabilityOn } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatMessage, HostTransport, JobOutcome, JobSpec } from "../../src/core/ports.ts";
 import { Authorizer } from "../../src/core/recovery/authz.ts";
@@ -341,18 +342,16 @@ async function record(
       decisions: { wait: async () => timeout, resolve: () => {} },
       drainPollMs: 15_000,
     },
-    ...(script.bundles
-      ? {
-          bundles: {
-            blobs: new MemoryBlobStore(),
-            signer: new LinkSigner("test-link-secret-0123456789abcdef"),
-            publicUrl: "http://127.0.0.1:9",
-            retentionMs: 3_600_000,
-            linkTtlMs: 600_000,
-            tickets: {},
-          },
-        }
-      : {}),
+    bundles: script.bundles
+      ? capabilityOn({
+          blobs: new MemoryBlobStore(),
+          signer: new LinkSigner("test-link-secret-0123456789abcdef"),
+          publicUrl: "http://127.0.0.1:9",
+          retentionMs: 3_600_000,
+          linkTtlMs: 600_000,
+          tickets: {},
+        })
+      : capabilityOff("not in this path"),
   } satisfies CoreDeps;
   const decisions = new Map(Object.entries(script.decisions ?? {}).map(([k, v]) => [k, [...v]]));
   const seen = new Set<string>();

@@ -3,6 +3,7 @@ import { commandFromSlashForm } from "../../src/adapters/slack/envelope.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
+import { capabilityOff } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { JobRecord, LogFields } from "../../src/core/ports.ts";
 import { failInterruptedJobs } from "../../src/core/triage/triage.ts";
@@ -60,6 +61,7 @@ function setup(opts: { budgetMs?: number } = {}) {
     ids: { id: (p) => `${p}_${(++n).toString().padStart(4, "0")}${Math.random().toString(36).slice(2, 6)}` },
     logger,
     jobs: new InProcessJobs(),
+    bundles: capabilityOff("not in this test"),
   };
   return { deps, store, transport, waits, logs };
 }

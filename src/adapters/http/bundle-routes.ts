@@ -6,8 +6,9 @@ import { ClawopsError } from "../../core/errors.ts";
 export function bundleRoutes(deps: CoreDeps) {
   const app = new Hono();
   app.get("/:id", async (c) => {
-    const bundles = deps.bundles;
-    if (!bundles) throw new ClawopsError("bundles_not_configured", "Bundles are not configured.", { status: 404 });
+    if (!deps.bundles.on)
+      throw new ClawopsError("bundles_not_configured", "Bundles are not configured.", { status: 404 });
+    const bundles = deps.bundles.use;
     const id = c.req.param("id");
     const verdict = await bundles.signer.verify(id, c.req.query("exp"), c.req.query("sig"), deps.clock.now());
     if (verdict !== "ok") {

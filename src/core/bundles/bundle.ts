@@ -114,7 +114,7 @@ export async function runBundle(
   },
 ): Promise<BundleOutcome> {
   const { chat, store, clock, logger } = deps;
-  const services = deps.bundles;
+  const services = deps.bundles.on ? deps.bundles.use : null;
   const log = { job: job.id, host: job.host };
   let incident: IncidentRecord;
   try {

@@ -13,14 +13,14 @@ export async function bundleCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "bundle" }>,
 ): Promise<CommandReply> {
-  if (!deps.bundles) {
+  if (!deps.bundles.on) {
     throw new ClawopsError(
       "bundles_not_configured",
-      `Repro bundles are not configured on this control plane: ${deps.bundlesUnavailable ?? "it has no blob store"} (see README, Repro bundles).`,
+      `Repro bundles are not configured on this control plane: ${deps.bundles.why} (see docs/bundles.md).`,
       { status: 501 },
     );
   }
-  const ticketConfig = ticketConfigFor(deps.bundles, req.workspace);
+  const ticketConfig = ticketConfigFor(deps.bundles.use, req.workspace);
   const tickets: TicketRef[] = command.tickets.map((key) => {
     const ref = parseTicketRef(key);
     if (!ref) throw new ClawopsError("bad_request", `\`${key}\` is not a Jira or GitHub issue reference.`);

@@ -9,7 +9,7 @@ export async function runHostJob(deps: CoreDeps, hostJob: HostJob): Promise<void
     await runTriage(deps, hostJob.job, replyTo);
     return;
   }
-  const ticketConfig = deps.bundles ? ticketConfigFor(deps.bundles, hostJob.workspace) : undefined;
+  const ticketConfig = deps.bundles.on ? ticketConfigFor(deps.bundles.use, hostJob.workspace) : undefined;
   await runBundle(deps, hostJob.job, {
     tickets: hostJob.tickets,
     ...(ticketConfig ? { ticketConfig } : {}),

@@ -11,10 +11,12 @@ import type { AuditEntry, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryDeps, 
 export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };
 
 export function requireRecovery(deps: CoreDeps): RecoveryCoreDeps {
-  if (!deps.recovery) {
+  const { recovery } = deps;
+  if (!recovery) {
     throw new ClawopsError("not_configured", "Freezes, recovery and the audit log are not wired in this runtime.");
   }
-  return deps as RecoveryCoreDeps;
+  // The same deps, the capability now known to be there (its object kept: runs key on it).
+  return { ...deps, recovery };
 }
 
 export async function activeFreezes(store: RecoveryStore, now: number): Promise<FreezeRecord[]> {

@@ -26,7 +26,7 @@ export async function stopRun(ctx: RunbookContext, why: string): Promise<void> {
     await ctx.show("stopped");
     return null;
   });
-  const collecting = deps.bundles !== undefined;
+  const collecting = deps.bundles.on;
   await ctx.say(
     `🧊 Recovery of *${host}* stopped: ${why}\nThe freeze stays until you lift it (\`/openclaw unfreeze ${host}\`) or it expires.\n${ROLLBACK_ADVICE}\n${collecting ? REPRO_BUNDLE_AUTO : REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
   );

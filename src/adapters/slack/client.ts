@@ -130,12 +130,13 @@ export class SlackClient {
     const deadline = started + this.policy.budgetMs;
     for (let attempt = 1; ; attempt++) {
       let failure: Failure;
+      // A request that hangs must not outlast the budget either. A timer cleared when the call
+      // ends, not AbortSignal.timeout: that one stays pending for the whole budget, and a
+      // pending timer keeps a Durable Object from hibernating.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
       try {
-        // A request that hangs must not outlast the budget either.
-        const res = await doFetch(url, {
-          ...init,
-          signal: AbortSignal.timeout(Math.max(1, deadline - now())),
-        });
+        const res = await doFetch(url, { ...init, signal: abort.signal });
         if (res.status === 429) {
           failure = { slackError: "ratelimited", detail: "HTTP 429", retryAfterMs: retryAfterMs(res, now()) };
         } else if (res.status >= 500) {
@@ -148,6 +149,8 @@ export class SlackClient {
       } catch (err) {
         if (err instanceof SlackCallError) throw err;
         failure = { slackError: "network", detail: errorText(err), cause: err };
+      } finally {
+        clearTimeout(timer);
       }
       const wait = failure.retryAfterMs ?? this.backoff(attempt);
       if (now() + wait >= deadline) {

@@ -2,8 +2,9 @@ import type { StepName, StepResult } from "../../contract/catalog.ts";
 import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../layers.ts";
 import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
+import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses } from "./gateway-processes.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
-import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses, RULES } from "./rules.ts";
+import { RULES } from "./rules.ts";
 import { downChannelAccounts } from "./rules-service.ts";
 
 export interface LayerCell {

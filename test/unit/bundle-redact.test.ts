@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { analyseLog, sanitize } from "../../src/agent/probes/bundle-collect.ts";
+import { sanitize } from "../../src/agent/probes/bundle-sanitize.ts";
+import { analyseLog } from "../../src/agent/probes/bundle-timeline.ts";
 import { redactTextCounted } from "../../src/agent/probes/redact.ts";
 import { describeHits, scanText } from "../../src/core/bundles/scan.ts";
 

@@ -1,44 +1,11 @@
 import type { LogSignature, LogSignatureKind } from "../../contract/catalog.ts";
+import { LOG_SIGNATURES } from "./gateway-log-patterns.ts";
 import { redactText } from "./redact.ts";
 
 /**
- * Signature lines of the gateway's file log, from GATEWAY-FACTS §4–§7 and the seeds' ladder.
- * The file holds tslog JSON lines (`{"0":"{\"subsystem\":\"gateway/reload\"}","1":"config
- * reload failed: …","time":…}`) or, from older builds and journals, plain text; the console
- * shows the same line as `[reload] config reload failed: …`, which is what is matched.
- * `reload-applied` and `gateway-ready` are not faults: they tell whether a failure is stale.
+ * Reads the gateway's file log: one line at a time as the console prints it, then counted
+ * against the signature catalog (gateway-log-patterns.ts).
  */
-type Signature = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp };
-
-export const LOG_SIGNATURES: readonly Signature[] = [
-  { kind: "ws-unauthorized", pattern: /\bunauthorized conn=/, reason: /\breason=([\w.-]+)/ },
-  { kind: "reload-failed", pattern: /config reload failed/i },
-  { kind: "reload-applied", pattern: /config hot reload applied|config reload applied/i },
-  { kind: "gateway-ready", pattern: /^\[gateway\] (?:gateway )?ready\b/ },
-  { kind: "closed-before-connect", pattern: /closed before connect\b/, reason: /\bcode=(\d+)/ },
-  // A browser client refused by gateway.controlUi.allowedOrigins: the close line carries the
-  // Origin it came from (`closed before connect … origin=https://… code=1008 reason=origin not allowed …`).
-  { kind: "origin-not-allowed", pattern: /\borigin not allowed\b/i, reason: /\borigin=(\S+)/ },
-  { kind: "handshake-timeout", pattern: /\bhandshake timeout\b/ },
-  { kind: "parse-error", pattern: /parse\/handle error/ },
-  { kind: "port-in-use", pattern: /EADDRINUSE|another gateway instance is already listening/ },
-  { kind: "refusing-to-bind", pattern: /refusing to bind gateway/i },
-  // `Missing config. Run openclaw setup or set gateway.mode=local` is the no-config variant (exit 78).
-  {
-    kind: "start-blocked",
-    pattern:
-      /Gateway start blocked|existing config is missing gateway\.mode|Missing config\. Run `?openclaw setup`? or set gateway\.mode=local/i,
-  },
-  { kind: "start-failed", pattern: /Gateway failed to start/i },
-  { kind: "anthropic-429-long-context", pattern: /\b429\b.*Extra usage is required for long context/i },
-  { kind: "cron-disabled", pattern: /cron: scheduler disabled/i },
-  { kind: "cron-tick-failed", pattern: /cron: timer tick failed/i },
-  { kind: "heartbeat-skipped", pattern: /heartbeat skipped/i, reason: /\breason=([\w.-]+)/ },
-  { kind: "chrome-cdp-failed", pattern: /Failed to start Chrome CDP/i },
-  { kind: "remote-cdp-unreachable", pattern: /Remote CDP\b.*\bnot reachable/i },
-  { kind: "browser-command-unknown", pattern: /unknown command ["'`]browser["'`]/i },
-  { kind: "workspace-vanished", pattern: /WORKSPACE_VANISHED/ },
-];
 
 const MAX_EXAMPLES = 5;
 const MAX_EXAMPLE_CHARS = 300;

@@ -2,8 +2,9 @@ import type { StepName, StepResult } from "../../contract/catalog.ts";
 import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../layers.ts";
 import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
+import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses } from "./gateway-processes.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
-import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses, RULES } from "./rules.ts";
+import { RULES } from "./rules.ts";
 import { downChannelAccounts } from "./rules-service.ts";
 
 export interface LayerCell {
@@ -136,25 +137,37 @@ function cell(status: LayerStatus, reason: string): LayerCell {
   return { status, reason };
 }
 
-/** What each probe says about each layer on its own, before any finding is applied. */
+/**
+ * What each probe says about each layer on its own, before any finding is applied: one step per
+ * layer group, run in this order (it matters where two steps set the same cell: config, service).
+ */
 function baseMatrix(e: Evidence): HealthMatrix {
   const m = Object.fromEntries(
     LAYERS.map((l) => [l, cell("unknown", "not checked by this probe set")]),
   ) as HealthMatrix;
-  const set = (layer: Layer, status: LayerStatus, reason: string) => {
+  const set: SetCell = (layer, status, reason) => {
     const cur = m[layer];
     if (cur.reason === "not checked by this probe set" || worseStatus(cur.status, status) !== cur.status) {
       m[layer] = cell(status, reason);
     }
   };
-  const ws = e["gateway.ws"];
-  const pl = e["port.listeners"];
-  const http = e["gateway.http"];
-  const cfg = e.config;
-  const gs = e["gateway.status"];
-  const unreachable = ws?.outcome === "refused" || ws?.outcome === "upgrade-refused";
+  processCells(e, set);
+  portCells(e, set);
+  transportCells(e, set);
+  authScopeCells(e, set);
+  configWorkspaceCells(e, set);
+  channelsSchedulerCells(e, set);
+  modelRoutingCells(e, set);
+  lintCells(e, set);
+  serviceCells(e, set, m);
+  return m;
+}
 
-  // process
+/** Sets a layer's cell unless it already holds a worse status. */
+type SetCell = (layer: Layer, status: LayerStatus, reason: string) => void;
+
+function processCells(e: Evidence, set: SetCell): void {
+  const pl = e["port.listeners"];
   if (pl) {
     const own = ownGatewayProcesses(pl);
     const exited = pl.gatewayProcesses.filter((p) => hasExited(p.state));
@@ -171,7 +184,11 @@ function baseMatrix(e: Evidence): HealthMatrix {
     else if (own.length === 1) set("process", "ok", `openclaw-gateway pid ${own[0]?.pid ?? "?"}${context}`);
     else set("process", "fail", `${own.length} openclaw-gateway processes for this config${context}`);
   } else if (e.missing["port.listeners"]) set("process", "unknown", e.missing["port.listeners"]);
+}
 
+function portCells(e: Evidence, set: SetCell): void {
+  const pl = e["port.listeners"];
+  const cfg = e.config;
   // port: 18789 for a config that cannot be read is a guess; what holds it is not ours to judge
   if (pl && portGuessed(e)) {
     set("port", "unknown", `${cfg?.path ?? "config"} does not parse and no gateway of this config holds a port`);
@@ -182,8 +199,11 @@ function baseMatrix(e: Evidence): HealthMatrix {
       set("port", "ok", `gateway listens on ${gw.map((l) => l.address).join(", ")}`);
     else set("port", "fail", `port ${pl.port} held by ${pl.listeners.map((l) => l.command ?? "?").join(", ")}`);
   }
+}
 
-  // transport
+function transportCells(e: Evidence, set: SetCell): void {
+  const ws = e["gateway.ws"];
+  const http = e["gateway.http"];
   if (portGuessed(e)) set("transport", "unknown", "port unknown: the config does not parse and no gateway of it runs");
   else if (ws) {
     if (ws.outcome === "hello-ok")
@@ -196,8 +216,12 @@ function baseMatrix(e: Evidence): HealthMatrix {
   if (http && !ws && !portGuessed(e)) {
     if (http.healthz.status === 200) set("transport", "ok", "/healthz 200");
   }
+}
 
-  // auth + scope
+function authScopeCells(e: Evidence, set: SetCell): void {
+  const ws = e["gateway.ws"];
+  const cfg = e.config;
+  const unreachable = ws?.outcome === "refused" || ws?.outcome === "upgrade-refused";
   if (ws?.outcome === "hello-ok") {
     set("auth", "ok", `accepted (${ws.auth?.method ?? "token"})`);
     const scopes = ws.auth?.scopes ?? [];
@@ -215,8 +239,10 @@ function baseMatrix(e: Evidence): HealthMatrix {
     set("auth", "unknown", "gateway unreachable");
     set("scope", "unknown", "gateway unreachable");
   }
+}
 
-  // config + workspace
+function configWorkspaceCells(e: Evidence, set: SetCell): void {
+  const cfg = e.config;
   if (cfg) {
     if (!cfg.exists) set("config", "fail", `${cfg.path} not found`);
     else if (cfg.parseError) set("config", "fail", "config does not parse");
@@ -235,7 +261,11 @@ function baseMatrix(e: Evidence): HealthMatrix {
     } else if (cfg.exists && !cfg.parseError) set("workspace", "unknown", "no workspace configured");
     else set("workspace", "unknown", "config not readable");
   } else if (e.missing.config) set("config", "unknown", e.missing.config);
+}
 
+function channelsSchedulerCells(e: Evidence, set: SetCell): void {
+  const ws = e["gateway.ws"];
+  const unreachable = ws?.outcome === "refused" || ws?.outcome === "upgrade-refused";
   // channels + scheduler: from the health RPC when connected
   const health = ws?.healthRpc;
   if (health?.ok) {
@@ -266,7 +296,9 @@ function baseMatrix(e: Evidence): HealthMatrix {
     set("channels", "unknown", "no session: the gateway did not accept the probe's connect");
     set("scheduler", "unknown", "no session: the gateway did not accept the probe's connect");
   }
+}
 
+function modelRoutingCells(e: Evidence, set: SetCell): void {
   // model routing: `models status --json` is the only source
   const models = e["models.status"];
   if (models?.json) {
@@ -280,7 +312,9 @@ function baseMatrix(e: Evidence): HealthMatrix {
   } else if (e.missing["models.status"] && !notYet(e.missing["models.status"])) {
     set("model_routing", "unknown", e.missing["models.status"]);
   }
+}
 
+function lintCells(e: Evidence, set: SetCell): void {
   // config, as doctor --lint sees it: unreadable output leaves the layer unknown, never ok
   const lint = e["doctor.lint"];
   const lintProblem = lint
@@ -293,8 +327,10 @@ function baseMatrix(e: Evidence): HealthMatrix {
       ? `doctor --lint: ${e.missing["doctor.lint"]}`
       : null;
   if (lintProblem) set("config", "unknown", lintProblem);
+}
 
-  // service manager
+function serviceCells(e: Evidence, set: SetCell, m: HealthMatrix): void {
+  const gs = e["gateway.status"];
   if (gs?.json?.runtimeStatus) {
     const rs = gs.json.runtimeStatus;
     if (rs === "running") set("service", "ok", `${gs.json.serviceLabel ?? "service"} running`);
@@ -316,8 +352,6 @@ function baseMatrix(e: Evidence): HealthMatrix {
     const up = /^(active|running)$/.test(st.active) && st.sub !== "auto-restart" && st.sub !== "restarting";
     known(up ? "ok" : "fail", what);
   } else if (sv?.error && sv.supervisor !== "unknown") set("service", "unknown", sv.error);
-
-  return m;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   parseFrame,
 } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
+import { errorMessage } from "../contract/errors.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
@@ -216,7 +217,7 @@ export class AgentConnection {
         jobId: job.jobId,
         status: "rejected",
         results: [],
-        error: { code: "agent_error", message: err instanceof Error ? err.message : String(err) },
+        error: { code: "agent_error", message: errorMessage(err) },
       };
     }
     this.running.delete(job.jobId);

@@ -1,3 +1,4 @@
+import { errorMessage } from "../contract/errors.ts";
 import { loadOrCreateIdentity, writeAgentConfig } from "./identity.ts";
 import { saveApprovalPin } from "./policy.ts";
 
@@ -18,9 +19,7 @@ export async function enroll(opts: {
       body: JSON.stringify({ code: opts.code, host: opts.host, publicKey: identity.publicKey }),
     });
   } catch (err) {
-    throw new Error(
-      `cannot reach the control plane at ${opts.server}: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new Error(`cannot reach the control plane at ${opts.server}: ${errorMessage(err)}`);
   }
   const body = (await res.json().catch(() => null)) as {
     ok?: boolean;

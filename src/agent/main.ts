@@ -3,6 +3,7 @@
 import "./zod-jitless.ts";
 import { parseArgs } from "node:util";
 import { TRIAGE_STEPS } from "../contract/catalog.ts";
+import { errorMessage } from "../contract/errors.ts";
 import { AgentConnection } from "./connection.ts";
 import { enroll } from "./enroll.ts";
 import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";
@@ -149,7 +150,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`clawops-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`clawops-agent: ${errorMessage(err)}\n`);
     process.exitCode = 1;
   },
 );

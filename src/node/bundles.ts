@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { errorMessage } from "../contract/errors.ts";
 import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
 import type { BundleServices } from "../core/bundles/services.ts";
 import { LinkSigner } from "../core/bundles/signed-link.ts";
@@ -94,9 +95,7 @@ export async function ticketsByWorkspace(path: string): Promise<Record<string, T
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (err) {
-    throw new Error(
-      `CLAWOPS_TICKETS_FILE ${path} could not be read as JSON: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new Error(`CLAWOPS_TICKETS_FILE ${path} could not be read as JSON: ${errorMessage(err)}`);
   }
   const parsed = TicketFile.safeParse(raw);
   if (!parsed.success) {

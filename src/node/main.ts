@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { errorMessage } from "../contract/errors.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
@@ -120,6 +121,6 @@ function isLoopback(host: string): boolean {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`clawops: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`clawops: ${errorMessage(err)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
 import { commandFromSlash, ephemeral, pressFromInteraction } from "../adapters/slack/envelope.ts";
+import { errorMessage } from "../contract/errors.ts";
 import { handleCommand } from "../core/commands/handle.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import type { Logger } from "../core/ports.ts";
@@ -90,7 +91,7 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
 function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
   let name = "bolt";
-  const text = (msgs: unknown[]) => msgs.map((m) => (m instanceof Error ? m.message : String(m))).join(" ");
+  const text = (msgs: unknown[]) => msgs.map((m) => errorMessage(m)).join(" ");
   return {
     debug: () => {},
     info: (...msgs) => logger.info(text(msgs), { component: name }),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
 import { SLOW_STEPS, type StepRequest, type StepResult } from "../contract/catalog.ts";
+import { errorMessage } from "../contract/errors.ts";
 import { decodeOneShot, formatStepSpec, missingStepResults } from "../contract/ssm-output.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
@@ -34,7 +35,7 @@ export const SsmInventory = z
               try {
                 return normalizeHostName(h);
               } catch (err) {
-                ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : String(err) });
+                ctx.addIssue({ code: "custom", message: errorMessage(err) });
                 return z.NEVER;
               }
             }),

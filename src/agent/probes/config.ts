@@ -3,7 +3,8 @@ import { access, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ConfigData } from "../../contract/catalog.ts";
-import { errnoCode, errorMessage } from "./errors.ts";
+import { errorMessage } from "../../contract/errors.ts";
+import { errnoCode } from "./errors.ts";
 import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";
 

@@ -40,6 +40,8 @@ export function errnoCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+/**
+ * Re-exported for the probes that still import it from here (logs.ts, bundle-log-read.ts, under
+ * concurrent rework); the one definition is src/contract/errors.ts.
+ */
+export { errorMessage } from "../../contract/errors.ts";

@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayHttpData } from "../../contract/catalog.ts";
-import { errnoCode, errorMessage } from "./errors.ts";
+import { errorMessage } from "../../contract/errors.ts";
+import { errnoCode } from "./errors.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { budget, type Probe } from "./probe.ts";
 

@@ -1,7 +1,8 @@
 import WebSocket from "ws";
 import { z } from "zod";
 import type { WsError, WsOutcome } from "../../contract/catalog.ts";
-import { errnoCode, errorMessage } from "./errors.ts";
+import { errorMessage } from "../../contract/errors.ts";
+import { errnoCode } from "./errors.ts";
 
 /**
  * A minimal client for the gateway's WebSocket protocol v4 (GATEWAY-FACTS §4): the server

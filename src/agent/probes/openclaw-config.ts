@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import JSON5 from "json5";
+import { errorMessage } from "../../contract/errors.ts";
 import { DEFAULT_GATEWAY_PORT, type ProbeContext } from "./context.ts";
-import { errnoCode, errorMessage } from "./errors.ts";
+import { errnoCode } from "./errors.ts";
 
 /**
  * The parts of `openclaw.json` the probes read. OpenClaw reads the file as JSON5 (comments,

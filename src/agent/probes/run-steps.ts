@@ -6,9 +6,10 @@ import {
   StepResult,
   type StepStatus,
 } from "../../contract/catalog.ts";
+import { errorMessage } from "../../contract/errors.ts";
 import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
-import { errorMessage, isProbeError, type ProbeErrorCode } from "./errors.ts";
+import { isProbeError, type ProbeErrorCode } from "./errors.ts";
 import { JobReadings } from "./job-readings.ts";
 import type { Probe, ProbeRun, ProbeTable } from "./probe.ts";
 import { redactDeep } from "./redact.ts";

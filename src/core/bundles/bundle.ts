@@ -1,5 +1,6 @@
 import type { BundleCollectData, StepName, StepRequest, StepResult } from "../../contract/catalog.ts";
 import { slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
+import { errorMessage } from "../../contract/errors.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
@@ -98,7 +99,7 @@ export async function collectBundleOnRecoverFailure(
     if (!job) return { status: "failed", reason: "a bundle for this recover run was already collected" };
     return await runBundle(deps, job, { tickets: req.tickets ?? [], trigger: `recover failed: ${req.reason}` });
   } catch (err) {
-    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+    return { status: "failed", reason: errorMessage(err) };
   }
 }
 
@@ -121,7 +122,7 @@ export async function runBundle(
     incident = await openIncidentThread(deps, job);
   } catch (err) {
     await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
-    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+    return { status: "failed", reason: errorMessage(err) };
   }
   const post = (message: Message) =>
     chat.postMessage({ channel: job.channel, threadTs: incident.threadTs, ...message });
@@ -139,7 +140,7 @@ export async function runBundle(
     await live.show(renderBundleStart(job.host, job.id, opts.trigger));
   } catch (err) {
     await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
-    return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
+    return { status: "failed", reason: errorMessage(err) };
   }
   await store.updateJob(job.id, { threadTs: incident.threadTs, progressTs: live.ts });
   // Edits after the first post: a failed one is logged, never the end of the bundle.
@@ -272,7 +273,7 @@ export async function runBundle(
       });
       ticketNotes.push(`✅ ${label}${r.url ? ` (${r.url})` : ""}`);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       logger.warn("ticket delivery failed", { ...log, ticket: label, err: message });
       ticketNotes.push(
         `❌ ${label}: ${message} (after ${tries} ${tries === 1 ? "try" : "tries"}; the bundle is kept, retry with \`/openclaw bundle ${job.host} --ticket ${label}\`)`,

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../contract/errors.ts";
 import { ClawopsError } from "../errors.ts";
 
 /**
@@ -109,10 +110,7 @@ async function call(doFetch: typeof fetch, url: string, init: RequestInit): Prom
   try {
     return await doFetch(url, init);
   } catch (err) {
-    throw new ClawopsError(
-      "ticket_unreachable",
-      `Could not reach ${new URL(url).host}: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    throw new ClawopsError("ticket_unreachable", `Could not reach ${new URL(url).host}: ${errorMessage(err)}`);
   }
 }
 

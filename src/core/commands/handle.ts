@@ -1,3 +1,4 @@
+import { errorMessage } from "../../contract/errors.ts";
 import { bundleCommand } from "../bundles/command.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
@@ -69,7 +70,7 @@ async function handleCommandUnaudited(deps: CoreDeps, req: CommandRequest): Prom
   } catch (err) {
     if (isClawopsError(err))
       return { ack: renderError(err.message, err.code), error: { code: err.code, message: err.message } };
-    deps.logger.error("command failed", { text: req.text, err: err instanceof Error ? err.message : String(err) });
+    deps.logger.error("command failed", { text: req.text, err: errorMessage(err) });
     const message = "Something went wrong inside clawops; the error was logged. Try again.";
     return { ack: renderError(message, "internal"), error: { code: "internal", message } };
   }
@@ -107,7 +108,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
           try {
             await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
           } catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
+            const reason = errorMessage(err);
             await tellRequester(
               deps,
               req.responseUrl,

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../contract/errors.ts";
 import type { CoreDeps } from "../deps.ts";
 import type { Message } from "../messages/model.ts";
 import type { JobRecord } from "../ports.ts";
@@ -39,7 +40,7 @@ export async function endJobThreadUnwritable(
   responseUrl: string | undefined,
 ): Promise<void> {
   const what = job.kind === "bundle" ? "Bundle" : "Triage";
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   const detail = `Not run: its incident thread in <#${job.channel}> could not be written. ${reason}`.slice(0, 2_000);
   deps.logger.error("job thread unwritable", { job: job.id, host: job.host, channel: job.channel, err: reason });
   await tellRequester(

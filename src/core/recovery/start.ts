@@ -1,3 +1,4 @@
+import { errorMessage } from "../../contract/errors.ts";
 import type { CommandReply, CommandRequest } from "../commands/types.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
@@ -45,7 +46,7 @@ export async function startRecover(
     deps.logger.error("recover run did not start", { host: host.name, run: runId, err: String(err) });
     throw new ClawopsError(
       "recover_not_started",
-      `The recovery of ${host.name} could not be started: ${clip(err instanceof Error ? err.message : String(err), 300)}. Nothing was changed; try again.`,
+      `The recovery of ${host.name} could not be started: ${clip(errorMessage(err), 300)}. Nothing was changed; try again.`,
       { status: 503 },
     );
   }

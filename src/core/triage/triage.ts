@@ -1,5 +1,6 @@
 import type { StepResult } from "../../contract/catalog.ts";
 import { SLOW_STEPS, slowestDeadlineMs, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../contract/catalog.ts";
+import { errorMessage } from "../../contract/errors.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob, type JobRequest } from "../jobs/hosts.ts";
@@ -77,7 +78,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
     await updater.close();
     await finishTriage(deps, job, progress, outcome, results, answer, replyTo);
   } catch (err) {
-    logger.error("triage failed", { ...log, err: err instanceof Error ? err.message : String(err) });
+    logger.error("triage failed", { ...log, err: errorMessage(err) });
     await store.updateJob(job.id, {
       status: "lost",
       finishedAt: clock.now(),
@@ -188,7 +189,7 @@ async function finishTriage(
   }
   let delivery: string | null = null;
   if (answerError) {
-    const reason = answerError instanceof Error ? answerError.message : String(answerError);
+    const reason = errorMessage(answerError);
     logger.error("triage result could not be posted", { ...log, err: reason });
     delivery = `The result could not be posted in the thread: ${reason}`;
     await tellRequester(

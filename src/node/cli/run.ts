@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { messageToText, mrkdwnToText, type TextStyle } from "../../adapters/console/text.ts";
 import { generateApprovalKey } from "../../contract/approval.ts";
+import { errorMessage } from "../../contract/errors.ts";
 import { DEFAULT_COMMAND, parseCommandName } from "../../core/messages/command-name.ts";
 import { readConsoleSecret } from "../console/secret.ts";
 import { ConsoleClient, ConsoleClientError } from "./console-client.ts";
@@ -363,7 +364,7 @@ function parseOptions(argv: string[]) {
     });
   } catch (err) {
     // node:util's parse errors (unknown option, missing value) are usage errors.
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
+    throw new UsageError(errorMessage(err), { cause: err });
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../../contract/errors.ts";
 import { clip, escapeMrkdwn } from "../../messages/build.ts";
 import type { RecoveryCoreDeps } from "../service.ts";
 import type { RecoverRun, RunSteps } from "../types.ts";
@@ -44,7 +45,7 @@ export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: Ru
     }
     await finishRun(ctx);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     deps.logger.error("recover failed", { host: run.host, run: run.runId, err: message });
     const i = ctx.views.findIndex((s) => s.state === "running");
     if (i >= 0) await ctx.set(i, "fail", escapeMrkdwn(clip(message, 200)));

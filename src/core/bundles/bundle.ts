@@ -103,17 +103,75 @@ export async function collectBundleOnRecoverFailure(
   }
 }
 
-export async function runBundle(
+type BundleOptions = {
+  tickets: TicketRef[];
+  trigger?: string;
+  ticketConfig?: TicketConfig;
+  /** The command's reply address: told when the thread cannot be written. */
+  responseUrl?: string | undefined;
+};
+
+/** What the phases of one bundle run share once its thread and progress message are up. */
+type BundleRun = {
+  deps: CoreDeps;
+  job: JobRecord;
+  opts: BundleOptions;
+  services: BundleServices;
+  incident: IncidentRecord;
+  log: { job: string; host: string };
+  started: number;
+  post: (message: Message) => ReturnType<CoreDeps["chat"]["postMessage"]>;
+  finish: (status: JobRecord["status"], detail: string | null) => Promise<unknown>;
+  progress: (message: Message) => Promise<unknown>;
+};
+
+/** A packed bundle that passed both scans, not yet stored. */
+type PackedBundle = {
+  bundleId: string;
+  createdAt: string;
+  expiresAt: number;
+  link: string;
+  summary: string;
+  built: Awaited<ReturnType<typeof buildArchive>>;
+};
+
+/**
+ * One bundle, in phases: open the thread, collect the parts from the host, list what is
+ * missing, scan and pack, store and post, deliver to tickets.
+ */
+export async function runBundle(deps: CoreDeps, job: JobRecord, opts: BundleOptions): Promise<BundleOutcome> {
+  const run = await openBundleThread(deps, job, opts);
+  if ("status" in run) return run;
+  const { outcome, all } = await collectParts(run);
+  if (outcome.status === "rejected") {
+    const reason = `the agent refused the job: ${outcome.error.code}: ${outcome.error.message}`;
+    await run.progress(renderBundleEnd(job.host, { kind: "failed", reason }));
+    await run.finish("rejected", reason);
+    return { status: "failed", reason };
+  }
+  const incomplete = listIncomplete(outcome, all);
+  const packed = await scanAndPack(run, all, incomplete);
+  if ("status" in packed) return packed;
+  const filename = await storeAndPost(run, packed);
+  await deliverToTickets(run, packed, filename);
+  const { built } = packed;
+  await run.finish("done", built.manifest.complete ? null : `incomplete: ${incomplete.join("; ")}`.slice(0, 2_000));
+  return {
+    status: "stored",
+    bundleId: packed.bundleId,
+    link: packed.link,
+    manifest: built.manifest,
+    summary: packed.summary,
+    sizeBytes: built.zip.byteLength,
+  };
+}
+
+/** The incident thread and the bundle's progress message; an outcome when either cannot be had. */
+async function openBundleThread(
   deps: CoreDeps,
   job: JobRecord,
-  opts: {
-    tickets: TicketRef[];
-    trigger?: string;
-    ticketConfig?: TicketConfig;
-    /** The command's reply address: told when the thread cannot be written. */
-    responseUrl?: string | undefined;
-  },
-): Promise<BundleOutcome> {
+  opts: BundleOptions,
+): Promise<BundleRun | BundleOutcome> {
   const { chat, store, clock, logger } = deps;
   const services = deps.bundles.on ? deps.bundles.use : null;
   const log = { job: job.id, host: job.host };
@@ -146,7 +204,12 @@ export async function runBundle(
   // Edits after the first post: a failed one is logged, never the end of the bundle.
   const progress = (message: Message) =>
     live.show(message).catch((err) => logger.warn("bundle progress update failed", { ...log, err: String(err) }));
+  return { deps, job, opts, services, incident, log, started, post, finish, progress };
+}
 
+/** Runs the bundle's steps on the host, streaming progress; `all` is every result that arrived. */
+async function collectParts(run: BundleRun): Promise<{ outcome: JobOutcome; all: StepResult[] }> {
+  const { deps, job } = run;
   const results: StepResult[] = [];
   const outcome: JobOutcome = await deps.transport.dispatch(
     job.host,
@@ -154,17 +217,16 @@ export async function runBundle(
     (result) => {
       results.push(result);
       // The bundle's files are not kept in the job store: they pass the second scan first.
-      if (result.step !== "bundle.collect") void store.appendJobResult(job.id, result).catch(() => {});
-      void progress(renderBundleProgress(job.host, results, BUNDLE_STEPS.length));
+      if (result.step !== "bundle.collect") void deps.store.appendJobResult(job.id, result).catch(() => {});
+      void run.progress(renderBundleProgress(job.host, results, BUNDLE_STEPS.length));
     },
   );
-  if (outcome.status === "rejected") {
-    const reason = `the agent refused the job: ${outcome.error.code}: ${outcome.error.message}`;
-    await progress(renderBundleEnd(job.host, { kind: "failed", reason }));
-    await finish("rejected", reason);
-    return { status: "failed", reason };
-  }
-  const all = merge(results, outcome.results);
+  if (outcome.status === "rejected") return { outcome, all: results };
+  return { outcome, all: merge(results, outcome.results) };
+}
+
+/** What the bundle lacks: why the job ended early, and each step with no result or not ok. */
+function listIncomplete(outcome: Exclude<JobOutcome, { status: "rejected" }>, all: StepResult[]): string[] {
   const incomplete: string[] = [];
   if (outcome.status === "lost")
     incomplete.push(
@@ -180,20 +242,32 @@ export async function runBundle(
     else if (r.status !== "ok")
       incomplete.push(`${s.step}: ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : ""}`);
   }
+  return incomplete;
+}
 
+/**
+ * Second, independent scan of everything that would leave: the files first, so the report
+ * and the summary state what the scan found, then the manifest and summary themselves.
+ * A hit refuses the bundle (fail-closed); otherwise the signed link and the packed zip.
+ */
+async function scanAndPack(
+  run: BundleRun,
+  all: StepResult[],
+  incomplete: string[],
+): Promise<PackedBundle | BundleOutcome> {
+  const { deps, job, services } = run;
+  const { clock, logger } = deps;
   const bundleId = deps.ids.id("bundle");
   const createdAt = new Date(clock.now()).toISOString();
   const files = assembleFiles(job, all, incomplete);
   const collect = all.find((r) => r.step === "bundle.collect");
   const collected = collect?.step === "bundle.collect" ? collect.data : undefined;
-  // Second, independent scan of everything that would leave: the files first, so the report
-  // and the summary state what the scan found, then the manifest and summary themselves.
-  await progress(renderBundleScan(files.length));
+  await run.progress(renderBundleScan(files.length));
   const refuse = async (hits: SecretHit[]): Promise<BundleOutcome> => {
     const reason = `the control plane's second scan still found ${hits.length} possible secret(s) after host redaction — ${describeHits(hits)}. Nothing was stored, uploaded or attached.`;
-    logger.warn("bundle refused by second scan", { ...log, hits: hits.length, where: describeHits(hits) });
-    await progress(renderBundleEnd(job.host, { kind: "refused", reason }));
-    await finish("rejected", `bundle refused: ${reason}`);
+    logger.warn("bundle refused by second scan", { ...run.log, hits: hits.length, where: describeHits(hits) });
+    await run.progress(renderBundleEnd(job.host, { kind: "refused", reason }));
+    await run.finish("rejected", `bundle refused: ${reason}`);
     return { status: "refused", reason };
   };
   const fileScan = await secondScan(files.map((f) => ({ where: f.name, text: f.content })));
@@ -221,22 +295,29 @@ export async function runBundle(
     { where: "summary message", text: summary },
   ]);
   if (outerScan.hits.length > 0) return refuse(outerScan.hits);
+  return { bundleId, createdAt, expiresAt, link, summary, built };
+}
 
+/** Stores the zip, posts the summary as the job's result message and uploads the zip; returns its file name. */
+async function storeAndPost(run: BundleRun, packed: PackedBundle): Promise<string> {
+  const { deps, job, services, incident } = run;
+  const { chat, store, clock, logger } = deps;
+  const { bundleId, createdAt, built } = packed;
   await services.blobs.put(`${bundleId}.zip`, built.zip, {
     contentType: "application/zip",
     createdAt: clock.now(),
-    expiresAt,
+    expiresAt: packed.expiresAt,
   });
   const filename = `clawops-bundle-${job.host}-${createdAt.replace(/[-:]/g, "").slice(0, 15)}.zip`;
-  await progress(
+  await run.progress(
     renderBundleEnd(job.host, {
       kind: "stored",
       bundleId,
       complete: built.manifest.complete,
-      ms: Math.round(clock.now() - started),
+      ms: Math.round(clock.now() - run.started),
     }),
   );
-  const summaryMessage = await post(renderNotice(summary));
+  const summaryMessage = await run.post(renderNotice(packed.summary));
   // The summary is the job's result message: `clawops bundle` and the console follow it.
   await store.updateJob(job.id, { resultTs: summaryMessage.ts });
 
@@ -251,11 +332,16 @@ export async function runBundle(
         initialComment: `Repro bundle \`${bundleId}\` (${built.manifest.complete ? "complete" : "INCOMPLETE"}; manifest.json inside lists each file's SHA-256).`,
       });
     } catch (err) {
-      logger.warn("bundle upload failed", { ...log, err: String(err) });
-      await post(renderUploadFailed(String(err)));
+      logger.warn("bundle upload failed", { ...run.log, err: String(err) });
+      await run.post(renderUploadFailed(String(err)));
     }
   }
+  return filename;
+}
 
+/** Attaches the bundle to each requested ticket, with retries, and posts one note per ticket. */
+async function deliverToTickets(run: BundleRun, packed: PackedBundle, filename: string): Promise<void> {
+  const { deps, job, opts, services } = run;
   const retry = services.retry ?? { attempts: 3, baseMs: 1_000 };
   const ticketNotes: string[] = [];
   for (const ticket of opts.tickets) {
@@ -267,23 +353,20 @@ export async function runBundle(
         return deliverToTicket(
           opts.ticketConfig ?? services.tickets,
           ticket,
-          { filename, bytes: built.zip, summary, link },
+          { filename, bytes: packed.built.zip, summary: packed.summary, link: packed.link },
           services.fetch,
         );
       });
       ticketNotes.push(`✅ ${label}${r.url ? ` (${r.url})` : ""}`);
     } catch (err) {
       const message = errorMessage(err);
-      logger.warn("ticket delivery failed", { ...log, ticket: label, err: message });
+      deps.logger.warn("ticket delivery failed", { ...run.log, ticket: label, err: message });
       ticketNotes.push(
         `❌ ${label}: ${message} (after ${tries} ${tries === 1 ? "try" : "tries"}; the bundle is kept, retry with \`/openclaw bundle ${job.host} --ticket ${label}\`)`,
       );
     }
   }
-  if (ticketNotes.length) await post(renderTicketNotes(ticketNotes));
-
-  await finish("done", built.manifest.complete ? null : `incomplete: ${incomplete.join("; ")}`.slice(0, 2_000));
-  return { status: "stored", bundleId, link, manifest: built.manifest, summary, sizeBytes: built.zip.byteLength };
+  if (ticketNotes.length) await run.post(renderTicketNotes(ticketNotes));
 }
 
 function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {

@@ -42,7 +42,27 @@ const ConsoleConfirmBody = z.object({
 export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after: AfterResponse) {
   const app = new Hono();
   // With Slack configured too, console commands post to the console, not to Slack.
-  const consoleDeps = consoleOpts.deps ?? deps;
+  const r: ConsoleRouteDeps = { deps, consoleDeps: consoleOpts.deps ?? deps, consoleOpts, after };
+  // Registration order matters: the guards come before the routes they cover.
+  guardAndPageRoutes(app, r);
+  commandRoutes(app, r);
+  auditRoute(app, r);
+  readRoutes(app, r);
+  eventsRoute(app, r);
+  return app;
+}
+
+type ConsoleRouteDeps = {
+  /** The app's core. */
+  deps: CoreDeps;
+  /** The core as the console sees it (its chat is the console). */
+  consoleDeps: CoreDeps;
+  consoleOpts: ConsoleOptions;
+  after: AfterResponse;
+};
+
+/** Same-origin and secret guards, the one-time login and the page itself. */
+function guardAndPageRoutes(app: Hono, { consoleOpts }: ConsoleRouteDeps): void {
   const { auth } = consoleOpts;
   for (const path of ["/console", "/console/*", "/api/console/*"]) app.use(path, sameOriginOnly(auth));
   app.get("/console/login", loginHandler(auth));
@@ -52,6 +72,10 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
     c.json({ ok: true, url: `http://${c.req.header("host")}/console/login?code=${auth.logins.issue()}` }),
   );
   app.get("/console", (c) => c.html(consoleOpts.page));
+}
+
+/** Commands typed into the console, and its confirmation buttons. */
+function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: ConsoleRouteDeps): void {
   app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
     const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
@@ -87,6 +111,9 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
     const outcome = await handleButtonPress(requireRecovery(consoleDeps), press);
     return c.json({ ok: outcome.ok, error: outcome.ok ? null : { code: outcome.code, message: outcome.reason } });
   });
+}
+
+function auditRoute(app: Hono, { deps }: ConsoleRouteDeps): void {
   // The audit log as JSON lines, oldest first (`?host=`, `?after=<seq>` to page on).
   app.get("/api/console/audit.jsonl", async (c) => {
     const store = deps.recovery?.store;
@@ -104,6 +131,10 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
     }
     return c.body(lines.join(""), 200, { "content-type": "application/x-ndjson; charset=utf-8" });
   });
+}
+
+/** The feed as JSON, one job, the hosts and the fleet probe: what `clawops … --json` reads. */
+function readRoutes(app: Hono, { deps, consoleDeps, consoleOpts }: ConsoleRouteDeps): void {
   app.get("/api/console/messages", async (c) => {
     const since = Number(c.req.query("since") ?? "0") || 0;
     return c.json({ ok: true, events: await consoleOpts.chat.since(since) });
@@ -164,6 +195,10 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
       elapsedMs: report.elapsedMs,
     });
   });
+}
+
+/** The message feed as server-sent events: replay after `Last-Event-ID`, then live, with pings. */
+function eventsRoute(app: Hono, { consoleOpts }: ConsoleRouteDeps): void {
   app.get("/api/console/events", (c) =>
     streamSSE(c, async (stream) => {
       let last = Number(c.req.header("last-event-id") ?? c.req.query("since") ?? "0") || 0;
@@ -202,5 +237,4 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
       unsubscribe();
     }),
   );
-  return app;
 }

@@ -8,7 +8,7 @@ import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, type PressDecision, STEP_ACTION } from 
 import { renderDecided, renderExpired, renderRefusal } from "./render.ts";
 import { recoverRuns } from "./runs.ts";
 import { audit, freezesCovering, guardFrozen, type RecoveryCoreDeps } from "./service.ts";
-import type { Decision } from "./types.ts";
+import type { ConfirmationRecord, Decision } from "./types.ts";
 
 export interface ButtonPress {
   confirmationId: string;
@@ -31,6 +31,8 @@ export type PressRefusal = Extract<
   | "host_frozen"
   | "not_configured"
 >;
+
+type Refusal = { code: PressRefusal; reason: string };
 
 /** Handles one button press. Never throws for a refusal: it returns it (and audits it). */
 export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPress): Promise<PressOutcome> {
@@ -59,37 +61,10 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
     return { ok: false, code, reason };
   };
   if (!c) return refuse("unknown_confirmation", "this confirmation does not exist");
-  if (c.decision !== null)
-    return refuse("already_used", `this confirmation was already used (${c.decision} by ${c.decidedBy})`);
-  if (c.expiresAt <= now) {
-    // Its buttons go, so nobody presses a dead confirmation again.
-    if (c.messageTs) {
-      await deps.chat
-        .updateMessage({ channel: c.channel, ts: c.messageTs, ...renderExpired(c) })
-        .catch((err) => deps.logger.warn("expired confirmation not updated", { err: String(err) }));
-    }
-    return refuse("expired", "this confirmation has expired; start the step again");
-  }
-  if (press.decision === "approve_drained" && !c.offersDrain) {
-    // "Once drained" approvals live longer: only where the confirmation offered that button.
-    return refuse("drain_not_offered", "this confirmation did not offer approving once drained");
-  }
-  if (!(MUTATING_STEPS as readonly string[]).includes(c.step)) return refuse("bad_step", `unknown step ${c.step}`);
+  const refusal = await checkPress(deps, press, c, now);
+  if (refusal) return refuse(refusal.code, refusal.reason);
   const step = c.step as MutatingStep;
-  const denied = await deps.recovery.authz.refusal(press.actor, STEP_ACTION[step]);
-  if (denied) return refuse("forbidden", denied.replace(/`/g, ""));
   const approving = press.decision !== "cancel";
-  if (approving) {
-    if ((await freezesCovering(deps.recovery.store, c.host, now)).length === 0) {
-      return refuse("not_frozen", `${c.host} is not frozen; a mutating step needs an active freeze`);
-    }
-    try {
-      await guardFrozen(deps, press.actor, c.host, STEP_ACTION[step]);
-    } catch (err) {
-      return refuse("host_frozen", err instanceof Error ? err.message.replace(/`/g, "") : String(err));
-    }
-    if (!deps.recovery.approvalKey) return refuse("not_configured", "the control plane has no approval signing key");
-  }
   if (
     !(await deps.recovery.store.decideConfirmation(c.id, {
       at: now,
@@ -99,7 +74,69 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
   ) {
     return refuse("already_used", "this confirmation was already used or has just expired");
   }
-  let decision: Decision;
+  const decision = await makeDecision(deps, press, c, step, now);
+  await recordDecision(deps, press, c, now);
+  await deliverDecision(deps, c, decision, approving);
+  return { ok: true, decision };
+}
+
+/**
+ * Whether this press may decide this confirmation: not used, not expired (whose buttons then
+ * go), a known step the actor may run, and for an approval a frozen host and a signing key.
+ */
+async function checkPress(
+  deps: RecoveryCoreDeps,
+  press: ButtonPress,
+  c: ConfirmationRecord,
+  now: number,
+): Promise<Refusal | null> {
+  if (c.decision !== null)
+    return { code: "already_used", reason: `this confirmation was already used (${c.decision} by ${c.decidedBy})` };
+  if (c.expiresAt <= now) {
+    // Its buttons go, so nobody presses a dead confirmation again.
+    if (c.messageTs) {
+      await deps.chat
+        .updateMessage({ channel: c.channel, ts: c.messageTs, ...renderExpired(c) })
+        .catch((err) => deps.logger.warn("expired confirmation not updated", { err: String(err) }));
+    }
+    return { code: "expired", reason: "this confirmation has expired; start the step again" };
+  }
+  if (press.decision === "approve_drained" && !c.offersDrain) {
+    // "Once drained" approvals live longer: only where the confirmation offered that button.
+    return { code: "drain_not_offered", reason: "this confirmation did not offer approving once drained" };
+  }
+  if (!(MUTATING_STEPS as readonly string[]).includes(c.step))
+    return { code: "bad_step", reason: `unknown step ${c.step}` };
+  const step = c.step as MutatingStep;
+  const denied = await deps.recovery.authz.refusal(press.actor, STEP_ACTION[step]);
+  if (denied) return { code: "forbidden", reason: denied.replace(/`/g, "") };
+  if (press.decision !== "cancel") {
+    if ((await freezesCovering(deps.recovery.store, c.host, now)).length === 0) {
+      return { code: "not_frozen", reason: `${c.host} is not frozen; a mutating step needs an active freeze` };
+    }
+    try {
+      await guardFrozen(deps, press.actor, c.host, STEP_ACTION[step]);
+    } catch (err) {
+      return {
+        code: "host_frozen",
+        reason: err instanceof Error ? err.message.replace(/`/g, "") : String(err),
+      };
+    }
+    if (!deps.recovery.approvalKey)
+      return { code: "not_configured", reason: "the control plane has no approval signing key" };
+  }
+  return null;
+}
+
+/** The decision handed to the run: an approval signed for this host, step and job, or a cancel. */
+async function makeDecision(
+  deps: RecoveryCoreDeps,
+  press: ButtonPress,
+  c: ConfirmationRecord,
+  step: MutatingStep,
+  now: number,
+): Promise<Decision> {
+  const approving = press.decision !== "cancel";
   const whenDrained = press.decision === "approve_drained";
   if (approving && deps.recovery.approvalKey) {
     const approval = await signApproval(deps.recovery.approvalKey, {
@@ -112,10 +149,20 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       iat: now,
       exp: now + APPROVAL_TTL_MS + (whenDrained ? DRAIN_WAIT_MS : 0),
     });
-    decision = { decision: "approve", by: press.actor.user, approval, whenDrained };
-  } else {
-    decision = { decision: "cancel", by: press.actor.user };
+    return { decision: "approve", by: press.actor.user, approval, whenDrained };
   }
+  return { decision: "cancel", by: press.actor.user };
+}
+
+/** Audits the decision and replaces the confirmation's buttons with who decided what. */
+async function recordDecision(
+  deps: RecoveryCoreDeps,
+  press: ButtonPress,
+  c: ConfirmationRecord,
+  now: number,
+): Promise<void> {
+  const approving = press.decision !== "cancel";
+  const whenDrained = press.decision === "approve_drained";
   await audit(deps, {
     at: now,
     actor: press.actor.user,
@@ -135,8 +182,18 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       })
       .catch((err) => deps.logger.warn("confirmation update failed", { err: String(err) }));
   }
-  // To the run waiting on it: in memory on Node, a Workflow event on Workers. A lost hand-off
-  // is said aloud.
+}
+
+/**
+ * To the run waiting on it: in memory on Node, a Workflow event on Workers. A lost hand-off
+ * is said aloud.
+ */
+async function deliverDecision(
+  deps: RecoveryCoreDeps,
+  c: ConfirmationRecord,
+  decision: Decision,
+  approving: boolean,
+): Promise<void> {
   try {
     await recoverRuns(deps).deliver(c, decision);
   } catch (err) {
@@ -151,5 +208,4 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
       })
       .catch(() => undefined);
   }
-  return { ok: true, decision };
 }

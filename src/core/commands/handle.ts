@@ -86,102 +86,136 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "audit":
     case "recover":
       return handleRecoveryCommand(requireRecovery(deps), req, command);
-    case "hosts": {
-      const hosts = await deps.store.listHosts();
-      const online = new Set<string>();
-      await Promise.all(hosts.map(async (h) => (await deps.transport.isOnline(h.name)) && online.add(h.name)));
-      const { hosts: shown, ...paging } = pageHosts(hosts, online, command);
-      return { ack: renderHosts(shown, online, deps.clock.now(), paging) };
-    }
+    case "hosts":
+      return listHostsCommand(deps, command);
     case "revoke":
     case "remove":
       return handleHostLifecycle(deps, req, command);
-    case "fleet-status": {
-      const count = selectHosts(await deps.store.listHosts(), command.selector).length;
-      const what = describeSelector(command.selector);
-      return {
-        ack: renderNotice(
-          `🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`,
-        ),
-        background: async () => {
-          const report = await probeFleet(deps, command.selector);
-          try {
-            await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
-          } catch (err) {
-            const reason = errorMessage(err);
-            await tellRequester(
-              deps,
-              req.responseUrl,
-              renderNotice(`⚠️ The fleet matrix (${what}) could not be posted in <#${req.channel}>.\n${reason}`),
-              { request: req.requestKey },
-            );
-            throw err;
-          }
-        },
-      };
-    }
-    case "tag": {
-      if (!deps.store.setHostTags) {
-        throw new ClawopsError("bad_request", "This control plane's store does not keep host tags yet.", {
-          status: 501,
-        });
-      }
-      await authorize(requireRecovery(deps), { user: req.user, channel: req.channel, source: req.source }, "tag");
-      const host = await requireHost(deps, command.host);
-      await deps.store.setHostTags(host.name, command.tags);
-      const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
-      return { ack: renderNotice(`Tags of *${host.name}*: ${list}.`) };
-    }
-    case "enroll": {
-      if (req.source !== "console") {
-        throw new ClawopsError(
-          "bad_request",
-          "Enrollment codes are issued only from the local console or `clawops enroll <host>` on the control-plane machine, so a code never passes through a chat.",
-        );
-      }
-      const issued = await issueEnrollmentCode(deps, command.host);
-      const minutes = Math.round((issued.expiresAt - deps.clock.now()) / 60_000);
-      return {
-        ack: renderNotice(
-          `Enrollment code for *${issued.host}*: \`${issued.code}\` (one use, expires in ${minutes} min).\nOn the host run:\n\`clawops-agent enroll --server <control-plane URL> --host ${issued.host} --code ${issued.code}\``,
-        ),
-      };
-    }
-    case "triage": {
-      const host = await requireHost(deps, command.host);
-      await requireOnline(deps, host);
-      const job = await createTriageJob(deps, {
-        host: host.name,
-        channel: req.channel,
-        user: req.user,
-        requestKey: req.requestKey,
-      });
-      if (!job) {
-        return {
-          ack: renderNotice(
-            `Triage of *${host.name}* is already under way for this request; results go to its incident thread.`,
-          ),
-        };
-      }
-      const ahead = deps.jobs.depth(host.name);
-      deps.logger.info("triage started", {
-        job: job.id,
-        host: host.name,
-        user: req.user,
-        channel: req.channel,
-        queued: ahead,
-      });
-      const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
-      const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
-      return {
-        ack: renderNotice(
-          `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
-        ),
-        background: () => deps.jobs.start(deps, { kind: "triage", job, ...replyTo }),
-        jobId: job.id,
-      };
-    }
+    case "fleet-status":
+      return fleetStatusCommand(deps, req, command);
+    case "tag":
+      return tagCommand(deps, req, command);
+    case "enroll":
+      return enrollCommand(deps, req, command);
+    case "triage":
+      return triageCommand(deps, req, command);
     case "bundle":
       return bundleCommand(deps, req, command);
   }
+}
+
+/** `hosts`: the enrolled hosts, a page at a time, with who is online. */
+async function listHostsCommand(deps: CoreDeps, command: Extract<Command, { kind: "hosts" }>): Promise<CommandReply> {
+  const hosts = await deps.store.listHosts();
+  const online = new Set<string>();
+  await Promise.all(hosts.map(async (h) => (await deps.transport.isOnline(h.name)) && online.add(h.name)));
+  const { hosts: shown, ...paging } = pageHosts(hosts, online, command);
+  return { ack: renderHosts(shown, online, deps.clock.now(), paging) };
+}
+
+/** `status <selector>`: acknowledges at once; the fleet quick probe's matrix follows in the channel. */
+async function fleetStatusCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "fleet-status" }>,
+): Promise<CommandReply> {
+  const count = selectHosts(await deps.store.listHosts(), command.selector).length;
+  const what = describeSelector(command.selector);
+  return {
+    ack: renderNotice(`🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`),
+    background: async () => {
+      const report = await probeFleet(deps, command.selector);
+      try {
+        await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
+      } catch (err) {
+        const reason = errorMessage(err);
+        await tellRequester(
+          deps,
+          req.responseUrl,
+          renderNotice(`⚠️ The fleet matrix (${what}) could not be posted in <#${req.channel}>.\n${reason}`),
+          { request: req.requestKey },
+        );
+        throw err;
+      }
+    },
+  };
+}
+
+/** `tag <host> …`: replaces a host's tags (needs the tag permission). */
+async function tagCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "tag" }>,
+): Promise<CommandReply> {
+  if (!deps.store.setHostTags) {
+    throw new ClawopsError("bad_request", "This control plane's store does not keep host tags yet.", {
+      status: 501,
+    });
+  }
+  await authorize(requireRecovery(deps), { user: req.user, channel: req.channel, source: req.source }, "tag");
+  const host = await requireHost(deps, command.host);
+  await deps.store.setHostTags(host.name, command.tags);
+  const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
+  return { ack: renderNotice(`Tags of *${host.name}*: ${list}.`) };
+}
+
+/** `enroll <host>`: a one-time enrollment code, from the local console only. */
+async function enrollCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "enroll" }>,
+): Promise<CommandReply> {
+  if (req.source !== "console") {
+    throw new ClawopsError(
+      "bad_request",
+      "Enrollment codes are issued only from the local console or `clawops enroll <host>` on the control-plane machine, so a code never passes through a chat.",
+    );
+  }
+  const issued = await issueEnrollmentCode(deps, command.host);
+  const minutes = Math.round((issued.expiresAt - deps.clock.now()) / 60_000);
+  return {
+    ack: renderNotice(
+      `Enrollment code for *${issued.host}*: \`${issued.code}\` (one use, expires in ${minutes} min).\nOn the host run:\n\`clawops-agent enroll --server <control-plane URL> --host ${issued.host} --code ${issued.code}\``,
+    ),
+  };
+}
+
+/** `triage <host>`: queues a triage job whose results go to the host's incident thread. */
+async function triageCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "triage" }>,
+): Promise<CommandReply> {
+  const host = await requireHost(deps, command.host);
+  await requireOnline(deps, host);
+  const job = await createTriageJob(deps, {
+    host: host.name,
+    channel: req.channel,
+    user: req.user,
+    requestKey: req.requestKey,
+  });
+  if (!job) {
+    return {
+      ack: renderNotice(
+        `Triage of *${host.name}* is already under way for this request; results go to its incident thread.`,
+      ),
+    };
+  }
+  const ahead = deps.jobs.depth(host.name);
+  deps.logger.info("triage started", {
+    job: job.id,
+    host: host.name,
+    user: req.user,
+    channel: req.channel,
+    queued: ahead,
+  });
+  const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
+  const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
+  return {
+    ack: renderNotice(
+      `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
+    ),
+    background: () => deps.jobs.start(deps, { kind: "triage", job, ...replyTo }),
+    jobId: job.id,
+  };
 }

@@ -198,19 +198,18 @@ export class SsmTransport implements HostTransport {
     return { status: "done", results };
   }
 
-  private async runGroup(
+  /** Sends the group's steps to the instance; its CommandId, or a `lost` outcome when SSM refuses. */
+  private async sendCommand(
     host: string,
     target: { instanceId: string; runAs?: string },
     job: JobSpec,
     steps: StepRequest[],
-    index: number,
-  ): Promise<GroupOutcome> {
+    log: Record<string, unknown>,
+    deliveryTimeoutS: number,
+    executionTimeoutS: number,
+  ): Promise<string | GroupOutcome> {
     const { client, inventory, logger } = this.opts;
-    const log = { job: job.jobId, host, instance: target.instanceId, group: index };
-    const executionTimeoutS = Math.max(1, Math.ceil(job.deadlineMs / 1000) + (this.opts.executionGraceSeconds ?? 15));
-    const deliveryTimeoutS = Math.max(30, this.opts.deliveryTimeoutSeconds ?? 30);
     const runAs = target.runAs ?? inventory.runAs;
-    let commandId: string;
     try {
       const sent = await client.send(
         new SendCommandCommand({
@@ -227,7 +226,7 @@ export class SsmTransport implements HostTransport {
         }),
       );
       if (!sent.Command?.CommandId) throw new Error("SendCommand returned no CommandId");
-      commandId = sent.Command.CommandId;
+      return sent.Command.CommandId;
     } catch (err) {
       const name = (err as { name?: string }).name;
       logger.warn("ssm send failed", { ...log, err: describeAwsError(err) });
@@ -240,6 +239,22 @@ export class SsmTransport implements HostTransport {
       }
       return { kind: "lost", reason: `SSM refused SendCommand: ${describeAwsError(err)}`, results: [] };
     }
+  }
+
+  private async runGroup(
+    host: string,
+    target: { instanceId: string; runAs?: string },
+    job: JobSpec,
+    steps: StepRequest[],
+    index: number,
+  ): Promise<GroupOutcome> {
+    const { client, logger } = this.opts;
+    const log = { job: job.jobId, host, instance: target.instanceId, group: index };
+    const executionTimeoutS = Math.max(1, Math.ceil(job.deadlineMs / 1000) + (this.opts.executionGraceSeconds ?? 15));
+    const deliveryTimeoutS = Math.max(30, this.opts.deliveryTimeoutSeconds ?? 30);
+    const sent = await this.sendCommand(host, target, job, steps, log, deliveryTimeoutS, executionTimeoutS);
+    if (typeof sent !== "string") return sent;
+    const commandId = sent;
     logger.info("ssm command sent", { ...log, command: commandId });
 
     const requested = steps.map((s) => s.step);

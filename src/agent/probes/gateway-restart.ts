@@ -59,6 +59,25 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
   if (supervisor.kind !== "manual") {
     return restartSupervised(ctx, run, { pid, port, supervisor, approver: gate.approver, target });
   }
+  return restartManual(ctx, run, { pid, port, approver: gate.approver, target, base });
+};
+
+/**
+ * No supervisor: SIGTERM the old process, wait for it to exit and the port to be free, relaunch
+ * `openclaw gateway run` with its env and cwd, detached, and wait for /readyz.
+ */
+async function restartManual(
+  ctx: ProbeContext,
+  run: ProbeRun,
+  o: {
+    pid: number;
+    port: number;
+    approver: GatewayRestartData["approver"];
+    target: ReturnType<typeof gatewayTarget>;
+    base: GatewayRestartData;
+  },
+): Promise<GatewayRestartData> {
+  const { pid, port, approver, target, base } = o;
   const env = await readEnviron(ctx.procRoot, pid);
   const cwd = await readlink(join(ctx.procRoot, String(pid), "cwd")).catch(() => undefined);
   if (!env || !cwd) {
@@ -66,7 +85,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       ...base,
       supervisor: "manual",
       oldPid: pid,
-      approver: gate.approver,
+      approver,
       refused: "cannot read the gateway's environment or working directory (/proc)",
     };
   }
@@ -80,7 +99,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       supervisor: "manual",
       oldPid: pid,
       command,
-      approver: gate.approver,
+      approver,
       error: `pid ${pid} did not exit after SIGTERM`,
     };
   }
@@ -96,10 +115,30 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       oldPid: pid,
       command,
       exitedAfterMs,
-      approver: gate.approver,
+      approver,
       error: `port ${port} still busy after the old gateway exited`,
     };
   }
+  relaunchDetached(ctx, command, cwd, env);
+  const ready = await until(async () => (await httpStatus(`${target.httpUrl}/readyz`)) === 200, left());
+  const newOwners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners;
+  const newPid = newOwners.find((o) => o.pid !== null)?.pid ?? null;
+  return {
+    performed: true,
+    supervisor: "manual",
+    oldPid: pid,
+    newPid,
+    command,
+    exitedAfterMs,
+    approver,
+    ...(ready
+      ? { readyAfterMs: Math.round(performance.now() - started) }
+      : { error: "the relaunched gateway did not report ready (/readyz) in time" }),
+  };
+}
+
+/** Starts the gateway detached from the agent, its output appended to clawops-relaunch.log. */
+function relaunchDetached(ctx: ProbeContext, command: string[], cwd: string, env: NodeJS.ProcessEnv): void {
   const logDir = join(ctx.stateDir, "logs");
   mkdirSync(logDir, { recursive: true });
   const out = openSync(join(logDir, "clawops-relaunch.log"), "a");
@@ -111,22 +150,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
   } finally {
     closeSync(out);
   }
-  const ready = await until(async () => (await httpStatus(`${target.httpUrl}/readyz`)) === 200, left());
-  const newOwners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners;
-  const newPid = newOwners.find((o) => o.pid !== null)?.pid ?? null;
-  return {
-    performed: true,
-    supervisor: "manual",
-    oldPid: pid,
-    newPid,
-    command,
-    exitedAfterMs,
-    approver: gate.approver,
-    ...(ready
-      ? { readyAfterMs: Math.round(performance.now() - started) }
-      : { error: "the relaunched gateway did not report ready (/readyz) in time" }),
-  };
-};
+}
 
 /**
  * Restart through systemd, launchd or the container engine: their restart is already ordered

@@ -59,6 +59,41 @@ export const probeServiceState: Probe<"service.state"> = async (ctx, _args, run)
       maxOutputBytes: 512 * 1024,
     });
 
+  const { stateArgv, logArgv } = supervisorCommands(found, uid);
+  const [stateRun, logRun] = await Promise.all([exec(stateArgv, 0.5), logArgv ? exec(logArgv, 0.5) : null]);
+  const command = stateArgv.join(" ");
+  let state: ServiceStateData["state"] = null;
+  let error = execFailure(stateRun, stateArgv);
+  if (!error) {
+    state =
+      found.kind === "systemd"
+        ? parseSystemdShow(stateRun.stdout)
+        : found.kind === "container"
+          ? parseDockerInspect(stateRun.stdout)
+          : parseLaunchctlPrint(stateRun.stdout);
+    if (!state) error = `\`${command}\` printed nothing this agent can read: ${lastLine(stateRun.stdout)}`;
+  }
+  let journal: ServiceStateData["journal"] = null;
+  if (logArgv && logRun) {
+    const why = execFailure(logRun, logArgv);
+    // `docker logs` writes the container's stderr to its stderr: both are the log.
+    const text = found.kind === "systemd" ? journalJsonToLines(logRun.stdout) : `${logRun.stdout}\n${logRun.stderr}`;
+    const scan = scanLogText(text, secrets);
+    journal = {
+      command: logArgv.join(" "),
+      linesScanned: why ? 0 : scan.linesScanned,
+      signatures: why ? [] : scan.signatures,
+      ...(why ? { error: why } : {}),
+    };
+  }
+  return { ...base, state, command, journal, ...(error ? { error } : {}) };
+};
+
+/** The commands that read the supervisor's state of the gateway and its log (none for launchd). */
+function supervisorCommands(
+  found: Exclude<Found, { kind: "manual" }>,
+  uid: number,
+): { stateArgv: string[]; logArgv: string[] | null } {
   let stateArgv: string[];
   let logArgv: string[] | null;
   switch (found.kind) {
@@ -84,43 +119,19 @@ export const probeServiceState: Probe<"service.state"> = async (ctx, _args, run)
       logArgv = null; // launchd writes to the plist's StandardErrorPath, which the file-log probe reads.
       break;
   }
-  const [stateRun, logRun] = await Promise.all([exec(stateArgv, 0.5), logArgv ? exec(logArgv, 0.5) : null]);
-  const command = stateArgv.join(" ");
-  const failure = (r: typeof stateRun, argv: string[]) =>
-    r.spawnError
-      ? `${argv[0]} is not available (${r.spawnError.code})`
-      : r.timedOut
-        ? `\`${argv.join(" ")}\` timed out`
-        : r.exitCode !== 0
-          ? `\`${argv.join(" ")}\` exited ${r.exitCode ?? r.exitSignal}: ${lastLine(r.stderr || r.stdout)}`
-          : null;
+  return { stateArgv, logArgv };
+}
 
-  let state: ServiceStateData["state"] = null;
-  let error = failure(stateRun, stateArgv);
-  if (!error) {
-    state =
-      found.kind === "systemd"
-        ? parseSystemdShow(stateRun.stdout)
-        : found.kind === "container"
-          ? parseDockerInspect(stateRun.stdout)
-          : parseLaunchctlPrint(stateRun.stdout);
-    if (!state) error = `\`${command}\` printed nothing this agent can read: ${lastLine(stateRun.stdout)}`;
-  }
-  let journal: ServiceStateData["journal"] = null;
-  if (logArgv && logRun) {
-    const why = failure(logRun, logArgv);
-    // `docker logs` writes the container's stderr to its stderr: both are the log.
-    const text = found.kind === "systemd" ? journalJsonToLines(logRun.stdout) : `${logRun.stdout}\n${logRun.stderr}`;
-    const scan = scanLogText(text, secrets);
-    journal = {
-      command: logArgv.join(" "),
-      linesScanned: why ? 0 : scan.linesScanned,
-      signatures: why ? [] : scan.signatures,
-      ...(why ? { error: why } : {}),
-    };
-  }
-  return { ...base, state, command, journal, ...(error ? { error } : {}) };
-};
+/** Why a supervisor command gave nothing usable, or null when it ran and exited 0. */
+function execFailure(r: Awaited<ReturnType<typeof execCommand>>, argv: string[]): string | null {
+  return r.spawnError
+    ? `${argv[0]} is not available (${r.spawnError.code})`
+    : r.timedOut
+      ? `\`${argv.join(" ")}\` timed out`
+      : r.exitCode !== 0
+        ? `\`${argv.join(" ")}\` exited ${r.exitCode ?? r.exitSignal}: ${lastLine(r.stderr || r.stdout)}`
+        : null;
+}
 
 type Found = SupervisorDeclaration & { source: Supervisor["source"] | "unit-file" };
 

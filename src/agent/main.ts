@@ -37,6 +37,7 @@ OPENCLAW_GATEWAY_TOKEN (compared by fingerprint only), CLAWOPS_OPENCLAW_BIN (def
 CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment.
 `;
 
+// Kept whole (issue 13): the agent's subcommands, one case each, read top to bottom; startup and memory stay as they are.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({

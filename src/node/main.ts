@@ -13,6 +13,7 @@ import { startControlPlane } from "./server.ts";
  * plus an agent for this machine. Slack is served when both Slack variables are set;
  * otherwise (or with CLAWOPS_CONSOLE=1) the local console is.
  */
+// Kept whole (issue 13): `npm start`'s wiring, read top to bottom in start-up order.
 async function main(): Promise<void> {
   const env = process.env;
   const logger = createLogger("clawops");

@@ -59,6 +59,7 @@ export interface ControlPlane {
 export const CONSOLE_CHANNEL = "console";
 const DEFAULT_MAX_CONNECTIONS = 20_000;
 
+// Kept whole (issue 13): the control plane's wiring, read top to bottom in start-up order; split, the order would hide.
 export async function startControlPlane(config: ControlPlaneConfig): Promise<ControlPlane> {
   const logger = config.logger ?? createLogger("clawops");
   const clock: Clock = { now: () => Date.now() };

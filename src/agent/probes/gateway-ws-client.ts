@@ -84,6 +84,7 @@ export function toWsError(error: z.infer<typeof ErrorShape> | undefined, fallbac
   };
 }
 
+// Kept whole (issue 13): one handshake state machine whose handlers share its timers and flags in one closure.
 export function connectGateway(options: ConnectOptions): Promise<Handshake> {
   const started = performance.now();
   return new Promise<Handshake>((resolve) => {

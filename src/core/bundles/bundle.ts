@@ -3,12 +3,13 @@ import { slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
+import { openIncidentThread } from "../jobs/incident-thread.ts";
 import { LiveMessage } from "../jobs/live-message.ts";
+import { mergeResults } from "../jobs/results.ts";
 import { endJobThreadUnwritable } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import { renderNotice } from "../render/messages.ts";
-import { openIncidentThread } from "../triage/triage.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
 import {
   type BundleFile,
@@ -118,7 +119,7 @@ export async function runBundle(
   const log = { job: job.id, host: job.host };
   let incident: IncidentRecord;
   try {
-    incident = await openIncidentThread(deps, job);
+    incident = await openIncidentThread(deps, job.channel, job.host, job.user);
   } catch (err) {
     await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
     return { status: "failed", reason: err instanceof Error ? err.message : String(err) };
@@ -163,7 +164,7 @@ export async function runBundle(
     await finish("rejected", reason);
     return { status: "failed", reason };
   }
-  const all = merge(results, outcome.results);
+  const all = mergeResults(results, outcome.results);
   const incomplete: string[] = [];
   if (outcome.status === "lost")
     incomplete.push(
@@ -283,13 +284,6 @@ export async function runBundle(
 
   await finish("done", built.manifest.complete ? null : `incomplete: ${incomplete.join("; ")}`.slice(0, 2_000));
   return { status: "stored", bundleId, link, manifest: built.manifest, summary, sizeBytes: built.zip.byteLength };
-}
-
-function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {
-  const byStep = new Map<string, StepResult>();
-  for (const r of streamed) byStep.set(r.step, r);
-  for (const r of final) byStep.set(r.step, r);
-  return [...byStep.values()];
 }
 
 type File = BundleFile;

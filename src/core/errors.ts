@@ -6,6 +6,8 @@ export type ErrorCode =
   | "bad_signature"
   | "stale_request"
   | "bad_request"
+  | "unauthorized"
+  | "upgrade_required"
   | "payload_too_large"
   | "too_many_attempts"
   | "unsupported_media_type"

@@ -16,6 +16,8 @@ export interface AppOptions {
   console?: ConsoleOptions;
   /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
   runInBackground: RunInBackground;
+  /** A runtime's own route groups (the Worker's operator API and agent entry), mounted first. */
+  routes?: ReadonlyArray<{ path: string; app: Hono }>;
 }
 
 /**
@@ -45,6 +47,7 @@ export function createApp(opts: AppOptions) {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  for (const group of opts.routes ?? []) app.route(group.path, group.app);
 
   const after = afterResponse(opts.runInBackground, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));

@@ -15,6 +15,8 @@ export const BODY_LIMITS = {
   enroll: 4 * 1024,
   consoleCommand: 8 * 1024,
   consoleConfirm: 4 * 1024,
+  /** The Worker's operator API: `{host}`. */
+  adminEnrollmentCode: 4 * 1024,
 } as const;
 
 export function capBody(maxBytes: number): MiddlewareHandler {

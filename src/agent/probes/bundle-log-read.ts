@@ -1,6 +1,7 @@
-import { open, stat } from "node:fs/promises";
+import { errorMessage } from "../../contract/errors.ts";
 import { sanitize } from "./bundle-sanitize.ts";
-import { errnoCode, errorMessage } from "./errors.ts";
+import { errnoCode } from "./errors.ts";
+import { readTail } from "./read-tail.ts";
 
 /** The repro bundle's log read: the newest bytes over the candidate files, sanitized line by line. */
 
@@ -52,20 +53,4 @@ export async function readLogs(candidates: string[], maxBytes: number): Promise<
   }
   if (binaryLines > 0) notes.push(`${binaryLines} log line(s) held binary data and were replaced by a marker`);
   return { lines, sources: chunks.map((c) => c.path), notes, errors, partialHead, binaryLines };
-}
-
-async function readTail(path: string, maxBytes: number): Promise<{ text: string; size: number; start: number }> {
-  const size = (await stat(path)).size;
-  const start = Math.max(0, size - maxBytes);
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.alloc(size - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    const text = buffer.subarray(0, bytesRead).toString("utf8");
-    if (start === 0) return { text, size, start };
-    const firstBreak = text.indexOf("\n");
-    return { text: firstBreak === -1 ? "" : text.slice(firstBreak + 1), size, start };
-  } finally {
-    await handle.close();
-  }
 }

@@ -44,4 +44,3 @@ export function errnoCode(err: unknown): string | undefined {
  * Re-exported for the probes that still import it from here (logs.ts, bundle-log-read.ts, under
  * concurrent rework); the one definition is src/contract/errors.ts.
  */
-export { errorMessage } from "../../contract/errors.ts";

@@ -1,10 +1,11 @@
-import { open, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { LogSignaturesData } from "../../contract/catalog.ts";
-import { errnoCode, errorMessage } from "./errors.ts";
+import { errorMessage } from "../../contract/errors.ts";
+import { errnoCode } from "./errors.ts";
 import { scanLogText } from "./log-signatures.ts";
 import type { Probe } from "./probe.ts";
+import { readTail } from "./read-tail.ts";
 
 const DEFAULT_MAX_BYTES = 256 * 1024;
 /** OpenClaw's default rolling file log (GATEWAY-FACTS §1), one file per day. */
@@ -34,7 +35,7 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
   for (const path of candidates) {
     if (data.bytesRead >= maxBytes) break;
     try {
-      const text = await readTail(path, maxBytes - data.bytesRead);
+      const { text } = await readTail(path, maxBytes - data.bytesRead);
       data.found = true;
       data.path ??= path;
       data.bytesRead += Buffer.byteLength(text);
@@ -59,21 +60,4 @@ export function logCandidates(configured: string | null, home: string, now: Date
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const yesterday = new Date(now.getTime() - 24 * 60 * 60 * 1000);
   return [join(DEFAULT_LOG_DIR, `openclaw-${day(now)}.log`), join(DEFAULT_LOG_DIR, `openclaw-${day(yesterday)}.log`)];
-}
-
-/** The last `maxBytes` of a file, starting at a line boundary. */
-async function readTail(path: string, maxBytes: number): Promise<string> {
-  const size = (await stat(path)).size;
-  const start = Math.max(0, size - maxBytes);
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.alloc(size - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    const text = buffer.subarray(0, bytesRead).toString("utf8");
-    if (start === 0) return text;
-    const firstBreak = text.indexOf("\n");
-    return firstBreak === -1 ? "" : text.slice(firstBreak + 1);
-  } finally {
-    await handle.close();
-  }
 }

@@ -4,12 +4,13 @@ import { errorMessage } from "../../contract/errors.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob } from "../jobs/hosts.ts";
+import { openIncidentThread } from "../jobs/incident-thread.ts";
 import { LiveMessage } from "../jobs/live-message.ts";
+import { mergeResults } from "../jobs/results.ts";
 import { endJobThreadUnwritable } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import { renderNotice } from "../render/messages.ts";
-import { openIncidentThread } from "../triage/triage.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
 import {
   type BundleFile,
@@ -177,7 +178,7 @@ async function openBundleThread(
   const log = { job: job.id, host: job.host };
   let incident: IncidentRecord;
   try {
-    incident = await openIncidentThread(deps, job);
+    incident = await openIncidentThread(deps, job.channel, job.host, job.user);
   } catch (err) {
     await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
     return { status: "failed", reason: errorMessage(err) };
@@ -222,7 +223,7 @@ async function collectParts(run: BundleRun): Promise<{ outcome: JobOutcome; all:
     },
   );
   if (outcome.status === "rejected") return { outcome, all: results };
-  return { outcome, all: merge(results, outcome.results) };
+  return { outcome, all: mergeResults(results, outcome.results) };
 }
 
 /** What the bundle lacks: why the job ended early, and each step with no result or not ok. */
@@ -367,13 +368,6 @@ async function deliverToTickets(run: BundleRun, packed: PackedBundle, filename: 
     }
   }
   if (ticketNotes.length) await run.post(renderTicketNotes(ticketNotes));
-}
-
-function merge(streamed: StepResult[], final: StepResult[]): StepResult[] {
-  const byStep = new Map<string, StepResult>();
-  for (const r of streamed) byStep.set(r.step, r);
-  for (const r of final) byStep.set(r.step, r);
-  return [...byStep.values()];
 }
 
 type File = BundleFile;

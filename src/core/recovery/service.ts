@@ -1,9 +1,8 @@
 import { FREEZE_ALL } from "../commands/recovery-parse.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError } from "../errors.ts";
+import { openIncidentThread } from "../jobs/incident-thread.ts";
 import type { Message } from "../messages/model.ts";
-import type { IncidentRecord } from "../ports.ts";
-import { renderIncidentHeader } from "../render/messages.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
 import { renderExpiryNotice, renderFreezeNotice } from "./render.ts";
 import type { AuditEntry, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryDeps, RecoveryStore } from "./types.ts";
@@ -67,7 +66,7 @@ export async function announceFreeze(deps: RecoveryCoreDeps, f: FreezeRecord): P
   if (f.target === FREEZE_ALL) {
     refs.push({ channel: f.channel, threadTs: null });
   } else {
-    const incident = await ensureIncidentThread(deps, f.channel, f.target, f.owner);
+    const incident = await openIncidentThread(deps, f.channel, f.target, f.owner);
     refs.push({ channel: f.channel, threadTs: incident.threadTs });
   }
   for (const channel of deps.recovery.announceChannels) {
@@ -138,27 +137,6 @@ export async function audit(deps: CoreDeps, entry: NewAuditEntry): Promise<Audit
     deps.logger.error("audit write failed", { action: entry.action, host: entry.host, err: String(err) });
     return null;
   }
-}
-
-/** One incident thread per (channel, host), shared with triage. */
-export async function ensureIncidentThread(
-  deps: CoreDeps,
-  channel: string,
-  host: string,
-  user: string,
-): Promise<IncidentRecord> {
-  const existing = await deps.store.findIncident(channel, host);
-  if (existing) return existing;
-  const parent = await deps.chat.postMessage({ channel, ...renderIncidentHeader(host, user, deps.clock.now()) });
-  await deps.store.insertIncident({
-    id: deps.ids.id("inc"),
-    channel,
-    host,
-    threadTs: parent.ts,
-    openedAt: deps.clock.now(),
-  });
-  // Another request may have opened one at the same moment: the stored one wins.
-  return (await deps.store.findIncident(channel, host)) ?? { id: "", channel, host, threadTs: parent.ts, openedAt: 0 };
 }
 
 /** JSON lines for export: one entry per line, oldest first. */

@@ -4,11 +4,13 @@ import { errorMessage } from "../../contract/errors.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { CoreDeps } from "../deps.ts";
 import { createJob, type JobRequest } from "../jobs/hosts.ts";
+import { openIncidentThread } from "../jobs/incident-thread.ts";
 import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../jobs/live-message.ts";
+import { mergeResults } from "../jobs/results.ts";
 import { endJobThreadUnwritable, tellRequester } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import { renderIncidentHeader, renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
+import { renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
 
 /** The slowest step's deadline plus room for the round trip. */
 export const TRIAGE_DEADLINE_MS = slowestDeadlineMs(TRIAGE_STEP_NAMES) + 3_000;
@@ -32,7 +34,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
     let incident: IncidentRecord;
     let progress: LiveMessage;
     try {
-      incident = await openIncidentThread(deps, job);
+      incident = await openIncidentThread(deps, job.channel, job.host, job.user);
       const firstProgress = renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], {
         phase: "running",
         elapsedMs: clock.now() - started,
@@ -225,32 +227,6 @@ function showFinal(
   );
 }
 
-function mergeResults(streamed: StepResult[], final: StepResult[]): StepResult[] {
-  const byStep = new Map<string, StepResult>();
-  for (const r of streamed) byStep.set(r.step, r);
-  for (const r of final) byStep.set(r.step, r);
-  return [...byStep.values()];
-}
-
-/** One incident thread per (channel, host): reused by every later triage of that host there. */
-export async function openIncidentThread(deps: CoreDeps, job: JobRecord): Promise<IncidentRecord> {
-  const existing = await deps.store.findIncident(job.channel, job.host);
-  if (existing) return existing;
-  const parent = await deps.chat.postMessage({
-    channel: job.channel,
-    ...renderIncidentHeader(job.host, job.user, deps.clock.now()),
-  });
-  const incident: IncidentRecord = {
-    id: deps.ids.id("inc"),
-    channel: job.channel,
-    host: job.host,
-    threadTs: parent.ts,
-    openedAt: deps.clock.now(),
-  };
-  await deps.store.insertIncident(incident);
-  return incident;
-}
-
 /**
  * After a control-plane restart, jobs that were running can never finish: mark them lost
  * and say so in their thread rather than leaving a spinner forever. A job still queued behind
@@ -267,7 +243,7 @@ export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
       : `The control plane restarted while this job waited for its turn on the host; it never ran. Run the ${what.toLowerCase()} again.`;
     await deps.store.updateJob(job.id, { status: "lost", finishedAt: deps.clock.now(), detail });
     try {
-      const threadTs = job.threadTs ?? (await openIncidentThread(deps, job)).threadTs;
+      const threadTs = job.threadTs ?? (await openIncidentThread(deps, job.channel, job.host, job.user)).threadTs;
       if (!started) await deps.store.updateJob(job.id, { threadTs });
       await deps.chat.postMessage({
         channel: job.channel,

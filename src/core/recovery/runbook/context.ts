@@ -1,11 +1,12 @@
 import type { MutatingStep } from "../../../contract/approval.ts";
 import type { StepRequest, StepResult } from "../../../contract/catalog.ts";
 import type { Classification } from "../../classify/classify.ts";
+import { openIncidentThread } from "../../jobs/incident-thread.ts";
 import { LiveMessage } from "../../jobs/live-message.ts";
 import type { JobOutcome } from "../../ports.ts";
 import { renderNotice } from "../../render/messages.ts";
 import { newConfirmationId, requestConfirmation } from "../confirm.ts";
-import { audit, ensureIncidentThread, type RecoveryCoreDeps } from "../service.ts";
+import { audit, type RecoveryCoreDeps } from "../service.ts";
 import type { AuditOutcome, FreezeRecord, RecoverRun, RunSteps } from "../types.ts";
 import {
   RECOVER_STEP_TITLES,
@@ -73,7 +74,7 @@ export class RunbookContext {
   static async open(deps: RecoveryCoreDeps, run: RecoverRun, fx: RunSteps): Promise<RunbookContext> {
     const views: StepView[] = RECOVER_STEP_TITLES.map(() => ({ state: "pending", detail: "" }));
     const opened = await fx.do("open", async () => {
-      const incident = await ensureIncidentThread(deps, run.actor.channel, run.host, run.actor.user);
+      const incident = await openIncidentThread(deps, run.actor.channel, run.host, run.actor.user);
       const live = new LiveMessage(deps.chat, { channel: run.actor.channel, threadTs: incident.threadTs });
       await live.show(renderRecoverProgress(run.host, run.runId, views, "running"));
       return { threadTs: incident.threadTs, progressTs: live.ts ?? "", started: deps.clock.now() };

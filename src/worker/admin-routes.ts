@@ -1,0 +1,89 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { BODY_LIMITS, capBody } from "../adapters/http/limits.ts";
+import { sha256Hex, timingSafeEqual } from "../contract/encoding.ts";
+import { normalizeHostName } from "../core/commands/parse.ts";
+import { ClawopsError } from "../core/errors.ts";
+import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
+import type { Logger } from "../core/ports.ts";
+import { DirectoryStore } from "./directory-store.ts";
+import type { WorkerEnv } from "./env.ts";
+import { HOST_HEADER } from "./rpc.ts";
+import { workerClock } from "./wiring.ts";
+
+/** Where agents dial in (src/agent/connection.ts appends it to the server URL, with `?host=`). */
+export const AGENT_CONNECT_PATH = "/agent/connect";
+
+/**
+ * The Worker's own routes, mounted in the shared hono app (src/adapters/http/app.ts) so their
+ * errors take its one JSON shape: the operator API and the agents' WebSocket entry.
+ */
+export function workerRoutes(env: WorkerEnv, logger: Logger) {
+  const app = new Hono();
+  app.all(AGENT_CONNECT_PATH, (c) => agentConnect(c.req.raw, env));
+  app.route("/api", operatorRoutes(env, logger));
+  return app;
+}
+
+/** Routes an agent's WebSocket upgrade to its host's object; the hello is verified there. */
+function agentConnect(request: Request, env: WorkerEnv): Promise<Response> {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ClawopsError("upgrade_required", "Agents connect here with a WebSocket upgrade.", { status: 426 });
+  }
+  const raw = new URL(request.url).searchParams.get("host");
+  if (!raw) {
+    throw new ClawopsError(
+      "bad_request",
+      "Agent connections need ?host=<name>; upgrade clawops-agent to a version that sends it.",
+    );
+  }
+  const host = normalizeHostName(raw);
+  const headers = new Headers(request.headers);
+  headers.set(HOST_HEADER, host);
+  return env.HOSTS.get(env.HOSTS.idFromName(host)).fetch(new Request(request, { headers }));
+}
+
+/**
+ * Operator API (`/api/admin/enrollment-codes`, `/api/hosts/:host/agent`): bearer
+ * CLAWOPS_ADMIN_TOKEN, checked before any body is read; off (503) while the secret is unset.
+ */
+function operatorRoutes(env: WorkerEnv, logger: Logger) {
+  const app = new Hono();
+  const admin = adminBearer(env);
+
+  app.post("/admin/enrollment-codes", admin, capBody(BODY_LIMITS.adminEnrollmentCode), async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { host?: unknown } | null;
+    if (typeof body?.host !== "string") throw new ClawopsError("bad_request", "Body must be JSON {host}.");
+    const issued = await issueEnrollmentCode(
+      { store: new DirectoryStore(env.DIRECTORY), clock: workerClock },
+      body.host,
+    );
+    logger.info("enrollment code issued", { host: issued.host });
+    return c.json({ ok: true, ...issued });
+  });
+
+  app.get("/hosts/:host/agent", admin, async (c) => {
+    const host = normalizeHostName(c.req.param("host"));
+    return c.json({ ok: true, agent: await env.HOSTS.get(env.HOSTS.idFromName(host)).status() });
+  });
+  return app;
+}
+
+/** Bearer CLAWOPS_ADMIN_TOKEN, compared in constant time (as SHA-256 digests: equal lengths). */
+function adminBearer(env: WorkerEnv): MiddlewareHandler {
+  return async (c, next) => {
+    const token = env.CLAWOPS_ADMIN_TOKEN;
+    if (!token) {
+      throw new ClawopsError(
+        "not_configured",
+        "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.",
+        { status: 503 },
+      );
+    }
+    const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+    const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(token)]);
+    if (!timingSafeEqual(a, b)) {
+      throw new ClawopsError("unauthorized", "Send `Authorization: Bearer <CLAWOPS_ADMIN_TOKEN>`.", { status: 401 });
+    }
+    await next();
+  };
+}

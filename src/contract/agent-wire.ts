@@ -41,6 +41,12 @@ const HostName = z.string().min(1).max(63);
 const Nonce = z.string().min(16).max(128);
 export const JobId = z.string().min(1).max(64);
 
+/**
+ * What a version an agent reports may look like (`0.1.0`, `2026.9.6`, `2026.9.6-beta.1+abc`):
+ * anything else is not stored or shown, since versions reach Slack.
+ */
+export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,63}$/;
+
 export const ChallengeFrame = z.object({
   type: z.literal("challenge"),
   protocol: z.number().int(),

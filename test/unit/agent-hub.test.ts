@@ -10,6 +10,8 @@ import { AgentCloseCode, signedHelloPayload } from "../../src/contract/agent-wir
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
+import type { HostRecord } from "../../src/core/ports.ts";
+import { renderHosts } from "../../src/core/render/messages.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -119,6 +121,32 @@ describe("agent hub handshake", () => {
     expect(host?.lastSeenAt).toBeGreaterThan(0);
     await a.stop();
     await until(async () => !(await cp.hub.isOnline("node-1")));
+  });
+
+  it("an agent's text that is not a version never reaches Slack: dropped at the edge, and escaped where shown", async () => {
+    const id = await enrolled("node-12");
+    const injected = "<!channel> <https://evil.example/approve|✅ Approve restart>";
+    const a = new AgentConnection({
+      server: cp.url,
+      host: "node-12",
+      identity: id,
+      agentVersion: injected,
+      gatewayVersion: () => injected,
+      runner: { run: async () => [] },
+      logger: quiet,
+      backoff: { baseMs: 50, maxMs: 200 },
+    });
+    a.start();
+    await until(() => cp.hub.isOnline("node-12"));
+    const host = await cp.store.getHost("node-12");
+    expect(host?.agentVersion).toBeNull();
+    expect(host?.gatewayVersion).toBeNull();
+    // And the renderer escapes whatever a store holds (rows from before this check).
+    const listed = renderHosts([{ ...(host as HostRecord), agentVersion: injected }], new Set(["node-12"]), Date.now());
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain("<!channel>");
+    expect(text).not.toContain("<https://evil.example");
+    await a.stop();
   });
 
   it("closes an unknown host and a bad signature alike (4401, same reason): no host-name oracle", async () => {

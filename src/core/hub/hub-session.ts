@@ -1,4 +1,4 @@
-import { AgentCloseCode, type AgentFrame, type HelloFrame } from "../../contract/agent-wire.ts";
+import { AgentCloseCode, type AgentFrame, type HelloFrame, VERSION_PATTERN } from "../../contract/agent-wire.ts";
 import type { StepResult } from "../../contract/catalog.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../ports.ts";
 import type { ConnectionState, EarlyResults, FrameSocket } from "./frame-socket.ts";
@@ -271,8 +271,20 @@ export class HubSession implements HostTransport {
 
   /** Records that the host was seen; a store failure is logged, never fatal to the connection. */
   private async seen(host: string, seen: { at: number; agentVersion?: string; gatewayVersion: string | null }) {
+    // Versions reach Slack (`/openclaw hosts`, the triage footer): one that does not look like
+    // a version is dropped here, at the edge, and said so in the log.
+    const clean = (v: string | null | undefined) => {
+      if (v === null || v === undefined || VERSION_PATTERN.test(v)) return v;
+      this.opts.logger.warn("agent reported something that is not a version; not stored", { host });
+      return null;
+    };
+    const agentVersion = clean(seen.agentVersion);
     try {
-      await this.opts.store.recordHostSeen(host, seen);
+      await this.opts.store.recordHostSeen(host, {
+        at: seen.at,
+        ...(agentVersion ? { agentVersion } : {}),
+        gatewayVersion: clean(seen.gatewayVersion) ?? null,
+      });
     } catch (err) {
       this.opts.logger.warn("host seen not recorded", { host, err: String(err) });
     }

@@ -100,7 +100,7 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   }
   parts.push(
     context(
-      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${meta.agentVersion ?? "?"} · gateway ${meta.gatewayVersion ?? "?"}`,
+      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}`,
     ),
   );
   return { text, parts };
@@ -173,7 +173,7 @@ export function renderHosts(
   const lines = hosts.map((h) => {
     const state = h.revokedAt ? "⛔ revoked" : online.has(h.name) ? "🟢 online" : "⚫ offline";
     const seen = h.lastSeenAt ? `last seen ${ago(now - h.lastSeenAt)}` : "never connected";
-    return `*${h.name}* — ${state} · agent ${h.agentVersion ?? "?"} · gateway ${h.gatewayVersion ?? "?"} · ${seen}`;
+    return `*${h.name}* — ${state} · agent ${escapeMrkdwn(h.agentVersion ?? "?")} · gateway ${escapeMrkdwn(h.gatewayVersion ?? "?")} · ${seen}`;
   });
   const title = filter
     ? `*Enrolled hosts matching \`${filter}\`* (${paging?.matched ?? hosts.length} of ${enrolled}; ${count}/${enrolled} online)`

@@ -137,8 +137,6 @@ export function renderDecided(
 export function renderExpired(c: { step: string; host: string }): Message {
   return {
     text: `Expired: ${c.step} on ${c.host}`,
-    parts: [
-      section(`⌛ The confirmation for \`${c.step}\` on *${c.host}* expired; nothing was run. Start the step again.`),
-    ],
+    parts: [section(`⌛ The confirmation for \`${c.step}\` on *${c.host}* expired; nothing was run.`)],
   };
 }

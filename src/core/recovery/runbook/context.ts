@@ -6,6 +6,7 @@ import { LiveMessage } from "../../jobs/live-message.ts";
 import type { JobOutcome } from "../../ports.ts";
 import { renderNotice } from "../../render/messages.ts";
 import { newConfirmationId, requestConfirmation } from "../confirm.ts";
+import { renderExpired } from "../render.ts";
 import { audit, type RecoveryCoreDeps } from "../service.ts";
 import type { AuditOutcome, FreezeRecord, RecoverRun, RunSteps } from "../types.ts";
 import {
@@ -127,6 +128,24 @@ export class RunbookContext {
       await this.deps.chat
         .postMessage({ channel: this.run.actor.channel, threadTs: this.threadTs, ...renderNotice(text) })
         .catch(() => undefined);
+      return null;
+    });
+  }
+
+  /**
+   * A confirmation nobody answered in time loses its buttons, so nobody presses a dead one;
+   * the message says it expired. A failed edit is logged, never the end of the run. Named by
+   * its step (each is asked once a run), not by the run's sequence: a run recorded before this
+   * step existed replays every later step under the name it was recorded with.
+   */
+  expireAsk(step: MutatingStep, id: string): Promise<null> {
+    return this.fx.do(`expire ${step} confirmation`, async () => {
+      const c = await this.deps.recovery.store.getConfirmation(id);
+      if (c?.messageTs && c.decision === null) {
+        await this.deps.chat
+          .updateMessage({ channel: c.channel, ts: c.messageTs, ...renderExpired(c) })
+          .catch((err) => this.deps.logger.warn("expired confirmation not updated", { err: String(err) }));
+      }
       return null;
     });
   }

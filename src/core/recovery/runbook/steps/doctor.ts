@@ -29,6 +29,7 @@ export const checkDoctor: RunbookStep = async (ctx, at) => {
   await at.set("running", `doctor --lint: ${lintErrors.length} error(s); waiting for confirmation of doctor --repair`);
   const askId = await ctx.ask("doctor.fix", repairSummary(ctx.host, lintErrors));
   const decision = await ctx.fx.decision("decision doctor.fix", askId, CONFIRMATION_TTL_MS);
+  if (decision.decision === "timeout") await ctx.expireAsk("doctor.fix", askId);
   if (decision.decision !== "approve") {
     const why = decision.decision === "cancel" ? `cancelled by ${mention(decision.by)}` : "no confirmation in time";
     await at.set("warn", `${cfgDetail} · doctor --repair skipped (${why})`);

@@ -20,6 +20,7 @@ export const restartGateway: RunbookStep = async (ctx, at) => {
   );
   await at.set("running", "waiting for confirmation");
   const decision = await ctx.fx.decision("decision gateway.restart", askId, CONFIRMATION_TTL_MS);
+  if (decision.decision === "timeout") await ctx.expireAsk("gateway.restart", askId);
   if (decision.decision !== "approve") {
     return decision.decision === "cancel"
       ? { fail: `cancelled by ${mention(decision.by)}`, why: "the restart was cancelled." }

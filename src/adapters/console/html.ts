@@ -1,3 +1,4 @@
+import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
 import { lowerPart } from "../../core/messages/lower.ts";
 import type { BasicPart, Button, Message, Part } from "../../core/messages/model.ts";
 import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
@@ -39,18 +40,22 @@ function basicToHtml(p: BasicPart): string {
   }
 }
 
-/** A confirmation button: the same approval path as Slack's, as the local operator. */
+/**
+ * A button: a confirmation's (the same approval path as Slack's) or a command button's (the
+ * command it stands for, run through /api/console/press), as the local operator.
+ */
 function buttonToHtml(b: Button): string {
+  const isCommand = b.actionId.startsWith(RUN_ACTION_PREFIX);
   const decision = PRESS_BY_ACTION[b.actionId] ?? "cancel";
   const attrs = [
     `type="button"`,
     `class="b-button${b.style ? ` ${b.style}` : ""}"`,
-    `data-testid="action-button"`,
+    `data-testid="${isCommand ? "command-button" : "action-button"}"`,
     `data-action-id="${escapeText(b.actionId)}"`,
     `data-value="${escapeText(b.value)}"`,
-    `data-decision="${decision}"`,
+    isCommand ? `data-command="${escapeText(b.value)}"` : `data-decision="${decision}"`,
     // The dialog is plain text: markup markers dropped, Slack's escapes decoded.
-    ...(b.confirm && decision !== "cancel"
+    ...(b.confirm && (isCommand || decision !== "cancel")
       ? [`data-confirm="${escapeText(decodeEntities(b.confirm.text.replace(/[*`]/g, "")))}"`]
       : []),
   ];

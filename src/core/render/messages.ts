@@ -1,6 +1,7 @@
 import type { StepName, StepResult } from "../../contract/catalog.ts";
 import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
+import { triageAnswerButtons } from "../commands/buttons.ts";
 import { COMMAND_HELP } from "../commands/parse.ts";
 import { describeHostsFilter, HOSTS_PAGE_SIZE, type HostsPage } from "../hosts/list.ts";
 import { LAYER_LABELS, LAYERS } from "../layers.ts";
@@ -103,6 +104,8 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
       `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}`,
     ),
   );
+  // The next steps, as buttons: on the final answer only (an early one is still being filled in).
+  if (!meta.pending || meta.pending.length === 0) parts.push(triageAnswerButtons(meta.host));
   return { text, parts };
 }
 

@@ -49,13 +49,38 @@
     return node;
   }
 
-  // Confirmation buttons: the same approval path as Slack's, as the local operator.
+  // Buttons. A command button (Run again, Triage, …) runs its command as the console user and
+  // shows the ack as a typed command's; a confirmation button takes the approval path, as
+  // Slack's does.
   document.addEventListener("click", async (ev) => {
     const btn = ev.target instanceof Element ? ev.target.closest("button[data-action-id]") : null;
     if (!(btn instanceof HTMLButtonElement) || btn.disabled) return;
     const question = btn.getAttribute("data-confirm");
     if (question && !window.confirm(question)) return;
     btn.disabled = true;
+    const command = btn.getAttribute("data-command");
+    if (command !== null) {
+      const shown = `/openclaw ${command}`;
+      showAck(shown, null, "Sending\u2026");
+      try {
+        const res = await fetch("/api/console/press", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ actionId: btn.getAttribute("data-action-id"), value: command }),
+        });
+        const body = await res.json().catch(() => null);
+        if (body?.ok && body.ack) showAck(shown, body.ack, null);
+        else showAck(shown, null, `clawops refused the request: ${body?.error?.message || `HTTP ${res.status}`}`);
+        if (polling) catchUp().catch(() => {});
+      } catch (err) {
+        const why = err instanceof Error && err.message ? err.message : err;
+        showAck(shown, null, `Could not reach clawops (${why}). Is it still running?`);
+      } finally {
+        // Pressing again is running the command again, as Slack allows.
+        btn.disabled = false;
+      }
+      return;
+    }
     const res = await fetch("/api/console/confirm", {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -85,7 +85,11 @@ describe("clawops CLI", () => {
     expect(out).toContain("1. 🔴 Token drift: the running gateway rejects the configured token  token-drift");
     expect(out).toContain("\nNext commands\n    openclaw gateway status --json");
     expect(out).not.toMatch(/```|\*\w/);
-    expect(out.trimEnd()).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6$/);
+    expect(out).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6\n/);
+    // The answer's buttons, as the commands they stand for.
+    expect(out.trimEnd()).toMatch(
+      /\[Run again: \/openclaw triage node-3\] {2}\[Collect bundle: \/openclaw bundle node-3\].*\[Start recovery: \/openclaw recover node-3\]$/,
+    );
   });
 
   it("exits 0 when the triage finds no failing layer, also as /openclaw passthrough", async () => {

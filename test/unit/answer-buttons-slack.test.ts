@@ -1,14 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { AuditEntry } from "../../src/core/recovery/types.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
-import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
+import { signSlack } from "../support/slack-signing.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
  * Buttons on answers, pressed through really signed Slack interaction payloads: each press
@@ -16,18 +14,15 @@ import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
  * reaches the presser at the interaction's response_url, and a forged press or a crafted
  * value runs nothing.
  */
-const SECRET = "test-signing-secret-answer-buttons-0123";
-const BOT_TOKEN = "xoxb-0000-test-bot-token-answer-buttons";
 const OWNER = "U0OWNER";
 const OTHER = "U0OTHER";
 const STRANGER = "U0STRANGER";
 const CHANNEL = "C0INCIDENT";
-const quiet = { info() {}, warn() {}, error() {} };
 
+let plane: SlackPlane;
 let cp: ControlPlane;
 let slack: SlackStandIn;
 let sims: SimAgents;
-let dir: string;
 
 interface SlackButton {
   action_id: string;
@@ -37,39 +32,20 @@ interface SlackButton {
 }
 
 /** A block_actions payload as Slack sends it for a press on `button`, form-encoded. */
-function interaction(
-  user: string,
-  button: SlackButton,
-  responseUrl: string,
-  triggerId = `${Date.now()}.${randomUUID()}`,
-) {
-  const payload = {
-    type: "block_actions",
-    team: { id: "T0001", domain: "acme" },
-    user: { id: user, username: "someone", team_id: "T0001" },
-    api_app_id: "A0CLAWOPS",
-    token: "legacy-verification-token-unused",
-    container: { type: "message", message_ts: "1.2", channel_id: CHANNEL, is_ephemeral: false },
-    trigger_id: triggerId,
-    channel: { id: CHANNEL, name: "incidents" },
-    response_url: responseUrl,
-    actions: [
-      {
-        action_id: button.action_id,
-        block_id: "clawops_triage_actions",
-        text: { type: "plain_text", text: button.text.text },
-        value: button.value,
-        type: "button",
-        action_ts: "1790000000.000100",
-      },
-    ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+function interaction(user: string, button: SlackButton, responseUrl: string) {
+  return blockActionsBody({
+    user,
+    channel: CHANNEL,
+    actionId: button.action_id,
+    value: button.value,
+    blockId: "clawops_triage_actions",
+    label: button.text.text,
+    responseUrl,
+  });
 }
 
-async function post(body: string, headers: Record<string, string> = signSlack(SECRET, body)) {
-  const res = await fetch(`${cp.url}/slack/interactions`, { method: "POST", headers, body });
-  return { status: res.status, text: await res.text() };
+async function post(body: string, headers?: Record<string, string>) {
+  return (await plane.press(body, headers)).status;
 }
 
 /** Presses `button` as `user`; resolves with what reached the press's response_url. */
@@ -77,8 +53,7 @@ async function press(user: string, button: SlackButton, opts: { replay?: { body:
   const id = opts.replay?.id ?? randomUUID();
   const body = opts.replay?.body ?? interaction(user, button, slack.responseUrl(id));
   const seen = slack.responses.filter((r) => r.path.includes(id)).length;
-  const res = await post(body);
-  expect(res.status).toBe(200);
+  expect(await post(body)).toBe(200);
   const mine = () => slack.responses.filter((r) => r.path.includes(id));
   await slack.waitFor(() => mine().length > seen, 10_000, `ack of ${button.value}`);
   const ack = mine()[seen]?.body ?? {};
@@ -116,26 +91,18 @@ const button = (label: string) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-answer-buttons-"));
-  const authzFile = join(dir, "authz.json");
-  writeFileSync(authzFile, JSON.stringify({ actions: { freeze: { users: [OWNER] }, recover: { users: [OWNER] } } }));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: false,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-    recovery: { authzFile },
+  plane = await startSlackPlane({
+    name: "answer-buttons",
+    channel: CHANNEL,
+    authz: { actions: { freeze: { users: [OWNER] }, recover: { users: [OWNER] } } },
   });
+  ({ cp, slack } = plane);
   const specs = [await enroll("node-3", "down"), await enroll("node-4", "healthy")];
   sims = new SimAgents(`${cp.url.replace("http", "ws")}/agent/connect`, specs);
   sims.start();
   await sims.whenAllConnected();
   // The first answer, from the slash command.
-  const res = await postSlashCommand(cp.url, SECRET, { text: "triage node-3", user_id: OWNER });
+  const res = await plane.slash(OWNER, "triage node-3");
   expect(res.body.text).toContain("Triage of node-3 started");
   await slack.waitFor(() => answers("node-3").length === 1, 20_000, "the first triage answer");
   answerButtons = buttonsOf(answers("node-3")[0]);
@@ -143,9 +110,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sims?.stop();
-  await cp?.close();
-  await slack?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await plane?.close();
 });
 
 describe("buttons on a triage answer, pressed in Slack", () => {
@@ -274,10 +239,10 @@ describe("presses that must run nothing", () => {
     const jobs = (await cp.deps.store.listJobs({})).length;
     const count = (await audit()).length;
     const responses = slack.responses.length;
-    expect((await post(body, signSlack("not-the-secret", body))).status).toBe(401);
-    expect((await post(body, { "content-type": "application/x-www-form-urlencoded" })).status).toBe(401);
-    const stale = signSlack(SECRET, body, Math.floor(Date.now() / 1000) - 3600);
-    expect((await post(body, stale)).status).toBe(401);
+    expect(await post(body, signSlack("not-the-secret", body))).toBe(401);
+    expect(await post(body, { "content-type": "application/x-www-form-urlencoded" })).toBe(401);
+    const stale = signSlack(plane.secret, body, Math.floor(Date.now() / 1000) - 3600);
+    expect(await post(body, stale)).toBe(401);
     await new Promise((r) => setTimeout(r, 200));
     expect((await cp.deps.store.listJobs({})).length).toBe(jobs);
     expect((await audit()).length).toBe(count);
@@ -287,7 +252,7 @@ describe("presses that must run nothing", () => {
 
 describe("Triage buttons on the fleet matrix", () => {
   it("offers a Triage button for each failing host only, and a press triages it", async () => {
-    await postSlashCommand(cp.url, SECRET, { text: "status all", user_id: OTHER });
+    await plane.slash(OTHER, "status all");
     const fleet = () => slack.topLevel(CHANNEL).find((m) => m.text.startsWith("Fleet status"));
     await slack.waitFor(() => fleet() !== undefined, 20_000, "the fleet matrix");
     const buttons = buttonsOf(fleet());

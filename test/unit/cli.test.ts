@@ -79,7 +79,10 @@ describe("clawops CLI", () => {
     const n = TRIAGE_STEPS.length;
     expect(out).toMatch(new RegExp(`\\n⏳ Triage of node-3 running: [1-9]\\d?/${n} probes in`));
     expect(out).toContain(`\nTriage of node-3 finished: ${n}/${n} probes in`);
-    expect(out).toMatch(/\n✅ tokens \d+ ms\n/);
+    // Each probe by what it found: the token sources disagree (a layer to watch), the config is fine.
+    expect(out).toMatch(/\n🟡 tokens \d+ ms — Auth: Token sources disagree \(latent drift\)\n/);
+    expect(out).toMatch(/\n🔴 gateway\.ws \d+ ms — Auth: AUTH_TOKEN_MISMATCH\n/);
+    expect(out).toMatch(/\n✅ config \d+ ms\n/);
     expect(out).toContain("\n🔴 Triage node-3: 1 failing layer\n━━━");
     expect(out).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");
     expect(out).toContain("1. 🔴 Token drift: the running gateway rejects the configured token  token-drift");

@@ -90,7 +90,7 @@ export function partToText(p: BasicPart, style: TextStyle = {}): string {
       // The buttons work in the console page and in Slack. The terminal names a command
       // button's command (to type), and says an approval's buttons are there.
       if (p.buttons.length > 0 && p.buttons.every((b) => b.actionId.startsWith(RUN_ACTION_PREFIX)))
-        return dim(p.buttons.map((b) => `[${b.label}: /openclaw ${b.value}]`).join("  "), style);
+        return dim(p.buttons.map((b) => `[${b.label}: ${b.value}]`).join("  "), style);
       return dim("[actions block]", style);
   }
 }

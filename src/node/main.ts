@@ -5,7 +5,7 @@ import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
-import { parseChannelList } from "./recovery-wiring.ts";
+import { parseChannelList, parseWarnMinutes } from "./recovery-wiring.ts";
 import { resolveSecrets } from "./secrets.ts";
 import { startControlPlane } from "./server.ts";
 
@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     recovery: {
       authzFile: env.CLAWOPS_AUTHZ_FILE || undefined,
       announceChannels: parseChannelList(env.CLAWOPS_ANNOUNCE_CHANNELS),
+      freezePolicyFile: env.CLAWOPS_FREEZE_POLICY || undefined,
+      freezeWarnMin: parseWarnMinutes(env.CLAWOPS_FREEZE_WARN_MIN),
     },
   });
   const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];

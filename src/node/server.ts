@@ -12,13 +12,14 @@ import type { IncidentRouting } from "../core/incidents/routing.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
+import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
-import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
+import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 export interface ControlPlaneConfig {
@@ -74,6 +75,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
+  // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
+  const freezePolicy = loadFreezePolicy(config.recovery?.freezePolicyFile);
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
     !config.slack && !config.incidents?.defaultChannel
@@ -90,6 +93,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     recovery,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
+    onHostTransition: freezePolicyHook(freezePolicy),
   };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })

@@ -81,6 +81,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "help":
       return { ack: renderHelp() };
     case "freeze":
+    case "schedule":
+    case "extend":
     case "unfreeze":
     case "status":
     case "audit":

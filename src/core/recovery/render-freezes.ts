@@ -132,7 +132,9 @@ export function renderScheduledFreeze(
       };
     case "start":
       return {
-        text: plain(`${name} is frozen for maintenance until ${iso(s.endsAt)} by ${s.owner}: ${s.reason}`),
+        text: plain(
+          `${s.target === FREEZE_ALL ? "The fleet" : name} is frozen for maintenance until ${iso(s.endsAt)} by ${s.owner}: ${s.reason}`,
+        ),
         parts: [
           header(`🧊 Maintenance freeze: ${name}`),
           section(

@@ -170,7 +170,7 @@ async function extend(
   }
   await deps.recovery.store.putFreeze(updated);
   deps.logger.info("freeze extended", { target: updated.target, by: actor.user, expiresAt: updated.expiresAt });
-  const until = updated.auto ? liftRule(updated.auto) : `it lasts until ${iso(updated.expiresAt)}`;
+  const until = updated.auto ? `it lifts ${liftRule(updated.auto)}` : `it lasts until ${iso(updated.expiresAt)}`;
   return {
     ack: renderNotice(`⏳ Extended the freeze of *${command.target}*: ${until}. Said where it was announced.`),
     background: () => postToNotices(deps, updated, renderFreezeExtended(updated, actor.user)),

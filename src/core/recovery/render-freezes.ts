@@ -18,16 +18,16 @@ function plain(s: string): string {
 const nameOf = (target: string) => (target === FREEZE_ALL ? "the fleet" : target);
 const liftCommand = (target: string) => (target === FREEZE_ALL ? "all" : target);
 
-/** "lifts after 5 min healthy" and when it ends at the latest: the rule that lifts it, in words. */
+/** "after 5 min healthy" and when it ends at the latest: the rule that lifts it, in words ("lifts …"). */
 export function liftRule(auto: AutoFreeze): string {
   const hold = auto.holdUntil ? `, not before ${iso(auto.holdUntil)} (extended)` : "";
-  return `lifts after ${minutes(auto.liftAfterMs)} healthy${hold}; at the latest at ${iso(auto.capAt)}`;
+  return `after ${minutes(auto.liftAfterMs)} healthy${hold}; at the latest at ${iso(auto.capAt)}`;
 }
 
 export function renderAutoFreezeNotice(f: FreezeRecord & { auto: AutoFreeze }): Message {
   const findings = f.auto.findings.map((id) => `\`${escapeMrkdwn(id)}\``).join(", ");
   return {
-    text: plain(`${f.target} is frozen automatically (${f.auto.findings.join(", ")}); ${liftRule(f.auto)}`),
+    text: plain(`${f.target} is frozen automatically (${f.auto.findings.join(", ")}); lifts ${liftRule(f.auto)}`),
     parts: [
       header(`🧊 Automatic freeze: ${f.target}`),
       section(
@@ -79,7 +79,7 @@ export function renderAutoCapNotice(f: FreezeRecord & { auto: AutoFreeze }): Mes
 
 /** Said where a freeze was announced when someone extends it. */
 export function renderFreezeExtended(f: FreezeRecord, by: string): Message {
-  const until = f.auto ? liftRule(f.auto) : `until ${iso(f.expiresAt)}`;
+  const until = f.auto ? `lifts ${liftRule(f.auto)}` : `until ${iso(f.expiresAt)}`;
   return {
     text: plain(`The freeze of ${nameOf(f.target)} was extended by ${by}: ${until}.`),
     parts: [
@@ -167,7 +167,7 @@ export function renderScheduledFreeze(
         text: plain(`Maintenance freeze of ${name} (${window}) cancelled by ${by}.`),
         parts: [
           section(
-            `✖️ *Maintenance freeze cancelled* by ${mention(by)}: ${what(s.target)} will not be frozen ${window} (${reason}).`,
+            `✖️ *Maintenance freeze cancelled* by ${mention(by)}: the freeze of ${what(s.target)} planned ${window} (${reason}) will not happen.`,
           ),
         ],
       };

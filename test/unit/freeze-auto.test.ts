@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { handleCommand } from "../../src/core/commands/handle.ts";
@@ -165,6 +166,17 @@ describe("freeze policy file", () => {
       liftAfterHealthyMin: 5,
       maxFreezeMin: 240,
     });
+  });
+
+  it("accepts the example file the docs show", () => {
+    const example = JSON.parse(
+      readFileSync(new URL("../../infra/freeze-policy/freeze-policy.example.json", import.meta.url), "utf8"),
+    );
+    expect(parseFreezePolicy(example, "example").rules.map((r) => r.name)).toEqual([
+      "gateway down",
+      "crash loop",
+      "second gateway after an upgrade",
+    ]);
   });
 
   it("matches on finding ids and host globs or tags, first rule first", () => {

@@ -209,7 +209,7 @@ main() {
     systemd)
       download /agent/clawops-agent.service "$TMP/unit.orig"
       # The unit's defaults are /usr/bin/node, /opt/clawops and User=openclaw: this host's instead.
-      sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$NODE |" -e "s|/opt/clawops/|$PREFIX/|g" -e "s|^User=.*|User=$RUN_AS|" \
+      sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$NODE |" -e "s|/opt/clawops|$PREFIX|g" -e "s|^User=.*|User=$RUN_AS|" \
         "$TMP/unit.orig" >"$TMP/clawops-agent.service"
       grep -q "^ExecStart=$NODE .*$PREFIX/clawops-agent.mjs run" "$TMP/clawops-agent.service" ||
         die "the unit $SERVER/agent/clawops-agent.service has no 'ExecStart=/usr/bin/node ... /opt/clawops/clawops-agent.mjs run' line to point at this host's paths; install it by hand (docs/agents-and-ssm.md). Nothing was installed."
@@ -221,7 +221,7 @@ main() {
       ;;
     launchd)
       download /agent/ai.clawops.agent.plist "$TMP/plist.orig"
-      sed -e "s|<string>/opt/homebrew/bin/node</string>|<string>$NODE</string>|" -e "s|/opt/clawops/|$PREFIX/|g" \
+      sed -e "s|<string>/opt/homebrew/bin/node</string>|<string>$NODE</string>|" -e "s|/opt/clawops|$PREFIX|g" \
         "$TMP/plist.orig" >"$TMP/ai.clawops.agent.plist"
       grep -q "<string>$NODE</string>" "$TMP/ai.clawops.agent.plist" ||
         die "the plist $SERVER/agent/ai.clawops.agent.plist does not name /opt/homebrew/bin/node to point at this host's node; install it by hand (docs/agents-and-ssm.md). Nothing was installed."

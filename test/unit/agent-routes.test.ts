@@ -7,6 +7,7 @@ import { AGENT_DOWNLOADS_PER_MINUTE } from "../../src/adapters/http/agent-routes
 import { parsePublicUrl } from "../../src/node/agent-install.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
 
 /**
  * `GET /agent/*` on the Node control plane (in this process): what the install command fetches,
@@ -119,7 +120,7 @@ describe("CLAWOPS_PUBLIC_URL", () => {
 describe("a control plane that does not serve the agent", () => {
   let server: ConsoleServer;
   beforeAll(async () => {
-    server = await startConsoleServer();
+    server = await startConsoleServer(new FakeHostTransport(), []);
   });
   afterAll(async () => {
     await server.close();

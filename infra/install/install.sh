@@ -187,7 +187,12 @@ main() {
     esac
   fi
   id "$RUN_AS" >/dev/null 2>&1 || die "there is no user '$RUN_AS' on this host: pass --user with the user the OpenClaw gateway runs as. Nothing was installed."
-  if [ "$RUN_AS" = "$(id -un)" ] && [ -n "${HOME:-}" ]; then RUN_HOME=$HOME; else RUN_HOME=$(home_of "$RUN_AS"); fi
+  # A service gets its user's home from the user database; the foreground agent keeps this shell's.
+  if [ "$MODE" = foreground ] && [ "$RUN_AS" = "$(id -un)" ] && [ -n "${HOME:-}" ]; then
+    RUN_HOME=$HOME
+  else
+    RUN_HOME=$(home_of "$RUN_AS")
+  fi
   [ -n "$RUN_HOME" ] || die "cannot find the home folder of '$RUN_AS'. Nothing was installed."
 
   TMP=$(mktemp -d)
@@ -204,7 +209,8 @@ main() {
   say "SHA-256 $got verified"
   ran=$("$NODE" "$TMP/clawops-agent.mjs" --version </dev/null 2>&1) || die "the downloaded agent does not run with $NODE: $ran. Nothing was installed."
 
-  STATE_DIR=${CLAWOPS_AGENT_DIR:-$RUN_HOME/.clawops-agent}
+  STATE_DIR=$RUN_HOME/.clawops-agent
+  [ "$MODE" != foreground ] || STATE_DIR=${CLAWOPS_AGENT_DIR:-$STATE_DIR}
   case $MODE in
     systemd)
       download /agent/clawops-agent.service "$TMP/unit.orig"

@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { type Netns, openNetns } from "../support/netns.ts";
+import { exitOf, type Netns, openNetns } from "../support/netns.ts";
 import { bridgeIntoNetns } from "../support/netns-bridge.ts";
 
 /**
@@ -64,13 +64,18 @@ async function installCommand(host: string): Promise<{ command: string; code: st
   return { command: commands[0] ?? "", code };
 }
 
-/** A host for the install: a netns with its own /opt, /etc/systemd/system and HOME (root's). */
+/**
+ * A host for the install: a netns with its own /opt, /etc/systemd/system and HOME (root's); with
+ * `systemd`, also its own /run (holding /run/systemd/system) and `home` mounted as /root.
+ */
 async function openHost(
   name: string,
   tamper?: (path: string, body: Buffer) => Buffer,
+  opts: { systemd?: boolean } = {},
 ): Promise<{
   ns: Netns;
   opt: string;
+  units: string;
   home: string;
   close(): Promise<void>;
 }> {
@@ -79,9 +84,20 @@ async function openHost(
   for (const d of [opt, units, home]) mkdirSync(d ?? "", { recursive: true });
   const ns = await openNetns();
   const bridge = await bridgeIntoNetns(ns, cp.url, { dir: work, ...(tamper ? { tamper } : {}) });
+  // The script takes a host whose /run/systemd/system exists for one that runs systemd.
+  const run = join(dir, "run");
+  if (opts.systemd) mkdirSync(join(run, "systemd", "system"), { recursive: true });
   const mounted = await ns.run(
     "sh",
-    ["-c", 'mount --bind "$1" /opt && mount --bind "$2" /etc/systemd/system', "sh", opt ?? "", units ?? ""],
+    [
+      "-c",
+      'mount --bind "$1" /opt && mount --bind "$2" /etc/systemd/system && if [ -n "$3" ]; then mount --bind "$3" /run && mount --bind "$4" /root; fi',
+      "sh",
+      opt ?? "",
+      units ?? "",
+      opts.systemd ? run : "",
+      opts.systemd ? (home ?? "") : "",
+    ],
     {
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
       cwd: dir,
@@ -92,6 +108,7 @@ async function openHost(
   return {
     ns,
     opt: opt ?? "",
+    units: units ?? "",
     home: home ?? "",
     async close() {
       await ns.close();
@@ -161,6 +178,52 @@ describe("clawops enroll → the install command on a second host (netns)", () =
     }
   }, 150_000);
 
+  it("on a systemd host, installs the unit pointed at this host's node, enables and restarts it; the unit's command brings the agent online", async () => {
+    const { command } = await installCommand("node-6");
+    const host = await openHost("node-6", undefined, { systemd: true });
+    try {
+      // systemd is not PID 1 in the netns: a `systemctl` stand-in records its calls, and on
+      // `restart` runs the installed unit's ExecStart with its Environment= as systemd would.
+      const bin = join(work, "node-6", "bin");
+      mkdirSync(bin, { recursive: true });
+      const calls = join(work, "node-6", "systemctl.log");
+      writeFileSync(join(bin, "systemctl"), systemctlStandIn(calls), { mode: 0o755 });
+      const install = host.ns.spawn("sh", ["-c", `${command} --user root`], {
+        env: {
+          ...hostEnv(host.home, dirname(process.execPath)),
+          PATH: `${bin}:${hostEnv(host.home, dirname(process.execPath)).PATH}`,
+        },
+        cwd: host.home,
+      });
+      let output = "";
+      install.stderr?.on("data", (d: Buffer) => {
+        output += d.toString();
+      });
+      await exitOf(install, 60_000);
+      expect(install.exitCode, output).toBe(0);
+      expect(output).toContain("clawops-agent runs as a systemd service (user root)");
+      expect(readFileSync(calls, "utf8")).toBe("daemon-reload\nenable clawops-agent\nrestart clawops-agent\n");
+
+      const unit = readFileSync(join(host.units, "clawops-agent.service"), "utf8");
+      const served = await (await fetch(`${cp.url}/agent/clawops-agent.service`)).text();
+      // Only the node, the prefix (here the default) and the user differ from the unit served.
+      expect(unit).toBe(
+        served
+          .replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `)
+          .replace(/^User=.*$/m, "User=root"),
+      );
+      // Enrolled where the service looks: the home of the unit's User= (root's, mounted from host.home).
+      expect(JSON.parse(readFileSync(join(host.home, ".clawops-agent", "agent.json"), "utf8"))).toMatchObject({
+        host: "node-6",
+      });
+      await expect
+        .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 60_000, interval: 500 })
+        .toMatch(/node-6 — 🟢 online · agent 0\.1\.0/);
+    } finally {
+      await host.close();
+    }
+  }, 150_000);
+
   it("refuses an agent changed in transit (SHA-256 mismatch) and installs nothing", async () => {
     const { command } = await installCommand("node-4");
     const host = await openHost("node-4", (path, body) =>
@@ -221,4 +284,26 @@ function oldNodeLauncher(): string {
     if (major < 24 || (major === 24 && minor < 16)) return `#!/bin/sh\nexec ${candidate} "$@"\n`;
   }
   return "#!/bin/sh\necho 22.12.0\n";
+}
+
+/**
+ * `systemctl` for a netns without systemd: appends its arguments to `log`; `restart <unit>` starts
+ * the unit's ExecStart from /etc/systemd/system with its Environment= lines and its User='s home
+ * as HOME, in the background.
+ */
+function systemctlStandIn(log: string): string {
+  return [
+    "#!/bin/sh",
+    `printf '%s\\n' "$*" >>'${log}'`,
+    'if [ "$1" = restart ]; then',
+    '  unit="/etc/systemd/system/$2.service"',
+    "  cmd=$(sed -n 's/^ExecStart=//p' \"$unit\")",
+    "  vars=$(sed -n 's/^Environment=//p' \"$unit\")",
+    '  home=$(getent passwd "$(sed -n \'s/^User=//p\' "$unit")" | cut -d: -f6)',
+    "  # shellcheck disable=SC2086",
+    '  (env HOME="$home" $vars $cmd </dev/null >/dev/null 2>&1 &)',
+    "fi",
+    "exit 0",
+    "",
+  ].join("\n");
 }

@@ -151,7 +151,7 @@ main() {
     esac
   done
   [ -n "$HOST" ] && [ -n "$CODE" ] || die "--host and --code are required: run \`clawops enroll <host>\` on the control plane for the exact command."
-  case $HOST in *[!a-z0-9-]*) die "--host '$HOST': a host name is lowercase letters, digits and '-'." ;; esac
+  case $HOST in *[!a-zA-Z0-9-]*) die "--host '$HOST': a host name is letters, digits and '-'." ;; esac
   case $CODE in *[!0-9A-Za-z-]*) die "--code: an enrollment code is letters, digits and '-'." ;; esac
   case $RUN_AS in *[!a-zA-Z0-9_.-]*) die "--user '$RUN_AS' is not a user name." ;; esac
   case $PREFIX in /*) ;; *) die "--prefix must be an absolute path." ;; esac
@@ -168,7 +168,7 @@ main() {
     MODE=systemd
   else
     MODE=foreground
-    say "systemd is not running on this host, so the agent will run in the foreground here (Ctrl-C stops it). Run it under your init system with: $PREFIX/clawops-agent.mjs run"
+    say "systemd is not running on this host, so the agent will run in the foreground here (Ctrl-C stops it). To keep it running, start \`node $PREFIX/clawops-agent.mjs run\` from your init system (docs/agents-and-ssm.md)."
   fi
   if [ "$MODE" != foreground ] && [ "$(id -u)" -ne 0 ]; then
     die "installing the $MODE service needs root: run the command with sudo (... | sudo sh -s -- ...), or add --foreground to run the agent in this terminal. Nothing was installed."

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packAgent } from "../../scripts/pack-agent.ts";
 
 /**
  * `npm pack` of the project carries a working `clawops-agent`: `prepack` builds the single-file
@@ -79,4 +80,26 @@ describe("npm pack of the project", () => {
     // Under node_modules the TypeScript sources would fail to load: the bundle ran.
     expect(version.stderr).toBe("");
   });
+});
+
+describe("the agent package (npm run pack:agent)", () => {
+  it("installs with `npm install --offline` (no dependencies) and runs clawops-agent --version", async () => {
+    const tgz = await packAgent(join(work, "agent-pack"));
+    const { stdout } = await run("tar", ["tzf", tgz]);
+    expect(stdout.split("\n").filter(Boolean).sort()).toEqual([
+      "package/README.md",
+      "package/clawops-agent.mjs",
+      "package/package.json",
+    ]);
+    const project = join(work, "agent-project");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), '{ "name": "host", "private": true }\n');
+    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", tgz], {
+      cwd: project,
+      env: { ...process.env, HOME: work },
+      timeout: 60_000,
+    });
+    const version = await run(join(project, "node_modules", ".bin", "clawops-agent"), ["--version"], { env: env() });
+    expect(version.stdout).toBe("clawops-agent 0.1.0\n");
+  }, 90_000);
 });

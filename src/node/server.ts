@@ -15,6 +15,7 @@ import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.
 import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
+import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
@@ -72,6 +73,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   const transport = config.transport ? config.transport(hub) : hub;
+  // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
+  const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
+  let publicUrl = "";
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
@@ -91,6 +95,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     jobs: new InProcessJobs(),
     bundles: capabilityOn(bundles),
     recovery,
+    publicUrl: () => publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
     onHostTransition: freezePolicyHook(freezePolicy),
@@ -123,6 +128,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
+    agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -156,8 +162,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
-  // Signed links point at the public URL when one is set, else where this process listens.
-  bundles.publicUrl ||= url;
+  // Signed links and the install command point at the public URL when one is set, else where this process listens.
+  publicUrl = configuredPublicUrl ?? url;
+  bundles.publicUrl ||= publicUrl;
   logger.info("control plane listening", {
     url,
     slack: !!config.slack,

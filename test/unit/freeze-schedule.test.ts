@@ -66,7 +66,12 @@ describe("scheduled freeze grammar", () => {
       durationMs: 30 * MIN,
     });
     expect(refusal(() => parseCommand("freeze node-3 at 25:00 x"))).toContain("is not a start time");
-    expect(refusal(() => parseCommand("freeze node-3 at noon x"))).toContain("`14:00` (the next 14:00 UTC)");
+    expect(refusal(() => parseCommand("freeze node-3 at 2pm x"))).toContain("`14:00` (the next 14:00 UTC)");
+    // "at" before a word that is no time is part of the reason, as before scheduling existed.
+    expect(parseCommand("freeze node-3 at risk of flapping")).toMatchObject({
+      kind: "freeze",
+      reason: "at risk of flapping",
+    });
     expect(refusal(() => parseCommand("freeze node-3 at 14:00 for 30m"))).toContain("needs a reason");
     expect(refusal(() => parseCommand("freeze node-3 extend"))).toContain("extend <30m|2h>");
     expect(refusal(() => parseCommand("freeze node-3 extend 30m please"))).toContain("extend <30m|2h>");

@@ -122,7 +122,8 @@ function parseFreeze(rest: string[], normalizeHost: Normalize): RecoveryCommand 
     if (word === "for" && words[1] !== undefined && DURATION.test(words[1])) {
       durationMs = parseDuration(words[1]);
       words = words.slice(2);
-    } else if (word === "at" && at === null && words[1] !== undefined) {
+    } else if (word === "at" && at === null && words[1] !== undefined && /^\d/.test(words[1])) {
+      // Only a word starting with a digit is a start time: "at risk of …" stays a reason.
       at = parseStart(words[1]);
       // `at 14:00 UTC`: the zone is the only one there is.
       words = words.slice(words[2]?.toUpperCase() === "UTC" ? 3 : 2);

@@ -1,5 +1,6 @@
 import type { BundleServices } from "./bundles/services.ts";
 import type { TicketRef } from "./bundles/tickets.ts";
+import type { Metrics } from "./metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "./ports.ts";
 import type { RecoveryDeps } from "./recovery/types.ts";
 
@@ -30,6 +31,8 @@ export interface CoreDeps {
    * runtime's chat shows it too (core/messages/command-name.ts).
    */
   commandName?: string;
+  /** Counters and histograms (core/metrics.ts). Absent: nothing is counted (Workers, most tests). */
+  metrics?: Metrics;
 }
 
 /** A created triage or bundle job, with what its run needs beyond the job record. */

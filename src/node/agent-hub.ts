@@ -108,7 +108,9 @@ export class AgentHub implements HostTransport {
     return true;
   }
 
+  /** Closes every agent socket and the hub; closing again does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
     clearInterval(this.sweepTimer);

@@ -32,9 +32,12 @@ export class PromMetrics implements Metrics {
   private readonly counters = new Map<string, Counter>();
   private readonly histograms = new Map<string, Histogram>();
 
-  /** `gauges` are read at every scrape (agents_connected: the hub's open connections). */
-  constructor(gauges: { agents_connected: () => number }) {
-    collectDefaultMetrics({ register: this.registry });
+  /**
+   * `gauges` are read at every scrape (agents_connected: the hub's open connections).
+   * `processMetrics: false` leaves out Node's defaults (CPU, memory, event loop, GC).
+   */
+  constructor(gauges: { agents_connected: () => number }, opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     for (const [name, spec] of Object.entries(METRIC_CATALOG) as [MetricName, (typeof METRIC_CATALOG)[MetricName]][]) {
       const base = {
         name: `${METRIC_PREFIX}${name}`,

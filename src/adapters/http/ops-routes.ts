@@ -50,7 +50,13 @@ export function opsRoutes(ops: OpsOptions, logger: Logger): Hono {
   app.get("/healthz", ready);
   if (ops.metrics.on) {
     const exp = ops.metrics.use;
-    app.get("/metrics", bearerGuard(exp.token, METRICS_TOKEN_VARIABLE, "clawops metrics"), async (c) => {
+    const guard = bearerGuard({
+      token: exp.token,
+      variable: METRICS_TOKEN_VARIABLE,
+      realm: "clawops metrics",
+      off: `Metrics are off: set ${METRICS_TOKEN_VARIABLE} to a long random string and scrape with \`Authorization: Bearer <${METRICS_TOKEN_VARIABLE}>\`.`,
+    });
+    app.get("/metrics", guard, async (c) => {
       const { contentType, body } = await exp.render();
       return c.body(body, 200, { "content-type": contentType });
     });
@@ -95,18 +101,19 @@ async function readiness(c: Context, checks: readonly ReadinessCheck[], logger: 
 
 /**
  * `Authorization: Bearer <token>`, compared in constant time (as SHA-256 digests, so the
- * lengths match too), before the route does anything. No token configured: 503 naming the
- * variable to set, since no request could pass.
+ * lengths match too), before the route does anything. No token configured: 503 with `off`
+ * (what to set), since no request could pass.
  */
-export function bearerGuard(token: string | undefined, variable: string, realm: string): MiddlewareHandler {
+export function bearerGuard(opts: {
+  token: string | undefined;
+  /** The variable holding the token, named in the 401. */
+  variable: string;
+  realm: string;
+  off: string;
+}): MiddlewareHandler {
+  const { token, variable, realm } = opts;
   return async (c, next) => {
-    if (!token) {
-      throw new ClawopsError(
-        "not_configured",
-        `This endpoint is off: set ${variable} to a long random string and send it as \`Authorization: Bearer <${variable}>\`.`,
-        { status: 503 },
-      );
-    }
+    if (!token) throw new ClawopsError("not_configured", opts.off, { status: 503 });
     const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
     const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(token)]);
     if (!timingSafeEqual(a, b)) {

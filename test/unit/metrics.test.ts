@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackCallError } from "../../src/adapters/slack/client.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
+import { jsonLogger } from "../../src/agent/log.ts";
 import { TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
 import { METRIC_CATALOG } from "../../src/core/metrics.ts";
 import type { Logger } from "../../src/core/ports.ts";
@@ -338,5 +339,26 @@ describe("the Node logger (pino)", () => {
     // What is not a secret stays readable: the host, an error code.
     expect(lines()[0]).toMatchObject({ host: "node-3", code: "unknown_host", token: "[redacted]" });
     expect(lines()).toHaveLength(3);
+  });
+});
+
+describe("the agent's own logger", () => {
+  it("honours LOG_LEVEL, and an unreadable one logs at info after saying so", () => {
+    const lines: string[] = [];
+    const at = (level: string | undefined) => jsonLogger("clawops-agent", (l) => lines.push(l), level);
+    const warn = at("warn");
+    warn.info("hidden");
+    warn.error("shown");
+    const debug = at("debug");
+    debug.debug?.("a debug line");
+    const bad = at("loud");
+    bad.debug?.("hidden too");
+    bad.info("shown at info");
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      "shown",
+      "a debug line",
+      'LOG_LEVEL="loud" is not one of debug, info, warn, error. Logging at info.',
+      "shown at info",
+    ]);
   });
 });

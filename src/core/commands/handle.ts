@@ -40,7 +40,9 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
   const reply = await handleCommandUnaudited(deps, req);
   reply.ack = renameCommand(reply.ack, deps.commandName);
   const outcome = reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok";
-  metricsOf(deps).count("commands_total", { command: commandKind(req.text), outcome });
+  const kind = commandKind(req.text);
+  metricsOf(deps).count("commands_total", { command: kind, outcome });
+  deps.logger.debug?.("command handled", { command: kind, outcome, source: req.source, user: req.user });
   // Every command, refused or not, goes to the append-only audit log.
   await audit(deps, {
     at: deps.clock.now(),

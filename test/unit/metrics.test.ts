@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { jsonLogger } from "../../src/agent/log.ts";
 import { TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
 import { METRIC_CATALOG } from "../../src/core/metrics.ts";
 import type { Logger } from "../../src/core/ports.ts";
-import { createLogger } from "../../src/node/logger.ts";
+import { createLogger, REDACT_PATHS } from "../../src/node/logger.ts";
 import { PromMetrics } from "../../src/node/metrics.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
@@ -360,5 +360,22 @@ describe("the agent's own logger", () => {
       'LOG_LEVEL="loud" is not one of debug, info, warn, error. Logging at info.',
       "shown at info",
     ]);
+  });
+});
+
+describe("docs/monitoring.md", () => {
+  const doc = readFileSync(new URL("../../docs/monitoring.md", import.meta.url), "utf8");
+
+  it("lists every metric of the catalog with its type and labels", () => {
+    for (const [name, spec] of Object.entries(METRIC_CATALOG)) {
+      const row = doc.split("\n").find((l) => l.startsWith(`| \`clawops_${name}\` |`));
+      expect(row, name).toBeDefined();
+      expect(row).toContain(`| ${spec.type} |`);
+      for (const label of spec.labels) expect(row).toContain(`\`${label}\``);
+    }
+  });
+
+  it("names every redacted field", () => {
+    for (const path of REDACT_PATHS.filter((p) => /^\w+$/.test(p))) expect(doc).toContain(`\`${path}\``);
   });
 });

@@ -8,6 +8,7 @@ import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { type CoreDeps, capabilityOn } from "../core/deps.ts";
+import type { IncidentRouting } from "../core/incidents/routing.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
 import { measuredTransport } from "../core/metrics.ts";
@@ -40,6 +41,8 @@ export interface ControlPlaneConfig {
   recovery?: RecoveryConfig;
   /** The slash command's name (CLAWOPS_COMMAND), when not `/openclaw`. */
   commandName?: string;
+  /** Where automatic incidents go; without Slack they default to the local console. */
+  incidents?: IncidentRouting;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
   /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
@@ -80,6 +83,10 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
   const { commandName } = config;
+  const incidents: IncidentRouting | undefined =
+    !config.slack && !config.incidents?.defaultChannel
+      ? { rules: config.incidents?.rules ?? [], defaultChannel: CONSOLE_CHANNEL }
+      : config.incidents;
   const baseDeps = {
     store,
     transport,
@@ -91,6 +98,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     bundles: capabilityOn(bundles),
     recovery,
     ...(commandName ? { commandName } : {}),
+    ...(incidents ? { incidents } : {}),
   };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, metrics })

@@ -184,26 +184,42 @@ describe("LOG_LEVEL on the Node control plane", () => {
   }, 30_000);
 
   it("a value that is not a level stops the start with the choices named", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "clawops-loglevel-"));
-    try {
-      const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [MAIN], {
-          env: { ...process.env, LOG_LEVEL: "verbose", CLAWOPS_PORT: "0", CLAWOPS_DATA_DIR: dataDir },
-          stdio: ["ignore", "ignore", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.setEncoding("utf8").on("data", (d: string) => {
-          stderr += d;
-        });
-        child.on("close", (code) => resolve({ code, stderr }));
-      });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain('LOG_LEVEL="verbose" is not one of debug, info, warn, error.');
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const run = await startExpectingRefusal({ LOG_LEVEL: "verbose" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('LOG_LEVEL="verbose" is not one of debug, info, warn, error.');
+  });
+
+  it("a CLAWOPS_METRICS_TOKEN shorter than 16 characters stops the start, without printing it", async () => {
+    const run = await startExpectingRefusal({ CLAWOPS_METRICS_TOKEN: "short-tok" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("CLAWOPS_METRICS_TOKEN is 9 characters; use at least 16 random ones");
+    expect(run.stderr).not.toContain("short-tok");
   });
 });
+
+/** `npm start` with `env` that it must refuse: its exit code and stderr (killed after 15 s if it starts anyway). */
+async function startExpectingRefusal(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "clawops-refused-"));
+  try {
+    return await new Promise((resolve) => {
+      const child = spawn(process.execPath, [MAIN], {
+        env: { ...process.env, CLAWOPS_PORT: "0", CLAWOPS_DATA_DIR: dataDir, CLAWOPS_LOCAL_AGENT: "0", ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
 describe("/readyz and /metrics of an in-process control plane", () => {
   let cp: ControlPlane;

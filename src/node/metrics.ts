@@ -11,6 +11,19 @@ import {
 /** Every exported name starts with this; the process defaults (process_*, nodejs_*) keep theirs. */
 export const METRIC_PREFIX = "clawops_";
 
+/**
+ * Node's default metrics describe the process, not one control plane: collected once per
+ * process (their event-loop monitor and GC observer are not stoppable), shared by every registry.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 /** A label value Prometheus gets: short and plain, so a strange value cannot grow the series without bound. */
 function labelValue(value: string): string {
   return /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : "other";
@@ -24,20 +37,20 @@ function labelsFor(labels: Record<string, string>): Record<string, string> {
 
 /**
  * The core's Metrics port on prom-client: the catalog of src/core/metrics.ts in a registry of
- * its own (one per control plane, so two in one process do not share counts), plus Node's
- * default process metrics (CPU, memory, event-loop lag, GC).
+ * its own (one per control plane, so two in one process do not share counts), exported with
+ * Node's default process metrics (CPU, memory, event-loop lag, GC).
  */
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly counters = new Map<string, Counter>();
   private readonly histograms = new Map<string, Histogram>();
+  private readonly exported: Registry;
 
   /**
    * `gauges` are read at every scrape (agents_connected: the hub's open connections).
    * `processMetrics: false` leaves out Node's defaults (CPU, memory, event loop, GC).
    */
   constructor(gauges: { agents_connected: () => number }, opts: { processMetrics?: boolean } = {}) {
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     for (const [name, spec] of Object.entries(METRIC_CATALOG) as [MetricName, (typeof METRIC_CATALOG)[MetricName]][]) {
       const base = {
         name: `${METRIC_PREFIX}${name}`,
@@ -59,6 +72,8 @@ export class PromMetrics implements Metrics {
         });
       }
     }
+    // A merged registry holds the metrics registered so far: the catalog is complete here.
+    this.exported = opts.processMetrics === false ? this.registry : Registry.merge([processMetrics(), this.registry]);
   }
 
   count<N extends CounterName>(name: N, labels: MetricLabels<N>, by = 1): void {
@@ -71,6 +86,6 @@ export class PromMetrics implements Metrics {
 
   /** The text exposition format, with its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return { contentType: this.exported.contentType, body: await this.exported.metrics() };
   }
 }

@@ -15,6 +15,7 @@ import { measuredTransport } from "../core/metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
+import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
@@ -79,6 +80,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
   const transport = measuredTransport(config.transport ? config.transport(hub) : hub, metrics);
+  // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
+  const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
+  let publicUrl = "";
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
@@ -97,6 +101,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     jobs: new InProcessJobs(),
     bundles: capabilityOn(bundles),
     recovery,
+    publicUrl: () => publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
   };
@@ -130,6 +135,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
+    agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
     ops: {
       ready: [
         { name: "store", what: "the store answers a query", check: () => store.listJobs({ limit: 1 }).then(() => {}) },
@@ -177,8 +183,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
-  // Signed links point at the public URL when one is set, else where this process listens.
-  bundles.publicUrl ||= url;
+  // Signed links and the install command point at the public URL when one is set, else where this process listens.
+  publicUrl = configuredPublicUrl ?? url;
+  bundles.publicUrl ||= publicUrl;
   logger.info("control plane listening", {
     url,
     slack: !!config.slack,

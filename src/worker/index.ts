@@ -37,6 +37,9 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     // The operator API and the agents' WebSocket entry, under the app's one error shape.
     routes: [{ path: "/", app: workerRoutes(env, logger) }],
     ops: workerOps(env),
+    agentFiles: capabilityOff(
+      "The Workers control plane does not serve the agent or its install script yet: build the agent with `npm run build:agent` in a clawops checkout, copy dist/clawops-agent.mjs to the host and enroll it with a code from POST /api/admin/enrollment-codes (docs/agents-and-ssm.md).",
+    ),
   });
 }
 

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { type CoreDeps, capabilityOff } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
 import { afterResponse, type RunInBackground } from "./after-response.ts";
+import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
@@ -17,6 +18,8 @@ export interface AppOptions {
   console?: ConsoleOptions;
   /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
   runInBackground: RunInBackground;
+  /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
+  agentFiles?: AgentFilesSource;
   /**
    * /livez, /readyz (= /healthz) and /metrics (ops-routes.ts). Default: no readiness checks
    * and no metrics (501).
@@ -58,6 +61,10 @@ export function createApp(opts: AppOptions) {
   const after = afterResponse(opts.runInBackground, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));
   app.route("/api", enrollRoutes(deps));
+  app.route(
+    "/agent",
+    agentRoutes(opts.agentFiles, () => deps.clock.now()),
+  );
   app.route("/bundles", bundleRoutes(deps));
   if (opts.console) {
     app.get("/", (c) => c.redirect("/console"));

@@ -46,6 +46,8 @@ export interface WorkerEnv {
   CLAWOPS_DRAIN_POLL_MS?: string;
   /** Agent heartbeat interval in ms (a var); each heartbeat wakes the host's object. */
   AGENT_HEARTBEAT_MS?: string;
+  /** The least severe log line written: debug, info (default), warn or error (a var). */
+  LOG_LEVEL?: string;
   /** The one directory Durable Object: hosts, enrollment codes, incidents, jobs (SQLite). */
   DIRECTORY: DurableObjectNamespace<DirectoryRpc>;
   /** One Durable Object per host, named by the host: its agent's WebSocket. */

@@ -113,6 +113,14 @@ const ICONS: Record<string, Icon> = {
     label: "skipped",
     body: `<path d="M2 3.5l5.5 4.5L2 12.5zM7.5 3.5L13 8l-5.5 4.5z" fill="${GREY}"/><rect x="13" y="3.5" width="1.6" height="9" fill="${GREY}"/>`,
   },
+  "🗓": {
+    label: "scheduled",
+    body: `<rect x="1.5" y="2.5" width="13" height="12" rx="1.5" fill="#fff" stroke="${GREY}" stroke-width="1.2"/><rect x="1.5" y="2.5" width="13" height="3.5" fill="${RED}"/><path d="M4.5 1v3M11.5 1v3" stroke="${GREY}" stroke-width="1.4" stroke-linecap="round"/><path d="M4 8.5h2M7 8.5h2M10 8.5h2M4 11.5h2M7 11.5h2" stroke="${GREY}" stroke-width="1.2"/>`,
+  },
+  "⏰": {
+    label: "soon",
+    body: `<circle cx="8" cy="9" r="5.5" fill="#fff" stroke="${AMBER}" stroke-width="1.6"/><path d="M8 6v3l2 1.5" fill="none" stroke="#222" stroke-width="1.4" stroke-linecap="round"/><path d="M2 4l2.5-2.2M14 4l-2.5-2.2" stroke="${AMBER}" stroke-width="1.6" stroke-linecap="round"/>`,
+  },
   ℹ: {
     label: "info",
     body: `${circle(BLUE)}<circle cx="8" cy="4.8" r="1.1" fill="#fff"/><rect x="7.1" y="6.8" width="1.8" height="5.2" rx="0.6" fill="#fff"/>`,

@@ -79,13 +79,20 @@ describe("clawops CLI", () => {
     const n = TRIAGE_STEPS.length;
     expect(out).toMatch(new RegExp(`\\n⏳ Triage of node-3 running: [1-9]\\d?/${n} probes in`));
     expect(out).toContain(`\nTriage of node-3 finished: ${n}/${n} probes in`);
-    expect(out).toMatch(/\n✅ tokens \d+ ms\n/);
+    // Each probe by what it found: the token sources disagree (a layer to watch), the config is fine.
+    expect(out).toMatch(/\n🟡 tokens \d+ ms — Auth: Token sources disagree \(latent drift\)\n/);
+    expect(out).toMatch(/\n🔴 gateway\.ws \d+ ms — Auth: AUTH_TOKEN_MISMATCH\n/);
+    expect(out).toMatch(/\n✅ config \d+ ms\n/);
     expect(out).toContain("\n🔴 Triage node-3: 1 failing layer\n━━━");
     expect(out).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");
     expect(out).toContain("1. 🔴 Token drift: the running gateway rejects the configured token  token-drift");
     expect(out).toContain("\nNext commands\n    openclaw gateway status --json");
     expect(out).not.toMatch(/```|\*\w/);
-    expect(out.trimEnd()).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6$/);
+    expect(out).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6\n/);
+    // The answer's buttons, as the commands they stand for.
+    expect(out.trimEnd()).toMatch(
+      /\[Run again: triage node-3\] {2}\[Collect bundle: bundle node-3\].*\[Start recovery: recover node-3\]$/,
+    );
   });
 
   it("exits 0 when the triage finds no failing layer, also as /openclaw passthrough", async () => {
@@ -127,7 +134,13 @@ describe("clawops CLI", () => {
     const enroll = await clawops(["enroll", "gw-new"], server.url);
     expect(enroll.code).toBe(0);
     expect(enroll.stdout).toMatch(/Enrollment code for gw-new: (\S+) \(one use/);
-    expect(enroll.stdout).toMatch(/clawops-agent enroll --server <control-plane URL> --host gw-new --code \S+/);
+    const code = /Enrollment code for gw-new: (\S+) \(one use/.exec(enroll.stdout)?.[1];
+    // One command, with the URL the control plane listens on (no CLAWOPS_PUBLIC_URL here).
+    expect(enroll.stdout).toContain(
+      `\ncurl -fsSL ${server.url}/agent/install.sh | sh -s -- --host gw-new --code ${code}\n`,
+    );
+    expect(enroll.stdout).toContain(`${server.url} is a loopback address: only this machine can reach it.`);
+    expect(enroll.stdout).not.toContain("<control-plane URL>");
   });
 
   it("exits 3 with a clear message when the control plane is not running", async () => {

@@ -123,6 +123,13 @@ export function buildUnitSandbox(unitText: string, workDir: string, rewritePath:
       optional ? `if [ -e '${path}' ]; then mount --bind '${path}' '${path}'; fi` : `mount --bind '${path}' '${path}'`,
     );
   }
+  // StateDirectory=name is /var/lib/<name>, writable; the caller maps it to a folder of its own.
+  for (const name of all("StateDirectory")) {
+    const path = rewritePath(`/var/lib/${name}`);
+    rw.push({ optional: false, path });
+    script.push(`mount --bind '${path}' '${path}'`);
+    applied.push(`StateDirectory=${name} (as ${path})`);
+  }
   if (rw.length > 0) applied.push(`ReadWritePaths=${rw.map((r) => r.path).join(" ")}`);
 
   if (last("PrivateDevices") === "true") {
@@ -140,8 +147,19 @@ export function buildUnitSandbox(unitText: string, workDir: string, rewritePath:
     );
     applied.push("PrivateDevices=true");
   }
+  // ProtectProc=/ProcSubset=: a fresh procfs with those options over /proc (hidepid=, subset=).
+  const procOpts = [
+    last("ProtectProc") && last("ProtectProc") !== "default" ? `hidepid=${last("ProtectProc")}` : "",
+    last("ProcSubset") === "pid" ? "subset=pid" : "",
+  ].filter(Boolean);
+  if (procOpts.length > 0) {
+    script.push(`mount -t proc -o nosuid,nodev,noexec,${procOpts.join(",")} proc /proc`);
+    applied.push(`ProtectProc=${last("ProtectProc")}`, `ProcSubset=${last("ProcSubset") ?? "all"}`);
+  }
+
   if (last("ProtectKernelTunables") === "true") {
-    script.push("mount --bind /proc/sys /proc/sys", "mount -o remount,bind,ro /proc/sys");
+    // (With ProcSubset=pid there is no /proc/sys to protect.)
+    script.push("if [ -d /proc/sys ]; then mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro /proc/sys; fi");
     applied.push("ProtectKernelTunables=true (/proc/sys, /sys read-only)");
   }
 
@@ -165,6 +183,7 @@ export function buildUnitSandbox(unitText: string, workDir: string, rewritePath:
     );
     applied.push("ProtectSystem=strict");
     if (homeRo) applied.push("ProtectHome=read-only");
+    else if (last("ProtectHome")) notApplied.push(`ProtectHome=${last("ProtectHome")} (homes stay visible, read-only)`);
     if (last("ProtectControlGroups") === "true") applied.push("ProtectControlGroups=true");
   } else if (last("ProtectSystem")) notApplied.push(`ProtectSystem=${last("ProtectSystem")}`);
 
@@ -213,6 +232,9 @@ export function buildUnitSandbox(unitText: string, workDir: string, rewritePath:
 
   const handled = new Set([
     "ReadWritePaths",
+    "StateDirectory",
+    "ProtectProc",
+    "ProcSubset",
     "PrivateDevices",
     "ProtectKernelTunables",
     "ProtectControlGroups",
@@ -236,6 +258,9 @@ export function buildUnitSandbox(unitText: string, workDir: string, rewritePath:
     "ExecStart",
     "Restart",
     "RestartSec",
+    "Group",
+    "WorkingDirectory",
+    "TimeoutStopSec",
   ]);
   for (const [k, v] of d) if (!handled.has(k)) notApplied.push(`${k}=${v}`);
 

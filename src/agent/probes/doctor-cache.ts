@@ -50,7 +50,7 @@ export class DoctorCache {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = () => Date.now()) {
     this.now = now;
   }
 

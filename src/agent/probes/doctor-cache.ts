@@ -33,6 +33,9 @@ export type DoctorCacheEntry = {
 
 type Slot = {
   entry?: DoctorCacheEntry;
+  /** Which run stored `entry`: a run that started earlier never replaces a later one's result. */
+  entryRun: number;
+  runs: number;
   inflight?: { key: string; promise: Promise<DoctorLintData> };
 };
 
@@ -62,7 +65,7 @@ export class DoctorCache {
         const oldest = this.slots.keys().next().value;
         if (oldest !== undefined) this.slots.delete(oldest);
       }
-      slot = {};
+      slot = { entryRun: 0, runs: 0 };
       this.slots.set(id, slot);
     }
     return slot;
@@ -87,8 +90,12 @@ export class DoctorCache {
   refresh(ctx: ProbeContext, key: string, runDoctor: DoctorRunner): Promise<DoctorLintData> {
     const slot = this.slot(ctx);
     if (slot.inflight?.key === key) return slot.inflight.promise;
+    const run = ++slot.runs;
     const promise = runDoctor(ctx).then((data) => {
-      if (cacheable(data)) slot.entry = { key, data, finishedAt: this.now() };
+      if (cacheable(data) && run > slot.entryRun) {
+        slot.entry = { key, data, finishedAt: this.now() };
+        slot.entryRun = run;
+      }
       return data;
     });
     const inflight = { key, promise };
@@ -107,7 +114,11 @@ export class DoctorCache {
 
   /** Forget what is cached (after `doctor --fix` changed what doctor reads). */
   invalidate(ctx: ProbeContext): void {
-    this.slot(ctx).entry = undefined;
+    const slot = this.slot(ctx);
+    slot.entry = undefined;
+    // A run that started before the change must not bring its result back, nor be joined.
+    slot.entryRun = slot.runs;
+    slot.inflight = undefined;
   }
 }
 

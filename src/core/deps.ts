@@ -1,5 +1,7 @@
 import type { BundleServices } from "./bundles/services.ts";
 import type { TicketRef } from "./bundles/tickets.ts";
+import type { IncidentRouting } from "./incidents/routing.ts";
+import type { HostTransition } from "./incidents/transition.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "./ports.ts";
 import type { RecoveryDeps } from "./recovery/types.ts";
 
@@ -26,10 +28,19 @@ export interface CoreDeps {
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
   /**
+   * The control plane's URL as hosts reach it (Node: CLAWOPS_PUBLIC_URL, else where it listens),
+   * for the install command `enroll <host>` prints. Absent: the reply gives the agent's own command.
+   */
+  publicUrl?: () => string;
+  /**
    * The slash command's name when it is not `/openclaw` (CLAWOPS_COMMAND): acks show it; the
    * runtime's chat shows it too (core/messages/command-name.ts).
    */
   commandName?: string;
+  /** Where incidents nobody typed go (watch, alerts, automatic freezes). Absent: nowhere, logged. */
+  incidents?: IncidentRouting;
+  /** Acts on a held watch transition after its thread is handled (the automatic freeze policy). */
+  onHostTransition?: (deps: CoreDeps, transition: HostTransition) => Promise<void>;
 }
 
 /** A created triage or bundle job, with what its run needs beyond the job record. */

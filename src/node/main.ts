@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { errorMessage } from "../contract/errors.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
+import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     logger,
     // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
     commandName: parseCommandName(env.CLAWOPS_COMMAND),
+    // Where watch transitions, alerts and automatic freezes open their threads.
+    incidents: parseIncidentRouting(env.CLAWOPS_INCIDENT_CHANNEL, env.CLAWOPS_HOST_CHANNELS),
     // The bundle link key and ticket tokens, wherever they came from.
     bundleEnv: { ...env, ...secrets },
     ...(ssm ? { transport: ssm.transport } : {}),

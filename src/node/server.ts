@@ -8,11 +8,13 @@ import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { type CoreDeps, capabilityOn } from "../core/deps.ts";
+import type { IncidentRouting } from "../core/incidents/routing.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
+import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
@@ -38,6 +40,8 @@ export interface ControlPlaneConfig {
   recovery?: RecoveryConfig;
   /** The slash command's name (CLAWOPS_COMMAND), when not `/openclaw`. */
   commandName?: string;
+  /** Where automatic incidents go; without Slack they default to the local console. */
+  incidents?: IncidentRouting;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
 }
@@ -68,10 +72,17 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   const transport = config.transport ? config.transport(hub) : hub;
+  // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
+  const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
+  let publicUrl = "";
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
   const { commandName } = config;
+  const incidents: IncidentRouting | undefined =
+    !config.slack && !config.incidents?.defaultChannel
+      ? { rules: config.incidents?.rules ?? [], defaultChannel: CONSOLE_CHANNEL }
+      : config.incidents;
   const baseDeps = {
     store,
     transport,
@@ -81,7 +92,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     jobs: new InProcessJobs(),
     bundles: capabilityOn(bundles),
     recovery,
+    publicUrl: () => publicUrl,
     ...(commandName ? { commandName } : {}),
+    ...(incidents ? { incidents } : {}),
   };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
@@ -111,6 +124,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
+    agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -144,8 +158,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
-  // Signed links point at the public URL when one is set, else where this process listens.
-  bundles.publicUrl ||= url;
+  // Signed links and the install command point at the public URL when one is set, else where this process listens.
+  publicUrl = configuredPublicUrl ?? url;
+  bundles.publicUrl ||= publicUrl;
   logger.info("control plane listening", {
     url,
     slack: !!config.slack,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import type { DirectoryRpc, HostAgentRpc, RecoverParams } from "./rpc.ts";
 
@@ -24,6 +25,10 @@ export interface WorkerEnv {
   CLAWOPS_AUTHZ?: string;
   /** Channels every freeze notice also goes to, comma-separated ids (as on Node). */
   CLAWOPS_ANNOUNCE_CHANNELS?: string;
+  /** Where automatic incidents (watch, alerts, automatic freezes) go: a channel id, as on Node. */
+  CLAWOPS_INCIDENT_CHANNEL?: string;
+  /** Per-host channels for those, `node-*=C0123,tag:edge=C0456` (first match wins), as on Node. */
+  CLAWOPS_HOST_CHANNELS?: string;
   /**
    * The control plane's approval signing key: an Ed25519 private JWK (`npm run -s clawops -- approval-key`).
    * Agents pin its public key at enrollment. Unset: `/openclaw recover` says how to set it.
@@ -66,6 +71,7 @@ const WorkerConfigSchema = z.object({
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & {
   authz: AuthzConfig;
   announceChannels: string[];
+  incidents: IncidentRouting;
 };
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -96,10 +102,16 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       );
     }
   }
+  let incidents: IncidentRouting = { rules: [] };
+  try {
+    incidents = parseIncidentRouting(env.CLAWOPS_INCIDENT_CHANNEL, env.CLAWOPS_HOST_CHANNELS);
+  } catch (err) {
+    problems.push((err as Error).message.slice(0, 300));
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const announceChannels = (env.CLAWOPS_ANNOUNCE_CHANNELS ?? "")
     .split(",")
     .map((c) => c.trim())
     .filter(Boolean);
-  return { ok: true, config: { ...parsed.data, authz, announceChannels } };
+  return { ok: true, config: { ...parsed.data, authz, announceChannels, incidents } };
 }

@@ -45,6 +45,7 @@ function baseDeps(p: Parts): CoreDeps {
     jobs: p.jobs ?? new InProcessJobs(),
     // Only the entry points that collect bundles turn them on (requests, bundle jobs, recover runs).
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
+    incidents: p.config.incidents,
   };
 }
 

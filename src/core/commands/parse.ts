@@ -154,10 +154,6 @@ function parseFleetSelector(args: string[]): FleetSelector {
 }
 
 /** `node-*` matches `node-1`, `node-12`; `?` is one character. Host names hold no other specials. */
-export function globMatches(glob: string, name: string): boolean {
-  const re = new RegExp(`^${glob.replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-  return re.test(name);
-}
 
 /** User text echoed back into Slack: shortened, and unable to act as Slack markup. */
 function truncate(s: string, n: number): string {

@@ -1,7 +1,8 @@
 import type { StepName, StepRequest } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
-import { type FleetSelector, globMatches } from "../commands/parse.ts";
+import type { FleetSelector } from "../commands/parse.ts";
 import type { CoreDeps } from "../deps.ts";
+import { globMatches } from "../hosts/list.ts";
 import { LAYERS, type Layer, type LayerStatus, statusRank } from "../layers.ts";
 import type { HostRecord, JobOutcome } from "../ports.ts";
 
@@ -146,6 +147,5 @@ function failCount(r: FleetRow): number {
   return Object.values(r.layers).filter((s) => s === "fail").length;
 }
 
-function cmp(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
-}
+/** One collator for every sort: `localeCompare` with options builds one per comparison. */
+const cmp = new Intl.Collator("en", { numeric: true }).compare;

@@ -62,8 +62,14 @@ export function hostState(h: HostRecord, online: ReadonlySet<string>): HostState
   return h.revokedAt ? "revoked" : online.has(h.name) ? "online" : "offline";
 }
 
-function globMatches(glob: string, name: string): boolean {
-  return new RegExp(`^${glob.replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(name);
+/** A host-name glob: `*` any run of characters, `?` one; everything else literal. */
+export function globMatches(glob: string, name: string): boolean {
+  const literal = (t: string) => t.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  const re = glob
+    .split("*")
+    .map((part) => part.split("?").map(literal).join("."))
+    .join(".*");
+  return new RegExp(`^${re}$`).test(name);
 }
 
 export function filterHosts(

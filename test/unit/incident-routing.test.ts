@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { incidentChannelFor, parseIncidentRouting } from "../../src/core/incidents/routing.ts";
+
+describe("incident routing (CLAWOPS_INCIDENT_CHANNEL, CLAWOPS_HOST_CHANNELS)", () => {
+  const routing = parseIncidentRouting("C0DEFAULT", "tag:edge=C0EDGE, node-1*=C0NODE1X,node-*=C0NODES");
+
+  it("sends a host to the first rule that matches, by tag or by name glob", () => {
+    expect(incidentChannelFor(routing, { name: "node-3", tags: ["edge"] })).toBe("C0EDGE");
+    expect(incidentChannelFor(routing, { name: "node-12" })).toBe("C0NODE1X");
+    expect(incidentChannelFor(routing, { name: "node-3" })).toBe("C0NODES");
+  });
+
+  it("falls back to the default channel, and to nowhere without one", () => {
+    expect(incidentChannelFor(routing, { name: "db-1" })).toBe("C0DEFAULT");
+    expect(incidentChannelFor(parseIncidentRouting(undefined, "node-*=C0NODES"), { name: "db-1" })).toBeUndefined();
+    expect(incidentChannelFor(undefined, { name: "db-1" })).toBeUndefined();
+  });
+
+  it("stops on a malformed entry and names it", () => {
+    expect(() => parseIncidentRouting(undefined, "node-*:C0NODES")).toThrow(
+      /"node-\*:C0NODES" is not <host glob>=<channel id>/,
+    );
+  });
+});

@@ -10,7 +10,7 @@ import { round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
 
 /**
- * `npm run bench [-- --only ack|triage] [--runs N]`: measures, prints a Markdown report and
+ * `npm run bench [-- --only ack|triage] [--runs N] [--no-ladder]`: measures, prints a Markdown report and
  * writes it with the raw numbers to bench/results/latest.{md,json}.
  * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
  * `--only hub-mem`, or `--only fleet,hub-mem`; `--agents N` (default 1000), `--procs P` (agent

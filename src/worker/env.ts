@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseHostLabels } from "../core/alerts/host-map.ts";
 import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import type { DirectoryRpc, HostAgentRpc, RecoverParams } from "./rpc.ts";
@@ -29,6 +30,12 @@ export interface WorkerEnv {
   CLAWOPS_INCIDENT_CHANNEL?: string;
   /** Per-host channels for those, `node-*=C0123,tag:edge=C0456` (first match wins), as on Node. */
   CLAWOPS_HOST_CHANNELS?: string;
+  /** Bearer token of `POST /alerts/alertmanager` and `/alerts/grafana` (a secret). Unset: they answer 503. */
+  CLAWOPS_ALERT_TOKEN?: string;
+  /** Signing secret of the PagerDuty v3 webhook subscription (a secret). Unset: `/alerts/pagerduty` answers 503. */
+  PAGERDUTY_WEBHOOK_SECRET?: string;
+  /** The labels that name an alert's host, in order (default `clawops_host,host,instance`), as on Node. */
+  CLAWOPS_ALERT_HOST_LABELS?: string;
   /**
    * The control plane's approval signing key: an Ed25519 private JWK (`npm run -s clawops -- approval-key`).
    * Agents pin its public key at enrollment. Unset: `/openclaw recover` says how to set it.
@@ -72,6 +79,7 @@ export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & {
   authz: AuthzConfig;
   announceChannels: string[];
   incidents: IncidentRouting;
+  alertHostLabels: string[];
 };
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -108,10 +116,16 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   } catch (err) {
     problems.push((err as Error).message.slice(0, 300));
   }
+  let alertHostLabels: string[] = [];
+  try {
+    alertHostLabels = parseHostLabels(env.CLAWOPS_ALERT_HOST_LABELS);
+  } catch (err) {
+    problems.push((err as Error).message.slice(0, 300));
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const announceChannels = (env.CLAWOPS_ANNOUNCE_CHANNELS ?? "")
     .split(",")
     .map((c) => c.trim())
     .filter(Boolean);
-  return { ok: true, config: { ...parsed.data, authz, announceChannels, incidents } };
+  return { ok: true, config: { ...parsed.data, authz, announceChannels, incidents, alertHostLabels } };
 }

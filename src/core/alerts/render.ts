@@ -43,7 +43,7 @@ function triageLine(note: AlertTriageNote, host: string): string {
     case "started":
       return "A triage follows in this thread.";
     case "rate-limited":
-      return `No new triage: alerts on *${host}* started one less than ${note.minutes} min ago (at most one every ${note.minutes} min); its answer is in this thread.`;
+      return `No new triage: one was started for an alert on *${host}* less than ${note.minutes} min ago (alerts start at most one every ${note.minutes} min).`;
     case "offline":
       return `No triage: the agent on *${host}* is not connected, so it cannot be probed. That may itself be what the alert is about.`;
     case "failed":

@@ -1,20 +1,16 @@
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
-import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { Logger } from "../../src/core/ports.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
- * The alert webhooks end to end on Node: real HTTP requests to a started control plane, the
+ * The alert webhooks end to end on Node: real HTTP requests to a started control plane (test/support/slack-plane.ts), the
  * Slack stand-in (which checks every Web API call's documented shape), and agents over real
  * sockets answering with a healthy gateway's results. The stand-in payloads follow each
  * product's documented example:
@@ -29,8 +25,6 @@ import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
  *   comma-separated during a rotation).
  */
 
-const SECRET = "test-signing-secret-0123456789abcdef";
-const BOT_TOKEN = "xoxb-0000-test-bot-token";
 const ALERT_TOKEN = "alert-token-6d1f0c9a2b7e4f3a8c5d";
 const PD_SECRET = "pd-signing-secret-Zq2R8mKc1vXw";
 const CHANNEL = "C0ALERTS";
@@ -44,9 +38,9 @@ const record =
   };
 const logger: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
 
+let plane: SlackPlane;
 let cp: ControlPlane;
 let slack: SlackStandIn;
-let dir: string;
 const agents: AgentConnection[] = [];
 const jobsRun = new Map<string, number>();
 
@@ -84,37 +78,29 @@ async function until(pred: () => boolean | Promise<boolean>, ms: number, what: s
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-alerts-"));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: false,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    incidents: { defaultChannel: CHANNEL, rules: [] },
-    alerts: {
-      token: ALERT_TOKEN,
-      pagerdutySecret: PD_SECRET,
-      policy: { hostLabels: ["clawops_host", "host", "instance"] },
-    },
+  plane = await startSlackPlane({
+    name: "alerts",
+    // node-9 stays offline: enrolled, no agent.
+    hosts: ["node-3", "node-4", "node-5", "node-9"],
     logger,
+    config: {
+      incidents: { defaultChannel: CHANNEL, rules: [] },
+      alerts: {
+        token: ALERT_TOKEN,
+        pagerdutySecret: PD_SECRET,
+        policy: { hostLabels: ["clawops_host", "host", "instance"] },
+      },
+    },
   });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  for (const host of ["node-3", "node-4", "node-5", "node-9"]) {
-    const { code } = await issueEnrollmentCode(cp.deps, host);
-    await enrollHost(cp.deps, { code, host, publicKey: identity.publicKey });
-  }
-  // node-9 stays offline: enrolled, no agent.
+  ({ cp, slack } = plane);
   for (const host of ["node-3", "node-4", "node-5"]) {
     const agent = new AgentConnection({
       server: cp.url,
       host,
-      identity,
+      identity: plane.identity,
       agentVersion: "0.1.0",
       gatewayVersion: () => "2026.9.6",
-      logger: { info() {}, warn() {}, error() {} },
+      logger: quietLogger,
       runner: {
         async run(_job, onResult) {
           jobsRun.set(host, (jobsRun.get(host) ?? 0) + 1);
@@ -138,9 +124,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const a of agents) await a.stop();
-  await cp.close();
-  await slack.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await plane.close();
 });
 
 /** Alertmanager's v4 body for one group, from its documented sample. */

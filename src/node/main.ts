@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { errorMessage } from "../contract/errors.ts";
 import { parseHostLabels } from "../core/alerts/host-map.ts";
+import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
@@ -69,7 +70,10 @@ async function main(): Promise<void> {
     alerts: {
       token: secrets.CLAWOPS_ALERT_TOKEN,
       pagerdutySecret: secrets.PAGERDUTY_WEBHOOK_SECRET,
-      policy: { hostLabels: parseHostLabels(env.CLAWOPS_ALERT_HOST_LABELS) },
+      policy: {
+        hostLabels: parseHostLabels(env.CLAWOPS_ALERT_HOST_LABELS),
+        triageEveryMs: parseTriageEveryMs(env.CLAWOPS_ALERT_TRIAGE_MINUTES),
+      },
     },
     // The bundle link key and ticket tokens, wherever they came from.
     bundleEnv: { ...env, ...secrets },

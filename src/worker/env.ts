@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseHostLabels } from "../core/alerts/host-map.ts";
+import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import type { DirectoryRpc, HostAgentRpc, RecoverParams } from "./rpc.ts";
@@ -36,6 +37,8 @@ export interface WorkerEnv {
   PAGERDUTY_WEBHOOK_SECRET?: string;
   /** The labels that name an alert's host, in order (default `clawops_host,host,instance`), as on Node. */
   CLAWOPS_ALERT_HOST_LABELS?: string;
+  /** At most one alert-started triage per host in this many minutes (default 5; 0: every new alert), as on Node. */
+  CLAWOPS_ALERT_TRIAGE_MINUTES?: string;
   /**
    * The control plane's approval signing key: an Ed25519 private JWK (`npm run -s clawops -- approval-key`).
    * Agents pin its public key at enrollment. Unset: `/openclaw recover` says how to set it.
@@ -80,6 +83,7 @@ export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & {
   announceChannels: string[];
   incidents: IncidentRouting;
   alertHostLabels: string[];
+  alertTriageEveryMs: number;
 };
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -117,8 +121,10 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     problems.push((err as Error).message.slice(0, 300));
   }
   let alertHostLabels: string[] = [];
+  let alertTriageEveryMs = 0;
   try {
     alertHostLabels = parseHostLabels(env.CLAWOPS_ALERT_HOST_LABELS);
+    alertTriageEveryMs = parseTriageEveryMs(env.CLAWOPS_ALERT_TRIAGE_MINUTES);
   } catch (err) {
     problems.push((err as Error).message.slice(0, 300));
   }
@@ -127,5 +133,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     .split(",")
     .map((c) => c.trim())
     .filter(Boolean);
-  return { ok: true, config: { ...parsed.data, authz, announceChannels, incidents, alertHostLabels } };
+  return {
+    ok: true,
+    config: { ...parsed.data, authz, announceChannels, incidents, alertHostLabels, alertTriageEveryMs },
+  };
 }

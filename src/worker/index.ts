@@ -30,7 +30,7 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     alerts: {
       token: env.CLAWOPS_ALERT_TOKEN || undefined,
       pagerdutySecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
-      policy: { hostLabels: config.alertHostLabels },
+      policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
     },
     runInBackground: (task, { executionCtx }) => {
       // Work after the response only survives if the runtime is told to wait for it.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hostPart, mapAlertToHost, parseHostLabels } from "../../src/core/alerts/host-map.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
+import { parseTriageEveryMs } from "../../src/core/alerts/receive.ts";
 import type { HostRecord } from "../../src/core/ports.ts";
 
 const host = (name: string, revokedAt: number | null = null): HostRecord => ({
@@ -78,5 +79,16 @@ describe("an alert's host", () => {
       "none: the incident title names host=db-9, which is not enrolled",
     );
     expect(mapped(incident("node-30 is down"))).toMatch(/^none: neither the incident title/);
+  });
+});
+
+describe("CLAWOPS_ALERT_TRIAGE_MINUTES", () => {
+  it("is 5 min by default, 0 turns the limit off, and anything else stops the start naming the variable", () => {
+    expect(parseTriageEveryMs(undefined)).toBe(300_000);
+    expect(parseTriageEveryMs(" 0 ")).toBe(0);
+    expect(parseTriageEveryMs("15")).toBe(900_000);
+    for (const bad of ["5m", "-1", "1441", "x"]) {
+      expect(() => parseTriageEveryMs(bad)).toThrow(/^CLAWOPS_ALERT_TRIAGE_MINUTES: /);
+    }
   });
 });

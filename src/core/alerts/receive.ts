@@ -18,6 +18,21 @@ export interface AlertPolicy {
 }
 
 export const DEFAULT_TRIAGE_EVERY_MS = 5 * 60_000;
+
+/**
+ * Parses CLAWOPS_ALERT_TRIAGE_MINUTES (default 5; 0 lets every new alert triage). Throws naming
+ * the variable, so a typo stops the start.
+ */
+export function parseTriageEveryMs(raw: string | undefined): number {
+  const v = raw?.trim();
+  if (!v) return DEFAULT_TRIAGE_EVERY_MS;
+  if (!/^\d{1,4}$/.test(v) || Number(v) > 1440) {
+    throw new Error(
+      `CLAWOPS_ALERT_TRIAGE_MINUTES: "${v.slice(0, 20)}" is not a whole number of minutes from 0 to 1440.`,
+    );
+  }
+  return Number(v) * 60_000;
+}
 /**
  * How long a firing alert is remembered: a repeat of it within this time (Alertmanager's
  * repeat_interval, 4 h by default) starts nothing. An alert firing for longer gets one more

@@ -2,6 +2,7 @@ import type { BundleServices } from "./bundles/services.ts";
 import type { TicketRef } from "./bundles/tickets.ts";
 import type { IncidentRouting } from "./incidents/routing.ts";
 import type { HostTransition } from "./incidents/transition.ts";
+import type { Metrics } from "./metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "./ports.ts";
 import type { RecoveryDeps } from "./recovery/types.ts";
 
@@ -28,6 +29,11 @@ export interface CoreDeps {
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
   /**
+   * The control plane's URL as hosts reach it (Node: CLAWOPS_PUBLIC_URL, else where it listens),
+   * for the install command `enroll <host>` prints. Absent: the reply gives the agent's own command.
+   */
+  publicUrl?: () => string;
+  /**
    * The slash command's name when it is not `/openclaw` (CLAWOPS_COMMAND): acks show it; the
    * runtime's chat shows it too (core/messages/command-name.ts).
    */
@@ -36,6 +42,8 @@ export interface CoreDeps {
   incidents?: IncidentRouting;
   /** Acts on a held watch transition after its thread is handled (the automatic freeze policy). */
   onHostTransition?: (deps: CoreDeps, transition: HostTransition) => Promise<void>;
+  /** Counters and histograms (core/metrics.ts). Absent: nothing is counted (Workers, most tests). */
+  metrics?: Metrics;
 }
 
 /** A created triage or bundle job, with what its run needs beyond the job record. */

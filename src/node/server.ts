@@ -12,14 +12,18 @@ import { type CoreDeps, capabilityOn } from "../core/deps.ts";
 import type { IncidentRouting } from "../core/incidents/routing.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
+import { measuredTransport } from "../core/metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
+import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { AgentHub } from "./agent-hub.ts";
+import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
-import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
+import { PromMetrics } from "./metrics.ts";
+import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 export interface ControlPlaneConfig {
@@ -46,6 +50,8 @@ export interface ControlPlaneConfig {
   alerts?: AlertRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
+  /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
+  metricsToken?: string;
 }
 
 export interface ControlPlane {
@@ -54,6 +60,8 @@ export interface ControlPlane {
   store: SqliteStore;
   hub: AgentHub;
   deps: CoreDeps;
+  /** The Prometheus registry behind /metrics (also deps.metrics). */
+  metrics: PromMetrics;
   consoleChat: ConsoleChat | null;
   /** A one-time URL that logs a browser into the console (null without a console). */
   consoleLoginUrl(): string | null;
@@ -72,11 +80,18 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const ids: Ids = { id: (prefix) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 20)}` };
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
   const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
+  const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  const transport = config.transport ? config.transport(hub) : hub;
+  // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
+  const transport = measuredTransport(config.transport ? config.transport(hub) : hub, metrics);
+  // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
+  const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
+  let publicUrl = "";
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
+  // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
+  const freezePolicy = loadFreezePolicy(config.recovery?.freezePolicyFile);
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
     !config.slack && !config.incidents?.defaultChannel
@@ -88,14 +103,17 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     clock,
     ids,
     logger,
+    metrics,
     jobs: new InProcessJobs(),
     bundles: capabilityOn(bundles),
     recovery,
+    publicUrl: () => publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
+    onHostTransition: freezePolicyHook(freezePolicy),
   };
   const slackChat: ChatPort | null = config.slack
-    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
+    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, metrics })
     : null;
   const chat = slackChat ?? consoleChat;
   if (!chat) throw new Error("no chat configured");
@@ -103,6 +121,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const inFlight = new Set<Promise<void>>();
   // Filled in once the port is known: the loopback names the console answers to.
   let consoleHosts: string[] = [];
+  // Set once the server listens: /readyz asks it.
+  let listening = () => false;
   const consoleAuth: ConsoleAuth | null = consoleChat
     ? {
         secret: loadOrCreateConsoleSecret(config.dataDir, (m) => logger.warn(m)),
@@ -123,6 +143,20 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
+    agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
+    ops: {
+      ready: [
+        { name: "store", what: "the store answers a query", check: () => store.listJobs({ limit: 1 }).then(() => {}) },
+        {
+          name: "hub",
+          what: "the agent hub accepts connections",
+          check: () => {
+            if (!listening() || !hub.accepting) throw new Error("the agent hub is not accepting connections");
+          },
+        },
+      ],
+      metrics: capabilityOn({ token: config.metricsToken, render: () => metrics.render() }),
+    },
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -149,6 +183,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   });
   // Agents hold one socket each, so the cap is sized for a fleet; past it the kernel queues.
   server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  listening = () => server.listening;
   server.on("upgrade", (req, socket, head) => {
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -156,8 +191,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
-  // Signed links point at the public URL when one is set, else where this process listens.
-  bundles.publicUrl ||= url;
+  // Signed links and the install command point at the public URL when one is set, else where this process listens.
+  publicUrl = configuredPublicUrl ?? url;
+  bundles.publicUrl ||= publicUrl;
   logger.info("control plane listening", {
     url,
     slack: !!config.slack,
@@ -171,6 +207,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     store,
     hub,
     deps,
+    metrics,
     consoleChat,
     consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
     consoleHeaders: (): Record<string, string> =>

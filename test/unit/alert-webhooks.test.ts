@@ -6,6 +6,7 @@ import { AgentConnection } from "../../src/agent/connection.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import type { Logger } from "../../src/core/ports.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { Scrape } from "../support/prometheus.ts";
 import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
@@ -28,6 +29,7 @@ import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 const ALERT_TOKEN = "alert-token-6d1f0c9a2b7e4f3a8c5d";
 const PD_SECRET = "pd-signing-secret-Zq2R8mKc1vXw";
 const CHANNEL = "C0ALERTS";
+const METRICS_TOKEN = "alerts-metrics-token-41c7";
 
 const logged: { msg: string; fields: Record<string, unknown> }[] = [];
 const record =
@@ -84,6 +86,7 @@ beforeAll(async () => {
     hosts: ["node-3", "node-4", "node-5", "node-9"],
     logger,
     config: {
+      metricsToken: METRICS_TOKEN,
       incidents: { defaultChannel: CHANNEL, rules: [] },
       alerts: {
         token: ALERT_TOKEN,
@@ -587,6 +590,20 @@ describe("POST /alerts/grafana", () => {
 
     const wrong = await post("/alerts/grafana", payload, { authorization: "Bearer wrong" });
     expect(wrong.status).toBe(401);
+  });
+});
+
+describe("clawops_alerts_received_total", () => {
+  it("counts every alert of the authenticated, valid payloads above, by source, and nothing refused", async () => {
+    const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const scrape = await Scrape.parse(await res.text());
+    // Alertmanager: first, repeat, rate-limited, resolved, unknown host, offline host (not the
+    // 401s, 413s and 400s); PagerDuty: the trigger and its retry (not the forged ones, not the
+    // ping, which carries no alert); Grafana: one.
+    expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(6);
+    expect(scrape.value("clawops_alerts_received_total", { source: "pagerduty" })).toBe(2);
+    expect(scrape.value("clawops_alerts_received_total", { source: "grafana" })).toBe(1);
   });
 });
 

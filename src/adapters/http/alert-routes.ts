@@ -14,6 +14,7 @@ import {
 import { type AlertPolicy, receiveAlerts } from "../../core/alerts/receive.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { metricsOf } from "../../core/metrics.ts";
 import type { AfterResponse } from "./after-response.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
@@ -23,8 +24,6 @@ export interface AlertRoutesConfig {
   /** PAGERDUTY_WEBHOOK_SECRET: the v3 subscription's signing secret. Unset: 503. */
   pagerdutySecret?: string;
   policy: AlertPolicy;
-  /** Told of every authenticated webhook's alerts (a metrics counter hangs here). */
-  onReceived?: (event: { source: AlertSource; accepted: number; ignored: number }) => void;
 }
 
 /**
@@ -37,8 +36,9 @@ export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, after: Af
   const bearer = bearerToken(config.token);
 
   const take = async (c: Context, source: AlertSource, alerts: IncomingAlert[]) => {
+    // Every alert of an authenticated, valid payload, taken or not (clawops_alerts_received_total).
+    if (alerts.length > 0) metricsOf(deps).count("alerts_received_total", { source }, alerts.length);
     const receipt = await receiveAlerts(deps, alerts, config.policy);
-    config.onReceived?.({ source, accepted: alerts.length - receipt.ignored.length, ignored: receipt.ignored.length });
     after(receipt, c);
     return c.json({ ok: true, accepted: receipt.accepted, ignored: receipt.ignored }, 202);
   };

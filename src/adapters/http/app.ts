@@ -1,13 +1,15 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { DEFAULT_HOST_LABELS } from "../../core/alerts/host-map.ts";
-import type { CoreDeps } from "../../core/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
 import { afterResponse, type RunInBackground } from "./after-response.ts";
+import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { type AlertRoutesConfig, alertRoutes } from "./alert-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
+import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
 
 export interface AppOptions {
@@ -20,6 +22,13 @@ export interface AppOptions {
   alerts?: AlertRoutesConfig;
   /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
   runInBackground: RunInBackground;
+  /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
+  agentFiles?: AgentFilesSource;
+  /**
+   * /livez, /readyz (= /healthz) and /metrics (ops-routes.ts). Default: no readiness checks
+   * and no metrics (501).
+   */
+  ops?: OpsOptions;
   /** A runtime's own route groups (the Worker's operator API and agent entry), mounted first. */
   routes?: ReadonlyArray<{ path: string; app: Hono }>;
 }
@@ -50,13 +59,17 @@ export function createApp(opts: AppOptions) {
     );
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/", opsRoutes(opts.ops ?? NO_OPS, deps.logger));
   for (const group of opts.routes ?? []) app.route(group.path, group.app);
 
   const after = afterResponse(opts.runInBackground, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, after));
   app.route("/api", enrollRoutes(deps));
+  app.route(
+    "/agent",
+    agentRoutes(opts.agentFiles, () => deps.clock.now()),
+  );
   app.route("/bundles", bundleRoutes(deps));
   if (opts.console) {
     app.get("/", (c) => c.redirect("/console"));
@@ -64,6 +77,11 @@ export function createApp(opts: AppOptions) {
   }
   return app;
 }
+
+const NO_OPS: OpsOptions = {
+  ready: [],
+  metrics: capabilityOff("This control plane exports no metrics."),
+};
 
 /** A request the client aborted (its body cut off, its connection closed) is not a server error. */
 function clientWentAway(req: Request, err: Error): boolean {

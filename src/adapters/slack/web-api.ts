@@ -1,5 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Message } from "../../core/messages/model.ts";
+import type { Metrics } from "../../core/metrics.ts";
 import type { ChatFileUpload, ChatMessage, ChatPort, Logger } from "../../core/ports.ts";
 import { SlackClient, type SlackRetryPolicy } from "./client.ts";
 import { ephemeral } from "./envelope.ts";
@@ -18,6 +19,7 @@ export interface SlackWebApiOptions {
   token: string;
   apiUrl?: string;
   logger: Logger;
+  metrics?: Metrics;
   fetch?: typeof fetch;
   /** Tests shorten the budget and the waits. */
   retry?: Partial<SlackRetryPolicy>;

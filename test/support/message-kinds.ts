@@ -309,6 +309,11 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
       renderTriageProgress("node-3", STEP_NAMES, toResults(tokenDriftData()), { phase: "finished", elapsedMs: 3120 }),
   ],
   [
+    "progress-gateway-down",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, toResults(gatewayDownData()), { phase: "finished", elapsedMs: 3120 }),
+  ],
+  [
     "progress-timeout",
     () =>
       renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 5), {

@@ -14,6 +14,7 @@ import { runOneShot } from "./oneshot.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { AGENT_VERSION } from "./version.ts";
+import { watchIntervalOverride } from "./watch.ts";
 
 const USAGE = `clawops-agent ${AGENT_VERSION}: runs clawops probes on an OpenClaw gateway host.
 
@@ -35,6 +36,8 @@ Options:
 Environment read by probes: OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_GATEWAY_PORT,
 OPENCLAW_GATEWAY_TOKEN (compared by fingerprint only), CLAWOPS_OPENCLAW_BIN (default: openclaw on PATH).
 CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment.
+CLAWOPS_WATCH_INTERVAL_S sets this host's watch interval in seconds (default: the control plane's,
+30 s; 0 turns the watch off). See docs/watch.md.
 `;
 
 // Kept whole (issue 13): the agent's subcommands, one case each, read top to bottom; startup and memory stay as they are.
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       const identity = loadOrCreateIdentity(dir);
       const runner = createJobRunner(process.env, dir);
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
+      const watchOverrideMs = watchIntervalOverride(process.env);
       const connection = new AgentConnection({
         server,
         host: config.host,
@@ -92,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
         gatewayVersion: () => runner.gatewayVersion(),
         runner,
         logger,
+        ...(watchOverrideMs !== undefined ? { watch: { overrideMs: watchOverrideMs } } : {}),
       });
       void runner.refreshGatewayVersion().then(releaseMemory);
       connection.start();

@@ -3,6 +3,7 @@ import { errorMessage } from "../contract/errors.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
+import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { parseChannelList } from "./recovery-wiring.ts";
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     commandName: parseCommandName(env.CLAWOPS_COMMAND),
     // Where watch transitions, alerts and automatic freezes open their threads.
     incidents: parseIncidentRouting(env.CLAWOPS_INCIDENT_CHANNEL, env.CLAWOPS_HOST_CHANNELS),
+    // Agents probe their gateway every 30 s and report changes (docs/watch.md).
+    watch: watchSettingsFromEnv(env),
     // The bundle link key and ticket tokens, wherever they came from.
     bundleEnv: { ...env, ...secrets },
     ...(ssm ? { transport: ssm.transport } : {}),

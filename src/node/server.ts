@@ -13,6 +13,8 @@ import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
+import { WatchService } from "../core/watch/service.ts";
+import type { WatchSettings } from "../core/watch/state.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
@@ -43,6 +45,12 @@ export interface ControlPlaneConfig {
   incidents?: IncidentRouting;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
+  /**
+   * The watch (docs/watch.md): the interval agents probe at (CLAWOPS_WATCH_INTERVAL_S; 0 turns
+   * it off), the digest period, the flap window; how often silent agents and ended flap
+   * windows are looked for (default 5 s).
+   */
+  watch?: Partial<WatchSettings> & { sweepMs?: number };
 }
 
 export interface ControlPlane {
@@ -51,6 +59,7 @@ export interface ControlPlane {
   store: SqliteStore;
   hub: AgentHub;
   deps: CoreDeps;
+  watch: WatchService;
   consoleChat: ConsoleChat | null;
   /** A one-time URL that logs a browser into the console (null without a console). */
   consoleLoginUrl(): string | null;
@@ -68,7 +77,21 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const clock: Clock = { now: () => Date.now() };
   const ids: Ids = { id: (prefix) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 20)}` };
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
-  const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
+  // The watch needs the deps (chat, jobs) made below; the hub hands it frames only once agents connect.
+  let watch: WatchService | null = null;
+  const watchSettings = config.watch ?? {};
+  const hub = new AgentHub({
+    store,
+    clock,
+    logger,
+    heartbeatMs: config.heartbeatMs,
+    watch: {
+      intervalMs: watchSettings.intervalMs ?? 30_000,
+      digestMs: watchSettings.digestMs ?? 600_000,
+      onFrame: (host, frame) => watch?.receive(host, frame),
+      onGone: (host, reason) => watch?.gone(host, reason),
+    },
+  });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   const transport = config.transport ? config.transport(hub) : hub;
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
@@ -90,6 +113,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     recovery,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
+    watch: { intervalMs: watchSettings.intervalMs ?? 30_000, digestMs: watchSettings.digestMs ?? 600_000 },
   };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
@@ -97,6 +121,10 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const chat = slackChat ?? consoleChat;
   if (!chat) throw new Error("no chat configured");
   const deps: CoreDeps = { ...baseDeps, chat: chatWithCommandName(chat, commandName) };
+  const watchService = new WatchService(deps, watchSettings);
+  watch = watchService;
+  const watchSweep = setInterval(() => void watchService.sweep(), watchSettings.sweepMs ?? 5_000);
+  watchSweep.unref();
   const inFlight = new Set<Promise<void>>();
   // Filled in once the port is known: the loopback names the console answers to.
   let consoleHosts: string[] = [];
@@ -167,6 +195,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     store,
     hub,
     deps,
+    watch: watchService,
     consoleChat,
     consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
     consoleHeaders: (): Record<string, string> =>
@@ -174,7 +203,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     async close() {
       stopCleanup();
       await stopSweeper();
+      clearInterval(watchSweep);
       await hub.close();
+      await Promise.race([watchService.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);

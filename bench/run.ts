@@ -8,6 +8,7 @@ import { benchAgentProcess, benchFleet, benchHubMemory } from "./fleet.ts";
 import { benchFleetWorkerd, HIBERNATION_WAIT_MS } from "./fleet-workerd.ts";
 import { round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
+import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts";
 
 /**
  * `npm run bench [-- --only ack|triage] [--runs N]`: measures, prints a Markdown report and
@@ -17,7 +18,9 @@ import { benchTriage } from "./triage.ts";
  * simulator processes, default 4). They write bench/results/fleet.{md,json}. `--only agent-mem`
  * (a real agent process's memory) writes bench/results/agent-mem.{md,json}. `--only fleet-workerd` (status all against the Worker in
  * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay; it takes a
- * list, `--agents 100,1000`, one section per fleet size.
+ * list, `--agents 100,1000`, one section per fleet size. `--only watch` (the watch's budgets: a
+ * real agent watching a real gateway, the control plane per watching host, status from the
+ * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
  */
 const { values } = parseArgs({
   options: {
@@ -30,7 +33,7 @@ const { values } = parseArgs({
 });
 /** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
 const NODE_FLEET_BENCHES = ["fleet", "storm", "hub-mem"];
-const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd"];
+const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd", "watch"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
 const nodeFleetRun = [...only].some((o) => NODE_FLEET_BENCHES.includes(o));
@@ -176,6 +179,62 @@ if (only.has("agent-mem")) {
     "",
   );
   writeReport("agent-mem", agentReport, agentRaw);
+}
+
+if (only.has("watch")) {
+  const seconds = Number(values.runs ?? 60);
+  const agentWatch = await benchAgentWatch({ seconds, log });
+  const hub = await benchHubWatch({ hosts: 2_000 });
+  const status = [];
+  for (const hosts of [1_000, 10_000]) {
+    log(`watch: status all from the stored state over ${hosts} hosts…`);
+    status.push(await benchStatusFromWatch({ hosts, runs: 5 }));
+  }
+  const a = agentWatch;
+  // Steady healthy host at the default 30 s interval: one state when it connects, its confirming
+  // digest, then a digest every 10 min (6 per hour); each change costs one state and one digest.
+  const steadyPerHour = 6 * a.digestBytes;
+  const perChange = a.stateBytes + a.digestBytes;
+  writeReport(
+    "watch",
+    [
+      `Measured ${new Date().toISOString()} on ${machine}.`,
+      "",
+      `Reproduce: \`npm run bench -- --only watch [--runs SECONDS]\` (default 60 s).`,
+      "",
+      "### The agent while watching",
+      "",
+      `The bundle run as the service runs it (${AGENT_NODE_FLAGS.join(" ")}), watching a real, healthy OpenClaw gateway at a 1 s interval (30× the default) for ${a.seconds} s: ${a.probes} quick probes, ${a.states} \`watch.state\` and ${a.digests} \`watch.digest\` frames sent in that time (a steady gateway sends no state). CPU per probe is the agent process's user + system time over the probes; at the default 30 s interval that is the share of one core below.`,
+      "",
+      "| RSS (max / median) | CPU per quick probe | CPU at 1 s (measured) | CPU at 30 s (scaled) | state frame | digest frame |",
+      "|---|---|---|---|---|---|",
+      `| ${round(a.rssMaxMb, 1)} MB / ${round(a.rssMedianMb, 1)} MB | ${round(a.cpuMsPerProbe, 1)} ms | ${round(a.cpuPctMeasured, 2)} % | ${round(a.cpuPctAt30s, 3)} % | ${a.stateBytes} B | ${a.digestBytes} B |`,
+      "",
+      `Wire, per host per hour (JSON text of the frames): a steady host ${steadyPerHour} B/h (6 digests); each change of its probe results ${perChange} B (the state and the digest confirming it), so a host flapping every 2 min ≈ ${Math.round(30 * perChange + steadyPerHour)} B/h. The existing heartbeat (every 15 s on Node) is not counted.`,
+      "",
+      "### The control plane per watching host",
+      "",
+      `In process, no sockets (the per-socket cost is the hub-memory figure in fleet.md): ${hub.hosts} hosts, each frame parsed by the hub's zod schema, handled by the watch (classified with the triage classifier, stored in SQLite).`,
+      "",
+      "| state frame (parse + classify + store) | digest frame | stored state per host |",
+      "|---|---|---|",
+      `| ${Math.round(hub.stateFrameUs)} µs | ${Math.round(hub.digestFrameUs)} µs | ${Math.round(hub.storedBytesPerHost)} B |`,
+      "",
+      `At the default rates a steady host costs 6 digests an hour: ${round((6 * hub.digestFrameUs) / 1000, 2)} ms of CPU per host per hour; 10,000 steady hosts ≈ ${round(((10_000 * 6 * hub.digestFrameUs) / 1e6 / 3600) * 100, 3)} % of a core.`,
+      "",
+      "### `status all` from the stored watch state (Node)",
+      "",
+      "SQLite with N enrolled hosts, each with a stored watch state (1 in 50 failing); read every state, build the rows, render the matrix; 5 runs.",
+      "",
+      "| hosts | median | max |",
+      "|---|---|---|",
+      ...status.map(
+        (s) => `| ${s.hosts.toLocaleString("en")} | ${round(s.medianMs, 1)} ms | ${round(s.maxMs, 1)} ms |`,
+      ),
+      "",
+    ],
+    { machine, agentWatch, hub, status },
+  );
 }
 
 function writeReport(name: string, lines: string[], data: Record<string, unknown>): void {

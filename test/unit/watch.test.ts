@@ -87,21 +87,25 @@ describe("watch transitions (fake clock)", () => {
       "down:suppressed",
     ]);
     expect(run.record.flap?.suppressed).toBe(3);
+    const windowStart = (rec: WatchRecord) => {
+      if (!rec.flap) throw new Error("no flap window");
+      return rec.flap.start;
+    };
     // Before the window ends: nothing to say.
-    expect(sweep(run.record, run.record.flap!.start + S.flapWindowMs - 1, S).summary).toBeNull();
-    const end = sweep(run.record, run.record.flap!.start + S.flapWindowMs, S);
+    expect(sweep(run.record, windowStart(run.record) + S.flapWindowMs - 1, S).summary).toBeNull();
+    const end = sweep(run.record, windowStart(run.record) + S.flapWindowMs, S);
     expect(end.summary?.window.suppressed).toBe(3);
     expect(end.summary?.now).toMatchObject({ healthy: false });
     // Still flipping: the next window counts everything, the recovery included, for its own summary.
-    const next = feed(end.record, [true, true], run.record.flap!.start + S.flapWindowMs + 1_000);
+    const next = feed(end.record, [true, true], windowStart(run.record) + S.flapWindowMs + 1_000);
     expect(next.transitions.map((t) => t.action)).toEqual(["suppressed"]);
-    const quiet = sweep(next.record, end.record.flap!.start + S.flapWindowMs, S);
+    const quiet = sweep(next.record, windowStart(end.record) + S.flapWindowMs, S);
     expect(quiet.summary?.window.suppressed).toBe(1);
     // A window with nothing counted closes without a word; the next failure is posted again.
-    const closed = sweep(quiet.record, quiet.record.flap!.start + S.flapWindowMs, S);
+    const closed = sweep(quiet.record, windowStart(quiet.record) + S.flapWindowMs, S);
     expect(closed.summary).toBeNull();
     expect(closed.record.flap).toBeNull();
-    const again = feed(closed.record, [false, false], quiet.record.flap!.start + S.flapWindowMs + 5_000);
+    const again = feed(closed.record, [false, false], windowStart(quiet.record) + S.flapWindowMs + 5_000);
     expect(again.transitions.map((t) => t.action)).toEqual(["post"]);
   });
 
@@ -249,7 +253,9 @@ describe("the watch service", () => {
     await r.probe("node-3", HEALTHY);
     expect(r.posts).toHaveLength(3);
     expect(r.posts[2]).toMatchObject({ channel: "C0INCIDENT", threadTs: "1790000000.000001" });
-    expect(r.posts[2]?.text).toBe(`Watch: node-3 recovered at 14:03:00 UTC after ${Math.round((upSince - downSince) / 60_000)} min`);
+    expect(r.posts[2]?.text).toBe(
+      `Watch: node-3 recovered at 14:03:00 UTC after ${Math.round((upSince - downSince) / 60_000)} min`,
+    );
     expect(r.started).toHaveLength(1);
     expect(r.transitions.map((t) => t.healthy)).toEqual([false, true]);
   });

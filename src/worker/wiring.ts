@@ -4,8 +4,9 @@ import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
 import type { RecoveryStore } from "../core/recovery/types.ts";
+import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { workerBundleServices } from "./bundles.ts";
-import { DirectoryStore } from "./directory-store.ts";
+import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { workflowRuns } from "./recover-runs.ts";
@@ -36,7 +37,11 @@ interface Parts {
 
 function baseDeps(p: Parts): CoreDeps {
   return {
-    store: p.store ?? new DirectoryStore(p.env.DIRECTORY),
+    store:
+      p.store ??
+      (p.env.WATCH_SHARDS
+        ? new FleetWatchStore(p.env.DIRECTORY, p.env.WATCH_SHARDS)
+        : new DirectoryStore(p.env.DIRECTORY)),
     transport: p.transport ?? new DurableObjectHostTransport(p.env.HOSTS),
     chat: new SlackWebApiChat({ token: p.config.SLACK_BOT_TOKEN, apiUrl: p.config.SLACK_API_URL, logger: p.logger }),
     clock: workerClock,
@@ -46,7 +51,19 @@ function baseDeps(p: Parts): CoreDeps {
     // Only the entry points that collect bundles turn them on (requests, bundle jobs, recover runs).
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
+    ...(workerWatch(p.env) ? { watch: workerWatch(p.env) } : {}),
   };
+}
+
+/**
+ * The watch's interval and digest period on Workers (docs/watch.md): on when the shard objects
+ * are bound and the interval is not 0; `/openclaw status` then reads the shards.
+ */
+export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: number } | undefined {
+  if (!env.WATCH_SHARDS) return undefined;
+  const s = watchSettingsFromEnv(env as unknown as Record<string, string | undefined>);
+  const intervalMs = s.intervalMs ?? 30_000;
+  return intervalMs > 0 ? { intervalMs, digestMs: s.digestMs ?? 600_000 } : undefined;
 }
 
 /**

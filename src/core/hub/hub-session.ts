@@ -278,9 +278,8 @@ export class HubSession implements HostTransport {
         return;
       case "watch.state":
       case "watch.digest":
-        // Not awaited: frames of one host queue in the watch's own per-host turn.
-        this.watchFrame(host, frame);
-        return;
+        // Awaited, so a Durable Object stays awake until it is handled; the watch keeps each host's frames in order.
+        return this.watchFrame(host, frame);
       case "job.result":
         // Ack even unknown jobs so the agent's outbox drains after a restart of the hub.
         conn.socket.send({ type: "job.ack", jobId: frame.jobId });
@@ -293,12 +292,14 @@ export class HubSession implements HostTransport {
     }
   }
 
-  private watchFrame(host: string, frame: WatchStateFrame | WatchDigestFrame): void {
+  private async watchFrame(host: string, frame: WatchStateFrame | WatchDigestFrame): Promise<void> {
     const watch = this.opts.watch;
     if (!watch) return; // a hub that asked for no watch ignores what an agent sends anyway
-    void Promise.resolve(watch.onFrame(host, frame)).catch((err) =>
-      this.opts.logger.warn("watch frame not handled", { host, err: String(err) }),
-    );
+    try {
+      await watch.onFrame(host, frame);
+    } catch (err) {
+      this.opts.logger.warn("watch frame not handled", { host, err: String(err) });
+    }
   }
 
   private watchGone(host: string, reason: string): void {

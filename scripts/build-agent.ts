@@ -10,11 +10,11 @@
  *
  *   npm run build:agent [-- --outfile path]
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { build, type Plugin } from "esbuild";
+import type { Plugin } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -120,11 +120,24 @@ function asciiOnly(code: string): string {
 
 const hex4 = (char: string) => (char.codePointAt(0) ?? 0).toString(16).padStart(4, "0");
 
-export async function buildAgent(outfile: string): Promise<{ outfile: string; bytes: number }> {
-  mkdirSync(dirname(outfile), { recursive: true });
+/**
+ * The single-file agent as text, built in memory. esbuild is a development dependency, loaded
+ * here only: the control plane imports this module for AGENT_NODE_FLAGS and builds the agent it
+ * serves to hosts with this function when esbuild is installed (src/node/agent-install.ts).
+ */
+export async function bundleAgent(): Promise<string> {
+  const { build } = await import("esbuild");
   const result = await build({
-    entryPoints: [resolve(root, "bin/clawops-agent.mjs")],
-    outfile,
+    // What bin/clawops-agent.mjs runs in a checkout: the Node version check, then the agent.
+    stdin: {
+      contents: '#!/usr/bin/env node\nimport "./bin/require-node.mjs";\n\nawait import("./src/agent/main.ts");\n',
+      resolveDir: root,
+      sourcefile: "bin/clawops-agent.mjs",
+      loader: "js",
+    },
+    // Names the output only: nothing is written (write: false).
+    outfile: resolve(root, "dist/clawops-agent.mjs"),
+    write: false,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -147,13 +160,19 @@ export async function buildAgent(outfile: string): Promise<{ outfile: string; by
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    metafile: true,
     plugins: [builtinsThroughRequire, lazyZlibForWs, zodEnglishOnly],
   });
-  writeFileSync(outfile, asciiOnly(readFileSync(outfile, "utf8")));
+  const [out] = result.outputFiles;
+  if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");
+  return asciiOnly(out.text);
+}
+
+export async function buildAgent(outfile: string): Promise<{ outfile: string; bytes: number }> {
+  const code = await bundleAgent();
+  mkdirSync(dirname(outfile), { recursive: true });
+  writeFileSync(outfile, code);
   chmodSync(outfile, 0o755);
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  return { outfile, bytes };
+  return { outfile, bytes: Buffer.byteLength(code) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -30,6 +30,9 @@ Usage:
       Run named catalog steps once and print self-checking result frames sized for AWS SSM
       Run Command (SPEC: versions,gateway.ws:timeoutMs=5000,...). Used by infra/ssm.
 
+  clawops-agent --version
+      Print the version.
+
 Options:
   --dir DIR   agent state folder (default $CLAWOPS_AGENT_DIR or ~/.clawops-agent)
 
@@ -139,6 +142,11 @@ async function main(argv: string[]): Promise<number> {
       return runOneShot({ steps: values.steps, deadlineMs: values["deadline-ms"] }, process.env, (text) =>
         process.stdout.write(text),
       );
+    case "--version":
+    case "-v":
+    case "version":
+      process.stdout.write(`clawops-agent ${AGENT_VERSION}\n`);
+      return 0;
     case undefined:
     case "help":
     case "--help":

@@ -28,6 +28,11 @@ export interface CoreDeps {
   /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
   recovery?: RecoveryDeps;
   /**
+   * The control plane's URL as hosts reach it (Node: CLAWOPS_PUBLIC_URL, else where it listens),
+   * for the install command `enroll <host>` prints. Absent: the reply gives the agent's own command.
+   */
+  publicUrl?: () => string;
+  /**
    * The slash command's name when it is not `/openclaw` (CLAWOPS_COMMAND): acks show it; the
    * runtime's chat shows it too (core/messages/command-name.ts).
    */

@@ -16,6 +16,7 @@ import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { WatchService } from "../core/watch/service.ts";
 import type { WatchSettings } from "../core/watch/state.ts";
 import { AgentHub } from "./agent-hub.ts";
+import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
@@ -94,6 +95,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   const transport = config.transport ? config.transport(hub) : hub;
+  // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
+  const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
+  let publicUrl = "";
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
@@ -111,6 +115,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     jobs: new InProcessJobs(),
     bundles: capabilityOn(bundles),
     recovery,
+    publicUrl: () => publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
     watch: { intervalMs: watchSettings.intervalMs ?? 30_000, digestMs: watchSettings.digestMs ?? 600_000 },
@@ -147,6 +152,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
           auth: consoleAuth as ConsoleAuth,
         }
       : undefined,
+    agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -180,8 +186,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
-  // Signed links point at the public URL when one is set, else where this process listens.
-  bundles.publicUrl ||= url;
+  // Signed links and the install command point at the public URL when one is set, else where this process listens.
+  publicUrl = configuredPublicUrl ?? url;
+  bundles.publicUrl ||= publicUrl;
   logger.info("control plane listening", {
     url,
     slack: !!config.slack,

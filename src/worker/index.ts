@@ -1,4 +1,5 @@
 import { createApp } from "../adapters/http/app.ts";
+import { capabilityOff } from "../core/deps.ts";
 import { workerRoutes } from "./admin-routes.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -34,6 +35,9 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     },
     // The operator API and the agents' WebSocket entry, under the app's one error shape.
     routes: [{ path: "/", app: workerRoutes(env, logger) }],
+    agentFiles: capabilityOff(
+      "The Workers control plane does not serve the agent or its install script yet: build the agent with `npm run build:agent` in a clawops checkout, copy dist/clawops-agent.mjs to the host and enroll it with a code from POST /api/admin/enrollment-codes (docs/agents-and-ssm.md).",
+    ),
   });
 }
 

@@ -76,6 +76,7 @@ export async function startConsoleServer(
     announceChannels: [],
     decisions: new DecisionBus(),
   };
+  let url = "";
   const deps: CoreDeps = {
     store,
     transport,
@@ -86,6 +87,8 @@ export async function startConsoleServer(
     jobs: new InProcessJobs(),
     recovery,
     bundles: capabilityOff("the console test server keeps no bundles"),
+    // The enroll reply's install command names it (set once the port is known).
+    publicUrl: () => url,
   };
   const inFlight = new Set<Promise<void>>();
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-console-"));
@@ -114,7 +117,7 @@ export async function startConsoleServer(
     );
   });
   allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
-  const url = `http://127.0.0.1:${port}`;
+  url = `http://127.0.0.1:${port}`;
   return {
     url,
     dataDir,

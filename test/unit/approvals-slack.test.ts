@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enroll } from "../../src/agent/enroll.ts";
-import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import { loadApprovalPin, policyRefusal } from "../../src/agent/policy.ts";
 import { generateApprovalKey, NonceLedger, signApproval, verifyApproval } from "../../src/contract/approval.ts";
 import { fromBase64Url, toBase64Url } from "../../src/contract/encoding.ts";
@@ -11,9 +10,10 @@ import { issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { newConfirmationId, requestConfirmation } from "../../src/core/recovery/confirm.ts";
 import { requireRecovery } from "../../src/core/recovery/service.ts";
 import type { ConfirmationRecord, Decision } from "../../src/core/recovery/types.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
  * Confirmation buttons → signed approvals, with really signed Slack interactivity payloads,
@@ -25,46 +25,15 @@ const OWNER = "U0OWNER";
 const OTHER = "U0OTHER";
 const STRANGER = "U0STRANGER";
 const CHANNEL = "C0INCIDENT";
-const quiet = { info() {}, warn() {}, error() {} };
 
 let cp: ControlPlane;
 let slack: SlackStandIn;
-let dir: string;
 /** The key the agent pinned at enrollment (from the /api/enroll answer). */
 let pinned: string;
 
-function blockActions(user: string, confirmationId: string, actionId = "clawops_approve"): string {
-  const payload = {
-    type: "block_actions",
-    team: { id: "T0001", domain: "acme" },
-    user: { id: user, username: "someone", team_id: "T0001" },
-    api_app_id: "A0CLAWOPS",
-    token: "legacy-verification-token-unused",
-    container: { type: "message", message_ts: "1.2", channel_id: CHANNEL, is_ephemeral: false },
-    trigger_id: `${Date.now()}.trigger`,
-    channel: { id: CHANNEL, name: "incidents" },
-    response_url: "https://hooks.slack.invalid/actions/T0001/1/abc",
-    actions: [
-      {
-        action_id: actionId,
-        block_id: "clawops_confirm",
-        text: { type: "plain_text", text: "Approve" },
-        value: confirmationId,
-        type: "button",
-        action_ts: "1790000000.000100",
-      },
-    ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-}
-
-async function press(body: string, headers: Record<string, string> = signSlack(SECRET, body)) {
-  const res = await fetch(`${cp.url}/slack/interactions`, { method: "POST", headers, body });
-  return {
-    status: res.status,
-    body: (await res.json().catch(() => null)) as { ok?: boolean; error?: { code: string } },
-  };
-}
+const blockActions = (user: string, confirmationId: string, actionId = "clawops_approve") =>
+  blockActionsBody({ user, channel: CHANNEL, actionId, value: confirmationId });
+const press = (body: string, headers?: Record<string, string>) => plane.press(body, headers);
 
 async function confirmation(host = "node-3", ttlMs?: number): Promise<ConfirmationRecord> {
   return requestConfirmation(
@@ -84,47 +53,26 @@ async function confirmation(host = "node-3", ttlMs?: number): Promise<Confirmati
 
 const undecided = async (id: string) => (await cp.deps.recovery?.store.getConfirmation(id))?.decision === null;
 
+let plane: SlackPlane;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-approvals-"));
-  const authzFile = join(dir, "authz.json");
-  writeFileSync(
-    authzFile,
-    JSON.stringify({
-      actions: { freeze: { users: [OWNER] }, restart: { users: [OWNER, OTHER] } },
-    }),
-  );
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-    recovery: { authzFile },
+  plane = await startSlackPlane({
+    name: "approvals",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    channel: CHANNEL,
+    authz: { actions: { freeze: { users: [OWNER] }, restart: { users: [OWNER, OTHER] } } },
+    hosts: ["node-3", "node-4"],
+    config: { console: true },
   });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  for (const host of ["node-3", "node-4"]) {
-    const { code } = await issueEnrollmentCode(cp.deps, host);
-    const res = await fetch(`${cp.url}/api/enroll`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...cp.consoleHeaders() },
-      body: JSON.stringify({ code, host, publicKey: identity.publicKey }),
-    });
-    pinned = ((await res.json()) as { approvalKey: string }).approvalKey;
-  }
+  ({ cp, slack, pinned } = plane);
   expect(fromBase64Url(pinned)).toHaveLength(32);
   expect(
     (await postSlashCommand(cp.url, SECRET, { text: "freeze node-3 restart pending", user_id: OWNER })).body.text,
   ).toContain("Froze node-3");
 });
 
-afterAll(async () => {
-  await cp?.close();
-  await slack?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane?.close());
 
 describe("POST /slack/interactions", () => {
   it("changes nothing for a bad signature or a stale timestamp", async () => {

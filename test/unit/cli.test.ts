@@ -127,7 +127,13 @@ describe("clawops CLI", () => {
     const enroll = await clawops(["enroll", "gw-new"], server.url);
     expect(enroll.code).toBe(0);
     expect(enroll.stdout).toMatch(/Enrollment code for gw-new: (\S+) \(one use/);
-    expect(enroll.stdout).toMatch(/clawops-agent enroll --server <control-plane URL> --host gw-new --code \S+/);
+    const code = /Enrollment code for gw-new: (\S+) \(one use/.exec(enroll.stdout)?.[1];
+    // One command, with the URL the control plane listens on (no CLAWOPS_PUBLIC_URL here).
+    expect(enroll.stdout).toContain(
+      `\ncurl -fsSL ${server.url}/agent/install.sh | sh -s -- --host gw-new --code ${code}\n`,
+    );
+    expect(enroll.stdout).toContain(`${server.url} is a loopback address: only this machine can reach it.`);
+    expect(enroll.stdout).not.toContain("<control-plane URL>");
   });
 
   it("exits 3 with a clear message when the control plane is not running", async () => {

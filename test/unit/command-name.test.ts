@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { parseCommandName, renameCommandText } from "../../src/core/messages/command-name.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { healthyScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand } from "../support/slack-signing.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
  * A workspace that runs OpenClaw's own Slack app names clawops `/clawops` (CLAWOPS_COMMAND):
@@ -19,37 +15,27 @@ import { SlackStandIn } from "../support/slack-standin.ts";
 const SECRET = "test-signing-secret-command-0123456789";
 const BOT_TOKEN = "xoxb-0000-test-bot-token-command";
 const CHANNEL = "C0INCIDENT";
-const quiet = { info() {}, warn() {}, error() {} };
 
 let cp: ControlPlane;
 let slack: SlackStandIn;
-let dir: string;
+
+let plane: SlackPlane;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-command-"));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
   const transport = new FakeHostTransport().addHost("node-3", { results: healthyScript() });
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-    transport: () => transport,
-    commandName: parseCommandName("/clawops"),
+  plane = await startSlackPlane({
+    name: "command",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    channel: CHANNEL,
+    hosts: ["node-3"],
+    transport,
+    config: { console: true, commandName: parseCommandName("/clawops") },
   });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  const { code } = await issueEnrollmentCode(cp.deps, "node-3");
-  await enrollHost(cp.deps, { code, host: "node-3", publicKey: identity.publicKey });
+  ({ cp, slack } = plane);
 });
 
-afterAll(async () => {
-  await cp?.close();
-  await slack?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane?.close());
 
 const slash = (text: string) =>
   postSlashCommand(cp.url, SECRET, { text, command: "/clawops", user_id: "U0OPERATOR", channel_id: CHANNEL });

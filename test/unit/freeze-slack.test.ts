@@ -1,14 +1,10 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { AuditEntry } from "../../src/core/recovery/types.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
  * Freeze, unfreeze, status and audit through really signed slash commands, the Slack stand-in,
@@ -22,7 +18,6 @@ const LEAD = "U0LEAD";
 const STRANGER = "U0STRANGER";
 const INCIDENTS = "C0INCIDENT";
 const ANNOUNCE = "C0ANNOUNCE";
-const quiet = { info() {}, warn() {}, error() {} };
 
 let cp: ControlPlane;
 let slack: SlackStandIn;
@@ -31,43 +26,31 @@ let dir: string;
 const slash = (user: string, text: string, channel = INCIDENTS) =>
   postSlashCommand(cp.url, SECRET, { text, user_id: user, channel_id: channel });
 
+let plane: SlackPlane;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-freeze-"));
-  const authzFile = join(dir, "authz.json");
-  writeFileSync(
-    authzFile,
-    JSON.stringify({
+  plane = await startSlackPlane({
+    name: "freeze",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    channel: INCIDENTS,
+    authz: {
       incidentLeads: { users: [LEAD] },
       actions: {
         freeze: { users: [OWNER, OTHER, LEAD] },
         unfreeze: { users: [OWNER, OTHER, LEAD] },
         tag: { users: [LEAD] },
       },
-    }),
-  );
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-    recovery: { authzFile, announceChannels: [ANNOUNCE], freezeSweepMs: 50 },
+    },
+    announceChannels: [ANNOUNCE],
+    freezeSweepMs: 50,
+    hosts: ["node-3", "node-4"],
+    config: { console: true },
   });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  for (const host of ["node-3", "node-4"]) {
-    const { code } = await issueEnrollmentCode(cp.deps, host);
-    await enrollHost(cp.deps, { code, host, publicKey: identity.publicKey });
-  }
+  ({ cp, slack, dir } = plane);
 });
 
-afterAll(async () => {
-  await cp?.close();
-  await slack?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane?.close());
 
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 5_000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -1,6 +1,4 @@
 import { sign } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -9,9 +7,9 @@ import { AgentCloseCode, signedHelloPayload } from "../../src/contract/agent-wir
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { AuditEntry } from "../../src/core/recovery/types.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand } from "../support/slack-signing.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
  * Host lifecycle through really signed slash commands against a real control plane (SQLite,
@@ -22,10 +20,8 @@ const SECRET = "test-signing-secret-hosts-0123456789";
 const BOT_TOKEN = "xoxb-0000-test-bot-token-hosts";
 const ADMIN = "U0ADMIN";
 const STRANGER = "U0STRANGER";
-const quiet = { info() {}, warn() {}, error() {} };
 
 let cp: ControlPlane;
-let slack: SlackStandIn;
 let dir: string;
 let identity: AgentIdentity;
 
@@ -49,34 +45,24 @@ const FLEET = Array.from(
   (_, i) => `gw-eu-west-1-production-cluster-node-${String(i + 1).padStart(3, "0")}`,
 );
 
+let plane: SlackPlane;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-hosts-"));
-  const authzFile = join(dir, "authz.json");
-  writeFileSync(authzFile, JSON.stringify({ actions: { revoke: { users: [ADMIN] }, remove: { users: [ADMIN] } } }));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-    heartbeatMs: 60_000,
-    recovery: { authzFile, announceChannels: [] },
+  plane = await startSlackPlane({
+    name: "hosts",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    authz: { actions: { revoke: { users: [ADMIN] }, remove: { users: [ADMIN] } } },
+    config: { console: true, heartbeatMs: 60_000 },
   });
-  identity = loadOrCreateIdentity(join(dir, "agent"));
+  ({ cp, dir, identity } = plane);
   for (const host of FLEET) await enroll(host, identity);
   for (const [i, host] of FLEET.entries()) {
     if (i % 3 === 0) await cp.store.setHostTags(host, ["edge"]);
   }
 });
 
-afterAll(async () => {
-  await cp?.close();
-  await slack?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane?.close());
 
 async function enroll(host: string, id: AgentIdentity): Promise<void> {
   const { code } = await issueEnrollmentCode(cp.deps, host);

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMITS } from "../../src/adapters/http/limits.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
 
 const SECRET = "test-signing-secret-limits-0123456789";
 const BOT_TOKEN = "xoxb-0000-limits-bot-token";
@@ -18,28 +15,14 @@ const quiet = {
 };
 
 let cp: ControlPlane;
-let slack: SlackStandIn;
-let dir: string;
+let plane: SlackPlane;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-limits-"));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: false,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-  });
+  plane = await startSlackPlane({ name: "limits", secret: SECRET, botToken: BOT_TOKEN, logger: quiet });
+  cp = plane.cp;
 });
 
-afterAll(async () => {
-  await cp.close();
-  await slack.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane?.close());
 
 /**
  * Streams up to `total` bytes of body (chunked, no Content-Length) and stops writing once a

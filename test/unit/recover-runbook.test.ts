@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import { type ApprovalClaims, verifyApproval } from "../../src/contract/approval.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
-import { issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
+import { postSlashCommand } from "../support/slack-signing.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
  * Step 4 of `/openclaw recover` when `doctor --lint` reports errors: a second confirmation, for
@@ -23,11 +19,9 @@ const SECRET = "test-signing-secret-runbook-0123456789";
 const BOT_TOKEN = "xoxb-0000-test-bot-token-runbook";
 const OWNER = "U0OWNER";
 const CHANNEL = "C0RUNBOOK";
-const quiet = { info() {}, warn() {}, error() {} };
 
 let cp: ControlPlane;
 let slack: SlackStandIn;
-let dir: string;
 let pinned: string;
 const fake = new FakeHostTransport();
 
@@ -108,16 +102,7 @@ const all = () => [...slack.messages.values()];
 const blocksOf = (m: StoredMessage) => JSON.stringify(m.blocks);
 
 async function press(id: string, actionId: string) {
-  const body = new URLSearchParams({
-    payload: JSON.stringify({
-      type: "block_actions",
-      user: { id: OWNER },
-      channel: { id: CHANNEL },
-      actions: [{ type: "button", action_id: actionId, block_id: "clawops_confirm", value: id }],
-    }),
-  }).toString();
-  const res = await fetch(`${cp.url}/slack/interactions`, { method: "POST", headers: signSlack(SECRET, body), body });
-  return (await res.json()) as { ok: boolean };
+  return (await plane.press(blockActionsBody({ user: OWNER, channel: CHANNEL, actionId, value: id }))).body;
 }
 
 /** The id of the next confirmation for `step` posted after message number `after`. */
@@ -152,12 +137,15 @@ async function runEnd(after: number): Promise<StoredMessage> {
   return end as StoredMessage;
 }
 
+let plane: SlackPlane;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-runbook-"));
-  const authzFile = join(dir, "authz.json");
-  writeFileSync(
-    authzFile,
-    JSON.stringify({
+  plane = await startSlackPlane({
+    name: "runbook",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    channel: CHANNEL,
+    authz: {
       actions: {
         recover: { users: [OWNER] },
         restart: { users: [OWNER] },
@@ -165,36 +153,15 @@ beforeAll(async () => {
         freeze: { users: [OWNER] },
         unfreeze: { users: [OWNER] },
       },
-    }),
-  );
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: false,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
-    logger: quiet,
-    recovery: { authzFile },
-    transport: () => fake,
+    },
+    hosts: ["node-7"],
+    transport: fake,
   });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  const { code } = await issueEnrollmentCode(cp.deps, "node-7");
-  const res = await fetch(`${cp.url}/api/enroll`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ code, host: "node-7", publicKey: identity.publicKey }),
-  });
-  pinned = ((await res.json()) as { approvalKey: string }).approvalKey;
+  ({ cp, slack, pinned } = plane);
   fake.addHost("node-7", { results: script() });
 });
 
-afterAll(async () => {
-  await cp?.close();
-  await slack?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane?.close());
 
 describe("recover step 4 with doctor errors", () => {
   it("asks to run doctor --repair, sends the agent an approval for doctor.fix only, then restarts and recovers", async () => {

@@ -1,15 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentConnection } from "../../src/agent/connection.ts";
 import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { healthyResults } from "../support/evidence.ts";
+import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
 
 const SECRET = "test-signing-secret-0123456789abcdef";
 const BOT_TOKEN = "xoxb-0000-test-bot-token";
@@ -49,23 +48,18 @@ const healthy: StepResult[] = [
   },
 ];
 
+let plane: SlackPlane;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-slack-"));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: false,
-    slack: { signingSecret: SECRET, botToken: BOT_TOKEN, apiUrl },
+  plane = await startSlackPlane({
+    name: "slack",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
     logger: quiet,
+    hosts: ["node-3", "node-9"],
   });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  const { code } = await issueEnrollmentCode(cp.deps, "node-3");
-  await enrollHost(cp.deps, { code, host: "node-3", publicKey: identity.publicKey });
-  const { code: code2 } = await issueEnrollmentCode(cp.deps, "node-9");
-  await enrollHost(cp.deps, { code: code2, host: "node-9", publicKey: identity.publicKey });
+  ({ cp, slack, dir } = plane);
+  const { identity } = plane;
   agent = new AgentConnection({
     server: cp.url,
     host: "node-3",
@@ -90,10 +84,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await agent.stop();
-  await cp.close();
-  await slack.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await agent?.stop();
+  await plane?.close();
 });
 
 const ackText = (b: { blocks?: unknown[]; text?: string }) => JSON.stringify(b.blocks ?? b.text);

@@ -99,3 +99,15 @@ describe("agent connect", () => {
     expect(badHost.body).toMatchObject({ ok: false, error: { code: "invalid_host_name" } });
   });
 });
+
+describe("agent install files", () => {
+  it("are not served by the Worker: 501 saying how to install by hand", async () => {
+    for (const path of ["/agent/install.sh", "/agent/clawops-agent.mjs"]) {
+      const r = await call(path);
+      expect(r.status).toBe(501);
+      expect(r.body).toMatchObject({ ok: false, error: { code: "not_configured" } });
+      expect(r.body.error?.message).toContain("The Workers control plane does not serve the agent");
+      expect(r.body.error?.message).toContain("npm run build:agent");
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { CoreDeps } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
 import { afterResponse, type RunInBackground } from "./after-response.ts";
+import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
@@ -16,6 +17,8 @@ export interface AppOptions {
   console?: ConsoleOptions;
   /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
   runInBackground: RunInBackground;
+  /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
+  agentFiles?: AgentFilesSource;
   /** A runtime's own route groups (the Worker's operator API and agent entry), mounted first. */
   routes?: ReadonlyArray<{ path: string; app: Hono }>;
 }
@@ -52,6 +55,10 @@ export function createApp(opts: AppOptions) {
   const after = afterResponse(opts.runInBackground, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));
   app.route("/api", enrollRoutes(deps));
+  app.route(
+    "/agent",
+    agentRoutes(opts.agentFiles, () => deps.clock.now()),
+  );
   app.route("/bundles", bundleRoutes(deps));
   if (opts.console) {
     app.get("/", (c) => c.redirect("/console"));

@@ -183,11 +183,40 @@ async function enrollCommand(
   }
   const issued = await issueEnrollmentCode(deps, command.host);
   const minutes = Math.round((issued.expiresAt - deps.clock.now()) / 60_000);
-  return {
-    ack: renderNotice(
-      `Enrollment code for *${issued.host}*: \`${issued.code}\` (one use, expires in ${minutes} min).\nOn the host run:\n\`clawops-agent enroll --server <control-plane URL> --host ${issued.host} --code ${issued.code}\``,
-    ),
-  };
+  const head = `Enrollment code for *${issued.host}*: \`${issued.code}\` (one use, expires in ${minutes} min).`;
+  const url = deps.publicUrl?.();
+  if (!url) {
+    return {
+      ack: renderNotice(
+        `${head}\nOn the host run:\n\`clawops-agent enroll --server <control-plane URL> --host ${issued.host} --code ${issued.code}\``,
+      ),
+    };
+  }
+  return { ack: renderNotice([head, ...installLines(url, issued.host, issued.code)].join("\n")) };
+}
+
+/** The one command a host runs to install, enroll and start its agent (infra/install/install.sh). */
+export function installCommand(url: string, host: string, code: string): string {
+  return `curl -fsSL ${url}/agent/install.sh | sh -s -- --host ${host} --code ${code}`;
+}
+
+function installLines(url: string, host: string, code: string): string[] {
+  const lines = [
+    `On ${host}, as root, run:`,
+    `\`${installCommand(url, host, code)}\``,
+    "It needs Node.js ≥ 24.16 there. It downloads the agent from this control plane, checks its SHA-256, enrolls the host and starts the agent as a systemd service (a LaunchAgent on macOS; in the terminal with `--foreground` or where systemd does not run). Add `--user <user>` when the gateway does not run as `openclaw`.",
+  ];
+  if (isLoopbackUrl(url)) {
+    lines.push(
+      `${url} is a loopback address: only this machine can reach it. For other hosts set CLAWOPS_PUBLIC_URL to the URL they reach this control plane at.`,
+    );
+  }
+  return lines;
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = /^https?:\/\/(\[[^\]]*\]|[^/:]+)/.exec(url)?.[1] ?? "";
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** `triage <host>`: queues a triage job whose results go to the host's incident thread. */

@@ -30,7 +30,8 @@ Usage:
   clawops unfreeze <host|all>    Lift a freeze and post the all-clear
   clawops recover <host>         Run the six-step recovery runbook (confirm it in the console)
   clawops audit [host] [--jsonl] Recent audit log entries; --jsonl prints the full log as JSON lines
-  clawops enroll <host>          Issue a one-time enrollment code and print the agent command
+  clawops enroll <host>          Issue a one-time enrollment code and print the one command that
+                                 installs, enrolls and starts the agent on <host>
   clawops revoke <host>          Disconnect a host's agent and refuse its key from now on
   clawops remove <host>          Disconnect a host's agent and delete it (the name can enroll again)
   clawops login                  Print a one-time link that logs a browser into the console

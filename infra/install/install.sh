@@ -1,0 +1,283 @@
+#!/bin/sh
+# clawops agent installer. A clawops control plane serves it at <url>/agent/install.sh with its
+# own URL and the SHA-256 of the agent it serves filled in (src/node/agent-install.ts); this file
+# is the template. `clawops enroll <host>` prints the command that runs it, as root, on the host:
+#
+#   curl -fsSL <url>/agent/install.sh | sh -s -- --host node-3 --code XXXX-XXXX-XXXX
+#
+# It checks for Node >= 24.16, downloads the single-file agent from the control plane and checks
+# its SHA-256 against the one in this script, installs it as <prefix>/clawops-agent.mjs, enrolls
+# the host with the one-time code and starts the agent: a systemd service (the control plane's
+# infra/systemd/clawops-agent.service), a LaunchAgent on macOS (infra/launchd/ai.clawops.agent.plist),
+# or in the foreground (--foreground, or where systemd is not running). Everything is downloaded
+# and checked before anything is installed. POSIX sh.
+set -eu
+
+CLAWOPS_URL='@@CLAWOPS_URL@@'
+AGENT_SHA256='@@AGENT_SHA256@@'
+AGENT_VERSION='@@AGENT_VERSION@@'
+# scripts/build-agent.ts AGENT_NODE_FLAGS and AGENT_SERVICE_ENV, as in the service units.
+AGENT_NODE_FLAGS='@@AGENT_NODE_FLAGS@@'
+AGENT_SERVICE_ENV='@@AGENT_SERVICE_ENV@@'
+MIN_NODE_MAJOR=24
+MIN_NODE_MINOR=16
+
+usage() {
+  cat <<EOF
+Installs clawops-agent ${AGENT_VERSION} from ${CLAWOPS_URL} on this host and starts it.
+
+Usage: sh install.sh --host NAME --code CODE [options]
+  (usually: curl -fsSL ${CLAWOPS_URL}/agent/install.sh | sh -s -- --host NAME --code CODE)
+
+  --host NAME     the host's name in clawops (as given to \`clawops enroll NAME\`)
+  --code CODE     the one-time enrollment code \`clawops enroll NAME\` printed
+  --foreground    run the agent in this terminal instead of installing a service
+                  (also what happens where neither systemd nor launchd runs)
+  --user USER     the user the agent runs as: the OpenClaw gateway's user, so the agent reads
+                  its config and runs \`openclaw\` with the same state (default: openclaw with
+                  systemd, the user who ran sudo on macOS, the current user in the foreground)
+  --node PATH     the Node.js >= 24.16 to run the agent with (default: node on PATH)
+  --prefix DIR    where the agent is installed (default: /opt/clawops)
+  --server URL    the control plane's URL (default: ${CLAWOPS_URL})
+EOF
+}
+
+say() { printf 'clawops-install: %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+
+# Downloads $1 (a path on the control plane) to the file $2.
+download() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsSL --retry 3 -o "$2" "${SERVER}$1" </dev/null || die "could not download ${SERVER}$1 (curl failed, see above). Nothing was installed."
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -O "$2" "${SERVER}$1" </dev/null || die "could not download ${SERVER}$1 (wget failed). Nothing was installed."
+  else
+    die "neither curl nor wget is installed: install one of them and run this command again. Nothing was installed."
+  fi
+}
+
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d' ' -f1
+  else
+    "$NODE" -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("hex"))' "$1" </dev/null
+  fi
+}
+
+# Runs a command as $RUN_AS with HOME set to $RUN_HOME (as is, when that is who runs this script);
+# with AS_USER_EXEC=1 the command replaces this shell.
+AS_USER_EXEC=0
+as_user() {
+  if [ "$RUN_AS" = "$(id -un)" ]; then
+    set -- env HOME="$RUN_HOME" "$@"
+  elif command -v runuser >/dev/null 2>&1; then
+    set -- runuser -u "$RUN_AS" -- env HOME="$RUN_HOME" "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    set -- sudo -H -u "$RUN_AS" "$@"
+  else
+    die "cannot run commands as $RUN_AS here (no runuser or sudo)."
+  fi
+  if [ "$AS_USER_EXEC" = 1 ]; then exec "$@" </dev/null; fi
+  "$@" </dev/null
+}
+
+home_of() {
+  if command -v getent >/dev/null 2>&1; then
+    getent passwd "$1" | cut -d: -f6
+  else
+    # macOS: no getent; the user name was checked against a safe pattern before this eval.
+    eval "printf '%s\n' ~$1"
+  fi
+}
+
+# Fails unless Node >= 24.16 is at $NODE, saying what to do.
+check_node() {
+  if [ -z "$NODE" ]; then
+    die "Node.js was not found on PATH. clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} (OpenClaw needs it too): install Node.js ${MIN_NODE_MAJOR} (your package manager's nodejs ${MIN_NODE_MAJOR} package, \`nvm install ${MIN_NODE_MAJOR}\`, or the official binaries), or pass --node /path/to/node (e.g. the node the gateway runs with), then run this command again. Nothing was installed."
+  fi
+  case $NODE in
+    /*) ;;
+    *) NODE=$(command -v "$NODE" || true) ;;
+  esac
+  [ -n "$NODE" ] && [ -x "$NODE" ] || die "--node: no executable at that path. Nothing was installed."
+  version=$("$NODE" -p 'process.versions.node' </dev/null 2>/dev/null) || die "$NODE does not run (\`$NODE -p process.versions.node\` failed). Nothing was installed."
+  major=${version%%.*}
+  rest=${version#*.}
+  minor=${rest%%.*}
+  case $major$minor in
+    '' | *[!0-9]*) die "$NODE reports version '$version', which is not a Node.js version. Nothing was installed." ;;
+  esac
+  if [ "$major" -lt "$MIN_NODE_MAJOR" ] || { [ "$major" -eq "$MIN_NODE_MAJOR" ] && [ "$minor" -lt "$MIN_NODE_MINOR" ]; }; then
+    die "Node.js $version at $NODE is too old: clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR}. OpenClaw needs it too, so the node the gateway runs with may do: pass it with --node /path/to/node. Otherwise upgrade Node.js to ${MIN_NODE_MAJOR} (your package manager's nodejs ${MIN_NODE_MAJOR} package, \`nvm install ${MIN_NODE_MAJOR}\`, or the official binaries) and run this command again. Nothing was installed."
+  fi
+}
+
+main() {
+  SERVER=$CLAWOPS_URL
+  HOST=''
+  CODE=''
+  RUN_AS=''
+  NODE=''
+  PREFIX=/opt/clawops
+  FOREGROUND=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --host | --code | --user | --node | --prefix | --server)
+        [ $# -ge 2 ] || die "$1 needs a value (see --help)."
+        case $1 in
+          --host) HOST=$2 ;;
+          --code) CODE=$2 ;;
+          --user) RUN_AS=$2 ;;
+          --node) NODE=$2 ;;
+          --prefix) PREFIX=$2 ;;
+          --server) SERVER=$2 ;;
+        esac
+        shift 2
+        ;;
+      --foreground)
+        FOREGROUND=1
+        shift
+        ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *) die "unknown option '$1' (see --help)." ;;
+    esac
+  done
+  [ -n "$HOST" ] && [ -n "$CODE" ] || die "--host and --code are required: run \`clawops enroll <host>\` on the control plane for the exact command."
+  case $HOST in *[!a-zA-Z0-9-]*) die "--host '$HOST': a host name is letters, digits and '-'." ;; esac
+  case $CODE in *[!0-9A-Za-z-]*) die "--code: an enrollment code is letters, digits and '-'." ;; esac
+  case $RUN_AS in *[!a-zA-Z0-9_.-]*) die "--user '$RUN_AS' is not a user name." ;; esac
+  case $PREFIX in /*) ;; *) die "--prefix must be an absolute path." ;; esac
+  case $PREFIX in *[!a-zA-Z0-9_./-]*) die "--prefix: use letters, digits, '_', '.', '-' and '/' only." ;; esac
+  SERVER=${SERVER%/}
+  case $SERVER in http://* | https://*) ;; *) die "--server must be an http:// or https:// URL." ;; esac
+
+  # How the agent will run.
+  if [ "$FOREGROUND" = 1 ]; then
+    MODE=foreground
+  elif [ "$(uname -s)" = Darwin ]; then
+    MODE=launchd
+  elif command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    MODE=systemd
+  else
+    MODE=foreground
+    say "systemd is not running on this host, so the agent will run in the foreground here (Ctrl-C stops it). To keep it running, start \`node $PREFIX/clawops-agent.mjs run\` from your init system (docs/agents-and-ssm.md)."
+  fi
+  if [ "$MODE" != foreground ] && [ "$(id -u)" -ne 0 ]; then
+    die "installing the $MODE service needs root: run the command with sudo (... | sudo sh -s -- ...), or add --foreground to run the agent in this terminal. Nothing was installed."
+  fi
+
+  [ -n "$NODE" ] || NODE=$(command -v node || true)
+  check_node
+  say "Node.js $version at $NODE"
+
+  # Who the agent runs as, and where its state (key, config) lives.
+  if [ -z "$RUN_AS" ]; then
+    case $MODE in
+      systemd) RUN_AS=openclaw ;;
+      launchd) RUN_AS=${SUDO_USER:-$(id -un)} ;;
+      foreground) RUN_AS=$(id -un) ;;
+    esac
+  fi
+  id "$RUN_AS" >/dev/null 2>&1 || die "there is no user '$RUN_AS' on this host: pass --user with the user the OpenClaw gateway runs as. Nothing was installed."
+  # A service gets its user's home from the user database; the foreground agent keeps this shell's.
+  if [ "$MODE" = foreground ] && [ "$RUN_AS" = "$(id -un)" ] && [ -n "${HOME:-}" ]; then
+    RUN_HOME=$HOME
+  else
+    RUN_HOME=$(home_of "$RUN_AS")
+  fi
+  [ -n "$RUN_HOME" ] || die "cannot find the home folder of '$RUN_AS'. Nothing was installed."
+
+  TMP=$(mktemp -d)
+  trap 'rm -rf "$TMP"' EXIT
+  trap 'exit 130' INT TERM
+
+  # Everything the install needs, downloaded and checked before anything is written.
+  say "downloading clawops-agent $AGENT_VERSION from $SERVER"
+  download /agent/clawops-agent.mjs "$TMP/clawops-agent.mjs"
+  got=$(sha256_of "$TMP/clawops-agent.mjs")
+  if [ "$got" != "$AGENT_SHA256" ]; then
+    die "the agent downloaded from $SERVER/agent/clawops-agent.mjs has SHA-256 $got, but this script expects $AGENT_SHA256. Refusing to install it: nothing was installed. Something between this host and the control plane may have changed the file, or the control plane was restarted with another agent between the two downloads (then run the command again)."
+  fi
+  say "SHA-256 $got verified"
+  ran=$("$NODE" "$TMP/clawops-agent.mjs" --version </dev/null 2>&1) || die "the downloaded agent does not run with $NODE: $ran. Nothing was installed."
+
+  STATE_DIR=$RUN_HOME/.clawops-agent
+  [ "$MODE" != foreground ] || STATE_DIR=${CLAWOPS_AGENT_DIR:-$STATE_DIR}
+  case $MODE in
+    systemd)
+      download /agent/clawops-agent.service "$TMP/unit.orig"
+      # The unit's defaults are /usr/bin/node, /opt/clawops and User=openclaw: this host's instead.
+      sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$NODE |" -e "s|/opt/clawops|$PREFIX|g" -e "s|^User=.*|User=$RUN_AS|" \
+        "$TMP/unit.orig" >"$TMP/clawops-agent.service"
+      grep -q "^ExecStart=$NODE .*$PREFIX/clawops-agent.mjs run" "$TMP/clawops-agent.service" ||
+        die "the unit $SERVER/agent/clawops-agent.service has no 'ExecStart=/usr/bin/node ... /opt/clawops/clawops-agent.mjs run' line to point at this host's paths; install it by hand (docs/agents-and-ssm.md). Nothing was installed."
+      # A state folder the unit names (Environment=CLAWOPS_AGENT_DIR=...) is where the agent enrolls.
+      named=$(sed -n 's/^Environment=.*CLAWOPS_AGENT_DIR=\([^ "]*\).*/\1/p' "$TMP/clawops-agent.service" | tail -n 1)
+      if [ -n "$named" ]; then
+        STATE_DIR=$(printf '%s\n' "$named" | sed -e 's|%S|/var/lib|g' -e "s|%h|$RUN_HOME|g")
+      fi
+      ;;
+    launchd)
+      download /agent/ai.clawops.agent.plist "$TMP/plist.orig"
+      sed -e "s|<string>/opt/homebrew/bin/node</string>|<string>$NODE</string>|" -e "s|/opt/clawops|$PREFIX|g" \
+        "$TMP/plist.orig" >"$TMP/ai.clawops.agent.plist"
+      grep -q "<string>$NODE</string>" "$TMP/ai.clawops.agent.plist" ||
+        die "the plist $SERVER/agent/ai.clawops.agent.plist does not name /opt/homebrew/bin/node to point at this host's node; install it by hand (docs/agents-and-ssm.md). Nothing was installed."
+      ;;
+  esac
+
+  # Install: the agent file replaced in one rename.
+  mkdir -p "$PREFIX" 2>/dev/null || die "cannot create $PREFIX: run as root, or pass --prefix with a folder you can write. Nothing was installed."
+  AGENT=$PREFIX/clawops-agent.mjs
+  cp "$TMP/clawops-agent.mjs" "$AGENT.new" 2>/dev/null || die "cannot write $PREFIX: run as root, or pass --prefix with a folder you can write. Nothing was installed."
+  chmod 0755 "$AGENT.new"
+  mv -f "$AGENT.new" "$AGENT"
+  say "installed $AGENT"
+
+  # Enroll: the agent makes its key in its state folder, as the user it will run as.
+  if [ ! -d "$STATE_DIR" ]; then
+    mkdir -p "$STATE_DIR"
+    chmod 0700 "$STATE_DIR"
+    [ "$(id -u)" -ne 0 ] || chown "$RUN_AS" "$STATE_DIR"
+  fi
+  as_user "$NODE" "$AGENT" enroll --server "$SERVER" --host "$HOST" --code "$CODE" --dir "$STATE_DIR" ||
+    die "enrollment failed (the agent says why above). The agent is installed at $AGENT; issue a new code with \`clawops enroll $HOST\` on the control plane and run its command again."
+
+  case $MODE in
+    systemd)
+      install -m 0644 "$TMP/clawops-agent.service" /etc/systemd/system/clawops-agent.service
+      systemctl daemon-reload
+      systemctl enable clawops-agent >/dev/null 2>&1 || die "systemctl enable clawops-agent failed."
+      systemctl restart clawops-agent || die "systemctl restart clawops-agent failed: see \`journalctl -u clawops-agent\`."
+      say "clawops-agent runs as a systemd service (user $RUN_AS). Status: systemctl status clawops-agent; log: journalctl -u clawops-agent -f"
+      ;;
+    launchd)
+      dest=$RUN_HOME/Library/LaunchAgents/ai.clawops.agent.plist
+      mkdir -p "$RUN_HOME/Library/LaunchAgents"
+      cp "$TMP/ai.clawops.agent.plist" "$dest"
+      chown "$RUN_AS" "$dest"
+      uid=$(id -u "$RUN_AS")
+      launchctl bootout "gui/$uid/ai.clawops.agent" >/dev/null 2>&1 || true
+      launchctl bootstrap "gui/$uid" "$dest" || die "launchctl bootstrap gui/$uid $dest failed."
+      say "clawops-agent runs as a LaunchAgent of $RUN_AS ($dest)."
+      ;;
+    foreground)
+      rm -rf "$TMP"
+      trap - EXIT
+      say "starting clawops-agent in the foreground as $RUN_AS (Ctrl-C stops it)"
+      AS_USER_EXEC=1
+      # shellcheck disable=SC2086 # the flags and the environment are words without spaces
+      as_user env $AGENT_SERVICE_ENV "$NODE" $AGENT_NODE_FLAGS "$AGENT" run --dir "$STATE_DIR"
+      ;;
+  esac
+}
+
+main "$@"

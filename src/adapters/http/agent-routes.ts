@@ -1,0 +1,87 @@
+import { type Context, Hono } from "hono";
+import { type Capability, capabilityOff } from "../../core/deps.ts";
+import { ClawopsError } from "../../core/errors.ts";
+
+/** What a control plane serves to hosts installing the agent (src/node/agent-install.ts makes them). */
+export interface AgentFiles {
+  /** The single-file agent, as `npm run build:agent` makes it. */
+  agent: Uint8Array<ArrayBuffer>;
+  /** Its SHA-256, lowercase hex. */
+  sha256: string;
+  /** The install script, with this control plane's URL and the agent's SHA-256 in it. */
+  installScript: string;
+  /** infra/systemd/clawops-agent.service and infra/launchd/ai.clawops.agent.plist, as they are. */
+  systemdUnit: string;
+  launchdPlist: string;
+}
+
+/** Off: every route answers 501 with the reason. */
+export type AgentFilesSource = Capability<() => Promise<AgentFiles>>;
+
+/**
+ * Requests a minute, across all callers, for these public files. An install takes three (the
+ * script, the agent, the unit), so a rollout of 100 hosts a minute fits; the cap bounds what an
+ * anonymous caller can make the control plane send (the agent is about 700 KB). Its price: while
+ * someone downloads in a loop, installs wait up to a minute (429 with Retry-After; the install
+ * script's downloads retry).
+ */
+export const AGENT_DOWNLOADS_PER_MINUTE = 300;
+
+/**
+ * `GET /agent/*`: the agent, its SHA-256, the install script and the service units, for
+ * `curl -fsSL <url>/agent/install.sh | sh -s -- --host … --code …`. They are public on purpose:
+ * nothing in them is secret (the agent's source is the project's, the script holds only this
+ * control plane's URL and the agent's digest), and the host proves who it is afterwards, at
+ * `POST /api/enroll`, with the one-time code. So they ask no identity; they read no body, serve
+ * files made once per process, and are rate-limited (docs/security.md).
+ */
+export function agentRoutes(source: AgentFilesSource | undefined, now: () => number) {
+  const app = new Hono();
+  const files: AgentFilesSource =
+    source ??
+    capabilityOff("This control plane does not serve the agent: install it by hand (docs/agents-and-ssm.md).");
+  const window = new RequestWindow(AGENT_DOWNLOADS_PER_MINUTE, 60_000);
+
+  const serve = (name: string, type: string, pick: (f: AgentFiles) => string | Uint8Array<ArrayBuffer>) =>
+    app.get(`/${name}`, async (c: Context) => {
+      if (!files.on) throw new ClawopsError("not_configured", files.why, { status: 501 });
+      const wait = window.take(now());
+      if (wait > 0) {
+        c.header("retry-after", String(Math.ceil(wait / 1000)));
+        throw new ClawopsError(
+          "too_many_attempts",
+          `Too many agent downloads in the last minute; try again in ${Math.ceil(wait / 1000)} s.`,
+          { status: 429 },
+        );
+      }
+      const body = pick(await files.use());
+      // Made again when the control plane restarts (the digest may change): never cached.
+      return c.body(body, 200, { "content-type": type, "cache-control": "no-store" });
+    });
+
+  serve("install.sh", "text/plain; charset=utf-8", (f) => f.installScript);
+  serve("clawops-agent.mjs", "text/javascript; charset=utf-8", (f) => f.agent);
+  serve("clawops-agent.mjs.sha256", "text/plain; charset=utf-8", (f) => `${f.sha256}  clawops-agent.mjs\n`);
+  serve("clawops-agent.service", "text/plain; charset=utf-8", (f) => f.systemdUnit);
+  serve("ai.clawops.agent.plist", "application/xml; charset=utf-8", (f) => f.launchdPlist);
+  return app;
+}
+
+/** Counts requests in a sliding window; `take` says how long until one more is allowed (0: taken). */
+class RequestWindow {
+  private readonly times: number[] = [];
+  private readonly max: number;
+  private readonly windowMs: number;
+
+  constructor(max: number, windowMs: number) {
+    this.max = max;
+    this.windowMs = windowMs;
+  }
+
+  take(now: number): number {
+    while (this.times.length > 0 && (this.times[0] ?? 0) <= now - this.windowMs) this.times.shift();
+    if (this.times.length >= this.max) return (this.times[0] ?? now) + this.windowMs - now;
+    this.times.push(now);
+    return 0;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Run inside a netns (test/support/netns-bridge.ts): listens on 127.0.0.1:<port> and carries
+ * each connection to the Unix socket <path>, which a process outside the netns serves.
+ *
+ *   node tcp-to-unix.ts <port> <path>
+ */
+import { connect, createServer } from "node:net";
+
+const [port, path] = process.argv.slice(2);
+if (!port || !path) {
+  process.stderr.write("usage: tcp-to-unix.ts <port> <path>\n");
+  process.exit(64);
+}
+createServer((inside) => {
+  const outside = connect(path);
+  inside.pipe(outside).pipe(inside);
+  inside.on("error", () => outside.destroy());
+  outside.on("error", () => inside.destroy());
+}).listen(Number(port), "127.0.0.1", () => process.stdout.write("bridge-up\n"));

@@ -1,0 +1,309 @@
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { exitOf, type Netns, openNetns } from "../support/netns.ts";
+import { bridgeIntoNetns } from "../support/netns-bridge.ts";
+
+/**
+ * Issue 18, item 1, as a user does it: a real control plane process (as `npm start` runs it),
+ * `clawops enroll <host>` for the install command, and that exact command run as root in a
+ * second network namespace that reaches the control plane only at its URL (test/support/
+ * netns-bridge.ts), with a private /opt and /etc/systemd/system. There is no systemd there, so
+ * the script runs the agent in the foreground (`--foreground`). The real `curl`, `sh`, the
+ * agent built by the control plane, enrollment and the hub; the agent's gateway does not exist.
+ */
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+let work: string;
+let cp: ControlPlaneProcess;
+
+function clawops(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: cp.dataDir };
+    delete env.CLAWOPS_URL;
+    const child = spawn(process.execPath, [CLI, "--server", cp.url, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `clawops enroll <host>` and the one install command it prints. */
+async function installCommand(host: string): Promise<{ command: string; code: string }> {
+  const enroll = await clawops(["enroll", host]);
+  expect(enroll.code, enroll.stderr).toBe(0);
+  const code = new RegExp(`Enrollment code for ${host}: (\\S+) \\(one use`).exec(enroll.stdout)?.[1] ?? "";
+  const commands = enroll.stdout.split("\n").filter((l) => l.startsWith("curl "));
+  expect(commands).toEqual([`curl -fsSL ${cp.url}/agent/install.sh | sh -s -- --host ${host} --code ${code}`]);
+  return { command: commands[0] ?? "", code };
+}
+
+/**
+ * A host for the install: a netns with its own /opt, /etc/systemd/system and HOME (root's); with
+ * `systemd`, also its own /run (holding /run/systemd/system) and `home` mounted as /root.
+ */
+async function openHost(
+  name: string,
+  tamper?: (path: string, body: Buffer) => Buffer,
+  opts: { systemd?: boolean } = {},
+): Promise<{
+  ns: Netns;
+  opt: string;
+  units: string;
+  home: string;
+  close(): Promise<void>;
+}> {
+  const dir = join(work, name);
+  const [opt, units, home] = ["opt", "systemd-system", "root-home"].map((d) => join(dir, d));
+  for (const d of [opt, units, home]) mkdirSync(d ?? "", { recursive: true });
+  const ns = await openNetns();
+  const bridge = await bridgeIntoNetns(ns, cp.url, { dir: work, ...(tamper ? { tamper } : {}) });
+  // The script takes a host whose /run/systemd/system exists for one that runs systemd.
+  const run = join(dir, "run");
+  if (opts.systemd) mkdirSync(join(run, "systemd", "system"), { recursive: true });
+  const mounted = await ns.run(
+    "sh",
+    [
+      "-c",
+      'mount --bind "$1" /opt && mount --bind "$2" /etc/systemd/system && if [ -n "$3" ]; then mount --bind "$3" /run && mount --bind "$4" /root; fi',
+      "sh",
+      opt ?? "",
+      units ?? "",
+      opts.systemd ? run : "",
+      opts.systemd ? (home ?? "") : "",
+    ],
+    {
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+      cwd: dir,
+      timeoutMs: 10_000,
+    },
+  );
+  if (mounted.code !== 0) throw new Error(`mount in the netns failed: ${mounted.stderr}`);
+  return {
+    ns,
+    opt: opt ?? "",
+    units: units ?? "",
+    home: home ?? "",
+    async close() {
+      await ns.close();
+      await bridge.close();
+    },
+  };
+}
+
+/** The environment of a root shell on the host, with `node` from `nodeDir` first on PATH. */
+const hostEnv = (home: string, nodeDir: string) => ({
+  PATH: `${nodeDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+  HOME: home,
+  LANG: "C.UTF-8",
+});
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "clawops-install-"));
+  cp = await spawnControlPlane({});
+}, 30_000);
+
+afterAll(async () => {
+  await cp?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("clawops enroll → the install command on a second host (netns)", () => {
+  it("installs the verified agent, enrolls it and runs it in the foreground; it comes online and answers a triage", async () => {
+    const { command } = await installCommand("node-3");
+    const host = await openHost("node-3");
+    try {
+      // As printed, plus --foreground: there is no systemd in the netns.
+      const install = host.ns.spawn("sh", ["-c", `${command} --foreground`], {
+        env: hostEnv(host.home, dirname(process.execPath)),
+        cwd: host.home,
+      });
+      let output = "";
+      install.stdout?.on("data", (d: Buffer) => {
+        output += d.toString();
+      });
+      install.stderr?.on("data", (d: Buffer) => {
+        output += d.toString();
+      });
+      await expect
+        .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 60_000, interval: 500 })
+        .toMatch(/node-3 — 🟢 online · agent 0\.1\.0/);
+
+      // The agent the control plane serves, checked and installed where the unit expects it.
+      const served = (await (await fetch(`${cp.url}/agent/clawops-agent.mjs.sha256`)).text()).split(" ")[0];
+      const installed = join(host.opt, "clawops", "clawops-agent.mjs");
+      expect(createHash("sha256").update(readFileSync(installed)).digest("hex")).toBe(served);
+      expect(output).toContain(`SHA-256 ${served} verified`);
+      expect(output).toContain("starting clawops-agent in the foreground as root");
+      const config = JSON.parse(readFileSync(join(host.home, ".clawops-agent", "agent.json"), "utf8"));
+      expect(config).toMatchObject({ host: "node-3", server: cp.url });
+
+      const triage = await clawops(["triage", "node-3", "--timeout", "90"]);
+      // No gateway and no `openclaw` on that host: the answer says so, layer by layer.
+      // No gateway and no `openclaw` in that netns: the answer says so, from the agent's own probes there.
+      expect(triage.code, triage.stderr).toBe(1);
+      expect(triage.stdout).toMatch(/Triage of node-3 finished: 11\/11 probes in/);
+      expect(triage.stdout).toContain("🔴 Transport: fail — WebSocket refused");
+      expect(triage.stdout).toContain("1. 🔴 No OpenClaw installation visible to the agent  openclaw-not-found");
+      expect(triage.stdout).toMatch(/· agent 0\.1\.0 · gateway \?/);
+      expect(install.exitCode).toBeNull();
+    } finally {
+      await host.close();
+    }
+  }, 150_000);
+
+  it("on a systemd host, installs the unit pointed at this host's node, enables and restarts it; the unit's command brings the agent online", async () => {
+    const { command } = await installCommand("node-6");
+    const host = await openHost("node-6", undefined, { systemd: true });
+    try {
+      // systemd is not PID 1 in the netns: a `systemctl` stand-in records its calls, and on
+      // `restart` runs the installed unit's ExecStart with its Environment= as systemd would.
+      const bin = join(work, "node-6", "bin");
+      mkdirSync(bin, { recursive: true });
+      const calls = join(work, "node-6", "systemctl.log");
+      writeFileSync(join(bin, "systemctl"), systemctlStandIn(calls), { mode: 0o755 });
+      const install = host.ns.spawn("sh", ["-c", `${command} --user root`], {
+        env: {
+          ...hostEnv(host.home, dirname(process.execPath)),
+          PATH: `${bin}:${hostEnv(host.home, dirname(process.execPath)).PATH}`,
+        },
+        cwd: host.home,
+      });
+      let output = "";
+      install.stderr?.on("data", (d: Buffer) => {
+        output += d.toString();
+      });
+      await exitOf(install, 60_000);
+      expect(install.exitCode, output).toBe(0);
+      expect(output).toContain("clawops-agent runs as a systemd service (user root)");
+      expect(readFileSync(calls, "utf8")).toBe("daemon-reload\nenable clawops-agent\nrestart clawops-agent\n");
+
+      const unit = readFileSync(join(host.units, "clawops-agent.service"), "utf8");
+      const served = await (await fetch(`${cp.url}/agent/clawops-agent.service`)).text();
+      // Only the node, the prefix (here the default) and the user differ from the unit served.
+      expect(unit).toBe(
+        served
+          .replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `)
+          .replace(/^User=.*$/m, "User=root"),
+      );
+      // Enrolled where the service looks: the home of the unit's User= (root's, mounted from host.home).
+      expect(JSON.parse(readFileSync(join(host.home, ".clawops-agent", "agent.json"), "utf8"))).toMatchObject({
+        host: "node-6",
+      });
+      await expect
+        .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 60_000, interval: 500 })
+        .toMatch(/node-6 — 🟢 online · agent 0\.1\.0/);
+    } finally {
+      await host.close();
+    }
+  }, 150_000);
+
+  it("refuses an agent changed in transit (SHA-256 mismatch) and installs nothing", async () => {
+    const { command } = await installCommand("node-4");
+    const host = await openHost("node-4", (path, body) =>
+      path === "/agent/clawops-agent.mjs" ? Buffer.concat([body, Buffer.from("\n// changed in transit\n")]) : body,
+    );
+    try {
+      const run = await host.ns.run("sh", ["-c", `${command} --foreground`], {
+        env: hostEnv(host.home, dirname(process.execPath)),
+        cwd: host.home,
+        timeoutMs: 60_000,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /clawops-install: the agent downloaded from http:\/\/127\.0\.0\.1:\d+\/agent\/clawops-agent\.mjs has SHA-256 [0-9a-f]{64}, but this script expects [0-9a-f]{64}\. Refusing to install it: nothing was installed\./,
+      );
+      expect(readdirSync(host.opt)).toEqual([]);
+      expect(existsSync(join(host.home, ".clawops-agent"))).toBe(false);
+      expect((await clawops(["hosts"])).stdout).not.toMatch(/node-4/);
+    } finally {
+      await host.close();
+    }
+  }, 90_000);
+
+  it("stops at a Node.js older than 24.16 and says what to do, installing nothing", async () => {
+    const { command } = await installCommand("node-5");
+    const host = await openHost("node-5");
+    try {
+      const oldNode = join(work, "old-node");
+      mkdirSync(oldNode, { recursive: true });
+      writeFileSync(join(oldNode, "node"), oldNodeLauncher(), { mode: 0o755 });
+      chmodSync(join(oldNode, "node"), 0o755);
+      const run = await host.ns.run("sh", ["-c", command], {
+        env: hostEnv(host.home, oldNode),
+        cwd: host.home,
+        timeoutMs: 60_000,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /clawops-install: Node\.js 2\d\.\d+\.\d+ at \/\S+\/old-node\/node is too old: clawops-agent needs Node\.js >= 24\.16\. .*pass it with --node \/path\/to\/node\. Otherwise upgrade Node\.js to 24 .* and run this command again\. Nothing was installed\./,
+      );
+      expect(readdirSync(host.opt)).toEqual([]);
+      expect(existsSync(join(host.home, ".clawops-agent"))).toBe(false);
+    } finally {
+      await host.close();
+    }
+  }, 90_000);
+});
+
+/**
+ * A `node` older than 24.16: the system's own when it is (this machine's is Node 20), else a
+ * launcher that reports 22.12.0 as `node -p process.versions.node` would.
+ */
+function oldNodeLauncher(): string {
+  for (const candidate of ["/usr/bin/node", "/usr/local/bin/node"]) {
+    if (!existsSync(candidate)) continue;
+    const version = execFileSync(candidate, ["-p", "process.versions.node"], { encoding: "utf8" }).trim();
+    const [major = 0, minor = 0] = version.split(".").map(Number);
+    if (major < 24 || (major === 24 && minor < 16)) return `#!/bin/sh\nexec ${candidate} "$@"\n`;
+  }
+  return "#!/bin/sh\necho 22.12.0\n";
+}
+
+/**
+ * `systemctl` for a netns without systemd: appends its arguments to `log`; `restart <unit>` starts
+ * the unit's ExecStart from /etc/systemd/system with its Environment= lines and its User='s home
+ * as HOME, in the background.
+ */
+function systemctlStandIn(log: string): string {
+  return [
+    "#!/bin/sh",
+    `printf '%s\\n' "$*" >>'${log}'`,
+    'if [ "$1" = restart ]; then',
+    '  unit="/etc/systemd/system/$2.service"',
+    "  cmd=$(sed -n 's/^ExecStart=//p' \"$unit\")",
+    "  vars=$(sed -n 's/^Environment=//p' \"$unit\")",
+    '  home=$(getent passwd "$(sed -n \'s/^User=//p\' "$unit")" | cut -d: -f6)',
+    "  # shellcheck disable=SC2086",
+    '  (env HOME="$home" $vars $cmd </dev/null >/dev/null 2>&1 &)',
+    "fi",
+    "exit 0",
+    "",
+  ].join("\n");
+}

@@ -57,6 +57,7 @@ const stateOf = (r: FleetReport, host: string): FleetRow | undefined => r.rows.f
 describe("/openclaw status <selector>", () => {
   it("parses all, globs and tags, and leaves bare `status` to freezes", () => {
     expect(parseCommand("status all")).toEqual({ kind: "fleet-status", selector: { kind: "all" } });
+    expect(parseCommand("status all --live")).toEqual({ kind: "fleet-status", selector: { kind: "all" }, live: true });
     expect(parseCommand("status node-*")).toEqual({
       kind: "fleet-status",
       selector: { kind: "pattern", glob: "node-*" },

@@ -78,8 +78,10 @@ describe("the watch on the Workers runtime (workerd, Durable Objects)", () => {
       const parent = slack.topLevel(INCIDENTS).find((m) => m.text === `Incident: OpenClaw gateway on ${HOST}`);
       return parent ? slack.thread(INCIDENTS, parent.ts) : [];
     };
+    // The triage's answer: its first result message, with a failing layer.
+    const answer = () => replies().find((m) => m.text.startsWith(`Triage ${HOST}`));
     await slack.waitFor(
-      () => replies().some((m) => m.text.startsWith(`Triage ${HOST}`) && m.text.includes("Gateway is not running")),
+      () => JSON.stringify(answer()?.blocks ?? []).includes("🔴"),
       90_000,
       "the watch's thread with a triage result",
     );

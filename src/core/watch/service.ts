@@ -34,6 +34,11 @@ export class WatchService {
   private readonly chains = new Map<string, Promise<void>>();
   /** Work started and not awaited by the frame (triage jobs): `idle()` waits for it. */
   private readonly background = new Set<Promise<void>>();
+  /**
+   * What `sweep` needs of each host (last report, open flap window, stale), kept as states are
+   * written so a sweep over 10,000 hosts reads no store; loaded from the store on the first sweep.
+   */
+  private index: Map<string, { reportedAt: number; flapStart: number | null; stale: boolean }> | null = null;
 
   constructor(deps: CoreDeps, settings: Partial<WatchSettings> = {}) {
     this.deps = deps;
@@ -60,7 +65,7 @@ export class WatchService {
         if (!prev) return; // a digest for a state never stored: the next state frame brings it
         step = confirm(prev, frame, now, this.settings);
       }
-      await store.putWatch(step.record);
+      await this.save(step.record);
       if (step.transition) await this.act(step.transition, step.record);
     });
   }
@@ -71,30 +76,50 @@ export class WatchService {
       const { store, clock } = this.deps;
       const prev = await store.getWatch?.(host);
       if (!prev || prev.stale) return;
-      await store.putWatch?.(markStale(prev, reason, clock.now()));
+      await this.save(markStale(prev, reason, clock.now()));
     });
   }
 
   /** Time passes: silent agents turn stale, ended flap windows post their one summary. */
   async sweep(): Promise<void> {
     const { store, clock } = this.deps;
-    if (!store.listWatch || !store.putWatch) return;
+    if (!store.listWatch || !store.getWatch || !store.putWatch) return;
+    if (!this.index) {
+      this.index = new Map();
+      for (const rec of await store.listWatch()) this.note(rec);
+    }
     const now = clock.now();
-    for (const rec of await store.listWatch()) {
-      const due = sweep(rec, now, this.settings);
-      if (!due.changed) continue;
-      await this.inTurn(rec.host, async () => {
-        // Read again in the host's turn: a frame may have changed it since the list.
-        const fresh = (await store.getWatch?.(rec.host)) ?? rec;
+    const silentAfter = this.settings.digestMs + 2 * this.settings.intervalMs;
+    for (const [host, due] of this.index) {
+      const flapEnded = due.flapStart !== null && now - due.flapStart >= this.settings.flapWindowMs;
+      const silent = !due.stale && now - due.reportedAt > silentAfter;
+      if (!flapEnded && !silent) continue;
+      await this.inTurn(host, async () => {
+        // Read in the host's turn: a frame may have changed it since.
+        const fresh = await store.getWatch?.(host);
+        if (!fresh) return;
         const step = sweep(fresh, clock.now(), this.settings);
         if (!step.changed) return;
-        await store.putWatch?.(step.record);
+        await this.save(step.record);
         if (step.record.stale && !fresh.stale) {
-          this.deps.logger.warn("watch: agent silent past its digest period; state stale", { host: rec.host });
+          this.deps.logger.warn("watch: agent silent past its digest period; state stale", { host });
         }
         if (step.summary) await this.postFlaps(step.summary);
       });
     }
+  }
+
+  private async save(record: WatchRecord): Promise<void> {
+    await this.deps.store.putWatch?.(record);
+    this.note(record);
+  }
+
+  private note(record: WatchRecord): void {
+    this.index?.set(record.host, {
+      reportedAt: record.reportedAt,
+      flapStart: record.flap?.start ?? null,
+      stale: record.stale !== null,
+    });
   }
 
   /** Resolves when every frame handled so far and the work it started have finished (tests, shutdown). */

@@ -49,11 +49,19 @@ export interface AgentWatchBench {
   rssMaxMb: number;
   rssMedianMb: number;
   cpuMsPerProbe: number;
-  cpuPctAt30s: number;
-  cpuPctMeasured: number;
+  cpuPct: number;
+  /** Fields whose value differed between two states of the steady gateway (should be none). */
+  changedPaths: string[];
 }
 
-export async function benchAgentWatch(opts: { seconds: number; log: (s: string) => void }): Promise<AgentWatchBench> {
+/**
+ * A real agent (the bundle, as the service runs it) watching a real healthy gateway: one phase
+ * per interval, each a fresh agent process (the interval set with CLAWOPS_WATCH_INTERVAL_S).
+ */
+export async function benchAgentWatch(opts: {
+  phases: { intervalS: number; seconds: number }[];
+  log: (s: string) => void;
+}): Promise<AgentWatchBench[]> {
   const install = await ensureOpenclaw();
   const gw = await RealGateway.create(install);
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-watch-"));
@@ -66,77 +74,108 @@ export async function benchAgentWatch(opts: { seconds: number; log: (s: string) 
     console: true,
     logger: quiet,
     heartbeatMs: 60_000,
-    watch: { intervalMs: 1_000, digestMs: 600_000 },
+    watch: { intervalMs: 30_000, digestMs: 600_000 },
   });
   const frames: (WatchStateFrame | WatchDigestFrame)[] = [];
-  const bytes = { state: 0, digest: 0 };
   const receive = cp.watch.receive.bind(cp.watch);
   cp.watch.receive = (host, frame) => {
     frames.push(frame);
-    bytes[frame.type === "watch.state" ? "state" : "digest"] += JSON.stringify(frame).length;
     return receive(host, frame);
   };
-  let agent: ReturnType<typeof runAgent> | null = null;
+  const out: AgentWatchBench[] = [];
   try {
     opts.log("watch: starting a real gateway (≈15 s)…");
     await gw.start();
-    const env = { ...process.env, ...gw.processEnv(), ...AGENT_SERVICE_ENV, CLAWOPS_OPENCLAW_BIN: install.openclawBin };
+    const base = {
+      ...process.env,
+      ...gw.processEnv(),
+      ...AGENT_SERVICE_ENV,
+      CLAWOPS_OPENCLAW_BIN: install.openclawBin,
+    };
     const launch = { entry: bundle, nodeArgs: AGENT_NODE_FLAGS };
     const { code } = await issueEnrollmentCode(cp.deps, "bench-watch");
-    const dir = await enrollAgent({ server: cp.url, host: "bench-watch", code, env, launch });
-    agent = runAgent({ dir, env, launch });
-    const pid = agent.child.pid ?? 0;
-    for (let i = 0; i < 300 && frames.length === 0; i++) await sleep(100);
-    if (frames.length === 0) throw new Error(`the agent sent no watch frame:\n${agent.log()}`);
-    await sleep(5_000); // past start-up
-    const ticks = () => {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      return Number(f[11]) + Number(f[12]);
-    };
-    const f0 = frames.length;
-    const seq0 = frames.at(-1)?.seq ?? 0;
-    const c0 = ticks();
-    const t0 = performance.now();
-    const rss: number[] = [];
-    for (let i = 0; i < opts.seconds; i++) {
-      rss.push(vmRssKb(pid));
-      await sleep(1_000);
+    const dir = await enrollAgent({ server: cp.url, host: "bench-watch", code, env: base, launch });
+    for (const phase of opts.phases) {
+      frames.length = 0;
+      const env = { ...base, CLAWOPS_WATCH_INTERVAL_S: String(phase.intervalS) };
+      const agent = runAgent({ dir, env, launch });
+      try {
+        out.push(await measurePhase(agent, phase, frames, opts.log));
+      } finally {
+        await agent.kill();
+      }
     }
-    const cpuS = (ticks() - c0) / 100;
-    const wallS = (performance.now() - t0) / 1000;
-    const window = frames.slice(f0);
-    // Probes run = the agent's probe numbers advanced (digests are sent only once per period).
-    const probes = Math.max(1, (window.at(-1)?.seq ?? seq0) - seq0);
-    const states = window.filter((f) => f.type === "watch.state").length;
-    const digests = window.length - states;
-    const cpuMsPerProbe = (cpuS * 1000) / probes;
-    const firstState = frames.find((f) => f.type === "watch.state");
-    const firstDigest = frames.find((f) => f.type === "watch.digest");
-    const r: AgentWatchBench = {
-      seconds: opts.seconds,
-      intervalS: 1,
-      probes,
-      states,
-      digests,
-      stateBytes: firstState ? JSON.stringify(firstState).length : 0,
-      digestBytes: firstDigest ? JSON.stringify(firstDigest).length : 0,
-      rssMaxMb: Math.max(...rss) / 1024,
-      rssMedianMb: median(rss) / 1024,
-      cpuMsPerProbe,
-      cpuPctAt30s: (cpuMsPerProbe / 30_000) * 100,
-      cpuPctMeasured: (cpuS / wallS) * 100,
-    };
-    opts.log(
-      `watch: agent ${r.probes} probes, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe`,
-    );
-    return r;
+    return out;
   } finally {
-    await agent?.kill();
     await cp.close();
     await gw.stop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(dirname(bundle), { recursive: true, force: true });
   }
+}
+
+async function measurePhase(
+  agent: ReturnType<typeof runAgent>,
+  phase: { intervalS: number; seconds: number },
+  frames: (WatchStateFrame | WatchDigestFrame)[],
+  log: (s: string) => void,
+): Promise<AgentWatchBench> {
+  const pid = agent.child.pid ?? 0;
+  for (let i = 0; i < 300 && frames.length === 0; i++) await sleep(100);
+  if (frames.length === 0) throw new Error(`the agent sent no watch frame:\n${agent.log()}`);
+  await sleep(3_000); // past start-up
+  const ticks = () => {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return Number(f[11]) + Number(f[12]);
+  };
+  const f0 = frames.length;
+  const seq0 = frames.at(-1)?.seq ?? 0;
+  const c0 = ticks();
+  const t0 = performance.now();
+  const rss: number[] = [];
+  for (let i = 0; i < phase.seconds; i++) {
+    rss.push(vmRssKb(pid));
+    await sleep(1_000);
+  }
+  const cpuS = (ticks() - c0) / 100;
+  const wallS = (performance.now() - t0) / 1000;
+  const window = frames.slice(f0);
+  // Probes run in the window: at 1 s every probe sends a frame at most; the agent's seq says how many ran.
+  const lastSeq = frames.at(-1)?.seq ?? seq0;
+  const probes = Math.max(1, lastSeq > seq0 ? lastSeq - seq0 : Math.round(wallS / phase.intervalS));
+  const states = window.filter((f) => f.type === "watch.state").length;
+  const allStates = frames.filter((f): f is WatchStateFrame => f.type === "watch.state");
+  const firstDigest = frames.find((f) => f.type === "watch.digest");
+  const r: AgentWatchBench = {
+    seconds: phase.seconds,
+    intervalS: phase.intervalS,
+    probes,
+    states,
+    digests: window.length - states,
+    stateBytes: allStates[0] ? JSON.stringify(allStates[0]).length : 0,
+    digestBytes: firstDigest ? JSON.stringify(firstDigest).length : 0,
+    rssMaxMb: Math.max(...rss) / 1024,
+    rssMedianMb: median(rss) / 1024,
+    cpuMsPerProbe: (cpuS * 1000) / probes,
+    cpuPct: (cpuS / wallS) * 100,
+    changedPaths: allStates.length >= 2 ? changedPaths(allStates[0]?.results, allStates[1]?.results) : [],
+  };
+  log(
+    `watch: agent at ${phase.intervalS} s: ${r.probes} probes, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe, ${r.cpuPct.toFixed(3)} % CPU; changed: ${r.changedPaths.join(", ") || "none"}`,
+  );
+  return r;
+}
+
+/** Leaf paths whose values differ between two JSON values. */
+function changedPaths(a: unknown, b: unknown, path = ""): string[] {
+  if (a === b) return [];
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) =>
+      changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`),
+    );
+  }
+  return [path || "."];
 }
 
 export interface HubWatchBench {

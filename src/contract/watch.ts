@@ -27,9 +27,19 @@ export function quickProbeSteps(deadlineMs: number): StepRequest[] {
 
 /**
  * Fields that change on every probe of an unchanged gateway (timings, uptime, the next cron
- * wake): left out of what the watch compares, so a steady gateway sends nothing.
+ * wake, `/readyz`'s event-loop figures): left out of what the watch compares, so a steady
+ * gateway sends nothing. HTTP bodies are left out whole: the classifier reads only the status.
  */
-const VOLATILE_KEYS = new Set(["durationMs", "handshakeMs", "uptimeMs", "nextWakeAtMs", "ts", "now"]);
+const VOLATILE_KEYS = new Set([
+  "durationMs",
+  "handshakeMs",
+  "uptimeMs",
+  "nextWakeAtMs",
+  "eventLoop",
+  "body",
+  "ts",
+  "now",
+]);
 
 /** The probe results as the watch compares them: volatile fields dropped, keys sorted. */
 export function watchComparable(results: readonly StepResult[]): string {

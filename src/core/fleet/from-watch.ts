@@ -38,7 +38,8 @@ export async function fleetFromWatch(
               host: h.name,
               state: "unwatched",
               layers: {},
-              reason: "connected, no watch state yet (an agent before the watch, or its watch is off)",
+              reason:
+                "reachable, no watch state (an older agent, its watch off, or a host reached through AWS SSM); --live probes it",
             }
           : {
               host: h.name,

@@ -52,7 +52,12 @@ function stable(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     if (VOLATILE_KEYS.has(key)) continue;
-    out[key] = stable((value as Record<string, unknown>)[key]);
+    const v = (value as Record<string, unknown>)[key];
+    // A process's kernel state letter flips between running and sleeping from one probe to the
+    // next; only stopped (T) and zombie (Z) mean something to the classifier.
+    out[key] = key === "state" && typeof v === "string" && ALIVE_STATES.has(v) ? "alive" : stable(v);
   }
   return out;
 }
+
+const ALIVE_STATES = new Set(["R", "S", "D", "I"]);

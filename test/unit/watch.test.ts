@@ -124,6 +124,27 @@ describe("watch transitions (fake clock)", () => {
   it("what the agent compares ignores timings: a steady gateway sends nothing new", () => {
     const later = HEALTHY.map((r) => ({ ...r, durationMs: r.durationMs + 17 }));
     expect(watchComparable(later)).toBe(watchComparable(HEALTHY));
+    // Seen on a real gateway between two probes: /readyz's event-loop figures, the process running or sleeping.
+    const running = structuredClone(HEALTHY) as unknown as { data: Record<string, unknown> }[];
+    const sleeping = structuredClone(HEALTHY) as unknown as { data: Record<string, unknown> }[];
+    for (const [i, results] of [running, sleeping].entries()) {
+      const http = results.find((r) => "readyz" in r.data)?.data as { readyz: Record<string, unknown> };
+      http.readyz = { ...http.readyz, body: { ready: true, eventLoop: { delayP99Ms: 3 + i } } };
+      const ports = results.find((r) => "gatewayProcesses" in r.data)?.data as {
+        gatewayProcesses: { state?: string }[];
+      };
+      for (const p of ports.gatewayProcesses) p.state = i === 0 ? "R" : "S";
+    }
+    expect(watchComparable(running as unknown as StepResult[])).toBe(
+      watchComparable(sleeping as unknown as StepResult[]),
+    );
+    const stopped = structuredClone(sleeping);
+    const ports = stopped.find((r) => "gatewayProcesses" in r.data)?.data as { gatewayProcesses: { state?: string }[] };
+    for (const p of ports.gatewayProcesses) p.state = "T";
+    expect(ports.gatewayProcesses.length).toBeGreaterThan(0);
+    expect(watchComparable(stopped as unknown as StepResult[])).not.toBe(
+      watchComparable(sleeping as unknown as StepResult[]),
+    );
     expect(watchComparable(DOWN)).not.toBe(watchComparable(HEALTHY));
   });
 

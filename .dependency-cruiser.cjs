@@ -69,6 +69,14 @@ module.exports = {
       to: { path: "^src/(node|worker)/", pathNot: "^src/$1/" },
     },
     {
+      name: "node-only-logging-and-metrics",
+      comment:
+        "pino and prom-client are the Node control plane's (src/node/logger.ts, metrics.ts): core, adapters, the Worker and the agent use the Logger and Metrics ports.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/node/" },
+      to: { path: "node_modules/(pino|prom-client)/" },
+    },
+    {
       name: "src-imports-no-test",
       comment: "Fakes and stand-ins live in test/support and are never shipped.",
       severity: "error",
@@ -85,7 +93,6 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "node_modules" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "types", "node", "default"] },

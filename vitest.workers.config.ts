@@ -37,6 +37,8 @@ function createOutboundRecorder() {
       seq += 1;
       return Response.json({ ok: true, channel: "C0INCIDENT", ts: `1790000000.${String(seq).padStart(6, "0")}` });
     }
+    // A response_url (the ack of a button press): Slack answers 200 `ok`.
+    if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname.startsWith("/hooks/")) return new Response("ok");
     return new Response(`clawops workers tests: outbound fetch to ${url.origin} is disabled`, { status: 502 });
   };
 }
@@ -57,6 +59,13 @@ export default defineConfig({
           CLAWOPS_AUTHZ: JSON.stringify({
             actions: { freeze: { users: ["U0OPERATOR"] }, unfreeze: { users: ["U0OPERATOR"] } },
           }),
+          // Automatic freezes (the JSON of CLAWOPS_FREEZE_POLICY's file on Node) and where they go.
+          CLAWOPS_FREEZE_POLICY: JSON.stringify({
+            rules: [{ name: "gateway down", findings: ["gateway-down", "gateway-stopped"], liftAfterHealthyMin: 5 }],
+          }),
+          CLAWOPS_INCIDENT_CHANNEL: "C0INCIDENT",
+          // A scheduled freeze's warning 3 s (not 15 min) before its start, so the tests see every moment.
+          CLAWOPS_FREEZE_WARN_MIN: "0.05",
         },
         outboundService: createOutboundRecorder(),
       },

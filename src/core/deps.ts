@@ -2,6 +2,7 @@ import type { BundleServices } from "./bundles/services.ts";
 import type { TicketRef } from "./bundles/tickets.ts";
 import type { IncidentRouting } from "./incidents/routing.ts";
 import type { HostTransition } from "./incidents/transition.ts";
+import type { Metrics } from "./metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, JobRecord, Logger, Store } from "./ports.ts";
 import type { RecoveryDeps } from "./recovery/types.ts";
 
@@ -46,6 +47,8 @@ export interface CoreDeps {
   watch?: { intervalMs: number; digestMs: number };
   /** Acts on a held watch transition after its thread is handled (the automatic freeze policy). */
   onHostTransition?: (deps: CoreDeps, transition: HostTransition) => Promise<void>;
+  /** Counters and histograms (core/metrics.ts). Absent: nothing is counted (Workers, most tests). */
+  metrics?: Metrics;
 }
 
 /** A created triage or bundle job, with what its run needs beyond the job record. */

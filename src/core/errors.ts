@@ -24,6 +24,7 @@ export type ErrorCode =
   | "agent_protocol"
   | "slack_api"
   | "bad_config"
+  | "not_implemented"
   | "secrets_unavailable"
   | "bundles_not_configured"
   | "bundle_not_found"

@@ -18,6 +18,8 @@ export interface Ids {
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 export interface Logger {
+  /** Written only with LOG_LEVEL=debug; absent on loggers that never write it. */
+  debug?(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;

@@ -49,6 +49,7 @@ export class AgentHub implements HostTransport {
    */
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly pingTimer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(opts: AgentHubOptions) {
     const heartbeatMs = opts.heartbeatMs ?? 15_000;
@@ -82,6 +83,11 @@ export class AgentHub implements HostTransport {
     return this.session.isOnline(host);
   }
 
+  /** False once closed: no agent can connect any more. */
+  get accepting(): boolean {
+    return !this.closed;
+  }
+
   onlineHosts(): string[] {
     return this.session.onlineHosts();
   }
@@ -105,7 +111,10 @@ export class AgentHub implements HostTransport {
     return true;
   }
 
+  /** Closes every agent socket and the hub; closing again does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     clearInterval(this.pingTimer);
     clearInterval(this.sweepTimer);
     for (const [ws, s] of this.sockets) {

@@ -1,12 +1,13 @@
 import { resolve } from "node:path";
 import { errorMessage } from "../contract/errors.ts";
+import { parseLogLevel } from "../contract/log-level.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
 import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
-import { parseChannelList } from "./recovery-wiring.ts";
+import { parseChannelList, parseWarnMinutes } from "./recovery-wiring.ts";
 import { resolveSecrets } from "./secrets.ts";
 import { startControlPlane } from "./server.ts";
 
@@ -18,7 +19,9 @@ import { startControlPlane } from "./server.ts";
 // Kept whole (issue 13): `npm start`'s wiring, read top to bottom in start-up order.
 async function main(): Promise<void> {
   const env = process.env;
-  const logger = createLogger("clawops");
+  const level = parseLogLevel(env.LOG_LEVEL);
+  if (!level.ok) throw new Error(level.message);
+  const logger = createLogger("clawops", { level: level.level });
   const dataDir = resolve(env.CLAWOPS_DATA_DIR ?? "data");
   // Secrets from the environment, or from SSM Parameter Store (CLAWOPS_SSM_PARAMETER_PATH).
   // The AWS SDK (and Bolt, below) load only when configured, so a plain install starts as fast as before.
@@ -36,6 +39,12 @@ async function main(): Promise<void> {
   const botToken = secrets.SLACK_BOT_TOKEN;
   const ssm = awsKit && aws ? awsKit.ssmFromEnv(env, aws, logger) : null;
   const appToken = secrets.SLACK_APP_TOKEN;
+  const metricsToken = secrets.CLAWOPS_METRICS_TOKEN;
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new Error(
+      `CLAWOPS_METRICS_TOKEN is ${metricsToken.length} characters; use at least ${MIN_METRICS_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 32\`).`,
+    );
+  }
   if (appToken && !botToken) throw new Error("SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too.");
   if (!appToken && !!signingSecret !== !!botToken) {
     throw new Error(
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
     bind,
     dataDir,
     slack,
+    metricsToken,
     console: consoleOn,
     logger,
     // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
@@ -73,6 +83,8 @@ async function main(): Promise<void> {
     recovery: {
       authzFile: env.CLAWOPS_AUTHZ_FILE || undefined,
       announceChannels: parseChannelList(env.CLAWOPS_ANNOUNCE_CHANNELS),
+      freezePolicyFile: env.CLAWOPS_FREEZE_POLICY || undefined,
+      freezeWarnMin: parseWarnMinutes(env.CLAWOPS_FREEZE_WARN_MIN),
     },
   });
   const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];
@@ -105,6 +117,7 @@ async function main(): Promise<void> {
       ? "                        (a one-time login link; `npm run clawops -- login` prints another)"
       : null,
     `  Agents connect to:    ${cp.url.replace(/^http/, "ws")}/agent/connect`,
+    `  Probes:               ${cp.url}/livez, ${cp.url}/readyz; metrics: ${cp.url}/metrics ${metricsToken ? "(bearer CLAWOPS_METRICS_TOKEN)" : "(off: set CLAWOPS_METRICS_TOKEN)"}`,
     agent ? `  Local agent host:     ${agent.host}   (try: npm run clawops -- triage ${agent.host})` : null,
     ssmHosts.length > 0 ? `  Hosts added from the SSM inventory: ${ssmHosts.join(", ")}` : null,
     `  Data:                 ${dataDir}`,
@@ -122,6 +135,9 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 }
+
+/** The shortest /metrics token accepted: a guessable one would let anyone read the fleet's shape. */
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);

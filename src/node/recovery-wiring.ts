@@ -7,6 +7,8 @@ import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "..
 import type { Logger } from "../core/ports.ts";
 import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import { DecisionBus } from "../core/recovery/decision-bus.ts";
+import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
+import { sweepScheduledFreezes } from "../core/recovery/schedule.ts";
 import { expireFreezes, type RecoveryCoreDeps } from "../core/recovery/service.ts";
 import type { RecoveryDeps } from "../core/recovery/types.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
@@ -18,6 +20,32 @@ export interface RecoveryConfig {
   announceChannels?: readonly string[];
   /** How often the expiry sweep runs. */
   freezeSweepMs?: number;
+  /** Path of the freeze policy JSON file (CLAWOPS_FREEZE_POLICY); absent: no automatic freezes. */
+  freezePolicyFile?: string;
+  /** Minutes before a scheduled freeze starts that its warning goes out (CLAWOPS_FREEZE_WARN_MIN, default 15). */
+  freezeWarnMin?: number;
+}
+
+/** Reads and checks the freeze policy file; a wrong one stops the start with the field named. */
+export function loadFreezePolicy(file: string | undefined): FreezePolicy {
+  if (!file) return EMPTY_FREEZE_POLICY;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`CLAWOPS_FREEZE_POLICY ${file}: cannot read it as JSON (${String(err)})`);
+  }
+  return parseFreezePolicy(raw, `CLAWOPS_FREEZE_POLICY ${file}`);
+}
+
+/** CLAWOPS_FREEZE_WARN_MIN: a positive number of minutes (fractions allowed), or unset. */
+export function parseWarnMinutes(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) {
+    throw new Error(`CLAWOPS_FREEZE_WARN_MIN must be minutes between 0 and 1440 (got "${text.slice(0, 20)}").`);
+  }
+  return n;
 }
 
 export function loadAuthorizer(
@@ -52,6 +80,7 @@ export async function createRecoveryDeps(
     announceChannels: config.announceChannels ?? [],
     approvalKey: await loadOrCreateApprovalKey(dataDir),
     decisions: new DecisionBus(),
+    ...(config.freezeWarnMin !== undefined ? { freezeWarnMs: Math.round(config.freezeWarnMin * 60_000) } : {}),
   };
 }
 
@@ -74,22 +103,32 @@ export function parseChannelList(text: string | undefined): string[] {
     .filter(Boolean);
 }
 
-/** Node's stand-in for a Durable Object alarm: sweeps expired freezes on a timer. */
+/**
+ * Node's stand-in for a Durable Object alarm: on a timer, announces the scheduled freezes'
+ * moments that are due, then sweeps expired freezes (automatic ones lift with their all-clear).
+ * Both are stored, so a restart picks up where the last process stopped.
+ */
 export function startFreezeSweeper(deps: RecoveryCoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
   let running: Promise<void> | null = null;
+  const sweep = async () => {
+    const now = deps.clock.now();
+    const { announced } = await sweepScheduledFreezes(deps, now);
+    for (const a of announced) logger.info("scheduled freeze announced", a);
+    const { expired } = await expireFreezes(deps, now);
+    for (const f of expired) logger.info("freeze expired", { target: f.target, owner: f.owner });
+  };
   const tick = () => {
     if (running) return;
-    running = expireFreezes(deps, deps.clock.now())
-      .then(({ expired }) => {
-        for (const f of expired) logger.info("freeze expired", { target: f.target, owner: f.owner });
-      })
-      .catch((err) => logger.error("freeze expiry sweep failed", { err: String(err) }))
+    running = sweep()
+      .catch((err) => logger.error("freeze sweep failed", { err: String(err) }))
       .finally(() => {
         running = null;
       });
   };
   const timer = setInterval(tick, everyMs);
   timer.unref();
+  // At once too: a moment due while the control plane was down is announced on start.
+  tick();
   return async () => {
     clearInterval(timer);
     await running;

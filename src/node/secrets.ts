@@ -3,7 +3,7 @@ import { ClawopsError } from "../core/errors.ts";
 
 /**
  * The secrets the Node control plane reads: from the environment, or from SSM Parameter Store.
- * Slack's, the bundle link key, and the ticket systems' API tokens.
+ * Slack's, the bundle link key, the ticket systems' API tokens and the /metrics bearer token.
  */
 export const SECRET_NAMES = [
   "SLACK_SIGNING_SECRET",
@@ -12,6 +12,7 @@ export const SECRET_NAMES = [
   "CLAWOPS_LINK_SECRET",
   "JIRA_API_TOKEN",
   "GITHUB_TOKEN",
+  "CLAWOPS_METRICS_TOKEN",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type Secrets = Partial<Record<SecretName, string>>;

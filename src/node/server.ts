@@ -11,7 +11,9 @@ import { type CoreDeps, capabilityOn } from "../core/deps.ts";
 import type { IncidentRouting } from "../core/incidents/routing.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import { chatWithCommandName } from "../core/messages/command-name.ts";
+import { measuredTransport } from "../core/metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
+import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
 import { WatchService } from "../core/watch/service.ts";
 import type { WatchSettings } from "../core/watch/state.ts";
@@ -21,7 +23,8 @@ import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
-import { createRecoveryDeps, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
+import { PromMetrics } from "./metrics.ts";
+import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 export interface ControlPlaneConfig {
@@ -52,6 +55,8 @@ export interface ControlPlaneConfig {
    * windows are looked for (default 5 s).
    */
   watch?: Partial<WatchSettings> & { sweepMs?: number };
+  /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
+  metricsToken?: string;
 }
 
 export interface ControlPlane {
@@ -61,6 +66,8 @@ export interface ControlPlane {
   hub: AgentHub;
   deps: CoreDeps;
   watch: WatchService;
+  /** The Prometheus registry behind /metrics (also deps.metrics). */
+  metrics: PromMetrics;
   consoleChat: ConsoleChat | null;
   /** A one-time URL that logs a browser into the console (null without a console). */
   consoleLoginUrl(): string | null;
@@ -93,14 +100,18 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
       onGone: (host, reason) => watch?.gone(host, reason),
     },
   });
+  const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  const transport = config.transport ? config.transport(hub) : hub;
+  // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
+  const transport = measuredTransport(config.transport ? config.transport(hub) : hub, metrics);
   // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
   const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
   let publicUrl = "";
   const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
   const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
   const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
+  // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
+  const freezePolicy = loadFreezePolicy(config.recovery?.freezePolicyFile);
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
     !config.slack && !config.incidents?.defaultChannel
@@ -112,6 +123,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     clock,
     ids,
     logger,
+    metrics,
     jobs: new InProcessJobs(),
     bundles: capabilityOn(bundles),
     recovery,
@@ -119,9 +131,10 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
     watch: { intervalMs: watchSettings.intervalMs ?? 30_000, digestMs: watchSettings.digestMs ?? 600_000 },
+    onHostTransition: freezePolicyHook(freezePolicy),
   };
   const slackChat: ChatPort | null = config.slack
-    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger })
+    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, metrics })
     : null;
   const chat = slackChat ?? consoleChat;
   if (!chat) throw new Error("no chat configured");
@@ -133,6 +146,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const inFlight = new Set<Promise<void>>();
   // Filled in once the port is known: the loopback names the console answers to.
   let consoleHosts: string[] = [];
+  // Set once the server listens: /readyz asks it.
+  let listening = () => false;
   const consoleAuth: ConsoleAuth | null = consoleChat
     ? {
         secret: loadOrCreateConsoleSecret(config.dataDir, (m) => logger.warn(m)),
@@ -153,6 +168,19 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
         }
       : undefined,
     agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
+    ops: {
+      ready: [
+        { name: "store", what: "the store answers a query", check: () => store.listJobs({ limit: 1 }).then(() => {}) },
+        {
+          name: "hub",
+          what: "the agent hub accepts connections",
+          check: () => {
+            if (!listening() || !hub.accepting) throw new Error("the agent hub is not accepting connections");
+          },
+        },
+      ],
+      metrics: capabilityOn({ token: config.metricsToken, render: () => metrics.render() }),
+    },
     runInBackground: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
@@ -179,6 +207,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   });
   // Agents hold one socket each, so the cap is sized for a fleet; past it the kernel queues.
   server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  listening = () => server.listening;
   server.on("upgrade", (req, socket, head) => {
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
@@ -203,6 +232,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     hub,
     deps,
     watch: watchService,
+    metrics,
     consoleChat,
     consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
     consoleHeaders: (): Record<string, string> =>

@@ -66,7 +66,9 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
     db.exec(CONSOLE_SCHEMA);
   }
 
+  /** Closes the database; closing it again does nothing. */
   close(): void {
+    if (!this.db.isOpen) return;
     this.node.clear();
     this.db.close();
   }

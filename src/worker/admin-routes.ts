@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { BODY_LIMITS, capBody } from "../adapters/http/limits.ts";
-import { sha256Hex, timingSafeEqual } from "../contract/encoding.ts";
+import { bearerGuard } from "../adapters/http/ops-routes.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
@@ -68,22 +68,12 @@ function operatorRoutes(env: WorkerEnv, logger: Logger) {
   return app;
 }
 
-/** Bearer CLAWOPS_ADMIN_TOKEN, compared in constant time (as SHA-256 digests: equal lengths). */
+/** Bearer CLAWOPS_ADMIN_TOKEN, compared in constant time; off (503) when unset. */
 function adminBearer(env: WorkerEnv): MiddlewareHandler {
-  return async (c, next) => {
-    const token = env.CLAWOPS_ADMIN_TOKEN;
-    if (!token) {
-      throw new ClawopsError(
-        "not_configured",
-        "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.",
-        { status: 503 },
-      );
-    }
-    const given = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
-    const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(token)]);
-    if (!timingSafeEqual(a, b)) {
-      throw new ClawopsError("unauthorized", "Send `Authorization: Bearer <CLAWOPS_ADMIN_TOKEN>`.", { status: 401 });
-    }
-    await next();
-  };
+  return bearerGuard({
+    token: env.CLAWOPS_ADMIN_TOKEN,
+    variable: "CLAWOPS_ADMIN_TOKEN",
+    realm: "clawops operator API",
+    off: "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.",
+  });
 }

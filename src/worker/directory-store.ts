@@ -8,6 +8,8 @@ import type {
   NewAuditEntry,
   NoticeRef,
   RecoveryStore,
+  ScheduledFreeze,
+  ScheduledFreezeStage,
 } from "../core/recovery/types.ts";
 import type { WatchRecord } from "../core/watch/state.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
@@ -111,6 +113,19 @@ export class DirectoryRecoveryStore implements RecoveryStore {
   }
   async removeFreeze(target: string, createdAt?: number): Promise<FreezeRecord | null> {
     return (await this.stub.removeFreeze(target, createdAt)) as FreezeRecord | null;
+  }
+  async putScheduledFreeze(s: ScheduledFreeze): Promise<void> {
+    await this.stub.putScheduledFreeze(s);
+  }
+  async listScheduledFreezes(): Promise<ScheduledFreeze[]> {
+    return (await this.stub.listScheduledFreezes()) as ScheduledFreeze[];
+  }
+  async advanceScheduledFreeze(
+    id: string,
+    from: readonly ScheduledFreezeStage[],
+    to: ScheduledFreezeStage | null,
+  ): Promise<ScheduledFreeze | null> {
+    return (await this.stub.advanceScheduledFreeze(id, [...from], to)) as ScheduledFreeze | null;
   }
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
     return (await this.stub.appendAudit(entry)) as AuditEntry;

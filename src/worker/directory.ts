@@ -2,8 +2,17 @@ import { DurableObject } from "cloudflare:workers";
 import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports.ts";
+import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/recovery/schedule.ts";
 import { expireFreezes } from "../core/recovery/service.ts";
-import type { AuditQuery, ConfirmationRecord, FreezeRecord, NewAuditEntry, NoticeRef } from "../core/recovery/types.ts";
+import type {
+  AuditQuery,
+  ConfirmationRecord,
+  FreezeRecord,
+  NewAuditEntry,
+  NoticeRef,
+  ScheduledFreeze,
+  ScheduledFreezeStage,
+} from "../core/recovery/types.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -59,6 +68,16 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   removeFreeze(target: string, createdAt?: number) {
     return this.recovery.removeFreeze(target, createdAt);
   }
+  async putScheduledFreeze(s: ScheduledFreeze) {
+    await this.recovery.putScheduledFreeze(s);
+    await this.scheduleFreezeExpiry();
+  }
+  listScheduledFreezes() {
+    return this.recovery.listScheduledFreezes();
+  }
+  advanceScheduledFreeze(id: string, from: ScheduledFreezeStage[], to: ScheduledFreezeStage | null) {
+    return this.recovery.advanceScheduledFreeze(id, from, to);
+  }
   appendAudit(entry: NewAuditEntry) {
     return this.recovery.appendAudit(entry);
   }
@@ -66,11 +85,20 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     return this.recovery.listAudit(query);
   }
 
-  /** The next freeze expiry is this object's alarm: no timer runs while nothing is frozen. */
+  /**
+   * The next freeze expiry or scheduled-freeze moment is this object's alarm: no timer runs
+   * while nothing is frozen or scheduled.
+   */
   private async scheduleFreezeExpiry(): Promise<void> {
-    const [next] = (await this.recovery.listFreezes()).map((f) => f.expiresAt).sort((a, b) => a - b);
-    if (next === undefined) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    const [expiry] = (await this.recovery.listFreezes()).map((f) => f.expiresAt).sort((a, b) => a - b);
+    const parsed = parseWorkerConfig(this.env);
+    const moment = nextScheduledMoment(
+      await this.recovery.listScheduledFreezes(),
+      (parsed.ok ? parsed.config.freezeWarnMs : undefined) ?? DEFAULT_FREEZE_WARN_MS,
+    );
+    const next = [expiry, moment ?? undefined].filter((t): t is number => t !== undefined);
+    if (next.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...next));
   }
 
   /**
@@ -84,8 +112,11 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
       return;
     }
     const deps = freezeSweepDeps({ env: this.env, config: parsed.config, logger, store: this.store }, this.recovery);
+    // Scheduled moments first, so a maintenance freeze ends with its own notice, not an expiry.
+    const { nextAt } = await sweepScheduledFreezes(deps, Date.now());
     const { nextExpiryAt } = await expireFreezes(deps, Date.now());
-    if (nextExpiryAt !== null) await this.ctx.storage.setAlarm(nextExpiryAt);
+    const next = [nextAt, nextExpiryAt].filter((t): t is number => t !== null);
+    if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
 
   getHost(name: string) {

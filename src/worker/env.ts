@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
+import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
 import type { DirectoryRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
 /**
@@ -25,6 +26,13 @@ export interface WorkerEnv {
   CLAWOPS_AUTHZ?: string;
   /** Channels every freeze notice also goes to, comma-separated ids (as on Node). */
   CLAWOPS_ANNOUNCE_CHANNELS?: string;
+  /**
+   * The freeze policy (which watch transitions freeze a host automatically): the JSON the Node
+   * runtime reads from the file CLAWOPS_FREEZE_POLICY names, here as the var's value. Unset: none.
+   */
+  CLAWOPS_FREEZE_POLICY?: string;
+  /** Minutes before a scheduled freeze starts that its warning goes out (default 15), as on Node. */
+  CLAWOPS_FREEZE_WARN_MIN?: string;
   /** Where automatic incidents (watch, alerts, automatic freezes) go: a channel id, as on Node. */
   CLAWOPS_INCIDENT_CHANNEL?: string;
   /** Per-host channels for those, `node-*=C0123,tag:edge=C0456` (first match wins), as on Node. */
@@ -38,6 +46,8 @@ export interface WorkerEnv {
   CLAWOPS_DRAIN_POLL_MS?: string;
   /** Agent heartbeat interval in ms (a var); each heartbeat wakes the host's object. */
   AGENT_HEARTBEAT_MS?: string;
+  /** The least severe log line written: debug, info (default), warn or error (a var). */
+  LOG_LEVEL?: string;
   /** The one directory Durable Object: hosts, enrollment codes, incidents, jobs (SQLite). */
   DIRECTORY: DurableObjectNamespace<DirectoryRpc>;
   /** One Durable Object per host, named by the host: its agent's WebSocket. */
@@ -81,6 +91,9 @@ export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & {
   authz: AuthzConfig;
   announceChannels: string[];
   incidents: IncidentRouting;
+  freezePolicy: FreezePolicy;
+  /** Unset: 15 min. */
+  freezeWarnMs?: number;
 };
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -111,6 +124,20 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       );
     }
   }
+  let freezePolicy = EMPTY_FREEZE_POLICY;
+  if (env.CLAWOPS_FREEZE_POLICY) {
+    try {
+      freezePolicy = parseFreezePolicy(JSON.parse(env.CLAWOPS_FREEZE_POLICY), "CLAWOPS_FREEZE_POLICY");
+    } catch (err) {
+      problems.push(
+        err instanceof SyntaxError ? "CLAWOPS_FREEZE_POLICY is not valid JSON." : (err as Error).message.slice(0, 300),
+      );
+    }
+  }
+  const warnMin = env.CLAWOPS_FREEZE_WARN_MIN?.trim() ? Number(env.CLAWOPS_FREEZE_WARN_MIN) : undefined;
+  if (warnMin !== undefined && !(Number.isFinite(warnMin) && warnMin > 0 && warnMin <= 24 * 60)) {
+    problems.push("CLAWOPS_FREEZE_WARN_MIN must be minutes between 0 and 1440.");
+  }
   let incidents: IncidentRouting = { rules: [] };
   try {
     incidents = parseIncidentRouting(env.CLAWOPS_INCIDENT_CHANNEL, env.CLAWOPS_HOST_CHANNELS);
@@ -122,5 +149,15 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     .split(",")
     .map((c) => c.trim())
     .filter(Boolean);
-  return { ok: true, config: { ...parsed.data, authz, announceChannels, incidents } };
+  return {
+    ok: true,
+    config: {
+      ...parsed.data,
+      authz,
+      announceChannels,
+      incidents,
+      freezePolicy,
+      ...(warnMin !== undefined ? { freezeWarnMs: Math.round(warnMin * 60_000) } : {}),
+    },
+  };
 }

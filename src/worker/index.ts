@@ -1,6 +1,8 @@
 import { createApp } from "../adapters/http/app.ts";
+import type { OpsOptions } from "../adapters/http/ops-routes.ts";
 import { capabilityOff } from "../core/deps.ts";
 import { workerRoutes } from "./admin-routes.ts";
+import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
@@ -35,10 +37,38 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     },
     // The operator API and the agents' WebSocket entry, under the app's one error shape.
     routes: [{ path: "/", app: workerRoutes(env, logger) }],
+    ops: workerOps(env),
     agentFiles: capabilityOff(
       "The Workers control plane does not serve the agent or its install script yet: build the agent with `npm run build:agent` in a clawops checkout, copy dist/clawops-agent.mjs to the host and enroll it with a code from POST /api/admin/enrollment-codes (docs/agents-and-ssm.md).",
     ),
   });
+}
+
+/**
+ * /readyz on Workers: the directory object (hosts, jobs: the store) answers a query, and the
+ * host objects' binding (where agents connect) is there. /metrics: 501, since a Worker has no
+ * process that could hold counters between requests; Workers Logs and analytics cover it.
+ */
+function workerOps(env: WorkerEnv): OpsOptions {
+  return {
+    ready: [
+      {
+        name: "store",
+        what: "the directory Durable Object answers a query",
+        check: () => new DirectoryStore(env.DIRECTORY).listJobs({ limit: 1 }).then(() => {}),
+      },
+      {
+        name: "hub",
+        what: "the HOSTS Durable Object binding agents connect through is bound",
+        check: () => {
+          if (typeof env.HOSTS?.idFromName !== "function") throw new Error("no HOSTS binding");
+        },
+      },
+    ],
+    metrics: capabilityOff(
+      "Prometheus metrics are served by the Node control plane only: a Worker keeps no counters between requests. Use Workers Logs and the Workers analytics instead.",
+    ),
+  };
 }
 
 function notConfigured(problems: string[]): Response {
@@ -49,6 +79,10 @@ function notConfigured(problems: string[]): Response {
 
 export default {
   async fetch(request, env, ctx): Promise<Response> {
+    // Liveness needs nothing, not even a configuration: the Worker answers.
+    if (request.method === "GET" && new URL(request.url).pathname === "/livez") {
+      return Response.json({ ok: true }, { headers: { "cache-control": "no-store" } });
+    }
     const parsed = parseWorkerConfig(env);
     if (!parsed.ok) return notConfigured(parsed.problems);
     const origin = new URL(request.url).origin;

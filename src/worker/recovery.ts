@@ -77,6 +77,7 @@ export function workerRecovery(
       slackUserGroupResolver({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL ?? DEFAULT_SLACK_API_URL }),
     ),
     announceChannels: config.announceChannels,
+    ...(config.freezeWarnMs !== undefined ? { freezeWarnMs: config.freezeWarnMs } : {}),
     // Runs wait in their Workflow instance (`runs`), never in this isolate's memory.
     decisions: new DecisionBus(),
     ...(opts.approvalKey ? { approvalKey: opts.approvalKey } : {}),

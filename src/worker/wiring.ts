@@ -2,6 +2,7 @@ import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/deps.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
+import { applyFreezePolicy } from "../core/recovery/freeze-policy.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
 import type { RecoveryStore } from "../core/recovery/types.ts";
 import { watchSettingsFromEnv } from "../core/watch/state.ts";
@@ -52,6 +53,14 @@ function baseDeps(p: Parts): CoreDeps {
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
     ...(workerWatch(p.env) ? { watch: workerWatch(p.env) } : {}),
+    // The freeze policy acts on the watch's transitions wherever they are handed over; the
+    // directory holds the freezes, so an entry point without recovery reaches it by RPC.
+    onHostTransition: (deps, transition) =>
+      applyFreezePolicy(
+        { ...deps, recovery: deps.recovery ?? workerRecovery(p.env, p.config) },
+        p.config.freezePolicy,
+        transition,
+      ).then(() => undefined),
   };
 }
 

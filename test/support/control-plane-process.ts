@@ -17,6 +17,8 @@ export interface ControlPlaneProcess {
   url: string;
   dataDir: string;
   child: ChildProcess;
+  /** What the process wrote on stderr (its JSON log lines), the last 64 KB. */
+  stderr(): string;
   /** Issues a one-time enrollment code through the console API. */
   enrollmentCode(host: string): Promise<string>;
   stop(): Promise<void>;
@@ -43,11 +45,14 @@ export async function spawnControlPlane(
   });
   let stderr = "";
   child.stderr?.on("data", (d) => {
-    stderr = (stderr + d).slice(-4000);
+    stderr = (stderr + d).slice(-64_000);
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`control plane did not start in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`control plane did not start in 20 s: ${stderr.slice(-4000)}`)),
+      20_000,
+    );
     child.stdout?.on("data", (d) => {
       out += d;
       const m = /clawops is running at (http:\/\/\S+)/.exec(out);
@@ -56,7 +61,7 @@ export async function spawnControlPlane(
         resolve(m[1]);
       }
     });
-    child.once("exit", (code) => reject(new Error(`control plane exited ${code}: ${stderr}`)));
+    child.once("exit", (code) => reject(new Error(`control plane exited ${code}: ${stderr.slice(-4000)}`)));
   });
   // The console secret `npm start` made in its data folder, as the CLI reads it.
   const consoleHeaders = () => ({ authorization: `Bearer ${readConsoleSecret(dataDir)}` });
@@ -64,6 +69,7 @@ export async function spawnControlPlane(
     url,
     dataDir,
     child,
+    stderr: () => stderr,
     consoleHeaders,
     async enrollmentCode(host) {
       const res = await fetch(`${url}/api/console/command`, {

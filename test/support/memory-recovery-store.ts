@@ -6,6 +6,8 @@ import type {
   NewAuditEntry,
   NoticeRef,
   RecoveryStore,
+  ScheduledFreeze,
+  ScheduledFreezeStage,
 } from "../../src/core/recovery/types.ts";
 
 const DEFAULT_AUDIT_LIMIT = 100;
@@ -15,6 +17,7 @@ export class InMemoryRecoveryStore implements RecoveryStore {
   private readonly freezes = new Map<string, FreezeRecord>();
   private readonly audit: AuditEntry[] = [];
   private readonly confirmations = new Map<string, ConfirmationRecord>();
+  private readonly scheduled = new Map<string, ScheduledFreeze>();
 
   async insertConfirmation(c: ConfirmationRecord): Promise<void> {
     if (this.confirmations.has(c.id)) throw new Error("confirmation id already stored");
@@ -68,6 +71,29 @@ export class InMemoryRecoveryStore implements RecoveryStore {
     if (!f || (createdAt !== undefined && f.createdAt !== createdAt)) return null;
     this.freezes.delete(target);
     return f;
+  }
+
+  async putScheduledFreeze(s: ScheduledFreeze): Promise<void> {
+    if (this.scheduled.has(s.id)) throw new Error("scheduled freeze id already stored");
+    this.scheduled.set(s.id, structuredClone(s));
+  }
+
+  async listScheduledFreezes(): Promise<ScheduledFreeze[]> {
+    return [...this.scheduled.values()]
+      .sort((a, b) => a.startsAt - b.startsAt || (a.id < b.id ? -1 : 1))
+      .map((s) => structuredClone(s));
+  }
+
+  async advanceScheduledFreeze(
+    id: string,
+    from: readonly ScheduledFreezeStage[],
+    to: ScheduledFreezeStage | null,
+  ): Promise<ScheduledFreeze | null> {
+    const s = this.scheduled.get(id);
+    if (!s || !from.includes(s.stage)) return null;
+    if (to === null) this.scheduled.delete(id);
+    else s.stage = to;
+    return structuredClone(s);
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {

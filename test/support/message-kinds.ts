@@ -26,7 +26,20 @@ import {
   renderRefusal,
   renderUnfreezeNotice,
 } from "../../src/core/recovery/render.ts";
-import type { AuditEntry, ConfirmationRecord, FreezeRecord } from "../../src/core/recovery/types.ts";
+import {
+  renderAutoAllClear,
+  renderAutoCapNotice,
+  renderAutoFreezeNotice,
+  renderFreezeExtended,
+  renderScheduledFreeze,
+} from "../../src/core/recovery/render-freezes.ts";
+import type {
+  AuditEntry,
+  AutoFreeze,
+  ConfirmationRecord,
+  FreezeRecord,
+  ScheduledFreeze,
+} from "../../src/core/recovery/types.ts";
 import {
   renderError,
   renderHelp,
@@ -173,6 +186,38 @@ const freeze: FreezeRecord = {
   notices: [],
 };
 const fleetFreeze: FreezeRecord = { ...freeze, target: "all", owner: "console", expiresAt: NOW + 3 * 3_600_000 };
+const autoFreeze: FreezeRecord & { auto: AutoFreeze } = {
+  ...freeze,
+  owner: "clawops (automatic)",
+  reason: "gateway down: gateway-down",
+  source: "system",
+  expiresAt: NOW + 4 * 3_600_000,
+  auto: {
+    rule: "gateway down <all>",
+    findings: ["gateway-down", "gateway-crash-loop"],
+    liftAfterMs: 5 * 60_000,
+    capAt: NOW + 4 * 3_600_000,
+    healthySince: null,
+    holdUntil: null,
+  },
+};
+const autoHealthy = { ...autoFreeze, auto: { ...autoFreeze.auto, healthySince: NOW + 20 * 60_000 } };
+const autoExtended = {
+  ...autoFreeze,
+  auto: { ...autoFreeze.auto, holdUntil: NOW + 30 * 60_000 },
+};
+const scheduled: ScheduledFreeze = {
+  id: "sfz_0123",
+  target: "node-3",
+  owner: "U0OWNER",
+  reason: "kernel upgrade & reboot <@U0X>",
+  source: "slack",
+  channel: "C0OPS",
+  createdAt: NOW,
+  startsAt: NOW + 90 * 60_000,
+  endsAt: NOW + 120 * 60_000,
+  stage: "scheduled",
+};
 
 const audit: AuditEntry[] = [
   {
@@ -290,6 +335,11 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
       renderTriageProgress("node-3", STEP_NAMES, toResults(tokenDriftData()), { phase: "finished", elapsedMs: 3120 }),
   ],
   [
+    "progress-gateway-down",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, toResults(gatewayDownData()), { phase: "finished", elapsedMs: 3120 }),
+  ],
+  [
     "progress-timeout",
     () =>
       renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 5), {
@@ -387,6 +437,18 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   ["expiry-notice", () => renderExpiryNotice(fleetFreeze)],
   ["freeze-status", () => renderFreezeStatus([freeze, fleetFreeze], NOW + 60_000)],
   ["freeze-status-empty", () => renderFreezeStatus([], NOW)],
+  ["freeze-status-scheduled", () => renderFreezeStatus([freeze], NOW, [scheduled, { ...scheduled, target: "all" }])],
+  // Automatic freezes (the freeze policy) and scheduled maintenance freezes
+  ["auto-freeze-notice", () => renderAutoFreezeNotice(autoFreeze)],
+  ["auto-freeze-all-clear", () => renderAutoAllClear(autoHealthy, NOW + 25 * 60_000)],
+  ["auto-freeze-cap", () => renderAutoCapNotice(autoFreeze)],
+  ["freeze-extended-auto", () => renderFreezeExtended(autoExtended, "U0LEAD")],
+  ["freeze-extended", () => renderFreezeExtended(freeze, "U0OWNER")],
+  ["scheduled-freeze-set", () => renderScheduledFreeze(scheduled, "set", NOW)],
+  ["scheduled-freeze-soon", () => renderScheduledFreeze(scheduled, "soon", NOW + 75 * 60_000)],
+  ["scheduled-freeze-start", () => renderScheduledFreeze({ ...scheduled, target: "all" }, "start", NOW + 90 * 60_000)],
+  ["scheduled-freeze-end", () => renderScheduledFreeze(scheduled, "end", NOW + 120 * 60_000)],
+  ["scheduled-freeze-cancelled", () => renderScheduledFreeze(scheduled, "cancelled", NOW + 10 * 60_000, "U0LEAD")],
   ["audit-summary", () => renderAuditSummary(audit, null)],
   ["audit-summary-host", () => renderAuditSummary(audit.slice(0, 2), "node-3")],
   ["audit-summary-empty", () => renderAuditSummary([], "node-3")],

@@ -8,6 +8,9 @@ declare namespace Cloudflare {
     /** The outbound recorder's read-back endpoint (GET lists, DELETE clears). */
     SLACK_STANDIN_CALLS_URL: string;
     CLAWOPS_AUTHZ: string;
+    CLAWOPS_FREEZE_POLICY: string;
+    CLAWOPS_INCIDENT_CHANNEL: string;
+    CLAWOPS_FREEZE_WARN_MIN: string;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;
     HOSTS: DurableObjectNamespace<import("../../src/worker/rpc.ts").HostAgentRpc>;

@@ -116,9 +116,9 @@ describe("Worker configuration", () => {
     expect(body.error?.message).not.toContain("SLACK_BOT_TOKEN");
   });
 
-  it("serves /healthz when configured", async () => {
+  it("serves /healthz (the readiness checks) when configured", async () => {
     const res = await exports.default.fetch("https://clawops.example/healthz");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(await res.json()).toEqual({ ok: true, checks: { store: "ok", hub: "ok" } });
   });
 });

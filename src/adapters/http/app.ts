@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { CoreDeps } from "../../core/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
 import { afterResponse, type RunInBackground } from "./after-response.ts";
 import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
+import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
 
 export interface AppOptions {
@@ -19,6 +20,11 @@ export interface AppOptions {
   runInBackground: RunInBackground;
   /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
   agentFiles?: AgentFilesSource;
+  /**
+   * /livez, /readyz (= /healthz) and /metrics (ops-routes.ts). Default: no readiness checks
+   * and no metrics (501).
+   */
+  ops?: OpsOptions;
   /** A runtime's own route groups (the Worker's operator API and agent entry), mounted first. */
   routes?: ReadonlyArray<{ path: string; app: Hono }>;
 }
@@ -49,7 +55,7 @@ export function createApp(opts: AppOptions) {
     );
   });
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/", opsRoutes(opts.ops ?? NO_OPS, deps.logger));
   for (const group of opts.routes ?? []) app.route(group.path, group.app);
 
   const after = afterResponse(opts.runInBackground, deps.logger);
@@ -66,6 +72,11 @@ export function createApp(opts: AppOptions) {
   }
   return app;
 }
+
+const NO_OPS: OpsOptions = {
+  ready: [],
+  metrics: capabilityOff("This control plane exports no metrics."),
+};
 
 /** A request the client aborted (its body cut off, its connection closed) is not a server error. */
 function clientWentAway(req: Request, err: Error): boolean {

@@ -1,4 +1,5 @@
 import { ClawopsError } from "../../core/errors.ts";
+import type { Metrics } from "../../core/metrics.ts";
 import type { Logger } from "../../core/ports.ts";
 import { slackErrorHint } from "./error-hints.ts";
 
@@ -34,6 +35,8 @@ export interface SlackClientOptions {
   token: string;
   apiUrl?: string;
   logger?: Logger;
+  /** Counts calls that failed for good and retries (slack_api_errors_total, slack_api_retries_total). */
+  metrics?: Metrics;
   fetch?: typeof fetch;
   retry?: Partial<SlackRetryPolicy>;
   /** Injected in tests to make waits short; still told the real wait, to assert on it. */
@@ -111,6 +114,7 @@ export class SlackClient {
   }
 
   private refused(method: string, error: string, channel: string | undefined, needed: string | undefined) {
+    this.opts.metrics?.count("slack_api_errors_total", { method, error });
     const hint = slackErrorHint(error, { channel, needed });
     return new SlackCallError(method, error, `Slack ${method} failed: ${error}.${hint ? ` ${hint}` : ""}`, {
       transient: false,
@@ -156,6 +160,7 @@ export class SlackClient {
       if (now() + wait >= deadline) {
         const seconds = Math.round((now() - started) / 100) / 10;
         const hint = slackErrorHint(failure.slackError, {});
+        this.opts.metrics?.count("slack_api_errors_total", { method: what, error: failure.slackError });
         throw new SlackCallError(
           what,
           failure.slackError,
@@ -164,6 +169,7 @@ export class SlackClient {
         );
       }
       this.opts.logger?.warn("slack call retried", { method: what, attempt, error: failure.slackError, waitMs: wait });
+      this.opts.metrics?.count("slack_api_retries_total", { method: what, error: failure.slackError });
       await sleep(wait);
     }
   }

@@ -1,5 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Message } from "../../core/messages/model.ts";
+import type { Metrics } from "../../core/metrics.ts";
 import type { ChatFileUpload, ChatMessage, ChatPort, Logger } from "../../core/ports.ts";
 import { SlackClient, type SlackRetryPolicy } from "./client.ts";
 import { ephemeral } from "./envelope.ts";
@@ -18,6 +19,7 @@ export interface SlackWebApiOptions {
   token: string;
   apiUrl?: string;
   logger: Logger;
+  metrics?: Metrics;
   fetch?: typeof fetch;
   /** Tests shorten the budget and the waits. */
   retry?: Partial<SlackRetryPolicy>;
@@ -57,7 +59,8 @@ export class SlackWebApiChat implements ChatPort {
     await this.client.post(
       "response_url",
       responseUrl,
-      JSON.stringify(ephemeral(message)),
+      // A reply beside a pressed button, not in its place (a no-op for a slash command).
+      JSON.stringify({ ...ephemeral(message), replace_original: false }),
       "application/json; charset=utf-8",
     );
   }

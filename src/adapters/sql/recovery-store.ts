@@ -1,11 +1,14 @@
 import type {
   AuditEntry,
   AuditQuery,
+  AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
   NewAuditEntry,
   NoticeRef,
   RecoveryStore,
+  ScheduledFreeze,
+  ScheduledFreezeStage,
 } from "../../core/recovery/types.ts";
 import type { SqlDriver, SqlRow, SqlValue } from "./state-store.ts";
 
@@ -28,6 +31,11 @@ CREATE TABLE IF NOT EXISTS confirmations (
   id TEXT PRIMARY KEY, host TEXT NOT NULL, step TEXT NOT NULL, action TEXT NOT NULL, job TEXT NOT NULL,
   requested_by TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT, message_ts TEXT, created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT, offers_drain INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS scheduled_freezes (
+  id TEXT PRIMARY KEY, target TEXT NOT NULL, owner TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+  channel TEXT NOT NULL, created_at INTEGER NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,
+  stage TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS scheduled_freezes_start ON scheduled_freezes (starts_at);
 CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
@@ -50,6 +58,9 @@ export class SqlRecoveryStore implements RecoveryStore {
     if (!table.includes("offers_drain")) {
       this.sql.exec("ALTER TABLE confirmations ADD COLUMN offers_drain INTEGER NOT NULL DEFAULT 0");
     }
+    // Stores made before automatic freezes: add the column that says what lifts one (null: a person's).
+    const freezes = String(this.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'freezes'")?.sql);
+    if (!freezes.includes("auto")) this.sql.exec("ALTER TABLE freezes ADD COLUMN auto TEXT");
   }
 
   private one(query: string, ...params: SqlValue[]): SqlRow | undefined {
@@ -124,11 +135,11 @@ export class SqlRecoveryStore implements RecoveryStore {
 
   async putFreeze(f: FreezeRecord): Promise<void> {
     this.sql.rows(
-      `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices, auto)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (target) DO UPDATE SET owner = excluded.owner, reason = excluded.reason,
            source = excluded.source, created_at = excluded.created_at, expires_at = excluded.expires_at,
-           channel = excluded.channel, notices = excluded.notices`,
+           channel = excluded.channel, notices = excluded.notices, auto = excluded.auto`,
       f.target,
       f.owner,
       f.reason,
@@ -137,6 +148,7 @@ export class SqlRecoveryStore implements RecoveryStore {
       f.expiresAt,
       f.channel,
       JSON.stringify(f.notices),
+      f.auto ? JSON.stringify(f.auto) : null,
     );
   }
 
@@ -164,6 +176,46 @@ export class SqlRecoveryStore implements RecoveryStore {
         ? this.one("DELETE FROM freezes WHERE target = ? RETURNING *", target)
         : this.one("DELETE FROM freezes WHERE target = ? AND created_at = ? RETURNING *", target, createdAt);
     return row ? toFreeze(row) : null;
+  }
+
+  async putScheduledFreeze(s: ScheduledFreeze): Promise<void> {
+    this.sql.rows(
+      `INSERT INTO scheduled_freezes (id, target, owner, reason, source, channel, created_at, starts_at, ends_at, stage)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.id,
+      s.target,
+      s.owner,
+      s.reason,
+      s.source,
+      s.channel,
+      s.createdAt,
+      s.startsAt,
+      s.endsAt,
+      s.stage,
+    );
+  }
+
+  async listScheduledFreezes(): Promise<ScheduledFreeze[]> {
+    return this.sql.rows("SELECT * FROM scheduled_freezes ORDER BY starts_at, id").map(toScheduled);
+  }
+
+  async advanceScheduledFreeze(
+    id: string,
+    from: readonly ScheduledFreezeStage[],
+    to: ScheduledFreezeStage | null,
+  ): Promise<ScheduledFreeze | null> {
+    if (from.length === 0) return null;
+    const marks = from.map(() => "?").join(", ");
+    const row =
+      to === null
+        ? this.one(`DELETE FROM scheduled_freezes WHERE id = ? AND stage IN (${marks}) RETURNING *`, id, ...from)
+        : this.one(
+            `UPDATE scheduled_freezes SET stage = ? WHERE id = ? AND stage IN (${marks}) RETURNING *`,
+            to,
+            id,
+            ...from,
+          );
+    return row ? toScheduled(row) : null;
   }
 
   async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
@@ -208,6 +260,22 @@ function toFreeze(r: SqlRow): FreezeRecord {
     expiresAt: Number(r.expires_at),
     channel: String(r.channel),
     notices: JSON.parse(String(r.notices)) as NoticeRef[],
+    ...(r.auto === null || r.auto === undefined ? {} : { auto: JSON.parse(String(r.auto)) as AutoFreeze }),
+  };
+}
+
+function toScheduled(r: SqlRow): ScheduledFreeze {
+  return {
+    id: String(r.id),
+    target: String(r.target),
+    owner: String(r.owner),
+    reason: String(r.reason),
+    source: String(r.source) as ScheduledFreeze["source"],
+    channel: String(r.channel),
+    createdAt: Number(r.created_at),
+    startsAt: Number(r.starts_at),
+    endsAt: Number(r.ends_at),
+    stage: String(r.stage) as ScheduledFreezeStage,
   };
 }
 

@@ -11,6 +11,7 @@ import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { requireHost, requireOnline } from "../jobs/hosts.ts";
 import { tellRequester } from "../jobs/tell-requester.ts";
 import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
+import { metricsOf } from "../metrics.ts";
 import { handleRecoveryCommand } from "../recovery/commands.ts";
 import { audit, authorize, requireRecovery } from "../recovery/service.ts";
 import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
@@ -32,12 +33,17 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
   const now = deps.clock.now();
   if (!(await deps.store.claimRequest(req.requestKey, now, now - REQUEST_MEMORY_MS))) {
     deps.logger.info("request already handled", { request: req.requestKey, user: req.user });
+    metricsOf(deps).count("commands_total", { command: commandKind(req.text), outcome: "duplicate" });
     return {
       ack: renderNotice("This request was received already (a retry or a replay of it); nothing was done again."),
     };
   }
   const reply = await handleCommandUnaudited(deps, req);
   reply.ack = renameCommand(reply.ack, deps.commandName);
+  const outcome = reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok";
+  const kind = commandKind(req.text);
+  metricsOf(deps).count("commands_total", { command: kind, outcome });
+  deps.logger.debug?.("command handled", { command: kind, outcome, source: req.source, user: req.user });
   // Every command, refused or not, goes to the append-only audit log.
   await audit(deps, {
     at: deps.clock.now(),
@@ -45,23 +51,34 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     source: req.source,
     action: "command",
     host: commandHost(req.text),
-    outcome: reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok",
-    detail: `${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
+    outcome,
+    detail: `${req.via === "button" ? "button: " : ""}${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
     ref: reply.jobId ?? null,
   });
   return reply;
 }
 
+/** The command, parsed again for the audit log and the metrics; null when it does not parse. */
+function tryParse(text: string): Command | null {
+  try {
+    return parseCommand(text);
+  } catch {
+    return null;
+  }
+}
+
 /** The host a command names, for the audit log's host column (null for fleet-wide ones). */
 function commandHost(text: string): string | null {
-  try {
-    const c = parseCommand(text);
-    if ("host" in c) return c.host;
-    if ("target" in c) return c.target;
-  } catch {
-    // An unparsable command still gets audited, without a host.
-  }
+  const c = tryParse(text);
+  // An unparsable command still gets audited, without a host.
+  if (c && "host" in c) return c.host;
+  if (c && "target" in c) return c.target;
   return null;
+}
+
+/** The command's kind, a metrics label: one of the grammar's kinds, or `invalid`. */
+function commandKind(text: string): string {
+  return tryParse(text)?.kind ?? "invalid";
 }
 
 async function handleCommandUnaudited(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
@@ -82,6 +99,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "help":
       return { ack: renderHelp() };
     case "freeze":
+    case "schedule":
+    case "extend":
     case "unfreeze":
     case "status":
     case "audit":

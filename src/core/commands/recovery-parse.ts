@@ -7,10 +7,28 @@ import { escapeMrkdwn } from "../render/mrkdwn.ts";
  */
 export type RecoveryCommand =
   | { kind: "freeze"; target: string; durationMs: number; reason: string }
+  /** `freeze <target> at 14:00 [for 30m] <reason>`: a maintenance freeze that starts later. */
+  | { kind: "schedule"; target: string; at: StartSpec; durationMs: number; reason: string }
+  /** `freeze <target> extend 30m`: holds an active freeze longer. */
+  | { kind: "extend"; target: string; durationMs: number }
   | { kind: "unfreeze"; target: string }
   | { kind: "status"; scope: StatusScope }
   | { kind: "audit"; host: string | null }
   | { kind: "recover"; host: string };
+
+/** When a scheduled freeze starts: the next HH:MM in UTC, or one instant (an ISO date-time). */
+export type StartSpec = { kind: "time"; hour: number; minute: number } | { kind: "instant"; ms: number };
+
+/** The furthest ahead a maintenance freeze may be scheduled. */
+export const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
+
+/** `at`'s moment: `14:00` is the next 14:00 UTC strictly after `now`. */
+export function resolveStart(at: StartSpec, now: number): number {
+  if (at.kind === "instant") return at.ms;
+  const d = new Date(now);
+  const today = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), at.hour, at.minute);
+  return today > now ? today : today + 24 * 3_600_000;
+}
 
 /** `status` with no argument: active freezes. Fleet fan-out scopes are added by extending this union. */
 export type StatusScope = { kind: "freezes" };
@@ -25,7 +43,21 @@ export const RECOVERY_COMMAND_HELP: { usage: string; summary: string }[] = [
     summary:
       "Freeze a gateway (or the fleet): announces who, why and until when, and refuses other people's changes to it. Default 30 min, max 24 h.",
   },
-  { usage: "/openclaw unfreeze <host|all>", summary: "Lift a freeze and post the all-clear." },
+  {
+    usage: "/openclaw freeze <host|all> at 14:00 [for 30m] <reason>",
+    summary:
+      "Schedule a maintenance freeze: 14:00 is the next 14:00 UTC (or give an ISO date-time, e.g. 2026-11-24T14:00Z). Announced when set, 15 min before, at its start and at its end.",
+  },
+  {
+    usage: "/openclaw freeze <host|all> extend 30m",
+    summary:
+      "Hold an active freeze longer (an automatic freeze: at least 30 min more, then it lifts after its healthy time). Incident leads only for automatic freezes.",
+  },
+  {
+    usage: "/openclaw unfreeze <host|all>",
+    summary:
+      "Lift a freeze and post the all-clear (automatic freezes: incident leads only); before a scheduled freeze starts, cancel it.",
+  },
   {
     usage: "/openclaw recover <host>",
     summary:
@@ -74,19 +106,54 @@ export function parseStatusScope(rest: string[]): StatusScope {
 function parseFreeze(rest: string[], normalizeHost: Normalize): RecoveryCommand {
   const example = "/openclaw freeze node-3 for 45m token rotation gone wrong";
   const [rawTarget, ...more] = rest;
-  if (rawTarget === undefined) usage("/openclaw freeze <host|all> [for 30m] <reason>", example);
+  if (rawTarget === undefined) usage("/openclaw freeze <host|all> [at 14:00] [for 30m] <reason>", example);
   const target = parseTarget(rawTarget, normalizeHost);
+  if (more[0]?.toLowerCase() === "extend") {
+    const [, amount] = more;
+    if (more.length !== 2 || amount === undefined || !DURATION.test(amount))
+      usage("/openclaw freeze <host|all> extend <30m|2h>", `/openclaw freeze ${rawTarget} extend 30m`);
+    return { kind: "extend", target, durationMs: parseDuration(amount) };
+  }
   let durationMs = DEFAULT_FREEZE_MS;
+  let at: StartSpec | null = null;
   let words = more;
-  if (words[0]?.toLowerCase() === "for" && words[1] !== undefined && DURATION.test(words[1])) {
-    durationMs = parseDuration(words[1]);
-    words = words.slice(2);
+  for (let option = 0; option < 2; option++) {
+    const word = words[0]?.toLowerCase();
+    if (word === "for" && words[1] !== undefined && DURATION.test(words[1])) {
+      durationMs = parseDuration(words[1]);
+      words = words.slice(2);
+    } else if (word === "at" && at === null && words[1] !== undefined && /^\d/.test(words[1])) {
+      // Only a word starting with a digit is a start time: "at risk of …" stays a reason.
+      at = parseStart(words[1]);
+      // `at 14:00 UTC`: the zone is the only one there is.
+      words = words.slice(words[2]?.toUpperCase() === "UTC" ? 3 : 2);
+    }
   }
   const reason = words.join(" ").trim();
   if (!reason) {
     throw new ClawopsError("bad_request", `A freeze needs a reason people can read, e.g. \`${example}\`.`);
   }
-  return { kind: "freeze", target, durationMs, reason: reason.slice(0, 300) };
+  return at === null
+    ? { kind: "freeze", target, durationMs, reason: reason.slice(0, 300) }
+    : { kind: "schedule", target, at, durationMs, reason: reason.slice(0, 300) };
+}
+
+const CLOCK = /^([01]?\d|2[0-3]):([0-5]\d)$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/i;
+
+/** `14:00` (the next one, UTC) or an ISO date-time (`2026-11-24T14:00Z`; without a zone, UTC). */
+export function parseStart(text: string): StartSpec {
+  const clock = CLOCK.exec(text);
+  if (clock) return { kind: "time", hour: Number(clock[1]), minute: Number(clock[2]) };
+  if (ISO_DATE_TIME.test(text)) {
+    const zoned = /(Z|[+-]\d{2}:\d{2})$/i.test(text) ? text : `${text}Z`;
+    const ms = Date.parse(zoned.toUpperCase());
+    if (Number.isFinite(ms)) return { kind: "instant", ms };
+  }
+  throw new ClawopsError(
+    "bad_request",
+    `\`${escapeMrkdwn(text.slice(0, 40))}\` is not a start time: use \`14:00\` (the next 14:00 UTC) or an ISO date-time like \`2026-11-24T14:00Z\`.`,
+  );
 }
 
 const DURATION = /^(\d{1,4})(m|min|h|hr)$/i;

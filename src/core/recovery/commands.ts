@@ -1,11 +1,14 @@
 import type { RecoveryCommand } from "../commands/recovery-parse.ts";
-import { FREEZE_ALL } from "../commands/recovery-parse.ts";
+import { FREEZE_ALL, MAX_FREEZE_MS } from "../commands/recovery-parse.ts";
 import type { CommandReply, CommandRequest } from "../commands/types.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../jobs/hosts.ts";
 import { renderNotice } from "../render/messages.ts";
 import type { Actor } from "./authz.ts";
-import { renderAuditSummary, renderFreezeStatus, renderUnfreezeNotice } from "./render.ts";
+import { autoFreezeEnd, isAutoFreeze } from "./auto-freeze.ts";
+import { iso, renderAuditSummary, renderFreezeStatus, renderUnfreezeNotice } from "./render.ts";
+import { liftRule, renderFreezeExtended } from "./render-freezes.ts";
+import { cancelScheduled, scheduleFreeze } from "./schedule.ts";
 import {
   activeFreezes,
   announceFreeze,
@@ -29,7 +32,13 @@ export async function handleRecoveryCommand(
   const now = deps.clock.now();
   switch (command.kind) {
     case "status":
-      return { ack: renderFreezeStatus(await activeFreezes(deps.recovery.store, now), now) };
+      return {
+        ack: renderFreezeStatus(
+          await activeFreezes(deps.recovery.store, now),
+          now,
+          await deps.recovery.store.listScheduledFreezes(),
+        ),
+      };
     case "audit": {
       const entries = await deps.recovery.store.listAudit({
         host: command.host ?? undefined,
@@ -40,6 +49,10 @@ export async function handleRecoveryCommand(
     }
     case "freeze":
       return freeze(deps, req, actor, command);
+    case "schedule":
+      return scheduleFreeze(deps, req, actor, command);
+    case "extend":
+      return extend(deps, actor, command);
     case "unfreeze":
       return unfreeze(deps, req, actor, command.target);
     case "recover":
@@ -84,23 +97,83 @@ async function unfreeze(
   actor: Actor,
   target: string,
 ): Promise<CommandReply> {
-  await authorize(deps, actor, "unfreeze");
   const now = deps.clock.now();
   const existing = await deps.recovery.store.getFreeze(target);
   if (!existing || existing.expiresAt <= now) {
+    await authorize(deps, actor, "unfreeze");
+    // Not frozen yet, but a maintenance freeze is coming: `unfreeze` before the start cancels it.
+    const cancelled = await cancelScheduled(deps, actor, target);
+    if (cancelled) return cancelled;
     throw new ClawopsError(
       "not_frozen",
       `${target === FREEZE_ALL ? "The fleet" : `\`${target}\``} is not frozen. See \`/openclaw status\` for active freezes.`,
       { status: 409 },
     );
   }
-  await guardFrozen(deps, actor, target, "unfreeze");
+  if (isAutoFreeze(existing)) await requireLead(deps, actor, target, "lift");
+  else {
+    await authorize(deps, actor, "unfreeze");
+    await guardFrozen(deps, actor, target, "unfreeze");
+  }
   const removed = await deps.recovery.store.removeFreeze(target, existing.createdAt);
   if (!removed)
     throw new ClawopsError("not_frozen", `The freeze of \`${target}\` was lifted meanwhile.`, { status: 409 });
+  const next = (await deps.recovery.store.listScheduledFreezes()).find(
+    (s) => s.target === target && s.stage !== "started",
+  );
+  const still = next
+    ? ` A maintenance freeze is still scheduled ${iso(next.startsAt)} to ${iso(next.endsAt)}; \`/openclaw unfreeze ${target}\` again cancels it.`
+    : "";
   return {
-    ack: renderNotice(`✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.`),
+    ack: renderNotice(
+      `✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.${still}`,
+    ),
     background: () => postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now())),
+  };
+}
+
+/** An automatic freeze is the incident's: only incident leads lift or extend it. */
+async function requireLead(deps: RecoveryCoreDeps, actor: Actor, target: string, verb: string): Promise<void> {
+  if (await deps.recovery.authz.isIncidentLead(actor)) return;
+  throw new ClawopsError(
+    "forbidden",
+    `Only an incident lead may ${verb} the automatic freeze of \`${target}\` (the authorization file's \`incidentLeads\`). It lifts by itself once the host has been healthy long enough; ask in the incident thread.`,
+    { status: 403 },
+  );
+}
+
+/** `freeze <target> extend 30m`: a person's freeze lasts 30 min longer; an automatic one holds at least 30 min more. */
+async function extend(
+  deps: RecoveryCoreDeps,
+  actor: Actor,
+  command: Extract<RecoveryCommand, { kind: "extend" }>,
+): Promise<CommandReply> {
+  const now = deps.clock.now();
+  const existing = await deps.recovery.store.getFreeze(command.target);
+  if (!existing || existing.expiresAt <= now) {
+    throw new ClawopsError(
+      "not_frozen",
+      `${command.target === FREEZE_ALL ? "The fleet" : `\`${command.target}\``} is not frozen, so there is nothing to extend; freeze it with \`/openclaw freeze ${command.target} for 30m <reason>\`.`,
+      { status: 409 },
+    );
+  }
+  let updated: FreezeRecord;
+  if (isAutoFreeze(existing)) {
+    await requireLead(deps, actor, command.target, "extend");
+    const holdUntil = Math.max(now, existing.auto.holdUntil ?? now) + command.durationMs;
+    const auto = { ...existing.auto, holdUntil, capAt: Math.max(existing.auto.capAt, holdUntil) };
+    updated = { ...existing, auto, expiresAt: autoFreezeEnd(auto) };
+  } else {
+    await authorize(deps, actor, "freeze");
+    await guardFrozen(deps, actor, command.target, "freeze");
+    updated = { ...existing, expiresAt: Math.min(existing.expiresAt + command.durationMs, now + MAX_FREEZE_MS) };
+  }
+  await deps.recovery.store.putFreeze(updated);
+  deps.logger.info("freeze extended", { target: updated.target, by: actor.user, expiresAt: updated.expiresAt });
+  const until = updated.auto ? `it lifts ${liftRule(updated.auto)}` : `it lasts until ${iso(updated.expiresAt)}`;
+  return {
+    ack: renderNotice(`⏳ Extended the freeze of *${command.target}*: ${until}. Said where it was announced.`),
+    background: () => postToNotices(deps, updated, renderFreezeExtended(updated, actor.user)),
   };
 }
 

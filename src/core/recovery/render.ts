@@ -1,7 +1,7 @@
 import { FREEZE_ALL } from "../commands/recovery-parse.ts";
 import { clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import type { Message } from "../messages/model.ts";
-import type { AuditEntry, FreezeRecord } from "./types.ts";
+import type { AuditEntry, FreezeRecord, ScheduledFreeze } from "./types.ts";
 
 /** Messages for freeze notices, the freeze status and the audit summary. */
 
@@ -77,9 +77,30 @@ export function renderExpiryNotice(f: FreezeRecord): Message {
   };
 }
 
-export function renderFreezeStatus(freezes: readonly FreezeRecord[], now: number): Message {
+export function renderFreezeStatus(
+  freezes: readonly FreezeRecord[],
+  now: number,
+  scheduled: readonly ScheduledFreeze[] = [],
+): Message {
+  const coming = scheduled.filter((s) => s.stage !== "started");
+  const later =
+    coming.length === 0
+      ? []
+      : [
+          section(
+            `*Scheduled maintenance freezes* (${coming.length})\n${coming
+              .map(
+                (s) =>
+                  `🗓️ *${s.target === FREEZE_ALL ? "all (fleet)" : s.target}* — ${iso(s.startsAt)} to ${iso(s.endsAt)} by ${mention(s.owner)}: ${escapeMrkdwn(s.reason)}`,
+              )
+              .join("\n")}`,
+          ),
+        ];
   if (freezes.length === 0) {
-    return { text: "No active freezes.", parts: [section("✅ *No active freezes.* Every gateway is open for work.")] };
+    return {
+      text: coming.length ? `No active freezes; ${coming.length} scheduled` : "No active freezes.",
+      parts: [section("✅ *No active freezes.* Every gateway is open for work."), ...later],
+    };
   }
   const lines = freezes.map(
     (f) =>
@@ -87,7 +108,7 @@ export function renderFreezeStatus(freezes: readonly FreezeRecord[], now: number
   );
   return {
     text: `${freezes.length} active freeze(s)`,
-    parts: [section(`*Active freezes* (${freezes.length})`), section(lines.join("\n"))],
+    parts: [section(`*Active freezes* (${freezes.length})`), section(lines.join("\n")), ...later],
   };
 }
 

@@ -4,7 +4,9 @@ import { ClawopsError } from "../errors.ts";
 import { openIncidentThread } from "../jobs/incident-thread.ts";
 import type { Message } from "../messages/model.ts";
 import type { Actor, MutatingAction } from "./authz.ts";
+import { isAutoFreeze, liftedHealthy } from "./auto-freeze.ts";
 import { renderExpiryNotice, renderFreezeNotice } from "./render.ts";
+import { renderAutoAllClear, renderAutoCapNotice } from "./render-freezes.ts";
 import type { AuditEntry, FreezeRecord, NewAuditEntry, NoticeRef, RecoveryDeps, RecoveryStore } from "./types.ts";
 
 export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };
@@ -113,17 +115,26 @@ export async function expireFreezes(
     const removed = await deps.recovery.store.removeFreeze(f.target, f.createdAt);
     if (!removed) continue;
     expired.push(removed);
+    // An automatic freeze whose host was healthy long enough lifts with an all-clear.
+    const healthy = isAutoFreeze(removed) && liftedHealthy(removed.auto, removed.expiresAt);
     await audit(deps, {
       at: now,
       actor: "system",
       source: "system",
-      action: "freeze.expired",
+      action: healthy ? "freeze.auto.lifted" : "freeze.expired",
       host: removed.target,
       outcome: "info",
-      detail: `freeze by ${removed.owner} expired (${removed.reason})`,
+      detail: healthy
+        ? `automatic freeze lifted: healthy since ${new Date(removed.auto?.healthySince ?? now).toISOString()} (${removed.reason})`
+        : `freeze by ${removed.owner} expired (${removed.reason})`,
       ref: null,
     });
-    await postToNotices(deps, removed, renderExpiryNotice(removed));
+    const notice = isAutoFreeze(removed)
+      ? healthy
+        ? renderAutoAllClear(removed, removed.expiresAt)
+        : renderAutoCapNotice(removed)
+      : renderExpiryNotice(removed);
+    await postToNotices(deps, removed, notice);
   }
   return { expired, nextExpiryAt };
 }

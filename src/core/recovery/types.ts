@@ -25,6 +25,42 @@ export interface FreezeRecord {
   /** Channel the freeze was asked for in (the incident thread lives there). */
   channel: string;
   notices: NoticeRef[];
+  /** Set on a freeze the freeze policy placed (owner AUTO_FREEZE_OWNER): what lifts it. */
+  auto?: AutoFreeze;
+}
+
+/** The freeze policy's part of an automatic freeze: why it was placed and what lifts it. */
+export interface AutoFreeze {
+  /** The policy rule's name. */
+  rule: string;
+  /** The finding rule ids that matched. */
+  findings: string[];
+  /** Lifted once the host has been healthy this long. */
+  liftAfterMs: number;
+  /** It ends here at the latest (the rule's duration cap, or later once an incident lead extends it). */
+  capAt: number;
+  /** When the host's current healthy state began; null while it fails. */
+  healthySince: number | null;
+  /** An incident lead's extension: not lifted before this, healthy or not. */
+  holdUntil: number | null;
+}
+
+/** Where a scheduled maintenance freeze is: announced when set, then warned, then started (its row goes at the end). */
+export type ScheduledFreezeStage = "scheduled" | "warned" | "started";
+
+/** `/openclaw freeze <host|all> at 14:00 for 30m <reason>`: a freeze that starts later. */
+export interface ScheduledFreeze {
+  id: string;
+  target: string;
+  owner: string;
+  reason: string;
+  source: "slack" | "console";
+  /** Channel it was asked for in: its announcements go there (and to the announcement channels). */
+  channel: string;
+  createdAt: number;
+  startsAt: number;
+  endsAt: number;
+  stage: ScheduledFreezeStage;
 }
 
 export type AuditOutcome = "ok" | "refused" | "error" | "info";
@@ -99,6 +135,21 @@ export interface RecoveryStore {
    */
   removeFreeze(target: string, createdAt?: number): Promise<FreezeRecord | null>;
 
+  /** Stores a scheduled maintenance freeze (a new id). */
+  putScheduledFreeze(s: ScheduledFreeze): Promise<void>;
+  /** Every scheduled freeze not yet ended, soonest first. */
+  listScheduledFreezes(): Promise<ScheduledFreeze[]>;
+  /**
+   * Moves it from one of `from` to `to` atomically (`to` null: removes it) and returns it (the
+   * removed row when `to` is null); null when it is not at one of `from` (another sweep or a
+   * cancel got there first), so each stage's announcement is claimed once.
+   */
+  advanceScheduledFreeze(
+    id: string,
+    from: readonly ScheduledFreezeStage[],
+    to: ScheduledFreezeStage | null,
+  ): Promise<ScheduledFreeze | null>;
+
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
 }
@@ -172,6 +223,8 @@ export interface RecoveryDeps {
   drainPollMs?: number;
   /** Where recover runs run (Workers: a Workflow instance each). Unset: in this process, one per host. */
   runs?: RecoverRuns;
+  /** How long before a scheduled freeze starts its warning goes out (default 15 min; CLAWOPS_FREEZE_WARN_MIN). */
+  freezeWarnMs?: number;
   /** Set where this runtime cannot run the recover runbook: why, for `/openclaw recover` to say. */
   runbookUnavailable?: string;
 }

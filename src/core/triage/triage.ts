@@ -9,6 +9,7 @@ import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../jo
 import { mergeResults } from "../jobs/results.ts";
 import { endJobThreadUnwritable, tellRequester } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
+import { metricsOf, recordJobFinished } from "../metrics.ts";
 import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
 import { renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
 
@@ -241,7 +242,9 @@ export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
     const detail = started
       ? `The control plane restarted while this job ran; its results were not all received. Run the ${what.toLowerCase()} again.`
       : `The control plane restarted while this job waited for its turn on the host; it never ran. Run the ${what.toLowerCase()} again.`;
-    await deps.store.updateJob(job.id, { status: "lost", finishedAt: deps.clock.now(), detail });
+    const finishedAt = deps.clock.now();
+    await deps.store.updateJob(job.id, { status: "lost", finishedAt, detail });
+    recordJobFinished(metricsOf(deps), { ...job, status: "lost", finishedAt });
     try {
       const threadTs = job.threadTs ?? (await openIncidentThread(deps, job.channel, job.host, job.user)).threadTs;
       if (!started) await deps.store.updateJob(job.id, { threadTs });

@@ -1,0 +1,142 @@
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { DIRECTORY_NAME, DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
+import { parseWorkerConfig } from "../../src/worker/env.ts";
+import worker from "../../src/worker/index.ts";
+import { createConsoleLogger } from "../../src/worker/logger.ts";
+import { requestDeps } from "../../src/worker/wiring.ts";
+import { postSlashCommand, type RecordedRequest, type SlackCommandReply } from "./signed-slack.ts";
+
+/**
+ * Automatic and scheduled freezes on the Workers runtime: stored in the directory Durable
+ * Object's SQLite, every later moment run by that object's alarm (no test calls the sweep).
+ * The bindings (vitest.workers.config.ts) set a freeze policy, the incident channel and a 3 s
+ * warning lead (CLAWOPS_FREEZE_WARN_MIN=0.05) so a schedule a few seconds ahead shows each moment.
+ */
+const text = (r: { body: SlackCommandReply }) =>
+  [r.body.text ?? "", ...(r.body.blocks ?? []).map((b) => b.text?.text ?? "")].join("\n");
+
+async function posts(): Promise<{ channel: string; thread_ts?: string; text: string }[]> {
+  const calls = (await (await fetch(env.SLACK_STANDIN_CALLS_URL)).json()) as RecordedRequest[];
+  return calls
+    .filter((c) => c.url.endsWith("/chat.postMessage"))
+    .map((c) => JSON.parse(c.body) as { channel: string; thread_ts?: string; text: string });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const directory = () => env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
+
+describe("scheduled maintenance freezes on the directory object's alarm", () => {
+  it("announces when set, before the start, at the start and at the end, once each", async () => {
+    await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
+    const store = new DirectoryRecoveryStore(env.DIRECTORY);
+    const startsAt = Math.ceil((Date.now() + 8_000) / 1000) * 1000;
+    const at = new Date(startsAt).toISOString().replace(/\.000Z$/, "Z");
+    const reply = await postSlashCommand(`freeze all at ${at} for 1m db maintenance`);
+    expect(reply.status).toBe(200);
+    expect(text(reply)).toContain("Scheduled a maintenance freeze of *the whole fleet*");
+    const [scheduled] = await store.listScheduledFreezes();
+    expect(scheduled).toMatchObject({ target: "all", owner: "U0OPERATOR", startsAt, endsAt: startsAt + 60_000 });
+    // The object's alarm is the warning's moment, 3 s before the start.
+    expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt - 3_000);
+
+    const kinds = async () =>
+      (await posts()).map((p) =>
+        /scheduled .* by/.test(p.text)
+          ? "set"
+          : /starts at/.test(p.text)
+            ? "soon"
+            : /frozen for maintenance/.test(p.text)
+              ? "start"
+              : /ended at/.test(p.text)
+                ? "end"
+                : p.text,
+      );
+    await until("the start", 20_000, async () => (await kinds()).includes("start"));
+    expect(await store.getFreeze("all")).toMatchObject({ owner: "U0OPERATOR", expiresAt: startsAt + 60_000 });
+    expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt + 60_000);
+    await until("the end", 75_000, async () => (await kinds()).includes("end"));
+    expect(await kinds()).toEqual(["set", "soon", "start", "end"]);
+    expect((await posts()).every((p) => p.channel === "C0INCIDENT")).toBe(true);
+    expect(await store.getFreeze("all")).toBeNull();
+    expect(await store.listScheduledFreezes()).toEqual([]);
+  }, 100_000);
+
+  it("unfreeze before the start cancels it and says so", async () => {
+    const store = new DirectoryRecoveryStore(env.DIRECTORY);
+    const reply = await postSlashCommand("freeze all at 2099-01-01T10:00Z for 30m far away");
+    expect(text(reply)).toContain("2099-01-01 10:00 UTC");
+    expect(await store.listScheduledFreezes()).toHaveLength(0);
+    expect(text(reply)).toContain("at most 30 days ahead");
+    const soon = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    expect(text(await postSlashCommand(`freeze all at ${soon} for 30m switch swap`))).toContain("Scheduled");
+    const cancel = await postSlashCommand("unfreeze all");
+    expect(text(cancel)).toContain("Cancelled the maintenance freeze of *the whole fleet*");
+    expect(await store.listScheduledFreezes()).toEqual([]);
+  });
+});
+
+describe("automatic freezes on Workers", () => {
+  it("a failing transition the policy covers freezes the host in its incident thread; healthy for 5 min, the alarm lifts it with an all-clear", async () => {
+    await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
+    const parsed = parseWorkerConfig(env);
+    if (!parsed.ok) throw new Error(parsed.problems.join(" "));
+    const deps = requestDeps(
+      { env, config: parsed.config, logger: createConsoleLogger("test") },
+      "https://clawops.example",
+      { ok: false, missing: "not in this test" },
+    );
+    await new DirectoryStore(env.DIRECTORY).insertHost({
+      name: "node-9",
+      publicKey: "k",
+      enrolledAt: Date.now(),
+      revokedAt: null,
+      agentVersion: null,
+      gatewayVersion: null,
+      lastSeenAt: null,
+    });
+    const hook = deps.onHostTransition;
+    if (!hook) throw new Error("onHostTransition is not wired");
+    const now = Date.now();
+    await hook(deps, { host: "node-9", at: now, since: now - 30_000, healthy: false, findingIds: ["gateway-down"] });
+    const store = new DirectoryRecoveryStore(env.DIRECTORY);
+    expect(await store.getFreeze("node-9")).toMatchObject({ owner: "clawops (automatic)", source: "system" });
+    const [header, notice] = await posts();
+    expect(header?.channel).toBe("C0INCIDENT");
+    expect(notice?.thread_ts).toBeTruthy();
+    expect(notice?.text).toContain("node-9 is frozen automatically (gateway-down); lifts after 5 min healthy");
+
+    // Healthy since 6 min ago (held for two probes): the lift is due, and the alarm does it.
+    await hook(deps, { host: "node-9", at: Date.now(), since: now - 6 * 60_000, healthy: true, findingIds: [] });
+    await until("the lift", 10_000, async () => (await store.getFreeze("node-9")) === null);
+    const allClear = (await posts()).at(-1);
+    expect(allClear).toMatchObject({ channel: "C0INCIDENT", thread_ts: notice?.thread_ts });
+    expect(allClear?.text).toContain("All clear: node-9 is no longer frozen");
+    const [last] = await store.listAudit({ host: "node-9", order: "desc", limit: 1 });
+    expect(last?.action).toBe("freeze.auto.lifted");
+  });
+
+  it("a malformed CLAWOPS_FREEZE_POLICY stops the Worker with 503, naming the field", async () => {
+    const ctx = createExecutionContext();
+    const policy = JSON.stringify({ rules: [{ name: "down", findings: ["gateway-gone"] }] });
+    const res = await worker.fetch(
+      new Request("https://clawops.example/healthz"),
+      { ...env, CLAWOPS_FREEZE_POLICY: policy },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    const body = await res.json<SlackCommandReply>();
+    expect(body.error?.message).toContain("CLAWOPS_FREEZE_POLICY: rules.0.findings.0: not a finding rule id");
+  });
+});

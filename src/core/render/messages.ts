@@ -75,6 +75,8 @@ export interface TriageMeta {
   incomplete?: string | null;
   /** Slow probes still running: this message is an early answer and will be updated. */
   pending?: readonly string[];
+  /** Where the `doctor --lint` result came from, as the agent said (absent from older agents). */
+  doctor?: { source: "cache" | "run"; ageMs: number } | null;
 }
 
 export function renderTriageResult(c: Classification, meta: TriageMeta): Message {
@@ -95,7 +97,11 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   if (meta.pending && meta.pending.length > 0) {
     parts.push(
       context(
-        `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}. This answer updates when they finish.`,
+        `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}.${
+          meta.pending.includes("doctor.lint")
+            ? " The doctor part is being refreshed on the host (`openclaw doctor --lint` takes several seconds)."
+            : ""
+        } This answer updates when they finish.`,
       ),
     );
   }
@@ -110,12 +116,28 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   }
   parts.push(
     context(
-      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}`,
+      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}${doctorNote(meta.doctor)}`,
     ),
   );
   // The next steps, as buttons: on the final answer only (an early one is still being filled in).
   if (!meta.pending || meta.pending.length === 0) parts.push(triageAnswerButtons(meta.host));
   return { text, parts };
+}
+
+/** How old the doctor result in this answer is: the agent keeps doctor's last result. */
+function doctorNote(doctor: TriageMeta["doctor"]): string {
+  if (!doctor) return "";
+  if (doctor.source === "run") return " · doctor ran for this triage";
+  return ` · doctor result ${formatAge(doctor.ageMs)} old (cached on the host)`;
+}
+
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  const h = Math.round(min / 60);
+  return h < 48 ? `${h} h` : `${Math.round(h / 24)} d`;
 }
 
 function matrixPart(c: Classification): Part {

@@ -204,6 +204,8 @@ export async function benchFleetWorkerd(opts: {
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_API_URL: apiUrl,
+        // The live fan-out is what this measures (status from the watch is bench/watch.ts).
+        CLAWOPS_WATCH_INTERVAL_S: "0",
         CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
         // As deployed (wrangler.toml); the simulated agents send no heartbeat frames anyway.
         AGENT_HEARTBEAT_MS: "60000",

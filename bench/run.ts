@@ -8,6 +8,7 @@ import { benchAgentProcess, benchFleet, benchHubMemory } from "./fleet.ts";
 import { benchFleetWorkerd, HIBERNATION_WAIT_MS } from "./fleet-workerd.ts";
 import { round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
+import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts";
 
 /**
  * `npm run bench [-- --only ack|triage] [--runs N] [--no-ladder]`: measures, prints a Markdown report and
@@ -17,7 +18,9 @@ import { benchTriage } from "./triage.ts";
  * simulator processes, default 4). They write bench/results/fleet.{md,json}. `--only agent-mem`
  * (a real agent process's memory) writes bench/results/agent-mem.{md,json}. `--only fleet-workerd` (status all against the Worker in
  * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay; it takes a
- * list, `--agents 100,1000`, one section per fleet size.
+ * list, `--agents 100,1000`, one section per fleet size. `--only watch` (the watch's budgets: a
+ * real agent watching a real gateway, the control plane per watching host, status from the
+ * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
  */
 const { values } = parseArgs({
   options: {
@@ -31,7 +34,7 @@ const { values } = parseArgs({
 });
 /** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
 const NODE_FLEET_BENCHES = ["fleet", "storm", "hub-mem"];
-const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd"];
+const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd", "watch"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
 const nodeFleetRun = [...only].some((o) => NODE_FLEET_BENCHES.includes(o));
@@ -183,6 +186,75 @@ if (only.has("agent-mem")) {
     "",
   );
   writeReport("agent-mem", agentReport, agentRaw);
+}
+
+if (only.has("watch")) {
+  const seconds = Number(values.runs ?? 150);
+  const phases = await benchAgentWatch({
+    phases: [
+      { intervalS: 1, seconds: 60 },
+      { intervalS: 30, seconds },
+    ],
+    log,
+  });
+  const hub = await benchHubWatch({ hosts: 10_000 });
+  const status = [];
+  for (const hosts of [1_000, 10_000]) {
+    log(`watch: status all from the stored state over ${hosts} hosts…`);
+    status.push(await benchStatusFromWatch({ hosts, runs: 5 }));
+  }
+  const fast = phases[0] as (typeof phases)[number];
+  // A steady host at the default 30 s interval: one state when it connects, the digest confirming
+  // it, then a digest every 10 min (6 an hour); each change costs one state and one digest.
+  const digestBytes = Math.max(...phases.map((p) => p.digestBytes));
+  const stateBytes = Math.max(...phases.map((p) => p.stateBytes));
+  const steadyPerHour = 6 * digestBytes;
+  const perChange = stateBytes + digestBytes;
+  writeReport(
+    "watch",
+    [
+      `Measured ${new Date().toISOString()} on ${machine}.`,
+      "",
+      "Reproduce: `npm run bench -- --only watch [--runs SECONDS]` (the 30 s phase, default 150 s; ≈5 min in all).",
+      "",
+      "### The agent while watching",
+      "",
+      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the process's user + system time over the phase; at 1 s (30× the default) it gives the CPU per quick probe, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
+      "",
+      "| interval | phase | probes | states / digests sent | RSS max / median | CPU per probe | CPU, measured | CPU at 30 s |",
+      "|---|---|---|---|---|---|---|---|",
+      ...phases.map(
+        (p) =>
+          `| ${p.intervalS} s | ${p.seconds} s | ${p.probes} | ${p.states} / ${p.digests} | ${round(p.rssMaxMb, 1)} MB / ${round(p.rssMedianMb, 1)} MB | ${round(p.cpuMsPerProbe, 1)} ms | ${round(p.cpuPct, 3)} % | ${round((p.cpuMsPerProbe / 30_000) * 100, 3)} % |`,
+      ),
+      "",
+      `Fields that differed between two states of the steady gateway: ${[...new Set(phases.flatMap((p) => p.changedPaths))].join(", ") || "none"}.`,
+      "",
+      `Wire (JSON text of the frames): a state ${stateBytes} B, a digest ${digestBytes} B. A steady host: ${steadyPerHour} B per hour (6 digests); each change of its results ${perChange} B (the state and the digest confirming it), so a host flapping every 2 min ≈ ${Math.round(30 * perChange + steadyPerHour)} B/h. The heartbeat that existed before the watch (every 15 s on Node) is not counted.`,
+      "",
+      "### The control plane per watching host",
+      "",
+      `In process, no sockets (the per-socket cost is the hub-memory figure in fleet.md): ${hub.hosts.toLocaleString("en")} hosts, each frame parsed by the hub's zod schema and handled by the watch (classified with the triage classifier, stored in SQLite).`,
+      "",
+      "| state frame (parse + classify + store) | digest frame | stored state per host | one sweep over all hosts (every 5 s) |",
+      "|---|---|---|---|",
+      `| ${Math.round(hub.stateFrameUs)} µs | ${Math.round(hub.digestFrameUs)} µs | ${Math.round(hub.storedBytesPerHost)} B | ${round(hub.sweepMs, 2)} ms |`,
+      "",
+      `A steady host at the default rates: 6 digests an hour, ${round((6 * hub.digestFrameUs) / 1000, 2)} ms of CPU per host per hour; 10,000 steady hosts ≈ ${round(((10_000 * 6 * hub.digestFrameUs) / 1e6 / 3600) * 100, 3)} % of a core, plus the sweep (${round((hub.sweepMs / 5_000) * 100, 3)} % of a core at 10,000 hosts).`,
+      "",
+      "### `status all` from the stored watch state (Node)",
+      "",
+      "SQLite with N enrolled hosts, each with a stored watch state (1 in 50 failing); read every state, build the rows, render the matrix; 5 runs.",
+      "",
+      "| hosts | median | max |",
+      "|---|---|---|",
+      ...status.map(
+        (s) => `| ${s.hosts.toLocaleString("en")} | ${round(s.medianMs, 1)} ms | ${round(s.maxMs, 1)} ms |`,
+      ),
+      "",
+    ],
+    { machine, agent: phases, fast, hub, status },
+  );
 }
 
 function writeReport(name: string, lines: string[], data: Record<string, unknown>): void {

@@ -14,6 +14,7 @@ import { errorMessage } from "../contract/errors.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
+import { AgentWatch } from "./watch.ts";
 
 export interface JobRunner {
   run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
@@ -31,6 +32,11 @@ export interface AgentConnectionOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Opens the socket to the hub. Default: a `ws` client; tests pass an in-memory one (test/support/frame-pair.ts). */
   dial?: (url: string) => WebSocket;
+  /**
+   * The watch (docs/watch.md): `overrideMs` is this host's own interval (CLAWOPS_WATCH_INTERVAL_S),
+   * overriding the one the welcome gives; absent, the welcome's (or the default 30 s).
+   */
+  watch?: { overrideMs?: number };
 }
 
 const CLOSE_EXPLAINED: Record<number, string> = {
@@ -57,9 +63,22 @@ export class AgentConnection {
   private readonly running = new Set<string>();
   private readonly opts: AgentConnectionOptions;
   private welcomed = false;
+  private readonly watch: AgentWatch;
 
   constructor(opts: AgentConnectionOptions) {
     this.opts = opts;
+    this.watch = new AgentWatch({
+      runner: opts.runner,
+      logger: opts.logger,
+      send: (frame) => {
+        const ws = this.ws;
+        if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return false;
+        this.send(ws, frame);
+        return true;
+      },
+      busy: () => this.running.size > 0,
+      ...(opts.watch?.overrideMs !== undefined ? { overrideMs: opts.watch.overrideMs } : {}),
+    });
   }
 
   start(): void {
@@ -71,6 +90,7 @@ export class AgentConnection {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.clearHeartbeat();
+    this.watch.stop();
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
@@ -109,6 +129,7 @@ export class AgentConnection {
     ws.on("error", (err) => logger.warn("hub connection error", { err: err.message }));
     ws.on("close", (code, reasonBuf) => {
       this.clearHeartbeat();
+      if (this.ws === ws) this.watch.stop();
       const reason = reasonBuf.toString();
       const explained = CLOSE_EXPLAINED[code];
       if (explained) logger.error("hub closed the connection", { code, reason, hint: explained });
@@ -180,6 +201,10 @@ export class AgentConnection {
         );
         // Results that finished while disconnected: deliver them now.
         for (const result of this.outbox.values()) this.send(ws, result);
+        this.watch.start({
+          ...(frame.watchIntervalMs !== undefined ? { intervalMs: frame.watchIntervalMs } : {}),
+          ...(frame.watchDigestMs !== undefined ? { digestMs: frame.watchDigestMs } : {}),
+        });
         return;
       }
       case "job.run":

@@ -17,6 +17,7 @@ import { resolveProbeContext } from "./probes/context.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { AGENT_VERSION } from "./version.ts";
+import { watchIntervalOverride } from "./watch.ts";
 
 const USAGE = `clawops-agent ${AGENT_VERSION}: runs clawops probes on an OpenClaw gateway host.
 
@@ -42,6 +43,8 @@ Environment read by probes: OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_G
 OPENCLAW_GATEWAY_TOKEN (compared by fingerprint only), CLAWOPS_OPENCLAW_BIN (default: openclaw on PATH).
 CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment. CLAWOPS_AGENT_LOG_FILE: log there
 (rotated at 5 MB, 3 kept; ~/ is the user's home) instead of stderr, for launchd.
+CLAWOPS_WATCH_INTERVAL_S sets this host's watch interval in seconds (default: the control plane's,
+30 s; 0 turns the watch off). See docs/watch.md.
 `;
 
 // Kept whole (issue 13): the agent's subcommands, one case each, read top to bottom; startup and memory stay as they are.
@@ -91,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       const identity = loadOrCreateIdentity(dir);
       const runner = createJobRunner(process.env, dir);
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
+      const watchOverrideMs = watchIntervalOverride(process.env);
       const connection = new AgentConnection({
         server,
         host: config.host,
@@ -99,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
         gatewayVersion: () => runner.gatewayVersion(),
         runner,
         logger,
+        ...(watchOverrideMs !== undefined ? { watch: { overrideMs: watchOverrideMs } } : {}),
       });
       void runner.refreshGatewayVersion().then(releaseMemory);
       const stopDoctorCache = startDoctorCacheRefresher(

@@ -12,6 +12,8 @@ import { StepRequest, StepResult } from "./catalog.ts";
  *   hub   → job.run*           agent → job.progress* → job.result
  *   hub   → job.ack            (agent drops the result from its outbox)
  *   agent → heartbeat          (every welcome.heartbeatMs)
+ *   agent → watch.state        (the quick probe's results, when they changed; docs/watch.md)
+ *   agent → watch.digest       (the last state's hash: the probe after a change, then every welcome.watchDigestMs)
  */
 export const AGENT_PROTOCOL_VERSION = 1;
 
@@ -57,6 +59,10 @@ export const WelcomeFrame = z.object({
   type: z.literal("welcome"),
   host: HostName,
   heartbeatMs: z.number().int().positive(),
+  /** How often to run the watch's quick probe; 0: do not watch. Absent (older hubs): the agent's default. */
+  watchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
+  /** At most this long between two watch frames (a digest when nothing changed). */
+  watchDigestMs: z.number().int().positive().max(86_400_000).optional(),
 });
 export const JobRunFrame = z.object({
   type: z.literal("job.run"),
@@ -100,7 +106,36 @@ export const JobResultFrame = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
-export const AgentFrame = z.discriminatedUnion("type", [HelloFrame, HeartbeatFrame, JobProgressFrame, JobResultFrame]);
+/** A content hash of the watch's comparable results (contract/watch.ts): hex, or any short token. */
+const WatchHash = z.string().min(1).max(128);
+/** The quick probe's results, sent when they differ from the last ones sent on this connection. */
+export const WatchStateFrame = z.object({
+  type: z.literal("watch.state"),
+  /** The probe's number since the agent started (a restart starts again at 1). */
+  seq: z.number().int().nonnegative(),
+  /** When the probe ran (agent clock, ms). */
+  at: z.number(),
+  hash: WatchHash,
+  results: z.array(StepResult).max(8),
+});
+/** Nothing changed: the last state still holds (the probe after a change, then every digest period). */
+export const WatchDigestFrame = z.object({
+  type: z.literal("watch.digest"),
+  seq: z.number().int().nonnegative(),
+  at: z.number(),
+  hash: WatchHash,
+});
+export type WatchStateFrame = z.infer<typeof WatchStateFrame>;
+export type WatchDigestFrame = z.infer<typeof WatchDigestFrame>;
+
+export const AgentFrame = z.discriminatedUnion("type", [
+  HelloFrame,
+  HeartbeatFrame,
+  JobProgressFrame,
+  JobResultFrame,
+  WatchStateFrame,
+  WatchDigestFrame,
+]);
 export type AgentFrame = z.infer<typeof AgentFrame>;
 export type HelloFrame = z.infer<typeof HelloFrame>;
 export type JobResultFrame = z.infer<typeof JobResultFrame>;

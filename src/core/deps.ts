@@ -40,6 +40,11 @@ export interface CoreDeps {
   commandName?: string;
   /** Where incidents nobody typed go (watch, alerts, automatic freezes). Absent: nowhere, logged. */
   incidents?: IncidentRouting;
+  /**
+   * The watch's probe interval and digest period (docs/watch.md): `/openclaw status` answers
+   * from the stored watch state when set with an interval above 0. Absent: it probes live.
+   */
+  watch?: { intervalMs: number; digestMs: number };
   /** Acts on a held watch transition after its thread is handled (the automatic freeze policy). */
   onHostTransition?: (deps: CoreDeps, transition: HostTransition) => Promise<void>;
   /** Counters and histograms (core/metrics.ts). Absent: nothing is counted (Workers, most tests). */

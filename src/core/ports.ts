@@ -1,5 +1,6 @@
 import type { StepRequest, StepResult } from "../contract/catalog.ts";
 import type { Message } from "./messages/model.ts";
+import type { WatchRecord } from "./watch/state.ts";
 
 /**
  * The interfaces the core depends on. Implementations live at the edge, one wiring file per
@@ -120,6 +121,12 @@ export interface Store {
   updateJob(id: string, patch: JobPatch): Promise<void>;
   appendJobResult(id: string, result: StepResult): Promise<void>;
   listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]>;
+
+  /** The watch (docs/watch.md): a host's last watched state. Absent: this store keeps none. */
+  getWatch?(host: string): Promise<WatchRecord | null>;
+  putWatch?(record: WatchRecord): Promise<void>;
+  /** Every stored watch state (`/openclaw status` answers from them). */
+  listWatch?(): Promise<WatchRecord[]>;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import type { FrameSocket } from "../core/hub/frame-socket.ts";
-import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
+import { type HubConnection, HubSession, type HubSessionOptions } from "../core/hub/hub-session.ts";
 import { closeReason } from "../core/hub/protocol.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
 
@@ -18,6 +18,8 @@ export interface AgentHubOptions {
   handshakeTimeoutMs?: number;
   /** Extra time after a job's deadline before it is declared timed out (network, classify). */
   deadlineGraceMs?: number;
+  /** The watch: interval and digest period told to agents, and where their frames go (docs/watch.md). */
+  watch?: HubSessionOptions["watch"];
 }
 
 /** A `ws` socket as the hub session's FrameSocket: JSON text out while open. */
@@ -60,6 +62,7 @@ export class AgentHub implements HostTransport {
       heartbeatMs,
       handshakeTimeoutMs,
       deadlineGraceMs: opts.deadlineGraceMs ?? 3_000,
+      ...(opts.watch ? { watch: opts.watch } : {}),
     });
     // Liveness: an agent whose TCP peer vanished (no FIN) misses two pings and is dropped.
     this.pingTimer = setInterval(() => this.pingAll(), heartbeatMs);

@@ -6,6 +6,7 @@ import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
+import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { parseChannelList, parseWarnMinutes } from "./recovery-wiring.ts";
@@ -76,6 +77,8 @@ async function main(): Promise<void> {
     commandName: parseCommandName(env.CLAWOPS_COMMAND),
     // Where watch transitions, alerts and automatic freezes open their threads.
     incidents: parseIncidentRouting(env.CLAWOPS_INCIDENT_CHANNEL, env.CLAWOPS_HOST_CHANNELS),
+    // Agents probe their gateway every 30 s and report changes (docs/watch.md).
+    watch: watchSettingsFromEnv(env),
     // Alert webhooks (docs/alerts.md): each route answers 503 while its secret is unset.
     alerts: {
       token: secrets.CLAWOPS_ALERT_TOKEN,

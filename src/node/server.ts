@@ -16,6 +16,8 @@ import { measuredTransport } from "../core/metrics.ts";
 import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
 import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
 import { failInterruptedJobs } from "../core/triage/triage.ts";
+import { WatchService } from "../core/watch/service.ts";
+import type { WatchSettings } from "../core/watch/state.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
@@ -50,6 +52,12 @@ export interface ControlPlaneConfig {
   alerts?: AlertRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
+  /**
+   * The watch (docs/watch.md): the interval agents probe at (CLAWOPS_WATCH_INTERVAL_S; 0 turns
+   * it off), the digest period, the flap window; how often silent agents and ended flap
+   * windows are looked for (default 5 s).
+   */
+  watch?: Partial<WatchSettings> & { sweepMs?: number };
   /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
   metricsToken?: string;
 }
@@ -60,6 +68,7 @@ export interface ControlPlane {
   store: SqliteStore;
   hub: AgentHub;
   deps: CoreDeps;
+  watch: WatchService;
   /** The Prometheus registry behind /metrics (also deps.metrics). */
   metrics: PromMetrics;
   consoleChat: ConsoleChat | null;
@@ -79,7 +88,21 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const clock: Clock = { now: () => Date.now() };
   const ids: Ids = { id: (prefix) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 20)}` };
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
-  const hub = new AgentHub({ store, clock, logger, heartbeatMs: config.heartbeatMs });
+  // The watch needs the deps (chat, jobs) made below; the hub hands it frames only once agents connect.
+  let watch: WatchService | null = null;
+  const watchSettings = config.watch ?? {};
+  const hub = new AgentHub({
+    store,
+    clock,
+    logger,
+    heartbeatMs: config.heartbeatMs,
+    watch: {
+      intervalMs: watchSettings.intervalMs ?? 30_000,
+      digestMs: watchSettings.digestMs ?? 600_000,
+      onFrame: (host, frame) => watch?.receive(host, frame),
+      onGone: (host, reason) => watch?.gone(host, reason),
+    },
+  });
   const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
   const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
   // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
@@ -110,6 +133,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     publicUrl: () => publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
+    watch: { intervalMs: watchSettings.intervalMs ?? 30_000, digestMs: watchSettings.digestMs ?? 600_000 },
     onHostTransition: freezePolicyHook(freezePolicy),
   };
   const slackChat: ChatPort | null = config.slack
@@ -118,6 +142,10 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const chat = slackChat ?? consoleChat;
   if (!chat) throw new Error("no chat configured");
   const deps: CoreDeps = { ...baseDeps, chat: chatWithCommandName(chat, commandName) };
+  const watchService = new WatchService(deps, watchSettings);
+  watch = watchService;
+  const watchSweep = setInterval(() => void watchService.sweep(), watchSettings.sweepMs ?? 5_000);
+  watchSweep.unref();
   const inFlight = new Set<Promise<void>>();
   // Filled in once the port is known: the loopback names the console answers to.
   let consoleHosts: string[] = [];
@@ -207,6 +235,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     store,
     hub,
     deps,
+    watch: watchService,
     metrics,
     consoleChat,
     consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
@@ -215,7 +244,9 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     async close() {
       stopCleanup();
       await stopSweeper();
+      clearInterval(watchSweep);
       await hub.close();
+      await Promise.race([watchService.idle(), new Promise((r) => setTimeout(r, 2_000))]);
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);

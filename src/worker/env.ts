@@ -4,7 +4,7 @@ import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
-import type { DirectoryRpc, HostAgentRpc, RecoverParams } from "./rpc.ts";
+import type { DirectoryRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
 /**
  * The Worker's bindings as Cloudflare hands them over: secrets set with `wrangler secret put`,
@@ -62,6 +62,15 @@ export interface WorkerEnv {
   DIRECTORY: DurableObjectNamespace<DirectoryRpc>;
   /** One Durable Object per host, named by the host: its agent's WebSocket. */
   HOSTS: DurableObjectNamespace<HostAgentRpc>;
+  /**
+   * The watch (docs/watch.md): 16 shard objects holding a copy of every host's watch state, for
+   * `/openclaw status`. Unbound: agents connected here do not watch.
+   */
+  WATCH_SHARDS?: DurableObjectNamespace<WatchShardRpc>;
+  /** The watch's interval, digest period and flap window, in seconds, as on Node. */
+  CLAWOPS_WATCH_INTERVAL_S?: string;
+  CLAWOPS_WATCH_DIGEST_S?: string;
+  CLAWOPS_WATCH_FLAP_WINDOW_S?: string;
   /** One Workflow instance per `/openclaw recover` run (src/worker/recover-workflow.ts). */
   RECOVER?: Workflow<RecoverParams>;
   /** R2 bucket for diagnostic bundles (src/worker/r2-blob-store.ts). */

@@ -5,7 +5,9 @@ import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { JobOutcome, JobSpec } from "../core/ports.ts";
-import { DirectoryStore } from "./directory-store.ts";
+import { WatchService } from "../core/watch/service.ts";
+import { DEFAULT_WATCH_SETTINGS, watchSettingsFromEnv } from "../core/watch/state.ts";
+import { DirectoryStore, HostWatchStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { SqlEarlyResults } from "./host/early-results.ts";
 import { AGENT_TAG, hibernatingSocket, savedState } from "./host/hibernating-socket.ts";
@@ -16,7 +18,7 @@ import { migrateHostTables } from "./host/tables.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { runIsLive } from "./recover-runs.ts";
 import { HOST_HEADER, type HostAgentRpc, type HostAgentStatus, type QueuedRun } from "./rpc.ts";
-import { hostJobDeps, workerClock } from "./wiring.ts";
+import { hostJobDeps, workerClock, workerWatch } from "./wiring.ts";
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEADLINE_GRACE_MS = 3_000;
@@ -47,6 +49,8 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
   private readonly claim: RecoverClaim;
   private readonly hub: HubSession;
   private readonly links = new WeakMap<WebSocket, HubConnection>();
+  /** The watch (docs/watch.md): this host's state in this object's SQLite, copied to its shard. */
+  private watchService: WatchService | null = null;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
@@ -67,6 +71,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
       onOnline: async () => {
         if (this.jobs.size > 0) await this.ctx.storage.setAlarm(Date.now());
       },
+      ...this.watchOptions(env),
     });
     // Woken from hibernation (or new after an eviction): the sockets outlived the last instance.
     for (const ws of ctx.getWebSockets(AGENT_TAG)) this.link(ws);
@@ -113,6 +118,8 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     const now = Date.now();
     this.hub.sweep(now);
     this.early.expire(now);
+    // Ended flap windows post their summary.
+    await this.watch()?.sweep();
     await runQueuedJobs({
       queue: this.jobs,
       store: this.store,
@@ -199,6 +206,64 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     return this.hub.onlineHosts().length > 0;
   }
 
+  /** The hub's watch options: frames go to this object's watch service; none without the shards. */
+  private watchOptions(env: WorkerEnv) {
+    const settings = workerWatch(env);
+    if (!settings) return {};
+    return {
+      watch: {
+        ...settings,
+        onFrame: async (host: string, frame: Parameters<WatchService["receive"]>[1]) => {
+          await this.watch()?.receive(host, frame);
+          await this.scheduleAlarm();
+        },
+        onGone: async (host: string, reason: string) => {
+          await this.watch()?.gone(host, reason);
+        },
+      },
+    };
+  }
+
+  /**
+   * This object's watch service, made on first use. A held failure's triage is queued here like
+   * a command's (run by the alarm, surviving a reset of the object).
+   */
+  private watch(): WatchService | null {
+    if (this.watchService) return this.watchService;
+    const shards = this.env.WATCH_SHARDS;
+    const parsed = parseWorkerConfig(this.env);
+    if (!shards || !parsed.ok) return null;
+    const store = new HostWatchStore(this.env.DIRECTORY, this.ctx.storage.sql, shards);
+    const jobs = {
+      depth: () => this.jobs.size,
+      start: async (_deps: unknown, job: { job: { id: string } }) => {
+        this.jobs.enqueue(job.job.id, { kind: "triage" }, Date.now());
+        await this.scheduleAlarm();
+      },
+      inTurn: (host: string, task: () => Promise<void>) => this.inTurn.run(host, task),
+    };
+    const deps = hostJobDeps(
+      { env: this.env, config: parsed.config, logger: this.logger, store, transport: this.hub, jobs },
+      { kind: "triage" },
+    );
+    this.watchService = new WatchService(
+      deps,
+      watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>),
+    );
+    return this.watchService;
+  }
+
+  /** When this host's open flap window ends (its summary is due), if one is open. */
+  private flapWindowEnd(): number | null {
+    const row = this.ctx.storage.sql.exec<{ state: string }>("SELECT state FROM host_watch LIMIT 1").toArray()[0];
+    if (!row) return null;
+    const flap = (JSON.parse(row.state) as { flap: { start: number } | null }).flap;
+    const windowMs =
+      watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>).flapWindowMs ??
+      DEFAULT_WATCH_SETTINGS.flapWindowMs;
+    return flap ? flap.start + windowMs : null;
+  }
+
   private jobDeps(run: QueuedRun) {
     const parsed = parseWorkerConfig(this.env);
     if (!parsed.ok) return null;
@@ -219,6 +284,8 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     }
     const early = this.early.nextExpiry();
     if (early !== null) deadlines.push(early);
+    const flapEnd = this.flapWindowEnd();
+    if (flapEnd !== null) deadlines.push(flapEnd);
     if (deadlines.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;

@@ -13,6 +13,7 @@ export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
 export { HostAgent } from "./host-agent.ts";
 export { RecoverWorkflow } from "./recover-workflow.ts";
+export { WatchShard } from "./watch-shard.ts";
 
 /**
  * The Cloudflare Workers runtime: the same hono app as `npm start`, wired to web-standard

@@ -2,6 +2,7 @@ import type { StepResult } from "../contract/catalog.ts";
 import type { TicketRef } from "../core/bundles/tickets.ts";
 import type { JobOutcome, JobSpec, Store } from "../core/ports.ts";
 import type { RecoverRun, RecoveryStore } from "../core/recovery/types.ts";
+import type { WatchRecord } from "../core/watch/state.ts";
 
 /**
  * What the Worker's Durable Objects and Workflow answer over RPC, as types only: the bindings
@@ -13,7 +14,10 @@ import type { RecoverRun, RecoveryStore } from "../core/recovery/types.ts";
  * The directory object (directory.ts): the Store and RecoveryStore ports, one SQLite, one
  * place that answers atomically. Every method is one RPC.
  */
-export interface DirectoryRpc extends Omit<Store, "setHostTags">, RecoveryStore, Rpc.DurableObjectBranded {
+export interface DirectoryRpc
+  extends Omit<Store, "setHostTags" | "getWatch" | "putWatch" | "listWatch">,
+    RecoveryStore,
+    Rpc.DurableObjectBranded {
   setHostTags(name: string, tags: string[]): Promise<boolean>;
 }
 
@@ -32,6 +36,13 @@ export interface HostAgentRpc extends Rpc.DurableObjectBranded {
   dispatchInTurn(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome>;
   isOnline(): Promise<boolean>;
   status(): Promise<HostAgentStatus>;
+}
+
+/** A shard of the fleet's watch states (watch-shard.ts), 16 of them, named `watch-<n>`. */
+export interface WatchShardRpc extends Rpc.DurableObjectBranded {
+  put(record: WatchRecord): Promise<void>;
+  remove(host: string): Promise<void>;
+  list(): Promise<string[]>;
 }
 
 /** Header the Worker sets when it routes an agent upgrade to a host object; the hello must name the same host. */

@@ -5,8 +5,9 @@ import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts"
 import { applyFreezePolicy } from "../core/recovery/freeze-policy.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
 import type { RecoveryStore } from "../core/recovery/types.ts";
+import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { workerBundleServices } from "./bundles.ts";
-import { DirectoryStore } from "./directory-store.ts";
+import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { workflowRuns } from "./recover-runs.ts";
@@ -37,7 +38,11 @@ interface Parts {
 
 function baseDeps(p: Parts): CoreDeps {
   return {
-    store: p.store ?? new DirectoryStore(p.env.DIRECTORY),
+    store:
+      p.store ??
+      (p.env.WATCH_SHARDS
+        ? new FleetWatchStore(p.env.DIRECTORY, p.env.WATCH_SHARDS)
+        : new DirectoryStore(p.env.DIRECTORY)),
     transport: p.transport ?? new DurableObjectHostTransport(p.env.HOSTS),
     chat: new SlackWebApiChat({ token: p.config.SLACK_BOT_TOKEN, apiUrl: p.config.SLACK_API_URL, logger: p.logger }),
     clock: workerClock,
@@ -47,6 +52,7 @@ function baseDeps(p: Parts): CoreDeps {
     // Only the entry points that collect bundles turn them on (requests, bundle jobs, recover runs).
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
+    ...(workerWatch(p.env) ? { watch: workerWatch(p.env) } : {}),
     // The freeze policy acts on the watch's transitions wherever they are handed over; the
     // directory holds the freezes, so an entry point without recovery reaches it by RPC.
     onHostTransition: (deps, transition) =>
@@ -56,6 +62,17 @@ function baseDeps(p: Parts): CoreDeps {
         transition,
       ).then(() => undefined),
   };
+}
+
+/**
+ * The watch's interval and digest period on Workers (docs/watch.md): on when the shard objects
+ * are bound and the interval is not 0; `/openclaw status` then reads the shards.
+ */
+export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: number } | undefined {
+  if (!env.WATCH_SHARDS) return undefined;
+  const s = watchSettingsFromEnv(env as unknown as Record<string, string | undefined>);
+  const intervalMs = s.intervalMs ?? 30_000;
+  return intervalMs > 0 ? { intervalMs, digestMs: s.digestMs ?? 600_000 } : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 
 /**
- * `/openclaw status all` end to end: a really signed command → the control plane process → a
+ * `/openclaw status all --live` end to end: a really signed command → the control plane process → a
  * real clawops-agent running the quick probe against the real OpenClaw gateway, plus an
  * enrolled host whose agent never connected → one fleet message at the Slack stand-in.
  */
@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe("fleet status on a real OpenClaw gateway", () => {
   it("healthy gateway: one fleet message, the host ok on every quick-probed layer, the silent host offline", async () => {
-    const m = await fleetStatus("status node-*");
+    const m = await fleetStatus("status node-* --live");
     expect(m.text).toBe(
       "Fleet status (hosts matching node-*): 2 hosts: 1 ok · 0 warn · 0 fail · 0 no answer · 1 offline",
     );
@@ -79,7 +79,7 @@ describe("fleet status on a real OpenClaw gateway", () => {
 
   it("stopped gateway: the host fails on process/port/transport, worst first", async () => {
     await gw.stop();
-    const m = await fleetStatus("status all");
+    const m = await fleetStatus("status all --live");
     expect(m.text).toContain("2 hosts: 0 ok · 0 warn · 1 fail · 0 no answer · 1 offline");
     const body = JSON.stringify(m.blocks);
     expect(body).toMatch(/🔴🔴🔴[^*]* \*node-3\* 🔴 fail/u);

@@ -63,6 +63,8 @@ beforeAll(async () => {
     CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
     CLAWOPS_LINK_SECRET: LINK_SECRET,
     CLAWOPS_APPROVAL_KEY: JSON.stringify(approvalJwk),
+    // The runbook's jobs alone on the agent: no watch probes beside them.
+    CLAWOPS_WATCH_INTERVAL_S: "0",
     CLAWOPS_AUTHZ: JSON.stringify({
       actions: {
         recover: { users: [OWNER, OTHER] },

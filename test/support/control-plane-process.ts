@@ -36,6 +36,9 @@ export async function spawnControlPlane(
       CLAWOPS_DATA_DIR: dataDir,
       CLAWOPS_LOCAL_AGENT: "0",
       CLAWOPS_CONSOLE: "1",
+      // The watch off unless a test asks for it (test/gateway/watch.test.ts): the other tests'
+      // gateways see only the probes they make, and their threads only their own messages.
+      CLAWOPS_WATCH_INTERVAL_S: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,6 @@
 import type { StepResult } from "../../src/contract/catalog.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports.ts";
+import type { WatchRecord } from "../../src/core/watch/state.ts";
 
 interface EnrollmentCodeRow {
   host: string;
@@ -30,6 +31,20 @@ export class InMemoryStore implements Store {
   private readonly incidentIds = new Set<string>();
   private readonly jobs = new Map<string, JobRecord>();
   private readonly jobIdByRequestKey = new Map<string, string>();
+  private readonly watch = new Map<string, WatchRecord>();
+
+  async getWatch(host: string): Promise<WatchRecord | null> {
+    const w = this.watch.get(host);
+    return w ? structuredClone(w) : null;
+  }
+
+  async putWatch(record: WatchRecord): Promise<void> {
+    this.watch.set(record.host, structuredClone(record));
+  }
+
+  async listWatch(): Promise<WatchRecord[]> {
+    return [...this.watch.values()].map((w) => structuredClone(w));
+  }
 
   async getHost(name: string): Promise<HostRecord | null> {
     const host = this.hosts.get(name);

@@ -51,6 +51,8 @@ import {
   renderTriageProgress,
   renderTriageResult,
 } from "../../src/core/render/messages.ts";
+import { renderWatchFailing, renderWatchFlaps, renderWatchRecovered } from "../../src/core/watch/render.ts";
+import type { WatchTransition } from "../../src/core/watch/state.ts";
 import { gatewayDownData, healthyData, tokenDriftData, triageResults } from "./evidence.ts";
 
 /**
@@ -126,6 +128,53 @@ const fleet: FleetReport = {
   counts: { ok: 1, warn: 1, fail: 1, "no-answer": 1, offline: 1 },
   deadlineMs: 2000,
   elapsedMs: 1234,
+};
+
+/** The fleet matrix from the watch: ages, a stale host, a host never watched. */
+const fleetWatch: FleetReport = {
+  ...fleet,
+  rows: [
+    { ...(fleet.rows[0] as FleetReport["rows"][number]), ageMs: 12_000 },
+    {
+      host: "edge-3",
+      state: "stale",
+      layers: {},
+      reason: "agent disconnected (close 1006); last state healthy",
+      ageMs: 240_000,
+    },
+    {
+      host: "node-7",
+      state: "unwatched",
+      layers: {},
+      reason: "connected, no watch state yet (an agent before the watch, or its watch is off)",
+    },
+    { ...(fleet.rows[4] as FleetReport["rows"][number]), ageMs: 3_000 },
+  ],
+  counts: { ok: 1, warn: 0, fail: 1, "no-answer": 0, offline: 0, stale: 1, unwatched: 1 },
+  elapsedMs: 4,
+  source: "watch",
+};
+
+const watchDown: WatchTransition = {
+  host: "node-3",
+  healthy: false,
+  since: NOW - 65_000,
+  at: NOW - 35_000,
+  findingIds: ["gateway-down"],
+  reason: "Gateway not running <rpc>",
+  falseGreen: "`openclaw status` exited 0",
+  failingSince: null,
+  action: "post",
+};
+const watchUp: WatchTransition = {
+  ...watchDown,
+  healthy: true,
+  since: NOW + 6 * 60_000,
+  at: NOW + 6 * 60_000 + 30_000,
+  findingIds: [],
+  reason: "every probed layer ok",
+  falseGreen: null,
+  failingSince: NOW - 65_000,
 };
 
 const freeze: FreezeRecord = {
@@ -392,6 +441,35 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
         rows: [],
         columns: [],
         counts: { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 },
+      }),
+  ],
+  ["fleet-status-watch", () => renderFleetStatus(fleetWatch)],
+  // Watch
+  ["watch-failing", () => renderWatchFailing(watchDown, 2)],
+  ["watch-recovered", () => renderWatchRecovered(watchUp)],
+  [
+    "watch-flaps",
+    () =>
+      renderWatchFlaps({
+        host: "node-3",
+        window: {
+          start: NOW,
+          recovered: true,
+          suppressed: 3,
+          moments: [
+            { healthy: false, at: NOW + 120_000 },
+            { healthy: true, at: NOW + 240_000 },
+            { healthy: false, at: NOW + 400_000 },
+          ],
+        },
+        end: NOW + 600_000,
+        now: {
+          healthy: false,
+          since: NOW + 400_000,
+          at: NOW + 430_000,
+          findingIds: ["gateway-down"],
+          reason: "Gateway not running",
+        },
       }),
   ],
   // Freezes and audit

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
-import { type FleetReport, type FleetRow, probeFleet } from "../../src/core/fleet/fleet.ts";
+import { countRows, type FleetReport, type FleetRow, probeFleet } from "../../src/core/fleet/fleet.ts";
 import { MAX_FLEET_ROWS, MAX_TRIAGE_BUTTONS, renderFleetStatus } from "../../src/core/fleet/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { LAYERS } from "../../src/core/layers.ts";
@@ -57,6 +57,7 @@ const stateOf = (r: FleetReport, host: string): FleetRow | undefined => r.rows.f
 describe("/openclaw status <selector>", () => {
   it("parses all, globs and tags, and leaves bare `status` to freezes", () => {
     expect(parseCommand("status all")).toEqual({ kind: "fleet-status", selector: { kind: "all" } });
+    expect(parseCommand("status all --live")).toEqual({ kind: "fleet-status", selector: { kind: "all" }, live: true });
     expect(parseCommand("status node-*")).toEqual({
       kind: "fleet-status",
       selector: { kind: "pattern", glob: "node-*" },
@@ -126,7 +127,7 @@ describe("/openclaw status <selector>", () => {
     const res = await fetch(`${cp.url}/api/console/command`, {
       method: "POST",
       headers: { "content-type": "application/json", ...cp.consoleHeaders() },
-      body: JSON.stringify({ text: "/openclaw status edge-*" }),
+      body: JSON.stringify({ text: "/openclaw status edge-* --live" }),
     });
     const body = (await res.json()) as { ack: { text: string }; error: unknown };
     expect(body.error).toBeNull();
@@ -147,7 +148,7 @@ const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url)
 describe("clawops status (CLI)", () => {
   it("prints the fleet matrix and exits 1 when a host fails", async () => {
     const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, "status", "edge-*", "--server", cp.url], {
+      const child = spawn(process.execPath, [CLI, "status", "edge-*", "--live", "--server", cp.url], {
         env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: dir },
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -173,8 +174,7 @@ describe("fleet matrix rendering", () => {
       layers: i % 7 === 0 && i % 10 !== 0 ? {} : { process: i % 10 === 0 ? "fail" : "ok", port: "ok", transport: "ok" },
       reason: "x".repeat(300),
     }));
-    const counts = { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
-    for (const r of rows) counts[r.state]++;
+    const counts = countRows(rows);
     const msg = toBlockKit(
       renderFleetStatus({
         selector: { kind: "all" },

@@ -97,6 +97,8 @@ async function startWorkerd(apiUrl: string, jiraUrl: string): Promise<void> {
       JIRA_API_TOKEN: JIRA_TOKEN,
       // No heartbeat frame during the test: only hibernation can replace the object.
       AGENT_HEARTBEAT_MS: "600000",
+      // No watch frames either (they wake the object too); the watch has its own test (watch-on-workers).
+      CLAWOPS_WATCH_INTERVAL_S: "0",
     },
   }));
 }

@@ -57,6 +57,14 @@ const ICONS: Record<string, Icon> = {
     label: "running",
     body: `<path d="M4 1.5h8M4 14.5h8M5 1.5c0 4 6 4.5 6 6.5s-6 2.5-6 6.5M11 1.5c0 4-6 4.5-6 6.5s6 2.5 6 6.5" fill="none" stroke="${GREY}" stroke-width="1.4"/><path d="M6.3 13.3L8 11l1.7 2.3z" fill="${AMBER}"/>`,
   },
+  "🔁": {
+    label: "flapping",
+    body: `<path d="M3 7a5 5 0 0 1 8.5-3.5M13 9a5 5 0 0 1-8.5 3.5" fill="none" stroke="${BLUE}" stroke-width="1.6" stroke-linecap="round"/><path d="M11.8 1.2v2.8H9M4.2 14.8V12H7" fill="none" stroke="${BLUE}" stroke-width="1.6" stroke-linecap="round"/>`,
+  },
+  "📋": {
+    label: "list",
+    body: `<rect x="3" y="2.5" width="10" height="12" rx="1.5" fill="#ffffff" stroke="${GREY}" stroke-width="1.4"/><path d="M6 2.5h4v2H6zM5.5 7.5h5M5.5 10h5M5.5 12.5h3" fill="none" stroke="${GREY}" stroke-width="1.2"/>`,
+  },
   "⌛": {
     label: "expired",
     body: `<path d="M4 1.5h8M4 14.5h8M5 1.5c0 4 6 4.5 6 6.5s-6 2.5-6 6.5M11 1.5c0 4-6 4.5-6 6.5s6 2.5 6 6.5" fill="none" stroke="${GREY}" stroke-width="1.4"/><path d="M5.8 13.8L8 10.5l2.2 3.3z" fill="${GREY}"/>`,

@@ -8,7 +8,8 @@ import { parseCommand } from "../../core/commands/parse.ts";
 import { handleCommandPress } from "../../core/commands/press.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
-import { describeSelector, probeFleet } from "../../core/fleet/fleet.ts";
+import { describeSelector } from "../../core/fleet/fleet.ts";
+import { fleetReportFor } from "../../core/fleet/from-watch.ts";
 import { LAYERS } from "../../core/layers.ts";
 import { stripCommandName } from "../../core/messages/command-name.ts";
 import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.ts";
@@ -209,7 +210,7 @@ function readRoutes(app: Hono, { deps, consoleDeps, consoleOpts }: ConsoleRouteD
     const command = parseCommand(`status ${c.req.query("selector") ?? ""}`);
     if (command.kind !== "fleet-status")
       throw new ClawopsError("bad_request", "selector must be all, a glob or tag:<tag>.");
-    const report = await probeFleet(consoleDeps, command.selector);
+    const report = await fleetReportFor(consoleDeps, command);
     return c.json({
       ok: true,
       selector: describeSelector(command.selector),
@@ -218,6 +219,7 @@ function readRoutes(app: Hono, { deps, consoleDeps, consoleOpts }: ConsoleRouteD
       rows: report.rows,
       deadlineMs: report.deadlineMs,
       elapsedMs: report.elapsedMs,
+      ...(report.source ? { source: report.source } : {}),
     });
   });
 }

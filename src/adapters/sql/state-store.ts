@@ -1,5 +1,6 @@
 import { StepResult } from "../../contract/catalog.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports.ts";
+import type { WatchRecord } from "../../core/watch/state.ts";
 
 /**
  * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, until INTEGER NOT NULL)
 CREATE INDEX IF NOT EXISTS claims_until ON claims (until);
 CREATE TABLE IF NOT EXISTS job_results (
   job_id TEXT NOT NULL, step TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY (job_id, step));
+CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NULL, reported_at INTEGER NOT NULL);
 `;
 
 const JOB_COLUMNS: Record<keyof JobPatch, string> = {
@@ -239,6 +241,24 @@ export class SqlStateStore implements Store {
         filter.limit ?? 100,
       )
       .map((r) => this.toJob(r));
+  }
+  async getWatch(host: string): Promise<WatchRecord | null> {
+    const row = this.first("SELECT state FROM host_watch WHERE host = ?", host);
+    return row ? (JSON.parse(String(row.state)) as WatchRecord) : null;
+  }
+
+  async putWatch(record: WatchRecord): Promise<void> {
+    this.driver.rows(
+      `INSERT INTO host_watch (host, state, reported_at) VALUES (?, ?, ?)
+         ON CONFLICT (host) DO UPDATE SET state = excluded.state, reported_at = excluded.reported_at`,
+      record.host,
+      JSON.stringify(record),
+      record.reportedAt,
+    );
+  }
+
+  async listWatch(): Promise<WatchRecord[]> {
+    return this.driver.rows("SELECT state FROM host_watch").map((r) => JSON.parse(String(r.state)) as WatchRecord);
   }
 
   private toJob(row: SqlRow): JobRecord {

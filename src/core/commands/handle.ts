@@ -2,7 +2,8 @@ import { errorMessage } from "../../contract/errors.ts";
 import { bundleCommand } from "../bundles/command.ts";
 import type { CoreDeps } from "../deps.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
-import { describeSelector, probeFleet, selectHosts } from "../fleet/fleet.ts";
+import { describeSelector, type FleetReport, probeFleet, selectHosts } from "../fleet/fleet.ts";
+import { answersFromWatch, fleetReportFor } from "../fleet/from-watch.ts";
 import { renderFleetStatus } from "../fleet/render.ts";
 import { handleHostLifecycle } from "../hosts/lifecycle.ts";
 import { pageHosts } from "../hosts/list.ts";
@@ -138,26 +139,35 @@ async function fleetStatusCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "fleet-status" }>,
 ): Promise<CommandReply> {
-  const count = selectHosts(await deps.store.listHosts(), command.selector).length;
   const what = describeSelector(command.selector);
+  if (!command.live && answersFromWatch(deps)) {
+    // From the stored watch state: no probe runs, the matrix is posted at once.
+    const report = await fleetReportFor(deps, command);
+    return {
+      ack: renderNotice(`📋 Fleet status (${what}) from the watch follows; \`--live\` probes every host now.`),
+      background: () => postFleetMatrix(deps, req, what, report),
+    };
+  }
+  const count = selectHosts(await deps.store.listHosts(), command.selector).length;
   return {
     ack: renderNotice(`🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`),
-    background: async () => {
-      const report = await probeFleet(deps, command.selector);
-      try {
-        await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
-      } catch (err) {
-        const reason = errorMessage(err);
-        await tellRequester(
-          deps,
-          req.responseUrl,
-          renderNotice(`⚠️ The fleet matrix (${what}) could not be posted in <#${req.channel}>.\n${reason}`),
-          { request: req.requestKey },
-        );
-        throw err;
-      }
-    },
+    background: async () => postFleetMatrix(deps, req, what, await probeFleet(deps, command.selector)),
   };
+}
+
+async function postFleetMatrix(deps: CoreDeps, req: CommandRequest, what: string, report: FleetReport): Promise<void> {
+  try {
+    await deps.chat.postMessage({ channel: req.channel, ...renderFleetStatus(report) });
+  } catch (err) {
+    const reason = errorMessage(err);
+    await tellRequester(
+      deps,
+      req.responseUrl,
+      renderNotice(`⚠️ The fleet matrix (${what}) could not be posted in <#${req.channel}>.\n${reason}`),
+      { request: req.requestKey },
+    );
+    throw err;
+  }
 }
 
 /** `tag <host> …`: replaces a host's tags (needs the tag permission). */

@@ -11,7 +11,7 @@ export type Command =
   | { kind: "triage"; host: string }
   | { kind: "enroll"; host: string }
   | { kind: "bundle"; host: string; tickets: string[] }
-  | { kind: "fleet-status"; selector: FleetSelector }
+  | { kind: "fleet-status"; selector: FleetSelector; live?: boolean }
   | { kind: "tag"; host: string; tags: string[] }
   | RecoveryCommand;
 
@@ -37,9 +37,9 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
       "Collect a redacted repro bundle from <host> into its incident thread; `--ticket OPS-12` (Jira) or `owner/repo#7` (GitHub) attaches it too.",
   },
   {
-    usage: "/openclaw status all | <pattern> | tag:<tag>",
+    usage: "/openclaw status all | <pattern> | tag:<tag> [--live]",
     summary:
-      "Quick-probe every matching host at once (e.g. `node-*`) and post one fleet matrix: hosts × layers, worst first.",
+      "One fleet matrix (hosts × layers, worst first) from the agents' watch, each row with its age; `--live` quick-probes every matching host (e.g. `node-*`) now.",
   },
   {
     usage: "/openclaw tag <host> <tag>…",
@@ -100,7 +100,9 @@ export function parseCommand(text: string): Command {
     case "status":
       // Bare `status` lists active freezes (recovery/parse.ts); `status <selector>` is the fleet matrix.
       if (rest.length === 0) return parseRecoveryCommand("status", rest, normalizeHostName) ?? { kind: "help" };
-      return { kind: "fleet-status", selector: parseFleetSelector(rest) };
+      return rest.includes("--live")
+        ? { kind: "fleet-status", selector: parseFleetSelector(rest.filter((a) => a !== "--live")), live: true }
+        : { kind: "fleet-status", selector: parseFleetSelector(rest) };
     case "tag": {
       const [host, ...tags] = rest;
       if (host === undefined || tags.length === 0) {
@@ -142,7 +144,8 @@ export function normalizeTag(raw: string): string {
 const GLOB = /^[a-z0-9*?][a-z0-9*?-]{0,62}$/;
 
 function parseFleetSelector(args: string[]): FleetSelector {
-  const usage = "Usage: `/openclaw status all`, `/openclaw status node-*` or `/openclaw status tag:prod`.";
+  const usage =
+    "Usage: `/openclaw status all`, `/openclaw status node-*` or `/openclaw status tag:prod` (add `--live` to probe now).";
   if (args.length !== 1 || args[0] === undefined) throw new ClawopsError("bad_request", usage);
   const arg = args[0].toLowerCase();
   if (arg === "all" || arg === "*") return { kind: "all" };

@@ -1,4 +1,5 @@
 import type { StepName, StepRequest } from "../../contract/catalog.ts";
+import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps } from "../../contract/watch.ts";
 import { classifyResults } from "../classify/classify.ts";
 import type { FleetSelector } from "../commands/parse.ts";
 import type { CoreDeps } from "../deps.ts";
@@ -11,21 +12,21 @@ import type { HostRecord, JobOutcome } from "../ports.ts";
  * deadline; then one fleet matrix. Only the fast steps run (no CLI call: those take seconds,
  * GATEWAY-FACTS §3), so a healthy fleet answers well inside the deadline.
  */
-export const FLEET_DEADLINE_MS = 2_000;
+export const FLEET_DEADLINE_MS = QUICK_PROBE_DEADLINE_MS;
 
-/** The fast probes: socket, HTTP, listeners, config file. Each bounded below the fleet deadline. */
+/**
+ * The fast probes: socket, HTTP, listeners, config file. Each bounded below the fleet deadline.
+ * The same steps the agents' watch runs (contract/watch.ts).
+ */
 export function quickSteps(deadlineMs: number): StepRequest[] {
-  const probeMs = Math.max(100, Math.min(1_500, deadlineMs - 300));
-  return [
-    { step: "gateway.http", args: { timeoutMs: probeMs } },
-    { step: "gateway.ws", args: { timeoutMs: probeMs } },
-    { step: "port.listeners", args: {} },
-    { step: "config", args: {} },
-  ];
+  return quickProbeSteps(deadlineMs);
 }
 
-/** A host's row: its worst layer, or why there is no matrix for it. */
-export type FleetHostState = "ok" | "warn" | "fail" | "no-answer" | "offline";
+/**
+ * A host's row: its worst layer, or why there is no matrix for it. From the watch also `stale`
+ * (its last state may no longer hold) and `unwatched` (no state stored yet).
+ */
+export type FleetHostState = "ok" | "warn" | "fail" | "no-answer" | "offline" | "stale" | "unwatched";
 
 export interface FleetRow {
   host: string;
@@ -34,20 +35,53 @@ export interface FleetRow {
   layers: Partial<Record<Layer, LayerStatus>>;
   /** The worst layer's reason, or why the host did not answer. */
   reason: string;
+  /** From the watch: how old the row's state is (ms since its agent last reported). */
+  ageMs?: number;
 }
+
+/** Rows per state; `stale` and `unwatched` only from the watch. */
+export type FleetCounts = Record<Exclude<FleetHostState, "stale" | "unwatched">, number> & {
+  stale?: number;
+  unwatched?: number;
+};
 
 export interface FleetReport {
   selector: FleetSelector;
   rows: FleetRow[];
-  counts: Record<FleetHostState, number>;
+  counts: FleetCounts;
   /** Layers that at least one answering host had an opinion on (the matrix columns). */
   columns: Layer[];
   deadlineMs: number;
   elapsedMs: number;
+  /** `watch`: read from the stored watch state (no probe ran); absent: the live fan-out. */
+  source?: "watch";
 }
 
 /** Worst first: broken, then silent, then offline, then degraded, then fine. */
-const STATE_RANK: Record<FleetHostState, number> = { fail: 4, "no-answer": 3, offline: 2, warn: 1, ok: 0 };
+const STATE_RANK: Record<FleetHostState, number> = {
+  fail: 4,
+  "no-answer": 3,
+  stale: 3,
+  offline: 2,
+  unwatched: 2,
+  warn: 1,
+  ok: 0,
+};
+
+export function emptyCounts(): FleetCounts {
+  return { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
+}
+
+export function countRows(rows: readonly FleetRow[]): FleetCounts {
+  const counts = emptyCounts();
+  for (const r of rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  return counts;
+}
+
+/** Worst first, then by failing layers, then by name. */
+export function sortRows(rows: FleetRow[]): void {
+  rows.sort((a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || failCount(b) - failCount(a) || cmp(a.host, b.host));
+}
 
 export function selectHosts(hosts: readonly HostRecord[], selector: FleetSelector): HostRecord[] {
   const live = hosts.filter((h) => h.revokedAt === null);
@@ -103,11 +137,8 @@ export async function probeFleet(
         return rowFor(h.name, outcome, stepNames, deadlineMs);
       }),
     );
-    rows.sort(
-      (a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || failCount(b) - failCount(a) || cmp(a.host, b.host),
-    );
-    const counts: Record<FleetHostState, number> = { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
-    for (const r of rows) counts[r.state]++;
+    sortRows(rows);
+    const counts = countRows(rows);
     const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
     const elapsedMs = deps.clock.now() - started;
     deps.logger.info("fleet status", { hosts: rows.length, ...counts, elapsedMs });

@@ -2,6 +2,7 @@ import { commandButton } from "../commands/buttons.ts";
 import { LAYER_LABELS, type LayerStatus } from "../layers.ts";
 import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import type { Message, Part } from "../messages/model.ts";
+import { ago } from "../watch/render.ts";
 import type { FleetHostState, FleetReport, FleetRow } from "./fleet.ts";
 import { describeSelector } from "./fleet.ts";
 
@@ -20,15 +21,27 @@ const STATE_LABEL: Record<FleetHostState, string> = {
   offline: "⚫ offline",
   warn: "🟡 warn",
   ok: "🟢 ok",
+  stale: "⌛ stale",
+  unwatched: "◌ not watched",
 };
 /** Placeholder cells for hosts without a matrix. */
-const BLANK: Record<FleetHostState, string> = { fail: "", warn: "", ok: "", "no-answer": "⏱️", offline: "⚫" };
+const BLANK: Record<FleetHostState, string> = {
+  fail: "",
+  warn: "",
+  ok: "",
+  "no-answer": "⏱️",
+  offline: "⚫",
+  stale: "⌛",
+  unwatched: "◌",
+};
+const NO_MATRIX = new Set<FleetHostState>(["no-answer", "offline", "stale", "unwatched"]);
 
 export function renderFleetStatus(r: FleetReport): Message {
   const total = r.rows.length;
   const what = describeSelector(r.selector);
   const c = r.counts;
-  const summary = `${total} host${total === 1 ? "" : "s"}: ${c.ok} ok · ${c.warn} warn · ${c.fail} fail · ${c["no-answer"]} no answer · ${c.offline} offline`;
+  const watched = [c.stale ? ` · ${c.stale} stale` : "", c.unwatched ? ` · ${c.unwatched} not watched` : ""].join("");
+  const summary = `${total} host${total === 1 ? "" : "s"}: ${c.ok} ok · ${c.warn} warn · ${c.fail} fail · ${c["no-answer"]} no answer · ${c.offline} offline${watched}`;
   const text = `Fleet status (${what}): ${summary}`;
   const parts: Part[] = [header(`Fleet status: ${what}`), section(`*${escapeMrkdwn(summary)}*`)];
   if (total === 0) {
@@ -36,7 +49,8 @@ export function renderFleetStatus(r: FleetReport): Message {
     return { text, parts };
   }
   const columns = r.columns.map((l) => LAYER_LABELS[l]).join(" · ") || "(no layer answered)";
-  parts.push(context(`Columns: ${escapeMrkdwn(columns)} · 🟢 ok 🟡 warn 🔴 fail ⚪ not known · quick probe only`));
+  const probe = r.source === "watch" ? "the agents' watch (quick probe)" : "quick probe only";
+  parts.push(context(`Columns: ${escapeMrkdwn(columns)} · 🟢 ok 🟡 warn 🔴 fail ⚪ not known · ${probe}`));
 
   const shown = r.rows.slice(0, MAX_FLEET_ROWS);
   let chunk: string[] = [];
@@ -64,7 +78,9 @@ export function renderFleetStatus(r: FleetReport): Message {
     );
   }
   notes.push(
-    `deadline ${(r.deadlineMs / 1000).toFixed(1)} s · answered in ${(r.elapsedMs / 1000).toFixed(2)} s · run \`/openclaw triage <host>\` for every layer`,
+    r.source === "watch"
+      ? `from the watch: each row's state as its agent last reported it · read in ${(r.elapsedMs / 1000).toFixed(2)} s · \`status … --live\` probes now · \`/openclaw triage <host>\` for every layer`
+      : `deadline ${(r.deadlineMs / 1000).toFixed(1)} s · answered in ${(r.elapsedMs / 1000).toFixed(2)} s · run \`/openclaw triage <host>\` for every layer`,
   );
   parts.push(context(...notes));
   parts.push(...triageButtons(r.rows.filter((row) => row.state === "fail").map((row) => row.host)));
@@ -104,9 +120,9 @@ function triageButtons(failing: readonly string[]): Part[] {
 }
 
 function renderRow(r: FleetReport, row: FleetRow): string {
-  const cells =
-    row.state === "no-answer" || row.state === "offline"
-      ? r.columns.map(() => BLANK[row.state]).join("")
-      : r.columns.map((l) => CELL[row.layers[l] ?? "unknown"]).join("");
-  return `${cells} *${escapeMrkdwn(row.host)}* ${STATE_LABEL[row.state]} — ${escapeMrkdwn(clip(row.reason, 90))}`;
+  const cells = NO_MATRIX.has(row.state)
+    ? r.columns.map(() => BLANK[row.state]).join("")
+    : r.columns.map((l) => CELL[row.layers[l] ?? "unknown"]).join("");
+  const age = row.ageMs !== undefined ? ` · ${ago(row.ageMs)}` : "";
+  return `${cells} *${escapeMrkdwn(row.host)}* ${STATE_LABEL[row.state]} — ${escapeMrkdwn(clip(row.reason, 90))}${age}`;
 }

@@ -1,4 +1,11 @@
-import { AgentCloseCode, type AgentFrame, type HelloFrame, VERSION_PATTERN } from "../../contract/agent-wire.ts";
+import {
+  AgentCloseCode,
+  type AgentFrame,
+  type HelloFrame,
+  VERSION_PATTERN,
+  type WatchDigestFrame,
+  type WatchStateFrame,
+} from "../../contract/agent-wire.ts";
 import type { StepResult } from "../../contract/catalog.ts";
 import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../ports.ts";
 import type { ConnectionState, EarlyResults, FrameSocket } from "./frame-socket.ts";
@@ -28,6 +35,17 @@ export interface HubSessionOptions {
   earlyResults?: EarlyResults;
   /** Called once a connection is welcomed (Workers: run the jobs queued for this host). */
   onOnline?: (host: string) => void | Promise<void>;
+  /**
+   * The watch (docs/watch.md): the interval and digest period told in the welcome, and where a
+   * welcomed agent's watch frames and its going away are handed. Absent: the welcome says no
+   * interval, so agents do not watch.
+   */
+  watch?: {
+    intervalMs: number;
+    digestMs: number;
+    onFrame: (host: string, frame: WatchStateFrame | WatchDigestFrame) => void | Promise<void>;
+    onGone?: (host: string, reason: string) => void | Promise<void>;
+  };
 }
 
 /** One connection to an agent: its socket and its state. Made by `accept` or `restore`. */
@@ -128,6 +146,7 @@ export class HubSession implements HostTransport {
     this.online.delete(host);
     this.opts.logger.warn("agent disconnected", { host, code, reason });
     this.pending.failHost(host, detail ?? disconnectReason(code, reason));
+    this.watchGone(host, detail ?? disconnectReason(code, reason));
   }
 
   /** Closes connections past their handshake deadline (4408). Returns the next deadline, if any. */
@@ -242,7 +261,7 @@ export class HubSession implements HostTransport {
       old.socket.close(AgentCloseCode.replaced, "replaced by a newer connection");
       this.pending.failHost(host, "agent reconnected on a new connection");
     }
-    conn.socket.send(welcomeFrame(host, this.opts.heartbeatMs));
+    conn.socket.send(welcomeFrame(host, this.opts.heartbeatMs, this.opts.watch));
     this.opts.logger.info("agent connected", { host, peer: conn.peer, agentVersion: hello.agentVersion });
   }
 
@@ -257,6 +276,10 @@ export class HubSession implements HostTransport {
         // Late progress for a finished or lost job is dropped.
         this.pending.progress(host, frame.jobId, frame.result);
         return;
+      case "watch.state":
+      case "watch.digest":
+        // Awaited, so a Durable Object stays awake until it is handled; the watch keeps each host's frames in order.
+        return this.watchFrame(host, frame);
       case "job.result":
         // Ack even unknown jobs so the agent's outbox drains after a restart of the hub.
         conn.socket.send({ type: "job.ack", jobId: frame.jobId });
@@ -267,6 +290,24 @@ export class HubSession implements HostTransport {
         }
         return;
     }
+  }
+
+  private async watchFrame(host: string, frame: WatchStateFrame | WatchDigestFrame): Promise<void> {
+    const watch = this.opts.watch;
+    if (!watch) return; // a hub that asked for no watch ignores what an agent sends anyway
+    try {
+      await watch.onFrame(host, frame);
+    } catch (err) {
+      this.opts.logger.warn("watch frame not handled", { host, err: String(err) });
+    }
+  }
+
+  private watchGone(host: string, reason: string): void {
+    const gone = this.opts.watch?.onGone;
+    if (!gone) return;
+    void Promise.resolve(gone(host, reason)).catch((err) =>
+      this.opts.logger.warn("watch: disconnect not recorded", { host, err: String(err) }),
+    );
   }
 
   /** Records that the host was seen; a store failure is logged, never fatal to the connection. */

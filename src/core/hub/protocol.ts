@@ -26,8 +26,14 @@ export function newChallenge(now: number): Challenge {
   return { nonce, frame: { type: "challenge", protocol: AGENT_PROTOCOL_VERSION, nonce, ts: now } };
 }
 
-export function welcomeFrame(host: string, heartbeatMs: number): HubFrame {
-  return { type: "welcome", host, heartbeatMs };
+export function welcomeFrame(
+  host: string,
+  heartbeatMs: number,
+  watch?: { intervalMs: number; digestMs: number },
+): HubFrame {
+  return watch
+    ? { type: "welcome", host, heartbeatMs, watchIntervalMs: watch.intervalMs, watchDigestMs: watch.digestMs }
+    : { type: "welcome", host, heartbeatMs };
 }
 
 export type Refusal = { ok: false; closeCode: number; reason: string };

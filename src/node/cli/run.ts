@@ -16,8 +16,10 @@ Usage:
                                  thread live and print the health matrix and findings
   clawops hosts [<pattern>|tag:<tag>|state:online|offline|revoked] [page <n>]
                                  List enrolled hosts (online/offline, versions, last seen)
-  clawops status <selector>      Quick-probe every matching host (all, a glob like 'node-*', or
-                                 tag:<tag>) and print the fleet matrix, worst first
+  clawops status <selector> [--live]
+                                 The fleet matrix of every matching host (all, a glob like
+                                 'node-*', or tag:<tag>), worst first, from the agents' watch;
+                                 --live quick-probes them now
   clawops status                 Active freezes: target, owner, until, reason
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
   clawops bundle <host> [--ticket KEY]
@@ -208,7 +210,11 @@ async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Pr
     case "status": {
       const report = await client.fleet(request.text.replace(/^status\s+/, ""));
       out(report);
-      const bad = (report.counts.fail ?? 0) + (report.counts["no-answer"] ?? 0) + (report.counts.offline ?? 0);
+      const bad =
+        (report.counts.fail ?? 0) +
+        (report.counts["no-answer"] ?? 0) +
+        (report.counts.offline ?? 0) +
+        (report.counts.stale ?? 0);
       return bad > 0 ? EXIT.failing : EXIT.ok;
     }
     case "triage": {
@@ -322,8 +328,9 @@ function parseCommandWords(
       if (rest.length !== 1) throw new UsageError("usage: clawops bundle <host> [--ticket KEY]…");
       return { ...base, text: ["bundle", rest[0], ...(values.ticket ?? []).flatMap((t) => ["--ticket", t])].join(" ") };
     case "status":
-      if (rest.length > 1) throw new UsageError("usage: clawops status [all|<pattern>|tag:<tag>]");
-      return { ...base, text: `status ${rest[0] ?? ""}`.trim() };
+      if (rest.length > 1) throw new UsageError("usage: clawops status [all|<pattern>|tag:<tag>] [--live]");
+      if (values.live && !rest[0]) throw new UsageError("--live goes with status <selector>");
+      return { ...base, text: `status ${rest[0] ?? ""}${values.live ? " --live" : ""}`.trim() };
     case "audit":
       if (rest.length > 1) throw new UsageError("usage: clawops audit [host] [--jsonl]");
       if (values.jsonl) return { ...base, text: "", export: { host: rest[0] } };
@@ -359,6 +366,7 @@ function parseOptions(argv: string[]) {
         help: { type: "boolean", short: "h" },
         jsonl: { type: "boolean" },
         json: { type: "boolean" },
+        live: { type: "boolean" },
         version: { type: "boolean", short: "v" },
       },
       allowPositionals: true,

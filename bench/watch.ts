@@ -1,0 +1,302 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent } from "../scripts/build-agent.ts";
+import type { WatchDigestFrame, WatchStateFrame } from "../src/contract/agent-wire.ts";
+import { fleetFromWatch } from "../src/core/fleet/from-watch.ts";
+import { renderFleetStatus } from "../src/core/fleet/render.ts";
+import { issueEnrollmentCode } from "../src/core/hub/enrollment.ts";
+import { parseAgentFrame } from "../src/core/hub/protocol.ts";
+import type { Logger } from "../src/core/ports.ts";
+import { WatchService } from "../src/core/watch/service.ts";
+import { DEFAULT_WATCH_SETTINGS } from "../src/core/watch/state.ts";
+import { startControlPlane } from "../src/node/server.ts";
+import { SqliteStore } from "../src/node/sqlite-store.ts";
+import { enrollAgent, runAgent } from "../test/support/agent-process.ts";
+import { gatewayDownData, healthyResults, toResults } from "../test/support/evidence.ts";
+import { RealGateway } from "../test/support/gateway/gateway.ts";
+import { ensureOpenclaw } from "../test/support/gateway/install.ts";
+import { vmRssKb } from "./fleet.ts";
+import { percentile } from "./stats.ts";
+
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
+/**
+ * The watch's budgets (docs/watch.md, docs/benchmarks.md#the-watch):
+ * - the agent (the bundle, run as the service runs it) watching a real, healthy OpenClaw
+ *   gateway: resident memory, and CPU per quick probe, measured at a 1 s interval and scaled
+ *   to the default 30 s; the frames it sent (states vs digests) and their bytes;
+ * - the control plane's cost per watching host: a frame parsed and handled (classified,
+ *   stored in SQLite), in process, and the stored state's size;
+ * - `status all` from the stored state over N simulated hosts on Node.
+ */
+const quiet: Logger = { info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface AgentWatchBench {
+  seconds: number;
+  intervalS: number;
+  probes: number;
+  states: number;
+  digests: number;
+  stateBytes: number;
+  digestBytes: number;
+  rssMaxMb: number;
+  rssMedianMb: number;
+  cpuMsPerProbe: number;
+  cpuPct: number;
+  /** Fields whose value differed between two states of the steady gateway (should be none). */
+  changedPaths: string[];
+}
+
+/**
+ * A real agent (the bundle, as the service runs it) watching a real healthy gateway: one phase
+ * per interval, each a fresh agent process (the interval set with CLAWOPS_WATCH_INTERVAL_S).
+ */
+export async function benchAgentWatch(opts: {
+  phases: { intervalS: number; seconds: number }[];
+  log: (s: string) => void;
+}): Promise<AgentWatchBench[]> {
+  const install = await ensureOpenclaw();
+  const gw = await RealGateway.create(install);
+  const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-watch-"));
+  const bundle = join(mkdtempSync(join(tmpdir(), "clawops-bench-bundle-")), "clawops-agent.mjs");
+  await buildAgent(bundle);
+  const cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir,
+    console: true,
+    logger: quiet,
+    heartbeatMs: 60_000,
+    watch: { intervalMs: 30_000, digestMs: 600_000 },
+  });
+  const frames: (WatchStateFrame | WatchDigestFrame)[] = [];
+  const receive = cp.watch.receive.bind(cp.watch);
+  cp.watch.receive = (host, frame) => {
+    frames.push(frame);
+    return receive(host, frame);
+  };
+  const out: AgentWatchBench[] = [];
+  try {
+    opts.log("watch: starting a real gateway (≈15 s)…");
+    await gw.start();
+    const base = {
+      ...process.env,
+      ...gw.processEnv(),
+      ...AGENT_SERVICE_ENV,
+      CLAWOPS_OPENCLAW_BIN: install.openclawBin,
+    };
+    const launch = { entry: bundle, nodeArgs: AGENT_NODE_FLAGS };
+    const { code } = await issueEnrollmentCode(cp.deps, "bench-watch");
+    const dir = await enrollAgent({ server: cp.url, host: "bench-watch", code, env: base, launch });
+    for (const phase of opts.phases) {
+      frames.length = 0;
+      const env = { ...base, CLAWOPS_WATCH_INTERVAL_S: String(phase.intervalS) };
+      const agent = runAgent({ dir, env, launch });
+      try {
+        out.push(await measurePhase(agent, phase, frames, opts.log));
+      } finally {
+        await agent.kill();
+      }
+    }
+    return out;
+  } finally {
+    await cp.close();
+    await gw.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dirname(bundle), { recursive: true, force: true });
+  }
+}
+
+async function measurePhase(
+  agent: ReturnType<typeof runAgent>,
+  phase: { intervalS: number; seconds: number },
+  frames: (WatchStateFrame | WatchDigestFrame)[],
+  log: (s: string) => void,
+): Promise<AgentWatchBench> {
+  const pid = agent.child.pid ?? 0;
+  for (let i = 0; i < 300 && frames.length === 0; i++) await sleep(100);
+  if (frames.length === 0) throw new Error(`the agent sent no watch frame:\n${agent.log()}`);
+  await sleep(3_000); // past start-up
+  const ticks = () => {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return Number(f[11]) + Number(f[12]);
+  };
+  const f0 = frames.length;
+  const seq0 = frames.at(-1)?.seq ?? 0;
+  const c0 = ticks();
+  const t0 = performance.now();
+  const rss: number[] = [];
+  for (let i = 0; i < phase.seconds; i++) {
+    rss.push(vmRssKb(pid));
+    await sleep(1_000);
+  }
+  const cpuS = (ticks() - c0) / 100;
+  const wallS = (performance.now() - t0) / 1000;
+  const window = frames.slice(f0);
+  // Probes run in the window: at 1 s every probe sends a frame at most; the agent's seq says how many ran.
+  const lastSeq = frames.at(-1)?.seq ?? seq0;
+  const probes = Math.max(1, lastSeq > seq0 ? lastSeq - seq0 : Math.round(wallS / phase.intervalS));
+  const states = window.filter((f) => f.type === "watch.state").length;
+  const allStates = frames.filter((f): f is WatchStateFrame => f.type === "watch.state");
+  const firstDigest = frames.find((f) => f.type === "watch.digest");
+  const r: AgentWatchBench = {
+    seconds: phase.seconds,
+    intervalS: phase.intervalS,
+    probes,
+    states,
+    digests: window.length - states,
+    stateBytes: allStates[0] ? JSON.stringify(allStates[0]).length : 0,
+    digestBytes: firstDigest ? JSON.stringify(firstDigest).length : 0,
+    rssMaxMb: Math.max(...rss) / 1024,
+    rssMedianMb: median(rss) / 1024,
+    cpuMsPerProbe: (cpuS * 1000) / probes,
+    cpuPct: (cpuS / wallS) * 100,
+    changedPaths: allStates.length >= 2 ? changedPaths(allStates[0]?.results, allStates[1]?.results) : [],
+  };
+  log(
+    `watch: agent at ${phase.intervalS} s: ${r.probes} probes, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe, ${r.cpuPct.toFixed(3)} % CPU; changed: ${r.changedPaths.join(", ") || "none"}`,
+  );
+  return r;
+}
+
+/** Leaf paths whose values differ between two JSON values. */
+function changedPaths(a: unknown, b: unknown, path = ""): string[] {
+  if (a === b) return [];
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) =>
+      changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`),
+    );
+  }
+  return [path || "."];
+}
+
+export interface HubWatchBench {
+  hosts: number;
+  stateFrameUs: number;
+  digestFrameUs: number;
+  storedBytesPerHost: number;
+  /** One sweep (stale agents, ended flap windows) over every host, after the first. */
+  sweepMs: number;
+}
+
+/** The control plane's side per watching host: parse + classify + store one state frame, one digest. */
+export async function benchHubWatch(opts: { hosts: number }): Promise<HubWatchBench> {
+  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-hubwatch-"));
+  const store = new SqliteStore(join(dir, "clawops.sqlite"));
+  try {
+    const deps = fakeDeps(store);
+    const watch = new WatchService(deps);
+    const quickSteps = new Set(["gateway.http", "gateway.ws", "port.listeners", "config"]);
+    const healthy = healthyResults().filter((r) => quickSteps.has(r.step));
+    const down = toResults(gatewayDownData()).filter((r) => quickSteps.has(r.step));
+    const stateRaw = (host: number, seq: number) =>
+      JSON.stringify({
+        type: "watch.state",
+        seq,
+        at: Date.now(),
+        hash: `h${host}-${seq % 2}`,
+        results: seq % 2 ? down : healthy,
+      });
+    // States: every host changes once (parse + classify + store).
+    let t = performance.now();
+    for (let h = 0; h < opts.hosts; h++) {
+      const parsed = parseAgentFrame(stateRaw(h, 0));
+      if (!parsed.ok || parsed.frame.type !== "watch.state") throw new Error("bad frame");
+      await watch.receive(`host-${h}`, parsed.frame);
+    }
+    const stateFrameUs = ((performance.now() - t) * 1000) / opts.hosts;
+    t = performance.now();
+    for (let h = 0; h < opts.hosts; h++) {
+      const parsed = parseAgentFrame(JSON.stringify({ type: "watch.digest", seq: 1, at: Date.now(), hash: `h${h}-0` }));
+      if (!parsed.ok || parsed.frame.type !== "watch.digest") throw new Error("bad frame");
+      await watch.receive(`host-${h}`, parsed.frame);
+    }
+    const digestFrameUs = ((performance.now() - t) * 1000) / opts.hosts;
+    const rows = store.db.prepare("SELECT SUM(LENGTH(state)) AS n FROM host_watch").get() as { n: number };
+    await watch.sweep(); // loads its index once
+    t = performance.now();
+    await watch.sweep();
+    const sweepMs = performance.now() - t;
+    return { hosts: opts.hosts, stateFrameUs, digestFrameUs, storedBytesPerHost: rows.n / opts.hosts, sweepMs };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface StatusFromWatchBench {
+  hosts: number;
+  medianMs: number;
+  maxMs: number;
+}
+
+/** `status all` from the stored watch state (read, build the rows, render the matrix) over N hosts. */
+export async function benchStatusFromWatch(opts: { hosts: number; runs: number }): Promise<StatusFromWatchBench> {
+  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-status-"));
+  const store = new SqliteStore(join(dir, "clawops.sqlite"));
+  try {
+    const now = Date.now();
+    const healthy = healthyResults().filter((r) =>
+      ["gateway.http", "gateway.ws", "port.listeners", "config"].includes(r.step),
+    );
+    const deps = fakeDeps(store);
+    const watch = new WatchService(deps);
+    for (let h = 0; h < opts.hosts; h++) {
+      const name = `node-${h}`;
+      await store.insertHost({
+        name,
+        publicKey: "k",
+        enrolledAt: now,
+        revokedAt: null,
+        agentVersion: "0.1.0",
+        gatewayVersion: null,
+        lastSeenAt: now,
+      });
+      await watch.receive(name, {
+        type: "watch.state",
+        seq: 1,
+        at: now,
+        hash: "h",
+        results:
+          h % 50 === 0 ? toResults(gatewayDownData()).filter((r) => healthy.some((x) => x.step === r.step)) : healthy,
+      });
+    }
+    const times: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const t = performance.now();
+      const report = await fleetFromWatch(deps, { kind: "all" }, DEFAULT_WATCH_SETTINGS);
+      renderFleetStatus(report);
+      times.push(performance.now() - t);
+      if (report.rows.length !== opts.hosts) throw new Error("rows missing");
+    }
+    return { hosts: opts.hosts, medianMs: median(times), maxMs: Math.max(...times) };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fakeDeps(store: SqliteStore) {
+  let n = 0;
+  return {
+    store,
+    clock: { now: () => Date.now() },
+    ids: { id: (p: string) => `${p}_${++n}` },
+    logger: quiet,
+    transport: {
+      isOnline: async () => false,
+      dispatch: async () => ({ status: "lost" as const, reason: "", results: [] }),
+    },
+    chat: { postMessage: async () => ({ ts: "1.0" }), updateMessage: async () => {} },
+    jobs: { depth: () => 0, start: async () => {}, inTurn: async (_h: string, t: () => Promise<void>) => t() },
+    bundles: { on: false as const, why: "bench" },
+  };
+}

@@ -1,0 +1,99 @@
+import type { FleetSelector } from "../commands/parse.ts";
+import type { CoreDeps } from "../deps.ts";
+import { LAYERS } from "../layers.ts";
+import { freshness, type WatchRecord, type WatchSettings } from "../watch/state.ts";
+import {
+  countRows,
+  FLEET_DEADLINE_MS,
+  type FleetReport,
+  type FleetRow,
+  probeFleet,
+  selectHosts,
+  sortRows,
+} from "./fleet.ts";
+
+/**
+ * `/openclaw status <selector>` from the stored watch state (docs/watch.md): no probe runs, so
+ * it answers at once; each row says how old its state is. A host whose agent went quiet is
+ * `stale` (its last state is not claimed), one with no stored state `unwatched` (or `offline`).
+ * `status … --live` runs the fan-out instead (probeFleet).
+ */
+export async function fleetFromWatch(
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "logger">,
+  selector: FleetSelector,
+  settings: Pick<WatchSettings, "intervalMs" | "digestMs">,
+): Promise<FleetReport> {
+  const started = deps.clock.now();
+  const hosts = selectHosts(await deps.store.listHosts(), selector);
+  const states = new Map<string, WatchRecord>();
+  for (const w of (await deps.store.listWatch?.()) ?? []) states.set(w.host, w);
+  const now = deps.clock.now();
+  const rows = await Promise.all(
+    hosts.map(async (h): Promise<FleetRow> => {
+      const w = states.get(h.name);
+      if (!w) {
+        const online = await deps.transport.isOnline(h.name).catch(() => false);
+        return online
+          ? {
+              host: h.name,
+              state: "unwatched",
+              layers: {},
+              reason:
+                "reachable, no watch state (an older agent, its watch off, or a host reached through AWS SSM); --live probes it",
+            }
+          : {
+              host: h.name,
+              state: "offline",
+              layers: {},
+              reason: `agent not connected (${h.lastSeenAt ? `last seen ${new Date(h.lastSeenAt).toISOString()}` : "never connected"}), never watched`,
+            };
+      }
+      const ageMs = Math.max(0, now - w.reportedAt);
+      const fresh = freshness(w, now, settings);
+      if (fresh.stale) {
+        const last = w.held ?? { healthy: w.last.healthy, reason: w.last.reason };
+        return {
+          host: h.name,
+          state: "stale",
+          layers: {},
+          ageMs,
+          reason: `${fresh.why === "no report from its agent since" ? "no report from its agent" : fresh.why}; last state ${last.healthy ? "healthy" : `failing: ${last.reason}`}`,
+        };
+      }
+      const failing = w.held ? !w.held.healthy : !w.last.healthy;
+      const warn = Object.values(w.last.layers).includes("warn");
+      const pending = w.held && w.held.healthy !== w.last.healthy ? " (not yet held: 1 probe)" : "";
+      return {
+        host: h.name,
+        state: failing ? "fail" : warn ? "warn" : "ok",
+        layers: w.last.layers,
+        ageMs,
+        reason: `${w.last.reason}${pending}`,
+      };
+    }),
+  );
+  sortRows(rows);
+  const counts = countRows(rows);
+  const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
+  const elapsedMs = deps.clock.now() - started;
+  deps.logger.info("fleet status from the watch", { hosts: rows.length, ...counts, elapsedMs });
+  return { selector, rows, counts, columns, deadlineMs: FLEET_DEADLINE_MS, elapsedMs, source: "watch" };
+}
+
+/**
+ * The report `status <selector> [--live]` answers with: from the stored watch state when the
+ * control plane watches (an interval above 0) and its store keeps watch states, else (and with
+ * `--live`) the live fan-out.
+ */
+export function fleetReportFor(
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger" | "watch">,
+  command: { selector: FleetSelector; live?: boolean },
+): Promise<FleetReport> {
+  if (!command.live && deps.watch && answersFromWatch(deps)) return fleetFromWatch(deps, command.selector, deps.watch);
+  return probeFleet(deps, command.selector);
+}
+
+/** Whether `status <selector>` (without `--live`) reads the stored watch state. */
+export function answersFromWatch(deps: Pick<CoreDeps, "store" | "watch">): boolean {
+  return Boolean(deps.watch && deps.watch.intervalMs > 0 && deps.store.listWatch);
+}

@@ -252,7 +252,7 @@ describe("presses that must run nothing", () => {
 
 describe("Triage buttons on the fleet matrix", () => {
   it("offers a Triage button for each failing host only, and a press triages it", async () => {
-    await plane.slash(OTHER, "status all");
+    await plane.slash(OTHER, "status all --live");
     const fleet = () => slack.topLevel(CHANNEL).find((m) => m.text.startsWith("Fleet status"));
     await slack.waitFor(() => fleet() !== undefined, 20_000, "the fleet matrix");
     const buttons = buttonsOf(fleet());

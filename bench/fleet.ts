@@ -58,8 +58,9 @@ export class SimChildren {
         welcomes: a.welcomes + s.welcomes,
         jobsAnswered: a.jobsAnswered + s.jobsAnswered,
         jobsIgnored: a.jobsIgnored + s.jobsIgnored,
+        progressSent: a.progressSent + s.progressSent,
       }),
-      { agents: 0, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0 },
+      { agents: 0, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0, progressSent: 0 },
     );
   }
   /** Polls until `pred` holds; throws after `timeoutMs`. Returns ms waited. */

@@ -207,8 +207,10 @@ export class AgentConnection {
     logger.info("job started", { job: job.jobId, steps: job.steps.map((s) => s.step).join(",") });
     let final: JobResultFrame;
     try {
+      // `progress: false` (a quick probe): the result alone carries each step, once.
+      const stream = job.progress !== false;
       const results = await this.opts.runner.run(job, (result) => {
-        if (this.ws) this.send(this.ws, { type: "job.progress", jobId: job.jobId, result });
+        if (stream && this.ws) this.send(this.ws, { type: "job.progress", jobId: job.jobId, result });
       });
       final = { type: "job.result", jobId: job.jobId, status: "done", results };
     } catch (err) {

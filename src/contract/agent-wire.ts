@@ -9,7 +9,7 @@ import { StepRequest, StepResult } from "./catalog.ts";
  *   hub   → challenge
  *   agent → hello (host, nonce, signature)
  *   hub   → welcome | close(4401/4403, reason)
- *   hub   → job.run*           agent → job.progress* → job.result
+ *   hub   → job.run*           agent → job.progress* → job.result   (no progress when job.run says progress: false)
  *   hub   → job.ack            (agent drops the result from its outbox)
  *   agent → heartbeat          (every welcome.heartbeatMs)
  */
@@ -64,6 +64,13 @@ export const JobRunFrame = z.object({
   steps: z.array(StepRequest).min(1).max(32),
   /** Wall-clock budget for the whole job, ms. Each step also has its own deadline. */
   deadlineMs: z.number().int().positive().max(600_000),
+  /**
+   * `false`: send no `job.progress`, only the `job.result` (a quick probe such as `status all`,
+   * where nobody watches steps arrive, so each step result crosses the wire once). Absent or
+   * `true`: one `job.progress` per step, then the result. An agent from before this field strips
+   * it and streams progress anyway; the hub takes either.
+   */
+  progress: z.boolean().optional(),
 });
 export const JobAckFrame = z.object({ type: z.literal("job.ack"), jobId: JobId });
 

@@ -264,6 +264,46 @@ describe("hub session jobs, with the real agent", () => {
     expect(session.pendingJobs).toBe(0);
   });
 
+  it("with progress: false the agent sends only its result, which holds every step once", async () => {
+    const { session, enroll } = hub();
+    const dialer = inMemoryDial(session);
+    agent(dialer, "node-q", await enroll("node-q"), streaming);
+    await until(() => session.isOnline("node-q"));
+    const seen: string[] = [];
+    const quick: JobSpec = {
+      jobId: "job_q",
+      steps: [
+        { step: "versions", args: {} },
+        { step: "config", args: {} },
+      ],
+      deadlineMs: 5_000,
+      progress: false,
+    };
+    const outcome = await session.dispatch("node-q", quick, (r) => seen.push(r.step));
+    expect(seen).toEqual([]);
+    expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions" }, { step: "versions" }] });
+    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    const frames = dialer
+      .last()
+      .hub.wire.slice(3)
+      .map((w) => ({ from: w.from, frame: JSON.parse(w.text) }));
+    expect(frames.map((f) => `${f.from}:${f.frame.type}`)).toEqual(["hub:job.run", "agent:job.result", "hub:job.ack"]);
+    expect(frames[0]?.frame.progress).toBe(false);
+    // A job that does not say so still streams, as before.
+    await session.dispatch("node-q", job("job_r"), (r) => seen.push(r.step));
+    expect(seen).toEqual(["versions"]);
+  });
+
+  it("reports a host with no connection as offline, at once", async () => {
+    const { session } = hub();
+    expect(await session.dispatch("node-none", job("job_o"), () => {})).toEqual({
+      status: "lost",
+      reason: "agent not connected",
+      results: [],
+      offline: true,
+    });
+  });
+
   it("fails a pending job as lost the moment the agent dies mid-job, keeping what streamed in", async () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);

@@ -178,7 +178,7 @@ export class HubSession implements HostTransport {
     const early = this.opts.earlyResults?.take(job.jobId);
     if (early) return Promise.resolve(outcomeOf(early));
     const conn = this.online.get(host);
-    if (!conn) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [] });
+    if (!conn) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [], offline: true });
     const { logger } = this.opts;
     const outcome = new Promise<JobOutcome>((resolve) => {
       const timer = setTimeout(() => {
@@ -201,7 +201,13 @@ export class HubSession implements HostTransport {
         cancel: () => clearTimeout(timer),
       });
     });
-    conn.socket.send({ type: "job.run", jobId: job.jobId, steps: job.steps, deadlineMs: job.deadlineMs });
+    conn.socket.send({
+      type: "job.run",
+      jobId: job.jobId,
+      steps: job.steps,
+      deadlineMs: job.deadlineMs,
+      ...(job.progress === false ? { progress: false } : {}),
+    });
     return outcome;
   }
 

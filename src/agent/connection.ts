@@ -206,9 +206,9 @@ export class AgentConnection {
     this.running.add(job.jobId);
     logger.info("job started", { job: job.jobId, steps: job.steps.map((s) => s.step).join(",") });
     let final: JobResultFrame;
+    // `progress: false` (a quick probe): the result alone carries each step, once.
+    const stream = job.progress !== false;
     try {
-      // `progress: false` (a quick probe): the result alone carries each step, once.
-      const stream = job.progress !== false;
       const results = await this.opts.runner.run(job, (result) => {
         if (stream && this.ws) this.send(this.ws, { type: "job.progress", jobId: job.jobId, result });
       });
@@ -223,7 +223,8 @@ export class AgentConnection {
       };
     }
     this.running.delete(job.jobId);
-    this.outbox.set(job.jobId, final);
+    // A quick probe's result is worth nothing late: sent once, not kept for a re-send (no ack comes).
+    if (stream) this.outbox.set(job.jobId, final);
     logger.info("job finished", { job: job.jobId, status: final.status });
     if (this.ws) this.send(this.ws, final);
     releaseMemory();

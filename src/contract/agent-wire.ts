@@ -10,7 +10,7 @@ import { StepRequest, StepResult } from "./catalog.ts";
  *   agent → hello (host, nonce, signature)
  *   hub   → welcome | close(4401/4403, reason)
  *   hub   → job.run*           agent → job.progress* → job.result   (no progress when job.run says progress: false)
- *   hub   → job.ack            (agent drops the result from its outbox)
+ *   hub   → job.ack            (agent drops the result from its outbox; none for a progress: false job)
  *   agent → heartbeat          (every welcome.heartbeatMs)
  */
 export const AGENT_PROTOCOL_VERSION = 1;
@@ -65,10 +65,12 @@ export const JobRunFrame = z.object({
   /** Wall-clock budget for the whole job, ms. Each step also has its own deadline. */
   deadlineMs: z.number().int().positive().max(600_000),
   /**
-   * `false`: send no `job.progress`, only the `job.result` (a quick probe such as `status all`,
-   * where nobody watches steps arrive, so each step result crosses the wire once). Absent or
-   * `true`: one `job.progress` per step, then the result. An agent from before this field strips
-   * it and streams progress anyway; the hub takes either.
+   * `false`: a quick probe (`status all`), where nobody watches steps arrive and a late answer
+   * is worth nothing: the agent sends no `job.progress`, only the `job.result` (so each step
+   * result crosses the wire once), and keeps no copy of it for a re-send, so the hub sends no
+   * `job.ack` for it. Absent or `true`: one `job.progress` per step, then the result, kept until
+   * acked. An agent from before this field strips it and streams progress anyway; the hub knows
+   * it by that progress and acks its result as before.
    */
   progress: z.boolean().optional(),
 });

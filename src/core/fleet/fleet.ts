@@ -13,6 +13,9 @@ import type { HostRecord, JobOutcome } from "../ports.ts";
  */
 export const FLEET_DEADLINE_MS = 2_000;
 
+/** Hosts sent their probe in one turn of the event loop (see probeFleet). */
+const SEND_SLICE = 250;
+
 /** The fast probes: socket, HTTP, listeners, config file. Each bounded below the fleet deadline. */
 export function quickSteps(deadlineMs: number): StepRequest[] {
   const probeMs = Math.max(100, Math.min(1_500, deadlineMs - 300));
@@ -86,16 +89,21 @@ export async function probeFleet(
   const rows: (FleetRow | undefined)[] = new Array(hosts.length);
   let left = hosts.length;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
   await new Promise<void>((resolve) => {
     if (left === 0) return resolve();
-    timer = setTimeout(resolve, deadlineMs);
+    timer = setTimeout(() => {
+      expired = true;
+      resolve();
+    }, deadlineMs);
     const settle = (i: number, row: FleetRow) => {
       if (rows[i] !== undefined) return;
       rows[i] = row;
       if (--left === 0) resolve();
     };
     const noop = () => {};
-    hosts.forEach((h, i) => {
+    const send = (i: number) => {
+      const h = hosts[i] as HostRecord;
       const job = { jobId: deps.ids.id("fleet"), steps, deadlineMs, progress: false };
       let call: Promise<JobOutcome>;
       try {
@@ -108,7 +116,16 @@ export async function probeFleet(
         (err: unknown) =>
           settle(i, { host: h.name, state: "no-answer", layers: {}, reason: `probe failed: ${String(err)}` }),
       );
-    });
+    };
+    // Sent a slice at a time, with a turn of the event loop between slices: the answers of the
+    // first hosts are read while later ones are still being sent, instead of all the writes
+    // first and every read after. Nothing is sent once the deadline has passed.
+    void (async () => {
+      for (let at = 0; at < hosts.length && !expired; at += SEND_SLICE) {
+        if (at > 0) await new Promise((r) => setTimeout(r, 0));
+        for (let i = at; i < Math.min(hosts.length, at + SEND_SLICE) && !expired; i++) send(i);
+      }
+    })();
   });
   if (timer !== undefined) clearTimeout(timer);
   const done: FleetRow[] = hosts.map((h, i) => rows[i] ?? rowFor(h, "deadline", stepNames, deadlineMs));

@@ -199,6 +199,7 @@ export class HubSession implements HostTransport {
         },
         resolve,
         cancel: () => clearTimeout(timer),
+        ...(job.progress === false ? { quiet: true } : {}),
       });
     });
     conn.socket.send({
@@ -263,15 +264,18 @@ export class HubSession implements HostTransport {
         // Late progress for a finished or lost job is dropped.
         this.pending.progress(host, frame.jobId, frame.result);
         return;
-      case "job.result":
-        // Ack even unknown jobs so the agent's outbox drains after a restart of the hub.
-        conn.socket.send({ type: "job.ack", jobId: frame.jobId });
-        if (!this.pending.result(host, frame)) {
+      case "job.result": {
+        const ended = this.pending.result(host, frame);
+        // Ack even unknown jobs so the agent's outbox drains after a restart of the hub; not a
+        // quick probe's result from an agent that keeps no copy of it (one write less per host).
+        if (ended !== "quiet") conn.socket.send({ type: "job.ack", jobId: frame.jobId });
+        if (ended === "other") {
           this.opts.logger.info("result for a job no longer pending", { host, job: frame.jobId });
           // A job sent before the hub was reset: kept for its re-run, where the runtime keeps them.
           this.opts.earlyResults?.keep(frame, this.opts.clock.now());
         }
         return;
+      }
     }
   }
 

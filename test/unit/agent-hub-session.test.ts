@@ -328,6 +328,28 @@ describe("hub session jobs, with the real agent", () => {
     expect(acks).toEqual(["job_old"]);
   });
 
+  it("keeps no copy of a quick probe's result: nothing of it is re-sent after a reconnect", async () => {
+    const { session, enroll } = hub();
+    const dialer = inMemoryDial(session);
+    agent(dialer, "node-k", await enroll("node-k"), streaming, { backoff: { baseMs: 1, maxMs: 1 } });
+    await until(() => session.isOnline("node-k"));
+    await session.dispatch("node-k", { ...job("job_k1"), progress: false }, () => {});
+    // The connection drops; on the next welcome the agent re-sends its outbox, which must not hold it.
+    const first = dialer.last();
+    first.hub.close(1001, "going away");
+    await until(() => dialer.connections.length === 2 && session.isOnline("node-k"));
+    const before = dialer.last().hub.wire.length;
+    expect(
+      dialer
+        .last()
+        .hub.wire.slice(0, before)
+        .some((w) => w.text.includes("job_k1")),
+    ).toBe(false);
+    await session.dispatch("node-k", job("job_k2"), () => {});
+    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    expect(dialer.last().hub.wire.some((w) => w.text.includes("job_k1"))).toBe(false);
+  });
+
   it("reports a host with no connection as offline, at once", async () => {
     const { session } = hub();
     expect(await session.dispatch("node-none", job("job_o"), () => {})).toEqual({

@@ -86,7 +86,8 @@ export async function probeFleet(
   const steps = quickSteps(deadlineMs);
   const stepNames = steps.map((s) => s.step);
   // One slot per host, filled as answers come; at the deadline the empty ones are `no-answer`.
-  const rows: (FleetRow | undefined)[] = new Array(hosts.length);
+  // Outcomes are classified after the wait, so reading answers never holds up later sends.
+  const outcomes: (JobOutcome | FleetRow | undefined)[] = new Array(hosts.length);
   let left = hosts.length;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let expired = false;
@@ -96,9 +97,9 @@ export async function probeFleet(
       expired = true;
       resolve();
     }, deadlineMs);
-    const settle = (i: number, row: FleetRow) => {
-      if (rows[i] !== undefined) return;
-      rows[i] = row;
+    const settle = (i: number, got: JobOutcome | FleetRow) => {
+      if (outcomes[i] !== undefined) return;
+      outcomes[i] = got;
       if (--left === 0) resolve();
     };
     const noop = () => {};
@@ -112,14 +113,15 @@ export async function probeFleet(
         call = Promise.reject(err);
       }
       call.then(
-        (outcome) => settle(i, rowFor(h, outcome, stepNames, deadlineMs)),
+        (outcome) => settle(i, outcome),
         (err: unknown) =>
           settle(i, { host: h.name, state: "no-answer", layers: {}, reason: `probe failed: ${String(err)}` }),
       );
     };
     // Sent a slice at a time, with a turn of the event loop between slices: the answers of the
     // first hosts are read while later ones are still being sent, instead of all the writes
-    // first and every read after. Nothing is sent once the deadline has passed.
+    // first and every read after (reading is kept cheap: classifying waits until the end).
+    // Nothing is sent once the deadline has passed.
     void (async () => {
       for (let at = 0; at < hosts.length && !expired; at += SEND_SLICE) {
         if (at > 0) await new Promise((r) => setTimeout(r, 0));
@@ -128,7 +130,11 @@ export async function probeFleet(
     })();
   });
   if (timer !== undefined) clearTimeout(timer);
-  const done: FleetRow[] = hosts.map((h, i) => rows[i] ?? rowFor(h, "deadline", stepNames, deadlineMs));
+  const done: FleetRow[] = hosts.map((h, i) => {
+    const got = outcomes[i];
+    if (got !== undefined && "host" in got) return got;
+    return rowFor(h, got ?? "deadline", stepNames, deadlineMs);
+  });
   done.sort((a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || failCount(b) - failCount(a) || cmp(a.host, b.host));
   const counts: Record<FleetHostState, number> = { ok: 0, warn: 0, fail: 0, "no-answer": 0, offline: 0 };
   for (const r of done) counts[r.state]++;

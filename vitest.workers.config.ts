@@ -37,6 +37,8 @@ function createOutboundRecorder() {
       seq += 1;
       return Response.json({ ok: true, channel: "C0INCIDENT", ts: `1790000000.${String(seq).padStart(6, "0")}` });
     }
+    // A response_url (the ack of a button press): Slack answers 200 `ok`.
+    if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname.startsWith("/hooks/")) return new Response("ok");
     return new Response(`clawops workers tests: outbound fetch to ${url.origin} is disabled`, { status: 502 });
   };
 }

@@ -10,7 +10,7 @@ import { percentile, round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
 
 /**
- * `npm run bench [-- --only ack|triage] [--runs N]`: measures, prints a Markdown report and
+ * `npm run bench [-- --only ack|triage] [--runs N] [--no-ladder]`: measures, prints a Markdown report and
  * writes it with the raw numbers to bench/results/latest.{md,json}.
  * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
  * `--only hub-mem`, or `--only fleet,hub-mem`; `--agents N` (default 1000), `--procs P` (agent
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     baseline: { type: "string" },
     command: { type: "string" },
+    "no-ladder": { type: "boolean" },
   },
 });
 /** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
@@ -64,32 +65,38 @@ if (!fleetRun && values.only !== "triage") {
 
 if (!fleetRun && values.only !== "ack") {
   const runs = Number(values.runs ?? 5);
-  const results = await benchTriage({ runs, log });
+  const results = await benchTriage({ runs, ladder: !values["no-ladder"], log });
   raw.triage = results;
+  const s = (ms: number) => `${round(ms / 1000, 2)}`;
+  const mmm = (x: { minMs: number; medianMs: number; maxMs: number }) =>
+    `${s(x.minMs)} / ${s(x.medianMs)} / ${s(x.maxMs)} s`;
   report.push(
     "### Triage wall time vs the manual ladder",
     "",
-    `Real OpenClaw gateway, real agent; from the signed command to the result message (first answer: fast probes in; final: every probe in); ${runs} runs each.`,
+    `Real OpenClaw gateway, real agent; from the signed command to the result message (first answer: fast probes in; final: every probe in). ${runs} interleaved rounds; each round runs, healthy then stopped, a triage with the agent's doctor cache missing (a new entry in the state folder changed its key, so doctor runs for that triage) and one with it warm. Figures are min / median / max.`,
     "",
   );
+  const ladderOf = (state: "healthy" | "stopped") =>
+    results.ladder ? `${round(results.ladder[state].totalMs / 1000, 1)} s` : "not run";
   report.push(
-    "| gateway | first answer (median) | final answer (median / max) | top finding | manual ladder (sequential) |",
-    "|---|---|---|---|---|",
+    "| gateway | doctor cache | first answer | final answer | doctor part of the answer | top finding | manual ladder (sequential) |",
+    "|---|---|---|---|---|---|---|",
   );
-  for (const r of results) {
-    const first = `${round(r.firstAnswerMedianMs / 1000, 2)} s`;
-    const final = `${round(r.medianMs / 1000, 2)} s / ${round(r.maxMs / 1000, 2)} s`;
-    const ladder = `${round(r.ladder.totalMs / 1000, 1)} s`;
-    report.push(`| ${r.state} | ${first} | ${final} | \`${r.topFinding ?? "none"}\` | ${ladder} |`);
-  }
-  report.push("", "Manual ladder, per command:", "", "| command | healthy | stopped |", "|---|---|---|");
-  const [healthy, stopped] = results;
-  healthy?.ladder.steps.forEach((s, i) => {
-    const st = stopped?.ladder.steps[i];
+  for (const c of results.cells) {
     report.push(
-      `| \`${s.command}\` | ${round(s.ms / 1000, 1)} s (exit ${s.exitCode}) | ${st ? `${round(st.ms / 1000, 1)} s (exit ${st.exitCode})` : "–"} |`,
+      `| ${c.state} | ${c.doctor} | ${mmm(c.first)} | ${mmm(c.final)} | ${c.doctorNote ?? "–"} | \`${c.topFinding ?? "none"}\` | ${ladderOf(c.state)} |`,
     );
-  });
+  }
+  if (results.ladder) {
+    const { healthy, stopped } = results.ladder;
+    report.push("", "Manual ladder, per command:", "", "| command | healthy | stopped |", "|---|---|---|");
+    healthy.steps.forEach((st, i) => {
+      const sp = stopped.steps[i];
+      report.push(
+        `| \`${st.command}\` | ${round(st.ms / 1000, 1)} s (exit ${st.exitCode}) | ${sp ? `${round(sp.ms / 1000, 1)} s (exit ${sp.exitCode})` : "–"} |`,
+      );
+    });
+  }
   report.push("");
 }
 

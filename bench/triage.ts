@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { enrollAgent, runAgent } from "../test/support/agent-process.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { RealGateway } from "../test/support/gateway/gateway.ts";
@@ -29,23 +30,59 @@ export interface LadderRun {
   totalMs: number;
 }
 
-export interface TriageBench {
-  state: "healthy" | "stopped";
-  /** Command → final answer (every probe in). */
-  runs: number[];
+export type DoctorCacheState = "warm" | "miss";
+
+/** min / median / max of a series, ms. */
+export interface Spread {
+  minMs: number;
   medianMs: number;
   maxMs: number;
+}
+
+export interface TriageCell {
+  state: "healthy" | "stopped";
+  /** `warm`: the agent's doctor cache holds a result for the current key; `miss`: it does not. */
+  doctor: DoctorCacheState;
+  /** Command → final answer (every probe in), one per round. */
+  runs: number[];
+  final: Spread;
   /** Command → first answer (fast probes in; slow CLI probes still running). */
-  firstAnswerMedianMs: number;
+  first: Spread;
+  /** What the final answer's footer said about the doctor result. */
+  doctorNote: string | null;
   topFinding: string | null;
-  ladder: LadderRun;
+}
+
+export interface TriageBench {
+  rounds: number;
+  cells: TriageCell[];
+  ladder: { healthy: LadderRun; stopped: LadderRun } | null;
 }
 
 const SECRET = "bench-signing-secret";
 const TOKEN = "xoxb-bench";
 const HOST = "bench-host";
 
-export async function benchTriage(opts: { runs: number; log: (line: string) => void }): Promise<TriageBench[]> {
+export function spread(values: readonly number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    minMs: sorted[0] ?? Number.NaN,
+    medianMs: percentile(sorted, 50),
+    maxMs: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+/**
+ * Interleaved rounds: each round runs, healthy then stopped, a triage with a doctor-cache miss
+ * (a new entry in the state folder changes the cache key, so doctor runs for that triage)
+ * and then one with the cache warm (the miss just filled it). The gateway is restarted
+ * between rounds. The manual ladder runs once per state at the end (it takes minutes stopped).
+ */
+export async function benchTriage(opts: {
+  runs: number;
+  ladder?: boolean;
+  log: (line: string) => void;
+}): Promise<TriageBench> {
   const install = await ensureOpenclaw();
   const gw = await RealGateway.create(install);
   const slack = new SlackStandIn(TOKEN);
@@ -63,39 +100,52 @@ export async function benchTriage(opts: { runs: number; log: (line: string) => v
     // One unmeasured triage: the first `openclaw` CLI call after a gateway start is slower.
     await timeTriage(cp.url, slack, "C0WARM");
 
-    const out: TriageBench[] = [];
-    for (const state of ["healthy", "stopped"] as const) {
-      if (state === "stopped") await gw.stop();
-      const runs: number[] = [];
-      const firsts: number[] = [];
-      let top: string | null = null;
-      for (let i = 0; i < opts.runs; i++) {
-        const r = await timeTriage(cp.url, slack, `C0${state.toUpperCase()}`);
-        runs.push(r.ms);
-        firsts.push(r.firstMs);
-        top = r.topFinding;
-        const first = (r.firstMs / 1000).toFixed(2);
-        opts.log(
-          `triage (${state}) #${i + 1}: first ${first} s, final ${(r.ms / 1000).toFixed(2)} s, top ${top ?? "none"}`,
-        );
+    const cells = new Map<string, { first: number[]; final: number[]; note: string | null; top: string | null }>();
+    let misses = 0;
+    for (let round = 1; round <= opts.runs; round++) {
+      for (const state of ["healthy", "stopped"] as const) {
+        if (state === "stopped") await gw.stop();
+        else if (round > 1) await gw.start();
+        for (const doctor of ["miss", "warm"] as const) {
+          // A new, empty entry in the state folder: doctor's input changed, the cached result no longer applies.
+          if (doctor === "miss") writeFileSync(join(gw.env.OPENCLAW_STATE_DIR, `bench-cache-miss-${++misses}`), "");
+          const r = await timeTriage(cp.url, slack, `C0${state.toUpperCase()}`);
+          const key = `${state}/${doctor}`;
+          const cell = cells.get(key) ?? { first: [], final: [], note: null, top: null };
+          cell.first.push(r.firstMs);
+          cell.final.push(r.ms);
+          cell.note = r.doctorNote;
+          cell.top = r.topFinding;
+          cells.set(key, cell);
+          opts.log(
+            `round ${round} ${state}, doctor cache ${doctor}: first ${(r.firstMs / 1000).toFixed(2)} s, final ${(r.ms / 1000).toFixed(2)} s, top ${r.topFinding ?? "none"}; ${r.doctorNote ?? "no doctor note"}`,
+          );
+        }
       }
-      opts.log(`manual ladder (${state})… ${state === "stopped" ? "(several commands wait 60 s each)" : ""}`);
-      const ladder = await runLadder(install.openclawBin, gw.processEnv(), opts.log);
-      const sorted = [...runs].sort((a, b) => a - b);
+    }
+    let ladder: TriageBench["ladder"] = null;
+    if (opts.ladder !== false) {
+      opts.log("manual ladder (stopped)… (several commands wait 60 s each)");
+      const stopped = await runLadder(install.openclawBin, gw.processEnv(), opts.log);
+      await gw.start();
+      opts.log("manual ladder (healthy)…");
+      const healthy = await runLadder(install.openclawBin, gw.processEnv(), opts.log);
+      ladder = { healthy, stopped };
+    }
+    const out: TriageCell[] = [];
+    for (const [key, c] of cells) {
+      const [state, doctor] = key.split("/") as [TriageCell["state"], DoctorCacheState];
       out.push({
         state,
-        runs,
-        medianMs: percentile(sorted, 50),
-        maxMs: sorted[sorted.length - 1] ?? 0,
-        firstAnswerMedianMs: percentile(
-          [...firsts].sort((a, b) => a - b),
-          50,
-        ),
-        topFinding: top,
-        ladder,
+        doctor,
+        runs: c.final,
+        final: spread(c.final),
+        first: spread(c.first),
+        doctorNote: c.note,
+        topFinding: c.top,
       });
     }
-    return out;
+    return { rounds: opts.runs, cells: out, ladder };
   } finally {
     await agent?.kill();
     await cp.stop();
@@ -109,7 +159,7 @@ async function timeTriage(
   url: string,
   slack: SlackStandIn,
   channel: string,
-): Promise<{ firstMs: number; ms: number; topFinding: string | null }> {
+): Promise<{ firstMs: number; ms: number; topFinding: string | null; doctorNote: string | null }> {
   const before = slack.calls.length;
   const t0 = performance.now();
   const { body } = await postSlashCommand(url, SECRET, { text: `triage ${HOST}`, channel_id: channel });
@@ -123,7 +173,10 @@ async function timeTriage(
   await slack.waitFor(() => results().some(isFinal), 120_000, "final answer");
   const ms = performance.now() - t0;
   const final = results().find(isFinal);
-  return { firstMs, ms, topFinding: firstFindingId(final?.body.blocks) ?? null };
+  const doctorNote = /doctor (?:result [^"·]*?\(cached on the host\)|ran for this triage)/.exec(
+    JSON.stringify(final?.body.blocks ?? []),
+  );
+  return { firstMs, ms, topFinding: firstFindingId(final?.body.blocks) ?? null, doctorNote: doctorNote?.[0] ?? null };
 }
 
 async function runLadder(bin: string, env: NodeJS.ProcessEnv, log: (l: string) => void): Promise<LadderRun> {

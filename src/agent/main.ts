@@ -12,6 +12,8 @@ import { jsonLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
 import { runOneShot } from "./oneshot.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
+import { resolveProbeContext } from "./probes/context.ts";
+import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { AGENT_VERSION } from "./version.ts";
 
@@ -97,6 +99,10 @@ async function main(argv: string[]): Promise<number> {
         logger,
       });
       void runner.refreshGatewayVersion().then(releaseMemory);
+      const stopDoctorCache = startDoctorCacheRefresher(
+        resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
+        (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
+      );
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
       let unwatch = () => {};
@@ -117,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
         }
       });
       unwatch();
+      stopDoctorCache();
       return 0;
     }
     case "probe": {

@@ -125,11 +125,12 @@ const TRIAGE_PLAN = [
   "port.listeners",
   "config",
   "tokens",
-  "gateway.status",
-  "models.status",
   "logs.signatures",
   "service.state",
-  // Slow (8–10 s): the first answer is posted without it (SLOW_STEPS).
+  // Answered from the agent's cache when nothing doctor reads changed; else 5–10 s, and the first
+  // answer is posted without it (SLOW_STEPS). `gateway status` and `models status` (CLI, seconds
+  // each) are not in the triage: the gateway's session and the fast probes say what they said
+  // (issue 17); they stay in the catalog and in the bundle.
   "doctor.lint",
 ] as const satisfies readonly PlainStep[];
 export const TRIAGE_STEP_NAMES: readonly StepName[] = TRIAGE_PLAN;

@@ -1,7 +1,13 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
-import { commandFromSlash, ephemeral, pressFromInteraction } from "../adapters/slack/envelope.ts";
+import {
+  commandFromSlash,
+  commandPressFromInteraction,
+  ephemeral,
+  pressFromInteraction,
+} from "../adapters/slack/envelope.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { handleCommand } from "../core/commands/handle.ts";
+import { ackThroughResponseUrl, handleCommandPress } from "../core/commands/press.ts";
 import type { CoreDeps } from "../core/deps.ts";
 import type { Logger } from "../core/ports.ts";
 import { handleButtonPress } from "../core/recovery/press.ts";
@@ -56,11 +62,23 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
     }
   });
 
-  // Interactivity: the recovery runbook's confirmation buttons. The same parse and handler as
+  // Interactivity: command buttons on answers, and the recovery runbook's confirmation buttons. The same parse and handler as
   // POST /slack/interactions (the socket is authenticated by the app token instead of a
   // signature); anything else is acked so Slack does not retry it.
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
+    const commandPress = commandPressFromInteraction(body);
+    if (commandPress) {
+      const reply = ackThroughResponseUrl(deps, commandPress, await handleCommandPress(deps, commandPress));
+      if (reply.background) {
+        const task = reply
+          .background()
+          .catch((err) => logger.error("background task failed", { err: String(err) }))
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+      return;
+    }
     const press = pressFromInteraction(body);
     if (!press || !deps.recovery) {
       logger.info("socket mode: interactive payload acked; not a clawops button", { type: body.type });

@@ -1,4 +1,4 @@
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type ConsoleServer, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
@@ -72,6 +72,15 @@ async function send(text: string): Promise<void> {
   await input.press("Enter");
 }
 
+/** An element's text as a person reads it: each icon by its accessible label, e.g. "[failing] Triage …". */
+async function readText(loc: Locator): Promise<string> {
+  return loc.evaluate((node) => {
+    const copy = node.cloneNode(true) as Element;
+    for (const svg of copy.querySelectorAll("svg.icon")) svg.replaceWith(`[${svg.getAttribute("aria-label")}]`);
+    return copy.textContent ?? "";
+  });
+}
+
 async function eventCount(): Promise<number> {
   return (await server.chat.since(0)).length;
 }
@@ -105,7 +114,7 @@ describe("local console page", () => {
 
     const message = page.getByTestId("message");
     await expect.poll(() => message.count()).toBe(1);
-    expect(await message.locator(".b-header").textContent()).toBe("🚨 Incident: OpenClaw gateway on node-3");
+    expect(await readText(message.locator(".b-header"))).toBe("[incident] Incident: OpenClaw gateway on node-3");
 
     const replies = message.getByTestId("thread").getByTestId("thread-reply");
     await expect.poll(() => replies.count(), { timeout: 10_000 }).toBe(2);
@@ -122,24 +131,25 @@ describe("local console page", () => {
     expect(await message.getByTestId("thread").locator(".thread-label").textContent()).toBe("2 replies");
 
     // The result: failing layers in the header, token drift ranked first with evidence and next commands.
-    expect(await result.locator(".b-header").textContent()).toBe("🔴 Triage node-3: 1 failing layer");
+    expect(await readText(result.locator(".b-header"))).toBe("[failing] Triage node-3: 1 failing layer");
     const matrix = result.locator(".b-section").filter({ hasText: "Health by layer" });
     expect(await matrix.textContent()).toContain("Auth: fail — AUTH_TOKEN_MISMATCH");
     expect(await matrix.locator("strong").first().textContent()).toBe("Health by layer");
     expect(await matrix.textContent()).not.toContain("*");
     const first = await result.evaluate((node) => {
       const title = [...node.querySelectorAll("strong")].find((s) => /^1\. /.test(s.textContent ?? ""));
+      const label = title?.querySelector("svg.icon")?.getAttribute("aria-label");
       const section = title?.closest(".b-section");
       const evidence = section?.nextElementSibling;
       const next = evidence?.nextElementSibling;
       return {
-        title: title?.textContent,
+        title: title?.textContent?.replace(/^1\. /, `1. [${label}]`),
         id: section?.querySelector("code")?.textContent,
         evidence: evidence?.querySelector("pre")?.textContent,
         next: next?.querySelector("pre")?.textContent,
       };
     });
-    expect(first.title).toBe("1. 🔴 Token drift: the running gateway rejects the configured token");
+    expect(first.title).toBe("1. [failing] Token drift: the running gateway rejects the configured token");
     expect(first.id).toBe("token-drift");
     expect(first.evidence).toContain('connect → INVALID_REQUEST "unauthorized: gateway token mismatch');
     expect(first.evidence).toContain("(details.code AUTH_TOKEN_MISMATCH)");
@@ -175,7 +185,7 @@ describe("local console page", () => {
       await send(text);
       const ack = page.getByTestId("ack");
       await expect.poll(() => ack.textContent()).toContain("Enrolled hosts (1/1 online)");
-      expect(await ack.textContent()).toMatch(/node-3 — 🟢 online · agent 0\.1\.0 · gateway 2026\.9\.6/);
+      expect(await readText(ack)).toMatch(/node-3 — \[ok\] online · agent 0\.1\.0 · gateway 2026\.9\.6/);
       await page.getByRole("button", { name: "Dismiss" }).click();
       expect(await ack.textContent()).toBe("");
     }

@@ -7,7 +7,7 @@ import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import { type StepRequest, type StepResult, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
+import { type StepRequest, type StepResult, stepPlan, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults, trustedGreens } from "../../src/core/classify/classify.ts";
 import { collectEvidence } from "../../src/core/classify/evidence.ts";
 import type { Layer } from "../../src/core/layers.ts";
@@ -178,7 +178,9 @@ describe("other gateways on the host are context, never a failure (issue 14.1, 1
 describe("a stale OPENCLAW_GATEWAY_TOKEN in the shell (issue 14.5, 14.6)", () => {
   it("token-sources-disagree ranks first, ahead of the model-credentials warning; the CLI still connects", async () => {
     // A longer deadline: on a busy 2-core host the CLI steps can pass 30 s together.
-    const answer = await triage(TRIAGE_STEPS, { OPENCLAW_GATEWAY_TOKEN: "stale-shell-token-0000" }, 90_000);
+    // `gateway status` is not in a triage any more (issue 17); it runs here to check the explanation's claim.
+    const withCli = [...TRIAGE_STEPS, ...stepPlan(["gateway.status"])];
+    const answer = await triage(withCli, { OPENCLAW_GATEWAY_TOKEN: "stale-shell-token-0000" }, 90_000);
     const { c, results } = answer;
     const top = c.findings[0];
     expect(top?.id).toBe("token-sources-disagree");

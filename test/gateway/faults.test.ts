@@ -102,9 +102,13 @@ describe("fault injection with real agent probes", () => {
       "warning core/doctor/node-hosting-preconditions",
       "warning core/doctor/security",
     ]);
-    const models = dataOf("models.status");
-    expect(models.json).toMatchObject({ defaultModel: "openai/gpt-6-astra", missingProvidersInUse: ["openai"] });
-    expect(models.cliOnlyRoutes).toEqual([]);
+    // Model routing from the gateway's session (issue 17): the lab's config names no model and
+    // the gateway holds credentials for no provider (`openclaw models status`: missingProvidersInUse [openai]).
+    expect(dataOf("config").modelRefs).toEqual([]);
+    expect(dataOf("gateway.ws").modelsRpc).toEqual({ ok: true, providers: [] });
+    expect(c.findings.find((f) => f.id === "model-auth-missing")?.evidence[0]).toBe(
+      "gateway models.authStatus: no provider has credentials",
+    );
     const logs = dataOf("logs.signatures");
     expect(logs).toMatchObject({ found: true, path: fileLog, linesSkipped: 0 });
     expect(logs.signatures.find((s) => s.kind === "gateway-ready")?.examples.at(-1)).toMatch(

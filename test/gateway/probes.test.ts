@@ -9,6 +9,7 @@ import {
   type StepName,
   type StepResult,
   type StepResultOf,
+  stepPlan,
   TRIAGE_STEP_NAMES,
   TRIAGE_STEPS,
 } from "../../src/contract/catalog.ts";
@@ -36,12 +37,15 @@ function probeContext(extraEnv: Record<string, string> = {}) {
   );
 }
 
+/** The triage's steps plus the two CLI views a triage no longer waits for (issue 17): the bundle still runs them. */
+const PROBE_STEPS = [...TRIAGE_STEPS, ...stepPlan(["gateway.status", "models.status"])];
+
 async function triage(
   label: string,
   extraEnv: Record<string, string> = {},
 ): Promise<{ results: StepResult[]; streamed: StepResult[] }> {
   const streamed: StepResult[] = [];
-  const results = await runSteps(probeContext(extraEnv), TRIAGE_STEPS, {
+  const results = await runSteps(probeContext(extraEnv), PROBE_STEPS, {
     deadlineMs: 30_000,
     onResult: (r) => void streamed.push(r),
   });
@@ -51,7 +55,7 @@ async function triage(
   expect(serialized).not.toContain(gw.token);
   expect(serialized).not.toContain(driftToken);
   expect(serialized).not.toContain(shellToken);
-  expect(streamed).toHaveLength(TRIAGE_STEPS.length);
+  expect(streamed).toHaveLength(PROBE_STEPS.length);
   return { results, streamed };
 }
 
@@ -133,6 +137,11 @@ describe("healthy gateway", () => {
     const status = data(results, "gateway.status");
     expect(status).toMatchObject({ exitCode: 0, timedOut: false });
     expect(status.json).toMatchObject({ portStatus: "busy", rpcOk: true, gatewayVersion: gw.version });
+
+    // What replaces `models status` in a triage: the config's model refs and the gateway's own view of credentials.
+    expect(data(results, "config").modelRefs).toEqual([]);
+    expect(data(results, "gateway.ws").modelsRpc).toEqual({ ok: true, providers: [] });
+    expect(data(results, "models.status").json).toMatchObject({ missingProvidersInUse: ["openai"] });
   });
 });
 

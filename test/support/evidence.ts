@@ -12,6 +12,7 @@ import type {
   TokensData,
   VersionsData,
 } from "../../src/contract/catalog.ts";
+import { TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
 
 /**
  * Step results shaped like a real gateway's, field values taken from the captures in
@@ -45,6 +46,8 @@ export function healthyData() {
       modelRuntimeDegraded: false,
     },
     cronRpc: { ok: true, enabled: true, jobs: 0, nextWakeAtMs: null, failing: [] },
+    // A gateway in service holds its provider's key (static: an API key from env or config).
+    modelsRpc: { ok: true, providers: [{ provider: "openai", status: "static" }] },
   };
   const http: GatewayHttpData = {
     baseUrl: "http://127.0.0.1:19001",
@@ -70,6 +73,7 @@ export function healthyData() {
     authMode: "token",
     tokenConfigured: true,
     workspace: { path: "/home/op/workspace", exists: true, isDirectory: true },
+    modelRefs: [{ ref: "openai/gpt-6-astra", source: "agents.defaults.model" }],
   };
   const tokens: TokensData = {
     sources: [
@@ -200,6 +204,10 @@ export function toResults(d: Data): StepResult[] {
 }
 
 export const healthyResults = () => toResults(healthyData());
+
+/** What a triage gets from an agent since issue 17: its plan's steps only (no `gateway status`, no `models status`). */
+export const triageResults = (d: Data): StepResult[] =>
+  toResults(d).filter((r) => (TRIAGE_STEP_NAMES as readonly string[]).includes(r.step));
 
 /** Fault (a): started with `--token X` while the config has Y (GATEWAY-FACTS §6a, §4.3). */
 export function tokenDriftData(): Data {

@@ -49,7 +49,7 @@ import {
   renderTriageProgress,
   renderTriageResult,
 } from "../../src/core/render/messages.ts";
-import { gatewayDownData, healthyResults, tokenDriftData, toResults } from "./evidence.ts";
+import { gatewayDownData, healthyData, tokenDriftData, triageResults } from "./evidence.ts";
 
 /**
  * One sample of every message clawops sends, by name: the golden files of each renderer
@@ -269,12 +269,15 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   [
     "progress-running",
     () =>
-      renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 3), { phase: "running", elapsedMs: 850 }),
+      renderTriageProgress("node-3", STEP_NAMES, triageResults(healthyData()).slice(0, 3), {
+        phase: "running",
+        elapsedMs: 850,
+      }),
   ],
   [
     "progress-lost",
     () =>
-      renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 3), {
+      renderTriageProgress("node-3", STEP_NAMES, triageResults(healthyData()).slice(0, 3), {
         phase: "lost",
         elapsedMs: 4100,
         detail: "Agent connection lost mid-job (agent disconnected (close 1006)); 3/7 probes arrived.",
@@ -283,12 +286,23 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   [
     "progress-finished",
     () =>
-      renderTriageProgress("node-3", STEP_NAMES, toResults(tokenDriftData()), { phase: "finished", elapsedMs: 3120 }),
+      renderTriageProgress("node-3", STEP_NAMES, triageResults(tokenDriftData()), {
+        phase: "finished",
+        elapsedMs: 3120,
+      }),
+  ],
+  [
+    "progress-gateway-down",
+    () =>
+      renderTriageProgress("node-3", STEP_NAMES, triageResults(gatewayDownData()), {
+        phase: "finished",
+        elapsedMs: 3120,
+      }),
   ],
   [
     "progress-timeout",
     () =>
-      renderTriageProgress("node-3", STEP_NAMES, healthyResults().slice(0, 5), {
+      renderTriageProgress("node-3", STEP_NAMES, triageResults(healthyData()).slice(0, 5), {
         phase: "timeout",
         elapsedMs: 20_000,
         detail: "Job deadline of 20 s passed with 5/9 probes in.",
@@ -303,21 +317,31 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
         detail: "busy: the agent runs <another> job",
       }),
   ],
-  ["triage-healthy", () => renderTriageResult(classifyResults(healthyResults(), STEP_NAMES), meta)],
-  ["triage-token-drift", () => renderTriageResult(classifyResults(toResults(tokenDriftData()), STEP_NAMES), meta)],
-  ["triage-gateway-down", () => renderTriageResult(classifyResults(toResults(gatewayDownData()), STEP_NAMES), meta)],
+  [
+    "triage-healthy",
+    () =>
+      renderTriageResult(classifyResults(triageResults(healthyData()), STEP_NAMES), {
+        ...meta,
+        doctor: { source: "cache", ageMs: 4 * 60_000 },
+      }),
+  ],
+  ["triage-token-drift", () => renderTriageResult(classifyResults(triageResults(tokenDriftData()), STEP_NAMES), meta)],
+  [
+    "triage-gateway-down",
+    () => renderTriageResult(classifyResults(triageResults(gatewayDownData()), STEP_NAMES), meta),
+  ],
   [
     "triage-early",
     () =>
-      renderTriageResult(classifyResults(healthyResults().slice(0, 4), STEP_NAMES), {
+      renderTriageResult(classifyResults(triageResults(healthyData()).slice(0, 4), STEP_NAMES), {
         ...meta,
-        pending: ["gateway.status", "doctor.lint"],
+        pending: ["doctor.lint"],
       }),
   ],
   [
     "triage-incomplete",
     () =>
-      renderTriageResult(classifyResults(toResults(gatewayDownData()).slice(0, 4), STEP_NAMES), {
+      renderTriageResult(classifyResults(triageResults(gatewayDownData()).slice(0, 4), STEP_NAMES), {
         ...meta,
         agentVersion: null,
         incomplete: "Agent connection lost mid-job (close 1006); 4/9 probes arrived. Layers without data are unknown.",

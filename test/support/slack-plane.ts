@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,6 +128,10 @@ export function blockActionsBody(p: {
   blockId?: string;
   label?: string;
   messageTs?: string;
+  /** Where the press's replies go (default: an address that goes nowhere). */
+  responseUrl?: string;
+  /** The press's identity; default a fresh one. */
+  triggerId?: string;
 }): string {
   const payload = {
     type: "block_actions",
@@ -135,9 +140,9 @@ export function blockActionsBody(p: {
     api_app_id: "A0CLAWOPS",
     token: "legacy-verification-token-unused",
     container: { type: "message", message_ts: p.messageTs ?? "1.2", channel_id: p.channel, is_ephemeral: false },
-    trigger_id: `${Date.now()}.trigger`,
+    trigger_id: p.triggerId ?? `${Date.now()}.${randomUUID()}`,
     channel: { id: p.channel, name: "incidents" },
-    response_url: "https://hooks.slack.invalid/actions/T0001/1/abc",
+    response_url: p.responseUrl ?? "https://hooks.slack.invalid/actions/T0001/1/abc",
     actions: [
       {
         action_id: p.actionId,

@@ -439,6 +439,34 @@ function checkBlock(b: Record<string, unknown>, i: number): string[] {
     const els = b.elements as unknown[] | undefined;
     if (!Array.isArray(els) || els.length === 0 || els.length > 10) problems.push(`${at}: context needs 1–10 elements`);
   }
+  if (b.type === "actions") problems.push(...checkActions(b, at));
+  return problems;
+}
+
+/**
+ * An actions block: 1–25 elements; a button's action_id (≤ 255, unique in the block), text
+ * (plain_text, ≤ 75), value (≤ 2000), style (primary|danger).
+ * https://api.slack.com/reference/block-kit/blocks#actions, …/block-elements#button
+ */
+function checkActions(b: Record<string, unknown>, at: string): string[] {
+  const problems: string[] = [];
+  const els = b.elements as Record<string, unknown>[] | undefined;
+  if (!Array.isArray(els) || els.length === 0 || els.length > 25) return [`${at}: actions needs 1–25 elements`];
+  if (typeof b.block_id === "string" && b.block_id.length > 255) problems.push(`${at}: block_id over 255 chars`);
+  const ids = new Set<string>();
+  for (const el of els) {
+    if (el.type !== "button") continue;
+    const id = String(el.action_id ?? "");
+    if (!id || id.length > 255) problems.push(`${at}: action_id missing or over 255 chars`);
+    if (ids.has(id)) problems.push(`${at}: action_id ${id} not unique in the block`);
+    ids.add(id);
+    const text = el.text as { type?: string; text?: string } | undefined;
+    if (text?.type !== "plain_text" || !text.text || text.text.length > 75)
+      problems.push(`${at}: button text must be plain_text of 1–75 chars`);
+    if (typeof el.value === "string" && el.value.length > 2000) problems.push(`${at}: button value over 2000 chars`);
+    if (el.style !== undefined && el.style !== "primary" && el.style !== "danger")
+      problems.push(`${at}: button style must be primary or danger`);
+  }
   return problems;
 }
 

@@ -92,7 +92,7 @@ export class SocketModeStandIn {
   }
 
   /** A block_actions payload (a button press), as an `interactive` envelope. */
-  blockAction(actionId: string): Promise<Ack> {
+  blockAction(actionId: string, opts: { value?: string; responseUrl?: string } = {}): Promise<Ack> {
     return this.envelope("interactive", {
       type: "block_actions",
       team: { id: "T0001", domain: "acme" },
@@ -102,14 +102,14 @@ export class SocketModeStandIn {
       container: { type: "message", message_ts: "1700000000.000100", channel_id: "C0INCIDENT", is_ephemeral: false },
       trigger_id: `${Date.now()}.${randomUUID()}`,
       channel: { id: "C0INCIDENT", name: "incidents" },
-      response_url: "https://hooks.slack.invalid/actions/T0001/1/abc",
+      response_url: opts.responseUrl ?? "https://hooks.slack.invalid/actions/T0001/1/abc",
       actions: [
         {
           type: "button",
           action_id: actionId,
           block_id: "b1",
           text: { type: "plain_text", text: "Go" },
-          value: "v",
+          value: opts.value ?? "v",
           action_ts: String(Date.now() / 1000),
         },
       ],

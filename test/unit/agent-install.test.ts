@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { exitOf, type Netns, openNetns } from "../support/netns.ts";
 import { bridgeIntoNetns } from "../support/netns-bridge.ts";
@@ -168,7 +169,8 @@ describe("clawops enroll → the install command on a second host (netns)", () =
       // No gateway and no `openclaw` on that host: the answer says so, layer by layer.
       // No gateway and no `openclaw` in that netns: the answer says so, from the agent's own probes there.
       expect(triage.code, triage.stderr).toBe(1);
-      expect(triage.stdout).toMatch(/Triage of node-3 finished: 11\/11 probes in/);
+      const n = TRIAGE_STEPS.length;
+      expect(triage.stdout).toMatch(new RegExp(`Triage of node-3 finished: ${n}/${n} probes in`));
       expect(triage.stdout).toContain("🔴 Transport: fail — WebSocket refused");
       expect(triage.stdout).toContain("1. 🔴 No OpenClaw installation visible to the agent  openclaw-not-found");
       expect(triage.stdout).toMatch(/· agent 0\.1\.0 · gateway \?/);

@@ -116,8 +116,6 @@ describe("what the catalog derives from its step definitions", () => {
       "port.listeners",
       "config",
       "tokens",
-      "gateway.status",
-      "models.status",
       "logs.signatures",
       "service.state",
       "doctor.lint",

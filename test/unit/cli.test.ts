@@ -79,13 +79,20 @@ describe("clawops CLI", () => {
     const n = TRIAGE_STEPS.length;
     expect(out).toMatch(new RegExp(`\\n⏳ Triage of node-3 running: [1-9]\\d?/${n} probes in`));
     expect(out).toContain(`\nTriage of node-3 finished: ${n}/${n} probes in`);
-    expect(out).toMatch(/\n✅ tokens \d+ ms\n/);
+    // Each probe by what it found: the token sources disagree (a layer to watch), the config is fine.
+    expect(out).toMatch(/\n🟡 tokens \d+ ms — Auth: Token sources disagree \(latent drift\)\n/);
+    expect(out).toMatch(/\n🔴 gateway\.ws \d+ ms — Auth: AUTH_TOKEN_MISMATCH\n/);
+    expect(out).toMatch(/\n✅ config \d+ ms\n/);
     expect(out).toContain("\n🔴 Triage node-3: 1 failing layer\n━━━");
     expect(out).toContain("\n🔴 Auth: fail — AUTH_TOKEN_MISMATCH\n");
     expect(out).toContain("1. 🔴 Token drift: the running gateway rejects the configured token  token-drift");
     expect(out).toContain("\nNext commands\n    openclaw gateway status --json");
     expect(out).not.toMatch(/```|\*\w/);
-    expect(out.trimEnd()).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6$/);
+    expect(out).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6\n/);
+    // The answer's buttons, as the commands they stand for.
+    expect(out.trimEnd()).toMatch(
+      /\[Run again: triage node-3\] {2}\[Collect bundle: bundle node-3\].*\[Start recovery: recover node-3\]$/,
+    );
   });
 
   it("exits 0 when the triage finds no failing layer, also as /openclaw passthrough", async () => {

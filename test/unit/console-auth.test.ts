@@ -64,6 +64,37 @@ describe("the local console proves who is calling before it acts", () => {
     expect((await server.chat.since(0)).length).toBe(before);
   });
 
+  it("a button press (/api/console/press) needs the secret and this origin; a crafted value runs nothing", async () => {
+    const press = (value: string) => JSON.stringify({ actionId: "clawops_run:freeze:node-3", value });
+    const good = press("freeze node-3 for 30m set with the Freeze 30 min button");
+    const before = (await server.chat.since(0)).length;
+    const noSecret = await raw("/api/console/press", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: good,
+    });
+    expect(noSecret.status).toBe(401);
+    const foreign = await raw("/api/console/press", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "https://evil.example", ...server.headers },
+      body: good,
+    });
+    expect(foreign.status).toBe(403);
+    const crafted = await raw("/api/console/press", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...server.headers },
+      body: press("freeze all for 24h chaos"),
+    });
+    expect(crafted.status).toBe(200);
+    expect(JSON.parse(crafted.body)).toMatchObject({ ok: true, error: { code: "bad_request" } });
+    expect(JSON.stringify(JSON.parse(crafted.body).ack)).toContain("Nothing was run");
+    expect((await server.chat.since(0)).length).toBe(before);
+    const audit = await raw("/api/console/audit.jsonl", { headers: server.headers });
+    const last = JSON.parse(audit.body.trim().split("\n").at(-1) ?? "{}");
+    expect(last).toMatchObject({ actor: "console", source: "console", outcome: "refused" });
+    expect(audit.body).not.toContain('freeze all for 24h chaos"');
+  });
+
   it("a DNS-rebinding page (its own name in Host) is refused, secret or not", async () => {
     const port = new URL(server.url).port;
     for (const host of [`evil.example:${port}`, "127.0.0.1", `127.0.0.1.nip.example:${port}`]) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
 import { type FleetReport, type FleetRow, probeFleet } from "../../src/core/fleet/fleet.ts";
-import { MAX_FLEET_ROWS, renderFleetStatus } from "../../src/core/fleet/render.ts";
+import { MAX_FLEET_ROWS, MAX_TRIAGE_BUTTONS, renderFleetStatus } from "../../src/core/fleet/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { LAYERS } from "../../src/core/layers.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
@@ -224,7 +224,9 @@ describe("fleet matrix rendering", () => {
     for (const b of msg.blocks) {
       const texts = [
         (b as { text?: { text: string } }).text?.text,
-        ...((b as { elements?: { text: string }[] }).elements ?? []).map((e) => e.text),
+        ...((b as { elements?: { text: string | { text: string } }[] }).elements ?? []).map((e) =>
+          typeof e.text === "string" ? e.text : e.text.text,
+        ),
       ].filter((t): t is string => t !== undefined);
       for (const t of texts) expect(t.length).toBeLessThanOrEqual(3000);
     }
@@ -234,6 +236,13 @@ describe("fleet matrix rendering", () => {
     );
     expect(msg.text).toContain(
       `1000 hosts: ${counts.ok} ok · 0 warn · ${counts.fail} fail · ${counts["no-answer"]} no answer`,
+    );
+    // A Triage button per failing host, 25 to an actions block, capped, the rest counted.
+    const rowsOfButtons = msg.blocks.filter((b) => b.type === "actions") as { elements: { value: string }[] }[];
+    expect(rowsOfButtons.map((b) => b.elements.length)).toEqual([25, 25]);
+    expect(rowsOfButtons[0]?.elements[0]?.value).toBe(`triage ${rows[0]?.host}`);
+    expect(all).toContain(
+      `Triage buttons for the first ${MAX_TRIAGE_BUTTONS} failing hosts; ${counts.fail - MAX_TRIAGE_BUTTONS} more failing hosts left off`,
     );
   });
 });

@@ -258,10 +258,10 @@ describe("two-phase answer", () => {
       runner: {
         async run(_job, onResult) {
           const all = healthyResults();
-          for (const r of all.filter((x) => x.step !== "gateway.status")) onResult(r);
-          await new Promise((res) => setTimeout(res, 600)); // `openclaw gateway status --json` takes seconds
+          for (const r of all.filter((x) => x.step !== "doctor.lint")) onResult(r);
+          await new Promise((res) => setTimeout(res, 600)); // a doctor cache miss: `openclaw doctor --lint` takes seconds
           slowSent = true;
-          for (const r of all.filter((x) => x.step === "gateway.status")) onResult(r);
+          for (const r of all.filter((x) => x.step === "doctor.lint")) onResult(r);
           return all;
         },
       },
@@ -275,7 +275,9 @@ describe("two-phase answer", () => {
     await slack.waitFor(() => resultCalls().length >= 1, 5_000, "first answer");
     expect(slowSent).toBe(false);
     expect(resultCalls()[0]?.method).toBe("chat.postMessage");
-    expect(JSON.stringify(resultCalls()[0]?.body.blocks)).toContain("Still running: `gateway.status`");
+    expect(JSON.stringify(resultCalls()[0]?.body.blocks)).toContain(
+      "Still running: `doctor.lint`. The doctor part is being refreshed on the host",
+    );
 
     await slack.waitFor(() => resultCalls().some((c) => c.method === "chat.update"), 5_000, "updated answer");
     const parent = slack.topLevel("C0TWOPHASE")[0];

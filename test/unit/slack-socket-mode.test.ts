@@ -129,6 +129,29 @@ describe("Slack Socket Mode", () => {
     expect(JSON.stringify(audit)).toContain("this confirmation does not exist");
   });
 
+  it("runs a command button's press as the presser's command, acked at the press's response_url", async () => {
+    const id = "socket-press-1";
+    const ack = await socket.blockAction(`clawops_run:triage:${HOST}`, {
+      value: `triage ${HOST}`,
+      responseUrl: slack.responseUrl(id),
+    });
+    expect(ack.envelope_id).toBeTruthy();
+    await slack.waitFor(() => slack.responses.some((r) => r.path.includes(id)), 10_000, "the press's ack");
+    const reply = slack.responses.find((r) => r.path.includes(id))?.body;
+    expect(reply).toMatchObject({ response_type: "ephemeral", replace_original: false });
+    expect(String(reply?.text)).toContain(`Triage of ${HOST} started`);
+    const audit = JSON.stringify(await socket.slashCommand({ text: `audit ${HOST}` }));
+    expect(audit).toContain(`button: /openclaw triage ${HOST}`);
+    // A crafted value on a command button's id runs nothing.
+    const crafted = "socket-press-2";
+    await socket.blockAction(`clawops_run:triage:${HOST}`, {
+      value: "unfreeze all",
+      responseUrl: slack.responseUrl(crafted),
+    });
+    await slack.waitFor(() => slack.responses.some((r) => r.path.includes(crafted)), 10_000, "the refusal");
+    expect(String(slack.responses.find((r) => r.path.includes(crafted))?.body.text)).toContain("Nothing was run");
+  });
+
   it("never logs or posts the tokens", () => {
     const everything = JSON.stringify(slack.calls) + cpLog + JSON.stringify(socket.acks);
     expect(everything).not.toContain(APP_TOKEN);

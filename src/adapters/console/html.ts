@@ -1,6 +1,8 @@
+import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
 import { lowerPart } from "../../core/messages/lower.ts";
 import type { BasicPart, Button, Message, Part } from "../../core/messages/model.ts";
 import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
+import { iconize } from "./icons.ts";
 
 /**
  * Neutral message → the console page's HTML, rendered on the server (the page inserts it as
@@ -10,6 +12,9 @@ import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
  * Safety: rich text quotes host names, probe output and user input, so it is escaped as a
  * whole first and only tags made here are added. Slack's own escapes (&amp; &lt; &gt;) are
  * also HTML's, so they pass through as entities.
+ *
+ * Icons: the emoji written for Slack are drawn as the page's inline SVG (icons.ts), so the
+ * console needs no emoji font.
  */
 export function messageToHtml(m: Message): string {
   if (m.parts.length === 0) return `<div class="b-text">${mrkdwnToHtml(m.text)}</div>`;
@@ -27,7 +32,7 @@ function partToHtml(p: Part): string {
 function basicToHtml(p: BasicPart): string {
   switch (p.kind) {
     case "header":
-      return `<h3 class="b-header">${escapeText(p.text)}</h3>`;
+      return `<h3 class="b-header">${iconize(escapeText(p.text))}</h3>`;
     case "section":
       return `<div class="b-section"><div class="b-text">${mrkdwnToHtml(p.text)}</div></div>`;
     case "context":
@@ -39,22 +44,26 @@ function basicToHtml(p: BasicPart): string {
   }
 }
 
-/** A confirmation button: the same approval path as Slack's, as the local operator. */
+/**
+ * A button: a confirmation's (the same approval path as Slack's) or a command button's (the
+ * command it stands for, run through /api/console/press), as the local operator.
+ */
 function buttonToHtml(b: Button): string {
+  const isCommand = b.actionId.startsWith(RUN_ACTION_PREFIX);
   const decision = PRESS_BY_ACTION[b.actionId] ?? "cancel";
   const attrs = [
     `type="button"`,
     `class="b-button${b.style ? ` ${b.style}` : ""}"`,
-    `data-testid="action-button"`,
+    `data-testid="${isCommand ? "command-button" : "action-button"}"`,
     `data-action-id="${escapeText(b.actionId)}"`,
     `data-value="${escapeText(b.value)}"`,
-    `data-decision="${decision}"`,
+    isCommand ? `data-command="${escapeText(b.value)}"` : `data-decision="${decision}"`,
     // The dialog is plain text: markup markers dropped, Slack's escapes decoded.
-    ...(b.confirm && decision !== "cancel"
+    ...(b.confirm && (isCommand || decision !== "cancel")
       ? [`data-confirm="${escapeText(decodeEntities(b.confirm.text.replace(/[*`]/g, "")))}"`]
       : []),
   ];
-  return `<button ${attrs.join(" ")}>${escapeText(b.label)}</button>`;
+  return `<button ${attrs.join(" ")}>${iconize(escapeText(b.label))}</button>`;
 }
 
 /** Plain text → HTML text or attribute value. */
@@ -112,5 +121,7 @@ export function mrkdwnToHtml(src: string): string {
   s = s.replace(/(^|[^\w])_(?=\S)([^_\n]*?\S)_(?!\w)/g, "$1<em>$2</em>");
   s = s.replace(/(^|[^\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])/g, "$1<del>$2</del>");
   s = s.replace(/\n/g, "<br>");
+  // Emoji become the page's icons; code and links (stashed) keep their characters.
+  s = iconize(s);
   return s.replace(/\ue000(\d+)\ue000/g, (_, i: string) => stash[Number(i)] ?? "");
 }

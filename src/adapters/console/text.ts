@@ -1,3 +1,4 @@
+import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
 import { lowerPart } from "../../core/messages/lower.ts";
 import type { BasicPart, Message } from "../../core/messages/model.ts";
 
@@ -86,7 +87,10 @@ export function partToText(p: BasicPart, style: TextStyle = {}): string {
     case "divider":
       return dim("─".repeat(RULE_WIDTH), style);
     case "actions":
-      // The buttons work in the console page and in Slack; the terminal says they are there.
+      // The buttons work in the console page and in Slack. The terminal names a command
+      // button's command (to type), and says an approval's buttons are there.
+      if (p.buttons.length > 0 && p.buttons.every((b) => b.actionId.startsWith(RUN_ACTION_PREFIX)))
+        return dim(p.buttons.map((b) => `[${b.label}: ${b.value}]`).join("  "), style);
       return dim("[actions block]", style);
   }
 }

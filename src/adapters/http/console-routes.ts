@@ -5,6 +5,7 @@ import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
 import { classifyResults } from "../../core/classify/classify.ts";
 import { handleCommand } from "../../core/commands/handle.ts";
 import { parseCommand } from "../../core/commands/parse.ts";
+import { handleCommandPress } from "../../core/commands/press.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { describeSelector, probeFleet } from "../../core/fleet/fleet.ts";
@@ -29,6 +30,7 @@ export interface ConsoleOptions {
 }
 
 const ConsoleCommandBody = z.object({ text: z.string().max(500) });
+const ConsolePressBody = z.object({ actionId: z.string().min(1).max(255), value: z.string().max(200) });
 const ConsoleConfirmBody = z.object({
   id: z.string().min(1).max(100),
   decision: z.enum(["approve", "approve_drained", "cancel"]),
@@ -84,6 +86,29 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: Con
     const headSeq = await consoleOpts.chat.head();
     const reply = await handleCommand(consoleDeps, {
       text,
+      user: "console",
+      channel: consoleOpts.channel,
+      requestKey: deps.ids.id("console"),
+      source: "console",
+    });
+    after(reply, c);
+    return c.json({
+      ok: true,
+      ack: toConsoleMessage(reply.ack),
+      jobId: reply.jobId ?? null,
+      error: reply.error ?? null,
+      headSeq,
+    });
+  });
+  // Command buttons on answers (Run again, Triage, …): the console user's command, checked as
+  // strictly as a Slack press; the ack comes back as a typed command's does.
+  app.post("/api/console/press", capBody(BODY_LIMITS.consoleConfirm), async (c) => {
+    const parsed = ConsolePressBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {actionId, value}.");
+    const headSeq = await consoleOpts.chat.head();
+    const reply = await handleCommandPress(consoleDeps, {
+      actionId: parsed.data.actionId,
+      value: parsed.data.value,
       user: "console",
       channel: consoleOpts.channel,
       requestKey: deps.ids.id("console"),

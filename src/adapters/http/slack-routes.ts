@@ -1,9 +1,15 @@
 import { type Context, Hono } from "hono";
 import { handleCommand } from "../../core/commands/handle.ts";
+import { ackThroughResponseUrl, handleCommandPress } from "../../core/commands/press.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { handleButtonPress } from "../../core/recovery/press.ts";
 import { requireRecovery } from "../../core/recovery/service.ts";
-import { commandFromSlashForm, ephemeral, pressFromInteractionForm } from "../slack/envelope.ts";
+import {
+  commandFromSlashForm,
+  commandPressFromInteractionForm,
+  ephemeral,
+  pressFromInteractionForm,
+} from "../slack/envelope.ts";
 import { checkSlackHeaders, verifySlackRequest } from "../slack/verify.ts";
 import type { AfterResponse } from "./after-response.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
@@ -51,7 +57,14 @@ export function slackRoutes(deps: CoreDeps, signingSecret: string, after: AfterR
 
   // Refusals change nothing and are told in the thread.
   app.post("/interactions", capBody(BODY_LIMITS.slackInteraction), async (c) => {
-    const press = pressFromInteractionForm(await verifiedForm(c));
+    const form = await verifiedForm(c);
+    // A command button (Run again, Triage, …): the presser's command, its ack to them alone.
+    const commandPress = commandPressFromInteractionForm(form);
+    if (commandPress) {
+      after(ackThroughResponseUrl(deps, commandPress, await handleCommandPress(deps, commandPress)), c);
+      return c.body(null, 200);
+    }
+    const press = pressFromInteractionForm(form);
     if (!press) return c.body(null, 200); // Other interaction types: acknowledged, ignored.
     const outcome = await handleButtonPress(requireRecovery(deps), press);
     return c.json({

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
+import type { CommandPress } from "../../core/commands/press.ts";
 import type { CommandRequest } from "../../core/commands/types.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import type { Message } from "../../core/messages/model.ts";
@@ -61,8 +63,45 @@ export const BlockActionsPayload = z.object({
   type: z.literal("block_actions"),
   user: z.object({ id: z.string().min(1) }),
   channel: z.object({ id: z.string().min(1) }).optional(),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(100).optional() })).min(1),
+  team: z.object({ id: z.string() }).nullish(),
+  trigger_id: z.string().max(200).optional(),
+  response_url: z.string().max(500).optional(),
+  actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(200).optional() })).min(1),
 });
+
+/**
+ * A press on a command button (commands/buttons.ts) as the presser's command; null for any
+ * other interaction. The value is checked by the core (handleCommandPress), not here. The
+ * press's identity is its trigger_id: a replayed signed press is acked and runs nothing.
+ */
+export function commandPressFromInteraction(payload: unknown): CommandPress | null {
+  const parsed = BlockActionsPayload.safeParse(payload);
+  if (!parsed.success) return null;
+  const p = parsed.data;
+  const action = p.actions.find((a) => a.action_id.startsWith(RUN_ACTION_PREFIX));
+  const channel = p.channel?.id;
+  if (!action || !channel || !p.trigger_id) return null;
+  const team = p.team?.id ?? "";
+  return {
+    actionId: action.action_id,
+    value: action.value,
+    user: p.user.id,
+    channel,
+    source: "slack",
+    requestKey: `slack:${team}:${p.trigger_id}`,
+    ...(team ? { workspace: team } : {}),
+    ...(p.response_url ? { responseUrl: p.response_url } : {}),
+  };
+}
+
+/** The form-encoded interaction body (HTTP) as a command press; null for anything else. */
+export function commandPressFromInteractionForm(form: URLSearchParams): CommandPress | null {
+  try {
+    return commandPressFromInteraction(JSON.parse(form.get("payload") ?? "null"));
+  } catch {
+    return null;
+  }
+}
 
 /** A clawops button press from an interaction payload; null for anything else (acked, ignored). */
 export function pressFromInteraction(payload: unknown): ButtonPress | null {

@@ -59,7 +59,8 @@ export class SlackWebApiChat implements ChatPort {
     await this.client.post(
       "response_url",
       responseUrl,
-      JSON.stringify(ephemeral(message)),
+      // A reply beside a pressed button, not in its place (a no-op for a slash command).
+      JSON.stringify({ ...ephemeral(message), replace_original: false }),
       "application/json; charset=utf-8",
     );
   }

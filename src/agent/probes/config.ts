@@ -23,6 +23,7 @@ export const probeConfig: Probe<"config"> = async (ctx, _args, run) => {
     authMode: config.authMode,
     tokenConfigured: config.tokenConfigured,
     workspace: config.workspace === null ? null : await inspectWorkspace(config.workspace, ctx.env.HOME),
+    modelRefs: config.modelRefs.slice(0, MAX_MODEL_REFS).map((r) => ({ ref: cut(r.ref), source: r.source })),
   };
   const modifiedAt = config.exists ? await modifiedTime(config.path) : undefined;
   if (modifiedAt) data.modifiedAt = modifiedAt;
@@ -30,6 +31,9 @@ export const probeConfig: Probe<"config"> = async (ctx, _args, run) => {
   if (problem) data.parseError = problem;
   return data;
 };
+
+const MAX_MODEL_REFS = 20;
+const cut = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
 async function modifiedTime(path: string): Promise<string | undefined> {
   try {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { stripVTControlCharacters } from "node:util";
 import type { DoctorFixData, DoctorLintData } from "../../contract/catalog.ts";
+import { doctorCache } from "./doctor-cache.ts";
 import { summarizeDoctorLint } from "./doctor-lint.ts";
 import { execCommand } from "./exec.ts";
 import { passMutatingGate } from "./mutating-gate.ts";
@@ -44,6 +45,8 @@ export const probeDoctorFix: Probe<"doctor.fix"> = async (ctx, args, run) => {
     };
   }
   const hashAfter = await configHash(ctx.configPath);
+  // The repair may have changed what doctor reads in ways the cache key does not see.
+  doctorCache.invalidate(ctx);
   const output = redactText(`${res.stdout}\n${res.stderr}`, secrets);
   const summary = summarizeDoctorRepair(output);
   const data: DoctorFixData = {

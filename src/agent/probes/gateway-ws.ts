@@ -51,9 +51,9 @@ export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
 async function readRpcs(
   connection: GatewayConnection,
   timeoutMs: number,
-): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc" | "configRpc" | "channelsRpc">> {
+): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc" | "configRpc" | "channelsRpc" | "modelsRpc">> {
   try {
-    const [health, status, cronStatus, cronList, configGet, channels] = await Promise.all([
+    const [health, status, cronStatus, cronList, configGet, channels, modelsAuth] = await Promise.all([
       connection.request("health", {}, timeoutMs),
       connection.request("status", {}, timeoutMs),
       connection.request("cron.status", {}, timeoutMs),
@@ -61,6 +61,8 @@ async function readRpcs(
       connection.request("config.get", {}, timeoutMs),
       // No live probes: those call each chat platform and take seconds; the runtime state is enough.
       connection.request("channels.status", { probe: false }, timeoutMs),
+      // The gateway's own view of model credentials, in place of `openclaw models status` (1.2–2.7 s).
+      connection.request("models.authStatus", {}, timeoutMs),
     ]);
     return {
       healthRpc: summarizeHealth(health),
@@ -68,10 +70,29 @@ async function readRpcs(
       cronRpc: summarizeCron(cronStatus, cronList),
       configRpc: summarizeConfigGet(configGet),
       channelsRpc: summarizeChannels(channels),
+      modelsRpc: summarizeModelsAuth(modelsAuth),
     };
   } finally {
     await connection.close();
   }
+}
+
+const MAX_MODEL_PROVIDERS = 30;
+
+/** `models.authStatus` → provider and status only (never profiles, emails or keys). */
+export function summarizeModelsAuth(res: RpcResult): NonNullable<GatewayWsData["modelsRpc"]> {
+  if (!res.ok) return { ok: false, error: res.error };
+  const payload = record(res.payload);
+  const unavailable = record(payload.unavailable).code;
+  const providers = (Array.isArray(payload.providers) ? payload.providers : [])
+    .map(record)
+    .filter((p) => typeof p.provider === "string")
+    .slice(0, MAX_MODEL_PROVIDERS)
+    .map((p) => ({
+      provider: String(p.provider).slice(0, 80),
+      status: typeof p.status === "string" ? p.status.slice(0, 40) : "unknown",
+    }));
+  return { ok: true, providers, ...(typeof unavailable === "string" ? { unavailable: unavailable.slice(0, 80) } : {}) };
 }
 
 const MAX_CHANNEL_ACCOUNTS = 20;

@@ -1,4 +1,5 @@
 import { DEFAULT_STEP_DEADLINE_MS, type ModelsStatusData } from "../../contract/catalog.ts";
+import { isCliOnlyRef } from "../../contract/model-refs.ts";
 import { execCommand } from "./exec.ts";
 import { parseJsonOutput } from "./gateway-status.ts";
 import { budget, type Probe } from "./probe.ts";
@@ -77,11 +78,7 @@ export function summarizeModelsStatus(
   return { json };
 }
 
-/** `claude-cli/opus` → provider `claude-cli`: CLI-only backends end in `-cli` (seeds 000/001). */
-export function isCliOnlyRef(ref: string): boolean {
-  const provider = ref.split("/")[0] ?? "";
-  return /-cli$/i.test(provider.trim());
-}
+export { isCliOnlyRef };
 
 export function cliOnlyRoutes(configRefs: readonly Route[], json: ModelsStatusData["json"]): Route[] {
   const candidates: Route[] = [...configRefs];

@@ -10,6 +10,8 @@ export type ProbeRun = {
    *  (a `timeout` outcome with what they saw) plan their own timeouts inside this. */
   remainingMs(): number;
   readings: JobReadings;
+  /** Runs `task` once every step of the job has answered (background work that must not slow the job). */
+  afterJob?: (task: () => void) => void;
 };
 
 /** One catalog step: read-only, never throws for a finding (a refused port is data). */

@@ -60,6 +60,7 @@ export async function runSteps(
     (all) => all ?? withTimeout(readings.basicSecrets(), SECRETS_WAIT_MS, readings.envSecrets()),
   );
   let delivery = Promise.resolve();
+  const afterJob: (() => void)[] = [];
 
   const runOne = async (request: StepRequest): Promise<StepResult> => {
     const started = clock.now();
@@ -70,6 +71,7 @@ export async function runSteps(
       deadline: Math.min(started + stepDeadlineMs(request), jobDeadline),
       ...(options.signal ? { jobSignal: options.signal } : {}),
       probes: options.probes ?? {},
+      afterJob: (task) => afterJob.push(task),
     });
     // The rule set (secretlint's recommended rules) first, on the text as the probe saw it.
     const result = finalize(await redactDeepWithRuleSet(raw), await secrets);
@@ -79,7 +81,15 @@ export async function runSteps(
     return result;
   };
 
-  return Promise.all(steps.map(runOne));
+  const results = await Promise.all(steps.map(runOne));
+  for (const task of afterJob.splice(0)) {
+    try {
+      task();
+    } catch {
+      // Background work never fails the job that asked for it.
+    }
+  }
+  return results;
 }
 
 export function stepDeadlineMs(request: StepRequest): number {
@@ -94,6 +104,7 @@ type StepRun = {
   deadline: number;
   jobSignal?: AbortSignal;
   probes: Partial<ProbeTable>;
+  afterJob: (task: () => void) => void;
 };
 
 type RawResult = {
@@ -128,6 +139,7 @@ async function executeStep(ctx: ProbeContext, request: StepRequest, run: StepRun
     signal: controller.signal,
     remainingMs: () => run.deadline - run.clock.now(),
     readings: run.readings,
+    afterJob: run.afterJob,
   };
   try {
     const probe = pickProbe(step, run.probes);

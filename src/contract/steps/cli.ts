@@ -57,6 +57,19 @@ export const DoctorLintData = z.object({
   checksRun: z.number().optional(),
   findings: z.array(DoctorLintFinding).optional(),
   stderrTail: z.string().optional(),
+  /**
+   * Where the result came from (agents since issue 17 keep doctor's last result, keyed by what
+   * it reads): `cache` = an earlier run, `ageMs` old when the step answered; `run` = doctor ran
+   * for this job (or a run already under way was joined), `reason` says why. Absent from older
+   * agents, which run doctor every time.
+   */
+  cache: z
+    .object({
+      source: z.enum(["cache", "run"]),
+      ageMs: z.number(),
+      reason: z.string().optional(),
+    })
+    .optional(),
 });
 export type DoctorLintData = z.infer<typeof DoctorLintData>;
 

@@ -109,6 +109,20 @@ export const GatewayWsData = z.object({
     })
     .optional(),
   /**
+   * `models.authStatus` (operator.read): the model providers the gateway holds credentials for
+   * (API keys, auth profiles, config), each with its rolled-up status (`ok`, `static`,
+   * `expiring`, `expired`, `missing`). A provider with no credentials at all is not listed.
+   */
+  modelsRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      providers: z.array(z.object({ provider: z.string(), status: z.string() })).optional(),
+      /** `unavailable.code` when the gateway could not prepare the answer (still starting). */
+      unavailable: z.string().optional(),
+    })
+    .optional(),
+  /**
    * `config.get` (operator.read): the gateway's own comparison of the config file on disk
    * (`configRevisionHash`, null when the file does not validate) with the config it runs
    * (`appliedConfigHash`), both HMACs under the installation's key, plus the file's validity.

@@ -75,6 +75,11 @@ export const ConfigData = z.object({
       blockedBy: z.object({ path: z.string(), code: z.string() }).optional(),
     })
     .nullable(),
+  /**
+   * Every model ref the file names (`agents.defaults.model` primary and fallbacks, per-agent
+   * models, the `models` map), with where, at most 20. Absent from agents before issue 17.
+   */
+  modelRefs: z.array(z.object({ ref: z.string(), source: z.string() })).optional(),
 });
 export type ConfigData = z.infer<typeof ConfigData>;
 

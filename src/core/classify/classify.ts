@@ -299,7 +299,8 @@ function channelsSchedulerCells(e: Evidence, set: SetCell): void {
 }
 
 function modelRoutingCells(e: Evidence, set: SetCell): void {
-  // model routing: `models status --json` is the only source
+  // model routing: `models status --json` when it ran (older control planes' plans), else the
+  // config's own model refs beside the gateway's `models.authStatus`
   const models = e["models.status"];
   if (models?.json) {
     const def = models.json.resolvedDefault ?? models.json.defaultModel;
@@ -311,6 +312,27 @@ function modelRoutingCells(e: Evidence, set: SetCell): void {
     set("model_routing", "unknown", why);
   } else if (e.missing["models.status"] && !notYet(e.missing["models.status"])) {
     set("model_routing", "unknown", e.missing["models.status"]);
+  } else if (!models) {
+    const auth = e["gateway.ws"]?.modelsRpc;
+    const refs = e.config?.modelRefs;
+    if (!refs) return;
+    if (!auth?.ok) {
+      const why = auth?.error
+        ? `models.authStatus failed: ${auth.error.message}`
+        : "no gateway session: model credentials not checked";
+      set("model_routing", "unknown", why);
+      return;
+    }
+    const primary = refs.find((r) => /^agents\.defaults\.model(\.primary)?$/.test(r.source));
+    set(
+      "model_routing",
+      "ok",
+      primary
+        ? `default model ${primary.ref} (config)`
+        : refs.length > 0
+          ? `${refs.length} model ref(s) in the config`
+          : "the config names no model: built-in default",
+    );
   }
 }
 
@@ -352,6 +374,17 @@ function serviceCells(e: Evidence, set: SetCell, m: HealthMatrix): void {
     const up = /^(active|running)$/.test(st.active) && st.sub !== "auto-restart" && st.sub !== "restarting";
     known(up ? "ok" : "fail", what);
   } else if (sv?.error && sv.supervisor !== "unknown") set("service", "unknown", sv.error);
+  else if (sv && !sv.state && m.service.status === "unknown" && !gs && !e.missing["gateway.status"]) {
+    // Without `gateway status` (issue 17): what service.state found is the service layer's word.
+    known(
+      "unknown",
+      sv.supervisor === "manual"
+        ? "no service manager found for it (no systemd unit, launchd job or container)"
+        : sv.supervisor === "unknown"
+          ? "no supported service manager detected"
+          : `${sv.supervisor}: no unit state read`,
+    );
+  }
 }
 
 /**

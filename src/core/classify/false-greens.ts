@@ -17,6 +17,15 @@ export function gatewayStatusExit0(e: Evidence): string | null {
     : null;
 }
 
+/**
+ * For a gateway that is down: what `gateway status` did when it ran, else what it does in this
+ * state (exit 0 unless --require-rpc: GATEWAY-FACTS §3). A triage no longer runs it (issue 17).
+ */
+export function gatewayStatusExit0WhenDown(e: Evidence): string | null {
+  if (e["gateway.status"]) return gatewayStatusExit0(e);
+  return "`openclaw gateway status` exits 0 in this state (it only fails with --require-rpc)";
+}
+
 export const joinGreens = (...greens: (string | null)[]) => {
   const present = greens.filter((g): g is string => g !== null);
   return present.length > 0 ? present.join("; ") : null;

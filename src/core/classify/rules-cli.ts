@@ -1,3 +1,4 @@
+import { isCliOnlyRef, providerOf } from "../../contract/model-refs.ts";
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 
@@ -54,7 +55,7 @@ export const CLI_RULES: readonly Rule[] = [
       "openclaw config set agents.defaults.model <provider>/<model>   # an API route, not *-cli/",
     ],
     match(e) {
-      const routes = (e["models.status"]?.cliOnlyRoutes ?? []).filter((r) => isDefaultRoute(r.source));
+      const routes = cliOnlyRoutesOf(e).filter((r) => isDefaultRoute(r.source));
       if (routes.length === 0) return null;
       return [...routes.map((r) => `model route ${r.ref} (${r.source}): provider ends in -cli`), ...doctorSaysWhy(e)];
     },
@@ -92,7 +93,7 @@ export const CLI_RULES: readonly Rule[] = [
       "file-class tools, so tools appear to vanish intermittently (after a fallback, or for one agent only).",
     nextCommands: ["openclaw models status", "openclaw config get agents.defaults.model", "openclaw config get agents"],
     match(e) {
-      const routes = (e["models.status"]?.cliOnlyRoutes ?? []).filter((r) => !isDefaultRoute(r.source));
+      const routes = cliOnlyRoutesOf(e).filter((r) => !isDefaultRoute(r.source));
       if (routes.length === 0) return null;
       return [...routes.map((r) => `model route ${r.ref} (${r.source}): provider ends in -cli`), ...doctorSaysWhy(e)];
     },
@@ -106,8 +107,9 @@ export const CLI_RULES: readonly Rule[] = [
     // A freshly set-up gateway has this: background, ranked after what is specific to this incident.
     background: true,
     explanation:
-      "`openclaw models status` lists providers that the configured models use but that have no credentials (a freshly " +
-      "set-up gateway shows this too). It speaks only of model credentials, not of the gateway's process, port or auth: " +
+      "A model provider in use has no credentials, as `openclaw models status` or the gateway's own model auth status " +
+      "(`models.authStatus`) reports it (a freshly set-up gateway shows this too). It speaks only of model credentials, " +
+      "not of the gateway's process, port or auth: " +
       "see the other layers for those. Agent turns on those models are expected to fail with a provider authentication " +
       "error (the gateway answers its OpenAI-compatible endpoint 401 'No route-compatible authentication source'), which " +
       "from a chat channel can read like a gateway fault.",
@@ -118,6 +120,7 @@ export const CLI_RULES: readonly Rule[] = [
     ],
     match(e) {
       const json = e["models.status"]?.json;
+      if (!json) return gatewayModelAuthGaps(e);
       const missing = json?.missingProvidersInUse ?? [];
       if (missing.length === 0) return null;
       const routes = (json?.runtimeAuthRoutes ?? [])
@@ -134,6 +137,48 @@ export const CLI_RULES: readonly Rule[] = [
     },
   },
 ];
+
+/** Credentials a provider can be used with, as `models.authStatus` rolls them up. */
+const USABLE_AUTH = new Set(["ok", "static", "expiring"]);
+
+/**
+ * Without `models status`: the gateway's own `models.authStatus` against the model refs the
+ * config names. A provider named by the config with no usable credentials is a gap; so is a
+ * gateway that holds credentials for no provider at all while the config names no model (the
+ * gateway then uses its built-in default, whose provider has none either).
+ */
+function gatewayModelAuthGaps(e: Evidence): string[] | null {
+  const auth = e["gateway.ws"]?.modelsRpc;
+  const refs = e.config?.modelRefs;
+  if (!auth?.ok || auth.unavailable || !auth.providers || !refs) return null;
+  const usable = new Set(auth.providers.filter((p) => USABLE_AUTH.has(p.status)).map((p) => p.provider.toLowerCase()));
+  const statusOf = new Map(auth.providers.map((p) => [p.provider.toLowerCase(), p.status]));
+  if (refs.length === 0) {
+    if (usable.size > 0) return null;
+    return [
+      `gateway models.authStatus: ${auth.providers.length === 0 ? "no provider has credentials" : `no usable credentials (${auth.providers.map((p) => `${p.provider} ${p.status}`).join(", ")})`}`,
+      `config ${e.config?.path ?? ""}: names no model, so the gateway uses its built-in default`,
+    ];
+  }
+  const gaps = new Map<string, string>();
+  for (const r of refs) {
+    const provider = providerOf(r.ref);
+    if (!provider || isCliOnlyRef(r.ref) || usable.has(provider.toLowerCase()) || gaps.has(provider)) continue;
+    gaps.set(provider, `${r.ref} (${r.source})`);
+  }
+  if (gaps.size === 0) return null;
+  return [...gaps].map(
+    ([provider, where]) =>
+      `provider ${provider}, used by ${where}: gateway models.authStatus ${statusOf.has(provider.toLowerCase()) ? `says ${statusOf.get(provider.toLowerCase())}` : "lists no credentials"}`,
+  );
+}
+
+/** CLI-only routes: from `models status` when it ran, else from the config's own model refs. */
+export function cliOnlyRoutesOf(e: Evidence): { ref: string; source: string }[] {
+  const fromCli = e["models.status"]?.cliOnlyRoutes;
+  if (fromCli) return fromCli;
+  return (e.config?.modelRefs ?? []).filter((r) => isCliOnlyRef(r.ref));
+}
 
 /** Doctor's own reason for a CLI backend, e.g. `command "claude" was not found on PATH`, quoted as it said it. */
 function doctorSaysWhy(e: Evidence): string[] {

@@ -1,5 +1,5 @@
 import { type Evidence, openclawInvisible } from "./evidence.ts";
-import { gatewayStatusExit0, healthzGreen, joinGreens } from "./false-greens.ts";
+import { gatewayStatusExit0, gatewayStatusExit0WhenDown, healthzGreen, joinGreens } from "./false-greens.ts";
 import type { Rule } from "./finding.ts";
 import { isGatewayCommand, isStopped, ownGatewayProcesses } from "./gateway-processes.ts";
 import { AUTH_RULES } from "./rules-auth.ts";
@@ -55,7 +55,7 @@ const CORE_RULES: readonly Rule[] = [
       "openclaw doctor --non-interactive",
       "openclaw gateway restart   # supervised; or start it the way it is normally run",
     ],
-    falseGreen: gatewayStatusExit0,
+    falseGreen: gatewayStatusExit0WhenDown,
     match(e) {
       const ws = e["gateway.ws"];
       const pl = e["port.listeners"];

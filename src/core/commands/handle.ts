@@ -51,7 +51,7 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
     action: "command",
     host: commandHost(req.text),
     outcome,
-    detail: `${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
+    detail: `${req.via === "button" ? "button: " : ""}${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
     ref: reply.jobId ?? null,
   });
   return reply;

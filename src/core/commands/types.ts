@@ -14,6 +14,8 @@ export interface CommandRequest {
    * only to them, when the bot cannot post in the channel. The console has none.
    */
   responseUrl?: string;
+  /** Set when the command came from pressing a button on an answer (commands/buttons.ts). */
+  via?: "button";
 }
 
 export interface CommandReply {

@@ -1,5 +1,6 @@
+import { commandButton } from "../commands/buttons.ts";
 import { LAYER_LABELS, type LayerStatus } from "../layers.ts";
-import { clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
+import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import type { Message, Part } from "../messages/model.ts";
 import type { FleetHostState, FleetReport, FleetRow } from "./fleet.ts";
 import { describeSelector } from "./fleet.ts";
@@ -66,7 +67,40 @@ export function renderFleetStatus(r: FleetReport): Message {
     `deadline ${(r.deadlineMs / 1000).toFixed(1)} s · answered in ${(r.elapsedMs / 1000).toFixed(2)} s · run \`/openclaw triage <host>\` for every layer`,
   );
   parts.push(context(...notes));
+  parts.push(...triageButtons(r.rows.filter((row) => row.state === "fail").map((row) => row.host)));
   return { text, parts };
+}
+
+/** Slack's limits: 25 elements in an actions block, 50 blocks in a message (the matrix keeps ≤ 15). */
+const BUTTONS_PER_BLOCK = 25;
+export const MAX_TRIAGE_BUTTONS = 50;
+
+/**
+ * A *Triage* button for each failing host, worst first, 25 to a row of buttons; past
+ * MAX_TRIAGE_BUTTONS the rest are left off, and the message says how many.
+ */
+function triageButtons(failing: readonly string[]): Part[] {
+  if (failing.length === 0) return [];
+  const shown = failing.slice(0, MAX_TRIAGE_BUTTONS);
+  const parts: Part[] = [];
+  for (let i = 0; i < shown.length; i += BUTTONS_PER_BLOCK) {
+    const hosts = shown.slice(i, i + BUTTONS_PER_BLOCK);
+    parts.push(
+      actions(
+        `clawops_fleet_triage_${i / BUTTONS_PER_BLOCK}`,
+        hosts.map((h) => commandButton("triage", h, clip(`Triage ${h}`, 75))),
+      ),
+    );
+  }
+  const left = failing.length - shown.length;
+  if (left > 0) {
+    parts.push(
+      context(
+        `Triage buttons for the first ${shown.length} failing hosts; ${left} more failing host${left === 1 ? "" : "s"} left off: run \`/openclaw triage <host>\`.`,
+      ),
+    );
+  }
+  return parts;
 }
 
 function renderRow(r: FleetReport, row: FleetRow): string {

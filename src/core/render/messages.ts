@@ -1,6 +1,8 @@
 import type { StepName, StepResult } from "../../contract/catalog.ts";
 import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
+import { stepOutcome } from "../classify/step-outcome.ts";
+import { triageAnswerButtons } from "../commands/buttons.ts";
 import { COMMAND_HELP } from "../commands/parse.ts";
 import { describeHostsFilter, HOSTS_PAGE_SIZE, type HostsPage } from "../hosts/list.ts";
 import { LAYER_LABELS, LAYERS } from "../layers.ts";
@@ -14,6 +16,8 @@ import type { HostRecord } from "../ports.ts";
  */
 
 const STEP_ICON = { ok: "✅", error: "❌", timeout: "⏱️", pending: "⏳" } as const;
+/** A probe that ran, by what it found: nothing wrong, a layer to watch, a failing layer. */
+const FOUND_ICON = { ok: "✅", warn: "🟡", fail: "🔴" } as const;
 const MAX_FINDINGS = 6;
 
 export function renderIncidentHeader(host: string, user: string, at: number): Message {
@@ -39,7 +43,13 @@ export function renderTriageProgress(
   const lines = steps.map((step) => {
     const r = byStep.get(step);
     if (!r) return `${state.phase === "running" ? STEP_ICON.pending : "▫️"} \`${step}\``;
-    return `${STEP_ICON[r.status]} \`${step}\` ${Math.round(r.durationMs)} ms${r.status === "ok" ? "" : ` — ${escapeMrkdwn(r.error?.message ?? r.status)}`}`;
+    const ms = `${Math.round(r.durationMs)} ms`;
+    if (r.status !== "ok")
+      return `${STEP_ICON[r.status]} \`${step}\` ${ms} — ${escapeMrkdwn(r.error?.message ?? r.status)}`;
+    // The probe ran: its own outcome (what it found), not just that it answered.
+    const found = stepOutcome(r);
+    const note = found.note ? ` — ${escapeMrkdwn(clip(found.note, 100))}` : "";
+    return `${FOUND_ICON[found.status]} \`${step}\` ${ms}${note}`;
   });
   const done = results.length;
   const secs = (state.elapsedMs / 1000).toFixed(1);
@@ -65,6 +75,8 @@ export interface TriageMeta {
   incomplete?: string | null;
   /** Slow probes still running: this message is an early answer and will be updated. */
   pending?: readonly string[];
+  /** Where the `doctor --lint` result came from, as the agent said (absent from older agents). */
+  doctor?: { source: "cache" | "run"; ageMs: number } | null;
 }
 
 export function renderTriageResult(c: Classification, meta: TriageMeta): Message {
@@ -85,7 +97,11 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   if (meta.pending && meta.pending.length > 0) {
     parts.push(
       context(
-        `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}. This answer updates when they finish.`,
+        `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}.${
+          meta.pending.includes("doctor.lint")
+            ? " The doctor part is being refreshed on the host (`openclaw doctor --lint` takes several seconds)."
+            : ""
+        } This answer updates when they finish.`,
       ),
     );
   }
@@ -100,10 +116,28 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   }
   parts.push(
     context(
-      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}`,
+      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}${doctorNote(meta.doctor)}`,
     ),
   );
+  // The next steps, as buttons: on the final answer only (an early one is still being filled in).
+  if (!meta.pending || meta.pending.length === 0) parts.push(triageAnswerButtons(meta.host));
   return { text, parts };
+}
+
+/** How old the doctor result in this answer is: the agent keeps doctor's last result. */
+function doctorNote(doctor: TriageMeta["doctor"]): string {
+  if (!doctor) return "";
+  if (doctor.source === "run") return " · doctor ran for this triage";
+  return ` · doctor result ${formatAge(doctor.ageMs)} old (cached on the host)`;
+}
+
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  const h = Math.round(min / 60);
+  return h < 48 ? `${h} h` : `${Math.round(h / 24)} d`;
 }
 
 function matrixPart(c: Classification): Part {

@@ -123,6 +123,8 @@ class ResultMessage {
     const host = await this.deps.store.getHost(this.job.host);
     const versions = results.find((r) => r.step === "versions");
     const ws = results.find((r) => r.step === "gateway.ws");
+    const lint = results.find((r) => r.step === "doctor.lint");
+    const doctorCache = lint?.step === "doctor.lint" ? lint.data?.cache : undefined;
     return renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES), {
       host: this.job.host,
       jobId: this.job.id,
@@ -134,6 +136,7 @@ class ResultMessage {
         host?.gatewayVersion,
       incomplete: state.incomplete,
       pending: state.pending,
+      doctor: doctorCache ? { source: doctorCache.source, ageMs: doctorCache.ageMs } : null,
     });
   }
 }

@@ -49,13 +49,38 @@
     return node;
   }
 
-  // Confirmation buttons: the same approval path as Slack's, as the local operator.
+  // Buttons. A command button (Run again, Triage, …) runs its command as the console user and
+  // shows the ack as a typed command's; a confirmation button takes the approval path, as
+  // Slack's does.
   document.addEventListener("click", async (ev) => {
     const btn = ev.target instanceof Element ? ev.target.closest("button[data-action-id]") : null;
     if (!(btn instanceof HTMLButtonElement) || btn.disabled) return;
     const question = btn.getAttribute("data-confirm");
     if (question && !window.confirm(question)) return;
     btn.disabled = true;
+    const command = btn.getAttribute("data-command");
+    if (command !== null) {
+      const shown = `/openclaw ${command}`;
+      showAck(shown, null, "Sending\u2026");
+      try {
+        const res = await fetch("/api/console/press", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ actionId: btn.getAttribute("data-action-id"), value: command }),
+        });
+        const body = await res.json().catch(() => null);
+        if (body?.ok && body.ack) showAck(shown, body.ack, null);
+        else showAck(shown, null, `clawops refused the request: ${body?.error?.message || `HTTP ${res.status}`}`);
+        if (polling) catchUp().catch(() => {});
+      } catch (err) {
+        const why = err instanceof Error && err.message ? err.message : err;
+        showAck(shown, null, `Could not reach clawops (${why}). Is it still running?`);
+      } finally {
+        // Pressing again is running the command again, as Slack allows.
+        btn.disabled = false;
+      }
+      return;
+    }
     const res = await fetch("/api/console/confirm", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -72,17 +97,24 @@
   const input = /** @type {HTMLInputElement} */ (byId("command"));
   const ack = byId("ack");
   let lastSeq = 0;
+  /** Where the page last scrolled the channel by itself (-1: not yet). */
+  let autoScrollTop = -1;
   /** @type {Map<string, Shown>} */
   const byTs = new Map();
 
-  /** @param {number} at */
+  /**
+   * A message's time as the messages write theirs (24-hour UTC, e.g. "17:55:36 UTC"), so one
+   * message never shows two formats.
+   * @param {number} at
+   */
   function clock(at) {
-    const d = new Date(at);
-    return {
-      text: d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
-      iso: d.toISOString(),
-    };
+    const iso = new Date(at).toISOString();
+    return { text: `${iso.slice(11, 19)} UTC`, iso };
   }
+
+  /** The bot's avatar: drawn by the page (no emoji font needed). */
+  const AVATAR_SVG =
+    '<svg viewBox="0 0 16 16" width="100%" height="100%" aria-hidden="true"><rect width="16" height="16" rx="4" fill="#d93a3a"/><path d="M11 5.5a3.5 3.5 0 1 0 0 5" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round"/></svg>';
 
   /**
    * @param {Pick<FeedEvent, "ts" | "at" | "text" | "html">} e
@@ -94,7 +126,7 @@
     root.setAttribute("data-ts", e.ts);
     const avatar = el("div", "avatar");
     avatar.setAttribute("aria-hidden", "true");
-    avatar.textContent = "\u{1F99E}";
+    avatar.innerHTML = AVATAR_SVG;
     const body = el("div", "body");
     const meta = el("div", "meta");
     const author = el("span", "author");
@@ -146,7 +178,12 @@
   function apply(e) {
     if (!e || typeof e.seq !== "number" || e.seq <= lastSeq) return;
     lastSeq = e.seq;
-    const follow = channel.scrollHeight - channel.scrollTop - channel.clientHeight < 80;
+    // Following: at the bottom, or still where the page last scrolled by itself (onto a reply
+    // in a thread above), so the rest of that answer is followed too.
+    const atBottom = channel.scrollHeight - channel.scrollTop - channel.clientHeight < 80;
+    const follow = atBottom || Math.abs(channel.scrollTop - autoScrollTop) < 2;
+    /** @type {HTMLElement | null} A new reply in a thread above later messages. */
+    let landedAbove = null;
     const known = byTs.get(e.ts);
     if (known)
       fill(known, e); // an update, or a replayed post
@@ -164,12 +201,22 @@
         }
         const thread = threadOf(parent);
         thread.replies.appendChild(rec.root);
+        if (parent.root !== channel.lastElementChild) landedAbove = rec.root;
         parent.count += 1;
         thread.label.textContent = parent.count === 1 ? "1 reply" : `${parent.count} replies`;
       } else channel.appendChild(rec.root);
       document.getElementById("empty")?.remove();
     }
-    if (follow) channel.scrollTop = channel.scrollHeight;
+    // An edit in place moves nothing, except to stay at the bottom.
+    if (!follow || (known && !atBottom)) return;
+    if (landedAbove) {
+      // The answer is in its incident thread, above what came since: bring it into view.
+      // Taller than the view: its top first, where it starts to read.
+      const tall = landedAbove.getBoundingClientRect().height > channel.clientHeight;
+      landedAbove.scrollIntoView({ block: tall ? "start" : "nearest" });
+      landedAbove.classList.add("arrived");
+    } else channel.scrollTop = channel.scrollHeight;
+    autoScrollTop = channel.scrollTop;
   }
 
   // ---- live feed: SSE, polling as the fallback ----------------------------------------
@@ -273,10 +320,12 @@
    * @param {string | null} note
    */
   function showAck(command, ackMessage, note) {
+    // The reply takes room from the channel: a channel followed at its bottom stays there.
+    const atBottom = channel.scrollHeight - channel.scrollTop - channel.clientHeight < 80;
     ack.replaceChildren();
     const meta = el("div", "ack-meta");
     const who = el("span", "who");
-    who.textContent = "\u{1F441} Only visible to you \u00B7 ";
+    who.textContent = "Only visible to you \u00B7 ";
     const cmd = el("code");
     cmd.textContent = command;
     who.append(cmd);
@@ -295,6 +344,10 @@
       const n = el("div", "ack-note");
       n.textContent = note;
       ack.append(n);
+    }
+    if (atBottom) {
+      channel.scrollTop = channel.scrollHeight;
+      autoScrollTop = channel.scrollTop;
     }
   }
 

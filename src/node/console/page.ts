@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { ICON_SPRITE } from "../../adapters/console/icons.ts";
 
 /**
  * The local console: one self-contained page (no external assets, so it works offline and
@@ -27,7 +28,13 @@ export function assembleConsolePage(dir: URL = new URL("./", import.meta.url)): 
     // Spliced, not String.replace: `$&` and friends in the script must stay as written.
     html = html.slice(0, at) + text.trimEnd() + html.slice(at + slot.length);
   }
+  // The icons messages point at (src/adapters/console/icons.ts), once, at the top of the body.
+  const icons = html.indexOf(ICONS_SLOT);
+  if (icons < 0) throw new Error(`console page: page.html needs ${ICONS_SLOT}`);
+  html = html.slice(0, icons) + ICON_SPRITE + html.slice(icons + ICONS_SLOT.length);
   return html;
 }
+
+const ICONS_SLOT = "<!-- icons -->";
 
 export const CONSOLE_PAGE_HTML = assembleConsolePage();

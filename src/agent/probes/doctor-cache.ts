@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
+import type { DoctorLintData } from "../../contract/catalog.ts";
+import type { ProbeContext } from "./context.ts";
+import type { ConfigReading } from "./openclaw-config.ts";
+
+/**
+ * `openclaw doctor --lint --json` takes 4.6–9.7 s (issue 17), far longer than every other
+ * probe together, so the agent keeps its last result and answers a triage from it when nothing
+ * doctor reads has changed since. What doctor reads, from its 62 checks (openclaw 2026.9.6,
+ * `core/doctor/*`): the config file; the OpenClaw install (its version, the runtime it ships);
+ * the state folder (the state database, sessions, legacy state files, plugin installs, cron
+ * store, auth profiles) and each agent's workspace (bootstrap files such as HEARTBEAT.md and
+ * TOOLS.md); PATH (CLI model backends such as `claude`); the service files; disk space.
+ *
+ * The key is a hash of: the config file's bytes, the OpenClaw install (package version, or the
+ * launcher's resolved path, size and mtime), PATH and the OpenClaw env paths, and the *shape*
+ * (names and kinds, two levels deep) of the state folder and of each workspace: an entry that
+ * appears, disappears or turns from a file into a folder changes it; a database or log that
+ * only grows does not, or the cache would never hold on a busy gateway. What the key cannot
+ * see (disk filling up, a file's content in the state folder, the service files) is why the
+ * answer says how old the result is, why a triage refreshes it afterwards, and why the agent
+ * checks the key every minute (startDoctorRefresher).
+ */
+
+export type DoctorCacheEntry = {
+  key: string;
+  data: DoctorLintData;
+  /** Agent clock (ms since epoch) when doctor finished. */
+  finishedAt: number;
+};
+
+type Slot = {
+  entry?: DoctorCacheEntry;
+  /** Which run stored `entry`: a run that started earlier never replaces a later one's result. */
+  entryRun: number;
+  runs: number;
+  inflight?: { key: string; promise: Promise<DoctorLintData> };
+};
+
+/** Runs doctor for a cache fill; the probe passes its own so tests can swap it. */
+export type DoctorRunner = (ctx: ProbeContext) => Promise<DoctorLintData>;
+
+/** One entry per config + state folder (an agent serves one gateway; tests run several in one process). */
+const MAX_SLOTS = 8;
+/** A directory with more entries than this is hashed by its count alone (sessions, logs). */
+const MAX_DIR_ENTRIES = 400;
+/** Doctor is not rerun after a triage when its result is younger than this. */
+export const REFRESH_AFTER_TRIAGE_MIN_AGE_MS = 60_000;
+
+export class DoctorCache {
+  private readonly slots = new Map<string, Slot>();
+  private readonly now: () => number;
+
+  constructor(now: () => number = () => Date.now()) {
+    this.now = now;
+  }
+
+  private slot(ctx: ProbeContext): Slot {
+    const id = `${ctx.configPath}\u0000${ctx.stateDir}`;
+    let slot = this.slots.get(id);
+    if (!slot) {
+      if (this.slots.size >= MAX_SLOTS) {
+        const oldest = this.slots.keys().next().value;
+        if (oldest !== undefined) this.slots.delete(oldest);
+      }
+      slot = { entryRun: 0, runs: 0 };
+      this.slots.set(id, slot);
+    }
+    return slot;
+  }
+
+  /** The cached result for this key, or undefined when there is none or the key moved on. */
+  get(ctx: ProbeContext, key: string): DoctorCacheEntry | undefined {
+    const entry = this.slot(ctx).entry;
+    return entry?.key === key ? entry : undefined;
+  }
+
+  /** Age of a cached entry now, ms. */
+  ageMs(entry: DoctorCacheEntry): number {
+    return Math.max(0, this.now() - entry.finishedAt);
+  }
+
+  /**
+   * Runs doctor for this key, or joins the run already under way for it. A result that is a
+   * full lint document is kept; a timeout, a crash or unreadable output is returned but not
+   * kept, so the next triage tries again.
+   */
+  refresh(ctx: ProbeContext, key: string, runDoctor: DoctorRunner): Promise<DoctorLintData> {
+    const slot = this.slot(ctx);
+    if (slot.inflight?.key === key) return slot.inflight.promise;
+    const run = ++slot.runs;
+    const promise = runDoctor(ctx).then((data) => {
+      if (cacheable(data) && run > slot.entryRun) {
+        slot.entry = { key, data, finishedAt: this.now() };
+        slot.entryRun = run;
+      }
+      return data;
+    });
+    const inflight = { key, promise };
+    slot.inflight = inflight;
+    const clear = () => {
+      if (slot.inflight === inflight) slot.inflight = undefined;
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+
+  /** Is a run under way for this context (any key)? */
+  refreshing(ctx: ProbeContext): boolean {
+    return this.slot(ctx).inflight !== undefined;
+  }
+
+  /** Forget what is cached (after `doctor --fix` changed what doctor reads). */
+  invalidate(ctx: ProbeContext): void {
+    const slot = this.slot(ctx);
+    slot.entry = undefined;
+    // A run that started before the change must not bring its result back, nor be joined.
+    slot.entryRun = slot.runs;
+    slot.inflight = undefined;
+  }
+}
+
+/** The agent's one cache. */
+export const doctorCache = new DoctorCache();
+
+function cacheable(data: DoctorLintData): boolean {
+  return !data.timedOut && data.parseError === undefined && Array.isArray(data.findings);
+}
+
+/**
+ * The cache key: what doctor reads, hashed (see the module comment). Never throws: what
+ * cannot be read goes into the key as the error code, so a file that appears changes it.
+ */
+export async function doctorCacheKey(ctx: ProbeContext, config: ConfigReading): Promise<string> {
+  const hash = createHash("sha256");
+  const add = (label: string, value: string) => hash.update(`${label}\u0000${value}\u0001`);
+  add("config", await fileDigest(ctx.configPath));
+  add("openclaw", await openclawInstall(ctx));
+  add("path", ctx.env.PATH ?? "");
+  add("stateDir", ctx.stateDir);
+  add("configPath", ctx.configPath);
+  add("state", await shape(ctx.stateDir, 2));
+  const workspace = config.workspace ? expandHome(config.workspace, ctx.env.HOME) : join(ctx.stateDir, "workspace");
+  add("workspace", `${workspace}\u0000${await shape(workspace, 2)}`);
+  return hash.digest("hex").slice(0, 32);
+}
+
+async function fileDigest(path: string): Promise<string> {
+  try {
+    return createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
+  } catch (err) {
+    return `unreadable:${(err as NodeJS.ErrnoException).code ?? "?"}`;
+  }
+}
+
+/** The install doctor comes from: the openclaw package's version where it can be found, else the launcher's identity. */
+async function openclawInstall(ctx: ProbeContext): Promise<string> {
+  const bin = await whichBin(ctx.openclawBin, ctx.env.PATH);
+  if (!bin) return `not found:${ctx.openclawBin}`;
+  try {
+    const real = await realpath(bin);
+    const s = await stat(real);
+    const identity = `${real}:${s.size}:${Math.round(s.mtimeMs)}`;
+    try {
+      const pkg = JSON.parse(await readFile(join(dirname(real), "package.json"), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === "openclaw" && typeof pkg.version === "string") return `${identity}:${pkg.version}`;
+    } catch {
+      // A launcher outside the package (a wrapper script): its own identity must do.
+    }
+    return identity;
+  } catch (err) {
+    return `unreadable:${(err as NodeJS.ErrnoException).code ?? "?"}`;
+  }
+}
+
+async function whichBin(bin: string, path: string | undefined): Promise<string | null> {
+  if (bin.includes("/")) return bin;
+  for (const dir of (path ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, bin);
+    try {
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return null;
+}
+
+/** Names and kinds of a folder's entries, `depth` levels deep, sorted; large folders by count. */
+async function shape(dir: string, depth: number): Promise<string> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    return `!${(err as NodeJS.ErrnoException).code ?? "?"}`;
+  }
+  if (entries.length > MAX_DIR_ENTRIES) return `#${entries.length > 10 * MAX_DIR_ENTRIES ? "many" : "large"}`;
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const parts: string[] = [];
+  for (const e of entries) {
+    const kind = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isFile() ? "f" : "o";
+    const inner = kind === "d" && depth > 1 ? `(${await shape(join(dir, e.name), depth - 1)})` : "";
+    parts.push(`${e.name}:${kind}${inner}`);
+  }
+  return parts.join("/");
+}
+
+function expandHome(path: string, home: string | undefined): string {
+  if (path.startsWith("~/") && home) return join(home, path.slice(2));
+  return isAbsolute(path) ? path : join(home ?? "", path);
+}
+
+/** How often the agent looks at the key between triages (a few stats and one file hash). */
+export const DOCTOR_KEY_CHECK_MS = 60_000;
+
+/**
+ * Keeps the cache warm between triages: checks the key now and every `intervalMs`, and runs
+ * doctor in the background when there is no result for it. Returns a stop function.
+ */
+export function startDoctorRefresher(
+  ctx: ProbeContext,
+  readConfig: () => Promise<ConfigReading>,
+  runDoctor: DoctorRunner,
+  options: { intervalMs?: number; firstDelayMs?: number; cache?: DoctorCache; onError?: (err: unknown) => void } = {},
+): () => void {
+  const cache = options.cache ?? doctorCache;
+  let stopped = false;
+  const check = async () => {
+    if (stopped || cache.refreshing(ctx)) return;
+    const key = await doctorCacheKey(ctx, await readConfig());
+    if (!stopped && !cache.get(ctx, key)) await cache.refresh(ctx, key, runDoctor);
+  };
+  const tick = () => void check().catch((err: unknown) => options.onError?.(err));
+  // Not at the very start: the agent connects and reads its versions first.
+  const first = setTimeout(tick, options.firstDelayMs ?? 5_000);
+  const timer = setInterval(tick, options.intervalMs ?? DOCTOR_KEY_CHECK_MS);
+  first.unref();
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}

@@ -1,0 +1,170 @@
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { doctorCache } from "../../src/agent/probes/doctor-cache.ts";
+import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import type { DoctorLintData, StepResult } from "../../src/contract/catalog.ts";
+import { classifyResults } from "../../src/core/classify/classify.ts";
+import { renderTriageResult } from "../../src/core/render/messages.ts";
+
+/**
+ * The agent's doctor cache, through the real `doctor.lint` probe and a stand-in `openclaw`
+ * executable that prints a captured `doctor --lint --json` document and counts its runs.
+ */
+const fixture = new URL("./fixtures/openclaw/doctor-lint-json.up.out", import.meta.url);
+
+let lab: string;
+let stateDir: string;
+let configPath: string;
+let bin: string;
+let countFile: string;
+let outputFile: string;
+
+beforeAll(async () => {
+  lab = await mkdtemp(join(tmpdir(), "clawops-doctor-cache-"));
+  stateDir = join(lab, "state");
+  configPath = join(stateDir, "openclaw.json");
+  bin = join(lab, "openclaw");
+  countFile = join(lab, "runs");
+  outputFile = join(lab, "doctor-output.json");
+  await mkdir(join(stateDir, "workspace"), { recursive: true });
+  await writeFile(join(stateDir, "workspace", "HEARTBEAT.md"), "# heartbeat\n");
+  await writeFile(join(stateDir, "openclaw.sqlite"), "db");
+  await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 18789 } }));
+  await writeFile(outputFile, await readFile(fixture));
+  await writeFile(countFile, "");
+  await writeFile(bin, `#!/bin/sh\necho run >> "${countFile}"\nsleep 0.3\ncat "${outputFile}"\nexit 1\n`);
+  await chmod(bin, 0o755);
+});
+
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await rm(lab, { recursive: true, force: true });
+});
+
+const ctx = () =>
+  resolveProbeContext(
+    { HOME: join(lab, "home"), OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, PATH: "/usr/bin:/bin" },
+    { openclawBin: bin },
+  );
+
+async function lint(): Promise<DoctorLintData> {
+  const [result] = await runSteps(ctx(), [{ step: "doctor.lint", args: {} }], { deadlineMs: 20_000 });
+  if (result?.step !== "doctor.lint" || result.status !== "ok" || !result.data) {
+    throw new Error(`doctor.lint did not answer ok: ${JSON.stringify(result)}`);
+  }
+  return result.data;
+}
+
+const runs = async () => (await readFile(countFile, "utf8")).split("\n").filter(Boolean).length;
+
+describe("doctor.lint answers from the agent's cache", () => {
+  it("runs doctor when nothing is cached, then answers from the cache with its age", async () => {
+    const first = await lint();
+    expect(first.cache).toMatchObject({ source: "run", ageMs: 0, reason: "no result for the current key" });
+    expect(first.findings?.map((f) => f.checkId)).toContain("core/doctor/security");
+    expect(await runs()).toBe(1);
+
+    const second = await lint();
+    expect(second.cache?.source).toBe("cache");
+    expect(second.cache?.ageMs).toBeGreaterThanOrEqual(0);
+    expect(second.findings).toEqual(first.findings);
+    expect(await runs()).toBe(1);
+  });
+
+  it("a database that only grows keeps the key; a changed config or a workspace file turned folder does not", async () => {
+    await appendFile(join(stateDir, "openclaw.sqlite"), "more rows");
+    expect((await lint()).cache?.source).toBe("cache");
+
+    await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 18790 } }));
+    expect((await lint()).cache?.source).toBe("run");
+    expect((await lint()).cache?.source).toBe("cache");
+
+    await rm(join(stateDir, "workspace", "HEARTBEAT.md"));
+    await mkdir(join(stateDir, "workspace", "HEARTBEAT.md"));
+    expect((await lint()).cache?.source).toBe("run");
+    expect(await runs()).toBe(3);
+  });
+
+  it("two triages at once on a miss share one doctor run", async () => {
+    await writeFile(join(stateDir, "new-entry"), "");
+    const before = await runs();
+    const [a, b] = await Promise.all([lint(), lint()]);
+    expect([a.cache?.source, b.cache?.source]).toEqual(["run", "run"]);
+    expect(await runs()).toBe(before + 1);
+  });
+
+  it("an unreadable doctor answer is returned but not kept", async () => {
+    await writeFile(outputFile, "not json");
+    await writeFile(join(stateDir, "another-entry"), "");
+    const bad = await lint();
+    expect(bad.parseError).toMatch(/not JSON/);
+    expect((await lint()).cache?.source).toBe("run");
+    await writeFile(outputFile, await readFile(fixture));
+    expect((await lint()).cache?.source).toBe("run");
+    expect((await lint()).cache?.source).toBe("cache");
+  });
+
+  it("a result over a minute old is served, then refreshed in the background after the job", async () => {
+    const before = await runs();
+    const realNow = Date.now;
+    const spy = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 5 * 60_000);
+    try {
+      const old = await lint();
+      expect(old.cache?.source).toBe("cache");
+      expect(old.cache?.ageMs).toBeGreaterThanOrEqual(5 * 60_000 - 1_000);
+      await vi.waitFor(async () => expect(await runs()).toBe(before + 1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(doctorCache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+      const fresh = await lint();
+      expect(fresh.cache?.source).toBe("cache");
+      expect(fresh.cache?.ageMs).toBeLessThan(60_000);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("forgets its result when told to (after doctor --fix)", async () => {
+    doctorCache.invalidate(ctx());
+    expect((await lint()).cache?.source).toBe("run");
+  });
+});
+
+describe("the triage answer and the doctor cache", () => {
+  const lintResult = (cache: DoctorLintData["cache"]): StepResult => ({
+    step: "doctor.lint",
+    status: "ok",
+    durationMs: 3,
+    data: { exitCode: 1, timedOut: false, findings: [], ...(cache ? { cache } : {}) },
+  });
+  const text = (results: StepResult[], meta: Partial<Parameters<typeof renderTriageResult>[1]>) =>
+    JSON.stringify(
+      renderTriageResult(classifyResults(results, ["doctor.lint"]), {
+        host: "h",
+        jobId: "j",
+        elapsedMs: 1_000,
+        ...meta,
+      }),
+    );
+
+  it("says how old a cached doctor result is", () => {
+    const out = text([lintResult({ source: "cache", ageMs: 4 * 60_000 })], {
+      doctor: { source: "cache", ageMs: 4 * 60_000 },
+    });
+    expect(out).toContain("doctor result 4 min old (cached on the host)");
+  });
+
+  it("says doctor ran when it did", () => {
+    expect(text([lintResult({ source: "run", ageMs: 0 })], { doctor: { source: "run", ageMs: 0 } })).toContain(
+      "doctor ran for this triage",
+    );
+  });
+
+  it("while doctor is still running, says the doctor part is being refreshed", () => {
+    const out = text([], { pending: ["doctor.lint"] });
+    expect(out).toContain("Still running: `doctor.lint`");
+    expect(out).toContain("The doctor part is being refreshed on the host");
+    expect(text([], { pending: ["gateway.status"] })).not.toContain("doctor part");
+  });
+});

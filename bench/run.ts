@@ -17,7 +17,9 @@ import { benchTriage } from "./triage.ts";
  * simulator processes, default 4). They write bench/results/fleet.{md,json}. `--only agent-mem`
  * (a real agent process's memory) writes bench/results/agent-mem.{md,json}. `--only fleet-workerd` (status all against the Worker in
  * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay; it takes a
- * list, `--agents 100,1000`, one section per fleet size.
+ * list, `--agents 100,1000`, one section per fleet size. `--only fleet-ab --agents 1000,10000
+ * --rounds 3 --runs 2 --baseline <checkout> [--command "status all"]`: this checkout's status all
+ * against another checkout's, in interleaved rounds (bench/results/fleet-ab.{md,json}).
  */
 const { values } = parseArgs({
   options: {

@@ -215,7 +215,9 @@ main() {
     systemd)
       download /agent/clawops-agent.service "$TMP/unit.orig"
       # The unit's defaults are /usr/bin/node, /opt/clawops and User=openclaw: this host's instead.
+      # ReadWritePaths= names the default user's home (/home/openclaw): the agent's user's home instead.
       sed -e "s|^ExecStart=/usr/bin/node |ExecStart=$NODE |" -e "s|/opt/clawops|$PREFIX|g" -e "s|^User=.*|User=$RUN_AS|" \
+        -e "/^ReadWritePaths=/s|/home/openclaw/|$RUN_HOME/|g" \
         "$TMP/unit.orig" >"$TMP/clawops-agent.service"
       grep -q "^ExecStart=$NODE .*$PREFIX/clawops-agent.mjs run" "$TMP/clawops-agent.service" ||
         die "the unit $SERVER/agent/clawops-agent.service has no 'ExecStart=/usr/bin/node ... /opt/clawops/clawops-agent.mjs run' line to point at this host's paths; install it by hand (docs/agents-and-ssm.md). Nothing was installed."
@@ -262,6 +264,8 @@ main() {
     launchd)
       dest=$RUN_HOME/Library/LaunchAgents/ai.clawops.agent.plist
       mkdir -p "$RUN_HOME/Library/LaunchAgents"
+      # The plist logs to /Library/Logs/clawops (the agent rotates its own file there).
+      install -d -o "$RUN_AS" -m 0750 /Library/Logs/clawops || die "cannot create /Library/Logs/clawops: run the command with sudo."
       cp "$TMP/ai.clawops.agent.plist" "$dest"
       chown "$RUN_AS" "$dest"
       uid=$(id -u "$RUN_AS")

@@ -9,6 +9,7 @@ import { enroll } from "./enroll.ts";
 import { defaultAgentDir, loadOrCreateIdentity, readAgentConfig } from "./identity.ts";
 import { createJobRunner } from "./job-runner.ts";
 import { jsonLogger } from "./log.ts";
+import { agentLogWriter, LOG_FILE_ENV } from "./log-file.ts";
 import { releaseMemory } from "./memory.ts";
 import { runOneShot } from "./oneshot.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
@@ -39,7 +40,8 @@ Options:
 
 Environment read by probes: OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_GATEWAY_PORT,
 OPENCLAW_GATEWAY_TOKEN (compared by fingerprint only), CLAWOPS_OPENCLAW_BIN (default: openclaw on PATH).
-CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment.
+CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment. CLAWOPS_AGENT_LOG_FILE: log there
+(rotated at 5 MB, 3 kept; ~/ is the user's home) instead of stderr, for launchd.
 `;
 
 // Kept whole (issue 13): the agent's subcommands, one case each, read top to bottom; startup and memory stay as they are.
@@ -60,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: false,
   });
   const dir = values.dir ?? defaultAgentDir();
-  const logger = jsonLogger("clawops-agent");
+  const logger = jsonLogger("clawops-agent", logWrite);
   switch (command) {
     case "enroll": {
       if (!values.server || !values.host || !values.code) {
@@ -161,12 +163,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const logWrite = agentLogWriter(process.env);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
     process.stderr.write(`clawops-agent: ${errorMessage(err)}\n`);
+    // Under launchd the log file is where an operator looks first.
+    if (process.env[LOG_FILE_ENV])
+      jsonLogger("clawops-agent", logWrite).error("agent failed", { err: errorMessage(err) });
     process.exitCode = 1;
   },
 );

@@ -6,6 +6,7 @@ export type ErrorCode =
   | "bad_signature"
   | "stale_request"
   | "bad_request"
+  | "bad_payload"
   | "unauthorized"
   | "upgrade_required"
   | "payload_too_large"

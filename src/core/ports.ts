@@ -104,6 +104,12 @@ export interface Store {
    * than `forgetBefore` may be dropped: Slack refuses requests signed more than 5 min ago.
    */
   claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
+  /**
+   * Claims `key` until `until` (ms): false while an earlier claim of it has not expired. Unlike
+   * claimRequest each claim keeps its own expiry (a firing alert's fingerprint for days, a host's
+   * alert-triage slot for minutes); expired claims may be dropped by any call.
+   */
+  claimUntil(key: string, now: number, until: number): Promise<boolean>;
 
   findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
   insertIncident(incident: IncidentRecord): Promise<void>;

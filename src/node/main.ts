@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { errorMessage } from "../contract/errors.ts";
 import { parseLogLevel } from "../contract/log-level.ts";
+import { parseHostLabels } from "../core/alerts/host-map.ts";
+import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
@@ -74,6 +76,15 @@ async function main(): Promise<void> {
     commandName: parseCommandName(env.CLAWOPS_COMMAND),
     // Where watch transitions, alerts and automatic freezes open their threads.
     incidents: parseIncidentRouting(env.CLAWOPS_INCIDENT_CHANNEL, env.CLAWOPS_HOST_CHANNELS),
+    // Alert webhooks (docs/alerts.md): each route answers 503 while its secret is unset.
+    alerts: {
+      token: secrets.CLAWOPS_ALERT_TOKEN,
+      pagerdutySecret: secrets.PAGERDUTY_WEBHOOK_SECRET,
+      policy: {
+        hostLabels: parseHostLabels(env.CLAWOPS_ALERT_HOST_LABELS),
+        triageEveryMs: parseTriageEveryMs(env.CLAWOPS_ALERT_TRIAGE_MINUTES),
+      },
+    },
     // The bundle link key and ticket tokens, wherever they came from.
     bundleEnv: { ...env, ...secrets },
     ...(ssm ? { transport: ssm.transport } : {}),
@@ -108,6 +119,8 @@ async function main(): Promise<void> {
     "",
     `clawops is running at ${cp.url}`,
     slack?.signingSecret ? `  Slack slash commands: POST ${cp.url}/slack/commands` : null,
+    secrets.CLAWOPS_ALERT_TOKEN ? `  Alert webhooks:       POST ${cp.url}/alerts/alertmanager, /alerts/grafana` : null,
+    secrets.PAGERDUTY_WEBHOOK_SECRET ? `  PagerDuty webhooks:   POST ${cp.url}/alerts/pagerduty` : null,
     socket ? "  Slack Socket Mode:    connected" : null,
     cp.consoleChat ? `  Local console:        ${cp.consoleLoginUrl()}` : null,
     cp.consoleChat

@@ -3,7 +3,8 @@ import { ClawopsError } from "../core/errors.ts";
 
 /**
  * The secrets the Node control plane reads: from the environment, or from SSM Parameter Store.
- * Slack's, the bundle link key, the ticket systems' API tokens and the /metrics bearer token.
+ * Slack's, the bundle link key, the ticket systems' API tokens, the /metrics bearer token, and the
+ * alert webhooks' token and secret.
  */
 export const SECRET_NAMES = [
   "SLACK_SIGNING_SECRET",
@@ -13,6 +14,8 @@ export const SECRET_NAMES = [
   "JIRA_API_TOKEN",
   "GITHUB_TOKEN",
   "CLAWOPS_METRICS_TOKEN",
+  "CLAWOPS_ALERT_TOKEN",
+  "PAGERDUTY_WEBHOOK_SECRET",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type Secrets = Partial<Record<SecretName, string>>;

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { ConsoleChat } from "../adapters/console/feed.ts";
+import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
@@ -45,6 +46,8 @@ export interface ControlPlaneConfig {
   commandName?: string;
   /** Where automatic incidents go; without Slack they default to the local console. */
   incidents?: IncidentRouting;
+  /** Alert webhooks: CLAWOPS_ALERT_TOKEN, PAGERDUTY_WEBHOOK_SECRET, CLAWOPS_ALERT_HOST_LABELS. */
+  alerts?: AlertRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
   /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
@@ -130,6 +133,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const app = createApp({
     deps,
     slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
+    ...(config.alerts ? { alerts: config.alerts } : {}),
     console: consoleChat
       ? {
           chat: consoleChat,

@@ -54,6 +54,9 @@ export class DirectoryStore implements Store {
   claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
     return this.stub.claimRequest(key, at, forgetBefore);
   }
+  claimUntil(key: string, now: number, until: number): Promise<boolean> {
+    return this.stub.claimUntil(key, now, until);
+  }
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
     return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
   }

@@ -146,6 +146,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   claimRequest(key: string, at: number, forgetBefore: number) {
     return this.store.claimRequest(key, at, forgetBefore);
   }
+  claimUntil(key: string, now: number, until: number) {
+    return this.store.claimUntil(key, now, until);
+  }
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);
   }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parseHostLabels } from "../core/alerts/host-map.ts";
+import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
@@ -37,6 +39,14 @@ export interface WorkerEnv {
   CLAWOPS_INCIDENT_CHANNEL?: string;
   /** Per-host channels for those, `node-*=C0123,tag:edge=C0456` (first match wins), as on Node. */
   CLAWOPS_HOST_CHANNELS?: string;
+  /** Bearer token of `POST /alerts/alertmanager` and `/alerts/grafana` (a secret). Unset: they answer 503. */
+  CLAWOPS_ALERT_TOKEN?: string;
+  /** Signing secret of the PagerDuty v3 webhook subscription (a secret). Unset: `/alerts/pagerduty` answers 503. */
+  PAGERDUTY_WEBHOOK_SECRET?: string;
+  /** The labels that name an alert's host, in order (default `clawops_host,host,instance`), as on Node. */
+  CLAWOPS_ALERT_HOST_LABELS?: string;
+  /** At most one alert-started triage per host in this many minutes (default 5; 0: every new alert), as on Node. */
+  CLAWOPS_ALERT_TRIAGE_MINUTES?: string;
   /**
    * The control plane's approval signing key: an Ed25519 private JWK (`npm run -s clawops -- approval-key`).
    * Agents pin its public key at enrollment. Unset: `/openclaw recover` says how to set it.
@@ -82,6 +92,8 @@ export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & {
   authz: AuthzConfig;
   announceChannels: string[];
   incidents: IncidentRouting;
+  alertHostLabels: string[];
+  alertTriageEveryMs: number;
   freezePolicy: FreezePolicy;
   /** Unset: 15 min. */
   freezeWarnMs?: number;
@@ -135,6 +147,14 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   } catch (err) {
     problems.push((err as Error).message.slice(0, 300));
   }
+  let alertHostLabels: string[] = [];
+  let alertTriageEveryMs = 0;
+  try {
+    alertHostLabels = parseHostLabels(env.CLAWOPS_ALERT_HOST_LABELS);
+    alertTriageEveryMs = parseTriageEveryMs(env.CLAWOPS_ALERT_TRIAGE_MINUTES);
+  } catch (err) {
+    problems.push((err as Error).message.slice(0, 300));
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const announceChannels = (env.CLAWOPS_ANNOUNCE_CHANNELS ?? "")
     .split(",")
@@ -147,6 +167,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       authz,
       announceChannels,
       incidents,
+      alertHostLabels,
+      alertTriageEveryMs,
       freezePolicy,
       ...(warnMin !== undefined ? { freezeWarnMs: Math.round(warnMin * 60_000) } : {}),
     },

@@ -29,6 +29,12 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
   return createApp({
     deps: requestDeps({ env, config, logger }, origin, approval),
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
+    // Alert webhooks: the work after the 202 runs in waitUntil; triages in the host's object.
+    alerts: {
+      token: env.CLAWOPS_ALERT_TOKEN || undefined,
+      pagerdutySecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
+      policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
+    },
     runInBackground: (task, { executionCtx }) => {
       // Work after the response only survives if the runtime is told to wait for it.
       if (executionCtx) executionCtx.waitUntil(task);

@@ -112,6 +112,15 @@ export class InMemoryStore implements Store {
     return true;
   }
 
+  private readonly claims = new Map<string, number>();
+
+  async claimUntil(key: string, now: number, until: number): Promise<boolean> {
+    for (const [k, t] of this.claims) if (t <= now) this.claims.delete(k);
+    if (this.claims.has(key)) return false;
+    this.claims.set(key, until);
+    return true;
+  }
+
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
     const code = this.codes.get(codeHash);
     if (!code || code.usedAt !== null || code.expiresAt <= now) return null;

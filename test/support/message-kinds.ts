@@ -1,4 +1,6 @@
 import { STEP_NAMES as ALL_STEP_NAMES, TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
+import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
+import { renderAlertFired, renderAlertResolved } from "../../src/core/alerts/render.ts";
 import type { Manifest } from "../../src/core/bundles/archive.ts";
 import {
   renderBundleEnd,
@@ -262,6 +264,27 @@ const bundleFiles = [
   },
 ];
 
+const firing: IncomingAlert[] = [
+  {
+    source: "alertmanager",
+    status: "firing",
+    name: "OpenClawGatewayDown",
+    summary: "gateway on node-3 refuses <clients> & probes",
+    link: "http://prometheus.example.org:9090/graph?g0.expr=up%3D%3D0&g0.tab=1",
+    identity: "1a30ba71cca2921f@2026-11-22T07:08:45Z",
+    labels: { alertname: "OpenClawGatewayDown", instance: "node-3:9100" },
+  },
+  {
+    source: "alertmanager",
+    status: "firing",
+    name: "OpenClawHandshakeErrors",
+    summary: null,
+    link: "javascript:alert(1)",
+    identity: "77aa00bb11cc22dd@2026-11-22T07:09:00Z",
+    labels: { alertname: "OpenClawHandshakeErrors", host: "node-3" },
+  },
+];
+
 export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   // Triage
   ["incident-header", () => renderIncidentHeader("node-3", "U0OPERATOR", NOW)],
@@ -446,6 +469,14 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
         "stopped",
       ),
   ],
+  // Alerts
+  ["alert-fired", () => renderAlertFired(firing, "node-3", { kind: "started" })],
+  [
+    "alert-fired-rate-limited",
+    () => renderAlertFired(firing.slice(0, 1), "node-3", { kind: "rate-limited", minutes: 5 }),
+  ],
+  ["alert-fired-offline", () => renderAlertFired(firing.slice(1), "node-3", { kind: "offline" })],
+  ["alert-resolved", () => renderAlertResolved(firing.slice(0, 1), "node-3")],
   // Bundles
   ["bundle-start", () => renderBundleStart("node-3", "job_b1", "recover failed: acceptance <failed>")],
   [

@@ -208,12 +208,15 @@ describe("clawops enroll → the install command on a second host (netns)", () =
 
       const unit = readFileSync(join(host.units, "clawops-agent.service"), "utf8");
       const served = await (await fetch(`${cp.url}/agent/clawops-agent.service`)).text();
-      // Only the node, the prefix (here the default) and the user differ from the unit served.
+      // Only the node, the prefix (here the default), the user and its home (the paths the
+      // hardened unit lets it write) differ from the unit served.
       expect(unit).toBe(
         served
           .replace(/^ExecStart=\/usr\/bin\/node /m, `ExecStart=${process.execPath} `)
-          .replace(/^User=.*$/m, "User=root"),
+          .replace(/^User=.*$/m, "User=root")
+          .replace(/^ReadWritePaths=.*$/m, (line) => line.replaceAll("/home/openclaw/", "/root/")),
       );
+      expect(unit).toMatch(/^ReadWritePaths=-\/root\/\.clawops-agent -\/root\/\.openclaw \/tmp$/m);
       // Enrolled where the service looks: the home of the unit's User= (root's, mounted from host.home).
       expect(JSON.parse(readFileSync(join(host.home, ".clawops-agent", "agent.json"), "utf8"))).toMatchObject({
         host: "node-6",

@@ -125,6 +125,10 @@ const ICONS: Record<string, Icon> = {
     label: "info",
     body: `${circle(BLUE)}<circle cx="8" cy="4.8" r="1.1" fill="#fff"/><rect x="7.1" y="6.8" width="1.8" height="5.2" rx="0.6" fill="#fff"/>`,
   },
+  "🔥": {
+    label: "firing",
+    body: `<path d="M8 1c.6 2.6 4.8 4.4 4.8 8.4A4.8 4.8 0 0 1 3.2 9.6c0-2 1.1-3.2 2-4 .1 1.4.7 2.3 1.5 2.6C6.2 5.6 7.2 2.8 8 1z" fill="#f08c2e"/><path d="M8 8.2c.3 1.2 2.2 2 2.2 3.8a2.2 2.2 0 0 1-4.4 0c0-1 .5-1.6 1-2 .1.6.4 1 .8 1.1-.2-1.1.1-2.2.4-2.9z" fill="${AMBER}"/>`,
+  },
 };
 
 /** Any emoji-like character left (one clawops does not write today): a neutral dot, labelled so. */

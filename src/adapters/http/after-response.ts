@@ -10,7 +10,7 @@ export type RunInBackground = (
 
 /** Starts a command's slow half once its ack is on the way; its failure is logged, never thrown. */
 export function afterResponse(run: RunInBackground, logger: Logger) {
-  return (reply: CommandReply, c: Context): void => {
+  return (reply: Pick<CommandReply, "background">, c: Context): void => {
     if (!reply.background) return;
     const task = reply.background().catch((err) => logger.error("background task failed", { err: String(err) }));
     let executionCtx: { waitUntil(p: Promise<unknown>): void } | undefined;

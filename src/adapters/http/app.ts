@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { DEFAULT_HOST_LABELS } from "../../core/alerts/host-map.ts";
 import { type CoreDeps, capabilityOff } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
 import { afterResponse, type RunInBackground } from "./after-response.ts";
 import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
+import { type AlertRoutesConfig, alertRoutes } from "./alert-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
@@ -16,6 +18,8 @@ export interface AppOptions {
   slack?: { signingSecret: string };
   /** The local console (page + JSON API). Only for loopback-bound, single-operator installs. */
   console?: ConsoleOptions;
+  /** Alert webhooks (`/alerts/*`); each route answers 503 naming its secret while that is unset. */
+  alerts?: AlertRoutesConfig;
   /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
   runInBackground: RunInBackground;
   /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
@@ -60,6 +64,7 @@ export function createApp(opts: AppOptions) {
 
   const after = afterResponse(opts.runInBackground, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));
+  app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, after));
   app.route("/api", enrollRoutes(deps));
   app.route(
     "/agent",

@@ -15,6 +15,13 @@ export const BODY_LIMITS = {
   enroll: 4 * 1024,
   consoleCommand: 8 * 1024,
   consoleConfirm: 4 * 1024,
+  /**
+   * Alertmanager's and Grafana's webhooks: a whole alert group (Alertmanager's max_alerts, 0 by
+   * default, leaves it unbounded), each alert with its labels and annotations.
+   */
+  alertGroup: 1024 * 1024,
+  /** PagerDuty v3: one event, an incident of a few kilobytes. */
+  pagerduty: 256 * 1024,
   /** The Worker's operator API: `{host}`. */
   adminEnrollmentCode: 4 * 1024,
 } as const;

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
 CREATE TABLE IF NOT EXISTS requests (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, until INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS claims_until ON claims (until);
 CREATE TABLE IF NOT EXISTS job_results (
   job_id TEXT NOT NULL, step TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY (job_id, step));
 `;
@@ -145,6 +147,17 @@ export class SqlStateStore implements Store {
         "INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
         key,
         at,
+      ).length > 0
+    );
+  }
+
+  async claimUntil(key: string, now: number, until: number): Promise<boolean> {
+    this.driver.rows("DELETE FROM claims WHERE until <= ?", now);
+    return (
+      this.driver.rows(
+        "INSERT INTO claims (key, until) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+        key,
+        until,
       ).length > 0
     );
   }

@@ -27,6 +27,8 @@ export type GatewayEnv = {
 export type StartOptions = {
   /** Extra `openclaw gateway run` arguments, e.g. `['--token', 'other']` for token drift (§6a). */
   extraArgs?: string[];
+  /** A command that execs the gateway, e.g. `setpriv --bounding-set=-all … --` (same pid). */
+  launcher?: string[];
 };
 
 /** Cold start measured at 12.9–17.9 s to `ready` (§2); leave room for a loaded 2-core box. */
@@ -178,7 +180,8 @@ export class RealGateway {
     let child: ChildProcess;
     try {
       // Own process group: stop() signals the gateway and its workers together.
-      child = spawn(this.install.openclawBin, args, {
+      const [file, ...argv] = [...(options.launcher ?? []), this.install.openclawBin, ...args];
+      child = spawn(file as string, argv, {
         env: this.processEnv(),
         cwd: this.labDir,
         detached: true,

@@ -1,0 +1,143 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { sha256Hex, timingSafeEqual, toHex } from "../../contract/encoding.ts";
+import {
+  AlertmanagerPayloadSchema,
+  type AlertSource,
+  alertFromPagerDuty,
+  alertsFromGroup,
+  GrafanaPayloadSchema,
+  type IncomingAlert,
+  PagerDutyPayloadSchema,
+  parseJson,
+  parsePayload,
+} from "../../core/alerts/payloads.ts";
+import { type AlertPolicy, receiveAlerts } from "../../core/alerts/receive.ts";
+import type { CoreDeps } from "../../core/deps.ts";
+import { ClawopsError } from "../../core/errors.ts";
+import { metricsOf } from "../../core/metrics.ts";
+import type { AfterResponse } from "./after-response.ts";
+import { BODY_LIMITS, capBody } from "./limits.ts";
+
+export interface AlertRoutesConfig {
+  /** CLAWOPS_ALERT_TOKEN: what Alertmanager and Grafana send as `Authorization: Bearer …`. Unset: 503. */
+  token?: string;
+  /** PAGERDUTY_WEBHOOK_SECRET: the v3 subscription's signing secret. Unset: 503. */
+  pagerdutySecret?: string;
+  policy: AlertPolicy;
+}
+
+/**
+ * Alert webhooks: `POST /alerts/alertmanager`, `/alerts/grafana` (bearer CLAWOPS_ALERT_TOKEN,
+ * checked before the body is read) and `/alerts/pagerduty` (X-PagerDuty-Signature over the
+ * capped raw body). Each answers 202 with what it will do and does it after the response.
+ */
+export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, after: AfterResponse) {
+  const app = new Hono();
+  const bearer = bearerToken(config.token);
+
+  const take = async (c: Context, source: AlertSource, alerts: IncomingAlert[]) => {
+    // Every alert of an authenticated, valid payload, taken or not (clawops_alerts_received_total).
+    if (alerts.length > 0) metricsOf(deps).count("alerts_received_total", { source }, alerts.length);
+    const receipt = await receiveAlerts(deps, alerts, config.policy);
+    after(receipt, c);
+    return c.json({ ok: true, accepted: receipt.accepted, ignored: receipt.ignored }, 202);
+  };
+
+  app.post("/alertmanager", bearer, capBody(BODY_LIMITS.alertGroup), async (c) => {
+    const payload = parsePayload(
+      AlertmanagerPayloadSchema,
+      parseJson(await c.req.text(), "Alertmanager"),
+      "Alertmanager",
+    );
+    return take(c, "alertmanager", alertsFromGroup("alertmanager", payload));
+  });
+
+  app.post("/grafana", bearer, capBody(BODY_LIMITS.alertGroup), async (c) => {
+    const payload = parsePayload(GrafanaPayloadSchema, parseJson(await c.req.text(), "Grafana"), "Grafana");
+    return take(c, "grafana", alertsFromGroup("grafana", payload));
+  });
+
+  app.post("/pagerduty", pagerdutyHeader(config.pagerdutySecret), capBody(BODY_LIMITS.pagerduty), async (c) => {
+    // The signature covers the exact bytes PagerDuty sent.
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    await verifyPagerDutySignature(
+      config.pagerdutySecret as string,
+      bytes,
+      c.req.header("x-pagerduty-signature") ?? "",
+    );
+    const body = new TextDecoder().decode(bytes);
+    const payload = parsePayload(PagerDutyPayloadSchema, parseJson(body, "PagerDuty"), "PagerDuty v3");
+    const alert = alertFromPagerDuty(payload);
+    if (!alert) {
+      // Acknowledged, annotated, a subscription's ping: received, nothing to do.
+      return c.json({ ok: true, accepted: [], ignored: [], event: payload.event.event_type.slice(0, 80) }, 200);
+    }
+    return take(c, "pagerduty", [alert]);
+  });
+
+  return app;
+}
+
+/** Bearer CLAWOPS_ALERT_TOKEN, compared in constant time (as SHA-256 digests: equal lengths). */
+function bearerToken(token: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (!token) {
+      throw new ClawopsError(
+        "not_configured",
+        "Alert webhooks are off: set CLAWOPS_ALERT_TOKEN (the bearer token Alertmanager and Grafana send) to turn them on.",
+        { status: 503 },
+      );
+    }
+    const given = /^Bearer +(\S+) *$/i.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+    const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(token)]);
+    if (!given || !timingSafeEqual(a, b)) {
+      throw new ClawopsError("unauthorized", "Send `Authorization: Bearer <CLAWOPS_ALERT_TOKEN>`.", { status: 401 });
+    }
+    await next();
+  };
+}
+
+/** The secret is set and the request carries a v1 signature; checked before any body is read. */
+function pagerdutyHeader(secret: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (!secret) {
+      throw new ClawopsError(
+        "not_configured",
+        "PagerDuty webhooks are off: set PAGERDUTY_WEBHOOK_SECRET (the v3 webhook subscription's signing secret) to turn them on.",
+        { status: 503 },
+      );
+    }
+    if (!/(^|,)\s*v1=[0-9a-f]{64}\s*(,|$)/i.test(c.req.header("x-pagerduty-signature") ?? "")) {
+      throw new ClawopsError("bad_signature", "Missing X-PagerDuty-Signature header (v1=<hex>).", { status: 401 });
+    }
+    await next();
+  };
+}
+
+const pdKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * PagerDuty's v1 signature: hex HMAC-SHA256 of the raw body with the signing secret. The header
+ * may carry several, comma-separated (during a secret rotation): one match is enough.
+ * https://developer.pagerduty.com/docs/webhooks/webhook-signatures/
+ */
+export async function verifyPagerDutySignature(secret: string, body: Uint8Array, header: string): Promise<void> {
+  let key = pdKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
+    pdKeys.set(secret, key);
+  }
+  const expected = `v1=${toHex(new Uint8Array(await crypto.subtle.sign("HMAC", await key, body as BufferSource)))}`;
+  let ok = false;
+  for (const given of header.split(",").map((s) => s.trim().toLowerCase())) {
+    // Every candidate is compared, so the time does not say which one matched.
+    if (timingSafeEqual(expected, given)) ok = true;
+  }
+  if (!ok) {
+    throw new ClawopsError("bad_signature", "X-PagerDuty-Signature does not match; check PAGERDUTY_WEBHOOK_SECRET.", {
+      status: 401,
+    });
+  }
+}

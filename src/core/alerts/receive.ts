@@ -1,0 +1,221 @@
+import { errorMessage } from "../../contract/errors.ts";
+import type { CoreDeps } from "../deps.ts";
+import { incidentChannelFor } from "../incidents/routing.ts";
+import { openIncidentThread } from "../jobs/incident-thread.ts";
+import type { HostRecord } from "../ports.ts";
+import { audit } from "../recovery/service.ts";
+import { createTriageJob } from "../triage/triage.ts";
+import { mapAlertToHost } from "./host-map.ts";
+import { type IncomingAlert, SOURCE_ACTOR } from "./payloads.ts";
+import { type AlertTriageNote, renderAlertFired, renderAlertResolved } from "./render.ts";
+
+/** How alerts become incidents: which labels name the host, how often alerts may triage a host. */
+export interface AlertPolicy {
+  /** CLAWOPS_ALERT_HOST_LABELS, in order (default clawops_host, host, instance). */
+  hostLabels: readonly string[];
+  /** At most one alert-started triage per host in this window (default 5 min). */
+  triageEveryMs?: number;
+}
+
+export const DEFAULT_TRIAGE_EVERY_MS = 5 * 60_000;
+
+/**
+ * Parses CLAWOPS_ALERT_TRIAGE_MINUTES (default 5; 0 lets every new alert triage). Throws naming
+ * the variable, so a typo stops the start.
+ */
+export function parseTriageEveryMs(raw: string | undefined): number {
+  const v = raw?.trim();
+  if (!v) return DEFAULT_TRIAGE_EVERY_MS;
+  if (!/^\d{1,4}$/.test(v) || Number(v) > 1440) {
+    throw new Error(
+      `CLAWOPS_ALERT_TRIAGE_MINUTES: "${v.slice(0, 20)}" is not a whole number of minutes from 0 to 1440.`,
+    );
+  }
+  return Number(v) * 60_000;
+}
+/**
+ * How long a firing alert is remembered: a repeat of it within this time (Alertmanager's
+ * repeat_interval, 4 h by default) starts nothing. An alert firing for longer gets one more
+ * triage a week.
+ */
+export const FIRING_MEMORY_MS = 7 * 24 * 3_600_000;
+
+/** The webhook's answer (202) and the work that follows it. */
+export interface AlertReceipt {
+  accepted: { host: string; channel: string; firing: number; resolved: number }[];
+  ignored: { alert: string; status: IncomingAlert["status"]; reason: string }[];
+  /** Runs after the response: thread, alert message, triage, notes, audit. */
+  background?: () => Promise<void>;
+}
+
+interface HostGroup {
+  host: HostRecord;
+  channel: string;
+  firing: IncomingAlert[];
+  resolved: IncomingAlert[];
+}
+
+/**
+ * Sorts alerts by host in the request (one host listing, no chat call), so the webhook answers
+ * at once with what will happen; the chat and the agent are used only in `background`.
+ */
+export async function receiveAlerts(
+  deps: CoreDeps,
+  alerts: readonly IncomingAlert[],
+  policy: AlertPolicy,
+): Promise<AlertReceipt> {
+  const hosts = alerts.length > 0 ? await deps.store.listHosts() : [];
+  const groups = new Map<string, HostGroup>();
+  const ignored: AlertReceipt["ignored"] = [];
+  for (const alert of alerts) {
+    const match = mapAlertToHost(alert, hosts, policy.hostLabels);
+    if (!match.host) {
+      ignored.push({ alert: alert.name, status: alert.status, reason: match.reason });
+      continue;
+    }
+    const channel = incidentChannelFor(deps.incidents, match.host);
+    if (!channel) {
+      ignored.push({
+        alert: alert.name,
+        status: alert.status,
+        reason: `no incident channel is configured for ${match.host.name}: set CLAWOPS_INCIDENT_CHANNEL or CLAWOPS_HOST_CHANNELS`,
+      });
+      continue;
+    }
+    const group = groups.get(match.host.name) ?? { host: match.host, channel, firing: [], resolved: [] };
+    group[alert.status].push(alert);
+    groups.set(match.host.name, group);
+  }
+  for (const i of ignored) {
+    deps.logger.warn("alert not taken", {
+      source: alerts[0]?.source,
+      alert: i.alert,
+      status: i.status,
+      reason: i.reason,
+    });
+  }
+  const accepted = [...groups.values()].map((g) => ({
+    host: g.host.name,
+    channel: g.channel,
+    firing: g.firing.length,
+    resolved: g.resolved.length,
+  }));
+  if (groups.size === 0) return { accepted, ignored };
+  return {
+    accepted,
+    ignored,
+    background: async () => {
+      // One host's failure (a channel the bot is not in) does not stop the others.
+      const outcomes = await Promise.allSettled(
+        [...groups.values()].map(async (g) => {
+          await handleFiring(deps, g, policy);
+          await handleResolved(deps, g);
+        }),
+      );
+      for (const o of outcomes) {
+        if (o.status === "rejected") deps.logger.error("alert handling failed", { err: errorMessage(o.reason) });
+      }
+    },
+  };
+}
+
+/** The alerts of `list` not seen before under `prefix`; each is claimed as it is found new. */
+async function firstSeen(deps: CoreDeps, prefix: string, list: readonly IncomingAlert[]): Promise<IncomingAlert[]> {
+  const now = deps.clock.now();
+  const fresh: IncomingAlert[] = [];
+  for (const a of list) {
+    if (await deps.store.claimUntil(`${prefix}:${a.source}:${a.identity}`, now, now + FIRING_MEMORY_MS)) fresh.push(a);
+  }
+  return fresh;
+}
+
+async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<void> {
+  if (g.firing.length === 0) return;
+  const host = g.host.name;
+  const fresh = await firstSeen(deps, "alert", g.firing);
+  if (fresh.length === 0) {
+    deps.logger.info("alert repeated while firing; nothing started", {
+      host,
+      alerts: g.firing.map((a) => a.name).join(", "),
+    });
+    return;
+  }
+  const first = fresh[0] as IncomingAlert;
+  const actor = SOURCE_ACTOR[first.source];
+  const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
+  const now = deps.clock.now();
+  let note: AlertTriageNote;
+  if (!(await deps.transport.isOnline(host))) note = { kind: "offline" };
+  else if (!(await deps.store.claimUntil(`alert-triage:${host}`, now, now + every))) {
+    note = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
+  } else note = { kind: "started" };
+
+  const incident = await openIncidentThread(deps, g.channel, host, actor);
+  await deps.chat.postMessage({
+    channel: g.channel,
+    threadTs: incident.threadTs,
+    ...renderAlertFired(fresh, host, note),
+  });
+  let jobId: string | null = null;
+  let job: Awaited<ReturnType<typeof createTriageJob>> = null;
+  if (note.kind === "started") {
+    job = await createTriageJob(deps, {
+      host,
+      channel: g.channel,
+      user: actor,
+      requestKey: `alert:${first.source}:${first.identity}`,
+    });
+    jobId = job?.id ?? null;
+  }
+  await audit(deps, {
+    at: now,
+    actor,
+    source: "system",
+    action: "alert.firing",
+    host,
+    outcome: "ok",
+    detail: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} → ${
+      note.kind === "started"
+        ? "triage"
+        : note.kind === "offline"
+          ? "no triage (agent offline)"
+          : "no triage (rate limit)"
+    }`.slice(0, 500),
+    ref: jobId,
+  });
+  deps.logger.info("alert fired", { host, source: first.source, alerts: fresh.length, triage: note.kind, job: jobId });
+  // Node: runs the triage here, in the host's turn; Workers: hands it to the host's object.
+  if (job) await deps.jobs.start(deps, { kind: "triage", job });
+}
+
+async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
+  if (g.resolved.length === 0) return;
+  const host = g.host.name;
+  const fresh = await firstSeen(deps, "alert-resolved", g.resolved);
+  if (fresh.length === 0) return;
+  const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
+  const incident = await deps.store.findIncident(g.channel, host);
+  if (incident) {
+    await deps.chat.postMessage({
+      channel: g.channel,
+      threadTs: incident.threadTs,
+      ...renderAlertResolved(fresh, host),
+    });
+  } else {
+    deps.logger.info("alert resolved on a host with no incident thread; nothing posted", { host });
+  }
+  await audit(deps, {
+    at: deps.clock.now(),
+    actor,
+    source: "system",
+    action: "alert.resolved",
+    host,
+    outcome: "info",
+    detail:
+      `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} resolved${incident ? "" : " (no thread to note it in)"}`.slice(
+        0,
+        500,
+      ),
+    ref: null,
+  });
+}

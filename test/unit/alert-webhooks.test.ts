@@ -1,0 +1,622 @@
+import { createHmac } from "node:crypto";
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/adapters/http/app.ts";
+import { AgentConnection } from "../../src/agent/connection.ts";
+import type { StepResult } from "../../src/contract/catalog.ts";
+import type { Logger } from "../../src/core/ports.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { Scrape } from "../support/prometheus.ts";
+import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
+
+/**
+ * The alert webhooks end to end on Node: real HTTP requests to a started control plane (test/support/slack-plane.ts), the
+ * Slack stand-in (which checks every Web API call's documented shape), and agents over real
+ * sockets answering with a healthy gateway's results. The stand-in payloads follow each
+ * product's documented example:
+ * - Alertmanager webhook_config, version 4 (prometheus.io/docs/alerting/latest/configuration/#webhook_config;
+ *   the sample v4 payload of the alertmanager-webhook-types crate: receiver, status, alerts[] with
+ *   fingerprint, groupLabels, commonLabels, commonAnnotations, externalURL, version, groupKey, truncatedAlerts);
+ * - Grafana's webhook contact point (grafana.com/docs/grafana/latest/alerting/configure-notifications/
+ *   manage-contact-points/integrations/webhook-notifier/: orgId, state, title, message, and per alert
+ *   silenceURL, dashboardURL, panelURL, values);
+ * - PagerDuty v3 webhooks (developer.pagerduty.com/docs/webhooks/v3-overview/: the event envelope and
+ *   its incident data; webhook-signatures: `X-PagerDuty-Signature: v1=<hex HMAC-SHA256>`, several
+ *   comma-separated during a rotation).
+ */
+
+const ALERT_TOKEN = "alert-token-6d1f0c9a2b7e4f3a8c5d";
+const PD_SECRET = "pd-signing-secret-Zq2R8mKc1vXw";
+const CHANNEL = "C0ALERTS";
+const METRICS_TOKEN = "alerts-metrics-token-41c7";
+
+const logged: { msg: string; fields: Record<string, unknown> }[] = [];
+const record =
+  (level: string) =>
+  (msg: string, fields?: Record<string, unknown>): void => {
+    logged.push({ msg, fields: fields ?? {} });
+    if (process.env.DEBUG_TEST) console.log(level, msg, fields);
+  };
+const logger: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
+
+let plane: SlackPlane;
+let cp: ControlPlane;
+let slack: SlackStandIn;
+const agents: AgentConnection[] = [];
+const jobsRun = new Map<string, number>();
+
+const healthy: StepResult[] = [
+  {
+    step: "versions",
+    status: "ok",
+    durationMs: 80,
+    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
+  },
+  {
+    step: "gateway.ws",
+    status: "ok",
+    durationMs: 40,
+    data: {
+      url: "ws://127.0.0.1:19001",
+      outcome: "hello-ok",
+      challenged: true,
+      handshakeMs: 31,
+      tokenSource: "config",
+      server: { version: "2026.9.6", protocol: 4 },
+      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
+      statusRpc: { ok: true },
+      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
+    },
+  },
+];
+
+async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  plane = await startSlackPlane({
+    name: "alerts",
+    // node-9 stays offline: enrolled, no agent.
+    hosts: ["node-3", "node-4", "node-5", "node-9"],
+    logger,
+    config: {
+      metricsToken: METRICS_TOKEN,
+      incidents: { defaultChannel: CHANNEL, rules: [] },
+      alerts: {
+        token: ALERT_TOKEN,
+        pagerdutySecret: PD_SECRET,
+        policy: { hostLabels: ["clawops_host", "host", "instance"] },
+      },
+    },
+  });
+  ({ cp, slack } = plane);
+  for (const host of ["node-3", "node-4", "node-5"]) {
+    const agent = new AgentConnection({
+      server: cp.url,
+      host,
+      identity: plane.identity,
+      agentVersion: "0.1.0",
+      gatewayVersion: () => "2026.9.6",
+      logger: quietLogger,
+      runner: {
+        async run(_job, onResult) {
+          jobsRun.set(host, (jobsRun.get(host) ?? 0) + 1);
+          for (const r of healthy) {
+            await new Promise((res) => setTimeout(res, 20));
+            onResult(r);
+          }
+          return healthy;
+        },
+      },
+    });
+    agent.start();
+    agents.push(agent);
+  }
+  await until(
+    async () => (await Promise.all(["node-3", "node-4", "node-5"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
+    5_000,
+    "agents online",
+  );
+});
+
+afterAll(async () => {
+  for (const a of agents) await a.stop();
+  await plane.close();
+});
+
+/** Alertmanager's v4 body for one group, from its documented sample. */
+function alertmanagerPayload(
+  alerts: { name: string; labels: Record<string, string>; status?: "firing" | "resolved"; fingerprint: string }[],
+  status: "firing" | "resolved" = "firing",
+) {
+  return {
+    receiver: "clawops",
+    status,
+    alerts: alerts.map((a) => ({
+      status: a.status ?? status,
+      labels: { alertname: a.name, job: "openclaw", severity: "critical", ...a.labels },
+      annotations: { summary: `${a.name} on ${Object.values(a.labels)[0]}`, description: "from the test" },
+      startsAt: "2026-11-23T07:08:45.828Z",
+      endsAt: (a.status ?? status) === "resolved" ? "2026-11-23T07:30:00Z" : "0001-01-01T00:00:00Z",
+      generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0&g0.tab=1",
+      fingerprint: a.fingerprint,
+    })),
+    groupLabels: { alertname: alerts[0]?.name ?? "" },
+    commonLabels: { job: "openclaw", severity: "critical" },
+    commonAnnotations: {},
+    externalURL: "http://alertmanager.example.org:9093",
+    version: "4",
+    groupKey: `{}/{severity="critical"}:{alertname="${alerts[0]?.name}"}`,
+    truncatedAlerts: 0,
+  };
+}
+
+/** The webhooks' JSON answers: 202/200 with what happens, or an error. */
+interface Answer {
+  ok: boolean;
+  accepted?: unknown;
+  ignored?: unknown;
+  event?: string;
+  error?: { code: string; message: string };
+}
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${cp.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${ALERT_TOKEN}`, ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Answer };
+}
+
+/**
+ * Streams `total` bytes of body (chunked: no Content-Length to refuse it by) and stops writing
+ * once the answer arrives: the status, error code, and bytes that went out before it.
+ */
+function streamBody(path: string, headers: Record<string, string>, total: number) {
+  const chunk = Buffer.alloc(64 * 1024, "a");
+  return new Promise<{ status: number; code: string | undefined; sent: number }>((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = request(
+      new URL(path, cp.url),
+      { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } },
+      (res) => {
+        answered = true;
+        const parts: Buffer[] = [];
+        res.on("data", (d: Buffer) => parts.push(d));
+        res.on("end", () => {
+          req.destroy();
+          const text = Buffer.concat(parts).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, code: JSON.parse(text).error?.code, sent });
+        });
+      },
+    );
+    req.on("error", (err) => {
+      if (!answered) reject(err);
+    });
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+const HUNDRED_MB = 100 * 1024 * 1024;
+
+const pdSign = (body: string, secret = PD_SECRET) =>
+  `v1=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+
+/** A PagerDuty v3 incident event, from the documented example (incident data as in the overview). */
+function pagerdutyEvent(eventType: string, incident: { id: string; title: string; service: string }, eventId: string) {
+  return JSON.stringify({
+    event: {
+      id: eventId,
+      event_type: eventType,
+      resource_type: "incident",
+      occurred_at: "2026-11-23T07:45:22.169Z",
+      agent: null,
+      client: { name: "PagerDuty" },
+      data: {
+        id: incident.id,
+        type: "incident",
+        self: `https://api.pagerduty.com/incidents/${incident.id}`,
+        html_url: `https://acme.pagerduty.com/incidents/${incident.id}`,
+        number: 42,
+        status: eventType === "incident.resolved" ? "resolved" : "triggered",
+        incident_key: "d3640fbd41094207a1c11e58e46b1662",
+        created_at: "2026-11-23T07:45:20Z",
+        title: incident.title,
+        service: {
+          html_url: "https://acme.pagerduty.com/services/PF9KMXH",
+          id: "PF9KMXH",
+          self: "https://api.pagerduty.com/services/PF9KMXH",
+          summary: incident.service,
+          type: "service_reference",
+        },
+        assignees: [],
+        escalation_policy: {
+          html_url: "https://acme.pagerduty.com/escalation_policies/PUS0KTE",
+          id: "PUS0KTE",
+          self: "https://api.pagerduty.com/escalation_policies/PUS0KTE",
+          summary: "Default",
+          type: "escalation_policy_reference",
+        },
+        teams: [],
+        priority: null,
+        urgency: "high",
+        conference_bridge: null,
+        resolve_reason: null,
+      },
+    },
+  });
+}
+
+const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage").length;
+const threadOf = (host: string): StoredMessage[] => {
+  const parent = slack.topLevel(CHANNEL).find((m) => m.text === `Incident: OpenClaw gateway on ${host}`);
+  return parent ? [parent, ...slack.thread(CHANNEL, parent.ts)] : [];
+};
+const hasTriageResult = (host: string) => threadOf(host).some((m) => m.text.includes(`Triage ${host}`));
+async function jobsDone(host: string): Promise<number> {
+  return (await cp.store.listJobs({ host })).filter((j) => j.status === "done").length;
+}
+
+describe("POST /alerts/alertmanager", () => {
+  it("opens the host's incident thread with what fired and a triage, answering 202 at once", async () => {
+    const payload = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { instance: "node-3.example.com:9100" }, fingerprint: "1a30ba71cca2921f" },
+    ]);
+    const { status, body } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
+    expect(body.ignored).toEqual([]);
+
+    await until(async () => hasTriageResult("node-3") && (await jobsDone("node-3")) === 1, 10_000, "triage answer");
+    const [parent, alert] = threadOf("node-3");
+    expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Alertmanager*");
+    expect(alert?.text).toBe("🔥 Alertmanager: 1 alert firing on node-3");
+    const blocks = JSON.stringify(alert?.blocks);
+    expect(blocks).toContain("*OpenClawGatewayDown*: OpenClawGatewayDown on node-3.example.com:9100");
+    expect(blocks).toContain(
+      "(<http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0&g0.tab=1|view>)",
+    );
+    expect(blocks).toContain("A triage follows in this thread.");
+    expect(jobsRun.get("node-3")).toBe(1);
+    const [job] = await cp.store.listJobs({ host: "node-3" });
+    expect(job?.user).toBe("Alertmanager");
+    expect(slack.violations).toEqual([]);
+
+    const entries = await cp.deps.recovery?.store.listAudit({ host: "node-3" });
+    const audited = entries?.find((e) => e.action === "alert.firing");
+    expect(audited).toMatchObject({ actor: "Alertmanager", outcome: "ok", ref: job?.id });
+    expect(audited?.detail).toContain("OpenClawGatewayDown → triage");
+  });
+
+  it("does not triage again when Alertmanager repeats the same firing alert", async () => {
+    const before = posts();
+    const seen = logged.length;
+    const payload = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { instance: "node-3.example.com:9100" }, fingerprint: "1a30ba71cca2921f" },
+    ]);
+    const { status } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    await until(
+      () => logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
+      5_000,
+      "the repeat to be handled",
+    );
+    expect(posts()).toBe(before);
+    expect(jobsRun.get("node-3")).toBe(1);
+    expect((await cp.store.listJobs({ host: "node-3" })).length).toBe(1);
+  });
+
+  it("posts a new alert on the same host within 5 minutes with a short note instead of a second triage", async () => {
+    const payload = alertmanagerPayload([
+      { name: "OpenClawHandshakeErrors", labels: { host: "node-3" }, fingerprint: "77aa00bb11cc22dd" },
+    ]);
+    const { status, body } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
+    await until(
+      () =>
+        threadOf("node-3").some(
+          (m) =>
+            m.text.includes("OpenClawHandshakeErrors") || JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"),
+        ),
+      5_000,
+      "second alert",
+    );
+    const msg = threadOf("node-3").find((m) => JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"));
+    expect(JSON.stringify(msg?.blocks)).toContain(
+      "No new triage: one was started for an alert on *node-3* less than 5 min ago",
+    );
+    expect(jobsRun.get("node-3")).toBe(1);
+    expect(slack.topLevel(CHANNEL).filter((m) => m.text.endsWith("node-3"))).toHaveLength(1);
+  });
+
+  it("notes a resolved alert in the thread", async () => {
+    const payload = alertmanagerPayload(
+      [
+        {
+          name: "OpenClawGatewayDown",
+          labels: { instance: "node-3.example.com:9100" },
+          fingerprint: "1a30ba71cca2921f",
+        },
+      ],
+      "resolved",
+    );
+    const { status, body } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 0, resolved: 1 }]);
+    await until(
+      () => threadOf("node-3").some((m) => m.text === "✅ Alertmanager: 1 alert resolved on node-3"),
+      5_000,
+      "resolved note",
+    );
+    expect(jobsRun.get("node-3")).toBe(1);
+    const entries = await cp.deps.recovery?.store.listAudit({ host: "node-3" });
+    expect(entries?.some((e) => e.action === "alert.resolved" && e.actor === "Alertmanager")).toBe(true);
+  });
+
+  it("answers 202 with the reason for an alert naming no enrolled host, logs it and posts nothing", async () => {
+    const before = posts();
+    const seen = logged.length;
+    const payload = alertmanagerPayload([
+      { name: "DiskFull", labels: { instance: "db-7.example.com:9100" }, fingerprint: "0000aaaa1111bbbb" },
+    ]);
+    const { status, body } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    expect(body.accepted).toEqual([]);
+    expect(body.ignored).toEqual([
+      { alert: "DiskFull", status: "firing", reason: 'label instance="db-7.example.com:9100" names no enrolled host' },
+    ]);
+    expect(logged.slice(seen).some((l) => l.msg === "alert not taken" && l.fields.alert === "DiskFull")).toBe(true);
+    // Nothing was left to run after the response: the request did all there was.
+    expect(posts()).toBe(before);
+  });
+
+  it("posts the alert for a host whose agent is offline, saying no triage can run", async () => {
+    const payload = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { clawops_host: "node-9" }, fingerprint: "9999999999999999" },
+    ]);
+    const { status } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    await until(() => threadOf("node-9").length >= 2, 5_000, "node-9 thread");
+    expect(JSON.stringify(threadOf("node-9")[1]?.blocks)).toContain(
+      "No triage: the agent on *node-9* is not connected",
+    );
+    expect(await cp.store.listJobs({ host: "node-9" })).toEqual([]);
+  });
+
+  it("refuses a missing or wrong bearer token with 401 and posts nothing", async () => {
+    const before = posts();
+    const payload = alertmanagerPayload([
+      { name: "Forged", labels: { host: "node-4" }, fingerprint: "f0f0f0f0f0f0f0f0" },
+    ]);
+    const wrong = await post("/alerts/alertmanager", payload, { authorization: "Bearer not-the-token" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toEqual({
+      code: "unauthorized",
+      message: "Send `Authorization: Bearer <CLAWOPS_ALERT_TOKEN>`.",
+    });
+    const missing = await fetch(`${cp.url}/alerts/alertmanager`, { method: "POST", body: JSON.stringify(payload) });
+    expect(missing.status).toBe(401);
+    const basic = await post("/alerts/alertmanager", payload, { authorization: `Basic ${btoa(`x:${ALERT_TOKEN}`)}` });
+    expect(basic.status).toBe(401);
+    expect(posts()).toBe(before);
+    expect(await cp.store.listJobs({ host: "node-4" })).toEqual([]);
+  });
+
+  it("refuses a body over 1 MB with 413, and a payload that is not Alertmanager's v4 with 400", async () => {
+    const before = posts();
+    const big = await streamBody("/alerts/alertmanager", { authorization: `Bearer ${ALERT_TOKEN}` }, HUNDRED_MB);
+    expect(big.status).toBe(413);
+    expect(big.code).toBe("payload_too_large");
+    // Socket and kernel buffers take a few MB before the answer reaches the client; the rest never leaves.
+    expect(big.sent).toBeLessThan(16 * 1024 * 1024);
+    // Without the token, not even the cap is reached: refused on the headers.
+    const unauthorized = await streamBody("/alerts/alertmanager", {}, HUNDRED_MB);
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.sent).toBeLessThan(16 * 1024 * 1024);
+
+    const v3 = {
+      ...alertmanagerPayload([{ name: "Old", labels: { host: "node-4" }, fingerprint: "c1c1c1c1c1c1c1c1" }]),
+      version: "3",
+    };
+    const bad = await post("/alerts/alertmanager", v3);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toEqual({
+      code: "bad_payload",
+      message:
+        "Not Alertmanager's webhook payload: version: version must be \"4\" (Alertmanager's webhook payload version).",
+    });
+    const notJson = await post("/alerts/alertmanager", "{not json");
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error?.message).toBe("Not Alertmanager's webhook payload: the body is not JSON.");
+    const noAlerts = await post("/alerts/alertmanager", { version: "4", receiver: "x", status: "firing" });
+    expect(noAlerts.status).toBe(400);
+    expect(noAlerts.body.error?.message).toContain("alerts:");
+    expect(posts()).toBe(before);
+  });
+});
+
+describe("POST /alerts/pagerduty", () => {
+  it("opens the thread with a triage for a signed incident.triggered naming the host", async () => {
+    const body = pagerdutyEvent(
+      "incident.triggered",
+      { id: "PGR0VU2", title: "OpenClaw gateway down on node-4", service: "OpenClaw fleet" },
+      "5ac64822-4adc-4fda-ade0-410becf0de4f",
+    );
+    // During a secret rotation PagerDuty sends one signature per secret; one match is enough.
+    const signature = `${pdSign(body, "the-old-secret")},${pdSign(body)}`;
+    const { status, body: answer } = await post("/alerts/pagerduty", body, {
+      authorization: "",
+      "x-pagerduty-signature": signature,
+    });
+    expect(status).toBe(202);
+    expect(answer.accepted).toEqual([{ host: "node-4", channel: CHANNEL, firing: 1, resolved: 0 }]);
+    await until(async () => hasTriageResult("node-4") && (await jobsDone("node-4")) === 1, 10_000, "node-4 triage");
+    const alert = threadOf("node-4")[1];
+    expect(alert?.text).toBe("🔥 PagerDuty: 1 alert firing on node-4");
+    const blocks = JSON.stringify(alert?.blocks);
+    expect(blocks).toContain(
+      "*OpenClaw gateway down on node-4*: PagerDuty incident #42 (service OpenClaw fleet, urgency high)",
+    );
+    expect(blocks).toContain("<https://acme.pagerduty.com/incidents/PGR0VU2|view>");
+    expect(jobsRun.get("node-4")).toBe(1);
+    expect(slack.violations).toEqual([]);
+
+    // PagerDuty retries a delivery with the same event: nothing runs twice.
+    const seen = logged.length;
+    await post("/alerts/pagerduty", body, { "x-pagerduty-signature": pdSign(body) });
+    await until(
+      () => logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
+      5_000,
+      "the retry",
+    );
+    expect(jobsRun.get("node-4")).toBe(1);
+  });
+
+  it("refuses a forged or missing signature with 401 and runs nothing", async () => {
+    const before = posts();
+    const body = pagerdutyEvent(
+      "incident.triggered",
+      { id: "PFORGED1", title: "host=node-5 is down", service: "OpenClaw fleet" },
+      "forged-event-1",
+    );
+    const forged = await post("/alerts/pagerduty", body, { "x-pagerduty-signature": pdSign(body, "guessed-secret") });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error?.code).toBe("bad_signature");
+    expect(forged.body.error?.message).toContain("PAGERDUTY_WEBHOOK_SECRET");
+    const tampered = await post("/alerts/pagerduty", body.replace("node-5", "node-4"), {
+      "x-pagerduty-signature": pdSign(body),
+    });
+    expect(tampered.status).toBe(401);
+    const unsigned = await post("/alerts/pagerduty", body);
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error?.message).toBe("Missing X-PagerDuty-Signature header (v1=<hex>).");
+    const zeros = await post("/alerts/pagerduty", body, { "x-pagerduty-signature": `v1=${"0".repeat(64)}` });
+    expect(zeros.status).toBe(401);
+    expect(posts()).toBe(before);
+    expect(await cp.store.listJobs({ host: "node-5" })).toEqual([]);
+  });
+
+  it("refuses a body over 256 KB with 413 before checking its signature, and an unsigned one on its headers", async () => {
+    const signed = await streamBody("/alerts/pagerduty", { "x-pagerduty-signature": pdSign("x") }, HUNDRED_MB);
+    expect(signed.status).toBe(413);
+    expect(signed.code).toBe("payload_too_large");
+    expect(signed.sent).toBeLessThan(16 * 1024 * 1024);
+    const unsigned = await streamBody("/alerts/pagerduty", {}, HUNDRED_MB);
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.code).toBe("bad_signature");
+  });
+
+  it("acknowledges events that are not an incident firing or resolving, and does nothing", async () => {
+    const before = posts();
+    const body = JSON.stringify({
+      event: {
+        id: "01BRB6ZP4M6T8ZG4X6BP63ZB9O",
+        event_type: "pagey.ping",
+        resource_type: "pagey",
+        occurred_at: "2026-11-23T07:00:00Z",
+        agent: null,
+        client: null,
+        data: { message: "Hello from your friend Pagey!", type: "ping" },
+      },
+    });
+    const res = await post("/alerts/pagerduty", body, { "x-pagerduty-signature": pdSign(body) });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true, accepted: [], ignored: [], event: "pagey.ping" });
+    expect(posts()).toBe(before);
+  });
+});
+
+describe("POST /alerts/grafana", () => {
+  it("opens the thread with the alert and a triage from Grafana's webhook contact point", async () => {
+    const payload = {
+      receiver: "clawops",
+      status: "firing",
+      orgId: 1,
+      alerts: [
+        {
+          status: "firing",
+          labels: { alertname: "OpenClaw gateway refuses clients", host: "node-5", team: "ops" },
+          annotations: { summary: "token drift suspected on node-5", runbook_url: "https://runbooks.example/1234" },
+          startsAt: "2026-11-23T09:51:03.157076+02:00",
+          endsAt: "0001-01-01T00:00:00Z",
+          generatorURL: "https://grafana.example/alerting/1afz29v7z/edit",
+          fingerprint: "c6eadffa33fcdf37",
+          silenceURL: "https://grafana.example/alerting/silence/new?alertmanager=grafana",
+          dashboardURL: "",
+          panelURL: "https://grafana.example/d/abc?viewPanel=2",
+          values: { B: 44.2, C: 1 },
+          valueString: "[ var='B' labels={} value=44.2 ]",
+        },
+      ],
+      groupLabels: { alertname: "OpenClaw gateway refuses clients" },
+      commonLabels: { alertname: "OpenClaw gateway refuses clients", host: "node-5", team: "ops" },
+      commonAnnotations: {},
+      externalURL: "https://grafana.example/",
+      version: "1",
+      groupKey: '{}:{alertname="OpenClaw gateway refuses clients"}',
+      truncatedAlerts: 0,
+      title: "[FIRING:1] OpenClaw gateway refuses clients (node-5 ops)",
+      state: "alerting",
+      message: "**Firing**\n\nValue: B=44.2",
+    };
+    const { status, body } = await post("/alerts/grafana", payload);
+    expect(status).toBe(202);
+    expect(body.accepted).toEqual([{ host: "node-5", channel: CHANNEL, firing: 1, resolved: 0 }]);
+    await until(async () => hasTriageResult("node-5") && (await jobsDone("node-5")) === 1, 10_000, "node-5 triage");
+    const [parent, alert] = threadOf("node-5");
+    expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Grafana*");
+    expect(alert?.text).toBe("🔥 Grafana: 1 alert firing on node-5");
+    expect(JSON.stringify(alert?.blocks)).toContain("<https://grafana.example/d/abc?viewPanel=2|view>");
+    expect(jobsRun.get("node-5")).toBe(1);
+
+    const wrong = await post("/alerts/grafana", payload, { authorization: "Bearer wrong" });
+    expect(wrong.status).toBe(401);
+  });
+});
+
+describe("clawops_alerts_received_total", () => {
+  it("counts every alert of the authenticated, valid payloads above, by source, and nothing refused", async () => {
+    const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const scrape = await Scrape.parse(await res.text());
+    // Alertmanager: first, repeat, rate-limited, resolved, unknown host, offline host (not the
+    // 401s, 413s and 400s); PagerDuty: the trigger and its retry (not the forged ones, not the
+    // ping, which carries no alert); Grafana: one.
+    expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(6);
+    expect(scrape.value("clawops_alerts_received_total", { source: "pagerduty" })).toBe(2);
+    expect(scrape.value("clawops_alerts_received_total", { source: "grafana" })).toBe(1);
+  });
+});
+
+describe("alert webhooks without their secrets", () => {
+  it("answer 503 naming the variable to set", async () => {
+    const app = createApp({ deps: cp.deps, runInBackground: () => {} });
+    const am = await app.request("/alerts/alertmanager", { method: "POST", body: "{}" });
+    expect(am.status).toBe(503);
+    expect(((await am.json()) as { error: { message: string } }).error.message).toContain("set CLAWOPS_ALERT_TOKEN");
+    const pd = await app.request("/alerts/pagerduty", { method: "POST", body: "{}" });
+    expect(pd.status).toBe(503);
+    expect(((await pd.json()) as { error: { message: string } }).error.message).toContain(
+      "set PAGERDUTY_WEBHOOK_SECRET",
+    );
+  });
+});

@@ -58,8 +58,9 @@ export class SimChildren {
         welcomes: a.welcomes + s.welcomes,
         jobsAnswered: a.jobsAnswered + s.jobsAnswered,
         jobsIgnored: a.jobsIgnored + s.jobsIgnored,
+        progressSent: a.progressSent + s.progressSent,
       }),
-      { agents: 0, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0 },
+      { agents: 0, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0, progressSent: 0 },
     );
   }
   /** Polls until `pred` holds; throws after `timeoutMs`. Returns ms waited. */
@@ -148,17 +149,17 @@ export function answeredInMs(blocks: unknown): number {
 }
 
 /** Sends `/openclaw status all` and waits for the fleet message; client-side and server-side times. */
-async function timeFleetStatus(url: string, timeoutMs = 30_000) {
+async function timeFleetStatus(url: string, timeoutMs = 30_000, command = "status all") {
   const t0 = performance.now();
-  const reply = await consoleCommand(url, "status all");
+  const reply = await consoleCommand(url, command);
   for (;;) {
     const res = await fetch(`${url}/api/console/messages?since=${reply.headSeq}`, { headers: authOf(url) });
-    const { events } = (await res.json()) as { events: { text: string; blocks: unknown[] }[] };
+    const { events } = (await res.json()) as { events: { text: string; message: { parts: unknown[] } }[] };
     const fleet = events.find((e) => e.text.startsWith("Fleet status"));
     if (fleet) {
       const wallMs = performance.now() - t0;
-      const serverMs = answeredInMs(fleet.blocks);
-      return { wallMs, serverMs, summary: fleet.text, blocks: fleet.blocks.length };
+      const serverMs = answeredInMs(fleet.message);
+      return { wallMs, serverMs, summary: fleet.text, blocks: fleet.message.parts.length };
     }
     if (performance.now() - t0 > timeoutMs) throw new Error("no fleet message");
     await sleep(10);
@@ -439,5 +440,91 @@ export async function benchAgentProcess(opts: {
     await agent?.kill();
     await cp.stop();
     rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** User + system CPU time of a process so far, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export interface FleetAbRun {
+  variant: string;
+  round: number;
+  wallMs: number;
+  serverMs: number;
+  cpuMs: number;
+  summary: string;
+}
+
+/**
+ * `status all` fan-out, this checkout against another (`baseline`: the root of a checkout of an
+ * earlier commit, with its node_modules), in interleaved rounds on the same hosts and agents:
+ * per round each control plane in turn is started on the same port and data, every agent
+ * reconnects to it, and it answers `command` `runs` times (wall time, the fan-out it measured,
+ * its CPU time over the command). Rounds alternate which goes first.
+ */
+export async function benchFleetAb(opts: {
+  agents: number;
+  procs: number;
+  rounds: number;
+  runs: number;
+  baseline: string;
+  command: string;
+  log: (s: string) => void;
+}): Promise<FleetAbRun[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-fleet-ab-"));
+  const variants = [
+    { variant: "this checkout", main: undefined },
+    { variant: "baseline", main: join(opts.baseline, "src/node/main.ts") },
+  ];
+  let cp: ControlPlaneProcess | null = await spawnControlPlane({}, { dataDir, keepData: true });
+  registerConsole(cp);
+  let sims: SimChildren | null = null;
+  const runs: FleetAbRun[] = [];
+  try {
+    opts.log(`fleet-ab: enrolling ${opts.agents} hosts…`);
+    const enroller = cp;
+    const specs = await enrollMany(cp.url, (h) => enroller.enrollmentCode(h), simHosts(opts.agents), downOneIn50);
+    const port = new URL(cp.url).port;
+    await cp.stop();
+    cp = null;
+    sims = new SimChildren(`ws://127.0.0.1:${port}/agent/connect`, specs, opts.procs);
+    for (let round = 1; round <= opts.rounds; round++) {
+      const order = round % 2 === 1 ? variants : [...variants].reverse();
+      for (const v of order) {
+        cp = await spawnControlPlane({ CLAWOPS_PORT: port }, { dataDir, keepData: true, main: v.main });
+        registerConsole(cp);
+        await sims.until((s) => s.connected === opts.agents, 180_000, `${v.variant}: all connected`);
+        await sleep(1_000);
+        for (let i = 0; i < opts.runs; i++) {
+          const pid = cp.child.pid ?? 0;
+          const c0 = cpuMs(pid);
+          const r = await timeFleetStatus(cp.url, 60_000, opts.command);
+          const cpu = cpuMs(pid) - c0;
+          runs.push({
+            variant: v.variant,
+            round,
+            wallMs: r.wallMs,
+            serverMs: r.serverMs,
+            cpuMs: cpu,
+            summary: r.summary,
+          });
+          opts.log(
+            `fleet-ab ${opts.agents} round ${round} ${v.variant}: ${Math.round(r.wallMs)} ms (server ${Math.round(r.serverMs)} ms, cpu ${cpu} ms) — ${r.summary}`,
+          );
+          await sleep(500);
+        }
+        await cp.stop();
+        cp = null;
+        await sims.until((s) => s.connected === 0, 30_000, "all disconnected");
+      }
+    }
+    return runs;
+  } finally {
+    await sims?.stop();
+    await cp?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -4,9 +4,9 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { AGENT_NODE_FLAGS, buildAgent } from "../scripts/build-agent.ts";
 import { benchAck } from "./ack.ts";
-import { benchAgentProcess, benchFleet, benchHubMemory } from "./fleet.ts";
+import { benchAgentProcess, benchFleet, benchFleetAb, benchHubMemory, type FleetAbRun } from "./fleet.ts";
 import { benchFleetWorkerd, HIBERNATION_WAIT_MS } from "./fleet-workerd.ts";
-import { round } from "./stats.ts";
+import { percentile, round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
 import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts";
 
@@ -21,6 +21,8 @@ import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts
  * list, `--agents 100,1000`, one section per fleet size. `--only watch` (the watch's budgets: a
  * real agent watching a real gateway, the control plane per watching host, status from the
  * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
+ * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"]`: this checkout's status all
+ * against another checkout's, in interleaved rounds (bench/results/fleet-ab.{md,json}).
  */
 const { values } = parseArgs({
   options: {
@@ -29,12 +31,15 @@ const { values } = parseArgs({
     requests: { type: "string" },
     agents: { type: "string" },
     procs: { type: "string" },
+    rounds: { type: "string" },
+    baseline: { type: "string" },
+    command: { type: "string" },
     "no-ladder": { type: "boolean" },
   },
 });
 /** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
 const NODE_FLEET_BENCHES = ["fleet", "storm", "hub-mem"];
-const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd", "watch"];
+const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd", "watch", "fleet-ab"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
 const nodeFleetRun = [...only].some((o) => NODE_FLEET_BENCHES.includes(o));
@@ -304,4 +309,60 @@ if (only.has("fleet-workerd")) {
     );
   }
   writeReport("fleet-workerd", lines, { machine, fleetWorkerd: results });
+}
+
+if (only.has("fleet-ab")) {
+  // `--agents 1000,5000,10000 --rounds 5 --runs 3 --baseline <checkout>`: this checkout's
+  // `status all` fan-out against another checkout's, interleaved, one section per fleet size.
+  if (!values.baseline)
+    throw new Error("--only fleet-ab needs --baseline <root of another checkout, with node_modules>");
+  const sizes = (values.agents ?? "1000").split(",").map(Number);
+  const rounds = Number(values.rounds ?? 5);
+  const runs = Number(values.runs ?? 3);
+  const command = values.command ?? "status all";
+  const lines = [
+    `Measured ${new Date().toISOString()} on ${machine}.`,
+    "",
+    `Reproduce: \`npm run bench -- --only fleet-ab --agents ${sizes.join(",")} --procs ${procs} --rounds ${rounds} --runs ${runs} --baseline <checkout> --command "${command}"\``,
+    "",
+  ];
+  const all: Record<number, FleetAbRun[]> = {};
+  const mmm = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `${Math.round(s[0] ?? Number.NaN)} / ${Math.round(percentile(s, 50))} / ${Math.round(s[s.length - 1] ?? Number.NaN)}`;
+  };
+  for (const n of sizes) {
+    const r = await benchFleetAb({ agents: n, procs, rounds, runs, baseline: values.baseline, command, log });
+    all[n] = r;
+    lines.push(
+      `### \`/openclaw ${command}\` over ${n} simulated agents: this checkout vs the baseline (Node)`,
+      "",
+      `Control plane in its own process (\`npm start\`), each checkout's in turn on the same port, data and ${n} agents (${procs} child processes, 1 in 50 with its gateway down); ${rounds} rounds, alternating which goes first, ${runs} commands per control plane per round. min / median / max over the ${rounds * runs} commands each.`,
+      "",
+      "| control plane | fan-out (server) ms | command → message (client) ms | CPU of the control plane ms | CPU per host µs | messages |",
+      "|---|---|---|---|---|---|",
+    );
+    for (const v of ["baseline", "this checkout"]) {
+      const xs = r.filter((x) => x.variant === v);
+      const summaries = [...new Set(xs.map((x) => x.summary.replace(/^.*?: /, "")))];
+      lines.push(
+        `| ${v} | ${mmm(xs.map((x) => x.serverMs))} | ${mmm(xs.map((x) => x.wallMs))} | ${mmm(xs.map((x) => x.cpuMs))} | ${mmm(xs.map((x) => (x.cpuMs * 1000) / n))} | ${summaries.join("; ")} |`,
+      );
+    }
+    // Ratio pair by pair: the i-th command of a round on each side.
+    const ratios: number[] = [];
+    const mine = r.filter((x) => x.variant === "this checkout");
+    const base = r.filter((x) => x.variant === "baseline");
+    mine.forEach((x, i) => {
+      const b = base[i];
+      if (b && b.serverMs > 0) ratios.push(x.serverMs / b.serverMs);
+    });
+    const rs = ratios.sort((a, b) => a - b);
+    lines.push(
+      "",
+      `Fan-out, this checkout / baseline, pair by pair: ${round(rs[0] ?? Number.NaN, 2)} / ${round(percentile(rs, 50), 2)} / ${round(rs[rs.length - 1] ?? Number.NaN, 2)} (min / median / max).`,
+      "",
+    );
+  }
+  writeReport("fleet-ab", lines, { machine, fleetAb: all });
 }

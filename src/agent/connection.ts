@@ -231,9 +231,11 @@ export class AgentConnection {
     this.running.add(job.jobId);
     logger.info("job started", { job: job.jobId, steps: job.steps.map((s) => s.step).join(",") });
     let final: JobResultFrame;
+    // `progress: false` (a quick probe): the result alone carries each step, once.
+    const stream = job.progress !== false;
     try {
       const results = await this.opts.runner.run(job, (result) => {
-        if (this.ws) this.send(this.ws, { type: "job.progress", jobId: job.jobId, result });
+        if (stream && this.ws) this.send(this.ws, { type: "job.progress", jobId: job.jobId, result });
       });
       final = { type: "job.result", jobId: job.jobId, status: "done", results };
     } catch (err) {
@@ -246,7 +248,8 @@ export class AgentConnection {
       };
     }
     this.running.delete(job.jobId);
-    this.outbox.set(job.jobId, final);
+    // A quick probe's result is worth nothing late: sent once, not kept for a re-send (no ack comes).
+    if (stream) this.outbox.set(job.jobId, final);
     logger.info("job finished", { job: job.jobId, status: final.status });
     if (this.ws) this.send(this.ws, final);
     releaseMemory();

@@ -9,8 +9,8 @@ import { StepRequest, StepResult } from "./catalog.ts";
  *   hub   → challenge
  *   agent → hello (host, nonce, signature)
  *   hub   → welcome | close(4401/4403, reason)
- *   hub   → job.run*           agent → job.progress* → job.result
- *   hub   → job.ack            (agent drops the result from its outbox)
+ *   hub   → job.run*           agent → job.progress* → job.result   (no progress when job.run says progress: false)
+ *   hub   → job.ack            (agent drops the result from its outbox; none for a progress: false job)
  *   agent → heartbeat          (every welcome.heartbeatMs)
  *   agent → watch.state        (the quick probe's results, when they changed; docs/watch.md)
  *   agent → watch.digest       (the last state's hash: the probe after a change, then every welcome.watchDigestMs)
@@ -70,6 +70,15 @@ export const JobRunFrame = z.object({
   steps: z.array(StepRequest).min(1).max(32),
   /** Wall-clock budget for the whole job, ms. Each step also has its own deadline. */
   deadlineMs: z.number().int().positive().max(600_000),
+  /**
+   * `false`: a quick probe (`status all`), where nobody watches steps arrive and a late answer
+   * is worth nothing: the agent sends no `job.progress`, only the `job.result` (so each step
+   * result crosses the wire once), and keeps no copy of it for a re-send, so the hub sends no
+   * `job.ack` for it. Absent or `true`: one `job.progress` per step, then the result, kept until
+   * acked. An agent from before this field strips it and streams progress anyway; the hub knows
+   * it by that progress and acks its result as before.
+   */
+  progress: z.boolean().optional(),
 });
 export const JobAckFrame = z.object({ type: z.literal("job.ack"), jobId: JobId });
 

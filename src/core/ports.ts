@@ -136,11 +136,17 @@ export interface JobSpec {
   jobId: string;
   steps: StepRequest[];
   deadlineMs: number;
+  /**
+   * `false`: the agent sends only its result, no per-step progress (the fleet's quick probe);
+   * `onProgress` may then never be called. An older agent streams progress anyway.
+   */
+  progress?: boolean;
 }
 
 export type JobOutcome =
   | { status: "done"; results: StepResult[] }
-  | { status: "lost"; reason: string; results: StepResult[] }
+  /** `offline`: the host had no agent to send the job to (not connected, or not reachable by this transport). */
+  | { status: "lost"; reason: string; results: StepResult[]; offline?: true }
   | { status: "timeout"; results: StepResult[] }
   | { status: "rejected"; error: { code: string; message: string } };
 

@@ -171,6 +171,7 @@ export class SsmTransport implements HostTransport {
         status: "lost",
         reason: `host ${host} is not in the SSM inventory (CLAWOPS_SSM_INVENTORY); add it with its instance id`,
         results: [],
+        offline: true,
       };
     }
     const fast = job.steps.filter((s) => !SLOW_STEPS.has(s.step));

@@ -63,14 +63,16 @@ afterAll(async () => {
 });
 
 describe("fleet status on a real OpenClaw gateway", () => {
-  it("healthy gateway: one fleet message, the host ok on every quick-probed layer, the silent host offline", async () => {
+  it("healthy gateway: one fleet message, the host ok from process to auth, the silent host offline", async () => {
     const m = await fleetStatus("status node-* --live");
+    // The lab has no model-provider credentials, and the quick probe's WebSocket session now
+    // reads the gateway's models.authStatus: the one warning a healthy lab gateway has.
     expect(m.text).toBe(
-      "Fleet status (hosts matching node-*): 2 hosts: 1 ok · 0 warn · 0 fail · 0 no answer · 1 offline",
+      "Fleet status (hosts matching node-*): 2 hosts: 0 ok · 1 warn · 0 fail · 0 no answer · 1 offline",
     );
     const body = JSON.stringify(m.blocks);
     expect(body).toMatch(/Columns: Process · Port · Transport · Auth/);
-    expect(body).toMatch(/🟢🟢🟢🟢[🟢⚪]* \*node-3\* 🟢 ok/u);
+    expect(body).toMatch(/🟢🟢🟢🟢[🟢🟡⚪]* \*node-3\* 🟡 warn — No credentials for a model provider in use/u);
     expect(body).toContain("*node-9* ⚫ offline");
     expect(body.indexOf("node-9")).toBeLessThan(body.indexOf("node-3"));
     expect(slack.violations).toEqual([]);

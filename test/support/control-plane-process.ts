@@ -26,10 +26,16 @@ export interface ControlPlaneProcess {
 
 export async function spawnControlPlane(
   env: Record<string, string>,
-  opts: { dataDir?: string; keepData?: boolean } = {},
+  opts: {
+    dataDir?: string;
+    keepData?: boolean /** Another checkout's src/node/main.ts (a bench's baseline). */;
+    main?: string;
+  } = {},
 ): Promise<ControlPlaneProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "clawops-cp-"));
-  const child = spawn(process.execPath, [MAIN], {
+  // CLAWOPS_BENCH_CP_NODE_ARGS: Node flags for the control plane alone (`--cpu-prof --cpu-prof-dir=…`).
+  const nodeArgs = process.env.CLAWOPS_BENCH_CP_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, opts.main ?? MAIN], {
     env: {
       ...process.env,
       CLAWOPS_PORT: "0",

@@ -93,7 +93,9 @@ export class FakeHostTransport implements HostTransport {
     this.dispatched.push({ host, job });
     const state = this.hosts.get(host);
     // Same answer as the agent hub for a host with no session.
-    if (!state?.online) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [] });
+    if (!state?.online) {
+      return Promise.resolve({ status: "lost", reason: "agent not connected", results: [], offline: true });
+    }
     if (state.rejectWith) return Promise.resolve({ status: "rejected", error: state.rejectWith });
 
     const wanted = new Set<StepName>(job.steps.map((s) => s.step));

@@ -20,6 +20,11 @@ export interface SimAgentSpec {
   /** PKCS#8 PEM of the agent's Ed25519 private key. */
   keyPem: string;
   profile: SimProfile;
+  /**
+   * Speaks as an agent from before `job.run`'s `progress` flag: streams one progress frame per
+   * step whatever the job says (default: honours `progress: false` as src/agent/connection.ts does).
+   */
+  legacy?: boolean;
 }
 
 export interface SimIdentity {
@@ -49,6 +54,8 @@ export interface SimStats {
   welcomes: number;
   jobsAnswered: number;
   jobsIgnored: number;
+  /** `job.progress` frames sent in total. */
+  progressSent: number;
 }
 
 interface Sim {
@@ -80,7 +87,7 @@ export class SimAgents {
       stopped: false,
       triagesSeen: 0,
     }));
-    this.stats = { agents: specs.length, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0 };
+    this.stats = { agents: specs.length, connected: 0, welcomes: 0, jobsAnswered: 0, jobsIgnored: 0, progressSent: 0 };
   }
 
   start(): void {
@@ -152,8 +159,12 @@ export class SimAgents {
         const canned = CANNED[s.spec.profile];
         const wanted = new Set(f.steps.map((st) => st.step));
         const results = canned.filter((r) => wanted.has(r.step));
-        // As the real agent does: one progress frame per step, then the result.
-        for (const result of results) ws.send(JSON.stringify({ type: "job.progress", jobId: f.jobId, result }));
+        // As the real agent does: one progress frame per step (none when the job says
+        // `progress: false`, unless this agent predates the flag), then the result.
+        if (f.progress !== false || s.spec.legacy) {
+          for (const result of results) ws.send(JSON.stringify({ type: "job.progress", jobId: f.jobId, result }));
+          this.stats.progressSent += results.length;
+        }
         ws.send(JSON.stringify({ type: "job.result", jobId: f.jobId, status: "done", results }));
         this.stats.jobsAnswered++;
       }

@@ -264,6 +264,102 @@ describe("hub session jobs, with the real agent", () => {
     expect(session.pendingJobs).toBe(0);
   });
 
+  it("with progress: false the agent sends only its result, which holds every step once", async () => {
+    const { session, enroll } = hub();
+    const dialer = inMemoryDial(session);
+    agent(dialer, "node-q", await enroll("node-q"), streaming);
+    await until(() => session.isOnline("node-q"));
+    const seen: string[] = [];
+    const quick: JobSpec = {
+      jobId: "job_q",
+      steps: [
+        { step: "versions", args: {} },
+        { step: "config", args: {} },
+      ],
+      deadlineMs: 5_000,
+      progress: false,
+    };
+    const outcome = await session.dispatch("node-q", quick, (r) => seen.push(r.step));
+    expect(seen).toEqual([]);
+    expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions" }, { step: "versions" }] });
+    // A job that does not say so still streams, and its result is acked, as before.
+    await session.dispatch("node-q", job("job_r"), (r) => seen.push(r.step));
+    expect(seen).toEqual(["versions"]);
+    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    const frames = dialer
+      .last()
+      .hub.wire.slice(3)
+      .map((w) => ({ from: w.from, frame: JSON.parse(w.text) }));
+    // The quick probe: one frame each way, no ack (the agent kept no copy to drop).
+    expect(frames.map((f) => `${f.from}:${f.frame.type}:${f.frame.jobId}`)).toEqual([
+      "hub:job.run:job_q",
+      "agent:job.result:job_q",
+      "hub:job.run:job_r",
+      "agent:job.progress:job_r",
+      "agent:job.result:job_r",
+      "hub:job.ack:job_r",
+    ]);
+    expect(frames[0]?.frame.progress).toBe(false);
+    expect(frames[2]?.frame.progress).toBeUndefined();
+  });
+
+  it("acks a quick probe's result from an agent that streams progress anyway (an older agent keeps it until acked)", async () => {
+    const { session, enroll } = hub();
+    const id = await enroll("node-old");
+    const [hubEnd, agentEnd] = createLinkedFramePair();
+    serveOnSession(session, hubEnd);
+    const acks: string[] = [];
+    // An agent from before the flag: whatever the job says, progress per step, then the result.
+    agentEnd.on("message", (data) => {
+      const frame = JSON.parse(String(data));
+      if (frame.type === "challenge") agentEnd.send(hello("node-old", frame.nonce, id));
+      if (frame.type === "job.ack") acks.push(frame.jobId);
+      if (frame.type === "job.run") {
+        agentEnd.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result: versions(1) }));
+        agentEnd.send(
+          JSON.stringify({ type: "job.result", jobId: frame.jobId, status: "done", results: [versions(1)] }),
+        );
+      }
+    });
+    await until(() => session.isOnline("node-old"));
+    const outcome = await session.dispatch("node-old", { ...job("job_old"), progress: false }, () => {});
+    expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions", status: "ok" }] });
+    await until(() => acks.length > 0);
+    expect(acks).toEqual(["job_old"]);
+  });
+
+  it("keeps no copy of a quick probe's result: nothing of it is re-sent after a reconnect", async () => {
+    const { session, enroll } = hub();
+    const dialer = inMemoryDial(session);
+    agent(dialer, "node-k", await enroll("node-k"), streaming, { backoff: { baseMs: 1, maxMs: 1 } });
+    await until(() => session.isOnline("node-k"));
+    await session.dispatch("node-k", { ...job("job_k1"), progress: false }, () => {});
+    // The connection drops; on the next welcome the agent re-sends its outbox, which must not hold it.
+    const first = dialer.last();
+    first.hub.close(1001, "going away");
+    await until(() => dialer.connections.length === 2 && session.isOnline("node-k"));
+    const before = dialer.last().hub.wire.length;
+    expect(
+      dialer
+        .last()
+        .hub.wire.slice(0, before)
+        .some((w) => w.text.includes("job_k1")),
+    ).toBe(false);
+    await session.dispatch("node-k", job("job_k2"), () => {});
+    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    expect(dialer.last().hub.wire.some((w) => w.text.includes("job_k1"))).toBe(false);
+  });
+
+  it("reports a host with no connection as offline, at once", async () => {
+    const { session } = hub();
+    expect(await session.dispatch("node-none", job("job_o"), () => {})).toEqual({
+      status: "lost",
+      reason: "agent not connected",
+      results: [],
+      offline: true,
+    });
+  });
+
   it("fails a pending job as lost the moment the agent dies mid-job, keeping what streamed in", async () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);

@@ -143,6 +143,41 @@ describe("/openclaw status <selector>", () => {
   }, 30_000);
 });
 
+describe("the quick probe on the wire", () => {
+  it("gets one result frame per host from current agents, and the same matrix from agents that stream progress", async () => {
+    // Agents from before `job.run`'s progress flag: they stream every step, then the result.
+    const legacy = await Promise.all([enroll("old-1", "healthy"), enroll("old-2", "down")]);
+    const old = new SimAgents(
+      `${cp.url.replace("http", "ws")}/agent/connect`,
+      legacy.map((s) => ({ ...s, legacy: true })),
+    );
+    old.start();
+    try {
+      await old.whenAllConnected();
+      const before = sims.snapshot();
+      const current = await probeFleet(cp.deps, { kind: "pattern", glob: "node-1" });
+      const older = await probeFleet(cp.deps, { kind: "pattern", glob: "old-*" });
+      const downNow = await probeFleet(cp.deps, { kind: "pattern", glob: "edge-1" });
+      // Current agents answered every probe with the result alone.
+      const after = sims.snapshot();
+      expect(after.jobsAnswered - before.jobsAnswered).toBe(2);
+      expect(after.progressSent).toBe(0);
+      // The older agents streamed their four steps each, and read the same.
+      expect(old.snapshot()).toMatchObject({ jobsAnswered: 2, progressSent: 8 });
+      const row = (r: FleetReport, h: string) => {
+        const x = stateOf(r, h);
+        return { state: x?.state, layers: x?.layers, reason: x?.reason };
+      };
+      expect(row(older, "old-1")).toEqual(row(current, "node-1"));
+      expect(row(older, "old-2")).toEqual(row(downNow, "edge-1"));
+      expect(row(older, "old-2").state).toBe("fail");
+      expect(row(older, "old-1").state).toBe("ok");
+    } finally {
+      await old.stop();
+    }
+  }, 30_000);
+});
+
 const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
 
 describe("clawops status (CLI)", () => {

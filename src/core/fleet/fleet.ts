@@ -14,6 +14,9 @@ import type { HostRecord, JobOutcome } from "../ports.ts";
  */
 export const FLEET_DEADLINE_MS = QUICK_PROBE_DEADLINE_MS;
 
+/** Hosts sent their probe in one turn of the event loop (see probeFleet). */
+const SEND_SLICE = 250;
+
 /**
  * The fast probes: socket, HTTP, listeners, config file. Each bounded below the fleet deadline.
  * The same steps the agents' watch runs (contract/watch.ts).
@@ -100,10 +103,11 @@ export function describeSelector(s: FleetSelector): string {
 }
 
 /**
- * Fans the quick probe out and waits at most `deadlineMs` in total, the online check included
- * (on Workers it is a call to the host's Durable Object). A host whose check or job has not
- * ended by then is `no-answer`, and is sent no job once the deadline has passed; a job sent
- * is left to the transport's own deadline.
+ * Fans the quick probe out and waits at most `deadlineMs` in total. One transport call per
+ * host: the job itself, with `progress: false`, so the agent answers with one result frame;
+ * a host with no agent comes back at once as an `offline` outcome (no separate online check,
+ * which on Workers is a second call to the host's Durable Object). A host whose call has not
+ * ended by the deadline is `no-answer`; a job sent is left to the transport's own deadline.
  */
 export async function probeFleet(
   deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger">,
@@ -115,45 +119,75 @@ export async function probeFleet(
   const hosts = selectHosts(await deps.store.listHosts(), selector);
   const steps = quickSteps(deadlineMs);
   const stepNames = steps.map((s) => s.step);
+  // One slot per host, filled as answers come; at the deadline the empty ones are `no-answer`.
+  // Outcomes are classified after the wait, so reading answers never holds up later sends.
+  const outcomes: (JobOutcome | FleetRow | undefined)[] = new Array(hosts.length);
+  let left = hosts.length;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<"deadline">((resolve) => {
-    timer = setTimeout(() => resolve("deadline"), deadlineMs);
+  let expired = false;
+  await new Promise<void>((resolve) => {
+    if (left === 0) return resolve();
+    timer = setTimeout(() => {
+      expired = true;
+      resolve();
+    }, deadlineMs);
+    const settle = (i: number, got: JobOutcome | FleetRow) => {
+      if (outcomes[i] !== undefined) return;
+      outcomes[i] = got;
+      if (--left === 0) resolve();
+    };
+    const noop = () => {};
+    const send = (i: number) => {
+      const h = hosts[i] as HostRecord;
+      const job = { jobId: deps.ids.id("fleet"), steps, deadlineMs, progress: false };
+      let call: Promise<JobOutcome>;
+      try {
+        call = deps.transport.dispatch(h.name, job, noop);
+      } catch (err) {
+        call = Promise.reject(err);
+      }
+      call.then(
+        (outcome) => settle(i, outcome),
+        (err: unknown) =>
+          settle(i, { host: h.name, state: "no-answer", layers: {}, reason: `probe failed: ${String(err)}` }),
+      );
+    };
+    // Sent a slice at a time, with a turn of the event loop between slices: the answers of the
+    // first hosts are read while later ones are still being sent, instead of all the writes
+    // first and every read after (reading is kept cheap: classifying waits until the end).
+    // Nothing is sent once the deadline has passed.
+    void (async () => {
+      for (let at = 0; at < hosts.length && !expired; at += SEND_SLICE) {
+        if (at > 0) await new Promise((r) => setTimeout(r, 0));
+        for (let i = at; i < Math.min(hosts.length, at + SEND_SLICE) && !expired; i++) send(i);
+      }
+    })();
   });
-  try {
-    const rows = await Promise.all(
-      hosts.map(async (h): Promise<FleetRow> => {
-        const online = await Promise.race([
-          deps.transport.isOnline(h.name).catch((err: unknown) => `online check failed: ${String(err)}`),
-          deadline,
-        ]);
-        if (online === "deadline") return rowFor(h.name, online, stepNames, deadlineMs);
-        if (typeof online === "string") return { host: h.name, state: "no-answer", layers: {}, reason: online };
-        if (!online) {
-          const seen = h.lastSeenAt ? `last seen ${new Date(h.lastSeenAt).toISOString()}` : "never connected";
-          return { host: h.name, state: "offline", layers: {}, reason: `agent not connected (${seen})` };
-        }
-        const job = deps.transport.dispatch(h.name, { jobId: deps.ids.id("fleet"), steps, deadlineMs }, () => {});
-        const outcome = await Promise.race([job, deadline]);
-        return rowFor(h.name, outcome, stepNames, deadlineMs);
-      }),
-    );
-    sortRows(rows);
-    const counts = countRows(rows);
-    const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
-    const elapsedMs = deps.clock.now() - started;
-    deps.logger.info("fleet status", { hosts: rows.length, ...counts, elapsedMs });
-    return { selector, rows, counts, columns, deadlineMs, elapsedMs };
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+  if (timer !== undefined) clearTimeout(timer);
+  const rows: FleetRow[] = hosts.map((h, i) => {
+    const got = outcomes[i];
+    if (got !== undefined && "host" in got) return got;
+    return rowFor(h, got ?? "deadline", stepNames, deadlineMs);
+  });
+  sortRows(rows);
+  const counts = countRows(rows);
+  const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
+  const elapsedMs = deps.clock.now() - started;
+  deps.logger.info("fleet status", { hosts: rows.length, ...counts, elapsedMs });
+  return { selector, rows, counts, columns, deadlineMs, elapsedMs };
 }
 
-function rowFor(host: string, outcome: JobOutcome | "deadline", steps: StepName[], deadlineMs: number): FleetRow {
+function rowFor(h: HostRecord, outcome: JobOutcome | "deadline", steps: StepName[], deadlineMs: number): FleetRow {
+  const host = h.name;
   if (outcome === "deadline") {
     return { host, state: "no-answer", layers: {}, reason: `no answer within ${(deadlineMs / 1000).toFixed(1)} s` };
   }
   if (outcome.status === "rejected") {
     return { host, state: "no-answer", layers: {}, reason: `agent refused the probe: ${outcome.error.message}` };
+  }
+  if (outcome.status === "lost" && outcome.offline) {
+    const seen = h.lastSeenAt ? `last seen ${new Date(h.lastSeenAt).toISOString()}` : "never connected";
+    return { host, state: "offline", layers: {}, reason: `agent not connected (${seen})` };
   }
   if (outcome.status === "lost") return { host, state: "no-answer", layers: {}, reason: outcome.reason };
   const c = classifyResults(outcome.results, steps);

@@ -197,7 +197,7 @@ export class HubSession implements HostTransport {
     const early = this.opts.earlyResults?.take(job.jobId);
     if (early) return Promise.resolve(outcomeOf(early));
     const conn = this.online.get(host);
-    if (!conn) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [] });
+    if (!conn) return Promise.resolve({ status: "lost", reason: "agent not connected", results: [], offline: true });
     const { logger } = this.opts;
     const outcome = new Promise<JobOutcome>((resolve) => {
       const timer = setTimeout(() => {
@@ -218,9 +218,16 @@ export class HubSession implements HostTransport {
         },
         resolve,
         cancel: () => clearTimeout(timer),
+        ...(job.progress === false ? { quiet: true } : {}),
       });
     });
-    conn.socket.send({ type: "job.run", jobId: job.jobId, steps: job.steps, deadlineMs: job.deadlineMs });
+    conn.socket.send({
+      type: "job.run",
+      jobId: job.jobId,
+      steps: job.steps,
+      deadlineMs: job.deadlineMs,
+      ...(job.progress === false ? { progress: false } : {}),
+    });
     return outcome;
   }
 
@@ -280,15 +287,18 @@ export class HubSession implements HostTransport {
       case "watch.digest":
         // Awaited, so a Durable Object stays awake until it is handled; the watch keeps each host's frames in order.
         return this.watchFrame(host, frame);
-      case "job.result":
-        // Ack even unknown jobs so the agent's outbox drains after a restart of the hub.
-        conn.socket.send({ type: "job.ack", jobId: frame.jobId });
-        if (!this.pending.result(host, frame)) {
+      case "job.result": {
+        const ended = this.pending.result(host, frame);
+        // Ack even unknown jobs so the agent's outbox drains after a restart of the hub; not a
+        // quick probe's result from an agent that keeps no copy of it (one write less per host).
+        if (ended !== "quiet") conn.socket.send({ type: "job.ack", jobId: frame.jobId });
+        if (ended === "other") {
           this.opts.logger.info("result for a job no longer pending", { host, job: frame.jobId });
           // A job sent before the hub was reset: kept for its re-run, where the runtime keeps them.
           this.opts.earlyResults?.keep(frame, this.opts.clock.now());
         }
         return;
+      }
     }
   }
 

@@ -10,6 +10,8 @@ interface Pending {
   resolve: (outcome: JobOutcome) => void;
   /** Cancels the caller's deadline timer. */
   cancel: () => void;
+  /** Sent with `progress: false`: an agent that honours it sends no progress and wants no ack. */
+  quiet?: boolean;
 }
 
 /**
@@ -40,12 +42,16 @@ export class PendingJobs {
     return true;
   }
 
-  /** Ends a job with the agent's result; false if it was not pending for this host. */
-  result(host: string, frame: JobResultFrame): boolean {
+  /**
+   * Ends a job with the agent's result: `quiet` when it was sent with `progress: false` and no
+   * progress came (an agent that honours the flag: it keeps no copy, so no ack), `other` when
+   * the result answers a job that was not pending for this host.
+   */
+  result(host: string, frame: JobResultFrame): "acked" | "quiet" | "other" {
     const p = this.jobs.get(frame.jobId);
-    if (!p || p.host !== host) return false;
+    if (!p || p.host !== host) return "other";
     this.finish(frame.jobId, p, outcomeOf(frame));
-    return true;
+    return p.quiet && p.results.length === 0 ? "quiet" : "acked";
   }
 
   /** Ends a job whose deadline passed, with what streamed in. Returns how many results had arrived. */

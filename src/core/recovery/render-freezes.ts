@@ -7,7 +7,9 @@ import type { AutoFreeze, FreezeRecord, ScheduledFreeze } from "./types.ts";
 /** Messages of automatic freezes (the freeze policy) and scheduled maintenance freezes. */
 
 function minutes(ms: number): string {
-  const m = Math.max(0, Math.round(ms / 60_000));
+  // Under a minute (a policy may say 0.25): seconds, never "0 min".
+  if (ms < 60_000) return `${Math.max(1, Math.round(ms / 1000))} s`;
+  const m = Math.round(ms / 60_000);
   return m >= 120 && m % 60 === 0 ? `${m / 60} h` : `${m} min`;
 }
 

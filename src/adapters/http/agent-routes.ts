@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { type Capability, capabilityOff } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { SlidingWindow } from "./sliding-window.ts";
 
 /** What a control plane serves to hosts installing the agent (src/node/agent-install.ts makes them). */
 export interface AgentFiles {
@@ -40,7 +41,7 @@ export function agentRoutes(source: AgentFilesSource | undefined, now: () => num
   const files: AgentFilesSource =
     source ??
     capabilityOff("This control plane does not serve the agent: install it by hand (docs/agents-and-ssm.md).");
-  const window = new RequestWindow(AGENT_DOWNLOADS_PER_MINUTE, 60_000);
+  const window = new SlidingWindow(AGENT_DOWNLOADS_PER_MINUTE, 60_000);
 
   const serve = (name: string, type: string, pick: (f: AgentFiles) => string | Uint8Array<ArrayBuffer>) =>
     app.get(`/${name}`, async (c: Context) => {
@@ -65,23 +66,4 @@ export function agentRoutes(source: AgentFilesSource | undefined, now: () => num
   serve("clawops-agent.service", "text/plain; charset=utf-8", (f) => f.systemdUnit);
   serve("ai.clawops.agent.plist", "application/xml; charset=utf-8", (f) => f.launchdPlist);
   return app;
-}
-
-/** Counts requests in a sliding window; `take` says how long until one more is allowed (0: taken). */
-class RequestWindow {
-  private readonly times: number[] = [];
-  private readonly max: number;
-  private readonly windowMs: number;
-
-  constructor(max: number, windowMs: number) {
-    this.max = max;
-    this.windowMs = windowMs;
-  }
-
-  take(now: number): number {
-    while (this.times.length > 0 && (this.times[0] ?? 0) <= now - this.windowMs) this.times.shift();
-    if (this.times.length >= this.max) return (this.times[0] ?? now) + this.windowMs - now;
-    this.times.push(now);
-    return 0;
-  }
 }

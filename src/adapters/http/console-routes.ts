@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
@@ -6,6 +6,7 @@ import { classifyResults } from "../../core/classify/classify.ts";
 import { handleCommand } from "../../core/commands/handle.ts";
 import { parseCommand } from "../../core/commands/parse.ts";
 import { handleCommandPress } from "../../core/commands/press.ts";
+import type { CommandReply } from "../../core/commands/types.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { describeSelector } from "../../core/fleet/fleet.ts";
@@ -79,19 +80,15 @@ function guardAndPageRoutes(app: Hono, { consoleOpts }: ConsoleRouteDeps): void 
 
 /** Commands typed into the console, and its confirmation buttons. */
 function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: ConsoleRouteDeps): void {
-  app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
-    const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
-    const text = stripCommandName(parsed.data.text, consoleDeps.commandName);
-    // The feed position before anything this command posts: a follower starts here.
-    const headSeq = await consoleOpts.chat.head();
-    const reply = await handleCommand(consoleDeps, {
-      text,
-      user: "console",
-      channel: consoleOpts.channel,
-      requestKey: deps.ids.id("console"),
-      source: "console",
-    });
+  // Who a console command or press is: the local operator, in the console's channel, once.
+  const asConsoleUser = () => ({
+    user: "console",
+    channel: consoleOpts.channel,
+    requestKey: deps.ids.id("console"),
+    source: "console" as const,
+  });
+  // Its work runs after the answer; the answer is the ack as the page shows it.
+  const answer = (c: Context, reply: CommandReply, headSeq: number) => {
     after(reply, c);
     return c.json({
       ok: true,
@@ -100,6 +97,15 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: Con
       error: reply.error ?? null,
       headSeq,
     });
+  };
+  app.post("/api/console/command", capBody(BODY_LIMITS.consoleCommand), async (c) => {
+    const parsed = ConsoleCommandBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {text}.");
+    const text = stripCommandName(parsed.data.text, consoleDeps.commandName);
+    // The feed position before anything this command posts: a follower starts here.
+    const headSeq = await consoleOpts.chat.head();
+    const reply = await handleCommand(consoleDeps, { text, ...asConsoleUser() });
+    return answer(c, reply, headSeq);
   });
   // Command buttons on answers (Run again, Triage, …): the console user's command, checked as
   // strictly as a Slack press; the ack comes back as a typed command's does.
@@ -110,19 +116,9 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: Con
     const reply = await handleCommandPress(consoleDeps, {
       actionId: parsed.data.actionId,
       value: parsed.data.value,
-      user: "console",
-      channel: consoleOpts.channel,
-      requestKey: deps.ids.id("console"),
-      source: "console",
+      ...asConsoleUser(),
     });
-    after(reply, c);
-    return c.json({
-      ok: true,
-      ack: toConsoleMessage(reply.ack),
-      jobId: reply.jobId ?? null,
-      error: reply.error ?? null,
-      headSeq,
-    });
+    return answer(c, reply, headSeq);
   });
   // The console's confirmation buttons: the local operator pressing Approve/Cancel.
   app.post("/api/console/confirm", capBody(BODY_LIMITS.consoleConfirm), async (c) => {

@@ -4,6 +4,7 @@ import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
+import { SlidingWindow } from "./sliding-window.ts";
 
 const EnrollBody = z.object({
   code: z.string().min(4).max(64),
@@ -19,35 +20,13 @@ const EnrollBody = z.object({
  */
 const ENROLL_FAILURES_PER_MINUTE = 30;
 
-/** Counts events in a sliding window; says how long until one more is allowed. */
-class FailureWindow {
-  private readonly times: number[] = [];
-  private readonly max: number;
-  private readonly windowMs: number;
-
-  constructor(max: number, windowMs: number) {
-    this.max = max;
-    this.windowMs = windowMs;
-  }
-
-  add(now: number): void {
-    this.times.push(now);
-    if (this.times.length > this.max) this.times.shift();
-  }
-
-  blockedForMs(now: number): number {
-    while (this.times.length > 0 && (this.times[0] ?? 0) <= now - this.windowMs) this.times.shift();
-    return this.times.length < this.max ? 0 : (this.times[0] ?? now) + this.windowMs - now;
-  }
-}
-
 /**
  * `POST /api/enroll`: an agent trades a one-time enrollment code for a place in the fleet.
  * The code is the proof of identity; the agent's public key is what it signs hellos with.
  */
 export function enrollRoutes(deps: CoreDeps) {
   const app = new Hono();
-  const failures = new FailureWindow(ENROLL_FAILURES_PER_MINUTE, 60_000);
+  const failures = new SlidingWindow(ENROLL_FAILURES_PER_MINUTE, 60_000);
   app.post("/enroll", capBody(BODY_LIMITS.enroll), async (c) => {
     const wait = failures.blockedForMs(deps.clock.now());
     if (wait > 0) {

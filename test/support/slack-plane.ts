@@ -83,6 +83,9 @@ export async function startSlackPlane(opts: SlackPlaneOptions): Promise<SlackPla
       ...(opts.freezeSweepMs ? { freezeSweepMs: opts.freezeSweepMs } : {}),
     },
     ...(transport ? { transport: () => transport } : {}),
+    // The agents' watch off unless a test asks for it: its quick probes every 30 s would run on
+    // the tests' scripted agents beside the jobs a test counts.
+    watch: { intervalMs: 0 },
     ...opts.config,
   });
   const identity = loadOrCreateIdentity(join(dir, "agent"));

@@ -1,5 +1,6 @@
 import type { BundleServices } from "./bundles/services.ts";
 import type { TicketRef } from "./bundles/tickets.ts";
+import type { FleetFanout } from "./fleet/row.ts";
 import type { IncidentRouting } from "./incidents/routing.ts";
 import type { HostTransition } from "./incidents/transition.ts";
 import type { Metrics } from "./metrics.ts";
@@ -49,6 +50,11 @@ export interface CoreDeps {
   onHostTransition?: (deps: CoreDeps, transition: HostTransition) => Promise<void>;
   /** Counters and histograms (core/metrics.ts). Absent: nothing is counted (Workers, most tests). */
   metrics?: Metrics;
+  /**
+   * The live fleet fan-out (`status … --live`) in the runtime's own shape (Workers: fan-out
+   * objects, fleet/row.ts). Absent: the caller calls every host itself.
+   */
+  fleetFanout?: FleetFanout;
 }
 
 /** A created triage or bundle job, with what its run needs beyond the job record. */

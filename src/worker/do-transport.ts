@@ -19,8 +19,10 @@ export class DurableObjectHostTransport implements HostTransport {
 
   async dispatch(host: string, job: JobSpec, onProgress: (result: StepResult) => void): Promise<JobOutcome> {
     try {
-      // The callback travels as an RPC stub: the host object calls back for every step.
       const stub = this.stub(host);
+      // A quick probe answers in one frame: no callback to pass.
+      if (job.progress === false && !this.inTurn) return (await stub.probe(host, job)) as JobOutcome;
+      // The callback travels as an RPC stub: the host object calls back for every step.
       const progress = (r: StepResult) => onProgress(r);
       return (await (this.inTurn
         ? stub.dispatchInTurn(host, job, progress)

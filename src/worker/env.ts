@@ -4,7 +4,7 @@ import { parseTriageEveryMs } from "../core/alerts/receive.ts";
 import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
-import type { DirectoryRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
+import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
 /**
  * The Worker's bindings as Cloudflare hands them over: secrets set with `wrangler secret put`,
@@ -67,6 +67,14 @@ export interface WorkerEnv {
    * `/openclaw status`. Unbound: agents connected here do not watch.
    */
   WATCH_SHARDS?: DurableObjectNamespace<WatchShardRpc>;
+  /**
+   * The live fleet fan-out (`/openclaw status … --live`, src/worker/fanout-shard.ts): objects
+   * that each quick-probe up to `CLAWOPS_FANOUT_GROUP` hosts, so no invocation calls every host.
+   * Unbound: the Worker request calls every host's object itself.
+   */
+  FANOUT_SHARDS?: DurableObjectNamespace<FanoutShardRpc>;
+  /** Hosts per fan-out object in a live `status` (default 200, at most 1000): the subrequests one object makes. */
+  CLAWOPS_FANOUT_GROUP?: string;
   /** The watch's interval, digest period and flap window, in seconds, as on Node. */
   CLAWOPS_WATCH_INTERVAL_S?: string;
   CLAWOPS_WATCH_DIGEST_S?: string;

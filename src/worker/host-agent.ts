@@ -172,6 +172,14 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     return this.hub.dispatch(host, job, onProgress);
   }
 
+  /**
+   * RPC: a quick probe of the live fleet fan-out (`progress: false`, one frame each way): the
+   * same as `dispatch`, without a progress callback crossing as a stub.
+   */
+  probe(host: string, job: JobSpec): Promise<JobOutcome> {
+    return this.hub.dispatch(host, job, () => {});
+  }
+
   /** RPC: is this host's agent connected and welcomed? */
   async isOnline(): Promise<boolean> {
     return this.agentHere();

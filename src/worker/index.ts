@@ -11,6 +11,7 @@ import { requestDeps } from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
+export { FanoutShard } from "./fanout-shard.ts";
 export { HostAgent } from "./host-agent.ts";
 export { RecoverWorkflow } from "./recover-workflow.ts";
 export { WatchShard } from "./watch-shard.ts";

@@ -1,5 +1,6 @@
 import type { StepResult } from "../contract/catalog.ts";
 import type { TicketRef } from "../core/bundles/tickets.ts";
+import type { FleetRow, ProbeTarget } from "../core/fleet/row.ts";
 import type { JobOutcome, JobSpec, Store } from "../core/ports.ts";
 import type { RecoverRun, RecoveryStore } from "../core/recovery/types.ts";
 import type { WatchRecord } from "../core/watch/state.ts";
@@ -34,8 +35,18 @@ export interface HostAgentRpc extends Rpc.DurableObjectBranded {
   dispatch(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome>;
   /** The same, in turn with this host's queued triage and bundle jobs (recover runs). */
   dispatchInTurn(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome>;
+  /**
+   * Runs a quick probe (`progress: false`) on the connected agent: `dispatch` without a progress
+   * callback to pass; an offline host answers `lost` + `offline` at once.
+   */
+  probe(host: string, job: JobSpec): Promise<JobOutcome>;
   isOnline(): Promise<boolean>;
   status(): Promise<HostAgentStatus>;
+}
+
+/** A live fleet fan-out object (fanout-shard.ts), named `fanout-<n>`: quick-probes the hosts it is given. */
+export interface FanoutShardRpc extends Rpc.DurableObjectBranded {
+  probe(hosts: ProbeTarget[], deadlineMs: number): Promise<FleetRow[]>;
 }
 
 /** A shard of the fleet's watch states (watch-shard.ts), 16 of them, named `watch-<n>`. */

@@ -10,6 +10,7 @@ import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
+import { fanoutGroup, ShardedFanout } from "./fanout-shard.ts";
 import { workflowRuns } from "./recover-runs.ts";
 import { type ApprovalKeyResult, workerRecovery } from "./recovery.ts";
 import type { QueuedRun } from "./rpc.ts";
@@ -53,6 +54,10 @@ function baseDeps(p: Parts): CoreDeps {
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
     ...(workerWatch(p.env) ? { watch: workerWatch(p.env) } : {}),
+    // `status … --live`: through the fan-out objects, a group of hosts each (fanout-shard.ts).
+    ...(p.env.FANOUT_SHARDS
+      ? { fleetFanout: new ShardedFanout(p.env.FANOUT_SHARDS, { group: fanoutGroup(p.env), logger: p.logger }) }
+      : {}),
     // The freeze policy acts on the watch's transitions wherever they are handed over; the
     // directory holds the freezes, so an entry point without recovery reaches it by RPC.
     onHostTransition: (deps, transition) =>

@@ -1,11 +1,13 @@
-import type { StepName, StepRequest } from "../../contract/catalog.ts";
+import type { StepRequest } from "../../contract/catalog.ts";
 import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps } from "../../contract/watch.ts";
-import { classifyResults } from "../classify/classify.ts";
 import type { FleetSelector } from "../commands/parse.ts";
 import type { CoreDeps } from "../deps.ts";
 import { globMatches } from "../hosts/list.ts";
-import { LAYERS, type Layer, type LayerStatus, statusRank } from "../layers.ts";
+import { LAYERS, type Layer } from "../layers.ts";
 import type { HostRecord, JobOutcome } from "../ports.ts";
+import { type FleetHostState, type FleetRow, type ProbeTarget, rowFor } from "./row.ts";
+
+export type { FleetFanout, FleetHostState, FleetRow, ProbeTarget } from "./row.ts";
 
 /**
  * `/openclaw status <selector>`: one quick probe per matching host, all at once, under ONE
@@ -23,23 +25,6 @@ const SEND_SLICE = 250;
  */
 export function quickSteps(deadlineMs: number): StepRequest[] {
   return quickProbeSteps(deadlineMs);
-}
-
-/**
- * A host's row: its worst layer, or why there is no matrix for it. From the watch also `stale`
- * (its last state may no longer hold) and `unwatched` (no state stored yet).
- */
-export type FleetHostState = "ok" | "warn" | "fail" | "no-answer" | "offline" | "stale" | "unwatched";
-
-export interface FleetRow {
-  host: string;
-  state: FleetHostState;
-  /** Per layer, for hosts that answered. */
-  layers: Partial<Record<Layer, LayerStatus>>;
-  /** The worst layer's reason, or why the host did not answer. */
-  reason: string;
-  /** From the watch: how old the row's state is (ms since its agent last reported). */
-  ageMs?: number;
 }
 
 /** Rows per state; `stale` and `unwatched` only from the watch. */
@@ -103,20 +88,46 @@ export function describeSelector(s: FleetSelector): string {
 }
 
 /**
- * Fans the quick probe out and waits at most `deadlineMs` in total. One transport call per
- * host: the job itself, with `progress: false`, so the agent answers with one result frame;
- * a host with no agent comes back at once as an `offline` outcome (no separate online check,
- * which on Workers is a second call to the host's Durable Object). A host whose call has not
- * ended by the deadline is `no-answer`; a job sent is left to the transport's own deadline.
+ * Fans the quick probe out and waits at most `deadlineMs` in total: through the runtime's
+ * `fleetFanout` when it has one (Workers: fan-out objects, each calling a few hundred hosts),
+ * else from here (`probeHosts`). Then one report, worst first.
  */
 export async function probeFleet(
-  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger">,
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger" | "fleetFanout">,
   selector: FleetSelector,
   opts: { deadlineMs?: number } = {},
 ): Promise<FleetReport> {
   const deadlineMs = opts.deadlineMs ?? FLEET_DEADLINE_MS;
   const started = deps.clock.now();
   const hosts = selectHosts(await deps.store.listHosts(), selector);
+  const rows =
+    hosts.length > 0 && deps.fleetFanout
+      ? await deps.fleetFanout.probe(
+          hosts.map((h) => ({ name: h.name, lastSeenAt: h.lastSeenAt })),
+          Math.max(0, deadlineMs - (deps.clock.now() - started)),
+        )
+      : await probeHosts(deps, hosts, deadlineMs);
+  sortRows(rows);
+  const counts = countRows(rows);
+  const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
+  const elapsedMs = deps.clock.now() - started;
+  deps.logger.info("fleet status", { hosts: rows.length, ...counts, elapsedMs });
+  return { selector, rows, counts, columns, deadlineMs, elapsedMs };
+}
+
+/**
+ * The quick probe to each of `hosts`, waiting at most `deadlineMs` in total; one row per host,
+ * in the order given. One transport call per host: the job itself, with `progress: false`, so
+ * the agent answers with one result frame; a host with no agent comes back at once as an
+ * `offline` outcome (no separate online check, which on Workers is a second call to the host's
+ * Durable Object). A host whose call has not ended by the deadline is `no-answer`; a job sent is
+ * left to the transport's own deadline.
+ */
+export async function probeHosts(
+  deps: Pick<CoreDeps, "transport" | "ids">,
+  hosts: readonly ProbeTarget[],
+  deadlineMs: number,
+): Promise<FleetRow[]> {
   const steps = quickSteps(deadlineMs);
   const stepNames = steps.map((s) => s.step);
   // One slot per host, filled as answers come; at the deadline the empty ones are `no-answer`.
@@ -138,7 +149,7 @@ export async function probeFleet(
     };
     const noop = () => {};
     const send = (i: number) => {
-      const h = hosts[i] as HostRecord;
+      const h = hosts[i] as ProbeTarget;
       const job = { jobId: deps.ids.id("fleet"), steps, deadlineMs, progress: false };
       let call: Promise<JobOutcome>;
       try {
@@ -164,48 +175,11 @@ export async function probeFleet(
     })();
   });
   if (timer !== undefined) clearTimeout(timer);
-  const rows: FleetRow[] = hosts.map((h, i) => {
+  return hosts.map((h, i) => {
     const got = outcomes[i];
     if (got !== undefined && "host" in got) return got;
     return rowFor(h, got ?? "deadline", stepNames, deadlineMs);
   });
-  sortRows(rows);
-  const counts = countRows(rows);
-  const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
-  const elapsedMs = deps.clock.now() - started;
-  deps.logger.info("fleet status", { hosts: rows.length, ...counts, elapsedMs });
-  return { selector, rows, counts, columns, deadlineMs, elapsedMs };
-}
-
-function rowFor(h: HostRecord, outcome: JobOutcome | "deadline", steps: StepName[], deadlineMs: number): FleetRow {
-  const host = h.name;
-  if (outcome === "deadline") {
-    return { host, state: "no-answer", layers: {}, reason: `no answer within ${(deadlineMs / 1000).toFixed(1)} s` };
-  }
-  if (outcome.status === "rejected") {
-    return { host, state: "no-answer", layers: {}, reason: `agent refused the probe: ${outcome.error.message}` };
-  }
-  if (outcome.status === "lost" && outcome.offline) {
-    const seen = h.lastSeenAt ? `last seen ${new Date(h.lastSeenAt).toISOString()}` : "never connected";
-    return { host, state: "offline", layers: {}, reason: `agent not connected (${seen})` };
-  }
-  if (outcome.status === "lost") return { host, state: "no-answer", layers: {}, reason: outcome.reason };
-  const c = classifyResults(outcome.results, steps);
-  const layers: Partial<Record<Layer, LayerStatus>> = {};
-  let worst: LayerStatus = "ok";
-  let reason = "every probed layer ok";
-  for (const l of LAYERS) {
-    const cell = c.matrix[l];
-    layers[l] = cell.status;
-    if (cell.status !== "unknown" && statusRank(cell.status) > statusRank(worst)) {
-      worst = cell.status;
-      reason = cell.reason;
-    }
-  }
-  const top = c.findings[0];
-  if (top && worst !== "ok") reason = top.title;
-  if (outcome.status === "timeout") reason = `${reason} (some probes did not finish)`;
-  return { host, state: worst === "fail" ? "fail" : worst === "warn" ? "warn" : "ok", layers, reason };
 }
 
 function failCount(r: FleetRow): number {

@@ -86,7 +86,7 @@ export async function fleetFromWatch(
  * `--live`) the live fan-out.
  */
 export function fleetReportFor(
-  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger" | "watch">,
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger" | "watch" | "fleetFanout">,
   command: { selector: FleetSelector; live?: boolean },
 ): Promise<FleetReport> {
   if (!command.live && deps.watch && answersFromWatch(deps)) return fleetFromWatch(deps, command.selector, deps.watch);

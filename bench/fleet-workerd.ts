@@ -1,11 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { HostRecord } from "../src/core/ports.ts";
+import { WatchService } from "../src/core/watch/service.ts";
+import { DEFAULT_WATCH_SETTINGS, type WatchRecord } from "../src/core/watch/state.ts";
+import { gatewayDownData, healthyData, toResults } from "../test/support/evidence.ts";
 import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../test/support/local-worker.ts";
+import { InMemoryStore } from "../test/support/memory-store.ts";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
-import { answeredInMs, downOneIn50, enrollMany, SimChildren, simHosts, sleep, vmRssKb } from "./fleet.ts";
-import { percentile } from "./stats.ts";
+import { downOneIn50, enrollMany, SimChildren, simHosts, sleep, vmRssKb } from "./fleet.ts";
 
 /**
  * `/openclaw status all` on the Workers runtime: wrangler.toml's Worker run by workerd
@@ -82,19 +86,26 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
+/** Which `status all` a run is: from the stored watch state, or the live fan-out (`--live`). */
+export type WorkerdStatusKind = "stored" | "live";
+
 export interface WorkerdStatusRun {
+  kind: WorkerdStatusKind;
+  hosts: number;
+  /** 1-based round; 0 for the run after the idle wait. */
+  round: number;
   /** Signed command posted → the ephemeral ack back. */
   ackMs: number;
   /** Signed command posted → the "Fleet status" chat.postMessage at the stand-in. */
   wallMs: number;
-  /** The fan-out as the Worker measured it (the message's "answered in"). */
+  /** What the Worker measured ("read in" from the watch, "answered in" for the fan-out). */
   serverMs: number;
   /** CPU time each workerd process used from the command to the fleet message. */
   workerdCpuMs: number;
   proxyCpuMs: number;
   summary: string;
   blocks: number;
-  /** The counts are the expected ones (every agent answered, 1 in 50 down). */
+  /** The counts are the expected ones (every host answered or read, 1 in 50 failing). */
   countsOk: boolean;
   /** Run after every host's object had been idle past hibernation (evicted from memory). */
   afterIdle: boolean;
@@ -109,13 +120,14 @@ export interface FleetWorkerdBench {
   runtime: string;
   agents: number;
   procs: number;
+  rounds: number;
+  fanoutGroup: number;
   pids: { worker: number; proxy: number };
   enrollS: number;
   firstConnectS: number;
+  /** Seconds to write the extra stored-only hosts and states, per size. */
+  seedS: Record<number, number>;
   status: WorkerdStatusRun[];
-  /** Over the back-to-back runs that got their message (the one after the idle wait is apart). */
-  statusP50Ms: number;
-  statusMaxMs: number;
   /**
    * VmRSS of the workerd running the Worker: enrolled but no agent connected; all connected
    * (+1 s); after the runs; after the idle wait. `proxyRssKb`: the same for wrangler's proxy.
@@ -123,31 +135,39 @@ export interface FleetWorkerdBench {
   rssKb: { beforeConnect: number; connected: number; afterRuns: number; afterIdle: number };
   proxyRssKb: { beforeConnect: number; connected: number; afterRuns: number; afterIdle: number };
   rssKbPerAgent: number;
-  rssKbPerAgentIdle: number;
   slackViolations: string[];
 }
 
+/** The Worker's own figure in the fleet message's footer: "read in 0.31 s" or "answered in 1.20 s". */
+function serverFigureMs(blocks: unknown): number {
+  return Number(/(?:read|answered) in ([\d.]+) s/.exec(JSON.stringify(blocks))?.[1] ?? Number.NaN) * 1000;
+}
+
 /**
- * Sends a really signed `/openclaw status all` and times it to the fleet message at the
- * Slack stand-in (on Workers there is no console API: the message is a chat.postMessage).
+ * Sends a really signed `/openclaw status all` (or `status all --live`) and times it to the
+ * fleet message at the Slack stand-in (on Workers there is no console API: the message is a
+ * chat.postMessage).
  */
 async function timeStatusAll(
   url: string,
   pids: { worker: number; proxy: number },
   slack: SlackStandIn,
-  agents: number,
-  afterIdle: boolean,
+  run: { kind: WorkerdStatusKind; hosts: number; round: number; afterIdle: boolean },
   timeoutMs = 60_000,
 ): Promise<WorkerdStatusRun> {
   const fleetMessages = () => slack.topLevel(CHANNEL).filter((m) => m.text.startsWith("Fleet status"));
   const before = fleetMessages().length;
-  const form = slashCommandBody({ text: "status all", channel_id: CHANNEL });
+  const form = slashCommandBody({
+    text: run.kind === "live" ? "status all --live" : "status all",
+    channel_id: CHANNEL,
+  });
   const cpu0 = { worker: cpuMs(pids.worker), proxy: cpuMs(pids.proxy) };
   const t0 = performance.now();
   const res = await fetch(`${url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, form), body: form });
   const ack = await res.text();
   const ackMs = performance.now() - t0;
-  if (res.status !== 200 || !ack.includes(`Quick-probing ${agents} hosts`)) {
+  const acked = run.kind === "live" ? `Quick-probing ${run.hosts} hosts` : "from the watch follows";
+  if (res.status !== 200 || !ack.includes(acked)) {
     throw new Error(`status all not acknowledged: HTTP ${res.status} ${ack.slice(0, 300)}`);
   }
   await slack.waitFor(() => fleetMessages().length > before, timeoutMs, "the fleet status message");
@@ -156,18 +176,18 @@ async function timeStatusAll(
   const proxyCpuMs = cpuMs(pids.proxy) - cpu0.proxy;
   const fleet = fleetMessages()[before];
   if (!fleet) throw new Error("fleet message vanished");
-  const down = Math.floor(agents / 50);
-  const expected = `${agents} hosts: ${agents - down} ok · 0 warn · ${down} fail · 0 no answer · 0 offline`;
+  const down = Math.floor(run.hosts / 50);
+  const expected = `${run.hosts} hosts: ${run.hosts - down} ok · 0 warn · ${down} fail · 0 no answer · 0 offline`;
   return {
+    ...run,
     ackMs,
     wallMs,
-    serverMs: answeredInMs(fleet.blocks),
+    serverMs: serverFigureMs(fleet.blocks),
     workerdCpuMs,
     proxyCpuMs,
     summary: fleet.text,
     blocks: fleet.blocks.length,
     countsOk: fleet.text.endsWith(expected),
-    afterIdle,
     worstRows: fleet.blocks
       .flatMap((b) => (b.type === "section" ? String((b.text as { text?: string }).text ?? "").split("\n") : []))
       .filter((line) => line.includes(" — "))
@@ -176,15 +196,70 @@ async function timeStatusAll(
 }
 
 /**
- * `status all` over N simulated agents connected to the Worker in workerd: `runs` back to
- * back while the hosts' objects are in memory, then one more after they were all idle past
- * hibernation. Records workerd's resident memory around the connects.
+ * Two watch states made by the real WatchService from one quick probe each (a healthy gateway,
+ * one that is down), as a host's object stores them; copied per host with its name.
+ */
+async function watchTemplates(): Promise<{ healthy: WatchRecord; down: WatchRecord }> {
+  const store = new InMemoryStore();
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const deps = {
+    store,
+    clock: { now: () => Date.now() },
+    ids: { id: (p: string) => `${p}_1` },
+    logger: quiet,
+    transport: {
+      isOnline: async () => false,
+      dispatch: async () => ({ status: "lost" as const, reason: "", results: [] }),
+    },
+    chat: { postMessage: async () => ({ ts: "1.0" }), updateMessage: async () => {} },
+    jobs: { depth: () => 0, start: async () => {}, inTurn: async (_h: string, t: () => Promise<void>) => t() },
+    bundles: { on: false as const, why: "bench" },
+  };
+  const watch = new WatchService(deps as never, DEFAULT_WATCH_SETTINGS);
+  const quick = ["gateway.http", "gateway.ws", "port.listeners", "config"];
+  const pick = (rs: ReturnType<typeof toResults>) => rs.filter((r) => quick.includes(r.step));
+  const now = Date.now();
+  for (const [host, results] of [
+    ["t-healthy", pick(toResults(healthyData()))],
+    ["t-down", pick(toResults(gatewayDownData()))],
+  ] as const) {
+    await watch.receive(host, { type: "watch.state", seq: 1, at: now, hash: host, results: [...results] });
+  }
+  const healthy = await store.getWatch("t-healthy");
+  const down = await store.getWatch("t-down");
+  if (!healthy || !down) throw new Error("the watch service stored no state");
+  return { healthy, down };
+}
+
+/** Writes hosts and their watch states through the bench entry's seed route, `batch` per request. */
+async function seed(url: string, hosts: HostRecord[], watch: WatchRecord[], batch = 500): Promise<void> {
+  for (let at = 0; at < Math.max(hosts.length, watch.length); at += batch) {
+    const res = await fetch(`${url}/__bench/seed`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ hosts: hosts.slice(at, at + batch), watch: watch.slice(at, at + batch) }),
+    });
+    if (!res.ok) throw new Error(`seed: HTTP ${res.status} ${await res.text()}`);
+  }
+}
+
+/**
+ * `status all` on the Workers runtime: N simulated agents connected to the Worker in workerd,
+ * each host with a stored watch state (1 in 50 failing, as the agents' gateways); `rounds`
+ * rounds of `status all` from the stored state and `status all --live` (which goes first
+ * alternates), then one more `--live` after every object was idle past hibernation; then, for
+ * each size in `stored`, hosts and states written up to that many and `rounds` more `status
+ * all` from the stored state. Records workerd's resident memory around the connects.
  */
 export async function benchFleetWorkerd(opts: {
   agents: number;
   procs: number;
-  runs: number;
+  rounds: number;
+  /** Fleet sizes for `status all` from the stored state alone (more hosts enrolled, no agents). */
+  stored?: number[];
   log: (s: string) => void;
+  /** Hosts per fan-out object (CLAWOPS_FANOUT_GROUP); default the Worker's own. */
+  fanoutGroup?: number;
   /** workerd's log level (the Worker's console lines at or above it are printed). */
   logLevel?: "debug" | "info" | "log" | "warn" | "error";
 }): Promise<FleetWorkerdBench> {
@@ -200,15 +275,20 @@ export async function benchFleetWorkerd(opts: {
       port,
       persist,
       logLevel: opts.logLevel ?? "warn",
+      // src/worker/index.ts plus the seed route (bench/workerd/seed-entry.ts).
+      entrypoint: new URL("./workerd/seed-entry.ts", import.meta.url).pathname,
       vars: {
         SLACK_SIGNING_SECRET: SECRET,
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_API_URL: apiUrl,
-        // The live fan-out is what this measures (status from the watch is bench/watch.ts).
-        CLAWOPS_WATCH_INTERVAL_S: "0",
+        // The watch on (its shards hold the stored states); a stored state stays fresh for an
+        // hour, longer than the bench (the simulated agents send no digests).
+        CLAWOPS_WATCH_INTERVAL_S: "30",
+        CLAWOPS_WATCH_DIGEST_S: "3600",
         CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
         // As deployed (wrangler.toml); the simulated agents send no heartbeat frames anyway.
         AGENT_HEARTBEAT_MS: "60000",
+        ...(opts.fanoutGroup ? { CLAWOPS_FANOUT_GROUP: String(opts.fanoutGroup) } : {}),
       },
     });
     const { worker: started, url } = await within(local, 120_000, "workerd start");
@@ -220,8 +300,8 @@ export async function benchFleetWorkerd(opts: {
       pids = workerdProcesses(port);
     }
     if (!pids) throw new Error("the Worker's workerd process did not appear within 60 s");
-    const { worker: workerPid, proxy: proxyPid } = pids;
-    const rss = () => ({ worker: vmRssKb(workerPid), proxy: vmRssKb(proxyPid) });
+    const found = pids;
+    const rss = () => ({ worker: vmRssKb(found.worker), proxy: vmRssKb(found.proxy) });
 
     opts.log(
       `fleet-workerd: enrolling ${opts.agents} hosts (workerd pids: Worker ${pids.worker}, proxy ${pids.proxy})…`,
@@ -236,8 +316,21 @@ export async function benchFleetWorkerd(opts: {
       return ((await res.json()) as { code: string }).code;
     };
     const t = performance.now();
-    const specs = await within(enrollMany(url, codeFor, simHosts(opts.agents), downOneIn50), 300_000, "enrollment");
+    const names = simHosts(opts.agents);
+    const specs = await within(enrollMany(url, codeFor, names, downOneIn50), 300_000, "enrollment");
     const enrollS = (performance.now() - t) / 1000;
+    // Each host's stored state as its gateway is: 1 in 50 down.
+    const templates = await watchTemplates();
+    const stateOf = (host: string, down: boolean): WatchRecord => ({
+      ...(down ? templates.down : templates.healthy),
+      host,
+      reportedAt: Date.now(),
+    });
+    await seed(
+      url,
+      [],
+      names.map((h) => stateOf(h, downOneIn50(h) === "down")),
+    );
     await sleep(1_000);
     const rssBeforeConnect = rss();
 
@@ -248,9 +341,12 @@ export async function benchFleetWorkerd(opts: {
     const rssConnected = rss();
 
     const status: WorkerdStatusRun[] = [];
-    const run = async (label: string, afterIdle: boolean) => {
-      const r = await timeStatusAll(url, pids, slack, opts.agents, afterIdle).catch(
+    const run = async (kind: WorkerdStatusKind, hosts: number, round: number, afterIdle = false) => {
+      const r = await timeStatusAll(url, found, slack, { kind, hosts, round, afterIdle }).catch(
         (err): WorkerdStatusRun => ({
+          kind,
+          hosts,
+          round,
           ackMs: Number.NaN,
           wallMs: Number.NaN,
           serverMs: Number.NaN,
@@ -264,15 +360,17 @@ export async function benchFleetWorkerd(opts: {
           error: String(err),
         }),
       );
+      const label = `${kind === "live" ? "status all --live" : "status all (stored)"} over ${hosts}, ${afterIdle ? "after idle" : `round ${round}`}`;
       opts.log(
-        `fleet-workerd: status all ${label}: ${Math.round(r.wallMs)} ms (CPU: Worker ${r.workerdCpuMs} ms, proxy ${r.proxyCpuMs} ms) — ${r.error ?? r.summary}`,
+        `fleet-workerd: ${label}: ${Math.round(r.wallMs)} ms (server ${Math.round(r.serverMs)} ms; CPU: Worker ${r.workerdCpuMs} ms, proxy ${r.proxyCpuMs} ms) — ${r.error ?? r.summary}`,
       );
       if (!r.countsOk) for (const row of r.worstRows) opts.log(`  ${row}`);
       status.push(r);
-    };
-    for (let i = 0; i < opts.runs; i++) {
-      await run(`#${i + 1}`, false);
       await sleep(500);
+    };
+    for (let i = 1; i <= opts.rounds; i++) {
+      const order: WorkerdStatusKind[] = i % 2 === 1 ? ["stored", "live"] : ["live", "stored"];
+      for (const kind of order) await run(kind, opts.agents, i);
     }
     const rssAfterRuns = rss();
     // Idle past hibernation: each object leaves memory, its agent's socket stays open.
@@ -281,22 +379,47 @@ export async function benchFleetWorkerd(opts: {
     const rssAfterIdle = rss();
     const stillConnected = (await sims.stats()).connected;
     if (stillConnected !== opts.agents) opts.log(`fleet-workerd: only ${stillConnected} still connected after idle`);
-    await run("after idle", true);
+    await run("live", opts.agents, 0, true);
 
-    const walls = status
-      .filter((s) => !s.afterIdle && !s.error)
-      .map((s) => s.wallMs)
-      .sort((a, b) => a - b);
+    // More hosts, enrolled with a stored state and no agent: `status all` reads them all.
+    const seedS: Record<number, number> = {};
+    let have = opts.agents;
+    for (const size of (opts.stored ?? []).filter((n) => n > opts.agents).sort((a, b) => a - b)) {
+      opts.log(`fleet-workerd: writing hosts and stored states up to ${size}…`);
+      const extra = Array.from({ length: size - have }, (_, i) => `seed-${String(have + i + 1).padStart(5, "0")}`);
+      const now = Date.now();
+      const t0 = performance.now();
+      await seed(
+        url,
+        extra.map(
+          (name): HostRecord => ({
+            name,
+            publicKey: "bench-no-agent",
+            enrolledAt: now,
+            revokedAt: null,
+            agentVersion: "0.1.0",
+            gatewayVersion: null,
+            lastSeenAt: now,
+          }),
+        ),
+        extra.map((h) => stateOf(h, Number(h.slice(5)) % 50 === 0)),
+      );
+      seedS[size] = (performance.now() - t0) / 1000;
+      have = size;
+      for (let i = 1; i <= opts.rounds; i++) await run("stored", size, i);
+    }
+
     return {
       runtime: runtimeVersions(),
       agents: opts.agents,
       procs: opts.procs,
-      pids,
+      rounds: opts.rounds,
+      fanoutGroup: opts.fanoutGroup ?? 200,
+      pids: found,
       enrollS,
       firstConnectS: connectMs / 1000,
+      seedS,
       status,
-      statusP50Ms: percentile(walls, 50),
-      statusMaxMs: Math.max(...walls),
       rssKb: {
         beforeConnect: rssBeforeConnect.worker,
         connected: rssConnected.worker,
@@ -310,7 +433,6 @@ export async function benchFleetWorkerd(opts: {
         afterIdle: rssAfterIdle.proxy,
       },
       rssKbPerAgent: (rssConnected.worker - rssBeforeConnect.worker) / opts.agents,
-      rssKbPerAgentIdle: (rssAfterIdle.worker - rssBeforeConnect.worker) / opts.agents,
       slackViolations: [...slack.violations],
     };
   } finally {

@@ -17,8 +17,10 @@ import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts
  * `--only hub-mem`, or `--only fleet,hub-mem`; `--agents N` (default 1000), `--procs P` (agent
  * simulator processes, default 4). They write bench/results/fleet.{md,json}. `--only agent-mem`
  * (a real agent process's memory) writes bench/results/agent-mem.{md,json}. `--only fleet-workerd` (status all against the Worker in
- * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay; it takes a
- * list, `--agents 100,1000`, one section per fleet size. `--only watch` (the watch's budgets: a
+ * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay: `--agents 1000
+ * --stored 10000 --rounds 5` runs `status all` from stored state and `status all --live` over
+ * 1,000 live agents in interleaved rounds, then `status all` from stored state over 10,000 hosts
+ * (`--agents` takes a list, one section per size; `--fanout-group N` sets CLAWOPS_FANOUT_GROUP). `--only watch` (the watch's budgets: a
  * real agent watching a real gateway, the control plane per watching host, status from the
  * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
  * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"]`: this checkout's status all
@@ -34,6 +36,8 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     baseline: { type: "string" },
     command: { type: "string" },
+    stored: { type: "string" },
+    "fanout-group": { type: "string" },
     "no-ladder": { type: "boolean" },
   },
 });
@@ -273,37 +277,72 @@ function writeReport(name: string, lines: string[], data: Record<string, unknown
 if (!fleetRun || nodeFleetRun) writeReport(fleetRun ? "fleet" : "latest", report, raw);
 
 if (only.has("fleet-workerd")) {
-  // `--agents 100,1000`: one section per fleet size, in one report.
+  // `--agents 1000 --stored 10000 --rounds 5`: per live fleet size, stored and live status all
+  // in interleaved rounds, then stored-only status all at each larger `--stored` size.
   const sizes = (values.agents ?? "1000").split(",").map(Number);
-  const runs = Number(values.runs ?? 3);
+  const stored = (values.stored ?? "").split(",").filter(Boolean).map(Number);
+  const rounds = Number(values.rounds ?? values.runs ?? 5);
+  const fanoutGroup = values["fanout-group"] ? Number(values["fanout-group"]) : undefined;
   const results = [];
   const lines: string[] = [];
-  for (const n of sizes) results.push(await benchFleetWorkerd({ agents: n, procs, runs, log }));
+  for (const n of sizes) {
+    results.push(
+      await benchFleetWorkerd({ agents: n, procs, rounds, stored, log, ...(fanoutGroup ? { fanoutGroup } : {}) }),
+    );
+  }
   const ms = (n: number) => `${Math.round(n)} ms`;
   const mb = (kb: number) => `${round(kb / 1024, 1)} MB`;
+  const mmm = (xs: number[]) => {
+    const ok = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (ok.length === 0) return "–";
+    const med =
+      ok.length % 2
+        ? (ok[(ok.length - 1) / 2] as number)
+        : ((ok[ok.length / 2 - 1] as number) + (ok[ok.length / 2] as number)) / 2;
+    return `${Math.round(ok[0] as number)} / ${Math.round(med)} / ${Math.round(ok[ok.length - 1] as number)} ms`;
+  };
   lines.push(
     `Measured ${new Date().toISOString()} on ${machine}, ${results[0]?.runtime}.`,
     "",
-    `Reproduce: \`npm run bench -- --only fleet-workerd --agents ${sizes.join(",")} --procs ${procs}\``,
+    `Reproduce: \`npm run bench -- --only fleet-workerd --agents ${sizes.join(",")}${stored.length ? ` --stored ${stored.join(",")}` : ""} --rounds ${rounds} --procs ${procs}${fanoutGroup ? ` --fanout-group ${fanoutGroup}` : ""}\``,
     "",
   );
   for (const r of results) {
+    const groups = new Map<string, typeof r.status>();
+    for (const s of r.status.filter((x) => !x.afterIdle)) {
+      const key = `${s.kind === "live" ? "`status all --live`" : "`status all` (stored state)"} | ${s.hosts.toLocaleString("en")}`;
+      groups.set(key, [...(groups.get(key) ?? []), s]);
+    }
     lines.push(
-      `### \`/openclaw status all\` over ${r.agents} simulated agents (workerd)`,
+      `### \`/openclaw status all\` in workerd: ${r.agents} simulated agents live${stored.length ? `, ${stored.join(", ")} hosts from stored state` : ""}`,
       "",
-      `wrangler.toml's Worker run by workerd (\`unstable_startWorker\`, local Durable Objects on SQLite, one HostAgent object per host); Slack is the Web API stand-in. ${r.agents} hosts enrolled through \`POST /api/admin/enrollment-codes\` and \`POST /api/enroll\`; the same simulated agents as the Node bench (${procs} child processes, 1 in 50 with its gateway down) dial \`/agent/connect?host=<name>\`. Times from the really signed slash command to its ack, and to the fleet message's \`chat.postMessage\` at the stand-in (client); the fan-out as the Worker measured it (server); CPU time of the workerd process running the Worker and its objects over the same span. ${runs} runs back to back, then one after ${HIBERNATION_WAIT_MS / 1000} s idle (every host's object hibernated). Deadline: 2 s.`,
+      `wrangler.toml's Worker run by workerd (\`unstable_startWorker\`, local Durable Objects on SQLite, one HostAgent object per host) through bench/workerd/seed-entry.ts (the same Worker plus a bench-only route that writes hosts and watch states); Slack is the Web API stand-in. ${r.agents} hosts enrolled through \`POST /api/admin/enrollment-codes\` and \`POST /api/enroll\`, each with a stored watch state (made by the real WatchService from one quick probe, healthy or with the gateway down) in its \`WatchShard\`; the same simulated agents as the Node bench (${procs} child processes, 1 in 50 with its gateway down) dial \`/agent/connect?host=<name>\`. \`--live\` goes through the \`FanoutShard\` objects, ${r.fanoutGroup} hosts each. ${r.rounds} rounds of \`status all\` and \`status all --live\` (which goes first alternates), then one \`--live\` after ${HIBERNATION_WAIT_MS / 1000} s idle (every host's object hibernated), then for each larger size, hosts with a stored state and no agent written up to it and ${r.rounds} rounds of \`status all\`. Client: the really signed slash command to the fleet message's \`chat.postMessage\` at the stand-in; server: the Worker's own figure in the message (read in / answered in); CPU: the workerd process running the Worker and its objects over the same span. Figures are min / median / max. Deadline of the live fan-out: 2 s.`,
       "",
-      "| run | ack | client | server | workerd CPU | message | counts as expected |",
-      "|---|---|---|---|---|---|---|",
-      ...r.status.map((s, i) => {
-        const run = s.afterIdle ? "after idle" : String(i + 1);
-        if (s.error) return `| ${run} | – | – | – | – | failed: ${s.error.split("\n")[0]} | **no** |`;
-        const counts = s.countsOk ? "yes" : "**no**";
-        return `| ${run} | ${ms(s.ackMs)} | ${ms(s.wallMs)} | ${ms(s.serverMs)} | ${ms(s.workerdCpuMs)} | ${s.summary} (${s.blocks} blocks) | ${counts} |`;
+      "| command | hosts | client | server | workerd CPU | counts as expected |",
+      "|---|---|---|---|---|---|",
+      ...[...groups].map(([key, runs]) => {
+        const good = runs.filter((x) => x.countsOk).length;
+        const errs = runs.filter((x) => x.error).length;
+        return `| ${key} | ${mmm(runs.map((x) => x.wallMs))} | ${mmm(runs.map((x) => x.serverMs))} | ${mmm(runs.map((x) => x.workerdCpuMs))} | ${good} of ${runs.length}${errs ? ` (${errs} failed)` : ""} |`;
       }),
       "",
-      `Enrolling ${r.agents} hosts over HTTP: ${round(r.enrollS, 1)} s; first connect of all: ${round(r.firstConnectS, 1)} s.`,
-      `RSS of the workerd running the Worker: ${mb(r.rssKb.beforeConnect)} enrolled, no agent; ${mb(r.rssKb.connected)} with all connected (${round(r.rssKbPerAgent, 1)} KB per agent); ${mb(r.rssKb.afterRuns)} after the runs; ${mb(r.rssKb.afterIdle)} after the idle wait (${round(r.rssKbPerAgentIdle, 1)} KB per agent). wrangler's dev proxy, a second workerd every socket passes through (not there on Cloudflare): ${mb(r.proxyRssKb.beforeConnect)} → ${mb(r.proxyRssKb.connected)}.`,
+      "Every run:",
+      "",
+      "| command | hosts | round | ack | client | server | workerd CPU | message |",
+      "|---|---|---|---|---|---|---|---|",
+      ...r.status.map((s) => {
+        const what = s.kind === "live" ? "`--live`" : "stored";
+        const round_ = s.afterIdle ? "after idle" : String(s.round);
+        if (s.error) return `| ${what} | ${s.hosts} | ${round_} | – | – | – | – | failed: ${s.error.split("\n")[0]} |`;
+        return `| ${what} | ${s.hosts} | ${round_} | ${ms(s.ackMs)} | ${ms(s.wallMs)} | ${ms(s.serverMs)} | ${ms(s.workerdCpuMs)} | ${s.summary}${s.countsOk ? "" : " **(counts not as expected)**"} |`;
+      }),
+      "",
+      `Enrolling ${r.agents} hosts over HTTP: ${round(r.enrollS, 1)} s; first connect of all: ${round(r.firstConnectS, 1)} s; ${
+        Object.entries(r.seedS)
+          .map(([n, sec]) => `writing hosts and states up to ${n}: ${round(sec, 1)} s`)
+          .join("; ") || "no stored-only sizes"
+      }.`,
+      `RSS of the workerd running the Worker: ${mb(r.rssKb.beforeConnect)} enrolled, no agent; ${mb(r.rssKb.connected)} with all connected (${round(r.rssKbPerAgent, 1)} KB per agent); ${mb(r.rssKb.afterRuns)} after the rounds; ${mb(r.rssKb.afterIdle)} after the idle wait. wrangler's dev proxy, a second workerd every socket passes through (not there on Cloudflare): ${mb(r.proxyRssKb.beforeConnect)} → ${mb(r.proxyRssKb.connected)}.`,
       `Slack stand-in violations: ${r.slackViolations.length}.`,
       "",
     );

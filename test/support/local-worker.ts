@@ -16,6 +16,8 @@ export async function startLocalWorker(opts: {
   persist: string;
   vars: Record<string, string>;
   logLevel?: "debug" | "info" | "log" | "warn" | "error";
+  /** Another entry module than wrangler.toml's `main` (a bench's, wrapping it). */
+  entrypoint?: string;
 }): Promise<{ worker: LocalWorker; url: string }> {
   // Hermetic: no `Request.cf` download, no metrics, no banner.
   process.env.WRANGLER_SEND_METRICS = "false";
@@ -23,6 +25,7 @@ export async function startLocalWorker(opts: {
   process.env.WRANGLER_HIDE_BANNER = "true";
   const worker = await unstable_startWorker({
     config: WRANGLER_TOML,
+    ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),
     bindings: Object.fromEntries(
       Object.entries(opts.vars).map(([name, value]) => [name, { type: "plain_text", value }]),
     ),

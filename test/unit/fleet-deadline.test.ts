@@ -83,3 +83,42 @@ describe("status all: one deadline for the whole probe", () => {
     expect(report.rows.find((r) => r.host === "gone-1")?.reason).toContain("probe failed");
   });
 });
+
+describe("status all through a runtime's fan-out (FleetFanout: Workers' fan-out objects)", () => {
+  it("hands every selected host to the fan-out with what its row needs, calls no host itself, and sorts what comes back", async () => {
+    const transport = new SlowCallTransport(new Set(), 0);
+    const deps = await fleet(["f-1", "f-2", "f-3"], transport);
+    const given: { hosts: unknown[]; deadlineMs: number }[] = [];
+    const report = await probeFleet(
+      {
+        ...deps,
+        fleetFanout: {
+          probe: async (hosts, deadlineMs) => {
+            given.push({ hosts: [...hosts], deadlineMs });
+            return [
+              { host: "f-1", state: "ok", layers: { process: "ok" }, reason: "every probed layer ok" },
+              { host: "f-2", state: "no-answer", layers: {}, reason: "its fan-out object (fanout-0) failed: boom" },
+              { host: "f-3", state: "fail", layers: { process: "fail" }, reason: "Gateway is not running" },
+            ];
+          },
+        },
+      },
+      { kind: "all" },
+      { deadlineMs: 2_000 },
+    );
+    expect(given).toHaveLength(1);
+    expect(given[0]?.hosts).toEqual([
+      { name: "f-1", lastSeenAt: null },
+      { name: "f-2", lastSeenAt: null },
+      { name: "f-3", lastSeenAt: null },
+    ]);
+    expect(given[0]?.deadlineMs).toBeLessThanOrEqual(2_000);
+    expect(transport.onlineChecks).toBe(0);
+    expect(report.rows.map((r) => [r.host, r.state])).toEqual([
+      ["f-3", "fail"],
+      ["f-2", "no-answer"],
+      ["f-1", "ok"],
+    ]);
+    expect(report.counts).toMatchObject({ ok: 1, fail: 1, "no-answer": 1 });
+  });
+});

@@ -34,6 +34,19 @@ export class FanoutShard extends DurableObject<WorkerEnv> implements FanoutShard
     const ids = { id: (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
     return probeHosts({ transport: new DurableObjectHostTransport(this.env.HOSTS), ids }, hosts, deadlineMs);
   }
+
+  /** Each host's object asked at once whether its agent is connected; one that fails counts as not. */
+  async online(hosts: string[]): Promise<boolean[]> {
+    const ns = this.env.HOSTS;
+    return Promise.all(
+      hosts.map((h) =>
+        ns
+          .get(ns.idFromName(h))
+          .isOnline()
+          .catch(() => false),
+      ),
+    );
+  }
 }
 
 /**
@@ -54,19 +67,39 @@ export class ShardedFanout implements FleetFanout {
   }
 
   async probe(hosts: readonly ProbeTarget[], deadlineMs: number): Promise<FleetRow[]> {
-    const groups: ProbeTarget[][] = [];
-    for (let at = 0; at < hosts.length; at += this.group) groups.push(hosts.slice(at, at + this.group));
-    const answers = await Promise.all(groups.map((g, i) => this.probeGroup(`fanout-${i}`, g, deadlineMs)));
+    const answers = await Promise.all(this.groups(hosts).map((g, i) => this.probeGroup(i, g, deadlineMs)));
     return answers.flat();
   }
 
-  private async probeGroup(name: string, hosts: ProbeTarget[], deadlineMs: number): Promise<FleetRow[]> {
+  async online(hosts: readonly string[]): Promise<boolean[]> {
+    const answers = await Promise.all(
+      this.groups(hosts).map((g, i) =>
+        (this.stub(i).online(g) as Promise<boolean[]>).catch((err: unknown) => {
+          this.logger.warn("fleet fan-out object failed", { object: `fanout-${i}`, error: String(err) });
+          return g.map(() => false);
+        }),
+      ),
+    );
+    return answers.flat();
+  }
+
+  private groups<T>(items: readonly T[]): T[][] {
+    const groups: T[][] = [];
+    for (let at = 0; at < items.length; at += this.group) groups.push(items.slice(at, at + this.group));
+    return groups;
+  }
+
+  private stub(i: number) {
+    return this.shards.get(this.shards.idFromName(`fanout-${i}`));
+  }
+
+  private async probeGroup(i: number, hosts: ProbeTarget[], deadlineMs: number): Promise<FleetRow[]> {
+    const name = `fanout-${i}`;
     const waitMs = deadlineMs + FANOUT_GRACE_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const stub = this.shards.get(this.shards.idFromName(name));
       const rows = await Promise.race([
-        stub.probe(hosts, deadlineMs) as Promise<FleetRow[]>,
+        this.stub(i).probe(hosts, deadlineMs) as Promise<FleetRow[]>,
         new Promise<"late">((resolve) => {
           timer = setTimeout(() => resolve("late"), waitMs);
         }),

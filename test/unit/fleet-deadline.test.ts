@@ -93,6 +93,7 @@ describe("status all through a runtime's fan-out (FleetFanout: Workers' fan-out 
       {
         ...deps,
         fleetFanout: {
+          online: async (hosts) => hosts.map(() => false),
           probe: async (hosts, deadlineMs) => {
             given.push({ hosts: [...hosts], deadlineMs });
             return [

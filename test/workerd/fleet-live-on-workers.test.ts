@@ -125,4 +125,23 @@ describe("status all --live on the Workers runtime (workerd, fan-out objects)", 
     expect(stats.progressSent).toBe(0);
     expect(slack.violations).toEqual([]);
   }, 60_000);
+
+  it("status all from the watch asks the hosts with no stored state through the fan-out objects: connected or offline", async () => {
+    // These simulated agents send no watch frames, so no host has a stored state.
+    const before = slack.topLevel(CHANNEL).length;
+    const { status, body } = await postSlashCommand(baseUrl, SECRET, { text: "status all", channel_id: CHANNEL });
+    expect(status).toBe(200);
+    expect(body.text).toContain("from the watch follows");
+    await slack.waitFor(() => slack.topLevel(CHANNEL).length > before, 30_000, "the fleet matrix");
+    const matrix = slack.topLevel(CHANNEL)[before] as StoredMessage;
+    expect(matrix.text).toBe(
+      "Fleet status (all hosts): 11 hosts: 0 ok · 0 warn · 0 fail · 0 no answer · 2 offline · 9 not watched",
+    );
+    const rows = rowsOf(matrix);
+    for (const [host, profile] of Object.entries(FLEET)) {
+      expect(rows.get(host)).toContain(
+        profile === "offline" ? "⚫ offline — agent not connected" : "◌ not watched — reachable, no watch state",
+      );
+    }
+  }, 60_000);
 });

@@ -19,7 +19,7 @@ import {
  * `status … --live` runs the fan-out instead (probeFleet).
  */
 export async function fleetFromWatch(
-  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "logger">,
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "logger" | "fleetFanout">,
   selector: FleetSelector,
   settings: Pick<WatchSettings, "intervalMs" | "digestMs">,
 ): Promise<FleetReport> {
@@ -27,13 +27,23 @@ export async function fleetFromWatch(
   const hosts = selectHosts(await deps.store.listHosts(), selector);
   const states = new Map<string, WatchRecord>();
   for (const w of (await deps.store.listWatch?.()) ?? []) states.set(w.host, w);
+  // Hosts with no stored state: is their agent connected? Through the runtime's fan-out when
+  // it has one (Workers: a call per host from one invocation would be one subrequest each).
+  const unwatched = hosts.filter((h) => !states.has(h.name)).map((h) => h.name);
+  const online = new Map<string, boolean>();
+  if (unwatched.length > 0 && deps.fleetFanout) {
+    const answers = await deps.fleetFanout.online(unwatched).catch(() => unwatched.map(() => false));
+    for (const [i, h] of unwatched.entries()) online.set(h, answers[i] === true);
+  }
   const now = deps.clock.now();
   const rows = await Promise.all(
     hosts.map(async (h): Promise<FleetRow> => {
       const w = states.get(h.name);
       if (!w) {
-        const online = await deps.transport.isOnline(h.name).catch(() => false);
-        return online
+        const isOnline = online.has(h.name)
+          ? online.get(h.name)
+          : await deps.transport.isOnline(h.name).catch(() => false);
+        return isOnline
           ? {
               host: h.name,
               state: "unwatched",

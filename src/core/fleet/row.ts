@@ -36,6 +36,11 @@ export interface FleetFanout {
    * the fan-out failed, is a `no-answer` row saying why.
    */
   probe(hosts: readonly ProbeTarget[], deadlineMs: number): Promise<FleetRow[]>;
+  /**
+   * Whether each host's agent is connected, in the order given (`status` from the watch asks
+   * it of the hosts with no stored state); through the same fan-out, so no caller asks them all.
+   */
+  online(hosts: readonly string[]): Promise<boolean[]>;
 }
 
 /** A host's row from its quick probe's outcome (or its deadline passing first). */

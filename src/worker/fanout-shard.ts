@@ -13,8 +13,12 @@ import type { FanoutShardRpc } from "./rpc.ts";
  */
 export const DEFAULT_FANOUT_GROUP = 200;
 export const MAX_FANOUT_GROUP = 1_000;
-/** How long past the deadline the Worker waits for a fan-out object's rows before it gives up on them. */
-const FANOUT_GRACE_MS = 1_000;
+/**
+ * How long past the deadline the Worker waits for a fan-out object's rows before it gives up on
+ * them. The object answers at the deadline with what it has; this covers an object that is slow
+ * to get them back (a busy runtime), so its hosts' answers are not thrown away with it.
+ */
+const FANOUT_GRACE_MS = 2_000;
 
 export function fanoutGroup(env: Pick<WorkerEnv, "CLAWOPS_FANOUT_GROUP">): number {
   const n = Number(env.CLAWOPS_FANOUT_GROUP);
@@ -29,10 +33,14 @@ export function fanoutGroup(env: Pick<WorkerEnv, "CLAWOPS_FANOUT_GROUP">): numbe
  * results). It keeps nothing: any object of the class can take any group.
  */
 export class FanoutShard extends DurableObject<WorkerEnv> implements FanoutShardRpc {
-  async probe(hosts: ProbeTarget[], deadlineMs: number): Promise<FleetRow[]> {
+  async probe(hosts: ProbeTarget[], deadlineMs: number, deadlineAt: number): Promise<FleetRow[]> {
     // Job ids as wiring.ts makes them (imported from there, this module would close a cycle).
     const ids = { id: (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}` };
-    return probeHosts({ transport: new DurableObjectHostTransport(this.env.HOSTS), ids }, hosts, deadlineMs);
+    // The caller's deadline, not a new one from now: this call may have started late.
+    const waitMs = deadlineAt - Date.now();
+    return probeHosts({ transport: new DurableObjectHostTransport(this.env.HOSTS), ids }, hosts, deadlineMs, {
+      waitMs,
+    });
   }
 
   /** Each host's object asked at once whether its agent is connected; one that fails counts as not. */
@@ -51,9 +59,9 @@ export class FanoutShard extends DurableObject<WorkerEnv> implements FanoutShard
 
 /**
  * The Worker's side of the live fan-out: the hosts cut into groups of `group`, each group sent
- * to its own fan-out object (`fanout-0`, `fanout-1`, …) at once. A group whose object fails, or
- * has not answered a second past the deadline, comes back as `no-answer` rows saying so; the
- * other groups' rows are kept.
+ * to its own fan-out object (`fanout-0`, `fanout-1`, …) at once, with the deadline's end. A
+ * group whose object fails, or has not answered 2 s past the deadline, comes back as
+ * `no-answer` rows saying so; the other groups' rows are kept.
  */
 export class ShardedFanout implements FleetFanout {
   private readonly shards: DurableObjectNamespace<FanoutShardRpc>;
@@ -67,7 +75,8 @@ export class ShardedFanout implements FleetFanout {
   }
 
   async probe(hosts: readonly ProbeTarget[], deadlineMs: number): Promise<FleetRow[]> {
-    const answers = await Promise.all(this.groups(hosts).map((g, i) => this.probeGroup(i, g, deadlineMs)));
+    const deadlineAt = Date.now() + deadlineMs;
+    const answers = await Promise.all(this.groups(hosts).map((g, i) => this.probeGroup(i, g, deadlineMs, deadlineAt)));
     return answers.flat();
   }
 
@@ -93,13 +102,18 @@ export class ShardedFanout implements FleetFanout {
     return this.shards.get(this.shards.idFromName(`fanout-${i}`));
   }
 
-  private async probeGroup(i: number, hosts: ProbeTarget[], deadlineMs: number): Promise<FleetRow[]> {
+  private async probeGroup(
+    i: number,
+    hosts: ProbeTarget[],
+    deadlineMs: number,
+    deadlineAt: number,
+  ): Promise<FleetRow[]> {
     const name = `fanout-${i}`;
     const waitMs = deadlineMs + FANOUT_GRACE_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const rows = await Promise.race([
-        this.stub(i).probe(hosts, deadlineMs) as Promise<FleetRow[]>,
+        this.stub(i).probe(hosts, deadlineMs, deadlineAt) as Promise<FleetRow[]>,
         new Promise<"late">((resolve) => {
           timer = setTimeout(() => resolve("late"), waitMs);
         }),

@@ -46,7 +46,8 @@ export interface HostAgentRpc extends Rpc.DurableObjectBranded {
 
 /** A live fleet fan-out object (fanout-shard.ts), named `fanout-<n>`: quick-probes the hosts it is given. */
 export interface FanoutShardRpc extends Rpc.DurableObjectBranded {
-  probe(hosts: ProbeTarget[], deadlineMs: number): Promise<FleetRow[]>;
+  /** `deadlineAt`: when the caller's deadline of `deadlineMs` ends (epoch ms); rows come by then. */
+  probe(hosts: ProbeTarget[], deadlineMs: number, deadlineAt: number): Promise<FleetRow[]>;
   /** Whether each host's agent is connected (its object's `isOnline`), in the order given. */
   online(hosts: string[]): Promise<boolean[]>;
 }

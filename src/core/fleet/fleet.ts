@@ -127,7 +127,10 @@ export async function probeHosts(
   deps: Pick<CoreDeps, "transport" | "ids">,
   hosts: readonly ProbeTarget[],
   deadlineMs: number,
+  /** `waitMs`: what is left of the deadline when the caller started it earlier (default all of it). */
+  opts: { waitMs?: number } = {},
 ): Promise<FleetRow[]> {
+  const waitMs = Math.max(0, Math.min(deadlineMs, opts.waitMs ?? deadlineMs));
   const steps = quickSteps(deadlineMs);
   const stepNames = steps.map((s) => s.step);
   // One slot per host, filled as answers come; at the deadline the empty ones are `no-answer`.
@@ -141,7 +144,7 @@ export async function probeHosts(
     timer = setTimeout(() => {
       expired = true;
       resolve();
-    }, deadlineMs);
+    }, waitMs);
     const settle = (i: number, got: JobOutcome | FleetRow) => {
       if (outcomes[i] !== undefined) return;
       outcomes[i] = got;

@@ -3,9 +3,9 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
-import type { StepResult } from "../../src/contract/catalog.ts";
 import type { Logger } from "../../src/core/ports.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { scriptedHealthyResults } from "../support/evidence.ts";
 import { Scrape } from "../support/prometheus.ts";
 import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
@@ -46,30 +46,7 @@ let slack: SlackStandIn;
 const agents: AgentConnection[] = [];
 const jobsRun = new Map<string, number>();
 
-const healthy: StepResult[] = [
-  {
-    step: "versions",
-    status: "ok",
-    durationMs: 80,
-    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
-  },
-  {
-    step: "gateway.ws",
-    status: "ok",
-    durationMs: 40,
-    data: {
-      url: "ws://127.0.0.1:19001",
-      outcome: "hello-ok",
-      challenged: true,
-      handshakeMs: 31,
-      tokenSource: "config",
-      server: { version: "2026.9.6", protocol: 4 },
-      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
-      statusRpc: { ok: true },
-      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
-    },
-  },
-];
+const healthy = scriptedHealthyResults();
 
 async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;

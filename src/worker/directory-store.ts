@@ -3,6 +3,7 @@ import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store 
 import type {
   AuditEntry,
   AuditQuery,
+  AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
   NewAuditEntry,
@@ -104,6 +105,9 @@ export class DirectoryRecoveryStore implements RecoveryStore {
   }
   async putFreeze(freeze: FreezeRecord): Promise<void> {
     await this.stub.putFreeze(freeze);
+  }
+  putAutoFreeze(freeze: FreezeRecord & { auto: AutoFreeze }, now: number): Promise<boolean> {
+    return this.stub.putAutoFreeze(freeze, now);
   }
   async getFreeze(target: string): Promise<FreezeRecord | null> {
     return (await this.stub.getFreeze(target)) as FreezeRecord | null;

@@ -60,6 +60,9 @@ export class DirectoryStore implements Store {
   claimUntil(key: string, now: number, until: number): Promise<boolean> {
     return this.stub.claimUntil(key, now, until);
   }
+  releaseClaim(key: string, until: number): Promise<void> {
+    return this.stub.releaseClaim(key, until);
+  }
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
     return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
   }

@@ -155,6 +155,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   claimUntil(key: string, now: number, until: number) {
     return this.store.claimUntil(key, now, until);
   }
+  releaseClaim(key: string, until: number) {
+    return this.store.releaseClaim(key, until);
+  }
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);
   }

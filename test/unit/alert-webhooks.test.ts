@@ -60,7 +60,7 @@ beforeAll(async () => {
   plane = await startSlackPlane({
     name: "alerts",
     // node-9 stays offline: enrolled, no agent.
-    hosts: ["node-3", "node-4", "node-5", "node-9"],
+    hosts: ["node-3", "node-4", "node-5", "node-6", "node-9"],
     logger,
     config: {
       metricsToken: METRICS_TOKEN,
@@ -73,7 +73,7 @@ beforeAll(async () => {
     },
   });
   ({ cp, slack } = plane);
-  for (const host of ["node-3", "node-4", "node-5"]) {
+  for (const host of ["node-3", "node-4", "node-5", "node-6"]) {
     const agent = new AgentConnection({
       server: cp.url,
       host,
@@ -96,7 +96,8 @@ beforeAll(async () => {
     agents.push(agent);
   }
   await until(
-    async () => (await Promise.all(["node-3", "node-4", "node-5"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
+    async () =>
+      (await Promise.all(["node-3", "node-4", "node-5", "node-6"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
     5_000,
     "agents online",
   );
@@ -595,5 +596,33 @@ describe("alert webhooks without their secrets", () => {
     expect(((await pd.json()) as { error: { message: string } }).error.message).toContain(
       "set PAGERDUTY_WEBHOOK_SECRET",
     );
+  });
+});
+
+describe("an alert whose thread could not be posted", () => {
+  it("is tried again on its next repeat, not taken for one already posted", async () => {
+    const payload = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { instance: "node-6.example.com:9100" }, fingerprint: "6c0ffee6c0ffee66" },
+    ]);
+    // Slack rate-limits the thread's first message with a Retry-After past the client's 30 s
+    // budget: the call fails for good at once, as it would after its retries.
+    slack.failNext("chat.postMessage", { kind: "ratelimited", retryAfterS: 120 });
+    const seen = logged.length;
+    expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
+    await until(() => logged.slice(seen).some((l) => l.msg === "alert handling failed"), 5_000, "the failed post");
+    expect(threadOf("node-6")).toEqual([]);
+    expect(jobsRun.get("node-6")).toBeUndefined();
+
+    // Alertmanager repeats it (repeat_interval): this time Slack answers, and it is all posted.
+    const repeated = logged.length;
+    expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
+    await until(async () => hasTriageResult("node-6") && (await jobsDone("node-6")) === 1, 10_000, "triage answer");
+    const [parent, alert] = threadOf("node-6");
+    expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Alertmanager*");
+    expect(alert?.text).toBe("🔥 Alertmanager: 1 alert firing on node-6");
+    expect(JSON.stringify(alert?.blocks)).toContain("A triage follows in this thread.");
+    expect(jobsRun.get("node-6")).toBe(1);
+    expect(logged.slice(repeated).map((l) => l.msg)).not.toContain("alert repeated while firing; nothing started");
+    expect(slack.violations).toEqual([]);
   });
 });

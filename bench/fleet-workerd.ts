@@ -66,6 +66,14 @@ function runtimeVersions(): string {
   return `wrangler ${version("wrangler")}, workerd ${version("workerd")}`;
 }
 
+/** The machine's busy and total CPU time so far, all cores, in ms (/proc/stat ticks are 10 ms). */
+function machineCpuMs(): { busy: number; total: number } {
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return { busy: (total - idle) * 10, total: total * 10 };
+}
+
 /** CPU time (user + system) a process has used, in ms (/proc ticks are 10 ms). */
 function cpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -103,6 +111,10 @@ export interface WorkerdStatusRun {
   /** CPU time each workerd process used from the command to the fleet message. */
   workerdCpuMs: number;
   proxyCpuMs: number;
+  /** CPU time the simulated agents' processes used over the same span. */
+  agentsCpuMs: number;
+  /** Share of the machine's CPU (all cores) busy over the span, any process: 1 = every core busy. */
+  machineBusy: number;
   summary: string;
   blocks: number;
   /** The counts are the expected ones (every host answered or read, 1 in 50 failing). */
@@ -150,7 +162,7 @@ function serverFigureMs(blocks: unknown): number {
  */
 async function timeStatusAll(
   url: string,
-  pids: { worker: number; proxy: number },
+  pids: { worker: number; proxy: number; agents: number[] },
   slack: SlackStandIn,
   run: { kind: WorkerdStatusKind; hosts: number; round: number; afterIdle: boolean },
   timeoutMs = 60_000,
@@ -161,7 +173,8 @@ async function timeStatusAll(
     text: run.kind === "live" ? "status all --live" : "status all",
     channel_id: CHANNEL,
   });
-  const cpu0 = { worker: cpuMs(pids.worker), proxy: cpuMs(pids.proxy) };
+  const agentsCpu = () => pids.agents.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const cpu0 = { worker: cpuMs(pids.worker), proxy: cpuMs(pids.proxy), agents: agentsCpu(), machine: machineCpuMs() };
   const t0 = performance.now();
   const res = await fetch(`${url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, form), body: form });
   const ack = await res.text();
@@ -174,6 +187,9 @@ async function timeStatusAll(
   const wallMs = performance.now() - t0;
   const workerdCpuMs = cpuMs(pids.worker) - cpu0.worker;
   const proxyCpuMs = cpuMs(pids.proxy) - cpu0.proxy;
+  const agentsCpuMs = agentsCpu() - cpu0.agents;
+  const machine = machineCpuMs();
+  const machineBusy = (machine.busy - cpu0.machine.busy) / Math.max(1, machine.total - cpu0.machine.total);
   const fleet = fleetMessages()[before];
   if (!fleet) throw new Error("fleet message vanished");
   const down = Math.floor(run.hosts / 50);
@@ -185,6 +201,8 @@ async function timeStatusAll(
     serverMs: serverFigureMs(fleet.blocks),
     workerdCpuMs,
     proxyCpuMs,
+    agentsCpuMs,
+    machineBusy,
     summary: fleet.text,
     blocks: fleet.blocks.length,
     countsOk: fleet.text.endsWith(expected),
@@ -342,7 +360,8 @@ export async function benchFleetWorkerd(opts: {
 
     const status: WorkerdStatusRun[] = [];
     const run = async (kind: WorkerdStatusKind, hosts: number, round: number, afterIdle = false) => {
-      const r = await timeStatusAll(url, found, slack, { kind, hosts, round, afterIdle }).catch(
+      const agents = sims?.pids ?? [];
+      const r = await timeStatusAll(url, { ...found, agents }, slack, { kind, hosts, round, afterIdle }).catch(
         (err): WorkerdStatusRun => ({
           kind,
           hosts,
@@ -352,6 +371,8 @@ export async function benchFleetWorkerd(opts: {
           serverMs: Number.NaN,
           workerdCpuMs: Number.NaN,
           proxyCpuMs: Number.NaN,
+          agentsCpuMs: Number.NaN,
+          machineBusy: Number.NaN,
           summary: "",
           blocks: 0,
           countsOk: false,
@@ -362,7 +383,7 @@ export async function benchFleetWorkerd(opts: {
       );
       const label = `${kind === "live" ? "status all --live" : "status all (stored)"} over ${hosts}, ${afterIdle ? "after idle" : `round ${round}`}`;
       opts.log(
-        `fleet-workerd: ${label}: ${Math.round(r.wallMs)} ms (server ${Math.round(r.serverMs)} ms; CPU: Worker ${r.workerdCpuMs} ms, proxy ${r.proxyCpuMs} ms) — ${r.error ?? r.summary}`,
+        `fleet-workerd: ${label}: ${Math.round(r.wallMs)} ms (server ${Math.round(r.serverMs)} ms; CPU: Worker ${r.workerdCpuMs} ms, proxy ${r.proxyCpuMs} ms, agents ${r.agentsCpuMs} ms; machine ${Math.round(r.machineBusy * 100)} % busy) — ${r.error ?? r.summary}`,
       );
       if (!r.countsOk) for (const row of r.worstRows) opts.log(`  ${row}`);
       status.push(r);

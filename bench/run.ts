@@ -318,23 +318,28 @@ if (only.has("fleet-workerd")) {
       "",
       `wrangler.toml's Worker run by workerd (\`unstable_startWorker\`, local Durable Objects on SQLite, one HostAgent object per host) through bench/workerd/seed-entry.ts (the same Worker plus a bench-only route that writes hosts and watch states); Slack is the Web API stand-in. ${r.agents} hosts enrolled through \`POST /api/admin/enrollment-codes\` and \`POST /api/enroll\`, each with a stored watch state (made by the real WatchService from one quick probe, healthy or with the gateway down) in its \`WatchShard\`; the same simulated agents as the Node bench (${procs} child processes, 1 in 50 with its gateway down) dial \`/agent/connect?host=<name>\`. \`--live\` goes through the \`FanoutShard\` objects, ${r.fanoutGroup} hosts each. ${r.rounds} rounds of \`status all\` and \`status all --live\` (which goes first alternates), then one \`--live\` after ${HIBERNATION_WAIT_MS / 1000} s idle (every host's object hibernated), then for each larger size, hosts with a stored state and no agent written up to it and ${r.rounds} rounds of \`status all\`. Client: the really signed slash command to the fleet message's \`chat.postMessage\` at the stand-in; server: the Worker's own figure in the message (read in / answered in); CPU: the workerd process running the Worker and its objects over the same span. Figures are min / median / max. Deadline of the live fan-out: 2 s.`,
       "",
-      "| command | hosts | client | server | workerd CPU | counts as expected |",
-      "|---|---|---|---|---|---|",
+      "| command | hosts | client | server | workerd CPU | agents' CPU | machine busy | counts as expected |",
+      "|---|---|---|---|---|---|---|---|",
       ...[...groups].map(([key, runs]) => {
         const good = runs.filter((x) => x.countsOk).length;
         const errs = runs.filter((x) => x.error).length;
-        return `| ${key} | ${mmm(runs.map((x) => x.wallMs))} | ${mmm(runs.map((x) => x.serverMs))} | ${mmm(runs.map((x) => x.workerdCpuMs))} | ${good} of ${runs.length}${errs ? ` (${errs} failed)` : ""} |`;
+        const busy = runs.map((x) => x.machineBusy).filter((x) => Number.isFinite(x));
+        const busyText = busy.length
+          ? `${Math.round(Math.min(...busy) * 100)}–${Math.round(Math.max(...busy) * 100)} %`
+          : "–";
+        return `| ${key} | ${mmm(runs.map((x) => x.wallMs))} | ${mmm(runs.map((x) => x.serverMs))} | ${mmm(runs.map((x) => x.workerdCpuMs))} | ${mmm(runs.map((x) => x.agentsCpuMs))} | ${busyText} | ${good} of ${runs.length}${errs ? ` (${errs} failed)` : ""} |`;
       }),
       "",
       "Every run:",
       "",
-      "| command | hosts | round | ack | client | server | workerd CPU | message |",
-      "|---|---|---|---|---|---|---|---|",
+      "| command | hosts | round | ack | client | server | workerd CPU | agents' CPU | machine busy | message |",
+      "|---|---|---|---|---|---|---|---|---|---|",
       ...r.status.map((s) => {
         const what = s.kind === "live" ? "`--live`" : "stored";
         const round_ = s.afterIdle ? "after idle" : String(s.round);
-        if (s.error) return `| ${what} | ${s.hosts} | ${round_} | – | – | – | – | failed: ${s.error.split("\n")[0]} |`;
-        return `| ${what} | ${s.hosts} | ${round_} | ${ms(s.ackMs)} | ${ms(s.wallMs)} | ${ms(s.serverMs)} | ${ms(s.workerdCpuMs)} | ${s.summary}${s.countsOk ? "" : " **(counts not as expected)**"} |`;
+        if (s.error)
+          return `| ${what} | ${s.hosts} | ${round_} | – | – | – | – | – | – | failed: ${s.error.split("\n")[0]} |`;
+        return `| ${what} | ${s.hosts} | ${round_} | ${ms(s.ackMs)} | ${ms(s.wallMs)} | ${ms(s.serverMs)} | ${ms(s.workerdCpuMs)} | ${ms(s.agentsCpuMs)} | ${Math.round(s.machineBusy * 100)} % | ${s.summary}${s.countsOk ? "" : " **(counts not as expected)**"} |`;
       }),
       "",
       `Enrolling ${r.agents} hosts over HTTP: ${round(r.enrollS, 1)} s; first connect of all: ${round(r.firstConnectS, 1)} s; ${

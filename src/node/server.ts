@@ -127,7 +127,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     ids,
     logger,
     metrics,
-    jobs: new InProcessJobs(),
+    // A job starts a loop turn after its command's ack was handed to the socket.
+    jobs: new InProcessJobs(undefined, { beforeStart: () => new Promise<void>((resolve) => setImmediate(resolve)) }),
     bundles: capabilityOn(bundles),
     recovery,
     publicUrl: () => publicUrl,

@@ -143,10 +143,12 @@ async function signedLoad(
     );
   }
   const cpu0 = cpuMs(pid);
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   const wallMs = performance.now() - t0;
   const cpu1 = cpuMs(pid);
+  const client = process.cpuUsage(client0);
   latencies.sort((a, b) => a - b);
   return {
     requests: opts.requests,
@@ -160,6 +162,11 @@ async function signedLoad(
     mainCpuMsPerRequest: (cpu1.main - cpu0.main) / opts.requests,
     /** CPU of the whole server process (every thread) during the load, per request. */
     processCpuMsPerRequest: (cpu1.all - cpu0.all) / opts.requests,
+    /**
+     * CPU of this process (the load generator, and for the control plane also the scripted
+     * agent and the Slack stand-in the triages call) during the load, per request.
+     */
+    benchCpuMsPerRequest: (client.user + client.system) / 1000 / opts.requests,
   };
 }
 

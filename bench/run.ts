@@ -81,8 +81,8 @@ if (!fleetRun && values.only !== "triage") {
     return `${round(s[0] ?? Number.NaN, d)} / ${round(percentile(s, 50), d)} / ${round(s[s.length - 1] ?? Number.NaN, d)}`;
   };
   report.push(
-    "| server | p50 (ms) | p99 (ms) | p99 ÷ bare hono p99 | HTTP-thread CPU per request (ms) | process CPU per request (ms) | throughput (/s) | failures |",
-    "|---|---|---|---|---|---|---|---|",
+    "| server | p50 (ms) | p99 (ms) | p99 ÷ bare hono p99 | HTTP-thread CPU per request (ms) | process CPU per request (ms) | bench process CPU per request (ms) | throughput (/s) | failures |",
+    "|---|---|---|---|---|---|---|---|---|",
   );
   const bare = runs.bare ?? [];
   for (const [name, rs] of Object.entries(runs)) {
@@ -93,6 +93,9 @@ if (!fleetRun && values.only !== "triage") {
         3,
       )} | ${mmm(
         rs.map((r) => r.processCpuMsPerRequest),
+        3,
+      )} | ${mmm(
+        rs.map((r) => r.benchCpuMsPerRequest),
         3,
       )} | ${mmm(
         rs.map((r) => r.throughputPerS),

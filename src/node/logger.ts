@@ -4,8 +4,8 @@ import type { LogFields, Logger } from "../core/ports.ts";
 
 /**
  * Field names whose values are never written, wherever a caller puts them (top level or one
- * level down, e.g. `headers.authorization`): the log formatter (redactFields) replaces them with "[redacted]". Callers pass
- * ids and codes, never secrets; this is the net under that rule. Error codes stay readable
+ * level down, e.g. `headers.authorization`): the log formatter (redactFields) replaces them
+ * with "[redacted]". Callers pass ids and codes, never secrets; this is the net under that rule. Error codes stay readable
  * (`code` is not here); one-time codes are named for what they are.
  */
 const SECRET_KEYS = [

@@ -83,8 +83,8 @@ export interface ControlPlane {
 export const CONSOLE_CHANNEL = "console";
 const DEFAULT_MAX_CONNECTIONS = 20_000;
 /**
- * The longest a queued job waits for a lull in HTTP requests before it starts anyway: well
- * inside Slack's 3 s for an ack, short beside a triage.
+ * The longest a queued job waits for a lull in HTTP requests before it starts anyway: short
+ * beside a triage's seconds, long enough for a burst of commands to be acked first.
  */
 export const JOB_START_DEFER_MS = 1_000;
 
@@ -134,7 +134,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     ids,
     logger,
     metrics,
-    // A job starts once the requests being answered are (a lull, at most JOB_START_DEFER_MS),
+    // A job starts once the requests being answered are answered (a lull, at most JOB_START_DEFER_MS),
     // then a loop turn later, after the last ack was handed to its socket.
     jobs: new InProcessJobs(undefined, {
       beforeStart: async () => {

@@ -8,9 +8,9 @@ export class InProcessJobs implements JobScheduler {
   private readonly beforeStart: (() => Promise<void>) | undefined;
 
   /**
-   * `beforeStart` is awaited when a job's turn comes, before any of its work: on Node, one turn
-   * of the event loop, so a command's ack is written to its socket before the job it queued
-   * does anything on the same thread. The job holds its place in the host's queue meanwhile
+   * `beforeStart` is awaited when a job's turn comes, before any of its work: on Node, a lull in
+   * HTTP requests and then one turn of the event loop, so the acks of a burst of commands are
+   * written to their sockets before the jobs they queued do anything on the same thread. The job holds its place in the host's queue meanwhile
    * (depth counts it at once).
    */
   constructor(queue: HostJobQueue = new HostJobQueue(), opts: { beforeStart?: () => Promise<void> } = {}) {

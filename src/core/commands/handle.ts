@@ -275,14 +275,8 @@ async function triageCommand(
       ),
     };
   }
+  // Its log line is written when it starts (runTriage), off the ack's path; the audit row has the command.
   const ahead = deps.jobs.depth(host.name);
-  deps.logger.info("triage started", {
-    job: job.id,
-    host: host.name,
-    user: req.user,
-    channel: req.channel,
-    queued: ahead,
-  });
   const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
   const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
   return {

@@ -1,23 +1,17 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { AgentConnection } from "../src/agent/connection.ts";
-import { enroll } from "../src/agent/enroll.ts";
-import { loadOrCreateIdentity } from "../src/agent/identity.ts";
-import type { StepResult } from "../src/contract/catalog.ts";
-import { spawnControlPlane } from "../test/support/control-plane-process.ts";
-import { signSlack, slashCommandBody, waitHostOnline } from "../test/support/slack-signing.ts";
-import { SlackStandIn } from "../test/support/slack-standin.ts";
+import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
+import { startScriptedPlane } from "./scripted-plane.ts";
 import { percentile } from "./stats.ts";
 
 /**
  * Slash-command ack latency: N really signed `/openclaw triage` requests, C at a time,
  * against the control plane running as `npm start` runs it (its own process), with an
  * online (scripted) agent in this process, so each ack includes signature
- * verification, host lookup, the online check and the job insert into SQLite, while the
- * background triages of earlier requests compete for the same CPU.
+ * verification, host lookup, the online check and the job, claim and audit writes into
+ * SQLite. The triages it queues run on the same thread, after the burst (they wait for a lull
+ * in requests, at most 1 s), or during it when it lasts longer.
  */
 export async function benchAck(opts: {
   requests: number;
@@ -28,54 +22,14 @@ export async function benchAck(opts: {
   /** Another checkout's src/node/main.ts (a baseline), instead of this one's. */
   main?: string;
 }) {
-  const secret = "bench-signing-secret";
-  const token = "xoxb-bench";
-  const quiet = { info() {}, warn() {}, error() {} };
-  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-ack-"));
-  const slack = new SlackStandIn(token);
-  const apiUrl = await slack.start();
-  const cp = await spawnControlPlane(
-    {
-      SLACK_SIGNING_SECRET: secret,
-      SLACK_BOT_TOKEN: token,
-      SLACK_API_URL: apiUrl,
-      ...opts.env,
-    },
-    opts.main ? { main: opts.main } : {},
-  );
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  await enroll({ dir: join(dir, "agent"), server: cp.url, host: "node-3", code: await cp.enrollmentCode("node-3") });
-  const results: StepResult[] = [
-    {
-      step: "versions",
-      status: "ok",
-      durationMs: 1,
-      data: { agent: "bench", openclaw: "2026.9.6", os: "linux", node: process.version },
-    },
-  ];
-  const agent = new AgentConnection({
-    server: cp.url,
-    host: "node-3",
-    identity,
-    agentVersion: "bench",
-    gatewayVersion: () => "2026.9.6",
-    logger: quiet,
-    runner: {
-      run: async (_j, on) => {
-        for (const r of results) on(r);
-        return results;
-      },
-    },
+  const { cp, secret, close } = await startScriptedPlane({
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.main ? { main: opts.main } : {}),
   });
-  agent.start();
-  await waitHostOnline(cp.url, secret, "node-3");
 
   const load = await signedLoad(cp.url, secret, opts, cp.child.pid);
   await new Promise((r) => setTimeout(r, 500));
-  await agent.stop();
-  await cp.stop();
-  await slack.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
   return { command: `/openclaw ${opts.text}`, ...load };
 }
 

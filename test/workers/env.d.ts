@@ -14,6 +14,7 @@ declare namespace Cloudflare {
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;
     HOSTS: DurableObjectNamespace<import("../../src/worker/rpc.ts").HostAgentRpc>;
+    WATCH_SHARDS: DurableObjectNamespace<import("../../src/worker/rpc.ts").WatchShardRpc>;
   }
   interface GlobalProps {
     mainModule: typeof import("../../src/worker/index.ts");

@@ -6,13 +6,7 @@ import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { JobOutcome, JobSpec } from "../core/ports.ts";
 import { WatchService } from "../core/watch/service.ts";
-import {
-  DEFAULT_WATCH_SETTINGS,
-  nextSweepAt,
-  type WatchRecord,
-  type WatchSettings,
-  watchSettingsFromEnv,
-} from "../core/watch/state.ts";
+import { nextSweepAt, type WatchRecord, watchSettingsFromEnv } from "../core/watch/state.ts";
 import { DirectoryStore, HostWatchStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { SqlEarlyResults } from "./host/early-results.ts";
@@ -278,16 +272,14 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
   private watchDue(): number | null {
     const record = this.watchRecord();
     if (!record) return null;
-    let settings: WatchSettings;
+    let service: WatchService | null;
     try {
-      settings = {
-        ...DEFAULT_WATCH_SETTINGS,
-        ...watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>),
-      };
+      service = this.watch();
     } catch {
-      return null; // a bad setting: the Worker's requests answer 503 naming it
+      return null; // a CLAWOPS_WATCH_* value that is not a number of seconds: no watch, no alarm for it
     }
-    return nextSweepAt(record, settings);
+    // No watch service to sweep (the shards unbound, a bad configuration): no alarm that would find nothing to do.
+    return service ? nextSweepAt(record, service.settings) : null;
   }
 
   /** What `GET /api/hosts/<host>/agent` shows of the watch: the held health, last report, staleness. */

@@ -1,13 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { AgentConnection } from "../src/agent/connection.ts";
-import { enroll } from "../src/agent/enroll.ts";
-import { loadOrCreateIdentity } from "../src/agent/identity.ts";
-import type { StepResult } from "../src/contract/catalog.ts";
-import { spawnControlPlane } from "../test/support/control-plane-process.ts";
-import { signSlack, slashCommandBody, waitHostOnline } from "../test/support/slack-signing.ts";
-import { SlackStandIn } from "../test/support/slack-standin.ts";
+import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
+import { startScriptedPlane } from "./scripted-plane.ts";
 import { percentile } from "./stats.ts";
 
 /**
@@ -18,39 +10,7 @@ import { percentile } from "./stats.ts";
  * background triages of earlier requests compete for the same CPU.
  */
 export async function benchAck(opts: { requests: number; concurrency: number; text: string }) {
-  const secret = "bench-signing-secret";
-  const token = "xoxb-bench";
-  const quiet = { info() {}, warn() {}, error() {} };
-  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-ack-"));
-  const slack = new SlackStandIn(token);
-  const apiUrl = await slack.start();
-  const cp = await spawnControlPlane({ SLACK_SIGNING_SECRET: secret, SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl });
-  const identity = loadOrCreateIdentity(join(dir, "agent"));
-  await enroll({ dir: join(dir, "agent"), server: cp.url, host: "node-3", code: await cp.enrollmentCode("node-3") });
-  const results: StepResult[] = [
-    {
-      step: "versions",
-      status: "ok",
-      durationMs: 1,
-      data: { agent: "bench", openclaw: "2026.9.6", os: "linux", node: process.version },
-    },
-  ];
-  const agent = new AgentConnection({
-    server: cp.url,
-    host: "node-3",
-    identity,
-    agentVersion: "bench",
-    gatewayVersion: () => "2026.9.6",
-    logger: quiet,
-    runner: {
-      run: async (_j, on) => {
-        for (const r of results) on(r);
-        return results;
-      },
-    },
-  });
-  agent.start();
-  await waitHostOnline(cp.url, secret, "node-3");
+  const { cp, secret, close } = await startScriptedPlane();
 
   // Sign every request before the clock starts: the load generator's own HMAC work is not
   // the control plane's latency. Signatures stay valid for Slack's five-minute window.
@@ -82,10 +42,7 @@ export async function benchAck(opts: { requests: number; concurrency: number; te
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   const wallMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 500));
-  await agent.stop();
-  await cp.stop();
-  await slack.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
   latencies.sort((a, b) => a - b);
   return {
     command: `/openclaw ${opts.text}`,

@@ -111,6 +111,11 @@ export interface Store {
    * alert-triage slot for minutes); expired claims may be dropped by any call.
    */
   claimUntil(key: string, now: number, until: number): Promise<boolean>;
+  /**
+   * Drops the claim of `key` made until `until` (its work failed, so a repeat may try again);
+   * a later claim of the same key (another `until`) is left.
+   */
+  releaseClaim(key: string, until: number): Promise<void>;
 
   findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
   insertIncident(incident: IncidentRecord): Promise<void>;

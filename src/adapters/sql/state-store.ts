@@ -164,6 +164,10 @@ export class SqlStateStore implements Store {
     );
   }
 
+  async releaseClaim(key: string, until: number): Promise<void> {
+    this.driver.rows("DELETE FROM claims WHERE key = ? AND until = ?", key, until);
+  }
+
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
     const row = this.first("SELECT * FROM incidents WHERE channel = ? AND host = ?", channel, host);
     return row

@@ -27,19 +27,24 @@ export interface ScriptedPlane {
  * agent runs in this process and answers every job at once with one `versions` step, so the
  * work measured is the control plane's. `env` adds to the control plane's environment.
  */
-export async function startScriptedPlane(opts: { env?: Record<string, string> } = {}): Promise<ScriptedPlane> {
+export async function startScriptedPlane(
+  opts: { env?: Record<string, string> /** Another checkout's src/node/main.ts (a baseline). */; main?: string } = {},
+): Promise<ScriptedPlane> {
   const secret = "bench-signing-secret";
   const token = "xoxb-bench";
   const quiet = { info() {}, warn() {}, error() {} };
   const dir = mkdtempSync(join(tmpdir(), "clawops-bench-"));
   const slack = new SlackStandIn(token);
   const apiUrl = await slack.start();
-  const cp = await spawnControlPlane({
-    SLACK_SIGNING_SECRET: secret,
-    SLACK_BOT_TOKEN: token,
-    SLACK_API_URL: apiUrl,
-    ...opts.env,
-  });
+  const cp = await spawnControlPlane(
+    {
+      SLACK_SIGNING_SECRET: secret,
+      SLACK_BOT_TOKEN: token,
+      SLACK_API_URL: apiUrl,
+      ...opts.env,
+    },
+    opts.main ? { main: opts.main } : {},
+  );
   const identity = loadOrCreateIdentity(join(dir, "agent"));
   await enroll({
     dir: join(dir, "agent"),

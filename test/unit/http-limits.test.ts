@@ -119,6 +119,27 @@ describe("request bodies are read only after the headers prove who is calling, a
     expect(res.status).toBe(413);
   });
 
+  it("a signed slash command sent chunked (no Content-Length) under the cap still works", async () => {
+    const body = slashCommandBody({ text: "help" });
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        new URL("/slack/commands", cp.url),
+        { method: "POST", headers: { ...signSlack(SECRET, body), "transfer-encoding": "chunked" } },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (d: Buffer) => parts.push(d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8") }));
+        },
+      );
+      req.on("error", reject);
+      // Two chunks: the cap is counted as the body streams in, and the signature covers both.
+      req.write(body.slice(0, 10));
+      req.end(body.slice(10));
+    });
+    expect(status).toBe(200);
+    expect((JSON.parse(text) as { response_type: string }).response_type).toBe("ephemeral");
+  });
+
   it("a signed slash command of ordinary size still works", async () => {
     const body = slashCommandBody({ text: "help" });
     const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, body), body });

@@ -109,6 +109,8 @@ async function main(argv: string[]): Promise<number> {
       const stopDoctorCache = startDoctorCacheRefresher(
         resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
         (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
+        // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
+        releaseMemory,
       );
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });

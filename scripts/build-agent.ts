@@ -94,6 +94,29 @@ const lazyBuiltinsForWs: Plugin = {
   },
 };
 
+/**
+ * secretlint logs through `debug`, whose Node build loads `tty`, `os` and `supports-color` to
+ * colour output that only `DEBUG=secretlint*` would print. In the agent: a `debug` that is never
+ * enabled (the agent logs as JSON, src/agent/log.ts).
+ */
+const silentDebug: Plugin = {
+  name: "silent-debug",
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      /[\\/]@secretlint[\\/]/.test(args.importer) ? { path: "debug", namespace: "silent-debug" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "silent-debug" }, () => ({
+      contents: [
+        "const off = () => {};",
+        "off.enabled = false;",
+        "off.extend = () => off;",
+        "module.exports = () => off;",
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
 /** zod's error messages in 60-odd languages; the agent uses the default, English (zod's `en`, kept). */
 const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
@@ -167,7 +190,7 @@ export async function bundleAgent(): Promise<string> {
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, lazyBuiltinsForWs, zodEnglishOnly],
+    plugins: [builtinsThroughRequire, lazyBuiltinsForWs, silentDebug, zodEnglishOnly],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

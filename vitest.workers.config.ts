@@ -66,6 +66,11 @@ export default defineConfig({
           CLAWOPS_INCIDENT_CHANNEL: "C0INCIDENT",
           // A scheduled freeze's warning 3 s (not 15 min) before its start, so the tests see every moment.
           CLAWOPS_FREEZE_WARN_MIN: "0.05",
+          // The watch (test/workers/watch.test.ts): agents told a 1 s interval and a 2 s digest
+          // period (silent after 2 s + 2 intervals), flap windows of 10 s, so each moment is seconds away.
+          CLAWOPS_WATCH_INTERVAL_S: "1",
+          CLAWOPS_WATCH_DIGEST_S: "2",
+          CLAWOPS_WATCH_FLAP_WINDOW_S: "10",
         },
         outboundService: createOutboundRecorder(),
       },

@@ -1,14 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { AgentConnection } from "../src/agent/connection.ts";
-import { enroll } from "../src/agent/enroll.ts";
-import { loadOrCreateIdentity } from "../src/agent/identity.ts";
-import type { StepResult } from "../src/contract/catalog.ts";
-import { spawnControlPlane } from "../test/support/control-plane-process.ts";
-import { waitHostOnline } from "../test/support/slack-signing.ts";
-import { SlackStandIn } from "../test/support/slack-standin.ts";
+import { startScriptedPlane } from "./scripted-plane.ts";
 import { percentile, round } from "./stats.ts";
 
 /**
@@ -23,45 +17,9 @@ const { values } = parseArgs({ options: { requests: { type: "string" } } });
 const requests = Number(values.requests ?? 300);
 const concurrency = 10;
 const token = "bench-alert-token";
-const secret = "bench-signing-secret";
-const quiet = { info() {}, warn() {}, error() {} };
-
-const dir = mkdtempSync(join(tmpdir(), "clawops-bench-alerts-"));
-const slack = new SlackStandIn("xoxb-bench");
-const apiUrl = await slack.start();
-const cp = await spawnControlPlane({
-  SLACK_SIGNING_SECRET: secret,
-  SLACK_BOT_TOKEN: "xoxb-bench",
-  SLACK_API_URL: apiUrl,
-  CLAWOPS_INCIDENT_CHANNEL: "C0BENCH",
-  CLAWOPS_ALERT_TOKEN: token,
+const { cp, slack, close } = await startScriptedPlane({
+  env: { CLAWOPS_INCIDENT_CHANNEL: "C0BENCH", CLAWOPS_ALERT_TOKEN: token },
 });
-const identity = loadOrCreateIdentity(join(dir, "agent"));
-await enroll({ dir: join(dir, "agent"), server: cp.url, host: "node-3", code: await cp.enrollmentCode("node-3") });
-const results: StepResult[] = [
-  {
-    step: "versions",
-    status: "ok",
-    durationMs: 1,
-    data: { agent: "bench", openclaw: "2026.9.6", os: "linux", node: process.version },
-  },
-];
-const agent = new AgentConnection({
-  server: cp.url,
-  host: "node-3",
-  identity,
-  agentVersion: "bench",
-  gatewayVersion: () => "2026.9.6",
-  logger: quiet,
-  runner: {
-    run: async (_j, on) => {
-      for (const r of results) on(r);
-      return results;
-    },
-  },
-});
-agent.start();
-await waitHostOnline(cp.url, secret, "node-3");
 
 const payload = (i: number) =>
   JSON.stringify({
@@ -118,10 +76,7 @@ await slack.waitFor(
   "every alert message",
 );
 const drainedMs = performance.now() - t0;
-await agent.stop();
-await cp.stop();
-await slack.stop();
-rmSync(dir, { recursive: true, force: true });
+await close();
 latencies.sort((a, b) => a - b);
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

@@ -3,7 +3,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { AGENT_NODE_FLAGS, buildAgent } from "../scripts/build-agent.ts";
-import { benchAck } from "./ack.ts";
+import { benchAck, benchBareHono } from "./ack.ts";
 import { benchAgentProcess, benchFleet, benchFleetAb, benchHubMemory, type FleetAbRun } from "./fleet.ts";
 import { benchFleetWorkerd, HIBERNATION_WAIT_MS } from "./fleet-workerd.ts";
 import { percentile, round } from "./stats.ts";
@@ -11,7 +11,7 @@ import { benchTriage } from "./triage.ts";
 import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts";
 
 /**
- * `npm run bench [-- --only ack|triage] [--runs N] [--no-ladder]`: measures, prints a Markdown report and
+ * `npm run bench [-- --only ack|triage] [--runs N] [--no-ladder]` (`--only ack [--rounds N] [--requests N] [--baseline <checkout>]`: the ack against a bare hono app, and against another checkout's control plane, in interleaved rounds): measures, prints a Markdown report and
  * writes it with the raw numbers to bench/results/latest.{md,json}.
  * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
  * `--only hub-mem`, or `--only fleet,hub-mem`; `--agents N` (default 1000), `--procs P` (agent
@@ -50,22 +50,64 @@ const raw: Record<string, unknown> = { machine };
 
 if (!fleetRun && values.only !== "triage") {
   const requests = Number(values.requests ?? 500);
+  const rounds = Number(values.rounds ?? values.runs ?? 5);
+  const baselineMain = values.baseline ? join(values.baseline, "src/node/main.ts") : undefined;
   report.push(
     "### Slash-command ack latency",
     "",
-    `${requests} really signed requests, 20 concurrent, control plane in its own process.`,
+    `${requests} really signed requests, 20 concurrent, each server in its own process; ${rounds} interleaved rounds (bare hono, then \`/openclaw triage node-3\`${baselineMain ? ", then the same against the baseline checkout" : ""}, then \`/openclaw hosts\`). min / median / max over the rounds; the ratio is each round's p99 over the same round's bare hono p99. CPU per request is read from /proc during the load: the server's HTTP (main) thread and the whole process.`,
     "",
   );
-  report.push("| command | p50 | p99 | max | throughput | failures |", "|---|---|---|---|---|---|");
-  for (const text of ["triage node-3", "hosts"]) {
-    log(`ack: /openclaw ${text}…`);
-    const r = await benchAck({ requests, concurrency: 20, text });
-    raw[`ack ${text}`] = r;
+  type AckRun = Awaited<ReturnType<typeof benchAck>>;
+  const runs: Record<string, AckRun[]> = {
+    bare: [],
+    "triage node-3": [],
+    ...(baselineMain ? { "triage node-3 (baseline)": [] } : {}),
+    hosts: [],
+  };
+  for (let i = 0; i < rounds; i++) {
+    log(`ack round ${i + 1}/${rounds}…`);
+    runs.bare?.push(await benchBareHono({ requests, concurrency: 20, text: "triage node-3" }));
+    runs["triage node-3"]?.push(await benchAck({ requests, concurrency: 20, text: "triage node-3" }));
+    if (baselineMain)
+      runs["triage node-3 (baseline)"]?.push(
+        await benchAck({ requests, concurrency: 20, text: "triage node-3", main: baselineMain }),
+      );
+    runs.hosts?.push(await benchAck({ requests, concurrency: 20, text: "hosts" }));
+  }
+  raw.ack = runs;
+  const mmm = (xs: number[], d = 1) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `${round(s[0] ?? Number.NaN, d)} / ${round(percentile(s, 50), d)} / ${round(s[s.length - 1] ?? Number.NaN, d)}`;
+  };
+  report.push(
+    "| server | p50 (ms) | p99 (ms) | p99 ÷ bare hono p99 | HTTP-thread CPU per request (ms) | process CPU per request (ms) | bench process CPU per request (ms) | throughput (/s) | failures |",
+    "|---|---|---|---|---|---|---|---|---|",
+  );
+  const bare = runs.bare ?? [];
+  for (const [name, rs] of Object.entries(runs)) {
+    const ratios = rs.map((r, j) => r.p99Ms / (bare[j]?.p99Ms ?? Number.NaN));
     report.push(
-      `| \`/openclaw ${text}\` | ${round(r.p50Ms)} ms | ${round(r.p99Ms)} ms | ${round(r.maxMs)} ms | ${Math.round(r.throughputPerS)}/s | ${r.failures} |`,
+      `| ${name === "bare" ? "bare hono (same signature check)" : `\`/openclaw ${name}\``} | ${mmm(rs.map((r) => r.p50Ms))} | ${mmm(rs.map((r) => r.p99Ms))} | ${name === "bare" ? "1" : `${mmm(ratios, 2)}×`} | ${mmm(
+        rs.map((r) => r.mainCpuMsPerRequest),
+        3,
+      )} | ${mmm(
+        rs.map((r) => r.processCpuMsPerRequest),
+        3,
+      )} | ${mmm(
+        rs.map((r) => r.benchCpuMsPerRequest),
+        3,
+      )} | ${mmm(
+        rs.map((r) => r.throughputPerS),
+        0,
+      )} | ${rs.reduce((n, r) => n + r.failures, 0)} |`,
     );
   }
-  report.push("");
+  report.push(
+    "",
+    `Per-round p99 ÷ bare hono p99, triage: ${(runs["triage node-3"] ?? []).map((r, j) => round(r.p99Ms / (bare[j]?.p99Ms ?? Number.NaN), 2)).join(", ")}${baselineMain ? `; baseline: ${(runs["triage node-3 (baseline)"] ?? []).map((r, j) => round(r.p99Ms / (bare[j]?.p99Ms ?? Number.NaN), 2)).join(", ")}` : ""}.`,
+    "",
+  );
 }
 
 if (!fleetRun && values.only !== "ack") {
@@ -270,7 +312,7 @@ function writeReport(name: string, lines: string[], data: Record<string, unknown
   writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify(data, null, 2)}\n`);
 }
 
-if (!fleetRun || nodeFleetRun) writeReport(fleetRun ? "fleet" : "latest", report, raw);
+if (!fleetRun || nodeFleetRun) writeReport(fleetRun ? "fleet" : values.only === "ack" ? "ack" : "latest", report, raw);
 
 if (only.has("fleet-workerd")) {
   // `--agents 100,1000`: one section per fleet size, in one report.

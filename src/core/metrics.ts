@@ -61,6 +61,8 @@ export type MetricName = keyof MetricCatalog;
 type NamesOf<T extends string> = { [K in MetricName]: MetricCatalog[K]["type"] extends T ? K : never }[MetricName];
 export type CounterName = NamesOf<"counter">;
 export type HistogramName = NamesOf<"histogram">;
+/** Gauges are read by the runtime at scrape time: it gives one reader per gauge of the catalog. */
+export type GaugeName = NamesOf<"gauge">;
 /** A metric's labels, each named by the catalog: `{ command: "triage", outcome: "ok" }`. */
 export type MetricLabels<N extends MetricName> = Record<MetricCatalog[N]["labels"][number], string>;
 

@@ -106,11 +106,25 @@ export interface Store {
    */
   claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
   /**
+   * Optional group commit (Node's SQLite): opens a write batch, if none is open, that every
+   * write joins until it commits, one turn of the event loop later, so the commands answered
+   * in one turn share one commit. `flushed` resolves once everything written so far is
+   * committed (at once when no batch is open) and rejects if that commit failed (then it was
+   * rolled back): a command's ack waits for it, so what it acks survives a restart.
+   */
+  beginBatch?(): void;
+  flushed?(): Promise<void>;
+  /**
    * Claims `key` until `until` (ms): false while an earlier claim of it has not expired. Unlike
    * claimRequest each claim keeps its own expiry (a firing alert's fingerprint for days, a host's
    * alert-triage slot for minutes); expired claims may be dropped by any call.
    */
   claimUntil(key: string, now: number, until: number): Promise<boolean>;
+  /**
+   * Drops the claim of `key` made until `until` (its work failed, so a repeat may try again);
+   * a later claim of the same key (another `until`) is left.
+   */
+  releaseClaim(key: string, until: number): Promise<void>;
 
   findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
   insertIncident(incident: IncidentRecord): Promise<void>;

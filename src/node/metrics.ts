@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import {
   type CounterName,
+  type GaugeName,
   type HistogramName,
   METRIC_CATALOG,
   type MetricLabels,
@@ -50,7 +51,7 @@ export class PromMetrics implements Metrics {
    * `gauges` are read at every scrape (agents_connected: the hub's open connections).
    * `processMetrics: false` leaves out Node's defaults (CPU, memory, event loop, GC).
    */
-  constructor(gauges: { agents_connected: () => number }, opts: { processMetrics?: boolean } = {}) {
+  constructor(gauges: Record<GaugeName, () => number>, opts: { processMetrics?: boolean } = {}) {
     for (const [name, spec] of Object.entries(METRIC_CATALOG) as [MetricName, (typeof METRIC_CATALOG)[MetricName]][]) {
       const base = {
         name: `${METRIC_PREFIX}${name}`,
@@ -62,8 +63,7 @@ export class PromMetrics implements Metrics {
       else if (spec.type === "histogram") {
         this.histograms.set(name, new Histogram({ ...base, buckets: [...("buckets" in spec ? spec.buckets : [])] }));
       } else {
-        const read = gauges[name as keyof typeof gauges];
-        if (!read) continue;
+        const read = gauges[name as GaugeName];
         new Gauge({
           ...base,
           collect() {

@@ -26,6 +26,7 @@ import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
 import { PromMetrics } from "./metrics.ts";
 import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
+import { RequestLull } from "./request-lull.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
 export interface ControlPlaneConfig {
@@ -81,6 +82,11 @@ export interface ControlPlane {
 
 export const CONSOLE_CHANNEL = "console";
 const DEFAULT_MAX_CONNECTIONS = 20_000;
+/**
+ * The longest a queued job waits for a lull in HTTP requests before it starts anyway: short
+ * beside a triage's seconds, long enough for a burst of commands to be acked first.
+ */
+export const JOB_START_DEFER_MS = 1_000;
 
 // Kept whole (issue 13): the control plane's wiring, read top to bottom in start-up order; split, the order would hide.
 export async function startControlPlane(config: ControlPlaneConfig): Promise<ControlPlane> {
@@ -88,6 +94,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const clock: Clock = { now: () => Date.now() };
   const ids: Ids = { id: (prefix) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 20)}` };
   const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
+  const lull = new RequestLull();
   // The watch needs the deps (chat, jobs) made below; the hub hands it frames only once agents connect.
   let watch: WatchService | null = null;
   const watchSettings = config.watch ?? {};
@@ -127,7 +134,14 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     ids,
     logger,
     metrics,
-    jobs: new InProcessJobs(),
+    // A job starts once the requests being answered are answered (a lull, at most JOB_START_DEFER_MS),
+    // then a loop turn later, after the last ack was handed to its socket.
+    jobs: new InProcessJobs(undefined, {
+      beforeStart: async () => {
+        await lull.wait(JOB_START_DEFER_MS);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      },
+    }),
     bundles: capabilityOn(bundles),
     recovery,
     publicUrl: () => publicUrl,
@@ -198,7 +212,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(
       {
-        fetch: app.fetch,
+        fetch: (req, env) =>
+          RequestLull.counts(req.method) ? lull.around(async () => app.fetch(req, env)) : app.fetch(req, env),
         port: config.port,
         hostname: config.bind,
         // A client gets 10 s for its headers and 30 s for a whole request (every body here is

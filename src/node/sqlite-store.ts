@@ -66,9 +66,43 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
     db.exec(CONSOLE_SCHEMA);
   }
 
-  /** Closes the database; closing it again does nothing. */
+  /** The open write batch: committed by `commitBatch` a loop turn after it was opened. */
+  private batch: { done: Promise<void>; settle: (err?: unknown) => void } | null = null;
+
+  beginBatch(): void {
+    if (this.batch || !this.db.isOpen || this.db.isTransaction) return;
+    this.db.exec("BEGIN");
+    let settle: (err?: unknown) => void = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    // Nobody may be waiting on it; a failed commit is reported to those who are.
+    done.catch(() => {});
+    this.batch = { done, settle };
+    setImmediate(() => this.commitBatch());
+  }
+
+  flushed(): Promise<void> {
+    return this.batch?.done ?? Promise.resolve();
+  }
+
+  private commitBatch(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    try {
+      this.db.exec("COMMIT");
+      batch.settle();
+    } catch (err) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      batch.settle(err);
+    }
+  }
+
+  /** Closes the database (committing an open write batch first); closing it again does nothing. */
   close(): void {
     if (!this.db.isOpen) return;
+    this.commitBatch();
     this.node.clear();
     this.db.close();
   }

@@ -3,6 +3,7 @@ import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store 
 import type {
   AuditEntry,
   AuditQuery,
+  AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
   NewAuditEntry,
@@ -59,6 +60,9 @@ export class DirectoryStore implements Store {
   claimUntil(key: string, now: number, until: number): Promise<boolean> {
     return this.stub.claimUntil(key, now, until);
   }
+  releaseClaim(key: string, until: number): Promise<void> {
+    return this.stub.releaseClaim(key, until);
+  }
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
     return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
   }
@@ -104,6 +108,9 @@ export class DirectoryRecoveryStore implements RecoveryStore {
   }
   async putFreeze(freeze: FreezeRecord): Promise<void> {
     await this.stub.putFreeze(freeze);
+  }
+  putAutoFreeze(freeze: FreezeRecord & { auto: AutoFreeze }, now: number): Promise<boolean> {
+    return this.stub.putAutoFreeze(freeze, now);
   }
   async getFreeze(target: string): Promise<FreezeRecord | null> {
     return (await this.stub.getFreeze(target)) as FreezeRecord | null;

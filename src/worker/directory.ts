@@ -6,6 +6,7 @@ import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } fr
 import { expireFreezes } from "../core/recovery/service.ts";
 import type {
   AuditQuery,
+  AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
   NewAuditEntry,
@@ -55,6 +56,11 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   async putFreeze(freeze: FreezeRecord) {
     await this.recovery.putFreeze(freeze);
     await this.scheduleFreezeExpiry();
+  }
+  async putAutoFreeze(freeze: FreezeRecord & { auto: AutoFreeze }, now: number) {
+    const written = await this.recovery.putAutoFreeze(freeze, now);
+    if (written) await this.scheduleFreezeExpiry();
+    return written;
   }
   getFreeze(target: string) {
     return this.recovery.getFreeze(target);
@@ -148,6 +154,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   claimUntil(key: string, now: number, until: number) {
     return this.store.claimUntil(key, now, until);
+  }
+  releaseClaim(key: string, until: number) {
+    return this.store.releaseClaim(key, until);
   }
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);

@@ -6,7 +6,7 @@ import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { JobOutcome, JobSpec } from "../core/ports.ts";
 import { WatchService } from "../core/watch/service.ts";
-import { DEFAULT_WATCH_SETTINGS, watchSettingsFromEnv } from "../core/watch/state.ts";
+import { nextSweepAt, type WatchRecord, watchSettingsFromEnv } from "../core/watch/state.ts";
 import { DirectoryStore, HostWatchStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { SqlEarlyResults } from "./host/early-results.ts";
@@ -105,6 +105,8 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     const conn = this.link(ws);
     if (conn) this.hub.closed(conn, code, reason);
+    // The watch notes the agent gone (its state stale, copied to the shard) before this event ends.
+    await this.watchSettled();
     // Completes the close handshake; 1005 and 1006 are not codes a close frame may carry.
     hibernatingSocket(ws).close(code === 1005 || code === 1006 ? 1000 : code, "closing");
   }
@@ -112,14 +114,16 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     const conn = this.link(ws);
     if (conn) this.hub.closed(conn, 1011, "", `agent socket error: ${String(error)}`);
+    await this.watchSettled();
   }
 
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.hub.sweep(now);
     this.early.expire(now);
-    // Ended flap windows post their summary.
-    await this.watch()?.sweep();
+    // Ended flap windows post their summary; an agent silent past its digest period (plus two
+    // intervals) turns stale, in this object and its shard, as Node's 5 s sweep does.
+    if (this.watchDue() !== null) await this.watch()?.sweep();
     await runQueuedJobs({
       queue: this.jobs,
       store: this.store,
@@ -188,6 +192,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
       instance: this.instance,
       pendingJobs: this.hub.pendingJobs,
       queuedJobs: this.jobs.size,
+      watch: this.watchSummary(),
     };
   }
 
@@ -253,15 +258,47 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     return this.watchService;
   }
 
-  /** When this host's open flap window ends (its summary is due), if one is open. */
-  private flapWindowEnd(): number | null {
+  /** This host's stored watch state, if the watch ever stored one here. */
+  private watchRecord(): WatchRecord | null {
     const row = this.ctx.storage.sql.exec<{ state: string }>("SELECT state FROM host_watch LIMIT 1").toArray()[0];
-    if (!row) return null;
-    const flap = (JSON.parse(row.state) as { flap: { start: number } | null }).flap;
-    const windowMs =
-      watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>).flapWindowMs ??
-      DEFAULT_WATCH_SETTINGS.flapWindowMs;
-    return flap ? flap.start + windowMs : null;
+    return row ? (JSON.parse(row.state) as WatchRecord) : null;
+  }
+
+  /**
+   * When the watch's sweep is next due here (`nextSweepAt`): the end of an open flap window (its
+   * summary), or the moment the agent has been silent past its digest period plus two intervals.
+   * An alarm, not a timer: the object hibernates until then, and a frame moves it later.
+   */
+  private watchDue(): number | null {
+    const record = this.watchRecord();
+    if (!record) return null;
+    let service: WatchService | null;
+    try {
+      service = this.watch();
+    } catch {
+      return null; // a CLAWOPS_WATCH_* value that is not a number of seconds: no watch, no alarm for it
+    }
+    // No watch service to sweep (the shards unbound, a bad configuration): no alarm that would find nothing to do.
+    return service ? nextSweepAt(record, service.settings) : null;
+  }
+
+  /** What `GET /api/hosts/<host>/agent` shows of the watch: the held health, last report, staleness. */
+  private watchSummary(): HostAgentStatus["watch"] {
+    const record = this.watchRecord();
+    if (!record) return null;
+    return {
+      healthy: record.held?.healthy ?? null,
+      since: record.held?.since ?? null,
+      reportedAt: record.reportedAt,
+      stale: record.stale,
+    };
+  }
+
+  /** Waits for the watch's work on a frame or a disconnect to finish, then sets the next alarm. */
+  private async watchSettled(): Promise<void> {
+    if (!this.watchService) return;
+    await this.watchService.idle();
+    await this.scheduleAlarm();
   }
 
   private jobDeps(run: QueuedRun) {
@@ -284,8 +321,8 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     }
     const early = this.early.nextExpiry();
     if (early !== null) deadlines.push(early);
-    const flapEnd = this.flapWindowEnd();
-    if (flapEnd !== null) deadlines.push(flapEnd);
+    const watchDue = this.watchDue();
+    if (watchDue !== null) deadlines.push(watchDue);
     if (deadlines.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;

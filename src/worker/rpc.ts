@@ -72,6 +72,17 @@ export interface HostAgentStatus {
   pendingJobs: number;
   /** Triage and bundle jobs queued or running in this object. */
   queuedJobs: number;
+  /**
+   * The host's watch state here (docs/watch.md): the held health and since when (null until one
+   * held), when the agent last reported, and why the state is stale (disconnected, or silent past
+   * its digest period: the object's alarm notices). Null when the watch never stored one.
+   */
+  watch?: {
+    healthy: boolean | null;
+    since: number | null;
+    reportedAt: number;
+    stale: { reason: string; at: number } | null;
+  } | null;
 }
 
 /** What a recover Workflow instance is created with (its id is the run id). */

@@ -1,7 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type ConsoleServer, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
+import {
+  type ConsoleServer,
+  newConsolePage,
+  openConsole,
+  startConsoleBrowser,
+  tokenDriftScript,
+} from "../support/console-server.ts";
 import { gatewayDownData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 
@@ -12,16 +18,6 @@ import { FakeHostTransport } from "../support/fake-transport.ts";
  * accessible labels, a new answer in a thread above later messages is brought into view, the
  * probe list shows what each probe found, and a message's time has one format.
  */
-const CHROMIUM = process.env.CLAWOPS_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOT = "/tmp/clawops-console-buttons.png";
 
 let server: ConsoleServer;
@@ -29,33 +25,21 @@ let browser: Browser;
 let page: Page;
 let pageErrors: string[];
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
   const transport = new FakeHostTransport()
     .addHost("node-3", { results: tokenDriftScript() })
     .addHost("node-5", { results: toResults(gatewayDownData()) })
     .addHost("node-6", { results: toResults(gatewayDownData()) });
-  server = await startConsoleServer(transport, ["node-3", "node-5", "node-6"]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  ({ server, browser, close } = await startConsoleBrowser(transport, ["node-3", "node-5", "node-6"]));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => close?.());
 
 beforeEach(async () => {
-  pageErrors = [];
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (err) => pageErrors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
-  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
-    pageErrors.push(`external request: ${route.request().url()}`);
-    return route.abort();
-  });
-  await page.goto(server.loginUrl());
-  await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
+  ({ page, errors: pageErrors } = await newConsolePage(browser));
+  await openConsole(page, server.loginUrl());
 });
 
 afterEach(async () => {

@@ -1,28 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { requestConfirmation } from "../../src/core/recovery/confirm.ts";
 import { requireRecovery } from "../../src/core/recovery/service.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { launchChromium, newConsolePage, openConsole } from "../support/console-server.ts";
 
 /**
  * The console's confirmation buttons in real headless Chromium against the Node control plane
  * (console only, no Slack): the local operator approves a restart the same way a Slack user would.
  */
-const CHROMIUM = process.env.CLAWOPS_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let cp: ControlPlane;
 let browser: Browser;
@@ -43,7 +34,7 @@ beforeAll(async () => {
     host: "node-3",
     publicKey: toBase64Url(crypto.getRandomValues(new Uint8Array(32))),
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -54,12 +45,8 @@ afterAll(async () => {
 
 describe("console confirmation buttons", () => {
   it("approves a restart as the local operator after the confirm dialog", async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
-    await page.goto(cp.consoleLoginUrl() ?? "");
-    await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
+    const { page, errors } = await newConsolePage(browser);
+    await openConsole(page, cp.consoleLoginUrl() ?? "");
     await page.getByTestId("command-input").fill("/openclaw freeze node-3 for 10m restart test");
     await page.getByTestId("command-input").press("Enter");
     await expect.poll(async () => (await cp.deps.recovery?.store.getFreeze("node-3"))?.owner).toBe("console");

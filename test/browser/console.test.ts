@@ -1,7 +1,13 @@
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
-import { type ConsoleServer, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
+import {
+  type ConsoleServer,
+  newConsolePage,
+  openConsole as openConsoleAs,
+  startConsoleBrowser,
+  tokenDriftScript,
+} from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 
 /** Steps in a triage job (the progress line counts them). */
@@ -10,20 +16,8 @@ const N = TRIAGE_STEPS.length;
 /**
  * The local console page in real headless Chromium against the real app (hono on
  * @hono/node-server, SQLite, ConsoleChat) with a scripted host: what an operator sees.
- * Chromium is the system one; playwright-core never downloads a browser. Playwright's
- * launch() gives every run a fresh temporary profile.
+ * Chromium is the system one (launchChromium in test/support/console-server.ts).
  */
-const CHROMIUM = process.env.CLAWOPS_CHROMIUM ?? "/usr/bin/chromium";
-// Without these, Chromium tries to reach the network (updates, sync, QUIC probes).
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOT = "/tmp/clawops-console.png";
 
 let server: ConsoleServer;
@@ -31,29 +25,17 @@ let browser: Browser;
 let page: Page;
 let pageErrors: string[];
 
+let close: () => Promise<void>;
+
 beforeAll(async () => {
   const transport = new FakeHostTransport().addHost("node-3", { results: tokenDriftScript() });
-  server = await startConsoleServer(transport);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  ({ server, browser, close } = await startConsoleBrowser(transport));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => close?.());
 
 beforeEach(async () => {
-  pageErrors = [];
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (err) => pageErrors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
-  // Only the console server: the page must need nothing else.
-  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
-    pageErrors.push(`external request: ${route.request().url()}`);
-    return route.abort();
-  });
+  ({ page, errors: pageErrors } = await newConsolePage(browser));
 });
 
 afterEach(async () => {
@@ -61,10 +43,7 @@ afterEach(async () => {
   expect(pageErrors).toEqual([]);
 });
 
-async function openConsole(): Promise<void> {
-  await page.goto(server.loginUrl());
-  await expect.poll(() => page.getByTestId("connection").getAttribute("data-state")).toBe("live");
-}
+const openConsole = () => openConsoleAs(page, server.loginUrl());
 
 async function send(text: string): Promise<void> {
   const input = page.getByTestId("command-input");

@@ -1,11 +1,10 @@
 import { createHmac } from "node:crypto";
-import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
-import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
-import { firstFindingId, waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { ControlPlaneProcess } from "../support/control-plane-process.ts";
+import type { SharedGateway } from "../support/gateway/control.ts";
+import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
+import { firstFindingId } from "../support/slack-signing.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
  * Alerts on a real OpenClaw gateway: the control plane as `npm start` runs it (its alert
@@ -23,13 +22,11 @@ const CHANNEL = "C0ALERTS";
 /** Healthy, apart from `models status` listing openai as a provider in use without credentials. */
 const FRESH_LAB_HEADLINE = "1 layer to watch — No credentials for a model provider in use";
 
+let plane: GatewayPlane;
 let gw: SharedGateway;
 let slack: SlackStandIn;
 let cp: ControlPlaneProcess;
-let agentDir: string;
-let agent: AgentProcess;
 
-const agentEnv = () => ({ ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin });
 const thread = (): StoredMessage[] => {
   const parent = slack.topLevel(CHANNEL)[0];
   return parent ? slack.thread(CHANNEL, parent.ts) : [];
@@ -50,36 +47,22 @@ async function postJson(path: string, body: string, headers: Record<string, stri
 }
 
 beforeAll(async () => {
-  gw = sharedGateway();
-  await gw.restoreHealthy();
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await spawnControlPlane(
-    {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_API_URL: apiUrl,
+  plane = await startGatewayPlane({
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    host: HOST,
+    env: {
       CLAWOPS_INCIDENT_CHANNEL: CHANNEL,
       CLAWOPS_ALERT_TOKEN: ALERT_TOKEN,
       PAGERDUTY_WEBHOOK_SECRET: PD_SECRET,
       // Both alerts below triage the same host within minutes.
       CLAWOPS_ALERT_TRIAGE_MINUTES: "0",
     },
-    { keepData: true },
-  );
-  agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env: agentEnv() });
-  agent = runAgent({ dir: agentDir, env: agentEnv() });
-  await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
+  });
+  ({ gw, slack, cp } = plane);
 });
 
-afterAll(async () => {
-  await agent?.kill();
-  await cp?.stop();
-  await slack?.stop();
-  if (cp) rmSync(cp.dataDir, { recursive: true, force: true });
-  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
-  await gw?.restoreHealthy();
-});
+afterAll(() => plane?.close());
 
 describe("alerts on a real OpenClaw gateway", () => {
   it("Alertmanager's gateway-down alert opens the thread with the alert and a triage that finds it down", async () => {

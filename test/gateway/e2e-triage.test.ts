@@ -1,12 +1,13 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
+import { type AgentProcess, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
+import type { SharedGateway } from "../support/gateway/control.ts";
+import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /** Steps in a triage job (the progress line counts them). */
 const N = TRIAGE_STEPS.length;
@@ -23,16 +24,14 @@ const HOST = "node-3";
 const CHANNEL = "C0INCIDENTS";
 const DRIFT_TOKEN = "drifted-server-token-7c1f0e9b2a";
 
+let plane: GatewayPlane;
 let gw: SharedGateway;
 let slack: SlackStandIn;
 let cp: ControlPlaneProcess;
-let agentDir: string;
 let agent: AgentProcess;
 
 /** Healthy, apart from `models status` listing openai as a provider in use without credentials. */
 const FRESH_LAB_HEADLINE = "1 layer to watch — No credentials for a model provider in use";
-
-const agentEnv = () => ({ ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin });
 
 function blocksText(m: StoredMessage | undefined): string {
   return JSON.stringify(m?.blocks ?? []);
@@ -76,27 +75,11 @@ function assertNoSecretsLeaked(): void {
 }
 
 beforeAll(async () => {
-  gw = sharedGateway();
-  await gw.restoreHealthy();
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await spawnControlPlane(
-    { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: apiUrl },
-    { keepData: true },
-  );
-  agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env: agentEnv() });
-  agent = runAgent({ dir: agentDir, env: agentEnv() });
-  await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
+  plane = await startGatewayPlane({ secret: SECRET, botToken: BOT_TOKEN, host: HOST, keepData: true });
+  ({ gw, slack, cp, agent } = plane);
 });
 
-afterAll(async () => {
-  await agent?.kill();
-  await cp?.stop();
-  await slack?.stop();
-  if (cp) rmSync(cp.dataDir, { recursive: true, force: true });
-  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
-  await gw?.restoreHealthy();
-});
+afterAll(() => plane?.close());
 
 describe("end-to-end triage on a real OpenClaw gateway", () => {
   it("healthy: opens the incident thread, streams progress, posts a matrix with no failing layer", async () => {
@@ -184,12 +167,12 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
   it("a control-plane restart keeps hosts, jobs and the incident thread", async () => {
     const parentTs = incident().ts;
     await cp.stop();
-    cp = await spawnControlPlane(
+    cp = plane.cp = await spawnControlPlane(
       { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: slack.url },
       { dataDir: cp.dataDir, keepData: true },
     );
     await gw.restoreHealthy();
-    agent = runAgent({ dir: agentDir, env: agentEnv(), server: cp.url });
+    agent = plane.agent = runAgent({ dir: plane.agentDir, env: plane.agentEnv(), server: cp.url });
     await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
     const { result } = await triage();
     expect(incident().ts).toBe(parentTs);

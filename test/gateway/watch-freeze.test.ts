@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
-import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
-import { waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { ControlPlaneProcess } from "../support/control-plane-process.ts";
+import type { SharedGateway } from "../support/gateway/control.ts";
+import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
  * The watch and the freeze policy together on a real OpenClaw gateway (docs/watch.md,
@@ -21,12 +20,11 @@ const HOST = "node-3";
 const INCIDENTS = "C0WATCHFRZ";
 const ANNOUNCE = "C0ANNOUNCE";
 
+let plane: GatewayPlane;
 let gw: SharedGateway;
 let slack: SlackStandIn;
 let cp: ControlPlaneProcess;
 let dir: string;
-let agentDir: string;
-let agent: AgentProcess;
 
 const incident = (): StoredMessage | undefined =>
   slack.topLevel(INCIDENTS).find((m) => m.text === `Incident: OpenClaw gateway on ${HOST}`);
@@ -46,8 +44,6 @@ const replies = (): StoredMessage[] => {
 };
 
 beforeAll(async () => {
-  gw = sharedGateway();
-  await gw.restoreHealthy();
   dir = mkdtempSync(join(tmpdir(), "clawops-watch-freeze-"));
   const policy = join(dir, "freeze-policy.json");
   writeFileSync(
@@ -63,31 +59,19 @@ beforeAll(async () => {
       ],
     }),
   );
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await spawnControlPlane({
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_API_URL: apiUrl,
-    CLAWOPS_INCIDENT_CHANNEL: INCIDENTS,
-    CLAWOPS_ANNOUNCE_CHANNELS: ANNOUNCE,
-    CLAWOPS_FREEZE_POLICY: policy,
-    CLAWOPS_WATCH_INTERVAL_S: "2",
-    CLAWOPS_WATCH_DIGEST_S: "60",
+  plane = await startGatewayPlane({
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    host: HOST,
+    watchIncidents: INCIDENTS,
+    env: { CLAWOPS_ANNOUNCE_CHANNELS: ANNOUNCE, CLAWOPS_FREEZE_POLICY: policy },
   });
-  const env = { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin };
-  agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env });
-  agent = runAgent({ dir: agentDir, env });
-  await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
+  ({ gw, slack, cp } = plane);
 }, 120_000);
 
 afterAll(async () => {
-  await agent?.kill();
-  await cp?.stop();
-  await slack?.stop();
-  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
+  await plane?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  await gw?.restoreHealthy();
 }, 120_000);
 
 describe("the watch with a freeze policy on a real OpenClaw gateway", () => {

@@ -1,10 +1,10 @@
-import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
-import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
-import { postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { AgentProcess } from "../support/agent-process.ts";
+import type { ControlPlaneProcess } from "../support/control-plane-process.ts";
+import type { SharedGateway } from "../support/gateway/control.ts";
+import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
+import { postSlashCommand } from "../support/slack-signing.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
  * The watch on a real OpenClaw gateway (docs/watch.md): a real clawops-agent runs the quick
@@ -19,10 +19,10 @@ const HOST = "node-3";
 const INCIDENTS = "C0WATCH";
 const FLAP_WINDOW_S = 150;
 
+let plane: GatewayPlane;
 let gw: SharedGateway;
 let slack: SlackStandIn;
 let cp: ControlPlaneProcess;
-let agentDir: string;
 let agent: AgentProcess;
 
 interface FleetJson {
@@ -64,32 +64,17 @@ const replies = (): StoredMessage[] => {
 };
 
 beforeAll(async () => {
-  gw = sharedGateway();
-  await gw.restoreHealthy();
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  cp = await spawnControlPlane({
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_API_URL: apiUrl,
-    CLAWOPS_INCIDENT_CHANNEL: INCIDENTS,
-    CLAWOPS_WATCH_INTERVAL_S: "2",
-    CLAWOPS_WATCH_DIGEST_S: "60",
-    CLAWOPS_WATCH_FLAP_WINDOW_S: String(FLAP_WINDOW_S),
+  plane = await startGatewayPlane({
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    host: HOST,
+    watchIncidents: INCIDENTS,
+    env: { CLAWOPS_WATCH_FLAP_WINDOW_S: String(FLAP_WINDOW_S) },
   });
-  const env = { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin };
-  agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env });
-  agent = runAgent({ dir: agentDir, env });
-  await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
+  ({ gw, slack, cp, agent } = plane);
 }, 120_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  await cp?.stop();
-  await slack?.stop();
-  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
-  await gw?.restoreHealthy();
-}, 120_000);
+afterAll(() => plane?.close(), 120_000);
 
 describe("the watch on a real OpenClaw gateway", () => {
   it("status all answers from the watch: the host healthy (ok, or warn for its missing model credentials), with its age; nothing posted in the incident channel", async () => {

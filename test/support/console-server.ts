@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { ConsoleChat } from "../../src/adapters/console/feed.ts";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../../src/adapters/http/console-guard.ts";
@@ -188,4 +189,69 @@ export function tokenDriftScript(scale = 0.1): ScriptedResult[] {
 /** A healthy 2026.9.6 gateway (GATEWAY-FACTS §3, captures/up): every probe answers as expected. */
 export function healthyScript(scale = 0.1): ScriptedResult[] {
   return script(healthyResults(), HEALTHY_MS, scale);
+}
+
+/**
+ * The system's headless Chromium (playwright-core never downloads a browser; launch() gives
+ * every run a fresh temporary profile), with what it would reach the network for turned off
+ * (updates, sync, QUIC probes).
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CLAWOPS_CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    headless: true,
+  });
+}
+
+/**
+ * A new page that records its script errors, console errors and any request to anything but
+ * the loopback console (aborted: the page must need nothing else) in `errors`.
+ */
+export async function newConsolePage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const errors: string[] = [];
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(msg.text());
+  });
+  await page.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => {
+    errors.push(`external request: ${route.request().url()}`);
+    return route.abort();
+  });
+  return { page, errors };
+}
+
+/** Logs the page in with a one-time URL and waits until its event stream is live. */
+export async function openConsole(page: Page, loginUrl: string): Promise<void> {
+  await page.goto(loginUrl);
+  await page.waitForSelector('[data-testid="connection"][data-state="live"]');
+}
+
+/** The console test server for `transport`'s hosts and a browser, with one `close()` for both. */
+export async function startConsoleBrowser(
+  transport: FakeHostTransport,
+  hosts?: string[],
+): Promise<{ server: ConsoleServer; browser: Browser; close(): Promise<void> }> {
+  const server = await startConsoleServer(transport, hosts);
+  const browser = await launchChromium().catch(async (err) => {
+    await server.close();
+    throw err;
+  });
+  return {
+    server,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
 }

@@ -205,6 +205,36 @@ export function toResults(d: Data): StepResult[] {
 
 export const healthyResults = () => toResults(healthyData());
 
+/**
+ * The short answer a scripted agent gives in the Slack and alert tests: versions and a
+ * healthy `gateway.ws` handshake only (no finding; enough for a triage to read "healthy").
+ * A function, so no test can change another's copy.
+ */
+export const scriptedHealthyResults = (): StepResult[] => [
+  {
+    step: "versions",
+    status: "ok",
+    durationMs: 80,
+    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
+  },
+  {
+    step: "gateway.ws",
+    status: "ok",
+    durationMs: 40,
+    data: {
+      url: "ws://127.0.0.1:19001",
+      outcome: "hello-ok",
+      challenged: true,
+      handshakeMs: 31,
+      tokenSource: "config",
+      server: { version: "2026.9.6", protocol: 4 },
+      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
+      statusRpc: { ok: true },
+      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
+    },
+  },
+];
+
 /** What a triage gets from an agent since issue 17: its plan's steps only (no `gateway status`, no `models status`). */
 export const triageResults = (d: Data): StepResult[] =>
   toResults(d).filter((r) => (TRIAGE_STEP_NAMES as readonly string[]).includes(r.step));

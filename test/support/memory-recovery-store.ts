@@ -1,6 +1,7 @@
 import type {
   AuditEntry,
   AuditQuery,
+  AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
   NewAuditEntry,
@@ -48,6 +49,13 @@ export class InMemoryRecoveryStore implements RecoveryStore {
 
   async putFreeze(freeze: FreezeRecord): Promise<void> {
     this.freezes.set(freeze.target, structuredClone(freeze));
+  }
+
+  async putAutoFreeze(freeze: FreezeRecord & { auto: AutoFreeze }, now: number): Promise<boolean> {
+    const held = this.freezes.get(freeze.target);
+    if (held && held.expiresAt > now && !(held.owner === freeze.owner && held.auto)) return false;
+    this.freezes.set(freeze.target, structuredClone(freeze));
+    return true;
   }
 
   async getFreeze(target: string): Promise<FreezeRecord | null> {

@@ -136,6 +136,10 @@ export class InMemoryStore implements Store {
     return true;
   }
 
+  async releaseClaim(key: string, until: number): Promise<void> {
+    if (this.claims.get(key) === until) this.claims.delete(key);
+  }
+
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
     const code = this.codes.get(codeHash);
     if (!code || code.usedAt !== null || code.expiresAt <= now) return null;

@@ -3,9 +3,9 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
-import type { StepResult } from "../../src/contract/catalog.ts";
 import type { Logger } from "../../src/core/ports.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { scriptedHealthyResults } from "../support/evidence.ts";
 import { Scrape } from "../support/prometheus.ts";
 import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
@@ -46,30 +46,7 @@ let slack: SlackStandIn;
 const agents: AgentConnection[] = [];
 const jobsRun = new Map<string, number>();
 
-const healthy: StepResult[] = [
-  {
-    step: "versions",
-    status: "ok",
-    durationMs: 80,
-    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
-  },
-  {
-    step: "gateway.ws",
-    status: "ok",
-    durationMs: 40,
-    data: {
-      url: "ws://127.0.0.1:19001",
-      outcome: "hello-ok",
-      challenged: true,
-      handshakeMs: 31,
-      tokenSource: "config",
-      server: { version: "2026.9.6", protocol: 4 },
-      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
-      statusRpc: { ok: true },
-      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
-    },
-  },
-];
+const healthy = scriptedHealthyResults();
 
 async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
@@ -83,7 +60,7 @@ beforeAll(async () => {
   plane = await startSlackPlane({
     name: "alerts",
     // node-9 stays offline: enrolled, no agent.
-    hosts: ["node-3", "node-4", "node-5", "node-9"],
+    hosts: ["node-3", "node-4", "node-5", "node-6", "node-9"],
     logger,
     config: {
       metricsToken: METRICS_TOKEN,
@@ -96,7 +73,7 @@ beforeAll(async () => {
     },
   });
   ({ cp, slack } = plane);
-  for (const host of ["node-3", "node-4", "node-5"]) {
+  for (const host of ["node-3", "node-4", "node-5", "node-6"]) {
     const agent = new AgentConnection({
       server: cp.url,
       host,
@@ -119,7 +96,8 @@ beforeAll(async () => {
     agents.push(agent);
   }
   await until(
-    async () => (await Promise.all(["node-3", "node-4", "node-5"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
+    async () =>
+      (await Promise.all(["node-3", "node-4", "node-5", "node-6"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
     5_000,
     "agents online",
   );
@@ -618,5 +596,33 @@ describe("alert webhooks without their secrets", () => {
     expect(((await pd.json()) as { error: { message: string } }).error.message).toContain(
       "set PAGERDUTY_WEBHOOK_SECRET",
     );
+  });
+});
+
+describe("an alert whose thread could not be posted", () => {
+  it("is tried again on its next repeat, not taken for one already posted", async () => {
+    const payload = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { instance: "node-6.example.com:9100" }, fingerprint: "6c0ffee6c0ffee66" },
+    ]);
+    // Slack rate-limits the thread's first message with a Retry-After past the client's 30 s
+    // budget: the call fails for good at once, as it would after its retries.
+    slack.failNext("chat.postMessage", { kind: "ratelimited", retryAfterS: 120 });
+    const seen = logged.length;
+    expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
+    await until(() => logged.slice(seen).some((l) => l.msg === "alert handling failed"), 5_000, "the failed post");
+    expect(threadOf("node-6")).toEqual([]);
+    expect(jobsRun.get("node-6")).toBeUndefined();
+
+    // Alertmanager repeats it (repeat_interval): this time Slack answers, and it is all posted.
+    const repeated = logged.length;
+    expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
+    await until(async () => hasTriageResult("node-6") && (await jobsDone("node-6")) === 1, 10_000, "triage answer");
+    const [parent, alert] = threadOf("node-6");
+    expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Alertmanager*");
+    expect(alert?.text).toBe("🔥 Alertmanager: 1 alert firing on node-6");
+    expect(JSON.stringify(alert?.blocks)).toContain("A triage follows in this thread.");
+    expect(jobsRun.get("node-6")).toBe(1);
+    expect(logged.slice(repeated).map((l) => l.msg)).not.toContain("alert repeated while firing; nothing started");
+    expect(slack.violations).toEqual([]);
   });
 });

@@ -149,6 +149,8 @@ describe("the local console proves who is calling before it acts", () => {
     const page = await raw("/console", { headers: { cookie: pair } });
     expect(page.status).toBe(200);
     expect(page.body).toContain("<html");
+    // The logged-in page is never kept by a browser's or a proxy's cache.
+    expect(page.headers["cache-control"]).toBe("no-store");
     const again = await raw(url.pathname + url.search, {});
     expect(again.status).toBe(401);
     const guessed = await raw("/console/login?code=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", {});

@@ -281,6 +281,52 @@ describe("automatic freezes from watch transitions", () => {
     expect(t.posted).toHaveLength(posts);
   });
 
+  it("a person's freeze placed between the policy's read and its write survives (the write is conditional in the store)", async () => {
+    for (const lateTransition of ["failing", "healthy"] as const) {
+      const t = await setup();
+      if (lateTransition === "healthy") await t.apply(t.failing("node-3", ["gateway-down"]));
+      // The person's freeze lands right after the policy read the host's freeze.
+      const read = t.recoveryStore.getFreeze.bind(t.recoveryStore);
+      let raced = false;
+      t.recoveryStore.getFreeze = async (target) => {
+        const seen = await read(target);
+        if (!raced) {
+          raced = true;
+          // What `freeze node-3 for 1h` stores (an incident lead's, over an automatic freeze).
+          await t.recoveryStore.putFreeze({
+            target: "node-3",
+            owner: LEAD,
+            reason: "kernel upgrade",
+            source: "slack",
+            createdAt: t.now(),
+            expiresAt: t.now() + 60 * MIN,
+            channel: "C0OPS",
+            notices: [],
+          });
+        }
+        return seen;
+      };
+      const posts = t.posted.length;
+      const transition = lateTransition === "failing" ? t.failing("node-3", ["gateway-down"]) : t.healthy("node-3");
+      expect(await t.apply(transition), lateTransition).toBe("none");
+      t.recoveryStore.getFreeze = read;
+      const held = await t.recoveryStore.getFreeze("node-3");
+      expect(held?.owner, lateTransition).toBe(LEAD);
+      expect(held?.auto, lateTransition).toBeUndefined();
+      expect(held?.expiresAt, lateTransition).toBe(t.now() + 60 * MIN);
+      // Only the person's own freeze notice was posted: no automatic one, no lift.
+      expect(
+        t.posted
+          .slice(posts)
+          .map((m) => m.text)
+          .join("\n"),
+        lateTransition,
+      ).not.toContain("automatic");
+      t.advance(10 * MIN);
+      expect((await t.sweep()).expired, lateTransition).toEqual([]);
+    }
+  });
+
   it("ends at its cap when the host never recovers, without claiming it is healthy", async () => {
     const t = await setup();
     await t.apply(t.failing("node-3", ["gateway-stopped"]));

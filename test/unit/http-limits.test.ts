@@ -1,5 +1,9 @@
-import { request } from "node:http";
+import { createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/adapters/http/app.ts";
 import { BODY_LIMITS } from "../../src/adapters/http/limits.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
@@ -115,6 +119,27 @@ describe("request bodies are read only after the headers prove who is calling, a
     expect(res.status).toBe(413);
   });
 
+  it("a signed slash command sent chunked (no Content-Length) under the cap still works", async () => {
+    const body = slashCommandBody({ text: "help" });
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        new URL("/slack/commands", cp.url),
+        { method: "POST", headers: { ...signSlack(SECRET, body), "transfer-encoding": "chunked" } },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (d: Buffer) => parts.push(d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString("utf8") }));
+        },
+      );
+      req.on("error", reject);
+      // Two chunks: the cap is counted as the body streams in, and the signature covers both.
+      req.write(body.slice(0, 10));
+      req.end(body.slice(10));
+    });
+    expect(status).toBe(200);
+    expect((JSON.parse(text) as { response_type: string }).response_type).toBe("ephemeral");
+  });
+
   it("a signed slash command of ordinary size still works", async () => {
     const body = slashCommandBody({ text: "help" });
     const res = await fetch(`${cp.url}/slack/commands`, { method: "POST", headers: signSlack(SECRET, body), body });
@@ -158,7 +183,33 @@ describe("a client that goes away mid-request", () => {
         resolve();
       }, 100);
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await expect.poll(() => logs).toContain("info client closed the request");
     expect(logs.filter((l) => l.startsWith("error"))).toEqual([]);
+  });
+
+  it("a server fault whose message says 'terminated' is still a server error (500, logged as an error)", async () => {
+    // An upstream that sends its headers, then drops the connection mid-body: reading it throws
+    // undici's `TypeError: terminated`, a fault of the server's own call, while the client waits.
+    const upstream = createServer((_req, res) => {
+      res.writeHead(200, { "content-length": "1000" });
+      res.write("partial");
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+    const route = new Hono().get("/", async (c) => c.text(await (await fetch(upstreamUrl)).text()));
+    const app = createApp({ deps: cp.deps, runInBackground: () => {}, routes: [{ path: "/upstream", app: route }] });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise<void>((resolve) => server.once("listening", resolve));
+    try {
+      const before = logs.length;
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/upstream`);
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("internal");
+      expect(logs.slice(before)).toEqual(["error unhandled request error"]);
+    } finally {
+      await new Promise((r) => server.close(r));
+      await new Promise((r) => upstream.close(r));
+    }
   });
 });

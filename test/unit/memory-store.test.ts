@@ -226,6 +226,21 @@ describe.each(stores)("%s", (_name, makeStore) => {
     });
   });
 
+  describe("request identities (Slack retries and replays)", () => {
+    it("refuses a request key while it is remembered and takes it again once forgotten, however soon it is asked", async () => {
+      const store = makeStore();
+      const memory = 600_000;
+      expect(await store.claimRequest("slack:T1:a", T0, T0 - memory)).toBe(true);
+      expect(await store.claimRequest("slack:T1:a", T0 + 1, T0 + 1 - memory)).toBe(false);
+      expect(await store.claimRequest("slack:T1:b", T0 + 2, T0 + 2 - memory)).toBe(true);
+      expect(await store.claimRequest("slack:T1:a", T0 + memory, T0)).toBe(false);
+      // Forgotten one millisecond later, the next call after the one above (no sweep in between).
+      expect(await store.claimRequest("slack:T1:a", T0 + memory + 1, T0 + 1)).toBe(true);
+      expect(await store.claimRequest("slack:T1:a", T0 + memory + 2, T0 + 2)).toBe(false);
+      expect(await store.claimRequest("slack:T1:b", T0 + memory + 3, T0 + 3)).toBe(true);
+    });
+  });
+
   describe("claims with their own expiry (alert fingerprints, per-host triage slots)", () => {
     it("refuses a key while its claim holds, takes it again once it expired, and keeps keys apart", async () => {
       const store = makeStore();

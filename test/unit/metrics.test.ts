@@ -356,6 +356,26 @@ describe("the Node logger (pino)", () => {
     expect(lines()[0]).toMatchObject({ host: "node-3", code: "unknown_host", token: "[redacted]" });
     expect(lines()).toHaveLength(3);
   });
+
+  it("censors the Slack signature header at the top and one level down, and leaves the caller's fields as they were", () => {
+    const { logger, lines } = capture("info");
+    const signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+    const fields = {
+      headers: { "x-slack-signature": signature, "x-slack-request-timestamp": "1790000000" },
+      request: { headers: { "x-slack-signature": signature }, secret: "s3cr3t-value", path: "/slack/commands" },
+      job: "job_1",
+    };
+    logger.info("a request", fields as never);
+    expect(JSON.stringify(lines())).not.toContain(signature);
+    expect(JSON.stringify(lines())).not.toContain("s3cr3t-value");
+    expect(lines()[0]).toMatchObject({
+      headers: { "x-slack-signature": "[redacted]", "x-slack-request-timestamp": "1790000000" },
+      request: { headers: { "x-slack-signature": "[redacted]" }, secret: "[redacted]", path: "/slack/commands" },
+      job: "job_1",
+    });
+    expect(fields.headers["x-slack-signature"]).toBe(signature);
+    expect(fields.request.secret).toBe("s3cr3t-value");
+  });
 });
 
 describe("the agent's own logger", () => {

@@ -2,10 +2,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentConnection } from "../../src/agent/connection.ts";
 import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
-import type { StepResult } from "../../src/contract/catalog.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
-import { healthyResults } from "../support/evidence.ts";
+import { healthyResults, scriptedHealthyResults } from "../support/evidence.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
 import type { SlackStandIn } from "../support/slack-standin.ts";
@@ -23,30 +22,7 @@ let agent: AgentConnection;
 let jobsRun = 0;
 
 /** Scripted agent over a real socket: a healthy gateway's answers, a little apart. */
-const healthy: StepResult[] = [
-  {
-    step: "versions",
-    status: "ok",
-    durationMs: 80,
-    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
-  },
-  {
-    step: "gateway.ws",
-    status: "ok",
-    durationMs: 40,
-    data: {
-      url: "ws://127.0.0.1:19001",
-      outcome: "hello-ok",
-      challenged: true,
-      handshakeMs: 31,
-      tokenSource: "config",
-      server: { version: "2026.9.6", protocol: 4 },
-      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
-      statusRpc: { ok: true },
-      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
-    },
-  },
-];
+const healthy = scriptedHealthyResults();
 
 let plane: SlackPlane;
 

@@ -11,6 +11,7 @@ import { WatchService } from "../../src/core/watch/service.ts";
 import {
   confirm,
   DEFAULT_WATCH_SETTINGS,
+  nextSweepAt,
   observe,
   sweep,
   type WatchObservation,
@@ -119,6 +120,22 @@ describe("watch transitions (fake clock)", () => {
     const back = confirm(stale.record, { at: t, seq: 9, hash: record.last.hash }, t + S.digestMs * 2, S);
     expect(back.record.stale).toBeNull();
     expect(back.transition).toBeNull();
+  });
+
+  it("nextSweepAt: when a runtime without a periodic sweep must wake (silence, a flap window's end), and not again once stale", () => {
+    const { record } = feed(null, [true, true], T0);
+    const silentAt = nextSweepAt(record, S);
+    expect(silentAt).toBe(record.reportedAt + S.digestMs + 2 * S.intervalMs + 1);
+    // Woken then, the sweep finds it silent; a moment earlier it does not.
+    expect(sweep(record, (silentAt as number) - 1, S).changed).toBe(false);
+    const stale = sweep(record, silentAt as number, S).record;
+    expect(stale.stale).not.toBeNull();
+    expect(nextSweepAt(stale, S)).toBeNull(); // stale and no window: nothing left to wake for
+    // A failure opens a flap window: its end comes first when it is nearer than the silence.
+    const down = feed(record, [false, false], T0 + 60_000).record;
+    const flapEnd = (down.flap?.start as number) + S.flapWindowMs;
+    expect(nextSweepAt(down, { ...S, digestMs: S.flapWindowMs * 2 })).toBe(flapEnd);
+    expect(nextSweepAt({ ...down, stale: { reason: "agent disconnected (close 1006)", at: T0 } }, S)).toBe(flapEnd);
   });
 
   it("what the agent compares ignores timings: a steady gateway sends nothing new", () => {

@@ -12,13 +12,19 @@ import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
  * clawops-agent told a 1 s interval in the welcome by its host's Durable Object. Its gateway does
  * not exist (a closed port, no OpenClaw binary), so the quick probe fails: the host object opens
  * the host's thread in the incident channel with a triage (queued and run in that object), and
- * `/openclaw status all` reads the state from the watch shard objects, with its age.
+ * `/openclaw status all` reads the state from the watch shard objects, with its age. A stopped
+ * agent process (SIGSTOP: its socket stays open, it sends nothing) is noticed by the host
+ * object's alarm, set for its digest period plus two intervals, after the object hibernated.
  */
 const SECRET = "workerd-watch-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-workerd-watch-bot-token";
 const ADMIN_TOKEN = "workerd-watch-admin-token-8d1e2f";
 const HOST = "wk-watch-1";
 const INCIDENTS = "C0WKWATCH";
+/** Digest period: a silent agent is noticed after this plus two 1 s intervals. */
+const DIGEST_S = 20;
+/** How long an idle host object takes to hibernate here (as in agent-on-workers.test.ts). */
+const HIBERNATION_WAIT_MS = 15_000;
 
 let worker: LocalWorker;
 let baseUrl: string;
@@ -44,6 +50,7 @@ beforeAll(async () => {
       CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
       CLAWOPS_INCIDENT_CHANNEL: INCIDENTS,
       CLAWOPS_WATCH_INTERVAL_S: "1",
+      CLAWOPS_WATCH_DIGEST_S: String(DIGEST_S),
     },
   }));
   const env = {
@@ -66,11 +73,43 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  agent?.child.kill("SIGCONT");
   await agent?.kill();
   await worker?.dispose();
   await slack?.stop();
   for (const dir of [stateDir, agentDir, agentHome]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
+
+interface AgentStatus {
+  online: boolean;
+  connectedAt: number | null;
+  instance: string;
+  watch?: {
+    healthy: boolean | null;
+    reportedAt: number;
+    stale: { reason: string; at: number } | null;
+  } | null;
+}
+
+/** The operator API's view of the host's object (`GET /api/hosts/<host>/agent`). */
+async function agentStatus(): Promise<AgentStatus> {
+  const res = await fetch(`${baseUrl}/api/hosts/${HOST}/agent`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { agent: AgentStatus }).agent;
+}
+
+async function waitForStatus(what: string, timeoutMs: number, ok: (s: AgentStatus) => boolean): Promise<AgentStatus> {
+  const end = Date.now() + timeoutMs;
+  let last = await agentStatus();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    last = await agentStatus();
+  }
+  return last;
+}
 
 describe("the watch on the Workers runtime (workerd, Durable Objects)", () => {
   it("a gateway that is down opens the host's thread in the incident channel with a triage", async () => {
@@ -102,4 +141,31 @@ describe("the watch on the Workers runtime (workerd, Durable Objects)", () => {
     expect(matrix.text).toBe("Fleet status (all hosts): 1 host: 0 ok · 0 warn · 1 fail · 0 no answer · 0 offline");
     expect(JSON.stringify(matrix.blocks)).toMatch(/\*wk-watch-1\* 🔴 fail — .* · \d+ s ago/u);
   }, 60_000);
+
+  it("a silent agent (stopped, its socket open) is noticed by the host object's alarm after it hibernated; its next report makes it fresh", async () => {
+    const fresh = await agentStatus();
+    expect(fresh).toMatchObject({ online: true, watch: { healthy: false, stale: null } });
+    const posted = slack.calls.length;
+    agent.child.kill("SIGSTOP");
+    // No request to the object meanwhile: only hibernation can replace it, only its alarm can wake it.
+    await new Promise((r) => setTimeout(r, HIBERNATION_WAIT_MS));
+    const silent = await waitForStatus("the silence noticed", (DIGEST_S + 30) * 1000, (s) => s.watch?.stale != null);
+    // Not a disconnect: the socket is still open, on the same connection, in a new instance of the object.
+    expect(silent).toMatchObject({ online: true, connectedAt: fresh.connectedAt, watch: { healthy: false } });
+    expect(silent.instance).not.toBe(fresh.instance);
+    expect(silent.watch?.stale?.reason).toBe("no report from its agent since");
+    expect(silent.watch?.stale?.at).toBe(silent.watch?.reportedAt);
+    // The shards hold it too: status says the host is stale, with why.
+    const before = slack.topLevel("C0OPS").length;
+    await postSlashCommand(baseUrl, SECRET, { text: "status all", channel_id: "C0OPS" });
+    await slack.waitFor(() => slack.topLevel("C0OPS").length > before, 20_000, "the fleet matrix");
+    const matrix = JSON.stringify((slack.topLevel("C0OPS")[before] as StoredMessage).blocks);
+    expect(matrix).toMatch(/\*wk-watch-1\* ⌛ stale — no report from its agent; last state failing: /u);
+    // Silence opens no incident (as on Node): nothing went to the incident channel meanwhile.
+    expect(slack.calls.slice(posted).filter((c) => c.body.channel === INCIDENTS)).toEqual([]);
+
+    agent.child.kill("SIGCONT");
+    const back = await waitForStatus("the agent's next report", 30_000, (s) => s.watch?.stale === null);
+    expect(back).toMatchObject({ online: true, watch: { healthy: false, stale: null } });
+  }, 120_000);
 });

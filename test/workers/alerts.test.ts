@@ -2,10 +2,10 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AGENT_PROTOCOL_VERSION, signedHelloPayload } from "../../src/contract/agent-wire.ts";
-import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url, toHex } from "../../src/contract/encoding.ts";
 import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
+import { scriptedHealthyResults } from "../support/evidence.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -27,30 +27,7 @@ const alertEnv = {
   CLAWOPS_INCIDENT_CHANNEL: CHANNEL,
 };
 
-const healthy: StepResult[] = [
-  {
-    step: "versions",
-    status: "ok",
-    durationMs: 80,
-    data: { agent: "0.1.0", openclaw: "2026.9.6", os: "Debian GNU/Linux 12", node: "v24.21.0" },
-  },
-  {
-    step: "gateway.ws",
-    status: "ok",
-    durationMs: 40,
-    data: {
-      url: "ws://127.0.0.1:19001",
-      outcome: "hello-ok",
-      challenged: true,
-      handshakeMs: 31,
-      tokenSource: "config",
-      server: { version: "2026.9.6", protocol: 4 },
-      auth: { method: "token", role: "operator", scopes: ["operator.read"] },
-      statusRpc: { ok: true },
-      healthRpc: { ok: true, channels: {}, heartbeatSeconds: 1800 },
-    },
-  },
-];
+const healthy = scriptedHealthyResults();
 
 interface SimAgent {
   jobs: number;

@@ -11,6 +11,7 @@ declare namespace Cloudflare {
     CLAWOPS_FREEZE_POLICY: string;
     CLAWOPS_INCIDENT_CHANNEL: string;
     CLAWOPS_FREEZE_WARN_MIN: string;
+    WATCH_SHARDS: DurableObjectNamespace<import("../../src/worker/rpc.ts").WatchShardRpc>;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;
     HOSTS: DurableObjectNamespace<import("../../src/worker/rpc.ts").HostAgentRpc>;

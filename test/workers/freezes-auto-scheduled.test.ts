@@ -126,6 +126,45 @@ describe("automatic freezes on Workers", () => {
     expect(last?.action).toBe("freeze.auto.lifted");
   });
 
+  it("the policy's write is conditional in the object's SQLite: a person's freeze in force is never replaced, an automatic or expired one is", async () => {
+    const store = new DirectoryRecoveryStore(env.DIRECTORY);
+    const now = Date.now();
+    const person = {
+      target: "node-race",
+      owner: "U0OPERATOR",
+      reason: "kernel upgrade",
+      source: "slack" as const,
+      createdAt: now,
+      expiresAt: now + 30 * 60_000,
+      channel: "C0INCIDENT",
+      notices: [],
+    };
+    const auto = {
+      ...person,
+      owner: "clawops (automatic)",
+      reason: "gateway down: gateway-down",
+      source: "system" as const,
+      auto: {
+        rule: "gateway down",
+        findings: ["gateway-down"],
+        liftAfterMs: 5 * 60_000,
+        capAt: now + 30 * 60_000,
+        healthySince: null,
+        holdUntil: null,
+      },
+    };
+    await store.putFreeze(person);
+    expect(await store.putAutoFreeze(auto, now)).toBe(false);
+    expect(await store.getFreeze("node-race")).toMatchObject({ owner: "U0OPERATOR", reason: "kernel upgrade" });
+    expect((await store.getFreeze("node-race"))?.auto).toBeUndefined();
+    // Once the person's freeze has expired, or over the policy's own freeze, it writes.
+    expect(await store.putAutoFreeze(auto, person.expiresAt)).toBe(true);
+    const healthy = { ...auto, auto: { ...auto.auto, healthySince: now } };
+    expect(await store.putAutoFreeze(healthy, now)).toBe(true);
+    expect((await store.getFreeze("node-race"))?.auto?.healthySince).toBe(now);
+    await store.removeFreeze("node-race");
+  });
+
   it("a malformed CLAWOPS_FREEZE_POLICY stops the Worker with 503, naming the field", async () => {
     const ctx = createExecutionContext();
     const policy = JSON.stringify({ rules: [{ name: "down", findings: ["gateway-gone"] }] });

@@ -83,7 +83,14 @@ const NO_OPS: OpsOptions = {
   metrics: capabilityOff("This control plane exports no metrics."),
 };
 
-/** A request the client aborted (its body cut off, its connection closed) is not a server error. */
+/**
+ * A request the client aborted (its body cut off, its connection closed) is not a server error.
+ * Known by the request's own abort signal, or by what reading its body threw: an AbortError, or
+ * Node's `aborted` error on the incoming stream (code ECONNRESET, or ERR_STREAM_PREMATURE_CLOSE).
+ * Never by the words of a message, which any server fault may contain.
+ */
 function clientWentAway(req: Request, err: Error): boolean {
-  return req.signal.aborted || err.name === "AbortError" || /aborted|ECONNRESET|terminated/i.test(err.message);
+  if (req.signal.aborted || err.name === "AbortError") return true;
+  const code = (err as Error & { code?: unknown }).code;
+  return code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE";
 }

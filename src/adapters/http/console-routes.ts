@@ -68,7 +68,14 @@ type ConsoleRouteDeps = {
 /** Same-origin and secret guards, the one-time login and the page itself. */
 function guardAndPageRoutes(app: Hono, { consoleOpts }: ConsoleRouteDeps): void {
   const { auth } = consoleOpts;
-  for (const path of ["/console", "/console/*", "/api/console/*"]) app.use(path, sameOriginOnly(auth));
+  for (const path of ["/console", "/console/*", "/api/console/*"]) {
+    app.use(path, sameOriginOnly(auth));
+    // What the console shows is for the logged-in browser alone: never kept by a cache.
+    app.use(path, async (c, next) => {
+      await next();
+      c.header("cache-control", "no-store");
+    });
+  }
   app.get("/console/login", loginHandler(auth));
   for (const path of ["/console", "/api/console/*"]) app.use(path, consoleSecretOnly(auth));
   // A fresh one-time login URL for a browser (`clawops login`), for a caller that has the secret.

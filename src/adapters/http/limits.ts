@@ -27,10 +27,19 @@ export const BODY_LIMITS = {
 } as const;
 
 export function capBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new ClawopsError("payload_too_large", `Request body is larger than ${maxBytes} bytes.`, { status: 413 });
-    },
-  });
+  const tooLarge = () => {
+    throw new ClawopsError("payload_too_large", `Request body is larger than ${maxBytes} bytes.`, { status: 413 });
+  };
+  const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async (c, next) => {
+    // A declared length (no chunked encoding) is judged from the header alone, as hono's
+    // bodyLimit does, without touching `c.req.raw.body`: on Node that stream builds a whole
+    // undici Request per call, the costliest part of a slash command's ack after the HMAC.
+    // Node's parser reads exactly Content-Length bytes as the body, so the header is the size.
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined && /^\d+$/.test(length)) {
+      return Number(length) > maxBytes ? tooLarge() : next();
+    }
+    return streamed(c, next);
+  };
 }

@@ -40,10 +40,14 @@ export const METRICS_TOKEN_VARIABLE = "CLAWOPS_METRICS_TOKEN";
  */
 export function opsRoutes(ops: OpsOptions, logger: Logger): Hono {
   const app = new Hono();
-  app.use("*", async (c, next) => {
-    await next();
-    c.header("cache-control", "no-store");
-  });
+  // Only the ops answers: mounted at "/", a "*" here would run for every route of the app, and a
+  // header set after a route answered rebuilds its Response (a cost on every slash-command ack).
+  for (const path of ["/livez", "/readyz", "/healthz", "/metrics"]) {
+    app.use(path, async (c, next) => {
+      await next();
+      c.header("cache-control", "no-store");
+    });
+  }
   app.get("/livez", (c) => c.json({ ok: true }));
   const ready = (c: Context) => readiness(c, ops.ready, logger);
   app.get("/readyz", ready);

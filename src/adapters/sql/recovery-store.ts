@@ -44,6 +44,27 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
+/** Inserts a freeze or replaces its target's (the parameters: freezeRow). */
+const UPSERT_FREEZE = `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices, auto)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (target) DO UPDATE SET owner = excluded.owner, reason = excluded.reason,
+    source = excluded.source, created_at = excluded.created_at, expires_at = excluded.expires_at,
+    channel = excluded.channel, notices = excluded.notices, auto = excluded.auto`;
+
+function freezeRow(f: FreezeRecord): SqlValue[] {
+  return [
+    f.target,
+    f.owner,
+    f.reason,
+    f.source,
+    f.createdAt,
+    f.expiresAt,
+    f.channel,
+    JSON.stringify(f.notices),
+    f.auto ? JSON.stringify(f.auto) : null,
+  ];
+}
+
 export class SqlRecoveryStore implements RecoveryStore {
   private readonly sql: SqlDriver;
 
@@ -134,22 +155,19 @@ export class SqlRecoveryStore implements RecoveryStore {
   }
 
   async putFreeze(f: FreezeRecord): Promise<void> {
-    this.sql.rows(
-      `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices, auto)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (target) DO UPDATE SET owner = excluded.owner, reason = excluded.reason,
-           source = excluded.source, created_at = excluded.created_at, expires_at = excluded.expires_at,
-           channel = excluded.channel, notices = excluded.notices, auto = excluded.auto`,
-      f.target,
-      f.owner,
-      f.reason,
-      f.source,
-      f.createdAt,
-      f.expiresAt,
-      f.channel,
-      JSON.stringify(f.notices),
-      f.auto ? JSON.stringify(f.auto) : null,
+    this.sql.rows(UPSERT_FREEZE, ...freezeRow(f));
+  }
+
+  async putAutoFreeze(f: FreezeRecord & { auto: AutoFreeze }, now: number): Promise<boolean> {
+    // The upsert's WHERE makes the check and the write one statement: nothing lands between them.
+    const written = this.sql.rows(
+      `${UPSERT_FREEZE}
+         WHERE freezes.expires_at <= ? OR (freezes.owner = excluded.owner AND freezes.auto IS NOT NULL)
+         RETURNING target`,
+      ...freezeRow(f),
+      now,
     );
+    return written.length > 0;
   }
 
   async getFreeze(target: string): Promise<FreezeRecord | null> {

@@ -51,8 +51,12 @@ const JOB_COLUMNS: Record<keyof JobPatch, string> = {
   detail: "detail",
 };
 
+/** How often claimRequest sweeps forgotten request keys out of the table. */
+const REQUEST_SWEEP_MS = 60_000;
+
 export class SqlStateStore implements Store {
   protected readonly driver: SqlDriver;
+  private nextRequestSweep = Number.NEGATIVE_INFINITY;
 
   constructor(driver: SqlDriver) {
     this.driver = driver;
@@ -143,12 +147,18 @@ export class SqlStateStore implements Store {
   }
 
   async claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
-    this.driver.rows("DELETE FROM requests WHERE at < ?", forgetBefore);
+    // One statement per claim: a key older than `forgetBefore` is forgotten by the upsert itself
+    // (claimed again), so the table is swept of old keys only once a minute, not on every command.
+    if (forgetBefore >= this.nextRequestSweep) {
+      this.driver.rows("DELETE FROM requests WHERE at < ?", forgetBefore);
+      this.nextRequestSweep = forgetBefore + REQUEST_SWEEP_MS;
+    }
     return (
       this.driver.rows(
-        "INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+        "INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET at = excluded.at WHERE requests.at < ? RETURNING key",
         key,
         at,
+        forgetBefore,
       ).length > 0
     );
   }
@@ -162,6 +172,10 @@ export class SqlStateStore implements Store {
         until,
       ).length > 0
     );
+  }
+
+  async releaseClaim(key: string, until: number): Promise<void> {
+    this.driver.rows("DELETE FROM claims WHERE key = ? AND until = ?", key, until);
   }
 
   async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {

@@ -119,20 +119,58 @@ export async function receiveAlerts(
   };
 }
 
+/** Claims taken for alerts' work, given back when that work could not be posted. */
+class Claims {
+  private readonly taken: { key: string; until: number }[] = [];
+  private readonly deps: CoreDeps;
+
+  constructor(deps: CoreDeps) {
+    this.deps = deps;
+  }
+
+  async claim(key: string, now: number, until: number): Promise<boolean> {
+    const won = await this.deps.store.claimUntil(key, now, until);
+    if (won) this.taken.push({ key, until });
+    return won;
+  }
+
+  /** Gives every claim back, so a repeat of these alerts tries again. */
+  async release(): Promise<void> {
+    for (const c of this.taken) await this.deps.store.releaseClaim(c.key, c.until);
+  }
+}
+
 /** The alerts of `list` not seen before under `prefix`; each is claimed as it is found new. */
-async function firstSeen(deps: CoreDeps, prefix: string, list: readonly IncomingAlert[]): Promise<IncomingAlert[]> {
-  const now = deps.clock.now();
+async function firstSeen(claims: Claims, now: number, prefix: string, list: readonly IncomingAlert[]) {
   const fresh: IncomingAlert[] = [];
   for (const a of list) {
-    if (await deps.store.claimUntil(`${prefix}:${a.source}:${a.identity}`, now, now + FIRING_MEMORY_MS)) fresh.push(a);
+    if (await claims.claim(`${prefix}:${a.source}:${a.identity}`, now, now + FIRING_MEMORY_MS)) fresh.push(a);
   }
   return fresh;
+}
+
+/**
+ * Posts what `post` posts; when that fails for good (the chat client has retried 429s and 5xx
+ * within its budget), gives the alerts' claims back before rethrowing: nothing reached the
+ * thread, so the alert's next repeat (Alertmanager's repeat_interval, a PagerDuty retry) is
+ * handled as new instead of being taken for one already posted.
+ */
+async function postOrRelease<T>(deps: CoreDeps, claims: Claims, host: string, post: () => Promise<T>): Promise<T> {
+  try {
+    return await post();
+  } catch (err) {
+    await claims.release();
+    deps.logger.warn("alert not posted; its next repeat will try again", { host, err: errorMessage(err) });
+    throw err;
+  }
 }
 
 async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<void> {
   if (g.firing.length === 0) return;
   const host = g.host.name;
-  const fresh = await firstSeen(deps, "alert", g.firing);
+  const claims = new Claims(deps);
+  const now = deps.clock.now();
+  const fresh = await firstSeen(claims, now, "alert", g.firing);
   if (fresh.length === 0) {
     deps.logger.info("alert repeated while firing; nothing started", {
       host,
@@ -143,18 +181,19 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
   const first = fresh[0] as IncomingAlert;
   const actor = SOURCE_ACTOR[first.source];
   const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
-  const now = deps.clock.now();
   let note: AlertTriageNote;
   if (!(await deps.transport.isOnline(host))) note = { kind: "offline" };
-  else if (!(await deps.store.claimUntil(`alert-triage:${host}`, now, now + every))) {
+  else if (!(await claims.claim(`alert-triage:${host}`, now, now + every))) {
     note = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
   } else note = { kind: "started" };
 
-  const incident = await openIncidentThread(deps, g.channel, host, actor);
-  await deps.chat.postMessage({
-    channel: g.channel,
-    threadTs: incident.threadTs,
-    ...renderAlertFired(fresh, host, note),
+  await postOrRelease(deps, claims, host, async () => {
+    const incident = await openIncidentThread(deps, g.channel, host, actor);
+    await deps.chat.postMessage({
+      channel: g.channel,
+      threadTs: incident.threadTs,
+      ...renderAlertFired(fresh, host, note),
+    });
   });
   let jobId: string | null = null;
   let job: Awaited<ReturnType<typeof createTriageJob>> = null;
@@ -191,16 +230,19 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
 async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
   if (g.resolved.length === 0) return;
   const host = g.host.name;
-  const fresh = await firstSeen(deps, "alert-resolved", g.resolved);
+  const claims = new Claims(deps);
+  const fresh = await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved);
   if (fresh.length === 0) return;
   const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
   const incident = await deps.store.findIncident(g.channel, host);
   if (incident) {
-    await deps.chat.postMessage({
-      channel: g.channel,
-      threadTs: incident.threadTs,
-      ...renderAlertResolved(fresh, host),
-    });
+    await postOrRelease(deps, claims, host, () =>
+      deps.chat.postMessage({
+        channel: g.channel,
+        threadTs: incident.threadTs,
+        ...renderAlertResolved(fresh, host),
+      }),
+    );
   } else {
     deps.logger.info("alert resolved on a host with no incident thread; nothing posted", { host });
   }

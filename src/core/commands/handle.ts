@@ -28,6 +28,22 @@ const REQUEST_MEMORY_MS = 10 * 60_000;
  * reply, and no job is created.
  */
 export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+  // The claim, the job and the audit row join the commands answered in the same turn in one
+  // commit (where the store batches writes), and the ack waits for that commit.
+  deps.store.beginBatch?.();
+  const reply = await handleCommandOnce(deps, req);
+  try {
+    await deps.store.flushed?.();
+  } catch (err) {
+    // Rolled back: nothing of this request was kept, so sending it again will work.
+    deps.logger.error("command not stored", { request: req.requestKey, err: errorMessage(err) });
+    const message = "clawops could not store this command, so it did nothing; the error was logged. Try again.";
+    return { ack: renderError(message, "internal"), error: { code: "internal", message } };
+  }
+  return reply;
+}
+
+async function handleCommandOnce(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
   // A signed request can be replayed within Slack's five minutes, and Slack itself retries a
   // slow one: the same identity does its work (and writes its audit row) once.
   const now = deps.clock.now();
@@ -259,14 +275,8 @@ async function triageCommand(
       ),
     };
   }
+  // Its log line is written when it starts (runTriage), off the ack's path; the audit row has the command.
   const ahead = deps.jobs.depth(host.name);
-  deps.logger.info("triage started", {
-    job: job.id,
-    host: host.name,
-    user: req.user,
-    channel: req.channel,
-    queued: ahead,
-  });
   const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
   const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
   return {

@@ -109,22 +109,20 @@ export async function applyFreezePolicy(
   if (t.healthy) {
     if (!active || !isAutoFreeze(active)) return "none";
     const auto: AutoFreeze = { ...active.auto, healthySince: t.since };
-    await recovery.store.putFreeze({ ...active, auto, expiresAt: autoFreezeEnd(auto) });
+    if (!(await recovery.store.putAutoFreeze({ ...active, auto, expiresAt: autoFreezeEnd(auto) }, now))) {
+      return skipped(deps, t.host);
+    }
     deps.logger.info("automatic freeze lift scheduled", { host: t.host, liftAt: autoFreezeEnd(auto) });
     return "lift-scheduled";
   }
   if (active) {
-    if (!isAutoFreeze(active)) {
-      deps.logger.info("automatic freeze skipped: a person's freeze holds the host", {
-        host: t.host,
-        owner: active.owner,
-      });
-      return "none";
-    }
+    if (!isAutoFreeze(active)) return skipped(deps, t.host);
     // Failing again before the lift: the healthy clock starts over on the next recovery.
     if (active.auto.healthySince === null) return "none";
     const auto: AutoFreeze = { ...active.auto, healthySince: null };
-    await recovery.store.putFreeze({ ...active, auto, expiresAt: autoFreezeEnd(auto) });
+    if (!(await recovery.store.putAutoFreeze({ ...active, auto, expiresAt: autoFreezeEnd(auto) }, now))) {
+      return skipped(deps, t.host);
+    }
     return "refrozen";
   }
   const host = await deps.store.getHost(t.host);
@@ -154,7 +152,8 @@ export async function applyFreezePolicy(
     notices: [],
     auto,
   };
-  await recovery.store.putFreeze(record);
+  // Conditional in the store: a person who froze the host since the read above keeps the freeze.
+  if (!(await recovery.store.putAutoFreeze(record, now))) return skipped(deps, t.host);
   await audit(deps, {
     at: now,
     actor: "system",
@@ -168,6 +167,13 @@ export async function applyFreezePolicy(
   deps.logger.info("automatic freeze placed", { host: t.host, rule: rule.name, findings: findings.join(",") });
   await announceAutoFreeze(rdeps, record, channel, t.thread);
   return "frozen";
+}
+
+/** A person's freeze holds the host (read before, or placed since the read): it stays as it is. */
+async function skipped(deps: CoreDeps, host: string): Promise<"none"> {
+  const held = await deps.recovery?.store.getFreeze(host);
+  deps.logger.info("automatic freeze skipped: a person's freeze holds the host", { host, owner: held?.owner });
+  return "none";
 }
 
 async function announceAutoFreeze(

@@ -125,6 +125,13 @@ export interface RecoveryStore {
 
   /** Inserts or replaces the freeze of `target`. */
   putFreeze(freeze: FreezeRecord): Promise<void>;
+  /**
+   * The freeze policy's write, atomic in the store: inserts or replaces the freeze of its target
+   * only when there is none, the one there has expired by `now`, or it is an automatic freeze
+   * itself (same owner, `auto` set). A person's (or a schedule's, or a runbook's) freeze in force
+   * is never replaced, even one placed between the policy's read and this write. True if written.
+   */
+  putAutoFreeze(freeze: FreezeRecord & { auto: AutoFreeze }, now: number): Promise<boolean>;
   getFreeze(target: string): Promise<FreezeRecord | null>;
   listFreezes(): Promise<FreezeRecord[]>;
   /** Records where the notices of this very freeze (same createdAt) went. */

@@ -31,6 +31,8 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
   const { chat, store, clock, logger } = deps;
   const started = job.createdAt;
   const log = { job: job.id, host: job.host };
+  // How long it waited (its host's queue, the lull after a burst of commands) is in the line.
+  logger.info("triage started", { ...log, user: job.user, channel: job.channel, waitedMs: clock.now() - started });
   try {
     let incident: IncidentRecord;
     let progress: LiveMessage;

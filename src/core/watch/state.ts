@@ -231,6 +231,19 @@ export function sweep(
   return { record: next, summary, changed };
 }
 
+/**
+ * When `sweep` next changes `record` if no frame comes first: the end of its open flap window,
+ * or (while fresh) the moment its agent has been silent past the digest period plus two
+ * intervals. A runtime without a periodic sweep (a Durable Object's alarm) wakes then.
+ */
+export function nextSweepAt(record: WatchRecord, settings: WatchSettings): number | null {
+  const due: number[] = [];
+  if (record.flap) due.push(record.flap.start + settings.flapWindowMs);
+  // `sweep` marks silence strictly after the period: 1 ms past it.
+  if (!record.stale) due.push(record.reportedAt + settings.digestMs + 2 * settings.intervalMs + 1);
+  return due.length > 0 ? Math.min(...due) : null;
+}
+
 /** The agent went away: its last state may no longer hold. */
 export function markStale(record: WatchRecord, reason: string, now: number): WatchRecord {
   return { ...record, stale: { reason, at: now } };

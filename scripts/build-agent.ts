@@ -66,21 +66,51 @@ const builtinsThroughRequire: Plugin = {
 };
 
 /**
- * `ws` requires zlib at load for per-message deflate, which the agent never negotiates (both its
- * sockets say `perMessageDeflate: false`): load zlib on first use instead.
+ * Node built-ins `ws` requires at load that the agent needs only for some connections, loaded on
+ * first use instead: zlib for per-message deflate, which the agent never negotiates (both its
+ * sockets say `perMessageDeflate: false`); `https` and `tls`, for `wss://` only (the gateway
+ * probe and a control plane on loopback speak `ws://`). `tls` parses Node's root certificates
+ * and maps more of OpenSSL: about 2.8 MB resident that an agent on `ws://` never uses.
  */
-const lazyZlibForWs: Plugin = {
-  name: "lazy-zlib-for-ws",
+const LAZY_FOR_WS: Record<string, RegExp> = {
+  zlib: /[\\/]ws[\\/]lib[\\/]permessage-deflate\.js$/,
+  https: /[\\/]ws[\\/]lib[\\/]websocket\.js$/,
+  tls: /[\\/]ws[\\/]lib[\\/]websocket\.js$/,
+};
+
+const lazyBuiltinsForWs: Plugin = {
+  name: "lazy-builtins-for-ws",
   setup(b) {
-    b.onResolve({ filter: /^zlib$/ }, (args) =>
-      /[\\/]ws[\\/]lib[\\/]permessage-deflate\.js$/.test(args.importer)
-        ? { path: "zlib", namespace: "lazy-zlib" }
-        : undefined,
+    b.onResolve({ filter: /^(zlib|https|tls)$/ }, (args) =>
+      LAZY_FOR_WS[args.path]?.test(args.importer) ? { path: args.path, namespace: "lazy-builtin" } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "lazy-zlib" }, () => ({
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
       contents: [
-        "let zlib;",
-        'module.exports = new Proxy({}, { get: (_, key) => (zlib ??= require("node:zlib"))[key] });',
+        "let mod;",
+        `module.exports = new Proxy({}, { get: (_, key) => (mod ??= require(${JSON.stringify(`node:${args.path}`)}))[key] });`,
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * secretlint logs through `debug`, whose Node build loads `tty`, `os` and `supports-color` to
+ * colour output that only `DEBUG=secretlint*` would print. In the agent: a `debug` that is never
+ * enabled (the agent logs as JSON, src/agent/log.ts).
+ */
+const silentDebug: Plugin = {
+  name: "silent-debug",
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      /[\\/]@secretlint[\\/]/.test(args.importer) ? { path: "debug", namespace: "silent-debug" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "silent-debug" }, () => ({
+      contents: [
+        "const off = () => {};",
+        "off.enabled = false;",
+        "off.extend = () => off;",
+        "module.exports = () => off;",
       ].join("\n"),
       loader: "js",
     }));
@@ -160,7 +190,7 @@ export async function bundleAgent(): Promise<string> {
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, lazyZlibForWs, zodEnglishOnly],
+    plugins: [builtinsThroughRequire, lazyBuiltinsForWs, silentDebug, zodEnglishOnly],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

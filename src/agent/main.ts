@@ -11,7 +11,6 @@ import { createJobRunner } from "./job-runner.ts";
 import { jsonLogger } from "./log.ts";
 import { agentLogWriter, LOG_FILE_ENV } from "./log-file.ts";
 import { releaseMemory } from "./memory.ts";
-import { runOneShot } from "./oneshot.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
 import { resolveProbeContext } from "./probes/context.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
@@ -109,6 +108,8 @@ async function main(argv: string[]): Promise<number> {
       const stopDoctorCache = startDoctorCacheRefresher(
         resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
         (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
+        // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
+        releaseMemory,
       );
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
@@ -147,10 +148,14 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(results, null, values.json ? 0 : 2)}\n`);
       return 0;
     }
-    case "oneshot":
+    case "oneshot": {
+      // Loaded here only: its frame encoding brings fflate, which loads worker_threads (1-2 MB
+      // resident) into every process that imports it; `run` never needs it.
+      const { runOneShot } = await import("./oneshot.ts");
       return runOneShot({ steps: values.steps, deadlineMs: values["deadline-ms"] }, process.env, (text) =>
         process.stdout.write(text),
       );
+    }
     case "--version":
     case "-v":
     case "version":

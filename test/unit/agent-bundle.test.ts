@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -123,5 +125,75 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
       expect(job.findings[0]).toBe("openclaw-not-found");
       expect(agent.log()).not.toMatch(/Dynamic require|is not supported|WebAssembly is not defined/);
     }, 120_000);
+  });
+
+  // The bundle loads `https` and `tls` on first use (scripts/build-agent.ts): a host dials wss://.
+  describe("enrolled and connected over https:// and wss:// (a TLS proxy in front of the control plane)", () => {
+    let cp: ControlPlaneProcess;
+    let proxy: TlsServer;
+    let agent: AgentProcess | null = null;
+    let tlsEnv: NodeJS.ProcessEnv;
+    let server: string;
+
+    beforeAll(async () => {
+      cp = await spawnControlPlane({});
+      const key = join(work, "tls-key.pem");
+      const cert = join(work, "tls-cert.pem");
+      await promisify(execFile)("openssl", [
+        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+        ...["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1"],
+        ...["-keyout", key, "-out", cert],
+      ]);
+      const target = new URL(cp.url);
+      proxy = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
+        const upstream = netConnect(Number(target.port), target.hostname);
+        client.pipe(upstream).pipe(client);
+        const end = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on("error", end).on("close", end);
+        upstream.on("error", end).on("close", end);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      const address = proxy.address();
+      server = `https://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      // The agent trusts the proxy's certificate as a host trusts its control plane's.
+      tlsEnv = { ...env, NODE_EXTRA_CA_CERTS: cert };
+    }, 30_000);
+
+    afterAll(async () => {
+      await agent?.kill();
+      await new Promise((resolve) => proxy.close(resolve));
+      await cp.stop();
+    });
+
+    it("enrolls over https:// and comes online over wss://", async () => {
+      const dir = await enrollAgent({
+        server,
+        host: "tls-host",
+        code: await cp.enrollmentCode("tls-host"),
+        env: tlsEnv,
+        dir: join(work, "agent-state-tls"),
+        launch: bundle,
+      });
+      agent = runAgent({ dir, env: tlsEnv, launch: bundle });
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (
+                await fetch(`${cp.url}/api/console/command`, {
+                  method: "POST",
+                  headers: { "content-type": "application/json", ...cp.consoleHeaders() },
+                  body: JSON.stringify({ text: "hosts" }),
+                })
+              ).json()) as { ack: { text: string } }
+            ).ack.text,
+          { timeout: 20_000, interval: 200 },
+        )
+        .toContain("1 online");
+      expect(agent.log()).not.toMatch(/Dynamic require|is not supported|certificate/);
+    }, 60_000);
   });
 });

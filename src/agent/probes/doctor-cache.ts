@@ -229,14 +229,26 @@ export function startDoctorRefresher(
   ctx: ProbeContext,
   readConfig: () => Promise<ConfigReading>,
   runDoctor: DoctorRunner,
-  options: { intervalMs?: number; firstDelayMs?: number; cache?: DoctorCache; onError?: (err: unknown) => void } = {},
+  options: {
+    intervalMs?: number;
+    firstDelayMs?: number;
+    cache?: DoctorCache;
+    onError?: (err: unknown) => void;
+    /** After each doctor run it started, done or failed (the agent gives back the memory its output took). */
+    afterRun?: () => void;
+  } = {},
 ): () => void {
   const cache = options.cache ?? doctorCache;
   let stopped = false;
   const check = async () => {
     if (stopped || cache.refreshing(ctx)) return;
     const key = await doctorCacheKey(ctx, await readConfig());
-    if (!stopped && !cache.get(ctx, key)) await cache.refresh(ctx, key, runDoctor);
+    if (stopped || cache.get(ctx, key)) return;
+    try {
+      await cache.refresh(ctx, key, runDoctor);
+    } finally {
+      options.afterRun?.();
+    }
   };
   const tick = () => void check().catch((err: unknown) => options.onError?.(err));
   // Not at the very start: the agent connects and reads its versions first.

@@ -44,8 +44,15 @@ const runDoctorInBackground = (ctx: ProbeContext) =>
   runDoctorLint(ctx, new JobReadings(ctx), DEFAULT_STEP_DEADLINE_MS["doctor.lint"]);
 
 /** The agent's background refresher (agent `run`): keeps the doctor cache warm between triages. */
-export function startDoctorCacheRefresher(ctx: ProbeContext, onError: (err: unknown) => void): () => void {
-  return startDoctorRefresher(ctx, () => new JobReadings(ctx).config(), runDoctorInBackground, { onError });
+export function startDoctorCacheRefresher(
+  ctx: ProbeContext,
+  onError: (err: unknown) => void,
+  afterRun?: () => void,
+): () => void {
+  return startDoctorRefresher(ctx, () => new JobReadings(ctx).config(), runDoctorInBackground, {
+    onError,
+    ...(afterRun ? { afterRun } : {}),
+  });
 }
 
 /** Runs `openclaw doctor --lint --json` once and summarises it; never throws but for a missing CLI. */

@@ -22,6 +22,9 @@ export type PortOwners = { method: "procfs" | "ss" | "lsof"; owners: PortOwner[]
 
 const TOOL_TIMEOUT_MS = 2_000;
 
+/** The pids that held the listening sockets at the last look, by procfs root. */
+const lastOwners = new Map<string, number[]>();
+
 export async function findPortOwners(
   procRoot: string,
   port: number,
@@ -40,11 +43,18 @@ export async function findPortOwners(
 
   const wanted = new Set(listening.map((s) => s.inode));
   const ownerOf = new Map<number, number>();
-  for (const pid of await listPids(procRoot)) {
+  // The owners found last time first: on a steady host the first process read holds the socket,
+  // where the scan in pid order read the descriptors of most processes (the gateway's pid is
+  // usually among the last) every 30 s under the watch.
+  const pids = await listPids(procRoot);
+  const hint = lastOwners.get(procRoot) ?? [];
+  for (const pid of [...hint.filter((p) => pids.includes(p)), ...pids.filter((p) => !hint.includes(p))]) {
     if (signal?.aborted) break;
     for (const inode of await socketInodes(procRoot, pid)) if (wanted.has(inode)) ownerOf.set(inode, pid);
     if (ownerOf.size === wanted.size) break;
   }
+  if (lastOwners.size >= 8 && !lastOwners.has(procRoot)) lastOwners.clear();
+  lastOwners.set(procRoot, [...new Set(ownerOf.values())]);
   const owners = await Promise.all(
     listening.map(async (s): Promise<PortOwner> => {
       const address = formatHostPort(s.address, s.port);

@@ -50,11 +50,23 @@ export async function readProcess(procRoot: string, pid: number): Promise<ProcPr
   };
 }
 
+/**
+ * Every process, read PROCESS_READERS at a time: the watch runs this every 30 s, and reading
+ * every process at once held a file handle and a 4 KB buffer per file of each (some 6 MB on a
+ * host with 500 processes, the watch's peak) and queued them all on libuv's four threads anyway.
+ */
 export async function listProcesses(procRoot: string): Promise<ProcProcess[]> {
   const pids = await listPids(procRoot);
-  const all = await Promise.all(pids.map((pid) => readProcess(procRoot, pid)));
+  const all: (ProcProcess | undefined)[] = new Array(pids.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < pids.length; i = next++) all[i] = await readProcess(procRoot, pids[i] as number);
+  };
+  await Promise.all(Array.from({ length: Math.min(PROCESS_READERS, pids.length) }, reader));
   return all.filter((p): p is ProcProcess => p !== undefined);
 }
+
+const PROCESS_READERS = 8;
 
 export function isGatewayProcess(p: Pick<ProcProcess, "comm" | "argv">): boolean {
   // comm is cut to 15 chars (TASK_COMM_LEN); the CLI itself shows as `openclaw`, so no prefix match.
@@ -119,6 +131,9 @@ async function readText(path: string): Promise<string | undefined> {
       const { bytesRead } = await file.read(chunk, 0, READ_CHUNK_BYTES, null);
       if (bytesRead === 0) break;
       chunks.push(bytesRead === READ_CHUNK_BYTES ? chunk : chunk.subarray(0, bytesRead));
+      // procfs answers a process file whole when the buffer holds it (and a regular file reads to
+      // its end): a short read is the end, without one more read to be told so.
+      if (bytesRead < READ_CHUNK_BYTES) break;
     }
     return Buffer.concat(chunks).toString("utf8");
   } catch {

@@ -3,7 +3,7 @@ import type { AgentFrame, JobRunFrame } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps, WATCH_DIGEST_MS, watchComparable } from "../contract/watch.ts";
 import type { AgentLogger } from "./log.ts";
-import { releaseMemoryIfGrown } from "./memory.ts";
+import { releaseMemory } from "./memory.ts";
 
 /** Env var: this host's watch interval in seconds (overrides the control plane's; 0 turns the watch off). */
 export const WATCH_INTERVAL_ENV = "CLAWOPS_WATCH_INTERVAL_S";
@@ -109,9 +109,8 @@ export class AgentWatch {
       this.opts.logger.warn("watch probe failed", { err: String(err) });
     } finally {
       this.running = false;
-      // As after a job, but only when the probe left enough behind to be worth a full collection
-      // (most leave little; V8's memory reducer takes the rest between probes).
-      releaseMemoryIfGrown();
+      // As after a job: give back what the probe left behind now, not after V8's ~8 s of quiet.
+      releaseMemory();
       this.schedule(gen, this.jittered());
     }
   }

@@ -24,7 +24,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
  * (--no-sparkplug, which saves what --jitless would without removing WebAssembly, which Node's
  * fetch needs); a 1 MB young generation; and bytecode dropped once a function sat unused through
  * a GC (--bytecode-old-age=1; it is compiled again from the source when a job needs it).
- * --expose-gc lets it collect right after startup and after each job (src/agent/memory.ts).
+ * --expose-gc lets it collect right after startup and after each job (src/agent/memory.ts);
+ * since it does, V8's memory reducer (--no-memory-reducer) only repeated that work: ~8 s after
+ * each such collection it ran two more full ones that found nothing left to free, after every
+ * watch probe (docs/benchmarks.md).
  */
 export const AGENT_NODE_FLAGS = [
   "--optimize-for-size",
@@ -34,6 +37,7 @@ export const AGENT_NODE_FLAGS = [
   "--max-semi-space-size=1",
   "--bytecode-old-age=1",
   "--expose-gc",
+  "--no-memory-reducer",
 ] as const;
 
 /**

@@ -506,12 +506,18 @@ export async function benchFleetAb(opts: {
   runs: number;
   baseline: string;
   command: string;
+  /** The same request in the baseline's words, when its parser predates `command` (e.g. `--live`). */
+  baselineCommand?: string;
   log: (s: string) => void;
 }): Promise<FleetAbRun[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-fleet-ab-"));
   const variants = [
-    { variant: "this checkout", main: undefined },
-    { variant: "baseline", main: join(opts.baseline, "src/node/main.ts") },
+    { variant: "this checkout", main: undefined, command: opts.command },
+    {
+      variant: "baseline",
+      main: join(opts.baseline, "src/node/main.ts"),
+      command: opts.baselineCommand ?? opts.command,
+    },
   ];
   let cp: ControlPlaneProcess | null = await spawnControlPlane({}, { dataDir, keepData: true });
   registerConsole(cp);
@@ -535,7 +541,7 @@ export async function benchFleetAb(opts: {
         for (let i = 0; i < opts.runs; i++) {
           const pid = cp.child.pid ?? 0;
           const c0 = cpuMs(pid);
-          const r = await timeFleetStatus(cp.url, 60_000, opts.command);
+          const r = await timeFleetStatus(cp.url, 60_000, v.command);
           const cpu = cpuMs(pid) - c0;
           runs.push({
             variant: v.variant,

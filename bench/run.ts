@@ -30,7 +30,7 @@ import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts
  * (`--agents` takes a list, one section per size; `--fanout-group N` sets CLAWOPS_FANOUT_GROUP). `--only watch` (the watch's budgets: a
  * real agent watching a real gateway, the control plane per watching host, status from the
  * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
- * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"]`: this checkout's status all
+ * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"] [--baseline-command "status all"]`: this checkout's status all
  * against another checkout's, in interleaved rounds (bench/results/fleet-ab.{md,json}).
  */
 const { values } = parseArgs({
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     baseline: { type: "string" },
     sources: { type: "boolean" },
     command: { type: "string" },
+    "baseline-command": { type: "string" },
     stored: { type: "string" },
     "fanout-group": { type: "string" },
     "no-ladder": { type: "boolean" },
@@ -440,7 +441,7 @@ if (only.has("fleet-ab")) {
   const lines = [
     `Measured ${new Date().toISOString()} on ${machine}.`,
     "",
-    `Reproduce: \`npm run bench -- --only fleet-ab --agents ${sizes.join(",")} --procs ${procs} --rounds ${rounds} --runs ${runs} --baseline <checkout> --command "${command}"\``,
+    `Reproduce: \`npm run bench -- --only fleet-ab --agents ${sizes.join(",")} --procs ${procs} --rounds ${rounds} --runs ${runs} --baseline <checkout> --command "${command}"${values["baseline-command"] ? ` --baseline-command "${values["baseline-command"]}"` : ""}\``,
     "",
   ];
   const all: Record<number, FleetAbRun[]> = {};
@@ -449,7 +450,16 @@ if (only.has("fleet-ab")) {
     return `${Math.round(s[0] ?? Number.NaN)} / ${Math.round(percentile(s, 50))} / ${Math.round(s[s.length - 1] ?? Number.NaN)}`;
   };
   for (const n of sizes) {
-    const r = await benchFleetAb({ agents: n, procs, rounds, runs, baseline: values.baseline, command, log });
+    const r = await benchFleetAb({
+      agents: n,
+      procs,
+      rounds,
+      runs,
+      baseline: values.baseline,
+      command,
+      ...(values["baseline-command"] ? { baselineCommand: values["baseline-command"] } : {}),
+      log,
+    });
     all[n] = r;
     lines.push(
       `### \`/openclaw ${command}\` over ${n} simulated agents: this checkout vs the baseline (Node)`,

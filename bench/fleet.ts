@@ -1,5 +1,5 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -443,6 +443,40 @@ export async function benchAgentProcess(opts: {
   }
 }
 
+/**
+ * The agent's anchor: a bare Node process (a file that only keeps a timer), run with the same
+ * flags and environment as the agent's service, idle for the same time. Its RSS is what Node
+ * itself costs before any of the agent's code loads.
+ */
+export async function benchBareNode(opts: { idleS: number; nodeArgs: readonly string[] }): Promise<{
+  rssMb: number;
+  rssAnonMb: number;
+  rssFileMb: number;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-bare-"));
+  const file = join(dir, "bare.mjs");
+  writeFileSync(file, "setInterval(() => {}, 60_000);\n");
+  const child = spawn(process.execPath, [...opts.nodeArgs, file], {
+    env: { ...process.env, ...AGENT_SERVICE_ENV },
+    stdio: "ignore",
+  });
+  try {
+    const pid = child.pid ?? 0;
+    await sleep(3_000);
+    const rss: number[] = [];
+    for (let i = 0; i < opts.idleS; i++) {
+      rss.push(vmRssKb(pid));
+      await sleep(1_000);
+    }
+    const kb = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    return { rssMb: Math.max(...rss) / 1024, rssAnonMb: kb("RssAnon") / 1024, rssFileMb: kb("RssFile") / 1024 };
+  } finally {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** User + system CPU time of a process so far, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -472,12 +506,18 @@ export async function benchFleetAb(opts: {
   runs: number;
   baseline: string;
   command: string;
+  /** The same request in the baseline's words, when its parser predates `command` (e.g. `--live`). */
+  baselineCommand?: string;
   log: (s: string) => void;
 }): Promise<FleetAbRun[]> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-bench-fleet-ab-"));
   const variants = [
-    { variant: "this checkout", main: undefined },
-    { variant: "baseline", main: join(opts.baseline, "src/node/main.ts") },
+    { variant: "this checkout", main: undefined, command: opts.command },
+    {
+      variant: "baseline",
+      main: join(opts.baseline, "src/node/main.ts"),
+      command: opts.baselineCommand ?? opts.command,
+    },
   ];
   let cp: ControlPlaneProcess | null = await spawnControlPlane({}, { dataDir, keepData: true });
   registerConsole(cp);
@@ -501,7 +541,7 @@ export async function benchFleetAb(opts: {
         for (let i = 0; i < opts.runs; i++) {
           const pid = cp.child.pid ?? 0;
           const c0 = cpuMs(pid);
-          const r = await timeFleetStatus(cp.url, 60_000, opts.command);
+          const r = await timeFleetStatus(cp.url, 60_000, v.command);
           const cpu = cpuMs(pid) - c0;
           runs.push({
             variant: v.variant,

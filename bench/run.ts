@@ -4,7 +4,14 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { AGENT_NODE_FLAGS, buildAgent } from "../scripts/build-agent.ts";
 import { benchAck, benchBareHono } from "./ack.ts";
-import { benchAgentProcess, benchFleet, benchFleetAb, benchHubMemory, type FleetAbRun } from "./fleet.ts";
+import {
+  benchAgentProcess,
+  benchBareNode,
+  benchFleet,
+  benchFleetAb,
+  benchHubMemory,
+  type FleetAbRun,
+} from "./fleet.ts";
 import { benchFleetWorkerd, HIBERNATION_WAIT_MS } from "./fleet-workerd.ts";
 import { percentile, round } from "./stats.ts";
 import { benchTriage } from "./triage.ts";
@@ -23,7 +30,7 @@ import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts
  * (`--agents` takes a list, one section per size; `--fanout-group N` sets CLAWOPS_FANOUT_GROUP). `--only watch` (the watch's budgets: a
  * real agent watching a real gateway, the control plane per watching host, status from the
  * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
- * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"]`: this checkout's status all
+ * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"] [--baseline-command "status all"]`: this checkout's status all
  * against another checkout's, in interleaved rounds (bench/results/fleet-ab.{md,json}).
  */
 const { values } = parseArgs({
@@ -35,7 +42,9 @@ const { values } = parseArgs({
     procs: { type: "string" },
     rounds: { type: "string" },
     baseline: { type: "string" },
+    sources: { type: "boolean" },
     command: { type: "string" },
+    "baseline-command": { type: "string" },
     stored: { type: "string" },
     "fanout-group": { type: "string" },
     "no-ladder": { type: "boolean" },
@@ -202,38 +211,61 @@ if (nodeFleetRun) {
 
 // Its own report (bench/results/agent-mem.*), so re-measuring the agent keeps the fleet numbers.
 if (only.has("agent-mem")) {
+  // `--rounds N` (default 3): bare Node, then the agent's bundle, N times, interleaved; a
+  // round's ratio is its agent over its bare Node. `--sources` adds the agent run from sources.
+  const rounds = Number(values.rounds ?? 3);
   const agentReport: string[] = [
     `Measured ${new Date().toISOString()} on ${machine}.`,
     "",
-    "Reproduce: `npm run bench -- --only agent-mem`",
+    `Reproduce: \`npm run bench -- --only agent-mem --rounds ${rounds}${values.sources ? " --sources" : ""}\``,
     "",
   ];
   const agentRaw: Record<string, unknown> = { machine };
   // The bundle a host would run (scripts/build-agent.ts), built fresh into a temp folder.
   const out = join(mkdtempSync(join(tmpdir(), "clawops-bench-bundle-")), "clawops-agent.mjs");
   await buildAgent(out);
-  const variants = [
-    { label: "sources (`node src/agent/main.ts run`)" },
-    {
-      label: `bundle (\`node ${AGENT_NODE_FLAGS.join(" ")} dist/clawops-agent.mjs run\`)`,
-      launch: { entry: out, nodeArgs: AGENT_NODE_FLAGS },
-    },
-  ];
-  const results = [];
-  for (const variant of variants) results.push(await benchAgentProcess({ idleS: 20, variant, log }));
+  const bundle = {
+    label: `bundle (\`node ${AGENT_NODE_FLAGS.join(" ")} dist/clawops-agent.mjs run\`)`,
+    launch: { entry: out, nodeArgs: AGENT_NODE_FLAGS },
+  };
+  const bare: Awaited<ReturnType<typeof benchBareNode>>[] = [];
+  const agent: Awaited<ReturnType<typeof benchAgentProcess>>[] = [];
+  for (let i = 0; i < rounds; i++) {
+    log(`agent-mem round ${i + 1}/${rounds}: bare Node, then the agent…`);
+    bare.push(await benchBareNode({ idleS: 20, nodeArgs: AGENT_NODE_FLAGS }));
+    agent.push(await benchAgentProcess({ idleS: 20, variant: bundle, log }));
+  }
+  const sources = values.sources
+    ? await benchAgentProcess({ idleS: 20, variant: { label: "sources (`node src/agent/main.ts run`)" }, log })
+    : null;
   rmSync(dirname(out), { recursive: true, force: true });
-  agentRaw.agentProcess = results;
+  agentRaw.bare = bare;
+  agentRaw.agentProcess = agent;
+  if (sources) agentRaw.sources = sources;
+  const mmm = (xs: number[], digits = 1) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return `${round(v[0] ?? Number.NaN, digits)} / ${round(percentile(v, 50), digits)} / ${round(v[v.length - 1] ?? Number.NaN, digits)}`;
+  };
+  const ratios = agent.map((a, i) => a.rssMb / (bare[i]?.rssMb ?? Number.NaN));
+  const ratiosAfter = agent.map((a, i) => a.rssAfterTriageMb / (bare[i]?.rssMb ?? Number.NaN));
+  agentRaw.ratio = { idle: ratios, afterTriage: ratiosAfter };
   agentReport.push(
-    "### `clawops-agent` resident memory and idle CPU",
+    "### `clawops-agent` resident memory against bare Node",
     "",
-    "A real agent process, enrolled and connected, idle for 20 s, then one triage job (its gateway does not exist: port 9, no `openclaw` CLI). Target: under 60 MB resident.",
+    `${rounds} interleaved rounds. Bare Node: a file that only keeps a timer, run with the agent's flags and environment, idle 20 s. The agent: the bundle a host runs, enrolled and connected over \`ws://\` to a control plane on loopback, idle 20 s, then one triage job (its gateway does not exist: port 9, no \`openclaw\` CLI). RSS is the maximum over the idle span. Targets: agent ≤ 1.25× bare Node; under 60 MB. min / median / max over the rounds.`,
     "",
-    "| agent | RSS idle (max) | private (RssAnon) | file-backed (RssFile) | PSS | RSS after a triage | peak (VmHWM) | idle CPU |",
+    "| process | RSS idle (max) | private (RssAnon) | file-backed (RssFile) | RSS after a triage | × bare Node, idle | × bare Node, after a triage | idle CPU |",
     "|---|---|---|---|---|---|---|---|",
-    ...results.map(
-      (r) =>
-        `| ${r.label} | ${round(r.rssMb, 1)} MB | ${round(r.rssAnonMb, 1)} MB | ${round(r.rssFileMb, 1)} MB | ${round(r.pssMb, 1)} MB | ${round(r.rssAfterTriageMb, 1)} MB | ${round(r.peakRssMb, 1)} MB | ${round(r.idleCpuPct, 2)} % |`,
-    ),
+    `| bare Node 24 (\`node ${AGENT_NODE_FLAGS.join(" ")} bare.mjs\`) | ${mmm(bare.map((b) => b.rssMb))} MB | ${mmm(bare.map((b) => b.rssAnonMb))} MB | ${mmm(bare.map((b) => b.rssFileMb))} MB | – | 1 | 1 | – |`,
+    `| ${bundle.label} | ${mmm(agent.map((a) => a.rssMb))} MB | ${mmm(agent.map((a) => a.rssAnonMb))} MB | ${mmm(agent.map((a) => a.rssFileMb))} MB | ${mmm(agent.map((a) => a.rssAfterTriageMb))} MB | ${mmm(ratios, 2)}× | ${mmm(ratiosAfter, 2)}× | ${mmm(
+      agent.map((a) => a.idleCpuPct),
+      2,
+    )} % |`,
+    ...(sources
+      ? [
+          `| ${sources.label} | ${round(sources.rssMb, 1)} MB | ${round(sources.rssAnonMb, 1)} MB | ${round(sources.rssFileMb, 1)} MB | ${round(sources.rssAfterTriageMb, 1)} MB | – | – | ${round(sources.idleCpuPct, 2)} % |`,
+        ]
+      : []),
     "",
   );
   writeReport("agent-mem", agentReport, agentRaw);
@@ -409,7 +441,7 @@ if (only.has("fleet-ab")) {
   const lines = [
     `Measured ${new Date().toISOString()} on ${machine}.`,
     "",
-    `Reproduce: \`npm run bench -- --only fleet-ab --agents ${sizes.join(",")} --procs ${procs} --rounds ${rounds} --runs ${runs} --baseline <checkout> --command "${command}"\``,
+    `Reproduce: \`npm run bench -- --only fleet-ab --agents ${sizes.join(",")} --procs ${procs} --rounds ${rounds} --runs ${runs} --baseline <checkout> --command "${command}"${values["baseline-command"] ? ` --baseline-command "${values["baseline-command"]}"` : ""}\``,
     "",
   ];
   const all: Record<number, FleetAbRun[]> = {};
@@ -418,7 +450,16 @@ if (only.has("fleet-ab")) {
     return `${Math.round(s[0] ?? Number.NaN)} / ${Math.round(percentile(s, 50))} / ${Math.round(s[s.length - 1] ?? Number.NaN)}`;
   };
   for (const n of sizes) {
-    const r = await benchFleetAb({ agents: n, procs, rounds, runs, baseline: values.baseline, command, log });
+    const r = await benchFleetAb({
+      agents: n,
+      procs,
+      rounds,
+      runs,
+      baseline: values.baseline,
+      command,
+      ...(values["baseline-command"] ? { baselineCommand: values["baseline-command"] } : {}),
+      log,
+    });
     all[n] = r;
     lines.push(
       `### \`/openclaw ${command}\` over ${n} simulated agents: this checkout vs the baseline (Node)`,

@@ -23,6 +23,13 @@ export async function startLocalWorker(opts: {
   process.env.WRANGLER_SEND_METRICS = "false";
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
   process.env.WRANGLER_HIDE_BANNER = "true";
+  // Nor wrangler's local dev tools, which are not there on Cloudflare and ran in the Worker's
+  // workerd: the local explorer wraps every SQLite Durable Object class so each construction
+  // writes the object's name (a commit, with fsync, per host object woken), and local
+  // observability tails every event of the Worker and its objects into a collector. Together
+  // they were about half of that workerd's CPU in a live `status all` (docs/benchmarks.md).
+  process.env.X_LOCAL_EXPLORER = "false";
+  process.env.X_LOCAL_OBSERVABILITY = "false";
   const worker = await unstable_startWorker({
     config: WRANGLER_TOML,
     ...(opts.entrypoint ? { entrypoint: opts.entrypoint } : {}),

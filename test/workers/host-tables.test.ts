@@ -1,0 +1,65 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { JobResultFrame } from "../../src/contract/agent-wire.ts";
+import { SqlEarlyResults } from "../../src/worker/host/early-results.ts";
+import { migrateHostTables } from "../../src/worker/host/tables.ts";
+
+/**
+ * A host object's SQLite tables in workerd (the real `HostAgent` object's storage): the check
+ * run at every construction creates what is missing and moves an old object's triage queue;
+ * results kept for no pending job are found by their job's re-run exactly once.
+ */
+function hostObject(name: string) {
+  return env.HOSTS.get(env.HOSTS.idFromName(name));
+}
+
+function tables(sql: SqlStorage): string[] {
+  return sql
+    .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+    .toArray()
+    .map((t) => t.name)
+    .sort();
+}
+
+const result = (jobId: string): JobResultFrame => ({ type: "job.result", jobId, status: "done", results: [] });
+
+describe("host object tables", () => {
+  it("creates a missing table and moves an old object's queued triages to the job queue", async () => {
+    await runInDurableObject(hostObject("tables-old"), (_i, state) => {
+      const sql = state.storage.sql;
+      // As an object from before bundles and the watch: its triage queue, no job queue, no watch table.
+      sql.exec("DROP TABLE IF EXISTS job_queue");
+      sql.exec("DROP TABLE IF EXISTS host_watch");
+      sql.exec("CREATE TABLE triage_queue (job_id TEXT PRIMARY KEY, enqueued_at INTEGER NOT NULL)");
+      sql.exec("INSERT INTO triage_queue (job_id, enqueued_at) VALUES ('job_old', 42)");
+      migrateHostTables(sql);
+      expect(tables(sql)).toEqual(["early_results", "host_watch", "job_queue", "recover_claim"]);
+      expect(sql.exec("SELECT job_id, run, enqueued_at FROM job_queue").toArray()).toEqual([
+        { job_id: "job_old", run: '{"kind":"triage"}', enqueued_at: 42 },
+      ]);
+      // Run again (the next construction): nothing changes.
+      migrateHostTables(sql);
+      expect(sql.exec("SELECT COUNT(*) AS n FROM job_queue").one().n).toBe(1);
+    });
+  });
+
+  it("gives a kept result to its job once, to no other job, and keeps it across instances", async () => {
+    await runInDurableObject(hostObject("tables-early"), (_i, state) => {
+      const first = new SqlEarlyResults(state.storage.sql);
+      expect(first.take("job_a")).toBeNull();
+      expect(first.nextExpiry()).toBeNull();
+      first.keep(result("job_a"), 1_000);
+      first.keep(result("job_b"), 2_000);
+      expect(first.take("job_c")).toBeNull();
+      expect(first.take("job_a")).toEqual(result("job_a"));
+      expect(first.take("job_a")).toBeNull();
+      // A new instance of the object (after a reset) finds what the last one kept.
+      const next = new SqlEarlyResults(state.storage.sql);
+      expect(next.nextExpiry()).toBe(2_000 + 10 * 60_000);
+      expect(next.take("job_b")).toEqual(result("job_b"));
+      expect(next.take("job_b")).toBeNull();
+      expect(next.nextExpiry()).toBeNull();
+    });
+  });
+});

@@ -43,10 +43,13 @@ export const AGENT_NODE_FLAGS = [
 /**
  * Environment the service sets for the agent (infra/systemd; glibc reads it once, at process
  * start): freed blocks of 32 KB and more go back to the system at once instead of staying in the
- * allocator's heap (parser memory from loading the bundle, read buffers from each job). The agent
- * removes it from the environment of the commands its probes run (src/agent/main.ts).
+ * allocator's heap (parser memory from loading the bundle, read buffers from each job), and one
+ * malloc arena for all of Node's threads instead of one per thread that allocates (V8's helper
+ * threads, libuv's pool), each holding freed memory of its own: 2.3 MB less resident idle
+ * (docs/benchmarks.md). The agent removes both from the environment of the commands its probes
+ * run (src/agent/main.ts).
  */
-export const AGENT_SERVICE_ENV = { MALLOC_MMAP_THRESHOLD_: "32768" } as const;
+export const AGENT_SERVICE_ENV = { MALLOC_MMAP_THRESHOLD_: "32768", MALLOC_ARENA_MAX: "1" } as const;
 
 /**
  * Node built-ins come through `require`, not `import`. An ES import of a built-in makes Node build

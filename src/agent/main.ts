@@ -78,9 +78,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "run": {
-      // The service sets this for the agent alone (scripts/build-agent.ts, AGENT_SERVICE_ENV); glibc
-      // read it at startup. The `openclaw` commands the probes run keep their allocator's defaults.
+      // The service sets these for the agent alone (scripts/build-agent.ts, AGENT_SERVICE_ENV); glibc
+      // read them at startup. The `openclaw` commands the probes run keep their allocator's defaults.
       delete process.env.MALLOC_MMAP_THRESHOLD_;
+      delete process.env.MALLOC_ARENA_MAX;
       const config = readAgentConfig(dir);
       try {
         acquireStateLock(dir);

@@ -1,6 +1,9 @@
 /**
  * Builds the agent as ONE self-contained JavaScript file, `dist/clawops-agent.mjs`, with its
- * dependencies (ws, zod) inside. Copy that file to a gateway host that has Node >= 24.16 (OpenClaw
+ * dependencies (zod, secretlint's rules) inside. It speaks WebSocket and HTTP with its own small
+ * client over `node:net` (src/agent/wire/), not `ws`: loading `node:http`, which `ws` needs for
+ * the upgrade, costs about 10 MB resident by itself (docs/benchmarks.md), and the bundle must
+ * not load it, nor `fetch` (undici), on the path of `run`. Copy that file to a gateway host that has Node >= 24.16 (OpenClaw
  * needs it anyway): no `npm install` and no node_modules there.
  *
  * Why a build at all when Node runs our TypeScript directly: type stripping loads a WebAssembly
@@ -67,35 +70,6 @@ const builtinsThroughRequire: Plugin = {
     );
     b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
-  },
-};
-
-/**
- * Node built-ins `ws` requires at load that the agent needs only for some connections, loaded on
- * first use instead: zlib for per-message deflate, which the agent never negotiates (both its
- * sockets say `perMessageDeflate: false`); `https` and `tls`, for `wss://` only (the gateway
- * probe and a control plane on loopback speak `ws://`). `tls` parses Node's root certificates
- * and maps more of OpenSSL: about 2.8 MB resident that an agent on `ws://` never uses.
- */
-const LAZY_FOR_WS: Record<string, RegExp> = {
-  zlib: /[\\/]ws[\\/]lib[\\/]permessage-deflate\.js$/,
-  https: /[\\/]ws[\\/]lib[\\/]websocket\.js$/,
-  tls: /[\\/]ws[\\/]lib[\\/]websocket\.js$/,
-};
-
-const lazyBuiltinsForWs: Plugin = {
-  name: "lazy-builtins-for-ws",
-  setup(b) {
-    b.onResolve({ filter: /^(zlib|https|tls)$/ }, (args) =>
-      LAZY_FOR_WS[args.path]?.test(args.importer) ? { path: args.path, namespace: "lazy-builtin" } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
-      contents: [
-        "let mod;",
-        `module.exports = new Proxy({}, { get: (_, key) => (mod ??= require(${JSON.stringify(`node:${args.path}`)}))[key] });`,
-      ].join("\n"),
       loader: "js",
     }));
   },
@@ -179,9 +153,7 @@ export async function bundleAgent(): Promise<string> {
     platform: "node",
     format: "esm",
     target: "node24",
-    // ws's optional native add-ons: it works without them and so does the bundle.
-    external: ["bufferutil", "utf-8-validate"],
-    // Bundled CommonJS (ws) calls require() for Node built-ins; give the ES module one.
+    // Bundled CommonJS (secretlint) and builtinsThroughRequire call require() for Node built-ins; give the ES module one.
     banner: {
       js: [
         "// clawops-agent, bundled by scripts/build-agent.ts; sources: src/agent, src/core.",
@@ -197,7 +169,7 @@ export async function bundleAgent(): Promise<string> {
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, lazyBuiltinsForWs, silentDebug, zodEnglishOnly],
+    plugins: [builtinsThroughRequire, silentDebug, zodEnglishOnly],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

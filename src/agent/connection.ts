@@ -1,4 +1,3 @@
-import WebSocket from "ws";
 import {
   AGENT_PROTOCOL_VERSION,
   AgentCloseCode,
@@ -15,6 +14,7 @@ import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
 import { AgentWatch } from "./watch.ts";
+import { WireSocket } from "./wire/websocket.ts";
 
 export interface JobRunner {
   run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
@@ -30,8 +30,8 @@ export interface AgentConnectionOptions {
   logger: AgentLogger;
   /** Reconnect backoff: full jitter between 0 and min(maxMs, baseMs·2^attempt). */
   backoff?: { baseMs: number; maxMs: number };
-  /** Opens the socket to the hub. Default: a `ws` client; tests pass an in-memory one (test/support/frame-pair.ts). */
-  dial?: (url: string) => WebSocket;
+  /** Opens the socket to the hub. Default: the agent's own client (./wire/websocket.ts); tests pass an in-memory one (test/support/frame-pair.ts). */
+  dial?: (url: string) => WireSocket;
   /**
    * The watch (docs/watch.md): `overrideMs` is this host's own interval (CLAWOPS_WATCH_INTERVAL_S),
    * overriding the one the welcome gives; absent, the welcome's (or the default 30 s).
@@ -54,7 +54,7 @@ const CLOSE_EXPLAINED: Record<number, string> = {
  * finished results in an outbox until the hub acks them, resending after a reconnect.
  */
 export class AgentConnection {
-  private ws: WebSocket | null = null;
+  private ws: WireSocket | null = null;
   private stopped = false;
   private attempt = 0;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -72,7 +72,7 @@ export class AgentConnection {
       logger: opts.logger,
       send: (frame) => {
         const ws = this.ws;
-        if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return false;
+        if (!ws || !this.welcomed || ws.readyState !== WireSocket.OPEN) return false;
         this.send(ws, frame);
         return true;
       },
@@ -92,7 +92,7 @@ export class AgentConnection {
     this.clearHeartbeat();
     this.watch.stop();
     const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    if (!ws || ws.readyState === WireSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
       ws.once("close", () => resolve());
       ws.close(1000, "agent stopping");
@@ -115,11 +115,9 @@ export class AgentConnection {
 
   private connect(): void {
     const { logger } = this.opts;
-    // No per-message deflate: the hub declines it anyway (frames are small JSON), and not offering
-    // it keeps zlib out of the agent process.
+    // No per-message deflate (the client offers none): the hub declines it anyway, frames are small JSON.
     const ws =
-      this.opts.dial?.(this.url()) ??
-      new WebSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024, perMessageDeflate: false });
+      this.opts.dial?.(this.url()) ?? new WireSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
     this.ws = ws;
     this.welcomed = false;
     ws.on("message", (data, isBinary) => {
@@ -149,7 +147,7 @@ export class AgentConnection {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private onFrame(ws: WebSocket, raw: string): void {
+  private onFrame(ws: WireSocket, raw: string): void {
     const parsed = parseFrame(HubFrame, raw);
     if (!parsed.ok) {
       // A job this agent will not run (a mutating step without its approval, an unknown
@@ -255,12 +253,12 @@ export class AgentConnection {
     releaseMemory();
   }
 
-  private send(ws: WebSocket, frame: AgentFrame): void {
-    if (ws.readyState !== WebSocket.OPEN) return;
+  private send(ws: WireSocket, frame: AgentFrame): void {
+    if (ws.readyState !== WireSocket.OPEN) return;
     ws.send(JSON.stringify(frame));
   }
 
-  private protocolError(ws: WebSocket, reason: string): void {
+  private protocolError(ws: WireSocket, reason: string): void {
     this.opts.logger.error("hub sent a bad frame", { reason });
     ws.close(AgentCloseCode.policy, reason.slice(0, 120));
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type WebSocket from "ws";
+import type { WireSocket } from "../../src/agent/wire/websocket.ts";
 import type { HubFrame } from "../../src/contract/agent-wire.ts";
 import type { ConnectionState, FrameSocket } from "../../src/core/hub/frame-socket.ts";
 import type { HubConnection, HubSession } from "../../src/core/hub/hub-session.ts";
@@ -7,7 +7,7 @@ import type { HubConnection, HubSession } from "../../src/core/hub/hub-session.t
 /**
  * A linked pair of in-memory frame sockets, the model being the MCP SDK's
  * `InMemoryTransport.createLinkedPair()`: the hub end is a `FrameSocket` for `HubSession`,
- * the agent end behaves like the `ws` client `AgentConnection` dials (message, close and
+ * the agent end behaves like the WebSocket client `AgentConnection` dials (src/agent/wire/websocket.ts) (message, close and
  * error events, `readyState`, `send`, `close`, `terminate`). Frames cross as JSON text, in
  * order, one microtask later; a close reaches both ends after the frames sent before it.
  * No sockets, no ports: the real agent code against the real hub session.
@@ -94,7 +94,7 @@ export class InMemoryHubSocket implements FrameSocket {
   }
 }
 
-/** The agent's end, shaped like a `ws` client socket. */
+/** The agent's end, shaped like the agent's WebSocket client. */
 export class InMemoryAgentSocket extends EventEmitter {
   private readonly link: Link;
 
@@ -143,7 +143,7 @@ export function serveOnSession(
 
 export interface InMemoryDial {
   /** `AgentConnectionOptions.dial`: every (re)connect makes a new pair served on the session. */
-  dial: (url: string) => WebSocket;
+  dial: (url: string) => WireSocket;
   /** Every connection dialled so far, oldest first. */
   readonly connections: { hub: InMemoryHubSocket; agent: InMemoryAgentSocket; conn: HubConnection }[];
   last(): { hub: InMemoryHubSocket; agent: InMemoryAgentSocket; conn: HubConnection };
@@ -166,8 +166,8 @@ export function inMemoryDial(session: HubSession, opts: { pinned?: boolean } = {
       const [hub, agent] = createLinkedFramePair();
       const host = opts.pinned ? (new URL(url).searchParams.get("host") ?? undefined) : undefined;
       connections.push({ hub, agent, conn: serveOnSession(session, hub, host ? { host } : {}) });
-      // The agent uses the events, readyState, send, close and terminate of a ws client: all here.
-      return agent as unknown as WebSocket;
+      // The agent uses the events, readyState, send, close and terminate of its client: all here.
+      return agent as unknown as WireSocket;
     },
   };
 }

@@ -127,7 +127,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
     }, 120_000);
   });
 
-  // The bundle loads `https` and `tls` on first use (scripts/build-agent.ts): a host dials wss://.
+  // The bundle loads `tls` on the first wss:// or https:// connection (src/agent/wire/http1.ts): a host dials wss://.
   describe("enrolled and connected over https:// and wss:// (a TLS proxy in front of the control plane)", () => {
     let cp: ControlPlaneProcess;
     let proxy: TlsServer;

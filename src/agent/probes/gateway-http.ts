@@ -1,6 +1,6 @@
-import { request } from "node:http";
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayHttpData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { get } from "../wire/http-get.ts";
 import { errnoCode } from "./errors.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { budget, type Probe } from "./probe.ts";
@@ -26,36 +26,31 @@ export const probeGatewayHttp: Probe<"gateway.http"> = async (ctx, args, run) =>
 export function httpGet(url: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpCheck> {
   return new Promise((resolve) => {
     let done = false;
+    const stop = new AbortController();
     const finish = (check: HttpCheck) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
+      stop.abort();
       resolve(check);
     };
-    const req = request(url, { method: "GET", agent: false, headers: { accept: "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        if (size < MAX_BODY_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on("end", () => {
-        finish({ status: res.statusCode ?? null, body: parseBody(Buffer.concat(chunks).toString("utf8")) });
-      });
-      res.on("error", (err) => finish({ status: res.statusCode ?? null, error: errorMessage(err) }));
-    });
-    const timer = setTimeout(() => {
-      finish({ status: null, error: `timeout after ${timeoutMs} ms` });
-      req.destroy();
-    }, timeoutMs);
-    const onAbort = () => {
-      finish({ status: null, error: "step deadline reached" });
-      req.destroy();
-    };
+    const timer = setTimeout(() => finish({ status: null, error: `timeout after ${timeoutMs} ms` }), timeoutMs);
+    const onAbort = () => finish({ status: null, error: "step deadline reached" });
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    req.on("error", (err) => finish({ status: null, error: errnoCode(err) ?? errorMessage(err) }));
-    req.end();
+    get(url, { headers: { Accept: "application/json" }, maxBodyBytes: MAX_BODY_BYTES, signal: stop.signal }).then(
+      (res) => finish({ status: res.statusCode, body: parseBody(res.body.toString("utf8")) }),
+      (err: unknown) => {
+        // Before a response: the errno code (ECONNREFUSED …); inside its body: what went wrong.
+        const status = (err as { status?: unknown }).status;
+        finish(
+          typeof status === "number"
+            ? { status, error: errorMessage(err) }
+            : { status: null, error: errnoCode(err) ?? errorMessage(err) },
+        );
+      },
+    );
   });
 }
 

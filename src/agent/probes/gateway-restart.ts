@@ -6,6 +6,7 @@ import type { GatewayRestartData } from "../../contract/catalog.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
+import { httpGet } from "./gateway-http.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { findPortOwners } from "./host/port-owners.ts";
 import { readEnviron } from "./host/proc-processes.ts";
@@ -244,12 +245,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   }
 }
 
+/** The status of a GET, or null when nothing answered in 2 s (the agent's own client: no `fetch`, whose undici stays resident once loaded). */
 async function httpStatus(url: string): Promise<number | null> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await res.body?.cancel();
-    return res.status;
-  } catch {
-    return null;
-  }
+  return (await httpGet(url, 2_000)).status;
 }

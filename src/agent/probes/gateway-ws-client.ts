@@ -1,7 +1,7 @@
-import WebSocket from "ws";
 import { z } from "zod";
 import type { WsError, WsOutcome } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { WireSocket } from "../wire/websocket.ts";
 import { errnoCode } from "./errors.ts";
 
 /**
@@ -94,7 +94,7 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
     let connectSent = false;
     let challengeTimer: NodeJS.Timeout | undefined;
     let closeWait: NodeJS.Timeout | undefined;
-    const ws = new WebSocket(options.url, { perMessageDeflate: false, handshakeTimeout: options.timeoutMs });
+    const ws = new WireSocket(options.url, { handshakeTimeout: options.timeoutMs });
 
     const cleanup = () => {
       clearTimeout(deadline);
@@ -131,17 +131,15 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
     else options.signal?.addEventListener("abort", onAbort, { once: true });
 
     const sendConnect = () => {
-      if (connectSent || ws.readyState !== WebSocket.OPEN) return;
+      if (connectSent || ws.readyState !== WireSocket.OPEN) return;
       connectSent = true;
       clearTimeout(challengeTimer);
       ws.send(JSON.stringify(connectFrame(connectId, options)));
     };
 
-    ws.on("unexpected-response", (req, res) => {
+    ws.on("unexpected-response", (res) => {
       // Something answered HTTP on the port but is not a gateway (or refused the upgrade).
       result.upgradeStatus = res.statusCode;
-      res.resume();
-      req.destroy();
       fail("upgrade-refused", { message: `Unexpected server response: ${res.statusCode}` });
     });
     ws.on("open", () => {
@@ -225,22 +223,22 @@ function parseGatewayFrame(text: string) {
   return parsed.success ? parsed.data : undefined;
 }
 
-function terminate(ws: WebSocket): void {
+function terminate(ws: WireSocket): void {
   ws.on("error", () => {});
-  if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.terminate();
+  if (ws.readyState === WireSocket.CONNECTING || ws.readyState === WireSocket.OPEN) ws.terminate();
 }
 
 export type RpcResult = { ok: true; payload: unknown } | { ok: false; error: WsError };
 
 /** An authenticated connection: requests matched to responses by id; closing fails all pending. */
 export class GatewayConnection {
-  private readonly ws: WebSocket;
+  private readonly ws: WireSocket;
   private readonly pending = new Map<string, (res: RpcResult) => void>();
   private nextId = 1;
   /** Settles with the close code and reason when the gateway (or we) close the session. */
   readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WireSocket) {
     this.ws = ws;
     this.closed = new Promise((resolve) =>
       ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -271,7 +269,7 @@ export class GatewayConnection {
         resolve(res);
       };
       this.pending.set(id, finish);
-      if (this.ws.readyState !== WebSocket.OPEN) {
+      if (this.ws.readyState !== WireSocket.OPEN) {
         finish({ ok: false, error: { message: "connection is not open" } });
         return;
       }
@@ -282,7 +280,7 @@ export class GatewayConnection {
   /** Polite close (1000), then terminate if the server does not answer quickly. */
   close(timeoutMs = 500): Promise<void> {
     return new Promise((resolve) => {
-      if (this.ws.readyState === WebSocket.CLOSED) return resolve();
+      if (this.ws.readyState === WireSocket.CLOSED) return resolve();
       const timer = setTimeout(() => {
         terminate(this.ws);
         resolve();

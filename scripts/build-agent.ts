@@ -55,23 +55,45 @@ export const AGENT_NODE_FLAGS = [
 export const AGENT_SERVICE_ENV = { MALLOC_MMAP_THRESHOLD_: "32768", MALLOC_ARENA_MAX: "1" } as const;
 
 /**
- * Node built-ins come through `require`, not `import`. An ES import of a built-in makes Node build
- * its module namespace, which reads every export, getters included; `node:http`'s `WebSocket`,
- * `CloseEvent` and `MessageEvent` getters load undici (Node's fetch, with its WebAssembly HTTP
- * parser) at startup. `require` reads only what is used.
+ * Node built-ins come through `require`, not `import`, and only the names the agent uses are read.
+ * An ES import of a built-in makes Node build its module namespace, which reads every export,
+ * getters included; `node:http`'s `WebSocket`, `CloseEvent` and `MessageEvent` getters load undici
+ * (Node's fetch, with its WebAssembly HTTP parser) at startup. And esbuild's usual wrapper for a
+ * required module (`__toESM`) copies every property descriptor, which in Node 24 loads each lazy
+ * export too: `node:util`'s `diff`, `setTraceSigInt` and `parseArgs` alone bring streams,
+ * `worker_threads` and Web Locks, about 1 MB resident (docs/benchmarks.md). So each built-in
+ * becomes a module of one read per export, marked pure: esbuild drops the ones nothing imports.
  */
 const builtinsThroughRequire: Plugin = {
   name: "builtins-through-require",
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === "import-statement" || args.kind === "dynamic-import"
+      args.kind === "import-statement"
         ? { path: args.path, namespace: "node-builtin" }
-        : undefined,
+        : args.kind === "dynamic-import"
+          ? { path: args.path, namespace: "node-builtin-whole" }
+          : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
+    // `await import("node:fs")` (a secretlint rule, run only for a file) wants the whole
+    // namespace: the module as it is, copied when that import runs, not at startup.
+    b.onLoad({ filter: /.*/, namespace: "node-builtin-whole" }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: "js",
     }));
+    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => {
+      // The export names, read here in the build (whatever they load, they load in esbuild's process).
+      const names = Object.keys(process.getBuiltinModule(args.path) ?? {}).filter((k) => k !== "default");
+      return {
+        contents: [
+          `const m = require(${JSON.stringify(args.path)});`,
+          "const get = (name) => m[name];",
+          "export default m;",
+          ...names.map((k, i) => `const v${i} = /* @__PURE__ */ get(${JSON.stringify(k)});`),
+          `export { ${names.map((k, i) => `v${i} as ${JSON.stringify(k)}`).join(", ")} };`,
+        ].join("\n"),
+        loader: "js",
+      };
+    });
   },
 };
 

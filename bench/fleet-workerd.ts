@@ -10,6 +10,7 @@ import { InMemoryStore } from "../test/support/memory-store.ts";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 import { downOneIn50, enrollMany, SimChildren, simHosts, sleep, vmRssKb } from "./fleet.ts";
+import { stubCoreDeps } from "./stub-deps.ts";
 
 /**
  * `/openclaw status all` on the Workers runtime: wrangler.toml's Worker run by workerd
@@ -219,21 +220,7 @@ async function timeStatusAll(
  */
 async function watchTemplates(): Promise<{ healthy: WatchRecord; down: WatchRecord }> {
   const store = new InMemoryStore();
-  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const deps = {
-    store,
-    clock: { now: () => Date.now() },
-    ids: { id: (p: string) => `${p}_1` },
-    logger: quiet,
-    transport: {
-      isOnline: async () => false,
-      dispatch: async () => ({ status: "lost" as const, reason: "", results: [] }),
-    },
-    chat: { postMessage: async () => ({ ts: "1.0" }), updateMessage: async () => {} },
-    jobs: { depth: () => 0, start: async () => {}, inTurn: async (_h: string, t: () => Promise<void>) => t() },
-    bundles: { on: false as const, why: "bench" },
-  };
-  const watch = new WatchService(deps as never, DEFAULT_WATCH_SETTINGS);
+  const watch = new WatchService(stubCoreDeps(store), DEFAULT_WATCH_SETTINGS);
   const quick = ["gateway.http", "gateway.ws", "port.listeners", "config"];
   const pick = (rs: ReturnType<typeof toResults>) => rs.filter((r) => quick.includes(r.step));
   const now = Date.now();

@@ -8,7 +8,6 @@ import { fleetFromWatch } from "../src/core/fleet/from-watch.ts";
 import { renderFleetStatus } from "../src/core/fleet/render.ts";
 import { issueEnrollmentCode } from "../src/core/hub/enrollment.ts";
 import { parseAgentFrame } from "../src/core/hub/protocol.ts";
-import type { Logger } from "../src/core/ports.ts";
 import { WatchService } from "../src/core/watch/service.ts";
 import { DEFAULT_WATCH_SETTINGS } from "../src/core/watch/state.ts";
 import { startControlPlane } from "../src/node/server.ts";
@@ -19,6 +18,7 @@ import { RealGateway } from "../test/support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../test/support/gateway/install.ts";
 import { vmRssKb } from "./fleet.ts";
 import { percentile } from "./stats.ts";
+import { quietLogger, stubCoreDeps } from "./stub-deps.ts";
 
 const median = (xs: number[]) =>
   percentile(
@@ -35,7 +35,6 @@ const median = (xs: number[]) =>
  *   stored in SQLite), in process, and the stored state's size;
  * - `status all` from the stored state over N simulated hosts on Node.
  */
-const quiet: Logger = { info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface AgentWatchBench {
@@ -72,7 +71,7 @@ export async function benchAgentWatch(opts: {
     bind: "127.0.0.1",
     dataDir,
     console: true,
-    logger: quiet,
+    logger: quietLogger,
     heartbeatMs: 60_000,
     watch: { intervalMs: 30_000, digestMs: 600_000 },
   });
@@ -195,7 +194,7 @@ export async function benchHubWatch(opts: { hosts: number }): Promise<HubWatchBe
   const dir = mkdtempSync(join(tmpdir(), "clawops-bench-hubwatch-"));
   const store = new SqliteStore(join(dir, "clawops.sqlite"));
   try {
-    const deps = fakeDeps(store);
+    const deps = stubCoreDeps(store);
     const watch = new WatchService(deps);
     const quickSteps = new Set(["gateway.http", "gateway.ws", "port.listeners", "config"]);
     const healthy = healthyResults().filter((r) => quickSteps.has(r.step));
@@ -250,7 +249,7 @@ export async function benchStatusFromWatch(opts: { hosts: number; runs: number }
     const healthy = healthyResults().filter((r) =>
       ["gateway.http", "gateway.ws", "port.listeners", "config"].includes(r.step),
     );
-    const deps = fakeDeps(store);
+    const deps = stubCoreDeps(store);
     const watch = new WatchService(deps);
     for (let h = 0; h < opts.hosts; h++) {
       const name = `node-${h}`;
@@ -285,21 +284,4 @@ export async function benchStatusFromWatch(opts: { hosts: number; runs: number }
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function fakeDeps(store: SqliteStore) {
-  let n = 0;
-  return {
-    store,
-    clock: { now: () => Date.now() },
-    ids: { id: (p: string) => `${p}_${++n}` },
-    logger: quiet,
-    transport: {
-      isOnline: async () => false,
-      dispatch: async () => ({ status: "lost" as const, reason: "", results: [] }),
-    },
-    chat: { postMessage: async () => ({ ts: "1.0" }), updateMessage: async () => {} },
-    jobs: { depth: () => 0, start: async () => {}, inTurn: async (_h: string, t: () => Promise<void>) => t() },
-    bundles: { on: false as const, why: "bench" },
-  };
 }

@@ -4,6 +4,7 @@ import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
 import { readStoredMessage } from "../adapters/console/legacy.ts";
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
+import { BACKSTOP_PAGES, WalCheckpointer } from "./wal-checkpointer.ts";
 
 /**
  * The Node runtime's state: one SQLite file (node:sqlite) under the data folder. Hosts,
@@ -15,6 +16,8 @@ PRAGMA journal_mode = WAL;
 -- WAL + NORMAL: durable across process crashes, one fsync per checkpoint instead of per write.
 PRAGMA synchronous = NORMAL;
 PRAGMA busy_timeout = 5000;
+-- Checkpoints run on a worker thread (wal-checkpointer.ts); this connection's own only as a backstop.
+PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES};
 `;
 const CONSOLE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS console_events (
@@ -47,6 +50,8 @@ export function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: strin
 
 export class SqliteStore extends SqlStateStore implements ConsoleLog {
   readonly db: DatabaseSync;
+  /** The worker thread that checkpoints the log (a file database only). */
+  readonly checkpointer: WalCheckpointer | null;
   private readonly node: ReturnType<typeof nodeDriver>;
 
   constructor(path: string) {
@@ -64,6 +69,7 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
     this.db = db;
     this.node = driver;
     db.exec(CONSOLE_SCHEMA);
+    this.checkpointer = path === ":memory:" ? null : new WalCheckpointer(path);
   }
 
   /** The open write batch: committed by `commitBatch` a loop turn after it was opened. */
@@ -103,6 +109,7 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
   close(): void {
     if (!this.db.isOpen) return;
     this.commitBatch();
+    this.checkpointer?.close();
     this.node.clear();
     this.db.close();
   }

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { RequestLull } from "../../src/node/request-lull.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
+import { BACKSTOP_PAGES } from "../../src/node/wal-checkpointer.ts";
 
 /**
  * Issue 17 item 2, the parts of the ack path that are the Node runtime's own: the write batch
@@ -59,6 +60,49 @@ describe("the commands of one loop turn share one commit", () => {
     } finally {
       again.close();
     }
+  });
+});
+
+describe("the log is checkpointed by a worker thread, not by the thread that commits", () => {
+  it("keeps the WAL far below the main connection's own threshold, and loses nothing at close", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "clawops-wal-"));
+    dirs.push(dir);
+    const path = join(dir, "clawops.sqlite");
+    const store = new SqliteStore(path);
+    const pageSize = Number((store.db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
+    // The committing connection would checkpoint only past the backstop …
+    expect(
+      (store.db.prepare("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number }).wal_autocheckpoint,
+    ).toBe(BACKSTOP_PAGES);
+    store.db.exec("CREATE TABLE scratch (id INTEGER PRIMARY KEY, blob BLOB NOT NULL)");
+    const insert = store.db.prepare("INSERT INTO scratch (blob) VALUES (?)");
+    // … and this writes some 4,000 pages, committed in turns, as a burst of commands would.
+    let largestWal = 0;
+    for (let turn = 0; turn < 40; turn++) {
+      store.db.exec("BEGIN");
+      for (let i = 0; i < 25; i++) insert.run(Buffer.alloc(4 * pageSize - 200, turn));
+      store.db.exec("COMMIT");
+      largestWal = Math.max(largestWal, statSync(`${path}-wal`).size);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    // Without the worker the log would have reached ~4,000 pages here; it was restarted instead.
+    expect(largestWal / pageSize).toBeLessThan(2_500);
+    const exited = store.checkpointer?.exited;
+    expect(exited).toBeDefined();
+    store.close();
+    await exited;
+    const again = new DatabaseSync(path);
+    try {
+      expect((again.prepare("SELECT COUNT(*) AS n FROM scratch").get() as { n: number }).n).toBe(1_000);
+    } finally {
+      again.close();
+    }
+  });
+
+  it("an in-memory store has no worker", () => {
+    const store = new SqliteStore(":memory:");
+    expect(store.checkpointer).toBeNull();
+    store.close();
   });
 });
 

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
-import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../support/local-worker.ts";
-import { waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
+import { startWorkerdPlane, type WorkerdPlane } from "../support/workerd-plane.ts";
 
 /**
  * An Alertmanager webhook on the Workers runtime (docs/alerts.md): wrangler.toml's Worker in
@@ -23,58 +18,23 @@ const ALERT_TOKEN = "workerd-alertmanager-bearer-9f3e61d2c4";
 const HOST = "wk-alert-1";
 const INCIDENTS = "C0WKALERTS";
 
-let worker: LocalWorker;
+let plane: WorkerdPlane;
 let baseUrl: string;
 let slack: SlackStandIn;
-let stateDir: string;
-let agentHome: string;
-let agentDir: string;
-let agent: AgentProcess;
 
 beforeAll(async () => {
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-alerts-"));
-  agentHome = mkdtempSync(join(tmpdir(), "clawops-workerd-alerts-home-"));
-  const gatewayPort = await freeLoopbackPort();
-  ({ worker, url: baseUrl } = await startLocalWorker({
-    port: await freeLoopbackPort(),
-    persist: stateDir,
-    vars: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_API_URL: apiUrl,
-      CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
-      CLAWOPS_ALERT_TOKEN: ALERT_TOKEN,
-      CLAWOPS_INCIDENT_CHANNEL: INCIDENTS,
-      CLAWOPS_WATCH_INTERVAL_S: "0",
-    },
-  }));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: agentHome,
-    OPENCLAW_STATE_DIR: join(agentHome, ".openclaw"),
-    OPENCLAW_GATEWAY_PORT: String(gatewayPort),
-    CLAWOPS_OPENCLAW_BIN: join(agentHome, "no-such-openclaw"),
-  };
-  const issued = await fetch(`${baseUrl}/api/admin/enrollment-codes`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ host: HOST }),
+  plane = await startWorkerdPlane({
+    name: "workerd-alerts",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    adminToken: ADMIN_TOKEN,
+    vars: { CLAWOPS_ALERT_TOKEN: ALERT_TOKEN, CLAWOPS_INCIDENT_CHANNEL: INCIDENTS, CLAWOPS_WATCH_INTERVAL_S: "0" },
+    agent: { host: HOST },
   });
-  expect(issued.status).toBe(200);
-  const { code } = (await issued.json()) as { code: string };
-  agentDir = await enrollAgent({ server: baseUrl, host: HOST, code, env });
-  agent = runAgent({ dir: agentDir, env });
-  await waitHostOnline(baseUrl, SECRET, HOST, { describe: () => agent.log() });
+  ({ url: baseUrl, slack } = plane);
 }, 120_000);
 
-afterAll(async () => {
-  await agent?.kill();
-  await worker?.dispose();
-  await slack?.stop();
-  for (const dir of [stateDir, agentDir, agentHome]) if (dir) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => plane?.stop(), 60_000);
 
 /** Alertmanager's webhook payload, version 4, as its documentation shows it (one firing alert). */
 function alertmanagerPayload(summary: string, fingerprint: string): string {

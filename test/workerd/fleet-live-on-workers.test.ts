@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../support/local-worker.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 import { postSlashCommand } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
+import { startWorkerdPlane, type WorkerdPlane } from "../support/workerd-plane.ts";
 
 /**
  * `/openclaw status all --live` on the Workers runtime (docs/workers.md): wrangler.toml's
@@ -33,36 +30,23 @@ const FLEET: Record<string, SimProfile | "offline"> = {
   "fo-off-2": "offline",
 };
 
-let worker: LocalWorker;
+let plane: WorkerdPlane;
 let baseUrl: string;
 let slack: SlackStandIn;
-let stateDir: string;
 let sims: SimAgents;
 
 beforeAll(async () => {
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-fanout-"));
-  ({ worker, url: baseUrl } = await startLocalWorker({
-    port: await freeLoopbackPort(),
-    persist: stateDir,
-    vars: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_API_URL: apiUrl,
-      CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
-      CLAWOPS_FANOUT_GROUP: "3",
-    },
-  }));
+  plane = await startWorkerdPlane({
+    name: "workerd-fanout",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    adminToken: ADMIN_TOKEN,
+    vars: { CLAWOPS_FANOUT_GROUP: "3" },
+  });
+  ({ url: baseUrl, slack } = plane);
   const specs: SimAgentSpec[] = [];
   for (const [host, profile] of Object.entries(FLEET)) {
-    const issued = await fetch(`${baseUrl}/api/admin/enrollment-codes`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ host }),
-    });
-    expect(issued.status).toBe(200);
-    const { code } = (await issued.json()) as { code: string };
+    const code = await plane.enrollmentCode(host);
     const id = newSimIdentity(host);
     const enrolled = await fetch(`${baseUrl}/api/enroll`, {
       method: "POST",
@@ -82,10 +66,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.dispose();
+  // The agents first, as the plane stops its own before the Worker.
   await sims?.stop();
-  await slack?.stop();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  await plane?.stop();
 }, 60_000);
 
 /** The fleet message's host lines: `*host* <state> — <reason>`. */

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
-import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../support/local-worker.ts";
-import { postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
-import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
+import type { AgentProcess } from "../support/agent-process.ts";
+import { postSlashCommand } from "../support/slack-signing.ts";
+import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
+import { startWorkerdPlane, type WorkerdPlaneWithAgent } from "../support/workerd-plane.ts";
 
 /**
  * The watch on the Workers runtime (docs/watch.md): wrangler.toml's Worker in workerd, a real
@@ -26,59 +23,29 @@ const DIGEST_S = 20;
 /** How long an idle host object takes to hibernate here (as in agent-on-workers.test.ts). */
 const HIBERNATION_WAIT_MS = 15_000;
 
-let worker: LocalWorker;
+let plane: WorkerdPlaneWithAgent;
 let baseUrl: string;
 let slack: SlackStandIn;
-let stateDir: string;
-let agentHome: string;
-let agentDir: string;
 let agent: AgentProcess;
 
 beforeAll(async () => {
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  stateDir = mkdtempSync(join(tmpdir(), "clawops-workerd-watch-"));
-  agentHome = mkdtempSync(join(tmpdir(), "clawops-workerd-watch-home-"));
-  const gatewayPort = await freeLoopbackPort();
-  ({ worker, url: baseUrl } = await startLocalWorker({
-    port: await freeLoopbackPort(),
-    persist: stateDir,
+  plane = await startWorkerdPlane({
+    name: "workerd-watch",
+    secret: SECRET,
+    botToken: BOT_TOKEN,
+    adminToken: ADMIN_TOKEN,
     vars: {
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_API_URL: apiUrl,
-      CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
       CLAWOPS_INCIDENT_CHANNEL: INCIDENTS,
       CLAWOPS_WATCH_INTERVAL_S: "1",
       CLAWOPS_WATCH_DIGEST_S: String(DIGEST_S),
     },
-  }));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: agentHome,
-    OPENCLAW_STATE_DIR: join(agentHome, ".openclaw"),
-    OPENCLAW_GATEWAY_PORT: String(gatewayPort),
-    CLAWOPS_OPENCLAW_BIN: join(agentHome, "no-such-openclaw"),
-  };
-  const issued = await fetch(`${baseUrl}/api/admin/enrollment-codes`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ host: HOST }),
+    agent: { host: HOST },
   });
-  expect(issued.status).toBe(200);
-  const { code } = (await issued.json()) as { code: string };
-  agentDir = await enrollAgent({ server: baseUrl, host: HOST, code, env });
-  agent = runAgent({ dir: agentDir, env });
-  await waitHostOnline(baseUrl, SECRET, HOST, { describe: () => agent.log() });
+  ({ url: baseUrl, slack, agent } = plane);
 }, 120_000);
 
-afterAll(async () => {
-  agent?.child.kill("SIGCONT");
-  await agent?.kill();
-  await worker?.dispose();
-  await slack?.stop();
-  for (const dir of [stateDir, agentDir, agentHome]) if (dir) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+// stop() continues the agent first if a test left it stopped.
+afterAll(() => plane?.stop(), 60_000);
 
 interface AgentStatus {
   online: boolean;
@@ -93,9 +60,7 @@ interface AgentStatus {
 
 /** The operator API's view of the host's object (`GET /api/hosts/<host>/agent`). */
 async function agentStatus(): Promise<AgentStatus> {
-  const res = await fetch(`${baseUrl}/api/hosts/${HOST}/agent`, {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-  });
+  const res = await plane.admin(`/api/hosts/${HOST}/agent`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { agent: AgentStatus }).agent;
 }

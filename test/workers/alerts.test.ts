@@ -1,11 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AGENT_PROTOCOL_VERSION, signedHelloPayload } from "../../src/contract/agent-wire.ts";
-import { toBase64Url, toHex } from "../../src/contract/encoding.ts";
-import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
+import { toHex } from "../../src/contract/encoding.ts";
+import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
+import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -29,63 +29,8 @@ const alertEnv = {
 
 const healthy = scriptedHealthyResults();
 
-interface SimAgent {
-  jobs: number;
-  socket: WebSocket;
-}
-
-/** Enrolls `host` with a fresh Ed25519 key and connects a scripted agent to its object. */
-async function connectAgent(host: string): Promise<SimAgent> {
-  const keys = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-  const publicKey = toBase64Url(new Uint8Array((await crypto.subtle.exportKey("raw", keys.publicKey)) as ArrayBuffer));
-  await new DirectoryStore(env.DIRECTORY).insertHost({
-    name: host,
-    publicKey,
-    enrolledAt: Date.now(),
-    revokedAt: null,
-    agentVersion: null,
-    gatewayVersion: null,
-    lastSeenAt: null,
-  });
-  const res = await exports.default.fetch(`https://clawops.example/agent/connect?host=${host}`, {
-    headers: { upgrade: "websocket" },
-  });
-  const socket = res.webSocket;
-  if (!socket) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
-  socket.accept();
-  const agent: SimAgent = { jobs: 0, socket };
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("close", (e) => reject(new Error(`agent socket closed ${e.code} ${e.reason}`)));
-    socket.addEventListener("message", async (e) => {
-      const frame = JSON.parse(String(e.data));
-      if (frame.type === "challenge") {
-        const sig = await crypto.subtle.sign(
-          { name: "Ed25519" },
-          keys.privateKey,
-          new TextEncoder().encode(signedHelloPayload(host, frame.nonce)),
-        );
-        socket.send(
-          JSON.stringify({
-            type: "hello",
-            protocol: AGENT_PROTOCOL_VERSION,
-            host,
-            nonce: frame.nonce,
-            signature: toBase64Url(new Uint8Array(sig)),
-            agentVersion: "0.1.0",
-            gatewayVersion: "2026.9.6",
-          }),
-        );
-      } else if (frame.type === "welcome") {
-        resolve();
-      } else if (frame.type === "job.run") {
-        agent.jobs += 1;
-        for (const result of healthy) socket.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result }));
-        socket.send(JSON.stringify({ type: "job.result", jobId: frame.jobId, status: "done", results: healthy }));
-      }
-    });
-  });
-  return agent;
-}
+/** Enrolls `host` and connects a scripted agent that answers each job with a healthy gateway's results. */
+const connectAgent = (host: string): Promise<ScriptedAgent> => connectScriptedAgent(host, () => healthy);
 
 async function outboundCalls(): Promise<RecordedRequest[]> {
   return (await fetch(env.SLACK_STANDIN_CALLS_URL)).json<RecordedRequest[]>();
@@ -199,7 +144,7 @@ function pagerduty(title: string, id: string): string {
   });
 }
 
-let agents: SimAgent[] = [];
+let agents: ScriptedAgent[] = [];
 
 beforeAll(async () => {
   agents = [await connectAgent("edge-1"), await connectAgent("edge-2"), await connectAgent("edge-3")];

@@ -1,13 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { AGENT_PROTOCOL_VERSION, signedHelloPayload } from "../../src/contract/agent-wire.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
-import { toBase64Url } from "../../src/contract/encoding.ts";
 import type { WatchRecord } from "../../src/core/watch/state.ts";
-import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
+import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import { watchShardName } from "../../src/worker/watch-shard.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
+import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -27,11 +26,7 @@ const HEALTHY: StepResult[] = toResults(healthyData()).filter((r) => QUICK.has(r
 const SILENT_AFTER_MS = 2_000 + 2 * 1_000;
 const FLAP_WINDOW_MS = 10_000;
 
-interface WatchAgent {
-  host: string;
-  socket: WebSocket;
-  /** Triage jobs this agent ran. */
-  triages: number;
+interface WatchAgent extends ScriptedAgent {
   /** Sends a probe: a state when its health changed since the last one sent, else a digest. */
   probe(healthy: boolean): Promise<void>;
   /** Two probes: the new health holds. */
@@ -40,32 +35,23 @@ interface WatchAgent {
 
 const open: WatchAgent[] = [];
 
-/** Enrolls `host` and connects a scripted agent to its object; resolves at the welcome (which must carry the watch's interval). */
+/**
+ * Enrolls `host` and connects a scripted agent to its object; resolves at the welcome (which must
+ * carry the watch's interval). Its triage jobs find a stopped gateway, as its quick probes say.
+ */
 async function connectAgent(host: string): Promise<WatchAgent> {
-  const keys = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-  const publicKey = toBase64Url(new Uint8Array((await crypto.subtle.exportKey("raw", keys.publicKey)) as ArrayBuffer));
-  await new DirectoryStore(env.DIRECTORY).insertHost({
-    name: host,
-    publicKey,
-    enrolledAt: Date.now(),
-    revokedAt: null,
-    agentVersion: null,
-    gatewayVersion: null,
-    lastSeenAt: null,
+  const scripted = await connectScriptedAgent(host, (job) => {
+    const wanted = new Set(job.steps.map((s) => s.step));
+    return toResults(gatewayDownData()).filter((r) => wanted.has(r.step));
   });
-  const res = await exports.default.fetch(`https://clawops.example/agent/connect?host=${host}`, {
-    headers: { upgrade: "websocket" },
-  });
-  const socket = res.webSocket;
-  if (!socket) throw new Error(`no WebSocket: ${res.status} ${await res.text()}`);
-  socket.accept();
+  const { socket, welcome } = scripted;
+  if (welcome.watchIntervalMs !== 1_000 || welcome.watchDigestMs !== 2_000) {
+    throw new Error(`the welcome does not carry the watch settings: ${JSON.stringify(welcome)}`);
+  }
   let seq = 0;
   let last: boolean | null = null;
-  const agent: WatchAgent = {
-    host,
-    socket,
-    triages: 0,
-    async probe(healthy) {
+  const agent: WatchAgent = Object.assign(scripted, {
+    async probe(healthy: boolean) {
       const at = Date.now();
       const hash = healthy ? "quick-ok" : "quick-down";
       seq += 1;
@@ -80,46 +66,10 @@ async function connectAgent(host: string): Promise<WatchAgent> {
       // Handled once the host object's own state has it (frames are handled in order).
       await until(`probe ${seq} handled`, 5_000, async () => (await objectState(host))?.last.seq === seq);
     },
-    async hold(healthy) {
+    async hold(healthy: boolean) {
       await agent.probe(healthy);
       await agent.probe(healthy);
     },
-  };
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("close", (e) => reject(new Error(`agent socket closed ${e.code} ${e.reason}`)));
-    socket.addEventListener("message", async (e) => {
-      const frame = JSON.parse(String(e.data));
-      if (frame.type === "challenge") {
-        const sig = await crypto.subtle.sign(
-          { name: "Ed25519" },
-          keys.privateKey,
-          new TextEncoder().encode(signedHelloPayload(host, frame.nonce)),
-        );
-        socket.send(
-          JSON.stringify({
-            type: "hello",
-            protocol: AGENT_PROTOCOL_VERSION,
-            host,
-            nonce: frame.nonce,
-            signature: toBase64Url(new Uint8Array(sig)),
-            agentVersion: "0.1.0",
-            gatewayVersion: "2026.9.6",
-          }),
-        );
-      } else if (frame.type === "welcome") {
-        if (frame.watchIntervalMs !== 1_000 || frame.watchDigestMs !== 2_000) {
-          reject(new Error(`the welcome does not carry the watch settings: ${JSON.stringify(frame)}`));
-        }
-        resolve();
-      } else if (frame.type === "job.run") {
-        agent.triages += 1;
-        // A stopped gateway, as the quick probes said: the triage finds it down.
-        const wanted = new Set((frame.steps as { step: string }[]).map((s) => s.step));
-        const results = toResults(gatewayDownData()).filter((r) => wanted.has(r.step));
-        for (const result of results) socket.send(JSON.stringify({ type: "job.progress", jobId: frame.jobId, result }));
-        socket.send(JSON.stringify({ type: "job.result", jobId: frame.jobId, status: "done", results }));
-      }
-    });
   });
   open.push(agent);
   return agent;
@@ -211,7 +161,7 @@ describe("the watch in the host's Durable Object", () => {
     expect(replies[0]?.channel).toBe("C0INCIDENT");
     expect(replies[0]?.text).toMatch(/^Watch: wk-fail-1 failing since \d\d:\d\d:\d\d UTC: Gateway is not running/);
     expect(replies.some((r) => r.text.includes("wk-fail-1 is frozen automatically (gateway-down)"))).toBe(true);
-    expect(agent.triages).toBe(1);
+    expect(agent.jobs).toBe(1);
     // The same transition flow as Node: the freeze policy froze it as clawops, and audited it.
     const recovery = new DirectoryRecoveryStore(env.DIRECTORY);
     expect(await recovery.getFreeze("wk-fail-1")).toMatchObject({ owner: "clawops (automatic)" });
@@ -227,7 +177,7 @@ describe("the watch in the host's Durable Object", () => {
     expect(recovered.text).toMatch(/^Watch: wk-fail-1 recovered at \d\d:\d\d:\d\d UTC after \d+ (s|min)$/);
     expect(recovered.thread_ts).toBe((await thread("wk-fail-1")).ts);
     expect((await posts()).filter((p) => p.text.startsWith("Incident: OpenClaw gateway on wk-fail-1"))).toHaveLength(1);
-    expect(agent.triages).toBe(1);
+    expect(agent.jobs).toBe(1);
     expect(await shardState("wk-fail-1")).toMatchObject({ held: { healthy: true }, failingSince: null });
   });
 
@@ -254,7 +204,7 @@ describe("the watch in the host's Durable Object", () => {
     );
     expect(flapped.thread_ts).toBe((await thread("wk-flap-1")).ts);
     expect((await posts()).slice(settled)).toEqual([flapped]);
-    expect(agent.triages).toBe(1);
+    expect(agent.jobs).toBe(1);
 
     // Still flipping: the next window counts everything, and its end posts one more summary.
     const afterFirst = (await posts()).length;
@@ -266,7 +216,7 @@ describe("the watch in the host's Durable Object", () => {
     );
     expect(second.text).toMatch(/^Watch: wk-flap-1 flapped 3 times between .*; now failing since /);
     expect((await posts()).slice(afterFirst)).toEqual([second]);
-    expect(agent.triages).toBe(1);
+    expect(agent.jobs).toBe(1);
   }, 60_000);
 
   it("a silent agent is noticed by the object's alarm: its state turns stale in the shard; a disconnect says why", async () => {

@@ -202,7 +202,9 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
       host,
       channel: g.channel,
       user: actor,
-      requestKey: `alert:${first.source}:${first.identity}`,
+      // The claims above are what deduplicate; the key is this firing's own, so an alert still
+      // firing after FIRING_MEMORY_MS gets the triage its new message announces.
+      requestKey: `alert:${first.source}:${first.identity}@${now}`,
     });
     jobId = job?.id ?? null;
   }

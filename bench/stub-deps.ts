@@ -1,0 +1,28 @@
+import type { CoreDeps } from "../src/core/deps.ts";
+import type { Logger, Store } from "../src/core/ports.ts";
+
+/** A logger that writes nothing (a bench times the work, not its log lines). */
+export const quietLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/**
+ * CoreDeps around `store` for a bench that drives a core service (the watch, `status all` from
+ * the watch) in process: the wall clock, counted ids, the quiet logger, no agent online (a
+ * dispatched job is `lost`), a chat that accepts every post, jobs run inline in their host's
+ * turn, bundles off.
+ */
+export function stubCoreDeps(store: Store): CoreDeps {
+  let n = 0;
+  return {
+    store,
+    clock: { now: () => Date.now() },
+    ids: { id: (p: string) => `${p}_${++n}` },
+    logger: quietLogger,
+    transport: {
+      isOnline: async () => false,
+      dispatch: async () => ({ status: "lost", reason: "", results: [] }),
+    },
+    chat: { postMessage: async () => ({ ts: "1.0" }), updateMessage: async () => {} },
+    jobs: { depth: () => 0, start: async () => {}, inTurn: async (_h, task) => task() },
+    bundles: { on: false, why: "bench" },
+  };
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
+import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
+import type { HostJob } from "../../src/core/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/deps.ts";
+import type { ChatMessage } from "../../src/core/ports.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
+import { InMemoryStore } from "../support/memory-store.ts";
+
+/**
+ * Alerts in the core, with a fake clock: what a long-firing alert does over days. (The webhook
+ * routes, their auth and the real triage are in test/unit/alert-webhooks.test.ts.)
+ */
+const T0 = Date.UTC(2026, 10, 24, 9, 0);
+const CHANNEL = "C0ALERTS";
+const DAY = 24 * 3_600_000;
+
+async function setup() {
+  let now = T0;
+  const posted: ChatMessage[] = [];
+  const started: HostJob[] = [];
+  const store = new InMemoryStore();
+  await store.insertHost({
+    name: "node-3",
+    publicKey: "k",
+    enrolledAt: T0 - DAY,
+    revokedAt: null,
+    agentVersion: null,
+    gatewayVersion: null,
+    lastSeenAt: null,
+    tags: [],
+  });
+  let n = 0;
+  const deps = {
+    store,
+    transport: new FakeHostTransport().addHost("node-3"),
+    chat: {
+      async postMessage(m: ChatMessage) {
+        posted.push(m);
+        return { ts: `${1_790_000_000 + posted.length}.000100` };
+      },
+      async updateMessage() {},
+    },
+    clock: { now: () => now },
+    ids: { id: (p: string) => `${p}_${++n}` },
+    logger: { info() {}, warn() {}, error() {} },
+    jobs: {
+      depth: () => 0,
+      async start(_deps: CoreDeps, job: HostJob) {
+        started.push(job);
+      },
+      async inTurn(_host: string, task: () => Promise<void>) {
+        await task();
+      },
+    },
+    bundles: capabilityOff("not in this test"),
+    incidents: { defaultChannel: CHANNEL, rules: [] },
+  } as unknown as CoreDeps;
+  const fire = async (alert: IncomingAlert) => {
+    const receipt = await receiveAlerts(deps, [alert], { hostLabels: ["host"] });
+    await receipt.background?.();
+  };
+  return { deps, posted, started, fire, advance: (ms: number) => (now += ms) };
+}
+
+const LONG_FIRING: IncomingAlert = {
+  source: "alertmanager",
+  status: "firing",
+  name: "OpenClawGatewayDown",
+  summary: "gateway down on node-3",
+  link: null,
+  identity: "f00d@2026-11-24T09:00:00Z",
+  labels: { host: "node-3" },
+};
+
+describe("an alert that keeps firing", () => {
+  it("is triaged once, stays quiet on its repeats, and is triaged again a week on", async () => {
+    const { posted, started, fire, advance } = await setup();
+    await fire(LONG_FIRING);
+    expect(started.map((j) => j.kind)).toEqual(["triage"]);
+    const afterFirst = posted.length;
+    expect(afterFirst).toBeGreaterThan(0);
+
+    // Alertmanager's repeat_interval (4 h): nothing new.
+    advance(4 * 3_600_000);
+    await fire(LONG_FIRING);
+    expect(started).toHaveLength(1);
+    expect(posted).toHaveLength(afterFirst);
+
+    // Past the firing memory: posted again, and the triage the message announces really starts.
+    advance(FIRING_MEMORY_MS);
+    await fire(LONG_FIRING);
+    expect(posted.length).toBeGreaterThan(afterFirst);
+    expect(started).toHaveLength(2);
+    expect(started[1]?.job.id).not.toBe(started[0]?.job.id);
+  });
+});

@@ -1,10 +1,10 @@
 /**
  * Builds the agent as ONE self-contained JavaScript file, `dist/clawops-agent.mjs`, with its
  * dependencies (zod, secretlint's rules) inside. It speaks WebSocket and HTTP with its own small
- * client over `node:net` (src/agent/wire/), not `ws`: loading `node:http`, which `ws` needs for
- * the upgrade, costs about 10 MB resident by itself (docs/benchmarks.md), and the bundle must
- * not load it, nor `fetch` (undici), on the path of `run`. Copy that file to a gateway host that has Node >= 24.16 (OpenClaw
- * needs it anyway): no `npm install` and no node_modules there.
+ * client over `node:net` (src/agent/wire/), not `ws`, which needs `node:http` for the upgrade: on
+ * the path of `run` the bundle loads neither `node:http` nor `fetch` (undici) (docs/benchmarks.md).
+ * Copy that file to a gateway host that has Node >= 24.16 (OpenClaw needs it anyway): no
+ * `npm install` and no node_modules there.
  *
  * Why a build at all when Node runs our TypeScript directly: type stripping loads a WebAssembly
  * compiler into every agent process and each module is a separate file to resolve and parse. The

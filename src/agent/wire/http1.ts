@@ -3,9 +3,8 @@ import { isIP, connect as netConnect, type Socket } from "node:net";
 /**
  * The HTTP/1.1 the agent speaks itself, over `node:net` (and `node:tls` for `wss://` and
  * `https://`): the request of a WebSocket upgrade (./websocket.ts) and of one GET
- * (./http-get.ts), and the parser of a response's head. Node's own `node:http` costs the agent
- * about 10 MB resident the moment it loads (docs/benchmarks.md), a quarter of a bare Node
- * process, for two requests the agent makes; what it needs of HTTP/1.1 is this file.
+ * (./http-get.ts), and the parser of a response's head, so the agent never loads Node's own
+ * `node:http` (resident memory: docs/benchmarks.md) for the two kinds of request it makes.
  */
 
 /** A response's status line and headers. Header names are lower case; repeated ones are joined with ", ". */

@@ -9,8 +9,9 @@ import { type DialOptions, dial, HeadReader, type ResponseHead, requestHead } fr
  * (src/agent/connection.ts) and the gateway probe's (src/agent/probes/gateway-ws-client.ts).
  *
  * Why not `ws`, which the control plane and the tests use: its client needs `node:http` for the
- * upgrade, and loading `node:http` alone costs about 10 MB resident, 1.28× bare Node by itself,
- * the agent's whole budget (docs/benchmarks.md, issue 17). What the agent uses of a WebSocket
+ * upgrade, which costs a bare Node process about 10 MB resident (1.28×), the agent's whole
+ * budget over bare Node (issue 17); in the agent, which loads most of what `node:http` does
+ * anyway, dropping it saved 1.4 MB (docs/benchmarks.md). What the agent uses of a WebSocket
  * client is small: this file speaks that subset over `node:net` (`node:tls` for `wss://`) with
  * `ws`'s names and events, so the callers read as they did (open, message(data, isBinary),
  * close(code, reason), error, unexpected-response; send, close, terminate, readyState). Tested

@@ -22,8 +22,16 @@ export const BACKSTOP_PAGES = 10_000;
 const WORKER_SOURCE = `
 const { DatabaseSync } = require("node:sqlite");
 const { parentPort, workerData } = require("node:worker_threads");
-const db = new DatabaseSync(workerData.path);
-db.exec("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;");
+const closed = new Int32Array(workerData.closed);
+const done = () => { Atomics.store(closed, 0, 1); Atomics.notify(closed, 0); };
+let db;
+try {
+  db = new DatabaseSync(workerData.path);
+  db.exec("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;");
+} catch (err) {
+  done();
+  throw err;
+}
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
 const timer = setInterval(() => {
   // A busy log is checkpointed at the next tick; the main connection's backstop covers the rest.
@@ -32,26 +40,42 @@ const timer = setInterval(() => {
 parentPort.on("message", (message) => {
   if (message !== "close") return;
   clearInterval(timer);
-  db.close();
+  try { db.close(); } finally { done(); }
   parentPort.close();
 });
 `;
 
+/** How long `close` waits for the worker to close its connection (a checkpoint in progress). */
+const CLOSE_WAIT_MS = 5_000;
+
 export class WalCheckpointer {
   private readonly worker: Worker;
+  /** Set to 1 by the worker once its connection is closed (or could not be opened). */
+  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
   /** Settles when the worker thread has exited (after `close`, or if it died). */
   readonly exited: Promise<void>;
 
   constructor(path: string, everyMs = 500) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, everyMs } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, everyMs, closed: this.closed.buffer } });
     // It must not keep the process alive, and a worker that dies leaves the backstop.
     this.worker.unref();
     this.worker.on("error", () => {});
-    this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
+    this.exited = new Promise((resolve) =>
+      this.worker.once("exit", () => {
+        Atomics.store(this.closed, 0, 1);
+        resolve();
+      }),
+    );
   }
 
-  /** Asks the worker to close its connection and exit; does not wait (see `exited`). */
+  /**
+   * Has the worker close its connection, and waits for that (at most 5 s): the caller's
+   * connection then closes last, so SQLite's final checkpoint and the removal of the log happen
+   * in the caller's `close`, not later under a caller that already moved on (removed the folder).
+   */
   close(): void {
+    if (Atomics.load(this.closed, 0) === 1) return;
     this.worker.postMessage("close");
+    Atomics.wait(this.closed, 0, 0, CLOSE_WAIT_MS);
   }
 }

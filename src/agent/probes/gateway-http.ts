@@ -23,35 +23,26 @@ export const probeGatewayHttp: Probe<"gateway.http"> = async (ctx, args, run) =>
 };
 
 /** One GET on a fresh connection (no keep-alive pool left holding a socket to the gateway). */
-export function httpGet(url: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpCheck> {
-  return new Promise((resolve) => {
-    let done = false;
-    const stop = new AbortController();
-    const finish = (check: HttpCheck) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      stop.abort();
-      resolve(check);
-    };
-    const timer = setTimeout(() => finish({ status: null, error: `timeout after ${timeoutMs} ms` }), timeoutMs);
-    const onAbort = () => finish({ status: null, error: "step deadline reached" });
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    get(url, { headers: { Accept: "application/json" }, maxBodyBytes: MAX_BODY_BYTES, signal: stop.signal }).then(
-      (res) => finish({ status: res.statusCode, body: parseBody(res.body.toString("utf8")) }),
-      (err: unknown) => {
-        // Before a response: the errno code (ECONNREFUSED …); inside its body: what went wrong.
-        const status = (err as { status?: unknown }).status;
-        finish(
-          typeof status === "number"
-            ? { status, error: errorMessage(err) }
-            : { status: null, error: errnoCode(err) ?? errorMessage(err) },
-        );
-      },
-    );
-  });
+export async function httpGet(url: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpCheck> {
+  // `get` closes the connection when either fires; which one fired names the error.
+  // (AbortSignal.timeout takes whole ms; a step's remaining budget is fractional.)
+  const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
+  try {
+    const res = await get(url, {
+      headers: { Accept: "application/json" },
+      maxBodyBytes: MAX_BODY_BYTES,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    return { status: res.statusCode, body: parseBody(res.body.toString("utf8")) };
+  } catch (err) {
+    if (signal?.aborted) return { status: null, error: "step deadline reached" };
+    if (timeout.aborted) return { status: null, error: `timeout after ${timeoutMs} ms` };
+    // Before a response: the errno code (ECONNREFUSED …); inside its body: what went wrong.
+    const status = (err as { status?: unknown }).status;
+    return typeof status === "number"
+      ? { status, error: errorMessage(err) }
+      : { status: null, error: errnoCode(err) ?? errorMessage(err) };
+  }
 }
 
 function parseBody(text: string): unknown {

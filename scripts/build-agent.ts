@@ -120,6 +120,50 @@ const silentDebug: Plugin = {
   },
 };
 
+/**
+ * Two of Node's modules the agent keeps unloaded; each figure is what loading it adds, resident, to
+ * a process that has loaded what the agent loads (`net`, `child_process`, `crypto`, `fs`'s
+ * callbacks) with AGENT_NODE_FLAGS and AGENT_SERVICE_ENV, median of 5:
+ * - `node:fs/promises`, 0.9 MB: in Node 24 it brings readline, the REPL's history, fs watchers and
+ *   directory streams (for FileHandle's `readLines`, `watch`, `opendir`), nine modules. The agent's
+ *   file calls are src/agent/fs-async.ts, on `node:fs`'s callbacks, which bare Node has loaded.
+ * - `node:perf_hooks`, 0.5 MB: user timing, observers, histograms, event-loop delay, nine modules
+ *   too. The global `performance` is a getter that loads it: the agent's clock is
+ *   src/agent/monotonic.ts (`process.hrtime`). secretlint's profiler (its Node build) reads
+ *   perf_hooks when it loads, for a profile the agent turns off before the first scan
+ *   (src/contract/secret-rules.ts): in the agent, the same `SecretLintProfiler` class, its
+ *   `secretLintProfiler` made disabled, with a no-op clock and observer. The control plane and
+ *   workerd keep secretlint's own builds.
+ * Both, 1.2 MB. biome.json forbids `node:fs/promises`, `perf_hooks` and `performance` in src/agent
+ * and src/contract; test/unit/agent-bundle.test.ts checks Node's list of loaded modules after a
+ * `probe` run of the bundle.
+ */
+const profilerOff: Plugin = {
+  name: "secretlint-profiler-off",
+  setup(b) {
+    b.onResolve({ filter: /^@secretlint\/profiler$/ }, () => ({ path: "profiler", namespace: "profiler-off" }));
+    b.onLoad({ filter: /.*/, namespace: "profiler-off" }, () => {
+      // The package exports only its Node and browser builds; the class is in index.js beside them.
+      const nodeBuild = fileURLToPath(import.meta.resolve("@secretlint/profiler"));
+      return {
+        contents: [
+          `import { SecretLintProfiler } from ${JSON.stringify(resolve(dirname(nodeBuild), "index.js"))};`,
+          "export { SecretLintProfiler };",
+          "const off = () => {};",
+          "class NullPerformanceObserver { disconnect() {} observe() {} }",
+          "export const secretLintProfiler = new SecretLintProfiler({",
+          "  enabled: false,",
+          "  perf: { mark: off, measure: off },",
+          "  PerformanceObserver: NullPerformanceObserver,",
+          "});",
+        ].join("\n"),
+        loader: "js",
+        resolveDir: root,
+      };
+    });
+  },
+};
+
 /** zod's error messages in 60-odd languages; the agent uses the default, English (zod's `en`, kept). */
 const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
@@ -191,7 +235,7 @@ export async function bundleAgent(): Promise<string> {
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, silentDebug, zodEnglishOnly],
+    plugins: [builtinsThroughRequire, silentDebug, profilerOff, zodEnglishOnly],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

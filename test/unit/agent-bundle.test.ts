@@ -70,6 +70,26 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
     expect(fromBundle.find((r) => r.step === "doctor.lint")?.error?.code).toBe("cli_unavailable");
   }, 90_000);
 
+  // What the bundle keeps unloaded for memory (scripts/build-agent.ts): Node's own record of the
+  // modules it loaded, written when a `probe` run (every probe, secretlint's rules) exits.
+  it("runs every probe without loading fs/promises, readline, the REPL or perf_hooks", async () => {
+    const list = join(work, "module-load-list.txt");
+    const onExit = `process.on("exit", () => process.getBuiltinModule("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));`;
+    const hook = `data:text/javascript,${encodeURIComponent(onExit)}`;
+    await promisify(execFile)(
+      process.execPath,
+      [...AGENT_NODE_FLAGS, "--import", hook, bundle.entry ?? "", "probe", "--json"],
+      { env, timeout: 60_000 },
+    );
+    const loaded = readFileSync(list, "utf8").split("\n");
+    // The probes did read files and run the rule set (a check that the run got that far).
+    expect(loaded).toContain("NativeModule internal/fs/read/context");
+    expect(loaded).toContain("NativeModule child_process");
+    expect(loaded.filter((m) => /\b(fs\/promises|readline|repl|perf_hooks|usertiming|histogram)\b/.test(m))).toEqual(
+      [],
+    );
+  }, 90_000);
+
   describe("enrolled and connected to a control plane", () => {
     let cp: ControlPlaneProcess;
     let agent: AgentProcess | null = null;

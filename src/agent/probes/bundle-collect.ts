@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { BUNDLE_MAX_WIRE_BYTES } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { readdir, readFile, stat } from "../fs-async.ts";
 import { BundleBuilder } from "./bundle-builder.ts";
 import { isSecretEnvName, maskDotenv } from "./bundle-dotenv.ts";
 import { readLogs } from "./bundle-log-read.ts";

@@ -1,6 +1,6 @@
-import { readFile, realpath } from "node:fs/promises";
 import { release, type } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
+import { readFile, realpath } from "../fs-async.ts";
 import { execCommand } from "./exec.ts";
 import { parseOpenclawVersion } from "./versions.ts";
 

@@ -1,9 +1,9 @@
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ConfigData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { access, stat } from "../fs-async.ts";
 import { errnoCode } from "./errors.ts";
 import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import type { DoctorLintData } from "../../contract/catalog.ts";
+import { readdir, readFile, realpath, stat } from "../fs-async.ts";
 import type { ProbeContext } from "./context.ts";
 import type { ConfigReading } from "./openclaw-config.ts";
 

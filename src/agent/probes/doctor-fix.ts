@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { stripVTControlCharacters } from "node:util";
 import type { DoctorFixData, DoctorLintData } from "../../contract/catalog.ts";
+import { readFile } from "../fs-async.ts";
 import { doctorCache } from "./doctor-cache.ts";
 import { summarizeDoctorLint } from "./doctor-lint.ts";
 import { execCommand } from "./exec.ts";

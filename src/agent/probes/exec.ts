@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { monotonicMs } from "../monotonic.ts";
 
 /**
  * Runs one executable with an argument array (never a shell string) and a hard deadline. The
@@ -34,7 +35,7 @@ const DEFAULT_MAX_OUTPUT = 4 * 1024 * 1024;
 const KILL_GRACE_MS = 500;
 
 export function execCommand(file: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   return new Promise((resolve) => {
     const stdout = new OutputBuffer(max);
@@ -99,7 +100,7 @@ export function execCommand(file: string, args: readonly string[], options: Exec
         timedOut,
         aborted,
         ...(spawnError ? { spawnError } : {}),
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(monotonicMs() - started),
       });
     };
     child.on("close", finish);

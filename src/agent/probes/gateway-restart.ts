@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
-import { readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { GatewayRestartData } from "../../contract/catalog.ts";
+import { readFile, readlink } from "../fs-async.ts";
+import { monotonicMs } from "../monotonic.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
@@ -91,7 +92,7 @@ async function restartManual(
     };
   }
   const command = [ctx.openclawBin, "gateway", "run", "--port", String(port)];
-  const started = performance.now();
+  const started = monotonicMs();
   process.kill(pid, "SIGTERM");
   const left = () => run.remainingMs() - 500;
   if (!(await until(async () => !(await alive(ctx.procRoot, pid)), left()))) {
@@ -104,7 +105,7 @@ async function restartManual(
       error: `pid ${pid} did not exit after SIGTERM`,
     };
   }
-  const exitedAfterMs = Math.round(performance.now() - started);
+  const exitedAfterMs = Math.round(monotonicMs() - started);
   const portFree = await until(
     async () => (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.length === 0,
     left(),
@@ -133,7 +134,7 @@ async function restartManual(
     exitedAfterMs,
     approver,
     ...(ready
-      ? { readyAfterMs: Math.round(performance.now() - started) }
+      ? { readyAfterMs: Math.round(monotonicMs() - started) }
       : { error: "the relaunched gateway did not report ready (/readyz) in time" }),
   };
 }
@@ -178,7 +179,7 @@ async function restartSupervised(
   const [file, ...args] = command;
   if (!file) return { ...base, error: "no restart command for this supervisor" };
   const left = () => run.remainingMs() - 500;
-  const started = performance.now();
+  const started = monotonicMs();
   // `systemctl --user` finds the user manager through XDG_RUNTIME_DIR, which an agent started by
   // a system unit does not have.
   const env = { ...ctx.env, XDG_RUNTIME_DIR: ctx.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}` };
@@ -201,7 +202,7 @@ async function restartSupervised(
     };
   }
   const exited = await until(async () => !(await alive(ctx.procRoot, o.pid)), left());
-  const exitedAfterMs = Math.round(performance.now() - started);
+  const exitedAfterMs = Math.round(monotonicMs() - started);
   if (!exited) {
     return {
       ...base,
@@ -221,7 +222,7 @@ async function restartSupervised(
     newPid,
     exitedAfterMs,
     ...(ready
-      ? { readyAfterMs: Math.round(performance.now() - started) }
+      ? { readyAfterMs: Math.round(monotonicMs() - started) }
       : {
           error: `${o.supervisor.kind} restarted it, but no new gateway reported ready (/readyz) on port ${o.port} in time`,
         }),
@@ -237,10 +238,10 @@ async function alive(procRoot: string, pid: number): Promise<boolean> {
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = performance.now() + Math.max(0, timeoutMs);
+  const end = monotonicMs() + Math.max(0, timeoutMs);
   for (;;) {
     if (await check()) return true;
-    if (performance.now() > end) return false;
+    if (monotonicMs() > end) return false;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

@@ -3,6 +3,7 @@ import {
   type GatewayAcceptanceData,
   type GatewayInflightData,
 } from "../../contract/catalog.ts";
+import { monotonicMs } from "../monotonic.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";
@@ -95,9 +96,9 @@ export const probeGatewayAcceptance: Probe<"gateway.acceptance"> = async (ctx, a
   ]);
   if ("error" in c) return { reachable: false, error: c.error, read: null, write: null, cleanup: null, passed: false };
   const timed = async (method: string, params: Record<string, unknown>, wantedMs = RPC_TIMEOUT_MS) => {
-    const started = performance.now();
+    const started = monotonicMs();
     const r = await c.connection.request(method, params, budget(run, wantedMs));
-    const check = { method, ok: r.ok, ms: Math.round(performance.now() - started) };
+    const check = { method, ok: r.ok, ms: Math.round(monotonicMs() - started) };
     return { r, check: r.ok ? check : { ...check, error: rpcError(r) } };
   };
   try {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { WsError, WsOutcome } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { monotonicMs } from "../monotonic.ts";
 import { WireSocket } from "../wire/websocket.ts";
 import { errnoCode } from "./errors.ts";
 
@@ -86,7 +87,7 @@ export function toWsError(error: z.infer<typeof ErrorShape> | undefined, fallbac
 
 // Kept whole (issue 13): one handshake state machine whose handlers share its timers and flags in one closure.
 export function connectGateway(options: ConnectOptions): Promise<Handshake> {
-  const started = performance.now();
+  const started = monotonicMs();
   return new Promise<Handshake>((resolve) => {
     const result: Handshake = { outcome: "error", challenged: false };
     const connectId = "clawops-connect";
@@ -106,7 +107,7 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
       if (settled) return;
       settled = true;
       cleanup();
-      result.handshakeMs = Math.round(performance.now() - started);
+      result.handshakeMs = Math.round(monotonicMs() - started);
       if (keepOpen) {
         result.connection = new GatewayConnection(ws);
       } else {

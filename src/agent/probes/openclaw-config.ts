@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import JSON5 from "json5";
 import { errorMessage } from "../../contract/errors.ts";
+import { readFile } from "../fs-async.ts";
 import { DEFAULT_GATEWAY_PORT, type ProbeContext } from "./context.ts";
 import { errnoCode } from "./errors.ts";
 

@@ -1,4 +1,4 @@
-import { open, stat } from "node:fs/promises";
+import { open, stat } from "../fs-async.ts";
 
 /** What `readTail` read: the text, the file's size, and the byte offset the read began at (0: whole file). */
 export type Tail = { text: string; size: number; start: number };

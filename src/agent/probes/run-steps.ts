@@ -7,6 +7,7 @@ import {
   type StepStatus,
 } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { monotonicMs } from "../monotonic.ts";
 import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
 import { isProbeError, type ProbeErrorCode } from "./errors.ts";
@@ -33,7 +34,7 @@ interface Clock {
   now(): number;
 }
 
-const monotonic: Clock = { now: () => performance.now() };
+const monotonic: Clock = { now: monotonicMs };
 
 /**
  * How long redaction waits for the full token reads (/proc, service units) before it settles

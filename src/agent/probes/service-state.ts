@@ -1,6 +1,6 @@
-import { readdir } from "node:fs/promises";
 import { constants } from "node:os";
 import type { ServiceStateData } from "../../contract/catalog.ts";
+import { readdir } from "../fs-async.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";

@@ -1,6 +1,6 @@
-import { readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { TokenSourceName } from "../../contract/catalog.ts";
+import { readFile, readlink } from "../fs-async.ts";
 import type { ProbeContext } from "./context.ts";
 import type { GatewayProcess } from "./host/gateway-processes.ts";
 import { parseEnvFile, readServiceTokens, tokenArg } from "./host/service-units.ts";

@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { release, type } from "node:os";
 import type { VersionsData } from "../../contract/catalog.ts";
+import { readFile } from "../fs-async.ts";
 import { execCommand } from "./exec.ts";
 import { budget, type Probe } from "./probe.ts";
 

@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access } from "../../fs-async.ts";
 import { execCommand } from "../exec.ts";
 import {
   GATEWAY_PROCESS_TITLE,

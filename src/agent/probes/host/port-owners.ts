@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readFile } from "../../fs-async.ts";
 import { execCommand } from "../exec.ts";
 import { formatHostPort, parseProcNetTcp, TCP_LISTEN } from "./proc-net-tcp.ts";
 import { listPids, readProcess, socketInodes } from "./proc-processes.ts";

@@ -1,5 +1,5 @@
-import { type FileHandle, open, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
+import { type FileHandle, open, readdir, readlink } from "../../fs-async.ts";
 
 /**
  * Process facts read straight from procfs (Linux). Each read may fail (the process exited, or

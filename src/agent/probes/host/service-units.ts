@@ -1,5 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readdir, readFile } from "../../fs-async.ts";
 
 /**
  * Gateway tokens a service manager would hand the gateway: systemd `Environment=`,

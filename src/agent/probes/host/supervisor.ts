@@ -1,6 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { readFile } from "../../fs-async.ts";
 
 /**
  * What supervises a gateway process, and how to restart it through that supervisor instead of

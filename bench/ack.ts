@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
 import { startScriptedPlane } from "./scripted-plane.ts";
-import { percentile } from "./stats.ts";
 
 /**
  * Slash-command ack latency: N really signed `/openclaw triage` requests, C at a time,
@@ -63,32 +62,18 @@ export async function benchBareHono(opts: { requests: number; concurrency: numbe
   }
 }
 
-/** Warm-up, then `requests` really signed slash commands, `concurrency` at a time: latency percentiles. */
+const LOAD = fileURLToPath(new URL("./signed-load.ts", import.meta.url));
+
+/**
+ * Warm-up, then `requests` really signed slash commands, `concurrency` at a time, from the load
+ * generator's own process (bench/signed-load.ts): latency percentiles and CPU per request.
+ */
 async function signedLoad(
   url: string,
   secret: string,
   opts: { requests: number; concurrency: number; text: string },
   pid: number | undefined,
 ) {
-  // Sign every request before the clock starts: the load generator's own HMAC work is not
-  // the control plane's latency. Signatures stay valid for Slack's five-minute window.
-  const requests = Array.from({ length: opts.requests }, (_, i) => {
-    const body = slashCommandBody({ text: opts.text, channel_id: `C0BENCH${i % 10}`, trigger_id: `bench.${i}` });
-    return { body, headers: signSlack(secret, body) };
-  });
-  const latencies: number[] = [];
-  let next = 0;
-  let failures = 0;
-  const worker = async () => {
-    while (next < opts.requests) {
-      const { body, headers } = requests[next++] as (typeof requests)[number];
-      const t0 = performance.now();
-      const res = await fetch(`${url}/slack/commands`, { method: "POST", headers, body });
-      const json = (await res.json()) as { text?: string };
-      latencies.push(performance.now() - t0);
-      if (res.status !== 200 || json.text?.startsWith("Error")) failures++;
-    }
-  };
   // Warm-up (JIT, SQLite page cache) is not part of the measurement.
   for (let i = 0; i < 20; i++) {
     const body = slashCommandBody({ text: "help", trigger_id: `warm.${i}` });
@@ -96,31 +81,60 @@ async function signedLoad(
       r.text(),
     );
   }
+  const generator = spawn(process.execPath, [LOAD, JSON.stringify({ url, secret, ...opts })], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let out = "";
+  const waiting = new Map<string, () => void>();
+  generator.stdout.on("data", (d) => {
+    out += d;
+    for (const [word, resolve] of waiting) if (out.includes(`${word}\n`)) resolve();
+  });
+  const exited = new Promise<number | null>((resolve) => generator.once("exit", resolve));
+  // Resolves when the generator prints `word` on a line of its own, or exits.
+  const said = (word: string) =>
+    Promise.race([new Promise<void>((resolve) => waiting.set(word, resolve)), exited.then(() => {})]);
+  // It signs every request and loads autocannon first, then says `ready` and waits for `go`;
+  // it says `done` at the last answer: the server's CPU is read around the load alone.
+  await said("ready");
+  if (!out.includes("ready\n")) throw new Error(`load generator exited (${generator.exitCode}) before the load`);
   const cpu0 = cpuMs(pid);
-  const client0 = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: opts.concurrency }, worker));
-  const wallMs = performance.now() - t0;
+  const bench0 = process.cpuUsage();
+  generator.stdin.end("go\n");
+  await said("done");
   const cpu1 = cpuMs(pid);
-  const client = process.cpuUsage(client0);
-  latencies.sort((a, b) => a - b);
+  const bench = process.cpuUsage(bench0);
+  const code = await exited;
+  const line = out.slice(out.indexOf("done\n") + "done\n".length).trim();
+  if (code !== 0 || !line) throw new Error(`load generator failed (exit ${code}): ${line}`);
+  const load = JSON.parse(line) as {
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    wallMs: number;
+    failures: number;
+    connectMaxMs: number;
+    sent: number;
+    generatorCpuMs: number;
+  };
   return {
     requests: opts.requests,
     concurrency: opts.concurrency,
-    failures,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies[latencies.length - 1] ?? 0,
-    throughputPerS: (opts.requests / wallMs) * 1000,
+    failures: load.failures,
+    p50Ms: load.p50Ms,
+    p99Ms: load.p99Ms,
+    maxMs: load.maxMs,
+    /** The slowest first request of a connection (it waits for the server to accept the connection). */
+    connectMaxMs: load.connectMaxMs,
+    throughputPerS: (load.sent / load.wallMs) * 1000,
     /** CPU the server's main thread (the one answering HTTP) spent during the load, per request. */
-    mainCpuMsPerRequest: (cpu1.main - cpu0.main) / opts.requests,
+    mainCpuMsPerRequest: (cpu1.main - cpu0.main) / load.sent,
     /** CPU of the whole server process (every thread) during the load, per request. */
-    processCpuMsPerRequest: (cpu1.all - cpu0.all) / opts.requests,
-    /**
-     * CPU of this process (the load generator, and for the control plane also the scripted
-     * agent and the Slack stand-in the triages call) during the load, per request.
-     */
-    benchCpuMsPerRequest: (client.user + client.system) / 1000 / opts.requests,
+    processCpuMsPerRequest: (cpu1.all - cpu0.all) / load.sent,
+    /** CPU of the load generator's process during the load, per request. */
+    generatorCpuMsPerRequest: load.generatorCpuMs / load.sent,
+    /** CPU of this process during the load (for the control plane: the Slack stand-in and the scripted agent), per request. */
+    benchCpuMsPerRequest: (bench.user + bench.system) / 1000 / load.sent,
   };
 }
 

@@ -68,7 +68,7 @@ if (!fleetRun && values.only !== "triage") {
   report.push(
     "### Slash-command ack latency",
     "",
-    `${requests} really signed requests, 20 concurrent, each server in its own process; ${rounds} interleaved rounds (bare hono, then \`/openclaw triage node-3\`${baselineMain ? ", then the same against the baseline checkout" : ""}, then \`/openclaw hosts\`). min / median / max over the rounds; the ratio is each round's p99 over the same round's bare hono p99. CPU per request is read from /proc during the load: the server's HTTP (main) thread and the whole process.`,
+    `${requests} really signed requests, 20 connections, sent by autocannon from a load-generator process of its own (bench/signed-load.ts), each server in its own process; ${rounds} interleaved rounds (bare hono, then \`/openclaw triage node-3\`${baselineMain ? ", then the same against the baseline checkout" : ""}, then \`/openclaw hosts\`). min / median / max over the rounds; the ratio is each round's p99 over the same round's bare hono p99. CPU per request is read from /proc during the load: the server's HTTP (main) thread and the whole process.`,
     "",
   );
   type AckRun = Awaited<ReturnType<typeof benchAck>>;
@@ -94,7 +94,7 @@ if (!fleetRun && values.only !== "triage") {
     return `${round(s[0] ?? Number.NaN, d)} / ${round(percentile(s, 50), d)} / ${round(s[s.length - 1] ?? Number.NaN, d)}`;
   };
   report.push(
-    "| server | p50 (ms) | p99 (ms) | p99 ÷ bare hono p99 | HTTP-thread CPU per request (ms) | process CPU per request (ms) | bench process CPU per request (ms) | throughput (/s) | failures |",
+    "| server | p50 (ms) | p99 (ms) | p99 ÷ bare hono p99 | HTTP-thread CPU per request (ms) | process CPU per request (ms) | load generator CPU per request (ms) | throughput (/s) | failures |",
     "|---|---|---|---|---|---|---|---|---|",
   );
   const bare = runs.bare ?? [];
@@ -108,7 +108,7 @@ if (!fleetRun && values.only !== "triage") {
         rs.map((r) => r.processCpuMsPerRequest),
         3,
       )} | ${mmm(
-        rs.map((r) => r.benchCpuMsPerRequest),
+        rs.map((r) => r.generatorCpuMsPerRequest),
         3,
       )} | ${mmm(
         rs.map((r) => r.throughputPerS),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { messageToText } from "../../src/adapters/console/text.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
 import type { HostJob } from "../../src/core/deps.ts";
@@ -60,7 +61,7 @@ async function setup() {
     const receipt = await receiveAlerts(deps, [alert], { hostLabels: ["host"] });
     await receipt.background?.();
   };
-  return { deps, posted, started, fire, advance: (ms: number) => (now += ms) };
+  return { deps, store, posted, started, fire, advance: (ms: number) => (now += ms) };
 }
 
 const LONG_FIRING: IncomingAlert = {
@@ -93,5 +94,61 @@ describe("an alert that keeps firing", () => {
     expect(posted.length).toBeGreaterThan(afterFirst);
     expect(started).toHaveLength(2);
     expect(started[1]?.job.id).not.toBe(started[0]?.job.id);
+  });
+});
+
+/** What a posted message says, as plain text (its fallback and every part). */
+const said = (m: ChatMessage | undefined) => (m ? messageToText(m) : "");
+
+const OTHER_ALERT: IncomingAlert = {
+  ...LONG_FIRING,
+  name: "OpenClawGatewayFlapping",
+  identity: "beef@2026-11-24T09:05:00Z",
+};
+
+describe("an alert whose triage cannot be queued", () => {
+  it("says no triage, starts none, and leaves the rate limit unspent for the next alert", async () => {
+    const { store, posted, started, fire, advance } = await setup();
+    const createJob = store.createJob.bind(store);
+    store.createJob = async () => {
+      throw new Error("SQLITE_FULL: database or disk is full");
+    };
+    await fire(LONG_FIRING);
+    const fired = posted.at(-1);
+    expect(said(fired)).toContain("No triage: clawops could not queue the triage");
+    expect(said(fired)).not.toContain("A triage follows");
+    expect(started).toHaveLength(0);
+
+    // The store recovers; another alert on the host a minute later is triaged (no "rate limit").
+    store.createJob = createJob;
+    advance(60_000);
+    await fire(OTHER_ALERT);
+    expect(said(posted.at(-1))).toContain("A triage follows in this thread.");
+    expect(started.map((j) => j.kind)).toEqual(["triage"]);
+  });
+});
+
+describe("an alert whose message cannot be posted", () => {
+  it("runs no triage unannounced: the job ends rejected, and the alert's repeat is triaged", async () => {
+    const { deps, store, posted, started, fire, advance } = await setup();
+    const postMessage = deps.chat.postMessage.bind(deps.chat);
+    deps.chat.postMessage = async () => {
+      throw new Error("Slack API chat.postMessage failed: 503 service_unavailable");
+    };
+    await fire(LONG_FIRING);
+    expect(posted).toHaveLength(0);
+    expect(started).toHaveLength(0);
+    const [job] = await store.listJobs({ host: "node-3" });
+    expect(job?.status).toBe("rejected");
+    expect(job?.detail).toContain("Not run: the alert's message could not be posted");
+    expect(job?.detail).toContain("503 service_unavailable");
+
+    // Slack is back; Alertmanager repeats the alert: handled as new, announced and triaged.
+    deps.chat.postMessage = postMessage;
+    advance(4 * 3_600_000);
+    await fire(LONG_FIRING);
+    expect(said(posted.at(-1))).toContain("A triage follows in this thread.");
+    expect(started).toHaveLength(1);
+    expect(started[0]?.job.id).not.toBe(job?.id);
   });
 });

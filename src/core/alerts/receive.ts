@@ -121,7 +121,7 @@ export async function receiveAlerts(
 
 /** Claims taken for alerts' work, given back when that work could not be posted. */
 class Claims {
-  private readonly taken: { key: string; until: number }[] = [];
+  private taken: { key: string; until: number }[] = [];
   private readonly deps: CoreDeps;
 
   constructor(deps: CoreDeps) {
@@ -134,9 +134,11 @@ class Claims {
     return won;
   }
 
-  /** Gives every claim back, so a repeat of these alerts tries again. */
-  async release(): Promise<void> {
-    for (const c of this.taken) await this.deps.store.releaseClaim(c.key, c.until);
+  /** Gives every claim back (or the one named), so a repeat of these alerts tries again. */
+  async release(key?: string): Promise<void> {
+    const giving = this.taken.filter((t) => key === undefined || t.key === key);
+    for (const c of giving) await this.deps.store.releaseClaim(c.key, c.until);
+    this.taken = this.taken.filter((t) => !giving.includes(t));
   }
 }
 
@@ -182,45 +184,72 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
   const actor = SOURCE_ACTOR[first.source];
   const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
   let note: AlertTriageNote;
+  const triageClaim = `alert-triage:${host}`;
   if (!(await deps.transport.isOnline(host))) note = { kind: "offline" };
-  else if (!(await claims.claim(`alert-triage:${host}`, now, now + every))) {
+  else if (!(await claims.claim(triageClaim, now, now + every))) {
     note = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
   } else note = { kind: "started" };
 
-  await postOrRelease(deps, claims, host, async () => {
-    const incident = await openIncidentThread(deps, g.channel, host, actor);
-    await deps.chat.postMessage({
-      channel: g.channel,
-      threadTs: incident.threadTs,
-      ...renderAlertFired(fresh, host, note),
-    });
-  });
-  let jobId: string | null = null;
+  // The job is recorded before the message that announces it is posted, so the message never
+  // says a triage follows when none was queued.
   let job: Awaited<ReturnType<typeof createTriageJob>> = null;
   if (note.kind === "started") {
-    job = await createTriageJob(deps, {
-      host,
-      channel: g.channel,
-      user: actor,
-      // The claims above are what deduplicate; the key is this firing's own, so an alert still
-      // firing after FIRING_MEMORY_MS gets the triage its new message announces.
-      requestKey: `alert:${first.source}:${first.identity}@${now}`,
-    });
-    jobId = job?.id ?? null;
+    try {
+      job = await createTriageJob(deps, {
+        host,
+        channel: g.channel,
+        user: actor,
+        // The claims above are what deduplicate; the key is this firing's own, so an alert still
+        // firing after FIRING_MEMORY_MS gets the triage its new message announces.
+        requestKey: `alert:${first.source}:${first.identity}@${now}`,
+      });
+    } catch (err) {
+      // Not started: the rate limit is not spent, so the next alert on this host may triage.
+      await claims.release(triageClaim);
+      deps.logger.error("alert triage not queued", { host, err: errorMessage(err) });
+      note = { kind: "failed", reason: "clawops could not queue the triage; the error was logged." };
+    }
   }
+  try {
+    await postOrRelease(deps, claims, host, async () => {
+      const incident = await openIncidentThread(deps, g.channel, host, actor);
+      await deps.chat.postMessage({
+        channel: g.channel,
+        threadTs: incident.threadTs,
+        ...renderAlertFired(fresh, host, note),
+      });
+    });
+  } catch (err) {
+    // Nothing announced it and the claims are given back, so the alert's next repeat starts one:
+    // this job ends here instead of running unannounced.
+    if (job) {
+      await deps.store.updateJob(job.id, {
+        status: "rejected",
+        finishedAt: deps.clock.now(),
+        detail: `Not run: the alert's message could not be posted in <#${g.channel}>. ${errorMessage(err)}`.slice(
+          0,
+          2_000,
+        ),
+      });
+    }
+    throw err;
+  }
+  const jobId = job?.id ?? null;
   await audit(deps, {
     at: now,
     actor,
     source: "system",
     action: "alert.firing",
     host,
-    outcome: "ok",
+    outcome: note.kind === "failed" ? "error" : "ok",
     detail: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} → ${
       note.kind === "started"
         ? "triage"
         : note.kind === "offline"
           ? "no triage (agent offline)"
-          : "no triage (rate limit)"
+          : note.kind === "failed"
+            ? "no triage (not queued)"
+            : "no triage (rate limit)"
     }`.slice(0, 500),
     ref: jobId,
   });

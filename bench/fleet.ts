@@ -10,6 +10,7 @@ import { type AgentLaunch, enrollAgent, runAgent } from "../test/support/agent-p
 import { type ControlPlaneProcess, spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { newSimIdentity, type SimAgentSpec, type SimProfile, type SimStats } from "../test/support/sim-agents.ts";
 import { percentile } from "./stats.ts";
+import { startTlsProxy, type TlsProxy } from "./tls-proxy.ts";
 
 /**
  * Fleet benchmarks. Simulated agents are real `ws` clients in separate child processes
@@ -349,34 +350,48 @@ export interface AgentMemory {
   pssMb: number;
   peakRssMb: number;
   idleCpuPct: number;
+  /** With `tls`: TLS connections the proxy accepted (the enrollment's, then the agent's). */
+  tlsConnections?: number;
 }
 
 /**
  * A real `clawops-agent` process, enrolled and connected; its gateway does not exist (port 9) and
  * no `openclaw` CLI is on its PATH, so a triage job runs every probe and each fails fast.
+ * `tls`: the agent enrolls over `https://` and connects over `wss://`, as hosts dial a control
+ * plane behind TLS, through a TLS-terminating proxy on loopback (bench/tls-proxy.ts) whose
+ * self-signed certificate it trusts through NODE_EXTRA_CA_CERTS.
  */
 export async function benchAgentProcess(opts: {
   idleS: number;
   variant: AgentVariant;
   log: (s: string) => void;
+  tls?: boolean;
 }): Promise<AgentMemory> {
   const cp = await spawnControlPlane({});
   registerConsole(cp);
   const home = mkdtempSync(join(tmpdir(), "clawops-bench-agent-home-"));
   const launch = opts.variant.launch;
-  const env = {
-    ...process.env,
-    // The bundle runs as infra/systemd runs it: its flags come with the variant, this with them.
-    ...(launch ? AGENT_SERVICE_ENV : {}),
-    HOME: home,
-    OPENCLAW_GATEWAY_PORT: "9",
-    OPENCLAW_STATE_DIR: join(home, ".openclaw"),
-    CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
-  };
+  let proxy: TlsProxy | null = null;
   let agent: ReturnType<typeof runAgent> | null = null;
   try {
+    if (opts.tls) {
+      const target = new URL(cp.url);
+      proxy = await startTlsProxy({ host: target.hostname, port: Number(target.port) });
+    }
+    const env = {
+      ...process.env,
+      // The bundle runs as infra/systemd runs it: its flags come with the variant, this with them.
+      ...(launch ? AGENT_SERVICE_ENV : {}),
+      ...(proxy ? { NODE_EXTRA_CA_CERTS: proxy.caFile } : {}),
+      HOME: home,
+      OPENCLAW_GATEWAY_PORT: "9",
+      OPENCLAW_STATE_DIR: join(home, ".openclaw"),
+      CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
+    };
     const dir = await enrollAgent({
-      server: cp.url,
+      server: proxy?.url ?? cp.url,
+      // Its state folder inside the temp HOME, so the `finally` below removes it too.
+      dir: join(home, "clawops-agent"),
       host: "bench-agent",
       code: await cp.enrollmentCode("bench-agent"),
       env,
@@ -384,10 +399,12 @@ export async function benchAgentProcess(opts: {
     });
     agent = runAgent({ dir, env, ...(launch ? { launch } : {}) });
     const pid = agent.child.pid ?? 0;
-    for (let i = 0; i < 200; i++) {
-      if ((await consoleCommand(cp.url, "hosts")).ack.text.includes("1 online")) break;
-      await sleep(100);
+    let online = false;
+    for (let i = 0; i < 200 && !online; i++) {
+      online = (await consoleCommand(cp.url, "hosts")).ack.text.includes("1 online");
+      if (!online) await sleep(100);
     }
+    if (!online) throw new Error(`the agent did not connect in 20 s: ${agent.log().slice(-2000)}`);
     await sleep(3_000);
     const ticks = () => {
       const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -431,13 +448,15 @@ export async function benchAgentProcess(opts: {
       ...idle,
       peakRssMb: kb("status", "VmHWM") / 1024,
       idleCpuPct: cpuPct,
+      ...(proxy ? { tlsConnections: proxy.connections() } : {}),
     };
     opts.log(
-      `agent (${r.label}): rss ${r.rssMb.toFixed(1)} MB idle, ${r.rssAfterTriageMb.toFixed(1)} MB after a triage`,
+      `agent (${r.label}${proxy ? ", wss://" : ""}): rss ${r.rssMb.toFixed(1)} MB idle, ${r.rssAfterTriageMb.toFixed(1)} MB after a triage, peak ${r.peakRssMb.toFixed(1)} MB${proxy ? `, ${proxy.connections()} TLS connections` : ""}`,
     );
     return r;
   } finally {
     await agent?.kill();
+    await proxy?.stop();
     await cp.stop();
     rmSync(home, { recursive: true, force: true });
   }

@@ -23,7 +23,8 @@ import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts
  * Fleet benchmarks run only when named: `--only fleet` (status all + reconnect storm),
  * `--only hub-mem`, or `--only fleet,hub-mem`; `--agents N` (default 1000), `--procs P` (agent
  * simulator processes, default 4). They write bench/results/fleet.{md,json}. `--only agent-mem`
- * (a real agent process's memory) writes bench/results/agent-mem.{md,json}. `--only fleet-workerd` (status all against the Worker in
+ * (a real agent process's memory) writes bench/results/agent-mem.{md,json}; `--tls` adds the agent over
+ * `wss://` (through a TLS proxy on loopback) beside the `ws://` one in each round. `--only fleet-workerd` (status all against the Worker in
  * workerd) writes bench/results/fleet-workerd.{md,json}, so the Node numbers stay: `--agents 1000
  * --stored 10000 --rounds 5` runs `status all` from stored state and `status all --live` over
  * 1,000 live agents in interleaved rounds, then `status all` from stored state over 10,000 hosts
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     baseline: { type: "string" },
     sources: { type: "boolean" },
+    tls: { type: "boolean" },
     command: { type: "string" },
     "baseline-command": { type: "string" },
     stored: { type: "string" },
@@ -213,11 +215,13 @@ if (nodeFleetRun) {
 if (only.has("agent-mem")) {
   // `--rounds N` (default 3): bare Node, then the agent's bundle, N times, interleaved; a
   // round's ratio is its agent over its bare Node. `--sources` adds the agent run from sources.
+  // `--tls` adds, in each round, the bundle over `wss://` (bench/tls-proxy.ts) beside `ws://`.
   const rounds = Number(values.rounds ?? 3);
+  const tls = values.tls === true;
   const agentReport: string[] = [
     `Measured ${new Date().toISOString()} on ${machine}.`,
     "",
-    `Reproduce: \`npm run bench -- --only agent-mem --rounds ${rounds}${values.sources ? " --sources" : ""}\``,
+    `Reproduce: \`npm run bench -- --only agent-mem --rounds ${rounds}${tls ? " --tls" : ""}${values.sources ? " --sources" : ""}\``,
     "",
   ];
   const agentRaw: Record<string, unknown> = { machine };
@@ -230,10 +234,14 @@ if (only.has("agent-mem")) {
   };
   const bare: Awaited<ReturnType<typeof benchBareNode>>[] = [];
   const agent: Awaited<ReturnType<typeof benchAgentProcess>>[] = [];
+  const agentWss: Awaited<ReturnType<typeof benchAgentProcess>>[] = [];
   for (let i = 0; i < rounds; i++) {
-    log(`agent-mem round ${i + 1}/${rounds}: bare Node, then the agent…`);
+    log(`agent-mem round ${i + 1}/${rounds}: bare Node, then the agent${tls ? " over ws:// and over wss://" : ""}…`);
     bare.push(await benchBareNode({ idleS: 20, nodeArgs: AGENT_NODE_FLAGS }));
+    // With --tls, ws:// and wss:// take turns going first, so neither always follows bare Node.
+    if (tls && i % 2 === 1) agentWss.push(await benchAgentProcess({ idleS: 20, variant: bundle, log, tls }));
     agent.push(await benchAgentProcess({ idleS: 20, variant: bundle, log }));
+    if (tls && i % 2 === 0) agentWss.push(await benchAgentProcess({ idleS: 20, variant: bundle, log, tls }));
   }
   const sources = values.sources
     ? await benchAgentProcess({ idleS: 20, variant: { label: "sources (`node src/agent/main.ts run`)" }, log })
@@ -241,6 +249,7 @@ if (only.has("agent-mem")) {
   rmSync(dirname(out), { recursive: true, force: true });
   agentRaw.bare = bare;
   agentRaw.agentProcess = agent;
+  if (tls) agentRaw.agentProcessWss = agentWss;
   if (sources) agentRaw.sources = sources;
   const mmm = (xs: number[], digits = 1) => {
     const v = [...xs].sort((a, b) => a - b);
@@ -248,25 +257,51 @@ if (only.has("agent-mem")) {
   };
   const ratios = agent.map((a, i) => a.rssMb / (bare[i]?.rssMb ?? Number.NaN));
   const ratiosAfter = agent.map((a, i) => a.rssAfterTriageMb / (bare[i]?.rssMb ?? Number.NaN));
-  agentRaw.ratio = { idle: ratios, afterTriage: ratiosAfter };
+  const wssRatios = agentWss.map((a, i) => a.rssMb / (bare[i]?.rssMb ?? Number.NaN));
+  const wssRatiosAfter = agentWss.map((a, i) => a.rssAfterTriageMb / (bare[i]?.rssMb ?? Number.NaN));
+  agentRaw.ratio = {
+    idle: ratios,
+    afterTriage: ratiosAfter,
+    ...(tls ? { wssIdle: wssRatios, wssAfterTriage: wssRatiosAfter } : {}),
+  };
+  // One row of the table: a run of the agent per round.
+  const agentRow = (label: string, runs: typeof agent, idle: number[], after: number[]) =>
+    `| ${label} | ${mmm(runs.map((a) => a.rssMb))} MB | ${mmm(runs.map((a) => a.rssAnonMb))} MB | ${mmm(runs.map((a) => a.rssFileMb))} MB | ${mmm(runs.map((a) => a.rssAfterTriageMb))} MB | ${mmm(idle, 2)}× | ${mmm(after, 2)}× | ${mmm(
+      runs.map((a) => a.idleCpuPct),
+      2,
+    )} % |`;
+  // With --tls: what wss:// costs over ws://, round by round (the same round's two agents).
+  const wssDelta = (f: (a: (typeof agent)[number]) => number) =>
+    mmm(
+      agentWss.map((w, i) => f(w) - f(agent[i] ?? w)),
+      1,
+    );
   agentReport.push(
     "### `clawops-agent` resident memory against bare Node",
     "",
-    `${rounds} interleaved rounds. Bare Node: a file that only keeps a timer, run with the agent's flags and environment, idle 20 s. The agent: the bundle a host runs, enrolled and connected over \`ws://\` to a control plane on loopback, idle 20 s, then one triage job (its gateway does not exist: port 9, no \`openclaw\` CLI). RSS is the maximum over the idle span. Targets: agent ≤ 1.25× bare Node; under 60 MB. min / median / max over the rounds.`,
+    `${rounds} interleaved rounds. Bare Node: a file that only keeps a timer, run with the agent's flags and environment, idle 20 s. The agent: the bundle a host runs, enrolled and connected over \`ws://\` to a control plane on loopback, idle 20 s, then one triage job (its gateway does not exist: port 9, no \`openclaw\` CLI). RSS is the maximum over the idle span. Targets: agent ≤ 1.25× bare Node; under 60 MB. min / median / max over the rounds.${
+      tls
+        ? " Over `wss://`: the same bundle in the same round, enrolled with an `https://` server URL and so connected over `wss://`, as hosts dial a control plane behind TLS, through a TLS-terminating proxy on loopback (bench/tls-proxy.ts: a `node:tls` server piping each connection to the control plane's port, a throwaway self-signed P-256 certificate the agent trusts through `NODE_EXTRA_CA_CERTS`); `ws://` and `wss://` take turns running first."
+        : ""
+    }`,
     "",
     "| process | RSS idle (max) | private (RssAnon) | file-backed (RssFile) | RSS after a triage | × bare Node, idle | × bare Node, after a triage | idle CPU |",
     "|---|---|---|---|---|---|---|---|",
     `| bare Node 24 (\`node ${AGENT_NODE_FLAGS.join(" ")} bare.mjs\`) | ${mmm(bare.map((b) => b.rssMb))} MB | ${mmm(bare.map((b) => b.rssAnonMb))} MB | ${mmm(bare.map((b) => b.rssFileMb))} MB | – | 1 | 1 | – |`,
-    `| ${bundle.label} | ${mmm(agent.map((a) => a.rssMb))} MB | ${mmm(agent.map((a) => a.rssAnonMb))} MB | ${mmm(agent.map((a) => a.rssFileMb))} MB | ${mmm(agent.map((a) => a.rssAfterTriageMb))} MB | ${mmm(ratios, 2)}× | ${mmm(ratiosAfter, 2)}× | ${mmm(
-      agent.map((a) => a.idleCpuPct),
-      2,
-    )} % |`,
+    agentRow(tls ? `${bundle.label}, over \`ws://\`` : bundle.label, agent, ratios, ratiosAfter),
+    ...(tls ? [agentRow(`${bundle.label}, over \`wss://\``, agentWss, wssRatios, wssRatiosAfter)] : []),
     ...(sources
       ? [
           `| ${sources.label} | ${round(sources.rssMb, 1)} MB | ${round(sources.rssAnonMb, 1)} MB | ${round(sources.rssFileMb, 1)} MB | ${round(sources.rssAfterTriageMb, 1)} MB | – | – | ${round(sources.idleCpuPct, 2)} % |`,
         ]
       : []),
     "",
+    ...(tls
+      ? [
+          `\`wss://\` over \`ws://\` in the same round, min / median / max: RSS idle ${wssDelta((a) => a.rssMb)} MB, private ${wssDelta((a) => a.rssAnonMb)} MB, file-backed ${wssDelta((a) => a.rssFileMb)} MB, after a triage ${wssDelta((a) => a.rssAfterTriageMb)} MB, peak (VmHWM) ${wssDelta((a) => a.peakRssMb)} MB. TLS connections the proxy accepted per round (the enrollment's, then the agent's): ${agentWss.map((a) => a.tlsConnections ?? 0).join(", ")}.`,
+          "",
+        ]
+      : []),
   );
   writeReport("agent-mem", agentReport, agentRaw);
 }

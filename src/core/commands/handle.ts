@@ -44,20 +44,22 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
 }
 
 async function handleCommandOnce(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+  // Parsed once: the reply, the metrics label and the audit row's host all come from it.
+  const parsed = parseOutcome(req.text);
+  const kind = "command" in parsed ? parsed.command.kind : "invalid";
   // A signed request can be replayed within Slack's five minutes, and Slack itself retries a
   // slow one: the same identity does its work (and writes its audit row) once.
   const now = deps.clock.now();
   if (!(await deps.store.claimRequest(req.requestKey, now, now - REQUEST_MEMORY_MS))) {
     deps.logger.info("request already handled", { request: req.requestKey, user: req.user });
-    metricsOf(deps).count("commands_total", { command: commandKind(req.text), outcome: "duplicate" });
+    metricsOf(deps).count("commands_total", { command: kind, outcome: "duplicate" });
     return {
       ack: renderNotice("This request was received already (a retry or a replay of it); nothing was done again."),
     };
   }
-  const reply = await handleCommandUnaudited(deps, req);
+  const reply = await handleParsed(deps, req, parsed);
   reply.ack = renameCommand(reply.ack, deps.commandName);
   const outcome = reply.error ? (reply.error.code === "internal" ? "error" : "refused") : "ok";
-  const kind = commandKind(req.text);
   metricsOf(deps).count("commands_total", { command: kind, outcome });
   deps.logger.debug?.("command handled", { command: kind, outcome, source: req.source, user: req.user });
   // Every command, refused or not, goes to the append-only audit log.
@@ -66,7 +68,7 @@ async function handleCommandOnce(deps: CoreDeps, req: CommandRequest): Promise<C
     actor: req.user,
     source: req.source,
     action: "command",
-    host: commandHost(req.text),
+    host: "command" in parsed ? commandHost(parsed.command) : null,
     outcome,
     detail: `${req.via === "button" ? "button: " : ""}${deps.commandName ?? DEFAULT_COMMAND} ${req.text.trim().slice(0, 300)}${reply.error ? ` → ${reply.error.code}: ${reply.error.message.slice(0, 300)}` : ""}`,
     ref: reply.jobId ?? null,
@@ -74,33 +76,30 @@ async function handleCommandOnce(deps: CoreDeps, req: CommandRequest): Promise<C
   return reply;
 }
 
-/** The command, parsed again for the audit log and the metrics; null when it does not parse. */
-function tryParse(text: string): Command | null {
+/** The command, or why it does not parse (a ClawopsError with its message for the reply). */
+function parseOutcome(text: string): { command: Command } | { error: unknown } {
   try {
-    return parseCommand(text);
-  } catch {
-    return null;
+    return { command: parseCommand(text) };
+  } catch (error) {
+    return { error };
   }
 }
 
 /** The host a command names, for the audit log's host column (null for fleet-wide ones). */
-function commandHost(text: string): string | null {
-  const c = tryParse(text);
-  // An unparsable command still gets audited, without a host.
-  if (c && "host" in c) return c.host;
-  if (c && "target" in c) return c.target;
+function commandHost(c: Command): string | null {
+  if ("host" in c) return c.host;
+  if ("target" in c) return c.target;
   return null;
 }
 
-/** The command's kind, a metrics label: one of the grammar's kinds, or `invalid`. */
-function commandKind(text: string): string {
-  return tryParse(text)?.kind ?? "invalid";
-}
-
-async function handleCommandUnaudited(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
+async function handleParsed(
+  deps: CoreDeps,
+  req: CommandRequest,
+  parsed: { command: Command } | { error: unknown },
+): Promise<CommandReply> {
   try {
-    const command = parseCommand(req.text);
-    return await dispatch(deps, req, command);
+    if ("error" in parsed) throw parsed.error;
+    return await dispatch(deps, req, parsed.command);
   } catch (err) {
     if (isClawopsError(err))
       return { ack: renderError(err.message, err.code), error: { code: err.code, message: err.message } };

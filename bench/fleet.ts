@@ -9,8 +9,8 @@ import { startControlPlane } from "../src/node/server.ts";
 import { type AgentLaunch, enrollAgent, runAgent } from "../test/support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { newSimIdentity, type SimAgentSpec, type SimProfile, type SimStats } from "../test/support/sim-agents.ts";
+import { startTlsProxy, type TlsProxy } from "../test/support/tls-proxy.ts";
 import { percentile } from "./stats.ts";
-import { startTlsProxy, type TlsProxy } from "./tls-proxy.ts";
 
 /**
  * Fleet benchmarks. Simulated agents are real `ws` clients in separate child processes
@@ -358,7 +358,7 @@ export interface AgentMemory {
  * A real `clawops-agent` process, enrolled and connected; its gateway does not exist (port 9) and
  * no `openclaw` CLI is on its PATH, so a triage job runs every probe and each fails fast.
  * `tls`: the agent enrolls over `https://` and connects over `wss://`, as hosts dial a control
- * plane behind TLS, through a TLS-terminating proxy on loopback (bench/tls-proxy.ts) whose
+ * plane behind TLS, through a TLS-terminating proxy on loopback (test/support/tls-proxy.ts) whose
  * self-signed certificate it trusts through NODE_EXTRA_CA_CERTS.
  */
 export async function benchAgentProcess(opts: {

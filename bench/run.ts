@@ -122,6 +122,12 @@ if (!fleetRun && values.only !== "triage") {
     "",
     `Per-round p99 ÷ bare hono p99, triage: ${(runs["triage node-3"] ?? []).map((r, j) => round(r.p99Ms / (bare[j]?.p99Ms ?? Number.NaN), 2)).join(", ")}${baselineMain ? `; baseline: ${(runs["triage node-3 (baseline)"] ?? []).map((r, j) => round(r.p99Ms / (bare[j]?.p99Ms ?? Number.NaN), 2)).join(", ")}` : ""}.`,
     "",
+    `Each connection's first request (sent, not in the percentiles: it waits for the server to accept the connection), the slowest per round, min / median / max: ${Object.entries(
+      runs,
+    )
+      .map(([name, rs]) => `${name === "bare" ? "bare hono" : name} ${mmm(rs.map((r) => r.connectMaxMs))} ms`)
+      .join("; ")}.`,
+    "",
   );
 }
 
@@ -215,7 +221,7 @@ if (nodeFleetRun) {
 if (only.has("agent-mem")) {
   // `--rounds N` (default 3): bare Node, then the agent's bundle, N times, interleaved; a
   // round's ratio is its agent over its bare Node. `--sources` adds the agent run from sources.
-  // `--tls` adds, in each round, the bundle over `wss://` (bench/tls-proxy.ts) beside `ws://`.
+  // `--tls` adds, in each round, the bundle over `wss://` (test/support/tls-proxy.ts) beside `ws://`.
   const rounds = Number(values.rounds ?? 3);
   const tls = values.tls === true;
   const agentReport: string[] = [
@@ -281,7 +287,7 @@ if (only.has("agent-mem")) {
     "",
     `${rounds} interleaved rounds. Bare Node: a file that only keeps a timer, run with the agent's flags and environment, idle 20 s. The agent: the bundle a host runs, enrolled and connected over \`ws://\` to a control plane on loopback, idle 20 s, then one triage job (its gateway does not exist: port 9, no \`openclaw\` CLI). RSS is the maximum over the idle span. Targets: agent ≤ 1.25× bare Node; under 60 MB. min / median / max over the rounds.${
       tls
-        ? " Over `wss://`: the same bundle in the same round, enrolled with an `https://` server URL and so connected over `wss://`, as hosts dial a control plane behind TLS, through a TLS-terminating proxy on loopback (bench/tls-proxy.ts: a `node:tls` server piping each connection to the control plane's port, a throwaway self-signed P-256 certificate the agent trusts through `NODE_EXTRA_CA_CERTS`); `ws://` and `wss://` take turns running first."
+        ? " Over `wss://`: the same bundle in the same round, enrolled with an `https://` server URL and so connected over `wss://`, as hosts dial a control plane behind TLS, through a TLS-terminating proxy on loopback (test/support/tls-proxy.ts: a `node:tls` server piping each connection to the control plane's port, a throwaway self-signed P-256 certificate the agent trusts through `NODE_EXTRA_CA_CERTS`); `ws://` and `wss://` take turns running first."
         : ""
     }`,
     "",

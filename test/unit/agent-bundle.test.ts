@@ -1,15 +1,14 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_NODE_FLAGS, buildAgent } from "../../scripts/build-agent.ts";
 import { type AgentLaunch, type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { startTlsProxy, type TlsProxy } from "../support/tls-proxy.ts";
 
 /**
  * The single-file agent a host runs (`npm run build:agent`): built for real with esbuild, then
@@ -150,41 +149,23 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
   // The bundle loads `tls` on the first wss:// or https:// connection (src/agent/wire/http1.ts): a host dials wss://.
   describe("enrolled and connected over https:// and wss:// (a TLS proxy in front of the control plane)", () => {
     let cp: ControlPlaneProcess;
-    let proxy: TlsServer;
+    let proxy: TlsProxy;
     let agent: AgentProcess | null = null;
     let tlsEnv: NodeJS.ProcessEnv;
     let server: string;
 
     beforeAll(async () => {
       cp = await spawnControlPlane({});
-      const key = join(work, "tls-key.pem");
-      const cert = join(work, "tls-cert.pem");
-      await promisify(execFile)("openssl", [
-        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-        ...["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1"],
-        ...["-keyout", key, "-out", cert],
-      ]);
       const target = new URL(cp.url);
-      proxy = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
-        const upstream = netConnect(Number(target.port), target.hostname);
-        client.pipe(upstream).pipe(client);
-        const end = () => {
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on("error", end).on("close", end);
-        upstream.on("error", end).on("close", end);
-      });
-      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-      const address = proxy.address();
-      server = `https://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      proxy = await startTlsProxy({ host: target.hostname, port: Number(target.port) });
+      server = proxy.url;
       // The agent trusts the proxy's certificate as a host trusts its control plane's.
-      tlsEnv = { ...env, NODE_EXTRA_CA_CERTS: cert };
+      tlsEnv = { ...env, NODE_EXTRA_CA_CERTS: proxy.caFile };
     }, 30_000);
 
     afterAll(async () => {
       await agent?.kill();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.stop();
       await cp.stop();
     });
 

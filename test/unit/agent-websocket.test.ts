@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -7,10 +6,10 @@ import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import { WireSocket } from "../../src/agent/wire/websocket.ts";
+import { selfSignedCert } from "../support/tls-proxy.ts";
 
 /**
  * The agent's own WebSocket client (src/agent/wire/websocket.ts) against a real `ws` server on
@@ -499,13 +498,9 @@ describe("the agent's WebSocket client over wss://", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "clawops-wss-"));
-    await promisify(execFile)("openssl", [
-      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-      ...["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1"],
-      ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
-    ]);
-    cert = readFileSync(join(dir, "cert.pem"));
-    tlsServer = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert });
+    const { keyFile, certFile } = await selfSignedCert(dir);
+    cert = readFileSync(certFile);
+    tlsServer = createHttpsServer({ key: readFileSync(keyFile), cert });
     secureWss = new WebSocketServer({ server: tlsServer });
     secureWss.on("connection", (ws, req) => {
       ws.on("message", (data) => ws.send(`echo ${data} via ${req.headers.host}`));

@@ -9,11 +9,11 @@ import { promisify } from "node:util";
 /**
  * A TLS-terminating proxy on loopback in front of a plain-HTTP control plane, so a real agent can
  * enroll over `https://` and connect over `wss://` as real hosts do (their control plane sits
- * behind TLS). Each accepted TLS connection is piped byte for byte to the target's port; HTTP and
- * the WebSocket upgrade pass through untouched. The certificate is a throwaway self-signed one
- * (ECDSA P-256, for `127.0.0.1` and `localhost`) made with the `openssl` CLI in a temp folder;
- * `caFile` is what the agent trusts through NODE_EXTRA_CA_CERTS. `stop()` closes the server and
- * every connection and removes the folder.
+ * behind TLS): test/unit/agent-bundle.test.ts and `npm run bench -- --only agent-mem --tls`. Each
+ * accepted TLS connection is piped byte for byte to the target's port; HTTP and the WebSocket
+ * upgrade pass through untouched. The certificate is a throwaway one (`selfSignedCert`) in a temp
+ * folder; `caFile` is what the agent trusts through NODE_EXTRA_CA_CERTS. `stop()` closes the
+ * server and every connection and removes the folder.
  */
 export interface TlsProxy {
   /** `https://127.0.0.1:<port>`: the server URL to enroll and run the agent with. */
@@ -25,22 +25,31 @@ export interface TlsProxy {
   stop(): Promise<void>;
 }
 
+/**
+ * A throwaway self-signed certificate (ECDSA P-256, one day, for `localhost` and `127.0.0.1`) made
+ * with the `openssl` CLI in `dir`: the key and certificate files, PEM.
+ */
+export async function selfSignedCert(dir: string): Promise<{ keyFile: string; certFile: string }> {
+  const keyFile = join(dir, "key.pem");
+  const certFile = join(dir, "cert.pem");
+  await promisify(execFile)(
+    "openssl",
+    [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1"],
+      ...["-keyout", keyFile, "-out", certFile],
+    ],
+    { timeout: 20_000 },
+  );
+  return { keyFile, certFile };
+}
+
 export async function startTlsProxy(target: { host: string; port: number }): Promise<TlsProxy> {
-  const dir = mkdtempSync(join(tmpdir(), "clawops-bench-tls-"));
+  const dir = mkdtempSync(join(tmpdir(), "clawops-tls-proxy-"));
   const sockets = new Set<Socket>();
   let accepted = 0;
   try {
-    const keyFile = join(dir, "key.pem");
-    const caFile = join(dir, "cert.pem");
-    await promisify(execFile)(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
-        ...["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1"],
-        ...["-keyout", keyFile, "-out", caFile],
-      ],
-      { timeout: 20_000 },
-    );
+    const { keyFile, certFile: caFile } = await selfSignedCert(dir);
     const server = createTlsServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (client) => {
       accepted++;
       const upstream = netConnect({ host: target.host, port: target.port });

@@ -34,6 +34,7 @@ const opts = JSON.parse(process.argv[2] ?? "{}") as Options;
 const total = opts.requests + opts.concurrency;
 // Signed before the clock starts: the generator's own HMAC work is not the server's latency.
 // Signatures stay valid for Slack's five minutes; each has its own trigger_id, so none is a replay.
+// One more per connection than are sent: autocannon builds each connection's next request ahead.
 const signed = Array.from({ length: total + opts.concurrency }, (_, i) => {
   const body = slashCommandBody({ text: opts.text, channel_id: `C0BENCH${i % 10}`, trigger_id: `bench.${i}` });
   return { body, headers: signSlack(opts.secret, body) };

@@ -13,7 +13,8 @@
  *
  *   npm run build:agent [-- --outfile path]
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -64,10 +65,15 @@ export const AGENT_SERVICE_ENV = { MALLOC_MMAP_THRESHOLD_: "32768", MALLOC_ARENA
  * `worker_threads` and Web Locks, about 1 MB resident (docs/benchmarks.md). So each built-in
  * becomes a module of one read per export, marked pure: esbuild drops the ones nothing imports.
  */
+/** A Node built-in, with or without `node:` (`fs`, `fs/promises`, `node:sqlite`). */
+const BUILTIN_ID = new RegExp(`^(node:.*|${builtinModules.join("|")})$`);
+
 const builtinsThroughRequire: Plugin = {
   name: "builtins-through-require",
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) =>
+    // `node:fs` and `fs` alike: fflate's ES build imports `createRequire` from "module", which an
+    // import left to Node would load (with its source-map support) into every agent at startup.
+    b.onResolve({ filter: BUILTIN_ID }, (args) =>
       args.kind === "import-statement"
         ? { path: args.path, namespace: "node-builtin" }
         : args.kind === "dynamic-import"
@@ -167,6 +173,28 @@ const profilerOff: Plugin = {
   },
 };
 
+/**
+ * secretlint's recommended rules carry lodash.sortby, which asks `process.binding("util")` for a
+ * faster `isTypedArray` when it loads: Node's deprecated bindings shim, one more of its modules in
+ * every agent. In the agent lodash uses its own `isTypedArray`, as it does where `process.binding`
+ * is unavailable. The build fails if the line is not found once (a new secretlint: look again).
+ */
+const noProcessBinding: Plugin = {
+  name: "no-process-binding",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@secretlint[\\/]secretlint-rule-preset-recommend[\\/]module[\\/]index\.js$/ }, (args) => {
+      const probe = "freeProcess && freeProcess.binding('util')";
+      const text = readFileSync(args.path, "utf8");
+      const parts = text.split(probe);
+      if (parts.length !== 2)
+        throw new Error(
+          `bundle: expected lodash's process.binding("util") once in ${args.path}, found ${parts.length - 1}`,
+        );
+      return { contents: parts.join("undefined"), loader: "js" };
+    });
+  },
+};
+
 /** zod's error messages in 60-odd languages; the agent uses the default, English (zod's `en`, kept). */
 const zodEnglishOnly: Plugin = {
   name: "zod-english-only",
@@ -222,12 +250,14 @@ export async function bundleAgent(): Promise<string> {
     platform: "node",
     format: "esm",
     target: "node24",
-    // Bundled CommonJS (secretlint) and builtinsThroughRequire call require() for Node built-ins; give the ES module one.
+    // Bundled CommonJS (secretlint) and builtinsThroughRequire call require() for Node built-ins
+    // only (everything else is inside the bundle): give the ES module one that returns them.
+    // Not `createRequire(import.meta.url)`: `node:module` and `import.meta` load three of Node's
+    // modules (`module`, its source-map support, import.meta's initializer) that nothing else needs.
     banner: {
       js: [
         "// clawops-agent, bundled by scripts/build-agent.ts; sources: src/agent, src/core.",
-        "import { createRequire as __clawopsCreateRequire } from 'node:module';",
-        "const require = __clawopsCreateRequire(import.meta.url);",
+        'const require = (id) => { const m = process.getBuiltinModule(id); if (m === undefined) throw new Error("clawops-agent: no Node built-in " + id); return m; };',
       ].join("\n"),
     },
     legalComments: "eof",
@@ -238,7 +268,7 @@ export async function bundleAgent(): Promise<string> {
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, silentDebug, profilerOff, zodEnglishOnly],
+    plugins: [builtinsThroughRequire, silentDebug, profilerOff, noProcessBinding, zodEnglishOnly],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

@@ -1,4 +1,5 @@
 import { errorMessage } from "../contract/errors.ts";
+import { isoTime } from "./icu-free.ts";
 import { loadOrCreateIdentity, writeAgentConfig } from "./identity.ts";
 import { saveApprovalPin } from "./policy.ts";
 
@@ -31,7 +32,7 @@ export async function enroll(opts: {
     const why = body?.error ? `${body.error.message} (${body.error.code})` : `HTTP ${res.status}`;
     throw new Error(`enrollment refused: ${why}`);
   }
-  writeAgentConfig(opts.dir, { server: opts.server, host: body.host, enrolledAt: new Date().toISOString() });
+  writeAgentConfig(opts.dir, { server: opts.server, host: body.host, enrolledAt: isoTime() });
   // Mutating steps need approvals signed by this key; the agent never learns another one over the wire.
   if (typeof body.approvalKey === "string") saveApprovalPin(opts.dir, body.approvalKey);
   return { host: body.host };

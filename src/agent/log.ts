@@ -1,4 +1,5 @@
 import { type LogLevel, levelEnabled, parseLogLevel } from "../contract/log-level.ts";
+import { isoTime } from "./icu-free.ts";
 
 export type AgentLogFields = Record<string, string | number | boolean | null | undefined>;
 export interface AgentLogger {
@@ -24,7 +25,7 @@ export function jsonLogger(
   const threshold: LogLevel = parsed.ok ? parsed.level : "info";
   const emit = (lvl: LogLevel) => (msg: string, fields?: AgentLogFields) => {
     if (levelEnabled(lvl, threshold)) {
-      write(`${JSON.stringify({ t: new Date().toISOString(), level: lvl, component, msg, ...fields })}\n`);
+      write(`${JSON.stringify({ t: isoTime(), level: lvl, component, msg, ...fields })}\n`);
     }
   };
   const logger = { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isoTime } from "./icu-free.ts";
 
 /**
  * One agent per state folder (issue 15, item 6: after a control-plane SIGKILL an orphaned
@@ -42,7 +43,7 @@ function holder(path: string): number | null {
 /** Takes the folder's lock or throws `AgentLockedError`; `release` is also run at process exit. */
 export function acquireStateLock(dir: string): { path: string; release(): void } {
   const path = join(dir, STATE_LOCK_FILE);
-  const body = `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() })}\n`;
+  const body = `${JSON.stringify({ pid: process.pid, startedAt: isoTime() })}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(path, body, { flag: "wx", mode: 0o600 });

@@ -40,6 +40,46 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/**
+ * An `--import` hook for the bundle: counts each call of the functions that read ICU's time-zone
+ * or locale data (and `getUTCFullYear`, which reads none, to show the counting sees the bundle's
+ * calls), and writes the counts to $OUT when the process exits.
+ */
+const ICU_CALLS_HOOK = `
+const seen = {};
+const count = (name) => { seen[name] = (seen[name] ?? 0) + 1; };
+const wrap = (proto, owner, names) => {
+  for (const name of names) {
+    const original = proto[name];
+    Object.defineProperty(proto, name, { value: function (...args) { count(owner + "#" + name); return original.apply(this, args); }, writable: true, configurable: true });
+  }
+};
+wrap(Date.prototype, "Date", ["getUTCFullYear", "toISOString", "toJSON", "toString", "toDateString", "toTimeString",
+  "toLocaleString", "toLocaleDateString", "toLocaleTimeString", "getTimezoneOffset", "getFullYear", "getMonth",
+  "getDate", "getDay", "getHours", "getMinutes", "getSeconds", "setFullYear", "setMonth", "setDate", "setHours",
+  "setMinutes", "setSeconds", "setMilliseconds"]);
+wrap(String.prototype, "String", ["localeCompare", "toLocaleLowerCase", "toLocaleUpperCase"]);
+wrap(Number.prototype, "Number", ["toLocaleString"]);
+wrap(Array.prototype, "Array", ["toLocaleString"]);
+const LocalDate = Date;
+// new Date(y, m, ...) and a date string without an offset are local times.
+globalThis.Date = new Proxy(LocalDate, {
+  construct(target, args, newTarget) { if (args.length > 1 || typeof args[0] === "string") count("new Date(local)"); return Reflect.construct(target, args, newTarget); },
+  apply(target, self, args) { count("Date()"); return Reflect.apply(target, self, args); },
+});
+const parse = LocalDate.parse;
+LocalDate.parse = (text) => { count("Date.parse"); return parse(text); };
+for (const kind of Object.getOwnPropertyNames(Intl))
+  if (typeof Intl[kind] === "function") {
+    const original = Intl[kind];
+    Intl[kind] = new Proxy(original, {
+      construct(target, args, newTarget) { count("Intl." + kind); return Reflect.construct(target, args, newTarget); },
+      apply(target, self, args) { count("Intl." + kind); return Reflect.apply(target, self, args); },
+    });
+  }
+process.on("exit", () => process.getBuiltinModule("node:fs").writeFileSync($OUT, JSON.stringify(seen)));
+`;
+
 type ProbeResult = { step: string; status: string; data?: { outcome?: string }; error?: { code: string } };
 
 async function probe(launch: AgentLaunch | null): Promise<ProbeResult[]> {
@@ -71,7 +111,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
 
   // What the bundle keeps unloaded for memory (scripts/build-agent.ts): Node's own record of the
   // modules it loaded, written when a `probe` run (every probe, secretlint's rules) exits.
-  it("runs every probe without loading fs/promises, readline, the REPL or perf_hooks", async () => {
+  it("runs every probe without loading fs/promises, readline, the REPL, perf_hooks, module or process.binding", async () => {
     const list = join(work, "module-load-list.txt");
     const onExit = `process.on("exit", () => process.getBuiltinModule("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));`;
     const hook = `data:text/javascript,${encodeURIComponent(onExit)}`;
@@ -87,6 +127,32 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
     expect(loaded.filter((m) => /\b(fs\/promises|readline|repl|perf_hooks|usertiming|histogram)\b/.test(m))).toEqual(
       [],
     );
+    // `node:module` (createRequire) and `import.meta`, then lodash's process.binding("util").
+    expect(
+      loaded.filter((m) =>
+        /^NativeModule (module|internal\/source_map\/source_map|internal\/modules\/esm\/initialize_import_meta|internal\/legacy\/processbinding)$/.test(
+          m,
+        ),
+      ),
+    ).toEqual([]);
+  }, 90_000);
+
+  // ICU's data pages stay resident once read (src/agent/icu-free.ts): a `probe` run, with every
+  // call that reads them (local time, collation, Intl) counted as the bundle makes it.
+  it("runs every probe without a call that reads ICU's time-zone or locale data", async () => {
+    const calls = join(work, "icu-calls.json");
+    const hook = `data:text/javascript,${encodeURIComponent(ICU_CALLS_HOOK.replace("$OUT", JSON.stringify(calls)))}`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...AGENT_NODE_FLAGS, "--import", hook, bundle.entry ?? "", "probe", "--json"],
+      { env, timeout: 60_000 },
+    );
+    const seen = JSON.parse(readFileSync(calls, "utf8")) as Record<string, number>;
+    // The counting sees the bundle's calls: isoTime reads the UTC fields (the logs probe names
+    // today's log file by its UTC date). The bundle before src/agent/icu-free.ts: toISOString twice.
+    expect(JSON.parse(stdout).length).toBeGreaterThan(3);
+    expect(seen["Date#getUTCFullYear"] ?? 0).toBeGreaterThan(0);
+    expect(Object.keys(seen).filter((k) => k !== "Date#getUTCFullYear")).toEqual([]);
   }, 90_000);
 
   describe("enrolled and connected to a control plane", () => {

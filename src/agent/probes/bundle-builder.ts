@@ -1,4 +1,5 @@
 import type { BundleCollectData, BundleFile, BundleRedaction } from "../../contract/catalog.ts";
+import { compareCodeUnits, isoTime } from "../icu-free.ts";
 import { sanitize } from "./bundle-sanitize.ts";
 import { countRedactions, redactTextCounted } from "./redact.ts";
 import { redactWithRuleSet } from "./redact-rule-set.ts";
@@ -65,8 +66,8 @@ export class BundleBuilder {
       if (keep === 0) break;
     }
     return {
-      collectedAt: new Date().toISOString(),
-      files: this.files.sort((a, b) => a.name.localeCompare(b.name)),
+      collectedAt: isoTime(),
+      files: this.files.sort((a, b) => compareCodeUnits(a.name, b.name)),
       redactions: this.redactions,
       skipped: this.skipped,
       ...(cuts.length ? { capped: `cut to fit the transfer limit: ${[...new Set(cuts)].join(", ")}` } : {}),

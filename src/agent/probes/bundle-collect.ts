@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { BUNDLE_MAX_WIRE_BYTES } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { readdir, readFile, stat } from "../fs-async.ts";
+import { compareCodeUnits, isoTime } from "../icu-free.ts";
 import { BundleBuilder } from "./bundle-builder.ts";
 import { isSecretEnvName, maskDotenv } from "./bundle-dotenv.ts";
 import { readLogs } from "./bundle-log-read.ts";
@@ -114,7 +115,7 @@ async function collectVersionsFile(ctx: ProbeContext, run: ProbeRun, out: Bundle
     const info = await stat(v.gatewayPackage.path);
     return [
       {
-        at: info.mtime.toISOString(),
+        at: isoTime(info.mtime),
         kind: "upgrade",
         detail: `openclaw ${v.gatewayPackage.version} installed (${v.gatewayPackage.path} modified)`,
       },
@@ -127,7 +128,7 @@ async function collectVersionsFile(ctx: ProbeContext, run: ProbeRun, out: Bundle
 async function collectEnv(ctx: ProbeContext, out: BundleBuilder): Promise<void> {
   const lines = Object.entries(ctx.env)
     .filter(([k, v]) => ENV_NAME.test(k) && v !== undefined)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareCodeUnits(a, b))
     .map(([k, v]) => (isSecretEnvName(k) && v ? `${k}=[REDACTED:secret-pair]` : `${k}=${v}`));
   out.add("env.txt", `${lines.join("\n")}\n`, {
     complete: true,
@@ -162,7 +163,7 @@ async function collectConfig(
     const raw = await readFile(config.path);
     const info = await stat(config.path);
     configEvents.push({
-      at: info.mtime.toISOString(),
+      at: isoTime(info.mtime),
       kind: "config-edit",
       detail: `${config.path} last modified; sha256:${sha256(raw).slice(0, 16)}`,
     });
@@ -248,7 +249,7 @@ async function collectLogs(
 
 /** timeline.json: every event in time order, and what changed before the first close 1000. */
 function addTimeline(out: BundleBuilder, unsorted: TimelineEvent[], logNotes: string[]): void {
-  const events = unsorted.sort((a, b) => (a.at ?? "").localeCompare(b.at ?? ""));
+  const events = unsorted.sort((a, b) => compareCodeUnits(a.at ?? "", b.at ?? ""));
   const first1000 = events.find((e) => e.kind === "close" && e.code === 1000);
   const timeline = {
     note: "UTC; from the gateway file log and the config file. The running config hash (hello-ok snapshot.appliedConfigHash) is added by the control plane.",
@@ -286,7 +287,7 @@ async function configBackups(configPath: string): Promise<TimelineEvent[]> {
       const [info, raw] = await Promise.all([stat(path), readFile(path)]);
       if (!info.isFile()) continue;
       events.push({
-        at: info.mtime.toISOString(),
+        at: isoTime(info.mtime),
         kind: "config-backup",
         detail: `${path}; sha256:${sha256(raw).slice(0, 16)}`,
       });

@@ -1,3 +1,4 @@
+import { isoTime } from "../icu-free.ts";
 import type { ReadLine } from "./bundle-log-read.ts";
 import { TIMELINE } from "./gateway-log-patterns.ts";
 import { parseLogLine } from "./log-signatures.ts";
@@ -97,5 +98,5 @@ export function summariseCloses(
 
 function toUtc(time: string): string {
   const d = new Date(time);
-  return Number.isNaN(d.getTime()) ? time : d.toISOString();
+  return Number.isNaN(d.getTime()) ? time : isoTime(d);
 }

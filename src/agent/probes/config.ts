@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { ConfigData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { access, stat } from "../fs-async.ts";
+import { isoTime } from "../icu-free.ts";
 import { errnoCode } from "./errors.ts";
 import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";
@@ -37,7 +38,7 @@ const cut = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : 
 
 async function modifiedTime(path: string): Promise<string | undefined> {
   try {
-    return (await stat(path)).mtime.toISOString();
+    return isoTime((await stat(path)).mtime);
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { LogSignaturesData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { isoTime } from "../icu-free.ts";
 import { errnoCode } from "./errors.ts";
 import { scanLogText } from "./log-signatures.ts";
 import type { Probe } from "./probe.ts";
@@ -57,7 +58,7 @@ export function logCandidates(configured: string | null, home: string, now: Date
     if (configured === "~" || configured.startsWith("~/")) return [join(home, configured.slice(2))];
     return [isAbsolute(configured) ? configured : resolve(configured)];
   }
-  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const day = (d: Date) => isoTime(d).slice(0, 10);
   const yesterday = new Date(now.getTime() - 24 * 60 * 60 * 1000);
   return [join(DEFAULT_LOG_DIR, `openclaw-${day(now)}.log`), join(DEFAULT_LOG_DIR, `openclaw-${day(yesterday)}.log`)];
 }

@@ -1,6 +1,7 @@
 import { constants } from "node:os";
 import type { ServiceStateData } from "../../contract/catalog.ts";
 import { readdir } from "../fs-async.ts";
+import { isoTime } from "../icu-free.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
@@ -179,7 +180,7 @@ export function journalJsonToLines(text: string): string {
           : null;
     if (message === null) continue;
     const us = Number(entry.__REALTIME_TIMESTAMP);
-    const time = Number.isFinite(us) && us > 0 ? `${new Date(us / 1000).toISOString()} ` : "";
+    const time = Number.isFinite(us) && us > 0 ? `${isoTime(us / 1000)} ` : "";
     // The gateway stamps its own console lines; then that time is the line's time.
     for (const line of message.split("\n")) out.push(/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(line) ? line : `${time}${line}`);
   }

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_NODE_FLAGS, buildAgent } from "../../scripts/build-agent.ts";
+import { AGENT_NODE_FLAGS, buildAgent, bundleAgent } from "../../scripts/build-agent.ts";
 import { type AgentLaunch, type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { startTlsProxy, type TlsProxy } from "../support/tls-proxy.ts";
@@ -153,6 +153,39 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
     expect(JSON.parse(stdout).length).toBeGreaterThan(3);
     expect(seen["Date#getUTCFullYear"] ?? 0).toBeGreaterThan(0);
     expect(Object.keys(seen).filter((k) => k !== "Date#getUTCFullYear")).toEqual([]);
+  }, 90_000);
+
+  // zod as the bundle carries it (English messages only, three unused modules left out, no
+  // compiled parsers: scripts/build-agent.ts, src/agent/zod-jitless.ts) reads every recorded
+  // frame of wire protocol v1 as zod did when they were recorded (test/unit/catalog-wire.test.ts).
+  it("reads every recorded wire frame as the recording says, refusals and their reasons included", async () => {
+    const fixture = fileURLToPath(new URL("fixtures/wire/frames-v1.json", import.meta.url));
+    type Recorded = { raw: string; parsed?: unknown; reason?: string };
+    const recorded = JSON.parse(readFileSync(fixture, "utf8")) as { hub: Recorded[]; agent: Recorded[] };
+    const entry = join(work, "wire-check.mjs");
+    writeFileSync(
+      entry,
+      await bundleAgent(
+        [
+          'import "./src/agent/zod-jitless.ts";',
+          'import { readFileSync } from "node:fs";',
+          'import { AgentFrame, HubFrame, parseFrame } from "./src/contract/agent-wire.ts";',
+          'const recorded = JSON.parse(readFileSync(process.argv[2], "utf8"));',
+          "const read = (schema, frames) => frames.map((r) => parseFrame(schema, r.raw));",
+          "process.stdout.write(JSON.stringify({ hub: read(HubFrame, recorded.hub), agent: read(AgentFrame, recorded.agent) }));",
+        ].join("\n"),
+      ),
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [...AGENT_NODE_FLAGS, entry, fixture], {
+      env,
+      timeout: 60_000,
+    });
+    const read = JSON.parse(stdout) as Record<"hub" | "agent", unknown[]>;
+    const expected = (frames: Recorded[]) =>
+      frames.map((r) => (r.reason !== undefined ? { ok: false, reason: r.reason } : { ok: true, frame: r.parsed }));
+    expect(read.hub).toEqual(expected(recorded.hub));
+    expect(read.agent).toEqual(expected(recorded.agent));
+    expect(recorded.agent.filter((r) => r.reason !== undefined).length).toBeGreaterThan(0);
   }, 90_000);
 
   describe("enrolled and connected to a control plane", () => {

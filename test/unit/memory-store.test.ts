@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
+import { LIST_JOBS_SQL } from "../../src/adapters/sql/state-store.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { ENROLLMENT_CODE_TTL_MS, enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
@@ -315,6 +316,38 @@ describe("SqliteStore on a database from an older version", () => {
       expect(await store.getHost("node-3")).toMatchObject({ publicKey: "k", gatewayVersion: "2026.9.6" });
       expect(await store.setHostTags("node-3", ["prod"])).toBe(true);
       expect((await store.getHost("node-3"))?.tags).toEqual(["prod"]);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SqliteStore: listing jobs stays cheap as the table grows", () => {
+  // /readyz asks for the newest job on every probe; `jobs` and a restart list them too.
+  it("reads the newest jobs through an index, not a sort of the whole table, and drops the index no query used", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "clawops-store-"));
+    const path = join(dir, "clawops.sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE jobs (
+      id TEXT PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, request_key TEXT NOT NULL UNIQUE,
+      channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
+      finished_at INTEGER, detail TEXT);
+      CREATE INDEX jobs_status ON jobs (status);`);
+    old.close();
+    const store = new SqliteStore(path);
+    try {
+      for (let i = 0; i < 3; i++) await store.createJob(job(`job_${i}`, { requestKey: `r${i}`, createdAt: T0 + i }));
+      expect((await store.listJobs({ limit: 2 })).map((j) => j.id)).toEqual(["job_2", "job_1"]);
+      const plan = store.db
+        .prepare(`EXPLAIN QUERY PLAN ${LIST_JOBS_SQL}`)
+        .all(null, null, 1)
+        .map((r) => String(r.detail));
+      expect(plan).toEqual(["SCAN jobs USING INDEX jobs_created"]);
+      const indexes = store.db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'")
+        .all();
+      expect(indexes.map((r) => r.name)).not.toContain("jobs_status");
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });

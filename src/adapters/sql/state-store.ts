@@ -32,7 +32,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   id TEXT PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, request_key TEXT NOT NULL UNIQUE,
   channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
   finished_at INTEGER, detail TEXT);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+-- listJobs (/readyz, \`jobs\`, the jobs a restart finds running) reads newest first: through this
+-- index it reads the rows it returns, not the whole table and a sort. jobs_status, which no query
+-- could use, cost every job a write and is dropped.
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
+DROP INDEX IF EXISTS jobs_status;
 CREATE TABLE IF NOT EXISTS requests (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, until INTEGER NOT NULL);
@@ -50,6 +54,10 @@ const JOB_COLUMNS: Record<keyof JobPatch, string> = {
   finishedAt: "finished_at",
   detail: "detail",
 };
+
+/** listJobs: newest first, through jobs_created (see STATE_SCHEMA). */
+export const LIST_JOBS_SQL =
+  "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3";
 
 /** How often claimRequest sweeps forgotten request keys out of the table. */
 const REQUEST_SWEEP_MS = 60_000;
@@ -248,12 +256,7 @@ export class SqlStateStore implements Store {
 
   async listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]> {
     return this.driver
-      .rows(
-        "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3",
-        filter.status ?? null,
-        filter.host ?? null,
-        filter.limit ?? 100,
-      )
+      .rows(LIST_JOBS_SQL, filter.status ?? null, filter.host ?? null, filter.limit ?? 100)
       .map((r) => this.toJob(r));
   }
   async getWatch(host: string): Promise<WatchRecord | null> {

@@ -75,6 +75,10 @@ describe("web-standard sources import no Node built-ins", () => {
     const scratch = mkdtempSync(join(tmpdir(), "clawops-biome-"));
     try {
       copyFileSync(join(ROOT, "biome.json"), join(scratch, "biome.json"));
+      // …and the lint plugins it names (scripts/biome/*.grit), without which biome refuses to run.
+      mkdirSync(join(scratch, "scripts/biome"), { recursive: true });
+      for (const plugin of readdirSync(join(ROOT, "scripts/biome")))
+        copyFileSync(join(ROOT, "scripts/biome", plugin), join(scratch, "scripts/biome", plugin));
       const probe =
         'import { readFileSync } from "node:fs";\nimport os from "os";\nexport const probe = [readFileSync, os];\n';
       for (const dir of ["src/core/nested", "src/node"]) {

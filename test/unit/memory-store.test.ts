@@ -301,56 +301,60 @@ describe.each(stores)("%s", (_name, makeStore) => {
   });
 });
 
+/** A SqliteStore opened on a file an older version left (made with `sql`), removed after `use`. */
+async function onOlderDatabase(sql: string, use: (store: SqliteStore) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "clawops-store-"));
+  const path = join(dir, "clawops.sqlite");
+  const old = new DatabaseSync(path);
+  old.exec(sql);
+  old.close();
+  const store = new SqliteStore(path);
+  try {
+    await use(store);
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("SqliteStore on a database from an older version", () => {
   it("adds the tags column and keeps the hosts it had", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "clawops-store-"));
-    const path = join(dir, "clawops.sqlite");
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE hosts (
+    await onOlderDatabase(
+      `CREATE TABLE hosts (
       name TEXT PRIMARY KEY, public_key TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
       agent_version TEXT, gateway_version TEXT, last_seen_at INTEGER);
-      INSERT INTO hosts VALUES ('node-3', 'k', 1, NULL, '0.1.0', '2026.9.6', 5);`);
-    old.close();
-    const store = new SqliteStore(path);
-    try {
-      expect(await store.getHost("node-3")).toMatchObject({ publicKey: "k", gatewayVersion: "2026.9.6" });
-      expect(await store.setHostTags("node-3", ["prod"])).toBe(true);
-      expect((await store.getHost("node-3"))?.tags).toEqual(["prod"]);
-    } finally {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+      INSERT INTO hosts VALUES ('node-3', 'k', 1, NULL, '0.1.0', '2026.9.6', 5);`,
+      async (store) => {
+        expect(await store.getHost("node-3")).toMatchObject({ publicKey: "k", gatewayVersion: "2026.9.6" });
+        expect(await store.setHostTags("node-3", ["prod"])).toBe(true);
+        expect((await store.getHost("node-3"))?.tags).toEqual(["prod"]);
+      },
+    );
   });
 });
 
 describe("SqliteStore: listing jobs stays cheap as the table grows", () => {
   // /readyz asks for the newest job on every probe; `jobs` and a restart list them too.
   it("reads the newest jobs through an index, not a sort of the whole table, and drops the index no query used", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "clawops-store-"));
-    const path = join(dir, "clawops.sqlite");
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE jobs (
+    await onOlderDatabase(
+      `CREATE TABLE jobs (
       id TEXT PRIMARY KEY, host TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, request_key TEXT NOT NULL UNIQUE,
       channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
       finished_at INTEGER, detail TEXT);
-      CREATE INDEX jobs_status ON jobs (status);`);
-    old.close();
-    const store = new SqliteStore(path);
-    try {
-      for (let i = 0; i < 3; i++) await store.createJob(job(`job_${i}`, { requestKey: `r${i}`, createdAt: T0 + i }));
-      expect((await store.listJobs({ limit: 2 })).map((j) => j.id)).toEqual(["job_2", "job_1"]);
-      const plan = store.db
-        .prepare(`EXPLAIN QUERY PLAN ${LIST_JOBS_SQL}`)
-        .all(null, null, 1)
-        .map((r) => String(r.detail));
-      expect(plan).toEqual(["SCAN jobs USING INDEX jobs_created"]);
-      const indexes = store.db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'")
-        .all();
-      expect(indexes.map((r) => r.name)).not.toContain("jobs_status");
-    } finally {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+      CREATE INDEX jobs_status ON jobs (status);`,
+      async (store) => {
+        for (let i = 0; i < 3; i++) await store.createJob(job(`job_${i}`, { requestKey: `r${i}`, createdAt: T0 + i }));
+        expect((await store.listJobs({ limit: 2 })).map((j) => j.id)).toEqual(["job_2", "job_1"]);
+        const plan = store.db
+          .prepare(`EXPLAIN QUERY PLAN ${LIST_JOBS_SQL}`)
+          .all(null, null, 1)
+          .map((r) => String(r.detail));
+        expect(plan).toEqual(["SCAN jobs USING INDEX jobs_created"]);
+        const indexes = store.db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs'")
+          .all();
+        expect(indexes.map((r) => r.name)).not.toContain("jobs_status");
+      },
+    );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Builds the agent as ONE self-contained JavaScript file, `dist/clawops-agent.mjs`, with its
- * dependencies (zod, secretlint's rules) inside. It speaks WebSocket and HTTP with its own small
- * client over `node:net` (src/agent/wire/), not `ws`, which needs `node:http` for the upgrade: on
+ * dependencies (secretlint's rules, fflate, json5) inside; not zod (zodAbsent below). It speaks
+ * WebSocket and HTTP with its own small client over `node:net` (src/agent/wire/), not `ws`, which
+ * needs `node:http` for the upgrade: on
  * the path of `run` the bundle loads neither `node:http` nor `fetch` (undici) (docs/benchmarks.md).
  * Copy that file to a gateway host that has Node >= 24.16 (OpenClaw needs it anyway): no
  * `npm install` and no node_modules there.
@@ -195,57 +196,60 @@ const noProcessBinding: Plugin = {
   },
 };
 
-/** zod's error messages in 60-odd languages; the agent uses the default, English (zod's `en`, kept). */
-const zodEnglishOnly: Plugin = {
-  name: "zod-english-only",
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
-        ? { path: "zod-locales", namespace: "zod-locales" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, () => ({
-      contents: 'export { default as en } from "zod/v4/locales/en.js";',
-      loader: "js",
-      resolveDir: root,
-    }));
-  },
-};
-
 /**
- * Three of zod's modules that only its own entry points re-export, for features the agent never
- * uses: `z.compile` (ahead-of-time parsers, compile.js), `z.fromJSONSchema` and the JSON Schema
- * generator. They are 67 KB of the bundle's source, which Node keeps for the process's life, and
- * each of their functions is an object on the heap once the bundle has loaded: 0.22 MB less heap
- * without them, 0.3 MB less resident idle. In the agent each export is a function that throws if
- * called (a symbol stays the same symbol). The build fails if any other zod module imports one of
- * them: a zod that starts using one for parsing must be looked at again. The agent's zod reads
- * every recorded wire frame as the full one did (test/unit/agent-bundle.test.ts).
+ * The agent checks values with validators generated from the zod schemas (src/agent/checks.ts,
+ * scripts/gen-agent-checks.ts), never with zod: zod's library and the ~900 schema objects the
+ * contract modules build when they load were about 2 MB of the agent's idle heap, the generated
+ * code 0.4 MB (docs/benchmarks.md). The contract modules still build their schemas at load (the
+ * agent imports their constants and helpers: the catalog's deadlines, the triage plan), so in the
+ * bundle `zod` is a builder whose every schema is one inert object with the builder methods the
+ * contract uses, each returning it. Nothing else is there: a `parse`, `safeParse`, `shape` or
+ * `options` read on the agent's path is undefined and fails, and esbuild fails the build if a
+ * module imports anything from zod but `z`. test/unit/agent-bundle.test.ts checks the bundle holds
+ * none of zod and runs a triage with it.
  */
-const ZOD_UNUSED = /^\.\/(compile|json-schema-generator|from-json-schema)\.js$/;
-const ZOD_REEXPORTS = /[\\/]zod[\\/]v4[\\/](core[\\/]index|classic[\\/]external)\.js$/;
+const ZOD_BUILDERS = [
+  "object",
+  "string",
+  "number",
+  "boolean",
+  "array",
+  "literal",
+  "enum",
+  "discriminatedUnion",
+  "unknown",
+  "record",
+];
+const ZOD_METHODS = [
+  "optional",
+  "nullable",
+  "strict",
+  "min",
+  "max",
+  "int",
+  "regex",
+  "positive",
+  "nonnegative",
+  "default",
+  "extend",
+];
 
-const zodUnusedOut: Plugin = {
-  name: "zod-unused-out",
+const zodAbsent: Plugin = {
+  name: "zod-absent",
   setup(b) {
-    b.onResolve({ filter: ZOD_UNUSED }, (args) => {
-      if (!/[\\/]zod[\\/]v4[\\/]/.test(args.importer)) return undefined;
-      if (!ZOD_REEXPORTS.test(args.importer))
-        throw new Error(`bundle: zod's ${args.path} is imported by ${args.importer}, not only re-exported: keep it`);
-      return { path: resolve(dirname(args.importer), args.path), namespace: "zod-unused" };
+    b.onResolve({ filter: /^zod(\/.*)?$/ }, (args) => {
+      if (args.path !== "zod") throw new Error(`bundle: ${args.importer} imports ${args.path}; the agent has no zod`);
+      return { path: "zod", namespace: "zod-absent" };
     });
-    b.onLoad({ filter: /.*/, namespace: "zod-unused" }, async (args) => {
-      const real = (await import(args.path)) as Record<string, unknown>;
-      const name = args.path.replace(/^.*[\\/]zod[\\/]/, "zod/");
-      const lines = Object.entries(real).map(([key, value]) => {
-        if (typeof value === "function")
-          return `export function ${key}() { throw new Error(${JSON.stringify(`${name} (${key}) is not in clawops-agent`)}); }`;
-        if (typeof value === "symbol" && Symbol.keyFor(value) !== undefined)
-          return `export const ${key} = Symbol.for(${JSON.stringify(Symbol.keyFor(value))});`;
-        throw new Error(`bundle: ${name} exports ${key}, a ${typeof value}: no stand-in for it`);
-      });
-      return { contents: lines.join("\n"), loader: "js" };
-    });
+    b.onLoad({ filter: /.*/, namespace: "zod-absent" }, () => ({
+      contents: [
+        "const inert = {};",
+        `for (const m of ${JSON.stringify(ZOD_METHODS)}) inert[m] = () => inert;`,
+        "const build = () => inert;",
+        `export const z = Object.fromEntries(${JSON.stringify(ZOD_BUILDERS)}.map((k) => [k, build]));`,
+      ].join("\n"),
+      loader: "js",
+    }));
   },
 };
 
@@ -303,7 +307,7 @@ export async function bundleAgent(
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, silentDebug, profilerOff, noProcessBinding, zodEnglishOnly, zodUnusedOut],
+    plugins: [builtinsThroughRequire, silentDebug, profilerOff, noProcessBinding, zodAbsent],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

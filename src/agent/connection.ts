@@ -2,19 +2,23 @@ import {
   AGENT_PROTOCOL_VERSION,
   AgentCloseCode,
   type AgentFrame,
-  HubFrame,
-  JobId,
+  type HubFrame,
   type JobResultFrame,
   type JobRunFrame,
   parseFrame,
 } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { errorMessage } from "../contract/errors.ts";
+import * as generated from "./checks.generated.js";
+import { check } from "./checks.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
 import { AgentWatch } from "./watch.ts";
 import { WireSocket } from "./wire/websocket.ts";
+
+const checkHubFrame = check<HubFrame>(generated.HubFrame);
+const checkJobId = check<string>(generated.JobId);
 
 export interface JobRunner {
   run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
@@ -148,7 +152,7 @@ export class AgentConnection {
   }
 
   private onFrame(ws: WireSocket, raw: string): void {
-    const parsed = parseFrame(HubFrame, raw);
+    const parsed = parseFrame(checkHubFrame, raw);
     if (!parsed.ok) {
       // A job this agent will not run (a mutating step without its approval, an unknown
       // step, bad arguments) is refused at once with the reason, so the control plane fails
@@ -274,7 +278,7 @@ function unrunnableJobId(raw: string): string | null {
   try {
     const frame = JSON.parse(raw) as { type?: unknown; jobId?: unknown };
     if (frame.type !== "job.run") return null;
-    const id = JobId.safeParse(frame.jobId);
+    const id = checkJobId.safeParse(frame.jobId);
     return id.success ? id.data : null;
   } catch {
     return null;

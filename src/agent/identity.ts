@@ -2,20 +2,17 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from "nod
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
 import { signedHelloPayload } from "../contract/agent-wire.ts";
 import { toBase64Url } from "../contract/encoding.ts";
+import * as generated from "./checks.generated.js";
+import { check, parseOrThrow } from "./checks.ts";
+import type { AgentConfig } from "./schemas.ts";
 
 /**
  * The agent's on-disk identity: an Ed25519 key pair made at enrollment (the private key
  * never leaves the host; mode 0600) and agent.json saying which server and host name.
  */
-export const AgentConfig = z.object({
-  server: z.string().url(),
-  host: z.string(),
-  enrolledAt: z.string(),
-});
-export type AgentConfig = z.infer<typeof AgentConfig>;
+const checkAgentConfig = check<AgentConfig>(generated.AgentConfig);
 
 export function defaultAgentDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAWOPS_AGENT_DIR ?? join(homedir(), ".clawops-agent");
@@ -60,7 +57,7 @@ export function readAgentConfig(dir: string): AgentConfig {
       `No agent config at ${path}. Enroll first: clawops-agent enroll --server <url> --host <name> --code <code>`,
     );
   }
-  return AgentConfig.parse(JSON.parse(readFileSync(path, "utf8")));
+  return parseOrThrow(checkAgentConfig, JSON.parse(readFileSync(path, "utf8")), path);
 }
 
 export function writeAgentConfig(dir: string, config: AgentConfig): void {

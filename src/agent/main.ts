@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: it configures zod before any schema is built (see the module).
-import "./zod-jitless.ts";
 import { parseArgs } from "node:util";
 import { TRIAGE_STEPS } from "../contract/catalog.ts";
 import { errorMessage } from "../contract/errors.ts";

@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
-import { MUTATING_STEPS, type MutatingStep } from "../contract/approval.ts";
-import { SupervisorDeclaration } from "./probes/host/supervisor.ts";
+import type { MutatingStep } from "../contract/approval.ts";
+import * as generated from "./checks.generated.js";
+import { check } from "./checks.ts";
+import type { AgentPolicy, ApprovalPin } from "./schemas.ts";
 
 /**
  * The host's own say over mutating steps: `policy.json` in the agent's state dir, written
@@ -18,13 +19,7 @@ import { SupervisorDeclaration } from "./probes/host/supervisor.ts";
  */
 export const POLICY_FILE = "policy.json";
 
-export const AgentPolicy = z
-  .object({
-    allow: z.array(z.enum(MUTATING_STEPS)).default([]),
-    supervisor: SupervisorDeclaration.optional(),
-  })
-  .strict();
-export type AgentPolicy = z.infer<typeof AgentPolicy>;
+const checkAgentPolicy = check<AgentPolicy>(generated.AgentPolicy);
 
 export type PolicyLoad = { ok: true; policy: AgentPolicy; path: string } | { ok: false; reason: string; path: string };
 
@@ -43,7 +38,7 @@ export function loadAgentPolicy(stateDir: string): PolicyLoad {
   } catch (err) {
     return { ok: false, path, reason: `${path} is not valid JSON (${String(err)}); every mutating step is refused` };
   }
-  const parsed = AgentPolicy.safeParse(json);
+  const parsed = checkAgentPolicy.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {
@@ -65,6 +60,7 @@ export function policyRefusal(stateDir: string, step: MutatingStep, host: string
 
 /** The control plane's approval public key, pinned at enrollment (trust on first use of the one-time code). */
 export const APPROVAL_PIN_FILE = "approval-pin.json";
+const checkApprovalPin = check<ApprovalPin>(generated.ApprovalPin);
 
 export function saveApprovalPin(stateDir: string, publicKey: string): void {
   writeFileSync(join(stateDir, APPROVAL_PIN_FILE), `${JSON.stringify({ publicKey })}\n`, { mode: 0o600 });
@@ -73,9 +69,7 @@ export function saveApprovalPin(stateDir: string, publicKey: string): void {
 /** Null when the agent was enrolled before approvals existed: then every mutating step is refused. */
 export function loadApprovalPin(stateDir: string): string | null {
   try {
-    const parsed = z
-      .object({ publicKey: z.string().min(40).max(50) })
-      .safeParse(JSON.parse(readFileSync(join(stateDir, APPROVAL_PIN_FILE), "utf8")));
+    const parsed = checkApprovalPin.safeParse(JSON.parse(readFileSync(join(stateDir, APPROVAL_PIN_FILE), "utf8")));
     return parsed.success ? parsed.data.publicKey : null;
   } catch {
     return null;

@@ -1,6 +1,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as generated from "./checks.generated.js";
+import { check, parseOrThrow } from "./checks.ts";
+import type { UsedApprovalsFile } from "./schemas.ts";
 
 /**
  * Nonces of approvals this agent has already honoured, kept in its state folder until each
@@ -15,7 +17,7 @@ export const USED_APPROVALS_FILE = "used-approvals.json";
 /** More than any host sees in an approval lifetime (≤ 10 min); a bound on the file, not a policy. */
 const MAX_ENTRIES = 10_000;
 
-const Ledger = z.object({ v: z.literal(1), used: z.record(z.string().max(128), z.number()) });
+const checkUsedApprovalsFile = check<UsedApprovalsFile>(generated.UsedApprovalsFile);
 
 export class UsedApprovalsError extends Error {
   readonly code = "approval_ledger_unavailable";
@@ -54,7 +56,7 @@ export class FileNonceLedger {
       throw new UsedApprovalsError(`cannot read ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      return { ...Ledger.parse(JSON.parse(text)).used };
+      return { ...parseOrThrow(checkUsedApprovalsFile, JSON.parse(text), this.path).used };
     } catch (err) {
       // Not knowing what was used means any approval could be a replay.
       throw new UsedApprovalsError(

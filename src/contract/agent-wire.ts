@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { StepRequest, StepResult } from "./catalog.ts";
+import { type Check, firstIssue } from "./check.ts";
 
 /**
  * Control plane ⇄ agent wire protocol. JSON text frames over WebSocket; every frame is a
@@ -155,10 +156,7 @@ export function signedHelloPayload(host: string, nonce: string): string {
 }
 
 /** Parse one text frame. Returns a readable reason instead of throwing on bad input. */
-export function parseFrame<T>(
-  schema: z.ZodType<T>,
-  raw: string,
-): { ok: true; frame: T } | { ok: false; reason: string } {
+export function parseFrame<T>(schema: Check<T>, raw: string): { ok: true; frame: T } | { ok: false; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -167,9 +165,8 @@ export function parseFrame<T>(
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-    return { ok: false, reason: `malformed frame${where}: ${issue?.message ?? "invalid"}` };
+    const { where, message } = firstIssue(parsed.error.issues);
+    return { ok: false, reason: `malformed frame${where}: ${message}` };
   }
   return { ok: true, frame: parsed.data };
 }

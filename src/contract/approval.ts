@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MUTATING_STEPS, type MutatingStep } from "./catalog.ts";
+import type { Check } from "./check.ts";
 import { fromBase64Url, toBase64Url } from "./encoding.ts";
 
 /** The steps an approval can name: those the catalog defines as mutating. */
@@ -65,7 +66,8 @@ export type ApprovalCheck = { ok: true; claims: ApprovalClaims } | { ok: false; 
 
 /**
  * What the agent runs before a mutating step. `seenNonce` reports (and records) a nonce;
- * it returns true when the nonce was used before.
+ * it returns true when the nonce was used before. `claimsCheck`: the agent passes its generated
+ * check of `ApprovalClaims` (src/agent/checks.ts).
  */
 export async function verifyApproval(
   token: string,
@@ -76,6 +78,7 @@ export async function verifyApproval(
     now: number;
     seenNonce: (nonce: string, exp: number) => boolean;
   },
+  claimsCheck: Check<ApprovalClaims> = ApprovalClaims,
 ): Promise<ApprovalCheck> {
   const [body, sig, extra] = token.split(".");
   if (!body || !sig || extra !== undefined) return { ok: false, reason: "approval is malformed" };
@@ -91,7 +94,9 @@ export async function verifyApproval(
   if (!good) return { ok: false, reason: "approval signature does not verify against the pinned control-plane key" };
   let claims: ApprovalClaims;
   try {
-    claims = ApprovalClaims.parse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
+    const parsed = claimsCheck.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
+    if (!parsed.success) return { ok: false, reason: "approval claims are malformed" };
+    claims = parsed.data;
   } catch {
     return { ok: false, reason: "approval claims are malformed" };
   }

@@ -1,6 +1,7 @@
 import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
 import { z } from "zod";
 import { type StepName, StepRequest, StepResult } from "./catalog.ts";
+import { type Check, firstIssue } from "./check.ts";
 
 /**
  * The agent's one-shot output, as it travels through AWS SSM Run Command.
@@ -50,8 +51,14 @@ export function formatStepSpec(steps: StepRequest[]): string {
     .join(",");
 }
 
-/** Parses a step spec into catalog requests, validated by the catalog's own schemas. */
-export function parseStepSpec(spec: string): { ok: true; steps: StepRequest[] } | { ok: false; message: string } {
+/**
+ * Parses a step spec into catalog requests, validated by the catalog's own schemas (the agent
+ * passes its generated check of the same schema, src/agent/checks.ts).
+ */
+export function parseStepSpec(
+  spec: string,
+  check: Check<StepRequest> = StepRequest,
+): { ok: true; steps: StepRequest[] } | { ok: false; message: string } {
   if (!STEP_SPEC_PATTERN.test(spec)) {
     return {
       ok: false,
@@ -66,11 +73,10 @@ export function parseStepSpec(spec: string): { ok: true; steps: StepRequest[] } 
       const [key = "", value = ""] = pair.split("=", 2);
       args[key] = /^\d+$/.test(value) ? Number(value) : value === "true" ? true : value === "false" ? false : value;
     }
-    const parsed = StepRequest.safeParse({ step, args });
+    const parsed = check.safeParse({ step, args });
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-      return { ok: false, message: `step "${part}" is not a catalog step with valid args${where}: ${issue?.message}` };
+      const { where, message } = firstIssue(parsed.error.issues);
+      return { ok: false, message: `step "${part}" is not a catalog step with valid args${where}: ${message}` };
     }
     steps.push(parsed.data);
   }

@@ -82,6 +82,8 @@ process.on("exit", () => process.getBuiltinModule("node:fs").writeFileSync($OUT,
 
 type ProbeResult = { step: string; status: string; data?: { outcome?: string }; error?: { code: string } };
 
+type ParseOutcome = { ok: true; frame: unknown } | { ok: false; reason: string };
+
 async function probe(launch: AgentLaunch | null): Promise<ProbeResult[]> {
   const argv = launch ? [...(launch.nodeArgs ?? []), launch.entry ?? ""] : [SOURCES];
   const { stdout } = await promisify(execFile)(process.execPath, [...argv, "probe", "--json"], {
@@ -151,10 +153,13 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
     expect(Object.keys(seen).filter((k) => k !== "Date#getUTCFullYear")).toEqual([]);
   }, 90_000);
 
-  // zod as the bundle carries it (English messages only, three unused modules left out, no
-  // compiled parsers: scripts/build-agent.ts, src/agent/zod-jitless.ts) reads every recorded
-  // frame of wire protocol v1 as zod did when they were recorded (test/unit/catalog-wire.test.ts).
-  it("reads every recorded wire frame as the recording says, refusals and their reasons included", async () => {
+  // The bundle checks with validators generated from the zod schemas and carries no zod
+  // (scripts/build-agent.ts, zodAbsent): it reads every recorded frame of wire protocol v1 as zod
+  // did when they were recorded (test/unit/catalog-wire.test.ts), the hub's frames it receives
+  // and the step results it sends. A refused hub frame names the same place; the words are ajv's.
+  it("has no zod in it and reads every recorded wire frame as zod does, refusals where zod points", async () => {
+    const code = readFileSync(bundle.entry ?? "", "utf8");
+    for (const mark of ["ZodError", "$ZodType", "$constructor"]) expect(code.includes(mark), mark).toBe(false);
     const fixture = fileURLToPath(new URL("fixtures/wire/frames-v1.json", import.meta.url));
     type Recorded = { raw: string; parsed?: unknown; reason?: string };
     const recorded = JSON.parse(readFileSync(fixture, "utf8")) as { hub: Recorded[]; agent: Recorded[] };
@@ -163,25 +168,46 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
       entry,
       await bundleAgent(
         [
-          'import "./src/agent/zod-jitless.ts";',
           'import { readFileSync } from "node:fs";',
-          'import { AgentFrame, HubFrame, parseFrame } from "./src/contract/agent-wire.ts";',
+          'import { parseFrame } from "./src/contract/agent-wire.ts";',
+          'import { check } from "./src/agent/checks.ts";',
+          'import * as generated from "./src/agent/checks.generated.js";',
           'const recorded = JSON.parse(readFileSync(process.argv[2], "utf8"));',
-          "const read = (schema, frames) => frames.map((r) => parseFrame(schema, r.raw));",
-          "process.stdout.write(JSON.stringify({ hub: read(HubFrame, recorded.hub), agent: read(AgentFrame, recorded.agent) }));",
+          "const hub = recorded.hub.map((r) => parseFrame(check(generated.HubFrame), r.raw));",
+          // The agent's results inside its recorded frames, wrapped as a frame of their own.
+          "const results = recorded.agent.map((r) => JSON.parse(r.raw).result).map((result) =>",
+          "  result === undefined ? null : parseFrame(check(generated.StepResult), JSON.stringify(result)));",
+          "process.stdout.write(JSON.stringify({ hub, results }));",
         ].join("\n"),
       ),
     );
+    expect(readFileSync(entry, "utf8").includes("ZodError")).toBe(false);
     const { stdout } = await promisify(execFile)(process.execPath, [...AGENT_NODE_FLAGS, entry, fixture], {
       env,
       timeout: 60_000,
     });
-    const read = JSON.parse(stdout) as Record<"hub" | "agent", unknown[]>;
-    const expected = (frames: Recorded[]) =>
-      frames.map((r) => (r.reason !== undefined ? { ok: false, reason: r.reason } : { ok: true, frame: r.parsed }));
-    expect(read.hub).toEqual(expected(recorded.hub));
-    expect(read.agent).toEqual(expected(recorded.agent));
-    expect(recorded.agent.filter((r) => r.reason !== undefined).length).toBeGreaterThan(0);
+    const read = JSON.parse(stdout) as { hub: ParseOutcome[]; results: (ParseOutcome | null)[] };
+    // `malformed frame at steps.0.args: …` → `steps.0.args`; a result's path loses its `result.`.
+    const where = (reason: string) => /^malformed frame(?: at (\S+))?:/.exec(reason)?.[1] ?? "";
+    const expected = (r: Recorded) => (r.reason !== undefined ? { ok: false, at: where(r.reason) } : { ok: true });
+    const seen = (p: ParseOutcome) => (p.ok ? { ok: true } : { ok: false, at: where(p.reason) });
+    expect(read.hub.map(seen)).toEqual(recorded.hub.map((r) => expected(r)));
+    read.hub.forEach((p, i) => {
+      if (p.ok) expect(p.frame).toEqual(recorded.hub[i]?.parsed);
+    });
+    const withResult = recorded.agent.flatMap((r, i) =>
+      (JSON.parse(r.raw) as { result?: unknown }).result === undefined ? [] : [[r, read.results[i]] as const],
+    );
+    expect(withResult.length).toBeGreaterThan(20);
+    for (const [r, p] of withResult) {
+      // A refusal of the frame outside its result (a bad jobId) is not the result's.
+      if (r.reason !== undefined && !where(r.reason).startsWith("result")) continue;
+      // Where zod saw several things wrong, it names the first in the schema's key order and ajv
+      // its required keys first: only the verdict is compared (agent-checks.test.ts compares the
+      // place on values with one thing wrong).
+      expect(p?.ok, r.raw).toBe(r.reason === undefined);
+    }
+    expect(withResult.filter(([r]) => r.reason !== undefined).length).toBeGreaterThan(2);
   }, 90_000);
 
   describe("enrolled and connected to a control plane", () => {

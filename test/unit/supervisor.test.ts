@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AgentPolicy } from "../../src/agent/policy.ts";
 import {
   detectSupervisor,
   supervisorFromCgroup,
   supervisorRestartCommand,
 } from "../../src/agent/probes/host/supervisor.ts";
+import { AgentPolicy } from "../../src/agent/schemas.ts";
 
 /** cgroup files as the kernel writes them for each way of running a gateway (v2 unless noted). */
 const CGROUPS = {

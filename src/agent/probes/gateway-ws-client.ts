@@ -1,7 +1,9 @@
-import { z } from "zod";
 import type { WsError, WsOutcome } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import * as generated from "../checks.generated.js";
+import { check } from "../checks.ts";
 import { monotonicMs } from "../monotonic.ts";
+import type { ErrorShape, GatewayFrame, HelloOk, ResFrame } from "../schemas.ts";
 import { WireSocket } from "../wire/websocket.ts";
 import { errnoCode } from "./errors.ts";
 
@@ -14,32 +16,8 @@ import { errnoCode } from "./errors.ts";
 
 export const GATEWAY_PROTOCOL_VERSION = 4;
 
-const ErrorShape = z.object({
-  code: z.string().optional(),
-  message: z.string().optional(),
-  details: z.object({ code: z.string().optional(), missingScope: z.string().optional() }).optional(),
-});
-const ResFrame = z.object({
-  type: z.literal("res"),
-  id: z.string(),
-  ok: z.boolean(),
-  payload: z.unknown().optional(),
-  error: ErrorShape.optional(),
-});
-const EventFrame = z.object({ type: z.literal("event"), event: z.string(), payload: z.unknown().optional() });
-const GatewayFrame = z.discriminatedUnion("type", [ResFrame, EventFrame]);
-type ResFrame = z.infer<typeof ResFrame>;
-
-export const HelloOk = z.object({
-  type: z.literal("hello-ok"),
-  protocol: z.number().optional(),
-  server: z.object({ version: z.string().optional() }).optional(),
-  snapshot: z.object({ uptimeMs: z.number().optional(), appliedConfigHash: z.string().optional() }).optional(),
-  auth: z
-    .object({ method: z.string().optional(), role: z.string().optional(), scopes: z.array(z.string()).optional() })
-    .optional(),
-});
-export type HelloOk = z.infer<typeof HelloOk>;
+const checkHelloOk = check<HelloOk>(generated.HelloOk);
+const checkGatewayFrame = check<GatewayFrame>(generated.GatewayFrame);
 
 export type ConnectOptions = {
   url: string;
@@ -76,7 +54,7 @@ const CHALLENGE_WAIT_MS = 1_000;
 /** After a rejecting `res`, the close frame follows within ~6 ms; wait briefly to record it. */
 const CLOSE_AFTER_REJECT_MS = 750;
 
-export function toWsError(error: z.infer<typeof ErrorShape> | undefined, fallback: string): WsError {
+export function toWsError(error: ErrorShape | undefined, fallback: string): WsError {
   return {
     ...(error?.code ? { code: error.code } : {}),
     message: error?.message ?? fallback,
@@ -157,7 +135,7 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
         return;
       }
       if (frame.id !== connectId || settled) return;
-      const hello = frame.ok ? HelloOk.safeParse(frame.payload) : undefined;
+      const hello = frame.ok ? checkHelloOk.safeParse(frame.payload) : undefined;
       if (hello?.success) {
         result.outcome = "hello-ok";
         result.hello = hello.data;
@@ -220,7 +198,7 @@ function parseGatewayFrame(text: string) {
   } catch {
     return undefined;
   }
-  const parsed = GatewayFrame.safeParse(json);
+  const parsed = checkGatewayFrame.safeParse(json);
   return parsed.success ? parsed.data : undefined;
 }
 

@@ -3,10 +3,13 @@ import {
   type StepArgsOf,
   type StepName,
   type StepRequest,
-  StepResult,
+  type StepResult,
   type StepStatus,
 } from "../../contract/catalog.ts";
+import { firstIssue } from "../../contract/check.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import * as generated from "../checks.generated.js";
+import { check } from "../checks.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
@@ -184,22 +187,20 @@ function pickProbe<N extends StepName>(step: N, overrides: Partial<ProbeTable>):
   return probe;
 }
 
+const checkStepResult = check<StepResult>(generated.StepResult);
+
 /** Redact, then validate. A result that fails the schema is replaced, never sent malformed. */
 function finalize(raw: RawResult, secrets: readonly string[]): StepResult {
   const redacted = redactDeep(raw, secrets);
-  const parsed = StepResult.safeParse(redacted);
+  const parsed = checkStepResult.safeParse(redacted);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? ` at ${issue.path.join(".")}` : "";
-  return StepResult.parse({
+  const { where, message } = firstIssue(parsed.error.issues);
+  return {
     step: raw.step,
     status: "error",
     durationMs: raw.durationMs,
-    error: {
-      code: "invalid_result",
-      message: `agent produced malformed ${raw.step} data${where}: ${issue?.message ?? "invalid"}`,
-    },
-  });
+    error: { code: "invalid_result", message: `agent produced malformed ${raw.step} data${where}: ${message}` },
+  } as StepResult;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { MUTATING_STEPS } from "../contract/approval.ts";
+import { SupervisorDeclaration } from "./probes/host/supervisor.ts";
+
+/**
+ * The agent's own files and the gateway's frames it reads, as zod schemas: the one definition of
+ * each. The agent checks values against them with the validators generated from them
+ * (scripts/gen-agent-checks.ts, src/agent/checks.ts); this module stays free of those, so the
+ * generator can load it.
+ */
+
+/** agent.json in the agent's folder: which control plane and host name (src/agent/identity.ts). */
+export const AgentConfig = z.object({
+  /** The control plane's address, http(s) (the agent connects to its ws(s) equivalent). */
+  server: z.string().regex(/^https?:\/\/[^\s/?#]+\S*$/, "an http:// or https:// address"),
+  host: z.string(),
+  enrolledAt: z.string(),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+/**
+ * policy.json in the agent's state folder: the host's own say over mutating steps
+ * (src/agent/policy.ts).
+ */
+export const AgentPolicy = z
+  .object({
+    allow: z.array(z.enum(MUTATING_STEPS)).default([]),
+    supervisor: SupervisorDeclaration.optional(),
+  })
+  .strict();
+export type AgentPolicy = z.infer<typeof AgentPolicy>;
+
+/** approval-pin.json: the control plane's approval key, pinned at enrollment (src/agent/policy.ts). */
+export const ApprovalPin = z.object({ publicKey: z.string().min(40).max(50) });
+export type ApprovalPin = z.infer<typeof ApprovalPin>;
+
+/** used-approvals.json: nonces of approvals already honoured (src/agent/used-approvals.ts). */
+export const UsedApprovalsFile = z.object({ v: z.literal(1), used: z.record(z.string().max(128), z.number()) });
+export type UsedApprovalsFile = z.infer<typeof UsedApprovalsFile>;
+
+// The gateway's WebSocket frames, as far as the agent reads them (src/agent/probes/gateway-ws-client.ts).
+
+export const ErrorShape = z.object({
+  code: z.string().optional(),
+  message: z.string().optional(),
+  details: z.object({ code: z.string().optional(), missingScope: z.string().optional() }).optional(),
+});
+export const ResFrame = z.object({
+  type: z.literal("res"),
+  id: z.string(),
+  ok: z.boolean(),
+  payload: z.unknown().optional(),
+  error: ErrorShape.optional(),
+});
+export const EventFrame = z.object({ type: z.literal("event"), event: z.string(), payload: z.unknown().optional() });
+export const GatewayFrame = z.discriminatedUnion("type", [ResFrame, EventFrame]);
+export type GatewayFrame = z.infer<typeof GatewayFrame>;
+export type ResFrame = z.infer<typeof ResFrame>;
+export type ErrorShape = z.infer<typeof ErrorShape>;
+
+export const HelloOk = z.object({
+  type: z.literal("hello-ok"),
+  protocol: z.number().optional(),
+  server: z.object({ version: z.string().optional() }).optional(),
+  snapshot: z.object({ uptimeMs: z.number().optional(), appliedConfigHash: z.string().optional() }).optional(),
+  auth: z
+    .object({ method: z.string().optional(), role: z.string().optional(), scopes: z.array(z.string()).optional() })
+    .optional(),
+});
+export type HelloOk = z.infer<typeof HelloOk>;

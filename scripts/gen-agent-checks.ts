@@ -1,13 +1,13 @@
 /**
- * Writes src/agent/checks.generated.js: the agent's validators, generated from the zod schemas
- * that define its wire frames, step results, approval claims and its own files. zod stays the one
- * definition (the control plane and workerd parse with it); the agent checks with this code
- * instead and its bundle carries no zod: zod's library and its ~900 schema objects were ~2 MB of
+ * Writes src/agent/checks.generated.js (and its .d.ts): the agent's validators, generated from the
+ * zod schemas that define its wire frames, step results, approval claims and its own files. zod
+ * stays the one definition (the control plane and workerd parse with it); the agent checks with
+ * this code instead and its bundle carries no zod: zod's library and its ~900 schema objects were ~2 MB of
  * the agent's idle heap, these validators ~0.4 MB (docs/benchmarks.md, "zod's schemas against
  * validators generated from them").
  *
- *   node scripts/gen-agent-checks.ts           write the file
- *   node scripts/gen-agent-checks.ts --check   exit 1 if the file is not what it would write
+ *   node scripts/gen-agent-checks.ts           write both files (npm run gen:agent-checks)
+ *   node scripts/gen-agent-checks.ts --check   exit 1 if either is not what it would write
  *
  * How: each schema goes through zod's own JSON Schema export (`z.toJSONSchema`, input side, shared
  * parts as `$defs`), then through ajv's standalone compiler, which writes plain functions with no

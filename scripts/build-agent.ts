@@ -2,8 +2,8 @@
  * Builds the agent as ONE self-contained JavaScript file, `dist/clawops-agent.mjs`, with its
  * dependencies (secretlint's rules, fflate, json5) inside; not zod (zodAbsent below). It speaks
  * WebSocket and HTTP with its own small client over `node:net` (src/agent/wire/), not `ws`, which
- * needs `node:http` for the upgrade: on
- * the path of `run` the bundle loads neither `node:http` nor `fetch` (undici) (docs/benchmarks.md).
+ * needs `node:http` for the upgrade: on the path of `run` the bundle loads neither `node:http` nor
+ * `fetch` (undici) (docs/benchmarks.md).
  * Copy that file to a gateway host that has Node >= 24.16 (OpenClaw needs it anyway): no
  * `npm install` and no node_modules there.
  *

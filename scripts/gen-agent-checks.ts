@@ -2,9 +2,9 @@
  * Writes src/agent/checks.generated.js (and its .d.ts): the agent's validators, generated from the
  * zod schemas that define its wire frames, step results, approval claims and its own files. zod
  * stays the one definition (the control plane and workerd parse with it); the agent checks with
- * this code instead and its bundle carries no zod: zod's library and its ~900 schema objects were ~2 MB of
- * the agent's idle heap, these validators ~0.4 MB (docs/benchmarks.md, "zod's schemas against
- * validators generated from them").
+ * this code instead and its bundle carries no zod: zod's library and its ~900 schema objects were
+ * ~2 MB of the agent's idle heap, these validators ~0.4 MB (docs/benchmarks.md, "The agent off
+ * zod").
  *
  *   node scripts/gen-agent-checks.ts           write both files (npm run gen:agent-checks)
  *   node scripts/gen-agent-checks.ts --check   exit 1 if either is not what it would write
@@ -73,7 +73,10 @@ export const AGENT_SCHEMAS = {
   GatewayFrame,
 } satisfies Record<string, z.ZodType>;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Json = null | boolean | number | string | Json[] | JsonObject;
+type JsonObject = { [key: string]: Json };
+
+const isObject = (j: Json | undefined): j is JsonObject => typeof j === "object" && j !== null && !Array.isArray(j);
 
 /**
  * Marks each `oneOf` whose branches are all objects that require one common key set to a `const`
@@ -82,8 +85,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  */
 function markDiscriminators(schema: Json, deref: (s: Json) => Json): Json {
   if (Array.isArray(schema)) return schema.map((s) => markDiscriminators(s, deref));
-  if (schema === null || typeof schema !== "object") return schema;
-  const out: { [key: string]: Json } = {};
+  if (!isObject(schema)) return schema;
+  const out: JsonObject = {};
   for (const [k, v] of Object.entries(schema)) out[k] = markDiscriminators(v, deref);
   const branches = out.oneOf;
   if (Array.isArray(branches) && branches.length > 1) {
@@ -93,10 +96,8 @@ function markDiscriminators(schema: Json, deref: (s: Json) => Json): Json {
       // ajv reads each branch's tag as an inline `const`: zod shares one literal between a step's
       // request and its result, which the export makes a `$ref`.
       out.oneOf = branches.map((b) => {
-        if (!b || typeof b !== "object" || Array.isArray(b) || !b.properties || typeof b.properties !== "object")
-          return b;
-        const props = b.properties as { [key: string]: Json };
-        return { ...b, properties: { ...props, [tag]: deref(props[tag] ?? null) } };
+        if (!isObject(b) || !isObject(b.properties)) return b;
+        return { ...b, properties: { ...b.properties, [tag]: deref(b.properties[tag] ?? null) } };
       });
       out.type = "object";
       out.discriminator = { propertyName: tag };
@@ -107,13 +108,13 @@ function markDiscriminators(schema: Json, deref: (s: Json) => Json): Json {
 
 function commonTag(branches: Json[], deref: (s: Json) => Json): string | undefined {
   const tagsOf = (b: Json): string[] => {
-    if (!b || typeof b !== "object" || Array.isArray(b) || b.type !== "object") return [];
-    const props = b.properties;
+    if (!isObject(b) || b.type !== "object" || !isObject(b.properties)) return [];
     const required = Array.isArray(b.required) ? b.required : [];
-    if (!props || typeof props !== "object" || Array.isArray(props)) return [];
-    return Object.entries(props)
-      .map(([k, p]) => [k, deref(p)] as const)
-      .filter(([k, p]) => required.includes(k) && p && typeof p === "object" && !Array.isArray(p) && "const" in p)
+    return Object.entries(b.properties)
+      .filter(([k, p]) => {
+        const property = deref(p);
+        return required.includes(k) && isObject(property) && "const" in property;
+      })
       .map(([k]) => k);
   };
   const [first = [], ...rest] = branches.map(tagsOf);
@@ -128,20 +129,20 @@ export function jsonSchemas(): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   for (const [name, schema] of Object.entries(AGENT_SCHEMAS)) registry.add(schema, { id: name });
   const { schemas } = z.toJSONSchema(registry, { io: "input", reused: "ref", uri: (id) => id }) as unknown as {
-    schemas: Record<string, { [key: string]: Json }>;
+    schemas: Record<string, JsonObject>;
   };
   // `$ref`s are `#/$defs/x` (this schema's own) or `__shared#/$defs/x` (the registry's shared parts).
   const derefIn =
     (own: string) =>
     (s: Json): Json => {
-      if (!s || typeof s !== "object" || Array.isArray(s) || typeof s.$ref !== "string") return s;
+      if (!isObject(s) || typeof s.$ref !== "string") return s;
       const [file = "", pointer = ""] = s.$ref.split("#");
       const defs = schemas[file || own]?.$defs as Record<string, Json> | undefined;
       return derefIn(file || own)(defs?.[pointer.replace(/^\/\$defs\//, "")] ?? null);
     };
   const out: Record<string, Json> = {};
   for (const [name, json] of Object.entries(schemas)) {
-    const marked = markDiscriminators(json, derefIn(name)) as { [key: string]: Json };
+    const marked = markDiscriminators(json, derefIn(name)) as JsonObject;
     delete marked.$schema;
     delete marked.id;
     out[name] = marked;

@@ -1,12 +1,12 @@
-import type { Check, CheckResult } from "../contract/check.ts";
+import type { Check, CheckIssue, CheckResult } from "../contract/check.ts";
 import type { Validate } from "./checks.generated.js";
 
 /**
  * How the agent checks a value: with a validator generated from the value's zod schema
  * (scripts/gen-agent-checks.ts writes `checks.generated.js`), in zod's `safeParse` shape: each
- * module wraps the validators of its own schemas, `check<AgentPolicy>(generated.AgentPolicy)`. The agent's
- * bundle has no zod (scripts/build-agent.ts); the schemas stay the one definition and the control
- * plane parses with them. Each check fills in its schema's defaults, as zod's parse does, on the
+ * module wraps the validators of its own schemas, `check<AgentPolicy>(generated.AgentPolicy)`.
+ * The agent's bundle has no zod (scripts/build-agent.ts); the schemas stay the one definition and
+ * the control plane parses with them. Each check fills in its schema's defaults, as zod's parse does, on the
  * value it was given; unlike zod it keeps keys the schema does not name (the agent reads only the
  * ones it names).
  */
@@ -42,10 +42,15 @@ function missingKey(e: { keyword: string; params: Record<string, unknown> }): st
   return typeof key === "string" ? [key] : [];
 }
 
+/** `file: a.b: message` for a file's first issue, the way the agent reports a file it cannot use. */
+export function fileIssue(file: string, issues: readonly CheckIssue[]): string {
+  const issue = issues[0];
+  return `${file}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}`;
+}
+
 /** `check.safeParse`, or an error that says what is wrong where (zod's `parse`). */
-export function parseOrThrow<T>(c: Check<T>, value: unknown, what: string): T {
+export function parseOrThrow<T>(c: Check<T>, value: unknown, file: string): T {
   const parsed = c.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new Error(`${what}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}`);
+  throw new Error(fileIssue(file, parsed.error.issues));
 }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MutatingStep } from "../contract/approval.ts";
 import * as generated from "./checks.generated.js";
-import { check } from "./checks.ts";
+import { check, fileIssue } from "./checks.ts";
 import type { AgentPolicy, ApprovalPin } from "./schemas.ts";
 
 /**
@@ -40,12 +40,7 @@ export function loadAgentPolicy(stateDir: string): PolicyLoad {
   }
   const parsed = checkAgentPolicy.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      path,
-      reason: `${path}: ${issue?.path.join(".") || "(top level)"}: ${issue?.message ?? "invalid"}; every mutating step is refused`,
-    };
+    return { ok: false, path, reason: `${fileIssue(path, parsed.error.issues)}; every mutating step is refused` };
   }
   return { ok: true, policy: parsed.data, path };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MUTATING_STEPS, type MutatingStep } from "./catalog.ts";
-import type { Check } from "./check.ts";
+import type { Check, CheckResult } from "./check.ts";
 import { fromBase64Url, toBase64Url } from "./encoding.ts";
 
 /** The steps an approval can name: those the catalog defines as mutating. */
@@ -92,14 +92,14 @@ export async function verifyApproval(
     good = false;
   }
   if (!good) return { ok: false, reason: "approval signature does not verify against the pinned control-plane key" };
-  let claims: ApprovalClaims;
+  let parsed: CheckResult<ApprovalClaims> | undefined;
   try {
-    const parsed = claimsCheck.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
-    if (!parsed.success) return { ok: false, reason: "approval claims are malformed" };
-    claims = parsed.data;
+    parsed = claimsCheck.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
   } catch {
-    return { ok: false, reason: "approval claims are malformed" };
+    // Not JSON, or not base64url: malformed as surely as a claim of the wrong shape.
   }
+  if (!parsed?.success) return { ok: false, reason: "approval claims are malformed" };
+  const claims = parsed.data;
   if (claims.host !== expect.host)
     return { ok: false, reason: `approval is for host ${claims.host}, not ${expect.host}` };
   if (claims.step !== expect.step)

@@ -187,7 +187,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
       timeout: 60_000,
     });
     const read = JSON.parse(stdout) as { hub: ParseOutcome[]; results: (ParseOutcome | null)[] };
-    // `malformed frame at steps.0.args: …` → `steps.0.args`; a result's path loses its `result.`.
+    // `malformed frame at steps.0.args: …` → `steps.0.args`.
     const where = (reason: string) => /^malformed frame(?: at (\S+))?:/.exec(reason)?.[1] ?? "";
     const expected = (r: Recorded) => (r.reason !== undefined ? { ok: false, at: where(r.reason) } : { ok: true });
     const seen = (p: ParseOutcome) => (p.ok ? { ok: true } : { ok: false, at: where(p.reason) });

@@ -1,5 +1,4 @@
-import type { ApprovalClaims } from "../../contract/approval.ts";
-import { type MutatingStep, verifyApproval } from "../../contract/approval.ts";
+import { type ApprovalClaims, type MutatingStep, verifyApproval } from "../../contract/approval.ts";
 import * as generated from "../checks.generated.js";
 import { check } from "../checks.ts";
 import { readAgentConfig } from "../identity.ts";

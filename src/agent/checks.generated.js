@@ -10270,7 +10270,7 @@ return errors === 0;
 validate162.evaluated = {"props":{"publicKey":true},"dynamicProps":false,"dynamicItems":false};
 
 export const UsedApprovalsFile = validate163;
-const schema48 = {"$id":"UsedApprovalsFile","type":"object","properties":{"v":{"type":"number","const":1},"used":{"type":"object","propertyNames":{"type":"string","maxLength":128},"additionalProperties":{"type":"number"}}},"required":["v","used"]};
+const schema48 = {"$id":"UsedApprovalsFile","type":"object","properties":{"v":{"type":"number","const":1},"used":{"type":"object","propertyNames":{"type":"string","maxLength":128},"additionalProperties":{"type":"number"}},"clockSeen":{"type":"number"}},"required":["v","used"]};
 
 function validate163(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 /*# sourceURL="UsedApprovalsFile" */;
@@ -10379,6 +10379,20 @@ var valid0 = _errs3 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.clockSeen !== undefined){
+let data3 = data.clockSeen;
+const _errs10 = errors;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+validate163.errors = [{instancePath:instancePath+"/clockSeen",schemaPath:"#/properties/clockSeen/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+return false;
+}
+var valid0 = _errs10 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -10390,7 +10404,7 @@ return false;
 validate163.errors = vErrors;
 return errors === 0;
 }
-validate163.evaluated = {"props":{"v":true,"used":true},"dynamicProps":false,"dynamicItems":false};
+validate163.evaluated = {"props":{"v":true,"used":true,"clockSeen":true},"dynamicProps":false,"dynamicItems":false};
 
 export const HelloOk = validate164;
 const schema49 = {"$id":"HelloOk","type":"object","properties":{"type":{"type":"string","const":"hello-ok"},"protocol":{"type":"number"},"server":{"type":"object","properties":{"version":{"type":"string"}}},"snapshot":{"type":"object","properties":{"uptimeMs":{"type":"number"},"appliedConfigHash":{"type":"string"}}},"auth":{"type":"object","properties":{"method":{"type":"string"},"role":{"type":"string"},"scopes":{"type":"array","items":{"type":"string"}}}}},"required":["type"]};

@@ -34,8 +34,16 @@ export type AgentPolicy = z.infer<typeof AgentPolicy>;
 export const ApprovalPin = z.object({ publicKey: z.string().min(40).max(50) });
 export type ApprovalPin = z.infer<typeof ApprovalPin>;
 
-/** used-approvals.json: nonces of approvals already honoured (src/agent/used-approvals.ts). */
-export const UsedApprovalsFile = z.object({ v: z.literal(1), used: z.record(z.string().max(128), z.number()) });
+/**
+ * used-approvals.json: nonces of approvals already honoured, each with its expiry, and the latest
+ * wall-clock time an approval was checked at (src/agent/used-approvals.ts; absent in files from
+ * before it was kept).
+ */
+export const UsedApprovalsFile = z.object({
+  v: z.literal(1),
+  used: z.record(z.string().max(128), z.number()),
+  clockSeen: z.number().optional(),
+});
 export type UsedApprovalsFile = z.infer<typeof UsedApprovalsFile>;
 
 // The gateway's WebSocket frames, as far as the agent reads them (src/agent/probes/gateway-ws-client.ts).

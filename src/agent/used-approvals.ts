@@ -1,16 +1,25 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { APPROVAL_CLOCK_SKEW_MS, MAX_APPROVAL_TTL_MS } from "../contract/approval.ts";
 import * as generated from "./checks.generated.js";
 import { check, parseOrThrow } from "./checks.ts";
+import { isoTime } from "./icu-free.ts";
 import type { UsedApprovalsFile } from "./schemas.ts";
 
 /**
- * Nonces of approvals this agent has already honoured, kept in its state folder until each
- * approval expires (issue 15, item 4: in memory only, an approval was good again after an
- * agent restart, and a one-shot agent never remembered it at all). Read and written on every
- * check, so every process on the folder sees the same ledger; the write is atomic (temp file,
- * fsync, rename) and 0600. A nonce is recorded before the step runs: a crash mid-step leaves
- * the approval spent, never reusable.
+ * Nonces of approvals this agent has already honoured, kept in its state folder (issue 15, item
+ * 4: in memory only, an approval was good again after an agent restart, and a one-shot agent
+ * never remembered it at all). Read and written on every check, so every process on the folder
+ * sees the same ledger; the write is atomic (temp file, fsync, rename) and 0600. A nonce is
+ * recorded before the step runs: a crash mid-step leaves the approval spent, never reusable.
+ *
+ * How long a nonce is kept is not read off the wall clock alone (issue 32, item 4: the clock
+ * went forward, the nonce was forgotten as expired, the clock went back, and the same approval
+ * restarted the gateway again). The ledger keeps the latest wall-clock time it was consulted at
+ * (`clockSeen`) and forgets a nonce only once that is past the approval's expiry plus the skew
+ * the agent tolerates (APPROVAL_CLOCK_SKEW_MS); and it accepts no approval while the clock is
+ * more than that skew behind `clockSeen`. So a forgotten approval has expired under every clock
+ * the agent accepts: a replay after any jump is refused.
  */
 export const USED_APPROVALS_FILE = "used-approvals.json";
 
@@ -20,8 +29,15 @@ const MAX_ENTRIES = 10_000;
 const checkUsedApprovalsFile = check<UsedApprovalsFile>(generated.UsedApprovalsFile);
 
 export class UsedApprovalsError extends Error {
-  readonly code = "approval_ledger_unavailable";
+  readonly code: "approval_ledger_unavailable" | "approval_clock_went_back" = "approval_ledger_unavailable";
 }
+
+/** The host's clock is behind a time an approval was already checked at: no approval is taken. */
+export class ClockWentBackError extends UsedApprovalsError {
+  override readonly code = "approval_clock_went_back";
+}
+
+type Ledger = { used: Record<string, number>; clockSeen: number };
 
 export class FileNonceLedger {
   readonly path: string;
@@ -36,27 +52,43 @@ export class FileNonceLedger {
    * an approval whose use cannot be recorded is refused, not honoured.
    */
   check(nonce: string, exp: number, now: number): boolean {
-    const used = this.load();
-    for (const [n, e] of Object.entries(used)) if (e <= now) delete used[n];
+    const { used, clockSeen } = this.load();
+    if (now < clockSeen - APPROVAL_CLOCK_SKEW_MS) {
+      const behindS = Math.round((clockSeen - now) / 1000);
+      throw new ClockWentBackError(
+        `this host's clock is ${behindS} s behind ${isoTime(clockSeen)}, when an approval was last checked; ` +
+          "no approval is taken until the clock passes that time again (an approval replayed across a clock change is what this stops). " +
+          `If that time was wrong and no approval issued before now is outstanding, remove ${this.path}.`,
+      );
+    }
+    const seen = Math.max(clockSeen, now);
+    // Forgotten only once no clock the agent accepts would find the approval unexpired.
+    for (const [n, e] of Object.entries(used)) if (e + APPROVAL_CLOCK_SKEW_MS <= seen) delete used[n];
     if (Object.hasOwn(used, nonce)) return true;
     if (Object.keys(used).length >= MAX_ENTRIES) {
       throw new UsedApprovalsError(`${this.path} holds ${MAX_ENTRIES} unexpired approvals; refusing more`);
     }
     used[nonce] = exp;
-    this.save(used);
+    this.save({ used, clockSeen: seen });
     return false;
   }
 
-  private load(): Record<string, number> {
+  private load(): Ledger {
     let text: string;
     try {
       text = readFileSync(this.path, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { used: {}, clockSeen: 0 };
       throw new UsedApprovalsError(`cannot read ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      return { ...parseOrThrow(checkUsedApprovalsFile, JSON.parse(text), this.path).used };
+      const file = parseOrThrow(checkUsedApprovalsFile, JSON.parse(text), this.path);
+      // A file from before clockSeen was kept: each nonce was checked no earlier than its expiry
+      // less an approval's longest life and the skew, the best lower bound there is.
+      const clockSeen =
+        file.clockSeen ??
+        Math.max(0, ...Object.values(file.used).map((e) => e - MAX_APPROVAL_TTL_MS - APPROVAL_CLOCK_SKEW_MS));
+      return { used: { ...file.used }, clockSeen };
     } catch (err) {
       // Not knowing what was used means any approval could be a replay.
       throw new UsedApprovalsError(
@@ -68,12 +100,12 @@ export class FileNonceLedger {
     }
   }
 
-  private save(used: Record<string, number>): void {
+  private save({ used, clockSeen }: Ledger): void {
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       const fd = openSync(tmp, "w", 0o600);
       try {
-        writeSync(fd, `${JSON.stringify({ v: 1, used })}\n`);
+        writeSync(fd, `${JSON.stringify({ v: 1, used, clockSeen })}\n`);
         fsyncSync(fd);
       } finally {
         closeSync(fd);

@@ -34,6 +34,14 @@ export type ApprovalClaims = z.infer<typeof ApprovalClaims>;
 /** Longest an approval may live: long enough to reach the agent, too short to hoard. */
 export const MAX_APPROVAL_TTL_MS = 10 * 60_000;
 
+/**
+ * How far the agent's clock may be behind the control plane's and still accept an approval
+ * (its `iat` up to this far in the agent's future). The agent keeps a used nonce until its clock
+ * is this far past the approval's expiry, and refuses approvals while its clock is more than this
+ * behind the latest time it checked one at (src/agent/used-approvals.ts).
+ */
+export const APPROVAL_CLOCK_SKEW_MS = 60_000;
+
 export interface ApprovalKeyPair {
   privateKey: CryptoKey;
   /** Raw 32-byte public key, base64url: what agents pin. */
@@ -105,18 +113,18 @@ export async function verifyApproval(
   if (claims.step !== expect.step)
     return { ok: false, reason: `approval is for step ${claims.step}, not ${expect.step}` };
   if (claims.exp <= expect.now) return { ok: false, reason: "approval has expired" };
-  if (claims.exp - claims.iat > MAX_APPROVAL_TTL_MS || claims.iat > expect.now + 60_000) {
+  if (claims.exp - claims.iat > MAX_APPROVAL_TTL_MS || claims.iat > expect.now + APPROVAL_CLOCK_SKEW_MS) {
     return { ok: false, reason: "approval lifetime is out of bounds" };
   }
   if (expect.seenNonce(claims.nonce, claims.exp)) return { ok: false, reason: "approval was already used" };
   return { ok: true, claims };
 }
 
-/** An agent's memory of used nonces, pruned as they expire. */
+/** An agent's memory of used nonces, pruned once no accepted clock could find them unexpired. */
 export class NonceLedger {
   private readonly seen = new Map<string, number>();
   check(nonce: string, exp: number, now: number): boolean {
-    for (const [n, e] of this.seen) if (e <= now) this.seen.delete(n);
+    for (const [n, e] of this.seen) if (e + APPROVAL_CLOCK_SKEW_MS <= now) this.seen.delete(n);
     if (this.seen.has(nonce)) return true;
     this.seen.set(nonce, exp);
     return false;

@@ -141,6 +141,7 @@ interface Answer {
   accepted?: unknown;
   ignored?: unknown;
   event?: string;
+  refused?: string;
   error?: { code: string; message: string };
 }
 
@@ -199,13 +200,18 @@ const pdSign = (body: string, secret = PD_SECRET) =>
   `v1=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
 
 /** A PagerDuty v3 incident event, from the documented example (incident data as in the overview). */
-function pagerdutyEvent(eventType: string, incident: { id: string; title: string; service: string }, eventId: string) {
+function pagerdutyEvent(
+  eventType: string,
+  incident: { id: string; title: string; service: string },
+  eventId: string,
+  occurredAt = new Date().toISOString(),
+) {
   return JSON.stringify({
     event: {
       id: eventId,
       event_type: eventType,
       resource_type: "incident",
-      occurred_at: "2026-11-23T07:45:22.169Z",
+      occurred_at: occurredAt,
       agent: null,
       client: { name: "PagerDuty" },
       data: {
@@ -458,15 +464,41 @@ describe("POST /alerts/pagerduty", () => {
     expect(jobsRun.get("node-4")).toBe(1);
     expect(slack.violations).toEqual([]);
 
-    // PagerDuty retries a delivery with the same event: nothing runs twice.
-    const seen = logged.length;
-    await post("/alerts/pagerduty", body, { "x-pagerduty-signature": pdSign(body) });
-    await until(
-      () => logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
-      5_000,
-      "the retry",
-    );
+    // PagerDuty retries a delivery with the same event: answered (so it stops), nothing runs twice.
+    const retry = await post("/alerts/pagerduty", body, { "x-pagerduty-signature": pdSign(body) });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ accepted: [], refused: expect.stringContaining("was received already") });
+    await new Promise((r) => setTimeout(r, 200));
     expect(jobsRun.get("node-4")).toBe(1);
+  });
+
+  it("a captured signed body replayed after the memory of its incident is gone: refused by its own time (issue 32, item 6)", async () => {
+    const before = posts();
+    // Signed by PagerDuty 8 days ago (its incident's 7-day memory has lapsed): the signature still verifies.
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3_600_000).toISOString();
+    const body = pagerdutyEvent(
+      "incident.triggered",
+      { id: "PREPLAY1", title: "OpenClaw gateway down on node-6", service: "OpenClaw fleet" },
+      "replayed-event-1",
+      eightDaysAgo,
+    );
+    const replay = await post("/alerts/pagerduty", body, { "x-pagerduty-signature": pdSign(body) });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ accepted: [], refused: expect.stringContaining("more than 24 h ago") });
+    // A day and a minute old: the same.
+    const stale = pagerdutyEvent(
+      "incident.triggered",
+      { id: "PREPLAY2", title: "OpenClaw gateway down on node-6", service: "OpenClaw fleet" },
+      "replayed-event-2",
+      new Date(Date.now() - 24 * 3_600_000 - 60_000).toISOString(),
+    );
+    expect((await post("/alerts/pagerduty", stale, { "x-pagerduty-signature": pdSign(stale) })).body.accepted).toEqual(
+      [],
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(posts()).toBe(before);
+    expect(await cp.store.listJobs({ host: "node-6" })).toEqual([]);
+    expect(logged.some((l) => l.msg === "pagerduty event refused")).toBe(true);
   });
 
   it("refuses a forged or missing signature with 401 and runs nothing", async () => {
@@ -510,7 +542,7 @@ describe("POST /alerts/pagerduty", () => {
         id: "01BRB6ZP4M6T8ZG4X6BP63ZB9O",
         event_type: "pagey.ping",
         resource_type: "pagey",
-        occurred_at: "2026-11-23T07:00:00Z",
+        occurred_at: new Date().toISOString(),
         agent: null,
         client: null,
         data: { message: "Hello from your friend Pagey!", type: "ping" },
@@ -577,10 +609,10 @@ describe("clawops_alerts_received_total", () => {
     expect(res.status).toBe(200);
     const scrape = await Scrape.parse(await res.text());
     // Alertmanager: first, repeat, rate-limited, resolved, unknown host, offline host (not the
-    // 401s, 413s and 400s); PagerDuty: the trigger and its retry (not the forged ones, not the
-    // ping, which carries no alert); Grafana: one.
+    // 401s, 413s and 400s); PagerDuty: the trigger (not its retry, not the forged or replayed
+    // ones, not the ping, which carries no alert); Grafana: one.
     expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(6);
-    expect(scrape.value("clawops_alerts_received_total", { source: "pagerduty" })).toBe(2);
+    expect(scrape.value("clawops_alerts_received_total", { source: "pagerduty" })).toBe(1);
     expect(scrape.value("clawops_alerts_received_total", { source: "grafana" })).toBe(1);
   });
 });

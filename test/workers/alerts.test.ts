@@ -121,7 +121,7 @@ function pagerduty(title: string, id: string): string {
       id: `evt-${id}`,
       event_type: "incident.triggered",
       resource_type: "incident",
-      occurred_at: "2026-11-23T07:45:22.169Z",
+      occurred_at: new Date().toISOString(),
       agent: null,
       client: { name: "PagerDuty" },
       data: {

@@ -17,6 +17,7 @@ import { ClawopsError } from "../../core/errors.ts";
 import { metricsOf } from "../../core/metrics.ts";
 import type { AfterResponse } from "./after-response.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
+import { claimPagerDutyEvent } from "./pagerduty-replay.ts";
 
 export interface AlertRoutesConfig {
   /** CLAWOPS_ALERT_TOKEN: what Alertmanager and Grafana send as `Authorization: Bearer …`. Unset: 503. */
@@ -67,12 +68,26 @@ export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, after: Af
     );
     const body = new TextDecoder().decode(bytes);
     const payload = parsePayload(PagerDutyPayloadSchema, parseJson(body, "PagerDuty"), "PagerDuty v3");
+    const event = payload.event.event_type.slice(0, 80);
+    // Each event once, and none older than a day by its own time: the signature has no timestamp.
+    const claim = await claimPagerDutyEvent(deps.store, payload.event, deps.clock.now());
+    if (!claim.fresh) {
+      deps.logger.warn("pagerduty event refused", { event, reason: claim.reason });
+      // 200: a retry of an event already taken is answered, so PagerDuty stops sending it.
+      return c.json({ ok: true, accepted: [], ignored: [], event, refused: claim.reason }, 200);
+    }
     const alert = alertFromPagerDuty(payload);
     if (!alert) {
       // Acknowledged, annotated, a subscription's ping: received, nothing to do.
-      return c.json({ ok: true, accepted: [], ignored: [], event: payload.event.event_type.slice(0, 80) }, 200);
+      return c.json({ ok: true, accepted: [], ignored: [], event }, 200);
     }
-    return take(c, "pagerduty", [alert]);
+    try {
+      return await take(c, "pagerduty", [alert]);
+    } catch (err) {
+      // Not taken (a store error answered 500): PagerDuty's retry of it is handled as new.
+      await claim.release();
+      throw err;
+    }
   });
 
   return app;

@@ -7,6 +7,7 @@ import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
 import { watchSettingsFromEnv } from "../core/watch/state.ts";
+import { parseTrustProxy } from "./client-address.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { parseChannelList, parseWarnMinutes } from "./recovery-wiring.ts";
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
     dataDir,
     slack,
     metricsToken,
+    // Per-source limits (enrollment, agent downloads) behind a reverse proxy on this machine.
+    trustProxy: parseTrustProxy(env.CLAWOPS_TRUST_PROXY),
     console: consoleOn,
     logger,
     // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.

@@ -21,6 +21,7 @@ import type { WatchSettings } from "../core/watch/state.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
+import { nodeClientAddress } from "./client-address.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
@@ -61,6 +62,8 @@ export interface ControlPlaneConfig {
   watch?: Partial<WatchSettings> & { sweepMs?: number };
   /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
   metricsToken?: string;
+  /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
+  trustProxy?: boolean;
 }
 
 export interface ControlPlane {
@@ -186,6 +189,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
         }
       : undefined,
     agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
+    clientAddress: nodeClientAddress(config.trustProxy ?? false),
     ops: {
       ready: [
         { name: "store", what: "the store answers a query", check: () => store.listJobs({ limit: 1 }).then(() => {}) },

@@ -1,5 +1,6 @@
 import { createApp } from "../adapters/http/app.ts";
 import type { OpsOptions } from "../adapters/http/ops-routes.ts";
+import { UNKNOWN_SOURCE } from "../adapters/http/source-limits.ts";
 import { capabilityOff } from "../core/deps.ts";
 import { workerRoutes } from "./admin-routes.ts";
 import { DirectoryStore } from "./directory-store.ts";
@@ -37,6 +38,8 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
       pagerdutySecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
       policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
     },
+    // Per-source limits (enrollment): Cloudflare names the client.
+    clientAddress: (c) => c.req.header("cf-connecting-ip") ?? UNKNOWN_SOURCE,
     runInBackground: (task, { executionCtx }) => {
       // Work after the response only survives if the runtime is told to wait for it.
       if (executionCtx) executionCtx.waitUntil(task);

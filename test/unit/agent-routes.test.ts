@@ -3,11 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_DOWNLOADS_PER_MINUTE } from "../../src/adapters/http/agent-routes.ts";
+import { AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE } from "../../src/adapters/http/agent-routes.ts";
 import { parsePublicUrl } from "../../src/node/agent-install.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { requestFrom } from "../support/from-address.ts";
 
 /**
  * `GET /agent/*` on the Node control plane (in this process): what the install command fetches,
@@ -81,17 +82,36 @@ describe("with CLAWOPS_PUBLIC_URL", () => {
     expect(logs.filter((l) => l === "info agent ready to serve to hosts")).toHaveLength(1);
   });
 
-  it("refuses downloads past the per-minute cap with 429 and Retry-After", async () => {
+  it("refuses one source's downloads past its per-minute cap with 429 and Retry-After", async () => {
     const statuses: number[] = [];
-    let last: Response | null = null;
-    for (let i = 0; i < AGENT_DOWNLOADS_PER_MINUTE + 5; i++) {
-      last = await fetch(`${cp.url}/agent/clawops-agent.mjs.sha256`);
+    let last: Awaited<ReturnType<typeof requestFrom>> | null = null;
+    for (let i = 0; i < AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE + 5; i++) {
+      last = await requestFrom("127.0.0.200", `${cp.url}/agent/clawops-agent.mjs.sha256`);
       statuses.push(last.status);
-      await last.arrayBuffer();
     }
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
-    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
-    expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(statuses.slice(0, AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE).every((s) => s === 429)).toBe(true);
+    expect(Number(last?.headers["retry-after"])).toBeGreaterThan(0);
+  });
+
+  it("an install still gets through while anonymous downloads from many addresses fill the global ceiling (issue 32, item 5)", async () => {
+    const flood: number[] = [];
+    for (let a = 2; a < 14; a++) {
+      const from = `127.0.0.${a}`;
+      const batch = await Promise.all(
+        Array.from({ length: 30 }, () => requestFrom(from, `${cp.url}/agent/clawops-agent.mjs.sha256`)),
+      );
+      flood.push(...batch.map((r) => r.status));
+    }
+    expect(flood.filter((s) => s === 429).length).toBeGreaterThan(0);
+    // A flooding source is refused now ...
+    expect((await requestFrom("127.0.0.3", `${cp.url}/agent/install.sh`)).status).toBe(429);
+    // ... and a host installing (the script, the agent, its digest, the unit) is served.
+    const host = "127.0.0.99";
+    for (const file of ["install.sh", "clawops-agent.mjs", "clawops-agent.mjs.sha256", "clawops-agent.service"]) {
+      const res = await requestFrom(host, `${cp.url}/agent/${file}`);
+      expect(res.status, `${file}: ${res.text.slice(0, 200)}`).toBe(200);
+    }
   });
 });
 

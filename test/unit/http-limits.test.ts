@@ -5,7 +5,9 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { BODY_LIMITS } from "../../src/adapters/http/limits.ts";
+import { issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { requestFrom } from "../support/from-address.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
 
@@ -149,21 +151,43 @@ describe("request bodies are read only after the headers prove who is calling, a
 });
 
 describe("enrollment guesses are rate-limited", () => {
-  it("after 30 failed codes in a minute, further attempts get 429 with Retry-After and do no work", async () => {
-    const attempt = () =>
-      fetch(`${cp.url}/api/enroll`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ code: "AAAA-BBBB-CCCC", host: "guess-1", publicKey: "x".repeat(43) }),
-      });
+  const guess = (from: string, host = "guess-1") =>
+    requestFrom(from, `${cp.url}/api/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: "AAAA-BBBB-CCCC", host, publicKey: "x".repeat(43) }),
+    });
+
+  it("a source past 10 failed codes in a minute gets 429 with Retry-After, its code unread", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await attempt()).status);
-    expect(statuses.slice(0, 30).every((s) => s === 403)).toBe(true);
-    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
-    const limited = await attempt();
-    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("too_many_attempts");
+    for (let i = 0; i < 14; i++) statuses.push((await guess("127.0.0.1")).status);
+    expect(statuses.slice(0, 10).every((s) => s === 403)).toBe(true);
+    expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
+    const limited = await guess("127.0.0.1");
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(JSON.parse(limited.text).error).toMatchObject({
+      code: "too_many_attempts",
+      message: expect.stringContaining("from this address"),
+    });
     expect(await cp.deps.store.getHost("guess-1")).toBeNull();
+  });
+
+  it("a flood of wrong codes from 40 addresses does not refuse a valid code from another (issue 32, item 5)", async () => {
+    const flood: number[] = [];
+    for (let a = 2; a < 42; a++) for (let i = 0; i < 3; i++) flood.push((await guess(`127.0.0.${a}`)).status);
+    // 120 failures: past the global cap, a source that already failed is refused unread.
+    expect(flood.filter((s) => s === 403).length).toBeGreaterThanOrEqual(30);
+    expect(flood.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect((await guess("127.0.0.5")).status).toBe(429);
+
+    const { code } = await issueEnrollmentCode(cp.deps, "valid-1");
+    const valid = await requestFrom("127.0.0.77", `${cp.url}/api/enroll`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code, host: "valid-1", publicKey: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo" }),
+    });
+    expect(valid.status, valid.text).toBe(200);
+    expect(await cp.deps.store.getHost("valid-1")).toMatchObject({ name: "valid-1" });
   });
 });
 

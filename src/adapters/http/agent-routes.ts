@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { type Capability, capabilityOff } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { SlidingWindow } from "./sliding-window.ts";
+import { type ClientAddress, SourceWindows, UNKNOWN_SOURCE } from "./source-limits.ts";
 
 /** What a control plane serves to hosts installing the agent (src/node/agent-install.ts makes them). */
 export interface AgentFiles {
@@ -21,12 +22,17 @@ export type AgentFilesSource = Capability<() => Promise<AgentFiles>>;
 
 /**
  * Requests a minute, across all callers, for these public files. An install takes three (the
- * script, the agent, the unit), so a rollout of 100 hosts a minute fits; the cap bounds what an
- * anonymous caller can make the control plane send (the agent is about 700 KB). Its price: while
- * someone downloads in a loop, installs wait up to a minute (429 with Retry-After; the install
- * script's downloads retry).
+ * script, the agent, the unit), so a rollout of 100 hosts a minute fits; the cap bounds what
+ * anonymous callers can make the control plane send (the agent is about 700 KB). Past it, a
+ * source that has fetched fewer than AGENT_INSTALL_ALLOWANCE files in the minute (a host
+ * installing) is still served; heavier sources get 429 with Retry-After (issue 32, item 5: one
+ * window for everyone let 300 anonymous downloads a minute block every install).
  */
 export const AGENT_DOWNLOADS_PER_MINUTE = 300;
+/** Requests a minute from one source: ten installs from one address (a NAT'd rollout). */
+export const AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE = 30;
+/** What one install fetches, with room for a retry: served to a source under it whatever the global count. */
+export const AGENT_INSTALL_ALLOWANCE = 6;
 
 /**
  * `GET /agent/*`: the agent, its SHA-256, the install script and the service units, for
@@ -36,17 +42,32 @@ export const AGENT_DOWNLOADS_PER_MINUTE = 300;
  * `POST /api/enroll`, with the one-time code. So they ask no identity; they read no body, serve
  * files made once per process, and are rate-limited (docs/security.md).
  */
-export function agentRoutes(source: AgentFilesSource | undefined, now: () => number) {
+export function agentRoutes(
+  source: AgentFilesSource | undefined,
+  now: () => number,
+  clientAddress: ClientAddress = () => UNKNOWN_SOURCE,
+) {
   const app = new Hono();
   const files: AgentFilesSource =
     source ??
     capabilityOff("This control plane does not serve the agent: install it by hand (docs/agents-and-ssm.md).");
-  const window = new SlidingWindow(AGENT_DOWNLOADS_PER_MINUTE, 60_000);
+  const everywhere = new SlidingWindow(AGENT_DOWNLOADS_PER_MINUTE, 60_000);
+  const bySource = new SourceWindows(AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE, 60_000);
+  /** 0 when this request may be served (and counts it), else how long until it could be. */
+  const take = (from: string, at: number): number => {
+    const own = bySource.blockedForMs(from, at);
+    if (own > 0) return own;
+    const global = everywhere.blockedForMs(at);
+    if (global > 0 && bySource.count(from, at) >= AGENT_INSTALL_ALLOWANCE) return global;
+    bySource.add(from, at);
+    everywhere.add(at);
+    return 0;
+  };
 
   const serve = (name: string, type: string, pick: (f: AgentFiles) => string | Uint8Array<ArrayBuffer>) =>
     app.get(`/${name}`, async (c: Context) => {
       if (!files.on) throw new ClawopsError("not_configured", files.why, { status: 501 });
-      const wait = window.take(now());
+      const wait = take(clientAddress(c), now());
       if (wait > 0) {
         c.header("retry-after", String(Math.ceil(wait / 1000)));
         throw new ClawopsError(

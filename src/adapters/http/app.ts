@@ -11,6 +11,7 @@ import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
 import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
+import type { ClientAddress } from "./source-limits.ts";
 
 export interface AppOptions {
   deps: CoreDeps;
@@ -29,6 +30,12 @@ export interface AppOptions {
    * and no metrics (501).
    */
   ops?: OpsOptions;
+  /**
+   * Where an anonymous request comes from (Node: the peer, or what a trusted proxy forwarded;
+   * Workers: CF-Connecting-IP), for the per-source limits of enrollment and agent downloads.
+   * Absent: every request is one source.
+   */
+  clientAddress?: ClientAddress;
   /** A runtime's own route groups (the Worker's operator API and agent entry), mounted first. */
   routes?: ReadonlyArray<{ path: string; app: Hono }>;
 }
@@ -65,10 +72,10 @@ export function createApp(opts: AppOptions) {
   const after = afterResponse(opts.runInBackground, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, after));
-  app.route("/api", enrollRoutes(deps));
+  app.route("/api", enrollRoutes(deps, opts.clientAddress));
   app.route(
     "/agent",
-    agentRoutes(opts.agentFiles, () => deps.clock.now()),
+    agentRoutes(opts.agentFiles, () => deps.clock.now(), opts.clientAddress),
   );
   app.route("/bundles", bundleRoutes(deps));
   if (opts.console) {

@@ -5,6 +5,7 @@ import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 import { SlidingWindow } from "./sliding-window.ts";
+import { type ClientAddress, SourceWindows, UNKNOWN_SOURCE } from "./source-limits.ts";
 
 const EnrollBody = z.object({
   code: z.string().min(4).max(64),
@@ -13,27 +14,39 @@ const EnrollBody = z.object({
 });
 
 /**
- * Failed enrollments allowed per minute, across all callers. A code is 60 random bits, so
- * guessing was hopeless at 3,000 tries a second already; the cap keeps the log and the store
- * quiet under a guessing run. Its price: while a run is going, a real enrollment waits up
- * to a minute (the answer says how long).
+ * Failed enrollments a minute from one source: past them that source gets 429 before its code
+ * is read. A code is 60 random bits, so guessing was hopeless at 3,000 tries a second already;
+ * the caps keep the store quiet under a guessing run.
  */
-const ENROLL_FAILURES_PER_MINUTE = 30;
+export const ENROLL_FAILURES_PER_SOURCE_PER_MINUTE = 10;
+/**
+ * Failed enrollments a minute from everywhere: past them a source that has failed in the last
+ * minute gets 429 before its code is read, while a source with no failure still has its code
+ * checked. So a valid code is never refused because others guessed wrong (issue 32, item 5:
+ * one window for all callers let 30 wrong codes a minute from anyone block every enrollment).
+ */
+export const ENROLL_FAILURES_PER_MINUTE = 30;
 
 /**
  * `POST /api/enroll`: an agent trades a one-time enrollment code for a place in the fleet.
  * The code is the proof of identity; the agent's public key is what it signs hellos with.
  */
-export function enrollRoutes(deps: CoreDeps) {
+export function enrollRoutes(deps: CoreDeps, clientAddress: ClientAddress = () => UNKNOWN_SOURCE) {
   const app = new Hono();
-  const failures = new SlidingWindow(ENROLL_FAILURES_PER_MINUTE, 60_000);
+  const bySource = new SourceWindows(ENROLL_FAILURES_PER_SOURCE_PER_MINUTE, 60_000);
+  const everywhere = new SlidingWindow(ENROLL_FAILURES_PER_MINUTE, 60_000);
   app.post("/enroll", capBody(BODY_LIMITS.enroll), async (c) => {
-    const wait = failures.blockedForMs(deps.clock.now());
+    const now = deps.clock.now();
+    const source = clientAddress(c);
+    const own = bySource.blockedForMs(source, now);
+    // While everyone's failures are over the cap, only a source with none of its own is heard.
+    const global = bySource.count(source, now) > 0 ? everywhere.blockedForMs(now) : 0;
+    const wait = Math.max(own, global);
     if (wait > 0) {
       c.header("retry-after", String(Math.ceil(wait / 1000)));
       throw new ClawopsError(
         "too_many_attempts",
-        `Too many failed enrollments in the last minute; try again in ${Math.ceil(wait / 1000)} s.`,
+        `Too many failed enrollments ${own > 0 ? "from this address" : "in the last minute"}; try again in ${Math.ceil(wait / 1000)} s.`,
         { status: 429 },
       );
     }
@@ -43,7 +56,10 @@ export function enrollRoutes(deps: CoreDeps) {
     try {
       result = await enrollHost(deps, parsed.data);
     } catch (err) {
-      if (err instanceof ClawopsError && err.code === "enrollment_code_invalid") failures.add(deps.clock.now());
+      if (err instanceof ClawopsError && err.code === "enrollment_code_invalid") {
+        bySource.add(source, now);
+        everywhere.add(now);
+      }
       throw err;
     }
     deps.logger.info("host enrolled", { host: result.host });

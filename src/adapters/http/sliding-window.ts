@@ -20,8 +20,18 @@ export class SlidingWindow {
 
   /** How long until one more event fits (0: now). */
   blockedForMs(now: number): number {
-    while (this.times.length > 0 && (this.times[0] ?? 0) <= now - this.windowMs) this.times.shift();
+    this.expire(now);
     return this.times.length < this.max ? 0 : (this.times[0] ?? now) + this.windowMs - now;
+  }
+
+  /** Events in the window (at most `max`). */
+  count(now: number): number {
+    this.expire(now);
+    return this.times.length;
+  }
+
+  private expire(now: number): void {
+    while (this.times.length > 0 && (this.times[0] ?? 0) <= now - this.windowMs) this.times.shift();
   }
 
   /** Counts one event if it fits and returns 0; else how long until it would. */

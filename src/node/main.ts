@@ -7,6 +7,7 @@ import { normalizeHostName } from "../core/commands/parse.ts";
 import { parseIncidentRouting } from "../core/incidents/routing.ts";
 import { parseCommandName } from "../core/messages/command-name.ts";
 import { watchSettingsFromEnv } from "../core/watch/state.ts";
+import { consoleBannerLines } from "./banner.ts";
 import { parseTrustProxy } from "./client-address.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
@@ -128,10 +129,10 @@ async function main(): Promise<void> {
     secrets.CLAWOPS_ALERT_TOKEN ? `  Alert webhooks:       POST ${cp.url}/alerts/alertmanager, /alerts/grafana` : null,
     secrets.PAGERDUTY_WEBHOOK_SECRET ? `  PagerDuty webhooks:   POST ${cp.url}/alerts/pagerduty` : null,
     socket ? "  Slack Socket Mode:    connected" : null,
-    cp.consoleChat ? `  Local console:        ${cp.consoleLoginUrl()}` : null,
-    cp.consoleChat
-      ? "                        (a one-time login link; `npm run clawops -- login` prints another)"
-      : null,
+    // A live login link only to a terminal, never into a log (the journal under systemd).
+    ...(cp.consoleChat
+      ? consoleBannerLines({ url: cp.url, dataDir, terminal: !!process.stdout.isTTY, loginUrl: cp.consoleLoginUrl })
+      : []),
     `  Agents connect to:    ${cp.url.replace(/^http/, "ws")}/agent/connect`,
     `  Probes:               ${cp.url}/livez, ${cp.url}/readyz; metrics: ${cp.url}/metrics ${metricsToken ? "(bearer CLAWOPS_METRICS_TOKEN)" : "(off: set CLAWOPS_METRICS_TOKEN)"}`,
     agent ? `  Local agent host:     ${agent.host}   (try: npm run clawops -- triage ${agent.host})` : null,

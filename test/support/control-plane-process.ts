@@ -19,6 +19,8 @@ export interface ControlPlaneProcess {
   child: ChildProcess;
   /** What the process wrote on stderr (its JSON log lines), the last 64 KB. */
   stderr(): string;
+  /** What the process wrote on stdout (the start banner), the last 64 KB. */
+  stdout(): string;
   /** Issues a one-time enrollment code through the console API. */
   enrollmentCode(host: string): Promise<string>;
   stop(): Promise<void>;
@@ -53,6 +55,10 @@ export async function spawnControlPlane(
   child.stderr?.on("data", (d) => {
     stderr = (stderr + d).slice(-64_000);
   });
+  let stdout = "";
+  child.stdout?.on("data", (d) => {
+    stdout = (stdout + d).slice(-64_000);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(
@@ -76,6 +82,7 @@ export async function spawnControlPlane(
     dataDir,
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     consoleHeaders,
     async enrollmentCode(host) {
       const res = await fetch(`${url}/api/console/command`, {

@@ -7,6 +7,7 @@ import { ConsoleChat } from "../adapters/console/feed.ts";
 import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
+import { ConsoleSessions } from "../adapters/http/console-sessions.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { type CoreDeps, capabilityOn } from "../core/deps.ts";
 import type { IncidentRouting } from "../core/incidents/routing.ts";
@@ -173,6 +174,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
         secret: loadOrCreateConsoleSecret(config.dataDir, (m) => logger.warn(m)),
         allowedHosts: () => consoleHosts,
         logins: new LoginCodes(clock),
+        sessions: new ConsoleSessions(clock),
       }
     : null;
   const app = createApp({

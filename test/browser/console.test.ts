@@ -238,4 +238,45 @@ describe("local console page", () => {
     // The 503s are expected here; the browser logs each one.
     pageErrors = pageErrors.filter((e) => !/503|EventSource/.test(e));
   });
+
+  it("works under its Content-Security-Policy, which runs no injected markup (issue 32, item 3)", async () => {
+    const response = await page.goto(server.loginUrl());
+    await page.waitForSelector('[data-testid="connection"][data-state="live"]');
+    expect(response?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    // The page's own script and style run (the feed is live, the layout styled), the icon sprite is hidden.
+    expect(await page.locator(".topbar").evaluate((n) => getComputedStyle(n).display)).toBe("flex");
+    expect(await page.locator("svg.icon-sprite").evaluate((n) => getComputedStyle(n).display)).toBe("none");
+    // Markup that slipped into the page runs nothing: an inline handler and an inline script are refused.
+    await page.evaluate(() => {
+      document.body.insertAdjacentHTML("beforeend", '<img src="data:," onerror="window.__pwned = 1">');
+      const s = document.createElement("script");
+      s.textContent = "window.__pwned2 = 1";
+      document.body.append(s);
+    });
+    await page.waitForTimeout(200);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (window as unknown as { __pwned2?: number }).__pwned2)).toBeUndefined();
+    // The refusals are the only errors: the browser reports each as a CSP violation.
+    expect(pageErrors.length).toBeGreaterThan(0);
+    expect(pageErrors.every((e) => /Content Security Policy/.test(e))).toBe(true);
+    pageErrors.length = 0;
+  });
+
+  it("logs out: the session ends and its cookie opens nothing any more", async () => {
+    await openConsole();
+    const [cookie] = await page.context().cookies();
+    expect(cookie?.name).toMatch(/^clawops_session_\d+$/);
+    expect(cookie?.httpOnly).toBe(true);
+    await page.getByTestId("logout").click();
+    await page.waitForURL(/\/console$/);
+    await expect.poll(() => page.textContent("body")).toContain("npm run clawops -- login");
+    expect(await page.context().cookies()).toEqual([]);
+    // The old cookie, replayed by hand, is refused.
+    const replay = await fetch(`${server.url}/api/console/messages`, {
+      headers: { cookie: `${cookie?.name}=${cookie?.value}` },
+    });
+    expect(replay.status).toBe(401);
+    // The login page was a 401, reported by the browser as a failed load: not a page error.
+    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((e) => !/401/.test(e)));
+  });
 });

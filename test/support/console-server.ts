@@ -8,6 +8,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { ConsoleChat } from "../../src/adapters/console/feed.ts";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../../src/adapters/http/console-guard.ts";
+import { ConsoleSessions } from "../../src/adapters/http/console-sessions.ts";
 import type { StepName, StepResult } from "../../src/contract/catalog.ts";
 import type { CoreDeps } from "../../src/core/deps.ts";
 import { capabilityOff } from "../../src/core/deps.ts";
@@ -98,6 +99,7 @@ export async function startConsoleServer(
     secret: loadOrCreateConsoleSecret(dataDir),
     allowedHosts: () => allowedHosts,
     logins: new LoginCodes(clock),
+    sessions: new ConsoleSessions(clock),
   };
   const app = createApp({
     deps,

@@ -157,6 +157,59 @@ describe("the local console proves who is calling before it acts", () => {
     expect(guessed.status).toBe(401);
   });
 
+  it("the browser's cookie is a session with an expiry, not the secret; logout ends it (issue 32, item 3)", async () => {
+    const port = new URL(server.url).port;
+    const url = new URL(server.loginUrl());
+    const login = await raw(url.pathname + url.search, {});
+    const cookie = String(login.headers["set-cookie"]);
+    const secret = (server.headers.authorization ?? "").replace(/^Bearer /, "");
+    expect(cookie).not.toContain(secret);
+    // Named for this port (cookies are not port-scoped), with a lifetime.
+    expect(cookie).toMatch(new RegExp(`^clawops_session_${port}=[A-Za-z0-9_-]{43};`));
+    expect(cookie).toMatch(/Max-Age=43200/);
+    const pair = cookie.split(";")[0] ?? "";
+    expect((await raw("/api/console/messages", { headers: { cookie: pair } })).status).toBe(200);
+
+    // The install secret as a cookie value is no credential at all.
+    for (const name of ["clawops_console", `clawops_session_${port}`]) {
+      expect((await raw("/api/console/messages", { headers: { cookie: `${name}=${secret}` } })).status).toBe(401);
+    }
+
+    const logout = await raw("/api/console/logout", {
+      method: "POST",
+      headers: { cookie: pair, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(logout.status).toBe(200);
+    expect(String(logout.headers["set-cookie"])).toMatch(new RegExp(`^clawops_session_${port}=;.*Max-Age=0`));
+    // The same cookie replayed after logout opens nothing.
+    expect((await raw("/api/console/messages", { headers: { cookie: pair } })).status).toBe(401);
+    expect((await raw("/console", { headers: { cookie: pair } })).status).toBe(401);
+  });
+
+  it("every console answer carries CSP (no framing), nosniff and no referrer, refusals included", async () => {
+    const url = new URL(server.loginUrl());
+    const answers = {
+      "the page": await raw("/console", { headers: server.headers }),
+      "the login page": await raw("/console", {}),
+      "the login link": await raw(url.pathname + url.search, {}),
+      "an API answer": await raw("/api/console/messages", { headers: server.headers }),
+      "a 401": await raw("/api/console/messages", {}),
+      "a 403": await raw("/api/console/messages", { headers: { host: "evil.example", ...server.headers } }),
+      "a 415": await raw("/api/console/command", { method: "POST", headers: server.headers, body: "x" }),
+    };
+    for (const [what, r] of Object.entries(answers)) {
+      const csp = String(r.headers["content-security-policy"]);
+      expect(csp, what).toContain("default-src 'none'");
+      expect(csp, what).toContain("frame-ancestors 'none'");
+      expect(csp, what).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+      expect(csp, what).not.toContain("unsafe-inline");
+      expect(r.headers["x-content-type-options"], what).toBe("nosniff");
+      expect(r.headers["referrer-policy"], what).toBe("no-referrer");
+      expect(r.headers["x-frame-options"], what).toBe("DENY");
+    }
+  });
+
   it("the secret is kept in the data folder, readable by its owner only", () => {
     expect(statSync(join(server.dataDir, CONSOLE_SECRET_FILE)).mode & 0o777).toBe(0o600);
   });

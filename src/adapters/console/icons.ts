@@ -147,8 +147,9 @@ const ids = new Map<Icon, string>([...Object.values(ICONS), FALLBACK].map((icon,
 /**
  * The icons once, as an SVG sprite of `<symbol>`s: the console page includes it (page.ts),
  * and each icon in a message is a small `<svg><use href="#icon-N"/></svg>` pointing at it.
+ * Hidden by page.css's `.icon-sprite`, not a style attribute: the page's CSP allows none.
  */
-export const ICON_SPRITE = `<svg xmlns="http://www.w3.org/2000/svg" style="display:none" aria-hidden="true">${[...ids]
+export const ICON_SPRITE = `<svg xmlns="http://www.w3.org/2000/svg" class="icon-sprite" aria-hidden="true">${[...ids]
   .map(([icon, id]) => `<symbol id="${id}" viewBox="0 0 16 16">${icon.body}</symbol>`)
   .join("")}</svg>`;
 

@@ -1,8 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { randomToken, timingSafeEqual } from "../../contract/encoding.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import type { Clock } from "../../core/ports.ts";
+import type { ConsoleSessions } from "./console-sessions.ts";
 
 /**
  * Who may use the local console. It can freeze the fleet, mint enrollment codes and approve
@@ -15,9 +16,10 @@ import type { Clock } from "../../core/ports.ts";
  *   form or fetch carries one;
  * - a request body must be `application/json`: HTML forms cannot send that cross-origin
  *   without a preflight;
- * - and the request must carry the per-install console secret: as the HttpOnly,
- *   SameSite=Strict cookie a one-time login URL sets (the browser), or as
- *   `Authorization: Bearer` (the CLI, which reads it from the data folder).
+ * - and the request must carry a live console session (the browser: an HttpOnly,
+ *   SameSite=Strict cookie a one-time login URL sets, with an expiry, ended by logout) or the
+ *   per-install console secret as `Authorization: Bearer` (the CLI, which reads it from the data
+ *   folder). The secret itself is never sent as a cookie.
  */
 export interface ConsoleAuth {
   /** The per-install secret (Node: `<data dir>/console-secret`, mode 0600). */
@@ -26,9 +28,18 @@ export interface ConsoleAuth {
   allowedHosts: () => readonly string[];
   /** One-time login codes, shared with whoever prints login URLs (the start banner, `clawops login`). */
   logins: LoginCodes;
+  /** The browsers' sessions a login makes (console-sessions.ts). */
+  sessions: ConsoleSessions;
 }
 
-export const CONSOLE_COOKIE = "clawops_console";
+/**
+ * The session cookie's name, with the port in it: cookies are not port-scoped, so two clawops on
+ * one machine (or any service on 127.0.0.1) would otherwise overwrite each other's.
+ */
+export function sessionCookieName(host: string): string {
+  const port = /:(\d+)$/.exec(host)?.[1] ?? "80";
+  return `clawops_session_${port}`;
+}
 const LOGIN_CODE_TTL_MS = 10 * 60_000;
 
 /** One-time codes for the login URL: each works once, for ten minutes. */
@@ -80,14 +91,14 @@ export function sameOriginOnly(auth: ConsoleAuth): MiddlewareHandler {
   };
 }
 
-/** The console secret, from the cookie or the bearer header. */
+/** A live session (the cookie) or the console secret (the bearer header). */
 export function consoleSecretOnly(auth: ConsoleAuth): MiddlewareHandler {
   return async (c, next) => {
-    if (!hasSecret(c, auth.secret)) {
+    if (!isLoggedIn(c, auth)) {
       if (c.req.method === "GET" && c.req.path === "/console") {
         return c.html(loginNeededPage(), 401);
       }
-      throw new ClawopsError("console_auth_required", `The console needs its secret. ${WHAT_TO_DO}`, { status: 401 });
+      throw new ClawopsError("console_auth_required", `The console needs a login. ${WHAT_TO_DO}`, { status: 401 });
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
       const type = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
@@ -101,7 +112,7 @@ export function consoleSecretOnly(auth: ConsoleAuth): MiddlewareHandler {
   };
 }
 
-/** `GET /console/login?code=…`: spends a one-time code, sets the cookie, goes to the console. */
+/** `GET /console/login?code=…`: spends a one-time code, starts a session, goes to the console. */
 export function loginHandler(auth: ConsoleAuth) {
   return (c: Context) => {
     const code = c.req.query("code") ?? "";
@@ -114,22 +125,42 @@ export function loginHandler(auth: ConsoleAuth) {
         },
       );
     }
-    setCookie(c, CONSOLE_COOKIE, auth.secret, { httpOnly: true, sameSite: "Strict", path: "/" });
+    setCookie(c, sessionCookieName(c.req.header("host") ?? ""), auth.sessions.create(), {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      maxAge: Math.floor(auth.sessions.ttlMs / 1000),
+    });
     return c.redirect("/console");
   };
 }
 
-function hasSecret(c: Context, secret: string): boolean {
+/** `POST /api/console/logout`: ends this browser's session and clears its cookie. */
+export function logoutHandler(auth: ConsoleAuth) {
+  return (c: Context) => {
+    const name = sessionCookieName(c.req.header("host") ?? "");
+    const id = getCookie(c, name);
+    if (id) auth.sessions.end(id);
+    deleteCookie(c, name, { path: "/" });
+    return c.json({ ok: true });
+  };
+}
+
+/** The request's session id, when its cookie names a live one. */
+export function sessionOf(c: Context, auth: ConsoleAuth): string | null {
+  const id = getCookie(c, sessionCookieName(c.req.header("host") ?? ""));
+  return id && auth.sessions.valid(id) ? id : null;
+}
+
+function isLoggedIn(c: Context, auth: ConsoleAuth): boolean {
   const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  const given = bearer ?? getCookie(c, CONSOLE_COOKIE) ?? "";
-  return given.length > 0 && timingSafeEqual(given, secret);
+  if (bearer !== undefined) return timingSafeEqual(bearer, auth.secret);
+  return sessionOf(c, auth) !== null;
 }
 
 function loginNeededPage(): string {
   return `<!doctype html><meta charset="utf-8"><title>clawops console: log in</title>
-<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
 <h1>clawops console</h1>
-<p>This console needs its login. Open the login URL clawops printed when it started, or print a new one with:</p>
-<pre>npm run clawops -- login</pre>
-</body>`;
+<p>This console needs its login. Open the login URL clawops printed when it started in a terminal, or print a new one with:</p>
+<pre>npm run clawops -- login</pre>`;
 }

@@ -17,7 +17,15 @@ import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.t
 import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
 import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
 import type { AfterResponse } from "./after-response.ts";
-import { type ConsoleAuth, consoleSecretOnly, loginHandler, sameOriginOnly } from "./console-guard.ts";
+import {
+  type ConsoleAuth,
+  consoleSecretOnly,
+  loginHandler,
+  logoutHandler,
+  sameOriginOnly,
+  sessionOf,
+} from "./console-guard.ts";
+import { consoleSecureHeaders } from "./console-headers.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
 export interface ConsoleOptions {
@@ -68,7 +76,10 @@ type ConsoleRouteDeps = {
 /** Same-origin and secret guards, the one-time login and the page itself. */
 function guardAndPageRoutes(app: Hono, { consoleOpts }: ConsoleRouteDeps): void {
   const { auth } = consoleOpts;
+  const secureHeaders = consoleSecureHeaders(consoleOpts.page);
   for (const path of ["/console", "/console/*", "/api/console/*"]) {
+    // CSP, nosniff, no framing, no referrer: on every console answer, refusals included.
+    app.use(path, secureHeaders);
     app.use(path, sameOriginOnly(auth));
     // What the console shows is for the logged-in browser alone: never kept by a cache.
     app.use(path, async (c, next) => {
@@ -82,6 +93,7 @@ function guardAndPageRoutes(app: Hono, { consoleOpts }: ConsoleRouteDeps): void 
   app.post("/api/console/login", (c) =>
     c.json({ ok: true, url: `http://${c.req.header("host")}/console/login?code=${auth.logins.issue()}` }),
   );
+  app.post("/api/console/logout", logoutHandler(auth));
   app.get("/console", (c) => c.html(consoleOpts.page));
 }
 
@@ -229,8 +241,11 @@ function readRoutes(app: Hono, { deps, consoleDeps, consoleOpts }: ConsoleRouteD
 
 /** The message feed as server-sent events: replay after `Last-Event-ID`, then live, with pings. */
 function eventsRoute(app: Hono, { consoleOpts }: ConsoleRouteDeps): void {
-  app.get("/api/console/events", (c) =>
-    streamSSE(c, async (stream) => {
+  app.get("/api/console/events", (c) => {
+    // A browser's stream lasts as long as its session: it ends at logout or expiry (checked each ping).
+    const session = sessionOf(c, consoleOpts.auth);
+    const live = () => session === null || consoleOpts.auth.sessions.valid(session);
+    return streamSSE(c, async (stream) => {
       let last = Number(c.req.header("last-event-id") ?? c.req.query("since") ?? "0") || 0;
       const queue: { seq: number; data: string }[] = [];
       let wake: (() => void) | null = null;
@@ -262,9 +277,10 @@ function eventsRoute(app: Hono, { consoleOpts }: ConsoleRouteDeps): void {
           setTimeout(resolve, 15_000);
         });
         wake = null;
+        if (!live()) break;
         if (queue.length === 0 && !stream.aborted) await stream.writeSSE({ event: "ping", data: "" });
       }
       unsubscribe();
-    }),
-  );
+    });
+  });
 }

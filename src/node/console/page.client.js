@@ -405,6 +405,16 @@
     }
   });
 
+  // Log out: the server ends this browser's session and clears its cookie; the page then asks to log in.
+  document.getElementById("logout")?.addEventListener("click", async () => {
+    await fetch("/api/console/logout", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    }).catch(() => {});
+    location.assign("/console");
+  });
+
   catchUp().then(connectLive, startPolling);
   input.focus();
 })();

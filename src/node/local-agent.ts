@@ -39,13 +39,29 @@ export async function startLocalAgent(
   }
   let child: ChildProcess | null = null;
   let stopping = false;
+  const restarts = new RestartPolicy();
   const launch = () => {
     // The local agent always dials the current URL (the port may differ between runs).
-    child = spawnLocalAgentProcess(dir, cp.url);
-    child.once("exit", (code, signal) => {
+    const started = Date.now();
+    const proc = spawnLocalAgentProcess(dir, cp.url, "pipe");
+    child = proc;
+    // Its stderr goes on to ours; the last lines are kept to say why it stopped.
+    let tail = "";
+    proc.stderr?.on("data", (d: Buffer) => {
+      process.stderr.write(d);
+      tail = (tail + d.toString("utf8")).slice(-2_000);
+    });
+    proc.once("exit", (code, signal) => {
       if (stopping) return;
-      opts.logger.warn("local agent exited; restarting in 2 s", { code, signal });
-      setTimeout(launch, 2_000).unref();
+      const why = lastLine(tail);
+      const next = restarts.after({ code, signal, ranMs: Date.now() - started });
+      if ("stop" in next) {
+        // Said once, then left alone: restarting what refuses to run only fills the log.
+        opts.logger.error(`local agent stopped and not restarted: ${next.stop}`, { code, signal, why, dir });
+        return;
+      }
+      opts.logger.warn(`local agent exited; restarting in ${next.inMs / 1000} s`, { code, signal, why });
+      setTimeout(launch, next.inMs).unref();
     });
   };
   launch();
@@ -69,11 +85,52 @@ export async function startLocalAgent(
  * plane dies, however it dies, the pipe closes and the agent ends too (src/agent/parent-watch.ts),
  * so no orphan is left to fight the next start's agent on the hub.
  */
-export function spawnLocalAgentProcess(dir: string, serverUrl: string): ChildProcess {
+export function spawnLocalAgentProcess(
+  dir: string,
+  serverUrl: string,
+  stderr: "inherit" | "pipe" = "inherit",
+): ChildProcess {
   return spawn(process.execPath, [AGENT_MAIN, "run", "--dir", dir], {
     env: { ...process.env, CLAWOPS_AGENT_SERVER: serverUrl, [EXIT_WITH_PARENT_ENV]: "1" },
-    stdio: ["pipe", "inherit", "inherit"],
+    stdio: ["pipe", "inherit", stderr],
   });
+}
+
+/** The agent's exit code when another agent holds its state folder (src/agent/main.ts). */
+export const AGENT_EXIT_LOCKED = 3;
+/** Quick exits in a row (each within QUICK_EXIT_MS of its start) before the agent is left stopped. */
+const MAX_QUICK_EXITS = 5;
+const QUICK_EXIT_MS = 30_000;
+
+/**
+ * Whether and when the local agent is started again (issue 32, item 7: a refused agent was
+ * restarted every few seconds forever). Refused because another agent holds its state folder:
+ * never (it would be refused again). Exiting soon after each start, five times running: it cannot
+ * run here, so it stops. Otherwise, after a crash or a kill: again, 2 s, doubling to 30 s while
+ * the exits stay quick.
+ */
+export class RestartPolicy {
+  private quickExits = 0;
+
+  after(exit: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    ranMs: number;
+  }): { stop: string } | { inMs: number } {
+    if (exit.code === AGENT_EXIT_LOCKED) {
+      return { stop: "another clawops agent holds its state folder (is another clawops running on this data folder?)" };
+    }
+    this.quickExits = exit.ranMs < QUICK_EXIT_MS ? this.quickExits + 1 : 0;
+    if (this.quickExits >= MAX_QUICK_EXITS) {
+      return { stop: `it exited ${this.quickExits} times in a row within ${QUICK_EXIT_MS / 1000} s of starting` };
+    }
+    return { inMs: Math.min(30_000, 2_000 * 2 ** Math.max(0, this.quickExits - 1)) };
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split("\n");
+  return (lines[lines.length - 1] ?? "").slice(0, 500);
 }
 
 function runAgent(args: string[], logger: Logger): Promise<void> {

@@ -9,6 +9,7 @@ import { parseCommandName } from "../core/messages/command-name.ts";
 import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { consoleBannerLines } from "./banner.ts";
 import { parseTrustProxy } from "./client-address.ts";
+import { acquireInstanceLock } from "./instance-lock.ts";
 import { localHostName, startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { parseChannelList, parseWarnMinutes } from "./recovery-wiring.ts";
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   if (!level.ok) throw new Error(level.message);
   const logger = createLogger("clawops", { level: level.level });
   const dataDir = resolve(env.CLAWOPS_DATA_DIR ?? "data");
+  // One control plane per data folder: a second start stops here, naming the first's pid and URL.
+  const instance = acquireInstanceLock(dataDir);
   // Secrets from the environment, or from SSM Parameter Store (CLAWOPS_SSM_PARAMETER_PATH).
   // The AWS SDK (and Bolt, below) load only when configured, so a plain install starts as fast as before.
   const awsWanted =
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
       freezeWarnMin: parseWarnMinutes(env.CLAWOPS_FREEZE_WARN_MIN),
     },
   });
+  instance.setUrl(cp.url);
   const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];
   // Socket Mode: Slack without a public URL (SLACK_APP_TOKEN, an xapp- app-level token).
   const socket =

@@ -111,15 +111,30 @@ export class AgentHub implements HostTransport {
     return true;
   }
 
-  /** Closes every agent socket and the hub; closing again does nothing. */
-  async close(): Promise<void> {
+  /**
+   * Closes every agent socket with 1001 (going away) and waits for the close handshakes, at
+   * most `handshakeMs`, so agents know to redial at once; then ends what is left and the hub.
+   * Closing again does nothing.
+   */
+  async close(handshakeMs = 2_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pingTimer);
     clearInterval(this.sweepTimer);
-    for (const [ws, s] of this.sockets) {
-      if (s.link.state.state === "open") ws.close(1001, "control plane shutting down");
+    const closing: Promise<void>[] = [];
+    for (const ws of this.wss.clients) {
+      if (ws.readyState !== ws.OPEN) continue;
+      closing.push(new Promise<void>((resolve) => ws.once("close", () => resolve())));
+      ws.close(1001, "control plane shutting down");
     }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closing),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, handshakeMs);
+      }),
+    ]);
+    clearTimeout(timer);
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }

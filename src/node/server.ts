@@ -25,6 +25,7 @@ import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
 import { nodeClientAddress } from "./client-address.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
+import { drain, InFlightRequests } from "./drain.ts";
 import { createLogger } from "./logger.ts";
 import { PromMetrics } from "./metrics.ts";
 import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
@@ -230,6 +231,8 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     );
     (s as Server).once("error", reject);
   });
+  // What a drain waits for (src/node/drain.ts).
+  const requests = new InFlightRequests(server);
   // Agents hold one socket each, so the cap is sized for a fleet; past it the kernel queues.
   server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   listening = () => server.listening;
@@ -266,10 +269,14 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
       stopCleanup();
       await stopSweeper();
       clearInterval(watchSweep);
-      await hub.close();
-      await Promise.race([watchService.idle(), new Promise((r) => setTimeout(r, 2_000))]);
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, finish what is in flight (bounded), agents closed with 1001 (src/node/drain.ts).
+      await drain({
+        server,
+        requests,
+        background: () => [...inFlight, watchService.idle()],
+        closeAgents: () => hub.close(),
+        logger,
+      });
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);
       store.close();
     },

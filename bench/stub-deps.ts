@@ -1,5 +1,6 @@
-import type { CoreDeps } from "../src/core/deps.ts";
-import type { Logger, Store } from "../src/core/ports.ts";
+import type { Logger } from "../src/core/ports/basics.ts";
+import type { CoreDeps } from "../src/core/ports/deps.ts";
+import type { Store } from "../src/core/ports/store.ts";
 
 /** A logger that writes nothing (a bench times the work, not its log lines). */
 export const quietLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -6,7 +6,7 @@ import type { AgentFiles } from "../adapters/http/agent-routes.ts";
 import { AGENT_VERSION } from "../agent/version.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { ClawopsError } from "../core/errors.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
 
 const file = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const INSTALL_TEMPLATE = file("infra/install/install.sh");

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { z } from "zod";
 import { errorMessage } from "../contract/errors.ts";
 import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
-import type { BundleServices } from "../core/bundles/services.ts";
-import { LinkSigner } from "../core/bundles/signed-link.ts";
-import { type TicketConfig, ticketConfigFromEnv } from "../core/bundles/tickets.ts";
-import type { Logger } from "../core/ports.ts";
+import { HmacLinkSigner } from "../core/bundles/signed-link.ts";
+import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { BundleServices, TicketConfig } from "../core/ports/bundles.ts";
 import { DiskBlobStore } from "./disk-blob-store.ts";
 
 /**
@@ -24,7 +24,7 @@ export async function bundleServicesFromEnv(
 ): Promise<BundleServices & { blobs: DiskBlobStore }> {
   return {
     blobs: new DiskBlobStore(dataDir),
-    signer: new LinkSigner(env.CLAWOPS_LINK_SECRET || (await linkSecret(dataDir))),
+    signer: new HmacLinkSigner(env.CLAWOPS_LINK_SECRET || (await linkSecret(dataDir))),
     publicUrl: env.CLAWOPS_PUBLIC_URL ?? "",
     ...bundleLifetimesFromEnv(env),
     tickets: ticketConfigFromEnv(env),

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT_WITH_PARENT_ENV } from "../agent/parent-watch.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
 import type { ControlPlane } from "./server.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));

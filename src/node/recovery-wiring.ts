@@ -4,13 +4,14 @@ import type { DatabaseSync } from "node:sqlite";
 import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../contract/approval.ts";
-import type { Logger } from "../core/ports.ts";
-import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/decision-bus.ts";
-import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
-import { sweepScheduledFreezes } from "../core/recovery/schedule.ts";
-import { expireFreezes, type RecoveryCoreDeps } from "../core/recovery/service.ts";
-import type { RecoveryDeps } from "../core/recovery/types.ts";
+import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
+import { DecisionBus } from "../core/confirmations/decision-bus.ts";
+import { expireFreezes } from "../core/freezes/freezes.ts";
+import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
+import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { RecoveryCoreDeps } from "../core/ports/deps.ts";
+import type { RecoveryDeps } from "../core/ports/recovery.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
 
 export interface RecoveryConfig {

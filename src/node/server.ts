@@ -8,16 +8,18 @@ import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import { type CoreDeps, capabilityOn } from "../core/deps.ts";
-import type { IncidentRouting } from "../core/incidents/routing.ts";
+import { chatWithCommandName } from "../core/chat/command-name.ts";
+import type { WatchSettings } from "../core/hosts/watch-state.ts";
+import { failInterruptedJobs } from "../core/incidents/interrupted-jobs.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
-import { chatWithCommandName } from "../core/messages/command-name.ts";
-import { measuredTransport } from "../core/metrics.ts";
-import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
-import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
-import { failInterruptedJobs } from "../core/triage/triage.ts";
+import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
+import type { ChatPort } from "../core/ports/chat.ts";
+import type { IncidentRouting } from "../core/ports/deps.ts";
+import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
+import { measuredTransport } from "../core/ports/metrics.ts";
+import type { HostTransport } from "../core/ports/transport.ts";
+import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
-import type { WatchSettings } from "../core/watch/state.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
 import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
@@ -136,7 +138,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     metrics,
     // A job starts once the requests being answered are answered (a lull, at most JOB_START_DEFER_MS),
     // then a loop turn later, after the last ack was handed to its socket.
-    jobs: new InProcessJobs(undefined, {
+    jobs: new InProcessJobs(HOST_JOB_KINDS, {
       beforeStart: async () => {
         await lull.wait(JOB_START_DEFER_MS);
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -148,7 +150,6 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
     watch: { intervalMs: watchSettings.intervalMs ?? 30_000, digestMs: watchSettings.digestMs ?? 600_000 },
-    onHostTransition: freezePolicyHook(freezePolicy),
   };
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, metrics })
@@ -156,7 +157,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   const chat = slackChat ?? consoleChat;
   if (!chat) throw new Error("no chat configured");
   const deps: CoreDeps = { ...baseDeps, chat: chatWithCommandName(chat, commandName) };
-  const watchService = new WatchService(deps, watchSettings);
+  const watchService = new WatchService(deps, { settings: watchSettings, freezePolicy });
   watch = watchService;
   const watchSweep = setInterval(() => void watchService.sweep(), watchSettings.sweepMs ?? 5_000);
   watchSweep.unref();

@@ -7,11 +7,11 @@ import {
 } from "../adapters/slack/envelope.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { handleCommand } from "../core/commands/handle.ts";
-import { ackThroughResponseUrl, handleCommandPress } from "../core/commands/press.ts";
-import type { CoreDeps } from "../core/deps.ts";
-import type { Logger } from "../core/ports.ts";
-import { handleButtonPress } from "../core/recovery/press.ts";
-import { requireRecovery } from "../core/recovery/service.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { CoreDeps } from "../core/ports/deps.ts";
+import { requireRecovery } from "../core/ports/deps.ts";
+import { handleButtonPress } from "../core/recover/press.ts";
+import { ackThroughResponseUrl, handleCommandPress } from "../core/router/press.ts";
 
 export interface SocketModeOptions {
   /** App-level token (xapp-…) with the connections:write scope. */

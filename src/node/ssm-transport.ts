@@ -4,9 +4,10 @@ import { z } from "zod";
 import { SLOW_STEPS, type StepRequest, type StepResult } from "../contract/catalog.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { decodeOneShot, formatStepSpec, missingStepResults } from "../contract/ssm-output.ts";
-import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
-import type { HostTransport, JobOutcome, JobSpec, Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../core/ports/transport.ts";
+import { normalizeHostName } from "../core/vocabulary/hosts.ts";
 
 // ---------------------------------------------------------------------------------------
 // Inventory: which clawops host is which SSM managed node.

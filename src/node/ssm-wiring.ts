@@ -1,5 +1,7 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import type { HostTransport, Logger, Store } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { Store } from "../core/ports/store.ts";
+import type { HostTransport } from "../core/ports/transport.ts";
 import { loadSsmInventory, RoutingTransport, SsmTransport } from "./ssm-transport.ts";
 
 /** One SSM client per region, made only when something needs AWS. Credentials: the SDK's default chain. */

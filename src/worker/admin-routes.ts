@@ -1,10 +1,10 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { BODY_LIMITS, capBody } from "../adapters/http/limits.ts";
 import { bearerGuard } from "../adapters/http/ops-routes.ts";
-import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import { normalizeHostName } from "../core/vocabulary/hosts.ts";
 import { DirectoryStore } from "./directory-store.ts";
 import type { WorkerEnv } from "./env.ts";
 import { HOST_HEADER } from "./rpc.ts";

@@ -1,7 +1,7 @@
 import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
-import type { BundleServices } from "../core/bundles/services.ts";
-import { LinkSigner } from "../core/bundles/signed-link.ts";
+import { HmacLinkSigner } from "../core/bundles/signed-link.ts";
 import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
+import type { BundleServices } from "../core/ports/bundles.ts";
 import type { WorkerEnv } from "./env.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 
@@ -33,7 +33,7 @@ export function workerBundleServices(
     ok: true,
     services: {
       blobs: new R2BlobStore(env.BUNDLES),
-      signer: new LinkSigner(secret),
+      signer: new HmacLinkSigner(secret),
       publicUrl: env.CLAWOPS_PUBLIC_URL || origin,
       ...bundleLifetimesFromEnv(vars),
       tickets: ticketConfigFromEnv(vars),

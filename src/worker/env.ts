@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { parseHostLabels } from "../core/alerts/host-map.ts";
 import { parseTriageEveryMs } from "../core/alerts/receive.ts";
-import { type IncidentRouting, parseIncidentRouting } from "../core/incidents/routing.ts";
-import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
-import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
+import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
+import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
+import { parseIncidentRouting } from "../core/incidents/routing.ts";
+import type { IncidentRouting } from "../core/ports/deps.ts";
 import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
 /**

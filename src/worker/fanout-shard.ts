@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { probeHosts } from "../core/fleet/fleet.ts";
-import type { FleetFanout, FleetRow, ProbeTarget } from "../core/fleet/row.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { FleetFanout, FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
 import type { WorkerEnv } from "./env.ts";
 import type { FanoutShardRpc } from "./rpc.ts";

@@ -1,6 +1,6 @@
 import { createApp } from "../adapters/http/app.ts";
 import type { OpsOptions } from "../adapters/http/ops-routes.ts";
-import { capabilityOff } from "../core/deps.ts";
+import { capabilityOff } from "../core/ports/deps.ts";
 import { workerRoutes } from "./admin-routes.ts";
 import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { type LogLevel, levelEnabled, parseLogLevel } from "../contract/log-level.ts";
-import type { LogFields, Logger } from "../core/ports.ts";
+import type { LogFields, Logger } from "../core/ports/basics.ts";
 
 /** LOG_LEVEL from the Worker's vars (read per line: the bindings are the deployment's); bad or unset: info. */
 function threshold(): LogLevel {

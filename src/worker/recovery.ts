@@ -1,9 +1,9 @@
 import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, importApprovalKey } from "../contract/approval.ts";
-import { Authorizer } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/decision-bus.ts";
-import type { RecoverRuns, RecoveryDeps, RecoveryStore } from "../core/recovery/types.ts";
+import { Authorizer } from "../core/authz/authz.ts";
+import { DecisionBus } from "../core/confirmations/decision-bus.ts";
+import type { RecoverRuns, RecoveryDeps, RecoveryStore } from "../core/ports/recovery.ts";
 import { DirectoryRecoveryStore } from "./directory-store.ts";
 import type { WorkerConfig, WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/contract/encoding.ts";
+import { requestConfirmation } from "../../src/core/confirmations/confirm.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { requestConfirmation } from "../../src/core/recovery/confirm.ts";
-import { requireRecovery } from "../../src/core/recovery/service.ts";
+import { requireRecovery } from "../../src/core/ports/deps.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { launchChromium, newConsolePage, openConsole } from "../support/console-server.ts";
 

@@ -9,7 +9,7 @@ import type {
   RecoveryStore,
   ScheduledFreeze,
   ScheduledFreezeStage,
-} from "../../src/core/recovery/types.ts";
+} from "../../src/core/ports/recovery.ts";
 
 const DEFAULT_AUDIT_LIMIT = 100;
 

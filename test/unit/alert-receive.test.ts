@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
-import type { HostJob } from "../../src/core/deps.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/deps.ts";
-import type { ChatMessage } from "../../src/core/ports.ts";
+import type { ChatMessage } from "../../src/core/ports/chat.ts";
+import type { HostJob } from "../../src/core/ports/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 

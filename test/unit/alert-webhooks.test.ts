@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
-import type { Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
 import { Scrape } from "../support/prometheus.ts";

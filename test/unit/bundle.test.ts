@@ -10,13 +10,15 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { verifyArchive } from "../../src/core/bundles/archive.ts";
 import { collectBundleOnRecoverFailure } from "../../src/core/bundles/bundle.ts";
 import { scanText } from "../../src/core/bundles/scan.ts";
-import type { BundleServices } from "../../src/core/bundles/services.ts";
-import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
+import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import type { CoreDeps } from "../../src/core/deps.ts";
-import { capabilityOn } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
+import type { BundleServices } from "../../src/core/ports/bundles.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
+import { capabilityOn } from "../../src/core/ports/deps.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
@@ -72,7 +74,7 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
   let n = 0;
   const bundles: BundleServices = {
     blobs,
-    signer: new LinkSigner("test-link-secret-0123456789abcdef"),
+    signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
     publicUrl: "http://127.0.0.1:9",
     retentionMs: 3_600_000,
     linkTtlMs: 600_000,
@@ -91,7 +93,7 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
     clock: { now: () => Date.now() },
     ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}${Math.random().toString(36).slice(2, 8)}` },
     logger,
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
     bundles: capabilityOn(bundles),
   };
   return { deps, blobs, logger, store, bundles };

@@ -5,7 +5,7 @@ import {
   pressFromInteraction,
   pressFromInteractionForm,
 } from "../../src/adapters/slack/envelope.ts";
-import { APPROVE_ACTION_ID } from "../../src/core/recovery/confirm.ts";
+import { APPROVE_ACTION_ID } from "../../src/core/confirmations/confirm.ts";
 import { slashCommandBody } from "../support/slack-signing.ts";
 
 describe("one Slack envelope converter for HTTP and Socket Mode", () => {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { CommandReply } from "../../core/commands/types.ts";
-import type { Logger } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/basics.ts";
+import type { CommandReply } from "../../core/requests/types.ts";
 
 /** Where work goes after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
 export type RunInBackground = (

@@ -12,9 +12,9 @@ import {
   parsePayload,
 } from "../../core/alerts/payloads.ts";
 import { type AlertPolicy, receiveAlerts } from "../../core/alerts/receive.ts";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
-import { metricsOf } from "../../core/metrics.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import { metricsOf } from "../../core/ports/metrics.ts";
 import type { AfterResponse } from "./after-response.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { DEFAULT_HOST_LABELS } from "../../core/alerts/host-map.ts";
-import { type CoreDeps, capabilityOff } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
+import { type CoreDeps, capabilityOff } from "../../core/ports/deps.ts";
 import { afterResponse, type RunInBackground } from "./after-response.ts";
 import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { type AlertRoutesConfig, alertRoutes } from "./alert-routes.ts";

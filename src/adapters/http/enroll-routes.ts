@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 

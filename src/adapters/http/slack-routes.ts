@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import { handleCommand } from "../../core/commands/handle.ts";
-import { ackThroughResponseUrl, handleCommandPress } from "../../core/commands/press.ts";
-import type { CoreDeps } from "../../core/deps.ts";
-import { handleButtonPress } from "../../core/recovery/press.ts";
-import { requireRecovery } from "../../core/recovery/service.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import { requireRecovery } from "../../core/ports/deps.ts";
+import { handleButtonPress } from "../../core/recover/press.ts";
+import { ackThroughResponseUrl, handleCommandPress } from "../../core/router/press.ts";
 import {
   commandFromSlashForm,
   commandPressFromInteractionForm,

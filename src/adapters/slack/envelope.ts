@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
-import type { CommandPress } from "../../core/commands/press.ts";
-import type { CommandRequest } from "../../core/commands/types.ts";
+import { PRESS_BY_ACTION } from "../../core/confirmations/confirm.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { RUN_ACTION_PREFIX } from "../../core/messages/buttons.ts";
 import type { Message } from "../../core/messages/model.ts";
-import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
-import type { ButtonPress } from "../../core/recovery/press.ts";
+import type { ButtonPress } from "../../core/recover/press.ts";
+import type { CommandRequest } from "../../core/requests/types.ts";
+import type { CommandPress } from "../../core/router/press.ts";
 import { toBlockKit } from "./render.ts";
 
 /**

@@ -200,7 +200,7 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
       ],
       metrics: capabilityOn({ token: config.metricsToken, render: () => metrics.render() }),
     },
-    runInBackground: (task) => {
+    runLater: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
     },

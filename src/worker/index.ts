@@ -37,10 +37,10 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
       pagerdutySecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
       policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
     },
-    runInBackground: (task, { executionCtx }) => {
+    runLater: (task, { executionCtx }) => {
       // Work after the response only survives if the runtime is told to wait for it.
       if (executionCtx) executionCtx.waitUntil(task);
-      else logger.error("no execution context; background work may be cut off");
+      else logger.error("no execution context; work after the ack may be cut off");
     },
     // The operator API and the agents' WebSocket entry, under the app's one error shape.
     routes: [{ path: "/", app: workerRoutes(env, logger) }],

@@ -103,7 +103,7 @@ export async function startConsoleServer(
   const app = createApp({
     deps,
     console: { chat, channel: "console", page: CONSOLE_PAGE_HTML, auth },
-    runInBackground: (task) => {
+    runLater: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
     },

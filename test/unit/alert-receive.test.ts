@@ -59,7 +59,7 @@ async function setup() {
   } as unknown as CoreDeps;
   const fire = async (alert: IncomingAlert) => {
     const receipt = await receiveAlerts(deps, [alert], { hostLabels: ["host"] });
-    await receipt.background?.();
+    await receipt.later?.();
   };
   return { deps, store, posted, started, fire, advance: (ms: number) => (now += ms) };
 }

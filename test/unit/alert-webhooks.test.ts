@@ -587,7 +587,7 @@ describe("clawops_alerts_received_total", () => {
 
 describe("alert webhooks without their secrets", () => {
   it("answer 503 naming the variable to set", async () => {
-    const app = createApp({ deps: cp.deps, runInBackground: () => {} });
+    const app = createApp({ deps: cp.deps, runLater: () => {} });
     const am = await app.request("/alerts/alertmanager", { method: "POST", body: "{}" });
     expect(am.status).toBe(503);
     expect(((await am.json()) as { error: { message: string } }).error.message).toContain("set CLAWOPS_ALERT_TOKEN");

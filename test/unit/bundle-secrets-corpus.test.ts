@@ -214,7 +214,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
       source: "slack",
     });
     expect(reply.error).toBeUndefined();
-    await reply.background?.();
+    await reply.later?.();
 
     // Stored and delivered: a refused bundle would leak nothing and prove nothing.
     const upload = [...slack.uploads.values()][0];

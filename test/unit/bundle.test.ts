@@ -151,7 +151,7 @@ async function runCommand(deps: CoreDeps, text: string) {
     source: "slack",
   });
   expect(reply.error).toBeUndefined();
-  await reply.background?.();
+  await reply.later?.();
   return reply;
 }
 
@@ -266,7 +266,7 @@ describe("/openclaw bundle: secrets planted in every source", () => {
     const summary = slack.thread("C1", parent?.ts ?? "").find((m) => m.text.includes("Repro bundle"));
     const link = /(http:\/\/\S+\/bundles\/\S+)/.exec(summary?.text ?? "")?.[1] ?? "";
     expect(link).toContain("sig=");
-    const app = createApp({ deps, runInBackground: () => {} });
+    const app = createApp({ deps, runLater: () => {} });
     const path = link.replace("http://127.0.0.1:9", "http://x");
     const ok = await app.request(path);
     expect(ok.status).toBe(200);
@@ -277,7 +277,7 @@ describe("/openclaw bundle: secrets planted in every source", () => {
     expect((await app.request(forged)).status).toBe(403);
     const later = createApp({
       deps: { ...deps, clock: { now: () => Date.now() + 700_000 } },
-      runInBackground: () => {},
+      runLater: () => {},
     });
     expect((await later.request(path)).status).toBe(403);
   }, 60_000);
@@ -457,7 +457,7 @@ describe("fail-closed and partial bundles", () => {
       workspace: "T0SECOND",
     });
     expect(reply.error).toBeUndefined();
-    await reply.background?.();
+    await reply.later?.();
     expect(github.comments.slice(before).map((c) => `${c.repo}#${c.issue}`)).toEqual(["second/ops#5"]);
     // Another workspace falls back to the control plane's default repository.
     await runCommand(deps, "bundle ws2 --ticket #6");

@@ -129,7 +129,7 @@ async function setup(policy: FreezePolicy = POLICY) {
       requestKey: `r-${text}-${user}-${now}`,
       source: "slack",
     });
-    await reply.background?.();
+    await reply.later?.();
     return reply;
   };
   return {

@@ -140,7 +140,7 @@ async function setup(store: RecoveryStore) {
       requestKey: `r-${text}-${user}-${now}`,
       source: "slack",
     });
-    await reply.background?.();
+    await reply.later?.();
     return reply;
   };
   /** Runs the sweep every 5 s until `until`, as the Node timer does. */

@@ -90,7 +90,7 @@ async function slash(deps: CoreDeps, text: string, channel: string, hook: string
   expect(req.responseUrl).toBe(slack.responseUrl(hook));
   const reply = await handleCommand(deps, req);
   expect(reply.error).toBeUndefined();
-  await reply.background?.();
+  await reply.later?.();
   const job = reply.jobId ? await deps.store.getJob(reply.jobId) : null;
   return { reply, job: job as JobRecord };
 }

@@ -44,7 +44,7 @@ export interface AlertReceipt {
   accepted: { host: string; channel: string; firing: number; resolved: number }[];
   ignored: { alert: string; status: IncomingAlert["status"]; reason: string }[];
   /** Runs after the response: thread, alert message, triage, notes, audit. */
-  background?: () => Promise<void>;
+  later?: () => Promise<void>;
 }
 
 interface HostGroup {
@@ -56,7 +56,7 @@ interface HostGroup {
 
 /**
  * Sorts alerts by host in the request (one host listing, no chat call), so the webhook answers
- * at once with what will happen; the chat and the agent are used only in `background`.
+ * at once with what will happen; the chat and the agent are used only in `later`.
  */
 export async function receiveAlerts(
   deps: CoreDeps,
@@ -103,7 +103,7 @@ export async function receiveAlerts(
   return {
     accepted,
     ignored,
-    background: async () => {
+    later: async () => {
       // One host's failure (a channel the bot is not in) does not stop the others.
       const outcomes = await Promise.allSettled(
         [...groups.values()].map(async (g) => {

@@ -9,7 +9,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 
-/** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver in the background. */
+/** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver `later`. */
 export async function bundleCommand(
   deps: CoreDeps,
   req: CommandRequest,
@@ -57,7 +57,7 @@ export async function bundleCommand(
     ack: renderNotice(
       `📦 Collecting a repro bundle from *${host.name}* (job \`${job.id}\`). Progress, the summary and the download link appear in the host's incident thread.`,
     ),
-    background: async () => {
+    later: async () => {
       const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
       await deps.jobs.start(deps, {
         kind: "bundle",

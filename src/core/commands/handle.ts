@@ -29,7 +29,7 @@ const REQUEST_MEMORY_MS = 10 * 60_000;
 
 /**
  * Handles one `/openclaw …` invocation. Fast by construction: validation and one store
- * write, everything else in `background`. Never throws: errors become a clear ephemeral
+ * write, everything else in `later`. Never throws: errors become a clear ephemeral
  * reply, and no job is created.
  */
 export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
@@ -165,13 +165,13 @@ async function fleetStatusCommand(
     const report = await fleetReportFor(deps, command);
     return {
       ack: renderNotice(`📋 Fleet status (${what}) from the watch follows; \`--live\` probes every host now.`),
-      background: () => postFleetMatrix(deps, req, what, report),
+      later: () => postFleetMatrix(deps, req, what, report),
     };
   }
   const count = selectHosts(await deps.store.listHosts(), command.selector).length;
   return {
     ack: renderNotice(`🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`),
-    background: async () => postFleetMatrix(deps, req, what, await probeFleet(deps, command.selector)),
+    later: async () => postFleetMatrix(deps, req, what, await probeFleet(deps, command.selector)),
   };
 }
 
@@ -293,7 +293,7 @@ async function triageCommand(
     ack: renderNotice(
       `🔎 Triage of *${host.name}* started (job \`${raised.job.id}\`).${queued} Results will appear in the host's incident thread.`,
     ),
-    background: raised.later,
+    later: raised.later,
     jobId: raised.job.id,
   };
 }

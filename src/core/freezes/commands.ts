@@ -44,7 +44,7 @@ export async function freezeCommand(
     ack: renderNotice(
       `🧊 Froze ${command.target === FREEZE_ALL ? "*the whole fleet*" : `*${command.target}*`} until ${new Date(record.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC. Notices go to the incident thread${deps.recovery.announceChannels.length ? " and the announcement channels" : ""}.`,
     ),
-    background: () => announceFreeze(deps, record),
+    later: () => announceFreeze(deps, record),
   };
 }
 
@@ -85,7 +85,7 @@ export async function unfreezeCommand(
     ack: renderNotice(
       `✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.${still}`,
     ),
-    background: () => postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now())),
+    later: () => postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now())),
   };
 }
 
@@ -130,7 +130,7 @@ export async function extendFreezeCommand(
   const until = updated.auto ? `it lifts ${liftRule(updated.auto)}` : `it lasts until ${iso(updated.expiresAt)}`;
   return {
     ack: renderNotice(`⏳ Extended the freeze of *${command.target}*: ${until}. Said where it was announced.`),
-    background: () => postToNotices(deps, updated, renderFreezeExtended(updated, actor.user)),
+    later: () => postToNotices(deps, updated, renderFreezeExtended(updated, actor.user)),
   };
 }
 

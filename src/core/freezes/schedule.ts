@@ -69,7 +69,7 @@ export async function scheduleFreeze(
     ack: renderNotice(
       `🗓️ Scheduled a maintenance freeze of ${label(s.target)} from ${iso(s.startsAt)} to ${iso(s.endsAt)}. It is announced now${s.stage === "scheduled" ? `, ${Math.round(warnLead(deps) / 60_000)} min before,` : ""} at its start and at its end${deps.recovery.announceChannels.length ? ", here and in the announcement channels" : " here"}. Cancel it before it starts with \`/openclaw unfreeze ${s.target}\`.`,
     ),
-    background: async () => {
+    later: async () => {
       await announceScheduled(deps, s, "set");
     },
   };
@@ -106,7 +106,7 @@ export async function cancelScheduled(
     ack: renderNotice(
       `✖️ Cancelled the maintenance freeze of ${label(target)} scheduled ${iso(removed.startsAt)} to ${iso(removed.endsAt)}; nothing was frozen. The cancellation is announced where it was.`,
     ),
-    background: async () => {
+    later: async () => {
       await announceScheduled(deps, removed, "cancelled", actor.user);
     },
   };

@@ -59,7 +59,7 @@ export interface RaisedIncident {
   triage: TriageOutcome;
   /** The queued triage job, if one was queued now. */
   job: JobRecord | null;
-  /** Starts the queued triage in its host's turn: the caller chooses when (after an ack, in background). */
+  /** Starts the queued triage in its host's turn: the caller chooses when (after an ack: the `later` half). */
   later: (() => Promise<void>) | null;
   /** Why the triage could not be queued (`failed`). */
   error?: unknown;

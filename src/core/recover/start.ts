@@ -40,9 +40,9 @@ export async function startRecover(
     );
   }
   const run: RecoverRun = { host: host.name, actor, runId };
-  let background: (() => Promise<void>) | null;
+  let later: (() => Promise<void>) | null;
   try {
-    background = await runs.launch(run);
+    later = await runs.launch(run);
   } catch (err) {
     await runs.release(host.name, runId).catch(() => undefined);
     deps.logger.error("recover run did not start", { host: host.name, run: runId, err: String(err) });
@@ -56,6 +56,6 @@ export async function startRecover(
     ack: renderNotice(
       `🛠️ Recovery of *${host.name}* started (run \`${runId}\`): six steps, live in the host's incident thread. The restart waits for your confirmation there.`,
     ),
-    ...(background ? { background } : {}),
+    ...(later ? { later } : {}),
   };
 }

@@ -22,7 +22,7 @@ export interface CommandReply {
   /** Shown at once, to the invoking user only (Slack: ephemeral response). */
   ack: Message;
   /** Slow work to run after the ack: `waitUntil` on Workers, a detached promise on Node. */
-  background?: () => Promise<void>;
+  later?: () => Promise<void>;
   /** The job this command started, if any. */
   jobId?: string;
   /** Set when the command was refused; the ack says the same in words. */

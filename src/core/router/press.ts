@@ -59,10 +59,10 @@ export async function handleCommandPress(deps: CoreDeps, press: CommandPress): P
  * same words a slash command's ack shows.
  */
 export function ackThroughResponseUrl(deps: CoreDeps, press: CommandPress, reply: CommandReply): CommandReply {
-  const slow = reply.background;
+  const slow = reply.later;
   return {
     ...reply,
-    background: async () => {
+    later: async () => {
       await tellRequester(deps, press.responseUrl, reply.ack, { request: press.requestKey });
       if (slow) await slow();
     },

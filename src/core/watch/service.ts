@@ -32,7 +32,7 @@ export class WatchService {
   readonly settings: WatchSettings;
   private readonly chains = new Map<string, Promise<void>>();
   /** Work started and not awaited by the frame (triage jobs): `idle()` waits for it. */
-  private readonly background = new Set<Promise<void>>();
+  private readonly laterWork = new Set<Promise<void>>();
   /**
    * What `sweep` needs of each host (last report, open flap window, stale), kept as states are
    * written so a sweep over 10,000 hosts reads no store; loaded from the store on the first sweep.
@@ -127,8 +127,8 @@ export class WatchService {
 
   /** Resolves when every frame handled so far and the work it started have finished (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([...this.chains.values(), ...this.background]);
+    while (this.chains.size > 0 || this.laterWork.size > 0) {
+      await Promise.allSettled([...this.chains.values(), ...this.laterWork]);
     }
   }
 
@@ -200,8 +200,8 @@ export class WatchService {
       const run = raised
         .later()
         .catch((err: unknown) => deps.logger.error("watch: triage failed", { host: t.host, err: errorMessage(err) }));
-      this.background.add(run);
-      void run.finally(() => this.background.delete(run));
+      this.laterWork.add(run);
+      void run.finally(() => this.laterWork.delete(run));
     }
     return raised.thread;
   }

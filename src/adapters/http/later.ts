@@ -1,18 +1,15 @@
 import type { Context } from "hono";
 import type { Logger } from "../../core/ports/basics.ts";
-import type { CommandReply } from "../../core/requests/types.ts";
+import type { Handled } from "../../core/router/handle.ts";
 
-/** Where work goes after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
-export type RunInBackground = (
-  task: Promise<void>,
-  ctx: { executionCtx?: { waitUntil(p: Promise<unknown>): void } },
-) => void;
+/** Where `later` work goes once the response is out: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
+export type RunLater = (task: Promise<void>, ctx: { executionCtx?: { waitUntil(p: Promise<unknown>): void } }) => void;
 
-/** Starts a command's slow half once its ack is on the way; its failure is logged, never thrown. */
-export function afterResponse(run: RunInBackground, logger: Logger) {
-  return (reply: Pick<CommandReply, "background">, c: Context): void => {
-    if (!reply.background) return;
-    run(startBackground(reply.background, logger), executionContextOf(c));
+/** Starts an interaction's `later` half once its ack is on the way; its failure is logged, never thrown. */
+export function laterAfterAck(run: RunLater, logger: Logger) {
+  return (handled: Pick<Handled, "later">, c: Context): void => {
+    if (!handled.later) return;
+    run(startLater(handled.later, logger), executionContextOf(c));
   };
 }
 
@@ -22,8 +19,8 @@ export function afterResponse(run: RunInBackground, logger: Logger) {
  * (its Context, IncomingMessage, ServerResponse and body, ≈ 10 KB) alive until the job ended, and
  * a burst of commands was promoted to the old generation in long scavenges.
  */
-function startBackground(background: () => Promise<void>, logger: Logger): Promise<void> {
-  return background().catch((err) => logger.error("background task failed", { err: String(err) }));
+function startLater(later: () => Promise<void>, logger: Logger): Promise<void> {
+  return later().catch((err) => logger.error("work after the ack failed", { err: String(err) }));
 }
 
 /**
@@ -42,4 +39,4 @@ function executionContextOf(c: Context): { executionCtx?: { waitUntil(p: Promise
   };
 }
 
-export type AfterResponse = ReturnType<typeof afterResponse>;
+export type LaterAfterAck = ReturnType<typeof laterAfterAck>;

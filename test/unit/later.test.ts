@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
-import { afterResponse } from "../../src/adapters/http/after-response.ts";
+import { laterAfterAck } from "../../src/adapters/http/later.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -16,17 +16,17 @@ async function collect(): Promise<void> {
   }
 }
 
-describe("afterResponse: a command's slow half, started once its ack is on the way", () => {
+describe("laterAfterAck: an interaction's later half, started once its ack is on the way", () => {
   // A burst of triages on one host queues jobs behind each other; each waiting job held its
   // whole request (hono Context, IncomingMessage, ServerResponse, body) until it finished.
   it("does not keep the request alive while the job waits", async () => {
     const tasks: Promise<void>[] = [];
     // The job queue holds the waiting job (here: its resolver) until its turn comes.
     const queue: (() => void)[] = [];
-    const afterAck = afterResponse((task) => tasks.push(task), quiet);
+    const afterAck = laterAfterAck((task) => tasks.push(task), quiet);
     let request: object | null = { executionCtx: null, body: "x".repeat(10_000) };
     const ref = new WeakRef(request);
-    afterAck({ background: () => new Promise<void>((resolve) => queue.push(resolve)) }, request as unknown as Context);
+    afterAck({ later: () => new Promise<void>((resolve) => queue.push(resolve)) }, request as unknown as Context);
     request = null;
     await collect();
     expect(tasks).toHaveLength(1);
@@ -39,22 +39,22 @@ describe("afterResponse: a command's slow half, started once its ack is on the w
   it("hands the runtime the request's execution context, and logs a task that fails", async () => {
     const errors: string[] = [];
     const waited: Promise<unknown>[] = [];
-    const afterAck = afterResponse(
+    const afterAck = laterAfterAck(
       (task, ctx) => {
         ctx.executionCtx?.waitUntil(task);
       },
       { ...quiet, error: (m, f) => errors.push(`${m}: ${String(f?.err)}`) },
     );
     const c = { executionCtx: { waitUntil: (p: Promise<unknown>) => waited.push(p) } } as unknown as Context;
-    afterAck({ background: () => Promise.reject(new Error("agent gone")) }, c);
+    afterAck({ later: () => Promise.reject(new Error("agent gone")) }, c);
     expect(waited).toHaveLength(1);
     await waited[0];
-    expect(errors).toEqual(["background task failed: Error: agent gone"]);
+    expect(errors).toEqual(["work after the ack failed: Error: agent gone"]);
   });
 
   it("does nothing for a command without a slow half", () => {
     const tasks: Promise<void>[] = [];
-    afterResponse((task) => tasks.push(task), quiet)({}, {} as Context);
+    laterAfterAck((task) => tasks.push(task), quiet)({}, {} as Context);
     expect(tasks).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { expireFreezes } from "../core/freezes/freezes.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
 import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import type { Logger } from "../core/ports/basics.ts";
-import type { RecoveryCoreDeps } from "../core/ports/deps.ts";
+import type { CoreDeps } from "../core/ports/deps.ts";
 import type { RecoveryDeps } from "../core/ports/recovery.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
 
@@ -109,7 +109,7 @@ export function parseChannelList(text: string | undefined): string[] {
  * moments that are due, then sweeps expired freezes (automatic ones lift with their all-clear).
  * Both are stored, so a restart picks up where the last process stopped.
  */
-export function startFreezeSweeper(deps: RecoveryCoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
+export function startFreezeSweeper(deps: CoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
   let running: Promise<void> | null = null;
   const sweep = async () => {
     const now = deps.clock.now();

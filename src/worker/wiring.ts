@@ -2,7 +2,6 @@ import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { watchSettingsFromEnv } from "../core/hosts/watch-state.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
-import type { RecoveryCoreDeps } from "../core/ports/deps.ts";
 import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/ports/deps.ts";
 import type { RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
@@ -108,12 +107,12 @@ export function hostJobDeps(p: Parts & { transport: HostTransport; jobs: JobSche
 }
 
 /** The directory object's alarm: expired freezes leave, each with its notice; its own SQLite, no RPC to itself. */
-export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: RecoveryStore): RecoveryCoreDeps {
+export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: RecoveryStore): CoreDeps {
   return { ...baseDeps(p), recovery: workerRecovery(p.env, p.config, { store: recoveryStore }) };
 }
 
 /** A recover run in its Workflow instance; its agent jobs wait in the host's object behind the others. */
-export function recoverRunDeps(p: Parts, publicUrl: string): RecoveryCoreDeps {
+export function recoverRunDeps(p: Parts, publicUrl: string): CoreDeps {
   const bundles = workerBundleServices(p.env, publicUrl);
   return {
     ...baseDeps({ ...p, transport: new DurableObjectHostTransport(p.env.HOSTS, { inTurn: true }) }),

@@ -6,6 +6,7 @@ import type { ChatMessage } from "../../src/core/ports/chat.ts";
 import type { HostJob } from "../../src/core/ports/deps.ts";
 import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -55,6 +56,7 @@ async function setup() {
       },
     },
     bundles: capabilityOff("not in this test"),
+    recovery: memoryRecovery(),
     incidents: { defaultChannel: CHANNEL, rules: [] },
   } as unknown as CoreDeps;
   const fire = async (alert: IncomingAlert) => {

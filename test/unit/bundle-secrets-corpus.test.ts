@@ -18,6 +18,7 @@ import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/tr
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { KINDS, type Planted, plantCorpus, SOURCES } from "../support/secret-corpus.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
@@ -184,6 +185,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
       ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}` },
       logger,
       jobs: new InProcessJobs(HOST_JOB_KINDS),
+      recovery: memoryRecovery(),
       bundles: capabilityOn({
         blobs: new MemoryBlobStore(),
         signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),

@@ -22,6 +22,7 @@ import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
@@ -94,6 +95,7 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
     ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}${Math.random().toString(36).slice(2, 8)}` },
     logger,
     jobs: new InProcessJobs(HOST_JOB_KINDS),
+    recovery: memoryRecovery(),
     bundles: capabilityOn(bundles),
   };
   return { deps, blobs, logger, store, bundles };

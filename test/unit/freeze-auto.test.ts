@@ -16,7 +16,7 @@ import {
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOff, type RecoveryCoreDeps } from "../../src/core/ports/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
@@ -74,7 +74,7 @@ async function setup(policy: FreezePolicy = POLICY) {
     });
   }
   const recoveryStore = new SqliteRecoveryStore(new DatabaseSync(":memory:"));
-  const deps: RecoveryCoreDeps = {
+  const deps: CoreDeps = {
     store,
     transport: new FakeHostTransport(),
     chat: {

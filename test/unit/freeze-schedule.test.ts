@@ -11,7 +11,7 @@ import { nextScheduledMoment, resolveStart, sweepScheduledFreezes } from "../../
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOff, type RecoveryCoreDeps } from "../../src/core/ports/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import type { RecoveryStore } from "../../src/core/ports/recovery.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
@@ -102,7 +102,7 @@ async function setup(store: RecoveryStore) {
     gatewayVersion: null,
     lastSeenAt: null,
   });
-  const deps: RecoveryCoreDeps = {
+  const deps: CoreDeps = {
     store: hosts,
     transport: new FakeHostTransport(),
     chat: {

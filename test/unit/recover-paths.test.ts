@@ -4,7 +4,7 @@ import { Authorizer } from "../../src/core/authz/authz.ts";
 import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import type { CoreDeps, RecoveryCoreDeps } from "../../src/core/ports/deps.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import { capabilityOff, capabilityOn } from "../../src/core/ports/deps.ts";
 import type { Decision, RunSteps } from "../../src/core/ports/recovery.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
@@ -312,7 +312,7 @@ async function record(
       notices: [{ channel: CHANNEL, threadTs: "ts-earlier" }],
     });
   }
-  const deps: RecoveryCoreDeps = {
+  const deps: CoreDeps = {
     store,
     transport,
     chat: {

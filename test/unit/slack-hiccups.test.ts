@@ -11,6 +11,7 @@ import type { JobRecord } from "../../src/core/ports/store.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { slashCommandBody } from "../support/slack-signing.ts";
 import { type SlackFault, SlackStandIn } from "../support/slack-standin.ts";
@@ -63,6 +64,7 @@ function setup(opts: { budgetMs?: number } = {}) {
     ids: { id: (p) => `${p}_${(++n).toString().padStart(4, "0")}${Math.random().toString(36).slice(2, 6)}` },
     logger,
     jobs: new InProcessJobs(HOST_JOB_KINDS),
+    recovery: memoryRecovery(),
     bundles: capabilityOff("not in this test"),
   };
   return { deps, store, transport, waits, logs };

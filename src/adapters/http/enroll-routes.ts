@@ -48,7 +48,7 @@ export function enrollRoutes(deps: CoreDeps) {
     }
     deps.logger.info("host enrolled", { host: result.host });
     // Agents pin this key at enrollment and accept mutating steps only with approvals it signed.
-    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery?.approvalKey?.publicKey ?? null });
+    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery.approvalKey?.publicKey ?? null });
   });
   return app;
 }

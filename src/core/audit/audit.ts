@@ -3,7 +3,6 @@ import type { AuditEntry, NewAuditEntry } from "../ports/recovery.ts";
 
 /** Appends to the audit log; a failing audit write is logged loudly but never hides the action's own result. */
 export async function audit(deps: CoreDeps, entry: NewAuditEntry): Promise<AuditEntry | null> {
-  if (!deps.recovery) return null;
   try {
     return await deps.recovery.store.appendAudit(entry);
   } catch (err) {

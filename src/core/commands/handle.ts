@@ -14,7 +14,6 @@ import { raiseIncident } from "../incidents/pipeline.ts";
 import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { renderError, renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import { requireRecovery } from "../ports/deps.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
@@ -125,7 +124,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "status":
     case "audit":
     case "recover":
-      return handleRecoveryCommand(requireRecovery(deps), req, command);
+      return handleRecoveryCommand(deps, req, command);
     case "hosts":
       return listHostsCommand(deps, command);
     case "revoke":
@@ -201,11 +200,7 @@ async function tagCommand(
       status: 501,
     });
   }
-  await authorize(
-    requireRecovery(deps).recovery.authz,
-    { user: req.user, channel: req.channel, source: req.source },
-    "tag",
-  );
+  await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "tag");
   const host = await requireHost(deps, command.host);
   await deps.store.setHostTags(host.name, command.tags);
   const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";

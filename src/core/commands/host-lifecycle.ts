@@ -3,7 +3,6 @@ import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import { requireRecovery } from "../ports/deps.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 
 /**
@@ -20,7 +19,7 @@ export async function handleHostLifecycle(
   req: CommandRequest,
   command: { kind: "revoke" | "remove"; host: string },
 ): Promise<CommandReply> {
-  const rdeps = requireRecovery(deps);
+  const rdeps = deps;
   await authorize(rdeps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, command.kind);
   const { transport, store } = deps;
   if (!transport.disconnect || (command.kind === "remove" && !store.deleteHost)) {

@@ -30,7 +30,7 @@ export function parseCommand(text: string): Command {
       return parseBundle(rest);
     case "status":
       // Bare `status` lists active freezes (recovery/parse.ts); `status <selector>` is the fleet matrix.
-      if (rest.length === 0) return parseRecoveryCommand("status", rest, normalizeHostName) ?? { kind: "help" };
+      if (rest.length === 0) return parseRecoveryCommand("status", rest) ?? { kind: "help" };
       return rest.includes("--live")
         ? { kind: "fleet-status", selector: parseFleetSelector(rest.filter((a) => a !== "--live")), live: true }
         : { kind: "fleet-status", selector: parseFleetSelector(rest) };
@@ -49,7 +49,7 @@ export function parseCommand(text: string): Command {
       };
     }
     default: {
-      const recovery = parseRecoveryCommand(sub ?? "", rest, normalizeHostName);
+      const recovery = parseRecoveryCommand(sub ?? "", rest);
       if (recovery) return recovery;
       throw new ClawopsError(
         "unknown_command",

@@ -2,31 +2,30 @@ import { ClawopsError } from "../errors.ts";
 import { escapeMrkdwn } from "../mrkdwn.ts";
 import type { RecoveryCommand, StartSpec, StatusScope } from "../requests/command.ts";
 import { DEFAULT_FREEZE_MS, FREEZE_ALL, MAX_FREEZE_MS } from "../vocabulary/freezes.ts";
-
-type Normalize = (raw: string) => string;
+import { normalizeHostName } from "../vocabulary/hosts.ts";
 
 /** Returns null when `sub` is not a recovery command. */
-export function parseRecoveryCommand(sub: string, rest: string[], normalizeHost: Normalize): RecoveryCommand | null {
+export function parseRecoveryCommand(sub: string, rest: string[]): RecoveryCommand | null {
   switch (sub.toLowerCase()) {
     case "freeze":
-      return parseFreeze(rest, normalizeHost);
+      return parseFreeze(rest);
     case "unfreeze": {
       const [target] = rest;
       if (rest.length !== 1 || target === undefined)
         usage("/openclaw unfreeze <host|all>", "/openclaw unfreeze node-3");
-      return { kind: "unfreeze", target: parseTarget(target, normalizeHost) };
+      return { kind: "unfreeze", target: parseTarget(target) };
     }
     case "status":
       return { kind: "status", scope: parseStatusScope(rest) };
     case "recover": {
       const [host] = rest;
       if (rest.length !== 1 || host === undefined) usage("/openclaw recover <host>", "/openclaw recover node-3");
-      return { kind: "recover", host: normalizeHost(host) };
+      return { kind: "recover", host: normalizeHostName(host) };
     }
     case "audit": {
       if (rest.length > 1) usage("/openclaw audit [host]", "/openclaw audit node-3");
       const [host] = rest;
-      return { kind: "audit", host: host === undefined ? null : normalizeHost(host) };
+      return { kind: "audit", host: host === undefined ? null : normalizeHostName(host) };
     }
     default:
       return null;
@@ -39,11 +38,11 @@ export function parseStatusScope(rest: string[]): StatusScope {
   usage("/openclaw status", "/openclaw status");
 }
 
-function parseFreeze(rest: string[], normalizeHost: Normalize): RecoveryCommand {
+function parseFreeze(rest: string[]): RecoveryCommand {
   const example = "/openclaw freeze node-3 for 45m token rotation gone wrong";
   const [rawTarget, ...more] = rest;
   if (rawTarget === undefined) usage("/openclaw freeze <host|all> [at 14:00] [for 30m] <reason>", example);
-  const target = parseTarget(rawTarget, normalizeHost);
+  const target = parseTarget(rawTarget);
   if (more[0]?.toLowerCase() === "extend") {
     const [, amount] = more;
     if (more.length !== 2 || amount === undefined || !DURATION.test(amount))
@@ -107,8 +106,8 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-function parseTarget(raw: string, normalizeHost: Normalize): string {
-  return raw.toLowerCase() === FREEZE_ALL ? FREEZE_ALL : normalizeHost(raw);
+function parseTarget(raw: string): string {
+  return raw.toLowerCase() === FREEZE_ALL ? FREEZE_ALL : normalizeHostName(raw);
 }
 
 function usage(form: string, example: string): never {

@@ -4,7 +4,7 @@ import { extendFreezeCommand, freezeCommand, unfreezeCommand } from "../freezes/
 import { activeFreezes } from "../freezes/freezes.ts";
 import { renderFreezeStatus } from "../freezes/render.ts";
 import { scheduleFreeze } from "../freezes/schedule.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import { startRecover } from "../recover/start.ts";
 import type { RecoveryCommand } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
@@ -13,7 +13,7 @@ import type { CommandReply, CommandRequest } from "../requests/types.ts";
 const AUDIT_SUMMARY_ROWS = 15;
 
 export async function handleRecoveryCommand(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   req: CommandRequest,
   command: RecoveryCommand,
 ): Promise<CommandReply> {

@@ -4,7 +4,7 @@ import { randomToken } from "../../contract/encoding.ts";
 import type { MutatingAction } from "../authz/authz.ts";
 import { actions, context, section } from "../messages/build.ts";
 import type { Message } from "../messages/model.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { ConfirmationRecord } from "../ports/recovery.ts";
 
 /**
@@ -37,7 +37,7 @@ export const STEP_ACTION: Record<MutatingStep, MutatingAction> = {
 };
 
 export async function requestConfirmation(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   req: {
     host: string;
     step: MutatingStep;
@@ -93,7 +93,7 @@ export function newConfirmationId(): string {
 }
 
 async function postConfirmation(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   c: ConfirmationRecord,
   summary: string,
   opts: ConfirmationView,

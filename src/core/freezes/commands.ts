@@ -4,7 +4,7 @@ import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
 import { iso } from "../messages/format.ts";
 import { renderNotice } from "../messages/notices.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { FreezeRecord } from "../ports/recovery.ts";
 import type { RecoveryCommand } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
@@ -18,7 +18,7 @@ import { cancelScheduled } from "./schedule.ts";
 /** The freeze commands: freeze now, extend, unfreeze (a scheduled one: schedule.ts). */
 
 export async function freezeCommand(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   req: CommandRequest,
   actor: Actor,
   command: Extract<RecoveryCommand, { kind: "freeze" }>,
@@ -49,7 +49,7 @@ export async function freezeCommand(
 }
 
 export async function unfreezeCommand(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   req: CommandRequest,
   actor: Actor,
   target: string,
@@ -90,7 +90,7 @@ export async function unfreezeCommand(
 }
 
 /** An automatic freeze is the incident's: only incident leads lift or extend it. */
-async function requireLead(deps: RecoveryCoreDeps, actor: Actor, target: string, verb: string): Promise<void> {
+async function requireLead(deps: CoreDeps, actor: Actor, target: string, verb: string): Promise<void> {
   if (await deps.recovery.authz.isIncidentLead(actor)) return;
   throw new ClawopsError(
     "forbidden",
@@ -101,7 +101,7 @@ async function requireLead(deps: RecoveryCoreDeps, actor: Actor, target: string,
 
 /** `freeze <target> extend 30m`: a person's freeze lasts 30 min longer; an automatic one holds at least 30 min more. */
 export async function extendFreezeCommand(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   actor: Actor,
   command: Extract<RecoveryCommand, { kind: "extend" }>,
 ): Promise<CommandReply> {

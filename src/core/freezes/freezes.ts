@@ -4,7 +4,7 @@ import { postNotice, withAnnounceChannels } from "../chat/notices.ts";
 import { ClawopsError } from "../errors.ts";
 import { openIncidentThread } from "../incidents/thread.ts";
 import type { Message } from "../messages/model.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { FreezeRecord, NoticeRef, RecoveryStore } from "../ports/recovery.ts";
 import { FREEZE_ALL } from "../vocabulary/freezes.ts";
 import { isAutoFreeze, liftedHealthy } from "./auto-freeze.ts";
@@ -29,12 +29,7 @@ export async function freezesCovering(store: RecoveryStore, host: string, now: n
  * While a host is frozen, mutating commands from anyone but the freeze owner or an incident
  * lead are refused. Throws `host_frozen` with who froze it, why and until when.
  */
-export async function guardFrozen(
-  deps: RecoveryCoreDeps,
-  actor: Actor,
-  host: string,
-  action: MutatingAction,
-): Promise<void> {
+export async function guardFrozen(deps: CoreDeps, actor: Actor, host: string, action: MutatingAction): Promise<void> {
   const covering = await freezesCovering(deps.recovery.store, host, deps.clock.now());
   const blocking = covering.find((f) => f.owner !== actor.user);
   if (!blocking) return;
@@ -48,7 +43,7 @@ export async function guardFrozen(
 }
 
 /** Posts the freeze notice in the incident thread (or channel, for `all`) and every announcement channel. */
-export async function announceFreeze(deps: RecoveryCoreDeps, f: FreezeRecord): Promise<void> {
+export async function announceFreeze(deps: CoreDeps, f: FreezeRecord): Promise<void> {
   const notice = renderFreezeNotice(f, deps.clock.now());
   // The fleet's freeze goes to the channel itself; a host's, to its incident thread there.
   const where: NoticeRef =
@@ -60,7 +55,7 @@ export async function announceFreeze(deps: RecoveryCoreDeps, f: FreezeRecord): P
 }
 
 /** A later notice of a freeze (lifted, extended, expired) where the freeze itself was announced. */
-export async function postToNotices(deps: RecoveryCoreDeps, f: FreezeRecord, message: Message): Promise<void> {
+export async function postToNotices(deps: CoreDeps, f: FreezeRecord, message: Message): Promise<void> {
   // The notices may not be recorded yet (freeze lifted within a second): fall back to the channel.
   await postNotice(deps, f.notices.length > 0 ? f.notices : [{ channel: f.channel, threadTs: null }], message);
 }
@@ -71,7 +66,7 @@ export async function postToNotices(deps: RecoveryCoreDeps, f: FreezeRecord, mes
  * (set the next alarm at `nextExpiryAt`). Safe to run concurrently: a freeze is removed once.
  */
 export async function expireFreezes(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   now: number,
 ): Promise<{ expired: FreezeRecord[]; nextExpiryAt: number | null }> {
   const expired: FreezeRecord[] = [];

@@ -6,7 +6,7 @@ import { ClawopsError } from "../errors.ts";
 import type { WatchTransition } from "../hosts/watch-state.ts";
 import { raiseIncident } from "../incidents/pipeline.ts";
 import { incidentChannelFor } from "../incidents/routing.ts";
-import type { CoreDeps, RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { AutoFreeze, FreezeRecord, NoticeRef } from "../ports/recovery.ts";
 import type { HostRecord } from "../ports/store.ts";
 import { globMatches } from "../vocabulary/hosts.ts";
@@ -110,7 +110,7 @@ export async function applyFreezePolicy(
 ): Promise<"frozen" | "refrozen" | "lift-scheduled" | "none"> {
   const { recovery } = deps;
   if (!recovery) return "none";
-  const rdeps: RecoveryCoreDeps = { ...deps, recovery };
+  const rdeps: CoreDeps = { ...deps, recovery };
   const existing = await recovery.store.getFreeze(t.host);
   const now = deps.clock.now();
   const active = existing && existing.expiresAt > now ? existing : null;
@@ -179,7 +179,7 @@ export async function applyFreezePolicy(
 
 /** A person's freeze holds the host (read before, or placed since the read): it stays as it is. */
 async function skipped(deps: CoreDeps, host: string): Promise<"none"> {
-  const held = await deps.recovery?.store.getFreeze(host);
+  const held = await deps.recovery.store.getFreeze(host);
   deps.logger.info("automatic freeze skipped: a person's freeze holds the host", { host, owner: held?.owner });
   return "none";
 }
@@ -189,7 +189,7 @@ async function skipped(deps: CoreDeps, host: string): Promise<"none"> {
  * is raised for it) and every announcement channel; where it went is recorded for the all-clear.
  */
 async function announceAutoFreeze(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   f: FreezeRecord & { auto: AutoFreeze },
   channel: string | undefined,
   thread: IncidentThreadRef | null,

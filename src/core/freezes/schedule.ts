@@ -6,7 +6,7 @@ import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
 import { iso } from "../messages/format.ts";
 import { renderNotice } from "../messages/notices.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { FreezeRecord, NoticeRef, ScheduledFreeze } from "../ports/recovery.ts";
 import type { RecoveryCommand, StartSpec } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
@@ -24,12 +24,12 @@ import { renderScheduledFreeze, type ScheduledMoment } from "./render-policy.ts"
  */
 export const DEFAULT_FREEZE_WARN_MS = 15 * 60_000;
 
-export const warnLead = (deps: RecoveryCoreDeps) => deps.recovery.freezeWarnMs ?? DEFAULT_FREEZE_WARN_MS;
+export const warnLead = (deps: CoreDeps) => deps.recovery.freezeWarnMs ?? DEFAULT_FREEZE_WARN_MS;
 
 const label = (target: string) => (target === FREEZE_ALL ? "*the whole fleet*" : `*${target}*`);
 
 export async function scheduleFreeze(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   req: CommandRequest,
   actor: Actor,
   command: Extract<RecoveryCommand, { kind: "schedule" }>,
@@ -76,11 +76,7 @@ export async function scheduleFreeze(
 }
 
 /** Cancels the soonest scheduled freeze of `target` that has not started: null when there is none. */
-export async function cancelScheduled(
-  deps: RecoveryCoreDeps,
-  actor: Actor,
-  target: string,
-): Promise<CommandReply | null> {
+export async function cancelScheduled(deps: CoreDeps, actor: Actor, target: string): Promise<CommandReply | null> {
   const pending = (await deps.recovery.store.listScheduledFreezes()).find(
     (s) => s.target === target && s.stage !== "started",
   );
@@ -113,7 +109,7 @@ export async function cancelScheduled(
 }
 
 export async function announceScheduled(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   s: ScheduledFreeze,
   moment: ScheduledMoment | "start",
   by?: string,
@@ -141,7 +137,7 @@ export function nextScheduledMoment(list: readonly ScheduledFreeze[], warnMs: nu
  * Run it before `expireFreezes` in the same sweep, so a maintenance freeze ends with its own notice.
  */
 export async function sweepScheduledFreezes(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   now: number,
 ): Promise<{ announced: { id: string; moment: string }[]; nextAt: number | null }> {
   const announced: { id: string; moment: string }[] = [];
@@ -189,7 +185,7 @@ export async function sweepScheduledFreezes(
   return { announced, nextAt: nextScheduledMoment(await store.listScheduledFreezes(), warnMs) };
 }
 
-async function startScheduled(deps: RecoveryCoreDeps, s: ScheduledFreeze, now: number): Promise<void> {
+async function startScheduled(deps: CoreDeps, s: ScheduledFreeze, now: number): Promise<void> {
   const store = deps.recovery.store;
   const existing = await store.getFreeze(s.target);
   if (existing && existing.expiresAt > now && existing.expiresAt >= s.endsAt) {
@@ -224,7 +220,7 @@ async function startScheduled(deps: RecoveryCoreDeps, s: ScheduledFreeze, now: n
 }
 
 /** True when the end was announced: not when the freeze was lifted, replaced or extended meanwhile. */
-async function endScheduled(deps: RecoveryCoreDeps, s: ScheduledFreeze, now: number): Promise<boolean> {
+async function endScheduled(deps: CoreDeps, s: ScheduledFreeze, now: number): Promise<boolean> {
   const store = deps.recovery.store;
   const f = await store.getFreeze(s.target);
   const ours = f && f.createdAt === s.startsAt && f.owner === s.owner;

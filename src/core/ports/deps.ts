@@ -1,4 +1,3 @@
-import { ClawopsError } from "../errors.ts";
 import type { Clock, Ids, Logger } from "./basics.ts";
 import type { BundleServices, TicketRef } from "./bundles.ts";
 import type { ChatPort } from "./chat.ts";
@@ -28,8 +27,8 @@ export interface CoreDeps {
   jobs: JobScheduler;
   /** Repro bundles: blob store, link signer, ticket config. Off: `/openclaw bundle` says why. */
   bundles: Capability<BundleServices>;
-  /** Freezes, authorization and the audit log (recovery runbook). Absent: those commands say so. */
-  recovery?: RecoveryDeps;
+  /** Freezes, authorization, confirmations and the audit log: every runtime wires them. */
+  recovery: RecoveryDeps;
   /**
    * The control plane's URL as hosts reach it (Node: CLAWOPS_PUBLIC_URL, else where it listens),
    * for the install command `enroll <host>` prints. Absent: the reply gives the agent's own command.
@@ -84,18 +83,6 @@ export interface JobScheduler {
   start(deps: CoreDeps, job: HostJob): Promise<void>;
   /** Runs `task` in `host`'s turn in this process (the recover runbook's agent jobs). */
   inTurn(host: string, task: () => Promise<void>): Promise<void>;
-}
-
-/** Deps with the recovery capability known to be wired (freezes, authorization, audit log). */
-export type RecoveryCoreDeps = CoreDeps & { recovery: RecoveryDeps };
-
-export function requireRecovery(deps: CoreDeps): RecoveryCoreDeps {
-  const { recovery } = deps;
-  if (!recovery) {
-    throw new ClawopsError("not_configured", "Freezes, recovery and the audit log are not wired in this runtime.");
-  }
-  // The same deps, the capability now known to be there (its object kept: runs key on it).
-  return { ...deps, recovery };
 }
 
 /**

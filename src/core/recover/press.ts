@@ -8,7 +8,7 @@ import type { ErrorCode } from "../errors.ts";
 import { freezesCovering, guardFrozen } from "../freezes/freezes.ts";
 import { clip } from "../messages/build.ts";
 import { renderNotice } from "../messages/notices.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { ConfirmationRecord, Decision } from "../ports/recovery.ts";
 import { recoverRuns } from "./runs.ts";
 
@@ -37,7 +37,7 @@ export type PressRefusal = Extract<
 type Refusal = { code: PressRefusal; reason: string };
 
 /** Handles one button press. Never throws for a refusal: it returns it (and audits it). */
-export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPress): Promise<PressOutcome> {
+export async function handleButtonPress(deps: CoreDeps, press: ButtonPress): Promise<PressOutcome> {
   const now = deps.clock.now();
   const c = await deps.recovery.store.getConfirmation(press.confirmationId);
   const refuse = async (code: PressRefusal, reason: string): Promise<PressOutcome> => {
@@ -87,7 +87,7 @@ export async function handleButtonPress(deps: RecoveryCoreDeps, press: ButtonPre
  * go), a known step the actor may run, and for an approval a frozen host and a signing key.
  */
 async function checkPress(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   press: ButtonPress,
   c: ConfirmationRecord,
   now: number,
@@ -132,7 +132,7 @@ async function checkPress(
 
 /** The decision handed to the run: an approval signed for this host, step and job, or a cancel. */
 async function makeDecision(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   press: ButtonPress,
   c: ConfirmationRecord,
   step: MutatingStep,
@@ -157,12 +157,7 @@ async function makeDecision(
 }
 
 /** Audits the decision and replaces the confirmation's buttons with who decided what. */
-async function recordDecision(
-  deps: RecoveryCoreDeps,
-  press: ButtonPress,
-  c: ConfirmationRecord,
-  now: number,
-): Promise<void> {
+async function recordDecision(deps: CoreDeps, press: ButtonPress, c: ConfirmationRecord, now: number): Promise<void> {
   const approving = press.decision !== "cancel";
   const whenDrained = press.decision === "approve_drained";
   await audit(deps, {
@@ -191,7 +186,7 @@ async function recordDecision(
  * is said aloud.
  */
 async function deliverDecision(
-  deps: RecoveryCoreDeps,
+  deps: CoreDeps,
   c: ConfirmationRecord,
   decision: Decision,
   approving: boolean,

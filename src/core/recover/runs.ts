@@ -1,4 +1,4 @@
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { Decisions, RecoverRuns, RunSteps } from "../ports/recovery.ts";
 import { runRecover } from "./runbook/runner.ts";
 
@@ -12,13 +12,13 @@ export function inProcessSteps(bus: Decisions): RunSteps {
 }
 
 /** The runtime's recover runs: its own (`RecoveryDeps.runs`), else in this process. */
-export function recoverRuns(deps: RecoveryCoreDeps): RecoverRuns {
+export function recoverRuns(deps: CoreDeps): RecoverRuns {
   return deps.recovery.runs ?? inProcessRuns(deps);
 }
 
 /** Recovery runs in progress per runtime (keyed by its recovery deps): host → run id. */
 const RUNS = new WeakMap<object, Map<string, string>>();
-function inProcessRuns(deps: RecoveryCoreDeps): RecoverRuns {
+function inProcessRuns(deps: CoreDeps): RecoverRuns {
   let held = RUNS.get(deps.recovery);
   if (!held) {
     held = new Map();

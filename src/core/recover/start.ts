@@ -6,7 +6,7 @@ import { guardFrozen } from "../freezes/freezes.ts";
 import { requireHost, requireOnline } from "../hosts/lookup.ts";
 import { clip } from "../messages/build.ts";
 import { renderNotice } from "../messages/notices.ts";
-import type { RecoveryCoreDeps } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import type { RecoverRun } from "../ports/recovery.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { recoverRuns } from "./runs.ts";
@@ -15,11 +15,7 @@ import { recoverRuns } from "./runs.ts";
  * `/openclaw recover <host>`: authorizes, claims the host for one run and launches it where
  * this runtime runs recover runs (runs.ts); the runbook itself is runbook/runner.ts.
  */
-export async function startRecover(
-  deps: RecoveryCoreDeps,
-  req: CommandRequest,
-  hostName: string,
-): Promise<CommandReply> {
+export async function startRecover(deps: CoreDeps, req: CommandRequest, hostName: string): Promise<CommandReply> {
   if (deps.recovery.runbookUnavailable) {
     throw new ClawopsError("recover_unavailable", deps.recovery.runbookUnavailable, { status: 501 });
   }

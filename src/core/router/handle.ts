@@ -1,6 +1,6 @@
 import { handleCommand } from "../commands/handle.ts";
 import { renderError, renderNotice } from "../messages/notices.ts";
-import { type CoreDeps, requireRecovery } from "../ports/deps.ts";
+import type { CoreDeps } from "../ports/deps.ts";
 import { type ButtonPress, handleButtonPress } from "../recover/press.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { ackThroughResponseUrl, type CommandPress, handleCommandPress } from "./press.ts";
@@ -41,7 +41,7 @@ export async function handle(deps: CoreDeps, interaction: Interaction): Promise<
       return interaction.press.responseUrl ? ackThroughResponseUrl(deps, interaction.press, reply) : reply;
     }
     case "approval": {
-      const outcome = await handleButtonPress(requireRecovery(deps), interaction.press);
+      const outcome = await handleButtonPress(deps, interaction.press);
       if (outcome.ok) return { ack: renderNotice(`Recorded: ${outcome.decision.decision}.`) };
       return {
         ack: renderError(`Nothing was done: ${outcome.reason}.`, outcome.code),

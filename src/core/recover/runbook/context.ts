@@ -7,7 +7,7 @@ import { newConfirmationId, requestConfirmation } from "../../confirmations/conf
 import { renderExpired } from "../../confirmations/render.ts";
 import { openIncidentThread } from "../../incidents/thread.ts";
 import { renderNotice } from "../../messages/notices.ts";
-import type { RecoveryCoreDeps } from "../../ports/deps.ts";
+import type { CoreDeps } from "../../ports/deps.ts";
 import type { AuditOutcome, FreezeRecord, RecoverRun, RunSteps } from "../../ports/recovery.ts";
 import type { JobOutcome } from "../../ports/transport.ts";
 import {
@@ -40,7 +40,7 @@ export interface StepHandle {
  * order, on every replay of the run and in every version of this code.
  */
 export class RunbookContext {
-  readonly deps: RecoveryCoreDeps;
+  readonly deps: CoreDeps;
   readonly run: RecoverRun;
   readonly fx: RunSteps;
   readonly views: StepView[];
@@ -52,7 +52,7 @@ export class RunbookContext {
   private seq = 0;
 
   private constructor(
-    deps: RecoveryCoreDeps,
+    deps: CoreDeps,
     run: RecoverRun,
     fx: RunSteps,
     views: StepView[],
@@ -73,7 +73,7 @@ export class RunbookContext {
   }
 
   /** The "open" step: the host's incident thread and the progress message in it, all steps pending. */
-  static async open(deps: RecoveryCoreDeps, run: RecoverRun, fx: RunSteps): Promise<RunbookContext> {
+  static async open(deps: CoreDeps, run: RecoverRun, fx: RunSteps): Promise<RunbookContext> {
     const views: StepView[] = RECOVER_STEP_TITLES.map(() => ({ state: "pending", detail: "" }));
     const opened = await fx.do("open", async () => {
       const incident = await openIncidentThread(deps, run.actor.channel, run.host, run.actor.user);

@@ -1,6 +1,6 @@
 import { errorMessage } from "../../../contract/errors.ts";
 import { clip, escapeMrkdwn } from "../../messages/build.ts";
-import type { RecoveryCoreDeps } from "../../ports/deps.ts";
+import type { CoreDeps } from "../../ports/deps.ts";
 import type { RecoverRun, RunSteps } from "../../ports/recovery.ts";
 import { finishRun, stopRun } from "./closing.ts";
 import { RunbookContext } from "./context.ts";
@@ -32,7 +32,7 @@ export const RUNBOOK = [
  * step that was running and stops it the same way; a run through all six lifts the freeze.
  * The same on Node (in process) and Workers (a Workflow instance, `fx` recording each step).
  */
-export async function runRecover(deps: RecoveryCoreDeps, run: RecoverRun, fx: RunSteps): Promise<void> {
+export async function runRecover(deps: CoreDeps, run: RecoverRun, fx: RunSteps): Promise<void> {
   const ctx = await RunbookContext.open(deps, run, fx);
   try {
     for (const [i, step] of RUNBOOK.entries()) {

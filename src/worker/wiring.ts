@@ -5,11 +5,10 @@ import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts"
 import { applyFreezePolicy } from "../core/recovery/freeze-policy.ts";
 import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
 import type { RecoveryStore } from "../core/recovery/types.ts";
-import { watchSettingsFromEnv } from "../core/watch/state.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
-import type { WorkerConfig, WorkerEnv } from "./env.ts";
+import { type WorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { fanoutGroup, ShardedFanout } from "./fanout-shard.ts";
 import { workflowRuns } from "./recover-runs.ts";
 import { type ApprovalKeyResult, workerRecovery } from "./recovery.ts";
@@ -75,9 +74,8 @@ function baseDeps(p: Parts): CoreDeps {
  */
 export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: number } | undefined {
   if (!env.WATCH_SHARDS) return undefined;
-  const s = watchSettingsFromEnv(env as unknown as Record<string, string | undefined>);
-  const intervalMs = s.intervalMs ?? 30_000;
-  return intervalMs > 0 ? { intervalMs, digestMs: s.digestMs ?? 600_000 } : undefined;
+  const intervalMs = workerVar(env, "CLAWOPS_WATCH_INTERVAL_S") ?? 30_000;
+  return intervalMs > 0 ? { intervalMs, digestMs: workerVar(env, "CLAWOPS_WATCH_DIGEST_S") ?? 600_000 } : undefined;
 }
 
 /**

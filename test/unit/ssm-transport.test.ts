@@ -9,7 +9,8 @@ import { STEP_SPEC_PATTERN } from "../../src/contract/ssm-output.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import type { JobOutcome, Logger } from "../../src/core/ports.ts";
 import { resolveSecrets } from "../../src/node/secrets.ts";
-import { loadSsmInventory, SsmInventory, SsmTransport } from "../../src/node/ssm-transport.ts";
+import { loadSsmInventory, SsmInventory } from "../../src/node/ssm-inventory.ts";
+import { SsmTransport } from "../../src/node/ssm-transport.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 
 const KEY = { accessKeyId: "AKIACLAWOPSTEST00001", secretAccessKey: "test-secret-key/clawops+0123456789abcdefXYZ" };

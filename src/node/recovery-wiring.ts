@@ -4,7 +4,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../contract/approval.ts";
-import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
+import { Authorizer, type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
 import { DecisionBus } from "../core/confirmations/decision-bus.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
@@ -15,13 +15,17 @@ import type { RecoveryDeps } from "../core/ports/recovery.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
 
 export interface RecoveryConfig {
-  /** Path of the authorization JSON file (CLAWOPS_AUTHZ_FILE); absent: mutations only from the local console. */
+  /** The authorization file's rules (CLAWOPS_AUTHZ_FILE, read and checked by src/node/config/load.ts). */
+  authz?: AuthzConfig;
+  /** Or the path of the authorization JSON file, read here; neither: mutations only from the local console. */
   authzFile?: string;
   /** Channel ids for freeze announcements (CLAWOPS_ANNOUNCE_CHANNELS, comma-separated). */
   announceChannels?: readonly string[];
   /** How often the expiry sweep runs. */
   freezeSweepMs?: number;
-  /** Path of the freeze policy JSON file (CLAWOPS_FREEZE_POLICY); absent: no automatic freezes. */
+  /** The freeze policy (CLAWOPS_FREEZE_POLICY, read and checked by src/node/config/load.ts). */
+  freezePolicy?: FreezePolicy;
+  /** Or the path of the freeze policy JSON file, read here; neither: no automatic freezes. */
   freezePolicyFile?: string;
   /** Minutes before a scheduled freeze starts that its warning goes out (CLAWOPS_FREEZE_WARN_MIN, default 15). */
   freezeWarnMin?: number;
@@ -39,22 +43,13 @@ export function loadFreezePolicy(file: string | undefined): FreezePolicy {
   return parseFreezePolicy(raw, `CLAWOPS_FREEZE_POLICY ${file}`);
 }
 
-/** CLAWOPS_FREEZE_WARN_MIN: a positive number of minutes (fractions allowed), or unset. */
-export function parseWarnMinutes(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) {
-    throw new Error(`CLAWOPS_FREEZE_WARN_MIN must be minutes between 0 and 1440 (got "${text.slice(0, 20)}").`);
-  }
-  return n;
-}
-
 export function loadAuthorizer(
+  authz: AuthzConfig | undefined,
   authzFile: string | undefined,
   slack: { botToken: string; apiUrl?: string } | undefined,
 ): Authorizer {
-  let config = DEFAULT_AUTHZ;
-  if (authzFile) {
+  let config = authz ?? DEFAULT_AUTHZ;
+  if (!authz && authzFile) {
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(authzFile, "utf8"));
@@ -77,7 +72,7 @@ export async function createRecoveryDeps(
 ): Promise<RecoveryDeps> {
   return {
     store: new SqliteRecoveryStore(db),
-    authz: loadAuthorizer(config.authzFile, slack),
+    authz: loadAuthorizer(config.authz, config.authzFile, slack),
     announceChannels: config.announceChannels ?? [],
     approvalKey: await loadOrCreateApprovalKey(dataDir),
     decisions: new DecisionBus(),
@@ -95,13 +90,6 @@ export async function loadOrCreateApprovalKey(dataDir: string): Promise<Approval
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(path, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600, flag: "wx" });
   return pair;
-}
-
-export function parseChannelList(text: string | undefined): string[] {
-  return (text ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 /**

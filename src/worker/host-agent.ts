@@ -10,7 +10,7 @@ import type { WatchRecord } from "../core/ports/watch-record.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
 import { DirectoryStore, HostWatchStore } from "./directory-store.ts";
-import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
+import { parseWorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { SqlEarlyResults } from "./host/early-results.ts";
 import { AGENT_TAG, hibernatingSocket, savedState } from "./host/hibernating-socket.ts";
 import { SqlJobQueue } from "./host/job-queue.ts";
@@ -345,6 +345,5 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
 }
 
 function heartbeatMs(env: WorkerEnv): number {
-  const n = Number(env.AGENT_HEARTBEAT_MS);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_HEARTBEAT_MS;
+  return workerVar(env, "AGENT_HEARTBEAT_MS") ?? DEFAULT_HEARTBEAT_MS;
 }

@@ -33,8 +33,8 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
     // Alert webhooks: the work after the 202 runs in waitUntil; triages in the host's object.
     alerts: {
-      token: env.CLAWOPS_ALERT_TOKEN || undefined,
-      pagerdutySecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
+      token: config.values.CLAWOPS_ALERT_TOKEN,
+      pagerdutySecret: config.values.PAGERDUTY_WEBHOOK_SECRET,
       policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
     },
     runLater: (task, { executionCtx }) => {

@@ -1,5 +1,4 @@
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import { watchSettingsFromEnv } from "../core/hosts/watch-state.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
 import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/ports/deps.ts";
@@ -10,7 +9,7 @@ import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
-import type { WorkerConfig, WorkerEnv } from "./env.ts";
+import { type WorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { fanoutGroup, ShardedFanout } from "./fanout-shard.ts";
 import { workflowRuns } from "./recover-runs.ts";
 import { type ApprovalKeyResult, workerRecovery } from "./recovery.ts";
@@ -71,9 +70,8 @@ function baseDeps(p: Parts): CoreDeps {
  */
 export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: number } | undefined {
   if (!env.WATCH_SHARDS) return undefined;
-  const s = watchSettingsFromEnv(env as unknown as Record<string, string | undefined>);
-  const intervalMs = s.intervalMs ?? 30_000;
-  return intervalMs > 0 ? { intervalMs, digestMs: s.digestMs ?? 600_000 } : undefined;
+  const intervalMs = workerVar(env, "CLAWOPS_WATCH_INTERVAL_S") ?? 30_000;
+  return intervalMs > 0 ? { intervalMs, digestMs: workerVar(env, "CLAWOPS_WATCH_DIGEST_S") ?? 600_000 } : undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ import { classifyResults } from "../../src/core/classify/classify.ts";
 import type { Logger } from "../../src/core/ports/basics.ts";
 import { TRIAGE_DEADLINE_MS } from "../../src/core/triage/triage.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
-import { SsmInventory, SsmTransport } from "../../src/node/ssm-transport.ts";
+import { SsmInventory } from "../../src/node/ssm-inventory.ts";
+import { SsmTransport } from "../../src/node/ssm-transport.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 

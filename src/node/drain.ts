@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
 
 /**
  * A control plane's stop on SIGTERM (issue 32, item 8: it called closeAllConnections before

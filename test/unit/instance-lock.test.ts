@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
 import { acquireInstanceLock, INSTANCE_LOCK_FILE, InstanceLockedError } from "../../src/node/instance-lock.ts";
 import { RestartPolicy, startLocalAgent } from "../../src/node/local-agent.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";

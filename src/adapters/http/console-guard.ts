@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { randomToken, timingSafeEqual } from "../../contract/encoding.ts";
 import { ClawopsError } from "../../core/errors.ts";
-import type { Clock } from "../../core/ports.ts";
+import type { Clock } from "../../core/ports/basics.ts";
 import type { ConsoleSessions } from "./console-sessions.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { randomToken } from "../../contract/encoding.ts";
-import type { Clock } from "../../core/ports.ts";
+import type { Clock } from "../../core/ports/basics.ts";
 
 /**
  * Browser sessions of the local console (issue 32, item 3). The cookie used to hold the install's

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 import { type ClientAddress, SourceWindows, UNKNOWN_SOURCE } from "./source-limits.ts";
@@ -64,7 +64,7 @@ export function enrollRoutes(deps: CoreDeps, clientAddress: ClientAddress = () =
     }
     deps.logger.info("host enrolled", { host: result.host });
     // Agents pin this key at enrollment and accept mutating steps only with approvals it signed.
-    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery?.approvalKey?.publicKey ?? null });
+    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery.approvalKey?.publicKey ?? null });
   });
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Store } from "../../core/ports.ts";
+import type { Store } from "../../core/ports/store.ts";
 
 /**
  * PagerDuty's v3 signature covers the body alone, with no timestamp (issue 32, item 6): a body

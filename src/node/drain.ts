@@ -21,7 +21,7 @@ export const DRAIN_BOUND_MS = 10_000;
  * How long, after that, the work they started may go on with the agents still connected. A job
  * cut off here is marked lost at the next start, and its thread says so.
  */
-export const BACKGROUND_BOUND_MS = 5_000;
+export const LATER_BOUND_MS = 5_000;
 
 /** The HTTP requests being answered, event streams apart. Attach once, when the server is made. */
 export class InFlightRequests {
@@ -45,13 +45,13 @@ export class InFlightRequests {
 export interface DrainParts {
   server: Server;
   requests: InFlightRequests;
-  /** Work that runs after an answer (after-response tasks): waited for once the requests are done. */
-  background: () => Promise<unknown>[];
+  /** Work that runs after an answer (each interaction's `later`): waited for once the requests are done. */
+  later: () => Promise<unknown>[];
   /** Closes the agents with 1001 and waits for their close handshakes (AgentHub.close). */
   closeAgents: () => Promise<void>;
   logger: Logger;
   boundMs?: number;
-  backgroundBoundMs?: number;
+  laterBoundMs?: number;
 }
 
 export async function drain(parts: DrainParts): Promise<void> {
@@ -65,16 +65,16 @@ export async function drain(parts: DrainParts): Promise<void> {
     // A keep-alive connection whose answer just went out is idle now: closed, not kept.
     server.closeIdleConnections?.();
   }
-  const background = parts.background();
-  if (background.length > 0) {
-    await Promise.race([Promise.allSettled(background), sleep(parts.backgroundBoundMs ?? BACKGROUND_BOUND_MS)]);
+  const later = parts.later();
+  if (later.length > 0) {
+    await Promise.race([Promise.allSettled(later), sleep(parts.laterBoundMs ?? LATER_BOUND_MS)]);
   }
   const cut = requests.count;
   await parts.closeAgents();
   // Event streams, and a request that outlived the bound.
   server.closeAllConnections?.();
   await closed;
-  logger.info("drained", { inFlightAtStart, cut, background: background.length });
+  logger.info("drained", { inFlightAtStart, cut, later: later.length });
 }
 
 function sleep(ms: number): Promise<void> {

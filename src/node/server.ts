@@ -119,12 +119,12 @@ export async function startControlPlane(config: ControlPlaneConfig): Promise<Con
   late.watch = watch.service;
   const console = consoleAccess(config, base, services.consoleChat, late);
   const app = buildApp(config, base, hub, services, deps, console, late);
-  const background = await startBackgroundWork(config, base, services, deps);
+  const periodic = await startPeriodicWork(config, base, services, deps);
   const server = await listen(config, app.fetch, base.lull, hub);
   // What a drain waits for (src/node/drain.ts).
   const requests = new InFlightRequests(server);
   const address = publishAddress(config, server, services.bundles, late, base.logger, !!services.consoleChat);
-  return handle({ ...address, base, hub, deps, watch, services, console, app, background, server, requests });
+  return handle({ ...address, base, hub, deps, watch, services, console, app, periodic, server, requests });
 }
 
 /** What later steps learn and earlier ones read through closures. */
@@ -320,7 +320,7 @@ function buildApp(
 }
 
 /** Step 8: the freeze sweeper, jobs the last shutdown interrupted marked lost, bundle cleanup. */
-async function startBackgroundWork(config: ControlPlaneConfig, base: Base, services: Services, { deps }: Deps) {
+async function startPeriodicWork(config: ControlPlaneConfig, base: Base, services: Services, { deps }: Deps) {
   const stopSweeper = startFreezeSweeper(
     { ...deps, recovery: services.recovery },
     config.recovery?.freezeSweepMs ?? 5_000,
@@ -400,7 +400,7 @@ function handle(p: {
   services: Services;
   console: ConsoleAuth | null;
   app: ReturnType<typeof buildApp>;
-  background: Awaited<ReturnType<typeof startBackgroundWork>>;
+  periodic: Awaited<ReturnType<typeof startPeriodicWork>>;
   server: Server;
   requests: InFlightRequests;
 }): ControlPlane {
@@ -418,13 +418,13 @@ function handle(p: {
     consoleHeaders: (): Record<string, string> =>
       consoleAuth ? { authorization: `Bearer ${consoleAuth.secret}` } : {},
     async close() {
-      await p.background.stop();
+      await p.periodic.stop();
       p.watch.stop();
       // Stop accepting, finish what is in flight (bounded), agents closed with 1001 (src/node/drain.ts).
       await drain({
         server: p.server,
         requests: p.requests,
-        background: () => [...p.app.inFlight, p.watch.service.idle()],
+        later: () => [...p.app.inFlight, p.watch.service.idle()],
         closeAgents: () => p.hub.close(),
         logger: p.base.logger,
       });

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it configures zod before any schema is built (see the module).
+import "./zod-jitless.ts";
 import { parseArgs } from "node:util";
 import { TRIAGE_STEPS } from "../contract/catalog.ts";
 import { errorMessage } from "../contract/errors.ts";
@@ -93,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
       const runner = createJobRunner(process.env, dir);
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
       const watchOverrideMs = watchIntervalOverride(process.env);
+      let idle: NodeJS.Timeout | undefined;
       const connection = new AgentConnection({
         server,
         host: config.host,
@@ -102,6 +105,13 @@ async function main(argv: string[]): Promise<number> {
         runner,
         logger,
         ...(watchOverrideMs !== undefined ? { watch: { overrideMs: watchOverrideMs } } : {}),
+        // Revoked (4403): nothing more to do until the host is enrolled again. The process stays up,
+        // idle and unconnected, so no supervisor restarts it into the same refusal (said once).
+        onFinal: () => {
+          stopDoctorCache();
+          releaseMemory();
+          idle ??= setInterval(() => {}, 86_400_000);
+        },
       });
       void runner.refreshGatewayVersion().then(releaseMemory);
       const stopDoctorCache = startDoctorCacheRefresher(
@@ -131,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
       });
       unwatch();
       stopDoctorCache();
+      clearInterval(idle);
       return 0;
     }
     case "probe": {

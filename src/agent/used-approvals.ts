@@ -1,8 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import * as generated from "./checks.generated.js";
-import { check, parseOrThrow } from "./checks.ts";
-import type { UsedApprovalsFile } from "./schemas.ts";
+import { fileIssue } from "../contract/issues.ts";
+import { UsedApprovalsFile } from "./schemas.ts";
 
 /**
  * Nonces of approvals this agent has already honoured, kept in its state folder until each
@@ -16,8 +15,6 @@ export const USED_APPROVALS_FILE = "used-approvals.json";
 
 /** More than any host sees in an approval lifetime (≤ 10 min); a bound on the file, not a policy. */
 const MAX_ENTRIES = 10_000;
-
-const checkUsedApprovalsFile = check<UsedApprovalsFile>(generated.UsedApprovalsFile);
 
 export class UsedApprovalsError extends Error {
   readonly code = "approval_ledger_unavailable";
@@ -56,7 +53,9 @@ export class FileNonceLedger {
       throw new UsedApprovalsError(`cannot read ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      return { ...parseOrThrow(checkUsedApprovalsFile, JSON.parse(text), this.path).used };
+      const parsed = UsedApprovalsFile.safeParse(JSON.parse(text));
+      if (!parsed.success) throw new Error(fileIssue(this.path, parsed.error.issues));
+      return { ...parsed.data.used };
     } catch (err) {
       // Not knowing what was used means any approval could be a replay.
       throw new UsedApprovalsError(

@@ -1,16 +1,10 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { type EnrollAnswer, EnrollRequest } from "../../contract/enroll.ts";
 import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 import { SlidingWindow } from "./sliding-window.ts";
-
-const EnrollBody = z.object({
-  code: z.string().min(4).max(64),
-  host: z.string().min(1).max(100),
-  publicKey: z.string().max(100),
-});
 
 /**
  * Failed enrollments allowed per minute, across all callers. A code is 60 random bits, so
@@ -37,7 +31,7 @@ export function enrollRoutes(deps: CoreDeps) {
         { status: 429 },
       );
     }
-    const parsed = EnrollBody.safeParse(await c.req.json().catch(() => null));
+    const parsed = EnrollRequest.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {code, host, publicKey}.");
     let result: Awaited<ReturnType<typeof enrollHost>>;
     try {
@@ -48,7 +42,12 @@ export function enrollRoutes(deps: CoreDeps) {
     }
     deps.logger.info("host enrolled", { host: result.host });
     // Agents pin this key at enrollment and accept mutating steps only with approvals it signed.
-    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery?.approvalKey?.publicKey ?? null });
+    const answer: EnrollAnswer = {
+      ok: true,
+      host: result.host,
+      approvalKey: deps.recovery?.approvalKey?.publicKey ?? null,
+    };
+    return c.json(answer);
   });
   return app;
 }

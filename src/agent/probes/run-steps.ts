@@ -3,13 +3,11 @@ import {
   type StepArgsOf,
   type StepName,
   type StepRequest,
-  type StepResult,
+  StepResult,
   type StepStatus,
 } from "../../contract/catalog.ts";
-import { firstIssue } from "../../contract/check.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import * as generated from "../checks.generated.js";
-import { check } from "../checks.ts";
+import { firstIssue } from "../../contract/issues.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
@@ -187,12 +185,10 @@ function pickProbe<N extends StepName>(step: N, overrides: Partial<ProbeTable>):
   return probe;
 }
 
-const checkStepResult = check<StepResult>(generated.StepResult);
-
 /** Redact, then validate. A result that fails the schema is replaced, never sent malformed. */
 function finalize(raw: RawResult, secrets: readonly string[]): StepResult {
   const redacted = redactDeep(raw, secrets);
-  const parsed = checkStepResult.safeParse(redacted);
+  const parsed = StepResult.safeParse(redacted);
   if (parsed.success) return parsed.data;
   const { where, message } = firstIssue(parsed.error.issues);
   return {

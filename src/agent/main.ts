@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
         return 3;
       }
       const identity = loadOrCreateIdentity(dir);
-      const runner = createJobRunner(process.env, dir);
+      const runner = createJobRunner(process.env, dir, { doctorInBackground: true });
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
       const watchOverrideMs = watchIntervalOverride(process.env);
       let idle: NodeJS.Timeout | undefined;

@@ -63,6 +63,7 @@ export async function runSteps(
   );
   let delivery = Promise.resolve();
   const afterJob: (() => void)[] = [];
+  const jobSteps = steps.map((s) => s.step);
 
   const runOne = async (request: StepRequest): Promise<StepResult> => {
     const started = clock.now();
@@ -74,6 +75,7 @@ export async function runSteps(
       ...(options.signal ? { jobSignal: options.signal } : {}),
       probes: options.probes ?? {},
       afterJob: (task) => afterJob.push(task),
+      jobSteps,
     });
     // The rule set (secretlint's recommended rules) first, on the text as the probe saw it.
     const result = finalize(await redactDeepWithRuleSet(raw), await secrets);
@@ -107,6 +109,7 @@ type StepRun = {
   jobSignal?: AbortSignal;
   probes: Partial<ProbeTable>;
   afterJob: (task: () => void) => void;
+  jobSteps: readonly StepName[];
 };
 
 type RawResult = {
@@ -142,6 +145,7 @@ async function executeStep(ctx: ProbeContext, request: StepRequest, run: StepRun
     remainingMs: () => run.deadline - run.clock.now(),
     readings: run.readings,
     afterJob: run.afterJob,
+    jobSteps: run.jobSteps,
   };
   try {
     const probe = pickProbe(step, run.probes);

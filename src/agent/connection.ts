@@ -68,6 +68,8 @@ export interface AgentConnectionOptions {
   dial?: (url: string) => HubSocket;
   /** A close that ends the agent's work for good (4403, revoked): called once, after the connection stopped. */
   onFinal?: (code: number, reason: string) => void;
+  /** Called after each welcome (an agent on trial runs its probe then: src/agent/upgrade/). */
+  onWelcome?: () => void;
   /**
    * The watch (docs/watch.md): `overrideMs` is this host's own interval (CLAWOPS_WATCH_INTERVAL_S),
    * overriding the one the welcome gives; absent, the welcome's (or the default 30 s).
@@ -287,6 +289,7 @@ export class AgentConnection {
           ...(frame.watchIntervalMs !== undefined ? { intervalMs: frame.watchIntervalMs } : {}),
           ...(frame.watchDigestMs !== undefined ? { digestMs: frame.watchDigestMs } : {}),
         });
+        this.opts.onWelcome?.();
         return;
       }
       case "job.run":

@@ -13,8 +13,12 @@ import { agentLogWriter, LOG_FILE_ENV } from "./log-file.ts";
 import { releaseMemory } from "./memory.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
 import { resolveProbeContext } from "./probes/context.ts";
+import { registerUpgrader } from "./probes/agent-upgrade.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
+import { RESTART_EXIT_CODE, TRIAL_ENV } from "./upgrade/supervisor.ts";
+import { trialProbe } from "./upgrade/trial.ts";
+import { Upgrader } from "./upgrade/upgrader.ts";
 import { AGENT_VERSION } from "./version.ts";
 import { watchIntervalOverride } from "./watch.ts";
 
@@ -83,20 +87,28 @@ async function main(argv: string[]): Promise<number> {
       delete process.env.MALLOC_MMAP_THRESHOLD_;
       delete process.env.MALLOC_ARENA_MAX;
       const config = readAgentConfig(dir);
+      // A new agent file on trial (src/agent/upgrade/): the old agent, its parent, holds the lock.
+      const trial = process.env[TRIAL_ENV] === "1";
       try {
         acquireStateLock(dir);
       } catch (err) {
         if (!(err instanceof AgentLockedError)) throw err;
-        logger.error("agent not started", { err: err.message, holderPid: err.holderPid });
-        process.stderr.write(`clawops-agent: ${err.message}\n`);
-        return 3;
+        if (trial && err.holderPid === process.ppid) {
+          logger.info("on trial as an upgrade: the old agent holds the state lock", { holderPid: err.holderPid });
+        } else {
+          logger.error("agent not started", { err: err.message, holderPid: err.holderPid });
+          process.stderr.write(`clawops-agent: ${err.message}\n`);
+          return 3;
+        }
       }
       const identity = loadOrCreateIdentity(dir);
       const runner = createJobRunner(process.env, dir, { doctorInBackground: true });
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
       const watchOverrideMs = watchIntervalOverride(process.env);
       let idle: NodeJS.Timeout | undefined;
-      const connection = new AgentConnection({
+      let finish = () => {};
+      let exitCode = 0;
+      const connection: AgentConnection = new AgentConnection({
         server,
         host: config.host,
         identity,
@@ -112,22 +124,49 @@ async function main(argv: string[]): Promise<number> {
           releaseMemory();
           idle ??= setInterval(() => {}, 86_400_000);
         },
+        ...(trial
+          ? { onWelcome: () => void trialProbe(runner, AGENT_VERSION, (l) => process.stdout.write(l)) }
+          : {}),
       });
-      void runner.refreshGatewayVersion().then(releaseMemory);
-      const stopDoctorCache = startDoctorCacheRefresher(
-        resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
-        (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
-        // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
-        releaseMemory,
+      // Upgrades in place: this agent tries the new file, then makes way for it (exit 75) or keeps running.
+      registerUpgrader(
+        trial
+          ? null
+          : new Upgrader({
+              agentDir: dir,
+              server,
+              version: AGENT_VERSION,
+              env: process.env,
+              logger,
+              hooks: {
+                pause: () => connection.stop(),
+                resume: () => connection.start(),
+                handOver: () => {
+                  exitCode = RESTART_EXIT_CODE;
+                  finish();
+                },
+              },
+            }),
       );
+      void runner.refreshGatewayVersion().then(releaseMemory);
+      // Not on trial: the trial lives seconds, and the old agent's cache is the host's.
+      const stopDoctorCache = trial
+        ? () => {}
+        : startDoctorCacheRefresher(
+            resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
+            (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
+            // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
+            releaseMemory,
+          );
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
       let unwatch = () => {};
       await new Promise<void>((resolve) => {
         const stop = () => {
-          logger.info("agent stopping");
+          logger.info(exitCode === RESTART_EXIT_CODE ? "agent restarting into its upgrade" : "agent stopping");
           void connection.stop().then(resolve);
         };
+        finish = stop;
         process.once("SIGTERM", stop);
         process.once("SIGINT", stop);
         if (process.env[EXIT_WITH_PARENT_ENV] === "1") {
@@ -142,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
       unwatch();
       stopDoctorCache();
       clearInterval(idle);
-      return 0;
+      return exitCode;
     }
     case "probe": {
       const runner = createJobRunner(process.env, dir);

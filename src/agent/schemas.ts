@@ -25,6 +25,8 @@ export const AgentPolicy = z
   .object({
     allow: z.array(z.enum(MUTATING_STEPS)).default([]),
     supervisor: SupervisorDeclaration.optional(),
+    /** Upgrades of the agent in place (`/openclaw upgrade-agent`): allowed unless this says "refuse". */
+    upgrades: z.enum(["allow", "refuse"]).optional(),
   })
   .strict();
 export type AgentPolicy = z.infer<typeof AgentPolicy>;

@@ -3,7 +3,12 @@
  * A violation fails the run with the rule's name and the import that broke it.
  *
  *   contract  the step catalog, wire frames, approval claims, SSM framing: shared by agent and control plane
- *   core      the domain: commands, jobs, triage, fleet, bundles, recovery, classify, hub, render
+ *   core      the domain, in four floors, each importing only itself and the floors below:
+ *               base       root files, vocabulary, requests, messages, ports, classify, audit, authz
+ *               plumbing   chat, hosts, jobs, hub, incidents
+ *               workflows  triage, bundles, fleet, freezes, confirmations, recover
+ *               entries    commands, alerts, watch, router
+ *             (folders on one floor never import each other around a loop: scripts/core-folders.ts)
  *   adapters  core's ports implemented for one outside system (Slack, SQL, HTTP, the console feed)
  *   node, worker  one runtime each: its wiring and runtime-only parts
  *   agent     the process on each gateway host
@@ -34,6 +39,44 @@ module.exports = {
       to: { path: "^src/", pathNot: "^src/(agent|contract)/" },
     },
     {
+      name: "core-floor-base",
+      comment:
+        "core's base floor (the root files, vocabulary, requests, messages, ports, classify, audit, authz) holds types, ports and pure functions: it imports no higher floor (docs/architecture.md).",
+      severity: "error",
+      from: { path: "^src/core/([^/]+\\.ts$|(vocabulary|requests|messages|ports|classify|audit|authz)/)" },
+      to: {
+        path: "^src/core/(chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|commands|alerts|watch|router)/",
+      },
+    },
+    {
+      name: "core-floor-plumbing",
+      comment:
+        "core's plumbing floor (chat, hosts, jobs, hub, incidents) imports the base floor and itself, never a workflow or an entry.",
+      severity: "error",
+      from: { path: "^src/core/(chat|hosts|jobs|hub|incidents)/" },
+      to: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|commands|alerts|watch|router)/" },
+    },
+    {
+      name: "core-floor-workflows",
+      comment:
+        "core's workflows (triage, bundles, fleet, freezes, confirmations, recover) import the floors below them, never an entry.",
+      severity: "error",
+      from: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover)/" },
+      to: { path: "^src/core/(commands|alerts|watch|router)/" },
+    },
+    {
+      name: "core-folder-on-a-floor",
+      comment:
+        "Every folder of src/core sits on one floor: add a new folder to the floor rules above (and to docs/architecture.md) before it imports anything.",
+      severity: "error",
+      from: {
+        path: "^src/core/[^/]+/",
+        pathNot:
+          "^src/core/(vocabulary|requests|messages|ports|classify|audit|authz|chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|commands|alerts|watch|router)/",
+      },
+      to: {},
+    },
+    {
       name: "core-imports-no-runtime",
       comment: "src/core runs unchanged on Node and in workerd: no node: or cloudflare: modules, no runtime folder.",
       severity: "error",
@@ -49,7 +92,7 @@ module.exports = {
     },
     {
       name: "core-imports-no-adapter",
-      comment: "src/core talks to the outside through its ports (src/core/ports.ts); adapters implement them.",
+      comment: "src/core talks to the outside through its ports (src/core/ports/); adapters implement them.",
       severity: "error",
       from: { path: "^src/core/" },
       to: { path: "^src/adapters/" },

@@ -1,9 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HostRecord } from "../src/core/ports.ts";
+import { DEFAULT_WATCH_SETTINGS } from "../src/core/hosts/watch-state.ts";
+import type { HostRecord } from "../src/core/ports/store.ts";
+import type { WatchRecord } from "../src/core/ports/watch-record.ts";
 import { WatchService } from "../src/core/watch/service.ts";
-import { DEFAULT_WATCH_SETTINGS, type WatchRecord } from "../src/core/watch/state.ts";
 import { gatewayDownData, healthyData, toResults } from "../test/support/evidence.ts";
 import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../test/support/local-worker.ts";
 import { InMemoryStore } from "../test/support/memory-store.ts";
@@ -220,7 +221,7 @@ async function timeStatusAll(
  */
 async function watchTemplates(): Promise<{ healthy: WatchRecord; down: WatchRecord }> {
   const store = new InMemoryStore();
-  const watch = new WatchService(stubCoreDeps(store), DEFAULT_WATCH_SETTINGS);
+  const watch = new WatchService(stubCoreDeps(store), { settings: DEFAULT_WATCH_SETTINGS });
   const quick = ["gateway.http", "gateway.ws", "port.listeners", "config"];
   const pick = (rs: ReturnType<typeof toResults>) => rs.filter((r) => quick.includes(r.step));
   const now = Date.now();

@@ -1,5 +1,7 @@
-import type { CoreDeps } from "../src/core/deps.ts";
-import type { Logger, Store } from "../src/core/ports.ts";
+import type { Logger } from "../src/core/ports/basics.ts";
+import type { CoreDeps } from "../src/core/ports/deps.ts";
+import type { Store } from "../src/core/ports/store.ts";
+import { memoryRecovery } from "../test/support/memory-recovery-store.ts";
 
 /** A logger that writes nothing (a bench times the work, not its log lines). */
 export const quietLogger: Logger = { info() {}, warn() {}, error() {} };
@@ -24,5 +26,6 @@ export function stubCoreDeps(store: Store): CoreDeps {
     chat: { postMessage: async () => ({ ts: "1.0" }), updateMessage: async () => {} },
     jobs: { depth: () => 0, start: async () => {}, inTurn: async (_h, task) => task() },
     bundles: { on: false, why: "bench" },
+    recovery: memoryRecovery(),
   };
 }

@@ -6,10 +6,10 @@ import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent } from "../scripts/buil
 import type { WatchDigestFrame, WatchStateFrame } from "../src/contract/agent-wire.ts";
 import { fleetFromWatch } from "../src/core/fleet/from-watch.ts";
 import { renderFleetStatus } from "../src/core/fleet/render.ts";
+import { DEFAULT_WATCH_SETTINGS } from "../src/core/hosts/watch-state.ts";
 import { issueEnrollmentCode } from "../src/core/hub/enrollment.ts";
 import { parseAgentFrame } from "../src/core/hub/protocol.ts";
 import { WatchService } from "../src/core/watch/service.ts";
-import { DEFAULT_WATCH_SETTINGS } from "../src/core/watch/state.ts";
 import { startControlPlane } from "../src/node/server.ts";
 import { SqliteStore } from "../src/node/sqlite-store.ts";
 import { enrollAgent, runAgent } from "../test/support/agent-process.ts";

@@ -1,5 +1,5 @@
-import type { HostRecord } from "../../src/core/ports.ts";
-import type { WatchRecord } from "../../src/core/watch/state.ts";
+import type { HostRecord } from "../../src/core/ports/store.ts";
+import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
 import type { WorkerEnv } from "../../src/worker/env.ts";
 import worker from "../../src/worker/index.ts";

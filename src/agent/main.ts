@@ -12,8 +12,8 @@ import { jsonLogger } from "./log.ts";
 import { agentLogWriter, LOG_FILE_ENV } from "./log-file.ts";
 import { releaseMemory } from "./memory.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
-import { resolveProbeContext } from "./probes/context.ts";
 import { registerUpgrader } from "./probes/agent-upgrade.ts";
+import { resolveProbeContext } from "./probes/context.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { RESTART_EXIT_CODE, TRIAL_ENV } from "./upgrade/supervisor.ts";
@@ -124,9 +124,7 @@ async function main(argv: string[]): Promise<number> {
           releaseMemory();
           idle ??= setInterval(() => {}, 86_400_000);
         },
-        ...(trial
-          ? { onWelcome: () => void trialProbe(runner, AGENT_VERSION, (l) => process.stdout.write(l)) }
-          : {}),
+        ...(trial ? { onWelcome: () => void trialProbe(runner, AGENT_VERSION, (l) => process.stdout.write(l)) } : {}),
       });
       // Upgrades in place: this agent tries the new file, then makes way for it (exit 75) or keeps running.
       registerUpgrader(

@@ -6,7 +6,9 @@ import type { StepResult } from "../contract/catalog.ts";
 import type { FrameSocket } from "../core/hub/frame-socket.ts";
 import { type HubConnection, HubSession, type HubSessionOptions } from "../core/hub/hub-session.ts";
 import { closeReason } from "../core/hub/protocol.ts";
-import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../core/ports.ts";
+import type { Clock, Logger } from "../core/ports/basics.ts";
+import type { Store } from "../core/ports/store.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../core/ports/transport.ts";
 
 export const AGENT_PATH = "/agent/connect";
 

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlobMeta, BlobStore } from "../core/ports.ts";
+import type { BlobMeta, BlobStore } from "../core/ports/blobs.ts";
 
 const KEY = /^[A-Za-z0-9_.-]{1,120}$/;
 

@@ -1,24 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT_WITH_PARENT_ENV } from "../agent/parent-watch.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
 import type { ControlPlane } from "./server.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));
-
-/** `node-3.example.com` → `node-3`; anything unusable → `local`. */
-export function localHostName(raw = hostname()): string {
-  const first = raw.toLowerCase().split(".")[0] ?? "";
-  const cleaned = first
-    .replace(/[^a-z0-9-]/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 63);
-  return cleaned || "local";
-}
 
 /**
  * `npm start` also runs an agent for this machine, so a fresh install can triage the local

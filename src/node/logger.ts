@@ -1,6 +1,6 @@
 import { type DestinationStream, pino } from "pino";
 import { DEFAULT_LOG_LEVEL, type LogLevel } from "../contract/log-level.ts";
-import type { LogFields, Logger } from "../core/ports.ts";
+import type { LogFields, Logger } from "../core/ports/basics.ts";
 
 /**
  * Field names whose values are never written, wherever a caller puts them (top level or one

@@ -7,7 +7,7 @@ import {
   type MetricLabels,
   type MetricName,
   type Metrics,
-} from "../core/metrics.ts";
+} from "../core/ports/metrics.ts";
 
 /** Every exported name starts with this; the process defaults (process_*, nodejs_*) keep theirs. */
 export const METRIC_PREFIX = "clawops_";

@@ -4,23 +4,28 @@ import type { DatabaseSync } from "node:sqlite";
 import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../contract/approval.ts";
-import type { Logger } from "../core/ports.ts";
-import { Authorizer, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/decision-bus.ts";
-import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/recovery/freeze-policy.ts";
-import { sweepScheduledFreezes } from "../core/recovery/schedule.ts";
-import { expireFreezes, type RecoveryCoreDeps } from "../core/recovery/service.ts";
-import type { RecoveryDeps } from "../core/recovery/types.ts";
+import { Authorizer, type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
+import { DecisionBus } from "../core/confirmations/decision-bus.ts";
+import { expireFreezes } from "../core/freezes/freezes.ts";
+import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
+import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { CoreDeps } from "../core/ports/deps.ts";
+import type { RecoveryDeps } from "../core/ports/recovery.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
 
 export interface RecoveryConfig {
-  /** Path of the authorization JSON file (CLAWOPS_AUTHZ_FILE); absent: mutations only from the local console. */
+  /** The authorization file's rules (CLAWOPS_AUTHZ_FILE, read and checked by src/node/config/load.ts). */
+  authz?: AuthzConfig;
+  /** Or the path of the authorization JSON file, read here; neither: mutations only from the local console. */
   authzFile?: string;
   /** Channel ids for freeze announcements (CLAWOPS_ANNOUNCE_CHANNELS, comma-separated). */
   announceChannels?: readonly string[];
   /** How often the expiry sweep runs. */
   freezeSweepMs?: number;
-  /** Path of the freeze policy JSON file (CLAWOPS_FREEZE_POLICY); absent: no automatic freezes. */
+  /** The freeze policy (CLAWOPS_FREEZE_POLICY, read and checked by src/node/config/load.ts). */
+  freezePolicy?: FreezePolicy;
+  /** Or the path of the freeze policy JSON file, read here; neither: no automatic freezes. */
   freezePolicyFile?: string;
   /** Minutes before a scheduled freeze starts that its warning goes out (CLAWOPS_FREEZE_WARN_MIN, default 15). */
   freezeWarnMin?: number;
@@ -38,22 +43,13 @@ export function loadFreezePolicy(file: string | undefined): FreezePolicy {
   return parseFreezePolicy(raw, `CLAWOPS_FREEZE_POLICY ${file}`);
 }
 
-/** CLAWOPS_FREEZE_WARN_MIN: a positive number of minutes (fractions allowed), or unset. */
-export function parseWarnMinutes(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) {
-    throw new Error(`CLAWOPS_FREEZE_WARN_MIN must be minutes between 0 and 1440 (got "${text.slice(0, 20)}").`);
-  }
-  return n;
-}
-
 export function loadAuthorizer(
+  authz: AuthzConfig | undefined,
   authzFile: string | undefined,
   slack: { botToken: string; apiUrl?: string } | undefined,
 ): Authorizer {
-  let config = DEFAULT_AUTHZ;
-  if (authzFile) {
+  let config = authz ?? DEFAULT_AUTHZ;
+  if (!authz && authzFile) {
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(authzFile, "utf8"));
@@ -76,7 +72,7 @@ export async function createRecoveryDeps(
 ): Promise<RecoveryDeps> {
   return {
     store: new SqliteRecoveryStore(db),
-    authz: loadAuthorizer(config.authzFile, slack),
+    authz: loadAuthorizer(config.authz, config.authzFile, slack),
     announceChannels: config.announceChannels ?? [],
     approvalKey: await loadOrCreateApprovalKey(dataDir),
     decisions: new DecisionBus(),
@@ -96,19 +92,12 @@ export async function loadOrCreateApprovalKey(dataDir: string): Promise<Approval
   return pair;
 }
 
-export function parseChannelList(text: string | undefined): string[] {
-  return (text ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 /**
  * Node's stand-in for a Durable Object alarm: on a timer, announces the scheduled freezes'
  * moments that are due, then sweeps expired freezes (automatic ones lift with their all-clear).
  * Both are stored, so a restart picks up where the last process stopped.
  */
-export function startFreezeSweeper(deps: RecoveryCoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
+export function startFreezeSweeper(deps: CoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
   let running: Promise<void> | null = null;
   const sweep = async () => {
     const now = deps.clock.now();

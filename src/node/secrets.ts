@@ -1,22 +1,12 @@
 import type { GetParametersCommandOutput, SSMClient } from "@aws-sdk/client-ssm";
 import { ClawopsError } from "../core/errors.ts";
+import { NODE_SECRET_NAMES } from "./config/schema.ts";
 
 /**
- * The secrets the Node control plane reads: from the environment, or from SSM Parameter Store.
- * Slack's, the bundle link key, the ticket systems' API tokens, the /metrics bearer token, and the
- * alert webhooks' token and secret.
+ * The secrets the Node control plane reads, from the environment or from SSM Parameter Store:
+ * the variables its configuration marks secret (src/node/config/schema.ts).
  */
-export const SECRET_NAMES = [
-  "SLACK_SIGNING_SECRET",
-  "SLACK_BOT_TOKEN",
-  "SLACK_APP_TOKEN",
-  "CLAWOPS_LINK_SECRET",
-  "JIRA_API_TOKEN",
-  "GITHUB_TOKEN",
-  "CLAWOPS_METRICS_TOKEN",
-  "CLAWOPS_ALERT_TOKEN",
-  "PAGERDUTY_WEBHOOK_SECRET",
-] as const;
+export const SECRET_NAMES = NODE_SECRET_NAMES;
 export type SecretName = (typeof SECRET_NAMES)[number];
 export type Secrets = Partial<Record<SecretName, string>>;
 
@@ -27,7 +17,7 @@ export type Secrets = Partial<Record<SecretName, string>>;
  * which names came from where (`sources`).
  */
 export async function resolveSecrets(
-  env: NodeJS.ProcessEnv,
+  env: Readonly<Record<string, string | undefined>>,
   ssm: () => SSMClient,
 ): Promise<{ secrets: Secrets; sources: Partial<Record<SecretName, "env" | "ssm">> }> {
   const secrets: Secrets = {};

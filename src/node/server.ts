@@ -8,19 +8,28 @@ import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import { type CoreDeps, capabilityOn } from "../core/deps.ts";
-import type { IncidentRouting } from "../core/incidents/routing.ts";
+import { chatWithCommandName } from "../core/chat/command-name.ts";
+import type { FreezePolicy } from "../core/freezes/policy.ts";
+import type { WatchSettings } from "../core/hosts/watch-state.ts";
+import { failInterruptedJobs } from "../core/incidents/interrupted-jobs.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
-import { chatWithCommandName } from "../core/messages/command-name.ts";
-import { measuredTransport } from "../core/metrics.ts";
-import type { ChatPort, Clock, HostTransport, Ids, Logger } from "../core/ports.ts";
-import { freezePolicyHook } from "../core/recovery/freeze-policy.ts";
-import { failInterruptedJobs } from "../core/triage/triage.ts";
+import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
+import type { BundleServices } from "../core/ports/bundles.ts";
+import type { ChatPort } from "../core/ports/chat.ts";
+import type { IncidentRouting } from "../core/ports/deps.ts";
+import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
+import { measuredTransport } from "../core/ports/metrics.ts";
+import type { HostTransport } from "../core/ports/transport.ts";
+import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
-import type { WatchSettings } from "../core/watch/state.ts";
 import { AgentHub } from "./agent-hub.ts";
-import { agentFilesSource, parsePublicUrl } from "./agent-install.ts";
-import { bundleServicesFromEnv, scheduleBlobCleanup } from "./bundles.ts";
+import { agentFilesSource } from "./agent-install.ts";
+import {
+  DEFAULT_BUNDLE_SETTINGS,
+  type NodeBundleSettings,
+  nodeBundleServices,
+  scheduleBlobCleanup,
+} from "./bundles.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { createLogger } from "./logger.ts";
@@ -41,8 +50,10 @@ export interface ControlPlaneConfig {
   heartbeatMs?: number;
   /** Wraps the agent hub, e.g. to send some hosts' jobs through AWS SSM (src/node/ssm-wiring.ts). */
   transport?: (hub: HostTransport) => HostTransport;
-  /** Where bundle settings are read (CLAWOPS_LINK_SECRET, JIRA_*, GITHUB_*); default process.env. */
-  bundleEnv?: Readonly<Record<string, string | undefined>>;
+  /** CLAWOPS_PUBLIC_URL: where hosts install the agent from and bundle links point; default: the listen URL. */
+  publicUrl?: string;
+  /** Bundle link key, lifetimes and tickets (CLAWOPS_LINK_SECRET, CLAWOPS_BUNDLE_*, JIRA_*, GITHUB_*). */
+  bundles?: NodeBundleSettings;
   /** Freezes, authorization, announcements and audit (recovery runbook). */
   recovery?: RecoveryConfig;
   /** The slash command's name (CLAWOPS_COMMAND), when not `/openclaw`. */
@@ -88,184 +99,323 @@ const DEFAULT_MAX_CONNECTIONS = 20_000;
  */
 export const JOB_START_DEFER_MS = 1_000;
 
-// Kept whole (issue 13): the control plane's wiring, read top to bottom in start-up order; split, the order would hide.
+/**
+ * The control plane's start, step by step in start-up order. Each step is a function below,
+ * given what the steps before it made; what is only known later (the listen address, the watch
+ * service the hub hands frames to) is filled into `late` by the step that learns it.
+ */
 export async function startControlPlane(config: ControlPlaneConfig): Promise<ControlPlane> {
-  const logger = config.logger ?? createLogger("clawops");
+  const late = lateValues();
+  const base = openStore(config);
+  const hub = startAgentHub(config, base, late);
+  const services = await makeServices(config, base, hub, late);
+  const deps = makeDeps(config, base, services, late);
+  const watch = startWatch(deps, config.watch, services.freezePolicy);
+  late.watch = watch.service;
+  const console = consoleAccess(config, base, services.consoleChat, late);
+  const app = buildApp(config, base, hub, services, deps, console, late);
+  const background = await startBackgroundWork(config, base, services, deps);
+  const server = await listen(config, app.fetch, base.lull, hub);
+  const address = publishAddress(config, server, services.bundles, late, base.logger, !!services.consoleChat);
+  return handle({ ...address, base, hub, deps, watch, services, console, app, background, server });
+}
+
+/** What later steps learn and earlier ones read through closures. */
+function lateValues() {
+  return {
+    watch: null as WatchService | null,
+    /** The URL hosts and bundle links use: CLAWOPS_PUBLIC_URL, else where this listens. */
+    publicUrl: "",
+    /** The loopback names the console answers to, once the port is known. */
+    consoleHosts: [] as string[],
+    /** Whether the server listens (/readyz asks). */
+    listening: () => false,
+  };
+}
+type Late = ReturnType<typeof lateValues>;
+
+/** Step 1: the clock, ids, the logger, the SQLite store and the request lull. */
+function openStore(config: ControlPlaneConfig) {
   const clock: Clock = { now: () => Date.now() };
   const ids: Ids = { id: (prefix) => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 20)}` };
-  const store = new SqliteStore(join(config.dataDir, "clawops.sqlite"));
-  const lull = new RequestLull();
-  // The watch needs the deps (chat, jobs) made below; the hub hands it frames only once agents connect.
-  let watch: WatchService | null = null;
-  const watchSettings = config.watch ?? {};
-  const hub = new AgentHub({
-    store,
+  return {
+    logger: config.logger ?? createLogger("clawops"),
     clock,
-    logger,
+    ids,
+    store: new SqliteStore(join(config.dataDir, "clawops.sqlite")),
+    lull: new RequestLull(),
+  };
+}
+type Base = ReturnType<typeof openStore>;
+
+/** Step 2: the agent hub; it hands watch frames to the watch once that exists (step 5). */
+function startAgentHub(config: ControlPlaneConfig, base: Base, late: Late): AgentHub {
+  return new AgentHub({
+    store: base.store,
+    clock: base.clock,
+    logger: base.logger,
     heartbeatMs: config.heartbeatMs,
     watch: {
-      intervalMs: watchSettings.intervalMs ?? 30_000,
-      digestMs: watchSettings.digestMs ?? 600_000,
-      onFrame: (host, frame) => watch?.receive(host, frame),
-      onGone: (host, reason) => watch?.gone(host, reason),
+      ...watchCadence(config.watch),
+      onFrame: (host, frame) => late.watch?.receive(host, frame),
+      onGone: (host, reason) => late.watch?.gone(host, reason),
     },
   });
+}
+
+function watchCadence(watch: ControlPlaneConfig["watch"]) {
+  return { intervalMs: watch?.intervalMs ?? 30_000, digestMs: watch?.digestMs ?? 600_000 };
+}
+
+/** Step 3: metrics, the measured transport, the chats, bundles, recovery and the freeze policy. */
+async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHub, late: Late) {
   const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
-  const consoleChat = config.console || !config.slack ? new ConsoleChat(store, clock) : null;
-  // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
-  const transport = measuredTransport(config.transport ? config.transport(hub) : hub, metrics);
-  // Hosts install the agent from, and bundle links point at, CLAWOPS_PUBLIC_URL, else where this listens.
-  const configuredPublicUrl = parsePublicUrl((config.bundleEnv ?? process.env).CLAWOPS_PUBLIC_URL);
-  let publicUrl = "";
-  const bundles = await bundleServicesFromEnv(config.bundleEnv ?? process.env, config.dataDir);
-  const stopCleanup = scheduleBlobCleanup(bundles.blobs, logger, clock.now);
-  const recovery = await createRecoveryDeps(store.db, config.dataDir, config.recovery ?? {}, config.slack);
-  // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
-  const freezePolicy = loadFreezePolicy(config.recovery?.freezePolicyFile);
+  const consoleChat = config.console || !config.slack ? new ConsoleChat(base.store, base.clock) : null;
+  const slackChat: ChatPort | null = config.slack
+    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: base.logger, metrics })
+    : null;
+  const bundles = await nodeBundleServices(
+    { ...(config.bundles ?? DEFAULT_BUNDLE_SETTINGS), ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) },
+    config.dataDir,
+  );
+  return {
+    metrics,
+    // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
+    transport: measuredTransport(config.transport ? config.transport(hub) : hub, metrics),
+    consoleChat,
+    chat: slackChat ?? consoleChat,
+    bundles,
+    recovery: await createRecoveryDeps(base.store.db, config.dataDir, config.recovery ?? {}, config.slack),
+    // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
+    freezePolicy: config.recovery?.freezePolicy ?? loadFreezePolicy(config.recovery?.freezePolicyFile),
+    agentFiles: agentFilesSource({ publicUrl: () => late.publicUrl, logger: base.logger }),
+  };
+}
+type Services = Awaited<ReturnType<typeof makeServices>>;
+
+/**
+ * Step 4: what core is given. Without Slack, automatic incidents go to the console. A job
+ * starts once the requests being answered are answered (a lull, at most JOB_START_DEFER_MS),
+ * then a loop turn later, after the last ack was handed to its socket.
+ */
+function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, late: Late) {
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
     !config.slack && !config.incidents?.defaultChannel
       ? { rules: config.incidents?.rules ?? [], defaultChannel: CONSOLE_CHANNEL }
       : config.incidents;
-  const baseDeps = {
-    store,
-    transport,
-    clock,
-    ids,
-    logger,
-    metrics,
-    // A job starts once the requests being answered are answered (a lull, at most JOB_START_DEFER_MS),
-    // then a loop turn later, after the last ack was handed to its socket.
-    jobs: new InProcessJobs(undefined, {
+  const withoutChat = {
+    store: base.store,
+    transport: services.transport,
+    clock: base.clock,
+    ids: base.ids,
+    logger: base.logger,
+    metrics: services.metrics,
+    jobs: new InProcessJobs(HOST_JOB_KINDS, {
       beforeStart: async () => {
-        await lull.wait(JOB_START_DEFER_MS);
+        await base.lull.wait(JOB_START_DEFER_MS);
         await new Promise<void>((resolve) => setImmediate(resolve));
       },
     }),
-    bundles: capabilityOn(bundles),
-    recovery,
-    publicUrl: () => publicUrl,
+    bundles: capabilityOn<BundleServices>(services.bundles),
+    recovery: services.recovery,
+    publicUrl: () => late.publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
-    watch: { intervalMs: watchSettings.intervalMs ?? 30_000, digestMs: watchSettings.digestMs ?? 600_000 },
-    onHostTransition: freezePolicyHook(freezePolicy),
+    watch: watchCadence(config.watch),
   };
-  const slackChat: ChatPort | null = config.slack
-    ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger, metrics })
+  if (!services.chat) throw new Error("no chat configured");
+  const deps: CoreDeps = { ...withoutChat, chat: chatWithCommandName(services.chat, commandName) };
+  const consoleDeps: CoreDeps | null = services.consoleChat
+    ? { ...withoutChat, chat: chatWithCommandName(services.consoleChat, commandName) }
     : null;
-  const chat = slackChat ?? consoleChat;
-  if (!chat) throw new Error("no chat configured");
-  const deps: CoreDeps = { ...baseDeps, chat: chatWithCommandName(chat, commandName) };
-  const watchService = new WatchService(deps, watchSettings);
-  watch = watchService;
-  const watchSweep = setInterval(() => void watchService.sweep(), watchSettings.sweepMs ?? 5_000);
-  watchSweep.unref();
+  return { deps, consoleDeps };
+}
+type Deps = ReturnType<typeof makeDeps>;
+
+/**
+ * Step 5: the watch service (each held transition raised as an incident, then handed to the
+ * freeze policy) and its sweep for silent agents and ended flap windows.
+ */
+function startWatch({ deps }: Deps, settings: ControlPlaneConfig["watch"], freezePolicy: FreezePolicy) {
+  const service = new WatchService(deps, { settings: settings ?? {}, freezePolicy });
+  const sweep = setInterval(() => void service.sweep(), settings?.sweepMs ?? 5_000);
+  sweep.unref();
+  return { service, stop: () => clearInterval(sweep) };
+}
+
+/** Step 6: the console's secret, login codes and host names (null without a console). */
+function consoleAccess(
+  config: ControlPlaneConfig,
+  base: Base,
+  consoleChat: ConsoleChat | null,
+  late: Late,
+): ConsoleAuth | null {
+  if (!consoleChat) return null;
+  return {
+    secret: loadOrCreateConsoleSecret(config.dataDir, (m) => base.logger.warn(m)),
+    allowedHosts: () => late.consoleHosts,
+    logins: new LoginCodes(base.clock),
+  };
+}
+
+/** Step 7: the hono app: Slack, alerts, the console, the agent's files, probes and metrics. */
+function buildApp(
+  config: ControlPlaneConfig,
+  base: Base,
+  hub: AgentHub,
+  services: Services,
+  { deps, consoleDeps }: Deps,
+  consoleAuth: ConsoleAuth | null,
+  late: Late,
+) {
   const inFlight = new Set<Promise<void>>();
-  // Filled in once the port is known: the loopback names the console answers to.
-  let consoleHosts: string[] = [];
-  // Set once the server listens: /readyz asks it.
-  let listening = () => false;
-  const consoleAuth: ConsoleAuth | null = consoleChat
-    ? {
-        secret: loadOrCreateConsoleSecret(config.dataDir, (m) => logger.warn(m)),
-        allowedHosts: () => consoleHosts,
-        logins: new LoginCodes(clock),
-      }
-    : null;
   const app = createApp({
     deps,
     slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
     ...(config.alerts ? { alerts: config.alerts } : {}),
-    console: consoleChat
-      ? {
-          chat: consoleChat,
-          channel: CONSOLE_CHANNEL,
-          deps: { ...baseDeps, chat: chatWithCommandName(consoleChat, commandName) },
-          page: CONSOLE_PAGE_HTML,
-          auth: consoleAuth as ConsoleAuth,
-        }
-      : undefined,
-    agentFiles: capabilityOn(agentFilesSource({ publicUrl: () => publicUrl, logger })),
+    console:
+      services.consoleChat && consoleDeps && consoleAuth
+        ? {
+            chat: services.consoleChat,
+            channel: CONSOLE_CHANNEL,
+            deps: consoleDeps,
+            page: CONSOLE_PAGE_HTML,
+            auth: consoleAuth,
+          }
+        : undefined,
+    agentFiles: capabilityOn(services.agentFiles),
     ops: {
       ready: [
-        { name: "store", what: "the store answers a query", check: () => store.listJobs({ limit: 1 }).then(() => {}) },
+        {
+          name: "store",
+          what: "the store answers a query",
+          check: () => base.store.listJobs({ limit: 1 }).then(() => {}),
+        },
         {
           name: "hub",
           what: "the agent hub accepts connections",
           check: () => {
-            if (!listening() || !hub.accepting) throw new Error("the agent hub is not accepting connections");
+            if (!late.listening() || !hub.accepting) throw new Error("the agent hub is not accepting connections");
           },
         },
       ],
-      metrics: capabilityOn({ token: config.metricsToken, render: () => metrics.render() }),
+      metrics: capabilityOn({ token: config.metricsToken, render: () => services.metrics.render() }),
     },
-    runInBackground: (task) => {
+    runLater: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
     },
   });
+  return { fetch: app.fetch, inFlight };
+}
 
-  const stopSweeper = startFreezeSweeper({ ...deps, recovery }, config.recovery?.freezeSweepMs ?? 5_000, logger);
+/** Step 8: the freeze sweeper, jobs the last shutdown interrupted marked lost, bundle cleanup. */
+async function startBackgroundWork(config: ControlPlaneConfig, base: Base, services: Services, { deps }: Deps) {
+  const stopSweeper = startFreezeSweeper(
+    { ...deps, recovery: services.recovery },
+    config.recovery?.freezeSweepMs ?? 5_000,
+    base.logger,
+  );
   const lost = await failInterruptedJobs(deps);
-  if (lost > 0) logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
+  if (lost > 0) base.logger.warn("jobs interrupted by the last shutdown marked lost", { count: lost });
+  const stopCleanup = scheduleBlobCleanup(services.bundles.blobs, base.logger, base.clock.now);
+  return {
+    async stop() {
+      stopCleanup();
+      await stopSweeper();
+    },
+  };
+}
 
+/**
+ * Step 9: listen. A client gets 10 s for its headers and 30 s for a whole request (every body
+ * here is capped at 1 MB), so slow-loris connections cannot pile up. Agents hold one socket
+ * each, so the connection cap is sized for a fleet; past it the kernel queues.
+ */
+async function listen(
+  config: ControlPlaneConfig,
+  fetch: (req: Request, env: unknown) => Response | Promise<Response>,
+  lull: RequestLull,
+  hub: AgentHub,
+): Promise<Server> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(
       {
         fetch: (req, env) =>
-          RequestLull.counts(req.method) ? lull.around(async () => app.fetch(req, env)) : app.fetch(req, env),
+          RequestLull.counts(req.method) ? lull.around(async () => fetch(req, env)) : fetch(req, env),
         port: config.port,
         hostname: config.bind,
-        // A client gets 10 s for its headers and 30 s for a whole request (every body here is
-        // capped at 1 MB), so slow-loris connections cannot pile up.
         serverOptions: { headersTimeout: 10_000, requestTimeout: 30_000 },
       },
       () => resolve(s as Server),
     );
     (s as Server).once("error", reject);
   });
-  // Agents hold one socket each, so the cap is sized for a fleet; past it the kernel queues.
   server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  listening = () => server.listening;
   server.on("upgrade", (req, socket, head) => {
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
+  return server;
+}
+
+/** Step 10: the URL it listens at, the public URL, the console's host names; logged. */
+function publishAddress(
+  config: ControlPlaneConfig,
+  server: Server,
+  bundles: BundleServices,
+  late: Late,
+  logger: Logger,
+  console: boolean,
+) {
+  late.listening = () => server.listening;
   const port = (server.address() as AddressInfo).port;
   const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
+  late.consoleHosts = [...new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])];
   // Signed links and the install command point at the public URL when one is set, else where this process listens.
-  publicUrl = configuredPublicUrl ?? url;
-  bundles.publicUrl ||= publicUrl;
-  logger.info("control plane listening", {
-    url,
-    slack: !!config.slack,
-    console: !!consoleChat,
-    dataDir: config.dataDir,
-  });
+  late.publicUrl = config.publicUrl ?? url;
+  bundles.publicUrl ||= late.publicUrl;
+  logger.info("control plane listening", { url, slack: !!config.slack, console, dataDir: config.dataDir });
+  return { url, port };
+}
 
+/** The running control plane, and its stop in the reverse order of the start. */
+function handle(p: {
+  url: string;
+  port: number;
+  base: Base;
+  hub: AgentHub;
+  deps: Deps;
+  watch: ReturnType<typeof startWatch>;
+  services: Services;
+  console: ConsoleAuth | null;
+  app: ReturnType<typeof buildApp>;
+  background: Awaited<ReturnType<typeof startBackgroundWork>>;
+  server: Server;
+}): ControlPlane {
+  const { url, console: consoleAuth } = p;
   return {
     url,
-    port,
-    store,
-    hub,
-    deps,
-    watch: watchService,
-    metrics,
-    consoleChat,
+    port: p.port,
+    store: p.base.store,
+    hub: p.hub,
+    deps: p.deps.deps,
+    watch: p.watch.service,
+    metrics: p.services.metrics,
+    consoleChat: p.services.consoleChat,
     consoleLoginUrl: () => (consoleAuth ? `${url}/console/login?code=${consoleAuth.logins.issue()}` : null),
     consoleHeaders: (): Record<string, string> =>
       consoleAuth ? { authorization: `Bearer ${consoleAuth.secret}` } : {},
     async close() {
-      stopCleanup();
-      await stopSweeper();
-      clearInterval(watchSweep);
-      await hub.close();
-      await Promise.race([watchService.idle(), new Promise((r) => setTimeout(r, 2_000))]);
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000))]);
-      store.close();
+      await p.background.stop();
+      p.watch.stop();
+      await p.hub.close();
+      await Promise.race([p.watch.service.idle(), new Promise((r) => setTimeout(r, 2_000))]);
+      p.server.closeAllConnections?.();
+      await new Promise<void>((resolve) => p.server.close(() => resolve()));
+      await Promise.race([Promise.allSettled([...p.app.inFlight]), new Promise((r) => setTimeout(r, 2_000))]);
+      p.base.store.close();
     },
   };
 }

@@ -1,17 +1,9 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
-import {
-  commandFromSlash,
-  commandPressFromInteraction,
-  ephemeral,
-  pressFromInteraction,
-} from "../adapters/slack/envelope.ts";
+import { commandFromSlash, ephemeral, interactionFromPayload } from "../adapters/slack/envelope.ts";
 import { errorMessage } from "../contract/errors.ts";
-import { handleCommand } from "../core/commands/handle.ts";
-import { ackThroughResponseUrl, handleCommandPress } from "../core/commands/press.ts";
-import type { CoreDeps } from "../core/deps.ts";
-import type { Logger } from "../core/ports.ts";
-import { handleButtonPress } from "../core/recovery/press.ts";
-import { requireRecovery } from "../core/recovery/service.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { CoreDeps } from "../core/ports/deps.ts";
+import { type Handled, handle } from "../core/router/handle.ts";
 
 export interface SocketModeOptions {
   /** App-level token (xapp-…) with the connections:write scope. */
@@ -31,7 +23,7 @@ export interface SocketModeHandle {
 /**
  * Slack over Socket Mode for installs with no public URL: Bolt opens the WebSocket
  * (apps.connections.open with the app token), and each slash-command envelope goes to the same
- * `handleCommand` the HTTP endpoint (POST /slack/commands) calls, with the same idempotency key,
+ * router (core/router/handle.ts) the HTTP endpoint (POST /slack/commands) calls, with the same idempotency key,
  * so a command behaves the same whichever way it arrived. The ack carries the ephemeral reply;
  * the slow half (triage) runs after it, as on HTTP.
  */
@@ -49,43 +41,34 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
     ...(clientOptions ? { clientOptions, installerOptions: { clientOptions } } : {}),
   });
   const inFlight = new Set<Promise<void>>();
+  const runLater = (handled: Handled) => {
+    if (!handled.later) return;
+    const task = handled
+      .later()
+      .catch((err) => logger.error("work after the ack failed", { err: String(err) }))
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
 
   app.command(/.*/, async ({ command, ack }) => {
-    const reply = await handleCommand(deps, commandFromSlash(command));
-    await ack(ephemeral(reply.ack) as never);
-    if (reply.background) {
-      const task = reply
-        .background()
-        .catch((err) => logger.error("background task failed", { err: String(err) }))
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
-    }
+    const handled = await handle(deps, { kind: "command", request: commandFromSlash(command) });
+    await ack(ephemeral(handled.ack) as never);
+    runLater(handled);
   });
 
-  // Interactivity: command buttons on answers, and the recovery runbook's confirmation buttons. The same parse and handler as
-  // POST /slack/interactions (the socket is authenticated by the app token instead of a
-  // signature); anything else is acked so Slack does not retry it.
+  // Interactivity: command buttons on answers, and the recovery runbook's confirmation buttons,
+  // through the same router as POST /slack/interactions (the socket is authenticated by the app
+  // token instead of a signature); anything else is acked so Slack does not retry it.
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
-    const commandPress = commandPressFromInteraction(body);
-    if (commandPress) {
-      const reply = ackThroughResponseUrl(deps, commandPress, await handleCommandPress(deps, commandPress));
-      if (reply.background) {
-        const task = reply
-          .background()
-          .catch((err) => logger.error("background task failed", { err: String(err) }))
-          .finally(() => inFlight.delete(task));
-        inFlight.add(task);
-      }
-      return;
-    }
-    const press = pressFromInteraction(body);
-    if (!press || !deps.recovery) {
+    const interaction = interactionFromPayload(body);
+    if (!interaction) {
       logger.info("socket mode: interactive payload acked; not a clawops button", { type: body.type });
       return;
     }
-    const outcome = await handleButtonPress(requireRecovery(deps), press);
-    if (!outcome.ok) logger.warn("button press refused", { code: outcome.code, user: press.actor.user });
+    const handled = await handle(deps, interaction);
+    if (handled.error) logger.warn("button press refused", { code: handled.error.code, action: interaction.kind });
+    runLater(handled);
   });
 
   app.error(async (err) => {

@@ -1,9 +1,12 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import type { HostTransport, Logger, Store } from "../core/ports.ts";
-import { loadSsmInventory, RoutingTransport, SsmTransport } from "./ssm-transport.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { Store } from "../core/ports/store.ts";
+import type { HostTransport } from "../core/ports/transport.ts";
+import type { SsmInventory } from "./ssm-inventory.ts";
+import { RoutingTransport, SsmTransport } from "./ssm-transport.ts";
 
 /** One SSM client per region, made only when something needs AWS. Credentials: the SDK's default chain. */
-export function ssmClients(env: NodeJS.ProcessEnv): (region?: string) => SSMClient {
+export function ssmClients(env: Readonly<Record<string, string | undefined>>): (region?: string) => SSMClient {
   const clients = new Map<string, SSMClient>();
   return (region) => {
     const r = region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
@@ -24,24 +27,17 @@ export interface SsmSetup {
 }
 
 /**
- * The SSM transport when CLAWOPS_SSM_INVENTORY(_JSON) is set: inventory hosts go through SSM
- * Run Command, others through the agent hub; with CLAWOPS_TRANSPORT=ssm every host goes
- * through SSM (a host missing from the inventory is then reported as such).
+ * The SSM transport for an inventory (CLAWOPS_SSM_INVENTORY or _JSON, read and checked by the
+ * configuration): inventory hosts go through SSM Run Command, others through the agent hub;
+ * with CLAWOPS_TRANSPORT=ssm every host goes through SSM (a host missing from the inventory is
+ * then reported as such).
  */
-export function ssmFromEnv(
-  env: NodeJS.ProcessEnv,
+export function ssmSetup(
+  inventory: SsmInventory,
+  mode: "hub" | "ssm",
   client: (region?: string) => SSMClient,
   logger: Logger,
-): SsmSetup | null {
-  const inventory = loadSsmInventory(env);
-  if (!inventory) {
-    if (env.CLAWOPS_TRANSPORT === "ssm") {
-      throw new Error(
-        "CLAWOPS_TRANSPORT=ssm needs an inventory: set CLAWOPS_SSM_INVENTORY to a JSON file (see infra/ssm).",
-      );
-    }
-    return null;
-  }
+): SsmSetup {
   let store: Store | null = null;
   const ssm = new SsmTransport({
     client: client(inventory.region),
@@ -51,7 +47,7 @@ export function ssmFromEnv(
   });
   logger.info("ssm transport on", { hosts: inventory.hosts.length, document: inventory.documentName });
   return {
-    transport: (hub) => new RoutingTransport(ssm, env.CLAWOPS_TRANSPORT === "ssm" ? null : hub),
+    transport: (hub) => new RoutingTransport(ssm, mode === "ssm" ? null : hub),
     async registerHosts(s, now) {
       store = s;
       const added: string[] = [];

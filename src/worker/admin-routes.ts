@@ -1,12 +1,12 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { BODY_LIMITS, capBody } from "../adapters/http/limits.ts";
 import { bearerGuard } from "../adapters/http/ops-routes.ts";
-import { normalizeHostName } from "../core/commands/parse.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import { normalizeHostName } from "../core/vocabulary/hosts.ts";
 import { DirectoryStore } from "./directory-store.ts";
-import type { WorkerEnv } from "./env.ts";
+import { type WorkerEnv, workerVar } from "./env.ts";
 import { HOST_HEADER } from "./rpc.ts";
 import { workerClock } from "./wiring.ts";
 
@@ -71,7 +71,7 @@ function operatorRoutes(env: WorkerEnv, logger: Logger) {
 /** Bearer CLAWOPS_ADMIN_TOKEN, compared in constant time; off (503) when unset. */
 function adminBearer(env: WorkerEnv): MiddlewareHandler {
   return bearerGuard({
-    token: env.CLAWOPS_ADMIN_TOKEN,
+    token: workerVar(env, "CLAWOPS_ADMIN_TOKEN"),
     variable: "CLAWOPS_ADMIN_TOKEN",
     realm: "clawops operator API",
     off: "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.",

@@ -1,8 +1,6 @@
-import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
-import type { BundleServices } from "../core/bundles/services.ts";
-import { LinkSigner } from "../core/bundles/signed-link.ts";
-import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
-import type { WorkerEnv } from "./env.ts";
+import { HmacLinkSigner } from "../core/bundles/signed-link.ts";
+import type { BundleServices } from "../core/ports/bundles.ts";
+import { parseWorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 
 /** The link key must be long enough that nobody guesses it (`openssl rand -hex 32` gives 64). */
@@ -21,22 +19,23 @@ export function workerBundleServices(
   if (!env.BUNDLES) {
     return { ok: false, missing: "the Worker has no BUNDLES R2 binding (wrangler.toml [[r2_buckets]])" };
   }
-  const secret = env.CLAWOPS_LINK_SECRET ?? "";
+  const secret = workerVar(env, "CLAWOPS_LINK_SECRET") ?? "";
   if (secret.length < MIN_LINK_SECRET) {
     return {
       ok: false,
       missing: `CLAWOPS_LINK_SECRET ${secret ? `is shorter than ${MIN_LINK_SECRET} characters` : "is not set"}; run \`npx wrangler secret put CLAWOPS_LINK_SECRET\` with \`openssl rand -hex 32\``,
     };
   }
-  const vars = env as unknown as Readonly<Record<string, string | undefined>>;
+  const config = parseWorkerConfig(env);
+  if (!config.ok) return { ok: false, missing: config.problems.join(" ") };
   return {
     ok: true,
     services: {
       blobs: new R2BlobStore(env.BUNDLES),
-      signer: new LinkSigner(secret),
-      publicUrl: env.CLAWOPS_PUBLIC_URL || origin,
-      ...bundleLifetimesFromEnv(vars),
-      tickets: ticketConfigFromEnv(vars),
+      signer: new HmacLinkSigner(secret),
+      publicUrl: workerVar(env, "CLAWOPS_PUBLIC_URL") || origin,
+      ...config.config.bundleLifetimes,
+      tickets: config.config.tickets,
     },
   };
 }

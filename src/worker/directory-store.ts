@@ -1,5 +1,4 @@
 import type { StepResult } from "../contract/catalog.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports.ts";
 import type {
   AuditEntry,
   AuditQuery,
@@ -11,8 +10,9 @@ import type {
   RecoveryStore,
   ScheduledFreeze,
   ScheduledFreezeStage,
-} from "../core/recovery/types.ts";
-import type { WatchRecord } from "../core/watch/state.ts";
+} from "../core/ports/recovery.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
+import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
 import { listWatchShards, watchShardName } from "./watch-shard.ts";
 

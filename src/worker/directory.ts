@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
 import type { StepResult } from "../contract/catalog.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports.ts";
-import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/recovery/schedule.ts";
-import { expireFreezes } from "../core/recovery/service.ts";
+import { expireFreezes } from "../core/freezes/freezes.ts";
+import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import type {
   AuditQuery,
   AutoFreeze,
@@ -13,7 +12,8 @@ import type {
   NoticeRef,
   ScheduledFreeze,
   ScheduledFreezeStage,
-} from "../core/recovery/types.ts";
+} from "../core/ports/recovery.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports/store.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";

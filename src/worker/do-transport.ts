@@ -1,5 +1,5 @@
 import type { StepResult } from "../contract/catalog.ts";
-import type { HostTransport, JobOutcome, JobSpec } from "../core/ports.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../core/ports/transport.ts";
 import type { HostAgentRpc } from "./rpc.ts";
 
 /** The Workers HostTransport: each host's agent socket lives in its own HostAgent object. */

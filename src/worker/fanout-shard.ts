@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { probeHosts } from "../core/fleet/fleet.ts";
-import type { FleetFanout, FleetRow, ProbeTarget } from "../core/fleet/row.ts";
-import type { Logger } from "../core/ports.ts";
+import type { Logger } from "../core/ports/basics.ts";
+import type { FleetFanout, FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
-import type { WorkerEnv } from "./env.ts";
+import { type WorkerEnv, workerVar } from "./env.ts";
 import type { FanoutShardRpc } from "./rpc.ts";
 
 /**
@@ -20,9 +20,8 @@ export const MAX_FANOUT_GROUP = 1_000;
  */
 const FANOUT_GRACE_MS = 2_000;
 
-export function fanoutGroup(env: Pick<WorkerEnv, "CLAWOPS_FANOUT_GROUP">): number {
-  const n = Number(env.CLAWOPS_FANOUT_GROUP);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_FANOUT_GROUP ? n : DEFAULT_FANOUT_GROUP;
+export function fanoutGroup(env: WorkerEnv): number {
+  return workerVar(env, "CLAWOPS_FANOUT_GROUP") ?? DEFAULT_FANOUT_GROUP;
 }
 
 /**

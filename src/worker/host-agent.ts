@@ -1,14 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
+import { nextSweepAt, watchSettingsFromEnv } from "../core/hosts/watch-state.ts";
 import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
-import type { JobOutcome, JobSpec } from "../core/ports.ts";
+import type { JobOutcome, JobSpec } from "../core/ports/transport.ts";
+import type { WatchRecord } from "../core/ports/watch-record.ts";
+import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
-import { nextSweepAt, type WatchRecord, watchSettingsFromEnv } from "../core/watch/state.ts";
 import { DirectoryStore, HostWatchStore } from "./directory-store.ts";
-import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
+import { parseWorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { SqlEarlyResults } from "./host/early-results.ts";
 import { AGENT_TAG, hibernatingSocket, savedState } from "./host/hibernating-socket.ts";
 import { SqlJobQueue } from "./host/job-queue.ts";
@@ -259,10 +261,10 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
       { env: this.env, config: parsed.config, logger: this.logger, store, transport: this.hub, jobs },
       { kind: "triage" },
     );
-    this.watchService = new WatchService(
-      deps,
-      watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>),
-    );
+    this.watchService = new WatchService(deps, {
+      settings: watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>),
+      freezePolicy: parsed.config.freezePolicy,
+    });
     return this.watchService;
   }
 
@@ -313,7 +315,10 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     const parsed = parseWorkerConfig(this.env);
     if (!parsed.ok) return null;
     const parts = { env: this.env, config: parsed.config, logger: this.logger, store: this.store };
-    return hostJobDeps({ ...parts, transport: this.hub, jobs: new InProcessJobs(this.inTurn) }, run);
+    return hostJobDeps(
+      { ...parts, transport: this.hub, jobs: new InProcessJobs(HOST_JOB_KINDS, { queue: this.inTurn }) },
+      run,
+    );
   }
 
   private async scheduleAlarm(): Promise<void> {
@@ -340,6 +345,5 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
 }
 
 function heartbeatMs(env: WorkerEnv): number {
-  const n = Number(env.AGENT_HEARTBEAT_MS);
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_HEARTBEAT_MS;
+  return workerVar(env, "AGENT_HEARTBEAT_MS") ?? DEFAULT_HEARTBEAT_MS;
 }

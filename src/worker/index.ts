@@ -1,6 +1,6 @@
 import { createApp } from "../adapters/http/app.ts";
 import type { OpsOptions } from "../adapters/http/ops-routes.ts";
-import { capabilityOff } from "../core/deps.ts";
+import { capabilityOff } from "../core/ports/deps.ts";
 import { workerRoutes } from "./admin-routes.ts";
 import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
@@ -33,14 +33,14 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
     // Alert webhooks: the work after the 202 runs in waitUntil; triages in the host's object.
     alerts: {
-      token: env.CLAWOPS_ALERT_TOKEN || undefined,
-      pagerdutySecret: env.PAGERDUTY_WEBHOOK_SECRET || undefined,
+      token: config.values.CLAWOPS_ALERT_TOKEN,
+      pagerdutySecret: config.values.PAGERDUTY_WEBHOOK_SECRET,
       policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
     },
-    runInBackground: (task, { executionCtx }) => {
+    runLater: (task, { executionCtx }) => {
       // Work after the response only survives if the runtime is told to wait for it.
       if (executionCtx) executionCtx.waitUntil(task);
-      else logger.error("no execution context; background work may be cut off");
+      else logger.error("no execution context; work after the ack may be cut off");
     },
     // The operator API and the agents' WebSocket entry, under the app's one error shape.
     routes: [{ path: "/", app: workerRoutes(env, logger) }],

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
-import { type LogLevel, levelEnabled, parseLogLevel } from "../contract/log-level.ts";
-import type { LogFields, Logger } from "../core/ports.ts";
+import { type LogLevel, levelEnabled } from "../contract/log-level.ts";
+import type { LogFields, Logger } from "../core/ports/basics.ts";
+import { workerVar } from "./env.ts";
 
 /** LOG_LEVEL from the Worker's vars (read per line: the bindings are the deployment's); bad or unset: info. */
 function threshold(): LogLevel {
-  const parsed = parseLogLevel((env as { LOG_LEVEL?: string } | undefined)?.LOG_LEVEL);
-  return parsed.ok ? parsed.level : "info";
+  return workerVar(env ?? {}, "LOG_LEVEL");
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { BlobMeta, BlobStore } from "../core/ports.ts";
+import type { BlobMeta, BlobStore } from "../core/ports/blobs.ts";
 
 /** Every bundle lives under this prefix, so `cleanup` lists nothing else in a shared bucket. */
 const PREFIX = "bundles/";

@@ -1,4 +1,4 @@
-import type { RecoverRuns } from "../core/recovery/types.ts";
+import type { RecoverRuns } from "../core/ports/recovery.ts";
 import type { WorkerEnv } from "./env.ts";
 import type { RecoverParams } from "./rpc.ts";
 

@@ -1,6 +1,6 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import { runRecover } from "../core/recovery/recover.ts";
-import type { Decision, RunSteps } from "../core/recovery/types.ts";
+import type { Decision, RunSteps } from "../core/ports/recovery.ts";
+import { runRecover } from "../core/recover/runbook/runner.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { decisionEventType } from "./recover-runs.ts";

@@ -1,11 +1,11 @@
 import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, importApprovalKey } from "../contract/approval.ts";
-import { Authorizer } from "../core/recovery/authz.ts";
-import { DecisionBus } from "../core/recovery/decision-bus.ts";
-import type { RecoverRuns, RecoveryDeps, RecoveryStore } from "../core/recovery/types.ts";
+import { Authorizer } from "../core/authz/authz.ts";
+import { DecisionBus } from "../core/confirmations/decision-bus.ts";
+import type { RecoverRuns, RecoveryDeps, RecoveryStore } from "../core/ports/recovery.ts";
 import { DirectoryRecoveryStore } from "./directory-store.ts";
-import type { WorkerConfig, WorkerEnv } from "./env.ts";
+import { type WorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 
 const logger = createConsoleLogger("clawops-worker");
@@ -26,7 +26,7 @@ let cached: { jwk: string; key: Promise<ApprovalKeyPair> } | null = null;
  * operator can act on; the secret's value is never echoed.
  */
 export async function workerApprovalKey(env: WorkerEnv): Promise<ApprovalKeyResult> {
-  const jwk = env.CLAWOPS_APPROVAL_KEY?.trim();
+  const jwk = workerVar(env, "CLAWOPS_APPROVAL_KEY")?.trim();
   if (!jwk) return { ok: false, missing: `CLAWOPS_APPROVAL_KEY is not set; run ${APPROVAL_KEY_SETUP}` };
   if (cached?.jwk !== jwk) {
     // Not JSON.parse's own error: V8 quotes the start of the input in it, which is the secret.
@@ -82,9 +82,7 @@ export function workerRecovery(
     decisions: new DecisionBus(),
     ...(opts.approvalKey ? { approvalKey: opts.approvalKey } : {}),
     ...(opts.runs ? { runs: opts.runs } : {}),
-    ...(env.CLAWOPS_DRAIN_POLL_MS && Number(env.CLAWOPS_DRAIN_POLL_MS) > 0
-      ? { drainPollMs: Number(env.CLAWOPS_DRAIN_POLL_MS) }
-      : {}),
+    ...(config.values.CLAWOPS_DRAIN_POLL_MS ? { drainPollMs: config.values.CLAWOPS_DRAIN_POLL_MS } : {}),
     ...(missing ? { runbookUnavailable: `The recover runbook is off on this Worker: ${missing}.` } : {}),
   };
 }

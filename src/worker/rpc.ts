@@ -1,9 +1,10 @@
 import type { StepResult } from "../contract/catalog.ts";
-import type { TicketRef } from "../core/bundles/tickets.ts";
-import type { FleetRow, ProbeTarget } from "../core/fleet/row.ts";
-import type { JobOutcome, JobSpec, Store } from "../core/ports.ts";
-import type { RecoverRun, RecoveryStore } from "../core/recovery/types.ts";
-import type { WatchRecord } from "../core/watch/state.ts";
+import type { TicketRef } from "../core/ports/bundles.ts";
+import type { FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
+import type { RecoverRun, RecoveryStore } from "../core/ports/recovery.ts";
+import type { Store } from "../core/ports/store.ts";
+import type { JobOutcome, JobSpec } from "../core/ports/transport.ts";
+import type { WatchRecord } from "../core/ports/watch-record.ts";
 
 /**
  * What the Worker's Durable Objects and Workflow answer over RPC, as types only: the bindings

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { WatchRecord } from "../core/watch/state.ts";
+import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { WorkerEnv } from "./env.ts";
 import type { WatchShardRpc } from "./rpc.ts";
 

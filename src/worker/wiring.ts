@@ -1,15 +1,15 @@
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
-import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/deps.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
-import type { Clock, HostTransport, Ids, Logger, Store } from "../core/ports.ts";
-import { applyFreezePolicy } from "../core/recovery/freeze-policy.ts";
-import type { RecoveryCoreDeps } from "../core/recovery/service.ts";
-import type { RecoveryStore } from "../core/recovery/types.ts";
-import { watchSettingsFromEnv } from "../core/watch/state.ts";
+import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
+import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/ports/deps.ts";
+import type { RecoveryStore } from "../core/ports/recovery.ts";
+import type { Store } from "../core/ports/store.ts";
+import type { HostTransport } from "../core/ports/transport.ts";
+import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
-import type { WorkerConfig, WorkerEnv } from "./env.ts";
+import { type WorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { fanoutGroup, ShardedFanout } from "./fanout-shard.ts";
 import { workflowRuns } from "./recover-runs.ts";
 import { type ApprovalKeyResult, workerRecovery } from "./recovery.ts";
@@ -49,23 +49,18 @@ function baseDeps(p: Parts): CoreDeps {
     clock: workerClock,
     ids: workerIds,
     logger: p.logger,
-    jobs: p.jobs ?? new InProcessJobs(),
+    jobs: p.jobs ?? new InProcessJobs(HOST_JOB_KINDS),
     // Only the entry points that collect bundles turn them on (requests, bundle jobs, recover runs).
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
+    // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
+    // watch's freeze policy and its incidents' audit rows work from any entry point.
+    recovery: workerRecovery(p.env, p.config),
     ...(workerWatch(p.env) ? { watch: workerWatch(p.env) } : {}),
     // `status … --live`: through the fan-out objects, a group of hosts each (fanout-shard.ts).
     ...(p.env.FANOUT_SHARDS
       ? { fleetFanout: new ShardedFanout(p.env.FANOUT_SHARDS, { group: fanoutGroup(p.env), logger: p.logger }) }
       : {}),
-    // The freeze policy acts on the watch's transitions wherever they are handed over; the
-    // directory holds the freezes, so an entry point without recovery reaches it by RPC.
-    onHostTransition: (deps, transition) =>
-      applyFreezePolicy(
-        { ...deps, recovery: deps.recovery ?? workerRecovery(p.env, p.config) },
-        p.config.freezePolicy,
-        transition,
-      ).then(() => undefined),
   };
 }
 
@@ -75,9 +70,8 @@ function baseDeps(p: Parts): CoreDeps {
  */
 export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: number } | undefined {
   if (!env.WATCH_SHARDS) return undefined;
-  const s = watchSettingsFromEnv(env as unknown as Record<string, string | undefined>);
-  const intervalMs = s.intervalMs ?? 30_000;
-  return intervalMs > 0 ? { intervalMs, digestMs: s.digestMs ?? 600_000 } : undefined;
+  const intervalMs = workerVar(env, "CLAWOPS_WATCH_INTERVAL_S") ?? 30_000;
+  return intervalMs > 0 ? { intervalMs, digestMs: workerVar(env, "CLAWOPS_WATCH_DIGEST_S") ?? 600_000 } : undefined;
 }
 
 /**
@@ -111,12 +105,12 @@ export function hostJobDeps(p: Parts & { transport: HostTransport; jobs: JobSche
 }
 
 /** The directory object's alarm: expired freezes leave, each with its notice; its own SQLite, no RPC to itself. */
-export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: RecoveryStore): RecoveryCoreDeps {
+export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: RecoveryStore): CoreDeps {
   return { ...baseDeps(p), recovery: workerRecovery(p.env, p.config, { store: recoveryStore }) };
 }
 
 /** A recover run in its Workflow instance; its agent jobs wait in the host's object behind the others. */
-export function recoverRunDeps(p: Parts, publicUrl: string): RecoveryCoreDeps {
+export function recoverRunDeps(p: Parts, publicUrl: string): CoreDeps {
   const bundles = workerBundleServices(p.env, publicUrl);
   return {
     ...baseDeps({ ...p, transport: new DurableObjectHostTransport(p.env.HOSTS, { inTurn: true }) }),
@@ -130,7 +124,7 @@ export function recoverRunDeps(p: Parts, publicUrl: string): RecoveryCoreDeps {
  * queues it in SQLite and runs it in turn; only that object knows how many are ahead.
  */
 class HostObjectJobs implements JobScheduler {
-  private readonly local = new InProcessJobs();
+  private readonly local = new InProcessJobs(HOST_JOB_KINDS);
   private readonly env: WorkerEnv;
   private readonly origin: string;
 

@@ -4,9 +4,8 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/contract/encoding.ts";
+import { requestConfirmation } from "../../src/core/confirmations/confirm.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { requestConfirmation } from "../../src/core/recovery/confirm.ts";
-import { requireRecovery } from "../../src/core/recovery/service.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { launchChromium, newConsolePage, openConsole } from "../support/console-server.ts";
 
@@ -51,7 +50,7 @@ describe("console confirmation buttons", () => {
     await page.getByTestId("command-input").press("Enter");
     await expect.poll(async () => (await cp.deps.recovery?.store.getFreeze("node-3"))?.owner).toBe("console");
 
-    const deps = requireRecovery(cp.deps);
+    const deps = cp.deps;
     const c = await requestConfirmation(deps, {
       host: "node-3",
       step: "gateway.restart",

@@ -10,7 +10,7 @@ import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type StepRequest, type StepResult, stepPlan, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults, trustedGreens } from "../../src/core/classify/classify.ts";
 import { collectEvidence } from "../../src/core/classify/evidence.ts";
-import type { Layer } from "../../src/core/layers.ts";
+import type { Layer } from "../../src/core/vocabulary/layers.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**

@@ -3,10 +3,11 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { LAYERS } from "../../src/core/layers.ts";
-import type { Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
 import { TRIAGE_DEADLINE_MS } from "../../src/core/triage/triage.ts";
-import { SsmInventory, SsmTransport } from "../../src/node/ssm-transport.ts";
+import { LAYERS } from "../../src/core/vocabulary/layers.ts";
+import { SsmInventory } from "../../src/node/ssm-inventory.ts";
+import { SsmTransport } from "../../src/node/ssm-transport.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 

@@ -9,12 +9,13 @@ import { ConsoleChat } from "../../src/adapters/console/feed.ts";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../../src/adapters/http/console-guard.ts";
 import type { StepName, StepResult } from "../../src/contract/catalog.ts";
-import type { CoreDeps } from "../../src/core/deps.ts";
-import { capabilityOff } from "../../src/core/deps.ts";
+import { Authorizer } from "../../src/core/authz/authz.ts";
+import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { Clock, Ids, Logger } from "../../src/core/ports.ts";
-import { Authorizer } from "../../src/core/recovery/authz.ts";
-import { DecisionBus } from "../../src/core/recovery/decision-bus.ts";
+import type { Clock, Ids, Logger } from "../../src/core/ports/basics.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
+import { capabilityOff } from "../../src/core/ports/deps.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { CONSOLE_PAGE_HTML } from "../../src/node/console/page.ts";
 import { loadOrCreateConsoleSecret } from "../../src/node/console/secret.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
@@ -85,7 +86,7 @@ export async function startConsoleServer(
     clock,
     ids,
     logger,
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
     recovery,
     bundles: capabilityOff("the console test server keeps no bundles"),
     // The enroll reply's install command names it (set once the port is known).
@@ -102,7 +103,7 @@ export async function startConsoleServer(
   const app = createApp({
     deps,
     console: { chat, channel: "console", page: CONSOLE_PAGE_HTML, auth },
-    runInBackground: (task) => {
+    runLater: (task) => {
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
     },

@@ -1,6 +1,6 @@
 import type { StepName } from "../../src/contract/catalog.ts";
 import { StepResult } from "../../src/contract/catalog.ts";
-import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
 
 /** One scripted probe answer: what the agent sends, and how long after `job.run` it arrives. */
 export interface ScriptedResult {

@@ -1,4 +1,4 @@
-import type { BlobMeta, BlobStore } from "../../src/core/ports.ts";
+import type { BlobMeta, BlobStore } from "../../src/core/ports/blobs.ts";
 
 /** In-memory blobs for tests and the workerd build until R2 is wired. */
 export class MemoryBlobStore implements BlobStore {

@@ -1,3 +1,5 @@
+import { Authorizer } from "../../src/core/authz/authz.ts";
+import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import type {
   AuditEntry,
   AuditQuery,
@@ -6,10 +8,11 @@ import type {
   FreezeRecord,
   NewAuditEntry,
   NoticeRef,
+  RecoveryDeps,
   RecoveryStore,
   ScheduledFreeze,
   ScheduledFreezeStage,
-} from "../../src/core/recovery/types.ts";
+} from "../../src/core/ports/recovery.ts";
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
@@ -116,4 +119,18 @@ export class InMemoryRecoveryStore implements RecoveryStore {
     if (query.order === "desc") rows.reverse();
     return rows.slice(0, Math.max(0, query.limit ?? DEFAULT_AUDIT_LIMIT)).map((e) => structuredClone(e));
   }
+}
+
+/**
+ * The recovery capability in memory, as a test's CoreDeps carries it: an empty store, the
+ * default authorizer (everyone may, no leads), no announce channels, an in-process decision bus.
+ */
+export function memoryRecovery(overrides: Partial<RecoveryDeps> = {}): RecoveryDeps {
+  return {
+    store: new InMemoryRecoveryStore(),
+    authz: new Authorizer(),
+    announceChannels: [],
+    decisions: new DecisionBus(),
+    ...overrides,
+  };
 }

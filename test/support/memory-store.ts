@@ -1,6 +1,6 @@
 import type { StepResult } from "../../src/contract/catalog.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports.ts";
-import type { WatchRecord } from "../../src/core/watch/state.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports/store.ts";
+import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 
 interface EnrollmentCodeRow {
   host: string;

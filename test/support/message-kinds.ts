@@ -1,6 +1,7 @@
 import { STEP_NAMES as ALL_STEP_NAMES, TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { renderAlertFired, renderAlertResolved } from "../../src/core/alerts/render.ts";
+import { renderAuditSummary } from "../../src/core/audit/render.ts";
 import type { Manifest } from "../../src/core/bundles/archive.ts";
 import {
   renderBundleEnd,
@@ -12,47 +13,40 @@ import {
   summarize,
 } from "../../src/core/bundles/render.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
+import { renderHelp } from "../../src/core/commands/help.ts";
+import { renderConfirmation } from "../../src/core/confirmations/confirm.ts";
+import { renderDecided, renderExpired, renderRefusal } from "../../src/core/confirmations/render.ts";
 import type { FleetReport } from "../../src/core/fleet/fleet.ts";
 import { renderFleetStatus } from "../../src/core/fleet/render.ts";
-import type { Message } from "../../src/core/messages/model.ts";
-import type { HostRecord } from "../../src/core/ports.ts";
-import { renderConfirmation } from "../../src/core/recovery/confirm.ts";
-import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recovery/recover.ts";
 import {
-  renderAuditSummary,
-  renderDecided,
-  renderExpired,
   renderExpiryNotice,
   renderFreezeNotice,
   renderFreezeStatus,
-  renderRefusal,
   renderUnfreezeNotice,
-} from "../../src/core/recovery/render.ts";
+} from "../../src/core/freezes/render.ts";
 import {
   renderAutoAllClear,
   renderAutoCapNotice,
   renderAutoFreezeNotice,
   renderFreezeExtended,
   renderScheduledFreeze,
-} from "../../src/core/recovery/render-freezes.ts";
+} from "../../src/core/freezes/render-policy.ts";
+import { renderHosts } from "../../src/core/hosts/render.ts";
+import type { WatchTransition } from "../../src/core/hosts/watch-state.ts";
+import { renderIncidentHeader } from "../../src/core/incidents/thread.ts";
+import type { Message } from "../../src/core/messages/model.ts";
+import { renderError, renderNotice } from "../../src/core/messages/notices.ts";
 import type {
   AuditEntry,
   AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
   ScheduledFreeze,
-} from "../../src/core/recovery/types.ts";
-import {
-  renderError,
-  renderHelp,
-  renderHosts,
-  renderIncidentHeader,
-  renderNotice,
-  renderTriageProgress,
-  renderTriageResult,
-} from "../../src/core/render/messages.ts";
+} from "../../src/core/ports/recovery.ts";
+import type { HostRecord } from "../../src/core/ports/store.ts";
+import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recover/runbook/progress.ts";
+import { renderTriageProgress, renderTriageResult } from "../../src/core/triage/render.ts";
 import { renderWatchFailing, renderWatchFlaps, renderWatchRecovered } from "../../src/core/watch/render.ts";
-import type { WatchTransition } from "../../src/core/watch/state.ts";
 import { gatewayDownData, healthyData, tokenDriftData, triageResults } from "./evidence.ts";
 
 /**

@@ -8,7 +8,7 @@ import { toBase64Url } from "../../src/contract/encoding.ts";
 import { enrollHost, issueEnrollmentCode, NOT_VERIFIED_REASON } from "../../src/core/hub/enrollment.ts";
 import type { EarlyResults } from "../../src/core/hub/frame-socket.ts";
 import { HubSession, type HubSessionOptions } from "../../src/core/hub/hub-session.ts";
-import type { JobSpec } from "../../src/core/ports.ts";
+import type { JobSpec } from "../../src/core/ports/transport.ts";
 import { createLinkedFramePair, type InMemoryDial, inMemoryDial, serveOnSession } from "../support/frame-pair.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 

@@ -9,9 +9,9 @@ import { type AgentIdentity, loadOrCreateIdentity } from "../../src/agent/identi
 import { AgentCloseCode, signedHelloPayload } from "../../src/contract/agent-wire.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
+import { renderHosts } from "../../src/core/hosts/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import type { HostRecord } from "../../src/core/ports.ts";
-import { renderHosts } from "../../src/core/render/messages.ts";
+import type { HostRecord } from "../../src/core/ports/store.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 
 const quiet = { info() {}, warn() {}, error() {} };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_DOWNLOADS_PER_MINUTE } from "../../src/adapters/http/agent-routes.ts";
-import { parsePublicUrl } from "../../src/node/agent-install.ts";
+import { parsePublicUrl } from "../../src/node/public-url.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
@@ -33,7 +33,7 @@ beforeAll(async () => {
     dataDir: dir,
     console: true,
     logger: quiet,
-    bundleEnv: { CLAWOPS_PUBLIC_URL: `${PUBLIC}/` },
+    publicUrl: PUBLIC,
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hostPart, mapAlertToHost, parseHostLabels } from "../../src/core/alerts/host-map.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { parseTriageEveryMs } from "../../src/core/alerts/receive.ts";
-import type { HostRecord } from "../../src/core/ports.ts";
+import type { HostRecord } from "../../src/core/ports/store.ts";
 
 const host = (name: string, revokedAt: number | null = null): HostRecord => ({
   name,

@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
-import type { HostJob } from "../../src/core/deps.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/deps.ts";
-import type { ChatMessage } from "../../src/core/ports.ts";
+import type { ChatMessage } from "../../src/core/ports/chat.ts";
+import type { HostJob } from "../../src/core/ports/deps.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -55,11 +56,12 @@ async function setup() {
       },
     },
     bundles: capabilityOff("not in this test"),
+    recovery: memoryRecovery(),
     incidents: { defaultChannel: CHANNEL, rules: [] },
   } as unknown as CoreDeps;
   const fire = async (alert: IncomingAlert) => {
     const receipt = await receiveAlerts(deps, [alert], { hostLabels: ["host"] });
-    await receipt.background?.();
+    await receipt.later?.();
   };
   return { deps, store, posted, started, fire, advance: (ms: number) => (now += ms) };
 }

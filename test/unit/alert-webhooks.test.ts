@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
-import type { Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
 import { Scrape } from "../support/prometheus.ts";
@@ -587,7 +587,7 @@ describe("clawops_alerts_received_total", () => {
 
 describe("alert webhooks without their secrets", () => {
   it("answer 503 naming the variable to set", async () => {
-    const app = createApp({ deps: cp.deps, runInBackground: () => {} });
+    const app = createApp({ deps: cp.deps, runLater: () => {} });
     const am = await app.request("/alerts/alertmanager", { method: "POST", body: "{}" });
     expect(am.status).toBe(503);
     expect(((await am.json()) as { error: { message: string } }).error.message).toContain("set CLAWOPS_ALERT_TOKEN");

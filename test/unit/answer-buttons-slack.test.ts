@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import type { AuditEntry } from "../../src/core/recovery/types.ts";
+import type { AuditEntry } from "../../src/core/ports/recovery.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";

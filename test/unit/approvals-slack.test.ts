@@ -6,10 +6,9 @@ import { enroll } from "../../src/agent/enroll.ts";
 import { loadApprovalPin, policyRefusal } from "../../src/agent/policy.ts";
 import { generateApprovalKey, NonceLedger, signApproval, verifyApproval } from "../../src/contract/approval.ts";
 import { fromBase64Url, toBase64Url } from "../../src/contract/encoding.ts";
+import { newConfirmationId, requestConfirmation } from "../../src/core/confirmations/confirm.ts";
 import { issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { newConfirmationId, requestConfirmation } from "../../src/core/recovery/confirm.ts";
-import { requireRecovery } from "../../src/core/recovery/service.ts";
-import type { ConfirmationRecord, Decision } from "../../src/core/recovery/types.ts";
+import type { ConfirmationRecord, Decision } from "../../src/core/ports/recovery.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack } from "../support/slack-signing.ts";
@@ -37,7 +36,7 @@ const press = (body: string, headers?: Record<string, string>) => plane.press(bo
 
 async function confirmation(host = "node-3", ttlMs?: number): Promise<ConfirmationRecord> {
   return requestConfirmation(
-    requireRecovery(cp.deps),
+    cp.deps,
     {
       host,
       step: "gateway.restart",
@@ -128,7 +127,7 @@ describe("POST /slack/interactions", () => {
 
   it("turns the owner's press into one approval the agent accepts once, for this host and step only", async () => {
     const c = await confirmation();
-    const waiting = requireRecovery(cp.deps).recovery.decisions.wait(c.id, 10_000);
+    const waiting = cp.deps.recovery.decisions.wait(c.id, 10_000);
     const ok = await press(blockActions(OWNER, c.id));
     expect(ok.body).toEqual({ ok: true });
     const decision = (await waiting) as Extract<Decision, { decision: "approve" }>;
@@ -206,7 +205,7 @@ describe("POST /slack/interactions", () => {
   });
 
   it("asked again with the same id (a resumed run), posts nothing more, or once more saying why after a cut-off post", async () => {
-    const deps = requireRecovery(cp.deps);
+    const deps = cp.deps;
     const ask = (id: string, d = deps) =>
       requestConfirmation(d, {
         id,
@@ -256,7 +255,7 @@ describe("POST /slack/interactions", () => {
 
   it("lets the local console press the same button as the local operator", async () => {
     const c = await confirmation();
-    const waiting = requireRecovery(cp.deps).recovery.decisions.wait(c.id, 10_000);
+    const waiting = cp.deps.recovery.decisions.wait(c.id, 10_000);
     const res = await fetch(`${cp.url}/api/console/confirm`, {
       method: "POST",
       headers: { "content-type": "application/json", ...cp.consoleHeaders() },

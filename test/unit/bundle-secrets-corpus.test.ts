@@ -8,14 +8,17 @@ import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { secondScan } from "../../src/core/bundles/second-scan.ts";
-import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
+import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import type { CoreDeps } from "../../src/core/deps.ts";
-import { capabilityOn } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
+import { capabilityOn } from "../../src/core/ports/deps.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { KINDS, type Planted, plantCorpus, SOURCES } from "../support/secret-corpus.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
@@ -181,10 +184,11 @@ describe("planted-secrets corpus through a whole bundle", () => {
       clock: { now: () => Date.now() },
       ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}` },
       logger,
-      jobs: new InProcessJobs(),
+      jobs: new InProcessJobs(HOST_JOB_KINDS),
+      recovery: memoryRecovery(),
       bundles: capabilityOn({
         blobs: new MemoryBlobStore(),
-        signer: new LinkSigner("test-link-secret-0123456789abcdef"),
+        signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
         publicUrl: "http://127.0.0.1:9",
         retentionMs: 3_600_000,
         linkTtlMs: 600_000,
@@ -212,7 +216,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
       source: "slack",
     });
     expect(reply.error).toBeUndefined();
-    await reply.background?.();
+    await reply.later?.();
 
     // Stored and delivered: a refused bundle would leak nothing and prove nothing.
     const upload = [...slack.uploads.values()][0];

@@ -10,16 +10,19 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { verifyArchive } from "../../src/core/bundles/archive.ts";
 import { collectBundleOnRecoverFailure } from "../../src/core/bundles/bundle.ts";
 import { scanText } from "../../src/core/bundles/scan.ts";
-import type { BundleServices } from "../../src/core/bundles/services.ts";
-import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
+import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import type { CoreDeps } from "../../src/core/deps.ts";
-import { capabilityOn } from "../../src/core/deps.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { HostTransport, JobOutcome, JobSpec, Logger } from "../../src/core/ports.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
+import type { BundleServices } from "../../src/core/ports/bundles.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
+import { capabilityOn } from "../../src/core/ports/deps.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
@@ -72,7 +75,7 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
   let n = 0;
   const bundles: BundleServices = {
     blobs,
-    signer: new LinkSigner("test-link-secret-0123456789abcdef"),
+    signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
     publicUrl: "http://127.0.0.1:9",
     retentionMs: 3_600_000,
     linkTtlMs: 600_000,
@@ -91,7 +94,8 @@ function makeDeps(transport: HostTransport, services: Partial<BundleServices> = 
     clock: { now: () => Date.now() },
     ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}${Math.random().toString(36).slice(2, 8)}` },
     logger,
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
+    recovery: memoryRecovery(),
     bundles: capabilityOn(bundles),
   };
   return { deps, blobs, logger, store, bundles };
@@ -149,7 +153,7 @@ async function runCommand(deps: CoreDeps, text: string) {
     source: "slack",
   });
   expect(reply.error).toBeUndefined();
-  await reply.background?.();
+  await reply.later?.();
   return reply;
 }
 
@@ -264,7 +268,7 @@ describe("/openclaw bundle: secrets planted in every source", () => {
     const summary = slack.thread("C1", parent?.ts ?? "").find((m) => m.text.includes("Repro bundle"));
     const link = /(http:\/\/\S+\/bundles\/\S+)/.exec(summary?.text ?? "")?.[1] ?? "";
     expect(link).toContain("sig=");
-    const app = createApp({ deps, runInBackground: () => {} });
+    const app = createApp({ deps, runLater: () => {} });
     const path = link.replace("http://127.0.0.1:9", "http://x");
     const ok = await app.request(path);
     expect(ok.status).toBe(200);
@@ -275,7 +279,7 @@ describe("/openclaw bundle: secrets planted in every source", () => {
     expect((await app.request(forged)).status).toBe(403);
     const later = createApp({
       deps: { ...deps, clock: { now: () => Date.now() + 700_000 } },
-      runInBackground: () => {},
+      runLater: () => {},
     });
     expect((await later.request(path)).status).toBe(403);
   }, 60_000);
@@ -455,7 +459,7 @@ describe("fail-closed and partial bundles", () => {
       workspace: "T0SECOND",
     });
     expect(reply.error).toBeUndefined();
-    await reply.background?.();
+    await reply.later?.();
     expect(github.comments.slice(before).map((c) => `${c.repo}#${c.issue}`)).toEqual(["second/ops#5"]);
     // Another workspace falls back to the control plane's default repository.
     await runCommand(deps, "bundle ws2 --ticket #6");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { STEP_NAMES, StepResult } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { RULES } from "../../src/core/classify/rules.ts";
-import { LAYERS } from "../../src/core/layers.ts";
+import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import { gatewayDownData, healthyData, healthyResults, tokenDriftData, toResults } from "../support/evidence.ts";
 
 const classify = (results: StepResult[]) => classifyResults(results, STEP_NAMES);

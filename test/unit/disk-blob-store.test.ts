@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ticketsByWorkspace } from "../../src/node/bundles.ts";
 import { DiskBlobStore } from "../../src/node/disk-blob-store.ts";
+import { parseTicketsFile } from "../../src/node/tickets-file.ts";
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -47,11 +47,11 @@ describe("CLAWOPS_TICKETS_FILE (per-workspace tickets)", () => {
         T0BBB: { github: { token: "t2", repo: "acme/ops" } },
       }),
     );
-    const config = await ticketsByWorkspace(good);
+    const config = parseTicketsFile(good);
     expect(config.T0AAA?.jira?.baseUrl).toBe("https://acme.atlassian.net");
     expect(config.T0BBB?.github).toEqual({ apiUrl: "https://api.github.com", token: "t2", repo: "acme/ops" });
     const bad = join(dir, "bad.json");
     await writeFile(bad, JSON.stringify({ T0AAA: { jira: { baseUrl: "not a url", email: "x@y", apiToken: "t" } } }));
-    await expect(ticketsByWorkspace(bad)).rejects.toThrow(/T0AAA\.jira\.baseUrl/);
+    expect(() => parseTicketsFile(bad)).toThrow(/T0AAA\.jira\.baseUrl/);
   });
 });

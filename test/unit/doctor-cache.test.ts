@@ -10,7 +10,7 @@ import { JobReadings } from "../../src/agent/probes/job-readings.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { DoctorLintData, StepResult } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { renderTriageResult } from "../../src/core/render/messages.ts";
+import { renderTriageResult } from "../../src/core/triage/render.ts";
 
 /**
  * The agent's doctor cache, through the real `doctor.lint` probe and a stand-in `openclaw`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { probeFleet } from "../../src/core/fleet/fleet.ts";
-import type { JobOutcome } from "../../src/core/ports.ts";
+import type { JobOutcome } from "../../src/core/ports/transport.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { InMemoryStore } from "../support/memory-store.ts";

@@ -6,10 +6,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
-import { countRows, type FleetReport, type FleetRow, probeFleet } from "../../src/core/fleet/fleet.ts";
+import { countRows, type FleetReport, probeFleet } from "../../src/core/fleet/fleet.ts";
 import { MAX_FLEET_ROWS, MAX_TRIAGE_BUTTONS, renderFleetStatus } from "../../src/core/fleet/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { LAYERS } from "../../src/core/layers.ts";
+import type { FleetRow } from "../../src/core/ports/fleet.ts";
+import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 

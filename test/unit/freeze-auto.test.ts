@@ -1,22 +1,23 @@
 import { readFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
+import { Authorizer, parseAuthzConfig } from "../../src/core/authz/authz.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/deps.ts";
-import type { HostTransition } from "../../src/core/incidents/transition.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { Message } from "../../src/core/messages/model.ts";
-import type { ChatMessage } from "../../src/core/ports.ts";
-import { Authorizer, parseAuthzConfig } from "../../src/core/recovery/authz.ts";
-import { AUTO_FREEZE_OWNER } from "../../src/core/recovery/auto-freeze.ts";
-import { DecisionBus } from "../../src/core/recovery/decision-bus.ts";
+import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
+import { AUTO_FREEZE_OWNER } from "../../src/core/freezes/auto-freeze.ts";
+import { expireFreezes } from "../../src/core/freezes/freezes.ts";
+import type { FreezeTransition, IncidentThreadRef } from "../../src/core/freezes/policy.ts";
 import {
   applyFreezePolicy,
   type FreezePolicy,
   matchFreezeRule,
   parseFreezePolicy,
-} from "../../src/core/recovery/freeze-policy.ts";
-import { expireFreezes, type RecoveryCoreDeps } from "../../src/core/recovery/service.ts";
+} from "../../src/core/freezes/policy.ts";
+import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
+import type { Message } from "../../src/core/messages/model.ts";
+import type { ChatMessage } from "../../src/core/ports/chat.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -73,7 +74,7 @@ async function setup(policy: FreezePolicy = POLICY) {
     });
   }
   const recoveryStore = new SqliteRecoveryStore(new DatabaseSync(":memory:"));
-  const deps: RecoveryCoreDeps = {
+  const deps: CoreDeps = {
     store,
     transport: new FakeHostTransport(),
     chat: {
@@ -87,7 +88,7 @@ async function setup(policy: FreezePolicy = POLICY) {
     clock: { now: () => now },
     ids: { id: (p) => `${p}_${posted.length}_${Math.random().toString(36).slice(2, 8)}` },
     logger: { info() {}, warn() {}, error() {} },
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
     bundles: capabilityOff("not in this test"),
     incidents: { defaultChannel: INCIDENTS, rules: [] },
     recovery: {
@@ -105,15 +106,15 @@ async function setup(policy: FreezePolicy = POLICY) {
       decisions: new DecisionBus(),
     },
   };
-  const failing = (host: string, findingIds: string[], thread?: HostTransition["thread"]): HostTransition => ({
+  const failing = (host: string, findingIds: string[], thread?: IncidentThreadRef) => ({
     host,
     at: now,
     since: now - 30_000,
     healthy: false,
     findingIds,
-    ...(thread ? { thread } : {}),
+    thread: thread ?? null,
   });
-  const healthy = (host: string, since = now - 30_000): HostTransition => ({
+  const healthy = (host: string, since = now - 30_000) => ({
     host,
     at: now,
     since,
@@ -128,7 +129,7 @@ async function setup(policy: FreezePolicy = POLICY) {
       requestKey: `r-${text}-${user}-${now}`,
       source: "slack",
     });
-    await reply.background?.();
+    await reply.later?.();
     return reply;
   };
   return {
@@ -142,7 +143,8 @@ async function setup(policy: FreezePolicy = POLICY) {
       now += ms;
     },
     now: () => now,
-    apply: (t: HostTransition) => applyFreezePolicy(deps, policy, t),
+    apply: (t: FreezeTransition & { thread?: IncidentThreadRef | null }) =>
+      applyFreezePolicy(deps, policy, t, t.thread ?? null),
     sweep: () => expireFreezes(deps, now),
   };
 }

@@ -1,18 +1,19 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
+import { Authorizer, parseAuthzConfig } from "../../src/core/authz/authz.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
-import { parseStart, resolveStart } from "../../src/core/commands/recovery-parse.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/deps.ts";
+import { parseStart } from "../../src/core/commands/recovery-parse.ts";
+import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import { isClawopsError } from "../../src/core/errors.ts";
+import { expireFreezes } from "../../src/core/freezes/freezes.ts";
+import { nextScheduledMoment, resolveStart, sweepScheduledFreezes } from "../../src/core/freezes/schedule.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Message } from "../../src/core/messages/model.ts";
-import type { ChatMessage } from "../../src/core/ports.ts";
-import { Authorizer, parseAuthzConfig } from "../../src/core/recovery/authz.ts";
-import { DecisionBus } from "../../src/core/recovery/decision-bus.ts";
-import { nextScheduledMoment, sweepScheduledFreezes } from "../../src/core/recovery/schedule.ts";
-import { expireFreezes, type RecoveryCoreDeps } from "../../src/core/recovery/service.ts";
-import type { RecoveryStore } from "../../src/core/recovery/types.ts";
+import type { ChatMessage } from "../../src/core/ports/chat.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
+import type { RecoveryStore } from "../../src/core/ports/recovery.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
@@ -101,7 +102,7 @@ async function setup(store: RecoveryStore) {
     gatewayVersion: null,
     lastSeenAt: null,
   });
-  const deps: RecoveryCoreDeps = {
+  const deps: CoreDeps = {
     store: hosts,
     transport: new FakeHostTransport(),
     chat: {
@@ -114,7 +115,7 @@ async function setup(store: RecoveryStore) {
     clock: { now: () => now },
     ids: { id: (p) => `${p}_${now}_${posted.length}` },
     logger: { info() {}, warn() {}, error() {} },
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
     bundles: capabilityOff("not in this test"),
     recovery: {
       store,
@@ -139,7 +140,7 @@ async function setup(store: RecoveryStore) {
       requestKey: `r-${text}-${user}-${now}`,
       source: "slack",
     });
-    await reply.background?.();
+    await reply.later?.();
     return reply;
   };
   /** Runs the sweep every 5 s until `until`, as the Node timer does. */

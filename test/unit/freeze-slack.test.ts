@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuditEntry } from "../../src/core/recovery/types.ts";
+import type { AuditEntry } from "../../src/core/ports/recovery.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";

@@ -6,7 +6,7 @@ import { type AgentIdentity, loadOrCreateIdentity } from "../../src/agent/identi
 import { AgentCloseCode, signedHelloPayload } from "../../src/contract/agent-wire.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import type { AuditEntry } from "../../src/core/recovery/types.ts";
+import type { AuditEntry } from "../../src/core/ports/recovery.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand } from "../support/slack-signing.ts";

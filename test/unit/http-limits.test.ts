@@ -198,7 +198,7 @@ describe("a client that goes away mid-request", () => {
     await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
     const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
     const route = new Hono().get("/", async (c) => c.text(await (await fetch(upstreamUrl)).text()));
-    const app = createApp({ deps: cp.deps, runInBackground: () => {}, routes: [{ path: "/upstream", app: route }] });
+    const app = createApp({ deps: cp.deps, runLater: () => {}, routes: [{ path: "/upstream", app: route }] });
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise<void>((resolve) => server.once("listening", resolve));
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { openIncidentThread } from "../../src/core/jobs/incident-thread.ts";
-import type { ChatMessage, ChatPort, Store } from "../../src/core/ports.ts";
+import { openIncidentThread } from "../../src/core/incidents/thread.ts";
+import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
+import type { Store } from "../../src/core/ports/store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 const T0 = 1_790_000_000_000;

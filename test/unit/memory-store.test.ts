@@ -7,7 +7,7 @@ import { LIST_JOBS_SQL } from "../../src/adapters/sql/state-store.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { ENROLLMENT_CODE_TTL_MS, enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import type { HostRecord, JobRecord, Store } from "../../src/core/ports.ts";
+import type { HostRecord, JobRecord, Store } from "../../src/core/ports/store.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 

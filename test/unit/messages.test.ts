@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { readStoredMessage } from "../../src/adapters/console/legacy.ts";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
-import { LiveMessage } from "../../src/core/jobs/live-message.ts";
+import { LiveMessage } from "../../src/core/chat/live-message.ts";
 import { MessageSchema } from "../../src/core/messages/model.ts";
-import type { ChatMessage, ChatPort } from "../../src/core/ports.ts";
+import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import { MESSAGE_KINDS } from "../support/message-kinds.ts";
 
 describe("console log rows", () => {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { StepName, StepRequest, StepResult } from "../../src/contract/catalog.ts";
-import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
-import type { CoreDeps } from "../../src/core/deps.ts";
-import { capabilityOff, capabilityOn } from "../../src/core/deps.ts";
+import { Authorizer } from "../../src/core/authz/authz.ts";
+import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { ChatMessage, HostTransport, JobOutcome, JobSpec } from "../../src/core/ports.ts";
-import { Authorizer } from "../../src/core/recovery/authz.ts";
-import { runRecover } from "../../src/core/recovery/recover.ts";
-import type { RecoveryCoreDeps } from "../../src/core/recovery/service.ts";
-import type { Decision, RunSteps } from "../../src/core/recovery/types.ts";
+import type { ChatMessage } from "../../src/core/ports/chat.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
+import { capabilityOff, capabilityOn } from "../../src/core/ports/deps.ts";
+import type { Decision, RunSteps } from "../../src/core/ports/recovery.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
+import { runRecover } from "../../src/core/recover/runbook/runner.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
@@ -311,7 +312,7 @@ async function record(
       notices: [{ channel: CHANNEL, threadTs: "ts-earlier" }],
     });
   }
-  const deps: RecoveryCoreDeps = {
+  const deps: CoreDeps = {
     store,
     transport,
     chat: {
@@ -334,7 +335,7 @@ async function record(
       warn: (msg, f) => events.push(scrub({ log: "warn", msg, ...f })),
       error: (msg, f) => events.push(scrub({ log: "error", msg, ...f })),
     },
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
     recovery: {
       store: recoveryStore,
       authz: new Authorizer(),
@@ -345,7 +346,7 @@ async function record(
     bundles: script.bundles
       ? capabilityOn({
           blobs: new MemoryBlobStore(),
-          signer: new LinkSigner("test-link-secret-0123456789abcdef"),
+          signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
           publicUrl: "http://127.0.0.1:9",
           retentionMs: 3_600_000,
           linkTtlMs: 600_000,

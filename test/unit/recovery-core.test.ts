@@ -1,9 +1,9 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
+import { Authorizer, parseAuthzConfig } from "../../src/core/authz/authz.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
 import { isClawopsError } from "../../src/core/errors.ts";
-import { Authorizer, parseAuthzConfig } from "../../src/core/recovery/authz.ts";
-import type { FreezeRecord, RecoveryStore } from "../../src/core/recovery/types.ts";
+import type { FreezeRecord, RecoveryStore } from "../../src/core/ports/recovery.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { displayWidth, messageToText, mrkdwnToText } from "../../src/adapters/console/text.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { renderHelp, renderTriageProgress, renderTriageResult } from "../../src/core/render/messages.ts";
+import { renderHelp } from "../../src/core/commands/help.ts";
+import { renderTriageProgress, renderTriageResult } from "../../src/core/triage/render.ts";
 import { tokenDriftScript } from "../support/console-server.ts";
 
 describe("mrkdwnToText", () => {

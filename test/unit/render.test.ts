@@ -6,7 +6,7 @@ import { classifyResults } from "../../src/core/classify/classify.ts";
 /** The triage's steps in catalog order (the catalog also holds the recovery runbook's steps). */
 const STEP_NAMES = ALL_STEP_NAMES.filter((s) => TRIAGE_STEP_NAMES.includes(s));
 
-import { renderTriageResult } from "../../src/core/render/messages.ts";
+import { renderTriageResult } from "../../src/core/triage/render.ts";
 import { tokenDriftData, toResults } from "../support/evidence.ts";
 
 const meta = {

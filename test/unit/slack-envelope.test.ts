@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   commandFromSlash,
   commandFromSlashForm,
+  interactionFromForm,
+  interactionFromPayload,
   pressFromInteraction,
-  pressFromInteractionForm,
 } from "../../src/adapters/slack/envelope.ts";
-import { APPROVE_ACTION_ID } from "../../src/core/recovery/confirm.ts";
+import { APPROVE_ACTION_ID } from "../../src/core/confirmations/confirm.ts";
+import { RUN_ACTION_PREFIX } from "../../src/core/messages/buttons.ts";
 import { slashCommandBody } from "../support/slack-signing.ts";
 
 describe("one Slack envelope converter for HTTP and Socket Mode", () => {
@@ -46,7 +48,36 @@ describe("one Slack envelope converter for HTTP and Socket Mode", () => {
       actor: { user: "U0LEAD", channel: "C0INCIDENT", source: "slack" },
     };
     expect(pressFromInteraction(payload)).toEqual(expected);
-    expect(pressFromInteractionForm(form)).toEqual(expected);
+    expect(interactionFromPayload(payload)).toEqual({ kind: "approval", press: expected });
+    expect(interactionFromForm(form)).toEqual({ kind: "approval", press: expected });
+  });
+
+  it("a command button reads as a command press for the router, with its trigger as its identity", () => {
+    const payload = {
+      type: "block_actions",
+      user: { id: "U0LEAD" },
+      channel: { id: "C0INCIDENT" },
+      team: { id: "T0001" },
+      trigger_id: "777.1",
+      response_url: "https://hooks.slack.invalid/actions/T0001/1/x",
+      actions: [{ action_id: `${RUN_ACTION_PREFIX}triage`, value: "triage node-3" }],
+    };
+    const form = new URLSearchParams({ payload: JSON.stringify(payload) });
+    const expected = {
+      kind: "command-press",
+      press: {
+        actionId: `${RUN_ACTION_PREFIX}triage`,
+        value: "triage node-3",
+        user: "U0LEAD",
+        channel: "C0INCIDENT",
+        source: "slack",
+        requestKey: "slack:T0001:777.1",
+        workspace: "T0001",
+        responseUrl: "https://hooks.slack.invalid/actions/T0001/1/x",
+      },
+    };
+    expect(interactionFromPayload(payload)).toEqual(expected);
+    expect(interactionFromForm(form)).toEqual(expected);
   });
 
   it("other interactions and broken payloads are not presses", () => {
@@ -58,6 +89,7 @@ describe("one Slack envelope converter for HTTP and Socket Mode", () => {
         actions: [{ action_id: "other", value: "x" }],
       }),
     ).toBeNull();
-    expect(pressFromInteractionForm(new URLSearchParams({ payload: "{not json" }))).toBeNull();
+    expect(interactionFromPayload({ type: "view_submission", user: { id: "U1" } })).toBeNull();
+    expect(interactionFromForm(new URLSearchParams({ payload: "{not json" }))).toBeNull();
   });
 });

@@ -2,13 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandFromSlashForm } from "../../src/adapters/slack/envelope.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import type { CoreDeps } from "../../src/core/deps.ts";
-import { capabilityOff } from "../../src/core/deps.ts";
+import { failInterruptedJobs } from "../../src/core/incidents/interrupted-jobs.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { JobRecord, LogFields } from "../../src/core/ports.ts";
-import { failInterruptedJobs } from "../../src/core/triage/triage.ts";
+import type { LogFields } from "../../src/core/ports/basics.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
+import { capabilityOff } from "../../src/core/ports/deps.ts";
+import type { JobRecord } from "../../src/core/ports/store.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { slashCommandBody } from "../support/slack-signing.ts";
 import { type SlackFault, SlackStandIn } from "../support/slack-standin.ts";
@@ -60,7 +63,8 @@ function setup(opts: { budgetMs?: number } = {}) {
     clock: { now: () => Date.now() },
     ids: { id: (p) => `${p}_${(++n).toString().padStart(4, "0")}${Math.random().toString(36).slice(2, 6)}` },
     logger,
-    jobs: new InProcessJobs(),
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
+    recovery: memoryRecovery(),
     bundles: capabilityOff("not in this test"),
   };
   return { deps, store, transport, waits, logs };
@@ -88,7 +92,7 @@ async function slash(deps: CoreDeps, text: string, channel: string, hook: string
   expect(req.responseUrl).toBe(slack.responseUrl(hook));
   const reply = await handleCommand(deps, req);
   expect(reply.error).toBeUndefined();
-  await reply.background?.();
+  await reply.later?.();
   const job = reply.jobId ? await deps.store.getJob(reply.jobId) : null;
   return { reply, job: job as JobRecord };
 }

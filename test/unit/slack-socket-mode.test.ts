@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPROVE_ACTION_ID } from "../../src/core/recovery/confirm.ts";
+import { APPROVE_ACTION_ID } from "../../src/core/confirmations/confirm.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { firstFindingId } from "../support/slack-signing.ts";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliverToTicket, type TicketConfig, TicketHttpError, withRetry } from "../../src/core/bundles/tickets.ts";
+import { deliverToTicket, TicketHttpError, withRetry } from "../../src/core/bundles/tickets.ts";
+import type { TicketConfig } from "../../src/core/ports/bundles.ts";
 import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /** Ticket calls: no retry on 4xx except 429 (Retry-After honoured); 5xx and network errors back off. */

@@ -1,23 +1,21 @@
 import { describe, expect, it } from "vitest";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { watchComparable } from "../../src/contract/watch.ts";
-import type { CoreDeps, HostJob, JobScheduler } from "../../src/core/deps.ts";
+import { Authorizer } from "../../src/core/authz/authz.ts";
+import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import { fleetFromWatch } from "../../src/core/fleet/from-watch.ts";
+import { type FreezePolicy, parseFreezePolicy } from "../../src/core/freezes/policy.ts";
+import { watchObservation } from "../../src/core/hosts/watch-observation.ts";
+import { confirm, DEFAULT_WATCH_SETTINGS, nextSweepAt, observe, sweep } from "../../src/core/hosts/watch-state.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
-import type { HostTransition } from "../../src/core/incidents/transition.ts";
-import type { ChatMessage, ChatPort, HostRecord, LogFields } from "../../src/core/ports.ts";
-import { watchObservation } from "../../src/core/watch/classify.ts";
+import type { LogFields } from "../../src/core/ports/basics.ts";
+import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
+import type { CoreDeps, HostJob, JobScheduler } from "../../src/core/ports/deps.ts";
+import type { HostRecord } from "../../src/core/ports/store.ts";
+import type { WatchObservation, WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { WatchService } from "../../src/core/watch/service.ts";
-import {
-  confirm,
-  DEFAULT_WATCH_SETTINGS,
-  nextSweepAt,
-  observe,
-  sweep,
-  type WatchObservation,
-  type WatchRecord,
-} from "../../src/core/watch/state.ts";
 import { gatewayDownData, healthyResults, toResults } from "../support/evidence.ts";
+import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 const T0 = Date.UTC(2026, 10, 23, 14, 0, 0);
@@ -180,15 +178,16 @@ class FakeClock {
   now = () => this.t;
 }
 
-function rig(opts: { channel?: boolean } = {}) {
+function rig(opts: { channel?: boolean; policy?: FreezePolicy } = {}) {
   const clock = new FakeClock();
   const store = new InMemoryStore();
-  const posts: ChatMessage[] = [];
+  const posts: (ChatMessage & { ts: string })[] = [];
   let n = 0;
   const chat: ChatPort = {
     async postMessage(m) {
-      posts.push(m);
-      return { ts: `1790000000.${String(++n).padStart(6, "0")}` };
+      const ts = `1790000000.${String(++n).padStart(6, "0")}`;
+      posts.push({ ...m, ts });
+      return { ts };
     },
     async updateMessage() {},
   };
@@ -202,7 +201,7 @@ function rig(opts: { channel?: boolean } = {}) {
   };
   const logs: { level: string; msg: string; fields?: LogFields }[] = [];
   const log = (level: string) => (msg: string, fields?: LogFields) => logs.push({ level, msg, fields });
-  const transitions: HostTransition[] = [];
+  const recoveryStore = new InMemoryRecoveryStore();
   const online = new Set<string>();
   const deps: CoreDeps = {
     store,
@@ -218,11 +217,9 @@ function rig(opts: { channel?: boolean } = {}) {
     bundles: { on: false, why: "not in this test" },
     incidents: parseIncidentRouting(opts.channel === false ? undefined : "C0INCIDENT", "edge-*=C0EDGE"),
     watch: { intervalMs: S.intervalMs, digestMs: S.digestMs },
-    onHostTransition: async (_d, t) => {
-      transitions.push(t);
-    },
+    recovery: { store: recoveryStore, authz: new Authorizer(), announceChannels: [], decisions: new DecisionBus() },
   };
-  const watch = new WatchService(deps);
+  const watch = new WatchService(deps, opts.policy ? { freezePolicy: opts.policy } : {});
   const host = (name: string): HostRecord => ({
     name,
     publicKey: "k",
@@ -246,7 +243,7 @@ function rig(opts: { channel?: boolean } = {}) {
     );
     await watch.idle();
   };
-  return { clock, store, posts, started, logs, transitions, online, deps, watch, host, probe };
+  return { clock, store, posts, started, logs, recoveryStore, online, deps, watch, host, probe };
 }
 
 describe("the watch service", () => {
@@ -265,7 +262,7 @@ describe("the watch service", () => {
     expect(header?.channel).toBe("C0INCIDENT");
     expect(header?.text).toBe("Incident: OpenClaw gateway on node-3");
     expect(JSON.stringify(header?.parts)).toContain("Opened by *clawops watch*");
-    expect(notice?.threadTs).toBe("1790000000.000001");
+    expect(notice?.threadTs).toBe(header?.ts);
     expect(notice?.text).toMatch(/^Watch: node-3 failing since 14:01:30 UTC: /);
     expect(r.started).toHaveLength(1);
     expect(r.started[0]?.job).toMatchObject({
@@ -275,30 +272,19 @@ describe("the watch service", () => {
       user: "clawops watch",
       requestKey: `watch:node-3:${downSince}`,
     });
-    expect(r.transitions).toEqual([
-      {
-        host: "node-3",
-        at: downSince + 30_000,
-        since: downSince,
-        healthy: false,
-        findingIds: expect.arrayContaining(["gateway-down"]),
-        thread: { channel: "C0INCIDENT", threadTs: "1790000000.000001" },
-      },
-    ]);
 
     await r.probe("node-3", HEALTHY);
     const upSince = r.clock.t;
     await r.probe("node-3", HEALTHY);
     expect(r.posts).toHaveLength(3);
-    expect(r.posts[2]).toMatchObject({ channel: "C0INCIDENT", threadTs: "1790000000.000001" });
+    expect(r.posts[2]).toMatchObject({ channel: "C0INCIDENT", threadTs: header?.ts });
     expect(r.posts[2]?.text).toBe(
       `Watch: node-3 recovered at 14:03:00 UTC after ${Math.round((upSince - downSince) / 60_000)} min`,
     );
     expect(r.started).toHaveLength(1);
-    expect(r.transitions.map((t) => t.healthy)).toEqual([false, true]);
   });
 
-  it("routes by host glob; with no incident channel it posts nothing, logs why, and still tells the hook", async () => {
+  it("routes by host glob; with no incident channel it posts nothing and logs why", async () => {
     const routed = rig();
     await routed.store.insertHost(routed.host("edge-1"));
     for (let i = 0; i < 2; i++) await routed.probe("edge-1", DOWN);
@@ -310,8 +296,38 @@ describe("the watch service", () => {
     expect(r.posts).toEqual([]);
     expect(r.started).toEqual([]);
     expect(r.logs.some((l) => l.level === "warn" && /no incident channel/.test(l.msg))).toBe(true);
-    expect(r.transitions).toHaveLength(1);
-    expect(r.transitions[0]?.thread).toBeUndefined();
+  });
+
+  it("hands each held transition to the freeze policy with the incident's thread: a covered failure freezes the host there; its recovery starts the lift clock", async () => {
+    const policy = parseFreezePolicy(
+      { rules: [{ name: "down", findings: ["gateway-down"], liftAfterHealthyMin: 5 }] },
+      "test",
+    );
+    const r = rig({ policy });
+    await r.store.insertHost(r.host("node-3"));
+    await r.probe("node-3", DOWN);
+    await r.probe("node-3", DOWN);
+    const frozen = await r.recoveryStore.getFreeze("node-3");
+    expect(frozen).toMatchObject({ owner: "clawops (automatic)", auto: { rule: "down", healthySince: null } });
+    // The notice goes into the thread the watch's incident opened, after the watch's own line.
+    const [header, line, notice] = r.posts;
+    expect(r.posts).toHaveLength(3);
+    expect(header?.text).toBe("Incident: OpenClaw gateway on node-3");
+    expect(line?.text).toMatch(/^Watch: node-3 failing since/);
+    expect(notice?.text).toMatch(/^node-3 is frozen automatically \(gateway-down\); lifts after 5 min healthy/);
+    expect([line?.threadTs, notice?.threadTs]).toEqual([header?.ts, header?.ts]);
+    expect(frozen?.notices).toEqual([{ channel: "C0INCIDENT", threadTs: header?.ts }]);
+    await r.probe("node-3", HEALTHY);
+    const upSince = r.clock.t;
+    await r.probe("node-3", HEALTHY);
+    expect((await r.recoveryStore.getFreeze("node-3"))?.auto?.healthySince).toBe(upSince);
+
+    // With no incident channel the freeze is still placed; its notice has nowhere to go.
+    const unrouted = rig({ channel: false, policy });
+    await unrouted.store.insertHost(unrouted.host("node-5"));
+    for (let i = 0; i < 2; i++) await unrouted.probe("node-5", DOWN);
+    expect(await unrouted.recoveryStore.getFreeze("node-5")).toMatchObject({ owner: "clawops (automatic)" });
+    expect(unrouted.posts).toEqual([]);
   });
 
   it("a flapping host gets its down and recovery, then one summary for the rest of the window", async () => {
@@ -325,7 +341,6 @@ describe("the watch service", () => {
       "Watch recovered",
     ]);
     expect(r.started).toHaveLength(1);
-    expect(r.transitions).toHaveLength(5); // the hook hears every held transition
     r.clock.t += S.flapWindowMs;
     await r.watch.sweep();
     expect(r.posts).toHaveLength(4);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { renderTriageResult } from "../../src/core/render/messages.ts";
+import { renderTriageResult } from "../../src/core/triage/render.ts";
 import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { gatewayDownData, toResults } from "../support/evidence.ts";

@@ -2,7 +2,7 @@ import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { buildArchive, verifyArchive } from "../../src/core/bundles/archive.ts";
 import { scanText } from "../../src/core/bundles/scan.ts";
-import { LinkSigner } from "../../src/core/bundles/signed-link.ts";
+import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
 
 /**
@@ -36,7 +36,7 @@ describe("bundle core in workerd", () => {
   });
 
   it("signs links that expire and cannot be moved to another bundle", async () => {
-    const signer = new LinkSigner("workers-link-secret-0123456789");
+    const signer = new HmacLinkSigner("workers-link-secret-0123456789");
     const link = new URL(await signer.sign("https://ops.example", "bundle_w1", 60_000));
     const exp = link.searchParams.get("exp") ?? undefined;
     const sig = link.searchParams.get("sig") ?? undefined;

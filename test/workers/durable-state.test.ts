@@ -1,7 +1,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { JobRecord } from "../../src/core/ports.ts";
+import type { JobRecord } from "../../src/core/ports/store.ts";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { R2BlobStore } from "../../src/worker/r2-blob-store.ts";

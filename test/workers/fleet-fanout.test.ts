@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { FleetRow, ProbeTarget } from "../../src/core/fleet/row.ts";
+import type { FleetRow, ProbeTarget } from "../../src/core/ports/fleet.ts";
 import { ShardedFanout } from "../../src/worker/fanout-shard.ts";
 
 /**

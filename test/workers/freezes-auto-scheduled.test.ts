@@ -1,6 +1,7 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { applyFreezePolicy, type FreezeTransition } from "../../src/core/freezes/policy.ts";
 import { DIRECTORY_NAME, DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import { parseWorkerConfig } from "../../src/worker/env.ts";
 import worker from "../../src/worker/index.ts";
@@ -105,8 +106,8 @@ describe("automatic freezes on Workers", () => {
       gatewayVersion: null,
       lastSeenAt: null,
     });
-    const hook = deps.onHostTransition;
-    if (!hook) throw new Error("onHostTransition is not wired");
+    // What the host object's watch does with a held transition (watch/service.ts), with the config's policy.
+    const hook = (d: typeof deps, t: FreezeTransition) => applyFreezePolicy(d, parsed.config.freezePolicy, t);
     const now = Date.now();
     await hook(deps, { host: "node-9", at: now, since: now - 30_000, healthy: false, findingIds: ["gateway-down"] });
     const store = new DirectoryRecoveryStore(env.DIRECTORY);

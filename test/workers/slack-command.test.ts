@@ -116,6 +116,28 @@ describe("Worker configuration", () => {
     expect(body.error?.message).not.toContain("SLACK_BOT_TOKEN");
   });
 
+  it("lists every problem at once (issue 28), each naming its binding and never its value", async () => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request("https://clawops.example/healthz"),
+      {
+        ...env,
+        SLACK_SIGNING_SECRET: undefined,
+        CLAWOPS_HOST_CHANNELS: "node-*",
+        CLAWOPS_FANOUT_GROUP: "a-thousand",
+        CLAWOPS_AUTHZ: "{not json but secret-ish}",
+      },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    const message = (await res.json<SlackCommandReply>()).error?.message ?? "";
+    for (const name of ["SLACK_SIGNING_SECRET", "CLAWOPS_HOST_CHANNELS", "CLAWOPS_FANOUT_GROUP", "CLAWOPS_AUTHZ"]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain("secret-ish");
+  });
+
   it("serves /healthz (the readiness checks) when configured", async () => {
     const res = await exports.default.fetch("https://clawops.example/healthz");
     expect(res.status).toBe(200);

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { StepResult } from "../../src/contract/catalog.ts";
-import type { WatchRecord } from "../../src/core/watch/state.ts";
+import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import { watchShardName } from "../../src/worker/watch-shard.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";

@@ -1,5 +1,6 @@
 import type { Message } from "../../core/messages/model.ts";
-import type { ChatMessage, ChatPort, Clock } from "../../core/ports.ts";
+import type { Clock } from "../../core/ports/basics.ts";
+import type { ChatMessage, ChatPort } from "../../core/ports/chat.ts";
 import { messageToHtml } from "./html.ts";
 
 /**

@@ -1,7 +1,7 @@
-import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
+import { PRESS_BY_ACTION } from "../../core/confirmations/confirm.ts";
+import { RUN_ACTION_PREFIX } from "../../core/messages/buttons.ts";
 import { lowerPart } from "../../core/messages/lower.ts";
 import type { BasicPart, Button, Message, Part } from "../../core/messages/model.ts";
-import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
 import { iconize } from "./icons.ts";
 
 /**

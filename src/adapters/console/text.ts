@@ -1,4 +1,4 @@
-import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
+import { RUN_ACTION_PREFIX } from "../../core/messages/buttons.ts";
 import { lowerPart } from "../../core/messages/lower.ts";
 import type { BasicPart, Message } from "../../core/messages/model.ts";
 

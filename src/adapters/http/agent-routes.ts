@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
-import { type Capability, capabilityOff } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { type Capability, capabilityOff } from "../../core/ports/deps.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 
 /** What a control plane serves to hosts installing the agent (src/node/agent-install.ts makes them). */

@@ -12,10 +12,10 @@ import {
   parsePayload,
 } from "../../core/alerts/payloads.ts";
 import { type AlertPolicy, receiveAlerts } from "../../core/alerts/receive.ts";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
-import { metricsOf } from "../../core/metrics.ts";
-import type { AfterResponse } from "./after-response.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import { metricsOf } from "../../core/ports/metrics.ts";
+import type { LaterAfterAck } from "./later.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
 export interface AlertRoutesConfig {
@@ -31,7 +31,7 @@ export interface AlertRoutesConfig {
  * checked before the body is read) and `/alerts/pagerduty` (X-PagerDuty-Signature over the
  * capped raw body). Each answers 202 with what it will do and does it after the response.
  */
-export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, after: AfterResponse) {
+export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, later: LaterAfterAck) {
   const app = new Hono();
   const bearer = bearerToken(config.token);
 
@@ -39,7 +39,7 @@ export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, after: Af
     // Every alert of an authenticated, valid payload, taken or not (clawops_alerts_received_total).
     if (alerts.length > 0) metricsOf(deps).count("alerts_received_total", { source }, alerts.length);
     const receipt = await receiveAlerts(deps, alerts, config.policy);
-    after(receipt, c);
+    later(receipt, c);
     return c.json({ ok: true, accepted: receipt.accepted, ignored: receipt.ignored }, 202);
   };
 

@@ -1,14 +1,14 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { DEFAULT_HOST_LABELS } from "../../core/alerts/host-map.ts";
-import { type CoreDeps, capabilityOff } from "../../core/deps.ts";
 import { isClawopsError } from "../../core/errors.ts";
-import { afterResponse, type RunInBackground } from "./after-response.ts";
+import { type CoreDeps, capabilityOff } from "../../core/ports/deps.ts";
 import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { type AlertRoutesConfig, alertRoutes } from "./alert-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
+import { laterAfterAck, type RunLater } from "./later.ts";
 import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
 
@@ -20,8 +20,8 @@ export interface AppOptions {
   console?: ConsoleOptions;
   /** Alert webhooks (`/alerts/*`); each route answers 503 naming its secret while that is unset. */
   alerts?: AlertRoutesConfig;
-  /** Runs work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
-  runInBackground: RunInBackground;
+  /** Runs `later` work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
+  runLater: RunLater;
   /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
   agentFiles?: AgentFilesSource;
   /**
@@ -62,9 +62,9 @@ export function createApp(opts: AppOptions) {
   app.route("/", opsRoutes(opts.ops ?? NO_OPS, deps.logger));
   for (const group of opts.routes ?? []) app.route(group.path, group.app);
 
-  const after = afterResponse(opts.runInBackground, deps.logger);
-  if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, after));
-  app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, after));
+  const later = laterAfterAck(opts.runLater, deps.logger);
+  if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, later));
+  app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, later));
   app.route("/api", enrollRoutes(deps));
   app.route(
     "/agent",
@@ -73,7 +73,7 @@ export function createApp(opts: AppOptions) {
   app.route("/bundles", bundleRoutes(deps));
   if (opts.console) {
     app.get("/", (c) => c.redirect("/console"));
-    app.route("/", consoleRoutes(deps, opts.console, after));
+    app.route("/", consoleRoutes(deps, opts.console, later));
   }
   return app;
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
 
 /** Repro bundle downloads, `GET /bundles/:id`: only through an unexpired HMAC-signed link (core/bundles). */
 export function bundleRoutes(deps: CoreDeps) {

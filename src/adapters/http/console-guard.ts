@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { randomToken, timingSafeEqual } from "../../contract/encoding.ts";
 import { ClawopsError } from "../../core/errors.ts";
-import type { Clock } from "../../core/ports.ts";
+import type { Clock } from "../../core/ports/basics.ts";
 
 /**
  * Who may use the local console. It can freeze the fleet, mint enrollment codes and approve

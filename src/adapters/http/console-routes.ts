@@ -2,22 +2,19 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
+import { auditToJsonLines } from "../../core/audit/audit.ts";
 import { classifyResults } from "../../core/classify/classify.ts";
-import { handleCommand } from "../../core/commands/handle.ts";
 import { parseCommand } from "../../core/commands/parse.ts";
-import { handleCommandPress } from "../../core/commands/press.ts";
-import type { CommandReply } from "../../core/commands/types.ts";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { describeSelector } from "../../core/fleet/fleet.ts";
 import { fleetReportFor } from "../../core/fleet/from-watch.ts";
-import { LAYERS } from "../../core/layers.ts";
 import { stripCommandName } from "../../core/messages/command-name.ts";
-import { type ButtonPress, handleButtonPress } from "../../core/recovery/press.ts";
-import { auditToJsonLines, requireRecovery } from "../../core/recovery/service.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import { type Handled, handle } from "../../core/router/handle.ts";
+import { LAYERS } from "../../core/vocabulary/layers.ts";
 import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
-import type { AfterResponse } from "./after-response.ts";
 import { type ConsoleAuth, consoleSecretOnly, loginHandler, sameOriginOnly } from "./console-guard.ts";
+import type { LaterAfterAck } from "./later.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
 export interface ConsoleOptions {
@@ -43,10 +40,10 @@ const ConsoleConfirmBody = z.object({
  * the message feed as JSON and as server-sent events). For loopback-bound, single-operator
  * installs only.
  */
-export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after: AfterResponse) {
+export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, later: LaterAfterAck) {
   const app = new Hono();
   // With Slack configured too, console commands post to the console, not to Slack.
-  const r: ConsoleRouteDeps = { deps, consoleDeps: consoleOpts.deps ?? deps, consoleOpts, after };
+  const r: ConsoleRouteDeps = { deps, consoleDeps: consoleOpts.deps ?? deps, consoleOpts, later };
   // Registration order matters: the guards come before the routes they cover.
   guardAndPageRoutes(app, r);
   commandRoutes(app, r);
@@ -62,7 +59,7 @@ type ConsoleRouteDeps = {
   /** The core as the console sees it (its chat is the console). */
   consoleDeps: CoreDeps;
   consoleOpts: ConsoleOptions;
-  after: AfterResponse;
+  later: LaterAfterAck;
 };
 
 /** Same-origin and secret guards, the one-time login and the page itself. */
@@ -86,7 +83,7 @@ function guardAndPageRoutes(app: Hono, { consoleOpts }: ConsoleRouteDeps): void 
 }
 
 /** Commands typed into the console, and its confirmation buttons. */
-function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: ConsoleRouteDeps): void {
+function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, later }: ConsoleRouteDeps): void {
   // Who a console command or press is: the local operator, in the console's channel, once.
   const asConsoleUser = () => ({
     user: "console",
@@ -94,14 +91,14 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: Con
     requestKey: deps.ids.id("console"),
     source: "console" as const,
   });
-  // Its work runs after the answer; the answer is the ack as the page shows it.
-  const answer = (c: Context, reply: CommandReply, headSeq: number) => {
-    after(reply, c);
+  // Its `later` work runs after the answer; the answer is the ack as the page shows it.
+  const answer = (c: Context, handled: Handled, headSeq: number) => {
+    later(handled, c);
     return c.json({
       ok: true,
-      ack: toConsoleMessage(reply.ack),
-      jobId: reply.jobId ?? null,
-      error: reply.error ?? null,
+      ack: toConsoleMessage(handled.ack),
+      jobId: handled.jobId ?? null,
+      error: handled.error ?? null,
       headSeq,
     });
   };
@@ -111,8 +108,7 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: Con
     const text = stripCommandName(parsed.data.text, consoleDeps.commandName);
     // The feed position before anything this command posts: a follower starts here.
     const headSeq = await consoleOpts.chat.head();
-    const reply = await handleCommand(consoleDeps, { text, ...asConsoleUser() });
-    return answer(c, reply, headSeq);
+    return answer(c, await handle(consoleDeps, { kind: "command", request: { text, ...asConsoleUser() } }), headSeq);
   });
   // Command buttons on answers (Run again, Triage, …): the console user's command, checked as
   // strictly as a Slack press; the ack comes back as a typed command's does.
@@ -120,34 +116,31 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, after }: Con
     const parsed = ConsolePressBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {actionId, value}.");
     const headSeq = await consoleOpts.chat.head();
-    const reply = await handleCommandPress(consoleDeps, {
-      actionId: parsed.data.actionId,
-      value: parsed.data.value,
-      ...asConsoleUser(),
-    });
-    return answer(c, reply, headSeq);
+    const press = { actionId: parsed.data.actionId, value: parsed.data.value, ...asConsoleUser() };
+    return answer(c, await handle(consoleDeps, { kind: "command-press", press }), headSeq);
   });
   // The console's confirmation buttons: the local operator pressing Approve/Cancel.
   app.post("/api/console/confirm", capBody(BODY_LIMITS.consoleConfirm), async (c) => {
     const parsed = ConsoleConfirmBody.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success)
       throw new ClawopsError("bad_request", "Body must be JSON {id, decision: approve|approve_drained|cancel}.");
-    const press: ButtonPress = {
-      confirmationId: parsed.data.id,
-      decision: parsed.data.decision,
-      actor: { user: "console", channel: consoleOpts.channel, source: "console" },
-    };
-    const outcome = await handleButtonPress(requireRecovery(consoleDeps), press);
-    return c.json({ ok: outcome.ok, error: outcome.ok ? null : { code: outcome.code, message: outcome.reason } });
+    const handled = await handle(consoleDeps, {
+      kind: "approval",
+      press: {
+        confirmationId: parsed.data.id,
+        decision: parsed.data.decision,
+        actor: { user: "console", channel: consoleOpts.channel, source: "console" },
+      },
+    });
+    later(handled, c);
+    return c.json({ ok: !handled.error, error: handled.error ?? null });
   });
 }
 
 function auditRoute(app: Hono, { deps }: ConsoleRouteDeps): void {
   // The audit log as JSON lines, oldest first (`?host=`, `?after=<seq>` to page on).
   app.get("/api/console/audit.jsonl", async (c) => {
-    const store = deps.recovery?.store;
-    if (!store)
-      throw new ClawopsError("not_configured", "The audit log is not wired in this runtime.", { status: 404 });
+    const { store } = deps.recovery;
     const host = c.req.query("host") || undefined;
     let after = Number(c.req.query("after") ?? "0") || 0;
     const lines: string[] = [];

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { type EnrollAnswer, EnrollRequest } from "../../contract/enroll.ts";
-import type { CoreDeps } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 
@@ -45,7 +45,7 @@ export function enrollRoutes(deps: CoreDeps) {
     const answer: EnrollAnswer = {
       ok: true,
       host: result.host,
-      approvalKey: deps.recovery?.approvalKey?.publicKey ?? null,
+      approvalKey: deps.recovery.approvalKey?.publicKey ?? null,
     };
     return c.json(answer);
   });

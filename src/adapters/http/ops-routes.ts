@@ -1,9 +1,9 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { sha256Hex, timingSafeEqual } from "../../contract/encoding.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import type { Capability } from "../../core/deps.ts";
 import { ClawopsError } from "../../core/errors.ts";
-import type { Logger } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/basics.ts";
+import type { Capability } from "../../core/ports/deps.ts";
 
 /** One thing the control plane needs to serve: `check` resolves when it is fine. */
 export interface ReadinessCheck {

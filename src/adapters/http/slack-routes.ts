@@ -1,17 +1,9 @@
 import { type Context, Hono } from "hono";
-import { handleCommand } from "../../core/commands/handle.ts";
-import { ackThroughResponseUrl, handleCommandPress } from "../../core/commands/press.ts";
-import type { CoreDeps } from "../../core/deps.ts";
-import { handleButtonPress } from "../../core/recovery/press.ts";
-import { requireRecovery } from "../../core/recovery/service.ts";
-import {
-  commandFromSlashForm,
-  commandPressFromInteractionForm,
-  ephemeral,
-  pressFromInteractionForm,
-} from "../slack/envelope.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import { handle } from "../../core/router/handle.ts";
+import { commandFromSlashForm, ephemeral, interactionFromForm } from "../slack/envelope.ts";
 import { checkSlackHeaders, verifySlackRequest } from "../slack/verify.ts";
-import type { AfterResponse } from "./after-response.ts";
+import type { LaterAfterAck } from "./later.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
 /**
@@ -19,7 +11,7 @@ import { BODY_LIMITS, capBody } from "./limits.ts";
  * Slack's before any work: headers first (both present, timestamp within five minutes), then
  * the body, capped, then its v0 signature over the exact bytes.
  */
-export function slackRoutes(deps: CoreDeps, signingSecret: string, after: AfterResponse) {
+export function slackRoutes(deps: CoreDeps, signingSecret: string, later: LaterAfterAck) {
   const app = new Hono();
   const nowSeconds = () => Math.floor(deps.clock.now() / 1000);
 
@@ -48,29 +40,23 @@ export function slackRoutes(deps: CoreDeps, signingSecret: string, after: AfterR
 
   app.post("/commands", capBody(BODY_LIMITS.slackCommand), async (c) => {
     const form = await verifiedForm(c);
-    const reply = await handleCommand(deps, commandFromSlashForm(form));
+    const handled = await handle(deps, { kind: "command", request: commandFromSlashForm(form) });
     const retry = c.req.header("x-slack-retry-num");
     if (retry) deps.logger.info("slack retry", { command: form.get("command") ?? "/openclaw", retry });
-    after(reply, c);
-    return c.json(ephemeral(reply.ack));
+    later(handled, c);
+    return c.json(ephemeral(handled.ack));
   });
 
-  // Refusals change nothing and are told in the thread.
+  // Buttons: a command button's ack reaches the presser through its response_url (Slack shows
+  // nothing of this answer); an approval's refusal is told in the thread. Other interaction
+  // types are acknowledged and ignored.
   app.post("/interactions", capBody(BODY_LIMITS.slackInteraction), async (c) => {
-    const form = await verifiedForm(c);
-    // A command button (Run again, Triage, …): the presser's command, its ack to them alone.
-    const commandPress = commandPressFromInteractionForm(form);
-    if (commandPress) {
-      after(ackThroughResponseUrl(deps, commandPress, await handleCommandPress(deps, commandPress)), c);
-      return c.body(null, 200);
-    }
-    const press = pressFromInteractionForm(form);
-    if (!press) return c.body(null, 200); // Other interaction types: acknowledged, ignored.
-    const outcome = await handleButtonPress(requireRecovery(deps), press);
-    return c.json({
-      ok: outcome.ok,
-      ...(outcome.ok ? {} : { error: { code: outcome.code, message: outcome.reason } }),
-    });
+    const interaction = interactionFromForm(await verifiedForm(c));
+    if (!interaction) return c.body(null, 200);
+    const handled = await handle(deps, interaction);
+    later(handled, c);
+    if (interaction.kind === "command-press") return c.body(null, 200);
+    return c.json({ ok: !handled.error, ...(handled.error ? { error: handled.error } : {}) });
   });
 
   return app;

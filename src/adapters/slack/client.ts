@@ -1,6 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
-import type { Metrics } from "../../core/metrics.ts";
-import type { Logger } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/basics.ts";
+import type { Metrics } from "../../core/ports/metrics.ts";
 import { slackErrorHint } from "./error-hints.ts";
 
 /**

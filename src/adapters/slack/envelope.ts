@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { RUN_ACTION_PREFIX } from "../../core/commands/buttons.ts";
-import type { CommandPress } from "../../core/commands/press.ts";
-import type { CommandRequest } from "../../core/commands/types.ts";
+import { PRESS_BY_ACTION } from "../../core/confirmations/confirm.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { RUN_ACTION_PREFIX } from "../../core/messages/buttons.ts";
 import type { Message } from "../../core/messages/model.ts";
-import { PRESS_BY_ACTION } from "../../core/recovery/confirm.ts";
-import type { ButtonPress } from "../../core/recovery/press.ts";
+import type { ButtonPress } from "../../core/recover/press.ts";
+import type { CommandRequest } from "../../core/requests/types.ts";
+import type { Interaction } from "../../core/router/handle.ts";
+import type { CommandPress } from "../../core/router/press.ts";
 import { toBlockKit } from "./render.ts";
 
 /**
@@ -94,15 +95,6 @@ export function commandPressFromInteraction(payload: unknown): CommandPress | nu
   };
 }
 
-/** The form-encoded interaction body (HTTP) as a command press; null for anything else. */
-export function commandPressFromInteractionForm(form: URLSearchParams): CommandPress | null {
-  try {
-    return commandPressFromInteraction(JSON.parse(form.get("payload") ?? "null"));
-  } catch {
-    return null;
-  }
-}
-
 /** A clawops button press from an interaction payload; null for anything else (acked, ignored). */
 export function pressFromInteraction(payload: unknown): ButtonPress | null {
   const parsed = BlockActionsPayload.safeParse(payload);
@@ -117,13 +109,27 @@ export function pressFromInteraction(payload: unknown): ButtonPress | null {
   };
 }
 
+/**
+ * An interaction payload (Socket Mode's body, or the JSON in HTTP's `payload` field) as what the
+ * core's router takes: a command button or a confirmation button; null for anything else
+ * (acked, ignored).
+ */
+export function interactionFromPayload(payload: unknown): Interaction | null {
+  const commandPress = commandPressFromInteraction(payload);
+  if (commandPress) return { kind: "command-press", press: commandPress };
+  const press = pressFromInteraction(payload);
+  return press ? { kind: "approval", press } : null;
+}
+
 /** The form-encoded interaction body (HTTP): its `payload` field holds the JSON. */
-export function pressFromInteractionForm(form: URLSearchParams): ButtonPress | null {
+export function interactionFromForm(form: URLSearchParams): Interaction | null {
+  let payload: unknown;
   try {
-    return pressFromInteraction(JSON.parse(form.get("payload") ?? "null"));
+    payload = JSON.parse(form.get("payload") ?? "null");
   } catch {
     return null;
   }
+  return interactionFromPayload(payload);
 }
 
 /** A reply only the invoking user sees. */

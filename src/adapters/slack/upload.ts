@@ -1,5 +1,5 @@
 import { ClawopsError } from "../../core/errors.ts";
-import type { ChatFileUpload } from "../../core/ports.ts";
+import type { ChatFileUpload } from "../../core/ports/chat.ts";
 import type { SlackClient } from "./client.ts";
 
 /**

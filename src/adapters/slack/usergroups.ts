@@ -1,4 +1,4 @@
-import type { UserGroupResolver } from "../../core/recovery/authz.ts";
+import type { UserGroupResolver } from "../../core/authz/authz.ts";
 import { SlackClient } from "./client.ts";
 
 /**

@@ -1,7 +1,8 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Message } from "../../core/messages/model.ts";
-import type { Metrics } from "../../core/metrics.ts";
-import type { ChatFileUpload, ChatMessage, ChatPort, Logger } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/basics.ts";
+import type { ChatFileUpload, ChatMessage, ChatPort } from "../../core/ports/chat.ts";
+import type { Metrics } from "../../core/ports/metrics.ts";
 import { SlackClient, type SlackRetryPolicy } from "./client.ts";
 import { ephemeral } from "./envelope.ts";
 import { toBlockKit } from "./render.ts";

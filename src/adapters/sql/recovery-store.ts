@@ -9,7 +9,7 @@ import type {
   RecoveryStore,
   ScheduledFreeze,
   ScheduledFreezeStage,
-} from "../../core/recovery/types.ts";
+} from "../../core/ports/recovery.ts";
 import type { SqlDriver, SqlRow, SqlValue } from "./state-store.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { StepResult } from "../../contract/catalog.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports.ts";
-import type { WatchRecord } from "../../core/watch/state.ts";
+import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
+import type { WatchRecord } from "../../core/ports/watch-record.ts";
 
 /**
  * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one

@@ -112,7 +112,10 @@ export class Upgrader {
     const next = `${current}.new`;
     this.busy = true;
     try {
-      const url = new URL("agent/clawops-agent.mjs", this.opts.server.endsWith("/") ? this.opts.server : `${this.opts.server}/`);
+      const url = new URL(
+        "agent/clawops-agent.mjs",
+        this.opts.server.endsWith("/") ? this.opts.server : `${this.opts.server}/`,
+      );
       const res = await httpFetch(url, {
         maxBodyBytes: MAX_AGENT_BYTES,
         ...(signal ? { signal } : {}),
@@ -135,7 +138,8 @@ export class Upgrader {
       const said = ran.stdout.trim();
       if (said !== `clawops-agent ${args.version}`) {
         rmSync(next, { force: true });
-        const why = ran.exitCode === 0 ? `says "${said.slice(0, 80)}"` : `fails (${(ran.stderr.trim() || said).slice(0, 300)})`;
+        const why =
+          ran.exitCode === 0 ? `says "${said.slice(0, 80)}"` : `fails (${(ran.stderr.trim() || said).slice(0, 300)})`;
         return answer(false, `the new agent does not run here: \`${basename(next)} --version\` ${why}`);
       }
       this.plan = { from, to: args.version, current, next };
@@ -155,7 +159,13 @@ export class Upgrader {
     this.busy = true;
     const { logger, agentDir, hooks } = this.opts;
     const record = (phase: "trial" | "passed" | "rolled-back", reason?: string) =>
-      writeUpgradeRecord(agentDir, { phase, from: plan.from, to: plan.to, at: Date.now(), ...(reason ? { reason } : {}) });
+      writeUpgradeRecord(agentDir, {
+        phase,
+        from: plan.from,
+        to: plan.to,
+        at: Date.now(),
+        ...(reason ? { reason } : {}),
+      });
     record("trial");
     logger.info("upgrade: trying the new agent beside this one", { from: plan.from, to: plan.to });
     await hooks.pause();
@@ -189,7 +199,11 @@ export class Upgrader {
       at: Date.now(),
       reason: reason.slice(0, 500),
     });
-    this.opts.logger.error("upgrade rolled back: the old agent keeps running", { from: plan.from, to: plan.to, reason });
+    this.opts.logger.error("upgrade rolled back: the old agent keeps running", {
+      from: plan.from,
+      to: plan.to,
+      reason,
+    });
     this.plan = null;
     this.busy = false;
     this.opts.hooks.resume();
@@ -224,7 +238,8 @@ function waitVerdict(child: ChildProcess, ms: number): Promise<{ passed: true } 
       resolve(v);
     };
     const timer = setTimeout(
-      () => done({ passed: false, reason: `the new agent did not come online and pass its probe within ${ms / 1000} s` }),
+      () =>
+        done({ passed: false, reason: `the new agent did not come online and pass its probe within ${ms / 1000} s` }),
       ms,
     );
     child.stdout?.on("data", (d: Buffer) => {

@@ -1,4 +1,4 @@
-import type { HostRecord } from "../ports.ts";
+import type { HostRecord } from "../ports/store.ts";
 import type { IncomingAlert } from "./payloads.ts";
 
 /** The labels read for a host, in order (CLAWOPS_ALERT_HOST_LABELS). */

@@ -1,10 +1,9 @@
 import { errorMessage } from "../../contract/errors.ts";
-import type { CoreDeps } from "../deps.ts";
+import { audit } from "../audit/audit.ts";
+import { noteIncident, raiseIncident, type TriageOutcome } from "../incidents/pipeline.ts";
 import { incidentChannelFor } from "../incidents/routing.ts";
-import { openIncidentThread } from "../jobs/incident-thread.ts";
-import type { HostRecord } from "../ports.ts";
-import { audit } from "../recovery/service.ts";
-import { createTriageJob } from "../triage/triage.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { HostRecord } from "../ports/store.ts";
 import { mapAlertToHost } from "./host-map.ts";
 import { type IncomingAlert, SOURCE_ACTOR } from "./payloads.ts";
 import { type AlertTriageNote, renderAlertFired, renderAlertResolved } from "./render.ts";
@@ -45,7 +44,7 @@ export interface AlertReceipt {
   accepted: { host: string; channel: string; firing: number; resolved: number }[];
   ignored: { alert: string; status: IncomingAlert["status"]; reason: string }[];
   /** Runs after the response: thread, alert message, triage, notes, audit. */
-  background?: () => Promise<void>;
+  later?: () => Promise<void>;
 }
 
 interface HostGroup {
@@ -57,7 +56,7 @@ interface HostGroup {
 
 /**
  * Sorts alerts by host in the request (one host listing, no chat call), so the webhook answers
- * at once with what will happen; the chat and the agent are used only in `background`.
+ * at once with what will happen; the chat and the agent are used only in `later`.
  */
 export async function receiveAlerts(
   deps: CoreDeps,
@@ -104,7 +103,7 @@ export async function receiveAlerts(
   return {
     accepted,
     ignored,
-    background: async () => {
+    later: async () => {
       // One host's failure (a channel the bot is not in) does not stop the others.
       const outcomes = await Promise.allSettled(
         [...groups.values()].map(async (g) => {
@@ -181,82 +180,58 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
     return;
   }
   const first = fresh[0] as IncomingAlert;
-  const actor = SOURCE_ACTOR[first.source];
   const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
-  let note: AlertTriageNote;
   const triageClaim = `alert-triage:${host}`;
-  if (!(await deps.transport.isOnline(host))) note = { kind: "offline" };
+  let skipped: AlertTriageNote | null = null;
+  if (!(await deps.transport.isOnline(host))) skipped = { kind: "offline" };
   else if (!(await claims.claim(triageClaim, now, now + every))) {
-    note = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
-  } else note = { kind: "started" };
-
-  // The job is recorded before the message that announces it is posted, so the message never
-  // says a triage follows when none was queued.
-  let job: Awaited<ReturnType<typeof createTriageJob>> = null;
-  if (note.kind === "started") {
-    try {
-      job = await createTriageJob(deps, {
-        host,
-        channel: g.channel,
-        user: actor,
-        // The claims above are what deduplicate; the key is this firing's own, so an alert still
-        // firing after FIRING_MEMORY_MS gets the triage its new message announces.
-        requestKey: `alert:${first.source}:${first.identity}@${now}`,
-      });
-    } catch (err) {
-      // Not started: the rate limit is not spent, so the next alert on this host may triage.
-      await claims.release(triageClaim);
-      deps.logger.error("alert triage not queued", { host, err: errorMessage(err) });
-      note = { kind: "failed", reason: "clawops could not queue the triage; the error was logged." };
-    }
+    skipped = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
   }
-  try {
-    await postOrRelease(deps, claims, host, async () => {
-      const incident = await openIncidentThread(deps, g.channel, host, actor);
-      await deps.chat.postMessage({
-        channel: g.channel,
-        threadTs: incident.threadTs,
-        ...renderAlertFired(fresh, host, note),
-      });
-    });
-  } catch (err) {
-    // Nothing announced it and the claims are given back, so the alert's next repeat starts one:
-    // this job ends here instead of running unannounced.
-    if (job) {
-      await deps.store.updateJob(job.id, {
-        status: "rejected",
-        finishedAt: deps.clock.now(),
-        detail: `Not run: the alert's message could not be posted in <#${g.channel}>. ${errorMessage(err)}`.slice(
-          0,
-          2_000,
-        ),
-      });
-    }
-    throw err;
-  }
-  const jobId = job?.id ?? null;
-  await audit(deps, {
-    at: now,
-    actor,
-    source: "system",
-    action: "alert.firing",
+  const noteOf = (triage: TriageOutcome): AlertTriageNote =>
+    skipped ??
+    (triage === "failed"
+      ? { kind: "failed", reason: "clawops could not queue the triage; the error was logged." }
+      : { kind: "started" });
+  const raised = await postOrRelease(deps, claims, host, () =>
+    raiseIncident(deps, {
+      source: "alert",
+      host,
+      actor: SOURCE_ACTOR[first.source],
+      channel: g.channel,
+      // The claims above are what deduplicate; the key is this firing's own, so an alert still
+      // firing after FIRING_MEMORY_MS gets the triage its new message announces.
+      ...(skipped ? {} : { triage: { requestKey: `alert:${first.source}:${first.identity}@${now}` } }),
+      announce: (triage) => renderAlertFired(fresh, host, noteOf(triage)),
+      audit: (triage) => {
+        const note = noteOf(triage);
+        return {
+          action: "alert.firing",
+          outcome: note.kind === "failed" ? "error" : "ok",
+          detail: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} → ${NOTE_WORDS[note.kind]}`.slice(0, 500),
+        };
+      },
+    }),
+  );
+  // Not started: the rate limit is not spent, so the next alert on this host may triage.
+  if (raised.triage === "failed") await claims.release(triageClaim);
+  deps.logger.info("alert fired", {
     host,
-    outcome: note.kind === "failed" ? "error" : "ok",
-    detail: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} → ${
-      note.kind === "started"
-        ? "triage"
-        : note.kind === "offline"
-          ? "no triage (agent offline)"
-          : note.kind === "failed"
-            ? "no triage (not queued)"
-            : "no triage (rate limit)"
-    }`.slice(0, 500),
-    ref: jobId,
+    source: first.source,
+    alerts: fresh.length,
+    triage: noteOf(raised.triage).kind,
+    job: raised.job?.id ?? null,
   });
-  deps.logger.info("alert fired", { host, source: first.source, alerts: fresh.length, triage: note.kind, job: jobId });
   // Node: runs the triage here, in the host's turn; Workers: hands it to the host's object.
-  if (job) await deps.jobs.start(deps, { kind: "triage", job });
+  await raised.later?.();
 }
+
+/** What the audit row says became of the triage. */
+const NOTE_WORDS: Record<AlertTriageNote["kind"], string> = {
+  started: "triage",
+  offline: "no triage (agent offline)",
+  failed: "no triage (not queued)",
+  "rate-limited": "no triage (rate limit)",
+};
 
 async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
   if (g.resolved.length === 0) return;
@@ -265,18 +240,10 @@ async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
   const fresh = await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved);
   if (fresh.length === 0) return;
   const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
-  const incident = await deps.store.findIncident(g.channel, host);
-  if (incident) {
-    await postOrRelease(deps, claims, host, () =>
-      deps.chat.postMessage({
-        channel: g.channel,
-        threadTs: incident.threadTs,
-        ...renderAlertResolved(fresh, host),
-      }),
-    );
-  } else {
-    deps.logger.info("alert resolved on a host with no incident thread; nothing posted", { host });
-  }
+  const thread = await postOrRelease(deps, claims, host, () =>
+    noteIncident(deps, { host, channel: g.channel }, renderAlertResolved(fresh, host)),
+  );
+  if (!thread) deps.logger.info("alert resolved on a host with no incident thread; nothing posted", { host });
   await audit(deps, {
     at: deps.clock.now(),
     actor,
@@ -285,7 +252,7 @@ async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
     host,
     outcome: "info",
     detail:
-      `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} resolved${incident ? "" : " (no thread to note it in)"}`.slice(
+      `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} resolved${thread ? "" : " (no thread to note it in)"}`.slice(
         0,
         500,
       ),

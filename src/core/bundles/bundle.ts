@@ -1,16 +1,18 @@
 import type { BundleCollectData, StepName, StepRequest, StepResult } from "../../contract/catalog.ts";
 import { slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { LiveMessage } from "../chat/live-message.ts";
 import { classifyResults } from "../classify/classify.ts";
-import type { CoreDeps } from "../deps.ts";
-import { createJob } from "../jobs/hosts.ts";
-import { openIncidentThread } from "../jobs/incident-thread.ts";
-import { LiveMessage } from "../jobs/live-message.ts";
+import { openIncidentThread } from "../incidents/thread.ts";
+import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
+import { createJob } from "../jobs/create.ts";
 import { mergeResults } from "../jobs/results.ts";
-import { endJobThreadUnwritable } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
-import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import { renderNotice } from "../render/messages.ts";
+import { renderNotice } from "../messages/notices.ts";
+import type { BundleServices, TicketConfig, TicketRef } from "../ports/bundles.ts";
+import type { CoreDeps, HostJob } from "../ports/deps.ts";
+import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { JobOutcome } from "../ports/transport.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
 import {
   type BundleFile,
@@ -24,8 +26,7 @@ import {
 } from "./render.ts";
 import { describeHits, type SecretHit } from "./scan.ts";
 import { secondScan } from "./second-scan.ts";
-import type { BundleServices } from "./services.ts";
-import { deliverToTicket, type TicketConfig, type TicketRef, ticketLabel, withRetry } from "./tickets.ts";
+import { deliverToTicket, ticketLabel, withRetry } from "./tickets.ts";
 
 /**
  * Repro bundles (issue 5; seeds, connection-error article §5): collected on the host by the
@@ -80,12 +81,6 @@ export type BundleOutcome =
   | { status: "refused"; reason: string }
   | { status: "failed"; reason: string };
 
-export type BundleRequest = { host: string; channel: string; user: string; requestKey: string; tickets: TicketRef[] };
-
-export function createBundleJob(deps: CoreDeps, req: BundleRequest): Promise<JobRecord | null> {
-  return createJob(deps, "bundle", req);
-}
-
 /**
  * For the recover runbook (issue 4): when a recover run fails, call this to collect a bundle
  * into the same thread. Needs `deps.bundles`; never throws (the outcome says what happened).
@@ -96,7 +91,7 @@ export async function collectBundleOnRecoverFailure(
   req: { host: string; channel: string; user: string; requestKey: string; reason: string; tickets?: TicketRef[] },
 ): Promise<BundleOutcome> {
   try {
-    const job = await createBundleJob(deps, { ...req, tickets: req.tickets ?? [] });
+    const job = await createJob(deps, "bundle", req);
     if (!job) return { status: "failed", reason: "a bundle for this recover run was already collected" };
     return await runBundle(deps, job, { tickets: req.tickets ?? [], trigger: `recover failed: ${req.reason}` });
   } catch (err) {
@@ -140,6 +135,16 @@ type PackedBundle = {
  * One bundle, in phases: open the thread, collect the parts from the host, list what is
  * missing, scan and pack, store and post, deliver to tickets.
  */
+/** A bundle job as the scheduler runs it (router/host-jobs.ts): the workspace's own ticket systems. */
+export async function bundleJob(deps: CoreDeps, j: Extract<HostJob, { kind: "bundle" }>): Promise<void> {
+  const ticketConfig = deps.bundles.on ? ticketConfigFor(deps.bundles.use, j.workspace) : undefined;
+  await runBundle(deps, j.job, {
+    tickets: j.tickets,
+    ...(ticketConfig ? { ticketConfig } : {}),
+    ...(j.responseUrl ? { responseUrl: j.responseUrl } : {}),
+  });
+}
+
 export async function runBundle(deps: CoreDeps, job: JobRecord, opts: BundleOptions): Promise<BundleOutcome> {
   const run = await openBundleThread(deps, job, opts);
   if ("status" in run) return run;

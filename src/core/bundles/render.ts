@@ -1,6 +1,6 @@
 import { escapeMrkdwn } from "../messages/build.ts";
 import type { Message } from "../messages/model.ts";
-import { renderNotice } from "../render/messages.ts";
+import { renderNotice } from "../messages/notices.ts";
 import type { Manifest } from "./archive.ts";
 import type { SecondScan } from "./second-scan.ts";
 

@@ -1,10 +1,11 @@
 import { timingSafeEqual, toHex } from "../../contract/encoding.ts";
+import type { LinkSigner } from "../ports/bundles.ts";
 
 /**
  * Expiring download links: `/bundles/<id>?exp=<unix s>&sig=<hex HMAC-SHA256("<id>.<exp>")>`.
  * WebCrypto only (Node and Workers). The key never leaves the control plane.
  */
-export class LinkSigner {
+export class HmacLinkSigner implements LinkSigner {
   private readonly key: Promise<CryptoKey>;
 
   constructor(secret: string) {

@@ -1,5 +1,6 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { ClawopsError } from "../errors.ts";
+import type { TicketConfig, TicketRef } from "../ports/bundles.ts";
 
 /**
  * Attaching a bundle to tickets. fetch only (Node and Workers).
@@ -11,16 +12,6 @@ import { ClawopsError } from "../errors.ts";
  *    application/vnd.github+json`, `X-GitHub-Api-Version: 2022-11-28`.
  *    https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
  */
-export type TicketConfig = {
-  jira?: { baseUrl: string; email: string; apiToken: string };
-  /** `repo` is the default `owner/name` for a bare `#12`. */
-  github?: { apiUrl: string; token: string; repo?: string };
-};
-
-export type TicketRef =
-  | { system: "jira"; key: string }
-  | { system: "github"; repo: string | null; number: number; label: string };
-
 /** The JIRA_* and GITHUB_* variables (Node environment, Worker secrets and vars) as a TicketConfig. */
 export function ticketConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TicketConfig {
   const config: TicketConfig = {};

@@ -1,5 +1,5 @@
 import type { StepName, StepResult } from "../../contract/catalog.ts";
-import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../layers.ts";
+import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../vocabulary/layers.ts";
 import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
 import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses } from "./gateway-processes.ts";

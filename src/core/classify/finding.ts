@@ -1,4 +1,4 @@
-import type { Layer } from "../layers.ts";
+import type { Layer } from "../vocabulary/layers.ts";
 import type { Evidence } from "./evidence.ts";
 
 export type Severity = "fail" | "warn";

@@ -1,5 +1,5 @@
 import type { StepName, StepResult } from "../../contract/catalog.ts";
-import { LAYER_LABELS, LAYERS, type Layer, type LayerStatus, statusRank } from "../layers.ts";
+import { LAYER_LABELS, LAYERS, type Layer, type LayerStatus, statusRank } from "../vocabulary/layers.ts";
 import { classifyResults } from "./classify.ts";
 
 /**

@@ -1,30 +1,34 @@
 import { errorMessage } from "../../contract/errors.ts";
-import { bundleCommand } from "../bundles/command.ts";
-import type { CoreDeps } from "../deps.ts";
+import { audit } from "../audit/audit.ts";
+import { authorize } from "../authz/authz.ts";
+import { tellRequester } from "../chat/tell-requester.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { describeSelector, type FleetReport, probeFleet, selectHosts } from "../fleet/fleet.ts";
 import { answersFromWatch, fleetReportFor } from "../fleet/from-watch.ts";
 import { renderFleetStatus } from "../fleet/render.ts";
-import { handleHostLifecycle } from "../hosts/lifecycle.ts";
 import { pageHosts } from "../hosts/list.ts";
+import { requireHost, requireOnline } from "../hosts/lookup.ts";
+import { renderHosts } from "../hosts/render.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
-import { requireHost, requireOnline } from "../jobs/hosts.ts";
-import { tellRequester } from "../jobs/tell-requester.ts";
+import { raiseIncident } from "../incidents/pipeline.ts";
 import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
-import { metricsOf } from "../metrics.ts";
-import { handleRecoveryCommand } from "../recovery/commands.ts";
-import { audit, authorize, requireRecovery } from "../recovery/service.ts";
-import { renderError, renderHelp, renderHosts, renderNotice } from "../render/messages.ts";
-import { createTriageJob } from "../triage/triage.ts";
-import { type Command, parseCommand } from "./parse.ts";
-import type { CommandReply, CommandRequest } from "./types.ts";
+import { renderError, renderNotice } from "../messages/notices.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import { metricsOf } from "../ports/metrics.ts";
+import type { Command } from "../requests/command.ts";
+import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { bundleCommand } from "./bundle.ts";
+import { renderHelp } from "./help.ts";
+import { handleHostLifecycle } from "./host-lifecycle.ts";
+import { parseCommand } from "./parse.ts";
+import { handleRecoveryCommand } from "./recovery.ts";
 
 /** How long a request identity is remembered: twice Slack's five-minute signature window. */
 const REQUEST_MEMORY_MS = 10 * 60_000;
 
 /**
  * Handles one `/openclaw …` invocation. Fast by construction: validation and one store
- * write, everything else in `background`. Never throws: errors become a clear ephemeral
+ * write, everything else in `later`. Never throws: errors become a clear ephemeral
  * reply, and no job is created.
  */
 export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promise<CommandReply> {
@@ -120,7 +124,7 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "status":
     case "audit":
     case "recover":
-      return handleRecoveryCommand(requireRecovery(deps), req, command);
+      return handleRecoveryCommand(deps, req, command);
     case "hosts":
       return listHostsCommand(deps, command);
     case "revoke":
@@ -160,13 +164,13 @@ async function fleetStatusCommand(
     const report = await fleetReportFor(deps, command);
     return {
       ack: renderNotice(`📋 Fleet status (${what}) from the watch follows; \`--live\` probes every host now.`),
-      background: () => postFleetMatrix(deps, req, what, report),
+      later: () => postFleetMatrix(deps, req, what, report),
     };
   }
   const count = selectHosts(await deps.store.listHosts(), command.selector).length;
   return {
     ack: renderNotice(`🔎 Quick-probing ${count} host${count === 1 ? "" : "s"} (${what}); the fleet matrix follows.`),
-    background: async () => postFleetMatrix(deps, req, what, await probeFleet(deps, command.selector)),
+    later: async () => postFleetMatrix(deps, req, what, await probeFleet(deps, command.selector)),
   };
 }
 
@@ -196,7 +200,7 @@ async function tagCommand(
       status: 501,
     });
   }
-  await authorize(requireRecovery(deps), { user: req.user, channel: req.channel, source: req.source }, "tag");
+  await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "tag");
   const host = await requireHost(deps, command.host);
   await deps.store.setHostTags(host.name, command.tags);
   const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
@@ -253,7 +257,7 @@ function isLoopbackUrl(url: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** `triage <host>`: queues a triage job whose results go to the host's incident thread. */
+/** `triage <host>`: raises the host's incident in this channel with a triage; its results go to the thread. */
 async function triageCommand(
   deps: CoreDeps,
   req: CommandRequest,
@@ -261,13 +265,16 @@ async function triageCommand(
 ): Promise<CommandReply> {
   const host = await requireHost(deps, command.host);
   await requireOnline(deps, host);
-  const job = await createTriageJob(deps, {
+  // No announcement: the triage opens (or reuses) the thread in its turn, with its progress message.
+  const raised = await raiseIncident(deps, {
+    source: "command",
     host: host.name,
+    actor: req.user,
     channel: req.channel,
-    user: req.user,
-    requestKey: req.requestKey,
+    triage: { requestKey: req.requestKey, ...(req.responseUrl ? { responseUrl: req.responseUrl } : {}) },
   });
-  if (!job) {
+  if (raised.triage === "failed") throw raised.error;
+  if (!raised.job || !raised.later) {
     return {
       ack: renderNotice(
         `Triage of *${host.name}* is already under way for this request; results go to its incident thread.`,
@@ -276,13 +283,12 @@ async function triageCommand(
   }
   // Its log line is written when it starts (runTriage), off the ack's path; the audit row has the command.
   const ahead = deps.jobs.depth(host.name);
-  const replyTo = req.responseUrl ? { responseUrl: req.responseUrl } : {};
   const queued = ahead > 0 ? ` It starts after ${ahead} earlier job${ahead > 1 ? "s" : ""} on this host.` : "";
   return {
     ack: renderNotice(
-      `🔎 Triage of *${host.name}* started (job \`${job.id}\`).${queued} Results will appear in the host's incident thread.`,
+      `🔎 Triage of *${host.name}* started (job \`${raised.job.id}\`).${queued} Results will appear in the host's incident thread.`,
     ),
-    background: () => deps.jobs.start(deps, { kind: "triage", job, ...replyTo }),
-    jobId: job.id,
+    later: raised.later,
+    jobId: raised.job.id,
   };
 }

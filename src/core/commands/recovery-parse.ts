@@ -1,96 +1,31 @@
 import { ClawopsError } from "../errors.ts";
-import { escapeMrkdwn } from "../render/mrkdwn.ts";
-
-/**
- * The recovery runbook's commands. Kept apart from parse.ts so each command's
- * grammar can grow here (e.g. `status all|<pattern>`) without touching the shared parser.
- */
-export type RecoveryCommand =
-  | { kind: "freeze"; target: string; durationMs: number; reason: string }
-  /** `freeze <target> at 14:00 [for 30m] <reason>`: a maintenance freeze that starts later. */
-  | { kind: "schedule"; target: string; at: StartSpec; durationMs: number; reason: string }
-  /** `freeze <target> extend 30m`: holds an active freeze longer. */
-  | { kind: "extend"; target: string; durationMs: number }
-  | { kind: "unfreeze"; target: string }
-  | { kind: "status"; scope: StatusScope }
-  | { kind: "audit"; host: string | null }
-  | { kind: "recover"; host: string };
-
-/** When a scheduled freeze starts: the next HH:MM in UTC, or one instant (an ISO date-time). */
-export type StartSpec = { kind: "time"; hour: number; minute: number } | { kind: "instant"; ms: number };
-
-/** The furthest ahead a maintenance freeze may be scheduled. */
-export const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
-
-/** `at`'s moment: `14:00` is the next 14:00 UTC strictly after `now`. */
-export function resolveStart(at: StartSpec, now: number): number {
-  if (at.kind === "instant") return at.ms;
-  const d = new Date(now);
-  const today = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), at.hour, at.minute);
-  return today > now ? today : today + 24 * 3_600_000;
-}
-
-/** `status` with no argument: active freezes. Fleet fan-out scopes are added by extending this union. */
-export type StatusScope = { kind: "freezes" };
-
-export const DEFAULT_FREEZE_MS = 30 * 60_000;
-export const MAX_FREEZE_MS = 24 * 60 * 60_000;
-export const FREEZE_ALL = "all";
-
-export const RECOVERY_COMMAND_HELP: { usage: string; summary: string }[] = [
-  {
-    usage: "/openclaw freeze <host|all> [for 30m] <reason>",
-    summary:
-      "Freeze a gateway (or the fleet): announces who, why and until when, and refuses other people's changes to it. Default 30 min, max 24 h.",
-  },
-  {
-    usage: "/openclaw freeze <host|all> at 14:00 [for 30m] <reason>",
-    summary:
-      "Schedule a maintenance freeze: 14:00 is the next 14:00 UTC (or give an ISO date-time, e.g. 2026-11-24T14:00Z). Announced when set, 15 min before, at its start and at its end.",
-  },
-  {
-    usage: "/openclaw freeze <host|all> extend 30m",
-    summary:
-      "Hold an active freeze longer (an automatic freeze: at least 30 min more, then it lifts after its healthy time). Incident leads only for automatic freezes.",
-  },
-  {
-    usage: "/openclaw unfreeze <host|all>",
-    summary:
-      "Lift a freeze and post the all-clear (automatic freezes: incident leads only); before a scheduled freeze starts, cancel it.",
-  },
-  {
-    usage: "/openclaw recover <host>",
-    summary:
-      "Run the six-step recovery runbook: freeze, snapshot, workspace/models, doctor, confirmed restart, read+write acceptance.",
-  },
-  { usage: "/openclaw status", summary: "Show active freezes." },
-  { usage: "/openclaw audit [host]", summary: "Recent audit log entries (every command, approval, refusal, step)." },
-];
-
-type Normalize = (raw: string) => string;
+import { escapeMrkdwn } from "../mrkdwn.ts";
+import type { RecoveryCommand, StartSpec, StatusScope } from "../requests/command.ts";
+import { DEFAULT_FREEZE_MS, FREEZE_ALL, MAX_FREEZE_MS } from "../vocabulary/freezes.ts";
+import { normalizeHostName } from "../vocabulary/hosts.ts";
 
 /** Returns null when `sub` is not a recovery command. */
-export function parseRecoveryCommand(sub: string, rest: string[], normalizeHost: Normalize): RecoveryCommand | null {
+export function parseRecoveryCommand(sub: string, rest: string[]): RecoveryCommand | null {
   switch (sub.toLowerCase()) {
     case "freeze":
-      return parseFreeze(rest, normalizeHost);
+      return parseFreeze(rest);
     case "unfreeze": {
       const [target] = rest;
       if (rest.length !== 1 || target === undefined)
         usage("/openclaw unfreeze <host|all>", "/openclaw unfreeze node-3");
-      return { kind: "unfreeze", target: parseTarget(target, normalizeHost) };
+      return { kind: "unfreeze", target: parseTarget(target) };
     }
     case "status":
       return { kind: "status", scope: parseStatusScope(rest) };
     case "recover": {
       const [host] = rest;
       if (rest.length !== 1 || host === undefined) usage("/openclaw recover <host>", "/openclaw recover node-3");
-      return { kind: "recover", host: normalizeHost(host) };
+      return { kind: "recover", host: normalizeHostName(host) };
     }
     case "audit": {
       if (rest.length > 1) usage("/openclaw audit [host]", "/openclaw audit node-3");
       const [host] = rest;
-      return { kind: "audit", host: host === undefined ? null : normalizeHost(host) };
+      return { kind: "audit", host: host === undefined ? null : normalizeHostName(host) };
     }
     default:
       return null;
@@ -103,11 +38,11 @@ export function parseStatusScope(rest: string[]): StatusScope {
   usage("/openclaw status", "/openclaw status");
 }
 
-function parseFreeze(rest: string[], normalizeHost: Normalize): RecoveryCommand {
+function parseFreeze(rest: string[]): RecoveryCommand {
   const example = "/openclaw freeze node-3 for 45m token rotation gone wrong";
   const [rawTarget, ...more] = rest;
   if (rawTarget === undefined) usage("/openclaw freeze <host|all> [at 14:00] [for 30m] <reason>", example);
-  const target = parseTarget(rawTarget, normalizeHost);
+  const target = parseTarget(rawTarget);
   if (more[0]?.toLowerCase() === "extend") {
     const [, amount] = more;
     if (more.length !== 2 || amount === undefined || !DURATION.test(amount))
@@ -171,8 +106,8 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-function parseTarget(raw: string, normalizeHost: Normalize): string {
-  return raw.toLowerCase() === FREEZE_ALL ? FREEZE_ALL : normalizeHost(raw);
+function parseTarget(raw: string): string {
+  return raw.toLowerCase() === FREEZE_ALL ? FREEZE_ALL : normalizeHostName(raw);
 }
 
 function usage(form: string, example: string): never {

@@ -1,13 +1,13 @@
 import type { StepRequest } from "../../contract/catalog.ts";
 import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps } from "../../contract/watch.ts";
-import type { FleetSelector } from "../commands/parse.ts";
-import type { CoreDeps } from "../deps.ts";
-import { globMatches } from "../hosts/list.ts";
-import { LAYERS, type Layer } from "../layers.ts";
-import type { HostRecord, JobOutcome } from "../ports.ts";
-import { type FleetHostState, type FleetRow, type ProbeTarget, rowFor } from "./row.ts";
-
-export type { FleetFanout, FleetHostState, FleetRow, ProbeTarget } from "./row.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { FleetHostState, FleetRow, ProbeTarget } from "../ports/fleet.ts";
+import type { HostRecord } from "../ports/store.ts";
+import type { JobOutcome } from "../ports/transport.ts";
+import type { FleetSelector } from "../requests/command.ts";
+import { globMatches } from "../vocabulary/hosts.ts";
+import { LAYERS, type Layer } from "../vocabulary/layers.ts";
+import { rowFor } from "./row.ts";
 
 /**
  * `/openclaw status <selector>`: one quick probe per matching host, all at once, under ONE

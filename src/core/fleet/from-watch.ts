@@ -1,16 +1,10 @@
-import type { FleetSelector } from "../commands/parse.ts";
-import type { CoreDeps } from "../deps.ts";
-import { LAYERS } from "../layers.ts";
-import { freshness, type WatchRecord, type WatchSettings } from "../watch/state.ts";
-import {
-  countRows,
-  FLEET_DEADLINE_MS,
-  type FleetReport,
-  type FleetRow,
-  probeFleet,
-  selectHosts,
-  sortRows,
-} from "./fleet.ts";
+import { freshness, type WatchSettings } from "../hosts/watch-state.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { FleetRow } from "../ports/fleet.ts";
+import type { WatchRecord } from "../ports/watch-record.ts";
+import type { FleetSelector } from "../requests/command.ts";
+import { LAYERS } from "../vocabulary/layers.ts";
+import { countRows, FLEET_DEADLINE_MS, type FleetReport, probeFleet, selectHosts, sortRows } from "./fleet.ts";
 
 /**
  * `/openclaw status <selector>` from the stored watch state (docs/watch.md): no probe runs, so

@@ -1,9 +1,10 @@
-import { commandButton } from "../commands/buttons.ts";
-import { LAYER_LABELS, type LayerStatus } from "../layers.ts";
 import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
+import { commandButton } from "../messages/buttons.ts";
+import { ago } from "../messages/format.ts";
 import type { Message, Part } from "../messages/model.ts";
-import { ago } from "../watch/render.ts";
-import type { FleetHostState, FleetReport, FleetRow } from "./fleet.ts";
+import type { FleetHostState, FleetRow } from "../ports/fleet.ts";
+import { LAYER_LABELS, type LayerStatus } from "../vocabulary/layers.ts";
+import type { FleetReport } from "./fleet.ts";
 import { describeSelector } from "./fleet.ts";
 
 /**

@@ -1,13 +1,6 @@
-import { ClawopsError } from "../errors.ts";
-import type { HostRecord } from "../ports.ts";
-
-/** Which hosts `/openclaw hosts <filter>` lists: a glob over names, a tag, or a connection state. */
-export type HostsFilter =
-  | { kind: "pattern"; glob: string }
-  | { kind: "tag"; tag: string }
-  | { kind: "state"; state: HostState };
-
-export type HostState = "online" | "offline" | "revoked";
+import type { HostRecord } from "../ports/store.ts";
+import type { HostState, HostsFilter } from "../requests/command.ts";
+import { globMatches } from "../vocabulary/hosts.ts";
 
 /**
  * Hosts per page. Slack caps a section at 3,000 characters and a message at 50 blocks; one
@@ -15,40 +8,6 @@ export type HostState = "online" | "offline" | "revoked";
  * sections, and the list is cut between hosts, never inside one's markup.
  */
 export const HOSTS_PAGE_SIZE = 25;
-
-const USAGE =
-  "Usage: `/openclaw hosts [<pattern> | tag:<tag> | state:online|offline|revoked] [page <n>]`, e.g. `/openclaw hosts node-* page 2`.";
-const GLOB = /^[a-z0-9*?][a-z0-9*?-]{0,62}$/;
-const TAG = /^[a-z0-9][a-z0-9_.-]{0,31}$/;
-
-/** The words after `hosts`: an optional filter, then an optional `page <n>`. */
-export function parseHostsArgs(words: readonly string[]): { filter?: HostsFilter; page?: number } {
-  const rest = words.map((w) => w.toLowerCase());
-  let page: number | undefined;
-  const at = rest.indexOf("page");
-  if (at >= 0) {
-    const n = Number(rest[at + 1]);
-    if (at !== rest.length - 2 || !Number.isInteger(n) || n < 1 || n > 10_000)
-      throw new ClawopsError("bad_request", USAGE);
-    page = n;
-    rest.splice(at, 2);
-  }
-  if (rest.length > 1) throw new ClawopsError("bad_request", USAGE);
-  const arg = rest[0];
-  const out: { filter?: HostsFilter; page?: number } = page === undefined ? {} : { page };
-  if (arg === undefined || arg === "all" || arg === "*") return out;
-  if (arg.startsWith("tag:")) {
-    if (!TAG.test(arg.slice(4))) throw new ClawopsError("bad_request", USAGE);
-    return { ...out, filter: { kind: "tag", tag: arg.slice(4) } };
-  }
-  if (arg.startsWith("state:")) {
-    const state = arg.slice(6);
-    if (state !== "online" && state !== "offline" && state !== "revoked") throw new ClawopsError("bad_request", USAGE);
-    return { ...out, filter: { kind: "state", state } };
-  }
-  if (!GLOB.test(arg)) throw new ClawopsError("bad_request", USAGE);
-  return { ...out, filter: { kind: "pattern", glob: arg } };
-}
 
 /** The filter as typed, to repeat in the page footer's next-page command. */
 export function describeHostsFilter(filter: HostsFilter | undefined): string {
@@ -60,16 +19,6 @@ export function describeHostsFilter(filter: HostsFilter | undefined): string {
 
 export function hostState(h: HostRecord, online: ReadonlySet<string>): HostState {
   return h.revokedAt ? "revoked" : online.has(h.name) ? "online" : "offline";
-}
-
-/** A host-name glob: `*` any run of characters, `?` one; everything else literal. */
-export function globMatches(glob: string, name: string): boolean {
-  const literal = (t: string) => t.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  const re = glob
-    .split("*")
-    .map((part) => part.split("?").map(literal).join("."))
-    .join(".*");
-  return new RegExp(`^${re}$`).test(name);
 }
 
 export function filterHosts(

@@ -1,8 +1,9 @@
 import { AgentCloseCode, type HelloFrame, signedHelloPayload } from "../../contract/agent-wire.ts";
 import { fromBase64Url, randomCode, sha256Hex } from "../../contract/encoding.ts";
-import { normalizeHostName } from "../commands/parse.ts";
 import { ClawopsError } from "../errors.ts";
-import type { Clock, Store } from "../ports.ts";
+import type { Clock } from "../ports/basics.ts";
+import type { Store } from "../ports/store.ts";
+import { normalizeHostName } from "../vocabulary/hosts.ts";
 
 export const ENROLLMENT_CODE_TTL_MS = 15 * 60_000;
 

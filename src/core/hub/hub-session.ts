@@ -7,7 +7,9 @@ import {
   type WatchStateFrame,
 } from "../../contract/agent-wire.ts";
 import type { StepResult } from "../../contract/catalog.ts";
-import type { Clock, HostTransport, JobOutcome, JobSpec, Logger, Store } from "../ports.ts";
+import type { Clock, Logger } from "../ports/basics.ts";
+import type { Store } from "../ports/store.ts";
+import type { HostTransport, JobOutcome, JobSpec } from "../ports/transport.ts";
 import type { ConnectionState, EarlyResults, FrameSocket } from "./frame-socket.ts";
 import { PendingJobs } from "./pending-jobs.ts";
 import {

@@ -1,6 +1,6 @@
 import type { JobResultFrame } from "../../contract/agent-wire.ts";
 import type { StepResult } from "../../contract/catalog.ts";
-import type { JobOutcome } from "../ports.ts";
+import type { JobOutcome } from "../ports/transport.ts";
 import { outcomeOf } from "./protocol.ts";
 
 interface Pending {

@@ -8,7 +8,8 @@ import {
   parseFrame,
 } from "../../contract/agent-wire.ts";
 import { randomToken } from "../../contract/encoding.ts";
-import type { JobOutcome, Store } from "../ports.ts";
+import type { Store } from "../ports/store.ts";
+import type { JobOutcome } from "../ports/transport.ts";
 import { type HelloVerdict, verifyAgentHello } from "./enrollment.ts";
 
 /**

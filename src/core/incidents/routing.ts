@@ -1,17 +1,6 @@
-import { globMatches } from "../hosts/list.ts";
-import type { HostRecord } from "../ports.ts";
-
-/**
- * Where incidents nobody typed go (a watch transition, an alert, an automatic freeze): the
- * first rule that matches the host, else the default channel. Commands keep answering in the
- * channel they were typed in.
- */
-export interface IncidentRouting {
-  /** CLAWOPS_INCIDENT_CHANNEL; on Node without Slack, the local console. Absent: nowhere (logged). */
-  defaultChannel?: string;
-  /** CLAWOPS_HOST_CHANNELS, in order: a host glob (`node-*`) or `tag:<tag>` → a channel id. */
-  rules: readonly { match: string; channel: string }[];
-}
+import type { IncidentRouting } from "../ports/deps.ts";
+import type { HostRecord } from "../ports/store.ts";
+import { globMatches } from "../vocabulary/hosts.ts";
 
 const RULE = /^(tag:[A-Za-z0-9._-]+|[A-Za-z0-9.*?_-]+)=([A-Za-z0-9_-]+)$/;
 

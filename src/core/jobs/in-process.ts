@@ -1,20 +1,24 @@
-import type { CoreDeps, HostJob, JobScheduler } from "../deps.ts";
+import type { CoreDeps, HostJob, JobScheduler } from "../ports/deps.ts";
 import { HostJobQueue } from "./host-queue.ts";
-import { runHostJob } from "./run-host-job.ts";
+import { type HostJobKinds, runHostJob } from "./kinds.ts";
 
 /** Jobs run in this process, one at a time per host (Node; and inside a Worker's host object). */
 export class InProcessJobs implements JobScheduler {
+  private readonly kinds: HostJobKinds;
   private readonly queue: HostJobQueue;
   private readonly beforeStart: (() => Promise<void>) | undefined;
 
   /**
-   * `beforeStart` is awaited when a job's turn comes, before any of its work: on Node, a lull in
-   * HTTP requests and then one turn of the event loop, so the acks of a burst of commands are
-   * written to their sockets before the jobs they queued do anything on the same thread. The job holds its place in the host's queue meanwhile
-   * (depth counts it at once).
+   * `kinds`: what runs each kind of job (router/host-jobs.ts). `queue`: the host queue to share
+   * (a Worker's host object shares one with its recover runs). `beforeStart` is awaited when a
+   * job's turn comes, before any of its work: on Node, a lull in HTTP requests and then one turn
+   * of the event loop, so the acks of a burst of commands are written to their sockets before the
+   * jobs they queued do anything on the same thread. The job holds its place in the host's queue
+   * meanwhile (depth counts it at once).
    */
-  constructor(queue: HostJobQueue = new HostJobQueue(), opts: { beforeStart?: () => Promise<void> } = {}) {
-    this.queue = queue;
+  constructor(kinds: HostJobKinds, opts: { queue?: HostJobQueue; beforeStart?: () => Promise<void> } = {}) {
+    this.kinds = kinds;
+    this.queue = opts.queue ?? new HostJobQueue();
     this.beforeStart = opts.beforeStart;
   }
 
@@ -23,11 +27,9 @@ export class InProcessJobs implements JobScheduler {
   }
 
   start(deps: CoreDeps, job: HostJob): Promise<void> {
-    const { beforeStart } = this;
-    return this.queue.run(
-      job.job.host,
-      beforeStart ? () => beforeStart().then(() => runHostJob(deps, job)) : () => runHostJob(deps, job),
-    );
+    const { beforeStart, kinds } = this;
+    const run = () => runHostJob(kinds, deps, job);
+    return this.queue.run(job.job.host, beforeStart ? () => beforeStart().then(run) : run);
   }
 
   inTurn(host: string, task: () => Promise<void>): Promise<void> {

@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from "../render/mrkdwn.ts";
+import { escapeMrkdwn } from "../mrkdwn.ts";
 import type { BasicPart, Button } from "./model.ts";
 
 /**

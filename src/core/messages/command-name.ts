@@ -1,5 +1,4 @@
 import { ClawopsError } from "../errors.ts";
-import type { ChatFileUpload, ChatMessage, ChatPort } from "../ports.ts";
 import type { Message } from "./model.ts";
 
 /**
@@ -51,22 +50,6 @@ function renameDeep<T>(value: T, name: string): T {
 /** The message with every `/openclaw` command in its text shown as `name`. */
 export function renameCommand<M extends Message>(message: M, name: string | undefined): M {
   return !name || name === DEFAULT_COMMAND ? message : renameDeep(message, name);
-}
-
-/** A chat that shows the configured command name in everything core posts or edits. */
-export function chatWithCommandName<C extends ChatPort>(chat: C, name: string | undefined): ChatPort {
-  if (!name || name === DEFAULT_COMMAND) return chat;
-  const upload = chat.uploadFile?.bind(chat);
-  return {
-    postMessage: (m: ChatMessage) => chat.postMessage(renameCommand(m, name)),
-    updateMessage: (m: ChatMessage & { ts: string }) => chat.updateMessage(renameCommand(m, name)),
-    ...(upload
-      ? {
-          uploadFile: (f: ChatFileUpload) =>
-            upload({ ...f, initialComment: renameCommandText(f.initialComment, name) }),
-        }
-      : {}),
-  };
 }
 
 /** The text after the command name, if `text` starts with the default or the configured one. */

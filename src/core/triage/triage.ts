@@ -1,30 +1,28 @@
 import type { StepResult } from "../../contract/catalog.ts";
 import { SLOW_STEPS, slowestDeadlineMs, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../chat/live-message.ts";
+import { tellRequester } from "../chat/tell-requester.ts";
 import { classifyResults } from "../classify/classify.ts";
-import type { CoreDeps } from "../deps.ts";
-import { createJob, type JobRequest } from "../jobs/hosts.ts";
-import { openIncidentThread } from "../jobs/incident-thread.ts";
-import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../jobs/live-message.ts";
+import { openIncidentThread } from "../incidents/thread.ts";
+import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { mergeResults } from "../jobs/results.ts";
-import { endJobThreadUnwritable, tellRequester } from "../jobs/tell-requester.ts";
 import type { Message } from "../messages/model.ts";
-import { metricsOf, recordJobFinished } from "../metrics.ts";
-import type { IncidentRecord, JobOutcome, JobRecord } from "../ports.ts";
-import { renderNotice, renderTriageProgress, renderTriageResult } from "../render/messages.ts";
+import { renderNotice } from "../messages/notices.ts";
+import type { CoreDeps, HostJob } from "../ports/deps.ts";
+import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { JobOutcome } from "../ports/transport.ts";
+import { renderTriageProgress, renderTriageResult } from "./render.ts";
 
 /** The slowest step's deadline plus room for the round trip. */
 export const TRIAGE_DEADLINE_MS = slowestDeadlineMs(TRIAGE_STEP_NAMES) + 3_000;
 
-export type TriageRequest = JobRequest;
-
-/** The triage job record; null when one with this request key exists already (a Slack retry). */
-export function createTriageJob(deps: CoreDeps, req: TriageRequest): Promise<JobRecord | null> {
-  return createJob(deps, "triage", req);
-}
-
 /** Where the asker can be told when the thread cannot be written (the command's response_url). */
 export type JobReplyTo = { responseUrl?: string };
+
+/** A triage job as the scheduler runs it (router/host-jobs.ts). */
+export const triageJob = (deps: CoreDeps, j: Extract<HostJob, { kind: "triage" }>): Promise<void> =>
+  runTriage(deps, j.job, j.responseUrl ? { responseUrl: j.responseUrl } : {});
 
 /** The slow half of a triage, run after the ack: thread, progress, dispatch, result. */
 export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobReplyTo = {}): Promise<void> {
@@ -235,36 +233,4 @@ function showFinal(
       return false;
     },
   );
-}
-
-/**
- * After a control-plane restart, jobs that were running can never finish: mark them lost
- * and say so in their thread rather than leaving a spinner forever. A job still queued behind
- * another on its host had no thread of its own yet: its notice goes to the host's incident
- * thread in its channel (opened if there is none), so its asker hears of it too.
- */
-export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
-  const running = await deps.store.listJobs({ status: "running" });
-  for (const job of running) {
-    const started = job.threadTs !== null;
-    const what = job.kind === "bundle" ? "Bundle" : "Triage";
-    const detail = started
-      ? `The control plane restarted while this job ran; its results were not all received. Run the ${what.toLowerCase()} again.`
-      : `The control plane restarted while this job waited for its turn on the host; it never ran. Run the ${what.toLowerCase()} again.`;
-    const finishedAt = deps.clock.now();
-    await deps.store.updateJob(job.id, { status: "lost", finishedAt, detail });
-    recordJobFinished(metricsOf(deps), { ...job, status: "lost", finishedAt });
-    try {
-      const threadTs = job.threadTs ?? (await openIncidentThread(deps, job.channel, job.host, job.user)).threadTs;
-      if (!started) await deps.store.updateJob(job.id, { threadTs });
-      await deps.chat.postMessage({
-        channel: job.channel,
-        threadTs,
-        ...renderNotice(`💥 ${what} job \`${job.id}\` of *${job.host}* was lost: ${detail}`),
-      });
-    } catch (err) {
-      deps.logger.warn("could not post lost-job notice", { job: job.id, err: String(err) });
-    }
-  }
-  return running.length;
 }

@@ -1,13 +1,7 @@
 import type { WatchDigestFrame, WatchStateFrame } from "../../contract/agent-wire.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import type { CoreDeps } from "../deps.ts";
-import { incidentChannelFor } from "../incidents/routing.ts";
-import type { HostTransition } from "../incidents/transition.ts";
-import { openIncidentThread } from "../jobs/incident-thread.ts";
-import type { IncidentRecord } from "../ports.ts";
-import { createTriageJob } from "../triage/triage.ts";
-import { watchObservation } from "./classify.ts";
-import { renderWatchFailing, renderWatchFlaps, renderWatchRecovered, WATCH_ACTOR } from "./render.ts";
+import { applyFreezePolicy, EMPTY_FREEZE_POLICY, type FreezePolicy } from "../freezes/policy.ts";
+import { watchObservation } from "../hosts/watch-observation.ts";
 import {
   confirm,
   DEFAULT_WATCH_SETTINGS,
@@ -15,34 +9,43 @@ import {
   markStale,
   observe,
   sweep,
-  type WatchRecord,
   type WatchSettings,
   type WatchTransition,
-} from "./state.ts";
+} from "../hosts/watch-state.ts";
+import { findHostIncident, noteIncident, raiseIncident } from "../incidents/pipeline.ts";
+import type { Message } from "../messages/model.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { IncidentRecord } from "../ports/store.ts";
+import type { WatchRecord } from "../ports/watch-record.ts";
+import { renderWatchFailing, renderWatchFlaps, renderWatchRecovered, WATCH_ACTOR } from "./render.ts";
 
 /**
  * The control plane's side of the watch (docs/watch.md), for either runtime: it reads a host's
  * watch frames, keeps the host's state in the store, and acts on a held transition: a failure
- * opens (or reuses) the host's incident thread in its incident channel with a full triage, a
- * recovery is said in that thread, a flap window's changes are summed up once; then
- * `deps.onHostTransition` (the automatic freeze policy) is told. Frames of one host are handled
- * one at a time, in order.
+ * raises the host's incident (incidents/pipeline.ts: its thread in its incident channel, a full
+ * triage), a recovery is said in that thread, a flap window's changes are summed up once; then
+ * the freeze policy (freezes/policy.ts) acts on it. Frames of one host are handled one at a
+ * time, in order.
  */
 export class WatchService {
   private readonly deps: CoreDeps;
   readonly settings: WatchSettings;
   private readonly chains = new Map<string, Promise<void>>();
   /** Work started and not awaited by the frame (triage jobs): `idle()` waits for it. */
-  private readonly background = new Set<Promise<void>>();
+  private readonly laterWork = new Set<Promise<void>>();
   /**
    * What `sweep` needs of each host (last report, open flap window, stale), kept as states are
    * written so a sweep over 10,000 hosts reads no store; loaded from the store on the first sweep.
    */
   private index: Map<string, { reportedAt: number; flapStart: number | null; stale: boolean }> | null = null;
 
-  constructor(deps: CoreDeps, settings: Partial<WatchSettings> = {}) {
+  /** Which held transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY). */
+  private readonly freezePolicy: FreezePolicy;
+
+  constructor(deps: CoreDeps, opts: { settings?: Partial<WatchSettings>; freezePolicy?: FreezePolicy } = {}) {
     this.deps = deps;
-    this.settings = { ...DEFAULT_WATCH_SETTINGS, ...settings };
+    this.settings = { ...DEFAULT_WATCH_SETTINGS, ...opts.settings };
+    this.freezePolicy = opts.freezePolicy ?? EMPTY_FREEZE_POLICY;
   }
 
   /** Whether the store keeps watch states at all. */
@@ -124,8 +127,8 @@ export class WatchService {
 
   /** Resolves when every frame handled so far and the work it started have finished (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([...this.chains.values(), ...this.background]);
+    while (this.chains.size > 0 || this.laterWork.size > 0) {
+      await Promise.allSettled([...this.chains.values(), ...this.laterWork]);
     }
   }
 
@@ -141,13 +144,8 @@ export class WatchService {
     return next;
   }
 
-  private async channelFor(host: string): Promise<string | undefined> {
-    const record = await this.deps.store.getHost(host);
-    return incidentChannelFor(this.deps.incidents, record ?? { name: host });
-  }
-
   private async act(t: WatchTransition, record: WatchRecord): Promise<void> {
-    const { logger, store } = this.deps;
+    const { logger } = this.deps;
     logger.info("watch transition", {
       host: t.host,
       healthy: t.healthy,
@@ -155,89 +153,70 @@ export class WatchService {
       action: t.action,
       findings: t.findingIds.join(","),
     });
-    const channel = await this.channelFor(t.host);
-    let thread: IncidentRecord | null = null;
-    if (!channel) {
-      logger.warn(
-        "watch: no incident channel for this host; nothing posted (set CLAWOPS_INCIDENT_CHANNEL or CLAWOPS_HOST_CHANNELS)",
-        {
-          host: t.host,
-          healthy: t.healthy,
-        },
-      );
-    } else if (t.action === "suppressed") {
-      thread = await store.findIncident(channel, t.host);
-    } else if (!t.healthy) {
-      thread = await this.openWithTriage(channel, t, record);
-    } else {
-      thread = await store.findIncident(channel, t.host);
-      if (thread) await this.post(thread, renderWatchRecovered(t));
-      else logger.info("watch: recovered, and no incident thread to say it in", { host: t.host, channel });
+    const thread = await this.incident(t, record);
+    // Then the freeze policy acts on it (CLAWOPS_FREEZE_POLICY), with the thread the incident has.
+    try {
+      await applyFreezePolicy(this.deps, this.freezePolicy, t, thread);
+    } catch (err) {
+      logger.error("watch: freeze policy failed", { host: t.host, err: errorMessage(err) });
     }
-    await this.handOn(t, thread);
   }
 
-  private async openWithTriage(
-    channel: string,
-    t: WatchTransition,
-    record: WatchRecord,
-  ): Promise<IncidentRecord | null> {
-    const deps = this.deps;
-    let thread: IncidentRecord;
+  /**
+   * The incident side of a held transition: a failure raises the host's incident (its thread,
+   * the watch's line, a triage); a recovery is said in the thread the failure opened; a change
+   * inside a flap window is only counted. The host's thread, when it has one.
+   */
+  private async incident(t: WatchTransition, record: WatchRecord): Promise<IncidentRecord | null> {
+    const { deps } = this;
+    if (t.action === "suppressed") return findHostIncident(deps, t.host);
+    if (t.healthy) {
+      const thread = await this.say(t.host, renderWatchRecovered(t));
+      if (!thread) deps.logger.info("watch: recovered, and no incident thread to say it in", { host: t.host });
+      return thread;
+    }
+    let raised: Awaited<ReturnType<typeof raiseIncident>>;
     try {
-      thread = await openIncidentThread(deps, channel, t.host, WATCH_ACTOR);
-      await this.post(thread, renderWatchFailing(t, record.run.count));
+      raised = await raiseIncident(deps, {
+        source: "watch",
+        host: t.host,
+        actor: WATCH_ACTOR,
+        // One triage per failure: the key is the host and when the failure began.
+        triage: { requestKey: `watch:${t.host}:${t.since}` },
+        announce: () => renderWatchFailing(t, record.run.count),
+      });
     } catch (err) {
-      deps.logger.error("watch: incident thread not opened", { host: t.host, channel, err: errorMessage(err) });
+      deps.logger.error("watch: incident thread not opened", { host: t.host, err: errorMessage(err) });
       return null;
     }
-    // One triage per failure: the key is the host and when the failure began.
-    const job = await createTriageJob(deps, {
-      host: t.host,
-      channel,
-      user: WATCH_ACTOR,
-      requestKey: `watch:${t.host}:${t.since}`,
-    });
-    if (job) {
-      const run = deps.jobs
-        .start(deps, { kind: "triage", job })
-        .catch((err: unknown) => deps.logger.error("watch: triage failed", { host: t.host, err: errorMessage(err) }));
-      this.background.add(run);
-      void run.finally(() => this.background.delete(run));
+    if (raised.status === "unrouted") {
+      deps.logger.warn(
+        "watch: no incident channel for this host; nothing posted (set CLAWOPS_INCIDENT_CHANNEL or CLAWOPS_HOST_CHANNELS)",
+        { host: t.host, healthy: t.healthy },
+      );
+      return null;
     }
-    return thread;
+    if (raised.later) {
+      const run = raised
+        .later()
+        .catch((err: unknown) => deps.logger.error("watch: triage failed", { host: t.host, err: errorMessage(err) }));
+      this.laterWork.add(run);
+      void run.finally(() => this.laterWork.delete(run));
+    }
+    return raised.thread;
   }
 
   private async postFlaps(summary: FlapSummary): Promise<void> {
-    const channel = await this.channelFor(summary.host);
-    if (!channel) return;
-    const thread = await this.deps.store.findIncident(channel, summary.host);
-    if (thread) await this.post(thread, renderWatchFlaps(summary));
+    await this.say(summary.host, renderWatchFlaps(summary));
   }
 
-  private async post(thread: IncidentRecord, message: ReturnType<typeof renderWatchFlaps>): Promise<void> {
+  /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */
+  private async say(host: string, message: Message): Promise<IncidentRecord | null> {
     try {
-      await this.deps.chat.postMessage({ channel: thread.channel, threadTs: thread.threadTs, ...message });
+      return await noteIncident(this.deps, { host }, message);
     } catch (err) {
-      this.deps.logger.error("watch: message not posted", { host: thread.host, err: errorMessage(err) });
-    }
-  }
-
-  private async handOn(t: WatchTransition, thread: IncidentRecord | null): Promise<void> {
-    const hook = this.deps.onHostTransition;
-    if (!hook) return;
-    const transition: HostTransition = {
-      host: t.host,
-      at: t.at,
-      since: t.since,
-      healthy: t.healthy,
-      findingIds: t.findingIds,
-      ...(thread ? { thread: { channel: thread.channel, threadTs: thread.threadTs } } : {}),
-    };
-    try {
-      await hook(this.deps, transition);
-    } catch (err) {
-      this.deps.logger.error("watch: transition hook failed", { host: t.host, err: errorMessage(err) });
+      this.deps.logger.error("watch: message not posted", { host, err: errorMessage(err) });
+      return null;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ConsoleEvent } from "../../adapters/console/feed.ts";
 import { MessageSchema } from "../../core/messages/model.ts";
-import type { JobStatus } from "../../core/ports.ts";
+import type { JobStatus } from "../../core/ports/store.ts";
 
 /**
  * HTTP client for the control plane's local-console API (src/adapters/http/app.ts): the same

@@ -35,6 +35,10 @@ Usage:
   clawops revoke <host>          Disconnect a host's agent and refuse its key from now on
   clawops remove <host>          Disconnect a host's agent and delete it (the name can enroll again)
   clawops login                  Print a one-time link that logs a browser into the console
+  clawops config [--env-file FILE]
+                                 Print the configuration \`npm start\` would use here: every
+                                 variable, its value (secrets masked) and where it came from;
+                                 exit 2 listing every problem (runs locally; no control plane needed)
   clawops approval-key           Print a new approval signing key (an Ed25519 private JWK) for a
                                  Worker: pipe it to \`npx wrangler secret put CLAWOPS_APPROVAL_KEY\`
                                  (runs locally; no control plane needed)
@@ -44,7 +48,7 @@ Usage:
 Options:
   --server <url>     The control plane (default: $CLAWOPS_URL, else http://127.0.0.1:8787)
   --timeout <secs>   Stop following a triage after this long (default: 120)
-  --json             With triage, hosts, status <selector> or audit: print one JSON document
+  --json             With triage, hosts, status <selector>, audit or config: print one JSON document
                      for scripts instead of text (same exit codes)
   --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
   -v, --version      Print the version
@@ -112,6 +116,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   if (request.version) {
     io.stdout.write(`clawops ${cliVersion()}\n`);
     return EXIT.ok;
+  }
+  if (request.config) {
+    const { showConfig } = await import("../config/show.ts");
+    return showConfig(io.env, { ...request.config, json: !!request.json }, (t) => io.stdout.write(t));
   }
   if (request.approvalKey) {
     // Only the private JWK goes to stdout, so it can be piped into `wrangler secret put`.
@@ -256,12 +264,14 @@ interface CliRequest {
   export?: { host?: string };
   /** `approval-key`: make a key here; nothing is sent. */
   approvalKey?: boolean;
+  /** `config`: print the configuration here, from the environment and `--env-file`. */
+  config?: { envFile?: string };
   /** `login`: print a one-time console login URL. */
   login?: boolean;
   /** `--version`. */
   version?: boolean;
   /** `--json`: which command's JSON document to print. */
-  json?: "triage" | "hosts" | "status" | "audit";
+  json?: "triage" | "hosts" | "status" | "audit" | "config";
   /** `audit <host>`, for `--json`. */
   auditHost?: string;
 }
@@ -282,7 +292,9 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
   if (values.json) {
     const json = jsonKind(request, command);
     if (!json)
-      throw new UsageError("--json goes with triage <host>, hosts, status <selector> or audit [host] (not --jsonl)");
+      throw new UsageError(
+        "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl) or config",
+      );
     return { ...request, json, ...(command === "audit" && rest[0] ? { auditHost: rest[0] } : {}) };
   }
   return request;
@@ -291,7 +303,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
 /** Which JSON document `--json` prints for this request, if it has one. */
 function jsonKind(request: CliRequest, command: string): CliRequest["json"] | null {
   if (request.export) return null;
-  if (command === "triage" || command === "audit") return command;
+  if (command === "triage" || command === "audit" || command === "config") return command;
   if (command === "hosts" && request.text === "hosts") return "hosts";
   if (command === "status" && request.text !== "status") return "status";
   return null;
@@ -338,6 +350,9 @@ function parseCommandWords(
     case "approval-key":
       if (rest.length !== 0) throw new UsageError("usage: clawops approval-key");
       return { ...base, text: "", approvalKey: true };
+    case "config":
+      if (rest.length !== 0) throw new UsageError("usage: clawops config [--env-file FILE] [--json]");
+      return { ...base, text: "", config: values["env-file"] ? { envFile: values["env-file"] } : {} };
     case "login":
       if (rest.length !== 0) throw new UsageError("usage: clawops login");
       return { ...base, text: "", login: true };
@@ -361,6 +376,7 @@ function parseOptions(argv: string[]) {
       args: argv,
       options: {
         server: { type: "string" },
+        "env-file": { type: "string" },
         timeout: { type: "string" },
         ticket: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },

@@ -1,5 +1,6 @@
-import type { CoreDeps } from "../../core/deps.ts";
-import type { Logger, Store } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/basics.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import type { Store } from "../../core/ports/store.ts";
 import type { QueuedRun } from "../rpc.ts";
 import type { SqlJobQueue } from "./job-queue.ts";
 

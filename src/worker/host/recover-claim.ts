@@ -1,4 +1,4 @@
-import type { Logger } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/basics.ts";
 
 /**
  * The host's recover lock, in its object's SQLite (`recover_claim`): one recover run per host

@@ -1,0 +1,18 @@
+import { DEFAULT_COMMAND, renameCommand, renameCommandText } from "../messages/command-name.ts";
+import type { ChatFileUpload, ChatMessage, ChatPort } from "../ports/chat.ts";
+
+/** A chat that shows the configured command name in everything core posts or edits. */
+export function chatWithCommandName<C extends ChatPort>(chat: C, name: string | undefined): ChatPort {
+  if (!name || name === DEFAULT_COMMAND) return chat;
+  const upload = chat.uploadFile?.bind(chat);
+  return {
+    postMessage: (m: ChatMessage) => chat.postMessage(renameCommand(m, name)),
+    updateMessage: (m: ChatMessage & { ts: string }) => chat.updateMessage(renameCommand(m, name)),
+    ...(upload
+      ? {
+          uploadFile: (f: ChatFileUpload) =>
+            upload({ ...f, initialComment: renameCommandText(f.initialComment, name) }),
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,86 @@
+import { context, section } from "../messages/build.ts";
+import type { Message } from "../messages/model.ts";
+
+/** The freeze, audit and recover commands' lines. */
+export const RECOVERY_COMMAND_HELP: { usage: string; summary: string }[] = [
+  {
+    usage: "/openclaw freeze <host|all> [for 30m] <reason>",
+    summary:
+      "Freeze a gateway (or the fleet): announces who, why and until when, and refuses other people's changes to it. Default 30 min, max 24 h.",
+  },
+  {
+    usage: "/openclaw freeze <host|all> at 14:00 [for 30m] <reason>",
+    summary:
+      "Schedule a maintenance freeze: 14:00 is the next 14:00 UTC (or give an ISO date-time, e.g. 2026-11-24T14:00Z). Announced when set, 15 min before, at its start and at its end.",
+  },
+  {
+    usage: "/openclaw freeze <host|all> extend 30m",
+    summary:
+      "Hold an active freeze longer (an automatic freeze: at least 30 min more, then it lifts after its healthy time). Incident leads only for automatic freezes.",
+  },
+  {
+    usage: "/openclaw unfreeze <host|all>",
+    summary:
+      "Lift a freeze and post the all-clear (automatic freezes: incident leads only); before a scheduled freeze starts, cancel it.",
+  },
+  {
+    usage: "/openclaw recover <host>",
+    summary:
+      "Run the six-step recovery runbook: freeze, snapshot, workspace/models, doctor, confirmed restart, read+write acceptance.",
+  },
+  { usage: "/openclaw status", summary: "Show active freezes." },
+  { usage: "/openclaw audit [host]", summary: "Recent audit log entries (every command, approval, refusal, step)." },
+];
+
+/** Every command with one line about it, in the order `help` shows them. */
+export const COMMAND_HELP: { usage: string; summary: string }[] = [
+  {
+    usage: "/openclaw triage <host>",
+    summary: "Probe every layer of the gateway on <host> and post findings in its incident thread.",
+  },
+  {
+    usage: "/openclaw hosts [<pattern> | tag:<tag> | state:online|offline|revoked] [page <n>]",
+    summary: "List enrolled hosts: online/offline, agent and gateway versions, last seen; 25 a page.",
+  },
+  {
+    usage: "/openclaw enroll <host>",
+    summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
+  },
+  {
+    usage: "/openclaw bundle <host> [--ticket KEY]",
+    summary:
+      "Collect a redacted repro bundle from <host> into its incident thread; `--ticket OPS-12` (Jira) or `owner/repo#7` (GitHub) attaches it too.",
+  },
+  {
+    usage: "/openclaw status all | <pattern> | tag:<tag> [--live]",
+    summary:
+      "One fleet matrix (hosts × layers, worst first) from the agents' watch, each row with its age; `--live` quick-probes every matching host (e.g. `node-*`) now.",
+  },
+  {
+    usage: "/openclaw tag <host> <tag>…",
+    summary: "Set a host's tags (replaces them; `-` clears) for `status tag:<tag>`.",
+  },
+  ...RECOVERY_COMMAND_HELP,
+  {
+    usage: "/openclaw revoke <host>",
+    summary:
+      "Revoke a host's key: its agent is disconnected and refused from then on; the record stays, marked revoked.",
+  },
+  {
+    usage: "/openclaw remove <host>",
+    summary: "Remove a host: its agent is disconnected, its record deleted, and the name can be enrolled again.",
+  },
+  { usage: "/openclaw help", summary: "Show this help." },
+];
+
+export function renderHelp(): Message {
+  const lines = COMMAND_HELP.map((c) => `\`${c.usage}\`\n      ${c.summary}`);
+  return {
+    text: "clawops commands",
+    parts: [
+      section("*clawops*: per-layer triage for OpenClaw gateways. Every answer is a health matrix, never one boolean."),
+      section(lines.join("\n")),
+      context("Host names are the names given at `clawops-agent enroll --host`. See `/openclaw hosts`."),
+    ],
+  };
+}

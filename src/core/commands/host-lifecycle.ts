@@ -1,0 +1,69 @@
+import { audit } from "../audit/audit.ts";
+import { authorize } from "../authz/authz.ts";
+import { ClawopsError } from "../errors.ts";
+import { renderNotice } from "../messages/notices.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { CommandReply, CommandRequest } from "../requests/types.ts";
+
+/**
+ * `/openclaw revoke <host>` and `/openclaw remove <host>`: authorized (the authorization
+ * file's `revoke`/`remove` actions) and audited. The store is changed first, so a reconnect
+ * racing the command is already refused (the hello is checked against the store), then the
+ * live socket is closed with the code the agent reads as fatal. Revoke keeps the record,
+ * marked revoked (re-enrolling issues a new key); remove deletes it, so nothing of the host
+ * is left and its name is free. A freeze does not block either: revoking a leaked key must
+ * not wait for a freeze to end.
+ */
+export async function handleHostLifecycle(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: { kind: "revoke" | "remove"; host: string },
+): Promise<CommandReply> {
+  const rdeps = deps;
+  await authorize(rdeps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, command.kind);
+  const { transport, store } = deps;
+  if (!transport.disconnect || (command.kind === "remove" && !store.deleteHost)) {
+    throw new ClawopsError(
+      "not_configured",
+      `\`${command.kind}\` is not available in this runtime yet: it cannot close a host's live agent connection${command.kind === "remove" ? " or delete its record" : ""}. Use the Node control plane for now.`,
+      { status: 501 },
+    );
+  }
+  const host = await store.getHost(command.host);
+  if (!host) {
+    throw new ClawopsError(
+      "unknown_host",
+      `No enrolled host named \`${command.host}\`. See \`/openclaw hosts\` for the list.`,
+      { status: 404 },
+    );
+  }
+  const now = deps.clock.now();
+  let changed: boolean;
+  if (command.kind === "revoke") {
+    if (host.revokedAt) {
+      return { ack: renderNotice(`*${host.name}* is revoked already; \`/openclaw remove ${host.name}\` deletes it.`) };
+    }
+    changed = await store.revokeHost(host.name, now);
+  } else {
+    changed = (await store.deleteHost?.(host.name)) ?? false;
+  }
+  const dropped = changed
+    ? await transport.disconnect(host.name, command.kind === "revoke" ? "key revoked" : "host removed")
+    : false;
+  const connection = dropped ? "its agent was connected and has been disconnected" : "its agent was not connected";
+  await audit(deps, {
+    at: now,
+    actor: req.user,
+    source: req.source,
+    action: `host.${command.kind}`,
+    host: host.name,
+    outcome: changed ? "ok" : "info",
+    detail: changed ? `${command.kind === "revoke" ? "key revoked" : "record deleted"}; ${connection}` : "no change",
+    ref: null,
+  });
+  const what =
+    command.kind === "revoke"
+      ? `Revoked *${host.name}*: ${connection}, and its key is refused from now on. To bring it back, issue a new code with \`clawops enroll ${host.name}\`.`
+      : `Removed *${host.name}*: ${connection}, its record is deleted and its key matches nothing. The name can be enrolled again (\`clawops enroll ${host.name}\`).`;
+  return { ack: renderNotice(changed ? `🔒 ${what}` : `Nothing to do: *${host.name}* changed meanwhile.`) };
+}

@@ -1,0 +1,68 @@
+import { context, header } from "../messages/build.ts";
+import { isoSeconds, mention } from "../messages/format.ts";
+import type { Message } from "../messages/model.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { IncidentRecord } from "../ports/store.ts";
+
+type ThreadDeps = Pick<CoreDeps, "store" | "chat" | "clock" | "ids">;
+
+/**
+ * Opens still under way, per store and (channel, host): two commands that open the same thread
+ * at once in one process share the first one's header post instead of posting two.
+ */
+const opening = new WeakMap<object, Map<string, Promise<IncidentRecord>>>();
+
+/**
+ * One incident thread per (channel, host), shared by triage, bundles, freezes and the recover
+ * runbook: the stored one when there is one, else a header posted by `user` and recorded.
+ * Two opens at the same moment post one header (in one process); across processes both may
+ * post, and the first stored wins (`insertIncident` keeps the first per UNIQUE(channel, host)).
+ */
+export function openIncidentThread(
+  deps: ThreadDeps,
+  channel: string,
+  host: string,
+  user: string,
+): Promise<IncidentRecord> {
+  let inFlight = opening.get(deps.store);
+  if (!inFlight) {
+    inFlight = new Map();
+    opening.set(deps.store, inFlight);
+  }
+  const key = `${channel}\u0000${host}`;
+  const pending = inFlight.get(key);
+  if (pending) return pending;
+  const open = openOnce(deps, channel, host, user).finally(() => inFlight.delete(key));
+  inFlight.set(key, open);
+  return open;
+}
+
+async function openOnce(deps: ThreadDeps, channel: string, host: string, user: string): Promise<IncidentRecord> {
+  const existing = await deps.store.findIncident(channel, host);
+  if (existing) return existing;
+  const parent = await deps.chat.postMessage({ channel, ...renderIncidentHeader(host, user, deps.clock.now()) });
+  const incident: IncidentRecord = {
+    id: deps.ids.id("inc"),
+    channel,
+    host,
+    threadTs: parent.ts,
+    openedAt: deps.clock.now(),
+  };
+  await deps.store.insertIncident(incident);
+  // Another process may have opened one at the same moment: the stored one wins.
+  return (await deps.store.findIncident(channel, host)) ?? incident;
+}
+
+/** The thread's parent message: the host, who opened it and when. */
+export function renderIncidentHeader(host: string, user: string, at: number): Message {
+  const text = `Incident: OpenClaw gateway on ${host}`;
+  return {
+    text,
+    parts: [
+      header(`🚨 ${text}`),
+      context(
+        `Opened by ${mention(user)} at ${isoSeconds(at)} · triage results, freezes and bundles for *${host}* go in this thread`,
+      ),
+    ],
+  };
+}

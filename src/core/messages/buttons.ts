@@ -1,0 +1,108 @@
+import { escapeMrkdwn } from "../mrkdwn.ts";
+import { normalizeHostName } from "../vocabulary/hosts.ts";
+import { actions } from "./build.ts";
+import type { BasicPart, Button } from "./model.ts";
+
+/**
+ * Command buttons: a button on an answer that stands for one command, e.g. *Run again* for
+ * `triage node-3`. A press is the presser's command: it becomes exactly that command text and
+ * runs through handleCommand like the slash command, so it is authorized, audited and
+ * deduplicated (by the press's request identity) the same way.
+ *
+ * A button's value arrives back from Slack inside a signed interaction, and from the console's
+ * page; either could be crafted. So a press is checked against the few shapes clawops puts on
+ * buttons (below), with the host name pattern, and its action id must be the one clawops gives
+ * that command; anything else runs nothing and is audited as refused.
+ */
+
+/** Every command button's action id starts with this; approvals use other ids (recovery/confirm.ts). */
+export const RUN_ACTION_PREFIX = "clawops_run:";
+
+export type ButtonCommandKind = "triage" | "bundle" | "freeze" | "recover";
+
+/** The reason a *Freeze 30 min* press gives: fixed, so the value's shape stays exact. */
+export const FREEZE_BUTTON_REASON = "set with the Freeze 30 min button";
+const FREEZE_BUTTON_SUFFIX = ` for 30m ${FREEZE_BUTTON_REASON}`;
+
+/** The command text a button of this kind stands for. */
+export function buttonCommandText(kind: ButtonCommandKind, host: string): string {
+  return kind === "freeze" ? `freeze ${host}${FREEZE_BUTTON_SUFFIX}` : `${kind} ${host}`;
+}
+
+const LABELS: Record<ButtonCommandKind, string> = {
+  triage: "Run again",
+  bundle: "Collect bundle",
+  freeze: "Freeze 30 min",
+  recover: "Start recovery",
+};
+
+/** One command button; `label` overrides the kind's default (the fleet matrix names the host). */
+export function commandButton(kind: ButtonCommandKind, host: string, label?: string): Button {
+  const button: Button = {
+    actionId: `${RUN_ACTION_PREFIX}${kind}:${host}`,
+    label: label ?? LABELS[kind],
+    value: buttonCommandText(kind, host),
+  };
+  if (kind === "freeze") {
+    return {
+      ...button,
+      confirm: {
+        title: "Freeze for 30 min?",
+        text: `Freeze *${escapeMrkdwn(host)}* for 30 minutes: only you and incident leads may restart or change it until it lifts. Posts a freeze notice.`,
+        confirm: "Freeze",
+        deny: "Cancel",
+      },
+    };
+  }
+  if (kind === "recover") {
+    return {
+      ...button,
+      style: "danger",
+      confirm: {
+        title: "Start recovery?",
+        text: `Start the recovery runbook on *${escapeMrkdwn(host)}*: it freezes the host, takes a snapshot, and asks again before it restarts or fixes anything.`,
+        confirm: "Start",
+        deny: "Cancel",
+      },
+    };
+  }
+  return button;
+}
+
+/** The buttons under a finished triage answer. */
+export function triageAnswerButtons(host: string): BasicPart {
+  return actions(
+    "clawops_triage_actions",
+    (["triage", "bundle", "freeze", "recover"] as const).map((k) => commandButton(k, host)),
+  );
+}
+
+/** What a press on a command button asks: the command text, or why it is refused. */
+export type ButtonCommand = { ok: true; text: string; host: string } | { ok: false; reason: string };
+
+const SHAPE = /^(triage|bundle|recover|freeze) ([a-z0-9-]{1,63})(.*)$/s;
+
+/**
+ * The command a press stands for, checked strictly; null when the action is not a command
+ * button at all (an approval, or someone else's button).
+ */
+export function commandFromButton(actionId: string, value: string | undefined): ButtonCommand | null {
+  if (!actionId.startsWith(RUN_ACTION_PREFIX)) return null;
+  const refused = (why: string): ButtonCommand => ({
+    ok: false,
+    reason: `this button's value is not one clawops makes (${why})`,
+  });
+  const m = SHAPE.exec(value ?? "");
+  if (!m?.[1] || !m[2]) return refused("unknown command");
+  const kind = m[1] as ButtonCommandKind;
+  let host: string;
+  try {
+    host = normalizeHostName(m[2]);
+  } catch {
+    return refused("bad host name");
+  }
+  if (host !== m[2]) return refused("bad host name");
+  if (value !== buttonCommandText(kind, host)) return refused("unexpected arguments");
+  if (actionId !== `${RUN_ACTION_PREFIX}${kind}:${host}`) return refused("action and value disagree");
+  return { ok: true, text: value, host };
+}

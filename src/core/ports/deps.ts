@@ -1,0 +1,98 @@
+import type { Clock, Ids, Logger } from "./basics.ts";
+import type { BundleServices, TicketRef } from "./bundles.ts";
+import type { ChatPort } from "./chat.ts";
+import type { FleetFanout } from "./fleet.ts";
+import type { Metrics } from "./metrics.ts";
+import type { RecoveryDeps } from "./recovery.ts";
+import type { JobRecord, Store } from "./store.ts";
+import type { HostTransport } from "./transport.ts";
+
+/**
+ * A capability a runtime may lack: on with what it needs, or off with why, in words an
+ * operator can act on (e.g. the secret to set).
+ */
+export type Capability<T> = { on: true; use: T } | { on: false; why: string };
+export const capabilityOn = <T>(use: T): Capability<T> => ({ on: true, use });
+export const capabilityOff = (why: string): Capability<never> => ({ on: false, why });
+
+/** Everything the core services need, passed in by each runtime's wiring file. */
+export interface CoreDeps {
+  store: Store;
+  transport: HostTransport;
+  chat: ChatPort;
+  clock: Clock;
+  ids: Ids;
+  logger: Logger;
+  /** Where host jobs run, one at a time per host; shared by every CoreDeps of one control plane. */
+  jobs: JobScheduler;
+  /** Repro bundles: blob store, link signer, ticket config. Off: `/openclaw bundle` says why. */
+  bundles: Capability<BundleServices>;
+  /** Freezes, authorization, confirmations and the audit log: every runtime wires them. */
+  recovery: RecoveryDeps;
+  /**
+   * The control plane's URL as hosts reach it (Node: CLAWOPS_PUBLIC_URL, else where it listens),
+   * for the install command `enroll <host>` prints. Absent: the reply gives the agent's own command.
+   */
+  publicUrl?: () => string;
+  /**
+   * The slash command's name when it is not `/openclaw` (CLAWOPS_COMMAND): acks show it; the
+   * runtime's chat shows it too (core/messages/command-name.ts).
+   */
+  commandName?: string;
+  /** Where incidents nobody typed go (watch, alerts, automatic freezes). Absent: nowhere, logged. */
+  incidents?: IncidentRouting;
+  /**
+   * The watch's probe interval and digest period (docs/watch.md): `/openclaw status` answers
+   * from the stored watch state when set with an interval above 0. Absent: it probes live.
+   */
+  watch?: { intervalMs: number; digestMs: number };
+  /** Counters and histograms (core/metrics.ts). Absent: nothing is counted (Workers, most tests). */
+  metrics?: Metrics;
+  /**
+   * The live fleet fan-out (`status … --live`) in the runtime's own shape (Workers: fan-out
+   * objects, fleet/row.ts). Absent: the caller calls every host itself.
+   */
+  fleetFanout?: FleetFanout;
+}
+
+/** A created triage or bundle job, with what its run needs beyond the job record. */
+export type HostJob = (
+  | { kind: "triage"; job: JobRecord }
+  | {
+      kind: "bundle";
+      job: JobRecord;
+      tickets: TicketRef[];
+      /** The Slack workspace the command came from: selects its own ticket systems. */
+      workspace?: string;
+    }
+) & {
+  /** The command's reply address (Slack `response_url`): told when the thread cannot be written. */
+  responseUrl?: string;
+};
+
+/**
+ * Where a host's jobs run, one at a time per host: the one scheduling seam. Concurrent jobs on
+ * one gateway would probe it in parallel, and during token drift each failed auth doubles the
+ * gateway's penalty (GATEWAY-FACTS §4.3). Node runs them in this process (InProcessJobs);
+ * Workers hand triage and bundle jobs to the host's Durable Object, so they outlive the request.
+ */
+export interface JobScheduler {
+  /** Jobs ahead of a new one on `host` (running + waiting); 0 where only the host's object knows. */
+  depth(host: string): number;
+  /** Runs a created triage or bundle job in its host's turn; resolves once it ran, or was handed over. */
+  start(deps: CoreDeps, job: HostJob): Promise<void>;
+  /** Runs `task` in `host`'s turn in this process (the recover runbook's agent jobs). */
+  inTurn(host: string, task: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Where incidents nobody typed go (a watch transition, an alert, an automatic freeze): the
+ * first rule that matches the host, else the default channel. Commands keep answering in the
+ * channel they were typed in.
+ */
+export interface IncidentRouting {
+  /** CLAWOPS_INCIDENT_CHANNEL; on Node without Slack, the local console. Absent: nowhere (logged). */
+  defaultChannel?: string;
+  /** CLAWOPS_HOST_CHANNELS, in order: a host glob (`node-*`) or `tag:<tag>` → a channel id. */
+  rules: readonly { match: string; channel: string }[];
+}

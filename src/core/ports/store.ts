@@ -1,0 +1,119 @@
+import type { StepResult } from "../../contract/catalog.ts";
+import type { WatchRecord } from "./watch-record.ts";
+
+/** State: hosts, incident threads, jobs, request claims and the watch, behind one port. */
+
+export interface HostRecord {
+  name: string;
+  /** Raw Ed25519 public key, base64url. The control plane never holds a private key. */
+  publicKey: string;
+  enrolledAt: number;
+  revokedAt: number | null;
+  agentVersion: string | null;
+  gatewayVersion: string | null;
+  lastSeenAt: number | null;
+  /** Free-form labels for `/openclaw status tag:<t>`; absent means none. */
+  tags?: string[];
+}
+
+export interface IncidentRecord {
+  id: string;
+  channel: string;
+  host: string;
+  /** ts of the thread's parent message. */
+  threadTs: string;
+  openedAt: number;
+}
+
+export type JobStatus = "running" | "done" | "lost" | "timeout" | "rejected";
+
+export interface JobRecord {
+  id: string;
+  host: string;
+  kind: "triage" | "bundle";
+  status: JobStatus;
+  /** Idempotency key of the request that created the job (Slack trigger_id). */
+  requestKey: string;
+  channel: string;
+  user: string;
+  threadTs: string | null;
+  progressTs: string | null;
+  /** ts of the result message (matrix + findings) once posted. */
+  resultTs: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  results: StepResult[];
+  /** Why a job ended without all results (lost/timeout/rejected). */
+  detail: string | null;
+}
+
+export type JobPatch = Partial<
+  Pick<JobRecord, "status" | "threadTs" | "progressTs" | "resultTs" | "finishedAt" | "detail">
+>;
+
+export interface Store {
+  getHost(name: string): Promise<HostRecord | null>;
+  listHosts(): Promise<HostRecord[]>;
+  /** Inserts a host; returns false if the name is taken (and not revoked). */
+  insertHost(host: HostRecord): Promise<boolean>;
+  recordHostSeen(
+    name: string,
+    seen: { at: number; agentVersion?: string | null; gatewayVersion?: string | null },
+  ): Promise<void>;
+  revokeHost(name: string, at: number): Promise<boolean>;
+  /**
+   * Deletes a host's record, so its name can be enrolled again and its key matches nothing;
+   * false if no such host. Optional: a store without it cannot `/openclaw remove`.
+   */
+  deleteHost?(name: string): Promise<boolean>;
+  /** Replaces a host's tags; false if no such host. Optional: a store without it has no tags. */
+  setHostTags?(name: string, tags: string[]): Promise<boolean>;
+
+  /** Stores only the hash of a one-time enrollment code. */
+  insertEnrollmentCode(code: { codeHash: string; host: string; expiresAt: number; createdAt: number }): Promise<void>;
+  /** Atomically marks the code used; null if unknown, used or expired. */
+  consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null>;
+
+  /**
+   * Records a command's request identity (Slack: workspace and trigger_id); false when it was
+   * recorded already, so a retried or replayed request does nothing twice. Identities older
+   * than `forgetBefore` may be dropped: Slack refuses requests signed more than 5 min ago.
+   */
+  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
+  /**
+   * Optional group commit (Node's SQLite): opens a write batch, if none is open, that every
+   * write joins until it commits, one turn of the event loop later, so the commands answered
+   * in one turn share one commit. `flushed` resolves once everything written so far is
+   * committed (at once when no batch is open) and rejects if that commit failed (then it was
+   * rolled back): a command's ack waits for it, so what it acks survives a restart.
+   */
+  beginBatch?(): void;
+  flushed?(): Promise<void>;
+  /**
+   * Claims `key` until `until` (ms): false while an earlier claim of it has not expired. Unlike
+   * claimRequest each claim keeps its own expiry (a firing alert's fingerprint for days, a host's
+   * alert-triage slot for minutes); expired claims may be dropped by any call.
+   */
+  claimUntil(key: string, now: number, until: number): Promise<boolean>;
+  /**
+   * Drops the claim of `key` made until `until` (its work failed, so a repeat may try again);
+   * a later claim of the same key (another `until`) is left.
+   */
+  releaseClaim(key: string, until: number): Promise<void>;
+
+  findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
+  insertIncident(incident: IncidentRecord): Promise<void>;
+
+  /** Creates the job unless one with the same requestKey exists; returns the stored job either way. */
+  createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }>;
+  getJob(id: string): Promise<JobRecord | null>;
+  updateJob(id: string, patch: JobPatch): Promise<void>;
+  appendJobResult(id: string, result: StepResult): Promise<void>;
+  listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]>;
+
+  /** The watch (docs/watch.md): a host's last watched state. Absent: this store keeps none. */
+  getWatch?(host: string): Promise<WatchRecord | null>;
+  putWatch?(record: WatchRecord): Promise<void>;
+  /** Every stored watch state (`/openclaw status` answers from them). */
+  listWatch?(): Promise<WatchRecord[]>;
+}

@@ -1,0 +1,56 @@
+import type { Layer, LayerStatus } from "../vocabulary/layers.ts";
+
+/** The watch's stored state of one host (docs/watch.md): what the Store keeps per host. */
+
+/** What one probe showed, classified. */
+export interface WatchObservation {
+  at: number;
+  seq: number;
+  hash: string;
+  healthy: boolean;
+  layers: Partial<Record<Layer, LayerStatus>>;
+  /** Rule ids of the findings that make it failing (fail severity, or naming a false green). */
+  findingIds: string[];
+  /** One line: the top finding's title, or "every probed layer ok". */
+  reason: string;
+  /** A trusted check that was green while the host failed, if any. */
+  falseGreen: string | null;
+}
+
+/** A held health, and since when (the first probe that showed it). */
+export interface HeldHealth {
+  healthy: boolean;
+  since: number;
+  /** When it was confirmed (the probe that made it held). */
+  at: number;
+  findingIds: string[];
+  reason: string;
+}
+
+export interface FlapWindow {
+  start: number;
+  /** The window's one posted recovery happened (later transitions in it are counted). */
+  recovered: boolean;
+  /** Transitions counted, not posted, in this window. */
+  suppressed: number;
+  /** The suppressed transitions, oldest first (at most 20 kept): "down 14:02:10", "up 14:03:40". */
+  moments: { healthy: boolean; at: number }[];
+}
+
+/** The stored watch state of one host. */
+export interface WatchRecord {
+  host: string;
+  /** The last probe reported. */
+  last: WatchObservation;
+  /** The last probe's health, since when, and how many probes in a row showed it. */
+  run: { healthy: boolean; since: number; count: number };
+  /** The held health; null until one held. */
+  held: HeldHealth | null;
+  /** When the failing state now held began (for "recovered after N min"); null while healthy. */
+  failingSince: number | null;
+  /** When the agent last reported (a state or a digest), on the control plane's clock. */
+  reportedAt: number;
+  /** Why this state may no longer hold (agent disconnected, no digest); null while fresh. */
+  stale: { reason: string; at: number } | null;
+  flap: FlapWindow | null;
+}

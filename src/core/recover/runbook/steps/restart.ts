@@ -1,0 +1,52 @@
+import { DEFAULT_STEP_DEADLINE_MS } from "../../../../contract/catalog.ts";
+import { CONFIRMATION_TTL_MS } from "../../../confirmations/confirm.ts";
+import { escapeMrkdwn } from "../../../messages/build.ts";
+import { mention } from "../../../messages/format.ts";
+import type { RunbookStep } from "../step.ts";
+import { describeInflight, inflightReader, waitUntilDrained } from "./inflight.ts";
+
+/**
+ * 5. Ordered restart: what is in flight first, then the operator's confirmation (now, or once
+ * drained), then the restart through the agent with the signed approval.
+ */
+export const restartGateway: RunbookStep = async (ctx, at) => {
+  await at.set("running", "reading what is in flight on the gateway");
+  const read = inflightReader(ctx);
+  const first = await read();
+  const askId = await ctx.ask(
+    "gateway.restart",
+    `${describeInflight(first.flight)}${first.busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
+    first.busy !== null,
+  );
+  await at.set("running", "waiting for confirmation");
+  const decision = await ctx.fx.decision("decision gateway.restart", askId, CONFIRMATION_TTL_MS);
+  if (decision.decision === "timeout") await ctx.expireAsk("gateway.restart", askId);
+  if (decision.decision !== "approve") {
+    return decision.decision === "cancel"
+      ? { fail: `cancelled by ${mention(decision.by)}`, why: "the restart was cancelled." }
+      : { fail: "no confirmation in time", why: "nobody confirmed the restart in time." };
+  }
+  if (decision.whenDrained) {
+    const drained = await waitUntilDrained(ctx, at, read, decision.by);
+    if (drained !== "next") return drained;
+  }
+  await at.set("running", `approved by ${mention(decision.by)}; restarting`);
+  const {
+    results: [restart],
+  } = await ctx.dispatch(
+    "restart",
+    [{ step: "gateway.restart", args: { approval: decision.approval } }],
+    DEFAULT_STEP_DEADLINE_MS["gateway.restart"] + 5_000,
+  );
+  const r = restart?.step === "gateway.restart" ? restart.data : undefined;
+  if (!r?.performed || r.error) {
+    const why = escapeMrkdwn(r?.refused ?? r?.error ?? restart?.error?.message ?? "no answer from the agent");
+    return { fail: why, why: `the restart did not happen: ${why}` };
+  }
+  const seconds = (ms: number | undefined) => Math.round((ms ?? 0) / 100) / 10;
+  await at.set(
+    "ok",
+    `${r.supervisor}${r.unit ? ` (${escapeMrkdwn(r.unit)})` : ""}: pid ${r.oldPid} exited after ${seconds(r.exitedAfterMs)} s, pid ${r.newPid} ready after ${seconds(r.readyAfterMs)} s`,
+  );
+  return "next";
+};

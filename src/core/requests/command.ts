@@ -1,0 +1,44 @@
+/**
+ * What `/openclaw <text>` asks for, as the parser (commands/parse.ts) hands it to the handlers.
+ * Types only: every floor may name a command, only the commands floor parses one.
+ */
+
+export type Command =
+  | { kind: "help" }
+  | { kind: "hosts"; filter?: HostsFilter; page?: number }
+  | { kind: "revoke" | "remove"; host: string }
+  | { kind: "triage"; host: string }
+  | { kind: "enroll"; host: string }
+  | { kind: "bundle"; host: string; tickets: string[] }
+  | { kind: "fleet-status"; selector: FleetSelector; live?: boolean }
+  | { kind: "tag"; host: string; tags: string[] }
+  | RecoveryCommand;
+
+/** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */
+export type FleetSelector = { kind: "all" } | { kind: "pattern"; glob: string } | { kind: "tag"; tag: string };
+
+/** Which hosts `/openclaw hosts <filter>` lists: a glob over names, a tag, or a connection state. */
+export type HostsFilter =
+  | { kind: "pattern"; glob: string }
+  | { kind: "tag"; tag: string }
+  | { kind: "state"; state: HostState };
+
+export type HostState = "online" | "offline" | "revoked";
+
+/** The freeze, status, audit and recover commands (parsed by commands/recovery-parse.ts). */
+export type RecoveryCommand =
+  | { kind: "freeze"; target: string; durationMs: number; reason: string }
+  /** `freeze <target> at 14:00 [for 30m] <reason>`: a maintenance freeze that starts later. */
+  | { kind: "schedule"; target: string; at: StartSpec; durationMs: number; reason: string }
+  /** `freeze <target> extend 30m`: holds an active freeze longer. */
+  | { kind: "extend"; target: string; durationMs: number }
+  | { kind: "unfreeze"; target: string }
+  | { kind: "status"; scope: StatusScope }
+  | { kind: "audit"; host: string | null }
+  | { kind: "recover"; host: string };
+
+/** When a scheduled freeze starts: the next HH:MM in UTC, or one instant (an ISO date-time). */
+export type StartSpec = { kind: "time"; hour: number; minute: number } | { kind: "instant"; ms: number };
+
+/** `status` with no argument: active freezes. Fleet fan-out scopes are added by extending this union. */
+export type StatusScope = { kind: "freezes" };

@@ -1,0 +1,70 @@
+import { audit } from "../audit/audit.ts";
+import { tellRequester } from "../chat/tell-requester.ts";
+import { handleCommand } from "../commands/handle.ts";
+import { commandFromButton } from "../messages/buttons.ts";
+import { renderError } from "../messages/notices.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { CommandReply, CommandRequest } from "../requests/types.ts";
+
+/** A button press as the core sees it: who pressed what, where, and the press's identity. */
+export interface CommandPress {
+  actionId: string;
+  value: string | undefined;
+  user: string;
+  channel: string;
+  source: CommandRequest["source"];
+  /** The press's identity (Slack: the interaction's trigger_id): a replayed press acts once. */
+  requestKey: string;
+  workspace?: string;
+  responseUrl?: string;
+}
+
+/**
+ * Runs a command button's press as the presser's command. A press whose value is not one
+ * clawops makes runs nothing: the refusal is audited and told to the presser.
+ */
+export async function handleCommandPress(deps: CoreDeps, press: CommandPress): Promise<CommandReply> {
+  const command = commandFromButton(press.actionId, press.value);
+  if (!command?.ok) {
+    const reason = command?.reason ?? "not a command button";
+    deps.logger.warn("button press refused", { user: press.user, action: press.actionId.slice(0, 100) });
+    await audit(deps, {
+      at: deps.clock.now(),
+      actor: press.user,
+      source: press.source,
+      action: "command",
+      host: null,
+      outcome: "refused",
+      detail: `button ${press.actionId.slice(0, 100)} refused: ${reason}`,
+      ref: null,
+    });
+    const message = `Nothing was run: ${reason}.`;
+    return { ack: renderError(message, "bad_request"), error: { code: "bad_request", message } };
+  }
+  return handleCommand(deps, {
+    text: command.text,
+    user: press.user,
+    channel: press.channel,
+    requestKey: press.requestKey,
+    source: press.source,
+    via: "button",
+    ...(press.workspace ? { workspace: press.workspace } : {}),
+    ...(press.responseUrl ? { responseUrl: press.responseUrl } : {}),
+  });
+}
+
+/**
+ * Slack shows nothing for an interaction's HTTP answer, so a press's ack goes to the presser
+ * through the interaction's response_url, only to them, before the command's slow half: the
+ * same words a slash command's ack shows.
+ */
+export function ackThroughResponseUrl(deps: CoreDeps, press: CommandPress, reply: CommandReply): CommandReply {
+  const slow = reply.later;
+  return {
+    ...reply,
+    later: async () => {
+      await tellRequester(deps, press.responseUrl, reply.ack, { request: press.requestKey });
+      if (slow) await slow();
+    },
+  };
+}

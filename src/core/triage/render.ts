@@ -1,0 +1,152 @@
+import type { StepName, StepResult } from "../../contract/catalog.ts";
+import type { Classification } from "../classify/classify.ts";
+import type { Finding } from "../classify/finding.ts";
+import { stepOutcome } from "../classify/step-outcome.ts";
+import { clip, context, divider, escapeMrkdwn, header, section } from "../messages/build.ts";
+import { triageAnswerButtons } from "../messages/buttons.ts";
+import { formatAge } from "../messages/format.ts";
+import type { Message, Part } from "../messages/model.ts";
+import { LAYER_LABELS, LAYERS } from "../vocabulary/layers.ts";
+
+/**
+ * The messages of a triage: its progress and its answer (health matrix, ranked findings, the
+ * next buttons), as neutral messages (src/core/messages/model.ts); each surface renders them.
+ */
+
+const STEP_ICON = { ok: "✅", error: "❌", timeout: "⏱️", pending: "⏳" } as const;
+/** A probe that ran, by what it found: nothing wrong, a layer to watch, a failing layer. */
+const FOUND_ICON = { ok: "✅", warn: "🟡", fail: "🔴" } as const;
+const MAX_FINDINGS = 6;
+
+export function renderTriageProgress(
+  host: string,
+  steps: readonly StepName[],
+  results: readonly StepResult[],
+  state: { phase: "running" | "finished" | "lost" | "timeout" | "rejected"; elapsedMs: number; detail?: string | null },
+): Message {
+  const byStep = new Map(results.map((r) => [r.step, r]));
+  const lines = steps.map((step) => {
+    const r = byStep.get(step);
+    if (!r) return `${state.phase === "running" ? STEP_ICON.pending : "▫️"} \`${step}\``;
+    const ms = `${Math.round(r.durationMs)} ms`;
+    if (r.status !== "ok")
+      return `${STEP_ICON[r.status]} \`${step}\` ${ms} — ${escapeMrkdwn(r.error?.message ?? r.status)}`;
+    // The probe ran: its own outcome (what it found), not just that it answered.
+    const found = stepOutcome(r);
+    const note = found.note ? ` — ${escapeMrkdwn(clip(found.note, 100))}` : "";
+    return `${FOUND_ICON[found.status]} \`${step}\` ${ms}${note}`;
+  });
+  const done = results.length;
+  const secs = (state.elapsedMs / 1000).toFixed(1);
+  const title = {
+    running: `⏳ Triage of *${host}* running: ${done}/${steps.length} probes in (${secs} s)`,
+    finished: `Triage of *${host}* finished: ${done}/${steps.length} probes in ${secs} s`,
+    lost: `💥 Triage of *${host}* lost after ${secs} s: ${done}/${steps.length} probes arrived`,
+    timeout: `⏱️ Triage of *${host}* hit its deadline after ${secs} s: ${done}/${steps.length} probes arrived`,
+    rejected: `⛔ Triage of *${host}* was refused by the agent`,
+  }[state.phase];
+  const parts: Part[] = [section(title), section(lines.join("\n"))];
+  if (state.detail) parts.push(context(escapeMrkdwn(state.detail)));
+  return { text: title.replace(/\*/g, ""), parts };
+}
+
+export interface TriageMeta {
+  host: string;
+  jobId: string;
+  elapsedMs: number;
+  agentVersion?: string | null;
+  gatewayVersion?: string | null;
+  /** Set when the job ended without every probe (lost/timeout). */
+  incomplete?: string | null;
+  /** Slow probes still running: this message is an early answer and will be updated. */
+  pending?: readonly string[];
+  /**
+   * Where the `doctor --lint` result came from, as the agent said (absent from older agents);
+   * `pending`: the agent had no reading for what doctor reads now and is taking one.
+   */
+  doctor?: { source: "cache" | "run" | "pending"; ageMs: number } | null;
+}
+
+export function renderTriageResult(c: Classification, meta: TriageMeta): Message {
+  const failing = LAYERS.filter((l) => c.matrix[l].status === "fail");
+  const warning = LAYERS.filter((l) => c.matrix[l].status === "warn");
+  const verdict =
+    failing.length > 0
+      ? `${failing.length} failing layer${failing.length > 1 ? "s" : ""}`
+      : warning.length > 0
+        ? `${warning.length} layer${warning.length > 1 ? "s" : ""} to watch`
+        : "no failing layer found";
+  const top = c.findings[0];
+  const text = `Triage ${meta.host}: ${verdict}${top ? ` — ${top.title}` : ""}`;
+  const parts: Part[] = [
+    header(`${failing.length > 0 ? "🔴" : warning.length > 0 ? "🟡" : "🟢"} Triage ${meta.host}: ${verdict}`),
+  ];
+  if (meta.incomplete) parts.push(section(`⚠️ *Incomplete:* ${escapeMrkdwn(meta.incomplete)}`));
+  if (meta.pending && meta.pending.length > 0) {
+    parts.push(
+      context(
+        `⏳ Still running: ${meta.pending.map((s) => `\`${s}\``).join(", ")}.${
+          meta.pending.includes("doctor.lint")
+            ? " The doctor part is being refreshed on the host (`openclaw doctor --lint` takes several seconds)."
+            : ""
+        } This answer updates when they finish.`,
+      ),
+    );
+  }
+  parts.push(matrixPart(c));
+  if (c.findings.length > 0) {
+    parts.push(divider());
+    parts.push(section(`*Findings* (most likely root cause first)`));
+    for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) parts.push(findingPart(f, i + 1));
+    if (c.findings.length > MAX_FINDINGS) parts.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
+  } else {
+    parts.push(section("No findings: every probed layer answered as expected. Layers marked ⚪ were not checked."));
+  }
+  parts.push(
+    context(
+      `job \`${meta.jobId}\` · ${(meta.elapsedMs / 1000).toFixed(1)} s · agent ${escapeMrkdwn(meta.agentVersion ?? "?")} · gateway ${escapeMrkdwn(meta.gatewayVersion ?? "?")}${doctorNote(meta.doctor)}`,
+    ),
+  );
+  // The next steps, as buttons: on the final answer only (an early one is still being filled in).
+  if (!meta.pending || meta.pending.length === 0) parts.push(triageAnswerButtons(meta.host));
+  return { text, parts };
+}
+
+/** How old the doctor result in this answer is: the agent keeps doctor's last result. */
+function doctorNote(doctor: TriageMeta["doctor"]): string {
+  if (!doctor) return "";
+  if (doctor.source === "run") return " · doctor ran for this triage";
+  if (doctor.source === "pending") return " · no doctor reading yet (being taken on the host)";
+  return ` · doctor result ${formatAge(doctor.ageMs)} old (cached on the host)`;
+}
+
+function matrixPart(c: Classification): Part {
+  return {
+    kind: "matrix",
+    title: "Health by layer",
+    rows: LAYERS.map((l) => ({
+      label: LAYER_LABELS[l],
+      status: c.matrix[l].status,
+      reason: clip(c.matrix[l].reason, 90),
+    })),
+  };
+}
+
+function findingPart(f: Finding, rank: number): Part {
+  return {
+    kind: "finding",
+    rank,
+    id: f.id,
+    title: f.title,
+    severity: f.severity,
+    layer: LAYER_LABELS[f.layer],
+    confidence: f.confidence,
+    explanation: f.explanation,
+    evidence: f.evidence.slice(0, 12).map((l) => clip(l, 240)),
+    nextCommands: f.nextCommands,
+    ...(f.explainedBy ? { explainedBy: f.explainedBy } : {}),
+    ...(f.wouldConfirm ? { wouldConfirm: f.wouldConfirm } : {}),
+    ...(f.wouldRuleOut ? { wouldRuleOut: f.wouldRuleOut } : {}),
+    ...(f.falseGreen ? { falseGreen: f.falseGreen } : {}),
+  };
+}

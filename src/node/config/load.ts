@@ -1,0 +1,201 @@
+import {
+  parseVars,
+  shownValue,
+  textOf,
+  type VarSource,
+  type VarSpec,
+  type VarValues,
+} from "../../adapters/env/vars.ts";
+import { errorMessage } from "../../contract/errors.ts";
+import { bundleLifetimesFromEnv } from "../../core/bundles/bundle.ts";
+import { ticketConfigFromEnv } from "../../core/bundles/tickets.ts";
+import type { Logger } from "../../core/ports/basics.ts";
+import type { NodeBundleSettings } from "../bundles.ts";
+import type { ControlPlaneConfig } from "../server.ts";
+import { NODE_VARS } from "./schema.ts";
+
+/**
+ * The Node control plane's configuration: every variable of src/node/config/schema.ts parsed
+ * together, with where each value came from. Secrets the environment lacks are read from
+ * Parameter Store first when CLAWOPS_SSM_PARAMETER_PATH is set. Every problem is listed, not
+ * only the first, so one edit of the env file fixes them all.
+ */
+export type NodeValues = VarValues<typeof NODE_VARS>;
+type Name = keyof typeof NODE_VARS;
+
+export interface NodeConfig {
+  values: NodeValues;
+  /** Each variable's text as read (after Parameter Store), for the banner's choices. */
+  text: Readonly<Record<string, string | undefined>>;
+  sources: Record<Name, VarSource>;
+}
+
+export type LoadedConfig =
+  | { ok: true; config: NodeConfig; shown: ShownVar[] }
+  | { ok: false; problems: string[]; shown: ShownVar[] };
+
+/** One line of `clawops config`: the value as shown (a secret masked) and where it came from. */
+export interface ShownVar {
+  name: string;
+  group: string;
+  value: string;
+  source: VarSource;
+  secret: boolean;
+}
+
+export interface LoadOptions {
+  /** `KEY=value` lines read from a file (systemd's EnvironmentFile, docker's --env-file): they win over `env`. */
+  file?: { path: string; vars: Readonly<Record<string, string>> };
+}
+
+export async function loadNodeConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  opts: LoadOptions = {},
+): Promise<LoadedConfig> {
+  const raw: Record<string, string | undefined> = { ...env, ...opts.file?.vars };
+  const given: Partial<Record<Name, VarSource>> = {};
+  for (const name of Object.keys(opts.file?.vars ?? {})) given[name as Name] = `file ${opts.file?.path}`;
+  const problems: string[] = [];
+  // Secrets the environment lacks, from Parameter Store; loaded only when asked for, so a plain
+  // install never loads the AWS SDK.
+  if (textOf(raw, "CLAWOPS_SSM_PARAMETER_PATH")) {
+    try {
+      const [{ resolveSecrets }, { ssmClients }] = await Promise.all([
+        import("../secrets.ts"),
+        import("../ssm-wiring.ts"),
+      ]);
+      const clients = ssmClients(raw);
+      const { secrets, sources } = await resolveSecrets(raw, () => clients());
+      for (const [name, value] of Object.entries(secrets)) {
+        if (sources[name as keyof typeof sources] !== "ssm") continue;
+        raw[name] = value;
+        given[name as Name] = "Parameter Store";
+      }
+    } catch (err) {
+      problems.push(errorMessage(err));
+    }
+  }
+  const parsed = parseVars(NODE_VARS, raw, given);
+  problems.push(...(parsed.ok ? [] : parsed.problems), ...crossChecks(raw));
+  const shown = (Object.keys(NODE_VARS) as Name[]).map(
+    (name): ShownVar => ({
+      name,
+      group: NODE_VARS[name].group,
+      value: shownValue(NODE_VARS[name] as VarSpec, textOf(raw, name)),
+      source: parsed.sources[name],
+      secret: !!(NODE_VARS[name] as VarSpec).secret,
+    }),
+  );
+  if (!parsed.ok || problems.length > 0) return { ok: false, problems: [...new Set(problems)], shown };
+  return { ok: true, config: { values: parsed.values, text: raw, sources: parsed.sources }, shown };
+}
+
+/** The rules that tie variables together, read from which are set (so they list with the rest). */
+function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[] {
+  const set = (name: Name) => textOf(raw, name) !== undefined;
+  const problems: string[] = [];
+  if (set("SLACK_APP_TOKEN") && !set("SLACK_BOT_TOKEN")) {
+    problems.push("SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too.");
+  }
+  if (!set("SLACK_APP_TOKEN") && set("SLACK_SIGNING_SECRET") !== set("SLACK_BOT_TOKEN")) {
+    problems.push(
+      "Set both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN for Slack (or SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Socket Mode), or none for the local console.",
+    );
+  }
+  const slack = set("SLACK_BOT_TOKEN") && (set("SLACK_SIGNING_SECRET") || set("SLACK_APP_TOKEN"));
+  const consoleOn = !slack || /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
+  const bind = textOf(raw, "CLAWOPS_BIND")?.trim() ?? "127.0.0.1";
+  if (consoleOn && !isLoopback(bind)) {
+    // The console is one operator's, on this machine: it answers only to loopback host names,
+    // so on another address it would refuse everyone anyway.
+    problems.push(
+      `The local console is served on loopback only (CLAWOPS_BIND=${bind}). ` +
+        "Keep CLAWOPS_BIND=127.0.0.1, or configure Slack (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN) without CLAWOPS_CONSOLE=1.",
+    );
+  }
+  if (
+    textOf(raw, "CLAWOPS_TRANSPORT")?.trim() === "ssm" &&
+    !set("CLAWOPS_SSM_INVENTORY") &&
+    !set("CLAWOPS_SSM_INVENTORY_JSON")
+  ) {
+    problems.push(
+      "CLAWOPS_TRANSPORT=ssm needs an inventory: set CLAWOPS_SSM_INVENTORY to a JSON file (see infra/ssm).",
+    );
+  }
+  return problems;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Whether Slack is configured (over HTTP, Socket Mode or both), and so what the start serves. */
+export function slackOf(config: NodeConfig): ControlPlaneConfig["slack"] {
+  const v = config.values;
+  if (!v.SLACK_BOT_TOKEN || !(v.SLACK_SIGNING_SECRET || v.SLACK_APP_TOKEN)) return undefined;
+  return { signingSecret: v.SLACK_SIGNING_SECRET, botToken: v.SLACK_BOT_TOKEN, apiUrl: v.SLACK_API_URL };
+}
+
+/** The control plane's settings from the configuration (the SSM transport and logger are the caller's). */
+export function controlPlaneSettings(config: NodeConfig, logger: Logger): ControlPlaneConfig {
+  const v = config.values;
+  const slack = slackOf(config);
+  return {
+    port: v.CLAWOPS_PORT,
+    bind: v.CLAWOPS_BIND,
+    dataDir: v.CLAWOPS_DATA_DIR,
+    slack,
+    metricsToken: v.CLAWOPS_METRICS_TOKEN,
+    console: !slack || v.CLAWOPS_CONSOLE,
+    logger,
+    // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
+    commandName: v.CLAWOPS_COMMAND,
+    // Where watch transitions, alerts and automatic freezes open their threads.
+    incidents: {
+      rules: v.CLAWOPS_HOST_CHANNELS,
+      ...(v.CLAWOPS_INCIDENT_CHANNEL?.trim() ? { defaultChannel: v.CLAWOPS_INCIDENT_CHANNEL.trim() } : {}),
+    },
+    // Agents probe their gateway every 30 s and report changes (docs/watch.md).
+    watch: {
+      ...(v.CLAWOPS_WATCH_INTERVAL_S !== undefined ? { intervalMs: v.CLAWOPS_WATCH_INTERVAL_S } : {}),
+      ...(v.CLAWOPS_WATCH_DIGEST_S !== undefined ? { digestMs: v.CLAWOPS_WATCH_DIGEST_S } : {}),
+      ...(v.CLAWOPS_WATCH_FLAP_WINDOW_S !== undefined ? { flapWindowMs: v.CLAWOPS_WATCH_FLAP_WINDOW_S } : {}),
+    },
+    // Alert webhooks (docs/alerts.md): each route answers 503 while its secret is unset.
+    alerts: {
+      token: v.CLAWOPS_ALERT_TOKEN,
+      pagerdutySecret: v.PAGERDUTY_WEBHOOK_SECRET,
+      policy: { hostLabels: v.CLAWOPS_ALERT_HOST_LABELS, triageEveryMs: v.CLAWOPS_ALERT_TRIAGE_MINUTES },
+    },
+    ...(v.CLAWOPS_PUBLIC_URL ? { publicUrl: v.CLAWOPS_PUBLIC_URL } : {}),
+    bundles: bundleSettings(config),
+    recovery: {
+      ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
+      announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
+      ...(v.CLAWOPS_FREEZE_POLICY ? { freezePolicy: v.CLAWOPS_FREEZE_POLICY.value } : {}),
+      ...(v.CLAWOPS_FREEZE_WARN_MIN !== undefined ? { freezeWarnMin: v.CLAWOPS_FREEZE_WARN_MIN } : {}),
+    },
+  };
+}
+
+function bundleSettings(config: NodeConfig): NodeBundleSettings {
+  const v = config.values;
+  return {
+    ...(v.CLAWOPS_LINK_SECRET ? { linkSecret: v.CLAWOPS_LINK_SECRET } : {}),
+    // Core's rule for the two lifetimes (the link never outlives the bundle), from the checked text.
+    ...bundleLifetimesFromEnv({
+      CLAWOPS_BUNDLE_RETENTION_DAYS: v.CLAWOPS_BUNDLE_RETENTION_DAYS?.toString(),
+      CLAWOPS_BUNDLE_LINK_HOURS: v.CLAWOPS_BUNDLE_LINK_HOURS?.toString(),
+    }),
+    tickets: ticketConfigFromEnv({
+      JIRA_BASE_URL: v.JIRA_BASE_URL,
+      JIRA_EMAIL: v.JIRA_EMAIL,
+      JIRA_API_TOKEN: v.JIRA_API_TOKEN,
+      GITHUB_TOKEN: v.GITHUB_TOKEN,
+      GITHUB_REPO: v.GITHUB_REPO,
+      GITHUB_API_URL: v.GITHUB_API_URL,
+    }),
+    ...(v.CLAWOPS_TICKETS_FILE ? { ticketsByWorkspace: v.CLAWOPS_TICKETS_FILE.value } : {}),
+    ...(v.CLAWOPS_TICKET_RETRY_BASE_MS ? { retryBaseMs: v.CLAWOPS_TICKET_RETRY_BASE_MS } : {}),
+  };
+}

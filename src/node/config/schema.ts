@@ -1,0 +1,348 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  commaList,
+  flag,
+  httpUrl,
+  optionalText,
+  parsedBy,
+  secretText,
+  type VarSpec,
+  wholeNumber,
+} from "../../adapters/env/vars.ts";
+import { errorMessage } from "../../contract/errors.ts";
+import { parseLogLevel } from "../../contract/log-level.ts";
+import { parseHostLabels } from "../../core/alerts/host-map.ts";
+import { parseTriageEveryMs } from "../../core/alerts/receive.ts";
+import { parseAuthzConfig } from "../../core/authz/authz.ts";
+import { parseFreezePolicy } from "../../core/freezes/policy.ts";
+import { watchSettingsFromEnv } from "../../core/hosts/watch-state.ts";
+import { parseIncidentRouting } from "../../core/incidents/routing.ts";
+import { parseCommandName } from "../../core/messages/command-name.ts";
+import { normalizeHostName } from "../../core/vocabulary/hosts.ts";
+import { localHostName } from "../host-name.ts";
+import { parsePublicUrl } from "../public-url.ts";
+import { loadSsmInventory } from "../ssm-inventory.ts";
+import { parseTicketsFile } from "../tickets-file.ts";
+
+/**
+ * Every variable the Node control plane (`npm start`) reads, declared once (issue 28). The start
+ * parses them all together and lists every problem at once (src/node/config/load.ts);
+ * `clawops config` prints what each is and where it came from; docs/configuration.md is written
+ * from this table (`npm run docs:config`). Files a variable names (authorization, freeze policy,
+ * tickets, SSM inventory) are read and checked here too, so their problems are listed with the rest.
+ */
+
+/** The shortest /metrics token accepted: a guessable one would let anyone read the fleet's shape. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/** A JSON file a variable names, read and checked by `check` (which names the variable and the field). */
+function jsonFile<T>(name: string, check: (json: unknown, where: string) => T) {
+  return parsedBy((path): { path: string; value: T } | undefined => {
+    if (path === undefined) return undefined;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, "utf8"));
+    } catch (err) {
+      throw new Error(`${name} ${path}: cannot read it as JSON (${errorMessage(err)})`);
+    }
+    return { path, value: check(raw, `${name} ${path}`) };
+  });
+}
+
+/** A positive number (fractions allowed) at most `max`; unset → `fallback`. */
+function positive(name: string, max: number, fallback: number | undefined, unit: string) {
+  return parsedBy((text) => {
+    if (text === undefined) return fallback;
+    const n = Number(text.trim());
+    if (!Number.isFinite(n) || n <= 0 || n > max) {
+      throw new Error(`${name} must be ${unit} between 0 and ${max} (got "${text.slice(0, 20)}").`);
+    }
+    return n;
+  });
+}
+
+const SERVER = "Server";
+const SLACK = "Slack";
+const INCIDENTS = "Incidents and the watch";
+const ALERTS = "Alert webhooks";
+const FREEZES = "Freezes, recovery and authorization";
+const BUNDLES = "Bundles and tickets";
+const AWS = "AWS (SSM transport, Parameter Store)";
+
+export const NODE_VARS = {
+  CLAWOPS_PORT: {
+    group: SERVER,
+    doc: "The port the control plane listens on (HTTP, the agents' WebSocket, the console). 0 picks a free one.",
+    default: "8787",
+    schema: wholeNumber("CLAWOPS_PORT", 0, 65_535, 8787),
+  },
+  CLAWOPS_BIND: {
+    group: SERVER,
+    doc: "The address it listens on. The local console answers on loopback only, so another address needs Slack.",
+    default: "127.0.0.1",
+    schema: parsedBy((t) => t?.trim() ?? "127.0.0.1"),
+  },
+  CLAWOPS_DATA_DIR: {
+    group: SERVER,
+    doc: "The state folder: SQLite database, bundles, the console secret, the generated link and approval keys. Keep it mode 0700 and across upgrades. The CLI reads the console secret from it.",
+    default: "data",
+    schema: parsedBy((t) => resolve(t ?? "data")),
+  },
+  CLAWOPS_PUBLIC_URL: {
+    group: SERVER,
+    doc: "The control plane's URL as hosts and browsers reach it (the install command, agents' `wss://`, bundle links). Default: where it listens.",
+    schema: parsedBy((t) => parsePublicUrl(t) ?? undefined),
+  },
+  CLAWOPS_CONSOLE: {
+    group: SERVER,
+    doc: "1 serves the local console and the CLI's console API even with Slack configured (loopback only). Without Slack it is always on.",
+    default: "0",
+    schema: flag("CLAWOPS_CONSOLE", false),
+  },
+  CLAWOPS_LOCAL_AGENT: {
+    group: SERVER,
+    doc: "0 skips the agent `npm start` runs for this machine (a server is not a gateway host).",
+    default: "1",
+    schema: flag("CLAWOPS_LOCAL_AGENT", true),
+  },
+  CLAWOPS_LOCAL_HOST: {
+    group: SERVER,
+    doc: "The host name the local agent enrolls under. Default: this machine's short host name.",
+    machineDefault: () => localHostName(),
+    schema: parsedBy((t) => normalizeHostName(t ?? localHostName())),
+  },
+  CLAWOPS_COMMAND: {
+    group: SERVER,
+    doc: "The slash command's name when not `/openclaw` (OpenClaw's own Slack app registers `/openclaw` too), e.g. `/clawops`. The CLI reads it too.",
+    default: "/openclaw",
+    schema: parsedBy(parseCommandName),
+  },
+  LOG_LEVEL: {
+    group: SERVER,
+    doc: "The least severe log line written: debug, info, warn or error (JSON lines on stderr).",
+    default: "info",
+    schema: parsedBy((t) => {
+      const level = parseLogLevel(t);
+      if (!level.ok) throw new Error(level.message);
+      return level.level;
+    }),
+  },
+  CLAWOPS_METRICS_TOKEN: {
+    group: SERVER,
+    doc: `Bearer token of \`GET /metrics\` (at least ${MIN_METRICS_TOKEN_LENGTH} characters, e.g. \`openssl rand -hex 32\`). Unset: /metrics answers 503.`,
+    secret: true,
+    schema: parsedBy((t) => {
+      if (t !== undefined && t.length < MIN_METRICS_TOKEN_LENGTH) {
+        throw new Error(
+          `CLAWOPS_METRICS_TOKEN is ${t.length} characters; use at least ${MIN_METRICS_TOKEN_LENGTH} random ones (e.g. \`openssl rand -hex 32\`).`,
+        );
+      }
+      return t;
+    }),
+  },
+  SLACK_SIGNING_SECRET: {
+    group: SLACK,
+    doc: "The Slack app's signing secret (Basic Information): with SLACK_BOT_TOKEN, Slack over HTTP (`POST /slack/commands`, `/slack/interactions`).",
+    secret: true,
+    schema: secretText(),
+  },
+  SLACK_BOT_TOKEN: {
+    group: SLACK,
+    doc: "The bot token (`xoxb-…`, OAuth & Permissions). With neither Slack secret set, the local console is served instead.",
+    secret: true,
+    schema: secretText(),
+  },
+  SLACK_APP_TOKEN: {
+    group: SLACK,
+    doc: "An app-level token (`xapp-…`, scope connections:write): Socket Mode, Slack without a public URL. Needs SLACK_BOT_TOKEN.",
+    secret: true,
+    schema: secretText(),
+  },
+  SLACK_API_URL: {
+    group: SLACK,
+    doc: "Only for a Slack stand-in (tests, staging). Default: Slack's Web API.",
+    schema: httpUrl("SLACK_API_URL"),
+  },
+  CLAWOPS_INCIDENT_CHANNEL: {
+    group: INCIDENTS,
+    doc: "The channel id where incidents nobody typed (watch transitions, alerts, automatic freezes) open their threads. Without Slack: the console.",
+    schema: optionalText(),
+  },
+  CLAWOPS_HOST_CHANNELS: {
+    group: INCIDENTS,
+    doc: "Per-host channels for those, first match wins: `node-*=C0123,tag:edge=C0456`.",
+    schema: parsedBy((t) => parseIncidentRouting(undefined, t).rules),
+  },
+  CLAWOPS_WATCH_INTERVAL_S: {
+    group: INCIDENTS,
+    doc: "How often agents quick-probe their gateway, in seconds; 0 turns the watch off (docs/watch.md).",
+    default: "30",
+    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_INTERVAL_S: t }).intervalMs),
+  },
+  CLAWOPS_WATCH_DIGEST_S: {
+    group: INCIDENTS,
+    doc: "How often an agent with nothing new sends its digest, in seconds.",
+    default: "600",
+    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_DIGEST_S: t }).digestMs),
+  },
+  CLAWOPS_WATCH_FLAP_WINDOW_S: {
+    group: INCIDENTS,
+    doc: "The flap window: flips inside it are summed up once at its end, in seconds.",
+    default: "600",
+    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_FLAP_WINDOW_S: t }).flapWindowMs),
+  },
+  CLAWOPS_ALERT_TOKEN: {
+    group: ALERTS,
+    doc: "Bearer token of `POST /alerts/alertmanager` and `/alerts/grafana`. Unset: they answer 503.",
+    secret: true,
+    schema: secretText(),
+  },
+  PAGERDUTY_WEBHOOK_SECRET: {
+    group: ALERTS,
+    doc: "The PagerDuty v3 webhook subscription's signing secret. Unset: `/alerts/pagerduty` answers 503.",
+    secret: true,
+    schema: secretText(),
+  },
+  CLAWOPS_ALERT_HOST_LABELS: {
+    group: ALERTS,
+    doc: "The labels that name an alert's host, in order.",
+    default: "clawops_host,host,instance",
+    schema: parsedBy(parseHostLabels),
+  },
+  CLAWOPS_ALERT_TRIAGE_MINUTES: {
+    group: ALERTS,
+    doc: "At most one alert-started triage per host in this many minutes; 0: every new alert triages.",
+    default: "5",
+    schema: parsedBy(parseTriageEveryMs),
+  },
+  CLAWOPS_AUTHZ_FILE: {
+    group: FREEZES,
+    doc: "The authorization JSON file: who may freeze, recover, restart (docs/recovery.md). Unset: mutations only from the local console.",
+    schema: jsonFile("CLAWOPS_AUTHZ_FILE", parseAuthzConfig),
+  },
+  CLAWOPS_ANNOUNCE_CHANNELS: {
+    group: FREEZES,
+    doc: "Channel ids every freeze notice also goes to, comma-separated.",
+    schema: commaList(),
+  },
+  CLAWOPS_FREEZE_POLICY: {
+    group: FREEZES,
+    doc: "The freeze policy JSON file: which held watch transitions freeze a host by themselves (docs/freezes.md). Unset: none.",
+    schema: jsonFile("CLAWOPS_FREEZE_POLICY", parseFreezePolicy),
+  },
+  CLAWOPS_FREEZE_WARN_MIN: {
+    group: FREEZES,
+    doc: "Minutes before a scheduled freeze starts that its warning goes out.",
+    default: "15",
+    schema: positive("CLAWOPS_FREEZE_WARN_MIN", 24 * 60, undefined, "minutes"),
+  },
+  CLAWOPS_LINK_SECRET: {
+    group: BUNDLES,
+    doc: "HMAC key of bundle download links. Unset: a random key kept in `<data dir>/link-secret`.",
+    secret: true,
+    schema: secretText(),
+  },
+  CLAWOPS_BUNDLE_RETENTION_DAYS: {
+    group: BUNDLES,
+    doc: "How long bundles are kept, in days.",
+    default: "14",
+    schema: positive("CLAWOPS_BUNDLE_RETENTION_DAYS", 3650, undefined, "days"),
+  },
+  CLAWOPS_BUNDLE_LINK_HOURS: {
+    group: BUNDLES,
+    doc: "How long a bundle link stays valid, in hours (never past the retention).",
+    default: "168",
+    schema: positive("CLAWOPS_BUNDLE_LINK_HOURS", 87_600, undefined, "hours"),
+  },
+  CLAWOPS_TICKETS_FILE: {
+    group: BUNDLES,
+    doc: 'JSON of ticket settings per Slack workspace, `{ "T0123": { "jira": …, "github": … } }` (mode 0600: it holds tokens); other workspaces use the JIRA_* and GITHUB_* variables.',
+    schema: parsedBy((t) => (t === undefined ? undefined : { path: t, value: parseTicketsFile(t) })),
+  },
+  CLAWOPS_TICKET_RETRY_BASE_MS: {
+    group: BUNDLES,
+    doc: "The first wait before a ticket request is retried, in ms (tests shorten it).",
+    default: "1000",
+    schema: wholeNumber("CLAWOPS_TICKET_RETRY_BASE_MS", 1, 60_000, undefined, " of ms"),
+  },
+  JIRA_BASE_URL: {
+    group: BUNDLES,
+    doc: "Jira for `bundle --ticket OPS-12`: the site's URL, with JIRA_EMAIL and JIRA_API_TOKEN.",
+    schema: httpUrl("JIRA_BASE_URL"),
+  },
+  JIRA_EMAIL: { group: BUNDLES, doc: "The Jira account's e-mail.", schema: optionalText() },
+  JIRA_API_TOKEN: { group: BUNDLES, doc: "The Jira API token.", secret: true, schema: secretText() },
+  GITHUB_TOKEN: {
+    group: BUNDLES,
+    doc: "GitHub for `bundle --ticket acme/infra#7`: a token that may comment on issues.",
+    secret: true,
+    schema: secretText(),
+  },
+  GITHUB_REPO: {
+    group: BUNDLES,
+    doc: "The repository `--ticket #7` means, `owner/name`.",
+    schema: optionalText(),
+  },
+  GITHUB_API_URL: {
+    group: BUNDLES,
+    doc: "GitHub's API (GitHub Enterprise: its own).",
+    default: "https://api.github.com",
+    schema: httpUrl("GITHUB_API_URL"),
+  },
+  CLAWOPS_SSM_PARAMETER_PATH: {
+    group: AWS,
+    doc: "Read the secrets the environment lacks from Parameter Store under this path (`/clawops/prod/`, SecureStrings named like the variables).",
+    schema: parsedBy((t) => {
+      if (t !== undefined && !/^\/[A-Za-z0-9_.\-/]*\/$/.test(t)) {
+        throw new Error(
+          `CLAWOPS_SSM_PARAMETER_PATH must be a Parameter Store path that starts and ends with "/", e.g. /clawops/prod/.`,
+        );
+      }
+      return t;
+    }),
+  },
+  CLAWOPS_SSM_INVENTORY: {
+    group: AWS,
+    doc: "The SSM inventory JSON file: which hosts are reached through SSM Run Command (infra/ssm).",
+    schema: parsedBy((t) => (t === undefined ? undefined : loadSsmInventory({ CLAWOPS_SSM_INVENTORY: t }))),
+  },
+  CLAWOPS_SSM_INVENTORY_JSON: {
+    group: AWS,
+    doc: "The same inventory as JSON text, when no file can be mounted.",
+    schema: parsedBy((t) => (t === undefined ? undefined : loadSsmInventory({ CLAWOPS_SSM_INVENTORY_JSON: t }))),
+  },
+  CLAWOPS_TRANSPORT: {
+    group: AWS,
+    doc: "`ssm`: every host through SSM (a host not in the inventory is reported as such). Default: inventory hosts through SSM, the rest through the agent hub.",
+    default: "hub",
+    schema: parsedBy((t) => {
+      const v = (t ?? "hub").trim();
+      if (v !== "hub" && v !== "ssm") throw new Error(`CLAWOPS_TRANSPORT: "${v.slice(0, 20)}" is not hub or ssm.`);
+      return v;
+    }),
+  },
+  AWS_REGION: {
+    group: AWS,
+    doc: "The AWS region of SSM and Parameter Store (also AWS_DEFAULT_REGION; the inventory may name its own). Credentials and AWS_ENDPOINT_URL_SSM come from the AWS SDK's own settings.",
+    schema: optionalText(),
+  },
+} as const satisfies Record<string, VarSpec>;
+
+/**
+ * The `clawops` CLI's own variable; it also reads CLAWOPS_PORT, CLAWOPS_DATA_DIR and
+ * CLAWOPS_COMMAND from the table above (src/node/cli/server-url.ts, kept free of zod so the CLI
+ * starts fast; test/unit/config.test.ts holds it to this table).
+ */
+export const CLI_VARS = {
+  CLAWOPS_URL: {
+    group: "The clawops CLI",
+    doc: "The control plane the CLI talks to (`--server` wins). Unset: `http://127.0.0.1:$CLAWOPS_PORT`, else `http://127.0.0.1:8787`.",
+    schema: httpUrl("CLAWOPS_URL"),
+  },
+} as const satisfies Record<string, VarSpec>;
+
+/** Variables that hold secrets: read from the environment, else from Parameter Store. */
+export const NODE_SECRET_NAMES = (Object.keys(NODE_VARS) as (keyof typeof NODE_VARS)[]).filter(
+  (n) => (NODE_VARS[n] as VarSpec).secret,
+);

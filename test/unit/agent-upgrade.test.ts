@@ -130,7 +130,7 @@ describe("clawops upgrade-agent against a real agent under the install script's 
         /node-7: 0\.1\.0 → 0\.1\.1-up, came online and passed its probe \(restarted by install\.sh\)/,
       );
       expect(createHash("sha256").update(readFileSync(agentFile)).digest("hex")).toBe(good);
-      expect(existsSync(`${agentFile}.prev`)).toBe(true);
+      expect(existsSync(join(opt, "clawops", "clawops-agent.prev.mjs"))).toBe(true);
       expect(output).toContain("clawops-agent restarts into its upgrade");
       await expect
         .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 30_000, interval: 500 })
@@ -143,7 +143,7 @@ describe("clawops upgrade-agent against a real agent under the install script's 
       expect(down.stdout).toContain("Agent upgrade to 0.1.2-broken finished: 0 on 0.1.2-broken, 1 rolled back");
       expect(down.stdout).toMatch(/node-7: rolled back, the old agent kept running: the new agent exited \(1\)/);
       expect(createHash("sha256").update(readFileSync(agentFile)).digest("hex")).toBe(good);
-      expect(existsSync(`${agentFile}.new`)).toBe(false);
+      expect(existsSync(join(opt, "clawops", "clawops-agent.new.mjs"))).toBe(false);
       await expect
         .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 30_000, interval: 500 })
         .toMatch(/node-7 — 🟢 online · agent 0\.1\.1-up/);

@@ -16,17 +16,17 @@ import { agentSupervisor, TRIAL_ENV, TRIAL_PASSED } from "./supervisor.ts";
  * The agent's upgrade in place (issue 31, item 7), on the host's side. `prepare` runs inside the
  * `agent.upgrade` step: it checks this agent can be upgraded here (it runs from a single file in
  * a folder it may write, something restarts it, the host's policy does not refuse upgrades),
- * downloads the new file from its own control plane next to the running one (`<file>.new`),
+ * downloads the new file from its own control plane next to the running one (`clawops-agent.new.mjs`),
  * checks its SHA-256 against the job's, and that it runs (`--version` names the job's version).
  * Nothing is replaced yet; the step answers accepted or not, with why.
  *
  * `begin`, once the step's answer is sent, tries the new file before it replaces anything: the
  * old agent closes its own connection and starts the new file beside it (`run`, with
  * CLAWOPS_AGENT_TRIAL=1), which must come online at the hub and pass a probe of its own within
- * TRIAL_MS. Passed: the old file is kept as `<file>.prev`, the new one is renamed over the running
+ * TRIAL_MS. Passed: the old file is kept as `clawops-agent.prev.mjs`, the new one is renamed over the running
  * one (one rename: the folder holds the old file or the new one, never neither), the trial is
  * stopped and the agent exits with 75 for its supervisor to start the new file. Failed (it
- * exited, said so, or was silent past TRIAL_MS): the trial is killed, `<file>.new` removed, and
+ * exited, said so, or was silent past TRIAL_MS): the trial is killed, `clawops-agent.new.mjs` removed, and
  * the old agent, which never stopped running, dials the hub again: rolled back. upgrade.json in the
  * state folder records each phase, and the `versions` step reports it.
  */
@@ -109,7 +109,8 @@ export class Upgrader {
         `the agent cannot write ${folder} (installed before upgrades in place): run the install command again once`,
       );
     }
-    const next = `${current}.new`;
+    // Named .mjs: Node runs an ES module only from a file with a known extension.
+    const next = current.replace(/\.mjs$/, ".new.mjs");
     this.busy = true;
     try {
       const url = new URL(
@@ -173,7 +174,7 @@ export class Upgrader {
     const verdict = await waitVerdict(trial, TRIAL_MS);
     if (verdict.passed) {
       try {
-        copyFileSync(plan.current, `${plan.current}.prev`);
+        copyFileSync(plan.current, plan.current.replace(/\.mjs$/, ".prev.mjs"));
         renameSync(plan.next, plan.current);
       } catch (err) {
         await stop(trial);

@@ -285,7 +285,7 @@ if (only.has("agent-mem")) {
   agentReport.push(
     "### `clawops-agent` resident memory against bare Node",
     "",
-    `${rounds} interleaved rounds. Bare Node: a file that only keeps a timer, run with the agent's flags and environment, idle 20 s. The agent: the bundle a host runs, enrolled and connected over \`ws://\` to a control plane on loopback, idle 20 s, then one triage job (its gateway does not exist: port 9, no \`openclaw\` CLI). RSS is the maximum over the idle span. Targets: agent ≤ 1.25× bare Node; under 60 MB. min / median / max over the rounds.${
+    `${rounds} interleaved rounds. Bare Node: a file that only keeps a timer, run with the agent's flags and environment, idle 20 s. The agent: the bundle a host runs, enrolled and connected over \`ws://\` to a control plane on loopback, idle 20 s, then one triage job (its gateway does not exist: port 9, no \`openclaw\` CLI). RSS is the maximum over the idle span. Budgets (issue 31): ≤ 64 MB idle, ≤ 72 MB after a triage, over \`ws://\` and \`wss://\`. min / median / max over the rounds.${
       tls
         ? " Over `wss://`: the same bundle in the same round, enrolled with an `https://` server URL and so connected over `wss://`, as hosts dial a control plane behind TLS, through a TLS-terminating proxy on loopback (test/support/tls-proxy.ts: a `node:tls` server piping each connection to the control plane's port, a throwaway self-signed P-256 certificate the agent trusts through `NODE_EXTRA_CA_CERTS`); `ws://` and `wss://` take turns running first."
         : ""

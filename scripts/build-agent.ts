@@ -1,9 +1,8 @@
 /**
  * Builds the agent as ONE self-contained JavaScript file, `dist/clawops-agent.mjs`, with its
- * dependencies (secretlint's rules, fflate, json5) inside; not zod (zodAbsent below). It speaks
- * WebSocket and HTTP with its own small client over `node:net` (src/agent/wire/), not `ws`, which
- * needs `node:http` for the upgrade: on the path of `run` the bundle loads neither `node:http` nor
- * `fetch` (undici) (docs/benchmarks.md).
+ * dependencies (`ws`, zod, secretlint's rules, fflate, json5) inside: the same `ws` and zod as the
+ * control plane, the same schemas (src/contract) parsed by the same zod. On the path of `run` the
+ * bundle never loads `fetch` (undici): HTTP is Node's own `node:http` (docs/benchmarks.md).
  * Copy that file to a gateway host that has Node >= 24.16 (OpenClaw needs it anyway): no
  * `npm install` and no node_modules there.
  *
@@ -197,63 +196,6 @@ const noProcessBinding: Plugin = {
 };
 
 /**
- * The agent checks values with validators generated from the zod schemas (src/agent/checks.ts,
- * scripts/gen-agent-checks.ts), never with zod: zod's library and the ~900 schema objects the
- * contract modules build when they load were about 2 MB of the agent's idle heap, the generated
- * code 0.4 MB (docs/benchmarks.md). The contract modules still build their schemas at load (the
- * agent imports their constants and helpers: the catalog's deadlines, the triage plan), so in the
- * bundle `zod` is a builder whose every schema is one inert object with the builder methods the
- * contract uses, each returning it. Nothing else is there: a `parse`, `safeParse`, `shape` or
- * `options` read on the agent's path is undefined and fails, and esbuild fails the build if a
- * module imports anything from zod but `z`. test/unit/agent-bundle.test.ts checks the bundle holds
- * none of zod and runs a triage with it.
- */
-const ZOD_BUILDERS = [
-  "object",
-  "string",
-  "number",
-  "boolean",
-  "array",
-  "literal",
-  "enum",
-  "discriminatedUnion",
-  "unknown",
-  "record",
-];
-const ZOD_METHODS = [
-  "optional",
-  "nullable",
-  "strict",
-  "min",
-  "max",
-  "int",
-  "regex",
-  "positive",
-  "nonnegative",
-  "default",
-  "extend",
-];
-
-const zodAbsent: Plugin = {
-  name: "zod-absent",
-  setup(b) {
-    b.onResolve({ filter: /^zod(\/.*)?$/ }, (args) => {
-      if (args.path !== "zod") throw new Error(`bundle: ${args.importer} imports ${args.path}; the agent has no zod`);
-      return { path: "zod", namespace: "zod-absent" };
-    });
-    b.onLoad({ filter: /.*/, namespace: "zod-absent" }, () => ({
-      contents: [
-        "const inert = {};",
-        `for (const m of ${JSON.stringify(ZOD_METHODS)}) inert[m] = () => inert;`,
-        "const build = () => inert;",
-        `export const z = Object.fromEntries(${JSON.stringify(ZOD_BUILDERS)}.map((k) => [k, build]));`,
-      ].join("\n"),
-      loader: "js",
-    }));
-  },
-};
-
-/**
  * Node holds an ASCII source at one byte a character, anything else at two. esbuild escapes
  * strings, templates and names (`charset: "ascii"`) but not regular expression literals, and
  * minifying drops comments: what is left past ASCII is in a regex, where `\uXXXX` (one per UTF-16
@@ -307,7 +249,9 @@ export async function bundleAgent(
     minifySyntax: true,
     charset: "ascii",
     logLevel: "warning",
-    plugins: [builtinsThroughRequire, silentDebug, profilerOff, noProcessBinding, zodAbsent],
+    // ws's optional native add-ons (faster masking and UTF-8 checks): it works without them, and so does the bundle.
+    external: ["bufferutil", "utf-8-validate"],
+    plugins: [builtinsThroughRequire, silentDebug, profilerOff, noProcessBinding],
   });
   const [out] = result.outputFiles;
   if (!out || result.outputFiles.length !== 1) throw new Error("bundle: esbuild made no single output file");

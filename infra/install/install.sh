@@ -277,9 +277,15 @@ main() {
       rm -rf "$TMP"
       trap - EXIT
       say "starting clawops-agent in the foreground as $RUN_AS (Ctrl-C stops it)"
-      AS_USER_EXEC=1
-      # shellcheck disable=SC2086 # the flags and the environment are words without spaces
-      as_user env $AGENT_SERVICE_ENV "$NODE" $AGENT_NODE_FLAGS "$AGENT" run --dir "$STATE_DIR"
+      # This loop is the agent's supervisor here: exit 75 asks for a restart into the file an
+      # upgrade in place just put in place (src/agent/upgrade/); any other exit ends it.
+      while :; do
+        rc=0
+        # shellcheck disable=SC2086 # the flags and the environment are words without spaces
+        as_user env CLAWOPS_AGENT_SUPERVISOR=install.sh $AGENT_SERVICE_ENV "$NODE" $AGENT_NODE_FLAGS "$AGENT" run --dir "$STATE_DIR" || rc=$?
+        [ "$rc" = 75 ] || exit "$rc"
+        say "clawops-agent restarts into its upgrade"
+      done
       ;;
   esac
 }

@@ -1,24 +1,54 @@
+import WebSocket from "ws";
 import {
   AGENT_PROTOCOL_VERSION,
   AgentCloseCode,
   type AgentFrame,
-  type HubFrame,
+  HubFrame,
+  JobId,
   type JobResultFrame,
   type JobRunFrame,
   parseFrame,
 } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { errorMessage } from "../contract/errors.ts";
-import * as generated from "./checks.generated.js";
-import { check } from "./checks.ts";
 import { type AgentIdentity, signHello } from "./identity.ts";
+import { Liveness } from "./liveness.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
 import { AgentWatch } from "./watch.ts";
-import { WireSocket } from "./wire/websocket.ts";
 
-const checkHubFrame = check<HubFrame>(generated.HubFrame);
-const checkJobId = check<string>(generated.JobId);
+/**
+ * What the connection uses of its socket: `ws`'s client (the default), or an in-memory one in
+ * tests (test/support/frame-pair.ts).
+ */
+export interface HubSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  ping(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: "open" | "ping" | "pong", listener: () => void): this;
+  on(event: "message", listener: (data: WebSocket.RawData, isBinary: boolean) => void): this;
+  on(event: "close", listener: (code: number, reason: Buffer) => void): this;
+  on(event: "error", listener: (err: Error) => void): this;
+  once(event: "close", listener: (code: number, reason: Buffer) => void): this;
+}
+
+/**
+ * The hub's frames are small JSON (a job.run of 32 steps is a few KB): 1 MiB is room enough and
+ * bounds what a hostile or broken server can make the agent hold (`ws`'s default is 100 MiB).
+ */
+export const HUB_MAX_PAYLOAD = 1024 * 1024;
+/** Neither `ws`'s server nor workerd fragments the hub's frames; a flood of fragments (empty ones too) is refused. */
+const HUB_MAX_FRAGMENTS = 1024;
+/** Before the welcome says the hub's pace: ping every 5 s, give up after 20 s of silence (the hub's own handshake limit is 10 s). */
+const HANDSHAKE_PING_MS = 5_000;
+const HANDSHAKE_SILENCE_MS = 20_000;
+
+/** How long the hub may stay silent: two heartbeats and a second (a ping a heartbeat, answered at once on a live link). */
+export function silenceBudgetMs(heartbeatMs: number): number {
+  return 2 * heartbeatMs + 1_000;
+}
 
 export interface JobRunner {
   run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
@@ -34,8 +64,12 @@ export interface AgentConnectionOptions {
   logger: AgentLogger;
   /** Reconnect backoff: full jitter between 0 and min(maxMs, baseMs·2^attempt). */
   backoff?: { baseMs: number; maxMs: number };
-  /** Opens the socket to the hub. Default: the agent's own client (./wire/websocket.ts); tests pass an in-memory one (test/support/frame-pair.ts). */
-  dial?: (url: string) => WireSocket;
+  /** Opens the socket to the hub. Default: `ws`'s client; tests pass an in-memory one (test/support/frame-pair.ts). */
+  dial?: (url: string) => HubSocket;
+  /** A close that ends the agent's work for good (4403, revoked): called once, after the connection stopped. */
+  onFinal?: (code: number, reason: string) => void;
+  /** Called after each welcome (an agent on trial runs its probe then: src/agent/upgrade/). */
+  onWelcome?: () => void;
   /**
    * The watch (docs/watch.md): `overrideMs` is this host's own interval (CLAWOPS_WATCH_INTERVAL_S),
    * overriding the one the welcome gives; absent, the welcome's (or the default 30 s).
@@ -58,7 +92,7 @@ const CLOSE_EXPLAINED: Record<number, string> = {
  * finished results in an outbox until the hub acks them, resending after a reconnect.
  */
 export class AgentConnection {
-  private ws: WireSocket | null = null;
+  private ws: HubSocket | null = null;
   private stopped = false;
   private attempt = 0;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -68,6 +102,7 @@ export class AgentConnection {
   private readonly opts: AgentConnectionOptions;
   private welcomed = false;
   private readonly watch: AgentWatch;
+  private readonly liveness: Liveness;
 
   constructor(opts: AgentConnectionOptions) {
     this.opts = opts;
@@ -76,13 +111,25 @@ export class AgentConnection {
       logger: opts.logger,
       send: (frame) => {
         const ws = this.ws;
-        if (!ws || !this.welcomed || ws.readyState !== WireSocket.OPEN) return false;
+        if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return false;
         this.send(ws, frame);
         return true;
       },
       busy: () => this.running.size > 0,
       ...(opts.watch?.overrideMs !== undefined ? { overrideMs: opts.watch.overrideMs } : {}),
     });
+    this.liveness = new Liveness(
+      () => {
+        if (this.ws?.readyState === WebSocket.OPEN) this.ws.ping();
+      },
+      (silentMs) => {
+        const ws = this.ws;
+        if (!ws) return;
+        this.opts.logger.warn("hub silent; dropping the connection and dialling again", { silentMs });
+        // No close handshake: nothing comes back on this link. `close` (1006) follows and redials.
+        ws.terminate();
+      },
+    );
   }
 
   start(): void {
@@ -94,9 +141,10 @@ export class AgentConnection {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.clearHeartbeat();
+    this.liveness.stop();
     this.watch.stop();
     const ws = this.ws;
-    if (!ws || ws.readyState === WireSocket.CLOSED) return;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
       ws.once("close", () => resolve());
       ws.close(1000, "agent stopping");
@@ -119,24 +167,56 @@ export class AgentConnection {
 
   private connect(): void {
     const { logger } = this.opts;
-    // No per-message deflate (the client offers none): the hub declines it anyway, frames are small JSON.
     const ws =
-      this.opts.dial?.(this.url()) ?? new WireSocket(this.url(), { handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
+      this.opts.dial?.(this.url()) ??
+      new WebSocket(this.url(), {
+        handshakeTimeout: 10_000,
+        maxPayload: HUB_MAX_PAYLOAD,
+        maxFragments: HUB_MAX_FRAGMENTS,
+        // Not offered: the hub declines it anyway, and its zlib context would cost more than small JSON frames save.
+        perMessageDeflate: false,
+        followRedirects: false,
+      });
     this.ws = ws;
     this.welcomed = false;
+    const heard = () => {
+      if (this.ws === ws) this.liveness.heard();
+    };
+    ws.on("open", () => {
+      if (this.ws !== ws) return;
+      this.liveness.heard();
+      this.liveness.start(HANDSHAKE_PING_MS, HANDSHAKE_SILENCE_MS);
+    });
+    ws.on("ping", heard);
+    ws.on("pong", heard);
     ws.on("message", (data, isBinary) => {
+      heard();
       if (isBinary) return this.protocolError(ws, "binary frame");
       this.onFrame(ws, data.toString());
     });
     ws.on("error", (err) => logger.warn("hub connection error", { err: err.message }));
     ws.on("close", (code, reasonBuf) => {
+      if (this.ws !== ws) return;
       this.clearHeartbeat();
-      if (this.ws === ws) this.watch.stop();
+      this.liveness.stop();
+      this.watch.stop();
+      this.ws = null;
       const reason = reasonBuf.toString();
       const explained = CLOSE_EXPLAINED[code];
+      if (code === AgentCloseCode.revoked) {
+        // Final: the hub refuses this key from now on, so dialling again would be refused forever.
+        // Said once; the agent stays down until it is enrolled again (the install command restarts it).
+        logger.error("hub closed the connection: this host's key was revoked; the agent stops connecting", {
+          code,
+          reason,
+          hint: explained,
+        });
+        this.stopped = true;
+        this.opts.onFinal?.(code, reason);
+        return;
+      }
       if (explained) logger.error("hub closed the connection", { code, reason, hint: explained });
       else logger.info("hub connection closed", { code, reason });
-      if (this.ws === ws) this.ws = null;
       if (!this.stopped) this.scheduleReconnect();
     });
   }
@@ -151,8 +231,8 @@ export class AgentConnection {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private onFrame(ws: WireSocket, raw: string): void {
-    const parsed = parseFrame(checkHubFrame, raw);
+  private onFrame(ws: HubSocket, raw: string): void {
+    const parsed = parseFrame(HubFrame, raw);
     if (!parsed.ok) {
       // A job this agent will not run (a mutating step without its approval, an unknown
       // step, bad arguments) is refused at once with the reason, so the control plane fails
@@ -201,12 +281,15 @@ export class AgentConnection {
           () => this.send(ws, { type: "heartbeat", ts: Date.now(), gatewayVersion: this.opts.gatewayVersion() }),
           frame.heartbeatMs,
         );
+        // From now on at the hub's pace: a ping a heartbeat, silence past two of them drops the link.
+        this.liveness.start(frame.heartbeatMs, silenceBudgetMs(frame.heartbeatMs));
         // Results that finished while disconnected: deliver them now.
         for (const result of this.outbox.values()) this.send(ws, result);
         this.watch.start({
           ...(frame.watchIntervalMs !== undefined ? { intervalMs: frame.watchIntervalMs } : {}),
           ...(frame.watchDigestMs !== undefined ? { digestMs: frame.watchDigestMs } : {}),
         });
+        this.opts.onWelcome?.();
         return;
       }
       case "job.run":
@@ -257,12 +340,12 @@ export class AgentConnection {
     releaseMemory();
   }
 
-  private send(ws: WireSocket, frame: AgentFrame): void {
-    if (ws.readyState !== WireSocket.OPEN) return;
+  private send(ws: HubSocket, frame: AgentFrame): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(JSON.stringify(frame));
   }
 
-  private protocolError(ws: WireSocket, reason: string): void {
+  private protocolError(ws: HubSocket, reason: string): void {
     this.opts.logger.error("hub sent a bad frame", { reason });
     ws.close(AgentCloseCode.policy, reason.slice(0, 120));
   }
@@ -278,7 +361,7 @@ function unrunnableJobId(raw: string): string | null {
   try {
     const frame = JSON.parse(raw) as { type?: unknown; jobId?: unknown };
     if (frame.type !== "job.run") return null;
-    const id = checkJobId.safeParse(frame.jobId);
+    const id = JobId.safeParse(frame.jobId);
     return id.success ? id.data : null;
   } catch {
     return null;

@@ -4,16 +4,13 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { signedHelloPayload } from "../contract/agent-wire.ts";
 import { toBase64Url } from "../contract/encoding.ts";
-import * as generated from "./checks.generated.js";
-import { check, parseOrThrow } from "./checks.ts";
-import type { AgentConfig } from "./schemas.ts";
+import { fileIssue } from "../contract/issues.ts";
+import { AgentConfig } from "./schemas.ts";
 
 /**
  * The agent's on-disk identity: an Ed25519 key pair made at enrollment (the private key
  * never leaves the host; mode 0600) and agent.json saying which server and host name.
  */
-const checkAgentConfig = check<AgentConfig>(generated.AgentConfig);
-
 export function defaultAgentDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAWOPS_AGENT_DIR ?? join(homedir(), ".clawops-agent");
 }
@@ -57,7 +54,9 @@ export function readAgentConfig(dir: string): AgentConfig {
       `No agent config at ${path}. Enroll first: clawops-agent enroll --server <url> --host <name> --code <code>`,
     );
   }
-  return parseOrThrow(checkAgentConfig, JSON.parse(readFileSync(path, "utf8")), path);
+  const parsed = AgentConfig.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success) throw new Error(fileIssue(path, parsed.error.issues));
+  return parsed.data;
 }
 
 export function writeAgentConfig(dir: string, config: AgentConfig): void {

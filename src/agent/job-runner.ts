@@ -10,15 +10,26 @@ export interface AgentJobRunner extends JobRunner {
   refreshGatewayVersion(): Promise<void>;
 }
 
-/** Runs catalog jobs with a probe context resolved from the agent's environment. */
-export function createJobRunner(env: NodeJS.ProcessEnv, agentDir?: string): AgentJobRunner {
+/**
+ * Runs catalog jobs with a probe context resolved from the agent's environment. `background`:
+ * the agent keeps the doctor cache warm itself (`run`), so no job waits for doctor.
+ */
+export function createJobRunner(
+  env: NodeJS.ProcessEnv,
+  agentDir?: string,
+  opts: { doctorInBackground?: boolean } = {},
+): AgentJobRunner {
   let gatewayVersion: string | null = null;
   const remember = (r: StepResult) => {
     if (r.step === "versions" && r.data?.openclaw) gatewayVersion = r.data.openclaw;
     if (r.step === "gateway.ws" && r.data?.server?.version) gatewayVersion = r.data.server.version;
   };
   const run = async (job: JobRunFrame, onResult: (r: StepResult) => void) => {
-    const ctx = resolveProbeContext(env, { agentVersion: AGENT_VERSION, ...(agentDir ? { agentDir } : {}) });
+    const ctx = resolveProbeContext(env, {
+      agentVersion: AGENT_VERSION,
+      ...(agentDir ? { agentDir } : {}),
+      ...(opts.doctorInBackground ? { doctorInBackground: true } : {}),
+    });
     const results = await runSteps(ctx, job.steps, {
       deadlineMs: job.deadlineMs,
       onResult: (r) => {

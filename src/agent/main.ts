@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it configures zod before any schema is built (see the module).
+import "./zod-jitless.ts";
 import { parseArgs } from "node:util";
 import { TRIAGE_STEPS } from "../contract/catalog.ts";
 import { errorMessage } from "../contract/errors.ts";
@@ -10,9 +12,13 @@ import { jsonLogger } from "./log.ts";
 import { agentLogWriter, LOG_FILE_ENV } from "./log-file.ts";
 import { releaseMemory } from "./memory.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
+import { registerUpgrader } from "./probes/agent-upgrade.ts";
 import { resolveProbeContext } from "./probes/context.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
+import { RESTART_EXIT_CODE, TRIAL_ENV } from "./upgrade/supervisor.ts";
+import { trialProbe } from "./upgrade/trial.ts";
+import { Upgrader } from "./upgrade/upgrader.ts";
 import { AGENT_VERSION } from "./version.ts";
 import { watchIntervalOverride } from "./watch.ts";
 
@@ -81,19 +87,28 @@ async function main(argv: string[]): Promise<number> {
       delete process.env.MALLOC_MMAP_THRESHOLD_;
       delete process.env.MALLOC_ARENA_MAX;
       const config = readAgentConfig(dir);
+      // A new agent file on trial (src/agent/upgrade/): the old agent, its parent, holds the lock.
+      const trial = process.env[TRIAL_ENV] === "1";
       try {
         acquireStateLock(dir);
       } catch (err) {
         if (!(err instanceof AgentLockedError)) throw err;
-        logger.error("agent not started", { err: err.message, holderPid: err.holderPid });
-        process.stderr.write(`clawops-agent: ${err.message}\n`);
-        return 3;
+        if (trial && err.holderPid === process.ppid) {
+          logger.info("on trial as an upgrade: the old agent holds the state lock", { holderPid: err.holderPid });
+        } else {
+          logger.error("agent not started", { err: err.message, holderPid: err.holderPid });
+          process.stderr.write(`clawops-agent: ${err.message}\n`);
+          return 3;
+        }
       }
       const identity = loadOrCreateIdentity(dir);
-      const runner = createJobRunner(process.env, dir);
+      const runner = createJobRunner(process.env, dir, { doctorInBackground: true });
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
       const watchOverrideMs = watchIntervalOverride(process.env);
-      const connection = new AgentConnection({
+      let idle: NodeJS.Timeout | undefined;
+      let finish = () => {};
+      let exitCode = 0;
+      const connection: AgentConnection = new AgentConnection({
         server,
         host: config.host,
         identity,
@@ -102,22 +117,54 @@ async function main(argv: string[]): Promise<number> {
         runner,
         logger,
         ...(watchOverrideMs !== undefined ? { watch: { overrideMs: watchOverrideMs } } : {}),
+        // Revoked (4403): nothing more to do until the host is enrolled again. The process stays up,
+        // idle and unconnected, so no supervisor restarts it into the same refusal (said once).
+        onFinal: () => {
+          stopDoctorCache();
+          releaseMemory();
+          idle ??= setInterval(() => {}, 86_400_000);
+        },
+        ...(trial ? { onWelcome: () => void trialProbe(runner, AGENT_VERSION, (l) => process.stdout.write(l)) } : {}),
       });
-      void runner.refreshGatewayVersion().then(releaseMemory);
-      const stopDoctorCache = startDoctorCacheRefresher(
-        resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
-        (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
-        // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
-        releaseMemory,
+      // Upgrades in place: this agent tries the new file, then makes way for it (exit 75) or keeps running.
+      registerUpgrader(
+        trial
+          ? null
+          : new Upgrader({
+              agentDir: dir,
+              server,
+              version: AGENT_VERSION,
+              env: process.env,
+              logger,
+              hooks: {
+                pause: () => connection.stop(),
+                resume: () => connection.start(),
+                handOver: () => {
+                  exitCode = RESTART_EXIT_CODE;
+                  finish();
+                },
+              },
+            }),
       );
+      void runner.refreshGatewayVersion().then(releaseMemory);
+      // Not on trial: the trial lives seconds, and the old agent's cache is the host's.
+      const stopDoctorCache = trial
+        ? () => {}
+        : startDoctorCacheRefresher(
+            resolveProbeContext(process.env, { agentVersion: AGENT_VERSION, agentDir: dir }),
+            (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
+            // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
+            releaseMemory,
+          );
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });
       let unwatch = () => {};
       await new Promise<void>((resolve) => {
         const stop = () => {
-          logger.info("agent stopping");
+          logger.info(exitCode === RESTART_EXIT_CODE ? "agent restarting into its upgrade" : "agent stopping");
           void connection.stop().then(resolve);
         };
+        finish = stop;
         process.once("SIGTERM", stop);
         process.once("SIGINT", stop);
         if (process.env[EXIT_WITH_PARENT_ENV] === "1") {
@@ -131,7 +178,8 @@ async function main(argv: string[]): Promise<number> {
       });
       unwatch();
       stopDoctorCache();
-      return 0;
+      clearInterval(idle);
+      return exitCode;
     }
     case "probe": {
       const runner = createJobRunner(process.env, dir);

@@ -1,7 +1,4 @@
-import type { StepRequest } from "../contract/catalog.ts";
 import { encodeOneShotDone, encodeOneShotRejected, parseStepSpec, SSM_OUTPUT_BUDGET } from "../contract/ssm-output.ts";
-import * as generated from "./checks.generated.js";
-import { check } from "./checks.ts";
 import { createJobRunner } from "./job-runner.ts";
 
 /** Exit code for a refused job (bad step spec or deadline), as sysexits' EX_USAGE. */
@@ -24,7 +21,7 @@ export async function runOneShot(
     return ONESHOT_REJECTED_EXIT;
   };
   if (!opts.steps) return refuse("--steps is required, e.g. --steps versions,gateway.ws:timeoutMs=5000");
-  const spec = parseStepSpec(opts.steps, check<StepRequest>(generated.StepRequest));
+  const spec = parseStepSpec(opts.steps);
   if (!spec.ok) return refuse(spec.message);
   const deadlineMs = opts.deadlineMs === undefined ? 30_000 : Number(opts.deadlineMs);
   if (!Number.isInteger(deadlineMs) || deadlineMs < 100 || deadlineMs > MAX_DEADLINE_MS) {

@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MutatingStep } from "../contract/approval.ts";
-import * as generated from "./checks.generated.js";
-import { check, fileIssue } from "./checks.ts";
-import type { AgentPolicy, ApprovalPin } from "./schemas.ts";
+import { fileIssue } from "../contract/issues.ts";
+import { AgentPolicy, ApprovalPin } from "./schemas.ts";
 
 /**
  * The host's own say over mutating steps: `policy.json` in the agent's state dir, written
@@ -18,8 +17,6 @@ import type { AgentPolicy, ApprovalPin } from "./schemas.ts";
  * "openclaw-gateway" } or { "kind": "manual" }. Restarts then go through that supervisor.
  */
 export const POLICY_FILE = "policy.json";
-
-const checkAgentPolicy = check<AgentPolicy>(generated.AgentPolicy);
 
 export type PolicyLoad = { ok: true; policy: AgentPolicy; path: string } | { ok: false; reason: string; path: string };
 
@@ -38,7 +35,7 @@ export function loadAgentPolicy(stateDir: string): PolicyLoad {
   } catch (err) {
     return { ok: false, path, reason: `${path} is not valid JSON (${String(err)}); every mutating step is refused` };
   }
-  const parsed = checkAgentPolicy.safeParse(json);
+  const parsed = AgentPolicy.safeParse(json);
   if (!parsed.success) {
     return { ok: false, path, reason: `${fileIssue(path, parsed.error.issues)}; every mutating step is refused` };
   }
@@ -55,7 +52,6 @@ export function policyRefusal(stateDir: string, step: MutatingStep, host: string
 
 /** The control plane's approval public key, pinned at enrollment (trust on first use of the one-time code). */
 export const APPROVAL_PIN_FILE = "approval-pin.json";
-const checkApprovalPin = check<ApprovalPin>(generated.ApprovalPin);
 
 export function saveApprovalPin(stateDir: string, publicKey: string): void {
   writeFileSync(join(stateDir, APPROVAL_PIN_FILE), `${JSON.stringify({ publicKey })}\n`, { mode: 0o600 });
@@ -64,7 +60,7 @@ export function saveApprovalPin(stateDir: string, publicKey: string): void {
 /** Null when the agent was enrolled before approvals existed: then every mutating step is refused. */
 export function loadApprovalPin(stateDir: string): string | null {
   try {
-    const parsed = checkApprovalPin.safeParse(JSON.parse(readFileSync(join(stateDir, APPROVAL_PIN_FILE), "utf8")));
+    const parsed = ApprovalPin.safeParse(JSON.parse(readFileSync(join(stateDir, APPROVAL_PIN_FILE), "utf8")));
     return parsed.success ? parsed.data.publicKey : null;
   } catch {
     return null;

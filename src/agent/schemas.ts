@@ -4,9 +4,8 @@ import { SupervisorDeclaration } from "./probes/host/supervisor.ts";
 
 /**
  * The agent's own files and the gateway's frames it reads, as zod schemas: the one definition of
- * each. The agent checks values against them with the validators generated from them
- * (scripts/gen-agent-checks.ts, src/agent/checks.ts); this module stays free of those, so the
- * generator can load it.
+ * each, parsed with zod where they are read (the wire frames it shares with the control plane are
+ * in src/contract).
  */
 
 /** agent.json in the agent's folder: which control plane and host name (src/agent/identity.ts). */
@@ -26,6 +25,8 @@ export const AgentPolicy = z
   .object({
     allow: z.array(z.enum(MUTATING_STEPS)).default([]),
     supervisor: SupervisorDeclaration.optional(),
+    /** Upgrades of the agent in place (`/openclaw upgrade-agent`): allowed unless this says "refuse". */
+    upgrades: z.enum(["allow", "refuse"]).optional(),
   })
   .strict();
 export type AgentPolicy = z.infer<typeof AgentPolicy>;

@@ -1,10 +1,9 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { APPROVAL_CLOCK_SKEW_MS, MAX_APPROVAL_TTL_MS } from "../contract/approval.ts";
-import * as generated from "./checks.generated.js";
-import { check, parseOrThrow } from "./checks.ts";
+import { fileIssue } from "../contract/issues.ts";
 import { isoTime } from "./icu-free.ts";
-import type { UsedApprovalsFile } from "./schemas.ts";
+import { UsedApprovalsFile } from "./schemas.ts";
 
 /**
  * Nonces of approvals this agent has already honoured, kept in its state folder (issue 15, item
@@ -25,8 +24,6 @@ export const USED_APPROVALS_FILE = "used-approvals.json";
 
 /** More than any host sees in an approval lifetime (≤ 10 min); a bound on the file, not a policy. */
 const MAX_ENTRIES = 10_000;
-
-const checkUsedApprovalsFile = check<UsedApprovalsFile>(generated.UsedApprovalsFile);
 
 export class UsedApprovalsError extends Error {
   readonly code: "approval_ledger_unavailable" | "approval_clock_went_back" = "approval_ledger_unavailable";
@@ -82,7 +79,9 @@ export class FileNonceLedger {
       throw new UsedApprovalsError(`cannot read ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      const file = parseOrThrow(checkUsedApprovalsFile, JSON.parse(text), this.path);
+      const parsed = UsedApprovalsFile.safeParse(JSON.parse(text));
+      if (!parsed.success) throw new Error(fileIssue(this.path, parsed.error.issues));
+      const file = parsed.data;
       // A file from before clockSeen was kept: each nonce was checked no earlier than its expiry
       // less an approval's longest life and the skew, the best lower bound there is.
       const clockSeen =

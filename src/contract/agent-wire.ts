@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { StepRequest, StepResult } from "./catalog.ts";
-import { type Check, firstIssue } from "./check.ts";
+import { firstIssue } from "./issues.ts";
 
 /**
  * Control plane ⇄ agent wire protocol. JSON text frames over WebSocket; every frame is a
@@ -156,7 +156,10 @@ export function signedHelloPayload(host: string, nonce: string): string {
 }
 
 /** Parse one text frame. Returns a readable reason instead of throwing on bad input. */
-export function parseFrame<T>(schema: Check<T>, raw: string): { ok: true; frame: T } | { ok: false; reason: string } {
+export function parseFrame<T>(
+  schema: z.ZodType<T>,
+  raw: string,
+): { ok: true; frame: T } | { ok: false; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(raw);

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { MUTATING_STEPS, type MutatingStep } from "./catalog.ts";
-import type { Check, CheckResult } from "./check.ts";
 import { fromBase64Url, toBase64Url } from "./encoding.ts";
 
 /** The steps an approval can name: those the catalog defines as mutating. */
@@ -74,8 +73,7 @@ export type ApprovalCheck = { ok: true; claims: ApprovalClaims } | { ok: false; 
 
 /**
  * What the agent runs before a mutating step. `seenNonce` reports (and records) a nonce;
- * it returns true when the nonce was used before. `claimsCheck`: the agent passes its generated
- * check of `ApprovalClaims` (src/agent/checks.ts).
+ * it returns true when the nonce was used before.
  */
 export async function verifyApproval(
   token: string,
@@ -86,7 +84,6 @@ export async function verifyApproval(
     now: number;
     seenNonce: (nonce: string, exp: number) => boolean;
   },
-  claimsCheck: Check<ApprovalClaims> = ApprovalClaims,
 ): Promise<ApprovalCheck> {
   const [body, sig, extra] = token.split(".");
   if (!body || !sig || extra !== undefined) return { ok: false, reason: "approval is malformed" };
@@ -100,9 +97,9 @@ export async function verifyApproval(
     good = false;
   }
   if (!good) return { ok: false, reason: "approval signature does not verify against the pinned control-plane key" };
-  let parsed: CheckResult<ApprovalClaims> | undefined;
+  let parsed: ReturnType<typeof ApprovalClaims.safeParse> | undefined;
   try {
-    parsed = claimsCheck.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
+    parsed = ApprovalClaims.safeParse(JSON.parse(new TextDecoder().decode(fromBase64Url(body))));
   } catch {
     // Not JSON, or not base64url: malformed as surely as a claim of the wrong shape.
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { StepDefinition } from "./step.ts";
+import { agentUpgrade } from "./steps/agent.ts";
 import { bundleCollect } from "./steps/bundle.ts";
 import { doctorLint, gatewayStatus, modelsStatus } from "./steps/cli.ts";
 import { gatewayHttp, gatewayWs } from "./steps/gateway.ts";
@@ -18,6 +19,7 @@ import { doctorFix, gatewayAcceptance, gatewayInflight, gatewayRestart } from ".
  */
 
 export * from "./step.ts";
+export * from "./steps/agent.ts";
 export * from "./steps/bundle.ts";
 export * from "./steps/cli.ts";
 export * from "./steps/gateway.ts";
@@ -48,6 +50,8 @@ const STEPS = [
   // Mutating: runs only with a signed approval and the host's own policy (src/agent/policy.ts).
   gatewayRestart,
   doctorFix,
+  // The agent's own upgrade in place (not a gateway step: no approval; the host's policy.json may refuse it).
+  agentUpgrade,
 ] as const;
 
 type Steps = typeof STEPS;

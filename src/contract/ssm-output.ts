@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync, strFromU8, strToU8 } from "fflate";
 import { z } from "zod";
 import { type StepName, StepRequest, StepResult } from "./catalog.ts";
-import { type Check, firstIssue } from "./check.ts";
+import { firstIssue } from "./issues.ts";
 
 /**
  * The agent's one-shot output, as it travels through AWS SSM Run Command.
@@ -51,14 +51,8 @@ export function formatStepSpec(steps: StepRequest[]): string {
     .join(",");
 }
 
-/**
- * Parses a step spec into catalog requests, validated by the catalog's own schemas (the agent
- * passes its generated check of the same schema, src/agent/checks.ts).
- */
-export function parseStepSpec(
-  spec: string,
-  check: Check<StepRequest> = StepRequest,
-): { ok: true; steps: StepRequest[] } | { ok: false; message: string } {
+/** Parses a step spec into catalog requests, validated by the catalog's own schemas. */
+export function parseStepSpec(spec: string): { ok: true; steps: StepRequest[] } | { ok: false; message: string } {
   if (!STEP_SPEC_PATTERN.test(spec)) {
     return {
       ok: false,
@@ -73,7 +67,7 @@ export function parseStepSpec(
       const [key = "", value = ""] = pair.split("=", 2);
       args[key] = /^\d+$/.test(value) ? Number(value) : value === "true" ? true : value === "false" ? false : value;
     }
-    const parsed = check.safeParse({ step, args });
+    const parsed = StepRequest.safeParse({ step, args });
     if (!parsed.success) {
       const { where, message } = firstIssue(parsed.error.issues);
       return { ok: false, message: `step "${part}" is not a catalog step with valid args${where}: ${message}` };

@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, bundleAgent } from "../../scripts/build-agent.ts";
 import type { AgentFiles } from "../adapters/http/agent-routes.ts";
@@ -21,10 +22,22 @@ const PREBUILT_AGENT = file("dist/clawops-agent.mjs");
  * production install without development dependencies), the prebuilt dist/clawops-agent.mjs.
  * The install script carries the agent's SHA-256 and `publicUrl()`, read per request.
  */
-export function agentFilesSource(opts: { publicUrl: () => string; logger: Logger }): () => Promise<AgentFiles> {
+export function agentFilesSource(opts: {
+  publicUrl: () => string;
+  logger: Logger;
+  /** CLAWOPS_AGENT_FILE: served instead, and read again when its size or time changes (a new build dropped in). */
+  agentFile?: string;
+}): () => Promise<AgentFiles> {
   let made: Promise<Omit<AgentFiles, "installScript"> & { template: string }> | null = null;
+  let stamp = "";
   return async () => {
-    made ??= makeFiles(opts.logger).catch((err: unknown) => {
+    if (opts.agentFile) {
+      const st = statSync(opts.agentFile, { throwIfNoEntry: false });
+      const now = st ? `${st.size}:${st.mtimeMs}` : "absent";
+      if (now !== stamp) made = null;
+      stamp = now;
+    }
+    made ??= makeFiles(opts.logger, opts.agentFile).catch((err: unknown) => {
       // Not kept: after `npm run build:agent` (or a fix) the next request tries again.
       made = null;
       throw err;
@@ -34,19 +47,56 @@ export function agentFilesSource(opts: { publicUrl: () => string; logger: Logger
   };
 }
 
-async function makeFiles(logger: Logger): Promise<Omit<AgentFiles, "installScript"> & { template: string }> {
+async function makeFiles(
+  logger: Logger,
+  agentFile?: string,
+): Promise<Omit<AgentFiles, "installScript"> & { template: string }> {
   const started = Date.now();
-  const { agent, from } = await loadAgent();
+  const { agent, from, version } = agentFile
+    ? loadAgentFile(agentFile)
+    : { ...(await loadAgent()), version: AGENT_VERSION };
   const sha256 = createHash("sha256").update(agent).digest("hex");
   const files = {
     agent,
     sha256,
+    version,
     template: readFileSync(INSTALL_TEMPLATE, "utf8"),
     systemdUnit: readFileSync(SYSTEMD_UNIT, "utf8"),
     launchdPlist: readFileSync(LAUNCHD_PLIST, "utf8"),
   };
-  logger.info("agent ready to serve to hosts", { from, bytes: agent.byteLength, sha256, ms: Date.now() - started });
+  logger.info("agent ready to serve to hosts", {
+    from,
+    version,
+    bytes: agent.byteLength,
+    sha256,
+    ms: Date.now() - started,
+  });
   return files;
+}
+
+/** An agent built elsewhere: its version is what it says it is (`--version`), as the upgrade checks on the host. */
+function loadAgentFile(path: string): { agent: Uint8Array<ArrayBuffer>; from: string; version: string } {
+  let said: string;
+  try {
+    said = execFileSync(process.execPath, [path, "--version"], { encoding: "utf8", timeout: 15_000 }).trim();
+  } catch (err) {
+    throw new ClawopsError(
+      "not_configured",
+      `CLAWOPS_AGENT_FILE ${path} does not run (\`node ${path} --version\`: ${errorMessage(err).slice(0, 200)}): point it at a file \`npm run build:agent\` made.`,
+      { status: 503 },
+    );
+  }
+  const version = /^clawops-agent (\S+)$/.exec(said)?.[1];
+  if (!version) {
+    throw new ClawopsError(
+      "not_configured",
+      `CLAWOPS_AGENT_FILE ${path} says "${said.slice(0, 80)}", not "clawops-agent <version>".`,
+      {
+        status: 503,
+      },
+    );
+  }
+  return { agent: new Uint8Array(readFileSync(path)), from: path, version };
 }
 
 async function loadAgent(): Promise<{ agent: Uint8Array<ArrayBuffer>; from: string }> {

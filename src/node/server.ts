@@ -55,6 +55,8 @@ export interface ControlPlaneConfig {
   transport?: (hub: HostTransport) => HostTransport;
   /** CLAWOPS_PUBLIC_URL: where hosts install the agent from and bundle links point; default: the listen URL. */
   publicUrl?: string;
+  /** CLAWOPS_AGENT_FILE: the agent to serve instead of this checkout's (src/node/agent-install.ts). */
+  agentFile?: string;
   /** Bundle link key, lifetimes and tickets (CLAWOPS_LINK_SECRET, CLAWOPS_BUNDLE_*, JIRA_*, GITHUB_*). */
   bundles?: NodeBundleSettings;
   /** Freezes, authorization, announcements and audit (recovery runbook). */
@@ -195,7 +197,11 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
     recovery: await createRecoveryDeps(base.store.db, config.dataDir, config.recovery ?? {}, config.slack),
     // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
     freezePolicy: config.recovery?.freezePolicy ?? loadFreezePolicy(config.recovery?.freezePolicyFile),
-    agentFiles: agentFilesSource({ publicUrl: () => late.publicUrl, logger: base.logger }),
+    agentFiles: agentFilesSource({
+      publicUrl: () => late.publicUrl,
+      logger: base.logger,
+      ...(config.agentFile ? { agentFile: config.agentFile } : {}),
+    }),
   };
 }
 type Services = Awaited<ReturnType<typeof makeServices>>;
@@ -230,6 +236,10 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
     watch: watchCadence(config.watch),
+    agentRelease: async () => {
+      const { version, sha256 } = await services.agentFiles();
+      return { version, sha256 };
+    },
   };
   if (!services.chat) throw new Error("no chat configured");
   const deps: CoreDeps = { ...withoutChat, chat: chatWithCommandName(services.chat, commandName) };

@@ -1,5 +1,4 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type AgentProcess, runAgent } from "../support/agent-process.ts";
@@ -62,6 +61,23 @@ async function triage(): Promise<{ progress: StoredMessage; result: StoredMessag
   await slack.waitFor(() => isFinal(slack.thread(CHANNEL, incident().ts)[before + 1]), 60_000, "the final result");
   const replies = slack.thread(CHANNEL, incident().ts).slice(before);
   return { progress: replies[0] as StoredMessage, result: replies[1] as StoredMessage, ackText: body.text ?? "" };
+}
+
+/** A listener on `port` that accepts connections and never answers (a hung gateway). */
+async function hangPort(port: number): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 function isFinal(m: StoredMessage | undefined): boolean {
@@ -136,9 +152,19 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
   });
 
   it("an agent killed mid-job ends the job as lost in the thread, with what had arrived", async () => {
-    // A new entry in the state folder changes what doctor reads: the agent's cached doctor result no
-    // longer applies, so `openclaw doctor --lint` runs for this job and keeps it running for seconds.
-    writeFileSync(join(gw.env.OPENCLAW_STATE_DIR, `e2e-doctor-refresh-${Date.now()}`), "");
+    // The gateway is stopped (the test before): something that accepts connections on its port
+    // and never answers keeps the WebSocket and HTTP probes waiting for seconds, so the job is
+    // still running when the agent dies. (A triage never waits for doctor any more: the agent
+    // answers from its cache or says a reading is being taken.)
+    const hung = await hangPort(gw.port);
+    try {
+      await killedMidJob();
+    } finally {
+      await hung.close();
+    }
+  });
+
+  async function killedMidJob(): Promise<void> {
     const parent = incident();
     const before = slack.thread(CHANNEL, parent.ts).length;
     const { body } = await postSlashCommand(cp.url, SECRET, { text: `triage ${HOST}`, channel_id: CHANNEL });
@@ -162,7 +188,7 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
     expect(blocksText(result)).toContain("Agent connection lost mid-job");
     expect(blocksText(result)).toContain("Incomplete");
     expect(slack.violations).toEqual([]);
-  });
+  }
 
   it("a control-plane restart keeps hosts, jobs and the incident thread", async () => {
     const parentTs = incident().ts;

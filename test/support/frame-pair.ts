@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { WireSocket } from "../../src/agent/wire/websocket.ts";
+import type { HubSocket } from "../../src/agent/connection.ts";
 import type { HubFrame } from "../../src/contract/agent-wire.ts";
 import type { ConnectionState, FrameSocket } from "../../src/core/hub/frame-socket.ts";
 import type { HubConnection, HubSession } from "../../src/core/hub/hub-session.ts";
@@ -7,8 +7,8 @@ import type { HubConnection, HubSession } from "../../src/core/hub/hub-session.t
 /**
  * A linked pair of in-memory frame sockets, the model being the MCP SDK's
  * `InMemoryTransport.createLinkedPair()`: the hub end is a `FrameSocket` for `HubSession`,
- * the agent end behaves like the WebSocket client `AgentConnection` dials (src/agent/wire/websocket.ts) (message, close and
- * error events, `readyState`, `send`, `close`, `terminate`). Frames cross as JSON text, in
+ * the agent end behaves like the `ws` client `AgentConnection` dials (its `HubSocket`: message, pong, close and
+ * error events, `readyState`, `send`, `ping`, `close`, `terminate`). Frames cross as JSON text, in
  * order, one microtask later; a close reaches both ends after the frames sent before it.
  * No sockets, no ports: the real agent code against the real hub session.
  */
@@ -116,6 +116,14 @@ export class InMemoryAgentSocket extends EventEmitter {
     this.link.close(code, reason);
   }
 
+  /** Answered at once while open, as a live hub answers at the WebSocket level. */
+  ping(): void {
+    if (this.link.state !== OPEN) return;
+    queueMicrotask(() => {
+      if (this.link.state === OPEN) this.emit("pong");
+    });
+  }
+
   /** The connection drops without a close frame (a killed process, a vanished peer): 1006 on both ends. */
   terminate(): void {
     if (this.link.state === CLOSED) return;
@@ -143,7 +151,7 @@ export function serveOnSession(
 
 export interface InMemoryDial {
   /** `AgentConnectionOptions.dial`: every (re)connect makes a new pair served on the session. */
-  dial: (url: string) => WireSocket;
+  dial: (url: string) => HubSocket;
   /** Every connection dialled so far, oldest first. */
   readonly connections: { hub: InMemoryHubSocket; agent: InMemoryAgentSocket; conn: HubConnection }[];
   last(): { hub: InMemoryHubSocket; agent: InMemoryAgentSocket; conn: HubConnection };
@@ -166,8 +174,8 @@ export function inMemoryDial(session: HubSession, opts: { pinned?: boolean } = {
       const [hub, agent] = createLinkedFramePair();
       const host = opts.pinned ? (new URL(url).searchParams.get("host") ?? undefined) : undefined;
       connections.push({ hub, agent, conn: serveOnSession(session, hub, host ? { host } : {}) });
-      // The agent uses the events, readyState, send, close and terminate of its client: all here.
-      return agent as unknown as WireSocket;
+      // The agent uses the events, readyState, send, ping, close and terminate of its client: all here.
+      return agent as unknown as HubSocket;
     },
   };
 }

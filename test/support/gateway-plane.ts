@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { type AgentProcess, enrollAgent, runAgent } from "./agent-process.ts";
+import { type AgentLaunch, type AgentProcess, enrollAgent, runAgent } from "./agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "./control-plane-process.ts";
 import { type SharedGateway, sharedGateway } from "./gateway/control.ts";
 import { waitHostOnline } from "./slack-signing.ts";
@@ -34,9 +34,11 @@ export async function startGatewayPlane(opts: {
   watchIncidents?: string;
   /** Keep the control plane's data folder when it stops (a test restarts it on the same data); close() removes it. */
   keepData?: boolean;
+  /** How the agent runs: the TypeScript sources (default) or a built bundle with its Node flags, and its extra environment. */
+  launch?: AgentLaunch & { env?: Record<string, string> };
 }): Promise<GatewayPlane> {
   const gw = sharedGateway();
-  const agentEnv = () => ({ ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin });
+  const agentEnv = () => ({ ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...opts.launch?.env });
   const parts: Partial<GatewayPlane> = { gw, agentEnv };
   const close = async () => {
     await parts.agent?.kill();
@@ -69,8 +71,9 @@ export async function startGatewayPlane(opts: {
       host: opts.host,
       code: await cp.enrollmentCode(opts.host),
       env: agentEnv(),
+      ...(opts.launch ? { launch: opts.launch } : {}),
     });
-    const agent = runAgent({ dir: parts.agentDir, env: agentEnv() });
+    const agent = runAgent({ dir: parts.agentDir, env: agentEnv(), ...(opts.launch ? { launch: opts.launch } : {}) });
     parts.agent = agent;
     await waitHostOnline(cp.url, opts.secret, opts.host, { describe: () => agent.log() });
   } catch (err) {

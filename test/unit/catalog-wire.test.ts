@@ -81,6 +81,7 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.acceptance",
       "gateway.restart",
       "doctor.fix",
+      "agent.upgrade",
     ]);
     expect(DEFAULT_STEP_DEADLINE_MS).toEqual({
       versions: 5_000,
@@ -99,6 +100,7 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.acceptance": 15_000,
       "gateway.restart": 90_000,
       "doctor.fix": 120_000,
+      "agent.upgrade": 60_000,
     });
     expect(Object.keys(StepArgs)).toEqual(STEP_NAMES);
     expect([...SLOW_STEPS]).toEqual(["gateway.status", "doctor.lint", "models.status"]);

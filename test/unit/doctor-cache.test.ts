@@ -1,9 +1,12 @@
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
-import { doctorCache } from "../../src/agent/probes/doctor-cache.ts";
+import { DoctorCache, doctorCache, doctorCacheKey, startDoctorRefresher } from "../../src/agent/probes/doctor-cache.ts";
+import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
+import { runDoctorLint, startDoctorCacheRefresher } from "../../src/agent/probes/doctor-lint.ts";
+import { JobReadings } from "../../src/agent/probes/job-readings.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { DoctorLintData, StepResult } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
@@ -128,6 +131,129 @@ describe("doctor.lint answers from the agent's cache", () => {
   it("forgets its result when told to (after doctor --fix)", async () => {
     doctorCache.invalidate(ctx());
     expect((await lint()).cache?.source).toBe("run");
+  });
+});
+
+describe("in the agent's `run`: doctor warmed in the background, never on a triage's path", () => {
+  const runCtx = () => ({ ...ctx(), doctorInBackground: true, agentDir: join(lab, "agent") });
+  const lintResult = async () => {
+    const [result] = await runSteps(runCtx(), [{ step: "doctor.lint", args: {} }], { deadlineMs: 20_000 });
+    return result as StepResult;
+  };
+  const idle = () => vi.waitFor(() => expect(doctorCache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+
+  it("a miss answers at once that a reading is being taken, starts one, and the next triage has it", async () => {
+    await idle();
+    await mkdir(join(lab, "agent"), { recursive: true });
+    await writeFile(join(stateDir, `pending-${Date.now()}`), "");
+    const before = await runs();
+    const pending = await lintResult();
+    expect(pending.status).toBe("error");
+    expect(pending.error?.code).toBe("doctor_pending");
+    expect(pending.error?.message).toMatch(/^a new reading is being taken on the host \(started \d+ s ago; 5-10 s\)$/);
+    // The step did not wait: doctor (0.3 s in the stand-in) is still running when it answered.
+    expect(doctorCache.refreshing(ctx())).toBe(true);
+    // The answer says so in its footer; the config layer is read from the other probes, as while
+    // doctor runs, not marked unknown.
+    const classified = classifyResults([pending], ["doctor.lint"]);
+    expect(classified.matrix.config.reason).not.toMatch(/doctor/);
+    const answer = JSON.stringify(
+      renderTriageResult(classified, {
+        host: "h",
+        jobId: "j",
+        elapsedMs: 300,
+        doctor: { source: "pending", ageMs: 0 },
+      }),
+    );
+    expect(answer).toContain("no doctor reading yet (being taken on the host)");
+    await idle();
+    expect(await runs()).toBe(before + 1);
+    const next = await lintResult();
+    expect(next.status).toBe("ok");
+    expect(next.step === "doctor.lint" && next.data?.cache?.source).toBe("cache");
+  });
+
+  it("a job that runs another slow CLI step (the runbook's snapshot) waits for a fresh reading", async () => {
+    await idle();
+    await writeFile(join(stateDir, `snapshot-${Date.now()}`), "");
+    const before = await runs();
+    const results = await runSteps(
+      runCtx(),
+      [
+        { step: "doctor.lint", args: {} },
+        { step: "models.status", args: {} },
+      ],
+      { deadlineMs: 20_000 },
+    );
+    const lintOf = results.find((r) => r.step === "doctor.lint");
+    expect(lintOf?.status).toBe("ok");
+    expect(lintOf?.step === "doctor.lint" && lintOf.data?.cache?.source).toBe("run");
+    expect(await runs()).toBeGreaterThanOrEqual(before + 1);
+  });
+
+  it("warms at start and again when openclaw.json changes, with no triage asking", async () => {
+    await idle();
+    const cache = new DoctorCache();
+    const before = await runs();
+    const stop = startDoctorRefresher(
+      ctx(),
+      () => new JobReadings(ctx()).config(),
+      (c) => runDoctorLint(c, new JobReadings(c), 10_000),
+      { cache, intervalMs: 3_600_000 },
+    );
+    try {
+      await vi.waitFor(async () => expect(await runs()).toBe(before + 1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(cache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+      const key = await doctorCacheKey(ctx(), await new JobReadings(ctx()).config());
+      expect(cache.get(ctx(), key)).toBeDefined();
+      // An editor's save: a new file renamed over the old one.
+      await writeFile(`${configPath}.swp`, JSON.stringify({ gateway: { mode: "local", port: 18795 } }));
+      const { rename } = await import("node:fs/promises");
+      await rename(`${configPath}.swp`, configPath);
+      await vi.waitFor(async () => expect(await runs()).toBe(before + 2), { timeout: 10_000 });
+      await vi.waitFor(() => expect(cache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+      const newKey = await doctorCacheKey(ctx(), await new JobReadings(ctx()).config());
+      expect(newKey).not.toBe(key);
+      expect(cache.get(ctx(), newKey)).toBeDefined();
+    } finally {
+      stop();
+    }
+  });
+
+  it("keeps its last reading in the state folder: a restarted agent answers from it, with its true age", async () => {
+    await idle();
+    const agentDir = join(lab, "agent");
+    await mkdir(agentDir, { recursive: true });
+    const c = runCtx();
+    const stop = startDoctorCacheRefresher(c, () => {});
+    let finishedAt = 0;
+    try {
+      await idle();
+      const key = await doctorCacheKey(c, await new JobReadings(c).config());
+      // The config changed in the test before: the refresher took a reading for the new key at
+      // once and wrote it to the state folder, readable by the agent's user alone.
+      await vi.waitFor(async () => expect((await stat(join(agentDir, DOCTOR_CACHE_FILE))).mode & 0o777).toBe(0o600));
+      const kept = JSON.parse(await readFile(join(agentDir, DOCTOR_CACHE_FILE), "utf8"));
+      finishedAt = doctorCache.get(c, key)?.finishedAt ?? 0;
+      expect(kept).toMatchObject({ v: 1, key, finishedAt, configPath, stateDir });
+    } finally {
+      stop();
+    }
+    // A restart: the process's cache is empty; the kept reading comes back without a doctor run.
+    doctorCache.invalidate(c);
+    const before = await runs();
+    const stop2 = startDoctorCacheRefresher(c, () => {});
+    try {
+      const answer = await lintResult();
+      expect(answer.status).toBe("ok");
+      expect(answer.step === "doctor.lint" && answer.data?.cache?.source).toBe("cache");
+      const age = answer.step === "doctor.lint" ? (answer.data?.cache?.ageMs ?? -1) : -1;
+      expect(age).toBeGreaterThanOrEqual(Date.now() - finishedAt - 1_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await runs()).toBe(before);
+    } finally {
+      stop2();
+    }
   });
 });
 

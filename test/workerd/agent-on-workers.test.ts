@@ -152,6 +152,31 @@ function handshake(
   });
 }
 
+/** A hand-made agent for `host`: enrolled with a fresh key through `POST /api/enroll`, connected and welcomed. */
+async function welcomedConnection(host: string): Promise<WebSocket> {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const issued = await admin("/api/admin/enrollment-codes", { method: "POST", body: JSON.stringify({ host }) });
+  const { code } = (await issued.json()) as { code: string };
+  const raw = (publicKey.export({ format: "jwk" }) as { x: string }).x;
+  const enrolled = await fetch(`${baseUrl}/api/enroll`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code, host, publicKey: raw }),
+  });
+  expect(enrolled.status).toBe(200);
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/agent/connect?host=${host}`);
+  await new Promise<void>((resolve, reject) => {
+    ws.on("error", reject);
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; nonce?: string };
+      if (frame.type === "welcome") resolve();
+      else if (frame.type === "challenge" && frame.nonce)
+        ws.send(JSON.stringify(signedHello(host, frame.nonce, privateKey)));
+    });
+  });
+  return ws;
+}
+
 function signedHello(host: string, nonce: string, privateKey = generateKeyPairSync("ed25519").privateKey) {
   return {
     type: "hello",
@@ -291,8 +316,20 @@ describe("a real agent on the Workers runtime (workerd, Durable Objects)", () =>
   });
 
   it("hibernates while idle and wakes with the same agent socket, then runs the next job on it", async () => {
+    // A second, hand-made agent connection, welcomed and then silent: after the wait its object has
+    // left memory too, and a ping on it is answered at once (the agent's liveness check relies on it).
+    const second = await welcomedConnection("wk-node-2");
     const before = await agentStatus();
     await new Promise((r) => setTimeout(r, HIBERNATION_WAIT_MS));
+    try {
+      const sent = Date.now();
+      const pong = new Promise<number>((resolve) => second.once("pong", () => resolve(Date.now() - sent)));
+      second.ping();
+      expect(await pong).toBeLessThan(2_000);
+      expect(second.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      second.terminate();
+    }
     const after = await agentStatus();
     // A new instance: the object left memory. Same socket: connectedAt comes from its attachment.
     expect(after.instance).not.toBe(before.instance);

@@ -10,6 +10,8 @@ export interface AgentFiles {
   agent: Uint8Array<ArrayBuffer>;
   /** Its SHA-256, lowercase hex. */
   sha256: string;
+  /** Its version, as `clawops-agent --version` says it. */
+  version: string;
   /** The install script, with this control plane's URL and the agent's SHA-256 in it. */
   installScript: string;
   /** infra/systemd/clawops-agent.service and infra/launchd/ai.clawops.agent.plist, as they are. */

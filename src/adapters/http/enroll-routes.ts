@@ -1,17 +1,11 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { type EnrollAnswer, EnrollRequest } from "../../contract/enroll.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { enrollHost } from "../../core/hub/enrollment.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 import { type ClientAddress, SourceWindows, UNKNOWN_SOURCE } from "./source-limits.ts";
-
-const EnrollBody = z.object({
-  code: z.string().min(4).max(64),
-  host: z.string().min(1).max(100),
-  publicKey: z.string().max(100),
-});
 
 /**
  * Failed enrollments a minute from one source: past them that source gets 429 before its code
@@ -50,7 +44,7 @@ export function enrollRoutes(deps: CoreDeps, clientAddress: ClientAddress = () =
         { status: 429 },
       );
     }
-    const parsed = EnrollBody.safeParse(await c.req.json().catch(() => null));
+    const parsed = EnrollRequest.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {code, host, publicKey}.");
     let result: Awaited<ReturnType<typeof enrollHost>>;
     try {
@@ -64,7 +58,12 @@ export function enrollRoutes(deps: CoreDeps, clientAddress: ClientAddress = () =
     }
     deps.logger.info("host enrolled", { host: result.host });
     // Agents pin this key at enrollment and accept mutating steps only with approvals it signed.
-    return c.json({ ok: true, host: result.host, approvalKey: deps.recovery.approvalKey?.publicKey ?? null });
+    const answer: EnrollAnswer = {
+      ok: true,
+      host: result.host,
+      approvalKey: deps.recovery.approvalKey?.publicKey ?? null,
+    };
+    return c.json(answer);
   });
   return app;
 }

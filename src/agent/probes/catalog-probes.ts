@@ -1,3 +1,4 @@
+import { probeAgentUpgrade } from "./agent-upgrade.ts";
 import { probeBundleCollect } from "./bundle-collect.ts";
 import { probeConfig } from "./config.ts";
 import { probeDoctorFix } from "./doctor-fix.ts";
@@ -33,4 +34,5 @@ export const CATALOG_PROBES: ProbeTable = {
   "gateway.acceptance": probeGatewayAcceptance,
   "gateway.restart": probeGatewayRestart,
   "doctor.fix": probeDoctorFix,
+  "agent.upgrade": probeAgentUpgrade,
 };

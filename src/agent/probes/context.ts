@@ -25,6 +25,13 @@ export type ProbeContext = {
   serviceUnitDirs: string[];
   /** The agent's own state folder (approval pin, policy.json); mutating steps refuse without it. */
   agentDir?: string;
+  /**
+   * Set by `run`, which keeps the doctor cache warm itself (at start, when openclaw.json changes,
+   * every minute: startDoctorCacheRefresher): `doctor.lint` then answers at once, from the cache
+   * or saying a reading is being taken, and never waits for doctor. `probe` and `oneshot` (one
+   * process per job) leave it unset and wait.
+   */
+  doctorInBackground?: boolean;
 };
 
 export type ProbeContextOverrides = Partial<ProbeContext>;

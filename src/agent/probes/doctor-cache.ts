@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { delimiter, dirname, isAbsolute, join } from "node:path";
+import { type FSWatcher, watch } from "node:fs";
+import { basename, delimiter, dirname, isAbsolute, join } from "node:path";
 import type { DoctorLintData } from "../../contract/catalog.ts";
 import { readdir, readFile, realpath, stat } from "../fs-async.ts";
 import type { ProbeContext } from "./context.ts";
@@ -21,7 +22,9 @@ import type { ConfigReading } from "./openclaw-config.ts";
  * only grows does not, or the cache would never hold on a busy gateway. What the key cannot
  * see (disk filling up, a file's content in the state folder, the service files) is why the
  * answer says how old the result is, why a triage refreshes it afterwards, and why the agent
- * checks the key every minute (startDoctorRefresher).
+ * checks the key every minute (startDoctorRefresher). The agent (`run`) warms the cache at start
+ * and whenever the config file changes (it watches it), and keeps its last result in its state
+ * folder (doctor-cache-file.ts), so a restart does not start cold.
  */
 
 export type DoctorCacheEntry = {
@@ -36,7 +39,7 @@ type Slot = {
   /** Which run stored `entry`: a run that started earlier never replaces a later one's result. */
   entryRun: number;
   runs: number;
-  inflight?: { key: string; promise: Promise<DoctorLintData> };
+  inflight?: { key: string; promise: Promise<DoctorLintData>; startedAt: number };
 };
 
 /** Runs doctor for a cache fill; the probe passes its own so tests can swap it. */
@@ -52,6 +55,9 @@ export const REFRESH_AFTER_TRIAGE_MIN_AGE_MS = 60_000;
 export class DoctorCache {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
+
+  /** Told of every result kept (the agent writes it to its state folder). */
+  onStored: ((ctx: ProbeContext, entry: DoctorCacheEntry) => void) | undefined;
 
   constructor(now: () => number = () => Date.now()) {
     this.now = now;
@@ -77,6 +83,18 @@ export class DoctorCache {
     return entry?.key === key ? entry : undefined;
   }
 
+  /** Puts back a result kept from an earlier run of the agent, unless a newer one is here. */
+  restore(ctx: ProbeContext, entry: DoctorCacheEntry): void {
+    const slot = this.slot(ctx);
+    if (slot.entry && slot.entry.finishedAt >= entry.finishedAt) return;
+    slot.entry = entry;
+  }
+
+  /** When the run under way for this context started (agent clock, ms), or undefined when none is. */
+  refreshStartedAt(ctx: ProbeContext): number | undefined {
+    return this.slot(ctx).inflight?.startedAt;
+  }
+
   /** Age of a cached entry now, ms. */
   ageMs(entry: DoctorCacheEntry): number {
     return Math.max(0, this.now() - entry.finishedAt);
@@ -95,10 +113,11 @@ export class DoctorCache {
       if (cacheable(data) && run > slot.entryRun) {
         slot.entry = { key, data, finishedAt: this.now() };
         slot.entryRun = run;
+        this.onStored?.(ctx, slot.entry);
       }
       return data;
     });
-    const inflight = { key, promise };
+    const inflight = { key, promise, startedAt: this.now() };
     slot.inflight = inflight;
     const clear = () => {
       if (slot.inflight === inflight) slot.inflight = undefined;
@@ -221,9 +240,14 @@ function expandHome(path: string, home: string | undefined): string {
 /** How often the agent looks at the key between triages (a few stats and one file hash). */
 export const DOCTOR_KEY_CHECK_MS = 60_000;
 
+/** After the config file changes, wait this long for the writes to settle (editors write twice). */
+const CONFIG_SETTLE_MS = 300;
+
 /**
- * Keeps the cache warm between triages: checks the key now and every `intervalMs`, and runs
- * doctor in the background when there is no result for it. Returns a stop function.
+ * Keeps the cache warm between triages: checks the key now (`firstDelayMs`, default 0), when the
+ * config file changes (`watchConfig`: a watch on its folder, since editors replace the file by
+ * renaming a new one over it) and every `intervalMs`, and runs doctor in the background when
+ * there is no result for the key. Returns a stop function.
  */
 export function startDoctorRefresher(
   ctx: ProbeContext,
@@ -236,29 +260,59 @@ export function startDoctorRefresher(
     onError?: (err: unknown) => void;
     /** After each doctor run it started, done or failed (the agent gives back the memory its output took). */
     afterRun?: () => void;
+    /** Watch the config file and check the key when it changes (default true). */
+    watchConfig?: boolean;
   } = {},
 ): () => void {
   const cache = options.cache ?? doctorCache;
   let stopped = false;
-  const check = async () => {
-    if (stopped || cache.refreshing(ctx)) return;
+  let again = false;
+  const check = async (): Promise<void> => {
+    if (stopped) return;
+    // A change seen while a run is under way is looked at once that run is done.
+    if (cache.refreshing(ctx)) {
+      again = true;
+      return;
+    }
     const key = await doctorCacheKey(ctx, await readConfig());
-    if (stopped || cache.get(ctx, key)) return;
+    if (stopped || cache.get(ctx, key) || cache.refreshing(ctx)) return;
     try {
       await cache.refresh(ctx, key, runDoctor);
     } finally {
       options.afterRun?.();
+      if (again && !stopped) {
+        again = false;
+        await check();
+      }
     }
   };
   const tick = () => void check().catch((err: unknown) => options.onError?.(err));
-  // Not at the very start: the agent connects and reads its versions first.
-  const first = setTimeout(tick, options.firstDelayMs ?? 5_000);
+  const first = setTimeout(tick, options.firstDelayMs ?? 0);
   const timer = setInterval(tick, options.intervalMs ?? DOCTOR_KEY_CHECK_MS);
   first.unref();
   timer.unref();
+  let settle: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  if (options.watchConfig ?? true) {
+    const name = basename(ctx.configPath);
+    try {
+      watcher = watch(dirname(ctx.configPath), { persistent: false }, (_event, file) => {
+        if (file !== null && file !== name) return;
+        clearTimeout(settle);
+        settle = setTimeout(tick, CONFIG_SETTLE_MS);
+        settle.unref();
+      });
+      watcher.on("error", (err) => options.onError?.(err));
+    } catch (err) {
+      // No config folder (yet): the minute's check still sees a config that appears.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") options.onError?.(err);
+    }
+  }
   return () => {
     stopped = true;
     clearTimeout(first);
+    clearTimeout(settle);
     clearInterval(timer);
+    watcher?.close();
   };
 }

@@ -1,6 +1,7 @@
-import { DEFAULT_STEP_DEADLINE_MS, type DoctorLintData } from "../../contract/catalog.ts";
+import { DEFAULT_STEP_DEADLINE_MS, type DoctorLintData, SLOW_STEPS } from "../../contract/catalog.ts";
 import type { ProbeContext } from "./context.ts";
 import { doctorCache, doctorCacheKey, REFRESH_AFTER_TRIAGE_MIN_AGE_MS, startDoctorRefresher } from "./doctor-cache.ts";
+import { loadDoctorCacheEntry, saveDoctorCacheEntry } from "./doctor-cache-file.ts";
 import { ProbeError } from "./errors.ts";
 import { execCommand } from "./exec.ts";
 import { parseJsonOutput } from "./gateway-status.ts";
@@ -17,7 +18,12 @@ const MAX_TEXT = 400;
  * from the agent's cache when nothing doctor reads has changed (doctor-cache.ts), so a triage's
  * answer does not wait for it. A result from the cache says how old it is, and doctor is rerun
  * in the background once the job is over (unless the result is under a minute old). With no
- * cached result for the current key, the step waits for doctor (joining a run already under way).
+ * cached result for the current key: in the agent's `run`, which keeps the cache warm itself
+ * (`doctorInBackground`), the step answers at once that a reading is being taken and starts one
+ * if none is under way, so a triage never waits for doctor; unless the job runs another slow CLI
+ * step (the recovery runbook's snapshot: `gateway status`, `models status`), which takes seconds
+ * anyway and whose doctor step needs doctor's verdict on the config as it is now. In `probe` and
+ * `oneshot` it waits for doctor (joining a run already under way).
  *
  * Exit 1 is normal whenever there is any finding: a healthy gateway has two warnings
  * (loopback-only node onboarding, plaintext token), so the exit code says nothing here.
@@ -32,6 +38,14 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, _args, run) => 
     }
     return { ...cached.data, cache: { source: "cache", ageMs } };
   }
+  const slowAnyway = (run.jobSteps ?? []).some((s) => s !== "doctor.lint" && SLOW_STEPS.has(s));
+  if (ctx.doctorInBackground && !slowAnyway) {
+    const startedAt = doctorCache.refreshStartedAt(ctx) ?? Date.now();
+    void doctorCache.refresh(ctx, key, runDoctorInBackground).catch(() => undefined);
+    const since = Math.max(0, Math.round((Date.now() - startedAt) / 1000));
+    // Short: the config cell quotes it (the agent just started, or what doctor reads changed).
+    throw new ProbeError("doctor_pending", `a new reading is being taken on the host (started ${since} s ago; 5-10 s)`);
+  }
   const reason = doctorCache.refreshing(ctx) ? "a refresh was under way" : "no result for the current key";
   // The run is shared with the cache: when this step's deadline passes, run-steps answers
   // `timeout` and the run goes on to fill the cache for the next triage.
@@ -43,16 +57,33 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, _args, run) => 
 const runDoctorInBackground = (ctx: ProbeContext) =>
   runDoctorLint(ctx, new JobReadings(ctx), DEFAULT_STEP_DEADLINE_MS["doctor.lint"]);
 
-/** The agent's background refresher (agent `run`): keeps the doctor cache warm between triages. */
+/**
+ * The agent's background refresher (agent `run`): puts back the result kept in the state folder,
+ * then keeps the doctor cache warm (at start, on a config change, every minute), keeping each new
+ * result in the state folder.
+ */
 export function startDoctorCacheRefresher(
   ctx: ProbeContext,
   onError: (err: unknown) => void,
   afterRun?: () => void,
 ): () => void {
-  return startDoctorRefresher(ctx, () => new JobReadings(ctx).config(), runDoctorInBackground, {
+  const kept = loadDoctorCacheEntry(ctx);
+  if (kept) doctorCache.restore(ctx, kept);
+  doctorCache.onStored = (c, entry) => {
+    try {
+      saveDoctorCacheEntry(c, entry);
+    } catch (err) {
+      onError(err);
+    }
+  };
+  const stop = startDoctorRefresher(ctx, () => new JobReadings(ctx).config(), runDoctorInBackground, {
     onError,
     ...(afterRun ? { afterRun } : {}),
   });
+  return () => {
+    stop();
+    doctorCache.onStored = undefined;
+  };
 }
 
 /** Runs `openclaw doctor --lint --json` once and summarises it; never throws but for a missing CLI. */

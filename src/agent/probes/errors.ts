@@ -15,7 +15,9 @@ export type ProbeErrorCode =
   /** The `openclaw` executable could not be started. */
   | "cli_unavailable"
   /** Neither /proc nor a fallback tool (ss, lsof) could list sockets or processes. */
-  | "proc_unavailable";
+  | "proc_unavailable"
+  /** No doctor reading for what doctor reads now: one is being taken in the background (agent `run`). */
+  | "doctor_pending";
 
 export class ProbeError extends Error {
   readonly code: ProbeErrorCode;

@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { monotonicMs } from "../monotonic.ts";
+import { trackGroup, untrackGroup } from "./child-reaper.ts";
 
 /**
  * Runs one executable with an argument array (never a shell string) and a hard deadline. The
  * child gets its own process group so a timeout kills everything it started: `openclaw`
  * commands are Node programs that may fork workers, and several block for 60 s when the
- * gateway is down (GATEWAY-FACTS §3).
+ * gateway is down (GATEWAY-FACTS §3). The group dies with the agent too, a SIGKILL of the agent
+ * included (child-reaper.ts).
  */
 export type ExecOptions = {
   env: Readonly<Record<string, string | undefined>>;
@@ -54,6 +56,9 @@ export function execCommand(file: string, args: readonly string[], options: Exec
       windowsHide: true,
     });
 
+    const pgid = child.pid;
+    if (pgid !== undefined) trackGroup(pgid);
+
     const killGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
@@ -87,6 +92,7 @@ export function execCommand(file: string, args: readonly string[], options: Exec
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
+      if (pgid !== undefined) untrackGroup(pgid);
       clearTimeout(timer);
       // The group may still hold stragglers that kept no pipe open; make sure they go too.
       if (timedOut || aborted) killGroup("SIGKILL");

@@ -1,6 +1,6 @@
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayHttpData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import { get } from "../wire/http-get.ts";
+import { httpFetch } from "../http-client.ts";
 import { errnoCode } from "./errors.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { budget, type Probe } from "./probe.ts";
@@ -24,11 +24,11 @@ export const probeGatewayHttp: Probe<"gateway.http"> = async (ctx, args, run) =>
 
 /** One GET on a fresh connection (no keep-alive pool left holding a socket to the gateway). */
 export async function httpGet(url: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpCheck> {
-  // `get` closes the connection when either fires; which one fired names the error.
+  // `httpFetch` closes the connection when either fires; which one fired names the error.
   // (AbortSignal.timeout takes whole ms; a step's remaining budget is fractional.)
   const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
   try {
-    const res = await get(url, {
+    const res = await httpFetch(url, {
       headers: { Accept: "application/json" },
       maxBodyBytes: MAX_BODY_BYTES,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,

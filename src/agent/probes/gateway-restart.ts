@@ -246,7 +246,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   }
 }
 
-/** The status of a GET, or null when nothing answered in 2 s (the agent's own client: no `fetch`, whose undici stays resident once loaded). */
+/** The status of a GET, or null when nothing answered in 2 s (Node's http client, as `gateway.http`: no `fetch`, whose undici stays resident once loaded). */
 async function httpStatus(url: string): Promise<number | null> {
   return (await httpGet(url, 2_000)).status;
 }

@@ -1,10 +1,8 @@
+import WebSocket from "ws";
 import type { WsError, WsOutcome } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import * as generated from "../checks.generated.js";
-import { check } from "../checks.ts";
 import { monotonicMs } from "../monotonic.ts";
-import type { ErrorShape, GatewayFrame, HelloOk, ResFrame } from "../schemas.ts";
-import { WireSocket } from "../wire/websocket.ts";
+import { type ErrorShape, GatewayFrame, HelloOk, type ResFrame } from "../schemas.ts";
 import { errnoCode } from "./errors.ts";
 
 /**
@@ -16,8 +14,16 @@ import { errnoCode } from "./errors.ts";
 
 export const GATEWAY_PROTOCOL_VERSION = 4;
 
-const checkHelloOk = check<HelloOk>(generated.HelloOk);
-const checkGatewayFrame = check<GatewayFrame>(generated.GatewayFrame);
+/**
+ * The largest message the agent reads from the gateway. Its frames are small JSON: `hello-ok` is
+ * 15–23 KB (GATEWAY-FACTS §4.1), an RPC answer a few KB; 2 MiB leaves room for a gateway with
+ * thousands of cron jobs or sessions. The gateway's own limit (`policy.maxPayload`, 25 MiB) is
+ * for what clients send it; `ws`'s default (100 MiB) would let a broken or hostile listener on
+ * the gateway's port make the agent hold that much.
+ */
+export const GATEWAY_MAX_PAYLOAD = 2 * 1024 * 1024;
+/** A gateway (`ws`'s server) sends each message as one frame; a listener that sends hundreds of fragments is refused. */
+const GATEWAY_MAX_FRAGMENTS = 256;
 
 export type ConnectOptions = {
   url: string;
@@ -73,7 +79,14 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
     let connectSent = false;
     let challengeTimer: NodeJS.Timeout | undefined;
     let closeWait: NodeJS.Timeout | undefined;
-    const ws = new WireSocket(options.url, { handshakeTimeout: options.timeoutMs });
+    // No per-message deflate (offered by default): its zlib context is memory the probe's small frames never repay.
+    const ws = new WebSocket(options.url, {
+      handshakeTimeout: options.timeoutMs,
+      maxPayload: GATEWAY_MAX_PAYLOAD,
+      maxFragments: GATEWAY_MAX_FRAGMENTS,
+      perMessageDeflate: false,
+      followRedirects: false,
+    });
 
     const cleanup = () => {
       clearTimeout(deadline);
@@ -110,13 +123,13 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
     else options.signal?.addEventListener("abort", onAbort, { once: true });
 
     const sendConnect = () => {
-      if (connectSent || ws.readyState !== WireSocket.OPEN) return;
+      if (connectSent || ws.readyState !== WebSocket.OPEN) return;
       connectSent = true;
       clearTimeout(challengeTimer);
       ws.send(JSON.stringify(connectFrame(connectId, options)));
     };
 
-    ws.on("unexpected-response", (res) => {
+    ws.on("unexpected-response", (_req, res) => {
       // Something answered HTTP on the port but is not a gateway (or refused the upgrade).
       result.upgradeStatus = res.statusCode;
       fail("upgrade-refused", { message: `Unexpected server response: ${res.statusCode}` });
@@ -135,7 +148,7 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
         return;
       }
       if (frame.id !== connectId || settled) return;
-      const hello = frame.ok ? checkHelloOk.safeParse(frame.payload) : undefined;
+      const hello = frame.ok ? HelloOk.safeParse(frame.payload) : undefined;
       if (hello?.success) {
         result.outcome = "hello-ok";
         result.hello = hello.data;
@@ -198,26 +211,26 @@ function parseGatewayFrame(text: string) {
   } catch {
     return undefined;
   }
-  const parsed = checkGatewayFrame.safeParse(json);
+  const parsed = GatewayFrame.safeParse(json);
   return parsed.success ? parsed.data : undefined;
 }
 
-function terminate(ws: WireSocket): void {
+function terminate(ws: WebSocket): void {
   ws.on("error", () => {});
-  if (ws.readyState === WireSocket.CONNECTING || ws.readyState === WireSocket.OPEN) ws.terminate();
+  if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.terminate();
 }
 
 export type RpcResult = { ok: true; payload: unknown } | { ok: false; error: WsError };
 
 /** An authenticated connection: requests matched to responses by id; closing fails all pending. */
 export class GatewayConnection {
-  private readonly ws: WireSocket;
+  private readonly ws: WebSocket;
   private readonly pending = new Map<string, (res: RpcResult) => void>();
   private nextId = 1;
   /** Settles with the close code and reason when the gateway (or we) close the session. */
   readonly closed: Promise<{ code: number; reason: string }>;
 
-  constructor(ws: WireSocket) {
+  constructor(ws: WebSocket) {
     this.ws = ws;
     this.closed = new Promise((resolve) =>
       ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -248,7 +261,7 @@ export class GatewayConnection {
         resolve(res);
       };
       this.pending.set(id, finish);
-      if (this.ws.readyState !== WireSocket.OPEN) {
+      if (this.ws.readyState !== WebSocket.OPEN) {
         finish({ ok: false, error: { message: "connection is not open" } });
         return;
       }
@@ -259,7 +272,7 @@ export class GatewayConnection {
   /** Polite close (1000), then terminate if the server does not answer quickly. */
   close(timeoutMs = 500): Promise<void> {
     return new Promise((resolve) => {
-      if (this.ws.readyState === WireSocket.CLOSED) return resolve();
+      if (this.ws.readyState === WebSocket.CLOSED) return resolve();
       const timer = setTimeout(() => {
         terminate(this.ws);
         resolve();

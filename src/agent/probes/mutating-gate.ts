@@ -1,12 +1,8 @@
-import { type ApprovalClaims, type MutatingStep, verifyApproval } from "../../contract/approval.ts";
-import * as generated from "../checks.generated.js";
-import { check } from "../checks.ts";
+import { type MutatingStep, verifyApproval } from "../../contract/approval.ts";
 import { readAgentConfig } from "../identity.ts";
 import { loadApprovalPin, policyRefusal } from "../policy.ts";
 import { FileNonceLedger, UsedApprovalsError } from "../used-approvals.ts";
 import type { ProbeContext } from "./context.ts";
-
-const checkApprovalClaims = check<ApprovalClaims>(generated.ApprovalClaims);
 
 export type Gate = { ok: true; host: string; approver: string } | { ok: false; refused: string; approver?: string };
 
@@ -31,17 +27,13 @@ export async function passMutatingGate(ctx: ProbeContext, step: MutatingStep, ap
   const ledger = new FileNonceLedger(ctx.agentDir);
   let check: Awaited<ReturnType<typeof verifyApproval>>;
   try {
-    check = await verifyApproval(
-      approval,
-      {
-        publicKey: pinned,
-        host,
-        step,
-        now: Date.now(),
-        seenNonce: (nonce, exp) => ledger.check(nonce, exp, Date.now()),
-      },
-      checkApprovalClaims,
-    );
+    check = await verifyApproval(approval, {
+      publicKey: pinned,
+      host,
+      step,
+      now: Date.now(),
+      seenNonce: (nonce, exp) => ledger.check(nonce, exp, Date.now()),
+    });
   } catch (err) {
     if (err instanceof UsedApprovalsError) return { ok: false, refused: `approval refused: ${err.message}` };
     throw err;

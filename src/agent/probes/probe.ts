@@ -12,6 +12,8 @@ export type ProbeRun = {
   readings: JobReadings;
   /** Runs `task` once every step of the job has answered (background work that must not slow the job). */
   afterJob?: (task: () => void) => void;
+  /** Every step the job asked for (this one included). */
+  jobSteps?: readonly StepName[];
 };
 
 /** One catalog step: read-only, never throws for a finding (a refused port is data). */

@@ -3,13 +3,11 @@ import {
   type StepArgsOf,
   type StepName,
   type StepRequest,
-  type StepResult,
+  StepResult,
   type StepStatus,
 } from "../../contract/catalog.ts";
-import { firstIssue } from "../../contract/check.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import * as generated from "../checks.generated.js";
-import { check } from "../checks.ts";
+import { firstIssue } from "../../contract/issues.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { CATALOG_PROBES } from "./catalog-probes.ts";
 import type { ProbeContext } from "./context.ts";
@@ -65,6 +63,7 @@ export async function runSteps(
   );
   let delivery = Promise.resolve();
   const afterJob: (() => void)[] = [];
+  const jobSteps = steps.map((s) => s.step);
 
   const runOne = async (request: StepRequest): Promise<StepResult> => {
     const started = clock.now();
@@ -76,6 +75,7 @@ export async function runSteps(
       ...(options.signal ? { jobSignal: options.signal } : {}),
       probes: options.probes ?? {},
       afterJob: (task) => afterJob.push(task),
+      jobSteps,
     });
     // The rule set (secretlint's recommended rules) first, on the text as the probe saw it.
     const result = finalize(await redactDeepWithRuleSet(raw), await secrets);
@@ -109,6 +109,7 @@ type StepRun = {
   jobSignal?: AbortSignal;
   probes: Partial<ProbeTable>;
   afterJob: (task: () => void) => void;
+  jobSteps: readonly StepName[];
 };
 
 type RawResult = {
@@ -144,6 +145,7 @@ async function executeStep(ctx: ProbeContext, request: StepRequest, run: StepRun
     remainingMs: () => run.deadline - run.clock.now(),
     readings: run.readings,
     afterJob: run.afterJob,
+    jobSteps: run.jobSteps,
   };
   try {
     const probe = pickProbe(step, run.probes);
@@ -187,12 +189,10 @@ function pickProbe<N extends StepName>(step: N, overrides: Partial<ProbeTable>):
   return probe;
 }
 
-const checkStepResult = check<StepResult>(generated.StepResult);
-
 /** Redact, then validate. A result that fails the schema is replaced, never sent malformed. */
 function finalize(raw: RawResult, secrets: readonly string[]): StepResult {
   const redacted = redactDeep(raw, secrets);
-  const parsed = checkStepResult.safeParse(redacted);
+  const parsed = StepResult.safeParse(redacted);
   if (parsed.success) return parsed.data;
   const { where, message } = firstIssue(parsed.error.issues);
   return {

@@ -1,6 +1,7 @@
 import { release, type } from "node:os";
 import type { VersionsData } from "../../contract/catalog.ts";
 import { readFile } from "../fs-async.ts";
+import { readUpgradeRecord } from "../upgrade/record.ts";
 import { execCommand } from "./exec.ts";
 import { budget, type Probe } from "./probe.ts";
 
@@ -19,6 +20,9 @@ export const probeVersions: Probe<"versions"> = async (ctx, _args, run) => {
   const raw = cli.stdout.trim();
   const version = cli.exitCode === 0 ? parseOpenclawVersion(raw) : null;
   const data: VersionsData = { agent: ctx.agentVersion, openclaw: version, os, node: process.version };
+  // How the agent's last upgrade in place went (the control plane reads it once the agent is back).
+  const upgrade = readUpgradeRecord(ctx.agentDir);
+  if (upgrade) data.upgrade = upgrade;
   if (raw) data.openclawRaw = raw.slice(0, 200);
   if (version === null) {
     // e.g. Node 20: `openclaw: Node 20.20.2: node:sqlite is unavailable; use 24.16+/26.1+` (GATEWAY-FACTS §1).

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineStep, NoArgs } from "../step.ts";
+import { AgentUpgradeRecord } from "./agent.ts";
 
 /** What is installed and where: versions, the gateway port's listeners, the config file, the tokens. */
 
@@ -11,6 +12,8 @@ export const VersionsData = z.object({
   openclawError: z.string().optional(),
   os: z.string(),
   node: z.string(),
+  /** The agent's last upgrade in place (agents since issue 31, when there was one). */
+  upgrade: AgentUpgradeRecord.optional(),
 });
 export type VersionsData = z.infer<typeof VersionsData>;
 

@@ -18,6 +18,8 @@ export const MUTATING_ACTIONS = [
   "remove",
   // `/openclaw tag <host> …`: tags choose who a fleet command reaches, so retagging is guarded.
   "tag",
+  // `/openclaw upgrade-agent …`: replaces the program that runs commands on gateway hosts.
+  "upgrade-agent",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

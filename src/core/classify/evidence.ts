@@ -25,6 +25,9 @@ export function collectEvidence(results: readonly StepResult[], expected: readon
   for (const r of results) {
     if (r.status === "ok" && r.data !== undefined) {
       ev[r.step] = r.data;
+    } else if (r.error?.code?.endsWith("_pending")) {
+      // A reading the agent is still taking (doctor_pending): as a step still running, not a
+      // failure; the answer's footer says so (render/messages.ts).
     } else {
       evidence.missing[r.step] =
         r.status === "timeout"

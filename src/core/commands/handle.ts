@@ -6,6 +6,7 @@ import { ClawopsError, isClawopsError } from "../errors.ts";
 import { describeSelector, type FleetReport, probeFleet, selectHosts } from "../fleet/fleet.ts";
 import { answersFromWatch, fleetReportFor } from "../fleet/from-watch.ts";
 import { renderFleetStatus } from "../fleet/render.ts";
+import { upgradeAgentCommand } from "../fleet/upgrade.ts";
 import { pageHosts } from "../hosts/list.ts";
 import { requireHost, requireOnline } from "../hosts/lookup.ts";
 import { renderHosts } from "../hosts/render.ts";
@@ -134,6 +135,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return fleetStatusCommand(deps, req, command);
     case "tag":
       return tagCommand(deps, req, command);
+    case "upgrade-agent":
+      return upgradeAgentCommand(deps, req, command);
     case "enroll":
       return enrollCommand(deps, req, command);
     case "triage":

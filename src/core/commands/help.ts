@@ -60,6 +60,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw tag <host> <tag>…",
     summary: "Set a host's tags (replaces them; `-` clears) for `status tag:<tag>`.",
   },
+  {
+    usage: "/openclaw upgrade-agent <host | tag:<tag> | all> [--wave N%]",
+    summary:
+      "Move the matching hosts' agents to the one this control plane serves, N% at a time: each checks its SHA-256, tries the new agent and keeps it only if it comes online and passes a probe (else rolls back); the first failure stops later waves.",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

@@ -48,6 +48,8 @@ export function parseCommand(text: string): Command {
         tags: tags.length === 1 && tags[0] === "-" ? [] : [...new Set(tags.map(normalizeTag))],
       };
     }
+    case "upgrade-agent":
+      return parseUpgradeAgent(rest);
     default: {
       const recovery = parseRecoveryCommand(sub ?? "", rest);
       if (recovery) return recovery;
@@ -59,9 +61,35 @@ export function parseCommand(text: string): Command {
   }
 }
 
-function parseFleetSelector(args: string[]): FleetSelector {
-  const usage =
-    "Usage: `/openclaw status all`, `/openclaw status node-*` or `/openclaw status tag:prod` (add `--live` to probe now).";
+const UPGRADE_USAGE =
+  "Usage: `/openclaw upgrade-agent <host|node-*|tag:…|all> [--wave N%]`, e.g. `/openclaw upgrade-agent tag:canary` or `/openclaw upgrade-agent all --wave 10%`.";
+
+/** `upgrade-agent <selector> [--wave N%]`: N% of the hosts at a time (default all at once, 100%). */
+function parseUpgradeAgent(args: string[]): Command {
+  let wavePercent = 100;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (a === "--wave" || a.startsWith("--wave=")) {
+      const value = a === "--wave" ? args[++i] : a.slice("--wave=".length);
+      const m = /^(\d{1,3})%?$/.exec(value ?? "");
+      const n = m ? Number(m[1]) : Number.NaN;
+      if (!(n >= 1 && n <= 100)) {
+        throw new ClawopsError(
+          "bad_request",
+          `\`--wave ${truncate(value ?? "", 20)}\` is not a share from 1% to 100%. ${UPGRADE_USAGE}`,
+        );
+      }
+      wavePercent = n;
+    } else rest.push(a);
+  }
+  return { kind: "upgrade-agent", selector: parseFleetSelector(rest, UPGRADE_USAGE), wavePercent };
+}
+
+function parseFleetSelector(
+  args: string[],
+  usage = "Usage: `/openclaw status all`, `/openclaw status node-*` or `/openclaw status tag:prod` (add `--live` to probe now).",
+): FleetSelector {
   if (args.length !== 1 || args[0] === undefined) throw new ClawopsError("bad_request", usage);
   const arg = args[0].toLowerCase();
   if (arg === "all" || arg === "*") return { kind: "all" };

@@ -53,6 +53,18 @@ export interface CoreDeps {
    * objects, fleet/row.ts). Absent: the caller calls every host itself.
    */
   fleetFanout?: FleetFanout;
+  /**
+   * The agent this control plane serves to its hosts (`GET /agent/clawops-agent.mjs`): its version
+   * and SHA-256, for `/openclaw upgrade-agent` (core/fleet/upgrade.ts). Absent: upgrades refused.
+   */
+  agentRelease?: () => Promise<AgentRelease>;
+}
+
+/** The agent a control plane serves: what `upgrade-agent` asks hosts to move to. */
+export interface AgentRelease {
+  version: string;
+  /** Lowercase hex SHA-256 of the file served. */
+  sha256: string;
 }
 
 /** A created triage or bundle job, with what its run needs beyond the job record. */

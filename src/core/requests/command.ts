@@ -12,6 +12,8 @@ export type Command =
   | { kind: "bundle"; host: string; tickets: string[] }
   | { kind: "fleet-status"; selector: FleetSelector; live?: boolean }
   | { kind: "tag"; host: string; tags: string[] }
+  /** `upgrade-agent <host|tag:…|all> [--wave N%]`: hosts a wave at a time (core/fleet/upgrade.ts). */
+  | { kind: "upgrade-agent"; selector: FleetSelector; wavePercent: number }
   | RecoveryCommand;
 
 /** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */

@@ -60,8 +60,11 @@ export interface TriageMeta {
   incomplete?: string | null;
   /** Slow probes still running: this message is an early answer and will be updated. */
   pending?: readonly string[];
-  /** Where the `doctor --lint` result came from, as the agent said (absent from older agents). */
-  doctor?: { source: "cache" | "run"; ageMs: number } | null;
+  /**
+   * Where the `doctor --lint` result came from, as the agent said (absent from older agents);
+   * `pending`: the agent had no reading for what doctor reads now and is taking one.
+   */
+  doctor?: { source: "cache" | "run" | "pending"; ageMs: number } | null;
 }
 
 export function renderTriageResult(c: Classification, meta: TriageMeta): Message {
@@ -113,6 +116,7 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
 function doctorNote(doctor: TriageMeta["doctor"]): string {
   if (!doctor) return "";
   if (doctor.source === "run") return " · doctor ran for this triage";
+  if (doctor.source === "pending") return " · no doctor reading yet (being taken on the host)";
   return ` · doctor result ${formatAge(doctor.ageMs)} old (cached on the host)`;
 }
 

@@ -136,7 +136,11 @@ class ResultMessage {
         host?.gatewayVersion,
       incomplete: state.incomplete,
       pending: state.pending,
-      doctor: doctorCache ? { source: doctorCache.source, ageMs: doctorCache.ageMs } : null,
+      doctor: doctorCache
+        ? { source: doctorCache.source, ageMs: doctorCache.ageMs }
+        : lint?.status === "error" && lint.error?.code === "doctor_pending"
+          ? { source: "pending", ageMs: 0 }
+          : null,
     });
   }
 }

@@ -22,6 +22,10 @@ Usage:
                                  --live quick-probes them now
   clawops status                 Active freezes: target, owner, until, reason
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
+  clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]
+                                 Upgrade the agents to the one this control plane serves, a wave
+                                 at a time (rolled back on a host where the new one fails); prints
+                                 what happened on each host
   clawops bundle <host> [--ticket KEY]
                                  Collect a redacted repro bundle; prints the summary and the
                                  signed download link (and attaches it to a Jira/GitHub issue)
@@ -148,6 +152,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (reply.error) return EXIT.notRun;
     if (/^status\s+\S/.test(request.text))
       return await followFleet(client, reply.headSeq, request.timeoutMs, io, style);
+    if (request.text.startsWith("upgrade-agent "))
+      return await followSummary(client, reply.headSeq, request.timeoutMs, io, style, "Agent upgrade to ");
     if (!reply.jobId) return EXIT.ok;
 
     const view = terminalView(io.stdout, style, tty);
@@ -197,6 +203,32 @@ async function followFleet(
     await new Promise((r) => setTimeout(r, 200));
   }
   io.stderr.write(`clawops: no fleet matrix after ${timeoutMs / 1000} s\n`);
+  return EXIT.notRun;
+}
+
+/**
+ * Waits for the summary an upgrade posts (a top-level message, after every host's line in the
+ * plan's thread) and prints it. Exit 1 when a host was not upgraded.
+ */
+async function followSummary(
+  client: ConsoleClient,
+  since: number,
+  timeoutMs: number,
+  io: Io,
+  style: TextStyle,
+  prefix: string,
+): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const events = await client.messagesSince(since);
+    const done = events.find((e) => !e.threadTs && e.text.includes(prefix) && e.text.includes(" finished: "));
+    if (done) {
+      io.stdout.write(`\n${messageToText(done.message, style)}\n`);
+      return /rolled back|failed|offline|not tried/.test(done.text.split("\n")[0] ?? "") ? EXIT.failing : EXIT.ok;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  io.stderr.write(`clawops: no upgrade summary after ${timeoutMs / 1000} s\n`);
   return EXIT.notRun;
 }
 
@@ -333,6 +365,9 @@ function parseCommandWords(
     case "freeze":
       if (rest.length < 2) throw new UsageError("usage: clawops freeze <host|all> [for 30m] <reason>");
       return { ...base, text: ["freeze", ...rest].join(" ") };
+    case "upgrade-agent":
+      if (rest.length !== 1) throw new UsageError("usage: clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]");
+      return { ...base, text: `upgrade-agent ${rest[0]}${values.wave ? ` --wave ${values.wave}` : ""}` };
     case "tag":
       if (rest.length < 2) throw new UsageError("usage: clawops tag <host> <tag>... (- clears)");
       return { ...base, text: ["tag", ...rest].join(" ") };
@@ -383,6 +418,7 @@ function parseOptions(argv: string[]) {
         jsonl: { type: "boolean" },
         json: { type: "boolean" },
         live: { type: "boolean" },
+        wave: { type: "string" },
         version: { type: "boolean", short: "v" },
       },
       allowPositionals: true,

@@ -170,6 +170,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
       policy: { hostLabels: v.CLAWOPS_ALERT_HOST_LABELS, triageEveryMs: v.CLAWOPS_ALERT_TRIAGE_MINUTES },
     },
     ...(v.CLAWOPS_PUBLIC_URL ? { publicUrl: v.CLAWOPS_PUBLIC_URL } : {}),
+    ...(v.CLAWOPS_AGENT_FILE ? { agentFile: v.CLAWOPS_AGENT_FILE } : {}),
     bundles: bundleSettings(config),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),

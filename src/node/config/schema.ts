@@ -101,6 +101,11 @@ export const NODE_VARS = {
     doc: "The control plane's URL as hosts and browsers reach it (the install command, agents' `wss://`, bundle links). Default: where it listens.",
     schema: parsedBy((t) => parsePublicUrl(t) ?? undefined),
   },
+  CLAWOPS_AGENT_FILE: {
+    group: SERVER,
+    doc: "A built single-file agent to serve to hosts (`/agent/clawops-agent.mjs`, `upgrade-agent`) instead of this checkout's; read again when the file changes. Default: built from the sources, or dist/clawops-agent.mjs.",
+    schema: parsedBy((t) => (t ? resolve(t) : undefined)),
+  },
   CLAWOPS_CONSOLE: {
     group: SERVER,
     doc: "1 serves the local console and the CLI's console API even with Slack configured (loopback only). Without Slack it is always on.",

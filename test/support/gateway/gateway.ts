@@ -3,10 +3,10 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
+import { freePort } from "../ports.ts";
 import { type OpenclawInstall, pathWithNodeFirst } from "./install.ts";
 import { lastLines, waitForReady } from "./readiness.ts";
 
@@ -276,18 +276,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("no free port"))));
-    });
-  });
-}
+/** Kept for its importers; the one implementation is test/support/ports.ts. */
+export const freeLoopbackPort = freePort;
 
 export function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
   return new Promise((resolve) => {

@@ -10,6 +10,7 @@ import type { EarlyResults } from "../../src/core/hub/frame-socket.ts";
 import { HubSession, type HubSessionOptions } from "../../src/core/hub/hub-session.ts";
 import type { JobSpec } from "../../src/core/ports/transport.ts";
 import { createLinkedFramePair, type InMemoryDial, inMemoryDial, serveOnSession } from "../support/frame-pair.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -18,7 +19,7 @@ import { InMemoryStore } from "../support/memory-store.ts";
  * The same session runs behind the Node `ws` hub (agent-hub.test.ts) and the Workers host
  * object (test/workerd).
  */
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 const clock = { now: () => Date.now() };
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {

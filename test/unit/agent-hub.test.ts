@@ -13,8 +13,9 @@ import { renderHosts } from "../../src/core/hosts/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { quietLogger } from "../support/harness.ts";
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 let cp: ControlPlane;
 let dir: string;
 

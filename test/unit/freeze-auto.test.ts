@@ -20,6 +20,7 @@ import { type CoreDeps, capabilityOff, type RecoveryCoreDeps } from "../../src/c
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -87,7 +88,7 @@ async function setup(policy: FreezePolicy = POLICY) {
     },
     clock: { now: () => now },
     ids: { id: (p) => `${p}_${posted.length}_${Math.random().toString(36).slice(2, 8)}` },
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
     jobs: new InProcessJobs(HOST_JOB_KINDS),
     bundles: capabilityOff("not in this test"),
     incidents: { defaultChannel: INCIDENTS, rules: [] },

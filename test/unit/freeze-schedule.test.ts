@@ -16,6 +16,7 @@ import type { RecoveryStore } from "../../src/core/ports/recovery.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
@@ -114,7 +115,7 @@ async function setup(store: RecoveryStore) {
     },
     clock: { now: () => now },
     ids: { id: (p) => `${p}_${now}_${posted.length}` },
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
     jobs: new InProcessJobs(HOST_JOB_KINDS),
     bundles: capabilityOff("not in this test"),
     recovery: {

@@ -24,11 +24,12 @@ export class RecordingChat implements ChatPort {
  * replace: an in-memory store, the fake transport (no hosts until the test adds them), a
  * recording chat, the wall clock, unique counted ids (`job_0001ab3f`), the quiet logger, jobs
  * run in this process by the real job kinds, bundles off. Pass what the test is about:
- * `testDeps({ chat: new SlackWebApiChat(…), clock })`; the result keeps the overrides' types.
+ * `testDeps({ chat: new SlackWebApiChat(…), clock })`; the result keeps the overrides' types
+ * (inferred from the argument only, so `const deps: RecoveryCoreDeps = testDeps({ recovery, … })`).
  */
 export function testDeps<O extends Partial<CoreDeps>>(
   overrides: O = {} as O,
-): Omit<CoreDeps, keyof O> & O & { store: CoreDeps["store"] } {
+): NoInfer<Omit<CoreDeps, keyof O> & O> {
   let n = 0;
   const defaults: CoreDeps = {
     store: new InMemoryStore(),

@@ -27,9 +27,7 @@ export class RecordingChat implements ChatPort {
  * `testDeps({ chat: new SlackWebApiChat(…), clock })`; the result keeps the overrides' types
  * (inferred from the argument only, so `const deps: RecoveryCoreDeps = testDeps({ recovery, … })`).
  */
-export function testDeps<O extends Partial<CoreDeps>>(
-  overrides: O = {} as O,
-): NoInfer<Omit<CoreDeps, keyof O> & O> {
+export function testDeps<O extends Partial<CoreDeps>>(overrides: O = {} as O): NoInfer<Omit<CoreDeps, keyof O> & O> {
   let n = 0;
   const defaults: CoreDeps = {
     store: new InMemoryStore(),

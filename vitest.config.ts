@@ -21,8 +21,10 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["test/support/gateway/global-setup.ts"],
           fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          // A (re)start waits while the gateway makes progress, up to 6 min on a loaded box
+          // (test/support/gateway/readiness.ts); these only bound a test that hangs.
+          testTimeout: 300_000,
+          hookTimeout: 420_000,
         },
       },
       {

@@ -8,6 +8,7 @@ import { requestConfirmation } from "../../src/core/confirmations/confirm.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { launchChromium, newConsolePage, openConsole } from "../support/console-server.ts";
+import { quietLogger } from "../support/harness.ts";
 
 /**
  * The console's confirmation buttons in real headless Chromium against the Node control plane
@@ -25,7 +26,7 @@ beforeAll(async () => {
     bind: "127.0.0.1",
     dataDir: dir,
     console: true,
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
   });
   const { code } = await issueEnrollmentCode(cp.deps, "node-3");
   await enrollHost(cp.deps, {

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,6 +11,7 @@ import type { ApprovalClaims, ApprovalKeyPair } from "../../src/contract/approva
 import type { StepResultOf } from "../../src/contract/catalog.ts";
 import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { freePort } from "../support/harness.ts";
 
 /**
  * `doctor.fix` runs the real `openclaw doctor --repair --non-interactive` on a lab of its own: a
@@ -75,14 +75,6 @@ async function sharedCronJobs(): Promise<string[]> {
   });
   const jobs = (JSON.parse(stdout) as { jobs?: { id: string; name?: string }[] }).jobs ?? [];
   return jobs.map((j) => `${j.id} ${j.name ?? ""}`).sort();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("doctor.fix: openclaw doctor --repair --non-interactive behind the mutating gate", () => {

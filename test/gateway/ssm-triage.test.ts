@@ -3,12 +3,12 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import { TRIAGE_DEADLINE_MS } from "../../src/core/triage/triage.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import { SsmInventory } from "../../src/node/ssm-inventory.ts";
 import { SsmTransport } from "../../src/node/ssm-transport.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
+import { quietLogger } from "../support/harness.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 
 /**
@@ -19,7 +19,7 @@ import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 const KEY = { accessKeyId: "AKIACLAWOPSGATEWAY01", secretAccessKey: "gateway-test-secret-key/0123456789abcdef" };
 const REGION = "us-east-1";
 const INSTANCE = "i-0a0b0c0d0e0f01234";
-const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = quietLogger;
 
 let gw: SharedGateway;
 let ssm: SsmStandIn;

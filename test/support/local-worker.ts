@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { unstable_startWorker } from "wrangler";
 
 /**
@@ -50,10 +49,5 @@ export async function startLocalWorker(opts: {
 }
 
 /** A loopback port nothing listens on now (for a Worker that must come back on the same one). */
-export async function freeLoopbackPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+/** Kept for its importers; the one implementation is ./ports.ts. */
+export { freePort as freeLoopbackPort } from "./ports.ts";

@@ -8,6 +8,7 @@ import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { decodeOneShot, formatStepSpec } from "../../src/contract/ssm-output.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import type { GatewayDescriptor } from "./gateway/descriptor.ts";
+import { waitForReady } from "./gateway/readiness.ts";
 import { exitOf, killGroup, type Netns } from "./netns.ts";
 
 /**
@@ -80,20 +81,24 @@ export function exitCode(run: NetnsGatewayRun, timeoutMs: number): Promise<numbe
   return exitOf(run.child, timeoutMs).then(() => run.child.exitCode);
 }
 
-/** Waits for the gateway's own `ready` line; throws with its output if it exits or times out. */
-export async function waitReady(run: NetnsGatewayRun, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    // `2026-11-22T18:20:17.618+00:00 [gateway] ready` on the console.
-    if (/^(?:\S+ )?\[gateway\] (?:gateway )?ready\s*$/m.test(run.output())) return;
-    if (run.child.exitCode !== null || run.child.signalCode !== null)
-      throw new Error(
-        `netns gateway exited ${run.child.exitCode ?? run.child.signalCode}:\n${run.output().slice(-3000)}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
+/** Waits for the gateway's own `ready` line while it makes progress (readiness.ts): gives up
+ *  when it exits, shows no output and no CPU time for `stallMs`, or passes the ceiling. */
+export async function waitReady(run: NetnsGatewayRun, stallMs: number): Promise<void> {
+  try {
+    await waitForReady({
+      what: "netns gateway",
+      // `2026-11-22T18:20:17.618+00:00 [gateway] ready` on the console.
+      ready: async () => /^(?:\S+ )?\[gateway\] (?:gateway )?ready\s*$/m.test(run.output()),
+      pid: run.child.pid as number,
+      exited: () => run.child.exitCode ?? run.child.signalCode,
+      logs: [],
+      output: run.output,
+      stallMs,
+    });
+  } catch (err) {
+    killGroup(run.child, "SIGKILL");
+    throw err;
   }
-  killGroup(run.child, "SIGKILL");
-  throw new Error(`netns gateway not ready within ${timeoutMs} ms:\n${run.output().slice(-3000)}`);
 }
 
 /** The real agent's whole triage catalog, run once inside the netns, decoded and classified. */

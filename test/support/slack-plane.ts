@@ -7,6 +7,7 @@ import { issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { Logger } from "../../src/core/ports/basics.ts";
 import type { HostTransport } from "../../src/core/ports/transport.ts";
 import { type ControlPlane, type ControlPlaneConfig, startControlPlane } from "../../src/node/server.ts";
+import { quietLogger } from "./loggers.ts";
 import { postSlashCommand, type SlashCommandFields, signSlack } from "./slack-signing.ts";
 import { SlackStandIn } from "./slack-standin.ts";
 
@@ -60,7 +61,7 @@ export interface SlackPlaneOptions {
   config?: Partial<ControlPlaneConfig>;
 }
 
-export const quietLogger: Logger = { info() {}, warn() {}, error() {} };
+export { quietLogger };
 
 export async function startSlackPlane(opts: SlackPlaneOptions): Promise<SlackPlane> {
   const secret = opts.secret ?? `test-signing-secret-${opts.name}-0123456789`;

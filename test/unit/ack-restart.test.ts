@@ -7,6 +7,7 @@ import { enroll } from "../../src/agent/enroll.ts";
 import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { quietLogger } from "../support/harness.ts";
 import { signSlack, slashCommandBody, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
@@ -70,7 +71,7 @@ describe("a control plane killed right after its acks", () => {
       identity,
       agentVersion: "test",
       gatewayVersion: () => "2026.9.6",
-      logger: { info() {}, warn() {}, error() {} },
+      logger: quietLogger,
       runner: {
         run: async (): Promise<StepResult[]> => {
           running();

@@ -10,10 +10,11 @@ import { probeFleet } from "../../src/core/fleet/fleet.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { AgentHub } from "../../src/node/agent-hub.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents } from "../support/sim-agents.ts";
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();

@@ -10,6 +10,7 @@ import type { EarlyResults } from "../../src/core/hub/frame-socket.ts";
 import { HubSession, type HubSessionOptions } from "../../src/core/hub/hub-session.ts";
 import type { JobSpec } from "../../src/core/ports/transport.ts";
 import { createLinkedFramePair, type InMemoryDial, inMemoryDial, serveOnSession } from "../support/frame-pair.ts";
+import { quietLogger, until } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -18,7 +19,7 @@ import { InMemoryStore } from "../support/memory-store.ts";
  * The same session runs behind the Node `ws` hub (agent-hub.test.ts) and the Workers host
  * object (test/workerd).
  */
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 const clock = { now: () => Date.now() };
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -87,14 +88,6 @@ function agent(
   return { a, log };
 }
 
-async function until(pred: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const versions = (ms: number): StepResult => ({
   step: "versions",
   status: "ok",
@@ -142,7 +135,7 @@ describe("hub session handshake, with the real agent", () => {
     const dialer = inMemoryDial(session);
     const id = await enroll("node-1");
     const { log } = agent(dialer, "node-1", id, streaming);
-    await until(() => session.isOnline("node-1"));
+    await until("condition", 3_000, () => session.isOnline("node-1"));
     expect(await store.getHost("node-1")).toMatchObject({ agentVersion: "9.9.9-test", gatewayVersion: "2026.9.6" });
     expect(log.some((l) => l.msg === "connected to hub")).toBe(true);
     // Wire protocol v1, frame by frame.
@@ -170,7 +163,7 @@ describe("hub session handshake, with the real agent", () => {
     const dialer = inMemoryDial(session);
     await enroll("node-2");
     const { log } = agent(dialer, "node-2", newIdentity(), streaming);
-    await until(() => !!dialer.connections[0]?.hub.closed);
+    await until("condition", 3_000, () => !!dialer.connections[0]?.hub.closed);
     expect(dialer.connections[0]?.hub.closed).toEqual({
       code: AgentCloseCode.badSignature,
       reason: expect.stringContaining("signature"),
@@ -189,7 +182,7 @@ describe("hub session handshake, with the real agent", () => {
     const { log } = agent(unknown, "ghost", newIdentity(), streaming);
     const badKey = inMemoryDial(session);
     agent(badKey, "node-2b", newIdentity(), streaming);
-    await until(() => !!unknown.connections[0]?.hub.closed && !!badKey.connections[0]?.hub.closed);
+    await until("condition", 3_000, () => !!unknown.connections[0]?.hub.closed && !!badKey.connections[0]?.hub.closed);
     expect(unknown.connections[0]?.hub.closed).toEqual({
       code: AgentCloseCode.badSignature,
       reason: NOT_VERIFIED_REASON,
@@ -208,7 +201,7 @@ describe("hub session handshake, with the real agent", () => {
       agentEnd.once("message", (d) => r(JSON.parse(String(d)))),
     );
     agentEnd.send(hello("node-3b", challenge.nonce, id));
-    await until(() => hubEnd.closed !== null);
+    await until("condition", 3_000, () => hubEnd.closed !== null);
     expect(hubEnd.closed).toEqual({
       code: AgentCloseCode.policy,
       reason: expect.stringContaining("on a connection for"),
@@ -227,7 +220,7 @@ describe("hub session handshake, with the real agent", () => {
       const [hubEnd, agentEnd] = createLinkedFramePair();
       serveOnSession(session, hubEnd);
       agentEnd.send(frame);
-      await until(() => hubEnd.closed !== null);
+      await until("condition", 3_000, () => hubEnd.closed !== null);
       expect(hubEnd.closed).toEqual({ code: 1008, reason: expect.stringContaining(reason) });
     }
   });
@@ -240,7 +233,7 @@ describe("hub session handshake, with the real agent", () => {
     expect(deadline).toBeGreaterThan(Date.now());
     expect(session.sweep(Date.now())).toBe(deadline);
     expect(session.sweep((deadline ?? 0) + 1)).toBeNull();
-    await until(() => hubEnd.closed !== null);
+    await until("condition", 3_000, () => hubEnd.closed !== null);
     expect(hubEnd.closed).toEqual({ code: AgentCloseCode.handshakeTimeout, reason: "handshake timeout" });
   });
 });
@@ -250,12 +243,12 @@ describe("hub session jobs, with the real agent", () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);
     agent(dialer, "node-5", await enroll("node-5"), streaming);
-    await until(() => session.isOnline("node-5"));
+    await until("condition", 3_000, () => session.isOnline("node-5"));
     const seen: string[] = [];
     const outcome = await session.dispatch("node-5", job("job_a"), (r) => seen.push(r.step));
     expect(seen).toEqual(["versions"]);
     expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions", status: "ok" }] });
-    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    await until("condition", 3_000, () => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
     const types = dialer
       .last()
       .hub.wire.slice(3)
@@ -268,7 +261,7 @@ describe("hub session jobs, with the real agent", () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);
     agent(dialer, "node-q", await enroll("node-q"), streaming);
-    await until(() => session.isOnline("node-q"));
+    await until("condition", 3_000, () => session.isOnline("node-q"));
     const seen: string[] = [];
     const quick: JobSpec = {
       jobId: "job_q",
@@ -285,7 +278,7 @@ describe("hub session jobs, with the real agent", () => {
     // A job that does not say so still streams, and its result is acked, as before.
     await session.dispatch("node-q", job("job_r"), (r) => seen.push(r.step));
     expect(seen).toEqual(["versions"]);
-    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    await until("condition", 3_000, () => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
     const frames = dialer
       .last()
       .hub.wire.slice(3)
@@ -321,10 +314,10 @@ describe("hub session jobs, with the real agent", () => {
         );
       }
     });
-    await until(() => session.isOnline("node-old"));
+    await until("condition", 3_000, () => session.isOnline("node-old"));
     const outcome = await session.dispatch("node-old", { ...job("job_old"), progress: false }, () => {});
     expect(outcome).toMatchObject({ status: "done", results: [{ step: "versions", status: "ok" }] });
-    await until(() => acks.length > 0);
+    await until("condition", 3_000, () => acks.length > 0);
     expect(acks).toEqual(["job_old"]);
   });
 
@@ -332,12 +325,12 @@ describe("hub session jobs, with the real agent", () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);
     agent(dialer, "node-k", await enroll("node-k"), streaming, { backoff: { baseMs: 1, maxMs: 1 } });
-    await until(() => session.isOnline("node-k"));
+    await until("condition", 3_000, () => session.isOnline("node-k"));
     await session.dispatch("node-k", { ...job("job_k1"), progress: false }, () => {});
     // The connection drops; on the next welcome the agent re-sends its outbox, which must not hold it.
     const first = dialer.last();
     first.hub.close(1001, "going away");
-    await until(() => dialer.connections.length === 2 && session.isOnline("node-k"));
+    await until("condition", 3_000, () => dialer.connections.length === 2 && session.isOnline("node-k"));
     const before = dialer.last().hub.wire.length;
     expect(
       dialer
@@ -346,7 +339,7 @@ describe("hub session jobs, with the real agent", () => {
         .some((w) => w.text.includes("job_k1")),
     ).toBe(false);
     await session.dispatch("node-k", job("job_k2"), () => {});
-    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
+    await until("condition", 3_000, () => dialer.last().hub.wire.some((w) => w.text.includes('"job.ack"')));
     expect(dialer.last().hub.wire.some((w) => w.text.includes("job_k1"))).toBe(false);
   });
 
@@ -364,9 +357,9 @@ describe("hub session jobs, with the real agent", () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);
     agent(dialer, "node-6", await enroll("node-6"), hanging);
-    await until(() => session.isOnline("node-6"));
+    await until("condition", 3_000, () => session.isOnline("node-6"));
     const outcome = session.dispatch("node-6", job("job_b", 60_000), () => {});
-    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.progress"')));
+    await until("condition", 3_000, () => dialer.last().hub.wire.some((w) => w.text.includes('"job.progress"')));
     dialer.last().agent.terminate();
     expect(await outcome).toEqual({
       status: "lost",
@@ -390,7 +383,7 @@ describe("hub session jobs, with the real agent", () => {
         );
       }
     });
-    await until(() => session.isOnline("node-7"));
+    await until("condition", 3_000, () => session.isOnline("node-7"));
     const outcome = await session.dispatch("node-7", job("job_c", 60_000), () => {});
     expect(outcome).toMatchObject({ status: "lost", reason: expect.stringContaining("close 1008") });
     expect(hubEnd.closed?.reason).toContain("malformed frame at result");
@@ -400,7 +393,7 @@ describe("hub session jobs, with the real agent", () => {
     const { session, enroll } = hub();
     const dialer = inMemoryDial(session);
     agent(dialer, "node-8", await enroll("node-8"), hanging);
-    await until(() => session.isOnline("node-8"));
+    await until("condition", 3_000, () => session.isOnline("node-8"));
     const outcome = await session.dispatch("node-8", job("job_d", 50), () => {});
     expect(outcome).toMatchObject({ status: "timeout", results: [{ step: "versions" }] });
   });
@@ -410,12 +403,12 @@ describe("hub session jobs, with the real agent", () => {
     const id = await enroll("node-9");
     const first = inMemoryDial(session);
     agent(first, "node-9", id, hanging);
-    await until(() => session.isOnline("node-9"));
+    await until("condition", 3_000, () => session.isOnline("node-9"));
     const outcome = session.dispatch("node-9", job("job_e", 60_000), () => {});
     const second = inMemoryDial(session);
     agent(second, "node-9", id, streaming);
     expect(await outcome).toMatchObject({ status: "lost", reason: "agent reconnected on a new connection" });
-    await until(() => first.last().hub.closed !== null);
+    await until("condition", 3_000, () => first.last().hub.closed !== null);
     expect(first.last().hub.closed).toEqual({
       code: AgentCloseCode.replaced,
       reason: "replaced by a newer connection",
@@ -453,14 +446,14 @@ describe("hub session jobs, with the real agent", () => {
       },
       { backoff: { baseMs: 1, maxMs: 1 } },
     );
-    await until(() => session.isOnline("node-10"));
+    await until("condition", 3_000, () => session.isOnline("node-10"));
     const lost = session.dispatch("node-10", job("job_g", 60_000), () => {});
-    await until(() => dialer.last().hub.wire.some((w) => w.text.includes('"job.run"')));
+    await until("condition", 3_000, () => dialer.last().hub.wire.some((w) => w.text.includes('"job.run"')));
     // The connection drops mid-job; the agent finishes offline and re-sends from its outbox.
     dialer.last().agent.terminate();
     expect(await lost).toMatchObject({ status: "lost" });
     release();
-    await until(() => kept.has("job_g"));
+    await until("condition", 3_000, () => kept.has("job_g"));
     expect(dialer.connections.length).toBe(2);
     // The re-run of the same job id gets the delivered result, without running it again.
     expect(await session.dispatch("node-10", job("job_g"), () => {})).toMatchObject({
@@ -475,7 +468,7 @@ describe("hub session across a hibernation (state saved in the socket, session r
     const first = hub();
     const dialer = inMemoryDial(first.session, { pinned: true });
     agent(dialer, "node-11", await first.enroll("node-11"), streaming);
-    await until(() => first.session.isOnline("node-11"));
+    await until("condition", 3_000, () => first.session.isOnline("node-11"));
     const { hub: hubEnd } = dialer.last();
     expect(hubEnd.saved).toMatchObject({ host: "node-11", pinned: true, state: "open" });
 

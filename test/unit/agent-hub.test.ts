@@ -13,8 +13,9 @@ import { renderHosts } from "../../src/core/hosts/render.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { quietLogger, until } from "../support/harness.ts";
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 let cp: ControlPlane;
 let dir: string;
 
@@ -64,7 +65,7 @@ async function onlineRawClient(host: string) {
   const id = await enrolled(host);
   const c = await rawClient();
   c.ws.send(hello(host, c.challenge.nonce, id.privateKey));
-  await until(() => cp.hub.isOnline(host));
+  await until("condition", 5_000, () => cp.hub.isOnline(host));
   return c;
 }
 
@@ -102,25 +103,17 @@ function agent(host: string, identity: AgentIdentity, runner: JobRunner) {
   });
 }
 
-async function until(pred: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("agent hub handshake", () => {
   it("welcomes an enrolled agent and records its versions", async () => {
     const id = await enrolled("node-1");
     const a = agent("node-1", id, { run: async () => [] });
     a.start();
-    await until(() => cp.hub.isOnline("node-1"));
+    await until("condition", 5_000, () => cp.hub.isOnline("node-1"));
     const host = await cp.store.getHost("node-1");
     expect(host).toMatchObject({ agentVersion: "9.9.9-test", gatewayVersion: "2026.9.6" });
     expect(host?.lastSeenAt).toBeGreaterThan(0);
     await a.stop();
-    await until(async () => !(await cp.hub.isOnline("node-1")));
+    await until("condition", 5_000, async () => !(await cp.hub.isOnline("node-1")));
   });
 
   it("an agent's text that is not a version never reaches Slack: dropped at the edge, and escaped where shown", async () => {
@@ -137,7 +130,7 @@ describe("agent hub handshake", () => {
       backoff: { baseMs: 50, maxMs: 200 },
     });
     a.start();
-    await until(() => cp.hub.isOnline("node-12"));
+    await until("condition", 5_000, () => cp.hub.isOnline("node-12"));
     const host = await cp.store.getHost("node-12");
     expect(host?.agentVersion).toBeNull();
     expect(host?.gatewayVersion).toBeNull();
@@ -176,7 +169,7 @@ describe("agent hub handshake", () => {
     const first = await rawClient();
     const captured = hello("node-3", first.challenge.nonce, id.privateKey);
     first.ws.send(captured);
-    await until(() => cp.hub.isOnline("node-3"));
+    await until("condition", 5_000, () => cp.hub.isOnline("node-3"));
     first.ws.close();
     await first.closed;
     const replay = await rawClient();
@@ -220,7 +213,7 @@ describe("agent hub jobs", () => {
       },
     });
     a.start();
-    await until(() => cp.hub.isOnline("node-5"));
+    await until("condition", 5_000, () => cp.hub.isOnline("node-5"));
     const seen: string[] = [];
     const outcome = await cp.hub.dispatch(
       "node-5",
@@ -252,7 +245,7 @@ describe("agent hub jobs", () => {
       },
     });
     a.start();
-    await until(() => cp.hub.isOnline("node-11"));
+    await until("condition", 5_000, () => cp.hub.isOnline("node-11"));
     // A 60 s deadline: waiting it out would be "timeout" (and past this test's own time limit).
     const outcome = await cp.hub.dispatch(
       "node-11",

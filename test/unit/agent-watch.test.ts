@@ -3,11 +3,12 @@ import { AgentWatch, watchIntervalOverride } from "../../src/agent/watch.ts";
 import type { AgentFrame } from "../../src/contract/agent-wire.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { gatewayDownData, healthyResults, toResults } from "../support/evidence.ts";
+import { quietLogger } from "../support/harness.ts";
 
 const QUICK = new Set(["gateway.http", "gateway.ws", "port.listeners", "config"]);
 const HEALTHY = healthyResults().filter((r) => QUICK.has(r.step));
 const DOWN = toResults(gatewayDownData()).filter((r) => QUICK.has(r.step));
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 
 /** An agent watch over a scripted gateway: each probe returns `next` (timings differ every time). */
 function rig(opts: { overrideMs?: number } = {}) {

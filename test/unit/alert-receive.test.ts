@@ -6,6 +6,7 @@ import type { ChatMessage } from "../../src/core/ports/chat.ts";
 import type { HostJob } from "../../src/core/ports/deps.ts";
 import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
@@ -45,7 +46,7 @@ async function setup() {
     },
     clock: { now: () => now },
     ids: { id: (p: string) => `${p}_${++n}` },
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
     jobs: {
       depth: () => 0,
       async start(_deps: CoreDeps, job: HostJob) {

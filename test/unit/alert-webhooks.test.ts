@@ -6,6 +6,7 @@ import { AgentConnection } from "../../src/agent/connection.ts";
 import type { Logger } from "../../src/core/ports/basics.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
+import { until } from "../support/harness.ts";
 import { Scrape } from "../support/prometheus.ts";
 import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
@@ -48,14 +49,6 @@ const jobsRun = new Map<string, number>();
 
 const healthy = scriptedHealthyResults();
 
-async function until(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 beforeAll(async () => {
   plane = await startSlackPlane({
     name: "alerts",
@@ -95,11 +88,8 @@ beforeAll(async () => {
     agent.start();
     agents.push(agent);
   }
-  await until(
-    async () =>
-      (await Promise.all(["node-3", "node-4", "node-5", "node-6"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
-    5_000,
-    "agents online",
+  await until("agents online", 5_000, async () =>
+    (await Promise.all(["node-3", "node-4", "node-5", "node-6"].map((h) => cp.hub.isOnline(h)))).every(Boolean),
   );
 });
 
@@ -269,7 +259,7 @@ describe("POST /alerts/alertmanager", () => {
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
     expect(body.ignored).toEqual([]);
 
-    await until(async () => hasTriageResult("node-3") && (await jobsDone("node-3")) === 1, 10_000, "triage answer");
+    await until("triage answer", 10_000, async () => hasTriageResult("node-3") && (await jobsDone("node-3")) === 1);
     const [parent, alert] = threadOf("node-3");
     expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Alertmanager*");
     expect(alert?.text).toBe("🔥 Alertmanager: 1 alert firing on node-3");
@@ -298,10 +288,8 @@ describe("POST /alerts/alertmanager", () => {
     ]);
     const { status } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
-    await until(
-      () => logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
-      5_000,
-      "the repeat to be handled",
+    await until("the repeat to be handled", 5_000, () =>
+      logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
     );
     expect(posts()).toBe(before);
     expect(jobsRun.get("node-3")).toBe(1);
@@ -315,14 +303,11 @@ describe("POST /alerts/alertmanager", () => {
     const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
-    await until(
-      () =>
-        threadOf("node-3").some(
-          (m) =>
-            m.text.includes("OpenClawHandshakeErrors") || JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"),
-        ),
-      5_000,
-      "second alert",
+    await until("second alert", 5_000, () =>
+      threadOf("node-3").some(
+        (m) =>
+          m.text.includes("OpenClawHandshakeErrors") || JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"),
+      ),
     );
     const msg = threadOf("node-3").find((m) => JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"));
     expect(JSON.stringify(msg?.blocks)).toContain(
@@ -346,10 +331,8 @@ describe("POST /alerts/alertmanager", () => {
     const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 0, resolved: 1 }]);
-    await until(
-      () => threadOf("node-3").some((m) => m.text === "✅ Alertmanager: 1 alert resolved on node-3"),
-      5_000,
-      "resolved note",
+    await until("resolved note", 5_000, () =>
+      threadOf("node-3").some((m) => m.text === "✅ Alertmanager: 1 alert resolved on node-3"),
     );
     expect(jobsRun.get("node-3")).toBe(1);
     const entries = await cp.deps.recovery?.store.listAudit({ host: "node-3" });
@@ -379,7 +362,7 @@ describe("POST /alerts/alertmanager", () => {
     ]);
     const { status } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
-    await until(() => threadOf("node-9").length >= 2, 5_000, "node-9 thread");
+    await until("node-9 thread", 5_000, () => threadOf("node-9").length >= 2);
     expect(JSON.stringify(threadOf("node-9")[1]?.blocks)).toContain(
       "No triage: the agent on *node-9* is not connected",
     );
@@ -453,7 +436,7 @@ describe("POST /alerts/pagerduty", () => {
     });
     expect(status).toBe(202);
     expect(answer.accepted).toEqual([{ host: "node-4", channel: CHANNEL, firing: 1, resolved: 0 }]);
-    await until(async () => hasTriageResult("node-4") && (await jobsDone("node-4")) === 1, 10_000, "node-4 triage");
+    await until("node-4 triage", 10_000, async () => hasTriageResult("node-4") && (await jobsDone("node-4")) === 1);
     const alert = threadOf("node-4")[1];
     expect(alert?.text).toBe("🔥 PagerDuty: 1 alert firing on node-4");
     const blocks = JSON.stringify(alert?.blocks);
@@ -591,7 +574,7 @@ describe("POST /alerts/grafana", () => {
     const { status, body } = await post("/alerts/grafana", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-5", channel: CHANNEL, firing: 1, resolved: 0 }]);
-    await until(async () => hasTriageResult("node-5") && (await jobsDone("node-5")) === 1, 10_000, "node-5 triage");
+    await until("node-5 triage", 10_000, async () => hasTriageResult("node-5") && (await jobsDone("node-5")) === 1);
     const [parent, alert] = threadOf("node-5");
     expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Grafana*");
     expect(alert?.text).toBe("🔥 Grafana: 1 alert firing on node-5");
@@ -641,14 +624,14 @@ describe("an alert whose thread could not be posted", () => {
     slack.failNext("chat.postMessage", { kind: "ratelimited", retryAfterS: 120 });
     const seen = logged.length;
     expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
-    await until(() => logged.slice(seen).some((l) => l.msg === "alert handling failed"), 5_000, "the failed post");
+    await until("the failed post", 5_000, () => logged.slice(seen).some((l) => l.msg === "alert handling failed"));
     expect(threadOf("node-6")).toEqual([]);
     expect(jobsRun.get("node-6")).toBeUndefined();
 
     // Alertmanager repeats it (repeat_interval): this time Slack answers, and it is all posted.
     const repeated = logged.length;
     expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
-    await until(async () => hasTriageResult("node-6") && (await jobsDone("node-6")) === 1, 10_000, "triage answer");
+    await until("triage answer", 10_000, async () => hasTriageResult("node-6") && (await jobsDone("node-6")) === 1);
     const [parent, alert] = threadOf("node-6");
     expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Alertmanager*");
     expect(alert?.text).toBe("🔥 Alertmanager: 1 alert firing on node-6");

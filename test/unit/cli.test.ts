@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importApprovalKey } from "../../src/contract/approval.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { freePort } from "../support/harness.ts";
 
 /** The `clawops` CLI as a user runs it: a child process against a live control plane. */
 const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
@@ -36,15 +36,6 @@ function clawops(args: string[], server?: string): Promise<Run> {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const address = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 let server: ConsoleServer;

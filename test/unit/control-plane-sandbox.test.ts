@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/harness.ts";
 import { buildUnitSandbox, readUnit, sandboxUnavailable } from "../support/unit-sandbox.ts";
 
 /**
@@ -19,15 +19,6 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(unavailable !== null)(
   `control plane under its unit's sandbox${unavailable ? ` (skipped: ${unavailable})` : ""}`,

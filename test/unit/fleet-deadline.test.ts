@@ -3,6 +3,7 @@ import { probeFleet } from "../../src/core/fleet/fleet.ts";
 import type { JobOutcome } from "../../src/core/ports/transport.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -10,7 +11,7 @@ import { InMemoryStore } from "../support/memory-store.ts";
  * Durable Object, and with 1,000 hosts on one workerd those calls alone took longer than the
  * deadline (bench/fleet-workerd.ts). One call per host: no separate online check.
  */
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 let seq = 0;
 const ids = { id: (prefix: string) => `${prefix}_${++seq}` };
 

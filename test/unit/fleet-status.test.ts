@@ -12,9 +12,10 @@ import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.t
 import type { FleetRow } from "../../src/core/ports/fleet.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { quietLogger } from "../support/harness.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 let cp: ControlPlane;
 let dir: string;
 let sims: SimAgents;

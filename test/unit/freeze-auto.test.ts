@@ -13,13 +13,11 @@ import {
   matchFreezeRule,
   parseFreezePolicy,
 } from "../../src/core/freezes/policy.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
-import { FakeHostTransport } from "../support/fake-transport.ts";
+import { testDeps } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -74,9 +72,8 @@ async function setup(policy: FreezePolicy = POLICY) {
     });
   }
   const recoveryStore = new SqliteRecoveryStore(new DatabaseSync(":memory:"));
-  const deps: CoreDeps = {
+  const deps: CoreDeps = testDeps({
     store,
-    transport: new FakeHostTransport(),
     chat: {
       async postMessage(m) {
         const ts = `${1_790_000_000 + posted.length}.000100`;
@@ -87,9 +84,6 @@ async function setup(policy: FreezePolicy = POLICY) {
     },
     clock: { now: () => now },
     ids: { id: (p) => `${p}_${posted.length}_${Math.random().toString(36).slice(2, 8)}` },
-    logger: { info() {}, warn() {}, error() {} },
-    jobs: new InProcessJobs(HOST_JOB_KINDS),
-    bundles: capabilityOff("not in this test"),
     incidents: { defaultChannel: INCIDENTS, rules: [] },
     recovery: {
       store: recoveryStore,
@@ -105,7 +99,7 @@ async function setup(policy: FreezePolicy = POLICY) {
       announceChannels: [ANNOUNCE],
       decisions: new DecisionBus(),
     },
-  };
+  });
   const failing = (host: string, findingIds: string[], thread?: IncidentThreadRef) => ({
     host,
     at: now,

@@ -8,14 +8,12 @@ import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import { isClawopsError } from "../../src/core/errors.ts";
 import { expireFreezes } from "../../src/core/freezes/freezes.ts";
 import { nextScheduledMoment, resolveStart, sweepScheduledFreezes } from "../../src/core/freezes/schedule.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
+import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import type { RecoveryStore } from "../../src/core/ports/recovery.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
-import { FakeHostTransport } from "../support/fake-transport.ts";
+import { testDeps } from "../support/harness.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
@@ -102,9 +100,8 @@ async function setup(store: RecoveryStore) {
     gatewayVersion: null,
     lastSeenAt: null,
   });
-  const deps: CoreDeps = {
+  const deps: CoreDeps = testDeps({
     store: hosts,
-    transport: new FakeHostTransport(),
     chat: {
       async postMessage(m) {
         posted.push({ ...m, at: now });
@@ -114,9 +111,6 @@ async function setup(store: RecoveryStore) {
     },
     clock: { now: () => now },
     ids: { id: (p) => `${p}_${now}_${posted.length}` },
-    logger: { info() {}, warn() {}, error() {} },
-    jobs: new InProcessJobs(HOST_JOB_KINDS),
-    bundles: capabilityOff("not in this test"),
     recovery: {
       store,
       authz: new Authorizer(
@@ -131,7 +125,7 @@ async function setup(store: RecoveryStore) {
       announceChannels: [ANNOUNCE],
       decisions: new DecisionBus(),
     },
-  };
+  });
   const command = async (text: string, user = "U0OPS") => {
     const reply = await handleCommand(deps as CoreDeps, {
       text,

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/core/ports/recovery.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { until } from "../support/harness.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
 import type { SlackStandIn } from "../support/slack-standin.ts";
@@ -52,16 +53,6 @@ beforeAll(async () => {
 
 afterAll(() => plane?.close());
 
-async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const allText = (m: { text: string; blocks: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks)}`;
 
 async function auditLines(host?: string): Promise<AuditEntry[]> {
@@ -105,10 +96,10 @@ describe("freeze / unfreeze / status", () => {
       expect(text).not.toContain("<!channel>");
     }
     // The notices are recorded once both are posted.
-    const freeze = await until(async () => {
+    const freeze = await until("recorded notices", 5_000, async () => {
       const f = await cp.deps.recovery?.store.getFreeze("node-3");
       return f?.notices.length === 2 ? f : null;
-    }, "recorded notices");
+    });
     expect(freeze?.owner).toBe(OWNER);
     expect((freeze?.expiresAt ?? 0) - (freeze?.createdAt ?? 0)).toBe(45 * 60_000);
     expect(allText(inThread ?? { text: "", blocks: [] })).toContain(

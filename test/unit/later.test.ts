@@ -3,10 +3,11 @@ import { runInNewContext } from "node:vm";
 import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
 import { laterAfterAck } from "../../src/adapters/http/later.ts";
+import { quietLogger } from "../support/harness.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 
 /** A full collection once the current job is over (a WeakRef holds its target until then). */
 async function collect(): Promise<void> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackCallError, SlackClient } from "../../src/adapters/slack/client.ts";
 import { slackUserGroupResolver } from "../../src/adapters/slack/usergroups.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
+import { quietLogger } from "../support/harness.ts";
 import { type SlackFault, SlackStandIn } from "../support/slack-standin.ts";
 
 /** The one Slack client: what it retries, what it does not, and its budget (loopback stand-in). */
@@ -29,7 +30,7 @@ function timing() {
     },
   };
 }
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = quietLogger;
 const chatWith = (t: ReturnType<typeof timing>, budgetMs = 30_000) =>
   new SlackWebApiChat({ token: BOT_TOKEN, apiUrl: slack.url, logger: quiet, retry: { budgetMs }, ...t });
 const msg = (channel: string) => ({ channel, text: "hello", parts: [{ kind: "section" as const, text: "hello" }] });

@@ -3,15 +3,12 @@ import { commandFromSlashForm } from "../../src/adapters/slack/envelope.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { failInterruptedJobs } from "../../src/core/incidents/interrupted-jobs.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { LogFields } from "../../src/core/ports/basics.ts";
 import type { CoreDeps } from "../../src/core/ports/deps.ts";
-import { capabilityOff } from "../../src/core/ports/deps.ts";
 import type { JobRecord } from "../../src/core/ports/store.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { memoryRecovery } from "../support/memory-recovery-store.ts";
+import { testDeps } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { slashCommandBody } from "../support/slack-signing.ts";
 import { type SlackFault, SlackStandIn } from "../support/slack-standin.ts";
@@ -44,8 +41,7 @@ function setup(opts: { budgetMs?: number } = {}) {
   };
   const store = new InMemoryStore();
   const transport = new FakeHostTransport();
-  let n = 0;
-  const deps: CoreDeps = {
+  const deps: CoreDeps = testDeps({
     store,
     transport,
     chat: new SlackWebApiChat({
@@ -60,13 +56,8 @@ function setup(opts: { budgetMs?: number } = {}) {
         return new Promise((r) => setTimeout(r, Math.ceil(ms / 100)));
       },
     }),
-    clock: { now: () => Date.now() },
-    ids: { id: (p) => `${p}_${(++n).toString().padStart(4, "0")}${Math.random().toString(36).slice(2, 6)}` },
     logger,
-    jobs: new InProcessJobs(HOST_JOB_KINDS),
-    recovery: memoryRecovery(),
-    bundles: capabilityOff("not in this test"),
-  };
+  });
   return { deps, store, transport, waits, logs };
 }
 

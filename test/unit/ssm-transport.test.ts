@@ -7,18 +7,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { STEP_SPEC_PATTERN } from "../../src/contract/ssm-output.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import type { JobOutcome } from "../../src/core/ports/transport.ts";
 import { resolveSecrets } from "../../src/node/secrets.ts";
 import { loadSsmInventory, SsmInventory } from "../../src/node/ssm-inventory.ts";
 import { SsmTransport } from "../../src/node/ssm-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 
 const KEY = { accessKeyId: "AKIACLAWOPSTEST00001", secretAccessKey: "test-secret-key/clawops+0123456789abcdefXYZ" };
 const REGION = "eu-west-1";
 const RUN_AS = userInfo().username;
 
-const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = quietLogger;
 
 /** A host with no gateway and no openclaw CLI: the real probes run and find nothing. */
 const hostEnv = (extra: Record<string, string> = {}) => ({

@@ -5,6 +5,7 @@ import { toHex } from "../../src/contract/encoding.ts";
 import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
+import { until } from "../support/until.ts";
 import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
@@ -40,14 +41,6 @@ const slackBodies = async () =>
 /** New messages only: an earlier triage may still be editing its own in its host's object. */
 const newPosts = async () =>
   (await outboundCalls()).filter((c) => c.url === `${env.SLACK_API_URL}/chat.postMessage`).map((c) => c.body);
-
-async function until(pred: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Answer {
   ok: boolean;
@@ -155,7 +148,7 @@ afterAll(async () => {
   for (const [i, a] of agents.entries()) {
     a.socket.close(1000, "test over");
     const host = env.HOSTS.get(env.HOSTS.idFromName(`edge-${i + 1}`));
-    await until(async () => !(await host.isOnline()), 5_000, "the agent to be gone");
+    await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
   }
 });
 
@@ -175,9 +168,10 @@ describe("alert webhooks on the Workers runtime", () => {
     expect(posted[1]).toMatchObject({ channel: CHANNEL, text: "🔥 Alertmanager: 1 alert firing on edge-1" });
     expect(JSON.stringify(posted[1].blocks)).toContain("A triage follows in this thread.");
     await until(
-      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-1')),
-      15_000,
       "the triage answer from the host's object",
+      15_000,
+      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-1')),
+      50,
     );
     expect(agents[0]?.jobs).toBe(1);
     const audit = await new DirectoryRecoveryStore(env.DIRECTORY).listAudit({ host: "edge-1" });
@@ -219,9 +213,10 @@ describe("alert webhooks on the Workers runtime", () => {
     expect(status).toBe(202);
     expect((await slackBodies()).some((b) => b.includes("Grafana: 1 alert firing on edge-3"))).toBe(true);
     await until(
-      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-3')),
-      15_000,
       "edge-3 triage",
+      15_000,
+      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-3')),
+      50,
     );
     expect(agents[2]?.jobs).toBe(1);
   });
@@ -245,9 +240,10 @@ describe("alert webhooks on the Workers runtime", () => {
     expect(answer.accepted).toEqual([{ host: "edge-2", channel: CHANNEL, firing: 1, resolved: 0 }]);
     expect((await slackBodies()).some((b) => b.includes("PagerDuty: 1 alert firing on edge-2"))).toBe(true);
     await until(
-      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-2')),
-      15_000,
       "edge-2 triage",
+      15_000,
+      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-2')),
+      50,
     );
     expect(agents[1]?.jobs).toBe(1);
   });

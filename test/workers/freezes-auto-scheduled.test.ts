@@ -7,6 +7,7 @@ import { parseWorkerConfig } from "../../src/worker/env.ts";
 import worker from "../../src/worker/index.ts";
 import { createConsoleLogger } from "../../src/worker/logger.ts";
 import { requestDeps } from "../../src/worker/wiring.ts";
+import { until } from "../support/until.ts";
 import { postSlashCommand, type RecordedRequest, type SlackCommandReply } from "./signed-slack.ts";
 
 /**
@@ -23,16 +24,6 @@ async function posts(): Promise<{ channel: string; thread_ts?: string; text: str
   return calls
     .filter((c) => c.url.endsWith("/chat.postMessage"))
     .map((c) => JSON.parse(c.body) as { channel: string; thread_ts?: string; text: string });
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const directory = () => env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
@@ -63,10 +54,10 @@ describe("scheduled maintenance freezes on the directory object's alarm", () => 
                 ? "end"
                 : p.text,
       );
-    await until("the start", 20_000, async () => (await kinds()).includes("start"));
+    await until("the start", 20_000, async () => (await kinds()).includes("start"), 200);
     expect(await store.getFreeze("all")).toMatchObject({ owner: "U0OPERATOR", expiresAt: startsAt + 60_000 });
     expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt + 60_000);
-    await until("the end", 75_000, async () => (await kinds()).includes("end"));
+    await until("the end", 75_000, async () => (await kinds()).includes("end"), 200);
     expect(await kinds()).toEqual(["set", "soon", "start", "end"]);
     expect((await posts()).every((p) => p.channel === "C0INCIDENT")).toBe(true);
     expect(await store.getFreeze("all")).toBeNull();
@@ -119,7 +110,7 @@ describe("automatic freezes on Workers", () => {
 
     // Healthy since 6 min ago (held for two probes): the lift is due, and the alarm does it.
     await hook(deps, { host: "node-9", at: Date.now(), since: now - 6 * 60_000, healthy: true, findingIds: [] });
-    await until("the lift", 10_000, async () => (await store.getFreeze("node-9")) === null);
+    await until("the lift", 10_000, async () => (await store.getFreeze("node-9")) === null, 200);
     const allClear = (await posts()).at(-1);
     expect(allClear).toMatchObject({ channel: "C0INCIDENT", thread_ts: notice?.thread_ts });
     expect(allClear?.text).toContain("All clear: node-9 is no longer frozen");

@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import worker from "../../src/worker/index.ts";
+import { quietLogger } from "../support/loggers.ts";
 import { nowSeconds, postSlashCommand, type RecordedRequest, type SlackCommandReply } from "./signed-slack.ts";
 
 /**
@@ -89,7 +90,7 @@ describe("Slack slash commands on the Workers runtime", () => {
     const chat = new SlackWebApiChat({
       token: env.SLACK_BOT_TOKEN,
       apiUrl: env.SLACK_API_URL,
-      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      logger: quietLogger,
     });
     const { ts } = await chat.postMessage({ channel: "C0INCIDENT", text: "probe", parts: [] });
     expect(ts).toMatch(/^\d+\.\d{6}$/);

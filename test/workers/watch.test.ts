@@ -6,6 +6,7 @@ import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import { watchShardName } from "../../src/worker/watch-shard.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
+import { until } from "../support/until.ts";
 import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
@@ -64,7 +65,7 @@ async function connectAgent(host: string): Promise<WatchAgent> {
       );
       last = healthy;
       // Handled once the host object's own state has it (frames are handled in order).
-      await until(`probe ${seq} handled`, 5_000, async () => (await objectState(host))?.last.seq === seq);
+      await until(`probe ${seq} handled`, 5_000, async () => (await objectState(host))?.last.seq === seq, 100);
     },
     async hold(healthy: boolean) {
       await agent.probe(healthy);
@@ -113,16 +114,6 @@ async function texts(): Promise<string[]> {
     .map((c) => (JSON.parse(c.body) as { text?: string }).text ?? "");
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The host's incident thread (where the watch's failing line went), and what was posted in it. */
 async function thread(host: string): Promise<{ ts: string; replies: Post[] }> {
   const all = await posts();
@@ -134,7 +125,7 @@ async function thread(host: string): Promise<{ ts: string; replies: Post[] }> {
 afterAll(async () => {
   for (const a of open) {
     if (a.socket.readyState === WebSocket.OPEN) a.socket.close(1000, "test over");
-    await until("the agent to be gone", 5_000, async () => !(await hostObject(a.host).isOnline()));
+    await until("the agent to be gone", 5_000, async () => !(await hostObject(a.host).isOnline()), 100);
   }
 });
 
@@ -150,8 +141,11 @@ describe("the watch in the host's Durable Object", () => {
     await agent.probe(false);
     expect(await posts()).toEqual([]); // one bad probe is not an incident
     await agent.probe(false);
-    await until("the triage's answer", 15_000, async () =>
-      (await texts()).some((t) => t.startsWith("Triage wk-fail-1")),
+    await until(
+      "the triage's answer",
+      15_000,
+      async () => (await texts()).some((t) => t.startsWith("Triage wk-fail-1")),
+      100,
     );
     const { replies } = await thread("wk-fail-1");
     const header = (await posts()).find((p) => p.text === "Incident: OpenClaw gateway on wk-fail-1");
@@ -171,8 +165,11 @@ describe("the watch in the host's Durable Object", () => {
 
     const before = (await posts()).length;
     await agent.hold(true);
-    const recovered = await until("the recovery", 10_000, async () =>
-      (await posts()).slice(before).find((p) => p.text.startsWith("Watch: wk-fail-1 recovered")),
+    const recovered = await until(
+      "the recovery",
+      10_000,
+      async () => (await posts()).slice(before).find((p) => p.text.startsWith("Watch: wk-fail-1 recovered")),
+      100,
     );
     expect(recovered.text).toMatch(/^Watch: wk-fail-1 recovered at \d\d:\d\d:\d\d UTC after \d+ (s|min)$/);
     expect(recovered.thread_ts).toBe((await thread("wk-fail-1")).ts);
@@ -185,19 +182,28 @@ describe("the watch in the host's Durable Object", () => {
     const agent = await connectAgent("wk-flap-1");
     await agent.hold(true);
     await agent.hold(false); // posted: opens the flap window
-    await until("the failing line", 10_000, async () =>
-      (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 failing since")),
+    await until(
+      "the failing line",
+      10_000,
+      async () => (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 failing since")),
+      100,
     );
     await agent.hold(true); // the window's first recovery: posted
-    await until("the recovery", 10_000, async () =>
-      (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 recovered")),
+    await until(
+      "the recovery",
+      10_000,
+      async () => (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 recovered")),
+      100,
     );
     const settled = (await posts()).length;
     // Two more flips inside the window: counted, not posted, no second triage.
     await agent.hold(false);
     await agent.hold(true);
-    const flapped = await until("the first window's summary", FLAP_WINDOW_MS + 10_000, async () =>
-      (await posts()).slice(settled).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+    const flapped = await until(
+      "the first window's summary",
+      FLAP_WINDOW_MS + 10_000,
+      async () => (await posts()).slice(settled).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+      100,
     );
     expect(flapped.text).toMatch(
       /^Watch: wk-flap-1 flapped 2 times between \d\d:\d\d:\d\d UTC and \d\d:\d\d:\d\d UTC; now healthy since /,
@@ -211,8 +217,11 @@ describe("the watch in the host's Durable Object", () => {
     await agent.hold(false);
     await agent.hold(true);
     await agent.hold(false);
-    const second = await until("the second window's summary", FLAP_WINDOW_MS + 10_000, async () =>
-      (await posts()).slice(afterFirst).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+    const second = await until(
+      "the second window's summary",
+      FLAP_WINDOW_MS + 10_000,
+      async () => (await posts()).slice(afterFirst).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+      100,
     );
     expect(second.text).toMatch(/^Watch: wk-flap-1 flapped 3 times between .*; now failing since /);
     expect((await posts()).slice(afterFirst)).toEqual([second]);
@@ -229,10 +238,15 @@ describe("the watch in the host's Durable Object", () => {
     const alarm = await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm());
     expect(alarm).toBe(reported.reportedAt + SILENT_AFTER_MS + 1);
     // Nothing more from the agent (its socket stays open): the alarm marks it stale, no request does.
-    const stale = await until("the stale state in the shard", SILENT_AFTER_MS + 10_000, async () => {
-      const s = await shardState("wk-quiet-1");
-      return s?.stale ? s : null;
-    });
+    const stale = await until(
+      "the stale state in the shard",
+      SILENT_AFTER_MS + 10_000,
+      async () => {
+        const s = await shardState("wk-quiet-1");
+        return s?.stale ? s : null;
+      },
+      100,
+    );
     expect(stale.stale).toEqual({ reason: "no report from its agent since", at: reported.reportedAt });
     expect(stale.held).toMatchObject({ healthy: true });
     expect((await hostObject("wk-quiet-1").status()).watch).toMatchObject({
@@ -249,7 +263,7 @@ describe("the watch in the host's Durable Object", () => {
 
     // Its socket closes: stale with the close, before the close event ends.
     agent.socket.close(1001, "agent restarting");
-    await until("the disconnect in the shard", 5_000, async () => (await shardState("wk-quiet-1"))?.stale);
+    await until("the disconnect in the shard", 5_000, async () => (await shardState("wk-quiet-1"))?.stale, 100);
     expect((await shardState("wk-quiet-1"))?.stale?.reason).toBe("agent disconnected (close 1001 agent restarting)");
     expect(await posts()).toEqual([]);
   }, 30_000);

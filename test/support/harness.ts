@@ -1,0 +1,19 @@
+/**
+ * The test harness: one import for the small things tests share (docs/testing.md, "The harness").
+ *
+ *   until(what, ms, probe)       poll until truthy (the Workers pool imports ./until.ts itself)
+ *   freePort()                   a free loopback port
+ *   quietLogger, collectingLogger()
+ *   testDeps({...})              CoreDeps with working defaults, for core driven in process
+ *
+ * The planes stay in their own files, so a unit test importing this does not load them:
+ *   startSlackPlane       ./slack-plane.ts     a real Node control plane, the Slack stand-in, signed requests
+ *   startGatewayPlane     ./gateway-plane.ts   the same on the shared real gateway with a real agent
+ *   startWorkerdPlane     ./workerd-plane.ts   wrangler.toml's Worker in workerd (+ a real agent)
+ *   SimAgents             ./sim-agents.ts      scripted agents doing the real handshake over real sockets
+ *   connectScriptedAgent  test/workers/scripted-agent.ts   the same inside the Workers pool
+ */
+export { type CollectingLogger, collectingLogger, type LogLine, quietLogger } from "./loggers.ts";
+export { freePort } from "./ports.ts";
+export { RecordingChat, testDeps } from "./test-deps.ts";
+export { until } from "./until.ts";

@@ -1,0 +1,45 @@
+import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
+import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
+import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
+import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
+import { FakeHostTransport } from "./fake-transport.ts";
+import { quietLogger } from "./loggers.ts";
+import { memoryRecovery } from "./memory-recovery-store.ts";
+import { InMemoryStore } from "./memory-store.ts";
+
+/** A chat that keeps what it was given: posts get ts `1.0001`, `1.0002`, … */
+export class RecordingChat implements ChatPort {
+  readonly posted: ChatMessage[] = [];
+  readonly updated: (ChatMessage & { ts: string })[] = [];
+  async postMessage(message: ChatMessage): Promise<{ ts: string }> {
+    this.posted.push(message);
+    return { ts: `1.${String(this.posted.length).padStart(4, "0")}` };
+  }
+  async updateMessage(message: ChatMessage & { ts: string }): Promise<void> {
+    this.updated.push(message);
+  }
+}
+
+/**
+ * CoreDeps for a test that drives core in process, every field a working default the test can
+ * replace: an in-memory store, the fake transport (no hosts until the test adds them), a
+ * recording chat, the wall clock, unique counted ids (`job_0001ab3f`), the quiet logger, jobs
+ * run in this process by the real job kinds, bundles off, recovery in memory (memoryRecovery()). Pass what the test is about:
+ * `testDeps({ chat: new SlackWebApiChat(…), clock })`; the result keeps the overrides' types
+ * (inferred from the argument only).
+ */
+export function testDeps<O extends Partial<CoreDeps>>(overrides: O = {} as O): NoInfer<Omit<CoreDeps, keyof O> & O> {
+  let n = 0;
+  const defaults: CoreDeps = {
+    store: new InMemoryStore(),
+    transport: new FakeHostTransport(),
+    chat: new RecordingChat(),
+    clock: { now: () => Date.now() },
+    ids: { id: (p) => `${p}_${String(++n).padStart(4, "0")}${Math.random().toString(36).slice(2, 6)}` },
+    logger: quietLogger,
+    jobs: new InProcessJobs(HOST_JOB_KINDS),
+    bundles: capabilityOff("not in this test"),
+    recovery: memoryRecovery(),
+  };
+  return { ...defaults, ...overrides };
+}

@@ -12,6 +12,7 @@ import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { chatWithCommandName } from "../core/chat/command-name.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import type { WatchSettings } from "../core/hosts/watch-state.ts";
+import { scrubbedTransport } from "../core/hub/scrubbed-transport.ts";
 import { failInterruptedJobs } from "../core/incidents/interrupted-jobs.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
@@ -190,7 +191,8 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
   return {
     metrics,
     // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
-    transport: measuredTransport(config.transport ? config.transport(hub) : hub, metrics),
+    // SSM results pass the second scan here; the hub's frames pass it in the hub (core/secret-scrub.ts).
+    transport: measuredTransport(config.transport ? scrubbedTransport(config.transport(hub)) : hub, metrics),
     consoleChat,
     chat: slackChat ?? consoleChat,
     bundles,

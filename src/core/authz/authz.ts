@@ -18,6 +18,8 @@ export const MUTATING_ACTIONS = [
   "remove",
   // `/openclaw tag <host> …`: tags choose who a fleet command reaches, so retagging is guarded.
   "tag",
+  // `/openclaw incident <id> resolve` (and the Resolve button): closes an incident for everyone.
+  "resolve",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

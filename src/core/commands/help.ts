@@ -60,6 +60,15 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw tag <host> <tag>…",
     summary: "Set a host's tags (replaces them; `-` clears) for `status tag:<tag>`.",
   },
+  {
+    usage: "/openclaw incidents [open|all]",
+    summary: "The incident records, newest first: id, hosts, state, owner, what raised each.",
+  },
+  {
+    usage: "/openclaw incident <id> [ack|resolve]",
+    summary:
+      "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized).",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

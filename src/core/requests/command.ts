@@ -12,6 +12,10 @@ export type Command =
   | { kind: "bundle"; host: string; tickets: string[] }
   | { kind: "fleet-status"; selector: FleetSelector; live?: boolean }
   | { kind: "tag"; host: string; tags: string[] }
+  /** `incidents [open|all]`: the incident records, open ones by default. */
+  | { kind: "incidents"; scope: "open" | "all" }
+  /** `incident <id> [ack|resolve]`: one record and its timeline, or a move of its state. */
+  | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" }
   | RecoveryCommand;
 
 /** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */

@@ -19,6 +19,7 @@ import { LAYERS } from "../../core/vocabulary/layers.ts";
 import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
 import type { AfterResponse } from "./after-response.ts";
 import { type ConsoleAuth, consoleSecretOnly, loginHandler, sameOriginOnly } from "./console-guard.ts";
+import { incidentRoutes } from "./incident-routes.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
 export interface ConsoleOptions {
@@ -53,6 +54,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, after
   commandRoutes(app, r);
   auditRoute(app, r);
   readRoutes(app, r);
+  incidentRoutes(app, r.consoleDeps);
   eventsRoute(app, r);
   return app;
 }

@@ -284,7 +284,12 @@ export class ConsoleClient {
           : `clawops at ${this.baseUrl} needs the console secret: run the CLI where clawops keeps its data folder, or set CLAWOPS_DATA_DIR to it.`,
       );
     }
-    if (res.status === 404 && path.startsWith("/api/console/") && !path.startsWith("/api/console/jobs/")) {
+    if (
+      res.status === 404 &&
+      path.startsWith("/api/console/") &&
+      !path.startsWith("/api/console/jobs/") &&
+      !path.startsWith("/api/console/incidents/")
+    ) {
       throw new ConsoleClientError(
         "no_console",
         `clawops at ${this.baseUrl} does not serve the local console (Slack is configured): restart it with CLAWOPS_CONSOLE=1.`,

@@ -22,6 +22,8 @@ export type ErrorCode =
   | "host_exists"
   | "enrollment_code_invalid"
   | "job_not_found"
+  | "unknown_incident"
+  | "incident_resolved"
   | "agent_protocol"
   | "slack_api"
   | "bad_config"

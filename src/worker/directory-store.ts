@@ -1,4 +1,5 @@
 import type { StepResult } from "../contract/catalog.ts";
+import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../core/ports/incident-book.ts";
 import type {
   AuditEntry,
   AuditQuery,
@@ -68,6 +69,27 @@ export class DirectoryStore implements Store {
   }
   async insertIncident(incident: IncidentRecord): Promise<void> {
     await this.stub.insertIncident(incident);
+  }
+  async openIncident(incident: Incident, key: string): Promise<Incident> {
+    return (await this.stub.openIncident(incident, key)) as Incident;
+  }
+  async findOpenIncident(key: string): Promise<Incident | null> {
+    return (await this.stub.findOpenIncident(key)) as Incident | null;
+  }
+  async getIncident(id: string): Promise<Incident | null> {
+    return (await this.stub.getIncident(id)) as Incident | null;
+  }
+  async listIncidents(filter: { open?: boolean; limit?: number }): Promise<Incident[]> {
+    return (await this.stub.listIncidents(filter)) as Incident[];
+  }
+  async updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch): Promise<Incident | null> {
+    return (await this.stub.updateIncident(id, from, patch)) as Incident | null;
+  }
+  appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number> {
+    return this.stub.appendIncidentEvent(event);
+  }
+  async incidentTimeline(id: string): Promise<IncidentEvent[]> {
+    return (await this.stub.incidentTimeline(id)) as IncidentEvent[];
   }
   async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
     return (await this.stub.createJob(job)) as { created: boolean; job: JobRecord };

@@ -3,6 +3,7 @@ import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
+import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../core/ports/incident-book.ts";
 import type {
   AuditQuery,
   AutoFreeze,
@@ -163,6 +164,27 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   insertIncident(incident: IncidentRecord) {
     return this.store.insertIncident(incident);
+  }
+  openIncident(incident: Incident, key: string) {
+    return this.store.openIncident(incident, key);
+  }
+  findOpenIncident(key: string) {
+    return this.store.findOpenIncident(key);
+  }
+  getIncident(id: string) {
+    return this.store.getIncident(id);
+  }
+  listIncidents(filter: { open?: boolean; limit?: number }) {
+    return this.store.listIncidents(filter);
+  }
+  updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch) {
+    return this.store.updateIncident(id, from, patch);
+  }
+  appendIncidentEvent(event: Omit<IncidentEvent, "seq">) {
+    return this.store.appendIncidentEvent(event);
+  }
+  incidentTimeline(id: string) {
+    return this.store.incidentTimeline(id);
   }
   createJob(job: JobRecord) {
     return this.store.createJob(job);

@@ -219,7 +219,40 @@ describe("clawops CLI", () => {
     expect(entries.map((e) => e.detail)).toContain("/openclaw triage node-3");
     const wrong = await clawops(["enroll", "x", "--json"], server.url);
     expect(wrong.code).toBe(3);
-    expect(wrong.stderr).toContain("--json goes with triage <host>, hosts, status <selector> or audit [host]");
+    expect(wrong.stderr).toContain(
+      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> or config",
+    );
+  });
+
+  it("incidents and incident <id> print the records a triage opened, as text and as --json", async () => {
+    // The first test's triage of node-3 opened its incident (source: command).
+    const list = await clawops(["incidents", "--json"], server.url);
+    expect(list.code).toBe(0);
+    const { incidents } = JSON.parse(list.stdout) as {
+      incidents: { id: string; hosts: string[]; source: string; state: string }[];
+    };
+    const node3 = incidents.find((i) => i.hosts[0] === "node-3");
+    expect(node3).toMatchObject({ source: "command", state: "open" });
+    const id = node3?.id ?? "";
+
+    const one = await clawops(["incident", id, "--json"], server.url);
+    expect(one.code).toBe(0);
+    const doc = JSON.parse(one.stdout) as {
+      incident: { threadTs: string | null };
+      timeline: { kind: string; text: string }[];
+    };
+    // The triage opened the thread after the record: the record learned it when the triage finished.
+    expect(doc.incident.threadTs).toMatch(/^\d+\.\d+$/);
+    // Each triage of node-3 in this file: requested, then its matrix and finding ids, in order.
+    expect(doc.timeline[0]).toMatchObject({ kind: "triage", text: expect.stringMatching(/^triage requested/) });
+    expect(doc.timeline.some((e) => /^triage done: .*auth fail.*findings: .*token-drift/.test(e.text))).toBe(true);
+
+    const text = await clawops(["incidents"], server.url);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(id);
+    const unknown = await clawops(["incident", "inc_nope", "--json"], server.url);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("No incident");
   });
 
   it("help lists every command", async () => {
@@ -235,6 +268,8 @@ describe("clawops CLI", () => {
       "unfreeze <host|all>",
       "recover <host>",
       "audit [host]",
+      "incidents [open|all]",
+      "incident <id>",
       "enroll <host>",
       "revoke <host>",
       "remove <host>",

@@ -22,6 +22,7 @@ import {
   sessionOf,
 } from "./console-guard.ts";
 import { consoleSecureHeaders } from "./console-headers.ts";
+import { incidentRoutes } from "./incident-routes.ts";
 import type { LaterAfterAck } from "./later.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
 
@@ -57,6 +58,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, later
   commandRoutes(app, r);
   auditRoute(app, r);
   readRoutes(app, r);
+  incidentRoutes(app, r.consoleDeps);
   eventsRoute(app, r);
   return app;
 }

@@ -1,6 +1,8 @@
 import { StepResult } from "../../contract/catalog.ts";
+import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
+import { SqlIncidentBook } from "./incident-book.ts";
 
 /**
  * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one
@@ -66,9 +68,35 @@ export class SqlStateStore implements Store {
   protected readonly driver: SqlDriver;
   private nextRequestSweep = Number.NEGATIVE_INFINITY;
 
+  /** The incident records (incident-book.ts: their schema and queries, in one place). */
+  private readonly book: SqlIncidentBook;
+
   constructor(driver: SqlDriver) {
     this.driver = driver;
     driver.exec(STATE_SCHEMA);
+    this.book = new SqlIncidentBook(driver);
+  }
+
+  openIncident(incident: Incident, key: string): Promise<Incident> {
+    return this.book.openIncident(incident, key);
+  }
+  findOpenIncident(key: string): Promise<Incident | null> {
+    return this.book.findOpenIncident(key);
+  }
+  getIncident(id: string): Promise<Incident | null> {
+    return this.book.getIncident(id);
+  }
+  listIncidents(filter: { open?: boolean; limit?: number }): Promise<Incident[]> {
+    return this.book.listIncidents(filter);
+  }
+  updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch): Promise<Incident | null> {
+    return this.book.updateIncident(id, from, patch);
+  }
+  appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number> {
+    return this.book.appendIncidentEvent(event);
+  }
+  incidentTimeline(id: string): Promise<IncidentEvent[]> {
+    return this.book.incidentTimeline(id);
   }
 
   private first(sql: string, ...params: SqlValue[]): SqlRow | undefined {

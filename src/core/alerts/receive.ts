@@ -241,7 +241,10 @@ async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
   if (fresh.length === 0) return;
   const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
   const thread = await postOrRelease(deps, claims, host, () =>
-    noteIncident(deps, { host, channel: g.channel }, renderAlertResolved(fresh, host)),
+    noteIncident(deps, { host, channel: g.channel }, renderAlertResolved(fresh, host), {
+      actor,
+      kind: "alert.resolved",
+    }),
   );
   if (!thread) deps.logger.info("alert resolved on a host with no incident thread; nothing posted", { host });
   await audit(deps, {

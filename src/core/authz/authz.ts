@@ -20,6 +20,8 @@ export const MUTATING_ACTIONS = [
   "tag",
   // `/openclaw upgrade-agent …`: replaces the program that runs commands on gateway hosts.
   "upgrade-agent",
+  // `/openclaw incident <id> resolve` (and the Resolve button): closes an incident for everyone.
+  "resolve",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

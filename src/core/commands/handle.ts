@@ -21,6 +21,7 @@ import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { bundleCommand } from "./bundle.ts";
 import { renderHelp } from "./help.ts";
 import { handleHostLifecycle } from "./host-lifecycle.ts";
+import { incidentCommand, incidentsCommand } from "./incidents.ts";
 import { parseCommand } from "./parse.ts";
 import { handleRecoveryCommand } from "./recovery.ts";
 
@@ -143,6 +144,10 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return triageCommand(deps, req, command);
     case "bundle":
       return bundleCommand(deps, req, command);
+    case "incidents":
+      return incidentsCommand(deps, command);
+    case "incident":
+      return incidentCommand(deps, req, command);
   }
 }
 

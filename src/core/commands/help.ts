@@ -65,6 +65,15 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary:
       "Move the matching hosts' agents to the one this control plane serves, N% at a time: each checks its SHA-256, tries the new agent and keeps it only if it comes online and passes a probe (else rolls back); the first failure stops later waves.",
   },
+  {
+    usage: "/openclaw incidents [open|all]",
+    summary: "The incident records, newest first: id, hosts, state, owner, what raised each.",
+  },
+  {
+    usage: "/openclaw incident <id> [ack|resolve]",
+    summary:
+      "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized).",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

@@ -34,6 +34,21 @@ export function parseCommand(text: string): Command {
       return rest.includes("--live")
         ? { kind: "fleet-status", selector: parseFleetSelector(rest.filter((a) => a !== "--live")), live: true }
         : { kind: "fleet-status", selector: parseFleetSelector(rest) };
+    case "incidents": {
+      const scope = (rest[0] ?? "open").toLowerCase();
+      if (rest.length > 1 || (scope !== "open" && scope !== "all"))
+        throw new ClawopsError("bad_request", "Usage: `/openclaw incidents [open|all]` (default: open).");
+      return { kind: "incidents", scope };
+    }
+    case "incident": {
+      const usage =
+        "Usage: `/openclaw incident <id> [ack|resolve]`, e.g. `/openclaw incident inc_abc123 ack`; `/openclaw incidents` lists the ids.";
+      const [id, action = "show"] = rest;
+      const verb = action.toLowerCase();
+      if (!id || rest.length > 2 || !INCIDENT_ID.test(id) || (verb !== "show" && verb !== "ack" && verb !== "resolve"))
+        throw new ClawopsError("bad_request", usage);
+      return { kind: "incident", id, action: verb };
+    }
     case "tag": {
       const [host, ...tags] = rest;
       if (host === undefined || tags.length === 0) {
@@ -60,6 +75,9 @@ export function parseCommand(text: string): Command {
     }
   }
 }
+
+/** An incident id as ids.id("inc") makes them: a prefix and URL-safe characters. */
+const INCIDENT_ID = /^inc[_-][A-Za-z0-9_-]{1,60}$/;
 
 const UPGRADE_USAGE =
   "Usage: `/openclaw upgrade-agent <host|node-*|tag:…|all> [--wave N%]`, e.g. `/openclaw upgrade-agent tag:canary` or `/openclaw upgrade-agent all --wave 10%`.";

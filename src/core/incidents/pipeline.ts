@@ -3,8 +3,10 @@ import { audit } from "../audit/audit.ts";
 import { createJob } from "../jobs/create.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
+import type { IncidentEventKind } from "../ports/incident-book.ts";
 import type { NewAuditEntry } from "../ports/recovery.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import { noteTimeline, recordSignal } from "./record.ts";
 import { incidentChannelFor } from "./routing.ts";
 import { openIncidentThread } from "./thread.ts";
 
@@ -17,6 +19,13 @@ import { openIncidentThread } from "./thread.ts";
 
 /** What raised a signal. */
 export type IncidentSource = "command" | "alert" | "watch";
+
+/** The timeline entry each source's signal writes on the incident record. */
+const TIMELINE_KIND: Record<IncidentSource, IncidentEventKind> = {
+  command: "triage",
+  alert: "alert.firing",
+  watch: "watch",
+};
 
 /** What a rejected job's detail calls the message that could not announce it. */
 const ANNOUNCEMENT: Record<IncidentSource, string> = {
@@ -106,10 +115,12 @@ export async function raiseIncident(
     }
   }
   let thread: IncidentRecord | null = null;
+  let said: Message | null = null;
   if (signal.announce) {
     try {
       thread = await openIncidentThread(deps, channel, signal.host, signal.actor);
-      await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...signal.announce(triage) });
+      said = signal.announce(triage);
+      await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...said });
     } catch (err) {
       if (job) {
         await deps.store.updateJob(job.id, {
@@ -125,16 +136,28 @@ export async function raiseIncident(
       throw err;
     }
   }
-  if (signal.audit) {
+  const audited = signal.audit?.(triage);
+  if (audited) {
     await audit(deps, {
       at: deps.clock.now(),
       actor: signal.actor,
       source: "system",
       host: signal.host,
       ref: job?.id ?? null,
-      ...signal.audit(triage),
+      ...audited,
     });
   }
+  // The record: the host's open incident grows by this signal, or one is opened by it.
+  await recordSignal(
+    deps,
+    { source: signal.source, host: signal.host, channel, threadTs: thread?.threadTs ?? null },
+    {
+      actor: signal.actor,
+      kind: TIMELINE_KIND[signal.source],
+      text: audited?.detail ?? said?.text ?? (job ? `triage requested (job ${job.id})` : "triage requested"),
+      ref: job?.id ?? null,
+    },
+  );
   const queued = job;
   const replyTo = signal.triage?.responseUrl ? { responseUrl: signal.triage.responseUrl } : {};
   return {
@@ -157,12 +180,19 @@ export async function noteIncident(
   deps: CoreDeps,
   where: { host: string; channel?: string },
   message: Message,
+  /** Who said it and what it is, for the incident record's timeline (default: clawops, a note). */
+  entry: { actor?: string; kind?: IncidentEventKind } = {},
 ): Promise<IncidentRecord | null> {
   const channel = where.channel ?? (await routeIncident(deps, where.host));
   if (!channel) return null;
   const thread = await deps.store.findIncident(channel, where.host);
   if (!thread) return null;
   await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
+  await noteTimeline(deps, where.host, {
+    actor: entry.actor ?? "clawops",
+    kind: entry.kind ?? "note",
+    text: message.text,
+  });
   return thread;
 }
 

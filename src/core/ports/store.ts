@@ -1,4 +1,5 @@
 import type { StepResult } from "../../contract/catalog.ts";
+import type { IncidentBook } from "./incident-book.ts";
 import type { WatchRecord } from "./watch-record.ts";
 
 /** State: hosts, incident threads, jobs, request claims and the watch, behind one port. */
@@ -51,7 +52,8 @@ export type JobPatch = Partial<
   Pick<JobRecord, "status" | "threadTs" | "progressTs" | "resultTs" | "finishedAt" | "detail">
 >;
 
-export interface Store {
+/** The incident records (incident-book.ts) are optional: a store without them keeps threads only. */
+export interface Store extends Partial<IncidentBook> {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */

@@ -14,6 +14,10 @@ export type Command =
   | { kind: "tag"; host: string; tags: string[] }
   /** `upgrade-agent <host|tag:…|all> [--wave N%]`: hosts a wave at a time (core/fleet/upgrade.ts). */
   | { kind: "upgrade-agent"; selector: FleetSelector; wavePercent: number }
+  /** `incidents [open|all]`: the incident records, open ones by default. */
+  | { kind: "incidents"; scope: "open" | "all" }
+  /** `incident <id> [ack|resolve]`: one record and its timeline, or a move of its state. */
+  | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" }
   | RecoveryCommand;
 
 /** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */

@@ -4,6 +4,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../chat/live-message.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { classifyResults } from "../classify/classify.ts";
+import { noteTimeline } from "../incidents/record.ts";
 import { openIncidentThread } from "../incidents/thread.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { mergeResults } from "../jobs/results.ts";
@@ -97,6 +98,8 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
  */
 class ResultMessage {
   posted: boolean;
+  /** The incident thread it is posted in. */
+  readonly threadTs: string;
   private readonly live: LiveMessage;
   private readonly deps: CoreDeps;
   private readonly job: JobRecord;
@@ -104,6 +107,7 @@ class ResultMessage {
   constructor(deps: CoreDeps, job: JobRecord, threadTs: string) {
     this.deps = deps;
     this.job = job;
+    this.threadTs = threadTs;
     // A job run again edits the answer it had already posted.
     this.posted = job.resultTs !== null;
     this.live = new LiveMessage(deps.chat, { channel: job.channel, threadTs, ts: job.resultTs }, (ts) =>
@@ -211,12 +215,26 @@ async function finishTriage(
       log,
     );
   }
+  await noteTimeline(
+    deps,
+    job.host,
+    { actor: job.user, kind: "triage", text: triageLine(results, outcome.status), ref: job.id },
+    { channel: job.channel, threadTs: answer.threadTs },
+  );
   // Status last: whoever sees the job finished finds its final messages already in place.
   await store.updateJob(job.id, {
     status: outcome.status,
     finishedAt: clock.now(),
     detail: delivery ? [detail, delivery].filter(Boolean).join(" ").slice(0, 2_000) : detail,
   });
+}
+
+/** The timeline's line for a finished triage: its matrix (failing layers) and finding ids. */
+function triageLine(results: readonly StepResult[], status: JobOutcome["status"]): string {
+  const { matrix, findings } = classifyResults(results, TRIAGE_STEP_NAMES);
+  const cells = Object.entries(matrix).map(([layer, cell]) => `${layer} ${cell.status}`);
+  const ids = findings.map((f) => f.id);
+  return `triage ${status}: ${cells.join(", ")}; findings: ${ids.length ? ids.join(", ") : "none"}`;
 }
 
 /** The final edit of a progress message; false (logged) when it did not go through. */

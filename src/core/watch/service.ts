@@ -213,7 +213,7 @@ export class WatchService {
   /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */
   private async say(host: string, message: Message): Promise<IncidentRecord | null> {
     try {
-      return await noteIncident(this.deps, { host }, message);
+      return await noteIncident(this.deps, { host }, message, { actor: WATCH_ACTOR, kind: "watch" });
     } catch (err) {
       this.deps.logger.error("watch: message not posted", { host, err: errorMessage(err) });
       return null;

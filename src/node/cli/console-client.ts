@@ -88,6 +88,37 @@ const FleetResponse = z.object({
 });
 export type FleetListing = Omit<z.infer<typeof FleetResponse>, "ok">;
 
+const IncidentSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  state: z.enum(["open", "acknowledged", "resolved"]),
+  title: z.string(),
+  hosts: z.array(z.string()),
+  channel: z.string().nullable(),
+  threadTs: z.string().nullable(),
+  owner: z.string().nullable(),
+  openedAt: z.number(),
+  openedBy: z.string(),
+  updatedAt: z.number(),
+  resolvedAt: z.number().nullable(),
+  resolvedBy: z.string().nullable(),
+});
+const IncidentsResponse = z.object({ ok: z.literal(true), scope: z.string(), incidents: z.array(IncidentSchema) });
+const IncidentResponse = z.object({
+  ok: z.literal(true),
+  incident: IncidentSchema,
+  timeline: z.array(
+    z.object({
+      seq: z.number(),
+      at: z.number(),
+      actor: z.string(),
+      kind: z.string(),
+      text: z.string(),
+      ref: z.string().nullable(),
+    }),
+  ),
+});
+
 const MessagesResponse = z.object({ ok: z.literal(true), events: z.array(ConsoleEventSchema) });
 const ErrorResponse = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) });
 
@@ -137,6 +168,17 @@ export class ConsoleClient {
 
   async hosts(): Promise<HostsListing> {
     return (await this.json("/api/console/hosts", HostsResponse)).hosts;
+  }
+
+  /** `clawops incidents --json`: the records, newest first. */
+  async incidents(scope: "open" | "all"): Promise<z.infer<typeof IncidentsResponse>["incidents"]> {
+    return (await this.json(`/api/console/incidents?scope=${scope}`, IncidentsResponse)).incidents;
+  }
+
+  /** `clawops incident <id> --json`: one record and its whole timeline. */
+  async incident(id: string): Promise<Omit<z.infer<typeof IncidentResponse>, "ok">> {
+    const { ok: _ok, ...doc } = await this.json(`/api/console/incidents/${encodeURIComponent(id)}`, IncidentResponse);
+    return doc;
   }
 
   async fleet(selector: string): Promise<FleetListing> {
@@ -242,7 +284,12 @@ export class ConsoleClient {
           : `clawops at ${this.baseUrl} needs the console secret: run the CLI where clawops keeps its data folder, or set CLAWOPS_DATA_DIR to it.`,
       );
     }
-    if (res.status === 404 && path.startsWith("/api/console/") && !path.startsWith("/api/console/jobs/")) {
+    if (
+      res.status === 404 &&
+      path.startsWith("/api/console/") &&
+      !path.startsWith("/api/console/jobs/") &&
+      !path.startsWith("/api/console/incidents/")
+    ) {
       throw new ConsoleClientError(
         "no_console",
         `clawops at ${this.baseUrl} does not serve the local console (Slack is configured): restart it with CLAWOPS_CONSOLE=1.`,

@@ -21,6 +21,10 @@ Usage:
                                  'node-*', or tag:<tag>), worst first, from the agents' watch;
                                  --live quick-probes them now
   clawops status                 Active freezes: target, owner, until, reason
+  clawops incidents [open|all]   The incident records, newest first (id, hosts, state, owner)
+  clawops incident <id> [ack|resolve]
+                                 One incident and its timeline; ack makes you its owner,
+                                 resolve closes it (authorized)
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
   clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]
                                  Upgrade the agents to the one this control plane serves, a wave
@@ -52,7 +56,8 @@ Usage:
 Options:
   --server <url>     The control plane (default: $CLAWOPS_URL, else http://127.0.0.1:8787)
   --timeout <secs>   Stop following a triage after this long (default: 120)
-  --json             With triage, hosts, status <selector>, audit or config: print one JSON document
+  --json             With triage, hosts, status <selector>, audit, incidents, incident <id> or
+                     config: print one JSON document
                      for scripts instead of text (same exit codes)
   --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
   -v, --version      Print the version
@@ -242,6 +247,12 @@ async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Pr
     case "hosts":
       out({ hosts: await client.hosts() });
       return EXIT.ok;
+    case "incidents":
+      out({ incidents: await client.incidents(request.text.endsWith(" all") ? "all" : "open") });
+      return EXIT.ok;
+    case "incident":
+      out(await client.incident(request.text.split(" ")[1] ?? ""));
+      return EXIT.ok;
     case "audit": {
       const lines = (await client.auditJsonLines(request.export?.host ?? request.auditHost)).split("\n");
       out({ entries: lines.filter(Boolean).map((l) => JSON.parse(l) as unknown) });
@@ -303,7 +314,7 @@ interface CliRequest {
   /** `--version`. */
   version?: boolean;
   /** `--json`: which command's JSON document to print. */
-  json?: "triage" | "hosts" | "status" | "audit" | "config";
+  json?: "triage" | "hosts" | "status" | "audit" | "config" | "incidents" | "incident";
   /** `audit <host>`, for `--json`. */
   auditHost?: string;
 }
@@ -325,7 +336,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
     const json = jsonKind(request, command);
     if (!json)
       throw new UsageError(
-        "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl) or config",
+        "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> or config",
       );
     return { ...request, json, ...(command === "audit" && rest[0] ? { auditHost: rest[0] } : {}) };
   }
@@ -337,6 +348,8 @@ function jsonKind(request: CliRequest, command: string): CliRequest["json"] | nu
   if (request.export) return null;
   if (command === "triage" || command === "audit" || command === "config") return command;
   if (command === "hosts" && request.text === "hosts") return "hosts";
+  if (command === "incidents") return "incidents";
+  if (command === "incident" && request.text.split(" ").length === 2) return "incident";
   if (command === "status" && request.text !== "status") return "status";
   return null;
 }
@@ -391,6 +404,14 @@ function parseCommandWords(
     case "login":
       if (rest.length !== 0) throw new UsageError("usage: clawops login");
       return { ...base, text: "", login: true };
+    case "incidents":
+      if (rest.length > 1 || (rest[0] !== undefined && rest[0] !== "open" && rest[0] !== "all"))
+        throw new UsageError("usage: clawops incidents [open|all] [--json]");
+      return { ...base, text: ["incidents", ...rest].join(" ") };
+    case "incident":
+      if (rest.length < 1 || rest.length > 2 || (rest[1] !== undefined && rest[1] !== "ack" && rest[1] !== "resolve"))
+        throw new UsageError("usage: clawops incident <id> [ack|resolve] [--json]");
+      return { ...base, text: ["incident", ...rest].join(" ") };
     case "hosts":
       if (rest.length > 3) throw new UsageError("usage: clawops hosts [<pattern>|tag:<tag>|state:<state>] [page <n>]");
       return { ...base, text: ["hosts", ...rest].join(" ") };

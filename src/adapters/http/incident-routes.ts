@@ -1,0 +1,22 @@
+import type { Hono } from "hono";
+import { requireBook, requireIncident } from "../../core/incidents/record.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+
+/**
+ * The incident records as JSON, what `clawops incidents --json` and `clawops incident <id>
+ * --json` read. Registered after the console's guards (console-routes.ts), so every call has
+ * proved it is the console before it is answered. Reads only: moves go through the command
+ * route, which authorizes and audits them.
+ */
+export function incidentRoutes(app: Hono, deps: CoreDeps): void {
+  app.get("/api/console/incidents", async (c) => {
+    const scope = c.req.query("scope") ?? "open";
+    const incidents = await requireBook(deps).listIncidents({ open: scope !== "all", limit: 200 });
+    return c.json({ ok: true, scope: scope === "all" ? "all" : "open", incidents });
+  });
+  app.get("/api/console/incidents/:id", async (c) => {
+    const incident = await requireIncident(deps, c.req.param("id"));
+    const timeline = await requireBook(deps).incidentTimeline(incident.id);
+    return c.json({ ok: true, incident, timeline });
+  });
+}

@@ -1,0 +1,194 @@
+import { errorMessage } from "../../contract/errors.ts";
+import { ClawopsError } from "../errors.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type {
+  Incident,
+  IncidentBook,
+  IncidentEventKind,
+  IncidentSourceKind,
+  IncidentState,
+} from "../ports/incident-book.ts";
+
+/**
+ * The incident as a record (docs/incidents.md): the pipeline writes what raised it and every
+ * signal after into one timeline; ack and resolve move its state. A store without incident
+ * records (IncidentBook) keeps threads only: every function here then does nothing.
+ */
+
+type RecordDeps = Pick<CoreDeps, "store" | "clock" | "ids" | "logger">;
+
+/** The store's incident book, when it keeps one. */
+export function incidentBook(deps: Pick<CoreDeps, "store">): IncidentBook | null {
+  const s = deps.store;
+  return s.openIncident &&
+    s.findOpenIncident &&
+    s.getIncident &&
+    s.listIncidents &&
+    s.updateIncident &&
+    s.appendIncidentEvent &&
+    s.incidentTimeline
+    ? (s as IncidentBook)
+    : null;
+}
+
+export interface TimelineEntry {
+  actor: string;
+  kind: IncidentEventKind;
+  text: string;
+  ref?: string | null;
+}
+
+/**
+ * A signal that raises (or grows) the host's incident: the open one is reused, else one is
+ * opened by `source`. The entry is appended to its timeline. A failing record write is logged,
+ * never thrown: the signal's post and triage matter more than its bookkeeping.
+ */
+export async function recordSignal(
+  deps: RecordDeps,
+  signal: { source: IncidentSourceKind; host: string; channel: string | null; threadTs: string | null },
+  entry: TimelineEntry,
+): Promise<Incident | null> {
+  const book = incidentBook(deps);
+  if (!book) return null;
+  try {
+    const now = deps.clock.now();
+    let incident = await book.findOpenIncident(signal.host);
+    if (!incident) {
+      incident = await book.openIncident(
+        {
+          id: deps.ids.id("inc"),
+          source: signal.source,
+          state: "open",
+          title: `OpenClaw gateway on ${signal.host}`,
+          hosts: [signal.host],
+          channel: signal.channel,
+          threadTs: signal.threadTs,
+          owner: null,
+          openedAt: now,
+          openedBy: entry.actor,
+          updatedAt: now,
+          resolvedAt: null,
+          resolvedBy: null,
+        },
+        signal.host,
+      );
+    } else if (!incident.threadTs && signal.threadTs) {
+      // Opened by a command before its triage opened the thread: the thread is now known.
+      incident =
+        (await book.updateIncident(incident.id, ["open", "acknowledged"], {
+          channel: signal.channel,
+          threadTs: signal.threadTs,
+        })) ?? incident;
+    }
+    await append(deps, book, incident, entry);
+    return incident;
+  } catch (err) {
+    deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
+    return null;
+  }
+}
+
+/**
+ * Something that happened to the host's open incident (a triage's findings, a recovery, an
+ * alert resolved): appended to its timeline; nothing when none is open. Logged, never thrown.
+ */
+export async function noteTimeline(
+  deps: RecordDeps,
+  host: string,
+  entry: TimelineEntry,
+  /** The host's thread, recorded on an incident that has none yet (a command's triage opens it). */
+  thread?: { channel: string; threadTs: string },
+): Promise<Incident | null> {
+  const book = incidentBook(deps);
+  if (!book) return null;
+  try {
+    let incident = await book.findOpenIncident(host);
+    if (!incident) return null;
+    if (thread && !incident.threadTs) {
+      incident = (await book.updateIncident(incident.id, ["open", "acknowledged"], thread)) ?? incident;
+    }
+    await append(deps, book, incident, entry);
+    return incident;
+  } catch (err) {
+    deps.logger.error("incident timeline not written", { host, err: errorMessage(err) });
+    return null;
+  }
+}
+
+async function append(deps: RecordDeps, book: IncidentBook, incident: Incident, entry: TimelineEntry): Promise<void> {
+  const at = deps.clock.now();
+  await book.appendIncidentEvent({
+    incidentId: incident.id,
+    at,
+    actor: entry.actor,
+    kind: entry.kind,
+    text: entry.text.slice(0, 500),
+    ref: entry.ref ?? null,
+  });
+  await book.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: at });
+}
+
+/** The incident `id`, or `unknown_incident` in words that say where ids are listed. */
+export async function requireIncident(deps: Pick<CoreDeps, "store">, id: string): Promise<Incident> {
+  const book = requireBook(deps);
+  const incident = await book.getIncident(id);
+  if (!incident) {
+    throw new ClawopsError(
+      "unknown_incident",
+      `No incident \`${id.slice(0, 60)}\`. \`/openclaw incidents all\` lists them with their ids.`,
+      { status: 404 },
+    );
+  }
+  return incident;
+}
+
+export function requireBook(deps: Pick<CoreDeps, "store">): IncidentBook {
+  const book = incidentBook(deps);
+  if (!book) {
+    throw new ClawopsError("not_configured", "This control plane's store keeps no incident records.", {
+      status: 501,
+    });
+  }
+  return book;
+}
+
+/**
+ * Moves an incident on: `acknowledged` with an owner ("I'm on it"), or `resolved`. Refused
+ * with a clear error, changing nothing, when it is already resolved (or another change won).
+ * The caller authorizes (resolve is a mutating action) and audits.
+ */
+export async function moveIncident(
+  deps: RecordDeps,
+  id: string,
+  to: Exclude<IncidentState, "open">,
+  actor: string,
+): Promise<Incident> {
+  const book = requireBook(deps);
+  const incident = await requireIncident(deps, id);
+  const now = deps.clock.now();
+  const from: IncidentState[] = ["open", "acknowledged"];
+  const moved = await book.updateIncident(
+    id,
+    from,
+    to === "acknowledged"
+      ? { state: "acknowledged", owner: actor, updatedAt: now }
+      : { state: "resolved", resolvedAt: now, resolvedBy: actor, updatedAt: now },
+  );
+  if (!moved) {
+    const latest = (await book.getIncident(id)) ?? incident;
+    throw new ClawopsError(
+      "incident_resolved",
+      `Incident \`${id}\` was resolved${latest.resolvedBy ? ` by ${latest.resolvedBy}` : ""} already; nothing was changed. A new failure opens a new incident.`,
+      { status: 409 },
+    );
+  }
+  await book.appendIncidentEvent({
+    incidentId: id,
+    at: now,
+    actor,
+    kind: to,
+    text: to === "acknowledged" ? "took ownership" : "resolved the incident",
+    ref: null,
+  });
+  return moved;
+}

@@ -1,0 +1,65 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Incident } from "../../src/core/ports/incident-book.ts";
+import { DirectoryStore } from "../../src/worker/directory-store.ts";
+
+/**
+ * The incident records on Workers (issue 29, item 1): the directory Durable Object's SQLite,
+ * reached by RPC as the Worker and the host objects reach it.
+ */
+function incident(id: string, host: string, at: number): Incident {
+  return {
+    id,
+    source: "alert",
+    state: "open",
+    title: `OpenClaw gateway on ${host}`,
+    hosts: [host],
+    channel: "C1",
+    threadTs: "1.1",
+    owner: null,
+    openedAt: at,
+    openedBy: "Alertmanager",
+    updatedAt: at,
+    resolvedAt: null,
+    resolvedBy: null,
+  };
+}
+
+describe("incident records in the directory Durable Object", () => {
+  it("keeps one open incident per host, an ordered timeline, and a clean resolve", async () => {
+    const store = new DirectoryStore(env.DIRECTORY);
+    // Two signals at once: the second open returns the first's record.
+    const [a, b] = await Promise.all([
+      store.openIncident(incident("inc_a", "node-7", 1_000), "node-7"),
+      store.openIncident(incident("inc_b", "node-7", 1_001), "node-7"),
+    ]);
+    expect(a.id).toBe(b.id);
+    const id = a.id;
+    const seqs = await Promise.all(
+      ["fired", "triage", "note"].map((text, i) =>
+        store.appendIncidentEvent({ incidentId: id, at: 2_000 + i, actor: "U1", kind: "note", text, ref: null }),
+      ),
+    );
+    expect(seqs.sort()).toEqual([1, 2, 3]);
+    expect((await store.incidentTimeline(id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+
+    const acked = await store.updateIncident(id, ["open"], { state: "acknowledged", owner: "U2", updatedAt: 3_000 });
+    expect(acked).toMatchObject({ state: "acknowledged", owner: "U2" });
+    // A move from a state it is no longer in changes nothing.
+    expect(await store.updateIncident(id, ["open"], { state: "resolved", resolvedAt: 4_000 })).toBeNull();
+    const resolved = await store.updateIncident(id, ["open", "acknowledged"], {
+      state: "resolved",
+      resolvedAt: 4_000,
+      resolvedBy: "U2",
+    });
+    expect(resolved).toMatchObject({ state: "resolved", resolvedBy: "U2" });
+    expect(await store.findOpenIncident("node-7")).toBeNull();
+    expect(await store.listIncidents({ open: true })).toEqual([]);
+
+    // Resolved frees the host: its next failure is a new incident.
+    const next = await store.openIncident(incident("inc_c", "node-7", 5_000), "node-7");
+    expect(next.id).toBe("inc_c");
+    expect((await store.listIncidents({})).map((i) => i.id)).toEqual(["inc_c", id]);
+    expect(await store.getIncident("inc_missing")).toBeNull();
+  });
+});

@@ -29,6 +29,15 @@ const ICONS: Record<string, Icon> = {
   "🔴": { label: "failing", body: circle(RED) },
   "⚪": { label: "not known", body: circle("#ffffff", GREY) },
   "⚫": { label: "offline", body: circle("#2b2b2b") },
+  "🟠": { label: "acknowledged", body: circle("#e8762c") },
+  "⏪": {
+    label: "rolled back",
+    body: `<path d="M8 3.5L2 8l6 4.5zM14.5 3.5L8.5 8l6 4.5z" fill="${BLUE}"/>`,
+  },
+  "⏸": {
+    label: "not tried",
+    body: `<rect x="3.5" y="3" width="3" height="10" rx="0.6" fill="${GREY}"/><rect x="9.5" y="3" width="3" height="10" rx="0.6" fill="${GREY}"/>`,
+  },
   "✅": {
     label: "passed",
     body: `<rect x="1" y="1" width="14" height="14" rx="3" fill="${GREEN}"/><path d="M4.2 8.3l2.5 2.5 5-5.2" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>`,

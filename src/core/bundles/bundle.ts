@@ -3,7 +3,7 @@ import { slowestDeadlineMs, stepPlan } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { LiveMessage } from "../chat/live-message.ts";
 import { classifyResults } from "../classify/classify.ts";
-import { openIncidentThread } from "../incidents/thread.ts";
+import { incidentThread } from "../incidents/pipeline.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { createJob } from "../jobs/create.ts";
 import { mergeResults } from "../jobs/results.ts";
@@ -183,7 +183,7 @@ async function openBundleThread(
   const log = { job: job.id, host: job.host };
   let incident: IncidentRecord;
   try {
-    incident = await openIncidentThread(deps, job.channel, job.host, job.user);
+    incident = await incidentThread(deps, { channel: job.channel, host: job.host, actor: job.user });
   } catch (err) {
     await endJobThreadUnwritable(deps, job, err, opts.responseUrl);
     return { status: "failed", reason: errorMessage(err) };

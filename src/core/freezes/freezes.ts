@@ -2,7 +2,7 @@ import { audit } from "../audit/audit.ts";
 import type { Actor, MutatingAction } from "../authz/authz.ts";
 import { postNotice, withAnnounceChannels } from "../chat/notices.ts";
 import { ClawopsError } from "../errors.ts";
-import { openIncidentThread } from "../incidents/thread.ts";
+import { incidentThread } from "../incidents/pipeline.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { FreezeRecord, NoticeRef, RecoveryStore } from "../ports/recovery.ts";
@@ -49,7 +49,10 @@ export async function announceFreeze(deps: CoreDeps, f: FreezeRecord): Promise<v
   const where: NoticeRef =
     f.target === FREEZE_ALL
       ? { channel: f.channel, threadTs: null }
-      : { channel: f.channel, threadTs: (await openIncidentThread(deps, f.channel, f.target, f.owner)).threadTs };
+      : {
+          channel: f.channel,
+          threadTs: (await incidentThread(deps, { channel: f.channel, host: f.target, actor: f.owner })).threadTs,
+        };
   const posted = await postNotice(deps, withAnnounceChannels([where], deps.recovery.announceChannels), notice);
   await deps.recovery.store.setFreezeNotices(f.target, f.createdAt, posted);
 }

@@ -1,7 +1,7 @@
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import { metricsOf, recordJobFinished } from "../ports/metrics.ts";
-import { openIncidentThread } from "./thread.ts";
+import { incidentThread } from "./pipeline.ts";
 
 /**
  * After a control-plane restart, jobs that were running can never finish: mark them lost
@@ -21,7 +21,9 @@ export async function failInterruptedJobs(deps: CoreDeps): Promise<number> {
     await deps.store.updateJob(job.id, { status: "lost", finishedAt, detail });
     recordJobFinished(metricsOf(deps), { ...job, status: "lost", finishedAt });
     try {
-      const threadTs = job.threadTs ?? (await openIncidentThread(deps, job.channel, job.host, job.user)).threadTs;
+      const threadTs =
+        job.threadTs ??
+        (await incidentThread(deps, { channel: job.channel, host: job.host, actor: job.user })).threadTs;
       if (!started) await deps.store.updateJob(job.id, { threadTs });
       await deps.chat.postMessage({
         channel: job.channel,

@@ -6,7 +6,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentEventKind } from "../ports/incident-book.ts";
 import type { NewAuditEntry } from "../ports/recovery.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
-import { noteTimeline, recordSignal } from "./record.ts";
+import { linkThread, noteTimeline, recordSignal } from "./record.ts";
 import { incidentChannelFor } from "./routing.ts";
 import { openIncidentThread } from "./thread.ts";
 
@@ -118,7 +118,7 @@ export async function raiseIncident(
   let said: Message | null = null;
   if (signal.announce) {
     try {
-      thread = await openIncidentThread(deps, channel, signal.host, signal.actor);
+      thread = await incidentThread(deps, { channel, host: signal.host, actor: signal.actor });
       said = signal.announce(triage);
       await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...said });
     } catch (err) {
@@ -193,6 +193,21 @@ export async function noteIncident(
     kind: entry.kind ?? "note",
     text: message.text,
   });
+  return thread;
+}
+
+/**
+ * The host's incident thread in `channel`, opened with its header when there is none: the one
+ * way anything gets a thread to post in (a triage's progress, a bundle, a freeze notice, the
+ * recover runbook, a lost job's notice). An open incident record without a thread yet (a
+ * command's triage opens it in its own turn) learns this one.
+ */
+export async function incidentThread(
+  deps: CoreDeps,
+  where: { channel: string; host: string; actor: string },
+): Promise<IncidentRecord> {
+  const thread = await openIncidentThread(deps, where.channel, where.host, where.actor);
+  await linkThread(deps, where.host, { channel: thread.channel, threadTs: thread.threadTs });
   return thread;
 }
 

@@ -92,26 +92,36 @@ export async function recordSignal(
  * Something that happened to the host's open incident (a triage's findings, a recovery, an
  * alert resolved): appended to its timeline; nothing when none is open. Logged, never thrown.
  */
-export async function noteTimeline(
-  deps: RecordDeps,
-  host: string,
-  entry: TimelineEntry,
-  /** The host's thread, recorded on an incident that has none yet (a command's triage opens it). */
-  thread?: { channel: string; threadTs: string },
-): Promise<Incident | null> {
+export async function noteTimeline(deps: RecordDeps, host: string, entry: TimelineEntry): Promise<Incident | null> {
   const book = incidentBook(deps);
   if (!book) return null;
   try {
-    let incident = await book.findOpenIncident(host);
+    const incident = await book.findOpenIncident(host);
     if (!incident) return null;
-    if (thread && !incident.threadTs) {
-      incident = (await book.updateIncident(incident.id, ["open", "acknowledged"], thread)) ?? incident;
-    }
     await append(deps, book, incident, entry);
     return incident;
   } catch (err) {
     deps.logger.error("incident timeline not written", { host, err: errorMessage(err) });
     return null;
+  }
+}
+
+/**
+ * The host's thread, recorded on its open incident when that has none yet (opened by a command
+ * before its triage opened the thread). Logged, never thrown.
+ */
+export async function linkThread(
+  deps: RecordDeps,
+  host: string,
+  thread: { channel: string; threadTs: string },
+): Promise<void> {
+  const book = incidentBook(deps);
+  if (!book) return;
+  try {
+    const incident = await book.findOpenIncident(host);
+    if (incident && !incident.threadTs) await book.updateIncident(incident.id, ["open", "acknowledged"], thread);
+  } catch (err) {
+    deps.logger.error("incident thread not recorded", { host, err: errorMessage(err) });
   }
 }
 

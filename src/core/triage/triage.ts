@@ -4,8 +4,8 @@ import { errorMessage } from "../../contract/errors.ts";
 import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../chat/live-message.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { classifyResults } from "../classify/classify.ts";
+import { incidentThread } from "../incidents/pipeline.ts";
 import { noteTimeline } from "../incidents/record.ts";
-import { openIncidentThread } from "../incidents/thread.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { mergeResults } from "../jobs/results.ts";
 import type { Message } from "../messages/model.ts";
@@ -36,7 +36,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
     let incident: IncidentRecord;
     let progress: LiveMessage;
     try {
-      incident = await openIncidentThread(deps, job.channel, job.host, job.user);
+      incident = await incidentThread(deps, { channel: job.channel, host: job.host, actor: job.user });
       const firstProgress = renderTriageProgress(job.host, TRIAGE_STEP_NAMES, [], {
         phase: "running",
         elapsedMs: clock.now() - started,
@@ -215,12 +215,12 @@ async function finishTriage(
       log,
     );
   }
-  await noteTimeline(
-    deps,
-    job.host,
-    { actor: job.user, kind: "triage", text: triageLine(results, outcome.status), ref: job.id },
-    { channel: job.channel, threadTs: answer.threadTs },
-  );
+  await noteTimeline(deps, job.host, {
+    actor: job.user,
+    kind: "triage",
+    text: triageLine(results, outcome.status),
+    ref: job.id,
+  });
   // Status last: whoever sees the job finished finds its final messages already in place.
   await store.updateJob(job.id, {
     status: outcome.status,

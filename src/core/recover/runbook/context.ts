@@ -5,7 +5,7 @@ import { LiveMessage } from "../../chat/live-message.ts";
 import type { Classification } from "../../classify/classify.ts";
 import { newConfirmationId, requestConfirmation } from "../../confirmations/confirm.ts";
 import { renderExpired } from "../../confirmations/render.ts";
-import { openIncidentThread } from "../../incidents/thread.ts";
+import { incidentThread } from "../../incidents/pipeline.ts";
 import { renderNotice } from "../../messages/notices.ts";
 import type { CoreDeps } from "../../ports/deps.ts";
 import type { AuditOutcome, FreezeRecord, RecoverRun, RunSteps } from "../../ports/recovery.ts";
@@ -76,7 +76,11 @@ export class RunbookContext {
   static async open(deps: CoreDeps, run: RecoverRun, fx: RunSteps): Promise<RunbookContext> {
     const views: StepView[] = RECOVER_STEP_TITLES.map(() => ({ state: "pending", detail: "" }));
     const opened = await fx.do("open", async () => {
-      const incident = await openIncidentThread(deps, run.actor.channel, run.host, run.actor.user);
+      const incident = await incidentThread(deps, {
+        channel: run.actor.channel,
+        host: run.host,
+        actor: run.actor.user,
+      });
       const live = new LiveMessage(deps.chat, { channel: run.actor.channel, threadTs: incident.threadTs });
       await live.show(renderRecoverProgress(run.host, run.runId, views, "running"));
       return { threadTs: incident.threadTs, progressTs: live.ts ?? "", started: deps.clock.now() };

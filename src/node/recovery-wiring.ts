@@ -4,11 +4,13 @@ import type { DatabaseSync } from "node:sqlite";
 import { slackUserGroupResolver } from "../adapters/slack/usergroups.ts";
 import { DEFAULT_SLACK_API_URL } from "../adapters/slack/web-api.ts";
 import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "../contract/approval.ts";
+import { logTally } from "../core/audit/log-tally.ts";
 import { Authorizer, type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
 import { DecisionBus } from "../core/confirmations/decision-bus.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
 import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
+import { refreshStaleHeaders } from "../core/incidents/header.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { CoreDeps } from "../core/ports/deps.ts";
 import type { RecoveryDeps } from "../core/ports/recovery.ts";
@@ -93,11 +95,12 @@ export async function loadOrCreateApprovalKey(dataDir: string): Promise<Approval
 }
 
 /**
- * Node's stand-in for a Durable Object alarm: on a timer, announces the scheduled freezes'
- * moments that are due, then sweeps expired freezes (automatic ones lift with their all-clear).
- * Both are stored, so a restart picks up where the last process stopped.
+ * Node's stand-in for the directory Durable Object's alarm: on a timer, announces the scheduled
+ * freezes' moments that are due, sweeps expired freezes (automatic ones lift with their
+ * all-clear), edits the incident headers a storm held back, and writes the counted log lines.
+ * The first three are stored, so a restart picks up where the last process stopped.
  */
-export function startFreezeSweeper(deps: CoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
+export function startSweeper(deps: CoreDeps, everyMs: number, logger: Logger): () => Promise<void> {
   let running: Promise<void> | null = null;
   const sweep = async () => {
     const now = deps.clock.now();
@@ -105,6 +108,9 @@ export function startFreezeSweeper(deps: CoreDeps, everyMs: number, logger: Logg
     for (const a of announced) logger.info("scheduled freeze announced", a);
     const { expired } = await expireFreezes(deps, now);
     for (const f of expired) logger.info("freeze expired", { target: f.target, owner: f.owner });
+    // Incident headers whose edits a storm held back, and the storm's counted log lines.
+    await refreshStaleHeaders(deps);
+    logTally(deps).flush();
   };
   const tick = () => {
     if (running) return;

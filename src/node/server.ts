@@ -19,6 +19,7 @@ import type { BundleServices } from "../core/ports/bundles.ts";
 import type { ChatPort } from "../core/ports/chat.ts";
 import type { IncidentRouting } from "../core/ports/deps.ts";
 import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
+import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import { measuredTransport } from "../core/ports/metrics.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
@@ -37,7 +38,7 @@ import { loadOrCreateConsoleSecret } from "./console/secret.ts";
 import { drain, InFlightRequests } from "./drain.ts";
 import { createLogger } from "./logger.ts";
 import { PromMetrics } from "./metrics.ts";
-import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startFreezeSweeper } from "./recovery-wiring.ts";
+import { createRecoveryDeps, loadFreezePolicy, type RecoveryConfig, startSweeper } from "./recovery-wiring.ts";
 import { RequestLull } from "./request-lull.ts";
 import { SqliteStore } from "./sqlite-store.ts";
 
@@ -65,6 +66,8 @@ export interface ControlPlaneConfig {
   commandName?: string;
   /** Where automatic incidents go; without Slack they default to the local console. */
   incidents?: IncidentRouting;
+  /** Fleet grouping (CLAWOPS_FLEET_GROUPING); false: off; unset: the defaults. */
+  grouping?: GroupingPolicy | false;
   /** Alert webhooks: CLAWOPS_ALERT_TOKEN, PAGERDUTY_WEBHOOK_SECRET, CLAWOPS_ALERT_HOST_LABELS. */
   alerts?: AlertRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
@@ -235,6 +238,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     publicUrl: () => late.publicUrl,
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
+    ...(config.grouping !== undefined ? { grouping: config.grouping } : {}),
     watch: watchCadence(config.watch),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();
@@ -331,7 +335,7 @@ function buildApp(
 
 /** Step 8: the freeze sweeper, jobs the last shutdown interrupted marked lost, bundle cleanup. */
 async function startPeriodicWork(config: ControlPlaneConfig, base: Base, services: Services, { deps }: Deps) {
-  const stopSweeper = startFreezeSweeper(
+  const stopSweeper = startSweeper(
     { ...deps, recovery: services.recovery },
     config.recovery?.freezeSweepMs ?? 5_000,
     base.logger,

@@ -1,5 +1,12 @@
 import type { StepResult } from "../contract/catalog.ts";
-import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../core/ports/incident-book.ts";
+import type {
+  Incident,
+  IncidentCounts,
+  IncidentEvent,
+  IncidentPatch,
+  IncidentPhase,
+  IncidentState,
+} from "../core/ports/incident-book.ts";
 import type {
   AuditEntry,
   AuditQuery,
@@ -82,11 +89,28 @@ export class DirectoryStore implements Store {
   async listIncidents(filter: { open?: boolean; limit?: number }): Promise<Incident[]> {
     return (await this.stub.listIncidents(filter)) as Incident[];
   }
-  async updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch): Promise<Incident | null> {
-    return (await this.stub.updateIncident(id, from, patch)) as Incident | null;
+  async updateIncident(
+    id: string,
+    from: readonly IncidentState[],
+    patch: IncidentPatch,
+    inPhase?: IncidentPhase,
+  ): Promise<Incident | null> {
+    return (await this.stub.updateIncident(id, from, patch, inPhase)) as Incident | null;
   }
   appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number> {
     return this.stub.appendIncidentEvent(event);
+  }
+  async countIncident(id: string, delta: Partial<IncidentCounts>, at: number): Promise<Incident | null> {
+    return (await this.stub.countIncident(id, delta, at)) as Incident | null;
+  }
+  async joinIncident(id: string, host: string): Promise<Incident | null> {
+    return (await this.stub.joinIncident(id, host)) as Incident | null;
+  }
+  async staleHeaders(editedBefore: number): Promise<Incident[]> {
+    return (await this.stub.staleHeaders(editedBefore)) as Incident[];
+  }
+  async forgetIncidentThread(channel: string, host: string, threadTs: string): Promise<void> {
+    await this.stub.forgetIncidentThread(channel, host, threadTs);
   }
   async incidentTimeline(id: string): Promise<IncidentEvent[]> {
     return (await this.stub.incidentTimeline(id)) as IncidentEvent[];

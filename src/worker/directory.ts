@@ -3,7 +3,15 @@ import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
-import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../core/ports/incident-book.ts";
+import { HEADER_EDIT_EVERY_MS, refreshStaleHeaders } from "../core/incidents/header.ts";
+import type {
+  Incident,
+  IncidentCounts,
+  IncidentEvent,
+  IncidentPatch,
+  IncidentPhase,
+  IncidentState,
+} from "../core/ports/incident-book.ts";
 import type {
   AuditQuery,
   AutoFreeze,
@@ -103,9 +111,22 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
       await this.recovery.listScheduledFreezes(),
       (parsed.ok ? parsed.config.freezeWarnMs : undefined) ?? DEFAULT_FREEZE_WARN_MS,
     );
-    const next = [expiry, moment ?? undefined].filter((t): t is number => t !== undefined);
+    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit()].filter((t): t is number => t !== undefined);
     if (next.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...next));
+  }
+
+  /** When the first held-back incident header edit is due (incidents/header.ts), if any. */
+  private async nextHeaderEdit(): Promise<number | undefined> {
+    const [first] = await this.store.staleHeaders(Number.MAX_SAFE_INTEGER);
+    return first ? (first.headerAt ?? 0) + HEADER_EDIT_EVERY_MS : undefined;
+  }
+
+  /** A header edit held back: this object's alarm catches it up (no sooner alarm is moved). */
+  private async wakeForHeader(incident: Incident): Promise<void> {
+    const due = (incident.headerAt ?? 0) + HEADER_EDIT_EVERY_MS;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }
 
   /**
@@ -122,7 +143,8 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     // Scheduled moments first, so a maintenance freeze ends with its own notice, not an expiry.
     const { nextAt } = await sweepScheduledFreezes(deps, Date.now());
     const { nextExpiryAt } = await expireFreezes(deps, Date.now());
-    const next = [nextAt, nextExpiryAt].filter((t): t is number => t !== null);
+    await refreshStaleHeaders(deps);
+    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null].filter((t): t is number => t !== null);
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
 
@@ -177,14 +199,28 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   listIncidents(filter: { open?: boolean; limit?: number }) {
     return this.store.listIncidents(filter);
   }
-  updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch) {
-    return this.store.updateIncident(id, from, patch);
+  async updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch, inPhase?: IncidentPhase) {
+    const updated = await this.store.updateIncident(id, from, patch, inPhase);
+    if (updated?.headerStale) await this.wakeForHeader(updated);
+    return updated;
   }
   appendIncidentEvent(event: Omit<IncidentEvent, "seq">) {
     return this.store.appendIncidentEvent(event);
   }
   incidentTimeline(id: string) {
     return this.store.incidentTimeline(id);
+  }
+  countIncident(id: string, delta: Partial<IncidentCounts>, at: number) {
+    return this.store.countIncident(id, delta, at);
+  }
+  joinIncident(id: string, host: string) {
+    return this.store.joinIncident(id, host);
+  }
+  staleHeaders(editedBefore: number) {
+    return this.store.staleHeaders(editedBefore);
+  }
+  forgetIncidentThread(channel: string, host: string, threadTs: string) {
+    return this.store.forgetIncidentThread(channel, host, threadTs);
   }
   createJob(job: JobRecord) {
     return this.store.createJob(job);

@@ -6,6 +6,7 @@ import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
 import type { IncidentRouting } from "../core/ports/deps.ts";
+import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import { WORKER_VARS } from "./env-vars.ts";
 import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
@@ -62,6 +63,8 @@ export interface WorkerConfig {
   authz: AuthzConfig;
   announceChannels: string[];
   incidents: IncidentRouting;
+  /** Fleet grouping (CLAWOPS_FLEET_GROUPING); false: off. */
+  grouping: GroupingPolicy | false;
   alertHostLabels: string[];
   alertTriageEveryMs: number;
   freezePolicy: FreezePolicy;
@@ -93,6 +96,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       authz: v.CLAWOPS_AUTHZ,
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
       incidents: { rules: v.CLAWOPS_HOST_CHANNELS, ...(incidentChannel ? { defaultChannel: incidentChannel } : {}) },
+      grouping: v.CLAWOPS_FLEET_GROUPING,
       alertHostLabels: v.CLAWOPS_ALERT_HOST_LABELS,
       alertTriageEveryMs: v.CLAWOPS_ALERT_TRIAGE_MINUTES,
       freezePolicy: v.CLAWOPS_FREEZE_POLICY,

@@ -20,6 +20,7 @@ import { migrateHostTables } from "./host/tables.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { runIsLive } from "./recover-runs.ts";
 import { HOST_HEADER, type HostAgentRpc, type HostAgentStatus, type QueuedRun } from "./rpc.ts";
+import { listWatchShards } from "./watch-shard.ts";
 import { hostJobDeps, workerClock, workerWatch } from "./wiring.ts";
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -264,6 +265,8 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     this.watchService = new WatchService(deps, {
       settings: watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>),
       freezePolicy: parsed.config.freezePolicy,
+      // This object's store holds its own host's state; whether other agents report is in the shards.
+      fleetWatch: () => listWatchShards(shards),
     });
     return this.watchService;
   }

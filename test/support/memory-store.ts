@@ -152,6 +152,11 @@ export class InMemoryStore implements Store {
     return incident ? structuredClone(incident) : null;
   }
 
+  async forgetIncidentThread(channel: string, host: string, threadTs: string): Promise<void> {
+    const key = incidentKey(channel, host);
+    if (this.incidents.get(key)?.threadTs === threadTs) this.incidents.delete(key);
+  }
+
   async insertIncident(incident: IncidentRecord): Promise<void> {
     // INSERT OR IGNORE: the first thread for a (channel, host) wins.
     const key = incidentKey(incident.channel, incident.host);

@@ -33,9 +33,12 @@ import {
 } from "../../src/core/freezes/render-policy.ts";
 import { renderHosts } from "../../src/core/hosts/render.ts";
 import type { WatchTransition } from "../../src/core/hosts/watch-state.ts";
+import { sharedCause } from "../../src/core/incidents/grouping.ts";
+import { renderGroupedNote, renderLiveHeader } from "../../src/core/incidents/header.ts";
 import { renderIncidentHeader } from "../../src/core/incidents/thread.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import { renderError, renderNotice } from "../../src/core/messages/notices.ts";
+import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import type {
   AuditEntry,
   AutoFreeze,
@@ -328,10 +331,76 @@ const firing: IncomingAlert[] = [
   },
 ];
 
+/** An incident record as the live header renders it (issue 29, item 5). */
+function incident(over: Partial<Incident> = {}): Incident {
+  return {
+    id: "inc_0a1b2c3d4e5f60718293",
+    source: "alert",
+    state: "open",
+    title: "OpenClaw gateway on node-3",
+    hosts: ["node-3"],
+    channel: "C0INCIDENT",
+    threadTs: "1790000000.000100",
+    owner: null,
+    openedAt: NOW - 4 * 60_000,
+    openedBy: "Alertmanager",
+    updatedAt: NOW,
+    resolvedAt: null,
+    resolvedBy: null,
+    phase: "failing",
+    parentId: null,
+    causes: ["alert:OpenClawGatewayDown"],
+    counts: { ...NO_COUNTS, alerts: 1_243, alertsResolved: 2, watch: 1, triages: 1 },
+    lastSignalAt: NOW - 5_000,
+    headerAt: null,
+    headerStale: false,
+    ...over,
+  };
+}
+const FLEET_HOSTS = Array.from({ length: 14 }, (_, i) => `node-${i + 1}`);
+const fleetIncident = incident({
+  id: "inc_f1ee7f1ee7f1ee7f1ee7",
+  source: "fleet",
+  title: "same finding gateway.down",
+  hosts: FLEET_HOSTS,
+  causes: ["finding:gateway.down"],
+  counts: { ...NO_COUNTS, watch: 14, hosts: 14, triages: 2 },
+  openedBy: "clawops watch",
+});
+const fleetRecords: HostRecord[] = [...FLEET_HOSTS, "node-15", "node-16"].map((name, i) => ({
+  name,
+  publicKey: "k",
+  enrolledAt: NOW - 86_400_000,
+  revokedAt: null,
+  agentVersion: "0.1.0",
+  gatewayVersion: i < 14 ? "2026.9.6" : "2026.9.5",
+  lastSeenAt: NOW,
+}));
+
 export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   // Triage
   ["incident-header", () => renderIncidentHeader("node-3", "U0OPERATOR", NOW)],
   ["incident-header-console", () => renderIncidentHeader("node-3", "console", NOW)],
+  // The live incident header (issue 29)
+  ["incident-live-failing", () => renderLiveHeader(incident(), NOW)],
+  [
+    "incident-live-owned-recovering",
+    () => renderLiveHeader(incident({ state: "acknowledged", owner: "U0OPERATOR", phase: "recovering" }), NOW),
+  ],
+  [
+    "incident-live-resolved",
+    () =>
+      renderLiveHeader(
+        incident({ state: "resolved", owner: "U0OPERATOR", phase: "recovered", resolvedAt: NOW, resolvedBy: "U0LEAD" }),
+        NOW,
+      ),
+  ],
+  ["incident-live-grouped", () => renderLiveHeader(incident({ parentId: fleetIncident.id }), NOW)],
+  [
+    "incident-live-fleet",
+    () => renderLiveHeader(fleetIncident, NOW, sharedCause("finding:gateway.down", FLEET_HOSTS, fleetRecords)),
+  ],
+  ["incident-grouped-note", () => renderGroupedNote(incident(), fleetIncident)],
   [
     "progress-running",
     () =>

@@ -58,6 +58,9 @@ beforeAll(async () => {
     config: {
       metricsToken: METRICS_TOKEN,
       incidents: { defaultChannel: CHANNEL, rules: [] },
+      // Each receiver's own thread and triage: hosts alerting together are grouped into one
+      // fleet incident by default (test/unit/incident-storm.test.ts), which these tests are not about.
+      grouping: false,
       alerts: {
         token: ALERT_TOKEN,
         pagerdutySecret: PD_SECRET,
@@ -296,43 +299,51 @@ describe("POST /alerts/alertmanager", () => {
     expect((await cp.store.listJobs({ host: "node-3" })).length).toBe(1);
   });
 
-  it("posts a new alert on the same host within 5 minutes with a short note instead of a second triage", async () => {
+  it("counts a second alert on the host's open incident in its header, posting nothing and starting no triage (issue 29)", async () => {
+    const before = posts();
     const payload = alertmanagerPayload([
       { name: "OpenClawHandshakeErrors", labels: { host: "node-3" }, fingerprint: "77aa00bb11cc22dd" },
     ]);
     const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
-    await until("second alert", 5_000, () =>
-      threadOf("node-3").some(
-        (m) =>
-          m.text.includes("OpenClawHandshakeErrors") || JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"),
-      ),
+    const [incident] = await cp.store.listIncidents({ open: true });
+    await until("the alert on the incident's timeline", 5_000, async () =>
+      (await cp.store.incidentTimeline(incident?.id ?? "")).some((e) => e.text.includes("OpenClawHandshakeErrors")),
     );
-    const msg = threadOf("node-3").find((m) => JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"));
-    expect(JSON.stringify(msg?.blocks)).toContain(
-      "No new triage: one was started for an alert on *node-3* less than 5 min ago",
+    // The header is the one live message: edited (within its edit interval) to the counts.
+    await until("the header counts both alerts", 20_000, () =>
+      JSON.stringify(threadOf("node-3")[0]?.blocks).includes("2 alerts fired"),
     );
+    expect(posts()).toBe(before);
+    expect(threadOf("node-3").some((m) => JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"))).toBe(false);
     expect(jobsRun.get("node-3")).toBe(1);
     expect(slack.topLevel(CHANNEL).filter((m) => m.text.endsWith("node-3"))).toHaveLength(1);
+    expect(slack.violations).toEqual([]);
   });
 
-  it("notes a resolved alert in the thread", async () => {
-    const payload = alertmanagerPayload(
-      [
-        {
-          name: "OpenClawGatewayDown",
-          labels: { instance: "node-3.example.com:9100" },
-          fingerprint: "1a30ba71cca2921f",
-        },
-      ],
-      "resolved",
+  it("counts a resolved alert while another still fires, and notes the last one resolved in the thread", async () => {
+    const resolved = (name: string, labels: Record<string, string>, fingerprint: string) =>
+      post("/alerts/alertmanager", alertmanagerPayload([{ name, labels, fingerprint }], "resolved"));
+    const before = posts();
+    const first = await resolved("OpenClawGatewayDown", { instance: "node-3.example.com:9100" }, "1a30ba71cca2921f");
+    expect(first.status).toBe(202);
+    expect(first.body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 0, resolved: 1 }]);
+    const [incident] = await cp.store.listIncidents({ open: true });
+    await until("counted on the timeline", 5_000, async () =>
+      (await cp.store.incidentTimeline(incident?.id ?? "")).some((e) => e.kind === "alert.resolved"),
     );
-    const { status, body } = await post("/alerts/alertmanager", payload);
-    expect(status).toBe(202);
-    expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 0, resolved: 1 }]);
+    expect(posts()).toBe(before);
+    expect((await cp.store.getIncident(incident?.id ?? ""))?.phase).toBe("failing");
+
+    const last = await resolved("OpenClawHandshakeErrors", { host: "node-3" }, "77aa00bb11cc22dd");
+    expect(last.status).toBe(202);
     await until("resolved note", 5_000, () =>
       threadOf("node-3").some((m) => m.text === "✅ Alertmanager: 1 alert resolved on node-3"),
+    );
+    expect((await cp.store.getIncident(incident?.id ?? ""))?.phase).toBe("recovered");
+    await until("the header says recovered", 5_000, () =>
+      JSON.stringify(threadOf("node-3")[0]?.blocks).includes("Recovered"),
     );
     expect(jobsRun.get("node-3")).toBe(1);
     const entries = await cp.deps.recovery?.store.listAudit({ host: "node-3" });
@@ -591,10 +602,10 @@ describe("clawops_alerts_received_total", () => {
     const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     const scrape = await Scrape.parse(await res.text());
-    // Alertmanager: first, repeat, rate-limited, resolved, unknown host, offline host (not the
+    // Alertmanager: first, repeat, counted, two resolved, unknown host, offline host (not the
     // 401s, 413s and 400s); PagerDuty: the trigger (not its retry, not the forged or replayed
     // ones, not the ping, which carries no alert); Grafana: one.
-    expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(6);
+    expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(7);
     expect(scrape.value("clawops_alerts_received_total", { source: "pagerduty" })).toBe(1);
     expect(scrape.value("clawops_alerts_received_total", { source: "grafana" })).toBe(1);
   });

@@ -29,9 +29,10 @@ describe("execCommand", () => {
       setInterval(() => {}, 1000);
     `;
     const started = performance.now();
-    const res = await execCommand(process.execPath, ["-e", script], { env: process.env, timeoutMs: 300 });
+    // Long enough for a loaded machine to start both processes; the kill is what is checked.
+    const res = await execCommand(process.execPath, ["-e", script], { env: process.env, timeoutMs: 3_000 });
     expect(res.timedOut).toBe(true);
-    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(performance.now() - started).toBeLessThan(15_000);
     const grandchild = Number(res.stdout.trim());
     expect(grandchild).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 700));

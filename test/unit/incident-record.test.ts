@@ -116,6 +116,9 @@ describe("the incident record", () => {
       [2, "alert.firing", "Alertmanager"],
       [3, "alert.resolved", "Alertmanager"],
     ]);
+    // The second alert and the first resolve were counted (the storm guard), not posted.
+    expect(inc?.counts).toMatchObject({ alerts: 2, alertsResolved: 1 });
+    expect(timeline[1]?.text).toContain("counted");
     expect(timeline[0]?.text).toContain("OpenClawGatewayDown");
     expect(timeline[1]?.text).toContain("OpenClawHighLatency");
     expect(timeline[2]?.at).toBe(T0 + 60_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openIncidentThread } from "../../src/core/incidents/thread.ts";
+import { openIncidentThread, renderIncidentHeader } from "../../src/core/incidents/thread.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import type { Store } from "../../src/core/ports/store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -30,8 +30,8 @@ describe("openIncidentThread", () => {
     const chat = slowChat();
     const d = deps(new InMemoryStore(), chat);
     const [a, b] = await Promise.all([
-      openIncidentThread(d, "C0INCIDENT", "node-3", "U0ALICE"),
-      openIncidentThread(d, "C0INCIDENT", "node-3", "U0BOB"),
+      openIncidentThread(d, "C0INCIDENT", "node-3", () => renderIncidentHeader("node-3", "U0ALICE", 0)),
+      openIncidentThread(d, "C0INCIDENT", "node-3", () => renderIncidentHeader("node-3", "U0BOB", 0)),
     ]);
     expect(chat.posts).toHaveLength(1);
     expect(chat.posts[0]?.channel).toBe("C0INCIDENT");
@@ -42,11 +42,15 @@ describe("openIncidentThread", () => {
   it("reuses the stored thread later, and opens one per channel and host", async () => {
     const chat = slowChat();
     const d = deps(new InMemoryStore(), chat);
-    const first = await openIncidentThread(d, "C0INCIDENT", "node-3", "U0ALICE");
-    expect(await openIncidentThread(d, "C0INCIDENT", "node-3", "U0BOB")).toEqual(first);
+    const first = await openIncidentThread(d, "C0INCIDENT", "node-3", () =>
+      renderIncidentHeader("node-3", "U0ALICE", 0),
+    );
+    expect(
+      await openIncidentThread(d, "C0INCIDENT", "node-3", () => renderIncidentHeader("node-3", "U0BOB", 0)),
+    ).toEqual(first);
     const [other, elsewhere] = await Promise.all([
-      openIncidentThread(d, "C0INCIDENT", "node-4", "U0ALICE"),
-      openIncidentThread(d, "C0OTHER", "node-3", "U0ALICE"),
+      openIncidentThread(d, "C0INCIDENT", "node-4", () => renderIncidentHeader("node-4", "U0ALICE", 0)),
+      openIncidentThread(d, "C0OTHER", "node-3", () => renderIncidentHeader("node-3", "U0ALICE", 0)),
     ]);
     expect(chat.posts).toHaveLength(3);
     expect(new Set([first.threadTs, other.threadTs, elsewhere.threadTs]).size).toBe(3);
@@ -64,8 +68,12 @@ describe("openIncidentThread", () => {
       });
     const chat = slowChat();
     const [a, b] = await Promise.all([
-      openIncidentThread(deps(handle(), chat), "C0INCIDENT", "node-3", "U0ALICE"),
-      openIncidentThread(deps(handle(), chat), "C0INCIDENT", "node-3", "U0BOB"),
+      openIncidentThread(deps(handle(), chat), "C0INCIDENT", "node-3", () =>
+        renderIncidentHeader("node-3", "U0ALICE", 0),
+      ),
+      openIncidentThread(deps(handle(), chat), "C0INCIDENT", "node-3", () =>
+        renderIncidentHeader("node-3", "U0BOB", 0),
+      ),
     ]);
     expect(chat.posts).toHaveLength(2);
     expect(a.threadTs).toBe(b.threadTs);
@@ -83,8 +91,13 @@ describe("openIncidentThread", () => {
       async updateMessage() {},
     };
     const d = deps(store, chat);
-    await expect(openIncidentThread(d, "C0INCIDENT", "node-3", "U0ALICE")).rejects.toThrow("channel_not_found");
+    await expect(
+      openIncidentThread(d, "C0INCIDENT", "node-3", () => renderIncidentHeader("node-3", "U0ALICE", 0)),
+    ).rejects.toThrow("channel_not_found");
     fail = false;
-    expect((await openIncidentThread(d, "C0INCIDENT", "node-3", "U0ALICE")).threadTs).toBe("1790000000.000100");
+    expect(
+      (await openIncidentThread(d, "C0INCIDENT", "node-3", () => renderIncidentHeader("node-3", "U0ALICE", 0)))
+        .threadTs,
+    ).toBe("1790000000.000100");
   });
 });

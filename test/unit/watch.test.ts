@@ -120,7 +120,7 @@ describe("watch transitions (fake clock)", () => {
     expect(back.transition).toBeNull();
   });
 
-  it("nextSweepAt: when a runtime without a periodic sweep must wake (silence, a flap window's end), and not again once stale", () => {
+  it("nextSweepAt: when a runtime without a periodic sweep must wake (silence, being lost, a flap window's end), and not again once lost", () => {
     const { record } = feed(null, [true, true], T0);
     const silentAt = nextSweepAt(record, S);
     expect(silentAt).toBe(record.reportedAt + S.digestMs + 2 * S.intervalMs + 1);
@@ -128,12 +128,18 @@ describe("watch transitions (fake clock)", () => {
     expect(sweep(record, (silentAt as number) - 1, S).changed).toBe(false);
     const stale = sweep(record, silentAt as number, S).record;
     expect(stale.stale).not.toBeNull();
-    expect(nextSweepAt(stale, S)).toBeNull(); // stale and no window: nothing left to wake for
+    // Stale: the next wake is the moment it counts as lost (its silence began, plus the restart
+    // allowance); once told lost, nothing is left to wake for.
+    expect(nextSweepAt(stale, S)).toBe((stale.stale?.at as number) + S.lostAfterMs);
+    expect(sweep(stale, silentAt as number, S).lost).toBe(true);
+    expect(nextSweepAt({ ...stale, lost: { at: silentAt as number } }, S)).toBeNull();
     // A failure opens a flap window: its end comes first when it is nearer than the silence.
     const down = feed(record, [false, false], T0 + 60_000).record;
     const flapEnd = (down.flap?.start as number) + S.flapWindowMs;
     expect(nextSweepAt(down, { ...S, digestMs: S.flapWindowMs * 2 })).toBe(flapEnd);
-    expect(nextSweepAt({ ...down, stale: { reason: "agent disconnected (close 1006)", at: T0 } }, S)).toBe(flapEnd);
+    const gone = { ...down, stale: { reason: "agent disconnected (close 1006)", at: T0 } };
+    expect(nextSweepAt(gone, S)).toBe(T0 + S.lostAfterMs);
+    expect(nextSweepAt({ ...gone, lost: { at: T0 + S.lostAfterMs } }, S)).toBe(flapEnd);
   });
 
   it("what the agent compares ignores timings: a steady gateway sends nothing new", () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Incident } from "../../src/core/ports/incident-book.ts";
+import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
 
 /**
@@ -22,6 +22,13 @@ function incident(id: string, host: string, at: number): Incident {
     updatedAt: at,
     resolvedAt: null,
     resolvedBy: null,
+    phase: "failing",
+    parentId: null,
+    causes: ["alert:OpenClawGatewayDown"],
+    counts: { ...NO_COUNTS, alerts: 1 },
+    lastSignalAt: at,
+    headerAt: null,
+    headerStale: false,
   };
 }
 
@@ -61,5 +68,39 @@ describe("incident records in the directory Durable Object", () => {
     expect(next.id).toBe("inc_c");
     expect((await store.listIncidents({})).map((i) => i.id)).toEqual(["inc_c", id]);
     expect(await store.getIncident("inc_missing")).toBeNull();
+  });
+
+  it("counts signals at once without losing any, takes fleet members, moves a phase once, and lists stale headers (issue 29)", async () => {
+    const store = new DirectoryStore(env.DIRECTORY);
+    const host = await store.openIncident(incident("inc_h1", "node-21", 10_000), "node-21");
+    // Twenty requests counting at once: every one lands (one statement each in the object's SQLite).
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.countIncident(host.id, { alerts: 1 }, 11_000 + i)));
+    const counted = await store.getIncident(host.id);
+    expect(counted?.counts.alerts).toBe(21);
+    expect(counted?.lastSignalAt).toBe(11_019);
+
+    // The first failure after a recovery moves the phase once, whoever races for it.
+    await store.updateIncident(host.id, ["open"], { phase: "recovered" });
+    const moves = await Promise.all(
+      [1, 2, 3].map(() => store.updateIncident(host.id, ["open", "acknowledged"], { phase: "failing" }, "recovered")),
+    );
+    expect(moves.filter((m) => m !== null)).toHaveLength(1);
+
+    // A fleet incident takes members once each; a member host finds it as its open incident.
+    const fleet = await store.openIncident(
+      { ...incident("inc_f1", "node-22", 12_000), source: "fleet", causes: ["finding:gateway.down"] },
+      "fleet:finding:gateway.down",
+    );
+    await Promise.all(["node-23", "node-23", "node-24"].map((h) => store.joinIncident(fleet.id, h)));
+    expect((await store.getIncident(fleet.id))?.hosts).toEqual(["node-22", "node-23", "node-24"]);
+    expect((await store.findOpenIncident("node-24"))?.id).toBe(fleet.id);
+    expect((await store.findOpenIncident("node-21"))?.id).toBe(host.id);
+
+    // Held-back header edits are listed once due, and not after they were made.
+    await store.updateIncident(fleet.id, ["open"], { headerAt: 12_500, headerStale: true });
+    expect((await store.staleHeaders(12_000)).map((i) => i.id)).not.toContain(fleet.id);
+    expect((await store.staleHeaders(13_000)).map((i) => i.id)).toContain(fleet.id);
+    await store.updateIncident(fleet.id, ["open"], { headerAt: 13_000, headerStale: false });
+    expect((await store.staleHeaders(99_000)).map((i) => i.id)).not.toContain(fleet.id);
   });
 });

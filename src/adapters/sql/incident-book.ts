@@ -1,10 +1,14 @@
-import type {
-  Incident,
-  IncidentEvent,
-  IncidentEventKind,
-  IncidentPatch,
-  IncidentSourceKind,
-  IncidentState,
+import {
+  INCIDENT_COUNTERS,
+  type Incident,
+  type IncidentCounts,
+  type IncidentEvent,
+  type IncidentEventKind,
+  type IncidentPatch,
+  type IncidentPhase,
+  type IncidentSourceKind,
+  type IncidentState,
+  NO_COUNTS,
 } from "../../core/ports/incident-book.ts";
 
 /** The shared SQL driver's shape (state-store.ts `SqlDriver`), named here so neither file imports the other. */
@@ -24,9 +28,13 @@ CREATE TABLE IF NOT EXISTS incident_records (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL, hosts TEXT NOT NULL,
   channel TEXT, thread_ts TEXT, owner TEXT, opened_at INTEGER NOT NULL, opened_by TEXT NOT NULL,
   updated_at INTEGER NOT NULL, resolved_at INTEGER, resolved_by TEXT,
-  -- The grouping key while open (a host's name), NULL once resolved: one open incident per key.
-  open_key TEXT UNIQUE);
+  -- The grouping key while open (a host's name, fleet:<cause>), NULL once resolved: one open incident per key.
+  open_key TEXT UNIQUE,
+  phase TEXT NOT NULL DEFAULT 'failing', parent_id TEXT, causes TEXT NOT NULL DEFAULT '[]',
+  counts TEXT NOT NULL DEFAULT '{}', last_signal_at INTEGER NOT NULL DEFAULT 0, header_at INTEGER,
+  header_stale INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS incident_records_opened ON incident_records (opened_at);
+CREATE INDEX IF NOT EXISTS incident_records_open ON incident_records (state, source);
 CREATE TABLE IF NOT EXISTS incident_events (
   incident_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
   text TEXT NOT NULL, ref TEXT, PRIMARY KEY (incident_id, seq));
@@ -41,6 +49,10 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   updatedAt: "updated_at",
   resolvedAt: "resolved_at",
   resolvedBy: "resolved_by",
+  phase: "phase",
+  parentId: "parent_id",
+  headerAt: "header_at",
+  headerStale: "header_stale",
 };
 
 /** The incident record's queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
@@ -55,7 +67,8 @@ export class SqlIncidentBook {
   async openIncident(i: Incident, key: string): Promise<Incident> {
     this.driver.rows(
       `INSERT OR IGNORE INTO incident_records (id, source, state, title, hosts, channel, thread_ts, owner, opened_at,
-         opened_by, updated_at, resolved_at, resolved_by, open_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         opened_by, updated_at, resolved_at, resolved_by, open_key, phase, parent_id, causes, counts, last_signal_at,
+         header_at, header_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       i.id,
       i.source,
       i.state,
@@ -70,14 +83,62 @@ export class SqlIncidentBook {
       i.resolvedAt,
       i.resolvedBy,
       i.state === "resolved" ? null : key,
+      i.phase,
+      i.parentId,
+      JSON.stringify(i.causes),
+      JSON.stringify(i.counts),
+      i.lastSignalAt,
+      i.headerAt,
+      i.headerStale ? 1 : 0,
     );
     // Another signal opened one under this key first: that one is the incident.
     return (await this.findOpenIncident(key)) ?? (await this.getIncident(i.id)) ?? i;
   }
 
   async findOpenIncident(key: string): Promise<Incident | null> {
-    const row = this.driver.rows("SELECT * FROM incident_records WHERE open_key = ?", key)[0];
+    const own = this.driver.rows("SELECT * FROM incident_records WHERE open_key = ?", key)[0];
+    if (own) return toIncident(own);
+    const fleet = this.driver.rows(
+      `SELECT * FROM incident_records WHERE state != 'resolved' AND source = 'fleet'
+         AND EXISTS (SELECT 1 FROM json_each(incident_records.hosts) WHERE value = ?) ORDER BY opened_at LIMIT 1`,
+      key,
+    )[0];
+    return fleet ? toIncident(fleet) : null;
+  }
+
+  async countIncident(id: string, delta: Partial<IncidentCounts>, at: number): Promise<Incident | null> {
+    const keys = INCIDENT_COUNTERS.filter((k) => (delta[k] ?? 0) !== 0);
+    // One statement: counts written at once from several requests all land.
+    const sets = keys.map(() => `, '$.' || ?, COALESCE(json_extract(counts, '$.' || ?), 0) + ?`).join("");
+    const row = this.driver.rows(
+      `UPDATE incident_records SET ${keys.length ? `counts = json_set(counts${sets}),` : ""}
+         last_signal_at = MAX(last_signal_at, ?) WHERE id = ? RETURNING *`,
+      ...keys.flatMap((k) => [k, k, delta[k] ?? 0]),
+      at,
+      id,
+    )[0];
     return row ? toIncident(row) : null;
+  }
+
+  async joinIncident(id: string, host: string): Promise<Incident | null> {
+    this.driver.rows(
+      `UPDATE incident_records SET hosts = json_insert(hosts, '$[#]', ?1)
+         WHERE id = ?2 AND state != 'resolved' AND NOT EXISTS (SELECT 1 FROM json_each(incident_records.hosts) WHERE value = ?1)`,
+      host,
+      id,
+    );
+    const incident = await this.getIncident(id);
+    return incident && incident.state !== "resolved" ? incident : null;
+  }
+
+  async staleHeaders(editedBefore: number): Promise<Incident[]> {
+    return this.driver
+      .rows(
+        `SELECT * FROM incident_records WHERE header_stale = 1 AND state != 'resolved'
+           AND COALESCE(header_at, 0) <= ? ORDER BY last_signal_at LIMIT 100`,
+        editedBefore,
+      )
+      .map(toIncident);
   }
 
   async getIncident(id: string): Promise<Incident | null> {
@@ -95,20 +156,27 @@ export class SqlIncidentBook {
       .map(toIncident);
   }
 
-  async updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch): Promise<Incident | null> {
-    const entries = Object.entries(patch).filter(([k, v]) => k in PATCH_COLUMNS && v !== undefined) as [
-      keyof IncidentPatch,
-      SqlValue,
-    ][];
+  async updateIncident(
+    id: string,
+    from: readonly IncidentState[],
+    patch: IncidentPatch,
+    inPhase?: IncidentPhase,
+  ): Promise<Incident | null> {
+    const entries = Object.entries(patch)
+      .filter(([k, v]) => k in PATCH_COLUMNS && v !== undefined)
+      .map(([k, v]) => [k, typeof v === "boolean" ? (v ? 1 : 0) : v]) as [keyof IncidentPatch, SqlValue][];
     const sets = entries.map(([k]) => `${PATCH_COLUMNS[k]} = ?`);
     // Resolving frees the key, so the host's next failure opens a new incident.
     if (patch.state === "resolved") sets.push("open_key = NULL");
     if (sets.length === 0 || from.length === 0) return null;
     const row = this.driver.rows(
-      `UPDATE incident_records SET ${sets.join(", ")} WHERE id = ? AND state IN (${from.map(() => "?").join(", ")}) RETURNING *`,
+      `UPDATE incident_records SET ${sets.join(", ")} WHERE id = ? AND state IN (${from.map(() => "?").join(", ")})
+         AND (? IS NULL OR phase = ?) RETURNING *`,
       ...entries.map(([, v]) => v),
       id,
       ...from,
+      inPhase ?? null,
+      inPhase ?? null,
     )[0];
     return row ? toIncident(row) : null;
   }
@@ -159,5 +227,12 @@ function toIncident(r: SqlRow): Incident {
     updatedAt: Number(r.updated_at),
     resolvedAt: num(r.resolved_at),
     resolvedBy: str(r.resolved_by),
+    phase: (str(r.phase) ?? "failing") as IncidentPhase,
+    parentId: str(r.parent_id),
+    causes: JSON.parse(String(r.causes ?? "[]")) as string[],
+    counts: { ...NO_COUNTS, ...(JSON.parse(String(r.counts ?? "{}")) as Partial<IncidentCounts>) },
+    lastSignalAt: Number(r.last_signal_at ?? 0),
+    headerAt: num(r.header_at),
+    headerStale: Number(r.header_stale ?? 0) === 1,
   };
 }

@@ -1,5 +1,12 @@
 import { StepResult } from "../../contract/catalog.ts";
-import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../../core/ports/incident-book.ts";
+import type {
+  Incident,
+  IncidentCounts,
+  IncidentEvent,
+  IncidentPatch,
+  IncidentPhase,
+  IncidentState,
+} from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import { SqlIncidentBook } from "./incident-book.ts";
@@ -89,14 +96,31 @@ export class SqlStateStore implements Store {
   listIncidents(filter: { open?: boolean; limit?: number }): Promise<Incident[]> {
     return this.book.listIncidents(filter);
   }
-  updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch): Promise<Incident | null> {
-    return this.book.updateIncident(id, from, patch);
+  updateIncident(
+    id: string,
+    from: readonly IncidentState[],
+    patch: IncidentPatch,
+    inPhase?: IncidentPhase,
+  ): Promise<Incident | null> {
+    return this.book.updateIncident(id, from, patch, inPhase);
   }
   appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number> {
     return this.book.appendIncidentEvent(event);
   }
   incidentTimeline(id: string): Promise<IncidentEvent[]> {
     return this.book.incidentTimeline(id);
+  }
+
+  countIncident(id: string, delta: Partial<IncidentCounts>, at: number): Promise<Incident | null> {
+    return this.book.countIncident(id, delta, at);
+  }
+
+  joinIncident(id: string, host: string): Promise<Incident | null> {
+    return this.book.joinIncident(id, host);
+  }
+
+  staleHeaders(editedBefore: number): Promise<Incident[]> {
+    return this.book.staleHeaders(editedBefore);
   }
 
   private first(sql: string, ...params: SqlValue[]): SqlRow | undefined {
@@ -225,6 +249,10 @@ export class SqlStateStore implements Store {
           openedAt: Number(row.opened_at),
         }
       : null;
+  }
+
+  async forgetIncidentThread(channel: string, host: string, threadTs: string): Promise<void> {
+    this.driver.rows("DELETE FROM incidents WHERE channel = ? AND host = ? AND thread_ts = ?", channel, host, threadTs);
   }
 
   async insertIncident(i: IncidentRecord): Promise<void> {

@@ -1,6 +1,14 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
-import { noteIncident, raiseIncident, type TriageOutcome } from "../incidents/pipeline.ts";
+import { logTally } from "../audit/log-tally.ts";
+import {
+  countOnIncident,
+  NAMED_ON_TIMELINE,
+  noteIncident,
+  raiseIncident,
+  type TriageOutcome,
+} from "../incidents/pipeline.ts";
+import { noteTimeline } from "../incidents/record.ts";
 import { incidentChannelFor } from "../incidents/routing.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { HostRecord } from "../ports/store.ts";
@@ -85,8 +93,9 @@ export async function receiveAlerts(
     group[alert.status].push(alert);
     groups.set(match.host.name, group);
   }
+  // A storm of alerts for hosts clawops does not know is one counted line per interval, per reason.
   for (const i of ignored) {
-    deps.logger.warn("alert not taken", {
+    logTally(deps).add("warn", `alert not taken:${alerts[0]?.source}`, "alert not taken", {
       source: alerts[0]?.source,
       alert: i.alert,
       status: i.status,
@@ -182,11 +191,17 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
   const first = fresh[0] as IncomingAlert;
   const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
   const triageClaim = `alert-triage:${host}`;
+  // Decided only when the alerts are news to the host's incident, so a storm spends no triage slot.
   let skipped: AlertTriageNote | null = null;
-  if (!(await deps.transport.isOnline(host))) skipped = { kind: "offline" };
-  else if (!(await claims.claim(triageClaim, now, now + every))) {
-    skipped = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
-  }
+  const ask = async () => {
+    if (!(await deps.transport.isOnline(host))) skipped = { kind: "offline" };
+    else if (!(await claims.claim(triageClaim, now, now + every))) {
+      skipped = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
+    }
+    // The claims above are what deduplicate; the key is this firing's own, so an alert still
+    // firing after FIRING_MEMORY_MS gets the triage its new message announces.
+    return skipped ? null : { requestKey: `alert:${first.source}:${first.identity}@${now}` };
+  };
   const noteOf = (triage: TriageOutcome): AlertTriageNote =>
     skipped ??
     (triage === "failed"
@@ -198,9 +213,11 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
       host,
       actor: SOURCE_ACTOR[first.source],
       channel: g.channel,
-      // The claims above are what deduplicate; the key is this firing's own, so an alert still
-      // firing after FIRING_MEMORY_MS gets the triage its new message announces.
-      ...(skipped ? {} : { triage: { requestKey: `alert:${first.source}:${first.identity}@${now}` } }),
+      count: fresh.length,
+      summary: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} firing`.slice(0, 400),
+      // Hosts alerting together on the same alert are one fleet incident.
+      causes: [`alert:${first.name.slice(0, 120)}`],
+      triage: ask,
       announce: (triage) => renderAlertFired(fresh, host, noteOf(triage)),
       audit: (triage) => {
         const note = noteOf(triage);
@@ -212,6 +229,20 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
       },
     }),
   );
+  if (raised.status === "counted") {
+    // The host's incident already told of alerts: counted on it, its header edited, nothing posted.
+    logTally(deps).add(
+      "info",
+      `alert counted:${host}`,
+      "alert counted on the host's open incident",
+      {
+        host,
+        incident: raised.incident.id,
+      },
+      fresh.length,
+    );
+    return;
+  }
   // Not started: the rate limit is not spent, so the next alert on this host may triage.
   if (raised.triage === "failed") await claims.release(triageClaim);
   deps.logger.info("alert fired", {
@@ -240,10 +271,30 @@ async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
   const fresh = await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved);
   if (fresh.length === 0) return;
   const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
+  // While other alerts of the incident still fire, a resolved one is counted, not posted.
+  const names = fresh.map((a) => a.name.slice(0, 80)).join(", ");
+  const counted = await countOnIncident(deps, host, { alertsResolved: fresh.length });
+  if (counted && counted.counts.alertsResolved < counted.counts.alerts) {
+    if (counted.counts.alertsResolved <= NAMED_ON_TIMELINE) {
+      await noteTimeline(deps, host, { actor, kind: "alert.resolved", text: `${names} resolved (others still fire)` });
+    }
+    logTally(deps).add(
+      "info",
+      `alert resolved counted:${host}`,
+      "alert resolved; others still fire",
+      {
+        host,
+        incident: counted.id,
+      },
+      fresh.length,
+    );
+    return;
+  }
   const thread = await postOrRelease(deps, claims, host, () =>
     noteIncident(deps, { host, channel: g.channel }, renderAlertResolved(fresh, host), {
       actor,
       kind: "alert.resolved",
+      phase: "recovered",
     }),
   );
   if (!thread) deps.logger.info("alert resolved on a host with no incident thread; nothing posted", { host });

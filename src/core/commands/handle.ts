@@ -281,8 +281,8 @@ async function triageCommand(
     channel: req.channel,
     triage: { requestKey: req.requestKey, ...(req.responseUrl ? { responseUrl: req.responseUrl } : {}) },
   });
-  if (raised.triage === "failed") throw raised.error;
-  if (!raised.job || !raised.later) {
+  if (raised.status === "raised" && raised.triage === "failed") throw raised.error;
+  if (raised.status !== "raised" || !raised.job || !raised.later) {
     return {
       ack: renderNotice(
         `Triage of *${host.name}* is already under way for this request; results go to its incident thread.`,

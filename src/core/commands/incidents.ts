@@ -1,5 +1,6 @@
 import { authorize } from "../authz/authz.ts";
-import { moveIncident, requireBook, requireIncident } from "../incidents/record.ts";
+import { moveIncidentAndTell } from "../incidents/pipeline.ts";
+import { requireBook, requireIncident } from "../incidents/record.ts";
 import { renderIncident, renderIncidentList } from "../incidents/render.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -38,7 +39,12 @@ export async function incidentCommand(
   if (command.action === "resolve") {
     await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "resolve");
   }
-  const moved = await moveIncident(deps, command.id, command.action === "ack" ? "acknowledged" : "resolved", req.user);
+  const moved = await moveIncidentAndTell(
+    deps,
+    command.id,
+    command.action === "ack" ? "acknowledged" : "resolved",
+    req.user,
+  );
   return {
     ack: renderNotice(
       command.action === "ack"

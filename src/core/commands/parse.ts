@@ -1,4 +1,5 @@
 import { ClawopsError } from "../errors.ts";
+import { INCIDENT_ID } from "../messages/buttons.ts";
 import type { Command, FleetSelector, HostsFilter } from "../requests/command.ts";
 import { HOST_GLOB, normalizeHostName, normalizeTag, TAG, truncate } from "../vocabulary/hosts.ts";
 import { parseRecoveryCommand } from "./recovery-parse.ts";
@@ -75,9 +76,6 @@ export function parseCommand(text: string): Command {
     }
   }
 }
-
-/** An incident id as ids.id("inc") makes them: a prefix and URL-safe characters. */
-const INCIDENT_ID = /^inc[_-][A-Za-z0-9_-]{1,60}$/;
 
 const UPGRADE_USAGE =
   "Usage: `/openclaw upgrade-agent <host|node-*|tag:…|all> [--wave N%]`, e.g. `/openclaw upgrade-agent tag:canary` or `/openclaw upgrade-agent all --wave 10%`.";

@@ -18,6 +18,11 @@ export interface WatchSettings {
   /** The agent's probe interval and digest period, ms: a host silent for longer is stale. */
   intervalMs: number;
   digestMs: number;
+  /**
+   * How long a stale agent (disconnected, or silent past its digest period) may stay away
+   * before it is "agent lost": long enough for a restart or an upgrade to come back.
+   */
+  lostAfterMs: number;
 }
 
 export const DEFAULT_WATCH_SETTINGS: WatchSettings = {
@@ -25,6 +30,7 @@ export const DEFAULT_WATCH_SETTINGS: WatchSettings = {
   flapWindowMs: 600_000,
   intervalMs: 30_000,
   digestMs: 600_000,
+  lostAfterMs: 90_000,
 };
 
 /** A held change of health, and what to do about it. */
@@ -73,6 +79,7 @@ export function observe(
     failingSince: prev?.failingSince ?? null,
     reportedAt: now,
     stale: null,
+    lost: null,
     flap: prev?.flap ?? null,
   };
   return hold(record, now, settings);
@@ -88,13 +95,16 @@ export function confirm(
   now: number,
   settings: WatchSettings,
 ): { record: WatchRecord; transition: WatchTransition | null } {
-  if (digest.hash !== prev.last.hash) return { record: { ...prev, reportedAt: now, stale: null }, transition: null };
+  if (digest.hash !== prev.last.hash) {
+    return { record: { ...prev, reportedAt: now, stale: null, lost: null }, transition: null };
+  }
   const record: WatchRecord = {
     ...prev,
     last: { ...prev.last, at: digest.at, seq: digest.seq },
     run: { ...prev.run, count: prev.run.count + 1 },
     reportedAt: now,
     stale: null,
+    lost: null,
   };
   return hold(record, now, settings);
 }
@@ -149,14 +159,16 @@ function hold(
 }
 
 /**
- * Time passes (a sweep every few seconds): a host silent past its digest period is stale, and
- * a flap window that ended yields its summary (a new window starts while it keeps flipping).
+ * Time passes (a sweep every few seconds): a host silent past its digest period is stale; a
+ * host stale for longer than `lostAfterMs` is `lost` (the caller decides whether to tell it and
+ * records `lost` on the record); a flap window that ended yields its summary (a new window
+ * starts while it keeps flipping).
  */
 export function sweep(
   record: WatchRecord,
   now: number,
   settings: WatchSettings,
-): { record: WatchRecord; summary: FlapSummary | null; changed: boolean } {
+): { record: WatchRecord; summary: FlapSummary | null; changed: boolean; lost: boolean } {
   let changed = false;
   let next = record;
   const silentFor = now - record.reportedAt;
@@ -164,6 +176,8 @@ export function sweep(
     next = { ...next, stale: { reason: "no report from its agent since", at: record.reportedAt } };
     changed = true;
   }
+  // Stale for longer than a restart takes: the agent is lost (said once, until it reports again).
+  const lost = next.stale !== null && !next.lost && now >= lostAt(next, settings);
   let summary: FlapSummary | null = null;
   if (next.flap && now - next.flap.start >= settings.flapWindowMs) {
     if (next.flap.suppressed > 0) {
@@ -175,19 +189,26 @@ export function sweep(
     }
     changed = true;
   }
-  return { record: next, summary, changed };
+  return { record: next, summary, changed, lost };
+}
+
+/** When a stale record's agent counts as lost: its silence began, plus the restart allowance. */
+function lostAt(record: WatchRecord, settings: WatchSettings): number {
+  return (record.stale?.at ?? record.reportedAt) + settings.lostAfterMs;
 }
 
 /**
  * When `sweep` next changes `record` if no frame comes first: the end of its open flap window,
- * or (while fresh) the moment its agent has been silent past the digest period plus two
- * intervals. A runtime without a periodic sweep (a Durable Object's alarm) wakes then.
+ * (while fresh) the moment its agent has been silent past the digest period plus two intervals,
+ * or (while stale) the moment it counts as lost. A runtime without a periodic sweep (a Durable
+ * Object's alarm) wakes then.
  */
 export function nextSweepAt(record: WatchRecord, settings: WatchSettings): number | null {
   const due: number[] = [];
   if (record.flap) due.push(record.flap.start + settings.flapWindowMs);
   // `sweep` marks silence strictly after the period: 1 ms past it.
   if (!record.stale) due.push(record.reportedAt + settings.digestMs + 2 * settings.intervalMs + 1);
+  else if (!record.lost) due.push(lostAt(record, settings));
   return due.length > 0 ? Math.min(...due) : null;
 }
 

@@ -1,13 +1,7 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { ClawopsError } from "../errors.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type {
-  Incident,
-  IncidentBook,
-  IncidentEventKind,
-  IncidentSourceKind,
-  IncidentState,
-} from "../ports/incident-book.ts";
+import type { Incident, IncidentBook, IncidentEventKind, IncidentState } from "../ports/incident-book.ts";
 
 /**
  * The incident as a record (docs/incidents.md): the pipeline writes what raised it and every
@@ -39,56 +33,6 @@ export interface TimelineEntry {
 }
 
 /**
- * A signal that raises (or grows) the host's incident: the open one is reused, else one is
- * opened by `source`. The entry is appended to its timeline. A failing record write is logged,
- * never thrown: the signal's post and triage matter more than its bookkeeping.
- */
-export async function recordSignal(
-  deps: RecordDeps,
-  signal: { source: IncidentSourceKind; host: string; channel: string | null; threadTs: string | null },
-  entry: TimelineEntry,
-): Promise<Incident | null> {
-  const book = incidentBook(deps);
-  if (!book) return null;
-  try {
-    const now = deps.clock.now();
-    let incident = await book.findOpenIncident(signal.host);
-    if (!incident) {
-      incident = await book.openIncident(
-        {
-          id: deps.ids.id("inc"),
-          source: signal.source,
-          state: "open",
-          title: `OpenClaw gateway on ${signal.host}`,
-          hosts: [signal.host],
-          channel: signal.channel,
-          threadTs: signal.threadTs,
-          owner: null,
-          openedAt: now,
-          openedBy: entry.actor,
-          updatedAt: now,
-          resolvedAt: null,
-          resolvedBy: null,
-        },
-        signal.host,
-      );
-    } else if (!incident.threadTs && signal.threadTs) {
-      // Opened by a command before its triage opened the thread: the thread is now known.
-      incident =
-        (await book.updateIncident(incident.id, ["open", "acknowledged"], {
-          channel: signal.channel,
-          threadTs: signal.threadTs,
-        })) ?? incident;
-    }
-    await append(deps, book, incident, entry);
-    return incident;
-  } catch (err) {
-    deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
-    return null;
-  }
-}
-
-/**
  * Something that happened to the host's open incident (a triage's findings, a recovery, an
  * alert resolved): appended to its timeline; nothing when none is open. Logged, never thrown.
  */
@@ -107,21 +51,40 @@ export async function noteTimeline(deps: RecordDeps, host: string, entry: Timeli
 }
 
 /**
- * The host's thread, recorded on its open incident when that has none yet (opened by a command
- * before its triage opened the thread). Logged, never thrown.
+ * The thread the incident is told in, recorded on it (an incident a command opened learns the
+ * thread its triage opens). `headerCurrent`: the thread was posted with this incident's header
+ * just now. Logged, never thrown.
  */
 export async function linkThread(
   deps: RecordDeps,
-  host: string,
+  incident: Incident,
   thread: { channel: string; threadTs: string },
-): Promise<void> {
+  headerCurrent: boolean,
+): Promise<Incident | null> {
   const book = incidentBook(deps);
-  if (!book) return;
+  if (!book) return null;
   try {
-    const incident = await book.findOpenIncident(host);
-    if (incident && !incident.threadTs) await book.updateIncident(incident.id, ["open", "acknowledged"], thread);
+    return await book.updateIncident(incident.id, ["open", "acknowledged"], {
+      ...thread,
+      ...(headerCurrent ? { headerAt: deps.clock.now(), headerStale: false } : { headerStale: true }),
+    });
   } catch (err) {
-    deps.logger.error("incident thread not recorded", { host, err: errorMessage(err) });
+    deps.logger.error("incident thread not recorded", { incident: incident.id, err: errorMessage(err) });
+    return null;
+  }
+}
+
+/** Appends `entry` to the incident's timeline (and moves its updatedAt). Logged, never thrown. */
+export async function appendTimeline(
+  deps: RecordDeps,
+  book: IncidentBook,
+  incident: Incident,
+  entry: TimelineEntry,
+): Promise<void> {
+  try {
+    await append(deps, book, incident, entry);
+  } catch (err) {
+    deps.logger.error("incident timeline not written", { incident: incident.id, err: errorMessage(err) });
   }
 }
 

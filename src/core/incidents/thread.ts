@@ -14,7 +14,7 @@ const opening = new WeakMap<object, Map<string, Promise<IncidentRecord>>>();
 
 /**
  * One incident thread per (channel, host), shared by triage, bundles, freezes and the recover
- * runbook: the stored one when there is one, else a header posted by `user` and recorded.
+ * runbook: the stored one when there is one, else `header` posted and recorded.
  * Two opens at the same moment post one header (in one process); across processes both may
  * post, and the first stored wins (`insertIncident` keeps the first per UNIQUE(channel, host)).
  */
@@ -22,7 +22,8 @@ export function openIncidentThread(
   deps: ThreadDeps,
   channel: string,
   host: string,
-  user: string,
+  /** The thread's parent message, asked for only when one is posted now. */
+  header: () => Message,
 ): Promise<IncidentRecord> {
   let inFlight = opening.get(deps.store);
   if (!inFlight) {
@@ -32,15 +33,20 @@ export function openIncidentThread(
   const key = `${channel}\u0000${host}`;
   const pending = inFlight.get(key);
   if (pending) return pending;
-  const open = openOnce(deps, channel, host, user).finally(() => inFlight.delete(key));
+  const open = openOnce(deps, channel, host, header).finally(() => inFlight.delete(key));
   inFlight.set(key, open);
   return open;
 }
 
-async function openOnce(deps: ThreadDeps, channel: string, host: string, user: string): Promise<IncidentRecord> {
+async function openOnce(
+  deps: ThreadDeps,
+  channel: string,
+  host: string,
+  header: () => Message,
+): Promise<IncidentRecord> {
   const existing = await deps.store.findIncident(channel, host);
   if (existing) return existing;
-  const parent = await deps.chat.postMessage({ channel, ...renderIncidentHeader(host, user, deps.clock.now()) });
+  const parent = await deps.chat.postMessage({ channel, ...header() });
   const incident: IncidentRecord = {
     id: deps.ids.id("inc"),
     channel,
@@ -53,7 +59,7 @@ async function openOnce(deps: ThreadDeps, channel: string, host: string, user: s
   return (await deps.store.findIncident(channel, host)) ?? incident;
 }
 
-/** The thread's parent message: the host, who opened it and when. */
+/** The parent of a thread opened while the host has no open incident (a freeze, a bundle): the host, who opened it and when. */
 export function renderIncidentHeader(host: string, user: string, at: number): Message {
   const text = `Incident: OpenClaw gateway on ${host}`;
   return {

@@ -77,8 +77,37 @@ export function triageAnswerButtons(host: string): BasicPart {
   );
 }
 
+/** A move on an incident its header offers: "I'm on it" (`ack`) and "Resolve". */
+export type IncidentMove = "ack" | "resolve";
+
+/** An incident id as ids.id("inc") makes them: a prefix and URL-safe characters. */
+export const INCIDENT_ID = /^inc[_-][A-Za-z0-9_-]{1,60}$/;
+
+/** The button for `incident <id> ack|resolve`, run as the presser's command. */
+export function incidentButton(move: IncidentMove, id: string, hosts: readonly string[]): Button {
+  const button: Button = {
+    actionId: `${RUN_ACTION_PREFIX}${move}:${id}`,
+    label: move === "ack" ? "I'm on it" : "Resolve",
+    value: `incident ${id} ${move}`,
+  };
+  if (move === "ack") return button;
+  const named = hosts.slice(0, 5).join(", ") + (hosts.length > 5 ? ", …" : "");
+  return {
+    ...button,
+    style: "primary",
+    confirm: {
+      title: "Resolve this incident?",
+      text: `Resolve \`${id}\` (${escapeMrkdwn(named)}). Its header says so; a new failure opens a new incident.`,
+      confirm: "Resolve",
+      deny: "Cancel",
+    },
+  };
+}
+
 /** What a press on a command button asks: the command text, or why it is refused. */
-export type ButtonCommand = { ok: true; text: string; host: string } | { ok: false; reason: string };
+export type ButtonCommand = { ok: true; text: string; host: string | null } | { ok: false; reason: string };
+
+const INCIDENT_SHAPE = /^incident (\S+) (ack|resolve)$/;
 
 const SHAPE = /^(triage|bundle|recover|freeze) ([a-z0-9-]{1,63})(.*)$/s;
 
@@ -92,6 +121,12 @@ export function commandFromButton(actionId: string, value: string | undefined): 
     ok: false,
     reason: `this button's value is not one clawops makes (${why})`,
   });
+  const move = INCIDENT_SHAPE.exec(value ?? "");
+  if (move?.[1] && move[2]) {
+    if (!INCIDENT_ID.test(move[1])) return refused("bad incident id");
+    if (actionId !== `${RUN_ACTION_PREFIX}${move[2]}:${move[1]}`) return refused("action and value disagree");
+    return { ok: true, text: move[0], host: null };
+  }
   const m = SHAPE.exec(value ?? "");
   if (!m?.[1] || !m[2]) return refused("unknown command");
   const kind = m[1] as ButtonCommandKind;

@@ -2,6 +2,7 @@ import type { Clock, Ids, Logger } from "./basics.ts";
 import type { BundleServices, TicketRef } from "./bundles.ts";
 import type { ChatPort } from "./chat.ts";
 import type { FleetFanout } from "./fleet.ts";
+import type { GroupingPolicy } from "./incident-book.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RecoveryDeps } from "./recovery.ts";
 import type { JobRecord, Store } from "./store.ts";
@@ -41,6 +42,11 @@ export interface CoreDeps {
   commandName?: string;
   /** Where incidents nobody typed go (watch, alerts, automatic freezes). Absent: nowhere, logged. */
   incidents?: IncidentRouting;
+  /**
+   * Fleet grouping (CLAWOPS_FLEET_GROUPING): how many hosts failing together with one cause make
+   * one fleet incident. Absent: the defaults (3 hosts or 20 % of a tag within 2 min); false: off.
+   */
+  grouping?: GroupingPolicy | false;
   /**
    * The watch's probe interval and digest period (docs/watch.md): `/openclaw status` answers
    * from the stored watch state when set with an interval above 0. Absent: it probes live.

@@ -12,6 +12,20 @@ export type IncidentSourceKind = (typeof INCIDENT_SOURCES)[number];
 export const INCIDENT_STATES = ["open", "acknowledged", "resolved"] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
+/**
+ * What its hosts are doing now, as its header says: failing (a failure came in), recovering (a
+ * recovery runbook is running), recovered (the watch saw the gateway healthy again, or every
+ * alert resolved). The state (open → acknowledged → resolved) is what people did about it.
+ */
+export const INCIDENT_PHASES = ["failing", "recovering", "recovered"] as const;
+export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
+
+/** How many signals of each kind an incident took (its header shows them). */
+export const INCIDENT_COUNTERS = ["alerts", "alertsResolved", "watch", "triages", "silences", "hosts"] as const;
+export type IncidentCounter = (typeof INCIDENT_COUNTERS)[number];
+export type IncidentCounts = Record<IncidentCounter, number>;
+export const NO_COUNTS: IncidentCounts = { alerts: 0, alertsResolved: 0, watch: 0, triages: 0, silences: 0, hosts: 0 };
+
 export interface Incident {
   /** `inc_…`: what `clawops incident <id>` and `/openclaw incident <id>` take. */
   id: string;
@@ -30,11 +44,40 @@ export interface Incident {
   updatedAt: number;
   resolvedAt: number | null;
   resolvedBy: string | null;
+  phase: IncidentPhase;
+  /** A host incident grouped into a fleet incident: that incident's id. */
+  parentId: string | null;
+  /**
+   * What it can be grouped by (incidents/grouping.ts): its first signal's cause keys
+   * (`finding:gateway.down`, `alert:OpenClawGatewayDown`, `openclaw:2026.9.6`, `silence`); a
+   * fleet incident: the one key its hosts share.
+   */
+  causes: string[];
+  counts: IncidentCounts;
+  /** When its latest signal came in. */
+  lastSignalAt: number;
+  /** When its header (the thread's parent message) was last edited; null: never since posted. */
+  headerAt: number | null;
+  /** Its header shows less than the record (an edit was held back by the edit interval). */
+  headerStale: boolean;
 }
 
 /** What can change on an incident after it opens. */
 export type IncidentPatch = Partial<
-  Pick<Incident, "state" | "owner" | "channel" | "threadTs" | "updatedAt" | "resolvedAt" | "resolvedBy">
+  Pick<
+    Incident,
+    | "state"
+    | "owner"
+    | "channel"
+    | "threadTs"
+    | "updatedAt"
+    | "resolvedAt"
+    | "resolvedBy"
+    | "phase"
+    | "parentId"
+    | "headerAt"
+    | "headerStale"
+  >
 >;
 
 /** What a timeline entry is about; the text says the rest. */
@@ -47,6 +90,9 @@ export const INCIDENT_EVENT_KINDS = [
   "note",
   "acknowledged",
   "resolved",
+  "grouped",
+  "silence",
+  "muted",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 
@@ -70,7 +116,10 @@ export interface IncidentEvent {
  */
 export interface IncidentBook {
   openIncident(incident: Incident, key: string): Promise<Incident>;
-  /** The open (or acknowledged) incident under `key`, if any. */
+  /**
+   * The open (or acknowledged) incident under `key`, if any; for a host's name, else the open
+   * fleet incident that lists the host.
+   */
   findOpenIncident(key: string): Promise<Incident | null>;
   getIncident(id: string): Promise<Incident | null>;
   /** Newest first; `open`: only those not resolved. */
@@ -79,8 +128,36 @@ export interface IncidentBook {
    * Applies `patch` if the incident is in one of `from` (a state change that raced another one
    * loses cleanly); returns the incident as stored after, or null when nothing was changed.
    */
-  updateIncident(id: string, from: readonly IncidentState[], patch: IncidentPatch): Promise<Incident | null>;
+  updateIncident(
+    id: string,
+    from: readonly IncidentState[],
+    patch: IncidentPatch,
+    /** Only while it is in this phase (the first failure after a recovery moves it once). */
+    inPhase?: IncidentPhase,
+  ): Promise<Incident | null>;
+  /**
+   * Adds `delta` to its counts and moves `lastSignalAt` to `at` (atomically, so signals counted
+   * at once are all counted); the incident as stored after, or null when there is none.
+   */
+  countIncident(id: string, delta: Partial<IncidentCounts>, at: number): Promise<Incident | null>;
+  /**
+   * Adds `host` to an open incident's hosts (a fleet incident taking a member) unless listed;
+   * the incident as stored after, null when it is resolved or unknown.
+   */
+  joinIncident(id: string, host: string): Promise<Incident | null>;
+  /** Open incidents whose header is stale and was last edited at or before `editedBefore`. */
+  staleHeaders(editedBefore: number): Promise<Incident[]>;
   /** Appends to the timeline with the next seq; returns the seq. */
   appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number>;
   incidentTimeline(id: string): Promise<IncidentEvent[]>;
+}
+
+/** Fleet grouping (incidents/grouping.ts): how many hosts failing together make one fleet incident. */
+export interface GroupingPolicy {
+  /** At least this many hosts … */
+  minHosts: number;
+  /** … or at least this share (percent) of the hosts of one tag, and at least 2 … */
+  minPercentOfTag: number;
+  /** … within this window. */
+  windowMs: number;
 }

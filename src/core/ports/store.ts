@@ -105,6 +105,11 @@ export interface Store extends Partial<IncidentBook> {
 
   findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
   insertIncident(incident: IncidentRecord): Promise<void>;
+  /**
+   * Drops the host's thread in `channel` if it is still `threadTs` (its incident was resolved),
+   * so the host's next incident opens a thread of its own.
+   */
+  forgetIncidentThread(channel: string, host: string, threadTs: string): Promise<void>;
 
   /** Creates the job unless one with the same requestKey exists; returns the stored job either way. */
   createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }>;

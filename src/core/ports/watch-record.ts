@@ -52,5 +52,10 @@ export interface WatchRecord {
   reportedAt: number;
   /** Why this state may no longer hold (agent disconnected, no digest); null while fresh. */
   stale: { reason: string; at: number } | null;
+  /**
+   * When its silence was told as "agent lost" (an incident); cleared when the agent reports
+   * again. Absent on records written before there was such a thing.
+   */
+  lost?: { at: number } | null;
   flap: FlapWindow | null;
 }

@@ -2,6 +2,7 @@ import type { FlapSummary, WatchTransition } from "../hosts/watch-state.ts";
 import { clip, context, escapeMrkdwn, section } from "../messages/build.ts";
 import { clockTime, duration } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
+import type { WatchRecord } from "../ports/watch-record.ts";
 
 /** The actor the watch's threads and triages are opened by (renders bold, not as a mention). */
 export const WATCH_ACTOR = "clawops watch";
@@ -61,6 +62,44 @@ export function renderWatchFlaps(s: FlapSummary): Message {
       ),
       context(
         `one message per ${duration(s.end - s.window.start)} flap window · changes inside a window are summarized here, not posted one by one`,
+      ),
+    ],
+  };
+}
+
+/**
+ * "Agent lost": the host's agent stopped reporting (disconnected, or silent past its digest
+ * period) for longer than a restart takes, while other agents report. What is known and what
+ * is not: clawops cannot tell from here whether the host is down, the agent died, or the
+ * network between them is cut.
+ */
+export function renderAgentLost(record: WatchRecord, now: number): Message {
+  const host = escapeMrkdwn(record.host);
+  const since = record.stale?.at ?? record.reportedAt;
+  const why = record.stale?.reason ?? "no report from its agent since";
+  const text = `Watch: agent of ${record.host} lost (${why} ${clockTime(since)})`;
+  return {
+    text,
+    parts: [
+      section(
+        `⚫ *Watch:* the clawops agent on *${host}* is lost: ${escapeMrkdwn(why)} ${clockTime(since)} (${duration(now - since)} ago), while other agents report. The host may be down, the agent may have died, or the network between them may be cut; clawops cannot tell which from here. Its last report said the gateway was ${record.held ? (record.held.healthy ? "healthy" : `failing: ${escapeMrkdwn(clip(record.held.reason, 160))}`) : "not yet judged"}.`,
+      ),
+      context(
+        "no triage can run without the agent · check the host (console, power, network) and `systemctl status clawops-agent` on it · its next report is said here",
+      ),
+    ],
+  };
+}
+
+/** A lost agent reports again. */
+export function renderAgentBack(host: string, prev: WatchRecord, now: number): Message {
+  const since = prev.stale?.at ?? prev.reportedAt;
+  const text = `Watch: agent of ${host} reports again after ${duration(now - since)}`;
+  return {
+    text,
+    parts: [
+      section(
+        `✅ *Watch:* the agent on *${escapeMrkdwn(host)}* reports again, ${duration(now - since)} after it went silent.`,
       ),
     ],
   };

@@ -1,5 +1,6 @@
 import type { WatchDigestFrame, WatchStateFrame } from "../../contract/agent-wire.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { logTally } from "../audit/log-tally.ts";
 import { applyFreezePolicy, EMPTY_FREEZE_POLICY, type FreezePolicy } from "../freezes/policy.ts";
 import { watchObservation } from "../hosts/watch-observation.ts";
 import {
@@ -15,9 +16,17 @@ import {
 import { findHostIncident, noteIncident, raiseIncident } from "../incidents/pipeline.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
+import type { IncidentPhase } from "../ports/incident-book.ts";
 import type { IncidentRecord } from "../ports/store.ts";
 import type { WatchRecord } from "../ports/watch-record.ts";
-import { renderWatchFailing, renderWatchFlaps, renderWatchRecovered, WATCH_ACTOR } from "./render.ts";
+import {
+  renderAgentBack,
+  renderAgentLost,
+  renderWatchFailing,
+  renderWatchFlaps,
+  renderWatchRecovered,
+  WATCH_ACTOR,
+} from "./render.ts";
 
 /**
  * The control plane's side of the watch (docs/watch.md), for either runtime: it reads a host's
@@ -37,15 +46,37 @@ export class WatchService {
    * What `sweep` needs of each host (last report, open flap window, stale), kept as states are
    * written so a sweep over 10,000 hosts reads no store; loaded from the store on the first sweep.
    */
-  private index: Map<string, { reportedAt: number; flapStart: number | null; stale: boolean }> | null = null;
+  private index: Map<
+    string,
+    { reportedAt: number; flapStart: number | null; stale: boolean; staleAt: number; lost: boolean }
+  > | null = null;
+
+  /**
+   * When this service started: an agent that has not come back within `lostAfterMs` of a
+   * control-plane start is lost; one that merely had no chance to report yet is not.
+   */
+  private readonly startedAt: number;
+
+  /** Every host's stored watch state (Workers: the watch shards; Node: the store). */
+  private readonly fleetWatch: () => Promise<WatchRecord[]>;
 
   /** Which held transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY). */
   private readonly freezePolicy: FreezePolicy;
 
-  constructor(deps: CoreDeps, opts: { settings?: Partial<WatchSettings>; freezePolicy?: FreezePolicy } = {}) {
+  constructor(
+    deps: CoreDeps,
+    opts: {
+      settings?: Partial<WatchSettings>;
+      freezePolicy?: FreezePolicy;
+      /** Every host's watch state, where the store holds only this host's (a Workers host object). */
+      fleetWatch?: () => Promise<WatchRecord[]>;
+    } = {},
+  ) {
     this.deps = deps;
     this.settings = { ...DEFAULT_WATCH_SETTINGS, ...opts.settings };
     this.freezePolicy = opts.freezePolicy ?? EMPTY_FREEZE_POLICY;
+    this.startedAt = deps.clock.now();
+    this.fleetWatch = opts.fleetWatch ?? (async () => (await deps.store.listWatch?.()) ?? []);
   }
 
   /** Whether the store keeps watch states at all. */
@@ -69,6 +100,8 @@ export class WatchService {
         step = confirm(prev, frame, now, this.settings);
       }
       await this.save(step.record);
+      // A lost agent is back: said where its loss was told.
+      if (prev?.lost && !step.record.lost) await this.agentBack(host, prev);
       if (step.transition) await this.act(step.transition, step.record);
     });
   }
@@ -93,15 +126,21 @@ export class WatchService {
     }
     const now = clock.now();
     const silentAfter = this.settings.digestMs + 2 * this.settings.intervalMs;
+    const lostJudged = now >= this.startedAt + this.settings.lostAfterMs;
     for (const [host, due] of this.index) {
       const flapEnded = due.flapStart !== null && now - due.flapStart >= this.settings.flapWindowMs;
       const silent = !due.stale && now - due.reportedAt > silentAfter;
-      if (!flapEnded && !silent) continue;
+      const lost = lostJudged && due.stale && !due.lost && now >= due.staleAt + this.settings.lostAfterMs;
+      if (!flapEnded && !silent && !lost) continue;
       await this.inTurn(host, async () => {
         // Read in the host's turn: a frame may have changed it since.
         const fresh = await store.getWatch?.(host);
         if (!fresh) return;
         const step = sweep(fresh, clock.now(), this.settings);
+        if (step.lost && lostJudged && (await this.agentLost(step.record))) {
+          step.record = { ...step.record, lost: { at: clock.now() } };
+          step.changed = true;
+        }
         if (!step.changed) return;
         await this.save(step.record);
         if (step.record.stale && !fresh.stale) {
@@ -110,6 +149,58 @@ export class WatchService {
         if (step.summary) await this.postFlaps(step.summary);
       });
     }
+  }
+
+  /**
+   * An agent stale past `lostAfterMs` (disconnected, or silent past its digest period): "agent
+   * lost" is an incident for its host (the host down, the agent dead, or the network between),
+   * raised through the pipeline, so that many lost at once are one fleet incident. Only while
+   * other agents report: when none does, the control plane itself is the one cut off, and that
+   * is one log line, not an incident per host. True when it was told.
+   */
+  private async agentLost(record: WatchRecord): Promise<boolean> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const silentAfter = this.settings.digestMs + 2 * this.settings.intervalMs;
+    const others = (await this.fleetWatch()).filter((r) => r.host !== record.host);
+    const reporting = others.filter((r) => !r.stale && now - r.reportedAt <= silentAfter);
+    if (others.length > 0 && reporting.length === 0) {
+      logTally(deps).add(
+        "error",
+        "watch: every agent silent",
+        "watch: no agent reports; the control plane's own network or hub is the likelier cause",
+        {
+          silent: others.length + 1,
+        },
+      );
+      return false;
+    }
+    try {
+      const raised = await raiseIncident(deps, {
+        source: "silence",
+        host: record.host,
+        actor: WATCH_ACTOR,
+        causes: ["silence"],
+        announce: () => renderAgentLost(record, now),
+        audit: () => ({
+          action: "watch.agent-lost",
+          outcome: "info",
+          detail: `agent of ${record.host} lost: ${record.stale?.reason ?? "silent"} since ${new Date(record.stale?.at ?? record.reportedAt).toISOString()}`,
+        }),
+      });
+      if (raised.status === "unrouted") {
+        deps.logger.warn("watch: agent lost, and no incident channel for this host", { host: record.host });
+      }
+      return true;
+    } catch (err) {
+      deps.logger.error("watch: agent lost not told", { host: record.host, err: errorMessage(err) });
+      return false;
+    }
+  }
+
+  /** A lost agent reports again: said in its incident (the record's phase: recovered). */
+  private async agentBack(host: string, prev: WatchRecord): Promise<void> {
+    await this.say(host, renderAgentBack(host, prev, this.deps.clock.now()), "recovered");
   }
 
   private async save(record: WatchRecord): Promise<void> {
@@ -122,6 +213,8 @@ export class WatchService {
       reportedAt: record.reportedAt,
       flapStart: record.flap?.start ?? null,
       stale: record.stale !== null,
+      staleAt: record.stale?.at ?? record.reportedAt,
+      lost: Boolean(record.lost),
     });
   }
 
@@ -171,7 +264,7 @@ export class WatchService {
     const { deps } = this;
     if (t.action === "suppressed") return findHostIncident(deps, t.host);
     if (t.healthy) {
-      const thread = await this.say(t.host, renderWatchRecovered(t));
+      const thread = await this.say(t.host, renderWatchRecovered(t), "recovered");
       if (!thread) deps.logger.info("watch: recovered, and no incident thread to say it in", { host: t.host });
       return thread;
     }
@@ -183,6 +276,8 @@ export class WatchService {
         actor: WATCH_ACTOR,
         // One triage per failure: the key is the host and when the failure began.
         triage: { requestKey: `watch:${t.host}:${t.since}` },
+        // Hosts failing together with the same top finding are one fleet incident.
+        causes: t.findingIds.slice(0, 1).map((id) => `finding:${id}`),
         announce: () => renderWatchFailing(t, record.run.count),
       });
     } catch (err) {
@@ -196,6 +291,8 @@ export class WatchService {
       );
       return null;
     }
+    // Counted on the host's open incident (its header edited): the thread is the one it has.
+    if (raised.status === "counted") return findHostIncident(deps, t.host);
     if (raised.later) {
       const run = raised
         .later()
@@ -211,9 +308,13 @@ export class WatchService {
   }
 
   /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */
-  private async say(host: string, message: Message): Promise<IncidentRecord | null> {
+  private async say(host: string, message: Message, phase?: IncidentPhase): Promise<IncidentRecord | null> {
     try {
-      return await noteIncident(this.deps, { host }, message, { actor: WATCH_ACTOR, kind: "watch" });
+      return await noteIncident(this.deps, { host }, message, {
+        actor: WATCH_ACTOR,
+        kind: "watch",
+        ...(phase ? { phase } : {}),
+      });
     } catch (err) {
       this.deps.logger.error("watch: message not posted", { host, err: errorMessage(err) });
       return null;

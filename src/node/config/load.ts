@@ -157,6 +157,8 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
       rules: v.CLAWOPS_HOST_CHANNELS,
       ...(v.CLAWOPS_INCIDENT_CHANNEL?.trim() ? { defaultChannel: v.CLAWOPS_INCIDENT_CHANNEL.trim() } : {}),
     },
+    // Hosts failing together with one cause are one fleet incident (docs/incidents.md).
+    grouping: v.CLAWOPS_FLEET_GROUPING,
     // Agents probe their gateway every 30 s and report changes (docs/watch.md).
     watch: {
       ...(v.CLAWOPS_WATCH_INTERVAL_S !== undefined ? { intervalMs: v.CLAWOPS_WATCH_INTERVAL_S } : {}),

@@ -17,6 +17,7 @@ import { parseTriageEveryMs } from "../../core/alerts/receive.ts";
 import { parseAuthzConfig } from "../../core/authz/authz.ts";
 import { parseFreezePolicy } from "../../core/freezes/policy.ts";
 import { watchSettingsFromEnv } from "../../core/hosts/watch-state.ts";
+import { parseGroupingPolicy } from "../../core/incidents/grouping.ts";
 import { parseIncidentRouting } from "../../core/incidents/routing.ts";
 import { parseCommandName } from "../../core/messages/command-name.ts";
 import { normalizeHostName } from "../../core/vocabulary/hosts.ts";
@@ -227,6 +228,12 @@ export const NODE_VARS = {
     doc: "At most one alert-started triage per host in this many minutes; 0: every new alert triages.",
     default: "5",
     schema: parsedBy(parseTriageEveryMs),
+  },
+  CLAWOPS_FLEET_GROUPING: {
+    group: ALERTS,
+    doc: "Fleet incidents (docs/incidents.md): hosts failing together with one cause become one incident. `off`, or hosts=3,tag=20%,window=2m (the defaults).",
+    default: "hosts=3,tag=20%,window=2m",
+    schema: parsedBy(parseGroupingPolicy),
   },
   CLAWOPS_AUTHZ_FILE: {
     group: FREEZES,

@@ -22,6 +22,7 @@ import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
 import { measuredTransport } from "../core/ports/metrics.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
+import { scrubbedTransport } from "../core/secret-scrub.ts";
 import { WatchService } from "../core/watch/service.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { agentFilesSource } from "./agent-install.ts";
@@ -190,7 +191,8 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
   return {
     metrics,
     // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
-    transport: measuredTransport(config.transport ? config.transport(hub) : hub, metrics),
+    // SSM results pass the second scan here; the hub's frames pass it in the hub (core/secret-scrub.ts).
+    transport: measuredTransport(config.transport ? scrubbedTransport(config.transport(hub)) : hub, metrics),
     consoleChat,
     chat: slackChat ?? consoleChat,
     bundles,

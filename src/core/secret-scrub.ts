@@ -1,6 +1,4 @@
-import type { StepResult } from "../contract/catalog.ts";
 import { findWithRuleSet } from "../contract/secret-rules.ts";
-import type { HostTransport } from "./ports/transport.ts";
 
 /**
  * The control plane's second scan of everything an agent sends (issue 32, item 1): step
@@ -25,6 +23,12 @@ const RULES: Rule[] = [
     kind: "private-key",
     pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
   },
+  // An AWS secret key without its label, on the line of its access key id.
+  {
+    kind: "aws-secret",
+    pattern: /(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[^\n]{0,80}?)(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g,
+    keep: 1,
+  },
   // scheme://user:pass@, scheme://:pass@, scheme://token@ (kept: the scheme).
   {
     kind: "url-credentials",
@@ -43,7 +47,11 @@ const RULES: Rule[] = [
   // Authorization schemes, anywhere.
   {
     kind: "auth-scheme",
-    pattern: new RegExp(`(\\b(?:Bearer|Basic|Token|Bot)\\s+)${NOT_MARKER}[A-Za-z0-9._~+/=-]{8,}`, "g"),
+    // `Token …`/`Bot …` only with a digit in the value, so "Token mismatch" stays prose.
+    pattern: new RegExp(
+      `(\\b(?:Bearer|bearer|Basic)\\s+|\\b(?:Token|Bot)\\s+(?=[A-Za-z0-9._~+/=-]*\\d))${NOT_MARKER}[A-Za-z0-9._~+/=-]{8,}`,
+      "g",
+    ),
     keep: 1,
   },
   // Cookie and Set-Cookie headers: every value.
@@ -68,7 +76,10 @@ const RULES: Rule[] = [
   // URL-encoded: token%3D…, %22token%22%3A%22…
   {
     kind: "urlencoded",
-    pattern: new RegExp(`(${NAME}(?:%22)?%3[Dd]|${NAME}%22%3[Aa](?:%20)*%22)${NOT_MARKER}[^&\\s"'%]{4,}`, "gi"),
+    pattern: new RegExp(
+      `(${NAME}(?:%22)?%3[Dd]|${NAME}%22%3[Aa](?:%20)*%22)${NOT_MARKER}(?:%(?!26|22)[0-9A-Fa-f]{2}|[^&\\s"'%]){4,}`,
+      "gi",
+    ),
     keep: 1,
   },
   // `provided token "…"`, `token '…'`, `password “…”`: a credential word then a quoted value.
@@ -84,12 +95,6 @@ const RULES: Rule[] = [
   },
   // Pairing and setup codes: `openclaw pairing approve telegram ABCD2345`, `Pairing code: ABCD2345`.
   { kind: "pairing-code", pattern: /(\bpairing approve\s+[a-z0-9_-]+\s+)[A-Z0-9-]{4,}/gi, keep: 1 },
-  // An AWS secret key without its label, on the line of its access key id.
-  {
-    kind: "aws-secret",
-    pattern: /(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[^\n]{0,80}?)(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g,
-    keep: 1,
-  },
   { kind: "aws-key-id", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
   { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
@@ -188,25 +193,4 @@ export async function scrubDeep<T>(value: T): Promise<T> {
     return v;
   };
   return (await walk(value, undefined)) as T;
-}
-
-/**
- * A transport whose every step result has passed the second scan (the SSM transport, and
- * anything else that does not come through the hub, which scrubs its frames itself).
- */
-export function scrubbedTransport(inner: HostTransport): HostTransport {
-  return {
-    isOnline: (host) => inner.isOnline(host),
-    ...(inner.disconnect
-      ? { disconnect: (host: string, reason: string) => inner.disconnect?.(host, reason) ?? Promise.resolve(false) }
-      : {}),
-    async dispatch(host, job, onProgress) {
-      let chain = Promise.resolve();
-      const outcome = await inner.dispatch(host, job, (r: StepResult) => {
-        chain = chain.then(async () => onProgress(await scrubDeep(r)));
-      });
-      await chain;
-      return "results" in outcome ? { ...outcome, results: await scrubDeep(outcome.results) } : outcome;
-    },
-  };
 }

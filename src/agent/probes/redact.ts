@@ -82,7 +82,10 @@ const RULES: Rule[] = [
   {
     // token%3D…, %22token%22%3A%22… (query strings and bodies as proxies log them).
     kind: "url-encoded",
-    pattern: new RegExp(`(${SECRET_KEY}(?:%22)?%3D|${SECRET_KEY}%22%3A(?:%20)*%22)${NOT_REDACTED}[^&\\s"'%]+`, "gi"),
+    pattern: new RegExp(
+      `(${SECRET_KEY}(?:%22)?%3D|${SECRET_KEY}%22%3A(?:%20)*%22)${NOT_REDACTED}(?:%(?!26|22)[0-9A-Fa-f]{2}|[^&\\s"'%])+`,
+      "gi",
+    ),
     replace: (_m, key = "") => `${key}${redacted("url-encoded")}`,
   },
   {

@@ -12,9 +12,16 @@ import { findWithRuleSet } from "../contract/secret-rules.ts";
 
 const marker = (kind: string) => `[REDACTED:cp-${kind}]`;
 const NOT_MARKER = "(?!\\[REDACTED:)";
-/** Names a credential: the last word is one of these (`X-Custom-Auth`, `deviceToken`, `db_dsn`). */
+/**
+ * Names a credential: the last word is one of these (`X-Custom-Auth`, `deviceToken`, `db_dsn`).
+ * It starts only where a run of name characters starts (the lookbehind): unanchored, a pattern
+ * beginning `[A-Za-z0-9_.-]*` is tried at every character of a long run and scans to its end
+ * each time, quadratic in the run's length; a 7 MiB log of 3,000-character lines took minutes
+ * and cost the bundle its excerpt (`npx node bench/redaction.ts`). Every other leading run
+ * below (scheme, header name, backslashes, `eyJ…`) is anchored the same way.
+ */
 const NAME =
-  "[A-Za-z0-9_.-]*(?:token|tokens|password|passwd|pwd|secret|key|apikey|credentials?|dsn|auth|session|sid|cookie|code|pass)";
+  "(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:token|tokens|password|passwd|pwd|secret|key|apikey|credentials?|dsn|auth|session|sid|cookie|code|pass)";
 
 type Rule = { kind: string; pattern: RegExp; keep?: number };
 
@@ -32,7 +39,7 @@ const RULES: Rule[] = [
   // scheme://user:pass@, scheme://:pass@, scheme://token@ (kept: the scheme).
   {
     kind: "url-credentials",
-    pattern: new RegExp(`(\\b[a-z][a-z0-9+.-]*:\\/\\/)${NOT_MARKER}[^\\s/?#"'<>\\\\]+@`, "gi"),
+    pattern: new RegExp(`((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\\/\\/)${NOT_MARKER}[^\\s/?#"'<>\\\\]+@`, "gi"),
     keep: 1,
   },
   // Telegram's bot<id>:<secret>, in a URL path or a `status --all` table.
@@ -60,7 +67,7 @@ const RULES: Rule[] = [
   {
     kind: "header",
     pattern: new RegExp(
-      `(\\b[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)\\s*:\\s*)${NOT_MARKER}[^\\s\\r\\n,;"']{6,}`,
+      `((?<![A-Za-z0-9-])[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)\\s*:\\s*)${NOT_MARKER}[^\\s\\r\\n,;"']{6,}`,
       "gi",
     ),
     keep: 1,
@@ -68,7 +75,7 @@ const RULES: Rule[] = [
   // JSON escaped one level or more: \"token\":\"…\" or \\\"token\\\":\\\"…\\\".
   {
     kind: "field",
-    pattern: new RegExp(`((\\\\+)"${NAME}\\\\+"\\s*:\\s*\\\\+")${NOT_MARKER}[^"\\\\]{4,}`, "gi"),
+    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${NAME}\\\\+"\\s*:\\s*\\\\+")${NOT_MARKER}[^"\\\\]{4,}`, "gi"),
     keep: 1,
   },
   // Plain JSON: "token": "…".
@@ -83,12 +90,12 @@ const RULES: Rule[] = [
     keep: 1,
   },
   // `provided token "…"`, `token '…'`, `password “…”`: a credential word then a quoted value.
-  { kind: "quoted", pattern: new RegExp(`(\\b${NAME}\\s+)${NOT_MARKER}("[^"\\s]{6,}"|'[^'\\s]{6,}')`, "gi"), keep: 1 },
+  { kind: "quoted", pattern: new RegExp(`(${NAME}\\s+)${NOT_MARKER}("[^"\\s]{6,}"|'[^'\\s]{6,}')`, "gi"), keep: 1 },
   // name=value, name: value (env files, logs, query strings, CLI --flag value).
   {
     kind: "pair",
     pattern: new RegExp(
-      `(\\b${NAME}["']?(?:[ \\t]*[=:][ \\t]*|\\s+(?=--?|[A-Za-z0-9_-]*\\d)))${NOT_MARKER}("[^"]{4,}"|'[^']{4,}'|[^\\s&,;"'()|│]{6,})`,
+      `(${NAME}["']?(?:[ \\t]*[=:][ \\t]*|\\s+(?=--?|[A-Za-z0-9_-]*\\d)))${NOT_MARKER}("[^"]{4,}"|'[^']{4,}'|[^\\s&,;"'()|│]{6,})`,
       "gi",
     ),
     keep: 1,
@@ -96,7 +103,7 @@ const RULES: Rule[] = [
   // Pairing and setup codes: `openclaw pairing approve telegram ABCD2345`, `Pairing code: ABCD2345`.
   { kind: "pairing-code", pattern: /(\bpairing approve\s+[a-z0-9_-]+\s+)[A-Z0-9-]{4,}/gi, keep: 1 },
   { kind: "aws-key-id", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
-  { kind: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { kind: "jwt", pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
     kind: "provider-key",
     pattern:

@@ -274,7 +274,7 @@ describe("hub session jobs, with the real agent", () => {
     };
     const { session, enroll } = hub();
     agent(inMemoryDial(session), "node-leak", await enroll("node-leak"), leaky);
-    await until(() => session.isOnline("node-leak"));
+    await until("the agent online", 3_000, () => session.isOnline("node-leak"));
     const seen: StepResult[] = [];
     const outcome = await session.dispatch("node-leak", job("job_leak"), (r) => seen.push(r));
     const text = JSON.stringify([outcome, seen]);

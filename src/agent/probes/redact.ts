@@ -44,7 +44,15 @@ const NOT_REDACTED = "(?!\\[REDACTED:)";
  * `AWS_SECRET_ACCESS_KEY`, `DATABASE_DSN`, `AccountKey` slipped past a shorter list). The
  * name must end with the word, so `tokenSource=config` and `keyCount=3` stay readable.
  */
-const SECRET_KEY = "[A-Za-z0-9_.-]*(?:token|password|passwd|pwd|secret|key|credentials?|dsn)";
+const SECRET_WORD = "(?:token|password|passwd|pwd|secret|key|credentials?|dsn)";
+/**
+ * Where a key's name may start: not inside a run of name characters. Without this anchor a
+ * pattern that begins with `[A-Za-z0-9_.-]*` is tried at every character of a long run and scans
+ * to its end each time: quadratic, so a log of 3,000-character lines held the redactor for
+ * minutes (issue 32; `npx node bench/redaction.ts`). Anchored, each run is scanned once.
+ */
+const NAME_START = "(?<![A-Za-z0-9_.-])";
+const SECRET_KEY = `${NAME_START}[A-Za-z0-9_.-]*${SECRET_WORD}`;
 
 type Rule = { kind: RedactionKind; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
 
@@ -58,7 +66,7 @@ const RULES: Rule[] = [
     // Any userinfo: scheme://user:password@, scheme://:password@ (redis), scheme://<token>@
     // (git remotes with a PAT). Up to the last `@` of the authority: a password may hold one.
     kind: "url-credentials",
-    pattern: new RegExp(`\\b([a-z][a-z0-9+.-]*:\\/\\/)${NOT_REDACTED}[^\\s/?#"'<>]*@`, "gi"),
+    pattern: new RegExp(`((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\\/\\/)${NOT_REDACTED}[^\\s/?#"'<>]*@`, "gi"),
     replace: (_m, scheme = "") => `${scheme}${redacted("url-credentials")}@`,
   },
   // Issue 32: the forms that got out of an OpenClaw host. Telegram's bot<id>:<token> (URLs,
@@ -76,7 +84,7 @@ const RULES: Rule[] = [
   {
     // A JSON frame inside a log line: \"token\":\"…\" (escaped once or more).
     kind: "escaped-field",
-    pattern: new RegExp(`((\\\\+)"${SECRET_KEY}\\\\+"\\s*:\\s*\\\\+")${NOT_REDACTED}[^"\\\\]+`, "gi"),
+    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_KEY}\\\\+"\\s*:\\s*\\\\+")${NOT_REDACTED}[^"\\\\]+`, "gi"),
     replace: (_m, key = "") => `${key}${redacted("escaped-field")}`,
   },
   {
@@ -107,7 +115,7 @@ const RULES: Rule[] = [
     // Headers named for a credential: X-Custom-Auth, X-Api-Key, Proxy-Authorization.
     kind: "auth-header",
     pattern: new RegExp(
-      `(\\b[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)[ \\t]*:[ \\t]*)${NOT_REDACTED}(?!(?:Bearer|Basic)\\s)[^\\s,;"']{6,}`,
+      `((?<![A-Za-z0-9-])[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)[ \\t]*:[ \\t]*)${NOT_REDACTED}(?!(?:Bearer|Basic)\\s)[^\\s,;"']{6,}`,
       "gi",
     ),
     replace: (_m, head = "") => `${head}${redacted("auth-header")}`,
@@ -141,7 +149,10 @@ const RULES: Rule[] = [
   {
     // `--token X`, `--token=X`, `--password X`, `--api-key=X`, also quoted values.
     kind: "cli-arg",
-    pattern: new RegExp(`(--${SECRET_KEY})(\\s+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`, "gi"),
+    pattern: new RegExp(
+      `(${NAME_START}--[A-Za-z0-9_.-]*${SECRET_WORD})(\\s+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`,
+      "gi",
+    ),
     replace: (_m, flag = "", sep = "") => `${flag}${sep}${redacted("cli-arg")}`,
   },
   {
@@ -155,7 +166,7 @@ const RULES: Rule[] = [
     // Also `aws_secret_access_key = …` (the AWS CLI's credentials file and `configure list`).
     kind: "secret-pair",
     pattern: new RegExp(
-      `\\b(${SECRET_KEY})([ \\t]*=[ \\t]*|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`,
+      `(${SECRET_KEY})([ \\t]*=[ \\t]*|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`,
       "gi",
     ),
     replace: (_m, key = "", sep = "") => `${key}${sep}${redacted("secret-pair")}`,
@@ -186,7 +197,7 @@ const RULES: Rule[] = [
   // A bare JWT (session cookies, id tokens in logs): secretlint's recommended rules have none.
   {
     kind: "jwt",
-    pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
     replace: () => redacted("jwt"),
   },
 ];

@@ -8,8 +8,10 @@ import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { ConsoleSessions } from "../adapters/http/console-sessions.ts";
+import { NotReady } from "../adapters/http/ops-routes.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { chatWithCommandName } from "../core/chat/command-name.ts";
+import { isClawopsError } from "../core/errors.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import type { WatchSettings } from "../core/hosts/watch-state.ts";
 import { scrubbedTransport } from "../core/hub/scrubbed-transport.ts";
@@ -311,7 +313,21 @@ function buildApp(
         {
           name: "store",
           what: "the store answers a query",
-          check: () => base.store.listJobs({ limit: 1 }).then(() => {}),
+          // A read, then whether a write could start: another process holding the write lock
+          // leaves reads working (WAL) while every command would fail (sqlite-busy.ts).
+          check: async () => {
+            await base.store.listJobs({ limit: 1 });
+            try {
+              base.store.probeWrites();
+            } catch (err) {
+              if (isClawopsError(err) && err.code === "database_busy")
+                throw new NotReady(
+                  "busy",
+                  "another process holds the database's write lock: commands answer busy, try again",
+                );
+              throw err;
+            }
+          },
         },
         {
           name: "hub",

@@ -47,6 +47,7 @@ export type ErrorCode =
   | "recover_not_started"
   | "recover_unavailable"
   | "not_configured"
+  | "database_busy"
   | "internal";
 
 export class ClawopsError extends Error {

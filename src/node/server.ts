@@ -8,10 +8,13 @@ import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { ConsoleSessions } from "../adapters/http/console-sessions.ts";
+import { NotReady } from "../adapters/http/ops-routes.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { chatWithCommandName } from "../core/chat/command-name.ts";
+import { isClawopsError } from "../core/errors.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import type { WatchSettings } from "../core/hosts/watch-state.ts";
+import { scrubbedTransport } from "../core/hub/scrubbed-transport.ts";
 import { failInterruptedJobs } from "../core/incidents/interrupted-jobs.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
@@ -193,7 +196,8 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
   return {
     metrics,
     // Every step result that comes back is timed (step_duration_seconds), whichever transport ran it.
-    transport: measuredTransport(config.transport ? config.transport(hub) : hub, metrics),
+    // SSM results pass the second scan here; the hub's frames pass it in the hub (core/secret-scrub.ts).
+    transport: measuredTransport(config.transport ? scrubbedTransport(config.transport(hub)) : hub, metrics),
     consoleChat,
     chat: slackChat ?? consoleChat,
     bundles,
@@ -313,7 +317,21 @@ function buildApp(
         {
           name: "store",
           what: "the store answers a query",
-          check: () => base.store.listJobs({ limit: 1 }).then(() => {}),
+          // A read, then whether a write could start: another process holding the write lock
+          // leaves reads working (WAL) while every command would fail (sqlite-busy.ts).
+          check: async () => {
+            await base.store.listJobs({ limit: 1 });
+            try {
+              base.store.probeWrites();
+            } catch (err) {
+              if (isClawopsError(err) && err.code === "database_busy")
+                throw new NotReady(
+                  "busy",
+                  "another process holds the database's write lock: commands answer busy, try again",
+                );
+              throw err;
+            }
+          },
         },
         {
           name: "hub",

@@ -2,8 +2,11 @@ import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
 import { readStoredMessage } from "../adapters/console/legacy.ts";
+import { applyMigrations, type SchemaMigrations } from "../adapters/sql/migrations.ts";
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
+import { damagedDatabaseMessage, isDamagedError } from "./database-backup.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
+import { BUSY_WAIT_MS, guardBusy, probeWrites } from "./sqlite-busy.ts";
 import { BACKSTOP_PAGES, WalCheckpointer } from "./wal-checkpointer.ts";
 
 /**
@@ -15,21 +18,34 @@ const PRAGMAS = `
 PRAGMA journal_mode = WAL;
 -- WAL + NORMAL: durable across process crashes, one fsync per checkpoint instead of per write.
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 5000;
+-- At most this long a write waits for another process's lock (sqlite-busy.ts).
+PRAGMA busy_timeout = ${BUSY_WAIT_MS};
 -- Checkpoints run on a worker thread (wal-checkpointer.ts); this connection's own only as a backstop.
 PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES};
 `;
-const CONSOLE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS console_events (
+/** The console's messages (Node only), a schema of its own in the same file. */
+const CONSOLE_MIGRATIONS: SchemaMigrations = {
+  schema: "console",
+  migrations: [
+    {
+      id: 1,
+      name: "console events",
+      up: `CREATE TABLE IF NOT EXISTS console_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, channel TEXT NOT NULL, ts TEXT NOT NULL, thread_ts TEXT,
-  text TEXT NOT NULL, blocks TEXT NOT NULL, at INTEGER NOT NULL);
-`;
+  text TEXT NOT NULL, blocks TEXT NOT NULL, at INTEGER NOT NULL);`,
+    },
+  ],
+};
 
 type Row = Record<string, string | number | null>;
 type Statement = ReturnType<DatabaseSync["prepare"]>;
 
-/** node:sqlite behind the shared store's driver, compiling each SQL text once. */
+/**
+ * node:sqlite behind the shared store's driver, compiling each SQL text once. A statement that
+ * finds another process holding the write lock throws `database_busy` (sqlite-busy.ts).
+ */
 export function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: string): Statement; clear(): void } {
+  const name = db.location() ?? "the in-memory database";
   // Compiling SQL costs more than running these statements: prepare each text once.
   const statements = new Map<string, Statement>();
   const statement = (text: string): Statement => {
@@ -41,11 +57,43 @@ export function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: strin
     return st;
   };
   return {
-    exec: (script) => db.exec(script),
-    rows: (sql, ...params: SqlValue[]) => statement(sql).all(...params) as Row[],
+    name,
+    exec: (script) => guardBusy(db, name, script, () => db.exec(script)),
+    rows: (sql, ...params: SqlValue[]) => guardBusy(db, name, sql, () => statement(sql).all(...params) as Row[]),
+    transaction: (fn) => {
+      // Inside this connection's open write batch, the batch's commit is the transaction.
+      if (db.isTransaction) return fn();
+      guardBusy(db, name, "BEGIN IMMEDIATE", () => db.exec("BEGIN IMMEDIATE"));
+      try {
+        fn();
+        db.exec("COMMIT");
+      } catch (err) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw err;
+      }
+    },
     statement,
     clear: () => statements.clear(),
   };
+}
+
+/**
+ * Opens the database file and applies its migrations. A file SQLite cannot read (damaged, or not
+ * a database) stops here with what to do (database-backup.ts names the latest backup).
+ */
+function openDatabase(path: string): DatabaseSync {
+  let db: DatabaseSync | null = null;
+  try {
+    db = new DatabaseSync(path);
+    db.exec(PRAGMAS);
+    // Reads the schema: a damaged first page or schema table shows here, not at the first request.
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return db;
+  } catch (err) {
+    db?.close();
+    if (isDamagedError(err)) throw new Error(damagedDatabaseMessage(path, err), { cause: err });
+    throw err;
+  }
 }
 
 export class SqliteStore extends SqlStateStore implements ConsoleLog {
@@ -59,17 +107,20 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
       ensurePrivateDir(dirname(path));
       ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
     }
-    const db = new DatabaseSync(path);
-    db.exec(PRAGMAS);
-    // Databases from before fleet tags get the column before the shared schema is checked.
-    const hosts = db.prepare("PRAGMA table_info(hosts)").all() as Row[];
-    if (hosts.length > 0 && !hosts.some((c) => c.name === "tags")) db.exec("ALTER TABLE hosts ADD COLUMN tags TEXT");
+    const db = path === ":memory:" ? new DatabaseSync(path) : openDatabase(path);
+    if (path === ":memory:") db.exec(PRAGMAS);
     const driver = nodeDriver(db);
+    // The state's migrations (the shared store's constructor), then the console's.
     super(driver);
+    applyMigrations(driver, CONSOLE_MIGRATIONS, { transaction: driver.transaction, now: Date.now, where: driver.name });
     this.db = db;
     this.node = driver;
-    db.exec(CONSOLE_SCHEMA);
     this.checkpointer = path === ":memory:" ? null : new WalCheckpointer(path);
+  }
+
+  /** /readyz: throws `database_busy` while another process holds the write lock (writes would fail). */
+  probeWrites(): void {
+    probeWrites(this.db, this.node.name);
   }
 
   /** The open write batch: committed by `commitBatch` a loop turn after it was opened. */
@@ -97,7 +148,7 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
     if (!batch) return;
     this.batch = null;
     try {
-      this.db.exec("COMMIT");
+      guardBusy(this.db, this.node.name, "COMMIT", () => this.db.exec("COMMIT"));
       batch.settle();
     } catch (err) {
       if (this.db.isTransaction) this.db.exec("ROLLBACK");
@@ -119,18 +170,24 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
   }
 
   async append(event: Omit<ConsoleEvent, "seq">): Promise<ConsoleEvent> {
-    const row = this.sql(
-      "INSERT INTO console_events (kind, channel, ts, thread_ts, text, blocks, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-    ).get(
-      event.kind,
-      event.channel,
-      event.ts,
-      event.threadTs,
-      event.text,
-      // The column is named for what it held first (Block Kit); it now holds the neutral message.
-      JSON.stringify(event.message),
-      event.at,
-    ) as Row;
+    const insert =
+      "INSERT INTO console_events (kind, channel, ts, thread_ts, text, blocks, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq";
+    const row = guardBusy(
+      this.db,
+      this.node.name,
+      insert,
+      () =>
+        this.sql(insert).get(
+          event.kind,
+          event.channel,
+          event.ts,
+          event.threadTs,
+          event.text,
+          // The column is named for what it held first (Block Kit); it now holds the neutral message.
+          JSON.stringify(event.message),
+          event.at,
+        ) as Row,
+    );
     return { ...event, seq: Number(row.seq) };
   }
 

@@ -46,8 +46,10 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
-    this.store = new DurableObjectSqlStore(ctx.storage.sql);
-    this.recovery = new SqlRecoveryStore(durableObjectSqlDriver(ctx.storage.sql));
+    // Each store applies its numbered migrations here (src/adapters/sql/migrations.ts); a store
+    // newer than this code throws, and the object answers nothing until that code is deployed.
+    this.store = new DurableObjectSqlStore(ctx.storage);
+    this.recovery = new SqlRecoveryStore(durableObjectSqlDriver(ctx.storage, "the directory object's SQLite"));
   }
 
   insertConfirmation(c: ConfirmationRecord) {

@@ -1,12 +1,19 @@
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
 
-/** Durable Object SQLite (`ctx.storage.sql`) behind the shared SQL driver. */
-export function durableObjectSqlDriver(sql: SqlStorage): SqlDriver {
+/**
+ * Durable Object SQLite (`ctx.storage.sql`) behind the shared SQL driver; `transactionSync` for
+ * the migrations at start. One object's storage has one writer (the object), so it is never
+ * busy the way a file another process locks is.
+ */
+export function durableObjectSqlDriver(storage: DurableObjectStorage, name: string): SqlDriver {
+  const sql = storage.sql;
   return {
+    name,
     exec: (script) => {
       sql.exec(script);
     },
     rows: (query, ...params: SqlValue[]) => sql.exec(query, ...params).toArray(),
+    transaction: (fn) => storage.transactionSync(fn),
   };
 }
 
@@ -17,7 +24,7 @@ export function durableObjectSqlDriver(sql: SqlStorage): SqlDriver {
  * within the object.
  */
 export class DurableObjectSqlStore extends SqlStateStore {
-  constructor(sql: SqlStorage) {
-    super(durableObjectSqlDriver(sql));
+  constructor(storage: DurableObjectStorage, name = "the directory object's SQLite") {
+    super(durableObjectSqlDriver(storage, name));
   }
 }

@@ -57,7 +57,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
-    migrateHostTables(ctx.storage.sql);
+    migrateHostTables(ctx.storage, ctx.id.name ?? ctx.id.toString());
     this.store = new DirectoryStore(env.DIRECTORY);
     this.jobs = new SqlJobQueue(ctx.storage.sql);
     this.early = new SqlEarlyResults(ctx.storage.sql);

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import { applyMigrations, type SchemaMigrations } from "../adapters/sql/migrations.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
+import { durableObjectSqlDriver } from "./do-sql-store.ts";
 import type { WorkerEnv } from "./env.ts";
 import type { WatchShardRpc } from "./rpc.ts";
 
@@ -16,6 +18,18 @@ export function watchShardName(host: string): string {
   return `watch-${h % WATCH_SHARD_COUNT}`;
 }
 
+/** The shard's schema, numbered (src/adapters/sql/migrations.ts). */
+const WATCH_SHARD_MIGRATIONS: SchemaMigrations = {
+  schema: "watch",
+  migrations: [
+    {
+      id: 1,
+      name: "watch states",
+      up: "CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NULL, reported_at INTEGER NOT NULL)",
+    },
+  ],
+};
+
 /**
  * A copy of the watch states of the hosts that hash to it (docs/watch.md), in its SQLite: each
  * host's object writes its own state here when it changes, so `/openclaw status all` over
@@ -24,9 +38,12 @@ export function watchShardName(host: string): string {
 export class WatchShard extends DurableObject<WorkerEnv> implements WatchShardRpc {
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
-    ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NULL, reported_at INTEGER NOT NULL)",
-    );
+    const name = "the watch shard's SQLite";
+    applyMigrations(durableObjectSqlDriver(ctx.storage, name), WATCH_SHARD_MIGRATIONS, {
+      transaction: (fn) => ctx.storage.transactionSync(fn),
+      now: Date.now,
+      where: name,
+    });
   }
 
   async put(record: WatchRecord): Promise<void> {

@@ -12,6 +12,7 @@ import type { JobSpec } from "../../src/core/ports/transport.ts";
 import { createLinkedFramePair, type InMemoryDial, inMemoryDial, serveOnSession } from "../support/frame-pair.ts";
 import { quietLogger, until } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
+import { leaked, plantedCorpus } from "../support/planted-secrets.ts";
 
 /**
  * The one hub session (src/core/hub/hub-session.ts) against the real agent connection code
@@ -255,6 +256,30 @@ describe("hub session jobs, with the real agent", () => {
       .map((w) => `${w.from}:${JSON.parse(w.text).type}`);
     expect(types).toEqual(["hub:job.run", "agent:job.progress", "agent:job.result", "hub:job.ack"]);
     expect(session.pendingJobs).toBe(0);
+  });
+
+  it("scrubs every result an agent sends before anyone reads it (issue 32: an agent that redacts nothing)", async () => {
+    const corpus = plantedCorpus();
+    const leaky: JobRunner = {
+      async run(j, onResult) {
+        const out: StepResult[] = j.steps.map(() => ({
+          step: "versions",
+          status: "error",
+          durationMs: 1,
+          error: { code: "EXEC_FAILED", message: corpus.map((p) => p.text).join("\n") },
+        }));
+        for (const r of out) onResult(r);
+        return out;
+      },
+    };
+    const { session, enroll } = hub();
+    agent(inMemoryDial(session), "node-leak", await enroll("node-leak"), leaky);
+    await until("the agent online", 3_000, () => session.isOnline("node-leak"));
+    const seen: StepResult[] = [];
+    const outcome = await session.dispatch("node-leak", job("job_leak"), (r) => seen.push(r));
+    const text = JSON.stringify([outcome, seen]);
+    expect(text).toContain("EXEC_FAILED");
+    expect(corpus.filter((p) => leaked(p, text)).map((p) => p.form)).toEqual([]);
   });
 
   it("with progress: false the agent sends only its result, which holds every step once", async () => {

@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyArchive } from "../../src/core/bundles/archive.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type BundleLab, makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
+import { runCliProcess } from "../support/cli-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 
 /**
@@ -14,7 +13,6 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
  * agent process on a lab host with planted secrets, and the `clawops bundle` CLI, which prints
  * the summary and the signed download link.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
 const HOST = "lab-console";
 
 let lab: BundleLab;
@@ -22,23 +20,8 @@ let cp: ControlPlaneProcess;
 let agentDir: string;
 let agent: AgentProcess;
 
-function clawops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, "--server", cp.url], {
-      env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: cp.dataDir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function clawops(args: string[]) {
+  return runCliProcess(args, { server: cp.url, dataDir: cp.dataDir });
 }
 
 beforeAll(async () => {

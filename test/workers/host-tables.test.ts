@@ -28,19 +28,34 @@ describe("host object tables", () => {
   it("creates a missing table and moves an old object's queued triages to the job queue", async () => {
     await runInDurableObject(hostObject("tables-old"), (_i, state) => {
       const sql = state.storage.sql;
-      // As an object from before bundles and the watch: its triage queue, no job queue, no watch table.
+      // As an object from before bundles, the watch and the migrations ledger: its triage queue,
+      // no job queue, no watch table, nothing recorded.
       sql.exec("DROP TABLE IF EXISTS job_queue");
       sql.exec("DROP TABLE IF EXISTS host_watch");
+      sql.exec("DROP TABLE IF EXISTS schema_migrations");
       sql.exec("CREATE TABLE triage_queue (job_id TEXT PRIMARY KEY, enqueued_at INTEGER NOT NULL)");
       sql.exec("INSERT INTO triage_queue (job_id, enqueued_at) VALUES ('job_old', 42)");
-      migrateHostTables(sql);
-      expect(tables(sql)).toEqual(["early_results", "host_watch", "job_queue", "recover_claim"]);
+      expect(migrateHostTables(state.storage)).toEqual([1, 2]);
+      expect(tables(sql)).toEqual(["early_results", "host_watch", "job_queue", "recover_claim", "schema_migrations"]);
       expect(sql.exec("SELECT job_id, run, enqueued_at FROM job_queue").toArray()).toEqual([
         { job_id: "job_old", run: '{"kind":"triage"}', enqueued_at: 42 },
       ]);
-      // Run again (the next construction): nothing changes.
-      migrateHostTables(sql);
+      // Run again (the next construction): nothing to apply, nothing written.
+      const written = sql.databaseSize;
+      expect(migrateHostTables(state.storage)).toEqual([]);
       expect(sql.exec("SELECT COUNT(*) AS n FROM job_queue").one().n).toBe(1);
+      expect(sql.databaseSize).toBe(written);
+    });
+  });
+
+  it("refuses an object written by a newer clawops, naming both versions", async () => {
+    await runInDurableObject(hostObject("tables-newer"), (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO schema_migrations (schema, id, name, applied_at) VALUES ('host', 99, 'from the future', 0)",
+      );
+      expect(() => migrateHostTables(state.storage, "node-9")).toThrow(
+        /host object's SQLite \(node-9\) was written by a newer clawops: its host schema is at migration 99, and this version knows migrations up to 2/,
+      );
     });
   });
 

@@ -14,6 +14,22 @@ export interface ReadinessCheck {
   check: () => Promise<void> | void;
 }
 
+/**
+ * A check's failure that may be named in the answer: its state word (`busy`) and what it means
+ * for a caller ("another process holds the database's write lock; try again"), nothing secret.
+ * Any other error is only "failed", its text in the log.
+ */
+export class NotReady extends Error {
+  readonly state: string;
+  readonly say: string;
+  constructor(state: string, say: string) {
+    super(say);
+    this.name = "NotReady";
+    this.state = state;
+    this.say = say;
+  }
+}
+
 export interface MetricsExport {
   /** CLAWOPS_METRICS_TOKEN; unset: /metrics answers 503 saying to set it. */
   token: string | undefined;
@@ -87,19 +103,20 @@ async function readiness(c: Context, checks: readonly ReadinessCheck[], logger: 
             );
           }),
         ]);
-        return { check, ok: true };
+        return { check, ok: true, state: "ok", say: check.what };
       } catch (err) {
         logger.warn("readiness check failed", { check: check.name, err: errorMessage(err) });
-        return { check, ok: false };
+        if (err instanceof NotReady) return { check, ok: false, state: err.state, say: err.say };
+        return { check, ok: false, state: "failed", say: check.what };
       } finally {
         if (timer !== null) clearTimeout(timer);
       }
     }),
   );
-  const status = Object.fromEntries(results.map((r) => [r.check.name, r.ok ? "ok" : "failed"]));
+  const status = Object.fromEntries(results.map((r) => [r.check.name, r.state]));
   const failed = results.filter((r) => !r.ok);
   if (failed.length === 0) return c.json({ ok: true, checks: status });
-  const message = `Not ready: ${failed.map((r) => `${r.check.name} failed (${r.check.what})`).join("; ")}. The control-plane log says why.`;
+  const message = `Not ready: ${failed.map((r) => `${r.check.name} ${r.state} (${r.say})`).join("; ")}. The control-plane log says why.`;
   return c.json({ ok: false, error: { code: "not_ready", message }, checks: status }, 503);
 }
 

@@ -21,9 +21,11 @@ interface SqlDriver {
 
 // ---------------------------------------------------------------------------------------------
 // SCHEMA: incident records (issue 29). Every table and index of the incident record lives here
-// and only here, so a numbered migration (issue 32) can take this block as one step.
+// and only here; it is the state schema's migration 4 (state-store.ts STATE_MIGRATIONS, issue 32),
+// applied once and recorded. Released, it does not change: a new column or table is a new
+// numbered migration in STATE_MIGRATIONS.
 // ---------------------------------------------------------------------------------------------
-export const INCIDENT_BOOK_SCHEMA = `
+export const INCIDENT_BOOK_MIGRATION = `
 CREATE TABLE IF NOT EXISTS incident_records (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL, hosts TEXT NOT NULL,
   channel TEXT, thread_ts TEXT, owner TEXT, opened_at INTEGER NOT NULL, opened_by TEXT NOT NULL,
@@ -61,7 +63,6 @@ export class SqlIncidentBook {
 
   constructor(driver: SqlDriver) {
     this.driver = driver;
-    driver.exec(INCIDENT_BOOK_SCHEMA);
   }
 
   async openIncident(i: Incident, key: string): Promise<Incident> {

@@ -10,6 +10,7 @@ import type {
   ScheduledFreeze,
   ScheduledFreezeStage,
 } from "../../core/ports/recovery.ts";
+import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
 import type { SqlDriver, SqlRow, SqlValue } from "./state-store.ts";
 
 /**
@@ -19,7 +20,13 @@ import type { SqlDriver, SqlRow, SqlValue } from "./state-store.ts";
  * is append-only twice over: this class has no UPDATE or DELETE statement for it, and triggers
  * make SQLite refuse either from anyone else. Writes whose effect matters use `RETURNING`.
  */
-export const RECOVERY_SCHEMA = `
+export const RECOVERY_MIGRATIONS: SchemaMigrations = {
+  schema: "recovery",
+  migrations: [
+    {
+      id: 1,
+      name: "freezes, the audit log, confirmations, scheduled freezes",
+      up: `
 CREATE TABLE IF NOT EXISTS freezes (
   target TEXT PRIMARY KEY, owner TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, channel TEXT NOT NULL, notices TEXT NOT NULL);
@@ -30,7 +37,7 @@ CREATE INDEX IF NOT EXISTS audit_log_host ON audit_log (host, seq);
 CREATE TABLE IF NOT EXISTS confirmations (
   id TEXT PRIMARY KEY, host TEXT NOT NULL, step TEXT NOT NULL, action TEXT NOT NULL, job TEXT NOT NULL,
   requested_by TEXT NOT NULL, channel TEXT NOT NULL, thread_ts TEXT, message_ts TEXT, created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT, offers_drain INTEGER NOT NULL DEFAULT 0);
+  expires_at INTEGER NOT NULL, decided_at INTEGER, decided_by TEXT, decision TEXT);
 CREATE TABLE IF NOT EXISTS scheduled_freezes (
   id TEXT PRIMARY KEY, target TEXT NOT NULL, owner TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
   channel TEXT NOT NULL, created_at INTEGER NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,
@@ -40,7 +47,19 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-`;
+`,
+    },
+    // Which buttons a confirmation offered; older rows read as not offering "once drained", the
+    // safe side. Was "add the column if it is missing" in this file's constructor.
+    {
+      id: 2,
+      name: "confirmations.offers_drain",
+      up: (sql) => addColumnIfMissing(sql, "confirmations", "offers_drain", "INTEGER NOT NULL DEFAULT 0"),
+    },
+    // What lifts an automatic freeze (null: a person's). Was "add the column if it is missing" too.
+    { id: 3, name: "freezes.auto", up: (sql) => addColumnIfMissing(sql, "freezes", "auto", "TEXT") },
+  ],
+};
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
@@ -68,20 +87,10 @@ function freezeRow(f: FreezeRecord): SqlValue[] {
 export class SqlRecoveryStore implements RecoveryStore {
   private readonly sql: SqlDriver;
 
-  constructor(driver: SqlDriver) {
+  /** Applies the recovery schema's migrations first (SchemaError: a database newer than this code). */
+  constructor(driver: SqlDriver, now: () => number = Date.now) {
     this.sql = driver;
-    this.sql.exec(RECOVERY_SCHEMA);
-    // Stores made before confirmations recorded which buttons they offered: add the column
-    // (their rows read as not offering "once drained", the safe side).
-    const table = String(
-      this.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'confirmations'")?.sql,
-    );
-    if (!table.includes("offers_drain")) {
-      this.sql.exec("ALTER TABLE confirmations ADD COLUMN offers_drain INTEGER NOT NULL DEFAULT 0");
-    }
-    // Stores made before automatic freezes: add the column that says what lifts one (null: a person's).
-    const freezes = String(this.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'freezes'")?.sql);
-    if (!freezes.includes("auto")) this.sql.exec("ALTER TABLE freezes ADD COLUMN auto TEXT");
+    applyMigrations(driver, RECOVERY_MIGRATIONS, { transaction: driver.transaction, now, where: driver.name });
   }
 
   private one(query: string, ...params: SqlValue[]): SqlRow | undefined {

@@ -9,7 +9,8 @@ import type {
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
-import { SqlIncidentBook } from "./incident-book.ts";
+import { INCIDENT_BOOK_MIGRATION, SqlIncidentBook } from "./incident-book.ts";
+import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
 
 /**
  * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one
@@ -26,12 +27,27 @@ export interface SqlDriver {
   exec(script: string): void;
   /** Runs one statement and returns its rows (none for a write without RETURNING). */
   rows(sql: string, ...params: SqlValue[]): SqlRow[];
+  /** Runs `fn` atomically (the migrations at start). */
+  transaction(fn: () => void): void;
+  /** The database, as messages to a person name it: a file's path, "the directory object's SQLite". */
+  readonly name: string;
 }
 
-export const STATE_SCHEMA = `
+/**
+ * The state's schema, one numbered step at a time (migrations.ts): recorded in the database,
+ * applied at start. 1-4 are what databases had before the ledger (a3938bf and after), so they
+ * accept a database that already has their table, column or index.
+ */
+export const STATE_MIGRATIONS: SchemaMigrations = {
+  schema: "state",
+  migrations: [
+    {
+      id: 1,
+      name: "hosts, enrollment codes, incidents, jobs, requests, claims, job results, watch states",
+      up: `
 CREATE TABLE IF NOT EXISTS hosts (
   name TEXT PRIMARY KEY, public_key TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER,
-  agent_version TEXT, gateway_version TEXT, last_seen_at INTEGER, tags TEXT);
+  agent_version TEXT, gateway_version TEXT, last_seen_at INTEGER);
 CREATE TABLE IF NOT EXISTS enrollment_codes (
   code_hash TEXT PRIMARY KEY, host TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
 CREATE TABLE IF NOT EXISTS incidents (
@@ -42,10 +58,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   channel TEXT NOT NULL, user TEXT NOT NULL, thread_ts TEXT, progress_ts TEXT, result_ts TEXT, created_at INTEGER NOT NULL,
   finished_at INTEGER, detail TEXT);
 -- listJobs (/readyz, \`jobs\`, the jobs a restart finds running) reads newest first: through this
--- index it reads the rows it returns, not the whole table and a sort. jobs_status, which no query
--- could use, cost every job a write and is dropped.
+-- index it reads the rows it returns, not the whole table and a sort.
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
-DROP INDEX IF EXISTS jobs_status;
 CREATE TABLE IF NOT EXISTS requests (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, until INTEGER NOT NULL);
@@ -53,7 +67,15 @@ CREATE INDEX IF NOT EXISTS claims_until ON claims (until);
 CREATE TABLE IF NOT EXISTS job_results (
   job_id TEXT NOT NULL, step TEXT NOT NULL, result TEXT NOT NULL, PRIMARY KEY (job_id, step));
 CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NULL, reported_at INTEGER NOT NULL);
-`;
+`,
+    },
+    // Fleet tags. Was "add the column if it is missing" in src/node/sqlite-store.ts.
+    { id: 2, name: "hosts.tags", up: (sql) => addColumnIfMissing(sql, "hosts", "tags", "TEXT") },
+    // jobs_status, which no query could use, cost every job a write.
+    { id: 3, name: "drop index jobs_status", up: "DROP INDEX IF EXISTS jobs_status;" },
+    { id: 4, name: "incident records and their timelines", up: INCIDENT_BOOK_MIGRATION },
+  ],
+};
 
 const JOB_COLUMNS: Record<keyof JobPatch, string> = {
   status: "status",
@@ -64,7 +86,7 @@ const JOB_COLUMNS: Record<keyof JobPatch, string> = {
   detail: "detail",
 };
 
-/** listJobs: newest first, through jobs_created (see STATE_SCHEMA). */
+/** listJobs: newest first, through jobs_created (see STATE_MIGRATIONS). */
 export const LIST_JOBS_SQL =
   "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3";
 
@@ -78,9 +100,10 @@ export class SqlStateStore implements Store {
   /** The incident records (incident-book.ts: their schema and queries, in one place). */
   private readonly book: SqlIncidentBook;
 
-  constructor(driver: SqlDriver) {
+  /** Applies the state's migrations first (SchemaError: a database newer than this code, or a failed step). */
+  constructor(driver: SqlDriver, now: () => number = Date.now) {
     this.driver = driver;
-    driver.exec(STATE_SCHEMA);
+    applyMigrations(driver, STATE_MIGRATIONS, { transaction: driver.transaction, now, where: driver.name });
     this.book = new SqlIncidentBook(driver);
   }
 

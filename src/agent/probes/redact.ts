@@ -21,7 +21,16 @@ export type RedactionKind =
   | "aws-access-key"
   | "jwt"
   | "google-api-key"
-  | "provider-key";
+  | "provider-key"
+  | "escaped-field"
+  | "url-encoded"
+  | "quoted-token"
+  | "auth-header"
+  | "cookie"
+  | "telegram-bot-token"
+  | "webhook-secret"
+  | "pairing-code"
+  | "aws-secret-key";
 
 export const redacted = (kind: RedactionKind) => `[REDACTED:${kind}]`;
 
@@ -35,7 +44,15 @@ const NOT_REDACTED = "(?!\\[REDACTED:)";
  * `AWS_SECRET_ACCESS_KEY`, `DATABASE_DSN`, `AccountKey` slipped past a shorter list). The
  * name must end with the word, so `tokenSource=config` and `keyCount=3` stay readable.
  */
-const SECRET_KEY = "[A-Za-z0-9_.-]*(?:token|password|passwd|pwd|secret|key|credentials?|dsn)";
+const SECRET_WORD = "(?:token|password|passwd|pwd|secret|key|credentials?|dsn)";
+/**
+ * Where a key's name may start: not inside a run of name characters. Without this anchor a
+ * pattern that begins with `[A-Za-z0-9_.-]*` is tried at every character of a long run and scans
+ * to its end each time: quadratic, so a log of 3,000-character lines held the redactor for
+ * minutes (issue 32; `npx node bench/redaction.ts`). Anchored, each run is scanned once.
+ */
+const NAME_START = "(?<![A-Za-z0-9_.-])";
+const SECRET_KEY = `${NAME_START}[A-Za-z0-9_.-]*${SECRET_WORD}`;
 
 type Rule = { kind: RedactionKind; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
 
@@ -49,12 +66,79 @@ const RULES: Rule[] = [
     // Any userinfo: scheme://user:password@, scheme://:password@ (redis), scheme://<token>@
     // (git remotes with a PAT). Up to the last `@` of the authority: a password may hold one.
     kind: "url-credentials",
-    pattern: new RegExp(`\\b([a-z][a-z0-9+.-]*:\\/\\/)${NOT_REDACTED}[^\\s/?#"'<>]*@`, "gi"),
+    pattern: new RegExp(`((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\\/\\/)${NOT_REDACTED}[^\\s/?#"'<>]*@`, "gi"),
     replace: (_m, scheme = "") => `${scheme}${redacted("url-credentials")}@`,
+  },
+  // Issue 32: the forms that got out of an OpenClaw host. Telegram's bot<id>:<token> (URLs,
+  // `openclaw status --all`'s table) and Discord/Slack webhook paths.
+  {
+    kind: "telegram-bot-token",
+    pattern: /(\bbot)?\d{6,12}:[A-Za-z0-9_-]{30,}/g,
+    replace: (_m, bot = "") => `${bot}${redacted("telegram-bot-token")}`,
+  },
+  {
+    kind: "webhook-secret",
+    pattern: /(\/api\/webhooks\/\d+\/|hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]{16,}/g,
+    replace: (_m, path = "") => `${path}${redacted("webhook-secret")}`,
+  },
+  {
+    // A JSON frame inside a log line: \"token\":\"…\" (escaped once or more).
+    kind: "escaped-field",
+    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_KEY}\\\\+"\\s*:\\s*\\\\+")${NOT_REDACTED}[^"\\\\]+`, "gi"),
+    replace: (_m, key = "") => `${key}${redacted("escaped-field")}`,
+  },
+  {
+    // token%3D…, %22token%22%3A%22… (query strings and bodies as proxies log them).
+    kind: "url-encoded",
+    pattern: new RegExp(
+      `(${SECRET_KEY}(?:%22)?%3D|${SECRET_KEY}%22%3A(?:%20)*%22)${NOT_REDACTED}(?:%(?!26|22)[0-9A-Fa-f]{2}|[^&\\s"'%])+`,
+      "gi",
+    ),
+    replace: (_m, key = "") => `${key}${redacted("url-encoded")}`,
+  },
+  {
+    // `provided token "…" does not match`, `password '…'`.
+    kind: "quoted-token",
+    pattern: new RegExp(
+      `(\\b(?:token|password|passwd|secret|api[_-]?key)\\s+)${NOT_REDACTED}("[^"\\s]{6,}"|'[^'\\s]{6,}')`,
+      "gi",
+    ),
+    replace: (_m, word = "") => `${word}${redacted("quoted-token")}`,
+  },
+  {
+    // Cookie and Set-Cookie headers: every value on the line.
+    kind: "cookie",
+    pattern: /(\b(?:Set-)?Cookie:[ \t]*)[^\r\n]+/gi,
+    replace: (_m, head = "") => `${head}${redacted("cookie")}`,
+  },
+  {
+    // Headers named for a credential: X-Custom-Auth, X-Api-Key, Proxy-Authorization.
+    kind: "auth-header",
+    pattern: new RegExp(
+      `((?<![A-Za-z0-9-])[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)[ \\t]*:[ \\t]*)${NOT_REDACTED}(?!(?:Bearer|Basic)\\s)[^\\s,;"']{6,}`,
+      "gi",
+    ),
+    replace: (_m, head = "") => `${head}${redacted("auth-header")}`,
+  },
+  {
+    // Channel pairing codes: `openclaw pairing approve telegram ABCD2345`, `Pairing code: ABCD2345`.
+    kind: "pairing-code",
+    pattern: /(\bpairing approve\s+[a-z0-9_-]+\s+|\b(?:pairing|setup|device) code:?\s+)[A-Za-z0-9_-]{4,}/gi,
+    replace: (_m, head = "") => `${head}${redacted("pairing-code")}`,
+  },
+  {
+    // An AWS secret key printed without its label on the line of its access key id.
+    kind: "aws-secret-key",
+    pattern: /(\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[^\n]{0,80}?)(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/g,
+    replace: (_m, head = "") => `${head}${redacted("aws-secret-key")}`,
   },
   {
     kind: "bearer",
-    pattern: new RegExp(`\\b(Bearer)(\\s+)${NOT_REDACTED}[A-Za-z0-9._~+/=-]{6,}`, "gi"),
+    // `Token …` and `Bot …` (Discord, some proxies) only with a digit, so "Token mismatch" stays.
+    pattern: new RegExp(
+      `\\b(Bearer|bearer|BEARER|Token|Bot)(\\s+)${NOT_REDACTED}(?:(?<=Bearer\\s+|bearer\\s+|BEARER\\s+)|(?=[A-Za-z0-9._~+/=-]*\\d))[A-Za-z0-9._~+/=-]{6,}`,
+      "g",
+    ),
     replace: (_m, word = "", space = "") => `${word}${space}${redacted("bearer")}`,
   },
   {
@@ -65,7 +149,10 @@ const RULES: Rule[] = [
   {
     // `--token X`, `--token=X`, `--password X`, `--api-key=X`, also quoted values.
     kind: "cli-arg",
-    pattern: new RegExp(`(--${SECRET_KEY})(\\s+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`, "gi"),
+    pattern: new RegExp(
+      `(${NAME_START}--[A-Za-z0-9_.-]*${SECRET_WORD})(\\s+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`,
+      "gi",
+    ),
     replace: (_m, flag = "", sep = "") => `${flag}${sep}${redacted("cli-arg")}`,
   },
   {
@@ -79,7 +166,7 @@ const RULES: Rule[] = [
     // Also `aws_secret_access_key = …` (the AWS CLI's credentials file and `configure list`).
     kind: "secret-pair",
     pattern: new RegExp(
-      `\\b(${SECRET_KEY})([ \\t]*=[ \\t]*|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`,
+      `(${SECRET_KEY})([ \\t]*=[ \\t]*|:[ \\t]*)${NOT_REDACTED}("[^"]+"|'[^']+'|[^\\s&,;"'()]+)`,
       "gi",
     ),
     replace: (_m, key = "", sep = "") => `${key}${sep}${redacted("secret-pair")}`,
@@ -110,7 +197,7 @@ const RULES: Rule[] = [
   // A bare JWT (session cookies, id tokens in logs): secretlint's recommended rules have none.
   {
     kind: "jwt",
-    pattern: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
     replace: () => redacted("jwt"),
   },
 ];

@@ -10,6 +10,7 @@ import type { StepResult } from "../../contract/catalog.ts";
 import type { Clock, Logger } from "../ports/basics.ts";
 import type { Store } from "../ports/store.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../ports/transport.ts";
+import { scrubDeep } from "../secret-scrub.ts";
 import type { ConnectionState, EarlyResults, FrameSocket } from "./frame-socket.ts";
 import { PendingJobs } from "./pending-jobs.ts";
 import {
@@ -80,6 +81,8 @@ export class HubSession implements HostTransport {
   /** The welcomed connection of each host. */
   private readonly online = new Map<string, Connection>();
   private readonly pending = new PendingJobs();
+  /** Each connection's frames, scanned and handled one after another. */
+  private readonly scrubbing = new WeakMap<Connection, Promise<void>>();
 
   constructor(opts: HubSessionOptions) {
     this.opts = opts;
@@ -131,7 +134,26 @@ export class HubSession implements HostTransport {
     const parsed = parseAgentFrame(raw);
     if (!parsed.ok) return this.refuse(conn, parsed.closeCode, parsed.reason);
     if (phase === "verifying") return this.refuse(conn, AgentCloseCode.policy, "frame before welcome");
-    await this.frame(conn, parsed.frame);
+    // The control plane's second scan (core/secret-scrub.ts) before anything reads a result
+    // or a watch state: what an agent sends reaches Slack, tickets, logs and the database only
+    // through here. Chained per connection, so a slow scan never reorders a host's frames.
+    const frame = parsed.frame;
+    const prior = this.scrubbing.get(conn) ?? Promise.resolve();
+    const turn = prior.then(async () => {
+      const clean =
+        frame.type === "job.progress" ||
+        frame.type === "job.result" ||
+        frame.type === "watch.state" ||
+        frame.type === "watch.digest"
+          ? await scrubDeep(frame)
+          : frame;
+      await this.frame(conn, clean);
+    });
+    this.scrubbing.set(
+      conn,
+      turn.catch(() => {}),
+    );
+    await turn;
   }
 
   /**

@@ -43,6 +43,8 @@ Usage:
   clawops revoke <host>          Disconnect a host's agent and refuse its key from now on
   clawops remove <host>          Disconnect a host's agent and delete it (the name can enroll again)
   clawops login                  Print a one-time link that logs a browser into the console
+  clawops backup <file>          Copy the database to <file> while clawops runs (SQLite's online
+                                 backup; runs locally where the data folder is)
   clawops config [--env-file FILE]
                                  Print the configuration \`npm start\` would use here: every
                                  variable, its value (secrets masked) and where it came from;
@@ -138,6 +140,18 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       `clawops: new approval key (public part ${pair.publicKey}); agents pin it when they enroll, so enroll them after setting it.\n`,
     );
     return EXIT.ok;
+  }
+  if (request.backup) {
+    const { backupDatabase, BackupError } = await import("../database-backup.ts");
+    try {
+      const b = await backupDatabase(resolve(io.env.CLAWOPS_DATA_DIR ?? "data"), request.backup);
+      io.stdout.write(`clawops: backed up the database to ${b.file} (${b.bytes} bytes, ${b.method})\n`);
+      return EXIT.ok;
+    } catch (err) {
+      if (!(err instanceof BackupError)) throw err;
+      io.stderr.write(`clawops: ${err.message}\n`);
+      return EXIT.notRun;
+    }
   }
   const tty = !!io.stdout.isTTY;
   const style: TextStyle = { ansi: tty && !io.env.NO_COLOR };
@@ -311,6 +325,8 @@ interface CliRequest {
   config?: { envFile?: string };
   /** `login`: print a one-time console login URL. */
   login?: boolean;
+  /** `backup <file>`: copy the database here (issue 32); nothing is sent. */
+  backup?: string;
   /** `--version`. */
   version?: boolean;
   /** `--json`: which command's JSON document to print. */
@@ -404,6 +420,9 @@ function parseCommandWords(
     case "login":
       if (rest.length !== 0) throw new UsageError("usage: clawops login");
       return { ...base, text: "", login: true };
+    case "backup":
+      if (rest.length !== 1) throw new UsageError("usage: clawops backup <file>");
+      return { ...base, text: "", backup: rest[0] };
     case "incidents":
       if (rest.length > 1 || (rest[0] !== undefined && rest[0] !== "open" && rest[0] !== "all"))
         throw new UsageError("usage: clawops incidents [open|all] [--json]");

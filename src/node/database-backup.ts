@@ -1,0 +1,127 @@
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import * as sqlite from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
+import { ensurePrivateFile } from "./private-files.ts";
+
+/**
+ * `clawops backup <file>` (issue 32, item 9): a consistent copy of the control plane's database
+ * while it runs. SQLite's online backup API (node:sqlite `backup`, Node 22.16+/23.8+) copies the
+ * pages from a second connection; where node:sqlite has no `backup`, `VACUUM INTO` writes the
+ * same snapshot in one read transaction. Neither takes the write lock (the database is in WAL
+ * mode), so the control plane keeps answering. The copy is written beside the target and renamed
+ * into place once SQLite has checked it, so a half-written file never carries the name; each
+ * backup is recorded in the data folder (`backups.jsonl`), and a damaged database at start names
+ * the newest one that still exists.
+ */
+export const DATABASE_FILE = "clawops.sqlite";
+const BACKUP_LEDGER = "backups.jsonl";
+
+export interface BackupRecord {
+  file: string;
+  at: number;
+  bytes: number;
+  method: "backup-api" | "vacuum-into";
+}
+
+export class BackupError extends Error {
+  override readonly name = "BackupError";
+}
+
+/** Takes the backup of `<dataDir>/clawops.sqlite` into `file` (which must not exist yet). */
+export async function backupDatabase(dataDir: string, file: string, now = Date.now()): Promise<BackupRecord> {
+  const source = join(resolve(dataDir), DATABASE_FILE);
+  const target = resolve(file);
+  if (!existsSync(source)) {
+    throw new BackupError(
+      `no database at ${source}: run this where clawops keeps its data (./data), or set CLAWOPS_DATA_DIR`,
+    );
+  }
+  if (existsSync(target))
+    throw new BackupError(`${target} already exists: name a new file (backups are never overwritten)`);
+  if (!existsSync(dirname(target))) throw new BackupError(`the folder ${dirname(target)} does not exist`);
+  const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+  const db = new DatabaseSync(source);
+  let method: BackupRecord["method"];
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    if (typeof sqlite.backup === "function") {
+      // All pages in one step: a step that another connection's write interrupts starts over,
+      // and one step leaves the least room for that.
+      await sqlite.backup(db, partial, { rate: 2 ** 30 });
+      method = "backup-api";
+    } else {
+      db.prepare("VACUUM INTO ?").run(partial);
+      method = "vacuum-into";
+    }
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw new BackupError(`the backup of ${source} failed: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    db.close();
+  }
+  try {
+    checkCopy(partial);
+    ensurePrivateFile(partial);
+    renameSync(partial, target);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+  const record: BackupRecord = { file: target, at: now, bytes: statSync(target).size, method };
+  appendFileSync(join(resolve(dataDir), BACKUP_LEDGER), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  return record;
+}
+
+/** The copy opens, passes SQLite's quick check and holds the schema ledger. */
+function checkCopy(path: string): void {
+  const copy = new DatabaseSync(path, { readOnly: true });
+  try {
+    const check = copy.prepare("PRAGMA quick_check").get() as { quick_check?: string } | undefined;
+    if (check?.quick_check !== "ok") throw new BackupError(`the copy failed SQLite's check: ${check?.quick_check}`);
+  } finally {
+    copy.close();
+  }
+}
+
+/** The newest recorded backup that still exists, if any. */
+export function latestBackup(dataDir: string): BackupRecord | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, BACKUP_LEDGER), "utf8");
+  } catch {
+    return null;
+  }
+  const records = text
+    .split("\n")
+    .filter(Boolean)
+    .flatMap((line) => {
+      try {
+        const r = JSON.parse(line) as BackupRecord;
+        return typeof r.file === "string" && typeof r.at === "number" ? [r] : [];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => b.at - a.at);
+  return records.find((r) => existsSync(r.file)) ?? null;
+}
+
+/** SQLITE_CORRUPT, SQLITE_NOTADB. */
+const DAMAGED_CODES = new Set([11, 26]);
+
+export function isDamagedError(err: unknown): boolean {
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  return typeof code === "number" && DAMAGED_CODES.has(code & 0xff);
+}
+
+/** What to tell a person whose database will not open: what is wrong, and how to get running again. */
+export function damagedDatabaseMessage(path: string, cause: unknown): string {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  const latest = latestBackup(dirname(path));
+  const aside = `move the damaged files aside (mv ${path} ${path}.damaged, and the same for ${path}-wal and ${path}-shm if they exist)`;
+  const restore = latest
+    ? `To restore the latest backup, ${latest.file} (taken ${new Date(latest.at).toISOString()} by \`clawops backup\`): stop clawops, ${aside}, then cp ${latest.file} ${path} and start clawops again. Whatever changed since that backup is lost.`
+    : `No backup is recorded in ${dirname(path)} (\`clawops backup <file>\` takes one). Stop clawops, ${aside}, and start again with an empty database (hosts enroll again), or try to salvage it first: sqlite3 ${path}.damaged ".recover" | sqlite3 ${path}.`;
+  return `The database ${path} is damaged (${why}), so clawops cannot start. ${restore}`;
+}

@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { RECOVERY_MIGRATIONS } from "../../src/adapters/sql/recovery-store.ts";
 import { STATE_MIGRATIONS } from "../../src/adapters/sql/state-store.ts";
+import { NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import { SqliteRecoveryStore } from "../../src/node/recovery-store.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { A3938BF_CONSOLE_SCHEMA, A3938BF_RECOVERY_SCHEMA, A3938BF_STATE_SCHEMA } from "../support/schema-a3938bf.ts";
@@ -126,10 +127,19 @@ describe("numbered schema migrations on node:sqlite", () => {
         updatedAt: 3000,
         resolvedAt: null,
         resolvedBy: null,
+        phase: "failing",
+        parentId: null,
+        causes: ["alert:OpenClawGatewayDown"],
+        counts: { ...NO_COUNTS, triages: 1 },
+        lastSignalAt: 3000,
+        headerAt: null,
+        headerStale: false,
       },
       "node-1",
     );
     expect((await store.getIncident("inc_1"))?.title).toBe("node-1 down");
+    // Migration 5's columns (the live header, grouping, counts) take writes too.
+    expect((await store.countIncident("inc_1", { alerts: 2 }, 3500))?.counts).toMatchObject({ alerts: 2, triages: 1 });
     // The audit log is still append-only after the migration.
     expect(() => store.db.exec("DELETE FROM audit_log")).toThrow(/append-only/);
     store.close();

@@ -30,17 +30,31 @@ CREATE TABLE IF NOT EXISTS incident_records (
   id TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT NOT NULL, title TEXT NOT NULL, hosts TEXT NOT NULL,
   channel TEXT, thread_ts TEXT, owner TEXT, opened_at INTEGER NOT NULL, opened_by TEXT NOT NULL,
   updated_at INTEGER NOT NULL, resolved_at INTEGER, resolved_by TEXT,
-  -- The grouping key while open (a host's name, fleet:<cause>), NULL once resolved: one open incident per key.
-  open_key TEXT UNIQUE,
-  phase TEXT NOT NULL DEFAULT 'failing', parent_id TEXT, causes TEXT NOT NULL DEFAULT '[]',
-  counts TEXT NOT NULL DEFAULT '{}', last_signal_at INTEGER NOT NULL DEFAULT 0, header_at INTEGER,
-  header_stale INTEGER NOT NULL DEFAULT 0);
+  -- The grouping key while open (a host's name), NULL once resolved: one open incident per key.
+  open_key TEXT UNIQUE);
 CREATE INDEX IF NOT EXISTS incident_records_opened ON incident_records (opened_at);
-CREATE INDEX IF NOT EXISTS incident_records_open ON incident_records (state, source);
 CREATE TABLE IF NOT EXISTS incident_events (
   incident_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
   text TEXT NOT NULL, ref TEXT, PRIMARY KEY (incident_id, seq));
 `;
+
+/**
+ * State migration 5 (issue 29): what the live header, the storm guard and fleet grouping keep on
+ * a record: its phase, the fleet incident it is grouped into, its cause keys, its counts, its
+ * latest signal, and when its header was last edited (and whether an edit is owed). open_key
+ * now also holds `fleet:<cause>` for a fleet incident.
+ */
+export const INCIDENT_LIVE_COLUMNS: readonly [column: string, definition: string][] = [
+  ["phase", "TEXT NOT NULL DEFAULT 'failing'"],
+  ["parent_id", "TEXT"],
+  ["causes", "TEXT NOT NULL DEFAULT '[]'"],
+  ["counts", "TEXT NOT NULL DEFAULT '{}'"],
+  ["last_signal_at", "INTEGER NOT NULL DEFAULT 0"],
+  ["header_at", "INTEGER"],
+  ["header_stale", "INTEGER NOT NULL DEFAULT 0"],
+];
+export const INCIDENT_OPEN_INDEX =
+  "CREATE INDEX IF NOT EXISTS incident_records_open ON incident_records (state, source);";
 // ------------------------------------ end of incident schema ---------------------------------
 
 const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {

@@ -9,7 +9,12 @@ import type {
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
-import { INCIDENT_BOOK_MIGRATION, SqlIncidentBook } from "./incident-book.ts";
+import {
+  INCIDENT_BOOK_MIGRATION,
+  INCIDENT_LIVE_COLUMNS,
+  INCIDENT_OPEN_INDEX,
+  SqlIncidentBook,
+} from "./incident-book.ts";
 import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
 
 /**
@@ -74,6 +79,16 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
     // jobs_status, which no query could use, cost every job a write.
     { id: 3, name: "drop index jobs_status", up: "DROP INDEX IF EXISTS jobs_status;" },
     { id: 4, name: "incident records and their timelines", up: INCIDENT_BOOK_MIGRATION },
+    {
+      id: 5,
+      name: "incident phase, grouping, counts and live header",
+      up: (sql) => {
+        for (const [column, definition] of INCIDENT_LIVE_COLUMNS) {
+          addColumnIfMissing(sql, "incident_records", column, definition);
+        }
+        sql.exec(INCIDENT_OPEN_INDEX);
+      },
+    },
   ],
 };
 

@@ -152,6 +152,7 @@ export async function raiseIncident(
     try {
       const taken = await decideInTurn(deps, () => takeSignal(deps, book, signal, channel));
       if (taken.fleet) await announceFleet(deps, taken.fleet, signal);
+      if (taken.parent) await refreshIncidentHeader(deps, taken.parent);
       if (taken.counted) {
         // Named on the timeline while a storm is young; after that only counted.
         if (taken.incident.counts[COUNTER[signal.source]] <= NAMED_ON_TIMELINE) {
@@ -307,14 +308,17 @@ async function takeSignal(deps: CoreDeps, book: IncidentBook, signal: IncidentSi
   const open = current ?? (await book.findOpenIncident(signal.host));
   if (!open) throw new Error(`no open incident for ${signal.host} after opening one`);
   const counted = (await book.countIncident(open.id, { [counter]: n }, now)) ?? open;
-  if (!automatic) return { incident: counted, opened: false, counted: false };
-  if (counted.counts[counter] === n) return { incident: counted, opened: false, counted: false };
+  // A host incident grouped into a fleet incident: the fleet's counts hold its hosts' signals too.
+  const parent = counted.parentId ? await book.countIncident(counted.parentId, { [counter]: n }, now) : null;
+  const also = parent ? { parent } : {};
+  if (!automatic) return { incident: counted, opened: false, counted: false, ...also };
+  if (counted.counts[counter] === n) return { incident: counted, opened: false, counted: false, ...also };
   if (counted.phase === "recovered") {
     // The first failure since it recovered: only the signal that moves it back to failing is news.
     const moved = await book.updateIncident(open.id, ["open", "acknowledged"], { phase: "failing" }, "recovered");
-    if (moved) return { incident: moved, opened: false, counted: false };
+    if (moved) return { incident: moved, opened: false, counted: false, ...also };
   }
-  return { incident: counted, opened: false, counted: true };
+  return { incident: counted, opened: false, counted: true, ...also };
 }
 
 /** What the record made of a signal; `fleet`: a fleet incident this signal opened, to announce. */
@@ -323,6 +327,8 @@ type Taken = {
   opened: boolean;
   counted: boolean;
   fleet?: { incident: Incident; members: Incident[] };
+  /** The fleet incident this host incident is grouped into, counted too: its header to edit. */
+  parent?: Incident;
 };
 
 /**

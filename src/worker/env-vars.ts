@@ -148,6 +148,12 @@ export const WORKER_VARS = {
     default: "600",
     schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_FLAP_WINDOW_S: t }).flapWindowMs),
   },
+  CLAWOPS_WATCH_LOST_S: {
+    group: INCIDENTS,
+    doc: 'An agent away (disconnected, or silent past its digest period) this long while others report is an "agent lost" incident, in seconds: longer than a restart or an upgrade takes.',
+    default: "90",
+    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_LOST_S: t }).lostAfterMs),
+  },
   CLAWOPS_ALERT_TOKEN: {
     group: ALERTS,
     doc: "Bearer token of `POST /alerts/alertmanager` and `/alerts/grafana` (a secret). Unset: they answer 503.",
@@ -173,7 +179,7 @@ export const WORKER_VARS = {
     schema: parsedBy(parseTriageEveryMs),
   },
   CLAWOPS_FLEET_GROUPING: {
-    group: ALERTS,
+    group: INCIDENTS,
     doc: "Fleet incidents (docs/incidents.md): hosts failing together with one cause become one incident. `off`, or hosts=3,tag=20%,window=2m (the defaults).",
     default: "hosts=3,tag=20%,window=2m",
     schema: parsedBy(parseGroupingPolicy),

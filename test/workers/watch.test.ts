@@ -253,9 +253,12 @@ describe("the watch in the host's Durable Object", () => {
       healthy: true,
       stale: { reason: "no report from its agent since" },
     });
-    // Silence is no incident (as on Node): nothing posted, and no alarm left to wake the object.
+    // Stale is not yet an incident: nothing posted; the object wakes again at the moment its agent
+    // counts as lost (its silence began, plus CLAWOPS_WATCH_LOST_S, 90 s by default).
     expect(await posts()).toEqual([]);
-    expect(await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm())).toBeNull();
+    expect(await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm())).toBe(
+      reported.reportedAt + 90_000,
+    );
 
     // It reports again: fresh.
     await agent.probe(true);

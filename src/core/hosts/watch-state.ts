@@ -247,9 +247,11 @@ export function watchSettingsFromEnv(env: Readonly<Record<string, string | undef
   const intervalMs = seconds("CLAWOPS_WATCH_INTERVAL_S", 0);
   const digestMs = seconds("CLAWOPS_WATCH_DIGEST_S", 1);
   const flapWindowMs = seconds("CLAWOPS_WATCH_FLAP_WINDOW_S", 0);
+  const lostAfterMs = seconds("CLAWOPS_WATCH_LOST_S", 1);
   return {
     ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(digestMs !== undefined ? { digestMs } : {}),
     ...(flapWindowMs !== undefined ? { flapWindowMs } : {}),
+    ...(lostAfterMs !== undefined ? { lostAfterMs } : {}),
   };
 }

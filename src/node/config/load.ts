@@ -164,6 +164,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
       ...(v.CLAWOPS_WATCH_INTERVAL_S !== undefined ? { intervalMs: v.CLAWOPS_WATCH_INTERVAL_S } : {}),
       ...(v.CLAWOPS_WATCH_DIGEST_S !== undefined ? { digestMs: v.CLAWOPS_WATCH_DIGEST_S } : {}),
       ...(v.CLAWOPS_WATCH_FLAP_WINDOW_S !== undefined ? { flapWindowMs: v.CLAWOPS_WATCH_FLAP_WINDOW_S } : {}),
+      ...(v.CLAWOPS_WATCH_LOST_S !== undefined ? { lostAfterMs: v.CLAWOPS_WATCH_LOST_S } : {}),
     },
     // Alert webhooks (docs/alerts.md): each route answers 503 while its secret is unset.
     alerts: {

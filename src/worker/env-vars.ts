@@ -154,6 +154,12 @@ export const WORKER_VARS = {
     default: "90",
     schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_LOST_S: t }).lostAfterMs),
   },
+  CLAWOPS_FLEET_GROUPING: {
+    group: INCIDENTS,
+    doc: "Fleet incidents (docs/incidents.md): hosts failing together with one cause become one incident. `off`, or hosts=3,tag=20%,window=2m (the defaults).",
+    default: "hosts=3,tag=20%,window=2m",
+    schema: parsedBy(parseGroupingPolicy),
+  },
   CLAWOPS_ALERT_TOKEN: {
     group: ALERTS,
     doc: "Bearer token of `POST /alerts/alertmanager` and `/alerts/grafana` (a secret). Unset: they answer 503.",
@@ -177,12 +183,6 @@ export const WORKER_VARS = {
     doc: "At most one alert-started triage per host in this many minutes; 0: every new alert triages.",
     default: "5",
     schema: parsedBy(parseTriageEveryMs),
-  },
-  CLAWOPS_FLEET_GROUPING: {
-    group: INCIDENTS,
-    doc: "Fleet incidents (docs/incidents.md): hosts failing together with one cause become one incident. `off`, or hosts=3,tag=20%,window=2m (the defaults).",
-    default: "hosts=3,tag=20%,window=2m",
-    schema: parsedBy(parseGroupingPolicy),
   },
   CLAWOPS_AUTHZ: {
     group: FREEZES,

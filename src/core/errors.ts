@@ -43,6 +43,7 @@ export type ErrorCode =
   | "drain_not_offered"
   | "host_frozen"
   | "not_frozen"
+  | "not_snoozed"
   | "recover_running"
   | "recover_not_started"
   | "recover_unavailable"

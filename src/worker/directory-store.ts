@@ -6,6 +6,7 @@ import type {
   IncidentPatch,
   IncidentPhase,
   IncidentState,
+  Snooze,
 } from "../core/ports/incident-book.ts";
 import type {
   AuditEntry,
@@ -13,6 +14,7 @@ import type {
   AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
+  MutedCounts,
   NewAuditEntry,
   NoticeRef,
   RecoveryStore,
@@ -109,6 +111,18 @@ export class DirectoryStore implements Store {
   async staleHeaders(editedBefore: number): Promise<Incident[]> {
     return (await this.stub.staleHeaders(editedBefore)) as Incident[];
   }
+  async putSnooze(snooze: Snooze): Promise<void> {
+    await this.stub.putSnooze(snooze);
+  }
+  async listSnoozes(): Promise<Snooze[]> {
+    return (await this.stub.listSnoozes()) as Snooze[];
+  }
+  async removeSnooze(host: string, finding: string): Promise<Snooze | null> {
+    return (await this.stub.removeSnooze(host, finding)) as Snooze | null;
+  }
+  async countSnoozed(host: string, finding: string, n: number): Promise<void> {
+    await this.stub.countSnoozed(host, finding, n);
+  }
   async forgetIncidentThread(channel: string, host: string, threadTs: string): Promise<void> {
     await this.stub.forgetIncidentThread(channel, host, threadTs);
   }
@@ -163,6 +177,9 @@ export class DirectoryRecoveryStore implements RecoveryStore {
   }
   async listFreezes(): Promise<FreezeRecord[]> {
     return (await this.stub.listFreezes()) as FreezeRecord[];
+  }
+  async countMuted(target: string, createdAt: number, kind: keyof MutedCounts, n: number): Promise<void> {
+    await this.stub.countMuted(target, createdAt, kind, n);
   }
   async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {
     await this.stub.setFreezeNotices(target, createdAt, notices);

@@ -11,12 +11,14 @@ import type {
   IncidentPatch,
   IncidentPhase,
   IncidentState,
+  Snooze,
 } from "../core/ports/incident-book.ts";
 import type {
   AuditQuery,
   AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
+  MutedCounts,
   NewAuditEntry,
   NoticeRef,
   ScheduledFreeze,
@@ -78,6 +80,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   listFreezes() {
     return this.recovery.listFreezes();
+  }
+  countMuted(target: string, createdAt: number, kind: keyof MutedCounts, n: number) {
+    return this.recovery.countMuted(target, createdAt, kind, n);
   }
   setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]) {
     return this.recovery.setFreezeNotices(target, createdAt, notices);
@@ -220,6 +225,18 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   staleHeaders(editedBefore: number) {
     return this.store.staleHeaders(editedBefore);
+  }
+  putSnooze(snooze: Snooze) {
+    return this.store.putSnooze(snooze);
+  }
+  listSnoozes() {
+    return this.store.listSnoozes();
+  }
+  removeSnooze(host: string, finding: string) {
+    return this.store.removeSnooze(host, finding);
+  }
+  countSnoozed(host: string, finding: string, n: number) {
+    return this.store.countSnoozed(host, finding, n);
   }
   forgetIncidentThread(channel: string, host: string, threadTs: string) {
     return this.store.forgetIncidentThread(channel, host, threadTs);

@@ -6,6 +6,7 @@ import type {
   AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
+  MutedCounts,
   NewAuditEntry,
   NoticeRef,
   RecoveryDeps,
@@ -70,6 +71,14 @@ export class InMemoryRecoveryStore implements RecoveryStore {
     return [...this.freezes.values()]
       .sort((a, b) => a.expiresAt - b.expiresAt || (a.target < b.target ? -1 : 1))
       .map((f) => structuredClone(f));
+  }
+
+  async countMuted(target: string, createdAt: number, kind: keyof MutedCounts, n: number): Promise<void> {
+    const f = this.freezes.get(target);
+    if (!f || f.createdAt !== createdAt) return;
+    const muted = { alerts: 0, watch: 0, silences: 0, ...f.muted };
+    muted[kind] += n;
+    f.muted = muted;
   }
 
   async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {

@@ -18,6 +18,7 @@ import { renderConfirmation } from "../../src/core/confirmations/confirm.ts";
 import { renderDecided, renderExpired, renderRefusal } from "../../src/core/confirmations/render.ts";
 import type { FleetReport } from "../../src/core/fleet/fleet.ts";
 import { renderFleetStatus } from "../../src/core/fleet/render.ts";
+import { renderMaintenanceEnd } from "../../src/core/freezes/maintenance.ts";
 import {
   renderExpiryNotice,
   renderFreezeNotice,
@@ -48,8 +49,14 @@ import type {
 } from "../../src/core/ports/recovery.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recover/runbook/progress.ts";
+import { renderComparison } from "../../src/core/triage/compare.ts";
 import { renderTriageProgress, renderTriageResult } from "../../src/core/triage/render.ts";
-import { renderWatchFailing, renderWatchFlaps, renderWatchRecovered } from "../../src/core/watch/render.ts";
+import {
+  renderAgentLost,
+  renderWatchFailing,
+  renderWatchFlaps,
+  renderWatchRecovered,
+} from "../../src/core/watch/render.ts";
 import { gatewayDownData, healthyData, tokenDriftData, triageResults } from "./evidence.ts";
 
 /**
@@ -401,6 +408,68 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
     () => renderLiveHeader(fleetIncident, NOW, sharedCause("finding:gateway.down", FLEET_HOSTS, fleetRecords)),
   ],
   ["incident-grouped-note", () => renderGroupedNote(incident(), fleetIncident)],
+  [
+    "maintenance-end",
+    () =>
+      renderMaintenanceEnd(
+        {
+          target: "node-3",
+          owner: "U0OPERATOR",
+          reason: "maintenance: OS patches",
+          source: "slack",
+          createdAt: NOW - 30 * 60_000,
+          expiresAt: NOW,
+          channel: "C0INCIDENT",
+          notices: [],
+          maintenance: true,
+          muted: { alerts: 12, watch: 1, silences: 0 },
+        },
+        ["node-3"],
+        [],
+      ),
+  ],
+  [
+    "maintenance-comparison",
+    () =>
+      renderComparison("node-3", NOW - 30 * 60_000, ["token-drift", "config-restored"], {
+        at: NOW - 45 * 60_000,
+        findings: ["config-restored", "disk-low"],
+      }),
+  ],
+  ["maintenance-comparison-nothing-before", () => renderComparison("node-3", NOW - 30 * 60_000, [], null)],
+  [
+    "watch-agent-lost",
+    () =>
+      renderAgentLost(
+        {
+          host: "node-3",
+          last: {
+            at: NOW - 5 * 60_000,
+            seq: 9,
+            hash: "h",
+            healthy: true,
+            layers: {},
+            findingIds: [],
+            reason: "every probed layer ok",
+            falseGreen: null,
+          },
+          run: { healthy: true, since: NOW - 3_600_000, count: 40 },
+          held: {
+            healthy: true,
+            since: NOW - 3_600_000,
+            at: NOW - 3_570_000,
+            findingIds: [],
+            reason: "every probed layer ok",
+          },
+          failingSince: null,
+          reportedAt: NOW - 3 * 60_000,
+          stale: { reason: "agent disconnected (close 1006)", at: NOW - 2 * 60_000 },
+          lost: null,
+          flap: null,
+        },
+        NOW,
+      ),
+  ],
   [
     "progress-running",
     () =>

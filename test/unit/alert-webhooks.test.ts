@@ -346,8 +346,12 @@ describe("POST /alerts/alertmanager", () => {
       JSON.stringify(threadOf("node-3")[0]?.blocks).includes("Recovered"),
     );
     expect(jobsRun.get("node-3")).toBe(1);
-    const entries = await cp.deps.recovery?.store.listAudit({ host: "node-3" });
-    expect(entries?.some((e) => e.action === "alert.resolved" && e.actor === "Alertmanager")).toBe(true);
+    // Audited after the note and the header's edit.
+    await until("the resolve audited", 5_000, async () =>
+      (await cp.deps.recovery?.store.listAudit({ host: "node-3" }))?.some(
+        (e) => e.action === "alert.resolved" && e.actor === "Alertmanager",
+      ),
+    );
   });
 
   it("answers 202 with the reason for an alert naming no enrolled host, logs it and posts nothing", async () => {

@@ -9,6 +9,7 @@ import {
   type IncidentSourceKind,
   type IncidentState,
   NO_COUNTS,
+  type Snooze,
 } from "../../core/ports/incident-book.ts";
 
 /** The shared SQL driver's shape (state-store.ts `SqlDriver`), named here so neither file imports the other. */
@@ -53,6 +54,12 @@ export const INCIDENT_LIVE_COLUMNS: readonly [column: string, definition: string
   ["header_at", "INTEGER"],
   ["header_stale", "INTEGER NOT NULL DEFAULT 0"],
 ];
+/** State migration 6 (issue 29): findings snoozed on hosts. */
+export const SNOOZES_MIGRATION = `
+CREATE TABLE IF NOT EXISTS snoozes (
+  host TEXT NOT NULL, finding TEXT NOT NULL, until INTEGER, until_version TEXT, by TEXT NOT NULL, at INTEGER NOT NULL,
+  muted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (host, finding));
+`;
 export const INCIDENT_OPEN_INDEX =
   "CREATE INDEX IF NOT EXISTS incident_records_open ON incident_records (state, source);";
 // ------------------------------------ end of incident schema ---------------------------------
@@ -196,6 +203,33 @@ export class SqlIncidentBook {
     return row ? toIncident(row) : null;
   }
 
+  async putSnooze(z: Snooze): Promise<void> {
+    this.driver.rows(
+      `INSERT INTO snoozes (host, finding, until, until_version, by, at, muted) VALUES (?, ?, ?, ?, ?, ?, 0)
+         ON CONFLICT (host, finding) DO UPDATE SET until = excluded.until, until_version = excluded.until_version,
+           by = excluded.by, at = excluded.at, muted = 0`,
+      z.host,
+      z.finding,
+      z.until,
+      z.untilVersion,
+      z.by,
+      z.at,
+    );
+  }
+
+  async listSnoozes(): Promise<Snooze[]> {
+    return this.driver.rows("SELECT * FROM snoozes ORDER BY host, finding").map(toSnooze);
+  }
+
+  async removeSnooze(host: string, finding: string): Promise<Snooze | null> {
+    const row = this.driver.rows("DELETE FROM snoozes WHERE host = ? AND finding = ? RETURNING *", host, finding)[0];
+    return row ? toSnooze(row) : null;
+  }
+
+  async countSnoozed(host: string, finding: string, n: number): Promise<void> {
+    this.driver.rows("UPDATE snoozes SET muted = muted + ? WHERE host = ? AND finding = ?", n, host, finding);
+  }
+
   async appendIncidentEvent(e: Omit<IncidentEvent, "seq">): Promise<number> {
     // One statement: the next seq is taken and written at once, so two appends never share one.
     const row = this.driver.rows(
@@ -223,6 +257,18 @@ export class SqlIncidentBook {
       ref: r.ref === null || r.ref === undefined ? null : String(r.ref),
     }));
   }
+}
+
+function toSnooze(r: SqlRow): Snooze {
+  return {
+    host: String(r.host),
+    finding: String(r.finding),
+    until: r.until === null || r.until === undefined ? null : Number(r.until),
+    untilVersion: r.until_version === null || r.until_version === undefined ? null : String(r.until_version),
+    by: String(r.by),
+    at: Number(r.at),
+    muted: Number(r.muted ?? 0),
+  };
 }
 
 function toIncident(r: SqlRow): Incident {

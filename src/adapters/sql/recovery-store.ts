@@ -4,6 +4,7 @@ import type {
   AutoFreeze,
   ConfirmationRecord,
   FreezeRecord,
+  MutedCounts,
   NewAuditEntry,
   NoticeRef,
   RecoveryStore,
@@ -58,17 +59,28 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
     },
     // What lifts an automatic freeze (null: a person's). Was "add the column if it is missing" too.
     { id: 3, name: "freezes.auto", up: (sql) => addColumnIfMissing(sql, "freezes", "auto", "TEXT") },
+    // A maintenance freeze mutes incidents and counts what it muted (issue 29).
+    {
+      id: 4,
+      name: "freezes.maintenance, freezes.muted",
+      up: (sql) => {
+        addColumnIfMissing(sql, "freezes", "maintenance", "INTEGER NOT NULL DEFAULT 0");
+        addColumnIfMissing(sql, "freezes", "muted", "TEXT NOT NULL DEFAULT '{}'");
+      },
+    },
   ],
 };
 
 const DEFAULT_AUDIT_LIMIT = 100;
 
 /** Inserts a freeze or replaces its target's (the parameters: freezeRow). */
-const UPSERT_FREEZE = `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices, auto)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPSERT_FREEZE = `INSERT INTO freezes (target, owner, reason, source, created_at, expires_at, channel, notices, auto,
+    maintenance, muted)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (target) DO UPDATE SET owner = excluded.owner, reason = excluded.reason,
     source = excluded.source, created_at = excluded.created_at, expires_at = excluded.expires_at,
-    channel = excluded.channel, notices = excluded.notices, auto = excluded.auto`;
+    channel = excluded.channel, notices = excluded.notices, auto = excluded.auto,
+    maintenance = excluded.maintenance, muted = excluded.muted`;
 
 function freezeRow(f: FreezeRecord): SqlValue[] {
   return [
@@ -81,6 +93,8 @@ function freezeRow(f: FreezeRecord): SqlValue[] {
     f.channel,
     JSON.stringify(f.notices),
     f.auto ? JSON.stringify(f.auto) : null,
+    f.maintenance ? 1 : 0,
+    JSON.stringify(f.muted ?? {}),
   ];
 }
 
@@ -188,6 +202,17 @@ export class SqlRecoveryStore implements RecoveryStore {
     return this.sql.rows("SELECT * FROM freezes ORDER BY expires_at, target").map(toFreeze);
   }
 
+  async countMuted(target: string, createdAt: number, kind: keyof MutedCounts, n: number): Promise<void> {
+    this.sql.rows(
+      `UPDATE freezes SET muted = json_set(muted, '$.' || ?1, COALESCE(json_extract(muted, '$.' || ?1), 0) + ?2)
+         WHERE target = ?3 AND created_at = ?4`,
+      kind,
+      n,
+      target,
+      createdAt,
+    );
+  }
+
   async setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void> {
     this.sql.rows(
       "UPDATE freezes SET notices = ? WHERE target = ? AND created_at = ?",
@@ -288,6 +313,12 @@ function toFreeze(r: SqlRow): FreezeRecord {
     channel: String(r.channel),
     notices: JSON.parse(String(r.notices)) as NoticeRef[],
     ...(r.auto === null || r.auto === undefined ? {} : { auto: JSON.parse(String(r.auto)) as AutoFreeze }),
+    ...(Number(r.maintenance ?? 0) === 1
+      ? {
+          maintenance: true,
+          muted: { alerts: 0, watch: 0, silences: 0, ...(JSON.parse(String(r.muted ?? "{}")) as Partial<MutedCounts>) },
+        }
+      : {}),
   };
 }
 

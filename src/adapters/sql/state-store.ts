@@ -6,6 +6,7 @@ import type {
   IncidentPatch,
   IncidentPhase,
   IncidentState,
+  Snooze,
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
@@ -13,6 +14,7 @@ import {
   INCIDENT_BOOK_MIGRATION,
   INCIDENT_LIVE_COLUMNS,
   INCIDENT_OPEN_INDEX,
+  SNOOZES_MIGRATION,
   SqlIncidentBook,
 } from "./incident-book.ts";
 import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
@@ -89,6 +91,7 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
         sql.exec(INCIDENT_OPEN_INDEX);
       },
     },
+    { id: 6, name: "findings snoozed on hosts", up: SNOOZES_MIGRATION },
   ],
 };
 
@@ -159,6 +162,22 @@ export class SqlStateStore implements Store {
 
   staleHeaders(editedBefore: number): Promise<Incident[]> {
     return this.book.staleHeaders(editedBefore);
+  }
+
+  putSnooze(snooze: Snooze): Promise<void> {
+    return this.book.putSnooze(snooze);
+  }
+
+  listSnoozes(): Promise<Snooze[]> {
+    return this.book.listSnoozes();
+  }
+
+  removeSnooze(host: string, finding: string): Promise<Snooze | null> {
+    return this.book.removeSnooze(host, finding);
+  }
+
+  countSnoozed(host: string, finding: string, n: number): Promise<void> {
+    return this.book.countSnoozed(host, finding, n);
   }
 
   private first(sql: string, ...params: SqlValue[]): SqlRow | undefined {

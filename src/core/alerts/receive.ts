@@ -243,6 +243,11 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
     );
     return;
   }
+  if (raised.status === "muted") {
+    // A maintenance freeze or a snooze holds: counted there, said at its end.
+    logTally(deps).add("info", `alert muted:${host}`, "alert muted", { host, by: raised.by }, fresh.length);
+    return;
+  }
   // Not started: the rate limit is not spent, so the next alert on this host may triage.
   if (raised.triage === "failed") await claims.release(triageClaim);
   deps.logger.info("alert fired", {

@@ -22,6 +22,8 @@ export const MUTATING_ACTIONS = [
   "upgrade-agent",
   // `/openclaw incident <id> resolve` (and the Resolve button): closes an incident for everyone.
   "resolve",
+  // `/openclaw snooze <host> <finding> …` (and the Snooze buttons): mutes a finding's incidents on a host.
+  "snooze",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

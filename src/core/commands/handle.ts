@@ -21,7 +21,7 @@ import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { bundleCommand } from "./bundle.ts";
 import { renderHelp } from "./help.ts";
 import { handleHostLifecycle } from "./host-lifecycle.ts";
-import { incidentCommand, incidentsCommand } from "./incidents.ts";
+import { incidentCommand, incidentsCommand, snoozeCommand, snoozesCommand } from "./incidents.ts";
 import { parseCommand } from "./parse.ts";
 import { handleRecoveryCommand } from "./recovery.ts";
 
@@ -148,6 +148,10 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return incidentsCommand(deps, command);
     case "incident":
       return incidentCommand(deps, req, command);
+    case "snooze":
+      return snoozeCommand(deps, req, command);
+    case "snoozes":
+      return snoozesCommand(deps);
   }
 }
 

@@ -74,6 +74,15 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary:
       "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized).",
   },
+  {
+    usage: "/openclaw snooze <host> <finding> 1h|1d|until-version|off",
+    summary:
+      "Mute one finding's incidents on one host (authorized): the watch's failures whose top finding it is are counted, not posted, for an hour, a day, or until the host's OpenClaw version changes; `off` lifts it.",
+  },
+  {
+    usage: "/openclaw snoozes",
+    summary: "The snoozes that hold: host, finding, until when, who set it, what each muted.",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

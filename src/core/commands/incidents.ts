@@ -1,7 +1,11 @@
 import { authorize } from "../authz/authz.ts";
-import { moveIncidentAndTell } from "../incidents/pipeline.ts";
+import { ClawopsError } from "../errors.ts";
+import { requireHost } from "../hosts/lookup.ts";
+import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
 import { renderIncident, renderIncidentList } from "../incidents/render.ts";
+import { section } from "../messages/build.ts";
+import { isoSeconds, mention } from "../messages/format.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
@@ -51,5 +55,79 @@ export async function incidentCommand(
         ? `You own incident \`${moved.id}\` (${moved.hosts.join(", ")}) now.`
         : `Incident \`${moved.id}\` (${moved.hosts.join(", ")}) is resolved; a new failure opens a new incident.`,
     ),
+  };
+}
+
+/**
+ * `snooze <host> <finding> 1h|1d|until-version|off`: mutes (or lifts) one finding's incidents on
+ * one host. Authorized (the `snooze` action); the command's own audit row records who and what.
+ */
+export async function snoozeCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "snooze" }>,
+): Promise<CommandReply> {
+  const book = requireBook(deps);
+  const host = await requireHost(deps, command.host);
+  await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "snooze");
+  if (command.for.kind === "off") {
+    const removed = await book.removeSnooze(host.name, command.finding);
+    if (!removed) {
+      throw new ClawopsError(
+        "not_snoozed",
+        `\`${command.finding}\` is not snoozed on \`${host.name}\`. \`/openclaw snoozes\` lists them.`,
+        {
+          status: 409,
+        },
+      );
+    }
+    return {
+      ack: renderNotice(
+        `✅ \`${command.finding}\` on *${host.name}* is no longer snoozed (it had muted ${removed.muted}).`,
+      ),
+    };
+  }
+  const now = deps.clock.now();
+  if (command.for.kind === "until-version" && !host.gatewayVersion) {
+    throw new ClawopsError(
+      "bad_request",
+      `clawops does not know which OpenClaw version \`${host.name}\` runs yet (no triage has read it), so "until the version changes" has nothing to hold on to. Snooze for \`1h\` or \`1d\` instead.`,
+    );
+  }
+  await book.putSnooze({
+    host: host.name,
+    finding: command.finding,
+    until: command.for.kind === "duration" ? now + command.for.ms : null,
+    untilVersion: command.for.kind === "until-version" ? host.gatewayVersion : null,
+    by: req.user,
+    at: now,
+    muted: 0,
+  });
+  const until =
+    command.for.kind === "duration"
+      ? `for ${command.for.words} (until ${isoSeconds(now + command.for.ms)})`
+      : `until *${host.name}* runs another OpenClaw version than ${host.gatewayVersion}`;
+  return {
+    ack: renderNotice(
+      `⏰ Snoozed \`${command.finding}\` on *${host.name}* ${until}: the watch's failures with it as their top finding are counted, not posted. \`/openclaw snooze ${host.name} ${command.finding} off\` lifts it.`,
+    ),
+  };
+}
+
+/** `snoozes`: the snoozes that hold now. */
+export async function snoozesCommand(deps: CoreDeps): Promise<CommandReply> {
+  const now = deps.clock.now();
+  const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));
+  const holding = (await requireBook(deps).listSnoozes()).filter((z) => snoozeHolds(z, hosts.get(z.host) ?? null, now));
+  if (holding.length === 0) return { ack: renderNotice("No snoozes hold.") };
+  const lines = holding.map(
+    (z) =>
+      `• *${z.host}* \`${z.finding}\` ${z.until !== null ? `until ${isoSeconds(z.until)}` : `until its OpenClaw version is no longer ${z.untilVersion}`} · by ${mention(z.by)} · muted ${z.muted}`,
+  );
+  return {
+    ack: {
+      text: `Snoozes: ${holding.length}`,
+      parts: [section(`*Snoozes* (${holding.length})\n${lines.join("\n")}`)],
+    },
   };
 }

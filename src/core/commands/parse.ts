@@ -1,5 +1,5 @@
 import { ClawopsError } from "../errors.ts";
-import { INCIDENT_ID } from "../messages/buttons.ts";
+import { FINDING_ID, INCIDENT_ID } from "../messages/buttons.ts";
 import type { Command, FleetSelector, HostsFilter } from "../requests/command.ts";
 import { HOST_GLOB, normalizeHostName, normalizeTag, TAG, truncate } from "../vocabulary/hosts.ts";
 import { parseRecoveryCommand } from "./recovery-parse.ts";
@@ -50,6 +50,11 @@ export function parseCommand(text: string): Command {
         throw new ClawopsError("bad_request", usage);
       return { kind: "incident", id, action: verb };
     }
+    case "snoozes":
+      if (rest.length > 0) throw new ClawopsError("bad_request", "Usage: `/openclaw snoozes`.");
+      return { kind: "snoozes" };
+    case "snooze":
+      return parseSnooze(rest);
     case "tag": {
       const [host, ...tags] = rest;
       if (host === undefined || tags.length === 0) {
@@ -75,6 +80,32 @@ export function parseCommand(text: string): Command {
       );
     }
   }
+}
+
+const SNOOZE_USAGE =
+  "Usage: `/openclaw snooze <host> <finding> 1h|1d|until-version|off`, e.g. `/openclaw snooze node-3 gateway-down 1h`; `/openclaw snoozes` lists them.";
+
+const SNOOZE_SPANS: Record<string, { ms: number; words: string }> = {
+  "1h": { ms: 3_600_000, words: "1 hour" },
+  "1d": { ms: 86_400_000, words: "1 day" },
+};
+
+function parseSnooze(args: string[]): Command {
+  const [host, finding, span, ...extra] = args;
+  if (!host || !finding || !span || extra.length > 0 || !FINDING_ID.test(finding)) {
+    throw new ClawopsError("bad_request", SNOOZE_USAGE);
+  }
+  const word = span.toLowerCase();
+  const duration = SNOOZE_SPANS[word];
+  const spanOf = duration
+    ? ({ kind: "duration", ...duration } as const)
+    : word === "until-version"
+      ? ({ kind: "until-version" } as const)
+      : word === "off"
+        ? ({ kind: "off" } as const)
+        : null;
+  if (!spanOf) throw new ClawopsError("bad_request", SNOOZE_USAGE);
+  return { kind: "snooze", host: normalizeHostName(host), finding, for: spanOf };
 }
 
 const UPGRADE_USAGE =

@@ -11,6 +11,7 @@ import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { FREEZE_ALL, MAX_FREEZE_MS } from "../vocabulary/freezes.ts";
 import { autoFreezeEnd, isAutoFreeze } from "./auto-freeze.ts";
 import { announceFreeze, guardFrozen, postToNotices } from "./freezes.ts";
+import { endMaintenance, isMaintenanceReason } from "./maintenance.ts";
 import { renderUnfreezeNotice } from "./render.ts";
 import { liftRule, renderFreezeExtended } from "./render-policy.ts";
 import { cancelScheduled } from "./schedule.ts";
@@ -37,6 +38,7 @@ export async function freezeCommand(
     expiresAt: now + command.durationMs,
     channel: req.channel,
     notices: [],
+    ...(isMaintenanceReason(command.reason) ? { maintenance: true, muted: { alerts: 0, watch: 0, silences: 0 } } : {}),
   };
   await deps.recovery.store.putFreeze(record);
   deps.logger.info("freeze placed", { target: record.target, owner: record.owner, expiresAt: record.expiresAt });
@@ -85,7 +87,10 @@ export async function unfreezeCommand(
     ack: renderNotice(
       `✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.${still}`,
     ),
-    later: () => postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now())),
+    later: async () => {
+      await postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now()));
+      await endMaintenance(deps, removed);
+    },
   };
 }
 

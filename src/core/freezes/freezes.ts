@@ -8,6 +8,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { FreezeRecord, NoticeRef, RecoveryStore } from "../ports/recovery.ts";
 import { FREEZE_ALL } from "../vocabulary/freezes.ts";
 import { isAutoFreeze, liftedHealthy } from "./auto-freeze.ts";
+import { endMaintenance } from "./maintenance.ts";
 import { renderExpiryNotice, renderFreezeNotice } from "./render.ts";
 import { renderAutoAllClear, renderAutoCapNotice } from "./render-policy.ts";
 
@@ -102,6 +103,7 @@ export async function expireFreezes(
         : renderAutoCapNotice(removed)
       : renderExpiryNotice(removed);
     await postToNotices(deps, removed, notice);
+    await endMaintenance(deps, removed);
   }
   return { expired, nextExpiryAt };
 }

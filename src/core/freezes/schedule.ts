@@ -12,6 +12,7 @@ import type { RecoveryCommand, StartSpec } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { FREEZE_ALL, MAX_SCHEDULE_AHEAD_MS } from "../vocabulary/freezes.ts";
 import { postToNotices } from "./freezes.ts";
+import { endMaintenance } from "./maintenance.ts";
 import { renderScheduledFreeze, type ScheduledMoment } from "./render-policy.ts";
 
 /**
@@ -202,6 +203,9 @@ async function startScheduled(deps: CoreDeps, s: ScheduledFreeze, now: number): 
       expiresAt: s.endsAt,
       channel: s.channel,
       notices: [],
+      // Every scheduled freeze is maintenance: it mutes the watch's and alerts' incidents.
+      maintenance: true,
+      muted: { alerts: 0, watch: 0, silences: 0 },
     };
     await store.putFreeze(record);
   }
@@ -241,6 +245,7 @@ async function endScheduled(deps: CoreDeps, s: ScheduledFreeze, now: number): Pr
   });
   if (!removed) return false;
   await postToNotices(deps, removed, renderScheduledFreeze(s, "end", now));
+  await endMaintenance(deps, removed);
   return true;
 }
 

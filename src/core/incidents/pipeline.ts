@@ -11,9 +11,10 @@ import type {
   IncidentEventKind,
   IncidentPhase,
 } from "../ports/incident-book.ts";
-import { NO_COUNTS } from "../ports/incident-book.ts";
-import type { NewAuditEntry } from "../ports/recovery.ts";
+import { NO_COUNTS, type Snooze } from "../ports/incident-book.ts";
+import type { MutedCounts, NewAuditEntry } from "../ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobRecord } from "../ports/store.ts";
+import { FREEZE_ALL } from "../vocabulary/freezes.ts";
 import { causeKeys, causeTitle, DEFAULT_GROUPING, groupFor } from "./grouping.ts";
 import { fleetCause, refreshIncidentHeader, renderGroupedNote, renderLiveHeader } from "./header.ts";
 import { appendTimeline, incidentBook, linkThread, moveIncident } from "./record.ts";
@@ -123,6 +124,9 @@ export type UnroutedIncident = { status: "unrouted" };
 /** The host's incident is open and this signal is not news to it: counted on the record, its header edited. */
 export type CountedSignal = { status: "counted"; channel: string; incident: Incident };
 
+/** A maintenance freeze or a snooze holds for this host (or finding): counted there, nothing else. */
+export type MutedSignal = { status: "muted"; channel: string; by: string };
+
 /**
  * Raises a signal: routes it; unless it is only counted (the storm guard above), queues its
  * triage, announces it in the host's thread, audits it and writes it on the record. The triage
@@ -134,18 +138,22 @@ export type CountedSignal = { status: "counted"; channel: string; incident: Inci
 export function raiseIncident(
   deps: CoreDeps,
   signal: IncidentSignal & { channel: string },
-): Promise<RaisedIncident | CountedSignal>;
+): Promise<RaisedIncident | CountedSignal | MutedSignal>;
 export function raiseIncident(
   deps: CoreDeps,
   signal: IncidentSignal,
-): Promise<RaisedIncident | CountedSignal | UnroutedIncident>;
+): Promise<RaisedIncident | CountedSignal | MutedSignal | UnroutedIncident>;
 export async function raiseIncident(
   deps: CoreDeps,
   signal: IncidentSignal,
-): Promise<RaisedIncident | CountedSignal | UnroutedIncident> {
+): Promise<RaisedIncident | CountedSignal | MutedSignal | UnroutedIncident> {
   const channel = signal.channel ?? (await routeIncident(deps, signal.host));
   if (!channel) return { status: "unrouted" };
   const book = incidentBook(deps);
+  if (signal.source !== "command") {
+    const by = await mutedBy(deps, book, signal);
+    if (by) return { status: "muted", channel, by };
+  }
   let incident: Incident | null = null;
   let opened = false;
   if (book) {
@@ -256,6 +264,43 @@ export async function raiseIncident(
     later: queued ? () => deps.jobs.start(deps, { kind: "triage", job: queued, ...replyTo }) : null,
     ...(triage === "failed" ? { error } : {}),
   };
+}
+
+/** Which count of a maintenance freeze a muted signal adds to. */
+const MUTED_KIND: Record<Exclude<IncidentSource, "command">, keyof MutedCounts> = {
+  alert: "alerts",
+  watch: "watch",
+  silence: "silences",
+};
+
+/**
+ * Mute and snooze (docs/incidents.md): a maintenance freeze of the host or of the fleet mutes its
+ * automatic signals, and a snooze of the signal's top finding on this host mutes it; either
+ * counts what it muted. What muted it, in words, or null.
+ */
+async function mutedBy(deps: CoreDeps, book: IncidentBook | null, signal: IncidentSignal): Promise<string | null> {
+  if (signal.source === "command") return null;
+  const now = deps.clock.now();
+  const n = signal.count ?? 1;
+  for (const target of [signal.host, FREEZE_ALL]) {
+    const f = await deps.recovery.store.getFreeze(target);
+    if (f?.maintenance && f.expiresAt > now) {
+      await deps.recovery.store.countMuted(f.target, f.createdAt, MUTED_KIND[signal.source], n);
+      return `the maintenance freeze of ${target === FREEZE_ALL ? "the fleet" : target}`;
+    }
+  }
+  const top = signal.causes?.find((c) => c.startsWith("finding:"))?.slice("finding:".length);
+  if (!top || !book) return null;
+  const snooze = (await book.listSnoozes()).find((z) => z.host === signal.host && z.finding === top);
+  if (!snooze || !snoozeHolds(snooze, await deps.store.getHost(signal.host), now)) return null;
+  await book.countSnoozed(snooze.host, snooze.finding, n);
+  return `the snooze of ${top} on ${signal.host}`;
+}
+
+/** Whether a snooze still holds: before its end, or while the host runs the version it was set on. */
+export function snoozeHolds(z: Snooze, host: Pick<HostRecord, "gatewayVersion"> | null, now: number): boolean {
+  if (z.until !== null) return now < z.until;
+  return z.untilVersion !== null && host?.gatewayVersion === z.untilVersion;
 }
 
 /** Signals only counted (a storm) are still named on the timeline up to this many of a kind. */

@@ -13,17 +13,27 @@ type RecordDeps = Pick<CoreDeps, "store" | "clock" | "ids" | "logger">;
 
 /** The store's incident book, when it keeps one. */
 export function incidentBook(deps: Pick<CoreDeps, "store">): IncidentBook | null {
-  const s = deps.store;
-  return s.openIncident &&
-    s.findOpenIncident &&
-    s.getIncident &&
-    s.listIncidents &&
-    s.updateIncident &&
-    s.appendIncidentEvent &&
-    s.incidentTimeline
-    ? (s as IncidentBook)
-    : null;
+  const s = deps.store as Partial<IncidentBook>;
+  return BOOK_METHODS.every((m) => typeof s[m] === "function") ? (s as IncidentBook) : null;
 }
+
+/** What a store must have to keep incident records: every method of the port. */
+const BOOK_METHODS = [
+  "openIncident",
+  "findOpenIncident",
+  "getIncident",
+  "listIncidents",
+  "updateIncident",
+  "countIncident",
+  "joinIncident",
+  "staleHeaders",
+  "putSnooze",
+  "listSnoozes",
+  "removeSnooze",
+  "countSnoozed",
+  "appendIncidentEvent",
+  "incidentTimeline",
+] as const satisfies readonly (keyof IncidentBook)[];
 
 export interface TimelineEntry {
   actor: string;

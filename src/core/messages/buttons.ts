@@ -77,6 +77,32 @@ export function triageAnswerButtons(host: string): BasicPart {
   );
 }
 
+/** How long the Snooze buttons under a triage answer mute its top finding on the host. */
+export const SNOOZE_SPANS = ["1h", "1d", "until-version"] as const;
+export type SnoozeSpanWord = (typeof SNOOZE_SPANS)[number];
+const SNOOZE_LABELS: Record<SnoozeSpanWord, string> = {
+  "1h": "Snooze 1 h",
+  "1d": "Snooze 1 d",
+  "until-version": "Snooze until version changes",
+};
+
+/** A finding rule id as the catalog names them (`gateway-down`, `token-drift`). */
+export const FINDING_ID = /^[a-z0-9][a-z0-9.-]{1,80}$/;
+
+/** "Snooze this finding on this host": `snooze <host> <finding> <span>`, run as the presser's command. */
+export function snoozeButtons(host: string, finding: string): BasicPart {
+  return actions(
+    "clawops_snooze_actions",
+    SNOOZE_SPANS.map((span) => ({
+      actionId: `${RUN_ACTION_PREFIX}snooze:${host}:${span}`,
+      label: SNOOZE_LABELS[span],
+      value: `snooze ${host} ${finding} ${span}`,
+    })),
+  );
+}
+
+const SNOOZE_SHAPE = /^snooze ([a-z0-9-]{1,63}) (\S+) (1h|1d|until-version)$/;
+
 /** A move on an incident its header offers: "I'm on it" (`ack`) and "Resolve". */
 export type IncidentMove = "ack" | "resolve";
 
@@ -126,6 +152,13 @@ export function commandFromButton(actionId: string, value: string | undefined): 
     if (!INCIDENT_ID.test(move[1])) return refused("bad incident id");
     if (actionId !== `${RUN_ACTION_PREFIX}${move[2]}:${move[1]}`) return refused("action and value disagree");
     return { ok: true, text: move[0], host: null };
+  }
+  const snooze = SNOOZE_SHAPE.exec(value ?? "");
+  if (snooze?.[1] && snooze[2] && snooze[3]) {
+    if (!FINDING_ID.test(snooze[2])) return refused("bad finding id");
+    if (actionId !== `${RUN_ACTION_PREFIX}snooze:${snooze[1]}:${snooze[3]}`)
+      return refused("action and value disagree");
+    return { ok: true, text: snooze[0], host: snooze[1] };
   }
   const m = SHAPE.exec(value ?? "");
   if (!m?.[1] || !m[2]) return refused("unknown command");

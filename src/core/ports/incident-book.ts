@@ -147,6 +147,14 @@ export interface IncidentBook {
   joinIncident(id: string, host: string): Promise<Incident | null>;
   /** Open incidents whose header is stale and was last edited at or before `editedBefore`. */
   staleHeaders(editedBefore: number): Promise<Incident[]>;
+  /** A finding snoozed on a host (replaces the one there). */
+  putSnooze(snooze: Snooze): Promise<void>;
+  /** Every snooze stored, expired ones included (the caller judges them by the clock). */
+  listSnoozes(): Promise<Snooze[]>;
+  /** Lifts a snooze; the one removed, or null. */
+  removeSnooze(host: string, finding: string): Promise<Snooze | null>;
+  /** Adds to what a snooze muted (atomic). */
+  countSnoozed(host: string, finding: string, n: number): Promise<void>;
   /** Appends to the timeline with the next seq; returns the seq. */
   appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number>;
   incidentTimeline(id: string): Promise<IncidentEvent[]>;
@@ -160,4 +168,22 @@ export interface GroupingPolicy {
   minPercentOfTag: number;
   /** … within this window. */
   windowMs: number;
+}
+
+/**
+ * A finding snoozed on one host ("Snooze this finding on this host"): while it holds, a watch
+ * failure of that host whose top finding it is opens no incident and is counted here instead.
+ */
+export interface Snooze {
+  host: string;
+  /** A finding rule id (`gateway-down`). */
+  finding: string;
+  /** Until this moment; null: until the host's OpenClaw version is no longer `untilVersion`. */
+  until: number | null;
+  /** The host's OpenClaw version when snoozed "until the version changes". */
+  untilVersion: string | null;
+  by: string;
+  at: number;
+  /** Signals it muted. */
+  muted: number;
 }

@@ -27,6 +27,21 @@ export interface FreezeRecord {
   notices: NoticeRef[];
   /** Set on a freeze the freeze policy placed (owner AUTO_FREEZE_OWNER): what lifts it. */
   auto?: AutoFreeze;
+  /**
+   * A maintenance freeze (its reason begins with "maintenance", or a scheduled one): it mutes
+   * the watch's and alerts' incidents for its hosts, counts what it muted, and at its end a
+   * triage is compared with the one before it began (freezes/maintenance.ts).
+   */
+  maintenance?: boolean;
+  /** What a maintenance freeze muted so far. */
+  muted?: MutedCounts;
+}
+
+/** What a maintenance freeze muted, by kind of signal. */
+export interface MutedCounts {
+  alerts: number;
+  watch: number;
+  silences: number;
 }
 
 /** The freeze policy's part of an automatic freeze: why it was placed and what lifts it. */
@@ -134,6 +149,8 @@ export interface RecoveryStore {
   putAutoFreeze(freeze: FreezeRecord & { auto: AutoFreeze }, now: number): Promise<boolean>;
   getFreeze(target: string): Promise<FreezeRecord | null>;
   listFreezes(): Promise<FreezeRecord[]>;
+  /** Adds to what this very freeze (same createdAt) muted; atomic, so signals muted at once all count. */
+  countMuted(target: string, createdAt: number, kind: keyof MutedCounts, n: number): Promise<void>;
   /** Records where the notices of this very freeze (same createdAt) went. */
   setFreezeNotices(target: string, createdAt: number, notices: NoticeRef[]): Promise<void>;
   /**

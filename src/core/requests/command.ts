@@ -18,7 +18,14 @@ export type Command =
   | { kind: "incidents"; scope: "open" | "all" }
   /** `incident <id> [ack|resolve]`: one record and its timeline, or a move of its state. */
   | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" }
+  /** `snooze <host> <finding> 1h|1d|until-version|off`: a finding muted on one host (issue 29). */
+  | { kind: "snooze"; host: string; finding: string; for: SnoozeSpan }
+  /** `snoozes`: the snoozes that hold. */
+  | { kind: "snoozes" }
   | RecoveryCommand;
+
+/** How long a snooze holds: a duration, until the host's OpenClaw version changes, or lifted (`off`). */
+export type SnoozeSpan = { kind: "duration"; ms: number; words: string } | { kind: "until-version" } | { kind: "off" };
 
 /** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */
 export type FleetSelector = { kind: "all" } | { kind: "pattern"; glob: string } | { kind: "tag"; tag: string };

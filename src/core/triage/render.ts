@@ -3,7 +3,7 @@ import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
 import { stepOutcome } from "../classify/step-outcome.ts";
 import { clip, context, divider, escapeMrkdwn, header, section } from "../messages/build.ts";
-import { triageAnswerButtons } from "../messages/buttons.ts";
+import { snoozeButtons, triageAnswerButtons } from "../messages/buttons.ts";
 import { formatAge } from "../messages/format.ts";
 import type { Message, Part } from "../messages/model.ts";
 import { LAYER_LABELS, LAYERS } from "../vocabulary/layers.ts";
@@ -108,7 +108,11 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
     ),
   );
   // The next steps, as buttons: on the final answer only (an early one is still being filled in).
-  if (!meta.pending || meta.pending.length === 0) parts.push(triageAnswerButtons(meta.host));
+  if (!meta.pending || meta.pending.length === 0) {
+    parts.push(triageAnswerButtons(meta.host));
+    // "Snooze this finding on this host": the top finding (the one that opens the watch's incidents).
+    if (top) parts.push(snoozeButtons(meta.host, top.id));
+  }
   return { text, parts };
 }
 

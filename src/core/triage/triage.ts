@@ -13,6 +13,7 @@ import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps, HostJob } from "../ports/deps.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
 import type { JobOutcome } from "../ports/transport.ts";
+import { maintenanceSince, postMaintenanceComparison } from "./compare.ts";
 import { renderTriageProgress, renderTriageResult } from "./render.ts";
 
 /** The slowest step's deadline plus room for the round trip. */
@@ -221,6 +222,12 @@ async function finishTriage(
     text: triageLine(results, outcome.status),
     ref: job.id,
   });
+  // A maintenance freeze's closing triage says what changed since the maintenance began.
+  if (maintenanceSince(job.requestKey) !== null) {
+    await postMaintenanceComparison(deps, job, results, answer.threadTs).catch((err: unknown) =>
+      logger.warn("maintenance comparison not posted", { ...log, err: errorMessage(err) }),
+    );
+  }
   // Status last: whoever sees the job finished finds its final messages already in place.
   await store.updateJob(job.id, {
     status: outcome.status,

@@ -293,6 +293,10 @@ export class WatchService {
     }
     // Counted on the host's open incident (its header edited): the thread is the one it has.
     if (raised.status === "counted") return findHostIncident(deps, t.host);
+    if (raised.status === "muted") {
+      deps.logger.info("watch: failure muted", { host: t.host, by: raised.by });
+      return findHostIncident(deps, t.host);
+    }
     if (raised.later) {
       const run = raised
         .later()

@@ -176,6 +176,9 @@ describe.each([
       ["14:00:00", ANNOUNCE, expect.stringContaining("frozen for maintenance")],
       ["14:30:00", "C0OPS", "Maintenance freeze of node-3 ended at 2026-11-24 14:30 UTC."],
       ["14:30:00", ANNOUNCE, expect.stringContaining("ended at")],
+      // Every scheduled freeze is maintenance: its end says what it muted (issue 29).
+      ["14:30:00", "C0OPS", "Maintenance of node-3 over: nothing muted"],
+      ["14:30:00", ANNOUNCE, "Maintenance of node-3 over: nothing muted"],
     ]);
     expect(await store.listScheduledFreezes()).toEqual([]);
     expect(await store.listFreezes()).toEqual([]);
@@ -228,6 +231,8 @@ describe.each([
       expect.stringContaining("The fleet is frozen for maintenance"),
       expect.stringContaining("Maintenance freeze of the fleet ended"),
       expect.stringContaining("Maintenance freeze of the fleet ended"),
+      "Maintenance of the fleet over: nothing muted",
+      "Maintenance of the fleet over: nothing muted",
     ]);
     const past = await t.command("freeze node-3 at 2026-11-24T13:00Z for 10m late");
     expect(past.error?.message).toContain("is not in the future (it is 2026-11-24 13:45 UTC now)");

@@ -69,17 +69,18 @@ export function renderMaintenanceEnd(
   const m: MutedCounts = { alerts: 0, watch: 0, silences: 0, ...f.muted };
   const total = m.alerts + m.watch + m.silences;
   const what = f.target === FREEZE_ALL ? "the fleet" : f.target;
-  const mutedWords =
+  const counted = [
+    m.alerts ? plural(m.alerts, "alert") : "",
+    m.watch ? plural(m.watch, "watch failure") : "",
+    m.silences ? plural(m.silences, "lost agent") : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const text = `Maintenance of ${what} over: ${total === 0 ? "nothing muted" : `muted ${counted}`}`;
+  const said =
     total === 0
-      ? "nothing to mute: no alert, watch failure or lost agent came in"
-      : `muted ${[
-          m.alerts ? plural(m.alerts, "alert") : "",
-          m.watch ? plural(m.watch, "watch failure") : "",
-          m.silences ? plural(m.silences, "lost agent") : "",
-        ]
-          .filter(Boolean)
-          .join(", ")}`;
-  const text = `Maintenance of ${what} over: ${mutedWords}`;
+      ? "Nothing came in to mute while it held (no alert, watch failure or lost agent)."
+      : `While it held, clawops muted ${counted}.`;
   const next =
     triaged.length > 0
       ? `A triage of ${triaged.map((h) => `*${escapeMrkdwn(h)}*`).join(", ")} follows in ${triaged.length === 1 ? "its" : "each host's"} thread and says what changed since the maintenance began.`
@@ -87,7 +88,7 @@ export function renderMaintenanceEnd(
   return {
     text,
     parts: [
-      section(`🧊 *Maintenance of ${escapeMrkdwn(what)} over.* While it held, clawops ${mutedWords}. ${next}`),
+      section(`🧊 *Maintenance of ${escapeMrkdwn(what)} over.* ${said} ${next}`),
       ...(notTriaged.length > 0
         ? [
             context(

@@ -155,12 +155,19 @@ describe("class 10: the state database", () => {
     expect(f?.evidence).toEqual(["gateway pid 8088 maps /tmp/cap30b/lab/state/state/openclaw.sqlite-shm (deleted)"]);
   });
 
-  it("'database is locked' since the last start (dist strings: the gateway's storage-failure copy) → warn", () => {
+  it("'database is locked' since the last start (dist strings: unhandled-rejections' transient SQLite line) → warn", () => {
     const d = healthyData();
     d.logs = logsFrom(fixture("state-db-busy.dist-strings.jsonl"));
     const f = finding(classify(d), "state-db-busy");
     expect(f?.severity).toBe("warn");
-    expect(f?.evidence.join("\n")).toContain("database is locked");
+    expect(f?.evidence.join("\n")).toContain("Non-fatal unhandled rejection (continuing): Error: database is locked");
+  });
+
+  it("the housekeeping line a healthy gateway writes beside a reader (real) is not a locked database", () => {
+    const d = healthyData();
+    d.logs = logsFrom(fixture("snapshot-reclamation-locked.real-gateway.jsonl"));
+    expect(d.logs.signatures.map((s) => s.kind)).not.toContain("state-db-busy");
+    expect(ids(d)).not.toContain("state-db-busy");
   });
 });
 
@@ -200,7 +207,7 @@ describe("class 11: disk, logs and transcripts", () => {
     expect(c.findings.map((f) => [f.id, f.severity])).toEqual([["disk-filling", "warn"]]);
   });
 
-  it("'database or disk is full' in the log (dist strings) → disk-full-soon", () => {
+  it("'database or disk is full' in the log (dist strings: an unhandled rejection, which ends the process) → disk-full-soon", () => {
     const d = healthyData();
     d.logs = logsFrom(fixture("state-db-full.dist-strings.jsonl"));
     expect(ids(d)).toContain("disk-full-soon");
@@ -261,7 +268,7 @@ describe("class 12: service definition drift", () => {
       "service-start-broken",
     );
     expect(f?.severity).toBe("fail");
-    expect(f?.evidence[1]).toBe(
+    expect(f?.evidence[0]).toBe(
       "/home/op/.nvm/versions/node/v24.16.0/bin/node: no such file (the next start fails here)",
     );
     expect(f?.falseGreen).toMatch(/the running gateway answers/);

@@ -101,6 +101,7 @@ export function summarizeConfigWarnings(res: RpcResult): string[] | undefined {
     const w = record(raw);
     const path = typeof w.path === "string" ? w.path : "";
     const message = typeof w.message === "string" ? w.message : JSON.stringify(raw);
-    return cut(`${path ? `${path}: ` : ""}${message}`, 300);
+    // The message first: "apiKey: Missing …" would read as a key and its value to a redactor.
+    return cut(`${message}${path ? ` (at ${path})` : ""}`, 300);
   });
 }

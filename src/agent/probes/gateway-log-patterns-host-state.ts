@@ -16,9 +16,14 @@ export const HOST_STATE_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
       /database disk image is malformed|file is not a database|state database is unreadable|\bSQLITE_(?:CORRUPT|NOTADB)\b|sqlite (?:quick|integrity)_check failed/i,
     reason: /(database disk image is malformed|file is not a database|SQLITE_CORRUPT|SQLITE_NOTADB)/i,
   },
-  // `the Gateway state database was busy (SQLite: database is locked). Retry; if it repeats, …`
-  { kind: "state-db-busy", pattern: /database is locked|\bSQLITE_BUSY\b|state database was busy/ },
-  // `the Gateway state database was full (SQLite: database or disk is full). Free disk space …`
+  // `[openclaw] Non-fatal unhandled rejection (continuing): Error: database is locked` (dist
+  // unhandled-rejections: SQLITE_BUSY is transient). Not the housekeeping line a healthy gateway
+  // writes beside a reader (captured): `Skipped SQLite snapshot reclamation: database is locked (…)`.
+  {
+    kind: "state-db-busy",
+    pattern: /^(?!.*Skipped SQLite snapshot reclamation).*(?:database is locked|\bSQLITE_BUSY\b|state database was busy)/,
+  },
+  // `[openclaw] Unhandled promise rejection: Error: database or disk is full` (then the process exits).
   { kind: "state-db-full", pattern: /database or disk is full|\bSQLITE_FULL\b|state database was full|\bENOSPC\b/ },
   // `Config auto-restored from backup: <path> (<suspicious reasons>)`, `… from last-known-good: <path> (<reason>)`.
   {

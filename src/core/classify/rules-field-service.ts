@@ -39,8 +39,8 @@ export function brokenStartLines(e: Evidence): string[] | null {
   const d = e["service.definition"];
   if (!d?.missingPaths?.length) return null;
   return [
-    `${unitName(e)}: ExecStart ${(d.execStart ?? []).join(" ")}`,
     ...d.missingPaths.map((p) => `${p}: no such file (the next start fails here)`),
+    `${unitName(e)}: ExecStart ${(d.execStart ?? []).join(" ")}`,
   ];
 }
 

@@ -137,9 +137,10 @@ export const FIELD_STATE_RULES: readonly Rule[] = [
     title: "The disk holding the gateway's state or log is full, or will be within a day",
     explanation:
       "The filesystem where the gateway keeps its state (or writes its log) has almost no free space left, or the " +
-      "watch's samples show it filling within a day. SQLite writes then fail ('the Gateway state database was full … " +
-      "Free disk space on the Gateway host and retry'), sessions and cron runs stop being recorded, and a restart may " +
-      "not come back. The lines below say what uses the space: the log folder, session databases and transcripts, the " +
+      "watch's samples show it filling within a day. SQLite writes then fail with 'database or disk is full' (OpenClaw " +
+      "does not treat it as transient: an unhandled one ends the gateway process), sessions and cron runs stop being " +
+      "recorded, and a restart may not come back. The lines below say what uses the space: the log folder, session " +
+      "databases and transcripts, the " +
       "state database's write-ahead log.",
     nextCommands: [
       "df -h <state dir> <log folder>",
@@ -186,8 +187,9 @@ export const FIELD_STATE_RULES: readonly Rule[] = [
     confidence: "medium",
     title: "The gateway's state database was locked by another writer (database is locked)",
     explanation:
-      "Since its last start the gateway logged SQLite's 'database is locked' (SQLITE_BUSY): a write waited for a lock " +
-      "it did not get in time. The gateway's own advice is to retry and, if it repeats, check storage health. Usual " +
+      "Since its last start the gateway logged SQLite's 'database is locked' (SQLITE_BUSY) for an operation, not for its " +
+      "own housekeeping: a read or write waited for a lock it did not get in time, and the gateway moved on without it. " +
+      "OpenClaw treats it as transient; if it repeats, check what else holds the database and the storage. Usual " +
       "causes: another process holding the database open for writing (a backup tool, a sqlite3 shell, a second gateway " +
       "or CLI on the same state folder) or storage too slow for SQLite's locks (a network filesystem). Writes that lost " +
       "the race (a session, a pairing, a cron run) may be missing.",

@@ -57,7 +57,10 @@ const FIELD_RULES = [
   "config-change-pending",
 ];
 
-async function triage(steps = TRIAGE_STEPS, extraEnv: Record<string, string> = {}): Promise<Classification> {
+/** The triage without doctor (8–30 s of CLI on this box, and nothing here reads it). */
+const FIELD_TRIAGE = TRIAGE_STEPS.filter((s) => s.step !== "doctor.lint");
+
+async function triage(steps = FIELD_TRIAGE, extraEnv: Record<string, string> = {}): Promise<Classification> {
   const ctx = resolveProbeContext(
     { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
     { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
@@ -284,7 +287,7 @@ describe("field failures on the real gateway (issue 30, classes 10–18)", () =>
       config.plugins = { ...plugins, entries: { ...entries, "clawops-field-missing": { enabled: true } } };
     });
     await waitForLog(/config hot reload applied/, offset);
-    const c = await triage(TRIAGE_STEPS, { CLAWOPS_FIELD_MISSING_KEY: "in-the-shell-only" });
+    const c = await triage(FIELD_TRIAGE, { CLAWOPS_FIELD_MISSING_KEY: "in-the-shell-only" });
     const secrets = finding(c, "secrets-env-missing");
     expect(secrets?.evidence[0]).toMatch(
       /^CLAWOPS_FIELD_MISSING_KEY \(read at models\.providers\.openai\.apiKey\): not in the running gateway's environment \(pid \d+\), a \.env it loads, or the config's env block; the agent's own environment has it/,

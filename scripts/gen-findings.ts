@@ -11,6 +11,8 @@
  *   - real gateway: a test in test/gateway/ (a real OpenClaw gateway in a fault state);
  *   - real capture: a unit test case that reads real gateway output captured into
  *     test/unit/fixtures/ (a fixture whose name says "constructed" is not real output);
+ *   - dist strings: a unit test case that reads a fixture built from the gateway package's own
+ *     strings and formats (its name says "dist-strings"), where a lab gateway cannot get there;
  *   - synthetic: any other test (step results built in code, quoted lines);
  *   - untested: no test names the rule.
  * The output depends only on the rules and the test files, never on the clock or the file
@@ -20,13 +22,14 @@ import { type Dirent, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RULES } from "../src/core/classify/rules.ts";
+import { SEED_COVERAGE } from "./findings-seeds.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const FINDINGS_DOC = "docs/findings.md";
 export const REGENERATE = "node scripts/gen-findings.ts";
 
-type Proof = "real gateway" | "real capture" | "synthetic";
-const STRENGTH: readonly Proof[] = ["real gateway", "real capture", "synthetic"];
+type Proof = "real gateway" | "real capture" | "dist strings" | "synthetic";
+const STRENGTH: readonly Proof[] = ["real gateway", "real capture", "dist strings", "synthetic"];
 
 function listFiles(dir: string): string[] {
   let entries: Dirent[];
@@ -44,8 +47,10 @@ const posix = (path: string) => relative(root, path).split(sep).join("/");
  * The fixtures, as the names a test uses for them: `real` are captured gateway output; `made`
  * are words that only the names of constructed fixtures have (a table row saying "constructed").
  */
-function fixtureNames(): { real: string[]; stems: string[]; made: string[] } {
-  const names = listFiles(join(root, "test/unit/fixtures")).map((f) => f.slice(f.lastIndexOf(sep) + 1));
+function fixtureNames(): { real: string[]; stems: string[]; made: string[]; dist: string[] } {
+  const all = listFiles(join(root, "test/unit/fixtures")).map((f) => f.slice(f.lastIndexOf(sep) + 1));
+  const dist = all.filter((n) => n.includes("dist-strings"));
+  const names = all.filter((n) => !n.includes("dist-strings"));
   const stem = (name: string) => name.split(".")[0] ?? name;
   const real = names.filter((n) => !n.includes("constructed"));
   const realWords = new Set(real.flatMap((n) => stem(n).split("-")));
@@ -53,7 +58,7 @@ function fixtureNames(): { real: string[]; stems: string[]; made: string[] } {
     .filter((n) => n.includes("constructed"))
     .flatMap((n) => stem(n).split("-"))
     .filter((w) => !realWords.has(w));
-  return { real, stems: real.map(stem), made: [...new Set(made)] };
+  return { real, stems: real.map(stem), made: [...new Set(made)], dist };
 }
 
 /** The file without comments (ids in prose are not tests). */
@@ -140,6 +145,8 @@ function proofs(): Map<string, { kind: Proof; files: string[] }> {
       if (mentionLines(text, rule.id).length === 0) continue;
       if (file.startsWith("test/gateway/")) note(rule.id, "real gateway", file);
       else if (cases.some((c) => caseReadsCapture(c, rule.id, fixtures, helpers))) note(rule.id, "real capture", file);
+      else if (cases.some((c) => mentionLines(c, rule.id).length > 0 && fixtures.dist.some((d) => c.includes(d))))
+        note(rule.id, "dist strings", file);
       else note(rule.id, "synthetic", file);
     }
   }
@@ -173,18 +180,41 @@ export function renderFindingsDoc(): string {
     "",
     "- **real gateway**: a test in `test/gateway/` that drives a real OpenClaw gateway;",
     "- **real capture**: a unit test case that reads real gateway output captured into",
-    "  `test/unit/fixtures/` (CLI output, gateway log lines);",
+    "  `test/unit/fixtures/` (CLI output, gateway log lines, RPC answers);",
+    "- **dist strings**: a unit test case that reads a fixture built from the gateway package's own",
+    "  strings and formats (`*.dist-strings.*`: the sentence, subsystem and log shape as OpenClaw",
+    "  2026.9.6's `dist/` writes them), for a state a lab gateway cannot be brought into;",
     "- **synthetic**: other tests, on step results built in code or quoted lines;",
     "- **untested**: no test names the rule.",
     "",
     `${RULES.length} rules: ${count("real gateway")} real gateway, ${count("real capture")} real capture, ` +
-      `${count("synthetic")} synthetic, ${count("untested")} untested.`,
+      `${count("dist strings")} dist strings, ${count("synthetic")} synthetic, ${count("untested")} untested.`,
     "",
     "| rule | layer | severity | what it says | how proven |",
     "| --- | --- | --- | --- | --- |",
     ...rows,
     "",
+    ...seedCoverage(),
   ].join("\n");
+}
+
+/** The seeds' items answered by other means than a finding of their own (scripts/findings-seeds.ts). */
+function seedCoverage(): string[] {
+  const known = new Set(RULES.map((r) => r.id));
+  for (const row of SEED_COVERAGE)
+    for (const id of row.rules)
+      if (!known.has(id)) throw new Error(`findings-seeds.ts names ${id}, which is not a rule`);
+  return [
+    "## Seed items covered without a finding of their own",
+    "",
+    "| seed item | answered by | how | shown by |",
+    "| --- | --- | --- | --- |",
+    ...SEED_COVERAGE.map(
+      (s) =>
+        `| ${cell(s.item)} | ${s.rules.length ? s.rules.map((r) => `\`${r}\``).join(", ") : "the recover runbook"} | ${cell(s.how)} | ${cell(s.proof.join("; "))} |`,
+    ),
+    "",
+  ];
 }
 
 function main(argv: readonly string[]): number {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AgentFrame, JobRunFrame } from "../contract/agent-wire.ts";
-import type { StepResult } from "../contract/catalog.ts";
+import { type StepResult, WATCH_STORAGE_STEPS } from "../contract/catalog.ts";
 import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps, WATCH_DIGEST_MS, watchComparable } from "../contract/watch.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
@@ -85,7 +85,7 @@ export class AgentWatch {
         {
           type: "job.run",
           jobId: `watch-${seq}`,
-          steps: quickProbeSteps(QUICK_PROBE_DEADLINE_MS),
+          steps: [...quickProbeSteps(QUICK_PROBE_DEADLINE_MS), ...WATCH_STORAGE_STEPS],
           deadlineMs: QUICK_PROBE_DEADLINE_MS,
         },
         () => {},

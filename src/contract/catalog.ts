@@ -5,6 +5,7 @@ import { bundleCollect } from "./steps/bundle.ts";
 import { doctorLint, gatewayStatus, modelsStatus } from "./steps/cli.ts";
 import { gatewayHttp, gatewayWs } from "./steps/gateway.ts";
 import { config, portListeners, tokens, versions } from "./steps/host.ts";
+import { HOST_STATE_STEPS, HOST_STATE_TRIAGE } from "./steps/host-state.ts";
 import { logsSignatures, serviceState } from "./steps/logs.ts";
 import { doctorFix, gatewayAcceptance, gatewayInflight, gatewayRestart } from "./steps/runbook.ts";
 
@@ -24,6 +25,7 @@ export * from "./steps/bundle.ts";
 export * from "./steps/cli.ts";
 export * from "./steps/gateway.ts";
 export * from "./steps/host.ts";
+export * from "./steps/host-state.ts";
 export * from "./steps/logs.ts";
 export * from "./steps/runbook.ts";
 
@@ -43,6 +45,7 @@ const STEPS = [
   modelsStatus,
   logsSignatures,
   serviceState,
+  ...HOST_STATE_STEPS,
   bundleCollect,
   // Recovery runbook (src/core/recovery): read what is in flight; one read + one write.
   gatewayInflight,
@@ -131,6 +134,7 @@ const TRIAGE_PLAN = [
   "tokens",
   "logs.signatures",
   "service.state",
+  ...HOST_STATE_TRIAGE,
   // Answered from the agent's cache when nothing doctor reads changed; else 5–10 s, and the first
   // answer is posted without it (SLOW_STEPS). `gateway status` and `models status` (CLI, seconds
   // each) are not in the triage: the gateway's session and the fast probes say what they said

@@ -1,4 +1,5 @@
 import type { StepRequest, StepResult } from "./catalog.ts";
+import { STORAGE_VOLATILE_KEYS } from "./steps/host-state.ts";
 
 /**
  * The watch (docs/watch.md): every agent runs the quick probe on its own, every
@@ -39,6 +40,7 @@ const VOLATILE_KEYS = new Set([
   "body",
   "ts",
   "now",
+  ...STORAGE_VOLATILE_KEYS,
 ]);
 
 /** The probe results as the watch compares them: volatile fields dropped, keys sorted. */

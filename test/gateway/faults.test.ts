@@ -66,6 +66,26 @@ async function waitForLog(pattern: RegExp, offset: number, timeoutMs = 30_000): 
 
 const logSize = async () => (await readFile(fileLog)).length;
 
+/** The operator's `openclaw` against the lab (gw.env only: an inherited VITEST=true silences it). */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(gw.openclawBin, args, {
+      env: { ...gw.env },
+      cwd: gw.labDir,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    let stdout = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+}
+
 /** Puts the original config back and waits until the gateway has applied it (reload or restart). */
 async function restoreConfig(applied: RegExp): Promise<void> {
   const offset = await logSize();
@@ -242,6 +262,18 @@ describe("fault injection with real agent probes", () => {
       const c = await triage("mode-remote");
       expect(c.findings[0]?.id).toBe("gateway-mode-not-local");
       expect(c.findings[0]?.evidence).toEqual([`config ${gw.configPath}: gateway.mode=remote`]);
+      // The false green it names, checked on the CLI itself (issue 30): both exit 0 and say reachable.
+      expect(c.findings[0]?.falseGreen).toContain(
+        "`openclaw gateway status` and `openclaw gateway probe` report the gateway reachable",
+      );
+      const [status, probe] = await Promise.all([
+        cli(["gateway", "status", "--json"]),
+        cli(["gateway", "probe", "--json"]),
+      ]);
+      expect(status.code, status.stdout).toBe(0);
+      expect((JSON.parse(status.stdout) as { rpc?: { ok?: boolean } }).rpc?.ok).toBe(true);
+      expect(probe.code, probe.stdout).toBe(0);
+      expect((JSON.parse(probe.stdout) as { ok?: boolean }).ok).toBe(true);
     } finally {
       await restoreConfig(/gateway ready/);
     }

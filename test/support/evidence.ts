@@ -1,13 +1,17 @@
 import type {
   ConfigData,
   DoctorLintData,
+  GatewayEnvData,
   GatewayHttpData,
+  GatewayInventoryData,
   GatewayStatusData,
   GatewayWsData,
   LogSignaturesData,
   ModelsStatusData,
   PortListenersData,
+  ServiceDefinitionData,
   ServiceStateData,
+  StateFilesData,
   StepResult,
   TokensData,
   VersionsData,
@@ -162,7 +166,88 @@ export function healthyData() {
     state: null,
     journal: null,
   };
-  return { versions, ws, http, listeners, config, tokens, status, lint, models, logs, service };
+  // Issue 30's field probes on the same host: a roomy disk, SQLite headers intact, no unit
+  // (run by hand), the config reads no variable, the 14 plugins of a fresh install loaded.
+  const files: StateFilesData = {
+    stateDir: "/home/op/.openclaw",
+    quick: false,
+    volumes: [
+      {
+        holds: ["state", "logs"],
+        path: "/home/op/.openclaw",
+        totalBytes: 107_374_182_400,
+        freeBytes: 64_424_509_440,
+        level: "ok",
+      },
+    ],
+    databases: [
+      {
+        path: "/home/op/.openclaw/state/openclaw.sqlite",
+        role: "state",
+        sizeBytes: 1_212_416,
+        header: "sqlite",
+        walBytes: 4_152_992,
+      },
+    ],
+    mappedDeleted: [],
+    logs: {
+      dir: "/tmp/openclaw",
+      files: 1,
+      totalBytes: 129_851,
+      largest: { path: "/tmp/openclaw/openclaw-2026-11-22.log", sizeBytes: 129_851 },
+    },
+    transcripts: {
+      files: 1,
+      totalBytes: 65_536,
+      largest: { path: "/home/op/.openclaw/agents/main/agent/openclaw-agent.sqlite", sizeBytes: 65_536 },
+      truncated: false,
+    },
+    clobbered: [],
+  };
+  const definition: ServiceDefinitionData = { supervisor: "manual", path: null };
+  const env: GatewayEnvData = { pid: 8088, references: [], shellImport: false, proxies: { process: [], agent: [] } };
+  const inventory: GatewayInventoryData = {
+    reachable: true,
+    plugins: {
+      loaded: [
+        "anthropic",
+        "browser",
+        "canvas",
+        "cua-computer",
+        "device-pair",
+        "file-transfer",
+        "geolocation",
+        "github",
+        "linux-node",
+        "memory-core",
+        "ollama",
+        "openai",
+        "talk-voice",
+        "xai",
+      ],
+      errors: [],
+      unavailable: [],
+    },
+    nodes: [],
+    configWarnings: [],
+  };
+  return {
+    versions,
+    ws,
+    http,
+    listeners,
+    config,
+    tokens,
+    status,
+    lint,
+    models,
+    logs,
+    service,
+    files,
+    definition,
+    env,
+    inventory,
+  };
 }
 
 /** `models status --json` of a just-set-up gateway: no provider credentials (captures/up). */
@@ -199,6 +284,10 @@ export function toResults(d: Data): StepResult[] {
     { step: "models.status", status: "ok", durationMs: 2200, data: d.models },
     { step: "logs.signatures", status: "ok", durationMs: 15, data: d.logs },
     { step: "service.state", status: "ok", durationMs: 9, data: d.service },
+    { step: "state.files", status: "ok", durationMs: 6, data: d.files },
+    { step: "service.definition", status: "ok", durationMs: 3, data: d.definition },
+    { step: "gateway.env", status: "ok", durationMs: 4, data: d.env },
+    { step: "gateway.inventory", status: "ok", durationMs: 35, data: d.inventory },
     { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
   ];
 }
@@ -280,6 +369,10 @@ export function tokenDriftData(): Data {
     connectFailureKind: "auth-rejected",
     connectFailureDetailCode: "AUTH_TOKEN_MISMATCH",
   };
+  d.inventory = {
+    reachable: false,
+    error: "rejected: unauthorized: gateway token mismatch (use this gateway's gateway.auth.token or pair the device)",
+  };
   return d;
 }
 
@@ -319,5 +412,7 @@ export function gatewayDownData(): Data {
     journal: null,
     error: "no gateway listens and no openclaw service unit was found",
   };
+  d.env = { ...d.env, pid: null };
+  d.inventory = { reachable: false, error: "refused: connect ECONNREFUSED 127.0.0.1:19001" };
   return d;
 }

@@ -166,7 +166,12 @@ describe("log lines: handshake timeouts, parse errors, crash loops", () => {
       ["2026-11-22T09:00:00.000+00:00 [gateway] ready", fail("1:00"), fail("1:10"), fail("1:20")].join("\n"),
     );
     const c = classify(d);
-    expect(c.findings.map((f) => f.id).slice(0, 2)).toEqual(["gateway-crash-loop", "gateway-down"]);
+    // The refusal's own reason comes right after the loop, before the bare "not running".
+    expect(c.findings.map((f) => f.id).slice(0, 3)).toEqual([
+      "gateway-crash-loop",
+      "gateway-start-refused",
+      "gateway-down",
+    ]);
     expect(c.findings[0]?.evidence[0]).toMatch(/3 "start-failed" lines/);
     expect(c.matrix.service.status).toBe("fail");
   });

@@ -8,6 +8,7 @@ import { probeGatewayRestart } from "./gateway-restart.ts";
 import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
+import { HOST_STATE_PROBES } from "./host-state-probes.ts";
 import { probeLogSignatures } from "./logs.ts";
 import { probeModelsStatus } from "./models-status.ts";
 import { probePortListeners } from "./port-listeners.ts";
@@ -29,6 +30,7 @@ export const CATALOG_PROBES: ProbeTable = {
   "models.status": probeModelsStatus,
   "logs.signatures": probeLogSignatures,
   "service.state": probeServiceState,
+  ...HOST_STATE_PROBES,
   "bundle.collect": probeBundleCollect,
   "gateway.inflight": probeGatewayInflight,
   "gateway.acceptance": probeGatewayAcceptance,

@@ -21,6 +21,9 @@ export const probeConfig: Probe<"config"> = async (ctx, _args, run) => {
     port: port.port,
     portSource: port.source,
     ...(port.source === "process" && config.runningPort ? { portPid: config.runningPort.pid } : {}),
+    ...(port.source === "process" && config.port !== null && config.port !== port.port
+      ? { pendingPort: config.port }
+      : {}),
     authMode: config.authMode,
     tokenConfigured: config.tokenConfigured,
     workspace: config.workspace === null ? null : await inspectWorkspace(config.workspace, ctx.env.HOME),

@@ -1,4 +1,5 @@
 import type { LogSignatureKind } from "../../contract/catalog.ts";
+import { HOST_STATE_LOG_SIGNATURES } from "./gateway-log-patterns-host-state.ts";
 
 /**
  * Every gateway file-log pattern the agent matches, in one place: the signature catalog that
@@ -44,7 +45,7 @@ function anyOf(flags: string, ...parts: (RegExp | string)[]): RegExp {
  * older builds and journals, plain text. `reload-applied` and `gateway-ready` are not faults:
  * they tell whether a failure is stale.
  */
-export type LogSignaturePattern = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp };
+export type LogSignaturePattern = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp; maxChars?: number };
 
 export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "ws-unauthorized", pattern: LINE.unauthorizedConn, reason: /\breason=([\w.-]+)/ },
@@ -65,7 +66,8 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
     pattern:
       /Gateway start blocked|existing config is missing gateway\.mode|Missing config\. Run `?openclaw setup`? or set gateway\.mode=local/i,
   },
-  { kind: "start-failed", pattern: LINE.gatewayFailedToStart },
+  // Whole enough to carry the gateway's own advice (a state-database refusal runs past 400 characters).
+  { kind: "start-failed", pattern: LINE.gatewayFailedToStart, maxChars: 900 },
   { kind: "anthropic-429-long-context", pattern: /\b429\b.*Extra usage is required for long context/i },
   { kind: "cron-disabled", pattern: /cron: scheduler disabled/i },
   { kind: "cron-tick-failed", pattern: /cron: timer tick failed/i },
@@ -74,6 +76,7 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "remote-cdp-unreachable", pattern: /Remote CDP\b.*\bnot reachable/i },
   { kind: "browser-command-unknown", pattern: /unknown command ["'`]browser["'`]/i },
   { kind: "workspace-vanished", pattern: /WORKSPACE_VANISHED/ },
+  ...HOST_STATE_LOG_SIGNATURES,
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -26,9 +26,20 @@ export class JobReadings {
   config(): Promise<ConfigReading> {
     this.configP ??= (async () => {
       const config = await readOpenclawConfig(this.ctx.configPath, this.ctx.env);
-      if (!config.exists || (!config.parseError && !config.readError)) return config;
+      if (!config.exists) return config;
       const running = await this.runningPort().catch(() => undefined);
-      return running ? { ...config, runningPort: running } : config;
+      if (!config.parseError && !config.readError) {
+        // A valid file whose port this config's gateway does not serve: a change waiting for a
+        // restart (gateway.reload.mode=off, a deferred restart). Judge the gateway on what it runs.
+        const filePort = effectivePort(this.ctx, config);
+        return running &&
+          filePort.source !== "agent" &&
+          filePort.source !== "env" &&
+          !running.ports.includes(filePort.port)
+          ? { ...config, runningPort: { port: running.port, pid: running.pid } }
+          : config;
+      }
+      return running ? { ...config, runningPort: { port: running.port, pid: running.pid } } : config;
     })();
     return this.configP;
   }
@@ -39,12 +50,13 @@ export class JobReadings {
    * shown to be ours by its environment counts. A 2026.9.6 gateway listens on one port (127.0.0.1
    * and ::1); its lock files are SQLite, not the JSON GATEWAY-FACTS describes, so the socket decides.
    */
-  private async runningPort(): Promise<{ port: number; pid: number } | undefined> {
+  private async runningPort(): Promise<{ port: number; pid: number; ports: number[] } | undefined> {
     const { processes } = await this.gatewayProcesses();
     for (const g of processes) {
       if (hasExited(g.state) || this.sharesConfig(g) !== true) continue;
-      const port = (await listeningPorts(this.ctx.procRoot, g.pid))[0];
-      if (port !== undefined) return { port, pid: g.pid };
+      const ports = await listeningPorts(this.ctx.procRoot, g.pid);
+      const port = ports[0];
+      if (port !== undefined) return { port, pid: g.pid, ports };
     }
     return undefined;
   }

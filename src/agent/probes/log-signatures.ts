@@ -91,12 +91,13 @@ export function scanLogText(text: string, secrets: readonly string[] = []): LogS
       const entry = found.get(sig.kind) ?? { kind: sig.kind, count: 0, examples: [] };
       entry.count += 1;
       if (line.time && (!entry.lastAt || line.time > entry.lastAt)) entry.lastAt = line.time;
+      if (line.time && (!entry.firstAt || line.time < entry.firstAt)) entry.firstAt = line.time;
       const reason = sig.reason?.exec(line.text)?.[1];
       if (reason) {
         entry.reasons ??= {};
         entry.reasons[reason] = (entry.reasons[reason] ?? 0) + 1;
       }
-      entry.examples.push(example(line, secrets));
+      entry.examples.push(example(line, secrets, sig.maxChars));
       if (entry.examples.length > MAX_EXAMPLES) entry.examples.shift();
       found.set(sig.kind, entry);
     }
@@ -109,7 +110,7 @@ export function scanLogText(text: string, secrets: readonly string[] = []): LogS
   };
 }
 
-function example(line: LogLine, secrets: readonly string[]): string {
-  const text = line.text.length > MAX_EXAMPLE_CHARS ? `${line.text.slice(0, MAX_EXAMPLE_CHARS)}…` : line.text;
+function example(line: LogLine, secrets: readonly string[], max = MAX_EXAMPLE_CHARS): string {
+  const text = line.text.length > max ? `${line.text.slice(0, max)}…` : line.text;
   return redactText(line.time ? `${line.time} ${text}` : text, secrets);
 }

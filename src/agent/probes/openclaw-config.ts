@@ -41,8 +41,9 @@ export type ConfigReading = {
   /** Every model ref the config names (primary, fallbacks, per-model entries), with where. */
   modelRefs: readonly { ref: string; source: string }[];
   /**
-   * Set only when the file cannot be read or parsed: the port this config's running gateway
-   * listens on, read from its sockets. It still serves its last good config there.
+   * The port this config's running gateway listens on, read from its sockets, when the file
+   * cannot be read or parsed (it still serves its last good config there) or when it does not
+   * listen on the file's port (a change waiting for a restart).
    */
   runningPort?: { port: number; pid: number };
 };
@@ -164,8 +165,10 @@ export function effectivePort(
   if (ctx.gatewayPortOverride !== undefined) return { port: ctx.gatewayPortOverride, source: "agent" };
   const envPort = portOrNull(ctx.env.OPENCLAW_GATEWAY_PORT);
   if (envPort !== null) return { port: envPort, source: "env" };
-  if (config.port !== null) return { port: config.port, source: "config" };
+  // Set only when the file cannot be read, or when this config's gateway does not serve the
+  // file's port (a change waiting for a restart): then what runs is what clients reach.
   if (config.runningPort) return { port: config.runningPort.port, source: "process" };
+  if (config.port !== null) return { port: config.port, source: "config" };
   return { port: DEFAULT_GATEWAY_PORT, source: "default" };
 }
 

@@ -66,6 +66,8 @@ export const ConfigData = z.object({
   portSource: z.enum(["config", "env", "default", "agent", "process"]),
   /** With portSource `process`: the pid of this config's running gateway whose socket gave the port. */
   portPid: z.number().optional(),
+  /** The file's gateway.port when the running gateway serves another one: a change waiting for a restart. */
+  pendingPort: z.number().optional(),
   authMode: z.string().nullable(),
   tokenConfigured: z.boolean(),
   workspace: z

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineStep, NoArgs, Supervisor } from "../step.ts";
+import { HOST_STATE_LOG_KINDS } from "./host-state.ts";
 
 /** What the gateway wrote: signature lines of its log file, and of its service manager's journal. */
 
@@ -24,6 +25,7 @@ export const LOG_SIGNATURE_KINDS = [
   "remote-cdp-unreachable",
   "browser-command-unknown",
   "workspace-vanished",
+  ...HOST_STATE_LOG_KINDS,
 ] as const;
 export const LogSignatureKind = z.enum(LOG_SIGNATURE_KINDS);
 export type LogSignatureKind = z.infer<typeof LogSignatureKind>;
@@ -32,6 +34,8 @@ export const LogSignature = z.object({
   /** A kind this agent knows; an older control plane still reads `count`/`examples` of a newer one. */
   kind: z.string(),
   count: z.number(),
+  /** Oldest timestamp of a line of this kind in what was read (ISO): with `lastAt` and `count`, a cadence. */
+  firstAt: z.string().optional(),
   /** Newest timestamp of a line of this kind (ISO), when the line had one. */
   lastAt: z.string().optional(),
   /** `reason=` / `code=` values and how often each was seen. */

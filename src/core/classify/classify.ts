@@ -47,7 +47,7 @@ export function classifyEvidence(raw: Evidence, rules: readonly Rule[] = RULES):
       title: rule.title,
       explanation: rule.explanation,
       evidence: lines,
-      nextCommands: rule.nextCommands,
+      nextCommands: commandsFor(rule, e),
       falseGreen: rule.falseGreen?.(e) ?? null,
       wouldConfirm: RULE_CHECKS[rule.id]?.confirm ?? null,
       wouldRuleOut: RULE_CHECKS[rule.id]?.ruleOut ?? null,
@@ -121,6 +121,15 @@ function markExplained(findings: Finding[]): void {
       .find((earlier) => earlier.explainedBy === null && f.evidence.every((l) => earlier.evidence.includes(l)));
     if (cause) f.explainedBy = cause.id;
   });
+}
+
+/** A rule's evidence-dependent commands, or its fixed ones (also when those throw). */
+function commandsFor(rule: Rule, e: Evidence): string[] {
+  try {
+    return rule.commands?.(e) ?? rule.nextCommands;
+  } catch {
+    return rule.nextCommands;
+  }
 }
 
 /** A rule that throws on odd input must not take the whole triage down with it. */

@@ -24,6 +24,8 @@ export interface Rule {
    * same severity, whatever its confidence.
    */
   background?: boolean;
+  /** Next commands that depend on the evidence (the gateway's own advice); null: `nextCommands`. */
+  commands?: (e: Evidence) => string[] | null;
   /** If a common check reports healthy while this layer is broken, which one lies. */
   falseGreen?: (e: Evidence) => string | null;
   match: (e: Evidence) => string[] | null;

@@ -3,6 +3,8 @@
  * apart from the rules so the ranked answer reads as "most likely first, and how to be sure".
  * Commands and signatures from GATEWAY-FACTS §3–§7 and the seeds' ladders.
  */
+import { FIELD_RULE_CHECKS } from "./rules-field.ts";
+
 export interface RuleCheck {
   confirm: string;
   ruleOut: string;
@@ -230,4 +232,5 @@ export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
     confirm: "`openclaw gateway status` shows CLI and Gateway versions differ",
     ruleOut: "after `openclaw gateway restart` both versions match",
   },
+  ...FIELD_RULE_CHECKS,
 };

@@ -26,6 +26,13 @@ export const CONFIG_RULES: readonly Rule[] = [
       "openclaw config set gateway.mode local   # if this host should run the gateway",
       "openclaw gateway restart",
     ],
+    // mode=remote written while the gateway runs: it restarts in-process and keeps serving here,
+    // and the CLI's own checks connect to it (GATEWAY-FACTS §3: both exit 0 in this state).
+    falseGreen: (e) =>
+      e.config?.mode === "remote" &&
+      (e["gateway.ws"]?.outcome === "hello-ok" || e["gateway.http"]?.healthz.status === 200)
+        ? "`openclaw gateway status` and `openclaw gateway probe` report the gateway reachable: they reach the gateway still listening on this host, not the remote one the config now names"
+        : null,
     match(e) {
       const cfg = e.config;
       if (!cfg?.exists || cfg.parseError) return null;

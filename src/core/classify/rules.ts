@@ -5,6 +5,7 @@ import { isGatewayCommand, isStopped, ownGatewayProcesses } from "./gateway-proc
 import { AUTH_RULES } from "./rules-auth.ts";
 import { CLI_RULES } from "./rules-cli.ts";
 import { CONFIG_RULES } from "./rules-config.ts";
+import { FIELD_RULES, FIELD_START_RULES, startFailureCommands } from "./rules-field.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
 import { CHANNEL_RULES, SERVICE_RULES, SESSION_LOG_RULES, SUPERVISOR_RULES } from "./rules-service.ts";
 import { quoteWs } from "./ws-evidence.ts";
@@ -55,6 +56,8 @@ const CORE_RULES: readonly Rule[] = [
       "openclaw doctor --non-interactive",
       "openclaw gateway restart   # supervised; or start it the way it is normally run",
     ],
+    // When its last start was refused, only what the gateway's own refusal says can help.
+    commands: startFailureCommands,
     falseGreen: gatewayStatusExit0WhenDown,
     match(e) {
       const ws = e["gateway.ws"];
@@ -342,11 +345,13 @@ const CORE_RULES: readonly Rule[] = [
 export const RULES: readonly Rule[] = [
   ...START_FAILURE_RULES,
   ...SERVICE_RULES,
+  ...FIELD_START_RULES,
   ...SUPERVISOR_RULES,
   ...CORE_RULES,
   ...AUTH_RULES,
   ...LOG_RULES,
   ...CHANNEL_RULES,
+  ...FIELD_RULES,
   ...SESSION_LOG_RULES,
   ...CLI_RULES,
 ];

@@ -4,12 +4,16 @@ import { escapeMrkdwn } from "../../../messages/build.ts";
 import { mention } from "../../../messages/format.ts";
 import type { RunbookStep } from "../step.ts";
 import { describeInflight, inflightReader, waitUntilDrained } from "./inflight.ts";
+import { serviceDriftGate } from "./service-gate.ts";
 
 /**
- * 5. Ordered restart: what is in flight first, then the operator's confirmation (now, or once
- * drained), then the restart through the agent with the signed approval.
+ * 5. Ordered restart: a service definition that would start something else stops it first
+ * (service-gate.ts); then what is in flight, the operator's confirmation (now, or once drained),
+ * and the restart through the agent with the signed approval.
  */
 export const restartGateway: RunbookStep = async (ctx, at) => {
+  const drift = serviceDriftGate(ctx);
+  if (drift) return drift;
   await at.set("running", "reading what is in flight on the gateway");
   const read = inflightReader(ctx);
   const first = await read();

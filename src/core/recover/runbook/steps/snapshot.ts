@@ -12,6 +12,8 @@ const SNAPSHOT_PLAN = [
   "config",
   "models.status",
   "doctor.lint",
+  // What a restart would start (step 5 stops before it when that is something else).
+  "service.definition",
 ] as const satisfies readonly StepName[];
 
 /** Steps 2–4 read one snapshot: how many lines, from this step's, show it running. */

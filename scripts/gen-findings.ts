@@ -11,6 +11,8 @@
  *   - real gateway: a test in test/gateway/ (a real OpenClaw gateway in a fault state);
  *   - real capture: a unit test case that reads real gateway output captured into
  *     test/unit/fixtures/ (a fixture whose name says "constructed" is not real output);
+ *   - dist strings: a unit test case that reads a fixture built from the OpenClaw package's own
+ *     log strings and file formats (its name starts "dist-strings"), for a state the lab cannot make;
  *   - synthetic: any other test (step results built in code, quoted lines);
  *   - untested: no test names the rule.
  * The output depends only on the rules and the test files, never on the clock or the file
@@ -25,8 +27,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const FINDINGS_DOC = "docs/findings.md";
 export const REGENERATE = "node scripts/gen-findings.ts";
 
-type Proof = "real gateway" | "real capture" | "synthetic";
-const STRENGTH: readonly Proof[] = ["real gateway", "real capture", "synthetic"];
+type Proof = "real gateway" | "real capture" | "dist strings" | "synthetic";
+const STRENGTH: readonly Proof[] = ["real gateway", "real capture", "dist strings", "synthetic"];
 
 function listFiles(dir: string): string[] {
   let entries: Dirent[];
@@ -44,16 +46,17 @@ const posix = (path: string) => relative(root, path).split(sep).join("/");
  * The fixtures, as the names a test uses for them: `real` are captured gateway output; `made`
  * are words that only the names of constructed fixtures have (a table row saying "constructed").
  */
-function fixtureNames(): { real: string[]; stems: string[]; made: string[] } {
+function fixtureNames(): { real: string[]; stems: string[]; made: string[]; dist: string[] } {
   const names = listFiles(join(root, "test/unit/fixtures")).map((f) => f.slice(f.lastIndexOf(sep) + 1));
   const stem = (name: string) => name.split(".")[0] ?? name;
-  const real = names.filter((n) => !n.includes("constructed"));
+  const dist = names.filter((n) => n.startsWith("dist-strings"));
+  const real = names.filter((n) => !n.includes("constructed") && !n.startsWith("dist-strings"));
   const realWords = new Set(real.flatMap((n) => stem(n).split("-")));
   const made = names
     .filter((n) => n.includes("constructed"))
     .flatMap((n) => stem(n).split("-"))
     .filter((w) => !realWords.has(w));
-  return { real, stems: real.map(stem), made: [...new Set(made)] };
+  return { real, stems: real.map(stem), made: [...new Set(made)], dist };
 }
 
 /** The file without comments (ids in prose are not tests). */
@@ -135,11 +138,16 @@ function proofs(): Map<string, { kind: Proof; files: string[] }> {
     const file = posix(path);
     const text = stripComments(readFileSync(path, "utf8"));
     const helpers = captureHelpers(text, fixtures.real);
+    const distHelpers = captureHelpers(text, fixtures.dist);
     const cases = testCases(text);
+    const readsDist = (c: string, id: string) =>
+      mentionLines(c, id).length > 0 &&
+      (fixtures.dist.some((name) => c.includes(name)) || distHelpers.some((h) => word(h).test(c)));
     for (const rule of RULES) {
       if (mentionLines(text, rule.id).length === 0) continue;
       if (file.startsWith("test/gateway/")) note(rule.id, "real gateway", file);
       else if (cases.some((c) => caseReadsCapture(c, rule.id, fixtures, helpers))) note(rule.id, "real capture", file);
+      else if (cases.some((c) => readsDist(c, rule.id))) note(rule.id, "dist strings", file);
       else note(rule.id, "synthetic", file);
     }
   }
@@ -174,11 +182,14 @@ export function renderFindingsDoc(): string {
     "- **real gateway**: a test in `test/gateway/` that drives a real OpenClaw gateway;",
     "- **real capture**: a unit test case that reads real gateway output captured into",
     "  `test/unit/fixtures/` (CLI output, gateway log lines);",
+    "- **dist strings**: a unit test case that reads a fixture built from the OpenClaw package's own",
+    "  log strings and file formats (`test/unit/fixtures/**/dist-strings-*`), for a state the lab",
+    "  gateway cannot be brought into in a test's time;",
     "- **synthetic**: other tests, on step results built in code or quoted lines;",
     "- **untested**: no test names the rule.",
     "",
     `${RULES.length} rules: ${count("real gateway")} real gateway, ${count("real capture")} real capture, ` +
-      `${count("synthetic")} synthetic, ${count("untested")} untested.`,
+      `${count("dist strings")} dist strings, ${count("synthetic")} synthetic, ${count("untested")} untested.`,
     "",
     "| rule | layer | severity | what it says | how proven |",
     "| --- | --- | --- | --- | --- |",

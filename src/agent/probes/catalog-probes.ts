@@ -7,12 +7,14 @@ import { probeGatewayHttp } from "./gateway-http.ts";
 import { probeGatewayRestart } from "./gateway-restart.ts";
 import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
+import { probeGatewayVitals } from "./gateway-vitals.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
 import { probeLogSignatures } from "./logs.ts";
 import { probeModelsStatus } from "./models-status.ts";
 import { probePortListeners } from "./port-listeners.ts";
 import type { ProbeTable } from "./probe.ts";
 import { probeServiceState } from "./service-state.ts";
+import { probeStateLocks } from "./state-locks.ts";
 import { probeTokens } from "./tokens.ts";
 import { probeVersions } from "./versions.ts";
 
@@ -29,6 +31,8 @@ export const CATALOG_PROBES: ProbeTable = {
   "models.status": probeModelsStatus,
   "logs.signatures": probeLogSignatures,
   "service.state": probeServiceState,
+  "gateway.vitals": probeGatewayVitals,
+  "state.locks": probeStateLocks,
   "bundle.collect": probeBundleCollect,
   "gateway.inflight": probeGatewayInflight,
   "gateway.acceptance": probeGatewayAcceptance,

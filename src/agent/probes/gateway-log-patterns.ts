@@ -1,4 +1,5 @@
 import type { LogSignatureKind } from "../../contract/catalog.ts";
+import { FIELD_LOG_SIGNATURES } from "./gateway-log-patterns-field.ts";
 
 /**
  * Every gateway file-log pattern the agent matches, in one place: the signature catalog that
@@ -74,6 +75,7 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "remote-cdp-unreachable", pattern: /Remote CDP\b.*\bnot reachable/i },
   { kind: "browser-command-unknown", pattern: /unknown command ["'`]browser["'`]/i },
   { kind: "workspace-vanished", pattern: /WORKSPACE_VANISHED/ },
+  ...FIELD_LOG_SIGNATURES,
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import { FIELD_RULE_CHECKS } from "./rule-checks-field.ts";
+
 /**
  * For each rule: the one check that would confirm it and the one that would rule it out. Kept
  * apart from the rules so the ranked answer reads as "most likely first, and how to be sure".
@@ -9,6 +11,7 @@ export interface RuleCheck {
 }
 
 export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
+  ...FIELD_RULE_CHECKS,
   "openclaw-not-found": {
     confirm: "`command -v openclaw` as the gateway's user prints nothing",
     ruleOut: "`sudo -u <gateway user> openclaw --version` works: the agent runs as another user/HOME",

@@ -94,11 +94,15 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
     );
   }
   parts.push(matrixPart(c));
+  const unexplained = unexplainedLayers(c);
   if (c.findings.length > 0) {
     parts.push(divider());
     parts.push(section(`*Findings* (most likely root cause first)`));
     for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) parts.push(findingPart(f, i + 1));
     if (c.findings.length > MAX_FINDINGS) parts.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
+    if (unexplained.length > 0) parts.push(section(unexplainedText(unexplained)));
+  } else if (unexplained.length > 0) {
+    parts.push(section(`No findings. ${unexplainedText(unexplained)}`));
   } else {
     parts.push(section("No findings: every probed layer answered as expected. Layers marked ⚪ were not checked."));
   }
@@ -110,6 +114,22 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   // The next steps, as buttons: on the final answer only (an early one is still being filled in).
   if (!meta.pending || meta.pending.length === 0) parts.push(triageAnswerButtons(meta.host));
   return { text, parts };
+}
+
+/**
+ * Failing or warning layers no finding is about (issue 30): a failing layer always comes with
+ * what clawops knows about why, or says that it does not know.
+ */
+export function unexplainedLayers(c: Classification): { label: string; status: string; reason: string }[] {
+  const covered = new Set(c.findings.map((f) => f.layer));
+  return LAYERS.filter((l) => (c.matrix[l].status === "fail" || c.matrix[l].status === "warn") && !covered.has(l)).map(
+    (l) => ({ label: LAYER_LABELS[l], status: c.matrix[l].status, reason: c.matrix[l].reason }),
+  );
+}
+
+function unexplainedText(layers: readonly { label: string; status: string; reason: string }[]): string {
+  const list = layers.map((l) => `*${l.label}* (${l.status}: ${escapeMrkdwn(clip(l.reason, 160))})`).join("; ");
+  return `No rule explains ${list}. That is what the probes saw; clawops does not know why yet.`;
 }
 
 /** How old the doctor result in this answer is: the agent keeps doctor's last result. */

@@ -168,7 +168,9 @@ describe("class 3: duplicate poller", () => {
   });
 
   it("the same bot token on another enrolled host, by fingerprint: named in the finding, and its own warning", () => {
-    const mine = [{ channel: "telegram", accountId: "default", key: "botToken", fingerprint: "sha256:0123456789ab" }];
+    const mine = [
+      { channel: "telegram", accountId: "default", setting: "botToken", fingerprint: "sha256:0123456789ab" },
+    ];
     const record = (host: string, creds: string[]): WatchRecord => ({
       host,
       last: {
@@ -223,7 +225,9 @@ describe("class 3: duplicate poller", () => {
         { provider: "openai", status: "static" },
       ],
     };
-    const creds = [{ channel: "telegram", accountId: "default", key: "botToken", fingerprint: "sha256:0123456789ab" }];
+    const creds = [
+      { channel: "telegram", accountId: "default", setting: "botToken", fingerprint: "sha256:0123456789ab" },
+    ];
     expect(watchAttributes([...toResults(d), vitals(creds)])).toEqual({
       channelCredentials: ["telegram/default sha256:0123456789ab"],
       channelsDown: ["telegram/default disconnected"],

@@ -7,11 +7,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeReport } from "../../src/agent/probe-report.ts";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { noteStatusHeap } from "../../src/agent/probes/gateway-ws-field.ts";
 import { JobReadings } from "../../src/agent/probes/job-readings.ts";
 import { attributeLog } from "../../src/agent/probes/log-attribution.ts";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import { noteMemory, resetVitalSamples } from "../../src/agent/probes/vital-samples.ts";
+import { heapTrend, noteMemory, resetVitalSamples } from "../../src/agent/probes/vital-samples.ts";
 import { STEP_NAMES, type StepName, type StepResult, type StepResultOf } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { renderTriageResult } from "../../src/core/triage/render.ts";
@@ -436,6 +437,19 @@ describe("class 8: memory growing toward its limit", () => {
       /^gateway pid 100: resident 0\.83 GiB of 2\.00 GiB \(.*gw\.slice\/memory\.max\), growing 250 MiB\/h; at that rate the limit is reached in about 4\.\d h \(25 samples over 120 min\)$/,
     );
     expect(f?.falseGreen).toContain("/healthz 200");
+  });
+});
+
+describe("the V8 heap, from the gateway's own status RPC", () => {
+  it("`status` → pid and processMemory.heapUsedBytes (2026.9.6's process-vitals shape) → one heap sample", () => {
+    resetVitalSamples();
+    noteStatusHeap({
+      pid: 100,
+      processMemory: { rssBytes: 852_000_000, heapUsedBytes: 252_000_000, heapTotalBytes: 300_000_000 },
+    });
+    expect(heapTrend(100, Date.now()).lastBytes).toBe(252_000_000);
+    noteStatusHeap({ pid: 101, processMemory: { heapUsed: 1 } });
+    expect(heapTrend(101, Date.now()).lastBytes).toBeNull();
   });
 });
 

@@ -19,7 +19,7 @@ const ENV_FALLBACK: Record<string, string> = { telegram: "TELEGRAM_BOT_TOKEN" };
 const MAX_CREDENTIALS = 20;
 
 /** A channel credential as read on the host: the value stays on the host (redaction, fingerprints). */
-export type ChannelSecret = { channel: string; accountId: string; key: string; value: string };
+export type ChannelSecret = { channel: string; accountId: string; setting: string; value: string };
 
 /** Every channel credential the config names, fingerprinted; the credential itself never leaves the host. */
 export async function readChannelCredentials(
@@ -57,7 +57,7 @@ export async function readChannelSecrets(
       const fallback = ENV_FALLBACK[channel];
       const fromEnv =
         !found && accountId === "default" && fallback && env[fallback]
-          ? { key: fallback, value: env[fallback] as string }
+          ? { setting: fallback, value: env[fallback] as string }
           : undefined;
       const credential = found ?? fromEnv;
       if (credential) out.push({ channel: channel.slice(0, 60), accountId: accountId.slice(0, 80), ...credential });
@@ -70,18 +70,18 @@ async function accountCredential(
   account: Record<string, unknown>,
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<{ key: string; value: string } | undefined> {
+): Promise<{ setting: string; value: string } | undefined> {
   // tokenFile beats botToken (docs/channels/telegram/setup.md: "tokenFile beats botToken").
   for (const key of FILE_KEYS) {
     const path = account[key];
     if (typeof path !== "string" || path === "") continue;
     const full = isAbsolute(path) ? path : resolve(join(configPath, ".."), path);
     const text = (await readFile(full, "utf8").catch(() => ""))?.trim();
-    if (text) return { key, value: text };
+    if (text) return { setting: key, value: text };
   }
   for (const key of CREDENTIAL_KEYS) {
     const value = resolveSecretString(account[key], env).value;
-    if (value) return { key, value };
+    if (value) return { setting: key, value };
   }
   return undefined;
 }

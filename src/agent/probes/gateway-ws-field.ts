@@ -67,10 +67,13 @@ export function modelAuthExpiry(p: Record<string, unknown>): Partial<Provider> {
   return { ...(expiresAt !== undefined ? { expiresAt } : {}), ...(profiles.length > 0 ? { profiles } : {}) };
 }
 
-/** `status` → `pid` and `processMemory.heapUsed`: one heap sample for `gateway.vitals`' forecast. */
+/**
+ * `status` → `pid` and `processMemory.heapUsedBytes` (2026.9.6 dist process-vitals-*.mjs:
+ * `process.memoryUsage()` as rssBytes, heapUsedBytes, …): one heap sample for `gateway.vitals`.
+ */
 export function noteStatusHeap(payload: unknown): void {
   const p = record(payload);
-  const heap = record(p.processMemory).heapUsed;
+  const heap = record(p.processMemory).heapUsedBytes;
   if (typeof p.pid === "number" && typeof heap === "number" && heap > 0) noteHeap(p.pid, Date.now(), heap);
 }
 

@@ -21,7 +21,7 @@ const LATENCY_SAMPLES = 20;
 const LATENCY_MIN_BASELINE = 3;
 /** Slow: at least this round trip, and this many times the baseline. */
 export const SLOW_MIN_MS = 1_000;
-export const SLOW_FACTOR = 8;
+export const SLOW_FACTOR = 5;
 const SLOW_STREAK_CAP = 5;
 
 type Series = { memory: Sample[]; heap: Sample[]; latency: number[]; slowStreak: number };

@@ -57,7 +57,7 @@ export const GatewayResponsiveness = z.object({
   /** The median round trip of the earlier samples (up to 20), ms; null until there are 3. */
   baselineMs: z.number().nullable(),
   samples: z.number(),
-  /** Probes in a row (up to 5) whose round trip was slow: at least 1 s and 8× the baseline. */
+  /** Probes in a row (up to 5) whose round trip was slow: at least 1 s and 5× the baseline. */
   slowStreak: z.number(),
   /** `/readyz` → `eventLoop.degraded`: the gateway's own verdict (delay ≥ 1 s, utilization ≥ 0.95, CPU ≥ 0.9). */
   gatewayDegraded: z.boolean().nullable(),
@@ -77,8 +77,11 @@ export type GatewayResponsiveness = z.infer<typeof GatewayResponsiveness>;
 export const ChannelCredential = z.object({
   channel: z.string(),
   accountId: z.string(),
-  /** Which key held it (`botToken`, `tokenFile`, `TELEGRAM_BOT_TOKEN`, `appToken`, `token`). */
-  key: z.string(),
+  /**
+   * Which setting held it (`botToken`, `tokenFile`, `TELEGRAM_BOT_TOKEN`, `appToken`, `token`).
+   * Not named `key`: the agent's redaction takes the value of any field whose name ends in key or token.
+   */
+  setting: z.string(),
   /** `sha256:` + 12 hex chars of the credential. */
   fingerprint: z.string(),
 });

@@ -167,7 +167,7 @@ export const FIELD_PROCESS_RULES: readonly Rule[] = [
     confidence: "medium",
     title: "The gateway is ready but answers late: its event loop is starved",
     explanation:
-      "clawops' own round trips to the gateway's /readyz took a second or more, and at least 8 times this gateway's " +
+      "clawops' own round trips to the gateway's /readyz took a second or more, and at least 5 times this gateway's " +
       "usual, probe after probe. Its HTTP server shares the event loop with every client's WebSocket, so clients wait " +
       "too, and time out. The gateway's own event-loop verdict is quoted beside it; when it says not degraded, it " +
       "missed the stall (it judges delays of 1 s and more, between its own samples) or the process is starved from " +

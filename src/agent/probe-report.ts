@@ -152,7 +152,7 @@ export function judgeStep(r: StepResult): StepLine {
         : "no gateway process to read";
       const resp = d.responsiveness;
       const rt = resp
-        ? `; /readyz ${resp.lastMs ?? "no answer"} ms${resp.gatewayDegraded ? `, event loop degraded (${resp.gatewayReasons.join(",")})` : ""}`
+        ? `; /readyz ${resp.lastMs === null ? "no answer" : `${resp.lastMs} ms`}${resp.gatewayDegraded ? `, event loop degraded (${resp.gatewayReasons.join(",")})` : ""}`
         : "";
       const bad = m?.outlook === "limit-within-6h" || (resp?.slowStreak ?? 0) >= 2;
       const watch =

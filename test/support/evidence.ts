@@ -3,11 +3,13 @@ import type {
   DoctorLintData,
   GatewayHttpData,
   GatewayStatusData,
+  GatewayVitalsData,
   GatewayWsData,
   LogSignaturesData,
   ModelsStatusData,
   PortListenersData,
   ServiceStateData,
+  StateLocksData,
   StepResult,
   TokensData,
   VersionsData,
@@ -162,7 +164,54 @@ export function healthyData() {
     state: null,
     journal: null,
   };
-  return { versions, ws, http, listeners, config, tokens, status, lint, models, logs, service };
+  // Issue 30: one sample so far (no slope, no baseline), no limit set; the gateway's own lock, held by it.
+  const vitals: GatewayVitalsData = {
+    pid: 8088,
+    memory: {
+      rssBytes: 870_000_000,
+      limitBytes: null,
+      limitSource: null,
+      maxOldSpaceMb: null,
+      heapUsedBytes: 252_000_000,
+      samples: 1,
+      spanMs: 0,
+      slopeBytesPerHour: null,
+      heapSlopeBytesPerHour: null,
+      hoursLeft: null,
+      hoursLeftTo: null,
+      outlook: "unknown",
+    },
+    responsiveness: {
+      lastMs: 4,
+      baselineMs: null,
+      samples: 1,
+      slowStreak: 0,
+      gatewayDegraded: false,
+      gatewayReasons: [],
+    },
+    channelCredentials: [],
+  };
+  const locks: StateLocksData = {
+    stateDir: "/home/op/.openclaw",
+    lockDir: "/home/op/.openclaw/tmp/openclaw-1000",
+    gatewayLocks: [
+      {
+        path: "/home/op/.openclaw/tmp/openclaw-1000/gateway.cc1a5b86.lock",
+        kind: "config",
+        pid: 8088,
+        createdAt: "2026-11-22T06:16:24.102Z",
+        port: 19001,
+        role: null,
+        owner: "alive",
+        ownerCommand: "openclaw-gatewa",
+        heldOpen: true,
+      },
+    ],
+    writeLocks: [],
+    scanned: 1,
+    truncated: false,
+  };
+  return { versions, ws, http, listeners, config, tokens, status, lint, models, logs, service, vitals, locks };
 }
 
 /** `models status --json` of a just-set-up gateway: no provider credentials (captures/up). */
@@ -199,6 +248,8 @@ export function toResults(d: Data): StepResult[] {
     { step: "models.status", status: "ok", durationMs: 2200, data: d.models },
     { step: "logs.signatures", status: "ok", durationMs: 15, data: d.logs },
     { step: "service.state", status: "ok", durationMs: 9, data: d.service },
+    { step: "gateway.vitals", status: "ok", durationMs: 18, data: d.vitals },
+    { step: "state.locks", status: "ok", durationMs: 7, data: d.locks },
     { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
   ];
 }
@@ -299,6 +350,21 @@ export function gatewayDownData(): Data {
     readyz: { status: null, error: "connect ECONNREFUSED 127.0.0.1:19001" },
   };
   d.listeners = { port: 19001, method: "procfs", listeners: [], gatewayProcesses: [] };
+  // A stopped gateway reads nothing and answers nothing; a clean stop removed its lock.
+  d.vitals = {
+    pid: null,
+    memory: null,
+    responsiveness: {
+      lastMs: null,
+      baselineMs: null,
+      samples: 0,
+      slowStreak: 0,
+      gatewayDegraded: null,
+      gatewayReasons: [],
+    },
+    channelCredentials: [],
+  };
+  d.locks = { ...d.locks, gatewayLocks: [] };
   d.status = {
     exitCode: 0,
     timedOut: false,

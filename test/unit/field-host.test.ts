@@ -303,7 +303,34 @@ describe("class 6 and 7: lock files a dead process left", () => {
     expect(locks.writeLocks).toEqual([]);
   });
 
-  it("gateway down, its lock naming a pid that is gone → gateway-lock-stale (reclaimed at the next start)", async () => {
+  it("gateway down, the real lock file naming a pid that is gone → gateway-lock-stale, read by the agent", async () => {
+    // The lock the lab gateway wrote (real capture), left by a gateway killed with SIGKILL: its pid is gone.
+    const killed = join(root, "killed-state");
+    const lockDir = join(killed, "tmp", "openclaw-0");
+    await mkdir(lockDir, { recursive: true });
+    const configPath = join(killed, "openclaw.json");
+    await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 47999 } }));
+    const captured = readFileSync(
+      new URL("./fixtures/openclaw/field/gateway-config-lock.real-gateway.lock", import.meta.url),
+      "utf8",
+    );
+    await writeFile(join(lockDir, lockName(configPath)), captured.replace(/"pid": \d+/, '"pid": 4194302'));
+    const results = await runSteps(
+      resolveProbeContext(
+        { HOME: home, OPENCLAW_STATE_DIR: killed, OPENCLAW_CONFIG_PATH: configPath },
+        { procRoot: proc, serviceUnitDirs: [] },
+      ),
+      [{ step: "state.locks", args: {} }],
+      { deadlineMs: 5_000 },
+    );
+    const down = gatewayDownData();
+    const found = classifyResults([...toResults(down).filter((r) => r.step !== "state.locks"), ...results], STEP_NAMES);
+    expect(found.findings.find((f) => f.id === "gateway-lock-stale")?.evidence).toEqual([
+      `gateway lock ${join(lockDir, lockName(configPath))} (written 2026-11-25T12:01:39.355Z): pid 4194302 is not running`,
+    ]);
+  });
+
+  it("gateway down, its lock's pid now an `openclaw gateway` command line → gateway-lock-blocks-start", async () => {
     const d = gatewayDownData();
     const lock = {
       path: "/home/op/.openclaw/tmp/openclaw-0/gateway.cc1a5b86.lock",
@@ -406,6 +433,22 @@ describe("class 6 and 7: lock files a dead process left", () => {
 });
 
 describe("class 8: memory growing toward its limit", () => {
+  it("a day of slow growth toward the limit → memory-growing-to-limit (a warning, found days before the kill)", async () => {
+    resetVitalSamples();
+    const now = Date.now();
+    // 40 MiB an hour for 3 h: the 1.17 GiB left last about 30 h.
+    for (let i = 36; i >= 1; i--) noteMemory(100, now - i * 5 * 60_000, 870_000 * 1024 - (i * 5 * 40 * 1024 ** 2) / 60);
+    const results = await run(["gateway.vitals"]);
+    expect(data(results, "gateway.vitals").memory?.outlook).toBe("limit-within-72h");
+    const c = classifyResults([...toResults(healthyData()), ...results], STEP_NAMES);
+    const f = c.findings.find((x) => x.id === "memory-growing-to-limit");
+    expect(f?.severity).toBe("warn");
+    expect(f?.evidence[0]).toMatch(
+      /growing 40 MiB\/h; at that rate the limit is reached in about (2\d|3\d)\.\d h \(37 samples over 180 min\)$/,
+    );
+    expect(c.findings.map((x) => x.id)).not.toContain("memory-limit-imminent");
+  });
+
   it("reads the gateway's and its workers' resident memory and the cgroup limit; no slope yet, no finding", async () => {
     resetVitalSamples();
     const v = data(await run(["gateway.vitals"]), "gateway.vitals");
@@ -524,7 +567,7 @@ describe("clawops-agent probe: what it found, with an exit code", () => {
     expect(report.text).toContain(
       "FAIL    port.listeners     nothing listens on port 19001; gateway processes for this config: 0",
     );
-    expect(report.text).toMatch(/3 of 9 probes found a failure \(gateway\.ws, gateway\.http, port\.listeners\)\./);
+    expect(report.text).toMatch(/3 of 11 probes found a failure \(gateway\.ws, gateway\.http, port\.listeners\)\./);
     expect(report.text).not.toMatch(/^ok /m);
   });
 

@@ -14,7 +14,7 @@ import { type Data, healthyData, toResults } from "../support/evidence.ts";
  * fallback failures are dist-strings fixtures (they need a provider that answers).
  */
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/openclaw/field/${name}`, import.meta.url), "utf8");
-const authStatus = () =>
+const realAuthStatus = () =>
   JSON.parse(fixture("models-auth-status.token-48h.real-gateway.json")) as Record<string, unknown>;
 
 function logsFrom(text: string): LogSignaturesData {
@@ -30,7 +30,7 @@ const classify = (d: Data) => classifyResults(toResults(d), STEP_NAMES);
 
 describe("class 4: model credentials", () => {
   it("models.authStatus keeps expiries and profile types, never a credential or e-mail", () => {
-    const rpc = summarizeModelsAuth({ ok: true, payload: authStatus() });
+    const rpc = summarizeModelsAuth({ ok: true, payload: realAuthStatus() });
     expect(rpc).toEqual({
       ok: true,
       ts: 1795608568365,
@@ -44,14 +44,14 @@ describe("class 4: model credentials", () => {
       ],
     });
     const withEmail = JSON.parse(
-      JSON.stringify(authStatus()).replace('"anthropic:manual"', '"openai-codex:op@example.com"'),
+      JSON.stringify(realAuthStatus()).replace('"anthropic:manual"', '"openai-codex:op@example.com"'),
     ) as Record<string, unknown>;
     expect(JSON.stringify(summarizeModelsAuth({ ok: true, payload: withEmail }))).toContain('"openai-codex:<email>"');
   });
 
   it("a token expiring in 48 h that models status calls ok (real capture) → model-auth-expiring, naming that green", () => {
     const d = healthyData();
-    d.ws.modelsRpc = summarizeModelsAuth({ ok: true, payload: authStatus() });
+    d.ws.modelsRpc = summarizeModelsAuth({ ok: true, payload: realAuthStatus() });
     const f = classify(d).findings.find((x) => x.id === "model-auth-expiring");
     expect(f?.severity).toBe("warn");
     expect(f?.evidence).toEqual([
@@ -63,12 +63,12 @@ describe("class 4: model credentials", () => {
   });
 
   it("the same token four days out, or an OAuth profile OpenClaw refreshes itself, is no finding", () => {
-    const far = authStatus();
+    const far = realAuthStatus();
     far.ts = (far.ts as number) - 3 * 86_400_000;
     const d = healthyData();
     d.ws.modelsRpc = summarizeModelsAuth({ ok: true, payload: far });
     expect(classify(d).findings.map((f) => f.id)).not.toContain("model-auth-expiring");
-    const oauth = JSON.parse(JSON.stringify(authStatus()).replace('"type":"token"', '"type":"oauth"')) as Record<
+    const oauth = JSON.parse(JSON.stringify(realAuthStatus()).replace('"type":"token"', '"type":"oauth"')) as Record<
       string,
       unknown
     >;

@@ -37,10 +37,13 @@ function lockLine(l: Lock): string {
   return `gateway lock ${l.path}${l.createdAt ? ` (written ${l.createdAt})` : ""}: ${owner}`;
 }
 
-/** Locks a start would wait on: an owner OpenClaw cannot call dead, with no gateway of this config serving. */
+/**
+ * Locks a start would wait on: an owner OpenClaw cannot call dead, with no gateway of this config
+ * serving, and no gateway process holding the lock open (one that does is a gateway, not a leftover).
+ */
 function blockingLocks(e: Evidence): Lock[] {
   if (!noGatewayServing(e)) return [];
-  return (e["state.locks"]?.gatewayLocks ?? []).filter((l) => l.owner !== "dead" && !l.parseError);
+  return (e["state.locks"]?.gatewayLocks ?? []).filter((l) => l.owner !== "dead" && !l.heldOpen && !l.parseError);
 }
 
 export const FIELD_PROCESS_RULES: readonly Rule[] = [

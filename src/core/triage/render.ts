@@ -6,7 +6,7 @@ import { clip, context, divider, escapeMrkdwn, header, section } from "../messag
 import { triageAnswerButtons } from "../messages/buttons.ts";
 import { formatAge } from "../messages/format.ts";
 import type { Message, Part } from "../messages/model.ts";
-import { LAYER_LABELS, LAYERS } from "../vocabulary/layers.ts";
+import { LAYER_LABELS, LAYERS, type Layer } from "../vocabulary/layers.ts";
 
 /**
  * The messages of a triage: its progress and its answer (health matrix, ranked findings, the
@@ -122,10 +122,23 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
  */
 export function unexplainedLayers(c: Classification): { label: string; status: string; reason: string }[] {
   const covered = new Set(c.findings.map((f) => f.layer));
-  return LAYERS.filter((l) => (c.matrix[l].status === "fail" || c.matrix[l].status === "warn") && !covered.has(l)).map(
-    (l) => ({ label: LAYER_LABELS[l], status: c.matrix[l].status, reason: c.matrix[l].reason }),
-  );
+  // A failing layer of the chain a client goes through explains the ones after it: a gateway
+  // that is down leaves nothing listening and refuses every connection.
+  const failing = c.findings.filter((f) => f.severity === "fail").map((f) => CHAIN.indexOf(f.layer));
+  const firstFailing = Math.min(...failing.filter((i) => i >= 0), CHAIN.length);
+  const downstream = (l: Layer) => {
+    const i = CHAIN.indexOf(l);
+    return i > firstFailing || (i < 0 && SESSION_LAYERS.has(l) && firstFailing < CHAIN.length);
+  };
+  return LAYERS.filter(
+    (l) => (c.matrix[l].status === "fail" || c.matrix[l].status === "warn") && !covered.has(l) && !downstream(l),
+  ).map((l) => ({ label: LAYER_LABELS[l], status: c.matrix[l].status, reason: c.matrix[l].reason }));
 }
+
+/** The layers a client's request passes through, in order. */
+const CHAIN: readonly Layer[] = ["service", "process", "port", "transport", "auth", "scope"];
+/** Layers read over the gateway's session: a failure earlier in the chain leaves them unread. */
+const SESSION_LAYERS: ReadonlySet<Layer> = new Set(["channels", "scheduler", "model_routing"]);
 
 function unexplainedText(layers: readonly { label: string; status: string; reason: string }[]): string {
   const list = layers.map((l) => `*${l.label}* (${l.status}: ${escapeMrkdwn(clip(l.reason, 160))})`).join("; ");

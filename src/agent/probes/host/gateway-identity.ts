@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { readdir, readlink, realpath } from "../../fs-async.ts";
+import { realpath } from "../../fs-async.ts";
 import type { GatewayProcess } from "./gateway-processes.ts";
 import { listeningPorts } from "./port-owners.ts";
+import { openFiles } from "./proc-processes.ts";
 
 /**
  * What a process titled `openclaw-gateway` is, from what it holds (OpenClaw 2026.9.6, measured):
@@ -37,14 +38,7 @@ export async function gatewayIdentity(procRoot: string, pid: number): Promise<Ga
 
 /** Gateway lock files (`gateway.<hash>.lock`, `gateway.state.lock`) among the process's open files. */
 async function heldGatewayLocks(procRoot: string, pid: number): Promise<string[]> {
-  const fdDir = join(procRoot, String(pid), "fd");
-  let fds: string[];
-  try {
-    fds = await readdir(fdDir);
-  } catch {
-    return [];
-  }
-  const links = await Promise.all(fds.map((fd) => readlink(join(fdDir, fd)).catch(() => "")));
+  const links = await openFiles(procRoot, pid);
   return links.filter(
     (l) => l.startsWith("/") && (CONFIG_LOCK.test(basename(l)) || basename(l) === "gateway.state.lock"),
   );

@@ -93,13 +93,6 @@ describe("live faults on the running gateway", () => {
     const { pid } = await gw.state();
     await triage();
     const { c, results } = await triage();
-    const v = data(results, "gateway.vitals");
-    expect(v.pid).toBe(pid);
-    expect(v.memory?.rssBytes).toBeGreaterThan(200 * 1024 ** 2);
-    expect(v.memory?.rssBytes).toBeLessThan(4 * 1024 ** 3);
-    // The heap comes from the gateway's own status RPC (processMemory.heapUsed), sampled by the first triage.
-    expect(v.memory?.heapUsedBytes).toBeGreaterThan(10 * 1024 ** 2);
-    expect(v.responsiveness).toMatchObject({ gatewayDegraded: expect.any(Boolean), samples: 2 });
     const locks = data(results, "state.locks");
     expect(locks.gatewayLocks, JSON.stringify(locks)).toEqual(
       expect.arrayContaining([
@@ -107,6 +100,15 @@ describe("live faults on the running gateway", () => {
       ]),
     );
     expect(locks.writeLocks).toEqual([]);
+    const v = data(results, "gateway.vitals");
+    expect(v.pid).toBe(pid);
+    expect(v.memory?.rssBytes).toBeGreaterThan(200 * 1024 ** 2);
+    expect(v.memory?.rssBytes).toBeLessThan(4 * 1024 ** 3);
+    // The heap comes from the gateway's own status RPC (processMemory.heapUsedBytes), sampled by the first triage.
+    expect(v.memory?.heapUsedBytes).toBeGreaterThan(10 * 1024 ** 2);
+    // Its /readyz round trip and verdict (a busy host may have missed the first triage's sample).
+    expect(v.responsiveness).toMatchObject({ gatewayDegraded: expect.any(Boolean), slowStreak: 0 });
+    expect(v.responsiveness?.samples).toBeGreaterThanOrEqual(1);
     expect(data(results, "logs.signatures").attribution?.verdict).toBe("configured");
     expect(fieldFindings(c)).toEqual([]);
   }, 240_000);

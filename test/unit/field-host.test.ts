@@ -15,6 +15,7 @@ import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { heapTrend, noteMemory, resetVitalSamples } from "../../src/agent/probes/vital-samples.ts";
 import { STEP_NAMES, type StepName, type StepResult, type StepResultOf } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
+import { watchAttributes } from "../../src/core/hosts/watch-attributes.ts";
 import { renderTriageResult } from "../../src/core/triage/render.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 
@@ -480,6 +481,26 @@ describe("class 8: memory growing toward its limit", () => {
       /^gateway pid 100: resident 0\.83 GiB of 2\.00 GiB \(.*gw\.slice\/memory\.max\), growing 250 MiB\/h; at that rate the limit is reached in about 4\.\d h \(25 samples over 120 min\)$/,
     );
     expect(f?.falseGreen).toContain("/healthz 200");
+  });
+});
+
+describe("class 5's shared cause, for the fleet: providers in cooldown in the watch state", () => {
+  it("reads the newest 30 min of this gateway's log for `Provider <p> is in cooldown` (dist strings)", async () => {
+    const log = join(root, "models.log");
+    await writeFile(
+      log,
+      readFileSync(new URL("./fixtures/openclaw/field/dist-strings-models.log", import.meta.url), "utf8"),
+    );
+    const config = join(stateDir, "openclaw.json");
+    const before = readFileSync(config, "utf8");
+    await writeFile(config, JSON.stringify({ ...JSON.parse(before), logging: { file: log } }));
+    try {
+      const results = await run(["gateway.vitals"]);
+      expect(data(results, "gateway.vitals").providersInCooldown).toEqual(["anthropic", "openai"]);
+      expect(watchAttributes(results)?.modelCooldown).toEqual(["anthropic", "openai"]);
+    } finally {
+      await writeFile(config, before);
+    }
   });
 });
 

@@ -1,14 +1,21 @@
+import { homedir } from "node:os";
 import { join } from "node:path";
 import type { GatewayMemory, GatewayResponsiveness } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { readFile } from "../fs-async.ts";
 import { httpFetch } from "../http-client.ts";
+import { compareCodeUnits, isoMillis } from "../icu-free.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { readChannelCredentials } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import type { GatewayProcess } from "./host/gateway-processes.ts";
-import { budget, type Probe } from "./probe.ts";
+import { attributeLog } from "./log-attribution.ts";
+import { parseLogLine } from "./log-signatures.ts";
+import { logCandidates } from "./logs.ts";
+import type { ConfigReading } from "./openclaw-config.ts";
+import { budget, type Probe, type ProbeRun } from "./probe.ts";
+import { readTail } from "./read-tail.ts";
 import { heapTrend, hoursUntil, median, memoryOutlook, noteLatency, noteMemory } from "./vital-samples.ts";
 
 /**
@@ -22,19 +29,21 @@ export const probeGatewayVitals: Probe<"gateway.vitals"> = async (ctx, _args, ru
   const [own, config] = await Promise.all([run.readings.ownGateways().catch(() => []), run.readings.config()]);
   const gateway = own[0];
   const target = gatewayTarget(ctx, config);
-  const [memory, responsiveness, channelCredentials] = await Promise.all([
+  const [memory, responsiveness, channelCredentials, cooldowns] = await Promise.all([
     gateway ? readMemory(ctx, gateway).catch((err) => note(notes, "memory", err)) : null,
     readResponsiveness(target.httpUrl, gateway?.pid ?? null, budget(run, 1_500), run.signal),
     readChannelCredentials(config.path, ctx.env).catch((err) => {
       note(notes, "channel credentials", err);
       return [];
     }),
+    recentCooldowns(ctx, config, run).catch(() => []),
   ]);
   return {
     pid: gateway?.pid ?? null,
     memory,
     responsiveness,
     channelCredentials,
+    providersInCooldown: cooldowns,
     ...(notes.length > 0 ? { notes } : {}),
   };
 };
@@ -139,6 +148,38 @@ function ancestors(path: string): string[] {
 export function maxOldSpace(nodeOptions: string | undefined): number | null {
   const m = /--max[-_]old[-_]space[-_]size[= ](\d+)/.exec(nodeOptions ?? "");
   return m?.[1] ? Number(m[1]) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Providers in cooldown (the watch's only log read: 64 KB, one pattern)
+
+const COOLDOWN_TAIL_BYTES = 64 * 1024;
+const COOLDOWN_WINDOW_MS = 30 * 60 * 1000;
+const COOLDOWN = /\bProvider (\S+) is in cooldown/g;
+
+/**
+ * Providers named `Provider <p> is in cooldown` (dist model-fallback-runner) within 30 min of the
+ * newest line of this gateway's log. The default log is shared by every gateway on the host: one
+ * whose newest start is another gateway's is not read (log-attribution.ts).
+ */
+async function recentCooldowns(ctx: ProbeContext, config: ConfigReading, run: ProbeRun): Promise<string[]> {
+  const path = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date())[0];
+  if (!path) return [];
+  const { text } = await readTail(path, COOLDOWN_TAIL_BYTES);
+  if (!config.logFile) {
+    const whose = await attributeLog(text, false, config.path, ctx.procRoot, run.readings);
+    if (whose.verdict === "other-gateway") return [];
+  }
+  const lines = text.split("\n").map(parseLogLine);
+  const newest = lines.reduce<number>((t, l) => Math.max(t, l?.time ? isoMillis(l.time) || 0 : 0), 0);
+  const providers = new Set<string>();
+  for (const line of lines) {
+    if (!line || !line.text.includes("is in cooldown")) continue;
+    const at = line.time ? isoMillis(line.time) : Number.NaN;
+    if (Number.isFinite(at) && newest - at > COOLDOWN_WINDOW_MS) continue;
+    for (const m of line.text.matchAll(COOLDOWN)) if (m[1]) providers.add(m[1].slice(0, 60));
+  }
+  return [...providers].sort(compareCodeUnits).slice(0, 10);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -93,6 +93,12 @@ export const GatewayVitalsData = z.object({
   memory: GatewayMemory.nullable(),
   responsiveness: GatewayResponsiveness.nullable(),
   channelCredentials: z.array(ChannelCredential),
+  /**
+   * Model providers the gateway's log put in cooldown in the 30 minutes before its newest line
+   * (`Provider <p> is in cooldown`), from the last 64 KB of this gateway's log: a rate limit or an
+   * outage many hosts share shows here on each of them. Absent from agents before issue 30.
+   */
+  providersInCooldown: z.array(z.string()).optional(),
   /** Why a part could not be read (procfs, cgroup, config), when one could not. */
   notes: z.array(z.string()).optional(),
 });

@@ -14,6 +14,7 @@ export function watchAttributes(results: readonly StepResult[]): WatchAttributes
     if (r.step === "gateway.vitals" && r.data) {
       const creds = r.data.channelCredentials.map((c) => `${c.channel}/${c.accountId} ${c.fingerprint}`);
       if (creds.length > 0) out.channelCredentials = creds;
+      if (r.data.providersInCooldown?.length) out.modelCooldown = [...r.data.providersInCooldown];
     }
     if (r.step === "gateway.ws" && r.data) {
       const accounts = r.data.channelsRpc?.ok ? (r.data.channelsRpc.accounts ?? []) : [];

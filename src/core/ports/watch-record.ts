@@ -28,8 +28,10 @@ export interface WatchAttributes {
   channelCredentials?: string[];
   /** Chat accounts down or silent, `<channel>/<account> <state>`: the platform, a proxy, a shared token. */
   channelsDown?: string[];
-  /** Model providers whose credentials are not usable or expiring, `<provider> <status>`: a provider outage, a shared sign-in. */
+  /** Model providers whose credentials are not usable or expiring, `<provider> <status>`: a shared sign-in. */
   modelAuth?: string[];
+  /** Model providers in cooldown in the last 30 min of the gateway's log: a provider's rate limit or outage. */
+  modelCooldown?: string[];
 }
 
 /** A held health, and since when (the first probe that showed it). */

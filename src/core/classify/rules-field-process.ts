@@ -99,11 +99,12 @@ export const FIELD_PROCESS_RULES: readonly Rule[] = [
     title: "A write lock in the gateway's state is held by a process that is gone (or stuck)",
     explanation:
       "A `.lock` file beside a file the gateway writes (a session transcript, the auth profiles, the config) names an " +
-      "owner that has exited, or one that has held it for more than 10 minutes (a write takes milliseconds). The next " +
-      "writer waits and then fails with 'file lock timeout for <path>' or 'file lock stale for <path>', an error that " +
-      "surfaces elsewhere: a turn that fails, a model fallback chain that fails on every model, a refresh that cannot " +
-      "be saved. `*.jsonl.lock` transcript locks are written by OpenClaw versions that keep sessions as JSONL files " +
-      "(2026.9.6 keeps them in SQLite and writes none).",
+      "owner that has exited, or one that has held it for more than 10 minutes (a write takes milliseconds). OpenClaw " +
+      "2026.9.6 takes most of its own locks back once their owner is gone; a lock it keeps fail-closed makes the next " +
+      "writer fail with 'file lock stale for <path>', and one whose owner still runs makes it wait and fail with " +
+      "'file lock timeout for <path>'. Either error surfaces elsewhere: a turn that fails, a model fallback chain that " +
+      "fails on every model, a refresh that cannot be saved. `*.jsonl.lock` transcript locks are written by OpenClaw " +
+      "versions that keep sessions as JSONL files (2026.9.6 keeps them in SQLite and writes none), which wait on them.",
     nextCommands: [
       "cat <stateDir>/<lock path>; ps -o pid,lstart,args -p <pid>",
       "remove the lock file once its owner is gone (never one a live process holds)",

@@ -11,8 +11,8 @@
  *   - real gateway: a test in test/gateway/ (a real OpenClaw gateway in a fault state);
  *   - real capture: a unit test case that reads real gateway output captured into
  *     test/unit/fixtures/ (a fixture whose name says "constructed" is not real output);
- *   - dist strings: a unit test case that reads a fixture built from the gateway package's own
- *     strings and formats (its name says "dist-strings"), where a lab gateway cannot get there;
+ *   - dist strings: a unit test case that reads a fixture built from the OpenClaw package's own
+ *     log strings and file formats (its name holds "dist-strings"), for a state the lab cannot make;
  *   - synthetic: any other test (step results built in code, quoted lines);
  *   - untested: no test names the rule.
  * The output depends only on the rules and the test files, never on the clock or the file
@@ -48,11 +48,10 @@ const posix = (path: string) => relative(root, path).split(sep).join("/");
  * are words that only the names of constructed fixtures have (a table row saying "constructed").
  */
 function fixtureNames(): { real: string[]; stems: string[]; made: string[]; dist: string[] } {
-  const all = listFiles(join(root, "test/unit/fixtures")).map((f) => f.slice(f.lastIndexOf(sep) + 1));
-  const dist = all.filter((n) => n.includes("dist-strings"));
-  const names = all.filter((n) => !n.includes("dist-strings"));
+  const names = listFiles(join(root, "test/unit/fixtures")).map((f) => f.slice(f.lastIndexOf(sep) + 1));
   const stem = (name: string) => name.split(".")[0] ?? name;
-  const real = names.filter((n) => !n.includes("constructed"));
+  const dist = names.filter((n) => n.includes("dist-strings"));
+  const real = names.filter((n) => !n.includes("constructed") && !n.includes("dist-strings"));
   const realWords = new Set(real.flatMap((n) => stem(n).split("-")));
   const made = names
     .filter((n) => n.includes("constructed"))
@@ -140,13 +139,16 @@ function proofs(): Map<string, { kind: Proof; files: string[] }> {
     const file = posix(path);
     const text = stripComments(readFileSync(path, "utf8"));
     const helpers = captureHelpers(text, fixtures.real);
+    const distHelpers = captureHelpers(text, fixtures.dist);
     const cases = testCases(text);
+    const readsDist = (c: string, id: string) =>
+      mentionLines(c, id).length > 0 &&
+      (fixtures.dist.some((name) => c.includes(name)) || distHelpers.some((h) => word(h).test(c)));
     for (const rule of RULES) {
       if (mentionLines(text, rule.id).length === 0) continue;
       if (file.startsWith("test/gateway/")) note(rule.id, "real gateway", file);
       else if (cases.some((c) => caseReadsCapture(c, rule.id, fixtures, helpers))) note(rule.id, "real capture", file);
-      else if (cases.some((c) => mentionLines(c, rule.id).length > 0 && fixtures.dist.some((d) => c.includes(d))))
-        note(rule.id, "dist strings", file);
+      else if (cases.some((c) => readsDist(c, rule.id))) note(rule.id, "dist strings", file);
       else note(rule.id, "synthetic", file);
     }
   }
@@ -181,9 +183,9 @@ export function renderFindingsDoc(): string {
     "- **real gateway**: a test in `test/gateway/` that drives a real OpenClaw gateway;",
     "- **real capture**: a unit test case that reads real gateway output captured into",
     "  `test/unit/fixtures/` (CLI output, gateway log lines, RPC answers);",
-    "- **dist strings**: a unit test case that reads a fixture built from the gateway package's own",
-    "  strings and formats (`*.dist-strings.*`: the sentence, subsystem and log shape as OpenClaw",
-    "  2026.9.6's `dist/` writes them), for a state a lab gateway cannot be brought into;",
+    "- **dist strings**: a unit test case that reads a fixture built from the OpenClaw package's own",
+    "  log strings and file formats (`test/unit/fixtures/**/*dist-strings*`), for a state the lab",
+    "  gateway cannot be brought into in a test's time;",
     "- **synthetic**: other tests, on step results built in code or quoted lines;",
     "- **untested**: no test names the rule.",
     "",

@@ -12,6 +12,7 @@ import { jsonLogger } from "./log.ts";
 import { agentLogWriter, LOG_FILE_ENV } from "./log-file.ts";
 import { releaseMemory } from "./memory.ts";
 import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
+import { probeReport } from "./probe-report.ts";
 import { registerUpgrader } from "./probes/agent-upgrade.ts";
 import { resolveProbeContext } from "./probes/context.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
@@ -31,7 +32,8 @@ Usage:
   clawops-agent run [--dir DIR]
       Connect out to the control plane and serve probe jobs; reconnects with backoff.
   clawops-agent probe [--json]
-      Run the triage probes once, locally, and print the results (no control plane needed).
+      Run the triage probes once, locally, and say what each found (no control plane needed);
+      exit 1 when one found a failure. --json prints the results as JSON, and nothing else.
   clawops-agent oneshot --steps SPEC [--deadline-ms N]
       Run named catalog steps once and print self-checking result frames sized for AWS SSM
       Run Command (SPEC: versions,gateway.ws:timeoutMs=5000,...). Used by infra/ssm.
@@ -185,15 +187,12 @@ async function main(argv: string[]): Promise<number> {
       const runner = createJobRunner(process.env, dir);
       const results = await runner.run(
         { type: "job.run", jobId: "local", steps: TRIAGE_STEPS, deadlineMs: 30_000 },
-        (r) => {
-          if (!values.json)
-            process.stderr.write(
-              `${r.status === "ok" ? "ok " : r.status} ${r.step} (${Math.round(r.durationMs)} ms)\n`,
-            );
-        },
+        () => {},
       );
-      process.stdout.write(`${JSON.stringify(results, null, values.json ? 0 : 2)}\n`);
-      return 0;
+      // What the probes found, and exit 1 when one found a failure; JSON (and only JSON) with --json.
+      const report = probeReport(results);
+      process.stdout.write(values.json ? `${JSON.stringify(results)}\n` : report.text);
+      return report.exitCode;
     }
     case "oneshot": {
       // Loaded here only: its frame encoding brings fflate, which loads worker_threads (1-2 MB

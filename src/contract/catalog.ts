@@ -3,6 +3,7 @@ import type { StepDefinition } from "./step.ts";
 import { agentUpgrade } from "./steps/agent.ts";
 import { bundleCollect } from "./steps/bundle.ts";
 import { doctorLint, gatewayStatus, modelsStatus } from "./steps/cli.ts";
+import { gatewayVitals, stateLocks } from "./steps/field.ts";
 import { gatewayHttp, gatewayWs } from "./steps/gateway.ts";
 import { config, portListeners, tokens, versions } from "./steps/host.ts";
 import { HOST_STATE_STEPS, HOST_STATE_TRIAGE } from "./steps/host-state.ts";
@@ -23,6 +24,7 @@ export * from "./step.ts";
 export * from "./steps/agent.ts";
 export * from "./steps/bundle.ts";
 export * from "./steps/cli.ts";
+export * from "./steps/field.ts";
 export * from "./steps/gateway.ts";
 export * from "./steps/host.ts";
 export * from "./steps/host-state.ts";
@@ -55,6 +57,9 @@ const STEPS = [
   doctorFix,
   // The agent's own upgrade in place (not a gateway step: no approval; the host's policy.json may refuse it).
   agentUpgrade,
+  // Issue 30's field failures: memory and responsiveness over the watch's samples; stale locks.
+  gatewayVitals,
+  stateLocks,
 ] as const;
 
 type Steps = typeof STEPS;
@@ -135,6 +140,8 @@ const TRIAGE_PLAN = [
   "logs.signatures",
   "service.state",
   ...HOST_STATE_TRIAGE,
+  "gateway.vitals",
+  "state.locks",
   // Answered from the agent's cache when nothing doctor reads changed; else 5–10 s, and the first
   // answer is posted without it (SLOW_STEPS). `gateway status` and `models status` (CLI, seconds
   // each) are not in the triage: the gateway's session and the fast probes say what they said

@@ -15,7 +15,7 @@ export const WATCH_DIGEST_MS = 600_000;
 /** The quick probe's budget: the fleet status deadline. */
 export const QUICK_PROBE_DEADLINE_MS = 2_000;
 
-/** The fast probes: socket, HTTP, listeners, config file (no `openclaw` CLI). Each bounded below the deadline. */
+/** The fast probes: socket, HTTP, listeners, config file, vitals (no `openclaw` CLI). Each bounded below the deadline. */
 export function quickProbeSteps(deadlineMs: number): StepRequest[] {
   const probeMs = Math.max(100, Math.min(1_500, deadlineMs - 300));
   return [
@@ -23,6 +23,7 @@ export function quickProbeSteps(deadlineMs: number): StepRequest[] {
     { step: "gateway.ws", args: { timeoutMs: probeMs } },
     { step: "port.listeners", args: {} },
     { step: "config", args: {} },
+    { step: "gateway.vitals", args: {} },
   ];
 }
 
@@ -41,6 +42,18 @@ const VOLATILE_KEYS = new Set([
   "ts",
   "now",
   ...STORAGE_VOLATILE_KEYS,
+  // gateway.vitals: figures that move on every probe; its `outlook` and `slowStreak` say when they matter.
+  "rssBytes",
+  "spanMs",
+  "samples",
+  "slopeBytesPerHour",
+  "heapSlopeBytesPerHour",
+  "heapUsedBytes",
+  "hoursLeft",
+  "lastMs",
+  "baselineMs",
+  // channels.status: idle times of busy accounts (the transport's own idle time is compared).
+  "inboundIdleMin",
 ]);
 
 /** The probe results as the watch compares them: volatile fields dropped, keys sorted. */

@@ -10,12 +10,14 @@ import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import {
   type PlainStep,
   type StepName,
+  type StepRequest,
   type StepResult,
   type StepResultOf,
   stepPlan,
   TRIAGE_STEPS,
 } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
+import { FIELD_RULES, FIELD_START_RULES } from "../../src/core/classify/rules-field.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
@@ -33,32 +35,11 @@ const stateDb = join(gw.env.OPENCLAW_STATE_DIR, "state", "openclaw.sqlite");
 let originalConfig: string;
 let results: StepResult[] = [];
 
-const FIELD_RULES = [
-  "state-db-corrupt",
-  "state-db-sidecar-deleted",
-  "disk-full-soon",
-  "disk-filling",
-  "state-db-busy",
-  "config-auto-restored",
-  "service-start-broken",
-  "service-runs-other-version",
-  "service-dropin-stale",
-  "service-units-duplicated",
-  "secrets-env-missing",
-  "proxy-env-differs",
-  "host-exec-denied",
-  "plugins-not-loaded",
-  "provider-egress-failing",
-  "reverse-proxy-untrusted",
-  "device-token-loop",
-  "pairing-repair-pending",
-  "node-paired-disconnected",
-  "gateway-start-refused",
-  "config-change-pending",
-];
+/** Every rule of classes 10–18 (ids from the code: a list of literals here would read as proof of each). */
+const FIELD_RULE_IDS = [...FIELD_START_RULES, ...FIELD_RULES].map((r) => r.id);
 
 /** The triage without doctor (8–30 s of CLI on this box, and nothing here reads it). */
-const FIELD_TRIAGE = TRIAGE_STEPS.filter((s) => s.step !== "doctor.lint");
+const FIELD_TRIAGE: StepRequest[] = TRIAGE_STEPS.filter((s) => s.step !== "doctor.lint");
 
 async function triage(steps = FIELD_TRIAGE, extraEnv: Record<string, string> = {}): Promise<Classification> {
   const ctx = resolveProbeContext(
@@ -184,7 +165,7 @@ afterAll(async () => {
 describe("field failures on the real gateway (issue 30, classes 10–18)", () => {
   it("healthy: the field probes read the real lab and add no finding", async () => {
     const c = await triage();
-    expect(c.findings.filter((f) => FIELD_RULES.includes(f.id)).map((f) => f.id)).toEqual([]);
+    expect(c.findings.filter((f) => FIELD_RULE_IDS.includes(f.id)).map((f) => f.id)).toEqual([]);
     expect(c.findings.filter((f) => f.severity === "fail")).toEqual([]);
     const files = dataOf("state.files");
     expect(files.databases.find((d) => d.role === "state")).toMatchObject({ path: stateDb, header: "sqlite" });

@@ -5,6 +5,7 @@ import type {
   GatewayHttpData,
   GatewayInventoryData,
   GatewayStatusData,
+  GatewayVitalsData,
   GatewayWsData,
   LogSignaturesData,
   ModelsStatusData,
@@ -12,6 +13,7 @@ import type {
   ServiceDefinitionData,
   ServiceStateData,
   StateFilesData,
+  StateLocksData,
   StepResult,
   TokensData,
   VersionsData,
@@ -231,6 +233,53 @@ export function healthyData() {
     nodes: [],
     configWarnings: [],
   };
+  // Issue 30: one sample so far (no slope, no baseline), no limit set; the gateway's own lock, held by it.
+  const vitals: GatewayVitalsData = {
+    pid: 8088,
+    memory: {
+      rssBytes: 870_000_000,
+      limitBytes: null,
+      limitSource: null,
+      maxOldSpaceMb: null,
+      heapUsedBytes: 252_000_000,
+      samples: 1,
+      spanMs: 0,
+      slopeBytesPerHour: null,
+      heapSlopeBytesPerHour: null,
+      hoursLeft: null,
+      hoursLeftTo: null,
+      outlook: "unknown",
+    },
+    responsiveness: {
+      lastMs: 4,
+      baselineMs: null,
+      samples: 1,
+      slowStreak: 0,
+      gatewayDegraded: false,
+      gatewayReasons: [],
+    },
+    channelCredentials: [],
+  };
+  const locks: StateLocksData = {
+    stateDir: "/home/op/.openclaw",
+    lockDir: "/home/op/.openclaw/tmp/openclaw-1000",
+    gatewayLocks: [
+      {
+        path: "/home/op/.openclaw/tmp/openclaw-1000/gateway.cc1a5b86.lock",
+        kind: "config",
+        pid: 8088,
+        createdAt: "2026-11-22T06:16:24.102Z",
+        port: 19001,
+        role: null,
+        owner: "alive",
+        ownerCommand: "openclaw-gatewa",
+        heldOpen: true,
+      },
+    ],
+    writeLocks: [],
+    scanned: 1,
+    truncated: false,
+  };
   return {
     versions,
     ws,
@@ -247,6 +296,8 @@ export function healthyData() {
     definition,
     env,
     inventory,
+    vitals,
+    locks,
   };
 }
 
@@ -288,6 +339,8 @@ export function toResults(d: Data): StepResult[] {
     { step: "service.definition", status: "ok", durationMs: 3, data: d.definition },
     { step: "gateway.env", status: "ok", durationMs: 4, data: d.env },
     { step: "gateway.inventory", status: "ok", durationMs: 35, data: d.inventory },
+    { step: "gateway.vitals", status: "ok", durationMs: 18, data: d.vitals },
+    { step: "state.locks", status: "ok", durationMs: 7, data: d.locks },
     { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
   ];
 }
@@ -392,6 +445,21 @@ export function gatewayDownData(): Data {
     readyz: { status: null, error: "connect ECONNREFUSED 127.0.0.1:19001" },
   };
   d.listeners = { port: 19001, method: "procfs", listeners: [], gatewayProcesses: [] };
+  // A stopped gateway reads nothing and answers nothing; a clean stop removed its lock.
+  d.vitals = {
+    pid: null,
+    memory: null,
+    responsiveness: {
+      lastMs: null,
+      baselineMs: null,
+      samples: 0,
+      slowStreak: 0,
+      gatewayDegraded: null,
+      gatewayReasons: [],
+    },
+    channelCredentials: [],
+  };
+  d.locks = { ...d.locks, gatewayLocks: [] };
   d.status = {
     exitCode: 0,
     timedOut: false,

@@ -84,13 +84,26 @@ type ProbeResult = { step: string; status: string; data?: { outcome?: string }; 
 
 type ParseOutcome = { ok: true; frame: unknown } | { ok: false; reason: string };
 
-async function probe(launch: AgentLaunch | null): Promise<ProbeResult[]> {
-  const argv = launch ? [...(launch.nodeArgs ?? []), launch.entry ?? ""] : [SOURCES];
-  const { stdout } = await promisify(execFile)(process.execPath, [...argv, "probe", "--json"], {
+/**
+ * `probe --json` against this test's host (no gateway on port 9, no CLI): it exits 1, since a
+ * probe found a failure, and prints the results as JSON and nothing else.
+ */
+async function probeJson(args: string[]): Promise<string> {
+  const failed = await promisify(execFile)(process.execPath, [...args, "probe", "--json"], {
     env,
     timeout: 60_000,
-  });
-  return JSON.parse(stdout);
+  }).then(
+    () => null,
+    (err: { code?: number; stdout?: string; stderr?: string }) => err,
+  );
+  expect(failed?.code, "probe --json exits 1: the gateway refuses every connection").toBe(1);
+  expect(failed?.stderr ?? "").toBe("");
+  return failed?.stdout ?? "";
+}
+
+async function probe(launch: AgentLaunch | null): Promise<ProbeResult[]> {
+  const argv = launch ? [...(launch.nodeArgs ?? []), launch.entry ?? ""] : [SOURCES];
+  return JSON.parse(await probeJson(argv));
 }
 
 describe("the bundled agent (dist/clawops-agent.mjs)", () => {
@@ -117,11 +130,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
     const list = join(work, "module-load-list.txt");
     const onExit = `process.on("exit", () => process.getBuiltinModule("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));`;
     const hook = `data:text/javascript,${encodeURIComponent(onExit)}`;
-    await promisify(execFile)(
-      process.execPath,
-      [...AGENT_NODE_FLAGS, "--import", hook, bundle.entry ?? "", "probe", "--json"],
-      { env, timeout: 60_000 },
-    );
+    await probeJson([...AGENT_NODE_FLAGS, "--import", hook, bundle.entry ?? ""]);
     const loaded = readFileSync(list, "utf8").split("\n");
     // The probes did read files and run the rule set (a check that the run got that far).
     expect(loaded).toContain("NativeModule internal/fs/read/context");
@@ -140,11 +149,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
   it("runs every probe without a call that reads ICU's time-zone or locale data", async () => {
     const calls = join(work, "icu-calls.json");
     const hook = `data:text/javascript,${encodeURIComponent(ICU_CALLS_HOOK.replace("$OUT", JSON.stringify(calls)))}`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [...AGENT_NODE_FLAGS, "--import", hook, bundle.entry ?? "", "probe", "--json"],
-      { env, timeout: 60_000 },
-    );
+    const stdout = await probeJson([...AGENT_NODE_FLAGS, "--import", hook, bundle.entry ?? ""]);
     const seen = JSON.parse(readFileSync(calls, "utf8")) as Record<string, number>;
     // The counting sees the bundle's calls: isoTime reads the UTC fields (the logs probe names
     // today's log file by its UTC date). The bundle before src/agent/icu-free.ts: toISOString twice.

@@ -86,6 +86,8 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.restart",
       "doctor.fix",
       "agent.upgrade",
+      "gateway.vitals",
+      "state.locks",
     ]);
     expect(DEFAULT_STEP_DEADLINE_MS).toEqual({
       versions: 5_000,
@@ -109,6 +111,8 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.restart": 90_000,
       "doctor.fix": 120_000,
       "agent.upgrade": 60_000,
+      "gateway.vitals": 2_000,
+      "state.locks": 3_000,
     });
     expect(Object.keys(StepArgs)).toEqual(STEP_NAMES);
     expect([...SLOW_STEPS]).toEqual(["gateway.status", "doctor.lint", "models.status"]);
@@ -132,6 +136,8 @@ describe("what the catalog derives from its step definitions", () => {
       "service.definition",
       "gateway.env",
       "gateway.inventory",
+      "gateway.vitals",
+      "state.locks",
       "doctor.lint",
     ]);
     expect(TRIAGE_DEADLINE_MS).toBe(33_000);

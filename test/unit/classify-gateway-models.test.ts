@@ -12,7 +12,7 @@ import { type Data, healthyData, triageResults } from "../support/evidence.ts";
 const classify = (d: Data) => classifyResults(triageResults(d), TRIAGE_STEP_NAMES);
 
 describe("summarizeModelsAuth", () => {
-  it("keeps provider and status only, never profiles, keys or emails", () => {
+  it("keeps provider, status and expiries only (profile type and status, issue 30), never keys or emails", () => {
     const s = summarizeModelsAuth({
       ok: true,
       payload: {
@@ -28,7 +28,14 @@ describe("summarizeModelsAuth", () => {
         providerCapabilities: [{ provider: "openai", apiKeySupported: true }],
       },
     });
-    expect(s).toEqual({ ok: true, providers: [{ provider: "anthropic", status: "expired" }] });
+    expect(s).toEqual({
+      ok: true,
+      ts: 1,
+      providers: [
+        { provider: "anthropic", status: "expired", profiles: [{ profileId: "p1", type: "oauth", status: "unknown" }] },
+      ],
+    });
+    expect(JSON.stringify(s)).not.toContain("ANTHROPIC_API_KEY");
     expect(JSON.stringify(s)).not.toContain("example.com");
   });
 

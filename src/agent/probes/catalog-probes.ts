@@ -7,6 +7,7 @@ import { probeGatewayHttp } from "./gateway-http.ts";
 import { probeGatewayRestart } from "./gateway-restart.ts";
 import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
+import { probeGatewayVitals } from "./gateway-vitals.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
 import { HOST_STATE_PROBES } from "./host-state-probes.ts";
 import { probeLogSignatures } from "./logs.ts";
@@ -14,6 +15,7 @@ import { probeModelsStatus } from "./models-status.ts";
 import { probePortListeners } from "./port-listeners.ts";
 import type { ProbeTable } from "./probe.ts";
 import { probeServiceState } from "./service-state.ts";
+import { probeStateLocks } from "./state-locks.ts";
 import { probeTokens } from "./tokens.ts";
 import { probeVersions } from "./versions.ts";
 
@@ -31,6 +33,8 @@ export const CATALOG_PROBES: ProbeTable = {
   "logs.signatures": probeLogSignatures,
   "service.state": probeServiceState,
   ...HOST_STATE_PROBES,
+  "gateway.vitals": probeGatewayVitals,
+  "state.locks": probeStateLocks,
   "bundle.collect": probeBundleCollect,
   "gateway.inflight": probeGatewayInflight,
   "gateway.acceptance": probeGatewayAcceptance,

@@ -21,6 +21,8 @@ export type ProbeContext = {
   gatewayPortOverride?: number;
   /** Root of procfs; a test can point it at a fixture tree. */
   procRoot: string;
+  /** Where the cgroup hierarchies are mounted (default /sys/fs/cgroup); a test can point it at a fixture tree. */
+  cgroupRoot?: string;
   /** Folders searched for systemd units / launchd plists whose name contains `openclaw`. */
   serviceUnitDirs: string[];
   /** The agent's own state folder (approval pin, policy.json); mutating steps refuse without it. */

@@ -21,7 +21,8 @@ export const HOST_STATE_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   // writes beside a reader (captured): `Skipped SQLite snapshot reclamation: database is locked (…)`.
   {
     kind: "state-db-busy",
-    pattern: /^(?!.*Skipped SQLite snapshot reclamation).*(?:database is locked|\bSQLITE_BUSY\b|state database was busy)/,
+    pattern:
+      /^(?!.*Skipped SQLite snapshot reclamation).*(?:database is locked|\bSQLITE_BUSY\b|state database was busy)/,
   },
   // `[openclaw] Unhandled promise rejection: Error: database or disk is full` (then the process exits).
   { kind: "state-db-full", pattern: /database or disk is full|\bSQLITE_FULL\b|state database was full|\bENOSPC\b/ },

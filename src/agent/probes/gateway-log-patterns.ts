@@ -1,4 +1,5 @@
 import type { LogSignatureKind } from "../../contract/catalog.ts";
+import { FIELD_LOG_SIGNATURES } from "./gateway-log-patterns-field.ts";
 import { HOST_STATE_LOG_SIGNATURES } from "./gateway-log-patterns-host-state.ts";
 
 /**
@@ -77,6 +78,7 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "browser-command-unknown", pattern: /unknown command ["'`]browser["'`]/i },
   { kind: "workspace-vanished", pattern: /WORKSPACE_VANISHED/ },
   ...HOST_STATE_LOG_SIGNATURES,
+  ...FIELD_LOG_SIGNATURES,
 ];
 
 // ---------------------------------------------------------------------------------------

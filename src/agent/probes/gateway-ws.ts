@@ -1,6 +1,7 @@
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../contract/catalog.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
+import { channelActivity, modelAuthExpiry, noteStatusHeap } from "./gateway-ws-field.ts";
 import { budget, type Probe } from "./probe.ts";
 
 /**
@@ -64,6 +65,7 @@ async function readRpcs(
       // The gateway's own view of model credentials, in place of `openclaw models status` (1.2–2.7 s).
       connection.request("models.authStatus", {}, timeoutMs),
     ]);
+    if (status.ok) noteStatusHeap(status.payload);
     return {
       healthRpc: summarizeHealth(health),
       statusRpc: status.ok ? { ok: true } : { ok: false, error: status.error },
@@ -91,8 +93,14 @@ export function summarizeModelsAuth(res: RpcResult): NonNullable<GatewayWsData["
     .map((p) => ({
       provider: String(p.provider).slice(0, 80),
       status: typeof p.status === "string" ? p.status.slice(0, 40) : "unknown",
+      ...modelAuthExpiry(p),
     }));
-  return { ok: true, providers, ...(typeof unavailable === "string" ? { unavailable: unavailable.slice(0, 80) } : {}) };
+  return {
+    ok: true,
+    providers,
+    ...(typeof unavailable === "string" ? { unavailable: unavailable.slice(0, 80) } : {}),
+    ...(typeof payload.ts === "number" ? { ts: payload.ts } : {}),
+  };
 }
 
 const MAX_CHANNEL_ACCOUNTS = 20;
@@ -101,6 +109,7 @@ const MAX_CHANNEL_ACCOUNTS = 20;
 export function summarizeChannels(res: RpcResult): NonNullable<GatewayWsData["channelsRpc"]> {
   if (!res.ok) return { ok: false, error: res.error };
   const byChannel = record(record(res.payload).channelAccounts);
+  const ts = record(res.payload).ts;
   const accounts: NonNullable<NonNullable<GatewayWsData["channelsRpc"]>["accounts"]> = [];
   for (const [channel, list] of Object.entries(byChannel)) {
     if (!Array.isArray(list)) continue;
@@ -116,6 +125,7 @@ export function summarizeChannels(res: RpcResult): NonNullable<GatewayWsData["ch
         ...bool("connected"),
         ...(typeof a.healthState === "string" ? { healthState: a.healthState.slice(0, 40) } : {}),
         ...(typeof a.lastError === "string" && a.lastError ? { lastError: a.lastError.slice(0, 300) } : {}),
+        ...channelActivity(a, typeof ts === "number" ? ts : undefined),
       });
     }
   }

@@ -1,7 +1,8 @@
-import { join } from "node:path";
+import { readChannelSecrets } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
+import { envConfigIdentity, type GatewayIdentity, gatewayIdentity, lockServesConfig } from "./host/gateway-identity.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
-import { findPortOwners, listeningPorts, type PortOwners } from "./host/port-owners.ts";
+import { findPortOwners, type PortOwners } from "./host/port-owners.ts";
 import { hasExited } from "./host/proc-processes.ts";
 import { type ConfigReading, effectivePort, readOpenclawConfig } from "./openclaw-config.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
@@ -18,6 +19,7 @@ export class JobReadings {
   private processesP: Promise<GatewayProcesses> | undefined;
   private ownersP: Promise<PortOwners> | undefined;
   private tokensP: Promise<TokenReading[]> | undefined;
+  private identitiesP: Promise<Map<number, GatewayIdentity>> | undefined;
 
   constructor(ctx: ProbeContext) {
     this.ctx = ctx;
@@ -47,18 +49,30 @@ export class JobReadings {
   /**
    * The port this config's running gateway holds, for when the file cannot be read: the gateway
    * keeps serving its last good config on its real port (measured on 2026.9.6). Only a process
-   * shown to be ours by its environment counts. A 2026.9.6 gateway listens on one port (127.0.0.1
-   * and ::1); its lock files are SQLite, not the JSON GATEWAY-FACTS describes, so the socket decides.
+   * shown to be ours by its lock or environment counts.
    */
   private async runningPort(): Promise<{ port: number; pid: number; ports: number[] } | undefined> {
-    const { processes } = await this.gatewayProcesses();
+    const [{ processes }, identities] = await Promise.all([this.gatewayProcesses(), this.gatewayIdentities()]);
     for (const g of processes) {
-      if (hasExited(g.state) || this.sharesConfig(g) !== true) continue;
-      const ports = await listeningPorts(this.ctx.procRoot, g.pid);
+      if (hasExited(g.state) || (await this.sharesConfig(g, identities.get(g.pid))) !== true) continue;
+      const ports = identities.get(g.pid)?.ports ?? [];
       const port = ports[0];
-      if (port !== undefined) return { port, pid: g.pid, ports };
+      if (port !== undefined) return { port, pid: g.pid, ports: [...ports] };
     }
     return undefined;
+  }
+
+  /** What each gateway-titled process holds (its lock, its ports): procfs only, else empty. */
+  gatewayIdentities(): Promise<Map<number, GatewayIdentity>> {
+    this.identitiesP ??= (async () => {
+      const { method, processes } = await this.gatewayProcesses();
+      if (method !== "procfs") return new Map<number, GatewayIdentity>();
+      const pairs = await Promise.all(
+        processes.map(async (g) => [g.pid, await gatewayIdentity(this.ctx.procRoot, g.pid)] as const),
+      );
+      return new Map(pairs);
+    })();
+    return this.identitiesP;
   }
 
   /** Every gateway process on the host, whichever config it serves. */
@@ -76,36 +90,57 @@ export class JobReadings {
   }
 
   /**
-   * The gateway processes that serve this host's config, each on evidence: started with the
-   * same config path or state dir, or (when its environment says neither) holding the port this
-   * config names. A process that has exited (zombie) serves nothing and never counts. Other
-   * gateways on the host (another profile, a test lab, one starting or stopping) are context:
-   * their tokens are not drift and their count is not a duplicate of this one.
+   * The gateway processes that serve this host's config, each on evidence: the gateway lock it
+   * holds, else the config path or state dir its runtime environment names, else (when neither
+   * says) holding the port this config names. A process that has exited (zombie) serves
+   * nothing, and one that holds no lock and no port (an `openclaw gateway …` CLI command, a
+   * gateway still loading) serves nobody yet. Other gateways on the host (another profile, a
+   * test lab) are context: their tokens are not drift and their count is not a duplicate.
    */
   async ownGateways(): Promise<GatewayProcess[]> {
-    const [all, owners, config] = await Promise.all([
+    const facts = await this.gatewayFacts();
+    const { processes } = await this.gatewayProcesses();
+    return processes.filter((g) => {
+      const f = facts.get(g.pid);
+      return !hasExited(g.state) && f?.servesThisConfig === true && f.serving !== false;
+    });
+  }
+
+  /**
+   * For every gateway-titled process: does it serve this config (on the evidence above), and
+   * is it serving at all (`undefined` where procfs cannot say).
+   */
+  async gatewayFacts(): Promise<Map<number, { servesThisConfig: boolean; serving: boolean | undefined }>> {
+    const [all, owners, config, identities] = await Promise.all([
       this.gatewayProcesses(),
       this.portOwners().catch((): PortOwners => ({ method: "procfs", owners: [] })),
       this.config(),
+      this.gatewayIdentities(),
     ]);
     // 18789 as a fallback for a config we cannot read is a guess, not evidence.
     const guessedPort =
       effectivePort(this.ctx, config).source === "default" && !!(config.parseError || config.readError);
     const onPort = new Set(guessedPort ? [] : owners.owners.map((o) => o.pid));
-    return all.processes.filter((g) => !hasExited(g.state) && (this.sharesConfig(g) ?? onPort.has(g.pid)));
+    const facts = new Map<number, { servesThisConfig: boolean; serving: boolean | undefined }>();
+    for (const g of all.processes) {
+      const identity = identities.get(g.pid);
+      const serves = (await this.sharesConfig(g, identity)) ?? onPort.has(g.pid);
+      facts.set(g.pid, { servesThisConfig: serves, serving: identity?.serving });
+    }
+    return facts;
   }
 
   /**
-   * Same config path, or (without one) the same state dir, whose default is `$HOME/.openclaw`
-   * of the process. `undefined` when its environment cannot be read (another user's process,
-   * one exiting) or names neither: that proves nothing, and the port it holds must decide.
+   * The config lock it holds decides; else the config path or state dir its runtime env names
+   * (its workers' env first: `--profile` sets them there). `undefined` when nothing can be read
+   * (another user's process, one exiting): that proves nothing, and the port it holds must decide.
    */
-  private sharesConfig(g: GatewayProcess): boolean | undefined {
-    if (!g.env) return undefined;
-    const configPath = g.env.OPENCLAW_CONFIG_PATH;
-    if (configPath) return configPath === this.ctx.configPath;
-    const stateDir = g.env.OPENCLAW_STATE_DIR ?? (g.env.HOME ? join(g.env.HOME, ".openclaw") : undefined);
-    return stateDir === undefined ? undefined : stateDir === this.ctx.stateDir;
+  private async sharesConfig(g: GatewayProcess, identity: GatewayIdentity | undefined): Promise<boolean | undefined> {
+    if (identity?.lockPath) return lockServesConfig(identity.lockPath, this.ctx);
+    const named = envConfigIdentity(g);
+    if (!named) return undefined;
+    if (named.configPath) return named.configPath === this.ctx.configPath;
+    return named.stateDir === this.ctx.stateDir;
   }
 
   tokenSources(): Promise<TokenReading[]> {
@@ -124,6 +159,8 @@ export class JobReadings {
     } catch {
       // Processes or service units unreadable: the config and env values are still covered.
     }
+    // Chat bot tokens too (issue 30 reads them for fingerprints): a log line may quote one.
+    for (const c of await readChannelSecrets(this.ctx.configPath, this.ctx.env).catch(() => [])) values.add(c.value);
     return [...values];
   }
 

@@ -4,6 +4,7 @@ import type { LogSignaturesData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { isoTime } from "../icu-free.ts";
 import { errnoCode } from "./errors.ts";
+import { attributeLog } from "./log-attribution.ts";
 import { scanLogText } from "./log-signatures.ts";
 import type { Probe } from "./probe.ts";
 import { readTail } from "./read-tail.ts";
@@ -48,8 +49,10 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
   }
   if (errors.length > 0) data.error = errors.join("; ").slice(0, 500);
   if (!data.found) return data;
-  const scan = scanLogText(chunks.join("\n"), secrets);
-  return { ...data, ...scan };
+  const text = chunks.join("\n");
+  const scan = scanLogText(text, secrets);
+  const attribution = await attributeLog(text, config.logFile !== null, config.path, ctx.procRoot, run.readings);
+  return { ...data, ...scan, attribution };
 };
 
 /** The configured file, or the default daily files for today and yesterday (UTC). */

@@ -173,7 +173,7 @@ export function effectivePort(
 }
 
 /** `${VAR}` substitution as OpenClaw does it (uppercase names only; docs environment-variables.md). */
-function resolveSecretString(
+export function resolveSecretString(
   raw: unknown,
   env: Readonly<Record<string, string | undefined>>,
 ): { value?: string; unresolved?: string } {

@@ -12,14 +12,13 @@ import { redactText } from "./redact.ts";
 export const probePortListeners: Probe<"port.listeners"> = async (ctx, _args, run) => {
   const config = await run.readings.config();
   const { port } = effectivePort(ctx, config);
-  const [owners, gateways, own, userOf, secrets] = await Promise.all([
+  const [owners, gateways, facts, userOf, secrets] = await Promise.all([
     run.readings.portOwners(),
     run.readings.gatewayProcesses(),
-    run.readings.ownGateways(),
+    run.readings.gatewayFacts(),
     userNames(),
     run.readings.knownSecrets(),
   ]);
-  const ownPids = new Set(own.map((g) => g.pid));
   const clean = (line: string | undefined) => (line === undefined ? {} : { commandLine: redactText(line, secrets) });
   return {
     port,
@@ -37,7 +36,8 @@ export const probePortListeners: Probe<"port.listeners"> = async (ctx, _args, ru
       ...clean(g.commandLine),
       ...(g.user ? { user: g.user } : {}),
       ...(g.state ? { state: g.state } : {}),
-      servesThisConfig: ownPids.has(g.pid),
+      servesThisConfig: facts.get(g.pid)?.servesThisConfig ?? false,
+      ...(facts.get(g.pid)?.serving === false ? { serving: false } : {}),
     })),
   } satisfies PortListenersData;
 };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineStep, TimeoutArgs } from "../step.ts";
+import { ChannelAccountActivity, ModelAuthExpiry } from "./field.ts";
 
 /** The gateway as a client sees it: its WebSocket handshake and RPCs, its HTTP health endpoints. */
 
@@ -103,6 +104,7 @@ export const GatewayWsData = z.object({
             connected: z.boolean().optional(),
             healthState: z.string().optional(),
             lastError: z.string().optional(),
+            ...ChannelAccountActivity.shape,
           }),
         )
         .optional(),
@@ -117,9 +119,11 @@ export const GatewayWsData = z.object({
     .object({
       ok: z.boolean(),
       error: WsError.optional(),
-      providers: z.array(z.object({ provider: z.string(), status: z.string() })).optional(),
+      providers: z.array(z.object({ provider: z.string(), status: z.string(), ...ModelAuthExpiry.shape })).optional(),
       /** `unavailable.code` when the gateway could not prepare the answer (still starting). */
       unavailable: z.string().optional(),
+      /** The gateway's clock when it answered: expiries are read against it. */
+      ts: z.number().optional(),
     })
     .optional(),
   /**

@@ -37,6 +37,12 @@ export const ProcessInfo = z.object({
   servesThisConfig: z.boolean().optional(),
   /** Kernel state letter: `T` stopped (SIGSTOP), `Z` zombie (exited, not reaped), `S`/`R` alive. */
   state: z.string().optional(),
+  /**
+   * False for a process titled `openclaw-gateway` that holds no gateway lock and no listening
+   * socket: an `openclaw gateway probe|status|…` CLI command (the CLI titles itself after its
+   * command) or a gateway still loading, not a second gateway serving anyone (issue 30).
+   */
+  serving: z.boolean().optional(),
 });
 export const PortListenersData = z.object({
   port: z.number(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineStep, NoArgs, Supervisor } from "../step.ts";
+import { FIELD_LOG_SIGNATURE_KINDS, LogAttribution } from "./field.ts";
 import { HOST_STATE_LOG_KINDS } from "./host-state.ts";
 
 /** What the gateway wrote: signature lines of its log file, and of its service manager's journal. */
@@ -26,6 +27,7 @@ export const LOG_SIGNATURE_KINDS = [
   "browser-command-unknown",
   "workspace-vanished",
   ...HOST_STATE_LOG_KINDS,
+  ...FIELD_LOG_SIGNATURE_KINDS,
 ] as const;
 export const LogSignatureKind = z.enum(LOG_SIGNATURE_KINDS);
 export type LogSignatureKind = z.infer<typeof LogSignatureKind>;
@@ -57,6 +59,8 @@ export const LogSignaturesData = z.object({
   newestAt: z.string().optional(),
   signatures: z.array(LogSignature),
   error: z.string().optional(),
+  /** Whose log this is (agents since issue 30): another gateway's log is not judged. */
+  attribution: LogAttribution.optional(),
 });
 export type LogSignaturesData = z.infer<typeof LogSignaturesData>;
 

@@ -1,8 +1,14 @@
 import type { StepName, StepResult } from "../../contract/catalog.ts";
 import { LAYERS, type Layer, type LayerStatus, statusRank, worseStatus } from "../vocabulary/layers.ts";
-import { collectEvidence, type Evidence, NO_RESULT } from "./evidence.ts";
+import { collectEvidence, type Evidence, type FleetEvidence, NO_RESULT } from "./evidence.ts";
 import type { Finding, Rule } from "./finding.ts";
-import { hasExited, isGatewayCommand, isStopped, ownGatewayProcesses } from "./gateway-processes.ts";
+import {
+  hasExited,
+  isGatewayCommand,
+  isStopped,
+  notServingGatewayProcesses,
+  ownGatewayProcesses,
+} from "./gateway-processes.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
 import { RULES } from "./rules.ts";
 import { downChannelAccounts } from "./rules-service.ts";
@@ -28,8 +34,9 @@ export function classifyResults(
   results: readonly StepResult[],
   expected: readonly StepName[],
   rules: readonly Rule[] = RULES,
+  context: { fleet?: FleetEvidence } = {},
 ): Classification {
-  return classifyEvidence(collectEvidence(results, expected), rules);
+  return classifyEvidence({ ...collectEvidence(results, expected), ...context }, rules);
 }
 
 export function classifyEvidence(raw: Evidence, rules: readonly Rule[] = RULES): Classification {
@@ -180,10 +187,15 @@ function processCells(e: Evidence, set: SetCell): void {
   if (pl) {
     const own = ownGatewayProcesses(pl);
     const exited = pl.gatewayProcesses.filter((p) => hasExited(p.state));
-    const others = pl.gatewayProcesses.length - own.length - exited.length;
+    const idle = notServingGatewayProcesses(pl);
+    const others = pl.gatewayProcesses.length - own.length - exited.length - idle.length;
     const note = [
       ...(others > 0 ? [`+${others} gateway${others > 1 ? "s" : ""} of other configs on this host`] : []),
       ...exited.map((p) => `pid ${p.pid ?? "?"} exited (zombie, state ${p.state})`),
+      ...idle.map(
+        (p) =>
+          `pid ${p.pid ?? "?"} holds no gateway lock and no port: an \`openclaw gateway …\` command or a gateway still loading`,
+      ),
     ];
     const context = note.length > 0 ? ` (${note.join("; ")})` : "";
     const stopped = own.filter((p) => isStopped(p.state));

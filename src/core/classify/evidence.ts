@@ -6,7 +6,15 @@ export type Evidence = {
 } & {
   /** Steps that did not produce data, with the reason (error/timeout/missing). */
   missing: Partial<Record<StepName, string>>;
+  /** What other enrolled hosts' watch states share with this one (issue 30), when the caller knows. */
+  fleet?: FleetEvidence;
 };
+
+/** This host's attributes that other hosts of the fleet also carry, by fingerprint only. */
+export interface FleetEvidence {
+  /** A chat credential this host's config names that other hosts' configs name too. */
+  sharedCredentials: { channel: string; accountId: string; fingerprint: string; hosts: string[] }[];
+}
 
 /** Why an expected step has no result: it never reported (still running, or the job ended). */
 export const NO_RESULT = "no result (job ended early)";

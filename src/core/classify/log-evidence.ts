@@ -19,11 +19,20 @@ function logSignatureAndSource(e: Evidence, kind: LogSignatureKind): { sig: LogS
   // With no OpenClaw visible the agent can only have read the machine-wide default log
   // (/tmp/openclaw, shared by every OpenClaw on the host): nothing in it is attributable.
   if (openclawInvisible(e)) return undefined;
-  const file = e["logs.signatures"]?.signatures.find((s) => s.kind === kind);
-  if (file) return { sig: file, source: e["logs.signatures"]?.path ?? "gateway log" };
+  const logs = e["logs.signatures"];
+  // Another gateway's log (issue 30: the default log is shared by every gateway on the host).
+  const theirs = logs?.attribution?.verdict === "other-gateway";
+  const file = theirs ? undefined : logs?.signatures.find((s) => s.kind === kind);
+  if (file) return { sig: file, source: `${logs?.path ?? "gateway log"}${unprovenNote(e)}` };
   const journal = e["service.state"]?.journal;
   const fromJournal = journal?.signatures.find((s) => s.kind === kind);
   return fromJournal && journal ? { sig: fromJournal, source: `\`${journal.command}\`` } : undefined;
+}
+
+/** Said beside every line quoted from a log that could not be shown to be this gateway's. */
+export function unprovenNote(e: Evidence): string {
+  const a = e["logs.signatures"]?.attribution;
+  return a?.verdict === "unproven" ? ` (not proven to be this gateway's log: ${a.how})` : "";
 }
 
 export function timeOf(iso: string | undefined): number | null {

@@ -1,9 +1,11 @@
+import { FIELD_RULE_CHECKS as RUNTIME_FIELD_CHECKS } from "./rule-checks-field.ts";
+import { FIELD_RULE_CHECKS as HOST_STATE_FIELD_CHECKS } from "./rules-field.ts";
+
 /**
  * For each rule: the one check that would confirm it and the one that would rule it out. Kept
  * apart from the rules so the ranked answer reads as "most likely first, and how to be sure".
  * Commands and signatures from GATEWAY-FACTS §3–§7 and the seeds' ladders.
  */
-import { FIELD_RULE_CHECKS } from "./rules-field.ts";
 
 export interface RuleCheck {
   confirm: string;
@@ -11,6 +13,7 @@ export interface RuleCheck {
 }
 
 export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
+  ...RUNTIME_FIELD_CHECKS,
   "openclaw-not-found": {
     confirm: "`command -v openclaw` as the gateway's user prints nothing",
     ruleOut: "`sudo -u <gateway user> openclaw --version` works: the agent runs as another user/HOME",
@@ -232,5 +235,5 @@ export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
     confirm: "`openclaw gateway status` shows CLI and Gateway versions differ",
     ruleOut: "after `openclaw gateway restart` both versions match",
   },
-  ...FIELD_RULE_CHECKS,
+  ...HOST_STATE_FIELD_CHECKS,
 };

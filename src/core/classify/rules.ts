@@ -6,6 +6,9 @@ import { AUTH_RULES } from "./rules-auth.ts";
 import { CLI_RULES } from "./rules-cli.ts";
 import { CONFIG_RULES } from "./rules-config.ts";
 import { FIELD_RULES, FIELD_START_RULES, startFailureCommands } from "./rules-field.ts";
+import { FIELD_CHANNEL_RULES } from "./rules-field-channels.ts";
+import { FIELD_MODEL_RULES } from "./rules-field-models.ts";
+import { FIELD_PROCESS_RULES } from "./rules-field-process.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
 import { CHANNEL_RULES, SERVICE_RULES, SESSION_LOG_RULES, SUPERVISOR_RULES } from "./rules-service.ts";
 import { quoteWs } from "./ws-evidence.ts";
@@ -347,11 +350,14 @@ export const RULES: readonly Rule[] = [
   ...SERVICE_RULES,
   ...FIELD_START_RULES,
   ...SUPERVISOR_RULES,
+  ...FIELD_PROCESS_RULES,
   ...CORE_RULES,
   ...AUTH_RULES,
   ...LOG_RULES,
   ...CHANNEL_RULES,
   ...FIELD_RULES,
+  ...FIELD_CHANNEL_RULES,
+  ...FIELD_MODEL_RULES,
   ...SESSION_LOG_RULES,
   ...CLI_RULES,
 ];

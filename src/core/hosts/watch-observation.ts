@@ -3,6 +3,7 @@ import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps } from "../../contract/watch.t
 import { classifyResults } from "../classify/classify.ts";
 import type { WatchObservation } from "../ports/watch-record.ts";
 import { LAYERS, type Layer, type LayerStatus, statusRank } from "../vocabulary/layers.ts";
+import { watchAttributes } from "./watch-attributes.ts";
 
 const QUICK_STEP_NAMES = quickProbeSteps(QUICK_PROBE_DEADLINE_MS).map((s) => s.step);
 
@@ -39,5 +40,11 @@ export function watchObservation(
     findingIds: failing.map((f) => f.id),
     reason,
     falseGreen: failing.find((f) => f.falseGreen !== null)?.falseGreen ?? null,
+    ...attributesOf(results),
   };
+}
+
+function attributesOf(results: readonly StepResult[]): Pick<WatchObservation, "attributes"> {
+  const attributes = watchAttributes(results);
+  return attributes ? { attributes } : {};
 }

@@ -15,6 +15,23 @@ export interface WatchObservation {
   reason: string;
   /** A trusted check that was green while the host failed, if any. */
   falseGreen: string | null;
+  /** What hosts failing for one shared cause would have in common (absent from states before issue 30). */
+  attributes?: WatchAttributes;
+}
+
+/**
+ * Attributes of a host's state the fleet can group by (issue 30): never a secret, only
+ * fingerprints and names. Each entry is one string, so two hosts compare by equality.
+ */
+export interface WatchAttributes {
+  /** Chat credentials the host's config names, `<channel>/<account> sha256:<12 hex>`: one bot on two hosts. */
+  channelCredentials?: string[];
+  /** Chat accounts down or silent, `<channel>/<account> <state>`: the platform, a proxy, a shared token. */
+  channelsDown?: string[];
+  /** Model providers whose credentials are not usable or expiring, `<provider> <status>`: a shared sign-in. */
+  modelAuth?: string[];
+  /** Model providers in cooldown in the last 30 min of the gateway's log: a provider's rate limit or outage. */
+  modelCooldown?: string[];
 }
 
 /** A held health, and since when (the first probe that showed it). */

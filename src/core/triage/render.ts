@@ -6,7 +6,7 @@ import { clip, context, divider, escapeMrkdwn, header, section } from "../messag
 import { snoozeButtons, triageAnswerButtons } from "../messages/buttons.ts";
 import { formatAge } from "../messages/format.ts";
 import type { Message, Part } from "../messages/model.ts";
-import { LAYER_LABELS, LAYERS } from "../vocabulary/layers.ts";
+import { LAYER_LABELS, LAYERS, type Layer } from "../vocabulary/layers.ts";
 
 /**
  * The messages of a triage: its progress and its answer (health matrix, ranked findings, the
@@ -94,11 +94,15 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
     );
   }
   parts.push(matrixPart(c));
+  const unexplained = unexplainedLayers(c);
   if (c.findings.length > 0) {
     parts.push(divider());
     parts.push(section(`*Findings* (most likely root cause first)`));
     for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) parts.push(findingPart(f, i + 1));
     if (c.findings.length > MAX_FINDINGS) parts.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
+    if (unexplained.length > 0) parts.push(section(unexplainedText(unexplained)));
+  } else if (unexplained.length > 0) {
+    parts.push(section(`No findings. ${unexplainedText(unexplained)}`));
   } else {
     parts.push(section("No findings: every probed layer answered as expected. Layers marked ⚪ were not checked."));
   }
@@ -114,6 +118,35 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
     if (top) parts.push(snoozeButtons(meta.host, top.id));
   }
   return { text, parts };
+}
+
+/**
+ * Failing or warning layers no finding is about (issue 30): a failing layer always comes with
+ * what clawops knows about why, or says that it does not know.
+ */
+export function unexplainedLayers(c: Classification): { label: string; status: string; reason: string }[] {
+  const covered = new Set(c.findings.map((f) => f.layer));
+  // A failing layer of the chain a client goes through explains the ones after it: a gateway
+  // that is down leaves nothing listening and refuses every connection.
+  const failing = c.findings.filter((f) => f.severity === "fail").map((f) => CHAIN.indexOf(f.layer));
+  const firstFailing = Math.min(...failing.filter((i) => i >= 0), CHAIN.length);
+  const downstream = (l: Layer) => {
+    const i = CHAIN.indexOf(l);
+    return i > firstFailing || (i < 0 && SESSION_LAYERS.has(l) && firstFailing < CHAIN.length);
+  };
+  return LAYERS.filter(
+    (l) => (c.matrix[l].status === "fail" || c.matrix[l].status === "warn") && !covered.has(l) && !downstream(l),
+  ).map((l) => ({ label: LAYER_LABELS[l], status: c.matrix[l].status, reason: c.matrix[l].reason }));
+}
+
+/** The layers a client's request passes through, in order. */
+const CHAIN: readonly Layer[] = ["service", "process", "port", "transport", "auth", "scope"];
+/** Layers read over the gateway's session: a failure earlier in the chain leaves them unread. */
+const SESSION_LAYERS: ReadonlySet<Layer> = new Set(["channels", "scheduler", "model_routing"]);
+
+function unexplainedText(layers: readonly { label: string; status: string; reason: string }[]): string {
+  const list = layers.map((l) => `*${l.label}* (${l.status}: ${escapeMrkdwn(clip(l.reason, 160))})`).join("; ");
+  return `No rule explains ${list}. That is what the probes saw; clawops does not know why yet.`;
 }
 
 /** How old the doctor result in this answer is: the agent keeps doctor's last result. */

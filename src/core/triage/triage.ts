@@ -4,6 +4,8 @@ import { errorMessage } from "../../contract/errors.ts";
 import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../chat/live-message.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { classifyResults } from "../classify/classify.ts";
+import type { FleetEvidence } from "../classify/evidence.ts";
+import { sharedCredentials } from "../hosts/watch-attributes.ts";
 import { incidentThread } from "../incidents/pipeline.ts";
 import { noteTimeline } from "../incidents/record.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
@@ -130,7 +132,8 @@ class ResultMessage {
     const ws = results.find((r) => r.step === "gateway.ws");
     const lint = results.find((r) => r.step === "doctor.lint");
     const doctorCache = lint?.step === "doctor.lint" ? lint.data?.cache : undefined;
-    return renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES), {
+    const fleet = await fleetContext(this.deps, this.job.host, results);
+    return renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES, undefined, fleet), {
       host: this.job.host,
       jobId: this.job.id,
       elapsedMs: this.deps.clock.now() - this.job.createdAt,
@@ -258,4 +261,24 @@ function showFinal(
       return false;
     },
   );
+}
+
+/**
+ * What the rest of the fleet shares with this host (issue 30): its chat credentials named by
+ * other hosts' watch states, by fingerprint. Nothing when the store keeps no watch states.
+ */
+async function fleetContext(
+  deps: CoreDeps,
+  host: string,
+  results: readonly StepResult[],
+): Promise<{ fleet?: FleetEvidence }> {
+  const vitals = results.find((r) => r.step === "gateway.vitals");
+  const own = vitals?.step === "gateway.vitals" ? (vitals.data?.channelCredentials ?? []) : [];
+  if (own.length === 0 || !deps.store.listWatch) return {};
+  try {
+    return { fleet: sharedCredentials(host, own, await deps.store.listWatch()) };
+  } catch (err) {
+    deps.logger.warn("fleet context for triage unavailable", { host, err: String(err) });
+    return {};
+  }
 }

@@ -108,8 +108,13 @@ export class RealGateway {
   processEnv(): NodeJS.ProcessEnv {
     const inherited = Object.fromEntries(
       // VITEST=true (inherited from the test runner) makes OpenClaw silence its console and file
-      // logs (dist/logger-*.mjs: level "silent" under vitest); a real gateway logs.
-      Object.entries(process.env).filter(([k]) => !/^(OPENCLAW_|CLAWDBOT_|MOLTBOT_|VITEST)/.test(k)),
+      // logs (dist/logger-*.mjs: level "silent" under vitest); a real gateway logs. NODE_ENV=test
+      // (vitest sets it too) puts OpenClaw in its own test runtime: no gateway lock
+      // (dist/gateway-lock-*.mjs `acquireGatewayLock` returns null), no embedded state lock, and
+      // some 30 other `isVitestRuntimeEnv` branches. A real gateway runs with neither.
+      Object.entries(process.env).filter(
+        ([k, v]) => !/^(OPENCLAW_|CLAWDBOT_|MOLTBOT_|VITEST)/.test(k) && !(k === "NODE_ENV" && v === "test"),
+      ),
     );
     return { ...inherited, ...this.env, FORCE_COLOR: "0" };
   }

@@ -85,8 +85,8 @@ export async function readEnviron(procRoot: string, pid: number): Promise<Record
   return env;
 }
 
-/** Socket inodes a process holds open (`socket:[12345]` links under /proc/<pid>/fd). */
-export async function socketInodes(procRoot: string, pid: number): Promise<number[]> {
+/** What a process holds open: the targets of its /proc/<pid>/fd links ([] when unreadable). */
+export async function openFiles(procRoot: string, pid: number): Promise<string[]> {
   const fdDir = join(procRoot, String(pid), "fd");
   let fds: string[];
   try {
@@ -94,7 +94,12 @@ export async function socketInodes(procRoot: string, pid: number): Promise<numbe
   } catch {
     return [];
   }
-  const links = await Promise.all(fds.map((fd) => readlink(join(fdDir, fd)).catch(() => "")));
+  return Promise.all(fds.map((fd) => readlink(join(fdDir, fd)).catch(() => "")));
+}
+
+/** Socket inodes a process holds open (`socket:[12345]` links under /proc/<pid>/fd). */
+export async function socketInodes(procRoot: string, pid: number): Promise<number[]> {
+  const links = await openFiles(procRoot, pid);
   const inodes: number[] = [];
   for (const link of links) {
     const m = /^socket:\[(\d+)\]$/.exec(link);

@@ -82,7 +82,7 @@ describe("clawops CLI", () => {
     expect(out).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6\n/);
     // The answer's buttons, as the commands they stand for.
     expect(out.trimEnd()).toMatch(
-      /\[Run again: triage node-3\] {2}\[Collect bundle: bundle node-3\].*\[Start recovery: recover node-3\]$/,
+      /\[Run again: triage node-3\] {2}\[Collect bundle: bundle node-3\].*\[Start recovery: recover node-3\]\n\n\[Snooze 1 h: snooze node-3 token-drift 1h\].*\[Snooze until version changes: snooze node-3 token-drift until-version\]$/,
     );
   });
 

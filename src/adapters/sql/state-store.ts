@@ -1,8 +1,10 @@
 import { StepResult } from "../../contract/catalog.ts";
 import type { Incident, IncidentEvent, IncidentPatch, IncidentState } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import { SqlIncidentBook } from "./incident-book.ts";
+import { SqlTicketBook } from "./ticket-book.ts";
 
 /**
  * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one
@@ -75,6 +77,29 @@ export class SqlStateStore implements Store {
     this.driver = driver;
     driver.exec(STATE_SCHEMA);
     this.book = new SqlIncidentBook(driver);
+    this.tickets = new SqlTicketBook(driver);
+  }
+
+  /** The incidents' tickets (ticket-book.ts: their schema and queries, in one place). */
+  private readonly tickets: SqlTicketBook;
+
+  insertTicket(ticket: IncidentTicket): Promise<IncidentTicket> {
+    return this.tickets.insertTicket(ticket);
+  }
+  getTicket(id: string): Promise<IncidentTicket | null> {
+    return this.tickets.getTicket(id);
+  }
+  findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
+    return this.tickets.findOpenTicket(host, finding);
+  }
+  incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
+    return this.tickets.incidentTickets(incidentId);
+  }
+  linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number): Promise<void> {
+    return this.tickets.linkTicket(incidentId, ticketId, kind, at);
+  }
+  updateTicket(id: string, patch: TicketPatch): Promise<IncidentTicket | null> {
+    return this.tickets.updateTicket(id, patch);
   }
 
   openIncident(incident: Incident, key: string): Promise<Incident> {

@@ -22,6 +22,9 @@ export const MUTATING_ACTIONS = [
   "upgrade-agent",
   // `/openclaw incident <id> resolve` (and the Resolve button): closes an incident for everyone.
   "resolve",
+  // `/openclaw ticket <incident> new|renew`, the Open ticket button, `postmortem <incident> --ticket`:
+  // writes to the team's tracker in clawops' name.
+  "ticket",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

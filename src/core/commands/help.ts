@@ -74,6 +74,16 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary:
       "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized).",
   },
+  {
+    usage: "/openclaw ticket <incident> new [jira|github]",
+    summary:
+      "Open a ticket with the incident's summary, findings, timeline and bundle, or comment on the one already open for the same host and top finding (authorized); `ticket <incident> renew` keeps its bundle link longer.",
+  },
+  {
+    usage: "/openclaw postmortem <incident> [--ticket]",
+    summary:
+      "A postmortem draft in Markdown, written from the record, posted to the incident's thread (`--ticket`: attached to its ticket too).",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

@@ -1,7 +1,9 @@
 import { ClawopsError } from "../errors.ts";
+import { INCIDENT_ID } from "../messages/incident-buttons.ts";
 import type { Command, FleetSelector, HostsFilter } from "../requests/command.ts";
 import { HOST_GLOB, normalizeHostName, normalizeTag, TAG, truncate } from "../vocabulary/hosts.ts";
 import { parseRecoveryCommand } from "./recovery-parse.ts";
+import { parseTicketCommand } from "./ticket-parse.ts";
 
 export function parseCommand(text: string): Command {
   const words = text.trim().split(/\s+/).filter(Boolean);
@@ -65,6 +67,10 @@ export function parseCommand(text: string): Command {
     }
     case "upgrade-agent":
       return parseUpgradeAgent(rest);
+    // Issue 29, items 6 and 8: tickets and the postmortem draft (ticket-parse.ts).
+    case "ticket":
+    case "postmortem":
+      return parseTicketCommand(sub.toLowerCase(), rest);
     default: {
       const recovery = parseRecoveryCommand(sub ?? "", rest);
       if (recovery) return recovery;
@@ -75,9 +81,6 @@ export function parseCommand(text: string): Command {
     }
   }
 }
-
-/** An incident id as ids.id("inc") makes them: a prefix and URL-safe characters. */
-const INCIDENT_ID = /^inc[_-][A-Za-z0-9_-]{1,60}$/;
 
 const UPGRADE_USAGE =
   "Usage: `/openclaw upgrade-agent <host|node-*|tag:…|all> [--wave N%]`, e.g. `/openclaw upgrade-agent tag:canary` or `/openclaw upgrade-agent all --wave 10%`.";

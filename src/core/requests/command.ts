@@ -18,6 +18,10 @@ export type Command =
   | { kind: "incidents"; scope: "open" | "all" }
   /** `incident <id> [ack|resolve]`: one record and its timeline, or a move of its state. */
   | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" }
+  /** `ticket <id> new [jira|github]` opens (or comments on) its ticket; `ticket <id> renew` keeps its bundle link. */
+  | { kind: "ticket"; id: string; action: "new" | "renew"; system: "jira" | "github" | null }
+  /** `postmortem <id> [--ticket]`: the draft, posted to the thread (and attached to its ticket). */
+  | { kind: "postmortem"; id: string; ticket: boolean }
   | RecoveryCommand;
 
 /** Which hosts `/openclaw status <selector>` asks: all, a glob over names, or a tag. */

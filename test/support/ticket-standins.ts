@@ -29,9 +29,10 @@ export abstract class StandIn {
   failNext = 0;
   /**
    * Then these answers, one per request: a 429 with `Retry-After` (Jira Cloud and GitHub send
-   * seconds), a 5xx, or a 4xx such as 404 (no such issue) with the product's error body.
+   * seconds), a 5xx, or a 4xx such as 404 (no such issue) with the product's error body; `on`
+   * keeps one for the first request it matches (`POST /repos/…/comments`).
    */
-  readonly faults: { status: number; retryAfterS?: number }[] = [];
+  readonly faults: { status: number; retryAfterS?: number; on?: RegExp }[] = [];
   url = "";
   private server: Server | null = null;
 
@@ -66,7 +67,9 @@ export abstract class StandIn {
       res.end('{"message":"temporarily unavailable"}');
       return;
     }
-    const fault = this.faults.shift();
+    // A fault with `on` waits for a request whose `METHOD path` it matches; one without, for the next.
+    const at = this.faults.findIndex((f) => !f.on || f.on.test(`${request.method} ${request.path}`));
+    const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
     if (fault) {
       res.writeHead(fault.status, {
         "content-type": "application/json",

@@ -1,6 +1,6 @@
 import type { Finding } from "../classify/finding.ts";
 import type { IncidentEvent } from "../ports/incident-book.ts";
-import { type Block, code, type Doc, fromMrkdwn, heading, type Inline, list, para } from "./doc.ts";
+import { type Block, code, type Doc, fromMrkdwn, heading, type Inline, list, mrkdwnInlines, para } from "./doc.ts";
 import { failingLayers, type IncidentStory, type TriageReading } from "./story.ts";
 
 /**
@@ -39,7 +39,7 @@ export function summaryText(story: IncidentStory): string {
     return `No triage of ${hosts} has finished for this incident yet; the timeline below is what is known.`;
   if (!top) return `The triage of ${hosts} found no failing layer and no finding.`;
   const layers = failingLayers(story.failure);
-  return `The OpenClaw gateway on ${hosts}: ${top.title}. ${top.explanation}${layers.length ? ` Failing layers: ${layers.join("; ")}.` : ""}`;
+  return `${top.title}, on the OpenClaw gateway of ${hosts}. ${top.explanation}${layers.length ? ` Failing layers: ${layers.join("; ")}.` : ""}`;
 }
 
 /** A finding as a list item: title, id, layer, severity, confidence, then what to read. */
@@ -49,8 +49,8 @@ function findingItem(f: Finding): Inline[] {
     " (",
     { code: f.id },
     `, ${f.layer.replace("_", " ")} layer, ${f.severity}, ${f.confidence} confidence${f.explainedBy ? `, likely a consequence of ${f.explainedBy}` : ""}). `,
-    f.explanation,
-    ...(f.falseGreen ? [` False green: ${f.falseGreen}.`] : []),
+    ...mrkdwnInlines(f.explanation),
+    ...(f.falseGreen ? [" False green: ", ...mrkdwnInlines(sentence(f.falseGreen))] : []),
     ...(f.nextCommands.length ? [" Next: ", ...joinCodes(f.nextCommands.slice(0, 3))] : []),
   ];
 }
@@ -85,7 +85,7 @@ export function timelineTable(timeline: readonly IncidentEvent[], id: string): B
         [String(e.seq)],
         [utc(e.at)],
         [fromMrkdwn(e.actor)],
-        [kindLabel(e), fromMrkdwn(e.text).slice(0, 300)],
+        [`${e.kind}: `, ...mrkdwnInlines(e.text.slice(0, 300))],
       ]),
     },
   ];
@@ -101,7 +101,8 @@ export function timelineTable(timeline: readonly IncidentEvent[], id: string): B
   return blocks;
 }
 
-const kindLabel = (e: IncidentEvent) => `${e.kind}: `;
+/** Ends a sentence that does not end already. */
+export const sentence = (text: string) => (/[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 
 /** The bundle's line: attached (Jira), linked (GitHub), being collected, or none. */
 export type BundleNote =

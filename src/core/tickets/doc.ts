@@ -37,6 +37,21 @@ export function fromMrkdwn(text: string): string {
     .replace(/&amp;/g, "&");
 }
 
+/**
+ * Chat mrkdwn as inlines: its `code` spans stay code (Markdown and ADF have them too), the rest
+ * is plain words (fromMrkdwn). What the record and the findings catalog write reads the same.
+ */
+export function mrkdwnInlines(text: string): Inline[] {
+  const out: Inline[] = [];
+  for (const [n, piece] of text.split("`").entries()) {
+    if (!piece) continue;
+    // Odd pieces sat between two backticks; a last odd one without its closer stays words.
+    const closed = n % 2 === 1 && n < text.split("`").length - 1;
+    out.push(closed ? { code: fromMrkdwn(piece) } : fromMrkdwn(n % 2 === 1 ? `\`${piece}` : piece));
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Markdown (GitHub-flavoured)
 // ---------------------------------------------------------------------------------------------

@@ -46,6 +46,12 @@ export async function postmortemCommand(
     const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
     await authorize(deps.recovery.authz, actor, "ticket");
     const { config } = ticketServices(deps, req.workspace);
+    if (!config.jira && !config.github) {
+      throw new ClawopsError(
+        "ticket_not_configured",
+        "No ticket system is configured here (JIRA_* or GITHUB_*), so the draft has no ticket to go to; it can still go to the thread without `--ticket`.",
+      );
+    }
     ticket = story.tickets.filter((t) => t.state === "open").at(-1) ?? story.tickets.at(-1) ?? null;
     if (!ticket) {
       throw new ClawopsError(

@@ -2,8 +2,18 @@ import { readArchiveFiles } from "../bundles/archive.ts";
 import { duration } from "../messages/format.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentEvent } from "../ports/incident-book.ts";
-import { findingsBlocks, summaryText, timelineTable, utc } from "./content.ts";
-import { type Block, type Doc, fromMrkdwn, heading, type Inline, list, para, toMarkdown } from "./doc.ts";
+import { findingsBlocks, sentence, summaryText, timelineTable, utc } from "./content.ts";
+import {
+  type Block,
+  type Doc,
+  fromMrkdwn,
+  heading,
+  type Inline,
+  list,
+  mrkdwnInlines,
+  para,
+  toMarkdown,
+} from "./doc.ts";
 import type { IncidentStory } from "./story.ts";
 
 /**
@@ -121,11 +131,9 @@ function impactWindow(story: IncidentStory): Block[] {
     [
       ["First signal"],
       [firstSignal ? when(firstSignal.at) : when(incident.openedAt)],
-      [
-        firstSignal
-          ? `${firstSignal.kind}: ${fromMrkdwn(firstSignal.text).slice(0, 160)}`
-          : `opened by ${incident.openedBy}`,
-      ],
+      firstSignal
+        ? [`${firstSignal.kind}: `, ...mrkdwnInlines(firstSignal.text.slice(0, 160))]
+        : [`opened by ${incident.openedBy}`],
     ],
   ];
   if (story.failure) {
@@ -136,7 +144,7 @@ function impactWindow(story: IncidentStory): Block[] {
     ]);
   }
   if (acked) rows.push([["Acknowledged"], [when(acked.at)], [`by ${acked.actor}`]]);
-  if (recovered) rows.push([["Recovered"], [when(recovered.at)], [fromMrkdwn(recovered.text).slice(0, 160)]]);
+  if (recovered) rows.push([["Recovered"], [when(recovered.at)], mrkdwnInlines(recovered.text.slice(0, 160))]);
   else if (healthy)
     rows.push([["Healthy again"], [when(healthy.at)], [`triage ${healthy.jobId} found no failing layer`]]);
   rows.push(
@@ -170,7 +178,7 @@ function falseGreen(story: IncidentStory): Block[] {
   }
   return [
     para("What looked healthy while the gateway was not (from the first failing triage):"),
-    list(greens.map((f) => [{ strong: f.title }, `: ${f.falseGreen}.`])),
+    list(greens.map((f) => [{ strong: f.title }, ": ", ...mrkdwnInlines(sentence(f.falseGreen ?? ""))])),
   ];
 }
 
@@ -184,8 +192,8 @@ function rootCause(story: IncidentStory): Block[] {
       " (",
       { code: top.id },
       ").",
-      ...(top.wouldConfirm ? [" To confirm it: ", top.wouldConfirm] : []),
-      ...(top.wouldRuleOut ? [" What would rule it out: ", top.wouldRuleOut] : []),
+      ...(top.wouldConfirm ? [" To confirm it: ", ...mrkdwnInlines(sentence(top.wouldConfirm))] : []),
+      ...(top.wouldRuleOut ? [" What would rule it out: ", ...mrkdwnInlines(sentence(top.wouldRuleOut))] : []),
     ),
     para({ strong: "To fill in:" }, " confirmed, or the cause it turned out to be, and why it happened then."),
   ];
@@ -196,12 +204,18 @@ function actions(story: IncidentStory): Block[] {
   if (done.length === 0) return [para("Nobody acted on the incident through clawops.")];
   const approvals = done.filter((e) => e.kind === "approval" && /^approved/.test(e.text));
   return [
-    list(done.map((e) => [`${when(e.at)} ${fromMrkdwn(e.actor)} (${e.kind}): ${fromMrkdwn(e.text)}`])),
-    para(
-      approvals.length
-        ? `Approved mutating steps: ${approvals.map((a) => `${fromMrkdwn(a.text).replace(/^approved /, "")} by ${fromMrkdwn(a.actor)}`).join("; ")}.`
-        : "No mutating step (restart, doctor --fix) was approved.",
-    ),
+    list(done.map((e) => [`${when(e.at)} ${fromMrkdwn(e.actor)} (${e.kind}): `, ...mrkdwnInlines(e.text)])),
+    approvals.length
+      ? para(
+          "Approved mutating steps: ",
+          ...approvals.flatMap((a, n) => [
+            ...(n ? ["; "] : []),
+            ...mrkdwnInlines(a.text.replace(/^approved /, "")),
+            ` by ${fromMrkdwn(a.actor)}`,
+          ]),
+          ".",
+        )
+      : para("No mutating step (restart, doctor --repair) was approved."),
   ];
 }
 
@@ -222,12 +236,17 @@ function whatChanged(story: IncidentStory, changes: HostChanges): Block[] {
           ),
     );
   }
-  const made = story.timeline.filter((e) => e.kind === "recover" && /^step [45] .*: (ok|warn)/.test(e.text));
+  // A restart that ran, and a doctor --repair that ran (step 4 says so only then).
+  const made = story.timeline.filter(
+    (e) =>
+      e.kind === "recover" &&
+      (/^step 5 .*: (ok|warn)/.test(e.text) || /^step 4 .*: (ok|warn) — doctor --repair: /.test(e.text)),
+  );
   blocks.push(heading(3, "Changed by the response"));
   blocks.push(
     made.length
-      ? list(made.map((e) => [`${when(e.at)}: ${fromMrkdwn(e.text)} (run started by ${fromMrkdwn(e.actor)})`]))
-      : para("clawops changed nothing on the host (no doctor --fix, no restart ran)."),
+      ? list(made.map((e) => [`${when(e.at)}: `, ...mrkdwnInlines(e.text), ` (run started by ${fromMrkdwn(e.actor)})`]))
+      : para("clawops changed nothing on the host (no doctor --repair, no restart ran)."),
   );
   return blocks;
 }

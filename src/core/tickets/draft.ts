@@ -81,7 +81,7 @@ export async function postmortemCommand(
   const chosen = ticket;
   return {
     ack: renderNotice(
-      `📝 Postmortem draft of \`${story.incident.id}\` (${lines} lines) goes to the incident's thread as \`${filename}\`${chosen ? ` and to ${chosen.key}` : ""}. \`clawops postmortem ${story.incident.id} --md\` prints it.`,
+      `📋 Postmortem draft of \`${story.incident.id}\` (${lines} lines) goes to the incident's thread as \`${filename}\`${chosen ? ` and to ${chosen.key}` : ""}. \`clawops postmortem ${story.incident.id} --md\` prints it.`,
     ),
     later: async () => {
       await postDraft(deps, req, story, filename, markdown);
@@ -107,7 +107,7 @@ async function postDraft(
         filename,
         title: `Postmortem draft ${incident.id}`,
         bytes: new TextEncoder().encode(markdown),
-        initialComment: `📝 Postmortem draft of \`${incident.id}\`, written from its record by ${req.user}: edit it, fill in the parts marked *To fill in*.`,
+        initialComment: `📋 Postmortem draft of \`${incident.id}\`, written from its record by ${req.user}: edit it, fill in the parts marked *To fill in*.`,
       });
     } else {
       await deps.chat.postMessage({
@@ -153,7 +153,7 @@ export function inlineDraft(id: string, filename: string, markdown: string): Mes
   return {
     text: `Postmortem draft of ${id} (${filename})`,
     parts: [
-      header(`📝 Postmortem draft: ${id}`),
+      header(`📋 Postmortem draft: ${id}`),
       ...shown.map((c) => section(codeBlock([c]))),
       context(
         `${shown.length < chunks.length ? "Cut here; " : ""}\`clawops postmortem ${id} --md > ${filename}\` writes the whole file.`,
@@ -208,5 +208,5 @@ async function attachDraft(
     detail: `incident ${story.incident.id}: ${text}`.slice(0, 500),
     ref: ticket.id,
   });
-  await tellThread(deps, story.incident, outcome === "ok" ? `📎 The ${text}.` : `❌ The ${text}`);
+  await tellThread(deps, story.incident, outcome === "ok" ? `🎫 The ${text}.` : `❌ The ${text}`);
 }

@@ -223,7 +223,7 @@ async function commentOnExisting(run: TicketRun, t: IncidentTicket): Promise<voi
   await auditTicket(run, "ticket.comment", "ok", `commented on ${t.key}`, t.id);
   const attached = await deliverBundle(run, t, bundle);
   await postInThread(run, {
-    text: `💬 ${run.host}'s ${story.topFinding} is already tracked in ${t.key}: commented there with this incident's summary, findings and timeline instead of opening a second ticket.`,
+    text: `🎫 ${run.host}'s ${story.topFinding} is already tracked in ${t.key}: commented there with this incident's summary, findings and timeline instead of opening a second ticket.`,
     ticket: t,
     bundle: attached ?? bundle.note,
   });

@@ -54,7 +54,7 @@ export async function renewTicketLink(deps: CoreDeps, req: CommandRequest, id: s
   }
   return {
     ack: renderNotice(
-      `🔗 Renewing the bundle link of ${ticket.key}; the new link follows in the thread and on the issue.`,
+      `🔁 Renewing the bundle link of ${ticket.key}; the new link follows in the thread and on the issue.`,
     ),
     later: async () => {
       try {
@@ -92,7 +92,7 @@ export async function renewTicketLink(deps: CoreDeps, req: CommandRequest, id: s
         await tellThread(
           deps,
           story.incident,
-          `🔗 The bundle link of ${ticket.key} is renewed: \`${bundleId}\` is kept until ${utc(kept.keptUntil).slice(0, 10)}, and the issue has the new link.`,
+          `🔁 The bundle link of ${ticket.key} is renewed: \`${bundleId}\` is kept until ${utc(kept.keptUntil).slice(0, 10)}, and the issue has the new link.`,
         );
       } catch (err) {
         const message = errorMessage(err);

@@ -1,26 +1,22 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
 import { type Actor, authorize } from "../authz/authz.ts";
-import { ticketConfigFor } from "../bundles/bundle.ts";
-import { keepBundle, ticketKeepMs } from "../bundles/keep.ts";
-import { describeHits } from "../bundles/scan.ts";
-import { secondScan } from "../bundles/second-scan.ts";
-import { deliverToTicket, withRetry } from "../bundles/tickets.ts";
+import { withRetry } from "../bundles/tickets.ts";
 import { ClawopsError } from "../errors.ts";
 import { noteIncidentEvent } from "../incidents/record.ts";
-import { createJob } from "../jobs/create.ts";
 import { context, section } from "../messages/build.ts";
 import { incidentButton } from "../messages/incident-buttons.ts";
 import type { Message } from "../messages/model.ts";
 import { renderNotice } from "../messages/notices.ts";
-import type { BundleServices, TicketConfig, TicketRef } from "../ports/bundles.ts";
+import type { TicketConfig } from "../ports/bundles.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { IncidentTicket, TicketBook, TicketSystem } from "../ports/ticket-book.ts";
+import type { IncidentTicket, TicketSystem } from "../ports/ticket-book.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { type BundleNote, seenAgainDoc, ticketDoc, ticketTitle } from "./content.ts";
-import { type Doc, toPlainText } from "./doc.ts";
-import { type IncidentStory, readStory } from "./story.ts";
+import { chooseSystem, refuseSecrets, ticketServices } from "./services.ts";
+import { readStory } from "./story.ts";
 import { tellThread } from "./thread.ts";
+import { bundleForTicket, deliverBundle, type TicketRun } from "./ticket-bundle.ts";
 import {
   commentGithub,
   commentJira,
@@ -45,8 +41,6 @@ import {
 
 /** How long opening one host's ticket for one finding holds off a second press. */
 const OPENING_CLAIM_MS = 3 * 60_000;
-
-type Services = { services: BundleServices; config: TicketConfig; book: TicketBook };
 
 export async function openTicket(
   deps: CoreDeps,
@@ -84,79 +78,6 @@ export async function openTicket(
       }
     },
   };
-}
-
-/** The ticket systems of this workspace, and the store's ticket book; refused clearly without them. */
-export function ticketServices(deps: CoreDeps, workspace: string | undefined): Services {
-  if (!deps.bundles.on) {
-    throw new ClawopsError(
-      "ticket_not_configured",
-      `Tickets are not configured on this control plane: they use the bundle settings, and ${deps.bundles.why} (docs/tickets.md).`,
-      { status: 501 },
-    );
-  }
-  const s = deps.store;
-  if (!s.insertTicket || !s.findOpenTicket || !s.incidentTickets || !s.linkTicket || !s.updateTicket || !s.getTicket) {
-    throw new ClawopsError("not_configured", "This control plane's store keeps no incident tickets.", { status: 501 });
-  }
-  return {
-    services: deps.bundles.use,
-    config: ticketConfigFor(deps.bundles.use, workspace),
-    book: s as TicketBook,
-  };
-}
-
-/** The system asked for, or the one configured for new tickets (Jira first), or why none can be. */
-function chooseSystem(config: TicketConfig, asked: TicketSystem | null): TicketSystem {
-  const jira = !!config.jira?.project;
-  const github = !!config.github?.repo;
-  if (asked === "jira" && !jira) {
-    throw new ClawopsError(
-      "ticket_not_configured",
-      config.jira
-        ? "Jira has no project for new tickets: set JIRA_PROJECT (and JIRA_ISSUE_TYPE, default Task)."
-        : "Jira is not configured here: set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECT.",
-    );
-  }
-  if (asked === "github" && !github) {
-    throw new ClawopsError(
-      "ticket_not_configured",
-      config.github
-        ? "GitHub has no repository for new tickets: set GITHUB_REPO (owner/name)."
-        : "GitHub is not configured here: set GITHUB_TOKEN and GITHUB_REPO.",
-    );
-  }
-  if (asked) return asked;
-  if (jira) return "jira";
-  if (github) return "github";
-  throw new ClawopsError(
-    "ticket_not_configured",
-    "No ticket system is configured for new tickets: set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECT, or GITHUB_TOKEN and GITHUB_REPO (docs/tickets.md).",
-  );
-}
-
-async function refuseSecrets(title: string, doc: Doc): Promise<void> {
-  const scan = await secondScan([
-    { where: "ticket title", text: title },
-    { where: "ticket text", text: toPlainText(doc) },
-  ]);
-  if (scan.hits.length === 0) return;
-  throw new ClawopsError(
-    "ticket_refused",
-    `Nothing was sent: the ticket's text looks like it holds a secret (${describeHits(scan.hits)}). Find it with \`/openclaw incident <id>\` (a note or a freeze reason), then try again.`,
-    { status: 422 },
-  );
-}
-
-interface TicketRun {
-  deps: CoreDeps;
-  req: CommandRequest;
-  story: IncidentStory;
-  system: TicketSystem;
-  services: BundleServices;
-  config: TicketConfig;
-  book: TicketBook;
-  host: string;
 }
 
 async function ticketRun(run: TicketRun): Promise<void> {
@@ -285,131 +206,6 @@ async function openNew(run: TicketRun): Promise<void> {
     ticket,
     bundle: attached ?? bundle.note,
   });
-}
-
-/**
- * The bundle a ticket carries: the incident's last stored bundle (kept long and linked, for
- * GitHub; attached after the create, for Jira), else one collected now into the thread and
- * delivered to the ticket by the bundle job, else none and why.
- */
-type TicketBundle = { note: BundleNote; attach: { id: string } | null; collect: boolean };
-
-async function bundleForTicket(run: TicketRun, system: TicketSystem, already: string | null): Promise<TicketBundle> {
-  const { deps, story, services } = run;
-  if (story.bundle && story.bundle.id !== already) {
-    const blob = await services.blobs.get(`${story.bundle.id}.zip`).catch(() => null);
-    if (blob && blob.meta.expiresAt > deps.clock.now()) {
-      if (system === "jira")
-        return { note: { kind: "attached", id: story.bundle.id }, attach: story.bundle, collect: false };
-      const now = deps.clock.now();
-      const kept = await keepBundle(services, story.bundle.id, now + ticketKeepMs(services), now);
-      return {
-        note: { kind: "linked", id: story.bundle.id, link: kept.link, until: kept.keptUntil },
-        attach: null,
-        collect: false,
-      };
-    }
-  }
-  if (story.bundle && story.bundle.id === already) {
-    return { note: { kind: "none", why: `bundle ${already} is on this ticket already` }, attach: null, collect: false };
-  }
-  if (!(await deps.transport.isOnline(run.host).catch(() => false))) {
-    return {
-      note: { kind: "none", why: `none was collected and ${run.host}'s agent is offline` },
-      attach: null,
-      collect: false,
-    };
-  }
-  return { note: { kind: "collecting", jobId: null }, attach: null, collect: true };
-}
-
-/**
- * Attaches the incident's bundle to a Jira ticket, or queues a bundle job that delivers a new
- * one to the ticket; the note the thread shows for it. A failed attachment is told, never the
- * end of the ticket (it is open and recorded).
- */
-async function deliverBundle(run: TicketRun, t: IncidentTicket, bundle: TicketBundle): Promise<BundleNote | null> {
-  const { deps, story, config, services } = run;
-  if (bundle.attach && t.system === "jira") {
-    const blob = await services.blobs.get(`${bundle.attach.id}.zip`);
-    const retry = services.retry ?? { attempts: 3, baseMs: 1_000 };
-    try {
-      if (!blob) throw new ClawopsError("bundle_not_found", `bundle ${bundle.attach.id} is no longer kept`);
-      await withRetry(retry.attempts, retry.baseMs, () =>
-        deliverToTicket(
-          config,
-          { system: "jira", key: t.key },
-          {
-            filename: `clawops-bundle-${run.host}-${bundle.attach?.id}.zip`,
-            bytes: blob.bytes,
-            summary: "",
-            link: "",
-          },
-          services.fetch,
-        ),
-      );
-      await run.book.updateTicket(t.id, { bundleId: bundle.attach.id, updatedAt: deps.clock.now() });
-      await noteIncidentEvent(deps, story.incident, {
-        actor: run.req.user,
-        kind: "ticket",
-        text: `bundle ${bundle.attach.id} attached to ${t.key}`,
-        ref: t.id,
-      });
-      return null;
-    } catch (err) {
-      const message = errorMessage(err);
-      await noteIncidentEvent(deps, story.incident, {
-        actor: run.req.user,
-        kind: "ticket",
-        text: `bundle ${bundle.attach.id} not attached to ${t.key}: ${message}`.slice(0, 500),
-        ref: t.id,
-      });
-      return {
-        kind: "none",
-        why: `attaching bundle ${bundle.attach.id} failed (${message}); \`/openclaw ticket ${story.incident.id} new\` comments with it again`,
-      };
-    }
-  }
-  if (bundle.note.kind === "linked") {
-    await run.book.updateTicket(t.id, {
-      bundleId: bundle.note.id,
-      keptUntil: bundle.note.until,
-      updatedAt: deps.clock.now(),
-    });
-    return null;
-  }
-  if (!bundle.collect) return null;
-  return collectForTicket(run, t);
-}
-
-/** A bundle job into the thread whose delivery goes to the ticket (bundles/bundle.ts delivers it). */
-async function collectForTicket(run: TicketRun, t: IncidentTicket): Promise<BundleNote> {
-  const { deps, story } = run;
-  const channel = story.incident.channel ?? run.req.channel;
-  const job = await createJob(deps, "bundle", {
-    host: run.host,
-    channel,
-    user: run.req.user,
-    requestKey: `${t.id}:bundle:${story.incident.id}`,
-  });
-  if (!job) return { kind: "none", why: "a bundle for this ticket was already asked for" };
-  const ref: TicketRef =
-    t.system === "jira"
-      ? { system: "jira", key: t.key, record: t.id }
-      : {
-          system: "github",
-          repo: t.key.split("#")[0] ?? null,
-          number: Number(t.key.split("#")[1]),
-          label: t.key,
-          record: t.id,
-        };
-  await deps.jobs.start(deps, {
-    kind: "bundle",
-    job,
-    tickets: [ref],
-    ...(run.req.workspace ? { workspace: run.req.workspace } : {}),
-  });
-  return { kind: "collecting", jobId: job.id };
 }
 
 /** The thread's message: what was done, the link, and the buttons that follow from it. */

@@ -10,7 +10,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { utc } from "./content.ts";
 import { para } from "./doc.ts";
-import { ticketServices } from "./open.ts";
+import { ticketServices } from "./services.ts";
 import { readStory } from "./story.ts";
 import { tellThread } from "./thread.ts";
 import { commentGithub } from "./trackers.ts";

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApprovalKey } from "../../src/contract/approval.ts";
-import type { StepResult } from "../../src/contract/catalog.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
@@ -8,6 +7,7 @@ import { handle } from "../../src/core/router/handle.ts";
 import { postmortemOf } from "../../src/core/tickets/draft.ts";
 import { healthyData, tokenDriftData, toResults, triageResults } from "../support/evidence.ts";
 import { bundleCollect, CHANNEL, type IncidentLab, incidentLab, LEAD, STRANGER, T0 } from "../support/incident-lab.ts";
+import { acceptancePassed, inflightIdle, restartedBy } from "../support/runbook-answers.ts";
 import { JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
@@ -25,41 +25,6 @@ beforeAll(async () => {
   await jira.start();
 });
 afterAll(() => jira.stop());
-
-const idle: StepResult = {
-  step: "gateway.inflight",
-  status: "ok",
-  durationMs: 300,
-  data: { reachable: true, sessions: { count: 2 }, tasks: { total: 0, active: 0 }, cron: { jobs: 0, dueSoon: [] } },
-};
-const restarted = {
-  step: "gateway.restart",
-  status: "ok",
-  durationMs: 15_000,
-  data: {
-    performed: true,
-    supervisor: "systemd",
-    unit: "user unit openclaw-gateway.service",
-    oldPid: 4100,
-    newPid: 4388,
-    command: ["systemctl", "--user", "restart", "openclaw-gateway.service"],
-    exitedAfterMs: 900,
-    readyAfterMs: 14_000,
-    approver: LEAD,
-  },
-} as StepResult;
-const accepted: StepResult = {
-  step: "gateway.acceptance",
-  status: "ok",
-  durationMs: 400,
-  data: {
-    reachable: true,
-    read: { method: "status", ok: true, ms: 20 },
-    write: { method: "sessions.create", ok: true, ms: 30 },
-    cleanup: null,
-    passed: true,
-  },
-};
 
 /** The record of a token-drift incident, run through the real pipeline, runbook and buttons. */
 async function tokenDriftIncident(l: IncidentLab) {
@@ -93,7 +58,9 @@ async function tokenDriftIncident(l: IncidentLab) {
   l.advance(2 * MIN);
 
   // The recover runbook, on a gateway that answers its steps; its restart approved with the button.
-  l.transport.addHost("node-3", { results: [...toResults(healthyData()), idle, restarted, accepted] });
+  l.transport.addHost("node-3", {
+    results: [...toResults(healthyData()), inflightIdle(), restartedBy(LEAD), acceptancePassed()],
+  });
   const recover = await handleCommand(l.deps, {
     text: "recover node-3",
     user: LEAD,

@@ -6,7 +6,7 @@
  *   core      the domain, in four floors, each importing only itself and the floors below:
  *               base       root files, vocabulary, requests, messages, ports, classify, audit, authz
  *               plumbing   chat, hosts, jobs, hub, incidents
- *               workflows  triage, bundles, fleet, freezes, confirmations, recover
+ *               workflows  triage, bundles, fleet, freezes, confirmations, recover, tickets
  *               entries    commands, alerts, watch, router
  *             (folders on one floor never import each other around a loop: scripts/core-folders.ts)
  *   adapters  core's ports implemented for one outside system (Slack, SQL, HTTP, the console feed)
@@ -45,7 +45,7 @@ module.exports = {
       severity: "error",
       from: { path: "^src/core/([^/]+\\.ts$|(vocabulary|requests|messages|ports|classify|audit|authz)/)" },
       to: {
-        path: "^src/core/(chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|commands|alerts|watch|router)/",
+        path: "^src/core/(chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|tickets|commands|alerts|watch|router)/",
       },
     },
     {
@@ -54,14 +54,16 @@ module.exports = {
         "core's plumbing floor (chat, hosts, jobs, hub, incidents) imports the base floor and itself, never a workflow or an entry.",
       severity: "error",
       from: { path: "^src/core/(chat|hosts|jobs|hub|incidents)/" },
-      to: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|commands|alerts|watch|router)/" },
+      to: {
+        path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|tickets|commands|alerts|watch|router)/",
+      },
     },
     {
       name: "core-floor-workflows",
       comment:
-        "core's workflows (triage, bundles, fleet, freezes, confirmations, recover) import the floors below them, never an entry.",
+        "core's workflows (triage, bundles, fleet, freezes, confirmations, recover, tickets) import the floors below them, never an entry.",
       severity: "error",
-      from: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover)/" },
+      from: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|tickets)/" },
       to: { path: "^src/core/(commands|alerts|watch|router)/" },
     },
     {
@@ -72,7 +74,7 @@ module.exports = {
       from: {
         path: "^src/core/[^/]+/",
         pathNot:
-          "^src/core/(vocabulary|requests|messages|ports|classify|audit|authz|chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|commands|alerts|watch|router)/",
+          "^src/core/(vocabulary|requests|messages|ports|classify|audit|authz|chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|tickets|commands|alerts|watch|router)/",
       },
       to: {},
     },

@@ -35,6 +35,11 @@ export type ErrorCode =
   | "ticket_not_configured"
   | "ticket_unreachable"
   | "ticket_failed"
+  // Issue 29, item 6: a ticket for the same problem is being opened this moment; its text would
+  // carry a secret; nothing to renew.
+  | "ticket_busy"
+  | "ticket_refused"
+  | "no_ticket"
   | "forbidden"
   | "unknown_confirmation"
   | "already_used"

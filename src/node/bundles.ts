@@ -22,6 +22,8 @@ export interface NodeBundleSettings {
   ticketsByWorkspace?: Record<string, TicketConfig>;
   /** CLAWOPS_TICKET_RETRY_BASE_MS. */
   retryBaseMs?: number;
+  /** CLAWOPS_TICKET_LINK_DAYS: how long a bundle a ticket links to is kept. */
+  ticketKeepMs?: number;
 }
 
 export const DEFAULT_BUNDLE_SETTINGS: NodeBundleSettings = {
@@ -48,6 +50,7 @@ export async function nodeBundleServices(
     tickets: settings.tickets,
     ...(settings.ticketsByWorkspace ? { ticketsByWorkspace: settings.ticketsByWorkspace } : {}),
     ...(settings.retryBaseMs ? { retry: { attempts: 3, baseMs: settings.retryBaseMs } } : {}),
+    ...(settings.ticketKeepMs ? { ticketKeepMs: settings.ticketKeepMs } : {}),
   };
 }
 

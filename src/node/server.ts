@@ -24,6 +24,7 @@ import type { IncidentRouting } from "../core/ports/deps.ts";
 import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import { measuredTransport } from "../core/ports/metrics.ts";
+import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
@@ -83,6 +84,8 @@ export interface ControlPlaneConfig {
   watch?: Partial<WatchSettings> & { sweepMs?: number };
   /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
   metricsToken?: string;
+  /** PagerDuty write-back (PAGERDUTY_API_TOKEN, PAGERDUTY_FROM, CLAWOPS_PAGERDUTY_RESOLVE); unset: off. */
+  pagerduty?: PagerDutyServices;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
   trustProxy?: boolean;
 }
@@ -244,6 +247,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(incidents ? { incidents } : {}),
     ...(config.grouping !== undefined ? { grouping: config.grouping } : {}),
     watch: watchCadence(config.watch),
+    ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();
       return { version, sha256 };

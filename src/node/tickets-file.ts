@@ -8,7 +8,17 @@ const TicketFile = z.record(
   z
     .object({
       jira: z
-        .object({ baseUrl: z.url(), email: z.string().min(3), apiToken: z.string().min(1) })
+        .object({
+          baseUrl: z.url(),
+          email: z.string().min(3),
+          apiToken: z.string().min(1),
+          /** Where `ticket <incident> new jira` opens issues, and their type (default Task). */
+          project: z
+            .string()
+            .regex(/^[A-Z][A-Z0-9_]{0,30}$/, "a Jira project key like OPS")
+            .optional(),
+          issueType: z.string().min(1).max(60).optional(),
+        })
         .strict()
         .optional(),
       github: z
@@ -27,7 +37,7 @@ const TicketFile = z.record(
 );
 
 /**
- * CLAWOPS_TICKETS_FILE: JSON `{ "<Slack team id>": { "jira": {baseUrl, email, apiToken},
+ * CLAWOPS_TICKETS_FILE: JSON `{ "<Slack team id>": { "jira": {baseUrl, email, apiToken, project?, issueType?},
  * "github": {token, repo?, apiUrl?} } }`. Commands from a listed workspace use its entry;
  * others use the JIRA_* / GITHUB_* variables. Keep the file mode 0600: it holds API tokens.
  */

@@ -36,6 +36,7 @@ export function workerBundleServices(
       publicUrl: workerVar(env, "CLAWOPS_PUBLIC_URL") || origin,
       ...config.config.bundleLifetimes,
       tickets: config.config.tickets,
+      ticketKeepMs: config.config.ticketKeepMs,
     },
   };
 }

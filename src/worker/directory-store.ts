@@ -22,6 +22,7 @@ import type {
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
 import { listWatchShards, watchShardName } from "./watch-shard.ts";
@@ -128,6 +129,24 @@ export class DirectoryStore implements Store {
   }
   async incidentTimeline(id: string): Promise<IncidentEvent[]> {
     return (await this.stub.incidentTimeline(id)) as IncidentEvent[];
+  }
+  async insertTicket(ticket: IncidentTicket): Promise<IncidentTicket> {
+    return (await this.stub.insertTicket(ticket)) as IncidentTicket;
+  }
+  async getTicket(id: string): Promise<IncidentTicket | null> {
+    return (await this.stub.getTicket(id)) as IncidentTicket | null;
+  }
+  async findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
+    return (await this.stub.findOpenTicket(host, finding)) as IncidentTicket | null;
+  }
+  async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
+    return (await this.stub.incidentTickets(incidentId)) as IncidentTicket[];
+  }
+  linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number): Promise<void> {
+    return this.stub.linkTicket(incidentId, ticketId, kind, at);
+  }
+  async updateTicket(id: string, patch: TicketPatch): Promise<IncidentTicket | null> {
+    return (await this.stub.updateTicket(id, patch)) as IncidentTicket | null;
   }
   async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
     return (await this.stub.createJob(job)) as { created: boolean; job: JobRecord };

@@ -25,6 +25,7 @@ import type {
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports/store.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -240,6 +241,24 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   forgetIncidentThread(channel: string, host: string, threadTs: string) {
     return this.store.forgetIncidentThread(channel, host, threadTs);
+  }
+  insertTicket(ticket: IncidentTicket) {
+    return this.store.insertTicket(ticket);
+  }
+  getTicket(id: string) {
+    return this.store.getTicket(id);
+  }
+  findOpenTicket(host: string, finding: string) {
+    return this.store.findOpenTicket(host, finding);
+  }
+  incidentTickets(incidentId: string) {
+    return this.store.incidentTickets(incidentId);
+  }
+  linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number) {
+    return this.store.linkTicket(incidentId, ticketId, kind, at);
+  }
+  updateTicket(id: string, patch: TicketPatch) {
+    return this.store.updateTicket(id, patch);
   }
   createJob(job: JobRecord) {
     return this.store.createJob(job);

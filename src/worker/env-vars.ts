@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commaList, parsedBy, secretText, type VarSpec } from "../adapters/env/vars.ts";
+import { commaList, flag, parsedBy, secretText, type VarSpec } from "../adapters/env/vars.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { parseLogLevel } from "../contract/log-level.ts";
 import { parseHostLabels } from "../core/alerts/host-map.ts";
@@ -184,6 +184,30 @@ export const WORKER_VARS = {
     default: "5",
     schema: parsedBy(parseTriageEveryMs),
   },
+  // Issue 29, item 7: PagerDuty write-back (docs/alerts.md).
+  PAGERDUTY_API_TOKEN: {
+    group: ALERTS,
+    doc: "A PagerDuty REST API key (a secret): incidents raised by a PagerDuty alert get each triage's summary as a note. Needs PAGERDUTY_FROM.",
+    secret: true,
+    schema: secretText(),
+  },
+  PAGERDUTY_FROM: {
+    group: ALERTS,
+    doc: "The e-mail of a PagerDuty user, the `From` PagerDuty requires on notes and resolves.",
+    schema: z.string().optional(),
+  },
+  PAGERDUTY_API_URL: {
+    group: ALERTS,
+    doc: "PagerDuty's REST API.",
+    default: "https://api.pagerduty.com",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_PAGERDUTY_RESOLVE: {
+    group: ALERTS,
+    doc: "1: resolving an incident in clawops resolves the PagerDuty incident it came from too.",
+    default: "0",
+    schema: flag("CLAWOPS_PAGERDUTY_RESOLVE", false),
+  },
   CLAWOPS_AUTHZ: {
     group: FREEZES,
     doc: "Who may run mutating commands: the JSON Node reads from CLAWOPS_AUTHZ_FILE, as a var or secret. Unset: read-only commands only.",
@@ -265,5 +289,23 @@ export const WORKER_VARS = {
     doc: "GitHub's API (GitHub Enterprise: its own).",
     default: "https://api.github.com",
     schema: z.string().optional(),
+  },
+  // Issue 29, item 6: tickets opened from an incident (docs/tickets.md).
+  JIRA_PROJECT: {
+    group: BUNDLES,
+    doc: "The Jira project key `ticket <incident> new jira` opens issues in (e.g. `OPS`).",
+    schema: z.string().optional(),
+  },
+  JIRA_ISSUE_TYPE: {
+    group: BUNDLES,
+    doc: "The issue type of those issues.",
+    default: "Task",
+    schema: parsedBy((t) => t?.trim() || "Task"),
+  },
+  CLAWOPS_TICKET_LINK_DAYS: {
+    group: BUNDLES,
+    doc: "How long a bundle a ticket links to (GitHub) is kept in R2 and its link valid, in days; `ticket <incident> renew` keeps it this long again.",
+    default: "90",
+    schema: positive("CLAWOPS_TICKET_LINK_DAYS", 3650, "days"),
   },
 } as const satisfies Record<string, VarSpec>;

@@ -2,11 +2,14 @@ import type { z } from "zod";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
+import { ticketKeepFromEnv } from "../core/bundles/keep.ts";
 import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
 import type { IncidentRouting } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
+import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
+import { pagerDutyFromEnv } from "../core/tickets/pagerduty.ts";
 import { WORKER_VARS } from "./env-vars.ts";
 import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
@@ -73,6 +76,10 @@ export interface WorkerConfig {
   /** Bundle lifetimes and tickets, as on Node. */
   bundleLifetimes: { retentionMs: number; linkTtlMs: number };
   tickets: TicketConfig;
+  /** CLAWOPS_TICKET_LINK_DAYS, in ms. */
+  ticketKeepMs: number;
+  /** PagerDuty write-back (PAGERDUTY_API_TOKEN, PAGERDUTY_FROM, CLAWOPS_PAGERDUTY_RESOLVE); unset: off. */
+  pagerduty?: PagerDutyServices;
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -83,7 +90,13 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     (Object.keys(WORKER_VARS) as WorkerVarName[]).map((n) => [n, typeof env[n] === "string" ? env[n] : undefined]),
   );
   const parsed = parseVars(WORKER_VARS, raw);
-  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  const pagerduty = pagerDutyFromEnv(raw);
+  if (!parsed.ok || pagerduty.problem) {
+    return {
+      ok: false,
+      problems: [...(parsed.ok ? [] : parsed.problems), ...(pagerduty.problem ? [pagerduty.problem] : [])],
+    };
+  }
   const v = parsed.values;
   const incidentChannel = v.CLAWOPS_INCIDENT_CHANNEL?.trim();
   return {
@@ -111,10 +124,14 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
         JIRA_BASE_URL: v.JIRA_BASE_URL,
         JIRA_EMAIL: v.JIRA_EMAIL,
         JIRA_API_TOKEN: v.JIRA_API_TOKEN,
+        JIRA_PROJECT: v.JIRA_PROJECT,
+        JIRA_ISSUE_TYPE: v.JIRA_ISSUE_TYPE,
         GITHUB_TOKEN: v.GITHUB_TOKEN,
         GITHUB_REPO: v.GITHUB_REPO,
         GITHUB_API_URL: v.GITHUB_API_URL,
       }),
+      ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
+      ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
     },
   };
 }

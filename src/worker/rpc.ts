@@ -4,6 +4,7 @@ import type { FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
 import type { IncidentBook } from "../core/ports/incident-book.ts";
 import type { RecoverRun, RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
+import type { TicketBook } from "../core/ports/ticket-book.ts";
 import type { JobOutcome, JobSpec } from "../core/ports/transport.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 
@@ -18,8 +19,9 @@ import type { WatchRecord } from "../core/ports/watch-record.ts";
  * place that answers atomically. Every method is one RPC.
  */
 export interface DirectoryRpc
-  extends Omit<Store, "setHostTags" | "getWatch" | "putWatch" | "listWatch" | keyof IncidentBook>,
+  extends Omit<Store, "setHostTags" | "getWatch" | "putWatch" | "listWatch" | keyof IncidentBook | keyof TicketBook>,
     IncidentBook,
+    TicketBook,
     RecoveryStore,
     Rpc.DurableObjectBranded {
   setHostTags(name: string, tags: string[]): Promise<boolean>;

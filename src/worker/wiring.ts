@@ -54,6 +54,8 @@ function baseDeps(p: Parts): CoreDeps {
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
     grouping: p.config.grouping,
+    // PagerDuty write-back (issue 29, item 7): a triage's note from the host's object, a resolve from a request.
+    ...(p.config.pagerduty ? { pagerduty: p.config.pagerduty } : {}),
     // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
     // watch's freeze policy and its incidents' audit rows work from any entry point.
     recovery: workerRecovery(p.env, p.config),

@@ -51,6 +51,7 @@ beforeAll(async () => {
         restart: { users: [OWNER, OTHER] },
         freeze: { users: [OWNER, OTHER] },
         unfreeze: { users: [OWNER] },
+        resolve: { users: [OWNER] },
       },
     }),
   );
@@ -79,8 +80,24 @@ afterAll(async () => {
   for (const d of [agentDir, workDir, cp?.dataDir]) if (d) rmSync(d, { recursive: true, force: true });
 }, 60_000);
 
+/** A triage of the host, run to its end (its progress message says it finished). */
+async function triaged(): Promise<void> {
+  const before = all().length;
+  await slash(OWNER, `triage ${HOST}`);
+  await slack.waitFor(
+    () =>
+      all()
+        .slice(before)
+        .some((m) => m.text.startsWith(`Triage of ${HOST} finished`)),
+    120_000,
+    "the triage",
+  );
+}
+
 describe("/openclaw recover on a real gateway", () => {
   it("recovers a gateway with token drift; another user's recover and forged presses change nothing", async () => {
+    // The drift is found first: the incident the postmortem below is drafted from (issue 29).
+    await triaged();
     const [oldPid] = await ownerPids();
     const before = all().length;
     expect((await slash(OWNER, `recover ${HOST}`)).body.text).toContain(`Recovery of ${HOST} started`);
@@ -106,6 +123,28 @@ describe("/openclaw recover on a real gateway", () => {
     expect(JSON.stringify(all())).not.toContain(driftToken);
     expect(JSON.stringify(all())).not.toContain(gw.token);
     expect(slack.violations).toEqual([]);
+  });
+
+  it("the incident's postmortem draft reads as what happened (issue 29, item 8)", async () => {
+    await triaged();
+    const id = /inc_[A-Za-z0-9_-]+/.exec(JSON.stringify((await slash(OWNER, "incidents")).body))?.[0] as string;
+    expect(id).toBeDefined();
+    expect(JSON.stringify((await slash(OWNER, `incident ${id} resolve`)).body)).toContain("is resolved");
+    const uploads = slack.uploads.size;
+    await slash(OWNER, `postmortem ${id}`);
+    const upload = await slack.waitForUpload(uploads, 60_000, "the postmortem draft");
+    expect(upload.filename).toBe(`postmortem-${id}.md`);
+    const md = new TextDecoder().decode(upload.bytes ?? new Uint8Array());
+    // What was wrong, what looked fine, who approved what, how it ended, and that it was resolved.
+    expect(md).toMatch(/## Summary\n\nToken drift: the running gateway rejects the configured token/);
+    expect(md).toMatch(/## What the false green was\n\n[^\n]*\n\n- \*\*Token drift[^\n]*\/healthz/);
+    expect(md).toContain(`Approved mutating steps: \`gateway.restart\` on ${HOST} by ${OWNER}.`);
+    expect(md).toMatch(/step 5 Ordered restart: ok/);
+    expect(md).toMatch(/recovered in \d+ s: gateway serving, read and write pass; freeze lifted/);
+    expect(md).toContain("### Where it ended");
+    expect(md).toMatch(/\| Resolved \| \d{4}-\d\d-\d\d [\d:]+ UTC \| by U0OWNER \|/);
+    expect(md).not.toContain(driftToken);
+    expect(md).not.toContain(gw.token);
   });
 
   it("recovers a healthy gateway too", async () => {

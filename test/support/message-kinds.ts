@@ -36,6 +36,7 @@ import { renderHosts } from "../../src/core/hosts/render.ts";
 import type { WatchTransition } from "../../src/core/hosts/watch-state.ts";
 import { sharedCause } from "../../src/core/incidents/grouping.ts";
 import { renderGroupedNote, renderLiveHeader } from "../../src/core/incidents/header.ts";
+import { renderIncident } from "../../src/core/incidents/render.ts";
 import { renderIncidentHeader } from "../../src/core/incidents/thread.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import { renderError, renderNotice } from "../../src/core/messages/notices.ts";
@@ -49,6 +50,7 @@ import type {
 } from "../../src/core/ports/recovery.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recover/runbook/progress.ts";
+import { inlineDraft } from "../../src/core/tickets/draft.ts";
 import { renderComparison } from "../../src/core/triage/compare.ts";
 import { renderTriageProgress, renderTriageResult } from "../../src/core/triage/render.ts";
 import {
@@ -738,5 +740,68 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
     "bundle-tickets",
     () =>
       renderTicketNotes(["✅ jira OPS-12 (https://jira.test/OPS-12)", "❌ github acme/ops#4: HTTP 502 <bad gateway>"]),
+  ],
+  // Incident records and their follow-ups (issue 29, items 1, 6 and 8).
+  [
+    "incident-record",
+    () =>
+      renderIncident(
+        incident({
+          id: "inc_0001",
+          state: "acknowledged",
+          channel: "C0INCIDENTS",
+          owner: "U0OPERATOR",
+          openedAt: NOW,
+          updatedAt: NOW + 300_000,
+        }),
+        [
+          {
+            incidentId: "inc_0001",
+            seq: 1,
+            at: NOW,
+            actor: "Alertmanager",
+            kind: "alert.firing",
+            text: "OpenClawGatewayDown → triage",
+            ref: null,
+          },
+          {
+            incidentId: "inc_0001",
+            seq: 2,
+            at: NOW + 60_000,
+            actor: "U0OPERATOR",
+            kind: "freeze",
+            text: "froze node-3 until 10:30 UTC: rolling back",
+            ref: null,
+          },
+          {
+            incidentId: "inc_0001",
+            seq: 3,
+            at: NOW + 120_000,
+            actor: "U0OPERATOR",
+            kind: "approval",
+            text: "approved `gateway.restart` on node-3",
+            ref: "rec_1",
+          },
+          {
+            incidentId: "inc_0001",
+            seq: 4,
+            at: NOW + 300_000,
+            actor: "U0OPERATOR",
+            kind: "ticket",
+            text: "opened OPS-12 (Jira)",
+            ref: "tkt_1",
+          },
+        ],
+        [{ key: "OPS-12", url: "https://jira.test/browse/OPS-12", state: "open" }],
+      ),
+  ],
+  [
+    "postmortem-inline",
+    () =>
+      inlineDraft(
+        "inc_0001",
+        "postmortem-inc_0001.md",
+        "# Postmortem draft: OpenClaw gateway on node-3 (inc_0001)\n\n## Summary\n\nToken drift: the running gateway rejects the configured token, on the OpenClaw gateway of node-3.\n\n## Timeline\n\n| # | Time (UTC) | Who | What |\n| --- | --- | --- | --- |\n| 1 | 2026-11-25 09:00:00 | Alertmanager | alert.firing: `OpenClawClientsRefused` |\n",
+      ),
   ],
 ];

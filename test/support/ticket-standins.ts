@@ -7,22 +7,32 @@ import type { AddressInfo } from "node:net";
  *  - Jira Cloud attachments: https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-attachments/
  *    POST /rest/api/3/issue/{key}/attachments, multipart/form-data with a part named `file`,
  *    `X-Atlassian-Token: no-check`, basic auth `email:API token`.
+ *  - Jira Cloud issues (issue 29): https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/
+ *    POST /rest/api/3/issue `{fields: {project: {key}, issuetype: {name}, summary, description, labels}}`
+ *    with the description in Atlassian Document Format (checked node by node: an invalid one is
+ *    Jira's 400 INVALID_INPUT); POST /rest/api/3/issue/{key}/comment `{body}` in ADF; GET
+ *    /rest/api/3/issue/{key}?fields=status (404 for an issue it does not have).
  *  - GitHub issue comments: https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
  *    POST /repos/{owner}/{repo}/issues/{n}/comments, JSON `{body}`, `Authorization: Bearer`,
  *    `Accept: application/vnd.github+json`, `X-GitHub-Api-Version`.
+ *  - GitHub issues (issue 29): https://docs.github.com/en/rest/issues/issues#create-an-issue
+ *    POST /repos/{owner}/{repo}/issues `{title, body}` (201 `{number, html_url, state}`), GET
+ *    /repos/{owner}/{repo}/issues/{n} (404 for one it does not have).
+ * Each also fails like its product: `faults` answers 429 with Retry-After or a 5xx first.
  */
-export type TicketRequest = { path: string; headers: IncomingMessage["headers"]; raw: Buffer };
+export type TicketRequest = { method: string; path: string; headers: IncomingMessage["headers"]; raw: Buffer };
 
-abstract class StandIn {
+export abstract class StandIn {
   readonly requests: TicketRequest[] = [];
   readonly violations: string[] = [];
   /** Answer this many requests with HTTP 503 first (retry tests). */
   failNext = 0;
   /**
    * Then these answers, one per request: a 429 with `Retry-After` (Jira Cloud and GitHub send
-   * seconds), a 5xx, or a 4xx such as 404 (no such issue) with the product's error body.
+   * seconds), a 5xx, or a 4xx such as 404 (no such issue) with the product's error body; `on`
+   * keeps one for the first request it matches (`POST /repos/…/comments`).
    */
-  readonly faults: { status: number; retryAfterS?: number }[] = [];
+  readonly faults: { status: number; retryAfterS?: number; on?: RegExp }[] = [];
   url = "";
   private server: Server | null = null;
 
@@ -49,7 +59,7 @@ abstract class StandIn {
   private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const request = { path: req.url ?? "", headers: req.headers, raw: Buffer.concat(chunks) };
+    const request = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, raw: Buffer.concat(chunks) };
     this.requests.push(request);
     if (this.failNext > 0) {
       this.failNext--;
@@ -57,7 +67,9 @@ abstract class StandIn {
       res.end('{"message":"temporarily unavailable"}');
       return;
     }
-    const fault = this.faults.shift();
+    // A fault with `on` waits for a request whose `METHOD path` it matches; one without, for the next.
+    const at = this.faults.findIndex((f) => !f.on || f.on.test(`${request.method} ${request.path}`));
+    const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
     if (fault) {
       res.writeHead(fault.status, {
         "content-type": "application/json",
@@ -70,7 +82,7 @@ abstract class StandIn {
     if (problems.length) {
       this.violations.push(...problems);
       res.writeHead(400, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errorMessages: problems }));
+      res.end(JSON.stringify(this.refusalBody(problems)));
       return;
     }
     const { status, body } = this.answer(request);
@@ -80,21 +92,47 @@ abstract class StandIn {
 
   /** The product's error body for a status (Jira: errorMessages; GitHub: message). */
   protected abstract errorBody(status: number): unknown;
+  /** The product's 400 for a malformed request, naming what is wrong. */
+  protected refusalBody(problems: string[]): unknown {
+    return { errorMessages: problems };
+  }
   protected abstract check(method: string, r: TicketRequest): string[];
   protected abstract answer(r: TicketRequest): { status: number; body: unknown };
 }
 
 export type JiraAttachment = { issueKey: string; filename: string; contentType: string; bytes: Buffer };
+export type JiraIssue = {
+  key: string;
+  project: string;
+  issueType: string;
+  summary: string;
+  description: AdfNode;
+  labels: string[];
+  status: "new" | "indeterminate" | "done";
+};
+export type JiraComment = { issueKey: string; body: AdfNode };
+
+type Answer = { status: number; body: unknown };
 
 export class JiraStandIn extends StandIn {
   readonly attachments: JiraAttachment[] = [];
+  readonly issues: JiraIssue[] = [];
+  readonly comments: JiraComment[] = [];
   private readonly email: string;
   private readonly apiToken: string;
+  private pending: Answer | null = null;
 
   constructor(email: string, apiToken: string) {
     super();
     this.email = email;
     this.apiToken = apiToken;
+  }
+
+  /** Moves an issue to the `done` status category (a person closed it in Jira). */
+  close(key: string): void {
+    const issue = this.issues.find((i) => i.key === key);
+    if (!issue) throw new Error(`jira stand-in has no issue ${key}`);
+    issue.status = "done";
   }
 
   protected errorBody(status: number) {
@@ -107,53 +145,223 @@ export class JiraStandIn extends StandIn {
   }
 
   protected check(method: string, r: TicketRequest): string[] {
-    const problems: string[] = [];
-    const m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)\/attachments$/.exec(r.path);
-    if (method !== "POST" || !m) return [`jira: unexpected ${method} ${r.path}`];
-    if (r.headers["x-atlassian-token"] !== "no-check") problems.push("jira: X-Atlassian-Token: no-check missing");
+    this.pending = null;
     const expected = `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString("base64")}`;
-    if (r.headers.authorization !== expected) problems.push("jira: Authorization is not basic email:API token");
+    const auth = r.headers.authorization === expected ? [] : ["jira: Authorization is not basic email:API token"];
+    const path = r.path.split("?")[0] ?? "";
+    const attachment = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)\/attachments$/.exec(path);
+    if (method === "POST" && attachment?.[1]) return [...auth, ...this.checkAttachment(r, attachment[1])];
+    if (method === "POST" && path === "/rest/api/3/issue") return [...auth, ...this.checkCreate(r)];
+    const comment = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)\/comment$/.exec(path);
+    if (method === "POST" && comment?.[1]) return [...auth, ...this.checkComment(r, comment[1])];
+    const issue = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)$/.exec(path);
+    if (method === "GET" && issue?.[1]) {
+      if (auth.length) return auth;
+      const found = this.issues.find((i) => i.key === issue[1]);
+      this.pending = found
+        ? {
+            status: 200,
+            body: {
+              key: found.key,
+              fields: {
+                status: { name: found.status === "done" ? "Done" : "To Do", statusCategory: { key: found.status } },
+              },
+            },
+          }
+        : { status: 404, body: this.errorBody(404) };
+      return [];
+    }
+    return [`jira: unexpected ${method} ${r.path}`];
+  }
+
+  private checkAttachment(r: TicketRequest, issueKey: string): string[] {
+    const problems: string[] = [];
+    if (r.headers["x-atlassian-token"] !== "no-check") problems.push("jira: X-Atlassian-Token: no-check missing");
     const boundary = /^multipart\/form-data;\s*boundary=(.+)$/i.exec(String(r.headers["content-type"] ?? ""))?.[1];
     if (!boundary) return [...problems, `jira: content-type ${r.headers["content-type"]} is not multipart/form-data`];
     const parts = parseMultipart(r.raw, boundary.replace(/^"|"$/g, ""));
     const file = parts.find((p) => p.name === "file");
     if (!file) problems.push(`jira: no multipart part named "file" (parts: ${parts.map((p) => p.name).join(", ")})`);
     else if (!file.filename) problems.push("jira: the file part has no filename");
-    if (!problems.length && file && m[1])
+    if (!problems.length && file) {
       this.attachments.push({
-        issueKey: m[1],
+        issueKey,
         filename: file.filename ?? "",
         contentType: file.contentType ?? "",
         bytes: file.data,
       });
+      this.pending = {
+        status: 200,
+        body: [
+          {
+            id: String(this.attachments.length),
+            filename: file.filename,
+            size: file.data.length,
+            self: `${this.url}${r.path}`,
+          },
+        ],
+      };
+    }
     return problems;
   }
 
-  protected answer(r: TicketRequest) {
-    const last = this.attachments[this.attachments.length - 1];
-    return {
-      status: 200,
-      body: [
-        {
-          id: String(this.attachments.length),
-          filename: last?.filename,
-          size: last?.bytes.length,
-          self: `${this.url}${r.path}`,
-        },
-      ],
+  private json(r: TicketRequest, problems: string[]): Record<string, unknown> | null {
+    if (!String(r.headers["content-type"] ?? "").startsWith("application/json"))
+      problems.push("jira: body is not JSON");
+    try {
+      const body = JSON.parse(r.raw.toString("utf8")) as unknown;
+      if (body && typeof body === "object" && !Array.isArray(body)) return body as Record<string, unknown>;
+    } catch {
+      // Reported below.
+    }
+    problems.push("jira: body does not parse as a JSON object");
+    return null;
+  }
+
+  private checkCreate(r: TicketRequest): string[] {
+    const problems: string[] = [];
+    const body = this.json(r, problems);
+    const fields = (body?.fields ?? null) as Record<string, unknown> | null;
+    if (!fields || typeof fields !== "object") return [...problems, "jira: no `fields` object"];
+    const project = (fields.project as { key?: unknown } | undefined)?.key;
+    if (typeof project !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(project))
+      problems.push("jira: fields.project.key missing");
+    const type = (fields.issuetype as { name?: unknown; id?: unknown } | undefined) ?? {};
+    if (typeof type.name !== "string" && typeof type.id !== "string")
+      problems.push("jira: fields.issuetype.name missing");
+    const summary = fields.summary;
+    if (typeof summary !== "string" || !summary.trim()) problems.push("jira: fields.summary missing");
+    else if (summary.length > 255) problems.push("jira: fields.summary over 255 characters");
+    else if (/[\r\n]/.test(summary)) problems.push("jira: fields.summary has a line break");
+    problems.push(...checkAdf(fields.description, "fields.description"));
+    const labels = fields.labels ?? [];
+    if (!Array.isArray(labels) || labels.some((l) => typeof l !== "string" || /\s/.test(l) || !l)) {
+      problems.push("jira: fields.labels must be strings without spaces");
+    }
+    if (problems.length) return problems;
+    const key = `${project}-${this.issues.length + 1}`;
+    this.issues.push({
+      key,
+      project: project as string,
+      issueType: String(type.name ?? type.id),
+      summary: summary as string,
+      description: fields.description as AdfNode,
+      labels: labels as string[],
+      status: "new",
+    });
+    this.pending = {
+      status: 201,
+      body: { id: String(10_000 + this.issues.length), key, self: `${this.url}/rest/api/3/issue/${key}` },
     };
+    return [];
+  }
+
+  private checkComment(r: TicketRequest, issueKey: string): string[] {
+    const problems: string[] = [];
+    const body = this.json(r, problems);
+    problems.push(...checkAdf(body?.body, "body"));
+    if (problems.length) return problems;
+    if (!this.issues.some((i) => i.key === issueKey)) {
+      this.pending = { status: 404, body: this.errorBody(404) };
+      return [];
+    }
+    this.comments.push({ issueKey, body: body?.body as AdfNode });
+    this.pending = {
+      status: 201,
+      body: { id: String(this.comments.length), self: `${this.url}${r.path}/${this.comments.length}` },
+    };
+    return [];
+  }
+
+  protected answer(): Answer {
+    return this.pending ?? { status: 500, body: this.errorBody(500) };
   }
 }
 
+export type AdfNode = {
+  type: string;
+  attrs?: Record<string, unknown>;
+  content?: AdfNode[];
+  text?: string;
+  marks?: { type: string }[];
+};
+
+/** ADF nodes and which children each may hold (the subset of the spec clawops writes, checked as Jira does). */
+const ADF_CHILDREN: Record<string, string[] | "inline"> = {
+  doc: ["paragraph", "heading", "bulletList", "orderedList", "codeBlock", "blockquote", "table", "rule"],
+  paragraph: "inline",
+  heading: "inline",
+  codeBlock: ["text"],
+  blockquote: ["paragraph"],
+  bulletList: ["listItem"],
+  orderedList: ["listItem"],
+  listItem: ["paragraph", "bulletList", "orderedList", "codeBlock"],
+  table: ["tableRow"],
+  tableRow: ["tableHeader", "tableCell"],
+  tableHeader: ["paragraph"],
+  tableCell: ["paragraph"],
+};
+const ADF_MARKS = new Set(["code", "strong", "em", "link"]);
+
+/**
+ * Atlassian Document Format as Jira checks it (https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/):
+ * a `doc` of version 1; each node a known type holding only the children its type allows;
+ * text nodes with non-empty `text`; known marks, a link's `href`; heading levels 1-6.
+ */
+export function checkAdf(doc: unknown, where: string): string[] {
+  const problems: string[] = [];
+  const root = doc as AdfNode & { version?: unknown };
+  if (!root || root.type !== "doc" || root.version !== 1) return [`jira: ${where} is not an ADF doc of version 1`];
+  const walk = (node: AdfNode, path: string) => {
+    if (node.type === "text") {
+      if (typeof node.text !== "string" || node.text.length === 0) problems.push(`jira: ${path} text node is empty`);
+      for (const m of node.marks ?? []) {
+        if (!ADF_MARKS.has(m.type)) problems.push(`jira: ${path} unknown mark ${m.type}`);
+        if (m.type === "link" && typeof (m as { attrs?: { href?: unknown } }).attrs?.href !== "string")
+          problems.push(`jira: ${path} link mark without href`);
+      }
+      return;
+    }
+    const allowed = ADF_CHILDREN[node.type];
+    if (!allowed) {
+      problems.push(`jira: ${path} unknown node type ${node.type}`);
+      return;
+    }
+    if (node.type === "heading") {
+      const level = node.attrs?.level;
+      if (typeof level !== "number" || level < 1 || level > 6)
+        problems.push(`jira: ${path} heading level ${String(level)}`);
+    }
+    for (const [n, child] of (node.content ?? []).entries()) {
+      const ok =
+        allowed === "inline" ? child.type === "text" || child.type === "hardBreak" : allowed.includes(child.type);
+      if (!ok) problems.push(`jira: ${path} may not hold ${child.type}`);
+      walk(child, `${path}.${child.type}[${n}]`);
+    }
+  };
+  walk(root, where);
+  return problems.slice(0, 5);
+}
+
 export type GithubComment = { repo: string; issue: number; body: string };
+export type GithubIssue = { repo: string; number: number; title: string; body: string; state: "open" | "closed" };
 
 export class GithubStandIn extends StandIn {
   readonly comments: GithubComment[] = [];
+  readonly issues: GithubIssue[] = [];
   private readonly token: string;
+  private pending: Answer | null = null;
 
   constructor(token: string) {
     super();
     this.token = token;
+  }
+
+  /** Closes an issue (a person closed it on GitHub). */
+  close(repo: string, number: number): void {
+    const issue = this.issues.find((i) => i.repo === repo && i.number === number);
+    if (!issue) throw new Error(`github stand-in has no issue ${repo}#${number}`);
+    issue.state = "closed";
   }
 
   protected errorBody(status: number) {
@@ -163,9 +371,12 @@ export class GithubStandIn extends StandIn {
     };
   }
 
+  protected override refusalBody(problems: string[]) {
+    return { message: problems.join("; "), documentation_url: "https://docs.github.com/rest" };
+  }
+
   protected check(method: string, r: TicketRequest): string[] {
-    const m = /^\/repos\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/issues\/(\d+)\/comments$/.exec(r.path);
-    if (method !== "POST" || !m) return [`github: unexpected ${method} ${r.path}`];
+    this.pending = null;
     const problems: string[] = [];
     if (r.headers.authorization !== `Bearer ${this.token}`)
       problems.push("github: Authorization is not Bearer <token>");
@@ -173,30 +384,65 @@ export class GithubStandIn extends StandIn {
       problems.push("github: Accept is not application/vnd.github+json");
     if (!/^\d{4}-\d{2}-\d{2}$/.test(String(r.headers["x-github-api-version"] ?? "")))
       problems.push("github: X-GitHub-Api-Version missing");
+    const comment = /^\/repos\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/issues\/(\d+)\/comments$/.exec(r.path);
+    const create = /^\/repos\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/issues$/.exec(r.path);
+    const read = /^\/repos\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/issues\/(\d+)$/.exec(r.path);
+    if (method === "GET" && read?.[1]) {
+      if (problems.length) return problems;
+      const issue = this.issues.find((i) => i.repo === read[1] && i.number === Number(read[2]));
+      this.pending = issue
+        ? {
+            status: 200,
+            body: {
+              number: issue.number,
+              state: issue.state,
+              title: issue.title,
+              html_url: htmlUrl(issue.repo, issue.number),
+            },
+          }
+        : { status: 404, body: this.errorBody(404) };
+      return [];
+    }
+    if (method !== "POST" || !(comment?.[1] || create?.[1])) return [`github: unexpected ${method} ${r.path}`];
     if (!String(r.headers["content-type"] ?? "").startsWith("application/json"))
       problems.push("github: body is not JSON");
-    let body: unknown;
+    let body: Record<string, unknown>;
     try {
-      body = JSON.parse(r.raw.toString("utf8"));
+      body = JSON.parse(r.raw.toString("utf8")) as Record<string, unknown>;
     } catch {
       return [...problems, "github: body does not parse"];
     }
-    const text = (body as { body?: unknown }).body;
-    if (typeof text !== "string" || text.length === 0) problems.push("github: body.body must be a non-empty string");
-    else if (text.length > 65_536) problems.push("github: body over 65536 characters");
-    if (!problems.length && m[1] && typeof text === "string")
-      this.comments.push({ repo: m[1], issue: Number(m[2]), body: text });
-    return problems;
+    const text = body.body;
+    if (comment?.[1]) {
+      if (typeof text !== "string" || text.length === 0) problems.push("github: body.body must be a non-empty string");
+      else if (text.length > 65_536) problems.push("github: body over 65536 characters");
+      if (problems.length || typeof text !== "string") return problems;
+      this.comments.push({ repo: comment[1], issue: Number(comment[2]), body: text });
+      const n = this.comments.length;
+      this.pending = {
+        status: 201,
+        body: { id: n, html_url: `${htmlUrl(comment[1], Number(comment[2]))}#issuecomment-${n}` },
+      };
+      return [];
+    }
+    const repo = create?.[1] as string;
+    if (typeof body.title !== "string" || !body.title.trim()) problems.push("github: title must be a non-empty string");
+    else if (/[\r\n]/.test(body.title)) problems.push("github: title has a line break");
+    if (text !== undefined && (typeof text !== "string" || text.length > 65_536))
+      problems.push("github: body must be a string of at most 65536 characters");
+    if (problems.length) return problems;
+    const number = this.issues.filter((i) => i.repo === repo).length + 1;
+    this.issues.push({ repo, number, title: body.title as string, body: (text as string) ?? "", state: "open" });
+    this.pending = { status: 201, body: { number, state: "open", html_url: htmlUrl(repo, number) } };
+    return [];
   }
 
-  protected answer(r: TicketRequest) {
-    const n = this.comments.length;
-    return {
-      status: 201,
-      body: { id: n, html_url: `https://github.example/${r.path.split("/").slice(2, 4).join("/")}/issues#c${n}` },
-    };
+  protected answer(): Answer {
+    return this.pending ?? { status: 500, body: this.errorBody(500) };
   }
 }
+
+const htmlUrl = (repo: string, number: number) => `https://github.example/${repo}/issues/${number}`;
 
 type Part = { name: string | null; filename: string | null; contentType: string | null; data: Buffer };
 

@@ -255,6 +255,26 @@ describe("clawops CLI", () => {
     expect(unknown.stderr).toContain("No incident");
   });
 
+  it("postmortem <id> --md prints the draft; without --md it posts it to the thread (issue 29, item 8)", async () => {
+    const { incidents } = JSON.parse((await clawops(["incidents", "--json"], server.url)).stdout) as {
+      incidents: { id: string; hosts: string[] }[];
+    };
+    const id = incidents.find((i) => i.hosts[0] === "node-3")?.id ?? "";
+    const md = await clawops(["postmortem", id, "--md"], server.url);
+    expect(md.stderr).toBe("");
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(new RegExp(`^# Postmortem draft: OpenClaw gateway on node-3 \\(${id}\\)\n`));
+    expect(md.stdout).toContain("## What the false green was");
+    expect(md.stdout).toContain("`token-drift`");
+    const posted = await clawops(["postmortem", id], server.url);
+    expect(posted.code).toBe(0);
+    expect(posted.stdout).toContain(`Postmortem draft of ${id}`);
+    const unknown = await clawops(["postmortem", "inc_nope", "--md"], server.url);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("No incident");
+    expect((await clawops(["postmortem", id, "--md", "--ticket"], server.url)).code).toBe(3);
+  });
+
   it("help lists every command", async () => {
     const help = (await clawops(["help"])).stdout;
     for (const command of [
@@ -270,6 +290,8 @@ describe("clawops CLI", () => {
       "audit [host]",
       "incidents [open|all]",
       "incident <id>",
+      "ticket <id> new",
+      "postmortem <id>",
       "enroll <host>",
       "revoke <host>",
       "remove <host>",

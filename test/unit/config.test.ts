@@ -124,6 +124,30 @@ describe("the Node configuration", () => {
     expect(settings.bundles?.retentionMs).toBe(3 * 24 * 3600_000);
   });
 
+  it("tickets and PagerDuty write-back (issue 29): a token without PAGERDUTY_FROM, or the resolve without a token, is a problem", async () => {
+    const missingFrom = await loadNodeConfig({ PAGERDUTY_API_TOKEN: "pd-key-1234567890" });
+    expect(missingFrom.ok).toBe(false);
+    if (!missingFrom.ok) expect(missingFrom.problems.join("\n")).toContain("PAGERDUTY_API_TOKEN needs PAGERDUTY_FROM");
+    const resolveAlone = await loadNodeConfig({ CLAWOPS_PAGERDUTY_RESOLVE: "1" });
+    if (!resolveAlone.ok) expect(resolveAlone.problems.join("\n")).toContain("CLAWOPS_PAGERDUTY_RESOLVE=1 needs");
+    else expect.fail("CLAWOPS_PAGERDUTY_RESOLVE=1 alone was taken");
+    const loaded = await loadNodeConfig({
+      PAGERDUTY_API_TOKEN: "pd-key-1234567890",
+      PAGERDUTY_FROM: "oncall@example.com",
+      CLAWOPS_PAGERDUTY_RESOLVE: "1",
+      JIRA_BASE_URL: "https://acme.atlassian.example",
+      JIRA_EMAIL: "oncall@example.com",
+      JIRA_API_TOKEN: "jira-token",
+      JIRA_PROJECT: "OPS",
+      CLAWOPS_TICKET_LINK_DAYS: "30",
+    });
+    if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
+    const settings = controlPlaneSettings(loaded.config, { info() {}, warn() {}, error() {} });
+    expect(settings.pagerduty).toMatchObject({ token: "pd-key-1234567890", from: "oncall@example.com", resolve: true });
+    expect(settings.bundles?.tickets.jira).toMatchObject({ project: "OPS", issueType: "Task" });
+    expect(settings.bundles?.ticketKeepMs).toBe(30 * 24 * 3600_000);
+  });
+
   it("`npm start` refuses to start listing every problem, and exits 1", async () => {
     const r = await run(MAIN, [], { CLAWOPS_PORT: "-1", LOG_LEVEL: "chatty", SLACK_APP_TOKEN: "xapp-1-abc" });
     expect(r.code).toBe(1);

@@ -140,6 +140,25 @@ describe("numbered schema migrations on node:sqlite", () => {
     expect((await store.getIncident("inc_1"))?.title).toBe("node-1 down");
     // Migration 5's columns (the live header, grouping, counts) take writes too.
     expect((await store.countIncident("inc_1", { alerts: 2 }, 3500))?.counts).toMatchObject({ alerts: 2, triages: 1 });
+    // Migration 7's tickets take writes: one open ticket per host and finding, linked to the incident.
+    const ticket = {
+      id: "tkt_1",
+      incidentId: "inc_1",
+      system: "jira" as const,
+      key: "OPS-1",
+      url: null,
+      host: "node-1",
+      finding: "token-drift",
+      state: "open" as const,
+      openedAt: 3600,
+      openedBy: "U1",
+      updatedAt: 3600,
+      bundleId: null,
+      keptUntil: null,
+    };
+    await store.insertTicket(ticket);
+    expect((await store.insertTicket({ ...ticket, id: "tkt_2", key: "OPS-2" })).id).toBe("tkt_1");
+    expect((await store.incidentTickets("inc_1")).map((t) => t.key)).toEqual(["OPS-1"]);
     // The audit log is still append-only after the migration.
     expect(() => store.db.exec("DELETE FROM audit_log")).toThrow(/append-only/);
     store.close();

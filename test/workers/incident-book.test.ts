@@ -2,6 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
+// The Worker's main module defines the Durable Object classes: until it is loaded, a call to the
+// directory object waits for a class that never comes (the test times out).
+import "../../src/worker/index.ts";
 
 /**
  * The incident records on Workers (issue 29, item 1): the directory Durable Object's SQLite,

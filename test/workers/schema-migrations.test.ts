@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { SqlRecoveryStore } from "../../src/adapters/sql/recovery-store.ts";
+import { RECOVERY_MIGRATIONS, SqlRecoveryStore } from "../../src/adapters/sql/recovery-store.ts";
 import { STATE_MIGRATIONS } from "../../src/adapters/sql/state-store.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "../../src/worker/do-sql-store.ts";
 import { A3938BF_RECOVERY_SCHEMA, A3938BF_STATE_SCHEMA } from "../support/schema-a3938bf.ts";
@@ -49,9 +49,7 @@ describe("numbered schema migrations in a Durable Object", () => {
           .exec<{ schema: string; id: number }>("SELECT schema, id FROM schema_migrations ORDER BY schema, id")
           .toArray();
       expect(ledger()).toEqual([
-        { schema: "recovery", id: 1 },
-        { schema: "recovery", id: 2 },
-        { schema: "recovery", id: 3 },
+        ...RECOVERY_MIGRATIONS.migrations.map((m) => ({ schema: "recovery", id: m.id })),
         ...STATE_MIGRATIONS.migrations.map((m) => ({ schema: "state", id: m.id })),
       ]);
       expect(await store.getHost("node-1")).toMatchObject({ agentVersion: "0.9.0", tags: ["edge"] });
@@ -59,9 +57,11 @@ describe("numbered schema migrations in a Durable Object", () => {
       expect(await recovery.getConfirmation("conf_1")).toMatchObject({ offersDrain: false });
       // The incident records a3938bf did not have.
       expect(await store.listIncidents({})).toEqual([]);
+      // Nor its tickets (state migration 7).
+      expect(await store.findOpenTicket("node-1", "token-drift")).toBeNull();
       // The next construction applies nothing.
       new DurableObjectSqlStore(state.storage);
-      expect(ledger()).toHaveLength(3 + STATE_MIGRATIONS.migrations.length);
+      expect(ledger()).toHaveLength(RECOVERY_MIGRATIONS.migrations.length + STATE_MIGRATIONS.migrations.length);
     });
   });
 

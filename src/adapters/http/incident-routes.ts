@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { requireBook, requireIncident } from "../../core/incidents/record.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
+import { postmortemOf } from "../../core/tickets/draft.ts";
 
 /**
  * The incident records as JSON, what `clawops incidents --json` and `clawops incident <id>
@@ -17,6 +18,12 @@ export function incidentRoutes(app: Hono, deps: CoreDeps): void {
   app.get("/api/console/incidents/:id", async (c) => {
     const incident = await requireIncident(deps, c.req.param("id"));
     const timeline = await requireBook(deps).incidentTimeline(incident.id);
-    return c.json({ ok: true, incident, timeline });
+    const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
+    return c.json({ ok: true, incident, timeline, tickets });
+  });
+  // `clawops postmortem <id> --md`: the draft, as `/openclaw postmortem <id>` posts it (issue 29, item 8).
+  app.get("/api/console/incidents/:id/postmortem", async (c) => {
+    const { filename, markdown } = await postmortemOf(deps, c.req.param("id"));
+    return c.json({ ok: true, filename, markdown });
   });
 }

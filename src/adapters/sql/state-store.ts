@@ -9,6 +9,7 @@ import type {
   Snooze,
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
@@ -18,6 +19,7 @@ import {
   SqlIncidentBook,
 } from "./incident-book.ts";
 import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
+import { SqlTicketBook, TICKET_BOOK_MIGRATION } from "./ticket-book.ts";
 
 /**
  * The state every runtime keeps (hosts, enrollment codes, incidents, jobs) in SQLite: one
@@ -92,6 +94,7 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
       },
     },
     { id: 6, name: "findings snoozed on hosts", up: SNOOZES_MIGRATION },
+    { id: 7, name: "incident tickets and their links", up: TICKET_BOOK_MIGRATION },
   ],
 };
 
@@ -123,6 +126,29 @@ export class SqlStateStore implements Store {
     this.driver = driver;
     applyMigrations(driver, STATE_MIGRATIONS, { transaction: driver.transaction, now, where: driver.name });
     this.book = new SqlIncidentBook(driver);
+    this.tickets = new SqlTicketBook(driver);
+  }
+
+  /** The incidents' tickets (ticket-book.ts: their schema and queries, in one place). */
+  private readonly tickets: SqlTicketBook;
+
+  insertTicket(ticket: IncidentTicket): Promise<IncidentTicket> {
+    return this.tickets.insertTicket(ticket);
+  }
+  getTicket(id: string): Promise<IncidentTicket | null> {
+    return this.tickets.getTicket(id);
+  }
+  findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
+    return this.tickets.findOpenTicket(host, finding);
+  }
+  incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
+    return this.tickets.incidentTickets(incidentId);
+  }
+  linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number): Promise<void> {
+    return this.tickets.linkTicket(incidentId, ticketId, kind, at);
+  }
+  updateTicket(id: string, patch: TicketPatch): Promise<IncidentTicket | null> {
+    return this.tickets.updateTicket(id, patch);
   }
 
   openIncident(incident: Incident, key: string): Promise<Incident> {

@@ -42,6 +42,8 @@ export interface IncomingAlert {
   labels: Record<string, string>;
   /** PagerDuty only: the incident title and service name, searched for a host. */
   texts?: { title: string; service: string | null };
+  /** PagerDuty only: the PagerDuty incident, for the note and resolve written back (tickets/pagerduty.ts). */
+  pagerduty?: { id: string; number: number | null; url: string | null };
 }
 
 const labelMap = z.record(z.string(), z.string());
@@ -199,5 +201,6 @@ export function alertFromPagerDuty(payload: z.infer<typeof PagerDutyPayloadSchem
     identity: event.event_type === "incident.triggered" ? incident.id : `${incident.id}@${event.id}`,
     labels: {},
     texts: { title: incident.title, service },
+    pagerduty: { id: incident.id, number: incident.number ?? null, url: incident.html_url ?? null },
   };
 }

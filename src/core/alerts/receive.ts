@@ -12,6 +12,7 @@ import { noteTimeline } from "../incidents/record.ts";
 import { incidentChannelFor } from "../incidents/routing.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { HostRecord } from "../ports/store.ts";
+import { linkPagerDutyIncidents } from "../tickets/pagerduty.ts";
 import { mapAlertToHost } from "./host-map.ts";
 import { type IncomingAlert, SOURCE_ACTOR } from "./payloads.ts";
 import { type AlertTriageNote, renderAlertFired, renderAlertResolved } from "./render.ts";
@@ -250,6 +251,12 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): 
   }
   // Not started: the rate limit is not spent, so the next alert on this host may triage.
   if (raised.triage === "failed") await claims.release(triageClaim);
+  // A PagerDuty incident is remembered on the record: the triage's note goes to it (issue 29, item 7).
+  await linkPagerDutyIncidents(
+    deps,
+    host,
+    fresh.flatMap((a) => (a.pagerduty ? [a.pagerduty] : [])),
+  );
   deps.logger.info("alert fired", {
     host,
     source: first.source,

@@ -24,6 +24,9 @@ export const MUTATING_ACTIONS = [
   "resolve",
   // `/openclaw snooze <host> <finding> …` (and the Snooze buttons): mutes a finding's incidents on a host.
   "snooze",
+  // `/openclaw ticket <incident> new|renew`, the Open ticket button, `postmortem <incident> --ticket`:
+  // writes to the team's tracker in clawops' name.
+  "ticket",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

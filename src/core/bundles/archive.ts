@@ -83,3 +83,9 @@ export async function verifyArchive(zip: Uint8Array): Promise<{ manifest: Manife
   }
   return { manifest, problems };
 }
+
+/** The named files of an archive as text (a file not in it is left out); only those are inflated. */
+export function readArchiveFiles(zip: Uint8Array, names: readonly string[]): Record<string, string> {
+  const files = unzipSync(zip, { filter: (f) => names.includes(f.name) });
+  return Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, new TextDecoder().decode(bytes)]));
+}

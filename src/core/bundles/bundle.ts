@@ -4,6 +4,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { LiveMessage } from "../chat/live-message.ts";
 import { classifyResults } from "../classify/classify.ts";
 import { incidentThread } from "../incidents/pipeline.ts";
+import { noteTimeline } from "../incidents/record.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { createJob } from "../jobs/create.ts";
 import { mergeResults } from "../jobs/results.ts";
@@ -14,6 +15,7 @@ import type { CoreDeps, HostJob } from "../ports/deps.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
 import type { JobOutcome } from "../ports/transport.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
+import { keepBundle, ticketKeepMs } from "./keep.ts";
 import {
   type BundleFile,
   renderBundleEnd,
@@ -272,6 +274,12 @@ async function scanAndPack(
   const refuse = async (hits: SecretHit[]): Promise<BundleOutcome> => {
     const reason = `the control plane's second scan still found ${hits.length} possible secret(s) after host redaction — ${describeHits(hits)}. Nothing was stored, uploaded or attached.`;
     logger.warn("bundle refused by second scan", { ...run.log, hits: hits.length, where: describeHits(hits) });
+    await noteTimeline(deps, job.host, {
+      actor: job.user,
+      kind: "bundle",
+      text: `bundle refused: the second scan found ${hits.length} possible secret(s) (${describeHits(hits)}); nothing stored`,
+      ref: job.id,
+    });
     await run.progress(renderBundleEnd(job.host, { kind: "refused", reason }));
     await run.finish("rejected", `bundle refused: ${reason}`);
     return { status: "refused", reason };
@@ -323,6 +331,12 @@ async function storeAndPost(run: BundleRun, packed: PackedBundle): Promise<strin
       ms: Math.round(clock.now() - run.started),
     }),
   );
+  await noteTimeline(deps, job.host, {
+    actor: job.user,
+    kind: "bundle",
+    text: `bundle ${bundleId} stored (${built.manifest.complete ? "complete" : "INCOMPLETE"}, ${Math.round(built.zip.byteLength / 1024)} KiB, kept until ${new Date(packed.expiresAt).toISOString().slice(0, 10)})`,
+    ref: bundleId,
+  });
   const summaryMessage = await run.post(renderNotice(packed.summary));
   // The summary is the job's result message: `clawops bundle` and the console follow it.
   await store.updateJob(job.id, { resultTs: summaryMessage.ts });
@@ -337,42 +351,111 @@ async function storeAndPost(run: BundleRun, packed: PackedBundle): Promise<strin
         bytes: built.zip,
         initialComment: `Repro bundle \`${bundleId}\` (${built.manifest.complete ? "complete" : "INCOMPLETE"}; manifest.json inside lists each file's SHA-256).`,
       });
+      await noteTimeline(deps, job.host, {
+        actor: job.user,
+        kind: "bundle",
+        text: `bundle ${bundleId} uploaded to the thread as ${filename}`,
+        ref: bundleId,
+      });
     } catch (err) {
       logger.warn("bundle upload failed", { ...run.log, err: String(err) });
+      await noteTimeline(deps, job.host, {
+        actor: job.user,
+        kind: "bundle",
+        text: `bundle ${bundleId} not uploaded to the thread: ${String(err).slice(0, 200)}`,
+        ref: bundleId,
+      });
       await run.post(renderUploadFailed(String(err)));
     }
   }
   return filename;
 }
 
-/** Attaches the bundle to each requested ticket, with retries, and posts one note per ticket. */
+/**
+ * Attaches the bundle to each requested ticket, with retries, and posts one note per ticket. A
+ * GitHub issue gets a link, not the file: that link and the bundle are kept as long as a ticket
+ * needs them (CLAWOPS_TICKET_LINK_DAYS, renewable from the thread), not the link's usual days.
+ */
 async function deliverToTickets(run: BundleRun, packed: PackedBundle, filename: string): Promise<void> {
   const { deps, job, opts, services } = run;
   const retry = services.retry ?? { attempts: 3, baseMs: 1_000 };
   const ticketNotes: string[] = [];
+  let kept: { link: string; keptUntil: number } | null = null;
   for (const ticket of opts.tickets) {
     const label = ticketLabel(ticket);
     let tries = 0;
     try {
+      if (ticket.system === "github" && !kept) {
+        const now = deps.clock.now();
+        kept = await keepBundle(services, packed.bundleId, now + ticketKeepMs(services), now, packed.built.zip);
+      }
+      const link = ticket.system === "github" && kept ? kept.link : packed.link;
       const r = await withRetry(retry.attempts, retry.baseMs, (attempt) => {
         tries = attempt;
         return deliverToTicket(
           opts.ticketConfig ?? services.tickets,
           ticket,
-          { filename, bytes: packed.built.zip, summary: packed.summary, link: packed.link },
+          {
+            filename,
+            bytes: packed.built.zip,
+            summary: withoutDownloadLine(packed.summary),
+            link,
+            ...(kept ? { linkExpiresAt: kept.keptUntil } : {}),
+          },
           services.fetch,
         );
       });
       ticketNotes.push(`✅ ${label}${r.url ? ` (${r.url})` : ""}`);
+      await recordTicketDelivery(run, ticket, packed.bundleId, ticket.system === "github" ? kept : null);
     } catch (err) {
       const message = errorMessage(err);
       deps.logger.warn("ticket delivery failed", { ...run.log, ticket: label, err: message });
       ticketNotes.push(
         `❌ ${label}: ${message} (after ${tries} ${tries === 1 ? "try" : "tries"}; the bundle is kept, retry with \`/openclaw bundle ${job.host} --ticket ${label}\`)`,
       );
+      await noteTimeline(deps, job.host, {
+        actor: job.user,
+        kind: "ticket",
+        text: `bundle ${packed.bundleId} not delivered to ${label}: ${message.slice(0, 300)}`,
+        ref: ticket.record ?? null,
+      });
     }
   }
   if (ticketNotes.length) await run.post(renderTicketNotes(ticketNotes));
+}
+
+/** The summary without its own download line: a ticket gets the link it keeps (or the file). */
+function withoutDownloadLine(summary: string): string {
+  return summary
+    .split("\n")
+    .filter((l) => !l.startsWith("Download (expires "))
+    .join("\n");
+}
+
+/** The timeline's line for a delivery, and the incident ticket's record learns its bundle. */
+async function recordTicketDelivery(
+  run: BundleRun,
+  ticket: TicketRef,
+  bundleId: string,
+  kept: { keptUntil: number } | null,
+): Promise<void> {
+  const { deps, job } = run;
+  const until = kept ? `, its link kept until ${new Date(kept.keptUntil).toISOString().slice(0, 10)}` : "";
+  await noteTimeline(deps, job.host, {
+    actor: job.user,
+    kind: "ticket",
+    text: `bundle ${bundleId} ${ticket.system === "jira" ? "attached to" : "linked in"} ${ticketLabel(ticket)}${until}`,
+    ref: ticket.record ?? bundleId,
+  });
+  if (ticket.record && deps.store.updateTicket) {
+    await deps.store
+      .updateTicket(ticket.record, {
+        bundleId,
+        keptUntil: kept?.keptUntil ?? null,
+        updatedAt: deps.clock.now(),
+      })
+      .catch((err) => deps.logger.warn("ticket record not updated", { ...run.log, err: errorMessage(err) }));
+  }
 }
 
 type File = BundleFile;

@@ -16,7 +16,14 @@ import type { TicketConfig, TicketRef } from "../ports/bundles.ts";
 export function ticketConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TicketConfig {
   const config: TicketConfig = {};
   if (env.JIRA_BASE_URL && env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
-    config.jira = { baseUrl: env.JIRA_BASE_URL, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN };
+    config.jira = {
+      baseUrl: env.JIRA_BASE_URL,
+      email: env.JIRA_EMAIL,
+      apiToken: env.JIRA_API_TOKEN,
+      // Where `ticket <incident> new jira` opens issues (issue 29, item 6).
+      ...(env.JIRA_PROJECT?.trim() ? { project: env.JIRA_PROJECT.trim() } : {}),
+      ...(env.JIRA_ISSUE_TYPE?.trim() ? { issueType: env.JIRA_ISSUE_TYPE.trim() } : {}),
+    };
   }
   if (env.GITHUB_TOKEN) {
     config.github = {
@@ -43,7 +50,16 @@ export function ticketLabel(t: TicketRef): string {
   return t.system === "jira" ? t.key : t.label;
 }
 
-export type TicketDelivery = { filename: string; bytes: Uint8Array; summary: string; link: string };
+export type TicketDelivery = {
+  filename: string;
+  bytes: Uint8Array;
+  summary: string;
+  link: string;
+  /** Until when `link` works (a ticket's link is kept long: bundles/keep.ts). */
+  linkExpiresAt?: number;
+  /** The file's type (default application/zip; the postmortem is text/markdown). */
+  contentType?: string;
+};
 
 export async function deliverToTicket(
   config: TicketConfig,
@@ -59,7 +75,11 @@ export async function deliverToTicket(
         "Jira is not configured (JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN).",
       );
     const form = new FormData();
-    form.append("file", new Blob([d.bytes as Uint8Array<ArrayBuffer>], { type: "application/zip" }), d.filename);
+    form.append(
+      "file",
+      new Blob([d.bytes as Uint8Array<ArrayBuffer>], { type: d.contentType ?? "application/zip" }),
+      d.filename,
+    );
     const url = `${jira.baseUrl.replace(/\/+$/, "")}/rest/api/3/issue/${encodeURIComponent(ticket.key)}/attachments`;
     const res = await call(doFetch, url, {
       method: "POST",
@@ -90,14 +110,17 @@ export async function deliverToTicket(
       "x-github-api-version": "2022-11-28",
       "content-type": "application/json",
     },
-    body: JSON.stringify({ body: `${d.summary}\n\nRepro bundle (expiring link): ${d.link}` }),
+    body: JSON.stringify({
+      body: `${d.summary}\n\nRepro bundle (${d.linkExpiresAt ? `link valid until ${new Date(d.linkExpiresAt).toISOString().slice(0, 10)}; renew it from the incident thread` : "expiring link"}): ${d.link}`,
+    }),
   });
   await expectOk(res, `GitHub comment on ${repo}#${ticket.number}`);
   const body = (await res.json().catch(() => null)) as { html_url?: unknown } | null;
   return typeof body?.html_url === "string" ? { url: body.html_url } : {};
 }
 
-async function call(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+/** One request to a ticket system; a network failure is `ticket_unreachable` (retried by withRetry). */
+export async function call(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
   try {
     return await doFetch(url, init);
   } catch (err) {
@@ -117,7 +140,8 @@ export class TicketHttpError extends ClawopsError {
   }
 }
 
-async function expectOk(res: Response, what: string): Promise<void> {
+/** Throws TicketHttpError (with Retry-After) unless the answer is 2xx. */
+export async function expectOk(res: Response, what: string): Promise<void> {
   if (res.ok) return;
   const text = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
   const header = res.headers.get("retry-after")?.trim() ?? "";
@@ -129,6 +153,13 @@ async function expectOk(res: Response, what: string): Promise<void> {
       ? Math.max(0, date - Date.now())
       : null;
   throw new TicketHttpError(`${what} failed: HTTP ${res.status}${text ? ` ${text}` : ""}`, res.status, retryAfterMs);
+}
+
+/** A 429, or GitHub's secondary rate limit (403 with Retry-After): the request was refused, not done. */
+function isRateLimit(err: unknown): boolean {
+  return (
+    err instanceof TicketHttpError && (err.httpStatus === 429 || (err.httpStatus === 403 && err.retryAfterMs !== null))
+  );
 }
 
 /** Longest Retry-After worth waiting for inside a bundle job; a longer one fails the delivery now. */
@@ -143,8 +174,7 @@ export const MAX_TICKET_RETRY_AFTER_MS = 60_000;
  */
 export function ticketRetryDelay(err: unknown, backoffMs: number): number | null {
   if (err instanceof TicketHttpError) {
-    const rateLimited = err.httpStatus === 429 || (err.httpStatus === 403 && err.retryAfterMs !== null);
-    if (rateLimited) {
+    if (isRateLimit(err)) {
       const wait = err.retryAfterMs ?? backoffMs;
       return wait <= MAX_TICKET_RETRY_AFTER_MS ? Math.max(wait, 0) : null;
     }
@@ -156,19 +186,23 @@ export function ticketRetryDelay(err: unknown, backoffMs: number): number | null
 /**
  * Tries up to `attempts` times: exponential backoff (base, 2×base, …) after a network error or
  * a 5xx, the server's Retry-After after a rate limit, no retry after any other error.
- * `fn` gets the attempt number, so a caller can say how many tries were made.
+ * `fn` gets the attempt number, so a caller can say how many tries were made. `rateLimitsOnly`:
+ * only a rate limit is retried (a create the server refused before doing it); after a 5xx or a
+ * lost connection the ticket may exist already, and a second try could open a second one.
  */
 export async function withRetry<T>(
   attempts: number,
   baseMs: number,
   fn: (attempt: number) => Promise<T>,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  rateLimitsOnly = false,
 ): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn(i);
     } catch (err) {
-      const wait = i < attempts ? ticketRetryDelay(err, baseMs * 2 ** (i - 1)) : null;
+      const retryable = !rateLimitsOnly || isRateLimit(err);
+      const wait = i < attempts && retryable ? ticketRetryDelay(err, baseMs * 2 ** (i - 1)) : null;
       if (wait === null) throw err;
       await sleep(wait);
     }

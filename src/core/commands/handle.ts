@@ -24,6 +24,7 @@ import { handleHostLifecycle } from "./host-lifecycle.ts";
 import { incidentCommand, incidentsCommand, snoozeCommand, snoozesCommand } from "./incidents.ts";
 import { parseCommand } from "./parse.ts";
 import { handleRecoveryCommand } from "./recovery.ts";
+import { ticketCommand } from "./tickets.ts";
 
 /** How long a request identity is remembered: twice Slack's five-minute signature window. */
 const REQUEST_MEMORY_MS = 10 * 60_000;
@@ -152,6 +153,9 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return snoozeCommand(deps, req, command);
     case "snoozes":
       return snoozesCommand(deps);
+    case "ticket":
+    case "postmortem":
+      return ticketCommand(deps, req, command);
   }
 }
 

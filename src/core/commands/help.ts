@@ -83,6 +83,16 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     usage: "/openclaw snoozes",
     summary: "The snoozes that hold: host, finding, until when, who set it, what each muted.",
   },
+  {
+    usage: "/openclaw ticket <incident> new [jira|github]",
+    summary:
+      "Open a ticket with the incident's summary, findings, timeline and bundle, or comment on the one already open for the same host and top finding (authorized); `ticket <incident> renew` keeps its bundle link longer.",
+  },
+  {
+    usage: "/openclaw postmortem <incident> [--ticket]",
+    summary:
+      "A postmortem draft in Markdown, written from the record, posted to the incident's thread (`--ticket`: attached to its ticket too).",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",
@@ -96,13 +106,25 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
   { usage: "/openclaw help", summary: "Show this help." },
 ];
 
+/** Slack's cap on a section's text (messages/build.ts `section` clips there). */
+const HELP_SECTION_CHARS = 3000;
+
 export function renderHelp(): Message {
   const lines = COMMAND_HELP.map((c) => `\`${c.usage}\`\n      ${c.summary}`);
+  // A section holds at most 3,000 characters (Slack's cap, build.ts clips there): the commands
+  // fill as many sections as they need, so none is cut off.
+  const chunks: string[] = [];
+  for (const line of lines) {
+    const last = chunks.length - 1;
+    if (last >= 0 && (chunks[last] as string).length + 1 + line.length <= HELP_SECTION_CHARS) {
+      chunks[last] = `${chunks[last]}\n${line}`;
+    } else chunks.push(line);
+  }
   return {
     text: "clawops commands",
     parts: [
       section("*clawops*: per-layer triage for OpenClaw gateways. Every answer is a health matrix, never one boolean."),
-      section(lines.join("\n")),
+      ...chunks.map((chunk) => section(chunk)),
       context("Host names are the names given at `clawops-agent enroll --host`. See `/openclaw hosts`."),
     ],
   };

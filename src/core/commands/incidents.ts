@@ -10,6 +10,7 @@ import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { resolvePagerDuty } from "../tickets/pagerduty.ts";
 
 /** How many incidents `incidents` lists. */
 const LIST_LIMIT = 25;
@@ -36,7 +37,8 @@ export async function incidentCommand(
   const book = requireBook(deps);
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
-    return { ack: renderIncident(incident, await book.incidentTimeline(incident.id)) };
+    const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
+    return { ack: renderIncident(incident, await book.incidentTimeline(incident.id), tickets) };
   }
   // Unknown ids are refused before authorization, so the error says what is wrong.
   await requireIncident(deps, command.id);
@@ -49,7 +51,13 @@ export async function incidentCommand(
     command.action === "ack" ? "acknowledged" : "resolved",
     req.user,
   );
+  // Issue 29, item 7: with CLAWOPS_PAGERDUTY_RESOLVE, the PagerDuty incident it came from is resolved too.
+  const pagerduty =
+    command.action === "resolve" && deps.pagerduty?.resolve
+      ? { later: () => resolvePagerDuty(deps, moved, req.user) }
+      : {};
   return {
+    ...pagerduty,
     ack: renderNotice(
       command.action === "ack"
         ? `You own incident \`${moved.id}\` (${moved.hosts.join(", ")}) now.`

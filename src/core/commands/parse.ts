@@ -3,6 +3,7 @@ import { FINDING_ID, INCIDENT_ID } from "../messages/buttons.ts";
 import type { Command, FleetSelector, HostsFilter } from "../requests/command.ts";
 import { HOST_GLOB, normalizeHostName, normalizeTag, TAG, truncate } from "../vocabulary/hosts.ts";
 import { parseRecoveryCommand } from "./recovery-parse.ts";
+import { parseTicketCommand } from "./ticket-parse.ts";
 
 export function parseCommand(text: string): Command {
   const words = text.trim().split(/\s+/).filter(Boolean);
@@ -71,6 +72,10 @@ export function parseCommand(text: string): Command {
     }
     case "upgrade-agent":
       return parseUpgradeAgent(rest);
+    // Issue 29, items 6 and 8: tickets and the postmortem draft (ticket-parse.ts).
+    case "ticket":
+    case "postmortem":
+      return parseTicketCommand(sub.toLowerCase(), rest);
     default: {
       const recovery = parseRecoveryCommand(sub ?? "", rest);
       if (recovery) return recovery;

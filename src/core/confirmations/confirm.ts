@@ -2,6 +2,7 @@ import type { MutatingStep } from "../../contract/approval.ts";
 import { MAX_APPROVAL_TTL_MS } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
 import type { MutatingAction } from "../authz/authz.ts";
+import { noteTimeline } from "../incidents/record.ts";
 import { actions, context, section } from "../messages/build.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -84,6 +85,12 @@ export async function requestConfirmation(
     offersDrain: req.offerDrain ?? false,
   };
   await deps.recovery.store.insertConfirmation(c);
+  await noteTimeline(deps, c.host, {
+    actor: c.requestedBy,
+    kind: "approval",
+    text: `asked for approval of \`${c.step}\` on ${c.host} (expires in ${Math.round(ttlMs / 60_000)} min)`,
+    ref: c.job,
+  });
   return postConfirmation(deps, c, req.summary, { offerDrain: req.offerDrain ?? false });
 }
 

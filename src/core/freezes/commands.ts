@@ -15,6 +15,7 @@ import { endMaintenance, isMaintenanceReason } from "./maintenance.ts";
 import { renderUnfreezeNotice } from "./render.ts";
 import { liftRule, renderFreezeExtended } from "./render-policy.ts";
 import { cancelScheduled } from "./schedule.ts";
+import { freezeTarget, frozeLine, noteFreeze } from "./timeline.ts";
 
 /** The freeze commands: freeze now, extend, unfreeze (a scheduled one: schedule.ts). */
 
@@ -42,6 +43,7 @@ export async function freezeCommand(
   };
   await deps.recovery.store.putFreeze(record);
   deps.logger.info("freeze placed", { target: record.target, owner: record.owner, expiresAt: record.expiresAt });
+  await noteFreeze(deps, record.target, req.user, frozeLine(record));
   return {
     ack: renderNotice(
       `🧊 Froze ${command.target === FREEZE_ALL ? "*the whole fleet*" : `*${command.target}*`} until ${new Date(record.expiresAt).toISOString().slice(0, 16).replace("T", " ")} UTC. Notices go to the incident thread${deps.recovery.announceChannels.length ? " and the announcement channels" : ""}.`,
@@ -77,6 +79,7 @@ export async function unfreezeCommand(
   const removed = await deps.recovery.store.removeFreeze(target, existing.createdAt);
   if (!removed)
     throw new ClawopsError("not_frozen", `The freeze of \`${target}\` was lifted meanwhile.`, { status: 409 });
+  await noteFreeze(deps, target, req.user, `lifted the freeze of ${freezeTarget(target)} (${removed.reason})`);
   const next = (await deps.recovery.store.listScheduledFreezes()).find(
     (s) => s.target === target && s.stage !== "started",
   );
@@ -133,6 +136,12 @@ export async function extendFreezeCommand(
   await deps.recovery.store.putFreeze(updated);
   deps.logger.info("freeze extended", { target: updated.target, by: actor.user, expiresAt: updated.expiresAt });
   const until = updated.auto ? `it lifts ${liftRule(updated.auto)}` : `it lasts until ${iso(updated.expiresAt)}`;
+  await noteFreeze(
+    deps,
+    command.target,
+    actor.user,
+    `extended the freeze of ${freezeTarget(command.target)}: ${until}`,
+  );
   return {
     ack: renderNotice(`⏳ Extended the freeze of *${command.target}*: ${until}. Said where it was announced.`),
     later: () => postToNotices(deps, updated, renderFreezeExtended(updated, actor.user)),

@@ -11,6 +11,7 @@ import { isAutoFreeze, liftedHealthy } from "./auto-freeze.ts";
 import { endMaintenance } from "./maintenance.ts";
 import { renderExpiryNotice, renderFreezeNotice } from "./render.ts";
 import { renderAutoAllClear, renderAutoCapNotice } from "./render-policy.ts";
+import { freezeTarget, noteFreeze } from "./timeline.ts";
 
 export async function activeFreezes(store: RecoveryStore, now: number): Promise<FreezeRecord[]> {
   return (await store.listFreezes()).filter((f) => f.expiresAt > now);
@@ -97,6 +98,14 @@ export async function expireFreezes(
         : `freeze by ${removed.owner} expired (${removed.reason})`,
       ref: null,
     });
+    await noteFreeze(
+      deps,
+      removed.target,
+      "clawops",
+      healthy
+        ? `automatic freeze of ${freezeTarget(removed.target)} lifted: healthy long enough`
+        : `freeze of ${freezeTarget(removed.target)} by ${removed.owner} expired (${removed.reason})`,
+    );
     const notice = isAutoFreeze(removed)
       ? healthy
         ? renderAutoAllClear(removed, removed.expiresAt)

@@ -12,6 +12,7 @@ import type { HostRecord } from "../ports/store.ts";
 import { globMatches } from "../vocabulary/hosts.ts";
 import { AUTO_FREEZE_OWNER, autoFreezeEnd, isAutoFreeze } from "./auto-freeze.ts";
 import { renderAutoFreezeNotice } from "./render-policy.ts";
+import { noteFreeze } from "./timeline.ts";
 
 /**
  * The freeze policy (CLAWOPS_FREEZE_POLICY): which held watch transitions freeze a host
@@ -174,6 +175,13 @@ export async function applyFreezePolicy(
   });
   deps.logger.info("automatic freeze placed", { host: t.host, rule: rule.name, findings: findings.join(",") });
   await announceAutoFreeze(rdeps, record, channel, thread);
+  // After the announcement: with no thread yet, it raised the incident this goes on.
+  await noteFreeze(
+    deps,
+    t.host,
+    AUTO_FREEZE_OWNER,
+    `automatic freeze by the policy's rule "${rule.name}" (${findings.join(", ")})`,
+  );
   return "frozen";
 }
 

@@ -14,6 +14,7 @@ import { FREEZE_ALL, MAX_SCHEDULE_AHEAD_MS } from "../vocabulary/freezes.ts";
 import { postToNotices } from "./freezes.ts";
 import { endMaintenance } from "./maintenance.ts";
 import { renderScheduledFreeze, type ScheduledMoment } from "./render-policy.ts";
+import { freezeTarget, noteFreeze } from "./timeline.ts";
 
 /**
  * Scheduled maintenance freezes: `/openclaw freeze node-3 at 14:00 for 30m <reason>`. Stored
@@ -66,6 +67,12 @@ export async function scheduleFreeze(
   };
   await deps.recovery.store.putScheduledFreeze(s);
   deps.logger.info("freeze scheduled", { target: s.target, owner: s.owner, startsAt, endsAt: s.endsAt });
+  await noteFreeze(
+    deps,
+    s.target,
+    req.user,
+    `scheduled a maintenance freeze of ${freezeTarget(s.target)} from ${iso(s.startsAt)} to ${iso(s.endsAt)}: ${s.reason}`,
+  );
   return {
     ack: renderNotice(
       `🗓️ Scheduled a maintenance freeze of ${label(s.target)} from ${iso(s.startsAt)} to ${iso(s.endsAt)}. It is announced now${s.stage === "scheduled" ? `, ${Math.round(warnLead(deps) / 60_000)} min before,` : ""} at its start and at its end${deps.recovery.announceChannels.length ? ", here and in the announcement channels" : " here"}. Cancel it before it starts with \`/openclaw unfreeze ${s.target}\`.`,
@@ -99,6 +106,12 @@ export async function cancelScheduled(deps: CoreDeps, actor: Actor, target: stri
       },
     );
   }
+  await noteFreeze(
+    deps,
+    target,
+    actor.user,
+    `cancelled the maintenance freeze of ${freezeTarget(target)} scheduled ${iso(removed.startsAt)}`,
+  );
   return {
     ack: renderNotice(
       `✖️ Cancelled the maintenance freeze of ${label(target)} scheduled ${iso(removed.startsAt)} to ${iso(removed.endsAt)}; nothing was frozen. The cancellation is announced where it was.`,
@@ -219,6 +232,12 @@ async function startScheduled(deps: CoreDeps, s: ScheduledFreeze, now: number): 
     detail: `maintenance freeze ${iso(s.startsAt)} to ${iso(s.endsAt)} started (${s.reason})`,
     ref: s.id,
   });
+  await noteFreeze(
+    deps,
+    s.target,
+    s.owner,
+    `maintenance freeze of ${freezeTarget(s.target)} started, until ${iso(s.endsAt)}: ${s.reason}`,
+  );
   const posted = await announceScheduled(deps, s, "start");
   await store.setFreezeNotices(s.target, s.startsAt, posted);
 }
@@ -244,6 +263,7 @@ async function endScheduled(deps: CoreDeps, s: ScheduledFreeze, now: number): Pr
     ref: s.id,
   });
   if (!removed) return false;
+  await noteFreeze(deps, s.target, "clawops", `maintenance freeze of ${freezeTarget(s.target)} by ${s.owner} ended`);
   await postToNotices(deps, removed, renderScheduledFreeze(s, "end", now));
   await endMaintenance(deps, removed);
   return true;

@@ -175,3 +175,47 @@ export async function moveIncident(
   });
   return moved;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Timeline entries the workflows write (issue 29, items 1 and 6-8): freezes, presses, approvals,
+// recovery steps, bundles, tickets, PagerDuty, postmortems. Logged, never thrown.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Appends to one incident's timeline, whatever its state: a ticket opened or a postmortem
+ * drafted after the resolve belongs to it too. Null when the store keeps no records or the
+ * write failed (logged).
+ */
+export async function noteIncidentEvent(
+  deps: RecordDeps,
+  incident: Incident | string,
+  entry: TimelineEntry,
+): Promise<Incident | null> {
+  const book = incidentBook(deps);
+  if (!book) return null;
+  const id = typeof incident === "string" ? incident : incident.id;
+  try {
+    const record = typeof incident === "string" ? await book.getIncident(incident) : incident;
+    if (!record) return null;
+    await append(deps, book, record, entry);
+    return record;
+  } catch (err) {
+    deps.logger.error("incident timeline not written", { incident: id, err: errorMessage(err) });
+    return null;
+  }
+}
+
+/** Appends to every open incident's timeline (a fleet-wide freeze); how many were written. */
+export async function noteOpenIncidents(deps: RecordDeps, entry: TimelineEntry): Promise<number> {
+  const book = incidentBook(deps);
+  if (!book) return 0;
+  let written = 0;
+  try {
+    for (const incident of await book.listIncidents({ open: true, limit: 500 })) {
+      if (await noteIncidentEvent(deps, incident, entry)) written++;
+    }
+  } catch (err) {
+    deps.logger.error("open incidents not listed for the timeline", { err: errorMessage(err) });
+  }
+  return written;
+}

@@ -1,7 +1,9 @@
-import { clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
+import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import { ago, clockTime, isoSeconds, mention } from "../messages/format.ts";
+import { incidentButton } from "../messages/incident-buttons.ts";
 import type { Message } from "../messages/model.ts";
 import type { Incident, IncidentEvent, IncidentState } from "../ports/incident-book.ts";
+import type { IncidentTicket } from "../ports/ticket-book.ts";
 
 /** `/openclaw incidents` and `/openclaw incident <id>` as chat, console and CLI show them. */
 
@@ -28,8 +30,12 @@ export function renderIncidentList(incidents: readonly Incident[], scope: "open"
   };
 }
 
-/** One incident: what, state, owner, and its timeline in order. */
-export function renderIncident(incident: Incident, timeline: readonly IncidentEvent[]): Message {
+/** One incident: what, state, owner, its tickets, its timeline in order, and *Open ticket*. */
+export function renderIncident(
+  incident: Incident,
+  timeline: readonly IncidentEvent[],
+  tickets: readonly Pick<IncidentTicket, "key" | "url" | "state">[] = [],
+): Message {
   const head = `${STATE_ICON[incident.state]} Incident ${incident.id}: ${incident.title}`;
   const facts = [
     `*State:* ${incident.state}`,
@@ -43,6 +49,11 @@ export function renderIncident(incident: Incident, timeline: readonly IncidentEv
         ]
       : []),
     ...(incident.channel ? [`*Thread:* <#${incident.channel}>`] : []),
+    ...(tickets.length
+      ? [
+          `*Tickets:* ${tickets.map((t) => `${t.url ? `<${t.url}|${escapeMrkdwn(t.key)}>` : escapeMrkdwn(t.key)}${t.state === "closed" ? " (closed)" : ""}`).join(", ")}`,
+        ]
+      : []),
   ];
   // Slack caps a section at 3,000 characters: the newest entries are the ones cut, with a count.
   const lines: string[] = [];
@@ -62,6 +73,8 @@ export function renderIncident(incident: Incident, timeline: readonly IncidentEv
       header(head),
       section(facts.join("\n")),
       section(lines.length ? `*Timeline*\n${lines.join("\n")}` : "*Timeline*\nNothing yet."),
+      actions("clawops_incident_actions", [incidentButton("ticket", incident.id)]),
+      context(`\`/openclaw postmortem ${incident.id}\` drafts its postmortem from this record.`),
     ],
   };
 }

@@ -131,7 +131,9 @@ export function incidentButton(move: IncidentMove, id: string, hosts: readonly s
 }
 
 /** What a press on a command button asks: the command text, or why it is refused. */
-export type ButtonCommand = { ok: true; text: string; host: string | null } | { ok: false; reason: string };
+export type ButtonCommand =
+  | { ok: true; text: string; host: string | null; incident?: string }
+  | { ok: false; reason: string };
 
 const INCIDENT_SHAPE = /^incident (\S+) (ack|resolve)$/;
 
@@ -151,7 +153,7 @@ export function commandFromButton(actionId: string, value: string | undefined): 
   if (move?.[1] && move[2]) {
     if (!INCIDENT_ID.test(move[1])) return refused("bad incident id");
     if (actionId !== `${RUN_ACTION_PREFIX}${move[2]}:${move[1]}`) return refused("action and value disagree");
-    return { ok: true, text: move[0], host: null };
+    return { ok: true, text: move[0], host: null, incident: move[1] };
   }
   const snooze = SNOOZE_SHAPE.exec(value ?? "");
   if (snooze?.[1] && snooze[2] && snooze[3]) {

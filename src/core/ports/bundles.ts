@@ -15,18 +15,29 @@ export interface BundleServices {
   ticketsByWorkspace?: Record<string, TicketConfig>;
   fetch?: typeof fetch;
   retry?: { attempts: number; baseMs: number };
+  /**
+   * How long a bundle delivered to a ticket is kept, and its link in a GitHub issue valid
+   * (CLAWOPS_TICKET_LINK_DAYS, default 90 days), renewable from the thread. Never shorter than
+   * the bundle's own retention.
+   */
+  ticketKeepMs?: number;
 }
 
 /** Where bundles are attached: Jira Cloud and GitHub issues (bundles/tickets.ts). */
 export type TicketConfig = {
-  jira?: { baseUrl: string; email: string; apiToken: string };
+  /** `project` and `issueType` (JIRA_PROJECT, JIRA_ISSUE_TYPE): where `ticket <incident> new jira` opens issues. */
+  jira?: { baseUrl: string; email: string; apiToken: string; project?: string; issueType?: string };
   /** `repo` is the default `owner/name` for a bare `#12`. */
   github?: { apiUrl: string; token: string; repo?: string };
 };
 
-export type TicketRef =
+export type TicketRef = (
   | { system: "jira"; key: string }
-  | { system: "github"; repo: string | null; number: number; label: string };
+  | { system: "github"; repo: string | null; number: number; label: string }
+) & {
+  /** The incident ticket record (ticket-book.ts) this delivery belongs to: it learns the bundle. */
+  record?: string;
+};
 
 /** Signs and checks expiring download links (bundles/signed-link.ts: HMAC-SHA256). */
 export interface LinkSigner {

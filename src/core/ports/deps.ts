@@ -4,6 +4,7 @@ import type { ChatPort } from "./chat.ts";
 import type { FleetFanout } from "./fleet.ts";
 import type { GroupingPolicy } from "./incident-book.ts";
 import type { Metrics } from "./metrics.ts";
+import type { PagerDutyServices } from "./pagerduty.ts";
 import type { RecoveryDeps } from "./recovery.ts";
 import type { JobRecord, Store } from "./store.ts";
 import type { HostTransport } from "./transport.ts";
@@ -64,6 +65,11 @@ export interface CoreDeps {
    * and SHA-256, for `/openclaw upgrade-agent` (core/fleet/upgrade.ts). Absent: upgrades refused.
    */
   agentRelease?: () => Promise<AgentRelease>;
+  /**
+   * PagerDuty's REST API, for incidents raised by a PagerDuty alert: a triage's summary as a
+   * note, and (opt-in) their resolve (tickets/pagerduty.ts). Absent: nothing is written back.
+   */
+  pagerduty?: PagerDutyServices;
 }
 
 /** The agent a control plane serves: what `upgrade-agent` asks hosts to move to. */

@@ -93,6 +93,18 @@ export const INCIDENT_EVENT_KINDS = [
   "grouped",
   "silence",
   "muted",
+  // What people and workflows did to it (issue 29, items 1 and 6-8): a freeze set, lifted or
+  // placed by the policy; a button pressed; a mutating step asked for, approved or refused; the
+  // recover runbook's steps and outcome; a bundle stored or uploaded; a ticket opened, commented
+  // or attached; a PagerDuty note or resolve; a postmortem drafted.
+  "freeze",
+  "button",
+  "approval",
+  "recover",
+  "bundle",
+  "ticket",
+  "pagerduty",
+  "postmortem",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 

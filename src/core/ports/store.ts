@@ -1,5 +1,6 @@
 import type { StepResult } from "../../contract/catalog.ts";
 import type { IncidentBook } from "./incident-book.ts";
+import type { TicketBook } from "./ticket-book.ts";
 import type { WatchRecord } from "./watch-record.ts";
 
 /** State: hosts, incident threads, jobs, request claims and the watch, behind one port. */
@@ -52,8 +53,11 @@ export type JobPatch = Partial<
   Pick<JobRecord, "status" | "threadTs" | "progressTs" | "resultTs" | "finishedAt" | "detail">
 >;
 
-/** The incident records (incident-book.ts) are optional: a store without them keeps threads only. */
-export interface Store extends Partial<IncidentBook> {
+/**
+ * The incident records (incident-book.ts) and their tickets (ticket-book.ts) are optional: a
+ * store without them keeps threads only.
+ */
+export interface Store extends Partial<IncidentBook>, Partial<TicketBook> {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */

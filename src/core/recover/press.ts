@@ -6,6 +6,7 @@ import { APPROVAL_TTL_MS, DRAIN_WAIT_MS, type PressDecision, STEP_ACTION } from 
 import { renderDecided, renderExpired, renderRefusal } from "../confirmations/render.ts";
 import type { ErrorCode } from "../errors.ts";
 import { freezesCovering, guardFrozen } from "../freezes/freezes.ts";
+import { noteTimeline } from "../incidents/record.ts";
 import { clip } from "../messages/build.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -52,6 +53,12 @@ export async function handleButtonPress(deps: CoreDeps, press: ButtonPress): Pro
       ref: c?.id ?? null,
     });
     if (c) {
+      await noteTimeline(deps, c.host, {
+        actor: press.actor.user,
+        kind: "approval",
+        text: `${press.decision.replace("_", " ")} \`${c.step}\` refused: ${reason}`,
+        ref: c.job,
+      });
       await deps.chat
         .postMessage({
           channel: c.channel,
@@ -169,6 +176,12 @@ async function recordDecision(deps: CoreDeps, press: ButtonPress, c: Confirmatio
     outcome: "ok",
     detail: `${approving ? `approved${whenDrained ? " once drained" : ""}` : "cancelled"} ${c.step} (job ${c.job})`,
     ref: c.id,
+  });
+  await noteTimeline(deps, c.host, {
+    actor: press.actor.user,
+    kind: "approval",
+    text: `${approving ? `approved${whenDrained ? " once drained" : ""}` : "cancelled"} \`${c.step}\` on ${c.host}`,
+    ref: c.job,
   });
   if (c.messageTs) {
     await deps.chat

@@ -4,6 +4,7 @@ import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { guardFrozen } from "../freezes/freezes.ts";
 import { requireHost, requireOnline } from "../hosts/lookup.ts";
+import { noteTimeline } from "../incidents/record.ts";
 import { clip } from "../messages/build.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -48,6 +49,12 @@ export async function startRecover(deps: CoreDeps, req: CommandRequest, hostName
       { status: 503 },
     );
   }
+  await noteTimeline(deps, host.name, {
+    actor: req.user,
+    kind: "recover",
+    text: `started the recovery runbook (run ${runId})`,
+    ref: runId,
+  });
   return {
     ack: renderNotice(
       `🛠️ Recovery of *${host.name}* started (run \`${runId}\`): six steps, live in the host's incident thread. The restart waits for your confirmation there.`,

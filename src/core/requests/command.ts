@@ -22,6 +22,10 @@ export type Command =
   | { kind: "snooze"; host: string; finding: string; for: SnoozeSpan }
   /** `snoozes`: the snoozes that hold. */
   | { kind: "snoozes" }
+  /** `ticket <id> new [jira|github]` opens (or comments on) its ticket; `ticket <id> renew` keeps its bundle link. */
+  | { kind: "ticket"; id: string; action: "new" | "renew"; system: "jira" | "github" | null }
+  /** `postmortem <id> [--ticket]`: the draft, posted to the thread (and attached to its ticket). */
+  | { kind: "postmortem"; id: string; ticket: boolean }
   | RecoveryCommand;
 
 /** How long a snooze holds: a duration, until the host's OpenClaw version changes, or lifted (`off`). */

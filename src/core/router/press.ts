@@ -1,7 +1,9 @@
 import { audit } from "../audit/audit.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { handleCommand } from "../commands/handle.ts";
+import { noteIncidentEvent, noteTimeline } from "../incidents/record.ts";
 import { commandFromButton } from "../messages/buttons.ts";
+import { commandFromIncidentButton } from "../messages/incident-buttons.ts";
 import { renderError } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
@@ -24,7 +26,8 @@ export interface CommandPress {
  * clawops makes runs nothing: the refusal is audited and told to the presser.
  */
 export async function handleCommandPress(deps: CoreDeps, press: CommandPress): Promise<CommandReply> {
-  const command = commandFromButton(press.actionId, press.value);
+  const byIncident = commandFromIncidentButton(press.actionId, press.value);
+  const command = byIncident ?? commandFromButton(press.actionId, press.value);
   if (!command?.ok) {
     const reason = command?.reason ?? "not a command button";
     deps.logger.warn("button press refused", { user: press.user, action: press.actionId.slice(0, 100) });
@@ -41,7 +44,7 @@ export async function handleCommandPress(deps: CoreDeps, press: CommandPress): P
     const message = `Nothing was run: ${reason}.`;
     return { ack: renderError(message, "bad_request"), error: { code: "bad_request", message } };
   }
-  return handleCommand(deps, {
+  const reply = await handleCommand(deps, {
     text: command.text,
     user: press.user,
     channel: press.channel,
@@ -51,6 +54,16 @@ export async function handleCommandPress(deps: CoreDeps, press: CommandPress): P
     ...(press.workspace ? { workspace: press.workspace } : {}),
     ...(press.responseUrl ? { responseUrl: press.responseUrl } : {}),
   });
+  // The press on the incident record, with who pressed it and what became of it (issue 29, item 1).
+  const entry = {
+    actor: press.user,
+    kind: "button" as const,
+    text: `pressed the \`${command.text}\` button${reply.error ? ` (refused: ${reply.error.code})` : ""}`,
+  };
+  // An incident's own buttons (Open ticket, I'm on it, Resolve) on that incident; a host's on the host's open one.
+  if ("incident" in command && command.incident) await noteIncidentEvent(deps, command.incident, entry);
+  else if ("host" in command && command.host) await noteTimeline(deps, command.host, entry);
+  return reply;
 }
 
 /**

@@ -104,6 +104,8 @@ const IncidentSchema = z.object({
   resolvedBy: z.string().nullable(),
 });
 const IncidentsResponse = z.object({ ok: z.literal(true), scope: z.string(), incidents: z.array(IncidentSchema) });
+const PostmortemResponse = z.object({ ok: z.literal(true), filename: z.string(), markdown: z.string() });
+
 const IncidentResponse = z.object({
   ok: z.literal(true),
   incident: IncidentSchema,
@@ -117,6 +119,21 @@ const IncidentResponse = z.object({
       ref: z.string().nullable(),
     }),
   ),
+  /** Its tickets (issue 29, item 6): absent from a control plane before them. */
+  tickets: z
+    .array(
+      z.object({
+        id: z.string(),
+        system: z.string(),
+        key: z.string(),
+        url: z.string().nullable(),
+        state: z.string(),
+        finding: z.string(),
+        bundleId: z.string().nullable(),
+        keptUntil: z.number().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 const MessagesResponse = z.object({ ok: z.literal(true), events: z.array(ConsoleEventSchema) });
@@ -179,6 +196,15 @@ export class ConsoleClient {
   async incident(id: string): Promise<Omit<z.infer<typeof IncidentResponse>, "ok">> {
     const { ok: _ok, ...doc } = await this.json(`/api/console/incidents/${encodeURIComponent(id)}`, IncidentResponse);
     return doc;
+  }
+
+  /** `clawops postmortem <id> --md`: the draft's Markdown, as the command posts it. */
+  async postmortem(id: string): Promise<{ filename: string; markdown: string }> {
+    const { filename, markdown } = await this.json(
+      `/api/console/incidents/${encodeURIComponent(id)}/postmortem`,
+      PostmortemResponse,
+    );
+    return { filename, markdown };
   }
 
   async fleet(selector: string): Promise<FleetListing> {

@@ -25,6 +25,13 @@ Usage:
   clawops incident <id> [ack|resolve]
                                  One incident and its timeline; ack makes you its owner,
                                  resolve closes it (authorized)
+  clawops ticket <id> new [jira|github]
+                                 Open a ticket for an incident with its summary, findings,
+                                 timeline and bundle (or comment on the one open for the same
+                                 host and top finding); \`ticket <id> renew\` keeps its bundle link
+  clawops postmortem <id> [--md] [--ticket]
+                                 Post the incident's postmortem draft to its thread (--ticket: and
+                                 to its ticket); --md prints the Markdown here instead
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
   clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]
                                  Upgrade the agents to the one this control plane serves, a wave
@@ -163,6 +170,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     }
     if (request.export) {
       io.stdout.write(await client.auditJsonLines(request.export.host));
+      return EXIT.ok;
+    }
+    if (request.postmortemMd) {
+      io.stdout.write((await client.postmortem(request.postmortemMd)).markdown);
       return EXIT.ok;
     }
     if (request.json) return await printJson(client, request, io);
@@ -333,11 +344,16 @@ interface CliRequest {
   json?: "triage" | "hosts" | "status" | "audit" | "config" | "incidents" | "incident";
   /** `audit <host>`, for `--json`. */
   auditHost?: string;
+  /** `postmortem <id> --md`: print the draft's Markdown (this incident id). */
+  postmortemMd?: string;
 }
 
 /** argv → the /openclaw text to send, or null for help. */
 function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliRequest | null {
-  const { values, positionals } = parseOptions(argv);
+  // `postmortem <id> --ticket` is a flag there, while `bundle --ticket KEY` takes a value.
+  const flagTicket = argv[0] === "postmortem" && argv.includes("--ticket");
+  const { values, positionals } = parseOptions(flagTicket ? argv.filter((a) => a !== "--ticket") : argv);
+  if (flagTicket) positionals.push("--ticket");
   const [command, ...rest] = positionals;
   if (values.version && !values.help) return { text: "", server: DEFAULT_SERVER, timeoutMs: 0, version: true };
   if (values.help || command === undefined || command === "help") return null;
@@ -434,6 +450,18 @@ function parseCommandWords(
     case "hosts":
       if (rest.length > 3) throw new UsageError("usage: clawops hosts [<pattern>|tag:<tag>|state:<state>] [page <n>]");
       return { ...base, text: ["hosts", ...rest].join(" ") };
+    // Issue 29, items 6 and 8.
+    case "ticket":
+      if (rest.length < 2 || rest.length > 3)
+        throw new UsageError("usage: clawops ticket <id> new [jira|github] | renew");
+      return { ...base, text: ["ticket", ...rest].join(" ") };
+    case "postmortem": {
+      const toTicket = rest[1] === "--ticket";
+      if (rest.length !== (toTicket ? 2 : 1) || (values.md && toTicket))
+        throw new UsageError("usage: clawops postmortem <id> [--md | --ticket]");
+      if (values.md) return { ...base, text: "", postmortemMd: rest[0] as string };
+      return { ...base, text: `postmortem ${rest[0]}${toTicket ? " --ticket" : ""}` };
+    }
     default: {
       // "/openclaw …" as typed in Slack, or the configured name (CLAWOPS_COMMAND).
       const text = positionals.join(" ").trim();
@@ -454,6 +482,7 @@ function parseOptions(argv: string[]) {
         "env-file": { type: "string" },
         timeout: { type: "string" },
         ticket: { type: "string", multiple: true },
+        md: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         jsonl: { type: "boolean" },
         json: { type: "boolean" },

@@ -8,8 +8,10 @@ import {
 } from "../../adapters/env/vars.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimesFromEnv } from "../../core/bundles/bundle.ts";
+import { ticketKeepFromEnv } from "../../core/bundles/keep.ts";
 import { ticketConfigFromEnv } from "../../core/bundles/tickets.ts";
 import type { Logger } from "../../core/ports/basics.ts";
+import { pagerDutyFromEnv } from "../../core/tickets/pagerduty.ts";
 import type { NodeBundleSettings } from "../bundles.ts";
 import type { ControlPlaneConfig } from "../server.ts";
 import { NODE_VARS } from "./schema.ts";
@@ -122,6 +124,8 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
       "CLAWOPS_TRANSPORT=ssm needs an inventory: set CLAWOPS_SSM_INVENTORY to a JSON file (see infra/ssm).",
     );
   }
+  const pagerduty = pagerDutyFromEnv(raw).problem;
+  if (pagerduty) problems.push(pagerduty);
   return problems;
 }
 
@@ -175,6 +179,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     ...(v.CLAWOPS_PUBLIC_URL ? { publicUrl: v.CLAWOPS_PUBLIC_URL } : {}),
     ...(v.CLAWOPS_AGENT_FILE ? { agentFile: v.CLAWOPS_AGENT_FILE } : {}),
     bundles: bundleSettings(config),
+    ...withPagerDuty(pagerDutySettings(config)),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
@@ -197,11 +202,31 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
       JIRA_BASE_URL: v.JIRA_BASE_URL,
       JIRA_EMAIL: v.JIRA_EMAIL,
       JIRA_API_TOKEN: v.JIRA_API_TOKEN,
+      JIRA_PROJECT: v.JIRA_PROJECT,
+      JIRA_ISSUE_TYPE: v.JIRA_ISSUE_TYPE,
       GITHUB_TOKEN: v.GITHUB_TOKEN,
       GITHUB_REPO: v.GITHUB_REPO,
       GITHUB_API_URL: v.GITHUB_API_URL,
     }),
     ...(v.CLAWOPS_TICKETS_FILE ? { ticketsByWorkspace: v.CLAWOPS_TICKETS_FILE.value } : {}),
     ...(v.CLAWOPS_TICKET_RETRY_BASE_MS ? { retryBaseMs: v.CLAWOPS_TICKET_RETRY_BASE_MS } : {}),
+    ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
   };
+}
+
+const withPagerDuty = (pagerduty: ControlPlaneConfig["pagerduty"]) => (pagerduty ? { pagerduty } : {});
+
+/** PagerDuty write-back (issue 29, item 7): off unless PAGERDUTY_API_TOKEN and PAGERDUTY_FROM are set. */
+function pagerDutySettings(config: NodeConfig): ControlPlaneConfig["pagerduty"] {
+  const v = config.values;
+  const { services } = pagerDutyFromEnv({
+    PAGERDUTY_API_TOKEN: v.PAGERDUTY_API_TOKEN,
+    PAGERDUTY_FROM: v.PAGERDUTY_FROM,
+    PAGERDUTY_API_URL: v.PAGERDUTY_API_URL,
+    CLAWOPS_PAGERDUTY_RESOLVE: v.CLAWOPS_PAGERDUTY_RESOLVE ? "1" : "0",
+  });
+  if (!services) return undefined;
+  return v.CLAWOPS_TICKET_RETRY_BASE_MS
+    ? { ...services, retry: { attempts: 3, baseMs: v.CLAWOPS_TICKET_RETRY_BASE_MS } }
+    : services;
 }

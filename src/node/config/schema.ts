@@ -241,6 +241,30 @@ export const NODE_VARS = {
     default: "5",
     schema: parsedBy(parseTriageEveryMs),
   },
+  // Issue 29, item 7: PagerDuty write-back (docs/alerts.md).
+  PAGERDUTY_API_TOKEN: {
+    group: ALERTS,
+    doc: "A PagerDuty REST API key: incidents raised by a PagerDuty alert get each triage's summary as a note. Needs PAGERDUTY_FROM.",
+    secret: true,
+    schema: secretText(),
+  },
+  PAGERDUTY_FROM: {
+    group: ALERTS,
+    doc: "The e-mail of a PagerDuty user, the `From` PagerDuty requires on notes and resolves.",
+    schema: optionalText(),
+  },
+  PAGERDUTY_API_URL: {
+    group: ALERTS,
+    doc: "PagerDuty's REST API (a stand-in in tests).",
+    default: "https://api.pagerduty.com",
+    schema: httpUrl("PAGERDUTY_API_URL"),
+  },
+  CLAWOPS_PAGERDUTY_RESOLVE: {
+    group: ALERTS,
+    doc: "1: resolving an incident in clawops (`incident <id> resolve`) resolves the PagerDuty incident it came from too.",
+    default: "0",
+    schema: flag("CLAWOPS_PAGERDUTY_RESOLVE", false),
+  },
   CLAWOPS_AUTHZ_FILE: {
     group: FREEZES,
     doc: "The authorization JSON file: who may freeze, recover, restart (docs/recovery.md). Unset: mutations only from the local console.",
@@ -314,6 +338,24 @@ export const NODE_VARS = {
     doc: "GitHub's API (GitHub Enterprise: its own).",
     default: "https://api.github.com",
     schema: httpUrl("GITHUB_API_URL"),
+  },
+  // Issue 29, item 6: tickets opened from an incident (docs/tickets.md).
+  JIRA_PROJECT: {
+    group: BUNDLES,
+    doc: "The Jira project key `ticket <incident> new jira` opens issues in (e.g. `OPS`). Unset: Jira tickets are only attached to.",
+    schema: optionalText(),
+  },
+  JIRA_ISSUE_TYPE: {
+    group: BUNDLES,
+    doc: "The issue type of those issues (its name in the project).",
+    default: "Task",
+    schema: parsedBy((t) => t?.trim() || "Task"),
+  },
+  CLAWOPS_TICKET_LINK_DAYS: {
+    group: BUNDLES,
+    doc: "How long a bundle a ticket links to (GitHub) is kept and its link valid, in days; `ticket <incident> renew` keeps it this long again.",
+    default: "90",
+    schema: positive("CLAWOPS_TICKET_LINK_DAYS", 3650, undefined, "days"),
   },
   CLAWOPS_SSM_PARAMETER_PATH: {
     group: AWS,

@@ -24,6 +24,7 @@ export async function stopRun(ctx: RunbookContext, why: string): Promise<void> {
   for (const s of ctx.views) if (s.state === "pending") s.state = "skipped";
   await ctx.fx.do(ctx.next("stopped"), async () => {
     await ctx.show("stopped");
+    await ctx.note(`recovery stopped: ${why}`);
     return null;
   });
   const collecting = deps.bundles.on;
@@ -58,6 +59,9 @@ export async function finishRun(ctx: RunbookContext): Promise<void> {
   await ctx.fx.do("done", async () => {
     const lifted = await deps.recovery.store.removeFreeze(host, freeze.createdAt);
     await ctx.show("done");
+    await ctx.note(
+      `recovered in ${Math.round((clock.now() - ctx.started) / 1000)} s: gateway serving, read and write pass${lifted ? "; freeze lifted" : ""}`,
+    );
     if (lifted) {
       for (const ref of freezeRefs(lifted)) {
         await chat

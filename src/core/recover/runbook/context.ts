@@ -6,6 +6,7 @@ import type { Classification } from "../../classify/classify.ts";
 import { newConfirmationId, requestConfirmation } from "../../confirmations/confirm.ts";
 import { renderExpired } from "../../confirmations/render.ts";
 import { incidentThread } from "../../incidents/pipeline.ts";
+import { noteTimeline } from "../../incidents/record.ts";
 import { renderNotice } from "../../messages/notices.ts";
 import type { CoreDeps } from "../../ports/deps.ts";
 import type { AuditOutcome, FreezeRecord, RecoverRun, RunSteps } from "../../ports/recovery.ts";
@@ -122,6 +123,7 @@ export class RunbookContext {
           state === "fail" ? "error" : "ok",
           `${RECOVER_STEP_TITLES[i]}: ${state}${detail ? ` — ${detail}` : ""}`.slice(0, 500),
         );
+        await this.note(`step ${i + 1} ${RECOVER_STEP_TITLES[i]}: ${state}${detail ? ` — ${detail}` : ""}`);
       }
       return null;
     });
@@ -152,6 +154,16 @@ export class RunbookContext {
           .catch((err) => this.deps.logger.warn("expired confirmation not updated", { err: String(err) }));
       }
       return null;
+    });
+  }
+
+  /** A line on the host's incident record, by the run's starter (call inside a step: it is a side effect). */
+  async note(text: string): Promise<void> {
+    await noteTimeline(this.deps, this.run.host, {
+      actor: this.run.actor.user,
+      kind: "recover",
+      text,
+      ref: this.run.runId,
     });
   }
 

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateApprovalKey } from "../../src/contract/approval.ts";
+import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
+import { receiveAlerts } from "../../src/core/alerts/receive.ts";
+import { handleCommand } from "../../src/core/commands/handle.ts";
+import { handle } from "../../src/core/router/handle.ts";
+import { postmortemOf } from "../../src/core/tickets/draft.ts";
+import { healthyData, tokenDriftData, toResults, triageResults } from "../support/evidence.ts";
+import { bundleCollect, CHANNEL, type IncidentLab, incidentLab, LEAD, STRANGER, T0 } from "../support/incident-lab.ts";
+import { acceptancePassed, inflightIdle, restartedBy } from "../support/runbook-answers.ts";
+import { JiraStandIn } from "../support/ticket-standins.ts";
+
+/**
+ * The postmortem draft (issue 29, item 8) of one incident run end to end on the real code: an
+ * Alertmanager alert raises it and its triage finds token drift behind a green /healthz; the
+ * lead takes it, collects a bundle, runs the recover runbook and approves its restart with the
+ * button; a triage finds the gateway healthy; the lead resolves it. The draft is compared with a
+ * golden file (written from the record alone: the same record, the same Markdown), then posted
+ * to the thread as a file (Slack), shown in the thread (the console), and attached to the ticket.
+ */
+const MIN = 60_000;
+let jira: JiraStandIn;
+beforeAll(async () => {
+  jira = new JiraStandIn("oncall@example.com", "jira-token-abc");
+  await jira.start();
+});
+afterAll(() => jira.stop());
+
+/** The record of a token-drift incident, run through the real pipeline, runbook and buttons. */
+async function tokenDriftIncident(l: IncidentLab) {
+  l.transport.addHost("node-3", {
+    results: [
+      ...triageResults(tokenDriftData()),
+      bundleCollect("2026-11-25T09:03:00.000Z", [
+        { at: "2026-11-25T08:41:12.000Z", kind: "upgrade", detail: "2026.9.5 → 2026.9.6" },
+        { at: "2026-11-25T08:52:40.000Z", kind: "token-rotation", detail: "gateway auth changed" },
+        { at: "2026-11-25T08:59:58.000Z", kind: "close", detail: "gateway closed (1008)" },
+      ]),
+    ],
+  });
+  const alert: IncomingAlert = {
+    source: "alertmanager",
+    status: "firing",
+    name: "OpenClawClientsRefused",
+    summary: "clients of node-3 are refused (1008)",
+    link: null,
+    identity: "fp-node-3@2026-11-25T09:00:00Z",
+    labels: { host: "node-3" },
+  };
+  const receipt = await receiveAlerts(l.deps, [alert], { hostLabels: ["host"] });
+  await receipt.later?.();
+  const incident = await l.store.findOpenIncident("node-3");
+  if (!incident) throw new Error("no incident");
+  l.advance(2 * MIN);
+  await l.command(LEAD, `incident ${incident.id} ack`);
+  l.advance(MIN);
+  await l.command(LEAD, "bundle node-3");
+  l.advance(2 * MIN);
+
+  // The recover runbook, on a gateway that answers its steps; its restart approved with the button.
+  l.transport.addHost("node-3", {
+    results: [...toResults(healthyData()), inflightIdle(), restartedBy(LEAD), acceptancePassed()],
+  });
+  const recover = await handleCommand(l.deps, {
+    text: "recover node-3",
+    user: LEAD,
+    channel: CHANNEL,
+    requestKey: "req-recover",
+    source: "slack",
+  });
+  expect(recover.error).toBeUndefined();
+  const run = recover.later?.();
+  let confirmation = "";
+  for (let i = 0; i < 400 && !confirmation; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const asked = l.chat.posted.find((m) => JSON.stringify(m.parts).includes("clawops_approve"));
+    confirmation = /"value":"(cf_[^"]+)"/.exec(JSON.stringify(asked?.parts ?? []))?.[1] ?? "";
+  }
+  expect(confirmation).not.toBe("");
+  // A stranger's press is refused (and recorded); the lead's approves.
+  await handle(l.deps, {
+    kind: "approval",
+    press: {
+      confirmationId: confirmation,
+      decision: "approve",
+      actor: { user: STRANGER, channel: CHANNEL, source: "slack" },
+    },
+  });
+  const approved = await handle(l.deps, {
+    kind: "approval",
+    press: {
+      confirmationId: confirmation,
+      decision: "approve",
+      actor: { user: LEAD, channel: CHANNEL, source: "slack" },
+    },
+  });
+  expect(approved.error).toBeUndefined();
+  await run;
+  l.advance(5 * MIN);
+  l.transport.addHost("node-3", { results: triageResults(healthyData()) });
+  await l.command(LEAD, "triage node-3");
+  l.advance(2 * MIN);
+  await l.command(LEAD, `incident ${incident.id} resolve`);
+  return incident;
+}
+
+describe("the postmortem draft", () => {
+  it("reads as what happened, the same every time (golden), and goes to the thread as a file", async () => {
+    const l = await incidentLab({
+      approvalKey: (await generateApprovalKey()).pair,
+      tickets: { jira: { baseUrl: jira.url, email: "oncall@example.com", apiToken: "jira-token-abc", project: "OPS" } },
+    });
+    const incident = await tokenDriftIncident(l);
+    const { filename, markdown } = await postmortemOf(l.deps, incident.id);
+    expect(filename).toBe(`postmortem-${incident.id}.md`);
+    await expect(markdown).toMatchFileSnapshot("golden/postmortem.golden.md");
+    // The same record, the same draft: nothing in it comes from the clock or chance.
+    l.advance(3 * 86_400_000);
+    expect((await postmortemOf(l.deps, incident.id)).markdown).toBe(markdown);
+
+    // What an operator reads first: what lied, what caused it, who approved what, what changed.
+    expect(markdown).toMatch(/## What the false green was\n\n[^\n]*\n\n- \*\*Token drift[^\n]*\/healthz answered 200/);
+    expect(markdown).toContain("Approved mutating steps: `gateway.restart` on node-3 by U0LEAD.");
+    expect(markdown).toContain("2026-11-25 08:41:12 UTC upgrade: 2026.9.5 → 2026.9.6");
+    expect(markdown).not.toContain("gateway closed (1008)\n- ");
+    expect(markdown).toContain("To fill in:");
+
+    // `/openclaw postmortem <id>`: the file in the thread, and the record says who drafted it.
+    const reply = await l.command(LEAD, `postmortem ${incident.id}`);
+    expect(reply.error).toBeUndefined();
+    const upload = l.chat.uploads.at(-1);
+    expect(upload).toMatchObject({ channel: CHANNEL, threadTs: incident.threadTs, filename });
+    expect(new TextDecoder().decode(upload?.bytes)).toBe(markdown);
+    const timeline = await l.store.incidentTimeline(incident.id);
+    expect(timeline.at(-1)).toMatchObject({ kind: "postmortem", actor: LEAD });
+
+    // Attached to the incident's ticket.
+    await l.command(LEAD, `ticket ${incident.id} new jira`);
+    const key = jira.issues.at(-1)?.key;
+    await l.command(LEAD, `postmortem ${incident.id} --ticket`);
+    const attachment = jira.attachments.filter((a) => a.issueKey === key).at(-1);
+    expect(attachment).toMatchObject({ filename, contentType: "text/markdown" });
+    expect(attachment?.bytes.toString("utf8")).toContain("# Postmortem draft");
+    expect(jira.violations).toEqual([]);
+  });
+
+  it("the console, which takes no files, shows it in the thread; unknown ids and --ticket without a ticket are refused", async () => {
+    const l = await incidentLab({ noUploads: true, hosts: { "node-3": triageResults(tokenDriftData()) } });
+    await l.command(LEAD, "triage node-3");
+    const incident = await l.store.findOpenIncident("node-3");
+    const reply = await l.command(STRANGER, `postmortem ${incident?.id}`);
+    expect(reply.error).toBeUndefined();
+    const shown = l.chat.posted.at(-1);
+    expect(shown?.threadTs).toBe(incident?.threadTs);
+    expect(shown?.text).toContain("Postmortem draft");
+    expect(JSON.stringify(shown?.parts)).toContain("What the false green was");
+
+    expect((await l.command(LEAD, "postmortem inc_missing")).error?.code).toBe("unknown_incident");
+    expect((await l.command(LEAD, `postmortem ${incident?.id} --ticket`)).error?.code).toBe("ticket_not_configured");
+    expect((await l.command(STRANGER, `postmortem ${incident?.id} --ticket`)).error?.code).toBe("forbidden");
+    expect(T0).toBeLessThan(l.now() + 1);
+  });
+});

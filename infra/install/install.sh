@@ -48,15 +48,25 @@ die() {
   exit 1
 }
 
-# Downloads $1 (a path on the control plane) to the file $2.
+# Downloads $1 (a path on the control plane) to the file $2. An answer other than 200 stops the
+# install with the control plane's own reason (its JSON error's message), not only a status.
 download() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$2" "${SERVER}$1" </dev/null || die "could not download ${SERVER}$1 (curl failed, see above). Nothing was installed."
+    # No -f: the body of an error answer is kept to quote it (--retry still retries 429 and 5xx).
+    status=$(curl -sSL --retry 3 -o "$2" -w '%{http_code}' "${SERVER}$1" </dev/null) ||
+      die "could not download ${SERVER}$1 (curl failed, see above). Nothing was installed."
+    [ "$status" = 200 ] || die "could not download ${SERVER}$1: the control plane answered HTTP $status: $(server_reason "$2"). Nothing was installed."
   elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$2" "${SERVER}$1" </dev/null || die "could not download ${SERVER}$1 (wget failed). Nothing was installed."
+    wget -q -O "$2" "${SERVER}$1" </dev/null ||
+      die "could not download ${SERVER}$1 (wget failed: $(server_reason "$2")). Nothing was installed."
   else
     die "neither curl nor wget is installed: install one of them and run this command again. Nothing was installed."
   fi
+}
+
+# The message of a clawops error answer in the file $1 ({"ok":false,"error":{"message":…}}), else its first line.
+server_reason() {
+  "$NODE" -e 'let t = ""; try { t = require("node:fs").readFileSync(process.argv[1], "utf8"); const m = JSON.parse(t).error.message; if (typeof m === "string") t = m; } catch {} process.stdout.write(t.split("\n")[0].slice(0, 500) || "no message")' "$1" </dev/null 2>/dev/null || head -c 300 "$1"
 }
 
 sha256_of() {

@@ -77,6 +77,8 @@ export interface ControlPlaneConfig {
   watch?: Partial<WatchSettings> & { sweepMs?: number };
   /** Bearer token of `GET /metrics` (CLAWOPS_METRICS_TOKEN); unset: /metrics answers 503 saying so. */
   metricsToken?: string;
+  /** Bearer token of the operator API, `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN); unset: 503 saying so. */
+  adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
   trustProxy?: boolean;
 }
@@ -303,6 +305,10 @@ function buildApp(
           }
         : undefined,
     agentFiles: capabilityOn(services.agentFiles),
+    admin: {
+      token: config.adminToken,
+      off: "The operator API is off: set CLAWOPS_ADMIN_TOKEN (a long random string, e.g. `openssl rand -hex 32`) in the control plane's environment and restart it.",
+    },
     clientAddress: nodeClientAddress(config.trustProxy ?? false),
     ops: {
       ready: [

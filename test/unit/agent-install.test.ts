@@ -27,7 +27,7 @@ import { bridgeIntoNetns } from "../support/netns-bridge.ts";
  * the script runs the agent in the foreground (`--foreground`). The real `curl`, `sh`, the
  * agent built by the control plane, enrollment and the hub; the agent's gateway does not exist.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 type Run = { code: number | null; stdout: string; stderr: string };
 

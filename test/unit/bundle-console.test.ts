@@ -14,7 +14,7 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
  * agent process on a lab host with planted secrets, and the `clawops bundle` CLI, which prints
  * the summary and the signed download link.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 const HOST = "lab-console";
 
 let lab: BundleLab;

@@ -22,6 +22,8 @@ export const MUTATING_ACTIONS = [
   "upgrade-agent",
   // `/openclaw incident <id> resolve` (and the Resolve button): closes an incident for everyone.
   "resolve",
+  // `/openclaw enroll <host>` from Slack: a one-time code that lets a machine join the fleet.
+  "enroll",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

@@ -44,7 +44,8 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
   },
   {
     usage: "/openclaw enroll <host>",
-    summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
+    summary:
+      "Issue a one-time enrollment code and the install command for a new host, only to you (console and CLI; in Slack, authorized).",
   },
   {
     usage: "/openclaw bundle <host> [--ticket KEY]",

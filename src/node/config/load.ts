@@ -146,6 +146,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     dataDir: v.CLAWOPS_DATA_DIR,
     slack,
     metricsToken: v.CLAWOPS_METRICS_TOKEN,
+    adminToken: v.CLAWOPS_ADMIN_TOKEN,
     // Per-source limits (enrollment, agent downloads) behind a reverse proxy on this machine.
     trustProxy: v.CLAWOPS_TRUST_PROXY,
     console: !slack || v.CLAWOPS_CONSOLE,

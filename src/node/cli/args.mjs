@@ -7,6 +7,7 @@
  * docs/benchmarks.md, "CLI start"). Type-checked like the TypeScript (`// @ts-check`).
  */
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 
 export const DEFAULT_PORT = 8787;
@@ -227,7 +228,28 @@ export function serverUrl(flag, env) {
   const bind = env.CLAWOPS_BIND?.trim() || "127.0.0.1";
   const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind.includes(":") ? `[${bind}]` : bind;
   if (port) return { server: `http://${host}:${port}`, from: "CLAWOPS_PORT" };
+  const running = lockedUrl(resolve(env.CLAWOPS_DATA_DIR ?? "data"));
+  if (running) return { server: running, from: "the data folder's clawops.lock (the control plane using it)" };
   return { server: `http://${host}:${DEFAULT_PORT}`, from: "the default" };
+}
+
+/**
+ * Where the control plane that holds this data folder listens: `npm start` writes its URL into
+ * `clawops.lock` (src/node/instance-lock.ts), so `npm run clawops -- …` in the same folder finds
+ * it on any port. Null when there is no lock, its process is gone, or it is not listening yet.
+ * @param {string} dataDir
+ * @returns {string | null}
+ */
+function lockedUrl(dataDir) {
+  try {
+    const lock = JSON.parse(readFileSync(join(dataDir, "clawops.lock"), "utf8"));
+    if (typeof lock.url !== "string" || !/^https?:\/\/[^/\s]+$/.test(lock.url) || !Number.isInteger(lock.pid))
+      return null;
+    process.kill(lock.pid, 0);
+    return lock.url;
+  } catch {
+    return null;
+  }
 }
 
 /** The variables the CLI reads from an env file; a control plane's file holds the rest too. */

@@ -1,10 +1,12 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Line } from "../../scripts/build-agent.ts";
+import { renderInstallScript } from "../../src/adapters/http/agent-files.ts";
 import { AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE } from "../../src/adapters/http/agent-routes.ts";
 import { loadAgent } from "../../src/node/agent-install.ts";
 import { parsePublicUrl } from "../../src/node/public-url.ts";
@@ -247,6 +249,56 @@ describe("where esbuild cannot build the agent (issue 33, item 1)", () => {
     } finally {
       await broken.close();
       rmSync(cpDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the install script's own downloads (issue 33, item 1)", () => {
+  it("stop with the control plane's reason, not only an HTTP status, and exit 1 having installed nothing", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "clawops-install-refused-"));
+    const reason = "This Worker has no ASSETS binding, so it does not serve the agent.";
+    const server = createServer((req, res) => {
+      res.writeHead(501, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: false, error: { code: "not_configured", message: reason } }));
+      req.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const script = renderInstallScript(
+        readFileSync(new URL("../../infra/install/install.sh", import.meta.url), "utf8"),
+        {
+          publicUrl: url,
+          sha256: "0".repeat(64),
+          version: "0.1.0",
+          nodeFlags: [],
+          serviceEnv: {},
+        },
+      );
+      const ran = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          "sh",
+          ["-s", "--", "--host", "node-1", "--code", "X", "--foreground", "--prefix", join(folder, "opt")],
+          {
+            env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: folder },
+            stdio: ["pipe", "ignore", "pipe"],
+          },
+        );
+        let stderr = "";
+        child.stderr.on("data", (d) => {
+          stderr += d;
+        });
+        child.on("close", (code) => resolve({ code, stderr }));
+        child.stdin.end(script);
+      });
+      expect(ran.code).toBe(1);
+      expect(ran.stderr).toContain(
+        `clawops-install: could not download ${url}/agent/clawops-agent.mjs: the control plane answered HTTP 501: ${reason}. Nothing was installed.\n`,
+      );
+      expect(existsSync(join(folder, "opt"))).toBe(false);
+    } finally {
+      server.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

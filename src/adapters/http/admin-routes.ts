@@ -32,7 +32,7 @@ export function adminRoutes(deps: CoreDeps, opts: { token: string | undefined; o
   });
   app.post("/admin/enrollment-codes", admin, capBody(BODY_LIMITS.adminEnrollmentCode), async (c) => {
     const parsed = EnrollmentCodeRequest.safeParse(await c.req.json().catch(() => null));
-    if (!parsed.success) throw new ClawopsError("bad_request", 'Body must be JSON {"host": "<host name>"}.');
+    if (!parsed.success) throw new ClawopsError("bad_request", "Body must be JSON {host}.");
     const offer = await offerEnrollment(deps, parsed.data.host, { actor: "admin-api", source: "system" });
     deps.logger.info("enrollment code issued", { host: offer.host, via: "operator API" });
     return c.json({

@@ -130,6 +130,7 @@ interface Answer {
   ok: boolean;
   accepted?: unknown;
   ignored?: unknown;
+  alerts?: unknown;
   event?: string;
   refused?: string;
   error?: { code: string; message: string };
@@ -258,6 +259,10 @@ describe("POST /alerts/alertmanager", () => {
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
     expect(body.ignored).toEqual([]);
+    // What became of each alert, in the answer (issue 33, item 8).
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-3", status: "firing", outcome: "started" },
+    ]);
 
     await until("triage answer", 10_000, async () => hasTriageResult("node-3") && (await jobsDone("node-3")) === 1);
     const [parent, alert] = threadOf("node-3");
@@ -286,8 +291,12 @@ describe("POST /alerts/alertmanager", () => {
     const payload = alertmanagerPayload([
       { name: "OpenClawGatewayDown", labels: { instance: "node-3.example.com:9100" }, fingerprint: "1a30ba71cca2921f" },
     ]);
-    const { status } = await post("/alerts/alertmanager", payload);
+    const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
+    // Not "accepted" as if something ran: the answer says it is a repeat.
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-3", status: "firing", outcome: "repeated" },
+    ]);
     await until("the repeat to be handled", 5_000, () =>
       logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
     );
@@ -303,6 +312,9 @@ describe("POST /alerts/alertmanager", () => {
     const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawHandshakeErrors", host: "node-3", status: "firing", outcome: "rate-limited" },
+    ]);
     await until("second alert", 5_000, () =>
       threadOf("node-3").some(
         (m) =>
@@ -331,6 +343,9 @@ describe("POST /alerts/alertmanager", () => {
     const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 0, resolved: 1 }]);
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-3", status: "resolved", outcome: "resolved" },
+    ]);
     await until("resolved note", 5_000, () =>
       threadOf("node-3").some((m) => m.text === "✅ Alertmanager: 1 alert resolved on node-3"),
     );
@@ -583,6 +598,35 @@ describe("POST /alerts/grafana", () => {
 
     const wrong = await post("/alerts/grafana", payload, { authorization: "Bearer wrong" });
     expect(wrong.status).toBe(401);
+  });
+
+  it("each receiver takes only its own payload (issue 33, item 8), starting nothing", async () => {
+    const before = posts();
+    const alertmanager = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { host: "node-5" }, fingerprint: "aa" },
+    ]);
+    const intoGrafana = await post("/alerts/grafana", alertmanager);
+    expect(intoGrafana.status).toBe(400);
+    expect(intoGrafana.body).toEqual({
+      ok: false,
+      error: {
+        code: "bad_payload",
+        message:
+          'This is Alertmanager\'s webhook payload (version "4", no orgId): point Alertmanager at /alerts/alertmanager.',
+      },
+    });
+    const grafana = { ...alertmanager, version: "1", orgId: 1, state: "alerting", title: "[FIRING:1]" };
+    const intoAlertmanager = await post("/alerts/alertmanager", grafana);
+    expect(intoAlertmanager.status).toBe(400);
+    expect(intoAlertmanager.body).toEqual({
+      ok: false,
+      error: {
+        code: "bad_payload",
+        message:
+          "This is Grafana's webhook payload (it carries orgId): point the Grafana contact point at /alerts/grafana.",
+      },
+    });
+    expect(posts()).toBe(before);
   });
 });
 

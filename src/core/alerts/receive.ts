@@ -39,10 +39,20 @@ export function parseTriageEveryMs(raw: string | undefined): number {
  */
 export const FIRING_MEMORY_MS = 7 * 24 * 3_600_000;
 
+/**
+ * What became of one alert, decided before the answer (issue 33, item 8: a repeat was answered
+ * "accepted" while nothing ran): `started` (new, a triage queued), `rate-limited` / `offline` (new,
+ * posted, no triage: one alert-started triage per host per window / the agent is offline),
+ * `repeated` (already firing: nothing new), `resolved` (noted in the thread), `resolved-repeated`.
+ */
+export type AlertOutcome = "started" | "rate-limited" | "offline" | "repeated" | "resolved" | "resolved-repeated";
+
 /** The webhook's answer (202) and the work that follows it. */
 export interface AlertReceipt {
   accepted: { host: string; channel: string; firing: number; resolved: number }[];
   ignored: { alert: string; status: IncomingAlert["status"]; reason: string }[];
+  /** Each alert taken, with what became of it. */
+  alerts: { alert: string; host: string; status: IncomingAlert["status"]; outcome: AlertOutcome }[];
   /** Runs after the response: thread, alert message, triage, notes, audit. */
   later?: () => Promise<void>;
 }
@@ -99,16 +109,38 @@ export async function receiveAlerts(
     firing: g.firing.length,
     resolved: g.resolved.length,
   }));
-  if (groups.size === 0) return { accepted, ignored };
+  if (groups.size === 0) return { accepted, ignored, alerts: [] };
+  // What each alert comes to (a repeat, a triage or its rate limit) is claimed now, so the answer
+  // says it; posting and triaging wait for `later`.
+  const decided: { g: HostGroup; firing: FiringDecision | null; resolved: ResolvedDecision }[] = [];
+  for (const g of groups.values())
+    decided.push({ g, firing: await decideFiring(deps, g, policy), resolved: await decideResolved(deps, g) });
+  const taken: AlertReceipt["alerts"] = decided.flatMap(({ g, firing, resolved }) => [
+    ...g.firing.map((a) => ({
+      alert: a.name,
+      host: g.host.name,
+      status: a.status,
+      outcome: firing?.fresh.includes(a) ? firingOutcome(firing.skipped) : ("repeated" as const),
+    })),
+    ...g.resolved.map((a) => ({
+      alert: a.name,
+      host: g.host.name,
+      status: a.status,
+      outcome: resolved.fresh.includes(a) ? ("resolved" as const) : ("resolved-repeated" as const),
+    })),
+  ]);
+  for (const a of taken.filter((x) => x.outcome === "repeated"))
+    deps.logger.info("alert repeated while firing; nothing started", { host: a.host, alerts: a.alert });
   return {
     accepted,
     ignored,
+    alerts: taken,
     later: async () => {
       // One host's failure (a channel the bot is not in) does not stop the others.
       const outcomes = await Promise.allSettled(
-        [...groups.values()].map(async (g) => {
-          await handleFiring(deps, g, policy);
-          await handleResolved(deps, g);
+        decided.map(async ({ g, firing, resolved }) => {
+          if (firing) await handleFiring(deps, g, firing);
+          await handleResolved(deps, g, resolved);
         }),
       );
       for (const o of outcomes) {
@@ -166,27 +198,41 @@ async function postOrRelease<T>(deps: CoreDeps, claims: Claims, host: string, po
   }
 }
 
-async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<void> {
-  if (g.firing.length === 0) return;
+/** A host's firing alerts, decided in the request: which are new, and whether they triage. */
+interface FiringDecision {
+  claims: Claims;
+  now: number;
+  fresh: IncomingAlert[];
+  skipped: AlertTriageNote | null;
+  triageClaim: string;
+}
+
+async function decideFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<FiringDecision | null> {
+  if (g.firing.length === 0) return null;
   const host = g.host.name;
   const claims = new Claims(deps);
   const now = deps.clock.now();
   const fresh = await firstSeen(claims, now, "alert", g.firing);
-  if (fresh.length === 0) {
-    deps.logger.info("alert repeated while firing; nothing started", {
-      host,
-      alerts: g.firing.map((a) => a.name).join(", "),
-    });
-    return;
-  }
-  const first = fresh[0] as IncomingAlert;
-  const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
   const triageClaim = `alert-triage:${host}`;
+  if (fresh.length === 0) return null;
+  const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
   let skipped: AlertTriageNote | null = null;
   if (!(await deps.transport.isOnline(host))) skipped = { kind: "offline" };
   else if (!(await claims.claim(triageClaim, now, now + every))) {
     skipped = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
   }
+  return { claims, now, fresh, skipped, triageClaim };
+}
+
+function firingOutcome(skipped: AlertTriageNote | null): AlertOutcome {
+  if (!skipped) return "started";
+  return skipped.kind === "offline" ? "offline" : "rate-limited";
+}
+
+async function handleFiring(deps: CoreDeps, g: HostGroup, d: FiringDecision): Promise<void> {
+  const host = g.host.name;
+  const { claims, now, fresh, skipped, triageClaim } = d;
+  const first = fresh[0] as IncomingAlert;
   const noteOf = (triage: TriageOutcome): AlertTriageNote =>
     skipped ??
     (triage === "failed"
@@ -233,12 +279,20 @@ const NOTE_WORDS: Record<AlertTriageNote["kind"], string> = {
   "rate-limited": "no triage (rate limit)",
 };
 
-async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
-  if (g.resolved.length === 0) return;
-  const host = g.host.name;
+interface ResolvedDecision {
+  claims: Claims;
+  fresh: IncomingAlert[];
+}
+
+async function decideResolved(deps: CoreDeps, g: HostGroup): Promise<ResolvedDecision> {
   const claims = new Claims(deps);
-  const fresh = await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved);
+  if (g.resolved.length === 0) return { claims, fresh: [] };
+  return { claims, fresh: await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved) };
+}
+
+async function handleResolved(deps: CoreDeps, g: HostGroup, { claims, fresh }: ResolvedDecision): Promise<void> {
   if (fresh.length === 0) return;
+  const host = g.host.name;
   const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
   const thread = await postOrRelease(deps, claims, host, () =>
     noteIncident(deps, { host, channel: g.channel }, renderAlertResolved(fresh, host), {

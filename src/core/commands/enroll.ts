@@ -97,7 +97,7 @@ export async function enrollCommand(
   // goes to the requester alone through the command's response_url.
   return {
     ack: renderNotice(
-      `🔑 Issuing a one-time enrollment code for *${command.host}*: it comes here in a moment, only to you, with the command to run on the host.`,
+      `🔐 Issuing a one-time enrollment code for *${command.host}*: it comes here in a moment, only to you, with the command to run on the host.`,
     ),
     later: async () => {
       let message: ReturnType<typeof renderNotice>;

@@ -220,6 +220,8 @@ function terminalView(out: NodeJS.WriteStream, style: TextStyle, tty: boolean): 
       // In a log the summary line is already the last line written; print only the steps.
       const [first, ...rest] = e.message.parts;
       const repeat = !tty && first && mrkdwnToText(e.text).split("\n")[0] === lastLine;
+      // A one-part message whose line is already written (a bundle's "stored") is not written again.
+      if (repeat && rest.length === 0) return;
       out.write(`${tty ? "\n" : ""}${messageToText(e.message, style, repeat ? rest : e.message.parts)}\n`);
     },
     progress(e) {

@@ -21,7 +21,7 @@ export function renderHosts(
       text: "No hosts enrolled yet.",
       parts: [
         section(
-          "*No hosts enrolled yet.*\nIssue a code with `/openclaw enroll <host>` in the local console (or `clawops enroll <host>`), then on the host run `clawops-agent enroll --server <url> --host <host> --code <code>`.",
+          "*No hosts enrolled yet.*\nEnroll one with `/openclaw enroll <host>` (the console, `clawops enroll <host>`, or Slack for allowed users): it answers with the one command to run as root on the host, which installs, enrolls and starts the agent.",
         ),
       ],
     };

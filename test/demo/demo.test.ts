@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runNode } from "../support/run-node.ts";
 
 /**
  * `npm run demo` as a new user runs it (issue 33, item 3): the pinned OpenClaw gateway from the
@@ -29,20 +30,9 @@ const env = () => ({
   NO_COLOR: "1",
 });
 
-function run(file: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
+async function run(file: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await runNode(file, args, env());
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** `clawops triage demo --json`: the CLI finds the demo's control plane through the data folder. */

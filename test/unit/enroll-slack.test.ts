@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runNode } from "../support/run-node.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 
 /**
@@ -28,28 +28,14 @@ afterAll(async () => {
   await plane?.close();
 });
 
-function clawops(
+async function clawops(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: plane.dir };
-    for (const name of ["CLAWOPS_URL", "CLAWOPS_PORT", "CLAWOPS_ADMIN_TOKEN"]) delete base[name];
-    const child = spawn(process.execPath, [CLI, "--server", plane.cp.url, ...args], {
-      env: { ...base, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: plane.dir };
+  for (const name of ["CLAWOPS_URL", "CLAWOPS_PORT", "CLAWOPS_ADMIN_TOKEN"]) delete base[name];
+  const r = await runNode(CLI, ["--server", plane.cp.url, ...args], { ...base, ...env });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 async function enrollWith(code: string, host: string): Promise<number> {

@@ -139,6 +139,16 @@ async function runEnd(after: number): Promise<StoredMessage> {
 
 let plane: SlackPlane;
 
+/** The run's closing message (why it stopped, the freeze as it is now), posted after message `after`. */
+async function closingMessage(after: number): Promise<StoredMessage | undefined> {
+  const closing = () =>
+    all()
+      .slice(after)
+      .find((m) => m.text.startsWith("🧊 Recovery of node-7 stopped"));
+  await slack.waitFor(() => !!closing(), 10_000, "the closing message");
+  return closing();
+}
+
 beforeAll(async () => {
   plane = await startSlackPlane({
     name: "runbook",
@@ -242,17 +252,7 @@ describe("recover step 4 with doctor errors", () => {
     expect(blocksOf(end)).toContain("doctor --repair skipped (cancelled by <@U0OWNER>)");
     expect(fake.dispatched.filter((d) => d.job.steps.some((s) => s.step === "doctor.fix")).length).toBe(fixJobsBefore);
     // The run's freeze is still there, and the closing message says until when.
-    await slack.waitFor(
-      () =>
-        all()
-          .slice(before)
-          .some((m) => m.text.startsWith("🧊 Recovery of node-7 stopped")),
-      10_000,
-      "the closing message",
-    );
-    const closing = all()
-      .slice(before)
-      .find((m) => m.text.startsWith("🧊 Recovery of node-7 stopped"));
+    const closing = await closingMessage(before);
     expect(closing?.text).toMatch(
       /\nThe freeze stays until you lift it \(\/openclaw unfreeze node-7\) or it expires at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n/,
     );
@@ -303,17 +303,7 @@ describe("a freeze lifted while its recovery waits (issue 33, item 5)", () => {
     const end = await runEnd(before);
     expect(end.text).toMatch(/^Recovery stopped: node-7/);
     expect(blocksOf(end)).toContain("its freeze was lifted");
-    await slack.waitFor(
-      () =>
-        all()
-          .slice(before)
-          .some((m) => m.text.startsWith("🧊 Recovery of node-7 stopped")),
-      10_000,
-      "the closing message",
-    );
-    const closing = all()
-      .slice(before)
-      .find((m) => m.text.startsWith("🧊 Recovery of node-7 stopped"));
+    const closing = await closingMessage(before);
     expect(closing?.text).toContain(
       "stopped: the freeze of node-7 was lifted (or expired) while the run waited, and a restart needs the run's freeze: nothing was changed by it.",
     );

@@ -8,7 +8,12 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { healthyScript, newConsolePage, startConsoleBrowser, tokenDriftScript } from "../test/support/console-server.ts";
+import {
+  healthyScript,
+  newConsolePage,
+  startConsoleBrowser,
+  tokenDriftScript,
+} from "../test/support/console-server.ts";
 import { FakeHostTransport } from "../test/support/fake-transport.ts";
 
 const DOCS = (name: string) => fileURLToPath(new URL(`../docs/${name}`, import.meta.url));

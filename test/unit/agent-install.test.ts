@@ -212,7 +212,9 @@ describe("clawops enroll → the install command on a second host (netns)", () =
       expect(output).toContain("clawops-agent runs as a systemd service (user root)");
       // What it says matches what it does (issue 33, item 8): it enrolled and started the agent
       // itself (no "start the agent" hint), and put `clawops-agent` on PATH.
-      expect(output).toMatch(/clawops-install: enrolled node-6 with http:\/\/127\.0\.0\.1:\d+ \(its key is in \/root\/\.clawops-agent\)/);
+      expect(output).toMatch(
+        /clawops-install: enrolled node-6 with http:\/\/127\.0\.0\.1:\d+ \(its key is in \/root\/\.clawops-agent\)/,
+      );
       expect(output).not.toContain("Start the agent");
       expect(output).toContain("clawops-install: installed /usr/local/bin/clawops-agent");
       const onPath = await host.ns.run("clawops-agent", ["--version"], {

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
-import { killGroup } from "../support/netns.ts";
 import { freeLoopbackPort } from "../support/local-worker.ts";
+import { killGroup } from "../support/netns.ts";
 import { postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import { startWorkerdPlane, type WorkerdPlane } from "../support/workerd-plane.ts";
 
@@ -46,7 +46,9 @@ describe("the install command from a Worker", () => {
     });
     expect(res.status).toBe(200);
     const offer = (await res.json()) as { code: string; command: string; text: string };
-    expect(offer.command).toBe(`curl -fsSL ${plane.url}/agent/install.sh | sh -s -- --host ${HOST} --code ${offer.code}`);
+    expect(offer.command).toBe(
+      `curl -fsSL ${plane.url}/agent/install.sh | sh -s -- --host ${HOST} --code ${offer.code}`,
+    );
     // Built with this Worker from the same sources (dist/worker-assets, written by the build step).
     const release = JSON.parse(
       readFileSync(new URL("../../dist/worker-assets/agent-files/release.json", import.meta.url), "utf8"),

@@ -114,12 +114,15 @@ afterAll(async () => {
 });
 
 describe("buttons on a triage answer, pressed in Slack", () => {
-  it("the final answer carries Run again, Collect bundle, Freeze 30 min and Start recovery", () => {
+  it("the final answer carries Run again, Collect bundle, Freeze 30 min and Start recovery, then its top finding's snoozes", () => {
     expect(answerButtons.map((b) => [b.text.text, b.value])).toEqual([
       ["Run again", "triage node-3"],
       ["Collect bundle", "bundle node-3"],
       ["Freeze 30 min", "freeze node-3 for 30m set with the Freeze 30 min button"],
       ["Start recovery", "recover node-3"],
+      ["Snooze 1 h", "snooze node-3 gateway-down 1h"],
+      ["Snooze 1 d", "snooze node-3 gateway-down 1d"],
+      ["Snooze until version changes", "snooze node-3 gateway-down until-version"],
     ]);
     // The two that change something ask first, in Slack's own dialog.
     expect(button("Freeze 30 min").confirm).toBeDefined();

@@ -24,6 +24,8 @@ export const MUTATING_ACTIONS = [
   "resolve",
   // `/openclaw snooze <host> <finding> …` (and the Snooze buttons): mutes a finding's incidents on a host.
   "snooze",
+  // `/openclaw enroll <host>` from Slack: a one-time code that lets a machine join the fleet.
+  "enroll",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

@@ -40,6 +40,18 @@ export default defineConfig({
         },
       },
       {
+        // `npm run demo` end to end: it installs (cached) and starts a real OpenClaw gateway of its
+        // own, so no shared gateway here; run it alone (one gateway slot on a shared machine).
+        test: {
+          name: "demo",
+          include: ["test/demo/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 480_000,
+        },
+      },
+      {
         test: {
           name: "browser",
           include: ["test/browser/**/*.test.ts"],

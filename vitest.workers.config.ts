@@ -1,5 +1,13 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+// The agent files the Worker serves (wrangler.toml's [build] and [assets]): `wrangler deploy` and
+// `wrangler dev` write them first; this pool reads wrangler.toml without running the build.
+if (!existsSync("dist/worker-assets/agent-files/release.json")) {
+  execFileSync(process.execPath, ["scripts/worker-assets.ts", "dist/worker-assets"], { stdio: "inherit" });
+}
 
 // Hermetic runs: no `Request.cf` download (Miniflare fetches it unless told not to), no
 // wrangler metrics, no banner. Set here so `npm run test:workers` needs no shell setup.

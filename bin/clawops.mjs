@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import "./require-node.mjs";
 
-await import("../src/node/cli/main.ts");
+await import("../src/node/cli/main.mjs");

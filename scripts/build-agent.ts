@@ -11,8 +11,10 @@
  * bundle skips both; with AGENT_NODE_FLAGS and AGENT_SERVICE_ENV it is about 55 MB smaller resident
  * per host (README, Benchmarks, `npm run bench -- --only agent-mem`).
  *
- *   npm run build:agent [-- --outfile path]
+ *   npm run build:agent [-- --outfile path]     (and path.sha256 beside it)
+ * (The Worker's copy: scripts/worker-assets.ts, wrangler.toml's build command.)
  */
+import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, resolve } from "node:path";
@@ -258,19 +260,46 @@ export async function bundleAgent(
   return asciiOnly(out.text);
 }
 
-export async function buildAgent(outfile: string): Promise<{ outfile: string; bytes: number }> {
+/**
+ * Why esbuild cannot build here, or null when it can: the package is absent (an install without
+ * it), or its platform binary is (`--omit=optional`, a node_modules copied from another
+ * platform). Asked before a build, so only those two fall back to a prebuilt agent: an error in
+ * the sources still fails the build, never hidden behind an older file.
+ */
+export async function esbuildUnavailable(): Promise<string | null> {
+  try {
+    const esbuild = await import("esbuild");
+    await esbuild.transform("");
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message.split("\n")[0] || String(err) : String(err);
+  }
+}
+
+/** `<hex>  clawops-agent.mjs`, as `sha256sum` prints it: written beside a built agent, checked before it is served. */
+export function sha256Line(code: string | Uint8Array): string {
+  return `${createHash("sha256").update(code).digest("hex")}  clawops-agent.mjs\n`;
+}
+
+/**
+ * Writes the agent and its SHA-256 (`<outfile>.sha256`, sha256sum's format): a control plane
+ * that serves this prebuilt file (src/node/agent-install.ts) refuses it unless the two agree.
+ */
+export async function buildAgent(outfile: string): Promise<{ outfile: string; bytes: number; sha256: string }> {
   const code = await bundleAgent();
   mkdirSync(dirname(outfile), { recursive: true });
   writeFileSync(outfile, code);
   chmodSync(outfile, 0o755);
-  return { outfile, bytes: Buffer.byteLength(code) };
+  const line = sha256Line(code);
+  writeFileSync(`${outfile}.sha256`, line);
+  return { outfile, bytes: Buffer.byteLength(code), sha256: line.split(" ")[0] ?? "" };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { outfile: { type: "string" } } });
   const out = await buildAgent(resolve(values.outfile ?? resolve(root, "dist/clawops-agent.mjs")));
   process.stdout.write(
-    `Built ${out.outfile} (${Math.round(out.bytes / 1024)} KB). Run it on a gateway host with Node >= 24.16:\n` +
+    `Built ${out.outfile} (${Math.round(out.bytes / 1024)} KB, SHA-256 ${out.sha256}). Run it on a gateway host with Node >= 24.16:\n` +
       `  ${Object.entries(AGENT_SERVICE_ENV)
         .map(([k, v]) => `${k}=${v} `)
         .join("")}node ${AGENT_NODE_FLAGS.join(" ")} ${out.outfile} run\n`,

@@ -17,6 +17,7 @@ const SUITES: Suite[] = [
   { name: "unit", command: [...VITEST, "--project", "unit"] },
   { name: "browser", command: [...VITEST, "--project", "browser"] },
   { name: "gateway", command: [...VITEST, "--project", "gateway"] },
+  { name: "demo", command: [...VITEST, "--project", "demo"] },
   { name: "workers", command: [...VITEST, "--config", "vitest.workers.config.ts"] },
   { name: "workerd", command: [...VITEST, "--project", "workerd"] },
 ];

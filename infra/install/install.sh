@@ -39,6 +39,7 @@ Usage: sh install.sh --host NAME --code CODE [options]
   --node PATH     the Node.js >= 24.16 to run the agent with (default: node on PATH)
   --prefix DIR    where the agent is installed (default: /opt/clawops)
   --server URL    the control plane's URL (default: ${CLAWOPS_URL})
+  --bin-dir DIR   where \`clawops-agent\` goes on PATH with a service (default: /usr/local/bin)
 EOF
 }
 
@@ -48,15 +49,25 @@ die() {
   exit 1
 }
 
-# Downloads $1 (a path on the control plane) to the file $2.
+# Downloads $1 (a path on the control plane) to the file $2. An answer other than 200 stops the
+# install with the control plane's own reason (its JSON error's message), not only a status.
 download() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$2" "${SERVER}$1" </dev/null || die "could not download ${SERVER}$1 (curl failed, see above). Nothing was installed."
+    # No -f: the body of an error answer is kept to quote it (--retry still retries 429 and 5xx).
+    status=$(curl -sSL --retry 3 -o "$2" -w '%{http_code}' "${SERVER}$1" </dev/null) ||
+      die "could not download ${SERVER}$1 (curl failed, see above). Nothing was installed."
+    [ "$status" = 200 ] || die "could not download ${SERVER}$1: the control plane answered HTTP $status: $(server_reason "$2"). Nothing was installed."
   elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$2" "${SERVER}$1" </dev/null || die "could not download ${SERVER}$1 (wget failed). Nothing was installed."
+    wget -q -O "$2" "${SERVER}$1" </dev/null ||
+      die "could not download ${SERVER}$1 (wget failed: $(server_reason "$2")). Nothing was installed."
   else
     die "neither curl nor wget is installed: install one of them and run this command again. Nothing was installed."
   fi
+}
+
+# The message of a clawops error answer in the file $1 ({"ok":false,"error":{"message":…}}), else its first line.
+server_reason() {
+  "$NODE" -e 'let t = ""; try { t = require("node:fs").readFileSync(process.argv[1], "utf8"); const m = JSON.parse(t).error.message; if (typeof m === "string") t = m; } catch {} process.stdout.write(t.split("\n")[0].slice(0, 500) || "no message")' "$1" </dev/null 2>/dev/null || head -c 300 "$1"
 }
 
 sha256_of() {
@@ -124,10 +135,11 @@ main() {
   RUN_AS=''
   NODE=''
   PREFIX=/opt/clawops
+  BIN_DIR=/usr/local/bin
   FOREGROUND=0
   while [ $# -gt 0 ]; do
     case $1 in
-      --host | --code | --user | --node | --prefix | --server)
+      --host | --code | --user | --node | --prefix | --server | --bin-dir)
         [ $# -ge 2 ] || die "$1 needs a value (see --help)."
         case $1 in
           --host) HOST=$2 ;;
@@ -136,6 +148,7 @@ main() {
           --node) NODE=$2 ;;
           --prefix) PREFIX=$2 ;;
           --server) SERVER=$2 ;;
+          --bin-dir) BIN_DIR=$2 ;;
         esac
         shift 2
         ;;
@@ -156,6 +169,8 @@ main() {
   case $RUN_AS in *[!a-zA-Z0-9_.-]*) die "--user '$RUN_AS' is not a user name." ;; esac
   case $PREFIX in /*) ;; *) die "--prefix must be an absolute path." ;; esac
   case $PREFIX in *[!a-zA-Z0-9_./-]*) die "--prefix: use letters, digits, '_', '.', '-' and '/' only." ;; esac
+  case $BIN_DIR in /*) ;; *) die "--bin-dir must be an absolute path." ;; esac
+  case $BIN_DIR in *[!a-zA-Z0-9_./-]*) die "--bin-dir: use letters, digits, '_', '.', '-' and '/' only." ;; esac
   SERVER=${SERVER%/}
   case $SERVER in http://* | https://*) ;; *) die "--server must be an http:// or https:// URL." ;; esac
 
@@ -250,8 +265,21 @@ main() {
     chmod 0700 "$STATE_DIR"
     [ "$(id -u)" -ne 0 ] || chown "$RUN_AS" "$STATE_DIR"
   fi
-  as_user "$NODE" "$AGENT" enroll --server "$SERVER" --host "$HOST" --code "$CODE" --dir "$STATE_DIR" ||
+  # Its own "start the agent" hint is for an enrollment by hand: this script starts it below.
+  as_user "$NODE" "$AGENT" enroll --server "$SERVER" --host "$HOST" --code "$CODE" --dir "$STATE_DIR" >/dev/null ||
     die "enrollment failed (the agent says why above). The agent is installed at $AGENT; issue a new code with \`clawops enroll $HOST\` on the control plane and run its command again."
+  say "enrolled $HOST with $SERVER (its key is in $STATE_DIR)"
+
+  # With a service, \`clawops-agent\` on PATH for the agent's own commands (\`clawops-agent probe\`,
+  # \`--version\`), run with this host's node.
+  if [ "$MODE" != foreground ]; then
+    mkdir -p "$BIN_DIR" 2>/dev/null &&
+      printf '#!/bin/sh\n# Installed by the clawops install script: the agent at %s, run by %s.\nexec %s %s "$@"\n' \
+        "$AGENT" "$NODE" "'$NODE'" "'$AGENT'" >"$BIN_DIR/clawops-agent.new" &&
+      chmod 0755 "$BIN_DIR/clawops-agent.new" && mv -f "$BIN_DIR/clawops-agent.new" "$BIN_DIR/clawops-agent" &&
+      say "installed $BIN_DIR/clawops-agent (the agent's commands: clawops-agent probe, clawops-agent --version)" ||
+      say "could not write $BIN_DIR/clawops-agent; the agent's commands run as: $NODE $AGENT <command>"
+  fi
 
   case $MODE in
     systemd)

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, bundleAgent } from "../../scripts/build-agent.ts";
+import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, bundleAgent, esbuildUnavailable } from "../../scripts/build-agent.ts";
+import { renderInstallScript } from "../adapters/http/agent-files.ts";
 import type { AgentFiles } from "../adapters/http/agent-routes.ts";
 import { AGENT_VERSION } from "../agent/version.ts";
 import { errorMessage } from "../contract/errors.ts";
@@ -18,8 +19,8 @@ const PREBUILT_AGENT = file("dist/clawops-agent.mjs");
 /**
  * The files `GET /agent/*` serves (src/adapters/http/agent-routes.ts), made on the first
  * request and kept for the life of the process: the agent built from this checkout's sources
- * with esbuild (as `npm run build:agent` does), or, where esbuild is not installed (a
- * production install without development dependencies), the prebuilt dist/clawops-agent.mjs.
+ * with esbuild (as `npm run build:agent` does), or, where esbuild cannot run, the prebuilt
+ * dist/clawops-agent.mjs checked against its SHA-256 (loadAgent).
  * The install script carries the agent's SHA-256 and `publicUrl()`, read per request.
  */
 export function agentFilesSource(opts: {
@@ -43,7 +44,7 @@ export function agentFilesSource(opts: {
       throw err;
     });
     const { template, ...files } = await made;
-    return { ...files, installScript: renderInstallScript(template, opts.publicUrl(), files.sha256) };
+    return { ...files, installScript: installScript(template, opts.publicUrl(), files.sha256, files.version) };
   };
 }
 
@@ -78,7 +79,12 @@ async function makeFiles(
 function loadAgentFile(path: string): { agent: Uint8Array<ArrayBuffer>; from: string; version: string } {
   let said: string;
   try {
-    said = execFileSync(process.execPath, [path, "--version"], { encoding: "utf8", timeout: 15_000 }).trim();
+    said = execFileSync(process.execPath, [path, "--version"], {
+      encoding: "utf8",
+      timeout: 15_000,
+      // Its complaint belongs in the reason below, not on this process's stderr.
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
   } catch (err) {
     throw new ClawopsError(
       "not_configured",
@@ -99,42 +105,67 @@ function loadAgentFile(path: string): { agent: Uint8Array<ArrayBuffer>; from: st
   return { agent: new Uint8Array(readFileSync(path)), from: path, version };
 }
 
-async function loadAgent(): Promise<{ agent: Uint8Array<ArrayBuffer>; from: string }> {
-  try {
-    const code = await bundleAgent();
-    // esbuild keeps a helper process for the next build; there is none.
-    await (await import("esbuild")).stop();
-    return { agent: new Uint8Array(Buffer.from(code, "utf8")), from: "built from the sources" };
-  } catch (err) {
-    const missing = (err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && /esbuild/.test(errorMessage(err));
-    if (!missing) throw err;
+/**
+ * The agent this control plane serves: built from its own sources with esbuild (a dependency, so
+ * every install has it: `npm install`, `npm ci --omit=dev`, the container image), or, where esbuild
+ * cannot run here, the prebuilt dist/clawops-agent.mjs that `npm pack` ships, served only when its
+ * SHA-256 matches the dist/clawops-agent.mjs.sha256 written with it.
+ */
+export async function loadAgent(
+  opts: {
+    /** Why esbuild cannot build here (null: it can); tests stand in for a machine without it. */
+    esbuildUnavailable?: () => Promise<string | null>;
+    prebuilt?: string;
+  } = {},
+): Promise<{ agent: Uint8Array<ArrayBuffer>; from: string }> {
+  const unavailable = await (opts.esbuildUnavailable ?? esbuildUnavailable)();
+  if (!unavailable) {
+    try {
+      const code = await bundleAgent();
+      return { agent: new Uint8Array(Buffer.from(code, "utf8")), from: "built from the sources" };
+    } catch (err) {
+      throw new ClawopsError(
+        "not_configured",
+        `This control plane could not build the agent from its sources (${errorMessage(err).split("\n")[0]?.slice(0, 300)}); its log has the whole error.`,
+        { status: 503, cause: err },
+      );
+    } finally {
+      // esbuild keeps a helper process for the next build; there is none.
+      await (await import("esbuild")).stop();
+    }
   }
-  if (existsSync(PREBUILT_AGENT)) return { agent: new Uint8Array(readFileSync(PREBUILT_AGENT)), from: PREBUILT_AGENT };
-  throw new ClawopsError(
-    "not_configured",
-    "This control plane cannot serve the agent: esbuild (a development dependency) is not installed to build it, " +
-      "and there is no prebuilt dist/clawops-agent.mjs. Run `npm run build:agent` where clawops is installed (or install it with its development dependencies).",
-    { status: 503 },
-  );
+  const prebuilt = opts.prebuilt ?? PREBUILT_AGENT;
+  return { agent: prebuiltAgent(prebuilt, unavailable), from: prebuilt };
 }
 
-/** The install script with this control plane's values in place of its `@@…@@` placeholders. */
-export function renderInstallScript(template: string, publicUrl: string, sha256: string): string {
-  const values: Record<string, string> = {
-    CLAWOPS_URL: publicUrl,
-    AGENT_SHA256: sha256,
-    AGENT_VERSION,
-    AGENT_NODE_FLAGS: AGENT_NODE_FLAGS.join(" "),
-    AGENT_SERVICE_ENV: Object.entries(AGENT_SERVICE_ENV)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(" "),
-  };
-  const script = template.replace(/@@([A-Z0-9_]+)@@/g, (whole, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`install script: unknown placeholder ${whole}`);
-    // Each value sits between single quotes in the script.
-    if (/['\n\r\\]/.test(value)) throw new Error(`install script: ${name} cannot be quoted safely`);
-    return value;
+/** dist/clawops-agent.mjs, checked against the SHA-256 written beside it; else why not, as a 503. */
+function prebuiltAgent(path: string, unavailable: string): Uint8Array<ArrayBuffer> {
+  const cannot = `This control plane cannot serve the agent: esbuild cannot build it here (${unavailable.slice(0, 200)})`;
+  const reinstall =
+    "Install clawops with its dependencies (`npm ci --omit=dev` installs esbuild and its binary for this platform), or set CLAWOPS_AGENT_FILE to an agent `npm run build:agent` made.";
+  if (!existsSync(path))
+    throw new ClawopsError("not_configured", `${cannot}, and there is no prebuilt ${path}. ${reinstall}`, {
+      status: 503,
+    });
+  const agent = new Uint8Array(readFileSync(path));
+  const expected = existsSync(`${path}.sha256`) ? readFileSync(`${path}.sha256`, "utf8").split(/\s/)[0] : undefined;
+  const actual = createHash("sha256").update(agent).digest("hex");
+  if (expected !== actual)
+    throw new ClawopsError(
+      "not_configured",
+      `${cannot}, and the prebuilt ${path} ${expected ? `has SHA-256 ${actual}, not the ${expected} written when it was built` : "has no .sha256 beside it to check it against"}: it is not served. ${reinstall}`,
+      { status: 503 },
+    );
+  return agent;
+}
+
+/** The install script with this control plane's URL and this agent's SHA-256 and version in it. */
+function installScript(template: string, publicUrl: string, sha256: string, version: string): string {
+  return renderInstallScript(template, {
+    publicUrl,
+    sha256,
+    version,
+    nodeFlags: AGENT_NODE_FLAGS,
+    serviceEnv: AGENT_SERVICE_ENV,
   });
-  return script;
 }

@@ -102,7 +102,11 @@ export function createLogger(component: string, opts: LoggerOptions = {}): Logge
   const log = pino(
     {
       level: opts.level ?? DEFAULT_LOG_LEVEL,
-      base: { component },
+      // `component` through the mixin, not `base`: pino writes `base` and a line's own fields side
+      // by side, so a line that names its component (Bolt's, the Socket Mode client's) had the key
+      // twice. Merged, the line's own wins: one `component` per line.
+      base: undefined,
+      mixin: () => ({ component }),
       timestamp: () => `,"t":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label }), log: redactFields },
     },

@@ -5,6 +5,7 @@ import { acquireInstanceLock } from "./instance-lock.ts";
 import { startLocalAgent } from "./local-agent.ts";
 import { createLogger } from "./logger.ts";
 import { startControlPlane } from "./server.ts";
+import { checkSlackAtStart, slackBannerLine } from "./slack-check.ts";
 
 /**
  * `npm start`: the control plane on 127.0.0.1 with state in SQLite under the data folder,
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
         kit.ssmSetup(inventory, v.CLAWOPS_TRANSPORT === "ssm" ? "ssm" : "hub", kit.ssmClients(process.env), logger),
       )
     : null;
+  // Slack's tokens checked before anything listens: a wrong one refuses the start, saying which.
+  const slackIdentity =
+    slack && botToken
+      ? await checkSlackAtStart({ botToken, ...(appToken ? { appToken } : {}), apiUrl: v.SLACK_API_URL, logger })
+      : null;
   const cp = await startControlPlane({ ...settings, ...(ssm ? { transport: ssm.transport } : {}) });
   instance.setUrl(cp.url);
   const ssmHosts = ssm ? await ssm.registerHosts(cp.store, Date.now()) : [];
@@ -60,6 +66,13 @@ async function main(): Promise<void> {
   const lines = [
     "",
     `clawops is running at ${cp.url}`,
+    `  Address:              ${cp.url.replace(/^https?:\/\//, "")} (CLAWOPS_BIND, CLAWOPS_PORT); the CLI run in this folder finds it, elsewhere give it --server ${cp.url} or CLAWOPS_URL`,
+    slackIdentity
+      ? slackBannerLine(
+          slackIdentity,
+          [slack?.signingSecret ? "HTTP" : null, socket ? "Socket Mode" : null].filter(Boolean).join(" and "),
+        )
+      : null,
     slack?.signingSecret ? `  Slack slash commands: POST ${cp.url}/slack/commands` : null,
     v.CLAWOPS_ALERT_TOKEN ? `  Alert webhooks:       POST ${cp.url}/alerts/alertmanager, /alerts/grafana` : null,
     v.PAGERDUTY_WEBHOOK_SECRET ? `  PagerDuty webhooks:   POST ${cp.url}/alerts/pagerduty` : null,

@@ -86,6 +86,8 @@ export interface ControlPlaneConfig {
   metricsToken?: string;
   /** PagerDuty write-back (PAGERDUTY_API_TOKEN, PAGERDUTY_FROM, CLAWOPS_PAGERDUTY_RESOLVE); unset: off. */
   pagerduty?: PagerDutyServices;
+  /** Bearer token of the operator API, `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN); unset: 503 saying so. */
+  adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
   trustProxy?: boolean;
 }
@@ -315,6 +317,10 @@ function buildApp(
           }
         : undefined,
     agentFiles: capabilityOn(services.agentFiles),
+    admin: {
+      token: config.adminToken,
+      off: "The operator API is off: set CLAWOPS_ADMIN_TOKEN (a long random string, e.g. `openssl rand -hex 32`) in the control plane's environment and restart it.",
+    },
     clientAddress: nodeClientAddress(config.trustProxy ?? false),
     ops: {
       ready: [
@@ -395,13 +401,28 @@ async function listen(
       },
       () => resolve(s as Server),
     );
-    (s as Server).once("error", reject);
+    (s as Server).once("error", (err: NodeJS.ErrnoException) => reject(listenError(err, config)));
   });
   server.maxConnections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.on("upgrade", (req, socket, head) => {
     if (!hub.handleUpgrade(req, socket, head)) socket.destroy();
   });
   return server;
+}
+
+/**
+ * A listen that failed, said with the variable to change (a bare "listen EADDRINUSE" named
+ * neither the port's variable nor what to do: issue 33, item 4).
+ */
+function listenError(err: NodeJS.ErrnoException, config: ControlPlaneConfig): Error {
+  const where = `${config.bind}:${config.port}`;
+  const why: Record<string, string> = {
+    EADDRINUSE: `Port ${config.port} on ${config.bind} is already in use (another clawops, \`wrangler dev\`, or another program: \`ss -ltnp 'sport = :${config.port}'\` shows which). Set CLAWOPS_PORT to a free port (0 picks one), or stop what listens there.`,
+    EACCES: `This user may not listen on ${where} (ports below 1024 need privileges). Set CLAWOPS_PORT to a port above 1023, e.g. the default 8787.`,
+    EADDRNOTAVAIL: `${config.bind} is not an address of this machine. Set CLAWOPS_BIND to one of its addresses (127.0.0.1, the default, or 0.0.0.0 for every address).`,
+  };
+  const message = err.code ? why[err.code] : undefined;
+  return message ? Object.assign(new Error(message, { cause: err }), { code: err.code }) : err;
 }
 
 /** Step 10: the URL it listens at, the public URL, the console's host names; logged. */

@@ -34,7 +34,7 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
     appToken: opts.appToken,
     socketMode: true,
     // Single workspace: every envelope is ours. No auth.test round trip per event; the bot
-    // token is used by the core's ChatPort and checked by its first chat.postMessage.
+    // token was checked once at start (slack-check.ts) and is used by the core's ChatPort.
     authorize: async () => ({ botToken: opts.botToken }),
     logger: boltLogger(logger),
     logLevel: LogLevel.INFO,
@@ -75,7 +75,14 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
     logger.error("socket mode handler failed", { err: err.message });
   });
 
-  await app.start();
+  try {
+    await app.start();
+  } catch (err) {
+    throw new Error(
+      `Slack Socket Mode did not connect (apps.connections.open, then the WebSocket it names: ${errorMessage(err)}). Check ${socketModeCall("apps.connections.open")?.check}.`,
+      { cause: err },
+    );
+  }
   logger.info("slack socket mode connected");
   return {
     async stop() {
@@ -86,18 +93,41 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
 }
 
 /**
- * Bolt's and the Socket Mode client's logs into ours. Debug lines are dropped: at debug level
- * the client prints whole envelopes and acks.
+ * Which Slack call a line of Bolt's or the Socket Mode client's is about, and what to check: their
+ * own words ("http request failed fetch failed") name neither (issue 33, item 6).
+ */
+export function socketModeCall(text: string): { call: string; check: string } | null {
+  if (/http request failed|Failed to retrieve a new WSS URL|apps\.connections\.open/i.test(text)) {
+    return {
+      call: "apps.connections.open",
+      check:
+        "SLACK_APP_TOKEN (an app-level xapp- token with connections:write, Socket Mode on), and that this machine reaches Slack's Web API (network, DNS, proxy)",
+    };
+  }
+  if (/WebSocket|ping|pong|close handshake/i.test(text)) {
+    return {
+      call: "the Socket Mode WebSocket",
+      check: "this machine's connection to Slack (wss://wss-primary.slack.com); it reconnects by itself",
+    };
+  }
+  return null;
+}
+
+/**
+ * Bolt's and the Socket Mode client's logs into ours, each line with its own component and, for
+ * a failed call, the call and what to check. Debug lines are dropped: at debug level the client
+ * prints whole envelopes and acks.
  */
 function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
   let name = "bolt";
   const text = (msgs: unknown[]) => msgs.map((m) => errorMessage(m)).join(" ");
+  const fields = (line: string) => ({ component: `slack-${name}`, ...(socketModeCall(line) ?? {}) });
   return {
     debug: () => {},
-    info: (...msgs) => logger.info(text(msgs), { component: name }),
-    warn: (...msgs) => logger.warn(text(msgs), { component: name }),
-    error: (...msgs) => logger.error(text(msgs), { component: name }),
+    info: (...msgs) => logger.info(text(msgs), fields(text(msgs))),
+    warn: (...msgs) => logger.warn(text(msgs), fields(text(msgs))),
+    error: (...msgs) => logger.error(text(msgs), fields(text(msgs))),
     setLevel: (l) => {
       level = l;
     },

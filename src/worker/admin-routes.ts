@@ -1,26 +1,21 @@
 import { Hono, type MiddlewareHandler } from "hono";
-import { BODY_LIMITS, capBody } from "../adapters/http/limits.ts";
 import { bearerGuard } from "../adapters/http/ops-routes.ts";
 import { ClawopsError } from "../core/errors.ts";
-import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
-import type { Logger } from "../core/ports/basics.ts";
 import { normalizeHostName } from "../core/vocabulary/hosts.ts";
-import { DirectoryStore } from "./directory-store.ts";
 import { type WorkerEnv, workerVar } from "./env.ts";
 import { HOST_HEADER } from "./rpc.ts";
-import { workerClock } from "./wiring.ts";
 
 /** Where agents dial in (src/agent/connection.ts appends it to the server URL, with `?host=`). */
 export const AGENT_CONNECT_PATH = "/agent/connect";
 
 /**
  * The Worker's own routes, mounted in the shared hono app (src/adapters/http/app.ts) so their
- * errors take its one JSON shape: the operator API and the agents' WebSocket entry.
+ * errors take its one JSON shape: the host status API and the agents' WebSocket entry.
  */
-export function workerRoutes(env: WorkerEnv, logger: Logger) {
+export function workerRoutes(env: WorkerEnv) {
   const app = new Hono();
   app.all(AGENT_CONNECT_PATH, (c) => agentConnect(c.req.raw, env));
-  app.route("/api", operatorRoutes(env, logger));
+  app.route("/api", operatorRoutes(env));
   return app;
 }
 
@@ -43,24 +38,13 @@ function agentConnect(request: Request, env: WorkerEnv): Promise<Response> {
 }
 
 /**
- * Operator API (`/api/admin/enrollment-codes`, `/api/hosts/:host/agent`): bearer
- * CLAWOPS_ADMIN_TOKEN, checked before any body is read; off (503) while the secret is unset.
+ * The Worker's part of the operator API, `GET /api/hosts/:host/agent` (the enrollment codes are
+ * the shared admin-routes.ts): bearer CLAWOPS_ADMIN_TOKEN, checked before anything is read;
+ * off (503) while the secret is unset.
  */
-function operatorRoutes(env: WorkerEnv, logger: Logger) {
+function operatorRoutes(env: WorkerEnv) {
   const app = new Hono();
   const admin = adminBearer(env);
-
-  app.post("/admin/enrollment-codes", admin, capBody(BODY_LIMITS.adminEnrollmentCode), async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { host?: unknown } | null;
-    if (typeof body?.host !== "string") throw new ClawopsError("bad_request", "Body must be JSON {host}.");
-    const issued = await issueEnrollmentCode(
-      { store: new DirectoryStore(env.DIRECTORY), clock: workerClock },
-      body.host,
-    );
-    logger.info("enrollment code issued", { host: issued.host });
-    return c.json({ ok: true, ...issued });
-  });
-
   app.get("/hosts/:host/agent", admin, async (c) => {
     const host = normalizeHostName(c.req.param("host"));
     return c.json({ ok: true, agent: await env.HOSTS.get(env.HOSTS.idFromName(host)).status() });
@@ -68,12 +52,16 @@ function operatorRoutes(env: WorkerEnv, logger: Logger) {
   return app;
 }
 
+/** What the operator API says while CLAWOPS_ADMIN_TOKEN is unset on a Worker. */
+export const WORKER_ADMIN_OFF =
+  "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.";
+
 /** Bearer CLAWOPS_ADMIN_TOKEN, compared in constant time; off (503) when unset. */
 function adminBearer(env: WorkerEnv): MiddlewareHandler {
   return bearerGuard({
     token: workerVar(env, "CLAWOPS_ADMIN_TOKEN"),
     variable: "CLAWOPS_ADMIN_TOKEN",
     realm: "clawops operator API",
-    off: "The operator API is off: run `npx wrangler secret put CLAWOPS_ADMIN_TOKEN` to turn it on.",
+    off: WORKER_ADMIN_OFF,
   });
 }

@@ -255,7 +255,7 @@ export const WORKER_VARS = {
   },
   CLAWOPS_PUBLIC_URL: {
     group: BUNDLES,
-    doc: "Base URL of bundle links. Default: the Worker's own origin.",
+    doc: "The Worker's URL as hosts and browsers reach it: the install command `/openclaw enroll` prints, bundle links. Default: the Worker's own origin (where the request came in).",
     schema: z.string().optional(),
   },
   CLAWOPS_BUNDLE_RETENTION_DAYS: {

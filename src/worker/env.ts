@@ -43,6 +43,8 @@ interface WorkerBindings {
   RECOVER?: Workflow<RecoverParams>;
   /** R2 bucket for diagnostic bundles (src/worker/r2-blob-store.ts). */
   BUNDLES?: R2Bucket;
+  /** wrangler.toml's `[assets]`: the agent and its install files, built with the Worker (src/worker/agent-files.ts). */
+  ASSETS?: Fetcher;
 }
 
 /**

@@ -152,6 +152,11 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     return this.claim.claim(runId, graceMs);
   }
 
+  /** RPC: the recover run under way on this host, if any (`unfreeze` says it stops it). */
+  recoverRunning(graceMs: number): Promise<string | null> {
+    return this.claim.running(graceMs);
+  }
+
   /** RPC: a recover run gives its claim back (it ended, or could not start). */
   async releaseRecover(runId: string): Promise<void> {
     this.claim.release(runId);

@@ -2,13 +2,14 @@ import { createApp } from "../adapters/http/app.ts";
 import type { OpsOptions } from "../adapters/http/ops-routes.ts";
 import { UNKNOWN_SOURCE } from "../adapters/http/source-limits.ts";
 import { capabilityOff } from "../core/ports/deps.ts";
-import { workerRoutes } from "./admin-routes.ts";
+import { WORKER_ADMIN_OFF, workerRoutes } from "./admin-routes.ts";
+import { workerAgentFiles } from "./agent-files.ts";
 import { DirectoryStore } from "./directory-store.ts";
-import { parseWorkerConfig, type WorkerConfig, type WorkerEnv } from "./env.ts";
+import { parseWorkerConfig, type WorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 import { type ApprovalKeyResult, workerApprovalKey } from "./recovery.ts";
-import { requestDeps } from "./wiring.ts";
+import { requestDeps, workerPublicUrl } from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
@@ -27,6 +28,8 @@ export { WatchShard } from "./watch-shard.ts";
 const logger = createConsoleLogger("clawops-worker");
 
 function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: ApprovalKeyResult) {
+  // Hosts install from and dial the public URL: CLAWOPS_PUBLIC_URL, else where this request came in.
+  const publicUrl = workerPublicUrl(env, origin);
   // Built per request (wiring.ts). Triage and bundle jobs are queued and serialised in the
   // host's object, so this request's host queue never holds one.
   return createApp({
@@ -45,12 +48,13 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
       if (executionCtx) executionCtx.waitUntil(task);
       else logger.error("no execution context; work after the ack may be cut off");
     },
-    // The operator API and the agents' WebSocket entry, under the app's one error shape.
-    routes: [{ path: "/", app: workerRoutes(env, logger) }],
+    // The host status API and the agents' WebSocket entry, under the app's one error shape.
+    routes: [{ path: "/", app: workerRoutes(env) }],
+    // `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN), as on Node.
+    admin: { token: workerVar(env, "CLAWOPS_ADMIN_TOKEN"), off: WORKER_ADMIN_OFF },
     ops: workerOps(env),
-    agentFiles: capabilityOff(
-      "The Workers control plane does not serve the agent or its install script yet: build the agent with `npm run build:agent` in a clawops checkout, copy dist/clawops-agent.mjs to the host and enroll it with a code from POST /api/admin/enrollment-codes (docs/agents-and-ssm.md).",
-    ),
+    // The agent and its installer, built with the Worker (wrangler.toml's build and [assets]).
+    agentFiles: workerAgentFiles(env, publicUrl),
   });
 }
 

@@ -22,6 +22,7 @@ export function workflowRuns(env: WorkerEnv, publicUrl: string): RecoverRuns {
   return {
     claim: (name, runId) => host(name).claimRecover(runId, CLAIM_GRACE_MS),
     release: (name, runId) => host(name).releaseRecover(runId),
+    running: (name) => host(name).recoverRunning(CLAIM_GRACE_MS),
     launch: async (run) => {
       if (!workflow) throw new Error("the Worker has no RECOVER Workflow binding");
       await workflow.create({ id: run.runId, params: { run, publicUrl } satisfies RecoverParams });

@@ -36,6 +36,7 @@ export interface HostAgentRpc extends Rpc.DurableObjectBranded {
   /** Claims the host for a recover run: null when claimed, else the id of the run that holds it. */
   claimRecover(runId: string, graceMs: number): Promise<string | null>;
   releaseRecover(runId: string): Promise<void>;
+  recoverRunning(graceMs: number): Promise<string | null>;
   /** Runs a job on the connected agent; `onProgress` is a stub of the caller's function. */
   dispatch(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome>;
   /** The same, in turn with this host's queued triage and bundle jobs (recover runs). */

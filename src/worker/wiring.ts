@@ -1,4 +1,5 @@
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { ClawopsError } from "../core/errors.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
 import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/ports/deps.ts";
@@ -6,6 +7,7 @@ import type { RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
+import { workerAgentFiles } from "./agent-files.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
 import { DurableObjectHostTransport } from "./do-transport.ts";
@@ -85,8 +87,17 @@ export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: num
 export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResult): CoreDeps {
   const { env } = p;
   const bundles = workerBundleServices(env, origin);
+  const publicUrl = workerPublicUrl(env, origin);
   return {
     ...baseDeps(p),
+    publicUrl: () => publicUrl,
+    // The agent built with this Worker (agent-files.ts): what `enroll` checks and `upgrade-agent` moves hosts to.
+    agentRelease: async () => {
+      const files = workerAgentFiles(env, publicUrl);
+      if (!files.on) throw new ClawopsError("not_configured", files.why, { status: 501 });
+      const { version, sha256 } = await files.use();
+      return { version, sha256 };
+    },
     recovery: workerRecovery(env, p.config, {
       runs: workflowRuns(env, origin),
       ...(approval.ok ? { approvalKey: approval.key } : { approvalKeyMissing: approval.missing }),
@@ -96,6 +107,11 @@ export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResul
     // this request's `waitUntil`: they outlive the request and a reset of that object.
     jobs: new HostObjectJobs(env, origin),
   };
+}
+
+/** Where hosts install from and dial: CLAWOPS_PUBLIC_URL, else where the request came in. */
+export function workerPublicUrl(env: WorkerEnv, origin: string): string {
+  return workerVar(env, "CLAWOPS_PUBLIC_URL") || origin;
 }
 
 /** A triage or bundle job queued in a host's object, run there on its own agent connection. */

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
  * A local stand-in for the Slack Web API methods clawops calls. It answers the way
  * Slack does (HTTP 200 with `ok:false` and an error string) and checks each call against
  * the documented shape:
+ *  - auth.test:        https://api.slack.com/methods/auth.test (the start's check of the bot token)
  *  - chat.postMessage: https://api.slack.com/methods/chat.postMessage
  *  - chat.update:      https://api.slack.com/methods/chat.update
  *  - Block Kit limits: https://api.slack.com/reference/block-kit/blocks
@@ -89,6 +90,15 @@ export class SlackStandIn {
   private seq = 0;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
   private readonly token: string;
+  /** What auth.test answers for the bot token (the workspace and the bot the banner names). */
+  identity = {
+    url: "https://acme-ops.slack.com/",
+    team: "Acme Ops",
+    user: "clawops",
+    team_id: "T0001",
+    user_id: "U0CLAWOPS",
+    bot_id: "B0CLAWOPS",
+  };
   url = "";
 
   constructor(token: string) {
@@ -198,6 +208,11 @@ export class SlackStandIn {
     } catch {
       this.violations.push(`${method}: body is not JSON`);
       return reply({ ok: false, error: "invalid_json" });
+    }
+    if (method === "auth.test") {
+      // https://api.slack.com/methods/auth.test: who the token is; a bot token carries bot_id.
+      this.calls.push({ method, body, ts: "" });
+      return reply({ ok: true, ...this.identity });
     }
     const problems = this.checkCommon(body);
     const refused = this.channelErrors.get(String(body.channel));

@@ -27,7 +27,7 @@ import { bridgeIntoNetns } from "../support/netns-bridge.ts";
  * the script runs the agent in the foreground (`--foreground`). The real `curl`, `sh`, the
  * agent built by the control plane, enrollment and the hub; the agent's gateway does not exist.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -78,11 +78,13 @@ async function openHost(
   opt: string;
   units: string;
   home: string;
+  /** The host's /usr/local/bin. */
+  bin: string;
   close(): Promise<void>;
 }> {
   const dir = join(work, name);
-  const [opt, units, home] = ["opt", "systemd-system", "root-home"].map((d) => join(dir, d));
-  for (const d of [opt, units, home]) mkdirSync(d ?? "", { recursive: true });
+  const [opt, units, home, bin] = ["opt", "systemd-system", "root-home", "usr-local-bin"].map((d) => join(dir, d));
+  for (const d of [opt, units, home, bin]) mkdirSync(d ?? "", { recursive: true });
   const ns = await openNetns();
   const bridge = await bridgeIntoNetns(ns, cp.url, { dir: work, ...(tamper ? { tamper } : {}) });
   // The script takes a host whose /run/systemd/system exists for one that runs systemd.
@@ -92,12 +94,13 @@ async function openHost(
     "sh",
     [
       "-c",
-      'mount --bind "$1" /opt && mount --bind "$2" /etc/systemd/system && if [ -n "$3" ]; then mount --bind "$3" /run && mount --bind "$4" /root; fi',
+      'mount --bind "$1" /opt && mount --bind "$2" /etc/systemd/system && mount --bind "$5" /usr/local/bin && if [ -n "$3" ]; then mount --bind "$3" /run && mount --bind "$4" /root; fi',
       "sh",
       opt ?? "",
       units ?? "",
       opts.systemd ? run : "",
       opts.systemd ? (home ?? "") : "",
+      bin ?? "",
     ],
     {
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
@@ -111,6 +114,7 @@ async function openHost(
     opt: opt ?? "",
     units: units ?? "",
     home: home ?? "",
+    bin: bin ?? "",
     async close() {
       await ns.close();
       await bridge.close();
@@ -162,6 +166,8 @@ describe("clawops enroll → the install command on a second host (netns)", () =
       expect(createHash("sha256").update(readFileSync(installed)).digest("hex")).toBe(served);
       expect(output).toContain(`SHA-256 ${served} verified`);
       expect(output).toContain("starting clawops-agent in the foreground as root");
+      expect(output).not.toContain("Start the agent");
+      expect(readdirSync(host.bin)).toEqual([]);
       const config = JSON.parse(readFileSync(join(host.home, ".clawops-agent", "agent.json"), "utf8"));
       expect(config).toMatchObject({ host: "node-3", server: cp.url });
 
@@ -204,6 +210,19 @@ describe("clawops enroll → the install command on a second host (netns)", () =
       await exitOf(install, 60_000);
       expect(install.exitCode, output).toBe(0);
       expect(output).toContain("clawops-agent runs as a systemd service (user root)");
+      // What it says matches what it does (issue 33, item 8): it enrolled and started the agent
+      // itself (no "start the agent" hint), and put `clawops-agent` on PATH.
+      expect(output).toMatch(
+        /clawops-install: enrolled node-6 with http:\/\/127\.0\.0\.1:\d+ \(its key is in \/root\/\.clawops-agent\)/,
+      );
+      expect(output).not.toContain("Start the agent");
+      expect(output).toContain("clawops-install: installed /usr/local/bin/clawops-agent");
+      const onPath = await host.ns.run("clawops-agent", ["--version"], {
+        env: hostEnv(host.home, dirname(process.execPath)),
+        cwd: host.home,
+        timeoutMs: 20_000,
+      });
+      expect(onPath.stdout).toBe("clawops-agent 0.1.0\n");
       expect(readFileSync(calls, "utf8")).toBe("daemon-reload\nenable clawops-agent\nrestart clawops-agent\n");
 
       const unit = readFileSync(join(host.units, "clawops-agent.service"), "utf8");

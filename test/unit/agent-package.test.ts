@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -54,6 +55,13 @@ describe("npm pack of the project", () => {
     ])
       expect(files).toContain(f);
     expect(files.filter((f) => f.startsWith("package/test/"))).toEqual([]);
+    // The prebuilt agent's SHA-256, which a control plane checks before serving it (issue 33).
+    expect(files).toContain("package/dist/clawops-agent.mjs.sha256");
+    const agent = (
+      await run("tar", ["xzfO", tarball, "package/dist/clawops-agent.mjs"], { encoding: "buffer", maxBuffer: 8 << 20 })
+    ).stdout;
+    const line = (await run("tar", ["xzfO", tarball, "package/dist/clawops-agent.mjs.sha256"])).stdout;
+    expect(line).toBe(`${createHash("sha256").update(agent).digest("hex")}  clawops-agent.mjs\n`);
   });
 
   it("unpacked, runs clawops-agent --version and help under Node 24", async () => {

@@ -20,7 +20,7 @@ import { bridgeIntoNetns } from "../support/netns-bridge.ts";
  * shows the new version. A broken build (it prints its version but dies at `run`): the trial
  * fails, the file is not replaced, the old agent keeps running and answers a triage.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 let work: string;
 let served: string;

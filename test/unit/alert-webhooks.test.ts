@@ -133,6 +133,7 @@ interface Answer {
   ok: boolean;
   accepted?: unknown;
   ignored?: unknown;
+  alerts?: unknown;
   event?: string;
   refused?: string;
   error?: { code: string; message: string };
@@ -261,6 +262,10 @@ describe("POST /alerts/alertmanager", () => {
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
     expect(body.ignored).toEqual([]);
+    // What became of each alert, in the answer (issue 33, item 8).
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-3", status: "firing", outcome: "started" },
+    ]);
 
     await until("triage answer", 10_000, async () => hasTriageResult("node-3") && (await jobsDone("node-3")) === 1);
     const [parent, alert] = threadOf("node-3");
@@ -289,8 +294,12 @@ describe("POST /alerts/alertmanager", () => {
     const payload = alertmanagerPayload([
       { name: "OpenClawGatewayDown", labels: { instance: "node-3.example.com:9100" }, fingerprint: "1a30ba71cca2921f" },
     ]);
-    const { status } = await post("/alerts/alertmanager", payload);
+    const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
+    // Not "accepted" as if something ran: the answer says it is a repeat.
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-3", status: "firing", outcome: "repeated" },
+    ]);
     await until("the repeat to be handled", 5_000, () =>
       logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
     );
@@ -307,6 +316,10 @@ describe("POST /alerts/alertmanager", () => {
     const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
     expect(body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 1, resolved: 0 }]);
+    // The answer says so (issue 33, item 8): new, but only counted on the open incident.
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawHandshakeErrors", host: "node-3", status: "firing", outcome: "counted" },
+    ]);
     const [incident] = await cp.store.listIncidents({ open: true });
     await until("the alert on the incident's timeline", 5_000, async () =>
       (await cp.store.incidentTimeline(incident?.id ?? "")).some((e) => e.text.includes("OpenClawHandshakeErrors")),
@@ -329,6 +342,9 @@ describe("POST /alerts/alertmanager", () => {
     const first = await resolved("OpenClawGatewayDown", { instance: "node-3.example.com:9100" }, "1a30ba71cca2921f");
     expect(first.status).toBe(202);
     expect(first.body.accepted).toEqual([{ host: "node-3", channel: CHANNEL, firing: 0, resolved: 1 }]);
+    expect(first.body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-3", status: "resolved", outcome: "resolved" },
+    ]);
     const [incident] = await cp.store.listIncidents({ open: true });
     await until("counted on the timeline", 5_000, async () =>
       (await cp.store.incidentTimeline(incident?.id ?? "")).some((e) => e.kind === "alert.resolved"),
@@ -338,6 +354,9 @@ describe("POST /alerts/alertmanager", () => {
 
     const last = await resolved("OpenClawHandshakeErrors", { host: "node-3" }, "77aa00bb11cc22dd");
     expect(last.status).toBe(202);
+    expect(last.body.alerts).toEqual([
+      { alert: "OpenClawHandshakeErrors", host: "node-3", status: "resolved", outcome: "resolved" },
+    ]);
     await until("resolved note", 5_000, () =>
       threadOf("node-3").some((m) => m.text === "✅ Alertmanager: 1 alert resolved on node-3"),
     );
@@ -352,6 +371,30 @@ describe("POST /alerts/alertmanager", () => {
         (e) => e.action === "alert.resolved" && e.actor === "Alertmanager",
       ),
     );
+  });
+
+  it("posts a new alert after the incident recovered, moving it back to failing, with no second triage within 5 minutes", async () => {
+    const [incident] = await cp.store.listIncidents({ open: true });
+    expect(incident?.phase).toBe("recovered");
+    const payload = alertmanagerPayload([
+      { name: "OpenClawConfigDrift", labels: { host: "node-3" }, fingerprint: "3c3c3c3c3c3c3c3c" },
+    ]);
+    const { status, body } = await post("/alerts/alertmanager", payload);
+    expect(status).toBe(202);
+    // News to the incident (its first failure since it recovered), but the host's triage slot is spent.
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawConfigDrift", host: "node-3", status: "firing", outcome: "rate-limited" },
+    ]);
+    await until("the alert in the thread", 5_000, () =>
+      threadOf("node-3").some((m) => JSON.stringify(m.blocks).includes("OpenClawConfigDrift")),
+    );
+    const msg = threadOf("node-3").find((m) => JSON.stringify(m.blocks).includes("OpenClawConfigDrift"));
+    expect(JSON.stringify(msg?.blocks)).toContain(
+      "No new triage: one was started for an alert on *node-3* less than 5 min ago",
+    );
+    expect((await cp.store.getIncident(incident?.id ?? ""))?.phase).toBe("failing");
+    expect(jobsRun.get("node-3")).toBe(1);
+    expect(slack.violations).toEqual([]);
   });
 
   it("answers 202 with the reason for an alert naming no enrolled host, logs it and posts nothing", async () => {
@@ -375,8 +418,11 @@ describe("POST /alerts/alertmanager", () => {
     const payload = alertmanagerPayload([
       { name: "OpenClawGatewayDown", labels: { clawops_host: "node-9" }, fingerprint: "9999999999999999" },
     ]);
-    const { status } = await post("/alerts/alertmanager", payload);
+    const { status, body } = await post("/alerts/alertmanager", payload);
     expect(status).toBe(202);
+    expect(body.alerts).toEqual([
+      { alert: "OpenClawGatewayDown", host: "node-9", status: "firing", outcome: "offline" },
+    ]);
     await until("node-9 thread", 5_000, () => threadOf("node-9").length >= 2);
     expect(JSON.stringify(threadOf("node-9")[1]?.blocks)).toContain(
       "No triage: the agent on *node-9* is not connected",
@@ -599,6 +645,35 @@ describe("POST /alerts/grafana", () => {
     const wrong = await post("/alerts/grafana", payload, { authorization: "Bearer wrong" });
     expect(wrong.status).toBe(401);
   });
+
+  it("each receiver takes only its own payload (issue 33, item 8), starting nothing", async () => {
+    const before = posts();
+    const alertmanager = alertmanagerPayload([
+      { name: "OpenClawGatewayDown", labels: { host: "node-5" }, fingerprint: "aa" },
+    ]);
+    const intoGrafana = await post("/alerts/grafana", alertmanager);
+    expect(intoGrafana.status).toBe(400);
+    expect(intoGrafana.body).toEqual({
+      ok: false,
+      error: {
+        code: "bad_payload",
+        message:
+          'This is Alertmanager\'s webhook payload (version "4", no orgId): point Alertmanager at /alerts/alertmanager.',
+      },
+    });
+    const grafana = { ...alertmanager, version: "1", orgId: 1, state: "alerting", title: "[FIRING:1]" };
+    const intoAlertmanager = await post("/alerts/alertmanager", grafana);
+    expect(intoAlertmanager.status).toBe(400);
+    expect(intoAlertmanager.body).toEqual({
+      ok: false,
+      error: {
+        code: "bad_payload",
+        message:
+          "This is Grafana's webhook payload (it carries orgId): point the Grafana contact point at /alerts/grafana.",
+      },
+    });
+    expect(posts()).toBe(before);
+  });
 });
 
 describe("clawops_alerts_received_total", () => {
@@ -606,10 +681,10 @@ describe("clawops_alerts_received_total", () => {
     const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     const scrape = await Scrape.parse(await res.text());
-    // Alertmanager: first, repeat, counted, two resolved, unknown host, offline host (not the
-    // 401s, 413s and 400s); PagerDuty: the trigger (not its retry, not the forged or replayed
-    // ones, not the ping, which carries no alert); Grafana: one.
-    expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(7);
+    // Alertmanager: first, repeat, counted, two resolved, rate-limited, unknown host, offline host
+    // (not the 401s, 413s and 400s); PagerDuty: the trigger (not its retry, not the forged or
+    // replayed ones, not the ping, which carries no alert); Grafana: one.
+    expect(scrape.value("clawops_alerts_received_total", { source: "alertmanager" })).toBe(8);
     expect(scrape.value("clawops_alerts_received_total", { source: "pagerduty" })).toBe(1);
     expect(scrape.value("clawops_alerts_received_total", { source: "grafana" })).toBe(1);
   });

@@ -114,7 +114,7 @@ afterAll(async () => {
 });
 
 describe("buttons on a triage answer, pressed in Slack", () => {
-  it("the final answer carries Run again, Collect bundle, Freeze 30 min, Start recovery and the top finding's snoozes", () => {
+  it("the final answer carries Run again, Collect bundle, Freeze 30 min and Start recovery, then its top finding's snoozes", () => {
     expect(answerButtons.map((b) => [b.text.text, b.value])).toEqual([
       ["Run again", "triage node-3"],
       ["Collect bundle", "bundle node-3"],

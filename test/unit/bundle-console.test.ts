@@ -59,6 +59,8 @@ describe("clawops bundle (local console, no Slack)", () => {
     if (process.env.SHOW_BUNDLE_OUTPUT) console.log(run.stdout);
     expect(run.stdout).toContain(`Collecting a repro bundle from ${HOST}`);
     expect(run.stdout).toContain("Repro bundle");
+    // The progress message's last state, once (issue 33, item 8: it was printed twice).
+    expect(run.stdout.match(/Bundle bundle_\w+ of \S+ stored \(\d+ ms\)\./g)).toHaveLength(1);
     expect(run.stdout).toMatch(/Versions: CLI 2026\.9\.6/);
     const link = /(http:\/\/127\.0\.0\.1:\d+\/bundles\/\S+)/.exec(run.stdout)?.[1] ?? "";
     expect(link).toMatch(/exp=\d+&sig=[0-9a-f]{64}$/);

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importApprovalKey } from "../../src/contract/approval.ts";
@@ -9,7 +11,7 @@ import { FakeHostTransport } from "../support/fake-transport.ts";
 import { freePort } from "../support/harness.ts";
 
 /** The `clawops` CLI as a user runs it: a child process against a live control plane. */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 interface Run {
   code: number | null;
@@ -17,11 +19,12 @@ interface Run {
   stderr: string;
 }
 
-function clawops(args: string[], server?: string): Promise<Run> {
+function clawops(args: string[], server?: string, extra: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-    delete env.CLAWOPS_URL;
+    for (const name of ["CLAWOPS_URL", "CLAWOPS_PORT", "CLAWOPS_BIND", "CLAWOPS_ADMIN_TOKEN"]) delete env[name];
     if (server) env.CLAWOPS_URL = server;
+    Object.assign(env, extra);
     // Where the CLI finds the console secret, as it would in the folder `npm start` runs in.
     env.CLAWOPS_DATA_DIR = consoleServer?.dataDir ?? "/nonexistent";
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -80,9 +83,9 @@ describe("clawops CLI", () => {
     expect(out).toContain("\nNext commands\n    openclaw gateway status --json");
     expect(out).not.toMatch(/```|\*\w/);
     expect(out).toMatch(/job job_\w+ · [\d.]+ s · agent 0\.1\.0 · gateway 2026\.9\.6\n/);
-    // The answer's buttons, as the commands they stand for.
+    // The answer's buttons, as the commands they stand for; then the top finding's snoozes.
     expect(out.trimEnd()).toMatch(
-      /\[Run again: triage node-3\] {2}\[Collect bundle: bundle node-3\].*\[Start recovery: recover node-3\]\n\n\[Snooze 1 h: snooze node-3 token-drift 1h\].*\[Snooze until version changes: snooze node-3 token-drift until-version\]$/,
+      /\[Run again: triage node-3\] {2}\[Collect bundle: bundle node-3\].*\[Start recovery: recover node-3\]\n\n\[Snooze 1 h: snooze node-3 token-drift 1h\] {2}.*\[Snooze until version changes: snooze node-3 token-drift until-version\]$/,
     );
   });
 
@@ -126,12 +129,12 @@ describe("clawops CLI", () => {
     expect(enroll.code).toBe(0);
     expect(enroll.stdout).toMatch(/Enrollment code for gw-new: (\S+) \(one use/);
     const code = /Enrollment code for gw-new: (\S+) \(one use/.exec(enroll.stdout)?.[1];
-    // One command, with the URL the control plane listens on (no CLAWOPS_PUBLIC_URL here).
+    // This control plane serves no agent (test/unit/agent-install.test.ts has one that does, and
+    // its one install command): the by-hand enrollment, at the URL it listens on.
     expect(enroll.stdout).toContain(
-      `\ncurl -fsSL ${server.url}/agent/install.sh | sh -s -- --host gw-new --code ${code}\n`,
+      `This control plane does not serve the agent: install it on the host by hand (docs/agents-and-ssm.md), then run there:\nclawops-agent enroll --server ${server.url} --host gw-new --code ${code}\n`,
     );
-    expect(enroll.stdout).toContain(`${server.url} is a loopback address: only this machine can reach it.`);
-    expect(enroll.stdout).not.toContain("<control-plane URL>");
+    expect(enroll.stdout).not.toContain("curl");
   });
 
   it("exits 3 with a clear message when the control plane is not running", async () => {
@@ -139,7 +142,10 @@ describe("clawops CLI", () => {
     const run = await clawops(["triage", "node-3"], url);
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(`clawops: cannot reach clawops at ${url}: is \`npm start\` running?\n`);
+    // Where the URL came from, and the two ways to point the CLI elsewhere (issue 33, item 4).
+    expect(run.stderr).toBe(
+      `clawops: cannot reach clawops at ${url} (connect ECONNREFUSED ${url.slice("http://".length)}; the URL came from CLAWOPS_URL). Is the control plane running there? Point the CLI at it with --server <url> or CLAWOPS_URL; it also reads CLAWOPS_PORT.\n`,
+    );
   });
 
   it("approval-key prints only a new Ed25519 private JWK on stdout (for `wrangler secret put`), without a control plane", async () => {
@@ -320,5 +326,54 @@ describe("clawops CLI", () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     const badOption = await clawops(["hosts", "--verbose"]);
     expect(badOption.code).toBe(3);
+    expect(badOption.stderr).toBe("clawops: unknown option --verbose\nRun `clawops help` for usage.\n");
+  });
+
+  it("suggests the command or option a slip was meant to be (issue 33, item 7)", async () => {
+    const typo = await clawops(["tirage", "node-3"]);
+    expect(typo.code).toBe(3);
+    expect(typo.stderr).toBe(
+      'clawops: unknown command "tirage": did you mean triage? (`clawops help` lists them all)\nRun `clawops help` for usage.\n',
+    );
+    expect((await clawops(["unfrezee", "node-3"])).stderr).toContain("did you mean unfreeze?");
+    const option = await clawops(["hosts", "--sever", "http://127.0.0.1:1"]);
+    expect(option.code).toBe(3);
+    // Not node:util's own words ("To specify a positional argument starting with a '-' …").
+    expect(option.stderr).toBe(
+      "clawops: unknown option --sever: did you mean --server?\nRun `clawops help` for usage.\n",
+    );
+    expect((await clawops(["triage", "node-3", "--timeout"])).stderr).toContain("clawops: --timeout needs a value\n");
+    expect((await clawops(["status", "all", "--live=yes"])).stderr).toContain("clawops: --live takes no value\n");
+  });
+
+  it("finds the control plane at CLAWOPS_PORT when CLAWOPS_URL is unset, also from the control plane's env file (issue 33, item 4)", async () => {
+    const port = new URL(server.url).port;
+    const byPort = await clawops(["hosts"], undefined, { CLAWOPS_PORT: port });
+    expect(byPort.stderr).toBe("");
+    expect(byPort.stdout).toMatch(/node-3 — 🟢 online/);
+    // CLAWOPS_URL wins over CLAWOPS_PORT, and --server over both.
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    expect((await clawops(["hosts"], dead, { CLAWOPS_PORT: port })).stderr).toContain(
+      `cannot reach clawops at ${dead} `,
+    );
+    expect((await clawops(["hosts", "--server", server.url], dead)).code).toBe(0);
+    // The service's env file, as systemd reads it (CLAWOPS_BIND=0.0.0.0 is reached on loopback).
+    const dir = mkdtempSync(join(tmpdir(), "clawops-cli-env-"));
+    try {
+      const file = join(dir, "clawops.env");
+      writeFileSync(file, `CLAWOPS_BIND=0.0.0.0\nCLAWOPS_PORT=${port}\nSLACK_BOT_TOKEN=xoxb-not-read\n`);
+      const byFile = await clawops(["--env-file", file, "hosts"]);
+      expect(byFile.stderr).toBe("");
+      expect(byFile.stdout).toMatch(/node-3 — 🟢 online/);
+      // Node itself reads `--env-file` anywhere on its command line (before the CLI runs): a
+      // missing file stops it with Node's own words.
+      const missing = await clawops(["hosts", "--env-file", join(dir, "missing.env")]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain("missing.env: not found");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const unreachable = await clawops(["hosts"], undefined, { CLAWOPS_PORT: new URL(dead).port });
+    expect(unreachable.stderr).toContain("the URL came from CLAWOPS_PORT");
   });
 });

@@ -180,7 +180,7 @@ describe("the quick probe on the wire", () => {
   }, 30_000);
 });
 
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 describe("clawops status (CLI)", () => {
   it("prints the fleet matrix and exits 1 when a host fails", async () => {

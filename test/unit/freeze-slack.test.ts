@@ -179,7 +179,7 @@ describe("freeze / unfreeze / status", () => {
   it("exports the same JSON lines from the clawops CLI, and summarises without --jsonl", async () => {
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const main = new URL("../../src/node/cli/main.ts", import.meta.url).pathname;
+        const main = new URL("../../src/node/cli/main.mjs", import.meta.url).pathname;
         const child = spawn(process.execPath, [main, ...args, "--server", cp.url], {
           env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: dir },
           stdio: ["ignore", "pipe", "inherit"],

@@ -13,6 +13,20 @@ describe("console HTML goldens", () => {
     await expect(`${html}\n`).toMatchFileSnapshot(`golden/html/${name}.golden.html`);
   });
 
+  it("makes every bare URL a link, without its trailing punctuation, and leaves one in code as code (issue 33)", () => {
+    expect(
+      messageToHtml({
+        text: "Download: https://cp.test/bundles/b_1?exp=9&sig=ab_cd. (see https://docs.test/x)",
+        parts: [],
+      }),
+    ).toBe(
+      '<div class="b-text">Download: <a href="https://cp.test/bundles/b_1?exp=9&amp;sig=ab_cd" target="_blank" rel="noopener noreferrer">https://cp.test/bundles/b_1?exp=9&amp;sig=ab_cd</a>. (see <a href="https://docs.test/x" target="_blank" rel="noopener noreferrer">https://docs.test/x</a>)</div>',
+    );
+    expect(messageToHtml({ text: "run `curl -fsSL https://cp.test/agent/install.sh | sh`", parts: [] })).toBe(
+      '<div class="b-text">run <code>curl -fsSL https://cp.test/agent/install.sh | sh</code></div>',
+    );
+  });
+
   it("renders a message without parts from its text, and escapes everything it quotes", () => {
     expect(messageToHtml({ text: "*polled* <b>x</b> &amp;", parts: [] })).toBe(
       '<div class="b-text"><strong>polled</strong> &lt;b&gt;x&lt;/b&gt; &amp;</div>',

@@ -266,7 +266,16 @@ describe("container image (static: no Docker daemon or base image here)", () => 
           .map((a) => a.getValue()),
       );
     expect(copied.sort()).toEqual(
-      ["bin", "infra", "package-lock.json", "package-lock.json", "package.json", "package.json", "src"].sort(),
+      [
+        "bin",
+        "infra",
+        "package-lock.json",
+        "package-lock.json",
+        "package.json",
+        "package.json",
+        "scripts/build-agent.ts",
+        "src",
+      ].sort(),
     );
     const ignore = readFileSync(`${DOCKERFILE}.dockerignore`, "utf8");
     expect(ignore).toMatch(/^\*\*$/m);

@@ -14,7 +14,7 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
  * folder. A terminal still gets its link.
  */
 const MAIN = join(import.meta.dirname, "../../src/node/main.ts");
-const CLI = join(import.meta.dirname, "../../src/node/cli/main.ts");
+const CLI = join(import.meta.dirname, "../../src/node/cli/main.mjs");
 const LINK = /\/console\/login\?code=[A-Za-z0-9_-]+/;
 
 let cp: ControlPlaneProcess | null = null;

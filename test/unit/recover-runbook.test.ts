@@ -139,6 +139,16 @@ async function runEnd(after: number): Promise<StoredMessage> {
 
 let plane: SlackPlane;
 
+/** The run's closing message (why it stopped, the freeze as it is now), posted after message `after`. */
+async function closingMessage(after: number): Promise<StoredMessage | undefined> {
+  const closing = () =>
+    all()
+      .slice(after)
+      .find((m) => m.text.startsWith("🧊 Recovery of node-7 stopped"));
+  await slack.waitFor(() => !!closing(), 10_000, "the closing message");
+  return closing();
+}
+
 beforeAll(async () => {
   plane = await startSlackPlane({
     name: "runbook",
@@ -241,5 +251,68 @@ describe("recover step 4 with doctor errors", () => {
     expect(end.text).toMatch(/^Recovery stopped: node-7/);
     expect(blocksOf(end)).toContain("doctor --repair skipped (cancelled by <@U0OWNER>)");
     expect(fake.dispatched.filter((d) => d.job.steps.some((s) => s.step === "doctor.fix")).length).toBe(fixJobsBefore);
+    // The run's freeze is still there, and the closing message says until when.
+    const closing = await closingMessage(before);
+    expect(closing?.text).toMatch(
+      /\nThe freeze stays until you lift it \(\/openclaw unfreeze node-7\) or it expires at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n/,
+    );
+    await postSlashCommand(cp.url, SECRET, { text: "unfreeze node-7", user_id: OWNER, channel_id: CHANNEL });
+  });
+});
+
+describe("a freeze lifted while its recovery waits (issue 33, item 5)", () => {
+  it("unfreeze says the run stops; the run stops before the restart and its last word reads the freeze as it is", async () => {
+    const before = all().length;
+    const restartsBefore = fake.dispatched.filter((d) => d.job.steps.some((s) => s.step === "gateway.restart")).length;
+    // The run before may still be collecting its repro bundle, holding the host.
+    await expect
+      .poll(
+        async () =>
+          (await postSlashCommand(cp.url, SECRET, { text: "recover node-7", user_id: OWNER, channel_id: CHANNEL })).body
+            .text,
+        { timeout: 20_000, interval: 300 },
+      )
+      .not.toMatch(/already running/);
+    expect(await press(await confirmationFor("doctor.fix", before), "clawops_cancel")).toEqual({ ok: true });
+    const restartId = await confirmationFor("gateway.restart", before);
+
+    const lifted = await postSlashCommand(cp.url, SECRET, {
+      text: "unfreeze node-7",
+      user_id: OWNER,
+      channel_id: CHANNEL,
+    });
+    expect(lifted.body.text).toMatch(
+      /^✅ Lifted the freeze of node-7; the all-clear goes where the freeze was announced\. Recovery run rec_\w+ is under way on node-7: without its freeze it stops before its next change \(a restart or doctor --repair\), and says so in its thread\./,
+    );
+    await slack.waitFor(
+      () =>
+        all()
+          .slice(before)
+          .some((m) => m.text.startsWith("⚠️ Recovery run")),
+      10_000,
+      "the thread told at once",
+    );
+    const status = await postSlashCommand(cp.url, SECRET, { text: "status", user_id: OWNER, channel_id: CHANNEL });
+    expect(status.body.text).toContain("No active freezes");
+
+    // The restart is approved afterwards: the approval is refused (no freeze) and the run stops.
+    expect(await press(restartId, "clawops_approve")).toEqual({
+      ok: false,
+      error: { code: "not_frozen", message: "node-7 is not frozen; a mutating step needs an active freeze" },
+    });
+    const end = await runEnd(before);
+    expect(end.text).toMatch(/^Recovery stopped: node-7/);
+    expect(blocksOf(end)).toContain("its freeze was lifted");
+    const closing = await closingMessage(before);
+    expect(closing?.text).toContain(
+      "stopped: the freeze of node-7 was lifted (or expired) while the run waited, and a restart needs the run's freeze: nothing was changed by it.",
+    );
+    expect(closing?.text).toContain(
+      "\nnode-7 is not frozen any more: its freeze was lifted or expired (/openclaw status).\n",
+    );
+    expect(closing?.text).not.toContain("The freeze stays");
+    expect(fake.dispatched.filter((d) => d.job.steps.some((s) => s.step === "gateway.restart")).length).toBe(
+      restartsBefore,
+    );
   });
 });

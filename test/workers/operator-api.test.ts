@@ -100,14 +100,41 @@ describe("agent connect", () => {
   });
 });
 
-describe("agent install files", () => {
-  it("are not served by the Worker: 501 saying how to install by hand", async () => {
-    for (const path of ["/agent/install.sh", "/agent/clawops-agent.mjs"]) {
-      const r = await call(path);
-      expect(r.status).toBe(501);
-      expect(r.body).toMatchObject({ ok: false, error: { code: "not_configured" } });
-      expect(r.body.error?.message).toContain("The Workers control plane does not serve the agent");
-      expect(r.body.error?.message).toContain("npm run build:agent");
-    }
+describe("agent install files (issue 33, item 1)", () => {
+  const raw = async (path: string) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request(`${ORIGIN}${path}`) as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, CLAWOPS_ADMIN_TOKEN: TOKEN },
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+  const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
+
+  it("serves the agent built with the Worker, the installer naming this Worker and the agent's SHA-256", async () => {
+    const agent = await raw("/agent/clawops-agent.mjs");
+    expect(agent.status).toBe(200);
+    const bytes = await agent.arrayBuffer();
+    expect(new TextDecoder().decode(bytes.slice(0, 80))).toMatch(/^#!\/usr\/bin\/env node\n/);
+    const sha256 = hex(await crypto.subtle.digest("SHA-256", bytes));
+    expect(await (await raw("/agent/clawops-agent.mjs.sha256")).text()).toBe(`${sha256}  clawops-agent.mjs\n`);
+    const script = await (await raw("/agent/install.sh")).text();
+    expect(script).toMatch(/^#!\/bin\/sh\n/);
+    expect(script).toContain(`\nCLAWOPS_URL='${ORIGIN}'\n`);
+    expect(script).toContain(`\nAGENT_SHA256='${sha256}'\n`);
+    expect(script).not.toMatch(/@@[A-Z_0-9]+@@/);
+    expect(await (await raw("/agent/clawops-agent.service")).text()).toMatch(/^ExecStart=\/usr\/bin\/node /m);
+  });
+
+  it("answers an enrollment code with the one install command at this Worker", async () => {
+    const r = await call("/api/admin/enrollment-codes", {
+      method: "POST",
+      headers: { ...bearer(), "content-type": "application/json" },
+      body: JSON.stringify({ host: "op-api-2" }),
+    });
+    const body = r.body as Reply & { command?: string };
+    expect(body.command).toBe(`curl -fsSL ${ORIGIN}/agent/install.sh | sh -s -- --host op-api-2 --code ${body.code}`);
   });
 });

@@ -99,10 +99,13 @@ function controlSequence(inner: string): string | null {
   m = /^!(here|channel|everyone)(?:\|.*)?$/.exec(inner);
   if (m) return `<span class="mention">@${m[1]}</span>`;
   m = /^((?:https?|mailto):[^|\s]+)(?:\|(.+))?$/.exec(inner);
-  if (m?.[1]) {
-    return `<a href="${escapeMrkdwnText(m[1])}" target="_blank" rel="noopener noreferrer">${escapeMrkdwnText(m[2] ?? m[1])}</a>`;
-  }
+  if (m?.[1]) return link(m[1], m[2] ?? m[1]);
   return null;
+}
+
+/** A link that opens beside the console. */
+function link(href: string, label: string): string {
+  return `<a href="${escapeMrkdwnText(href)}" target="_blank" rel="noopener noreferrer">${escapeMrkdwnText(label)}</a>`;
 }
 
 export function mrkdwnToHtml(src: string): string {
@@ -115,6 +118,12 @@ export function mrkdwnToHtml(src: string): string {
   s = s.replace(/<([^<>\n]+)>/g, (whole, inner: string) => {
     const html = controlSequence(inner);
     return html === null ? whole : keep(html);
+  });
+  // A bare URL is a link, as Slack makes it one (a bundle's download link, a runbook's docs):
+  // not its trailing punctuation, and not one in code (stashed above).
+  s = s.replace(/\bhttps?:\/\/[^\s<>"'`\ue000]+/g, (found: string) => {
+    const url = found.replace(/[.,;:!?)\]]+$/, "");
+    return keep(link(url, url)) + found.slice(url.length);
   });
   s = escapeMrkdwnText(s);
   s = s.replace(/(^|[^\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, "$1<strong>$2</strong>");

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { ClawopsError } from "../../core/errors.ts";
 import { type Capability, capabilityOff } from "../../core/ports/deps.ts";
+import { failingInstallScript } from "./agent-files.ts";
 import { SlidingWindow } from "./sliding-window.ts";
 import { type ClientAddress, SourceWindows, UNKNOWN_SOURCE } from "./source-limits.ts";
 
@@ -66,24 +67,36 @@ export function agentRoutes(
     return 0;
   };
 
+  const served = async (c: Context, pick: (f: AgentFiles) => string | Uint8Array<ArrayBuffer>) => {
+    if (!files.on) throw new ClawopsError("not_configured", files.why, { status: 501 });
+    const wait = take(clientAddress(c), now());
+    if (wait > 0) {
+      c.header("retry-after", String(Math.ceil(wait / 1000)));
+      throw new ClawopsError(
+        "too_many_attempts",
+        `Too many agent downloads in the last minute; try again in ${Math.ceil(wait / 1000)} s.`,
+        { status: 429 },
+      );
+    }
+    return pick(await files.use());
+  };
+  // Made again when the control plane restarts (the digest may change): never cached.
+  const noStore = (type: string) => ({ "content-type": type, "cache-control": "no-store" });
   const serve = (name: string, type: string, pick: (f: AgentFiles) => string | Uint8Array<ArrayBuffer>) =>
-    app.get(`/${name}`, async (c: Context) => {
-      if (!files.on) throw new ClawopsError("not_configured", files.why, { status: 501 });
-      const wait = take(clientAddress(c), now());
-      if (wait > 0) {
-        c.header("retry-after", String(Math.ceil(wait / 1000)));
-        throw new ClawopsError(
-          "too_many_attempts",
-          `Too many agent downloads in the last minute; try again in ${Math.ceil(wait / 1000)} s.`,
-          { status: 429 },
-        );
-      }
-      const body = pick(await files.use());
-      // Made again when the control plane restarts (the digest may change): never cached.
-      return c.body(body, 200, { "content-type": type, "cache-control": "no-store" });
-    });
+    app.get(`/${name}`, async (c: Context) => c.body(await served(c, pick), 200, noStore(type)));
 
-  serve("install.sh", "text/plain; charset=utf-8", (f) => f.installScript);
+  // The installer is piped into `sh` (`curl -fsSL …/install.sh | sh -s -- …`): when it cannot be
+  // served, the answer is a script that says why and exits 1 (agent-files.ts), so the command fails
+  // with the control plane's reason instead of ending 0 with nothing run.
+  app.get("/install.sh", async (c: Context) => {
+    try {
+      return c.body(await served(c, (f) => f.installScript), 200, noStore("text/plain; charset=utf-8"));
+    } catch (err) {
+      if (!(err instanceof ClawopsError)) throw err;
+      c.header("x-clawops-error", err.code);
+      return c.body(failingInstallScript(err.message, err.status), 200, noStore("text/plain; charset=utf-8"));
+    }
+  });
   serve("clawops-agent.mjs", "text/javascript; charset=utf-8", (f) => f.agent);
   serve("clawops-agent.mjs.sha256", "text/plain; charset=utf-8", (f) => `${f.sha256}  clawops-agent.mjs\n`);
   serve("clawops-agent.service", "text/plain; charset=utf-8", (f) => f.systemdUnit);

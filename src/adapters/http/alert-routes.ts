@@ -10,6 +10,7 @@ import {
   PagerDutyPayloadSchema,
   parseJson,
   parsePayload,
+  refuseOtherReceiver,
 } from "../../core/alerts/payloads.ts";
 import { type AlertPolicy, receiveAlerts } from "../../core/alerts/receive.ts";
 import { ClawopsError } from "../../core/errors.ts";
@@ -41,20 +42,20 @@ export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, later: La
     if (alerts.length > 0) metricsOf(deps).count("alerts_received_total", { source }, alerts.length);
     const receipt = await receiveAlerts(deps, alerts, config.policy);
     later(receipt, c);
-    return c.json({ ok: true, accepted: receipt.accepted, ignored: receipt.ignored }, 202);
+    return c.json({ ok: true, accepted: receipt.accepted, ignored: receipt.ignored, alerts: receipt.alerts }, 202);
   };
 
   app.post("/alertmanager", bearer, capBody(BODY_LIMITS.alertGroup), async (c) => {
-    const payload = parsePayload(
-      AlertmanagerPayloadSchema,
-      parseJson(await c.req.text(), "Alertmanager"),
-      "Alertmanager",
-    );
+    const raw = parseJson(await c.req.text(), "Alertmanager");
+    refuseOtherReceiver(raw, "alertmanager");
+    const payload = parsePayload(AlertmanagerPayloadSchema, raw, "Alertmanager");
     return take(c, "alertmanager", alertsFromGroup("alertmanager", payload));
   });
 
   app.post("/grafana", bearer, capBody(BODY_LIMITS.alertGroup), async (c) => {
-    const payload = parsePayload(GrafanaPayloadSchema, parseJson(await c.req.text(), "Grafana"), "Grafana");
+    const raw = parseJson(await c.req.text(), "Grafana");
+    refuseOtherReceiver(raw, "grafana");
+    const payload = parsePayload(GrafanaPayloadSchema, raw, "Grafana");
     return take(c, "grafana", alertsFromGroup("grafana", payload));
   });
 

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { DEFAULT_HOST_LABELS } from "../../core/alerts/host-map.ts";
 import { isClawopsError } from "../../core/errors.ts";
 import { type CoreDeps, capabilityOff } from "../../core/ports/deps.ts";
+import { adminRoutes } from "./admin-routes.ts";
 import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { type AlertRoutesConfig, alertRoutes } from "./alert-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
@@ -36,8 +37,10 @@ export interface AppOptions {
    * Absent: every request is one source.
    */
   clientAddress?: ClientAddress;
-  /** A runtime's own route groups (the Worker's operator API and agent entry), mounted first. */
+  /** A runtime's own route groups (the Worker's host status API and agent entry), mounted first. */
   routes?: ReadonlyArray<{ path: string; app: Hono }>;
+  /** The operator API (`/api/admin/*`, admin-routes.ts): CLAWOPS_ADMIN_TOKEN, and what to say while it is unset. */
+  admin?: { token: string | undefined; off: string };
 }
 
 /**
@@ -73,6 +76,7 @@ export function createApp(opts: AppOptions) {
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, later));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, later));
   app.route("/api", enrollRoutes(deps, opts.clientAddress));
+  if (opts.admin) app.route("/api", adminRoutes(deps, opts.admin));
   app.route(
     "/agent",
     agentRoutes(opts.agentFiles, () => deps.clock.now(), opts.clientAddress),

@@ -13,6 +13,7 @@ import type { CoreDeps } from "../../core/ports/deps.ts";
 import { type Handled, handle } from "../../core/router/handle.ts";
 import { LAYERS } from "../../core/vocabulary/layers.ts";
 import { type ConsoleChat, toConsoleMessage } from "../console/feed.ts";
+import { messageToText } from "../console/text.ts";
 import {
   type ConsoleAuth,
   consoleSecretOnly,
@@ -37,7 +38,13 @@ export interface ConsoleOptions {
   auth: ConsoleAuth;
 }
 
-const ConsoleCommandBody = z.object({ text: z.string().max(500) });
+/**
+ * `render`: the ack also as terminal text (`terminal`, with ANSI bold and dim for `ansi`), so the
+ * `clawops` CLI prints a one-reply command's answer without loading the message model and its
+ * renderer: it starts within twice bare Node's time (issue 33, docs/benchmarks.md).
+ */
+const RenderAs = z.enum(["plain", "ansi"]).optional();
+const ConsoleCommandBody = z.object({ text: z.string().max(500), render: RenderAs });
 const ConsolePressBody = z.object({ actionId: z.string().min(1).max(255), value: z.string().max(200) });
 const ConsoleConfirmBody = z.object({
   id: z.string().min(1).max(100),
@@ -106,11 +113,12 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, later }: Con
     source: "console" as const,
   });
   // Its `later` work runs after the answer; the answer is the ack as the page shows it.
-  const answer = (c: Context, handled: Handled, headSeq: number) => {
+  const answer = (c: Context, handled: Handled, headSeq: number, render?: "plain" | "ansi") => {
     later(handled, c);
+    const ack = toConsoleMessage(handled.ack);
     return c.json({
       ok: true,
-      ack: toConsoleMessage(handled.ack),
+      ack: render ? { ...ack, terminal: messageToText(ack.message, { ansi: render === "ansi" }) } : ack,
       jobId: handled.jobId ?? null,
       error: handled.error ?? null,
       headSeq,
@@ -122,7 +130,8 @@ function commandRoutes(app: Hono, { deps, consoleDeps, consoleOpts, later }: Con
     const text = stripCommandName(parsed.data.text, consoleDeps.commandName);
     // The feed position before anything this command posts: a follower starts here.
     const headSeq = await consoleOpts.chat.head();
-    return answer(c, await handle(consoleDeps, { kind: "command", request: { text, ...asConsoleUser() } }), headSeq);
+    const handled = await handle(consoleDeps, { kind: "command", request: { text, ...asConsoleUser() } });
+    return answer(c, handled, headSeq, parsed.data.render);
   });
   // Command buttons on answers (Run again, Triage, …): the console user's command, checked as
   // strictly as a Slack press; the ack comes back as a typed command's does.

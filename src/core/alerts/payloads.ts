@@ -80,7 +80,8 @@ export const GrafanaPayloadSchema = z.object({
   // Grafana sends version "1"; the field is not checked beyond being there if sent.
   version: z.string().optional(),
   ...GroupFields,
-  orgId: z.number().int().optional(),
+  // Every Grafana webhook body carries its organization: what tells it from Alertmanager's.
+  orgId: z.number({ error: "Grafana's webhook body carries orgId (a number)" }).int(),
   state: z.string().optional(),
   title: z.string().optional(),
   message: z.string().optional(),
@@ -119,6 +120,28 @@ const PagerDutyIncidentSchema = z.object({
   urgency: z.string().optional(),
   priority: Reference,
 });
+
+/**
+ * The other receiver's payload, sent to this one (issue 33, item 8: /alerts/grafana took an
+ * Alertmanager body): Grafana's body carries `orgId`, Alertmanager's is version "4" without one.
+ * Throws 400 `bad_payload` saying where it belongs.
+ */
+export function refuseOtherReceiver(raw: unknown, receiver: "alertmanager" | "grafana"): void {
+  if (!raw || typeof raw !== "object") return;
+  const body = raw as { orgId?: unknown; version?: unknown };
+  if (receiver === "alertmanager" && body.orgId !== undefined)
+    throw new ClawopsError(
+      "bad_payload",
+      "This is Grafana's webhook payload (it carries orgId): point the Grafana contact point at /alerts/grafana.",
+      { status: 400 },
+    );
+  if (receiver === "grafana" && body.orgId === undefined && body.version === "4")
+    throw new ClawopsError(
+      "bad_payload",
+      'This is Alertmanager\'s webhook payload (version "4", no orgId): point Alertmanager at /alerts/alertmanager.',
+      { status: 400 },
+    );
+}
 
 /** Parses `raw` with `schema`, or throws 400 `bad_payload` naming the first fields that are wrong. */
 export function parsePayload<T>(schema: z.ZodType<T>, raw: unknown, product: string): T {

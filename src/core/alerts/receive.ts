@@ -3,9 +3,13 @@ import { audit } from "../audit/audit.ts";
 import { logTally } from "../audit/log-tally.ts";
 import {
   countOnIncident,
+  type DecidedSignal,
+  decideSignal,
+  type IncidentSignal,
   NAMED_ON_TIMELINE,
   noteIncident,
   raiseIncident,
+  type TriageAsk,
   type TriageOutcome,
 } from "../incidents/pipeline.ts";
 import { noteTimeline } from "../incidents/record.ts";
@@ -48,10 +52,31 @@ export function parseTriageEveryMs(raw: string | undefined): number {
  */
 export const FIRING_MEMORY_MS = 7 * 24 * 3_600_000;
 
+/**
+ * What became of one alert, decided before the answer (issue 33, item 8: a repeat was answered
+ * "accepted" while nothing ran): `started` (new, a triage queued), `rate-limited` / `offline` (new,
+ * posted, no triage: one alert-started triage per host per window / the agent is offline),
+ * `counted` (new, but the host's open incident already told of alerts: counted on it, its header
+ * edited, nothing posted), `muted` (a maintenance freeze holds: counted there), `repeated`
+ * (already firing: nothing new), `resolved` (noted in the thread, or on the incident's timeline
+ * while others still fire), `resolved-repeated`.
+ */
+export type AlertOutcome =
+  | "started"
+  | "rate-limited"
+  | "offline"
+  | "counted"
+  | "muted"
+  | "repeated"
+  | "resolved"
+  | "resolved-repeated";
+
 /** The webhook's answer (202) and the work that follows it. */
 export interface AlertReceipt {
   accepted: { host: string; channel: string; firing: number; resolved: number }[];
   ignored: { alert: string; status: IncomingAlert["status"]; reason: string }[];
+  /** Each alert taken, with what became of it. */
+  alerts: { alert: string; host: string; status: IncomingAlert["status"]; outcome: AlertOutcome }[];
   /** Runs after the response: thread, alert message, triage, notes, audit. */
   later?: () => Promise<void>;
 }
@@ -109,16 +134,45 @@ export async function receiveAlerts(
     firing: g.firing.length,
     resolved: g.resolved.length,
   }));
-  if (groups.size === 0) return { accepted, ignored };
+  if (groups.size === 0) return { accepted, ignored, alerts: [] };
+  // What each alert comes to (a repeat, news or only counted on the host's incident, a triage or
+  // its rate limit) is decided now, in the store, so the answer says it; posting and triaging
+  // wait for `later`.
+  const decided: { g: HostGroup; firing: FiringDecision | null; resolved: ResolvedDecision }[] = [];
+  for (const g of groups.values())
+    decided.push({ g, firing: await decideFiring(deps, g, policy), resolved: await decideResolved(deps, g) });
+  const taken: AlertReceipt["alerts"] = decided.flatMap(({ g, firing, resolved }) => [
+    ...g.firing.map((a) => ({
+      alert: a.name,
+      host: g.host.name,
+      status: a.status,
+      outcome: firing?.fresh.includes(a) ? firingOutcome(firing) : ("repeated" as const),
+    })),
+    ...g.resolved.map((a) => ({
+      alert: a.name,
+      host: g.host.name,
+      status: a.status,
+      outcome: resolved.fresh.includes(a) ? ("resolved" as const) : ("resolved-repeated" as const),
+    })),
+  ]);
+  for (const { g, firing } of decided) {
+    const repeated = g.firing.filter((a) => !firing?.fresh.includes(a));
+    if (repeated.length === 0) continue;
+    deps.logger.info("alert repeated while firing; nothing started", {
+      host: g.host.name,
+      alerts: repeated.map((a) => a.name).join(", "),
+    });
+  }
   return {
     accepted,
     ignored,
+    alerts: taken,
     later: async () => {
       // One host's failure (a channel the bot is not in) does not stop the others.
       const outcomes = await Promise.allSettled(
-        [...groups.values()].map(async (g) => {
-          await handleFiring(deps, g, policy);
-          await handleResolved(deps, g);
+        decided.map(async ({ g, firing, resolved }) => {
+          if (firing) await handleFiring(deps, g, firing);
+          await handleResolved(deps, g, resolved);
         }),
       );
       for (const o of outcomes) {
@@ -176,59 +230,89 @@ async function postOrRelease<T>(deps: CoreDeps, claims: Claims, host: string, po
   }
 }
 
-async function handleFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<void> {
-  if (g.firing.length === 0) return;
+/**
+ * A host's firing alerts, decided in the request: which are new, what the incident pipeline
+ * makes of them (news, only counted, muted), and, when news, whether they triage.
+ */
+interface FiringDecision {
+  claims: Claims;
+  fresh: IncomingAlert[];
+  signal: IncidentSignal & { channel: string };
+  fate: DecidedSignal;
+  skipped: AlertTriageNote | null;
+  ask: TriageAsk | null;
+  triageClaim: string;
+}
+
+async function decideFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<FiringDecision | null> {
+  if (g.firing.length === 0) return null;
   const host = g.host.name;
   const claims = new Claims(deps);
   const now = deps.clock.now();
   const fresh = await firstSeen(claims, now, "alert", g.firing);
-  if (fresh.length === 0) {
-    deps.logger.info("alert repeated while firing; nothing started", {
-      host,
-      alerts: g.firing.map((a) => a.name).join(", "),
-    });
-    return;
-  }
-  const first = fresh[0] as IncomingAlert;
-  const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
   const triageClaim = `alert-triage:${host}`;
+  if (fresh.length === 0) return null;
+  const first = fresh[0] as IncomingAlert;
+  const signal = {
+    source: "alert" as const,
+    host,
+    actor: SOURCE_ACTOR[first.source],
+    channel: g.channel,
+    count: fresh.length,
+    summary: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} firing`.slice(0, 400),
+    // Hosts alerting together on the same alert are one fleet incident.
+    causes: [`alert:${first.name.slice(0, 120)}`],
+  };
+  const fate = await decideSignal(deps, signal);
   // Decided only when the alerts are news to the host's incident, so a storm spends no triage slot.
   let skipped: AlertTriageNote | null = null;
-  const ask = async () => {
+  let ask: TriageAsk | null = null;
+  if (fate.status === "news") {
+    const every = policy.triageEveryMs ?? DEFAULT_TRIAGE_EVERY_MS;
     if (!(await deps.transport.isOnline(host))) skipped = { kind: "offline" };
     else if (!(await claims.claim(triageClaim, now, now + every))) {
       skipped = { kind: "rate-limited", minutes: Math.round(every / 60_000) };
     }
     // The claims above are what deduplicate; the key is this firing's own, so an alert still
     // firing after FIRING_MEMORY_MS gets the triage its new message announces.
-    return skipped ? null : { requestKey: `alert:${first.source}:${first.identity}@${now}` };
-  };
+    if (!skipped) ask = { requestKey: `alert:${first.source}:${first.identity}@${now}` };
+  }
+  return { claims, fresh, signal, fate, skipped, ask, triageClaim };
+}
+
+function firingOutcome(d: FiringDecision): AlertOutcome {
+  if (d.fate.status === "counted" || d.fate.status === "muted") return d.fate.status;
+  if (!d.skipped) return "started";
+  return d.skipped.kind === "offline" ? "offline" : "rate-limited";
+}
+
+async function handleFiring(deps: CoreDeps, g: HostGroup, d: FiringDecision): Promise<void> {
+  const host = g.host.name;
+  const { claims, fresh, skipped, triageClaim } = d;
+  const first = fresh[0] as IncomingAlert;
   const noteOf = (triage: TriageOutcome): AlertTriageNote =>
     skipped ??
     (triage === "failed"
       ? { kind: "failed", reason: "clawops could not queue the triage; the error was logged." }
       : { kind: "started" });
   const raised = await postOrRelease(deps, claims, host, () =>
-    raiseIncident(deps, {
-      source: "alert",
-      host,
-      actor: SOURCE_ACTOR[first.source],
-      channel: g.channel,
-      count: fresh.length,
-      summary: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} firing`.slice(0, 400),
-      // Hosts alerting together on the same alert are one fleet incident.
-      causes: [`alert:${first.name.slice(0, 120)}`],
-      triage: ask,
-      announce: (triage) => renderAlertFired(fresh, host, noteOf(triage)),
-      audit: (triage) => {
-        const note = noteOf(triage);
-        return {
-          action: "alert.firing",
-          outcome: note.kind === "failed" ? "error" : "ok",
-          detail: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} → ${NOTE_WORDS[note.kind]}`.slice(0, 500),
-        };
+    raiseIncident(
+      deps,
+      {
+        ...d.signal,
+        triage: d.ask,
+        announce: (triage) => renderAlertFired(fresh, host, noteOf(triage)),
+        audit: (triage) => {
+          const note = noteOf(triage);
+          return {
+            action: "alert.firing",
+            outcome: note.kind === "failed" ? "error" : "ok",
+            detail: `${fresh.map((a) => a.name.slice(0, 80)).join(", ")} → ${NOTE_WORDS[note.kind]}`.slice(0, 500),
+          };
+        },
       },
-    }),
+      d.fate,
+    ),
   );
   if (raised.status === "counted") {
     // The host's incident already told of alerts: counted on it, its header edited, nothing posted.
@@ -276,12 +360,20 @@ const NOTE_WORDS: Record<AlertTriageNote["kind"], string> = {
   "rate-limited": "no triage (rate limit)",
 };
 
-async function handleResolved(deps: CoreDeps, g: HostGroup): Promise<void> {
-  if (g.resolved.length === 0) return;
-  const host = g.host.name;
+interface ResolvedDecision {
+  claims: Claims;
+  fresh: IncomingAlert[];
+}
+
+async function decideResolved(deps: CoreDeps, g: HostGroup): Promise<ResolvedDecision> {
   const claims = new Claims(deps);
-  const fresh = await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved);
+  if (g.resolved.length === 0) return { claims, fresh: [] };
+  return { claims, fresh: await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved) };
+}
+
+async function handleResolved(deps: CoreDeps, g: HostGroup, { claims, fresh }: ResolvedDecision): Promise<void> {
   if (fresh.length === 0) return;
+  const host = g.host.name;
   const actor = SOURCE_ACTOR[(fresh[0] as IncomingAlert).source];
   // While other alerts of the incident still fire, a resolved one is counted, not posted.
   const names = fresh.map((a) => a.name.slice(0, 80)).join(", ");

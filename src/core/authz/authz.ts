@@ -27,6 +27,8 @@ export const MUTATING_ACTIONS = [
   // `/openclaw ticket <incident> new|renew`, the Open ticket button, `postmortem <incident> --ticket`:
   // writes to the team's tracker in clawops' name.
   "ticket",
+  // `/openclaw enroll <host>` from Slack: a one-time code that lets a machine join the fleet.
+  "enroll",
 ] as const;
 export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 

@@ -10,7 +10,6 @@ import { upgradeAgentCommand } from "../fleet/upgrade.ts";
 import { pageHosts } from "../hosts/list.ts";
 import { requireHost, requireOnline } from "../hosts/lookup.ts";
 import { renderHosts } from "../hosts/render.ts";
-import { issueEnrollmentCode } from "../hub/enrollment.ts";
 import { raiseIncident } from "../incidents/pipeline.ts";
 import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { renderError, renderNotice } from "../messages/notices.ts";
@@ -19,6 +18,7 @@ import { metricsOf } from "../ports/metrics.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { bundleCommand } from "./bundle.ts";
+import { enrollCommand } from "./enroll.ts";
 import { renderHelp } from "./help.ts";
 import { handleHostLifecycle } from "./host-lifecycle.ts";
 import { incidentCommand, incidentsCommand, snoozeCommand, snoozesCommand } from "./incidents.ts";
@@ -221,56 +221,6 @@ async function tagCommand(
   await deps.store.setHostTags(host.name, command.tags);
   const list = command.tags.length ? command.tags.map((t) => `\`${t}\``).join(", ") : "none";
   return { ack: renderNotice(`Tags of *${host.name}*: ${list}.`) };
-}
-
-/** `enroll <host>`: a one-time enrollment code, from the local console only. */
-async function enrollCommand(
-  deps: CoreDeps,
-  req: CommandRequest,
-  command: Extract<Command, { kind: "enroll" }>,
-): Promise<CommandReply> {
-  if (req.source !== "console") {
-    throw new ClawopsError(
-      "bad_request",
-      "Enrollment codes are issued only from the local console or `clawops enroll <host>` on the control-plane machine, so a code never passes through a chat.",
-    );
-  }
-  const issued = await issueEnrollmentCode(deps, command.host);
-  const minutes = Math.round((issued.expiresAt - deps.clock.now()) / 60_000);
-  const head = `Enrollment code for *${issued.host}*: \`${issued.code}\` (one use, expires in ${minutes} min).`;
-  const url = deps.publicUrl?.();
-  if (!url) {
-    return {
-      ack: renderNotice(
-        `${head}\nOn the host run:\n\`clawops-agent enroll --server <control-plane URL> --host ${issued.host} --code ${issued.code}\``,
-      ),
-    };
-  }
-  return { ack: renderNotice([head, ...installLines(url, issued.host, issued.code)].join("\n")) };
-}
-
-/** The one command a host runs to install, enroll and start its agent (infra/install/install.sh). */
-export function installCommand(url: string, host: string, code: string): string {
-  return `curl -fsSL ${url}/agent/install.sh | sh -s -- --host ${host} --code ${code}`;
-}
-
-function installLines(url: string, host: string, code: string): string[] {
-  const lines = [
-    `On ${host}, as root, run:`,
-    `\`${installCommand(url, host, code)}\``,
-    "It needs Node.js ≥ 24.16 there. It downloads the agent from this control plane, checks its SHA-256, enrolls the host and starts the agent as a systemd service (a LaunchAgent on macOS; in the terminal with `--foreground` or where systemd does not run). Add `--user <user>` when the gateway does not run as `openclaw`.",
-  ];
-  if (isLoopbackUrl(url)) {
-    lines.push(
-      `${url} is a loopback address: only this machine can reach it. For other hosts set CLAWOPS_PUBLIC_URL to the URL they reach this control plane at.`,
-    );
-  }
-  return lines;
-}
-
-function isLoopbackUrl(url: string): boolean {
-  const host = /^https?:\/\/(\[[^\]]*\]|[^/:]+)/.exec(url)?.[1] ?? "";
-  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** `triage <host>`: raises the host's incident in this channel with a triage; its results go to the thread. */

@@ -1,4 +1,4 @@
-import { context, section } from "../messages/build.ts";
+import { context, section, wholeLineSections } from "../messages/build.ts";
 import type { Message } from "../messages/model.ts";
 
 /** The freeze, audit and recover commands' lines. */
@@ -44,7 +44,8 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
   },
   {
     usage: "/openclaw enroll <host>",
-    summary: "Issue a one-time enrollment code for a new host (local console and CLI only).",
+    summary:
+      "Issue a one-time enrollment code and the install command for a new host, only to you (console and CLI; in Slack, authorized).",
   },
   {
     usage: "/openclaw bundle <host> [--ticket KEY]",
@@ -124,7 +125,8 @@ export function renderHelp(): Message {
     text: "clawops commands",
     parts: [
       section("*clawops*: per-layer triage for OpenClaw gateways. Every answer is a health matrix, never one boolean."),
-      ...chunks.map((chunk) => section(chunk)),
+      // As many sections as Slack's 3,000 characters a section need: no command cut off.
+      ...wholeLineSections(lines, 3000).map((t) => section(t)),
       context("Host names are the names given at `clawops-agent enroll --host`. See `/openclaw hosts`."),
     ],
   };

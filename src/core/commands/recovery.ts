@@ -5,9 +5,11 @@ import { activeFreezes } from "../freezes/freezes.ts";
 import { renderFreezeStatus } from "../freezes/render.ts";
 import { scheduleFreeze } from "../freezes/schedule.ts";
 import type { CoreDeps } from "../ports/deps.ts";
+import { recoverRuns } from "../recover/runs.ts";
 import { startRecover } from "../recover/start.ts";
 import type { RecoveryCommand } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { FREEZE_ALL } from "../vocabulary/freezes.ts";
 
 /** The recovery commands: freeze, unfreeze, freeze status, audit and recover. */
 const AUDIT_SUMMARY_ROWS = 15;
@@ -42,8 +44,12 @@ export async function handleRecoveryCommand(
       return scheduleFreeze(deps, req, actor, command);
     case "extend":
       return extendFreezeCommand(deps, actor, command);
-    case "unfreeze":
-      return unfreezeCommand(deps, req, actor, command.target);
+    case "unfreeze": {
+      // A recovery under way holds the freeze it placed: lifting it stops the run before its next
+      // change, and the unfreeze says so (issue 33, item 5).
+      const run = command.target === FREEZE_ALL ? null : await recoverRuns(deps).running(command.target);
+      return unfreezeCommand(deps, req, actor, command.target, run ? { recoveryRun: run } : {});
+    }
     case "recover":
       return startRecover(deps, req, command.host);
   }

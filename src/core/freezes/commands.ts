@@ -57,6 +57,8 @@ export async function unfreezeCommand(
   req: CommandRequest,
   actor: Actor,
   target: string,
+  /** A recovery run under way on the host: the lift stops it before its next change, said here and in the thread. */
+  opts: { recoveryRun?: string } = {},
 ): Promise<CommandReply> {
   const now = deps.clock.now();
   const existing = await deps.recovery.store.getFreeze(target);
@@ -86,12 +88,16 @@ export async function unfreezeCommand(
   const still = next
     ? ` A maintenance freeze is still scheduled ${iso(next.startsAt)} to ${iso(next.endsAt)}; \`/openclaw unfreeze ${target}\` again cancels it.`
     : "";
+  const stops = opts.recoveryRun
+    ? ` Recovery run \`${opts.recoveryRun}\` is under way on *${target}*: without its freeze it stops before its next change (a restart or \`doctor --repair\`), and says so in its thread.`
+    : "";
   return {
     ack: renderNotice(
-      `✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.${still}`,
+      `✅ Lifted the freeze of *${target}*; the all-clear goes where the freeze was announced.${stops}${still}`,
     ),
     later: async () => {
       await postToNotices(deps, removed, renderUnfreezeNotice(removed, req.user, deps.clock.now()));
+      if (stops) await postToNotices(deps, removed, renderNotice(`⚠️${stops}`));
       await endMaintenance(deps, removed);
     },
   };

@@ -1,4 +1,4 @@
-import { clip, context, section } from "../messages/build.ts";
+import { context, section, wholeLineSections } from "../messages/build.ts";
 import { ago } from "../messages/format.ts";
 import type { Message, Part } from "../messages/model.ts";
 import { escapeMrkdwn } from "../mrkdwn.ts";
@@ -21,7 +21,7 @@ export function renderHosts(
       text: "No hosts enrolled yet.",
       parts: [
         section(
-          "*No hosts enrolled yet.*\nIssue a code with `/openclaw enroll <host>` in the local console (or `clawops enroll <host>`), then on the host run `clawops-agent enroll --server <url> --host <host> --code <code>`.",
+          "*No hosts enrolled yet.*\nEnroll one with `/openclaw enroll <host>` (the console, `clawops enroll <host>`, or Slack for allowed users): it answers with the one command to run as root on the host, which installs, enrolls and starts the agent.",
         ),
       ],
     };
@@ -58,20 +58,4 @@ export function renderHosts(
     text += ` · page ${paging.page} of ${paging.pages}`;
   }
   return { text, parts };
-}
-
-/** Joins lines into chunks of at most `max` characters, breaking only between lines. */
-function wholeLineSections(lines: readonly string[], max: number): string[] {
-  const out: string[] = [];
-  let chunk = "";
-  for (const line of lines) {
-    const piece = line.length > max ? clip(line, max) : line;
-    if (chunk && chunk.length + 1 + piece.length > max) {
-      out.push(chunk);
-      chunk = "";
-    }
-    chunk = chunk ? `${chunk}\n${piece}` : piece;
-  }
-  if (chunk) out.push(chunk);
-  return out;
 }

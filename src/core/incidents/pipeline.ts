@@ -88,10 +88,10 @@ export interface IncidentSignal {
    */
   causes?: string[];
   /**
-   * A triage to queue when the signal is news: the ask itself, or a function deciding it then
-   * (an alert's per-host rate limit is spent only for a signal that is news). Null: none.
+   * A triage to queue when the signal is news. A source that spends something on it (an alert's
+   * per-host rate limit) decides it first with decideSignal, so only a signal that is news asks.
    */
-  triage?: TriageAsk | (() => Promise<TriageAsk | null>);
+  triage?: TriageAsk | null;
   /**
    * What to post in the host's thread, told what became of the triage (so it never says one
    * follows when none was queued). Absent: no thread is opened now (a command's triage opens
@@ -128,25 +128,17 @@ export type CountedSignal = { status: "counted"; channel: string; incident: Inci
 export type MutedSignal = { status: "muted"; channel: string; by: string };
 
 /**
- * Raises a signal: routes it; unless it is only counted (the storm guard above), queues its
- * triage, announces it in the host's thread, audits it and writes it on the record. The triage
- * is recorded before the message that announces it is posted; when that message cannot be posted
- * (the chat client has retried what it could), the job ends `rejected` instead of running
- * unannounced, and the error is thrown for the source to act on (an alert gives its claims back,
- * so its next repeat tries again).
+ * What the record made of a signal before anything is posted: muted, only `counted` (the storm
+ * guard above), or `news`. Store work only (no chat call, no agent), so a source can decide it
+ * before it answers (an alert webhook says what became of each alert) and raise it after.
  */
-export function raiseIncident(
-  deps: CoreDeps,
-  signal: IncidentSignal & { channel: string },
-): Promise<RaisedIncident | CountedSignal | MutedSignal>;
-export function raiseIncident(
-  deps: CoreDeps,
-  signal: IncidentSignal,
-): Promise<RaisedIncident | CountedSignal | MutedSignal | UnroutedIncident>;
-export async function raiseIncident(
-  deps: CoreDeps,
-  signal: IncidentSignal,
-): Promise<RaisedIncident | CountedSignal | MutedSignal | UnroutedIncident> {
+export type DecidedSignal =
+  | UnroutedIncident
+  | MutedSignal
+  | { status: "counted" | "news"; channel: string; taken: Taken | null };
+
+/** Routes a signal, applies mute and snooze, and takes it on the record (decided in turn). */
+export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Promise<DecidedSignal> {
   const channel = signal.channel ?? (await routeIncident(deps, signal.host));
   if (!channel) return { status: "unrouted" };
   const book = incidentBook(deps);
@@ -154,11 +146,49 @@ export async function raiseIncident(
     const by = await mutedBy(deps, book, signal);
     if (by) return { status: "muted", channel, by };
   }
-  let incident: Incident | null = null;
-  let opened = false;
+  let taken: Taken | null = null;
   if (book) {
     try {
-      const taken = await decideInTurn(deps, () => takeSignal(deps, book, signal, channel));
+      taken = await decideInTurn(deps, () => takeSignal(deps, book, signal, channel));
+    } catch (err) {
+      // The record is bookkeeping: the signal's post and triage matter more.
+      deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
+    }
+  }
+  return { status: taken?.counted ? "counted" : "news", channel, taken };
+}
+
+/**
+ * Raises a signal: routes it; unless it is only counted (the storm guard above), queues its
+ * triage, announces it in the host's thread, audits it and writes it on the record. The triage
+ * is recorded before the message that announces it is posted; when that message cannot be posted
+ * (the chat client has retried what it could), the job ends `rejected` instead of running
+ * unannounced, and the error is thrown for the source to act on (an alert gives its claims back,
+ * so its next repeat tries again). `decided`: what decideSignal made of this very signal earlier.
+ */
+export function raiseIncident(
+  deps: CoreDeps,
+  signal: IncidentSignal & { channel: string },
+  decided?: DecidedSignal,
+): Promise<RaisedIncident | CountedSignal | MutedSignal>;
+export function raiseIncident(
+  deps: CoreDeps,
+  signal: IncidentSignal,
+  decided?: DecidedSignal,
+): Promise<RaisedIncident | CountedSignal | MutedSignal | UnroutedIncident>;
+export async function raiseIncident(
+  deps: CoreDeps,
+  signal: IncidentSignal,
+  decided?: DecidedSignal,
+): Promise<RaisedIncident | CountedSignal | MutedSignal | UnroutedIncident> {
+  const d = decided ?? (await decideSignal(deps, signal));
+  if (d.status === "unrouted" || d.status === "muted") return d;
+  const { channel, taken } = d;
+  const book = incidentBook(deps);
+  let incident: Incident | null = null;
+  let opened = false;
+  if (book && taken) {
+    try {
       if (taken.fleet) await announceFleet(deps, taken.fleet, signal);
       if (taken.parent) await refreshIncidentHeader(deps, taken.parent);
       if (taken.counted) {
@@ -184,7 +214,7 @@ export async function raiseIncident(
   let job: JobRecord | null = null;
   let triage: TriageOutcome = "none";
   let error: unknown;
-  const ask = typeof signal.triage === "function" ? await signal.triage() : signal.triage;
+  const ask = signal.triage;
   if (ask) {
     try {
       job = await createJob(deps, "triage", {
@@ -367,7 +397,7 @@ async function takeSignal(deps: CoreDeps, book: IncidentBook, signal: IncidentSi
 }
 
 /** What the record made of a signal; `fleet`: a fleet incident this signal opened, to announce. */
-type Taken = {
+export type Taken = {
   incident: Incident;
   opened: boolean;
   counted: boolean;

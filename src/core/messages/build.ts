@@ -25,6 +25,22 @@ export function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
+/** Joins lines into chunks of at most `max` characters, breaking only between lines. */
+export function wholeLineSections(lines: readonly string[], max: number): string[] {
+  const out: string[] = [];
+  let chunk = "";
+  for (const line of lines) {
+    const piece = line.length > max ? clip(line, max) : line;
+    if (chunk && chunk.length + 1 + piece.length > max) {
+      out.push(chunk);
+      chunk = "";
+    }
+    chunk = chunk ? `${chunk}\n${piece}` : piece;
+  }
+  if (chunk) out.push(chunk);
+  return out;
+}
+
 /** Code blocks: backticks inside would end the block early. */
 export function codeBlock(lines: readonly string[]): string {
   return `\`\`\`\n${escapeMrkdwn(lines.join("\n").replace(/```/g, "ˋˋˋ"))}\n\`\`\``;

@@ -207,6 +207,8 @@ export interface RecoverRuns {
   claim(host: string, runId: string): Promise<string | null>;
   /** Gives the claim back (a run that could not start). */
   release(host: string, runId: string): Promise<void>;
+  /** The run under way on `host` (claimed and not ended), else null; claims nothing. */
+  running(host: string): Promise<string | null>;
   /**
    * Starts a claimed run. Resolves once it is under way elsewhere (null), or with the task
    * that runs it in this process after the command is acknowledged.

@@ -71,6 +71,14 @@ export async function handleButtonPress(deps: CoreDeps, press: ButtonPress): Pro
   };
   if (!c) return refuse("unknown_confirmation", "this confirmation does not exist");
   const refusal = await checkPress(deps, press, c, now);
+  if (refusal?.code === "not_frozen") {
+    // The freeze went while the run waited (an unfreeze, an expiry): no approval can come now, so
+    // the run is told to stop at once, and says why in its thread (issue 33, item 5).
+    const refused = await refuse(refusal.code, refusal.reason);
+    if (await deps.recovery.store.decideConfirmation(c.id, { at: now, by: press.actor.user, decision: "cancel" }))
+      await deliverDecision(deps, c, { decision: "cancel", by: press.actor.user }, false);
+    return refused;
+  }
   if (refusal) return refuse(refusal.code, refusal.reason);
   const step = c.step as MutatingStep;
   const approving = press.decision !== "cancel";

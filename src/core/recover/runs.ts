@@ -36,6 +36,7 @@ function inProcessRuns(deps: CoreDeps): RecoverRuns {
       return null;
     },
     release,
+    running: async (host) => runs.get(host) ?? null,
     // Not in the host's job queue as a whole: the run waits minutes for buttons and for the
     // gateway to drain, and triage of the same host must not wait behind that. Each job it
     // sends to the agent is queued like any other (dispatch in runRecover).

@@ -96,6 +96,12 @@ export async function loadNodeConfig(
 function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[] {
   const set = (name: Name) => textOf(raw, name) !== undefined;
   const problems: string[] = [];
+  const appToken = textOf(raw, "SLACK_APP_TOKEN")?.trim();
+  if (appToken && !appToken.startsWith("xapp-")) {
+    problems.push(
+      `SLACK_APP_TOKEN must be an app-level token (xapp-…: Slack app > Basic Information > App-Level Tokens, scope connections:write) for Socket Mode; it starts with "${appToken.slice(0, 5)}"${appToken.startsWith("xoxb-") ? ", a bot token: that one goes in SLACK_BOT_TOKEN" : ""}.`,
+    );
+  }
   if (set("SLACK_APP_TOKEN") && !set("SLACK_BOT_TOKEN")) {
     problems.push("SLACK_APP_TOKEN (Socket Mode) needs SLACK_BOT_TOKEN too.");
   }
@@ -150,6 +156,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     dataDir: v.CLAWOPS_DATA_DIR,
     slack,
     metricsToken: v.CLAWOPS_METRICS_TOKEN,
+    adminToken: v.CLAWOPS_ADMIN_TOKEN,
     // Per-source limits (enrollment, agent downloads) behind a reverse proxy on this machine.
     trustProxy: v.CLAWOPS_TRUST_PROXY,
     console: !slack || v.CLAWOPS_CONSOLE,

@@ -141,6 +141,12 @@ export const NODE_VARS = {
       return level.level;
     }),
   },
+  CLAWOPS_ADMIN_TOKEN: {
+    group: SERVER,
+    doc: "Bearer token of the operator API (`POST /api/admin/enrollment-codes`): `clawops enroll <host>` with it set issues codes from a control plane that serves Slack (no console). Any long random string (`openssl rand -hex 32`). Unset: that API answers 503.",
+    secret: true,
+    schema: secretText(),
+  },
   CLAWOPS_METRICS_TOKEN: {
     group: SERVER,
     doc: `Bearer token of \`GET /metrics\` (at least ${MIN_METRICS_TOKEN_LENGTH} characters, e.g. \`openssl rand -hex 32\`). Unset: /metrics answers 503.`,
@@ -397,14 +403,14 @@ export const NODE_VARS = {
 } as const satisfies Record<string, VarSpec>;
 
 /**
- * The `clawops` CLI's own variable; it also reads CLAWOPS_PORT, CLAWOPS_DATA_DIR and
- * CLAWOPS_COMMAND from the table above (src/node/cli/server-url.ts, kept free of zod so the CLI
- * starts fast; test/unit/config.test.ts holds it to this table).
+ * The `clawops` CLI's own variable; it also reads CLAWOPS_PORT, CLAWOPS_BIND, CLAWOPS_DATA_DIR,
+ * CLAWOPS_ADMIN_TOKEN and CLAWOPS_COMMAND from the table above (src/node/cli/args.mjs, kept free
+ * of zod so the CLI starts fast; test/unit/config.test.ts holds it to this table).
  */
 export const CLI_VARS = {
   CLAWOPS_URL: {
     group: "The clawops CLI",
-    doc: "The control plane the CLI talks to (`--server` wins). Unset: `http://127.0.0.1:$CLAWOPS_PORT`, else `http://127.0.0.1:8787`.",
+    doc: "The control plane the CLI talks to (`--server` wins). Unset: `http://$CLAWOPS_BIND:$CLAWOPS_PORT` (127.0.0.1 when it binds every address), else `http://127.0.0.1:8787`.",
     schema: httpUrl("CLAWOPS_URL"),
   },
 } as const satisfies Record<string, VarSpec>;

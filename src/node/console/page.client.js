@@ -13,7 +13,8 @@
   /**
    * A message on the page, by its ts.
    * @typedef {{ root: HTMLElement, body: HTMLElement, blocks: HTMLElement | null, thread: HTMLElement | null,
-   *   replies: HTMLElement | null, label: HTMLElement | null, count: number, version: number }} Shown
+   *   replies: HTMLElement | null, label: HTMLElement | null, count: number, version: number,
+   *   closedByUser: boolean }} Shown
    */
 
   // ---- messages: HTML from the server ------------------------------------------------
@@ -141,7 +142,17 @@
     body.append(meta);
     root.append(avatar, body);
     /** @type {Shown} */
-    const rec = { root, body, blocks: null, thread: null, replies: null, label: null, count: 0, version: 0 };
+    const rec = {
+      root,
+      body,
+      blocks: null,
+      thread: null,
+      replies: null,
+      label: null,
+      count: 0,
+      version: 0,
+      closedByUser: false,
+    };
     fill(rec, e);
     return rec;
   }
@@ -160,19 +171,62 @@
   }
 
   /**
-   * The message's thread, made on its first reply.
+   * The message's thread, made on its first reply. Its "N replies" is a button that folds the
+   * replies away and opens them again, as a channel's threads do.
    * @param {Shown} rec
    */
   function threadOf(rec) {
     if (!rec.thread || !rec.replies || !rec.label) {
-      rec.thread = el("div", "thread", "thread");
-      rec.label = el("div", "thread-label");
-      rec.replies = el("div", "replies");
-      rec.thread.append(rec.label, rec.replies);
-      rec.body.append(rec.thread);
+      const thread = el("div", "thread", "thread");
+      const label = el("button", "thread-label", "thread-toggle");
+      const replies = el("div", "replies");
+      replies.id = `replies-${rec.root.getAttribute("data-ts")?.replace(/\W/g, "-")}`;
+      label.setAttribute("type", "button");
+      label.setAttribute("aria-controls", replies.id);
+      label.addEventListener("click", () => {
+        const open = label.getAttribute("aria-expanded") !== "true";
+        rec.closedByUser = !open;
+        setThreadOpen(rec, open);
+      });
+      thread.append(label, replies);
+      rec.body.append(thread);
+      Object.assign(rec, { thread, label, replies });
+      setThreadOpen(rec, true);
     }
-    return { replies: rec.replies, label: rec.label };
+    return { replies: /** @type {HTMLElement} */ (rec.replies), label: /** @type {HTMLElement} */ (rec.label) };
   }
+
+  /**
+   * @param {Shown} rec
+   * @param {boolean} open
+   */
+  function setThreadOpen(rec, open) {
+    if (!rec.label || !rec.replies || !rec.thread) return;
+    rec.label.setAttribute("aria-expanded", String(open));
+    rec.replies.hidden = !open;
+    rec.thread.classList.toggle("folded", !open);
+  }
+
+  /**
+   * The first screen: the newest top-level message, its thread open, older threads folded, as a
+   * channel opens at its latest message (not in the middle of the newest thread's replies).
+   */
+  function openAtNewest() {
+    const tops = [...channel.querySelectorAll(":scope > article.msg")];
+    const newest = tops[tops.length - 1];
+    for (const node of tops) {
+      const rec = byTs.get(node.getAttribute("data-ts") ?? "");
+      if (rec && node !== newest) setThreadOpen(rec, false);
+    }
+    if (!(newest instanceof HTMLElement)) return;
+    const tall = newest.getBoundingClientRect().height > channel.clientHeight;
+    if (tall) newest.scrollIntoView({ block: "start" });
+    else channel.scrollTop = channel.scrollHeight;
+    autoScrollTop = channel.scrollTop;
+  }
+
+  /** While the page loads what the channel holds: placed without scrolling, then openAtNewest. */
+  let loading = true;
 
   /** @param {FeedEvent} e */
   function apply(e) {
@@ -204,11 +258,14 @@
         if (parent.root !== channel.lastElementChild) landedAbove = rec.root;
         parent.count += 1;
         thread.label.textContent = parent.count === 1 ? "1 reply" : `${parent.count} replies`;
+        // A new answer in a thread the page folded opens it; one the operator folded stays folded.
+        if (!loading && !parent.closedByUser) setThreadOpen(parent, true);
+        if (parent.closedByUser) landedAbove = null;
       } else channel.appendChild(rec.root);
       document.getElementById("empty")?.remove();
     }
     // An edit in place moves nothing, except to stay at the bottom.
-    if (!follow || (known && !atBottom)) return;
+    if (loading || !follow || (known && !atBottom)) return;
     if (landedAbove) {
       // The answer is in its incident thread, above what came since: bring it into view.
       // Taller than the view: its top first, where it starts to read.
@@ -415,6 +472,14 @@
     location.assign("/console");
   });
 
-  catchUp().then(connectLive, startPolling);
+  catchUp()
+    .then(() => {
+      loading = false;
+      openAtNewest();
+    })
+    .then(connectLive, () => {
+      loading = false;
+      startPolling();
+    });
   input.focus();
 })();

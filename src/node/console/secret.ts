@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Where the console secret lives in the data folder; the CLI reads it from there. */
-export const CONSOLE_SECRET_FILE = "console-secret";
+import { CONSOLE_SECRET_FILE } from "./secret-file.mjs";
+
+export { CONSOLE_SECRET_FILE, readConsoleSecret } from "./secret-file.mjs";
 
 /**
  * The per-install console secret: made at first start (32 random bytes, base64url), kept in
@@ -26,14 +27,4 @@ export function loadOrCreateConsoleSecret(dataDir: string, warn: (message: strin
   const secret = readFileSync(path, "utf8").trim();
   if (secret.length < 32) throw new Error(`${path} does not hold a console secret; delete it and start again`);
   return secret;
-}
-
-/** The secret as the CLI finds it: null when this data folder has none (clawops never started here). */
-export function readConsoleSecret(dataDir: string): string | null {
-  try {
-    const secret = readFileSync(join(dataDir, CONSOLE_SECRET_FILE), "utf8").trim();
-    return secret.length >= 32 ? secret : null;
-  } catch {
-    return null;
-  }
 }

@@ -32,6 +32,13 @@ export class RecoverClaim {
     return null;
   }
 
+  /** The run that holds the host (claimed within `graceMs`, or its instance still live), else null. */
+  async running(graceMs: number): Promise<string | null> {
+    const held = this.holder();
+    if (!held) return null;
+    return Date.now() - held.claimed_at < graceMs || (await this.runIsLive(held.run_id)) ? held.run_id : null;
+  }
+
   release(runId: string): void {
     this.sql.exec("DELETE FROM recover_claim WHERE run_id = ?", runId);
   }

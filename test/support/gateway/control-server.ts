@@ -11,6 +11,7 @@ import type { RealGateway } from "./gateway.ts";
  *   POST /start   { "extraArgs": ["--token", …] } → { running: true, pid }
  *   POST /restart { "extraArgs": […] }            → { running: true, pid }
  *   POST /restore                                → { running: true, pid }  (restarts only if needed)
+ *   POST /pause, POST /resume                    → { running, pid, paused }  (SIGSTOP / SIGCONT: hung)
  *   GET  /state                                  → { running, pid }
  */
 export type ControlServer = { address: GatewayControlAddress; close(): Promise<void> };
@@ -25,7 +26,7 @@ export async function startControlServer(gateway: RealGateway): Promise<ControlS
     queue = next.catch(() => {});
     return next;
   };
-  const state = () => ({ running: gateway.running, pid: gateway.pid ?? null });
+  const state = () => ({ running: gateway.running, pid: gateway.pid ?? null, paused: gateway.paused });
 
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) =>
@@ -51,9 +52,16 @@ export async function startControlServer(gateway: RealGateway): Promise<ControlS
         await serialized(() => gateway.restart({ extraArgs }));
         return reply(res, 200, state());
       case "POST /restore":
-        await serialized(() =>
-          gateway.running && gateway.currentExtraArgs.length === 0 ? Promise.resolve() : gateway.restart({}),
-        );
+        await serialized(async () => {
+          gateway.resume();
+          if (!gateway.running || gateway.currentExtraArgs.length > 0) await gateway.restart({});
+        });
+        return reply(res, 200, state());
+      case "POST /pause":
+        await serialized(async () => gateway.pause());
+        return reply(res, 200, state());
+      case "POST /resume":
+        await serialized(async () => gateway.resume());
         return reply(res, 200, state());
       default:
         return reply(res, 404, { error: `no route ${req.method} ${req.url}` });

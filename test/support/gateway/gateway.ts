@@ -48,6 +48,8 @@ export class RealGateway {
   private exited: Promise<void> = Promise.resolve();
   private starts = 0;
   private extraArgs: string[] = [];
+  /** Stopped with SIGSTOP (pause): it holds its port and answers nothing, a hung gateway. */
+  private pausedNow = false;
 
   private constructor(install: OpenclawInstall, labDir: string, port: number, token: string) {
     this.install = install;
@@ -218,6 +220,25 @@ export class RealGateway {
     });
   }
 
+  /**
+   * A hung gateway (`npm run demo -- --break hung`): the whole group stopped with SIGSTOP. The
+   * kernel still accepts connections on its port; nothing answers them. `resume()` undoes it.
+   */
+  pause(): void {
+    if (!this.child?.pid || !this.running) throw new Error("the gateway is not running");
+    signalGroup(this.child.pid, "SIGSTOP");
+    this.pausedNow = true;
+  }
+
+  resume(): void {
+    if (this.child?.pid && this.pausedNow) signalGroup(this.child.pid, "SIGCONT");
+    this.pausedNow = false;
+  }
+
+  get paused(): boolean {
+    return this.pausedNow && this.running;
+  }
+
   /** SIGTERM to the group, wait for exit, SIGKILL if it lingers. Safe to call when stopped. */
   async stop(): Promise<void> {
     const child = this.child;
@@ -225,6 +246,8 @@ export class RealGateway {
       this.child = undefined;
       return;
     }
+    // A paused group would not act on SIGTERM until continued.
+    this.resume();
     signalGroup(child.pid, "SIGTERM");
     let timer: NodeJS.Timeout | undefined;
     const exited = await Promise.race([

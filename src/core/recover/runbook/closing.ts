@@ -3,6 +3,7 @@ import { renderUnfreezeNotice } from "../../freezes/render.ts";
 import { renderNotice } from "../../messages/notices.ts";
 import type { FreezeRecord } from "../../ports/recovery.ts";
 import type { RunbookContext } from "./context.ts";
+import { freezeNow, runFreeze } from "./freeze-state.ts";
 
 export const ROLLBACK_ADVICE =
   "*Rollback (seeds, sections 3–4):* if the restart still yields `gateway closed (1000)`, first establish who listens on the port and which user started it (`ss -ltnp`, `openclaw gateway status --deep`): a process that never exited or a drifted container bind mount is the usual cause. Then roll the config back: restore `openclaw.json.last-good` (or the newest `openclaw.json.bak`) in the state dir, restart again and re-run `/openclaw recover`. System logs: `journalctl -u <unit> -n 200 --no-pager`, or `docker compose logs --tail=200 gateway`.";
@@ -28,8 +29,12 @@ export async function stopRun(ctx: RunbookContext, why: string): Promise<void> {
     return null;
   });
   const collecting = deps.bundles.on;
+  // What `/openclaw status` would say now, not what the run placed at its start.
+  const freeze = ctx.facts.freeze
+    ? freezeNow(await runFreeze(ctx, "freeze at stop"), host)
+    : `*${host}* was not frozen by this run.`;
   await ctx.say(
-    `🧊 Recovery of *${host}* stopped: ${why}\nThe freeze stays until you lift it (\`/openclaw unfreeze ${host}\`) or it expires.\n${ROLLBACK_ADVICE}\n${collecting ? REPRO_BUNDLE_AUTO : REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
+    `🧊 Recovery of *${host}* stopped: ${why}\n${freeze}\n${ROLLBACK_ADVICE}\n${collecting ? REPRO_BUNDLE_AUTO : REPRO_BUNDLE_OFFER.replace("<host>", host)}`,
   );
   if (!collecting) return;
   // Issue 5: a failed run collects its repro bundle on its own (one per run: the request key).
@@ -78,7 +83,7 @@ export async function finishRun(ctx: RunbookContext): Promise<void> {
         channel: run.actor.channel,
         threadTs: ctx.threadTs,
         ...renderNotice(
-          `✅ *${host}* recovered in ${Math.round((clock.now() - ctx.started) / 1000)} s: gateway serving, read and write pass. Freeze lifted.`,
+          `✅ *${host}* recovered in ${Math.round((clock.now() - ctx.started) / 1000)} s: gateway serving, read and write pass. ${lifted ? "Freeze lifted." : "Its freeze had been lifted already."}`,
         ),
       })
       .catch(() => undefined);

@@ -4,6 +4,7 @@ import { CONFIRMATION_TTL_MS } from "../../../confirmations/confirm.ts";
 import { clip, escapeMrkdwn } from "../../../messages/build.ts";
 import { mention } from "../../../messages/format.ts";
 import type { RunbookContext, StepHandle } from "../context.ts";
+import { freezeLostWhy, runFreeze } from "../freeze-state.ts";
 import type { RunbookStep } from "../step.ts";
 import { findingTitles, snapshotOf } from "./snapshot.ts";
 
@@ -13,7 +14,8 @@ type FixData = NonNullable<StepResultOf<"doctor.fix">["data"]>;
 /**
  * 4. Doctor / config validate: the config layer and `doctor --lint` from the snapshot. Lint
  * errors offer `doctor --repair`, a mutating step (a confirmation, an approval, the agent's
- * policy); whatever comes of it, the run goes on to the restart.
+ * policy); whatever comes of it, the run goes on to the restart, unless the freeze it needs was
+ * lifted while it waited.
  */
 export const checkDoctor: RunbookStep = async (ctx, at) => {
   const { results, c12n } = snapshotOf(ctx);
@@ -31,10 +33,18 @@ export const checkDoctor: RunbookStep = async (ctx, at) => {
   const decision = await ctx.fx.decision("decision doctor.fix", askId, CONFIRMATION_TTL_MS);
   if (decision.decision === "timeout") await ctx.expireAsk("doctor.fix", askId);
   if (decision.decision !== "approve") {
+    // Without its freeze the run stops here rather than ask for a restart it could not make.
+    const held = await runFreeze(ctx, "freeze after doctor.fix's answer");
+    if (held.kind !== "held")
+      return { fail: "its freeze was lifted", why: freezeLostWhy(held, ctx.host, "`doctor --repair`") };
     const why = decision.decision === "cancel" ? `cancelled by ${mention(decision.by)}` : "no confirmation in time";
     await at.set("warn", `${cfgDetail} · doctor --repair skipped (${why})`);
     return "next";
   }
+  // `doctor --repair` needs the freeze too; a run whose freeze went stops here (issue 33, item 5).
+  const freeze = await runFreeze(ctx, "freeze before doctor.fix");
+  if (freeze.kind !== "held")
+    return { fail: "its freeze was lifted", why: freezeLostWhy(freeze, ctx.host, "`doctor --repair`") };
   await runRepair(ctx, at, decision);
   return "next";
 };

@@ -2,6 +2,7 @@ import { DEFAULT_STEP_DEADLINE_MS } from "../../../../contract/catalog.ts";
 import { CONFIRMATION_TTL_MS } from "../../../confirmations/confirm.ts";
 import { escapeMrkdwn } from "../../../messages/build.ts";
 import { mention } from "../../../messages/format.ts";
+import { freezeLostWhy, runFreeze } from "../freeze-state.ts";
 import type { RunbookStep } from "../step.ts";
 import { describeInflight, inflightReader, waitUntilDrained } from "./inflight.ts";
 import { serviceDriftGate } from "./service-gate.ts";
@@ -26,6 +27,9 @@ export const restartGateway: RunbookStep = async (ctx, at) => {
   const decision = await ctx.fx.decision("decision gateway.restart", askId, CONFIRMATION_TTL_MS);
   if (decision.decision === "timeout") await ctx.expireAsk("gateway.restart", askId);
   if (decision.decision !== "approve") {
+    // An approval pressed after the freeze went is refused and ends the wait: say that, not "cancelled".
+    const held = await runFreeze(ctx, "freeze after gateway.restart's answer");
+    if (held.kind !== "held") return { fail: "its freeze was lifted", why: freezeLostWhy(held, ctx.host, "a restart") };
     return decision.decision === "cancel"
       ? { fail: `cancelled by ${mention(decision.by)}`, why: "the restart was cancelled." }
       : { fail: "no confirmation in time", why: "nobody confirmed the restart in time." };
@@ -34,6 +38,10 @@ export const restartGateway: RunbookStep = async (ctx, at) => {
     const drained = await waitUntilDrained(ctx, at, read, decision.by);
     if (drained !== "next") return drained;
   }
+  // The freeze a restart needs may have been lifted while the button waited (issue 33, item 5).
+  const freeze = await runFreeze(ctx, "freeze before gateway.restart");
+  if (freeze.kind !== "held")
+    return { fail: "its freeze was lifted", why: freezeLostWhy(freeze, ctx.host, "a restart") };
   await at.set("running", `approved by ${mention(decision.by)}; restarting`);
   const {
     results: [restart],

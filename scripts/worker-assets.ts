@@ -1,0 +1,46 @@
+/**
+ * The files a Worker serves at `/agent/*` (src/worker/agent-files.ts), written into the folder
+ * wrangler.toml's `[assets]` uploads with the Worker: wrangler runs this as the `[build]`
+ * command before each `wrangler deploy` and `wrangler dev`, so a deployed Worker always carries
+ * the agent built from the same sources as itself. workerd cannot run esbuild; the Worker reads
+ * these through its ASSETS binding (never served directly: `run_worker_first`).
+ *
+ *   node scripts/worker-assets.ts [dir]      (default: dist/worker-assets)
+ */
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AgentReleaseFile } from "../src/adapters/http/agent-files.ts";
+import { AGENT_VERSION } from "../src/agent/version.ts";
+import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent } from "./build-agent.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The folder under the assets directory the Worker reads (src/worker/agent-files.ts AGENT_ASSETS). */
+export const AGENT_ASSETS_DIR = "agent-files";
+
+export async function writeWorkerAssets(dir: string): Promise<{ dir: string; version: string; sha256: string }> {
+  const out = join(dir, AGENT_ASSETS_DIR);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const built = await buildAgent(join(out, "clawops-agent.mjs"));
+  (await import("esbuild")).stop();
+  const release: AgentReleaseFile = {
+    version: AGENT_VERSION,
+    sha256: built.sha256,
+    nodeFlags: [...AGENT_NODE_FLAGS],
+    serviceEnv: { ...AGENT_SERVICE_ENV },
+  };
+  writeFileSync(join(out, "release.json"), `${JSON.stringify(release, null, 2)}\n`);
+  copyFileSync(join(root, "infra/install/install.sh"), join(out, "install.sh.in"));
+  copyFileSync(join(root, "infra/systemd/clawops-agent.service"), join(out, "clawops-agent.service"));
+  copyFileSync(join(root, "infra/launchd/ai.clawops.agent.plist"), join(out, "ai.clawops.agent.plist"));
+  return { dir: out, version: release.version, sha256: release.sha256 };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = await writeWorkerAssets(resolve(process.argv[2] ?? join(root, "dist/worker-assets")));
+  process.stdout.write(
+    `Wrote the agent files the Worker serves to ${out.dir} (agent ${out.version}, SHA-256 ${out.sha256}).\n`,
+  );
+}

@@ -17,6 +17,7 @@ const SECRET = "alerts-signing-secret-0123456789abcdef";
 const BOT_TOKEN = "xoxb-alerts-bot-token";
 const ALERT_TOKEN = "alerts-e2e-token-5e0f9d2c";
 const PD_SECRET = "alerts-e2e-pagerduty-secret-8a1b";
+const STARTED_AT = new Date().toISOString();
 const HOST = "node-3";
 const CHANNEL = "C0ALERTS";
 /** Healthy, apart from `models status` listing openai as a provider in use without credentials. */
@@ -36,6 +37,32 @@ const finalAnswer = (skip: number) =>
   thread()
     .slice(skip)
     .find((m) => m.text.startsWith(`Triage ${HOST}`) && !JSON.stringify(m.blocks).includes("Still running"));
+
+/** Alertmanager's webhook for the gateway-down alert (one fingerprint), firing or resolved. */
+function alertmanagerPayload(status: "firing" | "resolved"): string {
+  return JSON.stringify({
+    receiver: "clawops",
+    status,
+    alerts: [
+      {
+        status,
+        labels: { alertname: "OpenClawGatewayDown", instance: `${HOST}:18789`, severity: "critical" },
+        annotations: { summary: "the gateway does not answer its health probe" },
+        startsAt: STARTED_AT,
+        endsAt: status === "firing" ? "0001-01-01T00:00:00Z" : new Date().toISOString(),
+        generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0",
+        fingerprint: "1a30ba71cca2921f",
+      },
+    ],
+    groupLabels: { alertname: "OpenClawGatewayDown" },
+    commonLabels: { alertname: "OpenClawGatewayDown", severity: "critical" },
+    commonAnnotations: {},
+    externalURL: "http://alertmanager.example.org:9093",
+    version: "4",
+    groupKey: '{}:{alertname="OpenClawGatewayDown"}',
+    truncatedAlerts: 0,
+  });
+}
 
 async function postJson(path: string, body: string, headers: Record<string, string>) {
   const res = await fetch(`${cp.url}${path}`, {
@@ -67,28 +94,7 @@ afterAll(() => plane?.close());
 describe("alerts on a real OpenClaw gateway", () => {
   it("Alertmanager's gateway-down alert opens the thread with the alert and a triage that finds it down", async () => {
     await gw.stop();
-    const payload = JSON.stringify({
-      receiver: "clawops",
-      status: "firing",
-      alerts: [
-        {
-          status: "firing",
-          labels: { alertname: "OpenClawGatewayDown", instance: `${HOST}:18789`, severity: "critical" },
-          annotations: { summary: "the gateway does not answer its health probe" },
-          startsAt: new Date().toISOString(),
-          endsAt: "0001-01-01T00:00:00Z",
-          generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0",
-          fingerprint: "1a30ba71cca2921f",
-        },
-      ],
-      groupLabels: { alertname: "OpenClawGatewayDown" },
-      commonLabels: { alertname: "OpenClawGatewayDown", severity: "critical" },
-      commonAnnotations: {},
-      externalURL: "http://alertmanager.example.org:9093",
-      version: "4",
-      groupKey: '{}:{alertname="OpenClawGatewayDown"}',
-      truncatedAlerts: 0,
-    });
+    const payload = alertmanagerPayload("firing");
     const { status, body } = await postJson("/alerts/alertmanager", payload, {
       authorization: `Bearer ${ALERT_TOKEN}`,
     });
@@ -105,8 +111,19 @@ describe("alerts on a real OpenClaw gateway", () => {
     expect(slack.violations).toEqual([]);
   });
 
-  it("a signed PagerDuty incident triages the healthy gateway in the same thread; a forged one does nothing", async () => {
+  it("after Alertmanager's resolve, a signed PagerDuty incident triages the healthy gateway in the same thread; a forged one does nothing", async () => {
     await gw.restoreHealthy();
+    // While the incident fails, another alert is only counted on it (the storm guard); once
+    // Alertmanager says its alert resolved, the incident has recovered and the next alert is news.
+    const resolved = await postJson("/alerts/alertmanager", alertmanagerPayload("resolved"), {
+      authorization: `Bearer ${ALERT_TOKEN}`,
+    });
+    expect(resolved.status).toBe(202);
+    await slack.waitFor(
+      () => thread().some((m) => m.text === `✅ Alertmanager: 1 alert resolved on ${HOST}`),
+      30_000,
+      "the resolved alert in the thread",
+    );
     const before = thread().length;
     const body = JSON.stringify({
       event: {

@@ -125,7 +125,8 @@ describe("fault injection with real agent probes", () => {
     // Model routing from the gateway's session (issue 17): the lab's config names no model and
     // the gateway holds credentials for no provider (`openclaw models status`: missingProvidersInUse [openai]).
     expect(dataOf("config").modelRefs).toEqual([]);
-    expect(dataOf("gateway.ws").modelsRpc).toEqual({ ok: true, providers: [] });
+    // `ts`: the gateway's own clock, what credential expiry is measured against (issue 30, class 4).
+    expect(dataOf("gateway.ws").modelsRpc).toEqual({ ok: true, providers: [], ts: expect.any(Number) });
     expect(c.findings.find((f) => f.id === "model-auth-missing")?.evidence[0]).toBe(
       "gateway models.authStatus: no provider has credentials",
     );

@@ -37,18 +37,21 @@ function probeContext(extraEnv: Record<string, string> = {}) {
   );
 }
 
-/** The triage's steps plus the two CLI views a triage no longer waits for (issue 17): the bundle still runs them. */
-const PROBE_STEPS = [...TRIAGE_STEPS, ...stepPlan(["gateway.status", "models.status"])];
+/** The two CLI views a triage no longer waits for (issue 17): the bundle still runs them. */
+const CLI_VIEWS = stepPlan(["gateway.status", "models.status"]);
+const PROBE_STEPS = [...TRIAGE_STEPS, ...CLI_VIEWS];
 
 async function triage(
   label: string,
   extraEnv: Record<string, string> = {},
 ): Promise<{ results: StepResult[]; streamed: StepResult[] }> {
   const streamed: StepResult[] = [];
-  const results = await runSteps(probeContext(extraEnv), PROBE_STEPS, {
-    deadlineMs: 30_000,
-    onResult: (r) => void streamed.push(r),
-  });
+  // The CLI views after the triage's steps, not beside them: three `openclaw` CLIs at once
+  // (doctor --lint, gateway status, models status) beside the triage's other probes pass
+  // gateway.status's 15 s budget on a 2-core box, which is about the box, not the gateway.
+  const run = (steps: typeof PROBE_STEPS) =>
+    runSteps(probeContext(extraEnv), steps, { deadlineMs: 30_000, onResult: (r) => void streamed.push(r) });
+  const results = [...(await run(TRIAGE_STEPS)), ...(await run(CLI_VIEWS))];
   timings[label] = Object.fromEntries(results.map((r) => [r.step, r.durationMs]));
   const serialized = JSON.stringify({ results, streamed });
   // No token value may leave the host, in any step, in any state.
@@ -140,7 +143,7 @@ describe("healthy gateway", () => {
 
     // What replaces `models status` in a triage: the config's model refs and the gateway's own view of credentials.
     expect(data(results, "config").modelRefs).toEqual([]);
-    expect(data(results, "gateway.ws").modelsRpc).toEqual({ ok: true, providers: [] });
+    expect(data(results, "gateway.ws").modelsRpc).toEqual({ ok: true, providers: [], ts: expect.any(Number) });
     expect(data(results, "models.status").json).toMatchObject({ missingProvidersInUse: ["openai"] });
   });
 });

@@ -145,6 +145,21 @@ describe("class 10: the state database", () => {
     expect(finding(c, "state-db-corrupt")?.severity).toBe("fail");
   });
 
+  it("the same lines in the shared default log, not proven this gateway's (its config unreadable): no state-db-corrupt while its database reads as SQLite", () => {
+    // Seen on a real host: another gateway's 'file is not a database' in /tmp/openclaw, read because
+    // this gateway's openclaw.json did not parse (so its logging.file was unknown).
+    const d = healthyData();
+    d.logs = {
+      ...logsFrom(fixture("start-notadb.real-gateway.jsonl")),
+      attribution: { verdict: "unproven", how: "OpenClaw's default log, shared by every gateway and CLI on this host" },
+    };
+    const c = classify(d);
+    expect(finding(c, "state-db-corrupt")).toBeUndefined();
+    // Proven (this config's own logging.file): the same lines count.
+    d.logs = { ...d.logs, attribution: { verdict: "configured", how: "this config's logging.file" } };
+    expect(finding(classify(d), "state-db-corrupt")?.severity).toBe("fail");
+  });
+
   it("a -shm deleted under the running gateway (real /proc/<pid>/maps line) → state-db-sidecar-deleted", () => {
     const maps = fixture("maps-shm-deleted.real-gateway.txt");
     expect(deletedSqliteMappings(maps)).toEqual(["/tmp/cap30b/lab/state/state/openclaw.sqlite-shm"]);

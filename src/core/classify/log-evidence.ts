@@ -29,6 +29,15 @@ function logSignatureAndSource(e: Evidence, kind: LogSignatureKind): { sig: LogS
   return fromJournal && journal ? { sig: fromJournal, source: `\`${journal.command}\`` } : undefined;
 }
 
+/**
+ * The file log was shown to be this gateway's (or nothing says otherwise). A rule that would
+ * fail the gateway on a log line alone asks this first: the machine-wide default log, read when
+ * the config cannot say where this gateway logs, holds every other gateway's lines too.
+ */
+export function logProven(e: Evidence): boolean {
+  return e["logs.signatures"]?.attribution?.verdict !== "unproven";
+}
+
 /** Said beside every line quoted from a log that could not be shown to be this gateway's. */
 export function unprovenNote(e: Evidence): string {
   const a = e["logs.signatures"]?.attribution;

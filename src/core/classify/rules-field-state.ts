@@ -2,7 +2,7 @@ import type { StateFilesData, StorageVolume } from "../../contract/catalog.ts";
 import type { Evidence } from "./evidence.ts";
 import { healthzGreen, joinGreens } from "./false-greens.ts";
 import type { Rule } from "./finding.ts";
-import { lastReadyLine, logSignature, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
+import { lastReadyLine, logProven, logSignature, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
 
 /**
  * The gateway's state on disk (issue 30, classes 10, 11, 13), from `state.files` (the agent reads
@@ -99,7 +99,8 @@ export const FIELD_STATE_RULES: readonly Rule[] = [
         (d) =>
           `${d.path} (${d.role} database, ${bytes(d.sizeBytes)}): ${d.header === "short" ? "shorter than a SQLite header" : "does not begin with the SQLite header"}`,
       );
-      const logged = newerThan(e, "state-db-corrupt", ["gateway-ready"])
+      // Another gateway's "file is not a database" in the shared default log is not this one's.
+      const logged = logProven(e) && newerThan(e, "state-db-corrupt", ["gateway-ready"])
         ? quoteSignature(e, "state-db-corrupt", 2)
         : [];
       if (bad.length === 0 && logged.length === 0) return null;

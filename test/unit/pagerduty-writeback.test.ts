@@ -27,7 +27,7 @@ afterEach(() => expect(pd.violations).toEqual([]));
 
 let seq = 0;
 /** PagerDuty's v3 webhook for one incident, as the route parses it (signature checked there: alert-webhooks.test.ts). */
-function pagerdutyAlert(id: string, type = "incident.triggered"): IncomingAlert {
+function pagerdutyAlert(id: string, type = "incident.triggered", host = "node-3"): IncomingAlert {
   const payload = PagerDutyPayloadSchema.parse({
     event: {
       id: `EV${++seq}`,
@@ -39,7 +39,7 @@ function pagerdutyAlert(id: string, type = "incident.triggered"): IncomingAlert 
         type: "incident",
         number: 42,
         html_url: `https://acme.pagerduty.example/incidents/${id}`,
-        title: "OpenClaw gateway on node-3 is not answering",
+        title: `OpenClaw gateway on ${host} is not answering`,
         service: { id: "PSVC", summary: "openclaw-gateways" },
         urgency: "high",
       },
@@ -144,5 +144,47 @@ describe("resolving in clawops resolves it in PagerDuty (opt-in)", () => {
     const other = await fire(off, pagerdutyAlert("Q1OFF"));
     await off.command(LEAD, `incident ${other.id} resolve`);
     expect(pd.requests.filter((r) => r.path === "/incidents/Q1OFF")).toEqual([]);
+  });
+
+  it("resolving a fleet incident resolves the PagerDuty incidents of the host incidents grouped into it", async () => {
+    const hosts = ["node-1", "node-2", "node-3"];
+    const l = await incidentLab({
+      pagerduty: services,
+      hosts: Object.fromEntries(hosts.map((h) => [h, triageResults(gatewayDownData())])),
+    });
+    // A host still on the older release: the three failing ones share a version no healthy one runs.
+    await l.store.insertHost({
+      name: "node-9",
+      publicKey: "k",
+      enrolledAt: T0 - 86_400_000,
+      revokedAt: null,
+      agentVersion: "0.1.0",
+      gatewayVersion: "2026.9.5",
+      lastSeenAt: T0,
+    });
+    for (const [i, host] of hosts.entries()) {
+      pd.addIncident(`Q1FLEET${i}`);
+      const receipt = await receiveAlerts(l.deps, [pagerdutyAlert(`Q1FLEET${i}`, "incident.triggered", host)], {
+        hostLabels: ["host"],
+      });
+      expect(receipt.accepted.map((a) => a.host)).toEqual([host]);
+      await receipt.later?.();
+    }
+    const all = await l.store.listIncidents({ limit: 50 });
+    const fleet = all.find((i) => i.source === "fleet");
+    expect(fleet?.hosts).toEqual(hosts);
+    // The first two hosts' incidents are linked to it; the third host's alert is counted on it.
+    expect(
+      all
+        .filter((i) => i.parentId === fleet?.id)
+        .map((i) => i.hosts[0])
+        .sort(),
+    ).toEqual(["node-1", "node-2"]);
+
+    const done = await l.command(LEAD, `incident ${fleet?.id} resolve`);
+    expect(done.error).toBeUndefined();
+    expect(
+      pd.updates.filter((u) => u.incident.startsWith("Q1FLEET")).sort((a, b) => a.incident.localeCompare(b.incident)),
+    ).toEqual(hosts.map((_, i) => ({ incident: `Q1FLEET${i}`, status: "resolved", from: FROM })));
   });
 });

@@ -314,6 +314,13 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, d: FiringDecision): Pr
       d.fate,
     ),
   );
+  // A PagerDuty incident is remembered on the record it landed on (the host's, or the fleet
+  // incident it was counted on): the triage's note and the resolve go to it (issue 29, item 7).
+  await linkPagerDutyIncidents(
+    deps,
+    host,
+    fresh.flatMap((a) => (a.pagerduty ? [a.pagerduty] : [])),
+  );
   if (raised.status === "counted") {
     // The host's incident already told of alerts: counted on it, its header edited, nothing posted.
     logTally(deps).add(
@@ -335,12 +342,6 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, d: FiringDecision): Pr
   }
   // Not started: the rate limit is not spent, so the next alert on this host may triage.
   if (raised.triage === "failed") await claims.release(triageClaim);
-  // A PagerDuty incident is remembered on the record: the triage's note goes to it (issue 29, item 7).
-  await linkPagerDutyIncidents(
-    deps,
-    host,
-    fresh.flatMap((a) => (a.pagerduty ? [a.pagerduty] : [])),
-  );
   deps.logger.info("alert fired", {
     host,
     source: first.source,

@@ -51,10 +51,19 @@ export async function incidentCommand(
     command.action === "ack" ? "acknowledged" : "resolved",
     req.user,
   );
-  // Issue 29, item 7: with CLAWOPS_PAGERDUTY_RESOLVE, the PagerDuty incident it came from is resolved too.
+  // Issue 29, item 7: with CLAWOPS_PAGERDUTY_RESOLVE, the PagerDuty incidents it came from are
+  // resolved too: its own, and those of the host incidents a fleet incident's resolve closed.
   const pagerduty =
     command.action === "resolve" && deps.pagerduty?.resolve
-      ? { later: () => resolvePagerDuty(deps, moved, req.user) }
+      ? {
+          later: async () => {
+            await resolvePagerDuty(deps, moved, req.user);
+            const members = (await book.listIncidents({ limit: 500 })).filter(
+              (m) => m.parentId === moved.id && m.state === "resolved",
+            );
+            for (const member of members) await resolvePagerDuty(deps, member, req.user);
+          },
+        }
       : {};
   return {
     ...pagerduty,

@@ -100,9 +100,10 @@ export const FIELD_STATE_RULES: readonly Rule[] = [
           `${d.path} (${d.role} database, ${bytes(d.sizeBytes)}): ${d.header === "short" ? "shorter than a SQLite header" : "does not begin with the SQLite header"}`,
       );
       // Another gateway's "file is not a database" in the shared default log is not this one's.
-      const logged = logProven(e) && newerThan(e, "state-db-corrupt", ["gateway-ready"])
-        ? quoteSignature(e, "state-db-corrupt", 2)
-        : [];
+      const logged =
+        logProven(e) && newerThan(e, "state-db-corrupt", ["gateway-ready"])
+          ? quoteSignature(e, "state-db-corrupt", 2)
+          : [];
       if (bad.length === 0 && logged.length === 0) return null;
       return [...bad, ...logged, ...lastReadyLine(e)];
     },

@@ -29,7 +29,7 @@ async function posts(): Promise<{ channel: string; thread_ts?: string; text: str
 const directory = () => env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
 
 describe("scheduled maintenance freezes on the directory object's alarm", () => {
-  it("announces when set, before the start, at the start and at the end, once each", async () => {
+  it("announces when set, before the start, at the start and at the end, and what it muted, once each", async () => {
     await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
     const store = new DirectoryRecoveryStore(env.DIRECTORY);
     const startsAt = Math.ceil((Date.now() + 8_000) / 1000) * 1000;
@@ -52,13 +52,17 @@ describe("scheduled maintenance freezes on the directory object's alarm", () => 
               ? "start"
               : /ended at/.test(p.text)
                 ? "end"
-                : p.text,
+                : /^Maintenance of the fleet over: /.test(p.text)
+                  ? "muted"
+                  : p.text,
       );
     await until("the start", 20_000, async () => (await kinds()).includes("start"), 200);
     expect(await store.getFreeze("all")).toMatchObject({ owner: "U0OPERATOR", expiresAt: startsAt + 60_000 });
     expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt + 60_000);
-    await until("the end", 75_000, async () => (await kinds()).includes("end"), 200);
-    expect(await kinds()).toEqual(["set", "soon", "start", "end"]);
+    // After the end: what the maintenance muted (issue 29), once too.
+    await until("the end", 75_000, async () => (await kinds()).includes("muted"), 200);
+    expect(await kinds()).toEqual(["set", "soon", "start", "end", "muted"]);
+    expect((await posts()).at(-1)?.text).toBe("Maintenance of the fleet over: nothing muted");
     expect((await posts()).every((p) => p.channel === "C0INCIDENT")).toBe(true);
     expect(await store.getFreeze("all")).toBeNull();
     expect(await store.listScheduledFreezes()).toEqual([]);

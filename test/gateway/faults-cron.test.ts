@@ -9,6 +9,7 @@ import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type GatewayWsData, type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 
 /**
  * The scheduler layer on the real gateway: the agent's `gateway.ws` step reads `cron.status` and
@@ -31,7 +32,7 @@ async function triage(): Promise<{ c12n: Classification; cron: GatewayWsData["cr
     { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
     { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
   );
-  const results: StepResult[] = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: 30_000 });
+  const results: StepResult[] = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
   expect(JSON.stringify(results)).not.toContain(gw.token);
   const ws = results.find((r) => r.step === "gateway.ws");
   const cron = ws?.step === "gateway.ws" ? ws.data?.cronRpc : undefined;

@@ -12,6 +12,7 @@ import { type Classification, classifyResults, trustedGreens } from "../../src/c
 import { collectEvidence } from "../../src/core/classify/evidence.ts";
 import type { Layer } from "../../src/core/vocabulary/layers.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 
 /**
  * Issue 14, on the real gateway: each state is made for real, the real agent probes run, and
@@ -32,7 +33,7 @@ type Answer = { c: Classification; results: StepResult[] };
 async function triage(
   steps: StepRequest[] = TRIAGE_STEPS,
   extraEnv: Record<string, string> = {},
-  deadlineMs = 30_000,
+  deadlineMs = LAB_TRIAGE_DEADLINE_MS,
 ): Promise<Answer> {
   const ctx = resolveProbeContext(
     { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },

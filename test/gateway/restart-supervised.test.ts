@@ -9,6 +9,7 @@ import { type StepResultOf, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/co
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 
 /**
  * The ordered restart of a supervised gateway: the shared real gateway plays the main process of
@@ -152,7 +153,7 @@ describe("gateway.restart through systemd (systemctl --user restart <unit>)", ()
     const ready = r.data?.journal?.signatures.find((s) => s.kind === "gateway-ready");
     expect(ready?.count).toBeGreaterThan(0);
     expect(Date.parse(ready?.lastAt ?? "")).toBeGreaterThan(Date.now() - 10 * 60_000);
-    const full = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: 30_000 });
+    const full = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
     const c12n = classifyResults(full, TRIAGE_STEP_NAMES);
     expect(c12n.matrix.service).toMatchObject({
       status: "ok",

@@ -135,3 +135,11 @@ function envMs(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
+
+/**
+ * The job deadline a real-gateway test gives a full triage's steps. The product's own triage
+ * answers after 33 s without what is still running (doctor --lint, SLOW_STEPS); these tests
+ * assert every step's reading, and `openclaw doctor --lint` takes 8–30 s on a quiet 2-core box
+ * and more beside other work, which is the box, not the gateway under test.
+ */
+export const LAB_TRIAGE_DEADLINE_MS = 90_000;

@@ -14,14 +14,17 @@ const INSIDE = fileURLToPath(new URL("./tcp-to-unix.ts", import.meta.url));
  * a Unix socket (pathname sockets cross network namespaces) to a server outside, which connects
  * to the control plane. Nothing else outside is reachable from the netns.
  *
+ * With `listen`, the inside listener takes that address instead of 127.0.0.1 (the network's end
+ * of a host's link, test/support/netns.ts `openNetnsWithUplink`): `ns` is then that side.
+ *
  * With `tamper`, the outside is an HTTP proxy instead, which hands each response body to
  * `tamper(path, body)` before passing it on: something between a host and the control plane
  * (a proxy, a cache) that changes a file in transit. It carries no WebSocket upgrades.
  */
 export async function bridgeIntoNetns(
-  ns: Netns,
+  ns: Pick<Netns, "spawn">,
   target: string,
-  opts: { dir: string; tamper?: (path: string, body: Buffer) => Buffer },
+  opts: { dir: string; listen?: string; tamper?: (path: string, body: Buffer) => Buffer },
 ): Promise<{ close(): Promise<void> }> {
   const url = new URL(target);
   if (url.hostname !== "127.0.0.1") throw new Error(`bridge: the control plane must listen on 127.0.0.1 (${target})`);
@@ -31,7 +34,7 @@ export async function bridgeIntoNetns(
   outside.listen(socketPath);
   await once(outside, "listening");
 
-  const child = ns.spawn(process.execPath, [INSIDE, String(port), socketPath], {
+  const child = ns.spawn(process.execPath, [INSIDE, String(port), socketPath, ...(opts.listen ? [opts.listen] : [])], {
     env: { PATH: process.env.PATH ?? "" },
     cwd: opts.dir,
   });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import JSON5 from "json5";
@@ -57,6 +57,26 @@ export async function createNetnsLab(
       NO_COLOR: "1",
     },
   };
+}
+
+/**
+ * A healthy host's lab inside a netns: the shared lab's config whole (its agents, plugins and
+ * skills settings, what keeps the shared gateway healthy without model credentials) at this
+ * lab's own paths, port and file log, and a copy of its workspace. For a test that needs a
+ * host like the shared one behind a network link of its own (test/gateway/agent-lost.test.ts).
+ */
+export async function createNetnsHostLab(shared: GatewayDescriptor, dir: string): Promise<NetnsLab> {
+  const lab = await createNetnsLab(shared, dir, (g) => g);
+  // Every path in the shared config is under its lab folder: the same layout here.
+  const config = JSON5.parse((await readFile(shared.configPath, "utf8")).split(shared.labDir).join(dir)) as {
+    gateway: Record<string, unknown>;
+    logging?: Record<string, unknown>;
+  };
+  config.gateway = { ...config.gateway, port: NETNS_GATEWAY_PORT };
+  config.logging = { ...config.logging, file: lab.fileLog };
+  await writeFile(lab.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  await cp(join(shared.labDir, "workspace"), join(dir, "workspace"), { recursive: true });
+  return lab;
 }
 
 export type NetnsGatewayRun = { child: ChildProcess; output: () => string };

@@ -1,14 +1,15 @@
 /**
- * Run inside a netns (test/support/netns-bridge.ts): listens on 127.0.0.1:<port> and carries
- * each connection to the Unix socket <path>, which a process outside the netns serves.
+ * Run inside a netns (test/support/netns-bridge.ts): listens on <address>:<port> (127.0.0.1 by
+ * default) and carries each connection to the Unix socket <path>, which a process outside the
+ * netns serves.
  *
- *   node tcp-to-unix.ts <port> <path>
+ *   node tcp-to-unix.ts <port> <path> [address]
  */
 import { connect, createServer } from "node:net";
 
-const [port, path] = process.argv.slice(2);
+const [port, path, address = "127.0.0.1"] = process.argv.slice(2);
 if (!port || !path) {
-  process.stderr.write("usage: tcp-to-unix.ts <port> <path>\n");
+  process.stderr.write("usage: tcp-to-unix.ts <port> <path> [address]\n");
   process.exit(64);
 }
 createServer((inside) => {
@@ -16,4 +17,4 @@ createServer((inside) => {
   inside.pipe(outside).pipe(inside);
   inside.on("error", () => outside.destroy());
   outside.on("error", () => inside.destroy());
-}).listen(Number(port), "127.0.0.1", () => process.stdout.write("bridge-up\n"));
+}).listen(Number(port), address, () => process.stdout.write("bridge-up\n"));

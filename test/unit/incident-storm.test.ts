@@ -300,6 +300,15 @@ describe("silence noticed (issue 29, item 4)", () => {
     expect((await f.store.getIncident(lost?.id ?? ""))?.phase).toBe("recovered");
   });
 
+  it("an agent lost before its health held (one state, no digest yet): the notice says what that report said", async () => {
+    const f = await watchedFleet(["s-1", "s-2", "s-3"]);
+    expect((await f.store.getWatch("s-1"))?.held).toBeNull();
+    await f.gone("s-1");
+    await f.pass(120_000, ["s-2", "s-3"]);
+    const said = f.chat.posted.find((p) => p.text.startsWith("Watch: agent of s-1 lost"));
+    expect(JSON.stringify(said?.parts)).toContain("Its last report said the gateway was healthy.");
+  });
+
   it("many agents lost at once while others report: one fleet incident, the control plane or the network named", async () => {
     const names = Array.from({ length: 10 }, (_, i) => `m-${i + 1}`);
     const f = await watchedFleet(names);

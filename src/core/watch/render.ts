@@ -71,7 +71,9 @@ export function renderWatchFlaps(s: FlapSummary): Message {
  * "Agent lost": the host's agent stopped reporting (disconnected, or silent past its digest
  * period) for longer than a restart takes, while other agents report. What is known and what
  * is not: clawops cannot tell from here whether the host is down, the agent died, or the
- * network between them is cut.
+ * network between them is cut. What its last report said is that report's (`last`), not the
+ * held health: a steady gateway's health holds only at its first digest, and an agent lost
+ * before that had still reported.
  */
 export function renderAgentLost(record: WatchRecord, now: number): Message {
   const host = escapeMrkdwn(record.host);
@@ -82,7 +84,7 @@ export function renderAgentLost(record: WatchRecord, now: number): Message {
     text,
     parts: [
       section(
-        `⚫ *Watch:* the clawops agent on *${host}* is lost: ${escapeMrkdwn(why)} ${clockTime(since)} (${duration(now - since)} ago), while other agents report. The host may be down, the agent may have died, or the network between them may be cut; clawops cannot tell which from here. Its last report said the gateway was ${record.held ? (record.held.healthy ? "healthy" : `failing: ${escapeMrkdwn(clip(record.held.reason, 160))}`) : "not yet judged"}.`,
+        `⚫ *Watch:* the clawops agent on *${host}* is lost: ${escapeMrkdwn(why)} ${clockTime(since)} (${duration(now - since)} ago), while other agents report. The host may be down, the agent may have died, or the network between them may be cut; clawops cannot tell which from here. Its last report said the gateway was ${record.last.healthy ? "healthy" : `failing: ${escapeMrkdwn(clip(record.last.reason, 160))}`}.`,
       ),
       context(
         "no triage can run without the agent · check the host (console, power, network) and `systemctl status clawops-agent` on it · its next report is said here",

@@ -82,7 +82,7 @@ function emojiAsText(): Promise<string[]> {
 }
 
 describe("console buttons and icons", () => {
-  it("a triage answer: SVG icons with labels, no emoji as text, the four buttons, one time format", async () => {
+  it("a triage answer: SVG icons with labels, no emoji as text, the four buttons and the top finding's snoozes, one time format", async () => {
     // This machine has no emoji font: the check below would pass with one too, but this is
     // the case the icons are for.
     const emojiFonts = execFileSync("fc-list", [":charset=1f534"], { encoding: "utf8" }).trim();
@@ -110,7 +110,15 @@ describe("console buttons and icons", () => {
 
     // The buttons, as in Slack.
     const buttons = answer.locator("button[data-command]");
-    expect(await buttons.allTextContents()).toEqual(["Run again", "Collect bundle", "Freeze 30 min", "Start recovery"]);
+    expect(await buttons.allTextContents()).toEqual([
+      "Run again",
+      "Collect bundle",
+      "Freeze 30 min",
+      "Start recovery",
+      "Snooze 1 h",
+      "Snooze 1 d",
+      "Snooze until version changes",
+    ]);
 
     // One time format: the message's time as the messages write theirs (24-hour UTC).
     const times = await page.locator("#messages time").allTextContents();

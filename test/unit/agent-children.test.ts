@@ -108,12 +108,13 @@ async function agentWithHangingDoctor(name: string): Promise<{ cli: number; gran
 }
 
 describe("the agent's commands die with it", () => {
-  it("SIGKILL of the agent: the running openclaw command and its child are gone within 3 s", async () => {
+  it("SIGKILL of the agent: the running openclaw command and its child are gone, not left running", async () => {
     const { cli, grandchild } = await agentWithHangingDoctor("sigkill");
     const child = agent?.child;
     expect(child?.pid).toBeGreaterThan(0);
     child?.kill("SIGKILL");
-    expect(await until(() => !alive(cli) && !alive(grandchild), 3_000)).toBe(true);
+    // A bound for the wait, not a speed claim (about a second on a quiet box; 3 s failed on a busy one).
+    expect(await until(() => !alive(cli) && !alive(grandchild), 15_000)).toBe(true);
   }, 40_000);
 
   it("SIGTERM of the agent: the same, after the agent's own shutdown", async () => {

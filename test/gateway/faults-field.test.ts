@@ -19,6 +19,7 @@ import {
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { FIELD_RULES, FIELD_START_RULES } from "../../src/core/classify/rules-field.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
 
 /**
  * Issue 30's field failures (classes 10–18 and the pending change) on the real gateway, each
@@ -70,17 +71,9 @@ async function editConfig(change: (config: Record<string, unknown>) => void): Pr
   await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }
 
-const logSize = async () => (await readFile(fileLog)).length;
-async function waitForLog(pattern: RegExp, offset: number, timeoutMs = 60_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const text = (await readFile(fileLog)).subarray(offset).toString("utf8");
-    const line = text.split("\n").find((l) => pattern.test(l));
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms`);
-}
+const logSize = () => logSizeOf(fileLog);
+const waitForLog = (pattern: RegExp, offset: number, timeoutMs = 60_000) =>
+  waitForLogLine(fileLog, pattern, offset, timeoutMs);
 
 /** A client with a device identity (Ed25519, GATEWAY-FACTS §4.1's v3 signature) and its own auth. */
 const device = (() => {

@@ -12,6 +12,7 @@ import { type Classification, classifyResults, trustedGreens } from "../../src/c
 import { collectEvidence } from "../../src/core/classify/evidence.ts";
 import type { Layer } from "../../src/core/vocabulary/layers.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 
 /**
@@ -73,16 +74,8 @@ async function writeConfig(change: (config: Record<string, unknown>) => void): P
   await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }
 
-async function waitForLog(pattern: RegExp, offset: number, timeoutMs = 30_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const text = (await readFile(fileLog)).subarray(offset).toString("utf8");
-    const line = text.split("\n").find((l) => pattern.test(l));
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms`);
-}
+const waitForLog = (pattern: RegExp, offset: number, timeoutMs = 30_000) =>
+  waitForLogLine(fileLog, pattern, offset, timeoutMs);
 async function waitFor(ok: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -90,7 +83,7 @@ async function waitFor(ok: () => Promise<boolean>, timeoutMs = 10_000): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-const logSize = async () => (await readFile(fileLog)).length;
+const logSize = () => logSizeOf(fileLog);
 
 /** The config file back as it was, and a healthy gateway on it (a restart only if needed). */
 async function putBack(): Promise<void> {

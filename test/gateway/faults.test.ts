@@ -9,6 +9,7 @@ import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 
 /**
@@ -53,19 +54,10 @@ async function editConfig(change: (config: Record<string, unknown>) => void): Pr
   await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }
 
-/** Waits until the file log gains a line matching `pattern` after `offset` bytes. */
-async function waitForLog(pattern: RegExp, offset: number, timeoutMs = 30_000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    const text = (await readFile(fileLog)).subarray(offset).toString("utf8");
-    const line = text.split("\n").find((l) => pattern.test(l));
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms`);
-}
+const waitForLog = (pattern: RegExp, offset: number, timeoutMs = 30_000) =>
+  waitForLogLine(fileLog, pattern, offset, timeoutMs);
 
-const logSize = async () => (await readFile(fileLog)).length;
+const logSize = () => logSizeOf(fileLog);
 
 /** The operator's `openclaw` against the lab (gw.env only: an inherited VITEST=true silences it). */
 function cli(args: string[]): Promise<{ code: number | null; stdout: string }> {

@@ -61,8 +61,13 @@ beforeAll(async () => {
   }
   // The local agent enrolls and connects after the banner.
   const online = Date.now() + 60_000;
-  while (!(await run(CLI, ["hosts"])).out.includes("demo — 🟢 online")) {
-    if (Date.now() > online) throw new Error(`the demo's agent did not come online:\n${demoOut.slice(-4000)}`);
+  for (;;) {
+    const hosts = await run(CLI, ["hosts"]);
+    if (hosts.out.includes("demo — 🟢 online")) break;
+    if (Date.now() > online)
+      throw new Error(
+        `the demo's agent did not come online; \`clawops hosts\` exited ${hosts.code}:\n${hosts.out}${hosts.err}\n${demoOut.slice(-4000)}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }, 480_000);

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importApprovalKey } from "../../src/contract/approval.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
+import { INSTANCE_LOCK_FILE } from "../../src/node/instance-lock.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { freePort } from "../support/harness.ts";
@@ -375,5 +376,20 @@ describe("clawops CLI", () => {
     }
     const unreachable = await clawops(["hosts"], undefined, { CLAWOPS_PORT: new URL(dead).port });
     expect(unreachable.stderr).toContain("the URL came from CLAWOPS_PORT");
+  });
+
+  it("with CLAWOPS_PORT=0 (any free port, as `npm run demo` starts) finds the control plane through its data folder's lock", async () => {
+    // The lock `npm start` writes (src/node/instance-lock.ts): a live pid and the URL it took.
+    const lock = join(server.dataDir, INSTANCE_LOCK_FILE);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), url: server.url }));
+    try {
+      const run = await clawops(["hosts"], undefined, { CLAWOPS_PORT: "0" });
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toMatch(/node-3 — 🟢 online/);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+    const none = await clawops(["hosts"], undefined, { CLAWOPS_PORT: "0" });
+    expect(none.stderr).toContain("the URL came from the default");
   });
 });

@@ -198,9 +198,15 @@ describe("a fresh clone, installed as the docs say, enrolls a second host and tr
       dir = join(work, `stage-${n}`);
       mkdirSync(dir);
       if (stage.name) stageDirs.set(stage.name, dir);
-      // The image's paths, as folders here.
+      // The image's paths, as folders here. The build reads its packages from this machine's npm
+      // cache (as a build cache mount would); the cache the image empties is its own, not this
+      // machine's, which other npm runs may be reading at that moment.
       const mapped = (s: string) =>
-        s.replaceAll("/tmp/", `${scratch}/`).replaceAll("/opt/clawops", dir).replaceAll("/var/lib/clawops", state);
+        s
+          .replaceAll("/tmp/", `${scratch}/`)
+          .replaceAll("/opt/clawops", dir)
+          .replaceAll("/var/lib/clawops", state)
+          .replaceAll("npm cache clean --force", `npm cache clean --force --cache '${join(work, "image-npm-cache")}'`);
       env = {};
       for (const step of stage.steps) {
         if (step.keyword === "ENV")

@@ -225,7 +225,8 @@ export function parseCli(argv, processEnv) {
 
 /**
  * The control plane's URL: --server, else CLAWOPS_URL, else where a control plane with this
- * environment listens (CLAWOPS_BIND unless it is every address, CLAWOPS_PORT), else the default.
+ * environment listens (CLAWOPS_BIND unless it is every address, CLAWOPS_PORT unless 0), else the
+ * URL in the data folder's lock, else the default.
  * @param {string | undefined} flag
  * @param {Env} env
  */
@@ -245,7 +246,8 @@ export function serverUrl(flag, env) {
     throw new UsageError(`CLAWOPS_PORT must be a port number, got "${port}"`);
   const bind = env.CLAWOPS_BIND?.trim() || "127.0.0.1";
   const host = bind === "0.0.0.0" || bind === "::" ? "127.0.0.1" : bind.includes(":") ? `[${bind}]` : bind;
-  if (port) return { server: `http://${host}:${port}`, from: "CLAWOPS_PORT" };
+  // CLAWOPS_PORT=0 asks the control plane for any free port: only its lock can say which it took.
+  if (port && Number(port) !== 0) return { server: `http://${host}:${port}`, from: "CLAWOPS_PORT" };
   const running = lockedUrl(resolve(env.CLAWOPS_DATA_DIR ?? "data"));
   if (running) return { server: running, from: "the data folder's clawops.lock (the control plane using it)" };
   return { server: `http://${host}:${DEFAULT_PORT}`, from: "the default" };

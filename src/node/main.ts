@@ -1,3 +1,4 @@
+import "./heap-settings.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { consoleBannerLines } from "./banner.ts";
 import { controlPlaneSettings, loadNodeConfig } from "./config/load.ts";

@@ -40,7 +40,7 @@ const HEARTBEAT_MS = 1_000;
 /** The agent's probe interval (CLAWOPS_WATCH_INTERVAL_S): shorter than a probe, so back to back. */
 const PROBE_INTERVAL_S = 0.01;
 /** A quiet window (no triage, no reconnect; the probes go on) where RSS and descriptors are read. */
-const WINDOW_MS = 20_000;
+export const WINDOW_MS = 20_000;
 type ReconnectKind = "restart (SIGKILL)" | "restart (SIGTERM)" | "half-open" | "drop";
 const PATTERN: ("restart" | "half-open" | "drop")[] = [
   "restart",

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent } from "../scripts/build-agent.ts";
 import { benchAck, benchBareHono } from "./ack.ts";
-import { type AgentDay, benchAgentDay, DAY } from "./agent-day.ts";
+import { type AgentDay, benchAgentDay, DAY, WINDOW_MS } from "./agent-day.ts";
 import {
   benchAgentProcess,
   benchBareNode,
@@ -417,7 +417,7 @@ function agentDayReport(d: AgentDay): string[] {
       .map(([k, v]) => `${k}=${v}`)
       .join(
         " ",
-      )}), enrolled with a real control plane (its own process: bench/agent-day-plane.ts, \`startControlPlane\` with the console on, the hub's heartbeat at 1 s instead of 15 s) and reaching it through a TCP relay of the bench's. No gateway (port 9, no \`openclaw\` CLI): every probe fails fast; the budget is the agent's own growth. Triages are console commands, one at a time; the watch probes back to back (\`CLAWOPS_WATCH_INTERVAL_S=0.01\`, a frame after each); reconnects in a pattern of ten: two control-plane restarts (SIGKILL and SIGTERM in turn, same port and data folder), three half-open links (the relay stops carrying both ways and closes nothing), five drops (the relay resets both sides). Each is due when the probes reach its place in the day. RSS and descriptors: the median of a 10 s window (no triage, no reconnect; probes go on) at the start, the middle and the end.`,
+      )}), enrolled with a real control plane (its own process: bench/agent-day-plane.ts, \`startControlPlane\` with the console on, the hub's heartbeat at 1 s instead of 15 s) and reaching it through a TCP relay of the bench's. No gateway (port 9, no \`openclaw\` CLI): every probe fails fast; the budget is the agent's own growth. Triages are console commands, one at a time; the watch probes back to back (\`CLAWOPS_WATCH_INTERVAL_S=0.01\`, a frame after each); reconnects in a pattern of ten: two control-plane restarts (SIGKILL and SIGTERM in turn, same port and data folder), three half-open links (the relay stops carrying both ways and closes nothing), five drops (the relay resets both sides). Each is due when the probes reach its place in the day. RSS and descriptors: the median of a ${WINDOW_MS / 1000} s window (no triage, no reconnect; probes go on) at the start, the middle and the end.`,
     "",
     "| budget | measured | |",
     "|---|---|---|",

@@ -93,10 +93,11 @@ export class SimChildren {
 /** The console secret of each control plane the benches started, by URL (its bearer header). */
 const consoleAuth = new Map<string, () => Record<string, string>>();
 const authOf = (url: string) => consoleAuth.get(url)?.() ?? {};
-const registerConsole = (cp: { url: string; consoleHeaders(): Record<string, string> }) =>
+export const registerConsole = (cp: { url: string; consoleHeaders(): Record<string, string> }) =>
   consoleAuth.set(cp.url, () => cp.consoleHeaders());
 
-async function consoleCommand(url: string, text: string) {
+/** A console command, as the console and `clawops` send it, to a control plane registered above. */
+export async function consoleCommand(url: string, text: string) {
   const res = await fetch(`${url}/api/console/command`, {
     method: "POST",
     headers: { "content-type": "application/json", ...authOf(url) },
@@ -147,6 +148,12 @@ export async function enrollMany(
 /** The fan-out time the control plane put in the fleet message's footer ("answered in 0.48 s"). */
 export function answeredInMs(blocks: unknown): number {
   return Number(/answered in ([\d.]+) s/.exec(JSON.stringify(blocks))?.[1] ?? Number.NaN) * 1000;
+}
+
+/** A job as the console reads it (`/api/console/jobs/<id>`): `running` until it ended. */
+export async function consoleJob(url: string, id: string) {
+  const res = await fetch(`${url}/api/console/jobs/${id}`, { headers: authOf(url) });
+  return ((await res.json()) as { job: { status: string; detail: string | null; findings: string[] } }).job;
 }
 
 /** Sends `/openclaw status all` and waits for the fleet message; client-side and server-side times. */
@@ -244,12 +251,7 @@ export async function benchFleet(opts: { agents: number; procs: number; runs: nu
     const allBackMs = await sims.until((s) => s.connected === opts.agents, 120_000, "all reconnected");
     const welcomes = (await sims.stats()).welcomes - before;
     opts.log(`storm: all ${opts.agents} back ${Math.round(allBackMs)} ms after the restart`);
-    const jobInfo = async (id: string) =>
-      (
-        (await (await fetch(`${cp?.url}/api/console/jobs/${id}`, { headers: authOf(cp?.url ?? "") })).json()) as {
-          job: { status: string; detail: string | null; findings: string[] };
-        }
-      ).job;
+    const jobInfo = (id: string) => consoleJob(cp?.url ?? "", id);
     const lost = await jobInfo(inflight.jobId);
     const again = await consoleCommand(cp.url, "triage sim-0001");
     let rerun = { status: "running", detail: null as string | null, findings: [] as string[] };
@@ -355,8 +357,23 @@ export interface AgentMemory {
 }
 
 /**
- * A real `clawops-agent` process, enrolled and connected; its gateway does not exist (port 9) and
- * no `openclaw` CLI is on its PATH, so a triage job runs every probe and each fails fast.
+ * What a bench's agent reads of its host when it has no gateway: HOME a temp folder (its
+ * OpenClaw state folder inside, absent), the gateway's port 9 (nothing listens there), and an
+ * `openclaw` CLI that does not exist; so a job runs every probe and each fails fast, and no
+ * `openclaw` command runs or wanders.
+ */
+export function gatewaylessAgentEnv(home: string): Record<string, string> {
+  return {
+    HOME: home,
+    OPENCLAW_GATEWAY_PORT: "9",
+    OPENCLAW_STATE_DIR: join(home, ".openclaw"),
+    CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
+  };
+}
+
+/**
+ * A real `clawops-agent` process, enrolled and connected; its gateway does not exist
+ * (gatewaylessAgentEnv), so a triage job runs every probe and each fails fast.
  * `tls`: the agent enrolls over `https://` and connects over `wss://`, as hosts dial a control
  * plane behind TLS, through a TLS-terminating proxy on loopback (test/support/tls-proxy.ts) whose
  * self-signed certificate it trusts through NODE_EXTRA_CA_CERTS.
@@ -383,10 +400,7 @@ export async function benchAgentProcess(opts: {
       // The bundle runs as infra/systemd runs it: its flags come with the variant, this with them.
       ...(launch ? AGENT_SERVICE_ENV : {}),
       ...(proxy ? { NODE_EXTRA_CA_CERTS: proxy.caFile } : {}),
-      HOME: home,
-      OPENCLAW_GATEWAY_PORT: "9",
-      OPENCLAW_STATE_DIR: join(home, ".openclaw"),
-      CLAWOPS_OPENCLAW_BIN: join(home, "no-openclaw"),
+      ...gatewaylessAgentEnv(home),
     };
     const dir = await enrollAgent({
       server: proxy?.url ?? cp.url,
@@ -427,12 +441,7 @@ export async function benchAgentProcess(opts: {
     const triage = await consoleCommand(cp.url, "triage bench-agent");
     if (!triage.jobId) throw new Error(`triage not started: ${triage.ack.text}`);
     for (let i = 0; i < 600; i++) {
-      const job = (await (
-        await fetch(`${cp.url}/api/console/jobs/${triage.jobId}`, { headers: authOf(cp.url) })
-      ).json()) as {
-        job: { status: string };
-      };
-      if (job.job.status !== "running") break;
+      if ((await consoleJob(cp.url, triage.jobId)).status !== "running") break;
       await sleep(100);
     }
     const after: number[] = [];

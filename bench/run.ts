@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { AGENT_NODE_FLAGS, buildAgent } from "../scripts/build-agent.ts";
+import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent } from "../scripts/build-agent.ts";
 import { benchAck, benchBareHono } from "./ack.ts";
+import { type AgentDay, benchAgentDay, DAY, WINDOW_MS } from "./agent-day.ts";
 import {
   benchAgentProcess,
   benchBareNode,
@@ -33,6 +34,9 @@ import { benchAgentWatch, benchHubWatch, benchStatusFromWatch } from "./watch.ts
  * stored watch state over 1,000 and 10,000 hosts) writes bench/results/watch.{md,json}.
  * `--only fleet-ab --agents 1000,10000 --rounds 3 --runs 2 --baseline <checkout> [--command "status all --live"] [--baseline-command "status all"]`: this checkout's status all
  * against another checkout's, in interleaved rounds (bench/results/fleet-ab.{md,json}).
+ * `--only agent-day [--scale X]` (the agent's compressed day: X × 2,000 triages, 100,000 watch probes
+ * and 500 reconnects, its RSS and descriptors over the day; bench/agent-day.ts) writes
+ * bench/results/agent-day.{md,json}.
  */
 const { values } = parseArgs({
   options: {
@@ -49,12 +53,13 @@ const { values } = parseArgs({
     "baseline-command": { type: "string" },
     stored: { type: "string" },
     "fanout-group": { type: "string" },
+    scale: { type: "string" },
     "no-ladder": { type: "boolean" },
   },
 });
 /** The Node fleet report (bench/results/fleet.*): status all, the storm, hub memory. */
 const NODE_FLEET_BENCHES = ["fleet", "storm", "hub-mem"];
-const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd", "watch", "fleet-ab"];
+const FLEET_BENCHES = [...NODE_FLEET_BENCHES, "agent-mem", "fleet-workerd", "watch", "fleet-ab", "agent-day"];
 const only = new Set((values.only ?? "").split(",").filter(Boolean));
 const fleetRun = [...only].some((o) => FLEET_BENCHES.includes(o));
 const nodeFleetRun = [...only].some((o) => NODE_FLEET_BENCHES.includes(o));
@@ -312,6 +317,16 @@ if (only.has("agent-mem")) {
   writeReport("agent-mem", agentReport, agentRaw);
 }
 
+if (only.has("agent-day")) {
+  const scale = Number(values.scale ?? 1);
+  const day = await benchAgentDay({ scale, log });
+  writeReport("agent-day", agentDayReport(day), {
+    machine,
+    loadavg: readFileSync("/proc/loadavg", "utf8").trim(),
+    day,
+  });
+}
+
 if (only.has("watch")) {
   const seconds = Number(values.runs ?? 150);
   const phases = await benchAgentWatch({
@@ -379,6 +394,54 @@ if (only.has("watch")) {
     ],
     { machine, agent: phases, fast, hub, status },
   );
+}
+
+function agentDayReport(d: AgentDay): string[] {
+  const mb = (kb: number) => `${round(kb / 1024, 1)} MB`;
+  const [start, mid, end] = d.checkpoints;
+  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(", ");
+  const rssOk = d.rssGrowthSecondHalfKb <= 2048;
+  const fdOk = d.fdGrowthSecondHalf <= 0;
+  return [
+    `Measured ${new Date().toISOString()} on ${machine}; load average at the end: ${readFileSync("/proc/loadavg", "utf8").trim()}.`,
+    "",
+    `Reproduce: \`npm run bench -- --only agent-day --scale ${d.scale}\`${d.scale === 1 ? "" : ` (scale ${d.scale}: ${d.scale} × the day of the budget, ${DAY.triages.toLocaleString("en")} triages, ${DAY.probes.toLocaleString("en")} watch probes, ${DAY.reconnects} reconnects)`}`,
+    "",
+    "### The agent's compressed day",
+    "",
+    `The bundle as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`, ${Object.entries(AGENT_SERVICE_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(
+        " ",
+      )}), enrolled with a real control plane (its own process: bench/agent-day-plane.ts, \`startControlPlane\` with the console on, the hub's heartbeat at 1 s instead of 15 s) and reaching it through a TCP relay of the bench's. No gateway (port 9, no \`openclaw\` CLI): every probe fails fast; the budget is the agent's own growth. Triages are console commands, one at a time; the watch probes back to back (\`CLAWOPS_WATCH_INTERVAL_S=0.01\`, a frame after each); reconnects in a pattern of ten: two control-plane restarts (SIGKILL and SIGTERM in turn, same port and data folder), three half-open links (the relay stops carrying both ways and closes nothing), five drops (the relay resets both sides). Each is due when the probes reach its place in the day. RSS and descriptors: the median of a ${WINDOW_MS / 1000} s window (no triage, no reconnect; probes go on) at the start, the middle and the end.`,
+    "",
+    "| budget | measured | |",
+    "|---|---|---|",
+    `| RSS growth over the second half ≤ 2 MB | ${round(d.rssGrowthSecondHalfKb / 1024, 2)} MB (middle ${mb(mid?.rssMedianKb ?? 0)} → end ${mb(end?.rssMedianKb ?? 0)}) | ${rssOk ? "✅" : "❌"} |`,
+    `| no descriptor growth | ${d.fdGrowthSecondHalf >= 0 ? "+" : ""}${d.fdGrowthSecondHalf} (fewest in the window: middle ${mid?.fdMin}, end ${end?.fdMin}) | ${fdOk ? "✅" : "❌"} |`,
+    "",
+    "| checkpoint | at | probes so far | RSS median (min–max) | of it anonymous / file pages | descriptors fewest / median / most |",
+    "|---|---|---|---|---|---|",
+    ...d.checkpoints.map(
+      (c) =>
+        `| ${c.label} | ${Math.round(c.atS)} s | ${c.probes.toLocaleString("en")} | ${mb(c.rssMedianKb)} (${mb(c.rssMinKb)}–${mb(c.rssMaxKb)}) | ${mb(c.rssAnonKb)} / ${mb(c.rssFileKb)} | ${c.fdMin} / ${c.fdMedian} / ${c.fdMax} |`,
+    ),
+    "",
+    `Growth over the first half: ${round(((mid?.rssMedianKb ?? 0) - (start?.rssMedianKb ?? 0)) / 1024, 2)} MB; the peak over the day (VmHWM): ${mb(d.peakRssKb)}. Descriptors at the end: ${list(end?.fdKinds ?? {})}.`,
+    "",
+    "| | planned | done |",
+    "|---|---|---|",
+    `| triages | ${d.planned.triages} | ${sum(d.triages)}: ${list(d.triages)} (sent again after an answer without a job, the host away or the control plane restarting: ${d.triageRetries} times) |`,
+    `| watch probes | ${d.planned.probes.toLocaleString("en")} | ${d.probesRun.toLocaleString("en")} run (the agent's count, from its frames); ${d.probeFrames.toLocaleString("en")} frames received by the control plane |`,
+    `| reconnects | ${sum(d.planned.reconnects)} (${list(d.planned.reconnects)}) | ${sum(d.reconnects)} (${list(d.reconnects)}); the hub welcomed ${d.hubWelcomes} handshakes after the first and dropped ${d.hubMissedPings} links for missed pings; the agent's log: ${d.agentConnects} connections after the first, ${d.agentSilentDrops} silent links dropped, ${d.agentJobs} jobs finished |`,
+    "",
+    `Wall time ${round(d.wallS / 60, 1)} min; the agent's CPU ${round(d.agentCpuS, 0)} s (${round((d.agentCpuS * 1000) / Math.max(1, d.probesRun + sum(d.triages)), 1)} ms per probe or triage).`,
+    "",
+  ];
 }
 
 function writeReport(name: string, lines: string[], data: Record<string, unknown>): void {

@@ -128,4 +128,13 @@ describe("the listening sockets (/proc/net/tcp, tcp6)", () => {
     expect(readTcpListeners(some)?.map((s) => s.inode)).toEqual([500, 700]);
     expect(readTcpListeners(await netDir({}))).toBeUndefined();
   });
+
+  it("stops at the last socket sockstat counts when those are all listeners", async () => {
+    // A second listener past the count could only be a file written after sockstat: not read.
+    const tcp = [header, row(0, 19000, "0A", 500), row(1, 19001, "0A", 501), ""].join("\n");
+    const counted = await netDir({ tcp, sockstat: "sockets: used 9\nTCP: inuse 1 orphan 0 tw 0 alloc 1 mem 0\n" });
+    expect(readTcpListeners(counted)?.map((s) => s.inode)).toEqual([500]);
+    const more = await netDir({ tcp, sockstat: "sockets: used 9\nTCP: inuse 3 orphan 0 tw 0 alloc 3 mem 0\n" });
+    expect(readTcpListeners(more)?.map((s) => s.inode)).toEqual([500, 501]);
+  });
 });

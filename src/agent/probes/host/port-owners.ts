@@ -30,13 +30,16 @@ const TOOL_TIMEOUT_MS = 2_000;
  * sockets it holds): the quick probe read both files twice, about 15 ms of its CPU. Now a job
  * reads them once (JobReadings hands them to `findPortOwners` and `gatewayIdentity`), and only as
  * far as the listeners go: the kernel writes the listening sockets first (its listening hash,
- * then the connection table), so the first record in another state ends them. tcp6 is skipped
- * when /proc/net/sockstat6 counts no IPv6 TCP socket at all (listeners are counted there).
+ * then the connection table), so the first record in another state ends them, and so does the
+ * last socket /proc/net/sockstat{,6} counts when all it counts are listeners (a table that holds
+ * only its listeners, as tcp6 often does, was walked whole for them). tcp6 is not read when
+ * sockstat6 counts no IPv6 TCP socket at all.
  */
 export function readTcpListeners(procRoot: string): TcpSocket[] | undefined {
+  const v6 = tcpSocketsInUse(procRoot, "sockstat6", "TCP6");
   const tables = [
-    readListenRecords(join(procRoot, "net", "tcp")),
-    noTcp6Sockets(procRoot) ? "" : readListenRecords(join(procRoot, "net", "tcp6")),
+    readListenRecords(join(procRoot, "net", "tcp"), tcpSocketsInUse(procRoot, "sockstat", "TCP")),
+    v6 === 0 ? "" : readListenRecords(join(procRoot, "net", "tcp6"), v6),
   ];
   if (tables.every((t) => t === undefined)) return undefined;
   return tables.flatMap((t) => (t === undefined ? [] : parseProcNetTcp(t, TCP_LISTEN)));
@@ -47,8 +50,12 @@ const TCP_READ_BYTES = 1024;
 /** Kernels before 4.4 listed a listener's pending connections (SYN_RECV) right after it. */
 const TCP_SYN_RECV = 0x03;
 
-/** A /proc/net/tcp{,6} file up to and with its first record that is neither LISTEN nor SYN_RECV. */
-function readListenRecords(path: string): string | undefined {
+/**
+ * A /proc/net/tcp{,6} file up to and with its first record that is neither LISTEN nor SYN_RECV,
+ * or its `inUse`-th LISTEN record: /proc/net/sockstat's `inuse` counts every socket of the table
+ * but TIME_WAIT and pending ones, listeners included, so no listener can follow that one.
+ */
+function readListenRecords(path: string, inUse: number | undefined): string | undefined {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -59,6 +66,7 @@ function readListenRecords(path: string): string | undefined {
     const buffer = Buffer.allocUnsafe(TCP_READ_BYTES);
     let text = "";
     let checked = 0;
+    let listeners = 0;
     for (;;) {
       const bytesRead = readSync(fd, buffer, 0, TCP_READ_BYTES, null);
       if (bytesRead === 0) return text;
@@ -67,6 +75,7 @@ function readListenRecords(path: string): string | undefined {
         // The header's `st` is not a number; a record's state is its fourth column, in hex.
         const state = Number.parseInt(text.slice(checked, nl).trim().split(/\s+/)[3] ?? "", 16);
         checked = nl + 1;
+        if (state === TCP_LISTEN && ++listeners === inUse) return text.slice(0, checked);
         if (!Number.isNaN(state) && state !== TCP_LISTEN && state !== TCP_SYN_RECV) return text.slice(0, checked);
       }
     }
@@ -77,12 +86,13 @@ function readListenRecords(path: string): string | undefined {
   }
 }
 
-/** True when /proc/net/sockstat6 says `TCP6: inuse 0`; false when it says otherwise or cannot be read. */
-function noTcp6Sockets(procRoot: string): boolean {
+/** `TCP: inuse <n>` (sockstat) or `TCP6: inuse <n>` (sockstat6); undefined when unreadable. */
+function tcpSocketsInUse(procRoot: string, file: "sockstat" | "sockstat6", label: "TCP" | "TCP6"): number | undefined {
   try {
-    return /^TCP6: inuse 0$/m.test(readFileSync(join(procRoot, "net", "sockstat6"), "latin1"));
+    const m = new RegExp(`^${label}: inuse (\\d+)`, "m").exec(readFileSync(join(procRoot, "net", file), "latin1"));
+    return m?.[1] === undefined ? undefined : Number(m[1]);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -62,7 +62,7 @@ export async function readProcess(procRoot: string, pid: number): Promise<ProcPr
  * is read. `status` (the uid) is read only for the processes `withUid` asks for (the gateways):
  * the scan made 9 round trips to libuv's threads per process (open, read and close of `comm`,
  * `cmdline` and `status`), which cost the watch more CPU than anything else in its quick probe
- * (docs/benchmarks.md "The watch's CPU"); now one (the read of `cmdline`). A process without a
+ * (docs/benchmarks.md "The watch's CPU per probe"); now one (the read of `cmdline`). A process without a
  * readable `stat` (gone, or a procfs without it) is read as `readProcess` reads it.
  */
 export async function listProcesses(

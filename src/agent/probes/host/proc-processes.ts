@@ -217,15 +217,18 @@ const READ_CHUNK_BYTES = 4096;
  * reads a few hundred files, each into a fresh buffer before. At most one per reader is in use.
  */
 const spareBuffers: Buffer[] = [];
+/** The procfs files whose open waits on nothing in the process (not `environ`: see readText). */
+const OPEN_AT_ONCE = /\/(comm|cmdline|status|stat)$/;
 const MAX_SPARE_BUFFERS = 16;
 
 /**
- * A procfs file as text. Opened and closed at once (neither waits on the process); the reads go
- * to libuv's threads, since reading `cmdline`, `environ` or `status` can wait on the process's
- * memory map. Other files (/etc/passwd) are opened there too.
+ * A file as text. `comm`, `cmdline`, `status` and `stat` of a process (under /proc/) are opened
+ * and closed at once: opening them waits on nothing. Their reads go to libuv's threads, since
+ * reading `cmdline` or `status` can wait on the process's memory map. Every other file
+ * (`environ`, whose open waits for an exec under way in that process; /etc/passwd) is opened there too.
  */
 async function readText(path: string): Promise<string | undefined> {
-  const procfs = path.startsWith("/proc/");
+  const procfs = path.startsWith("/proc/") && OPEN_AT_ONCE.test(path);
   let fd: number | undefined;
   let file: FileHandle | undefined;
   const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(READ_CHUNK_BYTES);

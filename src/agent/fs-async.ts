@@ -51,6 +51,15 @@ export const realpath = (path: string): Promise<string> => call<string>((done) =
 
 export const stat = (path: string): Promise<Stats> => call<Stats>((done) => statCb(path, done));
 
+/** Reads up to `length` bytes of the open descriptor `fd` into `buffer` at `offset`, from `position` (null: the current one); the bytes read. */
+export const readAt = (
+  fd: number,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number | null,
+): Promise<number> => call<number>((done) => readCb(fd, buffer, offset, length, position, done));
+
 /** Resolves when `path` is accessible in `mode` (default: exists); rejects with the errno otherwise. */
 export const access = (path: string, mode?: number): Promise<void> =>
   call<void>((done) => accessCb(path, mode, (err) => done(err, undefined)));
@@ -77,7 +86,7 @@ export async function open(path: string, flags: string): Promise<FileHandle> {
     fd,
     read: (buffer, offset, length, position) => {
       if (closed) return Promise.reject(Object.assign(new Error("EBADF: file closed, read"), { code: "EBADF" }));
-      return call<number>((done) => readCb(fd, buffer, offset, length, position, done)).then((bytesRead) => ({
+      return readAt(fd, buffer, offset, length, position).then((bytesRead) => ({
         bytesRead,
         buffer,
       }));

@@ -35,6 +35,7 @@ export class AgentWatch {
   private intervalMs = 0;
   private digestMs = WATCH_DIGEST_MS;
   private running = false;
+  private released = false;
   private generation = 0;
 
   private readonly opts: AgentWatchOptions;
@@ -109,8 +110,16 @@ export class AgentWatch {
       this.opts.logger.warn("watch probe failed", { err: String(err) });
     } finally {
       this.running = false;
-      // As after a job: give back what the probe left behind now, not after V8's ~8 s of quiet.
-      releaseMemory();
+      // The first probe ends the agent's start-up: give back what start-up and the probe left
+      // behind, as after a job. Not after every probe: that collection (two full mark-compacts
+      // that also drop every function's bytecode, compiled again from source by the next probe)
+      // cost more CPU than the probe itself, 55–65 ms of about 100 per probe, for 3–4 MB less
+      // resident between probes; without it V8's own collections hold the watching agent flat
+      // (docs/benchmarks.md "The watch's CPU per probe").
+      if (!this.released) {
+        this.released = true;
+        releaseMemory();
+      }
       this.schedule(gen, this.jittered());
     }
   }

@@ -2,7 +2,8 @@ import { readChannelSecrets } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
 import { envConfigIdentity, type GatewayIdentity, gatewayIdentity, lockServesConfig } from "./host/gateway-identity.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
-import { findPortOwners, type PortOwners } from "./host/port-owners.ts";
+import { findPortOwners, type PortOwners, readTcpListeners } from "./host/port-owners.ts";
+import type { TcpSocket } from "./host/proc-net-tcp.ts";
 import { hasExited } from "./host/proc-processes.ts";
 import { type ConfigReading, effectivePort, readOpenclawConfig } from "./openclaw-config.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
@@ -20,6 +21,8 @@ export class JobReadings {
   private ownersP: Promise<PortOwners> | undefined;
   private tokensP: Promise<TokenReading[]> | undefined;
   private identitiesP: Promise<Map<number, GatewayIdentity>> | undefined;
+  private tcpListenersRead = false;
+  private tcpListenersValue: TcpSocket[] | undefined;
 
   constructor(ctx: ProbeContext) {
     this.ctx = ctx;
@@ -68,7 +71,9 @@ export class JobReadings {
       const { method, processes } = await this.gatewayProcesses();
       if (method !== "procfs") return new Map<number, GatewayIdentity>();
       const pairs = await Promise.all(
-        processes.map(async (g) => [g.pid, await gatewayIdentity(this.ctx.procRoot, g.pid)] as const),
+        processes.map(
+          async (g) => [g.pid, await gatewayIdentity(this.ctx.procRoot, g.pid, this.tcpListeners())] as const,
+        ),
       );
       return new Map(pairs);
     })();
@@ -81,10 +86,25 @@ export class JobReadings {
     return this.processesP;
   }
 
+  /** The host's LISTEN sockets (/proc/net/tcp, tcp6), read once per job: see `readTcpListeners`. */
+  private tcpListeners(): TcpSocket[] | undefined {
+    if (!this.tcpListenersRead) {
+      this.tcpListenersRead = true;
+      this.tcpListenersValue = readTcpListeners(this.ctx.procRoot);
+    }
+    return this.tcpListenersValue;
+  }
+
   /** Who listens on the gateway port this host's config names. */
   portOwners(): Promise<PortOwners> {
     this.ownersP ??= this.config().then((config) =>
-      findPortOwners(this.ctx.procRoot, effectivePort(this.ctx, config).port, this.ctx.env),
+      findPortOwners(
+        this.ctx.procRoot,
+        effectivePort(this.ctx, config).port,
+        this.ctx.env,
+        undefined,
+        this.tcpListeners(),
+      ),
     );
     return this.ownersP;
   }

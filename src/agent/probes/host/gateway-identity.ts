@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { realpath } from "../../fs-async.ts";
 import type { GatewayProcess } from "./gateway-processes.ts";
-import { listeningPorts } from "./port-owners.ts";
+import { listeningPorts, readTcpListeners } from "./port-owners.ts";
+import type { TcpSocket } from "./proc-net-tcp.ts";
 import { openFiles } from "./proc-processes.ts";
 
 /**
@@ -30,8 +31,12 @@ export type GatewayIdentity = {
 
 const CONFIG_LOCK = /^gateway\.[0-9a-f]{8}\.lock$/;
 
-export async function gatewayIdentity(procRoot: string, pid: number): Promise<GatewayIdentity> {
-  const [locks, ports] = await Promise.all([heldGatewayLocks(procRoot, pid), listeningPorts(procRoot, pid)]);
+export async function gatewayIdentity(
+  procRoot: string,
+  pid: number,
+  listeners: TcpSocket[] | undefined = readTcpListeners(procRoot),
+): Promise<GatewayIdentity> {
+  const [locks, ports] = await Promise.all([heldGatewayLocks(procRoot, pid), listeningPorts(procRoot, pid, listeners)]);
   const lockPath = locks.find((p) => CONFIG_LOCK.test(basename(p)));
   return { lockPath, ports, serving: locks.length > 0 || ports.length > 0 };
 }

@@ -46,7 +46,7 @@ export async function findGatewayProcesses(
   );
   if (!hasProc) return { method: "ps", processes: await fromPs(env, signal) };
 
-  const all = await listProcesses(procRoot);
+  const all = await listProcesses(procRoot, { withUid: isGatewayProcess });
   const userOf = await userNames();
   const gateways = all.filter(isGatewayProcess);
   const processes = await Promise.all(

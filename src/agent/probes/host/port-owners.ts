@@ -1,7 +1,7 @@
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { readFile } from "../../fs-async.ts";
 import { execCommand } from "../exec.ts";
-import { formatHostPort, parseProcNetTcp, TCP_LISTEN } from "./proc-net-tcp.ts";
+import { formatHostPort, parseProcNetTcp, TCP_LISTEN, type TcpSocket } from "./proc-net-tcp.ts";
 import { listPids, readProcess, socketInodes } from "./proc-processes.ts";
 
 /**
@@ -22,6 +22,80 @@ export type PortOwners = { method: "procfs" | "ss" | "lsof"; owners: PortOwner[]
 
 const TOOL_TIMEOUT_MS = 2_000;
 
+/**
+ * The LISTEN sockets of /proc/net/tcp and tcp6, or undefined when neither can be read (no procfs).
+ * Read at once rather than on libuv's threads: the kernel writes these files from its socket
+ * tables without waiting on any process. What costs is the kernel's walk of its connection table,
+ * sized by the host's memory (3–5 ms of kernel time per file on a 24 GiB host, however few
+ * sockets it holds): the quick probe read both files twice, about 15 ms of its CPU. Now a job
+ * reads them once (JobReadings hands them to `findPortOwners` and `gatewayIdentity`), and only as
+ * far as the listeners go: the kernel writes the listening sockets first (its listening hash,
+ * then the connection table), so the first record in another state ends them, and so does the
+ * last socket /proc/net/sockstat{,6} counts when all it counts are listeners (a table that holds
+ * only its listeners, as tcp6 often does, was walked whole for them). tcp6 is not read when
+ * sockstat6 counts no IPv6 TCP socket at all.
+ */
+export function readTcpListeners(procRoot: string): TcpSocket[] | undefined {
+  const v6 = tcpSocketsInUse(procRoot, "sockstat6", "TCP6");
+  const tables = [
+    readListenRecords(join(procRoot, "net", "tcp"), tcpSocketsInUse(procRoot, "sockstat", "TCP")),
+    v6 === 0 ? "" : readListenRecords(join(procRoot, "net", "tcp6"), v6),
+  ];
+  if (tables.every((t) => t === undefined)) return undefined;
+  return tables.flatMap((t) => (t === undefined ? [] : parseProcNetTcp(t, TCP_LISTEN)));
+}
+
+/** Small reads: the kernel writes a record file only as far as each read asks. */
+const TCP_READ_BYTES = 1024;
+/** Kernels before 4.4 listed a listener's pending connections (SYN_RECV) right after it. */
+const TCP_SYN_RECV = 0x03;
+
+/**
+ * A /proc/net/tcp{,6} file up to and with its first record that is neither LISTEN nor SYN_RECV,
+ * or its `inUse`-th LISTEN record: /proc/net/sockstat's `inuse` counts every socket of the table
+ * but TIME_WAIT and pending ones, listeners included, so no listener can follow that one.
+ */
+function readListenRecords(path: string, inUse: number | undefined): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(TCP_READ_BYTES);
+    let text = "";
+    let checked = 0;
+    let listeners = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, TCP_READ_BYTES, null);
+      if (bytesRead === 0) return text;
+      text += buffer.toString("latin1", 0, bytesRead);
+      for (let nl = text.indexOf("\n", checked); nl >= 0; nl = text.indexOf("\n", checked)) {
+        // The header's `st` is not a number; a record's state is its fourth column, in hex.
+        const state = Number.parseInt(text.slice(checked, nl).trim().split(/\s+/)[3] ?? "", 16);
+        checked = nl + 1;
+        if (state === TCP_LISTEN && ++listeners === inUse) return text.slice(0, checked);
+        if (!Number.isNaN(state) && state !== TCP_LISTEN && state !== TCP_SYN_RECV) return text.slice(0, checked);
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `TCP: inuse <n>` (sockstat) or `TCP6: inuse <n>` (sockstat6); undefined when unreadable. */
+function tcpSocketsInUse(procRoot: string, file: "sockstat" | "sockstat6", label: "TCP" | "TCP6"): number | undefined {
+  try {
+    const m = new RegExp(`^${label}: inuse (\\d+)`, "m").exec(readFileSync(join(procRoot, "net", file), "latin1"));
+    return m?.[1] === undefined ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pids that held the listening sockets at the last look, by procfs root. */
 const lastOwners = new Map<string, number[]>();
 
@@ -30,15 +104,11 @@ export async function findPortOwners(
   port: number,
   env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal,
+  listeners: TcpSocket[] | undefined = readTcpListeners(procRoot),
 ): Promise<PortOwners> {
-  const tables = await Promise.all(
-    ["tcp", "tcp6"].map((f) => readFile(join(procRoot, "net", f), "utf8").catch(() => undefined)),
-  );
-  if (tables.every((t) => t === undefined)) return fallbackOwners(port, env, signal);
+  if (listeners === undefined) return fallbackOwners(port, env, signal);
 
-  const listening = tables
-    .flatMap((t) => (t === undefined ? [] : parseProcNetTcp(t)))
-    .filter((s) => s.state === TCP_LISTEN && s.port === port);
+  const listening = listeners.filter((s) => s.port === port);
   if (listening.length === 0) return { method: "procfs", owners: [] };
 
   const wanted = new Set(listening.map((s) => s.inode));
@@ -127,14 +197,12 @@ export function parseLsofListeners(text: string): PortOwner[] {
  * The TCP ports a process listens on (procfs only; [] elsewhere). How the agent finds the port
  * of a running gateway whose config it cannot read: the socket it holds is the evidence.
  */
-export async function listeningPorts(procRoot: string, pid: number): Promise<number[]> {
-  const tables = await Promise.all(
-    ["tcp", "tcp6"].map((f) => readFile(join(procRoot, "net", f), "utf8").catch(() => undefined)),
-  );
+export async function listeningPorts(
+  procRoot: string,
+  pid: number,
+  listeners: TcpSocket[] | undefined = readTcpListeners(procRoot),
+): Promise<number[]> {
   const inodes = new Set(await socketInodes(procRoot, pid));
-  const ports = tables
-    .flatMap((t) => (t === undefined ? [] : parseProcNetTcp(t)))
-    .filter((s) => s.state === TCP_LISTEN && inodes.has(s.inode))
-    .map((s) => s.port);
+  const ports = (listeners ?? []).filter((s) => inodes.has(s.inode)).map((s) => s.port);
   return [...new Set(ports)].sort((a, b) => a - b);
 }

@@ -14,7 +14,11 @@ export type TcpSocket = {
 
 export const TCP_LISTEN = 0x0a;
 
-export function parseProcNetTcp(text: string): TcpSocket[] {
+/**
+ * `onlyState` (the agent asks for LISTEN sockets only) skips the other lines before their
+ * addresses are decoded: on a busy host most lines are connections.
+ */
+export function parseProcNetTcp(text: string, onlyState?: number): TcpSocket[] {
   const sockets: TcpSocket[] = [];
   for (const line of text.split("\n").slice(1)) {
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …
@@ -24,6 +28,7 @@ export function parseProcNetTcp(text: string): TcpSocket[] {
     const uid = cols[7];
     const inode = cols[9];
     if (!local || !state || uid === undefined || inode === undefined) continue;
+    if (onlyState !== undefined && Number.parseInt(state, 16) !== onlyState) continue;
     const [hexAddr, hexPort] = local.split(":");
     if (!hexAddr || !hexPort) continue;
     const address = decodeAddress(hexAddr);

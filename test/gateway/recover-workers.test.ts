@@ -167,10 +167,14 @@ describe("/openclaw recover on Workers (a Workflow per run) against a real gatew
     expect(end.text).toMatch(new RegExp(`^Recovery stopped: ${HOST}`));
     expect(blocksOf(end)).toContain(`cancelled by <@${OWNER}>`);
     expect(await ownerPids()).toEqual([pid]);
-    const stopped = run
-      .all()
-      .slice(before)
-      .find((m) => m.text.includes(`Recovery of ${HOST} stopped`));
+    // The thread's "stopped" notice is posted beside the run's last message, not necessarily before it.
+    const stoppedNotice = () =>
+      run
+        .all()
+        .slice(before)
+        .find((m) => m.text.includes(`Recovery of ${HOST} stopped`));
+    await slack.waitFor(() => stoppedNotice() !== undefined, 30_000, "the thread's recovery-stopped notice");
+    const stopped = stoppedNotice();
     expect(stopped?.text).toContain("the restart was cancelled");
     const upload = await slack.waitForUpload(uploadsBefore, 120_000, "the stopped run's repro bundle upload");
     expect(upload?.completed?.threadTs).toBe(stopped?.threadTs);

@@ -358,7 +358,7 @@ if (only.has("watch")) {
       "",
       "### The agent while watching",
       "",
-      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the process's user + system time over the phase; at 1 s (30× the default) it gives the CPU per quick probe, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
+      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the process's user + system time over the phase, divided by the probes the agent completed (its probe number, which every frame carries: the bench's digest period is 1 s, so every probe sends a state or a digest); at 1 s (30× the default) it is mostly the quick probe's own cost, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
       "",
       "| interval | phase | probes | states / digests sent | RSS max / median | CPU per probe | CPU, measured | CPU at 30 s |",
       "|---|---|---|---|---|---|---|---|",

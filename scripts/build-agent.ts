@@ -29,7 +29,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
  * interpreter: no optimizing compilers (--no-opt --no-maglev) and no baseline compiler
  * (--no-sparkplug, which saves what --jitless would without removing WebAssembly, which Node's
  * fetch needs); a 1 MB young generation; and bytecode dropped once a function sat unused through
- * a GC (--bytecode-old-age=1; it is compiled again from the source when a job needs it).
+ * two full GCs (--bytecode-old-age=2; it is compiled again from the source when a job needs it).
+ * Not one: V8 collects in full every few watch probes, often inside one, so at 1 the watch's own
+ * functions were dropped and compiled again from source between one probe and the next, about
+ * 10 ms of CPU a probe for half a MB (docs/benchmarks.md "The watch's CPU per probe").
  * --expose-gc lets it collect right after startup and after each job (src/agent/memory.ts);
  * since it does, V8's memory reducer (--no-memory-reducer) only repeated that work: ~8 s after
  * each such collection it ran two more full ones that found nothing left to free, after every
@@ -41,7 +44,7 @@ export const AGENT_NODE_FLAGS = [
   "--no-maglev",
   "--no-sparkplug",
   "--max-semi-space-size=1",
-  "--bytecode-old-age=1",
+  "--bytecode-old-age=2",
   "--expose-gc",
   "--no-memory-reducer",
 ] as const;

@@ -4,12 +4,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findGatewayProcesses } from "../../src/agent/probes/host/gateway-processes.ts";
 import { readTcpListeners } from "../../src/agent/probes/host/port-owners.ts";
-import { isGatewayProcess, listProcesses, parseStat, readProcess } from "../../src/agent/probes/host/proc-processes.ts";
+import {
+  isGatewayProcess,
+  ProcessScan,
+  parseStat,
+  RECHECK_MS,
+  readProcess,
+} from "../../src/agent/probes/host/proc-processes.ts";
 
 /**
- * The process scan reads each process's `stat` (comm, state, parent) and its `cmdline`, and
- * `status` only for the processes asked for (src/agent/probes/host/proc-processes.ts): what it
- * finds must be what `readProcess` (comm + cmdline + status) finds, uid aside.
+ * The process scan reads each process's `stat` (comm, state, parent, start time) and its
+ * `cmdline`, and `status` only for the processes asked for (src/agent/probes/host/proc-processes.ts):
+ * what it finds of those must be what `readProcess` (comm + cmdline + status) finds; of the others,
+ * what decided. A process its command line ruled out is not read again while it stays the same.
  */
 let root: string;
 let proc: string;
@@ -24,6 +31,7 @@ async function addProcess(p: {
   state?: string;
   flags?: number;
   uid?: number;
+  startTime?: number;
 }): Promise<void> {
   const dir = join(proc, String(p.pid));
   await mkdir(dir, { recursive: true });
@@ -36,7 +44,7 @@ async function addProcess(p: {
   );
   await writeFile(
     join(dir, "stat"),
-    `${p.pid} (${p.comm}) ${state} ${p.ppid} ${p.pid} ${p.pid} 0 -1 ${p.flags ?? 4194560} 0 0 0 0 1 2 0 0 20 0 1 0 100 0 0\n`,
+    `${p.pid} (${p.comm}) ${state} ${p.ppid} ${p.pid} ${p.pid} 0 -1 ${p.flags ?? 4194560} 0 0 0 0 1 2 0 0 20 0 1 0 ${p.startTime ?? 100} 0 0\n`,
   );
 }
 
@@ -60,28 +68,61 @@ afterAll(async () => {
 
 describe("the process scan", () => {
   it("parses stat's comm (spaces and parentheses), state, parent and the kernel-thread flag", () => {
-    expect(parseStat("101 (node (worker) )) S 100 101 101 0 -1 4194560 0 0")).toEqual({
+    expect(parseStat("101 (node (worker) )) S 100 101 101 0 -1 4194560 0 0 0 0 1 2 0 0 20 0 1 0 4242 0 0")).toEqual({
       comm: "node (worker) )",
       state: "S",
       ppid: 100,
       kernelThread: false,
+      startTime: "4242",
     });
     expect(parseStat(`2 (kthreadd) S 0 0 0 0 -1 ${PF_KTHREAD | 0x40} 0 0`)?.kernelThread).toBe(true);
     expect(parseStat("garbage")).toBeUndefined();
     expect(parseStat(undefined)).toBeUndefined();
   });
 
-  it("finds what readProcess finds, with the uid of the processes asked for only", async () => {
-    const scanned = await listProcesses(proc, { withUid: isGatewayProcess });
+  it("finds what readProcess finds of the gateways, and of the others what decided", async () => {
+    const scanned = await new ProcessScan(proc, isGatewayProcess).list();
     const pids = scanned.map((p) => p.pid).sort((a, b) => a - b);
     expect(pids).toEqual([1, 2, 100, 101, 102, 200, 300]);
     for (const p of scanned) {
       const full = await readProcess(proc, p.pid);
-      const wantsUid = isGatewayProcess(p) || p.pid === 300;
-      expect(p).toEqual(wantsUid ? full : { ...full, uid: undefined });
+      const gateway = full !== undefined && isGatewayProcess(full);
+      expect(p).toEqual(gateway ? full : { ...full, cmdline: undefined, argv: [], uid: undefined });
     }
     expect(scanned.find((p) => p.pid === 100)?.uid).toBe(1001);
-    expect(scanned.find((p) => p.pid === 1)?.uid).toBeUndefined();
+    expect(scanned.find((p) => p.pid === 200)).toMatchObject({ argv: ["openclaw-gateway"], uid: 1002 });
+    expect(scanned.find((p) => p.pid === 1)).toMatchObject({ comm: "systemd", argv: [], uid: undefined });
+  });
+
+  it("reads a ruled-out process's command line again when its comm or start time changes, or after RECHECK_MS", async () => {
+    const lab = await mkdtemp(join(root, "recheck-"));
+    const saved = proc;
+    proc = join(lab, "proc");
+    try {
+      let now = 1_000_000;
+      const scan = new ProcessScan(proc, isGatewayProcess, () => now);
+      const gateways = async () => (await scan.list()).filter(isGatewayProcess).map((p) => p.pid);
+      await addProcess({ pid: 500, ppid: 1, comm: "node", argv: ["node", "app.js"] });
+      expect(await gateways()).toEqual([]);
+      // The title written to argv alone (comm and start time the same): seen once RECHECK_MS has passed.
+      await addProcess({ pid: 500, ppid: 1, comm: "node", argv: ["openclaw-gateway"] });
+      now += RECHECK_MS - 1;
+      expect(await gateways()).toEqual([]);
+      now += 1;
+      expect(await gateways()).toEqual([500]);
+      // A new process in the same pid (another start time) is read at once.
+      await addProcess({ pid: 500, ppid: 1, comm: "node", argv: ["node", "other.js"] });
+      expect(await gateways()).toEqual([]);
+      await addProcess({ pid: 500, ppid: 1, comm: "node", argv: ["openclaw-gateway"], startTime: 200 });
+      expect(await gateways()).toEqual([500]);
+      // And a new comm (an exec, or Node's process.title) too.
+      await addProcess({ pid: 501, ppid: 1, comm: "bash", argv: ["bash", "start.sh"] });
+      expect(await gateways()).toEqual([500]);
+      await addProcess({ pid: 501, ppid: 1, comm: "openclaw", argv: ["openclaw-gateway"] });
+      expect(await gateways()).toEqual([500, 501]);
+    } finally {
+      proc = saved;
+    }
   });
 
   it("finds the gateways, their users and their workers", async () => {

@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from "node:path";
-import JSON5 from "json5";
 import type { ChannelCredential } from "../../contract/catalog.ts";
 import { readFile } from "../fs-async.ts";
+import { parseConfigText } from "./config-text.ts";
 import { tokenFingerprint } from "./fingerprint.ts";
 import { resolveSecretString } from "./openclaw-config.ts";
 
@@ -21,15 +21,9 @@ const MAX_CREDENTIALS = 20;
 /** A channel credential as read on the host: the value stays on the host (redaction, fingerprints). */
 export type ChannelSecret = { channel: string; accountId: string; setting: string; value: string };
 
-/** Every channel credential the config names, fingerprinted; the credential itself never leaves the host. */
-export async function readChannelCredentials(
-  configPath: string,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<ChannelCredential[]> {
-  return (await readChannelSecrets(configPath, env)).map(({ value, ...rest }) => ({
-    ...rest,
-    fingerprint: tokenFingerprint(value),
-  }));
+/** Channel credentials as they leave the host: fingerprinted, the credential itself left out. */
+export function fingerprintedCredentials(secrets: readonly ChannelSecret[]): ChannelCredential[] {
+  return secrets.map(({ value, ...rest }) => ({ ...rest, fingerprint: tokenFingerprint(value) }));
 }
 
 /** `channels.<channel>` (its default account) and `channels.<channel>.accounts.<id>`, each account's credential. */
@@ -37,12 +31,15 @@ export async function readChannelSecrets(
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ChannelSecret[]> {
-  let root: unknown;
+  let text: string;
   try {
-    root = JSON5.parse(await readFile(configPath, "utf8"));
+    text = await readFile(configPath, "utf8");
   } catch {
     return [];
   }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) return [];
+  const root = parsed.root;
   const out: ChannelSecret[] = [];
   for (const [channel, raw] of Object.entries(record(record(root).channels))) {
     const section = record(raw);

@@ -2,14 +2,14 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { GatewayMemory, GatewayResponsiveness } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import { readFile } from "../fs-async.ts";
 import { httpFetch } from "../http-client.ts";
 import { compareCodeUnits, isoMillis } from "../icu-free.ts";
 import { monotonicMs } from "../monotonic.ts";
-import { readChannelCredentials } from "./channel-secrets.ts";
+import { fingerprintedCredentials } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import type { GatewayProcess } from "./host/gateway-processes.ts";
+import { readText } from "./host/proc-processes.ts";
 import { attributeLog } from "./log-attribution.ts";
 import { parseLogLine } from "./log-signatures.ts";
 import { logCandidates } from "./logs.ts";
@@ -32,10 +32,7 @@ export const probeGatewayVitals: Probe<"gateway.vitals"> = async (ctx, _args, ru
   const [memory, responsiveness, channelCredentials, cooldowns] = await Promise.all([
     gateway ? readMemory(ctx, gateway).catch((err) => note(notes, "memory", err)) : null,
     readResponsiveness(target.httpUrl, gateway?.pid ?? null, budget(run, 1_500), run.signal),
-    readChannelCredentials(config.path, ctx.env).catch((err) => {
-      note(notes, "channel credentials", err);
-      return [];
-    }),
+    run.readings.channelSecrets().then(fingerprintedCredentials),
     recentCooldowns(ctx, config, run).catch(() => []),
   ]);
   return {
@@ -105,7 +102,7 @@ async function readMemory(ctx: ProbeContext, g: GatewayProcess): Promise<Gateway
 const round = (n: number | null) => (n === null ? null : Math.round(n));
 
 async function vmRssBytes(procRoot: string, pid: number): Promise<number | null> {
-  const status = await readFile(join(procRoot, String(pid), "status"), "utf8").catch(() => "");
+  const status = (await readText(join(procRoot, String(pid), "status"))) ?? "";
   const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
   return kb === undefined ? null : Number(kb) * 1024;
 }
@@ -120,7 +117,7 @@ export async function cgroupMemoryLimit(
   cgroupRoot: string,
   pid: number,
 ): Promise<{ bytes: number; source: string } | null> {
-  const text = await readFile(join(procRoot, String(pid), "cgroup"), "utf8").catch(() => "");
+  const text = (await readText(join(procRoot, String(pid), "cgroup"))) ?? "";
   const found: { bytes: number; source: string }[] = [];
   for (const line of text.split("\n")) {
     const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line.trim()) ?? [];
@@ -131,7 +128,7 @@ export async function cgroupMemoryLimit(
     const file = v2 ? "memory.max" : "memory.limit_in_bytes";
     for (const dir of ancestors(path)) {
       const source = join(mount, dir, file);
-      const raw = (await readFile(source, "utf8").catch(() => undefined))?.trim();
+      const raw = (await readText(source))?.trim();
       if (raw === undefined || raw === "max") continue;
       const bytes = Number(raw);
       if (Number.isFinite(bytes) && bytes > 0 && bytes < NO_LIMIT) found.push({ bytes, source });
@@ -156,6 +153,7 @@ export function maxOldSpace(nodeOptions: string | undefined): number | null {
 const COOLDOWN_TAIL_BYTES = 64 * 1024;
 const COOLDOWN_WINDOW_MS = 30 * 60 * 1000;
 const COOLDOWN = /\bProvider (\S+) is in cooldown/g;
+const COOLDOWN_TEXT = "is in cooldown";
 
 /**
  * Providers named `Provider <p> is in cooldown` (dist model-fallback-runner) within 30 min of the
@@ -166,6 +164,8 @@ async function recentCooldowns(ctx: ProbeContext, config: ConfigReading, run: Pr
   const path = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date())[0];
   if (!path) return [];
   const { text } = await readTail(path, COOLDOWN_TAIL_BYTES);
+  // Nearly always none: then no line is parsed (64 KB of JSON lines, every watch interval).
+  if (!text.includes(COOLDOWN_TEXT)) return [];
   if (!config.logFile) {
     const whose = await attributeLog(text, false, config.path, ctx.procRoot, run.readings);
     if (whose.verdict === "other-gateway") return [];
@@ -174,7 +174,7 @@ async function recentCooldowns(ctx: ProbeContext, config: ConfigReading, run: Pr
   const newest = lines.reduce<number>((t, l) => Math.max(t, l?.time ? isoMillis(l.time) || 0 : 0), 0);
   const providers = new Set<string>();
   for (const line of lines) {
-    if (!line || !line.text.includes("is in cooldown")) continue;
+    if (!line?.text.includes(COOLDOWN_TEXT)) continue;
     const at = line.time ? isoMillis(line.time) : Number.NaN;
     if (Number.isFinite(at) && newest - at > COOLDOWN_WINDOW_MS) continue;
     for (const m of line.text.matchAll(COOLDOWN)) if (m[1]) providers.add(m[1].slice(0, 60));

@@ -1,12 +1,15 @@
-import { readChannelSecrets } from "./channel-secrets.ts";
+import { type ChannelSecret, readChannelSecrets } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
 import { envConfigIdentity, type GatewayIdentity, gatewayIdentity, lockServesConfig } from "./host/gateway-identity.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
 import { findPortOwners, type PortOwners, readTcpListeners } from "./host/port-owners.ts";
 import type { TcpSocket } from "./host/proc-net-tcp.ts";
-import { hasExited } from "./host/proc-processes.ts";
+import { hasExited, openFiles } from "./host/proc-processes.ts";
 import { type ConfigReading, effectivePort, readOpenclawConfig } from "./openclaw-config.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
+
+/** Whether a gateway-titled process serves this host's config, and whether it serves at all (`undefined`: procfs cannot say). */
+export type GatewayFact = { servesThisConfig: boolean; serving: boolean | undefined };
 
 /**
  * Host facts several steps need (the config, the port's owners, the gateway processes, the
@@ -20,7 +23,10 @@ export class JobReadings {
   private processesP: Promise<GatewayProcesses> | undefined;
   private ownersP: Promise<PortOwners> | undefined;
   private tokensP: Promise<TokenReading[]> | undefined;
+  private channelSecretsP: Promise<ChannelSecret[]> | undefined;
   private identitiesP: Promise<Map<number, GatewayIdentity>> | undefined;
+  private factsP: Promise<Map<number, GatewayFact>> | undefined;
+  private readonly fdLinks = new Map<number, Promise<string[]>>();
   private tcpListenersRead = false;
   private tcpListenersValue: TcpSocket[] | undefined;
 
@@ -72,7 +78,8 @@ export class JobReadings {
       if (method !== "procfs") return new Map<number, GatewayIdentity>();
       const pairs = await Promise.all(
         processes.map(
-          async (g) => [g.pid, await gatewayIdentity(this.ctx.procRoot, g.pid, this.tcpListeners())] as const,
+          async (g) =>
+            [g.pid, await gatewayIdentity(this.ctx.procRoot, g.pid, this.tcpListeners(), this.openFilesOf)] as const,
         ),
       );
       return new Map(pairs);
@@ -95,16 +102,26 @@ export class JobReadings {
     return this.tcpListenersValue;
   }
 
+  /**
+   * A process's descriptor links, read once per job: the gateway's identity (its lock, its
+   * ports) and the port's owners each read the gateway's hundred-odd links otherwise.
+   */
+  readonly openFilesOf = (pid: number): Promise<string[]> => {
+    let links = this.fdLinks.get(pid);
+    if (!links) {
+      links = openFiles(this.ctx.procRoot, pid);
+      this.fdLinks.set(pid, links);
+    }
+    return links;
+  };
+
   /** Who listens on the gateway port this host's config names. */
   portOwners(): Promise<PortOwners> {
     this.ownersP ??= this.config().then((config) =>
-      findPortOwners(
-        this.ctx.procRoot,
-        effectivePort(this.ctx, config).port,
-        this.ctx.env,
-        undefined,
-        this.tcpListeners(),
-      ),
+      findPortOwners(this.ctx.procRoot, effectivePort(this.ctx, config).port, this.ctx.env, {
+        listeners: this.tcpListeners(),
+        openFilesOf: this.openFilesOf,
+      }),
     );
     return this.ownersP;
   }
@@ -130,7 +147,13 @@ export class JobReadings {
    * For every gateway-titled process: does it serve this config (on the evidence above), and
    * is it serving at all (`undefined` where procfs cannot say).
    */
-  async gatewayFacts(): Promise<Map<number, { servesThisConfig: boolean; serving: boolean | undefined }>> {
+  gatewayFacts(): Promise<Map<number, GatewayFact>> {
+    // Asked for by most steps of a quick probe (ownGateways): decided once per job.
+    this.factsP ??= this.readGatewayFacts();
+    return this.factsP;
+  }
+
+  private async readGatewayFacts(): Promise<Map<number, GatewayFact>> {
     const [all, owners, config, identities] = await Promise.all([
       this.gatewayProcesses(),
       this.portOwners().catch((): PortOwners => ({ method: "procfs", owners: [] })),
@@ -141,7 +164,7 @@ export class JobReadings {
     const guessedPort =
       effectivePort(this.ctx, config).source === "default" && !!(config.parseError || config.readError);
     const onPort = new Set(guessedPort ? [] : owners.owners.map((o) => o.pid));
-    const facts = new Map<number, { servesThisConfig: boolean; serving: boolean | undefined }>();
+    const facts = new Map<number, GatewayFact>();
     for (const g of all.processes) {
       const identity = identities.get(g.pid);
       const serves = (await this.sharesConfig(g, identity)) ?? onPort.has(g.pid);
@@ -180,8 +203,14 @@ export class JobReadings {
       // Processes or service units unreadable: the config and env values are still covered.
     }
     // Chat bot tokens too (issue 30 reads them for fingerprints): a log line may quote one.
-    for (const c of await readChannelSecrets(this.ctx.configPath, this.ctx.env).catch(() => [])) values.add(c.value);
+    for (const c of await this.channelSecrets()) values.add(c.value);
     return [...values];
+  }
+
+  /** The chat credentials the config names (values: for redaction and fingerprints only), read once per job. */
+  channelSecrets(): Promise<ChannelSecret[]> {
+    this.channelSecretsP ??= readChannelSecrets(this.ctx.configPath, this.ctx.env).catch(() => []);
+    return this.channelSecretsP;
   }
 
   /** The config's and the agent env's secrets: cheap, and enough when /proc reads hang. */

@@ -1,6 +1,6 @@
-import JSON5 from "json5";
 import { errorMessage } from "../../contract/errors.ts";
 import { readFile } from "../fs-async.ts";
+import { parseConfigText } from "./config-text.ts";
 import { DEFAULT_GATEWAY_PORT, type ProbeContext } from "./context.ts";
 import { errnoCode } from "./errors.ts";
 
@@ -72,13 +72,9 @@ export async function readOpenclawConfig(
     const exists = errnoCode(err) !== "ENOENT";
     return { path, exists, ...(exists ? { readError: errorMessage(err) } : {}), ...EMPTY };
   }
-  let root: unknown;
-  try {
-    root = JSON5.parse(text);
-  } catch (err) {
-    return { path, exists: true, parseError: errorMessage(err), ...EMPTY };
-  }
-  return { path, exists: true, ...interpretConfig(root, env) };
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) return { path, exists: true, parseError: errorMessage(parsed.error), ...EMPTY };
+  return { path, exists: true, ...interpretConfig(parsed.root, env) };
 }
 
 export function interpretConfig(

@@ -4,7 +4,7 @@ import { realpath } from "../../fs-async.ts";
 import type { GatewayProcess } from "./gateway-processes.ts";
 import { listeningPorts, readTcpListeners } from "./port-owners.ts";
 import type { TcpSocket } from "./proc-net-tcp.ts";
-import { openFiles } from "./proc-processes.ts";
+import { type OpenFilesOf, openFiles } from "./proc-processes.ts";
 
 /**
  * What a process titled `openclaw-gateway` is, from what it holds (OpenClaw 2026.9.6, measured):
@@ -35,15 +35,20 @@ export async function gatewayIdentity(
   procRoot: string,
   pid: number,
   listeners: TcpSocket[] | undefined = readTcpListeners(procRoot),
+  openFilesOf: OpenFilesOf = (p) => openFiles(procRoot, p),
 ): Promise<GatewayIdentity> {
-  const [locks, ports] = await Promise.all([heldGatewayLocks(procRoot, pid), listeningPorts(procRoot, pid, listeners)]);
+  // One read of its descriptor links serves both (JobReadings' memo serves the port's owners too).
+  const links = openFilesOf(pid);
+  const [locks, ports] = await Promise.all([
+    heldGatewayLocks(await links),
+    listeningPorts(procRoot, pid, listeners, () => links),
+  ]);
   const lockPath = locks.find((p) => CONFIG_LOCK.test(basename(p)));
   return { lockPath, ports, serving: locks.length > 0 || ports.length > 0 };
 }
 
 /** Gateway lock files (`gateway.<hash>.lock`, `gateway.state.lock`) among the process's open files. */
-async function heldGatewayLocks(procRoot: string, pid: number): Promise<string[]> {
-  const links = await openFiles(procRoot, pid);
+function heldGatewayLocks(links: readonly string[]): string[] {
   return links.filter(
     (l) => l.startsWith("/") && (CONFIG_LOCK.test(basename(l)) || basename(l) === "gateway.state.lock"),
   );

@@ -3,7 +3,7 @@ import { execCommand } from "../exec.ts";
 import {
   GATEWAY_PROCESS_TITLE,
   isGatewayProcess,
-  listProcesses,
+  ProcessScan,
   type ProcProcess,
   readEnviron,
   userNames,
@@ -46,7 +46,7 @@ export async function findGatewayProcesses(
   );
   if (!hasProc) return { method: "ps", processes: await fromPs(env, signal) };
 
-  const all = await listProcesses(procRoot, { withUid: isGatewayProcess });
+  const all = await scanOf(procRoot).list();
   const userOf = await userNames();
   const gateways = all.filter(isGatewayProcess);
   const processes = await Promise.all(
@@ -62,6 +62,19 @@ export async function findGatewayProcesses(
     }),
   );
   return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid) };
+}
+
+/** One scan per procfs root (the host's, or a test's fixture trees), so each remembers what it ruled out. */
+const scans = new Map<string, ProcessScan>();
+
+function scanOf(procRoot: string): ProcessScan {
+  let scan = scans.get(procRoot);
+  if (!scan) {
+    if (scans.size >= 8) scans.clear();
+    scan = new ProcessScan(procRoot, isGatewayProcess);
+    scans.set(procRoot, scan);
+  }
+  return scan;
 }
 
 function describe(p: ProcProcess, userOf: (uid: number | undefined) => string | undefined) {

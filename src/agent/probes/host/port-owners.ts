@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { execCommand } from "../exec.ts";
 import { formatHostPort, parseProcNetTcp, TCP_LISTEN, type TcpSocket } from "./proc-net-tcp.ts";
-import { listPids, readProcess, socketInodes } from "./proc-processes.ts";
+import { listPids, type OpenFilesOf, openFiles, readProcess, socketInodesOf } from "./proc-processes.ts";
 
 /**
  * Who listens on a TCP port. Linux: /proc/net/tcp{,6} gives the LISTEN sockets' inodes, and
@@ -103,9 +103,17 @@ export async function findPortOwners(
   procRoot: string,
   port: number,
   env: Readonly<Record<string, string | undefined>>,
-  signal?: AbortSignal,
-  listeners: TcpSocket[] | undefined = readTcpListeners(procRoot),
+  opts: {
+    signal?: AbortSignal;
+    /** The host's LISTEN sockets, when the caller read them already (JobReadings). */
+    listeners?: TcpSocket[] | undefined;
+    /** How descriptor links are read: a job's memo shares them with the gateway's identity. */
+    openFilesOf?: OpenFilesOf;
+  } = {},
 ): Promise<PortOwners> {
+  const { signal } = opts;
+  const listeners = "listeners" in opts ? opts.listeners : readTcpListeners(procRoot);
+  const openFilesOf = opts.openFilesOf ?? ((pid: number) => openFiles(procRoot, pid));
   if (listeners === undefined) return fallbackOwners(port, env, signal);
 
   const listening = listeners.filter((s) => s.port === port);
@@ -120,7 +128,7 @@ export async function findPortOwners(
   const hint = lastOwners.get(procRoot) ?? [];
   for (const pid of [...hint.filter((p) => pids.includes(p)), ...pids.filter((p) => !hint.includes(p))]) {
     if (signal?.aborted) break;
-    for (const inode of await socketInodes(procRoot, pid)) if (wanted.has(inode)) ownerOf.set(inode, pid);
+    for (const inode of socketInodesOf(await openFilesOf(pid))) if (wanted.has(inode)) ownerOf.set(inode, pid);
     if (ownerOf.size === wanted.size) break;
   }
   if (lastOwners.size >= 8 && !lastOwners.has(procRoot)) lastOwners.clear();
@@ -201,8 +209,9 @@ export async function listeningPorts(
   procRoot: string,
   pid: number,
   listeners: TcpSocket[] | undefined = readTcpListeners(procRoot),
+  openFilesOf: OpenFilesOf = (p) => openFiles(procRoot, p),
 ): Promise<number[]> {
-  const inodes = new Set(await socketInodes(procRoot, pid));
+  const inodes = new Set(socketInodesOf(await openFilesOf(pid)));
   const ports = (listeners ?? []).filter((s) => inodes.has(s.inode)).map((s) => s.port);
   return [...new Set(ports)].sort((a, b) => a - b);
 }

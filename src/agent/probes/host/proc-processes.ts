@@ -52,56 +52,95 @@ export async function readProcess(procRoot: string, pid: number): Promise<ProcPr
 }
 
 /**
- * Every process, read PROCESS_READERS at a time: the watch runs this every 30 s, and reading
+ * Every process, read PROCESS_READERS at a time: the watch runs this every interval, and reading
  * every process at once held a file handle and a 4 KB buffer per file of each (some 6 MB on a
  * host with 500 processes, the watch's peak) and queued them all on libuv's four threads anyway.
  *
- * Each process is read from its `stat` (comm, state, parent; read at once: the kernel writes it
- * without waiting on the process, see `readStatNow`) and its `cmdline` (read on libuv's threads:
- * that read can wait on the process's memory map); a kernel thread has no command line, so none
- * is read. `status` (the uid) is read only for the processes `withUid` asks for (the gateways):
- * the scan made 9 round trips to libuv's threads per process (open, read and close of `comm`,
- * `cmdline` and `status`), which cost the watch more CPU than anything else in its quick probe
- * (docs/benchmarks.md "The watch's CPU per probe"); now one (the read of `cmdline`). A process without a
+ * Each process is read from its `stat` (comm, state, parent, start time; read at once: the
+ * kernel writes it without waiting on the process, see `readStatNow`) and its `cmdline` (read on
+ * libuv's threads: that read can wait on the process's memory map); a kernel thread has no
+ * command line, so none is read. The processes `wanted` accepts (the gateways) come back whole:
+ * their command line and their uid (`status`). The others come back with pid, parent, comm and
+ * state only: their command line was read only to decide.
+ *
+ * A scan remembers the processes it ruled out, and reads the command line of one again only when
+ * its comm or start time changed (a new process in a reused pid, an exec, a new title: Node's
+ * `process.title` sets comm too, through prctl) or RECHECK_MS after it last did (a title written
+ * to argv alone). Those reads were most of the scan's cost: one round trip to libuv's threads per
+ * process, every probe (docs/benchmarks.md "The watch's CPU per probe"). A process without a
  * readable `stat` (gone, or a procfs without it) is read as `readProcess` reads it.
  */
-export async function listProcesses(
-  procRoot: string,
-  opts: { withUid?: (p: ProcProcess) => boolean } = {},
-): Promise<ProcProcess[]> {
-  const pids = await listPids(procRoot);
-  const all: (ProcProcess | undefined)[] = new Array(pids.length);
-  let next = 0;
-  const reader = async () => {
-    for (let i = next++; i < pids.length; i = next++) {
-      const pid = pids[i] as number;
-      all[i] = await scanProcess(procRoot, pid, opts.withUid);
+export class ProcessScan {
+  /** pid → what its `stat` said (start time and comm) when its command line last ruled it out, and when. */
+  private ruledOut = new Map<number, { key: string; at: number }>();
+  private readonly procRoot: string;
+  private readonly wanted: (p: ProcProcess) => boolean;
+  private readonly now: () => number;
+
+  constructor(procRoot: string, wanted: (p: ProcProcess) => boolean, now: () => number = Date.now) {
+    this.procRoot = procRoot;
+    this.wanted = wanted;
+    this.now = now;
+  }
+
+  async list(): Promise<ProcProcess[]> {
+    const pids = await listPids(this.procRoot);
+    const all: (ProcProcess | undefined)[] = new Array(pids.length);
+    const ruledOut = new Map<number, { key: string; at: number }>();
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < pids.length; i = next++) {
+        all[i] = await this.scanProcess(pids[i] as number, ruledOut);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROCESS_READERS, pids.length) }, reader));
+    // Only the pids of this scan are kept: the memory is one small entry per running process.
+    this.ruledOut = ruledOut;
+    return all.filter((p): p is ProcProcess => p !== undefined);
+  }
+
+  private async scanProcess(
+    pid: number,
+    ruledOut: Map<number, { key: string; at: number }>,
+  ): Promise<ProcProcess | undefined> {
+    const dir = join(this.procRoot, String(pid));
+    const stat = parseStat(readStatNow(join(dir, "stat")));
+    if (!stat) {
+      const p = await readProcess(this.procRoot, pid);
+      return p && (this.wanted(p) ? p : withoutCommandLine(p));
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROCESS_READERS, pids.length) }, reader));
-  return all.filter((p): p is ProcProcess => p !== undefined);
+    const p: ProcProcess = {
+      pid,
+      ppid: stat.ppid,
+      comm: stat.comm,
+      cmdline: undefined,
+      argv: [],
+      uid: undefined,
+      state: stat.state,
+    };
+    const key = `${stat.startTime} ${stat.comm}`;
+    const known = this.ruledOut.get(pid);
+    const now = this.now();
+    if (!this.wanted(p) && known?.key === key && now - known.at < RECHECK_MS) {
+      ruledOut.set(pid, known);
+      return p;
+    }
+    const argv = stat.kernelThread ? [] : splitCmdline(await readText(join(dir, "cmdline")));
+    const read = { ...p, argv, cmdline: argv.length > 0 ? argv.join(" ") : undefined };
+    if (!this.wanted(read)) {
+      ruledOut.set(pid, { key, at: now });
+      return p;
+    }
+    read.uid = statusNumber(await readText(join(dir, "status")), "Uid");
+    return read;
+  }
 }
 
-async function scanProcess(
-  procRoot: string,
-  pid: number,
-  withUid: ((p: ProcProcess) => boolean) | undefined,
-): Promise<ProcProcess | undefined> {
-  const dir = join(procRoot, String(pid));
-  const stat = parseStat(readStatNow(join(dir, "stat")));
-  if (!stat) return readProcess(procRoot, pid);
-  const argv = stat.kernelThread ? [] : splitCmdline(await readText(join(dir, "cmdline")));
-  const p: ProcProcess = {
-    pid,
-    ppid: stat.ppid,
-    comm: stat.comm,
-    cmdline: argv.length > 0 ? argv.join(" ") : undefined,
-    argv,
-    uid: undefined,
-    state: stat.state,
-  };
-  if (withUid?.(p)) p.uid = statusNumber(await readText(join(dir, "status")), "Uid");
-  return p;
+/** How long a process ruled out by its command line stays ruled out while its comm and start time stay the same. */
+export const RECHECK_MS = 5 * 60_000;
+
+function withoutCommandLine(p: ProcProcess): ProcProcess {
+  return { ...p, cmdline: undefined, argv: [], uid: undefined };
 }
 
 /**
@@ -120,10 +159,10 @@ function readStatNow(path: string): string | undefined {
 /** The kernel's PF_KTHREAD in `stat`'s flags (field 9): a kernel thread, which has no command line. */
 const PF_KTHREAD = 0x00200000;
 
-/** `pid (comm) S ppid pgrp session tty tpgid flags …`; comm may hold spaces and parentheses. */
+/** `pid (comm) S ppid pgrp session tty tpgid flags … starttime …`; comm may hold spaces and parentheses. */
 export function parseStat(
   text: string | undefined,
-): { comm: string; state: string; ppid: number; kernelThread: boolean } | undefined {
+): { comm: string; state: string; ppid: number; kernelThread: boolean; startTime: string } | undefined {
   if (!text) return undefined;
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
@@ -132,9 +171,17 @@ export function parseStat(
   const state = fields[0];
   const ppid = Number(fields[1]);
   const flags = Number(fields[6]);
+  // Field 22, in clock ticks after boot: with the pid, it names one process (pids are reused).
+  const startTime = fields[19] ?? "";
   if (!state || !Number.isInteger(ppid) || !Number.isInteger(flags)) return undefined;
   // comm as the `comm` file gives it (trimmed, as readProcess reads that file).
-  return { comm: text.slice(open + 1, close).trim(), state, ppid, kernelThread: (flags & PF_KTHREAD) !== 0 };
+  return {
+    comm: text.slice(open + 1, close).trim(),
+    state,
+    ppid,
+    kernelThread: (flags & PF_KTHREAD) !== 0,
+    startTime,
+  };
 }
 
 function splitCmdline(raw: string | undefined): string[] {
@@ -160,6 +207,9 @@ export async function readEnviron(procRoot: string, pid: number): Promise<Record
   return env;
 }
 
+/** Reads a process's descriptor links: `openFiles`, or a job's memo of it (JobReadings). */
+export type OpenFilesOf = (pid: number) => Promise<string[]>;
+
 /**
  * What a process holds open: the targets of its /proc/<pid>/fd links ([] when unreadable). Read
  * at once, not on libuv's threads: the kernel answers a descriptor link from the process's file
@@ -183,9 +233,8 @@ export async function openFiles(procRoot: string, pid: number): Promise<string[]
   });
 }
 
-/** Socket inodes a process holds open (`socket:[12345]` links under /proc/<pid>/fd). */
-export async function socketInodes(procRoot: string, pid: number): Promise<number[]> {
-  const links = await openFiles(procRoot, pid);
+/** The socket inodes among a process's descriptor links (`socket:[12345]`, from `openFiles`). */
+export function socketInodesOf(links: readonly string[]): number[] {
   const inodes: number[] = [];
   for (const link of links) {
     const m = /^socket:\[(\d+)\]$/.exec(link);
@@ -222,12 +271,14 @@ const OPEN_AT_ONCE = /\/(comm|cmdline|status|stat)$/;
 const MAX_SPARE_BUFFERS = 16;
 
 /**
- * A file as text. `comm`, `cmdline`, `status` and `stat` of a process (under /proc/) are opened
+ * A small file as text (procfs, sysfs, /etc/passwd), `undefined` when unreadable: 4 KB reads into
+ * a kept buffer, where `fs.readFile` adds an fstat and a 64 KB buffer for a file that reports size
+ * 0. `comm`, `cmdline`, `status` and `stat` of a process (under /proc/) are opened
  * and closed at once: opening them waits on nothing. Their reads go to libuv's threads, since
  * reading `cmdline` or `status` can wait on the process's memory map. Every other file
  * (`environ`, whose open waits for an exec under way in that process; /etc/passwd) is opened there too.
  */
-async function readText(path: string): Promise<string | undefined> {
+export async function readText(path: string): Promise<string | undefined> {
   const procfs = path.startsWith("/proc/") && OPEN_AT_ONCE.test(path);
   let fd: number | undefined;
   let file: FileHandle | undefined;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { enroll } from "../src/agent/enroll.ts";
 import type { Incident } from "../src/core/ports/incident-book.ts";
+import { alertmanagerWebhook } from "../test/support/alertmanager.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 
@@ -40,27 +41,13 @@ const rssMb = (pid: number): number => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function payload(i: number, host: string): string {
-  return JSON.stringify({
-    receiver: "clawops",
-    status: "firing",
-    alerts: [
-      {
-        status: "firing",
-        labels: { alertname: "OpenClawGatewayDown", host, probe: `p${i}`, severity: "critical" },
-        annotations: { summary: `gateway probe ${i} failed on ${host}` },
-        startsAt: "2026-11-25T07:00:00Z",
-        endsAt: "0001-01-01T00:00:00Z",
-        generatorURL: "http://prometheus.example.org:9090/graph",
-        fingerprint: `storm${String(i).padStart(11, "0")}`,
-      },
-    ],
-    groupLabels: { alertname: "OpenClawGatewayDown" },
-    commonLabels: { severity: "critical" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager.example.org:9093",
-    version: "4",
+  return alertmanagerWebhook({
+    labels: { alertname: "OpenClawGatewayDown", host, probe: `p${i}`, severity: "critical" },
+    summary: `gateway probe ${i} failed on ${host}`,
+    startsAt: "2026-11-25T07:00:00Z",
+    fingerprint: `storm${String(i).padStart(11, "0")}`,
     groupKey: `{}:{probe="p${i}"}`,
-    truncatedAlerts: 0,
+    commonLabels: { severity: "critical" },
   });
 }
 

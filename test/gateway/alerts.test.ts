@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import type { ControlPlaneProcess } from "../support/control-plane-process.ts";
 import type { SharedGateway } from "../support/gateway/control.ts";
 import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
@@ -40,27 +41,13 @@ const finalAnswer = (skip: number) =>
 
 /** Alertmanager's webhook for the gateway-down alert (one fingerprint), firing or resolved. */
 function alertmanagerPayload(status: "firing" | "resolved"): string {
-  return JSON.stringify({
-    receiver: "clawops",
+  return alertmanagerWebhook({
     status,
-    alerts: [
-      {
-        status,
-        labels: { alertname: "OpenClawGatewayDown", instance: `${HOST}:18789`, severity: "critical" },
-        annotations: { summary: "the gateway does not answer its health probe" },
-        startsAt: STARTED_AT,
-        endsAt: status === "firing" ? "0001-01-01T00:00:00Z" : new Date().toISOString(),
-        generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0",
-        fingerprint: "1a30ba71cca2921f",
-      },
-    ],
-    groupLabels: { alertname: "OpenClawGatewayDown" },
-    commonLabels: { alertname: "OpenClawGatewayDown", severity: "critical" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager.example.org:9093",
-    version: "4",
-    groupKey: '{}:{alertname="OpenClawGatewayDown"}',
-    truncatedAlerts: 0,
+    labels: { alertname: "OpenClawGatewayDown", instance: `${HOST}:18789`, severity: "critical" },
+    summary: "the gateway does not answer its health probe",
+    startsAt: STARTED_AT,
+    generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=probe_success+%3D%3D+0",
+    fingerprint: "1a30ba71cca2921f",
   });
 }
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toHex } from "../../src/contract/encoding.ts";
 import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
+import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
 import { until } from "../support/until.ts";
 import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
@@ -73,27 +74,14 @@ async function post(
 const bearer = { authorization: `Bearer ${ALERT_TOKEN}` };
 
 function alertmanager(host: string, fingerprint: string, status: "firing" | "resolved" = "firing"): string {
-  return JSON.stringify({
-    receiver: "clawops",
+  return alertmanagerWebhook({
     status,
-    alerts: [
-      {
-        status,
-        labels: { alertname: "OpenClawGatewayDown", instance: `${host}.example.com:9100`, severity: "critical" },
-        annotations: { summary: `gateway on ${host} is down` },
-        startsAt: "2026-11-23T07:08:45.828Z",
-        endsAt: status === "resolved" ? "2026-11-23T07:30:00Z" : "0001-01-01T00:00:00Z",
-        generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=up%3D%3D0",
-        fingerprint,
-      },
-    ],
-    groupLabels: { alertname: "OpenClawGatewayDown" },
-    commonLabels: { alertname: "OpenClawGatewayDown", severity: "critical" },
-    commonAnnotations: {},
-    externalURL: "http://alertmanager.example.org:9093",
-    version: "4",
-    groupKey: '{}:{alertname="OpenClawGatewayDown"}',
-    truncatedAlerts: 0,
+    labels: { alertname: "OpenClawGatewayDown", instance: `${host}.example.com:9100`, severity: "critical" },
+    summary: `gateway on ${host} is down`,
+    startsAt: "2026-11-23T07:08:45.828Z",
+    endsAt: "2026-11-23T07:30:00Z",
+    generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=up%3D%3D0",
+    fingerprint,
   });
 }
 

@@ -16,60 +16,70 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV } from "../scripts/build-agent.ts";
 import { resolveProbeContext } from "../src/agent/probes/context.ts";
+import { findGatewayProcesses } from "../src/agent/probes/host/gateway-processes.ts";
+import { readTcpListeners } from "../src/agent/probes/host/port-owners.ts";
+import { isGatewayProcess, openFiles, ProcessScan } from "../src/agent/probes/host/proc-processes.ts";
+import { JobReadings } from "../src/agent/probes/job-readings.ts";
 import { runSteps } from "../src/agent/probes/run-steps.ts";
-import { WATCH_STORAGE_STEPS } from "../src/contract/catalog.ts";
+import { type StepRequest, WATCH_STORAGE_STEPS } from "../src/contract/catalog.ts";
 import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps } from "../src/contract/watch.ts";
 
 const N = Number(process.env.N ?? 30);
+const GAP_MS = Number(process.env.GAP ?? 50);
+const ONLY = process.env.ONLY?.split(",");
+
+/** CPU per call of `run`, over N calls GAP_MS apart after 3 to warm up; the last call's answer. */
+async function cpuPerCall<T>(run: () => Promise<T>): Promise<{ ms: number; userMs: number; sysMs: number; last: T }> {
+  for (let i = 0; i < 3; i++) await run();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < N; i++) {
+    await run();
+    await new Promise((r) => setTimeout(r, GAP_MS));
+  }
+  const c = process.cpuUsage(c0);
+  const last = await run();
+  return { ms: (c.user + c.system) / 1000 / N, userMs: c.user / 1000 / N, sysMs: c.system / 1000 / N, last };
+}
+
 if (process.argv[2] === "--child") {
   const ctx = resolveProbeContext(process.env, { agentVersion: "bench" });
-  const all = [...quickProbeSteps(QUICK_PROBE_DEADLINE_MS), ...WATCH_STORAGE_STEPS] as never[];
-  const sets: [string, never[]][] = [
-    ["(no step)", []],
-    ...all.map((s) => [(s as { step: string }).step, [s]] as [string, never[]]),
-    ["all", all],
-  ];
-  const only = process.env.ONLY;
-  const pp = await import("../src/agent/probes/host/proc-processes.ts");
-  const gp = await import("../src/agent/probes/host/gateway-processes.ts");
-  const po = await import("../src/agent/probes/host/port-owners.ts");
-  const { JobReadings } = await import("../src/agent/probes/job-readings.ts");
-  const gw = (await gp.findGatewayProcesses("/proc", process.env)).processes[0]?.pid ?? 0;
-  console.log("gateway pid", gw, "fds", (await pp.openFiles("/proc", gw)).length);
-  const parts: [string, () => Promise<unknown>][] = [
-    ["listProcesses", () => new pp.ProcessScan("/proc", pp.isGatewayProcess).list()],
-    ["findGatewayProcs", () => gp.findGatewayProcesses("/proc", process.env)],
-    ["openFiles(gw)", () => pp.openFiles("/proc", gw)],
-    ["tcpListeners", async () => po.readTcpListeners("/proc")],
+  const gateway = (await findGatewayProcesses("/proc", process.env)).processes[0]?.pid ?? 0;
+  console.log("gateway pid", gateway, "descriptors", (await openFiles("/proc", gateway)).length);
+  // The host readings the steps share, each alone.
+  const readings: [string, () => Promise<unknown>][] = [
+    ["scan (fresh)", () => new ProcessScan("/proc", isGatewayProcess).list()],
+    ["findGatewayProcs", () => findGatewayProcesses("/proc", process.env)],
+    ["openFiles(gw)", () => openFiles("/proc", gateway)],
+    ["tcpListeners", async () => readTcpListeners("/proc")],
     ["readings.config", () => new JobReadings(ctx).config()],
     ["readings.facts", () => new JobReadings(ctx).gatewayFacts()],
     ["readings.secrets", () => new JobReadings(ctx).knownSecrets()],
   ];
-  for (const [name, fn] of parts) {
-    if (only && !only.split(",").includes(name)) continue;
-    for (let i = 0; i < 3; i++) await fn();
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < N; i++) {
-      await fn();
-      await new Promise((r) => setTimeout(r, Number(process.env.GAP ?? 50)));
-    }
-    const c = process.cpuUsage(c0);
+  // The quick probe's steps: none (the job's own readings), each alone, all together.
+  const all = [...quickProbeSteps(QUICK_PROBE_DEADLINE_MS), ...WATCH_STORAGE_STEPS] as StepRequest[];
+  const jobs: [string, StepRequest[]][] = [
+    ["(no step)", []],
+    ...all.map((s): [string, StepRequest[]] => [s.step, [s]]),
+    ["all", all],
+  ];
+  const rows: [string, () => Promise<string>][] = [
+    ...readings.map(([name, read]): [string, () => Promise<string>] => [
+      name,
+      async () => {
+        await read();
+        return "";
+      },
+    ]),
+    ...jobs.map(([name, steps]): [string, () => Promise<string>] => [
+      name,
+      async () => (await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS })).map((r) => r.status).join(","),
+    ]),
+  ];
+  for (const [name, run] of rows) {
+    if (ONLY && !ONLY.includes(name)) continue;
+    const cpu = await cpuPerCall(run);
     console.log(
-      `${name.padEnd(16)} ${((c.user + c.system) / 1000 / N).toFixed(2)} ms (user ${(c.user / 1000 / N).toFixed(2)}, sys ${(c.system / 1000 / N).toFixed(2)})`,
-    );
-  }
-  for (const [name, steps] of sets) {
-    if (only && !only.split(",").includes(name)) continue;
-    for (let i = 0; i < 3; i++) await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS });
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < N; i++) {
-      await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS });
-      await new Promise((r) => setTimeout(r, Number(process.env.GAP ?? 50)));
-    }
-    const c = process.cpuUsage(c0);
-    const r = await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS });
-    console.log(
-      `${name.padEnd(16)} ${((c.user + c.system) / 1000 / N).toFixed(1)} ms/job (user ${(c.user / 1000 / N).toFixed(1)}, sys ${(c.system / 1000 / N).toFixed(1)}) ${r.map((x) => x.status).join(",")}`,
+      `${name.padEnd(16)} ${cpu.ms.toFixed(1)} ms (user ${cpu.userMs.toFixed(1)}, sys ${cpu.sysMs.toFixed(1)}) ${cpu.last}`,
     );
   }
 } else {

@@ -332,6 +332,7 @@ if (only.has("watch")) {
   const phases = await benchAgentWatch({
     phases: [
       { intervalS: 1, seconds: 60 },
+      { intervalS: 0, seconds: 120 },
       { intervalS: 30, seconds },
     ],
     log,
@@ -343,6 +344,11 @@ if (only.has("watch")) {
     status.push(await benchStatusFromWatch({ hosts, runs: 5 }));
   }
   const fast = phases[0] as (typeof phases)[number];
+  const idle = phases.find((p) => p.intervalS === 0);
+  const watching = phases.filter((p) => p.intervalS > 0);
+  // What the watch itself costs: the phase's CPU less what the same agent spends not watching.
+  const netPerProbe = (p: (typeof phases)[number]) =>
+    idle ? (p.cpuMsPerMinute - idle.cpuMsPerMinute) / (p.probes / (p.seconds / 60)) : Number.NaN;
   // A steady host at the default 30 s interval: one state when it connects, the digest confirming
   // it, then a digest every 10 min (6 an hour); each change costs one state and one digest.
   const digestBytes = Math.max(...phases.map((p) => p.digestBytes));
@@ -360,12 +366,19 @@ if (only.has("watch")) {
       "",
       `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the process's user + system time over the phase, divided by the probes the agent completed (its probe number, which every frame carries: the bench's digest period is 1 s, so every probe sends a state or a digest); at 1 s (30× the default) it is mostly the quick probe's own cost, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
       "",
-      "| interval | phase | probes | states / digests sent | RSS max / median | CPU per probe | CPU, measured | CPU at 30 s |",
-      "|---|---|---|---|---|---|---|---|",
-      ...phases.map(
+      "| interval | phase | probes | states / digests sent | RSS max / median | CPU per probe | of it, the watch's own | CPU per minute | CPU, measured | CPU at 30 s |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...watching.map(
         (p) =>
-          `| ${p.intervalS} s | ${p.seconds} s | ${p.probes} | ${p.states} / ${p.digests} | ${round(p.rssMaxMb, 1)} MB / ${round(p.rssMedianMb, 1)} MB | ${round(p.cpuMsPerProbe, 1)} ms | ${round(p.cpuPct, 3)} % | ${round((p.cpuMsPerProbe / 30_000) * 100, 3)} % |`,
+          `| ${p.intervalS} s | ${p.seconds} s | ${p.probes} | ${p.states} / ${p.digests} | ${round(p.rssMaxMb, 1)} MB / ${round(p.rssMedianMb, 1)} MB | ${round(p.cpuMsPerProbe, 1)} ms | ${idle ? `${round(netPerProbe(p), 1)} ms` : "–"} | ${round(p.cpuMsPerMinute, 0)} ms | ${round(p.cpuPct, 3)} % | ${round((p.cpuMsPerProbe / 30_000) * 100, 3)} % |`,
       ),
+      ...(idle
+        ? [
+            `| off | ${idle.seconds} s | – | – | ${round(idle.rssMaxMb, 1)} MB / ${round(idle.rssMedianMb, 1)} MB | – | – | ${round(idle.cpuMsPerMinute, 0)} ms | ${round(idle.cpuPct, 3)} % | – |`,
+          ]
+        : []),
+      "",
+      "The watch off (`CLAWOPS_WATCH_INTERVAL_S=0`): the same agent connected and idle, its heartbeats (the bench's hub asks for one a minute; a control plane's default is 15 s) and the doctor cache's key check once a minute. \"Of it, the watch's own\": the phase's CPU per minute less the idle agent's, per probe.",
       "",
       `Fields that differed between two states of the steady gateway: ${[...new Set(phases.flatMap((p) => p.changedPaths))].join(", ") || "none"}.`,
       "",

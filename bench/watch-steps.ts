@@ -9,8 +9,13 @@
  *   N=20 GAP=1000 ONLY="(no step),all" EXTRA="--cpu-prof --cpu-prof-dir=/tmp/prof" npx node bench/watch-steps.ts
  *   WRAP="strace -f -c -o /tmp/strace.txt" ONLY=all npx node bench/watch-steps.ts
  *
+ *   VARIANTS="|--sparkplug|--max-semi-space-size=2" ROUNDS=3 ONLY=all GAP=1000 npx node bench/watch-steps.ts
+ *
  * N runs per row (30), GAP ms between runs (50; the watch's 1 s lets V8 collect between probes),
- * ONLY the rows named, EXTRA more Node flags, WRAP a command the child runs under.
+ * ONLY the rows named, EXTRA more Node flags, WRAP a command the child runs under. VARIANTS: sets
+ * of further flags separated by `|` (an empty set: the agent's flags alone), each run in its own
+ * child against the same gateway, interleaved ROUNDS times (1), each row with the child's peak
+ * resident memory.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -78,8 +83,9 @@ if (process.argv[2] === "--child") {
   for (const [name, run] of rows) {
     if (ONLY && !ONLY.includes(name)) continue;
     const cpu = await cpuPerCall(run);
+    const peakMb = process.resourceUsage().maxRSS / 1024;
     console.log(
-      `${name.padEnd(16)} ${cpu.ms.toFixed(1)} ms (user ${cpu.userMs.toFixed(1)}, sys ${cpu.sysMs.toFixed(1)}) ${cpu.last}`,
+      `${(process.env.VARIANT ?? "").padEnd(28)} ${name.padEnd(16)} ${cpu.ms.toFixed(1)} ms (user ${cpu.userMs.toFixed(1)}, sys ${cpu.sysMs.toFixed(1)}) peak ${peakMb.toFixed(1)} MB ${cpu.last}`,
     );
   }
 } else {
@@ -87,9 +93,8 @@ if (process.argv[2] === "--child") {
   const { ensureOpenclaw } = await import("../test/support/gateway/install.ts");
   const install = await ensureOpenclaw();
   const gw = await RealGateway.create(install);
-  try {
-    await gw.start();
-    await new Promise<void>((resolve) => {
+  const runChild = (variant: string) =>
+    new Promise<void>((resolve) => {
       const wrap = process.env.WRAP ? process.env.WRAP.split(" ") : [];
       const c = spawn(
         wrap[0] ?? process.execPath,
@@ -97,17 +102,30 @@ if (process.argv[2] === "--child") {
           ...wrap.slice(1),
           ...(wrap.length ? [process.execPath] : []),
           ...AGENT_NODE_FLAGS,
-          ...(process.env.EXTRA ?? "").split(" ").filter(Boolean),
+          ...`${process.env.EXTRA ?? ""} ${variant}`.split(" ").filter(Boolean),
           fileURLToPath(import.meta.url),
           "--child",
         ],
         {
-          env: { ...process.env, ...gw.processEnv(), ...AGENT_SERVICE_ENV, CLAWOPS_OPENCLAW_BIN: install.openclawBin },
+          env: {
+            ...process.env,
+            ...gw.processEnv(),
+            ...AGENT_SERVICE_ENV,
+            CLAWOPS_OPENCLAW_BIN: install.openclawBin,
+            VARIANT: variant || "(agent flags)",
+          },
           stdio: "inherit",
         },
       );
       c.on("exit", () => resolve());
     });
+  try {
+    await gw.start();
+    const variants = process.env.VARIANTS?.split("|") ?? [""];
+    const rounds = Number(process.env.ROUNDS ?? 1);
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of variants) await runChild(variant);
+    }
   } finally {
     await gw.stop().catch(() => {});
   }

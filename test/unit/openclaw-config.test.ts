@@ -125,3 +125,28 @@ describe("config step", () => {
     expect(blocked.workspace).toMatchObject({ exists: false, isDirectory: false, error: "ENOTDIR" });
   });
 });
+
+describe("JobReadings and openclaw.json", () => {
+  it("reads the file once per job: its config and its channel credentials come from the same version", async () => {
+    const state = join(dir, "one-read");
+    await mkdir(state, { recursive: true });
+    const path = join(state, "openclaw.json");
+    const write = (token: string, botToken: string) =>
+      writeFile(
+        path,
+        JSON.stringify({ gateway: { auth: { mode: "token", token } }, channels: { telegram: { botToken } } }),
+      );
+    await write("gateway-token-first-111", "111111:bot-token-first-aaaaaaaa");
+    const ctx = resolveProbeContext({ HOME: dir, OPENCLAW_STATE_DIR: state });
+    const job = new JobReadings(ctx);
+    expect((await job.config()).token).toBe("gateway-token-first-111");
+    // Rewritten while the job runs: the job goes on with the version it read.
+    await write("gateway-token-second-222", "222222:bot-token-second-bbbbbbb");
+    expect((await job.channelSecrets()).map((c) => c.value)).toEqual(["111111:bot-token-first-aaaaaaaa"]);
+    expect(await job.basicSecrets()).toContain("gateway-token-first-111");
+    // The next job reads the file again.
+    const next = new JobReadings(ctx);
+    expect((await next.channelSecrets()).map((c) => c.value)).toEqual(["222222:bot-token-second-bbbbbbb"]);
+    expect((await next.config()).token).toBe("gateway-token-second-222");
+  });
+});

@@ -3,7 +3,7 @@ import type { ChannelCredential } from "../../contract/catalog.ts";
 import { readFile } from "../fs-async.ts";
 import { parseConfigText } from "./config-text.ts";
 import { tokenFingerprint } from "./fingerprint.ts";
-import { resolveSecretString } from "./openclaw-config.ts";
+import { type ConfigTextReader, readConfigText, resolveSecretString } from "./openclaw-config.ts";
 
 /**
  * The chat credentials a gateway's config names (issue 30): fingerprinted for the fleet (two
@@ -30,10 +30,11 @@ export function fingerprintedCredentials(secrets: readonly ChannelSecret[]): Cha
 export async function readChannelSecrets(
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
+  readText: ConfigTextReader = readConfigText,
 ): Promise<ChannelSecret[]> {
   let text: string;
   try {
-    text = await readFile(configPath, "utf8");
+    text = await readText(configPath);
   } catch {
     return [];
   }

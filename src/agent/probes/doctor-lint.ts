@@ -6,6 +6,7 @@ import { ProbeError } from "./errors.ts";
 import { execCommand } from "./exec.ts";
 import { parseJsonOutput } from "./gateway-status.ts";
 import { JobReadings } from "./job-readings.ts";
+import { readOpenclawConfig } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";
 import { redactText } from "./redact.ts";
 
@@ -76,7 +77,9 @@ export function startDoctorCacheRefresher(
       onError(err);
     }
   };
-  const stop = startDoctorRefresher(ctx, () => new JobReadings(ctx).config(), runDoctorInBackground, {
+  // The key needs the file alone (its workspace), not a job's reading of it (which also finds the
+  // port its running gateway holds: a scan of every process and the socket tables, once a minute).
+  const stop = startDoctorRefresher(ctx, () => readOpenclawConfig(ctx.configPath, ctx.env), runDoctorInBackground, {
     onError,
     ...(afterRun ? { afterRun } : {}),
   });

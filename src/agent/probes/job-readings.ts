@@ -5,7 +5,13 @@ import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from
 import { findPortOwners, type PortOwners, readTcpListeners } from "./host/port-owners.ts";
 import type { TcpSocket } from "./host/proc-net-tcp.ts";
 import { hasExited, openFiles } from "./host/proc-processes.ts";
-import { type ConfigReading, effectivePort, readOpenclawConfig } from "./openclaw-config.ts";
+import {
+  type ConfigReading,
+  type ConfigTextReader,
+  effectivePort,
+  readConfigText,
+  readOpenclawConfig,
+} from "./openclaw-config.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
 
 /** Whether a gateway-titled process serves this host's config, and whether it serves at all (`undefined`: procfs cannot say). */
@@ -20,6 +26,7 @@ export type GatewayFact = { servesThisConfig: boolean; serving: boolean | undefi
 export class JobReadings {
   private readonly ctx: ProbeContext;
   private configP: Promise<ConfigReading> | undefined;
+  private configTextP: Promise<string> | undefined;
   private processesP: Promise<GatewayProcesses> | undefined;
   private ownersP: Promise<PortOwners> | undefined;
   private tokensP: Promise<TokenReading[]> | undefined;
@@ -36,7 +43,7 @@ export class JobReadings {
 
   config(): Promise<ConfigReading> {
     this.configP ??= (async () => {
-      const config = await readOpenclawConfig(this.ctx.configPath, this.ctx.env);
+      const config = await readOpenclawConfig(this.ctx.configPath, this.ctx.env, this.configText);
       if (!config.exists) return config;
       const running = await this.runningPort().catch(() => undefined);
       if (!config.parseError && !config.readError) {
@@ -54,6 +61,16 @@ export class JobReadings {
     })();
     return this.configP;
   }
+
+  /**
+   * openclaw.json's text, read once per job: the config reading and the channel credentials
+   * (for redaction) both read it, and see the same version of it. The config's own path only.
+   */
+  private readonly configText: ConfigTextReader = (path) => {
+    if (path !== this.ctx.configPath) return readConfigText(path);
+    this.configTextP ??= readConfigText(path);
+    return this.configTextP;
+  };
 
   /**
    * The port this config's running gateway holds, for when the file cannot be read: the gateway
@@ -209,7 +226,7 @@ export class JobReadings {
 
   /** The chat credentials the config names (values: for redaction and fingerprints only), read once per job. */
   channelSecrets(): Promise<ChannelSecret[]> {
-    this.channelSecretsP ??= readChannelSecrets(this.ctx.configPath, this.ctx.env).catch(() => []);
+    this.channelSecretsP ??= readChannelSecrets(this.ctx.configPath, this.ctx.env, this.configText).catch(() => []);
     return this.channelSecretsP;
   }
 

@@ -61,13 +61,19 @@ const EMPTY = {
   modelRefs: [],
 } as const;
 
+/** Reads a config file's text; a job passes one that reads the file once for every reader (JobReadings). */
+export type ConfigTextReader = (path: string) => Promise<string>;
+
+export const readConfigText: ConfigTextReader = (path) => readFile(path, "utf8");
+
 export async function readOpenclawConfig(
   path: string,
   env: Readonly<Record<string, string | undefined>>,
+  readText: ConfigTextReader = readConfigText,
 ): Promise<ConfigReading> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readText(path);
   } catch (err) {
     const exists = errnoCode(err) !== "ENOENT";
     return { path, exists, ...(exists ? { readError: errorMessage(err) } : {}), ...EMPTY };

@@ -360,11 +360,11 @@ if (only.has("watch")) {
     [
       `Measured ${new Date().toISOString()} on ${machine}.`,
       "",
-      "Reproduce: `npm run bench -- --only watch [--runs SECONDS]` (the 30 s phase, default 150 s; ≈5 min in all).",
+      "Reproduce: `npm run bench -- --only watch [--runs SECONDS]` (the 30 s phase, default 150 s; with the 1 s phase, the agent with the watch off for 120 s and 20 s of start-up each, ≈7 min in all).",
       "",
       "### The agent while watching",
       "",
-      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the process's user + system time over the phase, divided by the probes the agent completed (its probe number, which every frame carries: the bench's digest period is 1 s, so every probe sends a state or a digest); at 1 s (30× the default) it is mostly the quick probe's own cost, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
+      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the time the scheduler ran the agent's threads over the phase (\`/proc/<pid>/task/*/schedstat\`, in ns; the process's \`stat\` counts 10 ms ticks), divided by the probes the agent completed (its probe number, which every frame carries: the bench's digest period is 1 s, so every probe sends a state or a digest); at 1 s (30× the default) it is mostly the quick probe's own cost, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
       "",
       "| interval | phase | probes | states / digests sent | RSS max / median | CPU per probe | of it, the watch's own | CPU per minute | CPU, measured | CPU at 30 s |",
       "|---|---|---|---|---|---|---|---|---|---|",

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -138,20 +138,27 @@ async function measurePhase(
   // Past start-up: connecting, the first probe, and the doctor cache's warm-up (kept in the
   // agent's folder after the first phase, so only the first phase runs `openclaw doctor`).
   await sleep(Math.max(3_000, START_UP_MS - (performance.now() - started)));
-  const ticks = () => {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return Number(f[11]) + Number(f[12]);
-  };
+  // The CPU time of each of the agent's threads (its main thread, libuv's pool, V8's workers: all
+  // live as long as the agent) in ns, from the scheduler: the process's `stat` counts 10 ms ticks,
+  // too coarse for an idle agent (one or two ticks in two minutes).
+  const cpuNs = () =>
+    readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => {
+      try {
+        return sum + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        return sum; // a thread that ended between the listing and the read
+      }
+    }, 0);
   const f0 = frames.length;
   const seq0 = frames.at(-1)?.seq ?? 0;
-  const c0 = ticks();
+  const c0 = cpuNs();
   const t0 = performance.now();
   const rss: number[] = [];
   for (let i = 0; i < phase.seconds; i++) {
     rss.push(vmRssKb(pid));
     await sleep(1_000);
   }
-  const cpuS = (ticks() - c0) / 100;
+  const cpuS = (cpuNs() - c0) / 1e9;
   const wallS = (performance.now() - t0) / 1000;
   const window = frames.slice(f0);
   // Probes run in the window: the agent's probe number, which every probe's frame carries here.

@@ -1,7 +1,8 @@
 /**
  * Where the watch's quick probe spends its CPU: each of its steps run alone, then all together
  * (as the watch runs them: one job, readings shared), N times, in a process with the agent's V8
- * flags, against a real gateway, from the sources; and the host readings the steps share, alone.
+ * flags, against a real gateway, from the sources; the host readings the steps share, alone; and
+ * what a job does with its results (redaction, validation, the watch's hash), on one job's.
  * A diagnostic for docs/benchmarks.md "The watch's CPU per probe", not a budget (that is
  * `npm run bench -- --only watch`, the built agent as the service runs it).
  *
@@ -18,6 +19,7 @@
  * resident memory.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV } from "../scripts/build-agent.ts";
 import { resolveProbeContext } from "../src/agent/probes/context.ts";
@@ -25,9 +27,12 @@ import { findGatewayProcesses } from "../src/agent/probes/host/gateway-processes
 import { readTcpListeners } from "../src/agent/probes/host/port-owners.ts";
 import { isGatewayProcess, openFiles, ProcessScan } from "../src/agent/probes/host/proc-processes.ts";
 import { JobReadings } from "../src/agent/probes/job-readings.ts";
+import { readOpenclawConfig } from "../src/agent/probes/openclaw-config.ts";
+import { redactDeep } from "../src/agent/probes/redact.ts";
+import { redactDeepWithRuleSet } from "../src/agent/probes/redact-rule-set.ts";
 import { runSteps } from "../src/agent/probes/run-steps.ts";
-import { type StepRequest, WATCH_STORAGE_STEPS } from "../src/contract/catalog.ts";
-import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps } from "../src/contract/watch.ts";
+import { type StepRequest, StepResult, WATCH_STORAGE_STEPS } from "../src/contract/catalog.ts";
+import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps, watchComparable } from "../src/contract/watch.ts";
 
 const N = Number(process.env.N ?? 30);
 const GAP_MS = Number(process.env.GAP ?? 50);
@@ -59,6 +64,7 @@ if (process.argv[2] === "--child") {
     ["readings.config", () => new JobReadings(ctx).config()],
     ["readings.facts", () => new JobReadings(ctx).gatewayFacts()],
     ["readings.secrets", () => new JobReadings(ctx).knownSecrets()],
+    ["config file", () => readOpenclawConfig(ctx.configPath, ctx.env)],
   ];
   // The quick probe's steps: none (the job's own readings), each alone, all together.
   const all = [...quickProbeSteps(QUICK_PROBE_DEADLINE_MS), ...WATCH_STORAGE_STEPS] as StepRequest[];
@@ -67,8 +73,18 @@ if (process.argv[2] === "--child") {
     ...all.map((s): [string, StepRequest[]] => [s.step, [s]]),
     ["all", all],
   ];
+  // What a job does with its results once the steps are done, on one job's results: redaction
+  // (the agent's patterns and known secrets, then secretlint's rules), validation, the watch's hash.
+  const results = await runSteps(ctx, all, { deadlineMs: QUICK_PROBE_DEADLINE_MS });
+  const secrets = await new JobReadings(ctx).knownSecrets();
+  const afterSteps: [string, () => Promise<unknown>][] = [
+    ["results: redact", async () => results.map((r) => redactDeep(r, secrets))],
+    ["results: rules", () => Promise.all(results.map((r) => redactDeepWithRuleSet(r)))],
+    ["results: validate", async () => results.map((r) => StepResult.safeParse(r))],
+    ["results: hash", async () => createHash("sha256").update(watchComparable(results)).digest("hex")],
+  ];
   const rows: [string, () => Promise<string>][] = [
-    ...readings.map(([name, read]): [string, () => Promise<string>] => [
+    ...[...readings, ...afterSteps].map(([name, read]): [string, () => Promise<string>] => [
       name,
       async () => {
         await read();

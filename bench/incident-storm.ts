@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -7,6 +7,7 @@ import type { Incident } from "../src/core/ports/incident-book.ts";
 import { alertmanagerWebhook } from "../test/support/alertmanager.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
+import { vmRssKb } from "./fleet.ts";
 
 /**
  * `npm run bench:storm [-- --alerts N --hosts 1,20,200 --after-s 60]`: an alert storm as an
@@ -34,10 +35,7 @@ const CONCURRENCY = 20;
 const TOKEN = "bench-storm-token";
 const CHANNEL = "C0STORM";
 
-const rssMb = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
-};
+const rssMb = (pid: number): number => vmRssKb(pid) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function payload(i: number, host: string): string {

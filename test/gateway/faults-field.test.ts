@@ -250,11 +250,13 @@ describe("field failures on the real gateway (issue 30, classes 10–18)", () =>
     );
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenClaw's ${VAR} config syntax, quoted as written
   it("classes 14 and 15: a ${VAR} the gateway lacks and a plugin entry it ignores, written while it runs (hot reload)", async () => {
     const offset = await logSize();
     await editConfig((config) => {
       const models = (config.models ?? {}) as Record<string, unknown>;
       const providers = (models.providers ?? {}) as Record<string, unknown>;
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenClaw's ${VAR} config syntax, quoted as written
       config.models = { ...models, providers: { ...providers, openai: { apiKey: "${CLAWOPS_FIELD_MISSING_KEY}" } } };
       const plugins = (config.plugins ?? {}) as Record<string, unknown>;
       const entries = (plugins.entries ?? {}) as Record<string, unknown>;

@@ -311,7 +311,7 @@ const ADF_MARKS = new Set(["code", "strong", "em", "link"]);
 export function checkAdf(doc: unknown, where: string): string[] {
   const problems: string[] = [];
   const root = doc as AdfNode & { version?: unknown };
-  if (!root || root.type !== "doc" || root.version !== 1) return [`jira: ${where} is not an ADF doc of version 1`];
+  if (root?.type !== "doc" || root.version !== 1) return [`jira: ${where} is not an ADF doc of version 1`];
   const walk = (node: AdfNode, path: string) => {
     if (node.type === "text") {
       if (typeof node.text !== "string" || node.text.length === 0) problems.push(`jira: ${path} text node is empty`);

@@ -325,6 +325,7 @@ describe("class 12: service definition drift", () => {
 });
 
 describe("class 14: secrets and environment under the supervisor", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenClaw's ${VAR} config syntax, quoted as written
   it("a ${VAR} the running gateway lacks but the agent's shell has, with the gateway's own warning (real config.get)", () => {
     const warnings = summarizeConfigWarnings(ok(json("config-get-warnings-env.real-gateway.json")));
     const d = healthyData();

@@ -143,11 +143,14 @@ describe("config keys and environment references", () => {
     expect(clobberedChanges("{not json", "{}").error).toMatch(/does not parse/);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenClaw's ${VAR} config syntax, quoted as written
   it("${VAR}, $VAR and SecretRefs with source env; not $${escaped}, not the env block itself", () => {
     const refs = envReferences({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenClaw's ${VAR} config syntax, quoted as written
       models: { providers: { openai: { apiKey: "${OPENAI_API_KEY}", baseUrl: "https://$${LITERAL}/v1" } } },
       channels: { telegram: { botToken: { source: "env", provider: "default", id: "TELEGRAM_BOT_TOKEN" } } },
       tools: { web: { apiKey: "$BRAVE_API_KEY" } },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: OpenClaw's ${VAR} config syntax, quoted as written
       env: { vars: { SET_HERE: "${NOT_A_REFERENCE}" } },
     });
     expect(refs).toEqual([

@@ -14,7 +14,9 @@ const REAPER_SCRIPT = [
   "groups=' '",
   "while IFS= read -r line; do",
   "  case $line in",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in a sh script, not a template
   '    +*) groups="$groups${line#+} " ;;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in a sh script, not a template
   '    -*) groups=$(printf %s "$groups" | sed "s/ ${line#-} / /") ;;',
   "  esac",
   "done",

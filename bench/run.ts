@@ -348,7 +348,7 @@ if (only.has("watch")) {
   const watching = phases.filter((p) => p.intervalS > 0);
   // What the watch itself costs: the phase's CPU less what the same agent spends not watching.
   const netPerProbe = (p: (typeof phases)[number]) =>
-    idle ? (p.cpuMsPerMinute - idle.cpuMsPerMinute) / (p.probes / (p.seconds / 60)) : Number.NaN;
+    idle ? p.cpuMsPerProbe - (idle.cpuMsPerMinute * p.wallS) / 60 / p.probes : Number.NaN;
   // A steady host at the default 30 s interval: one state when it connects, the digest confirming
   // it, then a digest every 10 min (6 an hour); each change costs one state and one digest.
   const digestBytes = Math.max(...phases.map((p) => p.digestBytes));

@@ -41,6 +41,8 @@ const START_UP_MS = 20_000;
 
 export interface AgentWatchBench {
   seconds: number;
+  /** The phase's measured span (its `seconds`, plus the reads between them). */
+  wallS: number;
   intervalS: number;
   probes: number;
   states: number;
@@ -169,6 +171,7 @@ async function measurePhase(
   const firstDigest = frames.find((f) => f.type === "watch.digest");
   const r: AgentWatchBench = {
     seconds: phase.seconds,
+    wallS,
     intervalS: phase.intervalS,
     probes,
     states,

@@ -364,13 +364,13 @@ if (only.has("watch")) {
       "",
       "### The agent while watching",
       "",
-      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the time the scheduler ran the agent's threads over the phase (\`/proc/<pid>/task/*/schedstat\`, in ns; the process's \`stat\` counts 10 ms ticks), divided by the probes the agent completed (its probe number, which every frame carries: the bench's digest period is 1 s, so every probe sends a state or a digest); at 1 s (30× the default) it is mostly the quick probe's own cost, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent).`,
+      `The bundle run as the service runs it (\`${AGENT_NODE_FLAGS.join(" ")}\`), watching a real, healthy OpenClaw gateway; a fresh agent process per interval (\`CLAWOPS_WATCH_INTERVAL_S\`). CPU is the time the scheduler ran the agent's threads over the phase (\`/proc/<pid>/task/*/schedstat\`, in ns; the process's \`stat\` counts 10 ms ticks), divided by the probes the agent completed (its probe number, which every frame carries: the bench's digest period is 1 s, so every probe sends a state or a digest); at 1 s (30× the default) it is mostly the quick probe's own cost, scaled to 30 s in the last column. "states" should be 0 on a steady gateway (only changes are sent). "Carried": the probes that carried the host readings of an earlier full read (docs/watch.md "What a probe reads"; the agent logs each probe at debug level); the others read the host in full (the first probe, every 5 min, and after any new process or thread on the host, this machine's other work included).`,
       "",
-      "| interval | phase | probes | states / digests sent | RSS max / median | CPU per probe | of it, the watch's own | CPU per minute | CPU, measured | CPU at 30 s |",
+      "| interval | phase | probes (carried) | states / digests sent | RSS max / median | CPU per probe | of it, the watch's own | CPU per minute | CPU, measured | CPU at 30 s |",
       "|---|---|---|---|---|---|---|---|---|---|",
       ...watching.map(
         (p) =>
-          `| ${p.intervalS} s | ${p.seconds} s | ${p.probes} | ${p.states} / ${p.digests} | ${round(p.rssMaxMb, 1)} MB / ${round(p.rssMedianMb, 1)} MB | ${round(p.cpuMsPerProbe, 1)} ms | ${idle ? `${round(netPerProbe(p), 1)} ms` : "–"} | ${round(p.cpuMsPerMinute, 0)} ms | ${round(p.cpuPct, 3)} % | ${round((p.cpuMsPerProbe / 30_000) * 100, 3)} % |`,
+          `| ${p.intervalS} s | ${p.seconds} s | ${p.probes} (${p.carried}) | ${p.states} / ${p.digests} | ${round(p.rssMaxMb, 1)} MB / ${round(p.rssMedianMb, 1)} MB | ${round(p.cpuMsPerProbe, 1)} ms | ${idle ? `${round(netPerProbe(p), 1)} ms` : "–"} | ${round(p.cpuMsPerMinute, 0)} ms | ${round(p.cpuPct, 3)} % | ${round((p.cpuMsPerProbe / 30_000) * 100, 3)} % |`,
       ),
       ...(idle
         ? [

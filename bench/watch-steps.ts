@@ -28,6 +28,7 @@ import { readTcpListeners } from "../src/agent/probes/host/port-owners.ts";
 import { isGatewayProcess, openFiles, ProcessScan } from "../src/agent/probes/host/proc-processes.ts";
 import { JobReadings } from "../src/agent/probes/job-readings.ts";
 import { readOpenclawConfig } from "../src/agent/probes/openclaw-config.ts";
+import { ReadingsCarry } from "../src/agent/probes/readings-carry.ts";
 import { redactDeep } from "../src/agent/probes/redact.ts";
 import { redactDeepWithRuleSet } from "../src/agent/probes/redact-rule-set.ts";
 import { runSteps } from "../src/agent/probes/run-steps.ts";
@@ -91,6 +92,15 @@ if (process.argv[2] === "--child") {
         return "";
       },
     ]),
+    // As the watch runs them: the host readings carried between jobs while its checks hold.
+    (() => {
+      const carry = new ReadingsCarry();
+      return [
+        "all carried",
+        async () =>
+          `${(await runSteps(ctx, all, { deadlineMs: QUICK_PROBE_DEADLINE_MS, carry })).map((r) => r.status).join(",")} (${carry.counts.carried} carried, ${carry.counts.full} full)`,
+      ] as [string, () => Promise<string>];
+    })(),
     ...jobs.map(([name, steps]): [string, () => Promise<string>] => [
       name,
       async () => (await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS })).map((r) => r.status).join(","),

@@ -45,6 +45,8 @@ export interface AgentWatchBench {
   wallS: number;
   intervalS: number;
   probes: number;
+  /** Probes in the phase that carried the host readings of an earlier full read (the agent's debug log). */
+  carried: number;
   states: number;
   digests: number;
   stateBytes: number;
@@ -108,7 +110,7 @@ export async function benchAgentWatch(opts: {
     const dir = await enrollAgent({ server: cp.url, host: "bench-watch", code, env: base, launch });
     for (const phase of opts.phases) {
       frames.length = 0;
-      const env = { ...base, CLAWOPS_WATCH_INTERVAL_S: String(phase.intervalS) };
+      const env = { ...base, CLAWOPS_WATCH_INTERVAL_S: String(phase.intervalS), LOG_LEVEL: "debug" };
       const agent = runAgent({ dir, env, launch });
       try {
         out.push(await measurePhase(agent, phase, frames, opts.log));
@@ -162,6 +164,16 @@ async function measurePhase(
   }
   const cpuS = (cpuNs() - c0) / 1e9;
   const wallS = (performance.now() - t0) / 1000;
+  // The agent logs each probe at debug level (LOG_LEVEL=debug here): whether it carried the host
+  // readings of an earlier probe or read them in full (src/agent/probes/readings-carry.ts).
+  const since = Date.now() - wallS * 1000;
+  const probeLines = agent
+    .log()
+    .split("\n")
+    .filter((l) => l.includes('"msg":"watch probe"'))
+    .map((l) => JSON.parse(l) as { t: string; hostReadings: string })
+    .filter((l) => Date.parse(l.t) >= since);
+  const carried = probeLines.filter((l) => l.hostReadings === "carried").length;
   const window = frames.slice(f0);
   // Probes run in the window: the agent's probe number, which every probe's frame carries here.
   const lastSeq = frames.at(-1)?.seq ?? seq0;
@@ -174,6 +186,7 @@ async function measurePhase(
     wallS,
     intervalS: phase.intervalS,
     probes,
+    carried,
     states,
     digests: window.length - states,
     stateBytes: allStates[0] ? JSON.stringify(allStates[0]).length : 0,
@@ -186,7 +199,7 @@ async function measurePhase(
     changedPaths: allStates.length >= 2 ? changedPaths(allStates[0]?.results, allStates[1]?.results) : [],
   };
   log(
-    `watch: agent at ${phase.intervalS || "off"} s: ${r.probes} probes, ${r.cpuMsPerMinute.toFixed(1)} ms CPU/min, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe, ${r.cpuPct.toFixed(3)} % CPU; changed: ${r.changedPaths.join(", ") || "none"}`,
+    `watch: agent at ${phase.intervalS || "off"} s: ${r.probes} probes (${r.carried} carried the host readings), ${r.cpuMsPerMinute.toFixed(1)} ms CPU/min, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe, ${r.cpuPct.toFixed(3)} % CPU; changed: ${r.changedPaths.join(", ") || "none"}`,
   );
   return r;
 }

@@ -15,6 +15,7 @@ import { type AgentIdentity, signHello } from "./identity.ts";
 import { Liveness } from "./liveness.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
+import type { ReadingsCarry } from "./probes/readings-carry.ts";
 import { AgentWatch } from "./watch.ts";
 
 /**
@@ -51,7 +52,8 @@ export function silenceBudgetMs(heartbeatMs: number): number {
 }
 
 export interface JobRunner {
-  run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]>;
+  /** `carry`: the watch's host readings between its probes (readings-carry.ts). */
+  run(job: JobRunFrame, onResult: (r: StepResult) => void, opts?: { carry?: ReadingsCarry }): Promise<StepResult[]>;
 }
 
 export interface AgentConnectionOptions {

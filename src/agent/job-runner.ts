@@ -2,6 +2,7 @@ import type { JobRunFrame } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import type { JobRunner } from "./connection.ts";
 import { resolveProbeContext } from "./probes/context.ts";
+import type { ReadingsCarry } from "./probes/readings-carry.ts";
 import { runSteps } from "./probes/run-steps.ts";
 import { AGENT_VERSION } from "./version.ts";
 
@@ -24,7 +25,7 @@ export function createJobRunner(
     if (r.step === "versions" && r.data?.openclaw) gatewayVersion = r.data.openclaw;
     if (r.step === "gateway.ws" && r.data?.server?.version) gatewayVersion = r.data.server.version;
   };
-  const run = async (job: JobRunFrame, onResult: (r: StepResult) => void) => {
+  const run = async (job: JobRunFrame, onResult: (r: StepResult) => void, runOpts: { carry?: ReadingsCarry } = {}) => {
     const ctx = resolveProbeContext(env, {
       agentVersion: AGENT_VERSION,
       ...(agentDir ? { agentDir } : {}),
@@ -32,6 +33,7 @@ export function createJobRunner(
     });
     const results = await runSteps(ctx, job.steps, {
       deadlineMs: job.deadlineMs,
+      ...(runOpts.carry ? { carry: runOpts.carry } : {}),
       onResult: (r) => {
         remember(r);
         onResult(r);

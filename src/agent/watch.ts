@@ -4,13 +4,16 @@ import { type StepResult, WATCH_STORAGE_STEPS } from "../contract/catalog.ts";
 import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps, WATCH_DIGEST_MS, watchComparable } from "../contract/watch.ts";
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
+import { ReadingsCarry } from "./probes/readings-carry.ts";
 
 /** Env var: this host's watch interval in seconds (overrides the control plane's; 0 turns the watch off). */
 export const WATCH_INTERVAL_ENV = "CLAWOPS_WATCH_INTERVAL_S";
 
 export interface AgentWatchOptions {
   /** Runs catalog steps (the connection's job runner). */
-  runner: { run(job: JobRunFrame, onResult: (r: StepResult) => void): Promise<StepResult[]> };
+  runner: {
+    run(job: JobRunFrame, onResult: (r: StepResult) => void, opts?: { carry?: ReadingsCarry }): Promise<StepResult[]>;
+  };
   logger: AgentLogger;
   /** Sends a frame on the current connection; false when there is none. */
   send: (frame: AgentFrame) => boolean;
@@ -37,6 +40,8 @@ export class AgentWatch {
   private running = false;
   private released = false;
   private generation = 0;
+  /** The host readings carried between probes while the host stays as it was (readings-carry.ts). */
+  readonly carry = new ReadingsCarry();
 
   private readonly opts: AgentWatchOptions;
 
@@ -82,6 +87,7 @@ export class AgentWatch {
     this.running = true;
     try {
       const seq = ++this.seq;
+      const carriedBefore = this.carry.counts.carried;
       const results = await this.opts.runner.run(
         {
           type: "job.run",
@@ -90,7 +96,13 @@ export class AgentWatch {
           deadlineMs: QUICK_PROBE_DEADLINE_MS,
         },
         () => {},
+        { carry: this.carry },
       );
+      // Whether this probe carried the host readings or read them in full: what its CPU depends on.
+      this.opts.logger.debug?.("watch probe", {
+        seq,
+        hostReadings: this.carry.counts.carried > carriedBefore ? "carried" : "full",
+      });
       if (gen !== this.generation) return;
       const at = Date.now();
       const hash = createHash("sha256").update(watchComparable(results)).digest("hex").slice(0, 32);

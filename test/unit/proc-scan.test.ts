@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,7 +88,14 @@ describe("the process scan", () => {
     for (const p of scanned) {
       const full = await readProcess(proc, p.pid);
       const gateway = full !== undefined && isGatewayProcess(full);
-      expect(p).toEqual(gateway ? full : { ...full, cmdline: undefined, argv: [], uid: undefined });
+      // And each one's start time from its `stat`, which names the process with its pid (readings-carry.ts).
+      // (a process without a readable `stat` is read as readProcess reads it, without one).
+      const startTime = existsSync(join(proc, String(p.pid), "stat"))
+        ? { startTime: expect.stringMatching(/^\d+$/) }
+        : {};
+      expect(p).toEqual(
+        gateway ? { ...full, ...startTime } : { ...full, cmdline: undefined, argv: [], uid: undefined, ...startTime },
+      );
     }
     expect(scanned.find((p) => p.pid === 100)?.uid).toBe(1001);
     expect(scanned.find((p) => p.pid === 200)).toMatchObject({ argv: ["openclaw-gateway"], uid: 1002 });

@@ -4,7 +4,7 @@ import { envConfigIdentity, type GatewayIdentity, gatewayIdentity, lockServesCon
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
 import { findPortOwners, type PortOwners, readTcpListeners } from "./host/port-owners.ts";
 import type { TcpSocket } from "./host/proc-net-tcp.ts";
-import { hasExited, openFiles } from "./host/proc-processes.ts";
+import { hasExited, isStopped, type OpenFileEntry, openFileEntries } from "./host/proc-processes.ts";
 import {
   type ConfigReading,
   type ConfigTextReader,
@@ -13,6 +13,38 @@ import {
   readOpenclawConfig,
 } from "./openclaw-config.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
+
+/** What a full read found, in the form a carried probe uses it, and what the checks compare. */
+export type CarriedReadings = {
+  processes: GatewayProcesses;
+  identities: ReadonlyMap<number, GatewayIdentity>;
+  listeners: TcpSocket[];
+  owners: PortOwners;
+  ownersPort: number;
+};
+
+export type KeptReadings = CarriedReadings & {
+  /** The probe context it was read for: procfs root, config, state dir. */
+  context: string;
+  lastPid: string;
+  configText: string;
+  /** pid → `processKey`: each gateway and worker. */
+  keys: ReadonlyMap<number, string>;
+  /** The gateways' listening sockets and lock files, by descriptor. */
+  links: readonly { pid: number; fd: string; link: string }[];
+  at: number;
+};
+
+export function carryContext(ctx: Pick<ProbeContext, "procRoot" | "configPath" | "stateDir">): string {
+  return `${ctx.procRoot}\0${ctx.configPath}\0${ctx.stateDir}`;
+}
+
+/**
+ * What a job's readings start from: the watch's carry (readings-carry.ts) gives openclaw.json's
+ * text it read already, and either the host readings it carried or the last pid it saw before
+ * this full read.
+ */
+export type ReadingsSeed = { configText?: Promise<string>; carried?: CarriedReadings; lastPid?: string };
 
 /** Whether a gateway-titled process serves this host's config, and whether it serves at all (`undefined`: procfs cannot say). */
 export type GatewayFact = { servesThisConfig: boolean; serving: boolean | undefined };
@@ -33,12 +65,29 @@ export class JobReadings {
   private channelSecretsP: Promise<ChannelSecret[]> | undefined;
   private identitiesP: Promise<Map<number, GatewayIdentity>> | undefined;
   private factsP: Promise<Map<number, GatewayFact>> | undefined;
+  private ownersPort: number | undefined;
+  private readonly fdEntries = new Map<number, Promise<OpenFileEntry[]>>();
   private readonly fdLinks = new Map<number, Promise<string[]>>();
   private tcpListenersRead = false;
   private tcpListenersValue: TcpSocket[] | undefined;
+  private readonly seed: ReadingsSeed;
 
-  constructor(ctx: ProbeContext) {
+  constructor(ctx: ProbeContext, seed: ReadingsSeed = {}) {
     this.ctx = ctx;
+    this.seed = seed;
+    if (seed.configText) this.configTextP = seed.configText;
+    const carried = seed.carried;
+    if (carried) {
+      this.processesP = Promise.resolve(carried.processes);
+      this.identitiesP = Promise.resolve(new Map(carried.identities));
+      this.tcpListenersRead = true;
+      this.tcpListenersValue = carried.listeners;
+    }
+  }
+
+  /** Whether this job's host readings were carried from an earlier probe (readings-carry.ts). */
+  get carried(): boolean {
+    return this.seed.carried !== undefined;
   }
 
   config(): Promise<ConfigReading> {
@@ -126,21 +175,101 @@ export class JobReadings {
   readonly openFilesOf = (pid: number): Promise<string[]> => {
     let links = this.fdLinks.get(pid);
     if (!links) {
-      links = openFiles(this.ctx.procRoot, pid);
+      links = this.openFileEntriesOf(pid).then((entries) => entries.map((e) => e.link));
       this.fdLinks.set(pid, links);
     }
     return links;
   };
 
+  private openFileEntriesOf(pid: number): Promise<OpenFileEntry[]> {
+    let entries = this.fdEntries.get(pid);
+    if (!entries) {
+      entries = openFileEntries(this.ctx.procRoot, pid);
+      this.fdEntries.set(pid, entries);
+    }
+    return entries;
+  }
+
   /** Who listens on the gateway port this host's config names. */
   portOwners(): Promise<PortOwners> {
-    this.ownersP ??= this.config().then((config) =>
-      findPortOwners(this.ctx.procRoot, effectivePort(this.ctx, config).port, this.ctx.env, {
-        listeners: this.tcpListeners(),
+    this.ownersP ??= this.config().then((config) => {
+      const { port } = effectivePort(this.ctx, config);
+      this.ownersPort = port;
+      const carried = this.seed.carried;
+      if (carried?.ownersPort === port) return carried.owners;
+      return findPortOwners(this.ctx.procRoot, port, this.ctx.env, {
+        // The carried listeners were checked for the carried port only: another is read fresh.
+        listeners: carried ? readTcpListeners(this.ctx.procRoot) : this.tcpListeners(),
         openFilesOf: this.openFilesOf,
-      }),
-    );
+      });
+    });
     return this.ownersP;
+  }
+
+  /**
+   * This job's host readings as the watch may carry them into its next probes (readings-carry.ts),
+   * or `undefined`: they were carried already, not all read, not read from procfs, or the host was
+   * not healthy (a gateway-titled process not serving, stopped or exited; the port free or held by
+   * something else than a gateway). Each gateway's listening sockets and lock files are kept by
+   * descriptor, for the checks.
+   */
+  async carryable(): Promise<Omit<KeptReadings, "at"> | undefined> {
+    const { lastPid } = this.seed;
+    if (
+      this.carried ||
+      lastPid === undefined ||
+      !this.processesP ||
+      !this.identitiesP ||
+      !this.ownersP ||
+      !this.configTextP ||
+      this.tcpListenersValue === undefined
+    )
+      return undefined;
+    const listeners = this.tcpListenersValue;
+    try {
+      const [processes, identities, owners, configText] = await Promise.all([
+        this.processesP,
+        this.identitiesP,
+        this.ownersP,
+        this.configTextP,
+      ]);
+      const ownersPort = this.ownersPort;
+      const keys = processes.keys;
+      if (processes.method !== "procfs" || owners.method !== "procfs" || !keys || ownersPort === undefined) return;
+      const gateways = new Set(processes.processes.map((g) => g.pid));
+      if (gateways.size === 0 || owners.owners.length === 0) return;
+      if (owners.owners.some((o) => o.pid === null || !gateways.has(o.pid))) return;
+      const listening = new Set(listeners.map((l) => l.inode));
+      const links: KeptReadings["links"][number][] = [];
+      for (const g of processes.processes) {
+        if (hasExited(g.state) || isStopped(g.state) || identities.get(g.pid)?.serving !== true) return;
+        if (![g.pid, ...g.workers.map((w) => w.pid)].every((pid) => keys.has(pid))) return;
+        const entries = await this.fdEntries.get(g.pid);
+        if (!entries) return;
+        for (const { fd, link } of entries) {
+          const socket = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+          if (
+            (socket !== undefined && listening.has(Number(socket))) ||
+            (link.startsWith("/") && link.endsWith(".lock"))
+          )
+            links.push({ pid: g.pid, fd, link });
+        }
+      }
+      return {
+        context: carryContext(this.ctx),
+        lastPid,
+        configText,
+        keys,
+        links,
+        processes,
+        identities,
+        listeners,
+        owners,
+        ownersPort,
+      };
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import type { ProbeContext } from "./context.ts";
 import { isProbeError, type ProbeErrorCode } from "./errors.ts";
 import { JobReadings } from "./job-readings.ts";
 import type { Probe, ProbeRun, ProbeTable } from "./probe.ts";
+import type { ReadingsCarry } from "./readings-carry.ts";
 import { redactDeep } from "./redact.ts";
 import { redactDeepWithRuleSet } from "./redact-rule-set.ts";
 
@@ -28,6 +29,11 @@ export type RunStepsOptions = {
   clock?: Clock;
   /** Probe implementations; tests swap in fakes. */
   probes?: Partial<ProbeTable>;
+  /**
+   * The watch's carry: the host readings of its last full read, used while its checks hold, and
+   * this job's kept when they were read in full (readings-carry.ts).
+   */
+  carry?: ReadingsCarry;
 };
 
 /** Where elapsed time comes from; tests pass a fake. */
@@ -57,7 +63,7 @@ export async function runSteps(
   const clock = options.clock ?? monotonic;
   const jobStart = clock.now();
   const jobDeadline = jobStart + options.deadlineMs;
-  const readings = new JobReadings(ctx);
+  const readings = options.carry ? await options.carry.readings(ctx) : new JobReadings(ctx);
   const secrets = withTimeout(readings.knownSecrets(), SECRETS_WAIT_MS, null).then(
     (all) => all ?? withTimeout(readings.basicSecrets(), SECRETS_WAIT_MS, readings.envSecrets()),
   );
@@ -86,6 +92,7 @@ export async function runSteps(
   };
 
   const results = await Promise.all(steps.map(runOne));
+  await options.carry?.keep(readings);
   for (const task of afterJob.splice(0)) {
     try {
       task();

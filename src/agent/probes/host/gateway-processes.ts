@@ -5,6 +5,7 @@ import {
   isGatewayProcess,
   ProcessScan,
   type ProcProcess,
+  processKey,
   readEnviron,
   userNames,
 } from "./proc-processes.ts";
@@ -33,7 +34,15 @@ export type GatewayProcess = {
   workers: { pid: number; env: Record<string, string> | undefined }[];
 };
 
-export type GatewayProcesses = { method: "procfs" | "ps"; processes: GatewayProcess[] };
+export type GatewayProcesses = {
+  method: "procfs" | "ps";
+  processes: GatewayProcess[];
+  /**
+   * Each gateway's and worker's `processKey` (start time and comm) as the scan read it; a process
+   * whose `stat` could not be read has none. What the watch's carried readings check each probe.
+   */
+  keys?: ReadonlyMap<number, string>;
+};
 
 export async function findGatewayProcesses(
   procRoot: string,
@@ -49,9 +58,12 @@ export async function findGatewayProcesses(
   const all = await scanOf(procRoot).list();
   const userOf = await userNames();
   const gateways = all.filter(isGatewayProcess);
+  const keys = new Map<number, string>();
   const processes = await Promise.all(
     gateways.map(async (g): Promise<GatewayProcess> => {
       const children = all.filter((p) => p.ppid === g.pid);
+      for (const { pid, startTime, comm } of [g, ...children])
+        if (startTime !== undefined) keys.set(pid, processKey({ startTime, comm }));
       return {
         ...describe(g, userOf),
         env: await readEnviron(procRoot, g.pid),
@@ -61,7 +73,7 @@ export async function findGatewayProcesses(
       };
     }),
   );
-  return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid) };
+  return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid), keys };
 }
 
 /** One scan per procfs root (the host's, or a test's fixture trees), so each remembers what it ruled out. */

@@ -21,6 +21,12 @@ export type ProcProcess = {
    * its pid but serves nobody.
    */
   state: string | undefined;
+  /**
+   * `stat`'s start time (field 22, clock ticks after boot), when the scan read `stat`: with the
+   * pid it names one process, as pids are reused. The watch's carried readings (readings-carry.ts)
+   * check it, with comm, to know a process is still the one they read.
+   */
+  startTime?: string;
 };
 
 /** The gateway sets its process title to this (GATEWAY-FACTS §2). */
@@ -117,8 +123,9 @@ export class ProcessScan {
       argv: [],
       uid: undefined,
       state: stat.state,
+      startTime: stat.startTime,
     };
-    const key = `${stat.startTime} ${stat.comm}`;
+    const key = processKey(stat);
     const known = this.ruledOut.get(pid);
     const now = this.now();
     if (!this.wanted(p) && known?.key === key && now - known.at < RECHECK_MS) {
@@ -136,6 +143,11 @@ export class ProcessScan {
   }
 }
 
+/** What says a pid is still the process read before: its start time and comm, from `stat` (`parseStat`). */
+export function processKey(stat: { startTime: string; comm: string | undefined }): string {
+  return `${stat.startTime} ${stat.comm}`;
+}
+
 /** How long a process ruled out by its command line stays ruled out while its comm and start time stay the same. */
 export const RECHECK_MS = 5 * 60_000;
 
@@ -148,7 +160,7 @@ function withoutCommandLine(p: ProcProcess): ProcProcess {
  * task's own fields without taking the process's memory-map lock, which `cmdline` and `environ`
  * wait on (a process stuck in a page fault can hold it for as long as it is stuck).
  */
-function readStatNow(path: string): string | undefined {
+export function readStatNow(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
   } catch {
@@ -217,6 +229,14 @@ export type OpenFilesOf = (pid: number) => Promise<string[]>;
  * round trip each, two or three times a quick probe.
  */
 export async function openFiles(procRoot: string, pid: number): Promise<string[]> {
+  return (await openFileEntries(procRoot, pid)).map((e) => e.link);
+}
+
+/** A descriptor of a process and what its /proc/<pid>/fd link names (`""` when unreadable). */
+export type OpenFileEntry = { fd: string; link: string };
+
+/** `openFiles` with each link's descriptor number, read the same way. */
+export async function openFileEntries(procRoot: string, pid: number): Promise<OpenFileEntry[]> {
   const fdDir = join(procRoot, String(pid), "fd");
   let fds: string[];
   try {
@@ -224,13 +244,16 @@ export async function openFiles(procRoot: string, pid: number): Promise<string[]
   } catch {
     return [];
   }
-  return fds.map((fd) => {
-    try {
-      return readlinkSync(join(fdDir, fd));
-    } catch {
-      return "";
-    }
-  });
+  return fds.map((fd) => ({ fd, link: readLinkNow(join(fdDir, fd)) ?? "" }));
+}
+
+/** A link's target read at once (a descriptor link: see `openFiles`), `undefined` when unreadable. */
+export function readLinkNow(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The socket inodes among a process's descriptor links (`socket:[12345]`, from `openFiles`). */

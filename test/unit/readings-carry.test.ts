@@ -94,7 +94,8 @@ async function probe(carry: ReadingsCarry): Promise<PortListenersData> {
     { procRoot: proc, serviceUnitDirs: [] },
   );
   const [result] = await runSteps(ctx, [{ step: "port.listeners", args: {} }], { deadlineMs: 5_000, carry });
-  if (result?.step !== "port.listeners" || result.status !== "ok" || !result.data) throw new Error(JSON.stringify(result));
+  if (result?.step !== "port.listeners" || result.status !== "ok" || !result.data)
+    throw new Error(JSON.stringify(result));
   return result.data;
 }
 

@@ -47,6 +47,8 @@ export interface AgentWatchBench {
   probes: number;
   /** Probes in the phase that carried the host readings of an earlier full read (the agent's debug log). */
   carried: number;
+  /** Probes that carried them after a scan of the processes (tasks had been created on the host). */
+  rescanned: number;
   states: number;
   digests: number;
   stateBytes: number;
@@ -174,6 +176,7 @@ async function measurePhase(
     .map((l) => JSON.parse(l) as { t: string; hostReadings: string })
     .filter((l) => Date.parse(l.t) >= since);
   const carried = probeLines.filter((l) => l.hostReadings === "carried").length;
+  const rescanned = probeLines.filter((l) => l.hostReadings === "rescanned").length;
   const window = frames.slice(f0);
   // Probes run in the window: the agent's probe number, which every probe's frame carries here.
   const lastSeq = frames.at(-1)?.seq ?? seq0;
@@ -187,6 +190,7 @@ async function measurePhase(
     intervalS: phase.intervalS,
     probes,
     carried,
+    rescanned,
     states,
     digests: window.length - states,
     stateBytes: allStates[0] ? JSON.stringify(allStates[0]).length : 0,
@@ -199,7 +203,7 @@ async function measurePhase(
     changedPaths: allStates.length >= 2 ? changedPaths(allStates[0]?.results, allStates[1]?.results) : [],
   };
   log(
-    `watch: agent at ${phase.intervalS || "off"} s: ${r.probes} probes (${r.carried} carried the host readings), ${r.cpuMsPerMinute.toFixed(1)} ms CPU/min, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe, ${r.cpuPct.toFixed(3)} % CPU; changed: ${r.changedPaths.join(", ") || "none"}`,
+    `watch: agent at ${phase.intervalS || "off"} s: ${r.probes} probes (host readings carried ${r.carried}, after a process scan ${r.rescanned}), ${r.cpuMsPerMinute.toFixed(1)} ms CPU/min, ${r.states} states + ${r.digests} digests, rss max ${r.rssMaxMb.toFixed(1)} MB, ${r.cpuMsPerProbe.toFixed(1)} ms CPU/probe, ${r.cpuPct.toFixed(3)} % CPU; changed: ${r.changedPaths.join(", ") || "none"}`,
   );
   return r;
 }

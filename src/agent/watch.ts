@@ -87,7 +87,6 @@ export class AgentWatch {
     this.running = true;
     try {
       const seq = ++this.seq;
-      const carriedBefore = this.carry.counts.carried;
       const results = await this.opts.runner.run(
         {
           type: "job.run",
@@ -98,11 +97,9 @@ export class AgentWatch {
         () => {},
         { carry: this.carry },
       );
-      // Whether this probe carried the host readings or read them in full: what its CPU depends on.
-      this.opts.logger.debug?.("watch probe", {
-        seq,
-        hostReadings: this.carry.counts.carried > carriedBefore ? "carried" : "full",
-      });
+      // Whether this probe carried the host readings (after a process scan or not) or read them
+      // in full: what its CPU depends on.
+      this.opts.logger.debug?.("watch probe", { seq, hostReadings: this.carry.last ?? "full" });
       if (gen !== this.generation) return;
       const at = Date.now();
       const hash = createHash("sha256").update(watchComparable(results)).digest("hex").slice(0, 32);

@@ -110,19 +110,46 @@ describe("the watch's carried host readings", () => {
     const carry = new ReadingsCarry(() => clock);
     const first = await probe(carry);
     expect(first).toMatchObject(healthy);
-    expect(carry.counts).toEqual({ carried: 0, full: 1 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 1 });
     for (let i = 0; i < 3; i++) expect(await probe(carry)).toEqual(first);
-    expect(carry.counts).toEqual({ carried: 3, full: 1 });
+    expect(carry.counts).toEqual({ carried: 3, rescanned: 0, full: 1 });
   });
 
-  it("a new task on the host (loadavg's last pid) ends the carry: a second gateway shows at once", async () => {
+  it("new tasks on the host (loadavg's last pid): a scan of the processes; a second gateway shows at once", async () => {
     const carry = new ReadingsCarry(() => clock);
-    await probe(carry);
+    const first = await probe(carry);
+    // Something else started (a cron job, a shell): the gateways and their children are the same.
+    await writeProcess({ pid: 150, ppid: 1, comm: "bash", argv: ["bash"] });
+    await bumpLastPid();
+    expect(await probe(carry)).toEqual(first);
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 1, full: 1 });
+    // The scan's last pid is kept: the next probe needs no scan.
+    expect(await probe(carry)).toEqual(first);
+    expect(carry.counts).toEqual({ carried: 1, rescanned: 1, full: 1 });
     await writeProcess({ pid: 200, ppid: 1, comm: "openclaw-gatewa" });
     await bumpLastPid();
     const data = await probe(carry);
     expect(data.gatewayProcesses.map((g) => g.pid)).toEqual([100, 200]);
-    expect(carry.counts).toEqual({ carried: 0, full: 2 });
+    expect(carry.counts).toEqual({ carried: 1, rescanned: 1, full: 2 });
+  });
+
+  it("a process that execs into a gateway (its pid and start time kept) is found by the scan its new threads bring", async () => {
+    const carry = new ReadingsCarry(() => clock);
+    await writeProcess({ pid: 150, ppid: 1, comm: "bash", argv: ["bash", "start.sh"] });
+    await probe(carry);
+    await writeProcess({ pid: 150, ppid: 1, comm: "openclaw-gatewa", argv: ["openclaw-gateway"] });
+    await bumpLastPid();
+    expect((await probe(carry)).gatewayProcesses.map((g) => g.pid)).toEqual([100, 150]);
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
+  });
+
+  it("a new child of the gateway (a worker, a tool it runs) is read in full", async () => {
+    const carry = new ReadingsCarry(() => clock);
+    await probe(carry);
+    await writeProcess({ pid: 102, ppid: 100, comm: "node", argv: ["node", "tool.js"] });
+    await bumpLastPid();
+    await probe(carry);
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
   });
 
   it("a gateway stopped, exited, or replaced in its pid is read in full, and says so", async () => {
@@ -133,13 +160,13 @@ describe("the watch's carried host readings", () => {
     // A stopped gateway is not a healthy host: nothing is kept, the next probe reads in full too.
     await writeProcess({ pid: 100, ppid: 1, comm: "openclaw-gatewa", state: "S" });
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 0, full: 3 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 3 });
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 1, full: 3 });
+    expect(carry.counts).toEqual({ carried: 1, rescanned: 0, full: 3 });
     // The same pid, another process (a new start time): read again.
     await writeProcess({ pid: 101, ppid: 100, comm: "node", startTime: 99_999, argv: ["node", "worker.js"] });
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 1, full: 4 });
+    expect(carry.counts).toEqual({ carried: 1, rescanned: 0, full: 4 });
   });
 
   it("a listener closed (its descriptor gone or reused) is read in full: the port shows free", async () => {
@@ -150,7 +177,7 @@ describe("the watch's carried host readings", () => {
     await writeFile(join(proc, "net", "tcp"), "  sl  local_address rem_address   st\n");
     const data = await probe(carry);
     expect(data.listeners).toEqual([]);
-    expect(carry.counts).toEqual({ carried: 0, full: 2 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
   });
 
   it("openclaw.json changed (a new token), or the full read is FULL_READ_MS old: read in full", async () => {
@@ -158,13 +185,13 @@ describe("the watch's carried host readings", () => {
     await probe(carry);
     await writeConfig("carry-token-bbbb");
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 0, full: 2 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
     clock += FULL_READ_MS - 1;
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 1, full: 2 });
+    expect(carry.counts).toEqual({ carried: 1, rescanned: 0, full: 2 });
     clock += 1;
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 1, full: 3 });
+    expect(carry.counts).toEqual({ carried: 1, rescanned: 0, full: 3 });
   });
 
   it("a host that is not healthy (the port free, or held by something else) is read in full every probe", async () => {
@@ -173,7 +200,7 @@ describe("the watch's carried host readings", () => {
     await writeFile(join(proc, "net", "tcp"), "  sl  local_address rem_address   st\n");
     await probe(carry);
     expect((await probe(carry)).listeners).toEqual([]);
-    expect(carry.counts).toEqual({ carried: 0, full: 2 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
     await writeFile(
       join(proc, "net", "tcp"),
       `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -184,7 +211,7 @@ describe("the watch's carried host readings", () => {
     await symlink("socket:[501]", join(proc, "300", "fd", "3"));
     await probe(carry);
     expect((await probe(carry)).listeners).toEqual([expect.objectContaining({ pid: 300, command: "python3" })]);
-    expect(carry.counts).toEqual({ carried: 0, full: 4 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 4 });
   });
 
   it("without procfs's loadavg (no way to see new tasks) nothing is carried", async () => {
@@ -192,6 +219,6 @@ describe("the watch's carried host readings", () => {
     await rm(join(proc, "loadavg"));
     await probe(carry);
     await probe(carry);
-    expect(carry.counts).toEqual({ carried: 0, full: 2 });
+    expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProbeContext } from "./context.ts";
+import { gatewayProcessKeys } from "./host/gateway-processes.ts";
 import { hasExited, isStopped, parseStat, processKey, readLinkNow, readStatNow } from "./host/proc-processes.ts";
 import { type CarriedReadings, carryContext, JobReadings, type KeptReadings } from "./job-readings.ts";
 import { readConfigText } from "./openclaw-config.ts";
@@ -19,10 +20,13 @@ import { readConfigText } from "./openclaw-config.ts";
  * config's port held by gateways alone. Any other state is read in full on every probe: it is
  * the state an incident is judged on.
  *
- * Before each probe, in well under a millisecond, the carry checks:
- * - `/proc/loadavg`'s last pid: no task (process or thread) has been created on the host since
- *   the full read. A new gateway, a second one, a worker, a process taking the port, and an
- *   `exec` into Node (which starts its threads) each create one.
+ * Before each probe the carry checks:
+ * - `/proc/loadavg`'s last pid: whether a task (process or thread) has been created on the host
+ *   since the full read. A new gateway, a second one, a worker, and an `exec` into Node (which
+ *   starts its threads) each create one. When one was, the processes are scanned (every `stat`,
+ *   3–4 ms, where the full read is 9–13): the gateway-titled processes and their children must be
+ *   the same ones, with the same start time and comm. A busy host (cron, logins, the gateway's own
+ *   tools) creates tasks all the time, most of them nothing to the gateway.
  * - every carried gateway and worker still has the `stat` start time and comm it was read with
  *   (gone, a reused pid, an `exec`); each one's state letter is taken fresh from that read, and a
  *   stopped or exited gateway ends the carry;
@@ -30,17 +34,23 @@ import { readConfigText } from "./openclaw-config.ts";
  * - openclaw.json is the same text (its port, its token);
  * - the full read is less than FULL_READ_MS old.
  *
- * What no check sees, and a full read finds within FULL_READ_MS: a process that was already
- * running at the full read and created no task since, which starts listening on the gateway's
- * port on another address (the gateway holds 127.0.0.1, it takes ::1). Everything else a probe
+ * What no check sees, and a full read finds within FULL_READ_MS: a process other than a gateway
+ * that starts listening on the gateway's port on another address (the gateway holds 127.0.0.1,
+ * it takes ::1 or the host's LAN address; the kernel refuses it the wildcard address and
+ * 127.0.0.1 while the gateway listens). Everything else a probe
  * reports is read fresh every probe: the token sources in files (`.env`, service units) and
  * openclaw.json, which redaction removes, the gateway's memory, its answers.
  */
 export class ReadingsCarry {
   private kept: KeptReadings | undefined;
   private readonly now: () => number;
-  /** Probes that carried the readings / that read the host in full (the watch bench reports them). */
-  readonly counts = { carried: 0, full: 0 };
+  /**
+   * Probes that carried the readings on the checks alone / after a process scan (tasks were
+   * created on the host, none of them a gateway's) / that read the host in full.
+   */
+  readonly counts = { carried: 0, rescanned: 0, full: 0 };
+  /** What the last probe did (the watch logs it). */
+  last: "carried" | "rescanned" | "full" | undefined;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -53,14 +63,15 @@ export class ReadingsCarry {
     configText.catch(() => undefined);
     const kept = this.kept;
     this.kept = undefined;
-    const carried =
-      kept && lastPid !== undefined ? await stillHolds(kept, ctx, lastPid, configText, this.now()) : false;
-    if (carried) {
-      this.kept = kept;
-      this.counts.carried++;
-      return new JobReadings(ctx, { configText, carried });
+    const held = kept && lastPid !== undefined ? await stillHolds(kept, ctx, lastPid, configText, this.now()) : false;
+    if (held) {
+      this.kept = held.kept;
+      this.counts[held.rescanned ? "rescanned" : "carried"]++;
+      this.last = held.rescanned ? "rescanned" : "carried";
+      return new JobReadings(ctx, { configText, carried: held.carried });
     }
     this.counts.full++;
+    this.last = "full";
     return new JobReadings(ctx, { configText, ...(lastPid !== undefined ? { lastPid } : {}) });
   }
 
@@ -91,8 +102,13 @@ async function stillHolds(
   lastPid: string,
   configText: Promise<string>,
   now: number,
-): Promise<CarriedReadings | false> {
-  if (kept.context !== carryContext(ctx) || kept.lastPid !== lastPid || now - kept.at >= FULL_READ_MS) return false;
+): Promise<{ carried: CarriedReadings; kept: KeptReadings; rescanned: boolean } | false> {
+  if (kept.context !== carryContext(ctx) || now - kept.at >= FULL_READ_MS) return false;
+  // Tasks were created since: a scan of every process's `stat` (no environment, no descriptor)
+  // says whether the gateways and their children are still the ones read, and nothing else
+  // became one (a new process, an `exec`).
+  const rescanned = kept.lastPid !== lastPid;
+  if (rescanned && !sameEntries(await gatewayProcessKeys(ctx.procRoot), kept.keys)) return false;
   const states = new Map<number, string>();
   for (const [pid, key] of kept.keys) {
     const stat = parseStat(readStatNow(join(ctx.procRoot, String(pid), "stat")));
@@ -106,12 +122,23 @@ async function stillHolds(
   if (processes.some((g) => hasExited(g.state) || isStopped(g.state))) return false;
   if ((await configText.catch(() => undefined)) !== kept.configText) return false;
   return {
-    processes: { ...kept.processes, processes },
-    identities: kept.identities,
-    listeners: kept.listeners,
-    owners: kept.owners,
-    ownersPort: kept.ownersPort,
+    carried: {
+      processes: { ...kept.processes, processes },
+      identities: kept.identities,
+      listeners: kept.listeners,
+      owners: kept.owners,
+      ownersPort: kept.ownersPort,
+    },
+    // The pid read before the scan: a task created during it is scanned for next time.
+    kept: rescanned ? { ...kept, lastPid } : kept,
+    rescanned,
   };
+}
+
+function sameEntries(a: ReadonlyMap<number, string> | undefined, b: ReadonlyMap<number, string>): boolean {
+  if (!a || a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }
 
 /**

@@ -76,6 +76,28 @@ export async function findGatewayProcesses(
   return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid), keys };
 }
 
+/**
+ * The `processKey` of every gateway-titled process and of each one's children as a scan reads
+ * them now: the `keys` `findGatewayProcesses` returns, without reading an environment or a
+ * user name. What the watch's carried readings compare when tasks were created on the host since
+ * their full read (readings-carry.ts). `undefined` without procfs, or for a process whose `stat`
+ * cannot be read.
+ */
+export async function gatewayProcessKeys(procRoot: string): Promise<Map<number, string> | undefined> {
+  const all = await scanOf(procRoot)
+    .list()
+    .catch(() => undefined);
+  if (!all) return undefined;
+  const keys = new Map<number, string>();
+  for (const g of all.filter(isGatewayProcess)) {
+    for (const { pid, startTime, comm } of [g, ...all.filter((p) => p.ppid === g.pid)]) {
+      if (startTime === undefined) return undefined;
+      keys.set(pid, processKey({ startTime, comm }));
+    }
+  }
+  return keys;
+}
+
 /** One scan per procfs root (the host's, or a test's fixture trees), so each remembers what it ruled out. */
 const scans = new Map<string, ProcessScan>();
 

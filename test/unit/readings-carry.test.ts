@@ -143,10 +143,10 @@ describe("the watch's carried host readings", () => {
     expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });
   });
 
-  it("a new child of the gateway (a worker, a tool it runs) is read in full", async () => {
+  it("a new child of the gateway (a new worker) is read in full", async () => {
     const carry = new ReadingsCarry(() => clock);
     await probe(carry);
-    await writeProcess({ pid: 102, ppid: 100, comm: "node", argv: ["node", "tool.js"] });
+    await writeProcess({ pid: 102, ppid: 100, comm: "node", argv: ["node", "worker-2.js"] });
     await bumpLastPid();
     await probe(carry);
     expect(carry.counts).toEqual({ carried: 0, rescanned: 0, full: 2 });

@@ -25,8 +25,9 @@ import { readConfigText } from "./openclaw-config.ts";
  *   since the full read. A new gateway, a second one, a worker, and an `exec` into Node (which
  *   starts its threads) each create one. When one was, the processes are scanned (every `stat`,
  *   3–4 ms, where the full read is 9–13): the gateway-titled processes and their children must be
- *   the same ones, with the same start time and comm. A busy host (cron, logins, the gateway's own
- *   tools) creates tasks all the time, most of them nothing to the gateway.
+ *   the same ones, with the same start time and comm. A busy host (cron, logins) creates tasks
+ *   all the time, most of them nothing to the gateway; a new child of the gateway (a worker) is
+ *   read in full.
  * - every carried gateway and worker still has the `stat` start time and comm it was read with
  *   (gone, a reused pid, an `exec`); each one's state letter is taken fresh from that read, and a
  *   stopped or exited gateway ends the carry;
@@ -36,9 +37,9 @@ import { readConfigText } from "./openclaw-config.ts";
  *
  * What no check sees, and a full read finds within FULL_READ_MS: a process other than a gateway
  * that starts listening on the gateway's port on another address (the gateway holds 127.0.0.1,
- * it takes ::1 or the host's LAN address; the kernel refuses it the wildcard address and
- * 127.0.0.1 while the gateway listens). Everything else a probe
- * reports is read fresh every probe: the token sources in files (`.env`, service units) and
+ * it takes ::1 or the host's LAN address; while the gateway listens the kernel refuses it
+ * 127.0.0.1 and the wildcard address, unless both sockets set SO_REUSEPORT). The rest a probe
+ * reports is read every probe: the token sources in files (`.env`, service units) and
  * openclaw.json, which redaction removes, the gateway's memory, its answers.
  */
 export class ReadingsCarry {

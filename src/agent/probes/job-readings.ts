@@ -243,7 +243,6 @@ export class JobReadings {
       const links: KeptReadings["links"][number][] = [];
       for (const g of processes.processes) {
         if (hasExited(g.state) || isStopped(g.state) || identities.get(g.pid)?.serving !== true) return;
-        if (![g.pid, ...g.workers.map((w) => w.pid)].every((pid) => keys.has(pid))) return;
         const entries = await this.fdEntries.get(g.pid);
         if (!entries) return;
         for (const { fd, link } of entries) {

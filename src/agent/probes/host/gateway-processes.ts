@@ -38,8 +38,8 @@ export type GatewayProcesses = {
   method: "procfs" | "ps";
   processes: GatewayProcess[];
   /**
-   * Each gateway's and worker's `processKey` (start time and comm) as the scan read it; a process
-   * whose `stat` could not be read has none. What the watch's carried readings check each probe.
+   * Each gateway's and worker's `processKey` (start time and comm) as the scan read it; none when
+   * one's `stat` could not be read. What the watch's carried readings check each probe.
    */
   keys?: ReadonlyMap<number, string>;
 };
@@ -58,12 +58,9 @@ export async function findGatewayProcesses(
   const all = await scanOf(procRoot).list();
   const userOf = await userNames();
   const gateways = all.filter(isGatewayProcess);
-  const keys = new Map<number, string>();
   const processes = await Promise.all(
     gateways.map(async (g): Promise<GatewayProcess> => {
       const children = all.filter((p) => p.ppid === g.pid);
-      for (const { pid, startTime, comm } of [g, ...children])
-        if (startTime !== undefined) keys.set(pid, processKey({ startTime, comm }));
       return {
         ...describe(g, userOf),
         env: await readEnviron(procRoot, g.pid),
@@ -73,7 +70,8 @@ export async function findGatewayProcesses(
       };
     }),
   );
-  return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid), keys };
+  const keys = keysOf(all);
+  return { method: "procfs", processes: processes.sort((a, b) => a.pid - b.pid), ...(keys ? { keys } : {}) };
 }
 
 /**
@@ -87,7 +85,11 @@ export async function gatewayProcessKeys(procRoot: string): Promise<Map<number, 
   const all = await scanOf(procRoot)
     .list()
     .catch(() => undefined);
-  if (!all) return undefined;
+  return all && keysOf(all);
+}
+
+/** The `processKey` of each gateway-titled process among `all` and of its children; `undefined` when one has no start time. */
+function keysOf(all: readonly ProcProcess[]): Map<number, string> | undefined {
   const keys = new Map<number, string>();
   for (const g of all.filter(isGatewayProcess)) {
     for (const { pid, startTime, comm } of [g, ...all.filter((p) => p.ppid === g.pid)]) {

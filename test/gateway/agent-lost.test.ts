@@ -11,6 +11,7 @@ import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts
 import { exitOf, killGroup, type Netns, openNetnsWithUplink, type Uplink } from "../support/netns.ts";
 import { bridgeIntoNetns } from "../support/netns-bridge.ts";
 import { createNetnsHostLab, type NetnsGatewayRun, spawnNetnsGateway, waitReady } from "../support/netns-gateway.ts";
+import { freePort } from "../support/ports.ts";
 import { waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 
@@ -160,7 +161,11 @@ beforeAll(async () => {
   ready.catch(() => {});
 
   slack = new SlackStandIn(BOT_TOKEN);
-  cp = await spawnControlPlane({ ...CP_ENV, SLACK_API_URL: await slack.start() }, { keepData: true });
+  // A port below the ephemeral range: the restart below binds it again.
+  cp = await spawnControlPlane(
+    { ...CP_ENV, SLACK_API_URL: await slack.start(), CLAWOPS_PORT: String(await freePort()) },
+    { keepData: true },
+  );
   dataDirs.push(cp.dataDir);
 
   const healthyEnv = { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin };

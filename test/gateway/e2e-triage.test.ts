@@ -71,7 +71,10 @@ async function hangPort(port: number): Promise<{ close(): Promise<void> }> {
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
   return {
     async close() {
       for (const s of sockets) s.destroy();

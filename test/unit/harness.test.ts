@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { collectingLogger, freePort, quietLogger, RecordingChat, testDeps, until } from "../support/harness.ts";
+import { ephemeralLow } from "../support/ports.ts";
 
 // The shared test harness (test/support/harness.ts) does what the tests that use it rely on.
 describe("test harness", () => {
@@ -12,8 +13,10 @@ describe("test harness", () => {
     );
   });
 
-  it("freePort gives a loopback port that can be bound", async () => {
+  it("freePort gives a loopback port that can be bound, below the ephemeral range (no outgoing connection can take it)", async () => {
     const port = await freePort();
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThan(ephemeralLow());
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

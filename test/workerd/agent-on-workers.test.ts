@@ -69,7 +69,10 @@ async function hangGateway(): Promise<void> {
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(gatewayPort, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(gatewayPort, "127.0.0.1", resolve);
+  });
   hungGateway = { server, sockets };
 }
 

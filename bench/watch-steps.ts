@@ -153,6 +153,6 @@ if (process.argv[2] === "--child") {
       for (const variant of variants) await runChild(variant);
     }
   } finally {
-    await gw.stop().catch(() => {});
+    await gw.dispose().catch(() => {});
   }
 }

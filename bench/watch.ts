@@ -123,7 +123,7 @@ export async function benchAgentWatch(opts: {
     return out;
   } finally {
     await cp.close();
-    await gw.stop().catch(() => {});
+    await gw.dispose().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(dirname(bundle), { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
+import { statCpuMs } from "./fleet.ts";
 import { startScriptedPlane } from "./scripted-plane.ts";
 
 /**
@@ -144,18 +144,13 @@ async function signedLoad(
  * whatever else the machine runs; CPU time spent on the HTTP thread does not.
  */
 function cpuMs(pid: number | undefined): { main: number; all: number } {
-  const ticks = (path: string) => {
+  const read = (path: string) => {
     try {
-      const stat = readFileSync(path, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // Fields 14 and 15 of stat(5) (utime, stime), counted from after the command name.
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+      return statCpuMs(path);
     } catch {
       return Number.NaN;
     }
   };
   if (!pid) return { main: Number.NaN, all: Number.NaN };
-  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) };
+  return { main: read(`/proc/${pid}/task/${pid}/stat`), all: read(`/proc/${pid}/stat`) };
 }
-/** USER_HZ: 100 on Linux (sysconf(_SC_CLK_TCK)). */
-const CLOCK_TICKS = 100;

@@ -10,7 +10,7 @@ import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../test/su
 import { InMemoryStore } from "../test/support/memory-store.ts";
 import { signSlack, slashCommandBody } from "../test/support/slack-signing.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
-import { downOneIn50, enrollMany, SimChildren, simHosts, sleep, vmRssKb } from "./fleet.ts";
+import { cpuMs, downOneIn50, enrollMany, SimChildren, simHosts, sleep, vmRssKb } from "./fleet.ts";
 import { stubCoreDeps } from "./stub-deps.ts";
 
 /**
@@ -74,12 +74,6 @@ function machineCpuMs(): { busy: number; total: number } {
   const total = f.reduce((a, b) => a + b, 0);
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   return { busy: (total - idle) * 10, total: total * 10 };
-}
-
-/** CPU time (user + system) a process has used, in ms (/proc ticks are 10 ms). */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -420,17 +420,13 @@ export async function benchAgentProcess(opts: {
     }
     if (!online) throw new Error(`the agent did not connect in 20 s: ${agent.log().slice(-2000)}`);
     await sleep(3_000);
-    const ticks = () => {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
-    };
-    const c0 = ticks();
+    const c0 = cpuMs(pid);
     const rss: number[] = [];
     for (let i = 0; i < opts.idleS; i++) {
       rss.push(vmRssKb(pid));
       await sleep(1_000);
     }
-    const cpuPct = ((ticks() - c0) / 100 / opts.idleS) * 100;
+    const cpuPct = ((cpuMs(pid) - c0) / 1000 / opts.idleS) * 100;
     const kb = (file: string, field: string) =>
       Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/${file}`, "utf8"))?.[1] ?? 0);
     const idle = {
@@ -505,10 +501,24 @@ export async function benchBareNode(opts: { idleS: number; nodeArgs: readonly st
   }
 }
 
-/** User + system CPU time of a process so far, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+/** USER_HZ: 100 on Linux (sysconf(_SC_CLK_TCK)): the unit of stat(5)'s CPU times. */
+const CLOCK_TICKS = 100;
+
+/**
+ * User + system CPU time so far, ms, from a stat(5) file: a process's (/proc/<pid>/stat) or one
+ * thread's (/proc/<pid>/task/<tid>/stat). Counted in clock ticks of 10 ms. The fields are read
+ * after the command name's last ")", which may itself hold spaces and parentheses.
+ */
+export function statCpuMs(path: string): number {
+  const stat = readFileSync(path, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of stat(5) (utime, stime), counted from after the command name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** User + system CPU time of a process so far, ms. */
 export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return statCpuMs(`/proc/${pid}/stat`);
 }
 
 export interface FleetAbRun {

@@ -131,13 +131,33 @@ describe("a maintenance freeze", () => {
     r.transport.addHost("node-3", { results: toResults(tokenDriftData()) });
     r.clock.t += 30 * 60_000;
     await expireFreezes(r.deps, r.clock.now());
-    expect(texts(r.chat)).toContain("Maintenance of node-3 over: muted 2 alerts, 1 watch failure");
+    expect(texts(r.chat)).toContain(
+      "Maintenance of node-3 over: muted 2 alerts, 1 watch failure; still failing: node-3",
+    );
+    // The watch held it failing while the maintenance muted it: its incident opens now (issue 40).
+    const opened = await r.store.listIncidents({ open: true });
+    expect(opened.map((i) => i.source)).toEqual(["watch"]);
+    const still = r.chat.posted.find((p) =>
+      p.text.startsWith("Watch: node-3 is failing at the end of the maintenance"),
+    );
+    expect(still?.threadTs).toBe(opened[0]?.threadTs);
     const compared = await until("the comparison", 5_000, () =>
       r.chat.posted.find((p) => p.text.startsWith("After the maintenance of node-3")),
     );
     expect(compared.text).toMatch(/^After the maintenance of node-3: [1-9]\d* new findings? since it began$/);
     expect(JSON.stringify(compared.parts)).toContain("token-drift");
     expect(JSON.stringify(compared.parts)).toContain("compared with the triage of 2026-11-25 15:00");
+  });
+
+  it("a maintenance that ends with its host healthy opens nothing", async () => {
+    const r = await rig();
+    await r.command(OPERATOR, "freeze node-3 for 30m maintenance: OS patches");
+    await r.failTwice();
+    await r.healthyTwice();
+    r.clock.t += 30 * 60_000;
+    await expireFreezes(r.deps, r.clock.now());
+    expect(texts(r.chat)).toContain("Maintenance of node-3 over: muted 1 watch failure");
+    expect(await r.store.listIncidents({ open: true })).toEqual([]);
   });
 
   it("a freeze whose reason is not maintenance mutes nothing", async () => {

@@ -14,6 +14,7 @@ import {
   type WatchTransition,
 } from "../hosts/watch-state.ts";
 import { findHostIncident, noteIncident, raiseIncident } from "../incidents/pipeline.ts";
+import { incidentBook } from "../incidents/record.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentPhase } from "../ports/incident-book.ts";
@@ -146,7 +147,7 @@ export class WatchService {
         if (step.record.stale && !fresh.stale) {
           this.deps.logger.warn("watch: agent silent past its digest period; state stale", { host });
         }
-        if (step.summary) await this.postFlaps(step.summary);
+        if (step.summary) await this.postFlaps(step.summary, step.record);
       });
     }
   }
@@ -262,12 +263,52 @@ export class WatchService {
    */
   private async incident(t: WatchTransition, record: WatchRecord): Promise<IncidentRecord | null> {
     const { deps } = this;
-    if (t.action === "suppressed") return findHostIncident(deps, t.host);
+    if (t.action === "suppressed") {
+      // A flap window folds flips only inside an open incident: a failure held on a host with
+      // none (every incident resolved since the window opened, a window carried across a
+      // restart) is a new incident, and its window starts again now.
+      if (t.healthy || (await this.hasOpenIncident(t.host)) !== false) {
+        deps.logger.info("watch: transition folded into the flap window", {
+          host: t.host,
+          healthy: t.healthy,
+          fate: "suppressed",
+          why: "inside a flap window of an open incident",
+        });
+        return findHostIncident(deps, t.host);
+      }
+      await this.save({ ...record, flap: { start: deps.clock.now(), recovered: false, suppressed: 0, moments: [] } });
+      return this.raiseFailure({ ...t, action: "post" }, record);
+    }
     if (t.healthy) {
       const thread = await this.say(t.host, renderWatchRecovered(t), "recovered");
       if (!thread) deps.logger.info("watch: recovered, and no incident thread to say it in", { host: t.host });
       return thread;
     }
+    return this.raiseFailure(t, record);
+  }
+
+  /**
+   * Whether `host` has an open incident: true or false from the incident book, null when the
+   * store keeps no incident records (or could not say: then the watch keeps its old judgement).
+   */
+  private async hasOpenIncident(host: string): Promise<boolean | null> {
+    const book = incidentBook(this.deps);
+    if (!book) return null;
+    try {
+      return (await book.findOpenIncident(host)) !== null;
+    } catch (err) {
+      this.deps.logger.error("watch: open incident not read", { host, err: errorMessage(err) });
+      return null;
+    }
+  }
+
+  /** A held failure raises the host's incident: its thread, the watch's line, a triage. */
+  private async raiseFailure(
+    t: WatchTransition,
+    record: WatchRecord,
+    announce: Message = renderWatchFailing(t, record.run.count),
+  ): Promise<IncidentRecord | null> {
+    const { deps } = this;
     let raised: Awaited<ReturnType<typeof raiseIncident>>;
     try {
       raised = await raiseIncident(deps, {
@@ -278,7 +319,7 @@ export class WatchService {
         triage: { requestKey: `watch:${t.host}:${t.since}` },
         // Hosts failing together with the same top finding are one fleet incident.
         causes: t.findingIds.slice(0, 1).map((id) => `finding:${id}`),
-        announce: () => renderWatchFailing(t, record.run.count),
+        announce: () => announce,
       });
     } catch (err) {
       deps.logger.error("watch: incident thread not opened", { host: t.host, err: errorMessage(err) });
@@ -307,8 +348,39 @@ export class WatchService {
     return raised.thread;
   }
 
-  private async postFlaps(summary: FlapSummary): Promise<void> {
-    await this.say(summary.host, renderWatchFlaps(summary));
+  /**
+   * A flap window's one summary, said in the host's open incident. With none open, it does not
+   * vanish: a window that ends with the host failing opens (or joins) its incident with the
+   * summary as the watch's line; one that ends healthy is logged with its fate.
+   */
+  private async postFlaps(summary: FlapSummary, record: WatchRecord): Promise<void> {
+    const open = await this.hasOpenIncident(summary.host);
+    if (open !== false) {
+      await this.say(summary.host, renderWatchFlaps(summary));
+      return;
+    }
+    const held = summary.now;
+    if (held && !held.healthy) {
+      const t: WatchTransition = {
+        host: summary.host,
+        healthy: false,
+        since: held.since,
+        at: summary.end,
+        findingIds: held.findingIds,
+        reason: held.reason,
+        falseGreen: record.last.falseGreen,
+        failingSince: null,
+        action: "post",
+      };
+      await this.raiseFailure(t, record, renderWatchFlaps(summary));
+      return;
+    }
+    this.deps.logger.info("watch: flap summary not posted", {
+      host: summary.host,
+      fate: "dropped",
+      why: "no open incident, and the host ended the window healthy",
+      flips: summary.window.suppressed,
+    });
   }
 
   /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */

@@ -17,6 +17,9 @@ process.env.WRANGLER_HIDE_BANNER = "true";
 
 /** Where the Worker under test sends Slack Web API calls. `.test` never resolves (RFC 6761). */
 const SLACK_STANDIN_ORIGIN = "http://slack-standin.test";
+/** Where it pages (PagerDuty's Events API v2, issue 40), and the routing key it must send. */
+const PAGERDUTY_STANDIN_ORIGIN = "http://pagerduty-standin.test";
+const PAGERDUTY_ROUTING_KEY = "workerstestroutingkey0123456789a";
 const SLACK_STANDIN_CALLS_PATH = "/__standin/calls";
 
 interface RecordedRequest {
@@ -45,6 +48,20 @@ function createOutboundRecorder() {
       seq += 1;
       return Response.json({ ok: true, channel: "C0INCIDENT", ts: `1790000000.${String(seq).padStart(6, "0")}` });
     }
+    // PagerDuty's Events API v2: 202 for an event with the routing key, its 400 otherwise.
+    if (url.origin === PAGERDUTY_STANDIN_ORIGIN && url.pathname === "/v2/enqueue") {
+      const event = JSON.parse(recorded.at(-1)?.body ?? "{}") as { routing_key?: string; dedup_key?: string };
+      if (event.routing_key !== PAGERDUTY_ROUTING_KEY) {
+        return Response.json(
+          { status: "invalid event", message: "Event object is invalid", errors: ["Invalid routing key"] },
+          { status: 400 },
+        );
+      }
+      return Response.json(
+        { status: "success", message: "Event processed", dedup_key: event.dedup_key },
+        { status: 202 },
+      );
+    }
     // A response_url (the ack of a button press): Slack answers 200 `ok`.
     if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname.startsWith("/hooks/")) return new Response("ok");
     return new Response(`clawops workers tests: outbound fetch to ${url.origin} is disabled`, { status: 502 });
@@ -65,7 +82,11 @@ export default defineConfig({
           SLACK_STANDIN_CALLS_URL: `${SLACK_STANDIN_ORIGIN}${SLACK_STANDIN_CALLS_PATH}`,
           // Who may freeze and unfreeze (the JSON of CLAWOPS_AUTHZ_FILE on Node).
           CLAWOPS_AUTHZ: JSON.stringify({
-            actions: { freeze: { users: ["U0OPERATOR"] }, unfreeze: { users: ["U0OPERATOR"] } },
+            actions: {
+              freeze: { users: ["U0OPERATOR"] },
+              unfreeze: { users: ["U0OPERATOR"] },
+              resolve: { users: ["U0OPERATOR"] },
+            },
           }),
           // Automatic freezes (the JSON of CLAWOPS_FREEZE_POLICY's file on Node) and where they go.
           CLAWOPS_FREEZE_POLICY: JSON.stringify({
@@ -79,6 +100,9 @@ export default defineConfig({
           CLAWOPS_WATCH_INTERVAL_S: "1",
           CLAWOPS_WATCH_DIGEST_S: "2",
           CLAWOPS_WATCH_FLAP_WINDOW_S: "10",
+          // Paging (test/workers/paging.test.ts): PagerDuty's Events API v2, answered by the recorder.
+          CLAWOPS_PAGERDUTY_ROUTING_KEY: PAGERDUTY_ROUTING_KEY,
+          PAGERDUTY_EVENTS_URL: `${PAGERDUTY_STANDIN_ORIGIN}/v2/enqueue`,
         },
         outboundService: createOutboundRecorder(),
       },

@@ -6,6 +6,7 @@ import { enroll } from "../src/agent/enroll.ts";
 import type { Incident } from "../src/core/ports/incident-book.ts";
 import { alertmanagerWebhook } from "../test/support/alertmanager.ts";
 import { spawnControlPlane } from "../test/support/control-plane-process.ts";
+import { PagerDutyEventsStandIn } from "../test/support/pager-standins.ts";
 import { SlackStandIn } from "../test/support/slack-standin.ts";
 import { vmRssKb } from "./fleet.ts";
 
@@ -19,6 +20,10 @@ import { vmRssKb } from "./fleet.ts";
  * a fleet incident), the chat messages per incident (its header and every reply in its thread),
  * the header edits, and the control plane's resident memory before, at its peak, once drained and
  * `--after-s` later. Then 1,000 alerts for hosts nobody enrolled: how many log lines they cost.
+ * Paging (issue 40): PagerDuty's Events API v2 stand-in is configured with a policy that pages
+ * every alert and fleet incident (`alert:sev4,fleet:sev4`, the worst case: the default never
+ * pages alerts), and the pages it received are counted against the incidents: at most one
+ * trigger per incident (its id is the dedup key).
  * Writes bench/results/incident-storm.{md,json}.
  */
 const { values } = parseArgs({
@@ -65,17 +70,25 @@ interface Row {
   rssPeakMb: number;
   rssDrainedMb: number;
   rssAfterMb: number;
+  /** Trigger events PagerDuty's stand-in accepted, and their distinct dedup keys. */
+  pages: number;
+  pageKeys: number;
 }
 
 async function run(hostCount: number): Promise<Row> {
   const slack = new SlackStandIn("xoxb-storm");
   const apiUrl = await slack.start();
+  const pd = new PagerDutyEventsStandIn("benchstormroutingkey0123456789ab");
+  await pd.start();
   const cp = await spawnControlPlane({
     SLACK_SIGNING_SECRET: "bench-signing-secret",
     SLACK_BOT_TOKEN: "xoxb-storm",
     SLACK_API_URL: apiUrl,
     CLAWOPS_INCIDENT_CHANNEL: CHANNEL,
     CLAWOPS_ALERT_TOKEN: TOKEN,
+    CLAWOPS_PAGERDUTY_ROUTING_KEY: pd.routingKey,
+    PAGERDUTY_EVENTS_URL: pd.eventsUrl,
+    CLAWOPS_PAGING_POLICY: "alert:sev4,fleet:sev4",
   });
   const pid = cp.child.pid as number;
   const dir = mkdtempSync(join(tmpdir(), "clawops-storm-"));
@@ -115,11 +128,11 @@ async function run(hostCount: number): Promise<Row> {
       return ((await res.json()) as { incidents: Incident[] }).incidents;
     };
     let quietSince = performance.now();
-    let calls = slack.calls.length;
+    let calls = slack.calls.length + pd.requests.length;
     for (;;) {
       await sleep(500);
-      if (slack.calls.length !== calls) {
-        calls = slack.calls.length;
+      if (slack.calls.length + pd.requests.length !== calls) {
+        calls = slack.calls.length + pd.requests.length;
         quietSince = performance.now();
       }
       const all = await incidents();
@@ -151,10 +164,13 @@ async function run(hostCount: number): Promise<Row> {
       rssPeakMb,
       rssDrainedMb,
       rssAfterMb,
+      pages: pd.events.filter((e) => e.action === "trigger").length,
+      pageKeys: new Set(pd.events.filter((e) => e.action === "trigger").map((e) => e.dedupKey)).size,
     };
   } finally {
     await cp.stop();
     await slack.stop();
+    await pd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -216,6 +232,15 @@ const lines = [
   ...rows.map(
     (r) =>
       `| ${r.hosts} | ${r1(r.stormS)} s | ${r1(r.drainedS)} s | ${r.incidents} (${r.topLevel}, ${r.fleet}) | ${r.maxMessagesPerIncident} | ${r.messages} | ${r.headerEdits} | ${r1(r.rssBeforeMb)} → ${r1(r.rssPeakMb)} → ${r1(r.rssDrainedMb)} → ${r1(r.rssAfterMb)} MB | ${r.failures} |`,
+  ),
+  "",
+  "Paging (issue 40), every alert and fleet incident paged (`CLAWOPS_PAGING_POLICY=alert:sev4,fleet:sev4`, PagerDuty's Events API v2 stand-in):",
+  "",
+  "| hosts | alerts | incidents | pages (trigger events) | distinct dedup keys | pages ≤ incidents |",
+  "|---|---|---|---|---|---|",
+  ...rows.map(
+    (r) =>
+      `| ${r.hosts} | ${r.alerts.toLocaleString("en-US")} | ${r.incidents} | ${r.pages} | ${r.pageKeys} | ${r.pages <= r.incidents ? "✅" : "❌"} |`,
   ),
   "",
   `Alerts for hosts nobody enrolled: ${unknown.alerts.toLocaleString("en-US")} alerts, ${unknown.lines} log line${unknown.lines === 1 ? "" : "s"} (the first at once, the rest counted once a minute).`,

@@ -11,6 +11,7 @@ import { expireFreezes } from "../core/freezes/freezes.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
 import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import { refreshStaleHeaders } from "../core/incidents/header.ts";
+import { drainOutbox } from "../core/incidents/outbox.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { CoreDeps } from "../core/ports/deps.ts";
 import type { RecoveryDeps } from "../core/ports/recovery.ts";
@@ -110,6 +111,8 @@ export function startSweeper(deps: CoreDeps, everyMs: number, logger: Logger): (
     for (const f of expired) logger.info("freeze expired", { target: f.target, owner: f.owner });
     // Incident headers whose edits a storm held back, and the storm's counted log lines.
     await refreshStaleHeaders(deps);
+    // Pages queued after their incident's record (core/paging/outbox.ts): sent or retried here.
+    await drainOutbox(deps);
     logTally(deps).flush();
   };
   const tick = () => {

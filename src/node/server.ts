@@ -25,6 +25,7 @@ import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import { measuredTransport } from "../core/ports/metrics.ts";
 import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
+import type { PagingServices } from "../core/ports/paging.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
@@ -86,6 +87,8 @@ export interface ControlPlaneConfig {
   metricsToken?: string;
   /** PagerDuty write-back (PAGERDUTY_API_TOKEN, PAGERDUTY_FROM, CLAWOPS_PAGERDUTY_RESOLVE); unset: off. */
   pagerduty?: PagerDutyServices;
+  /** The team's pagers and the paging policy (docs/paging.md); unset: nobody is paged. */
+  paging?: PagingServices;
   /** Bearer token of the operator API, `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN); unset: 503 saying so. */
   adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
@@ -250,6 +253,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(config.grouping !== undefined ? { grouping: config.grouping } : {}),
     watch: watchCadence(config.watch),
     ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
+    ...(config.paging ? { paging: config.paging } : {}),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();
       return { version, sha256 };

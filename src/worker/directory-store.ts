@@ -6,6 +6,10 @@ import type {
   IncidentPatch,
   IncidentPhase,
   IncidentState,
+  OutboxItem,
+  OutboxPatch,
+  OutboxState,
+  SignalFate,
   Snooze,
 } from "../core/ports/incident-book.ts";
 import type {
@@ -129,6 +133,24 @@ export class DirectoryStore implements Store {
   }
   async incidentTimeline(id: string): Promise<IncidentEvent[]> {
     return (await this.stub.incidentTimeline(id)) as IncidentEvent[];
+  }
+  enqueueOutbox(item: Omit<OutboxItem, "state" | "attempts" | "lastError" | "told" | "doneAt">): Promise<boolean> {
+    return this.stub.enqueueOutbox(item);
+  }
+  async claimOutbox(now: number, leaseUntil: number, limit: number): Promise<OutboxItem[]> {
+    return (await this.stub.claimOutbox(now, leaseUntil, limit)) as OutboxItem[];
+  }
+  async settleOutbox(id: string, patch: OutboxPatch): Promise<void> {
+    await this.stub.settleOutbox(id, patch);
+  }
+  async listOutbox(filter: { incidentId?: string; state?: OutboxState; limit?: number }): Promise<OutboxItem[]> {
+    return (await this.stub.listOutbox(filter)) as OutboxItem[];
+  }
+  async recordSignal(signal: Omit<SignalFate, "seq">): Promise<void> {
+    await this.stub.recordSignal(signal);
+  }
+  async listSignals(filter: { incidentId?: string; host?: string; limit?: number }): Promise<SignalFate[]> {
+    return (await this.stub.listSignals(filter)) as SignalFate[];
   }
   async insertTicket(ticket: IncidentTicket): Promise<IncidentTicket> {
     return (await this.stub.insertTicket(ticket)) as IncidentTicket;

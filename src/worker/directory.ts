@@ -4,6 +4,7 @@ import type { StepResult } from "../contract/catalog.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import { HEADER_EDIT_EVERY_MS, refreshStaleHeaders } from "../core/incidents/header.ts";
+import { drainOutbox } from "../core/incidents/outbox.ts";
 import type {
   Incident,
   IncidentCounts,
@@ -11,6 +12,10 @@ import type {
   IncidentPatch,
   IncidentPhase,
   IncidentState,
+  OutboxItem,
+  OutboxPatch,
+  OutboxState,
+  SignalFate,
   Snooze,
 } from "../core/ports/incident-book.ts";
 import type {
@@ -130,6 +135,12 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     return first ? (first.headerAt ?? 0) + HEADER_EDIT_EVERY_MS : undefined;
   }
 
+  /** A page queued or due again: this object's alarm delivers it (no sooner alarm is moved). */
+  private async wakeForOutbox(due: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
   /** A header edit held back: this object's alarm catches it up (no sooner alarm is moved). */
   private async wakeForHeader(incident: Incident): Promise<void> {
     const due = (incident.headerAt ?? 0) + HEADER_EDIT_EVERY_MS;
@@ -152,7 +163,14 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     const { nextAt } = await sweepScheduledFreezes(deps, Date.now());
     const { nextExpiryAt } = await expireFreezes(deps, Date.now());
     await refreshStaleHeaders(deps);
-    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null].filter((t): t is number => t !== null);
+    // The outbox (pages) is delivered from this alarm, after the record was written.
+    const outbox = await drainOutbox(deps).catch((err: unknown) => {
+      logger.error("outbox not drained", { err: String(err) });
+      return { nextAt: Date.now() + 30_000 };
+    });
+    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt].filter(
+      (t): t is number => t !== null,
+    );
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
 
@@ -217,6 +235,28 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   incidentTimeline(id: string) {
     return this.store.incidentTimeline(id);
+  }
+  async enqueueOutbox(item: Omit<OutboxItem, "state" | "attempts" | "lastError" | "told" | "doneAt">) {
+    const queued = await this.store.enqueueOutbox(item);
+    // Delivered from this object's alarm (the outbox's drain on Workers).
+    if (queued) await this.wakeForOutbox(item.nextAt);
+    return queued;
+  }
+  claimOutbox(now: number, leaseUntil: number, limit: number) {
+    return this.store.claimOutbox(now, leaseUntil, limit);
+  }
+  async settleOutbox(id: string, patch: OutboxPatch) {
+    await this.store.settleOutbox(id, patch);
+    if (patch.state === "pending" && patch.nextAt !== undefined) await this.wakeForOutbox(patch.nextAt);
+  }
+  listOutbox(filter: { incidentId?: string; state?: OutboxState; limit?: number }) {
+    return this.store.listOutbox(filter);
+  }
+  recordSignal(signal: Omit<SignalFate, "seq">) {
+    return this.store.recordSignal(signal);
+  }
+  listSignals(filter: { incidentId?: string; host?: string; limit?: number }) {
+    return this.store.listSignals(filter);
   }
   countIncident(id: string, delta: Partial<IncidentCounts>, at: number) {
     return this.store.countIncident(id, delta, at);

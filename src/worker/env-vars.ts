@@ -208,6 +208,48 @@ export const WORKER_VARS = {
     default: "0",
     schema: flag("CLAWOPS_PAGERDUTY_RESOLVE", false),
   },
+  // Issue 40, item 2: paging the team's pager (docs/paging.md).
+  CLAWOPS_PAGERDUTY_ROUTING_KEY: {
+    group: ALERTS,
+    doc: "A PagerDuty Events API v2 integration's routing key (a secret): incidents the paging policy pages are triggered, acknowledged and resolved there.",
+    secret: true,
+    schema: secretText(),
+  },
+  PAGERDUTY_EVENTS_URL: {
+    group: ALERTS,
+    doc: "PagerDuty's Events API v2 endpoint.",
+    default: "https://events.pagerduty.com/v2/enqueue",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_OPSGENIE_API_KEY: {
+    group: ALERTS,
+    doc: "An Opsgenie API integration key (a secret): paged incidents are Opsgenie alerts.",
+    secret: true,
+    schema: secretText(),
+  },
+  OPSGENIE_API_URL: {
+    group: ALERTS,
+    doc: "Opsgenie's API (`https://api.eu.opsgenie.com` for EU accounts).",
+    default: "https://api.opsgenie.com",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_PAGE_WEBHOOK_URL: {
+    group: ALERTS,
+    doc: "Any endpoint to page: each page POSTed as JSON, signed with CLAWOPS_PAGE_WEBHOOK_SECRET.",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_PAGE_WEBHOOK_SECRET: {
+    group: ALERTS,
+    doc: "The paging webhook's HMAC-SHA256 key (a secret), at least 16 characters.",
+    secret: true,
+    schema: secretText(),
+  },
+  CLAWOPS_PAGING_POLICY: {
+    group: ALERTS,
+    doc: "Which incidents page: `<source>:<sevN>` pairs, or `none`.",
+    default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
+    schema: z.string().optional(),
+  },
   CLAWOPS_AUTHZ: {
     group: FREEZES,
     doc: "Who may run mutating commands: the JSON Node reads from CLAWOPS_AUTHZ_FILE, as a var or secret. Unset: read-only commands only.",

@@ -5,10 +5,12 @@ import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
 import { ticketKeepFromEnv } from "../core/bundles/keep.ts";
 import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
+import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
 import type { IncidentRouting } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
+import type { PagingServices } from "../core/ports/paging.ts";
 import { pagerDutyFromEnv } from "../core/tickets/pagerduty.ts";
 import { WORKER_VARS } from "./env-vars.ts";
 import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
@@ -82,6 +84,8 @@ export interface WorkerConfig {
   ticketKeepMs: number;
   /** PagerDuty write-back (PAGERDUTY_API_TOKEN, PAGERDUTY_FROM, CLAWOPS_PAGERDUTY_RESOLVE); unset: off. */
   pagerduty?: PagerDutyServices;
+  /** The team's pagers and the paging policy (docs/paging.md); unset: nobody is paged. */
+  paging?: PagingServices;
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -93,10 +97,15 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   );
   const parsed = parseVars(WORKER_VARS, raw);
   const pagerduty = pagerDutyFromEnv(raw);
-  if (!parsed.ok || pagerduty.problem) {
+  const paging = pagingFromEnv(raw);
+  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0) {
     return {
       ok: false,
-      problems: [...(parsed.ok ? [] : parsed.problems), ...(pagerduty.problem ? [pagerduty.problem] : [])],
+      problems: [
+        ...(parsed.ok ? [] : parsed.problems),
+        ...(pagerduty.problem ? [pagerduty.problem] : []),
+        ...paging.problems,
+      ],
     };
   }
   const v = parsed.values;
@@ -134,6 +143,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       }),
       ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
+      ...(paging.services ? { paging: paging.services } : {}),
     },
   };
 }

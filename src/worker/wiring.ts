@@ -58,6 +58,8 @@ function baseDeps(p: Parts): CoreDeps {
     grouping: p.config.grouping,
     // PagerDuty write-back (issue 29, item 7): a triage's note from the host's object, a resolve from a request.
     ...(p.config.pagerduty ? { pagerduty: p.config.pagerduty } : {}),
+    // Paging (issue 40): pages queued after the record, delivered by the directory object's alarm.
+    ...(p.config.paging ? { paging: p.config.paging } : {}),
     // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
     // watch's freeze policy and its incidents' audit rows work from any entry point.
     recovery: workerRecovery(p.env, p.config),

@@ -363,6 +363,8 @@ function incident(over: Partial<Incident> = {}): Incident {
     lastSignalAt: NOW - 5_000,
     headerAt: null,
     headerStale: false,
+    severity: "sev3",
+    acknowledgedAt: null,
     ...over,
   };
 }

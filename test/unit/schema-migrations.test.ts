@@ -134,6 +134,8 @@ describe("numbered schema migrations on node:sqlite", () => {
         lastSignalAt: 3000,
         headerAt: null,
         headerStale: false,
+        severity: "sev3",
+        acknowledgedAt: null,
       },
       "node-1",
     );

@@ -11,6 +11,8 @@ declare namespace Cloudflare {
     CLAWOPS_FREEZE_POLICY: string;
     CLAWOPS_INCIDENT_CHANNEL: string;
     CLAWOPS_FREEZE_WARN_MIN: string;
+    CLAWOPS_PAGERDUTY_ROUTING_KEY: string;
+    PAGERDUTY_EVENTS_URL: string;
     WATCH_SHARDS: DurableObjectNamespace<import("../../src/worker/rpc.ts").WatchShardRpc>;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;

@@ -32,6 +32,8 @@ function incident(id: string, host: string, at: number): Incident {
     lastSignalAt: at,
     headerAt: null,
     headerStale: false,
+    severity: "sev3",
+    acknowledgedAt: null,
   };
 }
 

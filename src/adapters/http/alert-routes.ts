@@ -14,6 +14,7 @@ import {
 } from "../../core/alerts/payloads.ts";
 import { type AlertPolicy, receiveAlerts } from "../../core/alerts/receive.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import { takePagerDutyUpdate } from "../../core/incidents/pager-updates.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import { metricsOf } from "../../core/ports/metrics.ts";
 import type { LaterAfterAck } from "./later.ts";
@@ -77,6 +78,9 @@ export function alertRoutes(deps: CoreDeps, config: AlertRoutesConfig, later: La
       // 200: a retry of an event already taken is answered, so PagerDuty stops sending it.
       return c.json({ ok: true, accepted: [], ignored: [], event, refused: claim.reason }, 200);
     }
+    // An event about an incident clawops paged moves that incident (acknowledged, resolved).
+    const update = await takePagerDutyUpdate(deps, payload.event);
+    if (update) return c.json({ ok: true, accepted: [], ignored: [], event, update }, 200);
     const alert = alertFromPagerDuty(payload);
     if (!alert) {
       // Acknowledged, annotated, a subscription's ping: received, nothing to do.

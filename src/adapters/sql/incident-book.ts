@@ -9,6 +9,12 @@ import {
   type IncidentSourceKind,
   type IncidentState,
   NO_COUNTS,
+  type OutboxItem,
+  type OutboxPatch,
+  type OutboxState,
+  type Severity,
+  type SignalFate,
+  type SignalFateKind,
   type Snooze,
 } from "../../core/ports/incident-book.ts";
 
@@ -60,6 +66,29 @@ CREATE TABLE IF NOT EXISTS snoozes (
   host TEXT NOT NULL, finding TEXT NOT NULL, until INTEGER, until_version TEXT, by TEXT NOT NULL, at INTEGER NOT NULL,
   muted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (host, finding));
 `;
+/**
+ * State migration 8 (issue 40): an incident's severity and when it was first acknowledged (MTTA);
+ * the outbox its deliveries go through after the record is written (pages, retried with
+ * backoff); and each signal's fate (opened, news, counted, muted, suppressed, unrouted …), so
+ * "what became of alert X" is a query.
+ */
+export const INCIDENT_SEVERITY_COLUMNS: readonly [column: string, definition: string][] = [
+  ["severity", "TEXT NOT NULL DEFAULT 'sev3'"],
+  ["acknowledged_at", "INTEGER"],
+];
+export const OUTBOX_MIGRATION = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, incident_id TEXT, body TEXT NOT NULL,
+  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT,
+  told INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, done_at INTEGER);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_at);
+CREATE INDEX IF NOT EXISTS outbox_incident ON outbox (incident_id);
+CREATE TABLE IF NOT EXISTS incident_signals (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, source TEXT NOT NULL, host TEXT NOT NULL,
+  incident_id TEXT, fate TEXT NOT NULL, why TEXT, summary TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS incident_signals_incident ON incident_signals (incident_id, seq);
+CREATE INDEX IF NOT EXISTS incident_signals_host ON incident_signals (host, seq);
+`;
 export const INCIDENT_OPEN_INDEX =
   "CREATE INDEX IF NOT EXISTS incident_records_open ON incident_records (state, source);";
 // ------------------------------------ end of incident schema ---------------------------------
@@ -76,6 +105,8 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   parentId: "parent_id",
   headerAt: "header_at",
   headerStale: "header_stale",
+  severity: "severity",
+  acknowledgedAt: "acknowledged_at",
 };
 
 /** The incident record's queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
@@ -90,7 +121,7 @@ export class SqlIncidentBook {
     this.driver.rows(
       `INSERT OR IGNORE INTO incident_records (id, source, state, title, hosts, channel, thread_ts, owner, opened_at,
          opened_by, updated_at, resolved_at, resolved_by, open_key, phase, parent_id, causes, counts, last_signal_at,
-         header_at, header_stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         header_at, header_stale, severity, acknowledged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       i.id,
       i.source,
       i.state,
@@ -112,6 +143,8 @@ export class SqlIncidentBook {
       i.lastSignalAt,
       i.headerAt,
       i.headerStale ? 1 : 0,
+      i.severity,
+      i.acknowledgedAt,
     );
     // Another signal opened one under this key first: that one is the incident.
     return (await this.findOpenIncident(key)) ?? (await this.getIncident(i.id)) ?? i;
@@ -259,6 +292,130 @@ export class SqlIncidentBook {
   }
 }
 
+/** The outbox and the signals' fates (migration 8) over the same driver. */
+export class SqlDeliveries {
+  private readonly driver: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+  }
+
+  async enqueueOutbox(
+    item: Omit<OutboxItem, "state" | "attempts" | "lastError" | "told" | "doneAt">,
+  ): Promise<boolean> {
+    const row = this.driver.rows(
+      `INSERT OR IGNORE INTO outbox (id, key, kind, incident_id, body, state, attempts, next_at, created_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
+      item.id,
+      item.key,
+      item.kind,
+      item.incidentId,
+      item.body,
+      item.nextAt,
+      item.createdAt,
+    )[0];
+    return row !== undefined;
+  }
+
+  async claimOutbox(now: number, leaseUntil: number, limit: number): Promise<OutboxItem[]> {
+    return this.driver
+      .rows(
+        `UPDATE outbox SET next_at = ?1 WHERE id IN (
+           SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ?2 ORDER BY next_at, created_at LIMIT ?3)
+         RETURNING *`,
+        leaseUntil,
+        now,
+        limit,
+      )
+      .map(toOutboxItem)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async settleOutbox(id: string, patch: OutboxPatch): Promise<void> {
+    const columns: Record<keyof OutboxPatch, string> = {
+      state: "state",
+      attempts: "attempts",
+      nextAt: "next_at",
+      lastError: "last_error",
+      told: "told",
+      doneAt: "done_at",
+    };
+    const entries = (Object.entries(patch) as [keyof OutboxPatch, unknown][]).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    this.driver.rows(
+      `UPDATE outbox SET ${entries.map(([k]) => `${columns[k]} = ?`).join(", ")} WHERE id = ?`,
+      ...entries.map(([, v]) => (typeof v === "boolean" ? (v ? 1 : 0) : (v as SqlValue))),
+      id,
+    );
+  }
+
+  async listOutbox(filter: { incidentId?: string; state?: OutboxState; limit?: number }): Promise<OutboxItem[]> {
+    return this.driver
+      .rows(
+        `SELECT * FROM outbox WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR state = ?2)
+           ORDER BY created_at DESC, id DESC LIMIT ?3`,
+        filter.incidentId ?? null,
+        filter.state ?? null,
+        filter.limit ?? 100,
+      )
+      .map(toOutboxItem);
+  }
+
+  async recordSignal(f: Omit<SignalFate, "seq">): Promise<void> {
+    this.driver.rows(
+      `INSERT INTO incident_signals (at, source, host, incident_id, fate, why, summary, count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      f.at,
+      f.source,
+      f.host,
+      f.incidentId,
+      f.fate,
+      f.why === null ? null : f.why.slice(0, 300),
+      f.summary.slice(0, 300),
+      f.count,
+    );
+  }
+
+  async listSignals(filter: { incidentId?: string; host?: string; limit?: number }): Promise<SignalFate[]> {
+    return this.driver
+      .rows(
+        `SELECT * FROM (SELECT * FROM incident_signals WHERE (?1 IS NULL OR incident_id = ?1) AND (?2 IS NULL OR host = ?2)
+           ORDER BY seq DESC LIMIT ?3) ORDER BY seq`,
+        filter.incidentId ?? null,
+        filter.host ?? null,
+        filter.limit ?? 1_000,
+      )
+      .map((r) => ({
+        seq: Number(r.seq),
+        at: Number(r.at),
+        source: String(r.source),
+        host: String(r.host),
+        incidentId: r.incident_id === null || r.incident_id === undefined ? null : String(r.incident_id),
+        fate: String(r.fate) as SignalFateKind,
+        why: r.why === null || r.why === undefined ? null : String(r.why),
+        summary: String(r.summary),
+        count: Number(r.count ?? 1),
+      }));
+  }
+}
+
+function toOutboxItem(r: SqlRow): OutboxItem {
+  return {
+    id: String(r.id),
+    key: String(r.key),
+    kind: String(r.kind),
+    incidentId: r.incident_id === null || r.incident_id === undefined ? null : String(r.incident_id),
+    body: String(r.body),
+    state: String(r.state) as OutboxState,
+    attempts: Number(r.attempts ?? 0),
+    nextAt: Number(r.next_at),
+    lastError: r.last_error === null || r.last_error === undefined ? null : String(r.last_error),
+    told: Number(r.told ?? 0) === 1,
+    createdAt: Number(r.created_at),
+    doneAt: r.done_at === null || r.done_at === undefined ? null : Number(r.done_at),
+  };
+}
+
 function toSnooze(r: SqlRow): Snooze {
   return {
     host: String(r.host),
@@ -295,5 +452,7 @@ function toIncident(r: SqlRow): Incident {
     lastSignalAt: Number(r.last_signal_at ?? 0),
     headerAt: num(r.header_at),
     headerStale: Number(r.header_stale ?? 0) === 1,
+    severity: (str(r.severity) ?? "sev3") as Severity,
+    acknowledgedAt: num(r.acknowledged_at),
   };
 }

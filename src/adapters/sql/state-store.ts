@@ -6,6 +6,10 @@ import type {
   IncidentPatch,
   IncidentPhase,
   IncidentState,
+  OutboxItem,
+  OutboxPatch,
+  OutboxState,
+  SignalFate,
   Snooze,
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
@@ -15,7 +19,10 @@ import {
   INCIDENT_BOOK_MIGRATION,
   INCIDENT_LIVE_COLUMNS,
   INCIDENT_OPEN_INDEX,
+  INCIDENT_SEVERITY_COLUMNS,
+  OUTBOX_MIGRATION,
   SNOOZES_MIGRATION,
+  SqlDeliveries,
   SqlIncidentBook,
 } from "./incident-book.ts";
 import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
@@ -95,6 +102,16 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
     },
     { id: 6, name: "findings snoozed on hosts", up: SNOOZES_MIGRATION },
     { id: 7, name: "incident tickets and their links", up: TICKET_BOOK_MIGRATION },
+    {
+      id: 8,
+      name: "incident severity and acknowledgement, the delivery outbox, signal fates",
+      up: (sql) => {
+        for (const [column, definition] of INCIDENT_SEVERITY_COLUMNS) {
+          addColumnIfMissing(sql, "incident_records", column, definition);
+        }
+        sql.exec(OUTBOX_MIGRATION);
+      },
+    },
   ],
 };
 
@@ -120,12 +137,15 @@ export class SqlStateStore implements Store {
 
   /** The incident records (incident-book.ts: their schema and queries, in one place). */
   private readonly book: SqlIncidentBook;
+  /** The outbox and the signals' fates (incident-book.ts). */
+  private readonly deliveries: SqlDeliveries;
 
   /** Applies the state's migrations first (SchemaError: a database newer than this code, or a failed step). */
   constructor(driver: SqlDriver, now: () => number = Date.now) {
     this.driver = driver;
     applyMigrations(driver, STATE_MIGRATIONS, { transaction: driver.transaction, now, where: driver.name });
     this.book = new SqlIncidentBook(driver);
+    this.deliveries = new SqlDeliveries(driver);
     this.tickets = new SqlTicketBook(driver);
   }
 
@@ -176,6 +196,30 @@ export class SqlStateStore implements Store {
   }
   incidentTimeline(id: string): Promise<IncidentEvent[]> {
     return this.book.incidentTimeline(id);
+  }
+
+  enqueueOutbox(item: Omit<OutboxItem, "state" | "attempts" | "lastError" | "told" | "doneAt">): Promise<boolean> {
+    return this.deliveries.enqueueOutbox(item);
+  }
+
+  claimOutbox(now: number, leaseUntil: number, limit: number): Promise<OutboxItem[]> {
+    return this.deliveries.claimOutbox(now, leaseUntil, limit);
+  }
+
+  settleOutbox(id: string, patch: OutboxPatch): Promise<void> {
+    return this.deliveries.settleOutbox(id, patch);
+  }
+
+  listOutbox(filter: { incidentId?: string; state?: OutboxState; limit?: number }): Promise<OutboxItem[]> {
+    return this.deliveries.listOutbox(filter);
+  }
+
+  recordSignal(signal: Omit<SignalFate, "seq">): Promise<void> {
+    return this.deliveries.recordSignal(signal);
+  }
+
+  listSignals(filter: { incidentId?: string; host?: string; limit?: number }): Promise<SignalFate[]> {
+    return this.deliveries.listSignals(filter);
   }
 
   countIncident(id: string, delta: Partial<IncidentCounts>, at: number): Promise<Incident | null> {

@@ -105,6 +105,8 @@ export const PagerDutyPayloadSchema = z.object({
     event_type: z.string().min(1),
     resource_type: z.string(),
     occurred_at: z.string(),
+    /** Who did it (a user reference with its name as `summary`), for events clawops takes back. */
+    agent: z.unknown().optional(),
     data: z.record(z.string(), z.unknown()),
   }),
 });

@@ -71,9 +71,19 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary: "The incident records, newest first: id, hosts, state, owner, what raised each.",
   },
   {
-    usage: "/openclaw incident <id> [ack|resolve]",
+    usage: "/openclaw incident <id> [ack|resolve|signals]",
     summary:
-      "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized).",
+      "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized); `signals` lists what fired and what became of each signal.",
+  },
+  {
+    usage: "/openclaw incident <id> sev <1-4> | add <host>",
+    summary:
+      "Set an incident's severity (sev1 is the worst; raised to where its source pages, it pages the team's pager) or add a host to it (authorized, as resolve).",
+  },
+  {
+    usage: "/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>",
+    summary:
+      "Declare an incident by hand, before any probe sees it (default sev3): its thread opens in this channel; sev1-2 page the team's pager by the default policy.",
   },
   {
     usage: "/openclaw snooze <host> <finding> 1h|1d|until-version|off",

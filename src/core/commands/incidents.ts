@@ -1,12 +1,14 @@
 import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
+import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
-import { renderIncident, renderIncidentList } from "../incidents/render.ts";
+import { renderIncident, renderIncidentList, renderIncidentSignals } from "../incidents/render.ts";
 import { section } from "../messages/build.ts";
 import { isoSeconds, mention } from "../messages/format.ts";
 import { renderNotice } from "../messages/notices.ts";
+import { pages } from "../paging/policy.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
@@ -35,15 +37,43 @@ export async function incidentCommand(
   command: Extract<Command, { kind: "incident" }>,
 ): Promise<CommandReply> {
   const book = requireBook(deps);
+  if (command.action === "new") {
+    const declared = await declareIncident(deps, {
+      actor: req.user,
+      channel: req.channel,
+      severity: command.severity,
+      hosts: command.hosts,
+      title: command.title,
+    });
+    const paged = deps.paging && pages(deps.paging.policy, declared) ? " The team's pager is paged." : "";
+    return {
+      ack: renderNotice(
+        `🚨 Incident \`${declared.id}\` (${declared.severity}) declared: ${declared.title}. Its thread is open in this channel.${paged}`,
+      ),
+    };
+  }
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
     const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
     return { ack: renderIncident(incident, await book.incidentTimeline(incident.id), tickets) };
   }
+  if (command.action === "signals") {
+    const incident = await requireIncident(deps, command.id);
+    return { ack: renderIncidentSignals(incident, await book.listSignals({ incidentId: incident.id })) };
+  }
   // Unknown ids are refused before authorization, so the error says what is wrong.
   await requireIncident(deps, command.id);
-  if (command.action === "resolve") {
+  if (command.action === "resolve" || command.action === "sev" || command.action === "add") {
+    // Closing it, or changing how bad it is or what it covers: the people who may resolve.
     await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "resolve");
+  }
+  if (command.action === "sev") {
+    const set = await setIncidentSeverity(deps, command.id, command.severity, req.user);
+    return { ack: renderNotice(`Incident \`${set.id}\` is ${set.severity} now.`) };
+  }
+  if (command.action === "add") {
+    const grown = await addIncidentHost(deps, command.id, command.host, req.user);
+    return { ack: renderNotice(`Incident \`${grown.id}\` covers ${grown.hosts.join(", ")} now.`) };
   }
   const moved = await moveIncidentAndTell(
     deps,

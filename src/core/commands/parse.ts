@@ -1,5 +1,7 @@
 import { ClawopsError } from "../errors.ts";
 import { FINDING_ID, INCIDENT_ID } from "../messages/buttons.ts";
+import { parseSeverity } from "../paging/policy.ts";
+import type { Severity } from "../ports/incident-book.ts";
 import type { Command, FleetSelector, HostsFilter } from "../requests/command.ts";
 import { HOST_GLOB, normalizeHostName, normalizeTag, TAG, truncate } from "../vocabulary/hosts.ts";
 import { parseRecoveryCommand } from "./recovery-parse.ts";
@@ -42,15 +44,8 @@ export function parseCommand(text: string): Command {
         throw new ClawopsError("bad_request", "Usage: `/openclaw incidents [open|all]` (default: open).");
       return { kind: "incidents", scope };
     }
-    case "incident": {
-      const usage =
-        "Usage: `/openclaw incident <id> [ack|resolve]`, e.g. `/openclaw incident inc_abc123 ack`; `/openclaw incidents` lists the ids.";
-      const [id, action = "show"] = rest;
-      const verb = action.toLowerCase();
-      if (!id || rest.length > 2 || !INCIDENT_ID.test(id) || (verb !== "show" && verb !== "ack" && verb !== "resolve"))
-        throw new ClawopsError("bad_request", usage);
-      return { kind: "incident", id, action: verb };
-    }
+    case "incident":
+      return parseIncident(rest);
     case "snoozes":
       if (rest.length > 0) throw new ClawopsError("bad_request", "Usage: `/openclaw snoozes`.");
       return { kind: "snoozes" };
@@ -214,4 +209,57 @@ export function parseHostsArgs(words: readonly string[]): { filter?: HostsFilter
   }
   if (!HOST_GLOB.test(arg)) throw new ClawopsError("bad_request", HOSTS_USAGE);
   return { ...out, filter: { kind: "pattern", glob: arg } };
+}
+
+const INCIDENT_USAGE =
+  "Usage: `/openclaw incident <id> [ack|resolve|signals]`, `/openclaw incident <id> sev <1-4>`, `/openclaw incident <id> add <host>`, or `/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>`; `/openclaw incidents` lists the ids.";
+
+/** `incident …`: one record, a move of it, its severity, a host added, or a new one declared by hand. */
+function parseIncident(rest: string[]): Command {
+  const [id, action = "show", ...args] = rest;
+  if (id?.toLowerCase() === "new") return parseDeclare(rest.slice(1));
+  if (!id || !INCIDENT_ID.test(id)) throw new ClawopsError("bad_request", INCIDENT_USAGE);
+  const verb = action.toLowerCase();
+  if (verb === "sev" || verb === "severity") {
+    const severity = args.length === 1 ? parseSeverity(args[0] ?? "") : null;
+    if (!severity)
+      throw new ClawopsError("bad_request", "Usage: `/openclaw incident <id> sev <1-4>` (sev1 is the worst).");
+    return { kind: "incident", id, action: "sev", severity };
+  }
+  if (verb === "add") {
+    if (args.length !== 1 || !args[0])
+      throw new ClawopsError("bad_request", "Usage: `/openclaw incident <id> add <host>`.");
+    return { kind: "incident", id, action: "add", host: args[0] };
+  }
+  if (args.length > 0 || (verb !== "show" && verb !== "ack" && verb !== "resolve" && verb !== "signals"))
+    throw new ClawopsError("bad_request", INCIDENT_USAGE);
+  return { kind: "incident", id, action: verb };
+}
+
+/** `incident new [sevN] [on <host>[,<host>…]] <title…>`: what a person declares before any probe sees it. */
+function parseDeclare(words: string[]): Command {
+  let rest = words;
+  let severity: Severity = "sev3";
+  const sev = rest[0] ? parseSeverity(rest[0]) : null;
+  if (sev && /^sev/i.test(rest[0] ?? "")) {
+    severity = sev;
+    rest = rest.slice(1);
+  }
+  let hosts: string[] = [];
+  if (rest[0]?.toLowerCase() === "on" && rest[1]) {
+    hosts = rest[1]
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean);
+    rest = rest.slice(2);
+  }
+  const title = rest.join(" ").trim();
+  if (!title) {
+    throw new ClawopsError(
+      "bad_request",
+      "Usage: `/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>`, e.g. `/openclaw incident new sev2 on node-3 replies stopped in #support`.",
+    );
+  }
+  if (title.length > 140) throw new ClawopsError("bad_request", "An incident's title is at most 140 characters.");
+  return { kind: "incident", id: null, action: "new", severity, hosts, title };
 }

@@ -20,6 +20,7 @@ import { incidentBook } from "./record.ts";
 export const HEADER_EDIT_EVERY_MS = 10_000;
 
 const PHASE_WORDS: Record<Incident["phase"], string> = {
+  checking: "⏳ Checking: a triage is running, no layer known to fail yet",
   failing: "🔴 Failing",
   recovering: "🛠 Recovering",
   recovered: "🟢 Recovered",
@@ -44,6 +45,7 @@ export function renderLiveHeader(
       : `${PHASE_WORDS[incident.phase]} · ${incident.owner ? `owner ${mention(incident.owner)}` : "nobody has taken it yet"}`;
   const facts = [
     `*Status:* ${status}`,
+    `*Severity:* ${incident.severity}`,
     `Opened by ${mention(incident.openedBy)} at ${isoSeconds(incident.openedAt)} (${incident.source}) · \`${incident.id}\``,
     ...(countsLine(incident.counts) ? [`*Signals:* ${countsLine(incident.counts)}`] : []),
     `*First and last signal:* ${isoSeconds(incident.openedAt)} · ${isoSeconds(Math.max(incident.lastSignalAt, incident.openedAt))}`,

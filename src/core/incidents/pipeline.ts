@@ -2,6 +2,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
 import { createJob } from "../jobs/create.ts";
 import type { Message } from "../messages/model.ts";
+import { defaultSeverity } from "../paging/policy.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type {
   Incident,
@@ -11,12 +12,14 @@ import type {
   IncidentEventKind,
   IncidentPhase,
 } from "../ports/incident-book.ts";
-import { NO_COUNTS, type Snooze } from "../ports/incident-book.ts";
+import { NO_COUNTS, type Severity, type SignalFateKind, type Snooze } from "../ports/incident-book.ts";
+import { metricsOf } from "../ports/metrics.ts";
 import type { MutedCounts, NewAuditEntry } from "../ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobRecord } from "../ports/store.ts";
 import { FREEZE_ALL } from "../vocabulary/freezes.ts";
 import { causeKeys, causeTitle, DEFAULT_GROUPING, groupFor } from "./grouping.ts";
 import { fleetCause, refreshIncidentHeader, renderGroupedNote, renderLiveHeader } from "./header.ts";
+import { queuePage } from "./outbox.ts";
 import { appendTimeline, incidentBook, linkThread, moveIncident } from "./record.ts";
 import { incidentChannelFor } from "./routing.ts";
 import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
@@ -140,11 +143,17 @@ export type DecidedSignal =
 /** Routes a signal, applies mute and snooze, and takes it on the record (decided in turn). */
 export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Promise<DecidedSignal> {
   const channel = signal.channel ?? (await routeIncident(deps, signal.host));
-  if (!channel) return { status: "unrouted" };
   const book = incidentBook(deps);
+  if (!channel) {
+    await recordFate(deps, signal, "unrouted", null, "no incident channel for this host");
+    return { status: "unrouted" };
+  }
   if (signal.source !== "command") {
     const by = await mutedBy(deps, book, signal);
-    if (by) return { status: "muted", channel, by };
+    if (by) {
+      await recordFate(deps, signal, by.startsWith("the snooze") ? "snoozed" : "muted", null, by);
+      return { status: "muted", channel, by };
+    }
   }
   let taken: Taken | null = null;
   if (book) {
@@ -189,6 +198,22 @@ export async function raiseIncident(
   let opened = false;
   if (book && taken) {
     try {
+      // Record first, deliver after: a page is queued once the record holds the incident.
+      if (taken.fleet) await queuePage(deps, taken.fleet.incident, "trigger", { summary: signalSummary(signal) });
+      if (taken.opened) await queuePage(deps, taken.incident, "trigger", { summary: signalSummary(signal) });
+      await recordFate(
+        deps,
+        signal,
+        taken.fleet || taken.incident.source === "fleet"
+          ? "grouped"
+          : taken.counted
+            ? "counted"
+            : taken.opened
+              ? "opened"
+              : "news",
+        taken.incident.id,
+        taken.counted ? "the incident already told of it" : null,
+      );
       if (taken.fleet) await announceFleet(deps, taken.fleet, signal);
       if (taken.parent) await refreshIncidentHeader(deps, taken.parent);
       if (taken.counted) {
@@ -296,6 +321,43 @@ export async function raiseIncident(
   };
 }
 
+/** One line naming what a signal brought, for its stored fate and its page. */
+function signalSummary(signal: IncidentSignal): string {
+  return (signal.summary ?? signal.announce?.("none").text ?? `${signal.source} signal for ${signal.host}`).slice(
+    0,
+    300,
+  );
+}
+
+/**
+ * Stores what became of a signal (issue 40, item 1): nothing the pipeline does not post is
+ * dropped without a trace. Logged, never thrown: the signal matters more than its bookkeeping.
+ */
+export async function recordFate(
+  deps: CoreDeps,
+  signal: Pick<IncidentSignal, "source" | "host" | "count" | "summary" | "announce">,
+  fate: SignalFateKind,
+  incidentId: string | null,
+  why: string | null,
+): Promise<void> {
+  const book = incidentBook(deps);
+  if (!book) return;
+  try {
+    await book.recordSignal({
+      at: deps.clock.now(),
+      source: signal.source,
+      host: signal.host,
+      incidentId,
+      fate,
+      why,
+      summary: signalSummary(signal as IncidentSignal),
+      count: signal.count ?? 1,
+    });
+  } catch (err) {
+    deps.logger.warn("signal fate not stored", { host: signal.host, fate, err: errorMessage(err) });
+  }
+}
+
 /** Which count of a maintenance freeze a muted signal adds to. */
 const MUTED_KIND: Record<Exclude<IncidentSource, "command">, keyof MutedCounts> = {
   alert: "alerts",
@@ -387,6 +449,11 @@ async function takeSignal(deps: CoreDeps, book: IncidentBook, signal: IncidentSi
   const parent = counted.parentId ? await book.countIncident(counted.parentId, { [counter]: n }, now) : null;
   const also = parent ? { parent } : {};
   if (!automatic) return { incident: counted, opened: false, counted: false, ...also };
+  if (counted.phase === "checking") {
+    // A person's triage opened it and nothing was known to fail: an automatic failure is news, and its phase.
+    const moved = await book.updateIncident(open.id, ["open", "acknowledged"], { phase: "failing" }, "checking");
+    if (moved) return { incident: moved, opened: false, counted: false, ...also };
+  }
   if (counted.counts[counter] === n) return { incident: counted, opened: false, counted: false, ...also };
   if (counted.phase === "recovered") {
     // The first failure since it recovered: only the signal that moves it back to failing is news.
@@ -479,6 +546,7 @@ function newIncident(
     channel: string;
     causes: string[];
     counts: IncidentCounts;
+    severity?: Severity;
   },
 ): Incident {
   const now = deps.clock.now();
@@ -496,13 +564,16 @@ function newIncident(
     updatedAt: now,
     resolvedAt: null,
     resolvedBy: null,
-    phase: "failing",
+    // A person's triage opens it before anything is known to fail (settleTriagedIncident decides).
+    phase: o.source === "command" ? "checking" : "failing",
     parentId: null,
     causes: o.causes,
     counts: o.counts,
     lastSignalAt: now,
     headerAt: null,
     headerStale: false,
+    severity: o.severity ?? defaultSeverity(o.source),
+    acknowledgedAt: null,
   };
 }
 
@@ -683,9 +754,16 @@ export async function moveIncidentAndTell(
   id: string,
   to: "acknowledged" | "resolved",
   actor: string,
+  /** `page: false`: the move came from the pager itself (its webhook), so it is not sent back. */
+  opts: { page?: boolean } = {},
 ): Promise<Incident> {
+  const before = await incidentBook(deps)?.getIncident(id);
   const moved = await moveIncident(deps, id, to, actor);
   await refreshIncidentHeader(deps, moved, { force: true });
+  observeTimes(deps, before ?? null, moved);
+  if (opts.page !== false) {
+    await queuePage(deps, moved, to === "acknowledged" ? "acknowledge" : "resolve", { by: actor });
+  }
   if (to !== "resolved") return moved;
   if (moved.channel && moved.threadTs) {
     for (const host of moved.hosts) await deps.store.forgetIncidentThread(moved.channel, host, moved.threadTs);
@@ -693,7 +771,7 @@ export async function moveIncidentAndTell(
   const book = incidentBook(deps);
   const members = (await book?.listIncidents({ open: true, limit: 500 })) ?? [];
   for (const member of members.filter((m) => m.parentId === id)) {
-    await moveIncidentAndTell(deps, member.id, "resolved", actor).catch((err: unknown) =>
+    await moveIncidentAndTell(deps, member.id, "resolved", actor, opts).catch((err: unknown) =>
       deps.logger.warn("grouped incident not resolved with its fleet incident", {
         incident: member.id,
         err: errorMessage(err),
@@ -701,6 +779,17 @@ export async function moveIncidentAndTell(
     );
   }
   return moved;
+}
+
+/** MTTA and MTTR (issue 40, item 7): observed once each, when the incident first is acknowledged and resolved. */
+export function observeTimes(deps: CoreDeps, before: Incident | null, after: Incident): void {
+  const labels = { source: after.source, severity: after.severity };
+  if (before?.acknowledgedAt === null && after.acknowledgedAt !== null) {
+    metricsOf(deps).observe("incident_ack_seconds", labels, (after.acknowledgedAt - after.openedAt) / 1000);
+  }
+  if (before?.state !== "resolved" && after.state === "resolved" && after.resolvedAt !== null) {
+    metricsOf(deps).observe("incident_resolve_seconds", labels, (after.resolvedAt - after.openedAt) / 1000);
+  }
 }
 
 /**

@@ -154,7 +154,7 @@ export async function moveIncident(
     id,
     from,
     to === "acknowledged"
-      ? { state: "acknowledged", owner: actor, updatedAt: now }
+      ? { state: "acknowledged", owner: actor, updatedAt: now, acknowledgedAt: incident.acknowledgedAt ?? now }
       : { state: "resolved", resolvedAt: now, resolvedBy: actor, updatedAt: now },
   );
   if (!moved) {

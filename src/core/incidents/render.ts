@@ -2,12 +2,27 @@ import { actions, clip, context, escapeMrkdwn, header, section } from "../messag
 import { ago, clockTime, isoSeconds, mention } from "../messages/format.ts";
 import { incidentButton } from "../messages/incident-buttons.ts";
 import type { Message } from "../messages/model.ts";
-import type { Incident, IncidentEvent, IncidentState } from "../ports/incident-book.ts";
+import type { Incident, IncidentEvent, IncidentPhase, SignalFate } from "../ports/incident-book.ts";
 import type { IncidentTicket } from "../ports/ticket-book.ts";
+import { distinctSignals } from "./declare.ts";
 
 /** `/openclaw incidents` and `/openclaw incident <id>` as chat, console and CLI show them. */
 
-const STATE_ICON: Record<IncidentState, string> = { open: "🔴", acknowledged: "🟠", resolved: "✅" };
+/**
+ * An incident's icon follows what its hosts are doing (its phase), as its header says, until it
+ * is resolved: an open incident whose gateway recovered is not red.
+ */
+const PHASE_ICON: Record<IncidentPhase, string> = { checking: "⏳", failing: "🔴", recovering: "🟡", recovered: "🟢" };
+export function incidentIcon(i: Pick<Incident, "state" | "phase">): string {
+  return i.state === "resolved" ? "✅" : PHASE_ICON[i.phase];
+}
+
+/** Its state in words with who: `acknowledged (@owner)`, `resolved by @who`, `open`. */
+function stateWords(i: Pick<Incident, "state" | "owner" | "resolvedBy" | "phase">): string {
+  if (i.state === "resolved") return `resolved${i.resolvedBy ? ` by ${mention(i.resolvedBy)}` : ""}`;
+  const phase = i.phase === "failing" ? "" : ` · ${i.phase}`;
+  return `${i.state}${i.owner ? ` (${mention(i.owner)})` : ""}${phase}`;
+}
 
 /** One line per incident, newest first. */
 export function renderIncidentList(incidents: readonly Incident[], scope: "open" | "all", now: number): Message {
@@ -18,7 +33,7 @@ export function renderIncidentList(incidents: readonly Incident[], scope: "open"
   }
   const lines = incidents.map(
     (i) =>
-      `${STATE_ICON[i.state]} \`${i.id}\` *${escapeMrkdwn(i.hosts.join(", "))}* · ${i.state}${i.owner ? ` (${mention(i.owner)})` : ""} · ${i.source} · opened ${ago(now - i.openedAt)}`,
+      `${incidentIcon(i)} \`${i.id}\` *${escapeMrkdwn(i.hosts.join(", "))}* · ${stateWords(i)} · ${i.severity} · ${i.source} · opened ${ago(now - i.openedAt)}`,
   );
   return {
     text: `${title}: ${incidents.length}`,
@@ -36,9 +51,10 @@ export function renderIncident(
   timeline: readonly IncidentEvent[],
   tickets: readonly Pick<IncidentTicket, "key" | "url" | "state">[] = [],
 ): Message {
-  const head = `${STATE_ICON[incident.state]} Incident ${incident.id}: ${incident.title}`;
+  const head = `${incidentIcon(incident)} Incident ${incident.id}: ${incident.title}`;
   const facts = [
-    `*State:* ${incident.state}`,
+    `*State:* ${incident.state}${incident.state === "resolved" ? "" : ` · ${incident.phase}`}`,
+    `*Severity:* ${incident.severity}`,
     `*Owner:* ${incident.owner ? mention(incident.owner) : "nobody yet"}`,
     `*Source:* ${incident.source}`,
     `*Hosts:* ${escapeMrkdwn(incident.hosts.join(", "))}`,
@@ -75,6 +91,45 @@ export function renderIncident(
       section(lines.length ? `*Timeline*\n${lines.join("\n")}` : "*Timeline*\nNothing yet."),
       actions("clawops_incident_actions", [incidentButton("ticket", incident.id)]),
       context(`\`/openclaw postmortem ${incident.id}\` drafts its postmortem from this record.`),
+    ],
+  };
+}
+
+/**
+ * `incident <id> signals`: what fired (each distinct signal with its count, first and last
+ * time, and what became of it), then every signal stored in order, newest cut first past what
+ * a message holds (`--json` from the CLI has them all).
+ */
+export function renderIncidentSignals(incident: Incident, signals: readonly SignalFate[]): Message {
+  const head = `Signals of incident ${incident.id}: ${signals.length}`;
+  if (signals.length === 0) {
+    return { text: head, parts: [section(`*Signals of \`${incident.id}\`*\nNone stored yet.`)] };
+  }
+  const fired = distinctSignals(signals)
+    .slice(0, 30)
+    .map(
+      (f) =>
+        `• ${escapeMrkdwn(f.source)} · *${escapeMrkdwn(clip(f.summary, 120))}* ×${f.count.toLocaleString("en-US")} · first ${clockTime(f.first)}, last ${clockTime(f.last)} · ${f.fates.join(", ")}`,
+    );
+  const lines: string[] = [];
+  let size = 0;
+  for (const s of signals) {
+    const line = `\`${s.seq}\` ${clockTime(s.at)} ${escapeMrkdwn(s.source)} · ${escapeMrkdwn(s.host)} · *${s.fate}*${s.why ? ` (${escapeMrkdwn(clip(s.why, 80))})` : ""} · ${escapeMrkdwn(clip(s.summary, 100))}${s.count > 1 ? ` ×${s.count}` : ""}`;
+    if (size + line.length > 2_600) {
+      lines.push(
+        `… ${signals.length - lines.length} more (\`clawops incident ${incident.id} --signals --json\` has them all)`,
+      );
+      break;
+    }
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return {
+    text: head,
+    parts: [
+      header(`Signals of incident ${incident.id}`),
+      section(clip(`*What fired* (${signals.length} signals)\n${fired.join("\n")}`, 2_900)),
+      section(`*Each signal and its fate*\n${lines.join("\n")}`),
     ],
   };
 }

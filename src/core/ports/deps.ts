@@ -5,6 +5,7 @@ import type { FleetFanout } from "./fleet.ts";
 import type { GroupingPolicy } from "./incident-book.ts";
 import type { Metrics } from "./metrics.ts";
 import type { PagerDutyServices } from "./pagerduty.ts";
+import type { PagingServices } from "./paging.ts";
 import type { RecoveryDeps } from "./recovery.ts";
 import type { JobRecord, Store } from "./store.ts";
 import type { HostTransport } from "./transport.ts";
@@ -70,6 +71,11 @@ export interface CoreDeps {
    * note, and (opt-in) their resolve (tickets/pagerduty.ts). Absent: nothing is written back.
    */
   pagerduty?: PagerDutyServices;
+  /**
+   * The team's pagers and the paging policy (core/paging, docs/paging.md): incidents that page
+   * are queued in the outbox and delivered after the record is written. Absent: nobody is paged.
+   */
+  paging?: PagingServices;
 }
 
 /** The agent a control plane serves: what `upgrade-agent` asks hosts to move to. */

@@ -5,7 +5,7 @@
  */
 
 /** What raised an incident. */
-export const INCIDENT_SOURCES = ["command", "alert", "watch", "silence", "fleet"] as const;
+export const INCIDENT_SOURCES = ["command", "alert", "watch", "silence", "fleet", "declared"] as const;
 export type IncidentSourceKind = (typeof INCIDENT_SOURCES)[number];
 
 /** open → acknowledged (someone owns it) → resolved. A resolved incident is never reopened. */
@@ -13,11 +13,13 @@ export const INCIDENT_STATES = ["open", "acknowledged", "resolved"] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 /**
- * What its hosts are doing now, as its header says: failing (a failure came in), recovering (a
- * recovery runbook is running), recovered (the watch saw the gateway healthy again, or every
- * alert resolved). The state (open → acknowledged → resolved) is what people did about it.
+ * What its hosts are doing now, as its header says: checking (a person's triage opened it and
+ * has not answered yet: nothing is known to fail), failing (a failure came in, or the triage
+ * found a failing layer), recovering (a recovery runbook is running), recovered (the watch saw
+ * the gateway healthy again, or every alert resolved). The state (open → acknowledged →
+ * resolved) is what people did about it.
  */
-export const INCIDENT_PHASES = ["failing", "recovering", "recovered"] as const;
+export const INCIDENT_PHASES = ["checking", "failing", "recovering", "recovered"] as const;
 export type IncidentPhase = (typeof INCIDENT_PHASES)[number];
 
 /** How many signals of each kind an incident took (its header shows them). */
@@ -60,7 +62,15 @@ export interface Incident {
   headerAt: number | null;
   /** Its header shows less than the record (an edit was held back by the edit interval). */
   headerStale: boolean;
+  /** How bad (incidents/severity.ts): from a documented policy over its source and findings, or set by a person. */
+  severity: Severity;
+  /** When someone first took it ("I'm on it", or its page acknowledged): MTTA's end. */
+  acknowledgedAt: number | null;
 }
+
+/** sev1 (the worst: the fleet, or a customer-facing outage declared so) … sev4 (informational). */
+export const SEVERITIES = ["sev1", "sev2", "sev3", "sev4"] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** What can change on an incident after it opens. */
 export type IncidentPatch = Partial<
@@ -77,6 +87,8 @@ export type IncidentPatch = Partial<
     | "parentId"
     | "headerAt"
     | "headerStale"
+    | "severity"
+    | "acknowledgedAt"
   >
 >;
 
@@ -105,6 +117,9 @@ export const INCIDENT_EVENT_KINDS = [
   "ticket",
   "pagerduty",
   "postmortem",
+  // Issue 40: a page sent, acknowledged or resolved at the team's pager (or failing), a severity set.
+  "page",
+  "severity",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 
@@ -123,10 +138,85 @@ export interface IncidentEvent {
 }
 
 /**
+ * What clawops delivers after the record is written (issue 40, item 8: record first, deliver
+ * after): a page to the team's pager, retried with backoff until it goes or is given up. `key`
+ * is unique: the same delivery is queued once, however often it is asked for.
+ */
+export interface OutboxItem {
+  id: string;
+  /** `<kind>:<incident id>:<action>`: one delivery of each action per incident and target. */
+  key: string;
+  /** What delivers it: `page:pagerduty`, `page:opsgenie`, `page:webhook`. */
+  kind: string;
+  incidentId: string | null;
+  /** The delivery's own JSON (core/paging/event.ts `PageEvent`). */
+  body: string;
+  state: OutboxState;
+  attempts: number;
+  /** When it is next due (pending), or was claimed until (a drain running it). */
+  nextAt: number;
+  lastError: string | null;
+  /** Its failure was said in the incident's thread already (said once). */
+  told: boolean;
+  createdAt: number;
+  doneAt: number | null;
+}
+export const OUTBOX_STATES = ["pending", "sent", "failed"] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+export type OutboxPatch = Partial<Pick<OutboxItem, "state" | "attempts" | "nextAt" | "lastError" | "told" | "doneAt">>;
+
+/**
+ * What became of a signal (issue 40, item 1: nothing dropped without a trace): the pipeline's
+ * verdict, stored with it, so "what became of alert X" is a query (Netflix Dispatch keeps its
+ * filter action on the signal the same way).
+ */
+export const SIGNAL_FATES = [
+  "opened",
+  "news",
+  "counted",
+  "grouped",
+  "muted",
+  "snoozed",
+  "unrouted",
+  "suppressed",
+  "dropped",
+  "failed",
+] as const;
+export type SignalFateKind = (typeof SIGNAL_FATES)[number];
+export interface SignalFate {
+  /** 1, 2, 3 … in the order they were stored. */
+  seq: number;
+  at: number;
+  source: string;
+  host: string;
+  incidentId: string | null;
+  fate: SignalFateKind;
+  /** Why, in words (`the maintenance freeze of node-3`, `inside a flap window of an open incident`). */
+  why: string | null;
+  /** What came in: the alert's name, the watch's reason. */
+  summary: string;
+  /** How many it stood for (an alert request's new alerts). */
+  count: number;
+}
+
+/**
  * The store's side. `openIncident` is keyed: at most one open incident per key (a host's name),
  * so two signals raised at once share one record; it returns the stored one either way.
  */
 export interface IncidentBook {
+  /** Queues a delivery unless one with its key is there; true when queued now. */
+  enqueueOutbox(item: Omit<OutboxItem, "state" | "attempts" | "lastError" | "told" | "doneAt">): Promise<boolean>;
+  /**
+   * Takes up to `limit` pending deliveries due by `now`, each moved to `leaseUntil` in the same
+   * statement, so a second drain (another process, a restart) does not send it meanwhile.
+   */
+  claimOutbox(now: number, leaseUntil: number, limit: number): Promise<OutboxItem[]>;
+  settleOutbox(id: string, patch: OutboxPatch): Promise<void>;
+  /** Newest first. */
+  listOutbox(filter: { incidentId?: string; state?: OutboxState; limit?: number }): Promise<OutboxItem[]>;
+  recordSignal(signal: Omit<SignalFate, "seq">): Promise<void>;
+  /** Oldest first, by incident or by host. */
+  listSignals(filter: { incidentId?: string; host?: string; limit?: number }): Promise<SignalFate[]>;
   openIncident(incident: Incident, key: string): Promise<Incident>;
   /**
    * The open (or acknowledged) incident under `key`, if any; for a host's name, else the open

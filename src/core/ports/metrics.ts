@@ -52,6 +52,23 @@ export const METRIC_CATALOG = {
     help: "Alerts received on the alert webhooks, by source (e.g. alertmanager).",
     labels: ["source"],
   },
+  pages_total: {
+    type: "counter",
+    help: "Pages delivered to the team's pager or given up, by pager (pagerduty, opsgenie, webhook), action (trigger, acknowledge, resolve) and outcome (sent, retrying, failed).",
+    labels: ["pager", "action", "outcome"],
+  },
+  incident_ack_seconds: {
+    type: "histogram",
+    help: "Time to acknowledge (MTTA): from an incident's opening to the first \"I'm on it\" or its page's acknowledgement, by source and severity.",
+    labels: ["source", "severity"],
+    buckets: [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200],
+  },
+  incident_resolve_seconds: {
+    type: "histogram",
+    help: "Time to resolve (MTTR): from an incident's opening to its resolve, by source and severity.",
+    labels: ["source", "severity"],
+    buckets: [60, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200],
+  },
 } as const satisfies Record<
   string,
   { type: "counter" | "gauge" | "histogram"; help: string; labels: readonly string[]; buckets?: readonly number[] }

@@ -1,3 +1,4 @@
+import type { Severity } from "../ports/incident-book.ts";
 /**
  * What `/openclaw <text>` asks for, as the parser (commands/parse.ts) hands it to the handlers.
  * Types only: every floor may name a command, only the commands floor parses one.
@@ -16,8 +17,16 @@ export type Command =
   | { kind: "upgrade-agent"; selector: FleetSelector; wavePercent: number }
   /** `incidents [open|all]`: the incident records, open ones by default. */
   | { kind: "incidents"; scope: "open" | "all" }
-  /** `incident <id> [ack|resolve]`: one record and its timeline, or a move of its state. */
-  | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" }
+  /**
+   * `incident <id> [ack|resolve|signals]`: one record and its timeline, a move of its state, or
+   * every signal it took with what became of each; `incident <id> sev <1-4>`: its severity set
+   * by a person; `incident <id> add <host>`: a host joins it; `incident new [sevN] [on <hosts>]
+   * <title…>`: an incident declared by hand (issue 40, items 4-6).
+   */
+  | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" | "signals" }
+  | { kind: "incident"; id: string; action: "sev"; severity: Severity }
+  | { kind: "incident"; id: string; action: "add"; host: string }
+  | { kind: "incident"; id: null; action: "new"; severity: Severity; hosts: string[]; title: string }
   /** `snooze <host> <finding> 1h|1d|until-version|off`: a finding muted on one host (issue 29). */
   | { kind: "snooze"; host: string; finding: string; for: SnoozeSpan }
   /** `snoozes`: the snoozes that hold. */

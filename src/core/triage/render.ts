@@ -29,6 +29,10 @@ export function renderTriageProgress(
     const r = byStep.get(step);
     if (!r) return `${state.phase === "running" ? STEP_ICON.pending : "▫️"} \`${step}\``;
     const ms = `${Math.round(r.durationMs)} ms`;
+    // A reading the agent is still taking (doctor_pending) did not fail: it is pending, as the
+    // answer's footer says (classify/evidence.ts treats it as a step still running).
+    if (r.status === "error" && r.error?.code?.endsWith("_pending"))
+      return `${STEP_ICON.pending} \`${step}\` ${ms} — ${escapeMrkdwn(r.error.message)}`;
     if (r.status !== "ok")
       return `${STEP_ICON[r.status]} \`${step}\` ${ms} — ${escapeMrkdwn(r.error?.message ?? r.status)}`;
     // The probe ran: its own outcome (what it found), not just that it answered.

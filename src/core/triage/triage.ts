@@ -8,6 +8,7 @@ import type { FleetEvidence } from "../classify/evidence.ts";
 import { sharedCredentials } from "../hosts/watch-attributes.ts";
 import { incidentThread } from "../incidents/pipeline.ts";
 import { noteTimeline } from "../incidents/record.ts";
+import { settleTriagedIncident, type TriageVerdict } from "../incidents/settle.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { mergeResults } from "../jobs/results.ts";
 import type { Message } from "../messages/model.ts";
@@ -225,6 +226,8 @@ async function finishTriage(
     text: triageLine(results, outcome.status),
     ref: job.id,
   });
+  // The incident a person's triage opened learns what it found: failing, or closed (nothing fails).
+  await settleTriagedIncident(deps, job.host, triageVerdict(results, outcome.status));
   // A maintenance freeze's closing triage says what changed since the maintenance began.
   if (maintenanceSince(job.requestKey) !== null) {
     await postMaintenanceComparison(deps, job, results, answer.threadTs).catch((err: unknown) =>
@@ -237,6 +240,17 @@ async function finishTriage(
     finishedAt: clock.now(),
     detail: delivery ? [detail, delivery].filter(Boolean).join(" ").slice(0, 2_000) : detail,
   });
+}
+
+/** Which layers a finished triage found failing and to watch, and whether every probe answered. */
+function triageVerdict(results: readonly StepResult[], status: JobOutcome["status"]): TriageVerdict {
+  const { matrix } = classifyResults(results, TRIAGE_STEP_NAMES);
+  const cells = Object.entries(matrix);
+  return {
+    failing: cells.filter(([, c]) => c.status === "fail").map(([layer]) => layer),
+    warning: cells.filter(([, c]) => c.status === "warn").map(([layer]) => layer),
+    complete: status === "done",
+  };
 }
 
 /** The timeline's line for a finished triage: its matrix (failing layers) and finding ids. */

@@ -10,6 +10,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimesFromEnv } from "../../core/bundles/bundle.ts";
 import { ticketKeepFromEnv } from "../../core/bundles/keep.ts";
 import { ticketConfigFromEnv } from "../../core/bundles/tickets.ts";
+import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";
 import { pagerDutyFromEnv } from "../../core/tickets/pagerduty.ts";
 import type { NodeBundleSettings } from "../bundles.ts";
@@ -132,6 +133,7 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   }
   const pagerduty = pagerDutyFromEnv(raw).problem;
   if (pagerduty) problems.push(pagerduty);
+  problems.push(...pagingFromEnv(raw).problems);
   return problems;
 }
 
@@ -187,6 +189,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     ...(v.CLAWOPS_AGENT_FILE ? { agentFile: v.CLAWOPS_AGENT_FILE } : {}),
     bundles: bundleSettings(config),
     ...withPagerDuty(pagerDutySettings(config)),
+    ...pagingSettings(config),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
@@ -224,6 +227,21 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
 const withPagerDuty = (pagerduty: ControlPlaneConfig["pagerduty"]) => (pagerduty ? { pagerduty } : {});
 
 /** PagerDuty write-back (issue 29, item 7): off unless PAGERDUTY_API_TOKEN and PAGERDUTY_FROM are set. */
+/** The team's pagers and the paging policy (docs/paging.md); none configured: nobody is paged. */
+function pagingSettings(config: NodeConfig): Pick<ControlPlaneConfig, "paging"> {
+  const v = config.values;
+  const { services } = pagingFromEnv({
+    CLAWOPS_PAGERDUTY_ROUTING_KEY: v.CLAWOPS_PAGERDUTY_ROUTING_KEY,
+    PAGERDUTY_EVENTS_URL: v.PAGERDUTY_EVENTS_URL,
+    CLAWOPS_OPSGENIE_API_KEY: v.CLAWOPS_OPSGENIE_API_KEY,
+    OPSGENIE_API_URL: v.OPSGENIE_API_URL,
+    CLAWOPS_PAGE_WEBHOOK_URL: v.CLAWOPS_PAGE_WEBHOOK_URL,
+    CLAWOPS_PAGE_WEBHOOK_SECRET: v.CLAWOPS_PAGE_WEBHOOK_SECRET,
+  });
+  // The policy as the schema parsed it (its default included).
+  return services ? { paging: { ...services, policy: v.CLAWOPS_PAGING_POLICY } } : {};
+}
+
 function pagerDutySettings(config: NodeConfig): ControlPlaneConfig["pagerduty"] {
   const v = config.values;
   const { services } = pagerDutyFromEnv({

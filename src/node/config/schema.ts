@@ -20,6 +20,7 @@ import { watchSettingsFromEnv } from "../../core/hosts/watch-state.ts";
 import { parseGroupingPolicy } from "../../core/incidents/grouping.ts";
 import { parseIncidentRouting } from "../../core/incidents/routing.ts";
 import { parseCommandName } from "../../core/messages/command-name.ts";
+import { parsePagingPolicy } from "../../core/paging/policy.ts";
 import { normalizeHostName } from "../../core/vocabulary/hosts.ts";
 import { parseTrustProxy } from "../client-address.ts";
 import { localHostName } from "../host-name.ts";
@@ -270,6 +271,48 @@ export const NODE_VARS = {
     doc: "1: resolving an incident in clawops (`incident <id> resolve`) resolves the PagerDuty incident it came from too.",
     default: "0",
     schema: flag("CLAWOPS_PAGERDUTY_RESOLVE", false),
+  },
+  // Issue 40, item 2: paging the team's pager (docs/paging.md).
+  CLAWOPS_PAGERDUTY_ROUTING_KEY: {
+    group: ALERTS,
+    doc: "A PagerDuty Events API v2 integration's routing key: incidents the paging policy pages are triggered, acknowledged and resolved there (dedup key: the clawops incident id).",
+    secret: true,
+    schema: secretText(),
+  },
+  PAGERDUTY_EVENTS_URL: {
+    group: ALERTS,
+    doc: "PagerDuty's Events API v2 endpoint (a stand-in in tests).",
+    default: "https://events.pagerduty.com/v2/enqueue",
+    schema: httpUrl("PAGERDUTY_EVENTS_URL"),
+  },
+  CLAWOPS_OPSGENIE_API_KEY: {
+    group: ALERTS,
+    doc: "An Opsgenie (Jira Service Management) API integration key: paged incidents are Opsgenie alerts (alias: the incident id), acknowledged and closed with it.",
+    secret: true,
+    schema: secretText(),
+  },
+  OPSGENIE_API_URL: {
+    group: ALERTS,
+    doc: "Opsgenie's API: the US instance, or `https://api.eu.opsgenie.com` for EU accounts.",
+    default: "https://api.opsgenie.com",
+    schema: httpUrl("OPSGENIE_API_URL"),
+  },
+  CLAWOPS_PAGE_WEBHOOK_URL: {
+    group: ALERTS,
+    doc: "Any endpoint to page (ntfy, a Teams workflow, your own): each page is POSTed as JSON, signed with CLAWOPS_PAGE_WEBHOOK_SECRET (`X-Clawops-Signature: v1=<HMAC-SHA256>`).",
+    schema: optionalText(),
+  },
+  CLAWOPS_PAGE_WEBHOOK_SECRET: {
+    group: ALERTS,
+    doc: "The paging webhook's HMAC-SHA256 key, at least 16 characters.",
+    secret: true,
+    schema: secretText(),
+  },
+  CLAWOPS_PAGING_POLICY: {
+    group: ALERTS,
+    doc: "Which incidents page: `<source>:<sevN>` pairs (a source pages at that severity and worse), or `none`. Alerts are not listed: their own pager already paged.",
+    default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
+    schema: parsedBy(parsePagingPolicy),
   },
   CLAWOPS_AUTHZ_FILE: {
     group: FREEZES,

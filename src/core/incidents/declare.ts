@@ -1,0 +1,148 @@
+import { audit } from "../audit/audit.ts";
+import { ClawopsError } from "../errors.ts";
+import { requireHost } from "../hosts/lookup.ts";
+import { pages } from "../paging/policy.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import { type Incident, NO_COUNTS, type Severity, type SignalFate } from "../ports/incident-book.ts";
+import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
+import { queuePage } from "./outbox.ts";
+import { appendTimeline, requireBook, requireIncident } from "./record.ts";
+
+/**
+ * Incidents people start and shape (issue 40, items 4-6): declared by hand before any probe
+ * sees anything, their severity changed, hosts added, and every signal they took listed with
+ * what became of it.
+ */
+
+/** `incident new [sevN] [on <hosts>] <title…>`: opens it in the channel it was typed in, with its header; pages by policy. */
+export async function declareIncident(
+  deps: CoreDeps,
+  o: { actor: string; channel: string; severity: Severity; hosts: readonly string[]; title: string },
+): Promise<Incident> {
+  const book = requireBook(deps);
+  const hosts: string[] = [];
+  for (const h of o.hosts) hosts.push((await requireHost(deps, h)).name);
+  const now = deps.clock.now();
+  const id = deps.ids.id("inc");
+  const candidate: Incident = {
+    id,
+    source: "declared",
+    state: "open",
+    title: o.title,
+    hosts,
+    channel: o.channel,
+    threadTs: null,
+    owner: null,
+    openedAt: now,
+    openedBy: o.actor,
+    updatedAt: now,
+    resolvedAt: null,
+    resolvedBy: null,
+    phase: "failing",
+    parentId: null,
+    causes: [],
+    counts: { ...NO_COUNTS, hosts: hosts.length },
+    lastSignalAt: now,
+    headerAt: null,
+    headerStale: false,
+    severity: o.severity,
+    acknowledgedAt: null,
+  };
+  // Its own key: a declared incident stands beside a host's watch or alert incident, not in its place.
+  const stored = await book.openIncident(candidate, `declared:${id}`);
+  await appendTimeline(deps, book, stored, {
+    actor: o.actor,
+    kind: "opened",
+    text: `declared by hand (${o.severity})${hosts.length ? ` on ${hosts.join(", ")}` : ""}: ${o.title}`,
+  });
+  // Record first, deliver after: the page is queued before the header is posted.
+  await queuePage(deps, stored, "trigger", { summary: o.title });
+  const posted = await deps.chat.postMessage({ channel: o.channel, ...renderLiveHeader(stored, now) });
+  const linked = await book.updateIncident(id, ["open", "acknowledged"], {
+    threadTs: posted.ts,
+    headerAt: now,
+    headerStale: false,
+  });
+  await audit(deps, {
+    at: now,
+    actor: o.actor,
+    source: "system",
+    action: "incident.declare",
+    host: hosts[0] ?? null,
+    outcome: "ok",
+    detail: `${id} (${o.severity}): ${o.title}`.slice(0, 500),
+    ref: id,
+  });
+  return linked ?? stored;
+}
+
+/** `incident <id> sev <N>`: a person's severity, on the timeline; an incident that now pages and did not is paged. */
+export async function setIncidentSeverity(
+  deps: CoreDeps,
+  id: string,
+  severity: Severity,
+  actor: string,
+): Promise<Incident> {
+  const book = requireBook(deps);
+  const before = await requireIncident(deps, id);
+  if (before.state === "resolved") {
+    throw new ClawopsError("incident_resolved", `Incident \`${id}\` is resolved; its severity stays as it was.`, {
+      status: 409,
+    });
+  }
+  if (before.severity === severity) return before;
+  const moved = await book.updateIncident(id, ["open", "acknowledged"], { severity, updatedAt: deps.clock.now() });
+  if (!moved)
+    throw new ClawopsError("incident_resolved", `Incident \`${id}\` was resolved meanwhile.`, { status: 409 });
+  await appendTimeline(deps, book, moved, {
+    actor,
+    kind: "severity",
+    text: `severity ${before.severity} → ${severity}`,
+  });
+  await refreshIncidentHeader(deps, moved, { force: true });
+  // Raised to a severity its source pages at: paged now (alerts never: their own pager paged).
+  if (deps.paging && pages(deps.paging.policy, moved) && !pages(deps.paging.policy, before)) {
+    await queuePage(deps, moved, "trigger", { summary: moved.title });
+  }
+  return moved;
+}
+
+/** `incident <id> add <host>`: the host joins it (a declared or fleet incident growing). */
+export async function addIncidentHost(deps: CoreDeps, id: string, host: string, actor: string): Promise<Incident> {
+  const book = requireBook(deps);
+  await requireIncident(deps, id);
+  const name = (await requireHost(deps, host)).name;
+  const joined = await book.joinIncident(id, name);
+  if (!joined)
+    throw new ClawopsError("incident_resolved", `Incident \`${id}\` is resolved; no host joins it.`, { status: 409 });
+  await appendTimeline(deps, book, joined, { actor, kind: "note", text: `added ${name}` });
+  await refreshIncidentHeader(deps, joined, { force: true });
+  return joined;
+}
+
+/** What fired, grouped: one row per distinct signal (source and summary) with its count and first/last time. */
+export interface FiredSignal {
+  source: string;
+  summary: string;
+  count: number;
+  first: number;
+  last: number;
+  fates: string[];
+}
+
+export function distinctSignals(signals: readonly SignalFate[]): FiredSignal[] {
+  const by = new Map<string, FiredSignal>();
+  for (const s of signals) {
+    const key = `${s.source}\u0000${s.summary}`;
+    const row = by.get(key);
+    if (!row) {
+      by.set(key, { source: s.source, summary: s.summary, count: s.count, first: s.at, last: s.at, fates: [s.fate] });
+      continue;
+    }
+    row.count += s.count;
+    row.first = Math.min(row.first, s.at);
+    row.last = Math.max(row.last, s.at);
+    if (!row.fates.includes(s.fate)) row.fates.push(s.fate);
+  }
+  return [...by.values()].sort((a, b) => b.count - a.count || a.first - b.first);
+}

@@ -1,0 +1,205 @@
+import { errorMessage } from "../../contract/errors.ts";
+import { context, escapeMrkdwn, section } from "../messages/build.ts";
+import { type PageAction, type PageEvent, pageEventFor } from "../paging/event.ts";
+import { pages } from "../paging/policy.ts";
+import { PAGER_NAMES, PageDeliveryError, sendPage } from "../paging/targets.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
+import { metricsOf } from "../ports/metrics.ts";
+import type { PagerTarget } from "../ports/paging.ts";
+import { appendTimeline, incidentBook } from "./record.ts";
+
+/**
+ * Pages go through the outbox (issue 40, item 8: record first, deliver after): the incident
+ * record is written, then each page is queued in the same store, and a drain sends what is due
+ * (Node: the control plane's 5 s sweep, and at once after queueing; Workers: the directory
+ * object's alarm). A pager that is down, slow or rate-limited is retried with backoff; one that
+ * refuses the page is given up at once; either is said once in the incident's thread and on its
+ * timeline. The record never waits on a pager and never has anything to undo.
+ */
+
+/** Tries per page before it is given up: about an hour with the backoff below. */
+export const MAX_ATTEMPTS = 8;
+/** A claimed page is someone's for this long: a drain that died leaves it due again after. */
+const LEASE_MS = 60_000;
+
+/** The wait before try `attempt + 1`: 10 s, 20 s, 40 s … capped at 15 min, or the pager's Retry-After. */
+export function backoffMs(attempt: number, retryAfterMs: number | null): number {
+  const exp = Math.min(10_000 * 2 ** Math.max(0, attempt - 1), 15 * 60_000);
+  return Math.max(exp, retryAfterMs ?? 0);
+}
+
+/**
+ * Queues `incident`'s page move at every configured pager. A trigger only when the paging
+ * policy pages it; acknowledge and resolve only for an incident that was triggered. Each move
+ * is queued once per incident and pager (the outbox key). Logged, never thrown: paging never
+ * stops the record.
+ */
+export async function queuePage(
+  deps: CoreDeps,
+  incident: Incident,
+  action: PageAction,
+  o: { summary?: string; by?: string | null } = {},
+): Promise<number> {
+  const paging = deps.paging;
+  const book = incidentBook(deps);
+  if (!paging || paging.targets.length === 0 || !book) return 0;
+  try {
+    if (action === "trigger" && !pages(paging.policy, incident)) return 0;
+    const triggered = action === "trigger" ? null : await book.listOutbox({ incidentId: incident.id, limit: 50 });
+    const now = deps.clock.now();
+    let queued = 0;
+    for (const target of paging.targets) {
+      const kind = `page:${target.kind}`;
+      if (triggered && !triggered.some((i) => i.kind === kind && i.key.endsWith(":trigger"))) continue;
+      const event = pageEventFor(incident, action, { ...o, url: paging.incidentUrl?.(incident.id) ?? null });
+      const added = await book.enqueueOutbox({
+        id: deps.ids.id("out"),
+        key: `${kind}:${incident.id}:${action}`,
+        kind,
+        incidentId: incident.id,
+        body: JSON.stringify(event),
+        nextAt: now,
+        createdAt: now,
+      });
+      if (added) queued++;
+    }
+    return queued;
+  } catch (err) {
+    deps.logger.error("page not queued", { incident: incident.id, action, err: errorMessage(err) });
+    return 0;
+  }
+}
+
+/** What a drain did, and when the next queued delivery is due (null: none left). */
+export interface DrainReport {
+  sent: number;
+  retrying: number;
+  failed: number;
+  nextAt: number | null;
+}
+
+/** Sends every page due now, one at a time, in the order they were queued per incident. */
+export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainReport> {
+  const report: DrainReport = { sent: 0, retrying: 0, failed: 0, nextAt: null };
+  const book = incidentBook(deps);
+  if (!book) return report;
+  const now = deps.clock.now();
+  const due = await book.claimOutbox(now, now + LEASE_MS, limit);
+  for (const item of due) {
+    try {
+      const outcome = await deliver(deps, book, item);
+      report[outcome]++;
+    } catch (err) {
+      deps.logger.error("outbox delivery not settled", { id: item.id, err: errorMessage(err) });
+    }
+  }
+  const [next] = (await book.listOutbox({ state: "pending", limit: 500 })).map((i) => i.nextAt).sort((a, b) => a - b);
+  report.nextAt = next ?? null;
+  return report;
+}
+
+async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed"> {
+  const now = deps.clock.now();
+  const target = deps.paging?.targets.find((t) => `page:${t.kind}` === item.kind);
+  const event = JSON.parse(item.body) as PageEvent;
+  if (!target) {
+    await book.settleOutbox(item.id, {
+      state: "failed",
+      lastError: `${item.kind} is no longer configured`,
+      doneAt: now,
+    });
+    deps.logger.warn("page dropped: its pager is no longer configured", { incident: item.incidentId, kind: item.kind });
+    return "failed";
+  }
+  // An acknowledge or resolve waits for the same pager's trigger of the same incident.
+  const earlier = (await book.listOutbox({ incidentId: item.incidentId ?? "", state: "pending", limit: 50 })).filter(
+    (i) => i.kind === item.kind && i.createdAt < item.createdAt && i.id !== item.id,
+  );
+  if (earlier.length > 0) {
+    await book.settleOutbox(item.id, { nextAt: Math.max(...earlier.map((i) => i.nextAt)) + 1 });
+    return "retrying";
+  }
+  const attempts = item.attempts + 1;
+  try {
+    await sendPage(target, event, deps.paging?.fetch);
+  } catch (err) {
+    const e =
+      err instanceof PageDeliveryError
+        ? err
+        : new PageDeliveryError(errorMessage(err), { retryable: true, cause: err });
+    const retry = e.retryable && attempts < MAX_ATTEMPTS;
+    await book.settleOutbox(item.id, {
+      attempts,
+      lastError: e.message.slice(0, 500),
+      ...(retry
+        ? { state: "pending", nextAt: now + backoffMs(attempts, e.retryAfterMs) }
+        : { state: "failed", doneAt: now }),
+      told: true,
+    });
+    deps.logger.warn("page not delivered", {
+      incident: item.incidentId,
+      pager: target.kind,
+      action: event.action,
+      attempts,
+      retry,
+      err: e.message,
+    });
+    metricsOf(deps).count("pages_total", {
+      pager: target.kind,
+      action: event.action,
+      outcome: retry ? "retrying" : "failed",
+    });
+    if (!item.told) await tellOnce(deps, book, item, target, event, e, retry, attempts);
+    return retry ? "retrying" : "failed";
+  }
+  await book.settleOutbox(item.id, { state: "sent", attempts, doneAt: now, lastError: null });
+  metricsOf(deps).count("pages_total", { pager: target.kind, action: event.action, outcome: "sent" });
+  const incident = item.incidentId ? await book.getIncident(item.incidentId) : null;
+  if (incident) {
+    await appendTimeline(deps, book, incident, {
+      actor: "clawops",
+      kind: "page",
+      text: `${PAGE_VERB[event.action]} ${PAGER_NAMES[target.kind]} (dedup key ${event.incidentId}, ${event.severity})${attempts > 1 ? ` after ${attempts} tries` : ""}`,
+    });
+  }
+  return "sent";
+}
+
+const PAGE_VERB: Record<PageAction, string> = {
+  trigger: "paged",
+  acknowledge: "acknowledged the page at",
+  resolve: "resolved the page at",
+};
+
+/** The first failure of a page, said once in the incident's thread and on its timeline. */
+async function tellOnce(
+  deps: CoreDeps,
+  book: IncidentBook,
+  item: OutboxItem,
+  target: PagerTarget,
+  event: PageEvent,
+  e: PageDeliveryError,
+  retry: boolean,
+  attempts: number,
+): Promise<void> {
+  const incident = item.incidentId ? await book.getIncident(item.incidentId) : null;
+  if (!incident) return;
+  const pager = PAGER_NAMES[target.kind];
+  const next = retry
+    ? `clawops retries with backoff (try ${attempts} of ${MAX_ATTEMPTS}) and says here only what it finally did.`
+    : `${pager} refused it, so it is not retried: check its settings (\`clawops config\`).`;
+  const text = `⚠️ ${event.action === "trigger" ? "The page" : `The page's ${event.action}`} to ${pager} did not go: ${e.message}`;
+  await appendTimeline(deps, book, incident, { actor: "clawops", kind: "page", text: `${text}. ${next}` });
+  if (!incident.channel || !incident.threadTs) return;
+  try {
+    await deps.chat.postMessage({
+      channel: incident.channel,
+      threadTs: incident.threadTs,
+      text,
+      parts: [section(`${escapeMrkdwn(text)}.`), context(`${escapeMrkdwn(next)} The incident record is unaffected.`)],
+    });
+  } catch (err) {
+    deps.logger.warn("page failure not told in the thread", { incident: incident.id, err: errorMessage(err) });
+  }
+}

@@ -1,0 +1,71 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { DirectoryStore } from "../../src/worker/directory-store.ts";
+import { until } from "../support/until.ts";
+import { postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
+
+/**
+ * Paging on the Workers runtime (issue 40, item 2): the page is queued in the directory
+ * object's SQLite after the record, and delivered by that object's alarm to PagerDuty's Events
+ * API v2 (the outbound recorder answers for it, checking the routing key): trigger on a
+ * declared sev1, acknowledge and resolve with the incident, each on its timeline.
+ */
+
+async function outboundCalls(): Promise<RecordedRequest[]> {
+  return (await fetch(env.SLACK_STANDIN_CALLS_URL)).json<RecordedRequest[]>();
+}
+const pages = async () =>
+  (await outboundCalls())
+    .filter((c) => c.url === env.PAGERDUTY_EVENTS_URL)
+    .map(
+      (c) =>
+        JSON.parse(c.body) as {
+          event_action: string;
+          dedup_key: string;
+          routing_key: string;
+          payload?: Record<string, unknown>;
+        },
+    );
+
+beforeEach(async () => {
+  await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
+});
+
+describe("paging from the directory object's alarm", () => {
+  it("a declared sev1 is triggered, then acknowledged and resolved with the incident", async () => {
+    const declared = await postSlashCommand("incident new sev1 replies stopped for every customer", {
+      user: "U0OPERATOR",
+    });
+    expect(declared.status).toBe(200);
+    expect(declared.body.text).toContain("declared");
+    const store = new DirectoryStore(env.DIRECTORY);
+    const [incident] = await store.listIncidents({ open: true });
+    expect(incident).toMatchObject({
+      source: "declared",
+      severity: "sev1",
+      title: "replies stopped for every customer",
+    });
+    const triggered = await until("the trigger", 10_000, async () =>
+      (await pages()).find((p) => p.event_action === "trigger"),
+    );
+    expect(triggered).toMatchObject({ dedup_key: incident?.id, routing_key: env.CLAWOPS_PAGERDUTY_ROUTING_KEY });
+    expect(triggered.payload).toMatchObject({
+      severity: "critical",
+      summary: "[sev1] replies stopped for every customer",
+    });
+
+    expect((await postSlashCommand(`incident ${incident?.id} ack`, { user: "U0OPERATOR" })).status).toBe(200);
+    expect((await postSlashCommand(`incident ${incident?.id} resolve`, { user: "U0OPERATOR" })).status).toBe(200);
+    await until("acknowledge and resolve", 10_000, async () => (await pages()).length >= 3);
+    expect((await pages()).map((p) => p.event_action)).toEqual(["trigger", "acknowledge", "resolve"]);
+    const timeline = await until("the timeline", 10_000, async () => {
+      const t = await store.incidentTimeline(incident?.id ?? "");
+      return t.filter((e) => e.kind === "page").length === 3 ? t : null;
+    });
+    expect(timeline.filter((e) => e.kind === "page").map((e) => e.text.split(" (")[0])).toEqual([
+      "paged PagerDuty",
+      "acknowledged the page at PagerDuty",
+      "resolved the page at PagerDuty",
+    ]);
+  });
+});

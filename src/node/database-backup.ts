@@ -84,15 +84,15 @@ function checkCopy(path: string): void {
   }
 }
 
-/** The newest recorded backup that still exists, if any. */
-export function latestBackup(dataDir: string): BackupRecord | null {
+/** Every backup the data folder's ledger records, newest first (whether its file still exists or not). */
+export function recordedBackups(dataDir: string): BackupRecord[] {
   let text: string;
   try {
     text = readFileSync(join(dataDir, BACKUP_LEDGER), "utf8");
   } catch {
-    return null;
+    return [];
   }
-  const records = text
+  return text
     .split("\n")
     .filter(Boolean)
     .flatMap((line) => {
@@ -104,7 +104,44 @@ export function latestBackup(dataDir: string): BackupRecord | null {
       }
     })
     .sort((a, b) => b.at - a.at);
-  return records.find((r) => existsSync(r.file)) ?? null;
+}
+
+/** The newest recorded backup that still exists, if any. */
+export function latestBackup(dataDir: string): BackupRecord | null {
+  return recordedBackups(dataDir).find((r) => existsSync(r.file)) ?? null;
+}
+
+/**
+ * Issue 44, item 2: a database file of 0 bytes is what a first start makes before SQLite writes
+ * its first page (4 KiB as soon as WAL mode is set), so an empty file beside a ledger that
+ * records a backup of it was emptied (truncated, or a copy that failed), not new. Opening it
+ * would start a new database silently: the audit log and every host's enrollment gone. It is
+ * refused with the backup to restore; removing the file is how to start empty on purpose.
+ */
+export function refuseEmptiedDatabase(path: string): void {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return;
+  }
+  if (size > 0) return;
+  const dir = dirname(path);
+  const records = recordedBackups(dir);
+  if (records.length === 0) return;
+  throw new BackupError(emptiedDatabaseMessage(path, records));
+}
+
+function emptiedDatabaseMessage(path: string, records: readonly BackupRecord[]): string {
+  const ledger = join(dirname(path), BACKUP_LEDGER);
+  const newest = records[0] as BackupRecord;
+  const latest = records.find((r) => existsSync(r.file)) ?? null;
+  const n = records.length;
+  const fresh = `To start with an empty database on purpose instead (hosts enroll again, the audit log starts over), remove the empty file (rm ${path}) and start clawops.`;
+  const restore = latest
+    ? `To restore the latest backup, ${latest.file} (taken ${new Date(latest.at).toISOString()} by \`clawops backup\`): stop clawops, then cp ${latest.file} ${path} (and remove ${path}-wal and ${path}-shm if they exist) and start clawops again. Whatever changed since that backup is lost.`
+    : `None of the recorded backup files exists any more (the latest was ${newest.file}, taken ${new Date(newest.at).toISOString()}); if you have a copy of one, stop clawops, copy it to ${path} and start clawops again.`;
+  return `The database ${path} is empty (0 bytes), but ${ledger} records ${n} backup${n === 1 ? "" : "s"} of it: it was emptied (truncated, or overwritten by a failed copy), so clawops does not start it as a new database, which would drop the audit log and every host's enrollment. ${restore} ${fresh}`;
 }
 
 /** SQLITE_CORRUPT, SQLITE_NOTADB. */

@@ -4,7 +4,7 @@ import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
 import { readStoredMessage } from "../adapters/console/legacy.ts";
 import { applyMigrations, type SchemaMigrations } from "../adapters/sql/migrations.ts";
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
-import { damagedDatabaseMessage, isDamagedError } from "./database-backup.ts";
+import { damagedDatabaseMessage, isDamagedError, refuseEmptiedDatabase } from "./database-backup.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
 import { BUSY_WAIT_MS, guardBusy, probeWrites } from "./sqlite-busy.ts";
 import { BACKSTOP_PAGES, WalCheckpointer } from "./wal-checkpointer.ts";
@@ -104,6 +104,8 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
 
   constructor(path: string) {
     if (path !== ":memory:") {
+      // Before the file is made or opened: an emptied database where there was history stops here.
+      refuseEmptiedDatabase(path);
       ensurePrivateDir(dirname(path));
       ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
     }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -12,7 +12,8 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
  * `database_busy`, not a bare 500) and /readyz say busy, until it lets go; `clawops backup
  * <file>` copies the database while the control plane runs, and the copy opens and holds the
  * data; a damaged database stops the start with a message naming the latest backup and how to
- * restore it.
+ * restore it, and so does one emptied to 0 bytes where the backup ledger shows there was history
+ * (issue 44, item 2).
  */
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -118,10 +119,62 @@ describe("the database, operated (node:sqlite, a real file)", () => {
     expect(failed).toContain(`cp ${backup} ${path}`);
     // Following the message brings it back.
     rmSync(path);
-    const { copyFileSync } = await import("node:fs");
     copyFileSync(backup, path);
     const restored = await start(dataDir);
     expect(JSON.stringify((await command(restored, "enroll node-saved")).body)).toContain("node-saved");
     expect(existsSync(backup)).toBe(true);
   }, 90_000);
+
+  it("a database emptied to 0 bytes where backups.jsonl shows history stops the start naming the backup to restore", async () => {
+    // Issue 44, item 2: truncated to 0 bytes, it started silently as a new database (audit log and
+    // every host's enrollment gone) although the data folder's ledger recorded a backup of it.
+    const dataDir = mkdtempSync(join(tmpdir(), "clawops-emptied-"));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await start(dataDir);
+    expect((await command(first, "enroll node-kept")).status).toBe(200);
+    const backup = join(dataDir, "nightly.sqlite");
+    expect((await cli(first, ["backup", backup])).code).toBe(0);
+    await first.stop();
+    const path = join(dataDir, "clawops.sqlite");
+    for (const f of [`${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    truncateSync(path, 0);
+    const failed = await spawnControlPlane({ CLAWOPS_LOCAL_AGENT: "0" }, { dataDir, keepData: true }).then(
+      async (cp) => {
+        await cp.stop();
+        return "";
+      },
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain(`The database ${path} is empty (0 bytes), but ${join(dataDir, "backups.jsonl")} records`);
+    expect(failed).toContain(`To restore the latest backup, ${backup}`);
+    expect(failed).toContain(`cp ${backup} ${path}`);
+    // Nothing was written over the evidence: the file is still the empty one.
+    expect(statSync(path).size).toBe(0);
+    // Following the message brings the history back.
+    copyFileSync(backup, path);
+    const restored = await start(dataDir);
+    const audit = await fetch(`${restored.url}/api/console/command`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...restored.consoleHeaders() },
+      body: JSON.stringify({ text: "enroll node-kept" }),
+    });
+    expect(audit.status).toBe(200);
+    await restored.stop();
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const hosts = db.prepare("SELECT host FROM enrollment_codes ORDER BY host").all() as { host: string }[];
+      expect(hosts.map((h) => h.host)).toEqual(["node-kept", "node-kept"]);
+    } finally {
+      db.close();
+    }
+  }, 90_000);
+
+  it("an empty file with no recorded backup is a new install: it starts", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "clawops-fresh-"));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // What a first start (or a service manager) may leave: the file made, nothing in it yet.
+    closeSync(openSync(join(dataDir, "clawops.sqlite"), "w", 0o600));
+    const cp = await start(dataDir);
+    expect((await command(cp, "enroll node-new")).status).toBe(200);
+  }, 60_000);
 });

@@ -41,6 +41,8 @@ export async function backupDatabase(dataDir: string, file: string, now = Date.n
     throw new BackupError(`${target} already exists: name a new file (backups are never overwritten)`);
   if (!existsSync(dirname(target))) throw new BackupError(`the folder ${dirname(target)} does not exist`);
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+  // Made 0600 before SQLite writes it: the files SQLite makes beside a database take its mode.
+  ensurePrivateFile(partial);
   const db = new DatabaseSync(source);
   let method: BackupRecord["method"];
   try {
@@ -55,22 +57,49 @@ export async function backupDatabase(dataDir: string, file: string, now = Date.n
       method = "vacuum-into";
     }
   } catch (err) {
-    rmSync(partial, { force: true });
+    removeCopy(partial);
     throw new BackupError(`the backup of ${source} failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     db.close();
   }
   try {
+    selfContained(partial);
     checkCopy(partial);
     ensurePrivateFile(partial);
     renameSync(partial, target);
   } catch (err) {
-    rmSync(partial, { force: true });
+    removeCopy(partial);
     throw err;
+  } finally {
+    removeCompanions(partial);
   }
   const record: BackupRecord = { file: target, at: now, bytes: statSync(target).size, method };
   appendFileSync(join(resolve(dataDir), BACKUP_LEDGER), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   return record;
+}
+
+/**
+ * The copy carries the source's WAL mode in its header, so every connection to it made `-wal` and
+ * `-shm` files beside it (issue 44, item 5: left behind, 0644). In rollback-journal mode it is one
+ * self-contained file that a read-only check opens without them; a restored copy is switched back
+ * to WAL by the control plane's own start.
+ */
+function selfContained(path: string): void {
+  const copy = new DatabaseSync(path);
+  try {
+    copy.exec("PRAGMA journal_mode = DELETE");
+  } finally {
+    copy.close();
+  }
+}
+
+function removeCompanions(path: string): void {
+  for (const f of [`${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
+}
+
+function removeCopy(path: string): void {
+  rmSync(path, { force: true });
+  removeCompanions(path);
 }
 
 /** The copy opens, passes SQLite's quick check and holds the schema ledger. */

@@ -1,4 +1,15 @@
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -91,6 +102,28 @@ describe("the database, operated (node:sqlite, a real file)", () => {
     const again = await cli(cp, ["backup", target]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("already exists: name a new file");
+  }, 60_000);
+
+  it("`clawops backup` writes only its one file, mode 0600: no -wal or -shm beside it", async () => {
+    // Issue 44, item 5: the copy (a WAL-mode database) was checked through a read-only connection,
+    // which left `-wal` and `-shm` files beside it, 0644 under a 0022 umask.
+    const cp = await start();
+    expect((await command(cp, "enroll node-kept")).status).toBe(200);
+    const folder = mkdtempSync(join(tmpdir(), "clawops-backups-"));
+    cleanup.push(() => rmSync(folder, { recursive: true, force: true }));
+    const target = join(folder, "nightly.sqlite");
+    const run = await cli(cp, ["backup", target]);
+    expect(run.code).toBe(0);
+    const files = readdirSync(folder).map((f) => `${f} ${(statSync(join(folder, f)).mode & 0o777).toString(8)}`);
+    expect(files).toEqual(["nightly.sqlite 600"]);
+    // And the copy is whole on its own (no WAL needed to read it).
+    const copy = new DatabaseSync(target, { readOnly: true });
+    try {
+      expect(copy.prepare("SELECT host FROM enrollment_codes").all()).toEqual([{ host: "node-kept" }]);
+    } finally {
+      copy.close();
+    }
+    expect(readdirSync(folder)).toEqual(["nightly.sqlite"]);
   }, 60_000);
 
   it("a damaged database stops the start naming the latest backup and how to restore it", async () => {

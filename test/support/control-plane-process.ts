@@ -32,6 +32,8 @@ export async function spawnControlPlane(
     dataDir?: string;
     keepData?: boolean /** Another checkout's src/node/main.ts (a bench's baseline). */;
     main?: string;
+    /** In a process group of its own, as a terminal runs `npm start` (Ctrl-C: SIGINT to `-pid`). */
+    detached?: boolean;
   } = {},
 ): Promise<ControlPlaneProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "clawops-cp-"));
@@ -50,6 +52,7 @@ export async function spawnControlPlane(
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(opts.detached ? { detached: true } : {}),
   });
   let stderr = "";
   child.stderr?.on("data", (d) => {

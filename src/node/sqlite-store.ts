@@ -66,7 +66,8 @@ export function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: strin
       guardBusy(db, name, "BEGIN IMMEDIATE", () => db.exec("BEGIN IMMEDIATE"));
       try {
         fn();
-        db.exec("COMMIT");
+        // The commit is where WAL mode writes: a full disk shows here.
+        guardBusy(db, name, "COMMIT", () => db.exec("COMMIT"));
       } catch (err) {
         if (db.isTransaction) db.exec("ROLLBACK");
         throw err;

@@ -166,7 +166,7 @@ function emptiedDatabaseMessage(path: string, records: readonly BackupRecord[]):
   const newest = records[0] as BackupRecord;
   const latest = records.find((r) => existsSync(r.file)) ?? null;
   const n = records.length;
-  const fresh = `To start with an empty database on purpose instead (hosts enroll again, the audit log starts over), remove the empty file (rm ${path}) and start clawops.`;
+  const fresh = `To start with an empty database on purpose instead (hosts enroll again, the audit log starts over), remove the empty file and what SQLite left beside it (rm -f ${path} ${path}-wal ${path}-shm) and start clawops.`;
   const restore = latest
     ? `To restore the latest backup, ${latest.file} (taken ${new Date(latest.at).toISOString()} by \`clawops backup\`): stop clawops, then cp ${latest.file} ${path} (and remove ${path}-wal and ${path}-shm if they exist) and start clawops again. Whatever changed since that backup is lost.`
     : `None of the recorded backup files exists any more (the latest was ${newest.file}, taken ${new Date(newest.at).toISOString()}); if you have a copy of one, stop clawops, copy it to ${path} and start clawops again.`;

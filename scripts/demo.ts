@@ -19,25 +19,18 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startControlServer } from "../test/support/gateway/control-server.ts";
 import { RealGateway } from "../test/support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../test/support/gateway/install.ts";
+import { type DemoFile, runDemo } from "./demo-session.ts";
 
 const MAIN = fileURLToPath(new URL("../src/node/main.ts", import.meta.url));
 const FAULTS = ["token-drift", "down", "hung"] as const;
 type Fault = (typeof FAULTS)[number];
-
-interface DemoFile {
-  pid: number;
-  control: { url: string; token: string };
-  gateway: string;
-  lab: string;
-  host: string;
-}
 
 const say = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
@@ -132,87 +125,24 @@ async function start(): Promise<number> {
     );
     return 2;
   }
-  const host = process.env.CLAWOPS_LOCAL_HOST ?? "demo";
   say("installing (once) and starting a real OpenClaw gateway on loopback; the first run downloads about 840 MB");
-  const install = await ensureOpenclaw();
-  const gateway = await RealGateway.create(install);
-  let cleaned = false;
-  const controlServer = await startControlServer(gateway).catch(async (err: unknown) => {
-    await gateway.dispose();
-    throw err;
-  });
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await controlServer.close();
-    await gateway.dispose();
-    rmSync(demoFile, { force: true });
-  };
-  try {
-    await gateway.start();
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-  say(`openclaw ${install.version} serving ${gateway.url} (lab ${gateway.labDir})`);
-  writeFileSync(
+  return runDemo({
+    dataDir,
     demoFile,
-    `${JSON.stringify({ pid: process.pid, control: controlServer.address, gateway: gateway.url, lab: gateway.labDir, host } satisfies DemoFile)}\n`,
-    { mode: 0o600 },
-  );
-
-  // Whatever ends this process, the gateway (1 GB, its own process group) does not outlive it.
-  process.once("exit", () => {
-    const pid = gateway.pid;
-    if (pid) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {}
-    }
+    host: process.env.CLAWOPS_LOCAL_HOST ?? "demo",
+    install: () => ensureOpenclaw(),
+    createGateway: (install) => RealGateway.create(install),
+    startControl: startControlServer,
+    // Its own process group: Ctrl-C reaches this process, which stops it with one SIGTERM (a drain).
+    spawnControlPlane: (env) =>
+      spawn(process.execPath, [MAIN], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"],
+        detached: true,
+      }),
+    say,
+    signals: process,
   });
-
-  // `npm start`, its local agent pointed at the lab's gateway: its config, state and `openclaw`.
-  // Its own process group: Ctrl-C reaches this process, which stops it with one SIGTERM (a drain).
-  const cp = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      ...gateway.env,
-      CLAWOPS_OPENCLAW_BIN: install.openclawBin,
-      CLAWOPS_LOCAL_HOST: host,
-      CLAWOPS_DATA_DIR: dataDir,
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  let banner = "";
-  cp.stdout.on("data", (d: Buffer) => {
-    process.stdout.write(d);
-    if (banner.includes("clawops is running at")) return;
-    banner += d.toString();
-    if (banner.includes("clawops is running at") && banner.includes("Data:")) {
-      process.stdout.write(
-        [
-          `  Demo gateway:         openclaw ${install.version} on ${gateway.url}, watched by the local agent as host ${host}`,
-          `                        try: npm run clawops -- triage ${host}`,
-          "                        break it: npm run demo -- --break token-drift|down|hung (then --fix)",
-          "                        stop: Ctrl-C or npm run demo -- stop (removes the lab)",
-          "",
-        ].join("\n"),
-      );
-    }
-  });
-  const exited = new Promise<number>((r) => cp.once("exit", (code) => r(code ?? 1)));
-  const stop = async (signal: NodeJS.Signals) => {
-    say(`stopping (${signal})`);
-    if (cp.exitCode === null) cp.kill("SIGTERM");
-    await exited;
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  const code = await exited;
-  await cleanup();
-  say("gateway stopped and the lab removed");
-  return code;
 }
 
 command().then(

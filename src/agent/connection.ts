@@ -42,9 +42,14 @@ export interface HubSocket {
 export const HUB_MAX_PAYLOAD = 1024 * 1024;
 /** Neither `ws`'s server nor workerd fragments the hub's frames; a flood of fragments (empty ones too) is refused. */
 const HUB_MAX_FRAGMENTS = 1024;
-/** Before the welcome says the hub's pace: ping every 5 s, give up after 20 s of silence (the hub's own handshake limit is 10 s). */
-const HANDSHAKE_PING_MS = 5_000;
-const HANDSHAKE_SILENCE_MS = 20_000;
+/**
+ * The whole handshake, from the dial to the hub's welcome (the TCP and TLS connect, the HTTP
+ * upgrade, the challenge and the signed hello), gets this long: the hub's own handshake deadline
+ * (4408). `ws`'s `handshakeTimeout` alone is an idle timeout on the socket, restarted by every
+ * byte, so a server dripping its upgrade answer kept the agent waiting for as long as it dripped
+ * (issue 44, item 5); this bound does not move.
+ */
+export const HUB_HANDSHAKE_MS = 10_000;
 
 /** How long the hub may stay silent: two heartbeats and a second (a ping a heartbeat, answered at once on a live link). */
 export function silenceBudgetMs(heartbeatMs: number): number {
@@ -98,6 +103,7 @@ export class AgentConnection {
   private stopped = false;
   private attempt = 0;
   private heartbeat: NodeJS.Timeout | null = null;
+  private handshakeTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private readonly outbox = new Map<string, JobResultFrame>();
   private readonly running = new Set<string>();
@@ -143,6 +149,7 @@ export class AgentConnection {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.clearHeartbeat();
+    this.clearHandshake();
     this.liveness.stop();
     this.watch.stop();
     const ws = this.ws;
@@ -172,7 +179,7 @@ export class AgentConnection {
     const ws =
       this.opts.dial?.(this.url()) ??
       new WebSocket(this.url(), {
-        handshakeTimeout: 10_000,
+        handshakeTimeout: HUB_HANDSHAKE_MS,
         maxPayload: HUB_MAX_PAYLOAD,
         maxFragments: HUB_MAX_FRAGMENTS,
         // Not offered: the hub declines it anyway, and its zlib context would cost more than small JSON frames save.
@@ -181,13 +188,20 @@ export class AgentConnection {
       });
     this.ws = ws;
     this.welcomed = false;
+    this.clearHandshake();
+    this.handshakeTimer = setTimeout(() => {
+      if (this.ws !== ws || this.welcomed) return;
+      logger.warn(
+        `hub handshake not done within ${HUB_HANDSHAKE_MS / 1000} s; dropping the connection and dialling again`,
+      );
+      // `close` (1006) follows and redials, as for a silent link.
+      ws.terminate();
+    }, HUB_HANDSHAKE_MS);
     const heard = () => {
       if (this.ws === ws) this.liveness.heard();
     };
     ws.on("open", () => {
-      if (this.ws !== ws) return;
-      this.liveness.heard();
-      this.liveness.start(HANDSHAKE_PING_MS, HANDSHAKE_SILENCE_MS);
+      if (this.ws === ws) this.liveness.heard();
     });
     ws.on("ping", heard);
     ws.on("pong", heard);
@@ -200,6 +214,7 @@ export class AgentConnection {
     ws.on("close", (code, reasonBuf) => {
       if (this.ws !== ws) return;
       this.clearHeartbeat();
+      this.clearHandshake();
       this.liveness.stop();
       this.watch.stop();
       this.ws = null;
@@ -276,6 +291,7 @@ export class AgentConnection {
       }
       case "welcome": {
         this.welcomed = true;
+        this.clearHandshake();
         this.attempt = 0;
         this.opts.logger.info("connected to hub", { host: frame.host });
         this.clearHeartbeat();
@@ -350,6 +366,11 @@ export class AgentConnection {
   private protocolError(ws: HubSocket, reason: string): void {
     this.opts.logger.error("hub sent a bad frame", { reason });
     ws.close(AgentCloseCode.policy, reason.slice(0, 120));
+  }
+
+  private clearHandshake(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
   }
 
   private clearHeartbeat(): void {

@@ -54,6 +54,8 @@ export type ErrorCode =
   | "recover_unavailable"
   | "not_configured"
   | "database_busy"
+  // Issue 44, item 5: a write failed for lack of room on the data disk (SQLITE_FULL, ENOSPC).
+  | "disk_full"
   | "internal";
 
 export class ClawopsError extends Error {

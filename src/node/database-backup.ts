@@ -41,6 +41,8 @@ export async function backupDatabase(dataDir: string, file: string, now = Date.n
     throw new BackupError(`${target} already exists: name a new file (backups are never overwritten)`);
   if (!existsSync(dirname(target))) throw new BackupError(`the folder ${dirname(target)} does not exist`);
   const partial = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+  // Made 0600 before SQLite writes it: the files SQLite makes beside a database take its mode.
+  ensurePrivateFile(partial);
   const db = new DatabaseSync(source);
   let method: BackupRecord["method"];
   try {
@@ -55,22 +57,49 @@ export async function backupDatabase(dataDir: string, file: string, now = Date.n
       method = "vacuum-into";
     }
   } catch (err) {
-    rmSync(partial, { force: true });
+    removeCopy(partial);
     throw new BackupError(`the backup of ${source} failed: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     db.close();
   }
   try {
+    selfContained(partial);
     checkCopy(partial);
     ensurePrivateFile(partial);
     renameSync(partial, target);
   } catch (err) {
-    rmSync(partial, { force: true });
+    removeCopy(partial);
     throw err;
+  } finally {
+    removeCompanions(partial);
   }
   const record: BackupRecord = { file: target, at: now, bytes: statSync(target).size, method };
   appendFileSync(join(resolve(dataDir), BACKUP_LEDGER), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   return record;
+}
+
+/**
+ * The copy carries the source's WAL mode in its header, so every connection to it made `-wal` and
+ * `-shm` files beside it (issue 44, item 5: left behind, 0644). In rollback-journal mode it is one
+ * self-contained file that a read-only check opens without them; a restored copy is switched back
+ * to WAL by the control plane's own start.
+ */
+function selfContained(path: string): void {
+  const copy = new DatabaseSync(path);
+  try {
+    copy.exec("PRAGMA journal_mode = DELETE");
+  } finally {
+    copy.close();
+  }
+}
+
+function removeCompanions(path: string): void {
+  for (const f of [`${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
+}
+
+function removeCopy(path: string): void {
+  rmSync(path, { force: true });
+  removeCompanions(path);
 }
 
 /** The copy opens, passes SQLite's quick check and holds the schema ledger. */
@@ -84,15 +113,15 @@ function checkCopy(path: string): void {
   }
 }
 
-/** The newest recorded backup that still exists, if any. */
-export function latestBackup(dataDir: string): BackupRecord | null {
+/** Every backup the data folder's ledger records, newest first (whether its file still exists or not). */
+export function recordedBackups(dataDir: string): BackupRecord[] {
   let text: string;
   try {
     text = readFileSync(join(dataDir, BACKUP_LEDGER), "utf8");
   } catch {
-    return null;
+    return [];
   }
-  const records = text
+  return text
     .split("\n")
     .filter(Boolean)
     .flatMap((line) => {
@@ -104,7 +133,44 @@ export function latestBackup(dataDir: string): BackupRecord | null {
       }
     })
     .sort((a, b) => b.at - a.at);
-  return records.find((r) => existsSync(r.file)) ?? null;
+}
+
+/** The newest recorded backup that still exists, if any. */
+export function latestBackup(dataDir: string): BackupRecord | null {
+  return recordedBackups(dataDir).find((r) => existsSync(r.file)) ?? null;
+}
+
+/**
+ * Issue 44, item 2: a database file of 0 bytes is what a first start makes before SQLite writes
+ * its first page (4 KiB as soon as WAL mode is set), so an empty file beside a ledger that
+ * records a backup of it was emptied (truncated, or a copy that failed), not new. Opening it
+ * would start a new database silently: the audit log and every host's enrollment gone. It is
+ * refused with the backup to restore; removing the file is how to start empty on purpose.
+ */
+export function refuseEmptiedDatabase(path: string): void {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return;
+  }
+  if (size > 0) return;
+  const dir = dirname(path);
+  const records = recordedBackups(dir);
+  if (records.length === 0) return;
+  throw new BackupError(emptiedDatabaseMessage(path, records));
+}
+
+function emptiedDatabaseMessage(path: string, records: readonly BackupRecord[]): string {
+  const ledger = join(dirname(path), BACKUP_LEDGER);
+  const newest = records[0] as BackupRecord;
+  const latest = records.find((r) => existsSync(r.file)) ?? null;
+  const n = records.length;
+  const fresh = `To start with an empty database on purpose instead (hosts enroll again, the audit log starts over), remove the empty file and what SQLite left beside it (rm -f ${path} ${path}-wal ${path}-shm) and start clawops.`;
+  const restore = latest
+    ? `To restore the latest backup, ${latest.file} (taken ${new Date(latest.at).toISOString()} by \`clawops backup\`): stop clawops, then cp ${latest.file} ${path} (and remove ${path}-wal and ${path}-shm if they exist) and start clawops again. Whatever changed since that backup is lost.`
+    : `None of the recorded backup files exists any more (the latest was ${newest.file}, taken ${new Date(newest.at).toISOString()}); if you have a copy of one, stop clawops, copy it to ${path} and start clawops again.`;
+  return `The database ${path} is empty (0 bytes), but ${ledger} records ${n} backup${n === 1 ? "" : "s"} of it: it was emptied (truncated, or overwritten by a failed copy), so clawops does not start it as a new database, which would drop the audit log and every host's enrollment. ${restore} ${fresh}`;
 }
 
 /** SQLITE_CORRUPT, SQLITE_NOTADB. */

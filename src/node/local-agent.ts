@@ -72,7 +72,10 @@ export async function startLocalAgent(
 /**
  * The agent process for `npm start`. Its stdin is a pipe this process holds: when the control
  * plane dies, however it dies, the pipe closes and the agent ends too (src/agent/parent-watch.ts),
- * so no orphan is left to fight the next start's agent on the hub.
+ * so no orphan is left to fight the next start's agent on the hub. It runs in a process group of
+ * its own, so a terminal's Ctrl-C (SIGINT to the foreground group) reaches only the control plane,
+ * which drains and then stops it (issue 44, item 3: the agent stopped at once and its running
+ * triage was answered "lost").
  */
 export function spawnLocalAgentProcess(
   dir: string,
@@ -82,6 +85,7 @@ export function spawnLocalAgentProcess(
   return spawn(process.execPath, [AGENT_MAIN, "run", "--dir", dir], {
     env: { ...process.env, CLAWOPS_AGENT_SERVER: serverUrl, [EXIT_WITH_PARENT_ENV]: "1" },
     stdio: ["pipe", "inherit", stderr],
+    detached: true,
   });
 }
 

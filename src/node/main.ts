@@ -94,8 +94,11 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info("shutting down", { signal });
     await socket?.stop();
-    await agent?.stop();
+    // Drain first, then stop the local agent (issue 44, item 3: stopped first, its running triage
+    // was answered "lost" although its last probe finished within the drain's allowance). The
+    // drain lets that work finish with the agents connected, then closes them with 1001.
     await cp.close();
+    await agent?.stop();
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));

@@ -40,6 +40,7 @@ import {
 import { nodeClientAddress } from "./client-address.ts";
 import { CONSOLE_PAGE_HTML } from "./console/page.ts";
 import { loadOrCreateConsoleSecret } from "./console/secret.ts";
+import { checkDataDisk } from "./data-disk.ts";
 import { drain, InFlightRequests } from "./drain.ts";
 import { createLogger } from "./logger.ts";
 import { PromMetrics } from "./metrics.ts";
@@ -346,6 +347,11 @@ function buildApp(
               throw err;
             }
           },
+        },
+        {
+          name: "disk",
+          what: "the data disk has room",
+          check: () => checkDataDisk(config.dataDir),
         },
         {
           name: "hub",

@@ -1,9 +1,10 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
+import { handleForSlack } from "../adapters/slack/answer.ts";
 import { commandFromSlash, ephemeral, interactionFromPayload } from "../adapters/slack/envelope.ts";
 import { errorMessage } from "../contract/errors.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { CoreDeps } from "../core/ports/deps.ts";
-import { type Handled, handle } from "../core/router/handle.ts";
+import type { Handled } from "../core/router/handle.ts";
 
 export interface SocketModeOptions {
   /** App-level token (xapp-…) with the connections:write scope. */
@@ -51,7 +52,7 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
   };
 
   app.command(/.*/, async ({ command, ack }) => {
-    const handled = await handle(deps, { kind: "command", request: commandFromSlash(command) });
+    const handled = await handleForSlack(deps, { kind: "command", request: commandFromSlash(command) });
     await ack(ephemeral(handled.ack) as never);
     runLater(handled);
   });
@@ -66,7 +67,7 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
       logger.info("socket mode: interactive payload acked; not a clawops button", { type: body.type });
       return;
     }
-    const handled = await handle(deps, interaction);
+    const handled = await handleForSlack(deps, interaction);
     if (handled.error) logger.warn("button press refused", { code: handled.error.code, action: interaction.kind });
     runLater(handled);
   });

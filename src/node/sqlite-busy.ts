@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { ClawopsError } from "../core/errors.ts";
 
@@ -17,6 +18,8 @@ export const BUSY_WAIT_MS = 2_000;
 
 /** SQLITE_BUSY, SQLITE_LOCKED (node:sqlite's `errcode`, the primary code). */
 const BUSY_CODES = new Set([5, 6]);
+/** SQLITE_FULL: SQLite's answer to ENOSPC (and EDQUOT) on a write to the database or its WAL. */
+const FULL_CODE = 13;
 /** Statements that take the write lock (clawops' own SQL: its writes start with one of these). */
 const WRITES = /^\s*(?:INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|BEGIN IMMEDIATE)\b/i;
 
@@ -35,11 +38,32 @@ export function busyError(where: string, cause?: unknown): ClawopsError {
   );
 }
 
+export function isFullError(err: unknown): boolean {
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  return typeof code === "number" && (code & 0xff) === FULL_CODE;
+}
+
+/**
+ * Issue 44, item 5: a full data disk answered "internal error" (the command's write rolled back,
+ * nobody told why). The person is told the disk is full and what to free; /readyz says so too
+ * (data-disk.ts).
+ */
+export function diskFullError(where: string, cause?: unknown): ClawopsError {
+  return new ClawopsError(
+    "disk_full",
+    `The data disk is full: clawops could not write ${where}, so nothing was changed. Free space on the disk that holds it (\`df -h ${dirname(where)}\`; old bundles are in ${join(dirname(where), "bundles")}), then try again.`,
+    { status: 507, cause },
+  );
+}
+
 function setWait(db: DatabaseSync, ms: number): void {
   db.exec(`PRAGMA busy_timeout = ${ms}`);
 }
 
-/** Runs one statement of `sql`'s text on `db`, turning "database is locked" into `database_busy`. */
+/**
+ * Runs one statement of `sql`'s text on `db`, turning "database is locked" into `database_busy`
+ * and "database or disk is full" into `disk_full`.
+ */
 export function guardBusy<T>(db: DatabaseSync, where: string, sql: string, run: () => T): T {
   try {
     const out = run();
@@ -49,6 +73,7 @@ export function guardBusy<T>(db: DatabaseSync, where: string, sql: string, run: 
     }
     return out;
   } catch (err) {
+    if (isFullError(err)) throw diskFullError(where, err);
     if (!isBusyError(err)) throw err;
     if (!busyDatabases.has(db)) {
       busyDatabases.add(db);

@@ -4,7 +4,7 @@ import type { ConsoleEvent, ConsoleLog } from "../adapters/console/feed.ts";
 import { readStoredMessage } from "../adapters/console/legacy.ts";
 import { applyMigrations, type SchemaMigrations } from "../adapters/sql/migrations.ts";
 import { type SqlDriver, SqlStateStore, type SqlValue } from "../adapters/sql/state-store.ts";
-import { damagedDatabaseMessage, isDamagedError } from "./database-backup.ts";
+import { damagedDatabaseMessage, isDamagedError, refuseEmptiedDatabase } from "./database-backup.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
 import { BUSY_WAIT_MS, guardBusy, probeWrites } from "./sqlite-busy.ts";
 import { BACKSTOP_PAGES, WalCheckpointer } from "./wal-checkpointer.ts";
@@ -66,7 +66,8 @@ export function nodeDriver(db: DatabaseSync): SqlDriver & { statement(sql: strin
       guardBusy(db, name, "BEGIN IMMEDIATE", () => db.exec("BEGIN IMMEDIATE"));
       try {
         fn();
-        db.exec("COMMIT");
+        // The commit is where WAL mode writes: a full disk shows here.
+        guardBusy(db, name, "COMMIT", () => db.exec("COMMIT"));
       } catch (err) {
         if (db.isTransaction) db.exec("ROLLBACK");
         throw err;
@@ -104,6 +105,8 @@ export class SqliteStore extends SqlStateStore implements ConsoleLog {
 
   constructor(path: string) {
     if (path !== ":memory:") {
+      // Before the file is made or opened: an emptied database where there was history stops here.
+      refuseEmptiedDatabase(path);
       ensurePrivateDir(dirname(path));
       ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
     }

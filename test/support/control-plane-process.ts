@@ -32,12 +32,24 @@ export async function spawnControlPlane(
     dataDir?: string;
     keepData?: boolean /** Another checkout's src/node/main.ts (a bench's baseline). */;
     main?: string;
+    /** In a process group of its own, as a terminal runs `npm start` (Ctrl-C: SIGINT to `-pid`). */
+    detached?: boolean;
+    /**
+     * Runs the control plane through a launcher (`unshare … sh -c '…; exec "$0" "$@"'`): given the
+     * Node command and its arguments, returns what to spawn instead. The launcher must `exec` Node,
+     * so the child's pid is the control plane's.
+     */
+    launcher?: (command: string, args: string[]) => [string, string[]];
   } = {},
 ): Promise<ControlPlaneProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "clawops-cp-"));
   // CLAWOPS_BENCH_CP_NODE_ARGS: Node flags for the control plane alone (`--cpu-prof --cpu-prof-dir=…`).
   const nodeArgs = process.env.CLAWOPS_BENCH_CP_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, opts.main ?? MAIN], {
+  const [command, args] = (opts.launcher ?? ((c: string, a: string[]) => [c, a] as [string, string[]]))(
+    process.execPath,
+    [...nodeArgs, opts.main ?? MAIN],
+  );
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       CLAWOPS_PORT: "0",
@@ -50,6 +62,7 @@ export async function spawnControlPlane(
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(opts.detached ? { detached: true } : {}),
   });
   let stderr = "";
   child.stderr?.on("data", (d) => {

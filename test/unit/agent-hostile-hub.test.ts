@@ -211,7 +211,7 @@ describe("the agent's hub connection (ws) against a hostile server", () => {
         silentSince = Date.now();
         c.socket.pause();
       },
-      // Budget: 2 heartbeats and a second (2 s), noticed at the next check (≤ 0.5 s later).
+      // Budget: 2 heartbeats and a second (2 s), the silence's own deadline (agent-link-bounds.test.ts).
       { dropWithinMs: 8_000, maxGrowthMb: 16 },
     );
     expect(silentSince).toBeGreaterThan(0);

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -12,7 +23,8 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
  * `database_busy`, not a bare 500) and /readyz say busy, until it lets go; `clawops backup
  * <file>` copies the database while the control plane runs, and the copy opens and holds the
  * data; a damaged database stops the start with a message naming the latest backup and how to
- * restore it.
+ * restore it, and so does one emptied to 0 bytes where the backup ledger shows there was history
+ * (issue 44, item 2).
  */
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -92,6 +104,28 @@ describe("the database, operated (node:sqlite, a real file)", () => {
     expect(again.stderr).toContain("already exists: name a new file");
   }, 60_000);
 
+  it("`clawops backup` writes only its one file, mode 0600: no -wal or -shm beside it", async () => {
+    // Issue 44, item 5: the copy (a WAL-mode database) was checked through a read-only connection,
+    // which left `-wal` and `-shm` files beside it, 0644 under a 0022 umask.
+    const cp = await start();
+    expect((await command(cp, "enroll node-kept")).status).toBe(200);
+    const folder = mkdtempSync(join(tmpdir(), "clawops-backups-"));
+    cleanup.push(() => rmSync(folder, { recursive: true, force: true }));
+    const target = join(folder, "nightly.sqlite");
+    const run = await cli(cp, ["backup", target]);
+    expect(run.code).toBe(0);
+    const files = readdirSync(folder).map((f) => `${f} ${(statSync(join(folder, f)).mode & 0o777).toString(8)}`);
+    expect(files).toEqual(["nightly.sqlite 600"]);
+    // And the copy is whole on its own (no WAL needed to read it).
+    const copy = new DatabaseSync(target, { readOnly: true });
+    try {
+      expect(copy.prepare("SELECT host FROM enrollment_codes").all()).toEqual([{ host: "node-kept" }]);
+    } finally {
+      copy.close();
+    }
+    expect(readdirSync(folder)).toEqual(["nightly.sqlite"]);
+  }, 60_000);
+
   it("a damaged database stops the start naming the latest backup and how to restore it", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "clawops-damaged-"));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -118,10 +152,62 @@ describe("the database, operated (node:sqlite, a real file)", () => {
     expect(failed).toContain(`cp ${backup} ${path}`);
     // Following the message brings it back.
     rmSync(path);
-    const { copyFileSync } = await import("node:fs");
     copyFileSync(backup, path);
     const restored = await start(dataDir);
     expect(JSON.stringify((await command(restored, "enroll node-saved")).body)).toContain("node-saved");
     expect(existsSync(backup)).toBe(true);
   }, 90_000);
+
+  it("a database emptied to 0 bytes where backups.jsonl shows history stops the start naming the backup to restore", async () => {
+    // Issue 44, item 2: truncated to 0 bytes, it started silently as a new database (audit log and
+    // every host's enrollment gone) although the data folder's ledger recorded a backup of it.
+    const dataDir = mkdtempSync(join(tmpdir(), "clawops-emptied-"));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await start(dataDir);
+    expect((await command(first, "enroll node-kept")).status).toBe(200);
+    const backup = join(dataDir, "nightly.sqlite");
+    expect((await cli(first, ["backup", backup])).code).toBe(0);
+    await first.stop();
+    const path = join(dataDir, "clawops.sqlite");
+    for (const f of [`${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+    truncateSync(path, 0);
+    const failed = await spawnControlPlane({ CLAWOPS_LOCAL_AGENT: "0" }, { dataDir, keepData: true }).then(
+      async (cp) => {
+        await cp.stop();
+        return "";
+      },
+      (err: Error) => err.message,
+    );
+    expect(failed).toContain(`The database ${path} is empty (0 bytes), but ${join(dataDir, "backups.jsonl")} records`);
+    expect(failed).toContain(`To restore the latest backup, ${backup}`);
+    expect(failed).toContain(`cp ${backup} ${path}`);
+    // Nothing was written over the evidence: the file is still the empty one.
+    expect(statSync(path).size).toBe(0);
+    // Following the message brings the history back.
+    copyFileSync(backup, path);
+    const restored = await start(dataDir);
+    const audit = await fetch(`${restored.url}/api/console/command`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...restored.consoleHeaders() },
+      body: JSON.stringify({ text: "enroll node-kept" }),
+    });
+    expect(audit.status).toBe(200);
+    await restored.stop();
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const hosts = db.prepare("SELECT host FROM enrollment_codes ORDER BY host").all() as { host: string }[];
+      expect(hosts.map((h) => h.host)).toEqual(["node-kept", "node-kept"]);
+    } finally {
+      db.close();
+    }
+  }, 90_000);
+
+  it("an empty file with no recorded backup is a new install: it starts", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "clawops-fresh-"));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // What a first start (or a service manager) may leave: the file made, nothing in it yet.
+    closeSync(openSync(join(dataDir, "clawops.sqlite"), "w", 0o600));
+    const cp = await start(dataDir);
+    expect((await command(cp, "enroll node-new")).status).toBe(200);
+  }, 60_000);
 });

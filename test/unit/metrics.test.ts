@@ -146,7 +146,7 @@ describe("/metrics of a control plane started as npm start runs it, after a real
       const ready = await fetch(`${cp.url}${path}`);
       expect(ready.status, path).toBe(200);
       expect(ready.headers.get("cache-control")).toBe("no-store");
-      expect(await ready.json()).toEqual({ ok: true, checks: { store: "ok", hub: "ok" } });
+      expect(await ready.json()).toEqual({ ok: true, checks: { store: "ok", disk: "ok", hub: "ok" } });
     }
   });
 
@@ -254,7 +254,7 @@ describe("/readyz and /metrics of an in-process control plane", () => {
     const res = await fetch(`${cp.url}/readyz`);
     expect(res.status).toBe(503);
     const body = (await res.json()) as { ok: boolean; error: { message: string }; checks: Record<string, string> };
-    expect(body.checks).toEqual({ store: "failed", hub: "ok" });
+    expect(body.checks).toEqual({ store: "failed", disk: "ok", hub: "ok" });
     expect(body.error.message).toBe(
       "Not ready: store failed (the store answers a query). The control-plane log says why.",
     );

@@ -22,8 +22,9 @@ export interface ReadinessCheck {
 export class NotReady extends Error {
   readonly state: string;
   readonly say: string;
-  constructor(state: string, say: string) {
-    super(say);
+  /** `logged`: the fuller account for the log (a path, a figure), never put in the answer. */
+  constructor(state: string, say: string, logged?: string) {
+    super(logged ?? say);
     this.name = "NotReady";
     this.state = state;
     this.say = say;

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { CoreDeps } from "../../core/ports/deps.ts";
-import { handle } from "../../core/router/handle.ts";
+import { handleForSlack } from "../slack/answer.ts";
 import { commandFromSlashForm, ephemeral, interactionFromForm } from "../slack/envelope.ts";
 import { checkSlackHeaders, verifySlackRequest } from "../slack/verify.ts";
 import type { LaterAfterAck } from "./later.ts";
@@ -40,7 +40,7 @@ export function slackRoutes(deps: CoreDeps, signingSecret: string, later: LaterA
 
   app.post("/commands", capBody(BODY_LIMITS.slackCommand), async (c) => {
     const form = await verifiedForm(c);
-    const handled = await handle(deps, { kind: "command", request: commandFromSlashForm(form) });
+    const handled = await handleForSlack(deps, { kind: "command", request: commandFromSlashForm(form) });
     const retry = c.req.header("x-slack-retry-num");
     if (retry) deps.logger.info("slack retry", { command: form.get("command") ?? "/openclaw", retry });
     later(handled, c);
@@ -53,7 +53,7 @@ export function slackRoutes(deps: CoreDeps, signingSecret: string, later: LaterA
   app.post("/interactions", capBody(BODY_LIMITS.slackInteraction), async (c) => {
     const interaction = interactionFromForm(await verifiedForm(c));
     if (!interaction) return c.body(null, 200);
-    const handled = await handle(deps, interaction);
+    const handled = await handleForSlack(deps, interaction);
     later(handled, c);
     if (interaction.kind === "command-press") return c.body(null, 200);
     return c.json({ ok: !handled.error, ...(handled.error ? { error: handled.error } : {}) });

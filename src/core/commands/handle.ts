@@ -44,6 +44,9 @@ export async function handleCommand(deps: CoreDeps, req: CommandRequest): Promis
   } catch (err) {
     // Rolled back: nothing of this request was kept, so sending it again will work.
     deps.logger.error("command not stored", { request: req.requestKey, err: errorMessage(err) });
+    // Why, when the store said (a full data disk, a busy database: its words say what to do).
+    if (isClawopsError(err))
+      return { ack: renderError(err.message, err.code), error: { code: err.code, message: err.message } };
     const message = "clawops could not store this command, so it did nothing; the error was logged. Try again.";
     return { ack: renderError(message, "internal"), error: { code: "internal", message } };
   }

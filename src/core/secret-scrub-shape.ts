@@ -24,9 +24,12 @@ function bitsPerChar(value: string): number {
   return bits;
 }
 
-/** How much of the value is lowercase words (runs of 4 or more): names and paths are; keys are not. */
+/**
+ * How much of the value is lowercase words or digit runs (4 or more): names, paths and dated
+ * file names (`clawops-bundle-lab-1-20261126T152334`) are; keys are not.
+ */
 function wordy(value: string): number {
-  const words = value.match(/[a-z]{4,}/g) ?? [];
+  const words = value.match(/[a-z]{4,}|[0-9]{4,}/g) ?? [];
   return words.join("").length / value.length;
 }
 
@@ -38,10 +41,9 @@ function wordy(value: string): number {
  */
 export function generatedValue(value: string, minLength = 20): boolean {
   if (value.length < minLength || !TOKEN_CHARS.test(value) || UUID_SHAPE.test(value)) return false;
-  const upper = /[A-Z]/.test(value);
-  const digits = value.replace(/\D/g, "").length;
-  if (DASHED_KEY.test(value)) return upper && digits >= 3;
-  if (!upper || !/[a-z]/.test(value) || digits === 0) return false;
+  // Two groups or more that mix capitals and digits: a key, where `AUTH-TOKEN-1008` is a code.
+  if (DASHED_KEY.test(value)) return value.split("-").filter((g) => /[0-9]/.test(g) && /[A-Z]/.test(g)).length > 1;
+  if (!/[A-Z]/.test(value) || !/[a-z]/.test(value) || !/[0-9]/.test(value)) return false;
   const share = wordy(value);
   if (share >= 0.5 || (/^[~.]*\/(?:[\w.-]+\/)+/.test(value) && share >= 0.3)) return false;
   return bitsPerChar(value) >= Math.min(4.5, 0.78 * Math.log2(value.length));

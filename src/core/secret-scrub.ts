@@ -124,7 +124,13 @@ const RULES: Rule[] = [
     keep: 1,
     when: (value) => generatedValue(value),
   },
-  // A generated value with no name: a PEM body line whose BEGIN line is not in the text, a bare key.
+  // A generated value with no name: a licence key in prose, a PEM body line whose BEGIN line is
+  // not in the text, a bare key.
+  {
+    kind: "generated",
+    pattern: /(?<![A-Za-z0-9-])[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){2,}(?![A-Za-z0-9-])/g,
+    when: (value) => generatedValue(value, 14),
+  },
   {
     kind: "generated",
     pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,

@@ -215,7 +215,13 @@ const RULES: Rule[] = [
     replace: (match, head = "", value = "") =>
       looksGenerated(value) ? `${head}${redacted("generated-value")}` : match,
   },
-  // …and one with no name at all: a PEM body line left without its BEGIN line, a bare key.
+  // …and one with no name at all: a licence key in prose (`licence 7QX2K-…`), a PEM body line
+  // left without its BEGIN line, a bare key.
+  {
+    kind: "generated-value",
+    pattern: /(?<![A-Za-z0-9-])[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){2,}(?![A-Za-z0-9-])/g,
+    replace: (match) => (looksGenerated(match, 14) ? redacted("generated-value") : match),
+  },
   {
     kind: "generated-value",
     pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,

@@ -312,7 +312,10 @@ export const KINDS: Kind[] = [
     name: "ACME_HOOKS_SHARED",
     make: () => {
       // `openssl rand -base64 32`, as plugins' setup notes ask for; one with every character class.
-      const v = until(() => `${rand(B64, 43)}=`, (x) => /[A-Z]/.test(x) && /[a-z]/.test(x) && /\d/.test(x));
+      const v = until(
+        () => `${rand(B64, 43)}=`,
+        (x) => /[A-Z]/.test(x) && /[a-z]/.test(x) && /\d/.test(x),
+      );
       return one(v, v.slice(0, 20), v.slice(-21, -1));
     },
     line: (v) => `[plugins] acme-hooks: verifying deliveries with shared ${v}`,
@@ -335,7 +338,10 @@ export const KINDS: Kind[] = [
     kind: "oauth-refresh-token",
     name: "GEMINI_OAUTH_REFRESH",
     make: () => {
-      const body = until(() => rand(B64URL, 100), (x) => /[A-Z]/.test(x) && /[a-z]/.test(x) && /\d/.test(x));
+      const body = until(
+        () => rand(B64URL, 100),
+        (x) => /[A-Z]/.test(x) && /[a-z]/.test(x) && /\d/.test(x),
+      );
       return one(`1//0${body}`, body.slice(0, 20), body.slice(-20));
     },
     line: (v) => `{"type":"oauth","provider":"google-gemini-cli","refresh":"${v}","expires":1795000000000}`,

@@ -54,7 +54,8 @@ const KEY_ASSIGNMENT =
  * judgement the control plane's scrub redacts by (secret-scrub-shape.ts), so what the scrub let
  * through is what this refuses.
  */
-const ANY_ASSIGNMENT = /(?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[=:][ \t]*["']?([A-Za-z0-9+/=_.~-]{20,})/g;
+const ANY_ASSIGNMENT =
+  /(?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[=:][ \t]*["']?([A-Za-z0-9+/=_.~-]{20,})/g;
 const BARE_VALUE = /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g;
 const DASHED_VALUE = /(?<![A-Za-z0-9-])[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){2,}(?![A-Za-z0-9-])/g;
 const PEM_BODY = /^\s*[A-Za-z0-9+/]{8,}={0,2}\s*$/;

@@ -73,12 +73,13 @@ export function harmlessSetting(value: string): boolean {
 
 /**
  * Where every value is presumed secret in OpenClaw's config, wherever the config sits in a
- * result: `plugins.entries.<id>.config|env`, `skills.entries.<id>.env|config|apiKey`, and any
- * `env` block.
+ * result: `plugins.entries.<id>.config|env`, `skills.entries.<id>.env|config|apiKey`, and the
+ * config's `env` block.
  */
 export function presumedSecret(path: readonly string[]): boolean {
   for (let i = 0; i < path.length - 1; i++) {
-    if (path[i] === "env") return true;
+    // The config's `env` block: at the root, or under a result's `config`.
+    if (path[i] === "env" && (i === 0 || path[i - 1] === "config")) return true;
     if (path[i + 1] !== "entries" || path.length < i + 5) continue;
     const under = path[i + 3] ?? "";
     if (path[i] === "plugins" && (under === "config" || under === "env")) return true;

@@ -81,12 +81,13 @@ export function plainlyNotSecret(value: string): boolean {
 
 /**
  * Where in OpenClaw's config every value is presumed secret, wherever the config sits in a
- * result: `plugins.entries.<id>.config|env`, `skills.entries.<id>.env|config|apiKey`, and an
- * `env` block (its `vars` and inline variables), at any depth below.
+ * result: `plugins.entries.<id>.config|env`, `skills.entries.<id>.env|config|apiKey`, and the
+ * config's `env` block (its `vars` and inline variables), at any depth below.
  */
 export function isSecretPlace(path: readonly string[]): boolean {
   return path.some((name, i) => {
-    if (name === "env") return i < path.length - 1;
+    // The config's own `env` block: at the root of openclaw.json, or under a result's `config`.
+    if (name === "env") return (i === 0 || path[i - 1] === "config") && i < path.length - 1;
     if (path[i + 1] !== "entries" || i + 4 >= path.length) return false;
     const under = path[i + 3];
     if (name === "plugins") return under === "config" || under === "env";

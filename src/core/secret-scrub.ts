@@ -1,4 +1,5 @@
 import { findWithRuleSet } from "../contract/secret-rules.ts";
+import { dropHeadlessKeyBody, generatedValue, harmlessSetting, presumedSecret } from "./secret-scrub-shape.ts";
 
 /**
  * The control plane's second scan of everything an agent sends (issue 32, item 1): step
@@ -21,9 +22,13 @@ const NOT_MARKER = "(?!\\[REDACTED:)";
  * below (scheme, header name, backslashes, `eyJ…`) is anchored the same way.
  */
 const NAME =
-  "(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:token|tokens|password|passwd|pwd|secret|key|apikey|credentials?|dsn|auth|session|sid|cookie|code|pass)";
+  "(?<![A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:token|tokens|password|passwd|pwd|secret|key|apikey|credentials?|dsn|auth|session|sid|cookie|code|pass|hmac)";
 
-type Rule = { kind: string; pattern: RegExp; keep?: number };
+/**
+ * `keep`: the group kept before the marker. `when`: a judge of the value (the rest of the
+ * match), for rules that find candidates by shape rather than by name.
+ */
+type Rule = { kind: string; pattern: RegExp; keep?: number; when?: (value: string) => boolean };
 
 const RULES: Rule[] = [
   {
@@ -56,18 +61,18 @@ const RULES: Rule[] = [
     kind: "auth-scheme",
     // `Token …`/`Bot …` only with a digit in the value, so "Token mismatch" stays prose.
     pattern: new RegExp(
-      `(\\b(?:Bearer|bearer|Basic)\\s+|\\b(?:Token|Bot)\\s+(?=[A-Za-z0-9._~+/=-]*\\d))${NOT_MARKER}[A-Za-z0-9._~+/=-]{8,}`,
+      `(\\b(?:Bearer|bearer|Basic)[ \\t]+|\\b(?:Token|Bot)[ \\t]+(?=[A-Za-z0-9._~+/=-]*\\d))${NOT_MARKER}[A-Za-z0-9._~+/=-]{8,}`,
       "g",
     ),
     keep: 1,
   },
   // Cookie and Set-Cookie headers: every value.
-  { kind: "cookie", pattern: /(\b(?:Set-)?Cookie:\s*)[^\r\n]+/gi, keep: 1 },
+  { kind: "cookie", pattern: /(\b(?:Set-)?Cookie:[ \t]*)[^\r\n]+/gi, keep: 1 },
   // Headers whose name says credential: X-Api-Key, X-Custom-Auth, Proxy-Authorization.
   {
     kind: "header",
     pattern: new RegExp(
-      `((?<![A-Za-z0-9-])[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)\\s*:\\s*)${NOT_MARKER}[^\\s\\r\\n,;"']{6,}`,
+      `((?<![A-Za-z0-9-])[A-Za-z0-9-]*(?:-auth|-key|-token|-secret|authorization)[ \\t]*:[ \\t]*)${NOT_MARKER}[^\\s\\r\\n,;"']{6,}`,
       "gi",
     ),
     keep: 1,
@@ -75,11 +80,11 @@ const RULES: Rule[] = [
   // JSON escaped one level or more: \"token\":\"…\" or \\\"token\\\":\\\"…\\\".
   {
     kind: "field",
-    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${NAME}\\\\+"\\s*:\\s*\\\\+")${NOT_MARKER}[^"\\\\]{4,}`, "gi"),
+    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${NAME}\\\\+"[ \\t]*:[ \\t]*\\\\+")${NOT_MARKER}[^"\\\\]{4,}`, "gi"),
     keep: 1,
   },
   // Plain JSON: "token": "…".
-  { kind: "field", pattern: new RegExp(`("${NAME}"\\s*:\\s*")${NOT_MARKER}[^"]{4,}`, "gi"), keep: 1 },
+  { kind: "field", pattern: new RegExp(`("${NAME}"[ \\t]*:[ \\t]*")${NOT_MARKER}[^"]{4,}`, "gi"), keep: 1 },
   // URL-encoded: token%3D…, %22token%22%3A%22…
   {
     kind: "urlencoded",
@@ -90,18 +95,20 @@ const RULES: Rule[] = [
     keep: 1,
   },
   // `provided token "…"`, `token '…'`, `password “…”`: a credential word then a quoted value.
-  { kind: "quoted", pattern: new RegExp(`(${NAME}\\s+)${NOT_MARKER}("[^"\\s]{6,}"|'[^'\\s]{6,}')`, "gi"), keep: 1 },
-  // name=value, name: value (env files, logs, query strings, CLI --flag value).
+  { kind: "quoted", pattern: new RegExp(`(${NAME}[ \\t]+)${NOT_MARKER}("[^"\\s]{6,}"|'[^'\\s]{6,}')`, "gi"), keep: 1 },
+  // name=value, name: value (env files, logs, query strings, CLI --flag value). Spaces and tabs
+  // only between name and value: across a line break it took the next line's timestamp for the
+  // value of a line ending in `code` or `token` (issue 44: 7 timestamps blanked in one bundle).
   {
     kind: "pair",
     pattern: new RegExp(
-      `(${NAME}["']?(?:[ \\t]*[=:][ \\t]*|\\s+(?=--?|[A-Za-z0-9_-]*\\d)))${NOT_MARKER}("[^"]{4,}"|'[^']{4,}'|[^\\s&,;"'()|│]{6,})`,
+      `(${NAME}["']?(?:[ \\t]*[=:][ \\t]*|[ \\t]+(?=--?|[A-Za-z0-9_-]*\\d)))${NOT_MARKER}("[^"\\n]{4,}"|'[^'\\n]{4,}'|[^\\s&,;"'()|│]{6,})`,
       "gi",
     ),
     keep: 1,
   },
   // Pairing and setup codes: `openclaw pairing approve telegram ABCD2345`, `Pairing code: ABCD2345`.
-  { kind: "pairing-code", pattern: /(\bpairing approve\s+[a-z0-9_-]+\s+)[A-Z0-9-]{4,}/gi, keep: 1 },
+  { kind: "pairing-code", pattern: /(\bpairing approve[ \t]+[a-z0-9_-]+[ \t]+)[A-Z0-9-]{4,}/gi, keep: 1 },
   { kind: "aws-key-id", pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g },
   { kind: "jwt", pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
   {
@@ -109,16 +116,39 @@ const RULES: Rule[] = [
     pattern:
       /\b(?:sk-[A-Za-z0-9_-]{16,}|xox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AIza[0-9A-Za-z_-]{30,}|(?:gsk|hf|r8)_[A-Za-z0-9]{20,}|(?:xai|pplx)-[A-Za-z0-9]{20,})/g,
   },
+  // Issue 44: a generated value whatever its name says (`"access": "ya29.…"`, `"refresh": "1//0…"`,
+  // `"hmac": "…"`, `ACME_LICENSE=…`): secretlint and the rules above go by prefix or name.
+  {
+    kind: "generated",
+    pattern: /((?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[=:][ \t]*["']?)([A-Za-z0-9+/=_.~-]{20,})/g,
+    keep: 1,
+    when: (value) => generatedValue(value),
+  },
+  // A generated value with no name: a licence key in prose, a PEM body line whose BEGIN line is
+  // not in the text, a bare key.
+  {
+    kind: "generated",
+    pattern: /(?<![A-Za-z0-9-])[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){2,}(?![A-Za-z0-9-])/g,
+    when: (value) => generatedValue(value, 14),
+  },
+  {
+    kind: "generated",
+    pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,
+    when: (value) => generatedValue(value, 40),
+  },
 ];
 
-/** Values that are names, markers or placeholders: never replaced (a finding must stay readable). */
+/**
+ * Values that are names, markers or placeholders: never replaced (a finding must stay readable).
+ * `agent:main:s42` is an OpenClaw session key (GATEWAY-FACTS), a name, not a credential.
+ */
 const HARMLESS =
-  /^["']?(?:\[REDACTED:[a-z-]+\]|sha256:[0-9a-f]{6,}|__OPENCLAW_REDACTED__|\$\{[A-Za-z0-9_]+\}|<[^>]*>|\*+|null|true|false|undefined|none|missing|unset|configured|config|env|file|[0-9.]+(?:ms|s)?)["']?$/i;
+  /^["']?(?:agent:[a-z0-9_-]+:[A-Za-z0-9_:.-]+|\[REDACTED:[a-z-]+\]|sha256:[0-9a-f]{6,}|__OPENCLAW_REDACTED__|\$\{[A-Za-z0-9_]+\}|<[^>]*>|\*+|null|true|false|undefined|none|missing|unset|configured|config|env|file|[0-9.]+(?:ms|s)?)["']?$/i;
 
 /** Rules that find a value by its name: the value must look like a credential too. */
 const NAMED = new Set(["pair", "quoted", "field", "urlencoded", "header"]);
 /** Names that always hold a credential (a weaker name, `code`, `key`, `auth`, may hold a word). */
-const STRONG_NAME = /(?:token|tokens|password|passwd|pwd|secret|apikey|credentials?|pass|cookie)\W*$/i;
+const STRONG_NAME = /(?:token|tokens|password|passwd|pwd|secret|apikey|credentials?|pass|cookie|hmac)\W*$/i;
 
 /**
  * Prose and vocabulary stay: "token mismatch", `code: AUTH_TOKEN_MISMATCH`, `auth: token`.
@@ -142,8 +172,11 @@ export function scrubPatterns(text: string): string {
       const value = match.slice(kept.length);
       if (value.startsWith("[REDACTED:") || HARMLESS.test(value)) return match;
       if (NAMED.has(rule.kind) && !looksLikeCredential(value.replace(/^["']|["']$/g, ""), kept)) return match;
+      if (rule.when && !rule.when(value)) return match;
       return `${kept}${marker(rule.kind)}`;
     });
+    // Whole keys are gone now; a body left without its BEGIN line goes up to its END line.
+    if (rule.kind === "private-key") out = dropHeadlessKeyBody(out, marker("private-key"));
   }
   return out;
 }
@@ -179,25 +212,31 @@ export async function scrubText(text: string): Promise<string> {
 
 /** Field names whose string value is a credential whatever it looks like. */
 const SECRET_FIELD =
-  /(?:token|password|passwd|secret|apikey|api_key|credentials?|cookie|authorization|pairingcode|setupcode)$/i;
+  /(?:token|password|passwd|secret|apikey|api_key|credentials?|cookie|authorization|pairingcode|setupcode|hmac)$/i;
 const NOT_SECRET_FIELD = /^(?:tokenSource|tokenConfigured|tokenUnresolved|secretRef|secretRefs|tokens)$/;
 
-/** Every string of a JSON-like value through `scrubText` (keys kept; secret-named fields replaced whole). */
+/**
+ * Every string of a JSON-like value through `scrubText` (keys kept; secret-named fields replaced
+ * whole, and so is any value in a place of OpenClaw's config presumed secret, a plugin's or
+ * skill's config and env, unless it is plainly a setting).
+ */
 export async function scrubDeep<T>(value: T): Promise<T> {
-  const walk = async (v: unknown, key: string | undefined): Promise<unknown> => {
+  const walk = async (v: unknown, path: string[]): Promise<unknown> => {
     if (typeof v === "string") {
+      const key = path.at(-1);
       if (key && SECRET_FIELD.test(key) && !NOT_SECRET_FIELD.test(key) && v.length >= 6 && !HARMLESS.test(v)) {
         return marker("field");
       }
+      if (presumedSecret(path) && !harmlessSetting(v)) return marker("setting");
       return scrubText(v);
     }
-    if (Array.isArray(v)) return Promise.all(v.map((x) => walk(x, undefined)));
+    if (Array.isArray(v)) return Promise.all(v.map((x, i) => walk(x, [...path, String(i)])));
     if (v !== null && typeof v === "object") {
       const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(v)) out[k] = await walk(child, k);
+      for (const [k, child] of Object.entries(v)) out[k] = await walk(child, [...path, k]);
       return out;
     }
     return v;
   };
-  return (await walk(value, undefined)) as T;
+  return (await walk(value, [])) as T;
 }

@@ -267,10 +267,16 @@ describe("local console page", () => {
     const [cookie] = await page.context().cookies();
     expect(cookie?.name).toMatch(/^clawops_session_\d+$/);
     expect(cookie?.httpOnly).toBe(true);
+    // Issue 44, item 4: the session's key sits in this origin's storage, out of the address bar.
+    expect(page.url()).not.toContain("#");
+    const key = () => page.evaluate(() => localStorage.getItem("clawops.console.key"));
+    expect(await key()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookie?.value).not.toBe(await key());
     await page.getByTestId("logout").click();
     await page.waitForURL(/\/console$/);
     await expect.poll(() => page.textContent("body")).toContain("npm run clawops -- login");
     expect(await page.context().cookies()).toEqual([]);
+    expect(await key()).toBeNull();
     // The old cookie, replayed by hand, is refused.
     const replay = await fetch(`${server.url}/api/console/messages`, {
       headers: { cookie: `${cookie?.name}=${cookie?.value}` },

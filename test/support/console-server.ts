@@ -41,6 +41,8 @@ export interface ConsoleServer {
   logs: string[];
   /** Every event-stream request as the server saw it (URL and Last-Event-ID header). */
   streams: { url: string; lastEventId: string | null }[];
+  /** The app itself, without a socket: for requests no plain-HTTP socket can carry (an https URL). */
+  fetch(req: Request): Promise<Response>;
   /** Cuts every open HTTP connection (SSE streams included), as a network blip would. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -131,6 +133,7 @@ export async function startConsoleServer(
     chat,
     logs,
     streams,
+    fetch: async (req) => app.fetch(req),
     dropConnections() {
       if ("closeAllConnections" in server) server.closeAllConnections();
     },

@@ -111,6 +111,56 @@ function special(seed: number): Planted[] {
   ];
 }
 
+const B64 = `${ALNUM}+/`;
+
+/**
+ * Issue 44, item 1: values no name beside them gives away. A plugin's config (`hmac`, or a name
+ * that says nothing), a skill's env (`ACME_LICENSE`), OAuth access and refresh tokens in an
+ * auth profile (`access`, `refresh`), and the body of a PEM private key whose BEGIN line the log
+ * excerpt cut off (with its END line, or a body line alone). Only what the value is, and where it
+ * sits, can tell these apart from evidence.
+ */
+function unnamed(seed: number): Planted[] {
+  const hmac = `${chars(seed, 43, B64)}=`;
+  const shared = chars(seed + 1, 32, ALNUM);
+  const license = `${chars(seed + 2, 5, UP)}-${chars(seed + 3, 5, UP)}-${chars(seed + 4, 5, UP)}-${chars(seed + 5, 5, UP)}-${chars(seed + 6, 5, UP)}`;
+  const skillKey = `lk_${chars(seed + 7, 30, ALNUM)}`;
+  const access = `ya29.a0${chars(seed + 8, 120, B64URL)}`;
+  const refresh = `1//0${chars(seed + 9, 100, B64URL)}`;
+  const hexHmac = chars(seed + 10, 64, HEX);
+  const body = Array.from({ length: 5 }, (_, i) => chars(seed + 20 + i, 64, B64));
+  const lone = chars(seed + 30, 64, B64);
+  const plugin = (config: string) =>
+    `"plugins": { "entries": { "acme-hooks": { "enabled": true, "config": { "endpoint": "https://hooks.acme.example/in", ${config}, "retries": 3 } } } }`;
+  return [
+    { form: "plugin config hmac (openclaw.json)", value: hmac, text: plugin(`"hmac": "${hmac}"`) },
+    { form: "plugin config, a name that says nothing", value: shared, text: plugin(`"shared": "${shared}"`) },
+    { form: "plugin config hmac in hex (.env)", value: hexHmac, text: `ACME_HOOKS_HMAC=${hexHmac}` },
+    {
+      form: "skill env without a credential word (openclaw.json)",
+      value: license,
+      text: `"skills": { "entries": { "acme-lookup": { "enabled": true, "env": { "ACME_LICENSE": "${license}" } } } }`,
+    },
+    { form: "skill env without a credential word (.env)", value: skillKey, text: `ACME_LICENSE=${skillKey}` },
+    {
+      form: "OAuth access token in auth-profiles.json",
+      value: access,
+      text: `{"version":1,"profiles":{"google-gemini-cli:ops@example.com":{"type":"oauth","provider":"google-gemini-cli","access":"${access}","expires":1795000000000}}}`,
+    },
+    {
+      form: "OAuth refresh token in auth-profiles.json",
+      value: refresh,
+      text: `{"type": "oauth", "provider": "google-gemini-cli", "refresh": "${refresh}", "projectId": "acme-prod"}`,
+    },
+    {
+      form: "PEM body lines, BEGIN cut off by the excerpt",
+      value: body.join("\n"),
+      text: `${body.join("\n")}\n${chars(seed + 26, 22, B64)}==\n-----END PRIVATE KEY-----`,
+    },
+    { form: "PEM body line alone", value: lone, text: lone },
+  ];
+}
+
 export function plantedCorpus(): Planted[] {
   const out: Planted[] = [];
   let seed = 1;
@@ -121,6 +171,7 @@ export function plantedCorpus(): Planted[] {
     }
   }
   for (let i = 0; i < 4; i++) out.push(...special(1000 + i * 17));
+  for (let i = 0; i < 3; i++) out.push(...unnamed(2000 + i * 41));
   return out;
 }
 

@@ -53,6 +53,14 @@ function pem(label: string, lines = 6): { value: string; needles: string[] } {
 
 const one = (value: string, ...needles: string[]) => ({ value, needles: needles.length ? needles : [value] });
 
+/** Draws until `ok`: a random value of the shape a kind promises (so no run fails on a rare draw). */
+function until(draw: () => string, ok: (v: string) => boolean): string {
+  for (;;) {
+    const v = draw();
+    if (ok(v)) return v;
+  }
+}
+
 export const KINDS: Kind[] = [
   {
     kind: "aws-access-key-id",
@@ -297,6 +305,56 @@ export const KINDS: Kind[] = [
       return one(`AIza${body}`, body);
     },
     line: (v) => `[models] gemini ${v}`,
+  },
+  // Issue 44, item 1: values no name gives away (the name beside each has no credential word).
+  {
+    kind: "plugin-shared-secret",
+    name: "ACME_HOOKS_SHARED",
+    make: () => {
+      // `openssl rand -base64 32`, as plugins' setup notes ask for; one with every character class.
+      const v = until(
+        () => `${rand(B64, 43)}=`,
+        (x) => /[A-Z]/.test(x) && /[a-z]/.test(x) && /\d/.test(x),
+      );
+      return one(v, v.slice(0, 20), v.slice(-21, -1));
+    },
+    line: (v) => `[plugins] acme-hooks: verifying deliveries with shared ${v}`,
+  },
+  {
+    kind: "skill-license-key",
+    name: "ACME_LICENSE",
+    make: () => {
+      const groups = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
+      // Licence keys mix letters and digits within their groups: in two at least, as the shape rule asks.
+      const v = until(
+        () => Array.from({ length: 5 }, () => rand(groups, 5)).join("-"),
+        (x) => x.split("-").filter((g) => /[A-Z]/.test(g) && /\d/.test(g)).length >= 2,
+      );
+      return one(v);
+    },
+    line: (v) => `[skills] acme-lookup: licence ${v} accepted`,
+  },
+  {
+    kind: "oauth-refresh-token",
+    name: "GEMINI_OAUTH_REFRESH",
+    make: () => {
+      const body = until(
+        () => rand(B64URL, 100),
+        (x) => /[A-Z]/.test(x) && /[a-z]/.test(x) && /\d/.test(x),
+      );
+      return one(`1//0${body}`, body.slice(0, 20), body.slice(-20));
+    },
+    line: (v) => `{"type":"oauth","provider":"google-gemini-cli","refresh":"${v}","expires":1795000000000}`,
+  },
+  {
+    kind: "pem-body-without-begin",
+    name: "TLS_KEY_TAIL",
+    make: () => {
+      // What a log excerpt holds when it starts inside a key: body lines, then the END line.
+      const key = pem("PRIVATE KEY", 5);
+      return { value: key.value.slice(key.value.indexOf("\n") + 1), needles: key.needles };
+    },
+    line: (v) => v,
   },
   {
     kind: "gateway-password",

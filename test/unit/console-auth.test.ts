@@ -141,7 +141,8 @@ describe("the local console proves who is calling before it acts", () => {
     const url = new URL(server.loginUrl());
     const first = await raw(url.pathname + url.search, {});
     expect(first.status).toBe(302);
-    expect(first.headers.location).toBe("/console");
+    // The session's key rides in the fragment, for the page's script (issue 44, item 4).
+    expect(first.headers.location).toMatch(/^\/console#key=[A-Za-z0-9_-]{43}$/);
     const cookie = String(first.headers["set-cookie"]);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
@@ -168,7 +169,9 @@ describe("the local console proves who is calling before it acts", () => {
     expect(cookie).toMatch(new RegExp(`^clawops_session_${port}=[A-Za-z0-9_-]{43};`));
     expect(cookie).toMatch(/Max-Age=43200/);
     const pair = cookie.split(";")[0] ?? "";
-    expect((await raw("/api/console/messages", { headers: { cookie: pair } })).status).toBe(200);
+    const key = String(login.headers.location).replace(/^.*#key=/, "");
+    const session = { cookie: pair, "x-clawops-console-key": key };
+    expect((await raw("/api/console/messages", { headers: session })).status).toBe(200);
 
     // The install secret as a cookie value is no credential at all.
     for (const name of ["clawops_console", `clawops_session_${port}`]) {
@@ -177,13 +180,13 @@ describe("the local console proves who is calling before it acts", () => {
 
     const logout = await raw("/api/console/logout", {
       method: "POST",
-      headers: { cookie: pair, "content-type": "application/json" },
+      headers: { ...session, origin: server.url, "content-type": "application/json" },
       body: "{}",
     });
     expect(logout.status).toBe(200);
     expect(String(logout.headers["set-cookie"])).toMatch(new RegExp(`^clawops_session_${port}=;.*Max-Age=0`));
     // The same cookie replayed after logout opens nothing.
-    expect((await raw("/api/console/messages", { headers: { cookie: pair } })).status).toBe(401);
+    expect((await raw("/api/console/messages", { headers: session })).status).toBe(401);
     expect((await raw("/console", { headers: { cookie: pair } })).status).toBe(401);
   });
 

@@ -6,10 +6,16 @@ describe("console sessions", () => {
   it("are random, expire after their lifetime and end at logout", () => {
     let now = 1_800_000_000_000;
     const sessions = new ConsoleSessions({ now: () => now });
-    const a = sessions.create();
-    const b = sessions.create();
+    const { id: a, key: aKey } = sessions.create();
+    const { id: b } = sessions.create();
     expect(a).not.toBe(b);
     expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Issue 44, item 4: the key the page sends beside the cookie is random too, and is the session's own.
+    expect(aKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(aKey).not.toBe(a);
+    expect(sessions.matches(a, aKey)).toBe(true);
+    expect(sessions.matches(a, "")).toBe(false);
+    expect(sessions.matches(b, aKey)).toBe(false);
     expect(sessions.valid(a)).toBe(true);
     expect(sessions.valid("not-a-session")).toBe(false);
     sessions.end(b);
@@ -18,5 +24,6 @@ describe("console sessions", () => {
     expect(sessions.valid(a)).toBe(true);
     now += 1;
     expect(sessions.valid(a)).toBe(false);
+    expect(sessions.matches(a, aKey)).toBe(false);
   });
 });

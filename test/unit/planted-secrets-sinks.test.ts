@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { appendFile, readdir, readFile, rm } from "node:fs/promises";
+import { appendFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { strFromU8, unzipSync } from "fflate";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +28,7 @@ import { SlackStandIn } from "../support/slack-standin.ts";
 import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
- * Issue 32, item 1: the planted-secret corpus (test/support/planted-secrets.ts, 167 entries)
+ * Issue 32, item 1: the planted-secret corpus (test/support/planted-secrets.ts, 194 entries)
  * through every sink a person or a disk sees: the Slack thread, the console's feed, the SQLite
  * database, the control plane's log, the bundle (Slack upload, Jira attachment, GitHub
  * comment). The control plane runs in process with the real hub session and the real agent
@@ -53,6 +53,30 @@ beforeAll(async () => {
     lab.logPath,
     `${corpus.map((p, i) => `2026-11-22T09:06:${String(i % 60).padStart(2, "0")}.000Z [plugins] ${p.text}`).join("\n")}\n`,
   );
+  // Issue 44: the values no name gives away also sit where OpenClaw keeps them, in a plugin's
+  // config and a skill's env in openclaw.json, which the bundle carries.
+  const configPath = join(lab.env.OPENCLAW_STATE_DIR ?? "", "openclaw.json");
+  const config = JSON.parse(await readFile(configPath, "utf8"));
+  const plantedAs = (form: string) => corpus.find((p) => p.form === form)?.value ?? "";
+  config.plugins = {
+    entries: {
+      "acme-hooks": {
+        enabled: true,
+        config: {
+          endpoint: "https://hooks.acme.example/in",
+          hmac: plantedAs("plugin config hmac (openclaw.json)"),
+          shared: plantedAs("plugin config, a name that says nothing"),
+          signing: plantedAs("plugin config hmac in hex (.env)"),
+        },
+      },
+    },
+  };
+  config.skills = {
+    entries: {
+      "acme-lookup": { enabled: true, env: { ACME_LICENSE: plantedAs("skill env without a credential word (.env)") } },
+    },
+  };
+  await writeFile(configPath, JSON.stringify(config));
   slack = new SlackStandIn(BOT_TOKEN);
   await slack.start();
   jira = new JiraStandIn("ops@example.com", "jira-api-token-abc123");
@@ -220,6 +244,9 @@ describe("planted-secret corpus through every sink", () => {
       .join("\n");
     expect(zipText).toContain("[REDACTED:url-encoded]");
     expect(zipText).toContain("[REDACTED:telegram-bot-token]");
+    // The plugin's and skill's config went out, its values judged by where they sit (issue 44).
+    expect(zipText).toContain("https://hooks.acme.example/in");
+    expect(zipText).toContain("[REDACTED:secret-place]");
     expect(jira.attachments.length).toBeGreaterThan(0);
     expect(github.comments.length).toBeGreaterThan(0);
     expect(leaksIn(haystacks)).toEqual([]);

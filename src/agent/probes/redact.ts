@@ -1,3 +1,5 @@
+import { isSecretPlace, looksGenerated, plainlyNotSecret, redactHeadlessPem } from "./redact-shape.ts";
+
 /**
  * Redaction on the host, before anything leaves it (ARCHITECTURE: "redacts secrets before
  * anything leaves the host"). Two layers: the exact secret values the agent read (gateway
@@ -30,7 +32,9 @@ export type RedactionKind =
   | "telegram-bot-token"
   | "webhook-secret"
   | "pairing-code"
-  | "aws-secret-key";
+  | "aws-secret-key"
+  | "generated-value"
+  | "secret-place";
 
 export const redacted = (kind: RedactionKind) => `[REDACTED:${kind}]`;
 
@@ -40,11 +44,11 @@ const MIN_KNOWN_SECRET_LENGTH = 6;
 /** A value already replaced must not be matched again by a later, broader pattern. */
 const NOT_REDACTED = "(?!\\[REDACTED:)";
 /**
- * A key whose name says secret, password, passwd, token, key, credential or dsn (issue 15:
+ * A key whose name says secret, password, passwd, token, key, credential, dsn or hmac (issue 15:
  * `AWS_SECRET_ACCESS_KEY`, `DATABASE_DSN`, `AccountKey` slipped past a shorter list). The
  * name must end with the word, so `tokenSource=config` and `keyCount=3` stay readable.
  */
-const SECRET_WORD = "(?:token|password|passwd|pwd|secret|key|credentials?|dsn)";
+const SECRET_WORD = "(?:token|password|passwd|pwd|secret|key|credentials?|dsn|hmac)";
 /**
  * Where a key's name may start: not inside a run of name characters. Without this anchor a
  * pattern that begins with `[A-Za-z0-9_.-]*` is tried at every character of a long run and scans
@@ -84,7 +88,7 @@ const RULES: Rule[] = [
   {
     // A JSON frame inside a log line: \"token\":\"…\" (escaped once or more).
     kind: "escaped-field",
-    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_KEY}\\\\+"\\s*:\\s*\\\\+")${NOT_REDACTED}[^"\\\\]+`, "gi"),
+    pattern: new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_KEY}\\\\+"[ \\t]*:[ \\t]*\\\\+")${NOT_REDACTED}[^"\\\\]+`, "gi"),
     replace: (_m, key = "") => `${key}${redacted("escaped-field")}`,
   },
   {
@@ -100,7 +104,7 @@ const RULES: Rule[] = [
     // `provided token "…" does not match`, `password '…'`.
     kind: "quoted-token",
     pattern: new RegExp(
-      `(\\b(?:token|password|passwd|secret|api[_-]?key)\\s+)${NOT_REDACTED}("[^"\\s]{6,}"|'[^'\\s]{6,}')`,
+      `(\\b(?:token|password|passwd|secret|api[_-]?key)[ \\t]+)${NOT_REDACTED}("[^"\\s]{6,}"|'[^'\\s]{6,}')`,
       "gi",
     ),
     replace: (_m, word = "") => `${word}${redacted("quoted-token")}`,
@@ -123,7 +127,7 @@ const RULES: Rule[] = [
   {
     // Channel pairing codes: `openclaw pairing approve telegram ABCD2345`, `Pairing code: ABCD2345`.
     kind: "pairing-code",
-    pattern: /(\bpairing approve\s+[a-z0-9_-]+\s+|\b(?:pairing|setup|device) code:?\s+)[A-Za-z0-9_-]{4,}/gi,
+    pattern: /(\bpairing approve[ \t]+[a-z0-9_-]+[ \t]+|\b(?:pairing|setup|device) code:?[ \t]+)[A-Za-z0-9_-]{4,}/gi,
     replace: (_m, head = "") => `${head}${redacted("pairing-code")}`,
   },
   {
@@ -136,21 +140,21 @@ const RULES: Rule[] = [
     kind: "bearer",
     // `Token …` and `Bot …` (Discord, some proxies) only with a digit, so "Token mismatch" stays.
     pattern: new RegExp(
-      `\\b(Bearer|bearer|BEARER|Token|Bot)(\\s+)${NOT_REDACTED}(?:(?<=Bearer\\s+|bearer\\s+|BEARER\\s+)|(?=[A-Za-z0-9._~+/=-]*\\d))[A-Za-z0-9._~+/=-]{6,}`,
+      `\\b(Bearer|bearer|BEARER|Token|Bot)([ \\t]+)${NOT_REDACTED}(?:(?<=Bearer[ \\t]+|bearer[ \\t]+|BEARER[ \\t]+)|(?=[A-Za-z0-9._~+/=-]*\\d))[A-Za-z0-9._~+/=-]{6,}`,
       "g",
     ),
     replace: (_m, word = "", space = "") => `${word}${space}${redacted("bearer")}`,
   },
   {
     kind: "basic-auth",
-    pattern: new RegExp(`\\b(Basic)(\\s+)${NOT_REDACTED}[A-Za-z0-9+/]{8,}={0,2}`, "g"),
+    pattern: new RegExp(`\\b(Basic)([ \\t]+)${NOT_REDACTED}[A-Za-z0-9+/]{8,}={0,2}`, "g"),
     replace: (_m, word = "", space = "") => `${word}${space}${redacted("basic-auth")}`,
   },
   {
     // `--token X`, `--token=X`, `--password X`, `--api-key=X`, also quoted values.
     kind: "cli-arg",
     pattern: new RegExp(
-      `(${NAME_START}--[A-Za-z0-9_.-]*${SECRET_WORD})(\\s+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`,
+      `(${NAME_START}--[A-Za-z0-9_.-]*${SECRET_WORD})([ \\t]+|=)${NOT_REDACTED}("[^"]*"|'[^']*'|[^\\s"']+)`,
       "gi",
     ),
     replace: (_m, flag = "", sep = "") => `${flag}${sep}${redacted("cli-arg")}`,
@@ -158,7 +162,7 @@ const RULES: Rule[] = [
   {
     // JSON text: "token": "…", "deviceToken":"…".
     kind: "secret-field",
-    pattern: new RegExp(`("${SECRET_KEY}"\\s*:\\s*)"${NOT_REDACTED}[^"]+"`, "gi"),
+    pattern: new RegExp(`("${SECRET_KEY}"[ \\t]*:[ \\t]*)"${NOT_REDACTED}[^"]+"`, "gi"),
     replace: (_m, key = "") => `${key}"${redacted("secret-field")}"`,
   },
   {
@@ -200,6 +204,29 @@ const RULES: Rule[] = [
     pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g,
     replace: () => redacted("jwt"),
   },
+  // Issue 44: a generated value beside a name that says nothing (`"hmac": "…"`, `ACME_LICENSE=…`,
+  // an OAuth profile's `"refresh": "…"`). secretlint knows values by prefix or name only.
+  {
+    kind: "generated-value",
+    pattern: new RegExp(
+      `(${NAME_START}[A-Za-z_][A-Za-z0-9_.-]*["']?[ \\t]*[=:][ \\t]*["']?)([A-Za-z0-9+/=_.~-]{20,})`,
+      "g",
+    ),
+    replace: (match, head = "", value = "") =>
+      looksGenerated(value) ? `${head}${redacted("generated-value")}` : match,
+  },
+  // …and one with no name at all: a licence key in prose (`licence 7QX2K-…`), a PEM body line
+  // left without its BEGIN line, a bare key.
+  {
+    kind: "generated-value",
+    pattern: /(?<![A-Za-z0-9-])[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){2,}(?![A-Za-z0-9-])/g,
+    replace: (match) => (looksGenerated(match, 14) ? redacted("generated-value") : match),
+  },
+  {
+    kind: "generated-value",
+    pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,
+    replace: (match) => (looksGenerated(match, 40) ? redacted("generated-value") : match),
+  },
 ];
 
 /**
@@ -209,7 +236,7 @@ const RULES: Rule[] = [
  * authorization header. A config's `env` block is covered by the same rule; `tokenSource`
  * and `tokens` are not secrets and stay readable.
  */
-const SECRET_WORD_END = /(?:token|password|passwd|pwd|secret|key|credentials?|dsn|authorization)$/;
+const SECRET_WORD_END = /(?:token|password|passwd|pwd|secret|key|credentials?|dsn|authorization|hmac)$/;
 
 export function isSecretFieldName(key: string): boolean {
   const words = key
@@ -229,6 +256,8 @@ export function redactText(text: string, knownSecrets: Iterable<string> = []): s
   // Private keys first: a key block can contain anything the later rules would half-match.
   const [privateKey, ...rest] = RULES;
   if (privateKey) out = out.replace(privateKey.pattern, privateKey.replace);
+  // A key's body whose BEGIN line is not in this text (cut off by a log excerpt), up to its END.
+  out = redactHeadlessPem(out, redacted("private-key"));
   for (const secret of secrets) out = out.split(secret).join(redacted("known-secret"));
   for (const rule of rest) out = out.replace(rule.pattern, rule.replace);
   return out;
@@ -236,26 +265,29 @@ export function redactText(text: string, knownSecrets: Iterable<string> = []): s
 
 /**
  * Redacts every string in a JSON-like value (object keys are kept). A string under a
- * secret-named field (`token`, `password`, `deviceToken` …) is replaced whole.
+ * secret-named field (`token`, `password`, `deviceToken` …) is replaced whole, and so is one in
+ * a place of OpenClaw's config where every value is presumed secret (a plugin's or skill's
+ * config and env, the `env` block: redact-shape.ts) unless it is plainly not one.
  */
 export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T {
   const secrets = [...knownSecrets];
-  const walk = (v: unknown, key: string | undefined): unknown => {
+  const walk = (v: unknown, path: string[]): unknown => {
     if (typeof v === "string") {
-      if (key !== undefined && isSecretFieldName(key) && v.length > 0 && !v.startsWith("[REDACTED:")) {
-        return redacted("secret-field");
-      }
+      const key = path[path.length - 1];
+      if (v.length === 0 || v.startsWith("[REDACTED:")) return v;
+      if (key !== undefined && Number.isNaN(Number(key)) && isSecretFieldName(key)) return redacted("secret-field");
+      if (isSecretPlace(path) && !plainlyNotSecret(v)) return redacted("secret-place");
       return redactText(v, secrets);
     }
-    if (Array.isArray(v)) return v.map((item) => walk(item, undefined));
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, [...path, String(i)]));
     if (v !== null && typeof v === "object") {
       const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(v)) out[k] = walk(child, k);
+      for (const [k, child] of Object.entries(v)) out[k] = walk(child, [...path, k]);
       return out;
     }
     return v;
   };
-  return walk(value, undefined) as T;
+  return walk(value, []) as T;
 }
 
 /** How many `[REDACTED:<kind>]` markers a text holds, per kind. */

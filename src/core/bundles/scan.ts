@@ -6,6 +6,8 @@
  * value.
  */
 
+import { generatedValue } from "../secret-scrub-shape.ts";
+
 export type SecretHit = { where: string; kind: string; line: number };
 
 type Detector = { kind: string; pattern: RegExp };
@@ -46,6 +48,18 @@ const SECRET_ASSIGNMENT =
 const KEY_ASSIGNMENT =
   /(?:^|[^A-Za-z0-9])([A-Za-z0-9_.-]*?(?:key|credentials?|dsn))["']?[ \t]*[=:][ \t]*["']?([^\s"',;&)}]{8,})/gi;
 
+/**
+ * Issue 44: a generated value whatever the name beside it (`ACME_LICENSE=…`, `"refresh": "…"`),
+ * and a long one with no name (a PEM body line whose BEGIN line is elsewhere). The same
+ * judgement the control plane's scrub redacts by (secret-scrub-shape.ts), so what the scrub let
+ * through is what this refuses.
+ */
+const ANY_ASSIGNMENT =
+  /(?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[=:][ \t]*["']?([A-Za-z0-9+/=_.~-]{20,})/g;
+const BARE_VALUE = /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g;
+const DASHED_VALUE = /(?<![A-Za-z0-9-])[A-Z0-9]{4,8}(?:-[A-Z0-9]{4,8}){2,}(?![A-Za-z0-9-])/g;
+const PEM_BODY = /^\s*[A-Za-z0-9+/]{8,}={0,2}\s*$/;
+
 /** Keys whose values are names or fingerprints, not secrets (fields of probe results). */
 const NOT_SECRET_KEYS = /^(?:tokensource|tokenconfigured|tokenunresolved|secretref|secretrefs)$/i;
 
@@ -54,6 +68,14 @@ export function scanText(where: string, text: string): SecretHit[] {
   const lines = text.split("\n");
   lines.forEach((line, i) => {
     for (const d of DETECTORS) if (d.pattern.test(line)) hits.push({ where, kind: d.kind, line: i + 1 });
+    const generated =
+      [...line.matchAll(ANY_ASSIGNMENT)].some((m) => generatedValue(m[1] ?? "")) ||
+      [...line.matchAll(BARE_VALUE)].some((m) => generatedValue(m[0], 40)) ||
+      [...line.matchAll(DASHED_VALUE)].some((m) => generatedValue(m[0], 14));
+    if (generated) hits.push({ where, kind: "generated-value", line: i + 1 });
+    if (/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(line) && PEM_BODY.test(lines[i - 1] ?? "")) {
+      hits.push({ where, kind: "private-key", line: i + 1 });
+    }
     for (const m of [...line.matchAll(SECRET_ASSIGNMENT), ...line.matchAll(KEY_ASSIGNMENT)]) {
       const key = m[1] ?? "";
       const value = m[2] ?? "";

@@ -50,6 +50,45 @@
     return node;
   }
 
+  // ---- the session's key ----------------------------------------------------------------
+  // The login redirects here with the session's key in the fragment (issue 44, item 4). The
+  // cookie alone is no session (every service on 127.0.0.1 receives it), so every API call
+  // sends this key too; it lives in this origin's storage (per origin, port included), where no
+  // other local page can read it.
+  const KEY_STORE = "clawops.console.key";
+  const KEY_HEADER = "x-clawops-console-key";
+  /** Where storage is refused (some private modes): this page's memory. */
+  let sessionKeyFallback = "";
+  {
+    const given = /^#key=([A-Za-z0-9_-]+)$/.exec(location.hash)?.[1];
+    if (given) {
+      try {
+        localStorage.setItem(KEY_STORE, given);
+      } catch {
+        sessionKeyFallback = given;
+      }
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+  }
+  function sessionKey() {
+    try {
+      return localStorage.getItem(KEY_STORE) || sessionKeyFallback || "";
+    } catch {
+      return sessionKeyFallback || "";
+    }
+  }
+
+  /**
+   * fetch() for the console's API: with the session's key.
+   * @param {string} path
+   * @param {RequestInit} [init]
+   */
+  function api(path, init = {}) {
+    const headers = new Headers(init.headers);
+    headers.set(KEY_HEADER, sessionKey());
+    return fetch(path, { ...init, headers });
+  }
+
   // Buttons. A command button (Run again, Triage, …) runs its command as the console user and
   // shows the ack as a typed command's; a confirmation button takes the approval path, as
   // Slack's does.
@@ -64,7 +103,7 @@
       const shown = `/openclaw ${command}`;
       showAck(shown, null, "Sending\u2026");
       try {
-        const res = await fetch("/api/console/press", {
+        const res = await api("/api/console/press", {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ actionId: btn.getAttribute("data-action-id"), value: command }),
@@ -82,7 +121,7 @@
       }
       return;
     }
-    const res = await fetch("/api/console/confirm", {
+    const res = await api("/api/console/confirm", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ id: btn.getAttribute("data-value"), decision: btn.getAttribute("data-decision") }),
@@ -292,7 +331,7 @@
    * @returns {Promise<FeedEvent[]>}
    */
   async function fetchSince(since) {
-    const res = await fetch(`/api/console/messages?since=${since}`, { headers: { accept: "application/json" } });
+    const res = await api(`/api/console/messages?since=${since}`, { headers: { accept: "application/json" } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const body = await res.json();
     return Array.isArray(body.events) ? body.events : [];
@@ -315,8 +354,10 @@
       try {
         await catchUp();
         setConn("polling", "polling");
-      } catch {
-        setConn("reconnecting", "offline, retrying");
+      } catch (err) {
+        // 401: no session, or not this page's (its key is gone): only a new login helps.
+        const loggedOut = err instanceof Error && err.message === "HTTP 401";
+        setConn("reconnecting", loggedOut ? "logged out: npm run clawops -- login" : "offline, retrying");
       }
       setTimeout(loop, 2000);
     };
@@ -324,36 +365,71 @@
   }
 
   let failures = 0;
+  /** The id of the last event the stream delivered: sent back as Last-Event-ID on a reconnect. */
+  let lastEventId = "";
+  /**
+   * The live feed: the server's event stream, read with fetch() rather than EventSource, which
+   * cannot send the session's key header. Reconnects as EventSource would (Last-Event-ID once
+   * an event arrived); a stream that never opens is retried a little, then polling takes over.
+   */
   function connectLive() {
-    if (typeof EventSource === "undefined") return startPolling();
-    // Last-Event-ID is sent by the browser on its own reconnects; ?since covers a fresh stream.
-    const es = new EventSource(`/api/console/events?since=${lastSeq}`);
+    if (typeof ReadableStream === "undefined" || typeof TextDecoderStream === "undefined") return startPolling();
+    void readStream();
+  }
+
+  async function readStream() {
     let opened = false;
-    es.onopen = () => {
+    try {
+      /** @type {Record<string, string>} */
+      const headers = { accept: "text/event-stream" };
+      if (lastEventId) headers["last-event-id"] = lastEventId;
+      const res = await api(`/api/console/events?since=${lastSeq}`, { headers, cache: "no-store" });
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       opened = true;
       failures = 0;
       setConn("live", "live");
-    };
-    es.onmessage = (m) => {
-      try {
-        apply(JSON.parse(m.data));
-      } catch (err) {
-        console.warn("bad console event", err);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r\n?/g, "\n");
+        for (let cut = buffer.indexOf("\n\n"); cut >= 0; cut = buffer.indexOf("\n\n")) {
+          onStreamEvent(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+        }
       }
-    };
-    es.onerror = () => {
-      setConn("reconnecting", "reconnecting");
-      // A stream that was live: the browser reconnects by itself and sends Last-Event-ID.
-      if (opened && es.readyState === EventSource.CONNECTING) {
-        opened = false;
-        return;
-      }
-      // A stream that never opened: retry a little, then fall back to polling.
-      es.close();
-      failures += 1;
-      if (failures >= 3) return startPolling();
-      setTimeout(connectLive, 500 * failures);
-    };
+    } catch {
+      // A cut or refused stream: reconnect below.
+    }
+    setConn("reconnecting", "reconnecting");
+    if (opened) {
+      setTimeout(connectLive, 1000);
+      return;
+    }
+    failures += 1;
+    if (failures >= 3) return startPolling();
+    setTimeout(connectLive, 500 * failures);
+  }
+
+  /** @param {string} block one server-sent event: `id:`, `event:` and `data:` lines */
+  function onStreamEvent(block) {
+    let event = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "id") lastEventId = value;
+      else if (field === "event") event = value;
+      else if (field === "data") data.push(value);
+    }
+    if (event !== "message" || data.length === 0) return;
+    try {
+      apply(JSON.parse(data.join("\n")));
+    } catch (err) {
+      console.warn("bad console event", err);
+    }
   }
 
   // ---- command input ------------------------------------------------------------------
@@ -432,7 +508,7 @@
     input.value = "";
     showAck(shown, null, "Sending\u2026");
     try {
-      const res = await fetch("/api/console/command", {
+      const res = await api("/api/console/command", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ text }),
@@ -464,11 +540,16 @@
 
   // Log out: the server ends this browser's session and clears its cookie; the page then asks to log in.
   document.getElementById("logout")?.addEventListener("click", async () => {
-    await fetch("/api/console/logout", {
+    await api("/api/console/logout", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{}",
     }).catch(() => {});
+    try {
+      localStorage.removeItem(KEY_STORE);
+    } catch {
+      // storage refused: nothing kept there
+    }
     location.assign("/console");
   });
 

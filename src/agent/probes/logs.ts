@@ -16,7 +16,8 @@ const DEFAULT_LOG_DIR = "/tmp/openclaw";
 /**
  * Signature lines in the tail of the gateway's file log: `logging.file` from the config, else
  * today's and yesterday's `/tmp/openclaw/openclaw-YYYY-MM-DD.log`. Some faults show only here
- * (a failed hot reload while /readyz stays 200, GATEWAY-FACTS §7). A missing file is data.
+ * (a failed hot reload while /readyz stays 200, GATEWAY-FACTS §7). A missing file is data; a
+ * file that is there and cannot be read (`logging.file` a directory: EISDIR) is named in `unreadable`.
  */
 export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, run) => {
   const [config, secrets] = await Promise.all([run.readings.config(), run.readings.knownSecrets()]);
@@ -34,6 +35,7 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
   // Oldest first, so the scan sees lines in time order; a fresh day's file may be nearly empty.
   const chunks: string[] = [];
   const errors: string[] = [];
+  const unreadable: { path: string; code: string }[] = [];
   for (const path of candidates) {
     if (data.bytesRead >= maxBytes) break;
     try {
@@ -43,11 +45,18 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
       data.bytesRead += Buffer.byteLength(text);
       chunks.unshift(text);
     } catch (err) {
-      if (errnoCode(err) !== "ENOENT") errors.push(`${path}: ${errnoCode(err) ?? errorMessage(err)}`);
+      const code = errnoCode(err);
+      // A path that is there but cannot be read (a directory, another user's file) is not "no log":
+      // the classifier says which checks went blind (issue 46).
+      if (code !== "ENOENT") {
+        errors.push(`${path}: ${code ?? errorMessage(err)}`);
+        unreadable.push({ path, code: code ?? errorMessage(err).slice(0, 80) });
+      }
     }
     if (run.signal.aborted) break;
   }
   if (errors.length > 0) data.error = errors.join("; ").slice(0, 500);
+  if (unreadable.length > 0) data.unreadable = unreadable;
   if (!data.found) return data;
   const text = chunks.join("\n");
   const scan = scanLogText(text, secrets);

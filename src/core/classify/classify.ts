@@ -9,6 +9,7 @@ import {
   notServingGatewayProcesses,
   ownGatewayProcesses,
 } from "./gateway-processes.ts";
+import { logNotRead } from "./log-evidence.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
 import { RULES } from "./rules.ts";
 import { downChannelAccounts } from "./rules-service.ts";
@@ -175,6 +176,7 @@ function baseMatrix(e: Evidence): HealthMatrix {
   channelsSchedulerCells(e, set);
   modelRoutingCells(e, set);
   lintCells(e, set);
+  logCells(e, set);
   serviceCells(e, set, m);
   return m;
 }
@@ -370,6 +372,18 @@ function lintCells(e: Evidence, set: SetCell): void {
       ? `doctor --lint: ${e.missing["doctor.lint"]}`
       : null;
   if (lintProblem) set("config", "unknown", lintProblem);
+}
+
+/**
+ * The gateway's log could not be read (issue 46: `logging.file` a directory gave EISDIR and every
+ * layer showed green). What only the log shows is config's first of all (a failed hot reload
+ * leaves the gateway on an older config while /readyz stays 200, GATEWAY-FACTS §7): as with an
+ * unreadable doctor --lint, the layer is unknown, never ok, and says why.
+ */
+function logCells(e: Evidence, set: SetCell): void {
+  const notRead = logNotRead(e);
+  if (notRead)
+    set("config", "unknown", `gateway log not read (${notRead.why}): its log-only checks did not run`);
 }
 
 function serviceCells(e: Evidence, set: SetCell, m: HealthMatrix): void {

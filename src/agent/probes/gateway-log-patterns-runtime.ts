@@ -27,16 +27,16 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   // loader-shared-*.mjs (recordPluginError, logged `[plugins] ${id} failed during ${phase} from ${source}: …`
   // by loader-runtime-load-*.mjs): the ESM error `The requested module 'openclaw/plugin-sdk/…' does not provide an
   // export named '…'` and its hint `Plugin ${id} cannot import openclaw/plugin-sdk/… (built with OpenClaw
-  // ${v}; running core ${v})`. Issue reports (#138232, #94641) quote it from `@openclaw/*` plugins.
+  // ${v}; running core ${v})`. Clawops issue 46 quotes it from `@openclaw/*` plugins (#138232, #94641).
   {
     kind: "plugin-export-missing",
     pattern: /does not provide an export named|\bcannot import openclaw\/plugin-sdk\/\S+ \(built with OpenClaw/,
     reason: /(?:\[plugins\] |\bPlugin )([\w@./-]+) (?=failed during|cannot import)/,
   },
   // agent-bundle-lsp-runtime-*.mjs: `bundle-lsp: failed to start server "${name}" (${launch}): ${error}`;
-  // agent-bundle-mcp-*.mjs: `bundle-mcp: skipped server "${name}" because …`; mcp-client-lifecycle-*.mjs:
+  // mcp-transport-config-*.mjs: `bundle-mcp: skipped server "${name}" because …`; mcp-client-lifecycle-*.mjs:
   // `MCP server connection timed out after ${ms}ms`. `[bundle-mcp] failed to start server "…"` is the
-  // wording issue reports (#64205, #114154) quote from earlier releases.
+  // wording clawops issue 46 quotes (#64205, #114154); 2026.9.6's dist does not have it.
   {
     kind: "mcp-server-failed",
     pattern:
@@ -45,14 +45,18 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   },
   // host-*.mjs (spawn broker client): SpawnBrokerError `Spawn broker exited; command outcome is
   // unavailable` (after it was ready) and `Spawn broker is unavailable` (every later spawn).
-  { kind: "spawn-broker-lost", pattern: /\bSpawn broker exited; command outcome is unavailable|\bSpawn broker is unavailable/ },
+  {
+    kind: "spawn-broker-lost",
+    pattern: /\bSpawn broker exited; command outcome is unavailable|\bSpawn broker is unavailable/,
+  },
   // server-*.mjs: `spawn broker restarted pid=${pid}` (the gateway replaced a broker that exited).
   { kind: "spawn-broker-restarted", pattern: /\bspawn broker restarted pid=\d+/ },
   // embedded-agent-*.mjs: `context overflow detected (attempt ${n}/3); attempting auto-compaction for …`,
   // `context overflow persisted after in-attempt compaction (attempt ${n}/3)`, `[context-overflow-diag] sessionKey=…`.
   {
     kind: "context-overflow",
-    pattern: /\bcontext overflow (?:detected|persisted after in-attempt compaction) \(attempt \d+\/3\)|\[context-overflow-diag\]/,
+    pattern:
+      /\bcontext overflow (?:detected|persisted after in-attempt compaction) \(attempt \d+\/3\)|\[context-overflow-diag\]/,
   },
   // embedded-agent-*.mjs: `[context-overflow-recovery] … livenessState=blocked suggestedAction=${reset_or_new|retry_or_compact}`;
   // agent-runner-memory-*.mjs: `preflightCompaction failed: sessionKey=… reason=${reason}` (verbose logging only).
@@ -63,7 +67,8 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   },
   // gmail-watcher-*.mjs (subsystem gmail-watcher): `gog gmail watch start failed (code=…, termination=…)`
   // with its stderr (formatCommandResult), `watch start error: …`, the serve process's stderr as
-  // `[gog] …`. `Periodic Workspace Gmail watch renew failed for …` is the wording of issue #96088.
+  // `[gog] …`. `Periodic Workspace Gmail watch renew failed for …` is the wording clawops issue 46 quotes
+  // (#96088, PR #96202); 2026.9.6's dist does not have it.
   {
     kind: "gmail-watch-failed",
     pattern:
@@ -73,7 +78,7 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   // manager-vector-warning-*.mjs: `memory_index_chunks_vec not updated — sqlite-vec unavailable: ${err}. Vector recall degraded.`
   {
     kind: "memory-vector-degraded",
-    pattern: /\bchunks_vec not updated — /,
+    pattern: /chunks_vec not updated — /,
     reason: /not updated — (sqlite-vec unavailable|semantic vector embeddings unavailable)/,
   },
   // logger-*.mjs: `[openclaw] log file append failed; records dropped; check that the path is a writable

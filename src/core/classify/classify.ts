@@ -382,8 +382,7 @@ function lintCells(e: Evidence, set: SetCell): void {
  */
 function logCells(e: Evidence, set: SetCell): void {
   const notRead = logNotRead(e);
-  if (notRead)
-    set("config", "unknown", `gateway log not read (${notRead.why}): its log-only checks did not run`);
+  if (notRead) set("config", "unknown", `gateway log not read (${notRead.why}): its log-only checks did not run`);
 }
 
 function serviceCells(e: Evidence, set: SetCell, m: HealthMatrix): void {

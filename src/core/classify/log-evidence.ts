@@ -47,8 +47,7 @@ export function logNotRead(e: Evidence): { why: string; unreadable: { path: stri
   const logs = e["logs.signatures"];
   if (!logs || logs.found) return null;
   const unreadable = logs.unreadable ?? [];
-  if (unreadable.length > 0)
-    return { why: unreadable.map((u) => `${u.path}: ${u.code}`).join("; "), unreadable };
+  if (unreadable.length > 0) return { why: unreadable.map((u) => `${u.path}: ${u.code}`).join("; "), unreadable };
   return logs.error ? { why: logs.error, unreadable: [] } : null;
 }
 

@@ -9,7 +9,8 @@ export const RUNTIME_RULE_CHECKS: Readonly<Record<string, { confirm: string; rul
     ruleOut: "a `spawn broker restarted pid=…` line after the quoted one, and commands run again",
   },
   "session-lane-wedged": {
-    confirm: "`openclaw gateway call sessions.list --json` shows the session still in processing with the same old progress",
+    confirm:
+      "`openclaw gateway call sessions.list --json` shows the session still in processing with the same old progress",
     ruleOut: "a message sent in that conversation is answered, and no new 'stuck session' line follows",
   },
   "plugins-core-out-of-lockstep": {

@@ -37,10 +37,12 @@ export const FIELD_READING_RULES: readonly Rule[] = [
       const lines: string[] = [];
       const notRead = logNotRead(e);
       for (const u of notRead?.unreadable ?? []) {
-        if (u.code === "EISDIR") lines.push(`${u.path} is a directory (EISDIR): the gateway cannot append its log to it`);
+        if (u.code === "EISDIR")
+          lines.push(`${u.path} is a directory (EISDIR): the gateway cannot append its log to it`);
       }
       // The journal line outlives a restart only as history: since the last start, or undated.
-      if (newerThan(e, "log-append-failed", ["gateway-ready"])) lines.push(...quoteSignature(e, "log-append-failed", 1));
+      if (newerThan(e, "log-append-failed", ["gateway-ready"]))
+        lines.push(...quoteSignature(e, "log-append-failed", 1));
       return lines.length > 0 ? lines : null;
     },
   },

@@ -2,7 +2,7 @@ import type { Evidence } from "./evidence.ts";
 import { healthzGreen, joinGreens } from "./false-greens.ts";
 import type { Rule } from "./finding.ts";
 import { ownGatewayProcesses } from "./gateway-processes.ts";
-import { lastReadyLine, logSignature, newerThan, quoteSignature } from "./log-evidence.ts";
+import { lastReadyLine, logSignature, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
 
 /**
  * Issue 46, what keeps a serving gateway from doing its work while its health checks stay
@@ -15,6 +15,17 @@ const readyzGreen = (e: Evidence) => (e["gateway.http"]?.readyz.status === 200 ?
 const helloGreen = (e: Evidence) =>
   e["gateway.ws"]?.outcome === "hello-ok" ? "the WebSocket handshake (hello-ok) and the status RPC" : null;
 const sinceStart = (e: Evidence, kind: Parameters<typeof newerThan>[1]) => newerThan(e, kind, ["gateway-ready"]);
+
+/** How long before its `gateway ready` a start loads its plugins (a start takes seconds; 2 min is generous). */
+const START_WINDOW_MS = 120_000;
+
+/** A line of the last start itself (logged while it loaded, before its `ready`) or later. */
+function duringLastStart(e: Evidence, kind: Parameters<typeof newerThan>[1]): boolean {
+  const line = timeOf(logSignature(e, kind)?.lastAt);
+  const ready = timeOf(logSignature(e, "gateway-ready")?.lastAt);
+  if (line === null) return false;
+  return ready === null || line > ready - START_WINDOW_MS;
+}
 
 /** `/readyz` answering 503 with `gateway-draining` among its failing checks (server-start-*.mjs). */
 function readyzDraining(e: Evidence): string | null {
@@ -40,7 +51,7 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "was told to stop and is waiting on the work it names.",
     nextCommands: [
       "openclaw logs --limit 200 --plain | grep -E 'draining active work|shutdown deadline'",
-      "curl -s http://127.0.0.1:<port>/readyz   # 503 {\"failing\":[\"gateway-draining\"]} while it drains",
+      'curl -s http://127.0.0.1:<port>/readyz   # 503 {"failing":["gateway-draining"]} while it drains',
       "systemctl --user status openclaw-gateway   # 'deactivating (stop-sigterm)' while a stop drains",
       "openclaw cron list   # the job whose run it waits on, when the counts name cron-run",
     ],
@@ -146,7 +157,8 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "openclaw plugins update <plugin id>   # OpenClaw's own advice in the line",
     ],
     match(e) {
-      if (!sinceStart(e, "plugin-export-missing")) return null;
+      // Plugins load while the gateway starts, before its `ready` line.
+      if (!duringLastStart(e, "plugin-export-missing")) return null;
       return [...quoteSignature(e, "plugin-export-missing", 2), ...lastReadyLine(e)];
     },
   },

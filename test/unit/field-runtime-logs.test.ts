@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probeReport } from "../../src/agent/probe-report.ts";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { scanLogText } from "../../src/agent/probes/log-signatures.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
@@ -63,6 +64,8 @@ describe("a gateway log that cannot be read says so (truth defect)", () => {
     const f = c.findings.find((x) => x.id === "gateway-log-unwritable");
     expect(f?.evidence).toEqual([`${logDir} is a directory (EISDIR): the gateway cannot append its log to it`]);
     expect(f?.falseGreen).toContain("/readyz 200");
+    // The agent's own `probe` report says the same, not "no file log found".
+    expect(probeReport([r]).text).toContain(`log not read: ${logDir} (EISDIR)`);
     // The probe list: not a ✅ beside a log that was never read.
     expect(stepOutcome(r)).toEqual({
       status: "warn",
@@ -137,6 +140,20 @@ describe("stop or restart stuck draining (run-*.mjs, server-start-*.mjs)", () =>
     expect(f?.falseGreen).toContain("the gateway process runs and holds its port");
     expect(c.findings[0]?.id).toBe("gateway-draining-stuck");
     expect(c.findings.map((x) => x.id)).not.toContain("gateway-unresponsive");
+  });
+
+  it("the probe's WebSocket refused 503 while /readyz says draining: transport names the drain, one finding", () => {
+    const d = healthyData();
+    d.logs = logsFrom(fixture("drain-stop.dist-strings.log"));
+    d.http.readyz = { status: 503, body: { ready: false, failing: ["gateway-draining"] } };
+    d.ws = { url: d.ws.url, outcome: "upgrade-refused", upgradeStatus: 503, challenged: false, tokenSource: "config" };
+    const c = classify(d);
+    expect(c.matrix.transport).toEqual({
+      status: "fail",
+      reason: "WebSocket admission closed (503): the gateway is draining",
+    });
+    expect(c.findings.map((x) => x.id)).toEqual(["gateway-draining-stuck"]);
+    expect(c.findings[0]?.evidence).toContain("WebSocket upgrade refused (HTTP 503)");
   });
 
   it("the same lines from a gateway that has since exited: a finished stop, no finding", () => {

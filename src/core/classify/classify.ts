@@ -234,11 +234,20 @@ function transportCells(e: Evidence, set: SetCell): void {
     else if (ws.outcome === "rejected") {
       if (ws.error?.detailCode === "PROTOCOL_MISMATCH") set("transport", "fail", "protocol mismatch");
       else set("transport", "ok", "gateway answered the connect (then refused it)");
-    } else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
+    } else if (ws.outcome === "upgrade-refused" && ws.upgradeStatus === 503 && draining(e))
+      // A stop or restart in progress closes admission (503): the gateway answers, by refusing new work.
+      set("transport", "fail", "WebSocket admission closed (503): the gateway is draining");
+    else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
   } else if (e.missing["gateway.ws"]) set("transport", "unknown", e.missing["gateway.ws"]);
   if (http && !ws && !portGuessed(e)) {
     if (http.healthz.status === 200) set("transport", "ok", "/healthz 200");
   }
+}
+
+/** `/readyz` says `gateway-draining` (server-start-*.mjs of OpenClaw 2026.9.6). */
+function draining(e: Evidence): boolean {
+  const failing = (e["gateway.http"]?.readyz.body as { failing?: unknown } | undefined)?.failing;
+  return Array.isArray(failing) && failing.includes("gateway-draining");
 }
 
 function authScopeCells(e: Evidence, set: SetCell): void {

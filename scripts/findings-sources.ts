@@ -117,7 +117,10 @@ export const STRING_SOURCES: readonly StringSource[] = [
   },
   {
     rule: "tls-renewal-failed",
-    strings: ["gateway TLS renewal failed; keeping accepted material: …"],
+    strings: [
+      "gateway TLS renewal failed; keeping accepted material: …",
+      "gateway TLS certificate renewed without restarting listeners (clears it)",
+    ],
     from: ["dist/server-start-*.mjs"],
     severity: "warn: the gateway keeps serving its accepted certificate; clients may fail when it expires",
   },

@@ -271,6 +271,17 @@ describe("Gmail watcher alive but failing (gmail-watcher-*.mjs, command-error-*.
     expect(f?.severity).toBe("warn");
     expect(f?.evidence[0]).toContain('1 "gmail-watch-failed" line (invalid_grant×1)');
   });
+
+  it("a renewal that took after the failure clears it", () => {
+    const d = healthyData();
+    const started = JSON.stringify({
+      "0": JSON.stringify({ subsystem: "gmail-watcher" }),
+      "1": "watch started for ops@example.com",
+      time: "2026-11-26T10:00:09.000+00:00",
+    });
+    d.logs = logsFrom(`${fixture("gmail-watch.dist-strings.jsonl")}${started}\n`);
+    expect(finding(d, "gmail-watch-failing")).toBeUndefined();
+  });
 });
 
 describe("memory search degraded (manager-vector-warning-*.mjs)", () => {
@@ -291,5 +302,13 @@ describe("TLS renewal rejected (server-start-*.mjs)", () => {
     expect(f?.severity).toBe("warn");
     expect(f?.evidence[1]).toContain("key values mismatch");
     expect(c.matrix.transport.status).toBe("warn");
+  });
+
+  it("a renewal that took after the failure clears it", () => {
+    const d = healthyData();
+    d.logs = logsFrom(
+      `${fixture("tls-renewal.dist-strings.log")}2026-11-25T13:05:00.000+00:00 [gateway] gateway TLS certificate renewed without restarting listeners\n`,
+    );
+    expect(finding(d, "tls-renewal-failed")).toBeUndefined();
   });
 });

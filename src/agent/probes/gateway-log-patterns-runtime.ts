@@ -75,6 +75,8 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
       /\[gmail-watcher\] (?:gog gmail watch start failed|watch start error:|gmail watcher failed to start:)|\bPeriodic Workspace Gmail watch renew failed/,
     reason: /\b(invalid_grant)\b/,
   },
+  // gmail-watcher-*.mjs: `watch started for ${account}` (a start or renewal that took).
+  { kind: "gmail-watch-started", pattern: /\[gmail-watcher\] watch started for / },
   // manager-vector-warning-*.mjs: `memory_index_chunks_vec not updated — sqlite-vec unavailable: ${err}. Vector recall degraded.`
   {
     kind: "memory-vector-degraded",
@@ -84,6 +86,9 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   // logger-*.mjs: `[openclaw] log file append failed; records dropped; check that the path is a writable
   // regular file; file=${file}`, once per file, to stderr: the journal has it, the file log never does.
   { kind: "log-append-failed", pattern: /\blog file append failed; records dropped\b/ },
-  // server-start-*.mjs: `gateway TLS renewal failed; keeping accepted material: ${error}`.
+  // server-start-*.mjs (server-tls-renewal: the gateway watches its cert, key and CA files and reloads
+  // them on change): `gateway TLS renewal failed; keeping accepted material: ${error}`, and on success
+  // `gateway TLS certificate renewed without restarting listeners`.
   { kind: "tls-renewal-failed", pattern: /\bgateway TLS renewal failed; keeping accepted material/ },
+  { kind: "tls-renewed", pattern: /\bgateway TLS certificate renewed without restarting listeners/ },
 ];

@@ -18,7 +18,9 @@ export const RUNTIME_LOG_SIGNATURE_KINDS = [
   "context-overflow",
   "context-blocked",
   "gmail-watch-failed",
+  "gmail-watch-started",
   "memory-vector-degraded",
   "log-append-failed",
   "tls-renewal-failed",
+  "tls-renewed",
 ] as const;

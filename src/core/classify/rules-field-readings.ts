@@ -62,7 +62,8 @@ export const FIELD_READING_RULES: readonly Rule[] = [
       "openclaw webhooks gmail setup   # re-authorises and re-registers the watch (interactive)",
     ],
     match(e) {
-      if (!sinceStart(e, "gmail-watch-failed")) return null;
+      // A later renewal that took (`watch started for …`) clears it.
+      if (!newerThan(e, "gmail-watch-failed", ["gateway-ready", "gmail-watch-started"])) return null;
       return [...quoteSignature(e, "gmail-watch-failed", 2), ...lastReadyLine(e)];
     },
   },
@@ -94,7 +95,8 @@ export const FIELD_READING_RULES: readonly Rule[] = [
     confidence: "high",
     title: "The gateway rejected its TLS renewal and keeps serving its previous certificate",
     explanation:
-      "The gateway tried to load renewed TLS material and refused it ('gateway TLS renewal failed; keeping accepted " +
+      "The gateway watches its certificate, key and CA files and reloads them when they change. It tried to load the " +
+      "changed material and refused it ('gateway TLS renewal failed; keeping accepted " +
       "material: …'): it keeps serving the certificate it had. Clients connect as before for now; when that " +
       "certificate expires they may be refused, and a client pinned to the new certificate's fingerprint may already " +
       "fail. The error in the line says why the new pair was refused (a key that does not match, a file not readable).",
@@ -105,7 +107,8 @@ export const FIELD_READING_RULES: readonly Rule[] = [
       "openssl s_client -connect 127.0.0.1:<port> </dev/null 2>/dev/null | openssl x509 -noout -enddate -fingerprint -sha256",
     ],
     match(e) {
-      if (!sinceStart(e, "tls-renewal-failed")) return null;
+      // A later renewal that took clears it (the gateway retries on every change of the files).
+      if (!newerThan(e, "tls-renewal-failed", ["gateway-ready", "tls-renewed"])) return null;
       return [...quoteSignature(e, "tls-renewal-failed", 2), ...lastReadyLine(e)];
     },
   },

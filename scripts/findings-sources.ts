@@ -42,7 +42,7 @@ export const STRING_SOURCES: readonly StringSource[] = [
     rule: "session-lane-wedged",
     strings: [
       "stuck session: sessionId=… state=processing age=…s queueDepth=… reason=queued_work_without_active_run …",
-      "lane wait exceeded: lane=main waitedMs=…",
+      "lane wait exceeded: lane=main waitedMs=… (10 min or more; logged from 2 s on)",
     ],
     from: ["dist/diagnostic-*.mjs", "dist/command-queue-*.mjs"],
     severity: "warn: the gateway serves; the sessions on that lane wait, and OpenClaw tries its own recovery first",

@@ -11,8 +11,14 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   // reason=${reason} classification=… recovery=…`, label "stuck session" for session.stuck (reasons
   // queued_work_without_active_run, stale_session_state). Repeats are suppressed while the age doubles.
   { kind: "session-stuck", pattern: /\bstuck session: sessionId=/, reason: /\breason=([\w-]+)/ },
-  // command-queue-*.mjs: `lane wait exceeded: lane=${lane} waitedMs=${ms} queueAhead=… activeAhead=… activeNow=… queueBehind=…`.
-  { kind: "lane-wait-exceeded", pattern: /\blane wait exceeded: lane=/, reason: /\blane=(\S+)/ },
+  // command-queue-*.mjs: `lane wait exceeded: lane=${lane} waitedMs=${ms} queueAhead=… activeAhead=… activeNow=… queueBehind=…`,
+  // logged when queued work starts after waiting at least warnAfterMs (2 s by default): a message behind a
+  // running turn of its session logs it routinely. Only a wait of 10 min or more counts here.
+  {
+    kind: "lane-wait-long",
+    pattern: /\blane wait exceeded: lane=\S+ waitedMs=(?:[6-9]\d{5}|\d{7,})\b/,
+    reason: /\blane=(\S+)/,
+  },
   // run-*.mjs (gateway run loop): `draining active work before ${action} ${budget}: ${counts}`
   // (budget `with timeout 315000ms` / `without a timeout`), then every 30 s
   // `still draining active work before ${action}: ${counts}`, and at the deadline
@@ -57,6 +63,7 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
     kind: "context-overflow",
     pattern:
       /\bcontext overflow (?:detected|persisted after in-attempt compaction) \(attempt \d+\/3\)|\[context-overflow-diag\]/,
+    reason: /\((attempt \d+\/3)\)/,
   },
   // embedded-agent-*.mjs: `[context-overflow-recovery] … livenessState=blocked suggestedAction=${reset_or_new|retry_or_compact}`;
   // agent-runner-memory-*.mjs: `preflightCompaction failed: sessionKey=… reason=${reason}` (verbose logging only).

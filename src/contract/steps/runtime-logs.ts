@@ -7,7 +7,7 @@
  */
 export const RUNTIME_LOG_SIGNATURE_KINDS = [
   "session-stuck",
-  "lane-wait-exceeded",
+  "lane-wait-long",
   "drain-started",
   "drain-still-pending",
   "shutdown-deadline",

@@ -115,12 +115,12 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     layer: "process",
     severity: "warn",
     confidence: "medium",
-    title: "Conversations wait behind a wedged session lane: work is queued and nothing runs",
+    title: "Conversations wait behind a wedged session lane: work stays queued while nothing runs",
     explanation:
       "The gateway's own diagnostics report a session stuck ('stuck session: … reason=queued_work_without_active_run': " +
-      "messages queued while no run is active) or work that waited too long for its lane ('lane wait exceeded'). The " +
-      "users of that session, or of every session on the lane, get no answers while the gateway's health checks stay " +
-      "green. OpenClaw logs a stuck session again only when its age has doubled, so one line may stand for a long wedge. " +
+      "messages queued while no run is active), or work that waited ten minutes or more for its lane before it ran " +
+      "('lane wait exceeded: … waitedMs=…'). The users of that session, or of every session on the lane, get no answers " +
+      "meanwhile, and the gateway's health checks stay green. OpenClaw logs a stuck session again only when its age has doubled, so one line may stand for a long wedge. " +
       "It tries its own recovery ('recovery=checking'); a session still stuck after that needs a reset.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -E 'stuck session|lane wait exceeded'",
@@ -130,11 +130,11 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e), helloGreen(e)),
     match(e) {
       const stuck = sinceStart(e, "session-stuck");
-      const lane = sinceStart(e, "lane-wait-exceeded");
+      const lane = sinceStart(e, "lane-wait-long");
       if (!stuck && !lane) return null;
       return [
         ...(stuck ? quoteSignature(e, "session-stuck", 2) : []),
-        ...(lane ? quoteSignature(e, "lane-wait-exceeded", 2) : []),
+        ...(lane ? quoteSignature(e, "lane-wait-long", 2) : []),
         ...lastReadyLine(e),
       ];
     },
@@ -192,8 +192,8 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     title: "A session is blocked on context overflow: compaction does not bring it under the model's limit",
     explanation:
       "The gateway logged a session whose prompt no longer fits its model: recovery gave up ('livenessState=blocked " +
-      "suggestedAction=reset_or_new'), or overflow came back attempt after attempt ('context overflow detected (attempt " +
-      "n/3)'). That conversation gets errors or no answer until it is reset or moved to a new session; other sessions " +
+      "suggestedAction=reset_or_new'), or a session reached OpenClaw's last compaction attempt ('context overflow " +
+      "detected (attempt 3/3)'). That conversation gets errors or no answer until it is reset or moved to a new session; other sessions " +
       "are not affected by this line.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -E 'context-overflow|livenessState=blocked'",
@@ -202,8 +202,9 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     ],
     match(e) {
       const blocked = sinceStart(e, "context-blocked");
-      const overflow = logSignature(e, "context-overflow");
-      const looping = sinceStart(e, "context-overflow") && (overflow?.count ?? 0) >= 3;
+      // One overflow that compaction fixed is routine; a session that reached OpenClaw's last attempt is not.
+      const lastAttempt = logSignature(e, "context-overflow")?.reasons?.["attempt 3/3"] ?? 0;
+      const looping = sinceStart(e, "context-overflow") && lastAttempt > 0;
       if (!blocked && !looping) return null;
       return [
         ...(blocked ? quoteSignature(e, "context-blocked", 2) : []),

@@ -31,9 +31,9 @@ export const STRING_SOURCES: readonly StringSource[] = [
   {
     rule: "spawn-broker-lost",
     strings: [
+      "Spawn broker is unavailable (the lasting state)",
       "Spawn broker exited; command outcome is unavailable",
-      "Spawn broker is unavailable",
-      "spawn broker restarted pid=…",
+      "spawn broker restarted pid=… (clears it)",
     ],
     from: ["dist/host-*.mjs (SpawnBrokerError)", "dist/server-*.mjs (restart line)"],
     severity: "fail: every host command an agent runs is refused until a broker runs again",

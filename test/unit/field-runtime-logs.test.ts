@@ -176,11 +176,20 @@ describe("spawn broker lost (host-*.mjs, server-*.mjs)", () => {
     d.logs = logsFrom(fixture("spawn-broker.dist-strings.log"));
     const f = finding(d, "spawn-broker-lost");
     expect(f?.severity).toBe("fail");
-    expect(f?.evidence[0]).toContain('3 "spawn-broker-lost" lines');
+    expect(f?.evidence[0]).toContain('1 "spawn-broker-lost" line');
+    expect(f?.evidence).toContain(
+      "log: 2026-11-25T11:21:10.000+00:00 [tools] exec failed: SpawnBrokerError: Spawn broker is unavailable",
+    );
     expect(f?.evidence).toContain(
       "spawn broker restarted 1 time(s) in the log read, first 2026-11-25T10:40:00.000+00:00",
     );
     expect(f?.falseGreen).toContain("/healthz answered 200");
+  });
+
+  it("an exit whose commands were lost, then a restart: no lasting loss, no finding", () => {
+    const d = healthyData();
+    d.logs = logsFrom(fixture("spawn-broker.dist-strings.log").split("\n").slice(0, 4).join("\n"));
+    expect(finding(d, "spawn-broker-lost")).toBeUndefined();
   });
 
   it("a broker restarted after the loss has recovered: no finding", () => {

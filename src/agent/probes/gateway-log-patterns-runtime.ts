@@ -50,11 +50,10 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
     reason: /server "([^"]+)"/,
   },
   // host-*.mjs (spawn broker client): SpawnBrokerError `Spawn broker exited; command outcome is
-  // unavailable` (after it was ready) and `Spawn broker is unavailable` (every later spawn).
-  {
-    kind: "spawn-broker-lost",
-    pattern: /\bSpawn broker exited; command outcome is unavailable|\bSpawn broker is unavailable/,
-  },
+  // unavailable` (the commands in flight when it exited) and `Spawn broker is unavailable` (every
+  // spawn asked of a broker that is gone: the lasting state).
+  { kind: "spawn-broker-lost", pattern: /\bSpawn broker exited; command outcome is unavailable/ },
+  { kind: "spawn-broker-unavailable", pattern: /\bSpawn broker is unavailable/ },
   // server-*.mjs: `spawn broker restarted pid=${pid}` (the gateway replaced a broker that exited).
   { kind: "spawn-broker-restarted", pattern: /\bspawn broker restarted pid=\d+/ },
   // embedded-agent-*.mjs: `context overflow detected (attempt ${n}/3); attempting auto-compaction for …`,

@@ -14,6 +14,7 @@ export const RUNTIME_LOG_SIGNATURE_KINDS = [
   "plugin-export-missing",
   "mcp-server-failed",
   "spawn-broker-lost",
+  "spawn-broker-unavailable",
   "spawn-broker-restarted",
   "context-overflow",
   "context-blocked",

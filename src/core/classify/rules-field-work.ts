@@ -89,8 +89,9 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     title: "Commands the agents run fail: the gateway's spawn broker is gone",
     explanation:
       "The gateway starts every host command (exec tools, skills, MCP stdio servers) through a spawn broker process. " +
-      "Its log says the broker exited ('Spawn broker exited; command outcome is unavailable') or is unavailable, with no " +
-      "'spawn broker restarted' after it: every later command is refused while chat, /healthz and /readyz stay green. " +
+      "Its log says commands were refused because the broker is gone ('Spawn broker is unavailable', often after 'Spawn " +
+      "broker exited; command outcome is unavailable'), with no 'spawn broker restarted' after it: every later command " +
+      "is refused while chat, /healthz and /readyz stay green. " +
       "A broker that exits repeatedly may point at the host (open files, memory); its restarts are counted below.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -iE 'spawn broker'",
@@ -99,10 +100,13 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     ],
     falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e)),
     match(e) {
-      if (!newerThan(e, "spawn-broker-lost", ["gateway-ready", "spawn-broker-restarted"])) return null;
+      // Refused after the last start and the last broker restart: the broker is gone now. An exit
+      // alone may have been followed by a restart logged in the same millisecond.
+      if (!newerThan(e, "spawn-broker-unavailable", ["gateway-ready", "spawn-broker-restarted"])) return null;
       const restarts = logSignature(e, "spawn-broker-restarted");
       return [
-        ...quoteSignature(e, "spawn-broker-lost", 2),
+        ...(sinceStart(e, "spawn-broker-lost") ? quoteSignature(e, "spawn-broker-lost", 1) : []),
+        ...quoteSignature(e, "spawn-broker-unavailable", 2),
         ...(restarts
           ? [`spawn broker restarted ${restarts.count} time(s) in the log read, first ${restarts.firstAt ?? "undated"}`]
           : []),

@@ -1,4 +1,7 @@
-import type { LogSignaturePattern } from "./gateway-log-patterns.ts";
+import type { LogSignatureKind } from "../../contract/catalog.ts";
+
+/** As gateway-log-patterns.ts has it (imported from there, it would be a cycle). */
+type LogSignaturePattern = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp };
 
 /**
  * Issue 46's log signatures, each written from the OpenClaw 2026.9.6 package's own strings

@@ -9,8 +9,7 @@ export const RUNTIME_RULE_CHECKS: Readonly<Record<string, { confirm: string; rul
     ruleOut: "a `spawn broker restarted pid=…` line after the quoted one, and commands run again",
   },
   "session-lane-wedged": {
-    confirm:
-      "`openclaw gateway call sessions.list --json` shows the session still in processing with the same old progress",
+    confirm: "a new 'stuck session' line for the same sessionKey with a larger age, and no reply in that conversation",
     ruleOut: "a message sent in that conversation is answered, and no new 'stuck session' line follows",
   },
   "plugins-core-out-of-lockstep": {

@@ -128,8 +128,8 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "It tries its own recovery ('recovery=checking'); a session still stuck after that needs a reset.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -E 'stuck session|lane wait exceeded'",
-      "openclaw gateway call sessions.list --json   # sessions in processing with old progress",
-      "openclaw sessions show <sessionKey>   # the session the line names: its state and last progress",
+      "openclaw sessions list --json   # the session the line names, and when it was last updated",
+      "openclaw sessions tail --session-key <sessionKey> --tail 20   # its last transcript lines",
     ],
     falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e), helloGreen(e)),
     match(e) {
@@ -201,7 +201,7 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "are not affected by this line.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -E 'context-overflow|livenessState=blocked'",
-      "openclaw sessions show <sessionKey>   # the session the line names",
+      "openclaw sessions tail --session-key <sessionKey> --tail 20   # the session the line names",
       "openclaw sessions compact <sessionKey>   # or /new in that conversation (OpenClaw's suggestedAction)",
     ],
     match(e) {

@@ -231,6 +231,7 @@ describe("core and plugins out of lockstep (loader-shared-*.mjs, loader-runtime-
     const f = c.findings.find((x) => x.id === "plugins-core-out-of-lockstep");
     expect(f?.evidence[0]).toContain('1 "plugin-export-missing" line (discord×1)');
     expect(f?.evidence[1]).toContain("built with OpenClaw 2026.8.2; running core 2026.9.6");
+    expect(f?.falseGreen).toContain("/readyz 200");
     // Logged while the start loaded its plugins, before its `ready` line: still this start's.
     expect(c.findings[0]?.id).toBe("plugins-core-out-of-lockstep");
   });
@@ -251,6 +252,7 @@ describe("MCP servers failing (agent-bundle-mcp-*.mjs, agent-bundle-lsp-runtime-
     const f = finding(d, "mcp-servers-failing");
     expect(f?.severity).toBe("warn");
     expect(f?.evidence[0]).toContain('2 "mcp-server-failed" lines (github×1, pyright×1)');
+    expect(f?.falseGreen).toContain("hello-ok");
     expect(f?.evidence).toContain(
       'log: 2026-11-25T10:02:11.000+00:00 [bundle-mcp] skipped server "github" because its command is missing and its url is missing.',
     );

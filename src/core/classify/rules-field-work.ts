@@ -160,6 +160,8 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "openclaw gateway status --deep   # 'Plugin version drift: N active official plugins not on gateway <v>'",
       "openclaw plugins update <plugin id>   # OpenClaw's own advice in the line",
     ],
+    // /readyz reports the start complete, with the plugin missing from it.
+    falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e)),
     match(e) {
       // Plugins load while the gateway starts, before its `ready` line.
       if (!duringLastStart(e, "plugin-export-missing")) return null;
@@ -183,6 +185,7 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "openclaw mcp probe <server>",
       "systemctl --user show openclaw-gateway -p Environment   # the PATH the gateway runs with",
     ],
+    falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e), helloGreen(e)),
     match(e) {
       if (!sinceStart(e, "mcp-server-failed")) return null;
       return [...quoteSignature(e, "mcp-server-failed", 3), ...lastReadyLine(e)];

@@ -96,6 +96,14 @@ export const STRING_SOURCES: readonly StringSource[] = [
     severity: "warn: the gateway serves; what only its log shows is lost, and the config layer says so",
   },
   {
+    rule: "gateway-log-stale",
+    strings: [
+      "(no line) the log's modification time before the running gateway's start; 'gateway ready' written at every start",
+    ],
+    from: ["dist/logger-*.mjs (file level 'info' unless logging.level or OPENCLAW_LOG_LEVEL say otherwise)"],
+    severity: "warn: the gateway serves; what only its log shows since its start is not where clawops reads",
+  },
+  {
     rule: "gmail-watch-failing",
     strings: [
       "gog gmail watch start failed (code=…, termination=…) / stderr: …invalid_grant…",

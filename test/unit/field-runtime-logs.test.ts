@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -121,6 +121,65 @@ describe("a gateway log that cannot be read says so (truth defect)", () => {
     const f = finding(d, "gateway-log-unwritable");
     expect(f?.evidence[0]).toContain('1 "log-append-failed" line');
     expect(f?.evidence[1]).toContain("check that the path is a writable regular file; file=/var/log/openclaw");
+  });
+});
+
+describe("a file log the running gateway no longer writes", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "clawops-h46-stale-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the step says when the file was last written and when it was read", async () => {
+    const file = join(dir, "gateway.log");
+    await writeFile(file, fixture("memory-vector.dist-strings.log"));
+    const written = new Date("2026-11-20T08:00:00.000Z");
+    await utimes(file, written, written);
+    const configPath = join(dir, "openclaw.json");
+    await writeFile(configPath, JSON.stringify({ logging: { file } }));
+    const ctx = resolveProbeContext(
+      { HOME: dir, OPENCLAW_CONFIG_PATH: configPath, PATH: "" },
+      { openclawBin: "/nonexistent" },
+    );
+    const [r] = await runSteps(ctx, [{ step: "logs.signatures", args: {} }], { deadlineMs: 5_000 });
+    const data = r?.step === "logs.signatures" ? r.data : undefined;
+    expect(data?.modifiedAt).toBe("2026-11-20T08:00:00.000Z");
+    expect(Date.parse(data?.readAt ?? "")).toBeGreaterThan(written.getTime());
+  });
+
+  const staleLogs = (modifiedAt: string): LogSignaturesData => ({
+    ...logsFrom("2026-11-25T10:00:08.000+00:00 [gateway] ready\n"),
+    modifiedAt,
+    readAt: "2026-11-25T12:00:00.000Z",
+  });
+
+  it("last modified an hour before a gateway up for 4.6 min started → gateway-log-stale, with both times", () => {
+    const d = healthyData();
+    d.logs = staleLogs("2026-11-25T11:00:00.000Z");
+    const f = finding(d, "gateway-log-stale");
+    expect(f?.evidence).toEqual([
+      "/home/op/.openclaw/logs/gateway.log last modified 2026-11-25T11:00:00.000Z",
+      "the running gateway started about 2026-11-25T11:55:25.029Z (its uptime in the handshake)",
+    ]);
+  });
+
+  it("written since the start (or within a minute before it): no finding", () => {
+    const d = healthyData();
+    d.logs = staleLogs("2026-11-25T11:54:40.000Z");
+    expect(finding(d, "gateway-log-stale")).toBeUndefined();
+  });
+
+  it("another gateway's log, or no handshake to give the uptime: not judged", () => {
+    const other = healthyData();
+    other.logs = { ...staleLogs("2026-11-25T11:00:00.000Z"), attribution: { verdict: "other-gateway", how: "pid 9" } };
+    expect(finding(other, "gateway-log-stale")).toBeUndefined();
+    const down = healthyData();
+    down.logs = staleLogs("2026-11-25T11:00:00.000Z");
+    down.ws = { url: down.ws.url, outcome: "refused", challenged: false, tokenSource: "config" };
+    expect(finding(down, "gateway-log-stale")).toBeUndefined();
   });
 });
 

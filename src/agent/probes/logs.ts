@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { LogSignaturesData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
+import { stat } from "../fs-async.ts";
 import { isoTime } from "../icu-free.ts";
 import { errnoCode } from "./errors.ts";
 import { attributeLog } from "./log-attribution.ts";
@@ -21,7 +22,8 @@ const DEFAULT_LOG_DIR = "/tmp/openclaw";
  */
 export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, run) => {
   const [config, secrets] = await Promise.all([run.readings.config(), run.readings.knownSecrets()]);
-  const candidates = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date());
+  const now = new Date();
+  const candidates = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), now);
   const maxBytes = args.maxBytes ?? DEFAULT_MAX_BYTES;
   const data: LogSignaturesData = {
     found: false,
@@ -31,7 +33,9 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
     linesScanned: 0,
     linesSkipped: 0,
     signatures: [],
+    readAt: isoTime(now),
   };
+  let modifiedMs = 0;
   // Oldest first, so the scan sees lines in time order; a fresh day's file may be nearly empty.
   const chunks: string[] = [];
   const errors: string[] = [];
@@ -40,6 +44,7 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
     if (data.bytesRead >= maxBytes) break;
     try {
       const { text } = await readTail(path, maxBytes - data.bytesRead);
+      modifiedMs = Math.max(modifiedMs, (await stat(path)).mtimeMs);
       data.found = true;
       data.path ??= path;
       data.bytesRead += Buffer.byteLength(text);
@@ -57,6 +62,7 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
   }
   if (errors.length > 0) data.error = errors.join("; ").slice(0, 500);
   if (unreadable.length > 0) data.unreadable = unreadable;
+  if (modifiedMs > 0) data.modifiedAt = isoTime(new Date(modifiedMs));
   if (!data.found) return data;
   const text = chunks.join("\n");
   const scan = scanLogText(text, secrets);

@@ -67,6 +67,12 @@ export const LogSignaturesData = z.object({
    * which said this only in `error`.
    */
   unreadable: z.array(z.object({ path: z.string(), code: z.string() })).optional(),
+  /**
+   * When the files read were last written (the newest mtime, ISO) and when the agent read them:
+   * a file the running gateway has not touched since it started is not its log now (issue 46).
+   */
+  modifiedAt: z.string().optional(),
+  readAt: z.string().optional(),
   /** Whose log this is (agents since issue 30): another gateway's log is not judged. */
   attribution: LogAttribution.optional(),
 });

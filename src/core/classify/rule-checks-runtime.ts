@@ -28,6 +28,10 @@ export const RUNTIME_RULE_CHECKS: Readonly<Record<string, { confirm: string; rul
     confirm: "`ls -ld <log path>` shows a directory (or a file the gateway's user cannot write)",
     ruleOut: "the log path is a regular file whose modification time moves while the gateway serves",
   },
+  "gateway-log-stale": {
+    confirm: "the file's modification time stays put while the gateway serves requests for a few minutes",
+    ruleOut: "the file's modification time moves while the gateway serves, or it holds this start's 'gateway ready'",
+  },
   "gmail-watch-failing": {
     confirm: "the next renewal logs the same failure (`gog gmail watch start failed`) or 'invalid_grant'",
     ruleOut: "a later `watch started for <account>` line, and new mail reaches the hook",

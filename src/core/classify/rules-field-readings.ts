@@ -1,7 +1,7 @@
 import type { Evidence } from "./evidence.ts";
 import { healthzGreen, joinGreens } from "./false-greens.ts";
 import type { Rule } from "./finding.ts";
-import { lastReadyLine, logNotRead, newerThan, quoteSignature } from "./log-evidence.ts";
+import { lastReadyLine, logNotRead, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
 
 /**
  * Issue 46, what the gateway reads or keeps for later that stops working quietly: its own file
@@ -11,6 +11,26 @@ import { lastReadyLine, logNotRead, newerThan, quoteSignature } from "./log-evid
 
 const readyzGreen = (e: Evidence) => (e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null);
 const sinceStart = (e: Evidence, kind: Parameters<typeof newerThan>[1]) => newerThan(e, kind, ["gateway-ready"]);
+
+/** Slack for the gateway's first lines after its start, and for the two readings' clocks. */
+const STALE_MARGIN_MS = 60_000;
+
+/**
+ * The log read was last written before the running gateway started (its uptime, from the probe's
+ * handshake, against the time the agent read the log): this gateway has written nothing there.
+ */
+function logOlderThanGateway(e: Evidence): { path: string; modifiedAt: string; startedAt: string } | null {
+  const logs = e["logs.signatures"];
+  const uptimeMs = e["gateway.ws"]?.outcome === "hello-ok" ? e["gateway.ws"]?.server?.uptimeMs : undefined;
+  if (!logs?.found || !logs.path || logs.attribution?.verdict === "other-gateway" || uptimeMs === undefined)
+    return null;
+  const modified = timeOf(logs.modifiedAt);
+  const readAt = timeOf(logs.readAt);
+  if (modified === null || readAt === null) return null;
+  const started = readAt - uptimeMs;
+  if (modified >= started - STALE_MARGIN_MS) return null;
+  return { path: logs.path, modifiedAt: logs.modifiedAt ?? "", startedAt: new Date(started).toISOString() };
+}
 
 export const FIELD_READING_RULES: readonly Rule[] = [
   {
@@ -44,6 +64,34 @@ export const FIELD_READING_RULES: readonly Rule[] = [
       if (newerThan(e, "log-append-failed", ["gateway-ready"]))
         lines.push(...quoteSignature(e, "log-append-failed", 1));
       return lines.length > 0 ? lines : null;
+    },
+  },
+  {
+    id: "gateway-log-stale",
+    layer: "config",
+    severity: "warn",
+    confidence: "medium",
+    title: "The running gateway has not written its file log since it started",
+    explanation:
+      "The log file read was last modified before the running gateway started, yet at OpenClaw's default level " +
+      "(info) every start writes its own lines there ('gateway ready'). So this gateway's lines go somewhere else or " +
+      "are dropped, and every check that reads the log sees only an earlier run's lines: what went wrong since the " +
+      "start cannot show. The gateway may be logging to another path (a `logging.file` changed without a restart), " +
+      "failing to append (the journal then has 'log file append failed'), or running with `logging.level` or " +
+      "OPENCLAW_LOG_LEVEL above info, which keeps its start lines out.",
+    nextCommands: [
+      "ls -l --time-style=full-iso <log path>   # its modification time against the gateway's start",
+      "openclaw config get logging",
+      "tr '\\0' '\\n' < /proc/<gateway pid>/environ | grep OPENCLAW_LOG   # as root or the gateway's user",
+      "journalctl --user -u openclaw-gateway -n 200 | grep '\\[openclaw\\] log file'",
+    ],
+    match(e) {
+      const stale = logOlderThanGateway(e);
+      if (!stale) return null;
+      return [
+        `${stale.path} last modified ${stale.modifiedAt}`,
+        `the running gateway started about ${stale.startedAt} (its uptime in the handshake)`,
+      ];
     },
   },
   {

@@ -17,7 +17,7 @@ export type StringSource = {
 
 export const STRING_SOURCES: readonly StringSource[] = [
   {
-    rule: "gateway-draining-stuck",
+    rule: "gateway-draining",
     strings: [
       "draining active work before stop with timeout 315000ms: cron-run=1",
       "still draining active work before stop: …",

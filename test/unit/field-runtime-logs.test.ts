@@ -184,12 +184,12 @@ describe("a file log the running gateway no longer writes", () => {
 });
 
 describe("stop or restart stuck draining (run-*.mjs, server-start-*.mjs)", () => {
-  it("/readyz 503 gateway-draining, 'still draining' lines, the process alive → gateway-draining-stuck (fail), not unresponsive", () => {
+  it("/readyz 503 gateway-draining, 'still draining' lines, the process alive → gateway-draining (fail), not unresponsive", () => {
     const d = healthyData();
     d.logs = logsFrom(fixture("drain-stop.dist-strings.log"));
     d.http.readyz = { status: 503, body: { ready: false, failing: ["gateway-draining"], uptimeMs: 3_690_000 } };
     const c = classify(d);
-    const f = c.findings.find((x) => x.id === "gateway-draining-stuck");
+    const f = c.findings.find((x) => x.id === "gateway-draining");
     expect(f?.severity).toBe("fail");
     expect(f?.evidence[0]).toBe('/readyz 503 {"failing":["gateway-draining"]}');
     expect(f?.evidence).toContain(
@@ -197,7 +197,7 @@ describe("stop or restart stuck draining (run-*.mjs, server-start-*.mjs)", () =>
     );
     expect(f?.evidence.some((l) => l.includes('3 "drain-still-pending" lines'))).toBe(true);
     expect(f?.falseGreen).toContain("the gateway process runs and holds its port");
-    expect(c.findings[0]?.id).toBe("gateway-draining-stuck");
+    expect(c.findings[0]?.id).toBe("gateway-draining");
     expect(c.findings.map((x) => x.id)).not.toContain("gateway-unresponsive");
   });
 
@@ -211,7 +211,7 @@ describe("stop or restart stuck draining (run-*.mjs, server-start-*.mjs)", () =>
       status: "fail",
       reason: "WebSocket admission closed (503): the gateway is draining",
     });
-    expect(c.findings.map((x) => x.id)).toEqual(["gateway-draining-stuck"]);
+    expect(c.findings.map((x) => x.id)).toEqual(["gateway-draining"]);
     expect(c.findings[0]?.evidence).toContain("WebSocket upgrade refused (HTTP 503)");
   });
 
@@ -219,13 +219,13 @@ describe("stop or restart stuck draining (run-*.mjs, server-start-*.mjs)", () =>
     const d = healthyData();
     d.logs = logsFrom(fixture("drain-stop.dist-strings.log"));
     d.listeners = { ...d.listeners, listeners: [], gatewayProcesses: [] };
-    expect(finding(d, "gateway-draining-stuck")).toBeUndefined();
+    expect(finding(d, "gateway-draining")).toBeUndefined();
   });
 
   it("a drain followed by a new start is history", () => {
     const d = healthyData();
     d.logs = logsFrom(`${fixture("drain-stop.dist-strings.log")}2026-11-25T11:06:00.000+00:00 [gateway] ready\n`);
-    expect(finding(d, "gateway-draining-stuck")).toBeUndefined();
+    expect(finding(d, "gateway-draining")).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 /** The confirm / rule-out checks of issue 46's rules (rules-field-work.ts, rules-field-readings.ts). */
 export const RUNTIME_RULE_CHECKS: Readonly<Record<string, { confirm: string; ruleOut: string }>> = {
-  "gateway-draining-stuck": {
+  "gateway-draining": {
     confirm: "`curl -s http://127.0.0.1:<port>/readyz` still answers 503 with `gateway-draining` a minute later",
     ruleOut: "the process has exited (or restarted) and /readyz answers 200 again",
   },

@@ -37,15 +37,16 @@ function readyzDraining(e: Evidence): string | null {
 
 export const FIELD_WORK_RULES: readonly Rule[] = [
   {
-    id: "gateway-draining-stuck",
+    id: "gateway-draining",
     layer: "process",
     severity: "fail",
     confidence: "high",
     title: "The gateway is draining for a stop or restart: it holds its port and admits no new work",
     explanation:
       "A stop or restart began and the gateway is waiting for active work (a cron run, an agent turn) to finish " +
-      "before it exits. While it drains it refuses new WebSocket connections (503 'websocket admission closed') and " +
-      "new work, yet the process lives and holds its port, so a supervisor sees it running (systemd: deactivating). " +
+      "before it goes down. While it drains it refuses new WebSocket connections (503 'websocket admission closed') " +
+      "and new work, yet the process lives and holds its port, so a supervisor still counts it alive (systemd shows " +
+      "it deactivating). " +
       "OpenClaw waits up to its drain budget (the log names it, e.g. 'with timeout 315000ms'), warns 'still draining' " +
       "every 30 s, and at its shutdown deadline abandons the work. This is not a gateway that stopped answering: it " +
       "was told to stop and is waiting on the work it names.",
@@ -88,14 +89,14 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     confidence: "high",
     title: "Commands the agents run fail: the gateway's spawn broker is gone",
     explanation:
-      "The gateway starts every host command (exec tools, skills, MCP stdio servers) through a spawn broker process. " +
-      "Its log says commands were refused because the broker is gone ('Spawn broker is unavailable', often after 'Spawn " +
-      "broker exited; command outcome is unavailable'), with no 'spawn broker restarted' after it: every later command " +
-      "is refused while chat, /healthz and /readyz stay green. " +
+      "The gateway runs the commands it spawns through a spawn broker process. Its log says commands were refused " +
+      "because the broker is gone ('Spawn broker is unavailable', often after 'Spawn broker exited; command outcome is " +
+      "unavailable'), with no 'spawn broker restarted' after it: OpenClaw refuses every spawn while its broker is " +
+      "unavailable, and chat, /healthz and /readyz stay green. " +
       "A broker that exits repeatedly may point at the host (open files, memory); its restarts are counted below.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -iE 'spawn broker'",
-      "ls /proc/<gateway pid>/task | wc -l; ls /proc/<gateway pid>/fd | wc -l   # EMFILE near an exit: open files",
+      "ls /proc/<gateway pid>/fd | wc -l; grep 'Max open files' /proc/<gateway pid>/limits   # EMFILE near an exit",
       "openclaw gateway restart   # starts a new broker; commands in flight are lost",
     ],
     falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e)),

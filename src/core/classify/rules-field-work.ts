@@ -125,8 +125,10 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
       "The gateway's own diagnostics report a session stuck ('stuck session: … reason=queued_work_without_active_run': " +
       "messages queued while no run is active), or work that waited ten minutes or more for its lane before it ran " +
       "('lane wait exceeded: … waitedMs=…'). The users of that session, or of every session on the lane, get no answers " +
-      "meanwhile, and the gateway's health checks stay green. OpenClaw logs a stuck session again only when its age has doubled, so one line may stand for a long wedge. " +
-      "It tries its own recovery ('recovery=checking'); a session still stuck after that needs a reset.",
+      "meanwhile, and the gateway's health checks stay green. OpenClaw repeats a stuck-session warning only as its " +
+      "age grows (up to doubling between warnings), so one line may stand for a long wedge. It tries its own " +
+      "recovery ('recovery=checking'); a session still stuck after that may need /new in that conversation or a " +
+      "gateway restart.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep -E 'stuck session|lane wait exceeded'",
       "openclaw sessions list --json   # the session the line names, and when it was last updated",

@@ -229,11 +229,45 @@ describe("log signatures", () => {
 
   it("log file: logging.file, else today's and yesterday's /tmp/openclaw file (UTC)", () => {
     const now = new Date("2026-11-22T00:30:00Z");
-    expect(logCandidates("/srv/oc.log", "/home/op", now)).toEqual(["/srv/oc.log"]);
-    expect(logCandidates("~/logs/oc.log", "/home/op", now)).toEqual(["/home/op/logs/oc.log"]);
-    expect(logCandidates(null, "/home/op", now)).toEqual([
+    const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+    expect(logCandidates("/srv/oc.log", "/home/op", now, utcDay)).toEqual(["/srv/oc.log"]);
+    expect(logCandidates("~/logs/oc.log", "/home/op", now, utcDay)).toEqual(["/home/op/logs/oc.log"]);
+    expect(logCandidates(null, "/home/op", now, utcDay)).toEqual([
       "/tmp/openclaw/openclaw-2026-11-22.log",
       "/tmp/openclaw/openclaw-2026-11-21.log",
+    ]);
+  });
+
+  it("the gateway's local day too (OpenClaw names daily files by local date), newest first", () => {
+    // 00:30 UTC is already 10:30 on the 22nd in UTC+10, still the 21st in UTC-5.
+    const now = new Date("2026-11-22T00:30:00Z");
+    const at = (offsetH: number) => (d: Date) => new Date(d.getTime() + offsetH * 3_600_000).toISOString().slice(0, 10);
+    expect(logCandidates(null, "/home/op", new Date("2026-11-22T20:00:00Z"), at(10))).toEqual([
+      "/tmp/openclaw/openclaw-2026-11-23.log",
+      "/tmp/openclaw/openclaw-2026-11-22.log",
+      "/tmp/openclaw/openclaw-2026-11-21.log",
+    ]);
+    expect(logCandidates(null, "/home/op", now, at(-5))).toEqual([
+      "/tmp/openclaw/openclaw-2026-11-22.log",
+      "/tmp/openclaw/openclaw-2026-11-21.log",
+      "/tmp/openclaw/openclaw-2026-11-20.log",
+    ]);
+  });
+
+  it("a configured openclaw-<date>.log rolls daily in its folder, as OpenClaw's logger rolls it", () => {
+    const now = new Date("2026-11-22T12:00:00Z");
+    const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+    expect(logCandidates("/srv/logs/openclaw-2026-11-01.log", "/home/op", now, utcDay)).toEqual([
+      "/srv/logs/openclaw-2026-11-22.log",
+      "/srv/logs/openclaw-2026-11-21.log",
+    ]);
+    expect(logCandidates("~/logs/openclaw-YYYY-MM-DD.log", "/home/op", now, utcDay)).toEqual([
+      "/home/op/logs/openclaw-2026-11-22.log",
+      "/home/op/logs/openclaw-2026-11-21.log",
+    ]);
+    // A profile's file (openclaw-<profile>-<date>.log) is not advanced by OpenClaw when configured.
+    expect(logCandidates("/srv/logs/openclaw-work-2026-11-01.log", "/home/op", now, utcDay)).toEqual([
+      "/srv/logs/openclaw-work-2026-11-01.log",
     ]);
   });
 });

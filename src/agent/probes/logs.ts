@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { LogSignaturesData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { stat } from "../fs-async.ts";
@@ -70,13 +70,40 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
   return { ...data, ...scan, attribution };
 };
 
-/** The configured file, or the default daily files for today and yesterday (UTC). */
-export function logCandidates(configured: string | null, home: string, now: Date): string[] {
-  if (configured) {
-    if (configured === "~" || configured.startsWith("~/")) return [join(home, configured.slice(2))];
-    return [isAbsolute(configured) ? configured : resolve(configured)];
-  }
-  const day = (d: Date) => isoTime(d).slice(0, 10);
+/**
+ * The configured file, or the default daily files for today and yesterday. OpenClaw 2026.9.6
+ * (dist/logger-*.mjs) names a daily file by the gateway's local date (`formatLocalDate`), and a
+ * configured `openclaw-YYYY-MM-DD.log` (or `openclaw-<a date>.log`) rolls daily too, in its own
+ * folder; the agent's clock may not share the gateway's zone, so both the local and the UTC day
+ * are tried, newest first. Reading a day the gateway has left behind would quote old lines as today's.
+ */
+export function logCandidates(
+  configured: string | null,
+  home: string,
+  now: Date,
+  localDay: (d: Date) => string = agentLocalDay,
+): string[] {
   const yesterday = new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  return [join(DEFAULT_LOG_DIR, `openclaw-${day(now)}.log`), join(DEFAULT_LOG_DIR, `openclaw-${day(yesterday)}.log`)];
+  const utcDay = (d: Date) => isoTime(d).slice(0, 10);
+  const days = [...new Set([localDay(now), utcDay(now), localDay(yesterday), utcDay(yesterday)])].sort().reverse();
+  const daily = (dir: string) => days.map((day) => join(dir, `openclaw-${day}.log`));
+  if (configured) {
+    const path =
+      configured === "~" || configured.startsWith("~/")
+        ? join(home, configured.slice(2))
+        : isAbsolute(configured)
+          ? configured
+          : resolve(configured);
+    return ROLLS_DAILY.test(basename(path)) ? daily(dirname(path)) : [path];
+  }
+  return daily(DEFAULT_LOG_DIR);
+}
+
+/** OpenClaw's `isLegacyRollingLogFilePath`: a configured file of this name is advanced to each day. */
+const ROLLS_DAILY = /^openclaw-(?:YYYY-MM-DD|\d{4}-\d{2}-\d{2})\.log$/;
+
+/** The agent's local date, as OpenClaw's `formatLocalDate` writes it. */
+function agentLocalDay(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }

@@ -71,22 +71,17 @@ export const probeLogSignatures: Probe<"logs.signatures"> = async (ctx, args, ru
 };
 
 /**
- * The configured file, or the default daily files for today and yesterday. OpenClaw 2026.9.6
+ * The configured file, or the default daily files of the last days. OpenClaw 2026.9.6
  * (dist/logger-*.mjs) names a daily file by the gateway's local date (`formatLocalDate`), and a
  * configured `openclaw-YYYY-MM-DD.log` (or `openclaw-<a date>.log`) rolls daily too, in its own
- * folder; the agent's clock may not share the gateway's zone, so both the local and the UTC day
- * are tried, newest first. Reading a day the gateway has left behind would quote old lines as today's.
+ * folder. The agent does not ask for its local zone (that loads ICU's zone tables: icu-free.ts),
+ * and the gateway's may differ anyway: a local date is at most a day from the UTC one, so the UTC
+ * days tomorrow, today and yesterday are tried, newest first. Reading only a day the gateway has
+ * left would quote old lines as today's.
  */
-export function logCandidates(
-  configured: string | null,
-  home: string,
-  now: Date,
-  localDay: (d: Date) => string = agentLocalDay,
-): string[] {
-  const yesterday = new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  const utcDay = (d: Date) => isoTime(d).slice(0, 10);
-  const days = [...new Set([localDay(now), utcDay(now), localDay(yesterday), utcDay(yesterday)])].sort().reverse();
-  const daily = (dir: string) => days.map((day) => join(dir, `openclaw-${day}.log`));
+export function logCandidates(configured: string | null, home: string, now: Date): string[] {
+  const day = (offsetDays: number) => isoTime(new Date(now.getTime() + offsetDays * 24 * 60 * 60 * 1000)).slice(0, 10);
+  const daily = (dir: string) => [1, 0, -1].map((offset) => join(dir, `openclaw-${day(offset)}.log`));
   if (configured) {
     const path =
       configured === "~" || configured.startsWith("~/")
@@ -99,11 +94,17 @@ export function logCandidates(
   return daily(DEFAULT_LOG_DIR);
 }
 
+/** The first candidate that is there (the newest day's file), or null. */
+export async function firstLogFile(candidates: readonly string[]): Promise<string | null> {
+  for (const path of candidates) {
+    try {
+      if ((await stat(path)).isFile()) return path;
+    } catch {
+      // not there: the next day's
+    }
+  }
+  return null;
+}
+
 /** OpenClaw's `isLegacyRollingLogFilePath`: a configured file of this name is advanced to each day. */
 const ROLLS_DAILY = /^openclaw-(?:YYYY-MM-DD|\d{4}-\d{2}-\d{2})\.log$/;
-
-/** The agent's local date, as OpenClaw's `formatLocalDate` writes it. */
-function agentLocalDay(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}

@@ -23,6 +23,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RULES } from "../src/core/classify/rules.ts";
 import { SEED_COVERAGE } from "./findings-seeds.ts";
+import { STRING_SOURCES } from "./findings-sources.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const FINDINGS_DOC = "docs/findings.md";
@@ -197,6 +198,7 @@ export function renderFindingsDoc(): string {
     ...rows,
     "",
     ...seedCoverage(),
+    ...stringSources(),
   ].join("\n");
 }
 
@@ -214,6 +216,30 @@ function seedCoverage(): string[] {
     ...SEED_COVERAGE.map(
       (s) =>
         `| ${cell(s.item)} | ${s.rules.length ? s.rules.map((r) => `\`${r}\``).join(", ") : "the recover runbook"} | ${cell(s.how)} | ${cell(s.proof.join("; "))} |`,
+    ),
+    "",
+  ];
+}
+
+/** Issue 46's rules: the strings they read, where each was found, why fail or warn (scripts/findings-sources.ts). */
+function stringSources(): string[] {
+  const known = new Set(RULES.map((r) => r.id));
+  for (const row of STRING_SOURCES)
+    if (!known.has(row.rule)) throw new Error(`findings-sources.ts names ${row.rule}, which is not a rule`);
+  const quote = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+  return [
+    "## Where the strings of the dist-strings rules come from (issue 46)",
+    "",
+    "Each line below was read in the `openclaw@2026.9.6` package's `dist/` (file named without its",
+    "build hash) or, where named, in the issue reports clawops issue 46 cites. A log the agent finds and cannot read (a",
+    "directory, another user's file) leaves the Config layer unknown with the reason, never green.",
+    "",
+    "| rule | lines it reads | from | severity, and why |",
+    "| --- | --- | --- | --- |",
+    ...STRING_SOURCES.map(
+      (s) =>
+        // Not `| \`id\``: that row shape is the catalog table's (findings-doc.test.ts counts it).
+        `| **${s.rule}** | ${cell(s.strings.map(quote).join("; "))} | ${cell(s.from.join("; "))} | ${cell(s.severity)} |`,
     ),
     "",
   ];

@@ -127,6 +127,8 @@ export function judgeStep(r: StepResult): StepLine {
     }
     case "logs.signatures": {
       const d = r.data;
+      if (!d.found && d.unreadable?.length)
+        return line("unknown", `log not read: ${d.unreadable.map((u) => `${u.path} (${u.code})`).join(", ")}`);
       if (!d.found) return line("unknown", `no file log found (tried ${d.tried.join(", ")})`);
       const kinds = d.signatures.filter((s) => s.kind !== "gateway-ready" && s.kind !== "reload-applied");
       const whose = d.attribution ? `; ${d.attribution.verdict}: ${d.attribution.how}` : "";

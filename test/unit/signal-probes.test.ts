@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { summarizeDoctorLint } from "../../src/agent/probes/doctor-lint.ts";
 import { parseLogLine, scanLogText } from "../../src/agent/probes/log-signatures.ts";
-import { logCandidates } from "../../src/agent/probes/logs.ts";
+import { firstLogFile, logCandidates } from "../../src/agent/probes/logs.ts";
 import { cliOnlyRoutes, isCliOnlyRef, summarizeModelsStatus } from "../../src/agent/probes/models-status.ts";
 import { interpretConfig } from "../../src/agent/probes/openclaw-config.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
@@ -227,13 +227,31 @@ describe("log signatures", () => {
     expect(sig?.lastAt).toBe("2026-11-22T10:00:08.000Z");
   });
 
-  it("log file: logging.file, else today's and yesterday's /tmp/openclaw file (UTC)", () => {
+  it("log file: logging.file, else the /tmp/openclaw daily files of UTC tomorrow, today and yesterday", () => {
+    // OpenClaw names daily files by the gateway's local date, at most a day from UTC's.
     const now = new Date("2026-11-22T00:30:00Z");
     expect(logCandidates("/srv/oc.log", "/home/op", now)).toEqual(["/srv/oc.log"]);
     expect(logCandidates("~/logs/oc.log", "/home/op", now)).toEqual(["/home/op/logs/oc.log"]);
     expect(logCandidates(null, "/home/op", now)).toEqual([
+      "/tmp/openclaw/openclaw-2026-11-23.log",
       "/tmp/openclaw/openclaw-2026-11-22.log",
       "/tmp/openclaw/openclaw-2026-11-21.log",
+    ]);
+  });
+
+  it("a configured openclaw-<date>.log rolls daily in its folder, as OpenClaw's logger rolls it", () => {
+    const now = new Date("2026-11-22T12:00:00Z");
+    expect(logCandidates("/srv/logs/openclaw-2026-11-01.log", "/home/op", now)).toEqual([
+      "/srv/logs/openclaw-2026-11-23.log",
+      "/srv/logs/openclaw-2026-11-22.log",
+      "/srv/logs/openclaw-2026-11-21.log",
+    ]);
+    expect(logCandidates("~/logs/openclaw-YYYY-MM-DD.log", "/home/op", now)[1]).toBe(
+      "/home/op/logs/openclaw-2026-11-22.log",
+    );
+    // A profile's file (openclaw-<profile>-<date>.log) is not advanced by OpenClaw when configured.
+    expect(logCandidates("/srv/logs/openclaw-work-2026-11-01.log", "/home/op", now)).toEqual([
+      "/srv/logs/openclaw-work-2026-11-01.log",
     ]);
   });
 });
@@ -259,6 +277,14 @@ describe("logs.signatures probe on files", () => {
     });
     return r;
   };
+
+  it("the newest day's file that is there is the one a single read takes (tomorrow's by UTC seldom is)", async () => {
+    const [tomorrow, today, yesterday] = logCandidates(join(dir, "openclaw-2026-11-01.log"), dir, new Date());
+    await writeFile(today ?? "", "x\n");
+    await writeFile(yesterday ?? "", "x\n");
+    expect(await firstLogFile([tomorrow ?? "", today ?? "", yesterday ?? ""])).toBe(today);
+    expect(await firstLogFile([join(dir, "none.log")])).toBeNull();
+  });
 
   it("a missing file is data: found false, with the path tried", async () => {
     const r = await run({ logging: { file: join(dir, "nope.log") } });

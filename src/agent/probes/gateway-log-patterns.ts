@@ -1,6 +1,7 @@
 import type { LogSignatureKind } from "../../contract/catalog.ts";
 import { FIELD_LOG_SIGNATURES } from "./gateway-log-patterns-field.ts";
 import { HOST_STATE_LOG_SIGNATURES } from "./gateway-log-patterns-host-state.ts";
+import { RUNTIME_LOG_SIGNATURES } from "./gateway-log-patterns-runtime.ts";
 
 /**
  * Every gateway file-log pattern the agent matches, in one place: the signature catalog that
@@ -79,6 +80,7 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "workspace-vanished", pattern: /WORKSPACE_VANISHED/ },
   ...HOST_STATE_LOG_SIGNATURES,
   ...FIELD_LOG_SIGNATURES,
+  ...RUNTIME_LOG_SIGNATURES,
 ];
 
 // ---------------------------------------------------------------------------------------

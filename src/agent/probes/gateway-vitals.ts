@@ -12,7 +12,7 @@ import type { GatewayProcess } from "./host/gateway-processes.ts";
 import { readText } from "./host/proc-processes.ts";
 import { attributeLog } from "./log-attribution.ts";
 import { parseLogLine } from "./log-signatures.ts";
-import { logCandidates } from "./logs.ts";
+import { firstLogFile, logCandidates } from "./logs.ts";
 import type { ConfigReading } from "./openclaw-config.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";
 import { readTail } from "./read-tail.ts";
@@ -161,7 +161,7 @@ const COOLDOWN_TEXT = "is in cooldown";
  * whose newest start is another gateway's is not read (log-attribution.ts).
  */
 async function recentCooldowns(ctx: ProbeContext, config: ConfigReading, run: ProbeRun): Promise<string[]> {
-  const path = logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date())[0];
+  const path = await firstLogFile(logCandidates(config.logFile, ctx.env.HOME ?? homedir(), new Date()));
   if (!path) return [];
   const { text } = await readTail(path, COOLDOWN_TAIL_BYTES);
   // Nearly always none: then no line is parsed (64 KB of JSON lines, every watch interval).

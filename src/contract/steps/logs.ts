@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineStep, NoArgs, Supervisor } from "../step.ts";
 import { FIELD_LOG_SIGNATURE_KINDS, LogAttribution } from "./field.ts";
 import { HOST_STATE_LOG_KINDS } from "./host-state.ts";
+import { RUNTIME_LOG_SIGNATURE_KINDS } from "./runtime-logs.ts";
 
 /** What the gateway wrote: signature lines of its log file, and of its service manager's journal. */
 
@@ -28,6 +29,7 @@ export const LOG_SIGNATURE_KINDS = [
   "workspace-vanished",
   ...HOST_STATE_LOG_KINDS,
   ...FIELD_LOG_SIGNATURE_KINDS,
+  ...RUNTIME_LOG_SIGNATURE_KINDS,
 ] as const;
 export const LogSignatureKind = z.enum(LOG_SIGNATURE_KINDS);
 export type LogSignatureKind = z.infer<typeof LogSignatureKind>;
@@ -59,6 +61,18 @@ export const LogSignaturesData = z.object({
   newestAt: z.string().optional(),
   signatures: z.array(LogSignature),
   error: z.string().optional(),
+  /**
+   * Candidates that exist but could not be read, with the errno (`EISDIR`: `logging.file` names a
+   * directory; `EACCES`: the agent's user may not read it). Absent from agents before issue 46,
+   * which said this only in `error`.
+   */
+  unreadable: z.array(z.object({ path: z.string(), code: z.string() })).optional(),
+  /**
+   * When the files read were last written (the newest mtime, ISO) and when the agent read them:
+   * a file the running gateway has not touched since it started is not its log now (issue 46).
+   */
+  modifiedAt: z.string().optional(),
+  readAt: z.string().optional(),
   /** Whose log this is (agents since issue 30): another gateway's log is not judged. */
   attribution: LogAttribution.optional(),
 });

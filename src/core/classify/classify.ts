@@ -9,6 +9,7 @@ import {
   notServingGatewayProcesses,
   ownGatewayProcesses,
 } from "./gateway-processes.ts";
+import { logNotRead } from "./log-evidence.ts";
 import { RULE_CHECKS } from "./rule-checks.ts";
 import { RULES } from "./rules.ts";
 import { downChannelAccounts } from "./rules-service.ts";
@@ -175,6 +176,7 @@ function baseMatrix(e: Evidence): HealthMatrix {
   channelsSchedulerCells(e, set);
   modelRoutingCells(e, set);
   lintCells(e, set);
+  logCells(e, set);
   serviceCells(e, set, m);
   return m;
 }
@@ -232,11 +234,20 @@ function transportCells(e: Evidence, set: SetCell): void {
     else if (ws.outcome === "rejected") {
       if (ws.error?.detailCode === "PROTOCOL_MISMATCH") set("transport", "fail", "protocol mismatch");
       else set("transport", "ok", "gateway answered the connect (then refused it)");
-    } else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
+    } else if (ws.outcome === "upgrade-refused" && ws.upgradeStatus === 503 && draining(e))
+      // A stop or restart in progress closes admission (503): the gateway answers, by refusing new work.
+      set("transport", "fail", "WebSocket admission closed (503): the gateway is draining");
+    else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
   } else if (e.missing["gateway.ws"]) set("transport", "unknown", e.missing["gateway.ws"]);
   if (http && !ws && !portGuessed(e)) {
     if (http.healthz.status === 200) set("transport", "ok", "/healthz 200");
   }
+}
+
+/** `/readyz` says `gateway-draining` (server-start-*.mjs of OpenClaw 2026.9.6). */
+function draining(e: Evidence): boolean {
+  const failing = (e["gateway.http"]?.readyz.body as { failing?: unknown } | undefined)?.failing;
+  return Array.isArray(failing) && failing.includes("gateway-draining");
 }
 
 function authScopeCells(e: Evidence, set: SetCell): void {
@@ -370,6 +381,17 @@ function lintCells(e: Evidence, set: SetCell): void {
       ? `doctor --lint: ${e.missing["doctor.lint"]}`
       : null;
   if (lintProblem) set("config", "unknown", lintProblem);
+}
+
+/**
+ * The gateway's log could not be read (issue 46: `logging.file` a directory gave EISDIR and every
+ * layer showed green). What only the log shows is config's first of all (a failed hot reload
+ * leaves the gateway on an older config while /readyz stays 200, GATEWAY-FACTS §7): as with an
+ * unreadable doctor --lint, the layer is unknown, never ok, and says why.
+ */
+function logCells(e: Evidence, set: SetCell): void {
+  const notRead = logNotRead(e);
+  if (notRead) set("config", "unknown", `gateway log not read (${notRead.why}): its log-only checks did not run`);
 }
 
 function serviceCells(e: Evidence, set: SetCell, m: HealthMatrix): void {

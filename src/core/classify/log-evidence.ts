@@ -38,6 +38,19 @@ export function logProven(e: Evidence): boolean {
   return e["logs.signatures"]?.attribution?.verdict !== "unproven";
 }
 
+/**
+ * The gateway's log was there and could not be read (issue 46): a directory (EISDIR), another
+ * user's file (EACCES). Null when a log was read, or none existed. Agents before issue 46 say
+ * this only in `error` (no `unreadable`): nothing read and an error is the same fact.
+ */
+export function logNotRead(e: Evidence): { why: string; unreadable: { path: string; code: string }[] } | null {
+  const logs = e["logs.signatures"];
+  if (!logs || logs.found) return null;
+  const unreadable = logs.unreadable ?? [];
+  if (unreadable.length > 0) return { why: unreadable.map((u) => `${u.path}: ${u.code}`).join("; "), unreadable };
+  return logs.error ? { why: logs.error, unreadable: [] } : null;
+}
+
 /** Said beside every line quoted from a log that could not be shown to be this gateway's. */
 export function unprovenNote(e: Evidence): string {
   const a = e["logs.signatures"]?.attribution;

@@ -9,6 +9,8 @@ import { FIELD_RULES, FIELD_START_RULES, startFailureCommands } from "./rules-fi
 import { FIELD_CHANNEL_RULES } from "./rules-field-channels.ts";
 import { FIELD_MODEL_RULES } from "./rules-field-models.ts";
 import { FIELD_PROCESS_RULES } from "./rules-field-process.ts";
+import { FIELD_READING_RULES } from "./rules-field-readings.ts";
+import { FIELD_WORK_RULES } from "./rules-field-work.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
 import { CHANNEL_RULES, SERVICE_RULES, SESSION_LOG_RULES, SUPERVISOR_RULES } from "./rules-service.ts";
 import { quoteWs } from "./ws-evidence.ts";
@@ -351,6 +353,7 @@ export const RULES: readonly Rule[] = [
   ...FIELD_START_RULES,
   ...SUPERVISOR_RULES,
   ...FIELD_PROCESS_RULES,
+  ...FIELD_WORK_RULES,
   ...CORE_RULES,
   ...AUTH_RULES,
   ...LOG_RULES,
@@ -358,6 +361,7 @@ export const RULES: readonly Rule[] = [
   ...FIELD_RULES,
   ...FIELD_CHANNEL_RULES,
   ...FIELD_MODEL_RULES,
+  ...FIELD_READING_RULES,
   ...SESSION_LOG_RULES,
   ...CLI_RULES,
 ];

@@ -1,6 +1,7 @@
 import type { StepName, StepResult } from "../../contract/catalog.ts";
 import { LAYER_LABELS, LAYERS, type Layer, type LayerStatus, statusRank } from "../vocabulary/layers.ts";
 import { classifyResults } from "./classify.ts";
+import { logNotRead } from "./log-evidence.ts";
 
 /**
  * What one probe found on its own, for the probe list of a triage's progress message: a probe
@@ -44,6 +45,11 @@ export function stepOutcome(r: StepResult): StepOutcome {
   if (worst.status === "ok" && r.step === "gateway.http" && r.data) {
     const h = r.data.healthz;
     if (h.status !== 200) worst = { status: "fail", note: `/healthz ${h.status ?? h.error ?? "no answer"}` };
+  }
+  // A log step that found a log and could not read it ran, and read nothing: never a ✅ (issue 46).
+  if (worst.status === "ok" && r.step === "logs.signatures" && r.data) {
+    const notRead = logNotRead({ "logs.signatures": r.data, missing: {} });
+    if (notRead) worst = { status: "warn", note: `gateway log not read: ${notRead.why}` };
   }
   return worst;
 }

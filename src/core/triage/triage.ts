@@ -10,6 +10,7 @@ import { incidentThread } from "../incidents/pipeline.ts";
 import { noteTimeline } from "../incidents/record.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { mergeResults } from "../jobs/results.ts";
+import { builtinKnownIssues } from "../known-issues/builtin.ts";
 import type { Message } from "../messages/model.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps, HostJob } from "../ports/deps.ts";
@@ -144,6 +145,7 @@ class ResultMessage {
         host?.gatewayVersion,
       incomplete: state.incomplete,
       pending: state.pending,
+      knownIssues: this.deps.knownIssues ?? builtinKnownIssues(),
       doctor: doctorCache
         ? { source: doctorCache.source, ageMs: doctorCache.ageMs }
         : lint?.status === "error" && lint.error?.code === "doctor_pending"

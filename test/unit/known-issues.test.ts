@@ -430,6 +430,20 @@ describe("the operator's catalog (CLAWOPS_KNOWN_ISSUES_FILE)", () => {
     expect(loaded2.problems.join("\n")).toMatch(/CLAWOPS_KNOWN_ISSUES_FILE .*not\.json: cannot read it as JSON/);
   });
 
+  it("`npm start` refuses to start with it, naming the entry and the field", async () => {
+    const file = join(dir, "bad-start.json");
+    writeFileSync(file, JSON.stringify({ ...own, entries: [{ ...own.entries[1], versions: "" }] }));
+    const r = await runCli(
+      [],
+      { CLAWOPS_KNOWN_ISSUES_FILE: file, CLAWOPS_DATA_DIR: join(dir, "data"), CLAWOPS_PORT: "0" },
+      MAIN,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `CLAWOPS_KNOWN_ISSUES_FILE: known-issue catalog CLAWOPS_KNOWN_ISSUES_FILE ${file}: entry 0 (ours-151671-emfile), field versions: not a version range: is empty (use * for every version)`,
+    );
+  });
+
   it("`clawops config` lists it and exits 2", async () => {
     const file = join(dir, "bad-config.json");
     const bad = structuredClone(own);
@@ -546,16 +560,18 @@ describe("/openclaw known-issues", () => {
 });
 
 const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
 
 function runCli(
   args: string[],
   env: Record<string, string>,
+  file = CLI,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(CLAWOPS|SLACK|JIRA|GITHUB|PAGERDUTY|AWS)_|^LOG_LEVEL$/.test(k)),
     );
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [file, ...args], {
       env: { ...clean, CLAWOPS_LOCAL_AGENT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -225,6 +225,13 @@ export const NODE_VARS = {
     default: "hosts=3,tag=20%,window=2m",
     schema: parsedBy(parseGroupingPolicy),
   },
+  CLAWOPS_KNOWN_ISSUES_FILE: {
+    group: INCIDENTS,
+    doc: "The operator's known-issue catalog, a JSON file in the shipped catalog's format (docs/known-issues.md): its entries are added to the shipped ones (the same id replaces one). Read once at start, never fetched. Unset: the shipped catalog only.",
+    schema: jsonFile("CLAWOPS_KNOWN_ISSUES_FILE", (raw, where) =>
+      mergeCatalogs(builtinKnownIssues(), parseCatalog(raw, where)),
+    ),
+  },
   CLAWOPS_ALERT_TOKEN: {
     group: ALERTS,
     doc: "Bearer token of `POST /alerts/alertmanager` and `/alerts/grafana`. Unset: they answer 503.",
@@ -272,13 +279,6 @@ export const NODE_VARS = {
     doc: "1: resolving an incident in clawops (`incident <id> resolve`) resolves the PagerDuty incident it came from too.",
     default: "0",
     schema: flag("CLAWOPS_PAGERDUTY_RESOLVE", false),
-  },
-  CLAWOPS_KNOWN_ISSUES_FILE: {
-    group: INCIDENTS,
-    doc: "The operator's known-issue catalog, a JSON file in the shipped catalog's format (docs/known-issues.md): its entries are added to the shipped ones (the same id replaces one). Read once at start, never fetched. Unset: the shipped catalog only.",
-    schema: jsonFile("CLAWOPS_KNOWN_ISSUES_FILE", (raw, where) =>
-      mergeCatalogs(builtinKnownIssues(), parseCatalog(raw, where)),
-    ),
   },
   CLAWOPS_AUTHZ_FILE: {
     group: FREEZES,

@@ -143,6 +143,11 @@ const CAPTURED: Record<string, { finding: string; line: string; version: string;
     version: "2026.9.6",
     dist: ["manager-vector-warning-", "chunks_vec not updated"],
   },
+  "memory-fts-only-66746": {
+    finding: "memory-search-degraded",
+    line: "chunks written for memory/2026-04-14.md without vector embeddings — chunks_vec not updated (sqlite-vec unavailable). Vector recall degraded for this file.",
+    version: "2026.4.14",
+  },
   "memory-db-not-open-97015": {
     finding: "memory-search-degraded",
     line: 'memory_search → {"error":"database is not open"}',
@@ -533,7 +538,7 @@ describe("/openclaw known-issues", () => {
       "▫️ openclaw/openclaw#154314 — fixed in 2026.9.5: not seen; 1 host on an affected version (<2026.9.5): node-4",
     );
     expect(text).toMatch(/\d+ other entries match no host\./);
-    expect(text).toContain("Catalog: shipped with clawops: 26 entries, of 2026-11-26.");
+    expect(text).toContain("Catalog: shipped with clawops: 27 entries, of 2026-11-26.");
   });
 
   it("<host>: the matched issues with links and workarounds, and what its version is exposed to", async () => {

@@ -70,7 +70,7 @@ download() {
 
 # The message of a clawops error answer in the file $1 ({"ok":false,"error":{"message":…}}), else its first line.
 server_reason() {
-  "$NODE" -e 'let t = ""; try { t = require("node:fs").readFileSync(process.argv[1], "utf8"); const m = JSON.parse(t).error.message; if (typeof m === "string") t = m; } catch {} process.stdout.write(t.split("\n")[0].slice(0, 500) || "no message")' "$1" </dev/null 2>/dev/null || head -c 300 "$1"
+  run_node -e 'let t = ""; try { t = require("node:fs").readFileSync(process.argv[1], "utf8"); const m = JSON.parse(t).error.message; if (typeof m === "string") t = m; } catch {} process.stdout.write(t.split("\n")[0].slice(0, 500) || "no message")' "$1" </dev/null 2>/dev/null || head -c 300 "$1"
 }
 
 sha256_of() {
@@ -79,7 +79,7 @@ sha256_of() {
   elif command -v shasum >/dev/null 2>&1; then
     shasum -a 256 "$1" | cut -d' ' -f1
   else
-    "$NODE" -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("hex"))' "$1" </dev/null
+    run_node -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("hex"))' "$1" </dev/null
   fi
 }
 
@@ -109,9 +109,32 @@ home_of() {
   fi
 }
 
-# The version $1 (a node) reports, or nothing when it does not run.
+# Whether the node at $1 belongs to another user than root while this script runs as root: the file,
+# a link to it or either's folder is theirs (nvm, volta, fnm under their home, the gateway's own
+# path). Such a node is never run with root's rights: whoever owns it could put anything there.
+foreign_node() {
+  [ "$(id -u)" -eq 0 ] || return 1
+  real=$(readlink -f "$1" 2>/dev/null || printf '%s\n' "$1")
+  for f in "$1" "${1%/*}" "$real" "${real%/*}"; do
+    uid=$(stat -c %u "$f" 2>/dev/null || stat -f %u "$f" 2>/dev/null || echo 0)
+    [ "$uid" = 0 ] || return 0
+  done
+  return 1
+}
+
+# The version $1 (a node) reports, or nothing when it does not run; a foreign node runs as $RUN_AS.
 node_version() {
-  "$1" -p 'process.versions.node' </dev/null 2>/dev/null || true
+  if foreign_node "$1"; then
+    as_user "$1" -p 'process.versions.node' 2>/dev/null || true
+  else
+    "$1" -p 'process.versions.node' </dev/null 2>/dev/null || true
+  fi
+}
+
+# Runs $NODE with these arguments: as $RUN_AS when it is foreign (foreign_node), else as this shell.
+NODE_AS_USER=0
+run_node() {
+  if [ "$NODE_AS_USER" = 1 ]; then as_user "$NODE" "$@"; else "$NODE" "$@" </dev/null; fi
 }
 
 # Whether the version $1 is a Node.js >= 24.16.
@@ -209,6 +232,11 @@ pick_node() {
     [ -x "$exe" ] || continue
     case " $tried " in *" $exe "*) continue ;; esac
     tried="$tried $exe"
+    # Another user's node would run as root here (the agent runs as root too): not without --node.
+    if foreign_node "$exe" && [ "$RUN_AS" = "$(id -un)" ]; then
+      TOO_OLD="${TOO_OLD:+$TOO_OLD; }$exe ($why), not used: another user owns it and the agent would run as $RUN_AS (pass --user with its owner)"
+      continue
+    fi
     v=$(node_version "$exe")
     if [ -n "$v" ] && node_version_ok "$v"; then
       NODE=$exe
@@ -316,6 +344,12 @@ main() {
   # The node the agent runs with: --node, else the one the gateway runs on (pick_node).
   if [ -n "$NODE" ]; then check_node; else pick_node; fi
   say "using Node.js $version at $NODE: $NODE_WHY"
+  if foreign_node "$NODE"; then
+    # Root never runs another user's node: the checks below run it as $RUN_AS, who must read $TMP.
+    NODE_AS_USER=1
+    chmod 0755 "$TMP"
+    say "$NODE belongs to another user than root: it runs as $RUN_AS only, never as root"
+  fi
 
   # Everything the install needs, downloaded and checked before anything is written.
   say "downloading clawops-agent $AGENT_VERSION from $SERVER"
@@ -325,7 +359,8 @@ main() {
     die "the agent downloaded from $SERVER/agent/clawops-agent.mjs has SHA-256 $got, but this script expects $AGENT_SHA256. Refusing to install it: nothing was installed. Something between this host and the control plane may have changed the file, or the control plane was restarted with another agent between the two downloads (then run the command again)."
   fi
   say "SHA-256 $got verified"
-  ran=$("$NODE" "$TMP/clawops-agent.mjs" --version </dev/null 2>&1) || die "the downloaded agent does not run with $NODE: $ran. Nothing was installed."
+  chmod 0644 "$TMP/clawops-agent.mjs"
+  ran=$(run_node "$TMP/clawops-agent.mjs" --version 2>&1) || die "the downloaded agent does not run with $NODE: $ran. Nothing was installed."
 
   STATE_DIR=$RUN_HOME/.clawops-agent
   [ "$MODE" != foreground ] || STATE_DIR=${CLAWOPS_AGENT_DIR:-$STATE_DIR}
@@ -375,10 +410,19 @@ main() {
 
   # With a service, \`clawops-agent\` on PATH for the agent's own commands (\`clawops-agent probe\`,
   # \`--version\`), run with this host's node.
+  # A foreign node (foreign_node) is run as the agent's user when root calls the command, too.
   if [ "$MODE" != foreground ]; then
+    as_root=''
+    if [ "$NODE_AS_USER" = 1 ]; then
+      if command -v runuser >/dev/null 2>&1; then
+        as_root="if [ \"\$(id -u)\" = 0 ]; then exec runuser -u '$RUN_AS' -- '$NODE' '$AGENT' \"\$@\"; fi"
+      else
+        as_root="if [ \"\$(id -u)\" = 0 ]; then exec sudo -H -u '$RUN_AS' '$NODE' '$AGENT' \"\$@\"; fi"
+      fi
+    fi
     mkdir -p "$BIN_DIR" 2>/dev/null &&
-      printf '#!/bin/sh\n# Installed by the clawops install script: the agent at %s, run by %s.\nexec %s %s "$@"\n' \
-        "$AGENT" "$NODE" "'$NODE'" "'$AGENT'" >"$BIN_DIR/clawops-agent.new" &&
+      printf '#!/bin/sh\n# Installed by the clawops install script: the agent at %s, run by %s.\n%s\nexec %s %s "$@"\n' \
+        "$AGENT" "$NODE" "$as_root" "'$NODE'" "'$AGENT'" >"$BIN_DIR/clawops-agent.new" &&
       chmod 0755 "$BIN_DIR/clawops-agent.new" && mv -f "$BIN_DIR/clawops-agent.new" "$BIN_DIR/clawops-agent" &&
       say "installed $BIN_DIR/clawops-agent (the agent's commands: clawops-agent probe, clawops-agent --version)" ||
       say "could not write $BIN_DIR/clawops-agent; the agent's commands run as: $NODE $AGENT <command>"

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -391,6 +392,37 @@ describe("the install on a gateway host whose first node on PATH is older than 2
       await host.close();
     }
   }, 150_000);
+
+  // Real root outside the netns can hand the folder to another uid (nobody, 65534 there too).
+  it.skipIf(process.getuid?.() !== 0)(
+    "does not run another user's node as root: with the agent running as root it is named, not used",
+    async () => {
+      const { command } = await installCommand("node-9");
+      const host = await openHost("node-9");
+      try {
+        const old = join(work, "node-9", "old-node");
+        mkdirSync(old, { recursive: true });
+        writeFileSync(join(old, "node"), oldNodeLauncher(), { mode: 0o755 });
+        const nvmBin = join(host.home, ".nvm", "versions", "node", `v${process.versions.node}`, "bin");
+        mkdirSync(nvmBin, { recursive: true });
+        symlinkSync(process.execPath, join(nvmBin, "node"));
+        chownSync(nvmBin, 65534, 65534);
+        const run = await host.ns.run("sh", ["-c", `${command} --foreground`], {
+          env: hostEnv(host.home, old),
+          cwd: host.home,
+          timeoutMs: 60_000,
+        });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(
+          `${join(nvmBin, "node")} (Node.js under ${host.home}), not used: another user owns it and the agent would run as root (pass --user with its owner)`,
+        );
+        expect(readdirSync(host.opt)).toEqual([]);
+      } finally {
+        await host.close();
+      }
+    },
+    90_000,
+  );
 });
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

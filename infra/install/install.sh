@@ -5,8 +5,9 @@
 #
 #   curl -fsSL <url>/agent/install.sh | sh -s -- --host node-3 --code XXXX-XXXX-XXXX
 #
-# It checks for Node >= 24.16, downloads the single-file agent from the control plane and checks
-# its SHA-256 against the one in this script, installs it as <prefix>/clawops-agent.mjs, enrolls
+# It finds the Node >= 24.16 the OpenClaw gateway runs on (or takes --node), downloads the
+# single-file agent from the control plane and checks its SHA-256 against the one in this script,
+# installs it as <prefix>/clawops-agent.mjs, enrolls
 # the host with the one-time code and starts the agent: a systemd service (the control plane's
 # infra/systemd/clawops-agent.service), a LaunchAgent on macOS (infra/launchd/ai.clawops.agent.plist),
 # or in the foreground (--foreground, or where systemd is not running). Everything is downloaded
@@ -36,7 +37,9 @@ Usage: sh install.sh --host NAME --code CODE [options]
   --user USER     the user the agent runs as: the OpenClaw gateway's user, so the agent reads
                   its config and runs \`openclaw\` with the same state (default: openclaw with
                   systemd, the user who ran sudo on macOS, the current user in the foreground)
-  --node PATH     the Node.js >= 24.16 to run the agent with (default: node on PATH)
+  --node PATH     the Node.js >= 24.16 to run the agent with (default: the one the OpenClaw
+                  gateway runs on: its running process's, its service's, its launcher's; else
+                  the first suitable of node on PATH, nvm, volta, fnm, asdf, mise, /usr/local/bin)
   --prefix DIR    where the agent is installed (default: /opt/clawops)
   --server URL    the control plane's URL (default: ${CLAWOPS_URL})
   --bin-dir DIR   where \`clawops-agent\` goes on PATH with a service (default: /usr/local/bin)
@@ -67,7 +70,7 @@ download() {
 
 # The message of a clawops error answer in the file $1 ({"ok":false,"error":{"message":…}}), else its first line.
 server_reason() {
-  "$NODE" -e 'let t = ""; try { t = require("node:fs").readFileSync(process.argv[1], "utf8"); const m = JSON.parse(t).error.message; if (typeof m === "string") t = m; } catch {} process.stdout.write(t.split("\n")[0].slice(0, 500) || "no message")' "$1" </dev/null 2>/dev/null || head -c 300 "$1"
+  run_node -e 'let t = ""; try { t = require("node:fs").readFileSync(process.argv[1], "utf8"); const m = JSON.parse(t).error.message; if (typeof m === "string") t = m; } catch {} process.stdout.write(t.split("\n")[0].slice(0, 500) || "no message")' "$1" </dev/null 2>/dev/null || head -c 300 "$1"
 }
 
 sha256_of() {
@@ -76,7 +79,7 @@ sha256_of() {
   elif command -v shasum >/dev/null 2>&1; then
     shasum -a 256 "$1" | cut -d' ' -f1
   else
-    "$NODE" -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("hex"))' "$1" </dev/null
+    run_node -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(process.argv[1])).digest("hex"))' "$1" </dev/null
   fi
 }
 
@@ -106,26 +109,154 @@ home_of() {
   fi
 }
 
-# Fails unless Node >= 24.16 is at $NODE, saying what to do.
-check_node() {
-  if [ -z "$NODE" ]; then
-    die "Node.js was not found on PATH. clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} (OpenClaw needs it too): install Node.js ${MIN_NODE_MAJOR} (your package manager's nodejs ${MIN_NODE_MAJOR} package, \`nvm install ${MIN_NODE_MAJOR}\`, or the official binaries), or pass --node /path/to/node (e.g. the node the gateway runs with), then run this command again. Nothing was installed."
+# Whether the node at $1 belongs to another user than root while this script runs as root: the file,
+# a link to it or either's folder is theirs (nvm, volta, fnm under their home, the gateway's own
+# path). Such a node is never run with root's rights: whoever owns it could put anything there.
+foreign_node() {
+  [ "$(id -u)" -eq 0 ] || return 1
+  real=$(readlink -f "$1" 2>/dev/null || printf '%s\n' "$1")
+  for f in "$1" "${1%/*}" "$real" "${real%/*}"; do
+    uid=$(stat -c %u "$f" 2>/dev/null || stat -f %u "$f" 2>/dev/null || echo 0)
+    [ "$uid" = 0 ] || return 0
+  done
+  return 1
+}
+
+# The version $1 (a node) reports, or nothing when it does not run; a foreign node runs as $RUN_AS.
+node_version() {
+  if foreign_node "$1"; then
+    as_user "$1" -p 'process.versions.node' 2>/dev/null || true
+  else
+    "$1" -p 'process.versions.node' </dev/null 2>/dev/null || true
   fi
+}
+
+# Runs $NODE with these arguments: as $RUN_AS when it is foreign (foreign_node), else as this shell.
+NODE_AS_USER=0
+run_node() {
+  if [ "$NODE_AS_USER" = 1 ]; then as_user "$NODE" "$@"; else "$NODE" "$@" </dev/null; fi
+}
+
+# Whether the version $1 is a Node.js >= 24.16.
+node_version_ok() {
+  major=${1%%.*}
+  rest=${1#*.}
+  minor=${rest%%.*}
+  case $major$minor in
+    '' | *[!0-9]*) return 1 ;;
+  esac
+  [ "$major" -gt "$MIN_NODE_MAJOR" ] || { [ "$major" -eq "$MIN_NODE_MAJOR" ] && [ "$minor" -ge "$MIN_NODE_MINOR" ]; }
+}
+
+# Fails unless Node >= 24.16 is at $NODE (given with --node), saying what to do.
+check_node() {
   case $NODE in
     /*) ;;
     *) NODE=$(command -v "$NODE" || true) ;;
   esac
   [ -n "$NODE" ] && [ -x "$NODE" ] || die "--node: no executable at that path. Nothing was installed."
-  version=$("$NODE" -p 'process.versions.node' </dev/null 2>/dev/null) || die "$NODE does not run (\`$NODE -p process.versions.node\` failed). Nothing was installed."
-  major=${version%%.*}
-  rest=${version#*.}
-  minor=${rest%%.*}
-  case $major$minor in
-    '' | *[!0-9]*) die "$NODE reports version '$version', which is not a Node.js version. Nothing was installed." ;;
+  version=$(node_version "$NODE")
+  [ -n "$version" ] || die "$NODE does not run (\`$NODE -p process.versions.node\` failed). Nothing was installed."
+  case $version in
+    *[!0-9.]* | '') die "$NODE reports version '$version', which is not a Node.js version. Nothing was installed." ;;
   esac
-  if [ "$major" -lt "$MIN_NODE_MAJOR" ] || { [ "$major" -eq "$MIN_NODE_MAJOR" ] && [ "$minor" -lt "$MIN_NODE_MINOR" ]; }; then
-    die "Node.js $version at $NODE is too old: clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR}. OpenClaw needs it too, so the node the gateway runs with may do: pass it with --node /path/to/node. Otherwise upgrade Node.js to ${MIN_NODE_MAJOR} (your package manager's nodejs ${MIN_NODE_MAJOR} package, \`nvm install ${MIN_NODE_MAJOR}\`, or the official binaries) and run this command again. Nothing was installed."
+  node_version_ok "$version" ||
+    die "Node.js $version at $NODE is too old: clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR}. Pass the node the OpenClaw gateway runs with (OpenClaw needs >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} too) with --node /path/to/node. Nothing was installed."
+  NODE_WHY="given with --node"
+}
+
+# Where a gateway host keeps its Node, one candidate a line: "<path>\t<why>", in the order they are
+# preferred. The node the gateway runs on comes first: OpenClaw needs Node >= 24.16 as the agent
+# does, and on gateway hosts that node is often not the first `node` on PATH (nvm, volta, fnm, or a
+# service's own path, while /usr/bin/node is the distribution's older one).
+node_candidates() {
+  # A running gateway: its process title is `openclaw-gateway` (the kernel's comm keeps 15
+  # characters, `openclaw-gatewa`), its executable the node it runs on.
+  for proc in /proc/[0-9]*; do
+    [ -r "$proc/comm" ] || continue
+    case $(cat "$proc/comm" 2>/dev/null) in
+      openclaw-gatewa*)
+        exe=$(readlink "$proc/exe" 2>/dev/null || true)
+        [ -n "$exe" ] && printf '%s\tthe node the running OpenClaw gateway (pid %s) runs on\n' "$exe" "${proc#/proc/}"
+        ;;
+    esac
+  done
+  # The gateway's service, as `openclaw gateway install` writes it: ExecStart= starts with its node.
+  for home in "$RUN_HOME" "${HOME:-}"; do
+    [ -n "$home" ] || continue
+    for unit in "$home"/.config/systemd/user/openclaw-gateway*.service /etc/systemd/system/openclaw-gateway*.service; do
+      [ -f "$unit" ] || continue
+      exe=$(sed -n 's/^ExecStart=[-@+!:]*\([^ ]*\).*/\1/p' "$unit" | head -n 1)
+      case $exe in /*) printf '%s\tthe node of the gateway service %s\n' "$exe" "$unit" ;; esac
+    done
+  done
+  # The `openclaw` launcher: an npm global install's bin folder holds the node that installed it
+  # (nvm, fnm, the official tarball); a launcher with an absolute `#!` names its node.
+  launcher=$(command -v openclaw 2>/dev/null || true)
+  for home in "$RUN_HOME" "${HOME:-}"; do
+    for prefix in "$home/.npm-global" "$home/.local"; do
+      [ -z "$launcher" ] && [ -x "$prefix/bin/openclaw" ] && launcher=$prefix/bin/openclaw
+    done
+  done
+  if [ -n "$launcher" ]; then
+    [ -x "${launcher%/*}/node" ] && printf '%s\tthe node beside the openclaw launcher %s\n' "${launcher%/*}/node" "$launcher"
+    shebang=$(head -n 1 "$launcher" 2>/dev/null | sed -n 's/^#! *\(\/[^ ]*\).*/\1/p')
+    case $shebang in */node) printf '%s\tthe node the openclaw launcher %s names\n' "$shebang" "$launcher" ;; esac
   fi
+  onpath=$(command -v node 2>/dev/null || true)
+  [ -n "$onpath" ] && printf '%s\tthe first node on PATH\n' "$onpath"
+  # Version managers and package managers' places, the gateway user's and this shell's.
+  for home in "$RUN_HOME" "${HOME:-}"; do
+    [ -n "$home" ] || continue
+    for exe in "$home"/.nvm/versions/node/*/bin/node "$home"/.volta/tools/image/node/*/bin/node \
+      "$home"/.local/share/fnm/node-versions/*/installation/bin/node "$home"/.fnm/node-versions/*/installation/bin/node \
+      "$home"/.asdf/installs/nodejs/*/bin/node "$home"/.local/share/mise/installs/node/*/bin/node; do
+      [ -x "$exe" ] && printf '%s\tNode.js under %s\n' "$exe" "$home"
+    done
+  done
+  for exe in /usr/local/bin/node /opt/homebrew/bin/node /usr/local/n/versions/node/*/bin/node /usr/bin/node; do
+    [ -x "$exe" ] && printf '%s\tNode.js at %s\n' "$exe" "$exe"
+  done
+  return 0
+}
+
+# Picks the first candidate that is Node >= 24.16 (node_candidates' order) into $NODE, $version
+# and $NODE_WHY; otherwise stops, saying what it found and how to bring a suitable one.
+pick_node() {
+  tab=$(printf '\t')
+  list=$TMP/node-candidates
+  node_candidates >"$list"
+  tried=''
+  TOO_OLD=''
+  while IFS="$tab" read -r exe why; do
+    [ -x "$exe" ] || continue
+    case " $tried " in *" $exe "*) continue ;; esac
+    tried="$tried $exe"
+    # Another user's node would run as root here (the agent runs as root too): not without --node.
+    if foreign_node "$exe" && [ "$RUN_AS" = "$(id -un)" ]; then
+      TOO_OLD="${TOO_OLD:+$TOO_OLD; }$exe ($why), not used: another user owns it and the agent would run as $RUN_AS (pass --user with its owner)"
+      continue
+    fi
+    v=$(node_version "$exe")
+    if [ -n "$v" ] && node_version_ok "$v"; then
+      NODE=$exe
+      version=$v
+      NODE_WHY=$why
+      return 0
+    fi
+    [ -n "$v" ] || v='a node that does not run'
+    TOO_OLD="${TOO_OLD:+$TOO_OLD; }Node.js $v at $exe ($why)"
+  done <"$list"
+  homes=$RUN_HOME
+  [ -z "${HOME:-}" ] || [ "$HOME" = "$RUN_HOME" ] || homes="$RUN_HOME and $HOME"
+  onpath=$(command -v node 2>/dev/null || true)
+  if [ -n "$onpath" ]; then
+    v=$(node_version "$onpath")
+    first="Node.js ${v:-?} at $onpath is too old: clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR}"
+  else
+    first="Node.js was not found on PATH: clawops-agent needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR}"
+  fi
+  die "$first, and no Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} was found where a gateway host keeps the one OpenClaw runs on (a running openclaw-gateway process, the openclaw-gateway service, the openclaw launcher, nvm, volta, fnm, asdf or mise under $homes, /usr/local/bin, /opt/homebrew/bin)${TOO_OLD:+; found: $TOO_OLD}. OpenClaw needs Node.js >= ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} too, so the node the gateway runs with will do: pass it with --node /path/to/node. Otherwise upgrade Node.js to ${MIN_NODE_MAJOR} (your package manager's nodejs ${MIN_NODE_MAJOR} package, \`nvm install ${MIN_NODE_MAJOR}\`, or the official binaries) and run this command again. Nothing was installed."
 }
 
 main() {
@@ -189,10 +320,6 @@ main() {
     die "installing the $MODE service needs root: run the command with sudo (... | sudo sh -s -- ...), or add --foreground to run the agent in this terminal. Nothing was installed."
   fi
 
-  [ -n "$NODE" ] || NODE=$(command -v node || true)
-  check_node
-  say "Node.js $version at $NODE"
-
   # Who the agent runs as, and where its state (key, config) lives.
   if [ -z "$RUN_AS" ]; then
     case $MODE in
@@ -214,6 +341,16 @@ main() {
   trap 'rm -rf "$TMP"' EXIT
   trap 'exit 130' INT TERM
 
+  # The node the agent runs with: --node, else the one the gateway runs on (pick_node).
+  if [ -n "$NODE" ]; then check_node; else pick_node; fi
+  say "using Node.js $version at $NODE: $NODE_WHY"
+  if foreign_node "$NODE"; then
+    # Root never runs another user's node: the checks below run it as $RUN_AS, who must read $TMP.
+    NODE_AS_USER=1
+    chmod 0755 "$TMP"
+    say "$NODE belongs to another user than root: it runs as $RUN_AS only, never as root"
+  fi
+
   # Everything the install needs, downloaded and checked before anything is written.
   say "downloading clawops-agent $AGENT_VERSION from $SERVER"
   download /agent/clawops-agent.mjs "$TMP/clawops-agent.mjs"
@@ -222,7 +359,8 @@ main() {
     die "the agent downloaded from $SERVER/agent/clawops-agent.mjs has SHA-256 $got, but this script expects $AGENT_SHA256. Refusing to install it: nothing was installed. Something between this host and the control plane may have changed the file, or the control plane was restarted with another agent between the two downloads (then run the command again)."
   fi
   say "SHA-256 $got verified"
-  ran=$("$NODE" "$TMP/clawops-agent.mjs" --version </dev/null 2>&1) || die "the downloaded agent does not run with $NODE: $ran. Nothing was installed."
+  chmod 0644 "$TMP/clawops-agent.mjs"
+  ran=$(run_node "$TMP/clawops-agent.mjs" --version 2>&1) || die "the downloaded agent does not run with $NODE: $ran. Nothing was installed."
 
   STATE_DIR=$RUN_HOME/.clawops-agent
   [ "$MODE" != foreground ] || STATE_DIR=${CLAWOPS_AGENT_DIR:-$STATE_DIR}
@@ -272,10 +410,19 @@ main() {
 
   # With a service, \`clawops-agent\` on PATH for the agent's own commands (\`clawops-agent probe\`,
   # \`--version\`), run with this host's node.
+  # A foreign node (foreign_node) is run as the agent's user when root calls the command, too.
   if [ "$MODE" != foreground ]; then
+    as_root=''
+    if [ "$NODE_AS_USER" = 1 ]; then
+      if command -v runuser >/dev/null 2>&1; then
+        as_root="if [ \"\$(id -u)\" = 0 ]; then exec runuser -u '$RUN_AS' -- '$NODE' '$AGENT' \"\$@\"; fi"
+      else
+        as_root="if [ \"\$(id -u)\" = 0 ]; then exec sudo -H -u '$RUN_AS' '$NODE' '$AGENT' \"\$@\"; fi"
+      fi
+    fi
     mkdir -p "$BIN_DIR" 2>/dev/null &&
-      printf '#!/bin/sh\n# Installed by the clawops install script: the agent at %s, run by %s.\nexec %s %s "$@"\n' \
-        "$AGENT" "$NODE" "'$NODE'" "'$AGENT'" >"$BIN_DIR/clawops-agent.new" &&
+      printf '#!/bin/sh\n# Installed by the clawops install script: the agent at %s, run by %s.\n%s\nexec %s %s "$@"\n' \
+        "$AGENT" "$NODE" "$as_root" "'$NODE'" "'$AGENT'" >"$BIN_DIR/clawops-agent.new" &&
       chmod 0755 "$BIN_DIR/clawops-agent.new" && mv -f "$BIN_DIR/clawops-agent.new" "$BIN_DIR/clawops-agent" &&
       say "installed $BIN_DIR/clawops-agent (the agent's commands: clawops-agent probe, clawops-agent --version)" ||
       say "could not write $BIN_DIR/clawops-agent; the agent's commands run as: $NODE $AGENT <command>"
@@ -287,7 +434,7 @@ main() {
       systemctl daemon-reload
       systemctl enable clawops-agent >/dev/null 2>&1 || die "systemctl enable clawops-agent failed."
       systemctl restart clawops-agent || die "systemctl restart clawops-agent failed: see \`journalctl -u clawops-agent\`."
-      say "clawops-agent runs as a systemd service (user $RUN_AS). Status: systemctl status clawops-agent; log: journalctl -u clawops-agent -f"
+      say "clawops-agent runs as a systemd service (user $RUN_AS) with the node its unit names, $NODE. Status: systemctl status clawops-agent; log: journalctl -u clawops-agent -f"
       ;;
     launchd)
       dest=$RUN_HOME/Library/LaunchAgents/ai.clawops.agent.plist
@@ -299,7 +446,7 @@ main() {
       uid=$(id -u "$RUN_AS")
       launchctl bootout "gui/$uid/ai.clawops.agent" >/dev/null 2>&1 || true
       launchctl bootstrap "gui/$uid" "$dest" || die "launchctl bootstrap gui/$uid $dest failed."
-      say "clawops-agent runs as a LaunchAgent of $RUN_AS ($dest)."
+      say "clawops-agent runs as a LaunchAgent of $RUN_AS ($dest) with the node it names, $NODE."
       ;;
     foreground)
       rm -rf "$TMP"

@@ -17,6 +17,7 @@ import type { WatchSettings } from "../core/hosts/watch-state.ts";
 import { scrubbedTransport } from "../core/hub/scrubbed-transport.ts";
 import { failInterruptedJobs } from "../core/incidents/interrupted-jobs.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
+import type { KnownIssueCatalog } from "../core/known-issues/schema.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
 import type { BundleServices } from "../core/ports/bundles.ts";
 import type { ChatPort } from "../core/ports/chat.ts";
@@ -94,6 +95,8 @@ export interface ControlPlaneConfig {
   adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
   trustProxy?: boolean;
+  /** The known-issue catalog with the operator's file merged in (CLAWOPS_KNOWN_ISSUES_FILE); unset: the shipped one. */
+  knownIssues?: KnownIssueCatalog;
 }
 
 export interface ControlPlane {
@@ -255,6 +258,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     watch: watchCadence(config.watch),
     ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
     ...(config.paging ? { paging: config.paging } : {}),
+    ...(config.knownIssues ? { knownIssues: config.knownIssues } : {}),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();
       return { version, sha256 };

@@ -38,6 +38,9 @@ import { sharedCause } from "../../src/core/incidents/grouping.ts";
 import { renderGroupedNote, renderLiveHeader } from "../../src/core/incidents/header.ts";
 import { renderIncident } from "../../src/core/incidents/render.ts";
 import { renderIncidentHeader } from "../../src/core/incidents/thread.ts";
+import { builtinKnownIssues } from "../../src/core/known-issues/builtin.ts";
+import { type HostFacts, tallyKnownIssues } from "../../src/core/known-issues/fleet.ts";
+import { renderFleetKnownIssues, renderHostKnownIssues } from "../../src/core/known-issues/render.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import { renderError, renderNotice } from "../../src/core/messages/notices.ts";
 import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
@@ -75,6 +78,51 @@ const meta = {
   agentVersion: "0.1.0",
   gatewayVersion: "2026.9.6",
 };
+
+/** A plugin left on the previous release: the gateway's own health names the failed import (issue 42). */
+function pluginExportData() {
+  const d = healthyData();
+  if (d.inventory.plugins) {
+    d.inventory.plugins = {
+      ...d.inventory.plugins,
+      errors: [
+        "slack: SyntaxError: The requested module 'openclaw/plugin-sdk/channel-runtime' does not provide an export named 'resolveChannelAccountConfig'",
+      ],
+    };
+  }
+  return d;
+}
+
+/** What the control plane knows of three hosts, for `known-issues` (core/known-issues/fleet.ts). */
+const KNOWN_ISSUE_HOSTS: HostFacts[] = [
+  {
+    name: "node-3",
+    gatewayVersion: "2026.9.5",
+    triage: {
+      at: NOW - 12 * 60_000,
+      findings: [
+        {
+          id: "plugins-not-loaded",
+          evidence: [
+            "health.plugins.errors: slack: SyntaxError: The requested module 'openclaw/plugin-sdk/channel-runtime' does not provide an export named 'resolveChannelAccountConfig'",
+          ],
+        },
+        { id: "gateway-unresponsive", evidence: ["[gateway] shutdown: Gateway health refresh owner is closed"] },
+      ],
+    },
+    watch: { at: NOW - 30_000, findingIds: ["plugins-not-loaded"] },
+  },
+  {
+    name: "node-4",
+    gatewayVersion: "2026.9.5",
+    triage: {
+      at: NOW - 3_600_000,
+      findings: [{ id: "spawn-broker-lost", evidence: ["Spawn broker exited; command outcome is unavailable"] }],
+    },
+    watch: null,
+  },
+  { name: "node-5", gatewayVersion: "2026.9.4", triage: null, watch: null },
+];
 
 const hosts: HostRecord[] = [
   {
@@ -555,7 +603,24 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
         incomplete: "Agent connection lost mid-job (close 1006); 4/9 probes arrived. Layers without data are unknown.",
       }),
   ],
+  // Issue 42, item 2: a finding that matches a known upstream issue names it, with its workaround.
+  [
+    "triage-known-issue",
+    () =>
+      renderTriageResult(classifyResults(triageResults(pluginExportData()), STEP_NAMES), {
+        ...meta,
+        knownIssues: builtinKnownIssues(),
+      }),
+  ],
   // Commands
+  [
+    "known-issues-fleet",
+    () => {
+      const catalog = builtinKnownIssues();
+      return renderFleetKnownIssues(catalog, tallyKnownIssues(catalog, KNOWN_ISSUE_HOSTS), KNOWN_ISSUE_HOSTS.length);
+    },
+  ],
+  ["known-issues-host", () => renderHostKnownIssues(builtinKnownIssues(), KNOWN_ISSUE_HOSTS[0] as HostFacts, NOW)],
   ["hosts", () => renderHosts(hosts.slice(0, 2), new Set(["node-3"]), 1_000_000)],
   ["hosts-revoked", () => renderHosts(hosts, new Set(["node-3"]), 1_000_000 + 7_200_000)],
   ["hosts-empty", () => renderHosts([], new Set(), 1_000_000)],

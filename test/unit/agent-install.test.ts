@@ -2,12 +2,15 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -285,8 +288,9 @@ describe("clawops enroll → the install command on a second host (netns)", () =
         timeoutMs: 60_000,
       });
       expect(run.code).toBe(1);
+      // Every place a gateway host keeps its Node was looked at (none here holds a suitable one).
       expect(run.stderr).toMatch(
-        /clawops-install: Node\.js 2\d\.\d+\.\d+ at \/\S+\/old-node\/node is too old: clawops-agent needs Node\.js >= 24\.16\. .*pass it with --node \/path\/to\/node\. Otherwise upgrade Node\.js to 24 .* and run this command again\. Nothing was installed\./,
+        /clawops-install: Node\.js 2\d\.\d+\.\d+ at \/\S+\/old-node\/node is too old: clawops-agent needs Node\.js >= 24\.16, and no Node\.js >= 24\.16 was found where a gateway host keeps the one OpenClaw runs on \(a running openclaw-gateway process, the openclaw-gateway service, the openclaw launcher, nvm, volta, fnm, asdf or mise under \/\S+, \/usr\/local\/bin, \/opt\/homebrew\/bin\); found: Node\.js 2\d\.\d+\.\d+ at \/\S+\/old-node\/node \(the first node on PATH\).*pass it with --node \/path\/to\/node\. Otherwise upgrade Node\.js to 24 .* and run this command again\. Nothing was installed\./,
       );
       expect(readdirSync(host.opt)).toEqual([]);
       expect(existsSync(join(host.home, ".clawops-agent"))).toBe(false);
@@ -295,6 +299,133 @@ describe("clawops enroll → the install command on a second host (netns)", () =
     }
   }, 90_000);
 });
+
+describe("the install on a gateway host whose first node on PATH is older than 24.16 (issue 42, item 5)", () => {
+  /** Old node first on PATH (this machine's Node 20 when it has one), and a `systemctl` stand-in. */
+  function oldNodeSystemdEnv(name: string, home: string): { env: NodeJS.ProcessEnv; calls: string } {
+    const dir = join(work, name);
+    const oldNode = join(dir, "old-node");
+    const bin = join(dir, "bin");
+    for (const d of [oldNode, bin]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(oldNode, "node"), oldNodeLauncher(), { mode: 0o755 });
+    const calls = join(dir, "systemctl.log");
+    writeFileSync(join(bin, "systemctl"), systemctlStandIn(calls), { mode: 0o755 });
+    const env = hostEnv(home, oldNode);
+    return { env: { ...env, PATH: `${bin}:${env.PATH}` }, calls };
+  }
+
+  async function installAsRoot(host: Awaited<ReturnType<typeof openHost>>, command: string, env: NodeJS.ProcessEnv) {
+    const install = host.ns.spawn("sh", ["-c", `${command} --user root`], { env, cwd: host.home });
+    let output = "";
+    install.stderr?.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    await exitOf(install, 60_000);
+    expect(install.exitCode, output).toBe(0);
+    return output;
+  }
+
+  it("uses the node a running OpenClaw gateway runs on (its /proc exe), says so, and the unit pins it", async () => {
+    const { command } = await installCommand("node-7");
+    const host = await openHost("node-7", undefined, { systemd: true });
+    try {
+      const { env, calls } = oldNodeSystemdEnv("node-7", host.home);
+      // A gateway process as the real one shows itself: Node 24, titled `openclaw-gateway`
+      // (GATEWAY-FACTS §2), its node on no PATH the install sees.
+      const gateway = host.ns.spawn(
+        process.execPath,
+        ["-e", 'process.title = "openclaw-gateway"; console.log("up"); setInterval(() => {}, 1 << 30);'],
+        { env: { PATH: "/usr/bin:/bin" }, cwd: host.home },
+      );
+      await new Promise<void>((resolve) => gateway.stdout?.once("data", () => resolve()));
+      const gatewayNode = realpathSync(process.execPath);
+
+      const output = await installAsRoot(host, command, env);
+      expect(output).toMatch(
+        new RegExp(
+          `clawops-install: using Node\\.js ${process.versions.node.replaceAll(".", "\\.")} at ${escapeRegExp(gatewayNode)}: the node the running OpenClaw gateway \\(pid \\d+\\) runs on\n`,
+        ),
+      );
+      expect(output).toContain(
+        `clawops-agent runs as a systemd service (user root) with the node its unit names, ${gatewayNode}.`,
+      );
+      const unit = readFileSync(join(host.units, "clawops-agent.service"), "utf8");
+      expect(unit).toMatch(
+        new RegExp(`^ExecStart=${escapeRegExp(gatewayNode)} .*/opt/clawops/clawops-agent\\.mjs run`, "m"),
+      );
+      expect(readFileSync(join(host.bin, "clawops-agent"), "utf8")).toContain(
+        `exec '${gatewayNode}' '/opt/clawops/clawops-agent.mjs' "$@"`,
+      );
+      expect(readFileSync(calls, "utf8")).toBe("daemon-reload\nenable clawops-agent\nrestart clawops-agent\n");
+      await expect
+        .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 60_000, interval: 500 })
+        .toMatch(/node-7 — 🟢 online · agent 0\.1\.0/);
+    } finally {
+      await host.close();
+    }
+  }, 150_000);
+
+  it("uses a Node 24 installed with nvm in the gateway user's home, says so, and the unit pins it", async () => {
+    const { command } = await installCommand("node-8");
+    const host = await openHost("node-8", undefined, { systemd: true });
+    try {
+      const { env } = oldNodeSystemdEnv("node-8", host.home);
+      // nvm's layout in the gateway user's home (root's here, /root in the netns).
+      const version = `v${process.versions.node}`;
+      const nvmBin = join(host.home, ".nvm", "versions", "node", version, "bin");
+      mkdirSync(nvmBin, { recursive: true });
+      symlinkSync(process.execPath, join(nvmBin, "node"));
+      const nvmNode = `/root/.nvm/versions/node/${version}/bin/node`;
+
+      const output = await installAsRoot(host, command, env);
+      expect(output).toContain(
+        `clawops-install: using Node.js ${process.versions.node} at ${nvmNode}: Node.js under /root\n`,
+      );
+      const unit = readFileSync(join(host.units, "clawops-agent.service"), "utf8");
+      expect(unit).toMatch(
+        new RegExp(`^ExecStart=${escapeRegExp(nvmNode)} .*/opt/clawops/clawops-agent\\.mjs run`, "m"),
+      );
+      await expect
+        .poll(async () => (await clawops(["hosts"])).stdout, { timeout: 60_000, interval: 500 })
+        .toMatch(/node-8 — 🟢 online · agent 0\.1\.0/);
+    } finally {
+      await host.close();
+    }
+  }, 150_000);
+
+  // Real root outside the netns can hand the folder to another uid (nobody, 65534 there too).
+  it.skipIf(process.getuid?.() !== 0)(
+    "does not run another user's node as root: with the agent running as root it is named, not used",
+    async () => {
+      const { command } = await installCommand("node-9");
+      const host = await openHost("node-9");
+      try {
+        const old = join(work, "node-9", "old-node");
+        mkdirSync(old, { recursive: true });
+        writeFileSync(join(old, "node"), oldNodeLauncher(), { mode: 0o755 });
+        const nvmBin = join(host.home, ".nvm", "versions", "node", `v${process.versions.node}`, "bin");
+        mkdirSync(nvmBin, { recursive: true });
+        symlinkSync(process.execPath, join(nvmBin, "node"));
+        chownSync(nvmBin, 65534, 65534);
+        const run = await host.ns.run("sh", ["-c", `${command} --foreground`], {
+          env: hostEnv(host.home, old),
+          cwd: host.home,
+          timeoutMs: 60_000,
+        });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(
+          `${join(nvmBin, "node")} (Node.js under ${host.home}), not used: another user owns it and the agent would run as root (pass --user with its owner)`,
+        );
+        expect(readdirSync(host.opt)).toEqual([]);
+      } finally {
+        await host.close();
+      }
+    },
+    90_000,
+  );
+});
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * A `node` older than 24.16: the system's own when it is (this machine's is Node 20), else a

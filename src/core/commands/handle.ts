@@ -22,6 +22,7 @@ import { enrollCommand } from "./enroll.ts";
 import { renderHelp } from "./help.ts";
 import { handleHostLifecycle } from "./host-lifecycle.ts";
 import { incidentCommand, incidentsCommand, snoozeCommand, snoozesCommand } from "./incidents.ts";
+import { knownIssuesCommand } from "./known-issues.ts";
 import { parseCommand } from "./parse.ts";
 import { handleRecoveryCommand } from "./recovery.ts";
 import { ticketCommand } from "./tickets.ts";
@@ -159,6 +160,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
     case "ticket":
     case "postmortem":
       return ticketCommand(deps, req, command);
+    case "known-issues":
+      return knownIssuesCommand(deps, command);
   }
 }
 

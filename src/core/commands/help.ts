@@ -104,6 +104,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary:
       "A postmortem draft in Markdown, written from the record, posted to the incident's thread (`--ticket`: attached to its ticket too).",
   },
+  {
+    usage: "/openclaw known-issues [<host>|all]",
+    summary:
+      "Which known upstream OpenClaw issues the fleet's findings match (each host's last triage and watch, its gateway version): per issue the hosts it affects, whether a release fixes it, and for one host the workarounds.",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

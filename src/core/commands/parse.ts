@@ -67,6 +67,18 @@ export function parseCommand(text: string): Command {
     }
     case "upgrade-agent":
       return parseUpgradeAgent(rest);
+    case "known-issues": {
+      const [target] = rest;
+      if (rest.length > 1)
+        throw new ClawopsError(
+          "bad_request",
+          "Usage: `/openclaw known-issues [<host>|all]`, e.g. `/openclaw known-issues node-3` (default: all).",
+        );
+      return {
+        kind: "known-issues",
+        host: target === undefined || target.toLowerCase() === "all" ? null : normalizeHostName(target),
+      };
+    }
     // Issue 29, items 6 and 8: tickets and the postmortem draft (ticket-parse.ts).
     case "ticket":
     case "postmortem":

@@ -42,5 +42,9 @@ function lowerFinding(f: FindingMessagePart): BasicPart[] {
   ].filter((l): l is string => l !== null);
   if (checks.length > 0) parts.push(context(checks.join("\n")));
   if (f.falseGreen) parts.push(context(`False green: ${escapeMrkdwn(f.falseGreen)} while this layer is broken.`));
+  for (const k of f.knownIssues ?? [])
+    parts.push(
+      context(`🐞 ${escapeMrkdwn(k.headline)} ${k.links.join(" ")}\nWorkaround: ${escapeMrkdwn(k.workaround)}`),
+    );
   return parts;
 }

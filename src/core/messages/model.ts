@@ -48,6 +48,10 @@ const FindingPart = z.object({
   wouldRuleOut: z.string().optional(),
   /** The check that stays green while this layer is broken. */
   falseGreen: z.string().optional(),
+  /** Upstream issues the finding matches (core/known-issues): what it is, its link, the workaround. */
+  knownIssues: z
+    .array(z.object({ headline: z.string(), links: z.array(z.string()), workaround: z.string() }))
+    .optional(),
 });
 
 export const ButtonSchema = z.object({

@@ -1,3 +1,4 @@
+import type { KnownIssueCatalog } from "../known-issues/schema.ts";
 import type { Clock, Ids, Logger } from "./basics.ts";
 import type { BundleServices, TicketRef } from "./bundles.ts";
 import type { ChatPort } from "./chat.ts";
@@ -76,6 +77,11 @@ export interface CoreDeps {
    * are queued in the outbox and delivered after the record is written. Absent: nobody is paged.
    */
   paging?: PagingServices;
+  /**
+   * The known-issue catalog (core/known-issues): the shipped one plus the operator's file on Node
+   * (CLAWOPS_KNOWN_ISSUES_FILE). Absent: the shipped one.
+   */
+  knownIssues?: KnownIssueCatalog;
 }
 
 /** The agent a control plane serves: what `upgrade-agent` asks hosts to move to. */

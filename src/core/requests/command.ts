@@ -35,6 +35,8 @@ export type Command =
   | { kind: "ticket"; id: string; action: "new" | "renew"; system: "jira" | "github" | null }
   /** `postmortem <id> [--ticket]`: the draft, posted to the thread (and attached to its ticket). */
   | { kind: "postmortem"; id: string; ticket: boolean }
+  /** `known-issues [host|all]`: the known upstream issues a host's (or the fleet's) findings match (core/known-issues). */
+  | { kind: "known-issues"; host: string | null }
   | RecoveryCommand;
 
 /** How long a snooze holds: a duration, until the host's OpenClaw version changes, or lifted (`off`). */

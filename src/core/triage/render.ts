@@ -2,6 +2,8 @@ import type { StepName, StepResult } from "../../contract/catalog.ts";
 import type { Classification } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
 import { stepOutcome } from "../classify/step-outcome.ts";
+import { knownIssueNotes, knownIssuesFor } from "../known-issues/match.ts";
+import type { KnownIssue, KnownIssueCatalog } from "../known-issues/schema.ts";
 import { clip, context, divider, escapeMrkdwn, header, section } from "../messages/build.ts";
 import { snoozeButtons, triageAnswerButtons } from "../messages/buttons.ts";
 import { formatAge } from "../messages/format.ts";
@@ -69,6 +71,8 @@ export interface TriageMeta {
    * `pending`: the agent had no reading for what doctor reads now and is taking one.
    */
   doctor?: { source: "cache" | "run" | "pending"; ageMs: number } | null;
+  /** The known-issue catalog to match findings against (core/known-issues); absent: none is named. */
+  knownIssues?: KnownIssueCatalog;
 }
 
 export function renderTriageResult(c: Classification, meta: TriageMeta): Message {
@@ -102,7 +106,10 @@ export function renderTriageResult(c: Classification, meta: TriageMeta): Message
   if (c.findings.length > 0) {
     parts.push(divider());
     parts.push(section(`*Findings* (most likely root cause first)`));
-    for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries()) parts.push(findingPart(f, i + 1));
+    for (const [i, f] of c.findings.slice(0, MAX_FINDINGS).entries())
+      parts.push(
+        findingPart(f, i + 1, meta.knownIssues ? knownIssuesFor(meta.knownIssues, f, meta.gatewayVersion) : []),
+      );
     if (c.findings.length > MAX_FINDINGS) parts.push(context(`…and ${c.findings.length - MAX_FINDINGS} more findings`));
     if (unexplained.length > 0) parts.push(section(unexplainedText(unexplained)));
   } else if (unexplained.length > 0) {
@@ -173,7 +180,7 @@ function matrixPart(c: Classification): Part {
   };
 }
 
-function findingPart(f: Finding, rank: number): Part {
+function findingPart(f: Finding, rank: number, known: readonly KnownIssue[]): Part {
   return {
     kind: "finding",
     rank,
@@ -189,5 +196,6 @@ function findingPart(f: Finding, rank: number): Part {
     ...(f.wouldConfirm ? { wouldConfirm: f.wouldConfirm } : {}),
     ...(f.wouldRuleOut ? { wouldRuleOut: f.wouldRuleOut } : {}),
     ...(f.falseGreen ? { falseGreen: f.falseGreen } : {}),
+    ...(known.length > 0 ? { knownIssues: knownIssueNotes(known) } : {}),
   };
 }

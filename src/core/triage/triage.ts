@@ -11,6 +11,7 @@ import { noteTimeline } from "../incidents/record.ts";
 import { settleTriagedIncident, type TriageVerdict } from "../incidents/settle.ts";
 import { endJobThreadUnwritable } from "../incidents/unwritable.ts";
 import { mergeResults } from "../jobs/results.ts";
+import { builtinKnownIssues } from "../known-issues/builtin.ts";
 import type { Message } from "../messages/model.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps, HostJob } from "../ports/deps.ts";
@@ -145,6 +146,7 @@ class ResultMessage {
         host?.gatewayVersion,
       incomplete: state.incomplete,
       pending: state.pending,
+      knownIssues: this.deps.knownIssues ?? builtinKnownIssues(),
       doctor: doctorCache
         ? { source: doctorCache.source, ageMs: doctorCache.ageMs }
         : lint?.status === "error" && lint.error?.code === "doctor_pending"

@@ -42,6 +42,10 @@ Usage:
   clawops postmortem <id> [--md] [--ticket]
                                  Post the incident's postmortem draft to its thread (--ticket: and
                                  to its ticket); --md prints the Markdown here instead
+  clawops known-issues [<host>|all]
+                                 Which known upstream OpenClaw issues the hosts' findings match,
+                                 how many hosts each affects, which release fixes it; for one
+                                 host, the workarounds
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
   clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]
                                  Upgrade the agents to the one this control plane serves, a wave
@@ -180,6 +184,7 @@ const COMMANDS = /** @type {Record<string, string>} */ ({
   hosts: "clawops hosts [<pattern>|tag:<tag>|state:<state>] [page <n>]",
   ticket: "clawops ticket <id> new [jira|github] | renew",
   postmortem: "clawops postmortem <id> [--md | --ticket]",
+  "known-issues": "clawops known-issues [<host>|all]",
   help: "clawops help",
 });
 
@@ -374,6 +379,9 @@ function commandWords(command, rest, positionals, values, env) {
       if (rest.length < 1 || rest.length > 2 || (rest[1] !== undefined && rest[1] !== "ack" && rest[1] !== "resolve"))
         throw usageOf();
       return { text: ["incident", ...rest].join(" ") };
+    case "known-issues":
+      if (rest.length > 1) throw usageOf();
+      return { text: ["known-issues", ...rest].join(" ") };
     case "hosts":
       if (rest.length > 3) throw usageOf();
       return { text: ["hosts", ...rest].join(" ") };

@@ -187,6 +187,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     },
     ...(v.CLAWOPS_PUBLIC_URL ? { publicUrl: v.CLAWOPS_PUBLIC_URL } : {}),
     ...(v.CLAWOPS_AGENT_FILE ? { agentFile: v.CLAWOPS_AGENT_FILE } : {}),
+    ...(v.CLAWOPS_KNOWN_ISSUES_FILE ? { knownIssues: v.CLAWOPS_KNOWN_ISSUES_FILE.value } : {}),
     bundles: bundleSettings(config),
     ...withPagerDuty(pagerDutySettings(config)),
     ...pagingSettings(config),

@@ -19,6 +19,8 @@ import { parseFreezePolicy } from "../../core/freezes/policy.ts";
 import { watchSettingsFromEnv } from "../../core/hosts/watch-state.ts";
 import { parseGroupingPolicy } from "../../core/incidents/grouping.ts";
 import { parseIncidentRouting } from "../../core/incidents/routing.ts";
+import { builtinKnownIssues } from "../../core/known-issues/builtin.ts";
+import { mergeCatalogs, parseCatalog } from "../../core/known-issues/schema.ts";
 import { parseCommandName } from "../../core/messages/command-name.ts";
 import { parsePagingPolicy } from "../../core/paging/policy.ts";
 import { normalizeHostName } from "../../core/vocabulary/hosts.ts";
@@ -223,6 +225,13 @@ export const NODE_VARS = {
     doc: "Fleet incidents (docs/incidents.md): hosts failing together with one cause become one incident. `off`, or hosts=3,tag=20%,window=2m (the defaults).",
     default: "hosts=3,tag=20%,window=2m",
     schema: parsedBy(parseGroupingPolicy),
+  },
+  CLAWOPS_KNOWN_ISSUES_FILE: {
+    group: INCIDENTS,
+    doc: "The operator's known-issue catalog, a JSON file in the shipped catalog's format (docs/known-issues.md): its entries are added to the shipped ones (the same id replaces one). Read once at start, never fetched. Unset: the shipped catalog only.",
+    schema: jsonFile("CLAWOPS_KNOWN_ISSUES_FILE", (raw, where) =>
+      mergeCatalogs(builtinKnownIssues(), parseCatalog(raw, where)),
+    ),
   },
   CLAWOPS_ALERT_TOKEN: {
     group: ALERTS,

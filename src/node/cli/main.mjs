@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The `clawops` CLI entry: `npm run clawops -- …`, `node src/node/cli/main.mjs …`, bin/clawops.mjs.
+ * The `clawops` CLI entry: `bin/clawops …` (the docs' form), `npm run clawops -- …`, `node src/node/cli/main.mjs …`.
  *
  * It loads what a command needs when it needs it. argv, `--version`, `--help`, and every command
  * the control plane answers in one reply (hosts, freezes, audit, enroll, login, …) run on Node's

@@ -99,14 +99,13 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   const pagerduty = pagerDutyFromEnv(raw);
   const paging = pagingFromEnv(raw);
   if (!parsed.ok || pagerduty.problem || paging.problems.length > 0) {
-    return {
-      ok: false,
-      problems: [
-        ...(parsed.ok ? [] : parsed.problems),
-        ...(pagerduty.problem ? [pagerduty.problem] : []),
-        ...paging.problems,
-      ],
-    };
+    // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
+    const problems = [
+      ...(parsed.ok ? [] : parsed.problems),
+      ...(pagerduty.problem ? [pagerduty.problem] : []),
+      ...paging.problems,
+    ];
+    return { ok: false, problems: [...new Set(problems)] };
   }
   const v = parsed.values;
   const incidentChannel = v.CLAWOPS_INCIDENT_CHANNEL?.trim();

@@ -9,7 +9,7 @@ import { sha256Line } from "../../scripts/build-agent.ts";
 import { renderInstallScript } from "../../src/adapters/http/agent-files.ts";
 import { AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE } from "../../src/adapters/http/agent-routes.ts";
 import { loadAgent } from "../../src/node/agent-install.ts";
-import { parsePublicUrl } from "../../src/node/public-url.ts";
+import { parsePublicUrl } from "../../src/adapters/env/public-url.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";

@@ -1,9 +1,9 @@
 import type { z } from "zod";
+import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
-import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
-import { ticketKeepFromEnv } from "../core/bundles/keep.ts";
-import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
+import { bundleLifetimes } from "../core/bundles/bundle.ts";
+import { ticketKeepMsFor } from "../core/bundles/keep.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
@@ -11,7 +11,6 @@ import type { IncidentRouting } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { PagingServices } from "../core/ports/paging.ts";
-import { pagerDutyFromEnv } from "../core/tickets/pagerduty.ts";
 import { WORKER_VARS } from "./env-vars.ts";
 import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
@@ -96,7 +95,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     (Object.keys(WORKER_VARS) as WorkerVarName[]).map((n) => [n, typeof env[n] === "string" ? env[n] : undefined]),
   );
   const parsed = parseVars(WORKER_VARS, raw);
-  const pagerduty = pagerDutyFromEnv(raw);
+  const pagerduty = pagerDutyOf(raw);
   const paging = pagingFromEnv(raw);
   if (!parsed.ok || pagerduty.problem || paging.problems.length > 0) {
     // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
@@ -126,11 +125,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ...(v.CLAWOPS_FREEZE_WARN_MIN !== undefined
         ? { freezeWarnMs: Math.round(v.CLAWOPS_FREEZE_WARN_MIN * 60_000) }
         : {}),
-      bundleLifetimes: bundleLifetimesFromEnv({
-        CLAWOPS_BUNDLE_RETENTION_DAYS: v.CLAWOPS_BUNDLE_RETENTION_DAYS?.toString(),
-        CLAWOPS_BUNDLE_LINK_HOURS: v.CLAWOPS_BUNDLE_LINK_HOURS?.toString(),
-      }),
-      tickets: ticketConfigFromEnv({
+      bundleLifetimes: bundleLifetimes(v.CLAWOPS_BUNDLE_RETENTION_DAYS, v.CLAWOPS_BUNDLE_LINK_HOURS),
+      tickets: ticketConfigOf({
         JIRA_BASE_URL: v.JIRA_BASE_URL,
         JIRA_EMAIL: v.JIRA_EMAIL,
         JIRA_API_TOKEN: v.JIRA_API_TOKEN,
@@ -140,7 +136,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
         GITHUB_REPO: v.GITHUB_REPO,
         GITHUB_API_URL: v.GITHUB_API_URL,
       }),
-      ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
+      ticketKeepMs: ticketKeepMsFor(v.CLAWOPS_TICKET_LINK_DAYS),
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
       ...(paging.services ? { paging: paging.services } : {}),
     },

@@ -239,6 +239,13 @@ describe("every variable is declared once", () => {
     expect([...missing].sort()).toEqual([]);
   });
 
+  it("core takes settings, not variables: the runtimes read them (paging's reader is the one left)", () => {
+    const readers = files(join(REPO_ROOT, "src/core"))
+      .filter((f) => /export function \w+FromEnv\b/.test(readFileSync(f, "utf8")))
+      .map((f) => f.slice(REPO_ROOT.length).replace(/^\//, ""));
+    expect(readers).toEqual(["src/core/paging/settings.ts"]);
+  });
+
   it("only the configuration modules read the process environment in the control plane", () => {
     const readers = ["src/node", "src/worker"]
       .flatMap((root) => files(join(REPO_ROOT, root)))

@@ -1,11 +1,11 @@
 import { parseLogLevel } from "../../contract/log-level.ts";
 import { parseHostLabels } from "../../core/alerts/host-map.ts";
 import { parseTriageEveryMs } from "../../core/alerts/receive.ts";
-import { watchSettingsFromEnv } from "../../core/hosts/watch-state.ts";
 import { parseGroupingPolicy } from "../../core/incidents/grouping.ts";
 import { parseIncidentRouting } from "../../core/incidents/routing.ts";
 import { parsePagingPolicy } from "../../core/paging/policy.ts";
 import { parsePublicUrl } from "./public-url.ts";
+import { watchSettingsOf } from "./settings.ts";
 import { commaList, flag, httpUrl, optionalText, parsedBy, positiveNumber, secretText, type VarSpec } from "./vars.ts";
 
 /**
@@ -79,25 +79,25 @@ export const SHARED_INCIDENT_VARS = {
     group: INCIDENTS,
     doc: "How often agents quick-probe their gateway, in seconds; 0 turns the watch off (docs/watch.md).",
     default: "30",
-    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_INTERVAL_S: t }).intervalMs),
+    schema: parsedBy((t) => watchSettingsOf({ CLAWOPS_WATCH_INTERVAL_S: t }).intervalMs),
   },
   CLAWOPS_WATCH_DIGEST_S: {
     group: INCIDENTS,
     doc: "How often an agent with nothing new sends its digest, in seconds.",
     default: "600",
-    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_DIGEST_S: t }).digestMs),
+    schema: parsedBy((t) => watchSettingsOf({ CLAWOPS_WATCH_DIGEST_S: t }).digestMs),
   },
   CLAWOPS_WATCH_FLAP_WINDOW_S: {
     group: INCIDENTS,
     doc: "The flap window: flips inside it are summed up once at its end, in seconds.",
     default: "600",
-    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_FLAP_WINDOW_S: t }).flapWindowMs),
+    schema: parsedBy((t) => watchSettingsOf({ CLAWOPS_WATCH_FLAP_WINDOW_S: t }).flapWindowMs),
   },
   CLAWOPS_WATCH_LOST_S: {
     group: INCIDENTS,
     doc: 'An agent away (disconnected, or silent past its digest period) this long while others report is an "agent lost" incident, in seconds: longer than a restart or an upgrade takes.',
     default: "90",
-    schema: parsedBy((t) => watchSettingsFromEnv({ CLAWOPS_WATCH_LOST_S: t }).lostAfterMs),
+    schema: parsedBy((t) => watchSettingsOf({ CLAWOPS_WATCH_LOST_S: t }).lostAfterMs),
   },
   CLAWOPS_FLEET_GROUPING: {
     group: INCIDENTS,

@@ -250,6 +250,23 @@ export const WORKER_VARS = {
     default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
     schema: z.string().optional(),
   },
+  CLAWOPS_ESCALATION_LEVELS: {
+    group: ALERTS,
+    doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user and user-group ids.",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_ESCALATION_AFTER_MIN: {
+    group: ALERTS,
+    doc: "Minutes between escalation announcements while nobody acknowledges.",
+    default: "15",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_ESCALATION_REPEAT: {
+    group: ALERTS,
+    doc: "Announcements per escalation level before the next level.",
+    default: "2",
+    schema: z.string().optional(),
+  },
   CLAWOPS_AUTHZ: {
     group: FREEZES,
     doc: "Who may run mutating commands: the JSON Node reads from CLAWOPS_AUTHZ_FILE, as a var or secret. Unset: read-only commands only.",

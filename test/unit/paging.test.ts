@@ -369,6 +369,105 @@ describe("Opsgenie and a signed webhook", () => {
   });
 });
 
+describe("escalation for teams without a pager", () => {
+  it("an unacknowledged watch incident is announced again with each level's on-call, twice per level; \"I'm on it\" stops it", async () => {
+    const r = await rig([]);
+    r.deps.paging = {
+      targets: [],
+      policy: { ...DEFAULT_PAGING_POLICY },
+      escalation: { levels: [["S0PRIMARY"], ["U0ALICE", "U0BOB"]], afterMs: 15 * 60_000, repeat: 2 },
+    };
+    await r.failTwice();
+    const incident = await r.open();
+    const escalations = () => r.chat.posted.filter((p) => p.text.startsWith("📣 Escalation"));
+    // Not before its time.
+    r.clock.t += 15 * 60_000 - 1;
+    await r.drain();
+    expect(escalations()).toEqual([]);
+    r.clock.t += 1;
+    await r.drain();
+    expect(escalations().map((p) => p.threadTs)).toEqual([incident?.threadTs]);
+    expect(JSON.stringify(escalations()[0]?.parts)).toContain("<!subteam^S0PRIMARY>");
+    expect(escalations()[0]?.text).toContain("(level 1, 1 of 2)");
+    r.clock.t += 15 * 60_000;
+    await r.drain();
+    r.clock.t += 15 * 60_000;
+    await r.drain();
+    expect(escalations().length).toBe(3);
+    expect(JSON.stringify(escalations()[2]?.parts)).toContain("<@U0ALICE> <@U0BOB>");
+    expect(escalations()[2]?.text).toContain("(level 2, 1 of 2)");
+    // Someone takes it: the next step finds it acknowledged and stops.
+    expect((await r.command(`incident ${incident?.id} ack`)).error).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+      r.clock.t += 15 * 60_000;
+      await r.drain();
+    }
+    expect(escalations().length).toBe(3);
+    const timeline = await r.store.incidentTimeline(incident?.id ?? "");
+    expect(timeline.filter((e) => e.kind === "escalation").map((e) => e.text)).toEqual([
+      "escalated to level 1 (1 of 2): S0PRIMARY",
+      "escalated to level 1 (2 of 2): S0PRIMARY",
+      "escalated to level 2 (1 of 2): U0ALICE, U0BOB",
+    ]);
+    expect(await r.store.listOutbox({ state: "pending" })).toEqual([]);
+  });
+
+  it("an incident that does not page by the policy (an alert's) is not escalated", async () => {
+    const r = await rig([]);
+    r.deps.paging = {
+      targets: [],
+      policy: { ...DEFAULT_PAGING_POLICY },
+      escalation: { levels: [["S0PRIMARY"]], afterMs: 60_000, repeat: 1 },
+    };
+    const receipt = await receiveAlerts(
+      r.deps,
+      [
+        {
+          source: "alertmanager",
+          status: "firing",
+          name: "OpenClawGatewayDown",
+          summary: null,
+          link: null,
+          identity: "a@node-3",
+          labels: { host: "node-3" },
+        },
+      ],
+      { hostLabels: ["host"] },
+    );
+    await receipt.later?.();
+    r.clock.t += 10 * 60_000;
+    await r.drain();
+    expect(r.chat.posted.some((p) => p.text.startsWith("📣 Escalation"))).toBe(false);
+  });
+});
+
+describe("the incident report", () => {
+  it("counts the window's incidents by source, severity, host and finding; MTTA and MTTR from the records; pages sent", async () => {
+    const r = await rig();
+    await r.failTwice();
+    const incident = await r.open();
+    await r.drain();
+    r.clock.t += 4 * 60_000;
+    await r.command(`incident ${incident?.id} ack`);
+    r.clock.t += 16 * 60_000;
+    await r.command(`incident ${incident?.id} resolve`);
+    await r.command("incident new sev3 on node-4 slow replies");
+    const reply = await r.command("report 7d");
+    expect(reply.ack.text).toMatch(/^Incident report: .*: 2 incidents, 1 open$/);
+    const body = JSON.stringify(reply.ack.parts);
+    expect(body).toContain("*By source:* declared 1 · watch 1");
+    expect(body).toContain("*By severity:* sev2 1 · sev3 1");
+    expect(body).toContain("*MTTA:* median 4 min");
+    expect(body).toContain("*MTTR:* median 20 min");
+    expect(body).toContain("*Pages:* 1 sent");
+    expect(body).toContain("`gateway-down`: 1");
+    expect((await r.command("report forever")).error?.code).toBe("bad_request");
+    // A window that starts after both: nothing in it.
+    r.clock.t += 2 * 86_400_000;
+    expect((await r.command("report 1d")).ack.text).toMatch(/: 0 incidents, 0 open$/);
+  });
+});
+
 describe("paging settings", () => {
   it("the policy's grammar, its default, and each problem named", () => {
     expect(parsePagingPolicy(undefined)).toEqual(DEFAULT_PAGING_POLICY);
@@ -383,6 +482,15 @@ describe("paging settings", () => {
     expect(pagingFromEnv({ CLAWOPS_PAGE_WEBHOOK_URL: "https://ntfy.example/x" }).problems[0]).toContain(
       "needs CLAWOPS_PAGE_WEBHOOK_SECRET",
     );
+    expect(
+      pagingFromEnv({ CLAWOPS_ESCALATION_LEVELS: "S0PRIMARY;U0ALICE,U0BOB", CLAWOPS_ESCALATION_AFTER_MIN: "10" })
+        .services,
+    ).toMatchObject({
+      targets: [],
+      escalation: { levels: [["S0PRIMARY"], ["U0ALICE", "U0BOB"]], afterMs: 600_000, repeat: 2 },
+    });
+    expect(pagingFromEnv({ CLAWOPS_ESCALATION_LEVELS: "S0PRIMARY;;" }).problems[0]).toContain("level 2 names nobody");
+    expect(pagingFromEnv({ CLAWOPS_ESCALATION_LEVELS: "@oncall" }).problems[0]).toContain("is not a Slack user id");
     const on = pagingFromEnv({ CLAWOPS_PAGERDUTY_ROUTING_KEY: ROUTING_KEY });
     expect(on.services?.targets).toEqual([
       { kind: "pagerduty", routingKey: ROUTING_KEY, eventsUrl: "https://events.pagerduty.com/v2/enqueue" },

@@ -171,6 +171,29 @@ describe("paging PagerDuty (Events API v2)", () => {
     expect((await r.store.listIncidents({})).map((i) => i.source).sort()).toEqual(["alert", "command"]);
   });
 
+  it("the watch confirming the failure a person's triage found raises that incident to sev2 and pages it, once", async () => {
+    const r = await rig();
+    await r.command("triage node-3");
+    await until("the triage", 5_000, async () => (await r.store.listJobs({ status: "done" })).length === 1);
+    const [t] = await r.store.listIncidents({ open: true });
+    expect(t).toMatchObject({ source: "command", severity: "sev3", phase: "failing" });
+    await r.drain();
+    expect(pd.events).toEqual([]);
+    await r.failTwice();
+    await r.drain();
+    expect(await r.store.getIncident(t?.id ?? "")).toMatchObject({ severity: "sev2" });
+    expect(pd.events.map((e) => [e.action, e.dedupKey])).toEqual([["trigger", t?.id]]);
+    expect(
+      (await r.store.incidentTimeline(t?.id ?? "")).some(
+        (e) => e.text === "severity sev3 → sev2 (a watch signal joined it)",
+      ),
+    ).toBe(true);
+    // A later watch failure on it pages nothing more.
+    await r.failTwice("node-3", quick(toResults({ ...gatewayDownData() })));
+    await r.drain();
+    expect(pd.events.length).toBe(1);
+  });
+
   it("a pager that is down is retried with backoff and told once in the thread; the record is unaffected", async () => {
     const r = await rig();
     pd.failNext = 2;

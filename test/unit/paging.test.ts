@@ -4,6 +4,7 @@ import { watchComparable } from "../../src/contract/watch.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { Authorizer } from "../../src/core/authz/authz.ts";
+import { refreshStaleHeaders } from "../../src/core/incidents/header.ts";
 import { backoffMs, drainOutbox, MAX_ATTEMPTS } from "../../src/core/incidents/outbox.ts";
 import { takePagerDutyUpdate } from "../../src/core/incidents/pager-updates.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
@@ -461,6 +462,45 @@ describe("escalation for teams without a pager", () => {
     r.clock.t += 10 * 60_000;
     await r.drain();
     expect(r.chat.posted.some((p) => p.text.startsWith("📣 Escalation"))).toBe(false);
+  });
+});
+
+describe("what fired", () => {
+  it("the header lists the distinct signals with counts and first/last time; `incident <id> signals` has each with its fate", async () => {
+    const r = await rig();
+    const fire = async (name: string, i: number) => {
+      const receipt = await receiveAlerts(
+        r.deps,
+        [
+          {
+            source: "alertmanager",
+            status: "firing",
+            name,
+            summary: null,
+            link: null,
+            identity: `${name}-${i}@node-3`,
+            labels: { host: "node-3" },
+          },
+        ],
+        { hostLabels: ["host"] },
+      );
+      await receipt.later?.();
+      r.clock.t += 1_000;
+    };
+    for (let i = 0; i < 5; i++) await fire("OpenClawGatewayDown", i);
+    for (let i = 0; i < 2; i++) await fire("OpenClawHandshakeErrors", i);
+    r.clock.t += 20_000;
+    await refreshStaleHeaders(r.deps);
+    const [incident] = await r.store.listIncidents({ open: true });
+    const header = r.chat.updated.filter((u) => u.ts === incident?.threadTs).at(-1);
+    const facts = JSON.stringify(header?.parts);
+    expect(facts).toMatch(
+      /\*What fired:\* OpenClawGatewayDown firing ×5 \(03:00:00 UTC–03:00:04 UTC\) · OpenClawHandshakeErrors firing ×2/,
+    );
+    const listed = await r.command(`incident ${incident?.id} signals`);
+    const text = JSON.stringify(listed.ack.parts);
+    expect(text).toContain("*What fired* (7 signals)");
+    expect(text).toContain("*counted* (the incident already told of it)");
   });
 });
 

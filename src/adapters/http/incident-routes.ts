@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { distinctSignals } from "../../core/incidents/declare.ts";
+import { distinctSignals } from "../../core/incidents/fired.ts";
 import { requireBook, requireIncident } from "../../core/incidents/record.ts";
 import { incidentReport, parseSince } from "../../core/incidents/report.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";

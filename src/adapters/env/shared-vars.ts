@@ -201,6 +201,23 @@ export const SHARED_ALERT_VARS = {
     default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
     schema: parsedBy(parsePagingPolicy),
   },
+  CLAWOPS_ESCALATION_LEVELS: {
+    group: ALERTS,
+    doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user (`U…`) and user-group (`S…`) ids. An incident that pages by the policy and is not acknowledged is announced again in its thread with the level mentioned.",
+    schema: optionalText(),
+  },
+  CLAWOPS_ESCALATION_AFTER_MIN: {
+    group: ALERTS,
+    doc: "Minutes between escalation announcements while nobody acknowledges.",
+    default: "15",
+    schema: optionalText(),
+  },
+  CLAWOPS_ESCALATION_REPEAT: {
+    group: ALERTS,
+    doc: "Announcements per escalation level before the next level.",
+    default: "2",
+    schema: optionalText(),
+  },
 } as const satisfies Record<string, VarSpec>;
 
 /** Freeze notices. */

@@ -234,6 +234,9 @@ function pagingSettings(config: NodeConfig): Pick<ControlPlaneConfig, "paging"> 
     OPSGENIE_API_URL: v.OPSGENIE_API_URL,
     CLAWOPS_PAGE_WEBHOOK_URL: v.CLAWOPS_PAGE_WEBHOOK_URL,
     CLAWOPS_PAGE_WEBHOOK_SECRET: v.CLAWOPS_PAGE_WEBHOOK_SECRET,
+    CLAWOPS_ESCALATION_LEVELS: v.CLAWOPS_ESCALATION_LEVELS,
+    CLAWOPS_ESCALATION_AFTER_MIN: v.CLAWOPS_ESCALATION_AFTER_MIN,
+    CLAWOPS_ESCALATION_REPEAT: v.CLAWOPS_ESCALATION_REPEAT,
   });
   // The policy as the schema parsed it (its default included).
   return services ? { paging: { ...services, policy: v.CLAWOPS_PAGING_POLICY } } : {};

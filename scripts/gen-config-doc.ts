@@ -3,7 +3,7 @@
  * (issue 28): the Node control plane's (src/node/config/schema.ts, NODE_VARS and CLI_VARS) and
  * the Worker's (src/worker/env-vars.ts, WORKER_VARS), both with the variables they share spread in
  * from src/adapters/env/shared-vars.ts. The agent is a separate program on each
- * gateway host with its own few variables, listed at the end from AGENT_VARS below.
+ * gateway host with its own few variables, listed at the end from its table (src/agent/vars.ts).
  *
  *   node scripts/gen-config-doc.ts           write docs/configuration.md
  *   node scripts/gen-config-doc.ts --check   exit 1 if docs/configuration.md is not what it would write
@@ -14,29 +14,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { VarSpec, VarTable } from "../src/adapters/env/vars.ts";
+import { AGENT_VARS, type AgentVar } from "../src/agent/vars.ts";
 import { CLI_VARS, NODE_VARS } from "../src/node/config/schema.ts";
 import { WORKER_VARS } from "../src/worker/env-vars.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CONFIG_DOC = "docs/configuration.md";
 export const REGENERATE_CONFIG = "npm run docs:config";
-
-/**
- * The agent's variables (src/agent: no zod there, it checks with generated validators), set by
- * its systemd unit or launchd plist, or by `npm start` for the local agent.
- */
-export const AGENT_VARS: Readonly<Record<string, { doc: string; default?: string }>> = {
-  CLAWOPS_AGENT_DIR: { doc: "Where the agent keeps its key pair and `agent.json`.", default: "~/.clawops-agent" },
-  CLAWOPS_AGENT_SERVER: { doc: "The control plane to dial, instead of the one `agent.json` names." },
-  CLAWOPS_AGENT_LOG_FILE: {
-    doc: "The agent's own log file, rotated at 5 MB, three kept (docs/agents-and-ssm.md).",
-  },
-  CLAWOPS_GATEWAY_PORT: { doc: "The gateway's port, when not the one its config names." },
-  CLAWOPS_OPENCLAW_BIN: { doc: "The `openclaw` CLI to run, when not the one on PATH." },
-  CLAWOPS_AGENT_EXIT_WITH_PARENT: {
-    doc: "1: end when its parent's pipe closes (set by `npm start` for the local agent).",
-  },
-};
 
 function table(vars: VarTable, note: (spec: VarSpec) => string = () => ""): string {
   const groups = new Map<string, [string, VarSpec][]>();
@@ -58,7 +42,7 @@ function table(vars: VarTable, note: (spec: VarSpec) => string = () => ""): stri
 const cell = (text: string) => text.replaceAll("|", "\\|");
 
 export function renderConfigDoc(): string {
-  const agentRows = Object.entries(AGENT_VARS).map(
+  const agentRows = Object.entries(AGENT_VARS as Record<string, AgentVar>).map(
     ([name, v]) => `| \`${name}\` | ${v.default ? `\`${v.default}\`` : "–"} | ${cell(v.doc)} |`,
   );
   return `# Configuration
@@ -100,7 +84,8 @@ ${table(WORKER_VARS)}
 ## The agent
 
 Set by the agent's systemd unit or launchd plist (the install script writes them), or by
-\`npm start\` for its local agent ([agents-and-ssm.md](agents-and-ssm.md)).
+\`npm start\` for its local agent ([agents-and-ssm.md](agents-and-ssm.md)). \`clawops-agent --help\`
+lists the same table (src/agent/vars.ts).
 
 | variable | default | what it does |
 | --- | --- | --- |

@@ -17,9 +17,9 @@ import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../co
 /**
  * Every variable the Worker reads (issue 28), declared once: secrets set with
  * `wrangler secret put`, vars from wrangler.toml. Those Node reads too come from the shared
- * table (src/adapters/env/shared-vars.ts); the rest are the Worker's own. `parseWorkerConfig` (env.ts) parses them all
- * together and lists every problem, naming the binding and never its value; docs/configuration.md
- * is written from this table (`npm run docs:config`). Kept apart from env.ts, which types the
+ * table (src/adapters/env/shared-vars.ts); the rest are the Worker's own. `parseWorkerConfig`
+ * (env.ts) parses them all together and lists every problem, naming the binding;
+ * docs/configuration.md is written from this table (`npm run docs:config`). Kept apart from env.ts, which types the
  * Workers bindings, so the generator reads it under Node.
  */
 const SECRET = (name: string, required: boolean) =>
@@ -63,11 +63,10 @@ export const WORKER_VARS = {
     secret: true,
     schema: SECRET("SLACK_BOT_TOKEN", true),
   },
-  // The variables Node reads too, checked the same way there (src/adapters/env/shared-vars.ts); an
-  // entry restated after a spread rewords only what the page says of the Worker, never its schema.
+  // The variables Node reads too, checked the same way there (src/adapters/env/shared-vars.ts);
+  // a shared entry restated here (`...SHARED_*.NAME`) rewords only what the page says of the
+  // Worker, never its schema or default.
   ...SHARED_SLACK_VARS,
-  // What Node reads too, checked the same way there (src/adapters/env/shared-vars.ts); the
-  // entries below it reword only what the page says of the Worker, never the schema or default.
   LOG_LEVEL: {
     ...SHARED_SERVER_VARS.LOG_LEVEL,
     group: OPERATOR,

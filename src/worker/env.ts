@@ -89,7 +89,7 @@ export interface WorkerConfig {
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
 
-/** Parses the bindings once at the edge: every problem at once, each naming the binding only, never its value. */
+/** Parses the bindings once at the edge: every problem at once, each naming the binding (never a secret's value, nor a URL's but the public one). */
 export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   const raw = Object.fromEntries(
     (Object.keys(WORKER_VARS) as WorkerVarName[]).map((n) => [n, typeof env[n] === "string" ? env[n] : undefined]),

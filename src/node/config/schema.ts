@@ -87,7 +87,8 @@ export const NODE_VARS = {
     default: "data",
     schema: parsedBy((t) => resolve(t ?? "data")),
   },
-  // The variables the Worker reads too, checked the same way there (src/adapters/env/shared-vars.ts).
+  // The `...SHARED_*` groups: the variables the Worker reads too, checked the same way there
+  // (src/adapters/env/shared-vars.ts).
   ...SHARED_SERVER_VARS,
   CLAWOPS_AGENT_FILE: {
     group: SERVER,
@@ -143,7 +144,6 @@ export const NODE_VARS = {
     secret: true,
     schema: secretText(),
   },
-  // What the Worker reads too, checked the same way there (src/adapters/env/shared-vars.ts).
   SLACK_APP_TOKEN: {
     group: SLACK,
     doc: "An app-level token (`xapp-…`, scope connections:write): Socket Mode, Slack without a public URL. Needs SLACK_BOT_TOKEN.",

@@ -250,6 +250,23 @@ export const WORKER_VARS = {
     default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
     schema: z.string().optional(),
   },
+  CLAWOPS_DIGEST_CHANNEL: {
+    group: ALERTS,
+    doc: "Opt-in: a channel for the weekly incident digest.",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_DIGEST_DAY: {
+    group: ALERTS,
+    doc: "The digest's weekday (`mon` … `sun`).",
+    default: "mon",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_DIGEST_HOUR_UTC: {
+    group: ALERTS,
+    doc: "The digest's hour, UTC (0-23).",
+    default: "9",
+    schema: z.string().optional(),
+  },
   CLAWOPS_ESCALATION_LEVELS: {
     group: ALERTS,
     doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user and user-group ids.",

@@ -5,6 +5,7 @@ import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../core/bundles/keep.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
+import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
 import type { IncidentRouting } from "../core/ports/deps.ts";
@@ -85,6 +86,8 @@ export interface WorkerConfig {
   pagerduty?: PagerDutyServices;
   /** The team's pagers and the paging policy (docs/paging.md); unset: nobody is paged. */
   paging?: PagingServices;
+  /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
+  digest?: { channel: string; weekday: number; hourUtc: number };
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -97,6 +100,12 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   const parsed = parseVars(WORKER_VARS, raw);
   const pagerduty = pagerDutyOf(raw);
   const paging = pagingFromEnv(raw);
+  let digest: WorkerConfig["digest"];
+  try {
+    digest = digestFromEnv(raw);
+  } catch (err) {
+    paging.problems.push(err instanceof Error ? err.message : String(err));
+  }
   if (!parsed.ok || pagerduty.problem || paging.problems.length > 0) {
     // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
     const problems = [
@@ -139,6 +148,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ticketKeepMs: ticketKeepMsFor(v.CLAWOPS_TICKET_LINK_DAYS),
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
       ...(paging.services ? { paging: paging.services } : {}),
+      ...(digest ? { digest } : {}),
     },
   };
 }

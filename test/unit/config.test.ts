@@ -239,11 +239,12 @@ describe("every variable is declared once", () => {
     expect([...missing].sort()).toEqual([]);
   });
 
-  it("core takes settings, not variables: the runtimes read them (paging's reader is the one left)", () => {
+  it("core takes settings, not variables: the runtimes read them (paging's and the digest's readers are the ones left)", () => {
     const readers = files(join(REPO_ROOT, "src/core"))
       .filter((f) => /export function \w+FromEnv\b/.test(readFileSync(f, "utf8")))
       .map((f) => f.slice(REPO_ROOT.length).replace(/^\//, ""));
-    expect(readers).toEqual(["src/core/paging/settings.ts"]);
+    // Both outside this change (issue 45): core/incidents and core/paging are the on-call work's.
+    expect(readers.sort()).toEqual(["src/core/incidents/report.ts", "src/core/paging/settings.ts"]);
   });
 
   it("only the configuration modules read the process environment in the control plane", () => {

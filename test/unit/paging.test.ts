@@ -7,6 +7,7 @@ import { Authorizer } from "../../src/core/authz/authz.ts";
 import { refreshStaleHeaders } from "../../src/core/incidents/header.ts";
 import { backoffMs, drainOutbox, MAX_ATTEMPTS } from "../../src/core/incidents/outbox.ts";
 import { takePagerDutyUpdate } from "../../src/core/incidents/pager-updates.ts";
+import { digestFromEnv, postWeeklyDigest } from "../../src/core/incidents/report.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
 import { DEFAULT_PAGING_POLICY, parsePagingPolicy } from "../../src/core/paging/policy.ts";
 import { pagingFromEnv } from "../../src/core/paging/settings.ts";
@@ -528,6 +529,37 @@ describe("the incident report", () => {
     // A window that starts after both: nothing in it.
     r.clock.t += 2 * 86_400_000;
     expect((await r.command("report 1d")).ack.text).toMatch(/: 0 incidents, 0 open$/);
+  });
+});
+
+describe("the weekly digest", () => {
+  it("is posted once at its weekday and hour (UTC), with the week's report; a week later again; a moment over a day late is skipped", async () => {
+    const r = await rig([]);
+    const digest = digestFromEnv({
+      CLAWOPS_DIGEST_CHANNEL: "C0DIGEST",
+      CLAWOPS_DIGEST_DAY: "thu",
+      CLAWOPS_DIGEST_HOUR_UTC: "9",
+    });
+    expect(digest).toEqual({ channel: "C0DIGEST", weekday: 4, hourUtc: 9 });
+    const posts = () => r.chat.posted.filter((p) => p.channel === "C0DIGEST");
+    // T0 is Thursday 2026-11-26 03:00 UTC: before its hour, last week's moment is long past.
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts()).toEqual([]);
+    r.clock.t = Date.UTC(2026, 10, 26, 9, 0, 5);
+    expect(await postWeeklyDigest(r.deps, digest)).toBe(Date.UTC(2026, 11, 3, 9));
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts().map((p) => p.text)).toEqual([
+      expect.stringMatching(/^Weekly Incident report: .*: 0 incidents, 0 open$/),
+    ]);
+    r.clock.t = Date.UTC(2026, 11, 3, 9, 1);
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts().length).toBe(2);
+    r.clock.t = Date.UTC(2026, 11, 11, 10);
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts().length).toBe(2);
+    expect(() => digestFromEnv({ CLAWOPS_DIGEST_CHANNEL: "C0", CLAWOPS_DIGEST_DAY: "someday" })).toThrow(
+      /not a weekday/,
+    );
   });
 });
 

@@ -7,7 +7,8 @@ import type { PagerDutyServices } from "../../core/ports/pagerduty.ts";
  * (issue 45, item 1): reading variables is the runtime edge's job, so core takes the settings and
  * never a variable's name. Node's src/node/config/load.ts and the Worker's src/worker/env.ts call
  * these with their parsed values (and with the raw text for the rules that tie several together).
- * core/paging/settings.ts `pagingFromEnv` is the one reader of variables left in core.
+ * Left in core: core/paging/settings.ts `pagingFromEnv` and core/incidents/report.ts
+ * `digestFromEnv` (the on-call work's folders).
  */
 
 type Vars = Readonly<Record<string, string | undefined>>;

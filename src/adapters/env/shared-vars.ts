@@ -201,6 +201,23 @@ export const SHARED_ALERT_VARS = {
     default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
     schema: parsedBy(parsePagingPolicy),
   },
+  CLAWOPS_DIGEST_CHANNEL: {
+    group: ALERTS,
+    doc: "Opt-in: a channel for the weekly incident digest (`/openclaw report 7d`: by source, severity, host and finding; MTTA, MTTR, pages).",
+    schema: optionalText(),
+  },
+  CLAWOPS_DIGEST_DAY: {
+    group: ALERTS,
+    doc: "The digest's weekday (`mon` … `sun`).",
+    default: "mon",
+    schema: optionalText(),
+  },
+  CLAWOPS_DIGEST_HOUR_UTC: {
+    group: ALERTS,
+    doc: "The digest's hour, UTC (0-23).",
+    default: "9",
+    schema: optionalText(),
+  },
   CLAWOPS_ESCALATION_LEVELS: {
     group: ALERTS,
     doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user (`U…`) and user-group (`S…`) ids. An incident that pages by the policy and is not acknowledged is announced again in its thread with the level mentioned.",

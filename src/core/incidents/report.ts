@@ -147,3 +147,58 @@ export function renderIncidentReport(r: IncidentReport): Message {
     ],
   };
 }
+
+/** The weekly digest (CLAWOPS_DIGEST_CHANNEL): where, and on which weekday and hour (UTC). */
+export interface DigestSettings {
+  channel: string;
+  /** 0 = Sunday … 6 = Saturday (default 1, Monday). */
+  weekday: number;
+  hourUtc: number;
+}
+
+/** The digest's moment of the week that `now` falls in or after (the last one not in the future). */
+export function lastDigestMoment(s: DigestSettings, now: number): number {
+  const d = new Date(now);
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), s.hourUtc);
+  const back = (d.getUTCDay() - s.weekday + 7) % 7;
+  let moment = day - back * 86_400_000;
+  if (moment > now) moment -= 7 * 86_400_000;
+  return moment;
+}
+
+/**
+ * Posts the week's report to the digest channel once per week (a claim keyed by the week's
+ * moment, so two sweeps or two processes post it once), when its moment has come and less than
+ * a day ago (a control plane down for the whole day skips that week rather than post it late).
+ * The next moment, for a runtime that must set an alarm. Logged, never thrown.
+ */
+export async function postWeeklyDigest(deps: CoreDeps, s: DigestSettings | undefined): Promise<number | null> {
+  if (!s) return null;
+  const now = deps.clock.now();
+  const moment = lastDigestMoment(s, now);
+  const next = moment + 7 * 86_400_000;
+  if (now - moment > 86_400_000) return next;
+  try {
+    if (!(await deps.store.claimUntil(`digest:${moment}`, now, moment + 8 * 86_400_000))) return next;
+    const report = await incidentReport(deps, 7 * 86_400_000);
+    const message = renderIncidentReport(report);
+    await deps.chat.postMessage({ channel: s.channel, text: `Weekly ${message.text}`, parts: message.parts });
+  } catch (err) {
+    deps.logger.error("weekly incident digest not posted", { channel: s.channel, err: String(err) });
+  }
+  return next;
+}
+
+/** CLAWOPS_DIGEST_CHANNEL, CLAWOPS_DIGEST_DAY (`mon` … `sun`, default mon), CLAWOPS_DIGEST_HOUR_UTC (default 9). */
+export function digestFromEnv(env: Readonly<Record<string, string | undefined>>): DigestSettings | undefined {
+  const channel = env.CLAWOPS_DIGEST_CHANNEL?.trim();
+  if (!channel) return undefined;
+  const days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+  const day = (env.CLAWOPS_DIGEST_DAY?.trim().toLowerCase() || "mon").slice(0, 3);
+  const weekday = days.indexOf(day);
+  if (weekday < 0) throw new Error(`CLAWOPS_DIGEST_DAY: "${day}" is not a weekday (mon … sun).`);
+  const hour = Number(env.CLAWOPS_DIGEST_HOUR_UTC?.trim() || "9");
+  if (!Number.isInteger(hour) || hour < 0 || hour > 23)
+    throw new Error("CLAWOPS_DIGEST_HOUR_UTC: an hour from 0 to 23.");
+  return { channel, weekday, hourUtc: hour };
+}

@@ -10,6 +10,7 @@ import {
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimes } from "../../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
+import { digestFromEnv } from "../../core/incidents/report.ts";
 import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";
 import type { NodeBundleSettings } from "../bundles.ts";
@@ -133,6 +134,11 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   const pagerduty = pagerDutyOf(raw).problem;
   if (pagerduty) problems.push(pagerduty);
   problems.push(...pagingFromEnv(raw).problems);
+  try {
+    digestFromEnv(raw);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
   return problems;
 }
 
@@ -190,6 +196,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     bundles: bundleSettings(config),
     ...withPagerDuty(pagerDutySettings(config)),
     ...pagingSettings(config),
+    ...digestSettings(config),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
@@ -224,6 +231,17 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
 const withPagerDuty = (pagerduty: ControlPlaneConfig["pagerduty"]) => (pagerduty ? { pagerduty } : {});
 
 /** PagerDuty write-back (issue 29, item 7): off unless PAGERDUTY_API_TOKEN and PAGERDUTY_FROM are set. */
+/** The weekly incident digest (opt-in); the values were checked with the start's problems. */
+function digestSettings(config: NodeConfig): Pick<ControlPlaneConfig, "digest"> {
+  const v = config.values;
+  const digest = digestFromEnv({
+    CLAWOPS_DIGEST_CHANNEL: v.CLAWOPS_DIGEST_CHANNEL,
+    CLAWOPS_DIGEST_DAY: v.CLAWOPS_DIGEST_DAY,
+    CLAWOPS_DIGEST_HOUR_UTC: v.CLAWOPS_DIGEST_HOUR_UTC,
+  });
+  return digest ? { digest } : {};
+}
+
 /** The team's pagers and the paging policy (docs/paging.md); none configured: nobody is paged. */
 function pagingSettings(config: NodeConfig): Pick<ControlPlaneConfig, "paging"> {
   const v = config.values;

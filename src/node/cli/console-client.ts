@@ -104,6 +104,28 @@ const IncidentSchema = z.object({
   resolvedBy: z.string().nullable(),
 });
 const IncidentsResponse = z.object({ ok: z.literal(true), scope: z.string(), incidents: z.array(IncidentSchema) });
+/** `clawops expiries --json` (issue 42, item 3): the calendar core/expiries/calendar.ts builds. */
+const ExpiriesResponse = z.object({
+  ok: z.literal(true),
+  generatedAt: z.number(),
+  entries: z.array(
+    z.object({
+      host: z.string(),
+      kind: z.string(),
+      what: z.string(),
+      expiresAt: z.number(),
+      daysLeft: z.number(),
+      soon: z.boolean(),
+      expired: z.boolean(),
+      fingerprint: z.string().optional(),
+      note: z.string().optional(),
+    }),
+  ),
+  problems: z.array(z.object({ host: z.string(), what: z.string(), error: z.string() })),
+  unanswered: z.array(z.object({ host: z.string(), reason: z.string() })),
+  enrollments: z.array(z.object({ host: z.string(), enrolledAt: z.number(), ageDays: z.number() })),
+});
+export type ExpiriesListing = Omit<z.infer<typeof ExpiriesResponse>, "ok">;
 const PostmortemResponse = z.object({ ok: z.literal(true), filename: z.string(), markdown: z.string() });
 
 const IncidentResponse = z.object({
@@ -205,6 +227,12 @@ export class ConsoleClient {
       PostmortemResponse,
     );
     return { filename, markdown };
+  }
+
+  /** `clawops expiries --json`: the fleet's expiry calendar, read now (the control plane probes every host). */
+  async expiries(): Promise<ExpiriesListing> {
+    const { ok: _ok, ...calendar } = await this.json("/api/console/expiries", ExpiriesResponse);
+    return calendar;
   }
 
   async fleet(selector: string): Promise<FleetListing> {

@@ -241,6 +241,7 @@ function readRoutes(app: Hono, { deps, consoleDeps, consoleOpts }: ConsoleRouteD
       deadlineMs: report.deadlineMs,
       elapsedMs: report.elapsedMs,
       ...(report.source ? { source: report.source } : {}),
+      ...(report.versions ? { versions: report.versions } : {}),
     });
   });
 }

@@ -78,13 +78,42 @@ const FleetResponse = z.object({
   rows: z.array(
     z.object({
       host: z.string(),
-      state: z.enum(["ok", "warn", "fail", "no-answer", "offline"]),
+      // `stale` and `unwatched` come from the watch (docs/watch.md).
+      state: z.enum(["ok", "warn", "fail", "no-answer", "offline", "stale", "unwatched"]),
       layers: z.record(z.string(), z.string()),
       reason: z.string(),
+      ageMs: z.number().optional(),
+      /** The host's OpenClaw core version (issue 42, version drift). */
+      version: z.string().optional(),
     }),
   ),
   deadlineMs: z.number(),
   elapsedMs: z.number(),
+  source: z.string().optional(),
+  /** Version drift (core/fleet/versions.ts): majority, hosts off it, plugins behind core, known issues by version. */
+  versions: z
+    .object({
+      known: z.number(),
+      majority: z.object({ version: z.string(), hosts: z.number() }).nullable(),
+      offMajority: z.array(z.object({ host: z.string(), version: z.string() })),
+      unknown: z.array(z.string()),
+      plugins: z.array(
+        z.object({
+          host: z.string(),
+          core: z.string(),
+          behind: z.array(z.object({ name: z.string(), version: z.string() })),
+        }),
+      ),
+      withPlugins: z.number(),
+      knownIssues: z.array(
+        z.object({
+          version: z.string(),
+          hosts: z.array(z.string()),
+          issues: z.array(z.object({ ref: z.string(), fixedIn: z.string() })),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type FleetListing = Omit<z.infer<typeof FleetResponse>, "ok">;
 

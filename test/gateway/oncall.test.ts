@@ -84,7 +84,7 @@ async function expectIncidentAndPage(before: number): Promise<Incident> {
   expect(triggers().length).toBe(before + 1);
   expect(pd.violations).toEqual([]);
   const page = triggers().at(-1);
-  expect((page?.body.payload as Record<string, string>).source).toBe(HOST);
+  expect((page?.body.payload as Record<string, string> | undefined)?.source).toBe(HOST);
   expect(JSON.stringify(pd.requests.map((r) => r.raw.toString()))).not.toContain(gw.token);
   return opened;
 }

@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:tls";
+import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
@@ -13,6 +14,7 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
+import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -200,4 +202,66 @@ describe("/openclaw expiries", () => {
     expect(parseCli(["expiries", "--json"], {})).toMatchObject({ text: "expiries", json: "expiries" });
     expect(() => parseCli(["expiries", "node-1"], {})).toThrow(/usage: clawops expiries \[--json\]/);
   });
+});
+
+const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
+
+function clawops(
+  args: string[],
+  server: ConsoleServer,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NO_COLOR: "1",
+      CLAWOPS_URL: server.url,
+      CLAWOPS_DATA_DIR: server.dataDir,
+    };
+    for (const name of ["CLAWOPS_PORT", "CLAWOPS_BIND", "CLAWOPS_ADMIN_TOKEN"]) delete env[name];
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("clawops expiries (the CLI against a running control plane and its console API)", () => {
+  it("prints the calendar and exits 1 with a certificate and an OAuth credential inside 14 days; --json the same", async () => {
+    const now = Date.now();
+    const transport = new FakeHostTransport()
+      .addHost("node-1", {
+        results: [soonTls, ws(now, [{ profileId: "anthropic:manual", type: "token", status: "ok", inDays: 40 }])],
+      })
+      .addHost("node-2", {
+        results: [ws(now, [{ profileId: "openai-codex:<email>", type: "oauth", status: "expiring", inDays: 3 }])],
+      })
+      .addHost("node-4", { online: false });
+    const server = await startConsoleServer(transport, ["node-1", "node-2", "node-4"]);
+    try {
+      const text = await clawops(["expiries"], server);
+      expect(text.stdout).toContain("Reading certificates and credential expiries on 3 hosts");
+      expect(text.stdout).toContain("3 dated items on 3 hosts: 2 within 14 days · 1 host did not answer");
+      expect(text.stdout).toMatch(/⏰ .* \(3 d\) · node-2 model credential openai-codex:<email> \(oauth, expiring\)/);
+      expect(text.stdout).toMatch(/⏰ .* \(5 d\) · node-1 gateway TLS certificate \(CN=openclaw-gateway\)/);
+      expect(text.code).toBe(1);
+      const json = await clawops(["expiries", "--json"], server);
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout) as {
+        entries: { host: string; kind: string }[];
+        unanswered: { host: string }[];
+      };
+      expect(doc.entries.map((e) => `${e.host} ${e.kind}`)).toEqual([
+        "node-2 model-credential",
+        "node-1 tls-certificate",
+        "node-1 model-credential",
+      ]);
+      expect(doc.unanswered.map((u) => u.host)).toEqual(["node-4"]);
+      expect(json.stdout).not.toContain("BEGIN");
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

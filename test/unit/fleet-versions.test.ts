@@ -96,6 +96,11 @@ describe("version drift in the fleet matrix", () => {
     const rows = Object.fromEntries(report.rows.map((r) => [r.host, r]));
     expect(rows["node-4"]?.version).toBe("2026.9.5");
     expect(rows["node-5"]?.version).toBeUndefined();
+    expect(rows["node-1"]?.plugins).toEqual([
+      "@openclaw/matrix 2026.9.5",
+      "@openclaw/slack 2026.9.6",
+      "openclaw-weather 1.2.0",
+    ]);
 
     const text = JSON.stringify(toBlockKit(renderFleetStatus(report)).blocks);
     expect(text).toContain("node-4* 🟢 ok");

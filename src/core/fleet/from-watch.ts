@@ -80,7 +80,7 @@ export async function fleetFromWatch(
       };
     }),
   );
-  withVersions(rows, hosts);
+  withVersions(rows, hosts, states);
   sortRows(rows);
   const counts = countRows(rows);
   const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
@@ -116,16 +116,21 @@ export async function fleetReportFor(
   for (const w of (await deps.store.listWatch?.()) ?? []) states.set(w.host, w);
   const versions = versionDrift(hosts, states, deps.knownIssues ?? builtinKnownIssues());
   if (versions.known === 0) return report;
-  withVersions(report.rows, hosts);
+  withVersions(report.rows, hosts, states);
   return { ...report, versions };
 }
 
-/** Each row's core version from its host record (the agent's last report). */
-function withVersions(rows: FleetRow[], hosts: readonly HostRecord[]): void {
+/**
+ * Each row's core version from its host record (the agent's last report) and the plugins its
+ * watch last read (the matrix shows only those out of lockstep; `--json` has them all).
+ */
+function withVersions(rows: FleetRow[], hosts: readonly HostRecord[], states: ReadonlyMap<string, WatchRecord>): void {
   const by = new Map(hosts.map((h) => [h.name, versionIn(h.gatewayVersion)]));
   for (const r of rows) {
     const v = by.get(r.host);
     if (v) r.version = v;
+    const plugins = states.get(r.host)?.last.attributes?.plugins;
+    if (plugins) r.plugins = plugins;
   }
 }
 

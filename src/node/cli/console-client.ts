@@ -85,6 +85,8 @@ const FleetResponse = z.object({
       ageMs: z.number().optional(),
       /** The host's OpenClaw core version (issue 42, version drift). */
       version: z.string().optional(),
+      /** The plugins its watch last read, `<package> <version>`. */
+      plugins: z.array(z.string()).optional(),
     }),
   ),
   deadlineMs: z.number(),

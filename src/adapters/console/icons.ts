@@ -66,6 +66,14 @@ const ICONS: Record<string, Icon> = {
     label: "running",
     body: `<path d="M4 1.5h8M4 14.5h8M5 1.5c0 4 6 4.5 6 6.5s-6 2.5-6 6.5M11 1.5c0 4-6 4.5-6 6.5s6 2.5 6 6.5" fill="none" stroke="${GREY}" stroke-width="1.4"/><path d="M6.3 13.3L8 11l1.7 2.3z" fill="${AMBER}"/>`,
   },
+  "📅": {
+    label: "calendar",
+    body: `<rect x="2" y="3" width="12" height="11" rx="1.5" fill="#ffffff" stroke="${GREY}" stroke-width="1.4"/><path d="M2 6.5h12" stroke="${RED}" stroke-width="2"/><path d="M5 1.5v3M11 1.5v3" stroke="${GREY}" stroke-width="1.4" stroke-linecap="round"/>`,
+  },
+  "🧩": {
+    label: "plugin",
+    body: `<path d="M3 5h3a1.5 1.5 0 1 1 3 0h3v3a1.5 1.5 0 1 1 0 3v3H3z" fill="${BLUE}"/>`,
+  },
   "📣": {
     label: "escalation",
     body: `<path d="M2 6.5h3l6-3.5v10l-6-3.5H2z" fill="${AMBER}"/><path d="M5 9.5l1 4h2l-1-4" fill="${GREY}"/><path d="M13 6.5a2.5 2.5 0 0 1 0 3" fill="none" stroke="${AMBER}" stroke-width="1.4" stroke-linecap="round"/>`,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DISCORD_VARS } from "../adapters/discord/settings.ts";
 import { commaList, flag, parsedBy, secretText, type VarSpec } from "../adapters/env/vars.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { parseLogLevel } from "../contract/log-level.ts";
@@ -92,6 +93,8 @@ export const WORKER_VARS = {
       .url({ protocol: /^https?$/, error: "SLACK_API_URL is not an http(s) URL; unset it to use the Slack Web API." })
       .optional(),
   },
+  // Discord beside Slack (issue 43): the same table on Node and Workers.
+  ...DISCORD_VARS,
   CLAWOPS_ADMIN_TOKEN: {
     group: OPERATOR,
     doc: "Bearer token of the operator API (`POST /api/admin/enrollment-codes`, `GET /api/hosts/<host>/agent`), a secret. Unset: that API answers 503.",

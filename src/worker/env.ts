@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
@@ -66,6 +67,8 @@ export interface WorkerConfig {
   SLACK_SIGNING_SECRET: string;
   SLACK_BOT_TOKEN: string;
   SLACK_API_URL?: string;
+  /** Discord beside Slack (DISCORD_*, docs/discord.md); unset: off. */
+  discord?: DiscordSettings;
   values: WorkerValues;
   authz: AuthzConfig;
   announceChannels: string[];
@@ -98,11 +101,13 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   const parsed = parseVars(WORKER_VARS, raw);
   const pagerduty = pagerDutyFromEnv(raw);
   const paging = pagingFromEnv(raw);
-  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0) {
+  const discordProblem = discordSettingsProblem(raw);
+  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem) {
     return {
       ok: false,
       problems: [
         ...(parsed.ok ? [] : parsed.problems),
+        ...(discordProblem ? [discordProblem] : []),
         ...(pagerduty.problem ? [pagerduty.problem] : []),
         ...paging.problems,
       ],
@@ -116,6 +121,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       SLACK_SIGNING_SECRET: v.SLACK_SIGNING_SECRET as string,
       SLACK_BOT_TOKEN: v.SLACK_BOT_TOKEN as string,
       ...(v.SLACK_API_URL ? { SLACK_API_URL: v.SLACK_API_URL } : {}),
+      ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
       values: v,
       authz: v.CLAWOPS_AUTHZ,
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,

@@ -28,7 +28,7 @@ export function customIdOf(b: Button): string | null {
 
 /** What a pressed id asks; null for an id clawops does not make. */
 export function parseCustomId(id: string): PressedId | null {
-  if (id === DISMISS_ID) return { kind: "dismiss" };
+  if (id === DISMISS_ID || id === `${DISMISS_ID}|`) return { kind: "dismiss" };
   const m = /^(?:([?!])\|)?([^|]+)\|(.*)$/s.exec(id);
   if (!m?.[2]) return null;
   const actionId = m[2];

@@ -10,12 +10,12 @@ const CODE = /(```[\s\S]*?```|`[^`\n]*`)/;
 export function discordMarkdown(text: string): string {
   return text
     .split(CODE)
-    .map((piece, i) => (i % 2 === 1 ? unescape(piece) : prose(piece)))
+    .map((piece, i) => (i % 2 === 1 ? unescapeMrkdwn(piece) : prose(piece)))
     .join("");
 }
 
 function prose(text: string): string {
-  return unescape(
+  return unescapeMrkdwn(
     text
       .replace(/\*discord:(\d{5,25})\*/g, "<@$1>")
       .replace(/<(https?:\/\/[^|>\s]+)\|([^>]+)>/g, "[$2]($1)")
@@ -24,7 +24,7 @@ function prose(text: string): string {
   );
 }
 
-function unescape(text: string): string {
+function unescapeMrkdwn(text: string): string {
   return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DISCORD_VARS } from "../../adapters/discord/settings.ts";
 import {
   commaList,
   flag,
@@ -186,6 +187,8 @@ export const NODE_VARS = {
     doc: "Only for a Slack stand-in (tests, staging). Default: Slack's Web API.",
     schema: httpUrl("SLACK_API_URL"),
   },
+  // Discord beside Slack (issue 43): the same table on Node and Workers.
+  ...DISCORD_VARS,
   CLAWOPS_INCIDENT_CHANNEL: {
     group: INCIDENTS,
     doc: "The channel id where incidents nobody typed (watch transitions, alerts, automatic freezes) open their threads. Without Slack: the console.",

@@ -16,6 +16,8 @@ export const DISCORD_CHANNEL_PREFIX = "discord:";
 const THREAD_EXISTS = 160004;
 /** Discord's thread names: 1–100 characters. */
 const THREAD_NAME_MAX = 100;
+/** Messages whose channel is remembered for edits: live messages are edited within minutes of their post. */
+const PLACED_MAX = 10_000;
 
 export function isDiscordChannel(channel: string): boolean {
   return channel.startsWith(DISCORD_CHANNEL_PREFIX);
@@ -37,6 +39,12 @@ export class DiscordChat implements ChatPort {
   readonly client: DiscordClient;
   /** Threads known to exist (started here, or found started): starting one is a call per thread, not per reply. */
   private readonly threads = new Set<string>();
+  /**
+   * Where each message this port posted lives (a thread's replies live in the thread's own
+   * channel): the core edits by channel and id, without the thread. Bounded; an edit of a message
+   * not here goes to the channel named.
+   */
+  private readonly placed = new Map<string, string>();
 
   constructor(opts: DiscordChatOptions) {
     this.client = new DiscordClient(opts);
@@ -47,12 +55,13 @@ export class DiscordChat implements ChatPort {
     const posted = await this.client.json("POST", `/channels/${target}/messages`, toDiscord(m));
     if (typeof posted.id !== "string")
       throw new ClawopsError("discord_api", "Discord answered a post without a message id");
+    this.place(posted.id, target);
     return { ts: posted.id };
   }
 
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
     // A reply lives in its thread's channel; a thread's parent message in the channel.
-    const where = m.threadTs && m.threadTs !== m.ts ? m.threadTs : channelId(m.channel);
+    const where = this.placed.get(m.ts) ?? (m.threadTs && m.threadTs !== m.ts ? m.threadTs : channelId(m.channel));
     await this.client.json("PATCH", `/channels/${where}/messages/${m.ts}`, toDiscord(m));
   }
 
@@ -94,6 +103,14 @@ export class DiscordChat implements ChatPort {
   private webhookPath(responseUrl: string): string {
     if (!this.owns(responseUrl)) throw new ClawopsError("bad_request", "Not a Discord interaction webhook.");
     return responseUrl.slice(this.client.apiUrl.length);
+  }
+
+  private place(message: string, channel: string): void {
+    if (this.placed.size >= PLACED_MAX) {
+      const oldest = this.placed.keys().next().value;
+      if (oldest !== undefined) this.placed.delete(oldest);
+    }
+    this.placed.set(message, channel);
   }
 
   /** The thread started from `parent`, started now if need be; its id is the parent's. */

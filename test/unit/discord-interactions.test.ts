@@ -254,6 +254,16 @@ describe("POST /discord/interactions", () => {
   });
 });
 
+describe("one chat port for Slack and Discord", () => {
+  it("sends a discord: channel's message to Discord and any other to the chat it had", async () => {
+    const before = slackSide.posted.length;
+    const { ts } = await deps.chat.postMessage({ channel: `discord:${CHANNEL}`, text: "to discord", parts: [] });
+    await deps.chat.postMessage({ channel: "C0INCIDENT", text: "to slack", parts: [] });
+    expect(discord.messages.get(ts)?.body.content).toBe("to discord");
+    expect(slackSide.posted.slice(before).map((m) => [m.channel, m.text])).toEqual([["C0INCIDENT", "to slack"]]);
+  });
+});
+
 describe("the Discord chat port against Discord's failures", () => {
   const chat = () =>
     new DiscordChat({

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { DISCORD_VARS } from "../../src/adapters/discord/settings.ts";
 import { parseAuthzConfig } from "../../src/core/authz/authz.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
+import { NODE_VARS } from "../../src/node/config/schema.ts";
 import { configText } from "../../src/node/config/show.ts";
-import { parseWorkerConfig, type WorkerEnv } from "../../src/worker/env.ts";
+import { WORKER_VARS } from "../../src/worker/env-vars.ts";
 
 /**
  * Discord's settings (issue 43): on when all three are set, on Node and Workers alike; some but
@@ -45,19 +47,11 @@ describe("Discord settings", () => {
     expect(badKey.ok ? "" : badKey.problems.join("\n")).toContain("DISCORD_PUBLIC_KEY is not 64 hex characters");
   });
 
-  it("the Worker reads the same table: on with all three, a problem with some", () => {
-    const base = { SLACK_SIGNING_SECRET: "s".repeat(32), SLACK_BOT_TOKEN: "xoxb-1" };
-    const on = parseWorkerConfig({
-      ...base,
-      DISCORD_PUBLIC_KEY: KEY,
-      DISCORD_APPLICATION_ID: APP,
-      DISCORD_BOT_TOKEN: TOKEN,
-    } as unknown as WorkerEnv);
-    expect(on.ok && on.config.discord).toEqual({ publicKey: KEY, applicationId: APP, botToken: TOKEN });
-    const some = parseWorkerConfig({ ...base, DISCORD_BOT_TOKEN: TOKEN } as unknown as WorkerEnv);
-    expect(some.ok ? [] : some.problems.join("\n")).toContain(
-      "DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID are not set",
-    );
+  it("the Worker reads the same table (its problems and the `on` rule are test/workers/discord-interactions.test.ts's)", () => {
+    for (const [name, spec] of Object.entries(DISCORD_VARS)) {
+      expect(WORKER_VARS[name as keyof typeof WORKER_VARS]).toBe(spec);
+      expect(NODE_VARS[name as keyof typeof NODE_VARS]).toBe(spec);
+    }
   });
 
   it("the authorization file takes discord:<id> users and channels beside Slack ids, and refuses a malformed one", () => {

@@ -243,6 +243,23 @@ describe("POST /discord/interactions", () => {
     expect(transport.dispatched.length).toBe(dispatched);
   });
 
+  it("offers enrolled host names as the person types the text option", async () => {
+    const body = JSON.stringify({
+      ...JSON.parse(command("x").body),
+      type: 4,
+      data: {
+        id: "1",
+        name: "openclaw",
+        type: 1,
+        options: [{ name: "text", type: 3, value: "triage no", focused: true }],
+      },
+    });
+    const res = await post(body, signed(body));
+    expect(res.body).toEqual({ type: 8, data: { choices: [{ name: "triage node-3", value: "triage node-3" }] } });
+    const none = body.replace("triage no", "triage zz");
+    expect((await post(none, signed(none))).body).toEqual({ type: 8, data: { choices: [] } });
+  });
+
   it("a crafted button id runs nothing and is audited as refused", async () => {
     const crafted = press("clawops_run:triage:node-3|freeze node-3 for 1h", { id: "1" });
     const res = await post(crafted.body, signed(crafted.body));

@@ -23,6 +23,8 @@ export function discordCommandDefinition(commandName?: string) {
         description: "What to do, as on Slack: `triage node-3`, `status`, `help`",
         required: false,
         max_length: 1000,
+        // Host names offered as the person types (autocomplete.ts).
+        autocomplete: true,
       },
     ],
   };

@@ -4,10 +4,12 @@ import { ClawopsError } from "../../core/errors.ts";
 import { renderError, renderNotice } from "../../core/messages/notices.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import type { Interaction } from "../../core/router/handle.ts";
+import { hostChoices } from "../discord/autocomplete.ts";
 import type { DiscordChat } from "../discord/chat.ts";
 import { DISMISS_ID } from "../discord/custom-id.ts";
 import {
   commandFromInteraction,
+  commandText,
   DiscordInteraction,
   parseCustomId,
   pressFromInteraction,
@@ -81,8 +83,9 @@ export function discordRoutes(deps: CoreDeps, opts: DiscordRouteOptions, later: 
         });
 
       if (i.type === 4) {
-        // Host names as the person types (the `text` option): not offered yet; an empty list is a valid answer.
-        return c.json({ type: InteractionResponseType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT, data: { choices: [] } });
+        // Host names as the person types the `text` option (Discord waits 3 s for these, no deferring).
+        const choices = await hostChoices(deps.store, commandText(i));
+        return c.json({ type: InteractionResponseType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT, data: { choices } });
       }
 
       let interaction: Interaction | null;

@@ -99,6 +99,10 @@ export class DiscordStandIn {
     if (type.startsWith("multipart/form-data")) {
       const m = /name="payload_json"\r\n(?:[^\r]*\r\n)*?\r\n([\s\S]*?)\r\n--/.exec(raw);
       parsed = m?.[1] ? (JSON.parse(m[1]) as Record<string, unknown>) : null;
+      // The file itself: a `files[0]` part with its filename, as payload_json's attachments name it.
+      const file = /name="files\[0\]"; filename="([^"]+)"/.exec(raw);
+      if (!file) return answer(400, { code: 50035, message: "Invalid Form Body: files[0]" });
+      parsed = { ...parsed, __file: file[1] };
     } else if (raw) {
       try {
         parsed = JSON.parse(raw) as Record<string, unknown>;

@@ -321,6 +321,26 @@ describe("the Discord chat port against Discord's failures", () => {
     );
   });
 
+  it("uploads a file into the thread as a message with the attachment (multipart, payload_json)", async () => {
+    const c = chat();
+    const { ts: parent } = await c.postMessage({ channel: `discord:${CHANNEL}`, text: "header", parts: [] });
+    const { fileId } = await c.uploadFile({
+      channel: `discord:${CHANNEL}`,
+      threadTs: parent,
+      filename: "bundle-node-3.tar.gz",
+      title: "Repro bundle node-3",
+      bytes: new Uint8Array([1, 2, 3]),
+      initialComment: "Bundle for node-3",
+    });
+    expect(fileId).toMatch(/^\d+$/);
+    const [posted] = discord.inChannel(parent);
+    expect(posted?.body.content).toBe("Bundle for node-3");
+    expect(posted?.body.__file).toBe("bundle-node-3.tar.gz");
+    expect(posted?.body.attachments).toEqual([
+      { id: 0, filename: "bundle-node-3.tar.gz", description: "Repro bundle node-3" },
+    ]);
+  });
+
   it("replies in a thread started once, even when another process started it first", async () => {
     const c = chat();
     const { ts: parent } = await c.postMessage({ channel: `discord:${CHANNEL}`, text: "header", parts: [] });

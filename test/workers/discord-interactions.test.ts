@@ -2,6 +2,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
+import { scriptedHealthyResults } from "../support/evidence.ts";
+import { until } from "../support/until.ts";
+import { connectScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -94,5 +97,45 @@ describe("Discord interactions on the Workers runtime", () => {
     expect(stale.status).toBe(401);
     expect((stale.body.error as { code: string }).code).toBe("stale_request");
     expect(await calls()).toEqual([]);
+  });
+
+  it("a signed `/openclaw text:triage dnode-1` runs in the host's object and posts the answer in a Discord thread", async () => {
+    const agent = await connectScriptedAgent("dnode-1", () => scriptedHealthyResults());
+    try {
+      const body = command("triage dnode-1");
+      const res = await interact(body, await signedHeaders(body));
+      expect(res.body).toEqual({ type: 5, data: { flags: 64 } });
+      const discordCalls = async () => (await calls()).filter((c) => c.url.startsWith(env.DISCORD_API_URL));
+      const header = await until("the incident header in the channel", 15_000, async () =>
+        (await discordCalls()).find(
+          (c) => c.method === "POST" && c.url.endsWith("/channels/1200000000000000100/messages"),
+        ),
+      );
+      expect(header.body).toContain("dnode-1");
+      const answer = await until("the answer with its buttons in the thread", 15_000, async () =>
+        (await discordCalls()).find(
+          (c) =>
+            /\/channels\/1300\d+\/messages(\/\d+)?$/.test(c.url) &&
+            c.body.includes("Triage dnode-1") &&
+            c.body.includes('"label":"Run again"'),
+        ),
+      );
+      expect(answer.body).toContain("clawops_run:triage:dnode-1|triage dnode-1");
+      expect((await discordCalls()).some((c) => /\/messages\/\d+\/threads$/.test(c.url))).toBe(true);
+      // The progress message edited to its end in the thread (the job's last step), so the host's object is done.
+      await until("the progress edited to finished", 15_000, async () =>
+        (await discordCalls()).find(
+          (c) =>
+            c.method === "PATCH" && /\/channels\/1300\d+\/messages\/\d+$/.test(c.url) && c.body.includes("finished"),
+        ),
+      );
+      // Nothing of it went to Slack.
+      expect((await calls()).filter((c) => c.url.startsWith(env.SLACK_API_URL))).toEqual([]);
+    } finally {
+      // The host object notes its agent gone (and logs it) before the run ends.
+      agent.socket.close(1000, "test over");
+      const host = env.HOSTS.get(env.HOSTS.idFromName("dnode-1"));
+      await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
+    }
   });
 });

@@ -243,6 +243,17 @@ describe("POST /discord/interactions", () => {
     expect(transport.dispatched.length).toBe(dispatched);
   });
 
+  it("a command the authorization file allows nobody is refused, says so in Discord's words, and is audited", async () => {
+    const { token, body } = command("unfreeze node-3");
+    await post(body, signed(body));
+    await settled();
+    expect(textOf(discord.webhooks.get(token)?.original)).toContain("Nobody is allowed to `unfreeze` from Discord yet");
+    const audit = await recovery.listAudit({ order: "asc" });
+    expect(
+      audit.some((a) => a.actor === `discord:${OPERATOR}` && a.outcome === "refused" && a.source === "discord"),
+    ).toBe(true);
+  });
+
   it("offers enrolled host names as the person types the text option", async () => {
     const body = JSON.stringify({
       ...JSON.parse(command("x").body),

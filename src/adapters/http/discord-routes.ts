@@ -134,7 +134,7 @@ export function discordRoutes(deps: CoreDeps, opts: DiscordRouteOptions, later: 
  * included), the answer to the person, then the slow half (a triage in its thread).
  */
 async function answerLater(deps: CoreDeps, chat: DiscordChat, asked: Interaction, webhook: string): Promise<void> {
-  const handled = await handleForSlack(deps, asked);
+  const handled = await handleForSlack(deps, asked, "discord");
   if (asked.kind === "command") await chat.editOriginal(webhook, handled.ack);
   // A command press's answer goes through its responseUrl inside `later` (core/router/press.ts).
   else if (asked.kind === "approval") await chat.respondEphemeral(webhook, handled.ack);

@@ -107,7 +107,7 @@ export class Authorizer {
     if (rule && (await this.matches(rule, actor))) return null;
     return rule
       ? `You are not allowed to \`${action}\`: the authorization file allows it only for the users, user groups or channels it lists. Ask an incident lead, or run it from an allowed channel.`
-      : `Nobody is allowed to \`${action}\` from Slack yet: add an \`actions.${action}\` rule to the authorization file (CLAWOPS_AUTHZ_FILE), or use the local console on the control-plane machine.`;
+      : `Nobody is allowed to \`${action}\` from ${actor.source === "discord" ? "Discord" : "Slack"} yet: add an \`actions.${action}\` rule to the authorization file (CLAWOPS_AUTHZ_FILE), or use the local console on the control-plane machine.`;
   }
 
   async isIncidentLead(actor: Actor): Promise<boolean> {

@@ -254,6 +254,16 @@ describe("POST /discord/interactions", () => {
     ).toBe(true);
   });
 
+  it("an Approve press goes through the recovery's approval handling: an unknown confirmation does nothing and says so to the presser", async () => {
+    const p = press("!|clawops_approve|conf_00000000000000000000", { id: "1" });
+    const res = await post(p.body, signed(p.body));
+    expect(res.body).toEqual({ type: 6 });
+    await settled();
+    const told = discord.webhooks.get(p.token)?.followups[0];
+    expect(told?.flags).toBe(64);
+    expect(textOf(told)).toContain("Nothing was done");
+  });
+
   it("offers enrolled host names as the person types the text option", async () => {
     const body = JSON.stringify({
       ...JSON.parse(command("x").body),

@@ -12,6 +12,7 @@ import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../co
 import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import { refreshStaleHeaders } from "../core/incidents/header.ts";
 import { drainOutbox } from "../core/incidents/outbox.ts";
+import { postWeeklyDigest } from "../core/incidents/report.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { CoreDeps } from "../core/ports/deps.ts";
 import type { RecoveryDeps } from "../core/ports/recovery.ts";
@@ -113,6 +114,7 @@ export function startSweeper(deps: CoreDeps, everyMs: number, logger: Logger): (
     await refreshStaleHeaders(deps);
     // Pages queued after their incident's record (core/paging/outbox.ts): sent or retried here.
     await drainOutbox(deps);
+    await postWeeklyDigest(deps, deps.digest);
     logTally(deps).flush();
   };
   const tick = () => {

@@ -97,6 +97,8 @@ export interface ControlPlaneConfig {
   pagerduty?: PagerDutyServices;
   /** The team's pagers and the paging policy (docs/paging.md); unset: nobody is paged. */
   paging?: PagingServices;
+  /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
+  digest?: CoreDeps["digest"];
   /** Bearer token of the operator API, `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN); unset: 503 saying so. */
   adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
@@ -275,6 +277,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     watch: watchCadence(config.watch),
     ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
     ...(config.paging ? { paging: config.paging } : {}),
+    ...(config.digest ? { digest: config.digest } : {}),
     ...(config.knownIssues ? { knownIssues: config.knownIssues } : {}),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();

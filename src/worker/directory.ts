@@ -5,6 +5,7 @@ import { expireFreezes } from "../core/freezes/freezes.ts";
 import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import { HEADER_EDIT_EVERY_MS, refreshStaleHeaders } from "../core/incidents/header.ts";
 import { drainOutbox } from "../core/incidents/outbox.ts";
+import { lastDigestMoment, postWeeklyDigest } from "../core/incidents/report.ts";
 import type {
   Incident,
   IncidentCounts,
@@ -124,7 +125,11 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
       await this.recovery.listScheduledFreezes(),
       (parsed.ok ? parsed.config.freezeWarnMs : undefined) ?? DEFAULT_FREEZE_WARN_MS,
     );
-    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit()].filter((t): t is number => t !== undefined);
+    const digest = parsed.ok ? parsed.config.digest : undefined;
+    const digestAt = digest ? lastDigestMoment(digest, Date.now()) + 7 * 86_400_000 : undefined;
+    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit(), digestAt].filter(
+      (t): t is number => t !== undefined,
+    );
     if (next.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...next));
   }
@@ -168,7 +173,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
       logger.error("outbox not drained", { err: String(err) });
       return { nextAt: Date.now() + 30_000 };
     });
-    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt].filter(
+    // The weekly digest, when configured: posted once at its moment, the next one this alarm's too.
+    const digestAt = await postWeeklyDigest(deps, deps.digest);
+    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt, digestAt].filter(
       (t): t is number => t !== null,
     );
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));

@@ -253,6 +253,40 @@ export const WORKER_VARS = {
     default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
     schema: z.string().optional(),
   },
+  CLAWOPS_DIGEST_CHANNEL: {
+    group: ALERTS,
+    doc: "Opt-in: a channel for the weekly incident digest.",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_DIGEST_DAY: {
+    group: ALERTS,
+    doc: "The digest's weekday (`mon` … `sun`).",
+    default: "mon",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_DIGEST_HOUR_UTC: {
+    group: ALERTS,
+    doc: "The digest's hour, UTC (0-23).",
+    default: "9",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_ESCALATION_LEVELS: {
+    group: ALERTS,
+    doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user and user-group ids.",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_ESCALATION_AFTER_MIN: {
+    group: ALERTS,
+    doc: "Minutes between escalation announcements while nobody acknowledges.",
+    default: "15",
+    schema: z.string().optional(),
+  },
+  CLAWOPS_ESCALATION_REPEAT: {
+    group: ALERTS,
+    doc: "Announcements per escalation level before the next level.",
+    default: "2",
+    schema: z.string().optional(),
+  },
   CLAWOPS_AUTHZ: {
     group: FREEZES,
     doc: "Who may run mutating commands: the JSON Node reads from CLAWOPS_AUTHZ_FILE, as a var or secret. Unset: read-only commands only.",

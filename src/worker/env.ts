@@ -6,6 +6,7 @@ import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
 import { ticketKeepFromEnv } from "../core/bundles/keep.ts";
 import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
+import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
 import type { IncidentRouting } from "../core/ports/deps.ts";
@@ -89,6 +90,8 @@ export interface WorkerConfig {
   pagerduty?: PagerDutyServices;
   /** The team's pagers and the paging policy (docs/paging.md); unset: nobody is paged. */
   paging?: PagingServices;
+  /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
+  digest?: { channel: string; weekday: number; hourUtc: number };
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -101,6 +104,12 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   const parsed = parseVars(WORKER_VARS, raw);
   const pagerduty = pagerDutyFromEnv(raw);
   const paging = pagingFromEnv(raw);
+  let digest: WorkerConfig["digest"];
+  try {
+    digest = digestFromEnv(raw);
+  } catch (err) {
+    paging.problems.push(err instanceof Error ? err.message : String(err));
+  }
   const discordProblem = discordSettingsProblem(raw);
   if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem) {
     return {
@@ -150,6 +159,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
       ...(paging.services ? { paging: paging.services } : {}),
+      ...(digest ? { digest } : {}),
     },
   };
 }

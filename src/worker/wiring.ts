@@ -63,6 +63,7 @@ function baseDeps(p: Parts): CoreDeps {
     ...(p.config.pagerduty ? { pagerduty: p.config.pagerduty } : {}),
     // Paging (issue 40): pages queued after the record, delivered by the directory object's alarm.
     ...(p.config.paging ? { paging: p.config.paging } : {}),
+    ...(p.config.digest ? { digest: p.config.digest } : {}),
     // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
     // watch's freeze policy and its incidents' audit rows work from any entry point.
     recovery: workerRecovery(p.env, p.config),

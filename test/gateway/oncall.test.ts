@@ -63,7 +63,7 @@ async function held(): Promise<string> {
 async function resolveAll(): Promise<void> {
   for (const i of await incidents("open")) {
     const reply = await command(`incident ${i.id} resolve`);
-    expect(reply.error).toBeUndefined();
+    expect(reply.error ?? null).toBeNull();
   }
   expect(await incidents("open")).toEqual([]);
 }
@@ -84,7 +84,7 @@ async function expectIncidentAndPage(before: number): Promise<Incident> {
   expect(triggers().length).toBe(before + 1);
   expect(pd.violations).toEqual([]);
   const page = triggers().at(-1);
-  expect((page?.body.payload as Record<string, string>).source).toBe(HOST);
+  expect((page?.body.payload as Record<string, string> | undefined)?.source).toBe(HOST);
   expect(JSON.stringify(pd.requests.map((r) => r.raw.toString()))).not.toContain(gw.token);
   return opened;
 }
@@ -135,7 +135,7 @@ describe("on-call on a real OpenClaw gateway", () => {
   }, 180_000);
 
   it("a person's triage of the healthy host (warnings at most) leaves no failing incident, and pages nobody", async () => {
-    expect((await command(`triage ${HOST}`)).error).toBeUndefined();
+    expect((await command(`triage ${HOST}`)).error ?? null).toBeNull();
     const [closed] = await waitFor("the triage's incident settled", 90_000, async () => {
       const all = await incidents("all");
       return all.length === 1 && all[0]?.state === "resolved" ? all : null;
@@ -175,17 +175,20 @@ describe("on-call on a real OpenClaw gateway", () => {
     await gw.start();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
-    expect((await command(`freeze ${HOST} for 30m maintenance: OS patches`)).error).toBeUndefined();
+    expect((await command(`freeze ${HOST} for 30m maintenance: OS patches`)).error ?? null).toBeNull();
     await gw.stop();
     await waitFor("held failing under the freeze", 60_000, async () => (await held()) === "fail");
     // Muted while it holds: nothing opens, nobody is paged.
     await new Promise((r) => setTimeout(r, 6_000));
     expect(await incidents("open")).toEqual([]);
     expect(triggers().length).toBe(3);
-    expect((await command(`unfreeze ${HOST}`)).error).toBeUndefined();
+    expect((await command(`unfreeze ${HOST}`)).error ?? null).toBeNull();
     await expectIncidentAndPage(3);
-    const notice = slack.calls.find((c) => JSON.stringify(c.body).includes("Still failing:"));
-    expect(notice).toBeDefined();
+    // The freeze was set from the console: its end notice is there, naming the host still failing.
+    const feed = await fetch(`${cp.url}/api/console/messages?since=0`, { headers: cp.consoleHeaders() });
+    expect(JSON.stringify(await feed.json())).toContain(
+      `Maintenance of ${HOST} over: muted 1 watch failure; still failing: ${HOST}`,
+    );
     await gw.start();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
@@ -193,13 +196,13 @@ describe("on-call on a real OpenClaw gateway", () => {
 
   it("a declared sev1 triggers, \"I'm on it\" acknowledges, and PagerDuty's own resolve resolves it here", async () => {
     const reply = await command(`incident new sev1 on ${HOST} replies stopped in #support`);
-    expect(reply.error).toBeUndefined();
+    expect(reply.error ?? null).toBeNull();
     const declared = (await incidents("open")).find((i) => i.source === "declared");
     expect(declared).toMatchObject({ severity: "sev1", hosts: [HOST] });
     const id = declared?.id ?? "";
     await waitFor("the trigger", 20_000, async () => pd.alerts.get(id)?.status === "triggered");
     expect(pd.alerts.get(id)?.severity).toBe("critical");
-    expect((await command(`incident ${id} ack`)).error).toBeUndefined();
+    expect((await command(`incident ${id} ack`)).error ?? null).toBeNull();
     await waitFor("the acknowledge", 20_000, async () => pd.alerts.get(id)?.status === "acknowledged");
 
     const body = JSON.stringify({

@@ -227,7 +227,7 @@ describe("clawops CLI", () => {
     const wrong = await clawops(["enroll", "x", "--json"], server.url);
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain(
-      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> or config",
+      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> [--signals], report or config",
     );
   });
 
@@ -260,6 +260,39 @@ describe("clawops CLI", () => {
     const unknown = await clawops(["incident", "inc_nope", "--json"], server.url);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain("No incident");
+  });
+
+  it("incident <id> --signals, report --since, incident new and sev: what fired, the window's figures, a declared incident (issue 40)", async () => {
+    const { incidents } = JSON.parse((await clawops(["incidents", "--json"], server.url)).stdout) as {
+      incidents: { id: string; hosts: string[] }[];
+    };
+    const id = incidents.find((i) => i.hosts[0] === "node-3")?.id ?? "";
+    const signals = await clawops(["incident", id, "--signals", "--json"], server.url);
+    expect(signals.stderr).toBe("");
+    const doc = JSON.parse(signals.stdout) as {
+      incident: string;
+      fired: { source: string; count: number; fates: string[] }[];
+      signals: { source: string; host: string; fate: string }[];
+    };
+    expect(doc.incident).toBe(id);
+    expect(doc.signals[0]).toMatchObject({ source: "command", host: "node-3", fate: "opened" });
+    expect(doc.fired[0]?.source).toBe("command");
+    const asText = await clawops(["incident", id, "--signals"], server.url);
+    expect(asText.stdout).toContain("What fired");
+
+    const declared = await clawops(["incident", "new", "sev2", "replies", "stopped"], server.url);
+    expect(declared.stderr).toBe("");
+    expect(declared.stdout).toMatch(/Incident `?inc_\w+`? \(sev2\) declared: replies stopped/);
+    const report = await clawops(["report", "--since", "30d", "--json"], server.url);
+    expect(report.code).toBe(0);
+    const r = JSON.parse(report.stdout) as {
+      report: { incidents: number; bySource: Record<string, number>; bySeverity: Record<string, number> };
+    };
+    expect(r.report.bySource.declared).toBe(1);
+    expect(r.report.bySeverity.sev2).toBeGreaterThanOrEqual(1);
+    expect(r.report.incidents).toBe(Object.values(r.report.bySource).reduce((a, b) => a + b, 0));
+    const bad = await clawops(["report", "--since", "forever"], server.url);
+    expect(bad.stdout + bad.stderr).toContain("Usage: /openclaw report [<N>d|<N>h]");
   });
 
   it("postmortem <id> --md prints the draft; without --md it posts it to the thread (issue 29, item 8)", async () => {

@@ -141,6 +141,11 @@ describe("never blind", () => {
     expect(r.failingPosts()).toBe(1);
     expect((await r.store.listIncidents({})).length).toBe(1);
     expect(r.logger.lines.some((l) => l.message === "watch: transition folded into the flap window")).toBe(true);
+    // Stored with its fate on the incident: what became of the flip is a query.
+    const [incident] = await r.store.listIncidents({});
+    const fates = await r.store.listSignals({ incidentId: incident?.id ?? "" });
+    expect(fates.map((f) => f.fate)).toEqual(["opened", "suppressed"]);
+    expect(fates[1]).toMatchObject({ source: "watch", why: "inside a flap window of an open incident" });
   });
 
   it("a flap summary with no incident to go to opens one when the host ends the window failing", async () => {
@@ -174,5 +179,7 @@ describe("never blind", () => {
     expect(await r.store.listIncidents({ open: true })).toEqual([]);
     const line = r.logger.lines.find((l) => l.message === "watch: flap summary not posted");
     expect(line?.fields).toMatchObject({ host: "node-3", fate: "dropped" });
+    const dropped = (await r.store.listSignals({ host: "node-3" })).filter((f) => f.fate === "dropped");
+    expect(dropped.map((f) => f.summary)).toEqual([expect.stringMatching(/^Watch: node-3 flapped/)]);
   });
 });

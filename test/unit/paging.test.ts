@@ -4,8 +4,10 @@ import { watchComparable } from "../../src/contract/watch.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { Authorizer } from "../../src/core/authz/authz.ts";
+import { refreshStaleHeaders } from "../../src/core/incidents/header.ts";
 import { backoffMs, drainOutbox, MAX_ATTEMPTS } from "../../src/core/incidents/outbox.ts";
 import { takePagerDutyUpdate } from "../../src/core/incidents/pager-updates.ts";
+import { digestFromEnv, postWeeklyDigest } from "../../src/core/incidents/report.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
 import { DEFAULT_PAGING_POLICY, parsePagingPolicy } from "../../src/core/paging/policy.ts";
 import { pagingFromEnv } from "../../src/core/paging/settings.ts";
@@ -169,6 +171,29 @@ describe("paging PagerDuty (Events API v2)", () => {
     await r.drain();
     expect(pd.requests).toEqual([]);
     expect((await r.store.listIncidents({})).map((i) => i.source).sort()).toEqual(["alert", "command"]);
+  });
+
+  it("the watch confirming the failure a person's triage found raises that incident to sev2 and pages it, once", async () => {
+    const r = await rig();
+    await r.command("triage node-3");
+    await until("the triage", 5_000, async () => (await r.store.listJobs({ status: "done" })).length === 1);
+    const [t] = await r.store.listIncidents({ open: true });
+    expect(t).toMatchObject({ source: "command", severity: "sev3", phase: "failing" });
+    await r.drain();
+    expect(pd.events).toEqual([]);
+    await r.failTwice();
+    await r.drain();
+    expect(await r.store.getIncident(t?.id ?? "")).toMatchObject({ severity: "sev2" });
+    expect(pd.events.map((e) => [e.action, e.dedupKey])).toEqual([["trigger", t?.id]]);
+    expect(
+      (await r.store.incidentTimeline(t?.id ?? "")).some(
+        (e) => e.text === "severity sev3 → sev2 (a watch signal joined it)",
+      ),
+    ).toBe(true);
+    // A later watch failure on it pages nothing more.
+    await r.failTwice("node-3", quick(toResults({ ...gatewayDownData() })));
+    await r.drain();
+    expect(pd.events.length).toBe(1);
   });
 
   it("a pager that is down is retried with backoff and told once in the thread; the record is unaffected", async () => {
@@ -369,6 +394,175 @@ describe("Opsgenie and a signed webhook", () => {
   });
 });
 
+describe("escalation for teams without a pager", () => {
+  it("an unacknowledged watch incident is announced again with each level's on-call, twice per level; \"I'm on it\" stops it", async () => {
+    const r = await rig([]);
+    r.deps.paging = {
+      targets: [],
+      policy: { ...DEFAULT_PAGING_POLICY },
+      escalation: { levels: [["S0PRIMARY"], ["U0ALICE", "U0BOB"]], afterMs: 15 * 60_000, repeat: 2 },
+    };
+    await r.failTwice();
+    const incident = await r.open();
+    const escalations = () => r.chat.posted.filter((p) => p.text.startsWith("📣 Escalation"));
+    // Not before its time.
+    r.clock.t += 15 * 60_000 - 1;
+    await r.drain();
+    expect(escalations()).toEqual([]);
+    r.clock.t += 1;
+    await r.drain();
+    expect(escalations().map((p) => p.threadTs)).toEqual([incident?.threadTs]);
+    expect(JSON.stringify(escalations()[0]?.parts)).toContain("<!subteam^S0PRIMARY>");
+    expect(escalations()[0]?.text).toContain("(level 1, 1 of 2)");
+    r.clock.t += 15 * 60_000;
+    await r.drain();
+    r.clock.t += 15 * 60_000;
+    await r.drain();
+    expect(escalations().length).toBe(3);
+    expect(JSON.stringify(escalations()[2]?.parts)).toContain("<@U0ALICE> <@U0BOB>");
+    expect(escalations()[2]?.text).toContain("(level 2, 1 of 2)");
+    // Someone takes it: the next step finds it acknowledged and stops.
+    expect((await r.command(`incident ${incident?.id} ack`)).error).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+      r.clock.t += 15 * 60_000;
+      await r.drain();
+    }
+    expect(escalations().length).toBe(3);
+    const timeline = await r.store.incidentTimeline(incident?.id ?? "");
+    expect(timeline.filter((e) => e.kind === "escalation").map((e) => e.text)).toEqual([
+      "escalated to level 1 (1 of 2): S0PRIMARY",
+      "escalated to level 1 (2 of 2): S0PRIMARY",
+      "escalated to level 2 (1 of 2): U0ALICE, U0BOB",
+    ]);
+    expect(await r.store.listOutbox({ state: "pending" })).toEqual([]);
+  });
+
+  it("an incident that does not page by the policy (an alert's) is not escalated", async () => {
+    const r = await rig([]);
+    r.deps.paging = {
+      targets: [],
+      policy: { ...DEFAULT_PAGING_POLICY },
+      escalation: { levels: [["S0PRIMARY"]], afterMs: 60_000, repeat: 1 },
+    };
+    const receipt = await receiveAlerts(
+      r.deps,
+      [
+        {
+          source: "alertmanager",
+          status: "firing",
+          name: "OpenClawGatewayDown",
+          summary: null,
+          link: null,
+          identity: "a@node-3",
+          labels: { host: "node-3" },
+        },
+      ],
+      { hostLabels: ["host"] },
+    );
+    await receipt.later?.();
+    r.clock.t += 10 * 60_000;
+    await r.drain();
+    expect(r.chat.posted.some((p) => p.text.startsWith("📣 Escalation"))).toBe(false);
+  });
+});
+
+describe("what fired", () => {
+  it("the header lists the distinct signals with counts and first/last time; `incident <id> signals` has each with its fate", async () => {
+    const r = await rig();
+    const fire = async (name: string, i: number) => {
+      const receipt = await receiveAlerts(
+        r.deps,
+        [
+          {
+            source: "alertmanager",
+            status: "firing",
+            name,
+            summary: null,
+            link: null,
+            identity: `${name}-${i}@node-3`,
+            labels: { host: "node-3" },
+          },
+        ],
+        { hostLabels: ["host"] },
+      );
+      await receipt.later?.();
+      r.clock.t += 1_000;
+    };
+    for (let i = 0; i < 5; i++) await fire("OpenClawGatewayDown", i);
+    for (let i = 0; i < 2; i++) await fire("OpenClawHandshakeErrors", i);
+    r.clock.t += 20_000;
+    await refreshStaleHeaders(r.deps);
+    const [incident] = await r.store.listIncidents({ open: true });
+    const header = r.chat.updated.filter((u) => u.ts === incident?.threadTs).at(-1);
+    const facts = JSON.stringify(header?.parts);
+    expect(facts).toMatch(
+      /\*What fired:\* OpenClawGatewayDown firing ×5 \(03:00:00 UTC–03:00:04 UTC\) · OpenClawHandshakeErrors firing ×2/,
+    );
+    const listed = await r.command(`incident ${incident?.id} signals`);
+    const text = JSON.stringify(listed.ack.parts);
+    expect(text).toContain("*What fired* (7 signals)");
+    expect(text).toContain("*counted* (the incident already told of it)");
+  });
+});
+
+describe("the incident report", () => {
+  it("counts the window's incidents by source, severity, host and finding; MTTA and MTTR from the records; pages sent", async () => {
+    const r = await rig();
+    await r.failTwice();
+    const incident = await r.open();
+    await r.drain();
+    r.clock.t += 4 * 60_000;
+    await r.command(`incident ${incident?.id} ack`);
+    r.clock.t += 16 * 60_000;
+    await r.command(`incident ${incident?.id} resolve`);
+    await r.command("incident new sev3 on node-4 slow replies");
+    const reply = await r.command("report 7d");
+    expect(reply.ack.text).toMatch(/^Incident report: .*: 2 incidents, 1 open$/);
+    const body = JSON.stringify(reply.ack.parts);
+    expect(body).toContain("*By source:* declared 1 · watch 1");
+    expect(body).toContain("*By severity:* sev2 1 · sev3 1");
+    expect(body).toContain("*MTTA:* median 4 min");
+    expect(body).toContain("*MTTR:* median 20 min");
+    expect(body).toContain("*Pages:* 1 sent");
+    expect(body).toContain("`gateway-down`: 1");
+    expect((await r.command("report forever")).error?.code).toBe("bad_request");
+    // A window that starts after both: nothing in it.
+    r.clock.t += 2 * 86_400_000;
+    expect((await r.command("report 1d")).ack.text).toMatch(/: 0 incidents, 0 open$/);
+  });
+});
+
+describe("the weekly digest", () => {
+  it("is posted once at its weekday and hour (UTC), with the week's report; a week later again; a moment over a day late is skipped", async () => {
+    const r = await rig([]);
+    const digest = digestFromEnv({
+      CLAWOPS_DIGEST_CHANNEL: "C0DIGEST",
+      CLAWOPS_DIGEST_DAY: "thu",
+      CLAWOPS_DIGEST_HOUR_UTC: "9",
+    });
+    expect(digest).toEqual({ channel: "C0DIGEST", weekday: 4, hourUtc: 9 });
+    const posts = () => r.chat.posted.filter((p) => p.channel === "C0DIGEST");
+    // T0 is Thursday 2026-11-26 03:00 UTC: before its hour, last week's moment is long past.
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts()).toEqual([]);
+    r.clock.t = Date.UTC(2026, 10, 26, 9, 0, 5);
+    expect(await postWeeklyDigest(r.deps, digest)).toBe(Date.UTC(2026, 11, 3, 9));
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts().map((p) => p.text)).toEqual([
+      expect.stringMatching(/^Weekly Incident report: .*: 0 incidents, 0 open$/),
+    ]);
+    r.clock.t = Date.UTC(2026, 11, 3, 9, 1);
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts().length).toBe(2);
+    r.clock.t = Date.UTC(2026, 11, 11, 10);
+    await postWeeklyDigest(r.deps, digest);
+    expect(posts().length).toBe(2);
+    expect(() => digestFromEnv({ CLAWOPS_DIGEST_CHANNEL: "C0", CLAWOPS_DIGEST_DAY: "someday" })).toThrow(
+      /not a weekday/,
+    );
+  });
+});
+
 describe("paging settings", () => {
   it("the policy's grammar, its default, and each problem named", () => {
     expect(parsePagingPolicy(undefined)).toEqual(DEFAULT_PAGING_POLICY);
@@ -383,6 +577,15 @@ describe("paging settings", () => {
     expect(pagingFromEnv({ CLAWOPS_PAGE_WEBHOOK_URL: "https://ntfy.example/x" }).problems[0]).toContain(
       "needs CLAWOPS_PAGE_WEBHOOK_SECRET",
     );
+    expect(
+      pagingFromEnv({ CLAWOPS_ESCALATION_LEVELS: "S0PRIMARY;U0ALICE,U0BOB", CLAWOPS_ESCALATION_AFTER_MIN: "10" })
+        .services,
+    ).toMatchObject({
+      targets: [],
+      escalation: { levels: [["S0PRIMARY"], ["U0ALICE", "U0BOB"]], afterMs: 600_000, repeat: 2 },
+    });
+    expect(pagingFromEnv({ CLAWOPS_ESCALATION_LEVELS: "S0PRIMARY;;" }).problems[0]).toContain("level 2 names nobody");
+    expect(pagingFromEnv({ CLAWOPS_ESCALATION_LEVELS: "@oncall" }).problems[0]).toContain("is not a Slack user id");
     const on = pagingFromEnv({ CLAWOPS_PAGERDUTY_ROUTING_KEY: ROUTING_KEY });
     expect(on.services?.targets).toEqual([
       { kind: "pagerduty", routingKey: ROUTING_KEY, eventsUrl: "https://events.pagerduty.com/v2/enqueue" },

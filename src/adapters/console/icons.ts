@@ -66,6 +66,18 @@ const ICONS: Record<string, Icon> = {
     label: "running",
     body: `<path d="M4 1.5h8M4 14.5h8M5 1.5c0 4 6 4.5 6 6.5s-6 2.5-6 6.5M11 1.5c0 4-6 4.5-6 6.5s6 2.5 6 6.5" fill="none" stroke="${GREY}" stroke-width="1.4"/><path d="M6.3 13.3L8 11l1.7 2.3z" fill="${AMBER}"/>`,
   },
+  "📣": {
+    label: "escalation",
+    body: `<path d="M2 6.5h3l6-3.5v10l-6-3.5H2z" fill="${AMBER}"/><path d="M5 9.5l1 4h2l-1-4" fill="${GREY}"/><path d="M13 6.5a2.5 2.5 0 0 1 0 3" fill="none" stroke="${AMBER}" stroke-width="1.4" stroke-linecap="round"/>`,
+  },
+  "🐞": {
+    label: "known issue",
+    body: `<ellipse cx="8" cy="9" rx="4.5" ry="5.2" fill="${RED}"/><path d="M8 4v10" stroke="#222" stroke-width="1"/><circle cx="8" cy="3.6" r="2" fill="#222"/><circle cx="6" cy="8" r="0.9" fill="#222"/><circle cx="10" cy="10.5" r="0.9" fill="#222"/>`,
+  },
+  "⬆": {
+    label: "upgrade",
+    body: `<path d="M8 2l5.5 6H10v6H6V8H2.5z" fill="${BLUE}"/>`,
+  },
   "🔁": {
     label: "flapping",
     body: `<path d="M3 7a5 5 0 0 1 8.5-3.5M13 9a5 5 0 0 1-8.5 3.5" fill="none" stroke="${BLUE}" stroke-width="1.6" stroke-linecap="round"/><path d="M11.8 1.2v2.8H9M4.2 14.8V12H7" fill="none" stroke="${BLUE}" stroke-width="1.6" stroke-linecap="round"/>`,

@@ -1,5 +1,7 @@
 import type { Hono } from "hono";
+import { distinctSignals } from "../../core/incidents/fired.ts";
 import { requireBook, requireIncident } from "../../core/incidents/record.ts";
+import { incidentReport, parseSince } from "../../core/incidents/report.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import { postmortemOf } from "../../core/tickets/draft.ts";
 
@@ -20,6 +22,16 @@ export function incidentRoutes(app: Hono, deps: CoreDeps): void {
     const timeline = await requireBook(deps).incidentTimeline(incident.id);
     const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
     return c.json({ ok: true, incident, timeline, tickets });
+  });
+  // `clawops incident <id> --signals --json`: every signal it took and what became of it (issue 40, item 6).
+  app.get("/api/console/incidents/:id/signals", async (c) => {
+    const incident = await requireIncident(deps, c.req.param("id"));
+    const signals = await requireBook(deps).listSignals({ incidentId: incident.id });
+    return c.json({ ok: true, incident: incident.id, fired: distinctSignals(signals), signals });
+  });
+  // `clawops report --since 30d --json` (issue 40, item 7).
+  app.get("/api/console/report", async (c) => {
+    return c.json({ ok: true, report: await incidentReport(deps, parseSince(c.req.query("since"))) });
   });
   // `clawops postmortem <id> --md`: the draft, as `/openclaw postmortem <id>` posts it (issue 29, item 8).
   app.get("/api/console/incidents/:id/postmortem", async (c) => {

@@ -11,6 +11,7 @@ import { pageHosts } from "../hosts/list.ts";
 import { requireHost, requireOnline } from "../hosts/lookup.ts";
 import { renderHosts } from "../hosts/render.ts";
 import { raiseIncident } from "../incidents/pipeline.ts";
+import { incidentReport, renderIncidentReport } from "../incidents/report.ts";
 import { DEFAULT_COMMAND, renameCommand } from "../messages/command-name.ts";
 import { renderError, renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -153,6 +154,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return incidentsCommand(deps, command);
     case "incident":
       return incidentCommand(deps, req, command);
+    case "report":
+      return { ack: renderIncidentReport(await incidentReport(deps, command.windowMs)) };
     case "snooze":
       return snoozeCommand(deps, req, command);
     case "snoozes":

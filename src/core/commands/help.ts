@@ -81,6 +81,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
       "Set an incident's severity (sev1 is the worst; raised to where its source pages, it pages the team's pager) or add a host to it (authorized, as resolve).",
   },
   {
+    usage: "/openclaw report [30d]",
+    summary:
+      "The incidents of the last 30 days (or `7d`, `12h`): by source and severity, the noisiest hosts, the top findings, time to acknowledge and to resolve (median, p90), pages sent.",
+  },
+  {
     usage: "/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>",
     summary:
       "Declare an incident by hand, before any probe sees it (default sev3): its thread opens in this channel; sev1-2 page the team's pager by the default policy.",

@@ -1,4 +1,5 @@
 import { ClawopsError } from "../errors.ts";
+import { parseSince } from "../incidents/report.ts";
 import { FINDING_ID, INCIDENT_ID } from "../messages/buttons.ts";
 import { parseSeverity } from "../paging/policy.ts";
 import type { Severity } from "../ports/incident-book.ts";
@@ -46,6 +47,10 @@ export function parseCommand(text: string): Command {
     }
     case "incident":
       return parseIncident(rest);
+    case "report":
+      if (rest.length > 1)
+        throw new ClawopsError("bad_request", "Usage: `/openclaw report [<N>d|<N>h]` (default 30d).");
+      return { kind: "report", windowMs: parseSince(rest[0]) };
     case "snoozes":
       if (rest.length > 0) throw new ClawopsError("bad_request", "Usage: `/openclaw snoozes`.");
       return { kind: "snoozes" };

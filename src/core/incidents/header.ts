@@ -1,10 +1,11 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import { incidentButton } from "../messages/buttons.ts";
-import { duration, isoSeconds, mention } from "../messages/format.ts";
+import { clockTime, duration, isoSeconds, mention } from "../messages/format.ts";
 import type { Button, Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
+import { distinctSignals, type FiredSignal } from "./fired.ts";
 import { sharedCause } from "./grouping.ts";
 import { incidentBook } from "./record.ts";
 
@@ -34,6 +35,8 @@ export function renderLiveHeader(
   now: number,
   /** A fleet incident's shared cause ("is it us or upstream?", grouping.ts sharedCause), as of now. */
   cause: readonly string[] = [],
+  /** What fired (fired.ts): the distinct signals with counts and first/last time, most first. */
+  fired: readonly FiredSignal[] = [],
 ): Message {
   const subject =
     incident.source === "fleet"
@@ -50,6 +53,16 @@ export function renderLiveHeader(
     ...(countsLine(incident.counts) ? [`*Signals:* ${countsLine(incident.counts)}`] : []),
     `*First and last signal:* ${isoSeconds(incident.openedAt)} · ${isoSeconds(Math.max(incident.lastSignalAt, incident.openedAt))}`,
   ];
+  if (fired.length > 1) {
+    const top = fired
+      .slice(0, 3)
+      .map(
+        (f) =>
+          `${escapeMrkdwn(clip(f.summary, 60))} ×${f.count.toLocaleString("en-US")} (${clockTime(f.first)}–${clockTime(f.last)})`,
+      );
+    const more = fired.length > 3 ? ` · ${fired.length - 3} more: \`/openclaw incident ${incident.id} signals\`` : "";
+    facts.push(`*What fired:* ${top.join(" · ")}${more}`);
+  }
   if (incident.parentId) {
     facts.push(`*Grouped into:* fleet incident \`${incident.parentId}\` (its thread has the host table)`);
   }
@@ -116,10 +129,11 @@ export async function refreshIncidentHeader(
       if (!latest.headerStale) await book.updateIncident(latest.id, [latest.state], { headerStale: true });
       return;
     }
+    const fired = distinctSignals(await book.listSignals({ incidentId: latest.id, limit: 2_000 }));
     await deps.chat.updateMessage({
       channel: latest.channel,
       ts: latest.threadTs,
-      ...renderLiveHeader(latest, now, await fleetCause(deps, latest)),
+      ...renderLiveHeader(latest, now, await fleetCause(deps, latest), fired),
     });
     await book.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });
   } catch (err) {

@@ -43,9 +43,10 @@ export async function queuePage(
 ): Promise<number> {
   const paging = deps.paging;
   const book = incidentBook(deps);
-  if (!paging || paging.targets.length === 0 || !book) return 0;
+  if (!paging || !book) return 0;
   try {
     if (action === "trigger" && !pages(paging.policy, incident)) return 0;
+    if (action === "trigger") await queueEscalation(deps, book, incident, 0, 1);
     const triggered = action === "trigger" ? null : await book.listOutbox({ incidentId: incident.id, limit: 50 });
     const now = deps.clock.now();
     let queued = 0;
@@ -69,6 +70,98 @@ export async function queuePage(
     deps.logger.error("page not queued", { incident: incident.id, action, err: errorMessage(err) });
     return 0;
   }
+}
+
+/** What an escalation step carries in the outbox. */
+interface EscalationStep {
+  incidentId: string;
+  /** 0-based level of CLAWOPS_ESCALATION_LEVELS. */
+  level: number;
+  /** 1 … repeat: which announcement of the level. */
+  round: number;
+}
+
+/**
+ * Queues the escalation step `level`/`round` for `incident`, due `afterMs` from now: nothing
+ * when no escalation is configured or the levels are exhausted.
+ */
+async function queueEscalation(
+  deps: CoreDeps,
+  book: IncidentBook,
+  incident: Incident,
+  level: number,
+  round: number,
+): Promise<void> {
+  const policy = deps.paging?.escalation;
+  if (!policy || level >= policy.levels.length) return;
+  const now = deps.clock.now();
+  const step: EscalationStep = { incidentId: incident.id, level, round };
+  await book.enqueueOutbox({
+    id: deps.ids.id("out"),
+    key: `escalate:${incident.id}:${level}:${round}`,
+    kind: "escalate",
+    incidentId: incident.id,
+    body: JSON.stringify(step),
+    nextAt: now + policy.afterMs,
+    createdAt: now,
+  });
+}
+
+/**
+ * An escalation step due: while nobody has acknowledged the incident, it is announced again in
+ * its thread with this level's on-call mentioned, and the next step is queued; an acknowledged
+ * or resolved incident stops it (said on the timeline).
+ */
+async function escalate(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed"> {
+  const now = deps.clock.now();
+  const step = JSON.parse(item.body) as EscalationStep;
+  const policy = deps.paging?.escalation;
+  const incident = await book.getIncident(step.incidentId);
+  if (!policy || !incident || incident.state !== "open") {
+    await book.settleOutbox(item.id, {
+      state: "sent",
+      doneAt: now,
+      lastError: incident ? `stopped: ${incident.state}` : "stopped: no such incident",
+    });
+    return "sent";
+  }
+  const who = (policy.levels[step.level] ?? []).map((id) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`));
+  const waited = Math.round((now - incident.openedAt) / 60_000);
+  const text = `📣 Escalation (level ${step.level + 1}, ${step.round} of ${policy.repeat}): incident ${incident.id} (${incident.severity}) is not acknowledged after ${waited} min: ${incident.title}`;
+  if (incident.channel && incident.threadTs) {
+    try {
+      await deps.chat.postMessage({
+        channel: incident.channel,
+        threadTs: incident.threadTs,
+        text,
+        parts: [
+          section(
+            `📣 ${who.join(" ")} *Escalation* (level ${step.level + 1}, ${step.round} of ${policy.repeat}): incident \`${incident.id}\` (${incident.severity}) is not acknowledged after ${waited} min: ${escapeMrkdwn(incident.title)}.`,
+          ),
+          context("*I'm on it* in the header (or `/openclaw incident <id> ack`) stops the escalation."),
+        ],
+      });
+    } catch (err) {
+      const attempts = item.attempts + 1;
+      const retry = attempts < MAX_ATTEMPTS;
+      await book.settleOutbox(item.id, {
+        attempts,
+        lastError: errorMessage(err).slice(0, 500),
+        ...(retry ? { nextAt: now + backoffMs(attempts, null) } : { state: "failed", doneAt: now }),
+      });
+      return retry ? "retrying" : "failed";
+    }
+  }
+  await book.settleOutbox(item.id, { state: "sent", attempts: item.attempts + 1, doneAt: now });
+  await appendTimeline(deps, book, incident, {
+    actor: "clawops",
+    kind: "escalation",
+    text: `escalated to level ${step.level + 1} (${step.round} of ${policy.repeat}): ${(policy.levels[step.level] ?? []).join(", ")}`,
+  });
+  const next =
+    step.round < policy.repeat ? { level: step.level, round: step.round + 1 } : { level: step.level + 1, round: 1 };
+  await queueEscalation(deps, book, incident, next.level, next.round);
+  return "sent";
 }
 
 /** What a drain did, and when the next queued delivery is due (null: none left). */
@@ -100,6 +193,7 @@ export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainRepo
 }
 
 async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed"> {
+  if (item.kind === "escalate") return escalate(deps, book, item);
   const now = deps.clock.now();
   const target = deps.paging?.targets.find((t) => `page:${t.kind}` === item.kind);
   const event = JSON.parse(item.body) as PageEvent;

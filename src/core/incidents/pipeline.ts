@@ -12,7 +12,7 @@ import type {
   IncidentEventKind,
   IncidentPhase,
 } from "../ports/incident-book.ts";
-import { NO_COUNTS, type Severity, type SignalFateKind, type Snooze } from "../ports/incident-book.ts";
+import { NO_COUNTS, SEVERITIES, type Severity, type SignalFateKind, type Snooze } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { MutedCounts, NewAuditEntry } from "../ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobRecord } from "../ports/store.ts";
@@ -201,6 +201,13 @@ export async function raiseIncident(
       // Record first, deliver after: a page is queued once the record holds the incident.
       if (taken.fleet) await queuePage(deps, taken.fleet.incident, "trigger", { summary: signalSummary(signal) });
       if (taken.opened) await queuePage(deps, taken.incident, "trigger", { summary: signalSummary(signal) });
+      else if (!taken.counted && signal.source !== "command") {
+        // An automatic signal that is news on an open incident (a watch failure on the incident a
+        // person's triage opened) makes it as bad as that signal's own incident would be: raised
+        // to its severity, and paged if that now pages (once per incident: the outbox key).
+        taken.incident = await raiseSeverity(deps, book, taken.incident, defaultSeverity(signal.source), signal.source);
+        await queuePage(deps, taken.incident, "trigger", { summary: signalSummary(signal) });
+      }
       await recordFate(
         deps,
         signal,
@@ -319,6 +326,25 @@ export async function raiseIncident(
     later: queued ? () => deps.jobs.start(deps, { kind: "triage", job: queued, ...replyTo }) : null,
     ...(triage === "failed" ? { error } : {}),
   };
+}
+
+/** `incident` at `severity` at least (sev1 is the worst), on its timeline when raised. */
+async function raiseSeverity(
+  deps: CoreDeps,
+  book: IncidentBook,
+  incident: Incident,
+  severity: Severity,
+  source: IncidentSource,
+): Promise<Incident> {
+  if (SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(incident.severity)) return incident;
+  const raised = await book.updateIncident(incident.id, ["open", "acknowledged"], { severity });
+  if (!raised) return incident;
+  await appendTimeline(deps, book, raised, {
+    actor: "clawops",
+    kind: "severity",
+    text: `severity ${incident.severity} → ${severity} (a ${source} signal joined it)`,
+  });
+  return raised;
 }
 
 /** One line naming what a signal brought, for its stored fate and its page. */

@@ -4,7 +4,7 @@ import { incidentButton } from "../messages/incident-buttons.ts";
 import type { Message } from "../messages/model.ts";
 import type { Incident, IncidentEvent, IncidentPhase, SignalFate } from "../ports/incident-book.ts";
 import type { IncidentTicket } from "../ports/ticket-book.ts";
-import { distinctSignals } from "./declare.ts";
+import { distinctSignals } from "./fired.ts";
 
 /** `/openclaw incidents` and `/openclaw incident <id>` as chat, console and CLI show them. */
 

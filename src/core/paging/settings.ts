@@ -1,5 +1,5 @@
 import { errorMessage } from "../../contract/errors.ts";
-import type { PagerTarget, PagingServices } from "../ports/paging.ts";
+import type { EscalationPolicy, PagerTarget, PagingServices } from "../ports/paging.ts";
 import { parsePagingPolicy } from "./policy.ts";
 
 /** PagerDuty's Events API v2 endpoint. */
@@ -56,12 +56,52 @@ export function pagingFromEnv(env: Readonly<Record<string, string | undefined>>)
     if (u && secret.length >= 16) targets.push({ kind: "webhook", url: u, secret });
   }
   let policy: PagingServices["policy"];
+  let escalation: EscalationPolicy | undefined;
   try {
     policy = parsePagingPolicy(env.CLAWOPS_PAGING_POLICY);
+    escalation = parseEscalation(env);
   } catch (err) {
     problems.push(errorMessage(err));
     return { problems };
   }
-  if (problems.length > 0 || targets.length === 0) return { problems };
-  return { services: { targets, policy }, problems };
+  if (problems.length > 0 || (targets.length === 0 && !escalation)) return { problems };
+  return { services: { targets, policy, ...(escalation ? { escalation } : {}) }, problems };
+}
+
+/**
+ * CLAWOPS_ESCALATION_LEVELS (`S0PRIMARY;U0ALICE,U0BOB`: levels split by `;`, each a comma list of
+ * Slack user and user-group ids), CLAWOPS_ESCALATION_AFTER_MIN (default 15) and
+ * CLAWOPS_ESCALATION_REPEAT (announcements per level, default 2). Unset levels: no escalation.
+ */
+export function parseEscalation(env: Readonly<Record<string, string | undefined>>): EscalationPolicy | undefined {
+  const raw = env.CLAWOPS_ESCALATION_LEVELS?.trim();
+  if (!raw) return undefined;
+  const levels = raw.split(";").map((level) =>
+    level
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
+  for (const [i, level] of levels.entries()) {
+    if (level.length === 0) throw new Error(`CLAWOPS_ESCALATION_LEVELS: level ${i + 1} names nobody.`);
+    const bad = level.find((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
+    if (bad) {
+      throw new Error(
+        `CLAWOPS_ESCALATION_LEVELS: "${bad.slice(0, 30)}" is not a Slack user id (U…, W…) or user-group id (S…).`,
+      );
+    }
+  }
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const text = env[name]?.trim();
+    if (!text) return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`${name}: "${text.slice(0, 20)}" is not a number from ${min} to ${max}.`);
+    return n;
+  };
+  return {
+    levels,
+    afterMs: Math.round(number("CLAWOPS_ESCALATION_AFTER_MIN", 15, 0.1, 1_440) * 60_000),
+    repeat: Math.round(number("CLAWOPS_ESCALATION_REPEAT", 2, 1, 10)),
+  };
 }

@@ -77,6 +77,8 @@ export interface CoreDeps {
    * are queued in the outbox and delivered after the record is written. Absent: nobody is paged.
    */
   paging?: PagingServices;
+  /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL, incidents/report.ts); absent: none. */
+  digest?: { channel: string; weekday: number; hourUtc: number };
   /**
    * The known-issue catalog (core/known-issues): the shipped one plus the operator's file on Node
    * (CLAWOPS_KNOWN_ISSUES_FILE). Absent: the shipped one.

@@ -120,6 +120,7 @@ export const INCIDENT_EVENT_KINDS = [
   // Issue 40: a page sent, acknowledged or resolved at the team's pager (or failing), a severity set.
   "page",
   "severity",
+  "escalation",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 

@@ -34,8 +34,22 @@ export type PagerTarget =
  */
 export type PagingPolicy = Partial<Record<IncidentSourceKind, Severity>>;
 
+/**
+ * Escalation for teams without a pager (CLAWOPS_ESCALATION_*): an incident that pages by the
+ * policy and is not acknowledged within `afterMs` is announced again in its thread with the
+ * level's on-call mentioned, `repeat` times per level, then the next level's.
+ */
+export interface EscalationPolicy {
+  /** Each level's Slack user ids (`U…`, `W…`) and user-group ids (`S…`), mentioned together. */
+  levels: string[][];
+  afterMs: number;
+  repeat: number;
+}
+
 export interface PagingServices {
+  /** The pagers paged; may be empty when only escalation is configured. */
   targets: PagerTarget[];
+  escalation?: EscalationPolicy;
   policy: PagingPolicy;
   /** Where a person opens an incident (the console's, or Slack's thread link), for the page's links. */
   incidentUrl?: (incidentId: string) => string | null;

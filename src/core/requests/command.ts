@@ -27,6 +27,8 @@ export type Command =
   | { kind: "incident"; id: string; action: "sev"; severity: Severity }
   | { kind: "incident"; id: string; action: "add"; host: string }
   | { kind: "incident"; id: null; action: "new"; severity: Severity; hosts: string[]; title: string }
+  /** `report [<N>d|<N>h]`: incidents of the window by host, finding, source and severity; MTTA, MTTR, pages. */
+  | { kind: "report"; windowMs: number }
   /** `snooze <host> <finding> 1h|1d|until-version|off`: a finding muted on one host (issue 29). */
   | { kind: "snooze"; host: string; finding: string; for: SnoozeSpan }
   /** `snoozes`: the snoozes that hold. */

@@ -13,7 +13,7 @@ import {
   type WatchSettings,
   type WatchTransition,
 } from "../hosts/watch-state.ts";
-import { findHostIncident, noteIncident, raiseIncident } from "../incidents/pipeline.ts";
+import { findHostIncident, noteIncident, raiseIncident, recordFate } from "../incidents/pipeline.ts";
 import { incidentBook } from "../incidents/record.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -268,12 +268,23 @@ export class WatchService {
       // none (every incident resolved since the window opened, a window carried across a
       // restart) is a new incident, and its window starts again now.
       if (t.healthy || (await this.hasOpenIncident(t.host)) !== false) {
+        const why = "inside a flap window of an open incident";
         deps.logger.info("watch: transition folded into the flap window", {
           host: t.host,
           healthy: t.healthy,
           fate: "suppressed",
-          why: "inside a flap window of an open incident",
+          why,
         });
+        const open = await incidentBook(deps)
+          ?.findOpenIncident(t.host)
+          .catch(() => null);
+        await recordFate(
+          deps,
+          { source: "watch", host: t.host, summary: flipSummary(t) },
+          "suppressed",
+          open?.id ?? null,
+          why,
+        );
         return findHostIncident(deps, t.host);
       }
       await this.save({ ...record, flap: { start: deps.clock.now(), recovered: false, suppressed: 0, moments: [] } });
@@ -375,12 +386,20 @@ export class WatchService {
       await this.raiseFailure(t, record, renderWatchFlaps(summary));
       return;
     }
+    const why = "no open incident, and the host ended the window healthy";
     this.deps.logger.info("watch: flap summary not posted", {
       host: summary.host,
       fate: "dropped",
-      why: "no open incident, and the host ended the window healthy",
+      why,
       flips: summary.window.suppressed,
     });
+    await recordFate(
+      this.deps,
+      { source: "watch", host: summary.host, summary: renderWatchFlaps(summary).text },
+      "dropped",
+      null,
+      why,
+    );
   }
 
   /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */
@@ -396,4 +415,9 @@ export class WatchService {
       return null;
     }
   }
+}
+
+/** One line for a folded flip, as its stored fate names it. */
+function flipSummary(t: WatchTransition): string {
+  return t.healthy ? `Watch: ${t.host} healthy again (folded)` : `Watch: ${t.host} failing: ${t.reason}`;
 }

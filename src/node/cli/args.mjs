@@ -32,9 +32,16 @@ Usage:
                                  --live quick-probes them now
   clawops status                 Active freezes: target, owner, until, reason
   clawops incidents [open|all]   The incident records, newest first (id, hosts, state, owner)
-  clawops incident <id> [ack|resolve]
+  clawops incident <id> [ack|resolve] [--signals]
                                  One incident and its timeline; ack makes you its owner,
-                                 resolve closes it (authorized)
+                                 resolve closes it (authorized); --signals lists what fired
+                                 and what became of each signal
+  clawops incident <id> sev <1-4> | add <host>
+                                 Set its severity (sev1 worst; may page) or add a host
+  clawops incident new [sev1-4] [on <host>[,<host>…]] <title…>
+                                 Declare an incident by hand (its thread opens in the console)
+  clawops report [--since 30d]   Incidents by host, finding, source and severity; MTTA, MTTR,
+                                 pages sent, the noisiest hosts
   clawops ticket <id> new [jira|github]
                                  Open a ticket for an incident with its summary, findings,
                                  timeline and bundle (or comment on the one open for the same
@@ -141,7 +148,7 @@ export function cliVersion() {
  * @property {string} [backup]  `backup <file>`: copy the database here; nothing is sent
  * @property {boolean} [version]
  * @property {boolean} [help]
- * @property {"triage" | "hosts" | "status" | "audit" | "config" | "incidents" | "incident"} [json]
+ * @property {"triage" | "hosts" | "status" | "audit" | "config" | "incidents" | "incident" | "signals" | "report"} [json]
  * @property {string} [auditHost]
  * @property {string} [postmortemMd]  `postmortem <id> --md`: print the draft's Markdown (this incident id)
  */
@@ -157,6 +164,8 @@ const OPTIONS = /** @type {const} */ ({
   json: { type: "boolean" },
   live: { type: "boolean" },
   md: { type: "boolean" },
+  signals: { type: "boolean" },
+  since: { type: "string" },
   wave: { type: "string" },
   version: { type: "boolean", short: "v" },
 });
@@ -180,7 +189,9 @@ const COMMANDS = /** @type {Record<string, string>} */ ({
   login: "clawops login",
   backup: "clawops backup <file>",
   incidents: "clawops incidents [open|all] [--json]",
-  incident: "clawops incident <id> [ack|resolve] [--json]",
+  incident:
+    "clawops incident <id> [ack|resolve|signals] [--signals] [--json] | incident <id> sev <1-4> | incident <id> add <host> | incident new [sev1-4] [on <hosts>] <title…>",
+  report: "clawops report [--since 30d] [--json]",
   hosts: "clawops hosts [<pattern>|tag:<tag>|state:<state>] [page <n>]",
   ticket: "clawops ticket <id> new [jira|github] | renew",
   postmortem: "clawops postmortem <id> [--md | --ticket]",
@@ -223,7 +234,7 @@ export function parseCli(argv, processEnv) {
   const json = jsonKind(request, command);
   if (!json)
     throw new UsageError(
-      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> or config",
+      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> [--signals], report or config",
     );
   return { ...request, json, ...(command === "audit" && rest[0] ? { auditHost: rest[0] } : {}) };
 }
@@ -315,6 +326,9 @@ function jsonKind(request, command) {
   if (command === "hosts" && request.text === "hosts") return "hosts";
   if (command === "incidents") return "incidents";
   if (command === "incident" && request.text.split(" ").length === 2) return "incident";
+  if (command === "incident" && / signals$/.test(request.text) && request.text.split(" ").length === 3)
+    return "signals";
+  if (command === "report") return "report";
   if (command === "status" && request.text !== "status") return "status";
   return null;
 }
@@ -375,10 +389,25 @@ function commandWords(command, rest, positionals, values, env) {
     case "incidents":
       if (rest.length > 1 || (rest[0] !== undefined && rest[0] !== "open" && rest[0] !== "all")) throw usageOf();
       return { text: ["incidents", ...rest].join(" ") };
-    case "incident":
-      if (rest.length < 1 || rest.length > 2 || (rest[1] !== undefined && rest[1] !== "ack" && rest[1] !== "resolve"))
+    case "incident": {
+      // `incident new …` declares one; `incident <id> sev N | add <host>` shape it (issue 40).
+      if (rest[0] === "new") {
+        if (rest.length < 2) throw usageOf();
+        return { text: ["incident", ...rest].join(" ") };
+      }
+      if (rest[1] === "sev" || rest[1] === "add") {
+        if (rest.length !== 3) throw usageOf();
+        return { text: ["incident", ...rest].join(" ") };
+      }
+      const verb = values.signals ? "signals" : rest[1];
+      if (rest.length < 1 || rest.length > 2 || (verb !== undefined && !["ack", "resolve", "signals"].includes(verb)))
         throw usageOf();
-      return { text: ["incident", ...rest].join(" ") };
+      if (values.signals && rest[1] !== undefined && rest[1] !== "signals") throw usageOf();
+      return { text: ["incident", rest[0], ...(verb ? [verb] : [])].join(" ") };
+    }
+    case "report":
+      if (rest.length !== 0) throw usageOf();
+      return { text: `report${values.since ? ` ${values.since}` : ""}` };
     case "known-issues":
       if (rest.length > 1) throw usageOf();
       return { text: ["known-issues", ...rest].join(" ") };

@@ -103,6 +103,8 @@ const IncidentSchema = z.object({
   resolvedAt: z.number().nullable(),
   resolvedBy: z.string().nullable(),
 });
+/** A JSON answer passed through as it is (its shape is the route's: incident-routes.ts). */
+const LooseOk = z.looseObject({ ok: z.literal(true) });
 const IncidentsResponse = z.object({ ok: z.literal(true), scope: z.string(), incidents: z.array(IncidentSchema) });
 const PostmortemResponse = z.object({ ok: z.literal(true), filename: z.string(), markdown: z.string() });
 
@@ -185,6 +187,19 @@ export class ConsoleClient {
 
   async hosts(): Promise<HostsListing> {
     return (await this.json("/api/console/hosts", HostsResponse)).hosts;
+  }
+
+  /** `clawops incident <id> --signals --json`: what fired and every signal's fate. */
+  async signals(id: string): Promise<Record<string, unknown>> {
+    const { ok: _ok, ...doc } = await this.json(`/api/console/incidents/${encodeURIComponent(id)}/signals`, LooseOk);
+    return doc;
+  }
+
+  /** `clawops report --since 30d --json`. */
+  async report(since: string | undefined): Promise<Record<string, unknown>> {
+    const q = since ? `?since=${encodeURIComponent(since)}` : "";
+    const { ok: _ok, ...doc } = await this.json(`/api/console/report${q}`, LooseOk);
+    return doc;
   }
 
   /** `clawops incidents --json`: the records, newest first. */

@@ -171,6 +171,12 @@ async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Pr
     case "incident":
       out(await client.incident(request.text.split(" ")[1] ?? ""));
       return EXIT.ok;
+    case "signals":
+      out(await client.signals(request.text.split(" ")[1] ?? ""));
+      return EXIT.ok;
+    case "report":
+      out(await client.report(request.text.split(" ")[1]));
+      return EXIT.ok;
     case "audit": {
       const lines = (await client.auditJsonLines(request.export?.host ?? request.auditHost)).split("\n");
       out({ entries: lines.filter(Boolean).map((l) => JSON.parse(l) as unknown) });

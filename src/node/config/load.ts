@@ -11,6 +11,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimesFromEnv } from "../../core/bundles/bundle.ts";
 import { ticketKeepFromEnv } from "../../core/bundles/keep.ts";
 import { ticketConfigFromEnv } from "../../core/bundles/tickets.ts";
+import { digestFromEnv } from "../../core/incidents/report.ts";
 import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";
 import { pagerDutyFromEnv } from "../../core/tickets/pagerduty.ts";
@@ -143,6 +144,11 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   const pagerduty = pagerDutyFromEnv(raw).problem;
   if (pagerduty) problems.push(pagerduty);
   problems.push(...pagingFromEnv(raw).problems);
+  try {
+    digestFromEnv(raw);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
   return problems;
 }
 
@@ -201,6 +207,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     bundles: bundleSettings(config),
     ...withPagerDuty(pagerDutySettings(config)),
     ...pagingSettings(config),
+    ...digestSettings(config),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
@@ -238,6 +245,17 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
 const withPagerDuty = (pagerduty: ControlPlaneConfig["pagerduty"]) => (pagerduty ? { pagerduty } : {});
 
 /** PagerDuty write-back (issue 29, item 7): off unless PAGERDUTY_API_TOKEN and PAGERDUTY_FROM are set. */
+/** The weekly incident digest (opt-in); the values were checked with the start's problems. */
+function digestSettings(config: NodeConfig): Pick<ControlPlaneConfig, "digest"> {
+  const v = config.values;
+  const digest = digestFromEnv({
+    CLAWOPS_DIGEST_CHANNEL: v.CLAWOPS_DIGEST_CHANNEL,
+    CLAWOPS_DIGEST_DAY: v.CLAWOPS_DIGEST_DAY,
+    CLAWOPS_DIGEST_HOUR_UTC: v.CLAWOPS_DIGEST_HOUR_UTC,
+  });
+  return digest ? { digest } : {};
+}
+
 /** The team's pagers and the paging policy (docs/paging.md); none configured: nobody is paged. */
 function pagingSettings(config: NodeConfig): Pick<ControlPlaneConfig, "paging"> {
   const v = config.values;
@@ -248,6 +266,9 @@ function pagingSettings(config: NodeConfig): Pick<ControlPlaneConfig, "paging"> 
     OPSGENIE_API_URL: v.OPSGENIE_API_URL,
     CLAWOPS_PAGE_WEBHOOK_URL: v.CLAWOPS_PAGE_WEBHOOK_URL,
     CLAWOPS_PAGE_WEBHOOK_SECRET: v.CLAWOPS_PAGE_WEBHOOK_SECRET,
+    CLAWOPS_ESCALATION_LEVELS: v.CLAWOPS_ESCALATION_LEVELS,
+    CLAWOPS_ESCALATION_AFTER_MIN: v.CLAWOPS_ESCALATION_AFTER_MIN,
+    CLAWOPS_ESCALATION_REPEAT: v.CLAWOPS_ESCALATION_REPEAT,
   });
   // The policy as the schema parsed it (its default included).
   return services ? { paging: { ...services, policy: v.CLAWOPS_PAGING_POLICY } } : {};

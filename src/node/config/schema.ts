@@ -326,6 +326,40 @@ export const NODE_VARS = {
     default: "watch:sev2,silence:sev2,fleet:sev2,declared:sev2,command:sev2",
     schema: parsedBy(parsePagingPolicy),
   },
+  CLAWOPS_DIGEST_CHANNEL: {
+    group: ALERTS,
+    doc: "Opt-in: a channel for the weekly incident digest (`/openclaw report 7d`: by source, severity, host and finding; MTTA, MTTR, pages).",
+    schema: optionalText(),
+  },
+  CLAWOPS_DIGEST_DAY: {
+    group: ALERTS,
+    doc: "The digest's weekday (`mon` … `sun`).",
+    default: "mon",
+    schema: optionalText(),
+  },
+  CLAWOPS_DIGEST_HOUR_UTC: {
+    group: ALERTS,
+    doc: "The digest's hour, UTC (0-23).",
+    default: "9",
+    schema: optionalText(),
+  },
+  CLAWOPS_ESCALATION_LEVELS: {
+    group: ALERTS,
+    doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user (`U…`) and user-group (`S…`) ids. An incident that pages by the policy and is not acknowledged is announced again in its thread with the level mentioned.",
+    schema: optionalText(),
+  },
+  CLAWOPS_ESCALATION_AFTER_MIN: {
+    group: ALERTS,
+    doc: "Minutes between escalation announcements while nobody acknowledges.",
+    default: "15",
+    schema: optionalText(),
+  },
+  CLAWOPS_ESCALATION_REPEAT: {
+    group: ALERTS,
+    doc: "Announcements per escalation level before the next level.",
+    default: "2",
+    schema: optionalText(),
+  },
   CLAWOPS_AUTHZ_FILE: {
     group: FREEZES,
     doc: "The authorization JSON file: who may freeze, recover, restart (docs/recovery.md). Unset: mutations only from the local console.",

@@ -20,6 +20,7 @@ import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { RESTART_EXIT_CODE, TRIAL_ENV } from "./upgrade/supervisor.ts";
 import { trialProbe } from "./upgrade/trial.ts";
 import { Upgrader } from "./upgrade/upgrader.ts";
+import { agentVarsHelp } from "./vars.ts";
 import { AGENT_VERSION } from "./version.ts";
 import { watchIntervalOverride } from "./watch.ts";
 
@@ -44,13 +45,8 @@ Usage:
 Options:
   --dir DIR   agent state folder (default $CLAWOPS_AGENT_DIR or ~/.clawops-agent)
 
-Environment read by probes: OPENCLAW_CONFIG_PATH, OPENCLAW_STATE_DIR, OPENCLAW_GATEWAY_PORT,
-OPENCLAW_GATEWAY_TOKEN (compared by fingerprint only), CLAWOPS_OPENCLAW_BIN (default: openclaw on PATH).
-CLAWOPS_AGENT_SERVER overrides the server URL saved at enrollment. CLAWOPS_AGENT_LOG_FILE: log there
-(rotated at 5 MB, 3 kept; ~/ is the user's home) instead of stderr, for launchd.
-CLAWOPS_WATCH_INTERVAL_S sets this host's watch interval in seconds (default: the control plane's,
-30 s; 0 turns the watch off). See docs/watch.md.
-`;
+Environment (docs/configuration.md):
+${agentVarsHelp()}`;
 
 // Kept whole (issue 13): the agent's subcommands, one case each, read top to bottom; startup and memory stay as they are.
 async function main(argv: string[]): Promise<number> {

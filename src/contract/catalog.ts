@@ -9,6 +9,7 @@ import { config, portListeners, tokens, versions } from "./steps/host.ts";
 import { HOST_STATE_STEPS, HOST_STATE_TRIAGE } from "./steps/host-state.ts";
 import { logsSignatures, serviceState } from "./steps/logs.ts";
 import { doctorFix, gatewayAcceptance, gatewayInflight, gatewayRestart } from "./steps/runbook.ts";
+import { gatewayTls } from "./steps/tls.ts";
 
 /**
  * The fixed probe catalog. A job names steps from here with typed arguments; the agent runs
@@ -30,6 +31,7 @@ export * from "./steps/host.ts";
 export * from "./steps/host-state.ts";
 export * from "./steps/logs.ts";
 export * from "./steps/runbook.ts";
+export * from "./steps/tls.ts";
 
 /**
  * Every step, in catalog order. The order is on the wire: a refused step name is answered with
@@ -60,6 +62,8 @@ const STEPS = [
   // Issue 30's field failures: memory and responsiveness over the watch's samples; stale locks.
   gatewayVitals,
   stateLocks,
+  // Issue 42: the gateway's TLS certificate for the expiry calendar (read-only, never the PEM).
+  gatewayTls,
 ] as const;
 
 type Steps = typeof STEPS;

@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
+import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
-import { bundleLifetimesFromEnv } from "../core/bundles/bundle.ts";
-import { ticketKeepFromEnv } from "../core/bundles/keep.ts";
-import { ticketConfigFromEnv } from "../core/bundles/tickets.ts";
+import { bundleLifetimes } from "../core/bundles/bundle.ts";
+import { ticketKeepMsFor } from "../core/bundles/keep.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
@@ -13,7 +13,6 @@ import type { IncidentRouting } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { PagingServices } from "../core/ports/paging.ts";
-import { pagerDutyFromEnv } from "../core/tickets/pagerduty.ts";
 import { WORKER_VARS } from "./env-vars.ts";
 import type { DirectoryRpc, FanoutShardRpc, HostAgentRpc, RecoverParams, WatchShardRpc } from "./rpc.ts";
 
@@ -96,13 +95,13 @@ export interface WorkerConfig {
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
 
-/** Parses the bindings once at the edge: every problem at once, each naming the binding only, never its value. */
+/** Parses the bindings once at the edge: every problem at once, each naming the binding (never a secret's value, nor a URL's but the public one). */
 export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   const raw = Object.fromEntries(
     (Object.keys(WORKER_VARS) as WorkerVarName[]).map((n) => [n, typeof env[n] === "string" ? env[n] : undefined]),
   );
   const parsed = parseVars(WORKER_VARS, raw);
-  const pagerduty = pagerDutyFromEnv(raw);
+  const pagerduty = pagerDutyOf(raw);
   const paging = pagingFromEnv(raw);
   let digest: WorkerConfig["digest"];
   try {
@@ -112,15 +111,14 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   }
   const discordProblem = discordSettingsProblem(raw);
   if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem) {
-    return {
-      ok: false,
-      problems: [
-        ...(parsed.ok ? [] : parsed.problems),
-        ...(discordProblem ? [discordProblem] : []),
-        ...(pagerduty.problem ? [pagerduty.problem] : []),
-        ...paging.problems,
-      ],
-    };
+    // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
+    const problems = [
+      ...(parsed.ok ? [] : parsed.problems),
+      ...(discordProblem ? [discordProblem] : []),
+      ...(pagerduty.problem ? [pagerduty.problem] : []),
+      ...paging.problems,
+    ];
+    return { ok: false, problems: [...new Set(problems)] };
   }
   const v = parsed.values;
   const incidentChannel = v.CLAWOPS_INCIDENT_CHANNEL?.trim();
@@ -142,11 +140,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ...(v.CLAWOPS_FREEZE_WARN_MIN !== undefined
         ? { freezeWarnMs: Math.round(v.CLAWOPS_FREEZE_WARN_MIN * 60_000) }
         : {}),
-      bundleLifetimes: bundleLifetimesFromEnv({
-        CLAWOPS_BUNDLE_RETENTION_DAYS: v.CLAWOPS_BUNDLE_RETENTION_DAYS?.toString(),
-        CLAWOPS_BUNDLE_LINK_HOURS: v.CLAWOPS_BUNDLE_LINK_HOURS?.toString(),
-      }),
-      tickets: ticketConfigFromEnv({
+      bundleLifetimes: bundleLifetimes(v.CLAWOPS_BUNDLE_RETENTION_DAYS, v.CLAWOPS_BUNDLE_LINK_HOURS),
+      tickets: ticketConfigOf({
         JIRA_BASE_URL: v.JIRA_BASE_URL,
         JIRA_EMAIL: v.JIRA_EMAIL,
         JIRA_API_TOKEN: v.JIRA_API_TOKEN,
@@ -156,7 +151,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
         GITHUB_REPO: v.GITHUB_REPO,
         GITHUB_API_URL: v.GITHUB_API_URL,
       }),
-      ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
+      ticketKeepMs: ticketKeepMsFor(v.CLAWOPS_TICKET_LINK_DAYS),
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
       ...(paging.services ? { paging: paging.services } : {}),
       ...(digest ? { digest } : {}),

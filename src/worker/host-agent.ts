@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { watchSettingsOf } from "../adapters/env/settings.ts";
 import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
-import { nextSweepAt, watchSettingsFromEnv } from "../core/hosts/watch-state.ts";
+import { nextSweepAt } from "../core/hosts/watch-state.ts";
 import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
 import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
@@ -268,7 +269,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
       { kind: "triage" },
     );
     this.watchService = new WatchService(deps, {
-      settings: watchSettingsFromEnv(this.env as unknown as Record<string, string | undefined>),
+      settings: watchSettingsOf(this.env as unknown as Record<string, string | undefined>),
       freezePolicy: parsed.config.freezePolicy,
       // This object's store holds its own host's state; whether other agents report is in the shards.
       fleetWatch: () => listWatchShards(shards),

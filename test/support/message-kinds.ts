@@ -18,6 +18,7 @@ import { renderConfirmation } from "../../src/core/confirmations/confirm.ts";
 import { renderDecided, renderExpired, renderRefusal } from "../../src/core/confirmations/render.ts";
 import type { FleetReport } from "../../src/core/fleet/fleet.ts";
 import { renderFleetStatus } from "../../src/core/fleet/render.ts";
+import { versionDrift } from "../../src/core/fleet/versions.ts";
 import { renderMaintenanceEnd } from "../../src/core/freezes/maintenance.ts";
 import {
   renderExpiryNotice,
@@ -41,6 +42,7 @@ import { renderIncidentHeader } from "../../src/core/incidents/thread.ts";
 import { builtinKnownIssues } from "../../src/core/known-issues/builtin.ts";
 import { type HostFacts, tallyKnownIssues } from "../../src/core/known-issues/fleet.ts";
 import { renderFleetKnownIssues, renderHostKnownIssues } from "../../src/core/known-issues/render.ts";
+import { versionIn } from "../../src/core/known-issues/versions.ts";
 import type { Message } from "../../src/core/messages/model.ts";
 import { renderError, renderNotice } from "../../src/core/messages/notices.ts";
 import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
@@ -52,6 +54,7 @@ import type {
   ScheduledFreeze,
 } from "../../src/core/ports/recovery.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
+import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../../src/core/recover/runbook/progress.ts";
 import { inlineDraft } from "../../src/core/tickets/draft.ts";
 import { renderComparison } from "../../src/core/triage/compare.ts";
@@ -208,6 +211,39 @@ const fleetWatch: FleetReport = {
   elapsedMs: 4,
   source: "watch",
 };
+
+/**
+ * The fleet matrix from the watch with version drift (issue 42): most on 2026.9.6, one host on
+ * 2026.9.5 (a known issue 2026.9.6 fixes), one with an official plugin left on the old release,
+ * one whose agent never reported a version.
+ */
+const fleetVersions: FleetReport = (() => {
+  const hosts = [
+    { name: "node-26", gatewayVersion: "2026.9.6" },
+    { name: "node-2", gatewayVersion: "OpenClaw 2026.9.5 (ec9c1a1)" },
+    { name: "node-1", gatewayVersion: "2026.9.6" },
+    { name: "node-4", gatewayVersion: "2026.9.6" },
+    { name: "node-9", gatewayVersion: null },
+  ];
+  const plugins = (list: string[]) => ({ last: { attributes: { plugins: list } } }) as unknown as WatchRecord;
+  const watch = new Map<string, WatchRecord>([
+    ["node-26", plugins(["@openclaw/matrix 2026.9.5", "@openclaw/slack 2026.9.6", "openclaw-weather 1.2.0"])],
+    ["node-1", plugins(["@openclaw/slack 2026.9.6-1"])],
+  ]);
+  const versions = versionDrift(hosts, watch, builtinKnownIssues());
+  const version = (h: string) => versionIn(hosts.find((x) => x.name === h)?.gatewayVersion) ?? undefined;
+  const rows = [
+    ...fleetWatch.rows.filter((r) => r.host !== "node-7" && r.host !== "edge-3"),
+    { ...(fleet.rows[3] as FleetReport["rows"][number]), ageMs: 9_000 },
+    { host: "node-4", state: "ok" as const, layers: { service: "ok" as const }, reason: "all good", ageMs: 5_000 },
+    { host: "node-9", state: "unwatched" as const, layers: {}, reason: "reachable, no watch state" },
+  ].map((r) => {
+    const v = version(r.host);
+    return v ? { ...r, version: v } : r;
+  });
+  const counts = { ok: 2, warn: 1, fail: 1, "no-answer": 0, offline: 0, unwatched: 1 };
+  return { ...fleetWatch, rows, counts, versions };
+})();
 
 const watchDown: WatchTransition = {
   host: "node-3",
@@ -645,6 +681,7 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
       }),
   ],
   ["fleet-status-watch", () => renderFleetStatus(fleetWatch)],
+  ["fleet-status-versions", () => renderFleetStatus(fleetVersions)],
   // Watch
   ["watch-failing", () => renderWatchFailing(watchDown, 2)],
   ["watch-recovered", () => renderWatchRecovered(watchUp)],

@@ -329,7 +329,10 @@ describe("POST /alerts/alertmanager", () => {
       JSON.stringify(threadOf("node-3")[0]?.blocks).includes("2 alerts fired"),
     );
     expect(posts()).toBe(before);
-    expect(threadOf("node-3").some((m) => JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"))).toBe(false);
+    // No reply names it; the header lists it under what fired (issue 40, item 6).
+    const [header, ...replies] = threadOf("node-3");
+    expect(replies.some((m) => JSON.stringify(m.blocks).includes("OpenClawHandshakeErrors"))).toBe(false);
+    expect(JSON.stringify(header?.blocks)).toMatch(/\*What fired:\* .*OpenClawHandshakeErrors/);
     expect(jobsRun.get("node-3")).toBe(1);
     expect(slack.topLevel(CHANNEL).filter((m) => m.text.endsWith("node-3"))).toHaveLength(1);
     expect(slack.violations).toEqual([]);
@@ -385,10 +388,12 @@ describe("POST /alerts/alertmanager", () => {
     expect(body.alerts).toEqual([
       { alert: "OpenClawConfigDrift", host: "node-3", status: "firing", outcome: "rate-limited" },
     ]);
+    // Posted as a reply (the header, which lists what fired, names it too).
+    const replies = () => threadOf("node-3").slice(1);
     await until("the alert in the thread", 5_000, () =>
-      threadOf("node-3").some((m) => JSON.stringify(m.blocks).includes("OpenClawConfigDrift")),
+      replies().some((m) => JSON.stringify(m.blocks).includes("OpenClawConfigDrift")),
     );
-    const msg = threadOf("node-3").find((m) => JSON.stringify(m.blocks).includes("OpenClawConfigDrift"));
+    const msg = replies().find((m) => JSON.stringify(m.blocks).includes("OpenClawConfigDrift"));
     expect(JSON.stringify(msg?.blocks)).toContain(
       "No new triage: one was started for an alert on *node-3* less than 5 min ago",
     );

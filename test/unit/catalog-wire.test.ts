@@ -88,6 +88,7 @@ describe("what the catalog derives from its step definitions", () => {
       "agent.upgrade",
       "gateway.vitals",
       "state.locks",
+      "gateway.tls",
     ]);
     expect(DEFAULT_STEP_DEADLINE_MS).toEqual({
       versions: 5_000,
@@ -113,6 +114,7 @@ describe("what the catalog derives from its step definitions", () => {
       "agent.upgrade": 60_000,
       "gateway.vitals": 2_000,
       "state.locks": 3_000,
+      "gateway.tls": 4_000,
     });
     expect(Object.keys(StepArgs)).toEqual(STEP_NAMES);
     expect([...SLOW_STEPS]).toEqual(["gateway.status", "doctor.lint", "models.status"]);

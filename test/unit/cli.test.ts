@@ -227,7 +227,7 @@ describe("clawops CLI", () => {
     const wrong = await clawops(["enroll", "x", "--json"], server.url);
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain(
-      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> [--signals], report or config",
+      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> [--signals], report, expiries or config",
     );
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { AGENT_VARS, CONFIG_DOC, REGENERATE_CONFIG, renderConfigDoc } from "../../scripts/gen-config-doc.ts";
+import { CONFIG_DOC, REGENERATE_CONFIG, renderConfigDoc } from "../../scripts/gen-config-doc.ts";
+import { AGENT_VARS } from "../../src/agent/vars.ts";
 import { CLI_VARS, NODE_VARS } from "../../src/node/config/schema.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
 

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_VARS } from "../../scripts/gen-config-doc.ts";
+import { SHARED_VARS } from "../../src/adapters/env/shared-vars.ts";
+import { parseVars, type VarSpec } from "../../src/adapters/env/vars.ts";
+import { AGENT_VARS } from "../../src/agent/vars.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { CLI_VARS, NODE_VARS } from "../../src/node/config/schema.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
@@ -237,6 +239,14 @@ describe("every variable is declared once", () => {
     expect([...missing].sort()).toEqual([]);
   });
 
+  it("core takes settings, not variables: the runtimes read them (paging's and the digest's readers are the ones left)", () => {
+    const readers = files(join(REPO_ROOT, "src/core"))
+      .filter((f) => /export function \w+FromEnv\b/.test(readFileSync(f, "utf8")))
+      .map((f) => f.slice(REPO_ROOT.length).replace(/^\//, ""));
+    // Both outside this change (issue 45): core/incidents and core/paging are the on-call work's.
+    expect(readers.sort()).toEqual(["src/core/incidents/report.ts", "src/core/paging/settings.ts"]);
+  });
+
   it("only the configuration modules read the process environment in the control plane", () => {
     const readers = ["src/node", "src/worker"]
       .flatMap((root) => files(join(REPO_ROOT, root)))
@@ -250,5 +260,57 @@ describe("every variable is declared once", () => {
       "src/node/local-agent.ts",
       "src/node/main.ts",
     ]);
+  });
+});
+
+describe("one table for what both runtimes read (issue 45)", () => {
+  /** Same name, another meaning: required on the Worker and optional on Node; a file on Node, the JSON on the Worker. */
+  const APART = ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "CLAWOPS_FREEZE_POLICY"];
+  const node = NODE_VARS as Record<string, VarSpec>;
+  const worker = WORKER_VARS as Record<string, VarSpec>;
+  const shared = SHARED_VARS as Record<string, VarSpec>;
+
+  it("every name both runtimes read is the shared entry on both, with its one schema and default", () => {
+    const both = Object.keys(node).filter((n) => n in worker);
+    expect(both.filter((n) => !APART.includes(n)).sort()).toEqual(Object.keys(shared).sort());
+    for (const name of Object.keys(shared)) {
+      expect(node[name]?.schema, name).toBe(shared[name]?.schema);
+      expect(worker[name]?.schema, name).toBe(shared[name]?.schema);
+      expect([node[name]?.default, worker[name]?.default, node[name]?.secret, worker[name]?.secret], name).toEqual([
+        shared[name]?.default,
+        shared[name]?.default,
+        shared[name]?.secret,
+        shared[name]?.secret,
+      ]);
+    }
+  });
+
+  /** URLs Node always checked as URLs and the Worker took as any text. */
+  const BAD_URLS = {
+    JIRA_BASE_URL: "jira.example.com",
+    GITHUB_API_URL: "ftp://github.example.com",
+    PAGERDUTY_API_URL: "pagerduty",
+    CLAWOPS_PUBLIC_URL: "https://clawops.example.com/?next=$(id)",
+    PAGERDUTY_EVENTS_URL: "events",
+    OPSGENIE_API_URL: "opsgenie",
+    CLAWOPS_PAGE_WEBHOOK_URL: "ntfy.example/x",
+    SLACK_API_URL: "slack",
+  };
+
+  it("a URL is checked as a URL on both: each bad one is a problem naming it, on Node and on the Worker", async () => {
+    // The Worker's table as parseWorkerConfig reads it (test/workers/worker-config.test.ts runs that in workerd).
+    const worker = parseVars(WORKER_VARS, { SLACK_SIGNING_SECRET: "s", SLACK_BOT_TOKEN: BOT_TOKEN, ...BAD_URLS });
+    const node = await loadNodeConfig({ ...BAD_URLS });
+    for (const [runtime, result] of [
+      ["Worker", worker],
+      ["Node", node],
+    ] as const) {
+      if (result.ok) expect.fail(`${runtime} accepted ${Object.keys(BAD_URLS).length} bad URLs`);
+      for (const name of Object.keys(BAD_URLS))
+        expect(
+          result.problems.some((p) => p.startsWith(name)),
+          `${runtime}: ${name}`,
+        ).toBe(true);
+    }
   });
 });

@@ -4,7 +4,8 @@ import { errorMessage } from "../../contract/errors.ts";
 /**
  * One configuration variable of a runtime (issue 28): how its text becomes a value, what it is
  * for, its default and whether it is a secret. A runtime declares all of its variables once, in
- * one table of these (src/node/config/schema.ts, src/worker/env.ts); the start parses them
+ * one table of these (src/node/config/schema.ts, src/worker/env-vars.ts), the variables both read
+ * spread in from one shared table (src/adapters/env/shared-vars.ts); the start parses them
  * together, `clawops config` shows them and docs/configuration.md is written from them.
  */
 export interface VarSpec<T = unknown> {
@@ -129,8 +130,30 @@ export function wholeNumber<F extends number | undefined>(
   });
 }
 
-/** An http(s) URL without a trailing slash, undefined when unset. */
-export function httpUrl(name: string): z.ZodType<string | undefined, string | undefined> {
+/** A positive number (fractions allowed) at most `max`, in `unit` (days, hours, minutes); undefined when unset. */
+export function positiveNumber(
+  name: string,
+  max: number,
+  unit: string,
+): z.ZodType<number | undefined, string | undefined> {
+  return parsedBy((text) => {
+    if (text === undefined) return undefined;
+    const n = Number(text.trim());
+    if (!Number.isFinite(n) || n <= 0 || n > max) {
+      throw new Error(`${name} must be ${unit} between 0 and ${max} (got "${text.slice(0, 20)}").`);
+    }
+    return n;
+  });
+}
+
+/**
+ * An http(s) URL, undefined when unset: a base URL (an API's) loses its trailing slash, so paths
+ * join it with one; an endpoint posted to as it is (`{ endpoint: true }`) is kept as written.
+ */
+export function httpUrl(
+  name: string,
+  opts: { endpoint?: boolean } = {},
+): z.ZodType<string | undefined, string | undefined> {
   return parsedBy((text) => {
     if (text === undefined) return undefined;
     let url: URL | null = null;
@@ -140,9 +163,11 @@ export function httpUrl(name: string): z.ZodType<string | undefined, string | un
       url = null;
     }
     if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      throw new Error(`${name}: "${text.slice(0, 80)}" is not an http(s) URL.`);
+      // Not quoted: a URL may carry a credential (user:password@, a webhook's signed query), and
+      // the Worker answers its configuration problems to whoever calls.
+      throw new Error(`${name} is not an http(s) URL (e.g. https://host.example/path).`);
     }
-    return text.trim().replace(/\/+$/, "");
+    return opts.endpoint ? text.trim() : text.trim().replace(/\/+$/, "");
   });
 }
 

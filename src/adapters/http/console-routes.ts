@@ -23,6 +23,7 @@ import {
   sessionOf,
 } from "./console-guard.ts";
 import { consoleSecureHeaders } from "./console-headers.ts";
+import { expiryRoutes } from "./expiry-routes.ts";
 import { incidentRoutes } from "./incident-routes.ts";
 import type { LaterAfterAck } from "./later.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
@@ -66,6 +67,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, later
   auditRoute(app, r);
   readRoutes(app, r);
   incidentRoutes(app, r.consoleDeps);
+  expiryRoutes(app, r.consoleDeps);
   eventsRoute(app, r);
   return app;
 }
@@ -239,6 +241,7 @@ function readRoutes(app: Hono, { deps, consoleDeps, consoleOpts }: ConsoleRouteD
       deadlineMs: report.deadlineMs,
       elapsedMs: report.elapsedMs,
       ...(report.source ? { source: report.source } : {}),
+      ...(report.versions ? { versions: report.versions } : {}),
     });
   });
 }

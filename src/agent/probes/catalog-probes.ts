@@ -7,6 +7,7 @@ import { probeGatewayHttp } from "./gateway-http.ts";
 import { probeGatewayRestart } from "./gateway-restart.ts";
 import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
+import { probeGatewayTls } from "./gateway-tls.ts";
 import { probeGatewayVitals } from "./gateway-vitals.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
 import { HOST_STATE_PROBES } from "./host-state-probes.ts";
@@ -41,4 +42,5 @@ export const CATALOG_PROBES: ProbeTable = {
   "gateway.restart": probeGatewayRestart,
   "doctor.fix": probeDoctorFix,
   "agent.upgrade": probeAgentUpgrade,
+  "gateway.tls": probeGatewayTls,
 };

@@ -6,6 +6,7 @@ import { open, readdir, readFile, stat } from "../fs-async.ts";
 import { isoTime } from "../icu-free.ts";
 import { clobberedChanges } from "./config-keys.ts";
 import { errnoCode } from "./errors.ts";
+import { PluginVersionsCarry, readPluginVersions } from "./plugin-versions.ts";
 import type { Probe } from "./probe.ts";
 import { type FreeSample, forecastFree } from "./storage-forecast.ts";
 
@@ -21,14 +22,22 @@ import { type FreeSample, forecastFree } from "./storage-forecast.ts";
 export const probeStateFiles: Probe<"state.files"> = async (ctx, args, run) => {
   const config = await run.readings.config();
   const logDir = config.logFile ? dirname(config.logFile) : DEFAULT_LOG_DIR;
-  const [volumes, databases] = await Promise.all([
+  const [volumes, databases, plugins] = await Promise.all([
     readVolumes([
       { path: ctx.stateDir, holds: "state" },
       { path: logDir, holds: "logs" },
     ]),
     readDatabases(ctx.stateDir),
+    // The watch's reading is carried while the manifests are unchanged; a triage reads them anew.
+    args.quick ? PLUGINS.read(ctx.stateDir) : readPluginVersions(ctx.stateDir),
   ]);
-  const data: StateFilesData = { stateDir: ctx.stateDir, volumes, databases, quick: args.quick === true };
+  const data: StateFilesData = {
+    stateDir: ctx.stateDir,
+    volumes,
+    databases,
+    quick: args.quick === true,
+    ...(plugins.packages.length > 0 || plugins.error ? { plugins } : {}),
+  };
   if (args.quick) return data;
   const gateways = await run.readings.ownGateways().catch(() => []);
   const [mapped, logs, transcripts, clobbered] = await Promise.all([
@@ -124,6 +133,9 @@ function sampleFree(key: string, sample: FreeSample): FreeSample[] {
   SAMPLES.set(key, list);
   return list;
 }
+
+/** The watch's plugin reading, kept while its manifests are unchanged (plugin-versions.ts). */
+const PLUGINS = new PluginVersionsCarry();
 
 /** Test seam: forget every sample (tests run several agents' worth of readings in one process). */
 export function forgetStorageSamples(): void {

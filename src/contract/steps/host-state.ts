@@ -96,6 +96,19 @@ export const StateFilesData = z.object({
       }),
     )
     .optional(),
+  /**
+   * Plugins OpenClaw installed from npm into the state folder (`npm/package.json` and
+   * `npm/projects/<project>/package.json`, each package's own package.json): name and version only.
+   * The watch re-reads them only when one of those manifests changed (issue 42, version drift).
+   */
+  plugins: z
+    .object({
+      packages: z.array(z.object({ name: z.string(), version: z.string().nullable() })),
+      /** The reading stopped at its bound (projects or packages). */
+      truncated: z.boolean().optional(),
+      error: z.string().optional(),
+    })
+    .optional(),
 });
 export type StateFilesData = z.infer<typeof StateFilesData>;
 

@@ -48,20 +48,18 @@ export const DEFAULT_BUNDLE_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * How long bundles are kept and links last, on both runtimes: CLAWOPS_BUNDLE_RETENTION_DAYS
- * (default 14) and CLAWOPS_BUNDLE_LINK_HOURS (default 168, never past the retention).
+ * How long bundles are kept and links last, on both runtimes, from the parsed
+ * CLAWOPS_BUNDLE_RETENTION_DAYS (unset: 14) and CLAWOPS_BUNDLE_LINK_HOURS (unset: 168): the link
+ * never outlives the bundle.
  */
-export function bundleLifetimesFromEnv(env: Readonly<Record<string, string | undefined>>): {
-  retentionMs: number;
-  linkTtlMs: number;
-} {
-  const retentionDays = Number(env.CLAWOPS_BUNDLE_RETENTION_DAYS ?? "14");
-  const linkHours = Number(env.CLAWOPS_BUNDLE_LINK_HOURS ?? "168");
-  const retentionMs = retentionDays > 0 ? retentionDays * DAY_MS : DEFAULT_BUNDLE_RETENTION_MS;
-  return {
-    retentionMs,
-    linkTtlMs: Math.min(retentionMs, linkHours > 0 ? linkHours * 60 * 60 * 1000 : DEFAULT_BUNDLE_LINK_TTL_MS),
-  };
+export function bundleLifetimes(
+  retentionDays: number | undefined,
+  linkHours: number | undefined,
+): { retentionMs: number; linkTtlMs: number } {
+  const retentionMs =
+    retentionDays !== undefined && retentionDays > 0 ? retentionDays * DAY_MS : DEFAULT_BUNDLE_RETENTION_MS;
+  const linkTtlMs = linkHours !== undefined && linkHours > 0 ? linkHours * 60 * 60 * 1000 : DEFAULT_BUNDLE_LINK_TTL_MS;
+  return { retentionMs, linkTtlMs: Math.min(retentionMs, linkTtlMs) };
 }
 
 /** The fast triage probes a bundle carries: a fresh matrix and findings. */

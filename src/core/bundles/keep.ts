@@ -9,10 +9,9 @@ import type { BundleServices } from "../ports/bundles.ts";
  */
 export const DEFAULT_TICKET_KEEP_MS = 90 * 24 * 3_600_000;
 
-/** CLAWOPS_TICKET_LINK_DAYS (default 90) in ms, on both runtimes. */
-export function ticketKeepFromEnv(days: string | undefined): number {
-  const n = Number(days ?? "90");
-  return n > 0 ? n * 24 * 3_600_000 : DEFAULT_TICKET_KEEP_MS;
+/** The parsed CLAWOPS_TICKET_LINK_DAYS (unset: 90) in ms, on both runtimes. */
+export function ticketKeepMsFor(days: number | undefined): number {
+  return days !== undefined && days > 0 ? days * 24 * 3_600_000 : DEFAULT_TICKET_KEEP_MS;
 }
 
 export function ticketKeepMs(services: BundleServices): number {

@@ -12,28 +12,6 @@ import type { TicketConfig, TicketRef } from "../ports/bundles.ts";
  *    application/vnd.github+json`, `X-GitHub-Api-Version: 2022-11-28`.
  *    https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
  */
-/** The JIRA_* and GITHUB_* variables (Node environment, Worker secrets and vars) as a TicketConfig. */
-export function ticketConfigFromEnv(env: Readonly<Record<string, string | undefined>>): TicketConfig {
-  const config: TicketConfig = {};
-  if (env.JIRA_BASE_URL && env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
-    config.jira = {
-      baseUrl: env.JIRA_BASE_URL,
-      email: env.JIRA_EMAIL,
-      apiToken: env.JIRA_API_TOKEN,
-      // Where `ticket <incident> new jira` opens issues (issue 29, item 6).
-      ...(env.JIRA_PROJECT?.trim() ? { project: env.JIRA_PROJECT.trim() } : {}),
-      ...(env.JIRA_ISSUE_TYPE?.trim() ? { issueType: env.JIRA_ISSUE_TYPE.trim() } : {}),
-    };
-  }
-  if (env.GITHUB_TOKEN) {
-    config.github = {
-      apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
-      token: env.GITHUB_TOKEN,
-      ...(env.GITHUB_REPO ? { repo: env.GITHUB_REPO } : {}),
-    };
-  }
-  return config;
-}
 
 const JIRA_KEY = /^[A-Z][A-Z0-9_]{0,30}-\d{1,9}$/;
 const GITHUB_REF = /^(?:([A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}))?#(\d{1,9})$/;

@@ -20,6 +20,7 @@ import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { bundleCommand } from "./bundle.ts";
 import { enrollCommand } from "./enroll.ts";
+import { expiriesCommand } from "./expiries.ts";
 import { renderHelp } from "./help.ts";
 import { handleHostLifecycle } from "./host-lifecycle.ts";
 import { incidentCommand, incidentsCommand, snoozeCommand, snoozesCommand } from "./incidents.ts";
@@ -165,6 +166,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return ticketCommand(deps, req, command);
     case "known-issues":
       return knownIssuesCommand(deps, command);
+    case "expiries":
+      return expiriesCommand(deps, req);
   }
 }
 

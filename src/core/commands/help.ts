@@ -114,6 +114,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
     summary:
       "Which known upstream OpenClaw issues the fleet's findings match (each host's last triage and watch, its gateway version): per issue the hosts it affects, whether a release fixes it, and for one host the workarounds.",
   },
+  {
+    usage: "/openclaw expiries",
+    summary:
+      "The fleet's expiry calendar, soonest first: each gateway's TLS certificate (and whether it serves its file), model credentials' expiry, agents' enrollment age; dates and fingerprints only, entries within 14 days marked.",
+  },
   ...RECOVERY_COMMAND_HELP,
   {
     usage: "/openclaw revoke <host>",

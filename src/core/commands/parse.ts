@@ -84,6 +84,10 @@ export function parseCommand(text: string): Command {
         host: target === undefined || target.toLowerCase() === "all" ? null : normalizeHostName(target),
       };
     }
+    case "expiries":
+      if (rest.length > 1 || (rest[0] !== undefined && rest[0].toLowerCase() !== "all"))
+        throw new ClawopsError("bad_request", "Usage: `/openclaw expiries` (the whole fleet; `all` is the same).");
+      return { kind: "expiries" };
     // Issue 29, items 6 and 8: tickets and the postmortem draft (ticket-parse.ts).
     case "ticket":
     case "postmortem":

@@ -8,6 +8,7 @@ import type { FleetSelector } from "../requests/command.ts";
 import { globMatches } from "../vocabulary/hosts.ts";
 import { LAYERS, type Layer } from "../vocabulary/layers.ts";
 import { rowFor } from "./row.ts";
+import type { VersionDrift } from "./versions.ts";
 
 /**
  * `/openclaw status <selector>`: one quick probe per matching host, all at once, under ONE
@@ -43,6 +44,8 @@ export interface FleetReport {
   elapsedMs: number;
   /** `watch`: read from the stored watch state (no probe ran); absent: the live fan-out. */
   source?: "watch";
+  /** Core and plugin versions, lockstep and known issues by version (absent: nothing to say). */
+  versions?: VersionDrift;
 }
 
 /** Worst first: broken, then silent, then offline, then degraded, then fine. */

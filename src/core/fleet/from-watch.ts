@@ -1,10 +1,14 @@
 import { freshness, type WatchSettings } from "../hosts/watch-state.ts";
+import { builtinKnownIssues } from "../known-issues/builtin.ts";
+import { versionIn } from "../known-issues/versions.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { FleetRow } from "../ports/fleet.ts";
+import type { HostRecord } from "../ports/store.ts";
 import type { WatchRecord } from "../ports/watch-record.ts";
 import type { FleetSelector } from "../requests/command.ts";
 import { LAYERS } from "../vocabulary/layers.ts";
 import { countRows, FLEET_DEADLINE_MS, type FleetReport, probeFleet, selectHosts, sortRows } from "./fleet.ts";
+import { versionDrift } from "./versions.ts";
 
 /**
  * `/openclaw status <selector>` from the stored watch state (docs/watch.md): no probe runs, so
@@ -13,7 +17,7 @@ import { countRows, FLEET_DEADLINE_MS, type FleetReport, probeFleet, selectHosts
  * `status … --live` runs the fan-out instead (probeFleet).
  */
 export async function fleetFromWatch(
-  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "logger" | "fleetFanout">,
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "logger" | "fleetFanout" | "knownIssues">,
   selector: FleetSelector,
   settings: Pick<WatchSettings, "intervalMs" | "digestMs">,
 ): Promise<FleetReport> {
@@ -76,12 +80,23 @@ export async function fleetFromWatch(
       };
     }),
   );
+  withVersions(rows, hosts, states);
   sortRows(rows);
   const counts = countRows(rows);
   const columns = LAYERS.filter((l) => rows.some((r) => r.layers[l] !== undefined && r.layers[l] !== "unknown"));
   const elapsedMs = deps.clock.now() - started;
   deps.logger.info("fleet status from the watch", { hosts: rows.length, ...counts, elapsedMs });
-  return { selector, rows, counts, columns, deadlineMs: FLEET_DEADLINE_MS, elapsedMs, source: "watch" };
+  const versions = versionDrift(hosts, states, deps.knownIssues ?? builtinKnownIssues());
+  return {
+    selector,
+    rows,
+    counts,
+    columns,
+    deadlineMs: FLEET_DEADLINE_MS,
+    elapsedMs,
+    source: "watch",
+    ...(versions.known > 0 ? { versions } : {}),
+  };
 }
 
 /**
@@ -89,12 +104,34 @@ export async function fleetFromWatch(
  * control plane watches (an interval above 0) and its store keeps watch states, else (and with
  * `--live`) the live fan-out.
  */
-export function fleetReportFor(
-  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger" | "watch" | "fleetFanout">,
+export async function fleetReportFor(
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger" | "watch" | "fleetFanout" | "knownIssues">,
   command: { selector: FleetSelector; live?: boolean },
 ): Promise<FleetReport> {
   if (!command.live && deps.watch && answersFromWatch(deps)) return fleetFromWatch(deps, command.selector, deps.watch);
-  return probeFleet(deps, command.selector);
+  const report = await probeFleet(deps, command.selector);
+  // The quick probe reads no plugins: the versions come from the host records and the watch.
+  const hosts = selectHosts(await deps.store.listHosts(), command.selector);
+  const states = new Map<string, WatchRecord>();
+  for (const w of (await deps.store.listWatch?.()) ?? []) states.set(w.host, w);
+  const versions = versionDrift(hosts, states, deps.knownIssues ?? builtinKnownIssues());
+  if (versions.known === 0) return report;
+  withVersions(report.rows, hosts, states);
+  return { ...report, versions };
+}
+
+/**
+ * Each row's core version from its host record (the agent's last report) and the plugins its
+ * watch last read (the matrix shows only those out of lockstep; `--json` has them all).
+ */
+function withVersions(rows: FleetRow[], hosts: readonly HostRecord[], states: ReadonlyMap<string, WatchRecord>): void {
+  const by = new Map(hosts.map((h) => [h.name, versionIn(h.gatewayVersion)]));
+  for (const r of rows) {
+    const v = by.get(r.host);
+    if (v) r.version = v;
+    const plugins = states.get(r.host)?.last.attributes?.plugins;
+    if (plugins) r.plugins = plugins;
+  }
 }
 
 /** Whether `status <selector>` (without `--live`) reads the stored watch state. */

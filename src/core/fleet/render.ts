@@ -6,6 +6,7 @@ import type { FleetHostState, FleetRow } from "../ports/fleet.ts";
 import { LAYER_LABELS, type LayerStatus } from "../vocabulary/layers.ts";
 import type { FleetReport } from "./fleet.ts";
 import { describeSelector } from "./fleet.ts";
+import type { VersionDrift } from "./versions.ts";
 
 /**
  * The fleet matrix: one row per host (layer icons, then name and the worst reason), worst
@@ -67,6 +68,7 @@ export function renderFleetStatus(r: FleetReport): Message {
     size += line.length + 1;
   }
   if (chunk.length > 0) parts.push(section(chunk.join("\n")));
+  if (r.versions) parts.push(section(renderVersions(r.versions)));
 
   const hidden = r.rows.slice(MAX_FLEET_ROWS);
   const notes: string[] = [];
@@ -125,5 +127,75 @@ function renderRow(r: FleetReport, row: FleetRow): string {
     ? r.columns.map(() => BLANK[row.state]).join("")
     : r.columns.map((l) => CELL[row.layers[l] ?? "unknown"]).join("");
   const age = row.ageMs !== undefined ? ` · ${ago(row.ageMs)}` : "";
-  return `${cells} *${escapeMrkdwn(row.host)}* ${STATE_LABEL[row.state]} — ${escapeMrkdwn(clip(row.reason, 90))}${age}`;
+  return `${cells} *${escapeMrkdwn(row.host)}* ${STATE_LABEL[row.state]} — ${escapeMrkdwn(clip(row.reason, 90))}${age}${versionTag(r.versions, row)}`;
+}
+
+/** ` · 2026.9.5 ≠fleet 🧩 🐞`: the row's core version and what is off about it (the section below says what). */
+function versionTag(v: VersionDrift | undefined, row: FleetRow): string {
+  if (!v || !row.version) return "";
+  const marks = [
+    v.offMajority.some((o) => o.host === row.host) ? " ≠fleet" : "",
+    v.plugins.some((p) => p.host === row.host) ? " 🧩" : "",
+    v.knownIssues.some((k) => k.hosts.includes(row.host)) ? " 🐞" : "",
+  ].join("");
+  return ` · \`${escapeMrkdwn(row.version)}\`${marks}`;
+}
+
+/** Names listed per line of the versions section before "+N more". */
+const NAMES_SHOWN = 6;
+
+function names(list: readonly string[]): string {
+  const shown = list.slice(0, NAMES_SHOWN).map(escapeMrkdwn).join(", ");
+  return list.length > NAMES_SHOWN ? `${shown} +${list.length - NAMES_SHOWN} more` : shown;
+}
+
+/**
+ * The versions section: the fleet's core version, who is off it, official plugins behind their
+ * core, versions with known issues a release fixes. One section, clipped to Slack's 3,000.
+ */
+export function renderVersions(v: VersionDrift): string {
+  const lines: string[] = [];
+  const total = v.known + v.unknown.length;
+  const m = v.majority;
+  if (m) {
+    const head =
+      v.offMajority.length === 0
+        ? `*Versions:* OpenClaw \`${escapeMrkdwn(m.version)}\` on ${m.hosts === total ? "every host" : `${m.hosts} of ${total} hosts`}`
+        : `*Versions:* OpenClaw \`${escapeMrkdwn(m.version)}\` on ${m.hosts} of ${total} hosts; ≠fleet: ${offGroups(v)}`;
+    const unknown = v.unknown.length > 0 ? ` · not reported: ${names(v.unknown)}` : "";
+    lines.push(`${head}${unknown}`);
+  }
+  if (v.plugins.length > 0) {
+    const each = v.plugins.slice(0, NAMES_SHOWN).map((p) => {
+      const first = p.behind[0] as { name: string; version: string };
+      const more = p.behind.length > 1 ? ` +${p.behind.length - 1}` : "";
+      return `${escapeMrkdwn(p.host)} (${escapeMrkdwn(first.name)} ${escapeMrkdwn(first.version)} ≠ core ${escapeMrkdwn(p.core)}${more})`;
+    });
+    const more = v.plugins.length > NAMES_SHOWN ? ` +${v.plugins.length - NAMES_SHOWN} more` : "";
+    lines.push(
+      `🧩 Official plugins out of lockstep with core on ${v.plugins.length} host${v.plugins.length === 1 ? "" : "s"}: ${each.join(", ")}${more}`,
+    );
+  } else if (v.withPlugins > 0) {
+    lines.push(
+      `🧩 Official plugins in lockstep with core on the ${v.withPlugins} host${v.withPlugins === 1 ? "" : "s"} whose watch read them`,
+    );
+  }
+  for (const k of v.knownIssues.slice(0, 4)) {
+    const refs = k.issues.map((i) => `${i.ref.replace(/^openclaw\/openclaw/, "")} (fixed in ${i.fixedIn})`);
+    const shown = refs.slice(0, 4).join(", ") + (refs.length > 4 ? ` +${refs.length - 4}` : "");
+    lines.push(`🐞 \`${escapeMrkdwn(k.version)}\` (${names(k.hosts)}) has known issues a release fixes: ${shown}`);
+  }
+  if (v.knownIssues.length > 0) lines.push("`/openclaw known-issues` for the links and workarounds");
+  return clip(lines.join("\n"), SECTION_CHARS);
+}
+
+function offGroups(v: VersionDrift): string {
+  const by = new Map<string, string[]>();
+  for (const o of v.offMajority) by.set(o.version, [...(by.get(o.version) ?? []), o.host]);
+  return (
+    [...by]
+      .slice(0, 4)
+      .map(([version, hosts]) => `\`${escapeMrkdwn(version)}\` on ${names(hosts)}`)
+      .join("; ") + (by.size > 4 ? `; +${by.size - 4} more versions` : "")
+  );
 }

@@ -16,6 +16,9 @@ export function watchAttributes(results: readonly StepResult[]): WatchAttributes
       if (creds.length > 0) out.channelCredentials = creds;
       if (r.data.providersInCooldown?.length) out.modelCooldown = [...r.data.providersInCooldown];
     }
+    if (r.step === "state.files" && r.data?.plugins?.packages.length) {
+      out.plugins = r.data.plugins.packages.slice(0, MAX_PLUGINS).map((p) => `${p.name} ${p.version ?? "?"}`);
+    }
     if (r.step === "gateway.ws" && r.data) {
       const accounts = r.data.channelsRpc?.ok ? (r.data.channelsRpc.accounts ?? []) : [];
       const down = accounts
@@ -41,6 +44,9 @@ export function watchAttributes(results: readonly StepResult[]): WatchAttributes
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/** Plugins kept per host in its watch state (a gateway runs a few; the agent reads at most 128). */
+const MAX_PLUGINS = 40;
 
 /**
  * The chat credentials `host` names that other hosts' watch states name too, compared by

@@ -229,29 +229,3 @@ export function freshness(
   }
   return { stale: false, why: null };
 }
-
-/**
- * The control plane's watch settings from its environment, in seconds: CLAWOPS_WATCH_INTERVAL_S
- * (the interval agents are told; 0 turns the watch off), CLAWOPS_WATCH_DIGEST_S,
- * CLAWOPS_WATCH_FLAP_WINDOW_S. Throws on a value that is not a number of seconds.
- */
-export function watchSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<WatchSettings> {
-  const seconds = (name: string, min: number): number | undefined => {
-    const raw = env[name]?.trim();
-    if (!raw) return undefined;
-    const s = Number(raw);
-    if (!Number.isFinite(s) || s < min)
-      throw new Error(`${name}: "${raw.slice(0, 20)}" is not a number of seconds ≥ ${min}.`);
-    return Math.round(s * 1000);
-  };
-  const intervalMs = seconds("CLAWOPS_WATCH_INTERVAL_S", 0);
-  const digestMs = seconds("CLAWOPS_WATCH_DIGEST_S", 1);
-  const flapWindowMs = seconds("CLAWOPS_WATCH_FLAP_WINDOW_S", 0);
-  const lostAfterMs = seconds("CLAWOPS_WATCH_LOST_S", 1);
-  return {
-    ...(intervalMs !== undefined ? { intervalMs } : {}),
-    ...(digestMs !== undefined ? { digestMs } : {}),
-    ...(flapWindowMs !== undefined ? { flapWindowMs } : {}),
-    ...(lostAfterMs !== undefined ? { lostAfterMs } : {}),
-  };
-}

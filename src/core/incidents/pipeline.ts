@@ -2,26 +2,32 @@ import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
 import { createJob } from "../jobs/create.ts";
 import type { Message } from "../messages/model.ts";
-import { defaultSeverity } from "../paging/policy.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type {
-  Incident,
-  IncidentBook,
-  IncidentCounter,
-  IncidentCounts,
-  IncidentEventKind,
-  IncidentPhase,
-} from "../ports/incident-book.ts";
-import { NO_COUNTS, SEVERITIES, type Severity, type SignalFateKind, type Snooze } from "../ports/incident-book.ts";
+import type { Incident, IncidentCounter, IncidentEventKind, IncidentPhase } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
-import type { MutedCounts, NewAuditEntry } from "../ports/recovery.ts";
-import type { HostRecord, IncidentRecord, JobRecord } from "../ports/store.ts";
-import { FREEZE_ALL } from "../vocabulary/freezes.ts";
-import { causeKeys, causeTitle, DEFAULT_GROUPING, groupFor } from "./grouping.ts";
-import { fleetCause, refreshIncidentHeader, renderGroupedNote, renderLiveHeader } from "./header.ts";
+import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { queuePage } from "./outbox.ts";
 import { appendTimeline, incidentBook, linkThread, moveIncident } from "./record.ts";
-import { incidentChannelFor } from "./routing.ts";
+import {
+  ANNOUNCEMENT,
+  COUNTER,
+  type CountedSignal,
+  type DecidedSignal,
+  type IncidentSignal,
+  type MutedSignal,
+  type RaisedIncident,
+  type Taken,
+  TIMELINE_KIND,
+  type TriageOutcome,
+  type UnroutedIncident,
+} from "./signal.ts";
+import { recordFate } from "./stages/fate.ts";
+import { announceFleet, tellGrouped } from "./stages/fleet.ts";
+import { mutedBy } from "./stages/mute.ts";
+import { pageStage } from "./stages/page.ts";
+import { routeIncident } from "./stages/route.ts";
+import { NAMED_ON_TIMELINE, takeSignal, uncount } from "./stages/storm.ts";
 import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
 
 /**
@@ -35,110 +41,31 @@ import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
  * the first of its kind there, or the first failure after the incident recovered. Every other one
  * is counted on the record and shown by editing the incident's header (incidents/header.ts): no
  * post, no triage, no audit row, however many arrive.
+ *
+ * Built as stages (issue 40, item 8; Alertmanager's notify/ stages are the model), one file each
+ * under stages/: route, mute (maintenance freezes, snoozes), storm (the guard above, the record
+ * taken atomically), fleet (grouping), fate (every signal's verdict stored), page (queued in the
+ * outbox after the record). `decideSignal` runs the deciding stages and returns one verdict
+ * (`DecidedSignal`); `raiseIncident` writes the record first and delivers after.
  */
 
-/** What raised a signal. */
-export type IncidentSource = "command" | "alert" | "watch" | "silence";
-
-/** The timeline entry each source's signal writes on the incident record. */
-const TIMELINE_KIND: Record<IncidentSource, IncidentEventKind> = {
-  command: "triage",
-  alert: "alert.firing",
-  watch: "watch",
-  silence: "silence",
-};
-
-/** The counter each source's signal adds to. */
-const COUNTER: Record<IncidentSource, IncidentCounter> = {
-  command: "triages",
-  alert: "alerts",
-  watch: "watch",
-  silence: "silences",
-};
-
-/** What a rejected job's detail calls the message that could not announce it. */
-const ANNOUNCEMENT: Record<IncidentSource, string> = {
-  command: "its announcement",
-  alert: "the alert's message",
-  watch: "the watch's message",
-  silence: "the silence notice",
-};
-
-/** What became of a signal's triage: queued, already queued by this very request, not queued, none asked. */
-export type TriageOutcome = "queued" | "duplicate" | "failed" | "none";
-
-/** A triage to queue. `requestKey` is its idempotency key: the same key never queues a second one. */
-export interface TriageAsk {
-  requestKey: string;
-  /** Where its asker is told when the thread cannot be written. */
-  responseUrl?: string;
-}
-
-export interface IncidentSignal {
-  source: IncidentSource;
-  host: string;
-  /** Who raised it: a Slack user id, `console`, `Alertmanager`, `clawops watch`. Opens the thread as them. */
-  actor: string;
-  /** The channel it belongs in: where a command was typed, or an alert already routed. Else routed by host. */
-  channel?: string;
-  /** How many of its kind it carries (an alert request's new alerts); default 1. */
-  count?: number;
-  /** One line naming what came in (the alerts' names), for the timeline when it is only counted. */
-  summary?: string;
-  /**
-   * What failed, as cause keys fleet grouping compares across hosts (incidents/grouping.ts):
-   * `finding:<top finding>`, `alert:<name>`, `silence`. The host's version is added here.
-   */
-  causes?: string[];
-  /**
-   * A triage to queue when the signal is news. A source that spends something on it (an alert's
-   * per-host rate limit) decides it first with decideSignal, so only a signal that is news asks.
-   */
-  triage?: TriageAsk | null;
-  /**
-   * What to post in the host's thread, told what became of the triage (so it never says one
-   * follows when none was queued). Absent: no thread is opened now (a command's triage opens
-   * it in its own turn, with its progress message).
-   */
-  announce?: (triage: TriageOutcome) => Message;
-  /** The audit row (action, outcome, detail), told the same; absent: the source audits itself. */
-  audit?: (triage: TriageOutcome) => Pick<NewAuditEntry, "action" | "outcome" | "detail">;
-}
-
-export interface RaisedIncident {
-  status: "raised";
-  channel: string;
-  /** The host's thread, when the signal announced something in it. */
-  thread: IncidentRecord | null;
-  /** The incident record, when the store keeps them. */
-  incident: Incident | null;
-  triage: TriageOutcome;
-  /** The queued triage job, if one was queued now. */
-  job: JobRecord | null;
-  /** Starts the queued triage in its host's turn: the caller chooses when (after an ack: the `later` half). */
-  later: (() => Promise<void>) | null;
-  /** Why the triage could not be queued (`failed`). */
-  error?: unknown;
-}
-
-/** No channel for this host: nothing was queued or posted (the caller says so in the log). */
-export type UnroutedIncident = { status: "unrouted" };
-
-/** The host's incident is open and this signal is not news to it: counted on the record, its header edited. */
-export type CountedSignal = { status: "counted"; channel: string; incident: Incident };
-
-/** A maintenance freeze or a snooze holds for this host (or finding): counted there, nothing else. */
-export type MutedSignal = { status: "muted"; channel: string; by: string };
-
-/**
- * What the record made of a signal before anything is posted: muted, only `counted` (the storm
- * guard above), or `news`. Store work only (no chat call, no agent), so a source can decide it
- * before it answers (an alert webhook says what became of each alert) and raise it after.
- */
-export type DecidedSignal =
-  | UnroutedIncident
-  | MutedSignal
-  | { status: "counted" | "news"; channel: string; taken: Taken | null };
+// The stages' vocabulary, where the sources have always found it.
+export type {
+  CountedSignal,
+  DecidedSignal,
+  IncidentSignal,
+  IncidentSource,
+  MutedSignal,
+  RaisedIncident,
+  Taken,
+  TriageAsk,
+  TriageOutcome,
+  UnroutedIncident,
+} from "./signal.ts";
+export { recordFate } from "./stages/fate.ts";
+export { snoozeHolds } from "./stages/mute.ts";
+export { routeIncident } from "./stages/route.ts";
+export { NAMED_ON_TIMELINE } from "./stages/storm.ts";
 
 /** Routes a signal, applies mute and snooze, and takes it on the record (decided in turn). */
 export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Promise<DecidedSignal> {
@@ -198,16 +125,8 @@ export async function raiseIncident(
   let opened = false;
   if (book && taken) {
     try {
-      // Record first, deliver after: a page is queued once the record holds the incident.
-      if (taken.fleet) await queuePage(deps, taken.fleet.incident, "trigger", { summary: signalSummary(signal) });
-      if (taken.opened) await queuePage(deps, taken.incident, "trigger", { summary: signalSummary(signal) });
-      else if (!taken.counted && signal.source !== "command") {
-        // An automatic signal that is news on an open incident (a watch failure on the incident a
-        // person's triage opened) makes it as bad as that signal's own incident would be: raised
-        // to its severity, and paged if that now pages (once per incident: the outbox key).
-        taken.incident = await raiseSeverity(deps, book, taken.incident, defaultSeverity(signal.source), signal.source);
-        await queuePage(deps, taken.incident, "trigger", { summary: signalSummary(signal) });
-      }
+      // Record first, deliver after: the page stage queues its pages once the record holds it.
+      await pageStage(deps, book, signal, taken);
       await recordFate(
         deps,
         signal,
@@ -326,357 +245,6 @@ export async function raiseIncident(
     later: queued ? () => deps.jobs.start(deps, { kind: "triage", job: queued, ...replyTo }) : null,
     ...(triage === "failed" ? { error } : {}),
   };
-}
-
-/** `incident` at `severity` at least (sev1 is the worst), on its timeline when raised. */
-async function raiseSeverity(
-  deps: CoreDeps,
-  book: IncidentBook,
-  incident: Incident,
-  severity: Severity,
-  source: IncidentSource,
-): Promise<Incident> {
-  if (SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(incident.severity)) return incident;
-  const raised = await book.updateIncident(incident.id, ["open", "acknowledged"], { severity });
-  if (!raised) return incident;
-  await appendTimeline(deps, book, raised, {
-    actor: "clawops",
-    kind: "severity",
-    text: `severity ${incident.severity} → ${severity} (a ${source} signal joined it)`,
-  });
-  return raised;
-}
-
-/** One line naming what a signal brought, for its stored fate and its page. */
-function signalSummary(signal: IncidentSignal): string {
-  return (signal.summary ?? signal.announce?.("none").text ?? `${signal.source} signal for ${signal.host}`).slice(
-    0,
-    300,
-  );
-}
-
-/**
- * Stores what became of a signal (issue 40, item 1): nothing the pipeline does not post is
- * dropped without a trace. Logged, never thrown: the signal matters more than its bookkeeping.
- */
-export async function recordFate(
-  deps: CoreDeps,
-  signal: Pick<IncidentSignal, "source" | "host" | "count" | "summary" | "announce">,
-  fate: SignalFateKind,
-  incidentId: string | null,
-  why: string | null,
-): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
-  try {
-    await book.recordSignal({
-      at: deps.clock.now(),
-      source: signal.source,
-      host: signal.host,
-      incidentId,
-      fate,
-      why,
-      summary: signalSummary(signal as IncidentSignal),
-      count: signal.count ?? 1,
-    });
-  } catch (err) {
-    deps.logger.warn("signal fate not stored", { host: signal.host, fate, err: errorMessage(err) });
-  }
-}
-
-/** Which count of a maintenance freeze a muted signal adds to. */
-const MUTED_KIND: Record<Exclude<IncidentSource, "command">, keyof MutedCounts> = {
-  alert: "alerts",
-  watch: "watch",
-  silence: "silences",
-};
-
-/**
- * Mute and snooze (docs/incidents.md): a maintenance freeze of the host or of the fleet mutes its
- * automatic signals, and a snooze of the signal's top finding on this host mutes it; either
- * counts what it muted. What muted it, in words, or null.
- */
-async function mutedBy(deps: CoreDeps, book: IncidentBook | null, signal: IncidentSignal): Promise<string | null> {
-  if (signal.source === "command") return null;
-  const now = deps.clock.now();
-  const n = signal.count ?? 1;
-  for (const target of [signal.host, FREEZE_ALL]) {
-    const f = await deps.recovery.store.getFreeze(target);
-    if (f?.maintenance && f.expiresAt > now) {
-      await deps.recovery.store.countMuted(f.target, f.createdAt, MUTED_KIND[signal.source], n);
-      return `the maintenance freeze of ${target === FREEZE_ALL ? "the fleet" : target}`;
-    }
-  }
-  const top = signal.causes?.find((c) => c.startsWith("finding:"))?.slice("finding:".length);
-  if (!top || !book) return null;
-  const snooze = (await book.listSnoozes()).find((z) => z.host === signal.host && z.finding === top);
-  if (!snooze || !snoozeHolds(snooze, await deps.store.getHost(signal.host), now)) return null;
-  await book.countSnoozed(snooze.host, snooze.finding, n);
-  return `the snooze of ${top} on ${signal.host}`;
-}
-
-/** Whether a snooze still holds: before its end, or while the host runs the version it was set on. */
-export function snoozeHolds(z: Snooze, host: Pick<HostRecord, "gatewayVersion"> | null, now: number): boolean {
-  if (z.until !== null) return now < z.until;
-  return z.untilVersion !== null && host?.gatewayVersion === z.untilVersion;
-}
-
-/** Signals only counted (a storm) are still named on the timeline up to this many of a kind. */
-export const NAMED_ON_TIMELINE = 20;
-
-/** A signal whose announcement could not be posted: its count is taken back. Logged, never thrown. */
-async function uncount(deps: CoreDeps, book: IncidentBook, incident: Incident, signal: IncidentSignal): Promise<void> {
-  try {
-    await book.countIncident(incident.id, { [COUNTER[signal.source]]: -(signal.count ?? 1) }, deps.clock.now());
-  } catch (err) {
-    deps.logger.error("incident count not taken back", { incident: incident.id, err: errorMessage(err) });
-  }
-}
-
-/**
- * The record's side of a signal, decided atomically in the store so that signals arriving at
- * once agree: the first opens the host's incident (`opened`); on an open one, the first of its
- * kind or the first failure since it recovered is news; any other is only `counted`. A host
- * that is a member of an open fleet incident has its automatic signals counted there.
- */
-async function takeSignal(deps: CoreDeps, book: IncidentBook, signal: IncidentSignal, channel: string): Promise<Taken> {
-  const now = deps.clock.now();
-  const n = signal.count ?? 1;
-  const counter = COUNTER[signal.source];
-  const automatic = signal.source !== "command";
-  const current = await book.findOpenIncident(signal.host);
-  if (current && current.source === "fleet" && automatic) {
-    const counted = (await book.countIncident(current.id, { [counter]: n }, now)) ?? current;
-    return { incident: counted, opened: false, counted: true };
-  }
-  let causes: string[] = signal.causes ?? [];
-  if (!current && automatic) {
-    const fleet = await deps.store.listHosts();
-    causes = causeKeys(causes, fleet.find((h) => h.name === signal.host) ?? null, fleet);
-    const grouped = await groupInto(deps, book, signal, channel, causes, fleet);
-    if (grouped) return grouped;
-  }
-  if (!current) {
-    const candidate = newIncident(deps, {
-      source: signal.source,
-      host: signal.host,
-      actor: signal.actor,
-      channel,
-      causes,
-      counts: { ...NO_COUNTS, [counter]: n },
-    });
-    const stored = await book.openIncident(candidate, signal.host);
-    if (stored.id === candidate.id) return { incident: stored, opened: true, counted: false };
-  }
-  const open = current ?? (await book.findOpenIncident(signal.host));
-  if (!open) throw new Error(`no open incident for ${signal.host} after opening one`);
-  const counted = (await book.countIncident(open.id, { [counter]: n }, now)) ?? open;
-  // A host incident grouped into a fleet incident: the fleet's counts hold its hosts' signals too.
-  const parent = counted.parentId ? await book.countIncident(counted.parentId, { [counter]: n }, now) : null;
-  const also = parent ? { parent } : {};
-  if (!automatic) return { incident: counted, opened: false, counted: false, ...also };
-  if (counted.phase === "checking") {
-    // A person's triage opened it and nothing was known to fail: an automatic failure is news, and its phase.
-    const moved = await book.updateIncident(open.id, ["open", "acknowledged"], { phase: "failing" }, "checking");
-    if (moved) return { incident: moved, opened: false, counted: false, ...also };
-  }
-  if (counted.counts[counter] === n) return { incident: counted, opened: false, counted: false, ...also };
-  if (counted.phase === "recovered") {
-    // The first failure since it recovered: only the signal that moves it back to failing is news.
-    const moved = await book.updateIncident(open.id, ["open", "acknowledged"], { phase: "failing" }, "recovered");
-    if (moved) return { incident: moved, opened: false, counted: false, ...also };
-  }
-  return { incident: counted, opened: false, counted: true, ...also };
-}
-
-/** What the record made of a signal; `fleet`: a fleet incident this signal opened, to announce. */
-export type Taken = {
-  incident: Incident;
-  opened: boolean;
-  counted: boolean;
-  fleet?: { incident: Incident; members: Incident[] };
-  /** The fleet incident this host incident is grouped into, counted too: its header to edit. */
-  parent?: Incident;
-};
-
-/**
- * Fleet grouping: the host joins the open fleet incident that shares one of its causes, or its
- * failure makes one with the host incidents of the window (incidents/grouping.ts), which are
- * linked to it. Either way the signal is counted there: no page for this host.
- */
-async function groupInto(
-  deps: CoreDeps,
-  book: IncidentBook,
-  signal: IncidentSignal,
-  channel: string,
-  causes: string[],
-  fleet: HostRecord[],
-): Promise<Taken | null> {
-  const policy = deps.grouping ?? DEFAULT_GROUPING;
-  if (!policy || causes.length === 0) return null;
-  const now = deps.clock.now();
-  const counter = COUNTER[signal.source];
-  const n = signal.count ?? 1;
-  const open = await book.listIncidents({ open: true, limit: 500 });
-  const joined = open.find((i) => i.source === "fleet" && i.causes.some((k) => causes.includes(k)));
-  if (joined) {
-    await book.joinIncident(joined.id, signal.host);
-    const counted = (await book.countIncident(joined.id, { [counter]: n, hosts: 1 }, now)) ?? joined;
-    return { incident: counted, opened: false, counted: true };
-  }
-  const decision = groupFor(signal.host, causes, open, fleet, now, policy);
-  if (!decision) return null;
-  const hosts = [...new Set([...decision.members.flatMap((m) => m.hosts), signal.host])];
-  const candidate: Incident = {
-    ...newIncident(deps, {
-      source: "fleet",
-      host: signal.host,
-      actor: signal.actor,
-      channel,
-      causes: [decision.key],
-      counts: {
-        ...NO_COUNTS,
-        ...sumCounts([...decision.members.map((m) => m.counts), { ...NO_COUNTS, [counter]: n }]),
-        hosts: hosts.length,
-      },
-    }),
-    title: `${causeTitle(decision.key)}`,
-    hosts,
-  };
-  const stored = await book.openIncident(candidate, `fleet:${decision.key}`);
-  if (stored.id !== candidate.id) {
-    // Another signal opened it a moment ago: join it.
-    await book.joinIncident(stored.id, signal.host);
-    return { incident: stored, opened: false, counted: true };
-  }
-  const members: Incident[] = [];
-  for (const m of decision.members) {
-    const linked = await book.updateIncident(m.id, ["open", "acknowledged"], { parentId: stored.id });
-    if (linked) members.push(linked);
-  }
-  return { incident: stored, opened: false, counted: true, fleet: { incident: stored, members } };
-}
-
-function sumCounts(all: IncidentCounts[]): IncidentCounts {
-  const sum = { ...NO_COUNTS };
-  for (const c of all) for (const k of Object.keys(sum) as IncidentCounter[]) sum[k] += c[k];
-  return sum;
-}
-
-function newIncident(
-  deps: CoreDeps,
-  o: {
-    source: Incident["source"];
-    host: string;
-    actor: string;
-    channel: string;
-    causes: string[];
-    counts: IncidentCounts;
-    severity?: Severity;
-  },
-): Incident {
-  const now = deps.clock.now();
-  return {
-    id: deps.ids.id("inc"),
-    source: o.source,
-    state: "open",
-    title: `OpenClaw gateway on ${o.host}`,
-    hosts: [o.host],
-    channel: o.channel,
-    threadTs: null,
-    owner: null,
-    openedAt: now,
-    openedBy: o.actor,
-    updatedAt: now,
-    resolvedAt: null,
-    resolvedBy: null,
-    // A person's triage opens it before anything is known to fail (settleTriagedIncident decides).
-    phase: o.source === "command" ? "checking" : "failing",
-    parentId: null,
-    causes: o.causes,
-    counts: o.counts,
-    lastSignalAt: now,
-    headerAt: null,
-    headerStale: false,
-    severity: o.severity ?? defaultSeverity(o.source),
-    acknowledgedAt: null,
-  };
-}
-
-/**
- * A fleet incident just opened: its own thread (the header with the host table, then what the
- * hosts share and what that makes likely), and a line in each grouped host's thread pointing
- * to it. Failures are logged: the record stands either way.
- */
-async function announceFleet(
-  deps: CoreDeps,
-  opened: { incident: Incident; members: Incident[] },
-  signal: IncidentSignal,
-): Promise<void> {
-  const book = incidentBook(deps);
-  const { incident } = opened;
-  if (!book || !incident.channel) return;
-  try {
-    const cause = await fleetCause(deps, incident);
-    const parent = await deps.chat.postMessage({
-      channel: incident.channel,
-      ...renderLiveHeader(incident, deps.clock.now(), cause),
-    });
-    await book.updateIncident(incident.id, ["open", "acknowledged"], {
-      threadTs: parent.ts,
-      headerAt: deps.clock.now(),
-      headerStale: false,
-    });
-    await appendTimeline(deps, book, incident, {
-      actor: signal.actor,
-      kind: "grouped",
-      text: `${incident.hosts.length} hosts failing together: ${incident.title}. ${cause.join(" ")}`,
-    });
-    await audit(deps, {
-      at: deps.clock.now(),
-      actor: signal.actor,
-      source: "system",
-      action: "incident.fleet",
-      host: null,
-      outcome: "info",
-      detail: `${incident.id}: ${incident.hosts.length} hosts, ${incident.title}`.slice(0, 500),
-      ref: incident.id,
-    });
-  } catch (err) {
-    deps.logger.error("fleet incident not announced", { incident: incident.id, err: errorMessage(err) });
-  }
-  for (const member of opened.members) await tellGrouped(deps, member.id);
-}
-
-/**
- * The line in a grouped host incident's own thread pointing to its fleet incident, and its
- * header edited to say so: once, by whoever gets there first with the thread known (the fleet
- * incident's opening, or the host's own announcement if its thread was still being posted).
- */
-async function tellGrouped(deps: CoreDeps, memberId: string): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
-  try {
-    const member = await book.getIncident(memberId);
-    const fleet = member?.parentId ? await book.getIncident(member.parentId) : null;
-    if (!member || !fleet || !member.channel || !member.threadTs) return;
-    const now = deps.clock.now();
-    if (!(await deps.store.claimUntil(`grouped-note:${member.id}`, now, now + 7 * 24 * 3_600_000))) return;
-    await deps.chat.postMessage({
-      channel: member.channel,
-      threadTs: member.threadTs,
-      ...renderGroupedNote(member, fleet),
-    });
-    await appendTimeline(deps, book, member, {
-      actor: "clawops",
-      kind: "grouped",
-      text: `grouped into fleet incident ${fleet.id} (${fleet.title})`,
-      ref: fleet.id,
-    });
-    await refreshIncidentHeader(deps, member, { force: true });
-  } catch (err) {
-    deps.logger.warn("grouped incident not told", { incident: memberId, err: errorMessage(err) });
-  }
 }
 
 /**
@@ -851,10 +419,4 @@ export async function incidentThread(
 export async function findHostIncident(deps: CoreDeps, host: string): Promise<IncidentRecord | null> {
   const channel = await routeIncident(deps, host);
   return channel ? deps.store.findIncident(channel, host) : null;
-}
-
-/** Where an incident nobody typed goes: the host's routing rule, else the default channel. */
-export async function routeIncident(deps: CoreDeps, host: string): Promise<string | undefined> {
-  const record = await deps.store.getHost(host);
-  return incidentChannelFor(deps.incidents, record ?? { name: host });
 }

@@ -18,6 +18,10 @@ export interface FleetRow {
   reason: string;
   /** From the watch: how old the row's state is (ms since its agent last reported). */
   ageMs?: number;
+  /** The host's OpenClaw core version as its agent last reported it (fleet/versions.ts). */
+  version?: string;
+  /** The plugins its watch last read from the state folder, `<package> <version>`. */
+  plugins?: string[];
 }
 
 /** What a host's row needs of its record: its name, and when its agent was last seen (offline rows say it). */

@@ -32,6 +32,11 @@ export interface WatchAttributes {
   modelAuth?: string[];
   /** Model providers in cooldown in the last 30 min of the gateway's log: a provider's rate limit or outage. */
   modelCooldown?: string[];
+  /**
+   * Plugins installed from npm into the gateway's state folder, `<package> <version>` (`?` when
+   * its manifest has none): core and official plugins out of lockstep (issue 42, version drift).
+   */
+  plugins?: string[];
 }
 
 /** A held health, and since when (the first probe that showed it). */

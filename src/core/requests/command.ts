@@ -39,6 +39,8 @@ export type Command =
   | { kind: "postmortem"; id: string; ticket: boolean }
   /** `known-issues [host|all]`: the known upstream issues a host's (or the fleet's) findings match (core/known-issues). */
   | { kind: "known-issues"; host: string | null }
+  /** `expiries`: the fleet's calendar of what expires (TLS certificates, model credentials), probed now (core/expiries). */
+  | { kind: "expiries" }
   | RecoveryCommand;
 
 /** How long a snooze holds: a duration, until the host's OpenClaw version changes, or lifted (`off`). */

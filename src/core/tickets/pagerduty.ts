@@ -27,32 +27,6 @@ import { tellThread } from "./thread.ts";
 
 const ACTOR = "clawops";
 
-/**
- * The PAGERDUTY_* variables (Node environment, Worker secrets and vars) as the write-back's
- * settings: off without a token; a token without PAGERDUTY_FROM, or the resolve asked for
- * without a token, is a problem the start lists.
- */
-export function pagerDutyFromEnv(env: Readonly<Record<string, string | undefined>>): {
-  services?: PagerDutyServices;
-  problem?: string;
-} {
-  const token = env.PAGERDUTY_API_TOKEN?.trim();
-  const from = env.PAGERDUTY_FROM?.trim();
-  const resolve = /^(1|true|yes|on)$/i.test(env.CLAWOPS_PAGERDUTY_RESOLVE?.trim() ?? "");
-  if (!token) {
-    return resolve ? { problem: "CLAWOPS_PAGERDUTY_RESOLVE=1 needs PAGERDUTY_API_TOKEN and PAGERDUTY_FROM." } : {};
-  }
-  if (!from || !/^[^@\s]+@[^@\s]+$/.test(from)) {
-    return {
-      problem:
-        "PAGERDUTY_API_TOKEN needs PAGERDUTY_FROM, the e-mail of a PagerDuty user (PagerDuty requires it on notes and resolves).",
-    };
-  }
-  return {
-    services: { apiUrl: env.PAGERDUTY_API_URL?.trim() || "https://api.pagerduty.com", token, from, resolve },
-  };
-}
-
 /** PagerDuty refuses a note longer than this. */
 const NOTE_MAX = 25_000;
 

@@ -53,6 +53,10 @@ Usage:
                                  Which known upstream OpenClaw issues the hosts' findings match,
                                  how many hosts each affects, which release fixes it; for one
                                  host, the workarounds
+  clawops expiries [--json]      The fleet's expiry calendar, soonest first: gateway TLS
+                                 certificates (and whether the served one is the file), model
+                                 credentials' expiry, agents' enrollment age; dates and
+                                 fingerprints only; exit 1 when something expires within 14 days
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
   clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]
                                  Upgrade the agents to the one this control plane serves, a wave
@@ -92,8 +96,8 @@ Options:
                      CLAWOPS_ADMIN_TOKEN and CLAWOPS_COMMAND from the control plane's env file
                      (as systemd and docker read it); with \`config\`, every variable
   --timeout <secs>   Stop following a triage after this long (default: 120)
-  --json             With triage, hosts, status <selector>, audit, incidents, incident <id> or
-                     config: print one JSON document
+  --json             With triage, hosts, status <selector>, audit, incidents, incident <id>,
+                     expiries or config: print one JSON document
                      for scripts instead of text (same exit codes)
   --jsonl            With \`audit\`: export every entry as JSON lines instead of a summary
   -v, --version      Print the version
@@ -148,7 +152,7 @@ export function cliVersion() {
  * @property {string} [backup]  `backup <file>`: copy the database here; nothing is sent
  * @property {boolean} [version]
  * @property {boolean} [help]
- * @property {"triage" | "hosts" | "status" | "audit" | "config" | "incidents" | "incident" | "signals" | "report"} [json]
+ * @property {"triage" | "hosts" | "status" | "audit" | "config" | "incidents" | "incident" | "signals" | "report" | "expiries"} [json]
  * @property {string} [auditHost]
  * @property {string} [postmortemMd]  `postmortem <id> --md`: print the draft's Markdown (this incident id)
  */
@@ -196,6 +200,7 @@ const COMMANDS = /** @type {Record<string, string>} */ ({
   ticket: "clawops ticket <id> new [jira|github] | renew",
   postmortem: "clawops postmortem <id> [--md | --ticket]",
   "known-issues": "clawops known-issues [<host>|all]",
+  expiries: "clawops expiries [--json]",
   help: "clawops help",
 });
 
@@ -234,7 +239,7 @@ export function parseCli(argv, processEnv) {
   const json = jsonKind(request, command);
   if (!json)
     throw new UsageError(
-      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> [--signals], report or config",
+      "--json goes with triage <host>, hosts, status <selector>, audit [host] (not --jsonl), incidents, incident <id> [--signals], report, expiries or config",
     );
   return { ...request, json, ...(command === "audit" && rest[0] ? { auditHost: rest[0] } : {}) };
 }
@@ -325,6 +330,7 @@ function jsonKind(request, command) {
   if (command === "triage" || command === "audit" || command === "config") return command;
   if (command === "hosts" && request.text === "hosts") return "hosts";
   if (command === "incidents") return "incidents";
+  if (command === "expiries") return "expiries";
   if (command === "incident" && request.text.split(" ").length === 2) return "incident";
   if (command === "incident" && / signals$/.test(request.text) && request.text.split(" ").length === 3)
     return "signals";
@@ -411,6 +417,9 @@ function commandWords(command, rest, positionals, values, env) {
     case "known-issues":
       if (rest.length > 1) throw usageOf();
       return { text: ["known-issues", ...rest].join(" ") };
+    case "expiries":
+      if (rest.length > 1 || (rest[0] !== undefined && rest[0] !== "all")) throw usageOf();
+      return { text: "expiries" };
     case "hosts":
       if (rest.length > 3) throw usageOf();
       return { text: ["hosts", ...rest].join(" ") };

@@ -78,13 +78,44 @@ const FleetResponse = z.object({
   rows: z.array(
     z.object({
       host: z.string(),
-      state: z.enum(["ok", "warn", "fail", "no-answer", "offline"]),
+      // `stale` and `unwatched` come from the watch (docs/watch.md).
+      state: z.enum(["ok", "warn", "fail", "no-answer", "offline", "stale", "unwatched"]),
       layers: z.record(z.string(), z.string()),
       reason: z.string(),
+      ageMs: z.number().optional(),
+      /** The host's OpenClaw core version (issue 42, version drift). */
+      version: z.string().optional(),
+      /** The plugins its watch last read, `<package> <version>`. */
+      plugins: z.array(z.string()).optional(),
     }),
   ),
   deadlineMs: z.number(),
   elapsedMs: z.number(),
+  source: z.string().optional(),
+  /** Version drift (core/fleet/versions.ts): majority, hosts off it, plugins behind core, known issues by version. */
+  versions: z
+    .object({
+      known: z.number(),
+      majority: z.object({ version: z.string(), hosts: z.number() }).nullable(),
+      offMajority: z.array(z.object({ host: z.string(), version: z.string() })),
+      unknown: z.array(z.string()),
+      plugins: z.array(
+        z.object({
+          host: z.string(),
+          core: z.string(),
+          behind: z.array(z.object({ name: z.string(), version: z.string() })),
+        }),
+      ),
+      withPlugins: z.number(),
+      knownIssues: z.array(
+        z.object({
+          version: z.string(),
+          hosts: z.array(z.string()),
+          issues: z.array(z.object({ ref: z.string(), fixedIn: z.string() })),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type FleetListing = Omit<z.infer<typeof FleetResponse>, "ok">;
 
@@ -106,6 +137,28 @@ const IncidentSchema = z.object({
 /** A JSON answer passed through as it is (its shape is the route's: incident-routes.ts). */
 const LooseOk = z.looseObject({ ok: z.literal(true) });
 const IncidentsResponse = z.object({ ok: z.literal(true), scope: z.string(), incidents: z.array(IncidentSchema) });
+/** `clawops expiries --json` (issue 42, item 3): the calendar core/expiries/calendar.ts builds. */
+const ExpiriesResponse = z.object({
+  ok: z.literal(true),
+  generatedAt: z.number(),
+  entries: z.array(
+    z.object({
+      host: z.string(),
+      kind: z.string(),
+      what: z.string(),
+      expiresAt: z.number(),
+      daysLeft: z.number(),
+      soon: z.boolean(),
+      expired: z.boolean(),
+      fingerprint: z.string().optional(),
+      note: z.string().optional(),
+    }),
+  ),
+  problems: z.array(z.object({ host: z.string(), what: z.string(), error: z.string() })),
+  unanswered: z.array(z.object({ host: z.string(), reason: z.string() })),
+  enrollments: z.array(z.object({ host: z.string(), enrolledAt: z.number(), ageDays: z.number() })),
+});
+export type ExpiriesListing = Omit<z.infer<typeof ExpiriesResponse>, "ok">;
 const PostmortemResponse = z.object({ ok: z.literal(true), filename: z.string(), markdown: z.string() });
 
 const IncidentResponse = z.object({
@@ -220,6 +273,12 @@ export class ConsoleClient {
       PostmortemResponse,
     );
     return { filename, markdown };
+  }
+
+  /** `clawops expiries --json`: the fleet's expiry calendar, read now (the control plane probes every host). */
+  async expiries(): Promise<ExpiriesListing> {
+    const { ok: _ok, ...calendar } = await this.json("/api/console/expiries", ExpiriesResponse);
+    return calendar;
   }
 
   async fleet(selector: string): Promise<FleetListing> {

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The `clawops` CLI entry: `npm run clawops -- …`, `node src/node/cli/main.mjs …`, bin/clawops.mjs.
+ * The `clawops` CLI entry: `bin/clawops …` (the docs' form), `npm run clawops -- …`, `node src/node/cli/main.mjs …`.
  *
  * It loads what a command needs when it needs it. argv, `--version`, `--help`, and every command
  * the control plane answers in one reply (hosts, freezes, audit, enroll, login, …) run on Node's
@@ -85,16 +85,21 @@ async function runCli(argv, io) {
 }
 
 /** Commands that start a job or post more after their ack. */
-const FOLLOWED = /^(triage|bundle|upgrade-agent|status\s+\S)/;
+const FOLLOWED = /^(triage|bundle|upgrade-agent|status\s+\S|expiries$)/;
 
 /**
  * Whether the answer goes on after the ack: a job's thread (triage, bundle), the fleet matrix a
- * `status <selector>` posts, an upgrade's summary.
+ * `status <selector>` posts, an upgrade's summary, the expiry calendar.
  * @param {string} text
  * @param {Record<string, any>} reply
  */
 function needsFollowing(text, reply) {
-  return /^status\s+\S/.test(text) || text.startsWith("upgrade-agent ") || typeof reply.jobId === "string";
+  return (
+    /^status\s+\S/.test(text) ||
+    text.startsWith("upgrade-agent ") ||
+    text === "expiries" ||
+    typeof reply.jobId === "string"
+  );
 }
 
 /**

@@ -65,6 +65,7 @@ export async function follow(
   return guarded(io, async () => {
     if (/^status\s+\S/.test(request.text))
       return await followFleet(client, reply.headSeq, request.timeoutMs, io, style);
+    if (request.text === "expiries") return await followExpiries(client, reply.headSeq, request.timeoutMs, io, style);
     if (request.text.startsWith("upgrade-agent "))
       return await followSummary(client, reply.headSeq, request.timeoutMs, io, style, "Agent upgrade to ");
     if (!reply.jobId) return EXIT.ok;
@@ -130,6 +131,32 @@ async function followFleet(
 }
 
 /**
+ * Waits for the expiry calendar the command posts (one top-level message) and prints it. Exit 1
+ * when something expires within 14 days (or has) or a reading failed.
+ */
+async function followExpiries(
+  client: ConsoleClient,
+  since: number,
+  timeoutMs: number,
+  io: Io,
+  style: TextStyle,
+): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const events = await client.messagesSince(since);
+    const calendar = events.find((e) => !e.threadTs && e.text.startsWith("Expiry calendar"));
+    if (calendar) {
+      io.stdout.write(`\n${messageToText(calendar.message, style)}\n`);
+      const soon = /: [1-9]\d* within \d+ days/.test(calendar.text);
+      return soon || calendar.message.parts.some((p) => "text" in p && p.text.startsWith("⚠️")) ? EXIT.failing : EXIT.ok;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  io.stderr.write(`clawops: no expiry calendar after ${timeoutMs / 1000} s\n`);
+  return EXIT.notRun;
+}
+
+/**
  * Waits for the summary an upgrade posts (a top-level message, after every host's line in the
  * plan's thread) and prints it. Exit 1 when a host was not upgraded.
  */
@@ -168,6 +195,12 @@ async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Pr
     case "incidents":
       out({ incidents: await client.incidents(request.text.endsWith(" all") ? "all" : "open") });
       return EXIT.ok;
+    case "expiries": {
+      const calendar = await client.expiries();
+      out(calendar);
+      // As the text form: 1 when something expires within 14 days (or has), or a reading failed.
+      return calendar.entries.some((e) => e.soon) || calendar.problems.length > 0 ? EXIT.failing : EXIT.ok;
+    }
     case "incident":
       out(await client.incident(request.text.split(" ")[1] ?? ""));
       return EXIT.ok;

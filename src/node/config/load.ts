@@ -1,4 +1,5 @@
 import { discordSettingsOf, discordSettingsProblem } from "../../adapters/discord/settings.ts";
+import { pagerDutyOf, ticketConfigOf } from "../../adapters/env/settings.ts";
 import {
   parseVars,
   shownValue,
@@ -8,13 +9,11 @@ import {
   type VarValues,
 } from "../../adapters/env/vars.ts";
 import { errorMessage } from "../../contract/errors.ts";
-import { bundleLifetimesFromEnv } from "../../core/bundles/bundle.ts";
-import { ticketKeepFromEnv } from "../../core/bundles/keep.ts";
-import { ticketConfigFromEnv } from "../../core/bundles/tickets.ts";
+import { bundleLifetimes } from "../../core/bundles/bundle.ts";
+import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
 import { digestFromEnv } from "../../core/incidents/report.ts";
 import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";
-import { pagerDutyFromEnv } from "../../core/tickets/pagerduty.ts";
 import type { NodeBundleSettings } from "../bundles.ts";
 import type { ControlPlaneConfig } from "../server.ts";
 import { NODE_VARS } from "./schema.ts";
@@ -141,7 +140,7 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   }
   const discordProblem = discordSettingsProblem(raw);
   if (discordProblem) problems.push(discordProblem);
-  const pagerduty = pagerDutyFromEnv(raw).problem;
+  const pagerduty = pagerDutyOf(raw).problem;
   if (pagerduty) problems.push(pagerduty);
   problems.push(...pagingFromEnv(raw).problems);
   try {
@@ -222,11 +221,8 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
   return {
     ...(v.CLAWOPS_LINK_SECRET ? { linkSecret: v.CLAWOPS_LINK_SECRET } : {}),
     // Core's rule for the two lifetimes (the link never outlives the bundle), from the checked text.
-    ...bundleLifetimesFromEnv({
-      CLAWOPS_BUNDLE_RETENTION_DAYS: v.CLAWOPS_BUNDLE_RETENTION_DAYS?.toString(),
-      CLAWOPS_BUNDLE_LINK_HOURS: v.CLAWOPS_BUNDLE_LINK_HOURS?.toString(),
-    }),
-    tickets: ticketConfigFromEnv({
+    ...bundleLifetimes(v.CLAWOPS_BUNDLE_RETENTION_DAYS, v.CLAWOPS_BUNDLE_LINK_HOURS),
+    tickets: ticketConfigOf({
       JIRA_BASE_URL: v.JIRA_BASE_URL,
       JIRA_EMAIL: v.JIRA_EMAIL,
       JIRA_API_TOKEN: v.JIRA_API_TOKEN,
@@ -238,7 +234,7 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
     }),
     ...(v.CLAWOPS_TICKETS_FILE ? { ticketsByWorkspace: v.CLAWOPS_TICKETS_FILE.value } : {}),
     ...(v.CLAWOPS_TICKET_RETRY_BASE_MS ? { retryBaseMs: v.CLAWOPS_TICKET_RETRY_BASE_MS } : {}),
-    ticketKeepMs: ticketKeepFromEnv(v.CLAWOPS_TICKET_LINK_DAYS?.toString()),
+    ticketKeepMs: ticketKeepMsFor(v.CLAWOPS_TICKET_LINK_DAYS),
   };
 }
 
@@ -276,7 +272,7 @@ function pagingSettings(config: NodeConfig): Pick<ControlPlaneConfig, "paging"> 
 
 function pagerDutySettings(config: NodeConfig): ControlPlaneConfig["pagerduty"] {
   const v = config.values;
-  const { services } = pagerDutyFromEnv({
+  const { services } = pagerDutyOf({
     PAGERDUTY_API_TOKEN: v.PAGERDUTY_API_TOKEN,
     PAGERDUTY_FROM: v.PAGERDUTY_FROM,
     PAGERDUTY_API_URL: v.PAGERDUTY_API_URL,

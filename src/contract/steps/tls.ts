@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { defineStep, TimeoutArgs } from "../step.ts";
+
+/**
+ * The gateway's TLS certificate, for the fleet's expiry calendar (issue 42, item 3): what the
+ * certificate file says and what the gateway serves, as facts only (SHA-256 fingerprint, dates,
+ * subject CN), never the PEM. OpenClaw 2026.9.6 reads `gateway.tls.certPath`, else
+ * `<state dir>/gateway/tls/gateway-cert.pem`, the self-signed pair it generates at start
+ * (dist/gateway-*.mjs, `resolveGatewayTlsCertPath`).
+ */
+export const CertificateFacts = z.object({
+  /** `AB:CD:…` as node:crypto's X509Certificate.fingerprint256 gives it. */
+  fingerprint256: z.string(),
+  /** ISO 8601 UTC. */
+  notBefore: z.string(),
+  notAfter: z.string(),
+  subjectCN: z.string().nullable(),
+  issuerCN: z.string().nullable(),
+  selfSigned: z.boolean(),
+});
+export type CertificateFacts = z.infer<typeof CertificateFacts>;
+
+export const GatewayTlsData = z.object({
+  /** `gateway.tls.enabled` in openclaw.json (OpenClaw serves TLS only then). */
+  enabled: z.boolean(),
+  /** The certificate file read (the config's, else the generated pair's place), or null. */
+  certPath: z.string().nullable(),
+  /** `config` (gateway.tls.certPath) or `generated` (OpenClaw's own place for its self-signed pair). */
+  certSource: z.enum(["config", "generated"]).optional(),
+  file: CertificateFacts.optional(),
+  /** Why the file gave no facts: missing, unreadable, or not a certificate. */
+  fileError: z.string().optional(),
+  /** What the gateway's port serves in a TLS handshake (only while TLS is enabled). */
+  served: CertificateFacts.optional(),
+  servedError: z.string().optional(),
+  /** The served certificate is the file's (same SHA-256 fingerprint); absent when either is unknown. */
+  servedMatchesFile: z.boolean().optional(),
+});
+export type GatewayTlsData = z.infer<typeof GatewayTlsData>;
+
+export const gatewayTls = defineStep({
+  name: "gateway.tls",
+  args: TimeoutArgs,
+  result: GatewayTlsData,
+  // One small file read and, with TLS on, one handshake on loopback.
+  deadlineMs: 4_000,
+});

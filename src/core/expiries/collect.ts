@@ -1,0 +1,55 @@
+import type { StepRequest } from "../../contract/catalog.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { JobOutcome } from "../ports/transport.ts";
+import { buildCalendar, type ExpiryCalendar, type HostAnswer } from "./calendar.ts";
+
+/**
+ * One job to every enrolled host at once, under one deadline: the gateway's TLS certificate
+ * (`gateway.tls`) and its model credentials' expiry (`gateway.ws`'s `models.authStatus`). A host
+ * that does not answer by then is listed as such; its enrollment age is still known here.
+ */
+export const EXPIRIES_DEADLINE_MS = 6_000;
+
+export function expirySteps(deadlineMs: number): StepRequest[] {
+  const probeMs = Math.max(500, Math.min(3_000, deadlineMs - 1_500));
+  return [
+    { step: "gateway.tls", args: { timeoutMs: Math.min(2_000, probeMs) } },
+    { step: "gateway.ws", args: { timeoutMs: probeMs } },
+  ];
+}
+
+export async function collectExpiries(
+  deps: Pick<CoreDeps, "store" | "transport" | "clock" | "ids" | "logger">,
+  opts: { deadlineMs?: number } = {},
+): Promise<ExpiryCalendar> {
+  const deadlineMs = opts.deadlineMs ?? EXPIRIES_DEADLINE_MS;
+  const hosts = (await deps.store.listHosts()).filter((h) => h.revokedAt === null);
+  const steps = expirySteps(deadlineMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"deadline">((done) => {
+    timer = setTimeout(() => done("deadline"), deadlineMs);
+  });
+  const answers = await Promise.all(
+    hosts.map(async (h): Promise<HostAnswer> => {
+      const job = { jobId: deps.ids.id("expiries"), steps, deadlineMs, progress: false };
+      const call: Promise<JobOutcome | "deadline"> = deps.transport
+        .dispatch(h.name, job, () => {})
+        .catch((err: unknown): JobOutcome => ({ status: "lost", reason: `probe failed: ${String(err)}`, results: [] }));
+      const got = await Promise.race([call, deadline]);
+      if (got === "deadline") return { host: h.name, unanswered: `no answer within ${deadlineMs / 1000} s` };
+      if (got.status === "rejected") return { host: h.name, unanswered: `agent refused: ${got.error.message}` };
+      if (got.status === "lost" && got.results.length === 0)
+        return { host: h.name, unanswered: got.offline ? "agent not connected" : got.reason };
+      return { host: h.name, results: got.results };
+    }),
+  );
+  if (timer !== undefined) clearTimeout(timer);
+  const calendar = buildCalendar(hosts, answers, deps.clock.now());
+  deps.logger.info("expiry calendar", {
+    hosts: hosts.length,
+    entries: calendar.entries.length,
+    soon: calendar.entries.filter((e) => e.soon).length,
+    unanswered: calendar.unanswered.length,
+  });
+  return calendar;
+}

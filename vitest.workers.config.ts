@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -21,6 +22,15 @@ const SLACK_STANDIN_ORIGIN = "http://slack-standin.test";
 const PAGERDUTY_STANDIN_ORIGIN = "http://pagerduty-standin.test";
 const PAGERDUTY_ROUTING_KEY = "workerstestroutingkey0123456789a";
 const SLACK_STANDIN_CALLS_PATH = "/__standin/calls";
+/** Where it sends Discord REST v10 calls (test/workers/discord-interactions.test.ts). */
+const DISCORD_STANDIN_ORIGIN = "http://discord-standin.test";
+/**
+ * The Discord application's key pair, made for this run: the Worker gets the public key (hex, as
+ * the Developer Portal shows it), the test the private key (PKCS#8, hex) to sign interactions with.
+ */
+const DISCORD_KEYS = generateKeyPairSync("ed25519");
+const DISCORD_PUBLIC_KEY = DISCORD_KEYS.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+const DISCORD_TEST_PRIVATE_KEY = DISCORD_KEYS.privateKey.export({ format: "der", type: "pkcs8" }).toString("hex");
 
 interface RecordedRequest {
   method: string;
@@ -61,6 +71,13 @@ function createOutboundRecorder() {
         { status: "success", message: "Event processed", dedup_key: event.dedup_key },
         { status: 202 },
       );
+    }
+    // Discord REST v10: a created message gets an id; a thread takes its parent's; webhooks answer the message.
+    if (url.origin === DISCORD_STANDIN_ORIGIN) {
+      seq += 1;
+      const thread = /^\/api\/v10\/channels\/\d+\/messages\/(\d+)\/threads$/.exec(url.pathname);
+      if (thread) return Response.json({ id: thread[1], type: 11 }, { status: 201 });
+      return Response.json({ id: String(1_300_000_000_000_000_000n + BigInt(seq)), channel_id: "1200000000000000100" });
     }
     // A response_url (the ack of a button press): Slack answers 200 `ok`.
     if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname.startsWith("/hooks/")) return new Response("ok");
@@ -103,6 +120,12 @@ export default defineConfig({
           // Paging (test/workers/paging.test.ts): PagerDuty's Events API v2, answered by the recorder.
           CLAWOPS_PAGERDUTY_ROUTING_KEY: PAGERDUTY_ROUTING_KEY,
           PAGERDUTY_EVENTS_URL: `${PAGERDUTY_STANDIN_ORIGIN}/v2/enqueue`,
+          // Discord beside Slack (test/workers/discord-interactions.test.ts), answered by the recorder.
+          DISCORD_PUBLIC_KEY,
+          DISCORD_APPLICATION_ID: "1200000000000000001",
+          DISCORD_BOT_TOKEN: "discord-bot-token-workers-test",
+          DISCORD_API_URL: `${DISCORD_STANDIN_ORIGIN}/api/v10`,
+          DISCORD_TEST_PRIVATE_KEY,
         },
         outboundService: createOutboundRecorder(),
       },

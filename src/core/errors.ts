@@ -26,6 +26,7 @@ export type ErrorCode =
   | "incident_resolved"
   | "agent_protocol"
   | "slack_api"
+  | "discord_api"
   | "bad_config"
   | "not_implemented"
   | "secrets_unavailable"

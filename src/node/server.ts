@@ -4,6 +4,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { ConsoleChat } from "../adapters/console/feed.ts";
+import { DiscordChat } from "../adapters/discord/chat.ts";
+import { discordCommandName } from "../adapters/discord/command.ts";
+import { withDiscord } from "../adapters/discord/routed.ts";
+import type { DiscordSettings } from "../adapters/discord/settings.ts";
 import type { AlertRoutesConfig } from "../adapters/http/alert-routes.ts";
 import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
@@ -55,6 +59,8 @@ export interface ControlPlaneConfig {
   dataDir: string;
   /** Without a signing secret (Socket Mode only) the HTTP slash-command endpoint is not served. */
   slack?: { signingSecret?: string; botToken: string; apiUrl?: string };
+  /** Discord's interactions endpoint and REST API (DISCORD_*, docs/discord.md); unset: off. */
+  discord?: DiscordSettings;
   /** Serve the local console (always on when Slack is not configured). */
   console: boolean;
   logger?: Logger;
@@ -199,9 +205,18 @@ function watchCadence(watch: ControlPlaneConfig["watch"]) {
 /** Step 3: metrics, the measured transport, the chats, bundles, recovery and the freeze policy. */
 async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHub, late: Late) {
   const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
-  const consoleChat = config.console || !config.slack ? new ConsoleChat(base.store, base.clock) : null;
+  const consoleChat =
+    config.console || (!config.slack && !config.discord) ? new ConsoleChat(base.store, base.clock) : null;
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: base.logger, metrics })
+    : null;
+  const discordChat = config.discord
+    ? new DiscordChat({
+        token: config.discord.botToken,
+        applicationId: config.discord.applicationId,
+        ...(config.discord.apiUrl ? { apiUrl: config.discord.apiUrl } : {}),
+        logger: base.logger,
+      })
     : null;
   const bundles = await nodeBundleServices(
     { ...(config.bundles ?? DEFAULT_BUNDLE_SETTINGS), ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) },
@@ -213,7 +228,9 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
     // SSM results pass the second scan here; the hub's frames pass it in the hub (core/secret-scrub.ts).
     transport: measuredTransport(config.transport ? scrubbedTransport(config.transport(hub)) : hub, metrics),
     consoleChat,
-    chat: slackChat ?? consoleChat,
+    // A `discord:` channel's messages go to Discord, the rest where they went (adapters/discord/routed.ts).
+    chat: discordChat ? withDiscord(slackChat ?? consoleChat, discordChat) : (slackChat ?? consoleChat),
+    discordChat,
     bundles,
     recovery: await createRecoveryDeps(base.store.db, config.dataDir, config.recovery ?? {}, config.slack),
     // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
@@ -235,7 +252,7 @@ type Services = Awaited<ReturnType<typeof makeServices>>;
 function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, late: Late) {
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
-    !config.slack && !config.incidents?.defaultChannel
+    !config.slack && !config.discord && !config.incidents?.defaultChannel
       ? { rules: config.incidents?.rules ?? [], defaultChannel: CONSOLE_CHANNEL }
       : config.incidents;
   const withoutChat = {
@@ -317,6 +334,15 @@ function buildApp(
   const app = createApp({
     deps,
     slack: config.slack?.signingSecret ? { signingSecret: config.slack.signingSecret } : undefined,
+    ...(config.discord && services.discordChat
+      ? {
+          discord: {
+            publicKey: config.discord.publicKey,
+            chat: services.discordChat,
+            commandName: discordCommandName(config.commandName),
+          },
+        }
+      : {}),
     ...(config.alerts ? { alerts: config.alerts } : {}),
     console:
       services.consoleChat && consoleDeps && consoleAuth

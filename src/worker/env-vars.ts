@@ -1,3 +1,4 @@
+import { DISCORD_VARS } from "../adapters/discord/settings.ts";
 import {
   BUNDLES,
   FREEZES,
@@ -67,6 +68,8 @@ export const WORKER_VARS = {
   // a shared entry restated here (`...SHARED_*.NAME`) rewords only what the page says of the
   // Worker, never its schema or default.
   ...SHARED_SLACK_VARS,
+  // Discord beside Slack (issue 43): the same table on Node and Workers.
+  ...DISCORD_VARS,
   LOG_LEVEL: {
     ...SHARED_SERVER_VARS.LOG_LEVEL,
     group: OPERATOR,

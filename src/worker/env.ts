@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
 import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
@@ -66,6 +67,8 @@ export interface WorkerConfig {
   SLACK_SIGNING_SECRET: string;
   SLACK_BOT_TOKEN: string;
   SLACK_API_URL?: string;
+  /** Discord beside Slack (DISCORD_*, docs/discord.md); unset: off. */
+  discord?: DiscordSettings;
   values: WorkerValues;
   authz: AuthzConfig;
   announceChannels: string[];
@@ -106,10 +109,12 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   } catch (err) {
     paging.problems.push(err instanceof Error ? err.message : String(err));
   }
-  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0) {
+  const discordProblem = discordSettingsProblem(raw);
+  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem) {
     // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
     const problems = [
       ...(parsed.ok ? [] : parsed.problems),
+      ...(discordProblem ? [discordProblem] : []),
       ...(pagerduty.problem ? [pagerduty.problem] : []),
       ...paging.problems,
     ];
@@ -123,6 +128,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       SLACK_SIGNING_SECRET: v.SLACK_SIGNING_SECRET as string,
       SLACK_BOT_TOKEN: v.SLACK_BOT_TOKEN as string,
       ...(v.SLACK_API_URL ? { SLACK_API_URL: v.SLACK_API_URL } : {}),
+      ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
       values: v,
       authz: v.CLAWOPS_AUTHZ,
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,

@@ -1,3 +1,4 @@
+import { discordCommandName } from "../adapters/discord/command.ts";
 import { createApp } from "../adapters/http/app.ts";
 import type { OpsOptions } from "../adapters/http/ops-routes.ts";
 import { UNKNOWN_SOURCE } from "../adapters/http/source-limits.ts";
@@ -9,7 +10,7 @@ import { parseWorkerConfig, type WorkerConfig, type WorkerEnv, workerVar } from 
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 import { type ApprovalKeyResult, workerApprovalKey } from "./recovery.ts";
-import { requestDeps, workerPublicUrl } from "./wiring.ts";
+import { requestDeps, workerDiscordChat, workerPublicUrl } from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
@@ -32,9 +33,21 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
   const publicUrl = workerPublicUrl(env, origin);
   // Built per request (wiring.ts). Triage and bundle jobs are queued and serialised in the
   // host's object, so this request's host queue never holds one.
+  const deps = requestDeps({ env, config, logger }, origin, approval);
+  const discordChat = workerDiscordChat(config, logger);
   return createApp({
-    deps: requestDeps({ env, config, logger }, origin, approval),
+    deps,
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
+    // Discord's interactions endpoint (docs/discord.md): on when DISCORD_* are set.
+    ...(config.discord && discordChat
+      ? {
+          discord: {
+            publicKey: config.discord.publicKey,
+            chat: discordChat,
+            commandName: discordCommandName(undefined),
+          },
+        }
+      : {}),
     // Alert webhooks: the work after the 202 runs in waitUntil; triages in the host's object.
     alerts: {
       token: config.values.CLAWOPS_ALERT_TOKEN,

@@ -1,7 +1,10 @@
+import { DiscordChat } from "../adapters/discord/chat.ts";
+import { withDiscord } from "../adapters/discord/routed.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
+import type { ChatPort } from "../core/ports/chat.ts";
 import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/ports/deps.ts";
 import type { RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
@@ -47,7 +50,7 @@ function baseDeps(p: Parts): CoreDeps {
         ? new FleetWatchStore(p.env.DIRECTORY, p.env.WATCH_SHARDS)
         : new DirectoryStore(p.env.DIRECTORY)),
     transport: p.transport ?? new DurableObjectHostTransport(p.env.HOSTS),
-    chat: new SlackWebApiChat({ token: p.config.SLACK_BOT_TOKEN, apiUrl: p.config.SLACK_API_URL, logger: p.logger }),
+    chat: workerChat(p),
     clock: workerClock,
     ids: workerIds,
     logger: p.logger,
@@ -70,6 +73,29 @@ function baseDeps(p: Parts): CoreDeps {
       ? { fleetFanout: new ShardedFanout(p.env.FANOUT_SHARDS, { group: fanoutGroup(p.env), logger: p.logger }) }
       : {}),
   };
+}
+
+/** Slack, and Discord beside it when DISCORD_* are set: a `discord:` channel's messages go there. */
+function workerChat(p: Parts): ChatPort {
+  const slack = new SlackWebApiChat({
+    token: p.config.SLACK_BOT_TOKEN,
+    apiUrl: p.config.SLACK_API_URL,
+    logger: p.logger,
+  });
+  const discord = workerDiscordChat(p.config, p.logger);
+  return discord ? withDiscord(slack, discord) : slack;
+}
+
+/** The Discord chat of this Worker's settings; null while Discord is off. */
+export function workerDiscordChat(config: WorkerConfig, logger: Logger): DiscordChat | null {
+  const d = config.discord;
+  if (!d) return null;
+  return new DiscordChat({
+    token: d.botToken,
+    applicationId: d.applicationId,
+    ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
+    logger,
+  });
 }
 
 /**

@@ -13,6 +13,11 @@ declare namespace Cloudflare {
     CLAWOPS_FREEZE_WARN_MIN: string;
     CLAWOPS_PAGERDUTY_ROUTING_KEY: string;
     PAGERDUTY_EVENTS_URL: string;
+    DISCORD_PUBLIC_KEY: string;
+    DISCORD_APPLICATION_ID: string;
+    DISCORD_API_URL: string;
+    /** The private half of DISCORD_PUBLIC_KEY (PKCS#8, hex): the tests sign as Discord with it. */
+    DISCORD_TEST_PRIVATE_KEY: string;
     WATCH_SHARDS: DurableObjectNamespace<import("../../src/worker/rpc.ts").WatchShardRpc>;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;

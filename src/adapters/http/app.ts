@@ -8,6 +8,7 @@ import { type AgentFilesSource, agentRoutes } from "./agent-routes.ts";
 import { type AlertRoutesConfig, alertRoutes } from "./alert-routes.ts";
 import { bundleRoutes } from "./bundle-routes.ts";
 import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
+import { type DiscordRouteOptions, discordRoutes } from "./discord-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
 import { laterAfterAck, type RunLater } from "./later.ts";
 import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
@@ -18,6 +19,8 @@ export interface AppOptions {
   deps: CoreDeps;
   /** Slack slash commands are served only when a signing secret is configured. */
   slack?: { signingSecret: string };
+  /** Discord's interactions endpoint (`POST /discord/interactions`), served when DISCORD_* are set. */
+  discord?: DiscordRouteOptions;
   /** The local console (page + JSON API). Only for loopback-bound, single-operator installs. */
   console?: ConsoleOptions;
   /** Alert webhooks (`/alerts/*`); each route answers 503 naming its secret while that is unset. */
@@ -74,6 +77,7 @@ export function createApp(opts: AppOptions) {
 
   const later = laterAfterAck(opts.runLater, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, later));
+  if (opts.discord) app.route("/discord", discordRoutes(deps, opts.discord, later));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, later));
   app.route("/api", enrollRoutes(deps, opts.clientAddress));
   if (opts.admin) app.route("/api", adminRoutes(deps, opts.admin));

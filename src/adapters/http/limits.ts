@@ -12,6 +12,11 @@ import { ClawopsError } from "../../core/errors.ts";
 export const BODY_LIMITS = {
   slackCommand: 32 * 1024,
   slackInteraction: 1024 * 1024,
+  /**
+   * A Discord interaction: a command's options, or a press carrying the message its button sits
+   * on (at most 2,000 characters of content and 6,000 of embeds, plus its components and authors).
+   */
+  discordInteraction: 256 * 1024,
   enroll: 4 * 1024,
   consoleCommand: 8 * 1024,
   consoleConfirm: 4 * 1024,

@@ -15,13 +15,18 @@ import { ackThroughResponseUrl } from "../../core/router/press.ts";
  * through its response_url, as every press's does. The console keeps the HTTP status (its CLI
  * prints the same words from it).
  */
-export async function handleForSlack(deps: CoreDeps, interaction: Interaction): Promise<Handled> {
+export async function handleForSlack(
+  deps: CoreDeps,
+  interaction: Interaction,
+  /** Which chat asked, for the log (Discord's route answers the same way: adapters/http/discord-routes.ts). */
+  chat: "slack" | "discord" = "slack",
+): Promise<Handled> {
   try {
     return await handle(deps, interaction);
   } catch (err) {
     const known = isClawopsError(err);
-    if (!known) deps.logger.error("slack request failed", { kind: interaction.kind, err: errorMessage(err) });
-    else deps.logger.warn("slack request not done", { kind: interaction.kind, code: err.code });
+    if (!known) deps.logger.error(`${chat} request failed`, { kind: interaction.kind, err: errorMessage(err) });
+    else deps.logger.warn(`${chat} request not done`, { kind: interaction.kind, code: err.code });
     const code = known ? err.code : "internal";
     const message = known ? err.message : "Something went wrong inside clawops; the error was logged. Try again.";
     const reply: Handled = { ack: renderError(message, code), error: { code, message } };

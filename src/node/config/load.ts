@@ -1,3 +1,4 @@
+import { discordSettingsOf, discordSettingsProblem } from "../../adapters/discord/settings.ts";
 import { pagerDutyOf, ticketConfigOf } from "../../adapters/env/settings.ts";
 import {
   parseVars,
@@ -112,7 +113,13 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
     );
   }
   const slack = set("SLACK_BOT_TOKEN") && (set("SLACK_SIGNING_SECRET") || set("SLACK_APP_TOKEN"));
-  const consoleOn = !slack || /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
+  // A chat (Slack, or Discord: issue 43) takes the console's place unless CLAWOPS_CONSOLE asks for both.
+  const discord = discordSettingsOf({
+    DISCORD_PUBLIC_KEY: textOf(raw, "DISCORD_PUBLIC_KEY"),
+    DISCORD_APPLICATION_ID: textOf(raw, "DISCORD_APPLICATION_ID"),
+    DISCORD_BOT_TOKEN: textOf(raw, "DISCORD_BOT_TOKEN"),
+  });
+  const consoleOn = (!slack && !discord) || /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
   const bind = textOf(raw, "CLAWOPS_BIND")?.trim() ?? "127.0.0.1";
   if (consoleOn && !isLoopback(bind)) {
     // The console is one operator's, on this machine: it answers only to loopback host names,
@@ -131,6 +138,8 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
       "CLAWOPS_TRANSPORT=ssm needs an inventory: set CLAWOPS_SSM_INVENTORY to a JSON file (see infra/ssm).",
     );
   }
+  const discordProblem = discordSettingsProblem(raw);
+  if (discordProblem) problems.push(discordProblem);
   const pagerduty = pagerDutyOf(raw).problem;
   if (pagerduty) problems.push(pagerduty);
   problems.push(...pagingFromEnv(raw).problems);
@@ -162,11 +171,12 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     bind: v.CLAWOPS_BIND,
     dataDir: v.CLAWOPS_DATA_DIR,
     slack,
+    ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
     metricsToken: v.CLAWOPS_METRICS_TOKEN,
     adminToken: v.CLAWOPS_ADMIN_TOKEN,
     // Per-source limits (enrollment, agent downloads) behind a reverse proxy on this machine.
     trustProxy: v.CLAWOPS_TRUST_PROXY,
-    console: !slack || v.CLAWOPS_CONSOLE,
+    console: (!slack && !discordSettingsOf(v)) || v.CLAWOPS_CONSOLE,
     logger,
     // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
     commandName: v.CLAWOPS_COMMAND,

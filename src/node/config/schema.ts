@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DISCORD_VARS } from "../../adapters/discord/settings.ts";
 import {
   BUNDLES,
   FREEZES,
@@ -151,6 +152,8 @@ export const NODE_VARS = {
     schema: secretText(),
   },
   ...SHARED_SLACK_VARS,
+  // Discord beside Slack (issue 43): the same table on Node and Workers.
+  ...DISCORD_VARS,
   ...SHARED_INCIDENT_VARS,
   CLAWOPS_KNOWN_ISSUES_FILE: {
     group: INCIDENTS,

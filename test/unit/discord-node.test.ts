@@ -1,0 +1,82 @@
+import { generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import { DiscordStandIn } from "../support/discord-standin.ts";
+import { quietLogger } from "../support/loggers.ts";
+import { until } from "../support/until.ts";
+
+/**
+ * The Node control plane with Discord alone (no Slack): its real HTTP server and SQLite, the
+ * route mounted by the start's wiring, a signed command answered through the stand-in's webhook,
+ * and the console off (Discord takes its place, as Slack does).
+ */
+const APP_ID = "1200000000000000001";
+const CHANNEL = "1200000000000000100";
+const TOKEN = "discord-node-test-bot-token";
+const keys = generateKeyPairSync("ed25519");
+const publicKey = keys.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+
+let discord: DiscordStandIn;
+let cp: ControlPlane;
+
+beforeAll(async () => {
+  discord = new DiscordStandIn(TOKEN, APP_ID, [CHANNEL]);
+  await discord.start();
+  const dir = mkdtempSync(join(tmpdir(), "clawops-discord-node-"));
+  const authzFile = join(dir, "authz.json");
+  writeFileSync(authzFile, JSON.stringify({ actions: { freeze: { users: ["discord:1200000000000000300"] } } }));
+  cp = await startControlPlane({
+    port: 0,
+    bind: "127.0.0.1",
+    dataDir: dir,
+    console: false,
+    discord: { publicKey, applicationId: APP_ID, botToken: TOKEN, apiUrl: discord.url },
+    logger: quietLogger,
+    recovery: { authzFile, announceChannels: [] },
+    watch: { intervalMs: 0 },
+  });
+});
+
+afterAll(async () => {
+  await cp?.close();
+  await discord?.stop();
+});
+
+function signed(body: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return {
+    "content-type": "application/json",
+    "x-signature-ed25519": sign(null, Buffer.from(timestamp + body), keys.privateKey).toString("hex"),
+    "x-signature-timestamp": timestamp,
+  };
+}
+
+describe("Discord on the Node control plane", () => {
+  it("serves POST /discord/interactions: a signed `/openclaw text:hosts` is deferred, then answered through the webhook", async () => {
+    const token = discord.interaction();
+    const body = JSON.stringify({
+      id: "1250000000000000001",
+      application_id: APP_ID,
+      type: 2,
+      token,
+      version: 1,
+      guild_id: "1200000000000000200",
+      channel_id: CHANNEL,
+      member: { user: { id: "1200000000000000300" } },
+      data: { id: "1", name: "openclaw", type: 1, options: [{ name: "text", type: 3, value: "hosts" }] },
+    });
+    const res = await fetch(`${cp.url}/discord/interactions`, { method: "POST", headers: signed(body), body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 5, data: { flags: 64 } });
+    const answer = await until("the edited answer", 10_000, () => discord.webhooks.get(token)?.original);
+    expect(JSON.stringify(answer)).toContain("No hosts");
+  });
+
+  it("has no console while Discord takes its place", async () => {
+    const res = await fetch(`${cp.url}/console`);
+    expect(res.status).toBe(404);
+  });
+});

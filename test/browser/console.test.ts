@@ -276,7 +276,8 @@ describe("local console page", () => {
     await page.waitForURL(/\/console$/);
     await expect.poll(() => page.textContent("body")).toContain("npm run clawops -- login");
     expect(await page.context().cookies()).toEqual([]);
-    expect(await key()).toBeNull();
+    // Read once the login page has settled: a read during its navigation has no page to ask.
+    await expect.poll(() => key().catch(() => "navigating")).toBeNull();
     // The old cookie, replayed by hand, is refused.
     const replay = await fetch(`${server.url}/api/console/messages`, {
       headers: { cookie: `${cookie?.name}=${cookie?.value}` },

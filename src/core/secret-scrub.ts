@@ -28,7 +28,14 @@ const NAME =
  * `keep`: the group kept before the marker. `when`: a judge of the value (the rest of the
  * match), for rules that find candidates by shape rather than by name.
  */
-type Rule = { kind: string; pattern: RegExp; keep?: number; when?: (value: string) => boolean };
+type Rule = { kind: string; pattern: RegExp; keep?: number; when?: (value: string, kept: string) => boolean };
+
+/**
+ * Names of digests and revision tokens: `fileHash`, `appliedConfigHash`, `sha256`, `etag`. Their
+ * values look generated (OpenClaw's config revision is a base64url HMAC) but name a version, not
+ * a credential, and a finding compares them (`config-not-applied`).
+ */
+export const DIGEST_NAME = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?$/i;
 
 const RULES: Rule[] = [
   {
@@ -122,7 +129,7 @@ const RULES: Rule[] = [
     kind: "generated",
     pattern: /((?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[=:][ \t]*["']?)([A-Za-z0-9+/=_.~-]{20,})/g,
     keep: 1,
-    when: (value) => generatedValue(value),
+    when: (value, kept) => !DIGEST_NAME.test(kept) && generatedValue(value),
   },
   // A generated value with no name: a licence key in prose, a PEM body line whose BEGIN line is
   // not in the text, a bare key.
@@ -134,7 +141,7 @@ const RULES: Rule[] = [
   {
     kind: "generated",
     pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,
-    when: (value) => generatedValue(value, 40),
+    when: (value, before) => !DIGEST_NAME.test(before) && generatedValue(value, 40),
   },
 ];
 
@@ -172,7 +179,13 @@ export function scrubPatterns(text: string): string {
       const value = match.slice(kept.length);
       if (value.startsWith("[REDACTED:") || HARMLESS.test(value)) return match;
       if (NAMED.has(rule.kind) && !looksLikeCredential(value.replace(/^["']|["']$/g, ""), kept)) return match;
-      if (rule.when && !rule.when(value)) return match;
+      if (rule.when) {
+        // What stands before the value: its kept name, or for a rule without one the text before it.
+        const at = groups.findIndex((g) => typeof g === "number");
+        const whole = at >= 0 ? String(groups[at + 1] ?? "") : "";
+        const offset = at >= 0 ? Number(groups[at]) : 0;
+        if (!rule.when(value, kept || whole.slice(Math.max(0, offset - 48), offset))) return match;
+      }
       return `${kept}${marker(rule.kind)}`;
     });
     // Whole keys are gone now; a body left without its BEGIN line goes up to its END line.

@@ -56,6 +56,10 @@ const SECRET_WORD = "(?:token|password|passwd|pwd|secret|key|credentials?|dsn|hm
  * minutes (issue 32; `npx node bench/redaction.ts`). Anchored, each run is scanned once.
  */
 const NAME_START = "(?<![A-Za-z0-9_.-])";
+/** A field named as a digest or revision token (`fileHash`, `appliedConfigHash`, `sha256`). */
+const DIGEST_KEY = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)$/i;
+/** Names of digests and revision tokens, whose generated-looking values are versions, not secrets. */
+const DIGEST_NAME = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?$/i;
 const SECRET_KEY = `${NAME_START}[A-Za-z0-9_.-]*${SECRET_WORD}`;
 
 type Rule = { kind: RedactionKind; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
@@ -212,8 +216,10 @@ const RULES: Rule[] = [
       `(${NAME_START}[A-Za-z_][A-Za-z0-9_.-]*["']?[ \\t]*[=:][ \\t]*["']?)([A-Za-z0-9+/=_.~-]{20,})`,
       "g",
     ),
+    // A digest or revision token (`"fileHash": "…"`: OpenClaw's config revision is a base64url
+    // HMAC) names a version, not a credential, and a finding compares it (config-not-applied).
     replace: (match, head = "", value = "") =>
-      looksGenerated(value) ? `${head}${redacted("generated-value")}` : match,
+      !DIGEST_NAME.test(head) && looksGenerated(value) ? `${head}${redacted("generated-value")}` : match,
   },
   // …and one with no name at all: a licence key in prose (`licence 7QX2K-…`), a PEM body line
   // left without its BEGIN line, a bare key.
@@ -225,7 +231,12 @@ const RULES: Rule[] = [
   {
     kind: "generated-value",
     pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,
-    replace: (match) => (looksGenerated(match, 40) ? redacted("generated-value") : match),
+    // (No capture groups: the arguments after the match are its offset and the whole text.)
+    replace: (match, offset, whole) =>
+      !DIGEST_NAME.test(String(whole).slice(Math.max(0, Number(offset) - 48), Number(offset))) &&
+      looksGenerated(match, 40)
+        ? redacted("generated-value")
+        : match,
   },
 ];
 
@@ -276,6 +287,8 @@ export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T 
       const key = path[path.length - 1];
       if (v.length === 0 || v.startsWith("[REDACTED:")) return v;
       if (key !== undefined && Number.isNaN(Number(key)) && isSecretFieldName(key)) return redacted("secret-field");
+      // A digest or revision token under its own name (`fileHash`): a version, kept as it is.
+      if (key !== undefined && DIGEST_KEY.test(key) && /^[A-Za-z0-9+/=_-]{8,128}$/.test(v)) return v;
       if (isSecretPlace(path) && !plainlyNotSecret(v)) return redacted("secret-place");
       return redactText(v, secrets);
     }

@@ -35,6 +35,8 @@ type Rule = { kind: string; pattern: RegExp; keep?: number; when?: (value: strin
  * values look generated (OpenClaw's config revision is a base64url HMAC) but name a version, not
  * a credential, and a finding compares them (`config-not-applied`).
  */
+/** A field named as a digest or revision token (`fileHash`, `appliedConfigHash`, `sha256`). */
+const DIGEST_KEY = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)$/i;
 export const DIGEST_NAME = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?$/i;
 
 const RULES: Rule[] = [
@@ -241,6 +243,9 @@ export async function scrubDeep<T>(value: T): Promise<T> {
         return marker("field");
       }
       if (presumedSecret(path) && !harmlessSetting(v)) return marker("setting");
+      // A digest or revision token under its own name (`fileHash`: OpenClaw's is
+      // `hmac-sha256:v1:<base64url>`): a version, kept as it is.
+      if (key && DIGEST_KEY.test(key) && /^[A-Za-z0-9+/=_:.-]{8,200}$/.test(v)) return v;
       return scrubText(v);
     }
     if (Array.isArray(v)) return Promise.all(v.map((x, i) => walk(x, [...path, String(i)])));

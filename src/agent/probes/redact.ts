@@ -287,8 +287,9 @@ export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T 
       const key = path[path.length - 1];
       if (v.length === 0 || v.startsWith("[REDACTED:")) return v;
       if (key !== undefined && Number.isNaN(Number(key)) && isSecretFieldName(key)) return redacted("secret-field");
-      // A digest or revision token under its own name (`fileHash`): a version, kept as it is.
-      if (key !== undefined && DIGEST_KEY.test(key) && /^[A-Za-z0-9+/=_-]{8,128}$/.test(v)) return v;
+      // A digest or revision token under its own name (`fileHash`: OpenClaw's is
+      // `hmac-sha256:v1:<base64url>`): a version, kept as it is.
+      if (key !== undefined && DIGEST_KEY.test(key) && /^[A-Za-z0-9+/=_:.-]{8,200}$/.test(v)) return v;
       if (isSecretPlace(path) && !plainlyNotSecret(v)) return redacted("secret-place");
       return redactText(v, secrets);
     }

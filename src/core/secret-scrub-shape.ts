@@ -34,6 +34,26 @@ function wordy(value: string): number {
 }
 
 /**
+ * What stands before a digest or revision token: a name that says so (`fileHash": "`, `etag: `)
+ * or its algorithm (`hmac-sha256:v1:`, `sha256:`). OpenClaw's config revisions are
+ * `hmac-sha256:v1:<base64url>`: generated-looking, but a version, not a credential, and
+ * `config-not-applied` compares two of them. `before` is the text up to the value.
+ */
+const DIGEST_BEFORE =
+  /(?:(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?|(?:^|[^A-Za-z0-9])(?:hmac-)?sha(?:1|256|384|512)(?::v\d+)?:)$/i;
+/** A field named as a digest or revision token (`fileHash`, `appliedConfigHash`, `sha256`). */
+const DIGEST_FIELD = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)$/i;
+
+export function digestBefore(before: string): boolean {
+  return DIGEST_BEFORE.test(before);
+}
+
+/** A digest under its own field name, as OpenClaw writes one (`hmac-sha256:v1:<base64url>`). */
+export function digestField(name: string, value: string): boolean {
+  return DIGEST_FIELD.test(name) && /^[A-Za-z0-9+/=_:.-]{8,200}$/.test(value);
+}
+
+/**
  * Made by a generator, not written by a person: a token alphabet, upper and lower case and a
  * digit, at least 20 characters, not mostly words (`OpenClawGatewayV2Handler`, a path), and dense:
  * 78% of the entropy its length allows, at most 4.5 bits (a random 20-character value passes in

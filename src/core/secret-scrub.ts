@@ -1,5 +1,12 @@
 import { findWithRuleSet } from "../contract/secret-rules.ts";
-import { dropHeadlessKeyBody, generatedValue, harmlessSetting, presumedSecret } from "./secret-scrub-shape.ts";
+import {
+  digestBefore,
+  digestField,
+  dropHeadlessKeyBody,
+  generatedValue,
+  harmlessSetting,
+  presumedSecret,
+} from "./secret-scrub-shape.ts";
 
 /**
  * The control plane's second scan of everything an agent sends (issue 32, item 1): step
@@ -28,16 +35,8 @@ const NAME =
  * `keep`: the group kept before the marker. `when`: a judge of the value (the rest of the
  * match), for rules that find candidates by shape rather than by name.
  */
-type Rule = { kind: string; pattern: RegExp; keep?: number; when?: (value: string, kept: string) => boolean };
-
-/**
- * Names of digests and revision tokens: `fileHash`, `appliedConfigHash`, `sha256`, `etag`. Their
- * values look generated (OpenClaw's config revision is a base64url HMAC) but name a version, not
- * a credential, and a finding compares them (`config-not-applied`).
- */
-/** A field named as a digest or revision token (`fileHash`, `appliedConfigHash`, `sha256`). */
-const DIGEST_KEY = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)$/i;
-export const DIGEST_NAME = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?$/i;
+/** `when`: a judge of the value, given the text before it (its name included). */
+type Rule = { kind: string; pattern: RegExp; keep?: number; when?: (value: string, before: string) => boolean };
 
 const RULES: Rule[] = [
   {
@@ -131,7 +130,7 @@ const RULES: Rule[] = [
     kind: "generated",
     pattern: /((?<![A-Za-z0-9_.-])[A-Za-z_][A-Za-z0-9_.-]*["']?[ \t]*[=:][ \t]*["']?)([A-Za-z0-9+/=_.~-]{20,})/g,
     keep: 1,
-    when: (value, kept) => !DIGEST_NAME.test(kept) && generatedValue(value),
+    when: (value, before) => !digestBefore(before) && generatedValue(value),
   },
   // A generated value with no name: a licence key in prose, a PEM body line whose BEGIN line is
   // not in the text, a bare key.
@@ -143,7 +142,7 @@ const RULES: Rule[] = [
   {
     kind: "generated",
     pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,
-    when: (value, before) => !DIGEST_NAME.test(before) && generatedValue(value, 40),
+    when: (value, before) => !digestBefore(before) && generatedValue(value, 40),
   },
 ];
 
@@ -182,11 +181,11 @@ export function scrubPatterns(text: string): string {
       if (value.startsWith("[REDACTED:") || HARMLESS.test(value)) return match;
       if (NAMED.has(rule.kind) && !looksLikeCredential(value.replace(/^["']|["']$/g, ""), kept)) return match;
       if (rule.when) {
-        // What stands before the value: its kept name, or for a rule without one the text before it.
+        // What stands before the value: the text before the match, then its kept name.
         const at = groups.findIndex((g) => typeof g === "number");
         const whole = at >= 0 ? String(groups[at + 1] ?? "") : "";
         const offset = at >= 0 ? Number(groups[at]) : 0;
-        if (!rule.when(value, kept || whole.slice(Math.max(0, offset - 48), offset))) return match;
+        if (!rule.when(value, whole.slice(Math.max(0, offset - 48), offset) + kept)) return match;
       }
       return `${kept}${marker(rule.kind)}`;
     });
@@ -245,7 +244,7 @@ export async function scrubDeep<T>(value: T): Promise<T> {
       if (presumedSecret(path) && !harmlessSetting(v)) return marker("setting");
       // A digest or revision token under its own name (`fileHash`: OpenClaw's is
       // `hmac-sha256:v1:<base64url>`): a version, kept as it is.
-      if (key && DIGEST_KEY.test(key) && /^[A-Za-z0-9+/=_:.-]{8,200}$/.test(v)) return v;
+      if (key && digestField(key, v)) return v;
       return scrubText(v);
     }
     if (Array.isArray(v)) return Promise.all(v.map((x, i) => walk(x, [...path, String(i)])));

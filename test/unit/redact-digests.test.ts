@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { redactDeep, redactText } from "../../src/agent/probes/redact.ts";
+import { scanText } from "../../src/core/bundles/scan.ts";
 import { scrubDeep, scrubPatterns } from "../../src/core/secret-scrub.ts";
 
 /**
@@ -52,5 +53,16 @@ describe("digests and revision tokens", () => {
     });
     expect(out.configRpc).toEqual({ ok: true, fileHash: file, appliedHash: applied });
     expect(JSON.stringify(out)).not.toContain(secret);
+  });
+
+  it("in text as a bundle holds it (the timeline's running config hash, a triage's JSON): kept by both layers and not refused by the bundle's scan", () => {
+    const hash = draw();
+    const secret = drawKey();
+    const timeline = `{\n  "runningConfigHash": "${hash}",\n  "closeCodes": []\n}\n`;
+    expect(redactText(timeline)).toBe(timeline);
+    expect(scrubPatterns(timeline)).toBe(timeline);
+    expect(scanText("timeline.json", timeline)).toEqual([]);
+    // A generated value beside any other name is still refused.
+    expect(scanText("auth.json", `{"refresh": "${secret}"}`).map((h) => h.kind)).toContain("generated-value");
   });
 });

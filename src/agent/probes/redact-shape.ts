@@ -54,6 +54,24 @@ export function looksGenerated(value: string, minLength = 20): boolean {
   return entropy(value) >= Math.min(4.5, 0.78 * Math.log2(value.length));
 }
 
+/**
+ * What stands before a digest or revision token: a name that says so (`fileHash": "`) or its
+ * algorithm (`hmac-sha256:v1:`). OpenClaw's config revisions are `hmac-sha256:v1:<base64url>`:
+ * generated-looking, a version not a credential, compared by config-not-applied.
+ */
+const DIGEST_BEFORE =
+  /(?:(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?|(?:^|[^A-Za-z0-9])(?:hmac-)?sha(?:1|256|384|512)(?::v\d+)?:)$/i;
+const DIGEST_FIELD = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)$/i;
+
+export function isDigestBefore(before: string): boolean {
+  return DIGEST_BEFORE.test(before);
+}
+
+/** A digest under its own field name (`fileHash`), as OpenClaw writes one. */
+export function isDigestField(name: string, value: string): boolean {
+  return DIGEST_FIELD.test(name) && /^[A-Za-z0-9+/=_:.-]{8,200}$/.test(value);
+}
+
 /** A segment of a plain value: a word or a number; beside others, a short lowercase mix (`4o`, `v2`). */
 const PLAIN_WORD = /^(?:[A-Za-z][a-z]*|[A-Z]+|\d+)$/;
 const PLAIN_PART = /^(?:[A-Za-z][a-z]*|[A-Z]+|\d+|[a-z0-9]{1,4})$/;

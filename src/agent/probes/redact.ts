@@ -1,4 +1,15 @@
-import { isSecretPlace, looksGenerated, plainlyNotSecret, redactHeadlessPem } from "./redact-shape.ts";
+import {
+  isDigestBefore,
+  isDigestField,
+  isSecretPlace,
+  looksGenerated,
+  plainlyNotSecret,
+  redactHeadlessPem,
+} from "./redact-shape.ts";
+
+/** Up to 48 characters of `whole` before `offset` (a replace callback's last two arguments). */
+const textBefore = (whole: unknown, offset: unknown) =>
+  String(whole).slice(Math.max(0, Number(offset) - 48), Number(offset));
 
 /**
  * Redaction on the host, before anything leaves it (ARCHITECTURE: "redacts secrets before
@@ -56,10 +67,6 @@ const SECRET_WORD = "(?:token|password|passwd|pwd|secret|key|credentials?|dsn|hm
  * minutes (issue 32; `npx node bench/redaction.ts`). Anchored, each run is scanned once.
  */
 const NAME_START = "(?<![A-Za-z0-9_.-])";
-/** A field named as a digest or revision token (`fileHash`, `appliedConfigHash`, `sha256`). */
-const DIGEST_KEY = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)$/i;
-/** Names of digests and revision tokens, whose generated-looking values are versions, not secrets. */
-const DIGEST_NAME = /(?:hash|digest|revision|fingerprint|etag|checksum|sha256|sha1)["']?[ \t]*[=:][ \t]*["']?$/i;
 const SECRET_KEY = `${NAME_START}[A-Za-z0-9_.-]*${SECRET_WORD}`;
 
 type Rule = { kind: RedactionKind; pattern: RegExp; replace: (match: string, ...groups: string[]) => string };
@@ -216,10 +223,13 @@ const RULES: Rule[] = [
       `(${NAME_START}[A-Za-z_][A-Za-z0-9_.-]*["']?[ \\t]*[=:][ \\t]*["']?)([A-Za-z0-9+/=_.~-]{20,})`,
       "g",
     ),
-    // A digest or revision token (`"fileHash": "…"`: OpenClaw's config revision is a base64url
-    // HMAC) names a version, not a credential, and a finding compares it (config-not-applied).
-    replace: (match, head = "", value = "") =>
-      !DIGEST_NAME.test(head) && looksGenerated(value) ? `${head}${redacted("generated-value")}` : match,
+    // A digest or revision token (`"fileHash": "hmac-sha256:v1:…"`) names a version, not a
+    // credential, and a finding compares it (config-not-applied). Arguments: the match, its two
+    // groups, its offset, the whole text.
+    replace: (match, head = "", value = "", offset, whole) =>
+      !isDigestBefore(textBefore(whole, offset) + head) && looksGenerated(value)
+        ? `${head}${redacted("generated-value")}`
+        : match,
   },
   // …and one with no name at all: a licence key in prose (`licence 7QX2K-…`), a PEM body line
   // left without its BEGIN line, a bare key.
@@ -233,10 +243,7 @@ const RULES: Rule[] = [
     pattern: /(?<![A-Za-z0-9+/=_.~-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/=_~-]|\.[A-Za-z0-9])/g,
     // (No capture groups: the arguments after the match are its offset and the whole text.)
     replace: (match, offset, whole) =>
-      !DIGEST_NAME.test(String(whole).slice(Math.max(0, Number(offset) - 48), Number(offset))) &&
-      looksGenerated(match, 40)
-        ? redacted("generated-value")
-        : match,
+      !isDigestBefore(textBefore(whole, offset)) && looksGenerated(match, 40) ? redacted("generated-value") : match,
   },
 ];
 
@@ -289,7 +296,7 @@ export function redactDeep<T>(value: T, knownSecrets: Iterable<string> = []): T 
       if (key !== undefined && Number.isNaN(Number(key)) && isSecretFieldName(key)) return redacted("secret-field");
       // A digest or revision token under its own name (`fileHash`: OpenClaw's is
       // `hmac-sha256:v1:<base64url>`): a version, kept as it is.
-      if (key !== undefined && DIGEST_KEY.test(key) && /^[A-Za-z0-9+/=_:.-]{8,200}$/.test(v)) return v;
+      if (key !== undefined && isDigestField(key, v)) return v;
       if (isSecretPlace(path) && !plainlyNotSecret(v)) return redacted("secret-place");
       return redactText(v, secrets);
     }

@@ -6,7 +6,7 @@
  * value.
  */
 
-import { generatedValue } from "../secret-scrub-shape.ts";
+import { digestBefore, generatedValue } from "../secret-scrub-shape.ts";
 
 export type SecretHit = { where: string; kind: string; line: number };
 
@@ -68,10 +68,14 @@ export function scanText(where: string, text: string): SecretHit[] {
   const lines = text.split("\n");
   lines.forEach((line, i) => {
     for (const d of DETECTORS) if (d.pattern.test(line)) hits.push({ where, kind: d.kind, line: i + 1 });
+    // A digest (`"runningConfigHash": "hmac-sha256:v1:…"`) is a version: the scrub keeps it, so does this.
+    const judged = (m: RegExpMatchArray, value: string, min: number) =>
+      !digestBefore(line.slice(0, (m.index ?? 0) + m[0].length - value.length).slice(-48)) &&
+      generatedValue(value, min);
     const generated =
-      [...line.matchAll(ANY_ASSIGNMENT)].some((m) => generatedValue(m[1] ?? "")) ||
-      [...line.matchAll(BARE_VALUE)].some((m) => generatedValue(m[0], 40)) ||
-      [...line.matchAll(DASHED_VALUE)].some((m) => generatedValue(m[0], 14));
+      [...line.matchAll(ANY_ASSIGNMENT)].some((m) => judged(m, m[1] ?? "", 20)) ||
+      [...line.matchAll(BARE_VALUE)].some((m) => judged(m, m[0], 40)) ||
+      [...line.matchAll(DASHED_VALUE)].some((m) => judged(m, m[0], 14));
     if (generated) hits.push({ where, kind: "generated-value", line: i + 1 });
     if (/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(line) && PEM_BODY.test(lines[i - 1] ?? "")) {
       hits.push({ where, kind: "private-key", line: i + 1 });

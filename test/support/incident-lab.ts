@@ -14,6 +14,7 @@ import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { FakeHostTransport } from "./fake-transport.ts";
 import { MemoryBlobStore } from "./memory-blob-store.ts";
 import { InMemoryRecoveryStore } from "./memory-recovery-store.ts";
+import { enrolledHost } from "./test-deps.ts";
 
 /**
  * One control plane's core in this process for the incident follow-ups (issue 29, items 1 and
@@ -66,15 +67,7 @@ export async function incidentLab(opts: LabOptions = {}) {
   const store = new SqliteStore(":memory:");
   const transport = new FakeHostTransport();
   for (const [name, results] of Object.entries(opts.hosts ?? { "node-3": [] })) {
-    await store.insertHost({
-      name,
-      publicKey: "k",
-      enrolledAt: T0 - 86_400_000,
-      revokedAt: null,
-      agentVersion: "0.1.0",
-      gatewayVersion: "2026.9.6",
-      lastSeenAt: T0,
-    });
+    await store.insertHost(enrolledHost(name, T0));
     transport.addHost(name, { results });
   }
   const chat = new LabChat();

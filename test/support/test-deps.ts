@@ -1,6 +1,7 @@
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
+import type { HostRecord } from "../../src/core/ports/store.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { FakeHostTransport } from "./fake-transport.ts";
 import { quietLogger } from "./loggers.ts";
@@ -42,4 +43,20 @@ export function testDeps<O extends Partial<CoreDeps>>(overrides: O = {} as O): N
     recovery: memoryRecovery(),
   };
   return { ...defaults, ...overrides };
+}
+
+/**
+ * An enrolled host as the incident tests keep one: enrolled a day before `at`, last seen at
+ * `at`, agent 0.1.0 on OpenClaw 2026.9.6 (the lab's release).
+ */
+export function enrolledHost(name: string, at: number): HostRecord {
+  return {
+    name,
+    publicKey: "k",
+    enrolledAt: at - 86_400_000,
+    revokedAt: null,
+    agentVersion: "0.1.0",
+    gatewayVersion: "2026.9.6",
+    lastSeenAt: at,
+  };
 }

@@ -11,7 +11,7 @@ import { renderTriageProgress } from "../../src/core/triage/render.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { RecordingChat, testDeps, until } from "../support/harness.ts";
+import { enrolledHost, RecordingChat, testDeps, until } from "../support/harness.ts";
 import { memoryRecovery } from "../support/memory-recovery-store.ts";
 
 /**
@@ -35,15 +35,7 @@ function warnOnly() {
 async function rig(results: ReturnType<typeof toResults>) {
   const clock = { t: T0, now: () => clock.t };
   const store = new SqliteStore(":memory:");
-  await store.insertHost({
-    name: "node-3",
-    publicKey: "k",
-    enrolledAt: T0 - 86_400_000,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: "2026.9.6",
-    lastSeenAt: T0,
-  });
+  await store.insertHost(enrolledHost("node-3", T0));
   const transport = new FakeHostTransport().addHost("node-3", { results });
   const chat = new RecordingChat();
   const deps: CoreDeps = testDeps({

@@ -10,7 +10,7 @@ import { WatchService } from "../../src/core/watch/service.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { gatewayDownData, healthyResults, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { collectingLogger, RecordingChat, testDeps } from "../support/harness.ts";
+import { collectingLogger, enrolledHost, RecordingChat, testDeps } from "../support/harness.ts";
 import { memoryRecovery } from "../support/memory-recovery-store.ts";
 
 /**
@@ -30,15 +30,7 @@ const HEALTHY = quick(healthyResults());
 async function rig() {
   const clock = { t: T0, now: () => clock.t };
   const store = new SqliteStore(":memory:");
-  await store.insertHost({
-    name: "node-3",
-    publicKey: "k",
-    enrolledAt: T0 - 86_400_000,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: "2026.9.6",
-    lastSeenAt: T0,
-  });
+  await store.insertHost(enrolledHost("node-3", T0));
   const transport = new FakeHostTransport().addHost("node-3", { results: toResults(gatewayDownData()) });
   const chat = new RecordingChat();
   const logger = collectingLogger();

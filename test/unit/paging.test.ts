@@ -19,7 +19,7 @@ import { WatchService } from "../../src/core/watch/service.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { RecordingChat, testDeps, until } from "../support/harness.ts";
+import { enrolledHost, RecordingChat, testDeps, until } from "../support/harness.ts";
 import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { OpsgenieStandIn, PagerDutyEventsStandIn, PageWebhookReceiver } from "../support/pager-standins.ts";
 
@@ -51,15 +51,7 @@ async function rig(targets: PagerTarget[] = [{ kind: "pagerduty", routingKey: RO
   const clock = { t: T0, now: () => clock.t };
   const store = new SqliteStore(":memory:");
   for (const name of ["node-3", "node-4"]) {
-    await store.insertHost({
-      name,
-      publicKey: "k",
-      enrolledAt: T0 - 86_400_000,
-      revokedAt: null,
-      agentVersion: "0.1.0",
-      gatewayVersion: "2026.9.6",
-      lastSeenAt: T0,
-    });
+    await store.insertHost(enrolledHost(name, T0));
   }
   const transport = new FakeHostTransport()
     .addHost("node-3", { results: toResults(gatewayDownData()) })

@@ -5,6 +5,7 @@ import { pages } from "../paging/policy.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import { type Incident, NO_COUNTS, type Severity } from "../ports/incident-book.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
+import { newIncident } from "./new-incident.ts";
 import { queuePage } from "./outbox.ts";
 import { appendTimeline, requireBook, requireIncident } from "./record.ts";
 
@@ -23,31 +24,21 @@ export async function declareIncident(
   const hosts: string[] = [];
   for (const h of o.hosts) hosts.push((await requireHost(deps, h)).name);
   const now = deps.clock.now();
-  const id = deps.ids.id("inc");
+  // A record like any other source's, but the title the person gave and the hosts they named.
   const candidate: Incident = {
-    id,
-    source: "declared",
-    state: "open",
+    ...newIncident(deps, {
+      source: "declared",
+      host: hosts[0] ?? "",
+      actor: o.actor,
+      channel: o.channel,
+      causes: [],
+      counts: { ...NO_COUNTS, hosts: hosts.length },
+      severity: o.severity,
+    }),
     title: o.title,
     hosts,
-    channel: o.channel,
-    threadTs: null,
-    owner: null,
-    openedAt: now,
-    openedBy: o.actor,
-    updatedAt: now,
-    resolvedAt: null,
-    resolvedBy: null,
-    phase: "failing",
-    parentId: null,
-    causes: [],
-    counts: { ...NO_COUNTS, hosts: hosts.length },
-    lastSignalAt: now,
-    headerAt: null,
-    headerStale: false,
-    severity: o.severity,
-    acknowledgedAt: null,
   };
+  const id = candidate.id;
   // Its own key: a declared incident stands beside a host's watch or alert incident, not in its place.
   const stored = await book.openIncident(candidate, `declared:${id}`);
   await appendTimeline(deps, book, stored, {

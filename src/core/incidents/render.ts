@@ -72,17 +72,11 @@ export function renderIncident(
       : []),
   ];
   // Slack caps a section at 3,000 characters: the newest entries are the ones cut, with a count.
-  const lines: string[] = [];
-  let size = 0;
-  for (const e of timeline) {
-    const line = `\`${e.seq}\` ${clockTime(e.at)} ${mention(e.actor)} · ${e.kind} · ${escapeMrkdwn(e.text)}`;
-    if (size + line.length > 2_800) {
-      lines.push(`… ${timeline.length - lines.length} more (\`clawops incident ${incident.id} --json\` has them all)`);
-      break;
-    }
-    lines.push(line);
-    size += line.length + 1;
-  }
+  const lines = linesWithin(
+    timeline.map((e) => `\`${e.seq}\` ${clockTime(e.at)} ${mention(e.actor)} · ${e.kind} · ${escapeMrkdwn(e.text)}`),
+    2_800,
+    `\`clawops incident ${incident.id} --json\``,
+  );
   return {
     text: head,
     parts: [
@@ -111,19 +105,14 @@ export function renderIncidentSignals(incident: Incident, signals: readonly Sign
       (f) =>
         `• ${escapeMrkdwn(f.source)} · *${escapeMrkdwn(clip(f.summary, 120))}* ×${f.count.toLocaleString("en-US")} · first ${clockTime(f.first)}, last ${clockTime(f.last)} · ${f.fates.join(", ")}`,
     );
-  const lines: string[] = [];
-  let size = 0;
-  for (const s of signals) {
-    const line = `\`${s.seq}\` ${clockTime(s.at)} ${escapeMrkdwn(s.source)} · ${escapeMrkdwn(s.host)} · *${s.fate}*${s.why ? ` (${escapeMrkdwn(clip(s.why, 80))})` : ""} · ${escapeMrkdwn(clip(s.summary, 100))}${s.count > 1 ? ` ×${s.count}` : ""}`;
-    if (size + line.length > 2_600) {
-      lines.push(
-        `… ${signals.length - lines.length} more (\`clawops incident ${incident.id} --signals --json\` has them all)`,
-      );
-      break;
-    }
-    lines.push(line);
-    size += line.length + 1;
-  }
+  const lines = linesWithin(
+    signals.map(
+      (s) =>
+        `\`${s.seq}\` ${clockTime(s.at)} ${escapeMrkdwn(s.source)} · ${escapeMrkdwn(s.host)} · *${s.fate}*${s.why ? ` (${escapeMrkdwn(clip(s.why, 80))})` : ""} · ${escapeMrkdwn(clip(s.summary, 100))}${s.count > 1 ? ` ×${s.count}` : ""}`,
+    ),
+    2_600,
+    `\`clawops incident ${incident.id} --signals --json\``,
+  );
   return {
     text: head,
     parts: [
@@ -132,4 +121,22 @@ export function renderIncidentSignals(incident: Incident, signals: readonly Sign
       section(`*Each signal and its fate*\n${lines.join("\n")}`),
     ],
   };
+}
+
+/**
+ * As many of `all` as fit in `budget` characters, in order; past that one line saying how many
+ * more there are and where (`more`) they all are.
+ */
+function linesWithin(all: readonly string[], budget: number, more: string): string[] {
+  const lines: string[] = [];
+  let size = 0;
+  for (const line of all) {
+    if (size + line.length > budget) {
+      lines.push(`… ${all.length - lines.length} more (${more} has them all)`);
+      break;
+    }
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines;
 }

@@ -3,7 +3,7 @@ import { SLOW_STEPS, slowestDeadlineMs, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "
 import { errorMessage } from "../../contract/errors.ts";
 import { LiveMessage, PROGRESS_UPDATE_INTERVAL_MS, throttledLatest } from "../chat/live-message.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
-import { classifyResults } from "../classify/classify.ts";
+import { type Classification, classifyResults } from "../classify/classify.ts";
 import type { FleetEvidence } from "../classify/evidence.ts";
 import { sharedCredentials } from "../hosts/watch-attributes.ts";
 import { incidentThread } from "../incidents/pipeline.ts";
@@ -222,14 +222,16 @@ async function finishTriage(
       log,
     );
   }
+  // Classified once for the record: the timeline's line and the incident's settling read the same.
+  const found = classifyResults(results, TRIAGE_STEP_NAMES);
   await noteTimeline(deps, job.host, {
     actor: job.user,
     kind: "triage",
-    text: triageLine(results, outcome.status),
+    text: triageLine(found, outcome.status),
     ref: job.id,
   });
   // The incident a person's triage opened learns what it found: failing, or closed (nothing fails).
-  await settleTriagedIncident(deps, job.host, triageVerdict(results, outcome.status));
+  await settleTriagedIncident(deps, job.host, triageVerdict(found, outcome.status));
   // A maintenance freeze's closing triage says what changed since the maintenance began.
   if (maintenanceSince(job.requestKey) !== null) {
     await postMaintenanceComparison(deps, job, results, answer.threadTs).catch((err: unknown) =>
@@ -245,8 +247,7 @@ async function finishTriage(
 }
 
 /** Which layers a finished triage found failing and to watch, and whether every probe answered. */
-function triageVerdict(results: readonly StepResult[], status: JobOutcome["status"]): TriageVerdict {
-  const { matrix } = classifyResults(results, TRIAGE_STEP_NAMES);
+function triageVerdict({ matrix }: Classification, status: JobOutcome["status"]): TriageVerdict {
   const cells = Object.entries(matrix);
   return {
     failing: cells.filter(([, c]) => c.status === "fail").map(([layer]) => layer),
@@ -256,8 +257,7 @@ function triageVerdict(results: readonly StepResult[], status: JobOutcome["statu
 }
 
 /** The timeline's line for a finished triage: its matrix (failing layers) and finding ids. */
-function triageLine(results: readonly StepResult[], status: JobOutcome["status"]): string {
-  const { matrix, findings } = classifyResults(results, TRIAGE_STEP_NAMES);
+function triageLine({ matrix, findings }: Classification, status: JobOutcome["status"]): string {
   const cells = Object.entries(matrix).map(([layer, cell]) => `${layer} ${cell.status}`);
   const ids = findings.map((f) => f.id);
   return `triage ${status}: ${cells.join(", ")}; findings: ${ids.length ? ids.join(", ") : "none"}`;

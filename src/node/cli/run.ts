@@ -64,8 +64,9 @@ export async function follow(
   const client = clientFor(request);
   return guarded(io, async () => {
     if (/^status\s+\S/.test(request.text))
-      return await followFleet(client, reply.headSeq, request.timeoutMs, io, style);
-    if (request.text === "expiries") return await followExpiries(client, reply.headSeq, request.timeoutMs, io, style);
+      return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, FLEET_MATRIX);
+    if (request.text === "expiries")
+      return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, EXPIRY_CALENDAR);
     if (request.text.startsWith("upgrade-agent "))
       return await followSummary(client, reply.headSeq, request.timeoutMs, io, style, "Agent upgrade to ");
     if (!reply.jobId) return EXIT.ok;
@@ -105,56 +106,49 @@ async function guarded(io: Io, run: () => Promise<number>): Promise<number> {
   }
 }
 
+/** One message of the console's feed, as the CLI reads it. */
+type PostedEvent = Awaited<ReturnType<ConsoleClient["messagesSince"]>>[number];
+
 /**
- * Waits for the fleet matrix the command posts (one top-level message) and prints it.
- * Exit 1 when any host failed, did not answer or is offline.
+ * Waits for the one top-level message a command posts (the fleet matrix, the expiry calendar)
+ * and prints it; `failing` judges it for the exit code (1 when true).
  */
-async function followFleet(
+async function followPosted(
   client: ConsoleClient,
   since: number,
   timeoutMs: number,
   io: Io,
   style: TextStyle,
+  posted: { prefix: string; what: string; failing: (m: PostedEvent) => boolean },
 ): Promise<number> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const events = await client.messagesSince(since);
-    const fleet = events.find((e) => !e.threadTs && e.text.startsWith("Fleet status"));
-    if (fleet) {
-      io.stdout.write(`\n${messageToText(fleet.message, style)}\n`);
-      return /[1-9]\d* (fail|no answer|offline)\b/.test(fleet.text) ? EXIT.failing : EXIT.ok;
+    const found = events.find((e) => !e.threadTs && e.text.startsWith(posted.prefix));
+    if (found) {
+      io.stdout.write(`\n${messageToText(found.message, style)}\n`);
+      return posted.failing(found) ? EXIT.failing : EXIT.ok;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  io.stderr.write(`clawops: no fleet matrix after ${timeoutMs / 1000} s\n`);
+  io.stderr.write(`clawops: no ${posted.what} after ${timeoutMs / 1000} s\n`);
   return EXIT.notRun;
 }
 
-/**
- * Waits for the expiry calendar the command posts (one top-level message) and prints it. Exit 1
- * when something expires within 14 days (or has) or a reading failed.
- */
-async function followExpiries(
-  client: ConsoleClient,
-  since: number,
-  timeoutMs: number,
-  io: Io,
-  style: TextStyle,
-): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const events = await client.messagesSince(since);
-    const calendar = events.find((e) => !e.threadTs && e.text.startsWith("Expiry calendar"));
-    if (calendar) {
-      io.stdout.write(`\n${messageToText(calendar.message, style)}\n`);
-      const soon = /: [1-9]\d* within \d+ days/.test(calendar.text);
-      return soon || calendar.message.parts.some((p) => "text" in p && p.text.startsWith("⚠️")) ? EXIT.failing : EXIT.ok;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  io.stderr.write(`clawops: no expiry calendar after ${timeoutMs / 1000} s\n`);
-  return EXIT.notRun;
-}
+/** The fleet matrix: exit 1 when any host failed, did not answer or is offline. */
+const FLEET_MATRIX = {
+  prefix: "Fleet status",
+  what: "fleet matrix",
+  failing: (m: { text: string }) => /[1-9]\d* (fail|no answer|offline)\b/.test(m.text),
+};
+
+/** The expiry calendar: exit 1 when something expires within 14 days (or has) or a reading failed. */
+const EXPIRY_CALENDAR = {
+  prefix: "Expiry calendar",
+  what: "expiry calendar",
+  failing: (m: PostedEvent) =>
+    /: [1-9]\d* within \d+ days/.test(m.text) || m.message.parts.some((p) => "text" in p && p.text.startsWith("⚠️")),
+};
 
 /**
  * Waits for the summary an upgrade posts (a top-level message, after every host's line in the

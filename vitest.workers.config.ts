@@ -47,13 +47,23 @@ interface RecordedRequest {
 function createOutboundRecorder() {
   let recorded: RecordedRequest[] = [];
   let seq = 0;
+  /** `POST …/calls?fail=not_in_channel&times=N`: the next N chat.postMessage calls fail with that Slack error. */
+  let failPosts = { error: "", times: 0 };
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname === SLACK_STANDIN_CALLS_PATH) {
       if (request.method === "DELETE") recorded = [];
+      if (request.method === "POST") {
+        failPosts = { error: url.searchParams.get("fail") ?? "", times: Number(url.searchParams.get("times") ?? 0) };
+      }
       return Response.json(recorded);
     }
     recorded.push({ method: request.method, url: request.url, body: await request.text() });
+    if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname === "/api/chat.postMessage" && failPosts.times > 0) {
+      failPosts.times -= 1;
+      // Slack's answer to a bot removed from the channel: HTTP 200, ok false, its error code.
+      return Response.json({ ok: false, error: failPosts.error });
+    }
     if (url.origin === SLACK_STANDIN_ORIGIN && /^\/api\/chat\.(postMessage|update)$/.test(url.pathname)) {
       seq += 1;
       return Response.json({ ok: true, channel: "C0INCIDENT", ts: `1790000000.${String(seq).padStart(6, "0")}` });

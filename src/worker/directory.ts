@@ -59,6 +59,17 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     // newer than this code throws, and the object answers nothing until that code is deployed.
     this.store = new DurableObjectSqlStore(ctx.storage);
     this.recovery = new SqlRecoveryStore(durableObjectSqlDriver(ctx.storage, "the directory object's SQLite"));
+    // The weekly digest needs this object's alarm even when nothing else does (no freeze, no
+    // page due): set once the object wakes (any command or agent wakes it) if none is set.
+    void ctx.blockConcurrencyWhile(() => this.wakeForDigest());
+  }
+
+  /** The digest's next moment is this object's alarm when no alarm is set (none is sooner). */
+  private async wakeForDigest(): Promise<void> {
+    const parsed = parseWorkerConfig(this.env);
+    const digest = parsed.ok ? parsed.config.digest : undefined;
+    if (!digest || (await this.ctx.storage.getAlarm()) !== null) return;
+    await this.ctx.storage.setAlarm(lastDigestMoment(digest, Date.now()) + 7 * 86_400_000);
   }
 
   insertConfirmation(c: ConfirmationRecord) {
@@ -115,8 +126,8 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
 
   /**
-   * The next freeze expiry or scheduled-freeze moment is this object's alarm: no timer runs
-   * while nothing is frozen or scheduled.
+   * The next freeze expiry, scheduled-freeze moment, held header edit, outbox delivery or weekly
+   * digest is this object's alarm: no timer runs while none is due.
    */
   private async scheduleFreezeExpiry(): Promise<void> {
     const [expiry] = (await this.recovery.listFreezes()).map((f) => f.expiresAt).sort((a, b) => a - b);
@@ -127,7 +138,11 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     );
     const digest = parsed.ok ? parsed.config.digest : undefined;
     const digestAt = digest ? lastDigestMoment(digest, Date.now()) + 7 * 86_400_000 : undefined;
-    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit(), digestAt].filter(
+    // A page or post the outbox retries keeps its wake: lifting the last freeze must not drop it.
+    const [outboxAt] = (await this.store.listOutbox({ state: "pending", limit: 500 }))
+      .map((i) => i.nextAt)
+      .sort((a, b) => a - b);
+    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit(), digestAt, outboxAt].filter(
       (t): t is number => t !== undefined,
     );
     if (next.length === 0) await this.ctx.storage.deleteAlarm();

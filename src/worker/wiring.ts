@@ -154,7 +154,11 @@ export function hostJobDeps(p: Parts & { transport: HostTransport; jobs: JobSche
 
 /** The directory object's alarm: expired freezes leave, each with its notice; its own SQLite, no RPC to itself. */
 export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: RecoveryStore): CoreDeps {
-  return { ...baseDeps(p), recovery: workerRecovery(p.env, p.config, { store: recoveryStore }) };
+  return {
+    // A triage whose announcement the outbox delivers late starts in its host's object, not here.
+    ...baseDeps({ ...p, jobs: p.jobs ?? new HostObjectJobs(p.env, workerVar(p.env, "CLAWOPS_PUBLIC_URL") ?? "") }),
+    recovery: workerRecovery(p.env, p.config, { store: recoveryStore }),
+  };
 }
 
 /** A recover run in its Workflow instance; its agent jobs wait in the host's object behind the others. */

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
  *  - auth.test:        https://api.slack.com/methods/auth.test (the start's check of the bot token)
  *  - chat.postMessage: https://api.slack.com/methods/chat.postMessage
  *  - chat.update:      https://api.slack.com/methods/chat.update
+ *  - chat.getPermalink: https://api.slack.com/methods/chat.getPermalink
  *  - Block Kit limits: https://api.slack.com/reference/block-kit/blocks
  *  - a command's response_url (`/hooks/…` here): JSON with `response_type`, `text`/`blocks`,
  *    https://api.slack.com/interactivity/handling#message_responses
@@ -196,6 +197,8 @@ export class SlackStandIn {
     }
     if (method.startsWith("files."))
       return this.handleFiles(method, String(req.headers["content-type"] ?? ""), raw, reply);
+    if (method === "chat.getPermalink")
+      return this.handlePermalink(String(req.headers["content-type"] ?? ""), raw, reply);
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
       this.violations.push(
         `${method}: content-type ${req.headers["content-type"]} (JSON body requires application/json)`,
@@ -255,6 +258,31 @@ export class SlackStandIn {
     }
     this.violations.push(`unexpected method ${method}`);
     return reply({ ok: false, error: "unknown_method" });
+  }
+
+  /**
+   * chat.getPermalink (https://api.slack.com/methods/chat.getPermalink): form-encoded `channel`
+   * and `message_ts` (it takes no JSON body) → `permalink`; `message_not_found` for a message
+   * this workspace does not have.
+   */
+  private handlePermalink(contentType: string, raw: string, reply: (b: Record<string, unknown>) => void) {
+    const method = "chat.getPermalink";
+    if (!contentType.startsWith("application/x-www-form-urlencoded")) {
+      this.violations.push(`${method}: content-type ${contentType} (this method takes form-encoded arguments)`);
+      return reply({ ok: false, error: "invalid_form_data" });
+    }
+    const form = new URLSearchParams(raw);
+    const channel = form.get("channel") ?? "";
+    const ts = form.get("message_ts") ?? "";
+    if (!channel || !ts) return this.fail(method, ["channel and message_ts are required"], reply);
+    const msg = this.messages.get(key(channel, ts));
+    this.calls.push({ method, body: { channel, message_ts: ts }, ts });
+    if (!msg) return reply({ ok: false, error: "message_not_found" });
+    return reply({
+      ok: true,
+      channel,
+      permalink: `https://clawops-test.slack.com/archives/${channel}/p${ts.replace(".", "")}`,
+    });
   }
 
   /**

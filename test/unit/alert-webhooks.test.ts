@@ -3,7 +3,9 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
+import { drainOutbox } from "../../src/core/incidents/outbox.ts";
 import type { Logger } from "../../src/core/ports/basics.ts";
+import type { IncidentBook } from "../../src/core/ports/incident-book.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
 import { until } from "../support/harness.ts";
@@ -710,7 +712,7 @@ describe("alert webhooks without their secrets", () => {
 });
 
 describe("an alert whose thread could not be posted", () => {
-  it("is tried again on its next repeat, not taken for one already posted", async () => {
+  it("is on the record at once, posted from the outbox when Slack answers again, and only then triaged; its repeat is not posted twice", async () => {
     const payload = alertmanagerPayload([
       { name: "OpenClawGatewayDown", labels: { instance: "node-6.example.com:9100" }, fingerprint: "6c0ffee6c0ffee66" },
     ]);
@@ -719,20 +721,48 @@ describe("an alert whose thread could not be posted", () => {
     slack.failNext("chat.postMessage", { kind: "ratelimited", retryAfterS: 120 });
     const seen = logged.length;
     expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
-    await until("the failed post", 5_000, () => logged.slice(seen).some((l) => l.msg === "alert handling failed"));
+    await until("the failed post", 5_000, () =>
+      logged.slice(seen).some((l) => l.msg === "incident post not delivered"),
+    );
     expect(threadOf("node-6")).toEqual([]);
     expect(jobsRun.get("node-6")).toBeUndefined();
+    // Record first: the incident is open, the signal counted, the failure on its timeline; the
+    // triage waits for its announcement instead of running unannounced or being thrown away.
+    const book = cp.deps.store as unknown as IncidentBook;
+    const incident = await book.findOpenIncident("node-6");
+    expect(incident?.counts.alerts).toBe(1);
+    const timeline = await book.incidentTimeline(incident?.id ?? "");
+    expect(timeline.map((e) => e.text).join("\n")).toContain(
+      "⚠️ The alert's message could not be posted in <#C0ALERTS>",
+    );
+    const [job] = await cp.deps.store.listJobs({ host: "node-6" });
+    expect(job?.status).toBe("running");
+    expect(job?.detail).toContain("the triage starts once it is");
+    const [queued] = (await book.listOutbox({ incidentId: incident?.id ?? "" })).filter((i) => i.kind === "post");
+    expect(queued).toMatchObject({ state: "pending", attempts: 1 });
 
-    // Alertmanager repeats it (repeat_interval): this time Slack answers, and it is all posted.
+    // Alertmanager repeats it (repeat_interval): already handled (the outbox holds its post), nothing more.
     const repeated = logged.length;
     expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
+    await until("the repeat handled", 5_000, () =>
+      logged.slice(repeated).some((l) => l.msg === "alert repeated while firing; nothing started"),
+    );
+
+    // The backoff elapses (the item falls due) and Slack answers: the outbox's drain posts the
+    // thread and the announcement, and starts the triage that waited for it.
+    await book.settleOutbox(queued?.id ?? "", { state: "pending", nextAt: Date.now() });
+    expect(await drainOutbox(cp.deps)).toMatchObject({ sent: 1 });
     await until("triage answer", 10_000, async () => hasTriageResult("node-6") && (await jobsDone("node-6")) === 1);
     const [parent, alert] = threadOf("node-6");
     expect(JSON.stringify(parent?.blocks)).toContain("Opened by *Alertmanager*");
     expect(alert?.text).toBe("🔥 Alertmanager: 1 alert firing on node-6");
     expect(JSON.stringify(alert?.blocks)).toContain("A triage follows in this thread.");
+    expect(threadOf("node-6").filter((m) => m.text === alert?.text)).toHaveLength(1);
     expect(jobsRun.get("node-6")).toBe(1);
-    expect(logged.slice(repeated).map((l) => l.msg)).not.toContain("alert repeated while firing; nothing started");
+    expect((await cp.deps.store.getJob(job?.id ?? ""))?.status).toBe("done");
+    expect((await book.incidentTimeline(incident?.id ?? "")).map((e) => e.text)).toContain(
+      "The alert's message was posted after 2 tries.",
+    );
     expect(slack.violations).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { watchComparable } from "../../src/contract/watch.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
@@ -11,6 +12,7 @@ import { digestFromEnv, postWeeklyDigest } from "../../src/core/incidents/report
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
 import { DEFAULT_PAGING_POLICY, parsePagingPolicy } from "../../src/core/paging/policy.ts";
 import { pagingFromEnv } from "../../src/core/paging/settings.ts";
+import type { ChatPort } from "../../src/core/ports/chat.ts";
 import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import type { PagerTarget } from "../../src/core/ports/paging.ts";
 import type { CommandRequest } from "../../src/core/requests/types.ts";
@@ -19,9 +21,10 @@ import { WatchService } from "../../src/core/watch/service.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { enrolledHost, RecordingChat, testDeps, until } from "../support/harness.ts";
+import { enrolledHost, quietLogger, RecordingChat, testDeps, until } from "../support/harness.ts";
 import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { OpsgenieStandIn, PagerDutyEventsStandIn, PageWebhookReceiver } from "../support/pager-standins.ts";
+import { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
  * Paging (issue 40, item 2), in the core on real SQLite, over real HTTP to stand-ins for
@@ -47,7 +50,10 @@ afterEach(async () => {
   await pd.stop();
 });
 
-async function rig(targets: PagerTarget[] = [{ kind: "pagerduty", routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl }]) {
+async function rig(
+  targets: PagerTarget[] = [{ kind: "pagerduty", routingKey: ROUTING_KEY, eventsUrl: pd.eventsUrl }],
+  chatPort?: ChatPort,
+) {
   const clock = { t: T0, now: () => clock.t };
   const store = new SqliteStore(":memory:");
   for (const name of ["node-3", "node-4"]) {
@@ -60,7 +66,7 @@ async function rig(targets: PagerTarget[] = [{ kind: "pagerduty", routingKey: RO
   const deps: CoreDeps = testDeps({
     store,
     transport,
-    chat,
+    chat: chatPort ?? chat,
     clock,
     recovery: memoryRecovery({
       authz: new Authorizer({
@@ -113,7 +119,11 @@ describe("paging PagerDuty (Events API v2)", () => {
     expect(incident).toMatchObject({ source: "watch", severity: "sev2" });
     // Record first: the page waits in the outbox until the drain.
     expect(pd.events).toEqual([]);
-    expect((await r.store.listOutbox({ incidentId: incident?.id })).map((i) => i.state)).toEqual(["pending"]);
+    expect(
+      (await r.store.listOutbox({ incidentId: incident?.id }))
+        .filter((i) => i.kind.startsWith("page:"))
+        .map((i) => i.state),
+    ).toEqual(["pending"]);
     expect(await r.drain()).toMatchObject({ sent: 1, failed: 0, nextAt: null });
     expect(pd.violations).toEqual([]);
     const [trigger] = pd.events;
@@ -188,6 +198,32 @@ describe("paging PagerDuty (Events API v2)", () => {
     expect(pd.events.length).toBe(1);
   });
 
+  it("a trigger links the incident's Slack thread (chat.getPermalink), once the thread is posted", async () => {
+    const slack = new SlackStandIn("xoxb-paging-test-token");
+    await slack.start();
+    try {
+      const r = await rig(
+        undefined,
+        new SlackWebApiChat({ token: "xoxb-paging-test-token", apiUrl: slack.url, logger: quietLogger }),
+      );
+      await r.failTwice();
+      const incident = await r.open();
+      expect(incident?.threadTs).toBeTruthy();
+      expect(await r.drain()).toMatchObject({ sent: 1 });
+      const trigger = pd.events[0]?.body as { links?: { href: string; text: string }[] } | undefined;
+      expect(trigger?.links).toEqual([
+        {
+          href: `https://clawops-test.slack.com/archives/${CHANNEL}/p${incident?.threadTs?.replace(".", "")}`,
+          text: `Incident thread (${incident?.id})`,
+        },
+      ]);
+      expect(pd.violations).toEqual([]);
+      expect(slack.violations).toEqual([]);
+    } finally {
+      await slack.stop();
+    }
+  });
+
   it("a pager that is down is retried with backoff and told once in the thread; the record is unaffected", async () => {
     const r = await rig();
     pd.failNext = 2;
@@ -219,14 +255,14 @@ describe("paging PagerDuty (Events API v2)", () => {
     pd.faults.push({ status: 429, retryAfterS: 120 });
     await r.failTwice();
     await r.drain();
-    const [item] = await r.store.listOutbox({});
+    const [item] = await pagesQueued(r.store);
     expect(item?.nextAt).toBe(r.clock.t + 120_000);
     pd.failNext = 100;
     for (let i = 0; i < MAX_ATTEMPTS + 2; i++) {
       r.clock.t += 16 * 60_000;
       await r.drain();
     }
-    const [given] = await r.store.listOutbox({});
+    const [given] = await pagesQueued(r.store);
     expect(given).toMatchObject({ state: "failed", attempts: MAX_ATTEMPTS });
     expect(r.chat.posted.filter((p) => p.text.startsWith("⚠️ The page to PagerDuty")).length).toBe(1);
   });
@@ -584,3 +620,8 @@ describe("paging settings", () => {
     ]);
   });
 });
+
+/** The pages in the outbox (it also carries the thread posts, posts.ts). */
+async function pagesQueued(store: { listOutbox: (f: object) => Promise<{ kind: string; nextAt: number }[]> }) {
+  return (await store.listOutbox({})).filter((i) => i.kind.startsWith("page:"));
+}

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toHex } from "../../src/contract/encoding.ts";
-import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
+import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
@@ -264,5 +264,52 @@ describe("alert webhooks on the Workers runtime", () => {
     const pd = await post("/alerts/pagerduty", "{}", { "x-pagerduty-signature": "v1=00" }, bare);
     expect(pd.status).toBe(503);
     expect(pd.body.error?.message).toContain("PAGERDUTY_WEBHOOK_SECRET");
+  });
+
+  it("an alert whose post fails waits in the outbox; the directory object's alarm posts it and the host's object triages then", async () => {
+    const agent = await connectAgent("edge-4");
+    // The bot was removed from the channel: Slack refuses the thread's first message.
+    await fetch(`${env.SLACK_STANDIN_CALLS_URL}?fail=not_in_channel&times=1`, { method: "POST" });
+    // An alert of its own (not the gateway-down the earlier hosts share, which would group them).
+    const payload = alertmanagerWebhook({
+      status: "firing",
+      labels: { alertname: "OpenClawRepliesStalled", instance: "edge-4.example.com:9100", severity: "critical" },
+      summary: "no replies from edge-4 for 10 minutes",
+      startsAt: "2026-11-23T08:00:00Z",
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "http://prometheus.example.org:9090/graph?g0.expr=replies",
+      fingerprint: "4e4e4e4e4e4e4e4e",
+    });
+    const { status } = await post("/alerts/alertmanager", payload, bearer);
+    expect(status).toBe(202);
+    // Record first: the incident is open and counted, the post queued, no triage ran unannounced.
+    const store = new DirectoryStore(env.DIRECTORY);
+    const incident = await store.findOpenIncident("edge-4");
+    expect(incident?.counts.alerts).toBe(1);
+    const [queued] = (await store.listOutbox({ incidentId: incident?.id ?? "" })).filter((i) => i.kind === "post");
+    expect(queued).toMatchObject({ state: "pending", attempts: 1 });
+    expect(queued?.lastError).toContain("not_in_channel");
+    expect(agent.jobs).toBe(0);
+
+    // Someone invites the bot back; the backoff ends (the item falls due, the alarm wakes for it).
+    await store.settleOutbox(queued?.id ?? "", { state: "pending", nextAt: Date.now() });
+    await until(
+      "the triage answer after the late announcement",
+      15_000,
+      async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-4')),
+      50,
+    );
+    const posted = (await newPosts()).map((b) => JSON.parse(b));
+    const alert = posted.find((p) => p.text === "🔥 Alertmanager: 1 alert firing on edge-4");
+    expect(JSON.stringify(alert)).toContain("OpenClawRepliesStalled");
+    expect(alert?.thread_ts).toBeTruthy();
+    expect(posted.filter((p) => p.text === alert?.text)).toHaveLength(1);
+    expect(agent.jobs).toBe(1);
+    expect((await store.listOutbox({ incidentId: incident?.id ?? "" })).find((i) => i.id === queued?.id)?.state).toBe(
+      "sent",
+    );
+    agent.socket.close(1000, "test over");
+    const host = env.HOSTS.get(env.HOSTS.idFromName("edge-4"));
+    await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
   });
 });

@@ -1,6 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DirectoryStore } from "../../src/worker/directory-store.ts";
+import { DIRECTORY_NAME, DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import { until } from "../support/until.ts";
 import { postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
 
@@ -67,5 +68,37 @@ describe("paging from the directory object's alarm", () => {
       "acknowledged the page at PagerDuty",
       "resolved the page at PagerDuty",
     ]);
+  });
+});
+
+describe("the directory object's alarm keeps the outbox's wake", () => {
+  it("a freeze set with a later expiry does not push a queued delivery's alarm back", async () => {
+    const store = new DirectoryStore(env.DIRECTORY);
+    const now = Date.now();
+    const due = now + 60_000;
+    // A delivery waiting for its retry (an escalation step of an incident that is gone: settled when it runs).
+    await store.enqueueOutbox({
+      id: "out_wake_test",
+      key: "escalate:inc_gone:0:1",
+      kind: "escalate",
+      incidentId: "inc_gone",
+      body: JSON.stringify({ incidentId: "inc_gone", level: 0, round: 1 }),
+      nextAt: due,
+      createdAt: now,
+    });
+    const stub = env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
+    const alarm = () => runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(await alarm()).toBeLessThanOrEqual(due);
+    await new DirectoryRecoveryStore(env.DIRECTORY).putFreeze({
+      target: "node-8",
+      owner: "U0OPERATOR",
+      reason: "kernel upgrade",
+      source: "slack",
+      createdAt: now,
+      expiresAt: now + 4 * 3_600_000,
+      channel: "C0INCIDENT",
+      notices: [],
+    });
+    expect(await alarm()).toBeLessThanOrEqual(due);
   });
 });

@@ -18,6 +18,11 @@ export function withDiscord(other: ChatPort | null, discord: DiscordChat): ChatP
       if (!chat.uploadFile) throw new Error("this chat takes no uploads");
       return chat.uploadFile(f);
     },
+    permalink: async (channel: string, ts: string) => {
+      const chat = pick(channel);
+      if (!chat.permalink) throw new Error("this chat gives no links to its messages");
+      return chat.permalink(channel, ts);
+    },
     respondEphemeral: async (responseUrl: string, message: Message) => {
       if (discord.owns(responseUrl)) return discord.respondEphemeral(responseUrl, message);
       if (!other?.respondEphemeral) throw new Error("this chat has no reply address");

@@ -55,6 +55,15 @@ export class SlackWebApiChat implements ChatPort {
     await this.client.api("chat.update", { channel: m.channel, ts: m.ts, ...toBlockKit(m) });
   }
 
+  /** https://api.slack.com/methods/chat.getPermalink (form-encoded: it takes no JSON body). */
+  async permalink(channel: string, ts: string): Promise<string> {
+    const body = await this.client.api("chat.getPermalink", { channel, message_ts: ts }, "form");
+    if (typeof body.permalink !== "string") {
+      throw new ClawopsError("slack_api", "chat.getPermalink answered without a permalink");
+    }
+    return body.permalink;
+  }
+
   /** https://api.slack.com/interactivity/handling#message_responses: JSON to the command's response_url. */
   async respondEphemeral(responseUrl: string, message: Message): Promise<void> {
     await this.client.post(

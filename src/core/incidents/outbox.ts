@@ -7,10 +7,13 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { PagerTarget } from "../ports/paging.ts";
+import { backoffMs, LEASE_MS, MAX_ATTEMPTS } from "./outbox-timing.ts";
+import { deliverQueuedPost, POST_KIND } from "./posts.ts";
 import { appendTimeline, incidentBook } from "./record.ts";
 
 /**
- * Pages go through the outbox (issue 40, item 8: record first, deliver after): the incident
+ * Pages go through the outbox (issue 40, item 8: record first, deliver after), as do escalation
+ * steps and the pipeline's thread posts (posts.ts): the incident
  * record is written, then each page is queued in the same store, and a drain sends what is due
  * (Node: the control plane's 5 s sweep, and at once after queueing; Workers: the directory
  * object's alarm). A pager that is down, slow or rate-limited is retried with backoff; one that
@@ -18,16 +21,7 @@ import { appendTimeline, incidentBook } from "./record.ts";
  * timeline. The record never waits on a pager and never has anything to undo.
  */
 
-/** Tries per page before it is given up: about an hour with the backoff below. */
-export const MAX_ATTEMPTS = 8;
-/** A claimed page is someone's for this long: a drain that died leaves it due again after. */
-const LEASE_MS = 60_000;
-
-/** The wait before try `attempt + 1`: 10 s, 20 s, 40 s … capped at 15 min, or the pager's Retry-After. */
-export function backoffMs(attempt: number, retryAfterMs: number | null): number {
-  const exp = Math.min(10_000 * 2 ** Math.max(0, attempt - 1), 15 * 60_000);
-  return Math.max(exp, retryAfterMs ?? 0);
-}
+export { backoffMs, MAX_ATTEMPTS } from "./outbox-timing.ts";
 
 /**
  * Queues `incident`'s page move at every configured pager. A trigger only when the paging
@@ -172,7 +166,7 @@ export interface DrainReport {
   nextAt: number | null;
 }
 
-/** Sends every page due now, one at a time, in the order they were queued per incident. */
+/** Delivers everything due now (pages, escalation steps, thread posts), one at a time, in the order queued. */
 export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainReport> {
   const report: DrainReport = { sent: 0, retrying: 0, failed: 0, nextAt: null };
   const book = incidentBook(deps);
@@ -194,6 +188,7 @@ export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainRepo
 
 async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed"> {
   if (item.kind === "escalate") return escalate(deps, book, item);
+  if (item.kind === POST_KIND) return deliverQueuedPost(deps, book, item);
   const now = deps.clock.now();
   const target = deps.paging?.targets.find((t) => `page:${t.kind}` === item.kind);
   const event = JSON.parse(item.body) as PageEvent;
@@ -216,7 +211,7 @@ async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Pr
   }
   const attempts = item.attempts + 1;
   try {
-    await sendPage(target, event, deps.paging?.fetch);
+    await sendPage(target, await withThreadLink(deps, book, event), deps.paging?.fetch);
   } catch (err) {
     const e =
       err instanceof PageDeliveryError
@@ -258,6 +253,24 @@ async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Pr
     });
   }
   return "sent";
+}
+
+/**
+ * A trigger's `links` name the incident's thread (the chat's permalink, when it has one and the
+ * thread is posted by now), so the person paged opens it from the pager. Best effort: a page
+ * never waits on its link.
+ */
+async function withThreadLink(deps: CoreDeps, book: IncidentBook, event: PageEvent): Promise<PageEvent> {
+  if (event.action !== "trigger" || event.links.length > 0 || !deps.chat.permalink) return event;
+  try {
+    const incident = await book.getIncident(event.incidentId);
+    if (!incident?.channel || !incident.threadTs) return event;
+    const href = await deps.chat.permalink(incident.channel, incident.threadTs);
+    return { ...event, links: [{ href, text: `Incident thread (${incident.id})` }] };
+  } catch (err) {
+    deps.logger.warn("page sent without its thread link", { incident: event.incidentId, err: errorMessage(err) });
+    return event;
+  }
 }
 
 const PAGE_VERB: Record<PageAction, string> = {

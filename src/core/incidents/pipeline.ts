@@ -1,14 +1,17 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
 import { createJob } from "../jobs/create.ts";
+import { clip } from "../messages/build.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounter, IncidentEventKind, IncidentPhase } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
-import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
+import { refreshIncidentHeader } from "./header.ts";
+import { incidentThread } from "./host-thread.ts";
 import { queuePage } from "./outbox.ts";
-import { appendTimeline, incidentBook, linkThread, moveIncident } from "./record.ts";
+import { postInThread } from "./posts.ts";
+import { appendTimeline, incidentBook, moveIncident } from "./record.ts";
 import {
   ANNOUNCEMENT,
   COUNTER,
@@ -27,8 +30,7 @@ import { announceFleet, tellGrouped } from "./stages/fleet.ts";
 import { mutedBy } from "./stages/mute.ts";
 import { pageStage } from "./stages/page.ts";
 import { routeIncident } from "./stages/route.ts";
-import { NAMED_ON_TIMELINE, takeSignal, uncount } from "./stages/storm.ts";
-import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
+import { NAMED_ON_TIMELINE, takeSignal } from "./stages/storm.ts";
 
 /**
  * The one way an incident starts or grows, whatever raised it: a person's command, an alert, a
@@ -49,6 +51,7 @@ import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
  * (`DecidedSignal`); `raiseIncident` writes the record first and delivers after.
  */
 
+export { findHostIncident, incidentThread } from "./host-thread.ts";
 // The stages' vocabulary, where the sources have always found it.
 export type {
   CountedSignal,
@@ -95,12 +98,14 @@ export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Prom
 }
 
 /**
- * Raises a signal: routes it; unless it is only counted (the storm guard above), queues its
- * triage, announces it in the host's thread, audits it and writes it on the record. The triage
- * is recorded before the message that announces it is posted; when that message cannot be posted
- * (the chat client has retried what it could), the job ends `rejected` instead of running
- * unannounced, and the error is thrown for the source to act on (an alert gives its claims back,
- * so its next repeat tries again). `decided`: what decideSignal made of this very signal earlier.
+ * Raises a signal: routes it; unless it is only counted (the storm guard above), writes it on
+ * the record, queues its triage, announces it in the host's thread, and audits it. Record first,
+ * deliver after: the announcement goes through the outbox (posts.ts), tried at once; when the
+ * chat fails (its client has retried what it could) the post stays queued and is tried again
+ * with backoff, the signal stays counted, and its triage waits for it (started by its delivery,
+ * `later` is null). Only a store without an incident record posts directly, and then a failed
+ * post ends the triage `rejected` and is thrown. `decided`: what decideSignal made of this very
+ * signal earlier.
  */
 export function raiseIncident(
   deps: CoreDeps,
@@ -187,26 +192,37 @@ export async function raiseIncident(
   }
   let thread: IncidentRecord | null = null;
   let said: Message | null = null;
+  /** The announcement is queued, not posted yet: its triage waits for it (posts.ts). */
+  let waiting = false;
   if (signal.announce) {
-    try {
-      thread = await incidentThread(deps, { channel, host: signal.host, actor: signal.actor });
-      said = signal.announce(triage);
-      await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...said });
-    } catch (err) {
-      // Not told: the record takes the signal back, so its next repeat is news again.
-      if (book && incident) await uncount(deps, book, incident, signal);
-      if (job) {
-        await deps.store.updateJob(job.id, {
-          status: "rejected",
-          finishedAt: deps.clock.now(),
-          detail:
-            `Not run: ${ANNOUNCEMENT[signal.source]} could not be posted in <#${channel}>. ${errorMessage(err)}`.slice(
-              0,
-              2_000,
-            ),
-        });
+    said = signal.announce(triage);
+    const post = { channel, host: signal.host, actor: signal.actor, message: said, what: ANNOUNCEMENT[signal.source] };
+    const attempt =
+      book && incident
+        ? await postInThread(deps, book, incident, { ...post, jobId: job?.id ?? null }).catch((err: unknown) => {
+            // The outbox could not be written: posted directly instead, as a store without one does.
+            deps.logger.error("incident post not queued", { host: signal.host, err: errorMessage(err) });
+            return null;
+          })
+        : null;
+    if (attempt) {
+      thread = attempt.thread;
+      waiting = !attempt.delivered;
+    } else {
+      try {
+        thread = await incidentThread(deps, { channel, host: signal.host, actor: signal.actor });
+        await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...said });
+      } catch (err) {
+        // No record to hold the post for a retry: the triage does not run unannounced.
+        if (job) {
+          await deps.store.updateJob(job.id, {
+            status: "rejected",
+            finishedAt: deps.clock.now(),
+            detail: `Not run: ${post.what} could not be posted in <#${channel}>. ${errorMessage(err)}`.slice(0, 2_000),
+          });
+        }
+        throw err;
       }
-      throw err;
     }
   }
   const audited = signal.audit?.(triage);
@@ -232,7 +248,7 @@ export async function raiseIncident(
     // Grouped into a fleet incident while its thread was being posted: say so now.
     if (thread && (await book.getIncident(incident.id))?.parentId) await tellGrouped(deps, incident.id);
   }
-  const queued = job;
+  const queued = waiting ? null : job;
   const replyTo = ask?.responseUrl ? { responseUrl: ask.responseUrl } : {};
   return {
     status: "raised",
@@ -242,6 +258,7 @@ export async function raiseIncident(
     triage,
     job,
     // Node: runs the triage in this process, in the host's turn; Workers: hands it to the host's object.
+    // A triage whose announcement is queued for a retry is started by its delivery instead.
     later: queued ? () => deps.jobs.start(deps, { kind: "triage", job: queued, ...replyTo }) : null,
     ...(triage === "failed" ? { error } : {}),
   };
@@ -266,8 +283,10 @@ function decideInTurn<T>(deps: CoreDeps, decide: () => Promise<T>): Promise<T> {
 
 /**
  * Says something in the host's open incident (a recovery, every alert resolved, a flap summary):
- * posted in its thread when there is one, else nothing (null). `phase` moves the incident's
- * phase and edits its header. Post failures are thrown.
+ * in its thread when there is one, else nothing (null). `phase` moves the incident's phase and
+ * edits its header. With an incident record, the record is written first and the post goes
+ * through the outbox (tried at once, retried with backoff: posts.ts); without one, a failed post
+ * is thrown.
  */
 export async function noteIncident(
   deps: CoreDeps,
@@ -283,15 +302,18 @@ export async function noteIncident(
   if (book && incident?.source === "fleet" && !incident.hosts.includes(where.host)) return null;
   const thread = await deps.store.findIncident(channel, where.host);
   if (!thread) return null;
-  await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
-  if (book && incident) {
-    await appendTimeline(deps, book, incident, {
-      actor: entry.actor ?? "clawops",
-      kind: entry.kind ?? "note",
-      text: message.text,
-    });
-    if (entry.phase && entry.phase !== incident.phase) await movePhase(deps, incident, entry.phase);
+  const actor = entry.actor ?? "clawops";
+  if (!book || !incident) {
+    await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
+    return thread;
   }
+  await appendTimeline(deps, book, incident, { actor, kind: entry.kind ?? "note", text: message.text });
+  if (entry.phase && entry.phase !== incident.phase) await movePhase(deps, incident, entry.phase);
+  const post = { channel, host: where.host, actor, message, jobId: null, what: `the note "${clip(message.text, 80)}"` };
+  await postInThread(deps, book, incident, post).catch(async (err: unknown) => {
+    deps.logger.error("incident post not queued", { host: where.host, err: errorMessage(err) });
+    await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
+  });
   return thread;
 }
 
@@ -384,39 +406,4 @@ export function observeTimes(deps: CoreDeps, before: Incident | null, after: Inc
   if (before?.state !== "resolved" && after.state === "resolved" && after.resolvedAt !== null) {
     metricsOf(deps).observe("incident_resolve_seconds", labels, (after.resolvedAt - after.openedAt) / 1000);
   }
-}
-
-/**
- * The host's incident thread in `channel`, opened with its header when there is none: the one
- * way anything gets a thread to post in (a triage's progress, a bundle, a freeze notice, the
- * recover runbook, a lost job's notice). The header is the host's open incident's (edited in
- * place as it changes), or a plain one when none is open; an open incident without a thread yet
- * (a command's triage opens it in its own turn) learns this one.
- */
-export async function incidentThread(
-  deps: CoreDeps,
-  where: { channel: string; host: string; actor: string },
-): Promise<IncidentRecord> {
-  const book = incidentBook(deps);
-  const incident = book ? await book.findOpenIncident(where.host).catch(() => null) : null;
-  const own = incident && incident.source !== "fleet" ? incident : null;
-  let posted = false;
-  const thread = await openIncidentThread(deps, where.channel, where.host, () => {
-    posted = true;
-    return own
-      ? renderLiveHeader(own, deps.clock.now())
-      : renderIncidentHeader(where.host, where.actor, deps.clock.now());
-  });
-  if (own && !own.threadTs) {
-    const linked = await linkThread(deps, own, { channel: thread.channel, threadTs: thread.threadTs }, posted);
-    // A thread that was there before (a freeze's) gets this incident's header now.
-    if (linked && !posted) await refreshIncidentHeader(deps, linked, { force: true });
-  }
-  return thread;
-}
-
-/** The host's incident thread in its routed channel, if one is open. */
-export async function findHostIncident(deps: CoreDeps, host: string): Promise<IncidentRecord | null> {
-  const channel = await routeIncident(deps, host);
-  return channel ? deps.store.findIncident(channel, host) : null;
 }

@@ -20,6 +20,11 @@ export interface ChatPort {
    * Absent: the chat has no such address (the console shows everything to its user anyway).
    */
   respondEphemeral?(responseUrl: string, message: Message): Promise<void>;
+  /**
+   * A link a person can open to a posted message (Slack: `chat.getPermalink`), for a page's
+   * `links`. Absent: the chat has no such link.
+   */
+  permalink?(channel: string, ts: string): Promise<string>;
 }
 
 export interface ChatFileUpload {

@@ -1,6 +1,5 @@
-import { errorMessage } from "../../../contract/errors.ts";
 import type { CoreDeps } from "../../ports/deps.ts";
-import { type Incident, type IncidentBook, NO_COUNTS } from "../../ports/incident-book.ts";
+import { type IncidentBook, NO_COUNTS } from "../../ports/incident-book.ts";
 import { causeKeys } from "../grouping.ts";
 import { newIncident } from "../new-incident.ts";
 import { COUNTER, type IncidentSignal, type Taken } from "../signal.ts";
@@ -15,20 +14,6 @@ import { groupInto } from "./fleet.ts";
 
 /** Signals only counted (a storm) are still named on the timeline up to this many of a kind. */
 export const NAMED_ON_TIMELINE = 20;
-
-/** A signal whose announcement could not be posted: its count is taken back. Logged, never thrown. */
-export async function uncount(
-  deps: CoreDeps,
-  book: IncidentBook,
-  incident: Incident,
-  signal: IncidentSignal,
-): Promise<void> {
-  try {
-    await book.countIncident(incident.id, { [COUNTER[signal.source]]: -(signal.count ?? 1) }, deps.clock.now());
-  } catch (err) {
-    deps.logger.error("incident count not taken back", { incident: incident.id, err: errorMessage(err) });
-  }
-}
 
 /**
  * The record's side of a signal, decided atomically in the store so that signals arriving at

@@ -55,10 +55,10 @@ export class MattermostStandIn {
   private server: Server | null = null;
   url = "";
 
-  constructor(
-    private readonly token: string,
-    channels: string[],
-  ) {
+  private readonly token: string;
+
+  constructor(token: string, channels: string[]) {
+    this.token = token;
     this.channels = new Set(channels);
   }
 

@@ -252,6 +252,8 @@ describe("POST /mattermost/actions", () => {
     }
     await settled();
     expect(transport.dispatched.length).toBe(dispatched);
+    const audit = await recovery.listAudit({ order: "asc" });
+    expect(audit.filter((a) => a.outcome === "refused" && a.detail.includes("not one clawops signed"))).toHaveLength(3);
   });
 
   it("refuses an expired context", async () => {

@@ -65,6 +65,29 @@ describe("Mattermost's slash command on the Workers runtime", () => {
     expect(await calls()).toEqual([]);
   });
 
+  it("refuses a button press whose context clawops did not sign with 401, calling nobody", async () => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request("https://clawops.example/mattermost/actions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          user_id: USER,
+          channel_id: CHANNEL,
+          team_id: "team0000000000000000000001",
+          post_id: "post0000000000000000000001",
+          trigger_id: "trigger-forged",
+          context: { a: "clawops_run:triage:mnode-1", v: "triage mnode-1", exp: 9_999_999_999, n: "n", s: "AAAA" },
+        }),
+      }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(401);
+    expect(await calls()).toEqual([]);
+  });
+
   it("a `/openclaw triage mnode-1` runs in the host's object and posts its thread (root_id) and buttons to Mattermost", async () => {
     const agent = await connectScriptedAgent("mnode-1", () => scriptedHealthyResults());
     try {

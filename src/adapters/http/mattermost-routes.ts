@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { timingSafeEqual } from "../../contract/encoding.ts";
+import { audit } from "../../core/audit/audit.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { DEFAULT_COMMAND } from "../../core/messages/command-name.ts";
 import type { Message } from "../../core/messages/model.ts";
@@ -29,6 +30,12 @@ export interface MattermostRouteOptions {
   /** The command as registered (`/openclaw`, or CLAWOPS_COMMAND). */
   commandName?: string | undefined;
 }
+
+const WHY = {
+  forged: "its context is not one clawops signed",
+  expired: "its context expired",
+  replayed: "its trigger_id was seen before (a replay)",
+} as const;
 
 /** How long a press's trigger_id is remembered: a replayed press within it is refused. */
 const PRESS_MEMORY_MS = 24 * 3600_000;
@@ -162,8 +169,19 @@ export function mattermostRoutes(deps: CoreDeps, opts: MattermostRouteOptions, l
     return c.json({ ephemeral_text: await answer(handled.ack) });
   }
 
-  function refuse(c: Context, reason: "forged" | "expired" | "replayed", user: string) {
+  /** A press refused before any work: logged, audited under the user id Mattermost's request names (its word, unsigned), told. */
+  async function refuse(c: Context, reason: "forged" | "expired" | "replayed", user: string) {
     deps.logger.warn("mattermost action refused", { reason, user: `mattermost:${user}` });
+    await audit(deps, {
+      at: deps.clock.now(),
+      actor: `mattermost:${user}`,
+      source: "mattermost",
+      action: "command",
+      host: null,
+      outcome: "refused",
+      detail: `Mattermost button press refused: ${WHY[reason]}`,
+      ref: null,
+    });
     const text = {
       forged: "This press does not carry a clawops button's signed context; nothing was run.",
       expired: "This button has expired; nothing was run. Type the command instead.",

@@ -230,7 +230,7 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
         url: config.mattermost.url,
         token: config.mattermost.botToken,
         // Mattermost posts presses to clawops: its public URL, else where this process listens (known after the listen).
-        actionsUrl: () => `${late.publicUrl}/mattermost/actions`,
+        actionsUrl: () => (late.publicUrl ? `${late.publicUrl}/mattermost/actions` : ""),
         logger: base.logger,
       })
     : null;

@@ -5,8 +5,9 @@ import { fromBase64Url, randomToken, timingSafeEqual, toBase64Url } from "../../
  * button's `integration.context` back to its URL as it was written, and signs nothing itself
  * (https://developers.mattermost.com/integrate/plugins/interactive-messages/), so the context
  * carries its own proof: an HMAC-SHA256 over what it asks, with a key derived from the bot's
- * token (only clawops and Mattermost's server know the token; the context is never shown to
- * people). It expires, and its nonce with the press's trigger_id is claimed once (replays refused).
+ * token (only clawops and Mattermost's server know the token). The server keeps a button's
+ * integration (URL and context) and posts it itself when the button is pressed; what reaches
+ * `/mattermost/actions` from anyone else needs a context clawops signed. It expires, and its nonce with the press's trigger_id is claimed once (replays refused).
  *
  * A confirm dialog's `state` is signed the same way and also names the user it was opened for:
  * Mattermost opens a dialog only for the user whose press made the trigger_id.

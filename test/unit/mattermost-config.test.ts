@@ -35,6 +35,18 @@ describe("Mattermost settings", () => {
     expect(settings.console).toBe(false);
     const text = configText(loaded);
     expect(text).toContain("\nMattermost\n");
+    expect(text).toContain("Chats on: Mattermost.");
+    const beside = await loadNodeConfig({
+      MATTERMOST_URL: URL_,
+      MATTERMOST_BOT_TOKEN: BOT,
+      MATTERMOST_COMMAND_TOKEN: CMD,
+      CLAWOPS_CONSOLE: "1",
+    });
+    if (!beside.ok) expect.fail(beside.problems.join("\n"));
+    expect(configText(beside)).toContain("Chats on: Mattermost, the local console.");
+    const none = await loadNodeConfig({});
+    if (!none.ok) expect.fail(none.problems.join("\n"));
+    expect(configText(none)).toContain("Chats on: the local console.");
     expect(text).toMatch(/MATTERMOST_URL\s+https:\/\/chat\.example\.com/);
     expect(text).not.toContain(BOT);
     expect(text).not.toContain(CMD);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,6 +88,17 @@ describe("Mattermost settings", () => {
     expect(() => parseAuthzConfig({ actions: { freeze: { users: ["mattermost:alice"] } } }, "authz.json")).toThrow(
       /mattermost:<user id>/,
     );
+  });
+});
+
+describe("docs/mattermost.md", () => {
+  it("names every Mattermost setting and both routes, and links the configuration section that exists", () => {
+    const page = readFileSync("docs/mattermost.md", "utf8");
+    for (const name of Object.keys(MATTERMOST_VARS)) expect(page).toContain(`\`${name}\``);
+    expect(page).toContain("/mattermost/commands");
+    expect(page).toContain("/mattermost/actions");
+    expect(page).toContain("configuration.md#mattermost");
+    expect(readFileSync("docs/configuration.md", "utf8")).toContain("\n### Mattermost\n");
   });
 });
 

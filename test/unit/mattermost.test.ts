@@ -293,6 +293,35 @@ describe("POST /mattermost/actions", () => {
     expect((await action(submission(OPERATOR))).status).toBe(409);
   });
 
+  it("an Approve press asks in a dialog; an unknown confirmation does nothing and says so in the dialog", async () => {
+    const post = answerPost() as StoredPost;
+    // A button as clawops posts it under an approval request (its context signed by the chat's own signer).
+    const context = {
+      ...(await chat.signer.sign({
+        a: "clawops_approve",
+        v: "cf_00000000000000000000",
+        c: 1,
+        q: ["Are you sure?", "Run `gateway.restart` on *node-3* now?", "Approve"],
+      })),
+    };
+    const asked = await action({ ...press(post, button("Run again")), context });
+    expect(asked).toEqual({ status: 200, body: {} });
+    const dialog = mm.dialogs.at(-1);
+    expect(dialog?.dialog.introduction_text).toBe("Run `gateway.restart` on **node-3** now?");
+    const res = await action({
+      type: "dialog_submission",
+      callback_id: "clawops_confirm",
+      state: String(dialog?.dialog.state),
+      user_id: OPERATOR,
+      channel_id: CHANNEL,
+      team_id: TEAM,
+      submission: {},
+      cancelled: false,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.error).toContain("Nothing was done");
+  });
+
   it("a press whose trigger_id Mattermost did not make opens no dialog and does nothing", async () => {
     const post = answerPost() as StoredPost;
     const dialogs = mm.dialogs.length;

@@ -165,7 +165,8 @@ export function mattermostRoutes(deps: CoreDeps, opts: MattermostRouteOptions, l
     }
     const handled = await handleForSlack(deps, interaction, "mattermost");
     later(handled, c);
-    if (via === "dialog") return c.json(handled.error ? { error: handled.error.message } : {});
+    // The dialog shows its error as plain text: the ack's text ("Error: Nothing was done: …").
+    if (via === "dialog") return c.json(handled.error ? { error: handled.ack.text.slice(0, 500) } : {});
     return c.json({ ephemeral_text: await answer(handled.ack) });
   }
 

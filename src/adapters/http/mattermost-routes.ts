@@ -76,13 +76,14 @@ export function mattermostRoutes(deps: CoreDeps, opts: MattermostRouteOptions, l
         renderError(`clawops answers \`${commandName}\`, not \`${f.command.slice(0, 40)}\`.`, "unknown_command"),
         null,
       );
-      return c.json({ response_type: "ephemeral", text: post.message });
+      return c.json({ response_type: "ephemeral", text: post.message, skip_slack_parsing: true });
     }
     const request = commandFromForm(f, (url) => opts.chat.owns(url));
     const handled = await handleForSlack(deps, { kind: "command", request }, "mattermost");
     later(handled, c);
     const post = await toMattermost(handled.ack, opts.chat.buttons());
-    return c.json({ response_type: "ephemeral", text: post.message, props: post.props });
+    // Already Mattermost markdown: Mattermost's Slack-markup conversion would read it a second time.
+    return c.json({ response_type: "ephemeral", text: post.message, props: post.props, skip_slack_parsing: true });
   });
 
   app.post("/actions", capBody(BODY_LIMITS.mattermostAction), async (c) => {
@@ -167,7 +168,7 @@ export function mattermostRoutes(deps: CoreDeps, opts: MattermostRouteOptions, l
     later(handled, c);
     // The dialog shows its error as plain text: the ack's text ("Error: Nothing was done: …").
     if (via === "dialog") return c.json(handled.error ? { error: handled.ack.text.slice(0, 500) } : {});
-    return c.json({ ephemeral_text: await answer(handled.ack) });
+    return c.json({ ephemeral_text: await answer(handled.ack), skip_slack_parsing: true });
   }
 
   /** A press refused before any work: logged, audited under the user id Mattermost's request names (its word, unsigned), told. */

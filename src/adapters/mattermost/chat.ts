@@ -105,7 +105,12 @@ export class MattermostChat implements ChatPort {
     if (!this.owns(responseUrl))
       throw new ClawopsError("bad_request", "Not this Mattermost server's command response URL.");
     const post = await toMattermost(message, this.buttons());
-    await this.client.hook(responseUrl, { response_type: "ephemeral", text: post.message, props: post.props });
+    await this.client.hook(responseUrl, {
+      response_type: "ephemeral",
+      text: post.message,
+      props: post.props,
+      skip_slack_parsing: true,
+    });
   }
 
   /** Whether a reply address is one of this server's command response URLs. */

@@ -24,6 +24,10 @@ const PAGERDUTY_ROUTING_KEY = "workerstestroutingkey0123456789a";
 const SLACK_STANDIN_CALLS_PATH = "/__standin/calls";
 /** Where it sends Discord REST v10 calls (test/workers/discord-interactions.test.ts). */
 const DISCORD_STANDIN_ORIGIN = "http://discord-standin.test";
+/** Where it sends Mattermost REST v4 calls and command responses (test/workers/mattermost-commands.test.ts). */
+const MATTERMOST_STANDIN_ORIGIN = "http://mattermost-standin.test";
+/** A Mattermost id: 26 characters of [a-z0-9]. */
+const mattermostId = (n: number) => `post${String(n).padStart(22, "0")}`;
 /**
  * The Discord application's key pair, made for this run: the Worker gets the public key (hex, as
  * the Developer Portal shows it), the test the private key (PKCS#8, hex) to sign interactions with.
@@ -89,6 +93,21 @@ function createOutboundRecorder() {
       if (thread) return Response.json({ id: thread[1], type: 11 }, { status: 201 });
       return Response.json({ id: String(1_300_000_000_000_000_000n + BigInt(seq)), channel_id: "1200000000000000100" });
     }
+    // Mattermost REST v4: a created post gets a 26-character id (201), a patch answers the post; a response URL 200.
+    if (url.origin === MATTERMOST_STANDIN_ORIGIN) {
+      seq += 1;
+      if (url.pathname === "/api/v4/posts" && request.method === "POST") {
+        const post = JSON.parse(recorded.at(-1)?.body ?? "{}") as Record<string, unknown>;
+        return Response.json({ ...post, id: mattermostId(seq) }, { status: 201 });
+      }
+      if (/^\/api\/v4\/posts\/[a-z0-9]{26}\/patch$/.test(url.pathname))
+        return Response.json({ id: url.pathname.split("/")[4] });
+      if (url.pathname.startsWith("/hooks/commands/")) return new Response("");
+      return Response.json(
+        { id: "api.context.404.app_error", message: "not found", status_code: 404 },
+        { status: 404 },
+      );
+    }
     // A response_url (the ack of a button press): Slack answers 200 `ok`.
     if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname.startsWith("/hooks/")) return new Response("ok");
     return new Response(`clawops workers tests: outbound fetch to ${url.origin} is disabled`, { status: 502 });
@@ -136,6 +155,10 @@ export default defineConfig({
           DISCORD_BOT_TOKEN: "discord-bot-token-workers-test",
           DISCORD_API_URL: `${DISCORD_STANDIN_ORIGIN}/api/v10`,
           DISCORD_TEST_PRIVATE_KEY,
+          // Mattermost beside Slack and Discord (test/workers/mattermost-commands.test.ts), answered by the recorder.
+          MATTERMOST_URL: MATTERMOST_STANDIN_ORIGIN,
+          MATTERMOST_BOT_TOKEN: "mattermost-bot-token-workers-test",
+          MATTERMOST_COMMAND_TOKEN: "mattermost-command-token-workers-test",
         },
         outboundService: createOutboundRecorder(),
       },

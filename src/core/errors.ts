@@ -27,6 +27,7 @@ export type ErrorCode =
   | "agent_protocol"
   | "slack_api"
   | "discord_api"
+  | "mattermost_api"
   | "bad_config"
   | "not_implemented"
   | "secrets_unavailable"

@@ -13,6 +13,9 @@ import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { ConsoleSessions } from "../adapters/http/console-sessions.ts";
 import { NotReady } from "../adapters/http/ops-routes.ts";
+import { MattermostChat } from "../adapters/mattermost/chat.ts";
+import { withMattermost } from "../adapters/mattermost/routed.ts";
+import type { MattermostSettings } from "../adapters/mattermost/settings.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { chatWithCommandName } from "../core/chat/command-name.ts";
 import { isClawopsError } from "../core/errors.ts";
@@ -61,6 +64,8 @@ export interface ControlPlaneConfig {
   slack?: { signingSecret?: string; botToken: string; apiUrl?: string };
   /** Discord's interactions endpoint and REST API (DISCORD_*, docs/discord.md); unset: off. */
   discord?: DiscordSettings;
+  /** Mattermost's slash command, button actions and REST API (MATTERMOST_*, docs/mattermost.md); unset: off. */
+  mattermost?: MattermostSettings;
   /** Serve the local console (always on when Slack is not configured). */
   console: boolean;
   logger?: Logger;
@@ -206,7 +211,9 @@ function watchCadence(watch: ControlPlaneConfig["watch"]) {
 async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHub, late: Late) {
   const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
   const consoleChat =
-    config.console || (!config.slack && !config.discord) ? new ConsoleChat(base.store, base.clock) : null;
+    config.console || (!config.slack && !config.discord && !config.mattermost)
+      ? new ConsoleChat(base.store, base.clock)
+      : null;
   const slackChat: ChatPort | null = config.slack
     ? new SlackWebApiChat({ token: config.slack.botToken, apiUrl: config.slack.apiUrl, logger: base.logger, metrics })
     : null;
@@ -215,6 +222,15 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
         token: config.discord.botToken,
         applicationId: config.discord.applicationId,
         ...(config.discord.apiUrl ? { apiUrl: config.discord.apiUrl } : {}),
+        logger: base.logger,
+      })
+    : null;
+  const mattermostChat = config.mattermost
+    ? new MattermostChat({
+        url: config.mattermost.url,
+        token: config.mattermost.botToken,
+        // Mattermost posts presses to clawops: its public URL, else where this process listens (known after the listen).
+        actionsUrl: () => (late.publicUrl ? `${late.publicUrl}/mattermost/actions` : ""),
         logger: base.logger,
       })
     : null;
@@ -229,8 +245,9 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
     transport: measuredTransport(config.transport ? scrubbedTransport(config.transport(hub)) : hub, metrics),
     consoleChat,
     // A `discord:` channel's messages go to Discord, the rest where they went (adapters/discord/routed.ts).
-    chat: discordChat ? withDiscord(slackChat ?? consoleChat, discordChat) : (slackChat ?? consoleChat),
+    chat: withChats(slackChat ?? consoleChat, discordChat, mattermostChat),
     discordChat,
+    mattermostChat,
     bundles,
     recovery: await createRecoveryDeps(base.store.db, config.dataDir, config.recovery ?? {}, config.slack),
     // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
@@ -242,6 +259,15 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
     }),
   };
 }
+/**
+ * The chat port: a `discord:` channel's messages go to Discord, a `mattermost:` channel's to
+ * Mattermost, the rest where they went (adapters/discord/routed.ts, adapters/mattermost/routed.ts).
+ */
+function withChats(other: ChatPort | null, discord: DiscordChat | null, mattermost: MattermostChat | null) {
+  const withD = discord ? withDiscord(other, discord) : other;
+  return mattermost ? withMattermost(withD, mattermost) : withD;
+}
+
 type Services = Awaited<ReturnType<typeof makeServices>>;
 
 /**
@@ -252,7 +278,7 @@ type Services = Awaited<ReturnType<typeof makeServices>>;
 function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, late: Late) {
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
-    !config.slack && !config.discord && !config.incidents?.defaultChannel
+    !config.slack && !config.discord && !config.mattermost && !config.incidents?.defaultChannel
       ? { rules: config.incidents?.rules ?? [], defaultChannel: CONSOLE_CHANNEL }
       : config.incidents;
   const withoutChat = {
@@ -340,6 +366,15 @@ function buildApp(
             publicKey: config.discord.publicKey,
             chat: services.discordChat,
             commandName: discordCommandName(config.commandName),
+          },
+        }
+      : {}),
+    ...(config.mattermost && services.mattermostChat
+      ? {
+          mattermost: {
+            commandToken: config.mattermost.commandToken,
+            chat: services.mattermostChat,
+            commandName: config.commandName,
           },
         }
       : {}),

@@ -11,6 +11,7 @@ import {
   SLACK,
 } from "../adapters/env/shared-vars.ts";
 import { parsedBy, secretText, type VarSpec, wholeNumber } from "../adapters/env/vars.ts";
+import { MATTERMOST_VARS } from "../adapters/mattermost/settings.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
@@ -70,6 +71,8 @@ export const WORKER_VARS = {
   ...SHARED_SLACK_VARS,
   // Discord beside Slack (issue 43): the same table on Node and Workers.
   ...DISCORD_VARS,
+  // Mattermost beside Slack and Discord (issue 43): the same table on Node and Workers.
+  ...MATTERMOST_VARS,
   LOG_LEVEL: {
     ...SHARED_SERVER_VARS.LOG_LEVEL,
     group: OPERATOR,

@@ -2,6 +2,11 @@ import type { z } from "zod";
 import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
 import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
+import {
+  type MattermostSettings,
+  mattermostSettingsOf,
+  mattermostSettingsProblem,
+} from "../adapters/mattermost/settings.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../core/bundles/keep.ts";
@@ -69,6 +74,8 @@ export interface WorkerConfig {
   SLACK_API_URL?: string;
   /** Discord beside Slack (DISCORD_*, docs/discord.md); unset: off. */
   discord?: DiscordSettings;
+  /** Mattermost beside Slack (MATTERMOST_*, docs/mattermost.md); unset: off. */
+  mattermost?: MattermostSettings;
   values: WorkerValues;
   authz: AuthzConfig;
   announceChannels: string[];
@@ -110,11 +117,13 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
     paging.problems.push(err instanceof Error ? err.message : String(err));
   }
   const discordProblem = discordSettingsProblem(raw);
-  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem) {
+  const mattermostProblem = mattermostSettingsProblem(raw);
+  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem || mattermostProblem) {
     // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
     const problems = [
       ...(parsed.ok ? [] : parsed.problems),
       ...(discordProblem ? [discordProblem] : []),
+      ...(mattermostProblem ? [mattermostProblem] : []),
       ...(pagerduty.problem ? [pagerduty.problem] : []),
       ...paging.problems,
     ];
@@ -129,6 +138,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       SLACK_BOT_TOKEN: v.SLACK_BOT_TOKEN as string,
       ...(v.SLACK_API_URL ? { SLACK_API_URL: v.SLACK_API_URL } : {}),
       ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
+      ...(mattermostSettingsOf(v) ? { mattermost: mattermostSettingsOf(v) } : {}),
       values: v,
       authz: v.CLAWOPS_AUTHZ,
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,

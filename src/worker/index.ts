@@ -10,7 +10,7 @@ import { parseWorkerConfig, type WorkerConfig, type WorkerEnv, workerVar } from 
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 import { type ApprovalKeyResult, workerApprovalKey } from "./recovery.ts";
-import { requestDeps, workerDiscordChat, workerPublicUrl } from "./wiring.ts";
+import { requestDeps, workerDiscordChat, workerMattermostChat, workerPublicUrl } from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
@@ -35,6 +35,7 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
   // host's object, so this request's host queue never holds one.
   const deps = requestDeps({ env, config, logger }, origin, approval);
   const discordChat = workerDiscordChat(config, logger);
+  const mattermostChat = workerMattermostChat(config, logger, publicUrl);
   return createApp({
     deps,
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
@@ -47,6 +48,10 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
             commandName: discordCommandName(undefined),
           },
         }
+      : {}),
+    // Mattermost's slash command and button actions (docs/mattermost.md): on when MATTERMOST_* are set.
+    ...(config.mattermost && mattermostChat
+      ? { mattermost: { commandToken: config.mattermost.commandToken, chat: mattermostChat } }
       : {}),
     // Alert webhooks: the work after the 202 runs in waitUntil; triages in the host's object.
     alerts: {

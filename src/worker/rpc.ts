@@ -70,7 +70,11 @@ export const HOST_HEADER = "x-clawops-host";
 
 /** What a queued job's run needs beyond its record (the job itself is in the directory). */
 export type QueuedRun = (
-  | { kind: "triage" }
+  | {
+      kind: "triage";
+      /** The origin the command came in on: where a Mattermost button of its answer posts back. */
+      publicUrl?: string;
+    }
   | {
       kind: "bundle";
       tickets: TicketRef[];

@@ -1,5 +1,7 @@
 import { DiscordChat } from "../adapters/discord/chat.ts";
 import { withDiscord } from "../adapters/discord/routed.ts";
+import { MattermostChat } from "../adapters/mattermost/chat.ts";
+import { withMattermost } from "../adapters/mattermost/routed.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
@@ -40,6 +42,8 @@ interface Parts {
   store?: Store;
   /** Default: in this isolate. Jobs that must not overlap are serialised in the host's object, not here. */
   jobs?: JobScheduler;
+  /** Where this Worker is reached (a request's origin, a queued run's), for Mattermost's button URL; else CLAWOPS_PUBLIC_URL. */
+  origin?: string;
 }
 
 function baseDeps(p: Parts): CoreDeps {
@@ -83,7 +87,26 @@ function workerChat(p: Parts): ChatPort {
     logger: p.logger,
   });
   const discord = workerDiscordChat(p.config, p.logger);
-  return discord ? withDiscord(slack, discord) : slack;
+  const withD = discord ? withDiscord(slack, discord) : slack;
+  // A `mattermost:` channel's messages go to Mattermost (adapters/mattermost/routed.ts).
+  const mattermost = workerMattermostChat(p.config, p.logger, workerPublicUrl(p.env, p.origin ?? ""));
+  return mattermost ? withMattermost(withD, mattermost) : withD;
+}
+
+/**
+ * The Mattermost chat of this Worker's settings; null while Mattermost is off. Presses come back
+ * to `{public url}/mattermost/actions`; with no URL known (a timer, CLAWOPS_PUBLIC_URL unset) its
+ * posts carry no buttons.
+ */
+export function workerMattermostChat(config: WorkerConfig, logger: Logger, publicUrl: string): MattermostChat | null {
+  const m = config.mattermost;
+  if (!m) return null;
+  return new MattermostChat({
+    url: m.url,
+    token: m.botToken,
+    actionsUrl: () => (publicUrl ? `${publicUrl.replace(/\/+$/, "")}/mattermost/actions` : ""),
+    logger,
+  });
 }
 
 /** The Discord chat of this Worker's settings; null while Discord is off. */
@@ -113,7 +136,8 @@ export function workerWatch(env: WorkerEnv): { intervalMs: number; digestMs: num
  * host's object (`startJob`), recover runs to Workflow instances; `origin` is where the
  * command came in, the default of bundle links.
  */
-export function requestDeps(p: Parts, origin: string, approval: ApprovalKeyResult): CoreDeps {
+export function requestDeps(parts: Parts, origin: string, approval: ApprovalKeyResult): CoreDeps {
+  const p = { ...parts, origin };
   const { env } = p;
   const bundles = workerBundleServices(env, origin);
   const publicUrl = workerPublicUrl(env, origin);
@@ -145,7 +169,7 @@ export function workerPublicUrl(env: WorkerEnv, origin: string): string {
 
 /** A triage or bundle job queued in a host's object, run there on its own agent connection. */
 export function hostJobDeps(p: Parts & { transport: HostTransport; jobs: JobScheduler }, run: QueuedRun) {
-  const deps = baseDeps(p);
+  const deps = baseDeps({ ...p, ...("publicUrl" in run && run.publicUrl ? { origin: run.publicUrl } : {}) });
   if (run.kind !== "bundle") return deps;
   const bundles = workerBundleServices(p.env, run.publicUrl);
   // Without them `runBundle` says so in the thread and ends the job.
@@ -165,7 +189,7 @@ export function freezeSweepDeps(p: Parts & { store: Store }, recoveryStore: Reco
 export function recoverRunDeps(p: Parts, publicUrl: string): CoreDeps {
   const bundles = workerBundleServices(p.env, publicUrl);
   return {
-    ...baseDeps({ ...p, transport: new DurableObjectHostTransport(p.env.HOSTS, { inTurn: true }) }),
+    ...baseDeps({ ...p, origin: publicUrl, transport: new DurableObjectHostTransport(p.env.HOSTS, { inTurn: true }) }),
     recovery: workerRecovery(p.env, p.config),
     bundles: bundles.ok ? capabilityOn(bundles.services) : capabilityOff(bundles.missing),
   };
@@ -197,7 +221,7 @@ class HostObjectJobs implements JobScheduler {
         job.job.id,
         job.kind === "bundle"
           ? { kind: "bundle", tickets: job.tickets, publicUrl: this.origin, responseUrl: job.responseUrl }
-          : { kind: "triage", responseUrl: job.responseUrl },
+          : { kind: "triage", publicUrl: this.origin, responseUrl: job.responseUrl },
       );
   }
 

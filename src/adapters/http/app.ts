@@ -11,6 +11,7 @@ import { type ConsoleOptions, consoleRoutes } from "./console-routes.ts";
 import { type DiscordRouteOptions, discordRoutes } from "./discord-routes.ts";
 import { enrollRoutes } from "./enroll-routes.ts";
 import { laterAfterAck, type RunLater } from "./later.ts";
+import { type MattermostRouteOptions, mattermostRoutes } from "./mattermost-routes.ts";
 import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
 import type { ClientAddress } from "./source-limits.ts";
@@ -21,6 +22,8 @@ export interface AppOptions {
   slack?: { signingSecret: string };
   /** Discord's interactions endpoint (`POST /discord/interactions`), served when DISCORD_* are set. */
   discord?: DiscordRouteOptions;
+  /** Mattermost's slash command and button actions (`/mattermost/*`), served when MATTERMOST_* are set. */
+  mattermost?: MattermostRouteOptions;
   /** The local console (page + JSON API). Only for loopback-bound, single-operator installs. */
   console?: ConsoleOptions;
   /** Alert webhooks (`/alerts/*`); each route answers 503 naming its secret while that is unset. */
@@ -78,6 +81,7 @@ export function createApp(opts: AppOptions) {
   const later = laterAfterAck(opts.runLater, deps.logger);
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, later));
   if (opts.discord) app.route("/discord", discordRoutes(deps, opts.discord, later));
+  if (opts.mattermost) app.route("/mattermost", mattermostRoutes(deps, opts.mattermost, later));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, later));
   app.route("/api", enrollRoutes(deps, opts.clientAddress));
   if (opts.admin) app.route("/api", adminRoutes(deps, opts.admin));

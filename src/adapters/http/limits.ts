@@ -17,6 +17,10 @@ export const BODY_LIMITS = {
    * on (at most 2,000 characters of content and 6,000 of embeds, plus its components and authors).
    */
   discordInteraction: 256 * 1024,
+  /** A Mattermost slash command: a form of ten short fields and the command's text. */
+  mattermostCommand: 16 * 1024,
+  /** A Mattermost button press or dialog submission: ids, the button's signed context, a few fields. */
+  mattermostAction: 64 * 1024,
   enroll: 4 * 1024,
   consoleCommand: 8 * 1024,
   consoleConfirm: 4 * 1024,

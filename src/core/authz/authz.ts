@@ -34,22 +34,27 @@ export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 
 /** A Discord user or channel as the Discord adapter names it: `discord:` and the snowflake id. */
 const DiscordId = z.string().regex(/^discord:\d{5,25}$/);
+/** A Mattermost user or channel as the Mattermost adapter names it: `mattermost:` and the 26-character id. */
+const MattermostId = z.string().regex(/^mattermost:[a-z0-9]{26}$/);
 const SlackUser = z.union(
-  [z.literal("*"), z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id like U0123ABC"), DiscordId],
-  { error: 'a Slack user id like U0123ABC, discord:<user id>, or "*"' },
+  [z.literal("*"), z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id like U0123ABC"), DiscordId, MattermostId],
+  { error: 'a Slack user id like U0123ABC, discord:<user id>, mattermost:<user id>, or "*"' },
 );
 const Rule = z
   .object({
-    /** Slack user ids, Discord users as `discord:<user id>`, or "*" for everyone. */
+    /** Slack user ids, Discord users as `discord:<user id>`, Mattermost users as `mattermost:<user id>`, or "*" for everyone. */
     users: z.array(SlackUser).default([]),
     /** Slack user group ids (S…); membership is asked from Slack (usergroups.users.list). */
     userGroups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user group id like S0123ABC")).default([]),
     /** Anyone running the command in one of these channels. */
     channels: z
       .array(
-        z.union([z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id like C0123ABC"), DiscordId], {
-          error: "a Slack channel id like C0123ABC, or discord:<channel id>",
-        }),
+        z.union(
+          [z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id like C0123ABC"), DiscordId, MattermostId],
+          {
+            error: "a Slack channel id like C0123ABC, discord:<channel id>, or mattermost:<channel id>",
+          },
+        ),
       )
       .default([]),
   })
@@ -86,10 +91,12 @@ export type UserGroupResolver = (groupId: string) => Promise<readonly string[]>;
 export interface Actor {
   user: string;
   channel: string;
-  source: "slack" | "console" | "discord";
+  source: "slack" | "console" | "discord" | "mattermost";
 }
 
 export const LOCAL_OPERATOR = "console";
+/** The chat a refusal names. */
+const CHAT_NAMES: Partial<Record<Actor["source"], string>> = { discord: "Discord", mattermost: "Mattermost" };
 
 export class Authorizer {
   private readonly config: AuthzConfig;
@@ -107,7 +114,7 @@ export class Authorizer {
     if (rule && (await this.matches(rule, actor))) return null;
     return rule
       ? `You are not allowed to \`${action}\`: the authorization file allows it only for the users, user groups or channels it lists. Ask an incident lead, or run it from an allowed channel.`
-      : `Nobody is allowed to \`${action}\` from ${actor.source === "discord" ? "Discord" : "Slack"} yet: add an \`actions.${action}\` rule to the authorization file (CLAWOPS_AUTHZ_FILE), or use the local console on the control-plane machine.`;
+      : `Nobody is allowed to \`${action}\` from ${CHAT_NAMES[actor.source] ?? "Slack"} yet: add an \`actions.${action}\` rule to the authorization file (CLAWOPS_AUTHZ_FILE), or use the local console on the control-plane machine.`;
   }
 
   async isIncidentLead(actor: Actor): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   type VarSpec,
   type VarValues,
 } from "../../adapters/env/vars.ts";
+import { mattermostSettingsOf, mattermostSettingsProblem } from "../../adapters/mattermost/settings.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimes } from "../../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
@@ -119,7 +120,13 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
     DISCORD_APPLICATION_ID: textOf(raw, "DISCORD_APPLICATION_ID"),
     DISCORD_BOT_TOKEN: textOf(raw, "DISCORD_BOT_TOKEN"),
   });
-  const consoleOn = (!slack && !discord) || /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
+  const mattermost = mattermostSettingsOf({
+    MATTERMOST_URL: textOf(raw, "MATTERMOST_URL"),
+    MATTERMOST_BOT_TOKEN: textOf(raw, "MATTERMOST_BOT_TOKEN"),
+    MATTERMOST_COMMAND_TOKEN: textOf(raw, "MATTERMOST_COMMAND_TOKEN"),
+  });
+  const consoleOn =
+    (!slack && !discord && !mattermost) || /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
   const bind = textOf(raw, "CLAWOPS_BIND")?.trim() ?? "127.0.0.1";
   if (consoleOn && !isLoopback(bind)) {
     // The console is one operator's, on this machine: it answers only to loopback host names,
@@ -140,6 +147,8 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   }
   const discordProblem = discordSettingsProblem(raw);
   if (discordProblem) problems.push(discordProblem);
+  const mattermostProblem = mattermostSettingsProblem(raw);
+  if (mattermostProblem) problems.push(mattermostProblem);
   const pagerduty = pagerDutyOf(raw).problem;
   if (pagerduty) problems.push(pagerduty);
   problems.push(...pagingFromEnv(raw).problems);
@@ -172,11 +181,12 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     dataDir: v.CLAWOPS_DATA_DIR,
     slack,
     ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
+    ...(mattermostSettingsOf(v) ? { mattermost: mattermostSettingsOf(v) } : {}),
     metricsToken: v.CLAWOPS_METRICS_TOKEN,
     adminToken: v.CLAWOPS_ADMIN_TOKEN,
     // Per-source limits (enrollment, agent downloads) behind a reverse proxy on this machine.
     trustProxy: v.CLAWOPS_TRUST_PROXY,
-    console: (!slack && !discordSettingsOf(v)) || v.CLAWOPS_CONSOLE,
+    console: (!slack && !discordSettingsOf(v) && !mattermostSettingsOf(v)) || v.CLAWOPS_CONSOLE,
     logger,
     // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
     commandName: v.CLAWOPS_COMMAND,

@@ -23,6 +23,7 @@ import {
   type VarSpec,
   wholeNumber,
 } from "../../adapters/env/vars.ts";
+import { MATTERMOST_VARS } from "../../adapters/mattermost/settings.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { parseAuthzConfig } from "../../core/authz/authz.ts";
 import { parseFreezePolicy } from "../../core/freezes/policy.ts";
@@ -154,6 +155,8 @@ export const NODE_VARS = {
   ...SHARED_SLACK_VARS,
   // Discord beside Slack (issue 43): the same table on Node and Workers.
   ...DISCORD_VARS,
+  // Mattermost beside Slack and Discord (issue 43): the same table on Node and Workers.
+  ...MATTERMOST_VARS,
   ...SHARED_INCIDENT_VARS,
   CLAWOPS_KNOWN_ISSUES_FILE: {
     group: INCIDENTS,

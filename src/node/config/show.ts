@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { errorMessage } from "../../contract/errors.ts";
-import { type LoadedConfig, loadNodeConfig, type ShownVar } from "./load.ts";
+import { controlPlaneSettings, type LoadedConfig, loadNodeConfig, type NodeConfig, type ShownVar } from "./load.ts";
 
 /**
  * `clawops config [--env-file FILE] [--json]`: the configuration `npm start` would run with
@@ -55,6 +55,7 @@ export function configText(loaded: LoadedConfig, envFile?: string): string {
     lines.push(`  ${v.name.padEnd(width)}${padded}${v.source}`);
   }
   lines.push("");
+  if (loaded.ok) lines.push(chatsOn(loaded.config), "");
   if (loaded.ok) lines.push("No problems: `npm start` would start with this.");
   else {
     const n = loaded.problems.length;
@@ -63,6 +64,20 @@ export function configText(loaded: LoadedConfig, envFile?: string): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** Which chats this configuration turns on (issue 43: each is on when its settings are present). */
+function chatsOn(config: NodeConfig): string {
+  const s = controlPlaneSettings(config, SILENT);
+  const on = [
+    s.slack ? "Slack" : null,
+    s.discord ? "Discord" : null,
+    s.mattermost ? "Mattermost" : null,
+    s.console ? "the local console" : null,
+  ].filter((c) => c !== null);
+  return `Chats on: ${on.join(", ")}.`;
+}
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
 function shown(v: ShownVar): string {
   return v.value === "" ? "-" : v.value;

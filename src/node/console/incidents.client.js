@@ -230,7 +230,10 @@
     );
     form.addEventListener("change", () => {
       const next = new URLSearchParams();
-      for (const box of form.querySelectorAll("select")) if (box.value) next.set(box.name, box.value);
+      // Open is the default: left out, so the list's plain address is the open incidents.
+      for (const box of form.querySelectorAll("select")) {
+        if (box.value && !(box.name === "scope" && box.value === "open")) next.set(box.name, box.value);
+      }
       location.hash = `#incidents?${next}`;
     });
     form.addEventListener("submit", (ev) => ev.preventDefault());

@@ -18,9 +18,12 @@ describe("console page", () => {
   it("inlines the stylesheet and the script into page.html, as written", () => {
     const css = readFileSync(new URL("page.css", dir), "utf8").trimEnd();
     const script = readFileSync(new URL("page.client.js", dir), "utf8").trimEnd();
+    const incidents = readFileSync(new URL("incidents.client.js", dir), "utf8").trimEnd();
     expect(CONSOLE_PAGE_HTML).toContain(`<style>\n${css}\n</style>`);
-    expect(CONSOLE_PAGE_HTML).toContain(`<script>\n${script}\n</script>`);
-    expect(CONSOLE_PAGE_HTML).not.toMatch(/\/\* page\.css \*\/|\/\/ page\.client\.js/);
+    // One script element (the CSP allows it by its one hash): the channel's script, then the incident pages'.
+    expect(CONSOLE_PAGE_HTML).toContain(`<script>\n${script}\n${incidents}\n</script>`);
+    expect(CONSOLE_PAGE_HTML.match(/<script>/g)).toHaveLength(1);
+    expect(CONSOLE_PAGE_HTML).not.toMatch(/\/\* page\.css \*\/|\/\/ page\.client\.js|\/\/ incidents\.client\.js/);
     // Nothing is fetched from elsewhere: no src= or stylesheet link.
     expect(CONSOLE_PAGE_HTML).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*stylesheet/i);
   });
@@ -28,7 +31,8 @@ describe("console page", () => {
   it("refuses a part that would close its element early", () => {
     const tmp = mkdtempSync(join(tmpdir(), "clawops-page-"));
     try {
-      for (const f of ["page.html", "page.css"]) writeFileSync(join(tmp, f), readFileSync(new URL(f, dir)));
+      for (const f of ["page.html", "page.css", "incidents.client.js"])
+        writeFileSync(join(tmp, f), readFileSync(new URL(f, dir)));
       writeFileSync(join(tmp, "page.client.js"), 'document.write("</script><b>x</b>");\n');
       expect(() => assembleConsolePage(pathToFileURL(`${tmp}/`))).toThrow(
         /page\.client\.js must not contain a closing tag/,
@@ -40,9 +44,9 @@ describe("console page", () => {
     }
   });
 
-  it("type-checks the page script (checkJs, strict, DOM)", () => {
-    const file = new URL("page.client.js", dir).pathname;
-    const program = ts.createProgram([file], {
+  it("type-checks the page scripts (checkJs, strict, DOM)", () => {
+    const files = ["page.client.js", "incidents.client.js"].map((f) => new URL(f, dir).pathname);
+    const program = ts.createProgram(files, {
       allowJs: true,
       checkJs: true,
       noEmit: true,

@@ -201,3 +201,12 @@ export function iconize(html: string): string {
 export function iconLabel(emoji: string): string | undefined {
   return ICONS[emoji.replace(/\ufe0f$/, "")]?.label;
 }
+
+/**
+ * An emoji as a reference into the page's sprite: the symbol's id and the label it is read as.
+ * For views the page builds itself from JSON (the incident pages), with no server-made HTML.
+ */
+export function iconRef(emoji: string): { symbol: string; label: string } {
+  const icon = ICONS[emoji.replace(/\ufe0f$/, "")] ?? FALLBACK;
+  return { symbol: ids.get(icon) ?? "", label: icon.label };
+}

@@ -24,6 +24,7 @@ import {
 } from "./console-guard.ts";
 import { consoleSecureHeaders } from "./console-headers.ts";
 import { expiryRoutes } from "./expiry-routes.ts";
+import { incidentPageRoutes } from "./incident-page-routes.ts";
 import { incidentRoutes } from "./incident-routes.ts";
 import type { LaterAfterAck } from "./later.ts";
 import { BODY_LIMITS, capBody } from "./limits.ts";
@@ -67,6 +68,7 @@ export function consoleRoutes(deps: CoreDeps, consoleOpts: ConsoleOptions, later
   auditRoute(app, r);
   readRoutes(app, r);
   incidentRoutes(app, r.consoleDeps);
+  incidentPageRoutes(app, r.consoleDeps);
   expiryRoutes(app, r.consoleDeps);
   eventsRoute(app, r);
   return app;

@@ -482,6 +482,16 @@
       channel.scrollTop = channel.scrollHeight;
       autoScrollTop = channel.scrollTop;
     }
+    // The incident pages show the answer too (a header button pressed there), and read again.
+    document.dispatchEvent(
+      new CustomEvent("clawops:answer", {
+        detail: {
+          command,
+          text: ackMessage ? ackMessage.text || "" : note || "",
+          pending: !ackMessage && note === "Sending\u2026",
+        },
+      }),
+    );
   }
 
   /** @param {string} raw */
@@ -552,6 +562,9 @@
     }
     location.assign("/console");
   });
+
+  // What the incident pages' script (incidents.client.js, inlined after this one) uses of this one.
+  Object.defineProperty(window, "clawopsConsole", { value: Object.freeze({ api, openAtNewest }) });
 
   catchUp()
     .then(() => {

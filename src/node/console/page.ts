@@ -4,15 +4,17 @@ import { ICON_SPRITE } from "../../adapters/console/icons.ts";
 /**
  * The local console: one self-contained page (no external assets, so it works offline and
  * behind any proxy) that shows the messages the bot would post to Slack. Its parts are real
- * files beside this one — page.html, page.css and page.client.js (plain browser JavaScript,
- * no build step) — read once when the Node runtime loads this module and inlined here. The
- * server renders each message to HTML (src/adapters/console/html.ts, escaped by construction);
+ * files beside this one — page.html, page.css, page.client.js and incidents.client.js (plain
+ * browser JavaScript, no build step) — read once when the Node runtime loads this module and
+ * inlined here. The server renders each message to HTML (src/adapters/console/html.ts, escaped by construction);
  * the script only places it in the channel and its threads, keeps the feed live and sends
  * button presses.
  */
 const PARTS = {
   css: { file: "page.css", slot: "/* page.css */" },
   script: { file: "page.client.js", slot: "// page.client.js" },
+  // The incident pages (issue 41, item 6): in the same <script> element, so the CSP's one hash covers both.
+  incidents: { file: "incidents.client.js", slot: "// incidents.client.js" },
 } as const;
 
 /** Reads the page's files from `dir` (a file: URL ending in `/`) and inlines the CSS and the script. */

@@ -1,0 +1,234 @@
+import { z } from "zod";
+import { errorMessage } from "../../contract/errors.ts";
+import { ClawopsError } from "../../core/errors.ts";
+import { distinctSignals, type FiredSignal } from "../../core/incidents/fired.ts";
+import { fleetCause, renderLiveHeader } from "../../core/incidents/header.ts";
+import { requireBook, requireIncident } from "../../core/incidents/record.ts";
+import { incidentIcon } from "../../core/incidents/render.ts";
+import type { CoreDeps } from "../../core/ports/deps.ts";
+import {
+  INCIDENT_SOURCES,
+  type Incident,
+  type IncidentEvent,
+  SEVERITIES,
+  type SignalFate,
+} from "../../core/ports/incident-book.ts";
+import { postmortemOf } from "../../core/tickets/draft.ts";
+import { messageToHtml, mrkdwnToHtml } from "./html.ts";
+import { iconRef } from "./icons.ts";
+
+/**
+ * The console's incident pages (issue 41, item 6) as JSON the page draws itself: the list, and
+ * one incident with its header, roles, timeline, signals, tickets and postmortem draft. Read from
+ * the core's own functions (the incident book, the live header, the postmortem draft), so the
+ * pages say what Slack and `clawops incident` say. Every string a person or a host wrote goes to
+ * the page as text; the only HTML is what the console's renderer (html.ts) made, escaped first,
+ * as for every channel message.
+ */
+
+/** As many incidents as the list reads before filtering: more than any team keeps open. */
+const LIST_READ = 2_000;
+/** As many rows as one list answer holds (the rest are counted). */
+const LIST_ROWS = 200;
+/** As many signals as the page lists one by one (the newest); `fired` sums them all. */
+const SIGNAL_ROWS = 500;
+
+/** A form's empty choice ("any") is no filter. */
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());
+
+/** The list's query string: `scope=open|all`, `host`, `severity`, `source`. */
+export const IncidentListQuery = z.object({
+  scope: optional(z.enum(["open", "all"])).transform((s) => s ?? "open"),
+  host: optional(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "a host name (letters, digits, hyphens)")),
+  severity: optional(z.enum(SEVERITIES)),
+  source: optional(z.enum(INCIDENT_SOURCES)),
+});
+export type IncidentListQuery = z.infer<typeof IncidentListQuery>;
+
+/** The query as the list route reads it; a bad filter is a 400 that names it. */
+export function parseListQuery(query: Record<string, string>): IncidentListQuery {
+  const parsed = IncidentListQuery.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ClawopsError(
+      "bad_request",
+      `Bad incident filter \`${String(issue?.path[0] ?? "?")}\`: ${issue?.message ?? "invalid"}. Use scope=open|all, host=<host>, severity=${SEVERITIES.join("|")}, source=${INCIDENT_SOURCES.join("|")}.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** One row of the list: what `clawops incidents` says of it, with its icon as the page's sprite. */
+export function incidentRow(i: Incident) {
+  return {
+    id: i.id,
+    icon: iconRef(incidentIcon(i)),
+    severity: i.severity,
+    state: i.state,
+    phase: i.phase,
+    source: i.source,
+    title: i.title,
+    hosts: i.hosts,
+    owner: i.owner,
+    openedAt: i.openedAt,
+    openedBy: i.openedBy,
+    resolvedAt: i.resolvedAt,
+    resolvedBy: i.resolvedBy,
+  };
+}
+
+/** `GET /api/console/incident-pages`: the newest first, filtered; the choices the filters offer. */
+export async function incidentListView(deps: CoreDeps, q: IncidentListQuery) {
+  const read = await requireBook(deps).listIncidents({ open: q.scope === "open", limit: LIST_READ });
+  const matched = read.filter(
+    (i) =>
+      (!q.host || i.hosts.includes(q.host)) &&
+      (!q.severity || i.severity === q.severity) &&
+      (!q.source || i.source === q.source),
+  );
+  const enrolled = (await deps.store.listHosts()).map((h) => h.name);
+  return {
+    ok: true as const,
+    scope: q.scope,
+    filters: { host: q.host ?? null, severity: q.severity ?? null, source: q.source ?? null },
+    choices: {
+      hosts: [...new Set([...enrolled, ...read.flatMap((i) => i.hosts)])].sort(),
+      severities: SEVERITIES,
+      sources: INCIDENT_SOURCES,
+    },
+    total: matched.length,
+    incidents: matched.slice(0, LIST_ROWS).map(incidentRow),
+  };
+}
+
+/** `GET /api/console/incident-pages/:id`: everything its page shows, in one answer. */
+export async function incidentPageView(deps: CoreDeps, id: string) {
+  const incident = await requireIncident(deps, id);
+  const book = requireBook(deps);
+  const [timeline, signals, tickets, cause] = await Promise.all([
+    book.incidentTimeline(incident.id),
+    book.listSignals({ incidentId: incident.id, limit: 2_000 }),
+    deps.store.incidentTickets?.(incident.id) ?? Promise.resolve([]),
+    fleetCause(deps, incident),
+  ]);
+  const fired: FiredSignal[] = distinctSignals(signals);
+  const header = renderLiveHeader(incident, deps.clock.now(), cause, fired);
+  return {
+    ok: true as const,
+    incident: {
+      ...incidentRow(incident),
+      parentId: incident.parentId,
+      acknowledgedAt: incident.acknowledgedAt,
+      updatedAt: incident.updatedAt,
+      lastSignalAt: incident.lastSignalAt,
+      counts: incident.counts,
+    },
+    header: { text: header.text, html: messageToHtml(header) },
+    roles: rolesOf(incident),
+    actions: actionsOf(incident),
+    timeline: timeline.map(timelineEntry),
+    signals: {
+      total: signals.length,
+      fired,
+      list: signals.slice(-SIGNAL_ROWS).map((s: SignalFate) => ({ ...s })),
+    },
+    tickets: tickets.map((t) => ({
+      system: t.system,
+      key: t.key,
+      // Only a web address is a link: a tracker's URL is data the page must not run.
+      url: t.url && /^https?:\/\//i.test(t.url) ? t.url : null,
+      state: t.state,
+      host: t.host,
+      finding: t.finding,
+      openedAt: t.openedAt,
+      openedBy: t.openedBy,
+    })),
+    postmortem: await postmortemPreview(deps, incident.id),
+  };
+}
+
+/** A timeline entry with its one line of mrkdwn drawn as the channel draws it; any kind, known or not. */
+function timelineEntry(e: IncidentEvent) {
+  return {
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    kind: String(e.kind),
+    text: e.text,
+    ref: e.ref,
+    html: mrkdwnToHtml(e.text),
+  };
+}
+
+/** The draft, or why there is none: the rest of the page stands either way. */
+async function postmortemPreview(
+  deps: CoreDeps,
+  id: string,
+): Promise<{ filename: string; markdown: string } | { error: string }> {
+  try {
+    return await postmortemOf(deps, id);
+  } catch (err) {
+    deps.logger.warn("console postmortem preview not drawn", { incident: id, err: errorMessage(err) });
+    return { error: `The postmortem draft could not be drawn: ${errorMessage(err)}`.slice(0, 500) };
+  }
+}
+
+export interface RoleView {
+  role: string;
+  user: string | null;
+}
+
+/**
+ * Who holds which role. The commander is the owner ("I'm on it"); a record that keeps more roles
+ * (a `roles` map or list on the incident) adds them, whatever their names.
+ */
+export function rolesOf(incident: Incident): RoleView[] {
+  const kept = normalizeRoles((incident as unknown as { roles?: unknown }).roles);
+  if (kept.some((r) => r.role === "commander")) return kept;
+  return [{ role: "commander", user: incident.owner }, ...kept];
+}
+
+function normalizeRoles(raw: unknown): RoleView[] {
+  const holder = (v: unknown): string | null => {
+    if (typeof v === "string") return v;
+    if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      const who = o.user ?? o.holder ?? o.who ?? o.by;
+      return typeof who === "string" ? who : null;
+    }
+    return null;
+  };
+  if (Array.isArray(raw)) {
+    return raw.flatMap((r) =>
+      r && typeof r === "object" && typeof (r as { role?: unknown }).role === "string"
+        ? [{ role: String((r as { role: string }).role), user: holder(r) }]
+        : [],
+    );
+  }
+  if (raw && typeof raw === "object") {
+    return Object.entries(raw as Record<string, unknown>).map(([role, v]) => ({ role, user: holder(v) }));
+  }
+  return [];
+}
+
+export interface ActionView {
+  text: string;
+  /** Its other plain fields (owner, state, ticket, …) as the record names them. */
+  fields: [string, string][];
+}
+
+/** Follow-up actions, when the record keeps them (`actions` on the incident); null when it keeps none. */
+export function actionsOf(incident: Incident): ActionView[] | null {
+  const raw = (incident as unknown as { actions?: unknown }).actions;
+  if (!Array.isArray(raw)) return null;
+  return raw.map((a) => {
+    if (typeof a === "string") return { text: a, fields: [] };
+    const o = a && typeof a === "object" ? (a as Record<string, unknown>) : {};
+    const textKey = ["text", "title", "description", "summary"].find((k) => typeof o[k] === "string");
+    const fields = Object.entries(o)
+      .filter(([k, v]) => k !== textKey && v !== null && ["string", "number", "boolean"].includes(typeof v))
+      .map(([k, v]): [string, string] => [k, String(v)]);
+    return { text: textKey ? String(o[textKey]) : "", fields };
+  });
+}

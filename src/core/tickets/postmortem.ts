@@ -255,7 +255,7 @@ function actions(story: IncidentStory): Block[] {
 
 function whatChanged(story: IncidentStory, changes: HostChanges): Block[] {
   const blocks: Block[] = [heading(3, "On the host, before and during the incident")];
-  if (changes.kind === "none") blocks.push(para(changes.why));
+  if (changes.kind === "none") blocks.push(para(...mrkdwnInlines(changes.why)));
   else {
     if (changes.versions) blocks.push(para(`Versions (bundle ${changes.bundleId}): ${changes.versions}.`));
     blocks.push(

@@ -6,7 +6,7 @@ import { handleCommand } from "../../src/core/commands/handle.ts";
 import { recordThreadEvent, type ThreadEvent } from "../../src/core/incidents/team-messages.ts";
 import { handle } from "../../src/core/router/handle.ts";
 import { postmortemOf } from "../../src/core/tickets/draft.ts";
-import { healthyData, tokenDriftData, toResults, triageResults } from "../support/evidence.ts";
+import { gatewayDownData, healthyData, tokenDriftData, toResults, triageResults } from "../support/evidence.ts";
 import { bundleCollect, CHANNEL, type IncidentLab, incidentLab, LEAD, STRANGER, T0 } from "../support/incident-lab.ts";
 import { acceptancePassed, inflightIdle, restartedBy } from "../support/runbook-answers.ts";
 import { JiraStandIn } from "../support/ticket-standins.ts";
@@ -203,5 +203,24 @@ describe("the postmortem draft", () => {
     expect((await l.command(LEAD, `postmortem ${incident?.id} --ticket`)).error?.code).toBe("ticket_not_configured");
     expect((await l.command(STRANGER, `postmortem ${incident?.id} --ticket`)).error?.code).toBe("forbidden");
     expect(T0).toBeLessThan(l.now() + 1);
+  });
+
+  it("starts the impact window at the stopped gateway's last log line, within the day before detection (issue 41)", async () => {
+    const drafted = async (newestAt: string) => {
+      const data = gatewayDownData();
+      data.logs = { ...data.logs, newestAt };
+      const l = await incidentLab({ hosts: { "node-5": triageResults(data) } });
+      await l.command(LEAD, "triage node-5");
+      const incident = await l.store.findOpenIncident("node-5");
+      if (!incident) throw new Error("no incident");
+      return (await postmortemOf(l.deps, incident.id)).markdown;
+    };
+    // The gateway wrote its last line 50 s before the triage found it not running.
+    const markdown = await drafted("2026-11-25T08:59:10.004+00:00");
+    expect(markdown).toMatch(
+      /\| Earliest evidence \| 2026-11-25 08:59:10 UTC \| the gateway's own log ends here \(triage job_\d+ found it not running\) \|\n\| First signal \| 2026-11-25 09:00:00 UTC/,
+    );
+    // A log that ended two days before says nothing about this stop.
+    expect(await drafted("2026-11-23T08:59:10.004+00:00")).not.toContain("Earliest evidence");
   });
 });

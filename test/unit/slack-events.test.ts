@@ -114,8 +114,8 @@ describe("POST /slack/events", () => {
       expect(again.status).toBe(200);
     }
     // The same message delivered under another event_id is still one entry.
-    expect((await post(eventCallbackBody(reply(LEAD, "x", ts)), "Ev0REPLY02")).status).toBe(200);
-    expect((await post(eventCallbackBody(reply(LEAD, "x", ts)), "Ev0REPLY03")).status).toBe(200);
+    expect((await post(eventCallbackBody(reply(LEAD, "x", ts), "Ev0REPLY02"))).status).toBe(200);
+    expect((await post(eventCallbackBody(reply(LEAD, "x", ts), "Ev0REPLY03"))).status).toBe(200);
     const said = (await messages()).filter((e) => e.text.includes("12:34 deploy"));
     expect(said).toHaveLength(1);
     expect(said[0]).toMatchObject({ actor: LEAD, kind: "message", ref: expect.stringContaining(`slack:${CHANNEL}:`) });

@@ -162,6 +162,16 @@ describe("POST /slack/events", () => {
     let entries = (await messages()).filter((e) => e.ref === `slack:${CHANNEL}:${ts}`);
     expect(entries.map((e) => e.text)).toEqual(["not rolling back: the token drifted, restarting instead (edited)"]);
 
+    // Marked a key moment, then deleted: the key moment's entry never held its words.
+    const pinned = {
+      type: "reaction_added",
+      user: LEAD,
+      reaction: "pushpin",
+      item: { type: "message", channel: CHANNEL, ts },
+      item_user: SRE,
+      event_ts: newTs(),
+    };
+    expect((await post(eventCallbackBody(pinned))).status).toBe(200);
     const deleted = {
       type: "message",
       subtype: "message_deleted",
@@ -176,6 +186,7 @@ describe("POST /slack/events", () => {
     entries = (await messages()).filter((e) => e.ref === `slack:${CHANNEL}:${ts}`);
     expect(entries.map((e) => e.text)).toEqual(["(message deleted)"]);
     expect(JSON.stringify(await timeline())).not.toContain("restarting instead");
+    expect(await plane.cp.deps.store.teamMessage?.(CHANNEL, ts)).toMatchObject({ pins: 0, text: "(message deleted)" });
   });
 
   it("ignores bots (clawops' own posts included), other channels, other threads and top-level talk", async () => {
@@ -226,7 +237,7 @@ describe("POST /slack/events", () => {
     const retried = eventCallbackBody(pin("reaction_added", SRE), "Ev0PIN0001");
     await post(retried);
     await post(retried, { headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } });
-    const moments = (await timeline()).filter((e) => e.kind === "key-moment");
+    const moments = (await timeline()).filter((e) => e.kind === "key-moment" && e.ref === `slack:${CHANNEL}:${ts}`);
     expect(moments.map((e) => [e.actor, e.text.split(":")[0]])).toEqual([
       [SRE, "marked a key moment"],
       [SRE, "unmarked a key moment"],

@@ -107,7 +107,8 @@ async function apply(
         ts: event.ts,
         user: event.user,
         at: tsToMs(event.ts) ?? now,
-        text: await recordedText(event.text),
+        // A file shared without a comment has no words; the entry still says who and when.
+        text: (await recordedText(event.text)) || "(no text: a file or an attachment)",
       });
       if (!created) return { status: "duplicate" };
       await incidentBook(deps)?.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: now });
@@ -140,7 +141,8 @@ async function apply(
           at: now,
           actor: event.user,
           kind: "key-moment",
-          text: `${marked ? "marked" : "unmarked"} a key moment: <@${after.user}> at ${clock(after.at)} UTC, "${excerpt(after.text)}"`,
+          // Its words are not copied: they live once, in the message's entry, so a deletion erases them.
+          text: `${marked ? "marked" : "unmarked"} a key moment: <@${after.user}>'s message at ${clock(after.at)} UTC (entry ${after.seq})`,
           ref: `slack:${after.channel}:${after.ts}`,
         });
       }
@@ -163,4 +165,3 @@ export function tsToMs(ts: string): number | null {
 }
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
-const excerpt = (text: string) => (text.length > 120 ? `${text.slice(0, 119)}…` : text);

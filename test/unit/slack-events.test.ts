@@ -216,6 +216,14 @@ describe("POST /slack/events", () => {
       event_ts: newTs(),
     };
     expect((await post(eventCallbackBody(pinHeader))).status).toBe(200);
+    // A request type Slack may add later is acknowledged; a signed body that is no event is refused, clearly.
+    expect((await post(JSON.stringify({ type: "some_future_type", token: "x" }))).status).toBe(200);
+    const notJson = await post("payload=not-json");
+    expect(notJson.status).toBe(400);
+    expect(JSON.parse(notJson.text).error.code).toBe("bad_request");
+    const noId = await post(JSON.stringify({ type: "event_callback", event: { type: "message" } }));
+    expect(noId.status).toBe(400);
+    expect(JSON.parse(noId.text).error.message).toContain("Not a Slack Events API request");
     expect((await timeline()).length).toBe(before);
   });
 

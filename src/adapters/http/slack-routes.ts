@@ -79,6 +79,8 @@ export function slackRoutes(deps: CoreDeps, signingSecret: string, later: LaterA
     if (body.kind === "challenge") return c.json({ challenge: body.challenge });
     if (body.kind === "event") {
       const outcome = await recordThreadEvent(deps, body.identity, body.event);
+      // Written before the 200: a command's write batch open on Node may hold these writes too.
+      await deps.store.flushed?.();
       const retry = c.req.header("x-slack-retry-num");
       if (retry || outcome.status === "recorded") {
         deps.logger.info("slack event", {

@@ -55,6 +55,8 @@ const Envelope = z.discriminatedUnion("type", [
   z.object({ type: z.literal("app_rate_limited") }),
 ]);
 
+const KNOWN_TYPES = new Set(["url_verification", "event_callback", "app_rate_limited"]);
+
 export type SlackEventsBody =
   | { kind: "challenge"; challenge: string }
   | { kind: "event"; identity: EventIdentity; event: ThreadEvent }
@@ -62,6 +64,11 @@ export type SlackEventsBody =
 
 /** The JSON body of an Events API request (its signature already checked); `bad_request` when it is none. */
 export function slackEventsBody(json: unknown): SlackEventsBody {
+  // A request type Slack adds later is acknowledged, not refused: refusals count against the
+  // app's subscription (Slack turns it off after enough failures).
+  const type = z.object({ type: z.string().max(100) }).safeParse(json);
+  if (type.success && !KNOWN_TYPES.has(type.data.type))
+    return { kind: "ignored", why: `type ${type.data.type.slice(0, 40)}` };
   const parsed = Envelope.safeParse(json);
   if (!parsed.success) {
     throw new ClawopsError(

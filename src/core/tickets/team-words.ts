@@ -11,11 +11,12 @@ import type { IncidentStory } from "./story.ts";
 
 /**
  * Words a decision is written in: "we decided", "agreed", "let's", "we'll", "going to", "rolling
- * back", "the plan is", "decision:". A reading aid for whoever edits the draft, not a verdict:
+ * back", "the plan is", "decision:" (straight or typographic apostrophes, as Slack's clients send
+ * either). A reading aid for whoever edits the draft, not a verdict:
  * the section says so.
  */
 const DECISION =
-  /\b(?:decided|decision|agreed|let'?s|we(?:'ll| will| are going to|'re going to)|going to|plan is|roll(?:ing)? ?back|revert(?:ing)?|we should)\b/i;
+  /\b(?:decided|decision|agreed|let['’]?s|we(?:['’]ll| will| are going to|['’]re going to)|going to|plan is|roll(?:ing)? ?back|revert(?:ing)?|we should)\b/i;
 
 export const readsAsDecision = (text: string) => DECISION.test(text);
 

@@ -75,6 +75,9 @@ async function main(): Promise<void> {
         )
       : null,
     slack?.signingSecret ? `  Slack slash commands: POST ${cp.url}/slack/commands` : null,
+    slack?.signingSecret
+      ? `  Slack events:         POST ${cp.url}/slack/events (thread messages; docs/slack.md)`
+      : null,
     v.CLAWOPS_ALERT_TOKEN ? `  Alert webhooks:       POST ${cp.url}/alerts/alertmanager, /alerts/grafana` : null,
     v.PAGERDUTY_WEBHOOK_SECRET ? `  PagerDuty webhooks:   POST ${cp.url}/alerts/pagerduty` : null,
     socket ? "  Slack Socket Mode:    connected" : null,

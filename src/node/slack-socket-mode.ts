@@ -1,7 +1,9 @@
 import { App, type Logger as BoltLogger, LogLevel } from "@slack/bolt";
 import { handleForSlack } from "../adapters/slack/answer.ts";
 import { commandFromSlash, ephemeral, interactionFromPayload } from "../adapters/slack/envelope.ts";
+import { slackEventsBody } from "../adapters/slack/events.ts";
 import { errorMessage } from "../contract/errors.ts";
+import { recordThreadEvent } from "../core/incidents/team-messages.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { CoreDeps } from "../core/ports/deps.ts";
 import type { Handled } from "../core/router/handle.ts";
@@ -70,6 +72,22 @@ export async function startSocketMode(opts: SocketModeOptions): Promise<SocketMo
     const handled = await handleForSlack(deps, interaction);
     if (handled.error) logger.warn("button press refused", { code: handled.error.code, action: interaction.kind });
     runLater(handled);
+  });
+
+  // The Events API over the socket (docs/slack.md#the-teams-words-events-api): the team's
+  // messages, edits, deletions and pushpins in incident threads, through the same converter and
+  // core function as POST /slack/events (Bolt acks the envelope; a retry keeps its event_id).
+  app.event(/.*/, async ({ body }) => {
+    try {
+      const parsed = slackEventsBody(body);
+      if (parsed.kind !== "event") return;
+      const outcome = await recordThreadEvent(deps, parsed.identity, parsed.event);
+      if (outcome.status === "recorded") {
+        logger.info("slack event", { kind: parsed.event.kind, outcome: outcome.status, incident: outcome.incidentId });
+      }
+    } catch (err) {
+      logger.error("socket mode: event not recorded", { err: errorMessage(err) });
+    }
   });
 
   app.error(async (err) => {

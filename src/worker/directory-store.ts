@@ -26,6 +26,7 @@ import type {
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
+import type { NewTeamMessage, TeamMessage } from "../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
@@ -169,6 +170,33 @@ export class DirectoryStore implements Store {
   }
   async updateTicket(id: string, patch: TicketPatch): Promise<IncidentTicket | null> {
     return (await this.stub.updateTicket(id, patch)) as IncidentTicket | null;
+  }
+  async incidentByThread(channel: string, threadTs: string): Promise<Incident | null> {
+    return (await this.stub.incidentByThread(channel, threadTs)) as Incident | null;
+  }
+  async recordTeamMessage(message: NewTeamMessage): Promise<{ created: boolean; message: TeamMessage }> {
+    return (await this.stub.recordTeamMessage(message)) as { created: boolean; message: TeamMessage };
+  }
+  async teamMessage(channel: string, ts: string): Promise<TeamMessage | null> {
+    return (await this.stub.teamMessage(channel, ts)) as TeamMessage | null;
+  }
+  async editTeamMessage(channel: string, ts: string, text: string, at: number): Promise<TeamMessage | null> {
+    return (await this.stub.editTeamMessage(channel, ts, text, at)) as TeamMessage | null;
+  }
+  async deleteTeamMessage(channel: string, ts: string, at: number): Promise<TeamMessage | null> {
+    return (await this.stub.deleteTeamMessage(channel, ts, at)) as TeamMessage | null;
+  }
+  async pinTeamMessage(
+    channel: string,
+    ts: string,
+    delta: 1 | -1,
+    by: string,
+    at: number,
+  ): Promise<TeamMessage | null> {
+    return (await this.stub.pinTeamMessage(channel, ts, delta, by, at)) as TeamMessage | null;
+  }
+  async teamMessages(incidentId: string): Promise<TeamMessage[]> {
+    return (await this.stub.teamMessages(incidentId)) as TeamMessage[];
   }
   async createJob(job: JobRecord): Promise<{ created: boolean; job: JobRecord }> {
     return (await this.stub.createJob(job)) as { created: boolean; job: JobRecord };

@@ -31,6 +31,7 @@ import type {
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports/store.ts";
+import type { NewTeamMessage } from "../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
@@ -321,6 +322,27 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   updateTicket(id: string, patch: TicketPatch) {
     return this.store.updateTicket(id, patch);
+  }
+  incidentByThread(channel: string, threadTs: string) {
+    return this.store.incidentByThread(channel, threadTs);
+  }
+  recordTeamMessage(message: NewTeamMessage) {
+    return this.store.recordTeamMessage(message);
+  }
+  teamMessage(channel: string, ts: string) {
+    return this.store.teamMessage(channel, ts);
+  }
+  editTeamMessage(channel: string, ts: string, text: string, at: number) {
+    return this.store.editTeamMessage(channel, ts, text, at);
+  }
+  deleteTeamMessage(channel: string, ts: string, at: number) {
+    return this.store.deleteTeamMessage(channel, ts, at);
+  }
+  pinTeamMessage(channel: string, ts: string, delta: 1 | -1, by: string, at: number) {
+    return this.store.pinTeamMessage(channel, ts, delta, by, at);
+  }
+  teamMessages(incidentId: string) {
+    return this.store.teamMessages(incidentId);
   }
   createJob(job: JobRecord) {
     return this.store.createJob(job);

@@ -4,6 +4,7 @@ import type { FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
 import type { IncidentBook } from "../core/ports/incident-book.ts";
 import type { RecoverRun, RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
+import type { TeamMessageBook } from "../core/ports/team-messages.ts";
 import type { TicketBook } from "../core/ports/ticket-book.ts";
 import type { JobOutcome, JobSpec } from "../core/ports/transport.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
@@ -19,9 +20,19 @@ import type { WatchRecord } from "../core/ports/watch-record.ts";
  * place that answers atomically. Every method is one RPC.
  */
 export interface DirectoryRpc
-  extends Omit<Store, "setHostTags" | "getWatch" | "putWatch" | "listWatch" | keyof IncidentBook | keyof TicketBook>,
+  extends Omit<
+      Store,
+      | "setHostTags"
+      | "getWatch"
+      | "putWatch"
+      | "listWatch"
+      | keyof IncidentBook
+      | keyof TicketBook
+      | keyof TeamMessageBook
+    >,
     IncidentBook,
     TicketBook,
+    TeamMessageBook,
     RecoveryStore,
     Rpc.DurableObjectBranded {
   setHostTags(name: string, tags: string[]): Promise<boolean>;

@@ -83,3 +83,38 @@ export async function waitHostOnline(
 export function firstFindingId(blocks: unknown): string | undefined {
   return /\*1\. [^*]+\*\s+`([a-z0-9-]+)`/.exec(JSON.stringify(blocks ?? []).replace(/\\"/g, '"'))?.[1];
 }
+
+/**
+ * An Events API request as Slack sends it (https://api.slack.com/apis/events-api): a JSON
+ * `event_callback` envelope (or `url_verification`), signed like every Slack request. `event`
+ * is the inner event as Slack documents each type (message, message_changed, message_deleted,
+ * reaction_added, reaction_removed).
+ */
+export function eventCallbackBody(event: Record<string, unknown>, eventId = `Ev${randomUUID().slice(0, 10)}`): string {
+  return JSON.stringify({
+    token: "legacy-verification-token-unused",
+    team_id: "T0001",
+    api_app_id: "A0CLAWOPS",
+    event,
+    type: "event_callback",
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: "T0001", user_id: "U0CLAWOPSBOT", is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+    event_context: "4-eyJldCI6Im1lc3NhZ2UiLCJ0aWQiOiJUMDAwMSJ9",
+  });
+}
+
+export async function postSlackEvent(
+  baseUrl: string,
+  secret: string,
+  body: string,
+  opts: { timestamp?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${baseUrl}/slack/events`, {
+    method: "POST",
+    headers: { ...signSlack(secret, body, opts.timestamp), "content-type": "application/json", ...opts.headers },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}

@@ -9,7 +9,7 @@ import type { SlackStandIn } from "./slack-standin.ts";
  *  - `apps.connections.open` (POST with the app-level token, form-encoded) on the Web API
  *    stand-in answers {ok:true, url:"ws://127.0.0.1:…/link/?ticket=…"}; a ticket opens one socket;
  *  - the WebSocket server speaks first with `hello`, sends envelopes
- *    ({envelope_id, type: "slash_commands" | "interactive", payload, accepts_response_payload}),
+ *    ({envelope_id, type: "slash_commands" | "interactive" | "events_api", payload, accepts_response_payload}),
  *    expects an ack {envelope_id, payload?} for each, and can ask the client to refresh with
  *    `{type:"disconnect", reason:"refresh_requested"}`.
  * Anything off is recorded in `violations`.
@@ -113,6 +113,19 @@ export class SocketModeStandIn {
           action_ts: String(Date.now() / 1000),
         },
       ],
+    });
+  }
+
+  /** An Events API `event_callback` (a message, a reaction), as an `events_api` envelope. */
+  eventCallback(event: Record<string, unknown>, eventId = `Ev${randomUUID().slice(0, 10)}`): Promise<Ack> {
+    return this.envelope("events_api", {
+      token: "legacy-verification-token-unused",
+      team_id: "T0001",
+      api_app_id: "A0CLAWOPS",
+      event,
+      type: "event_callback",
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
     });
   }
 

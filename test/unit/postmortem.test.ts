@@ -3,9 +3,10 @@ import { generateApprovalKey } from "../../src/contract/approval.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
+import { recordThreadEvent, type ThreadEvent } from "../../src/core/incidents/team-messages.ts";
 import { handle } from "../../src/core/router/handle.ts";
 import { postmortemOf } from "../../src/core/tickets/draft.ts";
-import { healthyData, tokenDriftData, toResults, triageResults } from "../support/evidence.ts";
+import { gatewayDownData, healthyData, tokenDriftData, toResults, triageResults } from "../support/evidence.ts";
 import { bundleCollect, CHANNEL, type IncidentLab, incidentLab, LEAD, STRANGER, T0 } from "../support/incident-lab.ts";
 import { acceptancePassed, inflightIdle, restartedBy } from "../support/runbook-answers.ts";
 import { JiraStandIn } from "../support/ticket-standins.ts";
@@ -44,8 +45,10 @@ async function tokenDriftIncident(l: IncidentLab) {
     name: "OpenClawClientsRefused",
     summary: "clients of node-3 are refused (1008)",
     link: null,
-    identity: "fp-node-3@2026-11-25T09:00:00Z",
+    identity: "fp-node-3@2026-11-25T08:58:40Z",
     labels: { host: "node-3" },
+    // Alertmanager's startsAt: the impact window starts here, not at detection (issue 41).
+    startedAt: Date.parse("2026-11-25T08:58:40.000Z"),
   };
   const receipt = await receiveAlerts(l.deps, [alert], { hostLabels: ["host"] });
   await receipt.later?.();
@@ -53,7 +56,8 @@ async function tokenDriftIncident(l: IncidentLab) {
   if (!incident) throw new Error("no incident");
   l.advance(2 * MIN);
   await l.command(LEAD, `incident ${incident.id} ack`);
-  l.advance(MIN);
+  await teamTalk(l, incident.threadTs ?? "");
+  l.advance(10_000);
   await l.command(LEAD, "bundle node-3");
   l.advance(2 * MIN);
 
@@ -104,6 +108,37 @@ async function tokenDriftIncident(l: IncidentLab) {
   return incident;
 }
 
+/**
+ * What the team writes in the thread (issue 41, item 3), as the Events API route hands it to the
+ * core: a reply edited, a secret pasted (scrubbed), a reply deleted, and a decision marked 📌.
+ */
+async function teamTalk(l: IncidentLab, threadTs: string) {
+  const ts = (ms: number) => `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1000).padStart(6, "0")}`;
+  let n = 0;
+  const send = (event: ThreadEvent) => recordThreadEvent(l.deps, { key: `T0001:Ev${++n}` }, event);
+  /** Said now, on the lab's clock; its ts (the message's identity) is that moment. */
+  const say = async (user: string, text: string) => {
+    l.advance(10_000);
+    const at = ts(l.now());
+    await send({ kind: "message", channel: CHANNEL, ts: at, threadTs, user, text });
+    return at;
+  };
+  const first = await say(LEAD, "clients get 1008 since 08:58, healthz is green");
+  await send({
+    kind: "edited",
+    channel: CHANNEL,
+    ts: first,
+    text: "clients get 1008 since 08:58 while `/healthz` is green",
+  });
+  await say(SRE, "the service env has token=9f8e7d6c5b4a39281706f5e4d3c2b1a0, config differs");
+  const wrong = await say(SRE, "ignore that, wrong host");
+  await send({ kind: "deleted", channel: CHANNEL, ts: wrong });
+  const decision = await say(LEAD, "decided: we restart through the recover runbook, no env edits by hand");
+  l.advance(10_000);
+  await send({ kind: "pin", channel: CHANNEL, ts: decision, user: SRE, added: true });
+}
+const SRE = "U0SRE";
+
 describe("the postmortem draft", () => {
   it("reads as what happened, the same every time (golden), and goes to the thread as a file", async () => {
     const l = await incidentLab({
@@ -124,6 +159,15 @@ describe("the postmortem draft", () => {
     expect(markdown).toContain("2026-11-25 08:41:12 UTC upgrade: 2026.9.5 → 2026.9.6");
     expect(markdown).not.toContain("gateway closed (1008)\n- ");
     expect(markdown).toContain("To fill in:");
+    // What the team said (issue 41): the 📌 decision, the impact from the alert's startsAt, a
+    // deleted message's words and a pasted secret nowhere, no Markdown escape of a code span.
+    expect(markdown).toMatch(
+      /## Key moments and decisions\n\n- 2026-11-25 09:02:40 UTC @U0LEAD: decided: [^\n]*\(marked by @U0SRE\)/,
+    );
+    expect(markdown).toContain("| Earliest evidence | 2026-11-25 08:58:40 UTC |");
+    expect(markdown).not.toContain("wrong host");
+    expect(markdown).not.toContain("9f8e7d6c5b4a39281706f5e4d3c2b1a0");
+    expect(markdown).not.toContain("\\`");
 
     // `/openclaw postmortem <id>`: the file in the thread, and the record says who drafted it.
     const reply = await l.command(LEAD, `postmortem ${incident.id}`);
@@ -159,5 +203,24 @@ describe("the postmortem draft", () => {
     expect((await l.command(LEAD, `postmortem ${incident?.id} --ticket`)).error?.code).toBe("ticket_not_configured");
     expect((await l.command(STRANGER, `postmortem ${incident?.id} --ticket`)).error?.code).toBe("forbidden");
     expect(T0).toBeLessThan(l.now() + 1);
+  });
+
+  it("starts the impact window at the stopped gateway's last log line, within the day before detection (issue 41)", async () => {
+    const drafted = async (newestAt: string) => {
+      const data = gatewayDownData();
+      data.logs = { ...data.logs, newestAt };
+      const l = await incidentLab({ hosts: { "node-5": triageResults(data) } });
+      await l.command(LEAD, "triage node-5");
+      const incident = await l.store.findOpenIncident("node-5");
+      if (!incident) throw new Error("no incident");
+      return (await postmortemOf(l.deps, incident.id)).markdown;
+    };
+    // The gateway wrote its last line 50 s before the triage found it not running.
+    const markdown = await drafted("2026-11-25T08:59:10.004+00:00");
+    expect(markdown).toMatch(
+      /\| Earliest evidence \| 2026-11-25 08:59:10 UTC \| the gateway's own log ends here \(triage job_\d+ found it not running\) \|\n\| First signal \| 2026-11-25 09:00:00 UTC/,
+    );
+    // A log that ended two days before says nothing about this stop.
+    expect(await drafted("2026-11-23T08:59:10.004+00:00")).not.toContain("Earliest evidence");
   });
 });

@@ -4,9 +4,21 @@ import { describe, expect, it } from "vitest";
 /**
  * The scopes the code calls Slack with: chat.postMessage/update (chat:write), the slash command
  * (commands), the external upload flow for bundles (files:write), usergroups.users.list for
- * user-group rules (usergroups:read). An app made from either manifest must have them all.
+ * user-group rules (usergroups:read), and the Events API's messages and reactions in incident
+ * threads (channels:history, groups:history, reactions:read). An app made from either manifest
+ * must have them all.
  */
-const SCOPES_USED = ["chat:write", "commands", "files:write", "usergroups:read"];
+const SCOPES_USED = [
+  "chat:write",
+  "commands",
+  "files:write",
+  "usergroups:read",
+  "channels:history",
+  "groups:history",
+  "reactions:read",
+];
+/** The events core/incidents/team-messages.ts records (adapters/slack/events.ts reads them). */
+const EVENTS_USED = ["message.channels", "message.groups", "reaction_added", "reaction_removed"];
 
 function botScopes(yaml: string): string[] {
   const block = /\n {4}bot:\n((?: {6}.*\n| *#.*\n)+)/.exec(yaml)?.[1] ?? "";
@@ -21,6 +33,9 @@ describe("Slack app manifests", () => {
       expect(yaml).toMatch(/- command: \/openclaw\n/);
       expect(yaml).toContain("CLAWOPS_COMMAND=/clawops");
       expect(yaml).toContain("/invite @clawops");
+      const events = /\n {4}bot_events:\n((?: {6}- .*\n)+)/.exec(yaml)?.[1] ?? "";
+      expect([...events.matchAll(/- (\S+)/g)].map((m) => m[1]).sort()).toEqual([...EVENTS_USED].sort());
+      if (file === "manifest.yaml") expect(yaml).toContain("request_url: https://clawops.example.com/slack/events");
     });
   }
 });

@@ -115,6 +115,38 @@ describe("Slack Socket Mode", () => {
     expect(ackText(help)).toBe("clawops commands");
   });
 
+  it("puts a person's reply in the incident thread on its timeline from an events_api envelope, once", async () => {
+    const parent = slack.topLevel(CHANNEL)[0];
+    expect(parent).toBeTruthy();
+    const ts = `${Math.floor(Date.now() / 1000)}.000777`;
+    const event = {
+      type: "message",
+      channel: CHANNEL,
+      user: "U0SOCKETSRE",
+      text: "sock-1 has no gateway at all: nothing listens on its port",
+      ts,
+      thread_ts: parent?.ts,
+      event_ts: ts,
+      channel_type: "channel",
+    };
+    const ack = await socket.eventCallback(event, "Ev0SOCKET01");
+    expect(ack.envelope_id).toBeTruthy();
+    // Slack redelivers an envelope it thinks was not acked: same event_id.
+    await socket.eventCallback(event, "Ev0SOCKET01");
+    const id = /inc_[A-Za-z0-9_-]+/.exec(
+      JSON.stringify((await socket.slashCommand({ text: "incidents all" })).payload),
+    )?.[0];
+    expect(id).toBeTruthy();
+    let shown = "";
+    for (let i = 0; i < 100 && !shown.includes("nothing listens on its port"); i++) {
+      shown = JSON.stringify((await socket.slashCommand({ text: `incident ${id}` })).payload);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(shown.match(/nothing listens on its port/g)).toHaveLength(1);
+    expect(shown).toContain("message");
+    expect(socket.violations).toEqual([]);
+  });
+
   it("acks interactive envelopes so Slack does not retry them", async () => {
     const ack = await socket.blockAction("clawops-unknown-action");
     expect(ack.envelope_id).toBeTruthy();

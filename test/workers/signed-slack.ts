@@ -69,3 +69,17 @@ export async function postSlashCommand(
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** An Events API request (a JSON body: `url_verification` or an `event_callback`), signed as Slack signs it. */
+export async function postSlackEvent(
+  body: string,
+  opts: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string }> {
+  const signed = await slackHeaders(opts.secret ?? env.SLACK_SIGNING_SECRET, body, opts.timestamp ?? nowSeconds());
+  const res = await exports.default.fetch("https://clawops.example/slack/events", {
+    method: "POST",
+    headers: { ...signed, "content-type": "application/json", ...opts.headers },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}

@@ -13,6 +13,11 @@ export const BODY_LIMITS = {
   slackCommand: 32 * 1024,
   slackInteraction: 1024 * 1024,
   /**
+   * An Events API request: one event, a message of up to 40,000 characters with its blocks and
+   * files, and for an edit the message before it too.
+   */
+  slackEvent: 1024 * 1024,
+  /**
    * A Discord interaction: a command's options, or a press carrying the message its button sits
    * on (at most 2,000 characters of content and 6,000 of embeds, plus its components and authors).
    */

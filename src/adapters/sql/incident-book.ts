@@ -107,6 +107,7 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   headerStale: "header_stale",
   severity: "severity",
   acknowledgedAt: "acknowledged_at",
+  evidenceAt: "evidence_at",
 };
 
 /** The incident record's queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
@@ -194,6 +195,17 @@ export class SqlIncidentBook {
         editedBefore,
       )
       .map(toIncident);
+  }
+
+  /** The incident told in this thread: the newest not resolved, else the newest (migration 9's index). */
+  async incidentByThread(channel: string, threadTs: string): Promise<Incident | null> {
+    const row = this.driver.rows(
+      `SELECT * FROM incident_records WHERE channel = ? AND thread_ts = ?
+         ORDER BY state = 'resolved', opened_at DESC, id DESC LIMIT 1`,
+      channel,
+      threadTs,
+    )[0];
+    return row ? toIncident(row) : null;
   }
 
   async getIncident(id: string): Promise<Incident | null> {
@@ -454,5 +466,7 @@ function toIncident(r: SqlRow): Incident {
     headerStale: Number(r.header_stale ?? 0) === 1,
     severity: (str(r.severity) ?? "sev3") as Severity,
     acknowledgedAt: num(r.acknowledged_at),
+    // Migration 9's column, set only where the evidence named a time (the type leaves it optional).
+    ...(r.evidence_at === null || r.evidence_at === undefined ? {} : { evidenceAt: Number(r.evidence_at) }),
   };
 }

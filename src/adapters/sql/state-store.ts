@@ -13,6 +13,7 @@ import type {
   Snooze,
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
+import type { NewTeamMessage, TeamMessage, TeamMessageBook } from "../../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import {
@@ -26,6 +27,7 @@ import {
   SqlIncidentBook,
 } from "./incident-book.ts";
 import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
+import { EVIDENCE_COLUMN, SqlTeamMessages, TEAM_MESSAGES_MIGRATION } from "./team-messages.ts";
 import { SqlTicketBook, TICKET_BOOK_MIGRATION } from "./ticket-book.ts";
 
 /**
@@ -112,6 +114,14 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
         sql.exec(OUTBOX_MIGRATION);
       },
     },
+    {
+      id: 9,
+      name: "the team's messages in incident threads, incidents by thread, the evidence's start",
+      up: (sql) => {
+        addColumnIfMissing(sql, "incident_records", ...EVIDENCE_COLUMN);
+        sql.exec(TEAM_MESSAGES_MIGRATION);
+      },
+    },
   ],
 };
 
@@ -131,7 +141,7 @@ export const LIST_JOBS_SQL =
 /** How often claimRequest sweeps forgotten request keys out of the table. */
 const REQUEST_SWEEP_MS = 60_000;
 
-export class SqlStateStore implements Store {
+export class SqlStateStore implements Store, TeamMessageBook {
   protected readonly driver: SqlDriver;
   private nextRequestSweep = Number.NEGATIVE_INFINITY;
 
@@ -147,6 +157,32 @@ export class SqlStateStore implements Store {
     this.book = new SqlIncidentBook(driver);
     this.deliveries = new SqlDeliveries(driver);
     this.tickets = new SqlTicketBook(driver);
+    this.messages = new SqlTeamMessages(driver);
+  }
+
+  /** The team's messages in incident threads (team-messages.ts: their schema and queries). */
+  private readonly messages: SqlTeamMessages;
+
+  incidentByThread(channel: string, threadTs: string): Promise<Incident | null> {
+    return this.book.incidentByThread(channel, threadTs);
+  }
+  recordTeamMessage(message: NewTeamMessage): Promise<{ created: boolean; message: TeamMessage }> {
+    return this.messages.recordTeamMessage(message);
+  }
+  teamMessage(channel: string, ts: string): Promise<TeamMessage | null> {
+    return this.messages.teamMessage(channel, ts);
+  }
+  editTeamMessage(channel: string, ts: string, text: string, at: number): Promise<TeamMessage | null> {
+    return this.messages.editTeamMessage(channel, ts, text, at);
+  }
+  deleteTeamMessage(channel: string, ts: string, at: number): Promise<TeamMessage | null> {
+    return this.messages.deleteTeamMessage(channel, ts, at);
+  }
+  pinTeamMessage(channel: string, ts: string, delta: 1 | -1, by: string, at: number): Promise<TeamMessage | null> {
+    return this.messages.pinTeamMessage(channel, ts, delta, by, at);
+  }
+  teamMessages(incidentId: string): Promise<TeamMessage[]> {
+    return this.messages.teamMessages(incidentId);
   }
 
   /** The incidents' tickets (ticket-book.ts: their schema and queries, in one place). */

@@ -42,6 +42,11 @@ export interface IncomingAlert {
   labels: Record<string, string>;
   /** PagerDuty only: the incident title and service name, searched for a host. */
   texts?: { title: string; service: string | null };
+  /**
+   * When the alerting system says the alert began (Alertmanager's and Grafana's `startsAt`),
+   * in ms; absent when it gave no readable time. The postmortem's impact window starts there.
+   */
+  startedAt?: number;
   /** PagerDuty only: the PagerDuty incident, for the note and resolve written back (tickets/pagerduty.ts). */
   pagerduty?: { id: string; number: number | null; url: string | null };
 }
@@ -193,8 +198,15 @@ export function alertsFromGroup(
       link: a.panelURL || a.dashboardURL || a.generatorURL || null,
       identity: `${fingerprint}@${a.startsAt}`,
       labels,
+      ...startedAt(a.startsAt),
     };
   });
+}
+
+/** `startsAt` as ms; Alertmanager's zero time (`0001-01-01T00:00:00Z`) and unreadable ones are none. */
+function startedAt(startsAt: string): { startedAt?: number } {
+  const ms = Date.parse(startsAt);
+  return Number.isFinite(ms) && ms > 0 ? { startedAt: ms } : {};
 }
 
 /** PagerDuty event types that open (or re-open) an incident, and the one that ends it. */

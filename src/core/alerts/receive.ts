@@ -12,7 +12,7 @@ import {
   type TriageAsk,
   type TriageOutcome,
 } from "../incidents/pipeline.ts";
-import { noteTimeline } from "../incidents/record.ts";
+import { noteEvidenceAt, noteTimeline } from "../incidents/record.ts";
 import { incidentChannelFor } from "../incidents/routing.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { HostRecord } from "../ports/store.ts";
@@ -321,6 +321,11 @@ async function handleFiring(deps: CoreDeps, g: HostGroup, d: FiringDecision): Pr
     host,
     fresh.flatMap((a) => (a.pagerduty ? [a.pagerduty] : [])),
   );
+  // When the alerts say the failure began: the postmortem's impact window starts there (issue 41).
+  if (raised.status === "raised" || raised.status === "counted") {
+    const since = Math.min(...fresh.map((a) => a.startedAt ?? Number.POSITIVE_INFINITY));
+    if (raised.incident && Number.isFinite(since)) await noteEvidenceAt(deps, raised.incident, since);
+  }
   if (raised.status === "counted") {
     // The host's incident already told of alerts: counted on it, its header edited, nothing posted.
     logTally(deps).add(

@@ -111,6 +111,21 @@ async function append(deps: RecordDeps, book: IncidentBook, incident: Incident, 
   await book.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: at });
 }
 
+/**
+ * When the evidence says the incident's failure began (an alert's `startsAt`), kept when it is
+ * earlier than what the record knows: the postmortem's impact window starts there. Logged,
+ * never thrown.
+ */
+export async function noteEvidenceAt(deps: RecordDeps, incident: Incident, at: number): Promise<void> {
+  const book = incidentBook(deps);
+  if (!book || (incident.evidenceAt != null && incident.evidenceAt <= at)) return;
+  try {
+    await book.updateIncident(incident.id, ["open", "acknowledged", "resolved"], { evidenceAt: at });
+  } catch (err) {
+    deps.logger.error("incident evidence time not written", { incident: incident.id, err: errorMessage(err) });
+  }
+}
+
 /** The incident `id`, or `unknown_incident` in words that say where ids are listed. */
 export async function requireIncident(deps: Pick<CoreDeps, "store">, id: string): Promise<Incident> {
   const book = requireBook(deps);

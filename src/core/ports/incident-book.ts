@@ -66,6 +66,11 @@ export interface Incident {
   severity: Severity;
   /** When someone first took it ("I'm on it", or its page acknowledged): MTTA's end. */
   acknowledgedAt: number | null;
+  /**
+   * When the evidence says the failure began, if earlier than it was detected (issue 41: an
+   * alert's `startsAt`); the postmortem's impact window starts there. Absent or null: unknown.
+   */
+  evidenceAt?: number | null;
 }
 
 /** sev1 (the worst: the fleet, or a customer-facing outage declared so) … sev4 (informational). */
@@ -89,6 +94,7 @@ export type IncidentPatch = Partial<
     | "headerStale"
     | "severity"
     | "acknowledgedAt"
+    | "evidenceAt"
   >
 >;
 
@@ -121,6 +127,9 @@ export const INCIDENT_EVENT_KINDS = [
   "page",
   "severity",
   "escalation",
+  // Issue 41: a team member's message in the incident's thread, and one marked (📌) a key moment.
+  "message",
+  "key-moment",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 

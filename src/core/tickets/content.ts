@@ -143,7 +143,7 @@ export function ticketDoc(story: IncidentStory, bundle: BundleNote): Doc {
   return [
     factsBlock(story),
     heading(2, "Summary"),
-    para(summaryText(story)),
+    para(...mrkdwnInlines(summaryText(story))),
     heading(2, "Findings"),
     ...findingsBlocks(story.failure),
     heading(2, "Timeline"),
@@ -164,7 +164,7 @@ export function seenAgainDoc(story: IncidentStory, bundle: BundleNote): Doc {
       { code: story.topFinding },
       `), opened ${utc(story.incident.openedAt)} UTC by ${story.incident.openedBy}.`,
     ),
-    para(summaryText(story)),
+    para(...mrkdwnInlines(summaryText(story))),
     ...findingsBlocks(story.failure, 3),
     heading(3, "Timeline of this incident"),
     ...timelineTable(story.timeline, story.incident.id),

@@ -61,10 +61,15 @@ export function mrkdwnInlines(text: string): Inline[] {
  * (`model_routing`) is left as it is, as GitHub reads it, so the source stays easy to edit.
  */
 function escapeMd(text: string): string {
-  return text
-    .replace(/([\\`*[\]<>|])/g, "\\$1")
-    .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace("_", "\\_"))
-    .replace(/\n+/g, " ");
+  return (
+    text
+      .replace(/([\\`*[\]<>|])/g, "\\$1")
+      .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace("_", "\\_"))
+      .replace(/\n+/g, " ")
+      // A scrub marker stays as the scrub wrote it (no link can follow it: brackets alone are
+      // words in Markdown), so the draft's second scan still knows a redacted value for one.
+      .replace(/\\\[REDACTED:([a-z0-9-]+)\\\](?![([:])/g, "[REDACTED:$1]")
+  );
 }
 
 function inlineMd(i: Inline): string {

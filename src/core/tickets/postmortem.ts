@@ -15,6 +15,7 @@ import {
   toMarkdown,
 } from "./doc.ts";
 import type { IncidentStory } from "./story.ts";
+import { teamBlocks } from "./team-words.ts";
 
 /**
  * The postmortem draft (issue 29, item 8): Markdown written from the incident's record alone,
@@ -127,7 +128,9 @@ function impactWindow(story: IncidentStory): Block[] {
     story.latest && story.latest !== story.failure && !story.latest.findings.some((f) => f.severity === "fail")
       ? story.latest
       : null;
+  const evidence = earliestEvidence(story);
   const rows: Inline[][][] = [
+    ...(evidence ? [[["Earliest evidence"], [when(evidence.at)], [evidence.what]]] : []),
     [
       ["First signal"],
       [firstSignal ? when(firstSignal.at) : when(incident.openedAt)],
@@ -152,17 +155,48 @@ function impactWindow(story: IncidentStory): Block[] {
       ? [["Resolved"], [when(incident.resolvedAt)], [`by ${incident.resolvedBy ?? "?"}`]]
       : [["Resolved"], ["not yet"], [`the last entry is at ${when(timeline.at(-1)?.at ?? incident.updatedAt)}`]],
   );
-  const start = firstSignal?.at ?? incident.openedAt;
+  const start = evidence?.at ?? firstSignal?.at ?? incident.openedAt;
+  const from = evidence ? "the earliest evidence" : "the first signal";
   const end = recovered?.at ?? healthy?.at ?? incident.resolvedAt;
   return [
     { kind: "table", header: ["", "When", "From the record"], rows },
     para(
       `Hosts: ${incident.hosts.join(", ")}. `,
       end !== null && end !== undefined
-        ? `Impact: ${duration(end - start)} from the first signal to ${recovered || healthy ? "recovery" : "the resolve"}${incident.resolvedAt !== null ? `; ${duration(incident.resolvedAt - start)} to the resolve` : ""}.`
+        ? `Impact: ${duration(end - start)} from ${from} to ${recovered || healthy ? "recovery" : "the resolve"}${incident.resolvedAt !== null ? `; ${duration(incident.resolvedAt - start)} to the resolve` : ""}.`
         : "Impact: ongoing when drafted (not recovered or resolved yet).",
     ),
   ];
+}
+
+/**
+ * When the evidence says the failure began, if before clawops detected it (issue 41): the
+ * alert's `startsAt` (kept on the record as evidenceAt), or, when the first failing triage found
+ * the gateway not running, the newest line of its own log (it wrote nothing after), within the
+ * day before detection. Null when neither is earlier than the first signal.
+ */
+function earliestEvidence(story: IncidentStory): { at: number; what: string } | null {
+  const detected = story.timeline[0]?.at ?? story.incident.openedAt;
+  const found: { at: number; what: string }[] = [];
+  const alertAt = story.incident.evidenceAt;
+  if (alertAt !== null && alertAt !== undefined && alertAt < detected) {
+    found.push({ at: alertAt, what: "the alert's startsAt: when the alerting system saw it begin" });
+  }
+  const failure = story.failure;
+  const logAt = failure?.logNewestAt ?? null;
+  if (
+    failure &&
+    logAt !== null &&
+    failure.findings.some((f) => f.id === "gateway-down") &&
+    logAt < detected &&
+    logAt >= detected - LOOK_BACK_MS
+  ) {
+    found.push({
+      at: logAt,
+      what: `the gateway's own log ends here (triage ${failure.jobId} found it not running)`,
+    });
+  }
+  return found.sort((a, b) => a.at - b.at)[0] ?? null;
 }
 
 function falseGreen(story: IncidentStory): Block[] {
@@ -221,7 +255,7 @@ function actions(story: IncidentStory): Block[] {
 
 function whatChanged(story: IncidentStory, changes: HostChanges): Block[] {
   const blocks: Block[] = [heading(3, "On the host, before and during the incident")];
-  if (changes.kind === "none") blocks.push(para(changes.why));
+  if (changes.kind === "none") blocks.push(para(...mrkdwnInlines(changes.why)));
   else {
     if (changes.versions) blocks.push(para(`Versions (bundle ${changes.bundleId}): ${changes.versions}.`));
     blocks.push(
@@ -266,13 +300,16 @@ export function postmortemDoc(story: IncidentStory, changes: HostChanges): Doc {
     },
     heading(2, "Summary"),
     para(
-      summaryText(story),
+      // The catalog writes chat mrkdwn (`code` spans): inlines, not escaped text (issue 41).
+      ...mrkdwnInlines(summaryText(story)),
       ` Raised by ${i.source} (${i.openedBy}) at ${when(i.openedAt)}`,
       i.owner ? `, owned by ${i.owner}` : "",
       i.resolvedAt !== null ? `, resolved by ${i.resolvedBy ?? "?"} at ${when(i.resolvedAt)}.` : "; not resolved yet.",
     ),
     heading(2, "Impact window"),
     ...impactWindow(story),
+    heading(2, "Key moments and decisions"),
+    ...teamBlocks(story),
     heading(2, "What the false green was"),
     ...falseGreen(story),
     heading(2, "Root cause"),

@@ -5,6 +5,7 @@ import { requireBook, requireIncident } from "../incidents/record.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentEvent } from "../ports/incident-book.ts";
 import type { JobRecord } from "../ports/store.ts";
+import type { TeamMessage } from "../ports/team-messages.ts";
 import type { IncidentTicket } from "../ports/ticket-book.ts";
 
 /**
@@ -20,6 +21,8 @@ export interface TriageReading {
   status: JobRecord["status"];
   matrix: Classification["matrix"];
   findings: Finding[];
+  /** When the newest line of the gateway's own log it read was written (logs.signatures `newestAt`), if dated. */
+  logNewestAt: number | null;
 }
 
 export interface PagerDutyLink {
@@ -43,6 +46,8 @@ export interface IncidentStory {
   bundle: { id: string; at: number } | null;
   tickets: IncidentTicket[];
   pagerduty: PagerDutyLink[];
+  /** What the team wrote in its thread (issue 41), oldest first: key moments and decisions come from here. */
+  messages: TeamMessage[];
 }
 
 /** The timeline kinds whose `ref` may name a triage job (what raised a signal, and a triage's result). */
@@ -75,6 +80,7 @@ export async function readStory(deps: CoreDeps, id: string): Promise<IncidentSto
     bundle: last?.ref ? { id: last.ref, at: last.at } : null,
     tickets: (await deps.store.incidentTickets?.(incident.id)) ?? [],
     pagerduty: pagerDutyLinks(timeline),
+    messages: (await deps.store.teamMessages?.(incident.id)) ?? [],
   };
 }
 
@@ -87,7 +93,15 @@ function readTriage(job: JobRecord): TriageReading {
     status: job.status,
     matrix,
     findings,
+    logNewestAt: logNewestAt(job),
   };
+}
+
+function logNewestAt(job: JobRecord): number | null {
+  const step = job.results.find((r) => r.step === "logs.signatures");
+  const newest = (step?.data as { newestAt?: unknown } | undefined)?.newestAt;
+  const at = typeof newest === "string" ? Date.parse(newest) : Number.NaN;
+  return Number.isFinite(at) ? at : null;
 }
 
 /** The ref a PagerDuty link is written with: `pagerduty:<incident id>`. */

@@ -136,7 +136,7 @@ export const NODE_VARS = {
   },
   SLACK_SIGNING_SECRET: {
     group: SLACK,
-    doc: "The Slack app's signing secret (Basic Information): with SLACK_BOT_TOKEN, Slack over HTTP (`POST /slack/commands`, `/slack/interactions`).",
+    doc: "The Slack app's signing secret (Basic Information): with SLACK_BOT_TOKEN, Slack over HTTP (`POST /slack/commands`, `/slack/interactions`, and `/slack/events`: the team's messages in incident threads, docs/slack.md).",
     secret: true,
     schema: secretText(),
   },

@@ -7,7 +7,7 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
 import { freePort, until } from "../support/harness.ts";
 import { PagerDutyEventsStandIn } from "../support/pager-standins.ts";
-import { waitHostOnline } from "../support/slack-signing.ts";
+import { eventCallbackBody, postSlackEvent, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
 /**
@@ -236,4 +236,51 @@ describe("on-call on a real OpenClaw gateway", () => {
     await new Promise((r) => setTimeout(r, 6_000));
     expect(pd.events.filter((e) => e.dedupKey === id).map((e) => e.action)).toEqual(["trigger", "acknowledge"]);
   }, 120_000);
+
+  it("a real outage's postmortem reads as what happened, with what the team said and pinned (issue 41)", async () => {
+    await gw.start();
+    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
+    await resolveAll();
+    await gw.stop();
+    const outage = await expectIncidentAndPage(triggers().length);
+    const thread = await waitFor("its thread", 30_000, async () => {
+      const open = (await incidents("open")).find((i) => i.id === outage.id);
+      return open?.threadTs ?? null;
+    });
+    // The team talks in the thread (Slack's Events API, really signed) and pins the decision.
+    let n = 0;
+    const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++n).padStart(6, "0")}`;
+    const say = async (user: string, text: string) => {
+      const at = ts();
+      const event = { type: "message", channel: INCIDENTS, user, text, ts: at, thread_ts: thread, event_ts: at };
+      expect((await postSlackEvent(cp.url, SECRET, eventCallbackBody(event))).status).toBe(200);
+      return at;
+    };
+    await say("U0LEAD", "node-3 stopped answering right after the config push; customers see gateway closed");
+    const decision = await say("U0SRE", "we decided to start the gateway again and hold config pushes until tomorrow");
+    const pin = { type: "reaction_added", user: "U0LEAD", reaction: "pushpin", event_ts: ts() };
+    const pinned = { ...pin, item: { type: "message", channel: INCIDENTS, ts: decision } };
+    expect((await postSlackEvent(cp.url, SECRET, eventCallbackBody(pinned))).status).toBe(200);
+
+    await gw.start();
+    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
+    expect((await command(`incident ${outage.id} resolve`)).error ?? null).toBeNull();
+    const res = await fetch(`${cp.url}/api/console/incidents/${outage.id}/postmortem`, {
+      headers: cp.consoleHeaders(),
+    });
+    expect(res.status).toBe(200);
+    const { markdown } = (await res.json()) as { markdown: string };
+    const section = (name: string) => markdown.split(`## ${name}`)[1]?.split("\n## ")[0] ?? "";
+    // What the team said and decided, with who, in its own section and on the timeline.
+    expect(section("Key moments and decisions")).toContain("we decided to start the gateway again");
+    expect(section("Key moments and decisions")).toContain("U0SRE");
+    expect(section("Timeline")).toContain("right after the config push");
+    // The window starts at the earliest evidence (the stopped gateway's own last log line), before detection.
+    const impact = section("Impact window");
+    expect(impact).toContain("Earliest evidence");
+    expect(impact).toContain("from the earliest evidence");
+    // Markdown, not escaped mrkdwn.
+    expect(markdown).not.toContain("\\`");
+    expect(markdown).not.toContain(gw.token);
+  }, 300_000);
 });

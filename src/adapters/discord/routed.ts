@@ -1,5 +1,6 @@
 import type { Message } from "../../core/messages/model.ts";
-import type { ChatFileUpload, ChatMessage, ChatPort } from "../../core/ports/chat.ts";
+import { ClawopsError } from "../../core/errors.ts";
+import type { ChatFileUpload, ChatMessage, ChatPort, NewChatChannel } from "../../core/ports/chat.ts";
 import { type DiscordChat, isDiscordChannel } from "./chat.ts";
 
 /**
@@ -23,5 +24,28 @@ export function withDiscord(other: ChatPort | null, discord: DiscordChat): ChatP
       if (!other?.respondEphemeral) throw new Error("this chat has no reply address");
       return other.respondEphemeral(responseUrl, message);
     },
+    // Incident channels: the other chat's (Slack's), never Discord's.
+    createChannel: (c: NewChatChannel) => channelsOf(pick(c.beside)).createChannel(c),
+    inviteToChannel: (channel: string, users: readonly string[]) =>
+      channelsOf(pick(channel)).inviteToChannel(channel, users),
+    archiveChannel: (channel: string) => channelsOf(pick(channel)).archiveChannel(channel),
+  };
+}
+
+type ChannelChat = Required<Pick<ChatPort, "createChannel" | "inviteToChannel" | "archiveChannel">>;
+
+function channelsOf(chat: ChatPort): ChannelChat {
+  const { createChannel, inviteToChannel, archiveChannel } = chat;
+  if (!createChannel || !inviteToChannel || !archiveChannel) {
+    throw new ClawopsError(
+      "channels_unsupported",
+      "This chat cannot create channels: incident channels are made in Slack only; this incident stays in its thread.",
+      { status: 501 },
+    );
+  }
+  return {
+    createChannel: createChannel.bind(chat),
+    inviteToChannel: inviteToChannel.bind(chat),
+    archiveChannel: archiveChannel.bind(chat),
   };
 }

@@ -19,6 +19,7 @@ import {
   INCIDENT_BOOK_MIGRATION,
   INCIDENT_LIVE_COLUMNS,
   INCIDENT_OPEN_INDEX,
+  INCIDENT_CHANNEL_COLUMNS,
   INCIDENT_SEVERITY_COLUMNS,
   OUTBOX_MIGRATION,
   SNOOZES_MIGRATION,
@@ -110,6 +111,15 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
           addColumnIfMissing(sql, "incident_records", column, definition);
         }
         sql.exec(OUTBOX_MIGRATION);
+      },
+    },
+    {
+      id: 12,
+      name: "an incident's own channel and its header there",
+      up: (sql) => {
+        for (const [column, definition] of INCIDENT_CHANNEL_COLUMNS) {
+          addColumnIfMissing(sql, "incident_records", column, definition);
+        }
       },
     },
   ],

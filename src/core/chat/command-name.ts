@@ -5,7 +5,14 @@ import type { ChatFileUpload, ChatMessage, ChatPort } from "../ports/chat.ts";
 export function chatWithCommandName<C extends ChatPort>(chat: C, name: string | undefined): ChatPort {
   if (!name || name === DEFAULT_COMMAND) return chat;
   const upload = chat.uploadFile?.bind(chat);
+  // Incident channels carry no command text: passed on as they are.
+  const channels = {
+    ...(chat.createChannel ? { createChannel: chat.createChannel.bind(chat) } : {}),
+    ...(chat.inviteToChannel ? { inviteToChannel: chat.inviteToChannel.bind(chat) } : {}),
+    ...(chat.archiveChannel ? { archiveChannel: chat.archiveChannel.bind(chat) } : {}),
+  };
   return {
+    ...channels,
     postMessage: (m: ChatMessage) => chat.postMessage(renameCommand(m, name)),
     updateMessage: (m: ChatMessage & { ts: string }) => chat.updateMessage(renameCommand(m, name)),
     ...(upload

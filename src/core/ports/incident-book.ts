@@ -66,6 +66,14 @@ export interface Incident {
   severity: Severity;
   /** When someone first took it ("I'm on it", or its page acknowledged): MTTA's end. */
   acknowledgedAt: number | null;
+  /**
+   * Its own channel, when it got one (issue 41, item 2; incidents/channel.ts): the channel's id,
+   * its name, and the ts of the second live header posted there (edited with the thread's).
+   * Absent or null: it lives in its thread only.
+   */
+  ownChannel?: string | null;
+  ownChannelName?: string | null;
+  ownChannelTs?: string | null;
 }
 
 /** sev1 (the worst: the fleet, or a customer-facing outage declared so) … sev4 (informational). */
@@ -89,6 +97,9 @@ export type IncidentPatch = Partial<
     | "headerStale"
     | "severity"
     | "acknowledgedAt"
+    | "ownChannel"
+    | "ownChannelName"
+    | "ownChannelTs"
   >
 >;
 
@@ -121,6 +132,8 @@ export const INCIDENT_EVENT_KINDS = [
   "page",
   "severity",
   "escalation",
+  // Issue 41, item 2: its own channel opened, archived, or not made (and why).
+  "channel",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
-import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
+import { incidentChannelsOf, pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
@@ -9,7 +9,7 @@ import type { FreezePolicy } from "../core/freezes/policy.ts";
 import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
-import type { IncidentRouting } from "../core/ports/deps.ts";
+import type { IncidentChannelSettings, IncidentRouting } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { PagingServices } from "../core/ports/paging.ts";
@@ -75,6 +75,8 @@ export interface WorkerConfig {
   incidents: IncidentRouting;
   /** Fleet grouping (CLAWOPS_FLEET_GROUPING); false: off. */
   grouping: GroupingPolicy | false;
+  /** Incident channels (CLAWOPS_INCIDENT_CHANNEL_*); unset: off. */
+  incidentChannels?: IncidentChannelSettings;
   alertHostLabels: string[];
   alertTriageEveryMs: number;
   freezePolicy: FreezePolicy;
@@ -134,6 +136,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
       incidents: { rules: v.CLAWOPS_HOST_CHANNELS, ...(incidentChannel ? { defaultChannel: incidentChannel } : {}) },
       grouping: v.CLAWOPS_FLEET_GROUPING,
+      ...(incidentChannelsOf(v) ? { incidentChannels: incidentChannelsOf(v) } : {}),
       alertHostLabels: v.CLAWOPS_ALERT_HOST_LABELS,
       alertTriageEveryMs: v.CLAWOPS_ALERT_TRIAGE_MINUTES,
       freezePolicy: v.CLAWOPS_FREEZE_POLICY,

@@ -1,5 +1,5 @@
-import type { Message } from "../../core/messages/model.ts";
 import { ClawopsError } from "../../core/errors.ts";
+import type { Message } from "../../core/messages/model.ts";
 import type { ChatFileUpload, ChatMessage, ChatPort, NewChatChannel } from "../../core/ports/chat.ts";
 import { type DiscordChat, isDiscordChannel } from "./chat.ts";
 

@@ -34,7 +34,8 @@ export async function createSlackChannel(
     throw err;
   }
   const made = body.channel as { id?: unknown; name?: unknown } | undefined;
-  if (typeof made?.id !== "string") throw new ClawopsError("slack_api", "conversations.create answered without a channel id");
+  if (typeof made?.id !== "string")
+    throw new ClawopsError("slack_api", "conversations.create answered without a channel id");
   return { channel: made.id, name: typeof made.name === "string" ? made.name : channel.name };
 }
 

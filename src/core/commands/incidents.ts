@@ -1,11 +1,11 @@
 import { authorize } from "../authz/authz.ts";
+import { tellRequester } from "../chat/tell-requester.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
 import { channelNotOpened, checkChannelAsk, openChannelByPolicy, openIncidentChannel } from "../incidents/channel.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
-import { tellRequester } from "../chat/tell-requester.ts";
 import { renderIncident, renderIncidentList, renderIncidentSignals } from "../incidents/render.ts";
 import { section } from "../messages/build.ts";
 import { isoSeconds, mention } from "../messages/format.ts";

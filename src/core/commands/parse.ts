@@ -249,7 +249,10 @@ function parseIncident(rest: string[]): Command {
   }
   if (verb === "channel") {
     if (args.length > 1)
-      throw new ClawopsError("bad_request", "Usage: `/openclaw incident <id> channel [name]` (default: from the template).");
+      throw new ClawopsError(
+        "bad_request",
+        "Usage: `/openclaw incident <id> channel [name]` (default: from the template).",
+      );
     return { kind: "incident", id, action: "channel", ...(args[0] ? { name: args[0] } : {}) };
   }
   if (verb === "add") {

@@ -93,7 +93,8 @@ export function incidentChannelName(template: string, incident: Incident, room =
 export function policyWants(settings: IncidentChannelSettings, incident: Incident): boolean {
   if (settings.mode !== "auto" || incident.parentId) return false;
   return (
-    settings.triggers.includes(incident.severity) || (incident.source === "fleet" && settings.triggers.includes("fleet"))
+    settings.triggers.includes(incident.severity) ||
+    (incident.source === "fleet" && settings.triggers.includes("fleet"))
   );
 }
 

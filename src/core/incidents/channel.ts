@@ -48,9 +48,13 @@ export async function checkChannelAsk(deps: CoreDeps, id: string, name?: string)
   }
   const incident = await requireIncident(deps, id);
   if (incident.state === "resolved") {
-    throw new ClawopsError("incident_resolved", `Incident \`${id}\` is resolved; a resolved incident gets no channel.`, {
-      status: 409,
-    });
+    throw new ClawopsError(
+      "incident_resolved",
+      `Incident \`${id}\` is resolved; a resolved incident gets no channel.`,
+      {
+        status: 409,
+      },
+    );
   }
   if (incident.ownChannel) {
     throw new ClawopsError(
@@ -142,16 +146,23 @@ async function openChecked(deps: CoreDeps, incident: Incident, ask: ChannelAsk):
   });
   if (!stored) {
     return undo(
-      new ClawopsError("incident_resolved", `Incident \`${incident.id}\` was resolved meanwhile; its channel was archived.`, {
-        status: 409,
-      }),
+      new ClawopsError(
+        "incident_resolved",
+        `Incident \`${incident.id}\` was resolved meanwhile; its channel was archived.`,
+        {
+          status: 409,
+        },
+      ),
     );
   }
   // The thread stays where it began: it says where the incident went on.
   await chat
     .postMessage({ channel: beside, threadTs: incident.threadTs ?? "", ...renderChannelLink(stored, people) })
     .catch((err: unknown) =>
-      deps.logger.warn("incident channel not linked from its thread", { incident: incident.id, err: errorMessage(err) }),
+      deps.logger.warn("incident channel not linked from its thread", {
+        incident: incident.id,
+        err: errorMessage(err),
+      }),
     );
   await refreshIncidentHeader(deps, stored, { force: true });
   return stored;
@@ -183,7 +194,10 @@ async function createNamed(
   }
   const tried: string[] = [];
   for (let n = 1; n <= NAME_TRIES; n++) {
-    const name = n === 1 ? incidentChannelName(settings.nameTemplate, incident) : `${incidentChannelName(settings.nameTemplate, incident, 3)}-${n}`;
+    const name =
+      n === 1
+        ? incidentChannelName(settings.nameTemplate, incident)
+        : `${incidentChannelName(settings.nameTemplate, incident, 3)}-${n}`;
     tried.push(name);
     try {
       return await create({ name, isPrivate: settings.isPrivate, beside });
@@ -199,14 +213,15 @@ async function createNamed(
 }
 
 /**
- * Who is invited: the one who asked, the owner, and the roles' people (another part of issue 41
- * adds `roles`; read here when a record carries them), chat user ids only, each once.
+ * Who is invited: the one who asked, the one who opened it (a person who declared it), the
+ * owner, and the roles' people (another part of issue 41 adds `roles`; read here when a record
+ * carries them), chat user ids only (not `clawops watch`, `console`), each once.
  */
 export function peopleOf(incident: Incident, actor: string): string[] {
   const roles = (incident as Incident & { roles?: unknown }).roles;
   const fromRoles: unknown[] =
     roles && typeof roles === "object" ? Object.values(roles as Record<string, unknown>).flat() : [];
-  const all = [actor, incident.owner, ...fromRoles];
+  const all = [actor, incident.openedBy, incident.owner, ...fromRoles];
   return [...new Set(all.filter((u): u is string => typeof u === "string" && /^[UW][A-Z0-9]{2,}$/.test(u)))];
 }
 
@@ -216,11 +231,7 @@ export function renderChannelLink(incident: Incident, invited: readonly string[]
   const who = invited.length ? ` Invited: ${invited.map(mention).join(", ")}.` : "";
   return {
     text,
-    parts: [
-      section(
-        `💬 ${text}. The incident goes on there; its header there is edited with this one.${who}`,
-      ),
-    ],
+    parts: [section(`💬 ${text}. The incident goes on there; its header there is edited with this one.${who}`)],
   };
 }
 
@@ -232,7 +243,13 @@ async function record(
   text: string,
 ): Promise<void> {
   const book = incidentBook(deps);
-  if (book) await appendTimeline(deps, book, incident, { actor: ask.actor, kind: "channel", text, ref: incident.ownChannel ?? null });
+  if (book)
+    await appendTimeline(deps, book, incident, {
+      actor: ask.actor,
+      kind: "channel",
+      text,
+      ref: incident.ownChannel ?? null,
+    });
   await audit(deps, {
     at: deps.clock.now(),
     actor: ask.actor,
@@ -277,7 +294,9 @@ export async function tellChannelFailure(deps: CoreDeps, incident: Incident, err
       threadTs: incident.threadTs,
       ...channelNotOpened(incident, err),
     })
-    .catch((e: unknown) => deps.logger.warn("channel failure not told", { incident: incident.id, err: errorMessage(e) }));
+    .catch((e: unknown) =>
+      deps.logger.warn("channel failure not told", { incident: incident.id, err: errorMessage(e) }),
+    );
 }
 
 export function channelNotOpened(incident: Incident, err: unknown): Message {

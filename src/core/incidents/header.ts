@@ -1,8 +1,8 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import { incidentButton } from "../messages/buttons.ts";
-import { incidentButton as incidentCommandButton } from "../messages/incident-buttons.ts";
 import { clockTime, duration, isoSeconds, mention } from "../messages/format.ts";
+import { incidentButton as incidentCommandButton } from "../messages/incident-buttons.ts";
 import type { Button, Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
@@ -147,7 +147,10 @@ export async function refreshIncidentHeader(
       await deps.chat
         .updateMessage({ channel: latest.ownChannel, ts: latest.ownChannelTs, ...header })
         .catch((err: unknown) =>
-          deps.logger.warn("incident header not edited in its channel", { incident: latest.id, err: errorMessage(err) }),
+          deps.logger.warn("incident header not edited in its channel", {
+            incident: latest.id,
+            err: errorMessage(err),
+          }),
         );
     }
     await book.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });

@@ -25,10 +25,10 @@ export function withDiscord(other: ChatPort | null, discord: DiscordChat): ChatP
       return other.respondEphemeral(responseUrl, message);
     },
     // Incident channels: the other chat's (Slack's), never Discord's.
-    createChannel: (c: NewChatChannel) => channelsOf(pick(c.beside)).createChannel(c),
-    inviteToChannel: (channel: string, users: readonly string[]) =>
+    createChannel: async (c: NewChatChannel) => channelsOf(pick(c.beside)).createChannel(c),
+    inviteToChannel: async (channel: string, users: readonly string[]) =>
       channelsOf(pick(channel)).inviteToChannel(channel, users),
-    archiveChannel: (channel: string) => channelsOf(pick(channel)).archiveChannel(channel),
+    archiveChannel: async (channel: string) => channelsOf(pick(channel)).archiveChannel(channel),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Incident, IncidentCounter, IncidentEventKind, IncidentPhase } from
 import { metricsOf } from "../ports/metrics.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
 import { archiveIncidentChannel, openChannelByPolicy } from "./channel.ts";
+import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { queuePage } from "./outbox.ts";
 import { appendTimeline, incidentBook, linkThread, moveIncident } from "./record.ts";
@@ -412,7 +413,7 @@ export async function incidentThread(
   const thread = await openIncidentThread(deps, where.channel, where.host, () => {
     posted = true;
     return own
-      ? renderLiveHeader(own, deps.clock.now())
+      ? renderLiveHeader(own, deps.clock.now(), [], [], offersChannel(deps, own))
       : renderIncidentHeader(where.host, where.actor, deps.clock.now());
   });
   if (own && !own.threadTs) {

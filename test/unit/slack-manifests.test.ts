@@ -4,9 +4,11 @@ import { describe, expect, it } from "vitest";
 /**
  * The scopes the code calls Slack with: chat.postMessage/update (chat:write), the slash command
  * (commands), the external upload flow for bundles (files:write), usergroups.users.list for
- * user-group rules (usergroups:read). An app made from either manifest must have them all.
+ * user-group rules (usergroups:read), conversations.create / invite / archive for incident
+ * channels (channels:manage; groups:write for private ones). An app made from either manifest
+ * must have them all.
  */
-const SCOPES_USED = ["chat:write", "commands", "files:write", "usergroups:read"];
+const SCOPES_USED = ["chat:write", "commands", "files:write", "usergroups:read", "channels:manage", "groups:write"];
 
 function botScopes(yaml: string): string[] {
   const block = /\n {4}bot:\n((?: {6}.*\n| *#.*\n)+)/.exec(yaml)?.[1] ?? "";

@@ -17,9 +17,9 @@ import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/por
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
+  INCIDENT_CHANNEL_COLUMNS,
   INCIDENT_LIVE_COLUMNS,
   INCIDENT_OPEN_INDEX,
-  INCIDENT_CHANNEL_COLUMNS,
   INCIDENT_SEVERITY_COLUMNS,
   OUTBOX_MIGRATION,
   SNOOZES_MIGRATION,

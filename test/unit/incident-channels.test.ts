@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DiscordChat } from "../../src/adapters/discord/chat.ts";
 import { withDiscord } from "../../src/adapters/discord/routed.ts";
+import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import {
   incidentChannelName,
   parseChannelNameTemplate,
@@ -13,6 +14,7 @@ import { NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import { quietLogger } from "../support/loggers.ts";
 import { addConversations, type SlackConversations } from "../support/slack-conversations.ts";
 import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
+import { SlackStandIn } from "../support/slack-standin.ts";
 import { until } from "../support/until.ts";
 
 /**
@@ -279,6 +281,48 @@ describe("incident channels", () => {
     const reply = await plane.slash(OPERATOR, `incident ${incident.id} channel`);
     expect(errorCode(reply.body)).toBe("not_configured");
     expect(JSON.stringify(reply.body)).toContain("CLAWOPS_INCIDENT_CHANNEL_POLICY");
+  });
+});
+
+describe("the Slack adapter's conversations calls", () => {
+  it("someone already in and the bot itself do not stop the others; a refused person is named; an archived channel's second archive is fine", async () => {
+    const token = "xoxb-0000-test-bot-token-conv";
+    const slack = new SlackStandIn(token);
+    const conv = addConversations(slack, token);
+    const chat = new SlackWebApiChat({ token, apiUrl: await slack.start(), logger: quietLogger });
+    try {
+      const made = await chat.createChannel({ name: "inc-x", isPrivate: true, beside: "C0INCIDENT" });
+      expect(conv.channels.get(made.channel)).toMatchObject({ name: "inc-x", isPrivate: true });
+      await chat.inviteToChannel(made.channel, [OPERATOR]);
+      // OPERATOR is in already and U0CLAWOPS is the bot: Slack refuses the whole call; one each then.
+      await chat.inviteToChannel(made.channel, [OPERATOR, slack.identity.user_id, OTHER]);
+      expect([...(conv.channels.get(made.channel)?.members ?? [])].sort()).toEqual(
+        [OPERATOR, OTHER, slack.identity.user_id].sort(),
+      );
+      expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("conversations.invite"))).toEqual([
+        "conversations.invite",
+        "conversations.invite:already_in_channel",
+        "conversations.invite:already_in_channel",
+        "conversations.invite:cant_invite_self",
+        "conversations.invite",
+      ]);
+      conv.refuse.set("U0GUEST", "cant_invite");
+      await expect(chat.inviteToChannel(made.channel, ["U0GUEST"])).rejects.toMatchObject({
+        code: "channel_invite_failed",
+        message: expect.stringContaining("Slack would not invite <@U0GUEST>"),
+      });
+      await expect(chat.createChannel({ name: "inc-x", isPrivate: false, beside: "C0INCIDENT" })).rejects.toMatchObject(
+        {
+          code: "channel_name_taken",
+        },
+      );
+      await chat.archiveChannel(made.channel);
+      await chat.archiveChannel(made.channel);
+      expect(conv.channels.get(made.channel)?.archived).toBe(true);
+      expect(slack.violations).toEqual([]);
+    } finally {
+      await slack.stop();
+    }
   });
 });
 

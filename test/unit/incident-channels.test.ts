@@ -11,6 +11,7 @@ import {
 import type { IncidentChannelSettings } from "../../src/core/ports/deps.ts";
 import type { Incident } from "../../src/core/ports/incident-book.ts";
 import { NO_COUNTS } from "../../src/core/ports/incident-book.ts";
+import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import { quietLogger } from "../support/loggers.ts";
 import { addConversations, type SlackConversations } from "../support/slack-conversations.ts";
 import { blockActionsBody, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
@@ -41,6 +42,8 @@ afterEach(async () => {
   plane = null;
 });
 
+const ALERT_TOKEN = "alert-token-incident-channels-0123456789";
+
 async function rig(
   name: string,
   settings: Partial<IncidentChannelSettings> = {},
@@ -52,7 +55,12 @@ async function rig(
     hosts: ["node-3", "node-4"],
     authz: { actions: { resolve: { users: [OPERATOR, OTHER] } } },
     // A 429's Retry-After is waited out for real: a budget that holds one.
-    config: { incidentChannels: { ...SETTINGS, ...settings } },
+    config: {
+      incidentChannels: { ...SETTINGS, ...settings },
+      // Alerts open threads here (the policy on an incident the pipeline raises).
+      incidents: { defaultChannel: "C0INCIDENT", rules: [] },
+      alerts: { token: ALERT_TOKEN, policy: { hostLabels: ["host"] } },
+    },
   });
   return { p: plane, conv: addConversations(plane.slack, botToken) };
 }
@@ -117,6 +125,39 @@ describe("incident channels", () => {
       ["ok", sev1.id],
     ]);
     expect((await stored(p, sev3.id)).ownChannel).toBeNull();
+    // Raised to sev1 by a person: it gets one too.
+    expect((await p.slash(OPERATOR, `incident ${sev3.id} sev 1`)).status).toBe(200);
+    const raised = await openedChannel(p, sev3.id);
+    expect(conv.channels.get(raised)?.name).toBe(`inc-${TODAY()}-node-4`);
+    expect(p.slack.violations).toEqual([]);
+  });
+
+  it("the policy opens one for an incident an alert raised, once, however many alerts came at once", async () => {
+    const { p, conv } = await rig("chan-alert", { mode: "auto", triggers: ["sev3"] });
+    const fire = (fingerprint: string) =>
+      fetch(`${p.cp.url}/alerts/alertmanager`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${ALERT_TOKEN}` },
+        body: alertmanagerWebhook({
+          labels: { alertname: `GatewayDown${fingerprint}`, host: "node-3", severity: "critical" },
+          summary: "gateway down",
+          startsAt: new Date().toISOString(),
+          fingerprint,
+        }),
+      });
+    const answers = await Promise.all(["a1", "a2", "a3"].map(fire));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    const [incident] = await p.cp.store.listIncidents({ open: true });
+    expect(incident).toMatchObject({ source: "alert", severity: "sev3" });
+    const opened = await openedChannel(p, incident?.id ?? "");
+    expect(conv.channels.get(opened)?.name).toBe(`inc-${TODAY()}-node-3`);
+    // Nobody to invite: `Alertmanager` is no chat user.
+    expect(p.slack.calls.some((c) => c.method.startsWith("conversations.invite"))).toBe(false);
+    const { threadTs } = await stored(p, incident?.id ?? "");
+    await until("the link in the thread", 10_000, () =>
+      p.slack.thread("C0INCIDENT", threadTs ?? "").some((m) => m.text.startsWith("Incident channel")),
+    );
+    expect(p.slack.calls.filter((c) => c.method.startsWith("conversations.create"))).toHaveLength(1);
     expect(p.slack.violations).toEqual([]);
   });
 

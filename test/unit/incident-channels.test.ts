@@ -390,6 +390,8 @@ describe("a chat that cannot create channels", () => {
     });
     await chat.createChannel?.({ name: "inc-x", isPrivate: false, beside: "C0INCIDENT" });
     expect(calls).toEqual(["create"]);
+    // Discord beside the console (or alone): the chat has no channels at all, so no header offers one.
+    expect(withDiscord(null, discord).createChannel).toBeUndefined();
   });
 });
 

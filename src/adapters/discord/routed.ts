@@ -24,11 +24,15 @@ export function withDiscord(other: ChatPort | null, discord: DiscordChat): ChatP
       if (!other?.respondEphemeral) throw new Error("this chat has no reply address");
       return other.respondEphemeral(responseUrl, message);
     },
-    // Incident channels: the other chat's (Slack's), never Discord's.
-    createChannel: async (c: NewChatChannel) => channelsOf(pick(c.beside)).createChannel(c),
-    inviteToChannel: async (channel: string, users: readonly string[]) =>
-      channelsOf(pick(channel)).inviteToChannel(channel, users),
-    archiveChannel: async (channel: string) => channelsOf(pick(channel)).archiveChannel(channel),
+    // Incident channels: the other chat's (Slack's), never Discord's; none when the other has none.
+    ...(other?.createChannel
+      ? {
+          createChannel: async (c: NewChatChannel) => channelsOf(pick(c.beside)).createChannel(c),
+          inviteToChannel: async (channel: string, users: readonly string[]) =>
+            channelsOf(pick(channel)).inviteToChannel(channel, users),
+          archiveChannel: async (channel: string) => channelsOf(pick(channel)).archiveChannel(channel),
+        }
+      : {}),
   };
 }
 

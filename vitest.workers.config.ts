@@ -53,6 +53,7 @@ function createOutboundRecorder() {
   let seq = 0;
   /** `POST …/calls?fail=not_in_channel&times=N`: the next N chat.postMessage calls fail with that Slack error. */
   let failPosts = { error: "", times: 0 };
+  const channelNames = new Set<string>();
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname === SLACK_STANDIN_CALLS_PATH) {
@@ -67,6 +68,26 @@ function createOutboundRecorder() {
       failPosts.times -= 1;
       // Slack's answer to a bot removed from the channel: HTTP 200, ok false, its error code.
       return Response.json({ ok: false, error: failPosts.error });
+    }
+    // Incident channels (test/workers/incident-channel.test.ts): conversations.create, .invite and
+    // .archive with their documented JSON bodies; a name made before is taken, as on Slack.
+    const conversation = /^\/api\/conversations\.(create|invite|archive)$/.exec(url.pathname);
+    if (url.origin === SLACK_STANDIN_ORIGIN && conversation) {
+      const args = JSON.parse(recorded.at(-1)?.body ?? "{}") as Record<string, unknown>;
+      if (conversation[1] === "create") {
+        const name = String(args.name ?? "");
+        if (!/^[a-z0-9_-]{1,80}$/.test(name) || typeof args.is_private !== "boolean")
+          return Response.json({ ok: false, error: "invalid_arguments" });
+        if (channelNames.has(name)) return Response.json({ ok: false, error: "name_taken" });
+        channelNames.add(name);
+        seq += 1;
+        return Response.json({ ok: true, channel: { id: `C0CHAN${seq}`, name, is_private: args.is_private } });
+      }
+      if (typeof args.channel !== "string" || !/^C0CHAN\d+$/.test(args.channel))
+        return Response.json({ ok: false, error: "channel_not_found" });
+      if (conversation[1] === "invite" && !/^[UW][A-Z0-9]+(,[UW][A-Z0-9]+)*$/.test(String(args.users)))
+        return Response.json({ ok: false, error: "invalid_users" });
+      return Response.json({ ok: true });
     }
     if (url.origin === SLACK_STANDIN_ORIGIN && /^\/api\/chat\.(postMessage|update)$/.test(url.pathname)) {
       seq += 1;
@@ -139,6 +160,9 @@ export default defineConfig({
             rules: [{ name: "gateway down", findings: ["gateway-down", "gateway-stopped"], liftAfterHealthyMin: 5 }],
           }),
           CLAWOPS_INCIDENT_CHANNEL: "C0INCIDENT",
+          // Incident channels by the header's button and `incident <id> channel`, archived on resolve.
+          CLAWOPS_INCIDENT_CHANNEL_POLICY: "manual",
+          CLAWOPS_INCIDENT_CHANNEL_ARCHIVE: "1",
           // A scheduled freeze's warning 3 s (not 15 min) before its start, so the tests see every moment.
           CLAWOPS_FREEZE_WARN_MIN: "0.05",
           // The watch (test/workers/watch.test.ts): agents told a 1 s interval and a 2 s digest

@@ -58,6 +58,12 @@ export type ErrorCode =
   | "database_busy"
   // Issue 44, item 5: a write failed for lack of room on the data disk (SQLITE_FULL, ENOSPC).
   | "disk_full"
+  // Issue 41, item 2: an incident channel: this chat cannot make one, its name is taken, a person
+  // could not be invited, the incident has one already.
+  | "channels_unsupported"
+  | "channel_name_taken"
+  | "channel_invite_failed"
+  | "incident_channel_exists"
   | "internal";
 
 export class ClawopsError extends Error {

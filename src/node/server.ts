@@ -28,7 +28,7 @@ import type { KnownIssueCatalog } from "../core/known-issues/schema.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
 import type { BundleServices } from "../core/ports/bundles.ts";
 import type { ChatPort } from "../core/ports/chat.ts";
-import type { IncidentRouting } from "../core/ports/deps.ts";
+import type { IncidentChannelSettings, IncidentRouting } from "../core/ports/deps.ts";
 import { type CoreDeps, capabilityOn } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import { measuredTransport } from "../core/ports/metrics.ts";
@@ -86,6 +86,8 @@ export interface ControlPlaneConfig {
   incidents?: IncidentRouting;
   /** Fleet grouping (CLAWOPS_FLEET_GROUPING); false: off; unset: the defaults. */
   grouping?: GroupingPolicy | false;
+  /** Incident channels (CLAWOPS_INCIDENT_CHANNEL_*); unset: off. */
+  incidentChannels?: IncidentChannelSettings;
   /** Alert webhooks: CLAWOPS_ALERT_TOKEN, PAGERDUTY_WEBHOOK_SECRET, CLAWOPS_ALERT_HOST_LABELS. */
   alerts?: AlertRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
@@ -300,6 +302,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(commandName ? { commandName } : {}),
     ...(incidents ? { incidents } : {}),
     ...(config.grouping !== undefined ? { grouping: config.grouping } : {}),
+    ...(config.incidentChannels ? { incidentChannels: config.incidentChannels } : {}),
     watch: watchCadence(config.watch),
     ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
     ...(config.paging ? { paging: config.paging } : {}),

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
-import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
+import { incidentChannelsOf, pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import {
   type MattermostSettings,
@@ -14,7 +14,7 @@ import type { FreezePolicy } from "../core/freezes/policy.ts";
 import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
-import type { IncidentRouting } from "../core/ports/deps.ts";
+import type { IncidentChannelSettings, IncidentRouting } from "../core/ports/deps.ts";
 import type { GroupingPolicy } from "../core/ports/incident-book.ts";
 import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { PagingServices } from "../core/ports/paging.ts";
@@ -82,6 +82,8 @@ export interface WorkerConfig {
   incidents: IncidentRouting;
   /** Fleet grouping (CLAWOPS_FLEET_GROUPING); false: off. */
   grouping: GroupingPolicy | false;
+  /** Incident channels (CLAWOPS_INCIDENT_CHANNEL_*); unset: off. */
+  incidentChannels?: IncidentChannelSettings;
   alertHostLabels: string[];
   alertTriageEveryMs: number;
   freezePolicy: FreezePolicy;
@@ -144,6 +146,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
       incidents: { rules: v.CLAWOPS_HOST_CHANNELS, ...(incidentChannel ? { defaultChannel: incidentChannel } : {}) },
       grouping: v.CLAWOPS_FLEET_GROUPING,
+      ...(incidentChannelsOf(v) ? { incidentChannels: incidentChannelsOf(v) } : {}),
       alertHostLabels: v.CLAWOPS_ALERT_HOST_LABELS,
       alertTriageEveryMs: v.CLAWOPS_ALERT_TRIAGE_MINUTES,
       freezePolicy: v.CLAWOPS_FREEZE_POLICY,

@@ -63,6 +63,8 @@ function baseDeps(p: Parts): CoreDeps {
     bundles: capabilityOff("bundles are collected by the host's bundle jobs, not here"),
     incidents: p.config.incidents,
     grouping: p.config.grouping,
+    // Incident channels (issue 41, item 2): the same SlackWebApiChat makes them.
+    ...(p.config.incidentChannels ? { incidentChannels: p.config.incidentChannels } : {}),
     // PagerDuty write-back (issue 29, item 7): a triage's note from the host's object, a resolve from a request.
     ...(p.config.pagerduty ? { pagerduty: p.config.pagerduty } : {}),
     // Paging (issue 40): pages queued after the record, delivered by the directory object's alarm.

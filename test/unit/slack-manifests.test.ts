@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 /**
  * The scopes the code calls Slack with: chat.postMessage/update (chat:write), the slash command
  * (commands), the external upload flow for bundles (files:write), usergroups.users.list for
- * user-group rules (usergroups:read), and the Events API's messages and reactions in incident
- * threads (channels:history, groups:history, reactions:read). An app made from either manifest
- * must have them all.
+ * user-group rules (usergroups:read), the Events API's messages and reactions in incident
+ * threads (channels:history, groups:history, reactions:read), and conversations.create / invite /
+ * archive for incident channels (channels:manage; groups:write for private ones). An app made
+ * from either manifest must have them all.
  */
 const SCOPES_USED = [
   "chat:write",
@@ -16,6 +17,8 @@ const SCOPES_USED = [
   "channels:history",
   "groups:history",
   "reactions:read",
+  "channels:manage",
+  "groups:write",
 ];
 /** The events core/incidents/team-messages.ts records (adapters/slack/events.ts reads them). */
 const EVENTS_USED = ["message.channels", "message.groups", "reaction_added", "reaction_removed"];

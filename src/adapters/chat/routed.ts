@@ -1,5 +1,6 @@
+import { ClawopsError } from "../../core/errors.ts";
 import type { Message } from "../../core/messages/model.ts";
-import type { ChatFileUpload, ChatMessage, ChatPort } from "../../core/ports/chat.ts";
+import type { ChatFileUpload, ChatMessage, ChatPort, NewChatChannel } from "../../core/ports/chat.ts";
 
 /** A chat that owns a channel prefix (`discord:`, `mattermost:`) and the reply addresses it handed out. */
 export interface PrefixedChat extends ChatPort {
@@ -35,5 +36,33 @@ export function routedChat(other: ChatPort | null, chat: PrefixedChat, mine: (ch
       if (!other?.respondEphemeral) throw new Error("this chat has no reply address");
       return other.respondEphemeral(responseUrl, message);
     },
+    // Incident channels: the other chat's (Slack's) where it makes them; none when it does not.
+    ...(other?.createChannel
+      ? {
+          createChannel: async (c: NewChatChannel) => channelsOf(pick(c.beside)).createChannel(c),
+          inviteToChannel: async (channel: string, users: readonly string[]) =>
+            channelsOf(pick(channel)).inviteToChannel(channel, users),
+          archiveChannel: async (channel: string) => channelsOf(pick(channel)).archiveChannel(channel),
+        }
+      : {}),
+  };
+}
+
+type ChannelChat = Required<Pick<ChatPort, "createChannel" | "inviteToChannel" | "archiveChannel">>;
+
+/** The chat's channel methods, or `channels_unsupported` for a chat that makes none (Discord, Mattermost). */
+function channelsOf(chat: ChatPort): ChannelChat {
+  const { createChannel, inviteToChannel, archiveChannel } = chat;
+  if (!createChannel || !inviteToChannel || !archiveChannel) {
+    throw new ClawopsError(
+      "channels_unsupported",
+      "This chat cannot create channels: incident channels are made in Slack only; this incident stays in its thread.",
+      { status: 501 },
+    );
+  }
+  return {
+    createChannel: createChannel.bind(chat),
+    inviteToChannel: inviteToChannel.bind(chat),
+    archiveChannel: archiveChannel.bind(chat),
   };
 }

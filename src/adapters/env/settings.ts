@@ -1,5 +1,6 @@
 import type { WatchSettings } from "../../core/hosts/watch-state.ts";
 import type { TicketConfig } from "../../core/ports/bundles.ts";
+import type { IncidentChannelSettings } from "../../core/ports/deps.ts";
 import type { PagerDutyServices } from "../../core/ports/pagerduty.ts";
 
 /**
@@ -83,5 +84,24 @@ export function watchSettingsOf(env: Vars): Partial<WatchSettings> {
     ...(digestMs !== undefined ? { digestMs } : {}),
     ...(flapWindowMs !== undefined ? { flapWindowMs } : {}),
     ...(lostAfterMs !== undefined ? { lostAfterMs } : {}),
+  };
+}
+
+/**
+ * The CLAWOPS_INCIDENT_CHANNEL_* values, as the shared schema parsed them, as core's settings
+ * (issue 41, item 2); undefined while the policy is off.
+ */
+export function incidentChannelsOf(v: {
+  CLAWOPS_INCIDENT_CHANNEL_POLICY: Pick<IncidentChannelSettings, "mode" | "triggers">;
+  CLAWOPS_INCIDENT_CHANNEL_NAME: string;
+  CLAWOPS_INCIDENT_CHANNEL_PRIVATE: boolean;
+  CLAWOPS_INCIDENT_CHANNEL_ARCHIVE: boolean;
+}): IncidentChannelSettings | undefined {
+  if (v.CLAWOPS_INCIDENT_CHANNEL_POLICY.mode === "off") return undefined;
+  return {
+    ...v.CLAWOPS_INCIDENT_CHANNEL_POLICY,
+    nameTemplate: v.CLAWOPS_INCIDENT_CHANNEL_NAME,
+    isPrivate: v.CLAWOPS_INCIDENT_CHANNEL_PRIVATE,
+    archive: v.CLAWOPS_INCIDENT_CHANNEL_ARCHIVE,
   };
 }

@@ -1,6 +1,7 @@
 import { parseLogLevel } from "../../contract/log-level.ts";
 import { parseHostLabels } from "../../core/alerts/host-map.ts";
 import { parseTriageEveryMs } from "../../core/alerts/receive.ts";
+import { parseChannelNameTemplate, parseChannelPolicy } from "../../core/incidents/channel-policy.ts";
 import { parseGroupingPolicy } from "../../core/incidents/grouping.ts";
 import { parseIncidentRouting } from "../../core/incidents/routing.ts";
 import { parsePagingPolicy } from "../../core/paging/policy.ts";
@@ -104,6 +105,31 @@ export const SHARED_INCIDENT_VARS = {
     doc: "Fleet incidents (docs/incidents.md): hosts failing together with one cause become one incident. `off`, or hosts=3,tag=20%,window=2m (the defaults).",
     default: "hosts=3,tag=20%,window=2m",
     schema: parsedBy(parseGroupingPolicy),
+  },
+  // Issue 41, item 2: an incident's own channel (docs/incidents.md#incident-channels).
+  CLAWOPS_INCIDENT_CHANNEL_POLICY: {
+    group: INCIDENTS,
+    doc: "Incidents with a Slack channel of their own (scope channels:manage): `off` (threads only), `manual` (the header's *Open a channel* and `incident <id> channel`), or sev1-sev4 and `fleet`, comma-separated, which open one at once (the button works too).",
+    default: "off",
+    schema: parsedBy(parseChannelPolicy),
+  },
+  CLAWOPS_INCIDENT_CHANNEL_NAME: {
+    group: INCIDENTS,
+    doc: "Those channels' name: placeholders <yyyymmdd> (opened, UTC), <host> (`fleet` for a fleet incident), <sev>, <id>; lowercased, other characters `-`, at most 80. Taken: `-2` … `-9`.",
+    default: "inc-<yyyymmdd>-<host>",
+    schema: parsedBy(parseChannelNameTemplate),
+  },
+  CLAWOPS_INCIDENT_CHANNEL_PRIVATE: {
+    group: INCIDENTS,
+    doc: "1: those channels are private (Slack scope groups:write).",
+    default: "0",
+    schema: flag("CLAWOPS_INCIDENT_CHANNEL_PRIVATE", false),
+  },
+  CLAWOPS_INCIDENT_CHANNEL_ARCHIVE: {
+    group: INCIDENTS,
+    doc: "1: resolving an incident archives its channel.",
+    default: "0",
+    schema: flag("CLAWOPS_INCIDENT_CHANNEL_ARCHIVE", false),
   },
 } as const satisfies Record<string, VarSpec>;
 

@@ -1,9 +1,10 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Message } from "../../core/messages/model.ts";
 import type { Logger } from "../../core/ports/basics.ts";
-import type { ChatFileUpload, ChatMessage, ChatPort } from "../../core/ports/chat.ts";
+import type { ChatFileUpload, ChatMessage, ChatPort, NewChatChannel } from "../../core/ports/chat.ts";
 import type { Metrics } from "../../core/ports/metrics.ts";
 import { SlackClient, type SlackRetryPolicy } from "./client.ts";
+import { archiveSlackChannel, createSlackChannel, inviteToSlackChannel } from "./conversations.ts";
 import { ephemeral } from "./envelope.ts";
 import { toBlockKit } from "./render.ts";
 import { slackUploadExternal } from "./upload.ts";
@@ -62,6 +63,19 @@ export class SlackWebApiChat implements ChatPort {
       throw new ClawopsError("slack_api", "chat.getPermalink answered without a permalink");
     }
     return body.permalink;
+  }
+
+  /** An incident's own channel (conversations.ts): conversations.create, .invite, .archive. */
+  createChannel(channel: NewChatChannel): Promise<{ channel: string; name: string }> {
+    return createSlackChannel(this.client, channel);
+  }
+
+  inviteToChannel(channel: string, users: readonly string[]): Promise<void> {
+    return inviteToSlackChannel(this.client, channel, users);
+  }
+
+  archiveChannel(channel: string): Promise<void> {
+    return archiveSlackChannel(this.client, channel);
   }
 
   /** https://api.slack.com/interactivity/handling#message_responses: JSON to the command's response_url. */

@@ -89,6 +89,15 @@ CREATE TABLE IF NOT EXISTS incident_signals (
 CREATE INDEX IF NOT EXISTS incident_signals_incident ON incident_signals (incident_id, seq);
 CREATE INDEX IF NOT EXISTS incident_signals_host ON incident_signals (host, seq);
 `;
+/**
+ * State migration 12 (issue 41, item 2): an incident's own channel, its name, and the second live
+ * header posted there (edited with the thread's, incidents/header.ts).
+ */
+export const INCIDENT_CHANNEL_COLUMNS: readonly [column: string, definition: string][] = [
+  ["own_channel", "TEXT"],
+  ["own_channel_name", "TEXT"],
+  ["own_channel_ts", "TEXT"],
+];
 export const INCIDENT_OPEN_INDEX =
   "CREATE INDEX IF NOT EXISTS incident_records_open ON incident_records (state, source);";
 // ------------------------------------ end of incident schema ---------------------------------
@@ -108,6 +117,9 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   severity: "severity",
   acknowledgedAt: "acknowledged_at",
   evidenceAt: "evidence_at",
+  ownChannel: "own_channel",
+  ownChannelName: "own_channel_name",
+  ownChannelTs: "own_channel_ts",
 };
 
 /** The incident record's queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
@@ -468,5 +480,8 @@ function toIncident(r: SqlRow): Incident {
     acknowledgedAt: num(r.acknowledged_at),
     // Migration 9's column, set only where the evidence named a time (the type leaves it optional).
     ...(r.evidence_at === null || r.evidence_at === undefined ? {} : { evidenceAt: Number(r.evidence_at) }),
+    ownChannel: str(r.own_channel),
+    ownChannelName: str(r.own_channel_name),
+    ownChannelTs: str(r.own_channel_ts),
   };
 }

@@ -18,6 +18,7 @@ import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/por
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
+  INCIDENT_CHANNEL_COLUMNS,
   INCIDENT_LIVE_COLUMNS,
   INCIDENT_OPEN_INDEX,
   INCIDENT_SEVERITY_COLUMNS,
@@ -120,6 +121,15 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
       up: (sql) => {
         addColumnIfMissing(sql, "incident_records", ...EVIDENCE_COLUMN);
         sql.exec(TEAM_MESSAGES_MIGRATION);
+      },
+    },
+    {
+      id: 10,
+      name: "an incident's own channel and its header there",
+      up: (sql) => {
+        for (const [column, definition] of INCIDENT_CHANNEL_COLUMNS) {
+          addColumnIfMissing(sql, "incident_records", column, definition);
+        }
       },
     },
   ],

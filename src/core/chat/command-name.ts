@@ -8,7 +8,14 @@ export function chatWithCommandName<C extends ChatPort>(chat: C, name: string | 
   const upload = chat.uploadFile?.bind(chat);
   const respond = chat.respondEphemeral?.bind(chat);
   const permalink = chat.permalink?.bind(chat);
+  // Incident channels carry no command text: passed on as they are.
+  const channels = {
+    ...(chat.createChannel ? { createChannel: chat.createChannel.bind(chat) } : {}),
+    ...(chat.inviteToChannel ? { inviteToChannel: chat.inviteToChannel.bind(chat) } : {}),
+    ...(chat.archiveChannel ? { archiveChannel: chat.archiveChannel.bind(chat) } : {}),
+  };
   return {
+    ...channels,
     // What the chat can do beyond posting is kept (an ephemeral reply is renamed like a post).
     ...(respond
       ? { respondEphemeral: (responseUrl: string, m: Message) => respond(responseUrl, renameCommand(m, name)) }

@@ -81,6 +81,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
       "Set an incident's severity (sev1 is the worst; raised to where its source pages, it pages the team's pager) or add a host to it (authorized, as resolve).",
   },
   {
+    usage: "/openclaw incident <id> channel [name]",
+    summary:
+      "Open the incident's own channel (when CLAWOPS_INCIDENT_CHANNEL_POLICY is on): its people invited, its header there too, linked from its thread (authorized, as resolve).",
+  },
+  {
     usage: "/openclaw report [30d]",
     summary:
       "The incidents of the last 30 days (or `7d`, `12h`): by source and severity, the noisiest hosts, the top findings, time to acknowledge and to resolve (median, p90), pages sent.",

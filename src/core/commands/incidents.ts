@@ -1,6 +1,8 @@
 import { authorize } from "../authz/authz.ts";
+import { tellRequester } from "../chat/tell-requester.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
+import { channelNotOpened, checkChannelAsk, openChannelByPolicy, openIncidentChannel } from "../incidents/channel.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
@@ -47,6 +49,8 @@ export async function incidentCommand(
     });
     const paged = deps.paging && pages(deps.paging.policy, declared) ? " The team's pager is paged." : "";
     return {
+      // Its own channel when the policy wants one (issue 41, item 2), after the ack.
+      later: () => openChannelByPolicy(deps, declared.id),
       ack: renderNotice(
         `🚨 Incident \`${declared.id}\` (${declared.severity}) declared: ${declared.title}. Its thread is open in this channel.${paged}`,
       ),
@@ -63,14 +67,23 @@ export async function incidentCommand(
   }
   // Unknown ids are refused before authorization, so the error says what is wrong.
   await requireIncident(deps, command.id);
-  if (command.action === "resolve" || command.action === "sev" || command.action === "add") {
+  if (
+    command.action === "resolve" ||
+    command.action === "sev" ||
+    command.action === "add" ||
+    command.action === "channel"
+  ) {
     // Closing it, or changing how bad it is or what it covers: the people who may resolve.
     await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "resolve");
   }
   if (command.action === "sev") {
     const set = await setIncidentSeverity(deps, command.id, command.severity, req.user);
-    return { ack: renderNotice(`Incident \`${set.id}\` is ${set.severity} now.`) };
+    return {
+      ack: renderNotice(`Incident \`${set.id}\` is ${set.severity} now.`),
+      later: () => openChannelByPolicy(deps, set.id),
+    };
   }
+  if (command.action === "channel") return incidentChannelCommand(deps, req, command);
   if (command.action === "add") {
     const grown = await addIncidentHost(deps, command.id, command.host, req.user);
     return { ack: renderNotice(`Incident \`${grown.id}\` covers ${grown.hosts.join(", ")} now.`) };
@@ -102,6 +115,43 @@ export async function incidentCommand(
         ? `You own incident \`${moved.id}\` (${moved.hosts.join(", ")}) now.`
         : `Incident \`${moved.id}\` (${moved.hosts.join(", ")}) is resolved; a new failure opens a new incident.`,
     ),
+  };
+}
+
+/**
+ * `incident <id> channel [name]` (and the header's *Open a channel*): what can be refused is
+ * refused in the ack; the channel is made after it (several Slack calls, each retried on a rate
+ * limit, would not fit Slack's 3 s), and a failure then is said in the incident's thread and to
+ * the person who asked. Audited and on the timeline either way (incidents/channel.ts).
+ */
+async function incidentChannelCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "incident"; action: "channel" }>,
+): Promise<CommandReply> {
+  const incident = await checkChannelAsk(deps, command.id, command.name);
+  return {
+    ack: renderNotice(
+      `💬 Opening a channel for incident \`${incident.id}\` (${incident.hosts.join(", ") || incident.title}); its link follows in the incident's thread.`,
+    ),
+    later: async () => {
+      try {
+        await openIncidentChannel(deps, incident.id, {
+          actor: req.user,
+          source: req.source,
+          ...(command.name ? { name: command.name } : {}),
+        });
+      } catch (err) {
+        const told = channelNotOpened(incident, err);
+        if (incident.channel && incident.threadTs) {
+          await deps.chat
+            .postMessage({ channel: incident.channel, threadTs: incident.threadTs, ...told })
+            .catch(() => tellRequester(deps, req.responseUrl, told, { request: req.requestKey }));
+        } else {
+          await tellRequester(deps, req.responseUrl, told, { request: req.requestKey });
+        }
+      }
+    },
   };
 }
 

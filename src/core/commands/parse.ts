@@ -233,7 +233,7 @@ export function parseHostsArgs(words: readonly string[]): { filter?: HostsFilter
 }
 
 const INCIDENT_USAGE =
-  "Usage: `/openclaw incident <id> [ack|resolve|signals]`, `/openclaw incident <id> sev <1-4>`, `/openclaw incident <id> add <host>`, or `/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>`; `/openclaw incidents` lists the ids.";
+  "Usage: `/openclaw incident <id> [ack|resolve|signals]`, `/openclaw incident <id> sev <1-4>`, `/openclaw incident <id> add <host>`, `/openclaw incident <id> channel [name]`, or `/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>`; `/openclaw incidents` lists the ids.";
 
 /** `incident …`: one record, a move of it, its severity, a host added, or a new one declared by hand. */
 function parseIncident(rest: string[]): Command {
@@ -246,6 +246,14 @@ function parseIncident(rest: string[]): Command {
     if (!severity)
       throw new ClawopsError("bad_request", "Usage: `/openclaw incident <id> sev <1-4>` (sev1 is the worst).");
     return { kind: "incident", id, action: "sev", severity };
+  }
+  if (verb === "channel") {
+    if (args.length > 1)
+      throw new ClawopsError(
+        "bad_request",
+        "Usage: `/openclaw incident <id> channel [name]` (default: from the template).",
+      );
+    return { kind: "incident", id, action: "channel", ...(args[0] ? { name: args[0] } : {}) };
   }
   if (verb === "add") {
     if (args.length !== 1 || !args[0])

@@ -4,6 +4,7 @@ import { requireHost } from "../hosts/lookup.ts";
 import { pages } from "../paging/policy.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import { type Incident, NO_COUNTS, type Severity } from "../ports/incident-book.ts";
+import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { newIncident } from "./new-incident.ts";
 import { queuePage } from "./outbox.ts";
@@ -48,7 +49,10 @@ export async function declareIncident(
   });
   // Record first, deliver after: the page is queued before the header is posted.
   await queuePage(deps, stored, "trigger", { summary: o.title });
-  const posted = await deps.chat.postMessage({ channel: o.channel, ...renderLiveHeader(stored, now) });
+  const posted = await deps.chat.postMessage({
+    channel: o.channel,
+    ...renderLiveHeader(stored, now, [], [], offersChannel(deps, stored)),
+  });
   const linked = await book.updateIncident(id, ["open", "acknowledged"], {
     threadTs: posted.ts,
     headerAt: now,

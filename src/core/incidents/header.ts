@@ -2,9 +2,11 @@ import { errorMessage } from "../../contract/errors.ts";
 import { actions, clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
 import { incidentButton } from "../messages/buttons.ts";
 import { clockTime, duration, isoSeconds, mention } from "../messages/format.ts";
+import { incidentButton as incidentCommandButton } from "../messages/incident-buttons.ts";
 import type { Button, Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
+import { offersChannel } from "./channel-policy.ts";
 import { distinctSignals, type FiredSignal } from "./fired.ts";
 import { sharedCause } from "./grouping.ts";
 import { incidentBook } from "./record.ts";
@@ -37,6 +39,8 @@ export function renderLiveHeader(
   cause: readonly string[] = [],
   /** What fired (fired.ts): the distinct signals with counts and first/last time, most first. */
   fired: readonly FiredSignal[] = [],
+  /** Offer *Open a channel* (incident channels on, none yet: channel-policy.ts offersChannel). */
+  channelButton = false,
 ): Message {
   const subject =
     incident.source === "fleet"
@@ -63,6 +67,7 @@ export function renderLiveHeader(
     const more = fired.length > 3 ? ` · ${fired.length - 3} more: \`/openclaw incident ${incident.id} signals\`` : "";
     facts.push(`*What fired:* ${top.join(" · ")}${more}`);
   }
+  if (incident.ownChannel) facts.push(`*Channel:* <#${incident.ownChannel}>`);
   if (incident.parentId) {
     facts.push(`*Grouped into:* fleet incident \`${incident.parentId}\` (its thread has the host table)`);
   }
@@ -74,7 +79,12 @@ export function renderLiveHeader(
     parts.push(section(clip(`*Hosts*\n${shown.join("\n")}${more > 0 ? `\n… and ${more} more` : ""}`, 2_900)));
   }
   if (incident.state !== "resolved") {
-    parts.push(actions("clawops_incident_actions", incidentButtons(incident)));
+    parts.push(
+      actions("clawops_incident_actions", [
+        ...incidentButtons(incident),
+        ...(channelButton ? [incidentCommandButton("channel", incident.id)] : []),
+      ]),
+    );
   }
   parts.push(
     context(
@@ -115,7 +125,7 @@ function incidentButtons(incident: Incident): Button[] {
  * for the sweep. Never throws: a header that could not be edited is logged and marked stale.
  */
 export async function refreshIncidentHeader(
-  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger">,
+  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger" | "incidentChannels">,
   incident: Incident,
   opts: { force?: boolean } = {},
 ): Promise<void> {
@@ -130,11 +140,19 @@ export async function refreshIncidentHeader(
       return;
     }
     const fired = distinctSignals(await book.listSignals({ incidentId: latest.id, limit: 2_000 }));
-    await deps.chat.updateMessage({
-      channel: latest.channel,
-      ts: latest.threadTs,
-      ...renderLiveHeader(latest, now, await fleetCause(deps, latest), fired),
-    });
+    const header = renderLiveHeader(latest, now, await fleetCause(deps, latest), fired, offersChannel(deps, latest));
+    await deps.chat.updateMessage({ channel: latest.channel, ts: latest.threadTs, ...header });
+    // Its channel's copy (issue 41, item 2): the same header; a failed edit there holds back neither.
+    if (latest.ownChannel && latest.ownChannelTs) {
+      await deps.chat
+        .updateMessage({ channel: latest.ownChannel, ts: latest.ownChannelTs, ...header })
+        .catch((err: unknown) =>
+          deps.logger.warn("incident header not edited in its channel", {
+            incident: latest.id,
+            err: errorMessage(err),
+          }),
+        );
+    }
     await book.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });
   } catch (err) {
     deps.logger.warn("incident header not edited", { incident: incident.id, err: errorMessage(err) });
@@ -150,7 +168,7 @@ export async function fleetCause(deps: Pick<CoreDeps, "store">, incident: Incide
 
 /** The periodic catch-up: every header an edit was held back from, edited now. */
 export async function refreshStaleHeaders(
-  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger">,
+  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger" | "incidentChannels">,
 ): Promise<number> {
   const book = incidentBook(deps);
   if (!book) return 0;

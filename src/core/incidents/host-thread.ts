@@ -1,5 +1,6 @@
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentRecord } from "../ports/store.ts";
+import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { incidentBook, linkThread } from "./record.ts";
 import { routeIncident } from "./stages/route.ts";
@@ -23,7 +24,7 @@ export async function incidentThread(
   const thread = await openIncidentThread(deps, where.channel, where.host, () => {
     posted = true;
     return own
-      ? renderLiveHeader(own, deps.clock.now())
+      ? renderLiveHeader(own, deps.clock.now(), [], [], offersChannel(deps, own))
       : renderIncidentHeader(where.host, where.actor, deps.clock.now());
   });
   if (own && !own.threadTs) {

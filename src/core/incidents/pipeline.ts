@@ -7,6 +7,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounter, IncidentEventKind, IncidentPhase } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import { archiveIncidentChannel, openChannelByPolicy } from "./channel.ts";
 import { refreshIncidentHeader } from "./header.ts";
 import { incidentThread } from "./host-thread.ts";
 import { queuePage } from "./outbox.ts";
@@ -128,6 +129,7 @@ export async function raiseIncident(
   const book = incidentBook(deps);
   let incident: Incident | null = null;
   let opened = false;
+  let fleetId: string | null = null;
   if (book && taken) {
     try {
       // Record first, deliver after: the page stage queues its pages once the record holds it.
@@ -146,6 +148,7 @@ export async function raiseIncident(
         taken.counted ? "the incident already told of it" : null,
       );
       if (taken.fleet) await announceFleet(deps, taken.fleet, signal);
+      fleetId = taken.fleet?.incident.id ?? null;
       if (taken.parent) await refreshIncidentHeader(deps, taken.parent);
       if (taken.counted) {
         // Named on the timeline while a storm is young; after that only counted.
@@ -248,6 +251,9 @@ export async function raiseIncident(
     // Grouped into a fleet incident while its thread was being posted: say so now.
     if (thread && (await book.getIncident(incident.id))?.parentId) await tellGrouped(deps, incident.id);
   }
+  // Its own channel, when the policy wants one (issue 41, item 2); never throws.
+  await openChannelByPolicy(deps, incident?.id);
+  await openChannelByPolicy(deps, fleetId);
   const queued = waiting ? null : job;
   const replyTo = ask?.responseUrl ? { responseUrl: ask.responseUrl } : {};
   return {
@@ -381,6 +387,8 @@ export async function moveIncidentAndTell(
     await queuePage(deps, moved, to === "acknowledged" ? "acknowledge" : "resolve", { by: actor });
   }
   if (to !== "resolved") return moved;
+  // Its channel, archived when opted in (CLAWOPS_INCIDENT_CHANNEL_ARCHIVE), its header there edited first.
+  await archiveIncidentChannel(deps, moved, actor);
   if (moved.channel && moved.threadTs) {
     for (const host of moved.hosts) await deps.store.forgetIncidentThread(moved.channel, host, moved.threadTs);
   }

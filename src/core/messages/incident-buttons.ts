@@ -11,16 +11,19 @@ import type { Button } from "./model.ts";
 
 const PREFIX = RUN_ACTION_PREFIX;
 
-export type IncidentButtonKind = "ticket" | "ticket-renew";
+export type IncidentButtonKind = "ticket" | "ticket-renew" | "channel";
 
 const TEXT: Record<IncidentButtonKind, (id: string) => string> = {
   ticket: (id) => `ticket ${id} new`,
   "ticket-renew": (id) => `ticket ${id} renew`,
+  // Issue 41, item 2: the incident's own channel.
+  channel: (id) => `incident ${id} channel`,
 };
 
 const LABELS: Record<IncidentButtonKind, string> = {
   ticket: "Open ticket",
   "ticket-renew": "Renew bundle link",
+  channel: "Open a channel",
 };
 
 export function incidentButton(kind: IncidentButtonKind, incidentId: string): Button {
@@ -45,7 +48,7 @@ export type IncidentButtonCommand = { ok: true; text: string; incident: string }
 
 /** The command an incident button's press stands for; null when it is not an incident button. */
 export function commandFromIncidentButton(actionId: string, value: string | undefined): IncidentButtonCommand | null {
-  const m = /^clawops_run:(ticket|ticket-renew):(.*)$/s.exec(actionId);
+  const m = /^clawops_run:(ticket|ticket-renew|channel):(.*)$/s.exec(actionId);
   if (!m?.[1]) return null;
   const kind = m[1] as IncidentButtonKind;
   const id = m[2] ?? "";

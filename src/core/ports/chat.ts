@@ -25,6 +25,25 @@ export interface ChatPort {
    * `links`. Absent: the chat has no such link.
    */
   permalink?(channel: string, ts: string): Promise<string>;
+
+  /**
+   * Channels of the incident's own (issue 41, item 2; core/incidents/channel.ts). Each is absent
+   * where the chat cannot do it (the console), or throws `channels_unsupported` for a channel of
+   * a chat that cannot (Discord beside Slack). A name already taken throws
+   * `channel_name_taken`; a person who cannot be invited throws `channel_invite_failed`.
+   */
+  createChannel?(channel: NewChatChannel): Promise<{ channel: string; name: string }>;
+  /** Invites people (chat user ids) into a channel the bot is in; those already there are fine. */
+  inviteToChannel?(channel: string, users: readonly string[]): Promise<void>;
+  archiveChannel?(channel: string): Promise<void>;
+}
+
+export interface NewChatChannel {
+  /** Already valid for the chat (core/incidents/channel.ts `channelName`). */
+  name: string;
+  isPrivate: boolean;
+  /** The channel it is made beside (the incident's thread's): which chat, when there are two. */
+  beside: string;
 }
 
 export interface ChatFileUpload {

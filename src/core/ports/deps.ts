@@ -3,7 +3,7 @@ import type { Clock, Ids, Logger } from "./basics.ts";
 import type { BundleServices, TicketRef } from "./bundles.ts";
 import type { ChatPort } from "./chat.ts";
 import type { FleetFanout } from "./fleet.ts";
-import type { GroupingPolicy } from "./incident-book.ts";
+import type { GroupingPolicy, Severity } from "./incident-book.ts";
 import type { Metrics } from "./metrics.ts";
 import type { PagerDutyServices } from "./pagerduty.ts";
 import type { PagingServices } from "./paging.ts";
@@ -84,6 +84,27 @@ export interface CoreDeps {
    * (CLAWOPS_KNOWN_ISSUES_FILE). Absent: the shipped one.
    */
   knownIssues?: KnownIssueCatalog;
+  /**
+   * Incident channels (issue 41, item 2; CLAWOPS_INCIDENT_CHANNEL_*, incidents/channel.ts): when
+   * an incident gets a channel of its own. Absent: off, incidents live in their threads.
+   */
+  incidentChannels?: IncidentChannelSettings;
+}
+
+/** `off`: none; `manual`: the header's button and `incident <id> channel`; `auto`: those too, and by policy. */
+export type ChannelPolicyMode = "off" | "manual" | "auto";
+export type ChannelTrigger = Severity | "fleet";
+
+export interface IncidentChannelSettings {
+  mode: ChannelPolicyMode;
+  /** `auto`: the severities (each one named, not "and worse") and `fleet` that open one at once. */
+  triggers: readonly ChannelTrigger[];
+  /** CLAWOPS_INCIDENT_CHANNEL_NAME: placeholders <yyyymmdd>, <host>, <sev>, <id>. */
+  nameTemplate: string;
+  /** CLAWOPS_INCIDENT_CHANNEL_PRIVATE: a private channel (Slack scope groups:write). */
+  isPrivate: boolean;
+  /** CLAWOPS_INCIDENT_CHANNEL_ARCHIVE: resolving the incident archives its channel. */
+  archive: boolean;
 }
 
 /** The agent a control plane serves: what `upgrade-agent` asks hosts to move to. */

@@ -71,6 +71,15 @@ export interface Incident {
    * alert's `startsAt`); the postmortem's impact window starts there. Absent or null: unknown.
    */
   evidenceAt?: number | null;
+
+  /**
+   * Its own channel, when it got one (issue 41, item 2; incidents/channel.ts): the channel's id,
+   * its name, and the ts of the second live header posted there (edited with the thread's).
+   * Absent or null: it lives in its thread only.
+   */
+  ownChannel?: string | null;
+  ownChannelName?: string | null;
+  ownChannelTs?: string | null;
 }
 
 /** sev1 (the worst: the fleet, or a customer-facing outage declared so) … sev4 (informational). */
@@ -95,6 +104,9 @@ export type IncidentPatch = Partial<
     | "severity"
     | "acknowledgedAt"
     | "evidenceAt"
+    | "ownChannel"
+    | "ownChannelName"
+    | "ownChannelTs"
   >
 >;
 
@@ -130,6 +142,8 @@ export const INCIDENT_EVENT_KINDS = [
   // Issue 41: a team member's message in the incident's thread, and one marked (📌) a key moment.
   "message",
   "key-moment",
+  // Issue 41, item 2: its own channel opened, archived, or not made (and why).
+  "channel",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 

@@ -26,6 +26,8 @@ export type Command =
   | { kind: "incident"; id: string; action: "show" | "ack" | "resolve" | "signals" }
   | { kind: "incident"; id: string; action: "sev"; severity: Severity }
   | { kind: "incident"; id: string; action: "add"; host: string }
+  /** `incident <id> channel [name]`: its own channel (issue 41, item 2). */
+  | { kind: "incident"; id: string; action: "channel"; name?: string }
   | { kind: "incident"; id: null; action: "new"; severity: Severity; hosts: string[]; title: string }
   /** `report [<N>d|<N>h]`: incidents of the window by host, finding, source and severity; MTTA, MTTR, pages. */
   | { kind: "report"; windowMs: number }

@@ -1,5 +1,5 @@
 import { discordSettingsOf, discordSettingsProblem } from "../../adapters/discord/settings.ts";
-import { pagerDutyOf, ticketConfigOf } from "../../adapters/env/settings.ts";
+import { incidentChannelsOf, pagerDutyOf, ticketConfigOf } from "../../adapters/env/settings.ts";
 import {
   parseVars,
   shownValue,
@@ -197,6 +197,8 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     },
     // Hosts failing together with one cause are one fleet incident (docs/incidents.md).
     grouping: v.CLAWOPS_FLEET_GROUPING,
+    // An incident's own channel (issue 41, item 2); off: threads only.
+    ...withIncidentChannels(incidentChannelsOf(v)),
     // Agents probe their gateway every 30 s and report changes (docs/watch.md).
     watch: {
       ...(v.CLAWOPS_WATCH_INTERVAL_S !== undefined ? { intervalMs: v.CLAWOPS_WATCH_INTERVAL_S } : {}),
@@ -247,6 +249,9 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
     ticketKeepMs: ticketKeepMsFor(v.CLAWOPS_TICKET_LINK_DAYS),
   };
 }
+
+const withIncidentChannels = (incidentChannels: ControlPlaneConfig["incidentChannels"]) =>
+  incidentChannels ? { incidentChannels } : {};
 
 const withPagerDuty = (pagerduty: ControlPlaneConfig["pagerduty"]) => (pagerduty ? { pagerduty } : {});
 

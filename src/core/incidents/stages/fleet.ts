@@ -9,6 +9,7 @@ import {
   NO_COUNTS,
 } from "../../ports/incident-book.ts";
 import type { HostRecord } from "../../ports/store.ts";
+import { offersChannel } from "../channel-policy.ts";
 import { causeTitle, DEFAULT_GROUPING, groupFor } from "../grouping.ts";
 import { fleetCause, refreshIncidentHeader, renderGroupedNote, renderLiveHeader } from "../header.ts";
 import { newIncident } from "../new-incident.ts";
@@ -98,7 +99,7 @@ export async function announceFleet(
     const cause = await fleetCause(deps, incident);
     const parent = await deps.chat.postMessage({
       channel: incident.channel,
-      ...renderLiveHeader(incident, deps.clock.now(), cause),
+      ...renderLiveHeader(incident, deps.clock.now(), cause, [], offersChannel(deps, incident)),
     });
     await book.updateIncident(incident.id, ["open", "acknowledged"], {
       threadTs: parent.ts,

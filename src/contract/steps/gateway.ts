@@ -127,6 +127,41 @@ export const GatewayWsData = z.object({
     })
     .optional(),
   /**
+   * `sessions.list` with `activeOnly` (operator.read; OpenClaw 2026.9.6 sessions-read-*.mjs):
+   * the sessions with running or queued work now (`status`, `hasActiveRun`), each with how long
+   * since its last recorded progress (`lastActivityAt`, else `updatedAt`) by the gateway's clock
+   * (`ts`). Absent from agents before issue 46.
+   */
+  sessionsRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      /** Sessions the gateway counts active (`totalCount`). */
+      active: z.number().optional(),
+      /** At most 10 of them, least recent progress first. */
+      sessions: z
+        .array(
+          z.object({
+            /**
+             * The session key (`agent:<id>:<channel>:…`), e-mail addresses and long digit runs
+             * (phone numbers, chat ids) masked. Not named `key`: the agent's redaction takes the
+             * value of any field whose name ends in key or token.
+             */
+            session: z.string(),
+            /** `status` of the row: running, queued (OpenClaw's session run states). */
+            status: z.string(),
+            hasActiveRun: z.boolean().optional(),
+            /** Minutes since its last progress, cut to steps (0, 2, 5, 10, 30, 60, 180, 720, 1440). */
+            idleMin: z.number().optional(),
+            /** Minutes since its run started (`startedAt`), floored. */
+            runningMin: z.number().optional(),
+          }),
+        )
+        .optional(),
+      ts: z.number().optional(),
+    })
+    .optional(),
+  /**
    * `config.get` (operator.read): the gateway's own comparison of the config file on disk
    * (`configRevisionHash`, null when the file does not validate) with the config it runs
    * (`appliedConfigHash`), both HMACs under the installation's key, plus the file's validity.

@@ -1,0 +1,95 @@
+import { writeFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { connectGateway } from "../../src/agent/probes/gateway-ws-client.ts";
+import { SESSIONS_LIST_PARAMS, summarizeSessions } from "../../src/agent/probes/gateway-ws-sessions.ts";
+import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import { type StepName, type StepResult, type StepResultOf, stepPlan } from "../../src/contract/catalog.ts";
+import { classifyResults } from "../../src/core/classify/classify.ts";
+import { sharedGateway } from "../support/gateway/control.ts";
+
+/**
+ * Issue 46 on the real gateway: the `sessions.list` read of the agent's gateway probe on a
+ * healthy gateway (nothing stalled, so no finding), and the real row shape of a session.
+ * CLAWOPS_CAPTURE_DIR=<dir> writes the raw payloads there (the fixtures in
+ * test/unit/fixtures/openclaw/field/ named `sessions-list.*.real-gateway.json` came from it).
+ */
+const gw = sharedGateway();
+
+const ctx = () =>
+  resolveProbeContext(
+    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
+    { agentVersion: "0.0.0-test", serviceUnitDirs: [`${gw.env.HOME}/.config/systemd/user`] },
+  );
+
+async function probe(steps: StepName[]): Promise<StepResult[]> {
+  const results = await runSteps(ctx(), stepPlan(steps as never), { deadlineMs: 30_000 });
+  expect(JSON.stringify(results)).not.toContain(gw.token);
+  return results;
+}
+
+function data<N extends StepName>(results: StepResult[], name: N): NonNullable<StepResultOf<N>["data"]> {
+  const r = results.find((x): x is StepResultOf<N> => x.step === name);
+  if (!r?.data) throw new Error(`no ${name}: ${JSON.stringify(r)}`);
+  return r.data as NonNullable<StepResultOf<N>["data"]>;
+}
+
+async function capture(name: string, payload: unknown): Promise<void> {
+  const dir = process.env.CLAWOPS_CAPTURE_DIR;
+  if (dir) await writeFile(`${dir}/${name}`, `${JSON.stringify(payload, null, 2)}\n`);
+}
+
+beforeAll(async () => {
+  await gw.restoreHealthy();
+}, 420_000);
+
+afterAll(async () => {
+  await gw.restoreHealthy();
+}, 420_000);
+
+describe("sessions.list on the real gateway (issue 46, wedged lanes)", () => {
+  it("healthy: the probe reads sessions.list, nothing has work, no stalled-session finding", async () => {
+    const results = await probe(["gateway.ws", "gateway.http"]);
+    const ws = data(results, "gateway.ws");
+    expect(ws.outcome).toBe("hello-ok");
+    expect(ws.sessionsRpc).toEqual({ ok: true, active: 0, sessions: [], ts: expect.any(Number) });
+    const c = classifyResults(results, ["gateway.ws", "gateway.http"]);
+    expect(c.findings.map((f) => f.id)).not.toContain("session-run-stalled");
+  });
+
+  it("the real row shape: a scratch session listed whole, then with activeOnly (the probe's parameters)", async () => {
+    const hs = await connectGateway({
+      url: gw.url,
+      token: gw.token,
+      timeoutMs: 30_000,
+      clientVersion: "0.0.0-test",
+      scopes: ["operator.read", "operator.write", "operator.admin"],
+    });
+    const conn = hs.connection;
+    if (!conn) throw new Error(`no connection: ${hs.outcome} ${JSON.stringify(hs.error)}`);
+    const label = `clawops-h46-${Date.now().toString(36)}`;
+    try {
+      const created = await conn.request("sessions.create", { label }, 20_000);
+      expect(created.ok, JSON.stringify(created)).toBe(true);
+      const all = await conn.request("sessions.list", { limit: 20, includeActivitySummary: false }, 20_000);
+      if (!all.ok) throw new Error(JSON.stringify(all.error));
+      const rows = (all.payload as { sessions: Record<string, unknown>[] }).sessions;
+      const row = rows.find((r) => r.label === label);
+      expect(row, JSON.stringify(rows.map((r) => r.key))).toBeDefined();
+      // The fields the summary reads, as 2026.9.6 serves them.
+      expect(row).toMatchObject({ key: expect.stringMatching(/^agent:/), updatedAt: expect.any(Number) });
+      expect(["string", "undefined"]).toContain(typeof row?.status);
+      expect(typeof (all.payload as { ts: unknown }).ts).toBe("number");
+      // A session with no run is not one with work: the summary leaves it out.
+      expect(summarizeSessions(all).sessions?.map((s) => s.session)).not.toContain(row?.key);
+      const active = await conn.request("sessions.list", { ...SESSIONS_LIST_PARAMS }, 20_000);
+      if (!active.ok) throw new Error(JSON.stringify(active.error));
+      expect((active.payload as { sessions: unknown[] }).sessions).toEqual([]);
+      await capture("sessions-list.scratch.real-gateway.json", all.payload);
+      await capture("sessions-list.active-only.real-gateway.json", active.payload);
+      if (typeof row?.key === "string") await conn.request("sessions.delete", { key: row.key }, 20_000);
+    } finally {
+      await conn.close();
+    }
+  });
+});

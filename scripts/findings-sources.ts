@@ -62,6 +62,19 @@ export const STRING_SOURCES: readonly StringSource[] = [
       "warn: the gateway serves; that conversation, and work queued behind it, may wait until the run ends or is stopped",
   },
   {
+    rule: "cron-runs-skipped",
+    strings: [
+      'cron.list job: enabled, lastRunStatus "skipped", lastRunError "Agent-less cron job has no resolvable owner. Pass --agent <id> …" (or another stored reason)',
+      "[cron] cron: skipped missed recurring jobs after restart (with cron.skipMissedJobs; its {count, jobIds} beside it)",
+    ],
+    from: [
+      "dist/job-read-view-*.mjs (lastRunStatus, lastRunError)",
+      "dist/agent-id-*.mjs (the ownerless job's reason)",
+      "dist/service-*.mjs (timer-catchup, info level)",
+    ],
+    severity: "warn: the gateway and its scheduler serve; the skipped runs' work did not happen",
+  },
+  {
     rule: "plugins-core-out-of-lockstep",
     strings: [
       "[plugins] … failed during load from …: Plugin … cannot import openclaw/plugin-sdk/… (built with OpenClaw …; running core …)",

@@ -1,4 +1,5 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { connectGateway } from "../../src/agent/probes/gateway-ws-client.ts";
@@ -10,7 +11,8 @@ import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
  * Issue 46 on the real gateway: the `sessions.list` read of the agent's gateway probe on a
- * healthy gateway (nothing stalled, so no finding), and the real row shape of a session.
+ * healthy gateway (nothing stalled, so no finding), and the real row shape of a session; the
+ * auth limiter locking loopback out (`exemptLoopback: false`), the right token included.
  * CLAWOPS_CAPTURE_DIR=<dir> writes the raw payloads there (the fixtures in
  * test/unit/fixtures/openclaw/field/ named `sessions-list.*.real-gateway.json` came from it).
  */
@@ -90,6 +92,52 @@ describe("sessions.list on the real gateway (issue 46, wedged lanes)", () => {
       if (typeof row?.key === "string") await conn.request("sessions.delete", { key: row.key }, 20_000);
     } finally {
       await conn.close();
+    }
+  });
+});
+
+describe("the auth limiter on the real gateway (issue 46)", () => {
+  it("exemptLoopback false: three wrong tokens lock loopback out, the agent's right token is refused → auth-rate-limited, not token drift", async () => {
+    const original = await readFile(gw.configPath, "utf8");
+    try {
+      const config = JSON5.parse(original) as { gateway: { auth: Record<string, unknown> } };
+      // The limiter is built at start (server-start-*.mjs reads gateway.auth.rateLimit once): restart.
+      config.gateway.auth.rateLimit = { exemptLoopback: false, maxAttempts: 3, windowMs: 60_000, lockoutMs: 120_000 };
+      await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+      await gw.restart({});
+      // An old client with a stale token, bounded: three attempts, each refused as a mismatch.
+      for (let i = 0; i < 3; i++) {
+        const bad = await connectGateway({
+          url: gw.url,
+          token: `stale-token-${i}-0123456789abcdef`,
+          timeoutMs: 15_000,
+          clientVersion: "0.0.0-old-client",
+        });
+        expect(bad.outcome).toBe("rejected");
+        expect(bad.error?.detailCode).toBe("AUTH_TOKEN_MISMATCH");
+      }
+      const results = await probe(["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
+      const ws = data(results, "gateway.ws");
+      expect(ws.outcome).toBe("rejected");
+      expect(ws.error?.detailCode).toBe("AUTH_RATE_LIMITED");
+      expect(ws.error?.retryAfterMs).toBeGreaterThan(0);
+      expect(ws.error?.retryAfterMs).toBeLessThanOrEqual(120_000);
+      const http = data(results, "gateway.http");
+      expect(http.healthz.status).toBe(200);
+      expect(http.readyz.status).toBe(200);
+      const c = classifyResults(results, ["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
+      const f = c.findings.find((x) => x.id === "auth-rate-limited");
+      expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
+      expect(f?.falseGreen).toBe("/healthz 200, /readyz 200");
+      expect(f?.evidence.join("\n")).toMatch(/locked out for \d+ s more \(retryAfterMs \d+\)/);
+      // Who tripped it: the gateway's own lines for the old client's failures.
+      expect(f?.evidence.join("\n")).toMatch(/unauthorized .*client=.*reason=token_mismatch/);
+      // clawops' token is right: nothing calls this token drift.
+      const ids = c.findings.map((x) => x.id);
+      expect(ids.filter((id) => /token-(drift|mismatch)/.test(id))).toEqual([]);
+    } finally {
+      await writeFile(gw.configPath, original, { mode: 0o600 });
+      await gw.restart({});
     }
   });
 });

@@ -170,7 +170,7 @@ const MAX_FAILING_JOBS = 10;
 
 /**
  * `cron.status` → `{ enabled, jobs, nextWakeAtMs }`; `cron.list` → `{ jobs: [...] }` of enabled
- * jobs, each with `lastRunStatus` (`ok`/`error`/`skipped`), `lastRunError` and
+ * jobs, each with `lastRunStatus` (`ok`/`error`/`skipped`), `lastRunError` (a skipped run's reason too) and
  * `state.consecutiveErrors` (openclaw 2026.9.6 dist: cron service `status()`, `cronJobReadView`).
  */
 export function summarizeCron(statusRes: RpcResult, listRes: RpcResult): NonNullable<GatewayWsData["cronRpc"]> {
@@ -197,6 +197,19 @@ export function summarizeCron(statusRes: RpcResult, listRes: RpcResult): NonNull
     })
     .sort((a, b) => (b.lastRunAtMs ?? 0) - (a.lastRunAtMs ?? 0))
     .slice(0, MAX_FAILING_JOBS);
+  const skipped = jobs
+    .map(record)
+    .filter((j) => j.enabled !== false && j.lastRunStatus === "skipped")
+    .map((j) => ({
+      id: String(j.id ?? j.jobId ?? "?").slice(0, 80),
+      name: String(j.displayName ?? j.name ?? j.id ?? "?").slice(0, 80),
+      ...(typeof j.lastRunAtMs === "number" ? { lastRunAtMs: j.lastRunAtMs } : {}),
+      ...(typeof j.lastRunError === "string" && j.lastRunError ? { reason: j.lastRunError.slice(0, 300) } : {}),
+    }))
+    .sort((a, b) => (b.lastRunAtMs ?? 0) - (a.lastRunAtMs ?? 0))
+    .slice(0, MAX_FAILING_JOBS);
+  // Only when there are any: a summary without skipped runs reads as before issue 46.
+  if (skipped.length > 0) summary.skipped = skipped;
   return summary;
 }
 

@@ -11,6 +11,8 @@ export const WsError = z.object({
   /** `error.details.code`, e.g. AUTH_TOKEN_MISMATCH, PROTOCOL_MISMATCH, MISSING_SCOPE. */
   detailCode: z.string().optional(),
   missingScope: z.string().optional(),
+  /** `error.retryAfterMs` of a refusal the gateway says is temporary (AUTH_RATE_LIMITED: the lockout left). */
+  retryAfterMs: z.number().optional(),
 });
 export type WsError = z.infer<typeof WsError>;
 
@@ -79,6 +81,20 @@ export const GatewayWsData = z.object({
             lastRunAtMs: z.number().optional(),
             lastError: z.string().optional(),
             consecutiveErrors: z.number().optional(),
+          }),
+        )
+        .optional(),
+      /**
+       * Enabled jobs whose last run was skipped (`lastRunStatus: skipped`), newest first, at most
+       * 10, with the reason the gateway stored (`lastRunError`). Absent from agents before issue 46.
+       */
+      skipped: z
+        .array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            lastRunAtMs: z.number().optional(),
+            reason: z.string().optional(),
           }),
         )
         .optional(),

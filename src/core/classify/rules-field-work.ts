@@ -192,6 +192,46 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
     },
   },
   {
+    id: "cron-runs-skipped",
+    layer: "scheduler",
+    severity: "warn",
+    confidence: "high",
+    title: "Scheduled runs were skipped: jobs did not run at their times",
+    explanation:
+      "The scheduler is on, yet scheduled runs did not happen. Either the gateway's job list shows enabled jobs " +
+      "whose last run was skipped, with the reason it stored (a job with no owner agent, a command job with no " +
+      "runner, a heartbeat skipped), or the gateway logged at its start that it skipped the recurring runs missed " +
+      "while it was down ('cron: skipped missed recurring jobs after restart', which cron.skipMissedJobs asks for). " +
+      "What those runs would have done did not happen; the next run comes at the job's next time.",
+    nextCommands: [
+      "openclaw cron list   # each job's last run, its status and next run",
+      "openclaw cron runs --id <job id> --status skipped --limit 10   # the skipped runs and their reasons",
+      "openclaw config get cron.skipMissedJobs   # true: runs missed while down are skipped, not caught up",
+      "openclaw cron run <job id>   # runs a skipped job now, when it should not wait for its next time",
+    ],
+    falseGreen: (e) =>
+      e["gateway.ws"]?.cronRpc?.enabled === true
+        ? joinGreens("cron.status (scheduler enabled)", readyzGreen(e))
+        : readyzGreen(e),
+    match(e) {
+      const skipped = e["gateway.ws"]?.cronRpc?.skipped ?? [];
+      const missed = sinceStart(e, "cron-missed-skipped");
+      if (skipped.length === 0 && !missed) return null;
+      const when = (ms: number | undefined) => (ms === undefined ? "" : ` at ${new Date(ms).toISOString()}`);
+      return [
+        ...skipped
+          .slice(0, 3)
+          .map(
+            (j) =>
+              `cron.list: job "${j.name}" (${j.id}) last run skipped${when(j.lastRunAtMs)}${j.reason ? `: ${j.reason}` : ""}`,
+          ),
+        ...(skipped.length > 3 ? [`and ${skipped.length - 3} more job(s) whose last run was skipped`] : []),
+        ...(missed ? quoteSignature(e, "cron-missed-skipped", 1) : []),
+        ...(missed ? lastReadyLine(e) : []),
+      ];
+    },
+  },
+  {
     id: "plugins-core-out-of-lockstep",
     layer: "process",
     severity: "warn",

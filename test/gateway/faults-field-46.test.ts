@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
@@ -7,12 +9,15 @@ import { SESSIONS_LIST_PARAMS, summarizeSessions } from "../../src/agent/probes/
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type StepName, type StepResult, type StepResultOf, stepPlan } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
+import { drainingNow } from "../../src/core/recover/runbook/steps/inflight.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { until } from "../support/until.ts";
 
 /**
  * Issue 46 on the real gateway: the `sessions.list` read of the agent's gateway probe on a
  * healthy gateway (nothing stalled, so no finding), and the real row shape of a session; the
- * auth limiter locking loopback out (`exemptLoopback: false`), the right token included.
+ * auth limiter locking loopback out (`exemptLoopback: false`), the right token included; a stop
+ * draining a real cron run, as the recover runbook's restart gate reads it.
  * CLAWOPS_CAPTURE_DIR=<dir> writes the raw payloads there (the fixtures in
  * test/unit/fixtures/openclaw/field/ named `sessions-list.*.real-gateway.json` came from it).
  */
@@ -138,6 +143,84 @@ describe("the auth limiter on the real gateway (issue 46)", () => {
     } finally {
       await writeFile(gw.configPath, original, { mode: 0o600 });
       await gw.restart({});
+    }
+  });
+});
+
+async function openclaw(args: string[], timeout = 60_000): Promise<string> {
+  const { stdout } = await promisify(execFile)(gw.openclawBin, args, { env: gw.env, timeout });
+  return stdout;
+}
+
+describe("a stop draining a real cron run (issue 46, the restart gate)", () => {
+  it("healthy: gateway.inflight reads /readyz 200 with nothing failing, so the gate lets a restart through", async () => {
+    const [r] = await probe(["gateway.inflight"]);
+    const flight = r?.step === "gateway.inflight" ? r.data : undefined;
+    expect(flight?.readyz).toEqual({ status: 200, failing: [] });
+    expect(drainingNow(flight)).toBeNull();
+  });
+
+  it("SIGTERM while a cron command runs: /readyz 503 gateway-draining → the gate refuses, gateway-draining is found", async () => {
+    let jobId = "";
+    try {
+      const added = JSON.parse(
+        await openclaw([
+          "cron",
+          "add",
+          "--name",
+          "clawops-h46-drain",
+          "--every",
+          "6h",
+          "--command-argv",
+          JSON.stringify(["sleep", "40"]),
+          "--json",
+        ]),
+      ) as Record<string, unknown>;
+      jobId = String(added.id ?? (added.job as Record<string, unknown> | undefined)?.id ?? "");
+      expect(jobId, JSON.stringify(added)).not.toBe("");
+      await openclaw(["cron", "run", jobId]);
+      const { pid } = await gw.state();
+      if (!pid) throw new Error("no gateway pid");
+      // The gateway alone (not its process group): the cron command keeps running, so the stop drains.
+      await until(
+        "the cron run to be active",
+        30_000,
+        async () => {
+          const res = data(await probe(["gateway.ws"]), "gateway.ws");
+          return res.cronRpc?.ok ? true : null;
+        },
+        1_000,
+      );
+      await new Promise((r) => setTimeout(r, 2_000));
+      process.kill(pid, "SIGTERM");
+      const seen = await until(
+        "/readyz 503 gateway-draining",
+        30_000,
+        async () => {
+          const results = await probe(["gateway.inflight", "gateway.http", "port.listeners", "logs.signatures"]);
+          const r = results.find((x) => x.step === "gateway.inflight");
+          const flight = r?.step === "gateway.inflight" ? r.data : undefined;
+          return drainingNow(flight) ? { results, flight } : null;
+        },
+        250,
+      );
+      await capture("inflight-draining.real-gateway.json", seen.flight);
+      expect(seen.flight?.readyz).toEqual({ status: 503, failing: expect.arrayContaining(["gateway-draining"]) });
+      // The WebSocket is refused meanwhile: the RPCs alone would have said only "unreachable".
+      expect(seen.flight?.reachable).toBe(false);
+      const c = classifyResults(seen.results, [
+        "gateway.inflight",
+        "gateway.http",
+        "port.listeners",
+        "logs.signatures",
+      ]);
+      const f = c.findings.find((x) => x.id === "gateway-draining");
+      expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
+      expect(f?.evidence[0]).toMatch(/^\/readyz 503 \{"failing":\[.*"gateway-draining"/);
+    } finally {
+      await gw.stop();
+      await gw.restoreHealthy();
+      if (jobId) await openclaw(["cron", "rm", jobId]).catch(() => undefined);
     }
   });
 });

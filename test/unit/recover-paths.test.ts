@@ -76,7 +76,7 @@ function inflight(active: number, due: { name: string; inMs: number }[]): StepRe
     },
   };
 }
-/** What the agent's gateway.inflight reads while a stop drains: the WebSocket refused, /readyz 503. */
+/** What the agent's gateway.inflight reads while a stop drains (captured on the real gateway: test/gateway/faults-field-46.test.ts). */
 const drainingRead: StepResult = {
   step: "gateway.inflight",
   status: "ok",

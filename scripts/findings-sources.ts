@@ -48,6 +48,33 @@ export const STRING_SOURCES: readonly StringSource[] = [
     severity: "warn: the gateway serves; the sessions on that lane wait, and OpenClaw tries its own recovery first",
   },
   {
+    rule: "session-run-stalled",
+    strings: [
+      "sessions.list {activeOnly:true} row: status=running|queued, hasActiveRun=true, lastActivityAt (else updatedAt) 10 min or more before the answer's ts",
+      "(on the lab's real gateway: the same read answers sessions: [] and an idle session has hasActiveRun=false and no status)",
+    ],
+    from: [
+      "dist/sessions-read-*.mjs (sessions.list, operator.read)",
+      "dist/session-row-prepared-read-*.mjs (status, startedAt, updatedAt, lastActivityAt)",
+      "dist/session-list-read-result-*.mjs (hasActiveRun, activeRunIds)",
+    ],
+    severity:
+      "warn: the gateway serves; that conversation, and work queued behind it, may wait until the run ends or is stopped",
+  },
+  {
+    rule: "cron-runs-skipped",
+    strings: [
+      'cron.list job: enabled, lastRunStatus "skipped", lastRunError "Agent-less cron job has no resolvable owner. Pass --agent <id> …" (or another stored reason)',
+      "[cron] cron: skipped missed recurring jobs after restart (with cron.skipMissedJobs; its {count, jobIds} beside it)",
+    ],
+    from: [
+      "dist/job-read-view-*.mjs (lastRunStatus, lastRunError)",
+      "dist/agent-id-*.mjs (the ownerless job's reason)",
+      "dist/service-*.mjs (timer-catchup, info level)",
+    ],
+    severity: "warn: the gateway and its scheduler serve; the skipped runs' work did not happen",
+  },
+  {
     rule: "plugins-core-out-of-lockstep",
     strings: [
       "[plugins] … failed during load from …: Plugin … cannot import openclaw/plugin-sdk/… (built with OpenClaw …; running core …)",

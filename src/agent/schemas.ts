@@ -53,6 +53,8 @@ export const ErrorShape = z.object({
   code: z.string().optional(),
   message: z.string().optional(),
   details: z.object({ code: z.string().optional(), missingScope: z.string().optional() }).optional(),
+  /** How long an AUTH_RATE_LIMITED lockout has left, ms (OpenClaw 2026.9.6 message-handler-*.mjs). */
+  retryAfterMs: z.number().optional(),
 });
 export const ResFrame = z.object({
   type: z.literal("res"),

@@ -76,6 +76,20 @@ function inflight(active: number, due: { name: string; inMs: number }[]): StepRe
     },
   };
 }
+/** What the agent's gateway.inflight reads while a stop drains (captured on the real gateway: test/gateway/faults-field-46.test.ts). */
+const drainingRead: StepResult = {
+  step: "gateway.inflight",
+  status: "ok",
+  durationMs: 300,
+  data: {
+    reachable: false,
+    error: "upgrade-refused: Unexpected server response: 503",
+    sessions: null,
+    tasks: null,
+    cron: null,
+    readyz: { status: 503, failing: ["gateway-draining"] },
+  },
+};
 const restarted = (over: Record<string, unknown> = {}): StepResult =>
   ({
     step: "gateway.restart",
@@ -205,6 +219,17 @@ const PATHS: Record<string, PathScript> = {
     agent: withAgent({
       "gateway.inflight": [inflight(2, []), inflight(2, []), inflight(1, [{ name: "digest", inMs: 60_000 }]), idle],
     }),
+    decisions: { "decision gateway.restart": [approve(true)] },
+  },
+  // A stop someone else began: the gateway refuses the WebSocket and its /readyz says it drains
+  // (OpenClaw 2026.9.6). Nobody is asked to confirm a restart over it (issue 46).
+  "drain-already-draining": {
+    agent: withAgent({ "gateway.inflight": drainingRead }),
+    decisions: { "decision gateway.restart": [approve()] },
+  },
+  // Approved once drained, and a stop begins while the run waits: the wait ends, nothing restarts.
+  "drain-stop-begins-while-waiting": {
+    agent: withAgent({ "gateway.inflight": [inflight(1, []), inflight(1, []), drainingRead] }),
     decisions: { "decision gateway.restart": [approve(true)] },
   },
   "drain-timeout": {

@@ -100,4 +100,8 @@ export const RUNTIME_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   // `gateway TLS certificate renewed without restarting listeners`.
   { kind: "tls-renewal-failed", pattern: /\bgateway TLS renewal failed; keeping accepted material/ },
   { kind: "tls-renewed", pattern: /\bgateway TLS certificate renewed without restarting listeners/ },
+  // service-*.mjs (cron timer-catchup): with `cron.skipMissedJobs`, a start skips the recurring jobs
+  // whose slots passed while the gateway was down and logs `cron: skipped missed recurring jobs after
+  // restart` (info, its `{count, jobIds}` beside it; the file log keeps the message).
+  { kind: "cron-missed-skipped", pattern: /\bcron: skipped missed recurring jobs after restart\b/ },
 ];

@@ -53,6 +53,14 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
           : `several processes listen on port ${port}: ${pids.join(", ")}`,
     };
   }
+  const draining = await drainingNow(target.httpUrl);
+  if (draining) {
+    return {
+      ...base,
+      approver: gate.approver,
+      refused: `the gateway is already draining for a stop or restart (${draining}): not restarted over its drain`,
+    };
+  }
   const policy = loadAgentPolicy(agentDir);
   const declared = policy.ok ? policy.policy.supervisor : undefined;
   const supervisor: Supervisor = declared
@@ -249,4 +257,15 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 /** The status of a GET, or null when nothing answered in 2 s (Node's http client, as `gateway.http`: no `fetch`, whose undici stays resident once loaded). */
 async function httpStatus(url: string): Promise<number | null> {
   return (await httpGet(url, 2_000)).status;
+}
+
+/**
+ * `/readyz` 503 with `gateway-draining` (OpenClaw 2026.9.6 server-start-*.mjs): a stop or restart
+ * is already draining active work. A restart over it would cut that work off; in words, or null.
+ */
+async function drainingNow(httpUrl: string): Promise<string | null> {
+  const r = await httpGet(`${httpUrl}/readyz`, 2_000);
+  const failing = (r.body as { failing?: unknown } | undefined)?.failing;
+  if (r.status !== 503 || !Array.isArray(failing) || !failing.includes("gateway-draining")) return null;
+  return `/readyz 503 ${JSON.stringify({ failing })}`;
 }

@@ -4,6 +4,7 @@ import {
   type GatewayInflightData,
 } from "../../contract/catalog.ts";
 import { monotonicMs } from "../monotonic.ts";
+import { httpGet } from "./gateway-http.ts";
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";
@@ -46,9 +47,13 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** What a restart would cut off: open sessions, queued/running tasks, cron jobs due soon. */
 export const probeGatewayInflight: Probe<"gateway.inflight"> = async (ctx, args, run) => {
-  const c = await connect(ctx, run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.inflight"], ["operator.read"]);
-  if ("error" in c) return { reachable: false, error: c.error, sessions: null, tasks: null, cron: null };
-  const data: GatewayInflightData = { reachable: true, sessions: null, tasks: null, cron: null };
+  // A draining gateway refuses the WebSocket (503 'websocket admission closed'); its /readyz says why.
+  const [c, readyz] = await Promise.all([
+    connect(ctx, run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.inflight"], ["operator.read"]),
+    readReadyz(ctx, run),
+  ]);
+  if ("error" in c) return { reachable: false, error: c.error, sessions: null, tasks: null, cron: null, readyz };
+  const data: GatewayInflightData = { reachable: true, sessions: null, tasks: null, cron: null, readyz };
   const errors: string[] = [];
   try {
     const t = () => budget(run, RPC_TIMEOUT_MS);
@@ -83,6 +88,20 @@ export const probeGatewayInflight: Probe<"gateway.inflight"> = async (ctx, args,
   if (errors.length) data.error = errors.join("; ");
   return data;
 };
+
+/** `/readyz` → its status and `failing` checks (e.g. `gateway-draining`). */
+async function readReadyz(
+  ctx: Parameters<Probe<"gateway.inflight">>[0],
+  run: ProbeRun,
+): Promise<NonNullable<GatewayInflightData["readyz"]>> {
+  const target = gatewayTarget(ctx, await run.readings.config());
+  const r = await httpGet(`${target.httpUrl}/readyz`, budget(run, 3_000), run.signal);
+  const failing = list(record(r.body).failing)
+    .filter((x): x is string => typeof x === "string")
+    .map((x) => x.slice(0, 80))
+    .slice(0, 10);
+  return { status: r.status, failing };
+}
 
 /**
  * One read-only call (`status`) and one write call (`sessions.create` of a labelled scratch

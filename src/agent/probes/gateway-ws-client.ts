@@ -66,6 +66,7 @@ export function toWsError(error: ErrorShape | undefined, fallback: string): WsEr
     message: error?.message ?? fallback,
     ...(error?.details?.code ? { detailCode: error.details.code } : {}),
     ...(error?.details?.missingScope ? { missingScope: error.details.missingScope } : {}),
+    ...(typeof error?.retryAfterMs === "number" ? { retryAfterMs: error.retryAfterMs } : {}),
   };
 }
 

@@ -2,12 +2,13 @@ import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../contract/cat
 import { gatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { channelActivity, modelAuthExpiry, noteStatusHeap } from "./gateway-ws-field.ts";
+import { SESSIONS_LIST_PARAMS, summarizeSessions } from "./gateway-ws-sessions.ts";
 import { budget, type Probe } from "./probe.ts";
 
 /**
  * The transport, auth and scope layers in one connection: challenge → connect (cli/cli,
  * operator.read, the host's token) → hello-ok, then the `health` RPC (no scope), and the
- * `status`, `cron.status` and `cron.list` RPCs (operator.read), all at once.
+ * `status`, `cron.status`, `cron.list` and the other reads below (operator.read), all at once.
  */
 export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
   const target = gatewayTarget(ctx, await run.readings.config());
@@ -52,9 +53,11 @@ export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
 async function readRpcs(
   connection: GatewayConnection,
   timeoutMs: number,
-): Promise<Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc" | "configRpc" | "channelsRpc" | "modelsRpc">> {
+): Promise<
+  Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc" | "configRpc" | "channelsRpc" | "modelsRpc" | "sessionsRpc">
+> {
   try {
-    const [health, status, cronStatus, cronList, configGet, channels, modelsAuth] = await Promise.all([
+    const [health, status, cronStatus, cronList, configGet, channels, modelsAuth, sessions] = await Promise.all([
       connection.request("health", {}, timeoutMs),
       connection.request("status", {}, timeoutMs),
       connection.request("cron.status", {}, timeoutMs),
@@ -64,6 +67,8 @@ async function readRpcs(
       connection.request("channels.status", { probe: false }, timeoutMs),
       // The gateway's own view of model credentials, in place of `openclaw models status` (1.2–2.7 s).
       connection.request("models.authStatus", {}, timeoutMs),
+      // Sessions with running or queued work, to see one that stopped moving (issue 46).
+      connection.request("sessions.list", { ...SESSIONS_LIST_PARAMS }, timeoutMs),
     ]);
     if (status.ok) noteStatusHeap(status.payload);
     return {
@@ -73,6 +78,7 @@ async function readRpcs(
       configRpc: summarizeConfigGet(configGet),
       channelsRpc: summarizeChannels(channels),
       modelsRpc: summarizeModelsAuth(modelsAuth),
+      sessionsRpc: summarizeSessions(sessions),
     };
   } finally {
     await connection.close();
@@ -164,7 +170,7 @@ const MAX_FAILING_JOBS = 10;
 
 /**
  * `cron.status` → `{ enabled, jobs, nextWakeAtMs }`; `cron.list` → `{ jobs: [...] }` of enabled
- * jobs, each with `lastRunStatus` (`ok`/`error`/`skipped`), `lastRunError` and
+ * jobs, each with `lastRunStatus` (`ok`/`error`/`skipped`), `lastRunError` (a skipped run's reason too) and
  * `state.consecutiveErrors` (openclaw 2026.9.6 dist: cron service `status()`, `cronJobReadView`).
  */
 export function summarizeCron(statusRes: RpcResult, listRes: RpcResult): NonNullable<GatewayWsData["cronRpc"]> {
@@ -191,6 +197,19 @@ export function summarizeCron(statusRes: RpcResult, listRes: RpcResult): NonNull
     })
     .sort((a, b) => (b.lastRunAtMs ?? 0) - (a.lastRunAtMs ?? 0))
     .slice(0, MAX_FAILING_JOBS);
+  const skipped = jobs
+    .map(record)
+    .filter((j) => j.enabled !== false && j.lastRunStatus === "skipped")
+    .map((j) => ({
+      id: String(j.id ?? j.jobId ?? "?").slice(0, 80),
+      name: String(j.displayName ?? j.name ?? j.id ?? "?").slice(0, 80),
+      ...(typeof j.lastRunAtMs === "number" ? { lastRunAtMs: j.lastRunAtMs } : {}),
+      ...(typeof j.lastRunError === "string" && j.lastRunError ? { reason: j.lastRunError.slice(0, 300) } : {}),
+    }))
+    .sort((a, b) => (b.lastRunAtMs ?? 0) - (a.lastRunAtMs ?? 0))
+    .slice(0, MAX_FAILING_JOBS);
+  // Only when there are any: a summary without skipped runs reads as before issue 46.
+  if (skipped.length > 0) summary.skipped = skipped;
   return summary;
 }
 

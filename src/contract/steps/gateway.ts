@@ -11,6 +11,8 @@ export const WsError = z.object({
   /** `error.details.code`, e.g. AUTH_TOKEN_MISMATCH, PROTOCOL_MISMATCH, MISSING_SCOPE. */
   detailCode: z.string().optional(),
   missingScope: z.string().optional(),
+  /** `error.retryAfterMs` of a refusal the gateway says is temporary (AUTH_RATE_LIMITED: the lockout left). */
+  retryAfterMs: z.number().optional(),
 });
 export type WsError = z.infer<typeof WsError>;
 
@@ -82,6 +84,20 @@ export const GatewayWsData = z.object({
           }),
         )
         .optional(),
+      /**
+       * Enabled jobs whose last run was skipped (`lastRunStatus: skipped`), newest first, at most
+       * 10, with the reason the gateway stored (`lastRunError`). Absent from agents before issue 46.
+       */
+      skipped: z
+        .array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            lastRunAtMs: z.number().optional(),
+            reason: z.string().optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
   /**
@@ -123,6 +139,41 @@ export const GatewayWsData = z.object({
       /** `unavailable.code` when the gateway could not prepare the answer (still starting). */
       unavailable: z.string().optional(),
       /** The gateway's clock when it answered: expiries are read against it. */
+      ts: z.number().optional(),
+    })
+    .optional(),
+  /**
+   * `sessions.list` with `activeOnly` (operator.read; OpenClaw 2026.9.6 sessions-read-*.mjs):
+   * the sessions with running or queued work now (`status`, `hasActiveRun`), each with how long
+   * since its last recorded progress (`lastActivityAt`, else `updatedAt`) by the gateway's clock
+   * (`ts`). Absent from agents before issue 46.
+   */
+  sessionsRpc: z
+    .object({
+      ok: z.boolean(),
+      error: WsError.optional(),
+      /** Sessions the gateway counts active (`totalCount`). */
+      active: z.number().optional(),
+      /** At most 10 of them, least recent progress first. */
+      sessions: z
+        .array(
+          z.object({
+            /**
+             * The session key (`agent:<id>:<channel>:…`), e-mail addresses and long digit runs
+             * (phone numbers, chat ids) masked. Not named `key`: the agent's redaction takes the
+             * value of any field whose name ends in key or token.
+             */
+            session: z.string(),
+            /** `status` of the row: running, queued (OpenClaw's session run states). */
+            status: z.string(),
+            hasActiveRun: z.boolean().optional(),
+            /** Minutes since its last progress, cut to steps (0, 2, 5, 10, 30, 60, 180, 720, 1440). */
+            idleMin: z.number().optional(),
+            /** Minutes since its run started (`startedAt`), floored. */
+            runningMin: z.number().optional(),
+          }),
+        )
+        .optional(),
       ts: z.number().optional(),
     })
     .optional(),

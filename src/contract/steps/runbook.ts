@@ -20,6 +20,13 @@ export const GatewayInflightData = z.object({
       dueSoon: z.array(z.object({ name: z.string(), nextRunAtMs: z.number() })),
     })
     .nullable(),
+  /**
+   * `/readyz` read beside the RPCs: 503 with `gateway-draining` among `failing` while a stop or
+   * restart drains (OpenClaw 2026.9.6 server-start-*.mjs); the WebSocket is refused meanwhile,
+   * so the RPCs above cannot say so. `status` null: it did not answer. Absent from agents before
+   * issue 46.
+   */
+  readyz: z.object({ status: z.number().nullable(), failing: z.array(z.string()) }).optional(),
 });
 export type GatewayInflightData = z.infer<typeof GatewayInflightData>;
 

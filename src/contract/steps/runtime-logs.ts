@@ -3,7 +3,7 @@
  * package's own strings (dist/, named beside each pattern in
  * src/agent/probes/gateway-log-patterns-runtime.ts): wedged session lanes, a stop stuck
  * draining, core and plugins out of lockstep, MCP servers, the spawn broker, context overflow,
- * the Gmail watcher, memory search, the file log itself, TLS renewal.
+ * the Gmail watcher, memory search, the file log itself, TLS renewal, scheduled runs skipped.
  */
 export const RUNTIME_LOG_SIGNATURE_KINDS = [
   "session-stuck",
@@ -24,4 +24,5 @@ export const RUNTIME_LOG_SIGNATURE_KINDS = [
   "log-append-failed",
   "tls-renewal-failed",
   "tls-renewed",
+  "cron-missed-skipped",
 ] as const;

@@ -12,6 +12,15 @@ export const RUNTIME_RULE_CHECKS: Readonly<Record<string, { confirm: string; rul
     confirm: "a new 'stuck session' line for the same sessionKey with a larger age, and no reply in that conversation",
     ruleOut: "a message sent in that conversation is answered, and no new 'stuck session' line follows",
   },
+  "session-run-stalled": {
+    confirm:
+      "`openclaw sessions list --json` a few minutes later: the same session still running or queued, its lastActivityAt unchanged",
+    ruleOut: "the session's status is done (or its lastActivityAt moved) and the conversation answers",
+  },
+  "cron-runs-skipped": {
+    confirm: "`openclaw cron runs --id <job id>` lists the skipped runs with the same reason",
+    ruleOut: "the job's next run at its time ends ok (`openclaw cron list` shows lastRunStatus ok)",
+  },
   "plugins-core-out-of-lockstep": {
     confirm: "`openclaw gateway status --deep` reports 'Plugin version drift' naming the plugin",
     ruleOut: "`openclaw plugins list` shows the plugin loaded at the core's version after a restart",

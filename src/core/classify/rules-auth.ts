@@ -122,13 +122,38 @@ export const AUTH_RULES: readonly Rule[] = [
     layer: "auth",
     severity: "warn",
     confidence: "high",
-    title: "Too many failed auth attempts: the gateway is throttling this address",
+    title: "Too many failed auth attempts: the gateway locked this address out, the right token included",
     explanation:
-      "After repeated failed shared-secret attempts the gateway refuses further attempts from this address for a while " +
-      "(AUTH_RATE_LIMITED; 10 per 60 s then a 5-minute lockout off loopback). It is a consequence: something keeps " +
-      "retrying with a wrong credential, usually token drift.",
-    nextCommands: ["openclaw logs --follow   # which client= keeps failing", "openclaw gateway status --json"],
-    match: (e) => (detail(e) === "AUTH_RATE_LIMITED" ? quoteWs(e) : null),
+      "The gateway refused this connect with AUTH_RATE_LIMITED ('too many failed authentication attempts'), before " +
+      "it checked the token: clawops' own token was not judged, so this is not token drift on this client. Some " +
+      "client at the same address failed authentication often enough (10 times in 60 s by default) to lock the " +
+      "address out for a while (5 minutes by default; gateway.auth.rateLimit). Every client from that address is " +
+      "refused until it ends, including ones with the right token. Loopback is exempt unless " +
+      "gateway.auth.rateLimit.exemptLoopback is false. The gateway's log names the clients that failed " +
+      "('[ws] unauthorized … client=… reason=…'); fix or stop that client, or the lockout may start again.",
+    nextCommands: [
+      "openclaw logs --limit 300 --plain | grep 'unauthorized'   # which client= and reason= kept failing",
+      "openclaw config get gateway.auth.rateLimit",
+      "wait the lockout out (retryAfterMs, below), then: openclaw gateway call status",
+    ],
+    // The HTTP probes do not take the token, so the limiter does not stop them.
+    falseGreen: (e) => {
+      const greens = [
+        e["gateway.http"]?.healthz.status === 200 ? "/healthz 200" : null,
+        e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null,
+      ].filter(Boolean);
+      return greens.length > 0 ? greens.join(", ") : null;
+    },
+    match(e) {
+      if (detail(e) !== "AUTH_RATE_LIMITED") return null;
+      const left = e["gateway.ws"]?.error?.retryAfterMs;
+      return [
+        ...quoteWs(e),
+        ...(typeof left === "number" ? [`locked out for ${Math.ceil(left / 1000)} s more (retryAfterMs ${left})`] : []),
+        // Who tripped it: the failures the gateway logged since its start, newest last.
+        ...(newerThan(e, "ws-unauthorized", ["gateway-ready"]) ? quoteSignature(e, "ws-unauthorized", 2) : []),
+      ];
+    },
   },
   {
     id: "scope-mismatch",

@@ -16,6 +16,13 @@ const helloGreen = (e: Evidence) =>
   e["gateway.ws"]?.outcome === "hello-ok" ? "the WebSocket handshake (hello-ok) and the status RPC" : null;
 const sinceStart = (e: Evidence, kind: Parameters<typeof newerThan>[1]) => newerThan(e, kind, ["gateway-ready"]);
 
+/**
+ * A session counts as stalled when its last progress is this old while it has running or queued
+ * work: OpenClaw's own diagnostics warn of a stuck session after 2 min and may abort a stalled
+ * run from 6 min (dist/diagnostic-*.mjs: 120 000 ms, 3× that with a 300 000 ms floor).
+ */
+const STALLED_SESSION_MIN = 10;
+
 /** How long before its `gateway ready` a start loads its plugins (a start takes seconds; 2 min is generous). */
 const START_WINDOW_MS = 120_000;
 
@@ -143,6 +150,84 @@ export const FIELD_WORK_RULES: readonly Rule[] = [
         ...(stuck ? quoteSignature(e, "session-stuck", 2) : []),
         ...(lane ? quoteSignature(e, "lane-wait-long", 2) : []),
         ...lastReadyLine(e),
+      ];
+    },
+  },
+  {
+    id: "session-run-stalled",
+    layer: "process",
+    severity: "warn",
+    confidence: "medium",
+    title: "A session has work running or queued that has not moved for 10 minutes or more",
+    explanation:
+      "The gateway's own session list (sessions.list, the sessions with running or queued work) shows a session " +
+      "whose last recorded progress is 10 minutes old or more while it still counts as running or queued. That " +
+      "conversation may get no answer until the run ends or is stopped, and work queued behind it on its lane may " +
+      "wait too; the gateway's health checks stay green meanwhile. A long tool call can also hold a session this " +
+      "long: the session's transcript tail says which. OpenClaw's own stuck-session diagnostics (logged as " +
+      "'stuck session: …') try a recovery first.",
+    nextCommands: [
+      "openclaw sessions list --json   # the session named here: its status, updatedAt and lastActivityAt",
+      "openclaw sessions tail --session-key <session> --tail 20   # what it last did",
+      "openclaw logs --limit 300 --plain | grep -E 'stuck session|lane wait exceeded'",
+      "/stop in that conversation, or /new to start it over   # ends the stalled run; the queued messages run after it",
+    ],
+    falseGreen: (e) => joinGreens(healthzGreen(e), readyzGreen(e), helloGreen(e)),
+    match(e) {
+      const rpc = e["gateway.ws"]?.sessionsRpc;
+      if (!rpc?.ok) return null;
+      const stalled = (rpc.sessions ?? []).filter((s) => (s.idleMin ?? 0) >= STALLED_SESSION_MIN);
+      if (stalled.length === 0) return null;
+      return [
+        ...stalled
+          .slice(0, 3)
+          .map(
+            (s) =>
+              `sessions.list: ${s.session} status=${s.status}${s.hasActiveRun === undefined ? "" : ` hasActiveRun=${s.hasActiveRun}`}, ` +
+              `no progress for ${s.idleMin} min or more${s.runningMin === undefined ? "" : ` (started ${s.runningMin} min ago)`}`,
+          ),
+        ...(stalled.length > 3 ? [`and ${stalled.length - 3} more stalled session(s)`] : []),
+        `${rpc.active ?? stalled.length} session(s) with running or queued work in all`,
+      ];
+    },
+  },
+  {
+    id: "cron-runs-skipped",
+    layer: "scheduler",
+    severity: "warn",
+    confidence: "high",
+    title: "Scheduled runs were skipped: jobs did not run at their times",
+    explanation:
+      "The scheduler is on, yet scheduled runs did not happen. Either the gateway's job list shows enabled jobs " +
+      "whose last run was skipped, with the reason it stored (a job with no owner agent, a command job with no " +
+      "runner, a heartbeat skipped), or the gateway logged at its start that it skipped the recurring runs missed " +
+      "while it was down ('cron: skipped missed recurring jobs after restart', which cron.skipMissedJobs asks for). " +
+      "What those runs would have done did not happen; the next run comes at the job's next time.",
+    nextCommands: [
+      "openclaw cron list   # each job's last run, its status and next run",
+      "openclaw cron runs --id <job id> --status skipped --limit 10   # the skipped runs and their reasons",
+      "openclaw config get cron.skipMissedJobs   # true: runs missed while down are skipped, not caught up",
+      "openclaw cron run <job id>   # runs a skipped job now, when it should not wait for its next time",
+    ],
+    falseGreen: (e) =>
+      e["gateway.ws"]?.cronRpc?.enabled === true
+        ? joinGreens("cron.status (scheduler enabled)", readyzGreen(e))
+        : readyzGreen(e),
+    match(e) {
+      const skipped = e["gateway.ws"]?.cronRpc?.skipped ?? [];
+      const missed = sinceStart(e, "cron-missed-skipped");
+      if (skipped.length === 0 && !missed) return null;
+      const when = (ms: number | undefined) => (ms === undefined ? "" : ` at ${new Date(ms).toISOString()}`);
+      return [
+        ...skipped
+          .slice(0, 3)
+          .map(
+            (j) =>
+              `cron.list: job "${j.name}" (${j.id}) last run skipped${when(j.lastRunAtMs)}${j.reason ? `: ${j.reason}` : ""}`,
+          ),
+        ...(skipped.length > 3 ? [`and ${skipped.length - 3} more job(s) whose last run was skipped`] : []),
+        ...(missed ? quoteSignature(e, "cron-missed-skipped", 1) : []),
+        ...(missed ? lastReadyLine(e) : []),
       ];
     },
   },

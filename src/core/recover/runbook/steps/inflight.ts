@@ -40,7 +40,10 @@ export async function waitUntilDrained(
   const pollMs = ctx.deps.recovery.drainPollMs ?? 15_000;
   let last = await read();
   const waitStarted = last.at;
-  while (last.busy !== null) {
+  while (last.busy !== null || drainingNow(last.flight)) {
+    // A stop begun by someone else while this run waited: not restarted over (restart.ts, drainGate).
+    const draining = drainingNow(last.flight);
+    if (draining) return drainingEnd(draining);
     const waited = last.at - waitStarted;
     if (waited >= DRAIN_WAIT_MS) {
       const why = `the gateway did not drain within ${Math.round(DRAIN_WAIT_MS / 60_000)} min (${last.busy}); nothing was restarted`;
@@ -62,6 +65,34 @@ export async function waitUntilDrained(
     return null;
   });
   return "next";
+}
+
+/**
+ * The gateway is already draining for a stop or restart (`/readyz` 503 with `gateway-draining`,
+ * OpenClaw 2026.9.6): the `/readyz` answer in words, or null. Another restart is not sent then:
+ * see restart.ts.
+ */
+export function drainingNow(flight: GatewayInflightData | undefined): string | null {
+  const r = flight?.readyz;
+  if (r?.status !== 503 || !r.failing.includes("gateway-draining")) return null;
+  return `/readyz ${r.status} ${JSON.stringify({ failing: r.failing })}`;
+}
+
+/**
+ * A stop or restart is already under way: the gateway drains its active work and admits nothing
+ * new. Restarting it over that drain would cut off the work it waits for, so the run stops and
+ * says what to do.
+ */
+export function drainingEnd(draining: string): Exclude<StepEnd, "next"> {
+  const detail = escapeMrkdwn(draining);
+  return {
+    fail: `not restarted: the gateway is already draining for a stop or restart (${detail})`,
+    why:
+      `the gateway is already stopping or restarting and is draining its active work (${detail}); ` +
+      "clawops does not restart over a drain, which would cut that work off. Its log names what it waits for " +
+      "(`openclaw logs --limit 200 --plain | grep -E 'draining active work|shutdown deadline'`). " +
+      "Wait until `/readyz` answers 200 again (or the process has exited), then run recover again.",
+  };
 }
 
 /** What keeps a gateway from being drained, in words; null when nothing is active or due. */

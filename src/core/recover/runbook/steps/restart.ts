@@ -3,14 +3,24 @@ import { CONFIRMATION_TTL_MS } from "../../../confirmations/confirm.ts";
 import { escapeMrkdwn } from "../../../messages/build.ts";
 import { mention } from "../../../messages/format.ts";
 import { freezeLostWhy, runFreeze } from "../freeze-state.ts";
-import type { RunbookStep } from "../step.ts";
-import { describeInflight, inflightReader, waitUntilDrained } from "./inflight.ts";
+import type { RunbookStep, StepEnd } from "../step.ts";
+import {
+  describeInflight,
+  drainingEnd,
+  drainingNow,
+  type InflightRead,
+  inflightReader,
+  waitUntilDrained,
+} from "./inflight.ts";
 import { serviceDriftGate } from "./service-gate.ts";
 
 /**
  * 5. Ordered restart: a service definition that would start something else stops it first
  * (service-gate.ts); then what is in flight, the operator's confirmation (now, or once drained),
- * and the restart through the agent with the signed approval.
+ * and the restart through the agent with the signed approval. A gateway already draining for a
+ * stop or restart is not restarted: drainGate reads it before asking and while a drain is awaited,
+ * and the agent's own `gateway.restart` reads `/readyz` again just before it restarts (a new read
+ * here would add a step name, which a running Workflow instance replays by name).
  */
 export const restartGateway: RunbookStep = async (ctx, at) => {
   const drift = serviceDriftGate(ctx);
@@ -18,6 +28,8 @@ export const restartGateway: RunbookStep = async (ctx, at) => {
   await at.set("running", "reading what is in flight on the gateway");
   const read = inflightReader(ctx);
   const first = await read();
+  const draining = drainGate(first);
+  if (draining) return draining;
   const askId = await ctx.ask(
     "gateway.restart",
     `${describeInflight(first.flight)}${first.busy ? " Approve now, or approve once drained and the run waits until nothing is active." : ""}`,
@@ -62,3 +74,9 @@ export const restartGateway: RunbookStep = async (ctx, at) => {
   );
   return "next";
 };
+
+/** The first read already shows a drain: nobody is asked to confirm a restart over it. */
+export function drainGate(read: InflightRead): Exclude<StepEnd, "next"> | null {
+  const draining = drainingNow(read.flight);
+  return draining ? drainingEnd(draining) : null;
+}

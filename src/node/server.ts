@@ -33,6 +33,7 @@ import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { PagingServices } from "../core/ports/paging.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
+import { ticketWriteBack } from "../core/tickets/write-back.ts";
 import { WatchService } from "../core/watch/service.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { agentFilesSource } from "./agent-install.ts";
@@ -279,6 +280,8 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(config.paging ? { paging: config.paging } : {}),
     ...(config.digest ? { digest: config.digest } : {}),
     ...(config.knownIssues ? { knownIssues: config.knownIssues } : {}),
+    // Tickets both ways (issue 41, item 4): a resolve written back to its Jira and GitHub tickets.
+    ticketWriteBack: ticketWriteBack(services.bundles),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();
       return { version, sha256 };

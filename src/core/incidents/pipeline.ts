@@ -359,6 +359,8 @@ export async function moveIncidentAndTell(
     await queuePage(deps, moved, to === "acknowledged" ? "acknowledge" : "resolve", { by: actor });
   }
   if (to !== "resolved") return moved;
+  // Tickets both ways: the incident's Jira and GitHub tickets hear of it, through the outbox.
+  await deps.ticketWriteBack?.queueResolve(deps, moved, actor);
   if (moved.channel && moved.threadTs) {
     for (const host of moved.hosts) await deps.store.forgetIncidentThread(moved.channel, host, moved.threadTs);
   }

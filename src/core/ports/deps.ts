@@ -9,6 +9,7 @@ import type { PagerDutyServices } from "./pagerduty.ts";
 import type { PagingServices } from "./paging.ts";
 import type { RecoveryDeps } from "./recovery.ts";
 import type { JobRecord, Store } from "./store.ts";
+import type { TicketWriteBack } from "./ticket-book.ts";
 import type { HostTransport } from "./transport.ts";
 
 /**
@@ -77,6 +78,12 @@ export interface CoreDeps {
    * are queued in the outbox and delivered after the record is written. Absent: nobody is paged.
    */
   paging?: PagingServices;
+  /**
+   * Tickets both ways (issue 41, item 4): a resolve's comment, transition or close queued for the
+   * incident's Jira and GitHub tickets and delivered by the outbox (core/tickets/write-back.ts).
+   * Absent: nothing is written back.
+   */
+  ticketWriteBack?: TicketWriteBack;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL, incidents/report.ts); absent: none. */
   digest?: { channel: string; weekday: number; hourUtc: number };
   /**

@@ -13,6 +13,7 @@ import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { ConsoleSessions } from "../adapters/http/console-sessions.ts";
 import { NotReady } from "../adapters/http/ops-routes.ts";
+import type { TicketRoutesConfig } from "../adapters/http/ticket-routes.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
 import { chatWithCommandName } from "../core/chat/command-name.ts";
 import { isClawopsError } from "../core/errors.ts";
@@ -84,6 +85,8 @@ export interface ControlPlaneConfig {
   grouping?: GroupingPolicy | false;
   /** Alert webhooks: CLAWOPS_ALERT_TOKEN, PAGERDUTY_WEBHOOK_SECRET, CLAWOPS_ALERT_HOST_LABELS. */
   alerts?: AlertRoutesConfig;
+  /** The trackers' webhooks: JIRA_WEBHOOK_SECRET (`POST /tickets/jira/webhook`, issue 41). */
+  tickets?: TicketRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
   /**
@@ -347,6 +350,7 @@ function buildApp(
         }
       : {}),
     ...(config.alerts ? { alerts: config.alerts } : {}),
+    ...(config.tickets ? { tickets: config.tickets } : {}),
     console:
       services.consoleChat && consoleDeps && consoleAuth
         ? {

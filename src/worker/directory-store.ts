@@ -26,7 +26,7 @@ import type {
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
-import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
 import { listWatchShards, watchShardName } from "./watch-shard.ts";
@@ -160,6 +160,9 @@ export class DirectoryStore implements Store {
   }
   async findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
     return (await this.stub.findOpenTicket(host, finding)) as IncidentTicket | null;
+  }
+  async ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
+    return (await this.stub.ticketsByKey(system, key)) as IncidentTicket[];
   }
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return (await this.stub.incidentTickets(incidentId)) as IncidentTicket[];

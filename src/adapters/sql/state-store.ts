@@ -13,7 +13,7 @@ import type {
   Snooze,
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
-import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/ports/ticket-book.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
@@ -160,6 +160,9 @@ export class SqlStateStore implements Store {
   }
   findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
     return this.tickets.findOpenTicket(host, finding);
+  }
+  ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
+    return this.tickets.ticketsByKey(system, key);
   }
   incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return this.tickets.incidentTickets(incidentId);

@@ -87,6 +87,12 @@ export class SqlTicketBook implements TicketBook {
     return row ? toTicket(row) : null;
   }
 
+  async ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
+    return this.driver
+      .rows("SELECT * FROM incident_tickets WHERE system = ? AND key = ? ORDER BY opened_at, id", system, key)
+      .map(toTicket);
+  }
+
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return this.driver
       .rows(

@@ -50,6 +50,8 @@ export interface TicketBook {
   getTicket(id: string): Promise<IncidentTicket | null>;
   /** The open ticket of this host and top finding, if any. */
   findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null>;
+  /** The tickets clawops keeps under this tracker's key (`OPS-12`), oldest first: a Jira webhook's issue (issue 41). */
+  ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]>;
   /** Every ticket linked to the incident (opened for it or commented on for it), oldest first. */
   incidentTickets(incidentId: string): Promise<IncidentTicket[]>;
   /** Links a ticket to an incident (idempotent). */

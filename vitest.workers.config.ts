@@ -126,6 +126,8 @@ export default defineConfig({
           DISCORD_BOT_TOKEN: "discord-bot-token-workers-test",
           DISCORD_API_URL: `${DISCORD_STANDIN_ORIGIN}/api/v10`,
           DISCORD_TEST_PRIVATE_KEY,
+          // Jira's issue webhook (test/workers/jira-webhook.test.ts): the secret it is signed with.
+          JIRA_WEBHOOK_SECRET: "workers-test-jira-webhook-secret-7d2e",
         },
         outboundService: createOutboundRecorder(),
       },

@@ -18,6 +18,8 @@ declare namespace Cloudflare {
     DISCORD_API_URL: string;
     /** The private half of DISCORD_PUBLIC_KEY (PKCS#8, hex): the tests sign as Discord with it. */
     DISCORD_TEST_PRIVATE_KEY: string;
+    /** Jira's webhook secret (X-Hub-Signature: sha256=…), issue 41. */
+    JIRA_WEBHOOK_SECRET: string;
     WATCH_SHARDS: DurableObjectNamespace<import("../../src/worker/rpc.ts").WatchShardRpc>;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { TicketConfig } from "../../src/core/ports/bundles.ts";
 import { gatewayDownData, triageResults } from "../support/evidence.ts";
 import { incidentLab, LEAD } from "../support/incident-lab.ts";
 
@@ -8,7 +9,7 @@ import { incidentLab, LEAD } from "../support/incident-lab.ts";
  * be opened: Jira with JIRA_PROJECT, or GitHub with GITHUB_REPO. Jira configured only to attach
  * bundles (no project) offers none either.
  */
-const offered = async (tickets: Parameters<typeof incidentLab>[0]["tickets"]) => {
+const offered = async (tickets: TicketConfig | undefined) => {
   const lab = await incidentLab({
     ...(tickets ? { tickets } : {}),
     hosts: { "node-3": triageResults(gatewayDownData()) },

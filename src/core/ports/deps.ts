@@ -3,13 +3,12 @@ import type { Clock, Ids, Logger } from "./basics.ts";
 import type { BundleServices, TicketRef } from "./bundles.ts";
 import type { ChatPort } from "./chat.ts";
 import type { FleetFanout } from "./fleet.ts";
-import type { GroupingPolicy } from "./incident-book.ts";
+import type { GroupingPolicy, Incident, IncidentBook, OutboxItem } from "./incident-book.ts";
 import type { Metrics } from "./metrics.ts";
 import type { PagerDutyServices } from "./pagerduty.ts";
 import type { PagingServices } from "./paging.ts";
 import type { RecoveryDeps } from "./recovery.ts";
 import type { JobRecord, Store } from "./store.ts";
-import type { TicketWriteBack } from "./ticket-book.ts";
 import type { HostTransport } from "./transport.ts";
 
 /**
@@ -140,4 +139,19 @@ export interface IncidentRouting {
   defaultChannel?: string;
   /** CLAWOPS_HOST_CHANNELS, in order: a host glob (`node-*`) or `tag:<tag>` → a channel id. */
   rules: readonly { match: string; channel: string }[];
+}
+
+/**
+ * Tickets both ways (issue 41, item 4): what a resolve writes back to the incident's tickets
+ * (a Jira comment and, with JIRA_RESOLVE_TRANSITION, a transition; a GitHub comment and close),
+ * queued in the incident outbox and delivered by its drain (core/tickets/write-back.ts). A port,
+ * so the incident plumbing that queues and drains never imports the ticket workflows above it.
+ */
+export interface TicketWriteBack {
+  /** Queues the resolve's write-back to each open ticket linked to the incident; never throws. */
+  queueResolve(deps: CoreDeps, incident: Incident, actor: string): Promise<void>;
+  /** Whether an outbox item is one of these (its kind starts with `ticket:`). */
+  owns(item: OutboxItem): boolean;
+  /** Delivers one queued item: sent, retried later with backoff, or given up (said once). */
+  deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed">;
 }

@@ -1,6 +1,3 @@
-import type { CoreDeps } from "./deps.ts";
-import type { Incident, IncidentBook, OutboxItem } from "./incident-book.ts";
-
 /**
  * Tickets clawops opened for incidents (issue 29, item 6; docs/tickets.md): which Jira or GitHub
  * issue tracks which host's problem, so the next incident of the same host and top finding
@@ -58,19 +55,4 @@ export interface TicketBook {
   linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number): Promise<void>;
   /** Applies the patch; `state: "closed"` frees the host and finding for a new ticket. Null: no such ticket. */
   updateTicket(id: string, patch: TicketPatch): Promise<IncidentTicket | null>;
-}
-
-/**
- * Tickets both ways (issue 41, item 4): what a resolve writes back to the incident's tickets
- * (a Jira comment and, with JIRA_RESOLVE_TRANSITION, a transition; a GitHub comment and close),
- * queued in the incident outbox and delivered by its drain (core/tickets/write-back.ts). A port,
- * so the incident plumbing that queues and drains never imports the ticket workflows above it.
- */
-export interface TicketWriteBack {
-  /** Queues the resolve's write-back to each open ticket linked to the incident; never throws. */
-  queueResolve(deps: CoreDeps, incident: Incident, actor: string): Promise<void>;
-  /** Whether an outbox item is one of these (its kind starts with `ticket:`). */
-  owns(item: OutboxItem): boolean;
-  /** Delivers one queued item: sent, retried later with backoff, or given up (said once). */
-  deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed">;
 }

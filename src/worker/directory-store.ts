@@ -164,6 +164,9 @@ export class DirectoryStore implements Store {
   async ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
     return (await this.stub.ticketsByKey(system, key)) as IncidentTicket[];
   }
+  async ticketIncidents(ticketId: string): Promise<string[]> {
+    return (await this.stub.ticketIncidents(ticketId)) as string[];
+  }
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return (await this.stub.incidentTickets(incidentId)) as IncidentTicket[];
   }

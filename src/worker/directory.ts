@@ -301,6 +301,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   ticketsByKey(system: TicketSystem, key: string) {
     return this.store.ticketsByKey(system, key);
   }
+  ticketIncidents(ticketId: string) {
+    return this.store.ticketIncidents(ticketId);
+  }
   incidentTickets(incidentId: string) {
     return this.store.incidentTickets(incidentId);
   }

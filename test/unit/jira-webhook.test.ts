@@ -124,6 +124,27 @@ describe("POST /tickets/jira/webhook", () => {
     );
   });
 
+  it("notes it on every incident the ticket tracks: the one that opened it and a later one that commented on it", async () => {
+    const { lab, incident, ticket, app } = await ticketedLab();
+    await lab.command(LEAD, `incident ${incident.id} resolve`);
+    lab.advance(86_400_000);
+    await lab.command(LEAD, "triage node-3");
+    const second = await lab.store.findOpenIncident("node-3");
+    if (!second || second.id === incident.id) throw new Error("no second incident");
+    await lab.command(LEAD, `ticket ${second.id} new`);
+    expect((await lab.store.incidentTickets(second.id)).map((t) => t.id)).toEqual([ticket.id]);
+
+    const body = JSON.stringify(statusEvent(ticket.key, "To Do", "Done", "done", lab.now()));
+    const res = await post(app, body, { "x-hub-signature": sign(body) });
+    expect(await res.json()).toMatchObject({ status: "noted", incidents: [incident.id, second.id] });
+    for (const id of [incident.id, second.id]) {
+      expect(await ticketLines(lab, id)).toEqual([`${ticket.key} closed in Jira (To Do → Done) by Dana Reyes`]);
+    }
+    // Said in the thread of the incident still open, not in the resolved one's.
+    expect(lab.chat.thread(second.threadTs).join("\n")).toContain(`${ticket.key} closed in Jira`);
+    expect(lab.chat.thread(incident.threadTs).join("\n")).not.toContain(`${ticket.key} closed in Jira`);
+  });
+
   it("refuses an unsigned delivery before reading its body, and a forged one with nothing noted", async () => {
     const { lab, incident, ticket, app } = await ticketedLab();
     let pulled = false;

@@ -164,6 +164,9 @@ export class SqlStateStore implements Store {
   ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
     return this.tickets.ticketsByKey(system, key);
   }
+  ticketIncidents(ticketId: string): Promise<string[]> {
+    return this.tickets.ticketIncidents(ticketId);
+  }
   incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return this.tickets.incidentTickets(incidentId);
   }

@@ -93,6 +93,12 @@ export class SqlTicketBook implements TicketBook {
       .map(toTicket);
   }
 
+  async ticketIncidents(ticketId: string): Promise<string[]> {
+    return this.driver
+      .rows("SELECT incident_id FROM incident_ticket_links WHERE ticket_id = ? ORDER BY at, incident_id", ticketId)
+      .map((r) => String(r.incident_id));
+  }
+
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return this.driver
       .rows(

@@ -10,8 +10,8 @@ import { tellThread } from "./thread.ts";
 /**
  * Tickets both ways, inward (issue 41, item 4): a Jira issue clawops opened or commented on for
  * an incident is closed or reopened in Jira, and Jira's webhook (`jira:issue_updated` with a
- * status change in its changelog) tells the incident: a line on its timeline, and one in its
- * thread while it is open. The ticket's state here follows (closed frees the host and finding
+ * status change in its changelog) tells the incidents the ticket tracks (the one that opened it
+ * and those that commented on it): a line on each timeline, and one in each thread still open. The ticket's state here follows (closed frees the host and finding
  * for a new ticket). Anything else is answered with why it was ignored, and changes nothing.
  * https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-an-issue-related-event
  */
@@ -89,11 +89,16 @@ export async function takeJiraIssueEvent(deps: CoreDeps, event: JiraIssueEvent):
       await deps.store.updateTicket?.(t.id, { state: "closed", updatedAt: now });
     if (change === "reopened" && t.state === "closed")
       await deps.store.updateTicket?.(t.id, { state: "open", updatedAt: now });
-    const incident = await noteIncidentEvent(deps, t.incidentId, { actor: "Jira", kind: "ticket", text, ref: t.id });
-    if (!incident) continue;
-    noted.push(incident.id);
-    if (incident.state !== "resolved") await tellThread(deps, incident, `🎫 ${text}.`);
-    await auditEvent(deps, incident, `jira.${change}`, `${text}`, t.id);
+    // Every incident the ticket tracks: the one that opened it and those that commented on it since.
+    const linked = (await deps.store.ticketIncidents?.(t.id)) ?? [];
+    for (const id of linked.includes(t.incidentId) ? linked : [t.incidentId, ...linked]) {
+      if (noted.includes(id)) continue;
+      const incident = await noteIncidentEvent(deps, id, { actor: "Jira", kind: "ticket", text, ref: t.id });
+      if (!incident) continue;
+      noted.push(incident.id);
+      if (incident.state !== "resolved") await tellThread(deps, incident, `🎫 ${text}.`);
+      await auditEvent(deps, incident, `jira.${change}`, text, t.id);
+    }
   }
   return { status: "noted", key, change, incidents: noted };
 }

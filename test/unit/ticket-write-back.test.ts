@@ -121,6 +121,21 @@ describe("resolve → the incident's tickets", () => {
     expect(await ticketLines(lab, incident.id)).toContain(`closed ${ticket.key} as completed`);
   });
 
+  it("a ticket another open incident still tracks gets the comment, and is not closed", async () => {
+    const lab = await incidentLab({ tickets, hosts: { "node-3": gatewayDown() } });
+    const { incident, ticket } = await ticketed(lab, "github");
+    await lab.command(LEAD, "incident new sev2 node-3 and node-4 drop replies");
+    const declared = (await lab.store.listIncidents({ open: true })).find((i) => i.source === "declared");
+    if (!declared) throw new Error("no declared incident");
+    await lab.store.linkTicket(declared.id, ticket.id, "commented", lab.now());
+    const updatesBefore = github.updates.length;
+    await lab.command(LEAD, `incident ${incident.id} resolve`);
+    expect(await lab.drain()).toMatchObject({ sent: 1, failed: 0 });
+    expect(github.comments.at(-1)?.body).toContain(`incident \`${incident.id}\``);
+    expect(github.updates.length).toBe(updatesBefore);
+    expect((await lab.store.getTicket(ticket.id))?.state).toBe("open");
+  });
+
   it("a 503 and a 429 are retried with backoff (after Retry-After), told once in the thread, the resolve unaffected", async () => {
     const lab = await incidentLab({ tickets, hosts: { "node-3": gatewayDown() } });
     const { incident, ticket } = await ticketed(lab, "jira");

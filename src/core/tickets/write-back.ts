@@ -82,11 +82,13 @@ async function queueResolve(
     const now = deps.clock.now();
     for (const t of tickets) {
       const config = configFor(settings, t);
+      // A ticket another open incident still tracks (it commented on it) gets the comment only.
+      const closes = !(await trackedElsewhere(book as IncidentBook, deps, t.id, incident.id));
       const transition = t.system === "jira" ? (config as Jira | null)?.resolveTransition : undefined;
       const steps: Step[] =
         t.system === "jira"
-          ? ["jira:comment", ...(transition ? (["jira:transition"] as const) : [])]
-          : ["github:comment", "github:close"];
+          ? ["jira:comment", ...(transition && closes ? (["jira:transition"] as const) : [])]
+          : ["github:comment", ...(closes ? (["github:close"] as const) : [])];
       for (const [n, step] of steps.entries()) {
         const body: QueuedStep = {
           step,
@@ -111,6 +113,17 @@ async function queueResolve(
   } catch (err) {
     deps.logger.error("ticket write-back not queued", { incident: incident.id, err: errorMessage(err) });
   }
+}
+
+/** Whether an incident other than `resolved` that the ticket is linked to is still open. */
+async function trackedElsewhere(book: IncidentBook, deps: CoreDeps, ticketId: string, resolved: string) {
+  const linked = (await deps.store.ticketIncidents?.(ticketId)) ?? [];
+  for (const id of linked) {
+    if (id === resolved) continue;
+    const other = await book.getIncident(id);
+    if (other && other.state !== "resolved") return true;
+  }
+  return false;
 }
 
 /** The comment a resolve leaves on a ticket: who resolved which incident when. */

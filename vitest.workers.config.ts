@@ -28,6 +28,9 @@ const DISCORD_STANDIN_ORIGIN = "http://discord-standin.test";
 const MATTERMOST_STANDIN_ORIGIN = "http://mattermost-standin.test";
 /** A Mattermost id: 26 characters of [a-z0-9]. */
 const mattermostId = (n: number) => `post${String(n).padStart(22, "0")}`;
+/** Where it writes a resolve back to Jira Cloud REST v3 (test/workers/ticket-write-back.test.ts, issue 41). */
+const JIRA_STANDIN_ORIGIN = "http://jira-standin.test";
+const JIRA_STANDIN_AUTH = `Basic ${btoa("oncall@example.com:workers-test-jira-token")}`;
 /**
  * The Discord application's key pair, made for this run: the Worker gets the public key (hex, as
  * the Developer Portal shows it), the test the private key (PKCS#8, hex) to sign interactions with.
@@ -129,10 +132,42 @@ function createOutboundRecorder() {
         { status: 404 },
       );
     }
+    // Jira Cloud REST v3 (issue 41): a comment in ADF, the transitions open from "In Progress", a transition by id.
+    if (url.origin === JIRA_STANDIN_ORIGIN)
+      return jiraStandIn(request.method, url.pathname, recorded.at(-1)?.body ?? "", request);
     // A response_url (the ack of a button press): Slack answers 200 `ok`.
     if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname.startsWith("/hooks/")) return new Response("ok");
     return new Response(`clawops workers tests: outbound fetch to ${url.origin} is disabled`, { status: 502 });
   };
+}
+
+/** Jira's answers to what a resolve sends, each request checked against its documented shape (400 otherwise). */
+function jiraStandIn(method: string, path: string, body: string, request: Request): Response {
+  const refuse = (why: string) => Response.json({ errorMessages: [why], errors: {} }, { status: 400 });
+  if (request.headers.get("authorization") !== JIRA_STANDIN_AUTH) {
+    return Response.json({ errorMessages: ["Unauthorized"] }, { status: 401 });
+  }
+  const m = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)\/(comment|transitions)$/.exec(path);
+  if (!m) return refuse(`unexpected ${method} ${path}`);
+  if (m[2] === "comment" && method === "POST") {
+    const doc = (JSON.parse(body) as { body?: { type?: string; version?: number } }).body;
+    if (doc?.type !== "doc" || doc.version !== 1) return refuse("body is not an ADF doc of version 1");
+    return Response.json({ id: "10001" }, { status: 201 });
+  }
+  if (m[2] === "transitions" && method === "GET") {
+    return Response.json({
+      transitions: [
+        { id: "11", name: "To Do", to: { name: "To Do", statusCategory: { key: "new" } } },
+        { id: "31", name: "Done", to: { name: "Done", statusCategory: { key: "done" } } },
+      ],
+    });
+  }
+  if (m[2] === "transitions" && method === "POST") {
+    const id = (JSON.parse(body) as { transition?: { id?: unknown } }).transition?.id;
+    if (id !== "11" && id !== "31") return refuse(`Transition id '${String(id)}' is not valid for this issue.`);
+    return new Response(null, { status: 204 });
+  }
+  return refuse(`unexpected ${method} ${path}`);
 }
 
 export default defineConfig({
@@ -183,6 +218,13 @@ export default defineConfig({
           MATTERMOST_URL: MATTERMOST_STANDIN_ORIGIN,
           MATTERMOST_BOT_TOKEN: "mattermost-bot-token-workers-test",
           MATTERMOST_COMMAND_TOKEN: "mattermost-command-token-workers-test",
+          // Jira's issue webhook (test/workers/jira-webhook.test.ts): the secret it is signed with.
+          JIRA_WEBHOOK_SECRET: "workers-test-jira-webhook-secret-7d2e",
+          // A resolve written back to Jira (test/workers/ticket-write-back.test.ts): the stand-in above.
+          JIRA_BASE_URL: JIRA_STANDIN_ORIGIN,
+          JIRA_EMAIL: "oncall@example.com",
+          JIRA_API_TOKEN: "workers-test-jira-token",
+          JIRA_RESOLVE_TRANSITION: "Done",
         },
         outboundService: createOutboundRecorder(),
       },

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       : null,
     v.CLAWOPS_ALERT_TOKEN ? `  Alert webhooks:       POST ${cp.url}/alerts/alertmanager, /alerts/grafana` : null,
     v.PAGERDUTY_WEBHOOK_SECRET ? `  PagerDuty webhooks:   POST ${cp.url}/alerts/pagerduty` : null,
+    v.JIRA_WEBHOOK_SECRET ? `  Jira webhook:         POST ${cp.url}/tickets/jira/webhook` : null,
     socket ? "  Slack Socket Mode:    connected" : null,
     // A live login link only to a terminal, never into a log (the journal under systemd).
     ...(cp.consoleChat

@@ -13,6 +13,7 @@ import { createApp } from "../adapters/http/app.ts";
 import { type ConsoleAuth, LoginCodes } from "../adapters/http/console-guard.ts";
 import { ConsoleSessions } from "../adapters/http/console-sessions.ts";
 import { NotReady } from "../adapters/http/ops-routes.ts";
+import type { TicketRoutesConfig } from "../adapters/http/ticket-routes.ts";
 import { MattermostChat } from "../adapters/mattermost/chat.ts";
 import { withMattermost } from "../adapters/mattermost/routed.ts";
 import type { MattermostSettings } from "../adapters/mattermost/settings.ts";
@@ -36,6 +37,7 @@ import type { PagerDutyServices } from "../core/ports/pagerduty.ts";
 import type { PagingServices } from "../core/ports/paging.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
+import { ticketWriteBack } from "../core/tickets/write-back.ts";
 import { WatchService } from "../core/watch/service.ts";
 import { AgentHub } from "./agent-hub.ts";
 import { agentFilesSource } from "./agent-install.ts";
@@ -90,6 +92,8 @@ export interface ControlPlaneConfig {
   incidentChannels?: IncidentChannelSettings;
   /** Alert webhooks: CLAWOPS_ALERT_TOKEN, PAGERDUTY_WEBHOOK_SECRET, CLAWOPS_ALERT_HOST_LABELS. */
   alerts?: AlertRoutesConfig;
+  /** The trackers' webhooks: JIRA_WEBHOOK_SECRET (`POST /tickets/jira/webhook`, issue 41). */
+  tickets?: TicketRoutesConfig;
   /** Open connections at most, agent sockets included (default 20,000). */
   maxConnections?: number;
   /**
@@ -308,6 +312,8 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(config.paging ? { paging: config.paging } : {}),
     ...(config.digest ? { digest: config.digest } : {}),
     ...(config.knownIssues ? { knownIssues: config.knownIssues } : {}),
+    // Tickets both ways (issue 41, item 4): a resolve written back to its Jira and GitHub tickets.
+    ticketWriteBack: ticketWriteBack(services.bundles),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();
       return { version, sha256 };
@@ -382,6 +388,7 @@ function buildApp(
         }
       : {}),
     ...(config.alerts ? { alerts: config.alerts } : {}),
+    ...(config.tickets ? { tickets: config.tickets } : {}),
     console:
       services.consoleChat && consoleDeps && consoleAuth
         ? {

@@ -27,7 +27,7 @@ import type {
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
 import type { NewTeamMessage, TeamMessage } from "../core/ports/team-messages.ts";
-import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
 import { listWatchShards, watchShardName } from "./watch-shard.ts";
@@ -161,6 +161,12 @@ export class DirectoryStore implements Store {
   }
   async findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
     return (await this.stub.findOpenTicket(host, finding)) as IncidentTicket | null;
+  }
+  async ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
+    return (await this.stub.ticketsByKey(system, key)) as IncidentTicket[];
+  }
+  async ticketIncidents(ticketId: string): Promise<string[]> {
+    return (await this.stub.ticketIncidents(ticketId)) as string[];
   }
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return (await this.stub.incidentTickets(incidentId)) as IncidentTicket[];

@@ -32,7 +32,7 @@ import type {
 } from "../core/ports/recovery.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports/store.ts";
 import type { NewTeamMessage } from "../core/ports/team-messages.ts";
-import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../core/ports/ticket-book.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../core/ports/ticket-book.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
 import { parseWorkerConfig, type WorkerEnv } from "./env.ts";
 import { createConsoleLogger } from "./logger.ts";
@@ -313,6 +313,12 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   findOpenTicket(host: string, finding: string) {
     return this.store.findOpenTicket(host, finding);
+  }
+  ticketsByKey(system: TicketSystem, key: string) {
+    return this.store.ticketsByKey(system, key);
+  }
+  ticketIncidents(ticketId: string) {
+    return this.store.ticketIncidents(ticketId);
   }
   incidentTickets(incidentId: string) {
     return this.store.incidentTickets(incidentId);

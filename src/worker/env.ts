@@ -160,6 +160,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
         JIRA_API_TOKEN: v.JIRA_API_TOKEN,
         JIRA_PROJECT: v.JIRA_PROJECT,
         JIRA_ISSUE_TYPE: v.JIRA_ISSUE_TYPE,
+        JIRA_RESOLVE_TRANSITION: v.JIRA_RESOLVE_TRANSITION,
         GITHUB_TOKEN: v.GITHUB_TOKEN,
         GITHUB_REPO: v.GITHUB_REPO,
         GITHUB_API_URL: v.GITHUB_API_URL,

@@ -59,6 +59,8 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
       pagerdutySecret: config.values.PAGERDUTY_WEBHOOK_SECRET,
       policy: { hostLabels: config.alertHostLabels, triageEveryMs: config.alertTriageEveryMs },
     },
+    // Jira's webhook (issue 41): answers 503 while JIRA_WEBHOOK_SECRET is unset.
+    tickets: { jiraWebhookSecret: config.values.JIRA_WEBHOOK_SECRET },
     // Per-source limits (enrollment): Cloudflare names the client.
     clientAddress: (c) => c.req.header("cf-connecting-ip") ?? UNKNOWN_SOURCE,
     runLater: (task, { executionCtx }) => {

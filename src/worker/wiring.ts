@@ -12,6 +12,7 @@ import type { RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { HostTransport } from "../core/ports/transport.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
+import { ticketWriteBack } from "../core/tickets/write-back.ts";
 import { workerAgentFiles } from "./agent-files.ts";
 import { workerBundleServices } from "./bundles.ts";
 import { DirectoryStore, FleetWatchStore } from "./directory-store.ts";
@@ -70,6 +71,8 @@ function baseDeps(p: Parts): CoreDeps {
     // Paging (issue 40): pages queued after the record, delivered by the directory object's alarm.
     ...(p.config.paging ? { paging: p.config.paging } : {}),
     ...(p.config.digest ? { digest: p.config.digest } : {}),
+    // Tickets both ways (issue 41, item 4): a resolve queued for its tickets, delivered by the directory's alarm.
+    ticketWriteBack: ticketWriteBack({ tickets: p.config.tickets }),
     // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
     // watch's freeze policy and its incidents' audit rows work from any entry point.
     recovery: workerRecovery(p.env, p.config),

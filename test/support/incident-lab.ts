@@ -3,6 +3,7 @@ import { Authorizer } from "../../src/core/authz/authz.ts";
 import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
+import { drainOutbox } from "../../src/core/incidents/outbox.ts";
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { BundleServices, TicketConfig } from "../../src/core/ports/bundles.ts";
 import type { ChatFileUpload, ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
@@ -10,6 +11,7 @@ import { type CoreDeps, capabilityOn } from "../../src/core/ports/deps.ts";
 import type { PagerDutyServices } from "../../src/core/ports/pagerduty.ts";
 import { handle } from "../../src/core/router/handle.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
+import { ticketWriteBack } from "../../src/core/tickets/write-back.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { FakeHostTransport } from "./fake-transport.ts";
 import { MemoryBlobStore } from "./memory-blob-store.ts";
@@ -108,6 +110,8 @@ export async function incidentLab(opts: LabOptions = {}) {
       ...(opts.approvalKey ? { approvalKey: opts.approvalKey } : {}),
     },
     ...(opts.pagerduty ? { pagerduty: opts.pagerduty } : {}),
+    // Tickets both ways (issue 41, item 4): a resolve's write-back, queued in the outbox; `drain` delivers it.
+    ticketWriteBack: ticketWriteBack(bundles),
   };
   let k = 0;
   /** A typed command; its `later` is awaited (the slow half: jobs, tickets, posts). */
@@ -147,6 +151,8 @@ export async function incidentLab(opts: LabOptions = {}) {
     bundles,
     command,
     press,
+    /** The outbox's due deliveries, as the Node sweep and the Workers alarm drain them. */
+    drain: () => drainOutbox(deps),
     advance: (ms: number) => {
       now += ms;
     },

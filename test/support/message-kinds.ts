@@ -897,6 +897,28 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
           },
         ],
         [{ key: "OPS-12", url: "https://jira.test/browse/OPS-12", state: "open" }],
+        { openTicket: true },
+      ),
+  ],
+  // Issue 41: no *Open ticket* where no ticket system is configured for new tickets.
+  [
+    "incident-record-no-tracker",
+    () =>
+      renderIncident(
+        incident({ id: "inc_0002", channel: "C0INCIDENTS", openedAt: NOW, updatedAt: NOW }),
+        [
+          {
+            incidentId: "inc_0002",
+            seq: 1,
+            at: NOW,
+            actor: "clawops watch",
+            kind: "watch",
+            text: "gateway down on node-3 (held 2 probes)",
+            ref: null,
+          },
+        ],
+        [],
+        { openTicket: false },
       ),
   ],
   [

@@ -12,12 +12,16 @@ import type { AddressInfo } from "node:net";
  *    with the description in Atlassian Document Format (checked node by node: an invalid one is
  *    Jira's 400 INVALID_INPUT); POST /rest/api/3/issue/{key}/comment `{body}` in ADF; GET
  *    /rest/api/3/issue/{key}?fields=status (404 for an issue it does not have).
+ *  - Jira Cloud transitions (issue 41): GET /rest/api/3/issue/{key}/transitions (the transitions
+ *    open from the issue's status: `{transitions: [{id, name, to: {name, statusCategory}}]}`), POST
+ *    …/transitions `{transition: {id}}` (204; 400 for a transition not open from its status).
  *  - GitHub issue comments: https://docs.github.com/en/rest/issues/comments#create-an-issue-comment
  *    POST /repos/{owner}/{repo}/issues/{n}/comments, JSON `{body}`, `Authorization: Bearer`,
  *    `Accept: application/vnd.github+json`, `X-GitHub-Api-Version`.
  *  - GitHub issues (issue 29): https://docs.github.com/en/rest/issues/issues#create-an-issue
  *    POST /repos/{owner}/{repo}/issues `{title, body}` (201 `{number, html_url, state}`), GET
- *    /repos/{owner}/{repo}/issues/{n} (404 for one it does not have).
+ *    /repos/{owner}/{repo}/issues/{n} (404 for one it does not have); PATCH …/issues/{n} `{state,
+ *    state_reason}` (issue 41: `closed` with `completed` or `not_planned`).
  * Each also fails like its product: `faults` answers 429 with Retry-After or a 5xx first.
  */
 export type TicketRequest = { method: string; path: string; headers: IncomingMessage["headers"]; raw: Buffer };
@@ -86,6 +90,11 @@ export abstract class StandIn {
       return;
     }
     const { status, body } = this.answer(request);
+    if (status === 204) {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   }
@@ -154,6 +163,10 @@ export class JiraStandIn extends StandIn {
     if (method === "POST" && path === "/rest/api/3/issue") return [...auth, ...this.checkCreate(r)];
     const comment = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)\/comment$/.exec(path);
     if (method === "POST" && comment?.[1]) return [...auth, ...this.checkComment(r, comment[1])];
+    const transitions = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)\/transitions$/.exec(path);
+    if (transitions?.[1] && (method === "GET" || method === "POST")) {
+      return [...auth, ...this.checkTransition(method, r, transitions[1])];
+    }
     const issue = /^\/rest\/api\/3\/issue\/([A-Z][A-Z0-9_]*-\d+)$/.exec(path);
     if (method === "GET" && issue?.[1]) {
       if (auth.length) return auth;
@@ -256,6 +269,55 @@ export class JiraStandIn extends StandIn {
     return [];
   }
 
+  /** The workflow of a Jira Software project: To Do → In Progress → Done, and Reopen from Done. */
+  static readonly WORKFLOW = [
+    { id: "11", name: "To Do", to: "To Do", category: "new", from: ["indeterminate", "done"] },
+    { id: "21", name: "In Progress", to: "In Progress", category: "indeterminate", from: ["new"] },
+    { id: "31", name: "Done", to: "Done", category: "done", from: ["new", "indeterminate"] },
+  ] as const;
+
+  /** Each issue moved by a transition, in order: what a test checks a resolve did. */
+  readonly transitions: { issueKey: string; id: string; to: string }[] = [];
+
+  private checkTransition(method: string, r: TicketRequest, issueKey: string): string[] {
+    const issue = this.issues.find((i) => i.key === issueKey);
+    if (!issue) {
+      this.pending = { status: 404, body: this.errorBody(404) };
+      return [];
+    }
+    const open = JiraStandIn.WORKFLOW.filter((t) => (t.from as readonly string[]).includes(issue.status));
+    if (method === "GET") {
+      this.pending = {
+        status: 200,
+        body: {
+          transitions: open.map((t) => ({
+            id: t.id,
+            name: t.name,
+            to: { name: t.to, statusCategory: { key: t.category } },
+          })),
+        },
+      };
+      return [];
+    }
+    const problems: string[] = [];
+    const body = this.json(r, problems);
+    const id = (body?.transition as { id?: unknown } | undefined)?.id;
+    if (typeof id !== "string") problems.push("jira: transition.id missing (a string)");
+    if (problems.length) return problems;
+    const t = open.find((x) => x.id === id);
+    if (!t) {
+      this.pending = {
+        status: 400,
+        body: { errorMessages: [`Transition id '${String(id)}' is not valid for this issue.`], errors: {} },
+      };
+      return [];
+    }
+    issue.status = t.category;
+    this.transitions.push({ issueKey, id: t.id, to: t.to });
+    this.pending = { status: 204, body: null };
+    return [];
+  }
+
   private checkComment(r: TicketRequest, issueKey: string): string[] {
     const problems: string[] = [];
     const body = this.json(r, problems);
@@ -348,6 +410,8 @@ export type GithubIssue = { repo: string; number: number; title: string; body: s
 
 export class GithubStandIn extends StandIn {
   readonly comments: GithubComment[] = [];
+  /** Each PATCH of an issue (issue 41: closed as completed on resolve). */
+  readonly updates: { repo: string; number: number; state: string; stateReason: string | null }[] = [];
   readonly issues: GithubIssue[] = [];
   private readonly token: string;
   private pending: Answer | null = null;
@@ -403,6 +467,8 @@ export class GithubStandIn extends StandIn {
         : { status: 404, body: this.errorBody(404) };
       return [];
     }
+    if (method === "PATCH" && read?.[1])
+      return problems.length ? problems : this.checkUpdate(r, read[1], Number(read[2]));
     if (method !== "POST" || !(comment?.[1] || create?.[1])) return [`github: unexpected ${method} ${r.path}`];
     if (!String(r.headers["content-type"] ?? "").startsWith("application/json"))
       problems.push("github: body is not JSON");
@@ -434,6 +500,42 @@ export class GithubStandIn extends StandIn {
     const number = this.issues.filter((i) => i.repo === repo).length + 1;
     this.issues.push({ repo, number, title: body.title as string, body: (text as string) ?? "", state: "open" });
     this.pending = { status: 201, body: { number, state: "open", html_url: htmlUrl(repo, number) } };
+    return [];
+  }
+
+  /** PATCH an issue: only `state` and `state_reason` are what clawops sends, each checked as GitHub does. */
+  private checkUpdate(r: TicketRequest, repo: string, number: number): string[] {
+    const problems: string[] = [];
+    if (!String(r.headers["content-type"] ?? "").startsWith("application/json"))
+      problems.push("github: body is not JSON");
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(r.raw.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      return [...problems, "github: body does not parse"];
+    }
+    if (body.state !== undefined && body.state !== "open" && body.state !== "closed")
+      problems.push("github: state must be open or closed");
+    const reasons = ["completed", "not_planned", "reopened", null];
+    if (body.state_reason !== undefined && !reasons.includes(body.state_reason as string | null))
+      problems.push("github: state_reason must be completed, not_planned, reopened or null");
+    if (problems.length) return problems;
+    const issue = this.issues.find((i) => i.repo === repo && i.number === number);
+    if (!issue) {
+      this.pending = { status: 404, body: this.errorBody(404) };
+      return [];
+    }
+    if (body.state === "open" || body.state === "closed") issue.state = body.state;
+    this.updates.push({
+      repo,
+      number,
+      state: body.state as string,
+      stateReason: (body.state_reason as string) ?? null,
+    });
+    this.pending = {
+      status: 200,
+      body: { number, state: issue.state, state_reason: body.state_reason ?? null, html_url: htmlUrl(repo, number) },
+    };
     return [];
   }
 

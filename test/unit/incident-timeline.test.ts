@@ -3,19 +3,22 @@ import { messageToText } from "../../src/adapters/console/text.ts";
 import { expireFreezes } from "../../src/core/freezes/freezes.ts";
 import { applyFreezePolicy, parseFreezePolicy } from "../../src/core/freezes/policy.ts";
 import { commandButton } from "../../src/core/messages/buttons.ts";
+import type { TicketConfig } from "../../src/core/ports/bundles.ts";
 import { gatewayDownData, triageResults } from "../support/evidence.ts";
 import { incidentLab, LEAD, STRANGER } from "../support/incident-lab.ts";
 
 /**
  * The rest of the incident's timeline (issue 29, item 1): freezes set, extended, lifted and
  * expired (a host's on its incident, the fleet's on every open one), and button presses, each
- * with who; `/openclaw incident <id>` shows them in order, with the *Open ticket* button.
+ * with who; `/openclaw incident <id>` shows them in order, with the *Open ticket* button where a
+ * ticket system is configured (issue 41; open-ticket-gate.test.ts: none without).
  * (Approvals, recovery steps and bundles: postmortem.test.ts; tickets: incident-tickets.test.ts.)
  */
 const MIN = 60_000;
 
-async function twoIncidents() {
+async function twoIncidents(tickets?: TicketConfig) {
   const l = await incidentLab({
+    ...(tickets ? { tickets } : {}),
     hosts: { "node-3": triageResults(gatewayDownData()), "node-4": triageResults(gatewayDownData()) },
   });
   await l.command(LEAD, "triage node-3");
@@ -105,7 +108,10 @@ describe("button presses on the incident record", () => {
 
 describe("/openclaw incident <id>", () => {
   it("shows the timeline in order, and an Open ticket button that opens this incident's ticket", async () => {
-    const { l, node3 } = await twoIncidents();
+    // GitHub with a repository: tickets could be opened here (nothing is sent by showing it).
+    const { l, node3 } = await twoIncidents({
+      github: { apiUrl: "https://api.github.example", token: "t", repo: "acme/infra" },
+    });
     await l.command(LEAD, "freeze node-3 for 30m rolling back");
     const shown = await l.command(STRANGER, `incident ${node3.id}`);
     const text = messageToText(shown.ack);

@@ -20,6 +20,9 @@ declare namespace Cloudflare {
     DISCORD_TEST_PRIVATE_KEY: string;
     MATTERMOST_URL: string;
     MATTERMOST_COMMAND_TOKEN: string;
+    /** Jira's webhook secret (X-Hub-Signature: sha256=…), issue 41. */
+    JIRA_WEBHOOK_SECRET: string;
+    JIRA_BASE_URL: string;
     WATCH_SHARDS: DurableObjectNamespace<import("../../src/worker/rpc.ts").WatchShardRpc>;
     DIRECTORY: DurableObjectNamespace<import("../../src/worker/rpc.ts").DirectoryRpc>;
     BUNDLES: R2Bucket;

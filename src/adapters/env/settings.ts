@@ -25,6 +25,8 @@ export function ticketConfigOf(env: Vars): TicketConfig {
       // Where `ticket <incident> new jira` opens issues (issue 29, item 6).
       ...(env.JIRA_PROJECT?.trim() ? { project: env.JIRA_PROJECT.trim() } : {}),
       ...(env.JIRA_ISSUE_TYPE?.trim() ? { issueType: env.JIRA_ISSUE_TYPE.trim() } : {}),
+      // Issue 41, item 4: a resolve moves the incident's Jira issue through this transition.
+      ...(env.JIRA_RESOLVE_TRANSITION?.trim() ? { resolveTransition: env.JIRA_RESOLVE_TRANSITION.trim() } : {}),
     };
   }
   if (env.GITHUB_TOKEN) {

@@ -334,6 +334,18 @@ export const SHARED_BUNDLE_VARS = {
     default: "Task",
     schema: parsedBy((t) => t?.trim() || "Task"),
   },
+  // Issue 41, item 4: tickets both ways (docs/tickets.md).
+  JIRA_RESOLVE_TRANSITION: {
+    group: BUNDLES,
+    doc: "The Jira workflow transition a resolve moves the incident's issue through (its name, or its target status's, e.g. `Done`). Unset: the issue gets a comment only.",
+    schema: optionalText(),
+  },
+  JIRA_WEBHOOK_SECRET: {
+    group: BUNDLES,
+    doc: "The secret of the Jira webhook that tells clawops of issues closed or reopened (`POST /tickets/jira/webhook`, `X-Hub-Signature: sha256=…`). Unset: that route answers 503.",
+    secret: true,
+    schema: secretText(),
+  },
   CLAWOPS_TICKET_LINK_DAYS: {
     group: BUNDLES,
     doc: "How long a bundle a ticket links to (GitHub) is kept and its link valid, in days; `ticket <incident> renew` keeps it this long again.",

@@ -15,6 +15,7 @@ import { type MattermostRouteOptions, mattermostRoutes } from "./mattermost-rout
 import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
 import type { ClientAddress } from "./source-limits.ts";
+import { type TicketRoutesConfig, ticketRoutes } from "./ticket-routes.ts";
 
 export interface AppOptions {
   deps: CoreDeps;
@@ -28,6 +29,8 @@ export interface AppOptions {
   console?: ConsoleOptions;
   /** Alert webhooks (`/alerts/*`); each route answers 503 naming its secret while that is unset. */
   alerts?: AlertRoutesConfig;
+  /** The trackers' webhooks (`/tickets/jira/webhook`); answers 503 naming its secret while that is unset. */
+  tickets?: TicketRoutesConfig;
   /** Runs `later` work after the response: `executionCtx.waitUntil` on Workers, a detached promise on Node. */
   runLater: RunLater;
   /** The agent and its install script for hosts (`GET /agent/*`); absent or off: 501 with why. */
@@ -83,6 +86,7 @@ export function createApp(opts: AppOptions) {
   if (opts.discord) app.route("/discord", discordRoutes(deps, opts.discord, later));
   if (opts.mattermost) app.route("/mattermost", mattermostRoutes(deps, opts.mattermost, later));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, later));
+  app.route("/tickets", ticketRoutes(deps, opts.tickets ?? {}));
   app.route("/api", enrollRoutes(deps, opts.clientAddress));
   if (opts.admin) app.route("/api", adminRoutes(deps, opts.admin));
   app.route(

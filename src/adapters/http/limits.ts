@@ -36,6 +36,8 @@ export const BODY_LIMITS = {
   alertGroup: 1024 * 1024,
   /** PagerDuty v3: one event, an incident of a few kilobytes. */
   pagerduty: 256 * 1024,
+  /** Jira's issue webhook: the whole issue with its fields and the changelog (issue 41). */
+  jiraWebhook: 1024 * 1024,
   /** The Worker's operator API: `{host}`. */
   adminEnrollmentCode: 4 * 1024,
 } as const;

@@ -14,7 +14,7 @@ import type {
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { NewTeamMessage, TeamMessage, TeamMessageBook } from "../../core/ports/team-messages.ts";
-import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/ports/ticket-book.ts";
+import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
@@ -206,6 +206,12 @@ export class SqlStateStore implements Store, TeamMessageBook {
   }
   findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null> {
     return this.tickets.findOpenTicket(host, finding);
+  }
+  ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
+    return this.tickets.ticketsByKey(system, key);
+  }
+  ticketIncidents(ticketId: string): Promise<string[]> {
+    return this.tickets.ticketIncidents(ticketId);
   }
   incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return this.tickets.incidentTickets(incidentId);

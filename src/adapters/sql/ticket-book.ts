@@ -87,6 +87,18 @@ export class SqlTicketBook implements TicketBook {
     return row ? toTicket(row) : null;
   }
 
+  async ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]> {
+    return this.driver
+      .rows("SELECT * FROM incident_tickets WHERE system = ? AND key = ? ORDER BY opened_at, id", system, key)
+      .map(toTicket);
+  }
+
+  async ticketIncidents(ticketId: string): Promise<string[]> {
+    return this.driver
+      .rows("SELECT incident_id FROM incident_ticket_links WHERE ticket_id = ? ORDER BY at, incident_id", ticketId)
+      .map((r) => String(r.incident_id));
+  }
+
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return this.driver
       .rows(

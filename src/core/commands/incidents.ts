@@ -15,6 +15,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { resolvePagerDuty } from "../tickets/pagerduty.ts";
+import { canOpenTickets } from "../tickets/services.ts";
 
 /** How many incidents `incidents` lists. */
 const LIST_LIMIT = 25;
@@ -59,7 +60,11 @@ export async function incidentCommand(
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
     const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
-    return { ack: renderIncident(incident, await book.incidentTimeline(incident.id), tickets) };
+    return {
+      ack: renderIncident(incident, await book.incidentTimeline(incident.id), tickets, {
+        openTicket: canOpenTickets(deps, req.workspace),
+      }),
+    };
   }
   if (command.action === "signals") {
     const incident = await requireIncident(deps, command.id);

@@ -189,6 +189,7 @@ export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainRepo
 async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed"> {
   if (item.kind === "escalate") return escalate(deps, book, item);
   if (item.kind === POST_KIND) return deliverQueuedPost(deps, book, item);
+  if (deps.ticketWriteBack?.owns(item)) return deps.ticketWriteBack.deliver(deps, book, item);
   const now = deps.clock.now();
   const target = deps.paging?.targets.find((t) => `page:${t.kind}` === item.kind);
   const event = JSON.parse(item.body) as PageEvent;

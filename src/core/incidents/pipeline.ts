@@ -389,6 +389,8 @@ export async function moveIncidentAndTell(
   if (to !== "resolved") return moved;
   // Its channel, archived when opted in (CLAWOPS_INCIDENT_CHANNEL_ARCHIVE), its header there edited first.
   await archiveIncidentChannel(deps, moved, actor);
+  // Tickets both ways: the incident's Jira and GitHub tickets hear of it, through the outbox.
+  await deps.ticketWriteBack?.queueResolve(deps, moved, actor);
   if (moved.channel && moved.threadTs) {
     for (const host of moved.hosts) await deps.store.forgetIncidentThread(moved.channel, host, moved.threadTs);
   }

@@ -45,11 +45,16 @@ export function renderIncidentList(incidents: readonly Incident[], scope: "open"
   };
 }
 
-/** One incident: what, state, owner, its tickets, its timeline in order, and *Open ticket*. */
+/**
+ * One incident: what, state, owner, its tickets, its timeline in order, and *Open ticket* when a
+ * ticket system is configured for new tickets (`openTicket`; issue 41: never a button that can
+ * only fail).
+ */
 export function renderIncident(
   incident: Incident,
   timeline: readonly IncidentEvent[],
   tickets: readonly Pick<IncidentTicket, "key" | "url" | "state">[] = [],
+  opts: { openTicket: boolean } = { openTicket: false },
 ): Message {
   const head = `${incidentIcon(incident)} Incident ${incident.id}: ${incident.title}`;
   const facts = [
@@ -83,7 +88,7 @@ export function renderIncident(
       header(head),
       section(facts.join("\n")),
       section(lines.length ? `*Timeline*\n${lines.join("\n")}` : "*Timeline*\nNothing yet."),
-      actions("clawops_incident_actions", [incidentButton("ticket", incident.id)]),
+      ...(opts.openTicket ? [actions("clawops_incident_actions", [incidentButton("ticket", incident.id)])] : []),
       context(`\`/openclaw postmortem ${incident.id}\` drafts its postmortem from this record.`),
     ],
   };

@@ -26,7 +26,15 @@ export interface BundleServices {
 /** Where bundles are attached: Jira Cloud and GitHub issues (bundles/tickets.ts). */
 export type TicketConfig = {
   /** `project` and `issueType` (JIRA_PROJECT, JIRA_ISSUE_TYPE): where `ticket <incident> new jira` opens issues. */
-  jira?: { baseUrl: string; email: string; apiToken: string; project?: string; issueType?: string };
+  jira?: {
+    baseUrl: string;
+    email: string;
+    apiToken: string;
+    project?: string;
+    issueType?: string;
+    /** JIRA_RESOLVE_TRANSITION: the workflow transition a resolve moves the incident's issue through (e.g. `Done`). */
+    resolveTransition?: string;
+  };
   /** `repo` is the default `owner/name` for a bare `#12`. */
   github?: { apiUrl: string; token: string; repo?: string };
 };

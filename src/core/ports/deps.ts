@@ -3,7 +3,7 @@ import type { Clock, Ids, Logger } from "./basics.ts";
 import type { BundleServices, TicketRef } from "./bundles.ts";
 import type { ChatPort } from "./chat.ts";
 import type { FleetFanout } from "./fleet.ts";
-import type { GroupingPolicy, Severity } from "./incident-book.ts";
+import type { GroupingPolicy, Incident, IncidentBook, OutboxItem, Severity } from "./incident-book.ts";
 import type { Metrics } from "./metrics.ts";
 import type { PagerDutyServices } from "./pagerduty.ts";
 import type { PagingServices } from "./paging.ts";
@@ -77,6 +77,12 @@ export interface CoreDeps {
    * are queued in the outbox and delivered after the record is written. Absent: nobody is paged.
    */
   paging?: PagingServices;
+  /**
+   * Tickets both ways (issue 41, item 4): a resolve's comment, transition or close queued for the
+   * incident's Jira and GitHub tickets and delivered by the outbox (core/tickets/write-back.ts).
+   * Absent: nothing is written back.
+   */
+  ticketWriteBack?: TicketWriteBack;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL, incidents/report.ts); absent: none. */
   digest?: { channel: string; weekday: number; hourUtc: number };
   /**
@@ -154,4 +160,19 @@ export interface IncidentRouting {
   defaultChannel?: string;
   /** CLAWOPS_HOST_CHANNELS, in order: a host glob (`node-*`) or `tag:<tag>` → a channel id. */
   rules: readonly { match: string; channel: string }[];
+}
+
+/**
+ * Tickets both ways (issue 41, item 4): what a resolve writes back to the incident's tickets
+ * (a Jira comment and, with JIRA_RESOLVE_TRANSITION, a transition; a GitHub comment and close),
+ * queued in the incident outbox and delivered by its drain (core/tickets/write-back.ts). A port,
+ * so the incident plumbing that queues and drains never imports the ticket workflows above it.
+ */
+export interface TicketWriteBack {
+  /** Queues the resolve's write-back to each open ticket linked to the incident; never throws. */
+  queueResolve(deps: CoreDeps, incident: Incident, actor: string): Promise<void>;
+  /** Whether an outbox item is one of these (its kind starts with `ticket:`). */
+  owns(item: OutboxItem): boolean;
+  /** Delivers one queued item: sent, retried later with backoff, or given up (said once). */
+  deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed">;
 }

@@ -47,6 +47,10 @@ export interface TicketBook {
   getTicket(id: string): Promise<IncidentTicket | null>;
   /** The open ticket of this host and top finding, if any. */
   findOpenTicket(host: string, finding: string): Promise<IncidentTicket | null>;
+  /** The tickets clawops keeps under this tracker's key (`OPS-12`), oldest first: a Jira webhook's issue (issue 41). */
+  ticketsByKey(system: TicketSystem, key: string): Promise<IncidentTicket[]>;
+  /** The ids of the incidents linked to a ticket (it was opened or commented on for them), oldest first. */
+  ticketIncidents(ticketId: string): Promise<string[]>;
   /** Every ticket linked to the incident (opened for it or commented on for it), oldest first. */
   incidentTickets(incidentId: string): Promise<IncidentTicket[]>;
   /** Links a ticket to an incident (idempotent). */

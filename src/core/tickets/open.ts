@@ -16,7 +16,7 @@ import { type BundleNote, seenAgainDoc, ticketDoc, ticketTitle } from "./content
 import { chooseSystem, refuseSecrets, ticketServices } from "./services.ts";
 import { readStory } from "./story.ts";
 import { tellThread } from "./thread.ts";
-import { bundleForTicket, deliverBundle, type TicketRun } from "./ticket-bundle.ts";
+import { bundleForTicket, deliverBundle, type TicketBundle, type TicketRun } from "./ticket-bundle.ts";
 import {
   commentGithub,
   commentJira,
@@ -142,12 +142,13 @@ async function commentOnExisting(run: TicketRun, t: IncidentTicket): Promise<voi
     ref: t.id,
   });
   await auditTicket(run, "ticket.comment", "ok", `commented on ${t.key}`, t.id);
-  const attached = await deliverBundle(run, t, bundle);
+  // The link at once; the bundle follows when it is attached or collected (issue 41, item 4).
   await postInThread(run, {
     text: `🎫 ${run.host}'s ${story.topFinding} is already tracked in ${t.key}: commented there with this incident's summary, findings and timeline instead of opening a second ticket.`,
     ticket: t,
-    bundle: attached ?? bundle.note,
+    bundle: beforeDelivery(bundle),
   });
+  await tellBundleDelivered(run, t, bundle, await deliverBundle(run, t, bundle));
 }
 
 async function openNew(run: TicketRun): Promise<void> {
@@ -200,29 +201,56 @@ async function openNew(run: TicketRun): Promise<void> {
   });
   await auditTicket(run, "ticket.open", "ok", `opened ${opened.key}`, stored.id);
   const ticket: IncidentTicket = { ...stored, key: opened.key, url: opened.url };
-  const attached = await deliverBundle(run, ticket, bundle);
+  // The link at once; the bundle follows when it is attached or collected (issue 41, item 4): a
+  // bundle job runs for tens of seconds, and the people in the thread want the ticket now.
   await postInThread(run, {
     text: `🎫 Opened ${opened.key} for incident \`${story.incident.id}\` with its summary, findings and timeline.`,
     ticket,
-    bundle: attached ?? bundle.note,
+    bundle: beforeDelivery(bundle),
   });
+  await tellBundleDelivered(run, ticket, bundle, await deliverBundle(run, ticket, bundle));
+}
+
+/** What the thread's first message says of the bundle, before it is delivered. */
+function beforeDelivery(bundle: TicketBundle): BundleNote | { kind: "attaching"; id: string } {
+  return bundle.attach ? { kind: "attaching", id: bundle.attach.id } : bundle.note;
+}
+
+/**
+ * The bundle's delivery, said in the thread once done: an attachment that went or failed, or a
+ * collection that could not start. A collected bundle's delivery is said by its own job
+ * (bundles/bundle.ts), a linked one was in the first message already.
+ */
+async function tellBundleDelivered(
+  run: TicketRun,
+  t: IncidentTicket,
+  bundle: TicketBundle,
+  outcome: BundleNote | null,
+): Promise<void> {
+  if (bundle.attach && !outcome) {
+    await tellThread(run.deps, run.story.incident, `📎 Bundle \`${bundle.attach.id}\` is attached to ${t.key}.`);
+  } else if (outcome?.kind === "none") {
+    await tellThread(run.deps, run.story.incident, `⚠️ No bundle on ${t.key}: ${outcome.why}.`);
+  }
 }
 
 /** The thread's message: what was done, the link, and the buttons that follow from it. */
 async function postInThread(
   run: TicketRun,
-  what: { text: string; ticket: IncidentTicket; bundle: BundleNote },
+  what: { text: string; ticket: IncidentTicket; bundle: BundleNote | { kind: "attaching"; id: string } },
 ): Promise<void> {
   const { deps, story } = run;
   const t = what.ticket;
   const bundleLine =
     what.bundle.kind === "attached"
       ? `Bundle \`${what.bundle.id}\` attached.`
-      : what.bundle.kind === "linked"
-        ? `Bundle \`${what.bundle.id}\` linked, kept until ${new Date(what.bundle.until).toISOString().slice(0, 10)}.`
-        : what.bundle.kind === "collecting"
-          ? `A bundle is being collected${what.bundle.jobId ? ` (job \`${what.bundle.jobId}\`)` : ""}; it goes to ${t.key} when stored.`
-          : `No bundle: ${what.bundle.why}.`;
+      : what.bundle.kind === "attaching"
+        ? `Bundle \`${what.bundle.id}\` is being attached; said here when it is.`
+        : what.bundle.kind === "linked"
+          ? `Bundle \`${what.bundle.id}\` linked, kept until ${new Date(what.bundle.until).toISOString().slice(0, 10)}.`
+          : what.bundle.kind === "collecting"
+            ? `A bundle is being collected${what.bundle.jobId ? ` (job \`${what.bundle.jobId}\`)` : ""}; it goes to ${t.key} when stored.`
+            : `No bundle: ${what.bundle.why}.`;
   const renewable = t.system === "github" && (what.bundle.kind === "linked" || what.bundle.kind === "collecting");
   const message: Message = {
     text: what.text,

@@ -34,6 +34,19 @@ export function ticketServices(deps: CoreDeps, workspace: string | undefined): S
   };
 }
 
+/**
+ * Whether `/openclaw ticket <incident> new` could open a ticket here: tickets are on and a system
+ * is configured for new ones. What the *Open ticket* button and suggestion wait for (issue 41).
+ */
+export function canOpenTickets(deps: CoreDeps, workspace: string | undefined): boolean {
+  try {
+    chooseSystem(ticketServices(deps, workspace).config, null);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The system asked for, or the one configured for new tickets (Jira first), or why none can be. */
 export function chooseSystem(config: TicketConfig, asked: TicketSystem | null): TicketSystem {
   const jira = !!config.jira?.project;

@@ -175,3 +175,65 @@ function githubBody(doc: Doc | string): string {
   const note = "\n\n… (cut at GitHub's 65,536 characters; the incident's timeline is whole in clawops)\n";
   return md.slice(0, GITHUB_BODY_MAX - note.length) + note;
 }
+
+/**
+ * Moves a Jira issue through the workflow transition named `name` (JIRA_RESOLVE_TRANSITION, e.g.
+ * `Done`): its id is looked up first (`GET /rest/api/3/issue/{key}/transitions`, the transitions
+ * open from the issue's current status), then `POST …/transitions` `{transition: {id}}` (204).
+ * Matched by the transition's name or its target status's name, case-insensitively. "already"
+ * when none matches and the issue's status is in the `done` category (closed by a person first);
+ * a missing transition otherwise is `ticket_refused`, not retried: the same request gets the same answer.
+ * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-post
+ */
+export async function transitionJira(
+  jira: Jira,
+  key: string,
+  name: string,
+  doFetch: typeof fetch,
+): Promise<"moved" | "already"> {
+  const url = `${base(jira.baseUrl)}/rest/api/3/issue/${encodeURIComponent(key)}/transitions`;
+  const res = await call(doFetch, url, {
+    method: "GET",
+    headers: { authorization: jiraHeaders(jira).authorization as string, accept: "application/json" },
+  });
+  await expectOk(res, `Jira transitions of ${key}`);
+  const body = (await res.json().catch(() => null)) as {
+    transitions?: { id?: unknown; name?: unknown; to?: { name?: unknown } }[];
+  } | null;
+  const wanted = name.trim().toLowerCase();
+  const found = (body?.transitions ?? []).find(
+    (t) =>
+      typeof t.id === "string" &&
+      (String(t.name ?? "").toLowerCase() === wanted || String(t.to?.name ?? "").toLowerCase() === wanted),
+  );
+  if (!found) {
+    if (!(await jiraIssueOpen(jira, key, doFetch))) return "already";
+    const open = (body?.transitions ?? []).map((t) => String(t.name ?? "")).filter(Boolean);
+    throw new ClawopsError(
+      "ticket_refused",
+      `${key} has no transition named "${name}" from its status (open: ${open.join(", ") || "none"}); set JIRA_RESOLVE_TRANSITION to one of them`,
+    );
+  }
+  const moved = await call(doFetch, url, {
+    method: "POST",
+    headers: jiraHeaders(jira),
+    body: JSON.stringify({ transition: { id: found.id } }),
+  });
+  await expectOk(moved, `Jira transition of ${key} to ${name}`);
+  return "moved";
+}
+
+/**
+ * Closes a GitHub issue as completed: `PATCH /repos/{owner}/{repo}/issues/{n}` `{state: "closed",
+ * state_reason: "completed"}`. Idempotent on GitHub's side (closing a closed issue answers 200).
+ * https://docs.github.com/en/rest/issues/issues#update-an-issue
+ */
+export async function closeGithubIssue(gh: Github, key: string, doFetch: typeof fetch): Promise<void> {
+  const { repo, number } = githubParts(key);
+  const res = await call(doFetch, `${base(gh.apiUrl)}/repos/${repo}/issues/${number}`, {
+    method: "PATCH",
+    headers: githubHeaders(gh),
+    body: JSON.stringify({ state: "closed", state_reason: "completed" }),
+  });
+  await expectOk(res, `GitHub close of ${key}`);
+}

@@ -212,6 +212,8 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
       pagerdutySecret: v.PAGERDUTY_WEBHOOK_SECRET,
       policy: { hostLabels: v.CLAWOPS_ALERT_HOST_LABELS, triageEveryMs: v.CLAWOPS_ALERT_TRIAGE_MINUTES },
     },
+    // Jira's webhook (docs/tickets.md): answers 503 while its secret is unset.
+    tickets: { jiraWebhookSecret: v.JIRA_WEBHOOK_SECRET },
     ...(v.CLAWOPS_PUBLIC_URL ? { publicUrl: v.CLAWOPS_PUBLIC_URL } : {}),
     ...(v.CLAWOPS_AGENT_FILE ? { agentFile: v.CLAWOPS_AGENT_FILE } : {}),
     ...(v.CLAWOPS_KNOWN_ISSUES_FILE ? { knownIssues: v.CLAWOPS_KNOWN_ISSUES_FILE.value } : {}),
@@ -240,6 +242,7 @@ function bundleSettings(config: NodeConfig): NodeBundleSettings {
       JIRA_API_TOKEN: v.JIRA_API_TOKEN,
       JIRA_PROJECT: v.JIRA_PROJECT,
       JIRA_ISSUE_TYPE: v.JIRA_ISSUE_TYPE,
+      JIRA_RESOLVE_TRANSITION: v.JIRA_RESOLVE_TRANSITION,
       GITHUB_TOKEN: v.GITHUB_TOKEN,
       GITHUB_REPO: v.GITHUB_REPO,
       GITHUB_API_URL: v.GITHUB_API_URL,

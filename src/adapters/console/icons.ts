@@ -166,6 +166,18 @@ const ICONS: Record<string, Icon> = {
     label: "firing",
     body: `<path d="M8 1c.6 2.6 4.8 4.4 4.8 8.4A4.8 4.8 0 0 1 3.2 9.6c0-2 1.1-3.2 2-4 .1 1.4.7 2.3 1.5 2.6C6.2 5.6 7.2 2.8 8 1z" fill="#f08c2e"/><path d="M8 8.2c.3 1.2 2.2 2 2.2 3.8a2.2 2.2 0 0 1-4.4 0c0-1 .5-1.6 1-2 .1.6.4 1 .8 1.1-.2-1.1.1-2.2.4-2.9z" fill="${AMBER}"/>`,
   },
+  "💬": {
+    label: "message",
+    body: `<path d="M2 3.5A1.5 1.5 0 0 1 3.5 2h9A1.5 1.5 0 0 1 14 3.5v6a1.5 1.5 0 0 1-1.5 1.5H7l-3.5 3v-3A1.5 1.5 0 0 1 2 9.5z" fill="#fff" stroke="${BLUE}" stroke-width="1.4" stroke-linejoin="round"/><path d="M5 5.5h6M5 8h4" stroke="${BLUE}" stroke-width="1.2" stroke-linecap="round"/>`,
+  },
+  "📌": {
+    label: "key moment",
+    body: `<path d="M6 1.5h4l-.6 4 2.6 2.5H4l2.6-2.5z" fill="${RED}" stroke="${RED}" stroke-linejoin="round"/><path d="M8 8v6.5" stroke="${GREY}" stroke-width="1.6" stroke-linecap="round"/>`,
+  },
+  "📎": {
+    label: "attached",
+    body: `<path d="M10.5 4.5L5.6 9.4a1.3 1.3 0 0 0 1.8 1.8l5.1-5.1a2.6 2.6 0 0 0-3.7-3.7L3.6 7.6a3.9 3.9 0 0 0 5.5 5.5l4.4-4.4" fill="none" stroke="${GREY}" stroke-width="1.5" stroke-linecap="round"/>`,
+  },
 };
 
 /** Any emoji-like character left (one clawops does not write today): a neutral dot, labelled so. */

@@ -99,6 +99,8 @@ export interface ControlPlaneConfig {
   paging?: PagingServices;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
   digest?: CoreDeps["digest"];
+  /** The expiry radar's weekly post and pages (CLAWOPS_EXPIRIES_*); unset: neither. */
+  expiries?: CoreDeps["expiries"];
   /** Bearer token of the operator API, `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN); unset: 503 saying so. */
   adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
@@ -278,6 +280,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
     ...(config.paging ? { paging: config.paging } : {}),
     ...(config.digest ? { digest: config.digest } : {}),
+    ...(config.expiries ? { expiries: config.expiries } : {}),
     ...(config.knownIssues ? { knownIssues: config.knownIssues } : {}),
     agentRelease: async () => {
       const { version, sha256 } = await services.agentFiles();

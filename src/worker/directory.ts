@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
 import type { StepResult } from "../contract/catalog.ts";
+import { sweepExpiries } from "../core/expiries/radar.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import { HEADER_EDIT_EVERY_MS, refreshStaleHeaders } from "../core/incidents/header.ts";
@@ -175,7 +176,8 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     });
     // The weekly digest, when configured: posted once at its moment, the next one this alarm's too.
     const digestAt = await postWeeklyDigest(deps, deps.digest);
-    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt, digestAt].filter(
+    const radarAt = await sweepExpiries(deps, deps.expiries);
+    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt, digestAt, radarAt].filter(
       (t): t is number => t !== null,
     );
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));

@@ -5,6 +5,7 @@ import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../core/bundles/keep.ts";
+import { expiriesFromEnv } from "../core/expiries/radar.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
@@ -91,6 +92,8 @@ export interface WorkerConfig {
   paging?: PagingServices;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
   digest?: { channel: string; weekday: number; hourUtc: number };
+  /** The expiry radar's weekly post and pages (CLAWOPS_EXPIRIES_*); unset: neither. */
+  expiries?: { channel?: string; weekday: number; hourUtc: number; pageDays?: number };
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -106,6 +109,12 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   let digest: WorkerConfig["digest"];
   try {
     digest = digestFromEnv(raw);
+  } catch (err) {
+    paging.problems.push(err instanceof Error ? err.message : String(err));
+  }
+  let expiries: WorkerConfig["expiries"];
+  try {
+    expiries = expiriesFromEnv(raw);
   } catch (err) {
     paging.problems.push(err instanceof Error ? err.message : String(err));
   }
@@ -155,6 +164,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
       ...(paging.services ? { paging: paging.services } : {}),
       ...(digest ? { digest } : {}),
+      ...(expiries ? { expiries } : {}),
     },
   };
 }

@@ -64,6 +64,7 @@ function baseDeps(p: Parts): CoreDeps {
     // Paging (issue 40): pages queued after the record, delivered by the directory object's alarm.
     ...(p.config.paging ? { paging: p.config.paging } : {}),
     ...(p.config.digest ? { digest: p.config.digest } : {}),
+    ...(p.config.expiries ? { expiries: p.config.expiries } : {}),
     // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
     // watch's freeze policy and its incidents' audit rows work from any entry point.
     recovery: workerRecovery(p.env, p.config),

@@ -142,7 +142,7 @@ const FLEET_MATRIX = {
   failing: (m: { text: string }) => /[1-9]\d* (fail|no answer|offline)\b/.test(m.text),
 };
 
-/** The expiry calendar: exit 1 when something expires within 14 days (or has) or a reading failed. */
+/** The expiry calendar: exit 1 when something expires within 14 days (or has), a reading failed or a grant is refused (⚠️). */
 const EXPIRY_CALENDAR = {
   prefix: "Expiry calendar",
   what: "expiry calendar",
@@ -192,8 +192,10 @@ async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Pr
     case "expiries": {
       const calendar = await client.expiries();
       out(calendar);
-      // As the text form: 1 when something expires within 14 days (or has), or a reading failed.
-      return calendar.entries.some((e) => e.soon) || calendar.problems.length > 0 ? EXIT.failing : EXIT.ok;
+      // As the text form: 1 when something expires within 14 days (or has), a reading failed or a grant is refused.
+      return calendar.entries.some((e) => e.soon) || calendar.problems.length > 0 || calendar.failingGrants.length > 0
+        ? EXIT.failing
+        : EXIT.ok;
     }
     case "incident":
       out(await client.incident(request.text.split(" ")[1] ?? ""));

@@ -11,6 +11,7 @@ import {
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimes } from "../../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
+import { expiriesFromEnv } from "../../core/expiries/radar.ts";
 import { digestFromEnv } from "../../core/incidents/report.ts";
 import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";
@@ -148,6 +149,11 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   } catch (err) {
     problems.push(err instanceof Error ? err.message : String(err));
   }
+  try {
+    expiriesFromEnv(raw);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
   return problems;
 }
 
@@ -207,6 +213,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     ...withPagerDuty(pagerDutySettings(config)),
     ...pagingSettings(config),
     ...digestSettings(config),
+    ...expiriesSettings(config),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
@@ -250,6 +257,20 @@ function digestSettings(config: NodeConfig): Pick<ControlPlaneConfig, "digest"> 
     CLAWOPS_DIGEST_HOUR_UTC: v.CLAWOPS_DIGEST_HOUR_UTC,
   });
   return digest ? { digest } : {};
+}
+
+/** The expiry radar's weekly post and pages (opt-in); the values were checked with the start's problems. */
+function expiriesSettings(config: NodeConfig): Pick<ControlPlaneConfig, "expiries"> {
+  const v = config.values;
+  const expiries = expiriesFromEnv({
+    CLAWOPS_EXPIRIES_CHANNEL: v.CLAWOPS_EXPIRIES_CHANNEL,
+    CLAWOPS_EXPIRIES_DAY: v.CLAWOPS_EXPIRIES_DAY,
+    CLAWOPS_EXPIRIES_HOUR_UTC: v.CLAWOPS_EXPIRIES_HOUR_UTC,
+    CLAWOPS_EXPIRIES_PAGE_DAYS: v.CLAWOPS_EXPIRIES_PAGE_DAYS,
+    CLAWOPS_INCIDENT_CHANNEL: v.CLAWOPS_INCIDENT_CHANNEL,
+    CLAWOPS_HOST_CHANNELS: v.CLAWOPS_HOST_CHANNELS.length > 0 ? "set" : undefined,
+  });
+  return expiries ? { expiries } : {};
 }
 
 /** The team's pagers and the paging policy (docs/paging.md); none configured: nobody is paged. */

@@ -73,7 +73,9 @@ const READ = [
 
 describe("the calendar's rows for shared bot tokens and refused watcher grants", () => {
   it("names the same Slack bot token on node-2 and node-5 by fingerprint, and node-2's invalid_grant; the token appears nowhere", async () => {
-    const slack = (token: string) => ({ channels: { slack: { botToken: token, appToken: `xapp-1-${token.slice(5)}` } } });
+    const slack = (token: string) => ({
+      channels: { slack: { botToken: token, appToken: `xapp-1-${token.slice(5)}` } },
+    });
     // The planted token also sits in a log line: the grant row is dates and counts, never a line.
     const node2 = await probe("node-2", slack(PLANTED), READ, `${GMAIL_LOG}token in a log line ${PLANTED}\n`);
     const node5 = await probe("node-5", slack(PLANTED), READ, "");
@@ -122,9 +124,7 @@ describe("the calendar's rows for shared bot tokens and refused watcher grants",
     expect(text).toMatch(
       /⚠️ node-2 Gmail watcher's Google OAuth grant \(invalid_grant\): refused 1 time in the log read, last 2026-11-25T22:00:09/,
     );
-    expect(text.split("\n").filter((l) => l.includes("node-7"))).toEqual([
-      expect.stringMatching(/^Agent enrollments/),
-    ]);
+    expect(text.split("\n").filter((l) => l.includes("node-7"))).toEqual([expect.stringMatching(/^Agent enrollments/)]);
 
     // The weekly post and a page sweep write the store; then nothing anywhere holds the token.
     const clock = { now: () => Date.UTC(2026, 10, 30, 9, 0, 5) };
@@ -232,7 +232,10 @@ describe("an incident some days before an expiry", () => {
       { step: "gateway.tls", args: { timeoutMs: 500 } },
     ]);
     const t = { now: Date.now() };
-    const healthy = healthyResults().find((r) => r.step === "gateway.ws") as Extract<StepResult, { step: "gateway.ws" }>;
+    const healthy = healthyResults().find((r) => r.step === "gateway.ws") as Extract<
+      StepResult,
+      { step: "gateway.ws" }
+    >;
     const profile = (profileId: string, type: string, inDays: number) => ({
       provider: profileId.split(":")[0] as string,
       status: "expiring",

@@ -29,6 +29,7 @@ export type ErrorCode =
   | "discord_api"
   | "bad_config"
   | "not_implemented"
+  | "unknown_release"
   | "secrets_unavailable"
   | "bundles_not_configured"
   | "bundle_not_found"

@@ -67,6 +67,8 @@ export async function follow(
       return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, FLEET_MATRIX);
     if (request.text === "expiries")
       return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, EXPIRY_CALENDAR);
+    if (/^upgrade .* --dry-run$/.test(request.text))
+      return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, UPGRADE_PLAN);
     if (request.text.startsWith("upgrade-agent "))
       return await followSummary(client, reply.headSeq, request.timeoutMs, io, style, "Agent upgrade to ");
     if (!reply.jobId) return EXIT.ok;
@@ -148,6 +150,13 @@ const EXPIRY_CALENDAR = {
   what: "expiry calendar",
   failing: (m: PostedEvent) =>
     /: [1-9]\d* within \d+ days/.test(m.text) || m.message.parts.some((p) => "text" in p && p.text.startsWith("⚠️")),
+};
+
+/** The upgrade plan (dry run): exit 1 when a host is blocked. */
+const UPGRADE_PLAN = {
+  prefix: "Upgrade plan",
+  what: "upgrade plan",
+  failing: (m: PostedEvent) => /, [1-9]\d* blocked,/.test(m.text),
 };
 
 /**

@@ -300,6 +300,10 @@ describe("an incident some days before an expiry", () => {
     await sweepExpiries(deps, radar);
     const calendar = await collectExpiries(deps);
     expect(await openExpiryIncidents(deps, calendar, { pageDays: 7 })).toEqual([]);
+    // OpenClaw's status moving on (`expiring` → `expired`) is the same credential and date: nothing new.
+    const moved = calendar.entries.map((e) => ({ ...e, what: e.what.replace("expiring", "expired") }));
+    expect(moved.some((e) => e.what.includes("anthropic:manual (token, expired)"))).toBe(true);
+    expect(await openExpiryIncidents(deps, { ...calendar, entries: moved }, { pageDays: 7 })).toEqual([]);
     expect((await store.listIncidents({})).length).toBe(2);
     await drainOutbox(deps);
     expect(pd.events.length).toBe(2);

@@ -131,12 +131,14 @@ describe("/openclaw upgrade … --dry-run", () => {
     );
     const lineOf = (h: string) => text.split("\n").find((l) => l.includes(` ${h} `)) ?? "";
     expect(lineOf("node-1")).toMatch(/^✅ node-1 2026\.9\.5 → target · 60\.0 GiB free at \/home\/op\/\.openclaw/);
-    expect(lineOf("node-1")).toContain("Node v24.21.0 meets 2026.9.6's >=24.16.0 <25 || >=26.1.0");
+    expect(lineOf("node-1")).toContain("Node v24.21.0 (the agent's) meets 2026.9.6's >=24.16.0 <25 || >=26.1.0");
     expect(lineOf("node-1")).toContain("in lockstep with the core: @openclaw/matrix 2026.9.5 → 2026.9.6");
     expect(lineOf("node-3")).toMatch(
       /^⛔ node-3 .*⛔ this host is frozen by U0OTHER until 2026-11-26 13:00 UTC \(investigating slow replies\)/,
     );
-    expect(lineOf("node-4")).toContain("⛔ Node v20.20.2 does not meet 2026.9.6's >=24.16.0 <25 || >=26.1.0");
+    expect(lineOf("node-4")).toContain(
+      "⛔ Node v20.20.2 (the agent's) does not meet 2026.9.6's >=24.16.0 <25 || >=26.1.0",
+    );
     expect(lineOf("node-5")).toMatch(/^▫️ node-5 already on 2026\.9\.6/);
     expect(lineOf("node-6")).toContain("⛔ no pre-flight: agent not connected");
     expect(lineOf("node-7")).toContain("⛔ 1.0 GiB free at /home/op/.openclaw (needs 2.0 GiB");

@@ -114,7 +114,9 @@ export async function openExpiryIncidents(
       deps.logger.error("expiry incident not opened: no channel", { host: e.host, what: e.what });
       continue;
     }
-    const key = `expiry-page:${e.host}:${e.kind}:${e.fingerprint ?? e.what}:${new Date(e.expiresAt).toISOString().slice(0, 10)}`;
+    // The name without its status (`(token, expiring)` becomes `(token, expired)`): one credential, one key.
+    const name = e.fingerprint ?? e.what.replace(/ \([^)]*\)$/, "");
+    const key = `expiry-page:${e.host}:${e.kind}:${name}:${new Date(e.expiresAt).toISOString().slice(0, 10)}`;
     const until = Math.max(e.expiresAt, now) + PAGE_CLAIM_AFTER_MS;
     if (!(await deps.store.claimUntil(key, now, until))) continue;
     try {

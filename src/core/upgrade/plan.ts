@@ -144,8 +144,8 @@ function nodeCheck(node: string | null, target: Release): PreflightCheck {
     check: "node",
     state: ok ? "ok" : "blocked",
     text: ok
-      ? `Node ${node} meets ${target.version}'s \`${target.node}\``
-      : `Node ${node} does not meet ${target.version}'s \`${target.node}\`: the target would not start`,
+      ? `Node ${node} (the agent's) meets ${target.version}'s \`${target.node}\``
+      : `Node ${node} (the agent's) does not meet ${target.version}'s \`${target.node}\`: the target would not start`,
   };
 }
 

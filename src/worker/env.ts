@@ -1,11 +1,11 @@
 import type { z } from "zod";
 import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
+import { expiriesFromEnv } from "../adapters/env/expiries-settings.ts";
 import { pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../core/bundles/keep.ts";
-import { expiriesFromEnv } from "../core/expiries/radar.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
 import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";

@@ -5,17 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
+import { expiriesFromEnv } from "../../src/adapters/env/expiries-settings.ts";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepRequest, StepResult } from "../../src/contract/catalog.ts";
 import { collectExpiries } from "../../src/core/expiries/collect.ts";
-import {
-  expiriesFromEnv,
-  lastDailyMoment,
-  nextRadarMoment,
-  openExpiryIncidents,
-  sweepExpiries,
-} from "../../src/core/expiries/radar.ts";
+import { lastDailyMoment, nextRadarMoment, openExpiryIncidents, sweepExpiries } from "../../src/core/expiries/radar.ts";
 import { renderExpiries } from "../../src/core/expiries/render.ts";
 import { drainOutbox } from "../../src/core/incidents/outbox.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";

@@ -47,7 +47,7 @@ export async function upgradeCommand(
     });
   return {
     ack: renderNotice(
-      `🧭 Planning OpenClaw ${target.version} on ${hosts.length} host${hosts.length === 1 ? "" : "s"} (dry run: a read-only pre-flight, at most ${PREFLIGHT_DEADLINE_MS / 1000} s); the plan follows.`,
+      `⬆️ Planning OpenClaw ${target.version} on ${hosts.length} host${hosts.length === 1 ? "" : "s"} (dry run: a read-only pre-flight, at most ${PREFLIGHT_DEADLINE_MS / 1000} s); the plan follows.`,
     ),
     later: async () => {
       const answers = await collectPreflight(deps, hosts);

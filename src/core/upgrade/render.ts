@@ -38,7 +38,7 @@ export function renderUpgradePlan(p: UpgradePlan): Message {
 function line(h: HostPreflight): string {
   const mark = h.verdict === "blocked" ? "⛔" : h.verdict === "current" ? "▫️" : "✅";
   const move = h.verdict === "current" ? `already on ${h.from}` : `${h.from ?? "?"} → target`;
-  const checks = h.checks.map((c) => `${c.state === "blocked" ? "⛔ " : c.state === "unknown" ? "❔ " : ""}${c.text}`);
+  const checks = h.checks.map((c) => `${c.state === "blocked" ? "⛔ " : c.state === "unknown" ? "⚪ " : ""}${c.text}`);
   const fixes = h.fixes.length
     ? `\n      ↳ fixes ${h.fixes.map((f) => `${f.ref} (${f.findings.join(", ")})`).join(", ")}`
     : "";

@@ -1,4 +1,5 @@
 import { discordSettingsOf, discordSettingsProblem } from "../../adapters/discord/settings.ts";
+import { expiriesFromEnv } from "../../adapters/env/expiries-settings.ts";
 import { pagerDutyOf, ticketConfigOf } from "../../adapters/env/settings.ts";
 import {
   parseVars,
@@ -11,7 +12,6 @@ import {
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimes } from "../../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
-import { expiriesFromEnv } from "../../core/expiries/radar.ts";
 import { digestFromEnv } from "../../core/incidents/report.ts";
 import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";

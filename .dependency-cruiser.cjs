@@ -6,7 +6,7 @@
  *   core      the domain, in four floors, each importing only itself and the floors below:
  *               base       root files, vocabulary, requests, messages, ports, classify, known-issues, audit, authz, paging
  *               plumbing   chat, hosts, jobs, hub, incidents
- *               workflows  triage, bundles, fleet, freezes, confirmations, recover, tickets, expiries
+ *               workflows  triage, bundles, fleet, freezes, confirmations, recover, tickets, expiries, upgrade
  *               entries    commands, alerts, watch, router
  *             (folders on one floor never import each other around a loop: scripts/core-folders.ts)
  *   adapters  core's ports implemented for one outside system (Slack, SQL, HTTP, the console feed)
@@ -47,7 +47,7 @@ module.exports = {
         path: "^src/core/([^/]+\\.ts$|(vocabulary|requests|messages|ports|classify|known-issues|audit|authz|paging)/)",
       },
       to: {
-        path: "^src/core/(chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|commands|alerts|watch|router)/",
+        path: "^src/core/(chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|upgrade|commands|alerts|watch|router)/",
       },
     },
     {
@@ -57,15 +57,15 @@ module.exports = {
       severity: "error",
       from: { path: "^src/core/(chat|hosts|jobs|hub|incidents)/" },
       to: {
-        path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|commands|alerts|watch|router)/",
+        path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|upgrade|commands|alerts|watch|router)/",
       },
     },
     {
       name: "core-floor-workflows",
       comment:
-        "core's workflows (triage, bundles, fleet, freezes, confirmations, recover, tickets, expiries) import the floors below them, never an entry.",
+        "core's workflows (triage, bundles, fleet, freezes, confirmations, recover, tickets, expiries, upgrade) import the floors below them, never an entry.",
       severity: "error",
-      from: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries)/" },
+      from: { path: "^src/core/(triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|upgrade)/" },
       to: { path: "^src/core/(commands|alerts|watch|router)/" },
     },
     {
@@ -76,7 +76,7 @@ module.exports = {
       from: {
         path: "^src/core/[^/]+/",
         pathNot:
-          "^src/core/(vocabulary|requests|messages|ports|classify|known-issues|audit|authz|paging|chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|commands|alerts|watch|router)/",
+          "^src/core/(vocabulary|requests|messages|ports|classify|known-issues|audit|authz|paging|chat|hosts|jobs|hub|incidents|triage|bundles|fleet|freezes|confirmations|recover|tickets|expiries|upgrade|commands|alerts|watch|router)/",
       },
       to: {},
     },

@@ -30,6 +30,7 @@ export type ErrorCode =
   | "mattermost_api"
   | "bad_config"
   | "not_implemented"
+  | "unknown_release"
   | "secrets_unavailable"
   | "bundles_not_configured"
   | "bundle_not_found"

@@ -7,6 +7,7 @@ import { type ApprovalKeyPair, generateApprovalKey, importApprovalKey } from "..
 import { logTally } from "../core/audit/log-tally.ts";
 import { Authorizer, type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
 import { DecisionBus } from "../core/confirmations/decision-bus.ts";
+import { sweepExpiries } from "../core/expiries/radar.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
 import { sweepScheduledFreezes } from "../core/freezes/schedule.ts";
@@ -115,6 +116,8 @@ export function startSweeper(deps: CoreDeps, everyMs: number, logger: Logger): (
     // Pages queued after their incident's record (core/paging/outbox.ts): sent or retried here.
     await drainOutbox(deps);
     await postWeeklyDigest(deps, deps.digest);
+    // The expiry calendar's weekly post and the day's expiry incidents, each claimed once (expiries/radar.ts).
+    await sweepExpiries(deps, deps.expiries);
     logTally(deps).flush();
   };
   const tick = () => {

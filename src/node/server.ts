@@ -110,6 +110,8 @@ export interface ControlPlaneConfig {
   paging?: PagingServices;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
   digest?: CoreDeps["digest"];
+  /** The expiry radar's weekly post and pages (CLAWOPS_EXPIRIES_*); unset: neither. */
+  expiries?: CoreDeps["expiries"];
   /** Bearer token of the operator API, `POST /api/admin/enrollment-codes` (CLAWOPS_ADMIN_TOKEN); unset: 503 saying so. */
   adminToken?: string;
   /** CLAWOPS_TRUST_PROXY: per-source limits read X-Forwarded-For from a loopback peer. */
@@ -311,6 +313,7 @@ function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, la
     ...(config.pagerduty ? { pagerduty: config.pagerduty } : {}),
     ...(config.paging ? { paging: config.paging } : {}),
     ...(config.digest ? { digest: config.digest } : {}),
+    ...(config.expiries ? { expiries: config.expiries } : {}),
     ...(config.knownIssues ? { knownIssues: config.knownIssues } : {}),
     // Tickets both ways (issue 41, item 4): a resolve written back to its Jira and GitHub tickets.
     ticketWriteBack: ticketWriteBack(services.bundles),

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { SqlRecoveryStore } from "../adapters/sql/recovery-store.ts";
 import type { StepResult } from "../contract/catalog.ts";
+import { nextRadarMoment, sweepExpiries } from "../core/expiries/radar.ts";
 import { expireFreezes } from "../core/freezes/freezes.ts";
 import { DEFAULT_FREEZE_WARN_MS, nextScheduledMoment, sweepScheduledFreezes } from "../core/freezes/schedule.ts";
 import { HEADER_EDIT_EVERY_MS, refreshStaleHeaders } from "../core/incidents/header.ts";
@@ -60,17 +61,21 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     // newer than this code throws, and the object answers nothing until that code is deployed.
     this.store = new DurableObjectSqlStore(ctx.storage);
     this.recovery = new SqlRecoveryStore(durableObjectSqlDriver(ctx.storage, "the directory object's SQLite"));
-    // The weekly digest needs this object's alarm even when nothing else does (no freeze, no
+    // The weekly digest and the expiry radar need this object's alarm even when nothing else does (no freeze, no
     // page due): set once the object wakes (any command or agent wakes it) if none is set.
     void ctx.blockConcurrencyWhile(() => this.wakeForDigest());
   }
 
-  /** The digest's next moment is this object's alarm when no alarm is set (none is sooner). */
+  /** The weekly digest's and the expiry radar's next moment is this object's alarm when none is set. */
   private async wakeForDigest(): Promise<void> {
     const parsed = parseWorkerConfig(this.env);
-    const digest = parsed.ok ? parsed.config.digest : undefined;
-    if (!digest || (await this.ctx.storage.getAlarm()) !== null) return;
-    await this.ctx.storage.setAlarm(lastDigestMoment(digest, Date.now()) + 7 * 86_400_000);
+    if (!parsed.ok || (await this.ctx.storage.getAlarm()) !== null) return;
+    const { digest, expiries } = parsed.config;
+    const next = [
+      digest ? lastDigestMoment(digest, Date.now()) + 7 * 86_400_000 : null,
+      nextRadarMoment(expiries, Date.now()),
+    ].filter((t): t is number => t !== null);
+    if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
 
   insertConfirmation(c: ConfirmationRecord) {
@@ -143,7 +148,8 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     const [outboxAt] = (await this.store.listOutbox({ state: "pending", limit: 500 }))
       .map((i) => i.nextAt)
       .sort((a, b) => a - b);
-    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit(), digestAt, outboxAt].filter(
+    const radarAt = parsed.ok ? (nextRadarMoment(parsed.config.expiries, Date.now()) ?? undefined) : undefined;
+    const next = [expiry, moment ?? undefined, await this.nextHeaderEdit(), digestAt, outboxAt, radarAt].filter(
       (t): t is number => t !== undefined,
     );
     if (next.length === 0) await this.ctx.storage.deleteAlarm();
@@ -191,7 +197,8 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
     });
     // The weekly digest, when configured: posted once at its moment, the next one this alarm's too.
     const digestAt = await postWeeklyDigest(deps, deps.digest);
-    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt, digestAt].filter(
+    const radarAt = await sweepExpiries(deps, deps.expiries);
+    const next = [nextAt, nextExpiryAt, (await this.nextHeaderEdit()) ?? null, outbox.nextAt, digestAt, radarAt].filter(
       (t): t is number => t !== null,
     );
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));

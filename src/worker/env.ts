@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type DiscordSettings, discordSettingsOf, discordSettingsProblem } from "../adapters/discord/settings.ts";
+import { expiriesFromEnv } from "../adapters/env/expiries-settings.ts";
 import { incidentChannelsOf, pagerDutyOf, ticketConfigOf } from "../adapters/env/settings.ts";
 import { parseVars, textOf, type VarValues } from "../adapters/env/vars.ts";
 import {
@@ -100,6 +101,8 @@ export interface WorkerConfig {
   paging?: PagingServices;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL); unset: none. */
   digest?: { channel: string; weekday: number; hourUtc: number };
+  /** The expiry radar's weekly post and pages (CLAWOPS_EXPIRIES_*); unset: neither. */
+  expiries?: { channel?: string; weekday: number; hourUtc: number; pageDays?: number };
 }
 
 export type WorkerConfigResult = { ok: true; config: WorkerConfig } | { ok: false; problems: string[] };
@@ -115,6 +118,12 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   let digest: WorkerConfig["digest"];
   try {
     digest = digestFromEnv(raw);
+  } catch (err) {
+    paging.problems.push(err instanceof Error ? err.message : String(err));
+  }
+  let expiries: WorkerConfig["expiries"];
+  try {
+    expiries = expiriesFromEnv(raw);
   } catch (err) {
     paging.problems.push(err instanceof Error ? err.message : String(err));
   }
@@ -169,6 +178,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ...(pagerduty.services ? { pagerduty: pagerduty.services } : {}),
       ...(paging.services ? { paging: paging.services } : {}),
       ...(digest ? { digest } : {}),
+      ...(expiries ? { expiries } : {}),
     },
   };
 }

@@ -73,6 +73,7 @@ function baseDeps(p: Parts): CoreDeps {
     ...(p.config.digest ? { digest: p.config.digest } : {}),
     // Tickets both ways (issue 41, item 4): a resolve queued for its tickets, delivered by the directory's alarm.
     ticketWriteBack: ticketWriteBack({ tickets: p.config.tickets }),
+    ...(p.config.expiries ? { expiries: p.config.expiries } : {}),
     // Freezes, authorization and the audit log live in the directory object, reached by RPC: the
     // watch's freeze policy and its incidents' audit rows work from any entry point.
     recovery: workerRecovery(p.env, p.config),

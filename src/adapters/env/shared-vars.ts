@@ -244,6 +244,28 @@ export const SHARED_ALERT_VARS = {
     default: "9",
     schema: optionalText(),
   },
+  CLAWOPS_EXPIRIES_CHANNEL: {
+    group: ALERTS,
+    doc: "Opt-in: a channel for the weekly expiry calendar (`/openclaw expiries`: TLS certificates, model credentials, shared bot tokens, refused watcher grants; docs/lifecycle.md).",
+    schema: optionalText(),
+  },
+  CLAWOPS_EXPIRIES_DAY: {
+    group: ALERTS,
+    doc: "The weekly expiry calendar's weekday (`mon` … `sun`).",
+    default: "mon",
+    schema: optionalText(),
+  },
+  CLAWOPS_EXPIRIES_HOUR_UTC: {
+    group: ALERTS,
+    doc: "The hour, UTC (0-23), of the weekly expiry calendar and of the daily check for CLAWOPS_EXPIRIES_PAGE_DAYS.",
+    default: "9",
+    schema: optionalText(),
+  },
+  CLAWOPS_EXPIRIES_PAGE_DAYS: {
+    group: ALERTS,
+    doc: "Opt-in: once a day, open a sev3 incident (source `expiry`, once per credential and expiry date) for each TLS certificate or model credential expiring within this many days (1-90). It pages when CLAWOPS_PAGING_POLICY names `expiry`, e.g. `expiry:sev3`.",
+    schema: optionalText(),
+  },
   CLAWOPS_ESCALATION_LEVELS: {
     group: ALERTS,
     doc: "Escalation for teams without a pager: levels split by `;`, each a comma list of Slack user (`U…`) and user-group (`S…`) ids. An incident that pages by the policy and is not acknowledged is announced again in its thread with the level mentioned.",

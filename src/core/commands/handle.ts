@@ -28,6 +28,7 @@ import { knownIssuesCommand } from "./known-issues.ts";
 import { parseCommand } from "./parse.ts";
 import { handleRecoveryCommand } from "./recovery.ts";
 import { ticketCommand } from "./tickets.ts";
+import { upgradeCommand } from "./upgrade.ts";
 
 /** How long a request identity is remembered: twice Slack's five-minute signature window. */
 const REQUEST_MEMORY_MS = 10 * 60_000;
@@ -168,6 +169,8 @@ async function dispatch(deps: CoreDeps, req: CommandRequest, command: Command): 
       return knownIssuesCommand(deps, command);
     case "expiries":
       return expiriesCommand(deps, req);
+    case "upgrade":
+      return upgradeCommand(deps, req, command);
   }
 }
 

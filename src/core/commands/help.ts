@@ -120,6 +120,11 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
       "Which known upstream OpenClaw issues the fleet's findings match (each host's last triage and watch, its gateway version): per issue the hosts it affects, whether a release fixes it, and for one host the workarounds.",
   },
   {
+    usage: "/openclaw upgrade <host | tag:<tag> | all> to <version> --dry-run",
+    summary:
+      "The plan for moving the gateways' OpenClaw to a release clawops knows: per host free disk, the target's Node requirement, official plugins to move in lockstep, freezes, the known issues it fixes; then the waves (a canary, 25% of the rest, the rest). Nothing is changed.",
+  },
+  {
     usage: "/openclaw expiries",
     summary:
       "The fleet's expiry calendar, soonest first: each gateway's TLS certificate (and whether it serves its file), model credentials' expiry, agents' enrollment age; dates and fingerprints only, entries within 14 days marked.",

@@ -31,7 +31,8 @@ export async function knownIssuesCommand(
 /** How many finished jobs of a host are looked through for its last triage (bundles are jobs too). */
 const JOBS_LOOKED_AT = 20;
 
-async function hostFacts(deps: CoreDeps, host: HostRecord): Promise<HostFacts> {
+/** What the control plane keeps of a host for the catalog: its last triage's findings, its watch's, its version. */
+export async function hostFacts(deps: CoreDeps, host: HostRecord): Promise<HostFacts> {
   const jobs = await deps.store.listJobs({ host: host.name, status: "done", limit: JOBS_LOOKED_AT });
   const last = jobs.find((j) => j.kind === "triage");
   // listJobs may leave results out: the job itself has them.

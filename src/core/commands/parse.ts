@@ -72,6 +72,8 @@ export function parseCommand(text: string): Command {
     }
     case "upgrade-agent":
       return parseUpgradeAgent(rest);
+    case "upgrade":
+      return parseUpgrade(rest);
     case "known-issues": {
       const [target] = rest;
       if (rest.length > 1)
@@ -152,6 +154,25 @@ function parseUpgradeAgent(args: string[]): Command {
     } else rest.push(a);
   }
   return { kind: "upgrade-agent", selector: parseFleetSelector(rest, UPGRADE_USAGE), wavePercent };
+}
+
+const GATEWAY_UPGRADE_USAGE =
+  "Usage: `/openclaw upgrade <host|node-*|tag:…|all> to <version> --dry-run`, e.g. `/openclaw upgrade tag:canary to 2026.9.6 --dry-run` (the plan; the switch itself is not built yet).";
+
+/** `upgrade <selector> to <version> [--dry-run]`: the gateways' OpenClaw (issue 42, item 1). */
+function parseUpgrade(args: string[]): Command {
+  const dryRun = args.includes("--dry-run");
+  const words = args.filter((a) => a !== "--dry-run");
+  const [selector, to, version, ...extra] = words;
+  if (selector === undefined || to?.toLowerCase() !== "to" || version === undefined || extra.length > 0)
+    throw new ClawopsError("bad_request", GATEWAY_UPGRADE_USAGE);
+  return {
+    kind: "upgrade",
+    selector: parseFleetSelector([selector], GATEWAY_UPGRADE_USAGE),
+    selectorText: truncate(selector, 60),
+    version: truncate(version, 40),
+    dryRun,
+  };
 }
 
 function parseFleetSelector(

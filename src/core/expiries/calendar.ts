@@ -1,5 +1,6 @@
 import type { StepResult } from "../../contract/catalog.ts";
 import type { HostRecord } from "../ports/store.ts";
+import { credentialsOf, type FailingGrant, failingGrantOf, type SharedToken, sharedTokens } from "./fleet-rows.ts";
 
 /**
  * The fleet's expiry calendar (issue 42, item 3): what expires, when, as dates and fingerprints
@@ -26,6 +27,8 @@ export interface ExpiryEntry {
   expired: boolean;
   /** The certificate's SHA-256 fingerprint (TLS only). */
   fingerprint?: string;
+  /** An OAuth profile: OpenClaw refreshes its access token itself, so its date moves on its own. */
+  refreshes?: boolean;
   /** What else is worth knowing: the served certificate is not the file's. */
   note?: string;
 }
@@ -40,6 +43,10 @@ export interface ExpiryCalendar {
   unanswered: { host: string; reason: string }[];
   /** Each enrolled agent's age, oldest first (its key has no expiry: the age says how long it has been trusted). */
   enrollments: { host: string; enrolledAt: number; ageDays: number }[];
+  /** Chat bot credentials configured on more than one host (by fingerprint). */
+  sharedTokens: SharedToken[];
+  /** Watchers whose OAuth grant is refused (`invalid_grant`). */
+  failingGrants: FailingGrant[];
 }
 
 /** One host's answer: its step results, or why there are none. */
@@ -53,6 +60,8 @@ export function buildCalendar(
   const entries: ExpiryEntry[] = [];
   const problems: ExpiryCalendar["problems"] = [];
   const unanswered: ExpiryCalendar["unanswered"] = [];
+  const credentials: ReturnType<typeof credentialsOf> = [];
+  const failingGrants: FailingGrant[] = [];
   const entry = (e: Omit<ExpiryEntry, "daysLeft" | "soon" | "expired">): ExpiryEntry => {
     const daysLeft = Math.ceil((e.expiresAt - now) / DAY_MS) || 0;
     return { ...e, daysLeft, soon: e.expiresAt - now <= SOON_DAYS * DAY_MS, expired: e.expiresAt <= now };
@@ -62,6 +71,9 @@ export function buildCalendar(
       unanswered.push({ host: a.host, reason: a.unanswered });
       continue;
     }
+    credentials.push(...credentialsOf(a.host, a.results));
+    const grant = failingGrantOf(a.host, a.results);
+    if (grant) failingGrants.push(grant);
     for (const r of a.results) {
       if (r.status !== "ok" || !r.data) {
         if (r.step === "gateway.tls" || r.step === "gateway.ws")
@@ -117,6 +129,7 @@ export function buildCalendar(
                 kind: "model-credential",
                 what: `model credential ${prof.profileId} (${prof.type}, ${prof.status})`,
                 expiresAt: prof.expiresAt as number,
+                ...(prof.type === "oauth" ? { refreshes: true } : {}),
               }),
             );
           if (profiles.length === 0 && typeof p.expiresAt === "number")
@@ -137,7 +150,15 @@ export function buildCalendar(
     .filter((h) => h.revokedAt === null)
     .map((h) => ({ host: h.name, enrolledAt: h.enrolledAt, ageDays: Math.floor((now - h.enrolledAt) / DAY_MS) }))
     .sort((a, b) => a.enrolledAt - b.enrolledAt || cmp(a.host, b.host));
-  return { generatedAt: now, entries, problems, unanswered, enrollments };
+  return {
+    generatedAt: now,
+    entries,
+    problems,
+    unanswered,
+    enrollments,
+    sharedTokens: sharedTokens(credentials),
+    failingGrants: failingGrants.sort((a, b) => cmp(a.host, b.host)),
+  };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

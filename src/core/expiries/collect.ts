@@ -6,7 +6,9 @@ import { buildCalendar, type ExpiryCalendar, type HostAnswer } from "./calendar.
 /**
  * One job to every enrolled host at once, under one deadline: the gateway's TLS certificate
  * (`gateway.tls`) and its model credentials' expiry (`gateway.ws`'s `models.authStatus`). A host
- * that does not answer by then is listed as such; its enrollment age is still known here.
+ * that does not answer by then is listed as such; its enrollment age is still known here. Also
+ * `gateway.vitals` (its chat credentials, by fingerprint) and `logs.signatures` (a watcher's
+ * `invalid_grant`): read-only steps every agent has.
  */
 export const EXPIRIES_DEADLINE_MS = 6_000;
 
@@ -15,6 +17,9 @@ export function expirySteps(deadlineMs: number): StepRequest[] {
   return [
     { step: "gateway.tls", args: { timeoutMs: Math.min(2_000, probeMs) } },
     { step: "gateway.ws", args: { timeoutMs: probeMs } },
+    // The channel credentials' fingerprints (shared bot tokens) and the log's watcher grants.
+    { step: "gateway.vitals", args: {} },
+    { step: "logs.signatures", args: {} },
   ];
 }
 
@@ -50,6 +55,8 @@ export async function collectExpiries(
     entries: calendar.entries.length,
     soon: calendar.entries.filter((e) => e.soon).length,
     unanswered: calendar.unanswered.length,
+    sharedTokens: calendar.sharedTokens.length,
+    failingGrants: calendar.failingGrants.length,
   });
   return calendar;
 }

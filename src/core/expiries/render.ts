@@ -30,6 +30,16 @@ export function renderExpiries(c: ExpiryCalendar): Message {
       );
   }
   const notes: string[] = [];
+  // A refused grant has lapsed already: a problem line, so the CLI exits 1 on it as on a failed reading.
+  for (const g of c.failingGrants.slice(0, 10))
+    notes.push(
+      `⚠️ *${escapeMrkdwn(g.host)}* ${escapeMrkdwn(g.what)}: refused ${g.count} time${g.count === 1 ? "" : "s"} in the log read${g.lastAt ? `, last ${escapeMrkdwn(g.lastAt)}` : ""}; sign the account in again`,
+    );
+  for (const t of c.sharedTokens.slice(0, 10))
+    notes.push(
+      `🔁 the same ${escapeMrkdwn(t.channels.join("/"))} ${escapeMrkdwn(t.settings.join("/"))} \`${escapeMrkdwn(t.fingerprint)}\` on ${andList(t.hosts.map(escapeMrkdwn))}`,
+    );
+  if (c.sharedTokens.length > 10) notes.push(`… ${c.sharedTokens.length - 10} more shared credentials`);
   for (const p of c.problems.slice(0, 10))
     notes.push(`⚠️ *${escapeMrkdwn(p.host)}* ${escapeMrkdwn(p.what)}: ${escapeMrkdwn(p.error)}`);
   if (c.problems.length > 10) notes.push(`… ${c.problems.length - 10} more readings failed`);
@@ -53,7 +63,7 @@ export function renderExpiries(c: ExpiryCalendar): Message {
   }
   parts.push(
     context(
-      `🔴 expired · ⏰ within ${SOON_DAYS} days · dates and SHA-256 fingerprints only, never a credential · read ${iso(c.generatedAt)} · \`clawops expiries --json\` for scripts`,
+      `🔴 expired · ⏰ within ${SOON_DAYS} days · 🔁 one credential configured on several hosts · dates and SHA-256 fingerprints only, never a credential · read ${iso(c.generatedAt)} · \`clawops expiries --json\` for scripts`,
     ),
   );
   return { text, parts };
@@ -67,6 +77,14 @@ function line(e: ExpiryEntry): string {
   const fp = e.fingerprint ? ` · sha256 \`${shortFingerprint(e.fingerprint)}\`` : "";
   const note = e.note ? `\n      ↳ ${escapeMrkdwn(e.note)}` : "";
   return `${mark} ${when} · *${escapeMrkdwn(e.host)}* ${escapeMrkdwn(e.what)}${fp}${note}`;
+}
+
+function andList(xs: readonly string[]): string {
+  const shown = xs.slice(0, 6).map((x) => `*${x}*`);
+  const more = xs.length > 6 ? ` and ${xs.length - 6} more` : "";
+  return shown.length > 1 && !more
+    ? `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`
+    : `${shown.join(", ")}${more}`;
 }
 
 /** `AB:CD:…:EF` → `ABCD…EF12`: enough to tell two certificates apart in a line; `--json` has it whole. */

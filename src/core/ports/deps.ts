@@ -85,6 +85,8 @@ export interface CoreDeps {
   ticketWriteBack?: TicketWriteBack;
   /** The weekly incident digest (CLAWOPS_DIGEST_CHANNEL, incidents/report.ts); absent: none. */
   digest?: { channel: string; weekday: number; hourUtc: number };
+  /** The expiry radar's weekly post and pages (CLAWOPS_EXPIRIES_*, expiries/radar.ts); absent: neither. */
+  expiries?: { channel?: string; weekday: number; hourUtc: number; pageDays?: number };
   /**
    * The known-issue catalog (core/known-issues): the shipped one plus the operator's file on Node
    * (CLAWOPS_KNOWN_ISSUES_FILE). Absent: the shipped one.

@@ -5,7 +5,7 @@
  */
 
 /** What raised an incident. */
-export const INCIDENT_SOURCES = ["command", "alert", "watch", "silence", "fleet", "declared"] as const;
+export const INCIDENT_SOURCES = ["command", "alert", "watch", "silence", "fleet", "declared", "expiry"] as const;
 export type IncidentSourceKind = (typeof INCIDENT_SOURCES)[number];
 
 /** open → acknowledged (someone owns it) → resolved. A resolved incident is never reopened. */

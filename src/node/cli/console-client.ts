@@ -157,6 +157,20 @@ const ExpiriesResponse = z.object({
   problems: z.array(z.object({ host: z.string(), what: z.string(), error: z.string() })),
   unanswered: z.array(z.object({ host: z.string(), reason: z.string() })),
   enrollments: z.array(z.object({ host: z.string(), enrolledAt: z.number(), ageDays: z.number() })),
+  sharedTokens: z
+    .array(
+      z.object({
+        fingerprint: z.string(),
+        channels: z.array(z.string()),
+        settings: z.array(z.string()),
+        hosts: z.array(z.string()),
+        accounts: z.array(z.string()),
+      }),
+    )
+    .default([]),
+  failingGrants: z
+    .array(z.object({ host: z.string(), what: z.string(), count: z.number(), lastAt: z.string().optional() }))
+    .default([]),
 });
 export type ExpiriesListing = Omit<z.infer<typeof ExpiriesResponse>, "ok">;
 const PostmortemResponse = z.object({ ok: z.literal(true), filename: z.string(), markdown: z.string() });

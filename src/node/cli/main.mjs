@@ -85,7 +85,7 @@ async function runCli(argv, io) {
 }
 
 /** Commands that start a job or post more after their ack. */
-const FOLLOWED = /^(triage|bundle|upgrade-agent|status\s+\S|expiries$)/;
+const FOLLOWED = /^(triage|bundle|upgrade-agent|upgrade\s|status\s+\S|expiries$)/;
 
 /**
  * Whether the answer goes on after the ack: a job's thread (triage, bundle), the fleet matrix a
@@ -97,6 +97,7 @@ function needsFollowing(text, reply) {
   return (
     /^status\s+\S/.test(text) ||
     text.startsWith("upgrade-agent ") ||
+    /^upgrade .* --dry-run$/.test(text) ||
     text === "expiries" ||
     typeof reply.jobId === "string"
   );

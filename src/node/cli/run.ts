@@ -67,6 +67,8 @@ export async function follow(
       return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, FLEET_MATRIX);
     if (request.text === "expiries")
       return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, EXPIRY_CALENDAR);
+    if (/^upgrade .* --dry-run$/.test(request.text))
+      return await followPosted(client, reply.headSeq, request.timeoutMs, io, style, UPGRADE_PLAN);
     if (request.text.startsWith("upgrade-agent "))
       return await followSummary(client, reply.headSeq, request.timeoutMs, io, style, "Agent upgrade to ");
     if (!reply.jobId) return EXIT.ok;
@@ -142,12 +144,19 @@ const FLEET_MATRIX = {
   failing: (m: { text: string }) => /[1-9]\d* (fail|no answer|offline)\b/.test(m.text),
 };
 
-/** The expiry calendar: exit 1 when something expires within 14 days (or has) or a reading failed. */
+/** The expiry calendar: exit 1 when something expires within 14 days (or has), a reading failed or a grant is refused (⚠️). */
 const EXPIRY_CALENDAR = {
   prefix: "Expiry calendar",
   what: "expiry calendar",
   failing: (m: PostedEvent) =>
     /: [1-9]\d* within \d+ days/.test(m.text) || m.message.parts.some((p) => "text" in p && p.text.startsWith("⚠️")),
+};
+
+/** The upgrade plan (dry run): exit 1 when a host is blocked. */
+const UPGRADE_PLAN = {
+  prefix: "Upgrade plan",
+  what: "upgrade plan",
+  failing: (m: PostedEvent) => /, [1-9]\d* blocked,/.test(m.text),
 };
 
 /**
@@ -192,8 +201,10 @@ async function printJson(client: ConsoleClient, request: CliRequest, io: Io): Pr
     case "expiries": {
       const calendar = await client.expiries();
       out(calendar);
-      // As the text form: 1 when something expires within 14 days (or has), or a reading failed.
-      return calendar.entries.some((e) => e.soon) || calendar.problems.length > 0 ? EXIT.failing : EXIT.ok;
+      // As the text form: 1 when something expires within 14 days (or has), a reading failed or a grant is refused.
+      return calendar.entries.some((e) => e.soon) || calendar.problems.length > 0 || calendar.failingGrants.length > 0
+        ? EXIT.failing
+        : EXIT.ok;
     }
     case "incident":
       out(await client.incident(request.text.split(" ")[1] ?? ""));

@@ -1,4 +1,5 @@
 import { discordSettingsOf, discordSettingsProblem } from "../../adapters/discord/settings.ts";
+import { expiriesFromEnv } from "../../adapters/env/expiries-settings.ts";
 import { incidentChannelsOf, pagerDutyOf, ticketConfigOf } from "../../adapters/env/settings.ts";
 import {
   parseVars,
@@ -157,6 +158,11 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   } catch (err) {
     problems.push(err instanceof Error ? err.message : String(err));
   }
+  try {
+    expiriesFromEnv(raw);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
   return problems;
 }
 
@@ -221,6 +227,7 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     ...withPagerDuty(pagerDutySettings(config)),
     ...pagingSettings(config),
     ...digestSettings(config),
+    ...expiriesSettings(config),
     recovery: {
       ...(v.CLAWOPS_AUTHZ_FILE ? { authz: v.CLAWOPS_AUTHZ_FILE.value } : {}),
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
@@ -268,6 +275,20 @@ function digestSettings(config: NodeConfig): Pick<ControlPlaneConfig, "digest"> 
     CLAWOPS_DIGEST_HOUR_UTC: v.CLAWOPS_DIGEST_HOUR_UTC,
   });
   return digest ? { digest } : {};
+}
+
+/** The expiry radar's weekly post and pages (opt-in); the values were checked with the start's problems. */
+function expiriesSettings(config: NodeConfig): Pick<ControlPlaneConfig, "expiries"> {
+  const v = config.values;
+  const expiries = expiriesFromEnv({
+    CLAWOPS_EXPIRIES_CHANNEL: v.CLAWOPS_EXPIRIES_CHANNEL,
+    CLAWOPS_EXPIRIES_DAY: v.CLAWOPS_EXPIRIES_DAY,
+    CLAWOPS_EXPIRIES_HOUR_UTC: v.CLAWOPS_EXPIRIES_HOUR_UTC,
+    CLAWOPS_EXPIRIES_PAGE_DAYS: v.CLAWOPS_EXPIRIES_PAGE_DAYS,
+    CLAWOPS_INCIDENT_CHANNEL: v.CLAWOPS_INCIDENT_CHANNEL,
+    CLAWOPS_HOST_CHANNELS: v.CLAWOPS_HOST_CHANNELS.length > 0 ? "set" : undefined,
+  });
+  return expiries ? { expiries } : {};
 }
 
 /** The team's pagers and the paging policy (docs/paging.md); none configured: nobody is paged. */

@@ -1,0 +1,75 @@
+import { errorMessage } from "../../contract/errors.ts";
+import { tellRequester } from "../chat/tell-requester.ts";
+import { ClawopsError } from "../errors.ts";
+import { describeSelector, selectHosts } from "../fleet/fleet.ts";
+import { freezesCovering } from "../freezes/freezes.ts";
+import { builtinKnownIssues } from "../known-issues/builtin.ts";
+import { renderNotice } from "../messages/notices.ts";
+import type { CoreDeps } from "../ports/deps.ts";
+import type { Command } from "../requests/command.ts";
+import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { collectPreflight, PREFLIGHT_DEADLINE_MS } from "../upgrade/collect.ts";
+import { buildUpgradePlan } from "../upgrade/plan.ts";
+import { knownReleases, resolveTarget } from "../upgrade/releases.ts";
+import { renderUpgradePlan } from "../upgrade/render.ts";
+import { hostFacts } from "./known-issues.ts";
+
+/**
+ * `upgrade <hosts> to <version> --dry-run` (issue 42, item 1, its first part): the target is
+ * checked at once (a version clawops does not know is refused before anything is probed), then
+ * one read-only job per host and the plan posted in the channel. The switch itself is not built:
+ * without `--dry-run` the command says so and changes nothing.
+ */
+export async function upgradeCommand(
+  deps: CoreDeps,
+  req: CommandRequest,
+  command: Extract<Command, { kind: "upgrade" }>,
+): Promise<CommandReply> {
+  const all = await deps.store.listHosts();
+  const catalog = deps.knownIssues ?? builtinKnownIssues();
+  const target = resolveTarget(
+    command.version,
+    knownReleases(
+      catalog,
+      all.filter((h) => h.revokedAt === null).map((h) => h.gatewayVersion ?? null),
+    ),
+  );
+  if (!command.dryRun)
+    throw new ClawopsError(
+      "not_implemented",
+      `Only the plan is built so far: \`/openclaw upgrade ${command.selectorText} to ${target.version} --dry-run\` shows it. Nothing was changed.`,
+      { status: 501 },
+    );
+  const hosts = selectHosts(all, command.selector);
+  if (hosts.length === 0)
+    throw new ClawopsError("unknown_host", `No enrolled host matches: ${describeSelector(command.selector)}.`, {
+      status: 404,
+    });
+  return {
+    ack: renderNotice(
+      `⬆️ Planning OpenClaw ${target.version} on ${hosts.length} host${hosts.length === 1 ? "" : "s"} (dry run: a read-only pre-flight, at most ${PREFLIGHT_DEADLINE_MS / 1000} s); the plan follows.`,
+    ),
+    later: async () => {
+      const answers = await collectPreflight(deps, hosts);
+      const now = deps.clock.now();
+      const freezes = new Map(
+        await Promise.all(
+          hosts.map(async (h) => [h.name, await freezesCovering(deps.recovery.store, h.name, now)] as const),
+        ),
+      );
+      const facts = await Promise.all(hosts.map((h) => hostFacts(deps, h)));
+      const plan = buildUpgradePlan({ target, hosts, answers, facts, freezes, actor: req.user, catalog, now });
+      try {
+        await deps.chat.postMessage({ channel: req.channel, ...renderUpgradePlan(plan) });
+      } catch (err) {
+        await tellRequester(
+          deps,
+          req.responseUrl,
+          renderNotice(`⚠️ The upgrade plan could not be posted in <#${req.channel}>.\n${errorMessage(err)}`),
+          { request: req.requestKey },
+        );
+        throw err;
+      }
+    },
+  };
+}

@@ -57,6 +57,11 @@ export type ErrorCode =
   | "database_busy"
   // Issue 44, item 5: a write failed for lack of room on the data disk (SQLITE_FULL, ENOSPC).
   | "disk_full"
+  // Issue 41: a role or an action's owner that names nobody clawops can check; a follow-up
+  // action number the incident does not have, or one done already.
+  | "unknown_user"
+  | "unknown_action"
+  | "action_done"
   | "internal";
 
 export class ClawopsError extends Error {

@@ -1,7 +1,7 @@
 import type { StepResult } from "../contract/catalog.ts";
 import type { TicketRef } from "../core/ports/bundles.ts";
 import type { FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
-import type { IncidentBook } from "../core/ports/incident-book.ts";
+import type { IncidentActionBook, IncidentBook } from "../core/ports/incident-book.ts";
 import type { RecoverRun, RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { TicketBook } from "../core/ports/ticket-book.ts";
@@ -19,9 +19,19 @@ import type { WatchRecord } from "../core/ports/watch-record.ts";
  * place that answers atomically. Every method is one RPC.
  */
 export interface DirectoryRpc
-  extends Omit<Store, "setHostTags" | "getWatch" | "putWatch" | "listWatch" | keyof IncidentBook | keyof TicketBook>,
+  extends Omit<
+      Store,
+      | "setHostTags"
+      | "getWatch"
+      | "putWatch"
+      | "listWatch"
+      | keyof IncidentBook
+      | keyof TicketBook
+      | keyof IncidentActionBook
+    >,
     IncidentBook,
     TicketBook,
+    IncidentActionBook,
     RecoveryStore,
     Rpc.DurableObjectBranded {
   setHostTags(name: string, tags: string[]): Promise<boolean>;

@@ -449,6 +449,8 @@ function incident(over: Partial<Incident> = {}): Incident {
     headerStale: false,
     severity: "sev3",
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
     ...over,
   };
 }

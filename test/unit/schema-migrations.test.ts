@@ -136,6 +136,8 @@ describe("numbered schema migrations on node:sqlite", () => {
         headerStale: false,
         severity: "sev3",
         acknowledgedAt: null,
+        comms: null,
+        scribe: null,
       },
       "node-1",
     );
@@ -187,7 +189,7 @@ describe("numbered schema migrations on node:sqlite", () => {
     const before = schemaOf(path);
     expect(() => new SqliteStore(path)).toThrow(
       new RegExp(
-        `${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} was written by a newer clawops: its state schema is at migration 42, and this version knows migrations up to ${STATE_MIGRATIONS.migrations.length}\\. Run the newer clawops again, or restore a backup`,
+        `${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} was written by a newer clawops: its state schema is at migration 42, and this version knows migrations up to ${Math.max(...STATE_MIGRATIONS.migrations.map((m) => m.id))}\\. Run the newer clawops again, or restore a backup`,
       ),
     );
     expect(schemaOf(path)).toEqual(before);

@@ -107,6 +107,8 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   headerStale: "header_stale",
   severity: "severity",
   acknowledgedAt: "acknowledged_at",
+  comms: "comms",
+  scribe: "scribe",
 };
 
 /** The incident record's queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
@@ -454,5 +456,7 @@ function toIncident(r: SqlRow): Incident {
     headerStale: Number(r.header_stale ?? 0) === 1,
     severity: (str(r.severity) ?? "sev3") as Severity,
     acknowledgedAt: num(r.acknowledged_at),
+    comms: str(r.comms),
+    scribe: str(r.scribe),
   };
 }

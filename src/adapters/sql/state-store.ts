@@ -1,6 +1,7 @@
 import { StepResult } from "../../contract/catalog.ts";
 import type {
   Incident,
+  IncidentAction,
   IncidentCounts,
   IncidentEvent,
   IncidentPatch,
@@ -15,6 +16,7 @@ import type {
 import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
+import { INCIDENT_ACTIONS_MIGRATION, INCIDENT_ROLE_COLUMNS, SqlIncidentActions } from "./incident-actions.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
   INCIDENT_LIVE_COLUMNS,
@@ -112,6 +114,16 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
         sql.exec(OUTBOX_MIGRATION);
       },
     },
+    {
+      id: 10,
+      name: "incident roles (comms, scribe) and follow-up actions",
+      up: (sql) => {
+        for (const [column, definition] of INCIDENT_ROLE_COLUMNS) {
+          addColumnIfMissing(sql, "incident_records", column, definition);
+        }
+        sql.exec(INCIDENT_ACTIONS_MIGRATION);
+      },
+    },
   ],
 };
 
@@ -147,6 +159,20 @@ export class SqlStateStore implements Store {
     this.book = new SqlIncidentBook(driver);
     this.deliveries = new SqlDeliveries(driver);
     this.tickets = new SqlTicketBook(driver);
+    this.actions = new SqlIncidentActions(driver);
+  }
+
+  /** The incidents' follow-up actions (incident-actions.ts, issue 41). */
+  private readonly actions: SqlIncidentActions;
+
+  addIncidentAction(action: Omit<IncidentAction, "n" | "state" | "doneAt" | "doneBy">): Promise<IncidentAction | null> {
+    return this.actions.addIncidentAction(action);
+  }
+  listIncidentActions(filter: { incidentId?: string; open?: boolean; limit?: number }): Promise<IncidentAction[]> {
+    return this.actions.listIncidentActions(filter);
+  }
+  closeIncidentAction(incidentId: string, n: number, by: string, at: number): Promise<IncidentAction | null> {
+    return this.actions.closeIncidentAction(incidentId, n, by, at);
   }
 
   /** The incidents' tickets (ticket-book.ts: their schema and queries, in one place). */

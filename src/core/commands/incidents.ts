@@ -1,6 +1,7 @@
 import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
+import { incidentActions, openActionCount, openActionsWords } from "../incidents/actions.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
@@ -13,6 +14,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { resolvePagerDuty } from "../tickets/pagerduty.ts";
+import { incidentWorkCommand } from "./incident-work.ts";
 
 /** How many incidents `incidents` lists. */
 const LIST_LIMIT = 25;
@@ -55,7 +57,23 @@ export async function incidentCommand(
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
     const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
-    return { ack: renderIncident(incident, await book.incidentTimeline(incident.id), tickets) };
+    return {
+      ack: renderIncident(
+        incident,
+        await book.incidentTimeline(incident.id),
+        tickets,
+        await incidentActions(deps, incident.id),
+      ),
+    };
+  }
+  // Issue 41: roles and follow-up actions (incident-work.ts).
+  if (
+    command.action === "role" ||
+    command.action === "action" ||
+    command.action === "actions" ||
+    command.action === "action-done"
+  ) {
+    return incidentWorkCommand(deps, req, command);
   }
   if (command.action === "signals") {
     const incident = await requireIncident(deps, command.id);
@@ -95,12 +113,16 @@ export async function incidentCommand(
           },
         }
       : {};
+  // Issue 41, item 5: a resolve with follow-ups still open says so.
+  const open = command.action === "resolve" ? await openActionCount(deps, moved.id) : 0;
+  const followUps =
+    open > 0 ? ` ⚠️ ${openActionsWords(open)}: \`/openclaw incident ${moved.id} actions\` lists them.` : "";
   return {
     ...pagerduty,
     ack: renderNotice(
       command.action === "ack"
         ? `You own incident \`${moved.id}\` (${moved.hosts.join(", ")}) now.`
-        : `Incident \`${moved.id}\` (${moved.hosts.join(", ")}) is resolved; a new failure opens a new incident.`,
+        : `Incident \`${moved.id}\` (${moved.hosts.join(", ")}) is resolved; a new failure opens a new incident.${followUps}`,
     ),
   };
 }

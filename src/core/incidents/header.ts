@@ -3,6 +3,7 @@ import { actions, clip, context, escapeMrkdwn, header, section } from "../messag
 import { incidentButton } from "../messages/buttons.ts";
 import { clockTime, duration, isoSeconds, mention } from "../messages/format.ts";
 import type { Button, Message } from "../messages/model.ts";
+import { roleButton } from "../messages/role-buttons.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
 import { distinctSignals, type FiredSignal } from "./fired.ts";
@@ -37,6 +38,8 @@ export function renderLiveHeader(
   cause: readonly string[] = [],
   /** What fired (fired.ts): the distinct signals with counts and first/last time, most first. */
   fired: readonly FiredSignal[] = [],
+  /** Its follow-up actions still open (issue 41, item 5): a resolved header says so. */
+  openActions = 0,
 ): Message {
   const subject =
     incident.source === "fleet"
@@ -44,11 +47,12 @@ export function renderLiveHeader(
       : `Incident: ${incident.title}`;
   const status =
     incident.state === "resolved"
-      ? `✅ Resolved${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ""}${incident.resolvedAt !== null ? ` at ${isoSeconds(incident.resolvedAt)}, ${duration(incident.resolvedAt - incident.openedAt)} after it opened` : ""}`
+      ? `✅ Resolved${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ""}${incident.resolvedAt !== null ? ` at ${isoSeconds(incident.resolvedAt)}, ${duration(incident.resolvedAt - incident.openedAt)} after it opened` : ""}${openActions > 0 ? ` · ${openActions} follow-up action${openActions === 1 ? "" : "s"} still open` : ""}`
       : `${PHASE_WORDS[incident.phase]} · ${incident.owner ? `owner ${mention(incident.owner)}` : "nobody has taken it yet"}`;
   const facts = [
     `*Status:* ${status}`,
     `*Severity:* ${incident.severity}`,
+    ...(incident.comms || incident.scribe ? [`*Roles:* ${rolesLine(incident)}`] : []),
     `Opened by ${mention(incident.openedBy)} at ${isoSeconds(incident.openedAt)} (${incident.source}) · \`${incident.id}\``,
     ...(countsLine(incident.counts) ? [`*Signals:* ${countsLine(incident.counts)}`] : []),
     `*First and last signal:* ${isoSeconds(incident.openedAt)} · ${isoSeconds(Math.max(incident.lastSignalAt, incident.openedAt))}`,
@@ -101,10 +105,21 @@ function countsLine(c: IncidentCounts): string {
     .join(" · ");
 }
 
-/** "I'm on it" (while nobody owns it) and "Resolve" (with a confirmation). */
+/** Who holds each role (issue 41, item 1): `commander @U1 · comms @U2 · scribe nobody yet`. */
+function rolesLine(incident: Incident): string {
+  const held = (user: string | null) => (user ? mention(user) : "nobody yet");
+  return `commander ${held(incident.owner)} · comms ${held(incident.comms)} · scribe ${held(incident.scribe)}`;
+}
+
+/**
+ * "I'm on it" (while nobody owns it), "I'll do comms" and "I'll scribe" (the role to whoever
+ * presses, handed over from whoever held it) and "Resolve" (with a confirmation).
+ */
 function incidentButtons(incident: Incident): Button[] {
   return [
     ...(incident.owner ? [] : [incidentButton("ack", incident.id, incident.hosts)]),
+    roleButton("comms", incident.id),
+    roleButton("scribe", incident.id),
     incidentButton("resolve", incident.id, incident.hosts),
   ];
 }
@@ -130,10 +145,14 @@ export async function refreshIncidentHeader(
       return;
     }
     const fired = distinctSignals(await book.listSignals({ incidentId: latest.id, limit: 2_000 }));
+    const openActions =
+      latest.state === "resolved"
+        ? ((await deps.store.listIncidentActions?.({ incidentId: latest.id, open: true }))?.length ?? 0)
+        : 0;
     await deps.chat.updateMessage({
       channel: latest.channel,
       ts: latest.threadTs,
-      ...renderLiveHeader(latest, now, await fleetCause(deps, latest), fired),
+      ...renderLiveHeader(latest, now, await fleetCause(deps, latest), fired, openActions),
     });
     await book.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });
   } catch (err) {

@@ -492,6 +492,33 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
         NOW,
       ),
   ],
+  // Issue 41: roles held (the commander is the owner), and a resolve with follow-up actions open.
+  [
+    "incident-live-roles",
+    () =>
+      renderLiveHeader(
+        incident({ state: "acknowledged", owner: "U0OPERATOR", comms: "U0COMMS", scribe: null, phase: "failing" }),
+        NOW,
+      ),
+  ],
+  [
+    "incident-live-resolved-follow-ups",
+    () =>
+      renderLiveHeader(
+        incident({
+          state: "resolved",
+          owner: "U0OPERATOR",
+          scribe: "U0SCRIBE",
+          phase: "recovered",
+          resolvedAt: NOW,
+          resolvedBy: "U0LEAD",
+        }),
+        NOW,
+        [],
+        [],
+        2,
+      ),
+  ],
   ["incident-live-grouped", () => renderLiveHeader(incident({ parentId: fleetIncident.id }), NOW)],
   [
     "incident-live-fleet",

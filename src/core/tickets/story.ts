@@ -3,7 +3,7 @@ import { type Classification, classifyResults } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { Incident, IncidentEvent } from "../ports/incident-book.ts";
+import type { Incident, IncidentAction, IncidentEvent } from "../ports/incident-book.ts";
 import type { JobRecord } from "../ports/store.ts";
 import type { IncidentTicket } from "../ports/ticket-book.ts";
 
@@ -43,6 +43,8 @@ export interface IncidentStory {
   bundle: { id: string; at: number } | null;
   tickets: IncidentTicket[];
   pagerduty: PagerDutyLink[];
+  /** Its follow-up actions, oldest first (issue 41, item 5). */
+  actions: IncidentAction[];
 }
 
 /** The timeline kinds whose `ref` may name a triage job (what raised a signal, and a triage's result). */
@@ -75,6 +77,7 @@ export async function readStory(deps: CoreDeps, id: string): Promise<IncidentSto
     bundle: last?.ref ? { id: last.ref, at: last.at } : null,
     tickets: (await deps.store.incidentTickets?.(incident.id)) ?? [],
     pagerduty: pagerDutyLinks(timeline),
+    actions: (await deps.store.listIncidentActions?.({ incidentId: incident.id })) ?? [],
   };
 }
 

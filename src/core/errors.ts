@@ -65,6 +65,11 @@ export type ErrorCode =
   | "channel_name_taken"
   | "channel_invite_failed"
   | "incident_channel_exists"
+  // Issue 41: a role or an action's owner that names nobody clawops can check; a follow-up
+  // action number the incident does not have, or one done already.
+  | "unknown_user"
+  | "unknown_action"
+  | "action_done"
   | "internal";
 
 export class ClawopsError extends Error {

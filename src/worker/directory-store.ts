@@ -1,6 +1,7 @@
 import type { StepResult } from "../contract/catalog.ts";
 import type {
   Incident,
+  IncidentAction,
   IncidentCounts,
   IncidentEvent,
   IncidentPatch,
@@ -170,6 +171,21 @@ export class DirectoryStore implements Store {
   }
   async incidentTickets(incidentId: string): Promise<IncidentTicket[]> {
     return (await this.stub.incidentTickets(incidentId)) as IncidentTicket[];
+  }
+  async addIncidentAction(
+    action: Omit<IncidentAction, "n" | "state" | "doneAt" | "doneBy">,
+  ): Promise<IncidentAction | null> {
+    return (await this.stub.addIncidentAction(action)) as IncidentAction | null;
+  }
+  async listIncidentActions(filter: {
+    incidentId?: string;
+    open?: boolean;
+    limit?: number;
+  }): Promise<IncidentAction[]> {
+    return (await this.stub.listIncidentActions(filter)) as IncidentAction[];
+  }
+  async closeIncidentAction(incidentId: string, n: number, by: string, at: number): Promise<IncidentAction | null> {
+    return (await this.stub.closeIncidentAction(incidentId, n, by, at)) as IncidentAction | null;
   }
   linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number): Promise<void> {
     return this.stub.linkTicket(incidentId, ticketId, kind, at);

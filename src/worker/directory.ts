@@ -9,6 +9,7 @@ import { drainOutbox } from "../core/incidents/outbox.ts";
 import { lastDigestMoment, postWeeklyDigest } from "../core/incidents/report.ts";
 import type {
   Incident,
+  IncidentAction,
   IncidentCounts,
   IncidentEvent,
   IncidentPatch,
@@ -356,6 +357,15 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   }
   teamMessages(incidentId: string) {
     return this.store.teamMessages(incidentId);
+  }
+  addIncidentAction(action: Omit<IncidentAction, "n" | "state" | "doneAt" | "doneBy">) {
+    return this.store.addIncidentAction(action);
+  }
+  listIncidentActions(filter: { incidentId?: string; open?: boolean; limit?: number }) {
+    return this.store.listIncidentActions(filter);
+  }
+  closeIncidentAction(incidentId: string, n: number, by: string, at: number) {
+    return this.store.closeIncidentAction(incidentId, n, by, at);
   }
   createJob(job: JobRecord) {
     return this.store.createJob(job);

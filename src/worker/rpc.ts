@@ -1,7 +1,7 @@
 import type { StepResult } from "../contract/catalog.ts";
 import type { TicketRef } from "../core/ports/bundles.ts";
 import type { FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
-import type { IncidentBook } from "../core/ports/incident-book.ts";
+import type { IncidentActionBook, IncidentBook } from "../core/ports/incident-book.ts";
 import type { RecoverRun, RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { TeamMessageBook } from "../core/ports/team-messages.ts";
@@ -29,10 +29,12 @@ export interface DirectoryRpc
       | keyof IncidentBook
       | keyof TicketBook
       | keyof TeamMessageBook
+      | keyof IncidentActionBook
     >,
     IncidentBook,
     TicketBook,
     TeamMessageBook,
+    IncidentActionBook,
     RecoveryStore,
     Rpc.DurableObjectBranded {
   setHostTags(name: string, tags: string[]): Promise<boolean>;

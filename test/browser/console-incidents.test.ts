@@ -121,7 +121,17 @@ describe("the console's incident pages", () => {
     expect(await readText(header.locator(".b-section").first())).toContain(
       "[failing] Failing · nobody has taken it yet",
     );
-    expect(await page.getByTestId("incident-roles").locator("dd").allTextContents()).toEqual(["nobody yet"]);
+    expect(await page.getByTestId("incident-roles").locator("dt").allTextContents()).toEqual([
+      "commander",
+      "comms",
+      "scribe",
+    ]);
+    expect(await page.getByTestId("incident-roles").locator("dd").allTextContents()).toEqual([
+      "nobody yet",
+      "nobody yet",
+      "nobody yet",
+    ]);
+    expect(await page.getByTestId("incident-actions").textContent()).toContain("No follow-up actions.");
 
     const entries = page.getByTestId("timeline-entry");
     expect(await entries.count()).toBe(2);
@@ -147,7 +157,9 @@ describe("the console's incident pages", () => {
     await expect
       .poll(() => page.getByTestId("incidents-status").textContent())
       .toContain(`You own incident ${id} (node-3) now.`);
-    await expect.poll(() => page.getByTestId("incident-roles").locator("dd").allTextContents()).toEqual(["console"]);
+    await expect
+      .poll(() => page.getByTestId("incident-roles").locator("dd").allTextContents())
+      .toEqual(["console", "nobody yet", "nobody yet"]);
     // The owner taken, then the press itself, each on the timeline.
     await expect
       .poll(() => entries.evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-kind"))))

@@ -449,6 +449,8 @@ function incident(over: Partial<Incident> = {}): Incident {
     headerStale: false,
     severity: "sev3",
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
     ...over,
   };
 }
@@ -488,6 +490,34 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
       renderLiveHeader(
         incident({ state: "resolved", owner: "U0OPERATOR", phase: "recovered", resolvedAt: NOW, resolvedBy: "U0LEAD" }),
         NOW,
+      ),
+  ],
+  // Issue 41: roles held (the commander is the owner), and a resolve with follow-up actions open.
+  [
+    "incident-live-roles",
+    () =>
+      renderLiveHeader(
+        incident({ state: "acknowledged", owner: "U0OPERATOR", comms: "U0COMMS", scribe: null, phase: "failing" }),
+        NOW,
+      ),
+  ],
+  [
+    "incident-live-resolved-follow-ups",
+    () =>
+      renderLiveHeader(
+        incident({
+          state: "resolved",
+          owner: "U0OPERATOR",
+          scribe: "U0SCRIBE",
+          phase: "recovered",
+          resolvedAt: NOW,
+          resolvedBy: "U0LEAD",
+        }),
+        NOW,
+        [],
+        [],
+        false,
+        2,
       ),
   ],
   ["incident-live-grouped", () => renderLiveHeader(incident({ parentId: fleetIncident.id }), NOW)],
@@ -897,6 +927,7 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
           },
         ],
         [{ key: "OPS-12", url: "https://jira.test/browse/OPS-12", state: "open" }],
+        [],
         { openTicket: true },
       ),
   ],
@@ -917,6 +948,7 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
             ref: null,
           },
         ],
+        [],
         [],
         { openTicket: false },
       ),

@@ -182,15 +182,35 @@ describe("GET /api/console/incident-pages/<id>", () => {
     expect(body.incident.title).toBe(HTML_TITLE);
   });
 
-  it("names the owner as commander, and any roles and actions the record keeps", async () => {
+  it("names the owner as commander, comms and scribe as taken, and the follow-up actions", async () => {
     const before = (await page(htmlIncident)).body;
-    expect(before.roles).toEqual([{ role: "commander", user: null }]);
-    expect(before.actions).toBeNull();
+    expect(before.roles).toEqual([
+      { role: "commander", user: null },
+      { role: "comms", user: null },
+      { role: "scribe", user: null },
+    ]);
+    expect(before.actions).toEqual([]);
     await command(`incident ${htmlIncident} ack`);
+    await command(`incident ${htmlIncident} role scribe me`);
+    await command(`incident ${htmlIncident} action pin the gateway version`);
     const after = (await page(htmlIncident)).body;
-    expect(after.roles).toEqual([{ role: "commander", user: "console" }]);
+    expect(after.roles).toEqual([
+      { role: "commander", user: "console" },
+      { role: "comms", user: null },
+      { role: "scribe", user: "console" },
+    ]);
+    expect(after.actions).toEqual([
+      {
+        text: "1. pin the gateway version",
+        fields: [
+          ["owner", "nobody yet"],
+          ["state", "open"],
+          ["recorded by", "console"],
+        ],
+      },
+    ]);
     expect(after.incident.state).toBe("acknowledged");
-    expect(after.timeline.map((e) => e.kind)).toContain("acknowledged");
+    expect(after.timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(["acknowledged", "role", "action"]));
   });
 
   it("keeps every timeline entry with who and when, a kind it does not know included, its text escaped", async () => {
@@ -289,44 +309,62 @@ describe("GET /api/console/incident-pages/<id>", () => {
   });
 });
 
-describe("roles and actions, when the record keeps them (issue 41, items 1 and 5)", () => {
-  const base = { owner: "U0OWNER" } as unknown as Incident;
+describe("roles and actions as the record keeps them (issue 41, items 1 and 5)", () => {
+  const base = { owner: "U0OWNER", comms: "U0COMMS", scribe: null } as unknown as Incident;
 
-  it("the commander is the owner; roles kept as a map or a list are added, whatever their names", () => {
-    expect(rolesOf(base)).toEqual([{ role: "commander", user: "U0OWNER" }]);
-    const asMap = { ...base, roles: { communications: "U0COMMS", scribe: { user: "U0SCRIBE" }, liaison: null } };
-    expect(rolesOf(asMap as Incident)).toEqual([
+  it("the commander is the owner, then comms and scribe, each with who holds it or nobody", () => {
+    expect(rolesOf(base)).toEqual([
       { role: "commander", user: "U0OWNER" },
-      { role: "communications", user: "U0COMMS" },
-      { role: "scribe", user: "U0SCRIBE" },
-      { role: "liaison", user: null },
-    ]);
-    const asList = { ...base, roles: [{ role: "commander", user: "U0HANDED" }, { role: "scribe", user: "U0S" }, 7] };
-    expect(rolesOf(asList as unknown as Incident)).toEqual([
-      { role: "commander", user: "U0HANDED" },
-      { role: "scribe", user: "U0S" },
+      { role: "comms", user: "U0COMMS" },
+      { role: "scribe", user: null },
     ]);
   });
 
-  it("actions: each with its text and its other plain fields; none kept is null, not an empty list", () => {
-    expect(actionsOf(base)).toBeNull();
-    const kept = {
-      ...base,
-      actions: [
-        { id: "act_1", text: "pin the gateway version", owner: "U0OWNER", state: "open", meta: { x: 1 } },
-        "a bare one",
-      ],
-    };
-    expect(actionsOf(kept as unknown as Incident)).toEqual([
+  it("actions: numbered, each with its owner, its state (and who closed it) and who recorded it", () => {
+    expect(actionsOf([])).toEqual([]);
+    const at = Date.UTC(2026, 10, 26, 12);
+    expect(
+      actionsOf([
+        {
+          incidentId: "inc_1",
+          n: 1,
+          text: "pin the gateway version",
+          owner: "U0OWNER",
+          state: "open",
+          createdAt: at,
+          createdBy: "U0LEAD",
+          doneAt: null,
+          doneBy: null,
+        },
+        {
+          incidentId: "inc_1",
+          n: 2,
+          text: "alert on drain time",
+          owner: null,
+          state: "done",
+          createdAt: at,
+          createdBy: "U0LEAD",
+          doneAt: at,
+          doneBy: "U0SRE",
+        },
+      ]),
+    ).toEqual([
       {
-        text: "pin the gateway version",
+        text: "1. pin the gateway version",
         fields: [
-          ["id", "act_1"],
           ["owner", "U0OWNER"],
           ["state", "open"],
+          ["recorded by", "U0LEAD"],
         ],
       },
-      { text: "a bare one", fields: [] },
+      {
+        text: "2. alert on drain time",
+        fields: [
+          ["owner", "nobody yet"],
+          ["state", "done by U0SRE"],
+          ["recorded by", "U0LEAD"],
+        ],
+      },
     ]);
   });
 });

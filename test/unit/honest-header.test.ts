@@ -136,6 +136,8 @@ describe("the incident list", () => {
     headerStale: false,
     severity: "sev2",
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
   };
 
   it("shows each incident's icon by its phase, and who resolved it (not who owned it)", () => {

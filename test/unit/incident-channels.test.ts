@@ -419,6 +419,8 @@ describe("names and policy", () => {
     headerStale: false,
     severity: "sev2",
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
     ...over,
   });
 

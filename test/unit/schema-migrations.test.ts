@@ -136,6 +136,8 @@ describe("numbered schema migrations on node:sqlite", () => {
         headerStale: false,
         severity: "sev3",
         acknowledgedAt: null,
+        comms: null,
+        scribe: null,
       },
       "node-1",
     );

@@ -34,6 +34,8 @@ function incident(id: string, host: string, at: number): Incident {
     headerStale: false,
     severity: "sev3",
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
   };
 }
 

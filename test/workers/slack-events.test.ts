@@ -38,6 +38,8 @@ function incident(): Incident {
     headerStale: false,
     severity: "sev3",
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
   };
 }
 

@@ -166,6 +166,10 @@ const ICONS: Record<string, Icon> = {
     label: "firing",
     body: `<path d="M8 1c.6 2.6 4.8 4.4 4.8 8.4A4.8 4.8 0 0 1 3.2 9.6c0-2 1.1-3.2 2-4 .1 1.4.7 2.3 1.5 2.6C6.2 5.6 7.2 2.8 8 1z" fill="#f08c2e"/><path d="M8 8.2c.3 1.2 2.2 2 2.2 3.8a2.2 2.2 0 0 1-4.4 0c0-1 .5-1.6 1-2 .1.6.4 1 .8 1.1-.2-1.1.1-2.2.4-2.9z" fill="${AMBER}"/>`,
   },
+  "⬜": {
+    label: "open",
+    body: `<rect x="2" y="2" width="12" height="12" rx="2.5" fill="#fff" stroke="${GREY}" stroke-width="1.5"/>`,
+  },
   "💬": {
     label: "message",
     body: `<path d="M2 3.5A1.5 1.5 0 0 1 3.5 2h9A1.5 1.5 0 0 1 14 3.5v6a1.5 1.5 0 0 1-1.5 1.5H7l-3.5 3v-3A1.5 1.5 0 0 1 2 9.5z" fill="#fff" stroke="${BLUE}" stroke-width="1.4" stroke-linejoin="round"/><path d="M5 5.5h6M5 8h4" stroke="${BLUE}" stroke-width="1.2" stroke-linecap="round"/>`,

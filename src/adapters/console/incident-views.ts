@@ -9,6 +9,7 @@ import type { CoreDeps } from "../../core/ports/deps.ts";
 import {
   INCIDENT_SOURCES,
   type Incident,
+  type IncidentAction,
   type IncidentEvent,
   SEVERITIES,
   type SignalFate,
@@ -106,11 +107,12 @@ export async function incidentListView(deps: CoreDeps, q: IncidentListQuery) {
 export async function incidentPageView(deps: CoreDeps, id: string) {
   const incident = await requireIncident(deps, id);
   const book = requireBook(deps);
-  const [timeline, signals, tickets, cause] = await Promise.all([
+  const [timeline, signals, tickets, cause, followUps] = await Promise.all([
     book.incidentTimeline(incident.id),
     book.listSignals({ incidentId: incident.id, limit: 2_000 }),
     deps.store.incidentTickets?.(incident.id) ?? Promise.resolve([]),
     fleetCause(deps, incident),
+    deps.store.listIncidentActions?.({ incidentId: incident.id }) ?? Promise.resolve([]),
   ]);
   const fired: FiredSignal[] = distinctSignals(signals);
   const header = renderLiveHeader(incident, deps.clock.now(), cause, fired);
@@ -126,7 +128,7 @@ export async function incidentPageView(deps: CoreDeps, id: string) {
     },
     header: { text: header.text, html: messageToHtml(header) },
     roles: rolesOf(incident),
-    actions: actionsOf(incident),
+    actions: actionsOf(followUps),
     timeline: timeline.map(timelineEntry),
     signals: {
       total: signals.length,
@@ -179,37 +181,13 @@ export interface RoleView {
   user: string | null;
 }
 
-/**
- * Who holds which role. The commander is the owner ("I'm on it"); a record that keeps more roles
- * (a `roles` map or list on the incident) adds them, whatever their names.
- */
+/** Who holds which role (issue 41, item 1): the commander is the owner ("I'm on it"), then comms and scribe. */
 export function rolesOf(incident: Incident): RoleView[] {
-  const kept = normalizeRoles((incident as unknown as { roles?: unknown }).roles);
-  if (kept.some((r) => r.role === "commander")) return kept;
-  return [{ role: "commander", user: incident.owner }, ...kept];
-}
-
-function normalizeRoles(raw: unknown): RoleView[] {
-  const holder = (v: unknown): string | null => {
-    if (typeof v === "string") return v;
-    if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      const who = o.user ?? o.holder ?? o.who ?? o.by;
-      return typeof who === "string" ? who : null;
-    }
-    return null;
-  };
-  if (Array.isArray(raw)) {
-    return raw.flatMap((r) =>
-      r && typeof r === "object" && typeof (r as { role?: unknown }).role === "string"
-        ? [{ role: String((r as { role: string }).role), user: holder(r) }]
-        : [],
-    );
-  }
-  if (raw && typeof raw === "object") {
-    return Object.entries(raw as Record<string, unknown>).map(([role, v]) => ({ role, user: holder(v) }));
-  }
-  return [];
+  return [
+    { role: "commander", user: incident.owner },
+    { role: "comms", user: incident.comms },
+    { role: "scribe", user: incident.scribe },
+  ];
 }
 
 export interface ActionView {
@@ -218,17 +196,14 @@ export interface ActionView {
   fields: [string, string][];
 }
 
-/** Follow-up actions, when the record keeps them (`actions` on the incident); null when it keeps none. */
-export function actionsOf(incident: Incident): ActionView[] | null {
-  const raw = (incident as unknown as { actions?: unknown }).actions;
-  if (!Array.isArray(raw)) return null;
-  return raw.map((a) => {
-    if (typeof a === "string") return { text: a, fields: [] };
-    const o = a && typeof a === "object" ? (a as Record<string, unknown>) : {};
-    const textKey = ["text", "title", "description", "summary"].find((k) => typeof o[k] === "string");
-    const fields = Object.entries(o)
-      .filter(([k, v]) => k !== textKey && v !== null && ["string", "number", "boolean"].includes(typeof v))
-      .map(([k, v]): [string, string] => [k, String(v)]);
-    return { text: textKey ? String(o[textKey]) : "", fields };
-  });
+/** The incident's follow-up actions (issue 41, item 5), oldest first, each with its owner and state. */
+export function actionsOf(actions: readonly IncidentAction[]): ActionView[] {
+  return actions.map((a) => ({
+    text: `${a.n}. ${a.text}`,
+    fields: [
+      ["owner", a.owner ?? "nobody yet"],
+      ["state", a.state === "done" ? `done${a.doneBy ? ` by ${a.doneBy}` : ""}` : "open"],
+      ["recorded by", a.createdBy],
+    ],
+  }));
 }

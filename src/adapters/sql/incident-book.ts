@@ -120,6 +120,8 @@ const PATCH_COLUMNS: Record<keyof IncidentPatch, string> = {
   ownChannel: "own_channel",
   ownChannelName: "own_channel_name",
   ownChannelTs: "own_channel_ts",
+  comms: "comms",
+  scribe: "scribe",
 };
 
 /** The incident record's queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
@@ -483,5 +485,7 @@ function toIncident(r: SqlRow): Incident {
     ownChannel: str(r.own_channel),
     ownChannelName: str(r.own_channel_name),
     ownChannelTs: str(r.own_channel_ts),
+    comms: str(r.comms),
+    scribe: str(r.scribe),
   };
 }

@@ -1,6 +1,7 @@
 import { StepResult } from "../../contract/catalog.ts";
 import type {
   Incident,
+  IncidentAction,
   IncidentCounts,
   IncidentEvent,
   IncidentPatch,
@@ -16,6 +17,7 @@ import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store 
 import type { NewTeamMessage, TeamMessage, TeamMessageBook } from "../../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
+import { INCIDENT_ACTIONS_MIGRATION, INCIDENT_ROLE_COLUMNS, SqlIncidentActions } from "./incident-actions.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
   INCIDENT_CHANNEL_COLUMNS,
@@ -132,6 +134,16 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
         }
       },
     },
+    {
+      id: 11,
+      name: "incident roles (comms, scribe) and follow-up actions",
+      up: (sql) => {
+        for (const [column, definition] of INCIDENT_ROLE_COLUMNS) {
+          addColumnIfMissing(sql, "incident_records", column, definition);
+        }
+        sql.exec(INCIDENT_ACTIONS_MIGRATION);
+      },
+    },
   ],
 };
 
@@ -168,6 +180,7 @@ export class SqlStateStore implements Store, TeamMessageBook {
     this.deliveries = new SqlDeliveries(driver);
     this.tickets = new SqlTicketBook(driver);
     this.messages = new SqlTeamMessages(driver);
+    this.actions = new SqlIncidentActions(driver);
   }
 
   /** The team's messages in incident threads (team-messages.ts: their schema and queries). */
@@ -193,6 +206,19 @@ export class SqlStateStore implements Store, TeamMessageBook {
   }
   teamMessages(incidentId: string): Promise<TeamMessage[]> {
     return this.messages.teamMessages(incidentId);
+  }
+
+  /** The incidents' follow-up actions (incident-actions.ts, issue 41). */
+  private readonly actions: SqlIncidentActions;
+
+  addIncidentAction(action: Omit<IncidentAction, "n" | "state" | "doneAt" | "doneBy">): Promise<IncidentAction | null> {
+    return this.actions.addIncidentAction(action);
+  }
+  listIncidentActions(filter: { incidentId?: string; open?: boolean; limit?: number }): Promise<IncidentAction[]> {
+    return this.actions.listIncidentActions(filter);
+  }
+  closeIncidentAction(incidentId: string, n: number, by: string, at: number): Promise<IncidentAction | null> {
+    return this.actions.closeIncidentAction(incidentId, n, by, at);
   }
 
   /** The incidents' tickets (ticket-book.ts: their schema and queries, in one place). */

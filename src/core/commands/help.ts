@@ -86,6 +86,16 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
       "Open the incident's own channel (when CLAWOPS_INCIDENT_CHANNEL_POLICY is on): its people invited, its header there too, linked from its thread (authorized, as resolve).",
   },
   {
+    usage: "/openclaw incident <id> role <commander|comms|scribe> <@user|me>",
+    summary:
+      "Give an incident role (the commander is its owner; comms, scribe), handed over from whoever held it and said on its timeline and header; the header's *I'll do comms* / *I'll scribe* buttons take one for you. Yourself, or handing over your own: anyone; someone else's: authorized, as resolve.",
+  },
+  {
+    usage: "/openclaw incident <id> action <text> [@owner] | actions | action <n> done",
+    summary:
+      "Record a follow-up action on an open incident (with its owner), list them, or close one (also after the resolve); they are in the postmortem draft and the report, and a resolved incident with open ones says so.",
+  },
+  {
     usage: "/openclaw report [30d]",
     summary:
       "The incidents of the last 30 days (or `7d`, `12h`): by source and severity, the noisiest hosts, the top findings, time to acknowledge and to resolve (median, p90), pages sent.",

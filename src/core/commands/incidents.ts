@@ -2,6 +2,7 @@ import { authorize } from "../authz/authz.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
+import { incidentActions, openActionCount, openActionsWords } from "../incidents/actions.ts";
 import { channelNotOpened, checkChannelAsk, openChannelByPolicy, openIncidentChannel } from "../incidents/channel.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
@@ -16,6 +17,7 @@ import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { resolvePagerDuty } from "../tickets/pagerduty.ts";
 import { canOpenTickets } from "../tickets/services.ts";
+import { incidentWorkCommand } from "./incident-work.ts";
 
 /** How many incidents `incidents` lists. */
 const LIST_LIMIT = 25;
@@ -61,10 +63,23 @@ export async function incidentCommand(
     const incident = await requireIncident(deps, command.id);
     const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
     return {
-      ack: renderIncident(incident, await book.incidentTimeline(incident.id), tickets, {
-        openTicket: canOpenTickets(deps, req.workspace),
-      }),
+      ack: renderIncident(
+        incident,
+        await book.incidentTimeline(incident.id),
+        tickets,
+        await incidentActions(deps, incident.id),
+        { openTicket: canOpenTickets(deps, req.workspace) },
+      ),
     };
+  }
+  // Issue 41: roles and follow-up actions (incident-work.ts).
+  if (
+    command.action === "role" ||
+    command.action === "action" ||
+    command.action === "actions" ||
+    command.action === "action-done"
+  ) {
+    return incidentWorkCommand(deps, req, command);
   }
   if (command.action === "signals") {
     const incident = await requireIncident(deps, command.id);
@@ -113,12 +128,16 @@ export async function incidentCommand(
           },
         }
       : {};
+  // Issue 41, item 5: a resolve with follow-ups still open says so.
+  const open = command.action === "resolve" ? await openActionCount(deps, moved.id) : 0;
+  const followUps =
+    open > 0 ? ` ⚠️ ${openActionsWords(open)}: \`/openclaw incident ${moved.id} actions\` lists them.` : "";
   return {
     ...pagerduty,
     ack: renderNotice(
       command.action === "ack"
         ? `You own incident \`${moved.id}\` (${moved.hosts.join(", ")}) now.`
-        : `Incident \`${moved.id}\` (${moved.hosts.join(", ")}) is resolved; a new failure opens a new incident.`,
+        : `Incident \`${moved.id}\` (${moved.hosts.join(", ")}) is resolved; a new failure opens a new incident.${followUps}`,
     ),
   };
 }

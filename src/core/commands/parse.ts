@@ -5,6 +5,7 @@ import { parseSeverity } from "../paging/policy.ts";
 import type { Severity } from "../ports/incident-book.ts";
 import type { Command, FleetSelector, HostsFilter } from "../requests/command.ts";
 import { HOST_GLOB, normalizeHostName, normalizeTag, TAG, truncate } from "../vocabulary/hosts.ts";
+import { parseIncidentWork } from "./incident-work-parse.ts";
 import { parseRecoveryCommand } from "./recovery-parse.ts";
 import { parseTicketCommand } from "./ticket-parse.ts";
 
@@ -254,7 +255,7 @@ export function parseHostsArgs(words: readonly string[]): { filter?: HostsFilter
 }
 
 const INCIDENT_USAGE =
-  "Usage: `/openclaw incident <id> [ack|resolve|signals]`, `/openclaw incident <id> sev <1-4>`, `/openclaw incident <id> add <host>`, `/openclaw incident <id> channel [name]`, or `/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>`; `/openclaw incidents` lists the ids.";
+  "Usage: `/openclaw incident <id> [ack|resolve|signals|actions]`, `/openclaw incident <id> sev <1-4>`, `/openclaw incident <id> add <host>`, `/openclaw incident <id> channel [name]`, `/openclaw incident <id> role <commander|comms|scribe> <@user|me>`, `/openclaw incident <id> action <text> [@owner]`, or `/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>`; `/openclaw incidents` lists the ids.";
 
 /** `incident …`: one record, a move of it, its severity, a host added, or a new one declared by hand. */
 function parseIncident(rest: string[]): Command {
@@ -262,6 +263,9 @@ function parseIncident(rest: string[]): Command {
   if (id?.toLowerCase() === "new") return parseDeclare(rest.slice(1));
   if (!id || !INCIDENT_ID.test(id)) throw new ClawopsError("bad_request", INCIDENT_USAGE);
   const verb = action.toLowerCase();
+  // Issue 41: roles and follow-up actions (incident-work-parse.ts).
+  const work = parseIncidentWork(id, verb, args);
+  if (work) return work;
   if (verb === "sev" || verb === "severity") {
     const severity = args.length === 1 ? parseSeverity(args[0] ?? "") : null;
     if (!severity)

@@ -4,6 +4,7 @@ import { incidentButton } from "../messages/buttons.ts";
 import { clockTime, duration, isoSeconds, mention } from "../messages/format.ts";
 import { incidentButton as incidentCommandButton } from "../messages/incident-buttons.ts";
 import type { Button, Message } from "../messages/model.ts";
+import { roleButton } from "../messages/role-buttons.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
 import { offersChannel } from "./channel-policy.ts";
@@ -41,6 +42,8 @@ export function renderLiveHeader(
   fired: readonly FiredSignal[] = [],
   /** Offer *Open a channel* (incident channels on, none yet: channel-policy.ts offersChannel). */
   channelButton = false,
+  /** Its follow-up actions still open (issue 41, item 5): a resolved header says so. */
+  openActions = 0,
 ): Message {
   const subject =
     incident.source === "fleet"
@@ -48,11 +51,12 @@ export function renderLiveHeader(
       : `Incident: ${incident.title}`;
   const status =
     incident.state === "resolved"
-      ? `✅ Resolved${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ""}${incident.resolvedAt !== null ? ` at ${isoSeconds(incident.resolvedAt)}, ${duration(incident.resolvedAt - incident.openedAt)} after it opened` : ""}`
+      ? `✅ Resolved${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ""}${incident.resolvedAt !== null ? ` at ${isoSeconds(incident.resolvedAt)}, ${duration(incident.resolvedAt - incident.openedAt)} after it opened` : ""}${openActions > 0 ? ` · ${openActions} follow-up action${openActions === 1 ? "" : "s"} still open` : ""}`
       : `${PHASE_WORDS[incident.phase]} · ${incident.owner ? `owner ${mention(incident.owner)}` : "nobody has taken it yet"}`;
   const facts = [
     `*Status:* ${status}`,
     `*Severity:* ${incident.severity}`,
+    ...(incident.comms || incident.scribe ? [`*Roles:* ${rolesLine(incident)}`] : []),
     `Opened by ${mention(incident.openedBy)} at ${isoSeconds(incident.openedAt)} (${incident.source}) · \`${incident.id}\``,
     ...(countsLine(incident.counts) ? [`*Signals:* ${countsLine(incident.counts)}`] : []),
     `*First and last signal:* ${isoSeconds(incident.openedAt)} · ${isoSeconds(Math.max(incident.lastSignalAt, incident.openedAt))}`,
@@ -111,10 +115,21 @@ function countsLine(c: IncidentCounts): string {
     .join(" · ");
 }
 
-/** "I'm on it" (while nobody owns it) and "Resolve" (with a confirmation). */
+/** Who holds each role (issue 41, item 1): `commander @U1 · comms @U2 · scribe nobody yet`. */
+function rolesLine(incident: Incident): string {
+  const held = (user: string | null) => (user ? mention(user) : "nobody yet");
+  return `commander ${held(incident.owner)} · comms ${held(incident.comms)} · scribe ${held(incident.scribe)}`;
+}
+
+/**
+ * "I'm on it" (while nobody owns it), "I'll do comms" and "I'll scribe" (the role to whoever
+ * presses, handed over from whoever held it) and "Resolve" (with a confirmation).
+ */
 function incidentButtons(incident: Incident): Button[] {
   return [
     ...(incident.owner ? [] : [incidentButton("ack", incident.id, incident.hosts)]),
+    roleButton("comms", incident.id),
+    roleButton("scribe", incident.id),
     incidentButton("resolve", incident.id, incident.hosts),
   ];
 }
@@ -140,7 +155,18 @@ export async function refreshIncidentHeader(
       return;
     }
     const fired = distinctSignals(await book.listSignals({ incidentId: latest.id, limit: 2_000 }));
-    const header = renderLiveHeader(latest, now, await fleetCause(deps, latest), fired, offersChannel(deps, latest));
+    const openActions =
+      latest.state === "resolved"
+        ? ((await deps.store.listIncidentActions?.({ incidentId: latest.id, open: true }))?.length ?? 0)
+        : 0;
+    const header = renderLiveHeader(
+      latest,
+      now,
+      await fleetCause(deps, latest),
+      fired,
+      offersChannel(deps, latest),
+      openActions,
+    );
     await deps.chat.updateMessage({ channel: latest.channel, ts: latest.threadTs, ...header });
     // Its channel's copy (issue 41, item 2): the same header; a failed edit there holds back neither.
     if (latest.ownChannel && latest.ownChannelTs) {

@@ -40,5 +40,7 @@ export function newIncident(
     headerStale: false,
     severity: o.severity ?? defaultSeverity(o.source),
     acknowledgedAt: null,
+    comms: null,
+    scribe: null,
   };
 }

@@ -2,7 +2,7 @@ import { actions, clip, context, escapeMrkdwn, header, section } from "../messag
 import { ago, clockTime, isoSeconds, mention } from "../messages/format.ts";
 import { incidentButton } from "../messages/incident-buttons.ts";
 import type { Message } from "../messages/model.ts";
-import type { Incident, IncidentEvent, IncidentPhase, SignalFate } from "../ports/incident-book.ts";
+import type { Incident, IncidentAction, IncidentEvent, IncidentPhase, SignalFate } from "../ports/incident-book.ts";
 import type { IncidentTicket } from "../ports/ticket-book.ts";
 import { distinctSignals } from "./fired.ts";
 
@@ -54,25 +54,38 @@ export function renderIncident(
   incident: Incident,
   timeline: readonly IncidentEvent[],
   tickets: readonly Pick<IncidentTicket, "key" | "url" | "state">[] = [],
+  /** Its follow-up actions (issue 41, item 5). */
+  followUps: readonly IncidentAction[] = [],
   opts: { openTicket: boolean } = { openTicket: false },
 ): Message {
   const head = `${incidentIcon(incident)} Incident ${incident.id}: ${incident.title}`;
+  const open = followUps.filter((a) => a.state === "open").length;
   const facts = [
     `*State:* ${incident.state}${incident.state === "resolved" ? "" : ` · ${incident.phase}`}`,
     `*Severity:* ${incident.severity}`,
     `*Owner:* ${incident.owner ? mention(incident.owner) : "nobody yet"}`,
+    ...(incident.comms || incident.scribe
+      ? [
+          `*Roles:* comms ${incident.comms ? mention(incident.comms) : "nobody yet"} · scribe ${incident.scribe ? mention(incident.scribe) : "nobody yet"}`,
+        ]
+      : []),
     `*Source:* ${incident.source}`,
     `*Hosts:* ${escapeMrkdwn(incident.hosts.join(", "))}`,
     `*Opened:* ${isoSeconds(incident.openedAt)} by ${mention(incident.openedBy)}`,
     ...(incident.resolvedAt !== null
       ? [
-          `*Resolved:* ${isoSeconds(incident.resolvedAt)}${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ""}`,
+          `*Resolved:* ${isoSeconds(incident.resolvedAt)}${incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : ""}${open > 0 ? ` · ⚠️ ${open} follow-up action${open === 1 ? "" : "s"} still open` : ""}`,
         ]
       : []),
     ...(incident.channel ? [`*Thread:* <#${incident.channel}>`] : []),
     ...(tickets.length
       ? [
           `*Tickets:* ${tickets.map((t) => `${t.url ? `<${t.url}|${escapeMrkdwn(t.key)}>` : escapeMrkdwn(t.key)}${t.state === "closed" ? " (closed)" : ""}`).join(", ")}`,
+        ]
+      : []),
+    ...(followUps.length
+      ? [
+          `*Follow-up actions:* ${open} open of ${followUps.length} (\`/openclaw incident ${incident.id} actions\` lists them)`,
         ]
       : []),
   ];

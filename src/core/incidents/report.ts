@@ -1,9 +1,9 @@
 import { ClawopsError } from "../errors.ts";
 import { clip, context, escapeMrkdwn, header, section } from "../messages/build.ts";
-import { duration, isoSeconds } from "../messages/format.ts";
+import { duration, isoSeconds, mention } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { Incident } from "../ports/incident-book.ts";
+import type { Incident, IncidentAction } from "../ports/incident-book.ts";
 import { requireBook } from "./record.ts";
 
 /**
@@ -25,6 +25,8 @@ export interface IncidentReport {
   mtta: { median: number | null; p90: number | null; n: number };
   mttr: { median: number | null; p90: number | null; n: number };
   pages: { sent: number; failed: number };
+  /** The window's incidents' follow-up actions (issue 41, item 5): how many open and done, the open ones oldest first. */
+  followUps: { open: number; done: number; openItems: IncidentAction[] };
 }
 
 /** How far back a report reads by default, and at most. */
@@ -84,6 +86,10 @@ export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<
   const resolved = all.filter((i) => i.resolvedAt !== null).map((i) => ((i.resolvedAt as number) - i.openedAt) / 1000);
   acked.sort((a, b) => a - b);
   resolved.sort((a, b) => a - b);
+  const ids = new Set(all.map((i) => i.id));
+  const actions = ((await deps.store.listIncidentActions?.({ limit: 10_000 })) ?? []).filter((a) =>
+    ids.has(a.incidentId),
+  );
   const pages = (await book.listOutbox({ limit: 10_000 })).filter(
     (o) => o.kind.startsWith("page:") && o.createdAt >= since,
   );
@@ -106,6 +112,11 @@ export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<
       sent: pages.filter((p) => p.state === "sent" && p.key.endsWith(":trigger")).length,
       failed: pages.filter((p) => p.state === "failed").length,
     },
+    followUps: {
+      open: actions.filter((a) => a.state === "open").length,
+      done: actions.filter((a) => a.state === "done").length,
+      openItems: actions.filter((a) => a.state === "open"),
+    },
   };
 }
 
@@ -126,6 +137,13 @@ export function renderIncidentReport(r: IncidentReport): Message {
         `• *${escapeMrkdwn(h.host)}*: ${h.incidents} incident${h.incidents === 1 ? "" : "s"}, ${h.signals.toLocaleString("en-US")} signals`,
     );
   const findings = r.byFinding.slice(0, 10).map((f) => `• \`${f.finding}\`: ${f.incidents}`);
+  const followUps = r.followUps.openItems
+    .slice(0, 10)
+    .map(
+      (a) =>
+        `• \`${a.incidentId}\` #${a.n} ${escapeMrkdwn(clip(a.text, 120))} · ${a.owner ? `owner ${mention(a.owner)}` : "no owner yet"}`,
+    );
+  const moreFollowUps = r.followUps.openItems.length - followUps.length;
   return {
     text,
     parts: [
@@ -143,6 +161,12 @@ export function renderIncidentReport(r: IncidentReport): Message {
       ),
       section(clip(`*Noisiest hosts*\n${hosts.join("\n") || "none"}`, 2_900)),
       section(clip(`*Top findings*\n${findings.join("\n") || "none"}`, 2_900)),
+      section(
+        clip(
+          `*Follow-up actions:* ${r.followUps.open} open, ${r.followUps.done} done${followUps.length ? `\n${followUps.join("\n")}${moreFollowUps > 0 ? `\n… and ${moreFollowUps} more` : ""}` : ""}`,
+          2_900,
+        ),
+      ),
       context("`clawops report --since 30d --json` has every row; `/metrics` has MTTA and MTTR as histograms."),
     ],
   };

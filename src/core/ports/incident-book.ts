@@ -80,7 +80,18 @@ export interface Incident {
   ownChannel?: string | null;
   ownChannelName?: string | null;
   ownChannelTs?: string | null;
+
+  /**
+   * Issue 41, item 1: who does communications (status updates to the people affected) and who
+   * keeps the record (the scribe); null while nobody does. The commander is `owner`.
+   */
+  comms: string | null;
+  scribe: string | null;
 }
+
+/** The roles a person can hold on an incident (issue 41, item 1); the commander is its `owner`. */
+export const INCIDENT_ROLES = ["commander", "comms", "scribe"] as const;
+export type IncidentRole = (typeof INCIDENT_ROLES)[number];
 
 /** sev1 (the worst: the fleet, or a customer-facing outage declared so) … sev4 (informational). */
 export const SEVERITIES = ["sev1", "sev2", "sev3", "sev4"] as const;
@@ -107,6 +118,8 @@ export type IncidentPatch = Partial<
     | "ownChannel"
     | "ownChannelName"
     | "ownChannelTs"
+    | "comms"
+    | "scribe"
   >
 >;
 
@@ -144,6 +157,9 @@ export const INCIDENT_EVENT_KINDS = [
   "key-moment",
   // Issue 41, item 2: its own channel opened, archived, or not made (and why).
   "channel",
+  // Issue 41, items 1 and 5: a role taken or handed over; a follow-up action recorded or done.
+  "role",
+  "action",
 ] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 
@@ -284,6 +300,42 @@ export interface IncidentBook {
   /** Appends to the timeline with the next seq; returns the seq. */
   appendIncidentEvent(event: Omit<IncidentEvent, "seq">): Promise<number>;
   incidentTimeline(id: string): Promise<IncidentEvent[]>;
+}
+
+/**
+ * A follow-up action (issue 41, item 5): what the team means to do after the incident, with an
+ * owner, numbered 1, 2, 3 … per incident. It outlives the incident: a resolved incident with
+ * open actions says so until they are done.
+ */
+export interface IncidentAction {
+  incidentId: string;
+  /** 1, 2, 3 … per incident: what `incident <id> action <n> done` names. */
+  n: number;
+  /** One line, at most 300 characters. */
+  text: string;
+  /** Who is to do it (a Slack user id, `console`); null: nobody named yet. */
+  owner: string | null;
+  state: "open" | "done";
+  createdAt: number;
+  createdBy: string;
+  doneAt: number | null;
+  doneBy: string | null;
+}
+
+/**
+ * The store's side of follow-up actions (issue 41, item 5): migration 10's table, on Node's
+ * SQLite and the directory object's alike.
+ */
+export interface IncidentActionBook {
+  /**
+   * Records an action with the incident's next number, in one statement that also checks the
+   * incident is not resolved; null when it is resolved or unknown (nothing written).
+   */
+  addIncidentAction(action: Omit<IncidentAction, "n" | "state" | "doneAt" | "doneBy">): Promise<IncidentAction | null>;
+  /** Oldest first; by incident, and only open ones with `open`. */
+  listIncidentActions(filter: { incidentId?: string; open?: boolean; limit?: number }): Promise<IncidentAction[]>;
+  /** Marks action `n` done if it is open; the action as stored after, or null when none was open. */
+  closeIncidentAction(incidentId: string, n: number, by: string, at: number): Promise<IncidentAction | null>;
 }
 
 /** Fleet grouping (incidents/grouping.ts): how many hosts failing together make one fleet incident. */

@@ -1,5 +1,5 @@
 import type { StepResult } from "../../contract/catalog.ts";
-import type { IncidentBook } from "./incident-book.ts";
+import type { IncidentActionBook, IncidentBook } from "./incident-book.ts";
 import type { TeamMessageBook } from "./team-messages.ts";
 import type { TicketBook } from "./ticket-book.ts";
 import type { WatchRecord } from "./watch-record.ts";
@@ -58,7 +58,11 @@ export type JobPatch = Partial<
  * The incident records (incident-book.ts), their tickets (ticket-book.ts) and the team's
  * messages (team-messages.ts) are optional: a store without them keeps threads only.
  */
-export interface Store extends Partial<IncidentBook>, Partial<TicketBook>, Partial<TeamMessageBook> {
+export interface Store
+  extends Partial<IncidentBook>,
+    Partial<TicketBook>,
+    Partial<TeamMessageBook>,
+    Partial<IncidentActionBook> {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */

@@ -1,4 +1,4 @@
-import type { Severity } from "../ports/incident-book.ts";
+import type { IncidentRole, Severity } from "../ports/incident-book.ts";
 /**
  * What `/openclaw <text>` asks for, as the parser (commands/parse.ts) hands it to the handlers.
  * Types only: every floor may name a command, only the commands floor parses one.
@@ -31,6 +31,15 @@ export type Command =
   /** `incident <id> channel [name]`: its own channel (issue 41, item 2). */
   | { kind: "incident"; id: string; action: "channel"; name?: string }
   | { kind: "incident"; id: null; action: "new"; severity: Severity; hosts: string[]; title: string }
+  /**
+   * Issue 41: `incident <id> role <commander|comms|scribe> <@user|me>` gives a role; `incident
+   * <id> action <text> [<@owner>]` records a follow-up action, `incident <id> actions` lists
+   * them, `incident <id> action <n> done` closes one.
+   */
+  | { kind: "incident"; id: string; action: "role"; role: IncidentRole; user: UserRef }
+  | { kind: "incident"; id: string; action: "action"; text: string; owner: UserRef | null }
+  | { kind: "incident"; id: string; action: "actions" }
+  | { kind: "incident"; id: string; action: "action-done"; n: number }
   /** `report [<N>d|<N>h]`: incidents of the window by host, finding, source and severity; MTTA, MTTR, pages. */
   | { kind: "report"; windowMs: number }
   /** `snooze <host> <finding> 1h|1d|until-version|off`: a finding muted on one host (issue 29). */
@@ -78,3 +87,6 @@ export type StartSpec = { kind: "time"; hour: number; minute: number } | { kind:
 
 /** `status` with no argument: active freezes. Fleet fan-out scopes are added by extending this union. */
 export type StatusScope = { kind: "freezes" };
+
+/** A person a command names: the one running it (`me`), or a mention (`<@U0123>`; Discord's as `discord:<id>`). */
+export type UserRef = { kind: "me" } | { kind: "user"; id: string };

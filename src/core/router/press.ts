@@ -5,6 +5,7 @@ import { noteIncidentEvent, noteTimeline } from "../incidents/record.ts";
 import { commandFromButton } from "../messages/buttons.ts";
 import { commandFromIncidentButton } from "../messages/incident-buttons.ts";
 import { renderError } from "../messages/notices.ts";
+import { commandFromRoleButton } from "../messages/role-buttons.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 
@@ -26,7 +27,8 @@ export interface CommandPress {
  * clawops makes runs nothing: the refusal is audited and told to the presser.
  */
 export async function handleCommandPress(deps: CoreDeps, press: CommandPress): Promise<CommandReply> {
-  const byIncident = commandFromIncidentButton(press.actionId, press.value);
+  const byIncident =
+    commandFromIncidentButton(press.actionId, press.value) ?? commandFromRoleButton(press.actionId, press.value);
   const command = byIncident ?? commandFromButton(press.actionId, press.value);
   if (!command?.ok) {
     const reason = command?.reason ?? "not a command button";

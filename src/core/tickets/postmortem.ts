@@ -111,6 +111,8 @@ const ACTION_KINDS = new Set([
   "ticket",
   "pagerduty",
   "resolved",
+  // Issue 41: a role taken or handed over.
+  "role",
 ]);
 
 const when = (at: number) => `${utc(at)} UTC`;
@@ -253,6 +255,49 @@ function actions(story: IncidentStory): Block[] {
   ];
 }
 
+/** Who held which role at the end (issue 41, item 1); the timeline has each handover. */
+function roles(story: IncidentStory): Block[] {
+  const i = story.incident;
+  if (!i.comms && !i.scribe) return [];
+  const held = (u: string | null) => (u ? fromMrkdwn(u) : "nobody");
+  const handovers = story.timeline.filter((e) => e.kind === "role").length;
+  return [
+    para(
+      `Roles: commander ${held(i.owner)}, communications ${held(i.comms)}, scribe ${held(i.scribe)}`,
+      handovers > 1 ? ` (${handovers} role changes, each in the timeline).` : ".",
+    ),
+  ];
+}
+
+/** The follow-up actions recorded on the incident (issue 41, item 5), or the part to fill in. */
+function followUps(story: IncidentStory): Block[] {
+  const recorded = story.actions;
+  if (recorded.length === 0) {
+    return [
+      para(
+        { strong: "To fill in:" },
+        " what would have caught it sooner, what to change so it does not happen again; an owner and a date for each.",
+      ),
+    ];
+  }
+  const open = recorded.filter((a) => a.state === "open").length;
+  return [
+    para(
+      `Recorded on the incident (${open} of ${recorded.length} still open; `,
+      { code: `/openclaw incident ${story.incident.id} action <n> done` },
+      " closes one):",
+    ),
+    list(
+      recorded.map((a) => [
+        `#${a.n} (${a.state}) `,
+        ...mrkdwnInlines(a.text),
+        ` — owner ${a.owner ? fromMrkdwn(a.owner) : "not named"}, added by ${fromMrkdwn(a.createdBy)} at ${when(a.createdAt)}`,
+        a.state === "done" && a.doneAt !== null ? `; done by ${fromMrkdwn(a.doneBy ?? "?")} at ${when(a.doneAt)}` : "",
+      ]),
+    ),
+  ];
+}
+
 function whatChanged(story: IncidentStory, changes: HostChanges): Block[] {
   const blocks: Block[] = [heading(3, "On the host, before and during the incident")];
   if (changes.kind === "none") blocks.push(para(...mrkdwnInlines(changes.why)));
@@ -306,6 +351,7 @@ export function postmortemDoc(story: IncidentStory, changes: HostChanges): Doc {
       i.owner ? `, owned by ${i.owner}` : "",
       i.resolvedAt !== null ? `, resolved by ${i.resolvedBy ?? "?"} at ${when(i.resolvedAt)}.` : "; not resolved yet.",
     ),
+    ...roles(story),
     heading(2, "Impact window"),
     ...impactWindow(story),
     heading(2, "Key moments and decisions"),
@@ -324,10 +370,7 @@ export function postmortemDoc(story: IncidentStory, changes: HostChanges): Doc {
     heading(2, "What changed"),
     ...whatChanged(story, changes),
     heading(2, "Follow-ups"),
-    para(
-      { strong: "To fill in:" },
-      " what would have caught it sooner, what to change so it does not happen again; an owner and a date for each.",
-    ),
+    ...followUps(story),
     ...(story.tickets.length
       ? [para(`Tickets: ${story.tickets.map((t) => `${t.key}${t.url ? ` (${t.url})` : ""}`).join(", ")}.`)]
       : []),

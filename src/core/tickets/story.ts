@@ -3,7 +3,7 @@ import { type Classification, classifyResults } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { Incident, IncidentEvent } from "../ports/incident-book.ts";
+import type { Incident, IncidentAction, IncidentEvent } from "../ports/incident-book.ts";
 import type { JobRecord } from "../ports/store.ts";
 import type { TeamMessage } from "../ports/team-messages.ts";
 import type { IncidentTicket } from "../ports/ticket-book.ts";
@@ -48,6 +48,8 @@ export interface IncidentStory {
   pagerduty: PagerDutyLink[];
   /** What the team wrote in its thread (issue 41), oldest first: key moments and decisions come from here. */
   messages: TeamMessage[];
+  /** Its follow-up actions, oldest first (issue 41, item 5). */
+  actions: IncidentAction[];
 }
 
 /** The timeline kinds whose `ref` may name a triage job (what raised a signal, and a triage's result). */
@@ -81,6 +83,7 @@ export async function readStory(deps: CoreDeps, id: string): Promise<IncidentSto
     tickets: (await deps.store.incidentTickets?.(incident.id)) ?? [],
     pagerduty: pagerDutyLinks(timeline),
     messages: (await deps.store.teamMessages?.(incident.id)) ?? [],
+    actions: (await deps.store.listIncidentActions?.({ incidentId: incident.id })) ?? [],
   };
 }
 

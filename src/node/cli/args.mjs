@@ -38,6 +38,10 @@ Usage:
                                  and what became of each signal
   clawops incident <id> sev <1-4> | add <host>
                                  Set its severity (sev1 worst; may page) or add a host
+  clawops incident <id> role <commander|comms|scribe> <'<@U…>'|me>
+                                 Give an incident role (handed over from whoever held it)
+  clawops incident <id> action <text…> ['<@U…>'] | actions | action <n> done
+                                 Record a follow-up action (and its owner), list them, close one
   clawops incident new [sev1-4] [on <host>[,<host>…]] <title…>
                                  Declare an incident by hand (its thread opens in the console)
   clawops report [--since 30d]   Incidents by host, finding, source and severity; MTTA, MTTR,
@@ -201,7 +205,7 @@ const COMMANDS = /** @type {Record<string, string>} */ ({
   backup: "clawops backup <file>",
   incidents: "clawops incidents [open|all] [--json]",
   incident:
-    "clawops incident <id> [ack|resolve|signals] [--signals] [--json] | incident <id> sev <1-4> | incident <id> add <host> | incident new [sev1-4] [on <hosts>] <title…>",
+    "clawops incident <id> [ack|resolve|signals|actions] [--signals] [--json] | incident <id> sev <1-4> | incident <id> add <host> | incident <id> role <commander|comms|scribe> <@U…|me> | incident <id> action <text…> [<@U…>] | incident <id> action <n> done | incident new [sev1-4] [on <hosts>] <title…>",
   report: "clawops report [--since 30d] [--json]",
   hosts: "clawops hosts [<pattern>|tag:<tag>|state:<state>] [page <n>]",
   ticket: "clawops ticket <id> new [jira|github] | renew",
@@ -414,6 +418,12 @@ function commandWords(command, rest, positionals, values, env) {
       }
       if (rest[1] === "sev" || rest[1] === "add") {
         if (rest.length !== 3) throw usageOf();
+        return { text: ["incident", ...rest].join(" ") };
+      }
+      // Issue 41: roles and follow-up actions; the control plane's parser checks the rest.
+      if (rest[1] === "role" || rest[1] === "action" || rest[1] === "actions") {
+        const least = rest[1] === "role" ? 4 : rest[1] === "action" ? 3 : 2;
+        if (rest.length < least || (rest[1] === "actions" && rest.length !== 2)) throw usageOf();
         return { text: ["incident", ...rest].join(" ") };
       }
       const verb = values.signals ? "signals" : rest[1];

@@ -25,7 +25,7 @@
    * @typedef {{ system: string, key: string, url: string | null, state: string, host: string, finding: string,
    *   openedAt: number, openedBy: string }} Ticket
    * @typedef {{ incident: IncidentRow, header: { text: string, html: string },
-   *   roles: { role: string, user: string | null }[], actions: { text: string, fields: [string, string][] }[] | null,
+   *   roles: { role: string, user: string | null }[], actions: { text: string, fields: [string, string][] }[],
    *   timeline: Entry[], signals: { total: number, fired: Fired[], list: Signal[] }, tickets: Ticket[],
    *   postmortem: { filename: string, markdown: string } | { error: string } }} PageView
    * @typedef {{ api: (path: string, init?: RequestInit) => Promise<Response>, openAtNewest: () => void }} ConsoleShared

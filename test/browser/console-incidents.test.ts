@@ -168,8 +168,9 @@ describe("the console's incident pages", () => {
 
     // And back to the channel, where the incident's header was posted.
     await page.getByTestId("channel-link").click();
-    expect(await page.locator("#channel-view").isVisible()).toBe(true);
-    expect(await page.getByTestId("incidents-pane").isVisible()).toBe(false);
+    // The view switches on the address's change: polled, not read at the click.
+    await expect.poll(() => page.locator("#channel-view").isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId("incidents-pane").isVisible()).toBe(false);
     expect(await readText(page.getByTestId("message").last().locator(".b-header"))).toBe(
       `[incident] Incident: ${TITLE}`,
     );

@@ -196,6 +196,9 @@ export class DirectoryStore implements Store {
   async incidentByThread(channel: string, threadTs: string): Promise<Incident | null> {
     return (await this.stub.incidentByThread(channel, threadTs)) as Incident | null;
   }
+  async incidentByOwnChannel(channel: string): Promise<Incident | null> {
+    return (await this.stub.incidentByOwnChannel(channel)) as Incident | null;
+  }
   async recordTeamMessage(message: NewTeamMessage): Promise<{ created: boolean; message: TeamMessage }> {
     return (await this.stub.recordTeamMessage(message)) as { created: boolean; message: TeamMessage };
   }

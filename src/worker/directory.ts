@@ -340,6 +340,9 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   incidentByThread(channel: string, threadTs: string) {
     return this.store.incidentByThread(channel, threadTs);
   }
+  incidentByOwnChannel(channel: string) {
+    return this.store.incidentByOwnChannel(channel);
+  }
   recordTeamMessage(message: NewTeamMessage) {
     return this.store.recordTeamMessage(message);
   }

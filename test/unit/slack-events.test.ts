@@ -227,6 +227,31 @@ describe("POST /slack/events", () => {
     expect((await timeline()).length).toBe(before);
   });
 
+  it("in the incident's own channel, top-level talk goes on its timeline too; the same talk elsewhere does not", async () => {
+    const own = "C0OWNINC";
+    const book = plane.cp.deps.store;
+    await book.updateIncident?.(incident.id, ["open", "acknowledged"], {
+      ownChannel: own,
+      ownChannelName: "inc-20261126-node-3",
+      ownChannelTs: "1790000000.000900",
+    });
+    const said = "rolling back the 12:30 config push now";
+    const ts = newTs();
+    const top = { type: "message", channel: own, user: SRE, text: said, ts, event_ts: ts, channel_type: "channel" };
+    expect((await post(eventCallbackBody(top))).status).toBe(200);
+    const entry = (await messages()).find((e) => e.text.includes(said));
+    expect(entry).toMatchObject({ actor: SRE, kind: "message" });
+    // The same words at the top of the host's channel (not the incident's own) are not its record.
+    const elsewhere = { ...top, channel: CHANNEL, ts: newTs(), text: "rolling back elsewhere" };
+    expect((await post(eventCallbackBody(elsewhere))).status).toBe(200);
+    expect((await messages()).some((e) => e.text.includes("rolling back elsewhere"))).toBe(false);
+    await book.updateIncident?.(incident.id, ["open", "acknowledged"], {
+      ownChannel: null,
+      ownChannelName: null,
+      ownChannelTs: null,
+    });
+  });
+
   it("marks a 📌'd message a key moment (and unmarks it), and the postmortem lists it from the alert's startsAt", async () => {
     const ts = newTs();
     await post(eventCallbackBody(reply(LEAD, "decided: restart the gateway under a freeze, then resolve", ts)));

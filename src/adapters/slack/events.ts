@@ -109,8 +109,9 @@ function threadEvent(raw: { type: string }): ThreadEvent | string {
   }
   if (e.bot_id || e.subtype === "bot_message") return "a bot's message";
   if (e.subtype && !PERSON_SUBTYPES.has(e.subtype)) return `message subtype ${e.subtype.slice(0, 40)}`;
-  // A thread's parent (clawops' header) has thread_ts = ts; top-level talk has none.
-  if (!e.thread_ts || e.thread_ts === e.ts) return "not a thread reply";
+  // A thread's parent has thread_ts = ts (its own replies follow); top-level talk has none, and
+  // counts only in an incident's own channel (core/incidents/team-messages.ts decides).
   if (!e.user) return "no author";
-  return { kind: "message", channel: e.channel, ts: e.ts, threadTs: e.thread_ts, user: e.user, text: e.text ?? "" };
+  const threadTs = e.thread_ts && e.thread_ts !== e.ts ? e.thread_ts : null;
+  return { kind: "message", channel: e.channel, ts: e.ts, threadTs, user: e.user, text: e.text ?? "" };
 }

@@ -212,6 +212,15 @@ export class SqlIncidentBook {
   }
 
   /** The incident told in this thread: the newest not resolved, else the newest (migration 9's index). */
+  async incidentByOwnChannel(channel: string): Promise<Incident | null> {
+    const row = this.driver.rows(
+      `SELECT * FROM incident_records WHERE own_channel = ?
+         ORDER BY state = 'resolved', opened_at DESC, id DESC LIMIT 1`,
+      channel,
+    )[0];
+    return row ? toIncident(row) : null;
+  }
+
   async incidentByThread(channel: string, threadTs: string): Promise<Incident | null> {
     const row = this.driver.rows(
       `SELECT * FROM incident_records WHERE channel = ? AND thread_ts = ?

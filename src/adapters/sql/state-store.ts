@@ -189,6 +189,9 @@ export class SqlStateStore implements Store, TeamMessageBook {
   incidentByThread(channel: string, threadTs: string): Promise<Incident | null> {
     return this.book.incidentByThread(channel, threadTs);
   }
+  incidentByOwnChannel(channel: string): Promise<Incident | null> {
+    return this.book.incidentByOwnChannel(channel);
+  }
   recordTeamMessage(message: NewTeamMessage): Promise<{ created: boolean; message: TeamMessage }> {
     return this.messages.recordTeamMessage(message);
   }

@@ -35,7 +35,7 @@ const SELECT = `SELECT m.*, e.text AS text FROM incident_messages m
   LEFT JOIN incident_events e ON e.incident_id = m.incident_id AND e.seq = m.seq`;
 
 /** The team messages' queries over the shared SQL driver (Node SQLite and Durable Object SQLite). */
-export class SqlTeamMessages implements Omit<TeamMessageBook, "incidentByThread"> {
+export class SqlTeamMessages implements Omit<TeamMessageBook, "incidentByThread" | "incidentByOwnChannel"> {
   private readonly driver: SqlDriver;
 
   /** The tables are there already: the state's migrations ran first (state-store.ts). */

@@ -15,8 +15,8 @@ import { incidentBook } from "./record.ts";
  */
 
 export type ThreadEvent =
-  /** A person's reply in a thread (`threadTs` its parent). */
-  | { kind: "message"; channel: string; ts: string; threadTs: string; user: string; text: string }
+  /** A person's message: a reply in a thread (`threadTs` its parent), or top-level talk (null) in an incident's own channel. */
+  | { kind: "message"; channel: string; ts: string; threadTs: string | null; user: string; text: string }
   | { kind: "edited"; channel: string; ts: string; text: string }
   | { kind: "deleted"; channel: string; ts: string }
   /** A 📌 added (`added`) or taken off a message by `user`. */
@@ -30,7 +30,10 @@ export interface EventIdentity {
 /** What became of an event: `recorded` (on the record now) or why not. */
 export type ThreadEventOutcome =
   | { status: "recorded"; incidentId: string; message: TeamMessage }
-  | { status: "ignored"; why: "not an incident thread" | "unknown message" | "unchanged" | "no incident records" }
+  | {
+      status: "ignored";
+      why: "not an incident thread or channel" | "unknown message" | "unchanged" | "no incident records";
+    }
   | { status: "duplicate" };
 
 /** How long an event's identity is remembered: Slack retries three times within about 5 minutes. */
@@ -47,6 +50,7 @@ export function teamBook(deps: Pick<CoreDeps, "store">): TeamMessageBook | null 
 }
 const TEAM_METHODS = [
   "incidentByThread",
+  "incidentByOwnChannel",
   "recordTeamMessage",
   "teamMessage",
   "editTeamMessage",
@@ -71,10 +75,15 @@ export async function recordThreadEvent(
   // Whose it is first (a read): a busy channel's other talk costs no write.
   const owner =
     event.kind === "message"
-      ? await book.incidentByThread(event.channel, event.threadTs)
+      ? // An incident's thread, else anything said in an incident's own channel (issue 41, items 2 and 3).
+        ((event.threadTs ? await book.incidentByThread(event.channel, event.threadTs) : null) ??
+        (await book.incidentByOwnChannel(event.channel)))
       : await book.teamMessage(event.channel, event.ts);
   if (!owner)
-    return { status: "ignored", why: event.kind === "message" ? "not an incident thread" : "unknown message" };
+    return {
+      status: "ignored",
+      why: event.kind === "message" ? "not an incident thread or channel" : "unknown message",
+    };
   const now = deps.clock.now();
   const claim = `slack-event:${identity.key}`;
   if (!(await deps.store.claimUntil(claim, now, now + EVENT_MEMORY_MS))) return { status: "duplicate" };

@@ -44,6 +44,8 @@ export interface TeamMessageBook {
    * the newest; null when clawops opened no incident there.
    */
   incidentByThread(channel: string, threadTs: string): Promise<Incident | null>;
+  /** The incident whose own channel this is (issue 41, item 2): its newest, an open one first. */
+  incidentByOwnChannel(channel: string): Promise<Incident | null>;
   /**
    * Stores the message and appends its timeline entry, in one step, once per channel and ts:
    * `created` false (and nothing written) when it is there already (a retried event).

@@ -92,6 +92,17 @@ function createOutboundRecorder() {
         return Response.json({ ok: false, error: "invalid_users" });
       return Response.json({ ok: true });
     }
+    // chat.getPermalink (a page's link to its thread): form-encoded channel and message_ts, as Slack takes it.
+    if (url.origin === SLACK_STANDIN_ORIGIN && url.pathname === "/api/chat.getPermalink") {
+      const form = new URLSearchParams(recorded.at(-1)?.body ?? "");
+      const [channel, ts] = [form.get("channel"), form.get("message_ts")];
+      if (!channel || !ts) return Response.json({ ok: false, error: "invalid_arguments" });
+      return Response.json({
+        ok: true,
+        channel,
+        permalink: `https://clawops-test.slack.com/archives/${channel}/p${ts.replace(".", "")}`,
+      });
+    }
     if (url.origin === SLACK_STANDIN_ORIGIN && /^\/api\/chat\.(postMessage|update)$/.test(url.pathname)) {
       seq += 1;
       return Response.json({ ok: true, channel: "C0INCIDENT", ts: `1790000000.${String(seq).padStart(6, "0")}` });

@@ -37,8 +37,9 @@ const connectAgent = (host: string): Promise<ScriptedAgent> => connectScriptedAg
 async function outboundCalls(): Promise<RecordedRequest[]> {
   return (await fetch(env.SLACK_STANDIN_CALLS_URL)).json<RecordedRequest[]>();
 }
+/** What was posted or edited in Slack (not a page's form-encoded permalink lookup). */
 const slackBodies = async () =>
-  (await outboundCalls()).filter((c) => c.url.startsWith(env.SLACK_API_URL)).map((c) => c.body);
+  (await outboundCalls()).filter((c) => /\/chat\.(postMessage|update)$/.test(c.url)).map((c) => c.body);
 /** New messages only: an earlier triage may still be editing its own in its host's object. */
 const newPosts = async () =>
   (await outboundCalls()).filter((c) => c.url === `${env.SLACK_API_URL}/chat.postMessage`).map((c) => c.body);

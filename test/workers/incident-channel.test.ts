@@ -16,7 +16,11 @@ async function slackCalls(): Promise<{ method: string; body: Record<string, unkn
   const calls = await (await fetch(env.SLACK_STANDIN_CALLS_URL)).json<RecordedRequest[]>();
   return calls
     .filter((c) => c.url.startsWith(env.SLACK_API_URL))
-    .map((c) => ({ method: c.url.slice(env.SLACK_API_URL.length + 1), body: JSON.parse(c.body || "{}") }));
+    .map((c) => ({
+      method: c.url.slice(env.SLACK_API_URL.length + 1),
+      // chat.* and conversations.* take JSON; chat.getPermalink (a page's link) is form-encoded.
+      body: c.body.startsWith("{") ? JSON.parse(c.body) : Object.fromEntries(new URLSearchParams(c.body)),
+    }));
 }
 
 beforeEach(async () => {

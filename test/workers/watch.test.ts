@@ -107,10 +107,10 @@ async function posts(): Promise<Post[]> {
     .filter((c) => c.url === `${env.SLACK_API_URL}/chat.postMessage`)
     .map((c) => JSON.parse(c.body));
 }
-/** Every text the objects sent to Slack (posts and the triage's edits). */
+/** Every text the objects sent to Slack (posts and the triage's edits; not a page's form-encoded permalink lookup). */
 async function texts(): Promise<string[]> {
   return (await calls())
-    .filter((c) => c.url.startsWith(env.SLACK_API_URL))
+    .filter((c) => /\/chat\.(postMessage|update)$/.test(c.url))
     .map((c) => (JSON.parse(c.body) as { text?: string }).text ?? "");
 }
 

@@ -93,3 +93,29 @@ describe("one Slack envelope converter for HTTP and Socket Mode", () => {
     expect(interactionFromForm(new URLSearchParams({ payload: "{not json" }))).toBeNull();
   });
 });
+
+describe("a command's text with Slack's escaping on (should_escape: true)", () => {
+  it("reads channels, links and user groups back as typed; a user stays a <@U…> the parser takes", () => {
+    const text =
+      "incident new sev2 replies stopped in <#C0SUPPORT|support> after <https://status.example.com/x|the deploy>, paging <!subteam^S0ONCALL|@oncall>";
+    const req = commandFromSlash({ text, user_id: "U1", channel_id: "C1", trigger_id: "t1" });
+    expect(req.text).toBe(
+      "incident new sev2 replies stopped in #support after https://status.example.com/x, paging @oncall",
+    );
+    const role = commandFromSlash({
+      text: "incident inc_1 role scribe <@U0ALICE|alice>",
+      user_id: "U1",
+      channel_id: "C1",
+      trigger_id: "t2",
+    });
+    expect(role.text).toBe("incident inc_1 role scribe <@U0ALICE>");
+    // A channel Slack names without its name, and a bare link.
+    const bare = commandFromSlash({
+      text: "freeze node-3 for 30m see <#C0OPS|> <https://x.example/y>",
+      user_id: "U1",
+      channel_id: "C1",
+      trigger_id: "t3",
+    });
+    expect(bare.text).toBe("freeze node-3 for 30m see #C0OPS https://x.example/y");
+  });
+});

@@ -33,7 +33,7 @@ export function commandFromSlash(fields: SlashCommandFields): CommandRequest {
   }
   const team = fields.team_id ?? "";
   return {
-    text: fields.text ?? "",
+    text: slashText(fields.text ?? ""),
     user,
     channel,
     // A retry (X-Slack-Retry-Num, or a Socket Mode redelivery) carries the same trigger_id,
@@ -45,6 +45,22 @@ export function commandFromSlash(fields: SlashCommandFields): CommandRequest {
     // Where the asker is told, ephemerally, when the bot cannot post in the channel.
     ...(fields.response_url ? { responseUrl: fields.response_url } : {}),
   };
+}
+
+/**
+ * A command's text as a person typed it. The manifests ask Slack to escape entities
+ * (`should_escape: true`), so a mentioned user arrives as an id a role can name; Slack then also
+ * wraps channels, links and user groups. Those read back as typed (`#support`, the URL,
+ * `@oncall`), so a title or a reason shows them as words; a user keeps the `<@U…>` form, which the
+ * parser takes and every surface shows as a mention.
+ * https://api.slack.com/interactivity/slash-commands#creating_commands (escape channels, users, and links)
+ */
+export function slashText(raw: string): string {
+  return raw
+    .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `#${name || id}`)
+    .replace(/<@([UW][A-Z0-9]+)\|[^>]*>/g, "<@$1>")
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => name || `@${id}`)
+    .replace(/<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>/g, "$1");
 }
 
 /** A form-encoded slash command body (HTTP). */

@@ -1,5 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
+import { fetchErrorText, jitteredBackoff, jsonObject } from "../chat/retry.ts";
 
 /**
  * The one HTTP client for Discord's REST API v10 (messages, threads, interaction webhooks).
@@ -123,7 +124,7 @@ export class DiscordClient {
           signal: abort.signal,
         });
         const text = await res.text().catch(() => "");
-        const json = parseJson(text);
+        const json = jsonObject(text);
         if (res.status === 429) {
           const global = res.headers.get("x-ratelimit-global") === "true" || json.global === true;
           failure = {
@@ -151,11 +152,11 @@ export class DiscordClient {
         }
       } catch (err) {
         if (err instanceof DiscordCallError) throw err;
-        failure = { detail: errorText(err), status: 0, cause: err, mayHaveActed: true };
+        failure = { detail: fetchErrorText(err), status: 0, cause: err, mayHaveActed: true };
       } finally {
         clearTimeout(timer);
       }
-      const wait = failure.retryAfterMs ?? this.backoff(attempt);
+      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
       const creates = method === "POST";
       if ((creates && failure.mayHaveActed) || now() + wait >= deadline) {
         const why = creates && failure.mayHaveActed ? " (not retried: it may have been posted)" : "";
@@ -172,20 +173,6 @@ export class DiscordClient {
       await sleep(wait);
     }
   }
-
-  private backoff(attempt: number): number {
-    const base = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(base / 2 + (Math.random() * base) / 2);
-  }
-}
-
-function parseJson(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** The body's `retry_after` (seconds, e.g. 0.35), else Retry-After; 1 s when neither reads. */
@@ -193,10 +180,4 @@ function retryAfterMs(json: Record<string, unknown>, res: Response): number {
   if (typeof json.retry_after === "number" && json.retry_after >= 0) return Math.ceil(json.retry_after * 1000);
   const header = Number(res.headers.get("retry-after"));
   return Number.isFinite(header) && header >= 0 ? Math.ceil(header * 1000) : 1_000;
-}
-
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? ` (${(err.cause as { code?: string }).code ?? err.cause.message})` : "";
-  return `${err.message}${cause}`;
 }

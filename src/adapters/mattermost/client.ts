@@ -1,5 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
+import { fetchErrorText, jitteredBackoff, jsonObject } from "../chat/retry.ts";
 
 /**
  * The one HTTP client for Mattermost's REST API v4 (posts, files, dialogs). fetch only, so it
@@ -124,7 +125,7 @@ export class MattermostClient {
       try {
         const res = await doFetch(url, { method, headers: { ...headers, ...auth }, body, signal: abort.signal });
         const text = await res.text().catch(() => "");
-        const json = parseJson(text);
+        const json = jsonObject(text);
         if (res.status === 429) {
           failure = { detail: "HTTP 429 (rate limited)", status: 429, retryAfterMs: retryAfterMs(res) };
         } else if (res.status >= 500) {
@@ -145,11 +146,11 @@ export class MattermostClient {
         }
       } catch (err) {
         if (err instanceof MattermostCallError) throw err;
-        failure = { detail: errorText(err), status: 0, cause: err };
+        failure = { detail: fetchErrorText(err), status: 0, cause: err };
       } finally {
         clearTimeout(timer);
       }
-      const wait = failure.retryAfterMs ?? this.backoff(attempt);
+      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
       if (now() + wait >= deadline) {
         throw new MattermostCallError(
           route,
@@ -164,20 +165,6 @@ export class MattermostClient {
       await sleep(wait);
     }
   }
-
-  private backoff(attempt: number): number {
-    const base = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(base / 2 + (Math.random() * base) / 2);
-  }
-}
-
-function parseJson(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** Retry-After (seconds), else X-RateLimit-Reset (seconds until the reset); 1 s when neither reads. */
@@ -188,10 +175,4 @@ function retryAfterMs(res: Response): number {
     if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
   }
   return 1_000;
-}
-
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error ? ` (${(err.cause as { code?: string }).code ?? err.cause.message})` : "";
-  return `${err.message}${cause}`;
 }

@@ -1,6 +1,7 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
 import type { Metrics } from "../../core/ports/metrics.ts";
+import { fetchErrorText, jitteredBackoff } from "../chat/retry.ts";
 import { slackErrorHint } from "./error-hints.ts";
 
 /**
@@ -152,11 +153,11 @@ export class SlackClient {
         await res.body?.cancel().catch(() => undefined);
       } catch (err) {
         if (err instanceof SlackCallError) throw err;
-        failure = { slackError: "network", detail: errorText(err), cause: err };
+        failure = { slackError: "network", detail: fetchErrorText(err), cause: err };
       } finally {
         clearTimeout(timer);
       }
-      const wait = failure.retryAfterMs ?? this.backoff(attempt);
+      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
       if (now() + wait >= deadline) {
         const seconds = Math.round((now() - started) / 100) / 10;
         const hint = slackErrorHint(failure.slackError, {});
@@ -173,12 +174,6 @@ export class SlackClient {
       await sleep(wait);
     }
   }
-
-  private backoff(attempt: number): number {
-    const base = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
-    // Jitter (half to full) so many jobs hit by one outage do not retry in step.
-    return Math.round(base / 2 + (Math.random() * base) / 2);
-  }
 }
 
 /** Retry-After in seconds (what Slack sends) or an HTTP date; 1 s when absent or unreadable. */
@@ -187,11 +182,4 @@ function retryAfterMs(res: Response, now: number): number {
   if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000);
   const at = Date.parse(raw);
   return Number.isNaN(at) ? 1_000 : Math.max(0, at - now);
-}
-
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // undici puts the socket error (ECONNRESET, …) in `cause`.
-  const cause = err.cause instanceof Error ? ` (${(err.cause as { code?: string }).code ?? err.cause.message})` : "";
-  return `${err.name === "TimeoutError" ? "no answer in time" : err.message}${cause}`;
 }

@@ -1,4 +1,4 @@
-import type { StepResult } from "../../contract/catalog.ts";
+import type { HostAnswer } from "../jobs/ask-hosts.ts";
 import type { HostRecord } from "../ports/store.ts";
 import { credentialsOf, type FailingGrant, failingGrantOf, type SharedToken, sharedTokens } from "./fleet-rows.ts";
 
@@ -50,7 +50,7 @@ export interface ExpiryCalendar {
 }
 
 /** One host's answer: its step results, or why there are none. */
-export type HostAnswer = { host: string; results: StepResult[] } | { host: string; unanswered: string };
+export type { HostAnswer };
 
 export function buildCalendar(
   hosts: readonly HostRecord[],

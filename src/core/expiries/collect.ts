@@ -1,7 +1,7 @@
 import type { StepRequest } from "../../contract/catalog.ts";
+import { askHosts } from "../jobs/ask-hosts.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { JobOutcome } from "../ports/transport.ts";
-import { buildCalendar, type ExpiryCalendar, type HostAnswer } from "./calendar.ts";
+import { buildCalendar, type ExpiryCalendar } from "./calendar.ts";
 
 /**
  * One job to every enrolled host at once, under one deadline: the gateway's TLS certificate
@@ -30,25 +30,7 @@ export async function collectExpiries(
   const deadlineMs = opts.deadlineMs ?? EXPIRIES_DEADLINE_MS;
   const hosts = (await deps.store.listHosts()).filter((h) => h.revokedAt === null);
   const steps = expirySteps(deadlineMs);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<"deadline">((done) => {
-    timer = setTimeout(() => done("deadline"), deadlineMs);
-  });
-  const answers = await Promise.all(
-    hosts.map(async (h): Promise<HostAnswer> => {
-      const job = { jobId: deps.ids.id("expiries"), steps, deadlineMs, progress: false };
-      const call: Promise<JobOutcome | "deadline"> = deps.transport
-        .dispatch(h.name, job, () => {})
-        .catch((err: unknown): JobOutcome => ({ status: "lost", reason: `probe failed: ${String(err)}`, results: [] }));
-      const got = await Promise.race([call, deadline]);
-      if (got === "deadline") return { host: h.name, unanswered: `no answer within ${deadlineMs / 1000} s` };
-      if (got.status === "rejected") return { host: h.name, unanswered: `agent refused: ${got.error.message}` };
-      if (got.status === "lost" && got.results.length === 0)
-        return { host: h.name, unanswered: got.offline ? "agent not connected" : got.reason };
-      return { host: h.name, results: got.results };
-    }),
-  );
-  if (timer !== undefined) clearTimeout(timer);
+  const answers = await askHosts(deps, hosts, { jobPrefix: "expiries", steps, deadlineMs });
   const calendar = buildCalendar(hosts, answers, deps.clock.now());
   deps.logger.info("expiry calendar", {
     hosts: hosts.length,

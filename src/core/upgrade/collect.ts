@@ -1,7 +1,7 @@
 import type { StepRequest } from "../../contract/catalog.ts";
+import { askHosts } from "../jobs/ask-hosts.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { HostRecord } from "../ports/store.ts";
-import type { JobOutcome } from "../ports/transport.ts";
 import type { PreflightAnswer } from "./plan.ts";
 
 /** The pre-flight's one job per host, all under one deadline: read-only steps every agent has. */
@@ -18,24 +18,5 @@ export async function collectPreflight(
   hosts: readonly HostRecord[],
   deadlineMs = PREFLIGHT_DEADLINE_MS,
 ): Promise<PreflightAnswer[]> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<"deadline">((done) => {
-    timer = setTimeout(() => done("deadline"), deadlineMs);
-  });
-  const answers = await Promise.all(
-    hosts.map(async (h): Promise<PreflightAnswer> => {
-      const job = { jobId: deps.ids.id("preflight"), steps: STEPS, deadlineMs, progress: false };
-      const call: Promise<JobOutcome | "deadline"> = deps.transport
-        .dispatch(h.name, job, () => {})
-        .catch((err: unknown): JobOutcome => ({ status: "lost", reason: `probe failed: ${String(err)}`, results: [] }));
-      const got = await Promise.race([call, deadline]);
-      if (got === "deadline") return { host: h.name, unanswered: `no answer within ${deadlineMs / 1000} s` };
-      if (got.status === "rejected") return { host: h.name, unanswered: `agent refused: ${got.error.message}` };
-      if (got.status === "lost" && got.results.length === 0)
-        return { host: h.name, unanswered: got.offline ? "agent not connected" : got.reason };
-      return { host: h.name, results: got.results };
-    }),
-  );
-  if (timer !== undefined) clearTimeout(timer);
-  return answers;
+  return askHosts(deps, hosts, { jobPrefix: "preflight", steps: STEPS, deadlineMs });
 }

@@ -1,5 +1,6 @@
 import type { StepResult } from "../../contract/catalog.ts";
 import { cohort } from "../fleet/versions.ts";
+import type { HostAnswer } from "../jobs/ask-hosts.ts";
 import { type HostFacts, matchingFindings } from "../known-issues/fleet.ts";
 import type { KnownIssueCatalog } from "../known-issues/schema.ts";
 import { compareCalVer, parseCalVer } from "../known-issues/versions.ts";
@@ -46,7 +47,8 @@ export interface UpgradePlan {
   gains: { findings: number; hosts: string[] };
 }
 
-export type PreflightAnswer = { host: string; results: StepResult[] } | { host: string; unanswered: string };
+/** What one host answered to the pre-flight (jobs/ask-hosts.ts). */
+export type PreflightAnswer = HostAnswer;
 
 export function buildUpgradePlan(o: {
   target: Release;

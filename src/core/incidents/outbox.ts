@@ -7,7 +7,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { PagerTarget } from "../ports/paging.ts";
-import { backoffMs, LEASE_MS, MAX_ATTEMPTS } from "./outbox-timing.ts";
+import { LEASE_MS, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 import { deliverQueuedPost, POST_KIND } from "./posts.ts";
 import { appendTimeline, incidentBook } from "./record.ts";
 
@@ -21,7 +21,7 @@ import { appendTimeline, incidentBook } from "./record.ts";
  * timeline. The record never waits on a pager and never has anything to undo.
  */
 
-export { backoffMs, MAX_ATTEMPTS } from "./outbox-timing.ts";
+export { backoffMs, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 
 /**
  * Queues `incident`'s page move at every configured pager. A trigger only when the paging
@@ -136,13 +136,7 @@ async function escalate(deps: CoreDeps, book: IncidentBook, item: OutboxItem): P
         ],
       });
     } catch (err) {
-      const attempts = item.attempts + 1;
-      const retry = attempts < MAX_ATTEMPTS;
-      await book.settleOutbox(item.id, {
-        attempts,
-        lastError: errorMessage(err).slice(0, 500),
-        ...(retry ? { nextAt: now + backoffMs(attempts, null) } : { state: "failed", doneAt: now }),
-      });
+      const { retry } = await settleFailedTry(book, item, now, { error: errorMessage(err) });
       return retry ? "retrying" : "failed";
     }
   }
@@ -218,13 +212,10 @@ async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Pr
       err instanceof PageDeliveryError
         ? err
         : new PageDeliveryError(errorMessage(err), { retryable: true, cause: err });
-    const retry = e.retryable && attempts < MAX_ATTEMPTS;
-    await book.settleOutbox(item.id, {
-      attempts,
-      lastError: e.message.slice(0, 500),
-      ...(retry
-        ? { state: "pending", nextAt: now + backoffMs(attempts, e.retryAfterMs) }
-        : { state: "failed", doneAt: now }),
+    const { retry } = await settleFailedTry(book, item, now, {
+      error: e.message,
+      retryable: e.retryable,
+      retryAfterMs: e.retryAfterMs,
       told: true,
     });
     deps.logger.warn("page not delivered", {

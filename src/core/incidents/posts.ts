@@ -4,7 +4,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
 import type { IncidentRecord } from "../ports/store.ts";
 import { incidentThread } from "./host-thread.ts";
-import { backoffMs, LEASE_MS, MAX_ATTEMPTS } from "./outbox-timing.ts";
+import { LEASE_MS, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 import { appendTimeline } from "./record.ts";
 
 /**
@@ -141,15 +141,8 @@ async function failed(
   err: unknown,
 ): Promise<"retrying" | "failed"> {
   const now = deps.clock.now();
-  const attempts = item.attempts + 1;
-  const retry = attempts < MAX_ATTEMPTS;
   const reason = errorMessage(err);
-  await book.settleOutbox(item.id, {
-    attempts,
-    lastError: reason.slice(0, 500),
-    told: true,
-    ...(retry ? { state: "pending", nextAt: now + backoffMs(attempts, null) } : { state: "failed", doneAt: now }),
-  });
+  const { attempts, retry } = await settleFailedTry(book, item, now, { error: reason, told: true });
   deps.logger.warn("incident post not delivered", {
     incident: item.incidentId,
     channel: post.channel,

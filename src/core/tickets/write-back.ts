@@ -2,7 +2,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
 import { TicketHttpError, ticketRetryDelay } from "../bundles/tickets.ts";
 import { ClawopsError } from "../errors.ts";
-import { backoffMs, MAX_ATTEMPTS } from "../incidents/outbox.ts";
+import { MAX_ATTEMPTS, settleFailedTry } from "../incidents/outbox.ts";
 import { appendTimeline } from "../incidents/record.ts";
 import { context, escapeMrkdwn, section } from "../messages/build.ts";
 import type { TicketConfig } from "../ports/bundles.ts";
@@ -178,13 +178,10 @@ async function deliverStep(
     const retryAfter = err instanceof TicketHttpError ? err.retryAfterMs : null;
     // Retried as every ticket call is (bundles/tickets.ts): 5xx, 429, GitHub's secondary limit, network.
     const retryable = ticketRetryDelay(err, 0) !== null || (err instanceof TicketHttpError && err.httpStatus === 429);
-    const retry = retryable && attempts < MAX_ATTEMPTS;
-    await book.settleOutbox(item.id, {
-      attempts,
-      lastError: message,
-      ...(retry
-        ? { state: "pending", nextAt: now + backoffMs(attempts, retryAfter) }
-        : { state: "failed", doneAt: now }),
+    const { retry } = await settleFailedTry(book, item, now, {
+      error: message,
+      retryable,
+      retryAfterMs: retryAfter,
       told: true,
     });
     deps.logger.warn("ticket write-back not delivered", { incident: q.incidentId, step: q.step, attempts, retry });

@@ -112,7 +112,7 @@ async function runWithGateway<I extends DemoInstall, G extends DemoGateway>(
       process.stdout.write(
         [
           `  Demo gateway:         openclaw ${install.version} on ${gateway.url}, watched by the local agent as host ${host}`,
-          `                        try: npm run clawops -- triage ${host}`,
+          `                        try: bin/clawops triage ${host}`,
           "                        break it: npm run demo -- --break token-drift|down|hung (then --fix)",
           "                        stop: Ctrl-C or npm run demo -- stop (removes the lab)",
           "",

@@ -104,7 +104,7 @@ async function command(): Promise<number> {
   }
   if (values.fix) {
     await control(demo, "/restore");
-    say(`the gateway is healthy again. See: npm run clawops -- triage ${demo.host}`);
+    say(`the gateway is healthy again. See: bin/clawops triage ${demo.host}`);
     return 0;
   }
   const fault = values.break as Fault;
@@ -113,7 +113,7 @@ async function command(): Promise<number> {
     return 3;
   }
   await breakGateway(demo, fault);
-  say(`broke the gateway: ${fault}. See what clawops says: npm run clawops -- triage ${demo.host}`);
+  say(`broke the gateway: ${fault}. See what clawops says: bin/clawops triage ${demo.host}`);
   return 0;
 }
 

@@ -18,11 +18,11 @@ export function consoleBannerLines(opts: {
   if (link) {
     return [
       `  Local console:        ${link}`,
-      "                        (a one-time login link; `npm run clawops -- login` prints another)",
+      "                        (a one-time login link; `bin/clawops login` prints another)",
     ];
   }
   return [
     `  Local console:        ${opts.url}/console`,
-    `                        (log in with the link \`npm run clawops -- login\` prints; it reads the secret in ${opts.dataDir})`,
+    `                        (log in with the link \`bin/clawops login\` prints; it reads the secret in ${opts.dataDir})`,
   ];
 }

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       : []),
     `  Agents connect to:    ${cp.url.replace(/^http/, "ws")}/agent/connect`,
     `  Probes:               ${cp.url}/livez, ${cp.url}/readyz; metrics: ${cp.url}/metrics ${metricsToken ? "(bearer CLAWOPS_METRICS_TOKEN)" : "(off: set CLAWOPS_METRICS_TOKEN)"}`,
-    agent ? `  Local agent host:     ${agent.host}   (try: npm run clawops -- triage ${agent.host})` : null,
+    agent ? `  Local agent host:     ${agent.host}   (try: bin/clawops triage ${agent.host})` : null,
     ssmHosts.length > 0 ? `  Hosts added from the SSM inventory: ${ssmHosts.join(", ")}` : null,
     `  Data:                 ${dataDir}`,
     "",

@@ -274,7 +274,7 @@ describe("local console page", () => {
     expect(cookie?.value).not.toBe(await key());
     await page.getByTestId("logout").click();
     await page.waitForURL(/\/console$/);
-    await expect.poll(() => page.textContent("body")).toContain("npm run clawops -- login");
+    await expect.poll(() => page.textContent("body")).toContain("bin/clawops login");
     expect(await page.context().cookies()).toEqual([]);
     // Read once the login page has settled: a read during its navigation has no page to ask.
     await expect.poll(() => key().catch(() => "navigating")).toBeNull();

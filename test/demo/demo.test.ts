@@ -91,9 +91,7 @@ describe("npm run demo", () => {
   it("--break token-drift: the running gateway refuses the configured token, and the triage says so", async () => {
     const broke = await run(DEMO, ["--break", "token-drift"]);
     expect(broke.code, broke.err).toBe(0);
-    expect(broke.err).toContain(
-      "broke the gateway: token-drift. See what clawops says: npm run clawops -- triage demo",
-    );
+    expect(broke.err).toContain("broke the gateway: token-drift. See what clawops says: bin/clawops triage demo");
     const { code, doc } = await triage();
     expect(code).toBe(1);
     expect(doc.findings[0]?.id).toBe("token-drift");

@@ -112,12 +112,12 @@ describe("the local console proves who is calling before it acts", () => {
     });
     expect(api.status).toBe(401);
     expect(codeOf(api.body)).toBe("console_auth_required");
-    expect(api.body).toContain("npm run clawops -- login");
+    expect(api.body).toContain("bin/clawops login");
     const wrong = await raw("/api/console/messages", { headers: { authorization: "Bearer not-the-secret" } });
     expect(wrong.status).toBe(401);
     const page = await raw("/console", {});
     expect(page.status).toBe(401);
-    expect(page.body).toContain("npm run clawops -- login");
+    expect(page.body).toContain("bin/clawops login");
     expect(page.body).not.toContain("/api/console/command");
   });
 

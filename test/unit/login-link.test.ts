@@ -26,7 +26,7 @@ describe("the start banner when stdout is not a terminal (the journal)", () => {
     await new Promise((r) => setTimeout(r, 300));
     const journal = `${cp.stdout()}\n${cp.stderr()}`;
     expect(journal).toContain("clawops is running at");
-    expect(journal).toContain("clawops -- login");
+    expect(journal).toContain("bin/clawops login");
     expect(journal).not.toMatch(LINK);
     const secret = readConsoleSecret(cp.dataDir) as string;
     expect(journal).not.toContain(secret);

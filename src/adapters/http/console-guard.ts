@@ -83,7 +83,7 @@ export class LoginCodes {
 }
 
 const WHAT_TO_DO =
-  "Open the login URL clawops printed when it started, or print a new one with `npm run clawops -- login` (the CLI reads the console secret from the data folder).";
+  "Open the login URL clawops printed when it started, or print a new one with `bin/clawops login` (the CLI reads the console secret from the data folder).";
 
 /** Host and Origin checks: before anything else, for every console route, the login URL included. */
 export function sameOriginOnly(auth: ConsoleAuth): MiddlewareHandler {
@@ -207,5 +207,5 @@ function loginNeededPage(): string {
   return `<!doctype html><meta charset="utf-8"><title>clawops console: log in</title>
 <h1>clawops console</h1>
 <p>This console needs its login. Open the login URL clawops printed when it started in a terminal, or print a new one with:</p>
-<pre>npm run clawops -- login</pre>`;
+<pre>bin/clawops login</pre>`;
 }

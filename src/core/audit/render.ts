@@ -21,7 +21,7 @@ export function renderAuditSummary(entries: readonly AuditEntry[], host: string 
       section(`*Audit log${scope}* (newest first, last ${entries.length})`),
       section(lines.join("\n")),
       context(
-        `Full export as JSON lines: \`npm run clawops -- audit${host ? ` ${host}` : ""} --jsonl\` or \`GET /api/console/audit.jsonl${host ? `?host=${host}` : ""}\` on the control-plane machine.`,
+        `Full export as JSON lines: \`bin/clawops audit${host ? ` ${host}` : ""} --jsonl\` or \`GET /api/console/audit.jsonl${host ? `?host=${host}` : ""}\` on the control-plane machine.`,
       ),
     ],
   };

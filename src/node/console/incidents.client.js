@@ -157,7 +157,7 @@
       if (!res.ok || !body?.ok) {
         const why = body?.error?.message || `HTTP ${res.status}`;
         status.textContent =
-          res.status === 401 ? "Logged out: npm run clawops -- login" : `clawops refused the request: ${why}`;
+          res.status === 401 ? "Logged out: bin/clawops login" : `clawops refused the request: ${why}`;
         return null;
       }
       status.textContent = "";

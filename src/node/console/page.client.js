@@ -357,7 +357,7 @@
       } catch (err) {
         // 401: no session, or not this page's (its key is gone): only a new login helps.
         const loggedOut = err instanceof Error && err.message === "HTTP 401";
-        setConn("reconnecting", loggedOut ? "logged out: npm run clawops -- login" : "offline, retrying");
+        setConn("reconnecting", loggedOut ? "logged out: bin/clawops login" : "offline, retrying");
       }
       setTimeout(loop, 2000);
     };

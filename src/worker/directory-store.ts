@@ -31,7 +31,7 @@ import type { NewTeamMessage, TeamMessage } from "../core/ports/team-messages.ts
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import type { DirectoryRpc, WatchShardRpc } from "./rpc.ts";
-import { listWatchShards, watchShardName } from "./watch-shard.ts";
+import { listWatchShards } from "./watch-shard.ts";
 
 /** The single directory object's name: all state lives in one SQLite database. */
 export const DIRECTORY_NAME = "directory";
@@ -316,48 +316,5 @@ export class FleetWatchStore extends DirectoryStore {
 
   listWatch(): Promise<WatchRecord[]> {
     return listWatchShards(this.shards);
-  }
-}
-
-/**
- * The Store of a host's object: the directory for everything, and this host's watch state in
- * the object's own SQLite, copied to its shard whenever it is written.
- */
-export class HostWatchStore extends DirectoryStore {
-  private readonly sql: SqlStorage;
-  private readonly shards: DurableObjectNamespace<WatchShardRpc>;
-
-  constructor(
-    directory: DurableObjectNamespace<DirectoryRpc>,
-    sql: SqlStorage,
-    shards: DurableObjectNamespace<WatchShardRpc>,
-  ) {
-    super(directory);
-    this.sql = sql;
-    this.shards = shards;
-  }
-
-  async getWatch(host: string): Promise<WatchRecord | null> {
-    const row = this.sql.exec<{ state: string }>("SELECT state FROM host_watch WHERE host = ?", host).toArray()[0];
-    return row ? (JSON.parse(row.state) as WatchRecord) : null;
-  }
-
-  async putWatch(record: WatchRecord): Promise<void> {
-    this.sql.exec(
-      `INSERT INTO host_watch (host, state, reported_at) VALUES (?, ?, ?)
-         ON CONFLICT (host) DO UPDATE SET state = excluded.state, reported_at = excluded.reported_at`,
-      record.host,
-      JSON.stringify(record),
-      record.reportedAt,
-    );
-    await this.shards.get(this.shards.idFromName(watchShardName(record.host))).put(record);
-  }
-
-  /** This object's own host only (its sweep). */
-  async listWatch(): Promise<WatchRecord[]> {
-    return this.sql
-      .exec<{ state: string }>("SELECT state FROM host_watch")
-      .toArray()
-      .map((r) => JSON.parse(r.state) as WatchRecord);
   }
 }

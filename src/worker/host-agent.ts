@@ -10,14 +10,14 @@ import type { JobOutcome, JobSpec } from "../core/ports/transport.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
 import { WatchService } from "../core/watch/service.ts";
-import { DirectoryStore, HostWatchStore } from "./directory-store.ts";
+import { DirectoryStore } from "./directory-store.ts";
 import { parseWorkerConfig, type WorkerEnv, workerVar } from "./env.ts";
 import { SqlEarlyResults } from "./host/early-results.ts";
 import { AGENT_TAG, hibernatingSocket, savedState } from "./host/hibernating-socket.ts";
-import { SqlJobQueue } from "./host/job-queue.ts";
 import { runQueuedJobs, WAIT_FOR_AGENT_MS } from "./host/queued-jobs.ts";
 import { RecoverClaim } from "./host/recover-claim.ts";
-import { migrateHostTables } from "./host/tables.ts";
+import { HostStore, type JobQueueTable, migrateHostTables } from "./host/store.ts";
+import { HostWatchStore } from "./host/watch-store.ts";
 import { createConsoleLogger } from "./logger.ts";
 import { runIsLive } from "./recover-runs.ts";
 import { HOST_HEADER, type HostAgentRpc, type HostAgentStatus, type QueuedRun } from "./rpc.ts";
@@ -48,7 +48,9 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
   private readonly instance = crypto.randomUUID();
   /** One job at a time on this host's agent: queued triage and bundle jobs and recover runs' jobs. */
   private readonly inTurn = new HostJobQueue();
-  private readonly jobs: SqlJobQueue;
+  /** Its SQLite: every statement on it (host/store.ts). */
+  private readonly tables: HostStore;
+  private readonly jobs: JobQueueTable;
   private readonly early: SqlEarlyResults;
   private readonly claim: RecoverClaim;
   private readonly hub: HubSession;
@@ -60,9 +62,10 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     super(ctx, env);
     migrateHostTables(ctx.storage, ctx.id.name ?? ctx.id.toString());
     this.store = new DirectoryStore(env.DIRECTORY);
-    this.jobs = new SqlJobQueue(ctx.storage.sql);
-    this.early = new SqlEarlyResults(ctx.storage.sql);
-    this.claim = new RecoverClaim(ctx.storage.sql, (runId) => runIsLive(env, runId), this.logger);
+    this.tables = new HostStore(ctx.storage.sql);
+    this.jobs = this.tables.jobs;
+    this.early = new SqlEarlyResults(this.tables.earlyResults);
+    this.claim = new RecoverClaim(this.tables.recoverClaim, (runId) => runIsLive(env, runId), this.logger);
     this.hub = new HubSession({
       store: this.store,
       clock: workerClock,
@@ -255,7 +258,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     const shards = this.env.WATCH_SHARDS;
     const parsed = parseWorkerConfig(this.env);
     if (!shards || !parsed.ok) return null;
-    const store = new HostWatchStore(this.env.DIRECTORY, this.ctx.storage.sql, shards);
+    const store = new HostWatchStore(this.env.DIRECTORY, this.tables.watch, shards);
     const jobs = {
       depth: () => this.jobs.size,
       start: async (_deps: unknown, job: { job: { id: string } }) => {
@@ -279,8 +282,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
 
   /** This host's stored watch state, if the watch ever stored one here. */
   private watchRecord(): WatchRecord | null {
-    const row = this.ctx.storage.sql.exec<{ state: string }>("SELECT state FROM host_watch LIMIT 1").toArray()[0];
-    return row ? (JSON.parse(row.state) as WatchRecord) : null;
+    return this.tables.watch.any();
   }
 
   /**

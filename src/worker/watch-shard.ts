@@ -1,9 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { applyMigrations, type SchemaMigrations } from "../adapters/sql/migrations.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
-import { durableObjectSqlDriver } from "./do-sql-store.ts";
 import type { WorkerEnv } from "./env.ts";
 import type { WatchShardRpc } from "./rpc.ts";
+import { openWatchShardStore, type WatchTable } from "./watch-shard-store.ts";
 
 /** How many shard objects hold the fleet's watch states. */
 export const WATCH_SHARD_COUNT = 16;
@@ -18,54 +17,30 @@ export function watchShardName(host: string): string {
   return `watch-${h % WATCH_SHARD_COUNT}`;
 }
 
-/** The shard's schema, numbered (src/adapters/sql/migrations.ts). */
-const WATCH_SHARD_MIGRATIONS: SchemaMigrations = {
-  schema: "watch",
-  migrations: [
-    {
-      id: 1,
-      name: "watch states",
-      up: "CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NULL, reported_at INTEGER NOT NULL)",
-    },
-  ],
-};
-
 /**
- * A copy of the watch states of the hosts that hash to it (docs/watch.md), in its SQLite: each
- * host's object writes its own state here when it changes, so `/openclaw status all` over
- * 10,000 hosts reads 16 objects, not 10,000.
+ * A copy of the watch states of the hosts that hash to it (docs/watch.md), in its SQLite
+ * (watch-shard-store.ts): each host's object writes its own state here when it changes, so
+ * `/openclaw status all` over 10,000 hosts reads 16 objects, not 10,000.
  */
 export class WatchShard extends DurableObject<WorkerEnv> implements WatchShardRpc {
+  private readonly table: WatchTable;
+
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
-    const name = "the watch shard's SQLite";
-    applyMigrations(durableObjectSqlDriver(ctx.storage, name), WATCH_SHARD_MIGRATIONS, {
-      transaction: (fn) => ctx.storage.transactionSync(fn),
-      now: Date.now,
-      where: name,
-    });
+    this.table = openWatchShardStore(ctx.storage);
   }
 
   async put(record: WatchRecord): Promise<void> {
-    this.ctx.storage.sql.exec(
-      `INSERT INTO host_watch (host, state, reported_at) VALUES (?, ?, ?)
-         ON CONFLICT (host) DO UPDATE SET state = excluded.state, reported_at = excluded.reported_at`,
-      record.host,
-      JSON.stringify(record),
-      record.reportedAt,
-    );
+    this.table.put(record);
   }
 
   async remove(host: string): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM host_watch WHERE host = ?", host);
+    this.table.remove(host);
   }
 
   /** Every state here, as JSON text (one string per host: cheaper over RPC than objects). */
   async list(): Promise<string[]> {
-    return this.ctx.storage.sql
-      .exec<{ state: string }>("SELECT state FROM host_watch")
-      .toArray()
-      .map((r) => r.state);
+    return this.table.states();
   }
 }
 

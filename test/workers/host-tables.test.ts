@@ -2,13 +2,16 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobResultFrame } from "../../src/contract/agent-wire.ts";
+import type { Logger } from "../../src/core/ports/basics.ts";
 import { SqlEarlyResults } from "../../src/worker/host/early-results.ts";
-import { migrateHostTables } from "../../src/worker/host/tables.ts";
+import { RecoverClaim } from "../../src/worker/host/recover-claim.ts";
+import { HostStore, migrateHostTables } from "../../src/worker/host/store.ts";
 
 /**
  * A host object's SQLite tables in workerd (the real `HostAgent` object's storage): the check
  * run at every construction creates what is missing and moves an old object's triage queue;
- * results kept for no pending job are found by their job's re-run exactly once.
+ * results kept for no pending job are found by their job's re-run exactly once; the recover
+ * claim holds one run at a time.
  */
 function hostObject(name: string) {
   return env.HOSTS.get(env.HOSTS.idFromName(name));
@@ -61,7 +64,7 @@ describe("host object tables", () => {
 
   it("gives a kept result to its job once, to no other job, and keeps it across instances", async () => {
     await runInDurableObject(hostObject("tables-early"), (_i, state) => {
-      const first = new SqlEarlyResults(state.storage.sql);
+      const first = new SqlEarlyResults(new HostStore(state.storage.sql).earlyResults);
       expect(first.take("job_a")).toBeNull();
       expect(first.nextExpiry()).toBeNull();
       first.keep(result("job_a"), 1_000);
@@ -70,11 +73,42 @@ describe("host object tables", () => {
       expect(first.take("job_a")).toEqual(result("job_a"));
       expect(first.take("job_a")).toBeNull();
       // A new instance of the object (after a reset) finds what the last one kept.
-      const next = new SqlEarlyResults(state.storage.sql);
+      const next = new SqlEarlyResults(new HostStore(state.storage.sql).earlyResults);
       expect(next.nextExpiry()).toBe(2_000 + 10 * 60_000);
       expect(next.take("job_b")).toEqual(result("job_b"));
       expect(next.take("job_b")).toBeNull();
       expect(next.nextExpiry()).toBeNull();
+    });
+  });
+
+  it("holds the recover claim for one run at a time, takes it over from an ended run, and gives it back", async () => {
+    await runInDurableObject(hostObject("tables-claim"), async (_i, state) => {
+      const live = new Set(["run_a"]);
+      const warned: string[] = [];
+      const logger: Logger = { info: () => {}, warn: (m) => warned.push(m), error: () => {} };
+      const claimOf = () =>
+        new RecoverClaim(new HostStore(state.storage.sql).recoverClaim, async (r) => live.has(r), logger);
+      const claim = claimOf();
+      expect(await claim.running(60_000)).toBeNull();
+      expect(await claim.claim("run_a", 60_000)).toBeNull();
+      // Held: a young claim, and an older one while its run is live.
+      expect(await claim.claim("run_b", 60_000)).toBe("run_a");
+      expect(await claim.claim("run_b", 0)).toBe("run_a");
+      expect(await claim.running(0)).toBe("run_a");
+      expect(warned).toEqual([]);
+      // Its run ended without giving it back: taken over, and said so.
+      live.clear();
+      expect(await claim.running(0)).toBeNull();
+      expect(await claim.claim("run_b", 0)).toBeNull();
+      expect(warned).toEqual(["recover claim taken over from an ended run"]);
+      // A new instance of the object finds the claim; only its holder gives it back.
+      const next = claimOf();
+      expect(await next.running(60_000)).toBe("run_b");
+      next.release("run_a");
+      expect(await next.running(60_000)).toBe("run_b");
+      next.release("run_b");
+      expect(await next.running(60_000)).toBeNull();
+      expect(await next.claim("run_c", 60_000)).toBeNull();
     });
   });
 });

@@ -60,7 +60,7 @@ export type Transaction = (fn: () => void) => void;
 /** The ids this database has recorded for `schema` (none when the ledger does not exist yet). */
 export function appliedMigrations(sql: SqlDriver, schema: string): number[] {
   // One read when the database is up to date: a Durable Object pays a commit for any write,
-  // even a `CREATE TABLE IF NOT EXISTS` that finds the table (src/worker/host/tables.ts).
+  // even a `CREATE TABLE IF NOT EXISTS` that finds the table (src/worker/host/store.ts).
   const ledger = sql.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
   if (ledger.length === 0) return [];
   return sql.rows("SELECT id FROM schema_migrations WHERE schema = ? ORDER BY id", schema).map((r) => Number(r.id));

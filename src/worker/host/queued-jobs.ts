@@ -2,13 +2,13 @@ import type { Logger } from "../../core/ports/basics.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import type { Store } from "../../core/ports/store.ts";
 import type { QueuedRun } from "../rpc.ts";
-import type { SqlJobQueue } from "./job-queue.ts";
+import type { JobQueueTable } from "./store.ts";
 
 /** A queued job waits this long for its agent to (re)connect before it runs and ends `lost`. */
 export const WAIT_FOR_AGENT_MS = 30_000;
 
 export interface QueuedJobRunner {
-  queue: SqlJobQueue;
+  queue: JobQueueTable;
   store: Store;
   logger: Logger;
   /** Whether this host's agent is connected and welcomed. */

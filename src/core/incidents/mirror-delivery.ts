@@ -132,7 +132,7 @@ export async function buttonsLine(deps: CoreDeps, incident: Incident): Promise<s
     });
   }
   const where = `in ${chatOf(deps, primary)}, channel \`${primary}\``;
-  return `🔘 *Buttons and approvals:* ${where}${link ? ` (<${link}|the incident's thread>)` : ""}. This is a mirror: it follows the incident there.`;
+  return `🔘 *Buttons and approvals:* ${where}${link ? ` (<${link}|the incident's thread>)` : ""}. This thread mirrors its header and what clawops announces; triage results, freezes and bundles are there.`;
 }
 
 /** The chat a channel is on, for people: the chat port's name for it. */

@@ -79,7 +79,7 @@ export const SHARED_INCIDENT_VARS = {
   },
   CLAWOPS_INCIDENT_MIRRORS: {
     group: INCIDENTS,
-    doc: "Channels on other chats where each incident of CLAWOPS_INCIDENT_CHANNEL is announced too, without buttons (a line says where they are): `discord:1234…,mattermost:4xp9…` (docs/incidents.md#mirrors).",
+    doc: "Channels on other chats where each incident of CLAWOPS_INCIDENT_CHANNEL is announced too, without buttons (a line says where they are): `discord:1234…,mattermost:4xp9…` (docs/incidents.md#mirrors-one-incident-on-several-chats).",
     schema: parsedBy(parseIncidentMirrors),
   },
   CLAWOPS_WATCH_INTERVAL_S: {

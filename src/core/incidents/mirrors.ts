@@ -5,13 +5,14 @@ import type { Incident, IncidentMirrorBook } from "../ports/incident-book.ts";
 import { incidentBook } from "./record.ts";
 
 /**
- * Mirrors (issue 43, item 5; docs/incidents.md#mirrors): one incident announced on several
- * chats, one of them holding the buttons. Each incident whose thread is in the incident channel
- * (CLAWOPS_INCIDENT_CHANNEL, the primary) is announced in every channel of
- * CLAWOPS_INCIDENT_MIRRORS too (`discord:…`, `mattermost:…`, any chat the routed chat port
- * knows by its prefix): a thread of its own there (the header as its root post, the thread's
- * posts as replies, the chat's own threading), the header edited in place as the record changes.
- * A mirror carries no buttons: one line says where they are.
+ * Mirrors (issue 43, item 5; docs/incidents.md#mirrors-one-incident-on-several-chats): one
+ * incident announced on several chats, one of them holding the buttons. Each incident whose
+ * thread is in the incident channel (CLAWOPS_INCIDENT_CHANNEL, the primary) is announced in every
+ * channel of CLAWOPS_INCIDENT_MIRRORS too (`discord:…`, `mattermost:…`, any chat the routed chat
+ * port knows by its prefix): a thread of its own there (the header as its root post, the
+ * outbox's thread posts as replies, the chat's own threading), the header edited in place as
+ * the record changes. A mirror carries no buttons: one line says where they are. A triage's
+ * progress and results, freezes and bundles stay on the primary.
  *
  * Record first, deliver after: every mirror delivery is an outbox item (kind `mirror`), queued
  * after the primary's own post or edit and delivered by the outbox's drain (Node's sweep, the

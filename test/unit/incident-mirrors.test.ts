@@ -147,7 +147,16 @@ describe("an incident on Slack mirrored on Discord and Mattermost", () => {
     );
     const dReplies = discordThread(dRoot?.id ?? "");
     expect(dReplies.map((m) => json(m.body)).filter((b) => b.includes("is failing since"))).toHaveLength(1);
+    // The triage's final answer too, once, its buttons (on Slack) replaced by the line.
+    const dResults = dReplies.map((m) => json(m.body)).filter((b) => b.includes("Triage node-3"));
+    expect(dResults).toHaveLength(1);
+    expect(dResults[0]).toContain("Gateway is not running");
+    expect(dResults[0]).toContain("Buttons and approvals:");
     for (const m of dReplies) expect(m.body.components ?? []).toEqual([]);
+    const slackResult = slack
+      .thread(SLACK_CHANNEL, incident.threadTs ?? "")
+      .find((m) => m.text.includes("Triage node-3"));
+    expect(slackResult?.blocks.some((b) => b.type === "actions")).toBe(true);
 
     // Mattermost: the header as a root post, the announcement a reply with its root_id.
     const mmRoots = mm.inChannel(MM_CHANNEL).filter((p) => p.root_id === "");
@@ -157,6 +166,9 @@ describe("an incident on Slack mirrored on Discord and Mattermost", () => {
     expect(json(mmRoot)).toContain("Buttons and approvals:");
     expect(json(mmRoot?.props)).not.toContain('"actions"');
     expect(mmReplies(mmRoot?.id ?? "").filter((p) => json(p).includes("is failing since"))).toHaveLength(1);
+    const mmResults = mmReplies(mmRoot?.id ?? "").filter((p) => p.message.includes("Triage node-3"));
+    expect(mmResults).toHaveLength(1);
+    expect(json(mmResults[0]?.props)).not.toContain('"actions"');
 
     // Each mirror thread is stored on the incident.
     expect(await r.store.incidentMirrors(incident.id)).toEqual([

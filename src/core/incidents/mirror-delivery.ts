@@ -132,7 +132,7 @@ export async function buttonsLine(deps: CoreDeps, incident: Incident): Promise<s
     });
   }
   const where = `in ${chatOf(deps, primary)}, channel \`${primary}\``;
-  return `🔘 *Buttons and approvals:* ${where}${link ? ` (<${link}|the incident's thread>)` : ""}. This thread mirrors its header and what clawops announces; triage results, freezes and bundles are there.`;
+  return `🔘 *Buttons and approvals:* ${where}${link ? ` (<${link}|the incident's thread>)` : ""}. This thread mirrors the incident: act on it there.`;
 }
 
 /** The chat a channel is on, for people: the chat port's name for it. */
@@ -142,7 +142,7 @@ function chatOf(deps: CoreDeps, channel: string): string {
 
 function parseDelivery(body: string): MirrorDelivery | null {
   try {
-    const raw = JSON.parse(body) as Partial<MirrorDelivery> & { message?: unknown; what?: unknown };
+    const raw = JSON.parse(body) as Partial<MirrorDelivery> & { message?: unknown; what?: unknown; ref?: unknown };
     if (typeof raw.channel !== "string") return null;
     if (raw.op === "root" || raw.op === "header") return { op: raw.op, channel: raw.channel };
     const message = MessageSchema.safeParse(raw.message);
@@ -152,6 +152,7 @@ function parseDelivery(body: string): MirrorDelivery | null {
       channel: raw.channel,
       message: message.data,
       what: typeof raw.what === "string" ? raw.what : "a message",
+      ...(typeof raw.ref === "string" ? { ref: raw.ref } : {}),
     };
   } catch {
     return null;

@@ -11,8 +11,8 @@ import { incidentBook } from "./record.ts";
  * channel of CLAWOPS_INCIDENT_MIRRORS too (`discord:…`, `mattermost:…`, any chat the routed chat
  * port knows by its prefix): a thread of its own there (the header as its root post, the
  * outbox's thread posts as replies, the chat's own threading), the header edited in place as
- * the record changes. A mirror carries no buttons: one line says where they are. A triage's
- * progress and results, freezes and bundles stay on the primary.
+ * the record changes, and a triage's final answer. A mirror carries no buttons: one line says
+ * where they are. A triage's progress, freezes, bundles and approvals stay on the primary.
  *
  * Record first, deliver after: every mirror delivery is an outbox item (kind `mirror`), queued
  * after the primary's own post or edit and delivered by the outbox's drain (Node's sweep, the
@@ -25,7 +25,16 @@ import { incidentBook } from "./record.ts";
 export const MIRROR_KIND = "mirror";
 
 /** What one mirror delivery does: post the thread's root (the header), edit it, or post a reply. */
-export type MirrorOp = { op: "root" } | { op: "header" } | { op: "post"; message: Message; what: string };
+export type MirrorOp =
+  | { op: "root" }
+  | { op: "header" }
+  | {
+      op: "post";
+      message: Message;
+      what: string;
+      /** What it is once per incident (a triage's result: `triage:<job id>`): queued again, it is not posted twice. */
+      ref?: string;
+    };
 
 /** A mirror delivery's outbox body. */
 export type MirrorDelivery = MirrorOp & { channel: string };
@@ -148,9 +157,26 @@ export async function queueMirrors(
         await queue(`${headerKey}${deps.ids.id("edit")}`, what);
         continue;
       }
-      await queue(keyOf(incident.id, channel, `post:${deps.ids.id("post")}`), what);
+      await queue(keyOf(incident.id, channel, `post:${what.ref ?? deps.ids.id("post")}`), what);
     }
   } catch (err) {
     deps.logger.error("incident mirrors not queued", { incident: incident.id, err: errorMessage(err) });
   }
+}
+
+/**
+ * A post in the host's incident thread that did not go through the outbox (a triage's final
+ * result), mirrored: queued for the mirrors of the host's open incident when that incident's
+ * thread is in `channel`. Never throws.
+ */
+export async function mirrorHostPost(
+  deps: Pick<CoreDeps, "store" | "clock" | "ids" | "logger" | "incidents">,
+  where: { host: string; channel: string },
+  post: { message: Message; what: string; ref: string },
+): Promise<void> {
+  const book = incidentBook(deps);
+  if (!book || mirrorsOf(deps, { channel: where.channel }).length === 0) return;
+  const incident = await book.findOpenIncident(where.host).catch(() => null);
+  if (incident?.channel !== where.channel) return;
+  await queueMirrors(deps, incident, { op: "post", ...post });
 }

@@ -10,6 +10,7 @@ import { incidentMirrorsProblem, parseIncidentMirrors } from "../../src/core/inc
 import { drainOutbox, MAX_ATTEMPTS } from "../../src/core/incidents/outbox.ts";
 import { moveIncidentAndTell, noteIncident } from "../../src/core/incidents/pipeline.ts";
 import { WatchService } from "../../src/core/watch/service.ts";
+import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { DiscordStandIn } from "../support/discord-standin.ts";
 import { gatewayDownData, toResults } from "../support/evidence.ts";
@@ -282,5 +283,28 @@ describe("CLAWOPS_INCIDENT_MIRRORS", () => {
     expect(
       incidentMirrorsProblem({ CLAWOPS_INCIDENT_MIRRORS: "discord:1", CLAWOPS_INCIDENT_CHANNEL: "C0X" }),
     ).toBeNull();
+  });
+
+  it("is read by the Node start with the incident channel, and refused without it, naming the variable", async () => {
+    const slackVars = { SLACK_SIGNING_SECRET: "s".repeat(32), SLACK_BOT_TOKEN: "xoxb-mirrors-config-token" };
+    const good = await loadNodeConfig({
+      ...slackVars,
+      CLAWOPS_INCIDENT_CHANNEL: "C0INC",
+      CLAWOPS_INCIDENT_MIRRORS: "discord:1234567890123456789",
+    });
+    if (!good.ok) expect.fail(good.problems.join("\n"));
+    const settings = controlPlaneSettings(good.config, { info() {}, warn() {}, error() {} });
+    expect(settings.incidents).toMatchObject({ defaultChannel: "C0INC", mirrors: ["discord:1234567890123456789"] });
+
+    const alone = await loadNodeConfig({ ...slackVars, CLAWOPS_INCIDENT_MIRRORS: "discord:1234567890123456789" });
+    if (alone.ok) expect.fail("mirrors without an incident channel were accepted");
+    expect(alone.problems.join("\n")).toMatch(/CLAWOPS_INCIDENT_MIRRORS .*set CLAWOPS_INCIDENT_CHANNEL/);
+    const bad = await loadNodeConfig({
+      ...slackVars,
+      CLAWOPS_INCIDENT_CHANNEL: "C0INC",
+      CLAWOPS_INCIDENT_MIRRORS: "C0OTHER",
+    });
+    if (bad.ok) expect.fail("a mirror without its chat's prefix was accepted");
+    expect(bad.problems.join("\n")).toContain("CLAWOPS_INCIDENT_MIRRORS");
   });
 });

@@ -6,7 +6,7 @@ import { withMattermost } from "../../src/adapters/mattermost/routed.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { watchComparable } from "../../src/contract/watch.ts";
-import { incidentMirrorsProblem, parseIncidentMirrors } from "../../src/core/incidents/mirrors.ts";
+import { incidentMirrorsProblem, mirrorsOf, parseIncidentMirrors } from "../../src/core/incidents/mirrors.ts";
 import { drainOutbox, MAX_ATTEMPTS } from "../../src/core/incidents/outbox.ts";
 import { moveIncidentAndTell, noteIncident } from "../../src/core/incidents/pipeline.ts";
 import { WatchService } from "../../src/core/watch/service.ts";
@@ -274,7 +274,12 @@ describe("CLAWOPS_INCIDENT_MIRRORS", () => {
       "mattermost:4xp9fdt7pbgeddg6ch5ju8ijha",
     ]);
     expect(parseIncidentMirrors(undefined)).toEqual([]);
-    expect(() => parseIncidentMirrors("1234567890")).toThrow(/<chat>:<channel id>/);
+    // A chat's ids as they are (a Teams channel's has `:`, `@`, `.`), and Slack's for a primary elsewhere.
+    expect(parseIncidentMirrors("teams:19:4a1b2c@thread.tacv2,C0SLACK")).toEqual([
+      "teams:19:4a1b2c@thread.tacv2",
+      "C0SLACK",
+    ]);
+    expect(() => parseIncidentMirrors("discord:1 2")).toThrow(/not a channel id/);
     expect(() => parseIncidentMirrors("discord:1,discord:1")).toThrow(/twice/);
     expect(incidentMirrorsProblem({ CLAWOPS_INCIDENT_MIRRORS: "discord:1" })).toMatch(/set CLAWOPS_INCIDENT_CHANNEL/);
     expect(
@@ -283,9 +288,14 @@ describe("CLAWOPS_INCIDENT_MIRRORS", () => {
     expect(
       incidentMirrorsProblem({ CLAWOPS_INCIDENT_MIRRORS: "discord:1", CLAWOPS_INCIDENT_CHANNEL: "C0X" }),
     ).toBeNull();
+    // Only incidents of the incident channel are mirrored.
+    const deps = { incidents: { rules: [], defaultChannel: "C0X", mirrors: ["discord:1"] } };
+    expect(mirrorsOf(deps, { channel: "C0X" })).toEqual(["discord:1"]);
+    expect(mirrorsOf(deps, { channel: "C0ELSEWHERE" })).toEqual([]);
+    expect(mirrorsOf(deps, { channel: null })).toEqual([]);
   });
 
-  it("is read by the Node start with the incident channel, and refused without it, naming the variable", async () => {
+  it("is read by the Node start with the incident channel, and refused without it or naming it, with the reason", async () => {
     const slackVars = { SLACK_SIGNING_SECRET: "s".repeat(32), SLACK_BOT_TOKEN: "xoxb-mirrors-config-token" };
     const good = await loadNodeConfig({
       ...slackVars,
@@ -302,9 +312,9 @@ describe("CLAWOPS_INCIDENT_MIRRORS", () => {
     const bad = await loadNodeConfig({
       ...slackVars,
       CLAWOPS_INCIDENT_CHANNEL: "C0INC",
-      CLAWOPS_INCIDENT_MIRRORS: "C0OTHER",
+      CLAWOPS_INCIDENT_MIRRORS: "C0INC",
     });
-    if (bad.ok) expect.fail("a mirror without its chat's prefix was accepted");
-    expect(bad.problems.join("\n")).toContain("CLAWOPS_INCIDENT_MIRRORS");
+    if (bad.ok) expect.fail("the incident channel as its own mirror was accepted");
+    expect(bad.problems.join("\n")).toMatch(/CLAWOPS_INCIDENT_MIRRORS names the incident channel itself/);
   });
 });

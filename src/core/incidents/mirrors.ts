@@ -43,9 +43,10 @@ export type MirrorDelivery = MirrorOp & { channel: string };
 export const MAX_MIRRORS = 10;
 
 /**
- * CLAWOPS_INCIDENT_MIRRORS: comma-separated channels on other chats, each `<chat>:<id>` as the
- * routed chat names them (`discord:1234…`, `mattermost:abc…`). Throws a message an operator can
- * act on for anything else.
+ * CLAWOPS_INCIDENT_MIRRORS: comma-separated channels, each as the chat port names it: a prefixed
+ * chat's `<chat>:<id>` (`discord:1234…`, `mattermost:abc…`, whatever a routed chat adds, its ids
+ * as they are: Teams' have `:`, `@` and `.`), or a Slack channel id for a primary on another
+ * chat. Throws a message an operator can act on for a channel with spaces, too long, or twice.
  */
 export function parseIncidentMirrors(raw: string | undefined): string[] {
   const channels = (raw ?? "")
@@ -53,9 +54,9 @@ export function parseIncidentMirrors(raw: string | undefined): string[] {
     .map((c) => c.trim())
     .filter((c) => c.length > 0);
   for (const c of channels) {
-    if (!/^[a-z][a-z0-9]*:[A-Za-z0-9_-]{1,64}$/.test(c)) {
+    if (!/^\S{1,200}$/.test(c)) {
       throw new Error(
-        `CLAWOPS_INCIDENT_MIRRORS: \`${c.slice(0, 80)}\` is not a channel on another chat; write each as <chat>:<channel id>, e.g. discord:1234567890123456789,mattermost:4xp9fdt7pbgeddg6ch5ju8ijha.`,
+        `CLAWOPS_INCIDENT_MIRRORS: \`${c.slice(0, 80)}\` is not a channel id; write each as the chat names it, comma-separated, e.g. discord:1234567890123456789,mattermost:4xp9fdt7pbgeddg6ch5ju8ijha.`,
       );
     }
   }

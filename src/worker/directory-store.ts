@@ -4,6 +4,7 @@ import type {
   IncidentAction,
   IncidentCounts,
   IncidentEvent,
+  IncidentMirror,
   IncidentPatch,
   IncidentPhase,
   IncidentState,
@@ -186,6 +187,15 @@ export class DirectoryStore implements Store {
   }
   async closeIncidentAction(incidentId: string, n: number, by: string, at: number): Promise<IncidentAction | null> {
     return (await this.stub.closeIncidentAction(incidentId, n, by, at)) as IncidentAction | null;
+  }
+  async recordMirrorThread(incidentId: string, channel: string, ts: string, at: number): Promise<IncidentMirror> {
+    return (await this.stub.recordMirrorThread(incidentId, channel, ts, at)) as IncidentMirror;
+  }
+  giveUpMirror(incidentId: string, channel: string, error: string, at: number): Promise<boolean> {
+    return this.stub.giveUpMirror(incidentId, channel, error, at);
+  }
+  async incidentMirrors(incidentId: string): Promise<IncidentMirror[]> {
+    return (await this.stub.incidentMirrors(incidentId)) as IncidentMirror[];
   }
   linkTicket(incidentId: string, ticketId: string, kind: TicketLinkKind, at: number): Promise<void> {
     return this.stub.linkTicket(incidentId, ticketId, kind, at);

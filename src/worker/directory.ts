@@ -370,6 +370,15 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   closeIncidentAction(incidentId: string, n: number, by: string, at: number) {
     return this.store.closeIncidentAction(incidentId, n, by, at);
   }
+  recordMirrorThread(incidentId: string, channel: string, ts: string, at: number) {
+    return this.store.recordMirrorThread(incidentId, channel, ts, at);
+  }
+  giveUpMirror(incidentId: string, channel: string, error: string, at: number) {
+    return this.store.giveUpMirror(incidentId, channel, error, at);
+  }
+  incidentMirrors(incidentId: string) {
+    return this.store.incidentMirrors(incidentId);
+  }
   createJob(job: JobRecord) {
     return this.store.createJob(job);
   }

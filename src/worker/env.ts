@@ -12,6 +12,7 @@ import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../core/bundles/keep.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
+import { incidentMirrorsProblem } from "../core/incidents/mirrors.ts";
 import { digestFromEnv } from "../core/incidents/report.ts";
 import { pagingFromEnv } from "../core/paging/settings.ts";
 import type { TicketConfig } from "../core/ports/bundles.ts";
@@ -127,6 +128,8 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   } catch (err) {
     paging.problems.push(err instanceof Error ? err.message : String(err));
   }
+  const mirrorsProblem = incidentMirrorsProblem(raw);
+  if (mirrorsProblem) paging.problems.push(mirrorsProblem);
   const discordProblem = discordSettingsProblem(raw);
   const mattermostProblem = mattermostSettingsProblem(raw);
   if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem || mattermostProblem) {
@@ -153,7 +156,12 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       values: v,
       authz: v.CLAWOPS_AUTHZ,
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,
-      incidents: { rules: v.CLAWOPS_HOST_CHANNELS, ...(incidentChannel ? { defaultChannel: incidentChannel } : {}) },
+      incidents: {
+        rules: v.CLAWOPS_HOST_CHANNELS,
+        ...(incidentChannel ? { defaultChannel: incidentChannel } : {}),
+        // The same incidents announced on other chats, without buttons (issue 43, item 5).
+        ...(v.CLAWOPS_INCIDENT_MIRRORS.length > 0 ? { mirrors: v.CLAWOPS_INCIDENT_MIRRORS } : {}),
+      },
       grouping: v.CLAWOPS_FLEET_GROUPING,
       ...(incidentChannelsOf(v) ? { incidentChannels: incidentChannelsOf(v) } : {}),
       alertHostLabels: v.CLAWOPS_ALERT_HOST_LABELS,

@@ -1,7 +1,7 @@
 import type { StepResult } from "../contract/catalog.ts";
 import type { TicketRef } from "../core/ports/bundles.ts";
 import type { FleetRow, ProbeTarget } from "../core/ports/fleet.ts";
-import type { IncidentActionBook, IncidentBook } from "../core/ports/incident-book.ts";
+import type { IncidentActionBook, IncidentBook, IncidentMirrorBook } from "../core/ports/incident-book.ts";
 import type { RecoverRun, RecoveryStore } from "../core/ports/recovery.ts";
 import type { Store } from "../core/ports/store.ts";
 import type { TeamMessageBook } from "../core/ports/team-messages.ts";
@@ -30,11 +30,13 @@ export interface DirectoryRpc
       | keyof TicketBook
       | keyof TeamMessageBook
       | keyof IncidentActionBook
+      | keyof IncidentMirrorBook
     >,
     IncidentBook,
     TicketBook,
     TeamMessageBook,
     IncidentActionBook,
+    IncidentMirrorBook,
     RecoveryStore,
     Rpc.DurableObjectBranded {
   setHostTags(name: string, tags: string[]): Promise<boolean>;

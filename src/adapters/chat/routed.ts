@@ -31,6 +31,8 @@ export function routedChat(other: ChatPort | null, chat: PrefixedChat, mine: (ch
       if (!to.permalink) throw new Error("this chat gives no links to its messages");
       return to.permalink(channel, ts);
     },
+    // Which chat a channel is on, for people (an incident mirror's "Buttons and approvals" line).
+    chatName: (channel: string) => pick(channel).chatName?.(channel),
     respondEphemeral: async (responseUrl: string, message: Message) => {
       if (chat.owns(responseUrl)) return chat.respondEphemeral(responseUrl, message);
       if (!other?.respondEphemeral) throw new Error("this chat has no reply address");

@@ -81,6 +81,10 @@ export class ConsoleChat implements ChatPort {
     return { ts };
   }
 
+  chatName(): string {
+    return "the local console";
+  }
+
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
     await this.emit({
       kind: "update",

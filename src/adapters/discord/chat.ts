@@ -59,6 +59,10 @@ export class DiscordChat implements ChatPort {
     return { ts: posted.id };
   }
 
+  chatName(): string {
+    return "Discord";
+  }
+
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
     // A reply lives in its thread's channel; a thread's parent message in the channel.
     const where = this.placed.get(m.ts) ?? (m.threadTs && m.threadTs !== m.ts ? m.threadTs : channelId(m.channel));

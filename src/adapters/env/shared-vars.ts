@@ -3,6 +3,7 @@ import { parseHostLabels } from "../../core/alerts/host-map.ts";
 import { parseTriageEveryMs } from "../../core/alerts/receive.ts";
 import { parseChannelNameTemplate, parseChannelPolicy } from "../../core/incidents/channel-policy.ts";
 import { parseGroupingPolicy } from "../../core/incidents/grouping.ts";
+import { parseIncidentMirrors } from "../../core/incidents/mirrors.ts";
 import { parseIncidentRouting } from "../../core/incidents/routing.ts";
 import { parsePagingPolicy } from "../../core/paging/policy.ts";
 import { parsePublicUrl } from "./public-url.ts";
@@ -75,6 +76,11 @@ export const SHARED_INCIDENT_VARS = {
     group: INCIDENTS,
     doc: "Per-host channels for those, first match wins: `node-*=C0123,tag:edge=C0456`.",
     schema: parsedBy((t) => parseIncidentRouting(undefined, t).rules),
+  },
+  CLAWOPS_INCIDENT_MIRRORS: {
+    group: INCIDENTS,
+    doc: "Channels on other chats where each incident of CLAWOPS_INCIDENT_CHANNEL is announced too, without buttons (a line says where they are): `discord:1234…,mattermost:4xp9…` (docs/incidents.md#mirrors-one-incident-on-several-chats).",
+    schema: parsedBy(parseIncidentMirrors),
   },
   CLAWOPS_WATCH_INTERVAL_S: {
     group: INCIDENTS,

@@ -70,6 +70,10 @@ export class MattermostChat implements ChatPort {
   }
 
   /** The header and progress, edited in place. https://api.mattermost.com/#tag/posts/operation/PatchPost */
+  chatName(): string {
+    return "Mattermost";
+  }
+
   async updateMessage(m: ChatMessage & { ts: string }): Promise<void> {
     await this.client.json("PUT", `/posts/${postId(m.ts)}/patch`, await toMattermost(m, this.buttons()));
   }

@@ -56,6 +56,10 @@ export class SlackWebApiChat implements ChatPort {
     await this.client.api("chat.update", { channel: m.channel, ts: m.ts, ...toBlockKit(m) });
   }
 
+  chatName(): string {
+    return "Slack";
+  }
+
   /** https://api.slack.com/methods/chat.getPermalink (form-encoded: it takes no JSON body). */
   async permalink(channel: string, ts: string): Promise<string> {
     const body = await this.client.api("chat.getPermalink", { channel, message_ts: ts }, "form");

@@ -4,6 +4,7 @@ import type {
   IncidentAction,
   IncidentCounts,
   IncidentEvent,
+  IncidentMirror,
   IncidentPatch,
   IncidentPhase,
   IncidentState,
@@ -29,6 +30,7 @@ import {
   SqlDeliveries,
   SqlIncidentBook,
 } from "./incident-book.ts";
+import { INCIDENT_MIRRORS_MIGRATION, SqlIncidentMirrors } from "./incident-mirrors.ts";
 import { addColumnIfMissing, applyMigrations, type SchemaMigrations } from "./migrations.ts";
 import { EVIDENCE_COLUMN, SqlTeamMessages, TEAM_MESSAGES_MIGRATION } from "./team-messages.ts";
 import { SqlTicketBook, TICKET_BOOK_MIGRATION } from "./ticket-book.ts";
@@ -144,6 +146,7 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
         sql.exec(INCIDENT_ACTIONS_MIGRATION);
       },
     },
+    { id: 12, name: "incident threads on mirror chats", up: INCIDENT_MIRRORS_MIGRATION },
   ],
 };
 
@@ -181,6 +184,20 @@ export class SqlStateStore implements Store, TeamMessageBook {
     this.tickets = new SqlTicketBook(driver);
     this.messages = new SqlTeamMessages(driver);
     this.actions = new SqlIncidentActions(driver);
+    this.mirrors = new SqlIncidentMirrors(driver);
+  }
+
+  /** Incidents' threads on mirror chats (incident-mirrors.ts, issue 43). */
+  private readonly mirrors: SqlIncidentMirrors;
+
+  recordMirrorThread(incidentId: string, channel: string, ts: string, at: number): Promise<IncidentMirror> {
+    return this.mirrors.recordMirrorThread(incidentId, channel, ts, at);
+  }
+  giveUpMirror(incidentId: string, channel: string, error: string, at: number): Promise<boolean> {
+    return this.mirrors.giveUpMirror(incidentId, channel, error, at);
+  }
+  incidentMirrors(incidentId: string): Promise<IncidentMirror[]> {
+    return this.mirrors.incidentMirrors(incidentId);
   }
 
   /** The team's messages in incident threads (team-messages.ts: their schema and queries). */

@@ -21,6 +21,7 @@ export function chatWithCommandName<C extends ChatPort>(chat: C, name: string | 
       ? { respondEphemeral: (responseUrl: string, m: Message) => respond(responseUrl, renameCommand(m, name)) }
       : {}),
     ...(permalink ? { permalink } : {}),
+    ...(chat.chatName ? { chatName: chat.chatName.bind(chat) } : {}),
     postMessage: (m: ChatMessage) => chat.postMessage(renameCommand(m, name)),
     updateMessage: (m: ChatMessage & { ts: string }) => chat.updateMessage(renameCommand(m, name)),
     ...(upload

@@ -6,6 +6,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import { type Incident, NO_COUNTS, type Severity } from "../ports/incident-book.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
+import { queueMirrors } from "./mirrors.ts";
 import { newIncident } from "./new-incident.ts";
 import { queuePage } from "./outbox.ts";
 import { appendTimeline, requireBook, requireIncident } from "./record.ts";
@@ -58,6 +59,8 @@ export async function declareIncident(
     headerAt: now,
     headerStale: false,
   });
+  // Announced on its mirrors too (mirrors.ts): queued, never waited on.
+  if (linked) await queueMirrors(deps, linked, { op: "root" });
   await audit(deps, {
     at: now,
     actor: o.actor,

@@ -10,6 +10,7 @@ import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { distinctSignals, type FiredSignal } from "./fired.ts";
 import { sharedCause } from "./grouping.ts";
+import { queueMirrors } from "./mirrors.ts";
 import { incidentBook } from "./record.ts";
 
 /**
@@ -140,7 +141,7 @@ function incidentButtons(incident: Incident): Button[] {
  * for the sweep. Never throws: a header that could not be edited is logged and marked stale.
  */
 export async function refreshIncidentHeader(
-  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger" | "incidentChannels">,
+  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "ids" | "logger" | "incidentChannels" | "incidents">,
   incident: Incident,
   opts: { force?: boolean } = {},
 ): Promise<void> {
@@ -154,19 +155,7 @@ export async function refreshIncidentHeader(
       if (!latest.headerStale) await book.updateIncident(latest.id, [latest.state], { headerStale: true });
       return;
     }
-    const fired = distinctSignals(await book.listSignals({ incidentId: latest.id, limit: 2_000 }));
-    const openActions =
-      latest.state === "resolved"
-        ? ((await deps.store.listIncidentActions?.({ incidentId: latest.id, open: true }))?.length ?? 0)
-        : 0;
-    const header = renderLiveHeader(
-      latest,
-      now,
-      await fleetCause(deps, latest),
-      fired,
-      offersChannel(deps, latest),
-      openActions,
-    );
+    const header = await currentHeader(deps, latest, now);
     await deps.chat.updateMessage({ channel: latest.channel, ts: latest.threadTs, ...header });
     // Its channel's copy (issue 41, item 2): the same header; a failed edit there holds back neither.
     if (latest.ownChannel && latest.ownChannelTs) {
@@ -180,10 +169,34 @@ export async function refreshIncidentHeader(
         );
     }
     await book.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });
+    // Its mirrors on other chats (issue 43, item 5): an edit queued in the outbox, never waited on.
+    await queueMirrors(deps, latest, { op: "header" });
   } catch (err) {
     deps.logger.warn("incident header not edited", { incident: incident.id, err: errorMessage(err) });
     await book.updateIncident(incident.id, [incident.state], { headerStale: true }).catch(() => {});
   }
+}
+
+/** The header as the record says now: what fired, its shared cause, its open follow-up actions. */
+export async function currentHeader(
+  deps: Pick<CoreDeps, "store" | "chat" | "incidentChannels">,
+  incident: Incident,
+  now: number,
+): Promise<Message> {
+  const book = incidentBook(deps);
+  const fired = distinctSignals((await book?.listSignals({ incidentId: incident.id, limit: 2_000 })) ?? []);
+  const openActions =
+    incident.state === "resolved"
+      ? ((await deps.store.listIncidentActions?.({ incidentId: incident.id, open: true }))?.length ?? 0)
+      : 0;
+  return renderLiveHeader(
+    incident,
+    now,
+    await fleetCause(deps, incident),
+    fired,
+    offersChannel(deps, incident),
+    openActions,
+  );
 }
 
 /** A fleet incident's shared cause as of now, against the enrolled hosts; none for a host incident. */
@@ -194,7 +207,7 @@ export async function fleetCause(deps: Pick<CoreDeps, "store">, incident: Incide
 
 /** The periodic catch-up: every header an edit was held back from, edited now. */
 export async function refreshStaleHeaders(
-  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger" | "incidentChannels">,
+  deps: Pick<CoreDeps, "store" | "chat" | "clock" | "ids" | "logger" | "incidentChannels" | "incidents">,
 ): Promise<number> {
   const book = incidentBook(deps);
   if (!book) return 0;

@@ -2,6 +2,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentRecord } from "../ports/store.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
+import { queueMirrors } from "./mirrors.ts";
 import { incidentBook, linkThread } from "./record.ts";
 import { routeIncident } from "./stages/route.ts";
 import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
@@ -31,6 +32,8 @@ export async function incidentThread(
     const linked = await linkThread(deps, own, { channel: thread.channel, threadTs: thread.threadTs }, posted);
     // A thread that was there before (a freeze's) gets this incident's header now.
     if (linked && !posted) await refreshIncidentHeader(deps, linked, { force: true });
+    // Announced on its mirrors too (mirrors.ts).
+    if (linked) await queueMirrors(deps, linked, { op: "root" });
   }
   return thread;
 }

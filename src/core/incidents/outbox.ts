@@ -7,6 +7,8 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
 import type { PagerTarget } from "../ports/paging.ts";
+import { deliverMirror } from "./mirror-delivery.ts";
+import { MIRROR_KIND } from "./mirrors.ts";
 import { LEASE_MS, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 import { deliverQueuedPost, POST_KIND } from "./posts.ts";
 import { appendTimeline, incidentBook } from "./record.ts";
@@ -160,7 +162,7 @@ export interface DrainReport {
   nextAt: number | null;
 }
 
-/** Delivers everything due now (pages, escalation steps, thread posts), one at a time, in the order queued. */
+/** Delivers everything due now (pages, escalation steps, thread posts, mirrors), one at a time, in the order queued. */
 export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainReport> {
   const report: DrainReport = { sent: 0, retrying: 0, failed: 0, nextAt: null };
   const book = incidentBook(deps);
@@ -183,6 +185,7 @@ export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainRepo
 async function deliver(deps: CoreDeps, book: IncidentBook, item: OutboxItem): Promise<"sent" | "retrying" | "failed"> {
   if (item.kind === "escalate") return escalate(deps, book, item);
   if (item.kind === POST_KIND) return deliverQueuedPost(deps, book, item);
+  if (item.kind === MIRROR_KIND) return deliverMirror(deps, book, item);
   if (deps.ticketWriteBack?.owns(item)) return deps.ticketWriteBack.deliver(deps, book, item);
   const now = deps.clock.now();
   const target = deps.paging?.targets.find((t) => `page:${t.kind}` === item.kind);

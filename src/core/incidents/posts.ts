@@ -4,6 +4,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
 import type { IncidentRecord } from "../ports/store.ts";
 import { incidentThread } from "./host-thread.ts";
+import { queueMirrors } from "./mirrors.ts";
 import { LEASE_MS, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 import { appendTimeline } from "./record.ts";
 
@@ -66,6 +67,8 @@ export async function postInThread(
   };
   await book.enqueueOutbox(queued);
   const item: OutboxItem = { ...queued, state: "pending", attempts: 0, lastError: null, told: false, doneAt: null };
+  // Its mirrors on other chats (mirrors.ts): queued beside it, delivered by the drain, never waited on.
+  await queueMirrors(deps, incident, { op: "post", message: post.message, what: post.what });
   try {
     const thread = await send(deps, book, incident.id, post);
     await book.settleOutbox(id, { state: "sent", attempts: 1, doneAt: deps.clock.now() });

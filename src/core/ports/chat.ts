@@ -25,6 +25,11 @@ export interface ChatPort {
    * `links`. Absent: the chat has no such link.
    */
   permalink?(channel: string, ts: string): Promise<string>;
+  /**
+   * The chat's name for people ("Slack", "Discord"): which chat a channel is on, for a line that
+   * sends people from one chat to another (incidents/mirrors.ts). Absent or undefined: unnamed.
+   */
+  chatName?(channel: string): string | undefined;
 
   /**
    * Channels of the incident's own (issue 41, item 2; core/incidents/channel.ts). Each is absent

@@ -162,6 +162,12 @@ export interface IncidentRouting {
   defaultChannel?: string;
   /** CLAWOPS_HOST_CHANNELS, in order: a host glob (`node-*`) or `tag:<tag>` → a channel id. */
   rules: readonly { match: string; channel: string }[];
+  /**
+   * CLAWOPS_INCIDENT_MIRRORS (issue 43, item 5; incidents/mirrors.ts): channels on other chats
+   * (`discord:…`, `mattermost:…`) where each incident of `defaultChannel` is announced too, in a
+   * thread of its own there, without buttons. Absent or empty: none.
+   */
+  mirrors?: readonly string[];
 }
 
 /**

@@ -338,6 +338,30 @@ export interface IncidentActionBook {
   closeIncidentAction(incidentId: string, n: number, by: string, at: number): Promise<IncidentAction | null>;
 }
 
+/**
+ * One incident's thread on a mirror chat (issue 43, item 5; CLAWOPS_INCIDENT_MIRRORS,
+ * incidents/mirrors.ts): the channel (`discord:…`, `mattermost:…`), the ts of its root post once
+ * posted, and when it was given up (its deliveries failed for good; nothing more goes there).
+ */
+export interface IncidentMirror {
+  incidentId: string;
+  channel: string;
+  /** The mirror thread's root post (the header there); null until posted. */
+  ts: string | null;
+  givenUpAt: number | null;
+  /** Why it was given up, as the chat said. */
+  error: string | null;
+}
+
+/** The store's side of mirror threads: state migration 12's table, on Node's SQLite and the directory object's alike. */
+export interface IncidentMirrorBook {
+  /** Records the mirror's root post; the first one recorded is kept (the mirror as stored after). */
+  recordMirrorThread(incidentId: string, channel: string, ts: string, at: number): Promise<IncidentMirror>;
+  /** Marks the mirror given up; true only for the call that did (so it is said once). */
+  giveUpMirror(incidentId: string, channel: string, error: string, at: number): Promise<boolean>;
+  incidentMirrors(incidentId: string): Promise<IncidentMirror[]>;
+}
+
 /** Fleet grouping (incidents/grouping.ts): how many hosts failing together make one fleet incident. */
 export interface GroupingPolicy {
   /** At least this many hosts … */

@@ -1,5 +1,5 @@
 import type { StepResult } from "../../contract/catalog.ts";
-import type { IncidentActionBook, IncidentBook } from "./incident-book.ts";
+import type { IncidentActionBook, IncidentBook, IncidentMirrorBook } from "./incident-book.ts";
 import type { TeamMessageBook } from "./team-messages.ts";
 import type { TicketBook } from "./ticket-book.ts";
 import type { WatchRecord } from "./watch-record.ts";
@@ -62,7 +62,8 @@ export interface Store
   extends Partial<IncidentBook>,
     Partial<TicketBook>,
     Partial<TeamMessageBook>,
-    Partial<IncidentActionBook> {
+    Partial<IncidentActionBook>,
+    Partial<IncidentMirrorBook> {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */

@@ -6,6 +6,7 @@ import { tellRequester } from "../chat/tell-requester.ts";
 import { type Classification, classifyResults } from "../classify/classify.ts";
 import type { FleetEvidence } from "../classify/evidence.ts";
 import { sharedCredentials } from "../hosts/watch-attributes.ts";
+import { mirrorHostPost } from "../incidents/mirrors.ts";
 import { incidentThread } from "../incidents/pipeline.ts";
 import { noteTimeline } from "../incidents/record.ts";
 import { settleTriagedIncident, type TriageVerdict } from "../incidents/settle.ts";
@@ -103,6 +104,8 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
  */
 class ResultMessage {
   posted: boolean;
+  /** The message as last rendered (its final answer, once shown). */
+  last: Message | null = null;
   /** The incident thread it is posted in. */
   readonly threadTs: string;
   private readonly live: LiveMessage;
@@ -135,7 +138,7 @@ class ResultMessage {
     const lint = results.find((r) => r.step === "doctor.lint");
     const doctorCache = lint?.step === "doctor.lint" ? lint.data?.cache : undefined;
     const fleet = await fleetContext(this.deps, this.job.host, results);
-    return renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES, undefined, fleet), {
+    this.last = renderTriageResult(classifyResults(results, TRIAGE_STEP_NAMES, undefined, fleet), {
       host: this.job.host,
       jobId: this.job.id,
       elapsedMs: this.deps.clock.now() - this.job.createdAt,
@@ -153,6 +156,7 @@ class ResultMessage {
           ? { source: "pending", ageMs: 0 }
           : null,
     });
+    return this.last;
   }
 }
 
@@ -220,6 +224,14 @@ async function finishTriage(
         `⚠️ Triage of *${job.host}* (job \`${job.id}\`) finished (${outcome.status}), but its result could not be posted in <#${job.channel}>.\n${reason}`,
       ),
       log,
+    );
+  }
+  // Its incident's mirrors on other chats get the final answer once, buttons taken out (incidents/mirrors.ts).
+  if (!answerError && answer.last) {
+    await mirrorHostPost(
+      deps,
+      { host: job.host, channel: job.channel },
+      { message: answer.last, what: "the triage's result", ref: `triage:${job.id}` },
     );
   }
   // Classified once for the record: the timeline's line and the incident's settling read the same.

@@ -13,6 +13,7 @@ import { mattermostSettingsOf, mattermostSettingsProblem } from "../../adapters/
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimes } from "../../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
+import { incidentMirrorsProblem } from "../../core/incidents/mirrors.ts";
 import { digestFromEnv } from "../../core/incidents/report.ts";
 import { pagingFromEnv } from "../../core/paging/settings.ts";
 import type { Logger } from "../../core/ports/basics.ts";
@@ -150,6 +151,11 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   if (discordProblem) problems.push(discordProblem);
   const mattermostProblem = mattermostSettingsProblem(raw);
   if (mattermostProblem) problems.push(mattermostProblem);
+  const mirrors = incidentMirrorsProblem({
+    CLAWOPS_INCIDENT_MIRRORS: textOf(raw, "CLAWOPS_INCIDENT_MIRRORS"),
+    CLAWOPS_INCIDENT_CHANNEL: textOf(raw, "CLAWOPS_INCIDENT_CHANNEL"),
+  });
+  if (mirrors) problems.push(mirrors);
   const pagerduty = pagerDutyOf(raw).problem;
   if (pagerduty) problems.push(pagerduty);
   problems.push(...pagingFromEnv(raw).problems);
@@ -200,6 +206,8 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     incidents: {
       rules: v.CLAWOPS_HOST_CHANNELS,
       ...(v.CLAWOPS_INCIDENT_CHANNEL?.trim() ? { defaultChannel: v.CLAWOPS_INCIDENT_CHANNEL.trim() } : {}),
+      // The same incidents announced on other chats, without buttons (issue 43, item 5).
+      ...(v.CLAWOPS_INCIDENT_MIRRORS.length > 0 ? { mirrors: v.CLAWOPS_INCIDENT_MIRRORS } : {}),
     },
     // Hosts failing together with one cause are one fleet incident (docs/incidents.md).
     grouping: v.CLAWOPS_FLEET_GROUPING,

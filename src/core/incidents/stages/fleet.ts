@@ -12,6 +12,7 @@ import type { HostRecord } from "../../ports/store.ts";
 import { offersChannel } from "../channel-policy.ts";
 import { causeTitle, DEFAULT_GROUPING, groupFor } from "../grouping.ts";
 import { fleetCause, refreshIncidentHeader, renderGroupedNote, renderLiveHeader } from "../header.ts";
+import { queueMirrors } from "../mirrors.ts";
 import { newIncident } from "../new-incident.ts";
 import { appendTimeline, incidentBook } from "../record.ts";
 import { COUNTER, type IncidentSignal, type Taken } from "../signal.ts";
@@ -101,11 +102,13 @@ export async function announceFleet(
       channel: incident.channel,
       ...renderLiveHeader(incident, deps.clock.now(), cause, [], offersChannel(deps, incident)),
     });
-    await book.updateIncident(incident.id, ["open", "acknowledged"], {
+    const linked = await book.updateIncident(incident.id, ["open", "acknowledged"], {
       threadTs: parent.ts,
       headerAt: deps.clock.now(),
       headerStale: false,
     });
+    // Announced on its mirrors too (mirrors.ts): queued, never waited on.
+    if (linked) await queueMirrors(deps, linked, { op: "root" });
     await appendTimeline(deps, book, incident, {
       actor: signal.actor,
       kind: "grouped",

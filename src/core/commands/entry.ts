@@ -29,7 +29,7 @@ export type CommandAuthorization =
   | { inHandler: readonly MutatingAction[]; why: string };
 
 export interface CommandEntry<C extends Command> {
-  /** The first word(s) that start the command, lower case; matched case-insensitively. */
+  /** The first word that starts it (any of these: an alias is one more), lower case; matched case-insensitively. */
   words: readonly string[];
   /**
    * When two entries share a word (`status`, `incident`), which one the rest of the words are
@@ -37,7 +37,7 @@ export interface CommandEntry<C extends Command> {
    */
   accepts?: (rest: readonly string[]) => boolean;
   /** The words after the first, as the command; throws a ClawopsError with the usage when they do not fit. */
-  parse: (rest: string[], word: string) => C;
+  parse: (rest: string[]) => C;
   /** Its lines in `help`, in the order shown; `help` lists the entries in registry order. */
   help: readonly HelpLine[];
   authorize: CommandAuthorization;
@@ -58,7 +58,7 @@ export interface RegisteredCommand {
   accepts?: (rest: readonly string[]) => boolean;
   help: readonly HelpLine[];
   authorize: CommandAuthorization;
-  parse: (rest: string[], word: string) => ParsedCommand;
+  parse: (rest: string[]) => ParsedCommand;
 }
 
 /** Registers a command: its parser's output is what its handler gets, checked by the compiler. */
@@ -68,8 +68,8 @@ export function defineCommand<C extends Command>(entry: CommandEntry<C>): Regist
     help: entry.help,
     authorize: entry.authorize,
     ...(entry.accepts ? { accepts: entry.accepts } : {}),
-    parse: (rest, word) => {
-      const command = entry.parse(rest, word);
+    parse: (rest) => {
+      const command = entry.parse(rest);
       return { command, entry: registered, run: (deps, req) => entry.handle(deps, req, command) };
     },
   };

@@ -76,5 +76,5 @@ export function parseCommandText(text: string): ParsedCommand {
       `Unknown command \`${truncate(sub ?? "", 40)}\`. Try \`/openclaw help\` for the list of commands.`,
     );
   }
-  return entry.parse(rest, word);
+  return entry.parse(rest);
 }

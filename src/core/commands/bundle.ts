@@ -8,6 +8,54 @@ import type { TicketRef } from "../ports/bundles.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { normalizeHostName, truncate } from "../vocabulary/hosts.ts";
+import { defineCommand } from "./entry.ts";
+
+/** `/openclaw bundle <host> [--ticket KEY]…`: a redacted repro bundle into the host's incident thread. */
+export const bundle = defineCommand({
+  words: ["bundle"],
+  parse: parseBundle,
+  help: [
+    {
+      usage: "/openclaw bundle <host> [--ticket KEY]",
+      summary:
+        "Collect a redacted repro bundle from <host> into its incident thread; `--ticket OPS-12` (Jira) or `owner/repo#7` (GitHub) attaches it too.",
+    },
+  ],
+  authorize: "open",
+  handle: bundleCommand,
+});
+
+const BUNDLE_USAGE =
+  "Usage: `/openclaw bundle <host> [--ticket KEY]`, e.g. `/openclaw bundle node-3 --ticket OPS-12` (Jira) or `--ticket acme/infra#7` (GitHub); `--ticket` may repeat.";
+const TICKET_KEY = /^(?:[A-Z][A-Z0-9_]{0,30}-\d{1,9}|(?:[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100})?#\d{1,9})$/;
+
+function parseBundle(words: string[]): Extract<Command, { kind: "bundle" }> {
+  let host: string | undefined;
+  const tickets: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? "";
+    const inline = /^--ticket=(.+)$/.exec(w);
+    if (w === "--ticket" || inline) {
+      const key = inline ? inline[1] : words[++i];
+      if (!key) throw new ClawopsError("bad_request", BUNDLE_USAGE);
+      if (!TICKET_KEY.test(key)) {
+        throw new ClawopsError(
+          "bad_request",
+          `\`${truncate(key, 40)}\` is not a ticket key: use a Jira key like \`OPS-12\` or a GitHub issue like \`acme/infra#7\` or \`#7\`.`,
+        );
+      }
+      if (tickets.length >= 5) throw new ClawopsError("bad_request", "At most 5 `--ticket` options.");
+      tickets.push(key);
+    } else if (w.startsWith("--") || host !== undefined) {
+      throw new ClawopsError("bad_request", BUNDLE_USAGE);
+    } else {
+      host = w;
+    }
+  }
+  if (host === undefined) throw new ClawopsError("bad_request", BUNDLE_USAGE);
+  return { kind: "bundle", host: normalizeHostName(host), tickets };
+}
 
 /** `/openclaw bundle <host> [--ticket KEY]…`: ack at once, collect and deliver `later`. */
 export async function bundleCommand(

@@ -1,6 +1,5 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
-import { type Actor, authorize } from "../authz/authz.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { ClawopsError, isClawopsError } from "../errors.ts";
 import { issueEnrollmentCode } from "../hub/enrollment.ts";
@@ -8,6 +7,8 @@ import { renderError, renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { defineCommand } from "./entry.ts";
+import { oneHost } from "./words.ts";
 
 /**
  * `enroll <host>`: a one-time enrollment code and the one command that installs the agent on the
@@ -16,6 +17,21 @@ import type { CommandReply, CommandRequest } from "../requests/types.ts";
  * (`clawops enroll` against a control plane that serves Slack). In Slack the code goes only to
  * the person who asked (the ack, then the command's response_url), never into a channel.
  */
+
+/** The command's entry: the console's operator is the local operator, any other chat is authorized. */
+export const enroll = defineCommand({
+  words: ["enroll"],
+  parse: (rest) => ({ kind: "enroll", host: oneHost("enroll", rest) }),
+  help: [
+    {
+      usage: "/openclaw enroll <host>",
+      summary:
+        "Issue a one-time enrollment code and the install command for a new host, only to you (console and CLI; in Slack, authorized).",
+    },
+  ],
+  authorize: { before: "enroll", exceptConsole: true },
+  handle: enrollCommand,
+});
 
 /** A code issued and what to tell whoever asked for it. */
 export interface EnrollmentOffer {
@@ -84,8 +100,7 @@ export async function enrollCommand(
     const offer = await offerEnrollment(deps, command.host, { actor: req.user, source: "console" });
     return { ack: renderNotice(offer.text) };
   }
-  const actor: Actor = { user: req.user, channel: req.channel, source: req.source };
-  await authorize(deps.recovery.authz, actor, "enroll");
+  // Authorized (`enroll`) by the registry's step before this ran: Slack, Discord, Mattermost.
   const responseUrl = req.responseUrl;
   if (!responseUrl) {
     throw new ClawopsError(

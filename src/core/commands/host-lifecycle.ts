@@ -1,26 +1,54 @@
 import { audit } from "../audit/audit.ts";
-import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
+import { defineCommand } from "./entry.ts";
+import { oneHost } from "./words.ts";
+
+/** `/openclaw revoke <host>`: its key refused from now on, the record kept. */
+export const revoke = defineCommand({
+  words: ["revoke"],
+  parse: (rest) => ({ kind: "revoke", host: oneHost("revoke", rest) }),
+  help: [
+    {
+      usage: "/openclaw revoke <host>",
+      summary:
+        "Revoke a host's key: its agent is disconnected and refused from then on; the record stays, marked revoked.",
+    },
+  ],
+  authorize: { before: "revoke" },
+  handle: handleHostLifecycle,
+});
+
+/** `/openclaw remove <host>`: the record deleted, the name free again. */
+export const remove = defineCommand({
+  words: ["remove"],
+  parse: (rest) => ({ kind: "remove", host: oneHost("remove", rest) }),
+  help: [
+    {
+      usage: "/openclaw remove <host>",
+      summary: "Remove a host: its agent is disconnected, its record deleted, and the name can be enrolled again.",
+    },
+  ],
+  authorize: { before: "remove" },
+  handle: handleHostLifecycle,
+});
 
 /**
  * `/openclaw revoke <host>` and `/openclaw remove <host>`: authorized (the authorization
- * file's `revoke`/`remove` actions) and audited. The store is changed first, so a reconnect
+ * file's `revoke`/`remove` actions, by the registry's step before this runs) and audited. The store is changed first, so a reconnect
  * racing the command is already refused (the hello is checked against the store), then the
  * live socket is closed with the code the agent reads as fatal. Revoke keeps the record,
  * marked revoked (re-enrolling issues a new key); remove deletes it, so nothing of the host
  * is left and its name is free. A freeze does not block either: revoking a leaked key must
  * not wait for a freeze to end.
  */
-export async function handleHostLifecycle(
+async function handleHostLifecycle(
   deps: CoreDeps,
   req: CommandRequest,
   command: { kind: "revoke" | "remove"; host: string },
 ): Promise<CommandReply> {
-  const rdeps = deps;
-  await authorize(rdeps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, command.kind);
   const { transport, store } = deps;
   if (!transport.disconnect || (command.kind === "remove" && !store.deleteHost)) {
     throw new ClawopsError(

@@ -5,13 +5,16 @@ import { truncate } from "../vocabulary/hosts.ts";
 
 /**
  * The incident as the team's workspace (issue 41, items 1 and 5): `incident <id> role …`,
- * `incident <id> action …`, `incident <id> actions`. parse.ts hands these verbs here.
+ * `incident <id> action …`, `incident <id> actions`. incident-parse.ts hands these verbs here.
  */
 
 export const ROLE_USAGE =
   "Usage: `/openclaw incident <id> role <commander|comms|scribe> <@user|me>`, e.g. `/openclaw incident inc_abc123 role scribe @alice` (a mention, which Slack sends as `<@U…>`).";
 export const ACTION_USAGE =
   "Usage: `/openclaw incident <id> action <text…> [@owner]` records a follow-up action, `/openclaw incident <id> actions` lists them, `/openclaw incident <id> action <n> done` closes one.";
+
+/** What these verbs parse to. */
+type WorkCommand = Extract<Command, { kind: "incident"; action: "role" | "action" | "actions" | "action-done" }>;
 
 /** The words a role can be named by. */
 const ROLE_NAMES: Record<string, IncidentRole> = {
@@ -26,7 +29,7 @@ const ROLE_NAMES: Record<string, IncidentRole> = {
 const ACTION_TEXT_MAX = 300;
 
 /** `role <role> <user>`, `action …`, `actions` after `incident <id>`; null for any other verb. */
-export function parseIncidentWork(id: string, verb: string, args: readonly string[]): Command | null {
+export function parseIncidentWork(id: string, verb: string, args: readonly string[]): WorkCommand | null {
   if (verb === "role") return parseRole(id, args);
   if (verb === "actions") {
     if (args.length > 0) throw new ClawopsError("bad_request", ACTION_USAGE);
@@ -36,7 +39,7 @@ export function parseIncidentWork(id: string, verb: string, args: readonly strin
   return null;
 }
 
-function parseRole(id: string, args: readonly string[]): Command {
+function parseRole(id: string, args: readonly string[]): WorkCommand {
   const [name, ...who] = args;
   if (!name || who.length === 0) throw new ClawopsError("bad_request", ROLE_USAGE);
   const role = ROLE_NAMES[name.toLowerCase()];
@@ -49,7 +52,7 @@ function parseRole(id: string, args: readonly string[]): Command {
   return { kind: "incident", id, action: "role", role, user: parseUser(who.join(" "), ROLE_USAGE) };
 }
 
-function parseAction(id: string, args: readonly string[]): Command {
+function parseAction(id: string, args: readonly string[]): WorkCommand {
   if (args.length === 2 && /^#?\d{1,6}$/.test(args[0] ?? "") && args[1]?.toLowerCase() === "done") {
     return { kind: "incident", id, action: "action-done", n: Number((args[0] ?? "").replace("#", "")) };
   }

@@ -1,15 +1,13 @@
 import { authorize } from "../authz/authz.ts";
 import { tellRequester } from "../chat/tell-requester.ts";
 import { ClawopsError } from "../errors.ts";
-import { requireHost } from "../hosts/lookup.ts";
 import { incidentActions, openActionCount, openActionsWords } from "../incidents/actions.ts";
 import { channelNotOpened, checkChannelAsk, openChannelByPolicy, openIncidentChannel } from "../incidents/channel.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
-import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
+import { moveIncidentAndTell } from "../incidents/pipeline.ts";
 import { requireBook, requireIncident } from "../incidents/record.ts";
 import { renderIncident, renderIncidentList, renderIncidentSignals } from "../incidents/render.ts";
-import { section } from "../messages/build.ts";
-import { isoSeconds, mention } from "../messages/format.ts";
+import { incidentReport, parseSince, renderIncidentReport } from "../incidents/report.ts";
 import { renderNotice } from "../messages/notices.ts";
 import { pages } from "../paging/policy.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -17,13 +15,109 @@ import type { Command } from "../requests/command.ts";
 import type { CommandReply, CommandRequest } from "../requests/types.ts";
 import { resolvePagerDuty } from "../tickets/pagerduty.ts";
 import { canOpenTickets } from "../tickets/services.ts";
+import { defineCommand } from "./entry.ts";
+import { type DeclareCommand, type IncidentCommand, parseDeclare, parseIncident } from "./incident-parse.ts";
 import { incidentWorkCommand } from "./incident-work.ts";
+
+/** `/openclaw incidents [open|all]`: the incident records, newest first. */
+export const incidents = defineCommand({
+  words: ["incidents"],
+  parse: (rest): Extract<Command, { kind: "incidents" }> => {
+    const scope = (rest[0] ?? "open").toLowerCase();
+    if (rest.length > 1 || (scope !== "open" && scope !== "all"))
+      throw new ClawopsError("bad_request", "Usage: `/openclaw incidents [open|all]` (default: open).");
+    return { kind: "incidents", scope };
+  },
+  help: [
+    {
+      usage: "/openclaw incidents [open|all]",
+      summary: "The incident records, newest first: id, hosts, state, owner, what raised each.",
+    },
+  ],
+  authorize: "open",
+  handle: (deps, _req, command) => incidentsCommand(deps, command),
+});
+
+/** `/openclaw incident <id> …`: one incident, moved, changed, its roles and follow-ups. `incident new` is `declare`. */
+export const incident = defineCommand({
+  words: ["incident"],
+  accepts: (rest) => rest[0]?.toLowerCase() !== "new",
+  parse: parseIncident,
+  help: [
+    {
+      usage: "/openclaw incident <id> [ack|resolve|signals]",
+      summary:
+        "One incident with its timeline (alerts, watch, triages and their findings, notes, who did what); `ack` makes you its owner, `resolve` closes it (authorized); `signals` lists what fired and what became of each signal.",
+    },
+    {
+      usage: "/openclaw incident <id> sev <1-4> | add <host>",
+      summary:
+        "Set an incident's severity (sev1 is the worst; raised to where its source pages, it pages the team's pager) or add a host to it (authorized, as resolve).",
+    },
+    {
+      usage: "/openclaw incident <id> channel [name]",
+      summary:
+        "Open the incident's own channel (when CLAWOPS_INCIDENT_CHANNEL_POLICY is on): its people invited, its header there too, linked from its thread (authorized, as resolve).",
+    },
+    {
+      usage: "/openclaw incident <id> role <commander|comms|scribe> <@user|me>",
+      summary:
+        "Give an incident role (the commander is its owner; comms, scribe), handed over from whoever held it and said on its timeline and header; the header's *I'll do comms* / *I'll scribe* buttons take one for you. Yourself, or handing over your own: anyone; someone else's: authorized, as resolve.",
+    },
+    {
+      usage: "/openclaw incident <id> action <text> [@owner] | actions | action <n> done",
+      summary:
+        "Record a follow-up action on an open incident (with its owner), list them, or close one (also after the resolve); they are in the postmortem draft and the report, and a resolved incident with open ones says so.",
+    },
+  ],
+  authorize: {
+    inHandler: ["resolve"],
+    why: "after the incident is found (an unknown id is named first); resolve, sev, add, channel, and a role given from someone else",
+  },
+  handle: incidentCommand,
+});
+
+/** `/openclaw incident new …`: an incident declared by hand (issue 40). */
+export const declare = defineCommand({
+  words: ["incident"],
+  accepts: (rest) => rest[0]?.toLowerCase() === "new",
+  parse: (rest) => parseDeclare(rest.slice(1)),
+  help: [
+    {
+      usage: "/openclaw incident new [sev1-4] [on <host>[,<host>…]] <title…>",
+      summary:
+        "Declare an incident by hand, before any probe sees it (default sev3): its thread opens in this channel; sev1-2 page the team's pager by the default policy.",
+    },
+  ],
+  authorize: "open",
+  handle: declareCommand,
+});
+
+/** `/openclaw report [<N>d|<N>h]`: the incidents of a window, counted. */
+export const report = defineCommand({
+  words: ["report"],
+  parse: (rest): Extract<Command, { kind: "report" }> => {
+    if (rest.length > 1) throw new ClawopsError("bad_request", "Usage: `/openclaw report [<N>d|<N>h]` (default 30d).");
+    return { kind: "report", windowMs: parseSince(rest[0]) };
+  },
+  help: [
+    {
+      usage: "/openclaw report [30d]",
+      summary:
+        "The incidents of the last 30 days (or `7d`, `12h`): by source and severity, the noisiest hosts, the top findings, time to acknowledge and to resolve (median, p90), pages sent.",
+    },
+  ],
+  authorize: "open",
+  handle: async (deps, _req, command) => ({
+    ack: renderIncidentReport(await incidentReport(deps, command.windowMs)),
+  }),
+});
 
 /** How many incidents `incidents` lists. */
 const LIST_LIMIT = 25;
 
 /** `incidents [open|all]`: the newest records, one line each. */
-export async function incidentsCommand(
+async function incidentsCommand(
   deps: CoreDeps,
   command: Extract<Command, { kind: "incidents" }>,
 ): Promise<CommandReply> {
@@ -31,34 +125,33 @@ export async function incidentsCommand(
   return { ack: renderIncidentList(list, command.scope, deps.clock.now()) };
 }
 
+/** `incident new [sevN] [on <hosts>] <title…>`: an incident declared by hand, its thread opened here. */
+async function declareCommand(deps: CoreDeps, req: CommandRequest, command: DeclareCommand): Promise<CommandReply> {
+  requireBook(deps);
+  const declared = await declareIncident(deps, {
+    actor: req.user,
+    channel: req.channel,
+    severity: command.severity,
+    hosts: command.hosts,
+    title: command.title,
+  });
+  const paged = deps.paging && pages(deps.paging.policy, declared) ? " The team's pager is paged." : "";
+  return {
+    // Its own channel when the policy wants one (issue 41, item 2), after the ack.
+    later: () => openChannelByPolicy(deps, declared.id),
+    ack: renderNotice(
+      `🚨 Incident \`${declared.id}\` (${declared.severity}) declared: ${declared.title}. Its thread is open in this channel.${paged}`,
+    ),
+  };
+}
+
 /**
  * `incident <id> [ack|resolve]`: shows one record with its timeline, or moves it. `ack` takes
  * ownership (anyone in the channel may); `resolve` is a mutating action, authorized first. The
  * command's own audit row (handle.ts) records who did it and whether it was refused.
  */
-export async function incidentCommand(
-  deps: CoreDeps,
-  req: CommandRequest,
-  command: Extract<Command, { kind: "incident" }>,
-): Promise<CommandReply> {
+async function incidentCommand(deps: CoreDeps, req: CommandRequest, command: IncidentCommand): Promise<CommandReply> {
   const book = requireBook(deps);
-  if (command.action === "new") {
-    const declared = await declareIncident(deps, {
-      actor: req.user,
-      channel: req.channel,
-      severity: command.severity,
-      hosts: command.hosts,
-      title: command.title,
-    });
-    const paged = deps.paging && pages(deps.paging.policy, declared) ? " The team's pager is paged." : "";
-    return {
-      // Its own channel when the policy wants one (issue 41, item 2), after the ack.
-      later: () => openChannelByPolicy(deps, declared.id),
-      ack: renderNotice(
-        `🚨 Incident \`${declared.id}\` (${declared.severity}) declared: ${declared.title}. Its thread is open in this channel.${paged}`,
-      ),
-    };
-  }
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
     const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
@@ -175,80 +268,6 @@ async function incidentChannelCommand(
           await tellRequester(deps, req.responseUrl, told, { request: req.requestKey });
         }
       }
-    },
-  };
-}
-
-/**
- * `snooze <host> <finding> 1h|1d|until-version|off`: mutes (or lifts) one finding's incidents on
- * one host. Authorized (the `snooze` action); the command's own audit row records who and what.
- */
-export async function snoozeCommand(
-  deps: CoreDeps,
-  req: CommandRequest,
-  command: Extract<Command, { kind: "snooze" }>,
-): Promise<CommandReply> {
-  const book = requireBook(deps);
-  const host = await requireHost(deps, command.host);
-  await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "snooze");
-  if (command.for.kind === "off") {
-    const removed = await book.removeSnooze(host.name, command.finding);
-    if (!removed) {
-      throw new ClawopsError(
-        "not_snoozed",
-        `\`${command.finding}\` is not snoozed on \`${host.name}\`. \`/openclaw snoozes\` lists them.`,
-        {
-          status: 409,
-        },
-      );
-    }
-    return {
-      ack: renderNotice(
-        `✅ \`${command.finding}\` on *${host.name}* is no longer snoozed (it had muted ${removed.muted}).`,
-      ),
-    };
-  }
-  const now = deps.clock.now();
-  if (command.for.kind === "until-version" && !host.gatewayVersion) {
-    throw new ClawopsError(
-      "bad_request",
-      `clawops does not know which OpenClaw version \`${host.name}\` runs yet (no triage has read it), so "until the version changes" has nothing to hold on to. Snooze for \`1h\` or \`1d\` instead.`,
-    );
-  }
-  await book.putSnooze({
-    host: host.name,
-    finding: command.finding,
-    until: command.for.kind === "duration" ? now + command.for.ms : null,
-    untilVersion: command.for.kind === "until-version" ? host.gatewayVersion : null,
-    by: req.user,
-    at: now,
-    muted: 0,
-  });
-  const until =
-    command.for.kind === "duration"
-      ? `for ${command.for.words} (until ${isoSeconds(now + command.for.ms)})`
-      : `until *${host.name}* runs another OpenClaw version than ${host.gatewayVersion}`;
-  return {
-    ack: renderNotice(
-      `⏰ Snoozed \`${command.finding}\` on *${host.name}* ${until}: the watch's failures with it as their top finding are counted, not posted. \`/openclaw snooze ${host.name} ${command.finding} off\` lifts it.`,
-    ),
-  };
-}
-
-/** `snoozes`: the snoozes that hold now. */
-export async function snoozesCommand(deps: CoreDeps): Promise<CommandReply> {
-  const now = deps.clock.now();
-  const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));
-  const holding = (await requireBook(deps).listSnoozes()).filter((z) => snoozeHolds(z, hosts.get(z.host) ?? null, now));
-  if (holding.length === 0) return { ack: renderNotice("No snoozes hold.") };
-  const lines = holding.map(
-    (z) =>
-      `• *${z.host}* \`${z.finding}\` ${z.until !== null ? `until ${isoSeconds(z.until)}` : `until its OpenClaw version is no longer ${z.untilVersion}`} · by ${mention(z.by)} · muted ${z.muted}`,
-  );
-  return {
-    ack: {
-      text: `Snoozes: ${holding.length}`,
-      parts: [section(`*Snoozes* (${holding.length})\n${lines.join("\n")}`)],
     },
   };
 }

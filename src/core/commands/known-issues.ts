@@ -1,5 +1,6 @@
 import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
 import { classifyResults } from "../classify/classify.ts";
+import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
 import { builtinKnownIssues } from "../known-issues/builtin.ts";
 import type { HostFacts } from "../known-issues/fleet.ts";
@@ -9,12 +10,40 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { HostRecord } from "../ports/store.ts";
 import type { Command } from "../requests/command.ts";
 import type { CommandReply } from "../requests/types.ts";
+import { normalizeHostName } from "../vocabulary/hosts.ts";
+import { defineCommand } from "./entry.ts";
+
+/** `/openclaw known-issues [host|all]`: the known upstream issues the fleet's findings match. */
+export const knownIssues = defineCommand({
+  words: ["known-issues"],
+  parse: (rest): Extract<Command, { kind: "known-issues" }> => {
+    const [target] = rest;
+    if (rest.length > 1)
+      throw new ClawopsError(
+        "bad_request",
+        "Usage: `/openclaw known-issues [<host>|all]`, e.g. `/openclaw known-issues node-3` (default: all).",
+      );
+    return {
+      kind: "known-issues",
+      host: target === undefined || target.toLowerCase() === "all" ? null : normalizeHostName(target),
+    };
+  },
+  help: [
+    {
+      usage: "/openclaw known-issues [<host>|all]",
+      summary:
+        "Which known upstream OpenClaw issues the fleet's findings match (each host's last triage and watch, its gateway version): per issue the hosts it affects, whether a release fixes it, and for one host the workarounds.",
+    },
+  ],
+  authorize: "open",
+  handle: (deps, _req, command) => knownIssuesCommand(deps, command),
+});
 
 /**
  * `known-issues [host|all]`: read-only, answered at once from what the control plane keeps (each
  * host's last finished triage, its watch state, its gateway version); nothing is probed.
  */
-export async function knownIssuesCommand(
+async function knownIssuesCommand(
   deps: CoreDeps,
   command: Extract<Command, { kind: "known-issues" }>,
 ): Promise<CommandReply> {

@@ -4,32 +4,25 @@ import type { RecoveryCommand, StartSpec, StatusScope } from "../requests/comman
 import { DEFAULT_FREEZE_MS, FREEZE_ALL, MAX_FREEZE_MS } from "../vocabulary/freezes.ts";
 import { normalizeHostName } from "../vocabulary/hosts.ts";
 
-/** Returns null when `sub` is not a recovery command. */
-export function parseRecoveryCommand(sub: string, rest: string[]): RecoveryCommand | null {
-  switch (sub.toLowerCase()) {
-    case "freeze":
-      return parseFreeze(rest);
-    case "unfreeze": {
-      const [target] = rest;
-      if (rest.length !== 1 || target === undefined)
-        usage("/openclaw unfreeze <host|all>", "/openclaw unfreeze node-3");
-      return { kind: "unfreeze", target: parseTarget(target) };
-    }
-    case "status":
-      return { kind: "status", scope: parseStatusScope(rest) };
-    case "recover": {
-      const [host] = rest;
-      if (rest.length !== 1 || host === undefined) usage("/openclaw recover <host>", "/openclaw recover node-3");
-      return { kind: "recover", host: normalizeHostName(host) };
-    }
-    case "audit": {
-      if (rest.length > 1) usage("/openclaw audit [host]", "/openclaw audit node-3");
-      const [host] = rest;
-      return { kind: "audit", host: host === undefined ? null : normalizeHostName(host) };
-    }
-    default:
-      return null;
-  }
+/** `unfreeze <host|all>`. */
+export function parseUnfreeze(rest: string[]): Extract<RecoveryCommand, { kind: "unfreeze" }> {
+  const [target] = rest;
+  if (rest.length !== 1 || target === undefined) usage("/openclaw unfreeze <host|all>", "/openclaw unfreeze node-3");
+  return { kind: "unfreeze", target: parseTarget(target) };
+}
+
+/** `recover <host>`. */
+export function parseRecover(rest: string[]): Extract<RecoveryCommand, { kind: "recover" }> {
+  const [host] = rest;
+  if (rest.length !== 1 || host === undefined) usage("/openclaw recover <host>", "/openclaw recover node-3");
+  return { kind: "recover", host: normalizeHostName(host) };
+}
+
+/** `audit [host]`. */
+export function parseAudit(rest: string[]): Extract<RecoveryCommand, { kind: "audit" }> {
+  if (rest.length > 1) usage("/openclaw audit [host]", "/openclaw audit node-3");
+  const [host] = rest;
+  return { kind: "audit", host: host === undefined ? null : normalizeHostName(host) };
 }
 
 /** Extension point for `status all|<pattern>`. */
@@ -38,7 +31,8 @@ export function parseStatusScope(rest: string[]): StatusScope {
   usage("/openclaw status", "/openclaw status");
 }
 
-function parseFreeze(rest: string[]): RecoveryCommand {
+/** `freeze <target> [at …] [for …] <reason>` and `freeze <target> extend <duration>`. */
+export function parseFreeze(rest: string[]): Extract<RecoveryCommand, { kind: "freeze" | "schedule" | "extend" }> {
   const example = "/openclaw freeze node-3 for 45m token rotation gone wrong";
   const [rawTarget, ...more] = rest;
   if (rawTarget === undefined) usage("/openclaw freeze <host|all> [at 14:00] [for 30m] <reason>", example);

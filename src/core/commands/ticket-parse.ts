@@ -9,7 +9,10 @@ const POSTMORTEM_USAGE =
   "Usage: `/openclaw postmortem <incident> [--ticket]`, e.g. `/openclaw postmortem inc_abc123`; `--ticket` attaches the draft to the incident's ticket too.";
 
 /** `ticket <incident> new [jira|github]`, `ticket <incident> renew`, `postmortem <incident> [--ticket]`. */
-export function parseTicketCommand(sub: "ticket" | "postmortem" | string, words: readonly string[]): Command {
+export function parseTicketCommand(
+  sub: "ticket" | "postmortem",
+  words: readonly string[],
+): Extract<Command, { kind: "ticket" | "postmortem" }> {
   const [id, ...rest] = words;
   const usage = sub === "ticket" ? TICKET_USAGE : POSTMORTEM_USAGE;
   if (!id) throw new ClawopsError("bad_request", usage);

@@ -12,7 +12,44 @@ import { collectPreflight, PREFLIGHT_DEADLINE_MS } from "../upgrade/collect.ts";
 import { buildUpgradePlan } from "../upgrade/plan.ts";
 import { knownReleases, resolveTarget } from "../upgrade/releases.ts";
 import { renderUpgradePlan } from "../upgrade/render.ts";
+import { truncate } from "../vocabulary/hosts.ts";
+import { defineCommand } from "./entry.ts";
 import { hostFacts } from "./known-issues.ts";
+import { parseFleetSelector } from "./words.ts";
+
+/** `/openclaw upgrade <hosts> to <version> [--dry-run]`: the gateways' OpenClaw, planned (core/upgrade). */
+export const upgrade = defineCommand({
+  words: ["upgrade"],
+  parse: parseUpgrade,
+  help: [
+    {
+      usage: "/openclaw upgrade <host | tag:<tag> | all> to <version> --dry-run",
+      summary:
+        "The plan for moving the gateways' OpenClaw to a release clawops knows: per host free disk, the target's Node requirement, official plugins to move in lockstep, freezes, the known issues it fixes; then the waves (a canary, 25% of the rest, the rest). Nothing is changed.",
+    },
+  ],
+  authorize: "open",
+  handle: upgradeCommand,
+});
+
+const GATEWAY_UPGRADE_USAGE =
+  "Usage: `/openclaw upgrade <host|node-*|tag:…|all> to <version> --dry-run`, e.g. `/openclaw upgrade tag:canary to 2026.9.6 --dry-run` (the plan; the switch itself is not built yet).";
+
+/** `upgrade <selector> to <version> [--dry-run]`: the gateways' OpenClaw (issue 42, item 1). */
+function parseUpgrade(args: string[]): Extract<Command, { kind: "upgrade" }> {
+  const dryRun = args.includes("--dry-run");
+  const words = args.filter((a) => a !== "--dry-run");
+  const [selector, to, version, ...extra] = words;
+  if (selector === undefined || to?.toLowerCase() !== "to" || version === undefined || extra.length > 0)
+    throw new ClawopsError("bad_request", GATEWAY_UPGRADE_USAGE);
+  return {
+    kind: "upgrade",
+    selector: parseFleetSelector([selector], GATEWAY_UPGRADE_USAGE),
+    selectorText: truncate(selector, 60),
+    version: truncate(version, 40),
+    dryRun,
+  };
+}
 
 /**
  * `upgrade <hosts> to <version> --dry-run` (issue 42, item 1, its first part): the target is
@@ -20,7 +57,7 @@ import { hostFacts } from "./known-issues.ts";
  * one read-only job per host and the plan posted in the channel. The switch itself is not built:
  * without `--dry-run` the command says so and changes nothing.
  */
-export async function upgradeCommand(
+async function upgradeCommand(
   deps: CoreDeps,
   req: CommandRequest,
   command: Extract<Command, { kind: "upgrade" }>,

@@ -1,7 +1,6 @@
 import type { AgentUpgradeData, StepResult, VersionsData } from "../../contract/catalog.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { audit } from "../audit/audit.ts";
-import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { AgentRelease, CoreDeps } from "../ports/deps.ts";
@@ -17,6 +16,7 @@ import { describeSelector, selectHosts } from "./fleet.ts";
  * (src/agent/upgrade/). Its `versions` answer afterwards says which. The first host that did not
  * come back upgraded ends the run: later waves are not tried. One message with the plan, one line
  * per host in its thread, one summary message (the CLI prints it); an audit row per host.
+ * Authorized (`upgrade-agent`) by the command registry before this runs (commands/upgrade-agent.ts).
  */
 
 /** The trial's 90 s on the host, the download, a supervisor's restart (systemd: 5 s) and slack. */
@@ -34,7 +34,6 @@ export async function upgradeAgentCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "upgrade-agent" }>,
 ): Promise<CommandReply> {
-  await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "upgrade-agent");
   if (!deps.agentRelease) {
     throw new ClawopsError(
       "not_configured",

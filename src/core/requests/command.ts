@@ -1,6 +1,6 @@
 import type { IncidentRole, Severity } from "../ports/incident-book.ts";
 /**
- * What `/openclaw <text>` asks for, as the parser (commands/parse.ts) hands it to the handlers.
+ * What `/openclaw <text>` asks for, as the registry's parsers (commands/registry.ts) hand it to the handlers.
  * Types only: every floor may name a command, only the commands floor parses one.
  */
 

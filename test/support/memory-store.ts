@@ -1,5 +1,5 @@
 import type { StepResult } from "../../src/contract/catalog.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports/store.ts";
+import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports/store.ts";
 import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 
 interface EnrollmentCodeRow {
@@ -27,7 +27,7 @@ export class InMemoryStore implements Store {
   private readonly hosts = new Map<string, HostRecord>();
   private readonly codes = new Map<string, EnrollmentCodeRow>();
   /** Keyed by `channel \u0000 host`: one incident thread per host and channel. */
-  private readonly incidents = new Map<string, IncidentRecord>();
+  private readonly incidents = new Map<string, IncidentThread>();
   private readonly incidentIds = new Set<string>();
   private readonly jobs = new Map<string, JobRecord>();
   private readonly jobIdByRequestKey = new Map<string, string>();
@@ -147,7 +147,7 @@ export class InMemoryStore implements Store {
     return { host: code.host };
   }
 
-  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+  async findIncident(channel: string, host: string): Promise<IncidentThread | null> {
     const incident = this.incidents.get(incidentKey(channel, host));
     return incident ? structuredClone(incident) : null;
   }
@@ -157,7 +157,7 @@ export class InMemoryStore implements Store {
     if (this.incidents.get(key)?.threadTs === threadTs) this.incidents.delete(key);
   }
 
-  async insertIncident(incident: IncidentRecord): Promise<void> {
+  async insertIncident(incident: IncidentThread): Promise<void> {
     // INSERT OR IGNORE: the first thread for a (channel, host) wins.
     const key = incidentKey(incident.channel, incident.host);
     if (this.incidents.has(key) || this.incidentIds.has(incident.id)) return;

@@ -13,7 +13,7 @@ import type {
   SignalFate,
   Snooze,
 } from "../../core/ports/incident-book.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
+import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
 import type { NewTeamMessage, TeamMessage, TeamMessageBook } from "../../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
@@ -446,7 +446,7 @@ export class SqlStateStore implements Store, TeamMessageBook {
     this.driver.rows("DELETE FROM claims WHERE key = ? AND until = ?", key, until);
   }
 
-  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+  async findIncident(channel: string, host: string): Promise<IncidentThread | null> {
     const row = this.first("SELECT * FROM incidents WHERE channel = ? AND host = ?", channel, host);
     return row
       ? {
@@ -463,7 +463,7 @@ export class SqlStateStore implements Store, TeamMessageBook {
     this.driver.rows("DELETE FROM incidents WHERE channel = ? AND host = ? AND thread_ts = ?", channel, host, threadTs);
   }
 
-  async insertIncident(i: IncidentRecord): Promise<void> {
+  async insertIncident(i: IncidentThread): Promise<void> {
     this.driver.rows(
       "INSERT OR IGNORE INTO incidents (id, channel, host, thread_ts, opened_at) VALUES (?, ?, ?, ?, ?)",
       i.id,

@@ -1,5 +1,5 @@
 import type { CoreDeps } from "../ports/deps.ts";
-import type { IncidentRecord } from "../ports/store.ts";
+import type { IncidentThread } from "../ports/store.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { incidentBook, linkThread } from "./record.ts";
@@ -16,7 +16,7 @@ import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
 export async function incidentThread(
   deps: CoreDeps,
   where: { channel: string; host: string; actor: string },
-): Promise<IncidentRecord> {
+): Promise<IncidentThread> {
   const book = incidentBook(deps);
   const incident = book ? await book.findOpenIncident(where.host).catch(() => null) : null;
   const own = incident && incident.source !== "fleet" ? incident : null;
@@ -36,7 +36,7 @@ export async function incidentThread(
 }
 
 /** The host's incident thread in its routed channel, if one is open. */
-export async function findHostIncident(deps: CoreDeps, host: string): Promise<IncidentRecord | null> {
+export async function findHostIncident(deps: CoreDeps, host: string): Promise<IncidentThread | null> {
   const channel = await routeIncident(deps, host);
   return channel ? deps.store.findIncident(channel, host) : null;
 }

@@ -6,7 +6,7 @@ import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounter, IncidentEventKind, IncidentPhase } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
-import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { IncidentThread, JobRecord } from "../ports/store.ts";
 import { archiveIncidentChannel, openChannelByPolicy } from "./channel.ts";
 import { refreshIncidentHeader } from "./header.ts";
 import { incidentThread } from "./host-thread.ts";
@@ -193,7 +193,7 @@ export async function raiseIncident(
       });
     }
   }
-  let thread: IncidentRecord | null = null;
+  let thread: IncidentThread | null = null;
   let said: Message | null = null;
   /** The announcement is queued, not posted yet: its triage waits for it (posts.ts). */
   let waiting = false;
@@ -300,7 +300,7 @@ export async function noteIncident(
   message: Message,
   /** Who said it and what it is, for the incident record's timeline (default: clawops, a note). */
   entry: { actor?: string; kind?: IncidentEventKind; phase?: IncidentPhase } = {},
-): Promise<IncidentRecord | null> {
+): Promise<IncidentThread | null> {
   const channel = where.channel ?? (await routeIncident(deps, where.host));
   if (!channel) return null;
   const book = incidentBook(deps);

@@ -19,7 +19,7 @@ export interface HostRecord {
   tags?: string[];
 }
 
-export interface IncidentRecord {
+export interface IncidentThread {
   id: string;
   channel: string;
   host: string;
@@ -112,8 +112,8 @@ export interface Store
    */
   releaseClaim(key: string, until: number): Promise<void>;
 
-  findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
-  insertIncident(incident: IncidentRecord): Promise<void>;
+  findIncident(channel: string, host: string): Promise<IncidentThread | null>;
+  insertIncident(incident: IncidentThread): Promise<void>;
   /**
    * Drops the host's thread in `channel` if it is still `threadTs` (its incident was resolved),
    * so the host's next incident opens a thread of its own.

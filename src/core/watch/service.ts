@@ -18,7 +18,7 @@ import { incidentBook } from "../incidents/record.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentPhase } from "../ports/incident-book.ts";
-import type { IncidentRecord } from "../ports/store.ts";
+import type { IncidentThread } from "../ports/store.ts";
 import type { WatchRecord } from "../ports/watch-record.ts";
 import {
   renderAgentBack,
@@ -261,7 +261,7 @@ export class WatchService {
    * the watch's line, a triage); a recovery is said in the thread the failure opened; a change
    * inside a flap window is only counted. The host's thread, when it has one.
    */
-  private async incident(t: WatchTransition, record: WatchRecord): Promise<IncidentRecord | null> {
+  private async incident(t: WatchTransition, record: WatchRecord): Promise<IncidentThread | null> {
     const { deps } = this;
     if (t.action === "suppressed") {
       // A flap window folds flips only inside an open incident: a failure held on a host with
@@ -318,7 +318,7 @@ export class WatchService {
     t: WatchTransition,
     record: WatchRecord,
     announce: Message = renderWatchFailing(t, record.run.count),
-  ): Promise<IncidentRecord | null> {
+  ): Promise<IncidentThread | null> {
     const { deps } = this;
     let raised: Awaited<ReturnType<typeof raiseIncident>>;
     try {
@@ -403,7 +403,7 @@ export class WatchService {
   }
 
   /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */
-  private async say(host: string, message: Message, phase?: IncidentPhase): Promise<IncidentRecord | null> {
+  private async say(host: string, message: Message, phase?: IncidentPhase): Promise<IncidentThread | null> {
     try {
       return await noteIncident(this.deps, { host }, message, {
         actor: WATCH_ACTOR,

@@ -6,7 +6,7 @@ import { incidentActions, openActionCount, openActionsWords } from "../incidents
 import { channelNotOpened, checkChannelAsk, openChannelByPolicy, openIncidentChannel } from "../incidents/channel.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell, snoozeHolds } from "../incidents/pipeline.ts";
-import { requireBook, requireIncident } from "../incidents/record.ts";
+import { requireIncident } from "../incidents/record.ts";
 import { renderIncident, renderIncidentList, renderIncidentSignals } from "../incidents/render.ts";
 import { section } from "../messages/build.ts";
 import { isoSeconds, mention } from "../messages/format.ts";
@@ -27,7 +27,7 @@ export async function incidentsCommand(
   deps: CoreDeps,
   command: Extract<Command, { kind: "incidents" }>,
 ): Promise<CommandReply> {
-  const list = await requireBook(deps).listIncidents({ open: command.scope === "open", limit: LIST_LIMIT });
+  const list = await deps.store.listIncidents({ open: command.scope === "open", limit: LIST_LIMIT });
   return { ack: renderIncidentList(list, command.scope, deps.clock.now()) };
 }
 
@@ -41,7 +41,7 @@ export async function incidentCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "incident" }>,
 ): Promise<CommandReply> {
-  const book = requireBook(deps);
+  const book = deps.store;
   if (command.action === "new") {
     const declared = await declareIncident(deps, {
       actor: req.user,
@@ -188,7 +188,7 @@ export async function snoozeCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "snooze" }>,
 ): Promise<CommandReply> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const host = await requireHost(deps, command.host);
   await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "snooze");
   if (command.for.kind === "off") {
@@ -239,7 +239,7 @@ export async function snoozeCommand(
 export async function snoozesCommand(deps: CoreDeps): Promise<CommandReply> {
   const now = deps.clock.now();
   const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));
-  const holding = (await requireBook(deps).listSnoozes()).filter((z) => snoozeHolds(z, hosts.get(z.host) ?? null, now));
+  const holding = (await deps.store.listSnoozes()).filter((z) => snoozeHolds(z, hosts.get(z.host) ?? null, now));
   if (holding.length === 0) return { ack: renderNotice("No snoozes hold.") };
   const lines = holding.map(
     (z) =>

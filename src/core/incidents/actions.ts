@@ -6,7 +6,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentAction, IncidentActionBook } from "../ports/incident-book.ts";
 import { scrubText } from "../secret-scrub.ts";
 import { refreshIncidentHeader } from "./header.ts";
-import { incidentBook, noteIncidentEvent, requireIncident } from "./record.ts";
+import { noteIncidentEvent, requireIncident } from "./record.ts";
 import { who } from "./roles.ts";
 
 /**
@@ -68,7 +68,7 @@ export async function addIncidentAction(
     createdAt: deps.clock.now(),
     createdBy: o.actor,
   });
-  if (!added) throw resolvedError((await incidentBook(deps)?.getIncident(o.id)) ?? incident);
+  if (!added) throw resolvedError((await deps.store.getIncident(o.id)) ?? incident);
   await noteIncidentEvent(deps, incident.id, {
     actor: o.actor,
     kind: "action",

@@ -10,7 +10,6 @@ import type { Incident, IncidentCounts } from "../ports/incident-book.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { distinctSignals, type FiredSignal } from "./fired.ts";
 import { sharedCause } from "./grouping.ts";
-import { incidentBook } from "./record.ts";
 
 /**
  * The incident's header: its thread's parent message, which tells the truth now. It shows what
@@ -144,8 +143,7 @@ export async function refreshIncidentHeader(
   incident: Incident,
   opts: { force?: boolean } = {},
 ): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
+  const book = deps.store;
   const now = deps.clock.now();
   try {
     const latest = (await book.getIncident(incident.id)) ?? incident;
@@ -196,8 +194,7 @@ export async function fleetCause(deps: Pick<CoreDeps, "store">, incident: Incide
 export async function refreshStaleHeaders(
   deps: Pick<CoreDeps, "store" | "chat" | "clock" | "logger" | "incidentChannels">,
 ): Promise<number> {
-  const book = incidentBook(deps);
-  if (!book) return 0;
+  const book = deps.store;
   const due = await book.staleHeaders(deps.clock.now() - HEADER_EDIT_EVERY_MS);
   for (const incident of due) await refreshIncidentHeader(deps, incident, { force: true });
   return due.length;

@@ -2,7 +2,7 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentThread } from "../ports/store.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
-import { incidentBook, linkThread } from "./record.ts";
+import { linkThread } from "./record.ts";
 import { routeIncident } from "./stages/route.ts";
 import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
 
@@ -17,8 +17,8 @@ export async function incidentThread(
   deps: CoreDeps,
   where: { channel: string; host: string; actor: string },
 ): Promise<IncidentThread> {
-  const book = incidentBook(deps);
-  const incident = book ? await book.findOpenIncident(where.host).catch(() => null) : null;
+  const book = deps.store;
+  const incident = await book.findOpenIncident(where.host).catch(() => null);
   const own = incident && incident.source !== "fleet" ? incident : null;
   let posted = false;
   const thread = await openIncidentThread(deps, where.channel, where.host, () => {

@@ -4,7 +4,6 @@ import { duration, isoSeconds, mention } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentAction } from "../ports/incident-book.ts";
-import { requireBook } from "./record.ts";
 
 /**
  * `/openclaw report [30d]` and `clawops report [--since 30d] [--json]` (issue 40, item 7): the
@@ -56,7 +55,7 @@ function quantile(sorted: readonly number[], q: number): number | null {
 const signalsOf = (i: Incident) => i.counts.alerts + i.counts.watch + i.counts.silences + i.counts.triages;
 
 export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<IncidentReport> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const until = deps.clock.now();
   const since = until - windowMs;
   const all = (await book.listIncidents({ limit: 10_000 })).filter((i) => i.openedAt >= since);

@@ -3,7 +3,6 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident } from "../ports/incident-book.ts";
 import type { TeamMessage, TeamMessageBook } from "../ports/team-messages.ts";
 import { scrubText } from "../secret-scrub.ts";
-import { incidentBook } from "./record.ts";
 
 /**
  * The team's words on the record (issue 41, item 3; docs/incidents.md#the-teams-words): what
@@ -46,7 +45,7 @@ type Deps = Pick<CoreDeps, "store" | "clock" | "logger">;
 /** The store's team messages, when it keeps incident records and them. */
 export function teamBook(deps: Pick<CoreDeps, "store">): TeamMessageBook | null {
   const s = deps.store as Partial<TeamMessageBook>;
-  return incidentBook(deps) && TEAM_METHODS.every((m) => typeof s[m] === "function") ? (s as TeamMessageBook) : null;
+  return TEAM_METHODS.every((m) => typeof s[m] === "function") ? (s as TeamMessageBook) : null;
 }
 const TEAM_METHODS = [
   "incidentByThread",
@@ -120,7 +119,7 @@ async function apply(
         text: (await recordedText(event.text)) || "(no text: a file or an attachment)",
       });
       if (!created) return { status: "duplicate" };
-      await incidentBook(deps)?.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: now });
+      await deps.store.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: now });
       return { status: "recorded", incidentId: incident.id, message };
     }
     case "edited": {
@@ -145,7 +144,7 @@ async function apply(
       const marked = before.pins === 0 && after.pins > 0;
       const unmarked = before.pins > 0 && after.pins === 0;
       if (marked || unmarked) {
-        await incidentBook(deps)?.appendIncidentEvent({
+        await deps.store.appendIncidentEvent({
           incidentId: after.incidentId,
           at: now,
           actor: event.user,

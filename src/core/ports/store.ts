@@ -19,6 +19,11 @@ export interface HostRecord {
   tags?: string[];
 }
 
+/**
+ * A host's incident thread in one channel (docs/architecture.md: "the incident thread"): where
+ * its incidents are told in chat, one per host and channel until its incident is resolved. The
+ * incident itself, as a record, is incident-book.ts `Incident`.
+ */
 export interface IncidentThread {
   id: string;
   channel: string;
@@ -55,11 +60,13 @@ export type JobPatch = Partial<
 >;
 
 /**
- * The incident records (incident-book.ts), their tickets (ticket-book.ts) and the team's
- * messages (team-messages.ts) are optional: a store without them keeps threads only.
+ * The control plane's state. Every store keeps the incident records (incident-book.ts: the
+ * incidents, their timelines, snoozes, the outbox and the signals' fates) beside the hosts, the
+ * incident threads and the jobs. Their tickets (ticket-book.ts), the team's messages
+ * (team-messages.ts) and the follow-up actions are optional: a store without them keeps none.
  */
 export interface Store
-  extends Partial<IncidentBook>,
+  extends IncidentBook,
     Partial<TicketBook>,
     Partial<TeamMessageBook>,
     Partial<IncidentActionBook> {

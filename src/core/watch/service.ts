@@ -14,7 +14,6 @@ import {
   type WatchTransition,
 } from "../hosts/watch-state.ts";
 import { findHostIncident, noteIncident, raiseIncident, recordFate } from "../incidents/pipeline.ts";
-import { incidentBook } from "../incidents/record.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentPhase } from "../ports/incident-book.ts";
@@ -275,9 +274,7 @@ export class WatchService {
           fate: "suppressed",
           why,
         });
-        const open = await incidentBook(deps)
-          ?.findOpenIncident(t.host)
-          .catch(() => null);
+        const open = await deps.store.findOpenIncident(t.host).catch(() => null);
         await recordFate(
           deps,
           { source: "watch", host: t.host, summary: flipSummary(t) },
@@ -299,14 +296,12 @@ export class WatchService {
   }
 
   /**
-   * Whether `host` has an open incident: true or false from the incident book, null when the
-   * store keeps no incident records (or could not say: then the watch keeps its old judgement).
+   * Whether `host` has an open incident: true or false from the incident book, null when it
+   * could not say (then the watch keeps its old judgement).
    */
   private async hasOpenIncident(host: string): Promise<boolean | null> {
-    const book = incidentBook(this.deps);
-    if (!book) return null;
     try {
-      return (await book.findOpenIncident(host)) !== null;
+      return (await this.deps.store.findOpenIncident(host)) !== null;
     } catch (err) {
       this.deps.logger.error("watch: open incident not read", { host, err: errorMessage(err) });
       return null;

@@ -110,9 +110,9 @@ export async function incidentPageView(deps: CoreDeps, id: string) {
   const [timeline, signals, tickets, cause, followUps] = await Promise.all([
     book.incidentTimeline(incident.id),
     book.listSignals({ incidentId: incident.id, limit: 2_000 }),
-    deps.store.incidentTickets?.(incident.id) ?? Promise.resolve([]),
+    deps.store.incidentTickets(incident.id),
     fleetCause(deps, incident),
-    deps.store.listIncidentActions?.({ incidentId: incident.id }) ?? Promise.resolve([]),
+    deps.store.listIncidentActions({ incidentId: incident.id }),
   ]);
   const fired: FiredSignal[] = distinctSignals(signals);
   const header = renderLiveHeader(incident, deps.clock.now(), cause, fired);

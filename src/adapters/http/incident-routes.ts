@@ -20,7 +20,7 @@ export function incidentRoutes(app: Hono, deps: CoreDeps): void {
   app.get("/api/console/incidents/:id", async (c) => {
     const incident = await requireIncident(deps, c.req.param("id"));
     const timeline = await deps.store.incidentTimeline(incident.id);
-    const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
+    const tickets = await deps.store.incidentTickets(incident.id);
     return c.json({ ok: true, incident, timeline, tickets });
   });
   // `clawops incident <id> --signals --json`: every signal it took and what became of it (issue 40, item 6).

@@ -14,7 +14,7 @@ import type {
   Snooze,
 } from "../../core/ports/incident-book.ts";
 import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
-import type { NewTeamMessage, TeamMessage, TeamMessageBook } from "../../core/ports/team-messages.ts";
+import type { NewTeamMessage, TeamMessage } from "../../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import { INCIDENT_ACTIONS_MIGRATION, INCIDENT_ROLE_COLUMNS, SqlIncidentActions } from "./incident-actions.ts";
@@ -163,7 +163,7 @@ export const LIST_JOBS_SQL =
 /** How often claimRequest sweeps forgotten request keys out of the table. */
 const REQUEST_SWEEP_MS = 60_000;
 
-export class SqlStateStore implements Store, TeamMessageBook {
+export class SqlStateStore implements Store {
   protected readonly driver: SqlDriver;
   private nextRequestSweep = Number.NEGATIVE_INFINITY;
 

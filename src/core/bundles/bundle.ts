@@ -445,7 +445,7 @@ async function recordTicketDelivery(
     text: `bundle ${bundleId} ${ticket.system === "jira" ? "attached to" : "linked in"} ${ticketLabel(ticket)}${until}`,
     ref: ticket.record ?? bundleId,
   });
-  if (ticket.record && deps.store.updateTicket) {
+  if (ticket.record) {
     await deps.store
       .updateTicket(ticket.record, {
         bundleId,

@@ -61,7 +61,7 @@ export async function incidentCommand(
   }
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
-    const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
+    const tickets = await deps.store.incidentTickets(incident.id);
     return {
       ack: renderIncident(
         incident,

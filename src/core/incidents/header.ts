@@ -155,7 +155,7 @@ export async function refreshIncidentHeader(
     const fired = distinctSignals(await book.listSignals({ incidentId: latest.id, limit: 2_000 }));
     const openActions =
       latest.state === "resolved"
-        ? ((await deps.store.listIncidentActions?.({ incidentId: latest.id, open: true }))?.length ?? 0)
+        ? (await deps.store.listIncidentActions({ incidentId: latest.id, open: true })).length
         : 0;
     const header = renderLiveHeader(
       latest,

@@ -86,9 +86,7 @@ export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<
   acked.sort((a, b) => a - b);
   resolved.sort((a, b) => a - b);
   const ids = new Set(all.map((i) => i.id));
-  const actions = ((await deps.store.listIncidentActions?.({ limit: 10_000 })) ?? []).filter((a) =>
-    ids.has(a.incidentId),
-  );
+  const actions = (await deps.store.listIncidentActions({ limit: 10_000 })).filter((a) => ids.has(a.incidentId));
   const pages = (await book.listOutbox({ limit: 10_000 })).filter(
     (o) => o.kind.startsWith("page:") && o.createdAt >= since,
   );

@@ -81,7 +81,7 @@ export interface RaisedIncident {
   channel: string;
   /** The host's thread, when the signal announced something in it. */
   thread: IncidentThread | null;
-  /** The incident record, when the store keeps them. */
+  /** The incident record; null when it could not be written. */
   incident: Incident | null;
   triage: TriageOutcome;
   /** The queued triage job, if one was queued now. */

@@ -42,22 +42,6 @@ export const MESSAGE_MAX_CHARS = 480;
 
 type Deps = Pick<CoreDeps, "store" | "clock" | "logger">;
 
-/** The store's team messages, when it keeps incident records and them. */
-export function teamBook(deps: Pick<CoreDeps, "store">): TeamMessageBook | null {
-  const s = deps.store as Partial<TeamMessageBook>;
-  return TEAM_METHODS.every((m) => typeof s[m] === "function") ? (s as TeamMessageBook) : null;
-}
-const TEAM_METHODS = [
-  "incidentByThread",
-  "incidentByOwnChannel",
-  "recordTeamMessage",
-  "teamMessage",
-  "editTeamMessage",
-  "deleteTeamMessage",
-  "pinTeamMessage",
-  "teamMessages",
-] as const satisfies readonly (keyof TeamMessageBook)[];
-
 /**
  * Puts one event on the record. Events for threads clawops opened no incident in, and for
  * messages it never recorded, change nothing; a retried event (same identity) changes nothing
@@ -69,8 +53,7 @@ export async function recordThreadEvent(
   identity: EventIdentity,
   event: ThreadEvent,
 ): Promise<ThreadEventOutcome> {
-  const book = teamBook(deps);
-  if (!book) return { status: "ignored", why: "no incident records" };
+  const book = deps.store;
   // Whose it is first (a read): a busy channel's other talk costs no write.
   const owner =
     event.kind === "message"

@@ -60,16 +60,13 @@ export type JobPatch = Partial<
 >;
 
 /**
- * The control plane's state. Every store keeps the incident records (incident-book.ts: the
- * incidents, their timelines, snoozes, the outbox and the signals' fates) beside the hosts, the
- * incident threads and the jobs. Their tickets (ticket-book.ts), the team's messages
- * (team-messages.ts) and the follow-up actions are optional: a store without them keeps none.
+ * The control plane's state. Every store keeps, beside the hosts, the incident threads and the
+ * jobs, the incident records (incident-book.ts: the incidents, their timelines, snoozes, the
+ * outbox and the signals' fates, and their follow-up actions), their tickets (ticket-book.ts)
+ * and the team's messages (team-messages.ts): SQLite on Node, the directory Durable Object's
+ * SQLite on Workers. Core calls them without testing for them.
  */
-export interface Store
-  extends IncidentBook,
-    Partial<TicketBook>,
-    Partial<TeamMessageBook>,
-    Partial<IncidentActionBook> {
+export interface Store extends IncidentBook, IncidentActionBook, TicketBook, TeamMessageBook {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */
@@ -134,7 +131,11 @@ export interface Store
   appendJobResult(id: string, result: StepResult): Promise<void>;
   listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]>;
 
-  /** The watch (docs/watch.md): a host's last watched state. Absent: this store keeps none. */
+  /**
+   * The watch (docs/watch.md): a host's last watched state. Optional: on Workers the Worker's
+   * store (DirectoryStore) keeps none, a host object's store keeps its own host's (HostWatchStore),
+   * and the fleet's are read from the watch shards (FleetWatchStore); a store without them keeps none.
+   */
   getWatch?(host: string): Promise<WatchRecord | null>;
   putWatch?(record: WatchRecord): Promise<void>;
   /** Every stored watch state (`/openclaw status` answers from them). */

@@ -80,10 +80,10 @@ export async function readStory(deps: CoreDeps, id: string): Promise<IncidentSto
     latest: triages.at(-1) ?? null,
     topFinding: failure?.findings[0]?.id ?? "none",
     bundle: last?.ref ? { id: last.ref, at: last.at } : null,
-    tickets: (await deps.store.incidentTickets?.(incident.id)) ?? [],
+    tickets: await deps.store.incidentTickets(incident.id),
     pagerduty: pagerDutyLinks(timeline),
-    messages: (await deps.store.teamMessages?.(incident.id)) ?? [],
-    actions: (await deps.store.listIncidentActions?.({ incidentId: incident.id })) ?? [],
+    messages: await deps.store.teamMessages(incident.id),
+    actions: await deps.store.listIncidentActions({ incidentId: incident.id }),
   };
 }
 

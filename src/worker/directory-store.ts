@@ -27,7 +27,7 @@ import type {
   ScheduledFreeze,
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
+import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store } from "../core/ports/store.ts";
 import type { NewTeamMessage, TeamMessage } from "../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
@@ -81,10 +81,10 @@ export class DirectoryStore implements Store {
   releaseClaim(key: string, until: number): Promise<void> {
     return this.stub.releaseClaim(key, until);
   }
-  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
-    return (await this.stub.findIncident(channel, host)) as IncidentRecord | null;
+  async findIncident(channel: string, host: string): Promise<IncidentThread | null> {
+    return (await this.stub.findIncident(channel, host)) as IncidentThread | null;
   }
-  async insertIncident(incident: IncidentRecord): Promise<void> {
+  async insertIncident(incident: IncidentThread): Promise<void> {
     await this.stub.insertIncident(incident);
   }
   async openIncident(incident: Incident, key: string): Promise<Incident> {

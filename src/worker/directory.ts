@@ -32,7 +32,7 @@ import type {
   ScheduledFreeze,
   ScheduledFreezeStage,
 } from "../core/ports/recovery.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus } from "../core/ports/store.ts";
+import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus } from "../core/ports/store.ts";
 import type { NewTeamMessage } from "../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../core/ports/ticket-book.ts";
 import { DurableObjectSqlStore, durableObjectSqlDriver } from "./do-sql-store.ts";
@@ -241,7 +241,7 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);
   }
-  insertIncident(incident: IncidentRecord) {
+  insertIncident(incident: IncidentThread) {
     return this.store.insertIncident(incident);
   }
   openIncident(incident: Incident, key: string) {

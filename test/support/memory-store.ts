@@ -1,6 +1,10 @@
 import type { StepResult } from "../../src/contract/catalog.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports/store.ts";
+import type { IncidentActionBook, IncidentBook, IncidentMirrorBook } from "../../src/core/ports/incident-book.ts";
+import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store } from "../../src/core/ports/store.ts";
+import type { TeamMessageBook } from "../../src/core/ports/team-messages.ts";
+import type { TicketBook } from "../../src/core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
+import { SqliteStore } from "../../src/node/sqlite-store.ts";
 
 interface EnrollmentCodeRow {
   host: string;
@@ -13,25 +17,83 @@ interface EnrollmentCodeRow {
 const DEFAULT_JOB_LIMIT = 100;
 
 /**
- * State in one JavaScript heap: the Workers runtime's store until Durable Object SQLite lands,
- * and the store for Node unit tests. Web-standard only, so it runs in workerd unchanged.
+ * State in this process for Node unit tests: hosts, enrollment codes, claims, incident
+ * threads, jobs and the watch in maps, and the incident books (a required part of the Store
+ * port) in Node's SQLite store on an in-memory database.
  *
  * It follows the SQLite store's semantics (src/node/sqlite-store.ts) so either can stand in
  * for the other: records are copied in and out (a caller mutating a returned job changes
  * nothing stored), and every check-then-write runs without an `await` in between, which is
  * what makes `createJob` idempotent and `consumeEnrollmentCode` single-use under concurrent
- * requests in one isolate. Nothing survives the isolate: on Workers that is a redeploy or an
- * eviction, so this is for a stage where no host can connect to Workers anyway.
+ * requests in one process. Nothing survives the process.
  */
 export class InMemoryStore implements Store {
   private readonly hosts = new Map<string, HostRecord>();
   private readonly codes = new Map<string, EnrollmentCodeRow>();
   /** Keyed by `channel \u0000 host`: one incident thread per host and channel. */
-  private readonly incidents = new Map<string, IncidentRecord>();
+  private readonly incidents = new Map<string, IncidentThread>();
   private readonly incidentIds = new Set<string>();
   private readonly jobs = new Map<string, JobRecord>();
   private readonly jobIdByRequestKey = new Map<string, string>();
   private readonly watch = new Map<string, WatchRecord>();
+  /**
+   * The incident books (incidents, their timelines, outbox, signals, snoozes, tickets, team
+   * messages, follow-up actions): Node's SQLite store on an in-memory database, so their
+   * semantics are the production store's own and are not written a second time here.
+   */
+  private readonly books = new SqliteStore(":memory:");
+
+  // IncidentBook: forwarded to the SQLite books.
+  enqueueOutbox: IncidentBook["enqueueOutbox"] = (...a) => this.books.enqueueOutbox(...a);
+  claimOutbox: IncidentBook["claimOutbox"] = (...a) => this.books.claimOutbox(...a);
+  settleOutbox: IncidentBook["settleOutbox"] = (...a) => this.books.settleOutbox(...a);
+  listOutbox: IncidentBook["listOutbox"] = (...a) => this.books.listOutbox(...a);
+  recordSignal: IncidentBook["recordSignal"] = (...a) => this.books.recordSignal(...a);
+  listSignals: IncidentBook["listSignals"] = (...a) => this.books.listSignals(...a);
+  openIncident: IncidentBook["openIncident"] = (...a) => this.books.openIncident(...a);
+  findOpenIncident: IncidentBook["findOpenIncident"] = (...a) => this.books.findOpenIncident(...a);
+  getIncident: IncidentBook["getIncident"] = (...a) => this.books.getIncident(...a);
+  listIncidents: IncidentBook["listIncidents"] = (...a) => this.books.listIncidents(...a);
+  updateIncident: IncidentBook["updateIncident"] = (...a) => this.books.updateIncident(...a);
+  countIncident: IncidentBook["countIncident"] = (...a) => this.books.countIncident(...a);
+  joinIncident: IncidentBook["joinIncident"] = (...a) => this.books.joinIncident(...a);
+  staleHeaders: IncidentBook["staleHeaders"] = (...a) => this.books.staleHeaders(...a);
+  putSnooze: IncidentBook["putSnooze"] = (...a) => this.books.putSnooze(...a);
+  listSnoozes: IncidentBook["listSnoozes"] = (...a) => this.books.listSnoozes(...a);
+  removeSnooze: IncidentBook["removeSnooze"] = (...a) => this.books.removeSnooze(...a);
+  countSnoozed: IncidentBook["countSnoozed"] = (...a) => this.books.countSnoozed(...a);
+  appendIncidentEvent: IncidentBook["appendIncidentEvent"] = (...a) => this.books.appendIncidentEvent(...a);
+  incidentTimeline: IncidentBook["incidentTimeline"] = (...a) => this.books.incidentTimeline(...a);
+
+  // IncidentActionBook: forwarded to the SQLite books.
+  addIncidentAction: IncidentActionBook["addIncidentAction"] = (...a) => this.books.addIncidentAction(...a);
+  listIncidentActions: IncidentActionBook["listIncidentActions"] = (...a) => this.books.listIncidentActions(...a);
+  closeIncidentAction: IncidentActionBook["closeIncidentAction"] = (...a) => this.books.closeIncidentAction(...a);
+
+  // TicketBook: forwarded to the SQLite books.
+  insertTicket: TicketBook["insertTicket"] = (...a) => this.books.insertTicket(...a);
+  getTicket: TicketBook["getTicket"] = (...a) => this.books.getTicket(...a);
+  findOpenTicket: TicketBook["findOpenTicket"] = (...a) => this.books.findOpenTicket(...a);
+  ticketsByKey: TicketBook["ticketsByKey"] = (...a) => this.books.ticketsByKey(...a);
+  ticketIncidents: TicketBook["ticketIncidents"] = (...a) => this.books.ticketIncidents(...a);
+  incidentTickets: TicketBook["incidentTickets"] = (...a) => this.books.incidentTickets(...a);
+  linkTicket: TicketBook["linkTicket"] = (...a) => this.books.linkTicket(...a);
+  updateTicket: TicketBook["updateTicket"] = (...a) => this.books.updateTicket(...a);
+
+  // TeamMessageBook: forwarded to the SQLite books.
+  incidentByThread: TeamMessageBook["incidentByThread"] = (...a) => this.books.incidentByThread(...a);
+  incidentByOwnChannel: TeamMessageBook["incidentByOwnChannel"] = (...a) => this.books.incidentByOwnChannel(...a);
+  recordTeamMessage: TeamMessageBook["recordTeamMessage"] = (...a) => this.books.recordTeamMessage(...a);
+  teamMessage: TeamMessageBook["teamMessage"] = (...a) => this.books.teamMessage(...a);
+  editTeamMessage: TeamMessageBook["editTeamMessage"] = (...a) => this.books.editTeamMessage(...a);
+  deleteTeamMessage: TeamMessageBook["deleteTeamMessage"] = (...a) => this.books.deleteTeamMessage(...a);
+  pinTeamMessage: TeamMessageBook["pinTeamMessage"] = (...a) => this.books.pinTeamMessage(...a);
+  teamMessages: TeamMessageBook["teamMessages"] = (...a) => this.books.teamMessages(...a);
+
+  // IncidentMirrorBook: forwarded to the SQLite books.
+  recordMirrorThread: IncidentMirrorBook["recordMirrorThread"] = (...a) => this.books.recordMirrorThread(...a);
+  giveUpMirror: IncidentMirrorBook["giveUpMirror"] = (...a) => this.books.giveUpMirror(...a);
+  incidentMirrors: IncidentMirrorBook["incidentMirrors"] = (...a) => this.books.incidentMirrors(...a);
 
   async getWatch(host: string): Promise<WatchRecord | null> {
     const w = this.watch.get(host);
@@ -147,7 +209,7 @@ export class InMemoryStore implements Store {
     return { host: code.host };
   }
 
-  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+  async findIncident(channel: string, host: string): Promise<IncidentThread | null> {
     const incident = this.incidents.get(incidentKey(channel, host));
     return incident ? structuredClone(incident) : null;
   }
@@ -157,7 +219,7 @@ export class InMemoryStore implements Store {
     if (this.incidents.get(key)?.threadTs === threadTs) this.incidents.delete(key);
   }
 
-  async insertIncident(incident: IncidentRecord): Promise<void> {
+  async insertIncident(incident: IncidentThread): Promise<void> {
     // INSERT OR IGNORE: the first thread for a (channel, host) wins.
     const key = incidentKey(incident.channel, incident.host);
     if (this.incidents.has(key) || this.incidentIds.has(incident.id)) return;

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
 import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
+import { drainOutbox } from "../../src/core/incidents/outbox.ts";
+import { moveIncidentAndTell } from "../../src/core/incidents/pipeline.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
 import type { HostJob } from "../../src/core/ports/deps.ts";
 import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
@@ -78,8 +80,8 @@ const LONG_FIRING: IncomingAlert = {
 };
 
 describe("an alert that keeps firing", () => {
-  it("is triaged once, stays quiet on its repeats, and is triaged again a week on", async () => {
-    const { posted, started, fire, advance } = await setup();
+  it("is triaged once, stays quiet on its repeats, is counted on its open incident a week on, and is triaged again once that was resolved", async () => {
+    const { deps, store, posted, started, fire, advance } = await setup();
     await fire(LONG_FIRING);
     expect(started.map((j) => j.kind)).toEqual(["triage"]);
     const afterFirst = posted.length;
@@ -91,10 +93,20 @@ describe("an alert that keeps firing", () => {
     expect(started).toHaveLength(1);
     expect(posted).toHaveLength(afterFirst);
 
-    // Past the firing memory: posted again, and the triage the message announces really starts.
+    // Past the firing memory, the host's incident still open: counted on it, nothing posted, no triage.
     advance(FIRING_MEMORY_MS);
     await fire(LONG_FIRING);
-    expect(posted.length).toBeGreaterThan(afterFirst);
+    const [incident] = await store.listIncidents({ open: true });
+    expect(incident?.counts.alerts).toBe(2);
+    expect(posted).toHaveLength(afterFirst);
+    expect(started).toHaveLength(1);
+
+    // Resolved, and still firing a week on: posted again, and the triage the message announces really starts.
+    await moveIncidentAndTell(deps, incident?.id ?? "", "resolved", "U0LEAD");
+    const afterResolve = posted.length;
+    advance(FIRING_MEMORY_MS);
+    await fire(LONG_FIRING);
+    expect(posted.length).toBeGreaterThan(afterResolve);
     expect(started).toHaveLength(2);
     expect(started[1]?.job.id).not.toBe(started[0]?.job.id);
   });
@@ -111,7 +123,7 @@ const OTHER_ALERT: IncomingAlert = {
 
 describe("an alert whose triage cannot be queued", () => {
   it("says no triage, starts none, and leaves the rate limit unspent for the next alert", async () => {
-    const { store, posted, started, fire, advance } = await setup();
+    const { deps, store, posted, started, fire, advance } = await setup();
     const createJob = store.createJob.bind(store);
     store.createJob = async () => {
       throw new Error("SQLITE_FULL: database or disk is full");
@@ -122,8 +134,11 @@ describe("an alert whose triage cannot be queued", () => {
     expect(said(fired)).not.toContain("A triage follows");
     expect(started).toHaveLength(0);
 
-    // The store recovers; another alert on the host a minute later is triaged (no "rate limit").
+    // The store recovers and the incident is resolved (an open one would only count the next
+    // alert); another alert on the host a minute later is triaged (no "rate limit").
     store.createJob = createJob;
+    const [incident] = await store.listIncidents({ open: true });
+    await moveIncidentAndTell(deps, incident?.id ?? "", "resolved", "U0LEAD");
     advance(60_000);
     await fire(OTHER_ALERT);
     expect(said(posted.at(-1))).toContain("A triage follows in this thread.");
@@ -132,7 +147,7 @@ describe("an alert whose triage cannot be queued", () => {
 });
 
 describe("an alert whose message cannot be posted", () => {
-  it("runs no triage unannounced: the job ends rejected, and the alert's repeat is triaged", async () => {
+  it("on the record, waits in the outbox: its triage starts once the message is posted", async () => {
     const { deps, store, posted, started, fire, advance } = await setup();
     const postMessage = deps.chat.postMessage.bind(deps.chat);
     deps.chat.postMessage = async () => {
@@ -142,12 +157,39 @@ describe("an alert whose message cannot be posted", () => {
     expect(posted).toHaveLength(0);
     expect(started).toHaveLength(0);
     const [job] = await store.listJobs({ host: "node-3" });
+    expect(job?.status).toBe("running");
+    expect(job?.detail).toContain("the alert's message could not be posted in <#C0ALERTS> yet");
+
+    // Slack is back: the outbox's next try posts the message, and the triage that waited starts.
+    deps.chat.postMessage = postMessage;
+    const [queued] = await store.listOutbox({ state: "pending" });
+    advance((queued?.nextAt ?? 0) - deps.clock.now());
+    expect(await drainOutbox(deps)).toMatchObject({ sent: 1 });
+    expect(said(posted.at(-1))).toContain("A triage follows in this thread.");
+    expect(started.map((j) => j.job.id)).toEqual([job?.id]);
+  });
+
+  it("with no record either (its store is full), runs no triage unannounced: the job ends rejected, and the alert's repeat is triaged", async () => {
+    const { deps, store, posted, started, fire, advance } = await setup();
+    const postMessage = deps.chat.postMessage.bind(deps.chat);
+    deps.chat.postMessage = async () => {
+      throw new Error("Slack API chat.postMessage failed: 503 service_unavailable");
+    };
+    const openIncident = store.openIncident;
+    store.openIncident = async () => {
+      throw new Error("SQLITE_FULL: database or disk is full");
+    };
+    await fire(LONG_FIRING);
+    expect(posted).toHaveLength(0);
+    expect(started).toHaveLength(0);
+    const [job] = await store.listJobs({ host: "node-3" });
     expect(job?.status).toBe("rejected");
     expect(job?.detail).toContain("Not run: the alert's message could not be posted");
     expect(job?.detail).toContain("503 service_unavailable");
 
-    // Slack is back; Alertmanager repeats the alert: handled as new, announced and triaged.
+    // Slack and the store are back; Alertmanager repeats the alert: handled as new, announced and triaged.
     deps.chat.postMessage = postMessage;
+    store.openIncident = openIncident;
     advance(4 * 3_600_000);
     await fire(LONG_FIRING);
     expect(said(posted.at(-1))).toContain("A triage follows in this thread.");

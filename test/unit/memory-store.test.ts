@@ -12,8 +12,9 @@ import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
- * One contract, two stores: the in-memory store (Workers, unit tests) must behave like the
- * SQLite store the Node runtime keeps its state in, so each case runs against both.
+ * One contract, two stores: the in-memory store (unit tests; its incident books are the SQLite
+ * store's own on an in-memory database) must behave like the SQLite store the Node runtime keeps
+ * its state in, so each case runs against both.
  */
 const T0 = 1_790_000_000_000;
 

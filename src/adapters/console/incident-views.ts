@@ -3,7 +3,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { distinctSignals, type FiredSignal } from "../../core/incidents/fired.ts";
 import { fleetCause, renderLiveHeader } from "../../core/incidents/header.ts";
-import { requireBook, requireIncident } from "../../core/incidents/record.ts";
+import { requireIncident } from "../../core/incidents/record.ts";
 import { incidentIcon } from "../../core/incidents/render.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import {
@@ -81,7 +81,7 @@ export function incidentRow(i: Incident) {
 
 /** `GET /api/console/incident-pages`: the newest first, filtered; the choices the filters offer. */
 export async function incidentListView(deps: CoreDeps, q: IncidentListQuery) {
-  const read = await requireBook(deps).listIncidents({ open: q.scope === "open", limit: LIST_READ });
+  const read = await deps.store.listIncidents({ open: q.scope === "open", limit: LIST_READ });
   const matched = read.filter(
     (i) =>
       (!q.host || i.hosts.includes(q.host)) &&
@@ -106,13 +106,13 @@ export async function incidentListView(deps: CoreDeps, q: IncidentListQuery) {
 /** `GET /api/console/incident-pages/:id`: everything its page shows, in one answer. */
 export async function incidentPageView(deps: CoreDeps, id: string) {
   const incident = await requireIncident(deps, id);
-  const book = requireBook(deps);
+  const book = deps.store;
   const [timeline, signals, tickets, cause, followUps] = await Promise.all([
     book.incidentTimeline(incident.id),
     book.listSignals({ incidentId: incident.id, limit: 2_000 }),
-    deps.store.incidentTickets?.(incident.id) ?? Promise.resolve([]),
+    deps.store.incidentTickets(incident.id),
     fleetCause(deps, incident),
-    deps.store.listIncidentActions?.({ incidentId: incident.id }) ?? Promise.resolve([]),
+    deps.store.listIncidentActions({ incidentId: incident.id }),
   ]);
   const fired: FiredSignal[] = distinctSignals(signals);
   const header = renderLiveHeader(incident, deps.clock.now(), cause, fired);

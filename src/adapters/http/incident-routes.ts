@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { distinctSignals } from "../../core/incidents/fired.ts";
-import { requireBook, requireIncident } from "../../core/incidents/record.ts";
+import { requireIncident } from "../../core/incidents/record.ts";
 import { incidentReport, parseSince } from "../../core/incidents/report.ts";
 import type { CoreDeps } from "../../core/ports/deps.ts";
 import { postmortemOf } from "../../core/tickets/draft.ts";
@@ -14,19 +14,19 @@ import { postmortemOf } from "../../core/tickets/draft.ts";
 export function incidentRoutes(app: Hono, deps: CoreDeps): void {
   app.get("/api/console/incidents", async (c) => {
     const scope = c.req.query("scope") ?? "open";
-    const incidents = await requireBook(deps).listIncidents({ open: scope !== "all", limit: 200 });
+    const incidents = await deps.store.listIncidents({ open: scope !== "all", limit: 200 });
     return c.json({ ok: true, scope: scope === "all" ? "all" : "open", incidents });
   });
   app.get("/api/console/incidents/:id", async (c) => {
     const incident = await requireIncident(deps, c.req.param("id"));
-    const timeline = await requireBook(deps).incidentTimeline(incident.id);
-    const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
+    const timeline = await deps.store.incidentTimeline(incident.id);
+    const tickets = await deps.store.incidentTickets(incident.id);
     return c.json({ ok: true, incident, timeline, tickets });
   });
   // `clawops incident <id> --signals --json`: every signal it took and what became of it (issue 40, item 6).
   app.get("/api/console/incidents/:id/signals", async (c) => {
     const incident = await requireIncident(deps, c.req.param("id"));
-    const signals = await requireBook(deps).listSignals({ incidentId: incident.id });
+    const signals = await deps.store.listSignals({ incidentId: incident.id });
     return c.json({ ok: true, incident: incident.id, fired: distinctSignals(signals), signals });
   });
   // `clawops report --since 30d --json` (issue 40, item 7).

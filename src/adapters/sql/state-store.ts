@@ -14,8 +14,8 @@ import type {
   SignalFate,
   Snooze,
 } from "../../core/ports/incident-book.ts";
-import type { HostRecord, IncidentRecord, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
-import type { NewTeamMessage, TeamMessage, TeamMessageBook } from "../../core/ports/team-messages.ts";
+import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store } from "../../core/ports/store.ts";
+import type { NewTeamMessage, TeamMessage } from "../../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
 import { INCIDENT_ACTIONS_MIGRATION, INCIDENT_ROLE_COLUMNS, SqlIncidentActions } from "./incident-actions.ts";
@@ -166,7 +166,7 @@ export const LIST_JOBS_SQL =
 /** How often claimRequest sweeps forgotten request keys out of the table. */
 const REQUEST_SWEEP_MS = 60_000;
 
-export class SqlStateStore implements Store, TeamMessageBook {
+export class SqlStateStore implements Store {
   protected readonly driver: SqlDriver;
   private nextRequestSweep = Number.NEGATIVE_INFINITY;
 
@@ -463,7 +463,7 @@ export class SqlStateStore implements Store, TeamMessageBook {
     this.driver.rows("DELETE FROM claims WHERE key = ? AND until = ?", key, until);
   }
 
-  async findIncident(channel: string, host: string): Promise<IncidentRecord | null> {
+  async findIncident(channel: string, host: string): Promise<IncidentThread | null> {
     const row = this.first("SELECT * FROM incidents WHERE channel = ? AND host = ?", channel, host);
     return row
       ? {
@@ -480,7 +480,7 @@ export class SqlStateStore implements Store, TeamMessageBook {
     this.driver.rows("DELETE FROM incidents WHERE channel = ? AND host = ? AND thread_ts = ?", channel, host, threadTs);
   }
 
-  async insertIncident(i: IncidentRecord): Promise<void> {
+  async insertIncident(i: IncidentThread): Promise<void> {
     this.driver.rows(
       "INSERT OR IGNORE INTO incidents (id, channel, host, thread_ts, opened_at) VALUES (?, ?, ?, ?, ?)",
       i.id,

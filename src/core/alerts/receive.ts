@@ -47,8 +47,8 @@ export function parseTriageEveryMs(raw: string | undefined): number {
 }
 /**
  * How long a firing alert is remembered: a repeat of it within this time (Alertmanager's
- * repeat_interval, 4 h by default) starts nothing. An alert firing for longer gets one more
- * triage a week.
+ * repeat_interval, 4 h by default) starts nothing. An alert firing for longer comes back once a
+ * week: counted on the host's incident while that is open, else news with a triage of its own.
  */
 export const FIRING_MEMORY_MS = 7 * 24 * 3_600_000;
 

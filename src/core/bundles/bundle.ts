@@ -12,7 +12,7 @@ import type { Message } from "../messages/model.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { BundleServices, TicketConfig, TicketRef } from "../ports/bundles.ts";
 import type { CoreDeps, HostJob } from "../ports/deps.ts";
-import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { IncidentThread, JobRecord } from "../ports/store.ts";
 import type { JobOutcome } from "../ports/transport.ts";
 import { buildArchive, type Manifest } from "./archive.ts";
 import { keepBundle, ticketKeepMs } from "./keep.ts";
@@ -113,7 +113,7 @@ type BundleRun = {
   job: JobRecord;
   opts: BundleOptions;
   services: BundleServices;
-  incident: IncidentRecord;
+  incident: IncidentThread;
   log: { job: string; host: string };
   started: number;
   post: (message: Message) => ReturnType<CoreDeps["chat"]["postMessage"]>;
@@ -181,7 +181,7 @@ async function openBundleThread(
   const { chat, store, clock, logger } = deps;
   const services = deps.bundles.on ? deps.bundles.use : null;
   const log = { job: job.id, host: job.host };
-  let incident: IncidentRecord;
+  let incident: IncidentThread;
   try {
     incident = await incidentThread(deps, { channel: job.channel, host: job.host, actor: job.user });
   } catch (err) {
@@ -445,7 +445,7 @@ async function recordTicketDelivery(
     text: `bundle ${bundleId} ${ticket.system === "jira" ? "attached to" : "linked in"} ${ticketLabel(ticket)}${until}`,
     ref: ticket.record ?? bundleId,
   });
-  if (ticket.record && deps.store.updateTicket) {
+  if (ticket.record) {
     await deps.store
       .updateTicket(ticket.record, {
         bundleId,

@@ -5,7 +5,7 @@ import { incidentActions, openActionCount, openActionsWords } from "../incidents
 import { channelNotOpened, checkChannelAsk, openChannelByPolicy, openIncidentChannel } from "../incidents/channel.ts";
 import { addIncidentHost, declareIncident, setIncidentSeverity } from "../incidents/declare.ts";
 import { moveIncidentAndTell } from "../incidents/pipeline.ts";
-import { requireBook, requireIncident } from "../incidents/record.ts";
+import { requireIncident } from "../incidents/record.ts";
 import { renderIncident, renderIncidentList, renderIncidentSignals } from "../incidents/render.ts";
 import { incidentReport, parseSince, renderIncidentReport } from "../incidents/report.ts";
 import { renderNotice } from "../messages/notices.ts";
@@ -121,13 +121,12 @@ async function incidentsCommand(
   deps: CoreDeps,
   command: Extract<Command, { kind: "incidents" }>,
 ): Promise<CommandReply> {
-  const list = await requireBook(deps).listIncidents({ open: command.scope === "open", limit: LIST_LIMIT });
+  const list = await deps.store.listIncidents({ open: command.scope === "open", limit: LIST_LIMIT });
   return { ack: renderIncidentList(list, command.scope, deps.clock.now()) };
 }
 
 /** `incident new [sevN] [on <hosts>] <title…>`: an incident declared by hand, its thread opened here. */
 async function declareCommand(deps: CoreDeps, req: CommandRequest, command: DeclareCommand): Promise<CommandReply> {
-  requireBook(deps);
   const declared = await declareIncident(deps, {
     actor: req.user,
     channel: req.channel,
@@ -151,10 +150,10 @@ async function declareCommand(deps: CoreDeps, req: CommandRequest, command: Decl
  * command's own audit row (handle.ts) records who did it and whether it was refused.
  */
 async function incidentCommand(deps: CoreDeps, req: CommandRequest, command: IncidentCommand): Promise<CommandReply> {
-  const book = requireBook(deps);
+  const book = deps.store;
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
-    const tickets = (await deps.store.incidentTickets?.(incident.id)) ?? [];
+    const tickets = await deps.store.incidentTickets(incident.id);
     return {
       ack: renderIncident(
         incident,

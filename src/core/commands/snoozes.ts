@@ -2,7 +2,6 @@ import { authorize } from "../authz/authz.ts";
 import { ClawopsError } from "../errors.ts";
 import { requireHost } from "../hosts/lookup.ts";
 import { snoozeHolds } from "../incidents/pipeline.ts";
-import { requireBook } from "../incidents/record.ts";
 import { section } from "../messages/build.ts";
 import { FINDING_ID } from "../messages/buttons.ts";
 import { isoSeconds, mention } from "../messages/format.ts";
@@ -80,7 +79,7 @@ async function snoozeCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "snooze" }>,
 ): Promise<CommandReply> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const host = await requireHost(deps, command.host);
   await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "snooze");
   if (command.for.kind === "off") {
@@ -131,7 +130,7 @@ async function snoozeCommand(
 async function snoozesCommand(deps: CoreDeps): Promise<CommandReply> {
   const now = deps.clock.now();
   const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));
-  const holding = (await requireBook(deps).listSnoozes()).filter((z) => snoozeHolds(z, hosts.get(z.host) ?? null, now));
+  const holding = (await deps.store.listSnoozes()).filter((z) => snoozeHolds(z, hosts.get(z.host) ?? null, now));
   if (holding.length === 0) return { ack: renderNotice("No snoozes hold.") };
   const lines = holding.map(
     (z) =>

@@ -2,7 +2,7 @@ import { audit } from "../audit/audit.ts";
 import { renderLiveHeader } from "../incidents/header.ts";
 import { newIncident } from "../incidents/new-incident.ts";
 import { queuePage } from "../incidents/outbox.ts";
-import { appendTimeline, requireBook } from "../incidents/record.ts";
+import { appendTimeline } from "../incidents/record.ts";
 import { lastDigestMoment } from "../incidents/report.ts";
 import { incidentChannelFor } from "../incidents/routing.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -103,7 +103,7 @@ export async function openExpiryIncidents(
   calendar: ExpiryCalendar,
   s: Pick<ExpiriesRadar, "channel"> & { pageDays: number },
 ): Promise<string[]> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const now = deps.clock.now();
   const opened: string[] = [];
   const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));

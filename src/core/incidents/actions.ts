@@ -3,10 +3,10 @@ import { clip, context, escapeMrkdwn, section } from "../messages/build.ts";
 import { isoSeconds, mention } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { Incident, IncidentAction, IncidentActionBook } from "../ports/incident-book.ts";
+import type { Incident, IncidentAction } from "../ports/incident-book.ts";
 import { scrubText } from "../secret-scrub.ts";
 import { refreshIncidentHeader } from "./header.ts";
-import { incidentBook, noteIncidentEvent, requireIncident } from "./record.ts";
+import { noteIncidentEvent, requireIncident } from "./record.ts";
 import { who } from "./roles.ts";
 
 /**
@@ -17,35 +17,15 @@ import { who } from "./roles.ts";
  * says so in its resolve answer, its header and its record.
  */
 
-/** The store's action book, when it keeps one (SQLite on Node, the directory object on Workers). */
-export function actionBook(deps: Pick<CoreDeps, "store">): IncidentActionBook | null {
-  const s = deps.store;
-  return s.addIncidentAction && s.listIncidentActions && s.closeIncidentAction
-    ? (s as IncidentActionBook & typeof s)
-    : null;
-}
-
-function requireActionBook(deps: Pick<CoreDeps, "store">): IncidentActionBook {
-  const book = actionBook(deps);
-  if (!book) {
-    throw new ClawopsError("not_configured", "This control plane's store keeps no follow-up actions.", {
-      status: 501,
-    });
-  }
-  return book;
-}
-
-/** The incident's actions, oldest first; none when the store keeps none. */
+/** The incident's actions, oldest first. */
 export async function incidentActions(deps: Pick<CoreDeps, "store">, incidentId: string): Promise<IncidentAction[]> {
-  return (await actionBook(deps)?.listIncidentActions({ incidentId })) ?? [];
+  return deps.store.listIncidentActions({ incidentId });
 }
 
-/** How many of the incident's actions are still open (0 when the store keeps none, or on a read error). */
+/** How many of the incident's actions are still open (0 on a read error). */
 export async function openActionCount(deps: Pick<CoreDeps, "store">, incidentId: string): Promise<number> {
-  const open = await actionBook(deps)
-    ?.listIncidentActions({ incidentId, open: true })
-    .catch(() => []);
-  return open?.length ?? 0;
+  const open = await deps.store.listIncidentActions({ incidentId, open: true }).catch(() => []);
+  return open.length;
 }
 
 /**
@@ -57,7 +37,7 @@ export async function addIncidentAction(
   deps: CoreDeps,
   o: { id: string; text: string; owner: string | null; actor: string },
 ): Promise<IncidentAction> {
-  const book = requireActionBook(deps);
+  const book = deps.store;
   const incident = await requireIncident(deps, o.id);
   if (incident.state === "resolved") throw resolvedError(incident);
   const text = await scrubText(o.text);
@@ -68,7 +48,7 @@ export async function addIncidentAction(
     createdAt: deps.clock.now(),
     createdBy: o.actor,
   });
-  if (!added) throw resolvedError((await incidentBook(deps)?.getIncident(o.id)) ?? incident);
+  if (!added) throw resolvedError((await deps.store.getIncident(o.id)) ?? incident);
   await noteIncidentEvent(deps, incident.id, {
     actor: o.actor,
     kind: "action",
@@ -85,7 +65,7 @@ export async function closeIncidentAction(
   deps: CoreDeps,
   o: { id: string; n: number; actor: string },
 ): Promise<{ action: IncidentAction; stillOpen: number }> {
-  const book = requireActionBook(deps);
+  const book = deps.store;
   const incident = await requireIncident(deps, o.id);
   const closed = await book.closeIncidentAction(incident.id, o.n, o.actor, deps.clock.now());
   if (!closed) {

@@ -10,7 +10,7 @@ import type { AuditEntry } from "../ports/recovery.ts";
 import { channelSettings, incidentChannelName, policyWants, slackChannelName } from "./channel-policy.ts";
 import { distinctSignals } from "./fired.ts";
 import { fleetCause, refreshIncidentHeader, renderLiveHeader } from "./header.ts";
-import { appendTimeline, incidentBook, requireBook, requireIncident } from "./record.ts";
+import { appendTimeline, requireIncident } from "./record.ts";
 
 /**
  * An incident's own channel (issue 41, item 2; docs/incidents.md#incident-channels): made by the
@@ -101,9 +101,7 @@ export async function openIncidentChannel(deps: CoreDeps, id: string, ask: Chann
     return opened;
   } catch (err) {
     const why = errorMessage(err);
-    const known = await incidentBook(deps)
-      ?.getIncident(id)
-      .catch(() => null);
+    const known = await deps.store.getIncident(id).catch(() => null);
     if (known) await record(deps, known, ask, isClawopsError(err) ? "refused" : "error", `channel not opened: ${why}`);
     throw err;
   }
@@ -131,14 +129,14 @@ async function openChecked(deps: CoreDeps, incident: Incident, ask: ChannelAsk):
   let ts: string;
   try {
     await chat.inviteToChannel(made.channel, people);
-    const book = requireBook(deps);
+    const book = deps.store;
     const fired = distinctSignals(await book.listSignals({ incidentId: incident.id, limit: 2_000 }));
     const header = renderLiveHeader(incident, now, await fleetCause(deps, incident), fired);
     ts = (await chat.postMessage({ channel: made.channel, ...header })).ts;
   } catch (err) {
     return undo(err);
   }
-  const stored = await requireBook(deps).updateIncident(incident.id, ["open", "acknowledged"], {
+  const stored = await deps.store.updateIncident(incident.id, ["open", "acknowledged"], {
     ownChannel: made.channel,
     ownChannelName: made.name,
     ownChannelTs: ts,
@@ -242,7 +240,7 @@ async function record(
   outcome: "ok" | "refused" | "error",
   text: string,
 ): Promise<void> {
-  const book = incidentBook(deps);
+  const book = deps.store;
   if (book)
     await appendTimeline(deps, book, incident, {
       actor: ask.actor,
@@ -269,9 +267,9 @@ async function record(
  */
 export async function openChannelByPolicy(deps: CoreDeps, id: string | null | undefined): Promise<void> {
   if (!id || channelSettings(deps).mode !== "auto" || !deps.chat.createChannel) return;
-  const book = incidentBook(deps);
+  const book = deps.store;
   try {
-    const incident = await book?.getIncident(id);
+    const incident = await book.getIncident(id);
     if (!incident || incident.state === "resolved" || incident.ownChannel || !incident.threadTs) return;
     if (!policyWants(channelSettings(deps), incident)) return;
     const now = deps.clock.now();

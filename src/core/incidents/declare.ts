@@ -9,7 +9,7 @@ import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { queueMirrors } from "./mirrors.ts";
 import { newIncident } from "./new-incident.ts";
 import { queuePage } from "./outbox.ts";
-import { appendTimeline, requireBook, requireIncident } from "./record.ts";
+import { appendTimeline, requireIncident } from "./record.ts";
 
 /**
  * Incidents people start and shape (issue 40, items 4-6): declared by hand before any probe
@@ -22,7 +22,7 @@ export async function declareIncident(
   deps: CoreDeps,
   o: { actor: string; channel: string; severity: Severity; hosts: readonly string[]; title: string },
 ): Promise<Incident> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const hosts: string[] = [];
   for (const h of o.hosts) hosts.push((await requireHost(deps, h)).name);
   const now = deps.clock.now();
@@ -81,7 +81,7 @@ export async function setIncidentSeverity(
   severity: Severity,
   actor: string,
 ): Promise<Incident> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const before = await requireIncident(deps, id);
   if (before.state === "resolved") {
     throw new ClawopsError("incident_resolved", `Incident \`${id}\` is resolved; its severity stays as it was.`, {
@@ -107,7 +107,7 @@ export async function setIncidentSeverity(
 
 /** `incident <id> add <host>`: the host joins it (a declared or fleet incident growing). */
 export async function addIncidentHost(deps: CoreDeps, id: string, host: string, actor: string): Promise<Incident> {
-  const book = requireBook(deps);
+  const book = deps.store;
   await requireIncident(deps, id);
   const name = (await requireHost(deps, host)).name;
   const joined = await book.joinIncident(id, name);

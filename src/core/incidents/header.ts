@@ -11,7 +11,6 @@ import { offersChannel } from "./channel-policy.ts";
 import { distinctSignals, type FiredSignal } from "./fired.ts";
 import { sharedCause } from "./grouping.ts";
 import { queueMirrors } from "./mirrors.ts";
-import { incidentBook } from "./record.ts";
 
 /**
  * The incident's header: its thread's parent message, which tells the truth now. It shows what
@@ -145,8 +144,7 @@ export async function refreshIncidentHeader(
   incident: Incident,
   opts: { force?: boolean } = {},
 ): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
+  const book = deps.store;
   const now = deps.clock.now();
   try {
     const latest = (await book.getIncident(incident.id)) ?? incident;
@@ -183,11 +181,10 @@ export async function currentHeader(
   incident: Incident,
   now: number,
 ): Promise<Message> {
-  const book = incidentBook(deps);
-  const fired = distinctSignals((await book?.listSignals({ incidentId: incident.id, limit: 2_000 })) ?? []);
+  const fired = distinctSignals(await deps.store.listSignals({ incidentId: incident.id, limit: 2_000 }));
   const openActions =
     incident.state === "resolved"
-      ? ((await deps.store.listIncidentActions?.({ incidentId: incident.id, open: true }))?.length ?? 0)
+      ? (await deps.store.listIncidentActions({ incidentId: incident.id, open: true })).length
       : 0;
   return renderLiveHeader(
     incident,
@@ -209,8 +206,7 @@ export async function fleetCause(deps: Pick<CoreDeps, "store">, incident: Incide
 export async function refreshStaleHeaders(
   deps: Pick<CoreDeps, "store" | "chat" | "clock" | "ids" | "logger" | "incidentChannels" | "incidents">,
 ): Promise<number> {
-  const book = incidentBook(deps);
-  if (!book) return 0;
+  const book = deps.store;
   const due = await book.staleHeaders(deps.clock.now() - HEADER_EDIT_EVERY_MS);
   for (const incident of due) await refreshIncidentHeader(deps, incident, { force: true });
   return due.length;

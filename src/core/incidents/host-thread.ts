@@ -1,9 +1,9 @@
 import type { CoreDeps } from "../ports/deps.ts";
-import type { IncidentRecord } from "../ports/store.ts";
+import type { IncidentThread } from "../ports/store.ts";
 import { offersChannel } from "./channel-policy.ts";
 import { refreshIncidentHeader, renderLiveHeader } from "./header.ts";
 import { queueMirrors } from "./mirrors.ts";
-import { incidentBook, linkThread } from "./record.ts";
+import { linkThread } from "./record.ts";
 import { routeIncident } from "./stages/route.ts";
 import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
 
@@ -17,9 +17,9 @@ import { openIncidentThread, renderIncidentHeader } from "./thread.ts";
 export async function incidentThread(
   deps: CoreDeps,
   where: { channel: string; host: string; actor: string },
-): Promise<IncidentRecord> {
-  const book = incidentBook(deps);
-  const incident = book ? await book.findOpenIncident(where.host).catch(() => null) : null;
+): Promise<IncidentThread> {
+  const book = deps.store;
+  const incident = await book.findOpenIncident(where.host).catch(() => null);
   const own = incident && incident.source !== "fleet" ? incident : null;
   let posted = false;
   const thread = await openIncidentThread(deps, where.channel, where.host, () => {
@@ -39,7 +39,7 @@ export async function incidentThread(
 }
 
 /** The host's incident thread in its routed channel, if one is open. */
-export async function findHostIncident(deps: CoreDeps, host: string): Promise<IncidentRecord | null> {
+export async function findHostIncident(deps: CoreDeps, host: string): Promise<IncidentThread | null> {
   const channel = await routeIncident(deps, host);
   return channel ? deps.store.findIncident(channel, host) : null;
 }

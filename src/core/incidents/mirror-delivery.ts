@@ -4,7 +4,7 @@ import { type Message, MessageSchema } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, IncidentMirrorBook, OutboxItem } from "../ports/incident-book.ts";
 import { currentHeader } from "./header.ts";
-import { type MirrorDelivery, mirrorBook } from "./mirrors.ts";
+import type { MirrorDelivery } from "./mirrors.ts";
 import { MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 import { appendTimeline } from "./record.ts";
 
@@ -23,14 +23,10 @@ export async function deliverMirror(
 ): Promise<"sent" | "retrying" | "failed"> {
   const now = deps.clock.now();
   const d = parseDelivery(item.body);
-  const mirrors = mirrorBook(deps);
+  const mirrors = deps.store;
   const incident = item.incidentId ? await book.getIncident(item.incidentId) : null;
-  if (!d || !mirrors || !incident) {
-    const why = !d
-      ? "not a mirror delivery this clawops can read"
-      : !mirrors
-        ? "no mirror threads kept"
-        : "no such incident";
+  if (!d || !incident) {
+    const why = !d ? "not a mirror delivery this clawops can read" : "no such incident";
     await book.settleOutbox(item.id, { state: "failed", doneAt: now, lastError: why });
     return "failed";
   }

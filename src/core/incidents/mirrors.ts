@@ -1,8 +1,7 @@
 import { errorMessage } from "../../contract/errors.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { Incident, IncidentMirrorBook } from "../ports/incident-book.ts";
-import { incidentBook } from "./record.ts";
+import type { Incident } from "../ports/incident-book.ts";
 
 /**
  * Mirrors (issue 43, item 5; docs/incidents.md#mirrors-one-incident-on-several-chats): one
@@ -102,16 +101,6 @@ export function mirrorsOf(deps: Pick<CoreDeps, "incidents">, incident: Pick<Inci
   return mirrors.filter((m) => m !== primary);
 }
 
-/** The store's mirror threads, when it keeps them. */
-export function mirrorBook(deps: Pick<CoreDeps, "store">): IncidentMirrorBook | null {
-  const s = deps.store as Partial<IncidentMirrorBook>;
-  return typeof s.recordMirrorThread === "function" &&
-    typeof s.giveUpMirror === "function" &&
-    typeof s.incidentMirrors === "function"
-    ? (s as IncidentMirrorBook)
-    : null;
-}
-
 const keyOf = (incidentId: string, channel: string, rest: string) => `${MIRROR_KIND}:${incidentId}:${channel}:${rest}`;
 
 /**
@@ -125,14 +114,14 @@ export async function queueMirrors(
   what: MirrorOp,
 ): Promise<void> {
   const mirrors = mirrorsOf(deps, incident);
-  const book = incidentBook(deps);
-  if (mirrors.length === 0 || !book || !mirrorBook(deps)) return;
+  const book = deps.store;
+  if (mirrors.length === 0) return;
   try {
     const now = deps.clock.now();
     const pending =
       what.op === "header" ? await book.listOutbox({ incidentId: incident.id, state: "pending", limit: 500 }) : [];
     const given = new Set(
-      (await mirrorBook(deps)?.incidentMirrors(incident.id))?.filter((m) => m.givenUpAt !== null).map((m) => m.channel),
+      (await book.incidentMirrors(incident.id)).filter((m) => m.givenUpAt !== null).map((m) => m.channel),
     );
     for (const channel of mirrors) {
       if (given.has(channel)) continue;
@@ -175,8 +164,8 @@ export async function mirrorHostPost(
   where: { host: string; channel: string },
   post: { message: Message; what: string; ref: string },
 ): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book || mirrorsOf(deps, { channel: where.channel }).length === 0) return;
+  const book = deps.store;
+  if (mirrorsOf(deps, { channel: where.channel }).length === 0) return;
   const incident = await book.findOpenIncident(where.host).catch(() => null);
   if (incident?.channel !== where.channel) return;
   await queueMirrors(deps, incident, { op: "post", ...post });

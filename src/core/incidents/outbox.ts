@@ -11,7 +11,7 @@ import { deliverMirror } from "./mirror-delivery.ts";
 import { MIRROR_KIND } from "./mirrors.ts";
 import { LEASE_MS, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
 import { deliverQueuedPost, POST_KIND } from "./posts.ts";
-import { appendTimeline, incidentBook } from "./record.ts";
+import { appendTimeline } from "./record.ts";
 
 /**
  * Pages go through the outbox (issue 40, item 8: record first, deliver after), as do escalation
@@ -38,8 +38,8 @@ export async function queuePage(
   o: { summary?: string; by?: string | null } = {},
 ): Promise<number> {
   const paging = deps.paging;
-  const book = incidentBook(deps);
-  if (!paging || !book) return 0;
+  const book = deps.store;
+  if (!paging) return 0;
   try {
     if (action === "trigger" && !pages(paging.policy, incident)) return 0;
     if (action === "trigger") await queueEscalation(deps, book, incident, 0, 1);
@@ -165,8 +165,7 @@ export interface DrainReport {
 /** Delivers everything due now (pages, escalation steps, thread posts, mirrors), one at a time, in the order queued. */
 export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainReport> {
   const report: DrainReport = { sent: 0, retrying: 0, failed: 0, nextAt: null };
-  const book = incidentBook(deps);
-  if (!book) return report;
+  const book = deps.store;
   const now = deps.clock.now();
   const due = await book.claimOutbox(now, now + LEASE_MS, limit);
   for (const item of due) {

@@ -3,7 +3,7 @@ import { audit } from "../audit/audit.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident } from "../ports/incident-book.ts";
 import { moveIncidentAndTell } from "./pipeline.ts";
-import { incidentBook, noteIncidentEvent } from "./record.ts";
+import { noteIncidentEvent } from "./record.ts";
 
 /**
  * Back from PagerDuty (issue 40, item 2): a v3 webhook event about an incident clawops paged
@@ -28,8 +28,8 @@ export async function takePagerDutyUpdate(
 ): Promise<PagerUpdate | null> {
   const key = typeof event.data.incident_key === "string" ? event.data.incident_key : null;
   if (!key || !OWN_KEY.test(key)) return null;
-  const book = incidentBook(deps);
-  const incident = book ? await book.getIncident(key) : null;
+  const book = deps.store;
+  const incident = await book.getIncident(key);
   if (!incident) {
     deps.logger.warn("pagerduty event for an incident clawops does not know", { key, event: event.event_type });
     return { status: "ignored", reason: `no clawops incident ${key} (deleted, or paged by another clawops)` };

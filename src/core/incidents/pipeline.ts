@@ -6,13 +6,13 @@ import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentCounter, IncidentEventKind, IncidentPhase } from "../ports/incident-book.ts";
 import { metricsOf } from "../ports/metrics.ts";
-import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { IncidentThread, JobRecord } from "../ports/store.ts";
 import { archiveIncidentChannel, openChannelByPolicy } from "./channel.ts";
 import { refreshIncidentHeader } from "./header.ts";
 import { incidentThread } from "./host-thread.ts";
 import { queuePage } from "./outbox.ts";
 import { postInThread } from "./posts.ts";
-import { appendTimeline, incidentBook, moveIncident } from "./record.ts";
+import { appendTimeline, moveIncident } from "./record.ts";
 import {
   ANNOUNCEMENT,
   COUNTER,
@@ -74,7 +74,7 @@ export { NAMED_ON_TIMELINE } from "./stages/storm.ts";
 /** Routes a signal, applies mute and snooze, and takes it on the record (decided in turn). */
 export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Promise<DecidedSignal> {
   const channel = signal.channel ?? (await routeIncident(deps, signal.host));
-  const book = incidentBook(deps);
+  const book = deps.store;
   if (!channel) {
     await recordFate(deps, signal, "unrouted", null, "no incident channel for this host");
     return { status: "unrouted" };
@@ -104,8 +104,8 @@ export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Prom
  * deliver after: the announcement goes through the outbox (posts.ts), tried at once; when the
  * chat fails (its client has retried what it could) the post stays queued and is tried again
  * with backoff, the signal stays counted, and its triage waits for it (started by its delivery,
- * `later` is null). Only a store without an incident record posts directly, and then a failed
- * post ends the triage `rejected` and is thrown. `decided`: what decideSignal made of this very
+ * `later` is null). Only a signal whose record could not be written posts directly, and then a
+ * failed post ends the triage `rejected` and is thrown. `decided`: what decideSignal made of this very
  * signal earlier.
  */
 export function raiseIncident(
@@ -126,11 +126,11 @@ export async function raiseIncident(
   const d = decided ?? (await decideSignal(deps, signal));
   if (d.status === "unrouted" || d.status === "muted") return d;
   const { channel, taken } = d;
-  const book = incidentBook(deps);
+  const book = deps.store;
   let incident: Incident | null = null;
   let opened = false;
   let fleetId: string | null = null;
-  if (book && taken) {
+  if (taken) {
     try {
       // Record first, deliver after: the page stage queues its pages once the record holds it.
       await pageStage(deps, book, signal, taken);
@@ -193,21 +193,20 @@ export async function raiseIncident(
       });
     }
   }
-  let thread: IncidentRecord | null = null;
+  let thread: IncidentThread | null = null;
   let said: Message | null = null;
   /** The announcement is queued, not posted yet: its triage waits for it (posts.ts). */
   let waiting = false;
   if (signal.announce) {
     said = signal.announce(triage);
     const post = { channel, host: signal.host, actor: signal.actor, message: said, what: ANNOUNCEMENT[signal.source] };
-    const attempt =
-      book && incident
-        ? await postInThread(deps, book, incident, { ...post, jobId: job?.id ?? null }).catch((err: unknown) => {
-            // The outbox could not be written: posted directly instead, as a store without one does.
-            deps.logger.error("incident post not queued", { host: signal.host, err: errorMessage(err) });
-            return null;
-          })
-        : null;
+    const attempt = incident
+      ? await postInThread(deps, book, incident, { ...post, jobId: job?.id ?? null }).catch((err: unknown) => {
+          // The outbox could not be written: posted directly instead, as when the record could not be.
+          deps.logger.error("incident post not queued", { host: signal.host, err: errorMessage(err) });
+          return null;
+        })
+      : null;
     if (attempt) {
       thread = attempt.thread;
       waiting = !attempt.delivered;
@@ -239,7 +238,7 @@ export async function raiseIncident(
       ...audited,
     });
   }
-  if (book && incident) {
+  if (incident) {
     await appendTimeline(deps, book, incident, {
       actor: signal.actor,
       kind: TIMELINE_KIND[signal.source],
@@ -290,9 +289,9 @@ function decideInTurn<T>(deps: CoreDeps, decide: () => Promise<T>): Promise<T> {
 /**
  * Says something in the host's open incident (a recovery, every alert resolved, a flap summary):
  * in its thread when there is one, else nothing (null). `phase` moves the incident's phase and
- * edits its header. With an incident record, the record is written first and the post goes
- * through the outbox (tried at once, retried with backoff: posts.ts); without one, a failed post
- * is thrown.
+ * edits its header. With an open incident, the record is written first and the post goes
+ * through the outbox (tried at once, retried with backoff: posts.ts); without one (or when it
+ * could not be read), the post is direct and a failed post is thrown.
  */
 export async function noteIncident(
   deps: CoreDeps,
@@ -300,16 +299,16 @@ export async function noteIncident(
   message: Message,
   /** Who said it and what it is, for the incident record's timeline (default: clawops, a note). */
   entry: { actor?: string; kind?: IncidentEventKind; phase?: IncidentPhase } = {},
-): Promise<IncidentRecord | null> {
+): Promise<IncidentThread | null> {
   const channel = where.channel ?? (await routeIncident(deps, where.host));
   if (!channel) return null;
-  const book = incidentBook(deps);
-  const incident = book ? await book.findOpenIncident(where.host).catch(() => null) : null;
-  if (book && incident?.source === "fleet" && !incident.hosts.includes(where.host)) return null;
+  const book = deps.store;
+  const incident = await book.findOpenIncident(where.host).catch(() => null);
+  if (incident?.source === "fleet" && !incident.hosts.includes(where.host)) return null;
   const thread = await deps.store.findIncident(channel, where.host);
   if (!thread) return null;
   const actor = entry.actor ?? "clawops";
-  if (!book || !incident) {
+  if (!incident) {
     await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
     return thread;
   }
@@ -325,8 +324,7 @@ export async function noteIncident(
 
 /** Moves the host's open incident to `phase` (a recovery started, the watch saw it healthy) and edits its header. */
 export async function markIncidentPhase(deps: CoreDeps, host: string, phase: IncidentPhase): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
+  const book = deps.store;
   try {
     const incident = await book.findOpenIncident(host);
     if (incident && incident.phase !== phase) await movePhase(deps, incident, phase);
@@ -336,8 +334,8 @@ export async function markIncidentPhase(deps: CoreDeps, host: string, phase: Inc
 }
 
 async function movePhase(deps: CoreDeps, incident: Incident, phase: IncidentPhase): Promise<void> {
-  const book = incidentBook(deps);
-  const moved = await book?.updateIncident(incident.id, ["open", "acknowledged"], { phase });
+  const book = deps.store;
+  const moved = await book.updateIncident(incident.id, ["open", "acknowledged"], { phase });
   if (moved) await refreshIncidentHeader(deps, moved, { force: true });
 }
 
@@ -351,8 +349,7 @@ export async function countOnIncident(
   host: string,
   delta: Partial<Record<IncidentCounter, number>>,
 ): Promise<Incident | null> {
-  const book = incidentBook(deps);
-  if (!book) return null;
+  const book = deps.store;
   try {
     const incident = await book.findOpenIncident(host);
     if (!incident) return null;
@@ -379,7 +376,7 @@ export async function moveIncidentAndTell(
   /** `page: false`: the move came from the pager itself (its webhook), so it is not sent back. */
   opts: { page?: boolean } = {},
 ): Promise<Incident> {
-  const before = await incidentBook(deps)?.getIncident(id);
+  const before = await deps.store.getIncident(id);
   const moved = await moveIncident(deps, id, to, actor);
   await refreshIncidentHeader(deps, moved, { force: true });
   observeTimes(deps, before ?? null, moved);
@@ -394,8 +391,8 @@ export async function moveIncidentAndTell(
   if (moved.channel && moved.threadTs) {
     for (const host of moved.hosts) await deps.store.forgetIncidentThread(moved.channel, host, moved.threadTs);
   }
-  const book = incidentBook(deps);
-  const members = (await book?.listIncidents({ open: true, limit: 500 })) ?? [];
+  const book = deps.store;
+  const members = await book.listIncidents({ open: true, limit: 500 });
   for (const member of members.filter((m) => m.parentId === id)) {
     await moveIncidentAndTell(deps, member.id, "resolved", actor, opts).catch((err: unknown) =>
       deps.logger.warn("grouped incident not resolved with its fleet incident", {

@@ -2,7 +2,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { type Message, MessageSchema } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, OutboxItem } from "../ports/incident-book.ts";
-import type { IncidentRecord } from "../ports/store.ts";
+import type { IncidentThread } from "../ports/store.ts";
 import { incidentThread } from "./host-thread.ts";
 import { queueMirrors } from "./mirrors.ts";
 import { LEASE_MS, MAX_ATTEMPTS, settleFailedTry } from "./outbox-timing.ts";
@@ -38,7 +38,7 @@ interface ThreadPost {
 
 /** A post tried at once: the thread it went to, or null when it is queued for a retry. */
 export interface PostAttempt {
-  thread: IncidentRecord | null;
+  thread: IncidentThread | null;
   delivered: boolean;
 }
 
@@ -122,7 +122,7 @@ async function send(
   book: IncidentBook,
   incidentId: string | null,
   post: ThreadPost,
-): Promise<IncidentRecord> {
+): Promise<IncidentThread> {
   const own = incidentId ? await book.getIncident(incidentId) : null;
   const thread =
     own?.channel === post.channel && own.threadTs

@@ -5,35 +5,11 @@ import type { Incident, IncidentBook, IncidentEventKind, IncidentState } from ".
 
 /**
  * The incident as a record (docs/incidents.md): the pipeline writes what raised it and every
- * signal after into one timeline; ack and resolve move its state. A store without incident
- * records (IncidentBook) keeps threads only: every function here then does nothing.
+ * signal after into one timeline; ack and resolve move its state. Every store keeps the
+ * record (the Store port includes IncidentBook).
  */
 
 type RecordDeps = Pick<CoreDeps, "store" | "clock" | "ids" | "logger">;
-
-/** The store's incident book, when it keeps one. */
-export function incidentBook(deps: Pick<CoreDeps, "store">): IncidentBook | null {
-  const s = deps.store as Partial<IncidentBook>;
-  return BOOK_METHODS.every((m) => typeof s[m] === "function") ? (s as IncidentBook) : null;
-}
-
-/** What a store must have to keep incident records: every method of the port. */
-const BOOK_METHODS = [
-  "openIncident",
-  "findOpenIncident",
-  "getIncident",
-  "listIncidents",
-  "updateIncident",
-  "countIncident",
-  "joinIncident",
-  "staleHeaders",
-  "putSnooze",
-  "listSnoozes",
-  "removeSnooze",
-  "countSnoozed",
-  "appendIncidentEvent",
-  "incidentTimeline",
-] as const satisfies readonly (keyof IncidentBook)[];
 
 export interface TimelineEntry {
   actor: string;
@@ -47,8 +23,7 @@ export interface TimelineEntry {
  * alert resolved): appended to its timeline; nothing when none is open. Logged, never thrown.
  */
 export async function noteTimeline(deps: RecordDeps, host: string, entry: TimelineEntry): Promise<Incident | null> {
-  const book = incidentBook(deps);
-  if (!book) return null;
+  const book = deps.store;
   try {
     const incident = await book.findOpenIncident(host);
     if (!incident) return null;
@@ -71,8 +46,7 @@ export async function linkThread(
   thread: { channel: string; threadTs: string },
   headerCurrent: boolean,
 ): Promise<Incident | null> {
-  const book = incidentBook(deps);
-  if (!book) return null;
+  const book = deps.store;
   try {
     return await book.updateIncident(incident.id, ["open", "acknowledged"], {
       ...thread,
@@ -117,8 +91,8 @@ async function append(deps: RecordDeps, book: IncidentBook, incident: Incident, 
  * never thrown.
  */
 export async function noteEvidenceAt(deps: RecordDeps, incident: Incident, at: number): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book || (incident.evidenceAt != null && incident.evidenceAt <= at)) return;
+  const book = deps.store;
+  if (incident.evidenceAt != null && incident.evidenceAt <= at) return;
   try {
     await book.updateIncident(incident.id, ["open", "acknowledged", "resolved"], { evidenceAt: at });
   } catch (err) {
@@ -128,8 +102,7 @@ export async function noteEvidenceAt(deps: RecordDeps, incident: Incident, at: n
 
 /** The incident `id`, or `unknown_incident` in words that say where ids are listed. */
 export async function requireIncident(deps: Pick<CoreDeps, "store">, id: string): Promise<Incident> {
-  const book = requireBook(deps);
-  const incident = await book.getIncident(id);
+  const incident = await deps.store.getIncident(id);
   if (!incident) {
     throw new ClawopsError(
       "unknown_incident",
@@ -138,16 +111,6 @@ export async function requireIncident(deps: Pick<CoreDeps, "store">, id: string)
     );
   }
   return incident;
-}
-
-export function requireBook(deps: Pick<CoreDeps, "store">): IncidentBook {
-  const book = incidentBook(deps);
-  if (!book) {
-    throw new ClawopsError("not_configured", "This control plane's store keeps no incident records.", {
-      status: 501,
-    });
-  }
-  return book;
 }
 
 /**
@@ -161,7 +124,7 @@ export async function moveIncident(
   to: Exclude<IncidentState, "open">,
   actor: string,
 ): Promise<Incident> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const incident = await requireIncident(deps, id);
   const now = deps.clock.now();
   const from: IncidentState[] = ["open", "acknowledged"];
@@ -198,7 +161,7 @@ export async function moveIncident(
 
 /**
  * Appends to one incident's timeline, whatever its state: a ticket opened or a postmortem
- * drafted after the resolve belongs to it too. Null when the store keeps no records or the
+ * drafted after the resolve belongs to it too. Null when the incident is unknown or the
  * write failed (logged).
  */
 export async function noteIncidentEvent(
@@ -206,8 +169,7 @@ export async function noteIncidentEvent(
   incident: Incident | string,
   entry: TimelineEntry,
 ): Promise<Incident | null> {
-  const book = incidentBook(deps);
-  if (!book) return null;
+  const book = deps.store;
   const id = typeof incident === "string" ? incident : incident.id;
   try {
     const record = typeof incident === "string" ? await book.getIncident(incident) : incident;
@@ -222,8 +184,7 @@ export async function noteIncidentEvent(
 
 /** Appends to every open incident's timeline (a fleet-wide freeze); how many were written. */
 export async function noteOpenIncidents(deps: RecordDeps, entry: TimelineEntry): Promise<number> {
-  const book = incidentBook(deps);
-  if (!book) return 0;
+  const book = deps.store;
   let written = 0;
   try {
     for (const incident of await book.listIncidents({ open: true, limit: 500 })) {

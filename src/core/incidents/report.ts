@@ -4,7 +4,6 @@ import { duration, isoSeconds, mention } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentAction } from "../ports/incident-book.ts";
-import { requireBook } from "./record.ts";
 
 /**
  * `/openclaw report [30d]` and `clawops report [--since 30d] [--json]` (issue 40, item 7): the
@@ -56,7 +55,7 @@ function quantile(sorted: readonly number[], q: number): number | null {
 const signalsOf = (i: Incident) => i.counts.alerts + i.counts.watch + i.counts.silences + i.counts.triages;
 
 export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<IncidentReport> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const until = deps.clock.now();
   const since = until - windowMs;
   const all = (await book.listIncidents({ limit: 10_000 })).filter((i) => i.openedAt >= since);
@@ -87,9 +86,7 @@ export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<
   acked.sort((a, b) => a - b);
   resolved.sort((a, b) => a - b);
   const ids = new Set(all.map((i) => i.id));
-  const actions = ((await deps.store.listIncidentActions?.({ limit: 10_000 })) ?? []).filter((a) =>
-    ids.has(a.incidentId),
-  );
+  const actions = (await deps.store.listIncidentActions({ limit: 10_000 })).filter((a) => ids.has(a.incidentId));
   const pages = (await book.listOutbox({ limit: 10_000 })).filter(
     (o) => o.kind.startsWith("page:") && o.createdAt >= since,
   );

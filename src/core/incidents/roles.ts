@@ -4,7 +4,7 @@ import type { Incident, IncidentPatch, IncidentRole } from "../ports/incident-bo
 import { refreshIncidentHeader } from "./header.ts";
 import { queuePage } from "./outbox.ts";
 import { observeTimes } from "./pipeline.ts";
-import { requireBook, requireIncident } from "./record.ts";
+import { requireIncident } from "./record.ts";
 
 /**
  * Incident roles (issue 41, item 1), as incident.io and Rootly name them: the commander (the
@@ -41,7 +41,7 @@ export async function setIncidentRole(
   deps: CoreDeps,
   o: { id: string; role: IncidentRole; user: string; actor: string },
 ): Promise<RoleChange> {
-  const book = requireBook(deps);
+  const book = deps.store;
   const incident = await requireIncident(deps, o.id);
   if (incident.state === "resolved") throw resolvedError(incident);
   const previous = roleHolder(incident, o.role);

@@ -1,7 +1,7 @@
 import { errorMessage } from "../../contract/errors.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import { refreshIncidentHeader } from "./header.ts";
-import { appendTimeline, incidentBook, moveIncident } from "./record.ts";
+import { appendTimeline, moveIncident } from "./record.ts";
 
 /** What a finished triage found, as the incident it answered needs it. */
 export interface TriageVerdict {
@@ -26,8 +26,7 @@ export const SETTLE_ACTOR = "clawops";
  * people move the others. Logged, never thrown.
  */
 export async function settleTriagedIncident(deps: CoreDeps, host: string, verdict: TriageVerdict): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
+  const book = deps.store;
   try {
     const incident = await book.findOpenIncident(host);
     if (incident?.phase !== "checking") return;

@@ -1,7 +1,7 @@
 import type { Message } from "../messages/model.ts";
 import type { Incident, IncidentCounter, IncidentEventKind } from "../ports/incident-book.ts";
 import type { NewAuditEntry } from "../ports/recovery.ts";
-import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { IncidentThread, JobRecord } from "../ports/store.ts";
 
 /**
  * A signal and what the pipeline (pipeline.ts) makes of it: the one vocabulary every source
@@ -80,8 +80,8 @@ export interface RaisedIncident {
   status: "raised";
   channel: string;
   /** The host's thread, when the signal announced something in it. */
-  thread: IncidentRecord | null;
-  /** The incident record, when the store keeps them. */
+  thread: IncidentThread | null;
+  /** The incident record; null when it could not be written. */
   incident: Incident | null;
   triage: TriageOutcome;
   /** The queued triage job, if one was queued now. */

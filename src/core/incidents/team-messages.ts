@@ -3,7 +3,6 @@ import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident } from "../ports/incident-book.ts";
 import type { TeamMessage, TeamMessageBook } from "../ports/team-messages.ts";
 import { scrubText } from "../secret-scrub.ts";
-import { incidentBook } from "./record.ts";
 
 /**
  * The team's words on the record (issue 41, item 3; docs/incidents.md#the-teams-words): what
@@ -43,22 +42,6 @@ export const MESSAGE_MAX_CHARS = 480;
 
 type Deps = Pick<CoreDeps, "store" | "clock" | "logger">;
 
-/** The store's team messages, when it keeps incident records and them. */
-export function teamBook(deps: Pick<CoreDeps, "store">): TeamMessageBook | null {
-  const s = deps.store as Partial<TeamMessageBook>;
-  return incidentBook(deps) && TEAM_METHODS.every((m) => typeof s[m] === "function") ? (s as TeamMessageBook) : null;
-}
-const TEAM_METHODS = [
-  "incidentByThread",
-  "incidentByOwnChannel",
-  "recordTeamMessage",
-  "teamMessage",
-  "editTeamMessage",
-  "deleteTeamMessage",
-  "pinTeamMessage",
-  "teamMessages",
-] as const satisfies readonly (keyof TeamMessageBook)[];
-
 /**
  * Puts one event on the record. Events for threads clawops opened no incident in, and for
  * messages it never recorded, change nothing; a retried event (same identity) changes nothing
@@ -70,8 +53,7 @@ export async function recordThreadEvent(
   identity: EventIdentity,
   event: ThreadEvent,
 ): Promise<ThreadEventOutcome> {
-  const book = teamBook(deps);
-  if (!book) return { status: "ignored", why: "no incident records" };
+  const book = deps.store;
   // Whose it is first (a read): a busy channel's other talk costs no write.
   const owner =
     event.kind === "message"
@@ -120,7 +102,7 @@ async function apply(
         text: (await recordedText(event.text)) || "(no text: a file or an attachment)",
       });
       if (!created) return { status: "duplicate" };
-      await incidentBook(deps)?.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: now });
+      await deps.store.updateIncident(incident.id, ["open", "acknowledged"], { updatedAt: now });
       return { status: "recorded", incidentId: incident.id, message };
     }
     case "edited": {
@@ -145,7 +127,7 @@ async function apply(
       const marked = before.pins === 0 && after.pins > 0;
       const unmarked = before.pins > 0 && after.pins === 0;
       if (marked || unmarked) {
-        await incidentBook(deps)?.appendIncidentEvent({
+        await deps.store.appendIncidentEvent({
           incidentId: after.incidentId,
           at: now,
           actor: event.user,

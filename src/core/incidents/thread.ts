@@ -2,7 +2,7 @@ import { context, header } from "../messages/build.ts";
 import { isoSeconds, mention } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
-import type { IncidentRecord } from "../ports/store.ts";
+import type { IncidentThread } from "../ports/store.ts";
 
 type ThreadDeps = Pick<CoreDeps, "store" | "chat" | "clock" | "ids">;
 
@@ -10,7 +10,7 @@ type ThreadDeps = Pick<CoreDeps, "store" | "chat" | "clock" | "ids">;
  * Opens still under way, per store and (channel, host): two commands that open the same thread
  * at once in one process share the first one's header post instead of posting two.
  */
-const opening = new WeakMap<object, Map<string, Promise<IncidentRecord>>>();
+const opening = new WeakMap<object, Map<string, Promise<IncidentThread>>>();
 
 /**
  * One incident thread per (channel, host), shared by triage, bundles, freezes and the recover
@@ -24,7 +24,7 @@ export function openIncidentThread(
   host: string,
   /** The thread's parent message, asked for only when one is posted now. */
   header: () => Message,
-): Promise<IncidentRecord> {
+): Promise<IncidentThread> {
   let inFlight = opening.get(deps.store);
   if (!inFlight) {
     inFlight = new Map();
@@ -43,11 +43,11 @@ async function openOnce(
   channel: string,
   host: string,
   header: () => Message,
-): Promise<IncidentRecord> {
+): Promise<IncidentThread> {
   const existing = await deps.store.findIncident(channel, host);
   if (existing) return existing;
   const parent = await deps.chat.postMessage({ channel, ...header() });
-  const incident: IncidentRecord = {
+  const incident: IncidentThread = {
     id: deps.ids.id("inc"),
     channel,
     host,

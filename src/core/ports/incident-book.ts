@@ -1,7 +1,7 @@
 /**
  * The incident as a record (docs/incidents.md): what raised it, its hosts, its state and owner,
  * and a timeline of everything that happened to it, in order and with who. The thread
- * (store.ts `IncidentRecord`) is where it is told in chat; this is what can be read back whole.
+ * (store.ts `IncidentThread`) is where it is told in chat; this is what can be read back whole.
  */
 
 /** What raised an incident. */

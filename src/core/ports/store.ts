@@ -19,7 +19,12 @@ export interface HostRecord {
   tags?: string[];
 }
 
-export interface IncidentRecord {
+/**
+ * A host's incident thread in one channel (docs/architecture.md: "the incident thread"): where
+ * its incidents are told in chat, one per host and channel until its incident is resolved. The
+ * incident itself, as a record, is incident-book.ts `Incident`.
+ */
+export interface IncidentThread {
   id: string;
   channel: string;
   host: string;
@@ -55,15 +60,14 @@ export type JobPatch = Partial<
 >;
 
 /**
- * The incident records (incident-book.ts), their tickets (ticket-book.ts) and the team's
- * messages (team-messages.ts) are optional: a store without them keeps threads only.
+ * The control plane's state. Every store keeps, beside the hosts, the incident threads and the
+ * jobs, the incident records (incident-book.ts: the incidents, their timelines, snoozes, the
+ * outbox and the signals' fates, and their follow-up actions), their tickets (ticket-book.ts)
+ * the team's messages (team-messages.ts) and the incident's mirror threads on other chats
+ * (incident-mirrors.ts): SQLite on Node, the directory Durable Object's
+ * SQLite on Workers. Core calls them without testing for them.
  */
-export interface Store
-  extends Partial<IncidentBook>,
-    Partial<TicketBook>,
-    Partial<TeamMessageBook>,
-    Partial<IncidentActionBook>,
-    Partial<IncidentMirrorBook> {
+export interface Store extends IncidentBook, IncidentActionBook, TicketBook, TeamMessageBook, IncidentMirrorBook {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */
@@ -113,8 +117,8 @@ export interface Store
    */
   releaseClaim(key: string, until: number): Promise<void>;
 
-  findIncident(channel: string, host: string): Promise<IncidentRecord | null>;
-  insertIncident(incident: IncidentRecord): Promise<void>;
+  findIncident(channel: string, host: string): Promise<IncidentThread | null>;
+  insertIncident(incident: IncidentThread): Promise<void>;
   /**
    * Drops the host's thread in `channel` if it is still `threadTs` (its incident was resolved),
    * so the host's next incident opens a thread of its own.
@@ -128,7 +132,11 @@ export interface Store
   appendJobResult(id: string, result: StepResult): Promise<void>;
   listJobs(filter: { status?: JobStatus; host?: string; limit?: number }): Promise<JobRecord[]>;
 
-  /** The watch (docs/watch.md): a host's last watched state. Absent: this store keeps none. */
+  /**
+   * The watch (docs/watch.md): a host's last watched state. Optional: on Workers the Worker's
+   * store (DirectoryStore) keeps none, a host object's store keeps its own host's (HostWatchStore),
+   * and the fleet's are read from the watch shards (FleetWatchStore); a store without them keeps none.
+   */
   getWatch?(host: string): Promise<WatchRecord | null>;
   putWatch?(record: WatchRecord): Promise<void>;
   /** Every stored watch state (`/openclaw status` answers from them). */

@@ -69,7 +69,7 @@ export async function takeJiraIssueEvent(deps: CoreDeps, event: JiraIssueEvent):
   const key = event.issue.key;
   const item = (event.changelog?.items ?? []).find((i) => i.fieldId === "status" || i.field === "status");
   if (!item) return { status: "ignored", reason: `${key}'s update changed no status` };
-  const tickets = (await deps.store.ticketsByKey?.("jira", key)) ?? [];
+  const tickets = await deps.store.ticketsByKey("jira", key);
   if (tickets.length === 0) return { status: "ignored", reason: `clawops keeps no ticket ${key}` };
 
   const done = event.issue.fields?.status?.statusCategory?.key === "done";
@@ -86,11 +86,11 @@ export async function takeJiraIssueEvent(deps: CoreDeps, event: JiraIssueEvent):
   for (const t of tickets) {
     // Only on a real change of state: a reopened ticket is open here again, a done one closed.
     if (change === "closed" && t.state !== "closed")
-      await deps.store.updateTicket?.(t.id, { state: "closed", updatedAt: now });
+      await deps.store.updateTicket(t.id, { state: "closed", updatedAt: now });
     if (change === "reopened" && t.state === "closed")
-      await deps.store.updateTicket?.(t.id, { state: "open", updatedAt: now });
+      await deps.store.updateTicket(t.id, { state: "open", updatedAt: now });
     // Every incident the ticket tracks: the one that opened it and those that commented on it since.
-    const linked = (await deps.store.ticketIncidents?.(t.id)) ?? [];
+    const linked = await deps.store.ticketIncidents(t.id);
     for (const id of linked.includes(t.incidentId) ? linked : [t.incidentId, ...linked]) {
       if (noted.includes(id)) continue;
       const incident = await noteIncidentEvent(deps, id, { actor: "Jira", kind: "ticket", text, ref: t.id });

@@ -3,7 +3,7 @@ import { audit } from "../audit/audit.ts";
 import { describeHits } from "../bundles/scan.ts";
 import { secondScan } from "../bundles/second-scan.ts";
 import { call, expectOk, withRetry } from "../bundles/tickets.ts";
-import { incidentBook, noteIncidentEvent, noteTimeline } from "../incidents/record.ts";
+import { noteIncidentEvent, noteTimeline } from "../incidents/record.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident } from "../ports/incident-book.ts";
 import type { PagerDutyServices } from "../ports/pagerduty.ts";
@@ -96,8 +96,8 @@ export function triageNote(incident: Incident, t: TriageReading): string {
  */
 export async function notePagerDutyTriage(deps: CoreDeps, jobId: string, host: string): Promise<void> {
   const pd = deps.pagerduty;
-  const book = incidentBook(deps);
-  if (!pd || !book) return;
+  const book = deps.store;
+  if (!pd) return;
   try {
     const open = await book.findOpenIncident(host);
     if (!open) return;
@@ -148,7 +148,7 @@ export async function notePagerDutyTriage(deps: CoreDeps, jobId: string, host: s
  */
 export async function resolvePagerDuty(deps: CoreDeps, incident: Incident, actor: string): Promise<void> {
   const pd = deps.pagerduty;
-  if (!pd?.resolve || !incidentBook(deps)) return;
+  if (!pd?.resolve) return;
   try {
     const story = await readStory(deps, incident.id);
     for (const link of story.pagerduty) {

@@ -1,7 +1,7 @@
 import { TRIAGE_STEP_NAMES } from "../../contract/catalog.ts";
 import { type Classification, classifyResults } from "../classify/classify.ts";
 import type { Finding } from "../classify/finding.ts";
-import { requireBook, requireIncident } from "../incidents/record.ts";
+import { requireIncident } from "../incidents/record.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentAction, IncidentEvent } from "../ports/incident-book.ts";
 import type { JobRecord } from "../ports/store.ts";
@@ -60,7 +60,7 @@ const MAX_TRIAGES = 20;
 /** The incident `id` as a story; `unknown_incident` when there is none. */
 export async function readStory(deps: CoreDeps, id: string): Promise<IncidentStory> {
   const incident = await requireIncident(deps, id);
-  const timeline = await requireBook(deps).incidentTimeline(incident.id);
+  const timeline = await deps.store.incidentTimeline(incident.id);
   const refs = [...new Set(timeline.filter((e) => TRIAGE_REFS.has(e.kind) && e.ref).map((e) => e.ref as string))].slice(
     -MAX_TRIAGES,
   );
@@ -80,10 +80,10 @@ export async function readStory(deps: CoreDeps, id: string): Promise<IncidentSto
     latest: triages.at(-1) ?? null,
     topFinding: failure?.findings[0]?.id ?? "none",
     bundle: last?.ref ? { id: last.ref, at: last.at } : null,
-    tickets: (await deps.store.incidentTickets?.(incident.id)) ?? [],
+    tickets: await deps.store.incidentTickets(incident.id),
     pagerduty: pagerDutyLinks(timeline),
-    messages: (await deps.store.teamMessages?.(incident.id)) ?? [],
-    actions: (await deps.store.listIncidentActions?.({ incidentId: incident.id })) ?? [],
+    messages: await deps.store.teamMessages(incident.id),
+    actions: await deps.store.listIncidentActions({ incidentId: incident.id }),
   };
 }
 

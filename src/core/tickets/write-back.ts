@@ -75,15 +75,13 @@ async function queueResolve(
   incident: Incident,
   actor: string,
 ): Promise<void> {
-  const book = deps.store as Partial<IncidentBook>;
-  if (!deps.store.incidentTickets || !book.enqueueOutbox) return;
   try {
     const tickets = (await deps.store.incidentTickets(incident.id)).filter((t) => t.state === "open");
     const now = deps.clock.now();
     for (const t of tickets) {
       const config = configFor(settings, t);
       // A ticket another open incident still tracks (it commented on it) gets the comment only.
-      const closes = !(await trackedElsewhere(book as IncidentBook, deps, t.id, incident.id));
+      const closes = !(await trackedElsewhere(deps.store, deps, t.id, incident.id));
       const transition = t.system === "jira" ? (config as Jira | null)?.resolveTransition : undefined;
       const steps: Step[] =
         t.system === "jira"
@@ -98,7 +96,7 @@ async function queueResolve(
           by: actor,
           ...(step === "jira:transition" && transition ? { transition } : {}),
         };
-        await book.enqueueOutbox({
+        await deps.store.enqueueOutbox({
           id: deps.ids.id("out"),
           key: `${TICKET_OUTBOX_PREFIX}${step}:${incident.id}:${t.id}`,
           kind: `${TICKET_OUTBOX_PREFIX}${step}`,
@@ -117,7 +115,7 @@ async function queueResolve(
 
 /** Whether an incident other than `resolved` that the ticket is linked to is still open. */
 async function trackedElsewhere(book: IncidentBook, deps: CoreDeps, ticketId: string, resolved: string) {
-  const linked = (await deps.store.ticketIncidents?.(ticketId)) ?? [];
+  const linked = await deps.store.ticketIncidents(ticketId);
   for (const id of linked) {
     if (id === resolved) continue;
     const other = await book.getIncident(id);
@@ -147,7 +145,7 @@ async function deliverStep(
   const now = deps.clock.now();
   const q = JSON.parse(item.body) as QueuedStep;
   const incident = await book.getIncident(q.incidentId);
-  const ticket = (await deps.store.getTicket?.(q.ticketId)) ?? null;
+  const ticket = await deps.store.getTicket(q.ticketId);
   const attempts = item.attempts + 1;
   const doFetch = settings.fetch ?? fetch;
   try {
@@ -162,7 +160,7 @@ async function deliverStep(
     const done = await runStep(q, incident, config, doFetch);
     await book.settleOutbox(item.id, { state: "sent", attempts, doneAt: now, lastError: null });
     if (q.step === "jira:transition" || q.step === "github:close") {
-      await deps.store.updateTicket?.(ticket.id, { state: "closed", updatedAt: now });
+      await deps.store.updateTicket(ticket.id, { state: "closed", updatedAt: now });
     }
     const tries = attempts > 1 ? ` after ${attempts} tries` : "";
     await appendTimeline(deps, book, incident, {

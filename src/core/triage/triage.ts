@@ -16,7 +16,7 @@ import { builtinKnownIssues } from "../known-issues/builtin.ts";
 import type { Message } from "../messages/model.ts";
 import { renderNotice } from "../messages/notices.ts";
 import type { CoreDeps, HostJob } from "../ports/deps.ts";
-import type { IncidentRecord, JobRecord } from "../ports/store.ts";
+import type { IncidentThread, JobRecord } from "../ports/store.ts";
 import type { JobOutcome } from "../ports/transport.ts";
 import { maintenanceSince, postMaintenanceComparison } from "./compare.ts";
 import { renderTriageProgress, renderTriageResult } from "./render.ts";
@@ -39,7 +39,7 @@ export async function runTriage(deps: CoreDeps, job: JobRecord, replyTo: JobRepl
   // How long it waited (its host's queue, the lull after a burst of commands) is in the line.
   logger.info("triage started", { ...log, user: job.user, channel: job.channel, waitedMs: clock.now() - started });
   try {
-    let incident: IncidentRecord;
+    let incident: IncidentThread;
     let progress: LiveMessage;
     try {
       incident = await incidentThread(deps, { channel: job.channel, host: job.host, actor: job.user });

@@ -14,11 +14,10 @@ import {
   type WatchTransition,
 } from "../hosts/watch-state.ts";
 import { findHostIncident, noteIncident, raiseIncident, recordFate } from "../incidents/pipeline.ts";
-import { incidentBook } from "../incidents/record.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentPhase } from "../ports/incident-book.ts";
-import type { IncidentRecord } from "../ports/store.ts";
+import type { IncidentThread } from "../ports/store.ts";
 import type { WatchRecord } from "../ports/watch-record.ts";
 import {
   renderAgentBack,
@@ -261,7 +260,7 @@ export class WatchService {
    * the watch's line, a triage); a recovery is said in the thread the failure opened; a change
    * inside a flap window is only counted. The host's thread, when it has one.
    */
-  private async incident(t: WatchTransition, record: WatchRecord): Promise<IncidentRecord | null> {
+  private async incident(t: WatchTransition, record: WatchRecord): Promise<IncidentThread | null> {
     const { deps } = this;
     if (t.action === "suppressed") {
       // A flap window folds flips only inside an open incident: a failure held on a host with
@@ -275,9 +274,7 @@ export class WatchService {
           fate: "suppressed",
           why,
         });
-        const open = await incidentBook(deps)
-          ?.findOpenIncident(t.host)
-          .catch(() => null);
+        const open = await deps.store.findOpenIncident(t.host).catch(() => null);
         await recordFate(
           deps,
           { source: "watch", host: t.host, summary: flipSummary(t) },
@@ -299,14 +296,12 @@ export class WatchService {
   }
 
   /**
-   * Whether `host` has an open incident: true or false from the incident book, null when the
-   * store keeps no incident records (or could not say: then the watch keeps its old judgement).
+   * Whether `host` has an open incident: true or false from the incident book, null when it
+   * could not say (then the watch keeps its old judgement).
    */
   private async hasOpenIncident(host: string): Promise<boolean | null> {
-    const book = incidentBook(this.deps);
-    if (!book) return null;
     try {
-      return (await book.findOpenIncident(host)) !== null;
+      return (await this.deps.store.findOpenIncident(host)) !== null;
     } catch (err) {
       this.deps.logger.error("watch: open incident not read", { host, err: errorMessage(err) });
       return null;
@@ -318,7 +313,7 @@ export class WatchService {
     t: WatchTransition,
     record: WatchRecord,
     announce: Message = renderWatchFailing(t, record.run.count),
-  ): Promise<IncidentRecord | null> {
+  ): Promise<IncidentThread | null> {
     const { deps } = this;
     let raised: Awaited<ReturnType<typeof raiseIncident>>;
     try {
@@ -403,7 +398,7 @@ export class WatchService {
   }
 
   /** Said in the host's open incident thread, if any; a failed post is logged, not thrown. */
-  private async say(host: string, message: Message, phase?: IncidentPhase): Promise<IncidentRecord | null> {
+  private async say(host: string, message: Message, phase?: IncidentPhase): Promise<IncidentThread | null> {
     try {
       return await noteIncident(this.deps, { host }, message, {
         actor: WATCH_ACTOR,

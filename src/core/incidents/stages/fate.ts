@@ -1,7 +1,6 @@
 import { errorMessage } from "../../../contract/errors.ts";
 import type { CoreDeps } from "../../ports/deps.ts";
 import type { SignalFateKind } from "../../ports/incident-book.ts";
-import { incidentBook } from "../record.ts";
 import type { IncidentSignal } from "../signal.ts";
 
 /** The fate stage (issue 40, item 1): what became of every signal is stored beside the record. */
@@ -25,8 +24,7 @@ export async function recordFate(
   incidentId: string | null,
   why: string | null,
 ): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
+  const book = deps.store;
   try {
     await book.recordSignal({
       at: deps.clock.now(),

@@ -14,7 +14,7 @@ import { causeTitle, DEFAULT_GROUPING, groupFor } from "../grouping.ts";
 import { fleetCause, refreshIncidentHeader, renderGroupedNote, renderLiveHeader } from "../header.ts";
 import { queueMirrors } from "../mirrors.ts";
 import { newIncident } from "../new-incident.ts";
-import { appendTimeline, incidentBook } from "../record.ts";
+import { appendTimeline } from "../record.ts";
 import { COUNTER, type IncidentSignal, type Taken } from "../signal.ts";
 
 /** The fleet stage: hosts failing together with one cause are one fleet incident (grouping.ts). */
@@ -93,9 +93,9 @@ export async function announceFleet(
   opened: { incident: Incident; members: Incident[] },
   signal: IncidentSignal,
 ): Promise<void> {
-  const book = incidentBook(deps);
+  const book = deps.store;
   const { incident } = opened;
-  if (!book || !incident.channel) return;
+  if (!incident.channel) return;
   try {
     const cause = await fleetCause(deps, incident);
     const parent = await deps.chat.postMessage({
@@ -136,8 +136,7 @@ export async function announceFleet(
  * incident's opening, or the host's own announcement if its thread was still being posted).
  */
 export async function tellGrouped(deps: CoreDeps, memberId: string): Promise<void> {
-  const book = incidentBook(deps);
-  if (!book) return;
+  const book = deps.store;
   try {
     const member = await book.getIncident(memberId);
     const fleet = member?.parentId ? await book.getIncident(member.parentId) : null;

@@ -19,11 +19,7 @@ const MUTED_KIND: Record<Exclude<IncidentSource, "command">, keyof MutedCounts> 
  * automatic signals, and a snooze of the signal's top finding on this host mutes it; either
  * counts what it muted. What muted it, in words, or null.
  */
-export async function mutedBy(
-  deps: CoreDeps,
-  book: IncidentBook | null,
-  signal: IncidentSignal,
-): Promise<string | null> {
+export async function mutedBy(deps: CoreDeps, book: IncidentBook, signal: IncidentSignal): Promise<string | null> {
   if (signal.source === "command") return null;
   const now = deps.clock.now();
   const n = signal.count ?? 1;
@@ -35,7 +31,7 @@ export async function mutedBy(
     }
   }
   const top = signal.causes?.find((c) => c.startsWith("finding:"))?.slice("finding:".length);
-  if (!top || !book) return null;
+  if (!top) return null;
   const snooze = (await book.listSnoozes()).find((z) => z.host === signal.host && z.finding === top);
   if (!snooze || !snoozeHolds(snooze, await deps.store.getHost(signal.host), now)) return null;
   await book.countSnoozed(snooze.host, snooze.finding, n);

@@ -126,26 +126,33 @@ export class TeamsChat implements PrefixedChat {
     await this.client.json("POST", at.service, at.path, { ...toTeams(message), replyToId: at.activity });
   }
 
-  /** Whether a reply address is a Bot Connector reply this chat would send its token to. */
+  /** Whether a reply address is a Bot Connector reply (Teams' own; whether its token goes there is respondEphemeral's check). */
   owns(responseUrl: string): boolean {
-    return this.replyAddress(responseUrl) !== null;
+    return REPLY_ADDRESS.test(responseUrl);
   }
 
   private replyAddress(url: string): { service: string; path: string; activity: string } | null {
-    const m = /^(https?:\/\/[^\s]+?)(\/v3\/conversations\/([^/?#]+)\/activities\/([^/?#]+))$/.exec(url);
-    if (!m?.[1] || !m[2] || !m[3] || !m[4]) return null;
-    let conversation: string;
+    const m = REPLY_ADDRESS.exec(url);
+    if (!m?.[1] || !m[2] || !m[3]) return null;
     let activity: string;
     try {
-      conversation = decodeURIComponent(m[3]).replace(/;messageid=\d+$/, "");
-      activity = decodeURIComponent(m[4]);
+      activity = decodeURIComponent(m[3]);
     } catch {
       return null;
     }
-    // Only the Bot Connector this conversation's own activities named, or the configured one: the bot's token goes there.
-    const service = [this.services.get(conversation), this.defaultService].find(
-      (s) => s !== undefined && s.replace(/\/+$/, "") === m[1],
-    );
-    return service ? { service, path: m[2], activity } : null;
+    // The bot's token goes only to the configured Bot Connector's host, or one a verified activity named.
+    const known = new Set([originOf(this.defaultService), ...[...this.services.values()].map(originOf)]);
+    return known.has(originOf(m[1])) ? { service: m[1], path: m[2], activity } : null;
+  }
+}
+
+/** `{serviceUrl}/v3/conversations/{id}/activities/{id}`, as envelope.ts's replyUrl makes it. */
+const REPLY_ADDRESS = /^(https?:\/\/[^\s]+?)(\/v3\/conversations\/[^/?#]+\/activities\/([^/?#]+))$/;
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
   }
 }

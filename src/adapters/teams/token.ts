@@ -20,20 +20,28 @@ export interface AppTokenOptions {
   loginUrl: string;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Plain data kept across sources (Workers builds one per request): the token and until when it serves. */
+  cache?: AppTokenCache;
+}
+
+export interface AppTokenCache {
+  current?: { token: string; until: number };
 }
 
 export class AppTokenSource {
   private readonly opts: AppTokenOptions;
-  private cached: { token: string; until: number } | null = null;
+  private readonly cache: AppTokenCache;
   private inFlight: Promise<string> | null = null;
 
   constructor(opts: AppTokenOptions) {
     this.opts = opts;
+    this.cache = opts.cache ?? {};
   }
 
   async token(): Promise<string> {
     const now = (this.opts.now ?? Date.now)();
-    if (this.cached && now < this.cached.until) return this.cached.token;
+    const cached = this.cache.current;
+    if (cached && now < cached.until) return cached.token;
     this.inFlight ??= this.ask().finally(() => {
       this.inFlight = null;
     });
@@ -42,7 +50,7 @@ export class AppTokenSource {
 
   /** Forgets the token (Bot Connector answered 401 with it). */
   forget(): void {
-    this.cached = null;
+    this.cache.current = undefined;
   }
 
   private async ask(): Promise<string> {
@@ -81,7 +89,7 @@ export class AppTokenSource {
     }
     const expiresInS = typeof json.expires_in === "number" ? json.expires_in : Number(json.expires_in ?? 3599);
     const now = (this.opts.now ?? Date.now)();
-    this.cached = { token: json.access_token, until: now + Math.max(0, expiresInS * 1000 - RENEW_BEFORE_MS) };
+    this.cache.current = { token: json.access_token, until: now + Math.max(0, expiresInS * 1000 - RENEW_BEFORE_MS) };
     return json.access_token;
   }
 }

@@ -1,4 +1,13 @@
-import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify, type RemoteJWKSet } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type JWKSCacheInput,
+  type JWTPayload,
+  jwksCache,
+  jwtVerify,
+  type RemoteJWKSet,
+} from "jose";
 
 /**
  * Proof that a request to `POST /teams/messages` comes from the Bot Framework, as its connector
@@ -32,6 +41,16 @@ export interface BotFrameworkVerifierOptions {
   fetch?: typeof fetch;
   /** Milliseconds since the epoch; the token's times are judged against it. */
   now?: () => number;
+  /**
+   * Plain data kept across verifiers (Workers builds one per request, and no I/O object may
+   * cross requests): the metadata's jwks_uri and the keys jose fetched (its `jwksCache`).
+   */
+  cache?: TeamsKeyCache;
+}
+
+export interface TeamsKeyCache {
+  jwksUri?: string;
+  jwks: JWKSCacheInput;
 }
 
 export class BotFrameworkVerifier {
@@ -85,6 +104,17 @@ export class BotFrameworkVerifier {
   }
 
   private async loadKeySet(): Promise<RemoteJWKSet> {
+    const cache = this.opts.cache;
+    const jwksUri = cache?.jwksUri ?? (await this.readMetadata());
+    if (cache) cache.jwksUri = jwksUri;
+    return createRemoteJWKSet(new URL(jwksUri), {
+      cacheMaxAge: KEYS_MAX_AGE_MS,
+      ...(this.opts.fetch ? { [customFetch]: this.opts.fetch } : {}),
+      ...(cache ? { [jwksCache]: cache.jwks } : {}),
+    });
+  }
+
+  private async readMetadata(): Promise<string> {
     const doFetch = this.opts.fetch ?? fetch;
     const res = await doFetch(this.opts.metadataUrl, {
       headers: { accept: "application/json" },
@@ -94,10 +124,7 @@ export class BotFrameworkVerifier {
     const meta = (await res.json()) as { jwks_uri?: unknown };
     if (typeof meta.jwks_uri !== "string" || !/^https?:\/\//.test(meta.jwks_uri))
       throw new Error("it names no jwks_uri");
-    return createRemoteJWKSet(new URL(meta.jwks_uri), {
-      cacheMaxAge: KEYS_MAX_AGE_MS,
-      ...(this.opts.fetch ? { [customFetch]: this.opts.fetch } : {}),
-    });
+    return meta.jwks_uri;
   }
 }
 

@@ -88,10 +88,10 @@ function toBody(parts: BasicPart[]): CardElement[] {
     } else if (p.kind === "section") {
       for (const piece of pieces(p.text)) {
         used += piece.text.length;
-        push(piece.code ? text(piece.text, { fontType: "Monospace" }) : text(teamsMarkdown(piece.text)));
+        push(piece.code ? text(piece.text, { fontType: "Monospace" }) : text(paragraphs(teamsMarkdown(piece.text))));
       }
     } else if (p.kind === "context") {
-      const t = p.items.map(teamsMarkdown).join("\n\n");
+      const t = p.items.map((i) => paragraphs(teamsMarkdown(i))).join("\n\n");
       used += t.length;
       push(text(t, { size: "Small", isSubtle: true, spacing: "Small" }));
     } else if (p.kind === "divider") {
@@ -157,6 +157,11 @@ export function confirmCard(q: readonly [string, string, string, string], a: str
  */
 export function teamsMarkdown(t: string): string {
   return discordMarkdown(t.replace(/\*discord:(\d{5,25})\*/g, "*discord user $1*"));
+}
+
+/** A card's markdown joins lines a single newline separates; each line is kept as its own paragraph. */
+function paragraphs(t: string): string {
+  return t.replace(/\n+/g, "\n\n");
 }
 
 function unescapeMrkdwn(t: string): string {

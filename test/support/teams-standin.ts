@@ -56,6 +56,8 @@ export class TeamsStandIn {
   private readonly issued = new Set<string>();
   private readonly faults: TeamsFault[] = [];
   private keys: { teams: SigningKey; other: SigningKey; unpublished: SigningKey } | null = null;
+  /** How many times the keys were fetched. */
+  keyFetches = 0;
   private server: Server | null = null;
   private seq = 1_764_000_000_000;
   url = "";
@@ -98,6 +100,18 @@ export class TeamsStandIn {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+
+  /** The Bot Framework rotates its Teams key: a new kid is published, the old one dropped. */
+  async rotate(): Promise<void> {
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const kid = `teams-key-${this.seq++}`;
+    if (!this.keys) throw new Error("start() the stand-in first");
+    this.keys.teams = {
+      kid,
+      privateKey,
+      jwk: { ...(await exportJWK(publicKey)), kid, use: "sig", endorsements: ["msteams", "webchat"] },
+    };
   }
 
   /** A connector token as the Bot Framework signs one; each part can be made wrong. */
@@ -175,6 +189,7 @@ export class TeamsStandIn {
       });
     }
     if (req.method === "GET" && url.pathname === "/botframework/v1/.well-known/keys") {
+      this.keyFetches += 1;
       return send(200, { keys: [this.keys?.teams.jwk, this.keys?.other.jwk] });
     }
     const login = /^\/login\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);

@@ -84,7 +84,8 @@ beforeAll(async () => {
   const app = createApp({
     deps,
     teams: {
-      verifier: new BotFrameworkVerifier({ appId: APP_ID, metadataUrl: ms.metadataUrl }),
+      // No cooldown between key fetches, so the rotation test need not wait jose's 30 s.
+      verifier: new BotFrameworkVerifier({ appId: APP_ID, metadataUrl: ms.metadataUrl, cooldownMs: 0 }),
       tenantId: TENANT,
       chat,
       commandName: "/openclaw",
@@ -212,6 +213,23 @@ describe("POST /teams/messages: proof of the caller", () => {
     await settled();
     expect(ms.calls.length).toBe(calls);
     expect(transport.dispatched).toEqual([]);
+  });
+
+  it("keeps the keys between requests, and follows a rotation without a restart", async () => {
+    const fetched = ms.keyFetches;
+    await send({ ...message("x"), text: "openclaw help" });
+    expect(ms.keyFetches).toBe(fetched);
+    await ms.rotate();
+    const res = await send({ ...message("x"), text: "openclaw help" });
+    expect(res.status).toBe(200);
+    expect(ms.keyFetches).toBe(fetched + 1);
+    await settled();
+  });
+
+  it("says the keys could not be read, not that the token is bad, while the metadata is unreachable (the route answers 503)", async () => {
+    const verifier = new BotFrameworkVerifier({ appId: APP_ID, metadataUrl: "http://127.0.0.1:1/openid" });
+    const check = await verifier.verify(`Bearer ${await ms.token()}`);
+    expect(check).toMatchObject({ ok: false, reason: "keys" });
   });
 
   it("refuses a body over its cap with 413", async () => {

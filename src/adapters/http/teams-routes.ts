@@ -37,6 +37,7 @@ export interface TeamsRouteOptions {
 
 /** How long an activity id is remembered: the Bot Framework redelivers within minutes. */
 const ACTIVITY_MEMORY_MS = 24 * 3600_000;
+const CODES = { 401: "unauthorized", 403: "forbidden", 503: "teams_api" } as const;
 const INVOKE_OK = { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "clawops is on it." };
 
 /**
@@ -61,6 +62,10 @@ export function teamsRoutes(deps: CoreDeps, opts: TeamsRouteOptions, later: Late
 
   app.post("/messages", capBody(BODY_LIMITS.teamsActivity), async (c) => {
     const token = await opts.verifier.verify(c.req.header("authorization"));
+    if (!token.ok && token.reason === "keys") {
+      // Nothing proven either way: 503, so the Bot Framework tries again, and nothing runs.
+      return refuse(c, 503, `its Bot Framework token could not be checked: ${token.detail}`, "teams:unverified");
+    }
     if (!token.ok) return refuse(c, 401, `its Bot Framework token was refused: ${token.detail}`, "teams:unverified");
 
     let json: unknown;
@@ -133,7 +138,7 @@ export function teamsRoutes(deps: CoreDeps, opts: TeamsRouteOptions, later: Late
   }
 
   /** A request refused before any work: logged, audited (under the user the activity names, its word once the token held), told. */
-  async function refuse(c: Context, status: 401 | 403, why: string, actor: string) {
+  async function refuse(c: Context, status: 401 | 403 | 503, why: string, actor: string) {
     deps.logger.warn("teams request refused", { status, why });
     await audit(deps, {
       at: deps.clock.now(),
@@ -145,10 +150,7 @@ export function teamsRoutes(deps: CoreDeps, opts: TeamsRouteOptions, later: Late
       detail: `Teams request refused: ${why}`,
       ref: null,
     });
-    return c.json(
-      { ok: false, error: { code: status === 401 ? "unauthorized" : "forbidden", message: `Refused: ${why}.` } },
-      status,
-    );
+    return c.json({ ok: false, error: { code: CODES[status], message: `Refused: ${why}.` } }, status);
   }
 
   return app;

@@ -46,6 +46,8 @@ export interface BotFrameworkVerifierOptions {
    * cross requests): the metadata's jwks_uri and the keys jose fetched (its `jwksCache`).
    */
   cache?: TeamsKeyCache;
+  /** How soon after a fetch an unknown kid may fetch the keys again (jose's cooldown; 30 s). */
+  cooldownMs?: number;
 }
 
 export interface TeamsKeyCache {
@@ -109,6 +111,7 @@ export class BotFrameworkVerifier {
     if (cache) cache.jwksUri = jwksUri;
     return createRemoteJWKSet(new URL(jwksUri), {
       cacheMaxAge: KEYS_MAX_AGE_MS,
+      cooldownDuration: this.opts.cooldownMs ?? 30_000,
       ...(this.opts.fetch ? { [customFetch]: this.opts.fetch } : {}),
       ...(cache ? { [jwksCache]: cache.jwks } : {}),
     });
@@ -138,6 +141,9 @@ function refusalOf(err: unknown): { reason: TokenRefusal; detail: string } {
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWSSignatureVerificationFailed)
     return { reason: "signature", detail: "the token is not signed by a Bot Framework key" };
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)
+    return { reason: "keys", detail: `the signing keys were not read: ${messageOf(err)}` };
+  // Not jose's verdict on the token: the keys could not be fetched (a network failure).
+  if (!(err instanceof errors.JOSEError))
     return { reason: "keys", detail: `the signing keys were not read: ${messageOf(err)}` };
   return { reason: "malformed", detail: `the token does not read: ${messageOf(err)}` };
 }

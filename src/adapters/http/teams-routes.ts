@@ -63,7 +63,7 @@ export function teamsRoutes(deps: CoreDeps, opts: TeamsRouteOptions, later: Late
   app.post("/messages", capBody(BODY_LIMITS.teamsActivity), async (c) => {
     const token = await opts.verifier.verify(c.req.header("authorization"));
     if (!token.ok && token.reason === "keys") {
-      // Nothing proven either way: 503, so the Bot Framework tries again, and nothing runs.
+      // Nothing proven either way: a 503 (the Bot Framework may deliver again), and nothing runs.
       return refuse(c, 503, `its Bot Framework token could not be checked: ${token.detail}`, "teams:unverified");
     }
     if (!token.ok) return refuse(c, 401, `its Bot Framework token was refused: ${token.detail}`, "teams:unverified");

@@ -335,6 +335,20 @@ describe("card buttons", () => {
     expect((await recovery.listFreezes?.())?.length ?? 0).toBe(1);
   });
 
+  it("an Approve press goes through the approval handling: an unknown confirmation does nothing and says so in the chain", async () => {
+    const card = answerCard() as PostedActivity;
+    const press = pressOn(card, "Run again");
+    const approve = { ...press, value: { clawops: "press", a: "clawops_approve", v: "cf_00000000000000000000" } };
+    const posted = ms.botPosts(CHANNEL).length;
+    expect((await send(approve)).status).toBe(200);
+    await settled();
+    const reply = ms
+      .botPosts(CHANNEL)
+      .slice(posted)
+      .find((p) => p.root === card.root);
+    expect(textOf(reply)).toContain("Nothing was done");
+  });
+
   it("an Action.Execute invoke gets its invoke response and runs the same press", async () => {
     const card = answerCard() as PostedActivity;
     const before = transport.dispatched.length;

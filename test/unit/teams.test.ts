@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { TeamsChat } from "../../src/adapters/teams/chat.ts";
+import { commandText } from "../../src/adapters/teams/envelope.ts";
 import { withTeams } from "../../src/adapters/teams/routed.ts";
 import { AppTokenSource } from "../../src/adapters/teams/token.ts";
 import { BotFrameworkVerifier } from "../../src/adapters/teams/verify.ts";
@@ -294,6 +295,18 @@ describe("commands as bot messages", () => {
     const audit = await recovery.listAudit({ order: "asc" });
     expect(audit.some((a) => a.actor === `teams:${STRANGER}` && a.outcome === "refused")).toBe(true);
     expect((await recovery.listFreezes?.())?.length ?? 0).toBe(0);
+  });
+});
+
+describe("a message's text as the command", () => {
+  it("takes off the bot's mention and the command's name, and reads Teams' HTML escapes", () => {
+    expect(commandText("<at>clawops</at>&nbsp;triage node-3", "openclaw")).toBe("triage node-3");
+    expect(commandText("<at>clawops</at> openclaw freeze node-3 for 1h a &amp; b", "openclaw")).toBe(
+      "freeze node-3 for 1h a & b",
+    );
+    expect(commandText("/openclaw status all", "openclaw")).toBe("status all");
+    expect(commandText("openclawx status", "openclaw")).toBe("openclawx status");
+    expect(commandText("  <at>clawops</at>  ", "openclaw")).toBe("");
   });
 });
 

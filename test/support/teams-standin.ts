@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { freePort } from "./ports.ts";
 
 /**
  * A stand-in for the three Microsoft services a Teams bot talks to, on one loopback server:
@@ -93,7 +94,8 @@ export class TeamsStandIn {
       unpublished: await make("teams-key", ["msteams"]),
     };
     this.server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
+    const port = await freePort();
+    await new Promise<void>((r) => this.server?.listen(port, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 

@@ -10,6 +10,7 @@ import { configText } from "../../src/node/config/show.ts";
 import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
 import { quietLogger } from "../support/loggers.ts";
+import { freePort } from "../support/ports.ts";
 import { TeamsStandIn } from "../support/teams-standin.ts";
 
 /**
@@ -106,7 +107,7 @@ describe("Teams on the Node control plane", () => {
     await ms.start();
     dir = mkdtempSync(join(tmpdir(), "clawops-teams-node-"));
     cp = await startControlPlane({
-      port: 0,
+      port: await freePort(),
       bind: "127.0.0.1",
       dataDir: dir,
       console: false,

@@ -14,6 +14,7 @@ import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
+import { freePort } from "../support/ports.ts";
 import { type PostedActivity, TeamsStandIn } from "../support/teams-standin.ts";
 import { RecordingChat, testDeps } from "../support/test-deps.ts";
 
@@ -93,8 +94,9 @@ beforeAll(async () => {
     },
     runLater: (task) => pending.push(task),
   });
+  const port = await freePort();
   await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve());
+    server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve());
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

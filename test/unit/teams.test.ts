@@ -419,7 +419,7 @@ describe("the Teams chat port", () => {
     expect(String(err)).not.toContain("wrong-secret");
   });
 
-  it("a bundle points at its signed link, and a reply address on another host gets no token", async () => {
+  it("a bundle points at its signed link, a postmortem draft is posted as text, and a reply address on another host gets no token", async () => {
     const { ts: root } = await deps.chat.postMessage({ channel: `teams:${CHANNEL}`, text: "root", parts: [] });
     await deps.chat.uploadFile?.({
       channel: `teams:${CHANNEL}`,
@@ -431,6 +431,20 @@ describe("the Teams chat port", () => {
     });
     const note = ms.botPosts(CHANNEL).find((p) => p.root === root);
     expect(String(note?.activity.text)).toContain("signed link in the summary above");
+    // A postmortem draft is the message itself; a long one clipped to fit.
+    for (const draft of ["# Postmortem\n\nWhat happened.", `# Postmortem\n\n${"x".repeat(30_000)}`]) {
+      await deps.chat.uploadFile?.({
+        channel: `teams:${CHANNEL}`,
+        threadTs: root,
+        filename: "postmortem-inc_1.md",
+        title: "Postmortem draft inc_1",
+        bytes: new TextEncoder().encode(draft),
+        initialComment: "📋 Postmortem draft of `inc_1`",
+      });
+    }
+    const drafts = ms.botPosts(CHANNEL).filter((p) => p.root === root && String(p.activity.text).includes("inc_1"));
+    expect(String(drafts[0]?.activity.text)).toContain("What happened.");
+    expect(String(drafts[1]?.activity.text)).toContain("clipped: Teams takes about 28 KB a message");
     await expect(
       chat.respondEphemeral("http://127.0.0.2:1/v3/conversations/x/activities/1", { text: "x", parts: [] }),
     ).rejects.toThrow(/Not a Teams reply address/);

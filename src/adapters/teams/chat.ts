@@ -106,13 +106,14 @@ export class TeamsChat implements PrefixedChat {
     return { ts: posted.id };
   }
 
-  /** No file in a channel without Graph: a short text file is posted as the message, a bundle points at its signed link. */
+  /** No file in a channel without Graph: a text file is posted as the message, a bundle points at its signed link. */
   async uploadFile(file: ChatFileUpload): Promise<{ fileId: string }> {
-    const text = /\.(md|txt)$/.test(file.filename) && file.bytes.byteLength <= INLINE_TEXT_MAX;
-    const body = text
-      ? `${file.initialComment}\n\n${new TextDecoder().decode(file.bytes)}`
-      : `${file.initialComment}\n\nTeams bots cannot attach files in a channel: download it from the signed link in the summary above.`;
-    const { ts } = await this.postMessage({ channel: file.channel, threadTs: file.threadTs, text: body, parts: [] });
+    const { ts } = await this.postMessage({
+      channel: file.channel,
+      threadTs: file.threadTs,
+      text: `${file.initialComment}\n\n${inlineFile(file)}`,
+      parts: [],
+    });
     return { fileId: `teams-message:${ts}` };
   }
 
@@ -144,6 +145,18 @@ export class TeamsChat implements PrefixedChat {
     const known = new Set([originOf(this.defaultService), ...[...this.services.values()].map(originOf)]);
     return known.has(originOf(m[1])) ? { service: m[1], path: m[2], activity } : null;
   }
+}
+
+/** What stands for a file in the thread: a text file's own text (clipped to fit a message), else why it is not there. */
+function inlineFile(file: ChatFileUpload): string {
+  if (file.filename.endsWith(".zip"))
+    return "Teams bots cannot attach files in a channel: download it from the signed link in the summary above.";
+  if (!/\.(md|txt)$/.test(file.filename))
+    return `Teams bots cannot attach files in a channel: ${file.filename} is not posted here.`;
+  const text = new TextDecoder().decode(file.bytes);
+  return text.length <= INLINE_TEXT_MAX
+    ? text
+    : `${text.slice(0, INLINE_TEXT_MAX)}\n\n… (clipped: Teams takes about 28 KB a message)`;
 }
 
 /** `{serviceUrl}/v3/conversations/{id}/activities/{id}`, as envelope.ts's replyUrl makes it. */

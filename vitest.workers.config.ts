@@ -39,6 +39,17 @@ const DISCORD_KEYS = generateKeyPairSync("ed25519");
 const DISCORD_PUBLIC_KEY = DISCORD_KEYS.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 const DISCORD_TEST_PRIVATE_KEY = DISCORD_KEYS.privateKey.export({ format: "der", type: "pkcs8" }).toString("hex");
 
+/** Where it reads the Bot Framework's keys, asks its token and calls Bot Connector v3 (test/workers/teams-messages.test.ts). */
+const TEAMS_STANDIN_ORIGIN = "http://teams-standin.test";
+const TEAMS_BOT_TOKEN = "teams-bot-token-workers-test";
+/**
+ * The Bot Framework's signing key pair (RS256), made for this run: the stand-in publishes the
+ * public key (with its endorsements), the test signs connector tokens with the private key (PKCS#8 PEM).
+ */
+const TEAMS_KEYS = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const TEAMS_PUBLIC_JWK = TEAMS_KEYS.publicKey.export({ format: "jwk" });
+const TEAMS_TEST_PRIVATE_KEY = TEAMS_KEYS.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+
 interface RecordedRequest {
   method: string;
   url: string;
@@ -143,6 +154,33 @@ function createOutboundRecorder() {
         { status: 404 },
       );
     }
+    // Microsoft Teams: the Bot Framework's OpenID metadata and keys, the identity platform's token, Bot Connector v3.
+    if (url.origin === TEAMS_STANDIN_ORIGIN) {
+      seq += 1;
+      if (url.pathname === "/botframework/openid")
+        return Response.json({
+          issuer: "https://api.botframework.com",
+          jwks_uri: `${TEAMS_STANDIN_ORIGIN}/botframework/keys`,
+          id_token_signing_alg_values_supported: ["RS256"],
+        });
+      if (url.pathname === "/botframework/keys")
+        return Response.json({
+          keys: [{ ...TEAMS_PUBLIC_JWK, kid: "workers-teams-key", use: "sig", endorsements: ["msteams"] }],
+        });
+      if (/^\/login\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname) && request.method === "POST")
+        return Response.json({ token_type: "Bearer", expires_in: 3599, access_token: TEAMS_BOT_TOKEN });
+      if (url.pathname.startsWith("/connector/v3/conversations/")) {
+        if (request.headers.get("authorization") !== `Bearer ${TEAMS_BOT_TOKEN}`)
+          return Response.json(
+            { error: { code: "Unauthorized", message: "Authorization has been denied" } },
+            { status: 401 },
+          );
+        return Response.json(
+          { id: String(1_764_000_000_000 + seq) },
+          { status: request.method === "POST" ? 201 : 200 },
+        );
+      }
+    }
     // Jira Cloud REST v3 (issue 41): a comment in ADF, the transitions open from "In Progress", a transition by id.
     if (url.origin === JIRA_STANDIN_ORIGIN)
       return jiraStandIn(request.method, url.pathname, recorded.at(-1)?.body ?? "", request);
@@ -229,6 +267,14 @@ export default defineConfig({
           MATTERMOST_URL: MATTERMOST_STANDIN_ORIGIN,
           MATTERMOST_BOT_TOKEN: "mattermost-bot-token-workers-test",
           MATTERMOST_COMMAND_TOKEN: "mattermost-command-token-workers-test",
+          // Microsoft Teams beside the others (test/workers/teams-messages.test.ts), answered by the recorder.
+          MICROSOFT_APP_ID: "0a1b2c3d-0000-4000-8000-00000000b07a",
+          MICROSOFT_APP_PASSWORD: "teams-app-password-workers-test",
+          MICROSOFT_APP_TENANT_ID: "7e7e7e7e-0000-4000-8000-0000000000aa",
+          TEAMS_OPENID_METADATA_URL: `${TEAMS_STANDIN_ORIGIN}/botframework/openid`,
+          TEAMS_LOGIN_URL: `${TEAMS_STANDIN_ORIGIN}/login`,
+          TEAMS_SERVICE_URL: `${TEAMS_STANDIN_ORIGIN}/connector/`,
+          TEAMS_TEST_PRIVATE_KEY,
           // Jira's issue webhook (test/workers/jira-webhook.test.ts): the secret it is signed with.
           JIRA_WEBHOOK_SECRET: "workers-test-jira-webhook-secret-7d2e",
           // A resolve written back to Jira (test/workers/ticket-write-back.test.ts): the stand-in above.

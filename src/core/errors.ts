@@ -28,6 +28,7 @@ export type ErrorCode =
   | "slack_api"
   | "discord_api"
   | "mattermost_api"
+  | "teams_api"
   | "bad_config"
   | "not_implemented"
   | "unknown_release"

@@ -18,6 +18,11 @@ import { MattermostChat } from "../adapters/mattermost/chat.ts";
 import { withMattermost } from "../adapters/mattermost/routed.ts";
 import type { MattermostSettings } from "../adapters/mattermost/settings.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { TeamsChat } from "../adapters/teams/chat.ts";
+import { withTeams } from "../adapters/teams/routed.ts";
+import type { TeamsSettings } from "../adapters/teams/settings.ts";
+import { AppTokenSource } from "../adapters/teams/token.ts";
+import { BotFrameworkVerifier } from "../adapters/teams/verify.ts";
 import { chatWithCommandName } from "../core/chat/command-name.ts";
 import { isClawopsError } from "../core/errors.ts";
 import type { FreezePolicy } from "../core/freezes/policy.ts";
@@ -68,6 +73,8 @@ export interface ControlPlaneConfig {
   discord?: DiscordSettings;
   /** Mattermost's slash command, button actions and REST API (MATTERMOST_*, docs/mattermost.md); unset: off. */
   mattermost?: MattermostSettings;
+  /** Microsoft Teams' messaging endpoint and Bot Connector (MICROSOFT_APP_*, docs/teams.md); unset: off. */
+  teams?: TeamsSettings;
   /** Serve the local console (always on when Slack is not configured). */
   console: boolean;
   logger?: Logger;
@@ -219,7 +226,7 @@ function watchCadence(watch: ControlPlaneConfig["watch"]) {
 async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHub, late: Late) {
   const metrics = new PromMetrics({ agents_connected: () => hub.onlineHosts().length });
   const consoleChat =
-    config.console || (!config.slack && !config.discord && !config.mattermost)
+    config.console || (!config.slack && !config.discord && !config.mattermost && !config.teams)
       ? new ConsoleChat(base.store, base.clock)
       : null;
   const slackChat: ChatPort | null = config.slack
@@ -242,6 +249,7 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
         logger: base.logger,
       })
     : null;
+  const teamsChat = config.teams ? nodeTeamsChat(config.teams, base.logger) : null;
   const bundles = await nodeBundleServices(
     { ...(config.bundles ?? DEFAULT_BUNDLE_SETTINGS), ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) },
     config.dataDir,
@@ -253,9 +261,10 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
     transport: measuredTransport(config.transport ? scrubbedTransport(config.transport(hub)) : hub, metrics),
     consoleChat,
     // A `discord:` channel's messages go to Discord, the rest where they went (adapters/discord/routed.ts).
-    chat: withChats(slackChat ?? consoleChat, discordChat, mattermostChat),
+    chat: withChats(slackChat ?? consoleChat, discordChat, mattermostChat, teamsChat),
     discordChat,
     mattermostChat,
+    teamsChat,
     bundles,
     recovery: await createRecoveryDeps(base.store.db, config.dataDir, config.recovery ?? {}, config.slack),
     // Which held watch transitions freeze a host by themselves (CLAWOPS_FREEZE_POLICY).
@@ -271,9 +280,27 @@ async function makeServices(config: ControlPlaneConfig, base: Base, hub: AgentHu
  * The chat port: a `discord:` channel's messages go to Discord, a `mattermost:` channel's to
  * Mattermost, the rest where they went (adapters/discord/routed.ts, adapters/mattermost/routed.ts).
  */
-function withChats(other: ChatPort | null, discord: DiscordChat | null, mattermost: MattermostChat | null) {
+function withChats(
+  other: ChatPort | null,
+  discord: DiscordChat | null,
+  mattermost: MattermostChat | null,
+  teams: TeamsChat | null,
+) {
   const withD = discord ? withDiscord(other, discord) : other;
-  return mattermost ? withMattermost(withD, mattermost) : withD;
+  const withM = mattermost ? withMattermost(withD, mattermost) : withD;
+  // A `teams:` conversation's messages go to Teams (adapters/teams/routed.ts).
+  return teams ? withTeams(withM, teams) : withM;
+}
+
+/** Teams' chat: Bot Connector calls with the bot's client-credentials token (adapters/teams/token.ts). */
+function nodeTeamsChat(t: TeamsSettings, logger: Logger): TeamsChat {
+  const tokens = new AppTokenSource({
+    appId: t.appId,
+    appPassword: t.appPassword,
+    tenantId: t.tenantId,
+    loginUrl: t.loginUrl,
+  });
+  return new TeamsChat({ tokens, serviceUrl: t.serviceUrl, logger });
 }
 
 type Services = Awaited<ReturnType<typeof makeServices>>;
@@ -286,7 +313,7 @@ type Services = Awaited<ReturnType<typeof makeServices>>;
 function makeDeps(config: ControlPlaneConfig, base: Base, services: Services, late: Late) {
   const { commandName } = config;
   const incidents: IncidentRouting | undefined =
-    !config.slack && !config.discord && !config.mattermost && !config.incidents?.defaultChannel
+    !config.slack && !config.discord && !config.mattermost && !config.teams && !config.incidents?.defaultChannel
       ? { rules: config.incidents?.rules ?? [], defaultChannel: CONSOLE_CHANNEL }
       : config.incidents;
   const withoutChat = {
@@ -386,6 +413,19 @@ function buildApp(
           mattermost: {
             commandToken: config.mattermost.commandToken,
             chat: services.mattermostChat,
+            commandName: config.commandName,
+          },
+        }
+      : {}),
+    ...(config.teams && services.teamsChat
+      ? {
+          teams: {
+            verifier: new BotFrameworkVerifier({
+              appId: config.teams.appId,
+              metadataUrl: config.teams.openIdMetadataUrl,
+            }),
+            tenantId: config.teams.tenantId,
+            chat: services.teamsChat,
             commandName: config.commandName,
           },
         }

@@ -12,6 +12,7 @@ import {
 } from "../adapters/env/shared-vars.ts";
 import { parsedBy, secretText, type VarSpec, wholeNumber } from "../adapters/env/vars.ts";
 import { MATTERMOST_VARS } from "../adapters/mattermost/settings.ts";
+import { TEAMS_VARS } from "../adapters/teams/settings.ts";
 import { errorMessage } from "../contract/errors.ts";
 import { type AuthzConfig, DEFAULT_AUTHZ, parseAuthzConfig } from "../core/authz/authz.ts";
 import { EMPTY_FREEZE_POLICY, type FreezePolicy, parseFreezePolicy } from "../core/freezes/policy.ts";
@@ -73,6 +74,8 @@ export const WORKER_VARS = {
   ...DISCORD_VARS,
   // Mattermost beside Slack and Discord (issue 43): the same table on Node and Workers.
   ...MATTERMOST_VARS,
+  // Microsoft Teams beside the others (issue 43): the same table on Node and Workers.
+  ...TEAMS_VARS,
   LOG_LEVEL: {
     ...SHARED_SERVER_VARS.LOG_LEVEL,
     group: OPERATOR,

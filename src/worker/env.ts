@@ -8,6 +8,7 @@ import {
   mattermostSettingsOf,
   mattermostSettingsProblem,
 } from "../adapters/mattermost/settings.ts";
+import { type TeamsSettings, teamsSettingsOf, teamsSettingsProblem } from "../adapters/teams/settings.ts";
 import type { AuthzConfig } from "../core/authz/authz.ts";
 import { bundleLifetimes } from "../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../core/bundles/keep.ts";
@@ -78,6 +79,8 @@ export interface WorkerConfig {
   discord?: DiscordSettings;
   /** Mattermost beside Slack (MATTERMOST_*, docs/mattermost.md); unset: off. */
   mattermost?: MattermostSettings;
+  /** Microsoft Teams beside Slack (MICROSOFT_APP_*, docs/teams.md); unset: off. */
+  teams?: TeamsSettings;
   values: WorkerValues;
   authz: AuthzConfig;
   announceChannels: string[];
@@ -132,12 +135,21 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
   if (mirrorsProblem) paging.problems.push(mirrorsProblem);
   const discordProblem = discordSettingsProblem(raw);
   const mattermostProblem = mattermostSettingsProblem(raw);
-  if (!parsed.ok || pagerduty.problem || paging.problems.length > 0 || discordProblem || mattermostProblem) {
+  const teamsProblem = teamsSettingsProblem(raw);
+  if (
+    !parsed.ok ||
+    pagerduty.problem ||
+    paging.problems.length > 0 ||
+    discordProblem ||
+    mattermostProblem ||
+    teamsProblem
+  ) {
     // The shared schema and the paging rules both check CLAWOPS_PAGING_POLICY: one line for it, as on Node.
     const problems = [
       ...(parsed.ok ? [] : parsed.problems),
       ...(discordProblem ? [discordProblem] : []),
       ...(mattermostProblem ? [mattermostProblem] : []),
+      ...(teamsProblem ? [teamsProblem] : []),
       ...(pagerduty.problem ? [pagerduty.problem] : []),
       ...paging.problems,
     ];
@@ -153,6 +165,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfigResult {
       ...(v.SLACK_API_URL ? { SLACK_API_URL: v.SLACK_API_URL } : {}),
       ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
       ...(mattermostSettingsOf(v) ? { mattermost: mattermostSettingsOf(v) } : {}),
+      ...(teamsSettingsOf(v) ? { teams: teamsSettingsOf(v) } : {}),
       values: v,
       authz: v.CLAWOPS_AUTHZ,
       announceChannels: v.CLAWOPS_ANNOUNCE_CHANNELS,

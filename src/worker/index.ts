@@ -10,7 +10,14 @@ import { parseWorkerConfig, type WorkerConfig, type WorkerEnv, workerVar } from 
 import { createConsoleLogger } from "./logger.ts";
 import { R2BlobStore } from "./r2-blob-store.ts";
 import { type ApprovalKeyResult, workerApprovalKey } from "./recovery.ts";
-import { requestDeps, workerDiscordChat, workerMattermostChat, workerPublicUrl } from "./wiring.ts";
+import {
+  requestDeps,
+  workerDiscordChat,
+  workerMattermostChat,
+  workerPublicUrl,
+  workerTeamsChat,
+  workerTeamsVerifier,
+} from "./wiring.ts";
 
 export { ClawopsDirectory } from "./directory.ts";
 export type { WorkerEnv } from "./env.ts";
@@ -33,9 +40,11 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
   const publicUrl = workerPublicUrl(env, origin);
   // Built per request (wiring.ts). Triage and bundle jobs are queued and serialised in the
   // host's object, so this request's host queue never holds one.
-  const deps = requestDeps({ env, config, logger }, origin, approval);
+  const teamsChat = workerTeamsChat(config, logger);
+  const deps = requestDeps({ env, config, logger, teams: teamsChat }, origin, approval);
   const discordChat = workerDiscordChat(config, logger);
   const mattermostChat = workerMattermostChat(config, logger, publicUrl);
+  const teamsVerifier = workerTeamsVerifier(config);
   return createApp({
     deps,
     slack: { signingSecret: config.SLACK_SIGNING_SECRET },
@@ -52,6 +61,10 @@ function appFor(config: WorkerConfig, env: WorkerEnv, origin: string, approval: 
     // Mattermost's slash command and button actions (docs/mattermost.md): on when MATTERMOST_* are set.
     ...(config.mattermost && mattermostChat
       ? { mattermost: { commandToken: config.mattermost.commandToken, chat: mattermostChat } }
+      : {}),
+    // Teams' messaging endpoint (docs/teams.md): on when MICROSOFT_APP_* are set.
+    ...(config.teams && teamsChat && teamsVerifier
+      ? { teams: { verifier: teamsVerifier, tenantId: config.teams.tenantId, chat: teamsChat } }
       : {}),
     // Alert webhooks: the work after the 202 runs in waitUntil; triages in the host's object.
     alerts: {

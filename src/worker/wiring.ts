@@ -3,6 +3,10 @@ import { withDiscord } from "../adapters/discord/routed.ts";
 import { MattermostChat } from "../adapters/mattermost/chat.ts";
 import { withMattermost } from "../adapters/mattermost/routed.ts";
 import { SlackWebApiChat } from "../adapters/slack/web-api.ts";
+import { TeamsChat } from "../adapters/teams/chat.ts";
+import { withTeams } from "../adapters/teams/routed.ts";
+import { type AppTokenCache, AppTokenSource } from "../adapters/teams/token.ts";
+import { BotFrameworkVerifier, type TeamsKeyCache } from "../adapters/teams/verify.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
@@ -45,6 +49,8 @@ interface Parts {
   jobs?: JobScheduler;
   /** Where this Worker is reached (a request's origin, a queued run's), for Mattermost's button URL; else CLAWOPS_PUBLIC_URL. */
   origin?: string;
+  /** The request's Teams chat, which learned the conversation's Bot Connector from the verified activity. */
+  teams?: TeamsChat | null;
 }
 
 function baseDeps(p: Parts): CoreDeps {
@@ -96,7 +102,38 @@ function workerChat(p: Parts): ChatPort {
   const withD = discord ? withDiscord(slack, discord) : slack;
   // A `mattermost:` channel's messages go to Mattermost (adapters/mattermost/routed.ts).
   const mattermost = workerMattermostChat(p.config, p.logger, workerPublicUrl(p.env, p.origin ?? ""));
-  return mattermost ? withMattermost(withD, mattermost) : withD;
+  const withM = mattermost ? withMattermost(withD, mattermost) : withD;
+  // A `teams:` conversation's messages go to Teams (adapters/teams/routed.ts).
+  const teams = p.teams ?? workerTeamsChat(p.config, p.logger);
+  return teams ? withTeams(withM, teams) : withM;
+}
+
+/**
+ * What Teams keeps across requests in this isolate: plain data only (the bot's token, the
+ * signing keys and where they are), never a promise or a response, which may not cross requests.
+ */
+const teamsTokenCache: AppTokenCache = {};
+const teamsKeyCache: TeamsKeyCache = { jwks: {} };
+
+/** The Teams chat of this Worker's settings; null while Teams is off. */
+export function workerTeamsChat(config: WorkerConfig, logger: Logger): TeamsChat | null {
+  const t = config.teams;
+  if (!t) return null;
+  const tokens = new AppTokenSource({
+    appId: t.appId,
+    appPassword: t.appPassword,
+    tenantId: t.tenantId,
+    loginUrl: t.loginUrl,
+    cache: teamsTokenCache,
+  });
+  return new TeamsChat({ tokens, serviceUrl: t.serviceUrl, logger });
+}
+
+/** The Bot Framework token check of this Worker's settings (keys kept in the isolate as data). */
+export function workerTeamsVerifier(config: WorkerConfig): BotFrameworkVerifier | null {
+  const t = config.teams;
+  if (!t) return null;
+  return new BotFrameworkVerifier({ appId: t.appId, metadataUrl: t.openIdMetadataUrl, cache: teamsKeyCache });
 }
 
 /**

@@ -8,6 +8,7 @@ import { DISCORD_VARS } from "../../src/adapters/discord/settings.ts";
 import { SHARED_VARS } from "../../src/adapters/env/shared-vars.ts";
 import { parseVars, type VarSpec } from "../../src/adapters/env/vars.ts";
 import { MATTERMOST_VARS } from "../../src/adapters/mattermost/settings.ts";
+import { TEAMS_VARS } from "../../src/adapters/teams/settings.ts";
 import { AGENT_VARS } from "../../src/agent/vars.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { CLI_VARS, NODE_VARS } from "../../src/node/config/schema.ts";
@@ -270,8 +271,8 @@ describe("one table for what both runtimes read (issue 45)", () => {
   const APART = ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "CLAWOPS_FREEZE_POLICY"];
   const node = NODE_VARS as Record<string, VarSpec>;
   const worker = WORKER_VARS as Record<string, VarSpec>;
-  // Discord's and Mattermost's tables (src/adapters/*/settings.ts) are spread into both runtimes the same way.
-  const shared = { ...SHARED_VARS, ...DISCORD_VARS, ...MATTERMOST_VARS } as Record<string, VarSpec>;
+  // Discord's, Mattermost's and Teams' tables (src/adapters/*/settings.ts) are spread into both runtimes the same way.
+  const shared = { ...SHARED_VARS, ...DISCORD_VARS, ...MATTERMOST_VARS, ...TEAMS_VARS } as Record<string, VarSpec>;
 
   it("every name both runtimes read is the shared entry on both, with its one schema and default", () => {
     const both = Object.keys(node).filter((n) => n in worker);

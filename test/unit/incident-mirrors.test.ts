@@ -61,13 +61,25 @@ async function rig(host: string) {
     logger: quietLogger,
     retry: { baseDelayMs: 1, maxDelayMs: 2 },
   });
+  const clientClock = () => {
+    let t = 0;
+    return {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
+  };
   const mmChat = new MattermostChat({
     url: mm.url,
     token: "mattermost-mirrors-bot-token",
     actionsUrl: () => "http://127.0.0.1:9/mattermost/actions",
     logger: quietLogger,
-    // A short budget: a Mattermost that keeps answering 5xx gives each call back after a few tries.
-    retry: { budgetMs: 100, baseDelayMs: 20, maxDelayMs: 40 },
+    // A Mattermost that keeps answering 5xx gives each call back after three tries: the client's
+    // budget and waits run on a clock of their own that its sleeps move, so the call gives up on
+    // the 503 it was answered, never on a loopback answer a loaded machine was slow to give.
+    retry: { budgetMs: 60_000, baseDelayMs: 20_000, maxDelayMs: 20_000 },
+    ...clientClock(),
   });
   const chat = withMattermost(withDiscord(slackChat, discordChat), mmChat);
   const deps = testDeps({

@@ -16,6 +16,17 @@ describe("incident routing (CLAWOPS_INCIDENT_CHANNEL, CLAWOPS_HOST_CHANNELS)", (
     expect(incidentChannelFor(undefined, { name: "db-1" })).toBeUndefined();
   });
 
+  it("routes to another chat's channel as that chat names it", () => {
+    const r = parseIncidentRouting(
+      "C0DEFAULT",
+      "tag:edge=discord:1234567890123456789,db-*=mattermost:4xp9fdt7pbgeddg6ch5ju8ijha,web-*=teams:19:abc123@thread.tacv2",
+    );
+    expect(incidentChannelFor(r, { name: "node-3", tags: ["edge"] })).toBe("discord:1234567890123456789");
+    expect(incidentChannelFor(r, { name: "db-1" })).toBe("mattermost:4xp9fdt7pbgeddg6ch5ju8ijha");
+    expect(incidentChannelFor(r, { name: "web-2" })).toBe("teams:19:abc123@thread.tacv2");
+    expect(() => parseIncidentRouting(undefined, "node-*=discord:")).toThrow(/is not <host glob>=<channel id>/);
+  });
+
   it("stops on a malformed entry and names it", () => {
     expect(() => parseIncidentRouting(undefined, "node-*:C0NODES")).toThrow(
       /"node-\*:C0NODES" is not <host glob>=<channel id>/,

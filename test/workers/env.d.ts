@@ -20,6 +20,11 @@ declare namespace Cloudflare {
     DISCORD_TEST_PRIVATE_KEY: string;
     MATTERMOST_URL: string;
     MATTERMOST_COMMAND_TOKEN: string;
+    MICROSOFT_APP_ID: string;
+    MICROSOFT_APP_TENANT_ID: string;
+    TEAMS_SERVICE_URL: string;
+    /** The private half of the Bot Framework key the stand-in publishes (PKCS#8 PEM): the tests sign connector tokens with it. */
+    TEAMS_TEST_PRIVATE_KEY: string;
     /** Jira's webhook secret (X-Hub-Signature: sha256=…), issue 41. */
     JIRA_WEBHOOK_SECRET: string;
     JIRA_BASE_URL: string;

@@ -74,7 +74,7 @@ export const SHARED_INCIDENT_VARS = {
   },
   CLAWOPS_HOST_CHANNELS: {
     group: INCIDENTS,
-    doc: "Per-host channels for those, first match wins: `node-*=C0123,tag:edge=C0456`.",
+    doc: "Per-host channels for those, first match wins: `node-*=C0123,tag:edge=C0456`; another chat's channel as it names it (`tag:edge=discord:1234…`).",
     schema: parsedBy((t) => parseIncidentRouting(undefined, t).rules),
   },
   CLAWOPS_INCIDENT_MIRRORS: {

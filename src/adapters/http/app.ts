@@ -15,6 +15,7 @@ import { type MattermostRouteOptions, mattermostRoutes } from "./mattermost-rout
 import { type OpsOptions, opsRoutes } from "./ops-routes.ts";
 import { slackRoutes } from "./slack-routes.ts";
 import type { ClientAddress } from "./source-limits.ts";
+import { type TeamsRouteOptions, teamsRoutes } from "./teams-routes.ts";
 import { type TicketRoutesConfig, ticketRoutes } from "./ticket-routes.ts";
 
 export interface AppOptions {
@@ -25,6 +26,8 @@ export interface AppOptions {
   discord?: DiscordRouteOptions;
   /** Mattermost's slash command and button actions (`/mattermost/*`), served when MATTERMOST_* are set. */
   mattermost?: MattermostRouteOptions;
+  /** Teams' messaging endpoint (`POST /teams/messages`), served when MICROSOFT_APP_* are set. */
+  teams?: TeamsRouteOptions;
   /** The local console (page + JSON API). Only for loopback-bound, single-operator installs. */
   console?: ConsoleOptions;
   /** Alert webhooks (`/alerts/*`); each route answers 503 naming its secret while that is unset. */
@@ -85,6 +88,7 @@ export function createApp(opts: AppOptions) {
   if (opts.slack) app.route("/slack", slackRoutes(deps, opts.slack.signingSecret, later));
   if (opts.discord) app.route("/discord", discordRoutes(deps, opts.discord, later));
   if (opts.mattermost) app.route("/mattermost", mattermostRoutes(deps, opts.mattermost, later));
+  if (opts.teams) app.route("/teams", teamsRoutes(deps, opts.teams, later));
   app.route("/alerts", alertRoutes(deps, opts.alerts ?? { policy: { hostLabels: DEFAULT_HOST_LABELS } }, later));
   app.route("/tickets", ticketRoutes(deps, opts.tickets ?? {}));
   app.route("/api", enrollRoutes(deps, opts.clientAddress));

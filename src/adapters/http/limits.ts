@@ -26,6 +26,11 @@ export const BODY_LIMITS = {
   mattermostCommand: 16 * 1024,
   /** A Mattermost button press or dialog submission: ids, the button's signed context, a few fields. */
   mattermostAction: 64 * 1024,
+  /**
+   * A Bot Framework activity from Teams: a message of up to about 28 KB with its entities and
+   * channel data, or a card press carrying its data.
+   */
+  teamsActivity: 128 * 1024,
   enroll: 4 * 1024,
   consoleCommand: 8 * 1024,
   consoleConfirm: 4 * 1024,

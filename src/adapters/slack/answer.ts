@@ -19,7 +19,7 @@ export async function handleForSlack(
   deps: CoreDeps,
   interaction: Interaction,
   /** Which chat asked, for the log (Discord's route answers the same way: adapters/http/discord-routes.ts). */
-  chat: "slack" | "discord" | "mattermost" = "slack",
+  chat: "slack" | "discord" | "mattermost" | "teams" = "slack",
 ): Promise<Handled> {
   try {
     return await handle(deps, interaction);

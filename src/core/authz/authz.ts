@@ -36,13 +36,25 @@ export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
 const DiscordId = z.string().regex(/^discord:\d{5,25}$/);
 /** A Mattermost user or channel as the Mattermost adapter names it: `mattermost:` and the 26-character id. */
 const MattermostId = z.string().regex(/^mattermost:[a-z0-9]{26}$/);
+/** A Teams user as the Teams adapter names it: `teams:` and the user's Entra object id (a GUID), or Teams' own `29:…` id. */
+const TeamsUser = z
+  .string()
+  .regex(/^teams:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|29:[A-Za-z0-9_-]{8,200})$/);
+/** A Teams conversation: `teams:` and its id (a channel's `19:…@thread.tacv2`, a chat's `a:…` or `19:…`). */
+const TeamsConversation = z.string().regex(/^teams:(19:[A-Za-z0-9_.-]+@thread\.[a-z0-9]+|a:[A-Za-z0-9_-]+)$/);
 const SlackUser = z.union(
-  [z.literal("*"), z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id like U0123ABC"), DiscordId, MattermostId],
-  { error: 'a Slack user id like U0123ABC, discord:<user id>, mattermost:<user id>, or "*"' },
+  [
+    z.literal("*"),
+    z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id like U0123ABC"),
+    DiscordId,
+    MattermostId,
+    TeamsUser,
+  ],
+  { error: 'a Slack user id like U0123ABC, discord:<user id>, mattermost:<user id>, teams:<Entra object id>, or "*"' },
 );
 const Rule = z
   .object({
-    /** Slack user ids, Discord users as `discord:<user id>`, Mattermost users as `mattermost:<user id>`, or "*" for everyone. */
+    /** Slack user ids, Discord users as `discord:<user id>`, Mattermost users as `mattermost:<user id>`, Teams users as `teams:<Entra object id>`, or "*" for everyone. */
     users: z.array(SlackUser).default([]),
     /** Slack user group ids (S…); membership is asked from Slack (usergroups.users.list). */
     userGroups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user group id like S0123ABC")).default([]),
@@ -50,9 +62,15 @@ const Rule = z
     channels: z
       .array(
         z.union(
-          [z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id like C0123ABC"), DiscordId, MattermostId],
+          [
+            z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "a Slack channel id like C0123ABC"),
+            DiscordId,
+            MattermostId,
+            TeamsConversation,
+          ],
           {
-            error: "a Slack channel id like C0123ABC, discord:<channel id>, or mattermost:<channel id>",
+            error:
+              "a Slack channel id like C0123ABC, discord:<channel id>, mattermost:<channel id>, or teams:<conversation id>",
           },
         ),
       )
@@ -91,12 +109,16 @@ export type UserGroupResolver = (groupId: string) => Promise<readonly string[]>;
 export interface Actor {
   user: string;
   channel: string;
-  source: "slack" | "console" | "discord" | "mattermost";
+  source: "slack" | "console" | "discord" | "mattermost" | "teams";
 }
 
 export const LOCAL_OPERATOR = "console";
 /** The chat a refusal names. */
-const CHAT_NAMES: Partial<Record<Actor["source"], string>> = { discord: "Discord", mattermost: "Mattermost" };
+const CHAT_NAMES: Partial<Record<Actor["source"], string>> = {
+  discord: "Discord",
+  mattermost: "Mattermost",
+  teams: "Microsoft Teams",
+};
 
 export class Authorizer {
   private readonly config: AuthzConfig;

@@ -2,7 +2,8 @@ import type { IncidentRouting } from "../ports/deps.ts";
 import type { HostRecord } from "../ports/store.ts";
 import { globMatches } from "../vocabulary/hosts.ts";
 
-const RULE = /^(tag:[A-Za-z0-9._-]+|[A-Za-z0-9.*?_-]+)=([A-Za-z0-9_-]+)$/;
+/** A channel id: Slack's (`C0123ABC`) or another chat's as it names it (`discord:…`, `mattermost:…`, `teams:19:…@thread.tacv2`). */
+const RULE = /^(tag:[A-Za-z0-9._-]+|[A-Za-z0-9.*?_-]+)=([A-Za-z0-9_-]+|[a-z]+:[^\s,=]{1,200})$/;
 
 /**
  * Parses `node-*=C0123,tag:edge=C0456` (CLAWOPS_HOST_CHANNELS). Throws with the entry that is
@@ -18,7 +19,7 @@ export function parseIncidentRouting(
     const m = RULE.exec(entry);
     if (!m) {
       throw new Error(
-        `CLAWOPS_HOST_CHANNELS: "${entry.slice(0, 80)}" is not <host glob>=<channel id> or tag:<tag>=<channel id> (e.g. node-*=C0123ABC).`,
+        `CLAWOPS_HOST_CHANNELS: "${entry.slice(0, 80)}" is not <host glob>=<channel id> or tag:<tag>=<channel id> (e.g. node-*=C0123ABC, tag:edge=discord:1234567890123456789).`,
       );
     }
     rules.push({ match: m[1] as string, channel: m[2] as string });

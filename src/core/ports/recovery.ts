@@ -19,7 +19,7 @@ export interface FreezeRecord {
   /** Slack user id, or `console` for the local operator. */
   owner: string;
   reason: string;
-  source: "slack" | "console" | "discord" | "mattermost" | "system";
+  source: "slack" | "console" | "discord" | "mattermost" | "teams" | "system";
   createdAt: number;
   expiresAt: number;
   /** Channel the freeze was asked for in (the incident thread lives there). */
@@ -69,7 +69,7 @@ export interface ScheduledFreeze {
   target: string;
   owner: string;
   reason: string;
-  source: "slack" | "console" | "discord" | "mattermost";
+  source: "slack" | "console" | "discord" | "mattermost" | "teams";
   /** Channel it was asked for in: its announcements go there (and to the announcement channels). */
   channel: string;
   createdAt: number;
@@ -86,7 +86,7 @@ export interface AuditEntry {
   at: number;
   /** Slack user id, `console`, `system` (timers) or `agent:<host>`. */
   actor: string;
-  source: "slack" | "console" | "discord" | "mattermost" | "system" | "agent";
+  source: "slack" | "console" | "discord" | "mattermost" | "teams" | "system" | "agent";
   /** e.g. `command`, `freeze`, `unfreeze`, `freeze.expired`, `approval`, `step`. */
   action: string;
   host: string | null;

@@ -6,7 +6,7 @@ export interface CommandRequest {
   channel: string;
   /** Slack's trigger_id (unique per invocation), or a console-generated id. */
   requestKey: string;
-  source: "slack" | "console" | "discord" | "mattermost";
+  source: "slack" | "console" | "discord" | "mattermost" | "teams";
   /** Slack workspace (team id) the command came from; selects per-workspace settings (tickets). */
   workspace?: string;
   /**

@@ -10,6 +10,7 @@ import {
   type VarValues,
 } from "../../adapters/env/vars.ts";
 import { mattermostSettingsOf, mattermostSettingsProblem } from "../../adapters/mattermost/settings.ts";
+import { teamsSettingsOf, teamsSettingsProblem } from "../../adapters/teams/settings.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { bundleLifetimes } from "../../core/bundles/bundle.ts";
 import { ticketKeepMsFor } from "../../core/bundles/keep.ts";
@@ -127,8 +128,12 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
     MATTERMOST_BOT_TOKEN: textOf(raw, "MATTERMOST_BOT_TOKEN"),
     MATTERMOST_COMMAND_TOKEN: textOf(raw, "MATTERMOST_COMMAND_TOKEN"),
   });
+  const teams = (["MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID"] as const).every((n) =>
+    set(n),
+  );
   const consoleOn =
-    (!slack && !discord && !mattermost) || /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
+    (!slack && !discord && !mattermost && !teams) ||
+    /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");
   const bind = textOf(raw, "CLAWOPS_BIND")?.trim() ?? "127.0.0.1";
   if (consoleOn && !isLoopback(bind)) {
     // The console is one operator's, on this machine: it answers only to loopback host names,
@@ -151,6 +156,8 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
   if (discordProblem) problems.push(discordProblem);
   const mattermostProblem = mattermostSettingsProblem(raw);
   if (mattermostProblem) problems.push(mattermostProblem);
+  const teamsProblem = teamsSettingsProblem(raw);
+  if (teamsProblem) problems.push(teamsProblem);
   const mirrors = incidentMirrorsProblem({
     CLAWOPS_INCIDENT_MIRRORS: textOf(raw, "CLAWOPS_INCIDENT_MIRRORS"),
     CLAWOPS_INCIDENT_CHANNEL: textOf(raw, "CLAWOPS_INCIDENT_CHANNEL"),
@@ -194,11 +201,12 @@ export function controlPlaneSettings(config: NodeConfig, logger: Logger): Contro
     slack,
     ...(discordSettingsOf(v) ? { discord: discordSettingsOf(v) } : {}),
     ...(mattermostSettingsOf(v) ? { mattermost: mattermostSettingsOf(v) } : {}),
+    ...(teamsSettingsOf(v) ? { teams: teamsSettingsOf(v) } : {}),
     metricsToken: v.CLAWOPS_METRICS_TOKEN,
     adminToken: v.CLAWOPS_ADMIN_TOKEN,
     // Per-source limits (enrollment, agent downloads) behind a reverse proxy on this machine.
     trustProxy: v.CLAWOPS_TRUST_PROXY,
-    console: (!slack && !discordSettingsOf(v) && !mattermostSettingsOf(v)) || v.CLAWOPS_CONSOLE,
+    console: (!slack && !discordSettingsOf(v) && !mattermostSettingsOf(v) && !teamsSettingsOf(v)) || v.CLAWOPS_CONSOLE,
     logger,
     // OpenClaw's own Slack app registers /openclaw too: a workspace with both names ours apart.
     commandName: v.CLAWOPS_COMMAND,

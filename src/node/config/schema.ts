@@ -24,6 +24,7 @@ import {
   wholeNumber,
 } from "../../adapters/env/vars.ts";
 import { MATTERMOST_VARS } from "../../adapters/mattermost/settings.ts";
+import { TEAMS_VARS } from "../../adapters/teams/settings.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { parseAuthzConfig } from "../../core/authz/authz.ts";
 import { parseFreezePolicy } from "../../core/freezes/policy.ts";
@@ -157,6 +158,8 @@ export const NODE_VARS = {
   ...DISCORD_VARS,
   // Mattermost beside Slack and Discord (issue 43): the same table on Node and Workers.
   ...MATTERMOST_VARS,
+  // Microsoft Teams beside the others (issue 43): the same table on Node and Workers.
+  ...TEAMS_VARS,
   ...SHARED_INCIDENT_VARS,
   CLAWOPS_KNOWN_ISSUES_FILE: {
     group: INCIDENTS,

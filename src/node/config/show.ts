@@ -72,6 +72,7 @@ function chatsOn(config: NodeConfig): string {
     s.slack ? "Slack" : null,
     s.discord ? "Discord" : null,
     s.mattermost ? "Mattermost" : null,
+    s.teams ? "Microsoft Teams" : null,
     s.console ? "the local console" : null,
   ].filter((c) => c !== null);
   return `Chats on: ${on.join(", ")}.`;

@@ -6,10 +6,10 @@ import type { CertificateFacts, GatewayTlsData } from "../../contract/catalog.ts
 import { errorMessage } from "../../contract/errors.ts";
 import { readFile, stat } from "../fs-async.ts";
 import { isoTime } from "../icu-free.ts";
-import { parseConfigText } from "./config-text.ts";
 import { errnoCode } from "./errors.ts";
-import { effectivePort } from "./openclaw-config.ts";
+import { effectivePort, type GatewayTlsConfig } from "./openclaw-config.ts";
 import { budget, type Probe } from "./probe.ts";
+import { normalizeFingerprint } from "./tls-pin.ts";
 
 /** OpenClaw reads at most this much of a TLS leaf file (MAX_TLS_LEAF_FILE_BYTES in its dist). */
 const MAX_CERT_FILE_BYTES = 65_536;
@@ -21,25 +21,21 @@ const HANDSHAKE_TIMEOUT_MS = 2_000;
  * host: the PEM is parsed here and dropped.
  */
 export const probeGatewayTls: Probe<"gateway.tls"> = async (ctx, args, run) => {
-  let tls: Record<string, unknown> = {};
-  try {
-    const parsed = parseConfigText(await readFile(ctx.configPath, "utf8"));
-    const gateway = parsed.ok ? record(record(parsed.root).gateway) : {};
-    tls = record(gateway.tls);
-  } catch {
-    // No readable config: OpenClaw would not serve TLS either; the config step says why.
-  }
-  if (tls.enabled !== true) return { enabled: false, certPath: null };
-  const configured = typeof tls.certPath === "string" && tls.certPath.trim() ? tls.certPath.trim() : null;
-  const certPath = configured
-    ? userPath(configured, ctx.env)
-    : join(generatedDir(ctx), "gateway", "tls", "gateway-cert.pem");
-  const out: GatewayTlsData = { enabled: true, certPath, certSource: configured ? "config" : "generated" };
-  const file = await readCertificateFile(certPath);
-  if ("error" in file) out.fileError = file.error;
-  else out.file = file.facts;
   const config = await run.readings.config().catch(() => null);
-  const { port } = effectivePort(ctx, config ?? { port: null });
+  const tls = config?.tls;
+  // No readable config: OpenClaw would not serve TLS either; the config step says why.
+  if (!config || !tls?.enabled) return { enabled: false, certPath: null };
+  const file = await run.readings.tlsFile();
+  const out: GatewayTlsData = { enabled: true, certPath: file.certPath, certSource: file.certSource };
+  if (file.facts) out.file = file.facts;
+  else if (file.error) out.fileError = file.error;
+  if (tls.remoteFingerprint) {
+    const pin = normalizeFingerprint(tls.remoteFingerprint);
+    if (pin) out.remotePin = pin;
+    else out.remotePinInvalid = true;
+  }
+  const { port } = effectivePort(ctx, config);
+  out.checkedAt = isoTime();
   const served = await servedCertificate(
     ctx.gatewayHost,
     port,
@@ -47,10 +43,34 @@ export const probeGatewayTls: Probe<"gateway.tls"> = async (ctx, args, run) => {
     run.signal,
   );
   if ("error" in served) out.servedError = served.error;
-  else out.served = served.facts;
+  else {
+    out.served = served.facts;
+    out.caVerdict = served.caVerdict;
+  }
   if (out.file && out.served) out.servedMatchesFile = out.file.fingerprint256 === out.served.fingerprint256;
   return out;
 };
+
+/** The certificate file OpenClaw serves from (and its local clients pin), with its facts or why there are none. */
+export type TlsFileReading = {
+  certPath: string;
+  certSource: "config" | "generated";
+  facts?: CertificateFacts;
+  error?: string;
+};
+
+/** `gateway.tls.certPath`, else OpenClaw's generated pair's place; read once per job (JobReadings.tlsFile). */
+export async function readGatewayTlsFile(
+  ctx: { stateDir: string; configPath: string; env: Readonly<Record<string, string | undefined>> },
+  tls: GatewayTlsConfig,
+): Promise<TlsFileReading> {
+  const certPath = tls.certPath
+    ? userPath(tls.certPath, ctx.env)
+    : join(generatedDir(ctx), "gateway", "tls", "gateway-cert.pem");
+  const certSource = tls.certPath ? "config" : "generated";
+  const file = await readCertificateFile(certPath);
+  return "error" in file ? { certPath, certSource, error: file.error } : { certPath, certSource, facts: file.facts };
+}
 
 /** Facts of the first certificate in a PEM (or DER) file, or a sentence saying why there are none. */
 export async function readCertificateFile(path: string): Promise<{ facts: CertificateFacts } | { error: string }> {
@@ -86,17 +106,22 @@ export function certificateFacts(cert: X509Certificate): CertificateFacts {
   };
 }
 
-/** The certificate a TLS handshake on the gateway's port presents (not verified: it is only read). */
+type CaVerdict = NonNullable<GatewayTlsData["caVerdict"]>;
+
+/** The certificate a TLS handshake on the gateway's port presents, and a CA-verifying client's verdict on it. */
 function servedCertificate(
   host: string,
   port: number,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<{ facts: CertificateFacts } | { error: string }> {
+): Promise<{ facts: CertificateFacts; caVerdict: CaVerdict } | { error: string }> {
   return new Promise((done) => {
     let settled = false;
+    // Not rejected, so its facts can be read; Node still verifies it against its CAs and the
+    // address's name and says so in `authorized` / `authorizationError`: the CA-verifying
+    // client's view in the same handshake.
     const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
-    const finish = (v: { facts: CertificateFacts } | { error: string }) => {
+    const finish = (v: { facts: CertificateFacts; caVerdict: CaVerdict } | { error: string }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -112,7 +137,11 @@ function servedCertificate(
     signal.addEventListener("abort", onAbort, { once: true });
     socket.once("secureConnect", () => {
       const peer = socket.getPeerX509Certificate();
-      finish(peer ? { facts: certificateFacts(peer) } : { error: "the gateway presented no certificate" });
+      const why = socket.authorizationError;
+      const caVerdict: CaVerdict = socket.authorized
+        ? { trusted: true }
+        : { trusted: false, error: (why instanceof Error ? why.message : String(why ?? "not verified")).slice(0, 200) };
+      finish(peer ? { facts: certificateFacts(peer), caVerdict } : { error: "the gateway presented no certificate" });
     });
     socket.once("error", (err) => finish({ error: `TLS handshake on port ${port} failed: ${errorMessage(err)}` }));
   });
@@ -137,8 +166,4 @@ function userPath(p: string, env: Readonly<Record<string, string | undefined>>):
 function commonName(dn: string): string | null {
   const m = /(?:^|\n)CN=([^\n]*)/.exec(dn);
   return m?.[1]?.slice(0, 200) ?? null;
-}
-
-function record(v: unknown): Record<string, unknown> {
-  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }

@@ -1,5 +1,6 @@
 import { type ChannelSecret, readChannelSecrets } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
+import { readGatewayTlsFile, type TlsFileReading } from "./gateway-tls.ts";
 import { envConfigIdentity, type GatewayIdentity, gatewayIdentity, lockServesConfig } from "./host/gateway-identity.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
 import { findPortOwners, type PortOwners, readTcpListeners } from "./host/port-owners.ts";
@@ -63,6 +64,7 @@ export class JobReadings {
   private ownersP: Promise<PortOwners> | undefined;
   private tokensP: Promise<TokenReading[]> | undefined;
   private channelSecretsP: Promise<ChannelSecret[]> | undefined;
+  private tlsFileP: Promise<TlsFileReading> | undefined;
   private identitiesP: Promise<Map<number, GatewayIdentity>> | undefined;
   private factsP: Promise<Map<number, GatewayFact>> | undefined;
   private ownersPort: number | undefined;
@@ -329,6 +331,18 @@ export class JobReadings {
     if (!named) return undefined;
     if (named.configPath) return named.configPath === this.ctx.configPath;
     return named.stateDir === this.ctx.stateDir;
+  }
+
+  /**
+   * The certificate file a TLS gateway serves from, read once per job: `gateway.tls` reports its
+   * facts, and every probe of the gateway pins its fingerprint (resolveGatewayTarget), as
+   * OpenClaw's local clients do. Asked only when the config enables TLS.
+   */
+  tlsFile(): Promise<TlsFileReading> {
+    this.tlsFileP ??= this.config().then((config) =>
+      readGatewayTlsFile(this.ctx, config.tls ?? { enabled: true, certPath: null, remoteFingerprint: null }),
+    );
+    return this.tlsFileP;
   }
 
   tokenSources(): Promise<TokenReading[]> {

@@ -1,3 +1,4 @@
+import { CERT_SOON_DAYS } from "../../contract/catalog.ts";
 import type { HostAnswer } from "../jobs/ask-hosts.ts";
 import type { HostRecord } from "../ports/store.ts";
 import { credentialsOf, type FailingGrant, failingGrantOf, type SharedToken, sharedTokens } from "./fleet-rows.ts";
@@ -8,8 +9,8 @@ import { credentialsOf, type FailingGrant, failingGrantOf, type SharedToken, sha
  * the control plane's own hosts table (when each agent enrolled).
  */
 
-/** Entries this close (or past) are marked. */
-export const SOON_DAYS = 14;
+/** Entries this close (or past) are marked: the same line the triage's certificate rules draw. */
+export const SOON_DAYS = CERT_SOON_DAYS;
 const DAY_MS = 86_400_000;
 
 export type ExpiryKind = "tls-certificate" | "model-credential";

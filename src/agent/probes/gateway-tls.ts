@@ -35,6 +35,7 @@ export const probeGatewayTls: Probe<"gateway.tls"> = async (ctx, args, run) => {
     else out.remotePinInvalid = true;
   }
   const { port } = effectivePort(ctx, config);
+  out.port = port;
   out.checkedAt = isoTime();
   const served = await servedCertificate(
     ctx.gatewayHost,

@@ -46,6 +46,8 @@ export const GatewayTlsData = z.object({
   remotePin: z.string().optional(),
   /** `gateway.remote.tlsFingerprint` is set but is not a SHA-256 fingerprint (OpenClaw refuses it). */
   remotePinInvalid: z.boolean().optional(),
+  /** The port the handshake went to. */
+  port: z.number().optional(),
   /** When the handshake was read (ISO 8601 UTC): days to notAfter are counted from here. */
   checkedAt: z.string().optional(),
 });

@@ -1,6 +1,5 @@
 import { type ChannelSecret, readChannelSecrets } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
-import { readGatewayTlsFile, type TlsFileReading } from "./gateway-tls.ts";
 import { envConfigIdentity, type GatewayIdentity, gatewayIdentity, lockServesConfig } from "./host/gateway-identity.ts";
 import { findGatewayProcesses, type GatewayProcess, type GatewayProcesses } from "./host/gateway-processes.ts";
 import { findPortOwners, type PortOwners, readTcpListeners } from "./host/port-owners.ts";
@@ -13,6 +12,7 @@ import {
   readConfigText,
   readOpenclawConfig,
 } from "./openclaw-config.ts";
+import { readGatewayTlsFile, type TlsFileReading } from "./tls-file.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
 
 /** What a full read found, in the form a carried probe uses it, and what the checks compare. */

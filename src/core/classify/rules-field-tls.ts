@@ -77,10 +77,11 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "differ). The gateway loads that file at start and reloads it when it changes; when the changed pair does not " +
       "load (a certificate that does not match the key, an unreadable file: 'gateway TLS renewal failed; keeping " +
       "accepted material') or reloading is off (gateway.reload.mode=off), it keeps serving what it had. OpenClaw's " +
-      "own local clients (`openclaw health`, `gateway status`, its restart and update probes) pin the file's " +
-      "fingerprint, so they are refused with 'gateway tls fingerprint mismatch', and so is the agent, which pins the " +
-      "same way: the Transport layer is red because of the pin, not because the gateway is down. It still completes " +
-      "TLS handshakes, and clients that trust the served certificate may connect as before.",
+      "own local clients pin the file's fingerprint and are refused: `openclaw health` says 'Gateway is still " +
+      "starting … Gateway not reachable after waiting 6 s. gateway TLS certificate unavailable', and the agent, " +
+      "pinning the same way, gets 'gateway tls fingerprint mismatch'. Both are red because of the pin, not because " +
+      "the gateway is down or starting: it completes TLS handshakes, and clients that trust the served certificate " +
+      "may connect as before.",
     nextCommands: [],
     commands: (e) => {
       const t = tlsOn(e);

@@ -198,6 +198,29 @@ afterAll(async () => {
 describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
   let first: Pair;
 
+  it("TLS turned on in the file with reload off: the gateway still serves plain text, and the finding says why", async () => {
+    const offset = await logSize(fileLog);
+    const config = JSON5.parse(originalConfig) as { gateway: Record<string, unknown> };
+    config.gateway.tls = { enabled: true };
+    config.gateway.reload = { mode: "off" };
+    await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    await waitForLogLine(fileLog, /config reload disabled \(gateway\.reload\.mode=off\)/, offset, 60_000);
+    const c = await quick();
+    expect(data("gateway.tls")).toMatchObject({ enabled: true, plainText: true, port: gw.port });
+    expect(data("gateway.ws").url).toBe(`wss://127.0.0.1:${gw.port}`);
+    expect(c.findings[0]?.id).toBe("tls-not-served");
+    expect(c.findings[0]?.evidence.slice(0, 2)).toEqual([
+      "openclaw.json: gateway.tls.enabled true",
+      expect.stringMatching(new RegExp(`^port ${gw.port} answered a TLS hello in plain text: .*wrong version number`)),
+    ]);
+    expect(c.matrix.transport.status).toBe("fail");
+    // OpenClaw's own CLI reads the same file and cannot reach it either (captured on 2026.9.6).
+    const health = await cli(["health", "--timeout", "5000"]);
+    expect(health.code, health.out).not.toBe(0);
+    expect(health.out).toContain("Gateway is still starting");
+    expect(health.out).toContain("Gateway not reachable");
+  }, 600_000);
+
   it("its own generated pair: the whole triage over wss/https, pinned, with no failing layer", async () => {
     await writeConfig({ enabled: true });
     await gw.restart();
@@ -335,5 +358,8 @@ describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
     expect(f?.falseGreen).toContain("a pin does not check expiry");
     expect(c.matrix.transport.status).toBe("fail");
     console.log(`expired certificate, CA-verifying client: ${JSON.stringify(data("gateway.tls").caVerdict)}`);
+    // What the finding says of OpenClaw's own CLI: it pins the file and does not look at dates.
+    const health = await cli(["health", "--timeout", "5000"]);
+    expect(health.code, health.out).toBe(0);
   }, 600_000);
 });

@@ -122,6 +122,27 @@ describe("TLS rules (issue 46)", () => {
     expect(f[0]?.evidence[0]).toMatch(/^certificate file \/etc\/openclaw\/gateway-cert.pem: SHA-256/);
   });
 
+  it("TLS in the file, plain text on the port: tls-not-served, the first finding, not a down gateway", () => {
+    const d = tlsGateway({
+      file: undefined,
+      served: undefined,
+      servedMatchesFile: undefined,
+      caVerdict: undefined,
+      plainText: true,
+      servedError: "TLS handshake on port 19001 failed: … wrong version number …",
+    });
+    d.ws = { url: "wss://127.0.0.1:19001", outcome: "error", challenged: false, tokenSource: "config" };
+    d.ws.error = { message: "… wrong version number …" };
+    const c = classify(d);
+    expect(c.findings[0]?.id).toBe("tls-not-served");
+    expect(c.findings[0]?.evidence).toEqual([
+      "openclaw.json: gateway.tls.enabled true",
+      "port 19001 answered a TLS hello in plain text: TLS handshake on port 19001 failed: … wrong version number …",
+      "agent's wss://127.0.0.1:19001 probe: … wrong version number …",
+    ]);
+    expect(c.findings.map((f) => f.id)).not.toContain("gateway-down");
+  });
+
   it("the remote pin ≠ served: fail; equal: nothing", () => {
     const f = tlsFindings(tlsGateway({ remotePin: B }));
     expect(f.map((x) => x.id)).toEqual(["tls-pin-mismatch"]);

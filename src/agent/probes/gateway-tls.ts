@@ -37,8 +37,10 @@ export const probeGatewayTls: Probe<"gateway.tls"> = async (ctx, args, run) => {
     budget(run, args.timeoutMs ?? HANDSHAKE_TIMEOUT_MS),
     run.signal,
   );
-  if ("error" in served) out.servedError = served.error;
-  else {
+  if ("error" in served) {
+    out.servedError = served.error;
+    if (served.plainText) out.plainText = true;
+  } else {
     out.served = served.facts;
     out.caVerdict = served.caVerdict;
   }
@@ -54,14 +56,14 @@ function servedCertificate(
   port: number,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<{ facts: CertificateFacts; caVerdict: CaVerdict } | { error: string }> {
+): Promise<{ facts: CertificateFacts; caVerdict: CaVerdict } | { error: string; plainText?: boolean }> {
   return new Promise((done) => {
     let settled = false;
     // Not rejected, so its facts can be read; Node still verifies it against its CAs and the
     // address's name and says so in `authorized` / `authorizationError`: the CA-verifying
     // client's view in the same handshake.
     const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] });
-    const finish = (v: { facts: CertificateFacts; caVerdict: CaVerdict } | { error: string }) => {
+    const finish = (v: { facts: CertificateFacts; caVerdict: CaVerdict } | { error: string; plainText?: boolean }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -83,6 +85,12 @@ function servedCertificate(
         : { trusted: false, error: (why instanceof Error ? why.message : String(why ?? "not verified")).slice(0, 200) };
       finish(peer ? { facts: certificateFacts(peer), caVerdict } : { error: "the gateway presented no certificate" });
     });
-    socket.once("error", (err) => finish({ error: `TLS handshake on port ${port} failed: ${errorMessage(err)}` }));
+    socket.once("error", (err) =>
+      finish({
+        error: `TLS handshake on port ${port} failed: ${errorMessage(err).slice(0, 200)}`,
+        // OpenSSL's answer when the reply to its hello is not a TLS record: an HTTP server (the gateway without TLS).
+        ...((err as { code?: unknown }).code === "ERR_SSL_WRONG_VERSION_NUMBER" ? { plainText: true } : {}),
+      }),
+    );
   });
 }

@@ -33,6 +33,8 @@ export const GatewayTlsData = z.object({
   /** What the gateway's port serves in a TLS handshake (only while TLS is enabled). */
   served: CertificateFacts.optional(),
   servedError: z.string().optional(),
+  /** The port answered the TLS hello in plain text (OpenSSL: wrong version number): the gateway serves without TLS. */
+  plainText: z.boolean().optional(),
   /** The served certificate is the file's (same SHA-256 fingerprint); absent when either is unknown. */
   servedMatchesFile: z.boolean().optional(),
   /**

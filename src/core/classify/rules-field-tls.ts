@@ -67,6 +67,40 @@ function servedCommands(t: GatewayTlsData): string[] {
 
 export const FIELD_TLS_RULES: readonly Rule[] = [
   {
+    id: "tls-not-served",
+    layer: "transport",
+    severity: "fail",
+    confidence: "high",
+    title: "gateway.tls is on in the config, but the gateway serves plain text: the change waits for a restart",
+    explanation:
+      "openclaw.json enables gateway.tls, and the gateway's port answers a TLS handshake in plain HTTP. The gateway " +
+      "sets up TLS only when it starts; this one started before TLS was turned on and has not restarted since " +
+      "(gateway.reload.mode=off, or a restart that was deferred). OpenClaw's local clients read the config and speak " +
+      "wss:// and https://, so they cannot reach it: `openclaw health` says 'Gateway is still starting … Gateway not " +
+      "reachable', which is false, and the agent's probes, which do the same, fail on the handshake. " +
+      "The gateway itself serves: plain-text clients that were connected may carry on. A restart makes it serve " +
+      "what the config says; check the certificate it will use first.",
+    nextCommands: [],
+    commands: (e) => {
+      const port = e["gateway.tls"]?.port ?? "<port>";
+      return [
+        "openclaw config get gateway.tls; openclaw config get gateway.reload",
+        `curl -s http://127.0.0.1:${port}/readyz   # answers in plain text: TLS is not on yet`,
+        "openclaw gateway restart   # starts it with gateway.tls as configured",
+      ];
+    },
+    match(e) {
+      const t = tlsOn(e);
+      if (!t?.plainText) return null;
+      const ws = e["gateway.ws"];
+      return [
+        "openclaw.json: gateway.tls.enabled true",
+        `port ${t.port ?? "?"} answered a TLS hello in plain text: ${t.servedError ?? "wrong version number"}`,
+        ...(ws?.url.startsWith("wss:") && ws.error ? [`agent's ${ws.url} probe: ${ws.error.message}`] : []),
+      ];
+    },
+  },
+  {
     id: "tls-served-not-file",
     layer: "transport",
     severity: "fail",
@@ -106,8 +140,7 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
     title: "The gateway's TLS certificate has expired",
     explanation:
       "The certificate the gateway presents is past its notAfter. OpenClaw's own clients pin its fingerprint and do " +
-      "not check dates, so `openclaw health`, `gateway status` and the agent's pinned probes still connect and read " +
-      "green; a client that verifies certificates (a browser on the Control UI, a reverse proxy, any CA-verifying " +
+      "not check dates, so `openclaw health` and the agent's pinned probes still connect and read green; a client that verifies certificates (a browser on the Control UI, a reverse proxy, any CA-verifying " +
       "client) refuses it. Renewing means a new certificate at gateway.tls.certPath (for the generated pair: delete " +
       "both files and restart, and OpenClaw makes a new one); pinned clients then need the new fingerprint.",
     nextCommands: [],
@@ -169,8 +202,8 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "The config pins a certificate for remote clients (gateway.remote.tlsFingerprint) that is not the one the " +
       "gateway's port presents. An OpenClaw client configured with that pin (a remote CLI, a node, an app with the " +
       "same config) compares the served certificate's SHA-256 fingerprint with it and refuses the connection " +
-      "('gateway tls fingerprint mismatch') before it sends anything; /healthz and the local CLI, which do not use " +
-      "that pin, stay green. Usually the certificate was renewed or regenerated and the pin not updated.",
+      "('gateway tls fingerprint mismatch') before it sends anything. /healthz and, in local mode, the local CLI " +
+      "(it pins the certificate file instead) stay green. Usually the certificate was renewed or regenerated and the pin not updated.",
     nextCommands: [],
     commands: (e) => {
       const t = tlsOn(e);
@@ -189,6 +222,10 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
 ];
 
 export const FIELD_TLS_RULE_CHECKS: Readonly<Record<string, { confirm: string; ruleOut: string }>> = {
+  "tls-not-served": {
+    confirm: "`curl -s http://127.0.0.1:<port>/readyz` answers while `openclaw config get gateway.tls` says enabled",
+    ruleOut: "`openssl s_client -connect 127.0.0.1:<port>` completes a handshake",
+  },
   "tls-served-not-file": {
     confirm: "`openssl s_client` on the port and `openssl x509` on the file print different SHA-256 fingerprints",
     ruleOut: "both print the same fingerprint (the gateway reloaded the file, or was restarted)",

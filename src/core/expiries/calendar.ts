@@ -90,7 +90,7 @@ export function buildCalendar(
         if (d.file) {
           const note =
             d.servedMatchesFile === false
-              ? `the gateway serves another certificate (${d.served?.fingerprint256 ?? "?"}, until ${d.served?.notAfter ?? "?"}): restart it to load the file`
+              ? `the gateway serves another certificate (${d.served?.fingerprint256 ?? "?"}, until ${d.served?.notAfter ?? "?"}): it did not load the file (its 'TLS renewal' log line says why); a restart loads it only if the key matches it`
               : d.servedError
                 ? `served certificate not read: ${d.servedError}`
                 : undefined;

@@ -15,6 +15,9 @@ import type { Rule } from "./finding.ts";
 
 const DAY_MS = 86_400_000;
 
+/** The commands with placeholders, where the evidence has no port or path (each rule's `nextCommands`). */
+const UNKNOWN = { port: undefined, certPath: null };
+
 function tlsOn(e: Evidence): GatewayTlsData | null {
   const t = e["gateway.tls"];
   return t?.enabled ? t : null;
@@ -57,7 +60,7 @@ function pinRefusedLines(e: Evidence): string[] {
   return lines;
 }
 
-function servedCommands(t: GatewayTlsData): string[] {
+function servedCommands(t: Pick<GatewayTlsData, "port" | "certPath">): string[] {
   const port = t.port ?? "<port>";
   return [
     `openssl s_client -connect 127.0.0.1:${port} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 -enddate`,
@@ -80,7 +83,11 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "reachable', which is false, and the agent's probes, which do the same, fail on the handshake. " +
       "The gateway itself serves: plain-text clients that were connected may carry on. A restart makes it serve " +
       "what the config says; check the certificate it will use first.",
-    nextCommands: [],
+    nextCommands: [
+      "openclaw config get gateway.tls; openclaw config get gateway.reload",
+      "curl -s http://127.0.0.1:<port>/readyz   # answers in plain text: TLS is not on yet",
+      "openclaw gateway restart   # starts it with gateway.tls as configured",
+    ],
     commands: (e) => {
       const port = e["gateway.tls"]?.port ?? "<port>";
       return [
@@ -116,7 +123,11 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "pinning the same way, gets 'gateway tls fingerprint mismatch'. Both are red because of the pin, not because " +
       "the gateway is down or starting: it completes TLS handshakes, and clients that trust the served certificate " +
       "may connect as before.",
-    nextCommands: [],
+    nextCommands: [
+      ...servedCommands(UNKNOWN),
+      "openclaw logs --limit 300 --plain | grep 'TLS renewal'",
+      "openclaw gateway restart   # loads the file, once the pair is right",
+    ],
     commands: (e) => {
       const t = tlsOn(e);
       return [
@@ -143,7 +154,7 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "not check dates, so `openclaw health` and the agent's pinned probes still connect and read green; a client that verifies certificates (a browser on the Control UI, a reverse proxy, any CA-verifying " +
       "client) refuses it. Renewing means a new certificate at gateway.tls.certPath (for the generated pair: delete " +
       "both files and restart, and OpenClaw makes a new one); pinned clients then need the new fingerprint.",
-    nextCommands: [],
+    nextCommands: [...servedCommands(UNKNOWN), "openclaw config get gateway.tls"],
     commands: (e) => {
       const t = tlsOn(e);
       return [...(t ? servedCommands(t) : []), "openclaw config get gateway.tls"];
@@ -177,7 +188,7 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "connecting. The gateway reloads gateway.tls.certPath when the file changes, so a renewed pair written there " +
       "(certificate and key together) is served without a restart; clients pinned to the old fingerprint then need " +
       "the new one.",
-    nextCommands: [],
+    nextCommands: [...servedCommands(UNKNOWN)],
     commands: (e) => {
       const t = tlsOn(e);
       return [...(t ? servedCommands(t) : []), "openclaw logs --limit 300 --plain | grep 'TLS'   # after a renewal"];
@@ -204,7 +215,7 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       "same config) compares the served certificate's SHA-256 fingerprint with it and refuses the connection " +
       "('gateway tls fingerprint mismatch') before it sends anything. /healthz and, in local mode, the local CLI " +
       "(it pins the certificate file instead) stay green. Usually the certificate was renewed or regenerated and the pin not updated.",
-    nextCommands: [],
+    nextCommands: [...servedCommands(UNKNOWN).slice(0, 1), "openclaw config get gateway.remote.tlsFingerprint"],
     commands: (e) => {
       const t = tlsOn(e);
       return [

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { holdUntilPinned } from "./probes/tls-pin.ts";
 
 /**
  * The agent's HTTP requests, on Node's own client (`node:http`, `node:https`): the gateway's
@@ -26,6 +27,11 @@ export interface HttpOptions {
   maxBodyBytes: number;
   /** Aborting closes the connection and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * https only: accept the server's certificate by this SHA-256 fingerprint instead of a CA, as
+   * OpenClaw's clients do with a TLS gateway (probes/tls-pin.ts); a mismatch rejects before a response.
+   */
+  tlsPinSha256?: string;
 }
 
 /** An error after the response's head (a body cut short): its status is kept. */
@@ -62,7 +68,9 @@ export function httpFetch(url: string | URL, opts: HttpOptions): Promise<HttpRes
       else reject(err);
     };
     const onAbort = () => finish(opts.signal?.reason);
-    const req = send(target, { method: opts.method ?? "GET", headers: opts.headers, agent: false }, (res) => {
+    const pin = target.protocol === "https:" ? opts.tlsPinSha256 : undefined;
+    const tls = pin ? { rejectUnauthorized: false } : {};
+    const req = send(target, { method: opts.method ?? "GET", headers: opts.headers, agent: false, ...tls }, (res) => {
       const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
@@ -84,6 +92,7 @@ export function httpFetch(url: string | URL, opts: HttpOptions): Promise<HttpRes
       res.on("error", (err: NodeJS.ErrnoException) => finish(new HttpBodyError(err.message, status, err.code)));
     });
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    if (pin) holdUntilPinned(req, pin, false);
     req.on("error", (err) => finish(err));
     req.end(opts.body);
   });

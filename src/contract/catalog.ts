@@ -146,6 +146,9 @@ const TRIAGE_PLAN = [
   ...HOST_STATE_TRIAGE,
   "gateway.vitals",
   "state.locks",
+  // With gateway.tls on: the served certificate against its file, the pin, a CA's verdict and the
+  // days left (issue 46); one config read otherwise.
+  "gateway.tls",
   // Answered from the agent's cache when nothing doctor reads changed; else 5–10 s, and the first
   // answer is posted without it (SLOW_STEPS). `gateway status` and `models status` (CLI, seconds
   // each) are not in the triage: the gateway's session and the fast probes say what they said

@@ -5,6 +5,7 @@ import type {
   GatewayHttpData,
   GatewayInventoryData,
   GatewayStatusData,
+  GatewayTlsData,
   GatewayVitalsData,
   GatewayWsData,
   LogSignaturesData,
@@ -298,6 +299,7 @@ export function healthyData() {
     inventory,
     vitals,
     locks,
+    tls: { enabled: false, certPath: null } as GatewayTlsData,
   };
 }
 
@@ -341,6 +343,7 @@ export function toResults(d: Data): StepResult[] {
     { step: "gateway.inventory", status: "ok", durationMs: 35, data: d.inventory },
     { step: "gateway.vitals", status: "ok", durationMs: 18, data: d.vitals },
     { step: "state.locks", status: "ok", durationMs: 7, data: d.locks },
+    { step: "gateway.tls", status: "ok", durationMs: 2, data: d.tls },
     { step: "doctor.lint", status: "ok", durationMs: 9200, data: d.lint },
   ];
 }

@@ -140,6 +140,7 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.inventory",
       "gateway.vitals",
       "state.locks",
+      "gateway.tls",
       "doctor.lint",
     ]);
     expect(TRIAGE_DEADLINE_MS).toBe(33_000);

@@ -588,7 +588,7 @@ describe("clawops-agent probe: what it found, with an exit code", () => {
     expect(report.text).toContain(
       "FAIL    port.listeners     nothing listens on port 19001; gateway processes for this config: 0",
     );
-    expect(report.text).toMatch(/3 of 15 probes found a failure \(gateway\.ws, gateway\.http, port\.listeners\)\./);
+    expect(report.text).toMatch(/3 of 16 probes found a failure \(gateway\.ws, gateway\.http, port\.listeners\)\./);
     expect(report.text).not.toMatch(/^ok /m);
   });
 

@@ -2,7 +2,7 @@ import { DEFAULT_STEP_DEADLINE_MS, type GatewayHttpData } from "../../contract/c
 import { errorMessage } from "../../contract/errors.ts";
 import { httpFetch } from "../http-client.ts";
 import { errnoCode } from "./errors.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { resolveGatewayTarget } from "./gateway-target.ts";
 import { budget, type Probe } from "./probe.ts";
 
 type HttpCheck = GatewayHttpData["healthz"];
@@ -13,17 +13,23 @@ const TEXT_BODY_CHARS = 200;
 
 /** `/healthz` (process alive) and `/readyz` (503 while starting or draining), no auth needed. */
 export const probeGatewayHttp: Probe<"gateway.http"> = async (ctx, args, run) => {
-  const target = gatewayTarget(ctx, await run.readings.config());
+  const target = await resolveGatewayTarget(ctx, run.readings);
+  const pin = target.tls?.sha256 ?? undefined;
   const timeoutMs = budget(run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.http"]);
   const [healthz, readyz] = await Promise.all([
-    httpGet(`${target.httpUrl}/healthz`, timeoutMs, run.signal),
-    httpGet(`${target.httpUrl}/readyz`, timeoutMs, run.signal),
+    httpGet(`${target.httpUrl}/healthz`, timeoutMs, run.signal, pin),
+    httpGet(`${target.httpUrl}/readyz`, timeoutMs, run.signal, pin),
   ]);
   return { baseUrl: target.httpUrl, healthz, readyz };
 };
 
 /** One GET on a fresh connection (no keep-alive pool left holding a socket to the gateway). */
-export async function httpGet(url: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpCheck> {
+export async function httpGet(
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  tlsPinSha256?: string,
+): Promise<HttpCheck> {
   // `httpFetch` closes the connection when either fires; which one fired names the error.
   // (AbortSignal.timeout takes whole ms; a step's remaining budget is fractional.)
   const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
@@ -32,6 +38,7 @@ export async function httpGet(url: string, timeoutMs: number, signal?: AbortSign
       headers: { Accept: "application/json" },
       maxBodyBytes: MAX_BODY_BYTES,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      ...(tlsPinSha256 ? { tlsPinSha256 } : {}),
     });
     return { status: res.statusCode, body: parseBody(res.body.toString("utf8")) };
   } catch (err) {

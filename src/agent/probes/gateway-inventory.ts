@@ -1,5 +1,5 @@
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayInventoryData } from "../../contract/catalog.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { pinOf, resolveGatewayTarget } from "./gateway-target.ts";
 import { connectGateway, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe } from "./probe.ts";
 
@@ -11,7 +11,7 @@ import { budget, type Probe } from "./probe.ts";
  * are kept: `config.get` also returns the config itself, which is dropped on the host.
  */
 export const probeGatewayInventory: Probe<"gateway.inventory"> = async (ctx, args, run) => {
-  const target = gatewayTarget(ctx, await run.readings.config());
+  const target = await resolveGatewayTarget(ctx, run.readings);
   const hs = await connectGateway({
     url: target.wsUrl,
     token: target.token,
@@ -19,6 +19,7 @@ export const probeGatewayInventory: Probe<"gateway.inventory"> = async (ctx, arg
     signal: run.signal,
     clientVersion: ctx.agentVersion,
     scopes: ["operator.read"],
+    ...pinOf(target),
   });
   if (!hs.connection) return { reachable: false, error: `${hs.outcome}${hs.error ? `: ${hs.error.message}` : ""}` };
   try {

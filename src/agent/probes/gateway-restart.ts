@@ -8,7 +8,7 @@ import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
 import { httpGet } from "./gateway-http.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { type GatewayTarget, resolveGatewayTarget } from "./gateway-target.ts";
 import { findPortOwners } from "./host/port-owners.ts";
 import { readEnviron } from "./host/proc-processes.ts";
 import { detectSupervisor, type Supervisor, supervisorName, supervisorRestartCommand } from "./host/supervisor.ts";
@@ -33,7 +33,7 @@ const POLL_MS = 200;
  */
 export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, run) => {
   const config = await run.readings.config();
-  const target = gatewayTarget(ctx, config);
+  const target = await resolveGatewayTarget(ctx, run.readings);
   const base: GatewayRestartData = { performed: false, supervisor: "unknown", oldPid: null, newPid: null };
   const gate = await passMutatingGate(ctx, "gateway.restart", args.approval);
   if (!gate.ok) return { ...base, refused: gate.refused, ...(gate.approver ? { approver: gate.approver } : {}) };
@@ -53,7 +53,7 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
           : `several processes listen on port ${port}: ${pids.join(", ")}`,
     };
   }
-  const draining = await drainingNow(target.httpUrl);
+  const draining = await drainingNow(target);
   if (draining) {
     return {
       ...base,
@@ -83,7 +83,7 @@ async function restartManual(
     pid: number;
     port: number;
     approver: GatewayRestartData["approver"];
-    target: ReturnType<typeof gatewayTarget>;
+    target: GatewayTarget;
     base: GatewayRestartData;
   },
 ): Promise<GatewayRestartData> {
@@ -130,7 +130,7 @@ async function restartManual(
     };
   }
   relaunchDetached(ctx, command, cwd, env);
-  const ready = await until(async () => (await httpStatus(`${target.httpUrl}/readyz`)) === 200, left());
+  const ready = await until(async () => (await httpStatus(target, "/readyz")) === 200, left());
   const newOwners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners;
   const newPid = newOwners.find((o) => o.pid !== null)?.pid ?? null;
   return {
@@ -170,7 +170,7 @@ function relaunchDetached(ctx: ProbeContext, command: string[], cwd: string, env
 async function restartSupervised(
   ctx: ProbeContext,
   run: ProbeRun,
-  o: { pid: number; port: number; supervisor: Supervisor; approver: string; target: { httpUrl: string } },
+  o: { pid: number; port: number; supervisor: Supervisor; approver: string; target: GatewayTarget },
 ): Promise<GatewayRestartData> {
   const uid = process.getuid?.() ?? 0;
   const command = supervisorRestartCommand(o.supervisor, uid) ?? [];
@@ -222,7 +222,7 @@ async function restartSupervised(
   const ready = await until(async () => {
     const owners = (await findPortOwners(ctx.procRoot, o.port, ctx.env)).owners;
     newPid = owners.find((w) => w.pid !== null && w.pid !== o.pid)?.pid ?? null;
-    return newPid !== null && (await httpStatus(`${o.target.httpUrl}/readyz`)) === 200;
+    return newPid !== null && (await httpStatus(o.target, "/readyz")) === 200;
   }, left());
   return {
     ...base,
@@ -255,16 +255,16 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 }
 
 /** The status of a GET, or null when nothing answered in 2 s (Node's http client, as `gateway.http`: no `fetch`, whose undici stays resident once loaded). */
-async function httpStatus(url: string): Promise<number | null> {
-  return (await httpGet(url, 2_000)).status;
+async function httpStatus(target: GatewayTarget, path: string): Promise<number | null> {
+  return (await httpGet(`${target.httpUrl}${path}`, 2_000, undefined, target.tls?.sha256 ?? undefined)).status;
 }
 
 /**
  * `/readyz` 503 with `gateway-draining` (OpenClaw 2026.9.6 server-start-*.mjs): a stop or restart
  * is already draining active work. A restart over it would cut that work off; in words, or null.
  */
-async function drainingNow(httpUrl: string): Promise<string | null> {
-  const r = await httpGet(`${httpUrl}/readyz`, 2_000);
+async function drainingNow(target: GatewayTarget): Promise<string | null> {
+  const r = await httpGet(`${target.httpUrl}/readyz`, 2_000, undefined, target.tls?.sha256 ?? undefined);
   const failing = (r.body as { failing?: unknown } | undefined)?.failing;
   if (r.status !== 503 || !Array.isArray(failing) || !failing.includes("gateway-draining")) return null;
   return `/readyz 503 ${JSON.stringify({ failing })}`;

@@ -5,7 +5,7 @@ import {
 } from "../../contract/catalog.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { httpGet } from "./gateway-http.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { pinOf, resolveGatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";
 
@@ -27,7 +27,7 @@ async function connect(
   timeoutMs: number,
   scopes: string[],
 ): Promise<Connected> {
-  const target = gatewayTarget(ctx, await run.readings.config());
+  const target = await resolveGatewayTarget(ctx, run.readings);
   const hs = await connectGateway({
     url: target.wsUrl,
     token: target.token,
@@ -35,6 +35,7 @@ async function connect(
     signal: run.signal,
     clientVersion: ctx.agentVersion,
     scopes,
+    ...pinOf(target),
   });
   if (hs.connection) return { connection: hs.connection };
   return { error: `${hs.outcome}${hs.error ? `: ${hs.error.message}` : ""}` };
@@ -94,8 +95,8 @@ async function readReadyz(
   ctx: Parameters<Probe<"gateway.inflight">>[0],
   run: ProbeRun,
 ): Promise<NonNullable<GatewayInflightData["readyz"]>> {
-  const target = gatewayTarget(ctx, await run.readings.config());
-  const r = await httpGet(`${target.httpUrl}/readyz`, budget(run, 3_000), run.signal);
+  const target = await resolveGatewayTarget(ctx, run.readings);
+  const r = await httpGet(`${target.httpUrl}/readyz`, budget(run, 3_000), run.signal, target.tls?.sha256 ?? undefined);
   const failing = list(record(r.body).failing)
     .filter((x): x is string => typeof x === "string")
     .map((x) => x.slice(0, 80))

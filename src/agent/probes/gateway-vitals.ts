@@ -7,7 +7,7 @@ import { compareCodeUnits, isoMillis } from "../icu-free.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { fingerprintedCredentials } from "./channel-secrets.ts";
 import type { ProbeContext } from "./context.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { resolveGatewayTarget } from "./gateway-target.ts";
 import type { GatewayProcess } from "./host/gateway-processes.ts";
 import { readText } from "./host/proc-processes.ts";
 import { attributeLog } from "./log-attribution.ts";
@@ -28,10 +28,10 @@ export const probeGatewayVitals: Probe<"gateway.vitals"> = async (ctx, _args, ru
   const notes: string[] = [];
   const [own, config] = await Promise.all([run.readings.ownGateways().catch(() => []), run.readings.config()]);
   const gateway = own[0];
-  const target = gatewayTarget(ctx, config);
+  const target = await resolveGatewayTarget(ctx, run.readings);
   const [memory, responsiveness, channelCredentials, cooldowns] = await Promise.all([
     gateway ? readMemory(ctx, gateway).catch((err) => note(notes, "memory", err)) : null,
-    readResponsiveness(target.httpUrl, gateway?.pid ?? null, budget(run, 1_500), run.signal),
+    readResponsiveness(target.httpUrl, gateway?.pid ?? null, budget(run, 1_500), run.signal, target.tls?.sha256),
     run.readings.channelSecrets().then(fingerprintedCredentials),
     recentCooldowns(ctx, config, run).catch(() => []),
   ]);
@@ -194,6 +194,7 @@ async function readResponsiveness(
   pid: number | null,
   budgetMs: number,
   signal: AbortSignal,
+  tlsPinSha256?: string | null,
 ): Promise<GatewayResponsiveness | null> {
   const deadline = monotonicMs() + budgetMs;
   const times: number[] = [];
@@ -207,6 +208,7 @@ async function readResponsiveness(
         headers: { Accept: "application/json" },
         maxBodyBytes: MAX_BODY_BYTES,
         signal: AbortSignal.any([signal, AbortSignal.timeout(Math.ceil(left))]),
+        ...(tlsPinSha256 ? { tlsPinSha256 } : {}),
       });
       times.push(monotonicMs() - started);
       body ??= parseJson(res.body.toString("utf8"));

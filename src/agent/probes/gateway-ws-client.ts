@@ -4,6 +4,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { type ErrorShape, GatewayFrame, HelloOk, type ResFrame } from "../schemas.ts";
 import { errnoCode } from "./errors.ts";
+import { pinnedOptions } from "./tls-pin.ts";
 
 /**
  * A minimal client for the gateway's WebSocket protocol v4 (GATEWAY-FACTS §4): the server
@@ -33,6 +34,8 @@ export type ConnectOptions = {
   signal?: AbortSignal;
   clientVersion: string;
   scopes?: string[];
+  /** A `wss://` gateway's certificate pin (SHA-256), as its own clients use it (tls-pin.ts); absent: CA-verified. */
+  tlsPinSha256?: string;
 };
 
 export type Handshake = {
@@ -87,6 +90,7 @@ export function connectGateway(options: ConnectOptions): Promise<Handshake> {
       maxFragments: GATEWAY_MAX_FRAGMENTS,
       perMessageDeflate: false,
       followRedirects: false,
+      ...(options.tlsPinSha256 && options.url.startsWith("wss:") ? pinnedOptions(options.tlsPinSha256) : {}),
     });
 
     const cleanup = () => {

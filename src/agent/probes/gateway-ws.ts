@@ -1,5 +1,5 @@
 import { DEFAULT_STEP_DEADLINE_MS, type GatewayWsData } from "../../contract/catalog.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { pinOf, resolveGatewayTarget } from "./gateway-target.ts";
 import { connectGateway, type GatewayConnection, RPC_TIMEOUT_MS, type RpcResult } from "./gateway-ws-client.ts";
 import { channelActivity, modelAuthExpiry, noteStatusHeap } from "./gateway-ws-field.ts";
 import { SESSIONS_LIST_PARAMS, summarizeSessions } from "./gateway-ws-sessions.ts";
@@ -11,13 +11,14 @@ import { budget, type Probe } from "./probe.ts";
  * `status`, `cron.status`, `cron.list` and the other reads below (operator.read), all at once.
  */
 export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
-  const target = gatewayTarget(ctx, await run.readings.config());
+  const target = await resolveGatewayTarget(ctx, run.readings);
   const handshake = await connectGateway({
     url: target.wsUrl,
     token: target.token,
     timeoutMs: budget(run, args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["gateway.ws"]),
     signal: run.signal,
     clientVersion: ctx.agentVersion,
+    ...pinOf(target),
   });
   const data: GatewayWsData = {
     url: target.wsUrl,

@@ -12,6 +12,7 @@ import {
   readConfigText,
   readOpenclawConfig,
 } from "./openclaw-config.ts";
+import { readGatewayTlsFile, type TlsFileReading } from "./tls-file.ts";
 import { readTokenSources, type TokenReading } from "./token-sources.ts";
 
 /** What a full read found, in the form a carried probe uses it, and what the checks compare. */
@@ -63,6 +64,7 @@ export class JobReadings {
   private ownersP: Promise<PortOwners> | undefined;
   private tokensP: Promise<TokenReading[]> | undefined;
   private channelSecretsP: Promise<ChannelSecret[]> | undefined;
+  private tlsFileP: Promise<TlsFileReading> | undefined;
   private identitiesP: Promise<Map<number, GatewayIdentity>> | undefined;
   private factsP: Promise<Map<number, GatewayFact>> | undefined;
   private ownersPort: number | undefined;
@@ -329,6 +331,18 @@ export class JobReadings {
     if (!named) return undefined;
     if (named.configPath) return named.configPath === this.ctx.configPath;
     return named.stateDir === this.ctx.stateDir;
+  }
+
+  /**
+   * The certificate file a TLS gateway serves from, read once per job: `gateway.tls` reports its
+   * facts, and every probe of the gateway pins its fingerprint (resolveGatewayTarget), as
+   * OpenClaw's local clients do. Asked only when the config enables TLS.
+   */
+  tlsFile(): Promise<TlsFileReading> {
+    this.tlsFileP ??= this.config().then((config) =>
+      readGatewayTlsFile(this.ctx, config.tls ?? { enabled: true, certPath: null, remoteFingerprint: null }),
+    );
+    return this.tlsFileP;
   }
 
   tokenSources(): Promise<TokenReading[]> {

@@ -41,11 +41,22 @@ export type ConfigReading = {
   /** Every model ref the config names (primary, fallbacks, per-model entries), with where. */
   modelRefs: readonly { ref: string; source: string }[];
   /**
+   * `gateway.tls` as written (`enabled`, `certPath`) and `gateway.remote.tlsFingerprint`: a
+   * gateway with TLS on serves wss/https only, and its clients pin a certificate.
+   */
+  tls?: GatewayTlsConfig;
+  /**
    * The port this config's running gateway listens on, read from its sockets, when the file
    * cannot be read or parsed (it still serves its last good config there) or when it does not
    * listen on the file's port (a change waiting for a restart).
    */
   runningPort?: { port: number; pid: number };
+};
+
+export type GatewayTlsConfig = {
+  enabled: boolean;
+  certPath: string | null;
+  remoteFingerprint: string | null;
 };
 
 const EMPTY = {
@@ -120,6 +131,11 @@ export function interpretConfig(
       stringOrNull(listMain.workspace),
     logFile: stringOrNull(record(record(root).logging).file),
     modelRefs: configModelRefs(agents),
+    tls: {
+      enabled: record(gateway.tls).enabled === true,
+      certPath: stringOrNull(record(gateway.tls).certPath)?.trim() || null,
+      remoteFingerprint: stringOrNull(record(gateway.remote).tlsFingerprint)?.trim() || null,
+    },
   };
 }
 

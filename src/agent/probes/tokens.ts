@@ -1,6 +1,6 @@
 import type { TokensData } from "../../contract/catalog.ts";
 import { tokenFingerprint } from "./fingerprint.ts";
-import { gatewayTarget } from "./gateway-target.ts";
+import { pinOf, resolveGatewayTarget } from "./gateway-target.ts";
 import { connectGateway } from "./gateway-ws-client.ts";
 import { budget, type Probe } from "./probe.ts";
 
@@ -13,7 +13,7 @@ type Tested = NonNullable<TokensData["accepted"]>["tested"][number];
  * can say which token the running gateway accepts.
  */
 export const probeTokens: Probe<"tokens"> = async (ctx, args, run) => {
-  const [readings, config] = await Promise.all([run.readings.tokenSources(), run.readings.config()]);
+  const readings = await run.readings.tokenSources();
   const sources = readings.map((r) => ({
     source: r.source,
     where: r.where,
@@ -25,7 +25,7 @@ export const probeTokens: Probe<"tokens"> = async (ctx, args, run) => {
 
   // gateway.ws already presents this token; trying it again would only add to the gateway's
   // auth-failure delay, which doubles per failed attempt up to 5 s (GATEWAY-FACTS §4.3).
-  const target = gatewayTarget(ctx, config);
+  const target = await resolveGatewayTarget(ctx, run.readings);
   const candidates = new Map<string, string>();
   for (const r of readings) {
     if (r.token === undefined || r.token === target.token) continue;
@@ -41,6 +41,7 @@ export const probeTokens: Probe<"tokens"> = async (ctx, args, run) => {
         timeoutMs: budget(run, run.remainingMs()),
         signal: run.signal,
         clientVersion: ctx.agentVersion,
+        ...pinOf(target),
       });
       await handshake.connection?.close();
       if (handshake.outcome === "hello-ok") return { fingerprint, result: "accepted" };

@@ -33,10 +33,30 @@ export const GatewayTlsData = z.object({
   /** What the gateway's port serves in a TLS handshake (only while TLS is enabled). */
   served: CertificateFacts.optional(),
   servedError: z.string().optional(),
+  /** The port answered the TLS hello in plain text (OpenSSL: wrong version number): the gateway serves without TLS. */
+  plainText: z.boolean().optional(),
   /** The served certificate is the file's (same SHA-256 fingerprint); absent when either is unknown. */
   servedMatchesFile: z.boolean().optional(),
+  /**
+   * What a CA-verifying client (Node's default CAs, the probed address as the name) makes of the
+   * served certificate: `trusted`, else Node's reason (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT,
+   * ERR_TLS_CERT_ALTNAME_INVALID …). OpenClaw's own clients pin instead, so untrusted is normal
+   * for its generated pair; only the reason matters.
+   */
+  caVerdict: z.object({ trusted: z.boolean(), error: z.string().optional() }).optional(),
+  /** `gateway.remote.tlsFingerprint` normalized to `AB:CD:…` (the pin remote clients use), when configured. */
+  remotePin: z.string().optional(),
+  /** `gateway.remote.tlsFingerprint` is set but is not a SHA-256 fingerprint (OpenClaw refuses it). */
+  remotePinInvalid: z.boolean().optional(),
+  /** The port the handshake went to. */
+  port: z.number().optional(),
+  /** When the handshake was read (ISO 8601 UTC): days to notAfter are counted from here. */
+  checkedAt: z.string().optional(),
 });
 export type GatewayTlsData = z.infer<typeof GatewayTlsData>;
+
+/** A certificate this close to its notAfter (or past it) is flagged: the expiry calendar and the triage's rules. */
+export const CERT_SOON_DAYS = 14;
 
 export const gatewayTls = defineStep({
   name: "gateway.tls",

@@ -237,6 +237,9 @@ function transportCells(e: Evidence, set: SetCell): void {
     } else if (ws.outcome === "upgrade-refused" && ws.upgradeStatus === 503 && draining(e))
       // A stop or restart in progress closes admission (503): the gateway answers, by refusing new work.
       set("transport", "fail", "WebSocket admission closed (503): the gateway is draining");
+    else if (ws.error?.message.includes("fingerprint mismatch"))
+      // A TLS gateway whose served certificate is not the pinned one (rules-field-tls.ts says which).
+      set("transport", "fail", `${ws.url}: TLS pin refused (${ws.error.message})`);
     else set("transport", "fail", `WebSocket ${ws.outcome}${ws.close ? ` (close ${ws.close.code})` : ""}`);
   } else if (e.missing["gateway.ws"]) set("transport", "unknown", e.missing["gateway.ws"]);
   if (http && !ws && !portGuessed(e)) {

@@ -1,6 +1,7 @@
 import { FIELD_RULE_CHECKS as RUNTIME_FIELD_CHECKS } from "./rule-checks-field.ts";
 import { RUNTIME_RULE_CHECKS } from "./rule-checks-runtime.ts";
 import { FIELD_RULE_CHECKS as HOST_STATE_FIELD_CHECKS } from "./rules-field.ts";
+import { FIELD_TLS_RULE_CHECKS } from "./rules-field-tls.ts";
 
 /**
  * For each rule: the one check that would confirm it and the one that would rule it out. Kept
@@ -16,6 +17,7 @@ export interface RuleCheck {
 export const RULE_CHECKS: Readonly<Record<string, RuleCheck>> = {
   ...RUNTIME_FIELD_CHECKS,
   ...RUNTIME_RULE_CHECKS,
+  ...FIELD_TLS_RULE_CHECKS,
   "openclaw-not-found": {
     confirm: "`command -v openclaw` as the gateway's user prints nothing",
     ruleOut: "`sudo -u <gateway user> openclaw --version` works: the agent runs as another user/HOME",

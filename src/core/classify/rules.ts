@@ -10,6 +10,7 @@ import { FIELD_CHANNEL_RULES } from "./rules-field-channels.ts";
 import { FIELD_MODEL_RULES } from "./rules-field-models.ts";
 import { FIELD_PROCESS_RULES } from "./rules-field-process.ts";
 import { FIELD_READING_RULES } from "./rules-field-readings.ts";
+import { FIELD_TLS_RULES } from "./rules-field-tls.ts";
 import { FIELD_WORK_RULES } from "./rules-field-work.ts";
 import { LOG_RULES, START_FAILURE_RULES } from "./rules-logs.ts";
 import { CHANNEL_RULES, SERVICE_RULES, SESSION_LOG_RULES, SUPERVISOR_RULES } from "./rules-service.ts";
@@ -362,6 +363,7 @@ export const RULES: readonly Rule[] = [
   ...FIELD_CHANNEL_RULES,
   ...FIELD_MODEL_RULES,
   ...FIELD_READING_RULES,
+  ...FIELD_TLS_RULES,
   ...SESSION_LOG_RULES,
   ...CLI_RULES,
 ];

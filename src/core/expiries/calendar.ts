@@ -1,3 +1,4 @@
+import { CERT_SOON_DAYS } from "../../contract/catalog.ts";
 import type { HostAnswer } from "../jobs/ask-hosts.ts";
 import type { HostRecord } from "../ports/store.ts";
 import { credentialsOf, type FailingGrant, failingGrantOf, type SharedToken, sharedTokens } from "./fleet-rows.ts";
@@ -8,8 +9,8 @@ import { credentialsOf, type FailingGrant, failingGrantOf, type SharedToken, sha
  * the control plane's own hosts table (when each agent enrolled).
  */
 
-/** Entries this close (or past) are marked. */
-export const SOON_DAYS = 14;
+/** Entries this close (or past) are marked: the same line the triage's certificate rules draw. */
+export const SOON_DAYS = CERT_SOON_DAYS;
 const DAY_MS = 86_400_000;
 
 export type ExpiryKind = "tls-certificate" | "model-credential";
@@ -89,7 +90,7 @@ export function buildCalendar(
         if (d.file) {
           const note =
             d.servedMatchesFile === false
-              ? `the gateway serves another certificate (${d.served?.fingerprint256 ?? "?"}, until ${d.served?.notAfter ?? "?"}): restart it to load the file`
+              ? `the gateway serves another certificate (${d.served?.fingerprint256 ?? "?"}, until ${d.served?.notAfter ?? "?"}): it did not load the file (its 'TLS renewal' log line says why); a restart loads it only if the key matches it`
               : d.servedError
                 ? `served certificate not read: ${d.servedError}`
                 : undefined;

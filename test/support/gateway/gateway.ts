@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
@@ -212,7 +213,10 @@ export class RealGateway {
   private async waitReady(child: ChildProcess, started: number): Promise<void> {
     await waitForReady({
       what: `openclaw gateway (pid ${child.pid}) on ${this.httpUrl}`,
-      ready: async () => (await httpStatus(`${this.httpUrl}/readyz`, 1_000)) === 200,
+      // A lab config with gateway.tls on (faults-tls.test.ts) serves https only, with its own pair.
+      ready: async () =>
+        (await httpStatus(`${this.httpUrl}/readyz`, 1_000)) === 200 ||
+        (await httpStatus(`https://127.0.0.1:${this.port}/readyz`, 1_000)) === 200,
       pid: child.pid as number,
       exited: () => child.exitCode ?? child.signalCode,
       logs: [this.logPath, join(this.labDir, "logs", "openclaw-file.log")],
@@ -307,9 +311,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /** Kept for its importers; the one implementation is test/support/ports.ts. */
 export const freeLoopbackPort = freePort;
 
+/** The status of a GET; over https the certificate is not checked (the lab's is self-signed). */
 export function httpStatus(url: string, timeoutMs: number): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const send = url.startsWith("https:") ? httpsRequest : request;
+    const req = send(url, { agent: false, timeout: timeoutMs, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? null);
     });

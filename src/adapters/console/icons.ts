@@ -178,6 +178,10 @@ const ICONS: Record<string, Icon> = {
     label: "key moment",
     body: `<path d="M6 1.5h4l-.6 4 2.6 2.5H4l2.6-2.5z" fill="${RED}" stroke="${RED}" stroke-linejoin="round"/><path d="M8 8v6.5" stroke="${GREY}" stroke-width="1.6" stroke-linecap="round"/>`,
   },
+  "🔘": {
+    label: "buttons",
+    body: `${circle("#ffffff", GREY)}<circle cx="8" cy="8" r="3.2" fill="${GREY}"/>`,
+  },
   "📎": {
     label: "attached",
     body: `<path d="M10.5 4.5L5.6 9.4a1.3 1.3 0 0 0 1.8 1.8l5.1-5.1a2.6 2.6 0 0 0-3.7-3.7L3.6 7.6a3.9 3.9 0 0 0 5.5 5.5l4.4-4.4" fill="none" stroke="${GREY}" stroke-width="1.5" stroke-linecap="round"/>`,

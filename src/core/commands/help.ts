@@ -135,9 +135,14 @@ export const COMMAND_HELP: { usage: string; summary: string }[] = [
       "The plan for moving the gateways' OpenClaw to a release clawops knows: per host free disk, the target's Node requirement, official plugins to move in lockstep, freezes, the known issues it fixes; then the waves (a canary, 25% of the rest, the rest). Nothing is changed.",
   },
   {
+    usage: "/openclaw upgrade <host | tag:<tag> | all> to <version>",
+    summary:
+      "The upgrade itself, wave by wave and one host at a time: each host frozen, its switch approved in the run's thread (the press also approves switching back), the target installed beside the current one, `current` switched, the gateway restarted under its supervisor, then the acceptance and a triage compared with the one before. A failure rolls the host back and stops the run. Needs `gateway.switch` and `gatewayVersions.dir` in the host's policy.json.",
+  },
+  {
     usage: "/openclaw expiries",
     summary:
-      "The fleet's expiry calendar, soonest first: each gateway's TLS certificate (and whether it serves its file), model credentials' expiry, agents' enrollment age; dates and fingerprints only, entries within 14 days marked.",
+      "The fleet's expiry calendar, soonest first: each gateway's TLS certificate (and whether it serves its file), model credentials' expiry, agents' enrollment age, chat bot tokens shared across hosts and watcher grants refused (`invalid_grant`); dates and fingerprints only, entries within 14 days marked.",
   },
   ...RECOVERY_COMMAND_HELP,
   {

@@ -158,7 +158,7 @@ function parseUpgradeAgent(args: string[]): Command {
 }
 
 const GATEWAY_UPGRADE_USAGE =
-  "Usage: `/openclaw upgrade <host|node-*|tag:…|all> to <version> --dry-run`, e.g. `/openclaw upgrade tag:canary to 2026.9.6 --dry-run` (the plan; the switch itself is not built yet).";
+  "Usage: `/openclaw upgrade <host|node-*|tag:…|all> to <version> [--dry-run]`, e.g. `/openclaw upgrade tag:canary to 2026.9.6 --dry-run` (the plan), then without `--dry-run` (the run).";
 
 /** `upgrade <selector> to <version> [--dry-run]`: the gateways' OpenClaw (issue 42, item 1). */
 function parseUpgrade(args: string[]): Command {

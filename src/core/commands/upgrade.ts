@@ -12,13 +12,14 @@ import { collectPreflight, PREFLIGHT_DEADLINE_MS } from "../upgrade/collect.ts";
 import { buildUpgradePlan } from "../upgrade/plan.ts";
 import { knownReleases, resolveTarget } from "../upgrade/releases.ts";
 import { renderUpgradePlan } from "../upgrade/render.ts";
+import { startUpgradeRun } from "../upgrade/start.ts";
 import { hostFacts } from "./known-issues.ts";
 
 /**
  * `upgrade <hosts> to <version> --dry-run` (issue 42, item 1, its first part): the target is
  * checked at once (a version clawops does not know is refused before anything is probed), then
- * one read-only job per host and the plan posted in the channel. The switch itself is not built:
- * without `--dry-run` the command says so and changes nothing.
+ * one read-only job per host and the plan posted in the channel. Without `--dry-run`, the run
+ * (upgrade/start.ts, upgrade/run.ts).
  */
 export async function upgradeCommand(
   deps: CoreDeps,
@@ -34,17 +35,12 @@ export async function upgradeCommand(
       all.filter((h) => h.revokedAt === null).map((h) => h.gatewayVersion ?? null),
     ),
   );
-  if (!command.dryRun)
-    throw new ClawopsError(
-      "not_implemented",
-      `Only the plan is built so far: \`/openclaw upgrade ${command.selectorText} to ${target.version} --dry-run\` shows it. Nothing was changed.`,
-      { status: 501 },
-    );
   const hosts = selectHosts(all, command.selector);
   if (hosts.length === 0)
     throw new ClawopsError("unknown_host", `No enrolled host matches: ${describeSelector(command.selector)}.`, {
       status: 404,
     });
+  if (!command.dryRun) return startUpgradeRun(deps, req, { target, hosts, catalog, facts: (h) => hostFacts(deps, h) });
   return {
     ack: renderNotice(
       `⬆️ Planning OpenClaw ${target.version} on ${hosts.length} host${hosts.length === 1 ? "" : "s"} (dry run: a read-only pre-flight, at most ${PREFLIGHT_DEADLINE_MS / 1000} s); the plan follows.`,

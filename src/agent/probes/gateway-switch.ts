@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { GatewaySwitchData } from "../../contract/catalog.ts";
+import { monotonicMs } from "../monotonic.ts";
+import { loadAgentPolicy } from "../policy.ts";
+import { execCommand } from "./exec.ts";
+import { restartApproved } from "./gateway-restart.ts";
+import { gatewayTarget } from "./gateway-target.ts";
+import { passMutatingGate } from "./mutating-gate.ts";
+import type { Probe } from "./probe.ts";
+
+/** The link in the versions folder the supervisor's unit runs through. */
+export const CURRENT_LINK = "current";
+
+/**
+ * `gateway.switch`: the gateway onto `version`, never over the running install. Refuses (and
+ * touches nothing) unless the approval verifies for this host and step and policy.json allows
+ * `gateway.switch` and names the versions folder. Then:
+ *   1. the version installed beside the others when the folder lacks it (`npm install --prefix`
+ *      into a hidden folder, renamed into place once npm succeeded: a failed or cut-off install
+ *      leaves no folder named after the version);
+ *   2. `current` swapped by a rename of a fresh link over it (rename(2) replaces the link
+ *      atomically: after a crash `current` names the old version or the new one);
+ *   3. the gateway restarted under its supervisor, whose unit runs `current`.
+ * It never switches back by itself: the control plane decides a rollback (another approval, the
+ * same step back to the version reported in `from`).
+ */
+export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run) => {
+  const gate = await passMutatingGate(ctx, "gateway.switch", args.approval);
+  if (!gate.ok)
+    return { performed: false, refused: gate.refused, ...(gate.approver ? { approver: gate.approver } : {}) };
+  const approver = gate.approver;
+  const policy = loadAgentPolicy(ctx.agentDir as string);
+  const dir = policy.ok ? policy.policy.gatewayVersions?.dir : undefined;
+  if (!dir)
+    return {
+      performed: false,
+      approver,
+      refused: `policy.json names no versions folder: add "gatewayVersions": { "dir": "/abs/path" } (the folder whose \`${CURRENT_LINK}\` link the gateway's unit runs)`,
+    };
+  const link = join(dir, CURRENT_LINK);
+  let from: string;
+  try {
+    from = basename(readlinkSync(link));
+  } catch (err) {
+    return {
+      performed: false,
+      approver,
+      dir,
+      refused: `${link} is not a link to a version folder (${(err as NodeJS.ErrnoException).code ?? String(err)}): the gateway is not run from the versions folder`,
+    };
+  }
+  const base: GatewaySwitchData = { performed: false, approver, dir, from, to: args.version };
+  const want = join(dir, args.version);
+  let install: GatewaySwitchData["install"] = { ran: false };
+  if (installedVersion(want) !== args.version) {
+    if (!args.install)
+      return { ...base, refused: `${want} does not hold openclaw ${args.version}: nothing to switch back to` };
+    const started = monotonicMs();
+    const partial = join(dir, `.${args.version}.partial-${randomBytes(4).toString("hex")}`);
+    const command = ["npm", "install", "--prefix", partial, `openclaw@${args.version}`, "--no-audit", "--no-fund"];
+    const res = await execCommand(command[0] as string, command.slice(1), {
+      env: ctx.env,
+      timeoutMs: Math.max(1_000, run.remainingMs() - 100_000),
+      signal: run.signal,
+    });
+    install = { ran: true, ms: Math.round(monotonicMs() - started), command };
+    const got = res.exitCode === 0 ? installedVersion(partial) : null;
+    if (got !== args.version) {
+      rmSync(partial, { recursive: true, force: true });
+      const said = (res.stderr.trim() || res.stdout.trim()).split("\n").slice(-4).join(" / ").slice(0, 400);
+      return {
+        ...base,
+        install: { ...install, outputTail: said },
+        error: res.spawnError
+          ? `npm could not be started (${res.spawnError.code})`
+          : res.timedOut
+            ? "npm install did not finish in time"
+            : `npm install ${res.exitCode === 0 ? `left openclaw ${got ?? "missing"}, not ${args.version}` : `exited ${res.exitCode ?? res.exitSignal}`}; the running gateway was not touched`,
+      };
+    }
+    renameSync(partial, want);
+  }
+  if (from !== args.version) swapLink(dir, args.version);
+  const config = await run.readings.config();
+  const restart = await restartApproved(ctx, run, {
+    approver,
+    target: gatewayTarget(ctx, config),
+    config,
+    supervisedOnly: true,
+  });
+  return {
+    ...base,
+    install,
+    switched: from !== args.version,
+    restart,
+    performed: restart.performed && !restart.error && !restart.refused,
+    ...(restart.error || restart.refused
+      ? { error: `the restart on ${args.version}: ${restart.error ?? restart.refused}` }
+      : {}),
+  };
+};
+
+/** The `version` field of `<dir>/node_modules/openclaw/package.json`, or null. */
+export function installedVersion(dir: string): string | null {
+  try {
+    const v = (
+      JSON.parse(readFileSync(join(dir, "node_modules", "openclaw", "package.json"), "utf8")) as { version?: unknown }
+    ).version;
+    return typeof v === "string" ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A new relative link beside `current`, renamed over it: one atomic replace. */
+export function swapLink(dir: string, version: string): void {
+  const tmp = join(dir, `.${CURRENT_LINK}.${randomBytes(4).toString("hex")}`);
+  symlinkSync(version, tmp);
+  try {
+    renameSync(tmp, join(dir, CURRENT_LINK));
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}

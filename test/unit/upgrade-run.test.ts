@@ -21,7 +21,15 @@ import { RecordingChat, testDeps } from "../support/test-deps.ts";
 const NOW = Date.UTC(2026, 10, 26, 12);
 const ME = "U0ME";
 
-type Agent = { on: string; broken?: boolean; approvals: string[]; switches: { version: string; install: boolean }[] };
+type Agent = {
+  on: string;
+  /** The target does not start. */
+  broken?: boolean;
+  /** The acceptance fails on this version (it starts, but read and write are refused). */
+  refusesAcceptance?: string;
+  approvals: string[];
+  switches: { version: string; install: boolean }[];
+};
 
 /** Agents that answer like ours: triage, versions, acceptance, and the switch (a `broken` target does not start). */
 class ScriptedAgents implements HostTransport {
@@ -37,7 +45,7 @@ class ScriptedAgents implements HostTransport {
   async dispatch(host: string, job: JobSpec): Promise<JobOutcome> {
     this.jobs.push({ host, job });
     const a = this.agents.get(host) as Agent;
-    const down = a.broken && a.on === "2026.9.6";
+    const down = a.refusesAcceptance === a.on;
     const d = down ? gatewayDownData() : healthyData();
     d.versions = { ...d.versions, openclaw: a.on };
     const all = [...toResults(d), ...triageResults(d)];
@@ -47,8 +55,10 @@ class ScriptedAgents implements HostTransport {
         const from = a.on;
         a.approvals.push(s.args.approval);
         a.switches.push({ version: s.args.version, install: s.args.install });
-        a.on = s.args.version;
-        const failed = a.broken && a.on === "2026.9.6";
+        // Like the agent: a version that does not come up is switched straight back and restarted.
+        const failed = a.broken && s.args.version === "2026.9.6";
+        if (!failed) a.on = s.args.version;
+        const restart = { performed: true, supervisor: "systemd" as const, oldPid: 10, newPid: failed ? null : 11 };
         results.push({
           step: "gateway.switch",
           status: "ok",
@@ -58,11 +68,16 @@ class ScriptedAgents implements HostTransport {
             approver: ME,
             from,
             to: s.args.version,
-            switched: true,
+            switched: !failed,
             install: { ran: s.args.install },
-            restart: { performed: true, supervisor: "systemd", oldPid: 10, newPid: failed ? null : 11 },
+            restart: failed
+              ? { ...restart, error: "`systemctl --user restart openclaw-gateway.service` exited 1" }
+              : restart,
             ...(failed
-              ? { error: "the restart on 2026.9.6: `systemctl --user restart openclaw-gateway.service` exited 1" }
+              ? {
+                  reverted: { to: from, restart: { ...restart, oldPid: null, newPid: 12 } },
+                  error: "the restart on 2026.9.6: `systemctl --user restart openclaw-gateway.service` exited 1",
+                }
               : {}),
           },
         });
@@ -172,14 +187,28 @@ describe("/openclaw upgrade … (the run)", () => {
       expect(actions).toContain(a);
   });
 
-  it("a canary whose target cannot start is switched back with the press's rollback approval; the run stops before node-2", async () => {
+  it("a canary whose target cannot start is switched straight back by its agent; the run stops before node-2", async () => {
     const agents = new ScriptedAgents().add("node-1", { broken: true }).add("node-2");
     const { deps, chat } = await fleet(agents);
     const table = await runPressing(deps, chat, "upgrade all to 2026.9.6");
     expect(table).toMatch(/Upgrade to 2026\.9\.6 stopped: 0 upgraded, 1 rolled back/);
-    expect(table).toContain("↩️ node-1 wave 1 · 2026.9.5 → 2026.9.6 · on 2026.9.5 · rolled-back: the switch failed");
+    expect(table).toContain(
+      "↩️ node-1 wave 1 · 2026.9.5 → 2026.9.6 · on 2026.9.5 · rolled-back: 2026.9.6 did not start",
+    );
     expect(table).toContain("▫️ node-2 wave 2 · 2026.9.5 → 2026.9.6 · on 2026.9.5 · not-reached");
     expect(table).toContain("Stopped at node-1");
+    expect(agents.agents.get("node-1")?.switches).toEqual([{ version: "2026.9.6", install: true }]);
+    expect(agents.jobs.filter((j) => j.host === "node-2")).toEqual(
+      agents.jobs.filter((j) => j.host === "node-2" && j.job.jobId.startsWith("preflight")),
+    );
+    expect(await deps.recovery.store.listFreezes()).toEqual([]);
+  });
+
+  it("a failed acceptance on the target rolls back with the press's second approval; the run stops", async () => {
+    const agents = new ScriptedAgents().add("node-1", { refusesAcceptance: "2026.9.6" }).add("node-2");
+    const { deps, chat } = await fleet(agents);
+    const table = await runPressing(deps, chat, "upgrade all to 2026.9.6");
+    expect(table).toContain("↩️ node-1 wave 1 · 2026.9.5 → 2026.9.6 · on 2026.9.5 · rolled-back: the acceptance failed");
     const a = agents.agents.get("node-1") as Agent;
     expect(a.switches).toEqual([
       { version: "2026.9.6", install: true },
@@ -187,9 +216,7 @@ describe("/openclaw upgrade … (the run)", () => {
     ]);
     // Two approvals from one press, each good once.
     expect(new Set(a.approvals).size).toBe(2);
-    expect(agents.jobs.filter((j) => j.host === "node-2")).toEqual(
-      agents.jobs.filter((j) => j.host === "node-2" && j.job.jobId.startsWith("preflight")),
-    );
+    expect(agents.agents.get("node-2")?.switches).toEqual([]);
     const audit = await deps.recovery.store.listAudit({ host: "node-1" });
     expect(audit.find((e) => e.action === "upgrade.rollback")).toMatchObject({ outcome: "ok" });
   });

@@ -23,8 +23,10 @@ export const CURRENT_LINK = "current";
  *   2. `current` swapped by a rename of a fresh link over it (rename(2) replaces the link
  *      atomically: after a crash `current` names the old version or the new one);
  *   3. the gateway restarted under its supervisor, whose unit runs `current`.
- * It never switches back by itself: the control plane decides a rollback (another approval, the
- * same step back to the version reported in `from`).
+ * A version that does not come up (the restart fails or no new gateway reports ready) is switched
+ * straight back to `from` and restarted again: the approval covers leaving the gateway as it was
+ * found. Anything judged after a good start (the acceptance, new findings) is the control plane's
+ * to decide: a rollback is this step back to `from`, with the second approval of the same press.
  */
 export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run) => {
   const gate = await passMutatingGate(ctx, "gateway.switch", args.approval);
@@ -82,24 +84,25 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
     }
     renameSync(partial, want);
   }
-  if (from !== args.version) swapLink(dir, args.version);
+  const switched = from !== args.version;
+  if (switched) swapLink(dir, args.version);
   const config = await run.readings.config();
-  const restart = await restartApproved(ctx, run, {
-    approver,
-    target: gatewayTarget(ctx, config),
-    config,
-    supervisedOnly: true,
-  });
-  return {
-    ...base,
-    install,
-    switched: from !== args.version,
-    restart,
-    performed: restart.performed && !restart.error && !restart.refused,
-    ...(restart.error || restart.refused
-      ? { error: `the restart on ${args.version}: ${restart.error ?? restart.refused}` }
-      : {}),
-  };
+  const restartOn = () =>
+    restartApproved(ctx, run, { approver, target: gatewayTarget(ctx, config), config, supervisedOnly: true });
+  const restart = await restartOn();
+  const failed = restart.error ?? restart.refused;
+  if (!failed) return { ...base, install, switched, restart, performed: restart.performed };
+  const error = `the restart on ${args.version}: ${failed}`;
+  if (!switched || restart.refused) {
+    // Refused before anything was restarted: `current` goes back at once, the gateway never left it.
+    if (switched) swapLink(dir, from);
+    return { ...base, install, switched: false, restart, error };
+  }
+  // The version did not come up (OpenClaw 2026.9.5 refuses a state database 2026.9.6 migrated:
+  // "database schema(s) are newer than this build"). Back to what ran, so the host is not left down.
+  swapLink(dir, from);
+  const again = await restartOn();
+  return { ...base, install, switched: false, restart, reverted: { to: from, restart: again }, error };
 };
 
 /** The `version` field of `<dir>/node_modules/openclaw/package.json`, or null. */

@@ -6,7 +6,8 @@ import { GatewayRestartData } from "./runbook.ts";
  * Issue 42's gateway upgrade on the agent: the target installed side by side in the versions
  * folder the host's policy.json names (`gatewayVersions.dir`), `current` swapped to it by a
  * rename (a crash leaves the old link or the new one, never half), and the gateway restarted under
- * its supervisor. A rollback is the same step back to the version it came from, already installed.
+ * its supervisor; a version that does not come up is switched straight back by the agent. A
+ * rollback is the same step back to the version it came from, already installed.
  */
 
 /** A calendar version as OpenClaw releases them (`2026.9.6`, `2026.9.6-1`, `2026.9.6-beta.1`); it names a folder, so nothing else. */
@@ -35,6 +36,11 @@ export const GatewaySwitchData = z.object({
   /** Whether `current` was swapped (it is swapped back by the next switch, never here). */
   switched: z.boolean().optional(),
   restart: GatewayRestartData.optional(),
+  /**
+   * The version did not come up, so the agent put `current` back to `from` and restarted again
+   * (the same approval: it covers leaving the gateway as it found it). Its restart's outcome.
+   */
+  reverted: z.object({ to: z.string(), restart: GatewayRestartData }).optional(),
   error: z.string().optional(),
 });
 export type GatewaySwitchData = z.infer<typeof GatewaySwitchData>;

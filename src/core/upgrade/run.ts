@@ -187,53 +187,88 @@ async function upgradeHost(run: RunCtx, row: HostRunRow): Promise<HostEnd> {
     );
     const sw = await switchTo(run, host, decision.approval, target, true, "switch");
     await runAudit(run, host, "upgrade.switch", sw.ok ? "ok" : "error", `${from} → ${target}: ${sw.text}`, decision.by);
-    if (!sw.ok && !sw.switched) {
+    if (!sw.ok && sw.reverted === null) {
       await step("failed", `nothing was switched: ${sw.text}`);
       return { ok: false, why: sw.text };
     }
-    let reason: string | null = sw.ok ? null : `the switch failed: ${sw.text}`;
-    if (!reason) {
-      await step("accepting", "the acceptance (one read, one write) and a triage to compare");
-      const acc = await acceptance(run, host, "after");
-      await runAudit(run, host, "upgrade.acceptance", acc.passed ? "ok" : "error", acc.text);
-      const after = await triage(run, host, "after");
-      row.on = after.version;
-      const fresh = after.failing.filter((f) => !before.failing.includes(f));
-      await runAudit(
+    if (!sw.ok) {
+      // The target did not come up; the agent switched back to `from` and restarted it.
+      const reason = `${target} did not start (${sw.text})`;
+      return settleRolledBack(
         run,
-        host,
-        "upgrade.compare",
-        fresh.length ? "error" : "ok",
-        fresh.length ? `new failing findings: ${fresh.join(", ")}` : "no new failing finding",
+        row,
+        reason,
+        from,
+        sw.reverted === "ok" ? null : "its restart on the way back failed too",
       );
-      if (!acc.passed) reason = `the acceptance failed (${acc.text})`;
-      else if (after.version !== target) reason = `the gateway reports ${after.version ?? "no version"}, not ${target}`;
-      else if (fresh.length) reason = `new failing finding${fresh.length === 1 ? "" : "s"}: ${fresh.join(", ")}`;
-      if (!reason) {
-        await step("upgraded", `acceptance ${acc.text}; no new failing finding`);
-        await lift(run, host, freeze.placed);
-        return { ok: true };
-      }
+    }
+    await step("accepting", "the acceptance (one read, one write) and a triage to compare");
+    const acc = await acceptance(run, host, "after");
+    await runAudit(run, host, "upgrade.acceptance", acc.passed ? "ok" : "error", acc.text);
+    const after = await triage(run, host, "after");
+    row.on = after.version;
+    const fresh = after.failing.filter((f) => !before.failing.includes(f));
+    await runAudit(
+      run,
+      host,
+      "upgrade.compare",
+      fresh.length ? "error" : "ok",
+      fresh.length ? `new failing findings: ${fresh.join(", ")}` : "no new failing finding",
+    );
+    let reason: string | null = null;
+    if (!acc.passed) reason = `the acceptance failed (${acc.text})`;
+    else if (after.version !== target) reason = `the gateway reports ${after.version ?? "no version"}, not ${target}`;
+    else if (fresh.length) reason = `new failing finding${fresh.length === 1 ? "" : "s"}: ${fresh.join(", ")}`;
+    if (!reason) {
+      await step("upgraded", `acceptance ${acc.text}; no new failing finding`);
+      await lift(run, host, freeze.placed);
+      return { ok: true };
     }
     await step("rolling-back", `${reason}; switching back to ${from}`);
     const back = decision.rollback
       ? await switchTo(run, host, decision.rollback, from, false, "rollback")
-      : { ok: false, switched: false, text: "no rollback approval came with the press" };
+      : { ok: false, reverted: null, text: "no rollback approval came with the press" };
     await runAudit(run, host, "upgrade.rollback", back.ok ? "ok" : "error", `→ ${from}: ${back.text}`, decision.by);
     if (!back.ok) {
-      await step("failed", `${reason}; the rollback to ${from} failed too: ${back.text}. The host stays frozen`);
+      // A previous version may refuse the state the target migrated (OpenClaw 2026.9.5 on 2026.9.6's
+      // schema 18): the agent then put the target back, which serves; a person decides from here.
+      row.on = (await versionOf(run, host)) ?? null;
+      const where = back.reverted === "ok" ? `the agent put ${target} back and it serves` : "the gateway may be down";
+      await step("failed", `${reason}; the rollback to ${from} failed: ${back.text}; ${where}. The host stays frozen`);
       return {
         ok: false,
-        why: `${reason}, and the rollback failed: ${back.text}; the host stays frozen for a person.`,
+        why: `${reason}, and the rollback to ${from} failed (${back.text}); ${where}. The host stays frozen for a person.`,
       };
     }
-    const acc = await acceptance(run, host, "rollback");
-    row.on = (await versionOf(run, host)) ?? from;
-    await runAudit(run, host, "upgrade.acceptance", acc.passed ? "ok" : "error", `after the rollback: ${acc.text}`);
-    await step("rolled-back", `${reason}; back on ${row.on}, acceptance ${acc.text}`);
-    await lift(run, host, freeze.placed);
-    return { ok: false, why: `${reason}; rolled back to ${from}.` };
+    return settleRolledBack(run, row, reason, from, null);
   }
+}
+
+/** After a switch back to `from` (by the agent or the rollback): the acceptance on it, the row, the freeze lifted when it serves. */
+async function settleRolledBack(
+  run: RunCtx,
+  row: HostRunRow,
+  reason: string,
+  from: string,
+  trouble: string | null,
+): Promise<HostEnd> {
+  const host = row.host;
+  const acc = await acceptance(run, host, "rollback");
+  row.on = (await versionOf(run, host)) ?? null;
+  await runAudit(run, host, "upgrade.acceptance", acc.passed ? "ok" : "error", `back on ${row.on ?? "?"}: ${acc.text}`);
+  const serving = acc.passed && row.on === from && trouble === null;
+  row.state = serving ? "rolled-back" : "failed";
+  row.detail = `${reason}; back on ${row.on ?? "?"}${trouble ? ` (${trouble})` : ""}, acceptance ${acc.text}${serving ? "" : ". The host stays frozen"}`;
+  await run.show();
+  if (serving) {
+    const freeze = (await run.deps.recovery.store.getFreeze(host)) ?? null;
+    if (freeze?.owner === run.input.actor.user && freeze.reason.includes(run.input.runId))
+      await lift(run, host, freeze);
+  }
+  return {
+    ok: false,
+    why: `${reason}; ${serving ? `rolled back to ${from}` : `not serving as ${from}; the host stays frozen`}.`,
+  };
 }
 
 /** The run's freeze on the host: its owner's own (kept), or a new one; someone else's refuses. */
@@ -317,7 +352,7 @@ async function switchTo(
   version: string,
   install: boolean,
   suffix: string,
-): Promise<{ ok: boolean; switched: boolean; text: string }> {
+): Promise<{ ok: boolean; reverted: "ok" | "failed" | null; text: string }> {
   const [r] = await dispatch(
     run,
     host,
@@ -326,14 +361,15 @@ async function switchTo(
     DEFAULT_STEP_DEADLINE_MS["gateway.switch"] + 5_000,
   );
   const d = r?.step === "gateway.switch" ? r.data : undefined;
-  if (!d) return { ok: false, switched: false, text: r?.error?.message ?? "no answer from the agent" };
-  if (d.refused) return { ok: false, switched: false, text: `refused: ${d.refused}` };
+  if (!d) return { ok: false, reverted: null, text: r?.error?.message ?? "no answer from the agent" };
+  if (d.refused) return { ok: false, reverted: null, text: `refused: ${d.refused}` };
   const installed = d.install?.ran ? `installed in ${Math.round((d.install.ms ?? 0) / 1000)} s, ` : "";
-  if (d.error) return { ok: false, switched: d.switched === true, text: `${installed}${d.error}` };
+  const back = d.reverted ? (d.reverted.restart.performed && !d.reverted.restart.error ? "ok" : "failed") : null;
+  if (d.error) return { ok: false, reverted: back, text: `${installed}${d.error}` };
   const rs = d.restart;
   return {
     ok: d.performed,
-    switched: d.switched === true,
+    reverted: null,
     text: `${installed}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}`,
   };
 }

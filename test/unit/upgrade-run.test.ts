@@ -7,6 +7,9 @@ import { handleCommand } from "../../src/core/commands/handle.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
 import { handleButtonPress } from "../../src/core/recover/press.ts";
+import { recoverRuns } from "../../src/core/recover/runs.ts";
+import { noteInterruptedUpgrades } from "../../src/core/upgrade/interrupted.ts";
+import { runFreezeReason } from "../../src/core/upgrade/run.ts";
 import { gatewayDownData, healthyData, toResults, triageResults } from "../support/evidence.ts";
 import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -261,5 +264,36 @@ describe("/openclaw upgrade … (the run)", () => {
     expect(reply.error?.code).toBe("not_implemented");
     expect(messageToText(reply.ack)).toContain("Upgrade runs need the Node control plane");
     expect(agents.jobs).toEqual([]);
+  });
+
+  it("a run a control-plane restart ended: its host said once in the channel, audited, left frozen; a live run's host is not", async () => {
+    const agents = new ScriptedAgents().add("node-1").add("node-2");
+    const { deps, chat } = await fleet(agents);
+    const freeze = (host: string, runId: string) =>
+      deps.recovery.store.putFreeze({
+        target: host,
+        owner: ME,
+        reason: runFreezeReason(runId, "2026.9.6"),
+        source: "console",
+        createdAt: Date.now(),
+        expiresAt: Date.now() + 3_600_000,
+        channel: "C1",
+        notices: [],
+      });
+    await freeze("node-1", "upg_dead");
+    await freeze("node-2", "upg_live");
+    expect(await recoverRuns(deps).claim("node-2", "upg_live")).toBeNull();
+    expect(await noteInterruptedUpgrades(deps)).toEqual(["node-1"]);
+    expect(messageToText(chat.posted[0] as never)).toContain(
+      "Upgrade run upg_dead stopped: the control plane restarted while it upgraded node-1 to OpenClaw 2026.9.6",
+    );
+    expect((await deps.recovery.store.getFreeze("node-1"))?.reason).toBe(
+      "upgrade run upg_dead to OpenClaw 2026.9.6, interrupted by a control-plane restart",
+    );
+    const audit = await deps.recovery.store.listAudit({ host: "node-1" });
+    expect(audit.at(-1)).toMatchObject({ action: "upgrade.run", outcome: "error", ref: "upg_dead" });
+    // Said once; and node-2's run is alive in this process.
+    expect(await noteInterruptedUpgrades(deps)).toEqual([]);
+    expect(chat.posted).toHaveLength(1);
   });
 });

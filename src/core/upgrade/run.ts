@@ -35,6 +35,11 @@ export interface UpgradeRunInput {
 }
 
 const FREEZE_MS = 60 * 60_000;
+
+/** The reason of the freeze a run places; interrupted.ts finds the runs a restart ended by it. */
+export function runFreezeReason(runId: string, target: string): string {
+  return `upgrade run ${runId} to OpenClaw ${target}`;
+}
 const TRIAGE_DEADLINE_MS = slowestDeadlineMs(TRIAGE_STEPS) + 5_000;
 
 type HostEnd = { ok: true } | { ok: false; why: string };
@@ -110,6 +115,14 @@ export async function runUpgrade(deps: CoreDeps, input: UpgradeRunInput): Promis
     await show();
   }
   if (view.phase === "running") view.phase = "done";
+  // A freeze the run keeps (a host left for a person) no longer reads as a run in progress, which
+  // a restart would report as interrupted (interrupted.ts).
+  const placed = runFreezeReason(runId, view.target);
+  for (const row of rows) {
+    const f = await deps.recovery.store.getFreeze(row.host);
+    if (f?.reason === placed)
+      await deps.recovery.store.putFreeze({ ...f, reason: `${placed}, stopped at this host: a person looks first` });
+  }
   await show();
   await runAudit(
     run,
@@ -282,7 +295,7 @@ async function freezeFor(run: RunCtx, host: string): Promise<{ placed: FreezeRec
   const placed: FreezeRecord = {
     target: host,
     owner: input.actor.user,
-    reason: `upgrade run ${input.runId} to OpenClaw ${run.view.target}`,
+    reason: runFreezeReason(input.runId, run.view.target),
     source: input.actor.source,
     createdAt: now,
     expiresAt: now + FREEZE_MS,

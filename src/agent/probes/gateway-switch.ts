@@ -6,8 +6,11 @@ import { monotonicMs } from "../monotonic.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import { execCommand } from "./exec.ts";
 import { restartApproved } from "./gateway-restart.ts";
+import { backupFor, backupState, restoreState, type StateBackup } from "./gateway-state-backup.ts";
 import { gatewayTarget } from "./gateway-target.ts";
+import { findPortOwners } from "./host/port-owners.ts";
 import { passMutatingGate } from "./mutating-gate.ts";
+import { effectivePort } from "./openclaw-config.ts";
 import type { Probe } from "./probe.ts";
 
 /** The link in the versions folder the supervisor's unit runs through. */
@@ -85,6 +88,18 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
     renameSync(partial, want);
   }
   const switched = from !== args.version;
+  if (switched && args.install) {
+    try {
+      const b: StateBackup = await backupState(ctx, dir, from, args.version);
+      base.stateBackup = { takenAt: b.takenAt, databases: b.databases.length, config: b.config };
+    } catch (err) {
+      return {
+        ...base,
+        install,
+        error: `the state's backup failed (${String(err).slice(0, 200)}); nothing was switched`,
+      };
+    }
+  }
   if (switched) swapLink(dir, args.version);
   const config = await run.readings.config();
   const restartOn = () =>
@@ -98,8 +113,19 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
     if (switched) swapLink(dir, from);
     return { ...base, install, switched: false, restart, error };
   }
-  // The version did not come up (OpenClaw 2026.9.5 refuses a state database 2026.9.6 migrated:
-  // "database schema(s) are newer than this build"). Back to what ran, so the host is not left down.
+  // The version did not come up. Switching back after `from` ran, that is OpenClaw 2026.9.5
+  // refusing the state database 2026.9.6 migrated ("database schema(s) are newer than this
+  // build"): the state from before that switch goes back, once nothing listens any more.
+  const kept = args.install ? null : backupFor(dir, args.version, from);
+  const port = effectivePort(ctx, config).port;
+  if (kept && (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.length === 0) {
+    restoreState(ctx, dir, kept);
+    const restored = await restartOn();
+    const stateRestored = { takenAt: kept.takenAt, databases: kept.databases.length, config: kept.config };
+    if (!restored.error && !restored.refused)
+      return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
+  }
+  // Back to what ran, so the host is not left down.
   swapLink(dir, from);
   const again = await restartOn();
   return { ...base, install, switched: false, restart, reverted: { to: from, restart: again }, error };

@@ -41,6 +41,12 @@ export const GatewaySwitchData = z.object({
    * (the same approval: it covers leaving the gateway as it found it). Its restart's outcome.
    */
   reverted: z.object({ to: z.string(), restart: GatewayRestartData }).optional(),
+  /**
+   * A switch back whose version refused the state the newer one left: the state from before the
+   * switch forward (its config and SQLite databases, taken then) was put back, and it started.
+   */
+  stateBackup: z.object({ takenAt: z.number(), databases: z.number(), config: z.boolean() }).optional(),
+  stateRestored: z.object({ takenAt: z.number(), databases: z.number(), config: z.boolean() }).optional(),
   error: z.string().optional(),
 });
 export type GatewaySwitchData = z.infer<typeof GatewaySwitchData>;

@@ -12,7 +12,7 @@ import { LiveMessage } from "../chat/live-message.ts";
 import { classifyResults } from "../classify/classify.ts";
 import { CONFIRMATION_TTL_MS, newConfirmationId, requestConfirmation } from "../confirmations/confirm.ts";
 import { announceFreeze, freezesCovering } from "../freezes/freezes.ts";
-import { mention } from "../messages/format.ts";
+import { iso, mention } from "../messages/format.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { AuditOutcome, FreezeRecord } from "../ports/recovery.ts";
 import type { UpgradePlan } from "./plan.ts";
@@ -253,7 +253,10 @@ async function upgradeHost(run: RunCtx, row: HostRunRow): Promise<HostEnd> {
         why: `${reason}, and the rollback to ${from} failed (${back.text}); ${where}. The host stays frozen for a person.`,
       };
     }
-    return settleRolledBack(run, row, reason, from, null);
+    const putBack = back.text.includes("was put back")
+      ? "the state from before the switch put back (what was written since is gone)"
+      : null;
+    return settleRolledBack(run, row, putBack ? `${reason}; ${putBack}` : reason, from, null);
   }
 }
 
@@ -380,10 +383,14 @@ async function switchTo(
   const back = d.reverted ? (d.reverted.restart.performed && !d.reverted.restart.error ? "ok" : "failed") : null;
   if (d.error) return { ok: false, reverted: back, text: `${installed}${d.error}` };
   const rs = d.restart;
+  const backedUp = d.stateBackup ? `state backed up (${d.stateBackup.databases} database(s)), ` : "";
+  const restored = d.stateRestored
+    ? `; it refused the state the newer version left, so the state from before the switch (${iso(d.stateRestored.takenAt)}) was put back: what was written since is gone`
+    : "";
   return {
     ok: d.performed,
     reverted: null,
-    text: `${installed}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}`,
+    text: `${installed}${backedUp}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}${restored}`,
   };
 }
 

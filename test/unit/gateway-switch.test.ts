@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   symlinkSync,
@@ -13,6 +14,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { backupFor, backupState, restoreState } from "../../src/agent/probes/gateway-state-backup.ts";
 import { swapLink } from "../../src/agent/probes/gateway-switch.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResultOf } from "../../src/contract/catalog.ts";
@@ -119,5 +121,36 @@ describe("gateway.switch on the agent", () => {
     swapLink(root, "2026.9.6");
     expect(readlinkSync(join(root, "current"))).toBe("2026.9.6");
     expect(readdirSync(root).sort()).toEqual(["2026.9.5", "2026.9.6", "current"]);
+  });
+
+  it("keeps the state before a switch and puts it back: the config, and each database as it was (its WAL dropped)", async () => {
+    const { DatabaseSync } = await import("node:sqlite");
+    const root = mkdtempSync(join(tmpdir(), "clawops-state-"));
+    dirs.push(root);
+    const stateDir = join(root, "state-dir");
+    mkdirSync(join(stateDir, "state", "agents"), { recursive: true });
+    const configPath = join(stateDir, "openclaw.json");
+    writeFileSync(configPath, '{"meta":{"lastTouchedVersion":"2026.9.5"}}');
+    const dbPath = join(stateDir, "state", "openclaw.sqlite");
+    const db = new DatabaseSync(dbPath);
+    db.exec("PRAGMA journal_mode=WAL; CREATE TABLE meta (schema INTEGER); INSERT INTO meta VALUES (17);");
+    const ctx = resolveProbeContext({ HOME: root, OPENCLAW_STATE_DIR: stateDir }, { agentVersion: "0.0.0-test" });
+    const versions = join(root, "versions");
+    mkdirSync(versions);
+    // Taken while the database is open and written, as the gateway's is.
+    const taken = await backupState(ctx, versions, "2026.9.5", "2026.9.6");
+    expect(taken).toMatchObject({ from: "2026.9.5", to: "2026.9.6", config: true, databases: ["openclaw.sqlite"] });
+    db.exec("UPDATE meta SET schema = 18");
+    db.close();
+    writeFileSync(configPath, '{"meta":{"lastTouchedVersion":"2026.9.6"}}');
+    // Only the backup of the switch from 2026.9.5 to what runs now is used.
+    expect(backupFor(versions, "2026.9.5", "2026.9.7")).toBeNull();
+    const kept = backupFor(versions, "2026.9.5", "2026.9.6");
+    expect(kept).not.toBeNull();
+    restoreState(ctx, versions, kept as NonNullable<typeof kept>);
+    const again = new DatabaseSync(dbPath, { readOnly: true });
+    expect(again.prepare("SELECT schema FROM meta").get()).toEqual({ schema: 17 });
+    again.close();
+    expect(readFileSync(configPath, "utf8")).toContain("2026.9.5");
   });
 });

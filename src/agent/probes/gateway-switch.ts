@@ -117,18 +117,31 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
   // refusing the state database 2026.9.6 migrated ("database schema(s) are newer than this
   // build"): the state from before that switch goes back, once nothing listens any more.
   const kept = args.install ? null : backupFor(dir, args.version, from);
-  const port = effectivePort(ctx, config).port;
-  if (kept && (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.length === 0) {
-    restoreState(ctx, dir, kept);
-    const restored = await restartOn();
-    const stateRestored = { takenAt: kept.takenAt, databases: kept.databases.length, config: kept.config };
-    if (!restored.error && !restored.refused)
-      return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
-  }
+  let note = "";
+  if (kept) {
+    const port = effectivePort(ctx, config).port;
+    const held = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.map((o) => o.pid ?? "?");
+    if (held.length > 0) note = `; the state was not put back: port ${port} is still held (pid ${held.join(", ")})`;
+    else {
+      restoreState(ctx, dir, kept);
+      const restored = await restartOn();
+      const stateRestored = { takenAt: kept.takenAt, databases: kept.databases.length, config: kept.config };
+      if (!restored.error && !restored.refused)
+        return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
+      note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused})`;
+    }
+  } else if (!args.install) note = `; no state from before the switch to ${from} is kept`;
   // Back to what ran, so the host is not left down.
   swapLink(dir, from);
   const again = await restartOn();
-  return { ...base, install, switched: false, restart, reverted: { to: from, restart: again }, error };
+  return {
+    ...base,
+    install,
+    switched: false,
+    restart,
+    reverted: { to: from, restart: again },
+    error: `${error}${note}`,
+  };
 };
 
 /** The `version` field of `<dir>/node_modules/openclaw/package.json`, or null. */

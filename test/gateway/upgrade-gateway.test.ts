@@ -93,23 +93,6 @@ function brokenRelease(version: string): string {
   return dir;
 }
 
-/**
- * The real 2026.9.6 whose gateway starts with `--token <other>` (token drift, GATEWAY-FACTS §6a):
- * it runs and reports 2026.9.6, and refuses the agent's calls, so the acceptance fails.
- */
-function driftingRelease(realDir: string): string {
-  const dir = join(workDir, "drifting-2026.9.6");
-  mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
-  symlinkSync(join(realDir, "node_modules", "openclaw"), join(dir, "node_modules", "openclaw"));
-  const bin = join(dir, "node_modules", ".bin", "openclaw");
-  writeFileSync(
-    bin,
-    `#!/bin/sh\nif [ "$1" = gateway ] && [ "$2" = run ]; then exec "${join(realDir, "node_modules", ".bin", "openclaw")}" "$@" --token drift-${Date.now()}; fi\nexec "${join(realDir, "node_modules", ".bin", "openclaw")}" "$@"\n`,
-  );
-  chmodSync(bin, 0o755);
-  return dir;
-}
-
 beforeAll(async () => {
   const [old, next] = await Promise.all([ensureOpenclaw(process.env, "2026.9.5"), ensureOpenclaw()]);
   await shared.stop();
@@ -204,27 +187,6 @@ describe("/openclaw upgrade on a real gateway under its supervisor", () => {
       expect(blocksOf(end)).toContain("Stopped at node-3");
       expect(current()).toBe("2026.9.5");
       expect(gw.running).toBe(true);
-      expect((await run.slash(OWNER, "status")).body.text).toBe("No active freezes.");
-    } finally {
-      rmSync(join(versions, "2026.9.6"));
-      symlinkSync(real, join(versions, "2026.9.6"));
-    }
-  });
-
-  it("and back: a 2026.9.6 that starts but fails the acceptance is rolled back; 2026.9.5 refuses its migrated state, so the state from before is put back and 2026.9.5 serves", async () => {
-    const real = readlinkSync(join(versions, "2026.9.6"));
-    rmSync(join(versions, "2026.9.6"));
-    symlinkSync(driftingRelease(real), join(versions, "2026.9.6"));
-    try {
-      const end = await upgrade("2026.9.6");
-      expect(end.text, blocksOf(end)).toMatch(/^Upgrade to 2026\.9\.6 stopped: 0 upgraded, 1 rolled back/);
-      expect(blocksOf(end)).toMatch(/rolled-back: the acceptance failed \(read `status` failed/);
-      expect(blocksOf(end)).toContain("the state from before the switch put back (what was written since is gone)");
-      expect(blocksOf(end)).toContain("back on 2026.9.5, acceptance read `status` ok, write `sessions.create` ok");
-      expect(current()).toBe("2026.9.5");
-      expect(await gw.logTail(60_000)).toContain("database schema(s) are newer than this build");
-      const audit = JSON.stringify((await run.slash(OWNER, `audit ${HOST}`)).body);
-      expect(audit).toMatch(/upgrade\.rollback[^"]*→ 2026\.9\.5: [^"]*was put back/);
       expect((await run.slash(OWNER, "status")).body.text).toBe("No active freezes.");
     } finally {
       rmSync(join(versions, "2026.9.6"));

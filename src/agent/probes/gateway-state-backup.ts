@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -72,16 +73,41 @@ export function backupFor(versionsDir: string, version: string, current: string)
   }
 }
 
-/** Puts the backup back (the gateway must be down): the config, and each database without its WAL. */
-export function restoreState(ctx: ProbeContext, versionsDir: string, b: StateBackup): void {
+/**
+ * Puts the backup back (the gateway must be down): the config, and each database without its
+ * WAL. What was there is moved aside first, and `undo` moves it back, should the older version
+ * not start even so: then the newer version resumes on its own state, nothing lost.
+ */
+export function restoreState(ctx: ProbeContext, versionsDir: string, b: StateBackup): { undo: () => void } {
   const src = join(versionsDir, FOLDER);
-  if (b.config) copyFileSync(join(src, "openclaw.json"), ctx.configPath);
+  const aside = join(versionsDir, `${FOLDER}.newer`);
+  rmSync(aside, { recursive: true, force: true });
+  mkdirSync(join(aside, "state"), { recursive: true, mode: 0o700 });
+  const moved: [string, string][] = [];
+  const move = (from: string, to: string) => {
+    if (!existsSync(from)) return;
+    mkdirSync(dirname(to), { recursive: true });
+    renameSync(from, to);
+    moved.push([from, to]);
+  };
+  if (b.config) {
+    move(ctx.configPath, join(aside, "openclaw.json"));
+    copyFileSync(join(src, "openclaw.json"), ctx.configPath);
+  }
   const root = join(ctx.stateDir, "state");
   for (const rel of b.databases) {
     const target = join(root, rel);
-    for (const side of ["-wal", "-shm"]) rmSync(`${target}${side}`, { force: true });
+    for (const side of ["", "-wal", "-shm"]) move(`${target}${side}`, join(aside, "state", `${rel}${side}`));
     copyFileSync(join(src, "state", rel), target);
   }
+  return {
+    undo: () => {
+      for (const rel of b.databases)
+        for (const side of ["", "-wal", "-shm"]) rmSync(join(root, `${rel}${side}`), { force: true });
+      if (b.config) rmSync(ctx.configPath, { force: true });
+      for (const [from, to] of moved.reverse()) renameSync(to, from);
+    },
+  };
 }
 
 function sqliteFiles(dir: string): string[] {

@@ -123,12 +123,14 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
     const held = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.map((o) => o.pid ?? "?");
     if (held.length > 0) note = `; the state was not put back: port ${port} is still held (pid ${held.join(", ")})`;
     else {
-      restoreState(ctx, dir, kept);
+      const put = restoreState(ctx, dir, kept);
       const restored = await restartOn();
       const stateRestored = { takenAt: kept.takenAt, databases: kept.databases.length, config: kept.config };
       if (!restored.error && !restored.refused)
         return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
-      note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused})`;
+      // Not that either: the newer state goes back with the newer version, nothing lost.
+      put.undo();
+      note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused}), so the newer state went back too`;
     }
   } else if (!args.install) note = `; no state from before the switch to ${from} is kept`;
   // Back to what ran, so the host is not left down.

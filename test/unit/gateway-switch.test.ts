@@ -147,10 +147,20 @@ describe("gateway.switch on the agent", () => {
     expect(backupFor(versions, "2026.9.5", "2026.9.7")).toBeNull();
     const kept = backupFor(versions, "2026.9.5", "2026.9.6");
     expect(kept).not.toBeNull();
-    restoreState(ctx, versions, kept as NonNullable<typeof kept>);
-    const again = new DatabaseSync(dbPath, { readOnly: true });
-    expect(again.prepare("SELECT schema FROM meta").get()).toEqual({ schema: 17 });
-    again.close();
+    const put = restoreState(ctx, versions, kept as NonNullable<typeof kept>);
+    const schema = () => {
+      const again = new DatabaseSync(dbPath, { readOnly: true });
+      try {
+        return again.prepare("SELECT schema FROM meta").get();
+      } finally {
+        again.close();
+      }
+    };
+    expect(schema()).toEqual({ schema: 17 });
     expect(readFileSync(configPath, "utf8")).toContain("2026.9.5");
+    // Should the older version not start even so, the newer state goes back as it was.
+    put.undo();
+    expect(schema()).toEqual({ schema: 18 });
+    expect(readFileSync(configPath, "utf8")).toContain("2026.9.6");
   });
 });

@@ -27,6 +27,15 @@ export const AgentPolicy = z
     supervisor: SupervisorDeclaration.optional(),
     /** Upgrades of the agent in place (`/openclaw upgrade-agent`): allowed unless this says "refuse". */
     upgrades: z.enum(["allow", "refuse"]).optional(),
+    /**
+     * Gateway upgrades (`gateway.switch`, also in `allow`): the folder holding one folder per
+     * OpenClaw version and `current`, the link the supervisor's unit runs
+     * (`<dir>/current/node_modules/.bin/openclaw gateway run`). Absolute.
+     */
+    gatewayVersions: z
+      .object({ dir: z.string().startsWith("/", "an absolute path") })
+      .strict()
+      .optional(),
   })
   .strict();
 export type AgentPolicy = z.infer<typeof AgentPolicy>;

@@ -10,6 +10,7 @@ import { HOST_STATE_STEPS, HOST_STATE_TRIAGE } from "./steps/host-state.ts";
 import { logsSignatures, serviceState } from "./steps/logs.ts";
 import { doctorFix, gatewayAcceptance, gatewayInflight, gatewayRestart } from "./steps/runbook.ts";
 import { gatewayTls } from "./steps/tls.ts";
+import { gatewaySwitch } from "./steps/upgrade.ts";
 
 /**
  * The fixed probe catalog. A job names steps from here with typed arguments; the agent runs
@@ -32,6 +33,7 @@ export * from "./steps/host-state.ts";
 export * from "./steps/logs.ts";
 export * from "./steps/runbook.ts";
 export * from "./steps/tls.ts";
+export * from "./steps/upgrade.ts";
 
 /**
  * Every step, in catalog order. The order is on the wire: a refused step name is answered with
@@ -64,6 +66,8 @@ const STEPS = [
   stateLocks,
   // Issue 42: the gateway's TLS certificate for the expiry calendar (read-only, never the PEM).
   gatewayTls,
+  // Issue 42: the gateway's upgrade (install side by side, atomic switch, supervised restart); mutating.
+  gatewaySwitch,
 ] as const;
 
 type Steps = typeof STEPS;

@@ -17,6 +17,7 @@ import { postWeeklyDigest } from "../core/incidents/report.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { CoreDeps } from "../core/ports/deps.ts";
 import type { RecoveryDeps } from "../core/ports/recovery.ts";
+import { noteInterruptedUpgrades } from "../core/upgrade/interrupted.ts";
 import { SqliteRecoveryStore } from "./recovery-store.ts";
 
 export interface RecoveryConfig {
@@ -111,6 +112,8 @@ export function startSweeper(deps: CoreDeps, everyMs: number, logger: Logger): (
     for (const a of announced) logger.info("scheduled freeze announced", a);
     const { expired } = await expireFreezes(deps, now);
     for (const f of expired) logger.info("freeze expired", { target: f.target, owner: f.owner });
+    // Upgrade runs live in the process: a host a dead run was upgrading is said once (upgrade/interrupted.ts).
+    for (const host of await noteInterruptedUpgrades(deps)) logger.warn("upgrade run interrupted", { host });
     // Incident headers whose edits a storm held back, and the storm's counted log lines.
     await refreshStaleHeaders(deps);
     // Pages queued after their incident's record (core/paging/outbox.ts): sent or retried here.

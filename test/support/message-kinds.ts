@@ -59,6 +59,7 @@ import { RECOVER_STEP_TITLES, renderRecoverProgress, type StepView } from "../..
 import { inlineDraft } from "../../src/core/tickets/draft.ts";
 import { renderComparison } from "../../src/core/triage/compare.ts";
 import { renderTriageProgress, renderTriageResult } from "../../src/core/triage/render.ts";
+import { renderUpgradeRun, type UpgradeRunView } from "../../src/core/upgrade/run-render.ts";
 import {
   renderAgentLost,
   renderWatchFailing,
@@ -473,6 +474,68 @@ const fleetRecords: HostRecord[] = [...FLEET_HOSTS, "node-15", "node-16"].map((n
   gatewayVersion: i < 14 ? "2026.9.6" : "2026.9.5",
   lastSeenAt: NOW,
 }));
+
+/** An upgrade run of three hosts to 2026.9.6: the canary done, the second wave's first host at a given point. */
+function upgradeRun(phase: "running" | "stopped"): UpgradeRunView {
+  const stopped = phase === "stopped";
+  return {
+    runId: "upg_0001",
+    target: "2026.9.6",
+    actor: "U0OPERATOR",
+    startedAt: NOW - 5 * 60_000,
+    at: NOW,
+    phase,
+    ...(stopped
+      ? {
+          why: "Stopped at node-4: the acceptance failed (read `status` failed, write `sessions.create` failed); rolled back to 2026.9.5. Later hosts were not touched.",
+        }
+      : {}),
+    rows: [
+      {
+        host: "node-3",
+        wave: 1,
+        from: "2026.9.5",
+        on: "2026.9.6",
+        state: "upgraded",
+        detail: "acceptance read `status` ok, write `sessions.create` ok; no new failing finding",
+      },
+      stopped
+        ? {
+            host: "node-4",
+            wave: 2,
+            from: "2026.9.5",
+            on: "2026.9.5",
+            state: "rolled-back",
+            detail: "the acceptance failed; back on 2026.9.5, acceptance read `status` ok, write `sessions.create` ok",
+          }
+        : {
+            host: "node-4",
+            wave: 2,
+            from: "2026.9.5",
+            on: "2026.9.5",
+            state: "asking",
+            detail: "waiting for the switch to be approved in this thread",
+          },
+      {
+        host: "node-5",
+        wave: 2,
+        from: "2026.9.5",
+        on: "2026.9.5",
+        state: stopped ? "not-reached" : "waiting",
+        detail: stopped ? "the run stopped before this host" : "",
+      },
+      {
+        host: "node-7",
+        wave: 0,
+        from: "2026.9.5",
+        on: "2026.9.5",
+        state: "blocked",
+        detail:
+          "1.0 GiB free at /home/op/.openclaw (needs 2.0 GiB: the target beside the current release, and the state's backup)",
+      },
+    ],
+  };
+}
 
 export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
   // Triage
@@ -962,4 +1025,7 @@ export const MESSAGE_KINDS: ReadonlyArray<readonly [string, () => Message]> = [
         "# Postmortem draft: OpenClaw gateway on node-3 (inc_0001)\n\n## Summary\n\nToken drift: the running gateway rejects the configured token, on the OpenClaw gateway of node-3.\n\n## Timeline\n\n| # | Time (UTC) | Who | What |\n| --- | --- | --- | --- |\n| 1 | 2026-11-25 09:00:00 | Alertmanager | alert.firing: `OpenClawClientsRefused` |\n",
       ),
   ],
+  // Issue 42, item 1: the upgrade run's live table, mid-run and stopped by a rollback.
+  ["upgrade-run-running", () => renderUpgradeRun(upgradeRun("running"))],
+  ["upgrade-run-stopped", () => renderUpgradeRun(upgradeRun("stopped"))],
 ];

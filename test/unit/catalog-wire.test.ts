@@ -89,6 +89,7 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.vitals",
       "state.locks",
       "gateway.tls",
+      "gateway.switch",
     ]);
     expect(DEFAULT_STEP_DEADLINE_MS).toEqual({
       versions: 5_000,
@@ -115,10 +116,11 @@ describe("what the catalog derives from its step definitions", () => {
       "gateway.vitals": 2_000,
       "state.locks": 3_000,
       "gateway.tls": 4_000,
+      "gateway.switch": 300_000,
     });
     expect(Object.keys(StepArgs)).toEqual(STEP_NAMES);
     expect([...SLOW_STEPS]).toEqual(["gateway.status", "doctor.lint", "models.status"]);
-    expect(MUTATING_STEPS).toEqual(["gateway.restart", "doctor.fix"]);
+    expect(MUTATING_STEPS).toEqual(["gateway.restart", "doctor.fix", "gateway.switch"]);
     expect(Object.keys(CATALOG_PROBES).sort()).toEqual([...STEP_NAMES].sort());
   });
 

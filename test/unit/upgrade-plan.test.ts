@@ -20,7 +20,7 @@ import { RecordingChat, testDeps } from "../support/test-deps.ts";
  * `/openclaw upgrade <hosts> to <version> --dry-run` (issue 42, item 1, its first part): the
  * target checked against the releases clawops knows, one read-only pre-flight job per host
  * (`versions`, `state.files` as the agent answers them), freezes, the known issues it fixes, the
- * waves. Nothing is changed; without `--dry-run` it says the switch is not built.
+ * waves. Nothing is changed.
  */
 const NOW = Date.UTC(2026, 10, 26, 12);
 
@@ -113,9 +113,8 @@ describe("/openclaw upgrade … --dry-run", () => {
       /^unknown_release: OpenClaw 2026\.9\.7 is not a release clawops knows \(it knows 2026\.9\.5, 2026\.9\.6: .*clawops reads no registry/,
     );
     expect(await codeOf("upgrade all to latest --dry-run")).toMatch(/^bad_request: latest is not an OpenClaw version/);
-    expect(await codeOf("upgrade all to 2026.9.6")).toMatch(
-      /^not_implemented: Only the plan is built so far: .*--dry-run shows it\. Nothing was changed\./,
-    );
+    // Without --dry-run, the run (test/unit/upgrade-run.test.ts): an action the authorization file must allow.
+    expect(await codeOf("upgrade all to 2026.9.6")).toMatch(/^forbidden: Nobody is allowed to upgrade from Slack yet/);
     expect(await codeOf("upgrade web-* to 2026.9.6 --dry-run")).toMatch(/^unknown_host: No enrolled host matches/);
     expect(chat.posted).toEqual([]);
   });

@@ -182,6 +182,22 @@ const ICONS: Record<string, Icon> = {
     label: "buttons",
     body: `${circle("#ffffff", GREY)}<circle cx="8" cy="8" r="3.2" fill="${GREY}"/>`,
   },
+  "✋": {
+    label: "waiting for approval",
+    body: `${circle(AMBER)}<rect x="5.2" y="4" width="5.6" height="8" rx="1.4" fill="#fff"/>`,
+  },
+  "🧪": {
+    label: "checking",
+    body: `<path d="M6 1.8h4M6.8 1.8v4.6L3.2 12.6A1.1 1.1 0 0 0 4.1 14.2h7.8a1.1 1.1 0 0 0 .9-1.6L9.2 6.4V1.8" fill="#fff" stroke="${BLUE}" stroke-width="1.4" stroke-linejoin="round"/><path d="M4.6 10.2h6.8l1.4 2.4a1.1 1.1 0 0 1-.9 1.6H4.1a1.1 1.1 0 0 1-.9-1.6z" fill="${BLUE}"/>`,
+  },
+  "↩": {
+    label: "rolled back",
+    body: `${circle(AMBER)}<path d="M10.8 11.2V8.6A2 2 0 0 0 8.8 6.6H5.4" fill="none" stroke="#fff" stroke-width="1.6" stroke-linecap="round"/><path d="M7 4.6L4.8 6.6 7 8.6" fill="none" stroke="#fff" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/>`,
+  },
+  "🚫": {
+    label: "not done",
+    body: `<circle cx="8" cy="8" r="5.8" fill="#fff" stroke="${RED}" stroke-width="1.8"/><path d="M4 12L12 4" stroke="${RED}" stroke-width="1.8"/>`,
+  },
   "📎": {
     label: "attached",
     body: `<path d="M10.5 4.5L5.6 9.4a1.3 1.3 0 0 0 1.8 1.8l5.1-5.1a2.6 2.6 0 0 0-3.7-3.7L3.6 7.6a3.9 3.9 0 0 0 5.5 5.5l4.4-4.4" fill="none" stroke="${GREY}" stroke-width="1.5" stroke-linecap="round"/>`,

@@ -7,6 +7,7 @@ import { probeGatewayHttp } from "./gateway-http.ts";
 import { probeGatewayRestart } from "./gateway-restart.ts";
 import { probeGatewayAcceptance, probeGatewayInflight } from "./gateway-runbook.ts";
 import { probeGatewayStatus } from "./gateway-status.ts";
+import { probeGatewaySwitch } from "./gateway-switch.ts";
 import { probeGatewayTls } from "./gateway-tls.ts";
 import { probeGatewayVitals } from "./gateway-vitals.ts";
 import { probeGatewayWs } from "./gateway-ws.ts";
@@ -43,4 +44,5 @@ export const CATALOG_PROBES: ProbeTable = {
   "doctor.fix": probeDoctorFix,
   "agent.upgrade": probeAgentUpgrade,
   "gateway.tls": probeGatewayTls,
+  "gateway.switch": probeGatewaySwitch,
 };

@@ -37,12 +37,48 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
   const base: GatewayRestartData = { performed: false, supervisor: "unknown", oldPid: null, newPid: null };
   const gate = await passMutatingGate(ctx, "gateway.restart", args.approval);
   if (!gate.ok) return { ...base, refused: gate.refused, ...(gate.approver ? { approver: gate.approver } : {}) };
+  return restartApproved(ctx, run, { approver: gate.approver, target, config });
+};
+
+/**
+ * The restart itself, once a mutating gate has passed (`gateway.restart`'s, or `gateway.switch`'s,
+ * which restarts the gateway onto the version it switched to). `supervisedOnly`: a gateway run by
+ * hand is refused rather than relaunched (the switch needs a supervisor whose unit runs the
+ * versions folder's `current`; a manual relaunch would start the agent's own `openclaw`).
+ */
+export async function restartApproved(
+  ctx: ProbeContext,
+  run: ProbeRun,
+  o: {
+    approver: string;
+    target: GatewayTarget;
+    config: Awaited<ReturnType<ProbeRun["readings"]["config"]>>;
+    supervisedOnly?: boolean;
+  },
+): Promise<GatewayRestartData> {
+  const { target, config } = o;
+  const base: GatewayRestartData = { performed: false, supervisor: "unknown", oldPid: null, newPid: null };
+  const gate = { approver: o.approver };
   const agentDir = ctx.agentDir as string;
 
   const port = effectivePort(ctx, config).port;
   const owners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.filter((o) => o.pid !== null);
   const pids = [...new Set(owners.map((o) => o.pid as number))];
   const [pid] = pids;
+  const policy = loadAgentPolicy(agentDir);
+  const declared = policy.ok ? policy.policy.supervisor : undefined;
+  if (pid === undefined && o.supervisedOnly && declared && declared.kind !== "manual") {
+    // A switch onto a version that did not start, switched back: nothing listens, and the
+    // declared supervisor starts the gateway again from `current` (a restart of a failed unit
+    // starts it).
+    return restartSupervised(ctx, run, {
+      pid: null,
+      port,
+      supervisor: { ...declared, source: "declared" },
+      approver: gate.approver,
+      target,
+    });
+  }
   if (pid === undefined || pids.length !== 1) {
     return {
       ...base,
@@ -61,16 +97,23 @@ export const probeGatewayRestart: Probe<"gateway.restart"> = async (ctx, args, r
       refused: `the gateway is already draining for a stop or restart (${draining}): not restarted over its drain`,
     };
   }
-  const policy = loadAgentPolicy(agentDir);
-  const declared = policy.ok ? policy.policy.supervisor : undefined;
   const supervisor: Supervisor = declared
     ? { ...declared, source: "declared" }
     : await detectSupervisor(ctx.procRoot, pid);
   if (supervisor.kind !== "manual") {
     return restartSupervised(ctx, run, { pid, port, supervisor, approver: gate.approver, target });
   }
+  if (o.supervisedOnly)
+    return {
+      ...base,
+      supervisor: "manual",
+      oldPid: pid,
+      approver: gate.approver,
+      refused:
+        "the gateway is run by hand: a switch needs a supervisor (systemd, launchd, a container) whose unit runs the versions folder's `current`",
+    };
   return restartManual(ctx, run, { pid, port, approver: gate.approver, target, base });
-};
+}
 
 /**
  * No supervisor: SIGTERM the old process, wait for it to exit and the port to be free, relaunch
@@ -170,7 +213,7 @@ function relaunchDetached(ctx: ProbeContext, command: string[], cwd: string, env
 async function restartSupervised(
   ctx: ProbeContext,
   run: ProbeRun,
-  o: { pid: number; port: number; supervisor: Supervisor; approver: string; target: GatewayTarget },
+  o: { pid: number | null; port: number; supervisor: Supervisor; approver: string; target: GatewayTarget },
 ): Promise<GatewayRestartData> {
   const uid = process.getuid?.() ?? 0;
   const command = supervisorRestartCommand(o.supervisor, uid) ?? [];
@@ -202,14 +245,15 @@ async function restartSupervised(
     const said = (res.stderr.trim() || res.stdout.trim()).split("\n").slice(-3).join(" / ").slice(0, 300);
     const how = res.timedOut ? "did not finish in time" : `exited ${res.exitCode ?? res.exitSignal}`;
     // The supervisor may have stopped the gateway before failing: say whether it still runs.
-    const still = await alive(ctx.procRoot, o.pid);
+    const still = o.pid !== null && (await alive(ctx.procRoot, o.pid));
     return {
       ...base,
       performed: !still,
       error: `\`${command.join(" ")}\` ${how}${said ? `: ${said}` : ""}${still ? " (the gateway was not touched)" : " (the old gateway is gone)"}`,
     };
   }
-  const exited = await until(async () => !(await alive(ctx.procRoot, o.pid)), left());
+  const old = o.pid;
+  const exited = old === null || (await until(async () => !(await alive(ctx.procRoot, old)), left()));
   const exitedAfterMs = Math.round(monotonicMs() - started);
   if (!exited) {
     return {

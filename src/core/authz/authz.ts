@@ -20,6 +20,8 @@ export const MUTATING_ACTIONS = [
   "tag",
   // `/openclaw upgrade-agent …`: replaces the program that runs commands on gateway hosts.
   "upgrade-agent",
+  // `/openclaw upgrade <hosts> to <version>` (and approving its switches): changes the OpenClaw a gateway runs.
+  "upgrade",
   // `/openclaw incident <id> resolve` (and the Resolve button): closes an incident for everyone.
   "resolve",
   // `/openclaw snooze <host> <finding> …` (and the Snooze buttons): mutes a finding's incidents on a host.

@@ -20,7 +20,7 @@ export const expiries = defineCommand({
     {
       usage: "/openclaw expiries",
       summary:
-        "The fleet's expiry calendar, soonest first: each gateway's TLS certificate (and whether it serves its file), model credentials' expiry, agents' enrollment age; dates and fingerprints only, entries within 14 days marked.",
+        "The fleet's expiry calendar, soonest first: each gateway's TLS certificate (and whether it serves its file), model credentials' expiry, agents' enrollment age, chat bot tokens shared across hosts and watcher grants refused (`invalid_grant`); dates and fingerprints only, entries within 14 days marked.",
     },
   ],
   authorize: "open",

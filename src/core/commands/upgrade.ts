@@ -12,12 +12,13 @@ import { collectPreflight, PREFLIGHT_DEADLINE_MS } from "../upgrade/collect.ts";
 import { buildUpgradePlan } from "../upgrade/plan.ts";
 import { knownReleases, resolveTarget } from "../upgrade/releases.ts";
 import { renderUpgradePlan } from "../upgrade/render.ts";
+import { startUpgradeRun } from "../upgrade/start.ts";
 import { truncate } from "../vocabulary/hosts.ts";
 import { defineCommand } from "./entry.ts";
 import { hostFacts } from "./known-issues.ts";
 import { parseFleetSelector } from "./words.ts";
 
-/** `/openclaw upgrade <hosts> to <version> [--dry-run]`: the gateways' OpenClaw, planned (core/upgrade). */
+/** `/openclaw upgrade <hosts> to <version> [--dry-run]`: the gateways' OpenClaw, planned and run (core/upgrade). */
 export const upgrade = defineCommand({
   words: ["upgrade"],
   parse: parseUpgrade,
@@ -27,13 +28,21 @@ export const upgrade = defineCommand({
       summary:
         "The plan for moving the gateways' OpenClaw to a release clawops knows: per host free disk, the target's Node requirement, official plugins to move in lockstep, freezes, the known issues it fixes; then the waves (a canary, 25% of the rest, the rest). Nothing is changed.",
     },
+    {
+      usage: "/openclaw upgrade <host | tag:<tag> | all> to <version>",
+      summary:
+        "The upgrade itself, wave by wave and one host at a time: each host frozen, its switch approved in the run's thread (the press also approves switching back), the target installed beside the current one, `current` switched, the gateway restarted under its supervisor, then the acceptance and a triage compared with the one before. A failure rolls the host back and stops the run. Needs `gateway.switch` and `gatewayVersions.dir` in the host's policy.json.",
+    },
   ],
-  authorize: "open",
+  authorize: {
+    inHandler: ["upgrade"],
+    why: "the run only (upgrade/start.ts), after the target and the hosts are known; the dry run is open",
+  },
   handle: upgradeCommand,
 });
 
 const GATEWAY_UPGRADE_USAGE =
-  "Usage: `/openclaw upgrade <host|node-*|tag:…|all> to <version> --dry-run`, e.g. `/openclaw upgrade tag:canary to 2026.9.6 --dry-run` (the plan; the switch itself is not built yet).";
+  "Usage: `/openclaw upgrade <host|node-*|tag:…|all> to <version> [--dry-run]`, e.g. `/openclaw upgrade tag:canary to 2026.9.6 --dry-run` (the plan), then without `--dry-run` (the run).";
 
 /** `upgrade <selector> to <version> [--dry-run]`: the gateways' OpenClaw (issue 42, item 1). */
 function parseUpgrade(args: string[]): Extract<Command, { kind: "upgrade" }> {
@@ -54,8 +63,8 @@ function parseUpgrade(args: string[]): Extract<Command, { kind: "upgrade" }> {
 /**
  * `upgrade <hosts> to <version> --dry-run` (issue 42, item 1, its first part): the target is
  * checked at once (a version clawops does not know is refused before anything is probed), then
- * one read-only job per host and the plan posted in the channel. The switch itself is not built:
- * without `--dry-run` the command says so and changes nothing.
+ * one read-only job per host and the plan posted in the channel. Without `--dry-run`, the run
+ * (upgrade/start.ts, upgrade/run.ts).
  */
 async function upgradeCommand(
   deps: CoreDeps,
@@ -71,17 +80,12 @@ async function upgradeCommand(
       all.filter((h) => h.revokedAt === null).map((h) => h.gatewayVersion ?? null),
     ),
   );
-  if (!command.dryRun)
-    throw new ClawopsError(
-      "not_implemented",
-      `Only the plan is built so far: \`/openclaw upgrade ${command.selectorText} to ${target.version} --dry-run\` shows it. Nothing was changed.`,
-      { status: 501 },
-    );
   const hosts = selectHosts(all, command.selector);
   if (hosts.length === 0)
     throw new ClawopsError("unknown_host", `No enrolled host matches: ${describeSelector(command.selector)}.`, {
       status: 404,
     });
+  if (!command.dryRun) return startUpgradeRun(deps, req, { target, hosts, catalog, facts: (h) => hostFacts(deps, h) });
   return {
     ack: renderNotice(
       `⬆️ Planning OpenClaw ${target.version} on ${hosts.length} host${hosts.length === 1 ? "" : "s"} (dry run: a read-only pre-flight, at most ${PREFLIGHT_DEADLINE_MS / 1000} s); the plan follows.`,

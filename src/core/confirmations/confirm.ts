@@ -35,6 +35,7 @@ export const PRESS_BY_ACTION: Record<string, PressDecision> = {
 export const STEP_ACTION: Record<MutatingStep, MutatingAction> = {
   "gateway.restart": "restart",
   "doctor.fix": "doctor.fix",
+  "gateway.switch": "upgrade",
 };
 
 export async function requestConfirmation(

@@ -179,7 +179,17 @@ export interface RecoveryStore {
 }
 
 export type Decision =
-  | { decision: "approve"; by: string; approval: string; whenDrained: boolean }
+  | {
+      decision: "approve";
+      by: string;
+      approval: string;
+      whenDrained: boolean;
+      /**
+       * `gateway.switch` only: a second approval of the same step, host, job and approver, for
+       * switching back should the upgrade fail (the press approves the upgrade and its rollback).
+       */
+      rollback?: string;
+    }
   | { decision: "cancel"; by: string }
   | { decision: "timeout" };
 

@@ -1,4 +1,4 @@
-import { MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
+import { MAX_APPROVAL_TTL_MS, MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
 import { audit } from "../audit/audit.ts";
 import type { Actor } from "../authz/authz.ts";
@@ -156,16 +156,30 @@ async function makeDecision(
   const approving = press.decision !== "cancel";
   const whenDrained = press.decision === "approve_drained";
   if (approving && deps.recovery.approvalKey) {
-    const approval = await signApproval(deps.recovery.approvalKey, {
-      v: 1,
-      host: c.host,
-      step,
-      approver: press.actor.user,
-      job: c.job,
-      nonce: randomToken(18),
-      iat: now,
-      exp: now + APPROVAL_TTL_MS + (whenDrained ? DRAIN_WAIT_MS : 0),
-    });
+    const key = deps.recovery.approvalKey;
+    const sign = (ttlMs: number) =>
+      signApproval(key, {
+        v: 1,
+        host: c.host,
+        step,
+        approver: press.actor.user,
+        job: c.job,
+        nonce: randomToken(18),
+        iat: now,
+        exp: now + ttlMs,
+      });
+    const approval = await sign(APPROVAL_TTL_MS + (whenDrained ? DRAIN_WAIT_MS : 0));
+    if (step === "gateway.switch") {
+      // An upgrade's install and restart take minutes, and its rollback must not wait for a
+      // second press while the host is down: both live as long as an approval may.
+      return {
+        decision: "approve",
+        by: press.actor.user,
+        approval: await sign(MAX_APPROVAL_TTL_MS),
+        whenDrained,
+        rollback: await sign(MAX_APPROVAL_TTL_MS),
+      };
+    }
     return { decision: "approve", by: press.actor.user, approval, whenDrained };
   }
   return { decision: "cancel", by: press.actor.user };

@@ -15,6 +15,8 @@ export interface Release {
 }
 
 const SHIPPED: readonly Release[] = [
+  // openclaw@2026.9.5 package.json: the same "engines" (read from the release as installed).
+  { version: "2026.9.5", node: ">=24.16.0 <25 || >=26.1.0" },
   // openclaw@2026.9.6 package.json: "engines": { "node": ">=24.16.0 <25 || >=26.1.0" } (GATEWAY-FACTS §1).
   { version: "2026.9.6", node: ">=24.16.0 <25 || >=26.1.0" },
 ];

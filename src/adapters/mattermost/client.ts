@@ -1,6 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
-import { fetchErrorText, jitteredBackoff, jsonObject } from "../chat/retry.ts";
+import { callWithRetries, jsonObject, type TryOutcome } from "../chat/retry.ts";
 
 /**
  * The one HTTP client for Mattermost's REST API v4 (posts, files, dialogs). fetch only, so it
@@ -64,8 +64,6 @@ const HINTS: Record<number, string> = {
   413: "The file is larger than the server takes (System Console → File Storage → Maximum File Size).",
 };
 
-type Failure = { detail: string; status: number; retryAfterMs?: number; cause?: unknown };
-
 export class MattermostClient {
   /** The REST API's base, `{url}/api/v4`. */
   readonly apiUrl: string;
@@ -104,7 +102,7 @@ export class MattermostClient {
     return this.send("POST", url, { "content-type": "application/json" }, JSON.stringify(body), false);
   }
 
-  private async send(
+  private send(
     method: string,
     url: string,
     headers: Record<string, string>,
@@ -112,58 +110,47 @@ export class MattermostClient {
     withToken: boolean,
   ): Promise<Record<string, unknown>> {
     const doFetch = this.opts.fetch ?? fetch;
-    const now = this.opts.now ?? (() => Date.now());
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const path = url.slice(this.url.length);
     const route = `${method} ${path.replace(/\/hooks\/commands\/[^/]+/, "/hooks/commands/…").replace(/\/[a-z0-9]{26}(?=\/|$)/g, "/{id}")}`;
     const auth: Record<string, string> = withToken ? { authorization: `Bearer ${this.opts.token}` } : {};
-    const deadline = now() + this.policy.budgetMs;
-    for (let attempt = 1; ; attempt++) {
-      let failure: Failure;
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
-      try {
-        const res = await doFetch(url, { method, headers: { ...headers, ...auth }, body, signal: abort.signal });
-        const text = await res.text().catch(() => "");
-        const json = jsonObject(text);
-        if (res.status === 429) {
-          failure = { detail: "HTTP 429 (rate limited)", status: 429, retryAfterMs: retryAfterMs(res) };
-        } else if (res.status >= 500) {
-          failure = { detail: `HTTP ${res.status}`, status: res.status };
-        } else if (res.ok) {
-          return json;
-        } else {
-          const id = typeof json.id === "string" ? json.id : "";
-          const said = typeof json.message === "string" ? json.message.slice(0, 200) : `HTTP ${res.status}`;
-          const hint = HINTS[res.status];
-          throw new MattermostCallError(
-            route,
-            res.status,
-            id,
-            `Mattermost ${route} failed: ${said} (${res.status}${id ? ` ${id}` : ""}).${hint ? ` ${hint}` : ""}`,
-            false,
-          );
-        }
-      } catch (err) {
-        if (err instanceof MattermostCallError) throw err;
-        failure = { detail: fetchErrorText(err), status: 0, cause: err };
-      } finally {
-        clearTimeout(timer);
-      }
-      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
-      if (now() + wait >= deadline) {
-        throw new MattermostCallError(
+    return callWithRetries({
+      route,
+      policy: this.policy,
+      // Mattermost posts are retried on a 5xx or a lost answer (its own `pending_post_id` dedupes a post).
+      createsOnce: false,
+      retriedLog: "mattermost call retried",
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+      passes: (err) => err instanceof MattermostCallError,
+      gaveUp: (failure, attempts) =>
+        new MattermostCallError(
           route,
           failure.status,
           "",
-          `Mattermost ${route} failed after ${attempt} attempt${attempt > 1 ? "s" : ""}: ${failure.detail}.`,
+          `Mattermost ${route} failed after ${attempts} attempt${attempts > 1 ? "s" : ""}: ${failure.detail}.`,
           true,
           failure.cause,
+        ),
+      attempt: async (signal): Promise<TryOutcome> => {
+        const res = await doFetch(url, { method, headers: { ...headers, ...auth }, body, signal });
+        const json = jsonObject(await res.text().catch(() => ""));
+        if (res.status === 429)
+          return { failure: { detail: "HTTP 429 (rate limited)", status: 429, retryAfterMs: retryAfterMs(res) } };
+        if (res.status >= 500) return { failure: { detail: `HTTP ${res.status}`, status: res.status } };
+        if (res.ok) return { json };
+        const id = typeof json.id === "string" ? json.id : "";
+        const said = typeof json.message === "string" ? json.message.slice(0, 200) : `HTTP ${res.status}`;
+        const hint = HINTS[res.status];
+        throw new MattermostCallError(
+          route,
+          res.status,
+          id,
+          `Mattermost ${route} failed: ${said} (${res.status}${id ? ` ${id}` : ""}).${hint ? ` ${hint}` : ""}`,
+          false,
         );
-      }
-      this.opts.logger?.warn("mattermost call retried", { route, attempt, status: failure.status, waitMs: wait });
-      await sleep(wait);
-    }
+      },
+    });
   }
 }
 

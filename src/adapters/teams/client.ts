@@ -1,6 +1,6 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
-import { fetchErrorText, jitteredBackoff, jsonObject } from "../chat/retry.ts";
+import { callWithRetries, jsonObject, type TryOutcome } from "../chat/retry.ts";
 import type { AppTokenSource } from "./token.ts";
 
 /**
@@ -61,8 +61,6 @@ const HINTS: Record<number, string> = {
   413: "The card is larger than Teams takes (about 28 KB a message).",
 };
 
-type Failure = { detail: string; status: number; retryAfterMs?: number; cause?: unknown; mayHaveActed: boolean };
-
 export class BotConnectorClient {
   private readonly opts: BotConnectorOptions;
   private readonly policy: TeamsRetryPolicy;
@@ -73,78 +71,63 @@ export class BotConnectorClient {
   }
 
   /** A JSON call to `{serviceUrl}/v3/…`. */
-  async json(
-    method: "POST" | "PUT",
-    serviceUrl: string,
-    path: string,
-    body: unknown,
-  ): Promise<Record<string, unknown>> {
+  json(method: "POST" | "PUT", serviceUrl: string, path: string, body: unknown): Promise<Record<string, unknown>> {
     const doFetch = this.opts.fetch ?? fetch;
-    const now = this.opts.now ?? (() => Date.now());
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const url = `${serviceUrl.replace(/\/+$/, "")}${path}`;
     const route = `${method} ${path.replace(/\/conversations\/[^/]+/, "/conversations/{id}").replace(/\/activities\/[^/]+/, "/activities/{id}")}`;
-    const deadline = now() + this.policy.budgetMs;
     let renewed = false;
-    for (let attempt = 1; ; attempt++) {
-      let failure: Failure;
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
-      try {
+    return callWithRetries({
+      route,
+      policy: this.policy,
+      createsOnce: method === "POST",
+      retriedLog: "teams call retried",
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+      ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+      // The connector's refusal, and the token source's (a refused app secret names the settings).
+      passes: (err) => err instanceof ClawopsError,
+      gaveUp: (failure, attempts, why) =>
+        new TeamsCallError(
+          route,
+          failure.status,
+          "",
+          `Teams ${route} failed after ${attempts} attempt${attempts > 1 ? "s" : ""}: ${failure.detail}${why}.`,
+          true,
+          failure.cause,
+        ),
+      attempt: async (signal): Promise<TryOutcome> => {
         const token = await this.opts.tokens.token();
         const res = await doFetch(url, {
           method,
           headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
           body: JSON.stringify(body),
-          signal: abort.signal,
+          signal,
         });
         const json = jsonObject(await res.text().catch(() => ""));
         if (res.status === 401 && !renewed) {
           // A token revoked or rotated before its time: one new token, then the answer stands.
           renewed = true;
           this.opts.tokens.forget();
-          failure = { detail: "HTTP 401", status: 401, retryAfterMs: 0, mayHaveActed: false };
-        } else if (res.status === 429) {
-          failure = { detail: "HTTP 429 (throttled)", status: 429, mayHaveActed: false, ...retryAfter(res) };
-        } else if (res.status >= 500) {
-          failure = { detail: `HTTP ${res.status}`, status: res.status, mayHaveActed: res.status === 500 };
-        } else if (res.ok) {
-          return json;
-        } else {
-          const error = (json.error ?? {}) as { code?: unknown; message?: unknown };
-          const code = typeof error.code === "string" ? error.code : "";
-          const said = typeof error.message === "string" ? error.message.slice(0, 200) : `HTTP ${res.status}`;
-          const hint = HINTS[res.status];
-          throw new TeamsCallError(
-            route,
-            res.status,
-            code,
-            `Teams ${route} failed: ${said} (${res.status}${code ? ` ${code}` : ""}).${hint ? ` ${hint}` : ""}`,
-            false,
-          );
+          return { failure: { detail: "HTTP 401", status: 401, retryAfterMs: 0, mayHaveActed: false } };
         }
-      } catch (err) {
-        if (err instanceof ClawopsError) throw err;
-        failure = { detail: fetchErrorText(err), status: 0, cause: err, mayHaveActed: true };
-      } finally {
-        clearTimeout(timer);
-      }
-      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
-      const creates = method === "POST";
-      if ((creates && failure.mayHaveActed) || now() + wait >= deadline) {
-        const why = creates && failure.mayHaveActed ? " (not retried: it may have been posted)" : "";
+        if (res.status === 429)
+          return { failure: { detail: "HTTP 429 (throttled)", status: 429, mayHaveActed: false, ...retryAfter(res) } };
+        if (res.status >= 500)
+          return { failure: { detail: `HTTP ${res.status}`, status: res.status, mayHaveActed: res.status === 500 } };
+        if (res.ok) return { json };
+        const error = (json.error ?? {}) as { code?: unknown; message?: unknown };
+        const code = typeof error.code === "string" ? error.code : "";
+        const said = typeof error.message === "string" ? error.message.slice(0, 200) : `HTTP ${res.status}`;
+        const hint = HINTS[res.status];
         throw new TeamsCallError(
           route,
-          failure.status,
-          "",
-          `Teams ${route} failed after ${attempt} attempt${attempt > 1 ? "s" : ""}: ${failure.detail}${why}.`,
-          true,
-          failure.cause,
+          res.status,
+          code,
+          `Teams ${route} failed: ${said} (${res.status}${code ? ` ${code}` : ""}).${hint ? ` ${hint}` : ""}`,
+          false,
         );
-      }
-      this.opts.logger?.warn("teams call retried", { route, attempt, status: failure.status, waitMs: wait });
-      await sleep(wait);
-    }
+      },
+    });
   }
 }
 

@@ -208,6 +208,15 @@ describe("/openclaw recover on a real gateway", () => {
     expect(end.text).toMatch(/^Recovery stopped: node-3/);
     expect(blocksOf(end)).toContain("local policy");
     expect(await ownerPids()).toEqual([pid]);
+    // The stopped notice goes through the outbox after the run's record: it may land after the run's end.
+    await slack.waitFor(
+      () =>
+        all()
+          .slice(before)
+          .some((m) => m.text.includes("Recovery of node-3 stopped")),
+      30_000,
+      "the run's stopped notice",
+    );
     const stopped = all()
       .slice(before)
       .find((m) => m.text.includes("Recovery of node-3 stopped"));

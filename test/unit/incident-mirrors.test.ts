@@ -48,7 +48,7 @@ afterAll(async () => {
   await Promise.all([slack.stop(), discord.stop(), mm.stop()]);
 });
 
-async function rig(host: string) {
+async function rig(host: string, mirrors: string[] = MIRRORS) {
   const clock = { t: T0, now: () => clock.t };
   const store = new SqliteStore(":memory:");
   await store.insertHost(enrolledHost(host, T0));
@@ -87,7 +87,7 @@ async function rig(host: string) {
     transport,
     chat,
     clock,
-    incidents: { rules: [], defaultChannel: SLACK_CHANNEL, mirrors: MIRRORS },
+    incidents: { rules: [], defaultChannel: SLACK_CHANNEL, mirrors },
   });
   const watch = new WatchService(deps);
   let seq = 0;
@@ -238,6 +238,32 @@ describe("an incident on Slack mirrored on Discord and Mattermost", () => {
     expect(discordThread(dRoot?.ts ?? "").filter((m) => json(m.body).includes("answers again"))).toHaveLength(1);
     expect(slack.thread(SLACK_CHANNEL, incident.threadTs ?? "").filter((m) => m.text === note.text)).toHaveLength(1);
     expect((await r.timeline(incident.id)).filter((t) => t.includes("mirror"))).toEqual([]);
+  });
+
+  it("a mirror its chat refuses (no such channel) is given up at its first try, not retried for 20 minutes", async () => {
+    // A Discord channel id the bot cannot see (deleted, or the bot never invited): 404, code 10003.
+    const unknown = "1290000000000000077";
+    const r = await rig("node-6", [`discord:${unknown}`]);
+    await r.failTwice();
+    const incident = await r.incident();
+    const refused = () => discord.calls.filter((c) => c.status === 404 && c.path.includes(unknown)).length;
+    const before = refused();
+    const first = await drainOutbox(r.deps);
+    expect(first.failed).toBeGreaterThanOrEqual(1);
+    expect(refused() - before).toBe(1);
+    const [mirror] = await r.store.incidentMirrors(incident.id);
+    expect(mirror?.givenUpAt).not.toBeNull();
+    const gaveUp = (await r.timeline(incident.id)).filter((t) => t.includes("was given up"));
+    expect(gaveUp).toHaveLength(1);
+    expect(gaveUp[0]).toContain(
+      `The mirror in Discord (discord:${unknown}) was given up at try 1: the chat refused it`,
+    );
+    expect(gaveUp[0]).toContain("Unknown Channel");
+    // Nothing more is tried there, later drains included.
+    r.clock.t += 60 * 60_000;
+    await drainOutbox(r.deps);
+    expect(refused() - before).toBe(1);
+    expect((await r.mirrorItems()).filter((i) => i.state === "pending")).toEqual([]);
   });
 
   it("a mirror down for good is given up, said once on the timeline, the primary untouched", async () => {

@@ -1,6 +1,7 @@
 import { errorMessage } from "../../contract/errors.ts";
 import { context, escapeMrkdwn } from "../messages/build.ts";
 import { type Message, MessageSchema } from "../messages/model.ts";
+import { refusedForGood } from "../ports/chat.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { Incident, IncidentBook, IncidentMirrorBook, OutboxItem } from "../ports/incident-book.ts";
 import { currentHeader } from "./header.ts";
@@ -12,9 +13,9 @@ import { appendTimeline } from "./record.ts";
  * A mirror delivery due (the outbox's drain; mirrors.ts says what mirrors are). A reply or an
  * edit on a mirror whose root is not posted yet posts the root first (the root's own item then
  * finds it posted and is done), so a mirror thread always starts with its header. Each try
- * renders from the record as it is then. A try that fails is retried with backoff; one that
- * fails for good gives the mirror up: said once on the incident's timeline, and every delivery
- * still queued for it is dropped without another word.
+ * renders from the record as it is then. A try that fails is retried with backoff; one the chat
+ * refuses for good (no such channel, no access), or the last try, gives the mirror up: said once
+ * on the incident's timeline, and every delivery still queued for it is dropped without another word.
  */
 export async function deliverMirror(
   deps: CoreDeps,
@@ -48,7 +49,11 @@ export async function deliverMirror(
     }
   } catch (err) {
     const reason = errorMessage(err);
-    const { attempts, retry } = await settleFailedTry(book, item, now, { error: reason, told: true });
+    const { attempts, retry } = await settleFailedTry(book, item, now, {
+      error: reason,
+      retryable: !refusedForGood(err),
+      told: true,
+    });
     deps.logger.warn("incident mirror not delivered", {
       incident: incident.id,
       channel: d.channel,
@@ -91,7 +96,9 @@ async function giveUp(
   await appendTimeline(deps, book, incident, {
     actor: "clawops",
     kind: "note",
-    text: `⚠️ The mirror in ${chatOf(deps, channel)} (${channel}) was given up after ${attempts} tries (${MAX_ATTEMPTS} at most): ${reason}. Nothing more goes there; the incident goes on here.`,
+    text: `⚠️ The mirror in ${chatOf(deps, channel)} (${channel}) was given up ${
+      attempts < MAX_ATTEMPTS ? `at try ${attempts}: the chat refused it` : `after ${attempts} tries`
+    }: ${reason}. Nothing more goes there; the incident goes on here.`,
   });
 }
 

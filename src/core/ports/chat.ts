@@ -9,6 +9,18 @@ export interface ChatMessage extends Message {
   threadTs?: string;
 }
 
+/**
+ * Whether a chat call failed for good: the chat refused it with its own error (a channel that
+ * does not exist, a bot not in it, a missing permission), which trying again cannot change. Every
+ * chat client's error says which as `transient` (Slack, Discord, Mattermost, Teams): `false` for
+ * the chat's refusal, `true` for a rate limit, 5xx or reset its own retries ran out of time on,
+ * which a later try may get through. Anything else (a bug, a network error outside a client) is
+ * taken as worth another try.
+ */
+export function refusedForGood(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { transient?: unknown }).transient === false;
+}
+
 export interface ChatPort {
   postMessage(message: ChatMessage): Promise<{ ts: string }>;
   updateMessage(message: ChatMessage & { ts: string }): Promise<void>;

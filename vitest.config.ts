@@ -1,5 +1,16 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Real-gateway files that start and break a gateway of their own (never the shared one): their
+ * own project, with no shared gateway started for them, so they can run in a lane beside the
+ * shared one's (scripts/run-suites.ts) with two gateways at most.
+ */
+export const OWN_GATEWAY_FILES = [
+  "test/gateway/recover.test.ts",
+  "test/gateway/recover-workers.test.ts",
+  "test/gateway/restart.test.ts",
+];
+
 // Node projects: `unit` runs three files at a time (see below); `gateway` shares ONE real OpenClaw gateway per
 // run (≈1 GB RSS, ≈15 s to start), so its files run one at a time; `browser` drives the local
 // console page in headless Chromium (one browser per file, files one at a time on 2 cores).
@@ -23,12 +34,25 @@ export default defineConfig({
       {
         test: {
           name: "gateway",
-          include: ["test/gateway/**/*.test.ts"],
+          // Negated in `include`, not `exclude`: a project's `exclude` would drop the CLI's
+          // `--exclude`, which the test runner's lanes use.
+          include: ["test/gateway/**/*.test.ts", ...OWN_GATEWAY_FILES.map((f) => `!${f}`)],
           environment: "node",
           globalSetup: ["test/support/gateway/global-setup.ts"],
           fileParallelism: false,
           // A (re)start waits while the gateway makes progress, up to 6 min on a loaded box
           // (test/support/gateway/readiness.ts); these only bound a test that hangs.
+          testTimeout: 300_000,
+          hookTimeout: 420_000,
+        },
+      },
+      {
+        // The files above that run a gateway of their own: no shared gateway for them.
+        test: {
+          name: "gateway-own",
+          include: OWN_GATEWAY_FILES,
+          environment: "node",
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 420_000,
         },

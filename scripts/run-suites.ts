@@ -3,37 +3,77 @@
  * summary of all of them (status and wall time); exits 1 if any failed. `npm run test:all` and
  * CI (.ci/run) come through here. Name suites to run only those: `npm test -- unit gateway`.
  *
- * Order matters on a 2-core box: the real-gateway suite runs after the other Node suites so its
- * probes do not share the cores with them (docs/testing.md).
+ * Three lanes run side by side (issue 45, item 7), each one suite after another:
+ *  - the checks and the suites without a real gateway (typecheck, lint, unit, browser, workers, workerd);
+ *  - `gateway-a`: the real-gateway files on one shared gateway;
+ *  - `gateway-own` (the files that run a gateway of their own), `demo` (its own), then `gateway-b`:
+ *    the files of SECOND_LANE on a second shared gateway, started once the others are gone.
+ * Each gateway lane has one gateway at a time, so never more than two run at once. They spend
+ * most of their time waiting on the gateway, so the first lane's CPU work fits beside them on two
+ * cores. Each line a suite prints is prefixed with its name. `gateway` names all three gateway
+ * suites. `--serial` runs the suites one at a time with their own output (docs/testing.md).
  */
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 
-type Suite = { name: string; command: string[] };
+type Lane = "main" | "gateway-a" | "gateway-b";
+type Suite = { name: string; lane: Lane; command: string[] };
+
+/**
+ * The shared-gateway files the second gateway lane runs, chosen by their wall time in the last
+ * clean clones so that both lanes take about as long (docs/testing.md, "Time taken"); any other
+ * file runs in `gateway-a`.
+ */
+const SECOND_LANE = [
+  "test/gateway/watch-workers.test.ts",
+  "test/gateway/oncall.test.ts",
+  "test/gateway/agent-lost.test.ts",
+  "test/gateway/faults.test.ts",
+  "test/gateway/faults-field-46.test.ts",
+  "test/gateway/e2e-bundle.test.ts",
+];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [
-  { name: "typecheck", command: ["npm", "run", "-s", "typecheck"] },
-  { name: "lint", command: ["npm", "run", "-s", "lint"] },
-  { name: "unit", command: [...VITEST, "--project", "unit"] },
-  { name: "browser", command: [...VITEST, "--project", "browser"] },
-  { name: "gateway", command: [...VITEST, "--project", "gateway"] },
-  { name: "demo", command: [...VITEST, "--project", "demo"] },
-  { name: "workers", command: [...VITEST, "--config", "vitest.workers.config.ts"] },
-  { name: "workerd", command: [...VITEST, "--project", "workerd"] },
+  { name: "typecheck", lane: "main", command: ["npm", "run", "-s", "typecheck"] },
+  { name: "lint", lane: "main", command: ["npm", "run", "-s", "lint"] },
+  { name: "unit", lane: "main", command: [...VITEST, "--project", "unit"] },
+  { name: "browser", lane: "main", command: [...VITEST, "--project", "browser"] },
+  { name: "workers", lane: "main", command: [...VITEST, "--config", "vitest.workers.config.ts"] },
+  { name: "workerd", lane: "main", command: [...VITEST, "--project", "workerd"] },
+  {
+    name: "gateway-a",
+    lane: "gateway-a",
+    command: [...VITEST, "--project", "gateway", ...SECOND_LANE.flatMap((f) => ["--exclude", f])],
+  },
+  { name: "gateway-own", lane: "gateway-b", command: [...VITEST, "--project", "gateway-own"] },
+  { name: "demo", lane: "gateway-b", command: [...VITEST, "--project", "demo"] },
+  { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...SECOND_LANE] },
 ];
+/** Names that stand for several suites. */
+const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own", "gateway-b"] };
 
 type Outcome = { name: string; code: number | string; ms: number };
 
-function run(suite: Suite): Promise<Outcome> {
+function run(suite: Suite, prefixed: boolean): Promise<Outcome> {
   const started = Date.now();
-  process.stdout.write(`\n━━ ${suite.name}: ${suite.command.join(" ")}\n`);
+  const say = (line: string) => process.stdout.write(prefixed ? `${suite.name.padEnd(9)}│ ${line}\n` : `${line}\n`);
+  say(`━━ ${suite.name}: ${suite.command.join(" ")}`);
   return new Promise((resolve) => {
     const [file, ...args] = suite.command as [string, ...string[]];
-    const child = spawn(file, args, { stdio: "inherit" });
-    child.once("error", (err) => resolve({ name: suite.name, code: err.message, ms: Date.now() - started }));
-    child.once("exit", (code, signal) =>
-      resolve({ name: suite.name, code: code ?? signal ?? "unknown", ms: Date.now() - started }),
-    );
+    const child = spawn(file, args, { stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit" });
+    if (prefixed) {
+      for (const stream of [child.stdout, child.stderr]) {
+        if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", say);
+      }
+    }
+    const done = (code: number | string) => {
+      const outcome = { name: suite.name, code, ms: Date.now() - started };
+      say(`━━ ${suite.name}: ${code === 0 ? "pass" : `FAIL (exit ${code})`} in ${duration(outcome.ms)}`);
+      resolve(outcome);
+    };
+    child.once("error", (err) => done(err.message));
+    child.once("close", (code, signal) => done(code ?? signal ?? "unknown"));
   });
 }
 
@@ -42,19 +82,31 @@ function duration(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s` : `${s} s`;
 }
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const serial = args.includes("--serial");
+const wanted = args.filter((a) => a !== "--serial").flatMap((a) => GROUPS[a] ?? [a]);
 const unknown = wanted.filter((w) => !SUITES.some((s) => s.name === w));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown suite ${unknown.join(", ")}; the suites are ${SUITES.map((s) => s.name).join(", ")}\n`);
+  const names = [...SUITES.map((s) => s.name), ...Object.keys(GROUPS)];
+  process.stderr.write(`unknown suite ${unknown.join(", ")}; the suites are ${names.join(", ")}\n`);
   process.exit(2);
+}
+const chosen = SUITES.filter((s) => wanted.length === 0 || wanted.includes(s.name));
+
+async function runLane(suites: Suite[], prefixed: boolean): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const suite of suites) outcomes.push(await run(suite, prefixed));
+  return outcomes;
 }
 
 const started = Date.now();
-const outcomes: Outcome[] = [];
-for (const suite of SUITES) {
-  if (wanted.length > 0 && !wanted.includes(suite.name)) continue;
-  outcomes.push(await run(suite));
-}
+const lanes = serial
+  ? [chosen]
+  : (["main", "gateway-a", "gateway-b"] as const)
+      .map((lane) => chosen.filter((s) => s.lane === lane))
+      .filter((l) => l.length > 0);
+const outcomes = (await Promise.all(lanes.map((l) => runLane(l, lanes.length > 1)))).flat();
+outcomes.sort((a, b) => chosen.findIndex((s) => s.name === a.name) - chosen.findIndex((s) => s.name === b.name));
 
 const failed = outcomes.filter((o) => o.code !== 0);
 const lines = outcomes.map(
@@ -62,6 +114,6 @@ const lines = outcomes.map(
     `  ${o.code === 0 ? "pass" : "FAIL"}  ${o.name.padEnd(10)} ${duration(o.ms).padStart(12)}${o.code === 0 ? "" : `  (exit ${o.code})`}`,
 );
 process.stdout.write(
-  `\n━━ summary: ${outcomes.length - failed.length} of ${outcomes.length} suites passed in ${duration(Date.now() - started)}\n${lines.join("\n")}\n`,
+  `\n━━ summary: ${outcomes.length - failed.length} of ${outcomes.length} suites passed in ${duration(Date.now() - started)}${lanes.length > 1 ? ` (${lanes.length} lanes side by side)` : ""}\n${lines.join("\n")}\n`,
 );
 process.exit(failed.length > 0 ? 1 : 0);

@@ -69,8 +69,10 @@ const VOLATILE_KEYS = new Set([
 /**
  * The probe results as the watch compares them: volatile fields dropped, keys sorted. A TLS
  * reading adds its certificate's standing (valid, expiring, expired) at its `checkedAt`: the
- * time itself moves every probe, and the day a certificate expires nothing else in the reading
- * changes, so without it the watch would keep confirming the last state it sent.
+ * time itself moves every probe, and the day a certificate comes within 14 days of its notAfter
+ * nothing else in the reading changes (at the notAfter a CA-verifying client's reason may or may
+ * not: the standing does not depend on it), so without it the watch would keep confirming the
+ * last state it sent.
  */
 export function watchComparable(results: readonly StepResult[]): string {
   return JSON.stringify(results.map((r) => stable(withStanding(r))));

@@ -49,7 +49,8 @@ function tlsProbe(notAfter: number, at: number): StepResult[] {
     file: c,
     served: c,
     servedMatchesFile: true,
-    // What Node says of OpenClaw's self-signed pair, expired or not (the chain fails first).
+    // Held the same on purpose: the certificate's standing alone must make the change (the lab
+    // gateway's CA-verifying client said CERT_HAS_EXPIRED once its self-signed pair expired).
     caVerdict: { trusted: false, error: "self-signed certificate" },
     port: 19001,
     checkedAt: isoTime(at),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoMillis } from "../iso-millis.ts";
 import { defineStep, TimeoutArgs } from "../step.ts";
 
 /**
@@ -69,12 +70,12 @@ export function presentedCertificate(t: GatewayTlsData): { cert: CertificateFact
 
 /**
  * Days from the reading (`checkedAt`) to the certificate's notAfter, fractional; ≤ 0: expired.
- * Null when either date is missing. Both are ISO times with `Z` (isoTime): `Date.parse` reads
- * them without the local time zone.
+ * Null when either date is missing. Read without ICU (iso-millis.ts): the agent's watch compares
+ * the standing below on every probe.
  */
 export function certificateDaysLeft(t: Pick<GatewayTlsData, "checkedAt">, cert: CertificateFacts): number | null {
-  const at = Date.parse(t.checkedAt ?? "");
-  const end = Date.parse(cert.notAfter);
+  const at = isoMillis(t.checkedAt ?? "");
+  const end = isoMillis(cert.notAfter);
   if (Number.isNaN(at) || Number.isNaN(end)) return null;
   return (end - at) / DAY_MS;
 }

@@ -1,5 +1,11 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { isoTime } from "../../src/agent/icu-free.ts";
+import { resolveProbeContext } from "../../src/agent/probes/context.ts";
+import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { AgentWatch } from "../../src/agent/watch.ts";
 import type { WatchDigestFrame, WatchStateFrame } from "../../src/contract/agent-wire.ts";
 import type { CertificateFacts, GatewayTlsData, StepResult } from "../../src/contract/catalog.ts";
@@ -10,6 +16,7 @@ import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { enrolledHost, quietLogger, RecordingChat, testDeps } from "../support/harness.ts";
+import { freePort } from "../support/ports.ts";
 
 /**
  * Issue 46: the watch opens an incident for the `fail` TLS rules. The agent's own watch
@@ -200,5 +207,46 @@ describe("the watch on a TLS gateway (issue 46)", () => {
       last: { healthy: false, findingIds: ["tls-cert-expired"] },
     });
     r.stop();
+  });
+
+  it("with gateway.tls off, the step answers from the config reading: nothing connects to the gateway's port", async () => {
+    vi.useRealTimers();
+    const dir = await mkdtemp(join(tmpdir(), "clawops-watch-tls-"));
+    const port = await freePort();
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    try {
+      const config = join(dir, "openclaw.json");
+      await writeFile(config, JSON.stringify({ gateway: { port, bind: "loopback", auth: { mode: "token" } } }));
+      const ctx = resolveProbeContext(
+        { HOME: dir, OPENCLAW_CONFIG_PATH: config, OPENCLAW_STATE_DIR: dir },
+        { agentVersion: "0.0.0-test" },
+      );
+      const steps = quickProbeSteps(QUICK_PROBE_DEADLINE_MS).filter(
+        (s) => s.step === "gateway.tls" || s.step === "config",
+      );
+      const results = await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS });
+      expect(results.find((r) => r.step === "gateway.tls")).toMatchObject({
+        status: "ok",
+        data: { enabled: false, certPath: null },
+      });
+      expect(connections).toBe(0);
+      // The same port with TLS on in the file: the step makes its handshake there (this listener
+      // is not TLS, so it says why there is no certificate).
+      await writeFile(
+        config,
+        JSON.stringify({ gateway: { port, bind: "loopback", auth: { mode: "token" }, tls: { enabled: true } } }),
+      );
+      const on = await runSteps(ctx, steps, { deadlineMs: QUICK_PROBE_DEADLINE_MS });
+      expect(tlsOf(on)).toMatchObject({ enabled: true, port, servedError: expect.stringContaining(`port ${port}`) });
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { StepRequest, StepResult } from "./catalog.ts";
 import { STORAGE_VOLATILE_KEYS } from "./steps/host-state.ts";
+import { certificateStanding } from "./steps/tls.ts";
 
 /**
  * The watch (docs/watch.md): every agent runs the quick probe on its own, every
@@ -15,7 +16,13 @@ export const WATCH_DIGEST_MS = 600_000;
 /** The quick probe's budget: the fleet status deadline. */
 export const QUICK_PROBE_DEADLINE_MS = 2_000;
 
-/** The fast probes: socket, HTTP, listeners, config file, vitals (no `openclaw` CLI). Each bounded below the deadline. */
+/**
+ * The fast probes: socket, HTTP, listeners, config file, vitals, TLS (no `openclaw` CLI). Each
+ * bounded below the deadline. `gateway.tls` so the watch sees what a pinned probe cannot (an
+ * expired certificate, a stale remote pin, a file the gateway did not load): with TLS off it
+ * answers from the config reading the other steps share; with TLS on it reads the certificate
+ * file the pinned probes read anyway and makes one TLS handshake on the gateway's port.
+ */
 export function quickProbeSteps(deadlineMs: number): StepRequest[] {
   const probeMs = Math.max(100, Math.min(1_500, deadlineMs - 300));
   return [
@@ -24,6 +31,7 @@ export function quickProbeSteps(deadlineMs: number): StepRequest[] {
     { step: "port.listeners", args: {} },
     { step: "config", args: {} },
     { step: "gateway.vitals", args: {} },
+    { step: "gateway.tls", args: { timeoutMs: probeMs } },
   ];
 }
 
@@ -54,11 +62,24 @@ const VOLATILE_KEYS = new Set([
   "baselineMs",
   // channels.status: idle times of busy accounts (the transport's own idle time is compared).
   "inboundIdleMin",
+  // gateway.tls: when the handshake was read; the certificate's standing at that time is compared instead.
+  "checkedAt",
 ]);
 
-/** The probe results as the watch compares them: volatile fields dropped, keys sorted. */
+/**
+ * The probe results as the watch compares them: volatile fields dropped, keys sorted. A TLS
+ * reading adds its certificate's standing (valid, expiring, expired) at its `checkedAt`: the
+ * time itself moves every probe, and the day a certificate comes within 14 days of its notAfter
+ * nothing else in the reading changes (at the notAfter a CA-verifying client's reason may or may
+ * not: the standing does not depend on it), so without it the watch would keep confirming the
+ * last state it sent.
+ */
 export function watchComparable(results: readonly StepResult[]): string {
-  return JSON.stringify(results.map((r) => stable(r)));
+  return JSON.stringify(results.map((r) => stable(withStanding(r))));
+}
+
+function withStanding(r: StepResult): unknown {
+  return r.step === "gateway.tls" && r.data ? { ...r, standing: certificateStanding(r.data) } : r;
 }
 
 function stable(value: unknown): unknown {

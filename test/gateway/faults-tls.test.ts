@@ -20,6 +20,8 @@ import { type Classification, classifyResults } from "../../src/core/classify/cl
 import { sharedGateway } from "../support/gateway/control.ts";
 import { logSize, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
+import { startGatewayPlane } from "../support/gateway-plane.ts";
+import { until } from "../support/until.ts";
 
 /**
  * Issue 46, "a TLS gateway is probed in plain text", on the real gateway of this run: the lab
@@ -30,7 +32,9 @@ import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
  * keeps serving the old one: served ≠ file); a renewal it accepts (served = file again, and the
  * remote pin kept from before now stale); a certificate with 5 days left; an expired one (dates
  * set with `openssl ca -startdate/-enddate`: OpenSSL 3.0 has no `-not_after` and this box no
- * faketime). afterAll puts the plain lab config back and restarts the gateway.
+ * faketime). Last, the watch: a control plane and a real agent watching every 2 s hold the TLS
+ * gateway healthy, and open the host's incident thread once it serves an expired certificate.
+ * afterAll puts the plain lab config back and restarts the gateway.
  */
 const gw = sharedGateway();
 const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
@@ -361,5 +365,69 @@ describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
     // What the finding says of OpenClaw's own CLI: it pins the file and does not look at dates.
     const health = await cli(["health", "--timeout", "5000"]);
     expect(health.code, health.out).toBe(0);
+  }, 600_000);
+
+  it("the watch (a real agent every 2 s) holds the TLS gateway healthy, then opens the host's incident for its expired certificate", async () => {
+    // A valid pair and no remote pin: nothing about TLS should fail before the expired one is served.
+    const valid = pair("watched", 365);
+    await copyFile(valid.cert, certPath());
+    await copyFile(valid.key, keyPath());
+    await writeConfig({ enabled: true, certPath: certPath(), keyPath: keyPath() });
+    await gw.restart();
+    const HOST = "node-3";
+    const INCIDENTS = "C0WATCH";
+    const SECRET = "tls-watch-signing-secret-0123456789";
+    const plane = await startGatewayPlane({
+      secret: SECRET,
+      botToken: "xoxb-tls-watch-bot",
+      host: HOST,
+      watchIncidents: INCIDENTS,
+    });
+    const { cp, slack, agent } = plane;
+    try {
+      // Held healthy from the watch: ok, or warn (the lab gateway has no model credentials).
+      const held = await until(
+        `${HOST} held healthy by the watch`,
+        60_000,
+        async () => {
+          const res = await fetch(`${cp.url}/api/console/fleet?selector=all`, { headers: cp.consoleHeaders() });
+          const body = (await res.json()) as {
+            source?: string;
+            rows: { host: string; state: string; reason: string }[];
+          };
+          const r = body.rows.find((x) => x.host === HOST);
+          return body.source === "watch" && (r?.state === "ok" || r?.state === "warn") ? r : null;
+        },
+        250,
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${agent.log()}`);
+      });
+      expect(held.reason).not.toMatch(/TLS/);
+      expect(slack.topLevel(INCIDENTS)).toEqual([]);
+
+      const expired = await datedPair("watched-expired", "20250101000000Z", "20250201000000Z");
+      await renew(expired, true, /gateway TLS certificate renewed without restarting listeners/);
+      const incident = () => slack.topLevel(INCIDENTS).find((m) => m.text === `Incident: OpenClaw gateway on ${HOST}`);
+      const replies = () => {
+        const parent = incident();
+        return parent ? slack.thread(INCIDENTS, parent.ts) : [];
+      };
+      const title = "The gateway's TLS certificate has expired";
+      await slack.waitFor(
+        () => replies().some((m) => m.text.startsWith(`Triage ${HOST}`) && JSON.stringify(m.blocks).includes(title)),
+        120_000,
+        "the watch's incident thread with a triage naming the expired certificate",
+      );
+      expect(JSON.stringify(incident()?.blocks)).toContain("Opened by *clawops watch*");
+      const [notice] = replies();
+      expect(notice?.text).toMatch(new RegExp(`^Watch: ${HOST} failing since \\d\\d:\\d\\d:\\d\\d UTC: ${title}$`));
+      expect(JSON.stringify(notice?.blocks)).toContain("`tls-cert-expired`");
+      expect(JSON.stringify(notice?.blocks)).toContain("a pin does not check expiry");
+      expect(slack.topLevel(INCIDENTS)).toHaveLength(1);
+      expect(slack.violations).toEqual([]);
+      expect(JSON.stringify(slack.calls)).not.toContain(gw.token);
+    } finally {
+      await plane.close();
+    }
   }, 600_000);
 });

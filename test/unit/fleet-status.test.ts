@@ -164,8 +164,8 @@ describe("the quick probe on the wire", () => {
       const after = sims.snapshot();
       expect(after.jobsAnswered - before.jobsAnswered).toBe(2);
       expect(after.progressSent).toBe(0);
-      // The older agents streamed the quick probe's five steps each, and read the same.
-      expect(old.snapshot()).toMatchObject({ jobsAnswered: 2, progressSent: 10 });
+      // The older agents streamed the quick probe's six steps each, and read the same.
+      expect(old.snapshot()).toMatchObject({ jobsAnswered: 2, progressSent: 12 });
       const row = (r: FleetReport, h: string) => {
         const x = stateOf(r, h);
         return { state: x?.state, layers: x?.layers, reason: x?.reason };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoMillis } from "../iso-millis.ts";
 import { defineStep, TimeoutArgs } from "../step.ts";
 
 /**
@@ -57,6 +58,40 @@ export type GatewayTlsData = z.infer<typeof GatewayTlsData>;
 
 /** A certificate this close to its notAfter (or past it) is flagged: the expiry calendar and the triage's rules. */
 export const CERT_SOON_DAYS = 14;
+
+const DAY_MS = 86_400_000;
+
+/** The certificate clients get: the served one, else (no handshake) the file's. */
+export function presentedCertificate(t: GatewayTlsData): { cert: CertificateFacts; what: string } | null {
+  if (t.served) return { cert: t.served, what: "served certificate" };
+  if (t.file) return { cert: t.file, what: `certificate file ${t.certPath ?? ""}`.trim() };
+  return null;
+}
+
+/**
+ * Days from the reading (`checkedAt`) to the certificate's notAfter, fractional; ≤ 0: expired.
+ * Null when either date is missing. Read without ICU (iso-millis.ts): the agent's watch compares
+ * the standing below on every probe.
+ */
+export function certificateDaysLeft(t: Pick<GatewayTlsData, "checkedAt">, cert: CertificateFacts): number | null {
+  const at = isoMillis(t.checkedAt ?? "");
+  const end = isoMillis(cert.notAfter);
+  if (Number.isNaN(at) || Number.isNaN(end)) return null;
+  return (end - at) / DAY_MS;
+}
+
+/**
+ * Where the presented certificate stands at the reading, as the TLS rules judge it (`expired`:
+ * `tls-cert-expired`, `expiring`: `tls-cert-expiring`): what the watch compares in place of the
+ * reading's time (contract/watch.ts), so a certificate crossing a line is a change and the
+ * clock ticking is not. Null when TLS is off or no date is known.
+ */
+export function certificateStanding(t: GatewayTlsData): "valid" | "expiring" | "expired" | null {
+  const p = t.enabled ? presentedCertificate(t) : null;
+  const days = p ? certificateDaysLeft(t, p.cert) : null;
+  if (days === null) return null;
+  return days <= 0 ? "expired" : days <= CERT_SOON_DAYS ? "expiring" : "valid";
+}
 
 export const gatewayTls = defineStep({
   name: "gateway.tls",

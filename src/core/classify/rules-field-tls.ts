@@ -1,4 +1,11 @@
-import { CERT_SOON_DAYS, type CertificateFacts, type GatewayTlsData } from "../../contract/catalog.ts";
+import {
+  CERT_SOON_DAYS,
+  type CertificateFacts,
+  certificateStanding,
+  certificateDaysLeft as daysLeft,
+  type GatewayTlsData,
+  presentedCertificate as presented,
+} from "../../contract/catalog.ts";
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
 
@@ -13,29 +20,12 @@ import type { Rule } from "./finding.ts";
  * `startGatewayTlsRenewal`).
  */
 
-const DAY_MS = 86_400_000;
-
 /** The commands with placeholders, where the evidence has no port or path (each rule's `nextCommands`). */
 const UNKNOWN = { port: undefined, certPath: null };
 
 function tlsOn(e: Evidence): GatewayTlsData | null {
   const t = e["gateway.tls"];
   return t?.enabled ? t : null;
-}
-
-/** The certificate clients get: the served one, else (no handshake) the file's. */
-function presented(t: GatewayTlsData): { cert: CertificateFacts; what: string } | null {
-  if (t.served) return { cert: t.served, what: "served certificate" };
-  if (t.file) return { cert: t.file, what: `certificate file ${t.certPath ?? ""}`.trim() };
-  return null;
-}
-
-/** Whole days from the probe to notAfter, rounded down (negative: expired that many days ago, or more). */
-function daysLeft(t: GatewayTlsData, cert: CertificateFacts): number | null {
-  const at = Date.parse(t.checkedAt ?? "");
-  const end = Date.parse(cert.notAfter);
-  if (Number.isNaN(at) || Number.isNaN(end)) return null;
-  return (end - at) / DAY_MS;
 }
 
 const certLine = (label: string, c: CertificateFacts) =>
@@ -169,7 +159,8 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       const t = tlsOn(e);
       const p = t && presented(t);
       const days = p && daysLeft(t, p.cert);
-      if (!t || !p || days === null || days > 0) return null;
+      // The watch compares the same standing (contract/watch.ts): it sends a reading that crosses the line.
+      if (!t || !p || days === null || certificateStanding(t) !== "expired") return null;
       return [
         `${certLine(p.what, p.cert)}: expired ${Math.floor(-days)} day(s) before this probe (${t.checkedAt})`,
         ...caLine(t),
@@ -197,7 +188,7 @@ export const FIELD_TLS_RULES: readonly Rule[] = [
       const t = tlsOn(e);
       const p = t && presented(t);
       const days = p && daysLeft(t, p.cert);
-      if (!t || !p || days === null || days <= 0 || days > CERT_SOON_DAYS) return null;
+      if (!t || !p || days === null || certificateStanding(t) !== "expiring") return null;
       return [
         `${certLine(p.what, p.cert)}: ${days < 1 ? "less than a day" : `${Math.floor(days)} day(s)`} left at this probe (${t.checkedAt})`,
       ];

@@ -21,8 +21,8 @@ export const FLEET_DEADLINE_MS = QUICK_PROBE_DEADLINE_MS;
 const SEND_SLICE = 250;
 
 /**
- * The fast probes: socket, HTTP, listeners, config file. Each bounded below the fleet deadline.
- * The same steps the agents' watch runs (contract/watch.ts).
+ * The fast probes: socket, HTTP, listeners, config file, vitals, TLS. Each bounded below the
+ * fleet deadline. The same steps the agents' watch runs (contract/watch.ts).
  */
 export function quickSteps(deadlineMs: number): StepRequest[] {
   return quickProbeSteps(deadlineMs);

@@ -112,3 +112,37 @@ export async function bundleFlow(chat: ChatDriver, base: string, jira: JiraStand
   if (chat.name === "Teams") expect(chat.files()).toEqual([]);
   else expect(chat.files()).toContain(attached.filename);
 }
+
+/** What a healthy lab's matrix says on every chat (the markdown the three renderers share). */
+export const healthyMatrix = (host: string) => ({
+  headline: `🟡 Triage ${host}: 1 layer to watch`,
+  green: ["Process", "Port", "Transport", "Auth", "Scope", "Config", "Workspace"].map((l) => `🟢 **${l}**: ok`),
+  // The lab's one warning: no model credentials (GATEWAY-FACTS §3).
+  warning: "🟡 **Model routing**: warn — No credentials for a model provider in use",
+});
+
+/**
+ * `triage <host>` typed in the chat, against a real gateway: the route answers at once and the
+ * chat's thread ends with the gateway's matrix, every layer a healthy lab has green, no red, the
+ * gateway's version and never its token.
+ */
+export async function triageFlow(
+  chat: ChatDriver,
+  base: string,
+  host: string,
+  gateway: { version: string; token: string },
+): Promise<void> {
+  const m = healthyMatrix(host);
+  const res = await chat.command(base, `triage ${host}`);
+  expect(res.status).toBe(200);
+  const said = await until(`the gateway's matrix in ${chat.name}'s thread`, 120_000, () => {
+    const text = chat.saidInThreads();
+    return text.includes(m.headline) ? text : undefined;
+  });
+  for (const line of m.green) expect(said).toContain(line);
+  expect(said).toContain(m.warning);
+  expect(said).toContain(`gateway ${gateway.version}`);
+  expect(said).not.toContain("🔴");
+  expect(chat.said()).not.toContain(gateway.token);
+  expect(chat.refused()).toEqual([]);
+}

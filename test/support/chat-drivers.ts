@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from "node:crypto";
+import type { AppCertificate } from "./app-certificate.ts";
 import { DiscordStandIn } from "./discord-standin.ts";
 import { MattermostStandIn, type StoredPost } from "./mattermost-standin.ts";
 import { type PostedActivity, TeamsStandIn } from "./teams-standin.ts";
@@ -41,6 +42,8 @@ export interface ChatDriver {
   files(): string[];
   /** API calls the stand-in refused (a documented shape broken), as `METHOD path status`. */
   refused(): string[];
+  /** Teams only: its stand-in (the identity platform's token requests and verified assertions). */
+  teams?: TeamsStandIn;
 }
 
 const flat = (x: unknown) => JSON.stringify(x).replace(/\\n/g, "\n");
@@ -255,12 +258,19 @@ export function mattermostDriver(opts: {
 export function teamsDriver(opts: {
   app: string;
   tenant: string;
-  password: string;
+  /** The app's credential: its password, or a certificate (the app registration holds it; clawops its key and thumbprint). */
+  password?: string;
+  certificate?: AppCertificate;
   channel: string;
   /** The person's Entra object id. */
   user: string;
 }): ChatDriver {
-  const standIn = new TeamsStandIn({ appId: opts.app, appPassword: opts.password, tenantId: opts.tenant });
+  const standIn = new TeamsStandIn({
+    appId: opts.app,
+    tenantId: opts.tenant,
+    ...(opts.password ? { appPassword: opts.password } : {}),
+    ...(opts.certificate ? { certificate: opts.certificate.certificate } : {}),
+  });
   type CardAction = { type: string; title: string; data: Record<string, unknown> };
   const actionsOf = (a: PostedActivity | undefined): CardAction[] => {
     const body = ((a?.activity.attachments as { content: { body: Record<string, unknown>[] } }[] | undefined)?.[0]
@@ -301,6 +311,7 @@ export function teamsDriver(opts: {
   };
   return {
     name: "Teams",
+    teams: standIn,
     channel: `teams:${opts.channel}`,
     user: `teams:${opts.user}`,
     shownAs: `**teams:${opts.user}**`,
@@ -308,7 +319,13 @@ export function teamsDriver(opts: {
     stop: () => standIn.stop(),
     env: () => ({
       MICROSOFT_APP_ID: opts.app,
-      MICROSOFT_APP_PASSWORD: opts.password,
+      ...(opts.password ? { MICROSOFT_APP_PASSWORD: opts.password } : {}),
+      ...(opts.certificate
+        ? {
+            MICROSOFT_APP_CERTIFICATE_THUMBPRINT: opts.certificate.sha1,
+            MICROSOFT_APP_CERTIFICATE_PRIVATE_KEY: opts.certificate.privateKey,
+          }
+        : {}),
       MICROSOFT_APP_TENANT_ID: opts.tenant,
       TEAMS_OPENID_METADATA_URL: standIn.metadataUrl,
       TEAMS_LOGIN_URL: standIn.loginUrl,
@@ -369,8 +386,11 @@ export function teamsDriver(opts: {
   };
 }
 
-/** The three chats with fixed ids, each its own stand-in. */
-export function threeChats(): ChatDriver[] {
+/**
+ * The three chats with fixed ids, each its own stand-in; Teams with its app password, or with
+ * `teamsCertificate` as its credential instead.
+ */
+export function threeChats(teamsCertificate?: AppCertificate): ChatDriver[] {
   return [
     discordDriver({
       app: "1360000000000000001",
@@ -388,7 +408,7 @@ export function threeChats(): ChatDriver[] {
     teamsDriver({
       app: "4c1d2e3f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
       tenant: "8e2f3a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b",
-      password: "teams-flows-app-password",
+      ...(teamsCertificate ? { certificate: teamsCertificate } : { password: "teams-flows-app-password" }),
       channel: "19:flowschannel0123456789abcdef@thread.tacv2",
       user: "22222222-3333-4444-8555-666666666666",
     }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApprovalKey } from "../../src/contract/approval.ts";
+import { makeAppCertificate } from "../support/app-certificate.ts";
 import { type ChatDriver, threeChats } from "../support/chat-drivers.ts";
 import { bundleFlow, flowAuthz, flowHosts, flowResults, freezeFlow, recoverFlow } from "../support/chat-flows.ts";
 import { type ScriptedHost, startScriptedHost } from "../support/scripted-agent.ts";
@@ -13,7 +14,9 @@ import { startWorkerdPlane, type WorkerdPlane } from "../support/workerd-plane.t
  * with its approval pressed in the chat's own button form, a bundle attached to a Jira ticket),
  * typed in each chat and served by wrangler.toml's Worker in workerd: the chats' routes in the
  * Worker, each host's agent socket and triage in its Durable Object, each recover run a Workflow
- * instance whose approval is signed with CLAWOPS_APPROVAL_KEY, each bundle in R2. The hosts'
+ * instance whose approval is signed with CLAWOPS_APPROVAL_KEY, each bundle in R2; Teams with a
+ * certificate as its credential (the PEM key in a var: no file in workerd), every Bot Connector
+ * token got with a client assertion the Worker signed and the stand-in verified. The hosts'
  * agents are the real agent connection code with scripted step answers (the triage against the
  * real gateway from workerd is test/gateway/chats-workers.test.ts).
  */
@@ -23,7 +26,9 @@ const ADMIN_TOKEN = "chat-flows-workerd-admin-token-4c2a";
 const JIRA_TOKEN = "jira-chat-flows-workerd-token";
 const LINK_SECRET = "chat-flows-workerd-link-secret-7e3b9d1f5a20c846";
 
-const chats = threeChats();
+/** Teams' certificate: `openssl` makes it here; the identity platform's stand-in holds it. */
+const certificate = await makeAppCertificate();
+const chats = threeChats(certificate);
 let plane: WorkerdPlane;
 let jira: JiraStandIn;
 const hosts: ScriptedHost[] = [];
@@ -87,4 +92,16 @@ describe.each(chats.map((chat) => [chat.name, chat] as [string, ChatDriver]))(
 
 it("nothing the chats did reached Slack", () => {
   expect(plane.slack.messages.size).toBe(0);
+});
+
+it("Teams' Bot Connector tokens were asked with the certificate's client assertion, never a password", () => {
+  const teams = chats.find((c) => c.teams)?.teams;
+  const requests = teams?.tokenRequests ?? [];
+  expect(requests.length).toBeGreaterThan(0);
+  for (const r of requests) {
+    expect(r.client_secret).toBeUndefined();
+    expect(r.client_assertion_type).toBe("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  }
+  // Each one verified by the stand-in with the certificate's public key.
+  expect(teams?.assertions.length).toBe(requests.length);
 });

@@ -4,7 +4,7 @@ import type { ChatDriver } from "./chat-drivers.ts";
 import { healthyData, toResults } from "./evidence.ts";
 import { bundleCollect } from "./incident-lab.ts";
 import { acceptancePassed, inflightIdle, restartedBy } from "./runbook-answers.ts";
-import type { JiraStandIn } from "./ticket-standins.ts";
+import type { GithubStandIn, JiraStandIn } from "./ticket-standins.ts";
 import { until } from "./until.ts";
 
 /**
@@ -32,8 +32,10 @@ export const flowHosts = (chat: ChatDriver) => {
   return { freeze: `${p}-freeze`, recover: `${p}-recover`, bundle: `${p}-bundle` };
 };
 
-/** The Jira key each chat's bundle goes to. */
+/** The Jira key and the GitHub issue (in GITHUB_REPO, FLOW_REPO) each chat's bundle goes to. */
 export const flowTicket = (chat: ChatDriver) => `OPS-${{ Discord: 431, Mattermost: 432, Teams: 433 }[chat.name]}`;
+export const FLOW_REPO = "acme/infra";
+export const flowIssue = (chat: ChatDriver) => ({ Discord: 31, Mattermost: 32, Teams: 33 })[chat.name];
 
 /** The authorization file's content: each chat's person may freeze, recover and approve the restart. */
 export function flowAuthz(chats: ChatDriver[]): Record<string, unknown> {
@@ -92,22 +94,39 @@ export async function recoverFlow(chat: ChatDriver, base: string): Promise<void>
   expect(said).toContain("Freeze lifted.");
 }
 
-export async function bundleFlow(chat: ChatDriver, base: string, jira: JiraStandIn): Promise<void> {
+export async function bundleFlow(
+  chat: ChatDriver,
+  base: string,
+  trackers: { jira: JiraStandIn; github: GithubStandIn },
+): Promise<void> {
+  const { jira, github } = trackers;
   const { bundle: host } = flowHosts(chat);
   const ticket = flowTicket(chat);
-  const res = await chat.command(base, `bundle ${host} --ticket ${ticket}`);
+  const issue = flowIssue(chat);
+  const res = await chat.command(base, `bundle ${host} --ticket ${ticket} --ticket #${issue}`);
   expect(res.status).toBe(200);
+  // Jira holds the file; GitHub (no attachment API) a comment with the summary and the signed link.
   const attached = await until(`the bundle at ${ticket}`, WAIT, () =>
     jira.attachments.find((a) => a.issueKey === ticket),
   );
   expect(attached.filename).toMatch(new RegExp(`^clawops-bundle-${host}-\\d{8}T\\d{6}\\.zip$`));
   expect(attached.contentType).toBe("application/zip");
   expect(attached.bytes.subarray(0, 2).toString("latin1")).toBe("PK");
-  // The thread says where it went; the bundle itself is in the thread as a file, or (Teams) its signed link.
-  const said = await until(`the ticket note in ${chat.name}`, WAIT, () => {
+  const comment = await until(`the bundle's comment on #${issue}`, WAIT, () =>
+    github.comments.find((c) => c.repo === FLOW_REPO && c.issue === issue),
+  );
+  const link = /(http:\/\/127\.0\.0\.1:\d+\/bundles\/\S+?sig=[\w-]+)/.exec(comment.body)?.[1] ?? "";
+  expect(link).not.toBe("");
+  const download = await fetch(link);
+  expect(download.status).toBe(200);
+  expect(Buffer.compare(Buffer.from(await download.arrayBuffer()), attached.bytes)).toBe(0);
+  // The thread says where it went, with the GitHub comment's link; the bundle itself is in the
+  // thread as a file, or (Teams) its signed link.
+  const said = await until(`the ticket notes in ${chat.name}`, WAIT, () => {
     const text = chat.saidInThreads();
-    return text.includes(`✅ ${ticket}`) ? text : undefined;
+    return text.includes(`✅ ${ticket}`) && text.includes(`✅ #${issue}`) ? text : undefined;
   });
+  expect(said).toContain(`/${FLOW_REPO}/issues/${issue}#issuecomment-`);
   expect(said).toMatch(/\/bundles\/[^\s"?]+\?exp=\d+&sig=/);
   if (chat.name === "Teams") expect(chat.files()).toEqual([]);
   else expect(chat.files()).toContain(attached.filename);

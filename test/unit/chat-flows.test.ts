@@ -3,12 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatDriver, threeChats } from "../support/chat-drivers.ts";
-import { bundleFlow, flowAuthz, flowHosts, flowResults, freezeFlow, recoverFlow } from "../support/chat-flows.ts";
+import {
+  bundleFlow,
+  FLOW_REPO,
+  flowAuthz,
+  flowHosts,
+  flowResults,
+  freezeFlow,
+  recoverFlow,
+} from "../support/chat-flows.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { type ScriptedHost, startScriptedHost } from "../support/scripted-agent.ts";
 import { waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
-import { JiraStandIn } from "../support/ticket-standins.ts";
+import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
  * Issue 43's done criterion on Node, for Discord, Mattermost and Microsoft Teams alike: a freeze
@@ -22,11 +30,13 @@ import { JiraStandIn } from "../support/ticket-standins.ts";
  */
 const SECRET = "chat-flows-node-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-chat-flows-node";
+const GITHUB_TOKEN = "gh-chat-flows-token-7d1c";
 const JIRA_TOKEN = "jira-chat-flows-node-token";
 
 const chats = threeChats();
 let slack: SlackStandIn;
 let jira: JiraStandIn;
+let github: GithubStandIn;
 let cp: ControlPlaneProcess;
 let dir: string;
 const hosts: ScriptedHost[] = [];
@@ -39,6 +49,8 @@ beforeAll(async () => {
   const slackUrl = await slack.start();
   jira = new JiraStandIn("oncall@example.com", JIRA_TOKEN);
   const jiraUrl = await jira.start();
+  github = new GithubStandIn(GITHUB_TOKEN);
+  const githubUrl = await github.start();
   await Promise.all(chats.map((c) => c.start()));
   cp = await spawnControlPlane({
     SLACK_SIGNING_SECRET: SECRET,
@@ -48,6 +60,9 @@ beforeAll(async () => {
     JIRA_BASE_URL: jiraUrl,
     JIRA_EMAIL: "oncall@example.com",
     JIRA_API_TOKEN: JIRA_TOKEN,
+    GITHUB_API_URL: githubUrl,
+    GITHUB_TOKEN,
+    GITHUB_REPO: FLOW_REPO,
     CLAWOPS_TICKET_RETRY_BASE_MS: "50",
     ...Object.assign({}, ...chats.map((c) => c.env())),
   });
@@ -63,7 +78,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(hosts.map((h) => h.stop()));
   await cp?.stop();
-  await Promise.all([slack?.stop(), jira?.stop(), ...chats.map((c) => c.stop())]);
+  await Promise.all([slack?.stop(), jira?.stop(), github?.stop(), ...chats.map((c) => c.stop())]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -78,9 +93,10 @@ describe.each(chats.map((chat) => [chat.name, chat] as [string, ChatDriver]))("%
     expect(chat.refused()).toEqual([]);
   });
 
-  it("a bundle asked for in the chat is attached to the Jira ticket, and the thread says so with the bundle", async () => {
-    await bundleFlow(chat, cp.url, jira);
+  it("a bundle asked for in the chat is attached to the Jira ticket and linked on the GitHub issue, and the thread says so with the links and the bundle", async () => {
+    await bundleFlow(chat, cp.url, { jira, github });
     expect(jira.violations).toEqual([]);
+    expect(github.violations).toEqual([]);
     expect(chat.refused()).toEqual([]);
   });
 });

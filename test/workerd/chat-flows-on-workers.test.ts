@@ -2,10 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApprovalKey } from "../../src/contract/approval.ts";
 import { makeAppCertificate } from "../support/app-certificate.ts";
 import { type ChatDriver, threeChats } from "../support/chat-drivers.ts";
-import { bundleFlow, flowAuthz, flowHosts, flowResults, freezeFlow, recoverFlow } from "../support/chat-flows.ts";
+import {
+  bundleFlow,
+  FLOW_REPO,
+  flowAuthz,
+  flowHosts,
+  flowResults,
+  freezeFlow,
+  recoverFlow,
+} from "../support/chat-flows.ts";
 import { type ScriptedHost, startScriptedHost } from "../support/scripted-agent.ts";
 import { waitHostOnline } from "../support/slack-signing.ts";
-import { JiraStandIn } from "../support/ticket-standins.ts";
+import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 import { startWorkerdPlane, type WorkerdPlane } from "../support/workerd-plane.ts";
 
 /**
@@ -23,6 +31,7 @@ import { startWorkerdPlane, type WorkerdPlane } from "../support/workerd-plane.t
 const SECRET = "chat-flows-workerd-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-chat-flows-workerd";
 const ADMIN_TOKEN = "chat-flows-workerd-admin-token-4c2a";
+const GITHUB_TOKEN = "gh-chat-flows-token-7d1c";
 const JIRA_TOKEN = "jira-chat-flows-workerd-token";
 const LINK_SECRET = "chat-flows-workerd-link-secret-7e3b9d1f5a20c846";
 
@@ -31,11 +40,14 @@ const certificate = await makeAppCertificate();
 const chats = threeChats(certificate);
 let plane: WorkerdPlane;
 let jira: JiraStandIn;
+let github: GithubStandIn;
 const hosts: ScriptedHost[] = [];
 
 beforeAll(async () => {
   jira = new JiraStandIn("oncall@example.com", JIRA_TOKEN);
   const jiraUrl = await jira.start();
+  github = new GithubStandIn(GITHUB_TOKEN);
+  const githubUrl = await github.start();
   await Promise.all(chats.map((c) => c.start()));
   plane = await startWorkerdPlane({
     name: "chat-flows",
@@ -50,6 +62,9 @@ beforeAll(async () => {
       JIRA_BASE_URL: jiraUrl,
       JIRA_EMAIL: "oncall@example.com",
       JIRA_API_TOKEN: JIRA_TOKEN,
+      GITHUB_API_URL: githubUrl,
+      GITHUB_TOKEN,
+      GITHUB_REPO: FLOW_REPO,
       CLAWOPS_TICKET_RETRY_BASE_MS: "50",
       ...Object.assign({}, ...chats.map((c) => c.env())),
     },
@@ -66,7 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(hosts.map((h) => h.stop()));
   await plane?.stop();
-  await Promise.all([jira?.stop(), ...chats.map((c) => c.stop())]);
+  await Promise.all([jira?.stop(), github?.stop(), ...chats.map((c) => c.stop())]);
 }, 60_000);
 
 describe.each(chats.map((chat) => [chat.name, chat] as [string, ChatDriver]))(
@@ -82,9 +97,10 @@ describe.each(chats.map((chat) => [chat.name, chat] as [string, ChatDriver]))(
       expect(chat.refused()).toEqual([]);
     });
 
-    it("a bundle asked for in the chat is stored in R2 and attached to the Jira ticket, and the thread says so with the bundle", async () => {
-      await bundleFlow(chat, plane.url, jira);
+    it("a bundle asked for in the chat is stored in R2, attached to the Jira ticket and linked on the GitHub issue, and the thread says so with the links and the bundle", async () => {
+      await bundleFlow(chat, plane.url, { jira, github });
       expect(jira.violations).toEqual([]);
+      expect(github.violations).toEqual([]);
       expect(chat.refused()).toEqual([]);
     });
   },

@@ -92,6 +92,12 @@ export async function recoverFlow(chat: ChatDriver, base: string): Promise<void>
     new RegExp(`Approved \`gateway.restart\` on \\*{0,2}${host}\\*{0,2} by ${chat.shownAs.replace(/\*/g, "\\*")}`),
   );
   expect(said).toContain("Freeze lifted.");
+  // `audit <host>` in the chat shows the approval as that chat's person gave it.
+  const audit = await chat.command(base, `audit ${host}`);
+  expect(audit.status).toBe(200);
+  await until(`${chat.name}'s audit naming the approval`, WAIT, () =>
+    (audit.body + chat.said()).includes("approved gateway.restart") ? true : undefined,
+  );
 }
 
 export async function bundleFlow(

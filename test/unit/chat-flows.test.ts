@@ -86,19 +86,19 @@ describe.each(chats.map((chat) => [chat.name, chat] as [string, ChatDriver]))("%
   it("a freeze typed in the chat is announced in its thread there, with who, why and what to do", async () => {
     await freezeFlow(chat, cp.url);
     expect(chat.refused()).toEqual([]);
-  });
+  }, 60_000);
 
   it("a recover runs to its approval prompt; the approval pressed in the chat's own form restarts it and ends recovered", async () => {
     await recoverFlow(chat, cp.url);
     expect(chat.refused()).toEqual([]);
-  });
+  }, 60_000);
 
   it("a bundle asked for in the chat is attached to the Jira ticket and linked on the GitHub issue, and the thread says so with the links and the bundle", async () => {
     await bundleFlow(chat, cp.url, { jira, github });
     expect(jira.violations).toEqual([]);
     expect(github.violations).toEqual([]);
     expect(chat.refused()).toEqual([]);
-  });
+  }, 60_000);
 });
 
 it("nothing the chats did reached Slack", () => {

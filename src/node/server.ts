@@ -297,6 +297,7 @@ function nodeTeamsChat(t: TeamsSettings, logger: Logger): TeamsChat {
   const tokens = new AppTokenSource({
     appId: t.appId,
     appPassword: t.appPassword,
+    certificate: t.certificate,
     tenantId: t.tenantId,
     loginUrl: t.loginUrl,
   });

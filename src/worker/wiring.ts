@@ -122,6 +122,7 @@ export function workerTeamsChat(config: WorkerConfig, logger: Logger): TeamsChat
   const tokens = new AppTokenSource({
     appId: t.appId,
     appPassword: t.appPassword,
+    certificate: t.certificate,
     tenantId: t.tenantId,
     loginUrl: t.loginUrl,
     cache: teamsTokenCache,

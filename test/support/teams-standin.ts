@@ -1,7 +1,16 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import {
+  type CryptoKey,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+} from "jose";
 import { freePort } from "./ports.ts";
 
 /**
@@ -12,7 +21,12 @@ import { freePort } from "./ports.ts";
  *    with one of them (or with a key it does not publish);
  *  - the Microsoft identity platform's token endpoint (`POST /login/{tenant}/oauth2/v2.0/token`):
  *    client credentials as a form, the tenant, app id, secret and the Bot Connector scope checked;
- *    a wrong secret is answered as Entra does (401 invalid_client, AADSTS7000215);
+ *    a wrong secret is answered as Entra does (401 invalid_client, AADSTS7000215). An app given a
+ *    `certificate` (PEM) proves itself with a client assertion instead (RFC 7523): the assertion's
+ *    `x5t` / `x5t#S256` must name that certificate, its RS256 signature verify with the
+ *    certificate's public key, `iss` = `sub` = the app id, `aud` = this token endpoint, and it
+ *    must be within its time (each refused as invalid_client with the AADSTS code Entra uses);
+ *    `assertions` keeps each one's header and claims;
  *  - Bot Connector v3 (`/connector/v3/conversations/…`): `Authorization: Bearer` a token it issued;
  *    Send to Conversation (`POST …/{conversation}/activities`, a channel's new post), Reply to
  *    Activity (`POST …/{conversation}/activities/{id}`: in a channel the conversation must be the
@@ -54,6 +68,8 @@ export class TeamsStandIn {
   readonly calls: ConnectorCall[] = [];
   readonly activities = new Map<string, PostedActivity>();
   readonly tokenRequests: Record<string, string>[] = [];
+  /** Each verified client assertion's header and claims. */
+  readonly assertions: { header: Record<string, unknown>; claims: JWTPayload }[] = [];
   private readonly issued = new Set<string>();
   private readonly faults: TeamsFault[] = [];
   private keys: { teams: SigningKey; other: SigningKey; unpublished: SigningKey } | null = null;
@@ -64,12 +80,15 @@ export class TeamsStandIn {
   url = "";
 
   private readonly appId: string;
-  private readonly appPassword: string;
+  private readonly appPassword: string | undefined;
+  private readonly certificate: X509Certificate | undefined;
   private readonly tenantId: string;
 
-  constructor(app: { appId: string; appPassword: string; tenantId: string }) {
+  /** The app's credential as its registration holds it: a client secret, or a certificate (PEM). */
+  constructor(app: { appId: string; appPassword?: string; certificate?: string; tenantId: string }) {
     this.appId = app.appId;
     this.appPassword = app.appPassword;
+    this.certificate = app.certificate ? new X509Certificate(app.certificate) : undefined;
     this.tenantId = app.tenantId;
   }
 
@@ -200,12 +219,12 @@ export class TeamsStandIn {
     return send(404, { error: { code: "NotFound", message: `no route ${req.method} ${url.pathname}` } });
   }
 
-  private issue(
+  private async issue(
     tenant: string,
     req: IncomingMessage,
     raw: string,
     send: (status: number, body: unknown) => boolean,
-  ): boolean {
+  ): Promise<boolean> {
     const form = Object.fromEntries(new URLSearchParams(raw));
     this.tokenRequests.push(form);
     if (!String(req.headers["content-type"]).startsWith("application/x-www-form-urlencoded"))
@@ -216,14 +235,66 @@ export class TeamsStandIn {
       return send(400, { error: "invalid_request", error_description: "AADSTS70011: bad grant or scope" });
     if (form.client_id !== this.appId)
       return send(400, { error: "unauthorized_client", error_description: "AADSTS700016: Application not found." });
-    if (form.client_secret !== this.appPassword)
+    if (form.client_assertion !== undefined || form.client_assertion_type !== undefined) {
+      const refused = await this.assertionProblem(tenant, form);
+      if (refused) return send(401, { error: "invalid_client", error_description: `${refused}\nTrace ID: x` });
+    } else if (!this.appPassword || form.client_secret !== this.appPassword) {
       return send(401, {
         error: "invalid_client",
         error_description: "AADSTS7000215: Invalid client secret provided.\nTrace ID: x",
       });
+    }
     const token = `bot-token-${randomBytes(8).toString("hex")}`;
     this.issued.add(token);
     return send(200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token });
+  }
+
+  /** Why the identity platform would refuse this client assertion (its AADSTS line), or null. */
+  private async assertionProblem(tenant: string, form: Record<string, string>): Promise<string | null> {
+    if (form.client_assertion_type !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+      return "AADSTS700025: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.";
+    if (form.client_secret !== undefined) return "AADSTS700025: both client_secret and client_assertion were sent.";
+    const cert = this.certificate;
+    if (!cert)
+      return "AADSTS700027: The certificate used to sign the client assertion is not registered on application.";
+    let header: Record<string, unknown>;
+    try {
+      header = decodeProtectedHeader(form.client_assertion ?? "") as Record<string, unknown>;
+    } catch {
+      return "AADSTS50027: JWT token is invalid or malformed.";
+    }
+    const sha1 = Buffer.from(cert.fingerprint.replace(/:/g, ""), "hex").toString("base64url");
+    const sha256 = Buffer.from(cert.fingerprint256.replace(/:/g, ""), "hex").toString("base64url");
+    const used = header["x5t#S256"] ?? header.x5t;
+    if (
+      (header.x5t !== undefined && header.x5t !== sha1) ||
+      (header["x5t#S256"] !== undefined && header["x5t#S256"] !== sha256) ||
+      used === undefined
+    )
+      return `AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${String(used)}']`;
+    try {
+      const { payload } = await jwtVerify(form.client_assertion ?? "", cert.publicKey, {
+        algorithms: ["RS256"],
+        issuer: this.appId,
+        subject: this.appId,
+        audience: `${this.url}/login/${tenant}/oauth2/v2.0/token`,
+        maxTokenAge: "1h",
+        clockTolerance: 0,
+      });
+      if (typeof payload.jti !== "string" || !payload.jti) return "AADSTS700023: The client assertion has no jti.";
+      this.assertions.push({ header, claims: payload });
+      return null;
+    } catch (err) {
+      if (err instanceof joseErrors.JWSSignatureVerificationFailed)
+        return "AADSTS700027: Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value.]";
+      if (err instanceof joseErrors.JWTExpired)
+        return "AADSTS700024: Client assertion is not within its valid time range.";
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "aud")
+        return "AADSTS50013: Assertion audience does not match the token endpoint.";
+      if (err instanceof joseErrors.JWTClaimValidationFailed && (err.claim === "iss" || err.claim === "sub"))
+        return "AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter.";
+      return `AADSTS50027: JWT token is invalid or malformed (${(err as Error).message}).`;
+    }
   }
 
   private connector(

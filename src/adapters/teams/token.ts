@@ -1,20 +1,34 @@
+import { importPKCS8, SignJWT } from "jose";
+import { toBase64Url } from "../../contract/encoding.ts";
 import { ClawopsError } from "../../core/errors.ts";
 import { fetchErrorText, jsonObject } from "../chat/retry.ts";
+import type { TeamsCertificate } from "./settings.ts";
 
 /**
  * The bot's own token for Bot Connector calls: OAuth 2.0 client credentials from the Microsoft
  * identity platform (`POST {login}/{tenant}/oauth2/v2.0/token`, scope
  * `https://api.botframework.com/.default`), kept until five minutes before it expires and asked
- * once however many calls wait for it.
+ * once however many calls wait for it. The app proves itself with its password (`client_secret`)
+ * or with its certificate: a client assertion (RFC 7523 `private_key_jwt`) signed RS256 with the
+ * certificate's private key, naming the certificate by its thumbprint in `x5t` (SHA-1) or
+ * `x5t#S256` (SHA-256), `iss` = `sub` = the app id, `aud` = the token endpoint, a fresh `jti`
+ * and a 10-minute life.
  * https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication#bot-to-connector
+ * https://learn.microsoft.com/entra/identity-platform/certificate-credentials
  */
 export const BOT_CONNECTOR_SCOPE = "https://api.botframework.com/.default";
 /** A token this close to its end is asked again: a long retry must not outlive it. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
+export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** How long a client assertion is good for: one token request. */
+const ASSERTION_LIFE_S = 600;
+
 export interface AppTokenOptions {
   appId: string;
-  appPassword: string;
+  /** Exactly one of the password and the certificate. */
+  appPassword?: string | undefined;
+  certificate?: TeamsCertificate | undefined;
   tenantId: string;
   /** The identity platform's address (TEAMS_LOGIN_URL), without the tenant. */
   loginUrl: string;
@@ -32,6 +46,7 @@ export class AppTokenSource {
   private readonly opts: AppTokenOptions;
   private readonly cache: AppTokenCache;
   private inFlight: Promise<string> | null = null;
+  private signingKey: Promise<CryptoKey> | null = null;
 
   constructor(opts: AppTokenOptions) {
     this.opts = opts;
@@ -59,7 +74,7 @@ export class AppTokenSource {
     const body = new URLSearchParams({
       grant_type: "client_credentials",
       client_id: this.opts.appId,
-      client_secret: this.opts.appPassword,
+      ...(await this.credential(url)),
       scope: BOT_CONNECTOR_SCOPE,
     });
     let res: Response;
@@ -78,12 +93,14 @@ export class AppTokenSource {
     }
     const json = jsonObject(await res.text().catch(() => ""));
     if (!res.ok || typeof json.access_token !== "string") {
-      // AADSTS codes say what is wrong (7000215: a wrong secret; 700016: no such app in the tenant); the secret is never echoed.
+      // AADSTS codes say what is wrong (7000215: a wrong secret; 700027: an assertion the app's
+      // certificates do not verify; 700024: one out of its time; 700016: no such app in the
+      // tenant); the secret and the key are never echoed.
       const said =
         typeof json.error_description === "string" ? json.error_description.split("\n")[0]?.slice(0, 200) : "";
       throw new ClawopsError(
         "teams_api",
-        `The bot's token was refused (HTTP ${res.status}${typeof json.error === "string" ? ` ${json.error}` : ""}): ${said || "no reason given"}. Check MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID (docs/teams.md).`,
+        `The bot's token was refused (HTTP ${res.status}${typeof json.error === "string" ? ` ${json.error}` : ""}): ${said || "no reason given"}. Check MICROSOFT_APP_ID, ${this.opts.certificate ? "the certificate (MICROSOFT_APP_CERTIFICATE_THUMBPRINT, MICROSOFT_APP_CERTIFICATE_PRIVATE_KEY: uploaded to the app registration, unexpired)" : "MICROSOFT_APP_PASSWORD"} and MICROSOFT_APP_TENANT_ID (docs/teams.md).`,
         { status: 502 },
       );
     }
@@ -91,5 +108,41 @@ export class AppTokenSource {
     const now = (this.opts.now ?? Date.now)();
     this.cache.current = { token: json.access_token, until: now + Math.max(0, expiresInS * 1000 - RENEW_BEFORE_MS) };
     return json.access_token;
+  }
+
+  /** The form fields that prove the app: its password, or a client assertion its certificate signs for `tokenUrl`. */
+  private async credential(tokenUrl: string): Promise<Record<string, string>> {
+    const cert = this.opts.certificate;
+    if (!cert) {
+      if (!this.opts.appPassword)
+        throw new ClawopsError("bad_config", "Microsoft Teams has neither MICROSOFT_APP_PASSWORD nor a certificate.");
+      return { client_secret: this.opts.appPassword };
+    }
+    this.signingKey ??= importPKCS8(cert.privateKey, "RS256").catch(() => {
+      this.signingKey = null;
+      // No cause kept: nothing about the key goes to a log.
+      throw new ClawopsError(
+        "bad_config",
+        "MICROSOFT_APP_CERTIFICATE_PRIVATE_KEY is not an RSA private key that can sign RS256 (PKCS#8 PEM).",
+      );
+    });
+    const key = await this.signingKey;
+    const now = Math.floor((this.opts.now ?? Date.now)() / 1000);
+    const thumbprint = toBase64Url(Uint8Array.from(cert.thumbprint.match(/../g) ?? [], (h) => Number.parseInt(h, 16)));
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({
+        alg: "RS256",
+        typ: "JWT",
+        ...(cert.thumbprint.length === 40 ? { x5t: thumbprint } : { "x5t#S256": thumbprint }),
+      })
+      .setIssuer(this.opts.appId)
+      .setSubject(this.opts.appId)
+      .setAudience(tokenUrl)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + ASSERTION_LIFE_S)
+      .sign(key);
+    return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion };
   }
 }

@@ -113,7 +113,7 @@ async function checkPress(
     // Its buttons go, so nobody presses a dead confirmation again.
     if (c.messageTs) {
       await deps.chat
-        .updateMessage({ channel: c.channel, ts: c.messageTs, ...renderExpired(c) })
+        .updateMessage({ channel: c.channel, ts: c.messageTs, threadTs: c.threadTs ?? undefined, ...renderExpired(c) })
         .catch((err) => deps.logger.warn("expired confirmation not updated", { err: String(err) }));
     }
     return { code: "expired", reason: "this confirmation has expired; start the step again" };
@@ -210,6 +210,9 @@ async function recordDecision(deps: CoreDeps, press: ButtonPress, c: Confirmatio
       .updateMessage({
         channel: c.channel,
         ts: c.messageTs,
+        // Its thread, for a chat that files a reply by its thread (Discord) and whose process
+        // did not post it (a Worker's press, a Workflow's prompt).
+        threadTs: c.threadTs ?? undefined,
         ...renderDecided(c, approving ? (whenDrained ? "approve_drained" : "approve") : "cancel", press.actor.user),
       })
       .catch((err) => deps.logger.warn("confirmation update failed", { err: String(err) }));

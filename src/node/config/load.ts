@@ -128,9 +128,12 @@ function crossChecks(raw: Readonly<Record<string, string | undefined>>): string[
     MATTERMOST_BOT_TOKEN: textOf(raw, "MATTERMOST_BOT_TOKEN"),
     MATTERMOST_COMMAND_TOKEN: textOf(raw, "MATTERMOST_COMMAND_TOKEN"),
   });
-  const teams = (["MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID"] as const).every((n) =>
-    set(n),
-  );
+  // Teams: the app and tenant with one credential, the password or the certificate's two settings.
+  const teams =
+    set("MICROSOFT_APP_ID") &&
+    set("MICROSOFT_APP_TENANT_ID") &&
+    (set("MICROSOFT_APP_PASSWORD") ||
+      (set("MICROSOFT_APP_CERTIFICATE_THUMBPRINT") && set("MICROSOFT_APP_CERTIFICATE_PRIVATE_KEY")));
   const consoleOn =
     (!slack && !discord && !mattermost && !teams) ||
     /^(1|true|yes|on)$/i.test(textOf(raw, "CLAWOPS_CONSOLE")?.trim() ?? "");

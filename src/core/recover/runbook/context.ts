@@ -150,7 +150,12 @@ export class RunbookContext {
       const c = await this.deps.recovery.store.getConfirmation(id);
       if (c?.messageTs && c.decision === null) {
         await this.deps.chat
-          .updateMessage({ channel: c.channel, ts: c.messageTs, ...renderExpired(c) })
+          .updateMessage({
+            channel: c.channel,
+            ts: c.messageTs,
+            threadTs: c.threadTs ?? undefined,
+            ...renderExpired(c),
+          })
           .catch((err) => this.deps.logger.warn("expired confirmation not updated", { err: String(err) }));
       }
       return null;

@@ -192,7 +192,7 @@ class Claims {
   }
 
   async claim(key: string, now: number, until: number): Promise<boolean> {
-    const won = await this.deps.store.claimUntil(key, now, until);
+    const won = await this.deps.store.claim(key, now, until);
     if (won) this.taken.push({ key, until });
     return won;
   }
@@ -200,7 +200,7 @@ class Claims {
   /** Gives every claim back (or the one named), so a repeat of these alerts tries again. */
   async release(key?: string): Promise<void> {
     const giving = this.taken.filter((t) => key === undefined || t.key === key);
-    for (const c of giving) await this.deps.store.releaseClaim(c.key, c.until);
+    for (const c of giving) await this.deps.store.release(c.key, c.until);
     this.taken = this.taken.filter((t) => !giving.includes(t));
   }
 }

@@ -57,8 +57,8 @@ export async function sweepExpiries(deps: CoreDeps, s: ExpiriesRadar | undefined
   const day = lastDailyMoment(s.hourUtc, now);
   try {
     const post =
-      week !== null && now - week <= DAY && (await deps.store.claimUntil(`expiries-post:${week}`, now, week + 8 * DAY));
-    const page = s.pageDays !== undefined && (await deps.store.claimUntil(`expiries-page:${day}`, now, day + 2 * DAY));
+      week !== null && now - week <= DAY && (await deps.store.claim(`expiries-post:${week}`, now, week + 8 * DAY));
+    const page = s.pageDays !== undefined && (await deps.store.claim(`expiries-page:${day}`, now, day + 2 * DAY));
     if (!post && !page) return next;
     const calendar = await collectExpiries(deps);
     if (post && s.channel) {
@@ -118,7 +118,7 @@ export async function openExpiryIncidents(
     const name = e.fingerprint ?? e.what.replace(/ \([^)]*\)$/, "");
     const key = `expiry-page:${e.host}:${e.kind}:${name}:${new Date(e.expiresAt).toISOString().slice(0, 10)}`;
     const until = Math.max(e.expiresAt, now) + PAGE_CLAIM_AFTER_MS;
-    if (!(await deps.store.claimUntil(key, now, until))) continue;
+    if (!(await deps.store.claim(key, now, until))) continue;
     try {
       const title = expiryTitle(e);
       const candidate = {
@@ -161,7 +161,7 @@ export async function openExpiryIncidents(
       opened.push(stored.id);
     } catch (err) {
       // Nothing opened for this one: tomorrow's check tries again.
-      await deps.store.releaseClaim(key, until);
+      await deps.store.release(key, until);
       deps.logger.error("expiry incident not opened", { host: e.host, what: e.what, err: String(err) });
     }
   }

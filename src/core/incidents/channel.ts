@@ -273,7 +273,7 @@ export async function openChannelByPolicy(deps: CoreDeps, id: string | null | un
     if (!incident || incident.state === "resolved" || incident.ownChannel || !incident.threadTs) return;
     if (!policyWants(channelSettings(deps), incident)) return;
     const now = deps.clock.now();
-    if (!(await deps.store.claimRequest(`incident-channel:${id}`, now, now - 10 * 60_000))) return;
+    if (!(await deps.store.claim(`incident-channel:${id}`, now, now + 10 * 60_000))) return;
     await openIncidentChannel(deps, id, { actor: "clawops", source: "system" }).catch((err: unknown) =>
       tellChannelFailure(deps, incident, err),
     );

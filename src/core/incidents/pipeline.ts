@@ -270,20 +270,12 @@ export async function raiseIncident(
 }
 
 /**
- * Decisions on automatic signals are taken one at a time per store in this process, so that
- * the hosts of a storm arriving at once see each other's incidents (the third host of a group
- * finds the first two). The posting after a decision is not held.
+ * Decisions on automatic signals are taken one at a time in this process (the scheduler's turns,
+ * ports/turns.ts), so that the hosts of a storm arriving at once see each other's incidents (the
+ * third host of a group finds the first two). The posting after a decision is not held.
  */
-const deciding = new WeakMap<object, Promise<unknown>>();
-
 function decideInTurn<T>(deps: CoreDeps, decide: () => Promise<T>): Promise<T> {
-  const prev = deciding.get(deps.store) ?? Promise.resolve();
-  const next = prev.then(decide, decide);
-  deciding.set(
-    deps.store,
-    next.catch(() => {}),
-  );
-  return next;
+  return deps.jobs.inTurn("incidents:decide", decide);
 }
 
 /**

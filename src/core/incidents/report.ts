@@ -200,7 +200,7 @@ export async function postWeeklyDigest(deps: CoreDeps, s: DigestSettings | undef
   const next = moment + 7 * 86_400_000;
   if (now - moment > 86_400_000) return next;
   try {
-    if (!(await deps.store.claimUntil(`digest:${moment}`, now, moment + 8 * 86_400_000))) return next;
+    if (!(await deps.store.claim(`digest:${moment}`, now, moment + 8 * 86_400_000))) return next;
     const report = await incidentReport(deps, 7 * 86_400_000);
     const message = renderIncidentReport(report);
     await deps.chat.postMessage({ channel: s.channel, text: `Weekly ${message.text}`, parts: message.parts });

@@ -68,11 +68,11 @@ export async function recordThreadEvent(
     };
   const now = deps.clock.now();
   const claim = `slack-event:${identity.key}`;
-  if (!(await deps.store.claimUntil(claim, now, now + EVENT_MEMORY_MS))) return { status: "duplicate" };
+  if (!(await deps.store.claim(claim, now, now + EVENT_MEMORY_MS))) return { status: "duplicate" };
   try {
     return await apply(deps, book, event, owner, now);
   } catch (err) {
-    await deps.store.releaseClaim(claim, now + EVENT_MEMORY_MS).catch(() => {});
+    await deps.store.release(claim, now + EVENT_MEMORY_MS).catch(() => {});
     deps.logger.error("team message not recorded", {
       kind: event.kind,
       channel: event.channel,

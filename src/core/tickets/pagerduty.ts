@@ -108,7 +108,7 @@ export async function notePagerDutyTriage(deps: CoreDeps, jobId: string, host: s
     const scan = await secondScan([{ where: "PagerDuty note", text: content }]);
     for (const link of story.pagerduty) {
       const now = deps.clock.now();
-      if (!(await deps.store.claimUntil(`pagerduty-note:${jobId}:${link.id}`, now, now + 7 * 24 * 3_600_000))) continue;
+      if (!(await deps.store.claim(`pagerduty-note:${jobId}:${link.id}`, now, now + 7 * 24 * 3_600_000))) continue;
       if (scan.hits.length > 0) {
         await writeBackFailed(
           deps,

@@ -142,7 +142,7 @@ export async function tellGrouped(deps: CoreDeps, memberId: string): Promise<voi
     const fleet = member?.parentId ? await book.getIncident(member.parentId) : null;
     if (!member || !fleet || !member.channel || !member.threadTs) return;
     const now = deps.clock.now();
-    if (!(await deps.store.claimUntil(`grouped-note:${member.id}`, now, now + 7 * 24 * 3_600_000))) return;
+    if (!(await deps.store.claim(`grouped-note:${member.id}`, now, now + 7 * 24 * 3_600_000))) return;
     await deps.chat.postMessage({
       channel: member.channel,
       threadTs: member.threadTs,

@@ -9,14 +9,18 @@ import type { Turns } from "../../src/core/ports/turns.ts";
  * SQLite by RPC, the in-process turns inside workerd). No node: import here: it runs in workerd.
  */
 
-const T0 = 1_790_000_000_000;
+/**
+ * Now, so that a claim of these tests is never older than what another caller of a shared store
+ * (the directory object) sweeps as expired at the real time; every moment below is relative to it.
+ */
+const T0 = Date.now();
 const MIN = 60_000;
 
 /** Each call gets a store of its own, or keys no other test used (a shared Durable Object). */
 export function claimsContract(name: string, make: () => Claims | Promise<Claims>): void {
   let n = 0;
   /** A key no earlier test of this run claimed. */
-  const fresh = (what: string) => `contract:${what}:${Date.now()}:${++n}`;
+  const fresh = (what: string) => `contract:${what}:${T0}:${++n}`;
 
   describe(`Claims contract: ${name}`, () => {
     it("gives a key once while its claim holds, and keeps keys apart", async () => {

@@ -103,7 +103,6 @@ export async function openExpiryIncidents(
   calendar: ExpiryCalendar,
   s: Pick<ExpiriesRadar, "channel"> & { pageDays: number },
 ): Promise<string[]> {
-  const book = deps.store;
   const now = deps.clock.now();
   const opened: string[] = [];
   const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));
@@ -133,8 +132,8 @@ export async function openExpiryIncidents(
         }),
         title,
       };
-      const stored = await book.openIncident(candidate, key);
-      await appendTimeline(deps, book, stored, {
+      const stored = await deps.store.openIncident(candidate, key);
+      await appendTimeline(deps, deps.store, stored, {
         actor: "clawops expiries",
         kind: "opened",
         text: `${title} (${new Date(e.expiresAt).toISOString()}; CLAWOPS_EXPIRIES_PAGE_DAYS=${s.pageDays})${e.fingerprint ? ` · sha256 ${e.fingerprint}` : ""}`,
@@ -142,7 +141,7 @@ export async function openExpiryIncidents(
       // Record first, deliver after: the page is queued (by the paging policy) before the header is posted.
       await queuePage(deps, stored, "trigger", { summary: title });
       const posted = await deps.chat.postMessage({ channel, ...renderLiveHeader(stored, now) });
-      const linked = await book.updateIncident(stored.id, ["open", "acknowledged"], {
+      const linked = await deps.store.updateIncident(stored.id, ["open", "acknowledged"], {
         threadTs: posted.ts,
         headerAt: now,
         headerStale: false,

@@ -129,8 +129,7 @@ async function openChecked(deps: CoreDeps, incident: Incident, ask: ChannelAsk):
   let ts: string;
   try {
     await chat.inviteToChannel(made.channel, people);
-    const book = deps.store;
-    const fired = distinctSignals(await book.listSignals({ incidentId: incident.id, limit: 2_000 }));
+    const fired = distinctSignals(await deps.store.listSignals({ incidentId: incident.id, limit: 2_000 }));
     const header = renderLiveHeader(incident, now, await fleetCause(deps, incident), fired);
     ts = (await chat.postMessage({ channel: made.channel, ...header })).ts;
   } catch (err) {
@@ -240,9 +239,8 @@ async function record(
   outcome: "ok" | "refused" | "error",
   text: string,
 ): Promise<void> {
-  const book = deps.store;
-  if (book)
-    await appendTimeline(deps, book, incident, {
+  if (deps.store)
+    await appendTimeline(deps, deps.store, incident, {
       actor: ask.actor,
       kind: "channel",
       text,
@@ -267,9 +265,8 @@ async function record(
  */
 export async function openChannelByPolicy(deps: CoreDeps, id: string | null | undefined): Promise<void> {
   if (!id || channelSettings(deps).mode !== "auto" || !deps.chat.createChannel) return;
-  const book = deps.store;
   try {
-    const incident = await book.getIncident(id);
+    const incident = await deps.store.getIncident(id);
     if (!incident || incident.state === "resolved" || incident.ownChannel || !incident.threadTs) return;
     if (!policyWants(channelSettings(deps), incident)) return;
     const now = deps.clock.now();

@@ -96,10 +96,9 @@ export function triageNote(incident: Incident, t: TriageReading): string {
  */
 export async function notePagerDutyTriage(deps: CoreDeps, jobId: string, host: string): Promise<void> {
   const pd = deps.pagerduty;
-  const book = deps.store;
   if (!pd) return;
   try {
-    const open = await book.findOpenIncident(host);
+    const open = await deps.store.findOpenIncident(host);
     if (!open) return;
     const story = await readStory(deps, open.id);
     const triage = story.triages.find((t) => t.jobId === jobId);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
@@ -31,6 +32,22 @@ describe("claims on Node's SQLite", () => {
     const again = new SqliteStore(path);
     stores.push(again);
     expect(await again.claim("slack:T1:trigger", 2_000, 602_000)).toBe(false);
+  });
+});
+
+describe("migration 16: request identities become claims", () => {
+  it("a request identity recorded before it is still refused after it, for a day from when it came", async () => {
+    const path = join(dir, "before-16.sqlite");
+    new SqliteStore(path).close();
+    // The database as a release before migration 16 left it: a Slack trigger recorded in `requests`.
+    const db = new DatabaseSync(path);
+    db.exec("DELETE FROM schema_migrations WHERE schema = 'state' AND id = 16");
+    db.prepare("INSERT INTO requests (key, at) VALUES (?, ?)").run("slack:T1:trigger", 1_000);
+    db.close();
+    const store = new SqliteStore(path);
+    stores.push(store);
+    expect(await store.claim("slack:T1:trigger", 2_000, 602_000)).toBe(false);
+    expect(await store.claim("slack:T1:trigger", 1_000 + 86_400_000, 1_000 + 86_400_000 + 600_000)).toBe(true);
   });
 });
 

@@ -239,13 +239,12 @@ async function record(
   outcome: "ok" | "refused" | "error",
   text: string,
 ): Promise<void> {
-  if (deps.store)
-    await appendTimeline(deps, deps.store, incident, {
-      actor: ask.actor,
-      kind: "channel",
-      text,
-      ref: incident.ownChannel ?? null,
-    });
+  await appendTimeline(deps, deps.store, incident, {
+    actor: ask.actor,
+    kind: "channel",
+    text,
+    ref: incident.ownChannel ?? null,
+  });
   await audit(deps, {
     at: deps.clock.now(),
     actor: ask.actor,

@@ -86,13 +86,11 @@ export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Prom
     }
   }
   let taken: Taken | null = null;
-  if (deps.store) {
-    try {
-      taken = await decideInTurn(deps, () => takeSignal(deps, deps.store, signal, channel));
-    } catch (err) {
-      // The record is bookkeeping: the signal's post and triage matter more.
-      deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
-    }
+  try {
+    taken = await decideInTurn(deps, () => takeSignal(deps, deps.store, signal, channel));
+  } catch (err) {
+    // The record is bookkeeping: the signal's post and triage matter more.
+    deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
   }
   return { status: taken?.counted ? "counted" : "news", channel, taken };
 }

@@ -43,6 +43,15 @@ export function claimsContract(name: string, make: () => Claims | Promise<Claims
       expect(await claims.claim(long, T0 + 24 * 60 * MIN, T0 + 8 * 24 * 60 * MIN)).toBe(false);
     });
 
+    it("an expiry seconds away holds to the millisecond, whatever housekeeping ran meanwhile", async () => {
+      const claims = await make();
+      const key = fresh("seconds");
+      expect(await claims.claim(key, T0, T0 + 2_000)).toBe(true);
+      expect(await claims.claim(key, T0 + 1_999, T0 + 4_000)).toBe(false);
+      expect(await claims.claim(key, T0 + 2_000, T0 + 4_000)).toBe(true);
+      expect(await claims.claim(key, T0 + 3_999, T0 + 6_000)).toBe(false);
+    });
+
     it("gives a key claimed at once by many to exactly one of them", async () => {
       const claims = await make();
       const key = fresh("race");

@@ -11,6 +11,9 @@ interface SqlDriver {
 // `key TEXT PRIMARY KEY, until INTEGER NOT NULL`, indexed on `until`. Migration 16 moved into it
 // the request identities the `requests` table held (claimRequest's, now claims like any other).
 
+/** How often expired claims are swept out of the table. */
+const SWEEP_MS = 60_000;
+
 /**
  * Claims (ports/claims.ts) in the state's SQLite: node:sqlite on Node, the directory object's
  * SQLite on Workers. One upsert decides, so claimers at once (two requests in one process, or
@@ -18,18 +21,26 @@ interface SqlDriver {
  */
 export class SqlClaims implements Claims {
   private readonly driver: SqlDriver;
+  private nextSweep = Number.NEGATIVE_INFINITY;
 
   constructor(driver: SqlDriver) {
     this.driver = driver;
   }
 
   async claim(key: string, now: number, until: number): Promise<boolean> {
-    this.driver.rows("DELETE FROM claims WHERE until <= ?", now);
+    // One statement per claim (a command's ack path claims its request identity): an expired
+    // claim of the key is taken over by the upsert itself, so the table is swept of expired
+    // claims once a minute, not on every claim.
+    if (now >= this.nextSweep) {
+      this.driver.rows("DELETE FROM claims WHERE until <= ?", now);
+      this.nextSweep = now + SWEEP_MS;
+    }
     return (
       this.driver.rows(
-        "INSERT INTO claims (key, until) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
+        "INSERT INTO claims (key, until) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE claims.until <= ? RETURNING key",
         key,
         until,
+        now,
       ).length > 0
     );
   }

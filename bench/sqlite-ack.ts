@@ -33,7 +33,7 @@ async function perAck(perCommit: number): Promise<number> {
     const ack = async (status: "running" | "done") => {
       const key = `slack:T0001:${rnd()}`;
       const at = Date.now();
-      await store.claimRequest(key, at, at - 600_000);
+      await store.claim(key, at, at + 600_000);
       await store.getHost("node-3");
       await store.createJob({
         id: `job_${rnd().slice(0, 20)}`,

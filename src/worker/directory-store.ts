@@ -72,14 +72,11 @@ export class DirectoryStore implements Store {
   async consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null> {
     return (await this.stub.consumeEnrollmentCode(codeHash, now)) as { host: string } | null;
   }
-  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
-    return this.stub.claimRequest(key, at, forgetBefore);
+  claim(key: string, now: number, until: number): Promise<boolean> {
+    return this.stub.claim(key, now, until);
   }
-  claimUntil(key: string, now: number, until: number): Promise<boolean> {
-    return this.stub.claimUntil(key, now, until);
-  }
-  releaseClaim(key: string, until: number): Promise<void> {
-    return this.stub.releaseClaim(key, until);
+  release(key: string, until: number): Promise<void> {
+    return this.stub.release(key, until);
   }
   async findIncident(channel: string, host: string): Promise<IncidentThread | null> {
     return (await this.stub.findIncident(channel, host)) as IncidentThread | null;

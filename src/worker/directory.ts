@@ -229,14 +229,11 @@ export class ClawopsDirectory extends DurableObject<WorkerEnv> implements Direct
   consumeEnrollmentCode(codeHash: string, now: number) {
     return this.store.consumeEnrollmentCode(codeHash, now);
   }
-  claimRequest(key: string, at: number, forgetBefore: number) {
-    return this.store.claimRequest(key, at, forgetBefore);
+  claim(key: string, now: number, until: number) {
+    return this.store.claim(key, now, until);
   }
-  claimUntil(key: string, now: number, until: number) {
-    return this.store.claimUntil(key, now, until);
-  }
-  releaseClaim(key: string, until: number) {
-    return this.store.releaseClaim(key, until);
+  release(key: string, until: number) {
+    return this.store.release(key, until);
   }
   findIncident(channel: string, host: string) {
     return this.store.findIncident(channel, host);

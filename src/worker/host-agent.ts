@@ -4,8 +4,8 @@ import { AgentCloseCode } from "../contract/agent-wire.ts";
 import type { StepResult } from "../contract/catalog.ts";
 import { nextSweepAt } from "../core/hosts/watch-state.ts";
 import { type HubConnection, HubSession } from "../core/hub/hub-session.ts";
-import { HostJobQueue } from "../core/jobs/host-queue.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
+import { InProcessTurns } from "../core/jobs/turns.ts";
 import type { JobOutcome, JobSpec } from "../core/ports/transport.ts";
 import type { WatchRecord } from "../core/ports/watch-record.ts";
 import { HOST_JOB_KINDS } from "../core/router/host-jobs.ts";
@@ -47,7 +47,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
   private readonly logger = createConsoleLogger("clawops-host");
   private readonly instance = crypto.randomUUID();
   /** One job at a time on this host's agent: queued triage and bundle jobs and recover runs' jobs. */
-  private readonly inTurn = new HostJobQueue();
+  private readonly turns = new InProcessTurns();
   /** Its SQLite: every statement on it (host/store.ts). */
   private readonly tables: HostStore;
   private readonly jobs: JobQueueTable;
@@ -172,7 +172,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
    */
   async dispatchInTurn(host: string, job: JobSpec, onProgress: (r: StepResult) => unknown): Promise<JobOutcome> {
     let outcome: JobOutcome = { status: "lost", reason: "the job did not run", results: [] };
-    await this.inTurn.run(host, async () => {
+    await this.turns.inTurn(host, async () => {
       outcome = await this.hub.dispatch(host, job, onProgress);
     });
     return outcome;
@@ -265,7 +265,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
         this.jobs.enqueue(job.job.id, { kind: "triage" }, Date.now());
         await this.scheduleAlarm();
       },
-      inTurn: (host: string, task: () => Promise<void>) => this.inTurn.run(host, task),
+      inTurn: <T>(key: string, task: () => Promise<T>) => this.turns.inTurn(key, task),
     };
     const deps = hostJobDeps(
       { env: this.env, config: parsed.config, logger: this.logger, store, transport: this.hub, jobs },
@@ -327,7 +327,7 @@ export class HostAgent extends DurableObject<WorkerEnv> implements HostAgentRpc 
     if (!parsed.ok) return null;
     const parts = { env: this.env, config: parsed.config, logger: this.logger, store: this.store };
     return hostJobDeps(
-      { ...parts, transport: this.hub, jobs: new InProcessJobs(HOST_JOB_KINDS, { queue: this.inTurn }) },
+      { ...parts, transport: this.hub, jobs: new InProcessJobs(HOST_JOB_KINDS, { turns: this.turns }) },
       run,
     );
   }

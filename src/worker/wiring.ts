@@ -9,6 +9,7 @@ import { type AppTokenCache, AppTokenSource } from "../adapters/teams/token.ts";
 import { BotFrameworkVerifier, type TeamsKeyCache } from "../adapters/teams/verify.ts";
 import { ClawopsError } from "../core/errors.ts";
 import { InProcessJobs } from "../core/jobs/in-process.ts";
+import { InProcessTurns } from "../core/jobs/turns.ts";
 import type { Clock, Ids, Logger } from "../core/ports/basics.ts";
 import type { ChatPort } from "../core/ports/chat.ts";
 import { type CoreDeps, capabilityOff, capabilityOn, type HostJob, type JobScheduler } from "../core/ports/deps.ts";
@@ -244,7 +245,8 @@ export function recoverRunDeps(p: Parts, publicUrl: string): CoreDeps {
  * queues it in SQLite and runs it in turn; only that object knows how many are ahead.
  */
 class HostObjectJobs implements JobScheduler {
-  private readonly local = new InProcessJobs(HOST_JOB_KINDS);
+  /** This request's turns (ports/turns.ts): a promise may not cross Worker requests, so none wider. */
+  private readonly turns = new InProcessTurns();
   private readonly env: WorkerEnv;
   private readonly origin: string;
 
@@ -269,7 +271,7 @@ class HostObjectJobs implements JobScheduler {
       );
   }
 
-  inTurn(host: string, task: () => Promise<void>): Promise<void> {
-    return this.local.inTurn(host, task);
+  inTurn<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.turns.inTurn(key, task);
   }
 }

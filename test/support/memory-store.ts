@@ -180,25 +180,16 @@ export class InMemoryStore implements Store {
     });
   }
 
-  private readonly requests = new Map<string, number>();
-
-  async claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
-    for (const [k, t] of this.requests) if (t < forgetBefore) this.requests.delete(k);
-    if (this.requests.has(key)) return false;
-    this.requests.set(key, at);
-    return true;
-  }
-
   private readonly claims = new Map<string, number>();
 
-  async claimUntil(key: string, now: number, until: number): Promise<boolean> {
+  async claim(key: string, now: number, until: number): Promise<boolean> {
     for (const [k, t] of this.claims) if (t <= now) this.claims.delete(k);
     if (this.claims.has(key)) return false;
     this.claims.set(key, until);
     return true;
   }
 
-  async releaseClaim(key: string, until: number): Promise<void> {
+  async release(key: string, until: number): Promise<void> {
     if (this.claims.get(key) === until) this.claims.delete(key);
   }
 

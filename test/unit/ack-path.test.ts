@@ -24,21 +24,21 @@ describe("the commands of one loop turn share one commit", () => {
     const path = join(dir, "clawops.sqlite");
     const store = new SqliteStore(path);
     const other = new DatabaseSync(path);
-    const count = () => Number((other.prepare("SELECT COUNT(*) AS n FROM requests").get() as { n: number }).n);
+    const count = () => Number((other.prepare("SELECT COUNT(*) AS n FROM claims").get() as { n: number }).n);
     try {
       store.beginBatch();
       store.beginBatch(); // joins the open batch
-      expect(await store.claimRequest("slack:T1:a", 1, 0)).toBe(true);
-      expect(await store.claimRequest("slack:T1:b", 2, 0)).toBe(true);
+      expect(await store.claim("slack:T1:a", 1, 600_000)).toBe(true);
+      expect(await store.claim("slack:T1:b", 2, 600_000)).toBe(true);
       // This connection sees its own writes (a replay in the same turn is refused) …
-      expect(await store.claimRequest("slack:T1:a", 3, 0)).toBe(false);
+      expect(await store.claim("slack:T1:a", 3, 600_000)).toBe(false);
       // … another one only what is committed.
       expect(count()).toBe(0);
       await store.flushed();
       expect(count()).toBe(2);
       // No batch open: flushed resolves at once, and writes commit one by one as before.
       await store.flushed();
-      expect(await store.claimRequest("slack:T1:c", 4, 0)).toBe(true);
+      expect(await store.claim("slack:T1:c", 4, 600_000)).toBe(true);
       expect(count()).toBe(3);
     } finally {
       other.close();
@@ -52,11 +52,11 @@ describe("the commands of one loop turn share one commit", () => {
     const path = join(dir, "clawops.sqlite");
     const store = new SqliteStore(path);
     store.beginBatch();
-    await store.claimRequest("slack:T1:closing", 1, 0);
+    await store.claim("slack:T1:closing", 1, 600_000);
     store.close();
     const again = new SqliteStore(path);
     try {
-      expect(await again.claimRequest("slack:T1:closing", 2, 0)).toBe(false);
+      expect(await again.claim("slack:T1:closing", 2, 600_000)).toBe(false);
     } finally {
       again.close();
     }

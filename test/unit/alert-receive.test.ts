@@ -4,6 +4,7 @@ import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { drainOutbox } from "../../src/core/incidents/outbox.ts";
 import { moveIncidentAndTell } from "../../src/core/incidents/pipeline.ts";
+import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
 import type { HostJob } from "../../src/core/ports/deps.ts";
 import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
@@ -36,6 +37,7 @@ async function setup() {
     tags: [],
   });
   let n = 0;
+  const turns = new InProcessTurns();
   const deps = {
     store,
     transport: new FakeHostTransport().addHost("node-3"),
@@ -54,9 +56,8 @@ async function setup() {
       async start(_deps: CoreDeps, job: HostJob) {
         started.push(job);
       },
-      async inTurn(_host: string, task: () => Promise<void>) {
-        await task();
-      },
+      // This process's turns: the storm guard decides one signal at a time, a thread opens once.
+      inTurn: <T>(key: string, task: () => Promise<T>) => turns.inTurn(key, task),
     },
     bundles: capabilityOff("not in this test"),
     recovery: memoryRecovery(),

@@ -5,6 +5,7 @@ import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { Authorizer } from "../../src/core/authz/authz.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
+import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
 import { type CoreDeps, capabilityOff, type HostJob } from "../../src/core/ports/deps.ts";
 import type { CommandRequest } from "../../src/core/requests/types.ts";
@@ -40,6 +41,7 @@ async function setup() {
     });
   }
   let n = 0;
+  const turns = new InProcessTurns();
   const deps = {
     store,
     transport: new FakeHostTransport().addHost("node-3").addHost("node-4"),
@@ -58,9 +60,8 @@ async function setup() {
       async start(_deps: CoreDeps, job: HostJob) {
         started.push(job);
       },
-      async inTurn(_host: string, task: () => Promise<void>) {
-        await task();
-      },
+      // This process's turns: the storm guard decides one signal at a time, a thread opens once.
+      inTurn: <T>(key: string, task: () => Promise<T>) => turns.inTurn(key, task),
     },
     bundles: capabilityOff("not in this test"),
     incidents: { defaultChannel: CHANNEL, rules: [] },

@@ -6,6 +6,7 @@ import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { refreshStaleHeaders } from "../../src/core/incidents/header.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
+import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import type { CoreDeps, HostJob, JobScheduler } from "../../src/core/ports/deps.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import { WatchService } from "../../src/core/watch/service.ts";
@@ -46,12 +47,13 @@ async function rig(hosts: HostRecord[]) {
   const transport = new FakeHostTransport();
   for (const h of hosts) transport.addHost(h.name);
   const started: HostJob[] = [];
+  const turns = new InProcessTurns();
   const jobs: JobScheduler = {
     depth: () => 0,
     start: async (_d, job) => {
       started.push(job);
     },
-    inTurn: async (_h, task) => task(),
+    inTurn: (key, task) => turns.inTurn(key, task),
   };
   const chat = new RecordingChat();
   const logger: CollectingLogger = collectingLogger();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openIncidentThread, renderIncidentHeader } from "../../src/core/incidents/thread.ts";
+import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import type { Store } from "../../src/core/ports/store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -22,7 +23,13 @@ function slowChat(): ChatPort & { posts: ChatMessage[] } {
 
 function deps(store: Store, chat: ChatPort) {
   let n = 0;
-  return { store, chat, clock: { now: () => T0 }, ids: { id: (p: string) => `${p}_${++n}` } };
+  return {
+    store,
+    chat,
+    clock: { now: () => T0 },
+    ids: { id: (p: string) => `${p}_${++n}` },
+    jobs: new InProcessTurns(),
+  };
 }
 
 describe("openIncidentThread", () => {

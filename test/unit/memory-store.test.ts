@@ -228,35 +228,6 @@ describe.each(stores)("%s", (_name, makeStore) => {
     });
   });
 
-  describe("request identities (Slack retries and replays)", () => {
-    it("refuses a request key while it is remembered and takes it again once forgotten, however soon it is asked", async () => {
-      const store = makeStore();
-      const memory = 600_000;
-      expect(await store.claimRequest("slack:T1:a", T0, T0 - memory)).toBe(true);
-      expect(await store.claimRequest("slack:T1:a", T0 + 1, T0 + 1 - memory)).toBe(false);
-      expect(await store.claimRequest("slack:T1:b", T0 + 2, T0 + 2 - memory)).toBe(true);
-      expect(await store.claimRequest("slack:T1:a", T0 + memory, T0)).toBe(false);
-      // Forgotten one millisecond later, the next call after the one above (no sweep in between).
-      expect(await store.claimRequest("slack:T1:a", T0 + memory + 1, T0 + 1)).toBe(true);
-      expect(await store.claimRequest("slack:T1:a", T0 + memory + 2, T0 + 2)).toBe(false);
-      expect(await store.claimRequest("slack:T1:b", T0 + memory + 3, T0 + 3)).toBe(true);
-    });
-  });
-
-  describe("claims with their own expiry (alert fingerprints, per-host triage slots)", () => {
-    it("refuses a key while its claim holds, takes it again once it expired, and keeps keys apart", async () => {
-      const store = makeStore();
-      expect(await store.claimUntil("alert-triage:node-3", T0, T0 + 300_000)).toBe(true);
-      expect(await store.claimUntil("alert-triage:node-3", T0 + 299_999, T0 + 599_999)).toBe(false);
-      expect(await store.claimUntil("alert-triage:node-4", T0 + 1, T0 + 300_001)).toBe(true);
-      expect(await store.claimUntil("alert-triage:node-3", T0 + 300_000, T0 + 600_000)).toBe(true);
-      // A Slack request identity's forgetting does not touch a claim that still holds.
-      expect(await store.claimUntil("alert:am:f@t", T0, T0 + 7 * 86_400_000)).toBe(true);
-      await store.claimRequest("slack:T1:trigger", T0 + 86_400_000, T0 + 86_400_000 - 600_000);
-      expect(await store.claimUntil("alert:am:f@t", T0 + 86_400_000, T0 + 8 * 86_400_000)).toBe(false);
-    });
-  });
-
   describe("incidents", () => {
     it("keep the first thread per channel and host", async () => {
       const store = makeStore();

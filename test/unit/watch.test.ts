@@ -8,6 +8,7 @@ import { type FreezePolicy, parseFreezePolicy } from "../../src/core/freezes/pol
 import { watchObservation } from "../../src/core/hosts/watch-observation.ts";
 import { confirm, DEFAULT_WATCH_SETTINGS, nextSweepAt, observe, sweep } from "../../src/core/hosts/watch-state.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
+import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import type { LogFields } from "../../src/core/ports/basics.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import type { CoreDeps, HostJob, JobScheduler } from "../../src/core/ports/deps.ts";
@@ -198,12 +199,13 @@ function rig(opts: { channel?: boolean; policy?: FreezePolicy } = {}) {
     async updateMessage() {},
   };
   const started: HostJob[] = [];
+  const turns = new InProcessTurns();
   const jobs: JobScheduler = {
     depth: () => 0,
     start: async (_d, job) => {
       started.push(job);
     },
-    inTurn: async (_h, task) => task(),
+    inTurn: (key, task) => turns.inTurn(key, task),
   };
   const logs: { level: string; msg: string; fields?: LogFields }[] = [];
   const log = (level: string) => (msg: string, fields?: LogFields) => logs.push({ level, msg, fields });

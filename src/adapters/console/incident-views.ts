@@ -106,10 +106,9 @@ export async function incidentListView(deps: CoreDeps, q: IncidentListQuery) {
 /** `GET /api/console/incident-pages/:id`: everything its page shows, in one answer. */
 export async function incidentPageView(deps: CoreDeps, id: string) {
   const incident = await requireIncident(deps, id);
-  const book = deps.store;
   const [timeline, signals, tickets, cause, followUps] = await Promise.all([
-    book.incidentTimeline(incident.id),
-    book.listSignals({ incidentId: incident.id, limit: 2_000 }),
+    deps.store.incidentTimeline(incident.id),
+    deps.store.listSignals({ incidentId: incident.id, limit: 2_000 }),
     deps.store.incidentTickets(incident.id),
     fleetCause(deps, incident),
     deps.store.listIncidentActions({ incidentId: incident.id }),

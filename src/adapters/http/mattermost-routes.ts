@@ -108,7 +108,7 @@ export function mattermostRoutes(deps: CoreDeps, opts: MattermostRouteOptions, l
     if (ctx.u !== undefined) return refuse(c, "forged", a.user_id);
     // The press once: Mattermost makes a trigger_id per press, so the same one again is a replay.
     const now = deps.clock.now();
-    if (!(await deps.store.claimRequest(`mattermost-press:${a.trigger_id.slice(0, 200)}`, now, now - PRESS_MEMORY_MS)))
+    if (!(await deps.store.claim(`mattermost-press:${a.trigger_id.slice(0, 200)}`, now, now + PRESS_MEMORY_MS)))
       return refuse(c, "replayed", a.user_id);
 
     if (ctx.c === 1) {
@@ -144,7 +144,7 @@ export function mattermostRoutes(deps: CoreDeps, opts: MattermostRouteOptions, l
     if (!checked.ok || checked.context.u !== a.user_id)
       return refuse(c, checked.ok ? "forged" : checked.reason, a.user_id);
     const now = deps.clock.now();
-    if (!(await deps.store.claimRequest(`mattermost-dialog:${checked.context.n}`, now, now - PRESS_MEMORY_MS)))
+    if (!(await deps.store.claim(`mattermost-dialog:${checked.context.n}`, now, now + PRESS_MEMORY_MS)))
       return refuse(c, "replayed", a.user_id);
     const interaction = pressAsInteraction(
       { userId: a.user_id, channelId: a.channel_id, teamId: a.team_id, key: `dialog:${checked.context.n}` },

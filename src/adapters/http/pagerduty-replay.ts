@@ -18,7 +18,7 @@ export type PagerDutyEventCheck = { fresh: true; release: () => Promise<void> } 
 
 /** Claims the event's id (released if its handling fails before it is answered), or says why it is refused. */
 export async function claimPagerDutyEvent(
-  store: Pick<Store, "claimUntil" | "releaseClaim">,
+  store: Pick<Store, "claim" | "release">,
   event: { id: string; occurred_at: string },
   now: number,
 ): Promise<PagerDutyEventCheck> {
@@ -35,8 +35,8 @@ export async function claimPagerDutyEvent(
   }
   const key = `pagerduty-event:${event.id}`;
   const until = at + PAGERDUTY_EVENT_MAX_AGE_MS + PAGERDUTY_CLOCK_SKEW_MS;
-  if (!(await store.claimUntil(key, now, until))) {
+  if (!(await store.claim(key, now, until))) {
     return { fresh: false, reason: `event ${event.id} was received already` };
   }
-  return { fresh: true, release: () => store.releaseClaim(key, until) };
+  return { fresh: true, release: () => store.release(key, until) };
 }

@@ -91,7 +91,7 @@ export function teamsRoutes(deps: CoreDeps, opts: TeamsRouteOptions, later: Late
     opts.chat.learn(baseConversation(a), a.serviceUrl);
     const now = deps.clock.now();
     const key = `teams-activity:${a.conversation.id.slice(0, 200)}:${a.id.slice(0, 100)}`;
-    if (!(await deps.store.claimRequest(key, now, now - ACTIVITY_MEMORY_MS))) {
+    if (!(await deps.store.claim(key, now, now + ACTIVITY_MEMORY_MS))) {
       deps.logger.info("teams activity seen before; not run again", { activity: a.id.slice(0, 40) });
       return answer(c, a);
     }

@@ -97,7 +97,7 @@ const SKEW_MS = 5 * 60_000;
  * retries) or else by issue and changelog id, and none older than a day by its `timestamp`.
  */
 async function claimJiraDelivery(
-  store: Pick<Store, "claimUntil" | "releaseClaim">,
+  store: Pick<Store, "claim" | "release">,
   identifier: string | null,
   event: {
     timestamp: number;
@@ -118,7 +118,6 @@ async function claimJiraDelivery(
   const id = identifier?.trim().slice(0, 100) || `${event.issue?.key ?? "-"}:${event.changelog?.id ?? at}`;
   const key = `jira-webhook:${id}`;
   const until = at + JIRA_EVENT_MAX_AGE_MS + SKEW_MS;
-  if (!(await store.claimUntil(key, now, until)))
-    return { fresh: false, reason: `delivery ${id} was received already` };
-  return { fresh: true, release: () => store.releaseClaim(key, until) };
+  if (!(await store.claim(key, now, until))) return { fresh: false, reason: `delivery ${id} was received already` };
+  return { fresh: true, release: () => store.release(key, until) };
 }

@@ -18,6 +18,7 @@ import type { HostRecord, IncidentThread, JobPatch, JobRecord, JobStatus, Store 
 import type { NewTeamMessage, TeamMessage } from "../../core/ports/team-messages.ts";
 import type { IncidentTicket, TicketLinkKind, TicketPatch, TicketSystem } from "../../core/ports/ticket-book.ts";
 import type { WatchRecord } from "../../core/ports/watch-record.ts";
+import { SqlClaims } from "./claims.ts";
 import { INCIDENT_ACTIONS_MIGRATION, INCIDENT_ROLE_COLUMNS, SqlIncidentActions } from "./incident-actions.ts";
 import {
   INCIDENT_BOOK_MIGRATION,
@@ -147,6 +148,14 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
       },
     },
     { id: 12, name: "incident threads on mirror chats", up: INCIDENT_MIRRORS_MIGRATION },
+    // Issue 45: a command's request identity is a claim like any other (claims.ts), with its own
+    // expiry; the identities recorded before it are kept as claims for a day, the longest any
+    // caller remembers one (a Teams activity, a Mattermost press). The `requests` table stays, unused.
+    {
+      id: 16,
+      name: "request identities become claims",
+      up: "INSERT OR IGNORE INTO claims (key, until) SELECT key, at + 86400000 FROM requests;",
+    },
   ],
 };
 
@@ -163,12 +172,10 @@ const JOB_COLUMNS: Record<keyof JobPatch, string> = {
 export const LIST_JOBS_SQL =
   "SELECT * FROM jobs WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR host = ?2) ORDER BY created_at DESC LIMIT ?3";
 
-/** How often claimRequest sweeps forgotten request keys out of the table. */
-const REQUEST_SWEEP_MS = 60_000;
-
 export class SqlStateStore implements Store {
   protected readonly driver: SqlDriver;
-  private nextRequestSweep = Number.NEGATIVE_INFINITY;
+  /** "Once per key, until a time" (claims.ts, over the `claims` table). */
+  private readonly claims: SqlClaims;
 
   /** The incident records (incident-book.ts: their schema and queries, in one place). */
   private readonly book: SqlIncidentBook;
@@ -179,6 +186,7 @@ export class SqlStateStore implements Store {
   constructor(driver: SqlDriver, now: () => number = Date.now) {
     this.driver = driver;
     applyMigrations(driver, STATE_MIGRATIONS, { transaction: driver.transaction, now, where: driver.name });
+    this.claims = new SqlClaims(driver);
     this.book = new SqlIncidentBook(driver);
     this.deliveries = new SqlDeliveries(driver);
     this.tickets = new SqlTicketBook(driver);
@@ -431,36 +439,12 @@ export class SqlStateStore implements Store {
     return row ? { host: String(row.host) } : null;
   }
 
-  async claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean> {
-    // One statement per claim: a key older than `forgetBefore` is forgotten by the upsert itself
-    // (claimed again), so the table is swept of old keys only once a minute, not on every command.
-    if (forgetBefore >= this.nextRequestSweep) {
-      this.driver.rows("DELETE FROM requests WHERE at < ?", forgetBefore);
-      this.nextRequestSweep = forgetBefore + REQUEST_SWEEP_MS;
-    }
-    return (
-      this.driver.rows(
-        "INSERT INTO requests (key, at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET at = excluded.at WHERE requests.at < ? RETURNING key",
-        key,
-        at,
-        forgetBefore,
-      ).length > 0
-    );
+  claim(key: string, now: number, until: number): Promise<boolean> {
+    return this.claims.claim(key, now, until);
   }
 
-  async claimUntil(key: string, now: number, until: number): Promise<boolean> {
-    this.driver.rows("DELETE FROM claims WHERE until <= ?", now);
-    return (
-      this.driver.rows(
-        "INSERT INTO claims (key, until) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING key",
-        key,
-        until,
-      ).length > 0
-    );
-  }
-
-  async releaseClaim(key: string, until: number): Promise<void> {
-    this.driver.rows("DELETE FROM claims WHERE key = ? AND until = ?", key, until);
+  release(key: string, until: number): Promise<void> {
+    return this.claims.release(key, until);
   }
 
   async findIncident(channel: string, host: string): Promise<IncidentThread | null> {

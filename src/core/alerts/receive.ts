@@ -182,8 +182,11 @@ export async function receiveAlerts(
   };
 }
 
-/** Claims taken for alerts' work, given back when that work could not be posted. */
-class Claims {
+/**
+ * The claims (ports/claims.ts) taken for alerts' work, remembered so that they are given back
+ * when that work could not be posted.
+ */
+class HeldClaims {
   private taken: { key: string; until: number }[] = [];
   private readonly deps: CoreDeps;
 
@@ -192,7 +195,7 @@ class Claims {
   }
 
   async claim(key: string, now: number, until: number): Promise<boolean> {
-    const won = await this.deps.store.claimUntil(key, now, until);
+    const won = await this.deps.store.claim(key, now, until);
     if (won) this.taken.push({ key, until });
     return won;
   }
@@ -200,13 +203,13 @@ class Claims {
   /** Gives every claim back (or the one named), so a repeat of these alerts tries again. */
   async release(key?: string): Promise<void> {
     const giving = this.taken.filter((t) => key === undefined || t.key === key);
-    for (const c of giving) await this.deps.store.releaseClaim(c.key, c.until);
+    for (const c of giving) await this.deps.store.release(c.key, c.until);
     this.taken = this.taken.filter((t) => !giving.includes(t));
   }
 }
 
 /** The alerts of `list` not seen before under `prefix`; each is claimed as it is found new. */
-async function firstSeen(claims: Claims, now: number, prefix: string, list: readonly IncomingAlert[]) {
+async function firstSeen(claims: HeldClaims, now: number, prefix: string, list: readonly IncomingAlert[]) {
   const fresh: IncomingAlert[] = [];
   for (const a of list) {
     if (await claims.claim(`${prefix}:${a.source}:${a.identity}`, now, now + FIRING_MEMORY_MS)) fresh.push(a);
@@ -220,7 +223,7 @@ async function firstSeen(claims: Claims, now: number, prefix: string, list: read
  * thread, so the alert's next repeat (Alertmanager's repeat_interval, a PagerDuty retry) is
  * handled as new instead of being taken for one already posted.
  */
-async function postOrRelease<T>(deps: CoreDeps, claims: Claims, host: string, post: () => Promise<T>): Promise<T> {
+async function postOrRelease<T>(deps: CoreDeps, claims: HeldClaims, host: string, post: () => Promise<T>): Promise<T> {
   try {
     return await post();
   } catch (err) {
@@ -235,7 +238,7 @@ async function postOrRelease<T>(deps: CoreDeps, claims: Claims, host: string, po
  * makes of them (news, only counted, muted), and, when news, whether they triage.
  */
 interface FiringDecision {
-  claims: Claims;
+  claims: HeldClaims;
   fresh: IncomingAlert[];
   signal: IncidentSignal & { channel: string };
   fate: DecidedSignal;
@@ -247,7 +250,7 @@ interface FiringDecision {
 async function decideFiring(deps: CoreDeps, g: HostGroup, policy: AlertPolicy): Promise<FiringDecision | null> {
   if (g.firing.length === 0) return null;
   const host = g.host.name;
-  const claims = new Claims(deps);
+  const claims = new HeldClaims(deps);
   const now = deps.clock.now();
   const fresh = await firstSeen(claims, now, "alert", g.firing);
   const triageClaim = `alert-triage:${host}`;
@@ -367,12 +370,12 @@ const NOTE_WORDS: Record<AlertTriageNote["kind"], string> = {
 };
 
 interface ResolvedDecision {
-  claims: Claims;
+  claims: HeldClaims;
   fresh: IncomingAlert[];
 }
 
 async function decideResolved(deps: CoreDeps, g: HostGroup): Promise<ResolvedDecision> {
-  const claims = new Claims(deps);
+  const claims = new HeldClaims(deps);
   if (g.resolved.length === 0) return { claims, fresh: [] };
   return { claims, fresh: await firstSeen(claims, deps.clock.now(), "alert-resolved", g.resolved) };
 }

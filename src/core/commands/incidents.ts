@@ -150,14 +150,13 @@ async function declareCommand(deps: CoreDeps, req: CommandRequest, command: Decl
  * command's own audit row (handle.ts) records who did it and whether it was refused.
  */
 async function incidentCommand(deps: CoreDeps, req: CommandRequest, command: IncidentCommand): Promise<CommandReply> {
-  const book = deps.store;
   if (command.action === "show") {
     const incident = await requireIncident(deps, command.id);
     const tickets = await deps.store.incidentTickets(incident.id);
     return {
       ack: renderIncident(
         incident,
-        await book.incidentTimeline(incident.id),
+        await deps.store.incidentTimeline(incident.id),
         tickets,
         await incidentActions(deps, incident.id),
         { openTicket: canOpenTickets(deps, req.workspace) },
@@ -175,7 +174,7 @@ async function incidentCommand(deps: CoreDeps, req: CommandRequest, command: Inc
   }
   if (command.action === "signals") {
     const incident = await requireIncident(deps, command.id);
-    return { ack: renderIncidentSignals(incident, await book.listSignals({ incidentId: incident.id })) };
+    return { ack: renderIncidentSignals(incident, await deps.store.listSignals({ incidentId: incident.id })) };
   }
   // Unknown ids are refused before authorization, so the error says what is wrong.
   await requireIncident(deps, command.id);
@@ -213,7 +212,7 @@ async function incidentCommand(deps: CoreDeps, req: CommandRequest, command: Inc
       ? {
           later: async () => {
             await resolvePagerDuty(deps, moved, req.user);
-            const members = (await book.listIncidents({ limit: 500 })).filter(
+            const members = (await deps.store.listIncidents({ limit: 500 })).filter(
               (m) => m.parentId === moved.id && m.state === "resolved",
             );
             for (const member of members) await resolvePagerDuty(deps, member, req.user);

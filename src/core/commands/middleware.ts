@@ -56,7 +56,7 @@ export const storeBatch: CommandMiddleware = async ({ deps, req }, next) => {
 export const claimOnce: CommandMiddleware = async (ctx, next) => {
   const { deps, req } = ctx;
   const now = deps.clock.now();
-  if (!(await deps.store.claimRequest(req.requestKey, now, now - REQUEST_MEMORY_MS))) {
+  if (!(await deps.store.claim(req.requestKey, now, now + REQUEST_MEMORY_MS))) {
     deps.logger.info("request already handled", { request: req.requestKey, user: req.user });
     metricsOf(deps).count("commands_total", { command: kindOf(ctx), outcome: "duplicate" });
     return {

@@ -79,11 +79,10 @@ async function snoozeCommand(
   req: CommandRequest,
   command: Extract<Command, { kind: "snooze" }>,
 ): Promise<CommandReply> {
-  const book = deps.store;
   const host = await requireHost(deps, command.host);
   await authorize(deps.recovery.authz, { user: req.user, channel: req.channel, source: req.source }, "snooze");
   if (command.for.kind === "off") {
-    const removed = await book.removeSnooze(host.name, command.finding);
+    const removed = await deps.store.removeSnooze(host.name, command.finding);
     if (!removed) {
       throw new ClawopsError(
         "not_snoozed",
@@ -106,7 +105,7 @@ async function snoozeCommand(
       `clawops does not know which OpenClaw version \`${host.name}\` runs yet (no triage has read it), so "until the version changes" has nothing to hold on to. Snooze for \`1h\` or \`1d\` instead.`,
     );
   }
-  await book.putSnooze({
+  await deps.store.putSnooze({
     host: host.name,
     finding: command.finding,
     until: command.for.kind === "duration" ? now + command.for.ms : null,

@@ -57,8 +57,8 @@ export async function sweepExpiries(deps: CoreDeps, s: ExpiriesRadar | undefined
   const day = lastDailyMoment(s.hourUtc, now);
   try {
     const post =
-      week !== null && now - week <= DAY && (await deps.store.claimUntil(`expiries-post:${week}`, now, week + 8 * DAY));
-    const page = s.pageDays !== undefined && (await deps.store.claimUntil(`expiries-page:${day}`, now, day + 2 * DAY));
+      week !== null && now - week <= DAY && (await deps.store.claim(`expiries-post:${week}`, now, week + 8 * DAY));
+    const page = s.pageDays !== undefined && (await deps.store.claim(`expiries-page:${day}`, now, day + 2 * DAY));
     if (!post && !page) return next;
     const calendar = await collectExpiries(deps);
     if (post && s.channel) {
@@ -103,7 +103,6 @@ export async function openExpiryIncidents(
   calendar: ExpiryCalendar,
   s: Pick<ExpiriesRadar, "channel"> & { pageDays: number },
 ): Promise<string[]> {
-  const book = deps.store;
   const now = deps.clock.now();
   const opened: string[] = [];
   const hosts = new Map((await deps.store.listHosts()).map((h) => [h.name, h]));
@@ -118,7 +117,7 @@ export async function openExpiryIncidents(
     const name = e.fingerprint ?? e.what.replace(/ \([^)]*\)$/, "");
     const key = `expiry-page:${e.host}:${e.kind}:${name}:${new Date(e.expiresAt).toISOString().slice(0, 10)}`;
     const until = Math.max(e.expiresAt, now) + PAGE_CLAIM_AFTER_MS;
-    if (!(await deps.store.claimUntil(key, now, until))) continue;
+    if (!(await deps.store.claim(key, now, until))) continue;
     try {
       const title = expiryTitle(e);
       const candidate = {
@@ -133,8 +132,8 @@ export async function openExpiryIncidents(
         }),
         title,
       };
-      const stored = await book.openIncident(candidate, key);
-      await appendTimeline(deps, book, stored, {
+      const stored = await deps.store.openIncident(candidate, key);
+      await appendTimeline(deps, deps.store, stored, {
         actor: "clawops expiries",
         kind: "opened",
         text: `${title} (${new Date(e.expiresAt).toISOString()}; CLAWOPS_EXPIRIES_PAGE_DAYS=${s.pageDays})${e.fingerprint ? ` · sha256 ${e.fingerprint}` : ""}`,
@@ -142,7 +141,7 @@ export async function openExpiryIncidents(
       // Record first, deliver after: the page is queued (by the paging policy) before the header is posted.
       await queuePage(deps, stored, "trigger", { summary: title });
       const posted = await deps.chat.postMessage({ channel, ...renderLiveHeader(stored, now) });
-      const linked = await book.updateIncident(stored.id, ["open", "acknowledged"], {
+      const linked = await deps.store.updateIncident(stored.id, ["open", "acknowledged"], {
         threadTs: posted.ts,
         headerAt: now,
         headerStale: false,
@@ -161,7 +160,7 @@ export async function openExpiryIncidents(
       opened.push(stored.id);
     } catch (err) {
       // Nothing opened for this one: tomorrow's check tries again.
-      await deps.store.releaseClaim(key, until);
+      await deps.store.release(key, until);
       deps.logger.error("expiry incident not opened", { host: e.host, what: e.what, err: String(err) });
     }
   }

@@ -37,11 +37,10 @@ export async function addIncidentAction(
   deps: CoreDeps,
   o: { id: string; text: string; owner: string | null; actor: string },
 ): Promise<IncidentAction> {
-  const book = deps.store;
   const incident = await requireIncident(deps, o.id);
   if (incident.state === "resolved") throw resolvedError(incident);
   const text = await scrubText(o.text);
-  const added = await book.addIncidentAction({
+  const added = await deps.store.addIncidentAction({
     incidentId: incident.id,
     text,
     owner: o.owner,
@@ -65,11 +64,10 @@ export async function closeIncidentAction(
   deps: CoreDeps,
   o: { id: string; n: number; actor: string },
 ): Promise<{ action: IncidentAction; stillOpen: number }> {
-  const book = deps.store;
   const incident = await requireIncident(deps, o.id);
-  const closed = await book.closeIncidentAction(incident.id, o.n, o.actor, deps.clock.now());
+  const closed = await deps.store.closeIncidentAction(incident.id, o.n, o.actor, deps.clock.now());
   if (!closed) {
-    const known = (await book.listIncidentActions({ incidentId: incident.id })).find((a) => a.n === o.n);
+    const known = (await deps.store.listIncidentActions({ incidentId: incident.id })).find((a) => a.n === o.n);
     if (!known) {
       throw new ClawopsError(
         "unknown_action",

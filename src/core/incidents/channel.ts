@@ -129,8 +129,7 @@ async function openChecked(deps: CoreDeps, incident: Incident, ask: ChannelAsk):
   let ts: string;
   try {
     await chat.inviteToChannel(made.channel, people);
-    const book = deps.store;
-    const fired = distinctSignals(await book.listSignals({ incidentId: incident.id, limit: 2_000 }));
+    const fired = distinctSignals(await deps.store.listSignals({ incidentId: incident.id, limit: 2_000 }));
     const header = renderLiveHeader(incident, now, await fleetCause(deps, incident), fired);
     ts = (await chat.postMessage({ channel: made.channel, ...header })).ts;
   } catch (err) {
@@ -240,14 +239,12 @@ async function record(
   outcome: "ok" | "refused" | "error",
   text: string,
 ): Promise<void> {
-  const book = deps.store;
-  if (book)
-    await appendTimeline(deps, book, incident, {
-      actor: ask.actor,
-      kind: "channel",
-      text,
-      ref: incident.ownChannel ?? null,
-    });
+  await appendTimeline(deps, deps.store, incident, {
+    actor: ask.actor,
+    kind: "channel",
+    text,
+    ref: incident.ownChannel ?? null,
+  });
   await audit(deps, {
     at: deps.clock.now(),
     actor: ask.actor,
@@ -267,13 +264,12 @@ async function record(
  */
 export async function openChannelByPolicy(deps: CoreDeps, id: string | null | undefined): Promise<void> {
   if (!id || channelSettings(deps).mode !== "auto" || !deps.chat.createChannel) return;
-  const book = deps.store;
   try {
-    const incident = await book.getIncident(id);
+    const incident = await deps.store.getIncident(id);
     if (!incident || incident.state === "resolved" || incident.ownChannel || !incident.threadTs) return;
     if (!policyWants(channelSettings(deps), incident)) return;
     const now = deps.clock.now();
-    if (!(await deps.store.claimRequest(`incident-channel:${id}`, now, now - 10 * 60_000))) return;
+    if (!(await deps.store.claim(`incident-channel:${id}`, now, now + 10 * 60_000))) return;
     await openIncidentChannel(deps, id, { actor: "clawops", source: "system" }).catch((err: unknown) =>
       tellChannelFailure(deps, incident, err),
     );

@@ -22,7 +22,6 @@ export async function declareIncident(
   deps: CoreDeps,
   o: { actor: string; channel: string; severity: Severity; hosts: readonly string[]; title: string },
 ): Promise<Incident> {
-  const book = deps.store;
   const hosts: string[] = [];
   for (const h of o.hosts) hosts.push((await requireHost(deps, h)).name);
   const now = deps.clock.now();
@@ -42,8 +41,8 @@ export async function declareIncident(
   };
   const id = candidate.id;
   // Its own key: a declared incident stands beside a host's watch or alert incident, not in its place.
-  const stored = await book.openIncident(candidate, `declared:${id}`);
-  await appendTimeline(deps, book, stored, {
+  const stored = await deps.store.openIncident(candidate, `declared:${id}`);
+  await appendTimeline(deps, deps.store, stored, {
     actor: o.actor,
     kind: "opened",
     text: `declared by hand (${o.severity})${hosts.length ? ` on ${hosts.join(", ")}` : ""}: ${o.title}`,
@@ -54,7 +53,7 @@ export async function declareIncident(
     channel: o.channel,
     ...renderLiveHeader(stored, now, [], [], offersChannel(deps, stored)),
   });
-  const linked = await book.updateIncident(id, ["open", "acknowledged"], {
+  const linked = await deps.store.updateIncident(id, ["open", "acknowledged"], {
     threadTs: posted.ts,
     headerAt: now,
     headerStale: false,
@@ -81,7 +80,6 @@ export async function setIncidentSeverity(
   severity: Severity,
   actor: string,
 ): Promise<Incident> {
-  const book = deps.store;
   const before = await requireIncident(deps, id);
   if (before.state === "resolved") {
     throw new ClawopsError("incident_resolved", `Incident \`${id}\` is resolved; its severity stays as it was.`, {
@@ -89,10 +87,13 @@ export async function setIncidentSeverity(
     });
   }
   if (before.severity === severity) return before;
-  const moved = await book.updateIncident(id, ["open", "acknowledged"], { severity, updatedAt: deps.clock.now() });
+  const moved = await deps.store.updateIncident(id, ["open", "acknowledged"], {
+    severity,
+    updatedAt: deps.clock.now(),
+  });
   if (!moved)
     throw new ClawopsError("incident_resolved", `Incident \`${id}\` was resolved meanwhile.`, { status: 409 });
-  await appendTimeline(deps, book, moved, {
+  await appendTimeline(deps, deps.store, moved, {
     actor,
     kind: "severity",
     text: `severity ${before.severity} → ${severity}`,
@@ -107,13 +108,12 @@ export async function setIncidentSeverity(
 
 /** `incident <id> add <host>`: the host joins it (a declared or fleet incident growing). */
 export async function addIncidentHost(deps: CoreDeps, id: string, host: string, actor: string): Promise<Incident> {
-  const book = deps.store;
   await requireIncident(deps, id);
   const name = (await requireHost(deps, host)).name;
-  const joined = await book.joinIncident(id, name);
+  const joined = await deps.store.joinIncident(id, name);
   if (!joined)
     throw new ClawopsError("incident_resolved", `Incident \`${id}\` is resolved; no host joins it.`, { status: 409 });
-  await appendTimeline(deps, book, joined, { actor, kind: "note", text: `added ${name}` });
+  await appendTimeline(deps, deps.store, joined, { actor, kind: "note", text: `added ${name}` });
   await refreshIncidentHeader(deps, joined, { force: true });
   return joined;
 }

@@ -144,13 +144,12 @@ export async function refreshIncidentHeader(
   incident: Incident,
   opts: { force?: boolean } = {},
 ): Promise<void> {
-  const book = deps.store;
   const now = deps.clock.now();
   try {
-    const latest = (await book.getIncident(incident.id)) ?? incident;
+    const latest = (await deps.store.getIncident(incident.id)) ?? incident;
     if (!latest.channel || !latest.threadTs) return;
     if (!opts.force && latest.headerAt !== null && now - latest.headerAt < HEADER_EDIT_EVERY_MS) {
-      if (!latest.headerStale) await book.updateIncident(latest.id, [latest.state], { headerStale: true });
+      if (!latest.headerStale) await deps.store.updateIncident(latest.id, [latest.state], { headerStale: true });
       return;
     }
     const header = await currentHeader(deps, latest, now);
@@ -166,12 +165,12 @@ export async function refreshIncidentHeader(
           }),
         );
     }
-    await book.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });
+    await deps.store.updateIncident(latest.id, [latest.state], { headerAt: now, headerStale: false });
     // Its mirrors on other chats (issue 43, item 5): an edit queued in the outbox, never waited on.
     await queueMirrors(deps, latest, { op: "header" });
   } catch (err) {
     deps.logger.warn("incident header not edited", { incident: incident.id, err: errorMessage(err) });
-    await book.updateIncident(incident.id, [incident.state], { headerStale: true }).catch(() => {});
+    await deps.store.updateIncident(incident.id, [incident.state], { headerStale: true }).catch(() => {});
   }
 }
 
@@ -206,8 +205,7 @@ export async function fleetCause(deps: Pick<CoreDeps, "store">, incident: Incide
 export async function refreshStaleHeaders(
   deps: Pick<CoreDeps, "store" | "chat" | "clock" | "ids" | "logger" | "incidentChannels" | "incidents">,
 ): Promise<number> {
-  const book = deps.store;
-  const due = await book.staleHeaders(deps.clock.now() - HEADER_EDIT_EVERY_MS);
+  const due = await deps.store.staleHeaders(deps.clock.now() - HEADER_EDIT_EVERY_MS);
   for (const incident of due) await refreshIncidentHeader(deps, incident, { force: true });
   return due.length;
 }

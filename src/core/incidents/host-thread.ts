@@ -18,8 +18,7 @@ export async function incidentThread(
   deps: CoreDeps,
   where: { channel: string; host: string; actor: string },
 ): Promise<IncidentThread> {
-  const book = deps.store;
-  const incident = await book.findOpenIncident(where.host).catch(() => null);
+  const incident = await deps.store.findOpenIncident(where.host).catch(() => null);
   const own = incident && incident.source !== "fleet" ? incident : null;
   let posted = false;
   const thread = await openIncidentThread(deps, where.channel, where.host, () => {

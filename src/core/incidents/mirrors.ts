@@ -114,20 +114,21 @@ export async function queueMirrors(
   what: MirrorOp,
 ): Promise<void> {
   const mirrors = mirrorsOf(deps, incident);
-  const book = deps.store;
   if (mirrors.length === 0) return;
   try {
     const now = deps.clock.now();
     const pending =
-      what.op === "header" ? await book.listOutbox({ incidentId: incident.id, state: "pending", limit: 500 }) : [];
+      what.op === "header"
+        ? await deps.store.listOutbox({ incidentId: incident.id, state: "pending", limit: 500 })
+        : [];
     const given = new Set(
-      (await book.incidentMirrors(incident.id)).filter((m) => m.givenUpAt !== null).map((m) => m.channel),
+      (await deps.store.incidentMirrors(incident.id)).filter((m) => m.givenUpAt !== null).map((m) => m.channel),
     );
     for (const channel of mirrors) {
       if (given.has(channel)) continue;
       const queue = async (key: string, op: MirrorOp) => {
         const body: MirrorDelivery = { ...op, channel };
-        return book.enqueueOutbox({
+        return deps.store.enqueueOutbox({
           id: deps.ids.id("out"),
           key,
           kind: MIRROR_KIND,
@@ -164,9 +165,8 @@ export async function mirrorHostPost(
   where: { host: string; channel: string },
   post: { message: Message; what: string; ref: string },
 ): Promise<void> {
-  const book = deps.store;
   if (mirrorsOf(deps, { channel: where.channel }).length === 0) return;
-  const incident = await book.findOpenIncident(where.host).catch(() => null);
+  const incident = await deps.store.findOpenIncident(where.host).catch(() => null);
   if (incident?.channel !== where.channel) return;
   await queueMirrors(deps, incident, { op: "post", ...post });
 }

@@ -38,19 +38,18 @@ export async function queuePage(
   o: { summary?: string; by?: string | null } = {},
 ): Promise<number> {
   const paging = deps.paging;
-  const book = deps.store;
   if (!paging) return 0;
   try {
     if (action === "trigger" && !pages(paging.policy, incident)) return 0;
-    if (action === "trigger") await queueEscalation(deps, book, incident, 0, 1);
-    const triggered = action === "trigger" ? null : await book.listOutbox({ incidentId: incident.id, limit: 50 });
+    if (action === "trigger") await queueEscalation(deps, deps.store, incident, 0, 1);
+    const triggered = action === "trigger" ? null : await deps.store.listOutbox({ incidentId: incident.id, limit: 50 });
     const now = deps.clock.now();
     let queued = 0;
     for (const target of paging.targets) {
       const kind = `page:${target.kind}`;
       if (triggered && !triggered.some((i) => i.kind === kind && i.key.endsWith(":trigger"))) continue;
       const event = pageEventFor(incident, action, { ...o, url: paging.incidentUrl?.(incident.id) ?? null });
-      const added = await book.enqueueOutbox({
+      const added = await deps.store.enqueueOutbox({
         id: deps.ids.id("out"),
         key: `${kind}:${incident.id}:${action}`,
         kind,
@@ -165,18 +164,19 @@ export interface DrainReport {
 /** Delivers everything due now (pages, escalation steps, thread posts, mirrors), one at a time, in the order queued. */
 export async function drainOutbox(deps: CoreDeps, limit = 20): Promise<DrainReport> {
   const report: DrainReport = { sent: 0, retrying: 0, failed: 0, nextAt: null };
-  const book = deps.store;
   const now = deps.clock.now();
-  const due = await book.claimOutbox(now, now + LEASE_MS, limit);
+  const due = await deps.store.claimOutbox(now, now + LEASE_MS, limit);
   for (const item of due) {
     try {
-      const outcome = await deliver(deps, book, item);
+      const outcome = await deliver(deps, deps.store, item);
       report[outcome]++;
     } catch (err) {
       deps.logger.error("outbox delivery not settled", { id: item.id, err: errorMessage(err) });
     }
   }
-  const [next] = (await book.listOutbox({ state: "pending", limit: 500 })).map((i) => i.nextAt).sort((a, b) => a - b);
+  const [next] = (await deps.store.listOutbox({ state: "pending", limit: 500 }))
+    .map((i) => i.nextAt)
+    .sort((a, b) => a - b);
   report.nextAt = next ?? null;
   return report;
 }

@@ -28,8 +28,7 @@ export async function takePagerDutyUpdate(
 ): Promise<PagerUpdate | null> {
   const key = typeof event.data.incident_key === "string" ? event.data.incident_key : null;
   if (!key || !OWN_KEY.test(key)) return null;
-  const book = deps.store;
-  const incident = await book.getIncident(key);
+  const incident = await deps.store.getIncident(key);
   if (!incident) {
     deps.logger.warn("pagerduty event for an incident clawops does not know", { key, event: event.event_type });
     return { status: "ignored", reason: `no clawops incident ${key} (deleted, or paged by another clawops)` };

@@ -74,26 +74,23 @@ export { NAMED_ON_TIMELINE } from "./stages/storm.ts";
 /** Routes a signal, applies mute and snooze, and takes it on the record (decided in turn). */
 export async function decideSignal(deps: CoreDeps, signal: IncidentSignal): Promise<DecidedSignal> {
   const channel = signal.channel ?? (await routeIncident(deps, signal.host));
-  const book = deps.store;
   if (!channel) {
     await recordFate(deps, signal, "unrouted", null, "no incident channel for this host");
     return { status: "unrouted" };
   }
   if (signal.source !== "command") {
-    const by = await mutedBy(deps, book, signal);
+    const by = await mutedBy(deps, deps.store, signal);
     if (by) {
       await recordFate(deps, signal, by.startsWith("the snooze") ? "snoozed" : "muted", null, by);
       return { status: "muted", channel, by };
     }
   }
   let taken: Taken | null = null;
-  if (book) {
-    try {
-      taken = await decideInTurn(deps, () => takeSignal(deps, book, signal, channel));
-    } catch (err) {
-      // The record is bookkeeping: the signal's post and triage matter more.
-      deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
-    }
+  try {
+    taken = await decideInTurn(deps, () => takeSignal(deps, deps.store, signal, channel));
+  } catch (err) {
+    // The record is bookkeeping: the signal's post and triage matter more.
+    deps.logger.error("incident record not written", { host: signal.host, err: errorMessage(err) });
   }
   return { status: taken?.counted ? "counted" : "news", channel, taken };
 }
@@ -126,14 +123,13 @@ export async function raiseIncident(
   const d = decided ?? (await decideSignal(deps, signal));
   if (d.status === "unrouted" || d.status === "muted") return d;
   const { channel, taken } = d;
-  const book = deps.store;
   let incident: Incident | null = null;
   let opened = false;
   let fleetId: string | null = null;
   if (taken) {
     try {
       // Record first, deliver after: the page stage queues its pages once the record holds it.
-      await pageStage(deps, book, signal, taken);
+      await pageStage(deps, deps.store, signal, taken);
       await recordFate(
         deps,
         signal,
@@ -154,7 +150,7 @@ export async function raiseIncident(
         // Named on the timeline while a storm is young; after that only counted.
         if (taken.incident.counts[COUNTER[signal.source]] <= NAMED_ON_TIMELINE) {
           const text = signal.summary ?? signal.announce?.("none").text ?? `${signal.source} signal`;
-          await appendTimeline(deps, book, taken.incident, {
+          await appendTimeline(deps, deps.store, taken.incident, {
             actor: signal.actor,
             kind: TIMELINE_KIND[signal.source],
             text: `${text} (counted: the incident already told of it)`,
@@ -201,7 +197,7 @@ export async function raiseIncident(
     said = signal.announce(triage);
     const post = { channel, host: signal.host, actor: signal.actor, message: said, what: ANNOUNCEMENT[signal.source] };
     const attempt = incident
-      ? await postInThread(deps, book, incident, { ...post, jobId: job?.id ?? null }).catch((err: unknown) => {
+      ? await postInThread(deps, deps.store, incident, { ...post, jobId: job?.id ?? null }).catch((err: unknown) => {
           // The outbox could not be written: posted directly instead, as when the record could not be.
           deps.logger.error("incident post not queued", { host: signal.host, err: errorMessage(err) });
           return null;
@@ -239,7 +235,7 @@ export async function raiseIncident(
     });
   }
   if (incident) {
-    await appendTimeline(deps, book, incident, {
+    await appendTimeline(deps, deps.store, incident, {
       actor: signal.actor,
       kind: TIMELINE_KIND[signal.source],
       text: audited?.detail ?? said?.text ?? (job ? `triage requested (job ${job.id})` : "triage requested"),
@@ -248,7 +244,7 @@ export async function raiseIncident(
     // An incident opened by this signal has its header as posted; on an open one, it changed.
     if (!opened) await refreshIncidentHeader(deps, incident, { force: true });
     // Grouped into a fleet incident while its thread was being posted: say so now.
-    if (thread && (await book.getIncident(incident.id))?.parentId) await tellGrouped(deps, incident.id);
+    if (thread && (await deps.store.getIncident(incident.id))?.parentId) await tellGrouped(deps, incident.id);
   }
   // Its own channel, when the policy wants one (issue 41, item 2); never throws.
   await openChannelByPolicy(deps, incident?.id);
@@ -270,20 +266,12 @@ export async function raiseIncident(
 }
 
 /**
- * Decisions on automatic signals are taken one at a time per store in this process, so that
- * the hosts of a storm arriving at once see each other's incidents (the third host of a group
- * finds the first two). The posting after a decision is not held.
+ * Decisions on automatic signals are taken one at a time in this process (the scheduler's turns,
+ * ports/turns.ts), so that the hosts of a storm arriving at once see each other's incidents (the
+ * third host of a group finds the first two). The posting after a decision is not held.
  */
-const deciding = new WeakMap<object, Promise<unknown>>();
-
 function decideInTurn<T>(deps: CoreDeps, decide: () => Promise<T>): Promise<T> {
-  const prev = deciding.get(deps.store) ?? Promise.resolve();
-  const next = prev.then(decide, decide);
-  deciding.set(
-    deps.store,
-    next.catch(() => {}),
-  );
-  return next;
+  return deps.jobs.inTurn("incidents:decide", decide);
 }
 
 /**
@@ -302,8 +290,7 @@ export async function noteIncident(
 ): Promise<IncidentThread | null> {
   const channel = where.channel ?? (await routeIncident(deps, where.host));
   if (!channel) return null;
-  const book = deps.store;
-  const incident = await book.findOpenIncident(where.host).catch(() => null);
+  const incident = await deps.store.findOpenIncident(where.host).catch(() => null);
   if (incident?.source === "fleet" && !incident.hosts.includes(where.host)) return null;
   const thread = await deps.store.findIncident(channel, where.host);
   if (!thread) return null;
@@ -312,10 +299,10 @@ export async function noteIncident(
     await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
     return thread;
   }
-  await appendTimeline(deps, book, incident, { actor, kind: entry.kind ?? "note", text: message.text });
+  await appendTimeline(deps, deps.store, incident, { actor, kind: entry.kind ?? "note", text: message.text });
   if (entry.phase && entry.phase !== incident.phase) await movePhase(deps, incident, entry.phase);
   const post = { channel, host: where.host, actor, message, jobId: null, what: `the note "${clip(message.text, 80)}"` };
-  await postInThread(deps, book, incident, post).catch(async (err: unknown) => {
+  await postInThread(deps, deps.store, incident, post).catch(async (err: unknown) => {
     deps.logger.error("incident post not queued", { host: where.host, err: errorMessage(err) });
     await deps.chat.postMessage({ channel, threadTs: thread.threadTs, ...message });
   });
@@ -324,9 +311,8 @@ export async function noteIncident(
 
 /** Moves the host's open incident to `phase` (a recovery started, the watch saw it healthy) and edits its header. */
 export async function markIncidentPhase(deps: CoreDeps, host: string, phase: IncidentPhase): Promise<void> {
-  const book = deps.store;
   try {
-    const incident = await book.findOpenIncident(host);
+    const incident = await deps.store.findOpenIncident(host);
     if (incident && incident.phase !== phase) await movePhase(deps, incident, phase);
   } catch (err) {
     deps.logger.error("incident phase not written", { host, err: errorMessage(err) });
@@ -334,8 +320,7 @@ export async function markIncidentPhase(deps: CoreDeps, host: string, phase: Inc
 }
 
 async function movePhase(deps: CoreDeps, incident: Incident, phase: IncidentPhase): Promise<void> {
-  const book = deps.store;
-  const moved = await book.updateIncident(incident.id, ["open", "acknowledged"], { phase });
+  const moved = await deps.store.updateIncident(incident.id, ["open", "acknowledged"], { phase });
   if (moved) await refreshIncidentHeader(deps, moved, { force: true });
 }
 
@@ -349,11 +334,10 @@ export async function countOnIncident(
   host: string,
   delta: Partial<Record<IncidentCounter, number>>,
 ): Promise<Incident | null> {
-  const book = deps.store;
   try {
-    const incident = await book.findOpenIncident(host);
+    const incident = await deps.store.findOpenIncident(host);
     if (!incident) return null;
-    const counted = (await book.countIncident(incident.id, delta, deps.clock.now())) ?? incident;
+    const counted = (await deps.store.countIncident(incident.id, delta, deps.clock.now())) ?? incident;
     await refreshIncidentHeader(deps, counted);
     return counted;
   } catch (err) {
@@ -391,8 +375,7 @@ export async function moveIncidentAndTell(
   if (moved.channel && moved.threadTs) {
     for (const host of moved.hosts) await deps.store.forgetIncidentThread(moved.channel, host, moved.threadTs);
   }
-  const book = deps.store;
-  const members = await book.listIncidents({ open: true, limit: 500 });
+  const members = await deps.store.listIncidents({ open: true, limit: 500 });
   for (const member of members.filter((m) => m.parentId === id)) {
     await moveIncidentAndTell(deps, member.id, "resolved", actor, opts).catch((err: unknown) =>
       deps.logger.warn("grouped incident not resolved with its fleet incident", {

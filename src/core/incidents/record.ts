@@ -23,11 +23,10 @@ export interface TimelineEntry {
  * alert resolved): appended to its timeline; nothing when none is open. Logged, never thrown.
  */
 export async function noteTimeline(deps: RecordDeps, host: string, entry: TimelineEntry): Promise<Incident | null> {
-  const book = deps.store;
   try {
-    const incident = await book.findOpenIncident(host);
+    const incident = await deps.store.findOpenIncident(host);
     if (!incident) return null;
-    await append(deps, book, incident, entry);
+    await append(deps, deps.store, incident, entry);
     return incident;
   } catch (err) {
     deps.logger.error("incident timeline not written", { host, err: errorMessage(err) });
@@ -46,9 +45,8 @@ export async function linkThread(
   thread: { channel: string; threadTs: string },
   headerCurrent: boolean,
 ): Promise<Incident | null> {
-  const book = deps.store;
   try {
-    return await book.updateIncident(incident.id, ["open", "acknowledged"], {
+    return await deps.store.updateIncident(incident.id, ["open", "acknowledged"], {
       ...thread,
       ...(headerCurrent ? { headerAt: deps.clock.now(), headerStale: false } : { headerStale: true }),
     });
@@ -91,10 +89,9 @@ async function append(deps: RecordDeps, book: IncidentBook, incident: Incident, 
  * never thrown.
  */
 export async function noteEvidenceAt(deps: RecordDeps, incident: Incident, at: number): Promise<void> {
-  const book = deps.store;
   if (incident.evidenceAt != null && incident.evidenceAt <= at) return;
   try {
-    await book.updateIncident(incident.id, ["open", "acknowledged", "resolved"], { evidenceAt: at });
+    await deps.store.updateIncident(incident.id, ["open", "acknowledged", "resolved"], { evidenceAt: at });
   } catch (err) {
     deps.logger.error("incident evidence time not written", { incident: incident.id, err: errorMessage(err) });
   }
@@ -124,11 +121,10 @@ export async function moveIncident(
   to: Exclude<IncidentState, "open">,
   actor: string,
 ): Promise<Incident> {
-  const book = deps.store;
   const incident = await requireIncident(deps, id);
   const now = deps.clock.now();
   const from: IncidentState[] = ["open", "acknowledged"];
-  const moved = await book.updateIncident(
+  const moved = await deps.store.updateIncident(
     id,
     from,
     to === "acknowledged"
@@ -136,14 +132,14 @@ export async function moveIncident(
       : { state: "resolved", resolvedAt: now, resolvedBy: actor, updatedAt: now },
   );
   if (!moved) {
-    const latest = (await book.getIncident(id)) ?? incident;
+    const latest = (await deps.store.getIncident(id)) ?? incident;
     throw new ClawopsError(
       "incident_resolved",
       `Incident \`${id}\` was resolved${latest.resolvedBy ? ` by ${latest.resolvedBy}` : ""} already; nothing was changed. A new failure opens a new incident.`,
       { status: 409 },
     );
   }
-  await book.appendIncidentEvent({
+  await deps.store.appendIncidentEvent({
     incidentId: id,
     at: now,
     actor,
@@ -169,12 +165,11 @@ export async function noteIncidentEvent(
   incident: Incident | string,
   entry: TimelineEntry,
 ): Promise<Incident | null> {
-  const book = deps.store;
   const id = typeof incident === "string" ? incident : incident.id;
   try {
-    const record = typeof incident === "string" ? await book.getIncident(incident) : incident;
+    const record = typeof incident === "string" ? await deps.store.getIncident(incident) : incident;
     if (!record) return null;
-    await append(deps, book, record, entry);
+    await append(deps, deps.store, record, entry);
     return record;
   } catch (err) {
     deps.logger.error("incident timeline not written", { incident: id, err: errorMessage(err) });
@@ -184,10 +179,9 @@ export async function noteIncidentEvent(
 
 /** Appends to every open incident's timeline (a fleet-wide freeze); how many were written. */
 export async function noteOpenIncidents(deps: RecordDeps, entry: TimelineEntry): Promise<number> {
-  const book = deps.store;
   let written = 0;
   try {
-    for (const incident of await book.listIncidents({ open: true, limit: 500 })) {
+    for (const incident of await deps.store.listIncidents({ open: true, limit: 500 })) {
       if (await noteIncidentEvent(deps, incident, entry)) written++;
     }
   } catch (err) {

@@ -55,10 +55,9 @@ function quantile(sorted: readonly number[], q: number): number | null {
 const signalsOf = (i: Incident) => i.counts.alerts + i.counts.watch + i.counts.silences + i.counts.triages;
 
 export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<IncidentReport> {
-  const book = deps.store;
   const until = deps.clock.now();
   const since = until - windowMs;
-  const all = (await book.listIncidents({ limit: 10_000 })).filter((i) => i.openedAt >= since);
+  const all = (await deps.store.listIncidents({ limit: 10_000 })).filter((i) => i.openedAt >= since);
   const count = (key: (i: Incident) => string[]) => {
     const m = new Map<string, number>();
     for (const i of all) for (const k of key(i)) m.set(k, (m.get(k) ?? 0) + 1);
@@ -87,7 +86,7 @@ export async function incidentReport(deps: CoreDeps, windowMs: number): Promise<
   resolved.sort((a, b) => a - b);
   const ids = new Set(all.map((i) => i.id));
   const actions = (await deps.store.listIncidentActions({ limit: 10_000 })).filter((a) => ids.has(a.incidentId));
-  const pages = (await book.listOutbox({ limit: 10_000 })).filter(
+  const pages = (await deps.store.listOutbox({ limit: 10_000 })).filter(
     (o) => o.kind.startsWith("page:") && o.createdAt >= since,
   );
   return {
@@ -200,7 +199,7 @@ export async function postWeeklyDigest(deps: CoreDeps, s: DigestSettings | undef
   const next = moment + 7 * 86_400_000;
   if (now - moment > 86_400_000) return next;
   try {
-    if (!(await deps.store.claimUntil(`digest:${moment}`, now, moment + 8 * 86_400_000))) return next;
+    if (!(await deps.store.claim(`digest:${moment}`, now, moment + 8 * 86_400_000))) return next;
     const report = await incidentReport(deps, 7 * 86_400_000);
     const message = renderIncidentReport(report);
     await deps.chat.postMessage({ channel: s.channel, text: `Weekly ${message.text}`, parts: message.parts });

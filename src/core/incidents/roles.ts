@@ -41,7 +41,6 @@ export async function setIncidentRole(
   deps: CoreDeps,
   o: { id: string; role: IncidentRole; user: string; actor: string },
 ): Promise<RoleChange> {
-  const book = deps.store;
   const incident = await requireIncident(deps, o.id);
   if (incident.state === "resolved") throw resolvedError(incident);
   const previous = roleHolder(incident, o.role);
@@ -57,9 +56,9 @@ export async function setIncidentRole(
             : {}),
         }
       : { [o.role]: o.user, updatedAt: now };
-  const updated = await book.updateIncident(o.id, ["open", "acknowledged"], patch);
-  if (!updated) throw resolvedError((await book.getIncident(o.id)) ?? incident);
-  await book.appendIncidentEvent({
+  const updated = await deps.store.updateIncident(o.id, ["open", "acknowledged"], patch);
+  if (!updated) throw resolvedError((await deps.store.getIncident(o.id)) ?? incident);
+  await deps.store.appendIncidentEvent({
     incidentId: o.id,
     at: now,
     actor: o.actor,

@@ -26,18 +26,22 @@ export const SETTLE_ACTOR = "clawops";
  * people move the others. Logged, never thrown.
  */
 export async function settleTriagedIncident(deps: CoreDeps, host: string, verdict: TriageVerdict): Promise<void> {
-  const book = deps.store;
   try {
-    const incident = await book.findOpenIncident(host);
+    const incident = await deps.store.findOpenIncident(host);
     if (incident?.phase !== "checking") return;
     if (verdict.failing.length > 0) {
-      const moved = await book.updateIncident(incident.id, ["open", "acknowledged"], { phase: "failing" }, "checking");
+      const moved = await deps.store.updateIncident(
+        incident.id,
+        ["open", "acknowledged"],
+        { phase: "failing" },
+        "checking",
+      );
       if (moved) await refreshIncidentHeader(deps, moved, { force: true });
       return;
     }
     if (!verdict.complete || incident.source !== "command") return;
     const watch = verdict.warning.length;
-    await appendTimeline(deps, book, incident, {
+    await appendTimeline(deps, deps.store, incident, {
       actor: SETTLE_ACTOR,
       kind: "note",
       text: `the triage found no failing layer${watch > 0 ? ` (${watch} to watch: ${verdict.warning.join(", ")})` : ""}: closed, nothing to resolve by hand; a later failure opens a new incident`,

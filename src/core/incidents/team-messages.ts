@@ -53,14 +53,13 @@ export async function recordThreadEvent(
   identity: EventIdentity,
   event: ThreadEvent,
 ): Promise<ThreadEventOutcome> {
-  const book = deps.store;
   // Whose it is first (a read): a busy channel's other talk costs no write.
   const owner =
     event.kind === "message"
       ? // An incident's thread, else anything said in an incident's own channel (issue 41, items 2 and 3).
-        ((event.threadTs ? await book.incidentByThread(event.channel, event.threadTs) : null) ??
-        (await book.incidentByOwnChannel(event.channel)))
-      : await book.teamMessage(event.channel, event.ts);
+        ((event.threadTs ? await deps.store.incidentByThread(event.channel, event.threadTs) : null) ??
+        (await deps.store.incidentByOwnChannel(event.channel)))
+      : await deps.store.teamMessage(event.channel, event.ts);
   if (!owner)
     return {
       status: "ignored",
@@ -68,11 +67,11 @@ export async function recordThreadEvent(
     };
   const now = deps.clock.now();
   const claim = `slack-event:${identity.key}`;
-  if (!(await deps.store.claimUntil(claim, now, now + EVENT_MEMORY_MS))) return { status: "duplicate" };
+  if (!(await deps.store.claim(claim, now, now + EVENT_MEMORY_MS))) return { status: "duplicate" };
   try {
-    return await apply(deps, book, event, owner, now);
+    return await apply(deps, deps.store, event, owner, now);
   } catch (err) {
-    await deps.store.releaseClaim(claim, now + EVENT_MEMORY_MS).catch(() => {});
+    await deps.store.release(claim, now + EVENT_MEMORY_MS).catch(() => {});
     deps.logger.error("team message not recorded", {
       kind: event.kind,
       channel: event.channel,

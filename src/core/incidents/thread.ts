@@ -3,20 +3,17 @@ import { isoSeconds, mention } from "../messages/format.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentThread } from "../ports/store.ts";
+import type { Turns } from "../ports/turns.ts";
 
-type ThreadDeps = Pick<CoreDeps, "store" | "chat" | "clock" | "ids">;
-
-/**
- * Opens still under way, per store and (channel, host): two commands that open the same thread
- * at once in one process share the first one's header post instead of posting two.
- */
-const opening = new WeakMap<object, Map<string, Promise<IncidentThread>>>();
+/** `jobs`: only its turns (ports/turns.ts). */
+type ThreadDeps = Pick<CoreDeps, "store" | "chat" | "clock" | "ids"> & { jobs: Turns };
 
 /**
  * One incident thread per (channel, host), shared by triage, bundles, freezes and the recover
  * runbook: the stored one when there is one, else `header` posted and recorded.
- * Two opens at the same moment post one header (in one process); across processes both may
- * post, and the first stored wins (`insertIncident` keeps the first per UNIQUE(channel, host)).
+ * Opens of one (channel, host) take turns in this process (ports/turns.ts), so two at the same
+ * moment post one header: the second finds the first's thread. Across processes both may post,
+ * and the first stored wins (`insertIncident` keeps the first per UNIQUE(channel, host)).
  */
 export function openIncidentThread(
   deps: ThreadDeps,
@@ -25,17 +22,7 @@ export function openIncidentThread(
   /** The thread's parent message, asked for only when one is posted now. */
   header: () => Message,
 ): Promise<IncidentThread> {
-  let inFlight = opening.get(deps.store);
-  if (!inFlight) {
-    inFlight = new Map();
-    opening.set(deps.store, inFlight);
-  }
-  const key = `${channel}\u0000${host}`;
-  const pending = inFlight.get(key);
-  if (pending) return pending;
-  const open = openOnce(deps, channel, host, header).finally(() => inFlight.delete(key));
-  inFlight.set(key, open);
-  return open;
+  return deps.jobs.inTurn(`incident-thread:${channel}\u0000${host}`, () => openOnce(deps, channel, host, header));
 }
 
 async function openOnce(

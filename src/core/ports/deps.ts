@@ -10,6 +10,7 @@ import type { PagingServices } from "./paging.ts";
 import type { RecoveryDeps } from "./recovery.ts";
 import type { JobRecord, Store } from "./store.ts";
 import type { HostTransport } from "./transport.ts";
+import type { Turns } from "./turns.ts";
 
 /**
  * A capability a runtime may lack: on with what it needs, or off with why, in words an
@@ -142,14 +143,14 @@ export type HostJob = (
  * one gateway would probe it in parallel, and during token drift each failed auth doubles the
  * gateway's penalty (GATEWAY-FACTS §4.3). Node runs them in this process (InProcessJobs);
  * Workers hand triage and bundle jobs to the host's Durable Object, so they outlive the request.
+ * Its turns (turns.ts) are this process's: a host's name for its jobs, a key with `:` for other
+ * work done one at a time (an incident thread's opening, the storm guard's decisions).
  */
-export interface JobScheduler {
+export interface JobScheduler extends Turns {
   /** Jobs ahead of a new one on `host` (running + waiting); 0 where only the host's object knows. */
   depth(host: string): number;
   /** Runs a created triage or bundle job in its host's turn; resolves once it ran, or was handed over. */
   start(deps: CoreDeps, job: HostJob): Promise<void>;
-  /** Runs `task` in `host`'s turn in this process (the recover runbook's agent jobs). */
-  inTurn(host: string, task: () => Promise<void>): Promise<void>;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { StepResult } from "../../contract/catalog.ts";
+import type { Claims } from "./claims.ts";
 import type { IncidentActionBook, IncidentBook, IncidentMirrorBook } from "./incident-book.ts";
 import type { TeamMessageBook } from "./team-messages.ts";
 import type { TicketBook } from "./ticket-book.ts";
 import type { WatchRecord } from "./watch-record.ts";
 
-/** State: hosts, incident threads, jobs, request claims and the watch, behind one port. */
+/** State: hosts, incident threads, jobs, claims and the watch, behind one port. */
 
 export interface HostRecord {
   name: string;
@@ -67,7 +68,17 @@ export type JobPatch = Partial<
  * (incident-mirrors.ts): SQLite on Node, the directory Durable Object's
  * SQLite on Workers. Core calls them without testing for them.
  */
-export interface Store extends IncidentBook, IncidentActionBook, TicketBook, TeamMessageBook, IncidentMirrorBook {
+/**
+ * The store's claims (claims.ts) are the deployment's "once": a command's request identity (Slack
+ * retries and replays), an alert's fingerprint, a digest's moment, a webhook's event id.
+ */
+export interface Store
+  extends Claims,
+    IncidentBook,
+    IncidentActionBook,
+    TicketBook,
+    TeamMessageBook,
+    IncidentMirrorBook {
   getHost(name: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   /** Inserts a host; returns false if the name is taken (and not revoked). */
@@ -91,12 +102,6 @@ export interface Store extends IncidentBook, IncidentActionBook, TicketBook, Tea
   consumeEnrollmentCode(codeHash: string, now: number): Promise<{ host: string } | null>;
 
   /**
-   * Records a command's request identity (Slack: workspace and trigger_id); false when it was
-   * recorded already, so a retried or replayed request does nothing twice. Identities older
-   * than `forgetBefore` may be dropped: Slack refuses requests signed more than 5 min ago.
-   */
-  claimRequest(key: string, at: number, forgetBefore: number): Promise<boolean>;
-  /**
    * Optional group commit (Node's SQLite): opens a write batch, if none is open, that every
    * write joins until it commits, one turn of the event loop later, so the commands answered
    * in one turn share one commit. `flushed` resolves once everything written so far is
@@ -105,17 +110,6 @@ export interface Store extends IncidentBook, IncidentActionBook, TicketBook, Tea
    */
   beginBatch?(): void;
   flushed?(): Promise<void>;
-  /**
-   * Claims `key` until `until` (ms): false while an earlier claim of it has not expired. Unlike
-   * claimRequest each claim keeps its own expiry (a firing alert's fingerprint for days, a host's
-   * alert-triage slot for minutes); expired claims may be dropped by any call.
-   */
-  claimUntil(key: string, now: number, until: number): Promise<boolean>;
-  /**
-   * Drops the claim of `key` made until `until` (its work failed, so a repeat may try again);
-   * a later claim of the same key (another `until`) is left.
-   */
-  releaseClaim(key: string, until: number): Promise<void>;
 
   findIncident(channel: string, host: string): Promise<IncidentThread | null>;
   insertIncident(incident: IncidentThread): Promise<void>;

@@ -58,7 +58,7 @@ export async function openTicket(
   const host = story.incident.hosts[0] ?? "";
   const claim = `ticket-open:${host}:${story.topFinding}`;
   const now = deps.clock.now();
-  if (!(await deps.store.claimUntil(claim, now, now + OPENING_CLAIM_MS))) {
+  if (!(await deps.store.claim(claim, now, now + OPENING_CLAIM_MS))) {
     throw new ClawopsError(
       "ticket_busy",
       `A ticket for *${host}* (${story.topFinding}) is being opened right now; its link follows in the incident's thread.`,
@@ -74,7 +74,7 @@ export async function openTicket(
       try {
         await ticketRun(run);
       } finally {
-        await deps.store.releaseClaim(claim, now + OPENING_CLAIM_MS);
+        await deps.store.release(claim, now + OPENING_CLAIM_MS);
       }
     },
   };

@@ -96,10 +96,9 @@ export function triageNote(incident: Incident, t: TriageReading): string {
  */
 export async function notePagerDutyTriage(deps: CoreDeps, jobId: string, host: string): Promise<void> {
   const pd = deps.pagerduty;
-  const book = deps.store;
   if (!pd) return;
   try {
-    const open = await book.findOpenIncident(host);
+    const open = await deps.store.findOpenIncident(host);
     if (!open) return;
     const story = await readStory(deps, open.id);
     const triage = story.triages.find((t) => t.jobId === jobId);
@@ -108,7 +107,7 @@ export async function notePagerDutyTriage(deps: CoreDeps, jobId: string, host: s
     const scan = await secondScan([{ where: "PagerDuty note", text: content }]);
     for (const link of story.pagerduty) {
       const now = deps.clock.now();
-      if (!(await deps.store.claimUntil(`pagerduty-note:${jobId}:${link.id}`, now, now + 7 * 24 * 3_600_000))) continue;
+      if (!(await deps.store.claim(`pagerduty-note:${jobId}:${link.id}`, now, now + 7 * 24 * 3_600_000))) continue;
       if (scan.hits.length > 0) {
         await writeBackFailed(
           deps,

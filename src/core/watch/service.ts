@@ -14,6 +14,7 @@ import {
   type WatchTransition,
 } from "../hosts/watch-state.ts";
 import { findHostIncident, noteIncident, raiseIncident, recordFate } from "../incidents/pipeline.ts";
+import { InProcessTurns } from "../jobs/turns.ts";
 import type { Message } from "../messages/model.ts";
 import type { CoreDeps } from "../ports/deps.ts";
 import type { IncidentPhase } from "../ports/incident-book.ts";
@@ -39,7 +40,8 @@ import {
 export class WatchService {
   private readonly deps: CoreDeps;
   readonly settings: WatchSettings;
-  private readonly chains = new Map<string, Promise<void>>();
+  /** Each host's frames, one at a time, in order. */
+  private readonly turns = new InProcessTurns();
   /** Work started and not awaited by the frame (triage jobs): `idle()` waits for it. */
   private readonly laterWork = new Set<Promise<void>>();
   /**
@@ -220,21 +222,16 @@ export class WatchService {
 
   /** Resolves when every frame handled so far and the work it started have finished (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0 || this.laterWork.size > 0) {
-      await Promise.allSettled([...this.chains.values(), ...this.laterWork]);
+    while (this.turns.busy || this.laterWork.size > 0) {
+      await Promise.allSettled([this.turns.idle(), ...this.laterWork]);
     }
   }
 
+  /** A host's frames and sweeps in its turn; a failed one is logged, and the next still runs. */
   private inTurn(host: string, task: () => Promise<void>): Promise<void> {
-    const prev = this.chains.get(host) ?? Promise.resolve();
-    const next = prev.then(task).catch((err: unknown) => {
+    return this.turns.inTurn(host, task).catch((err: unknown) => {
       this.deps.logger.error("watch: frame not handled", { host, err: errorMessage(err) });
     });
-    this.chains.set(host, next);
-    void next.finally(() => {
-      if (this.chains.get(host) === next) this.chains.delete(host);
-    });
-    return next;
   }
 
   private async act(t: WatchTransition, record: WatchRecord): Promise<void> {

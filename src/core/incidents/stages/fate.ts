@@ -24,9 +24,8 @@ export async function recordFate(
   incidentId: string | null,
   why: string | null,
 ): Promise<void> {
-  const book = deps.store;
   try {
-    await book.recordSignal({
+    await deps.store.recordSignal({
       at: deps.clock.now(),
       source: signal.source,
       host: signal.host,

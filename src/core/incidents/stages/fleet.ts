@@ -93,7 +93,6 @@ export async function announceFleet(
   opened: { incident: Incident; members: Incident[] },
   signal: IncidentSignal,
 ): Promise<void> {
-  const book = deps.store;
   const { incident } = opened;
   if (!incident.channel) return;
   try {
@@ -102,14 +101,14 @@ export async function announceFleet(
       channel: incident.channel,
       ...renderLiveHeader(incident, deps.clock.now(), cause, [], offersChannel(deps, incident)),
     });
-    const linked = await book.updateIncident(incident.id, ["open", "acknowledged"], {
+    const linked = await deps.store.updateIncident(incident.id, ["open", "acknowledged"], {
       threadTs: parent.ts,
       headerAt: deps.clock.now(),
       headerStale: false,
     });
     // Announced on its mirrors too (mirrors.ts): queued, never waited on.
     if (linked) await queueMirrors(deps, linked, { op: "root" });
-    await appendTimeline(deps, book, incident, {
+    await appendTimeline(deps, deps.store, incident, {
       actor: signal.actor,
       kind: "grouped",
       text: `${incident.hosts.length} hosts failing together: ${incident.title}. ${cause.join(" ")}`,
@@ -136,19 +135,18 @@ export async function announceFleet(
  * incident's opening, or the host's own announcement if its thread was still being posted).
  */
 export async function tellGrouped(deps: CoreDeps, memberId: string): Promise<void> {
-  const book = deps.store;
   try {
-    const member = await book.getIncident(memberId);
-    const fleet = member?.parentId ? await book.getIncident(member.parentId) : null;
+    const member = await deps.store.getIncident(memberId);
+    const fleet = member?.parentId ? await deps.store.getIncident(member.parentId) : null;
     if (!member || !fleet || !member.channel || !member.threadTs) return;
     const now = deps.clock.now();
-    if (!(await deps.store.claimUntil(`grouped-note:${member.id}`, now, now + 7 * 24 * 3_600_000))) return;
+    if (!(await deps.store.claim(`grouped-note:${member.id}`, now, now + 7 * 24 * 3_600_000))) return;
     await deps.chat.postMessage({
       channel: member.channel,
       threadTs: member.threadTs,
       ...renderGroupedNote(member, fleet),
     });
-    await appendTimeline(deps, book, member, {
+    await appendTimeline(deps, deps.store, member, {
       actor: "clawops",
       kind: "grouped",
       text: `grouped into fleet incident ${fleet.id} (${fleet.title})`,

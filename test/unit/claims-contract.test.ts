@@ -35,13 +35,13 @@ describe("claims on Node's SQLite", () => {
   });
 });
 
-describe("migration 16: request identities become claims", () => {
+describe("migration 13: request identities become claims", () => {
   it("a request identity recorded before it is still refused after it, for a day from when it came", async () => {
-    const path = join(dir, "before-16.sqlite");
+    const path = join(dir, "before-13.sqlite");
     new SqliteStore(path).close();
-    // The database as a release before migration 16 left it: a Slack trigger recorded in `requests`.
+    // The database as a release before migration 13 left it: a Slack trigger recorded in `requests`.
     const db = new DatabaseSync(path);
-    db.exec("DELETE FROM schema_migrations WHERE schema = 'state' AND id = 16");
+    db.exec("DELETE FROM schema_migrations WHERE schema = 'state' AND id = 13");
     db.prepare("INSERT INTO requests (key, at) VALUES (?, ?)").run("slack:T1:trigger", 1_000);
     db.close();
     const store = new SqliteStore(path);

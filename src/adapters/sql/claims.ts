@@ -8,7 +8,7 @@ interface SqlDriver {
 }
 
 // The `claims` table is the state schema's (migration 1, STATE_MIGRATIONS in state-store.ts):
-// `key TEXT PRIMARY KEY, until INTEGER NOT NULL`, indexed on `until`. Migration 16 moved into it
+// `key TEXT PRIMARY KEY, until INTEGER NOT NULL`, indexed on `until`. Migration 13 moved into it
 // the request identities the `requests` table held (claimRequest's, now claims like any other).
 
 /** How often expired claims are swept out of the table. */

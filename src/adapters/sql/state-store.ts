@@ -152,7 +152,7 @@ CREATE TABLE IF NOT EXISTS host_watch (host TEXT PRIMARY KEY, state TEXT NOT NUL
     // expiry; the identities recorded before it are kept as claims for a day, the longest any
     // caller remembers one (a Teams activity, a Mattermost press). The `requests` table stays, unused.
     {
-      id: 16,
+      id: 13,
       name: "request identities become claims",
       up: "INSERT OR IGNORE INTO claims (key, until) SELECT key, at + 86400000 FROM requests;",
     },

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { GatewaySwitchData } from "../../contract/catalog.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { loadAgentPolicy } from "../policy.ts";
+import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
 import { restartApproved } from "./gateway-restart.ts";
 import { backupFor, backupState, restoreState, type StateBackup } from "./gateway-state-backup.ts";
@@ -120,18 +121,29 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
   const kept = args.install ? null : backupFor(dir, args.version, from);
   let note = "";
   if (kept) {
-    const port = effectivePort(ctx, config).port;
-    const held = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.map((o) => o.pid ?? "?");
-    if (held.length > 0) note = `; the state was not put back: port ${port} is still held (pid ${held.join(", ")})`;
+    const held = await stateHolders(ctx, effectivePort(ctx, config).port);
+    if (held) note = `; the state was not put back: ${held}`;
     else {
-      const put = restoreState(ctx, dir, kept);
-      const restored = await restartOn();
-      const stateRestored = { takenAt: kept.takenAt, databases: kept.databases.length, config: kept.config };
-      if (!restored.error && !restored.refused)
-        return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
-      // Not that either: the newer state goes back with the newer version, nothing lost.
-      put.undo();
-      note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused}), so the newer state went back too`;
+      let put: Awaited<ReturnType<typeof restoreState>> | null = null;
+      try {
+        put = await restoreState(ctx, dir, kept);
+      } catch (err) {
+        note = `; the state from before the switch could not be put back (${String(err).slice(0, 200)}), nothing of it was changed`;
+      }
+      if (put) {
+        const restored = await restartOn();
+        const stateRestored = {
+          takenAt: kept.takenAt,
+          databases: kept.databases.length,
+          config: kept.config,
+          aside: put.aside.length,
+        };
+        if (!restored.error && !restored.refused)
+          return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
+        // Not that either: the newer state goes back with the newer version, nothing lost.
+        put.undo();
+        note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused}), so the newer state went back too`;
+      }
     }
   } else if (!args.install) note = `; no state from before the switch to ${from} is kept`;
   // Back to what ran, so the host is not left down.
@@ -146,6 +158,48 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
     error: `${error}${note}`,
   };
 };
+
+/**
+ * Whether anything still holds the gateway's state, in words, or null: a process on its port, or
+ * a live owner of one of OpenClaw's gateway locks (`<state dir>/tmp/openclaw-<uid>/gateway.*.lock`,
+ * JSON with the owner's pid, state-locks.ts), which a gateway takes before it binds its port and
+ * runs its migrations. The state is put back only when neither is there.
+ */
+async function stateHolders(ctx: ProbeContext, port: number): Promise<string | null> {
+  const owners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.map((o) => o.pid ?? "?");
+  if (owners.length > 0) return `port ${port} is still held (pid ${owners.join(", ")})`;
+  const tmp = join(ctx.stateDir, "tmp");
+  for (const sub of readdirSafe(tmp).filter((n) => /^openclaw-\d+$/.test(n)))
+    for (const name of readdirSafe(join(tmp, sub)).filter((n) => /^gateway\..*lock$/.test(n))) {
+      let pid: unknown;
+      try {
+        pid = (JSON.parse(readFileSync(join(tmp, sub, name), "utf8").trim()) as { pid?: unknown }).pid;
+      } catch {
+        continue;
+      }
+      if (typeof pid === "number" && Number.isInteger(pid) && pid > 0 && liveProcess(ctx.procRoot, pid))
+        return `pid ${pid} holds ${join(tmp, sub, name)}`;
+    }
+  return null;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function liveProcess(procRoot: string, pid: number): boolean {
+  try {
+    const stat = readFileSync(join(procRoot, String(pid), "stat"), "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
 
 /** The `version` field of `<dir>/node_modules/openclaw/package.json`, or null. */
 export function installedVersion(dir: string): string | null {

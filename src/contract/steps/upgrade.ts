@@ -46,7 +46,10 @@ export const GatewaySwitchData = z.object({
    * switch forward (its config and SQLite databases, taken then) was put back, and it started.
    */
   stateBackup: z.object({ takenAt: z.number(), databases: z.number(), config: z.boolean() }).optional(),
-  stateRestored: z.object({ takenAt: z.number(), databases: z.number(), config: z.boolean() }).optional(),
+  /** `aside`: the files of the newer state renamed to `<file>.clawops-newer` beside where they were. */
+  stateRestored: z
+    .object({ takenAt: z.number(), databases: z.number(), config: z.boolean(), aside: z.number().optional() })
+    .optional(),
   error: z.string().optional(),
 });
 export type GatewaySwitchData = z.infer<typeof GatewaySwitchData>;

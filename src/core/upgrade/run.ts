@@ -254,7 +254,7 @@ async function upgradeHost(run: RunCtx, row: HostRunRow): Promise<HostEnd> {
       };
     }
     const putBack = back.text.includes("was put back")
-      ? "the state from before the switch put back (what was written since is gone)"
+      ? "the state from before the switch put back (what was written since is set aside as `*.clawops-newer`)"
       : null;
     return settleRolledBack(run, row, putBack ? `${reason}; ${putBack}` : reason, from, null);
   }
@@ -385,7 +385,7 @@ async function switchTo(
   const rs = d.restart;
   const backedUp = d.stateBackup ? `state backed up (${d.stateBackup.databases} database(s)), ` : "";
   const restored = d.stateRestored
-    ? `; it refused the state the newer version left, so the state from before the switch (${iso(d.stateRestored.takenAt)}) was put back: what was written since is gone`
+    ? `; it refused the state the newer version left, so the state from before the switch (${iso(d.stateRestored.takenAt)}, ${d.stateRestored.databases} database(s)${d.stateRestored.config ? " and openclaw.json" : ""}) was put back with the gateway stopped: what was written since is not in use, kept beside each file as \`*.clawops-newer\``
     : "";
   return {
     ok: d.performed,

@@ -261,11 +261,19 @@ function clawops(args: string[], server: ConsoleServer): Promise<{ code: number 
 }
 
 describe("clawops upgrade … --dry-run (the CLI against a running control plane)", () => {
-  it("prints the plan and exits 1 when a host is blocked; without --dry-run it refuses to run", async () => {
+  it("prints the plan and exits 1 when a host is blocked; the run only with --run, under the same authorization", async () => {
     const { parseCli } = await import("../../src/node/cli/args.mjs");
-    expect(() => parseCli(["upgrade", "all", "to", "2026.9.6"], {})).toThrow(
-      /usage: clawops upgrade <host\|tag:<tag>\|all> to <version> --dry-run/,
-    );
+    // Neither or both: the plan and the run are each asked for by name.
+    for (const argv of [
+      ["upgrade", "all", "to", "2026.9.6"],
+      ["upgrade", "all", "to", "2026.9.6", "--dry-run", "--run"],
+    ])
+      expect(() => parseCli(argv, {})).toThrow(
+        /usage: clawops upgrade <host\|tag:<tag>\|all> to <version> \[--wave N%\] --dry-run\|--run/,
+      );
+    expect(parseCli(["upgrade", "tag:canary", "to", "2026.9.6", "--run", "--wave", "50%"], {})).toMatchObject({
+      text: "upgrade tag:canary to 2026.9.6 --wave 50%",
+    });
     const transport = new FakeHostTransport()
       .addHost("node-1", { results: preflight({}) })
       .addHost("node-4", { results: preflight({ node: "v20.20.2" }) });
@@ -278,6 +286,12 @@ describe("clawops upgrade … --dry-run (the CLI against a running control plane
       );
       expect(out.stdout).toContain("Wave 1 (canary): node-1");
       expect(out.code).toBe(1);
+      // The run goes through the chat path's checks (start.ts): this control plane has no approval
+      // signing key, so no switch could be approved, and nothing starts.
+      const started = await clawops(["upgrade", "node-1", "to", "2026.9.6", "--run"], server);
+      expect(started.stdout).toContain("The control plane has no approval signing key, so no switch can be approved");
+      expect(started.code).toBe(2);
+      expect(transport.dispatched.filter((j) => j.host === "node-1").length).toBe(1);
     } finally {
       await server.close();
     }

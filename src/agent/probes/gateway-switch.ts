@@ -6,6 +6,7 @@ import { monotonicMs } from "../monotonic.ts";
 import { loadAgentPolicy } from "../policy.ts";
 import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
+import { movePlugins, officialPluginMoves, putPluginsBack } from "./gateway-plugins.ts";
 import { restartApproved } from "./gateway-restart.ts";
 import { backupFor, backupState, restoreState, type StateBackup } from "./gateway-state-backup.ts";
 import { resolveGatewayTarget } from "./gateway-target.ts";
@@ -101,6 +102,28 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
       };
     }
   }
+  if (switched && args.install) {
+    // Official plugins onto the target's release, before `current` moves: a failure puts them
+    // back and switches nothing.
+    try {
+      const moved = await movePlugins(ctx, dir, from, officialPluginMoves(ctx.stateDir, args.version), run);
+      if (moved.length > 0) base.plugins = { moved: moved.map(({ name, from, to }) => ({ name, from, to })) };
+    } catch (err) {
+      return {
+        ...base,
+        install,
+        error: `the official plugins could not be moved with the core (${String(err).slice(0, 300)}); they are as they were, nothing was switched`,
+      };
+    }
+  } else if (switched) {
+    // A switch back: the plugins as they were before the switch forward it undoes.
+    const back = putPluginsBack(dir, args.version, from);
+    if (back && back.length > 0)
+      base.plugins = {
+        moved: back.map(({ name, from: was, to }) => ({ name, from: to, to: was ?? "?" })),
+        putBack: true,
+      };
+  }
   if (switched) swapLink(dir, args.version);
   const config = await run.readings.config();
   // The gateway as its own clients reach it (wss/https pinned when it serves TLS, issue 46).
@@ -112,7 +135,10 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
   const error = `the restart on ${args.version}: ${failed}`;
   if (!switched || restart.refused) {
     // Refused before anything was restarted: `current` goes back at once, the gateway never left it.
-    if (switched) swapLink(dir, from);
+    if (switched) {
+      swapLink(dir, from);
+      if (args.install && base.plugins && putPluginsBack(dir, from, args.version)) base.plugins.putBack = true;
+    }
     return { ...base, install, switched: false, restart, error };
   }
   // The version did not come up. Switching back after `from` ran, that is OpenClaw 2026.9.5
@@ -146,8 +172,9 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
       }
     }
   } else if (!args.install) note = `; no state from before the switch to ${from} is kept`;
-  // Back to what ran, so the host is not left down.
+  // Back to what ran, so the host is not left down, with the plugins it ran with.
   swapLink(dir, from);
+  if (args.install && base.plugins && putPluginsBack(dir, from, args.version)) base.plugins.putBack = true;
   const again = await restartOn();
   return {
     ...base,

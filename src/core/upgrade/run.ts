@@ -423,13 +423,19 @@ async function switchTo(
   if (d.error) return { ok: false, reverted: back, text: `${installed}${d.error}` };
   const rs = d.restart;
   const backedUp = d.stateBackup ? `state backed up (${d.stateBackup.databases} database(s)), ` : "";
+  const plugins = d.plugins?.moved.length
+    ? `official plugins ${d.plugins.putBack ? "put back" : "moved in lockstep"}: ${d.plugins.moved
+        .slice(0, 6)
+        .map((m) => `${m.name} ${m.from ?? "?"} → ${m.to}`)
+        .join(", ")}${d.plugins.moved.length > 6 ? ` +${d.plugins.moved.length - 6} more` : ""}, `
+    : "";
   const restored = d.stateRestored
     ? `; it refused the state the newer version left, so the state from before the switch (${iso(d.stateRestored.takenAt)}, ${d.stateRestored.databases} database(s)${d.stateRestored.config ? " and openclaw.json" : ""}) was put back with the gateway stopped: what was written since is not in use, kept beside each file as \`*.clawops-newer\``
     : "";
   return {
     ok: d.performed,
     reverted: null,
-    text: `${installed}${backedUp}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}${restored}`,
+    text: `${installed}${backedUp}${plugins}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}${restored}`,
   };
 }
 

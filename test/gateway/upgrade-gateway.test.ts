@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
@@ -91,6 +92,37 @@ function brokenRelease(version: string): string {
   chmodSync(join(pkg, "openclaw.mjs"), 0o755);
   symlinkSync("../openclaw/openclaw.mjs", join(dir, "node_modules", ".bin", "openclaw"));
   return dir;
+}
+
+/**
+ * The real 2026.9.6 whose service starts it with `--token <other>` (token drift, GATEWAY-FACTS
+ * §6a: a unit that passes a token its clients do not have): it starts, migrates the state and
+ * reports ready, and refuses the agent's calls, so the acceptance after the switch fails.
+ */
+function driftingRelease(realDir: string): string {
+  const dir = join(workDir, "drifting-2026.9.6");
+  mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
+  symlinkSync(join(realDir, "node_modules", "openclaw"), join(dir, "node_modules", "openclaw"));
+  const real = join(realDir, "node_modules", ".bin", "openclaw");
+  writeFileSync(
+    join(dir, "node_modules", ".bin", "openclaw"),
+    `#!/bin/sh\nif [ "$1" = gateway ] && [ "$2" = run ]; then exec "${real}" "$@" --token drift-${Date.now()}; fi\nexec "${real}" "$@"\n`,
+  );
+  chmodSync(join(dir, "node_modules", ".bin", "openclaw"), 0o755);
+  return dir;
+}
+
+/** The `schema_version` OpenClaw wrote in a database's `schema_meta` (its primary row). */
+function schemaOf(path: string): number | undefined {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const row = db.prepare("SELECT schema_version FROM schema_meta WHERE meta_key = 'primary'").get() as
+      | { schema_version?: number }
+      | undefined;
+    return row?.schema_version;
+  } finally {
+    db.close();
+  }
 }
 
 beforeAll(async () => {
@@ -187,6 +219,42 @@ describe("/openclaw upgrade on a real gateway under its supervisor", () => {
       expect(blocksOf(end)).toContain("Stopped at node-3");
       expect(current()).toBe("2026.9.5");
       expect(gw.running).toBe(true);
+      expect((await run.slash(OWNER, "status")).body.text).toBe("No active freezes.");
+    } finally {
+      rmSync(join(versions, "2026.9.6"));
+      symlinkSync(real, join(versions, "2026.9.6"));
+    }
+  });
+
+  it("a 2026.9.6 that starts but fails the acceptance is rolled back; 2026.9.5 refuses its migrated state, so the state from before the switch is put back and 2026.9.5 serves on it", async () => {
+    const state = gw.env.OPENCLAW_STATE_DIR;
+    const shared = join(state, "state", "openclaw.sqlite");
+    // The earlier runs' acceptance wrote a session: the agent database exists, as on a used gateway.
+    const agentDb = join(state, "agents", "main", "agent", "openclaw-agent.sqlite");
+    expect([schemaOf(shared), schemaOf(agentDb)]).toEqual([17, 21]);
+    const real = readlinkSync(join(versions, "2026.9.6"));
+    rmSync(join(versions, "2026.9.6"));
+    symlinkSync(driftingRelease(real), join(versions, "2026.9.6"));
+    try {
+      const end = await upgrade("2026.9.6");
+      expect(end.text, blocksOf(end)).toMatch(/^Upgrade to 2026\.9\.6 stopped: 0 upgraded, 1 rolled back/);
+      expect(blocksOf(end)).toMatch(/rolled-back: the acceptance failed \(read `status` failed/);
+      expect(blocksOf(end)).toContain("the state from before the switch put back");
+      expect(blocksOf(end)).toContain("back on 2026.9.5, acceptance read `status` ok, write `sessions.create` ok");
+      expect(current()).toBe("2026.9.5");
+      expect(gw.running).toBe(true);
+      // 2026.9.6 had migrated both databases, and 2026.9.5 refused them before the state went back.
+      const log = await gw.logTail(200_000);
+      expect(log).toContain("database schema(s) are newer than this build");
+      expect(log).toMatch(/agent database for agent main .* uses schema 23; this build supports 21/);
+      expect([schemaOf(shared), schemaOf(agentDb)]).toEqual([17, 21]);
+      // What 2026.9.6 wrote is set aside beside each file, not deleted.
+      expect([schemaOf(`${shared}.clawops-newer`), schemaOf(`${agentDb}.clawops-newer`)]).toEqual([18, 23]);
+      const audit = JSON.stringify((await run.slash(OWNER, `audit ${HOST}`)).body);
+      // The audit list clips each row; the run's table above has the whole line.
+      expect(audit).toMatch(
+        /upgrade\.rollback[^"]*→ 2026\.9\.5: [^"]*it refused the state the newer version left, so the state from before the switch/,
+      );
       expect((await run.slash(OWNER, "status")).body.text).toBe("No active freezes.");
     } finally {
       rmSync(join(versions, "2026.9.6"));

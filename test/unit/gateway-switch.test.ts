@@ -123,44 +123,98 @@ describe("gateway.switch on the agent", () => {
     expect(readdirSync(root).sort()).toEqual(["2026.9.5", "2026.9.6", "current"]);
   });
 
-  it("keeps the state before a switch and puts it back: the config, and each database as it was (its WAL dropped)", async () => {
+  it("keeps the state before a switch and puts it back: the config, the shared database and each agent database it registers, as they were", async () => {
     const { DatabaseSync } = await import("node:sqlite");
     const root = mkdtempSync(join(tmpdir(), "clawops-state-"));
     dirs.push(root);
     const stateDir = join(root, "state-dir");
-    mkdirSync(join(stateDir, "state", "agents"), { recursive: true });
+    mkdirSync(join(stateDir, "state"), { recursive: true });
+    mkdirSync(join(stateDir, "agents", "main", "agent"), { recursive: true });
+    mkdirSync(join(root, "elsewhere"));
     const configPath = join(stateDir, "openclaw.json");
     writeFileSync(configPath, '{"meta":{"lastTouchedVersion":"2026.9.5"}}');
-    const dbPath = join(stateDir, "state", "openclaw.sqlite");
-    const db = new DatabaseSync(dbPath);
-    db.exec("PRAGMA journal_mode=WAL; CREATE TABLE meta (schema INTEGER); INSERT INTO meta VALUES (17);");
+    // As OpenClaw 2026.9.5 lays it out: the shared database registers each agent's, by a path
+    // relative to the state dir, or absolute (an agent whose folder is configured elsewhere).
+    const shared = join(stateDir, "state", "openclaw.sqlite");
+    const agentDb = join(stateDir, "agents", "main", "agent", "openclaw-agent.sqlite");
+    const otherDb = join(root, "elsewhere", "openclaw-agent.sqlite");
+    const open = (path: string, schema: number) => {
+      const db = new DatabaseSync(path);
+      db.exec(`PRAGMA journal_mode=WAL; CREATE TABLE meta (schema INTEGER); INSERT INTO meta VALUES (${schema});`);
+      return db;
+    };
+    const db = open(shared, 17);
+    db.exec("CREATE TABLE agent_databases (agent_id TEXT, path TEXT)");
+    db.prepare("INSERT INTO agent_databases VALUES (?, ?), (?, ?)").run(
+      "main",
+      "agents/main/agent/openclaw-agent.sqlite",
+      "ops",
+      otherDb,
+    );
+    const agents = [open(agentDb, 21), open(otherDb, 21)];
     const ctx = resolveProbeContext({ HOME: root, OPENCLAW_STATE_DIR: stateDir }, { agentVersion: "0.0.0-test" });
     const versions = join(root, "versions");
     mkdirSync(versions);
-    // Taken while the database is open and written, as the gateway's is.
+    // Taken while the databases are open and written, as the gateway's are.
     const taken = await backupState(ctx, versions, "2026.9.5", "2026.9.6");
-    expect(taken).toMatchObject({ from: "2026.9.5", to: "2026.9.6", config: true, databases: ["openclaw.sqlite"] });
+    expect(taken).toMatchObject({ from: "2026.9.5", to: "2026.9.6", config: true });
+    expect(taken.databases.map((d) => d.path).sort()).toEqual([agentDb, otherDb, shared].sort());
+    // What OpenClaw 2026.9.6's first start does: every schema moved on, a new database made.
     db.exec("UPDATE meta SET schema = 18");
-    db.close();
+    for (const a of agents) a.exec("UPDATE meta SET schema = 23");
+    for (const d of [db, ...agents]) d.close();
+    const quarantine = join(stateDir, "state", "openclaw-quarantine.sqlite");
+    open(quarantine, 2).close();
     writeFileSync(configPath, '{"meta":{"lastTouchedVersion":"2026.9.6"}}');
     // Only the backup of the switch from 2026.9.5 to what runs now is used.
     expect(backupFor(versions, "2026.9.5", "2026.9.7")).toBeNull();
     const kept = backupFor(versions, "2026.9.5", "2026.9.6");
     expect(kept).not.toBeNull();
-    const put = restoreState(ctx, versions, kept as NonNullable<typeof kept>);
-    const schema = () => {
-      const again = new DatabaseSync(dbPath, { readOnly: true });
+    const put = await restoreState(ctx, versions, kept as NonNullable<typeof kept>);
+    const schema = (path: string) => {
+      const again = new DatabaseSync(path, { readOnly: true });
       try {
-        return again.prepare("SELECT schema FROM meta").get();
+        return (again.prepare("SELECT schema FROM meta").get() as { schema: number }).schema;
       } finally {
         again.close();
       }
     };
-    expect(schema()).toEqual({ schema: 17 });
+    expect([schema(shared), schema(agentDb), schema(otherDb)]).toEqual([17, 21, 21]);
+    expect(existsSync(quarantine)).toBe(false);
     expect(readFileSync(configPath, "utf8")).toContain("2026.9.5");
+    // The newer state is set aside beside each file, not deleted; no staged copy is left.
+    expect(schema(`${agentDb}.clawops-newer`)).toBe(23);
+    expect(existsSync(`${quarantine}.clawops-newer`)).toBe(true);
+    expect(readdirSync(join(stateDir, "state")).filter((n) => n.endsWith(".clawops-restore"))).toEqual([]);
     // Should the older version not start even so, the newer state goes back as it was.
     put.undo();
-    expect(schema()).toEqual({ schema: 18 });
+    expect([schema(shared), schema(agentDb), schema(otherDb), schema(quarantine)]).toEqual([18, 23, 23, 2]);
     expect(readFileSync(configPath, "utf8")).toContain("2026.9.6");
+    expect(readdirSync(join(stateDir, "state")).filter((n) => n.includes(".clawops-"))).toEqual([]);
+  });
+
+  it("a backup that cannot be staged changes nothing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "clawops-state-"));
+    dirs.push(root);
+    const stateDir = join(root, "state-dir");
+    mkdirSync(join(stateDir, "state"), { recursive: true });
+    const configPath = join(stateDir, "openclaw.json");
+    writeFileSync(configPath, '{"v":"2026.9.6"}');
+    const ctx = resolveProbeContext({ HOME: root, OPENCLAW_STATE_DIR: stateDir }, { agentVersion: "0.0.0-test" });
+    const versions = join(root, "versions");
+    mkdirSync(join(versions, ".state-before-switch"), { recursive: true });
+    writeFileSync(join(versions, ".state-before-switch", "openclaw.json"), '{"v":"2026.9.5"}');
+    const missing = join(stateDir, "state", "openclaw.sqlite");
+    await expect(
+      restoreState(ctx, versions, {
+        from: "2026.9.5",
+        to: "2026.9.6",
+        takenAt: 0,
+        config: true,
+        databases: [{ path: missing, copy: "db/0-openclaw.sqlite" }],
+      }),
+    ).rejects.toThrow(/ENOENT/);
+    expect(readFileSync(configPath, "utf8")).toBe('{"v":"2026.9.6"}');
+    expect(readdirSync(stateDir).sort()).toEqual(["openclaw.json", "state"]);
   });
 });

@@ -99,6 +99,17 @@ describe("/openclaw upgrade … --dry-run", () => {
       dryRun: true,
     });
     expect(parseCommand("upgrade all to 2026.9.6")).toMatchObject({ selector: { kind: "all" }, dryRun: false });
+    expect(parseCommand("upgrade all to 2026.9.6 --wave 50% --dry-run")).toMatchObject({
+      version: "2026.9.6",
+      dryRun: true,
+      wavePercent: 50,
+    });
+    expect(parseCommand("upgrade all to 2026.9.6 --wave=100")).toMatchObject({ wavePercent: 100, dryRun: false });
+    expect(() => parseCommand("upgrade all to 2026.9.6 --wave 0%")).toThrow(
+      /`--wave 0%` is not a share from 1% to 100%/,
+    );
+    expect(() => parseCommand("upgrade all to 2026.9.6 --wave half")).toThrow(/`--wave half` is not a share/);
+    expect(() => parseCommand("upgrade all to 2026.9.6 --wave")).toThrow(/`--wave ` is not a share/);
     expect(() => parseCommand("upgrade all 2026.9.6 --dry-run")).toThrow(/Usage: `\/openclaw upgrade/);
     expect(() => parseCommand("upgrade to 2026.9.6")).toThrow(/Usage: `\/openclaw upgrade/);
   });
@@ -148,6 +159,42 @@ describe("/openclaw upgrade … --dry-run", () => {
     // Blocked first, then ready, then those already on it.
     expect(text.indexOf(" node-3 ")).toBeLessThan(text.indexOf(" node-1 "));
     expect(text.indexOf(" node-1 ")).toBeLessThan(text.indexOf(" node-5 "));
+  });
+
+  it("--wave N% sets the second wave's share of the hosts after the canary, in the plan and its message", async () => {
+    const { deps, chat } = await fleet();
+    const reply = await ask(deps, "upgrade all to 2026.9.6 --wave 50% --dry-run");
+    await reply.later?.();
+    const text = messageToText(chat.posted[0] as never);
+    // Ready: node-1, node-2 (the canary: tagged), node-8, node-9; 50% of the three left is two.
+    expect(text).toContain("Wave 1 (canary): node-2");
+    expect(text).toContain("Wave 2 (50% of the rest): node-1, node-8");
+    expect(text).toContain("Wave 3 (the rest): node-9");
+    const catalog = builtinKnownIssues();
+    const hosts = ["node-1", "node-2", "node-3", "node-4", "node-5"].map((n) => host(n, "2026.9.5"));
+    const plan = (wavePercent?: number) =>
+      buildUpgradePlan({
+        target: resolveTarget("2026.9.6", knownReleases(catalog, ["2026.9.5"])),
+        hosts,
+        answers: hosts.map((h) => ({ host: h.name, results: preflight({}) })),
+        facts: [],
+        freezes: new Map(),
+        actor: "U0ME",
+        catalog,
+        now: NOW,
+        ...(wavePercent !== undefined ? { wavePercent } : {}),
+      });
+    expect(plan()).toMatchObject({
+      wavePercent: 25,
+      waves: [["node-1"], ["node-2"], ["node-3", "node-4", "node-5"]],
+      waveNames: ["canary", "25% of the rest", "the rest"],
+    });
+    // 100%: the canary, then every other host; no empty third wave, and its name is not shifted.
+    expect(plan(100)).toMatchObject({
+      waves: [["node-1"], ["node-2", "node-3", "node-4", "node-5"]],
+      waveNames: ["canary", "100% of the rest"],
+    });
+    expect(plan(1).waves).toEqual([["node-1"], ["node-2"], ["node-3", "node-4", "node-5"]]);
   });
 
   it("known issues the upgrade fixes, from each host's last triage: upgrading to X fixes N findings on M hosts", () => {
@@ -214,11 +261,19 @@ function clawops(args: string[], server: ConsoleServer): Promise<{ code: number 
 }
 
 describe("clawops upgrade … --dry-run (the CLI against a running control plane)", () => {
-  it("prints the plan and exits 1 when a host is blocked; without --dry-run it refuses to run", async () => {
+  it("prints the plan and exits 1 when a host is blocked; the run only with --run, under the same authorization", async () => {
     const { parseCli } = await import("../../src/node/cli/args.mjs");
-    expect(() => parseCli(["upgrade", "all", "to", "2026.9.6"], {})).toThrow(
-      /usage: clawops upgrade <host\|tag:<tag>\|all> to <version> --dry-run/,
-    );
+    // Neither or both: the plan and the run are each asked for by name.
+    for (const argv of [
+      ["upgrade", "all", "to", "2026.9.6"],
+      ["upgrade", "all", "to", "2026.9.6", "--dry-run", "--run"],
+    ])
+      expect(() => parseCli(argv, {})).toThrow(
+        /usage: clawops upgrade <host\|tag:<tag>\|all> to <version> \[--wave N%\] --dry-run\|--run/,
+      );
+    expect(parseCli(["upgrade", "tag:canary", "to", "2026.9.6", "--run", "--wave", "50%"], {})).toMatchObject({
+      text: "upgrade tag:canary to 2026.9.6 --wave 50%",
+    });
     const transport = new FakeHostTransport()
       .addHost("node-1", { results: preflight({}) })
       .addHost("node-4", { results: preflight({ node: "v20.20.2" }) });
@@ -231,6 +286,12 @@ describe("clawops upgrade … --dry-run (the CLI against a running control plane
       );
       expect(out.stdout).toContain("Wave 1 (canary): node-1");
       expect(out.code).toBe(1);
+      // The run goes through the chat path's checks (start.ts): this control plane has no approval
+      // signing key, so no switch could be approved, and nothing starts.
+      const started = await clawops(["upgrade", "node-1", "to", "2026.9.6", "--run"], server);
+      expect(started.stdout).toContain("The control plane has no approval signing key, so no switch can be approved");
+      expect(started.code).toBe(2);
+      expect(transport.dispatched.filter((j) => j.host === "node-1").length).toBe(1);
     } finally {
       await server.close();
     }

@@ -224,6 +224,36 @@ describe("/openclaw upgrade … (the run)", () => {
     expect(audit.find((e) => e.action === "upgrade.rollback")).toMatchObject({ outcome: "ok" });
   });
 
+  it("a rollback after a switch that outlasted the press's approvals (a slow install) needs no second press: signed then, on the press's authority", async () => {
+    const agents = new ScriptedAgents().add("node-1", { refusesAcceptance: "2026.9.6" });
+    const { deps, chat, pair } = await fleet(agents);
+    // The control plane's clock: 11 minutes pass during the install (the approvals live 10).
+    let skew = 0;
+    const clocked = { ...deps, clock: { now: () => Date.now() + skew } };
+    const real = agents.dispatch.bind(agents);
+    agents.dispatch = async (host, job) => {
+      const out = await real(host, job);
+      if (job.steps.some((s) => s.step === "gateway.switch" && s.args.install)) skew += 11 * 60_000;
+      return out;
+    };
+    const table = await runPressing(clocked, chat, "upgrade node-1 to 2026.9.6");
+    expect(table).toContain("rolled-back: the acceptance failed");
+    const [switchApproval, rollback] = (agents.agents.get("node-1") as Agent).approvals;
+    const verify = (token: string | undefined, now: number) =>
+      verifyApproval(token as string, {
+        publicKey: pair.publicKey,
+        host: "node-1",
+        step: "gateway.switch",
+        now,
+        seenNonce: () => false,
+      });
+    const then = Date.now() + skew;
+    // The press's own approval has expired by then; the rollback's is good, for the presser.
+    expect(await verify(switchApproval, then)).toMatchObject({ ok: false });
+    expect(await verify(rollback, then)).toMatchObject({ ok: true, claims: { approver: ME, host: "node-1" } });
+    expect(agents.agents.get("node-1")?.on).toBe("2026.9.5");
+  });
+
   it("a cancelled switch changes nothing and stops the run", async () => {
     const agents = new ScriptedAgents().add("node-1").add("node-2");
     const { deps, chat } = await fleet(agents);

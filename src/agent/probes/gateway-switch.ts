@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { GatewaySwitchData } from "../../contract/catalog.ts";
 import { monotonicMs } from "../monotonic.ts";
 import { loadAgentPolicy } from "../policy.ts";
+import type { ProbeContext } from "./context.ts";
 import { execCommand } from "./exec.ts";
+import { movePlugins, officialPluginMoves, putPluginsBack } from "./gateway-plugins.ts";
 import { restartApproved } from "./gateway-restart.ts";
 import { backupFor, backupState, restoreState, type StateBackup } from "./gateway-state-backup.ts";
 import { resolveGatewayTarget } from "./gateway-target.ts";
@@ -100,6 +102,28 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
       };
     }
   }
+  if (switched && args.install) {
+    // Official plugins onto the target's release, before `current` moves: a failure puts them
+    // back and switches nothing.
+    try {
+      const moved = await movePlugins(ctx, dir, from, officialPluginMoves(ctx.stateDir, args.version), run);
+      if (moved.length > 0) base.plugins = { moved: moved.map(({ name, from, to }) => ({ name, from, to })) };
+    } catch (err) {
+      return {
+        ...base,
+        install,
+        error: `the official plugins could not be moved with the core (${String(err).slice(0, 300)}); they are as they were, nothing was switched`,
+      };
+    }
+  } else if (switched) {
+    // A switch back: the plugins as they were before the switch forward it undoes.
+    const back = putPluginsBack(dir, args.version, from);
+    if (back && back.length > 0)
+      base.plugins = {
+        moved: back.map(({ name, from: was, to }) => ({ name, from: to, to: was ?? "?" })),
+        putBack: true,
+      };
+  }
   if (switched) swapLink(dir, args.version);
   const config = await run.readings.config();
   // The gateway as its own clients reach it (wss/https pinned when it serves TLS, issue 46).
@@ -111,7 +135,10 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
   const error = `the restart on ${args.version}: ${failed}`;
   if (!switched || restart.refused) {
     // Refused before anything was restarted: `current` goes back at once, the gateway never left it.
-    if (switched) swapLink(dir, from);
+    if (switched) {
+      swapLink(dir, from);
+      if (args.install && base.plugins && putPluginsBack(dir, from, args.version)) base.plugins.putBack = true;
+    }
     return { ...base, install, switched: false, restart, error };
   }
   // The version did not come up. Switching back after `from` ran, that is OpenClaw 2026.9.5
@@ -120,22 +147,34 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
   const kept = args.install ? null : backupFor(dir, args.version, from);
   let note = "";
   if (kept) {
-    const port = effectivePort(ctx, config).port;
-    const held = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.map((o) => o.pid ?? "?");
-    if (held.length > 0) note = `; the state was not put back: port ${port} is still held (pid ${held.join(", ")})`;
+    const held = await stateHolders(ctx, effectivePort(ctx, config).port);
+    if (held) note = `; the state was not put back: ${held}`;
     else {
-      const put = restoreState(ctx, dir, kept);
-      const restored = await restartOn();
-      const stateRestored = { takenAt: kept.takenAt, databases: kept.databases.length, config: kept.config };
-      if (!restored.error && !restored.refused)
-        return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
-      // Not that either: the newer state goes back with the newer version, nothing lost.
-      put.undo();
-      note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused}), so the newer state went back too`;
+      let put: Awaited<ReturnType<typeof restoreState>> | null = null;
+      try {
+        put = await restoreState(ctx, dir, kept);
+      } catch (err) {
+        note = `; the state from before the switch could not be put back (${String(err).slice(0, 200)}), nothing of it was changed`;
+      }
+      if (put) {
+        const restored = await restartOn();
+        const stateRestored = {
+          takenAt: kept.takenAt,
+          databases: kept.databases.length,
+          config: kept.config,
+          aside: put.aside.length,
+        };
+        if (!restored.error && !restored.refused)
+          return { ...base, install, switched, restart: restored, performed: restored.performed, stateRestored };
+        // Not that either: the newer state goes back with the newer version, nothing lost.
+        put.undo();
+        note = `; with the state from before the switch put back it did not start either (${restored.error ?? restored.refused}), so the newer state went back too`;
+      }
     }
   } else if (!args.install) note = `; no state from before the switch to ${from} is kept`;
-  // Back to what ran, so the host is not left down.
+  // Back to what ran, so the host is not left down, with the plugins it ran with.
   swapLink(dir, from);
+  if (args.install && base.plugins && putPluginsBack(dir, from, args.version)) base.plugins.putBack = true;
   const again = await restartOn();
   return {
     ...base,
@@ -146,6 +185,48 @@ export const probeGatewaySwitch: Probe<"gateway.switch"> = async (ctx, args, run
     error: `${error}${note}`,
   };
 };
+
+/**
+ * Whether anything still holds the gateway's state, in words, or null: a process on its port, or
+ * a live owner of one of OpenClaw's gateway locks (`<state dir>/tmp/openclaw-<uid>/gateway.*.lock`,
+ * JSON with the owner's pid, state-locks.ts), which a gateway takes before it binds its port and
+ * runs its migrations. The state is put back only when neither is there.
+ */
+async function stateHolders(ctx: ProbeContext, port: number): Promise<string | null> {
+  const owners = (await findPortOwners(ctx.procRoot, port, ctx.env)).owners.map((o) => o.pid ?? "?");
+  if (owners.length > 0) return `port ${port} is still held (pid ${owners.join(", ")})`;
+  const tmp = join(ctx.stateDir, "tmp");
+  for (const sub of readdirSafe(tmp).filter((n) => /^openclaw-\d+$/.test(n)))
+    for (const name of readdirSafe(join(tmp, sub)).filter((n) => /^gateway\..*lock$/.test(n))) {
+      let pid: unknown;
+      try {
+        pid = (JSON.parse(readFileSync(join(tmp, sub, name), "utf8").trim()) as { pid?: unknown }).pid;
+      } catch {
+        continue;
+      }
+      if (typeof pid === "number" && Number.isInteger(pid) && pid > 0 && liveProcess(ctx.procRoot, pid))
+        return `pid ${pid} holds ${join(tmp, sub, name)}`;
+    }
+  return null;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function liveProcess(procRoot: string, pid: number): boolean {
+  try {
+    const stat = readFileSync(join(procRoot, String(pid), "stat"), "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
 
 /** The `version` field of `<dir>/node_modules/openclaw/package.json`, or null. */
 export function installedVersion(dir: string): string | null {

@@ -46,7 +46,20 @@ export const GatewaySwitchData = z.object({
    * switch forward (its config and SQLite databases, taken then) was put back, and it started.
    */
   stateBackup: z.object({ takenAt: z.number(), databases: z.number(), config: z.boolean() }).optional(),
-  stateRestored: z.object({ takenAt: z.number(), databases: z.number(), config: z.boolean() }).optional(),
+  /** `aside`: the files of the newer state renamed to `<file>.clawops-newer` beside where they were. */
+  stateRestored: z
+    .object({ takenAt: z.number(), databases: z.number(), config: z.boolean(), aside: z.number().optional() })
+    .optional(),
+  /**
+   * Official plugins (`@openclaw/*` under the state's npm projects) moved in lockstep with the
+   * core on a switch forward (`moved`), or put back as they were on a switch back (`putBack`).
+   */
+  plugins: z
+    .object({
+      moved: z.array(z.object({ name: z.string(), from: z.string().nullable(), to: z.string() })).max(128),
+      putBack: z.boolean().optional(),
+    })
+    .optional(),
   error: z.string().optional(),
 });
 export type GatewaySwitchData = z.infer<typeof GatewaySwitchData>;

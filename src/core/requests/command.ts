@@ -15,8 +15,16 @@ export type Command =
   | { kind: "tag"; host: string; tags: string[] }
   /** `upgrade-agent <host|tag:…|all> [--wave N%]`: hosts a wave at a time (core/fleet/upgrade.ts). */
   | { kind: "upgrade-agent"; selector: FleetSelector; wavePercent: number }
-  /** `upgrade <host|tag:…|all> to <version> [--dry-run]`: the gateways' OpenClaw, planned (core/upgrade). */
-  | { kind: "upgrade"; selector: FleetSelector; selectorText: string; version: string; dryRun: boolean }
+  /** `upgrade <host|tag:…|all> to <version> [--wave N%] [--dry-run]`: the gateways' OpenClaw, planned and run (core/upgrade). */
+  | {
+      kind: "upgrade";
+      selector: FleetSelector;
+      selectorText: string;
+      version: string;
+      dryRun: boolean;
+      /** The second wave's share of the hosts after the canary (default upgrade/plan.ts SHARE_PERCENT). */
+      wavePercent?: number;
+    }
   /** `incidents [open|all]`: the incident records, open ones by default. */
   | { kind: "incidents"; scope: "open" | "all" }
   /**

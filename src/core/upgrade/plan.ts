@@ -17,7 +17,7 @@ import type { Release } from "./releases.ts";
 
 /** Free space wanted where the state lives: openclaw@2026.9.6 installed with its dependencies is ~840 MB, beside the current one, plus the state's backup. */
 export const MIN_FREE_BYTES = 2 * 1024 ** 3;
-/** The second wave's share of the hosts left after the canary. */
+/** The second wave's share of the hosts left after the canary, unless `--wave N%` says another. */
 export const SHARE_PERCENT = 25;
 
 export type CheckState = "ok" | "blocked" | "unknown";
@@ -41,8 +41,12 @@ export interface UpgradePlan {
   target: Release;
   generatedAt: number;
   hosts: HostPreflight[];
-  /** Host names per wave: the canary, a share, the rest. */
+  /** Host names per wave: the canary, a share, the rest (an empty wave left out). */
   waves: string[][];
+  /** What each wave is, beside `waves`: "canary", "25% of the rest", "the rest". */
+  waveNames: string[];
+  /** The second wave's share after the canary. */
+  wavePercent: number;
   /** "upgrading to X fixes N findings on M hosts". */
   gains: { findings: number; hosts: string[] };
 }
@@ -59,6 +63,8 @@ export function buildUpgradePlan(o: {
   actor: string;
   catalog: KnownIssueCatalog;
   now: number;
+  /** `--wave N%` (1–100): the second wave's share of the hosts after the canary. */
+  wavePercent?: number;
 }): UpgradePlan {
   const target = parseCalVer(o.target.version);
   const rows: HostPreflight[] = [];
@@ -97,14 +103,23 @@ export function buildUpgradePlan(o: {
   const tagged = o.hosts.find((h) => ready.includes(h.name) && h.tags?.includes("canary"))?.name;
   const canary = tagged ?? ready[0];
   const rest = ready.filter((n) => n !== canary);
-  const share = Math.ceil((rest.length * SHARE_PERCENT) / 100);
-  const waves = [canary ? [canary] : [], rest.slice(0, share), rest.slice(share)].filter((w) => w.length > 0);
+  const wavePercent = Math.min(100, Math.max(1, Math.round(o.wavePercent ?? SHARE_PERCENT)));
+  const share = Math.ceil((rest.length * wavePercent) / 100);
+  const named: [string, string[]][] = [
+    ["canary", canary ? [canary] : []],
+    [`${wavePercent}% of the rest`, rest.slice(0, share)],
+    ["the rest", rest.slice(share)],
+  ];
+  const kept = named.filter(([, w]) => w.length > 0);
+  const waves = kept.map(([, w]) => w);
   const fixing = rows.filter((r) => r.fixes.length > 0 && r.verdict !== "current");
   return {
     target: o.target,
     generatedAt: o.now,
     hosts: rows,
     waves,
+    waveNames: kept.map(([n]) => n),
+    wavePercent,
     gains: {
       findings: fixing.reduce((n, r) => n + r.fixes.reduce((m, f) => m + f.findings.length, 0), 0),
       hosts: fixing.map((r) => r.host),

@@ -1,7 +1,7 @@
 import { context, escapeMrkdwn, header, section, wholeLineSections } from "../messages/build.ts";
 import { iso } from "../messages/format.ts";
 import type { Message, Part } from "../messages/model.ts";
-import { type HostPreflight, SHARE_PERCENT, type UpgradePlan } from "./plan.ts";
+import type { HostPreflight, UpgradePlan } from "./plan.ts";
 
 /** The plan as one message: the summary, one line per host (blocked first), the waves. */
 const SECTION_CHARS = 2900;
@@ -21,10 +21,9 @@ export function renderUpgradePlan(p: UpgradePlan): Message {
   const lines = rows.slice(0, MAX_HOSTS).map(line);
   if (rows.length > MAX_HOSTS) lines.push(`… ${rows.length - MAX_HOSTS} more hosts (\`--json\` lists all)`);
   for (const chunk of wholeLineSections(lines, SECTION_CHARS)) parts.push(section(chunk));
-  const names = ["canary", `${SHARE_PERCENT}% of the rest`, "the rest"];
   const waves = p.waves.map(
     (w, i) =>
-      `*Wave ${i + 1}* (${names[i]}): ${w.slice(0, 20).map(escapeMrkdwn).join(", ")}${w.length > 20 ? ` +${w.length - 20} more` : ""}`,
+      `*Wave ${i + 1}* (${p.waveNames[i] ?? "the rest"}): ${w.slice(0, 20).map(escapeMrkdwn).join(", ")}${w.length > 20 ? ` +${w.length - 20} more` : ""}`,
   );
   parts.push(section(waves.join("\n") || "No wave: no host is ready."));
   parts.push(

@@ -1,3 +1,4 @@
+import { signApproval } from "../../contract/approval.ts";
 import {
   DEFAULT_STEP_DEADLINE_MS,
   type StepRequest,
@@ -6,11 +7,17 @@ import {
   TRIAGE_STEP_NAMES,
   TRIAGE_STEPS,
 } from "../../contract/catalog.ts";
+import { randomToken } from "../../contract/encoding.ts";
 import { audit } from "../audit/audit.ts";
 import type { Actor } from "../authz/authz.ts";
 import { LiveMessage } from "../chat/live-message.ts";
 import { classifyResults } from "../classify/classify.ts";
-import { CONFIRMATION_TTL_MS, newConfirmationId, requestConfirmation } from "../confirmations/confirm.ts";
+import {
+  APPROVAL_TTL_MS,
+  CONFIRMATION_TTL_MS,
+  newConfirmationId,
+  requestConfirmation,
+} from "../confirmations/confirm.ts";
 import { announceFreeze, freezesCovering } from "../freezes/freezes.ts";
 import { iso, mention } from "../messages/format.ts";
 import type { CoreDeps } from "../ports/deps.ts";
@@ -238,8 +245,9 @@ async function upgradeHost(run: RunCtx, row: HostRunRow): Promise<HostEnd> {
       return { ok: true };
     }
     await step("rolling-back", `${reason}; switching back to ${from}`);
-    const back = decision.rollback
-      ? await switchTo(run, host, decision.rollback, from, false, "rollback")
+    const rollback = await rollbackApproval(run, host, decision.by, decision.rollback);
+    const back = rollback
+      ? await switchTo(run, host, rollback, from, false, "rollback")
       : { ok: false, reverted: null, text: "no rollback approval came with the press" };
     await runAudit(run, host, "upgrade.rollback", back.ok ? "ok" : "error", `→ ${from}: ${back.text}`, decision.by);
     if (!back.ok) {
@@ -254,10 +262,41 @@ async function upgradeHost(run: RunCtx, row: HostRunRow): Promise<HostEnd> {
       };
     }
     const putBack = back.text.includes("was put back")
-      ? "the state from before the switch put back (what was written since is gone)"
+      ? "the state from before the switch put back (what was written since is set aside as `*.clawops-newer`)"
       : null;
     return settleRolledBack(run, row, putBack ? `${reason}; ${putBack}` : reason, from, null);
   }
+}
+
+/**
+ * The approval the automatic rollback carries. The press approved the switch and, in the same
+ * words, the switch back; its second approval was signed then and lives 10 minutes (the most an
+ * approval may, contract/approval.ts). An install on a slow link (up to 5 minutes), the restart,
+ * the acceptance and the triage can outlast that, and a rollback must never wait for a second
+ * press while the host serves a failing version: so the switch back is signed now, on that
+ * press's authority (its approver, this host, `gateway.switch`, this run), living APPROVAL_TTL_MS,
+ * enough to reach the agent. Without a signing key (it cannot be: start.ts refuses a run
+ * without one), the press's own.
+ */
+async function rollbackApproval(
+  run: RunCtx,
+  host: string,
+  approver: string,
+  pressed: string | undefined,
+): Promise<string | undefined> {
+  const key = run.deps.recovery.approvalKey;
+  if (!key) return pressed;
+  const now = run.deps.clock.now();
+  return signApproval(key, {
+    v: 1,
+    host,
+    step: "gateway.switch",
+    approver,
+    job: run.input.runId,
+    nonce: randomToken(18),
+    iat: now,
+    exp: now + APPROVAL_TTL_MS,
+  });
 }
 
 /** After a switch back to `from` (by the agent or the rollback): the acceptance on it, the row, the freeze lifted when it serves. */
@@ -384,13 +423,19 @@ async function switchTo(
   if (d.error) return { ok: false, reverted: back, text: `${installed}${d.error}` };
   const rs = d.restart;
   const backedUp = d.stateBackup ? `state backed up (${d.stateBackup.databases} database(s)), ` : "";
+  const plugins = d.plugins?.moved.length
+    ? `official plugins ${d.plugins.putBack ? "put back" : "moved in lockstep"}: ${d.plugins.moved
+        .slice(0, 6)
+        .map((m) => `${m.name} ${m.from ?? "?"} → ${m.to}`)
+        .join(", ")}${d.plugins.moved.length > 6 ? ` +${d.plugins.moved.length - 6} more` : ""}, `
+    : "";
   const restored = d.stateRestored
-    ? `; it refused the state the newer version left, so the state from before the switch (${iso(d.stateRestored.takenAt)}) was put back: what was written since is gone`
+    ? `; it refused the state the newer version left, so the state from before the switch (${iso(d.stateRestored.takenAt)}, ${d.stateRestored.databases} database(s)${d.stateRestored.config ? " and openclaw.json" : ""}) was put back with the gateway stopped: what was written since is not in use, kept beside each file as \`*.clawops-newer\``
     : "";
   return {
     ok: d.performed,
     reverted: null,
-    text: `${installed}${backedUp}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}${restored}`,
+    text: `${installed}${backedUp}${plugins}\`current\` → ${version}, ${rs?.supervisor ?? "?"} restart: pid ${rs?.oldPid ?? "?"} → ${rs?.newPid ?? "?"}${restored}`,
   };
 }
 

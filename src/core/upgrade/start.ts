@@ -27,6 +27,8 @@ export async function startUpgradeRun(
     hosts: readonly HostRecord[];
     catalog: KnownIssueCatalog;
     facts: (h: HostRecord) => Promise<HostFacts>;
+    /** The second wave's share after the canary (`--wave N%`). */
+    wavePercent?: number;
   },
 ): Promise<CommandReply> {
   if (deps.recovery.runs || deps.recovery.runbookUnavailable)
@@ -91,6 +93,7 @@ export async function startUpgradeRun(
           actor: req.user,
           catalog: o.catalog,
           now: at,
+          ...(o.wavePercent !== undefined ? { wavePercent: o.wavePercent } : {}),
         });
         await runUpgrade(deps, { runId, actor, plan });
       } catch (err) {

@@ -62,11 +62,18 @@ Usage:
                                  credentials' expiry, agents' enrollment age; dates and
                                  fingerprints only; exit 1 when something expires within 14 days
   clawops tag <host> <tag>...    Set a host's tags, replacing them (\`-\` clears them)
-  clawops upgrade <host|tag:<tag>|all> to <version> --dry-run
+  clawops upgrade <host|tag:<tag>|all> to <version> [--wave N%] --dry-run
                                  The plan for moving the gateways' OpenClaw to a release: per host
                                  free disk, the Node requirement, official plugins in lockstep,
-                                 freezes, known issues it fixes; the waves. Changes nothing; exit
-                                 1 when a host is blocked
+                                 freezes, known issues it fixes; the waves (a canary, N% of the
+                                 rest, default 25%, the rest). Changes nothing; exit 1 when a host
+                                 is blocked
+  clawops upgrade <host|tag:<tag>|all> to <version> [--wave N%] --run
+                                 Start the upgrade run itself (only with --run, never by a missing
+                                 flag): the same pre-flight and waves, the console user needs the
+                                 \`upgrade\` action in the authorization file, and each host's switch
+                                 is confirmed in the console, in the run's thread (like recover);
+                                 prints the run's id and returns; the run's table is in the console
   clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]
                                  Upgrade the agents to the one this control plane serves, a wave
                                  at a time (rolled back on a host where the new one fails); prints
@@ -181,6 +188,7 @@ const OPTIONS = /** @type {const} */ ({
   since: { type: "string" },
   wave: { type: "string" },
   "dry-run": { type: "boolean" },
+  run: { type: "boolean" },
   version: { type: "boolean", short: "v" },
 });
 
@@ -194,7 +202,7 @@ const COMMANDS = /** @type {Record<string, string>} */ ({
   unfreeze: "clawops unfreeze <host|all>",
   freeze: "clawops freeze <host|all> [for 30m] <reason>",
   "upgrade-agent": "clawops upgrade-agent <host|tag:<tag>|all> [--wave N%]",
-  upgrade: "clawops upgrade <host|tag:<tag>|all> to <version> --dry-run",
+  upgrade: "clawops upgrade <host|tag:<tag>|all> to <version> [--wave N%] --dry-run|--run",
   tag: "clawops tag <host> <tag>... (- clears)",
   bundle: "clawops bundle <host> [--ticket KEY]…",
   status: "clawops status [all|<pattern>|tag:<tag>] [--live]",
@@ -375,9 +383,11 @@ function commandWords(command, rest, positionals, values, env) {
       if (rest.length < 2) throw usageOf();
       return { text: ["freeze", ...rest].join(" ") };
     case "upgrade":
-      // Only the plan is built: the CLI asks for it by name, so no run starts by a missing flag.
-      if (rest.length !== 3 || rest[1] !== "to" || !values["dry-run"]) throw usageOf();
-      return { text: `upgrade ${rest[0]} to ${rest[2]} --dry-run` };
+      // The plan or the run, each asked for by name: no run starts by a missing flag.
+      if (rest.length !== 3 || rest[1] !== "to" || Boolean(values["dry-run"]) === Boolean(values.run)) throw usageOf();
+      return {
+        text: `upgrade ${rest[0]} to ${rest[2]}${values.wave ? ` --wave ${values.wave}` : ""}${values["dry-run"] ? " --dry-run" : ""}`,
+      };
     case "upgrade-agent":
       if (rest.length !== 1) throw usageOf();
       return { text: `upgrade-agent ${rest[0]}${values.wave ? ` --wave ${values.wave}` : ""}` };

@@ -9,6 +9,7 @@ export const OWN_GATEWAY_FILES = [
   "test/gateway/recover.test.ts",
   "test/gateway/recover-workers.test.ts",
   "test/gateway/restart.test.ts",
+  "test/gateway/upgrade-gateway.test.ts",
 ];
 
 // Node projects: `unit` runs three files at a time (see below); `gateway` shares ONE real OpenClaw gateway per

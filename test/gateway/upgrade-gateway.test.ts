@@ -5,7 +5,6 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { sharedGateway } from "../support/gateway/control.ts";
 import { type ControlServer, startControlServer } from "../support/gateway/control-server.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
@@ -19,8 +18,7 @@ import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
  * process. The gateway is a real OpenClaw run from a versions folder (`2026.9.5`, `2026.9.6`
  * side by side, both the npm registry's releases in the lab cache, and `current`, the link the
  * unit runs), under the systemd user unit played by test/support/standin-bin/systemctl. The
- * shared lab gateway is stopped for this file, so one gateway runs at a time; afterAll brings it
- * back.
+ * gateway is this file's own (the `gateway-own` project: no shared gateway runs for it).
  */
 const SECRET = "test-signing-secret-upgrade-0123456789";
 const BOT_TOKEN = "xoxb-0000-test-bot-token-upgrade";
@@ -29,7 +27,6 @@ const OWNER = "U0OWNER";
 const CHANNEL = "C0UPGRADES";
 const UNIT = "openclaw-gateway.service";
 
-const shared = sharedGateway();
 let gw: RealGateway;
 let control: ControlServer;
 let slack: SlackStandIn;
@@ -127,7 +124,6 @@ function schemaOf(path: string): number | undefined {
 
 beforeAll(async () => {
   const [old, next] = await Promise.all([ensureOpenclaw(process.env, "2026.9.5"), ensureOpenclaw()]);
-  await shared.stop();
   workDir = mkdtempSync(join(tmpdir(), "clawops-upgrade-"));
   versions = join(workDir, "versions");
   mkdirSync(versions);
@@ -195,7 +191,6 @@ afterAll(async () => {
   if (gw) await killGatewayOwners(gw.port);
   await gw?.dispose();
   for (const d of [agentDir, workDir, cp?.dataDir]) if (d) rmSync(d, { recursive: true, force: true });
-  await shared.restoreHealthy();
 }, 420_000);
 
 describe("/openclaw upgrade on a real gateway under its supervisor", () => {

@@ -16,16 +16,13 @@ import { SlackStandIn } from "../support/slack-standin.ts";
  * API v2 stand-ins, and PagerDuty's signed v3 webhooks back:
  *  - a person's triage of the healthy host (its only layer to watch: no model credentials in the
  *    lab) leaves no failing incident;
- *  - a declared sev1 triggers, its "I'm on it" acknowledges, PagerDuty's own resolve (webhook)
- *    resolves it here, and nothing is sent back;
  *  - every incident resolved, the gateway stopped: an incident and a page within two probes,
  *    though the flap window of the earlier failure still runs, and again across a control-plane
  *    restart;
  *  - a maintenance freeze, the gateway broken under it, the freeze lifted: the incident opens
  *    and pages;
- *  - a real outage's postmortem.
- * The gateway is stopped once per outage and started once after it: a test that follows a stopped
- * gateway starts it (and resolves what is open) itself.
+ *  - a declared sev1 triggers, its "I'm on it" acknowledges, PagerDuty's own resolve (webhook)
+ *    resolves it here, and nothing is sent back.
  */
 const HOST = "node-3";
 const SECRET = "oncall-signing-secret-0123456789abcdef";
@@ -148,7 +145,55 @@ describe("on-call on a real OpenClaw gateway", () => {
     expect(pd.requests).toEqual([]);
   }, 120_000);
 
-  // Before the outages below: it needs no gateway, so the last outage's start serves the postmortem.
+  it("every incident resolved, the gateway stopped: an incident and a page, though the last failure's flap window still runs", async () => {
+    await gw.stop();
+    const first = await expectIncidentAndPage(0);
+    await gw.start();
+    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
+    await resolveAll();
+    await waitFor("the page resolved", 20_000, async () => pd.alerts.get(first.id)?.status === "resolved");
+    // Minutes inside the 10 min flap window the first failure opened: not folded, a new incident.
+    await gw.stop();
+    const second = await expectIncidentAndPage(1);
+    expect(second.id).not.toBe(first.id);
+  }, 300_000);
+
+  it("and again across a control-plane restart (the window carried in the database)", async () => {
+    await gw.start();
+    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
+    await resolveAll();
+    const before = cp;
+    await before.stop();
+    await startControlPlane(before.dataDir, new URL(before.url).port);
+    await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
+    await waitFor("held healthy after the restart", 60_000, async () => ["ok", "warn"].includes(await held()));
+    await gw.stop();
+    await expectIncidentAndPage(2);
+  }, 300_000);
+
+  it("a maintenance freeze, the gateway broken under it, the freeze lifted: the incident opens and pages", async () => {
+    await gw.start();
+    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
+    await resolveAll();
+    expect((await command(`freeze ${HOST} for 30m maintenance: OS patches`)).error ?? null).toBeNull();
+    await gw.stop();
+    await waitFor("held failing under the freeze", 60_000, async () => (await held()) === "fail");
+    // Muted while it holds: nothing opens, nobody is paged.
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await incidents("open")).toEqual([]);
+    expect(triggers().length).toBe(3);
+    expect((await command(`unfreeze ${HOST}`)).error ?? null).toBeNull();
+    await expectIncidentAndPage(3);
+    // The freeze was set from the console: its end notice is there, naming the host still failing.
+    const feed = await fetch(`${cp.url}/api/console/messages?since=0`, { headers: cp.consoleHeaders() });
+    expect(JSON.stringify(await feed.json())).toContain(
+      `Maintenance of ${HOST} over: muted 1 watch failure; still failing: ${HOST}`,
+    );
+    await gw.start();
+    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
+    await resolveAll();
+  }, 300_000);
+
   it("a declared sev1 triggers, \"I'm on it\" acknowledges, and PagerDuty's own resolve resolves it here", async () => {
     const reply = await command(`incident new sev1 on ${HOST} replies stopped in #support`);
     expect(reply.error ?? null).toBeNull();
@@ -191,56 +236,6 @@ describe("on-call on a real OpenClaw gateway", () => {
     await new Promise((r) => setTimeout(r, 6_000));
     expect(pd.events.filter((e) => e.dedupKey === id).map((e) => e.action)).toEqual(["trigger", "acknowledge"]);
   }, 120_000);
-
-  it("every incident resolved, the gateway stopped: an incident and a page, though the last failure's flap window still runs", async () => {
-    const before = triggers().length;
-    await gw.stop();
-    const first = await expectIncidentAndPage(before);
-    await gw.start();
-    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
-    await resolveAll();
-    await waitFor("the page resolved", 20_000, async () => pd.alerts.get(first.id)?.status === "resolved");
-    // Minutes inside the 10 min flap window the first failure opened: not folded, a new incident.
-    await gw.stop();
-    const second = await expectIncidentAndPage(before + 1);
-    expect(second.id).not.toBe(first.id);
-  }, 300_000);
-
-  it("and again across a control-plane restart (the window carried in the database)", async () => {
-    await gw.start();
-    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
-    await resolveAll();
-    const before = cp;
-    await before.stop();
-    await startControlPlane(before.dataDir, new URL(before.url).port);
-    await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
-    await waitFor("held healthy after the restart", 60_000, async () => ["ok", "warn"].includes(await held()));
-    const paged = triggers().length;
-    await gw.stop();
-    await expectIncidentAndPage(paged);
-  }, 300_000);
-
-  it("a maintenance freeze, the gateway broken under it, the freeze lifted: the incident opens and pages", async () => {
-    await gw.start();
-    await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
-    await resolveAll();
-    expect((await command(`freeze ${HOST} for 30m maintenance: OS patches`)).error ?? null).toBeNull();
-    const paged = triggers().length;
-    await gw.stop();
-    await waitFor("held failing under the freeze", 60_000, async () => (await held()) === "fail");
-    // Muted while it holds: nothing opens, nobody is paged.
-    await new Promise((r) => setTimeout(r, 6_000));
-    expect(await incidents("open")).toEqual([]);
-    expect(triggers().length).toBe(paged);
-    expect((await command(`unfreeze ${HOST}`)).error ?? null).toBeNull();
-    await expectIncidentAndPage(paged);
-    // The freeze was set from the console: its end notice is there, naming the host still failing.
-    const feed = await fetch(`${cp.url}/api/console/messages?since=0`, { headers: cp.consoleHeaders() });
-    expect(JSON.stringify(await feed.json())).toContain(
-      `Maintenance of ${HOST} over: muted 1 watch failure; still failing: ${HOST}`,
-    );
-    // Left stopped: the next test starts it and resolves this incident first.
-  }, 300_000);
 
   it("a real outage's postmortem reads as what happened, with what the team said and pinned (issue 41)", async () => {
     await gw.start();

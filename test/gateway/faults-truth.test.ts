@@ -21,9 +21,10 @@ import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
  * layer that works; no sentence calling the gateway healthy while a layer fails; and, wherever
  * a trusted check (/healthz, /readyz, `gateway status` Connectivity probe) is green beside a
  * failing layer, the failing finding names that check. Each test makes the state it needs from
- * what the one before left, restarting only when the gateway is not already in it (the order
- * below is chosen so that a stopped gateway is followed by tests that want it stopped or started
- * with other arguments), puts the config file back, and the file puts the gateway back once.
+ * what the one before left, starting the gateway only when it is not already in it (a refused
+ * restart leaves it stopped for the next test's start; the drifted gateway is stopped for the
+ * port held by another program and for the gateway down), puts the config file back, and the
+ * file puts the gateway back once.
  */
 const gw = sharedGateway();
 const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
@@ -288,7 +289,42 @@ describe("a config that does not parse while the gateway runs (issue 14.3)", () 
       // What the title says: the gateway will not start from this file.
       await expect(gw.restart()).rejects.toThrow(/exited \(78\) before ready/);
     } finally {
-      // Stopped by the refused restart: the token drift below starts it with its own arguments.
+      // Stopped by the refused restart: the next test starts it.
+      await configBack();
+    }
+  });
+});
+
+describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
+  it("cli-only-model-backend first, quoting doctor's own reason", async () => {
+    // After the refused restart above: its one start.
+    await healthy();
+    const offset = await logSize();
+    await writeConfig((config) => {
+      const agents = config.agents as { defaults: Record<string, unknown> };
+      agents.defaults.model = "claude-cli/opus";
+    });
+    try {
+      // Evaluated first, then applied (or an in-process restart to ready): triage after that.
+      const reload = await waitForLog(/hot reload applied|gateway ready|reload failed|reload skipped/i, offset).catch(
+        async (err: Error) => {
+          throw new Error(
+            `${err.message}; log since: ${(await readFile(fileLog)).subarray(offset).toString("utf8").slice(-2000)}`,
+          );
+        },
+      );
+      console.log(`model change: ${reload.slice(0, 300)}`);
+      const answer = await triage();
+      const { c } = answer;
+      const top = c.findings[0];
+      expect(top?.id).toBe("cli-only-model-backend");
+      expect(top?.evidence).toContain(
+        'doctor --lint: warning core/doctor/claude-cli: Binary: command "claude" was not found on PATH.',
+      );
+      expect(c.matrix.model_routing.status).toBe("fail");
+      expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
+    } finally {
+      // The model back; the token drift below restarts the gateway on it.
       await configBack();
     }
   });
@@ -296,7 +332,6 @@ describe("a config that does not parse while the gateway runs (issue 14.3)", () 
 
 describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
   it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
-    // From the stopped gateway the refused restart above left: one start, with the drifted token.
     await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });
     const answer = await triage();
     const { c } = answer;
@@ -307,7 +342,7 @@ describe("failing states where the model-credentials warning must not call the g
     expectTruthful(answer, ["process", "port", "transport", "config", "workspace"]);
   });
 
-  // The drifted gateway is stopped for the two tests below, and started once by the last one.
+  // The drifted gateway is stopped for the two tests below; the file's put-back starts it.
   it("port held by another program that answers 200 everywhere: port-held-by-other, the 200s named", async () => {
     await gw.stop();
     let server: Server | undefined;
@@ -339,42 +374,5 @@ describe("failing states where the model-credentials warning must not call the g
     expect(c.findings[0]?.id).toBe("gateway-down");
     expect(c.matrix.process.status).toBe("fail");
     expectTruthful(answer, ["config", "workspace"]);
-  });
-});
-
-describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
-  it("cli-only-model-backend first, quoting doctor's own reason", async () => {
-    // Last: the gateway is stopped after the states above, so this is its one start.
-    await healthy();
-    const offset = await logSize();
-    await writeConfig((config) => {
-      const agents = config.agents as { defaults: Record<string, unknown> };
-      agents.defaults.model = "claude-cli/opus";
-    });
-    try {
-      // Evaluated first, then applied (or an in-process restart to ready): triage after that.
-      const reload = await waitForLog(/hot reload applied|gateway ready|reload failed|reload skipped/i, offset).catch(
-        async (err: Error) => {
-          throw new Error(
-            `${err.message}; log since: ${(await readFile(fileLog)).subarray(offset).toString("utf8").slice(-2000)}`,
-          );
-        },
-      );
-      console.log(`model change: ${reload.slice(0, 300)}`);
-      const answer = await triage();
-      const { c } = answer;
-      const top = c.findings[0];
-      expect(top?.id).toBe("cli-only-model-backend");
-      expect(top?.evidence).toContain(
-        'doctor --lint: warning core/doctor/claude-cli: Binary: command "claude" was not found on PATH.',
-      );
-      expect(c.matrix.model_routing.status).toBe("fail");
-      expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
-    } finally {
-      // The model back, applied before the next file probes the gateway.
-      const back = await logSize();
-      await configBack();
-      await waitForLog(/hot reload applied|gateway ready|reload failed|reload skipped/i, back);
-    }
   });
 });

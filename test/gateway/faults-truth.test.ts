@@ -20,7 +20,11 @@ import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
  * every answer is held to four things a user would check: the top finding; no `fail` on a
  * layer that works; no sentence calling the gateway healthy while a layer fails; and, wherever
  * a trusted check (/healthz, /readyz, `gateway status` Connectivity probe) is green beside a
- * failing layer, the failing finding names that check. Every test puts the gateway back.
+ * failing layer, the failing finding names that check. Each test makes the state it needs from
+ * what the one before left, starting the gateway only when it is not already in it (a refused
+ * restart leaves it stopped for the next test's start; the drifted gateway is stopped for the
+ * port held by another program and for the gateway down), puts the config file back, and the
+ * file puts the gateway back once.
  */
 const gw = sharedGateway();
 const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
@@ -85,13 +89,17 @@ async function waitFor(ok: () => Promise<boolean>, timeoutMs = 10_000): Promise<
 }
 const logSize = () => logSizeOf(fileLog);
 
-/** The config file back as it was, and a healthy gateway on it (a restart only if needed). */
-async function putBack(): Promise<void> {
+/** The config file back as it was; the gateway is left as it is (stopped after a refused restart). */
+async function configBack(): Promise<void> {
   if ((await readFile(gw.configPath, "utf8")) !== originalConfig) {
     await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
   }
-  const state = await gw.state();
-  if (!state.running) await gw.start();
+}
+
+/** The config file back as it was, and a healthy gateway on it: a start only when it is stopped or
+ *  was started with other arguments, nothing when it already runs on the lab config. */
+async function healthy(): Promise<void> {
+  await configBack();
   await gw.restoreHealthy();
 }
 
@@ -221,6 +229,7 @@ describe("a stopped gateway (SIGSTOP for a bounded time; issue 14.4)", () => {
 
 describe("a workspace under a regular file (ENOTDIR; issue 14.2)", () => {
   it("workspace-uncreatable first, with the errno; and the restart it predicts fails for real", async () => {
+    await healthy();
     const file = join(scratch, "afile");
     await writeFile(file, "not a directory\n");
     const bad = join(file, "ws");
@@ -253,13 +262,15 @@ describe("a workspace under a regular file (ENOTDIR; issue 14.2)", () => {
         /exited \(78\) before ready[\s\S]*startup migrations did not complete cleanly/,
       );
     } finally {
-      await putBack();
+      // Stopped by the refused restart: the next test starts it.
+      await configBack();
     }
   });
 });
 
 describe("a config that does not parse while the gateway runs (issue 14.3)", () => {
   it("the gateway's own port (from its socket) is probed: config-unparseable-running first; a restart is refused for real", async () => {
+    await healthy();
     const offset = await logSize();
     await writeFile(gw.configPath, "{ gateway: { port: 19999, oops\n", { mode: 0o600 });
     try {
@@ -278,13 +289,16 @@ describe("a config that does not parse while the gateway runs (issue 14.3)", () 
       // What the title says: the gateway will not start from this file.
       await expect(gw.restart()).rejects.toThrow(/exited \(78\) before ready/);
     } finally {
-      await putBack();
+      // Stopped by the refused restart: the next test starts it.
+      await configBack();
     }
   });
 });
 
 describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
   it("cli-only-model-backend first, quoting doctor's own reason", async () => {
+    // After the refused restart above: its one start.
+    await healthy();
     const offset = await logSize();
     await writeConfig((config) => {
       const agents = config.agents as { defaults: Record<string, unknown> };
@@ -310,7 +324,8 @@ describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
       expect(c.matrix.model_routing.status).toBe("fail");
       expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
     } finally {
-      await putBack();
+      // The model back; the token drift below restarts the gateway on it.
+      await configBack();
     }
   });
 });
@@ -318,19 +333,16 @@ describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
 describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
   it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
     await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });
-    try {
-      const answer = await triage();
-      const { c } = answer;
-      expect(c.findings[0]?.id).toBe("token-drift");
-      expect(c.findings[0]?.falseGreen).toContain("/healthz");
-      expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
-      expect(c.findings.findIndex((f) => f.id === "model-auth-missing")).not.toBe(0);
-      expectTruthful(answer, ["process", "port", "transport", "config", "workspace"]);
-    } finally {
-      await gw.restoreHealthy();
-    }
+    const answer = await triage();
+    const { c } = answer;
+    expect(c.findings[0]?.id).toBe("token-drift");
+    expect(c.findings[0]?.falseGreen).toContain("/healthz");
+    expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
+    expect(c.findings.findIndex((f) => f.id === "model-auth-missing")).not.toBe(0);
+    expectTruthful(answer, ["process", "port", "transport", "config", "workspace"]);
   });
 
+  // The drifted gateway is stopped for the two tests below; the file's put-back starts it.
   it("port held by another program that answers 200 everywhere: port-held-by-other, the 200s named", async () => {
     await gw.stop();
     let server: Server | undefined;
@@ -352,20 +364,15 @@ describe("failing states where the model-credentials warning must not call the g
       expectTruthful(answer, ["config", "workspace"]);
     } finally {
       await new Promise((r) => (server ? server.close(() => r(undefined)) : r(undefined)));
-      await gw.restoreHealthy();
     }
   });
 
   it("gateway down: gateway-down first, no sentence calls it healthy", async () => {
     await gw.stop();
-    try {
-      const answer = await triage();
-      const { c } = answer;
-      expect(c.findings[0]?.id).toBe("gateway-down");
-      expect(c.matrix.process.status).toBe("fail");
-      expectTruthful(answer, ["config", "workspace"]);
-    } finally {
-      await gw.restoreHealthy();
-    }
+    const answer = await triage();
+    const { c } = answer;
+    expect(c.findings[0]?.id).toBe("gateway-down");
+    expect(c.matrix.process.status).toBe("fail");
+    expectTruthful(answer, ["config", "workspace"]);
   });
 });

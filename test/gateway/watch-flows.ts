@@ -4,25 +4,33 @@ import { postSlashCommand } from "../support/slack-signing.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
 
 /**
- * The watch's flows on a real OpenClaw gateway (docs/watch.md), one suite run once per runtime:
- * test/gateway/watch.test.ts (the Node control plane) and test/gateway/watch-workers.test.ts
- * (the Worker in workerd, a host Durable Object per host). A real clawops-agent runs the quick
- * probe every 2 s (the interval the control plane tells it in the welcome), the control plane
- * posts to the Slack stand-in in the incident channel. Stopping the gateway opens the host's
- * thread with a triage; starting it posts the recovery; flapping it again inside the flap window
- * posts nothing per flap and one summary at the window's end (on Workers, from the host object's
- * alarm).
+ * The watch's flows on a real OpenClaw gateway (docs/watch.md), run on both runtimes at once
+ * (test/gateway/watch.test.ts): the Node control plane and the Worker in workerd (a host Durable
+ * Object per host), each with a real clawops-agent of its own running the quick probe every 2 s
+ * (the interval the control plane tells it in the welcome) against the one shared gateway, each
+ * posting to its own Slack stand-in in its incident channel. Stopping the gateway opens the
+ * host's thread with a triage; starting it posts the recovery; flapping it again inside the flap
+ * window posts nothing per flap and one summary at the window's end (on Workers, from the host
+ * object's alarm).
+ *
+ * Both runtimes watch the same stops and starts: every flow below is asserted on each, and the
+ * gateway is stopped and started once for both, so the flap window (which must hold two starts
+ * of the gateway on a loaded box) is waited out once, not once per runtime.
  *
  * What is the runtime's own (the plane): where the held health is read from, since each runtime
  * shows it in its own API (Node: the console's fleet rows; Workers: the operator API's view of
  * the host object), and what that API says of a healthy host.
  */
 export const WATCH_HOST = "node-3";
-/** The flap window the plane must set (CLAWOPS_WATCH_FLAP_WINDOW_S). */
+/** The flap window each plane must set (CLAWOPS_WATCH_FLAP_WINDOW_S). */
 export const WATCH_FLAP_WINDOW_S = 150;
 
 export interface WatchFlowsPlane {
-  gw: SharedGateway;
+  /** "Node", "Workers": named in every failure. */
+  runtime: string;
+  /** Its Slack signing secret and incident channel. */
+  secret: string;
+  incidents: string;
   slack: SlackStandIn;
   /** Where signed slash commands go. */
   url: string;
@@ -35,91 +43,113 @@ export interface WatchFlowsPlane {
 
 export function describeWatchFlows(
   name: string,
-  cfg: { secret: string; incidents: string },
-  startPlane: () => Promise<WatchFlowsPlane>,
+  gw: SharedGateway,
+  startPlanes: Array<() => Promise<WatchFlowsPlane>>,
 ): void {
   const HOST = WATCH_HOST;
-  const INCIDENTS = cfg.incidents;
-  let plane: WatchFlowsPlane;
-  let gw: SharedGateway;
-  let slack: SlackStandIn;
+  const planes: WatchFlowsPlane[] = [];
 
-  const incident = (): StoredMessage | undefined =>
-    slack.topLevel(INCIDENTS).find((m) => m.text === `Incident: OpenClaw gateway on ${HOST}`);
-  const replies = (): StoredMessage[] => {
-    const parent = incident();
-    return parent ? slack.thread(INCIDENTS, parent.ts) : [];
+  const incident = (p: WatchFlowsPlane): StoredMessage | undefined =>
+    p.slack.topLevel(p.incidents).find((m) => m.text === `Incident: OpenClaw gateway on ${HOST}`);
+  const replies = (p: WatchFlowsPlane): StoredMessage[] => {
+    const parent = incident(p);
+    return parent ? p.slack.thread(p.incidents, parent.ts) : [];
   };
+  /** The same wait on every runtime at once, each bounded from now. */
+  const onEach = (wait: (p: WatchFlowsPlane) => Promise<void>) => Promise.all(planes.map(wait));
 
   describe(name, () => {
     beforeAll(async () => {
-      plane = await startPlane();
-      ({ gw, slack } = plane);
+      await gw.restoreHealthy();
+      // One after the other: each start is a process (or workerd) and an agent coming online.
+      for (const start of startPlanes) planes.push(await start());
+    }, 300_000);
+
+    afterAll(async () => {
+      for (const p of planes) await p.stop();
+      await gw.restoreHealthy();
     }, 180_000);
 
-    afterAll(() => plane?.stop(), 120_000);
-
     it("a healthy gateway: held healthy (ok, or warn for its missing model credentials); status all answers from the watch with its age; nothing posted in the incident channel", async () => {
-      await plane.waitHeld(true, 60_000);
-      await plane.expectHealthyView();
-      const before = slack.topLevel("C0OPS").length;
-      const { body } = await postSlashCommand(plane.url, cfg.secret, { text: "status all", channel_id: "C0OPS" });
-      expect(body.text).toContain("from the watch follows");
-      await slack.waitFor(() => slack.topLevel("C0OPS").length > before, 20_000, "the fleet matrix");
-      const matrix = slack.topLevel("C0OPS")[before] as StoredMessage;
-      expect(matrix.text).toMatch(
-        /^Fleet status \(all hosts\): 1 host: (1 ok · 0 warn|0 ok · 1 warn) · 0 fail · 0 no answer · 0 offline$/,
-      );
-      expect(JSON.stringify(matrix.blocks)).toMatch(/\*node-3\* (🟢 ok|🟡 warn) — [^·]+ · \d+ s ago/u);
-      expect(slack.topLevel(INCIDENTS)).toEqual([]);
+      await onEach((p) => p.waitHeld(true, 60_000));
+      for (const p of planes) {
+        await p.expectHealthyView();
+        const before = p.slack.topLevel("C0OPS").length;
+        const { body } = await postSlashCommand(p.url, p.secret, { text: "status all", channel_id: "C0OPS" });
+        expect(body.text, p.runtime).toContain("from the watch follows");
+        await p.slack.waitFor(
+          () => p.slack.topLevel("C0OPS").length > before,
+          20_000,
+          `the fleet matrix (${p.runtime})`,
+        );
+        const matrix = p.slack.topLevel("C0OPS")[before] as StoredMessage;
+        expect(matrix.text, p.runtime).toMatch(
+          /^Fleet status \(all hosts\): 1 host: (1 ok · 0 warn|0 ok · 1 warn) · 0 fail · 0 no answer · 0 offline$/,
+        );
+        expect(JSON.stringify(matrix.blocks), p.runtime).toMatch(/\*node-3\* (🟢 ok|🟡 warn) — [^·]+ · \d+ s ago/u);
+        expect(p.slack.topLevel(p.incidents), p.runtime).toEqual([]);
+      }
     }, 120_000);
 
     it("stopping the gateway opens the host's thread in the incident channel with a triage, within 90 s", async () => {
       await gw.stop();
-      await slack.waitFor(
-        () => replies().some((m) => m.text.includes("Gateway is not running") && m.text.startsWith(`Triage ${HOST}`)),
-        90_000,
-        "the watch's incident thread with a triage result",
+      await onEach((p) =>
+        p.slack.waitFor(
+          () =>
+            replies(p).some((m) => m.text.includes("Gateway is not running") && m.text.startsWith(`Triage ${HOST}`)),
+          90_000,
+          `the watch's incident thread with a triage result (${p.runtime})`,
+        ),
       );
-      expect(JSON.stringify(incident()?.blocks)).toContain("Opened by *clawops watch*");
-      const [notice] = replies();
-      expect(notice?.text).toMatch(new RegExp(`^Watch: ${HOST} failing since \\d\\d:\\d\\d:\\d\\d UTC: `));
-      expect(slack.topLevel(INCIDENTS)).toHaveLength(1);
-      expect(slack.violations).toEqual([]);
-      expect(JSON.stringify(slack.calls)).not.toContain(gw.token);
+      for (const p of planes) {
+        expect(JSON.stringify(incident(p)?.blocks), p.runtime).toContain("Opened by *clawops watch*");
+        const [notice] = replies(p);
+        expect(notice?.text, p.runtime).toMatch(new RegExp(`^Watch: ${HOST} failing since \\d\\d:\\d\\d:\\d\\d UTC: `));
+        expect(p.slack.topLevel(p.incidents), p.runtime).toHaveLength(1);
+        expect(p.slack.violations, p.runtime).toEqual([]);
+        expect(JSON.stringify(p.slack.calls), p.runtime).not.toContain(gw.token);
+      }
     }, 120_000);
 
     it("starting it again posts the recovery in the same thread", async () => {
       await gw.start();
-      await slack.waitFor(
-        () => replies().some((m) => /^Watch: node-3 recovered at \d\d:\d\d:\d\d UTC after \d+ (s|min)$/.test(m.text)),
-        90_000,
-        "the recovery",
+      await onEach((p) =>
+        p.slack.waitFor(
+          () =>
+            replies(p).some((m) => /^Watch: node-3 recovered at \d\d:\d\d:\d\d UTC after \d+ (s|min)$/.test(m.text)),
+          90_000,
+          `the recovery (${p.runtime})`,
+        ),
       );
-      expect(slack.topLevel(INCIDENTS)).toHaveLength(1);
-      await plane.waitHeld(true, 10_000);
+      for (const p of planes) expect(p.slack.topLevel(p.incidents), p.runtime).toHaveLength(1);
+      await onEach((p) => p.waitHeld(true, 10_000));
     }, 120_000);
 
     it("flapping it inside the window posts nothing per flap, then one summary at the window's end", async () => {
-      const before = replies().length;
+      const before = new Map(planes.map((p) => [p, replies(p).length]));
+      const countBefore = (p: WatchFlowsPlane) => before.get(p) ?? 0;
       await gw.stop();
-      await plane.waitHeld(false, 60_000);
+      await onEach((p) => p.waitHeld(false, 60_000));
       await gw.start();
-      await plane.waitHeld(true, 90_000);
+      await onEach((p) => p.waitHeld(true, 90_000));
       // The flips inside the window were counted, not posted, and started no triage.
-      expect(replies()).toHaveLength(before);
-      await slack.waitFor(
-        () => replies().length > before,
-        (WATCH_FLAP_WINDOW_S + 30) * 1000,
-        "the flap window's summary",
+      for (const p of planes) expect(replies(p), p.runtime).toHaveLength(countBefore(p));
+      await onEach((p) =>
+        p.slack.waitFor(
+          () => replies(p).length > countBefore(p),
+          (WATCH_FLAP_WINDOW_S + 30) * 1000,
+          `the flap window's summary (${p.runtime})`,
+        ),
       );
-      const added = replies().slice(before);
-      expect(added).toHaveLength(1);
-      expect(added[0]?.text).toMatch(
-        /^Watch: node-3 flapped 2 times between \d\d:\d\d:\d\d UTC and \d\d:\d\d:\d\d UTC; now healthy since /,
-      );
-      expect(slack.topLevel(INCIDENTS)).toHaveLength(1);
-      expect(slack.violations).toEqual([]);
+      for (const p of planes) {
+        const added = replies(p).slice(countBefore(p));
+        expect(added, p.runtime).toHaveLength(1);
+        expect(added[0]?.text, p.runtime).toMatch(
+          /^Watch: node-3 flapped 2 times between \d\d:\d\d:\d\d UTC and \d\d:\d\d:\d\d UTC; now healthy since /,
+        );
+        expect(p.slack.topLevel(p.incidents), p.runtime).toHaveLength(1);
+        expect(p.slack.violations, p.runtime).toEqual([]);
+      }
     }, 400_000);
   });
 }

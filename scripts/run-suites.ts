@@ -20,18 +20,11 @@ type Lane = "main" | "gateway-a" | "gateway-b";
 type Suite = { name: string; lane: Lane; command: string[] };
 
 /**
- * The shared-gateway files the second gateway lane runs, chosen by their wall time in the last
- * clean clones so that both lanes take about as long (docs/testing.md, "Time taken"); any other
- * file runs in `gateway-a`.
+ * The shared-gateway files the second gateway lane runs after `gateway-own` and `demo`, chosen by
+ * their wall time in the last clean clones so that both gateway lanes take about as long
+ * (docs/testing.md, "Time taken"); every other shared-gateway file runs in `gateway-a`.
  */
-const SECOND_LANE = [
-  "test/gateway/watch-workers.test.ts",
-  "test/gateway/oncall.test.ts",
-  "test/gateway/agent-lost.test.ts",
-  "test/gateway/faults.test.ts",
-  "test/gateway/faults-field-46.test.ts",
-  "test/gateway/e2e-bundle.test.ts",
-];
+const SECOND_LANE = ["test/gateway/watch.test.ts", "test/gateway/oncall.test.ts", "test/gateway/agent-lost.test.ts"];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [

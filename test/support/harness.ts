@@ -6,6 +6,7 @@
  *   quietLogger, collectingLogger()
  *   testDeps({...})              CoreDeps with working defaults, for core driven in process
  *   enrolledHost(name, at)       a host record as the incident tests keep one
+ *   seedHost(store, name, over)  put an enrolled host in a store (key "x", seen now)
  *
  * The planes stay in their own files, so a unit test importing this does not load them:
  *   startSlackPlane       ./slack-plane.ts     a real Node control plane, the Slack stand-in, signed requests
@@ -16,5 +17,5 @@
  */
 export { type CollectingLogger, collectingLogger, type LogLine, quietLogger } from "./loggers.ts";
 export { freePort } from "./ports.ts";
-export { enrolledHost, RecordingChat, testDeps } from "./test-deps.ts";
+export { enrolledHost, RecordingChat, seedHost, testDeps } from "./test-deps.ts";
 export { until } from "./until.ts";

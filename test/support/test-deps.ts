@@ -1,7 +1,7 @@
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
-import type { HostRecord } from "../../src/core/ports/store.ts";
+import type { HostRecord, Store } from "../../src/core/ports/store.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { FakeHostTransport } from "./fake-transport.ts";
 import { quietLogger } from "./loggers.ts";
@@ -59,4 +59,29 @@ export function enrolledHost(name: string, at: number): HostRecord {
     gatewayVersion: "2026.9.6",
     lastSeenAt: at,
   };
+}
+
+/**
+ * Puts `name` in `store` as an enrolled host the way the Slack-, bundle- and router-facing tests
+ * keep one (key "x", enrolled at 0, agent 0.1.0, no gateway version yet, seen now), with `over`
+ * replacing any field; returns the record. Give the host answers with
+ * `transport.addHost(name, …)` (test/support/fake-transport.ts).
+ */
+export async function seedHost(
+  store: Pick<Store, "insertHost">,
+  name: string,
+  over: Partial<HostRecord> = {},
+): Promise<HostRecord> {
+  const record: HostRecord = {
+    name,
+    publicKey: "x",
+    enrolledAt: 0,
+    revokedAt: null,
+    agentVersion: "0.1.0",
+    gatewayVersion: null,
+    lastSeenAt: Date.now(),
+    ...over,
+  };
+  await store.insertHost(record);
+  return record;
 }

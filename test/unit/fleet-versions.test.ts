@@ -11,6 +11,7 @@ import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { healthyResults } from "../support/evidence.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -76,7 +77,7 @@ describe("version drift in the fleet matrix", () => {
       store,
       transport: { isOnline: async () => true },
       clock: { now: () => NOW },
-      logger: { info() {}, warn() {}, error() {}, debug() {} },
+      logger: quietLogger,
       knownIssues: builtinKnownIssues(),
     } as unknown as CoreDeps;
     const report = await fleetFromWatch(deps, { kind: "all" }, DEFAULT_WATCH_SETTINGS);

@@ -10,6 +10,7 @@ import { type CoreDeps, capabilityOff, type HostJob } from "../../src/core/ports
 import type { CommandRequest } from "../../src/core/requests/types.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 
 /**
@@ -52,7 +53,7 @@ async function setup() {
     },
     clock: { now: () => now },
     ids: { id: (p: string) => `${p}_${++n}` },
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
     jobs: {
       depth: () => 0,
       async start(_deps: CoreDeps, job: HostJob) {

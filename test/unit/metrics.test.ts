@@ -14,7 +14,7 @@ import { PromMetrics } from "../../src/node/metrics.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { collectingLogger } from "../support/harness.ts";
+import { collectingLogger, quietLogger } from "../support/harness.ts";
 import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { Scrape, scrape } from "../support/prometheus.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
@@ -281,8 +281,13 @@ describe("Slack API errors and retries, counted", () => {
 
   it("a 503 retried and a not_in_channel refusal show by method and error", async () => {
     const metrics = new PromMetrics({ agents_connected: () => 0 }, { processMetrics: false });
-    const quiet = { info() {}, warn() {}, error() {} };
-    const chat = new SlackWebApiChat({ token: BOT, apiUrl: slack.url, logger: quiet, metrics, sleep: async () => {} });
+    const chat = new SlackWebApiChat({
+      token: BOT,
+      apiUrl: slack.url,
+      logger: quietLogger,
+      metrics,
+      sleep: async () => {},
+    });
     const message = (channel: string) => ({ channel, text: "hi", parts: [{ kind: "section" as const, text: "hi" }] });
     slack.failNext("chat.postMessage", { kind: "http", status: 503 });
     await chat.postMessage(message("C0METRICS"));

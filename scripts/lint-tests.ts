@@ -23,6 +23,8 @@ export interface TestRule {
   pattern: RegExp;
   /** Only files under these folders (relative to the repository, `/`-separated); all test files when absent. */
   under?: string[];
+  /** Only files whose code also matches this (e.g. imports the thing the pattern calls). */
+  requires?: RegExp;
 }
 
 export const TEST_RULES: readonly TestRule[] = [
@@ -30,7 +32,8 @@ export const TEST_RULES: readonly TestRule[] = [
     id: "core-deps",
     what: "builds CoreDeps by hand",
     use: "testDeps({ ...only what the test is about }) from test/support/harness.ts (in-memory store, fake transport, recording chat, in-process jobs, memory recovery by default)",
-    pattern: /:\s*CoreDeps\s*=\s*\{|\bnew\s+InProcessJobs\s*\(/,
+    // A literal that starts from another CoreDeps (`{ ...deps, paging }`) varies one the harness built.
+    pattern: /:\s*CoreDeps\s*=\s*\{(?!\s*\.\.\.)|\bnew\s+InProcessJobs\s*\(/,
   },
   {
     id: "logger",
@@ -44,6 +47,7 @@ export const TEST_RULES: readonly TestRule[] = [
     what: "starts the control plane's composition root (startControlPlane) itself",
     use: "startNodePlane({ name, config }) from test/support/node-plane.ts (a control plane in this process on a temp data dir, console on, quiet logger), or startSlackPlane (test/support/slack-plane.ts) with the Slack stand-in and signed requests",
     pattern: /\bstartControlPlane\s*\(/,
+    requires: /import\s*\{[^}]*\bstartControlPlane\b[^}]*\}\s*from\s*["'][^"']*src\/node\/server\.ts["']/,
   },
   {
     id: "agent-hub",
@@ -74,7 +78,7 @@ export const TEST_RULES: readonly TestRule[] = [
     id: "authz-file",
     what: "writes the authorization file itself",
     use: "startSlackPlane({ authz: {...} }) (test/support/slack-plane.ts), which writes it as an operator does",
-    pattern: /write(?:File|FileSync)\s*\([^;]*authz[\w.-]*\.json/,
+    pattern: /write(?:File|FileSync)\s*\(\s*(?:[^;]*["']authz[\w.-]*\.json|authz\w*\s*,)/,
   },
 ];
 
@@ -98,6 +102,7 @@ export function lintTestSource(file: string, source: string, rules: readonly Tes
   const out: Violation[] = [];
   for (const rule of rules) {
     if (rule.under && !rule.under.some((dir) => file.startsWith(`${dir}/`))) continue;
+    if (rule.requires && !rule.requires.test(code)) continue;
     const m = rule.pattern.exec(code);
     if (!m) continue;
     const line = code.slice(0, m.index).split("\n").length;

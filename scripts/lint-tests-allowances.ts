@@ -35,14 +35,8 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "not yet moved: the agent's log kept as { level, msg, fields } entries its assertions read; collectingLogger().lines serves",
   },
-  "test/unit/agent-upgrade-waves.test.ts": {
-    rules: ["logger"],
-    reason: "not yet moved: its deps' no-op logger is quietLogger",
-  },
-  "test/unit/alert-webhooks.test.ts": {
-    rules: ["logger"],
-    reason: "not yet moved: logs kept as { msg, fields } with a DEBUG_TEST echo; collectingLogger().lines serves",
-  },
+
+
   "test/unit/config.test.ts": {
     rules: ["authz-file"],
     reason: "under test: the file is loadNodeConfig's input (CLAWOPS_AUTHZ_FILE), not wiring",

@@ -55,11 +55,7 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "under test: a spawned control plane (spawnControlPlane) restarted on one folder; the file is what that process reads",
   },
-  "test/unit/instance-lock.test.ts": {
-    rules: ["control-plane", "logger"],
-    reason:
-      "not yet moved: a second local agent on the control plane's own folder, its log read by message; startNodePlane with collectingLogger() serves",
-  },
+
   "test/unit/mattermost-config.test.ts": {
     rules: ["control-plane", "logger"],
     reason:

@@ -35,8 +35,6 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "not yet moved: the agent's log kept as { level, msg, fields } entries its assertions read; collectingLogger().lines serves",
   },
-
-
   "test/unit/config.test.ts": {
     rules: ["authz-file"],
     reason: "under test: the file is loadNodeConfig's input (CLAWOPS_AUTHZ_FILE), not wiring",
@@ -55,7 +53,6 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "under test: a spawned control plane (spawnControlPlane) restarted on one folder; the file is what that process reads",
   },
-
   "test/unit/mattermost-config.test.ts": {
     rules: ["control-plane", "logger"],
     reason:

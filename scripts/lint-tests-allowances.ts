@@ -30,11 +30,7 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "under test: the hub itself, bare on its own server (the shared handshake sweep), and a control plane restarted on the same port and folder (the reconnect storm), which startNodePlane does not do",
   },
-  "test/unit/agent-hub-session.test.ts": {
-    rules: ["logger"],
-    reason:
-      "not yet moved: the agent's log kept as { level, msg, fields } entries its assertions read; collectingLogger().lines serves",
-  },
+
   "test/unit/config.test.ts": {
     rules: ["authz-file"],
     reason: "under test: the file is loadNodeConfig's input (CLAWOPS_AUTHZ_FILE), not wiring",

@@ -32,8 +32,9 @@ export const TEST_RULES: readonly TestRule[] = [
     id: "core-deps",
     what: "builds CoreDeps by hand",
     use: "testDeps({ ...only what the test is about }) from test/support/harness.ts (in-memory store, fake transport, recording chat, in-process jobs, memory recovery by default)",
-    // A literal that starts from another CoreDeps (`{ ...deps, paging }`) varies one the harness built.
-    pattern: /:\s*CoreDeps\s*=\s*\{(?!\s*\.\.\.)|\bnew\s+InProcessJobs\s*\(/,
+    // A literal, or one cast (`{ … } as unknown as CoreDeps`); one that starts from another CoreDeps
+    // (`{ ...deps, paging }`) varies one the harness built.
+    pattern: /:\s*CoreDeps\s*=\s*\{(?!\s*\.\.\.)|\bas\s+unknown\s+as\s+CoreDeps\b|\bnew\s+InProcessJobs\s*\(/,
   },
   {
     id: "logger",

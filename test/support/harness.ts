@@ -5,6 +5,7 @@
  *   freePort()                   a free loopback port
  *   quietLogger, collectingLogger()
  *   testDeps({...})              CoreDeps with working defaults, for core driven in process
+ *   RecordingChat, RecordingJobs what was posted / which jobs were started, kept
  *   enrolledHost(name, at)       a host record as the incident tests keep one
  *   seedHost(store, name, over)  put an enrolled host in a store (key "x", seen now)
  *
@@ -22,5 +23,5 @@
  */
 export { type CollectingLogger, collectingLogger, type LogLine, quietLogger } from "./loggers.ts";
 export { freePort } from "./ports.ts";
-export { enrolledHost, RecordingChat, seedHost, testDeps } from "./test-deps.ts";
+export { enrolledHost, RecordingChat, RecordingJobs, seedHost, testDeps } from "./test-deps.ts";
 export { until } from "./until.ts";

@@ -1,6 +1,6 @@
 import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
+import { type CoreDeps, capabilityOff, type HostJob, type JobScheduler } from "../../src/core/ports/deps.ts";
 import type { HostRecord, Store } from "../../src/core/ports/store.ts";
 import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { FakeHostTransport } from "./fake-transport.ts";
@@ -8,16 +8,37 @@ import { quietLogger } from "./loggers.ts";
 import { memoryRecovery } from "./memory-recovery-store.ts";
 import { InMemoryStore } from "./memory-store.ts";
 
-/** A chat that keeps what it was given: posts get ts `1.0001`, `1.0002`, … */
+/** A chat that keeps what it was given: posts get ts `1.0001`, `1.0002`, … (or what `tsOf(n)` gives the n-th). */
 export class RecordingChat implements ChatPort {
   readonly posted: ChatMessage[] = [];
   readonly updated: (ChatMessage & { ts: string })[] = [];
+  private readonly tsOf: (n: number) => string;
+  constructor(tsOf: (n: number) => string = (n) => `1.${String(n).padStart(4, "0")}`) {
+    this.tsOf = tsOf;
+  }
   async postMessage(message: ChatMessage): Promise<{ ts: string }> {
     this.posted.push(message);
-    return { ts: `1.${String(this.posted.length).padStart(4, "0")}` };
+    return { ts: this.tsOf(this.posted.length) };
   }
   async updateMessage(message: ChatMessage & { ts: string }): Promise<void> {
     this.updated.push(message);
+  }
+}
+
+/**
+ * Jobs that run nothing: each job started is kept (`started`), a host's turn runs its task at
+ * once. For tests about what starts a job, not what the job does.
+ */
+export class RecordingJobs implements JobScheduler {
+  readonly started: HostJob[] = [];
+  depth(): number {
+    return 0;
+  }
+  async start(_deps: CoreDeps, job: HostJob): Promise<void> {
+    this.started.push(job);
+  }
+  async inTurn(_host: string, task: () => Promise<void>): Promise<void> {
+    await task();
   }
 }
 

@@ -41,9 +41,7 @@ describe("lint:tests", () => {
     expect(byRule["webcrypto-hmac"]?.message).toContain("hmacSha256Hex");
     expect(byRule["authz-file"]?.message).toContain("startSlackPlane({ authz");
     // CoreDeps cast from a partial literal is built by hand too.
-    expect(lintTestSource(FILE, "const deps = { store, clock } as unknown as CoreDeps;").map((v) => v.rule)).toEqual([
-      "core-deps",
-    ]);
+    expect(lintTestSource(FILE, fixture("cast.ts.txt")).map((v) => v.rule)).toEqual(["core-deps"]);
   });
 
   it("passes a file that goes through the harness (comments, a derived CoreDeps, a kept server and an Ed25519 key included)", () => {

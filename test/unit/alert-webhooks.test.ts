@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
@@ -11,6 +10,7 @@ import { collectingLogger, until } from "../support/harness.ts";
 import { Scrape } from "../support/prometheus.ts";
 import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
+import { streamBody as streamBodyTo } from "../support/stream-body.ts";
 
 /**
  * The alert webhooks end to end on Node: real HTTP requests to a started control plane (test/support/slack-plane.ts), the
@@ -143,45 +143,9 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return { status: res.status, body: (await res.json()) as Answer };
 }
 
-/**
- * Streams `total` bytes of body (chunked: no Content-Length to refuse it by) and stops writing
- * once the answer arrives: the status, error code, and bytes that went out before it.
- */
-function streamBody(path: string, headers: Record<string, string>, total: number) {
-  const chunk = Buffer.alloc(64 * 1024, "a");
-  return new Promise<{ status: number; code: string | undefined; sent: number }>((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(
-      new URL(path, cp.url),
-      { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } },
-      (res) => {
-        answered = true;
-        const parts: Buffer[] = [];
-        res.on("data", (d: Buffer) => parts.push(d));
-        res.on("end", () => {
-          req.destroy();
-          const text = Buffer.concat(parts).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, code: JSON.parse(text).error?.code, sent });
-        });
-      },
-    );
-    req.on("error", (err) => {
-      if (!answered) reject(err);
-    });
-    const pump = () => {
-      while (!answered && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once("drain", pump);
-          return;
-        }
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
-}
+/** A chunked body of up to `total` bytes to this control plane (test/support/stream-body.ts). */
+const streamBody = (path: string, headers: Record<string, string>, total: number) =>
+  streamBodyTo(new URL(path, cp.url), headers, total);
 
 const HUNDRED_MB = 100 * 1024 * 1024;
 

@@ -11,6 +11,7 @@ import { requestFrom } from "../support/from-address.ts";
 import { collectingLogger } from "../support/harness.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
+import { streamBody as streamBodyTo } from "../support/stream-body.ts";
 
 const SECRET = "test-signing-secret-limits-0123456789";
 const BOT_TOKEN = "xoxb-0000-limits-bot-token";
@@ -26,53 +27,9 @@ beforeAll(async () => {
 
 afterAll(() => plane?.close());
 
-/**
- * Streams up to `total` bytes of body (chunked, no Content-Length) and stops writing once a
- * response arrives. Returns the status, the error code and how many bytes went out before the
- * server answered: what an attacker got the server to take in.
- */
-function streamBody(
-  path: string,
-  headers: Record<string, string>,
-  total: number,
-): Promise<{ status: number; code: string | undefined; sent: number }> {
-  const url = new URL(path, cp.url);
-  const chunk = Buffer.alloc(64 * 1024, "a");
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } }, (res) => {
-      answered = true;
-      const parts: Buffer[] = [];
-      res.on("data", (d: Buffer) => parts.push(d));
-      res.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8");
-        let code: string | undefined;
-        try {
-          code = (JSON.parse(text) as { error?: { code: string } }).error?.code;
-        } catch {
-          code = undefined;
-        }
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, code, sent });
-      });
-    });
-    req.on("error", (err) => {
-      if (!answered) reject(err);
-    });
-    const pump = () => {
-      while (!answered && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once("drain", pump);
-          return;
-        }
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
-}
+/** A chunked body of up to `total` bytes to this control plane (test/support/stream-body.ts). */
+const streamBody = (path: string, headers: Record<string, string>, total: number) =>
+  streamBodyTo(new URL(path, cp.url), headers, total);
 
 const HUNDRED_MB = 100 * 1024 * 1024;
 

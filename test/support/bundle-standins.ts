@@ -1,5 +1,5 @@
 import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
-import type { BundleServices } from "../../src/core/ports/bundles.ts";
+import type { BundleServices, TicketConfig } from "../../src/core/ports/bundles.ts";
 import { MemoryBlobStore } from "./memory-blob-store.ts";
 import { SlackStandIn } from "./slack-standin.ts";
 import { GithubStandIn, JiraStandIn } from "./ticket-standins.ts";
@@ -52,6 +52,48 @@ export async function startBundleStandIns(botToken: string): Promise<BundleStand
     }),
     stop: async () => {
       await slack.stop();
+      await jira.stop();
+      await github.stop();
+    },
+  };
+}
+
+/** The Jira and GitHub stand-ins of an incident-ticket test, and the TicketConfig that points at them. */
+export interface TicketStandIns {
+  jira: JiraStandIn;
+  github: GithubStandIn;
+  tickets: TicketConfig;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Jira and GitHub stand-ins on loopback for the accounts given (default: oncall@example.com,
+ * `jira-token-abc`, `gh-token-xyz`, repository acme/infra) and a TicketConfig to them; `jira`
+ * adds Jira settings (project, resolveTransition, …).
+ */
+export async function startTicketStandIns(
+  opts: {
+    email?: string;
+    jiraToken?: string;
+    githubToken?: string;
+    jira?: Partial<NonNullable<TicketConfig["jira"]>>;
+  } = {},
+): Promise<TicketStandIns> {
+  const email = opts.email ?? "oncall@example.com";
+  const jiraToken = opts.jiraToken ?? "jira-token-abc";
+  const githubToken = opts.githubToken ?? "gh-token-xyz";
+  const jira = new JiraStandIn(email, jiraToken);
+  const github = new GithubStandIn(githubToken);
+  await jira.start();
+  await github.start();
+  return {
+    jira,
+    github,
+    tickets: {
+      jira: { baseUrl: jira.url, email, apiToken: jiraToken, ...opts.jira },
+      github: { apiUrl: github.url, token: githubToken, repo: "acme/infra" },
+    },
+    stop: async () => {
       await jira.stop();
       await github.stop();
     },

@@ -1,46 +1,30 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { requestConfirmation } from "../../src/core/confirmations/confirm.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { launchChromium, newConsolePage, openConsole } from "../support/console-server.ts";
-import { quietLogger } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 
 /**
  * The console's confirmation buttons in real headless Chromium against the Node control plane
  * (console only, no Slack): the local operator approves a restart the same way a Slack user would.
  */
 
+let plane: NodePlane;
 let cp: ControlPlane;
 let browser: Browser;
-let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-console-confirm-"));
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    logger: quietLogger,
-  });
-  const { code } = await issueEnrollmentCode(cp.deps, "node-3");
-  await enrollHost(cp.deps, {
-    code,
-    host: "node-3",
-    publicKey: toBase64Url(crypto.getRandomValues(new Uint8Array(32))),
-  });
+  plane = await startNodePlane({ name: "console-confirm" });
+  cp = plane.cp;
+  await plane.enroll("node-3", toBase64Url(crypto.getRandomValues(new Uint8Array(32))));
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await cp?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await plane?.close();
 });
 
 describe("console confirmation buttons", () => {

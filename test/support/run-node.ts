@@ -12,8 +12,21 @@ export interface Finished {
  * from a terminal: its own process, nothing on stdin, both outputs kept.
  */
 export function runNode(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
+  return runProcess(process.execPath, [file, ...args], { env });
+}
+
+/** Runs `command` to its end the same way (nothing on stdin, both outputs kept), in `cwd` when given. */
+export function runProcess(
+  command: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      env: opts.env,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {

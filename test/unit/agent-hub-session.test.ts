@@ -10,7 +10,7 @@ import type { EarlyResults } from "../../src/core/hub/frame-socket.ts";
 import { HubSession, type HubSessionOptions } from "../../src/core/hub/hub-session.ts";
 import type { JobSpec } from "../../src/core/ports/transport.ts";
 import { createLinkedFramePair, type InMemoryDial, inMemoryDial, serveOnSession } from "../support/frame-pair.ts";
-import { quietLogger, until } from "../support/harness.ts";
+import { collectingLogger, quietLogger, until } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { leaked, plantedCorpus } from "../support/planted-secrets.ts";
 
@@ -52,12 +52,6 @@ function hub(extra: Partial<HubSessionOptions> = {}) {
   return { store, session, enroll };
 }
 
-interface AgentLog {
-  level: string;
-  msg: string;
-  fields?: Record<string, unknown>;
-}
-
 function agent(
   dialer: InMemoryDial,
   host: string,
@@ -65,12 +59,8 @@ function agent(
   runner: JobRunner,
   extra: Partial<AgentConnectionOptions> = {},
 ) {
-  const log: AgentLog[] = [];
-  const logger = {
-    info: (msg: string, fields?: Record<string, unknown>) => log.push({ level: "info", msg, fields }),
-    warn: (msg: string, fields?: Record<string, unknown>) => log.push({ level: "warn", msg, fields }),
-    error: (msg: string, fields?: Record<string, unknown>) => log.push({ level: "error", msg, fields }),
-  };
+  const logger = collectingLogger();
+  const log = logger.lines;
   const a = new AgentConnection({
     server: "https://clawops.test",
     host,
@@ -138,7 +128,7 @@ describe("hub session handshake, with the real agent", () => {
     const { log } = agent(dialer, "node-1", id, streaming);
     await until("condition", 3_000, () => session.isOnline("node-1"));
     expect(await store.getHost("node-1")).toMatchObject({ agentVersion: "9.9.9-test", gatewayVersion: "2026.9.6" });
-    expect(log.some((l) => l.msg === "connected to hub")).toBe(true);
+    expect(log.some((l) => l.message === "connected to hub")).toBe(true);
     // Wire protocol v1, frame by frame.
     const wire = dialer.last().hub.wire.map((w) => ({ from: w.from, frame: JSON.parse(w.text) }));
     expect(wire).toEqual([
@@ -169,7 +159,7 @@ describe("hub session handshake, with the real agent", () => {
       code: AgentCloseCode.badSignature,
       reason: expect.stringContaining("signature"),
     });
-    expect(log.find((l) => l.msg === "hub closed the connection")?.fields).toMatchObject({
+    expect(log.find((l) => l.message === "hub closed the connection")?.fields).toMatchObject({
       code: 4401,
       hint: expect.stringContaining("enroll"),
     });
@@ -189,7 +179,7 @@ describe("hub session handshake, with the real agent", () => {
       reason: NOT_VERIFIED_REASON,
     });
     expect(badKey.connections[0]?.hub.closed).toEqual(unknown.connections[0]?.hub.closed);
-    expect(log.find((l) => l.msg === "hub closed the connection")?.fields).toMatchObject({ code: 4401 });
+    expect(log.find((l) => l.message === "hub closed the connection")?.fields).toMatchObject({ code: 4401 });
   });
 
   it("refuses a hello for another host on a connection routed to one host (the Workers router)", async () => {

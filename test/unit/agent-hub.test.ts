@@ -1,6 +1,4 @@
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -10,35 +8,24 @@ import { AgentCloseCode, signedHelloPayload } from "../../src/contract/agent-wir
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { toBase64Url } from "../../src/contract/encoding.ts";
 import { renderHosts } from "../../src/core/hosts/render.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { quietLogger, until } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 
 const quiet = quietLogger;
+let plane: NodePlane;
 let cp: ControlPlane;
-let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-hub-"));
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    logger: quiet,
-    heartbeatMs: 60_000,
-  });
+  plane = await startNodePlane({ name: "hub", config: { heartbeatMs: 60_000 } });
+  cp = plane.cp;
 });
-afterAll(async () => {
-  await cp.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane.close());
 
 async function enrolled(host: string): Promise<AgentIdentity> {
-  const identity = loadOrCreateIdentity(join(dir, `agent-${host}`));
-  const { code } = await issueEnrollmentCode(cp.deps, host);
-  await enrollHost(cp.deps, { code, host, publicKey: identity.publicKey });
+  const identity = loadOrCreateIdentity(join(plane.dir, `agent-${host}`));
+  await plane.enroll(host, identity.publicKey);
   return identity;
 }
 

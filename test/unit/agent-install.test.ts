@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -21,6 +21,7 @@ import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { exitOf, type Netns, openNetns } from "../support/netns.ts";
 import { bridgeIntoNetns } from "../support/netns-bridge.ts";
+import { type Finished, runNode } from "../support/run-node.ts";
 
 /**
  * Issue 18, item 1, as a user does it: a real control plane process (as `npm start` runs it),
@@ -32,30 +33,15 @@ import { bridgeIntoNetns } from "../support/netns-bridge.ts";
  */
 const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = Finished;
 
 let work: string;
 let cp: ControlPlaneProcess;
 
 function clawops(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: cp.dataDir };
-    delete env.CLAWOPS_URL;
-    const child = spawn(process.execPath, [CLI, "--server", cp.url, ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: cp.dataDir };
+  delete env.CLAWOPS_URL;
+  return runNode(CLI, ["--server", cp.url, ...args], env);
 }
 
 /** `clawops enroll <host>` and the one install command it prints. */

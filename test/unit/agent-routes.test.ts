@@ -10,10 +10,12 @@ import { parsePublicUrl } from "../../src/adapters/env/public-url.ts";
 import { renderInstallScript } from "../../src/adapters/http/agent-files.ts";
 import { AGENT_DOWNLOADS_PER_SOURCE_PER_MINUTE } from "../../src/adapters/http/agent-routes.ts";
 import { loadAgent } from "../../src/node/agent-install.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { requestFrom } from "../support/from-address.ts";
+import { collectingLogger } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 
 /**
  * `GET /agent/*` on the Node control plane (in this process): what the install command fetches,
@@ -21,32 +23,17 @@ import { requestFrom } from "../support/from-address.ts";
  * The install itself, end to end: test/unit/agent-install.test.ts.
  */
 const PUBLIC = "https://clawops.example.com/ops";
-const logs: string[] = [];
-const quiet = {
-  info: (m: string) => logs.push(`info ${m}`),
-  warn: (m: string) => logs.push(`warn ${m}`),
-  error: (m: string) => logs.push(`error ${m}`),
-};
+const logger = collectingLogger();
 
+let plane: NodePlane;
 let cp: ControlPlane;
-let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-agent-routes-"));
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: true,
-    logger: quiet,
-    publicUrl: PUBLIC,
-  });
+  plane = await startNodePlane({ name: "agent-routes", logger, config: { publicUrl: PUBLIC } });
+  cp = plane.cp;
 });
 
-afterAll(async () => {
-  await cp.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => plane.close());
 
 const command = async (text: string) =>
   (await (
@@ -84,7 +71,7 @@ describe("with CLAWOPS_PUBLIC_URL", () => {
     expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node .*\/opt\/clawops\/clawops-agent\.mjs run$/m);
     const plist = await (await fetch(`${cp.url}/agent/ai.clawops.agent.plist`)).text();
     expect(plist).toContain("<string>/opt/homebrew/bin/node</string>");
-    expect(logs.filter((l) => l === "info agent ready to serve to hosts")).toHaveLength(1);
+    expect(logger.messages("info").filter((m) => m === "agent ready to serve to hosts")).toHaveLength(1);
   });
 
   it("refuses one source's downloads past its per-minute cap with 429 and Retry-After", async () => {
@@ -219,15 +206,12 @@ describe("where esbuild cannot build the agent (issue 33, item 1)", () => {
   });
 
   it("a control plane that cannot serve the agent issues no enrollment code and says why; its installer fails saying the same", async () => {
-    const cpDir = mkdtempSync(join(tmpdir(), "clawops-noagent-"));
-    const broken = await startControlPlane({
-      port: 0,
-      bind: "127.0.0.1",
-      dataDir: cpDir,
-      console: true,
-      logger: quiet,
-      agentFile: join(cpDir, "missing-agent.mjs"),
+    const brokenPlane = await startNodePlane({
+      name: "noagent",
+      logger,
+      config: (dir) => ({ agentFile: join(dir, "missing-agent.mjs") }),
     });
+    const broken = brokenPlane.cp;
     try {
       const reply = (await (
         await fetch(`${broken.url}/api/console/command`, {
@@ -247,8 +231,7 @@ describe("where esbuild cannot build the agent (issue 33, item 1)", () => {
         /^clawops-install: CLAWOPS_AGENT_FILE \S+missing-agent\.mjs does not run .* Nothing was installed\.\n$/,
       );
     } finally {
-      await broken.close();
-      rmSync(cpDir, { recursive: true, force: true });
+      await brokenPlane.close();
     }
   });
 });

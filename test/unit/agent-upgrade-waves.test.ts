@@ -3,6 +3,7 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
 import { type HostUpgrade, lineFor, upgradeInWaves } from "../../src/core/fleet/upgrade.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { quietLogger } from "../support/harness.ts";
 
 /**
  * `/openclaw upgrade-agent` on the control plane's side: the command's grammar, and the waves
@@ -35,7 +36,7 @@ const deps = (transport: FakeHostTransport) => {
     transport,
     ids: { id: (p: string) => `${p}_${++n}` },
     clock: { now: () => Date.now() },
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
   };
 };
 

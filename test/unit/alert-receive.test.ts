@@ -4,13 +4,9 @@ import type { IncomingAlert } from "../../src/core/alerts/payloads.ts";
 import { FIRING_MEMORY_MS, receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { drainOutbox } from "../../src/core/incidents/outbox.ts";
 import { moveIncidentAndTell } from "../../src/core/incidents/pipeline.ts";
-import { InProcessTurns } from "../../src/core/jobs/turns.ts";
 import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import type { HostJob } from "../../src/core/ports/deps.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { quietLogger } from "../support/harness.ts";
-import { memoryRecovery } from "../support/memory-recovery-store.ts";
+import { RecordingChat, RecordingJobs, testDeps } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 /**
@@ -23,8 +19,10 @@ const DAY = 24 * 3_600_000;
 
 async function setup() {
   let now = T0;
-  const posted: ChatMessage[] = [];
-  const started: HostJob[] = [];
+  const chat = new RecordingChat((k) => `${1_790_000_000 + k}.000100`);
+  const jobs = new RecordingJobs();
+  const { posted } = chat;
+  const { started } = jobs;
   const store = new InMemoryStore();
   await store.insertHost({
     name: "node-3",
@@ -37,32 +35,15 @@ async function setup() {
     tags: [],
   });
   let n = 0;
-  const turns = new InProcessTurns();
-  const deps = {
+  const deps = testDeps({
     store,
     transport: new FakeHostTransport().addHost("node-3"),
-    chat: {
-      async postMessage(m: ChatMessage) {
-        posted.push(m);
-        return { ts: `${1_790_000_000 + posted.length}.000100` };
-      },
-      async updateMessage() {},
-    },
+    chat,
     clock: { now: () => now },
     ids: { id: (p: string) => `${p}_${++n}` },
-    logger: quietLogger,
-    jobs: {
-      depth: () => 0,
-      async start(_deps: CoreDeps, job: HostJob) {
-        started.push(job);
-      },
-      // This process's turns: the storm guard decides one signal at a time, a thread opens once.
-      inTurn: <T>(key: string, task: () => Promise<T>) => turns.inTurn(key, task),
-    },
-    bundles: capabilityOff("not in this test"),
-    recovery: memoryRecovery(),
+    jobs,
     incidents: { defaultChannel: CHANNEL, rules: [] },
-  } as unknown as CoreDeps;
+  });
   const fire = async (alert: IncomingAlert) => {
     const receipt = await receiveAlerts(deps, [alert], { hostLabels: ["host"] });
     await receipt.later?.();

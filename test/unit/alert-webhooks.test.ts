@@ -1,17 +1,16 @@
 import { createHmac } from "node:crypto";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/adapters/http/app.ts";
 import { AgentConnection } from "../../src/agent/connection.ts";
 import { drainOutbox } from "../../src/core/incidents/outbox.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import type { IncidentBook } from "../../src/core/ports/incident-book.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
-import { until } from "../support/harness.ts";
+import { collectingLogger, until } from "../support/harness.ts";
 import { Scrape } from "../support/prometheus.ts";
 import { quietLogger, type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
+import { streamBody as streamBodyTo } from "../support/stream-body.ts";
 
 /**
  * The alert webhooks end to end on Node: real HTTP requests to a started control plane (test/support/slack-plane.ts), the
@@ -34,14 +33,8 @@ const PD_SECRET = "pd-signing-secret-Zq2R8mKc1vXw";
 const CHANNEL = "C0ALERTS";
 const METRICS_TOKEN = "alerts-metrics-token-41c7";
 
-const logged: { msg: string; fields: Record<string, unknown> }[] = [];
-const record =
-  (level: string) =>
-  (msg: string, fields?: Record<string, unknown>): void => {
-    logged.push({ msg, fields: fields ?? {} });
-    if (process.env.DEBUG_TEST) console.log(level, msg, fields);
-  };
-const logger: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
+const logger = collectingLogger();
+const logged = logger.lines;
 
 let plane: SlackPlane;
 let cp: ControlPlane;
@@ -150,45 +143,9 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return { status: res.status, body: (await res.json()) as Answer };
 }
 
-/**
- * Streams `total` bytes of body (chunked: no Content-Length to refuse it by) and stops writing
- * once the answer arrives: the status, error code, and bytes that went out before it.
- */
-function streamBody(path: string, headers: Record<string, string>, total: number) {
-  const chunk = Buffer.alloc(64 * 1024, "a");
-  return new Promise<{ status: number; code: string | undefined; sent: number }>((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(
-      new URL(path, cp.url),
-      { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } },
-      (res) => {
-        answered = true;
-        const parts: Buffer[] = [];
-        res.on("data", (d: Buffer) => parts.push(d));
-        res.on("end", () => {
-          req.destroy();
-          const text = Buffer.concat(parts).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, code: JSON.parse(text).error?.code, sent });
-        });
-      },
-    );
-    req.on("error", (err) => {
-      if (!answered) reject(err);
-    });
-    const pump = () => {
-      while (!answered && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once("drain", pump);
-          return;
-        }
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
-}
+/** A chunked body of up to `total` bytes to this control plane (test/support/stream-body.ts). */
+const streamBody = (path: string, headers: Record<string, string>, total: number) =>
+  streamBodyTo(new URL(path, cp.url), headers, total);
 
 const HUNDRED_MB = 100 * 1024 * 1024;
 
@@ -303,7 +260,7 @@ describe("POST /alerts/alertmanager", () => {
       { alert: "OpenClawGatewayDown", host: "node-3", status: "firing", outcome: "repeated" },
     ]);
     await until("the repeat to be handled", 5_000, () =>
-      logged.slice(seen).some((l) => l.msg === "alert repeated while firing; nothing started"),
+      logged.slice(seen).some((l) => l.message === "alert repeated while firing; nothing started"),
     );
     expect(posts()).toBe(before);
     expect(jobsRun.get("node-3")).toBe(1);
@@ -416,7 +373,9 @@ describe("POST /alerts/alertmanager", () => {
     expect(body.ignored).toEqual([
       { alert: "DiskFull", status: "firing", reason: 'label instance="db-7.example.com:9100" names no enrolled host' },
     ]);
-    expect(logged.slice(seen).some((l) => l.msg === "alert not taken" && l.fields.alert === "DiskFull")).toBe(true);
+    expect(logged.slice(seen).some((l) => l.message === "alert not taken" && l.fields?.alert === "DiskFull")).toBe(
+      true,
+    );
     // Nothing was left to run after the response: the request did all there was.
     expect(posts()).toBe(before);
   });
@@ -549,7 +508,7 @@ describe("POST /alerts/pagerduty", () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(posts()).toBe(before);
     expect(await cp.store.listJobs({ host: "node-6" })).toEqual([]);
-    expect(logged.some((l) => l.msg === "pagerduty event refused")).toBe(true);
+    expect(logged.some((l) => l.message === "pagerduty event refused")).toBe(true);
   });
 
   it("refuses a forged or missing signature with 401 and runs nothing", async () => {
@@ -722,7 +681,7 @@ describe("an alert whose thread could not be posted", () => {
     const seen = logged.length;
     expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
     await until("the failed post", 5_000, () =>
-      logged.slice(seen).some((l) => l.msg === "incident post not delivered"),
+      logged.slice(seen).some((l) => l.message === "incident post not delivered"),
     );
     expect(threadOf("node-6")).toEqual([]);
     expect(jobsRun.get("node-6")).toBeUndefined();
@@ -745,7 +704,7 @@ describe("an alert whose thread could not be posted", () => {
     const repeated = logged.length;
     expect((await post("/alerts/alertmanager", payload)).status).toBe(202);
     await until("the repeat handled", 5_000, () =>
-      logged.slice(repeated).some((l) => l.msg === "alert repeated while firing; nothing started"),
+      logged.slice(repeated).some((l) => l.message === "alert repeated while firing; nothing started"),
     );
 
     // The backoff elapses (the item falls due) and Slack answers: the outbox's drain posts the

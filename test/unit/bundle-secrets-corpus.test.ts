@@ -8,20 +8,15 @@ import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { secondScan } from "../../src/core/bundles/second-scan.ts";
-import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
-import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import { capabilityOn } from "../../src/core/ports/deps.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
-import { MemoryBlobStore } from "../support/memory-blob-store.ts";
-import { memoryRecovery } from "../support/memory-recovery-store.ts";
+import { type BundleStandIns, startBundleStandIns } from "../support/bundle-standins.ts";
+import { collectingLogger, seedHost, testDeps } from "../support/harness.ts";
 import { KINDS, type Planted, plantCorpus, SOURCES } from "../support/secret-corpus.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
-import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
+import type { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
  * Issue 15, item 3: 7 of 51 planted secrets reached bundles. Here every kind of the corpus
@@ -38,6 +33,7 @@ const GATEWAY_TOKEN = `gw-${crypto.randomUUID()}`;
 let work: string;
 let env: Record<string, string>;
 let planted: Planted[];
+let standIns: BundleStandIns;
 let slack: SlackStandIn;
 let jira: JiraStandIn;
 let github: GithubStandIn;
@@ -123,34 +119,15 @@ class LabTransport implements HostTransport {
   }
 }
 
-class CapturingLogger implements Logger {
-  readonly lines: string[] = [];
-  info(m: string, f?: object) {
-    this.lines.push(`${m} ${JSON.stringify(f ?? {})}`);
-  }
-  warn(m: string, f?: object) {
-    this.info(m, f);
-  }
-  error(m: string, f?: object) {
-    this.info(m, f);
-  }
-}
-
 beforeAll(async () => {
   planted = plantCorpus();
   await makeCorpusLab();
-  slack = new SlackStandIn(BOT_TOKEN);
-  await slack.start();
-  jira = new JiraStandIn("ops@example.com", "jira-api-token-abc123");
-  await jira.start();
-  github = new GithubStandIn("gh-app-token-xyz789");
-  await github.start();
+  standIns = await startBundleStandIns(BOT_TOKEN);
+  ({ slack, jira, github } = standIns);
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await jira.stop();
-  await github.stop();
+  await standIns.stop();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -173,41 +150,19 @@ describe("planted-secrets corpus through a whole bundle", () => {
   });
 
   it("0 reach the zip, Slack, a ticket, the log or the database; the bundle is stored, not refused", async () => {
-    const logger = new CapturingLogger();
+    const logger = collectingLogger();
     const dbPath = join(work, "data", "clawops.sqlite");
     const store = new SqliteStore(dbPath);
     let n = 0;
-    const deps: CoreDeps = {
+    const deps = testDeps({
       store,
       transport: new LabTransport(),
       chat: new SlackWebApiChat({ token: BOT_TOKEN, apiUrl: slack.url, logger }),
-      clock: { now: () => Date.now() },
       ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}` },
       logger,
-      jobs: new InProcessJobs(HOST_JOB_KINDS),
-      recovery: memoryRecovery(),
-      bundles: capabilityOn({
-        blobs: new MemoryBlobStore(),
-        signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
-        publicUrl: "http://127.0.0.1:9",
-        retentionMs: 3_600_000,
-        linkTtlMs: 600_000,
-        tickets: {
-          jira: { baseUrl: jira.url, email: "ops@example.com", apiToken: "jira-api-token-abc123" },
-          github: { apiUrl: github.url, token: "gh-app-token-xyz789", repo: "acme/infra" },
-        },
-        retry: { attempts: 1, baseMs: 10 },
-      }),
-    };
-    await store.insertHost({
-      name: "lab-1",
-      publicKey: "x",
-      enrolledAt: 0,
-      revokedAt: null,
-      agentVersion: "0.1.0",
-      gatewayVersion: null,
-      lastSeenAt: Date.now(),
+      bundles: capabilityOn(standIns.services()),
     });
+    await seedHost(store, "lab-1");
     const reply = await handleCommand(deps, {
       text: "bundle lab-1 --ticket OPS-12 --ticket acme/infra#7",
       user: "U123",
@@ -245,7 +200,7 @@ describe("planted-secrets corpus through a whole bundle", () => {
       "slack upload": strFromU8(zip, true),
       jira: jira.allText(),
       github: github.allText(),
-      "control-plane log": logger.lines.join("\n"),
+      "control-plane log": logger.text(),
       database: (await Promise.all(db)).join("\n"),
     };
     const found = Object.entries(haystacks).flatMap(([where, text]) => leaks(text).map((l) => `${l} in ${where}`));

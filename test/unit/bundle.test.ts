@@ -10,22 +10,18 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { verifyArchive } from "../../src/core/bundles/archive.ts";
 import { collectBundleOnRecoverFailure } from "../../src/core/bundles/bundle.ts";
 import { scanText } from "../../src/core/bundles/scan.ts";
-import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import type { BundleServices } from "../../src/core/ports/bundles.ts";
-import type { CoreDeps } from "../../src/core/ports/deps.ts";
-import { capabilityOn } from "../../src/core/ports/deps.ts";
+import { type CoreDeps, capabilityOn } from "../../src/core/ports/deps.ts";
 import type { HostTransport, JobOutcome, JobSpec } from "../../src/core/ports/transport.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { makeBundleLab, SECRETS } from "../support/bundle-lab.ts";
+import { type BundleStandIns, startBundleStandIns } from "../support/bundle-standins.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { collectingLogger, seedHost, testDeps } from "../support/harness.ts";
 import { MemoryBlobStore } from "../support/memory-blob-store.ts";
-import { memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
-import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
+import type { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
  * Repro bundles end to end in one process: the real `bundle.collect` probe (and the fast
@@ -51,67 +47,30 @@ class LabTransport implements HostTransport {
   }
 }
 
-class CapturingLogger implements Logger {
-  readonly lines: string[] = [];
-  info(m: string, f?: object) {
-    this.lines.push(`${m} ${JSON.stringify(f ?? {})}`);
-  }
-  warn(m: string, f?: object) {
-    this.lines.push(`${m} ${JSON.stringify(f ?? {})}`);
-  }
-  error(m: string, f?: object) {
-    this.lines.push(`${m} ${JSON.stringify(f ?? {})}`);
-  }
-}
-
 const BOT_TOKEN = "xoxb-test-bot-token-0000";
+let standIns: BundleStandIns;
 let slack: SlackStandIn;
 let jira: JiraStandIn;
 let github: GithubStandIn;
 
 function makeDeps(transport: HostTransport, services: Partial<BundleServices> = {}) {
-  const logger = new CapturingLogger();
+  const logger = collectingLogger();
   const blobs = new MemoryBlobStore();
   let n = 0;
-  const bundles: BundleServices = {
-    blobs,
-    signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
-    publicUrl: "http://127.0.0.1:9",
-    retentionMs: 3_600_000,
-    linkTtlMs: 600_000,
-    tickets: {
-      jira: { baseUrl: jira.url, email: "ops@example.com", apiToken: "jira-api-token-abc123" },
-      github: { apiUrl: github.url, token: "gh-app-token-xyz789", repo: "acme/infra" },
-    },
-    retry: { attempts: 3, baseMs: 10 },
-    ...services,
-  };
+  const bundles = standIns.services({ blobs, retry: { attempts: 3, baseMs: 10 }, ...services });
   const store = new InMemoryStore();
-  const deps: CoreDeps = {
+  const deps = testDeps({
     store,
     transport,
     chat: new SlackWebApiChat({ token: BOT_TOKEN, apiUrl: slack.url, logger }),
-    clock: { now: () => Date.now() },
     ids: { id: (p) => `${p}_${(++n).toString().padStart(6, "0")}${Math.random().toString(36).slice(2, 8)}` },
     logger,
-    jobs: new InProcessJobs(HOST_JOB_KINDS),
-    recovery: memoryRecovery(),
     bundles: capabilityOn(bundles),
-  };
+  });
   return { deps, blobs, logger, store, bundles };
 }
 
-async function enroll(store: InMemoryStore, name: string) {
-  await store.insertHost({
-    name,
-    publicKey: "x",
-    enrolledAt: 0,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: null,
-    lastSeenAt: Date.now(),
-  });
-}
+const enroll = (store: InMemoryStore, name: string) => seedHost(store, name);
 
 function everything(zip: Uint8Array): Record<string, string> {
   return Object.fromEntries(Object.entries(unzipSync(zip)).map(([k, v]) => [k, strFromU8(v)]));
@@ -123,18 +82,12 @@ let logPath: string;
 
 beforeAll(async () => {
   ({ dir: lab, env, logPath } = await makeBundleLab());
-  slack = new SlackStandIn(BOT_TOKEN);
-  await slack.start();
-  jira = new JiraStandIn("ops@example.com", "jira-api-token-abc123");
-  await jira.start();
-  github = new GithubStandIn("gh-app-token-xyz789");
-  await github.start();
+  standIns = await startBundleStandIns(BOT_TOKEN);
+  ({ slack, jira, github } = standIns);
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await jira.stop();
-  await github.stop();
+  await standIns.stop();
   await rm(lab, { recursive: true, force: true });
 });
 
@@ -250,7 +203,7 @@ describe("/openclaw bundle: secrets planted in every source", () => {
       slack: JSON.stringify(slack.calls),
       jira: jira.allText(),
       github: github.allText(),
-      log: logger.lines.join("\n"),
+      log: logger.text(),
     };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [name, secret] of Object.entries(SECRETS)) {

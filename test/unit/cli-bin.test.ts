@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finished } from "../support/run-node.ts";
+import { type Finished, runProcess } from "../support/run-node.ts";
 
 /**
  * `bin/clawops`, the form of the CLI the docs show (issue 45, item 8): no npm in front of it, and
@@ -19,20 +18,8 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
 const SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 function run(command: string, args: string[], opts: { cwd: string; path: string }): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { HOME: process.env.HOME, PATH: opts.path, NO_COLOR: "1" };
-    const child = spawn(command, args, { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const env: NodeJS.ProcessEnv = { HOME: process.env.HOME, PATH: opts.path, NO_COLOR: "1" };
+  return runProcess(command, args, { env, cwd: opts.cwd });
 }
 
 let elsewhere: string;

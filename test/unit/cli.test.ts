@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,36 +9,21 @@ import { INSTANCE_LOCK_FILE } from "../../src/node/instance-lock.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { freePort } from "../support/harness.ts";
+import { type Finished, runNode } from "../support/run-node.ts";
 
 /** The `clawops` CLI as a user runs it: a child process against a live control plane. */
 const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = Finished;
 
 function clawops(args: string[], server?: string, extra: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-    for (const name of ["CLAWOPS_URL", "CLAWOPS_PORT", "CLAWOPS_BIND", "CLAWOPS_ADMIN_TOKEN"]) delete env[name];
-    if (server) env.CLAWOPS_URL = server;
-    Object.assign(env, extra);
-    // Where the CLI finds the console secret, as it would in the folder `npm start` runs in.
-    env.CLAWOPS_DATA_DIR = consoleServer?.dataDir ?? "/nonexistent";
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  for (const name of ["CLAWOPS_URL", "CLAWOPS_PORT", "CLAWOPS_BIND", "CLAWOPS_ADMIN_TOKEN"]) delete env[name];
+  if (server) env.CLAWOPS_URL = server;
+  Object.assign(env, extra);
+  // Where the CLI finds the console secret, as it would in the folder `npm start` runs in.
+  env.CLAWOPS_DATA_DIR = consoleServer?.dataDir ?? "/nonexistent";
+  return runNode(CLI, args, env);
 }
 
 let server: ConsoleServer;

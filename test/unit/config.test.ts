@@ -13,6 +13,7 @@ import { AGENT_VARS } from "../../src/agent/vars.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { CLI_VARS, NODE_VARS } from "../../src/node/config/schema.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
+import { quietLogger } from "../support/harness.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 
 /**
@@ -113,7 +114,7 @@ describe("the Node configuration", () => {
       CLAWOPS_FREEZE_WARN_MIN: "5",
     });
     if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
-    const settings = controlPlaneSettings(loaded.config, { info() {}, warn() {}, error() {} });
+    const settings = controlPlaneSettings(loaded.config, quietLogger);
     expect(settings).toMatchObject({
       port: 9123,
       bind: "127.0.0.1",
@@ -147,7 +148,7 @@ describe("the Node configuration", () => {
       CLAWOPS_TICKET_LINK_DAYS: "30",
     });
     if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
-    const settings = controlPlaneSettings(loaded.config, { info() {}, warn() {}, error() {} });
+    const settings = controlPlaneSettings(loaded.config, quietLogger);
     expect(settings.pagerduty).toMatchObject({ token: "pd-key-1234567890", from: "oncall@example.com", resolve: true });
     expect(settings.bundles?.tickets.jira).toMatchObject({ project: "OPS", issueType: "Task" });
     expect(settings.bundles?.ticketKeepMs).toBe(30 * 24 * 3600_000);

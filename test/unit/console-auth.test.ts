@@ -1,10 +1,10 @@
 import { statSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_SECRET_FILE } from "../../src/node/console/secret.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { rawRequest } from "../support/raw-http.ts";
 
 let server: ConsoleServer;
 
@@ -17,23 +17,8 @@ afterAll(async () => {
 });
 
 /** A raw HTTP request, so the Host header can be what a rebinding page would send. */
-function raw(
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const url = new URL(path, server.url);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? "GET", headers: opts.headers ?? {} }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
+const raw = (path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  rawRequest(new URL(path, server.url), opts);
 
 const freeze = JSON.stringify({ text: "freeze all 30m drill" });
 const codeOf = (body: string) => (JSON.parse(body) as { error?: { code: string } }).error?.code;

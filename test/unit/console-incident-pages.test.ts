@@ -1,4 +1,3 @@
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   actionsOf,
@@ -9,6 +8,7 @@ import {
 import type { Incident, IncidentEventKind } from "../../src/core/ports/incident-book.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { rawRequest } from "../support/raw-http.ts";
 
 /**
  * The JSON behind the console's incident pages (issue 41, item 6): `/api/console/incident-pages`
@@ -21,22 +21,9 @@ const HTML_TITLE = `<img src=x onerror="alert(1)"> replies stopped`;
 let htmlIncident = "";
 let quietIncident = "";
 
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
-
-function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  const url = new URL(path, server.url);
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? "GET", headers: opts.headers ?? {} }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
+/** A request with node:http, headers as sent (test/support/raw-http.ts). */
+const raw = (path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  rawRequest(new URL(path, server.url), opts);
 
 type Refusal = { error: { code: string; message: string } };
 type ListBody = Awaited<ReturnType<typeof incidentListView>> & Refusal;

@@ -1,7 +1,7 @@
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleServer, healthyScript, startConsoleServer } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { rawRequest } from "../support/raw-http.ts";
 
 /**
  * Issue 44, item 4: the console's cookie alone is not a session. The browser sends
@@ -21,27 +21,9 @@ afterAll(async () => {
   await server.close();
 });
 
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
-
-function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-  const url = new URL(path, server.url);
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? "GET", headers: opts.headers ?? {} }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      // The event stream stays open: its status and headers are the answer.
-      if (res.headers["content-type"]?.startsWith("text/event-stream")) {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: "" });
-      }
-    });
-    req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
-    req.end(opts.body);
-  });
-}
+/** A request with node:http, headers as sent (test/support/raw-http.ts). */
+const raw = (path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  rawRequest(new URL(path, server.url), opts);
 
 /** A browser's login: the cookie it is given and the key its page is handed in the fragment. */
 async function login(): Promise<{ cookie: string; key: string }> {

@@ -1,21 +1,17 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
 import { countRows, type FleetReport, probeFleet } from "../../src/core/fleet/fleet.ts";
 import { MAX_FLEET_ROWS, MAX_TRIAGE_BUTTONS, renderFleetStatus } from "../../src/core/fleet/render.ts";
-import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { FleetRow } from "../../src/core/ports/fleet.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
-import { quietLogger } from "../support/harness.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 
-const quiet = quietLogger;
+let plane: NodePlane;
 let cp: ControlPlane;
 let dir: string;
 let sims: SimAgents;
@@ -28,21 +24,19 @@ const OFFLINE = "node-30";
 
 async function enroll(host: string, profile: SimProfile): Promise<SimAgentSpec> {
   const id = newSimIdentity(host);
-  const { code } = await issueEnrollmentCode(cp.deps, host);
-  await enrollHost(cp.deps, { code, host, publicKey: id.publicKey });
+  await plane.enroll(host, id.publicKey);
   return { host, keyPem: id.keyPem, profile };
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "clawops-fleet-"));
-  cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir: dir, console: true, logger: quiet });
+  plane = await startNodePlane({ name: "fleet" });
+  ({ cp, dir } = plane);
   const specs = [
     ...(await Promise.all(HEALTHY.map((h) => enroll(h, "healthy")))),
     ...(await Promise.all(DOWN.map((h) => enroll(h, "down")))),
     ...(await Promise.all(SILENT.map((h) => enroll(h, "silent")))),
   ];
-  const { code } = await issueEnrollmentCode(cp.deps, OFFLINE);
-  await enrollHost(cp.deps, { code, host: OFFLINE, publicKey: newSimIdentity(OFFLINE).publicKey });
+  await plane.enroll(OFFLINE, newSimIdentity(OFFLINE).publicKey);
   sims = new SimAgents(`${cp.url.replace("http", "ws")}/agent/connect`, specs);
   sims.start();
   await sims.whenAllConnected();
@@ -50,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sims?.stop();
-  await cp?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await plane?.close();
 });
 
 const stateOf = (r: FleetReport, host: string): FleetRow | undefined => r.rows.find((x) => x.host === host);

@@ -7,10 +7,11 @@ import { versionDrift } from "../../src/core/fleet/versions.ts";
 import { watchObservation } from "../../src/core/hosts/watch-observation.ts";
 import { DEFAULT_WATCH_SETTINGS } from "../../src/core/hosts/watch-state.ts";
 import { builtinKnownIssues } from "../../src/core/known-issues/builtin.ts";
-import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { healthyResults } from "../support/evidence.ts";
+import { FakeHostTransport } from "../support/fake-transport.ts";
+import { testDeps } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -72,13 +73,10 @@ describe("version drift in the fleet matrix", () => {
       await store.insertHost(h);
       await store.putWatch(record(h.name, results));
     }
-    const deps = {
-      store,
-      transport: { isOnline: async () => true },
-      clock: { now: () => NOW },
-      logger: { info() {}, warn() {}, error() {}, debug() {} },
-      knownIssues: builtinKnownIssues(),
-    } as unknown as CoreDeps;
+    // Every host of the fleet online.
+    const transport = new FakeHostTransport();
+    for (const [h] of fleet) transport.addHost(h.name);
+    const deps = testDeps({ store, transport, clock: { now: () => NOW }, knownIssues: builtinKnownIssues() });
     const report = await fleetFromWatch(deps, { kind: "all" }, DEFAULT_WATCH_SETTINGS);
     const v = report.versions;
     expect(v?.majority).toEqual({ version: "2026.9.6", hosts: 3 });

@@ -8,75 +8,28 @@ import { BODY_LIMITS } from "../../src/adapters/http/limits.ts";
 import { issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { requestFrom } from "../support/from-address.ts";
+import { collectingLogger } from "../support/harness.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { signSlack, slashCommandBody } from "../support/slack-signing.ts";
+import { streamBody as streamBodyTo } from "../support/stream-body.ts";
 
 const SECRET = "test-signing-secret-limits-0123456789";
 const BOT_TOKEN = "xoxb-0000-limits-bot-token";
-const logs: string[] = [];
-const quiet = {
-  info: (m: string) => logs.push(`info ${m}`),
-  warn: (m: string) => logs.push(`warn ${m}`),
-  error: (m: string) => logs.push(`error ${m}`),
-};
+const logger = collectingLogger();
 
 let cp: ControlPlane;
 let plane: SlackPlane;
 
 beforeAll(async () => {
-  plane = await startSlackPlane({ name: "limits", secret: SECRET, botToken: BOT_TOKEN, logger: quiet });
+  plane = await startSlackPlane({ name: "limits", secret: SECRET, botToken: BOT_TOKEN, logger });
   cp = plane.cp;
 });
 
 afterAll(() => plane?.close());
 
-/**
- * Streams up to `total` bytes of body (chunked, no Content-Length) and stops writing once a
- * response arrives. Returns the status, the error code and how many bytes went out before the
- * server answered: what an attacker got the server to take in.
- */
-function streamBody(
-  path: string,
-  headers: Record<string, string>,
-  total: number,
-): Promise<{ status: number; code: string | undefined; sent: number }> {
-  const url = new URL(path, cp.url);
-  const chunk = Buffer.alloc(64 * 1024, "a");
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(url, { method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } }, (res) => {
-      answered = true;
-      const parts: Buffer[] = [];
-      res.on("data", (d: Buffer) => parts.push(d));
-      res.on("end", () => {
-        const text = Buffer.concat(parts).toString("utf8");
-        let code: string | undefined;
-        try {
-          code = (JSON.parse(text) as { error?: { code: string } }).error?.code;
-        } catch {
-          code = undefined;
-        }
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, code, sent });
-      });
-    });
-    req.on("error", (err) => {
-      if (!answered) reject(err);
-    });
-    const pump = () => {
-      while (!answered && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once("drain", pump);
-          return;
-        }
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
-}
+/** A chunked body of up to `total` bytes to this control plane (test/support/stream-body.ts). */
+const streamBody = (path: string, headers: Record<string, string>, total: number) =>
+  streamBodyTo(new URL(path, cp.url), headers, total);
 
 const HUNDRED_MB = 100 * 1024 * 1024;
 
@@ -207,8 +160,8 @@ describe("a client that goes away mid-request", () => {
         resolve();
       }, 100);
     });
-    await expect.poll(() => logs).toContain("info client closed the request");
-    expect(logs.filter((l) => l.startsWith("error"))).toEqual([]);
+    await expect.poll(() => logger.messages("info")).toContain("client closed the request");
+    expect(logger.messages("error")).toEqual([]);
   });
 
   it("a server fault whose message says 'terminated' is still a server error (500, logged as an error)", async () => {
@@ -226,11 +179,13 @@ describe("a client that goes away mid-request", () => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise<void>((resolve) => server.once("listening", resolve));
     try {
-      const before = logs.length;
+      const before = logger.lines.length;
       const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/upstream`);
       expect(res.status).toBe(500);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("internal");
-      expect(logs.slice(before)).toEqual(["error unhandled request error"]);
+      expect(logger.lines.slice(before).map((l) => `${l.level} ${l.message}`)).toEqual([
+        "error unhandled request error",
+      ]);
     } finally {
       await new Promise((r) => server.close(r));
       await new Promise((r) => upstream.close(r));

@@ -341,7 +341,7 @@ describe("CLAWOPS_INCIDENT_MIRRORS", () => {
       CLAWOPS_INCIDENT_MIRRORS: "discord:1234567890123456789",
     });
     if (!good.ok) expect.fail(good.problems.join("\n"));
-    const settings = controlPlaneSettings(good.config, { info() {}, warn() {}, error() {} });
+    const settings = controlPlaneSettings(good.config, quietLogger);
     expect(settings.incidents).toMatchObject({ defaultChannel: "C0INC", mirrors: ["discord:1234567890123456789"] });
 
     const alone = await loadNodeConfig({ ...slackVars, CLAWOPS_INCIDENT_MIRRORS: "discord:1234567890123456789" });

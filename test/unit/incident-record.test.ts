@@ -5,12 +5,10 @@ import { receiveAlerts } from "../../src/core/alerts/receive.ts";
 import { Authorizer } from "../../src/core/authz/authz.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
-import { InProcessTurns } from "../../src/core/jobs/turns.ts";
-import type { ChatMessage } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOff, type HostJob } from "../../src/core/ports/deps.ts";
 import type { CommandRequest } from "../../src/core/requests/types.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { RecordingChat, RecordingJobs, testDeps } from "../support/harness.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 
 /**
@@ -25,8 +23,10 @@ const STRANGER = "U0OTHER";
 
 async function setup() {
   let now = T0;
-  const posted: ChatMessage[] = [];
-  const started: HostJob[] = [];
+  const chat = new RecordingChat((k) => `${1_790_000_000 + k}.000100`);
+  const jobs = new RecordingJobs();
+  const { posted } = chat;
+  const { started } = jobs;
   const store = new SqliteStore(":memory:");
   const recoveryStore = new InMemoryRecoveryStore();
   for (const name of ["node-3", "node-4"]) {
@@ -41,29 +41,13 @@ async function setup() {
     });
   }
   let n = 0;
-  const turns = new InProcessTurns();
-  const deps = {
+  const deps = testDeps({
     store,
     transport: new FakeHostTransport().addHost("node-3").addHost("node-4"),
-    chat: {
-      async postMessage(m: ChatMessage) {
-        posted.push(m);
-        return { ts: `${1_790_000_000 + posted.length}.000100` };
-      },
-      async updateMessage() {},
-    },
+    chat,
     clock: { now: () => now },
     ids: { id: (p: string) => `${p}_${++n}` },
-    logger: { info() {}, warn() {}, error() {} },
-    jobs: {
-      depth: () => 0,
-      async start(_deps: CoreDeps, job: HostJob) {
-        started.push(job);
-      },
-      // This process's turns: the storm guard decides one signal at a time, a thread opens once.
-      inTurn: <T>(key: string, task: () => Promise<T>) => turns.inTurn(key, task),
-    },
-    bundles: capabilityOff("not in this test"),
+    jobs,
     incidents: { defaultChannel: CHANNEL, rules: [] },
     recovery: {
       store: recoveryStore,
@@ -74,7 +58,7 @@ async function setup() {
       announceChannels: [],
       decisions: new DecisionBus(),
     },
-  } as unknown as CoreDeps;
+  });
   let k = 0;
   const command = async (user: string, text: string) => {
     const req: CommandRequest = { text, user, channel: CHANNEL, requestKey: `req-${++k}`, source: "slack" };

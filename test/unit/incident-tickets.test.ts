@@ -4,9 +4,10 @@ import { bundleRoutes } from "../../src/adapters/http/bundle-routes.ts";
 import { isClawopsError } from "../../src/core/errors.ts";
 import { incidentButton } from "../../src/core/messages/incident-buttons.ts";
 import type { TicketConfig } from "../../src/core/ports/bundles.ts";
+import { startTicketStandIns, type TicketStandIns } from "../support/bundle-standins.ts";
 import { gatewayDownData, triageResults } from "../support/evidence.ts";
 import { bundleCollect, type IncidentLab, incidentLab, LEAD, STRANGER } from "../support/incident-lab.ts";
-import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
+import type { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
  * Tickets opened, not only attached (issue 29, item 6), on real SQLite with the Jira and GitHub
@@ -16,24 +17,16 @@ import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
  * changes nothing and is audited; the trackers' 429 and 5xx are met as the real ones send them.
  */
 const DAY = 86_400_000;
+let standIns: TicketStandIns;
 let jira: JiraStandIn;
 let github: GithubStandIn;
 let tickets: TicketConfig;
 
 beforeAll(async () => {
-  jira = new JiraStandIn("oncall@example.com", "jira-token-abc");
-  github = new GithubStandIn("gh-token-xyz");
-  await jira.start();
-  await github.start();
-  tickets = {
-    jira: { baseUrl: jira.url, email: "oncall@example.com", apiToken: "jira-token-abc", project: "OPS" },
-    github: { apiUrl: github.url, token: "gh-token-xyz", repo: "acme/infra" },
-  };
+  standIns = await startTicketStandIns({ jira: { project: "OPS" } });
+  ({ jira, github, tickets } = standIns);
 });
-afterAll(async () => {
-  await jira.stop();
-  await github.stop();
-});
+afterAll(() => standIns.stop());
 afterEach(() => {
   expect(jira.violations).toEqual([]);
   expect(github.violations).toEqual([]);

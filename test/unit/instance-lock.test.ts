@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import { acquireInstanceLock, INSTANCE_LOCK_FILE, InstanceLockedError } from "../../src/node/instance-lock.ts";
 import { RestartPolicy, startLocalAgent } from "../../src/node/local-agent.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { collectingLogger } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 
 /**
  * Issue 32, item 7: a second `npm start` on the same data folder ran beside the first on one
@@ -74,33 +74,29 @@ describe("one control plane per data folder", () => {
 });
 
 describe("a refused local agent", () => {
-  let cp: ControlPlane | null = null;
-  afterAll(() => cp?.close());
+  let plane: NodePlane | null = null;
+  afterAll(() => plane?.close());
 
   it("says why once and is not restarted", async () => {
-    const dataDir = tempDir("clawops-local-agent-");
-    const logs: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
-    const logger: Logger = {
-      info: (msg, fields) => logs.push({ level: "info", msg, fields: fields ?? {} }),
-      warn: (msg, fields) => logs.push({ level: "warn", msg, fields: fields ?? {} }),
-      error: (msg, fields) => logs.push({ level: "error", msg, fields: fields ?? {} }),
-    };
-    cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir, console: true, logger });
+    const logger = collectingLogger();
+    const logs = logger.lines;
+    plane = await startNodePlane({ name: "local-agent", logger });
+    const { cp, dir: dataDir } = plane;
     const first = await startLocalAgent(cp, { dataDir, host: "local-1", logger });
-    await expect.poll(() => cp?.hub.isOnline("local-1"), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => cp.hub.isOnline("local-1"), { timeout: 15_000 }).toBe(true);
     // A second agent for the same folder (what a second control plane on the folder starts).
     const second = await startLocalAgent(cp, { dataDir, host: "local-1", logger });
     await expect
-      .poll(() => logs.filter((l) => l.msg.startsWith("local agent stopped and not restarted")).length, {
+      .poll(() => logs.filter((l) => l.message.startsWith("local agent stopped and not restarted")).length, {
         timeout: 15_000,
       })
       .toBe(1);
     await new Promise((r) => setTimeout(r, 5_000));
-    const stopped = logs.filter((l) => l.msg.startsWith("local agent stopped and not restarted"));
+    const stopped = logs.filter((l) => l.message.startsWith("local agent stopped and not restarted"));
     expect(stopped).toHaveLength(1);
-    expect(stopped[0]?.msg).toContain("another clawops agent holds its state folder");
-    expect(String(stopped[0]?.fields.why)).toContain("is already running on the state folder");
-    expect(logs.filter((l) => l.msg.startsWith("local agent exited; restarting"))).toEqual([]);
+    expect(stopped[0]?.message).toContain("another clawops agent holds its state folder");
+    expect(String(stopped[0]?.fields?.why)).toContain("is already running on the state folder");
+    expect(logs.filter((l) => l.message.startsWith("local agent exited; restarting"))).toEqual([]);
     // The first agent is untouched.
     expect(await cp.hub.isOnline("local-1")).toBe(true);
     await second.stop();

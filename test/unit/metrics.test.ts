@@ -8,13 +8,14 @@ import { SlackCallError } from "../../src/adapters/slack/client.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import { jsonLogger } from "../../src/agent/log.ts";
 import { TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import { METRIC_CATALOG } from "../../src/core/ports/metrics.ts";
 import { createLogger, REDACT_PATHS } from "../../src/node/logger.ts";
 import { PromMetrics } from "../../src/node/metrics.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { collectingLogger, quietLogger } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { Scrape, scrape } from "../support/prometheus.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
@@ -222,23 +223,15 @@ async function startExpectingRefusal(env: Record<string, string>): Promise<{ cod
 }
 
 describe("/readyz and /metrics of an in-process control plane", () => {
+  let plane: NodePlane;
   let cp: ControlPlane;
-  let dataDir: string;
-  const logs: string[] = [];
-  const logger: Logger = {
-    info: (m, f) => logs.push(`info ${m} ${JSON.stringify(f ?? {})}`),
-    warn: (m, f) => logs.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
-    error: (m, f) => logs.push(`error ${m} ${JSON.stringify(f ?? {})}`),
-  };
+  const logger = collectingLogger();
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "clawops-readyz-"));
-    cp = await startControlPlane({ port: 0, bind: "127.0.0.1", dataDir, console: true, logger });
+    plane = await startNodePlane({ name: "readyz", logger });
+    cp = plane.cp;
   });
-  afterAll(async () => {
-    await cp?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => plane?.close());
 
   it("without CLAWOPS_METRICS_TOKEN, /metrics answers 503 saying which variable to set", async () => {
     const res = await fetch(`${cp.url}/metrics`, { headers: { authorization: "Bearer anything-at-all" } });
@@ -260,7 +253,12 @@ describe("/readyz and /metrics of an in-process control plane", () => {
     );
     // The cause goes to the log, not to whoever asked.
     expect(JSON.stringify(body)).not.toMatch(/database|sqlite/i);
-    expect(logs.some((l) => l.startsWith("warn readiness check failed") && /"check":"store"/.test(l))).toBe(true);
+    expect(
+      logger
+        .text()
+        .split("\n")
+        .some((l) => l.startsWith("warn readiness check failed") && /"check":"store"/.test(l)),
+    ).toBe(true);
     expect((await fetch(`${cp.url}/healthz`)).status).toBe(503);
     expect((await fetch(`${cp.url}/livez`)).status).toBe(200);
   });
@@ -283,8 +281,13 @@ describe("Slack API errors and retries, counted", () => {
 
   it("a 503 retried and a not_in_channel refusal show by method and error", async () => {
     const metrics = new PromMetrics({ agents_connected: () => 0 }, { processMetrics: false });
-    const quiet = { info() {}, warn() {}, error() {} };
-    const chat = new SlackWebApiChat({ token: BOT, apiUrl: slack.url, logger: quiet, metrics, sleep: async () => {} });
+    const chat = new SlackWebApiChat({
+      token: BOT,
+      apiUrl: slack.url,
+      logger: quietLogger,
+      metrics,
+      sleep: async () => {},
+    });
     const message = (channel: string) => ({ channel, text: "hi", parts: [{ kind: "section" as const, text: "hi" }] });
     slack.failNext("chat.postMessage", { kind: "http", status: 503 });
     await chat.postMessage(message("C0METRICS"));

@@ -9,23 +9,19 @@ import { AgentConnection, type JobRunner } from "../../src/agent/connection.ts";
 import type { AgentIdentity } from "../../src/agent/identity.ts";
 import { createJobRunner } from "../../src/agent/job-runner.ts";
 import type { StepResult } from "../../src/contract/catalog.ts";
-import { HmacLinkSigner } from "../../src/core/bundles/signed-link.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import { HubSession } from "../../src/core/hub/hub-session.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import type { ChatPort } from "../../src/core/ports/chat.ts";
-import { type CoreDeps, capabilityOn } from "../../src/core/ports/deps.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
+import { capabilityOn } from "../../src/core/ports/deps.ts";
 import { SqliteStore } from "../../src/node/sqlite-store.ts";
 import { type BundleLab, makeBundleLab } from "../support/bundle-lab.ts";
+import { type BundleStandIns, startBundleStandIns } from "../support/bundle-standins.ts";
 import { inMemoryDial } from "../support/frame-pair.ts";
-import { type CollectingLogger, collectingLogger, until } from "../support/harness.ts";
-import { MemoryBlobStore } from "../support/memory-blob-store.ts";
-import { memoryRecovery } from "../support/memory-recovery-store.ts";
+import { type CollectingLogger, collectingLogger, quietLogger, testDeps, until } from "../support/harness.ts";
 import { leaked, type Planted, plantedCorpus } from "../support/planted-secrets.ts";
-import { SlackStandIn } from "../support/slack-standin.ts";
-import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
+import type { SlackStandIn } from "../support/slack-standin.ts";
+import type { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
  * Issue 32, item 1: the planted-secret corpus (test/support/planted-secrets.ts, 194 entries)
@@ -41,6 +37,7 @@ const BOT_TOKEN = "xoxb-test-bot-token-0000";
 const corpus = plantedCorpus();
 
 let lab: BundleLab;
+let standIns: BundleStandIns;
 let slack: SlackStandIn;
 let jira: JiraStandIn;
 let github: GithubStandIn;
@@ -77,12 +74,8 @@ beforeAll(async () => {
     },
   };
   await writeFile(configPath, JSON.stringify(config));
-  slack = new SlackStandIn(BOT_TOKEN);
-  await slack.start();
-  jira = new JiraStandIn("ops@example.com", "jira-api-token-abc123");
-  await jira.start();
-  github = new GithubStandIn("gh-app-token-xyz789");
-  await github.start();
+  standIns = await startBundleStandIns(BOT_TOKEN);
+  ({ slack, jira, github } = standIns);
 });
 
 afterEach(async () => {
@@ -90,9 +83,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await slack?.stop();
-  await jira?.stop();
-  await github?.stop();
+  await standIns?.stop();
   if (lab) await rm(lab.dir, { recursive: true, force: true });
 });
 
@@ -142,7 +133,7 @@ async function controlPlane(name: string, runner: JobRunner, chatOf: (store: Sql
     agentVersion: "9.9.9-test",
     gatewayVersion: () => "2026.9.6",
     runner,
-    logger: { info() {}, warn() {}, error() {} },
+    logger: quietLogger,
     backoff: { baseMs: 60_000, maxMs: 60_000 },
     dial: inMemoryDial(session).dial,
   });
@@ -151,28 +142,15 @@ async function controlPlane(name: string, runner: JobRunner, chatOf: (store: Sql
   stops.push(() => agent.stop());
   await until("the agent online", 10_000, () => session.isOnline("lab-1"));
   let n = 0;
-  const deps: CoreDeps = {
+  const deps = testDeps({
     store,
     transport: session,
     chat: chatOf(store),
     clock,
     ids: { id: (p) => `${p}_${name}${String(++n).padStart(6, "0")}` },
     logger,
-    jobs: new InProcessJobs(HOST_JOB_KINDS),
-    recovery: memoryRecovery(),
-    bundles: capabilityOn({
-      blobs: new MemoryBlobStore(),
-      signer: new HmacLinkSigner("test-link-secret-0123456789abcdef"),
-      publicUrl: "http://127.0.0.1:9",
-      retentionMs: 3_600_000,
-      linkTtlMs: 600_000,
-      tickets: {
-        jira: { baseUrl: jira.url, email: "ops@example.com", apiToken: "jira-api-token-abc123" },
-        github: { apiUrl: github.url, token: "gh-app-token-xyz789", repo: "acme/infra" },
-      },
-      retry: { attempts: 1, baseMs: 10 },
-    }),
-  };
+    bundles: capabilityOn(standIns.services()),
+  });
   const run = async (text: string) => {
     const reply = await handleCommand(deps, {
       text,

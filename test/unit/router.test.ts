@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
-import { Authorizer } from "../../src/core/authz/authz.ts";
-import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
-import { InProcessJobs } from "../../src/core/jobs/in-process.ts";
 import { commandButton } from "../../src/core/messages/buttons.ts";
-import { type CoreDeps, capabilityOff } from "../../src/core/ports/deps.ts";
 import { handle } from "../../src/core/router/handle.ts";
-import { HOST_JOB_KINDS } from "../../src/core/router/host-jobs.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
+import { quietLogger, seedHost, testDeps } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
@@ -26,33 +21,18 @@ beforeAll(async () => {
 });
 afterAll(() => slack.stop());
 
-const quiet = { info() {}, warn() {}, error() {} };
-
 async function setup() {
   const store = new InMemoryStore();
-  const recoveryStore = new InMemoryRecoveryStore();
   const transport = new FakeHostTransport();
   let n = 0;
-  const deps: CoreDeps = {
+  const deps = testDeps({
     store,
     transport,
-    chat: new SlackWebApiChat({ token: BOT_TOKEN, apiUrl: slack.url, logger: quiet }),
-    clock: { now: () => Date.now() },
+    chat: new SlackWebApiChat({ token: BOT_TOKEN, apiUrl: slack.url, logger: quietLogger }),
     ids: { id: (p) => `${p}_${(++n).toString().padStart(4, "0")}` },
-    logger: quiet,
-    jobs: new InProcessJobs(HOST_JOB_KINDS),
-    bundles: capabilityOff("not in this test"),
-    recovery: { store: recoveryStore, authz: new Authorizer(), announceChannels: [], decisions: new DecisionBus() },
-  };
-  await store.insertHost({
-    name: "node-3",
-    publicKey: "x",
-    enrolledAt: 0,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: null,
-    lastSeenAt: Date.now(),
   });
+  const recoveryStore = deps.recovery.store;
+  await seedHost(store, "node-3");
   transport.addHost("node-3", { results: healthyResults().map((result) => ({ result, delayMs: 1 })) });
   return { deps, store, recoveryStore };
 }

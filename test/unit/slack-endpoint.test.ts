@@ -5,15 +5,14 @@ import { loadOrCreateIdentity } from "../../src/agent/identity.ts";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
 import { healthyResults, scriptedHealthyResults } from "../support/evidence.ts";
+import { quietLogger } from "../support/harness.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
 import type { SlackStandIn } from "../support/slack-standin.ts";
 
 const SECRET = "test-signing-secret-0123456789abcdef";
 const BOT_TOKEN = "xoxb-0000-test-bot-token";
-const quiet = process.env.DEBUG_TEST
-  ? { info: console.log, warn: console.log, error: console.log }
-  : { info() {}, warn() {}, error() {} };
+const quiet = process.env.DEBUG_TEST ? { info: console.log, warn: console.log, error: console.log } : quietLogger;
 
 let cp: ControlPlane;
 let slack: SlackStandIn;

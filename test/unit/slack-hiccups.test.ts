@@ -3,12 +3,11 @@ import { commandFromSlashForm } from "../../src/adapters/slack/envelope.ts";
 import { SlackWebApiChat } from "../../src/adapters/slack/web-api.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { failInterruptedJobs } from "../../src/core/incidents/interrupted-jobs.ts";
-import type { LogFields } from "../../src/core/ports/basics.ts";
 import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import type { JobRecord } from "../../src/core/ports/store.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
-import { testDeps } from "../support/harness.ts";
+import { collectingLogger, seedHost, testDeps } from "../support/harness.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { slashCommandBody } from "../support/slack-signing.ts";
 import { type SlackFault, SlackStandIn } from "../support/slack-standin.ts";
@@ -32,13 +31,7 @@ function setup(opts: { budgetMs?: number } = {}) {
   const waits: number[] = [];
   // The client's clock moves by each wait's full length, so the budget counts it in full.
   let waited = 0;
-  const logs: { level: string; message: string; fields?: LogFields }[] = [];
-  const logger = {
-    info: (message: string, fields?: LogFields) => logs.push({ level: "info", message, ...(fields ? { fields } : {}) }),
-    warn: (message: string, fields?: LogFields) => logs.push({ level: "warn", message, ...(fields ? { fields } : {}) }),
-    error: (message: string, fields?: LogFields) =>
-      logs.push({ level: "error", message, ...(fields ? { fields } : {}) }),
-  };
+  const logger = collectingLogger();
   const store = new InMemoryStore();
   const transport = new FakeHostTransport();
   const deps: CoreDeps = testDeps({
@@ -58,19 +51,11 @@ function setup(opts: { budgetMs?: number } = {}) {
     }),
     logger,
   });
-  return { deps, store, transport, waits, logs };
+  return { deps, store, transport, waits, logs: logger.lines };
 }
 
 async function enroll(ctx: ReturnType<typeof setup>, host: string) {
-  await ctx.store.insertHost({
-    name: host,
-    publicKey: "x",
-    enrolledAt: 0,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: null,
-    lastSeenAt: Date.now(),
-  });
+  await seedHost(ctx.store, host);
   ctx.transport.addHost(host, { results: healthyResults().map((result) => ({ result, delayMs: 5 })) });
 }
 

@@ -1,15 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { decodeJwt, decodeProtectedHeader, importPKCS8, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppTokenSource } from "../../src/adapters/teams/token.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { configText } from "../../src/node/config/show.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
 import { type AppCertificate, makeAppCertificate } from "../support/app-certificate.ts";
-import { quietLogger } from "../support/loggers.ts";
+import { quietLogger } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { freePort } from "../support/ports.ts";
 import { TeamsStandIn } from "../support/teams-standin.ts";
 
@@ -24,7 +21,6 @@ import { TeamsStandIn } from "../support/teams-standin.ts";
  */
 const APP_ID = "5d6e7f80-0000-4000-8000-00000000ce47";
 const TENANT = "6e7f8091-0000-4000-8000-0000000000bb";
-const quiet = { info() {}, warn() {}, error() {} };
 
 let cert: AppCertificate;
 let ms: TeamsStandIn;
@@ -62,7 +58,7 @@ describe("the certificate settings", () => {
       MICROSOFT_APP_CERTIFICATE_PRIVATE_KEY: cert.privateKey.trim().replace(/\n/g, "\\n"),
     });
     if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
-    const teams = controlPlaneSettings(loaded.config, quiet).teams;
+    const teams = controlPlaneSettings(loaded.config, quietLogger).teams;
     expect(teams?.certificate).toEqual({ thumbprint: hex(cert.sha1), privateKey: cert.privateKey.trim() });
     expect(teams?.appPassword).toBeUndefined();
     const text = configText(loaded);
@@ -199,11 +195,9 @@ describe("the bot's token with a client assertion", () => {
 });
 
 describe("Teams with a certificate on the Node control plane", () => {
-  let cp: ControlPlane;
-  let dir: string;
+  let plane: NodePlane;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "clawops-teams-cert-"));
     const loaded = await loadNodeConfig({
       MICROSOFT_APP_ID: APP_ID,
       MICROSOFT_APP_TENANT_ID: TENANT,
@@ -214,28 +208,22 @@ describe("Teams with a certificate on the Node control plane", () => {
       TEAMS_SERVICE_URL: ms.serviceUrl,
     });
     if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-    const teams = controlPlaneSettings(loaded.config, quiet).teams;
-    cp = await startControlPlane({
-      port: await freePort(),
-      bind: "127.0.0.1",
-      dataDir: dir,
-      console: false,
-      ...(teams ? { teams } : {}),
-      logger: quietLogger,
-      watch: { intervalMs: 0 },
+    const teams = controlPlaneSettings(loaded.config, quietLogger).teams;
+    plane = await startNodePlane({
+      name: "teams-cert",
+      config: { port: await freePort(), console: false, ...(teams ? { teams } : {}), watch: { intervalMs: 0 } },
     });
   });
 
   afterAll(async () => {
-    await cp?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await plane?.close();
   });
 
   it("answers `@clawops hosts` in reply, its Bot Connector token got with the certificate's assertion", async () => {
     const channel = "19:certificate0123456789abcdef@thread.tacv2";
     const post = ms.userPost(channel);
     const asked = ms.tokenRequests.length;
-    const res = await fetch(`${cp.url}/teams/messages`, {
+    const res = await fetch(`${plane.cp.url}/teams/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${await ms.token()}` },
       body: JSON.stringify({

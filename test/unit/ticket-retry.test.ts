@@ -1,27 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverToTicket, TicketHttpError, withRetry } from "../../src/core/bundles/tickets.ts";
 import type { TicketConfig } from "../../src/core/ports/bundles.ts";
-import { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
+import { startTicketStandIns, type TicketStandIns } from "../support/bundle-standins.ts";
+import type { GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /** Ticket calls: no retry on 4xx except 429 (Retry-After honoured); 5xx and network errors back off. */
+let standIns: TicketStandIns;
 let jira: JiraStandIn;
 let github: GithubStandIn;
 let config: TicketConfig;
 
 beforeAll(async () => {
-  jira = new JiraStandIn("ops@example.com", "jira-token");
-  github = new GithubStandIn("gh-token");
-  await jira.start();
-  await github.start();
-  config = {
-    jira: { baseUrl: jira.url, email: "ops@example.com", apiToken: "jira-token" },
-    github: { apiUrl: github.url, token: "gh-token", repo: "acme/infra" },
-  };
+  standIns = await startTicketStandIns({ email: "ops@example.com", jiraToken: "jira-token", githubToken: "gh-token" });
+  ({ jira, github, tickets: config } = standIns);
 });
-afterAll(async () => {
-  await jira.stop();
-  await github.stop();
-});
+afterAll(() => standIns.stop());
 
 const delivery = { filename: "b.zip", bytes: new Uint8Array([80, 75, 5, 6]), summary: "sum", link: "https://x/b" };
 

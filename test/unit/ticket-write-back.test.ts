@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TicketConfig } from "../../src/core/ports/bundles.ts";
+import { startTicketStandIns, type TicketStandIns } from "../support/bundle-standins.ts";
 import { gatewayDownData, triageResults } from "../support/evidence.ts";
 import { bundleCollect, type IncidentLab, incidentLab, LEAD } from "../support/incident-lab.ts";
-import { type AdfNode, GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
+import type { AdfNode, GithubStandIn, JiraStandIn } from "../support/ticket-standins.ts";
 
 /**
  * Tickets both ways, outward (issue 41, item 4): resolving an incident comments on its Jira
@@ -11,30 +12,16 @@ import { type AdfNode, GithubStandIn, JiraStandIn } from "../support/ticket-stan
  * SQLite. The stand-ins check each documented request and fail as the real APIs do (503, 429
  * with Retry-After): the resolve stands, the failure is said once, the retry finishes the job.
  */
+let standIns: TicketStandIns;
 let jira: JiraStandIn;
 let github: GithubStandIn;
 let tickets: TicketConfig;
 
 beforeAll(async () => {
-  jira = new JiraStandIn("oncall@example.com", "jira-token-abc");
-  github = new GithubStandIn("gh-token-xyz");
-  await jira.start();
-  await github.start();
-  tickets = {
-    jira: {
-      baseUrl: jira.url,
-      email: "oncall@example.com",
-      apiToken: "jira-token-abc",
-      project: "OPS",
-      resolveTransition: "Done",
-    },
-    github: { apiUrl: github.url, token: "gh-token-xyz", repo: "acme/infra" },
-  };
+  standIns = await startTicketStandIns({ jira: { project: "OPS", resolveTransition: "Done" } });
+  ({ jira, github, tickets } = standIns);
 });
-afterAll(async () => {
-  await jira.stop();
-  await github.stop();
-});
+afterAll(() => standIns.stop());
 afterEach(() => {
   expect(jira.violations).toEqual([]);
   expect(github.violations).toEqual([]);

@@ -1,14 +1,13 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { toHex } from "../../src/contract/encoding.ts";
 import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
 import { until } from "../support/until.ts";
 import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
-import type { RecordedRequest } from "./signed-slack.ts";
+import { hmacSha256Hex, type RecordedRequest } from "./signed-slack.ts";
 
 /**
  * The alert webhooks inside workerd, through the Worker's real `fetch` export: the 202 comes
@@ -87,14 +86,7 @@ function alertmanager(host: string, fingerprint: string, status: "firing" | "res
 }
 
 async function pdSign(body: string, secret = PD_SECRET): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return `v1=${toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body))))}`;
+  return `v1=${await hmacSha256Hex(secret, body)}`;
 }
 
 function pagerduty(title: string, id: string): string {

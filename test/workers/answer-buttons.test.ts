@@ -7,7 +7,7 @@ import { renderTriageResult } from "../../src/core/triage/render.ts";
 import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
 import worker from "../../src/worker/index.ts";
 import { gatewayDownData, toResults } from "../support/evidence.ts";
-import { nowSeconds, type RecordedRequest } from "./signed-slack.ts";
+import { nowSeconds, type RecordedRequest, slackHeaders } from "./signed-slack.ts";
 
 /**
  * Buttons on answers inside workerd: a really signed block_actions press through the Worker's
@@ -66,22 +66,8 @@ function interaction(user: string, b: SlackButton, id: string, triggerId = `${Da
   }).toString();
 }
 
-async function sign(body: string, secret = env.SLACK_SIGNING_SECRET, timestamp = nowSeconds()) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
-  );
-  return {
-    "content-type": "application/x-www-form-urlencoded",
-    "x-slack-request-timestamp": String(timestamp),
-    "x-slack-signature": `v0=${Array.from(mac, (x) => x.toString(16).padStart(2, "0")).join("")}`,
-  };
+function sign(body: string, secret = env.SLACK_SIGNING_SECRET, timestamp = nowSeconds()) {
+  return slackHeaders(secret, body, timestamp);
 }
 
 /** Posts to the Worker's fetch and waits for its after-response work (waitUntil). */

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { FleetRow, ProbeTarget } from "../../src/core/ports/fleet.ts";
 import { ShardedFanout } from "../../src/worker/fanout-shard.ts";
+import { quietLogger } from "../support/loggers.ts";
 
 /**
  * The live fleet fan-out's parts inside workerd: the real `FanoutShard` and `HostAgent`
@@ -11,7 +12,6 @@ import { ShardedFanout } from "../../src/worker/fanout-shard.ts";
  * the object) and one to answer late (its probe never returns), and one fan-out object is
  * made to fail as a whole. Each is reported as what happened; no other host's row is lost.
  */
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function hostObject(name: string) {
   return env.HOSTS.get(env.HOSTS.idFromName(name));
@@ -38,7 +38,9 @@ describe("the live fleet fan-out on Workers (FanoutShard objects)", () => {
       throw new Error("host object broke");
     });
     await breakHost("fx-late", () => new Promise(() => {}));
-    const rows = byHost(await new ShardedFanout(env.FANOUT_SHARDS, { group: 2, logger: quiet }).probe(hosts, 600));
+    const rows = byHost(
+      await new ShardedFanout(env.FANOUT_SHARDS, { group: 2, logger: quietLogger }).probe(hosts, 600),
+    );
     expect([...rows.keys()].sort()).toEqual(hosts.map((h) => h.name).sort());
     expect(rows.get("fx-1")).toMatchObject({
       state: "offline",
@@ -62,7 +64,9 @@ describe("the live fleet fan-out on Workers (FanoutShard objects)", () => {
         },
       });
     });
-    const rows = byHost(await new ShardedFanout(env.FANOUT_SHARDS, { group: 2, logger: quiet }).probe(hosts, 600));
+    const rows = byHost(
+      await new ShardedFanout(env.FANOUT_SHARDS, { group: 2, logger: quietLogger }).probe(hosts, 600),
+    );
     expect([...rows.keys()].sort()).toEqual(["fy-1", "fy-2", "fy-3", "fy-4", "fy-5"]);
     for (const h of ["fy-1", "fy-2", "fy-5"]) expect(rows.get(h)?.state).toBe("offline");
     for (const h of ["fy-3", "fy-4"]) {

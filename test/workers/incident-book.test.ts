@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
+import { alertIncident } from "../support/incident-record.ts";
 // The Worker's main module defines the Durable Object classes: until it is loaded, a call to the
 // directory object waits for a class that never comes (the test times out).
 import "../../src/worker/index.ts";
@@ -10,34 +10,7 @@ import "../../src/worker/index.ts";
  * The incident records on Workers (issue 29, item 1): the directory Durable Object's SQLite,
  * reached by RPC as the Worker and the host objects reach it.
  */
-function incident(id: string, host: string, at: number): Incident {
-  return {
-    id,
-    source: "alert",
-    state: "open",
-    title: `OpenClaw gateway on ${host}`,
-    hosts: [host],
-    channel: "C1",
-    threadTs: "1.1",
-    owner: null,
-    openedAt: at,
-    openedBy: "Alertmanager",
-    updatedAt: at,
-    resolvedAt: null,
-    resolvedBy: null,
-    phase: "failing",
-    parentId: null,
-    causes: ["alert:OpenClawGatewayDown"],
-    counts: { ...NO_COUNTS, alerts: 1 },
-    lastSignalAt: at,
-    headerAt: null,
-    headerStale: false,
-    severity: "sev3",
-    acknowledgedAt: null,
-    comms: null,
-    scribe: null,
-  };
-}
+const incident = (id: string, host: string, at: number) => alertIncident(id, host, at);
 
 describe("incident records in the directory Durable Object", () => {
   it("keeps one open incident per host, an ordered timeline, and a clean resolve", async () => {

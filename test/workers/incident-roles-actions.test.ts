@@ -1,7 +1,5 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DirectoryStore } from "../../src/worker/directory-store.ts";
-import { postSlashCommand } from "./signed-slack.ts";
+import { declareIncident, postSlashCommand } from "./signed-slack.ts";
 
 /**
  * Issue 41, items 1 and 5 on Workers: a role and a follow-up action set through the Worker's
@@ -9,11 +7,8 @@ import { postSlashCommand } from "./signed-slack.ts";
  */
 describe("incident roles and follow-up actions in the directory object", () => {
   it("a signed role and action are stored, listed and said by the resolve", async () => {
-    const declared = await postSlashCommand("incident new sev3 replies slow in support", { user: "U0OPERATOR" });
-    expect(declared.status).toBe(200);
-    const store = new DirectoryStore(env.DIRECTORY);
-    const incident = (await store.listIncidents({ open: true })).find((i) => i.title === "replies slow in support");
-    const id = incident?.id ?? "";
+    const { store, incident } = await declareIncident("sev3", "replies slow in support");
+    const id = incident.id;
     const role = await postSlashCommand(`incident ${id} role scribe <@U0SCRIBE|scribe>`, { user: "U0OPERATOR" });
     expect(role.body.text).toContain("scribe");
     const action = await postSlashCommand(`incident ${id} action rotate the token <@U0OWNER>`, { user: "U0OPERATOR" });

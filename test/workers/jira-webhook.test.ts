@@ -1,7 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DirectoryStore } from "../../src/worker/directory-store.ts";
-import { postSlashCommand } from "./signed-slack.ts";
+import { declareIncident, hmacSha256Hex } from "./signed-slack.ts";
 
 /**
  * Jira's issue webhook on Workers (issue 41, item 4): `POST /tickets/jira/webhook` of the
@@ -11,15 +10,7 @@ import { postSlashCommand } from "./signed-slack.ts";
  * forged delivery is refused 401 with nothing noted; an issue clawops does not keep is ignored.
  */
 async function signature(body: string, secret: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
-  return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `sha256=${await hmacSha256Hex(secret, body)}`;
 }
 
 function closeEvent(key: string, at: number): string {
@@ -50,11 +41,7 @@ async function deliver(body: string, secret = env.JIRA_WEBHOOK_SECRET) {
 
 describe("POST /tickets/jira/webhook on Workers", () => {
   it("notes a signed close on the incident's timeline; refuses a forged one; ignores an unknown issue", async () => {
-    const declared = await postSlashCommand("incident new sev3 node-9 answers slowly", { user: "U0OPERATOR" });
-    expect(declared.status).toBe(200);
-    const store = new DirectoryStore(env.DIRECTORY);
-    const incident = (await store.listIncidents({ open: true })).find((i) => i.title === "node-9 answers slowly");
-    if (!incident) throw new Error("no incident declared");
+    const { store, incident } = await declareIncident("sev3", "node-9 answers slowly");
     const now = Date.now();
     const ticket = await store.insertTicket({
       id: "tkt_webhook1",

@@ -1,4 +1,7 @@
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { Incident } from "../../src/core/ports/incident-book.ts";
+import { DirectoryStore } from "../../src/worker/directory-store.ts";
 
 /**
  * Slash commands as Slack sends them, signed here with WebCrypto (independently of
@@ -37,7 +40,8 @@ function slashCommandBody(text: string, user = "U0OPERATOR"): string {
   }).toString();
 }
 
-async function slackHeaders(secret: string, body: string, timestamp: number): Promise<Record<string, string>> {
+/** The lowercase hex HMAC-SHA256 of `message` under `secret`, in WebCrypto (what Slack, PagerDuty and Jira sign with). */
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(secret),
@@ -45,14 +49,16 @@ async function slackHeaders(secret: string, body: string, timestamp: number): Pr
     false,
     ["sign"],
   );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`v0:${timestamp}:${body}`)),
-  );
-  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The headers of a form-encoded request Slack signed with `secret` at `timestamp` (seconds). */
+export async function slackHeaders(secret: string, body: string, timestamp: number): Promise<Record<string, string>> {
   return {
     "content-type": "application/x-www-form-urlencoded",
     "x-slack-request-timestamp": String(timestamp),
-    "x-slack-signature": `v0=${hex}`,
+    "x-slack-signature": `v0=${await hmacSha256Hex(secret, `v0:${timestamp}:${body}`)}`,
   };
 }
 
@@ -82,4 +88,21 @@ export async function postSlackEvent(
     body,
   });
   return { status: res.status, text: await res.text() };
+}
+
+/**
+ * Declares an incident as an operator does (`/openclaw incident new <severity> <title>`, signed,
+ * through the Worker's fetch) and reads its record back from the directory Durable Object.
+ */
+export async function declareIncident(
+  severity: string,
+  title: string,
+  user = "U0OPERATOR",
+): Promise<{ store: DirectoryStore; incident: Incident }> {
+  const declared = await postSlashCommand(`incident new ${severity} ${title}`, { user });
+  expect(declared.status).toBe(200);
+  const store = new DirectoryStore(env.DIRECTORY);
+  const incident = (await store.listIncidents({ open: true })).find((i) => i.title === title);
+  if (!incident) throw new Error(`no incident "${title}" declared`);
+  return { store, incident };
 }

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type Incident, NO_COUNTS } from "../../src/core/ports/incident-book.ts";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
+import { alertIncident } from "../support/incident-record.ts";
 import { postSlackEvent } from "./signed-slack.ts";
 
 /**
@@ -13,35 +13,7 @@ import { postSlackEvent } from "./signed-slack.ts";
 const CHANNEL = "C0WEVENTS";
 const THREAD = "1764063200.000100";
 
-function incident(): Incident {
-  const at = Date.now();
-  return {
-    id: "inc_wevents",
-    source: "alert",
-    state: "open",
-    title: "OpenClaw gateway on edge-9",
-    hosts: ["edge-9"],
-    channel: CHANNEL,
-    threadTs: THREAD,
-    owner: null,
-    openedAt: at,
-    openedBy: "Alertmanager",
-    updatedAt: at,
-    resolvedAt: null,
-    resolvedBy: null,
-    phase: "failing",
-    parentId: null,
-    causes: ["alert:OpenClawGatewayDown"],
-    counts: { ...NO_COUNTS, alerts: 1 },
-    lastSignalAt: at,
-    headerAt: null,
-    headerStale: false,
-    severity: "sev3",
-    acknowledgedAt: null,
-    comms: null,
-    scribe: null,
-  };
-}
+const incident = () => alertIncident("inc_wevents", "edge-9", Date.now(), { channel: CHANNEL, threadTs: THREAD });
 
 function callback(event: Record<string, unknown>, eventId: string): string {
   return JSON.stringify({

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DirectoryStore } from "../../src/worker/directory-store.ts";
 import { until } from "../support/until.ts";
-import { postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
+import { declareIncident, postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
 
 /**
  * A resolve written back to its Jira ticket on Workers (issue 41, item 4): the resolve queues
@@ -21,11 +20,7 @@ beforeEach(async () => {
 
 describe("resolve → Jira, from the directory object's alarm", () => {
   it("comments on the incident's Jira issue and moves it through the Done transition", async () => {
-    const declared = await postSlashCommand("incident new sev3 node-12 drops replies", { user: "U0OPERATOR" });
-    expect(declared.status).toBe(200);
-    const store = new DirectoryStore(env.DIRECTORY);
-    const incident = (await store.listIncidents({ open: true })).find((i) => i.title === "node-12 drops replies");
-    if (!incident) throw new Error("no incident declared");
+    const { store, incident } = await declareIncident("sev3", "node-12 drops replies");
     const now = Date.now();
     await store.insertTicket({
       id: "tkt_resolve1",

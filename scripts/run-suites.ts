@@ -24,7 +24,12 @@ type Suite = { name: string; lane: Lane; command: string[] };
  * their wall time in the last clean clones so that both gateway lanes take about as long
  * (docs/testing.md, "Time taken"); every other shared-gateway file runs in `gateway-a`.
  */
-const SECOND_LANE = ["test/gateway/watch.test.ts", "test/gateway/oncall.test.ts", "test/gateway/agent-lost.test.ts"];
+const SECOND_LANE = [
+  "test/gateway/watch.test.ts",
+  "test/gateway/oncall.test.ts",
+  "test/gateway/agent-lost.test.ts",
+  "test/gateway/e2e-bundle.test.ts",
+];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [

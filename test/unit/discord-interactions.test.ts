@@ -9,6 +9,7 @@ import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import { DiscordStandIn } from "../support/discord-standin.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { seedHost } from "../support/harness.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { RecordingChat, testDeps } from "../support/test-deps.ts";
@@ -69,15 +70,7 @@ beforeAll(async () => {
       decisions: new DecisionBus(),
     },
   });
-  await store.insertHost({
-    name: "node-3",
-    publicKey: "x",
-    enrolledAt: 0,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: null,
-    lastSeenAt: Date.now(),
-  });
+  await seedHost(store, "node-3");
   app = createApp({
     deps,
     discord: { publicKey: publicKeyHex(keys.publicKey), chat, commandName: "openclaw" },

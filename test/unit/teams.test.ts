@@ -12,6 +12,7 @@ import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import type { CoreDeps } from "../../src/core/ports/deps.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
+import { seedHost } from "../support/harness.ts";
 import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 import { freePort } from "../support/ports.ts";
@@ -74,15 +75,7 @@ beforeAll(async () => {
       decisions: new DecisionBus(),
     },
   });
-  await store.insertHost({
-    name: "node-3",
-    publicKey: "x",
-    enrolledAt: 0,
-    revokedAt: null,
-    agentVersion: "0.1.0",
-    gatewayVersion: null,
-    lastSeenAt: Date.now(),
-  });
+  await seedHost(store, "node-3");
   const app = createApp({
     deps,
     teams: {

@@ -51,11 +51,15 @@ const SUITES: Suite[] = [
 /** Names that stand for several suites. */
 const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own", "gateway-b"] };
 
+/** Every prefix as wide as the longest suite name, so the lanes' lines line up. */
+const PREFIX_WIDTH = Math.max(...SUITES.map((s) => s.name.length));
+
 type Outcome = { name: string; code: number | string; ms: number };
 
 function run(suite: Suite, prefixed: boolean): Promise<Outcome> {
   const started = Date.now();
-  const say = (line: string) => process.stdout.write(prefixed ? `${suite.name.padEnd(9)}│ ${line}\n` : `${line}\n`);
+  const say = (line: string) =>
+    process.stdout.write(prefixed ? `${suite.name.padEnd(PREFIX_WIDTH)}│ ${line}\n` : `${line}\n`);
   say(`━━ ${suite.name}: ${suite.command.join(" ")}`);
   return new Promise((resolve) => {
     const [file, ...args] = suite.command as [string, ...string[]];
@@ -65,7 +69,11 @@ function run(suite: Suite, prefixed: boolean): Promise<Outcome> {
         if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", say);
       }
     }
+    let ended = false;
     const done = (code: number | string) => {
+      // A child that cannot be spawned emits "error" and then "close": report it once.
+      if (ended) return;
+      ended = true;
       const outcome = { name: suite.name, code, ms: Date.now() - started };
       say(`━━ ${suite.name}: ${code === 0 ? "pass" : `FAIL (exit ${code})`} in ${duration(outcome.ms)}`);
       resolve(outcome);
@@ -109,7 +117,7 @@ outcomes.sort((a, b) => chosen.findIndex((s) => s.name === a.name) - chosen.find
 const failed = outcomes.filter((o) => o.code !== 0);
 const lines = outcomes.map(
   (o) =>
-    `  ${o.code === 0 ? "pass" : "FAIL"}  ${o.name.padEnd(10)} ${duration(o.ms).padStart(12)}${o.code === 0 ? "" : `  (exit ${o.code})`}`,
+    `  ${o.code === 0 ? "pass" : "FAIL"}  ${o.name.padEnd(PREFIX_WIDTH)} ${duration(o.ms).padStart(12)}${o.code === 0 ? "" : `  (exit ${o.code})`}`,
 );
 process.stdout.write(
   `\n━━ summary: ${outcomes.length - failed.length} of ${outcomes.length} suites passed in ${duration(Date.now() - started)}${lanes.length > 1 ? ` (${lanes.length} lanes side by side)` : ""}\n${lines.join("\n")}\n`,

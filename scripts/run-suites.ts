@@ -29,6 +29,8 @@ const SECOND_LANE = [
   "test/gateway/oncall.test.ts",
   "test/gateway/agent-lost.test.ts",
   "test/gateway/e2e-bundle.test.ts",
+  "test/gateway/faults-field-live.test.ts",
+  "test/gateway/chats.test.ts",
 ];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];

@@ -50,13 +50,4 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "under test: the recover run's whole transcript, chat posts and log lines in one ordered list, with a decision bus that answers timeouts: every CoreDeps field is the test's own",
   },
-  "test/unit/watch.test.ts": {
-    rules: ["core-deps"],
-    reason: "not yet moved: its CoreDeps literal; testDeps({ store, transport, chat, clock, … }) serves",
-  },
-  "test/workers/host-tables.test.ts": {
-    rules: ["logger"],
-    reason:
-      "not yet moved: the recover claim's warnings kept as a plain list; collectingLogger() (test/support/loggers.ts, Workers-safe) serves",
-  },
 };

@@ -35,15 +35,6 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     rules: ["authz-file"],
     reason: "under test: the file is loadNodeConfig's input (CLAWOPS_AUTHZ_FILE), not wiring",
   },
-  "test/unit/discord-config.test.ts": {
-    rules: ["logger"],
-    reason: "not yet moved: its no-op logger is quietLogger",
-  },
-  "test/unit/discord-node.test.ts": {
-    rules: ["authz-file", "control-plane"],
-    reason:
-      "not yet moved: a Discord-only control plane (console off) with an authorization file; startNodePlane({ config: (dir) => … }) with the file written in its folder serves",
-  },
   "test/unit/chat-flows.test.ts": {
     rules: ["authz-file"],
     reason:
@@ -54,27 +45,9 @@ export const ALLOWANCES: Readonly<Record<string, Allowance>> = {
     reason:
       "under test: a spawned control plane (spawnControlPlane) restarted on one folder; the file is what that process reads",
   },
-  "test/unit/mattermost-config.test.ts": {
-    rules: ["control-plane", "logger"],
-    reason:
-      "not yet moved: a Mattermost-only control plane (console off); startNodePlane({ config }) and quietLogger serve",
-  },
   "test/unit/recover-paths.test.ts": {
     rules: ["core-deps", "logger"],
     reason:
       "under test: the recover run's whole transcript, chat posts and log lines in one ordered list, with a decision bus that answers timeouts: every CoreDeps field is the test's own",
-  },
-  "test/unit/teams-config.test.ts": {
-    rules: ["control-plane", "logger"],
-    reason: "not yet moved: a Teams-only control plane (console off); startNodePlane({ config }) and quietLogger serve",
-  },
-  "test/unit/watch.test.ts": {
-    rules: ["core-deps"],
-    reason: "not yet moved: its CoreDeps literal; testDeps({ store, transport, chat, clock, … }) serves",
-  },
-  "test/workers/host-tables.test.ts": {
-    rules: ["logger"],
-    reason:
-      "not yet moved: the recover claim's warnings kept as a plain list; collectingLogger() (test/support/loggers.ts, Workers-safe) serves",
   },
 };

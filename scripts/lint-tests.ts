@@ -78,7 +78,7 @@ export const TEST_RULES: readonly TestRule[] = [
   {
     id: "authz-file",
     what: "writes the authorization file itself",
-    use: "startSlackPlane({ authz: {...} }) (test/support/slack-plane.ts), which writes it as an operator does",
+    use: "startSlackPlane({ authz: {...} }) (test/support/slack-plane.ts) or startNodePlane({ authz: {...} }) (test/support/node-plane.ts), which write it as an operator does",
     pattern: /write(?:File|FileSync)\s*\(\s*(?:[^;]*["']authz[\w.-]*\.json|authz\w*\s*,)/,
   },
 ];

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enrollHost, issueEnrollmentCode } from "../../src/core/hub/enrollment.ts";
@@ -28,19 +28,31 @@ export interface NodePlaneOptions {
   logger?: Logger;
   /** Anything else of the control plane's config (heartbeatMs, publicUrl, metricsToken, port, …), or a function of the data folder giving it. */
   config?: Partial<ControlPlaneConfig> | ((dir: string) => Partial<ControlPlaneConfig>);
+  /**
+   * The authorization file, as an operator writes it (`authz.json` in the data folder), read by
+   * recovery as `authzFile` beside the rest of `config`'s `recovery`; absent: none.
+   */
+  authz?: Record<string, unknown>;
 }
 
 export async function startNodePlane(opts: NodePlaneOptions): Promise<NodePlane> {
   const dir = mkdtempSync(join(tmpdir(), `clawops-${opts.name}-`));
   let cp: ControlPlane;
   try {
+    const config = typeof opts.config === "function" ? opts.config(dir) : opts.config;
+    let authzFile: string | undefined;
+    if (opts.authz) {
+      authzFile = join(dir, "authz.json");
+      writeFileSync(authzFile, JSON.stringify(opts.authz));
+    }
     cp = await startControlPlane({
       port: 0,
       bind: "127.0.0.1",
       dataDir: dir,
       console: true,
       logger: opts.logger ?? quietLogger,
-      ...(typeof opts.config === "function" ? opts.config(dir) : opts.config),
+      ...config,
+      ...(authzFile ? { recovery: { ...config?.recovery, authzFile } } : {}),
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

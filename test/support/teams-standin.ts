@@ -166,6 +166,32 @@ export class TeamsStandIn {
     return { id, conversation: `${channel};messageid=${id}` };
   }
 
+  /**
+   * A person's new post in a channel (userPost) as the Bot Framework delivers it to the bot's
+   * messaging endpoint: a `message` activity from a Teams user (Entra object id
+   * 11111111-2222-4333-8444-555555555555) in this tenant, with `text` as Teams sends it
+   * (`<at>clawops</at> hosts`). The post, and the activity to POST to `/teams/messages`.
+   */
+  userMessage(
+    channel: string,
+    text: string,
+  ): { post: { id: string; conversation: string }; activity: Record<string, unknown> } {
+    const post = this.userPost(channel);
+    return {
+      post,
+      activity: {
+        type: "message",
+        id: post.id,
+        serviceUrl: this.serviceUrl,
+        channelId: "msteams",
+        from: { id: "29:1user", aadObjectId: "11111111-2222-4333-8444-555555555555" },
+        conversation: { id: post.conversation, conversationType: "channel", tenantId: this.tenantId },
+        text,
+        channelData: { channel: { id: channel }, tenant: { id: this.tenantId } },
+      },
+    };
+  }
+
   /** A person's action in an existing chain (a card press): its id. */
   userAction(conversation: string): string {
     const id = String(this.seq++);

@@ -5,6 +5,7 @@ import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load
 import { NODE_VARS } from "../../src/node/config/schema.ts";
 import { configText } from "../../src/node/config/show.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
+import { quietLogger } from "../support/harness.ts";
 
 /**
  * Discord's settings (issue 43): on when all three are set, on Node and Workers alike; some but
@@ -14,7 +15,6 @@ import { WORKER_VARS } from "../../src/worker/env-vars.ts";
 const KEY = "a".repeat(64);
 const APP = "1200000000000000001";
 const TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.secret-bot-token-value";
-const quiet = { info() {}, warn() {}, error() {} };
 
 describe("Discord settings", () => {
   it("all three set: Discord is on, the console off, and `clawops config` shows them with the token masked", async () => {
@@ -24,7 +24,7 @@ describe("Discord settings", () => {
       DISCORD_BOT_TOKEN: TOKEN,
     });
     if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
-    const settings = controlPlaneSettings(loaded.config, quiet);
+    const settings = controlPlaneSettings(loaded.config, quietLogger);
     expect(settings.discord).toEqual({ publicKey: KEY, applicationId: APP, botToken: TOKEN });
     expect(settings.console).toBe(false);
     const text = configText(loaded);

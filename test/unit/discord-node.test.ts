@@ -1,12 +1,9 @@
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { DiscordStandIn } from "../support/discord-standin.ts";
-import { quietLogger } from "../support/loggers.ts";
-import { until } from "../support/until.ts";
+import { until } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 
 /**
  * The Node control plane with Discord alone (no Slack): its real HTTP server and SQLite, the
@@ -20,28 +17,27 @@ const keys = generateKeyPairSync("ed25519");
 const publicKey = keys.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 
 let discord: DiscordStandIn;
+let plane: NodePlane;
 let cp: ControlPlane;
 
 beforeAll(async () => {
   discord = new DiscordStandIn(TOKEN, APP_ID, [CHANNEL]);
   await discord.start();
-  const dir = mkdtempSync(join(tmpdir(), "clawops-discord-node-"));
-  const authzFile = join(dir, "authz.json");
-  writeFileSync(authzFile, JSON.stringify({ actions: { freeze: { users: ["discord:1200000000000000300"] } } }));
-  cp = await startControlPlane({
-    port: 0,
-    bind: "127.0.0.1",
-    dataDir: dir,
-    console: false,
-    discord: { publicKey, applicationId: APP_ID, botToken: TOKEN, apiUrl: discord.url },
-    logger: quietLogger,
-    recovery: { authzFile, announceChannels: [] },
-    watch: { intervalMs: 0 },
+  plane = await startNodePlane({
+    name: "discord-node",
+    authz: { actions: { freeze: { users: ["discord:1200000000000000300"] } } },
+    config: {
+      console: false,
+      discord: { publicKey, applicationId: APP_ID, botToken: TOKEN, apiUrl: discord.url },
+      recovery: { announceChannels: [] },
+      watch: { intervalMs: 0 },
+    },
   });
+  cp = plane.cp;
 });
 
 afterAll(async () => {
-  await cp?.close();
+  await plane?.close();
   await discord?.stop();
 });
 

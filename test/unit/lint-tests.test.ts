@@ -13,8 +13,8 @@ import { ALLOWANCES } from "../../scripts/lint-tests-allowances.ts";
  */
 
 /** Today's allowances: lower these when a file moves onto the harness, never raise them. */
-const MOST_FILES_ALLOWED = 13;
-const MOST_RULES_ALLOWED = 18;
+const MOST_FILES_ALLOWED = 7;
+const MOST_RULES_ALLOWED = 9;
 
 const FILE = "test/unit/example.test.ts";
 /** Test sources kept as text (the lint reads test/**\/*.test.ts, so these are not linted as the repository's own). */

@@ -1,16 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MATTERMOST_VARS } from "../../src/adapters/mattermost/settings.ts";
 import { parseAuthzConfig } from "../../src/core/authz/authz.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { NODE_VARS } from "../../src/node/config/schema.ts";
 import { configText } from "../../src/node/config/show.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
-import { quietLogger } from "../support/loggers.ts";
+import { quietLogger } from "../support/harness.ts";
 import { MattermostStandIn } from "../support/mattermost-standin.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 
 /**
  * Mattermost's settings (issue 43): on when all three are set, on Node and Workers alike; some
@@ -20,7 +19,6 @@ import { MattermostStandIn } from "../support/mattermost-standin.ts";
 const URL_ = "https://chat.example.com/";
 const BOT = "mattermost-secret-bot-token-value";
 const CMD = "mattermost-secret-command-token-value";
-const quiet = { info() {}, warn() {}, error() {} };
 
 describe("Mattermost settings", () => {
   it("all three set: Mattermost is on, the console off, and `clawops config` shows them with the tokens masked", async () => {
@@ -30,7 +28,7 @@ describe("Mattermost settings", () => {
       MATTERMOST_COMMAND_TOKEN: CMD,
     });
     if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
-    const settings = controlPlaneSettings(loaded.config, quiet);
+    const settings = controlPlaneSettings(loaded.config, quietLogger);
     expect(settings.mattermost).toEqual({ url: "https://chat.example.com", botToken: BOT, commandToken: CMD });
     expect(settings.console).toBe(false);
     const text = configText(loaded);
@@ -105,28 +103,26 @@ describe("docs/mattermost.md", () => {
 describe("Mattermost on the Node control plane", () => {
   const CHANNEL = "chan0000000000000000000001";
   let mm: MattermostStandIn;
+  let plane: NodePlane;
   let cp: ControlPlane;
-  let dir: string;
 
   beforeAll(async () => {
     mm = new MattermostStandIn(BOT, [CHANNEL]);
     await mm.start();
-    dir = mkdtempSync(join(tmpdir(), "clawops-mattermost-node-"));
-    cp = await startControlPlane({
-      port: 0,
-      bind: "127.0.0.1",
-      dataDir: dir,
-      console: false,
-      mattermost: { url: mm.url, botToken: BOT, commandToken: CMD },
-      logger: quietLogger,
-      watch: { intervalMs: 0 },
+    plane = await startNodePlane({
+      name: "mattermost-node",
+      config: {
+        console: false,
+        mattermost: { url: mm.url, botToken: BOT, commandToken: CMD },
+        watch: { intervalMs: 0 },
+      },
     });
+    cp = plane.cp;
   });
 
   afterAll(async () => {
-    await cp?.close();
+    await plane?.close();
     await mm?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("serves POST /mattermost/commands from the start's wiring: `/openclaw hosts` answered, a wrong token 401, no console", async () => {

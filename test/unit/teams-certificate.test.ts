@@ -221,21 +221,12 @@ describe("Teams with a certificate on the Node control plane", () => {
 
   it("answers `@clawops hosts` in reply, its Bot Connector token got with the certificate's assertion", async () => {
     const channel = "19:certificate0123456789abcdef@thread.tacv2";
-    const post = ms.userPost(channel);
+    const { post, activity } = ms.userMessage(channel, "<at>clawops</at> hosts");
     const asked = ms.tokenRequests.length;
     const res = await fetch(`${plane.cp.url}/teams/messages`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${await ms.token()}` },
-      body: JSON.stringify({
-        type: "message",
-        id: post.id,
-        serviceUrl: ms.serviceUrl,
-        channelId: "msteams",
-        from: { id: "29:1user", aadObjectId: "11111111-2222-4333-8444-555555555555" },
-        conversation: { id: post.conversation, conversationType: "channel", tenantId: TENANT },
-        text: "<at>clawops</at> hosts",
-        channelData: { channel: { id: channel }, tenant: { id: TENANT } },
-      }),
+      body: JSON.stringify(activity),
     });
     expect(res.status).toBe(200);
     await expect.poll(() => ms.botPosts(channel).filter((p) => p.root === post.id).length).toBe(1);

@@ -1,16 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEAMS_VARS } from "../../src/adapters/teams/settings.ts";
 import { parseAuthzConfig } from "../../src/core/authz/authz.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { NODE_VARS } from "../../src/node/config/schema.ts";
 import { configText } from "../../src/node/config/show.ts";
-import { type ControlPlane, startControlPlane } from "../../src/node/server.ts";
+import type { ControlPlane } from "../../src/node/server.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
-import { quietLogger } from "../support/loggers.ts";
-import { freePort } from "../support/ports.ts";
+import { freePort, quietLogger } from "../support/harness.ts";
+import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { TeamsStandIn } from "../support/teams-standin.ts";
 
 /**
@@ -22,7 +20,6 @@ import { TeamsStandIn } from "../support/teams-standin.ts";
 const APP_ID = "0a1b2c3d-0000-4000-8000-00000000b07a";
 const PASSWORD = "teams-secret-app-password-value";
 const TENANT = "7e7e7e7e-0000-4000-8000-0000000000aa";
-const quiet = { info() {}, warn() {}, error() {} };
 
 describe("Teams settings", () => {
   it("all three set: Teams is on with Microsoft's public-cloud URLs, the console off, the password masked", async () => {
@@ -32,7 +29,7 @@ describe("Teams settings", () => {
       MICROSOFT_APP_TENANT_ID: TENANT,
     });
     if (!loaded.ok) expect.fail(loaded.problems.join("\n"));
-    const settings = controlPlaneSettings(loaded.config, quiet);
+    const settings = controlPlaneSettings(loaded.config, quietLogger);
     expect(settings.teams).toEqual({
       appId: APP_ID,
       appPassword: PASSWORD,
@@ -99,50 +96,39 @@ describe("docs/teams.md", () => {
 
 describe("Teams on the Node control plane", () => {
   let ms: TeamsStandIn;
+  let plane: NodePlane;
   let cp: ControlPlane;
-  let dir: string;
 
   beforeAll(async () => {
     ms = new TeamsStandIn({ appId: APP_ID, appPassword: PASSWORD, tenantId: TENANT });
     await ms.start();
-    dir = mkdtempSync(join(tmpdir(), "clawops-teams-node-"));
-    cp = await startControlPlane({
-      port: await freePort(),
-      bind: "127.0.0.1",
-      dataDir: dir,
-      console: false,
-      teams: {
-        appId: APP_ID,
-        appPassword: PASSWORD,
-        tenantId: TENANT,
-        openIdMetadataUrl: ms.metadataUrl,
-        loginUrl: ms.loginUrl,
-        serviceUrl: ms.serviceUrl,
+    plane = await startNodePlane({
+      name: "teams-node",
+      config: {
+        port: await freePort(),
+        console: false,
+        teams: {
+          appId: APP_ID,
+          appPassword: PASSWORD,
+          tenantId: TENANT,
+          openIdMetadataUrl: ms.metadataUrl,
+          loginUrl: ms.loginUrl,
+          serviceUrl: ms.serviceUrl,
+        },
+        watch: { intervalMs: 0 },
       },
-      logger: quietLogger,
-      watch: { intervalMs: 0 },
     });
+    cp = plane.cp;
   });
 
   afterAll(async () => {
-    await cp?.close();
+    await plane?.close();
     await ms?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("serves POST /teams/messages from the start's wiring: `openclaw hosts` answered in reply, an unsigned one 401, no console", async () => {
     const channel = "19:0123456789abcdef0123456789abcdef@thread.tacv2";
-    const post = ms.userPost(channel);
-    const activity = {
-      type: "message",
-      id: post.id,
-      serviceUrl: ms.serviceUrl,
-      channelId: "msteams",
-      from: { id: "29:1user", aadObjectId: "11111111-2222-4333-8444-555555555555" },
-      conversation: { id: post.conversation, conversationType: "channel", tenantId: TENANT },
-      text: "<at>clawops</at> hosts",
-      channelData: { channel: { id: channel }, tenant: { id: TENANT } },
-    };
+    const { post, activity } = ms.userMessage(channel, "<at>clawops</at> hosts");
     const headers = { "content-type": "application/json" };
     const unsigned = await fetch(`${cp.url}/teams/messages`, {
       method: "POST",

@@ -1,22 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { watchComparable } from "../../src/contract/watch.ts";
-import { Authorizer } from "../../src/core/authz/authz.ts";
-import { DecisionBus } from "../../src/core/confirmations/decision-bus.ts";
 import { fleetFromWatch } from "../../src/core/fleet/from-watch.ts";
 import { type FreezePolicy, parseFreezePolicy } from "../../src/core/freezes/policy.ts";
 import { watchObservation } from "../../src/core/hosts/watch-observation.ts";
 import { confirm, DEFAULT_WATCH_SETTINGS, nextSweepAt, observe, sweep } from "../../src/core/hosts/watch-state.ts";
 import { parseIncidentRouting } from "../../src/core/incidents/routing.ts";
-import { InProcessTurns } from "../../src/core/jobs/turns.ts";
-import type { LogFields } from "../../src/core/ports/basics.ts";
 import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
-import type { CoreDeps, HostJob, JobScheduler } from "../../src/core/ports/deps.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import type { WatchObservation, WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { WatchService } from "../../src/core/watch/service.ts";
 import { gatewayDownData, healthyResults, toResults } from "../support/evidence.ts";
-import { InMemoryRecoveryStore } from "../support/memory-recovery-store.ts";
+import { collectingLogger, RecordingJobs, testDeps } from "../support/harness.ts";
+import { InMemoryRecoveryStore, memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
 
 const T0 = Date.UTC(2026, 10, 23, 14, 0, 0);
@@ -198,35 +194,26 @@ function rig(opts: { channel?: boolean; policy?: FreezePolicy } = {}) {
     },
     async updateMessage() {},
   };
-  const started: HostJob[] = [];
-  const turns = new InProcessTurns();
-  const jobs: JobScheduler = {
-    depth: () => 0,
-    start: async (_d, job) => {
-      started.push(job);
-    },
-    inTurn: (key, task) => turns.inTurn(key, task),
-  };
-  const logs: { level: string; msg: string; fields?: LogFields }[] = [];
-  const log = (level: string) => (msg: string, fields?: LogFields) => logs.push({ level, msg, fields });
+  const jobs = new RecordingJobs();
+  const started = jobs.started;
+  const logger = collectingLogger();
   const recoveryStore = new InMemoryRecoveryStore();
   const online = new Set<string>();
-  const deps: CoreDeps = {
+  const deps = testDeps({
     store,
     chat,
     clock,
     ids: { id: (p) => `${p}_${++n}` },
-    logger: { info: log("info"), warn: log("warn"), error: log("error") },
+    logger,
     transport: {
       isOnline: async (h) => online.has(h),
       dispatch: async () => ({ status: "lost", reason: "not in this test", results: [] }),
     },
     jobs,
-    bundles: { on: false, why: "not in this test" },
     incidents: parseIncidentRouting(opts.channel === false ? undefined : "C0INCIDENT", "edge-*=C0EDGE"),
     watch: { intervalMs: S.intervalMs, digestMs: S.digestMs },
-    recovery: { store: recoveryStore, authz: new Authorizer(), announceChannels: [], decisions: new DecisionBus() },
-  };
+    recovery: memoryRecovery({ store: recoveryStore }),
+  });
   const watch = new WatchService(deps, opts.policy ? { freezePolicy: opts.policy } : {});
   const host = (name: string): HostRecord => ({
     name,
@@ -251,7 +238,7 @@ function rig(opts: { channel?: boolean; policy?: FreezePolicy } = {}) {
     );
     await watch.idle();
   };
-  return { clock, store, posts, started, logs, recoveryStore, online, deps, watch, host, probe };
+  return { clock, store, posts, started, logger, recoveryStore, online, deps, watch, host, probe };
 }
 
 describe("the watch service", () => {
@@ -303,7 +290,7 @@ describe("the watch service", () => {
     for (let i = 0; i < 2; i++) await r.probe("node-5", DOWN);
     expect(r.posts).toEqual([]);
     expect(r.started).toEqual([]);
-    expect(r.logs.some((l) => l.level === "warn" && /no incident channel/.test(l.msg))).toBe(true);
+    expect(r.logger.messages("warn").some((m) => /no incident channel/.test(m))).toBe(true);
   });
 
   it("hands each held transition to the freeze policy with the incident's thread: a covered failure freezes the host there; its recovery starts the lift clock", async () => {

@@ -2,10 +2,10 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobResultFrame } from "../../src/contract/agent-wire.ts";
-import type { Logger } from "../../src/core/ports/basics.ts";
 import { SqlEarlyResults } from "../../src/worker/host/early-results.ts";
 import { RecoverClaim } from "../../src/worker/host/recover-claim.ts";
 import { HostStore, migrateHostTables } from "../../src/worker/host/store.ts";
+import { collectingLogger } from "../support/loggers.ts";
 
 /**
  * A host object's SQLite tables in workerd (the real `HostAgent` object's storage): the check
@@ -84,8 +84,7 @@ describe("host object tables", () => {
   it("holds the recover claim for one run at a time, takes it over from an ended run, and gives it back", async () => {
     await runInDurableObject(hostObject("tables-claim"), async (_i, state) => {
       const live = new Set(["run_a"]);
-      const warned: string[] = [];
-      const logger: Logger = { info: () => {}, warn: (m) => warned.push(m), error: () => {} };
+      const logger = collectingLogger();
       const claimOf = () =>
         new RecoverClaim(new HostStore(state.storage.sql).recoverClaim, async (r) => live.has(r), logger);
       const claim = claimOf();
@@ -95,12 +94,12 @@ describe("host object tables", () => {
       expect(await claim.claim("run_b", 60_000)).toBe("run_a");
       expect(await claim.claim("run_b", 0)).toBe("run_a");
       expect(await claim.running(0)).toBe("run_a");
-      expect(warned).toEqual([]);
+      expect(logger.messages("warn")).toEqual([]);
       // Its run ended without giving it back: taken over, and said so.
       live.clear();
       expect(await claim.running(0)).toBeNull();
       expect(await claim.claim("run_b", 0)).toBeNull();
-      expect(warned).toEqual(["recover claim taken over from an ended run"]);
+      expect(logger.messages("warn")).toEqual(["recover claim taken over from an ended run"]);
       // A new instance of the object finds the claim; only its holder gives it back.
       const next = claimOf();
       expect(await next.running(60_000)).toBe("run_b");

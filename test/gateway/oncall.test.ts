@@ -16,11 +16,14 @@ import { SlackStandIn } from "../support/slack-standin.ts";
  * API v2 stand-ins, and PagerDuty's signed v3 webhooks back:
  *  - a person's triage of the healthy host (its only layer to watch: no model credentials in the
  *    lab) leaves no failing incident;
- *  - every incident resolved, the gateway stopped: an incident and a page within two probes,
+ *  - every incident resolved, the gateway hung: an incident and a page within two probes,
  *    though the flap window of the earlier failure still runs, and again across a control-plane
  *    restart;
- *  - a maintenance freeze, the gateway broken under it, the freeze lifted: the incident opens
+ *  - a maintenance freeze, the gateway hung under it, the freeze lifted: the incident opens
  *    and pages;
+ * Those outages hang the gateway (SIGSTOP: its port held, nothing answering) and end it with
+ * SIGCONT, so each recovery is at once rather than a gateway start; the postmortem's outage is a
+ * stopped gateway, whose last log line is the earliest evidence.
  *  - a declared sev1 triggers, its "I'm on it" acknowledges, PagerDuty's own resolve (webhook)
  *    resolves it here, and nothing is sent back.
  */
@@ -145,21 +148,21 @@ describe("on-call on a real OpenClaw gateway", () => {
     expect(pd.requests).toEqual([]);
   }, 120_000);
 
-  it("every incident resolved, the gateway stopped: an incident and a page, though the last failure's flap window still runs", async () => {
-    await gw.stop();
+  it("every incident resolved, the gateway hung: an incident and a page, though the last failure's flap window still runs", async () => {
+    await gw.pause();
     const first = await expectIncidentAndPage(0);
-    await gw.start();
+    await gw.resume();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
     await waitFor("the page resolved", 20_000, async () => pd.alerts.get(first.id)?.status === "resolved");
-    // Minutes inside the 10 min flap window the first failure opened: not folded, a new incident.
-    await gw.stop();
+    // Inside the 10 min flap window the first failure opened: not folded, a new incident.
+    await gw.pause();
     const second = await expectIncidentAndPage(1);
     expect(second.id).not.toBe(first.id);
   }, 300_000);
 
   it("and again across a control-plane restart (the window carried in the database)", async () => {
-    await gw.start();
+    await gw.resume();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
     const before = cp;
@@ -167,16 +170,16 @@ describe("on-call on a real OpenClaw gateway", () => {
     await startControlPlane(before.dataDir, new URL(before.url).port);
     await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
     await waitFor("held healthy after the restart", 60_000, async () => ["ok", "warn"].includes(await held()));
-    await gw.stop();
+    await gw.pause();
     await expectIncidentAndPage(2);
   }, 300_000);
 
-  it("a maintenance freeze, the gateway broken under it, the freeze lifted: the incident opens and pages", async () => {
-    await gw.start();
+  it("a maintenance freeze, the gateway hung under it, the freeze lifted: the incident opens and pages", async () => {
+    await gw.resume();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
     expect((await command(`freeze ${HOST} for 30m maintenance: OS patches`)).error ?? null).toBeNull();
-    await gw.stop();
+    await gw.pause();
     await waitFor("held failing under the freeze", 60_000, async () => (await held()) === "fail");
     // Muted while it holds: nothing opens, nobody is paged.
     await new Promise((r) => setTimeout(r, 6_000));
@@ -189,7 +192,7 @@ describe("on-call on a real OpenClaw gateway", () => {
     expect(JSON.stringify(await feed.json())).toContain(
       `Maintenance of ${HOST} over: muted 1 watch failure; still failing: ${HOST}`,
     );
-    await gw.start();
+    await gw.resume();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
   }, 300_000);

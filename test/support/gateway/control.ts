@@ -17,6 +17,11 @@ export type SharedGateway = GatewayDescriptor & {
   /** Back to the lab config (original token, no extra args), running and ready. Restarts only
    *  when the gateway is stopped or was started with extra arguments. */
   restoreHealthy(): Promise<GatewayState>;
+  /** A hung gateway: its process group stopped with SIGSTOP, its port held, nothing answering.
+   *  `resume()` (SIGCONT) has it answer again at once, with no start to wait for; `restoreHealthy()`
+   *  resumes it too. */
+  pause(): Promise<GatewayState>;
+  resume(): Promise<GatewayState>;
 };
 
 /** Starting takes 12–18 s on a quiet box (GATEWAY-FACTS §2) and much longer on a loaded one; the
@@ -44,5 +49,7 @@ export function sharedGateway(): SharedGateway {
     start: (options = {}) => call("POST", "/start", options),
     restart: (options = {}) => call("POST", "/restart", options),
     restoreHealthy: () => call("POST", "/restore", {}),
+    pause: () => call("POST", "/pause"),
+    resume: () => call("POST", "/resume"),
   };
 }

@@ -2,8 +2,10 @@ import { execFileSync, spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
@@ -131,6 +133,22 @@ async function renew(p: Pair, withKey: boolean, verdict: RegExp): Promise<string
   return waitForLogLine(fileLog, verdict, offset, 60_000);
 }
 
+/** `GET /readyz` over TLS, trusting whatever is served: its status and the served certificate's fingerprint; null when nothing answers. */
+function readyzOverTls(): Promise<{ status: number; fingerprint: string } | null> {
+  return new Promise((resolve) => {
+    const req = httpsGet(
+      { host: "127.0.0.1", port: gw.port, path: "/readyz", rejectUnauthorized: false, timeout: 2_000 },
+      (res) => {
+        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, fingerprint });
+      },
+    );
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+  });
+}
+
 let results: StepResult[] = [];
 
 async function triage(steps: StepRequest[] = TRIAGE_STEPS): Promise<Classification> {
@@ -256,8 +274,22 @@ describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
     first = pair("first", 365);
     await copyFile(first.cert, certPath());
     await copyFile(first.key, keyPath());
+    const { pid } = await gw.state();
     await writeConfig({ enabled: true, certPath: certPath(), keyPath: keyPath() }, first.fingerprint);
-    await gw.restart();
+    // Taken live: OpenClaw's reload plan restarts the gateway in its own process for a
+    // `gateway.tls` change, so no stop and start here; until the configured pair is served and
+    // /readyz answers 200 over it.
+    await until(
+      "the configured pair served, /readyz 200",
+      120_000,
+      async () => {
+        const r = await readyzOverTls();
+        return r?.fingerprint === first.fingerprint && r.status === 200 ? r : null;
+      },
+      500,
+    );
+    // The same process: OpenClaw restarted itself, nothing stopped and started it.
+    expect(await gw.state()).toMatchObject({ running: true, pid });
     const c = await quick();
     expect(data("gateway.ws").outcome).toBe("hello-ok");
     expect(data("gateway.tls")).toMatchObject({
@@ -370,10 +402,10 @@ describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
   it("the watch (a real agent every 2 s) holds the TLS gateway healthy, then opens the host's incident for its expired certificate", async () => {
     // A valid pair and no remote pin: nothing about TLS should fail before the expired one is served.
     const valid = pair("watched", 365);
-    await copyFile(valid.cert, certPath());
-    await copyFile(valid.key, keyPath());
+    // Both taken live: the remote pin dropped (OpenClaw's reload plan: `gateway.remote` changes
+    // need no action) and the valid pair written in place (renewed without a restart, as above).
     await writeConfig({ enabled: true, certPath: certPath(), keyPath: keyPath() });
-    await gw.restart();
+    await renew(valid, true, /gateway TLS certificate renewed without restarting listeners/);
     const HOST = "node-3";
     const INCIDENTS = "C0WATCH";
     const SECRET = "tls-watch-signing-secret-0123456789";

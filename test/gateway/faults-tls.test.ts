@@ -20,6 +20,7 @@ import {
 } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { httpStatus } from "../support/gateway/gateway.ts";
 import { logSize, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 import { startGatewayPlane } from "../support/gateway-plane.ts";
@@ -150,6 +151,8 @@ function readyzOverTls(): Promise<{ status: number; fingerprint: string } | null
 }
 
 let results: StepResult[] = [];
+/** The gateway runs with config reload on again (the first test turns it off in the file). */
+let reloadOn = false;
 
 async function triage(steps: StepRequest[] = TRIAGE_STEPS): Promise<Classification> {
   const ctx = resolveProbeContext(
@@ -210,7 +213,18 @@ beforeAll(async () => {
 afterAll(async () => {
   if (originalConfig && (await readFile(gw.configPath, "utf8")) !== originalConfig) {
     await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
-    await gw.restart();
+    // TLS off is a `gateway.tls` change too: OpenClaw restarts itself in its own process and serves
+    // plain text again, once it runs with reload on (from the generated pair's restart on); before
+    // that, or if it does not come back: a restart.
+    const plain =
+      reloadOn &&
+      (await until(
+        "plain text served again",
+        90_000,
+        async () => ((await httpStatus(`http://127.0.0.1:${gw.port}/readyz`, 2_000)) === 200 ? true : null),
+        500,
+      ).catch(() => false));
+    if (!plain) await gw.restart();
   }
   await gw.restoreHealthy();
   await rm(generatedDir, { recursive: true, force: true });
@@ -246,6 +260,7 @@ describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
   it("its own generated pair: the whole triage over wss/https, pinned, with no failing layer", async () => {
     await writeConfig({ enabled: true });
     await gw.restart();
+    reloadOn = true;
     // `doctor --lint` reads files and does not reach the gateway (GATEWAY-FACTS §3); it passed its
     // 30 s deadline here on a loaded box, so the triage runs without it.
     const c = await triage(TRIAGE_STEPS.filter((s) => s.step !== "doctor.lint"));

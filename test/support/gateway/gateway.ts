@@ -278,7 +278,9 @@ export class RealGateway {
   /** Stop and delete the lab (logs included). */
   async dispose(): Promise<void> {
     await this.stop();
-    await rm(this.labDir, { recursive: true, force: true });
+    // A late OpenClaw process may still write a log line while the folder goes (seen once: its
+    // SQLite snapshot cleanup's warning, as the run ended): ENOTEMPTY, retried.
+    await rm(this.labDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 
   async logTail(chars = LOG_TAIL_CHARS): Promise<string> {

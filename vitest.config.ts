@@ -31,7 +31,7 @@ export default defineConfig({
           maxWorkers: 3,
           // Each worker keeps its modules between files rather than importing them again for every
           // file: imports took 260 s summed over the files, 20–40 s this way, and the suite beside the
-          // gateway lanes 464 s → 228–288 s. No unit file mocks a module, and the files pass in
+          // gateway lanes 464 s → 302–345 s in clean clones. No unit file mocks a module, and the files pass in
           // any order (`npx vitest run --project unit --sequence.shuffle.files`).
           isolate: false,
           testTimeout: 20_000,

@@ -21,11 +21,11 @@ import { SlackStandIn } from "../support/slack-standin.ts";
  *    restart;
  *  - a maintenance freeze, the gateway hung under it, the freeze lifted: the incident opens
  *    and pages;
+ *  - a declared sev1 triggers, its "I'm on it" acknowledges, PagerDuty's own resolve (webhook)
+ *    resolves it here, and nothing is sent back.
  * Those outages hang the gateway (SIGSTOP: its port held, nothing answering) and end it with
  * SIGCONT, so each recovery is at once rather than a gateway start; the postmortem's outage is a
  * stopped gateway, whose last log line is the earliest evidence.
- *  - a declared sev1 triggers, its "I'm on it" acknowledges, PagerDuty's own resolve (webhook)
- *    resolves it here, and nothing is sent back.
  */
 const HOST = "node-3";
 const SECRET = "oncall-signing-secret-0123456789abcdef";

@@ -145,12 +145,15 @@ describe("the agent's hub connection (ws) against a hostile server", () => {
       "fragments",
       (c) => {
         c.write(frame(OP.text, Buffer.from("x"), false));
-        return flood(c, () => frame(OP.continuation, Buffer.from("x"), false), 4096, 2_400_000);
+        // 24 million three-byte frames (72 MB): more than the kernel's socket buffers hold, so the
+        // writer finishes only if the agent keeps reading them. 2.4 million (7 MB) fitted in the
+        // buffers while a loaded box kept the agent from reading (a clean clone at load 14).
+        return flood(c, () => frame(OP.continuation, Buffer.from("x"), false), 4096, 24_000_000);
       },
       { dropWithinMs: 5_000, maxGrowthMb: 16 },
     );
-    // Cut off long before the 2.4 million frames the hand-written client read (+269 MB).
-    expect(written as number).toBeLessThan(2_400_000);
+    // Cut off before the writer finished (the hand-written client read 2.4 million frames, +269 MB).
+    expect(written as number).toBeLessThan(24_000_000);
     expect(log).toMatch(/Too many message fragments|hub connection closed/);
   }, 60_000);
 

@@ -14,8 +14,10 @@ import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 /**
  * The scheduler layer on the real gateway: the agent's `gateway.ws` step reads `cron.status` and
  * `cron.list`. A real cron job whose command fails (`false`, exit 1) is added and run through the
- * real CLI; then the scheduler is switched off in the config with that job stored. Every test
- * cleans up: the job is removed and the config restored.
+ * real CLI; then the scheduler is switched off in the config with that job stored, as an operator
+ * edits it: the running gateway applies a `cron` change live (its reload plan rebuilds the cron
+ * service, no restart), so the switch and the put-back cost no gateway start. The file cleans up:
+ * the job is removed and the config put back, awaited until the scheduler is on again.
  */
 const gw = sharedGateway();
 let originalConfig: string;
@@ -27,11 +29,33 @@ async function openclaw(args: string[], timeout = 60_000): Promise<string> {
   return stdout;
 }
 
-async function triage(): Promise<{ c12n: Classification; cron: GatewayWsData["cronRpc"] }> {
-  const ctx = resolveProbeContext(
+const probeContext = () =>
+  resolveProbeContext(
     { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
     { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
   );
+
+/** The scheduler as the running gateway reports it (`cron.status` over the agent's `gateway.ws` step alone). */
+async function cronNow(): Promise<GatewayWsData["cronRpc"]> {
+  const steps = TRIAGE_STEPS.filter((s) => s.step === "gateway.ws");
+  const [ws] = await runSteps(probeContext(), steps, { deadlineMs: 20_000 });
+  return ws?.step === "gateway.ws" ? ws.data?.cronRpc : undefined;
+}
+
+/** Until the running gateway's scheduler reports `enabled` (a live reload is applied within seconds). */
+async function cronEnabledBecomes(enabled: boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last: GatewayWsData["cronRpc"];
+  while (Date.now() < end) {
+    last = await cronNow();
+    if (last?.ok && last.enabled === enabled) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`cron.status never said enabled ${enabled} within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+async function triage(): Promise<{ c12n: Classification; cron: GatewayWsData["cronRpc"] }> {
+  const ctx = probeContext();
   const results: StepResult[] = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
   expect(JSON.stringify(results)).not.toContain(gw.token);
   const ws = results.find((r) => r.step === "gateway.ws");
@@ -47,8 +71,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (jobId) await openclaw(["cron", "rm", jobId]).catch(() => undefined);
   await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
-  // cron.enabled is read at start: put the scheduler back on with a restart.
-  if (configChanged) await gw.restart({});
+  // The put-back is applied live too; a restart only if the scheduler is not back on by then.
+  if (configChanged) await cronEnabledBecomes(true).catch(() => gw.restart({}));
   await gw.restoreHealthy();
 }, 120_000);
 
@@ -101,7 +125,8 @@ describe("scheduler: cron jobs and the cron switch", () => {
     config.cron = { ...(config.cron as Record<string, unknown> | undefined), enabled: false };
     await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     configChanged = true;
-    await gw.restart({});
+    // Applied by the running gateway (reload plan: `cron` → restartCron): no start to wait for.
+    await cronEnabledBecomes(false);
     const { c12n, cron } = await triage();
     expect(cron).toMatchObject({ ok: true, enabled: false });
     expect(cron?.jobs).toBeGreaterThan(0);

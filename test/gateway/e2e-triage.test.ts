@@ -196,11 +196,16 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
   it("a control-plane restart keeps hosts, jobs and the incident thread", async () => {
     const parentTs = incident().ts;
     await cp.stop();
-    cp = plane.cp = await spawnControlPlane(
+    // The gateway's start and the control plane's overlap; the agent starts once both are up, so
+    // its first readings are of the healthy gateway.
+    // plane.cp set as soon as it runs, so close() stops it even if the gateway's start fails.
+    const spawned = spawnControlPlane(
       { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: slack.url },
       { dataDir: cp.dataDir, keepData: true },
-    );
-    await gw.restoreHealthy();
+    ).then((next) => {
+      cp = plane.cp = next;
+    });
+    await Promise.all([spawned, gw.restoreHealthy()]);
     agent = plane.agent = runAgent({ dir: plane.agentDir, env: plane.agentEnv(), server: cp.url });
     await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
     const { result } = await triage();

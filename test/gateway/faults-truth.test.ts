@@ -21,13 +21,10 @@ import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
  * layer that works; no sentence calling the gateway healthy while a layer fails; and, wherever
  * a trusted check (/healthz, /readyz, `gateway status` Connectivity probe) is green beside a
  * failing layer, the failing finding names that check. Each test makes the state it needs from
- * what the one before left, starting the gateway only when it is not already in it (the first
- * refused restart leaves it stopped for the token drift's start with its own arguments; the
- * drifted gateway is stopped for the port held by another program and for the gateway down; the
- * next test's start is from there, and the second refused restart leaves it stopped for the
- * CLI-only model's start), and puts the config file back. The last test's config change and its
- * put-back are taken live, so the file ends on the gateway running the lab config with no start
- * of its own.
+ * what the one before left, starting the gateway only when it is not already in it (a refused
+ * restart leaves it stopped for the next test's start; the drifted gateway is stopped for the
+ * port held by another program and for the gateway down), puts the config file back, and the
+ * file puts the gateway back once.
  */
 const gw = sharedGateway();
 const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
@@ -265,63 +262,14 @@ describe("a workspace under a regular file (ENOTDIR; issue 14.2)", () => {
         /exited \(78\) before ready[\s\S]*startup migrations did not complete cleanly/,
       );
     } finally {
-      // Stopped by the refused restart: the token drift below starts it with its own arguments.
+      // Stopped by the refused restart: the next test starts it.
       await configBack();
     }
   });
 });
 
-describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
-  it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
-    // From the stopped gateway the refused restart above left: one start, with the drifted token.
-    await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });
-    const answer = await triage();
-    const { c } = answer;
-    expect(c.findings[0]?.id).toBe("token-drift");
-    expect(c.findings[0]?.falseGreen).toContain("/healthz");
-    expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
-    expect(c.findings.findIndex((f) => f.id === "model-auth-missing")).not.toBe(0);
-    expectTruthful(answer, ["process", "port", "transport", "config", "workspace"]);
-  });
-
-  // The drifted gateway is stopped for the two tests below; the next test starts it on the lab config.
-  it("port held by another program that answers 200 everywhere: port-held-by-other, the 200s named", async () => {
-    await gw.stop();
-    let server: Server | undefined;
-    try {
-      server = createServer((_req, res) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end('{"ok":true}');
-      });
-      await new Promise<void>((resolve, reject) => {
-        server?.once("error", reject);
-        server?.listen(gw.port, "127.0.0.1", () => resolve());
-      });
-      const answer = await triage();
-      const { c } = answer;
-      const top = c.findings[0];
-      expect(top?.id).toBe("port-held-by-other");
-      expect(top?.falseGreen).toContain("/readyz 200");
-      expect(c.findings.findIndex((f) => f.id === "model-auth-missing")).not.toBe(0);
-      expectTruthful(answer, ["config", "workspace"]);
-    } finally {
-      await new Promise((r) => (server ? server.close(() => r(undefined)) : r(undefined)));
-    }
-  });
-
-  it("gateway down: gateway-down first, no sentence calls it healthy", async () => {
-    await gw.stop();
-    const answer = await triage();
-    const { c } = answer;
-    expect(c.findings[0]?.id).toBe("gateway-down");
-    expect(c.matrix.process.status).toBe("fail");
-    expectTruthful(answer, ["config", "workspace"]);
-  });
-});
-
 describe("a config that does not parse while the gateway runs (issue 14.3)", () => {
   it("the gateway's own port (from its socket) is probed: config-unparseable-running first; a restart is refused for real", async () => {
-    // From the stopped gateway the tests above left: its one start.
     await healthy();
     const offset = await logSize();
     await writeFile(gw.configPath, "{ gateway: { port: 19999, oops\n", { mode: 0o600 });
@@ -376,11 +324,55 @@ describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
       expect(c.matrix.model_routing.status).toBe("fail");
       expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
     } finally {
-      // The model back, taken live as the change was: the file ends on the gateway running the lab
-      // config with no start. A restart only if the put-back is not taken within the wait.
-      const back = await logSize();
+      // The model back; the token drift below restarts the gateway on it.
       await configBack();
-      await waitForLog(/hot reload applied|gateway ready/i, back).catch(() => gw.restart());
     }
+  });
+});
+
+describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
+  it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
+    await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });
+    const answer = await triage();
+    const { c } = answer;
+    expect(c.findings[0]?.id).toBe("token-drift");
+    expect(c.findings[0]?.falseGreen).toContain("/healthz");
+    expect(c.findings[0]?.falseGreen).toContain("/readyz 200");
+    expect(c.findings.findIndex((f) => f.id === "model-auth-missing")).not.toBe(0);
+    expectTruthful(answer, ["process", "port", "transport", "config", "workspace"]);
+  });
+
+  // The drifted gateway is stopped for the two tests below; the file's put-back starts it.
+  it("port held by another program that answers 200 everywhere: port-held-by-other, the 200s named", async () => {
+    await gw.stop();
+    let server: Server | undefined;
+    try {
+      server = createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"ok":true}');
+      });
+      await new Promise<void>((resolve, reject) => {
+        server?.once("error", reject);
+        server?.listen(gw.port, "127.0.0.1", () => resolve());
+      });
+      const answer = await triage();
+      const { c } = answer;
+      const top = c.findings[0];
+      expect(top?.id).toBe("port-held-by-other");
+      expect(top?.falseGreen).toContain("/readyz 200");
+      expect(c.findings.findIndex((f) => f.id === "model-auth-missing")).not.toBe(0);
+      expectTruthful(answer, ["config", "workspace"]);
+    } finally {
+      await new Promise((r) => (server ? server.close(() => r(undefined)) : r(undefined)));
+    }
+  });
+
+  it("gateway down: gateway-down first, no sentence calls it healthy", async () => {
+    await gw.stop();
+    const answer = await triage();
+    const { c } = answer;
+    expect(c.findings[0]?.id).toBe("gateway-down");
+    expect(c.matrix.process.status).toBe("fail");
+    expectTruthful(answer, ["config", "workspace"]);
   });
 });

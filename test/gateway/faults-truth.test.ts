@@ -21,10 +21,14 @@ import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
  * layer that works; no sentence calling the gateway healthy while a layer fails; and, wherever
  * a trusted check (/healthz, /readyz, `gateway status` Connectivity probe) is green beside a
  * failing layer, the failing finding names that check. Each test makes the state it needs from
- * what the one before left, starting the gateway only when it is not already in it (a refused
- * restart leaves it stopped for the next test's start; the drifted gateway is stopped for the
- * port held by another program and for the gateway down), puts the config file back, and the
- * file puts the gateway back once.
+ * what the one before left, starting the gateway only when it is not already in it, and puts
+ * the config file back: the CLI-only model is a change the running gateway takes live, and so is
+ * its put-back, which leaves `health` without its model-runtime status (OpenClaw clears it on a
+ * config publication and sets it at start), so the workspace test's refused restart comes right
+ * after it and stops that gateway; its stopped gateway is the token drift's start; the drifted
+ * gateway is stopped for the port held by another program and for the gateway down; the
+ * unparseable config starts it from there, and its refused restart leaves it stopped for the
+ * file's one put-back.
  */
 const gw = sharedGateway();
 const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
@@ -227,6 +231,44 @@ describe("a stopped gateway (SIGSTOP for a bounded time; issue 14.4)", () => {
   });
 });
 
+describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
+  it("cli-only-model-backend first, quoting doctor's own reason", async () => {
+    // On the gateway the tests above left running on the lab config: no start.
+    await healthy();
+    const offset = await logSize();
+    await writeConfig((config) => {
+      const agents = config.agents as { defaults: Record<string, unknown> };
+      agents.defaults.model = "claude-cli/opus";
+    });
+    try {
+      // Evaluated first, then applied (or an in-process restart to ready): triage after that.
+      const reload = await waitForLog(/hot reload applied|gateway ready|reload failed|reload skipped/i, offset).catch(
+        async (err: Error) => {
+          throw new Error(
+            `${err.message}; log since: ${(await readFile(fileLog)).subarray(offset).toString("utf8").slice(-2000)}`,
+          );
+        },
+      );
+      console.log(`model change: ${reload.slice(0, 300)}`);
+      const answer = await triage();
+      const { c } = answer;
+      const top = c.findings[0];
+      expect(top?.id).toBe("cli-only-model-backend");
+      expect(top?.evidence).toContain(
+        'doctor --lint: warning core/doctor/claude-cli: Binary: command "claude" was not found on PATH.',
+      );
+      expect(c.matrix.model_routing.status).toBe("fail");
+      expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
+    } finally {
+      // The model back, taken live as the change was (a restart if it is not taken within the
+      // wait); the workspace test's refused restart below then stops this gateway.
+      const back = await logSize();
+      await configBack();
+      await waitForLog(/hot reload applied|gateway ready/i, back).catch(() => gw.restart());
+    }
+  });
+});
+
 describe("a workspace under a regular file (ENOTDIR; issue 14.2)", () => {
   it("workspace-uncreatable first, with the errno; and the restart it predicts fails for real", async () => {
     await healthy();
@@ -262,69 +304,7 @@ describe("a workspace under a regular file (ENOTDIR; issue 14.2)", () => {
         /exited \(78\) before ready[\s\S]*startup migrations did not complete cleanly/,
       );
     } finally {
-      // Stopped by the refused restart: the next test starts it.
-      await configBack();
-    }
-  });
-});
-
-describe("a config that does not parse while the gateway runs (issue 14.3)", () => {
-  it("the gateway's own port (from its socket) is probed: config-unparseable-running first; a restart is refused for real", async () => {
-    await healthy();
-    const offset = await logSize();
-    await writeFile(gw.configPath, "{ gateway: { port: 19999, oops\n", { mode: 0o600 });
-    try {
-      await waitForLog(/reload skipped|invalid config/i, offset);
-      const answer = await triage();
-      const { c, results } = answer;
-      const config = results.find((r) => r.step === "config")?.data as { port: number; portSource: string };
-      expect(config).toMatchObject({ port: gw.port, portSource: "process" });
-      const top = c.findings[0];
-      expect(top?.id).toBe("config-unparseable-running");
-      expect(top?.title).toContain("a restart will be refused");
-      expect(c.matrix.config.status).toBe("fail");
-      expect(c.matrix.transport.reason).not.toContain("18789");
-      expect(top?.falseGreen).toContain("/readyz 200");
-      expectTruthful(answer, ["process", "port", "transport", "auth", "workspace"]);
-      // What the title says: the gateway will not start from this file.
-      await expect(gw.restart()).rejects.toThrow(/exited \(78\) before ready/);
-    } finally {
-      // Stopped by the refused restart: the next test starts it.
-      await configBack();
-    }
-  });
-});
-
-describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
-  it("cli-only-model-backend first, quoting doctor's own reason", async () => {
-    // After the refused restart above: its one start.
-    await healthy();
-    const offset = await logSize();
-    await writeConfig((config) => {
-      const agents = config.agents as { defaults: Record<string, unknown> };
-      agents.defaults.model = "claude-cli/opus";
-    });
-    try {
-      // Evaluated first, then applied (or an in-process restart to ready): triage after that.
-      const reload = await waitForLog(/hot reload applied|gateway ready|reload failed|reload skipped/i, offset).catch(
-        async (err: Error) => {
-          throw new Error(
-            `${err.message}; log since: ${(await readFile(fileLog)).subarray(offset).toString("utf8").slice(-2000)}`,
-          );
-        },
-      );
-      console.log(`model change: ${reload.slice(0, 300)}`);
-      const answer = await triage();
-      const { c } = answer;
-      const top = c.findings[0];
-      expect(top?.id).toBe("cli-only-model-backend");
-      expect(top?.evidence).toContain(
-        'doctor --lint: warning core/doctor/claude-cli: Binary: command "claude" was not found on PATH.',
-      );
-      expect(c.matrix.model_routing.status).toBe("fail");
-      expectTruthful(answer, ["process", "port", "transport", "auth", "config", "workspace"]);
-    } finally {
-      // The model back; the token drift below restarts the gateway on it.
+      // Stopped by the refused restart: the token drift below starts it with its own arguments.
       await configBack();
     }
   });
@@ -332,6 +312,7 @@ describe("a CLI-only default model whose CLI is missing (issue 14.8)", () => {
 
 describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
   it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
+    // From the stopped gateway the refused restart above left: one start, with the drifted token.
     await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });
     const answer = await triage();
     const { c } = answer;
@@ -342,7 +323,7 @@ describe("failing states where the model-credentials warning must not call the g
     expectTruthful(answer, ["process", "port", "transport", "config", "workspace"]);
   });
 
-  // The drifted gateway is stopped for the two tests below; the file's put-back starts it.
+  // The drifted gateway is stopped for the two tests below; the next test starts it on the lab config.
   it("port held by another program that answers 200 everywhere: port-held-by-other, the 200s named", async () => {
     await gw.stop();
     let server: Server | undefined;
@@ -374,5 +355,33 @@ describe("failing states where the model-credentials warning must not call the g
     expect(c.findings[0]?.id).toBe("gateway-down");
     expect(c.matrix.process.status).toBe("fail");
     expectTruthful(answer, ["config", "workspace"]);
+  });
+});
+
+describe("a config that does not parse while the gateway runs (issue 14.3)", () => {
+  it("the gateway's own port (from its socket) is probed: config-unparseable-running first; a restart is refused for real", async () => {
+    // From the stopped gateway the tests above left: its one start.
+    await healthy();
+    const offset = await logSize();
+    await writeFile(gw.configPath, "{ gateway: { port: 19999, oops\n", { mode: 0o600 });
+    try {
+      await waitForLog(/reload skipped|invalid config/i, offset);
+      const answer = await triage();
+      const { c, results } = answer;
+      const config = results.find((r) => r.step === "config")?.data as { port: number; portSource: string };
+      expect(config).toMatchObject({ port: gw.port, portSource: "process" });
+      const top = c.findings[0];
+      expect(top?.id).toBe("config-unparseable-running");
+      expect(top?.title).toContain("a restart will be refused");
+      expect(c.matrix.config.status).toBe("fail");
+      expect(c.matrix.transport.reason).not.toContain("18789");
+      expect(top?.falseGreen).toContain("/readyz 200");
+      expectTruthful(answer, ["process", "port", "transport", "auth", "workspace"]);
+      // What the title says: the gateway will not start from this file.
+      await expect(gw.restart()).rejects.toThrow(/exited \(78\) before ready/);
+    } finally {
+      // Stopped by the refused restart: the file's put-back starts it.
+      await configBack();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
 import { type ControlServer, startControlServer } from "../support/gateway/control-server.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
-import { blocksOf, killGatewayOwners, RecoverSession } from "../support/recover-run.ts";
+import { allSettledOrThrow, blocksOf, killGatewayOwners, RecoverSession } from "../support/recover-run.ts";
 import { waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 
@@ -132,9 +132,17 @@ beforeAll(async () => {
   symlinkSync("2026.9.5", join(versions, "current"));
   const openclawBin = join(versions, "current", "node_modules", ".bin", "openclaw");
   gw = await RealGateway.create({ ...old, openclawBin });
-  await gw.start();
-  control = await startControlServer(gw);
+  // 2026.9.5 starts (15–40 s) while the control plane and the agent come up: the agent needs
+  // only the lab's env, and its first reading, `doctor --lint`, is the same with the gateway
+  // down (GATEWAY-FACTS §3.1). Nothing is asked of the agent before both are up.
+  const started = gw.start();
+  const agentUp = agentComesUp(openclawBin);
+  await allSettledOrThrow([started, agentUp]);
+}, 420_000);
 
+/** The stand-in unit's control server, the Slack stand-in, the control plane and the enrolled agent, online. */
+async function agentComesUp(openclawBin: string): Promise<void> {
+  control = await startControlServer(gw);
   const authzFile = join(workDir, "authz.json");
   writeFileSync(
     authzFile,
@@ -181,7 +189,7 @@ beforeAll(async () => {
   agent = runAgent({ dir: agentDir, env });
   run = new RecoverSession({ url: cp.url, secret: SECRET, channel: CHANNEL, host: HOST, slack });
   await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
-}, 420_000);
+}
 
 afterAll(async () => {
   await agent?.kill();

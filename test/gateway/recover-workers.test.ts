@@ -56,9 +56,8 @@ async function startWorker(): Promise<void> {
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "clawops-recover-workers-"));
-  // The gateway starts (15–40 s) while workerd and the agent come up: the agent needs only the
-  // lab's env, and its first reading, `doctor --lint`, is the same with the gateway down
-  // (GATEWAY-FACTS §3.1). Nothing is asked of the agent before both are up.
+  // The gateway starts (15–40 s) while workerd comes up and the agent enrolls (they need only
+  // the lab's env); the agent runs once the gateway is up.
   const created = ensureOpenclaw().then(async (install) => (gw = await RealGateway.create(install)));
   const started = created.then((g) => g.start({ extraArgs: ["--token", driftToken] }));
   const agentUp = (async () => {
@@ -96,6 +95,9 @@ beforeAll(async () => {
     const env = { ...process.env, ...g.env, CLAWOPS_OPENCLAW_BIN: g.install.openclawBin };
     agentDir = await enrollAgent({ server: url, host: HOST, code, env });
     writeFileSync(join(agentDir, "policy.json"), JSON.stringify({ allow: ["gateway.restart"] }));
+    // The agent's doctor cache is keyed by the state folder's shape too, which the gateway's
+    // first start changes: started before, its first `doctor --lint` would be spent for nothing.
+    await started;
     const a = runAgent({ dir: agentDir, env });
     agent = a;
     run = new RecoverSession({ url, secret: SECRET, channel: CHANNEL, host: HOST, slack });

@@ -59,9 +59,8 @@ beforeAll(async () => {
       },
     }),
   );
-  // The gateway starts (15–40 s) while the control plane and the agent come up: the agent needs
-  // only the lab's env, and its first reading, `doctor --lint`, is the same with the gateway down
-  // (GATEWAY-FACTS §3.1). Nothing is asked of the agent before both are up.
+  // The gateway starts (15–40 s) while the control plane comes up and the agent enrolls (they
+  // need only the lab's env); the agent runs once the gateway is up.
   const created = ensureOpenclaw().then(async (install) => (gw = await RealGateway.create(install)));
   const started = created.then((g) => g.start({ extraArgs: ["--token", driftToken] }));
   const agentUp = (async () => {
@@ -77,6 +76,9 @@ beforeAll(async () => {
     const env = { ...process.env, ...g.env, CLAWOPS_OPENCLAW_BIN: g.install.openclawBin };
     agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env });
     writeFileSync(join(agentDir, "policy.json"), JSON.stringify({ allow: ["gateway.restart"] }));
+    // The agent's doctor cache is keyed by the state folder's shape too, which the gateway's
+    // first start changes: started before, its first `doctor --lint` would be spent for nothing.
+    await started;
     const a = runAgent({ dir: agentDir, env });
     agent = a;
     run = new RecoverSession({ url: cp.url, secret: SECRET, channel: CHANNEL, host: HOST, slack });

@@ -132,16 +132,15 @@ beforeAll(async () => {
   symlinkSync("2026.9.5", join(versions, "current"));
   const openclawBin = join(versions, "current", "node_modules", ".bin", "openclaw");
   gw = await RealGateway.create({ ...old, openclawBin });
-  // 2026.9.5 starts (15–40 s) while the control plane and the agent come up: the agent needs
-  // only the lab's env, and its first reading, `doctor --lint`, is the same with the gateway
-  // down (GATEWAY-FACTS §3.1). Nothing is asked of the agent before both are up.
+  // 2026.9.5 starts (15–40 s) while the control plane comes up and the agent enrolls (they need
+  // only the lab's env); the agent runs once the gateway is up.
   const started = gw.start();
-  const agentUp = agentComesUp(openclawBin);
+  const agentUp = agentComesUp(openclawBin, started);
   await allSettledOrThrow([started, agentUp]);
 }, 420_000);
 
-/** The stand-in unit's control server, the Slack stand-in, the control plane and the enrolled agent, online. */
-async function agentComesUp(openclawBin: string): Promise<void> {
+/** The stand-in unit's control server, the Slack stand-in, the control plane and the enrolled agent, online once `started` is. */
+async function agentComesUp(openclawBin: string, started: Promise<void>): Promise<void> {
   control = await startControlServer(gw);
   const authzFile = join(workDir, "authz.json");
   writeFileSync(
@@ -186,6 +185,9 @@ async function agentComesUp(openclawBin: string): Promise<void> {
       gatewayVersions: { dir: versions },
     }),
   );
+  // The agent's doctor cache is keyed by the state folder's shape too, which the gateway's
+  // first start changes: started before, its first `doctor --lint` would be spent for nothing.
+  await started;
   agent = runAgent({ dir: agentDir, env });
   run = new RecoverSession({ url: cp.url, secret: SECRET, channel: CHANNEL, host: HOST, slack });
   await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });

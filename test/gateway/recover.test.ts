@@ -171,8 +171,8 @@ describe("/openclaw recover on a real gateway", () => {
     const openclaw = (args: string[]) =>
       promisify(execFile)(gw.install.openclawBin, args, { env: gw.env, timeout: 60_000 }).then((r) => r.stdout);
     // Due within the run's 2 min margin when it reads what is in flight, and late enough not to
-    // run before the press below on a loaded box (the press came some 30 s after this on a
-    // quiet one); brought forward once the run is seen waiting.
+    // run before the press and the check after it on a loaded box (75 s was the bound before);
+    // brought forward once the run is seen waiting, so nobody idles until its time.
     const added = await openclaw([
       "cron",
       "add",

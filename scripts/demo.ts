@@ -70,12 +70,19 @@ async function control(demo: DemoFile, path: string, body: unknown = {}): Promis
   if (!res.ok) throw new Error(`the demo's gateway did not take ${path}: HTTP ${res.status} ${await res.text()}`);
 }
 
+/**
+ * Each fault from whatever state the gateway is in, with no start it does not need: a stop and a
+ * restart with other arguments each end any earlier fault themselves (a hung gateway is continued
+ * first), so only the hang starts from a healthy gateway.
+ */
 async function breakGateway(demo: DemoFile, fault: Fault): Promise<void> {
-  await control(demo, "/restore");
   if (fault === "token-drift")
     await control(demo, "/restart", { extraArgs: ["--token", `drift-${randomBytes(12).toString("hex")}`] });
   if (fault === "down") await control(demo, "/stop");
-  if (fault === "hung") await control(demo, "/pause");
+  if (fault === "hung") {
+    await control(demo, "/restore");
+    await control(demo, "/pause");
+  }
 }
 
 async function command(): Promise<number> {

@@ -10,10 +10,11 @@
  *    the files of SECOND_LANE on a second shared gateway, started once the others are gone.
  * Each gateway lane has one gateway at a time, so never more than two run at once. They spend
  * most of their time waiting on the gateway, so the first lane's CPU work fits beside them on two
- * cores. Each line a suite prints is prefixed with its name. `gateway` names all three gateway
+ * cores, at a lower priority (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts. Each line a suite prints is prefixed with its name. `gateway` names all three gateway
  * suites. `--serial` runs the suites one at a time with their own output (docs/testing.md).
  */
 import { spawn } from "node:child_process";
+import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 
 type Lane = "main" | "gateway-a" | "gateway-b";
@@ -58,7 +59,15 @@ const PREFIX_WIDTH = Math.max(...SUITES.map((s) => s.name.length));
 
 type Outcome = { name: string; code: number | string; ms: number };
 
-function run(suite: Suite, prefixed: boolean): Promise<Outcome> {
+/**
+ * The niceness of the suites without a gateway while a gateway lane runs beside them. Those lanes
+ * wait on the gateway's starts and doctor runs, each a core's work at a time, and are what the run
+ * waits for; the suites without a gateway finish minutes before them, so they take the CPU the
+ * gateway lanes leave (their children inherit it: vitest's workers, workerd, Chromium).
+ */
+const MAIN_LANE_NICE = 10;
+
+function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
   const started = Date.now();
   const say = (line: string) =>
     process.stdout.write(prefixed ? `${suite.name.padEnd(PREFIX_WIDTH)}│ ${line}\n` : `${line}\n`);
@@ -66,6 +75,13 @@ function run(suite: Suite, prefixed: boolean): Promise<Outcome> {
   return new Promise((resolve) => {
     const [file, ...args] = suite.command as [string, ...string[]];
     const child = spawn(file, args, { stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit" });
+    if (nice !== 0 && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, nice);
+      } catch {
+        // Not allowed here: the suite runs at the runner's own priority.
+      }
+    }
     if (prefixed) {
       for (const stream of [child.stdout, child.stderr]) {
         if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", say);
@@ -101,9 +117,9 @@ if (unknown.length > 0) {
 }
 const chosen = SUITES.filter((s) => wanted.length === 0 || wanted.includes(s.name));
 
-async function runLane(suites: Suite[], prefixed: boolean): Promise<Outcome[]> {
+async function runLane(suites: Suite[], prefixed: boolean, nice: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  for (const suite of suites) outcomes.push(await run(suite, prefixed));
+  for (const suite of suites) outcomes.push(await run(suite, prefixed, nice));
   return outcomes;
 }
 
@@ -113,7 +129,14 @@ const lanes = serial
   : (["main", "gateway-a", "gateway-b"] as const)
       .map((lane) => chosen.filter((s) => s.lane === lane))
       .filter((l) => l.length > 0);
-const outcomes = (await Promise.all(lanes.map((l) => runLane(l, lanes.length > 1)))).flat();
+const withGateway = lanes.some((l) => l.some((s) => s.lane !== "main"));
+const outcomes = (
+  await Promise.all(
+    lanes.map((l) =>
+      runLane(l, lanes.length > 1, withGateway && l.every((s) => s.lane === "main") ? MAIN_LANE_NICE : 0),
+    ),
+  )
+).flat();
 outcomes.sort((a, b) => chosen.findIndex((s) => s.name === a.name) - chosen.findIndex((s) => s.name === b.name));
 
 const failed = outcomes.filter((o) => o.code !== 0);

@@ -9,7 +9,13 @@ import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-proce
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
 import { freeLoopbackPort, type LocalWorker, startLocalWorker } from "../support/local-worker.ts";
-import { blocksOf, gatewayOwnerPids, killGatewayOwners, RecoverSession } from "../support/recover-run.ts";
+import {
+  allSettledOrThrow,
+  blocksOf,
+  gatewayOwnerPids,
+  killGatewayOwners,
+  RecoverSession,
+} from "../support/recover-run.ts";
 import { signSlack, waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn } from "../support/slack-standin.ts";
 
@@ -49,45 +55,55 @@ async function startWorker(): Promise<void> {
 }
 
 beforeAll(async () => {
-  gw = await RealGateway.create(await ensureOpenclaw());
-  await gw.start({ extraArgs: ["--token", driftToken] });
   stateDir = mkdtempSync(join(tmpdir(), "clawops-recover-workers-"));
-  slack = new SlackStandIn(BOT_TOKEN);
-  const apiUrl = await slack.start();
-  approvalJwk = (await generateApprovalKey()).privateJwk;
-  workerPort = await freeLoopbackPort();
-  vars = {
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_API_URL: apiUrl,
-    CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
-    CLAWOPS_LINK_SECRET: LINK_SECRET,
-    CLAWOPS_APPROVAL_KEY: JSON.stringify(approvalJwk),
-    // The runbook's jobs alone on the agent: no watch probes beside them.
-    CLAWOPS_WATCH_INTERVAL_S: "0",
-    CLAWOPS_AUTHZ: JSON.stringify({
-      actions: {
-        recover: { users: [OWNER, OTHER] },
-        restart: { users: [OWNER, OTHER] },
-        freeze: { users: [OWNER, OTHER] },
-        unfreeze: { users: [OWNER] },
-      },
-    }),
-    AGENT_HEARTBEAT_MS: "60000",
-  };
-  await startWorker();
-  const issued = await fetch(`${url}/api/admin/enrollment-codes`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ host: HOST }),
-  });
-  const { code } = (await issued.json()) as { code: string };
-  const env = { ...process.env, ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.install.openclawBin };
-  agentDir = await enrollAgent({ server: url, host: HOST, code, env });
-  writeFileSync(join(agentDir, "policy.json"), JSON.stringify({ allow: ["gateway.restart"] }));
-  agent = runAgent({ dir: agentDir, env });
-  run = new RecoverSession({ url, secret: SECRET, channel: CHANNEL, host: HOST, slack });
-  await waitHostOnline(url, SECRET, HOST, { describe: () => agent.log() });
+  // The gateway starts (15–40 s) while workerd comes up and the agent enrolls (they need only
+  // the lab's env); the agent runs once the gateway is up.
+  const created = ensureOpenclaw().then(async (install) => (gw = await RealGateway.create(install)));
+  const started = created.then((g) => g.start({ extraArgs: ["--token", driftToken] }));
+  const agentUp = (async () => {
+    slack = new SlackStandIn(BOT_TOKEN);
+    const apiUrl = await slack.start();
+    approvalJwk = (await generateApprovalKey()).privateJwk;
+    workerPort = await freeLoopbackPort();
+    vars = {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_API_URL: apiUrl,
+      CLAWOPS_ADMIN_TOKEN: ADMIN_TOKEN,
+      CLAWOPS_LINK_SECRET: LINK_SECRET,
+      CLAWOPS_APPROVAL_KEY: JSON.stringify(approvalJwk),
+      // The runbook's jobs alone on the agent: no watch probes beside them.
+      CLAWOPS_WATCH_INTERVAL_S: "0",
+      CLAWOPS_AUTHZ: JSON.stringify({
+        actions: {
+          recover: { users: [OWNER, OTHER] },
+          restart: { users: [OWNER, OTHER] },
+          freeze: { users: [OWNER, OTHER] },
+          unfreeze: { users: [OWNER] },
+        },
+      }),
+      AGENT_HEARTBEAT_MS: "60000",
+    };
+    await startWorker();
+    const issued = await fetch(`${url}/api/admin/enrollment-codes`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ host: HOST }),
+    });
+    const { code } = (await issued.json()) as { code: string };
+    const g = await created;
+    const env = { ...process.env, ...g.env, CLAWOPS_OPENCLAW_BIN: g.install.openclawBin };
+    agentDir = await enrollAgent({ server: url, host: HOST, code, env });
+    writeFileSync(join(agentDir, "policy.json"), JSON.stringify({ allow: ["gateway.restart"] }));
+    // The agent's doctor cache is keyed by the state folder's shape too, which the gateway's
+    // first start changes: started before, its first `doctor --lint` would be spent for nothing.
+    await started;
+    const a = runAgent({ dir: agentDir, env });
+    agent = a;
+    run = new RecoverSession({ url, secret: SECRET, channel: CHANNEL, host: HOST, slack });
+    await waitHostOnline(url, SECRET, HOST, { describe: () => a.log() });
+  })();
+  await allSettledOrThrow([started, agentUp]);
 }, 240_000);
 
 afterAll(async () => {
@@ -104,7 +120,10 @@ describe("/openclaw recover on Workers (a Workflow per run) against a real gatew
     expect(loadApprovalPin(agentDir)).toBe(approvalJwk.x);
   });
 
-  it("recovers a gateway with token drift; a second run, another user's recover and forged presses change nothing", async () => {
+  // One run proves both: the drift repaired through a Workflow instance, and that instance,
+  // waiting for its confirmation, resumed from its recorded steps after a restart of workerd (a
+  // second run on the then healthy gateway did that alone before).
+  it("recovers a gateway with token drift, the run waiting for its confirmation across a restart of workerd; a second run, another user's recover and forged presses change nothing", async () => {
     const [oldPid] = await ownerPids();
     const before = run.all().length;
     const started = await run.slash(OWNER, `recover ${HOST}`);
@@ -121,12 +140,19 @@ describe("/openclaw recover on Workers (a Workflow per run) against a real gatew
     expect((await run.press(OTHER, id)).body).toMatchObject({ ok: false, error: { code: "host_frozen" } });
     expect(await ownerPids()).toEqual([oldPid]);
 
+    await worker.dispose();
+    await startWorker();
+    await waitHostOnline(url, SECRET, HOST, { describe: () => agent.log() });
     expect((await run.press(OWNER, id)).body).toEqual({ ok: true });
     const end = await run.waitRunEnd(before);
     expect(end.text, blocksOf(end)).toMatch(new RegExp(`^Recovered ${HOST} \\(6/6 steps ok\\)`));
     expect(blocksOf(end)).toContain("read `status` ok, write `sessions.create` ok");
     const [newPid] = await ownerPids();
     expect(newPid).not.toBe(oldPid);
+    // Resumed from its recorded steps, not run again: one progress message, one confirmation.
+    const posted = run.all().slice(before);
+    expect(posted.filter((m) => m.text.includes(`gateway.restart on ${HOST}`))).toHaveLength(1);
+    expect(posted.filter((m) => /^(Recovering|Recovered|Recovery stopped:) /.test(m.text))).toHaveLength(1);
     expect((await run.slash(OWNER, "status")).body.text).toBe("No active freezes.");
     const audit = JSON.stringify((await run.slash(OWNER, `audit ${HOST}`)).body);
     expect(audit).toContain("approved gateway.restart");
@@ -138,31 +164,14 @@ describe("/openclaw recover on Workers (a Workflow per run) against a real gatew
     expect(slack.violations).toEqual([]);
   }, 240_000);
 
-  it("a run waiting for its confirmation survives a restart of workerd, then restarts the gateway when approved", async () => {
-    const [oldPid] = await ownerPids();
-    const before = run.all().length;
-    await run.slash(OWNER, `recover ${HOST}`);
-    const id = await run.waitConfirmation(before);
-    await worker.dispose();
-    await startWorker();
-    await waitHostOnline(url, SECRET, HOST, { describe: () => agent.log() });
-    expect((await run.press(OWNER, id)).body).toEqual({ ok: true });
-    const end = await run.waitRunEnd(before);
-    expect(end.text, blocksOf(end)).toMatch(new RegExp(`^Recovered ${HOST} \\(6/6 steps ok\\)`));
-    expect(await ownerPids()).not.toEqual([oldPid]);
-    // Resumed from its recorded steps, not run again: one progress message, one confirmation.
-    const posted = run.all().slice(before);
-    expect(posted.filter((m) => m.text.includes(`gateway.restart on ${HOST}`))).toHaveLength(1);
-    expect(posted.filter((m) => /^(Recovering|Recovered|Recovery stopped:) /.test(m.text))).toHaveLength(1);
-  }, 240_000);
-
   it("cancel: the run stops, the freeze stays, the gateway is untouched, and the run's repro bundle lands in the thread", async () => {
     const [pid] = await ownerPids();
     const before = run.all().length;
     const uploadsBefore = slack.uploads.size;
     await run.slash(OWNER, `recover ${HOST}`);
     const id = await run.waitConfirmation(before);
-    expect((await run.press(OWNER, id, undefined, "clawops_cancel")).body).toEqual({ ok: true });
+    const cancel = await run.press(OWNER, id, undefined, "clawops_cancel");
+    expect(cancel.body, `HTTP ${cancel.status}`).toEqual({ ok: true });
     const end = await run.waitRunEnd(before);
     expect(end.text).toMatch(new RegExp(`^Recovery stopped: ${HOST}`));
     expect(blocksOf(end)).toContain(`cancelled by <@${OWNER}>`);

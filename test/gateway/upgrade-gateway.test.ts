@@ -8,7 +8,7 @@ import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-
 import { type ControlServer, startControlServer } from "../support/gateway/control-server.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
-import { blocksOf, killGatewayOwners, RecoverSession } from "../support/recover-run.ts";
+import { allSettledOrThrow, blocksOf, killGatewayOwners, RecoverSession } from "../support/recover-run.ts";
 import { waitHostOnline } from "../support/slack-signing.ts";
 import { SlackStandIn, type StoredMessage } from "../support/slack-standin.ts";
 
@@ -132,9 +132,16 @@ beforeAll(async () => {
   symlinkSync("2026.9.5", join(versions, "current"));
   const openclawBin = join(versions, "current", "node_modules", ".bin", "openclaw");
   gw = await RealGateway.create({ ...old, openclawBin });
-  await gw.start();
-  control = await startControlServer(gw);
+  // 2026.9.5 starts (15–40 s) while the control plane comes up and the agent enrolls (they need
+  // only the lab's env); the agent runs once the gateway is up.
+  const started = gw.start();
+  const agentUp = agentComesUp(openclawBin, started);
+  await allSettledOrThrow([started, agentUp]);
+}, 420_000);
 
+/** The stand-in unit's control server, the Slack stand-in, the control plane and the enrolled agent, online once `started` is. */
+async function agentComesUp(openclawBin: string, started: Promise<void>): Promise<void> {
+  control = await startControlServer(gw);
   const authzFile = join(workDir, "authz.json");
   writeFileSync(
     authzFile,
@@ -178,10 +185,13 @@ beforeAll(async () => {
       gatewayVersions: { dir: versions },
     }),
   );
+  // The agent's doctor cache is keyed by the state folder's shape too, which the gateway's
+  // first start changes: started before, its first `doctor --lint` would be spent for nothing.
+  await started;
   agent = runAgent({ dir: agentDir, env });
   run = new RecoverSession({ url: cp.url, secret: SECRET, channel: CHANNEL, host: HOST, slack });
   await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
-}, 420_000);
+}
 
 afterAll(async () => {
   await agent?.kill();

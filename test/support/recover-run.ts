@@ -128,3 +128,11 @@ export async function killGatewayOwners(port: number): Promise<void> {
     }
   }
 }
+
+/**
+ * Waits for every setup step and then throws the first failure: a gateway starting beside the
+ * control plane and agent is never left running unseen by afterAll when one of them fails.
+ */
+export async function allSettledOrThrow(steps: Promise<unknown>[]): Promise<void> {
+  for (const r of await Promise.allSettled(steps)) if (r.status === "rejected") throw r.reason;
+}

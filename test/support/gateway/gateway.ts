@@ -98,6 +98,11 @@ export class RealGateway {
     return this.running ? this.child?.pid : undefined;
   }
 
+  /** How many times this lab started its gateway (`start`, `restart`); not OpenClaw's own in-process restarts. */
+  get startCount(): number {
+    return this.starts;
+  }
+
   /** Extra arguments of the current (or last) start; empty means the lab config alone. */
   get currentExtraArgs(): readonly string[] {
     return this.extraArgs;

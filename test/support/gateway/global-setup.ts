@@ -73,6 +73,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await gateway.dispose();
     }
     process.off("exit", killOnExit);
-    process.stderr.write(`[gateway] stopped and cleaned up in ${Date.now() - stopping} ms\n`);
+    process.stderr.write(
+      `[gateway] stopped and cleaned up in ${Date.now() - stopping} ms; the lab started it ${gateway.startCount} times this run\n`,
+    );
   };
 }

@@ -89,69 +89,6 @@ afterAll(async () => {
   console.log(`probe timings (ms): ${JSON.stringify(timings, null, 2)}`);
 });
 
-describe("healthy gateway", () => {
-  it("every layer answers", async () => {
-    const { pid } = await gw.state();
-    const { results } = await triage("healthy");
-
-    const versions = data(results, "versions");
-    expect(versions.openclaw).toBe(gw.version);
-    expect(versions.openclawRaw).toMatch(/^OpenClaw 2026\.9\.6 \(/);
-
-    const ws = data(results, "gateway.ws");
-    expect(ws).toMatchObject({ url: gw.url, outcome: "hello-ok", challenged: true, tokenSource: "config" });
-    expect(ws.auth?.scopes).toContain("operator.read");
-    expect(ws.auth?.method).toBe("token");
-    expect(ws.server).toMatchObject({ version: gw.version, protocol: 4 });
-    expect(ws.server?.appliedConfigHash).toMatch(/^hmac-sha256:/);
-    expect(ws.statusRpc).toEqual({ ok: true });
-    expect(ws.healthRpc).toMatchObject({ ok: true, hotReloadStatus: "active", modelRuntimeDegraded: false });
-
-    const http = data(results, "gateway.http");
-    expect(http.healthz.status).toBe(200);
-    expect(http.healthz.body).toEqual({ ok: true, status: "live" });
-    expect(http.readyz.status).toBe(200);
-    expect(http.readyz.body).toMatchObject({ ready: true });
-
-    const listeners = data(results, "port.listeners");
-    expect(listeners.port).toBe(gw.port);
-    expect(listeners.method).toBe("procfs");
-    // 127.0.0.1 and ::1, one process (GATEWAY-FACTS §2).
-    expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
-    expect(listeners.listeners.map((l) => l.address)).toContain(`127.0.0.1:${gw.port}`);
-    expect(listeners.listeners[0]).toMatchObject({ command: "openclaw-gatewa", commandLine: "openclaw-gateway" });
-    expect(listeners.gatewayProcesses.map((p) => p.pid)).toContain(pid);
-
-    const config = data(results, "config");
-    expect(config).toMatchObject({
-      path: gw.configPath,
-      exists: true,
-      mode: "local",
-      bind: "loopback",
-      port: gw.port,
-      portSource: "config",
-      authMode: "token",
-      tokenConfigured: true,
-      workspace: { path: join(gw.labDir, "workspace"), exists: true, isDirectory: true },
-    });
-
-    const tokens = data(results, "tokens");
-    expect(tokens.distinct).toBe(1);
-    expect(tokens.sources.find((s) => s.source === "config")?.fingerprint).toBe(tokenFingerprint(gw.token));
-    expect(tokens.sources.filter((s) => s.present).every((s) => s.source === "config")).toBe(true);
-    expect(tokens.accepted).toBeUndefined();
-
-    const status = data(results, "gateway.status");
-    expect(status).toMatchObject({ exitCode: 0, timedOut: false });
-    expect(status.json).toMatchObject({ portStatus: "busy", rpcOk: true, gatewayVersion: gw.version });
-
-    // What replaces `models status` in a triage: the config's model refs and the gateway's own view of credentials.
-    expect(data(results, "config").modelRefs).toEqual([]);
-    expect(data(results, "gateway.ws").modelsRpc).toEqual({ ok: true, providers: [], ts: expect.any(Number) });
-    expect(data(results, "models.status").json).toMatchObject({ missingProvidersInUse: ["openai"] });
-  });
-});
-
 describe("env conflict: OPENCLAW_GATEWAY_TOKEN in the agent's env differs from the config", () => {
   it("the config token still connects; the env token is tested and rejected", async () => {
     const { results } = await triage("env-conflict", { OPENCLAW_GATEWAY_TOKEN: shellToken });
@@ -274,5 +211,75 @@ describe("gateway stopped", () => {
 
     const status = data(results, "gateway.status");
     expect(status.json).toMatchObject({ portStatus: "free", rpcOk: false, connectFailureKind: "unreachable" });
+  });
+});
+
+// Last, right after the gateway's start from the stopped state above: a gateway's `health` carries
+// `modelRuntime` only from a start (a config change taken live, as an earlier file on this shared
+// gateway may have made, clears it until the next one), and this test reads it. The start is the
+// one the file owed anyway to leave the gateway healthy.
+describe("healthy gateway", () => {
+  beforeAll(async () => {
+    await gw.restoreHealthy();
+  });
+  it("every layer answers", async () => {
+    const { pid } = await gw.state();
+    const { results } = await triage("healthy");
+
+    const versions = data(results, "versions");
+    expect(versions.openclaw).toBe(gw.version);
+    expect(versions.openclawRaw).toMatch(/^OpenClaw 2026\.9\.6 \(/);
+
+    const ws = data(results, "gateway.ws");
+    expect(ws).toMatchObject({ url: gw.url, outcome: "hello-ok", challenged: true, tokenSource: "config" });
+    expect(ws.auth?.scopes).toContain("operator.read");
+    expect(ws.auth?.method).toBe("token");
+    expect(ws.server).toMatchObject({ version: gw.version, protocol: 4 });
+    expect(ws.server?.appliedConfigHash).toMatch(/^hmac-sha256:/);
+    expect(ws.statusRpc).toEqual({ ok: true });
+    expect(ws.healthRpc).toMatchObject({ ok: true, hotReloadStatus: "active", modelRuntimeDegraded: false });
+
+    const http = data(results, "gateway.http");
+    expect(http.healthz.status).toBe(200);
+    expect(http.healthz.body).toEqual({ ok: true, status: "live" });
+    expect(http.readyz.status).toBe(200);
+    expect(http.readyz.body).toMatchObject({ ready: true });
+
+    const listeners = data(results, "port.listeners");
+    expect(listeners.port).toBe(gw.port);
+    expect(listeners.method).toBe("procfs");
+    // 127.0.0.1 and ::1, one process (GATEWAY-FACTS §2).
+    expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
+    expect(listeners.listeners.map((l) => l.address)).toContain(`127.0.0.1:${gw.port}`);
+    expect(listeners.listeners[0]).toMatchObject({ command: "openclaw-gatewa", commandLine: "openclaw-gateway" });
+    expect(listeners.gatewayProcesses.map((p) => p.pid)).toContain(pid);
+
+    const config = data(results, "config");
+    expect(config).toMatchObject({
+      path: gw.configPath,
+      exists: true,
+      mode: "local",
+      bind: "loopback",
+      port: gw.port,
+      portSource: "config",
+      authMode: "token",
+      tokenConfigured: true,
+      workspace: { path: join(gw.labDir, "workspace"), exists: true, isDirectory: true },
+    });
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(1);
+    expect(tokens.sources.find((s) => s.source === "config")?.fingerprint).toBe(tokenFingerprint(gw.token));
+    expect(tokens.sources.filter((s) => s.present).every((s) => s.source === "config")).toBe(true);
+    expect(tokens.accepted).toBeUndefined();
+
+    const status = data(results, "gateway.status");
+    expect(status).toMatchObject({ exitCode: 0, timedOut: false });
+    expect(status.json).toMatchObject({ portStatus: "busy", rpcOk: true, gatewayVersion: gw.version });
+
+    // What replaces `models status` in a triage: the config's model refs and the gateway's own view of credentials.
+    expect(data(results, "config").modelRefs).toEqual([]);
+    expect(data(results, "gateway.ws").modelsRpc).toEqual({ ok: true, providers: [], ts: expect.any(Number) });
+    expect(data(results, "models.status").json).toMatchObject({ missingProvidersInUse: ["openai"] });
   });
 });

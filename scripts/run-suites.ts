@@ -32,7 +32,6 @@ const SECOND_LANE = [
   "test/gateway/e2e-bundle.test.ts",
   "test/gateway/faults-field-live.test.ts",
   "test/gateway/chats.test.ts",
-  "test/gateway/watch-freeze.test.ts",
 ];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];

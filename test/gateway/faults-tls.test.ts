@@ -259,7 +259,13 @@ describe("a TLS gateway, probed as its own clients reach it (issue 46)", () => {
 
   it("its own generated pair: the whole triage over wss/https, pinned, with no failing layer", async () => {
     await writeConfig({ enabled: true });
-    await gw.restart();
+    // OpenClaw makes its own pair at start with `openssl req`, writing to its stdin; once, on a
+    // loaded box, that write failed with EPIPE and the start with it ("gateway tls: failed to
+    // generate cert"), an OpenClaw race and not what this file judges: one more start then.
+    await gw.restart().catch(async (err: unknown) => {
+      if (!/failed to generate cert[\s\S]*EPIPE/.test(String(err))) throw err;
+      await gw.restart();
+    });
     reloadOn = true;
     // `doctor --lint` reads files and does not reach the gateway (GATEWAY-FACTS §3); it passed its
     // 30 s deadline here on a loaded box, so the triage runs without it.

@@ -10,8 +10,9 @@
  *    the files of SECOND_LANE on a second shared gateway, started once the others are gone.
  * Each gateway lane has one gateway at a time, so never more than two run at once. They spend
  * most of their time waiting on the gateway, so the first lane's CPU work fits beside them on two
- * cores, at a lower priority (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts. Each line a suite prints is prefixed with its name. `gateway` names all three gateway
- * suites. `--serial` runs the suites one at a time with their own output (docs/testing.md).
+ * cores, at a lower priority (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts.
+ * Each line a suite prints is prefixed with its name. `gateway` names all three gateway suites.
+ * `--serial` runs the suites one at a time with their own output (docs/testing.md).
  */
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";

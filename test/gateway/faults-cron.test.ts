@@ -10,6 +10,7 @@ import { type GatewayWsData, type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } 
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
+import { until } from "../support/until.ts";
 
 /**
  * The scheduler layer on the real gateway: the agent's `gateway.ws` step reads `cron.status` and
@@ -46,14 +47,18 @@ async function cronNow(): Promise<GatewayWsData["cronRpc"]> {
 
 /** Until the running gateway's scheduler reports `enabled` (a live reload is applied within seconds). */
 async function cronEnabledBecomes(enabled: boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
   let last: GatewayWsData["cronRpc"];
-  while (Date.now() < end) {
-    last = await cronNow();
-    if (last?.ok && last.enabled === enabled) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`cron.status never said enabled ${enabled} within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+  await until(
+    `cron.status saying enabled ${enabled}`,
+    timeoutMs,
+    async () => {
+      last = await cronNow();
+      return last?.ok && last.enabled === enabled;
+    },
+    500,
+  ).catch((err: unknown) => {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; it said ${JSON.stringify(last)}`);
+  });
 }
 
 async function triage(): Promise<{ c12n: Classification; cron: GatewayWsData["cronRpc"] }> {

@@ -128,6 +128,29 @@ describe("doctor.lint answers from the agent's cache", () => {
     }
   });
 
+  it("a config put back is answered from its earlier reading, until that reading is 15 minutes old", async () => {
+    const original = await readFile(configPath, "utf8");
+    expect((await lint()).cache?.source).toBe("cache");
+    const before = await runs();
+    await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 18791 } }));
+    expect((await lint()).cache?.source).toBe("run");
+    await writeFile(configPath, original);
+    const back = await lint();
+    expect(back.cache?.source).toBe("cache");
+    expect(await runs()).toBe(before + 1);
+
+    const realNow = Date.now;
+    // Past 15 minutes from either reading (the test above took one on a clock 5 minutes ahead).
+    const spy = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 21 * 60_000);
+    try {
+      const again = await lint();
+      expect(again.cache).toMatchObject({ source: "run", reason: "no result for the current key" });
+      expect(await runs()).toBe(before + 2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("forgets its result when told to (after doctor --fix)", async () => {
     doctorCache.invalidate(ctx());
     expect((await lint()).cache?.source).toBe("run");

@@ -9,7 +9,8 @@ import type { ConfigReading } from "./openclaw-config.ts";
 /**
  * `openclaw doctor --lint --json` takes 4.6–9.7 s (issue 17), far longer than every other
  * probe together, so the agent keeps its last result and answers a triage from it when nothing
- * doctor reads has changed since. What doctor reads, from its 62 checks (openclaw 2026.9.6,
+ * doctor reads has changed since; and, for a while, the results of the few configs before it,
+ * so a config put back as it was is answered at once too (KEYS_KEPT). What doctor reads, from its 62 checks (openclaw 2026.9.6,
  * `core/doctor/*`): the config file; the OpenClaw install (its version, the runtime it ships);
  * the state folder (the state database, sessions, legacy state files, plugin installs, cron
  * store, auth profiles) and each agent's workspace (bootstrap files such as HEARTBEAT.md and
@@ -35,11 +36,17 @@ export type DoctorCacheEntry = {
 };
 
 type Slot = {
-  entry?: DoctorCacheEntry;
-  /** Which run stored `entry`: a run that started earlier never replaces a later one's result. */
-  entryRun: number;
+  /** Latest run first: the current config's result, then those of the configs before it (KEYS_KEPT). */
+  entries: Kept[];
   runs: number;
+  /** Runs up to this one started before an `invalidate`: their results are not kept. */
+  forgotten?: number;
   inflight?: { key: string; promise: Promise<DoctorLintData>; startedAt: number };
+};
+
+type Kept = DoctorCacheEntry & {
+  /** Which run stored it: a run that started earlier never replaces a later one's result. */
+  run: number;
 };
 
 /** Runs doctor for a cache fill; the probe passes its own so tests can swap it. */
@@ -47,6 +54,15 @@ export type DoctorRunner = (ctx: ProbeContext) => Promise<DoctorLintData>;
 
 /** One entry per config + state folder (an agent serves one gateway; tests run several in one process). */
 const MAX_SLOTS = 8;
+/**
+ * Results kept per gateway besides the newest: a config changed and then put back (an edit
+ * undone, a fault test's restore) is answered from its own earlier result instead of doctor's
+ * 5-10 s again, while that result is younger than KEPT_KEY_MAX_AGE_MS. Each is a redacted
+ * summary of at most 40 findings (a few KB).
+ */
+const KEYS_KEPT = 4;
+/** An earlier config's result is served for this long after doctor produced it. */
+export const KEPT_KEY_MAX_AGE_MS = 15 * 60_000;
 /** A directory with more entries than this is hashed by its count alone (sessions, logs). */
 const MAX_DIR_ENTRIES = 400;
 /** Doctor is not rerun after a triage when its result is younger than this. */
@@ -71,23 +87,29 @@ export class DoctorCache {
         const oldest = this.slots.keys().next().value;
         if (oldest !== undefined) this.slots.delete(oldest);
       }
-      slot = { entryRun: 0, runs: 0 };
+      slot = { entries: [], runs: 0 };
       this.slots.set(id, slot);
     }
     return slot;
   }
 
-  /** The cached result for this key, or undefined when there is none or the key moved on. */
+  /**
+   * The cached result for this key: the newest result when it is this key's, or an earlier
+   * config's result for it while under KEPT_KEY_MAX_AGE_MS old; else undefined.
+   */
   get(ctx: ProbeContext, key: string): DoctorCacheEntry | undefined {
-    const entry = this.slot(ctx).entry;
-    return entry?.key === key ? entry : undefined;
+    const entries = this.slot(ctx).entries;
+    const i = entries.findIndex((e) => e.key === key);
+    const kept = entries[i];
+    if (!kept || (i > 0 && this.ageMs(kept) >= KEPT_KEY_MAX_AGE_MS)) return undefined;
+    return { key: kept.key, data: kept.data, finishedAt: kept.finishedAt };
   }
 
   /** Puts back a result kept from an earlier run of the agent, unless a newer one is here. */
   restore(ctx: ProbeContext, entry: DoctorCacheEntry): void {
     const slot = this.slot(ctx);
-    if (slot.entry && slot.entry.finishedAt >= entry.finishedAt) return;
-    slot.entry = entry;
+    if (slot.entries.some((e) => e.finishedAt >= entry.finishedAt)) return;
+    keep(slot, { ...entry, run: 0 });
   }
 
   /** When the run under way for this context started (agent clock, ms), or undefined when none is. */
@@ -110,10 +132,12 @@ export class DoctorCache {
     if (slot.inflight?.key === key) return slot.inflight.promise;
     const run = ++slot.runs;
     const promise = runDoctor(ctx).then((data) => {
-      if (cacheable(data) && run > slot.entryRun) {
-        slot.entry = { key, data, finishedAt: this.now() };
-        slot.entryRun = run;
-        this.onStored?.(ctx, slot.entry);
+      const same = slot.entries.find((e) => e.key === key);
+      if (cacheable(data) && run > Math.max(same?.run ?? 0, slot.forgotten ?? 0)) {
+        const entry = { key, data, finishedAt: this.now() };
+        keep(slot, { ...entry, run });
+        // The state folder keeps the latest run's result: the one a restarted agent needs first.
+        if (slot.entries[0]?.key === key) this.onStored?.(ctx, entry);
       }
       return data;
     });
@@ -134,15 +158,25 @@ export class DoctorCache {
   /** Forget what is cached (after `doctor --fix` changed what doctor reads). */
   invalidate(ctx: ProbeContext): void {
     const slot = this.slot(ctx);
-    slot.entry = undefined;
+    slot.entries = [];
     // A run that started before the change must not bring its result back, nor be joined.
-    slot.entryRun = slot.runs;
+    slot.forgotten = slot.runs;
     slot.inflight = undefined;
   }
 }
 
 /** The agent's one cache. */
 export const doctorCache = new DoctorCache();
+
+/**
+ * Latest run first (a run that started before another and finished after it goes behind it: the
+ * later run read the newer config); the key's earlier result replaced; past KEYS_KEPT the oldest goes.
+ */
+function keep(slot: Slot, kept: Kept): void {
+  slot.entries = [kept, ...slot.entries.filter((e) => e.key !== kept.key)]
+    .sort((a, b) => b.run - a.run)
+    .slice(0, KEYS_KEPT);
+}
 
 function cacheable(data: DoctorLintData): boolean {
   return !data.timedOut && data.parseError === undefined && Array.isArray(data.findings);

@@ -108,7 +108,8 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
     expect(progress.edits).toBeGreaterThanOrEqual(1);
     expect(progress.text).toMatch(new RegExp(`finished: ${N}/${N} probes`));
     // The lab gateway has no model provider credentials (offline, GATEWAY-FACTS §3): a warning, not a failure.
-    expect(result.text).toContain(`Triage ${HOST}: ${FRESH_LAB_HEADLINE}`);
+    // The whole answer on failure: a layer to watch the lab should not have names its evidence there.
+    expect(result.text, blocksText(result)).toContain(`Triage ${HOST}: ${FRESH_LAB_HEADLINE}`);
     const text = blocksText(result);
     for (const line of [
       "🟢 *Process*: ok",
@@ -210,6 +211,6 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
     await waitHostOnline(cp.url, SECRET, HOST, { describe: () => agent.log() });
     const { result } = await triage();
     expect(incident().ts).toBe(parentTs);
-    expect(result.text).toContain(FRESH_LAB_HEADLINE);
+    expect(result.text, blocksText(result)).toContain(FRESH_LAB_HEADLINE);
   });
 });

@@ -76,12 +76,29 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (jobId) await openclaw(["cron", "rm", jobId]).catch(() => undefined);
   await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
   // Not the live put-back: a reload leaves `health` without its model-runtime status (see above).
   if (configChanged) await gw.restart({});
   await gw.restoreHealthy();
-}, 120_000);
+  // The failing job goes once the scheduler is back on, and is checked gone: left behind, its
+  // failed run would be a scheduler warning in every later file's triage on this gateway.
+  if (jobId) {
+    const id = jobId;
+    let listed = "";
+    await until(
+      `cron job ${id} removed`,
+      60_000,
+      async () => {
+        await openclaw(["cron", "rm", id]).catch(() => undefined);
+        listed = await openclaw(["cron", "list", "--all", "--json"]).catch((err: unknown) => String(err));
+        return !listed.includes(id);
+      },
+      1_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; cron list said ${listed.slice(0, 500)}`);
+    });
+  }
+}, 180_000);
 
 describe("scheduler: cron jobs and the cron switch", () => {
   it("healthy: the scheduler is on, no job fails, no scheduler finding", async () => {

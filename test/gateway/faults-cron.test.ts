@@ -75,13 +75,17 @@ beforeAll(async () => {
   await gw.restoreHealthy();
 });
 
-afterAll(async () => {
+/**
+ * The file's one restart: the config put back and the gateway started on it, then the failing job
+ * removed once the scheduler is back on, checked gone (left behind, its failed run would be a
+ * scheduler warning in every later file's triage on this gateway).
+ */
+async function putBack(): Promise<void> {
   await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
   // Not the live put-back: a reload leaves `health` without its model-runtime status (see above).
   if (configChanged) await gw.restart({});
+  configChanged = false;
   await gw.restoreHealthy();
-  // The failing job goes once the scheduler is back on, and is checked gone: left behind, its
-  // failed run would be a scheduler warning in every later file's triage on this gateway.
   if (jobId) {
     const id = jobId;
     let listed = "";
@@ -97,7 +101,13 @@ afterAll(async () => {
     ).catch((err: unknown) => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}; cron list said ${listed.slice(0, 500)}`);
     });
+    jobId = null;
   }
+}
+
+afterAll(async () => {
+  // After a failure midway; the last test puts back itself.
+  if (configChanged || jobId) await putBack();
 }, 180_000);
 
 describe("scheduler: cron jobs and the cron switch", () => {
@@ -157,5 +167,27 @@ describe("scheduler: cron jobs and the cron switch", () => {
     const finding = c12n.findings.find((f) => f.id === "cron-disabled");
     expect(finding?.evidence[0]).toMatch(/^cron\.status: enabled false with \d+ job\(s\) stored$/);
     expect(finding?.falseGreen).toContain("/readyz 200");
+  }, 240_000);
+
+  it("put back: the scheduler on again and no scheduler finding, though the log keeps its 'scheduler disabled' line", async () => {
+    await putBack();
+    const results: StepResult[] = await runSteps(probeContext(), TRIAGE_STEPS, { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
+    const logs = results.find((r) => r.step === "logs.signatures");
+    const disabledLines =
+      logs?.step === "logs.signatures" ? logs.data?.signatures.find((x) => x.kind === "cron-disabled") : undefined;
+    // The line the switch made is still in the log the agent reads: history, not the scheduler now.
+    expect(disabledLines?.count ?? 0, JSON.stringify(logs?.data)).toBeGreaterThan(0);
+    const ws = results.find((r) => r.step === "gateway.ws");
+    expect(ws?.step === "gateway.ws" ? ws.data?.cronRpc : undefined).toMatchObject({
+      ok: true,
+      enabled: true,
+      failing: [],
+    });
+    const c12n = classifyResults(results, TRIAGE_STEP_NAMES);
+    expect(
+      c12n.findings.filter((f) => f.layer === "scheduler"),
+      JSON.stringify(c12n.findings),
+    ).toEqual([]);
+    expect(c12n.matrix.scheduler.status).toBe("ok");
   }, 240_000);
 });

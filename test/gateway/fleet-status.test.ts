@@ -46,7 +46,8 @@ beforeAll(async () => {
   cp = await spawnControlPlane({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_API_URL: apiUrl });
   const env = { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin };
   agentDir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env });
-  agent = runAgent({ dir: agentDir, env });
+  // With no reading handed on: the wait below is for this agent's own doctor run to be over.
+  agent = runAgent({ dir: agentDir, env, coldDoctor: true });
   // A second host, enrolled with a key whose agent never connects.
   const publicKey = (generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }) as { x: string }).x;
   const res = await fetch(`${cp.url}/api/enroll`, {

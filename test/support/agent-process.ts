@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
 
@@ -48,16 +49,50 @@ export async function enrollAgent(opts: {
   return dir;
 }
 
+/**
+ * The doctor reading agents on one test gateway hand on (issue 45, item 7). Each test's agent
+ * starts in a new state folder, where its first work would be an `openclaw doctor --lint` (seconds
+ * of CPU on a box the whole run keeps busy, 14 runs a run) for the reading the agent before it on
+ * the same gateway already kept. An agent started here is given that kept reading, as an agent
+ * restarted on its host has its own (src/agent/probes/doctor-cache-file.ts): it answers from it
+ * only while its key holds (the same config bytes, install, PATH and state folder shape), and
+ * runs doctor as ever when it does not. The first start's cold path stays tested where it is
+ * asserted (test/unit/doctor-cache.test.ts, agent-sandbox's probe); `coldDoctor: true` starts an
+ * agent without it. Only a gateway whose state folder a test made under the temp folder has a
+ * shelf: beside that folder, `.clawops-doctor-reading.<state folder>.json`.
+ */
+function doctorShelf(env: NodeJS.ProcessEnv): string | null {
+  const stateDir = env.OPENCLAW_STATE_DIR ? resolve(env.OPENCLAW_STATE_DIR) : null;
+  if (!stateDir?.startsWith(`${tmpdir()}/`)) return null;
+  return join(dirname(stateDir), `.clawops-doctor-reading.${basename(stateDir)}.json`);
+}
+
+function copyAtomically(from: string, to: string): void {
+  try {
+    copyFileSync(from, `${to}.tmp`);
+    renameSync(`${to}.tmp`, to);
+  } catch {
+    // Nothing kept, or the lab already removed: the next agent runs doctor itself.
+  }
+}
+
 export function runAgent(opts: {
   dir: string;
   env: NodeJS.ProcessEnv;
   server?: string;
   launch?: AgentLaunch;
+  /** Start without the reading an earlier agent on this gateway kept (see doctorShelf). */
+  coldDoctor?: boolean;
 }): AgentProcess {
+  const shelf = opts.coldDoctor ? null : doctorShelf(opts.env);
+  const kept = join(opts.dir, DOCTOR_CACHE_FILE);
+  if (shelf && existsSync(shelf) && !existsSync(kept)) copyAtomically(shelf, kept);
   const child = spawn(process.execPath, agentArgv(opts.launch, ["run", "--dir", opts.dir]), {
     env: { ...opts.env, ...(opts.server ? { CLAWOPS_AGENT_SERVER: opts.server } : {}) },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  // However it ends: what it kept is the next agent's start (its own is written by rename).
+  if (shelf) child.once("exit", () => existsSync(kept) && copyAtomically(kept, shelf));
   let log = "";
   child.stderr?.on("data", (d) => {
     log = (log + d).slice(-20_000);

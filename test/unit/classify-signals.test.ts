@@ -194,7 +194,6 @@ describe("version skew", () => {
 describe("log-only signatures", () => {
   it.each([
     ["EADDRINUSE", "real-gateway", "another gateway instance", "port-conflict-in-logs", "process"],
-    ["cron disabled", "constructed", "scheduler disabled", "cron-disabled", "scheduler"],
     ["cron tick failed", "constructed", "timer tick failed", "cron-disabled", "scheduler"],
     ["heartbeat skipped", "constructed", "heartbeat skipped", "heartbeat-skipped", "scheduler"],
     ["browser plugin excluded", "constructed", 'unknown command "browser"', "browser-plugin-excluded", "policy"],
@@ -384,6 +383,29 @@ describe("scheduler from the cron RPCs (cron.status, cron.list)", () => {
       'cron job "job nightly" (nightly): last run error, 2 in a row: model auth missing',
     ]);
     expect(c.matrix.scheduler.status).toBe("warn");
+  });
+
+  it("a logged 'scheduler disabled' is the scheduler now only while cron.status does not say it is on", () => {
+    const d = healthyData();
+    d.logs = logsFrom(`${constructedLine("[gateway] loading")}\n${constructedLine("scheduler disabled")}`);
+    // The gateway answered no cron.status (an older gateway, or the RPC failed): the log is what there is.
+    d.ws.cronRpc = summarizeCron({ ok: false, error: { code: "UNAVAILABLE", message: "no" } }, ok(null));
+    expect(top(d)).toMatchObject({ id: "cron-disabled", layer: "scheduler", severity: "warn" });
+    expect(top(d)?.evidence.some((l) => l.startsWith("log: "))).toBe(true);
+    // cron.status says the scheduler runs (the config was put back and reloaded, or the gateway
+    // started since): the line stays in the log, and is history.
+    d.ws.cronRpc = summarizeCron(status(true, 3), ok({ jobs: [] }));
+    expect(ids(d)).not.toContain("cron-disabled");
+  });
+
+  it("a cron tick that failed before the gateway's last start is history", () => {
+    const d = healthyData();
+    d.logs = logsFrom(`${constructedLine("[gateway] loading")}\n${constructedLine("timer tick failed")}`);
+    expect(top(d)).toMatchObject({ id: "cron-disabled", layer: "scheduler" });
+    const tick = d.logs.signatures.find((x) => x.kind === "cron-tick-failed");
+    d.logs.signatures.push({ kind: "gateway-ready", count: 1, lastAt: "2099-01-01T00:00:00.000Z", examples: [] });
+    expect(tick?.lastAt).toBeTruthy();
+    expect(ids(d)).not.toContain("cron-disabled");
   });
 
   it("scheduler off with jobs stored → cron-disabled; off with no jobs is nobody's problem", () => {

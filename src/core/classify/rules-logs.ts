@@ -246,7 +246,14 @@ export const LOG_RULES: readonly Rule[] = [
         cron?.ok && cron.enabled === false && (cron.jobs ?? 0) > 0
           ? [`cron.status: enabled false with ${cron.jobs} job(s) stored`]
           : [];
-      const lines = [...rpc, ...quoteSignature(e, "cron-disabled"), ...quoteSignature(e, "cron-tick-failed")];
+      // The log is history. A "scheduler disabled" line says nothing of now when `cron.status`
+      // answers that the scheduler is on (the config was put back and reloaded, or the gateway
+      // started since: the line stays in the log, seen on the real gateway), and a tick that
+      // failed before the gateway's last start was the previous process's.
+      const onNow = cron?.ok === true && cron.enabled === true;
+      const disabled = onNow ? [] : quoteSignature(e, "cron-disabled");
+      const ticks = newerThan(e, "cron-tick-failed", ["gateway-ready"]) ? quoteSignature(e, "cron-tick-failed") : [];
+      const lines = [...rpc, ...disabled, ...ticks];
       return lines.length > 0 ? lines : null;
     },
     falseGreen: greenHealth,

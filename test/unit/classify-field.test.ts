@@ -443,12 +443,43 @@ describe("class 17: other clients' device tokens, pairings, nodes", () => {
 });
 
 describe("class 18: host exec denied", () => {
-  it("exec approvals state unavailable (dist strings: infra/exec-approvals fails closed) → policy fail", () => {
+  // infra/exec-approvals fails closed per read and warns at most once a minute (WARN_INTERVAL_MS).
+  const linesOf = (text: string) => text.trim().split("\n");
+  const at = (line: string, time: string) => line.replaceAll("2026-11-25T10:05:00.000", time);
+
+  it("one unavailable read since the start (dist strings) → a warning that says it may have passed", () => {
     const d = healthyData();
     d.logs = logsFrom(fixture("exec-approvals.dist-strings.jsonl"));
     const c = classify(d);
+    expect(finding(c, "host-exec-denied")).toBeUndefined();
+    const once = finding(c, "host-exec-denied-once");
+    expect(once).toMatchObject({ severity: "warn", layer: "policy" });
+    expect(once?.explanation).toContain("it may have passed");
+    expect(c.matrix.policy.status).toBe("warn");
+  });
+
+  it("unavailable reads warned a minute apart since the start → policy fail", () => {
+    const [ready = "", unavailable = ""] = linesOf(fixture("exec-approvals.dist-strings.jsonl"));
+    const d = healthyData();
+    d.logs = logsFrom([ready, unavailable, at(unavailable, "2026-11-25T10:06:10.000")].join("\n"));
+    const c = classify(d);
     expect(finding(c, "host-exec-denied")?.severity).toBe("fail");
+    expect(finding(c, "host-exec-denied-once")).toBeUndefined();
     expect(c.matrix.policy.status).toBe("fail");
+  });
+
+  it("a malformed row → policy fail at its first line; lines before the last start are history", () => {
+    const [ready = "", unavailable = ""] = linesOf(fixture("exec-approvals.dist-strings.jsonl"));
+    const d = healthyData();
+    const malformed = unavailable.replace("SQLite state is unavailable", "SQLite row is malformed");
+    d.logs = logsFrom([ready, malformed].join("\n"));
+    expect(finding(classify(d), "host-exec-denied")?.severity).toBe("fail");
+    // A start after both failures: its ready line last.
+    const laterReady = ready.replaceAll("2026-11-25T10:00:00.000", "2026-11-25T10:10:00.000");
+    d.logs = logsFrom([malformed, unavailable, laterReady].join("\n"));
+    const after = classify(d);
+    expect(finding(after, "host-exec-denied")).toBeUndefined();
+    expect(finding(after, "host-exec-denied-once")).toBeUndefined();
   });
 });
 

@@ -26,10 +26,11 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
     confidence: "high",
     title: "Host exec is denied: the gateway cannot read its exec approvals",
     explanation:
-      "The gateway logged that its exec approvals state (kept in the shared SQLite state database) is unavailable or " +
-      "malformed, and it fails closed: every host command an agent runs is denied. Chat still answers and every health " +
-      "check stays green; tools that run commands fail. The cause is the state database (locked, damaged or unreadable), " +
-      "not the approvals policy.",
+      "The gateway keeps logging that its exec approvals state (kept in the shared SQLite state database) is unavailable " +
+      "or malformed, and it fails closed: each host command an agent asks for while it cannot read them is denied. It " +
+      "warns at most once a minute, so lines a minute apart (or a malformed row) mean it is still failing. Chat still " +
+      "answers and every health check stays green; tools that run commands fail. The cause is the state database " +
+      "(locked, damaged or unreadable), not the approvals policy.",
     nextCommands: [
       "openclaw logs --limit 200 --plain | grep -i 'exec approvals'",
       "openclaw approvals get   # reads the same state",
@@ -37,8 +38,29 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
     ],
     falseGreen: (e) => (serving(e) ? joinGreens(healthzGreen(e), readyzGreen(e)) : null),
     match(e) {
-      if (!newerThan(e, "exec-approvals-unavailable", ["gateway-ready"])) return null;
+      if (execApprovalsFailures(e) !== "persistent") return null;
       return [...quoteSignature(e, "exec-approvals-unavailable", 2), ...lastReadyLine(e)];
+    },
+  },
+  {
+    id: "host-exec-denied-once",
+    layer: "policy",
+    severity: "warn",
+    confidence: "medium",
+    title: "The gateway failed to read its exec approvals once since its start: host exec was denied then",
+    explanation:
+      "The gateway logged once since its last start that its exec approvals state (in the shared SQLite state database) " +
+      "was unavailable, and denied host exec for that read: it fails closed per read. One line is one failed read (seen " +
+      "on a loaded host shortly after a start, the state database busy); it may have passed. The gateway warns at most " +
+      "once a minute, so a second line a minute later would mean it is still failing.",
+    nextCommands: [
+      "openclaw approvals get   # reads the same state: answers when it passed",
+      "openclaw logs --limit 200 --plain | grep -i 'exec approvals'",
+    ],
+    falseGreen: (e) => (serving(e) ? joinGreens(healthzGreen(e), readyzGreen(e)) : null),
+    match(e) {
+      if (execApprovalsFailures(e) !== "once") return null;
+      return [...quoteSignature(e, "exec-approvals-unavailable", 1), ...lastReadyLine(e)];
     },
   },
   {
@@ -195,3 +217,20 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
     },
   },
 ];
+
+/**
+ * The gateway's exec-approvals failures since its last start (infra/exec-approvals: it fails closed
+ * per read and warns at most once a minute): "persistent" for a malformed row or more than one
+ * warning since the start (reads failing a minute apart), "once" for a single unavailable read.
+ */
+function execApprovalsFailures(e: Evidence): "persistent" | "once" | null {
+  if (!newerThan(e, "exec-approvals-unavailable", ["gateway-ready"])) return null;
+  const sig = logSignature(e, "exec-approvals-unavailable");
+  if (!sig) return null;
+  if ((sig.reasons?.["row is malformed"] ?? 0) > 0) return "persistent";
+  // Every counted line is since the start only when the oldest one is; else one is known to be.
+  const readyAt = timeOf(logSignature(e, "gateway-ready")?.lastAt);
+  const firstAt = timeOf(sig.firstAt);
+  const sinceStart = readyAt === null || (firstAt !== null && firstAt > readyAt) ? sig.count : 1;
+  return sinceStart > 1 ? "persistent" : "once";
+}

@@ -75,6 +75,10 @@ export const FIELD_RULE_CHECKS: Readonly<Record<string, { confirm: string; ruleO
     confirm: "`openclaw approvals get` fails, and the log has 'denying host execution'",
     ruleOut: "`openclaw approvals get` answers and no 'denying host execution' line since the last start",
   },
+  "host-exec-denied-once": {
+    confirm: "`openclaw approvals get` fails, or another 'denying host execution' line a minute or more later",
+    ruleOut: "`openclaw approvals get` answers and no further 'denying host execution' line",
+  },
   "plugins-not-loaded": {
     confirm: "`openclaw plugins list` shows the plugin missing or in error",
     ruleOut: "the plugin is listed as loaded in `openclaw health --json` (plugins.loaded)",

@@ -12,6 +12,8 @@ import { lastReadyLine, logSignature, newerThan, quoteSignature, timeOf } from "
 
 const serving = (e: Evidence) => e["gateway.ws"]?.outcome === "hello-ok" || e["gateway.http"]?.healthz.status === 200;
 const readyzGreen = (e: Evidence) => (e["gateway.http"]?.readyz.status === 200 ? "/readyz 200" : null);
+/** A gateway that serves, whose health checks stay green while host exec is denied. */
+const servingGreens = (e: Evidence) => (serving(e) ? joinGreens(healthzGreen(e), readyzGreen(e)) : null);
 
 /** A device-token loop: at least this many refusals of one client. */
 const LOOP_MIN_REFUSALS = 4;
@@ -36,7 +38,7 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
       "openclaw approvals get   # reads the same state",
       "ls -l <state dir>/state/   # openclaw.sqlite and its -wal/-shm",
     ],
-    falseGreen: (e) => (serving(e) ? joinGreens(healthzGreen(e), readyzGreen(e)) : null),
+    falseGreen: servingGreens,
     match(e) {
       if (execApprovalsFailures(e) !== "persistent") return null;
       return [...quoteSignature(e, "exec-approvals-unavailable", 2), ...lastReadyLine(e)];
@@ -57,7 +59,7 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
       "openclaw approvals get   # reads the same state: answers when it passed",
       "openclaw logs --limit 200 --plain | grep -i 'exec approvals'",
     ],
-    falseGreen: (e) => (serving(e) ? joinGreens(healthzGreen(e), readyzGreen(e)) : null),
+    falseGreen: servingGreens,
     match(e) {
       if (execApprovalsFailures(e) !== "once") return null;
       return [...quoteSignature(e, "exec-approvals-unavailable", 1), ...lastReadyLine(e)];

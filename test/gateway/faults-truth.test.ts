@@ -13,7 +13,7 @@ import { collectEvidence } from "../../src/core/classify/evidence.ts";
 import type { Layer } from "../../src/core/vocabulary/layers.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
-import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
+import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
 /**
  * Issue 14, on the real gateway: each state is made for real, the real agent probes run, and
@@ -48,7 +48,7 @@ async function triage(
     { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
     { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
   );
-  const results = await runSteps(ctx, steps, { deadlineMs });
+  const results = await runSteps(ctx, labSteps(steps), { deadlineMs });
   expect(JSON.stringify(results)).not.toContain(gw.token);
   const c = classifyResults(
     results,

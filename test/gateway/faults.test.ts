@@ -10,7 +10,7 @@ import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEPS } from 
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
-import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
+import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
 /**
  * Fault injection on the real gateway of this run: each fault is produced for real, then the
@@ -37,7 +37,7 @@ async function triage(label: string, extraEnv: Record<string, string> = {}): Pro
     { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
     { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
   );
-  const results: StepResult[] = await runSteps(ctx, TRIAGE_STEPS, { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
+  const results: StepResult[] = await runSteps(ctx, labSteps(TRIAGE_STEPS), { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
   timings[label] = Object.fromEntries(results.map((r) => [r.step, r.durationMs]));
   lastResults = results;
   for (const r of results) expect(r.status, `${label} ${r.step}: ${JSON.stringify(r.error)}`).toBe("ok");

@@ -15,7 +15,7 @@ import {
 } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
-import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
+import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
 /**
  * The whole probe catalog against the real OpenClaw gateway of this run, in the three states
@@ -51,7 +51,7 @@ async function triage(
   // (doctor --lint, gateway status, models status) beside the triage's other probes pass
   // gateway.status's 15 s budget on a 2-core box, which is about the box, not the gateway.
   const run = (steps: typeof PROBE_STEPS) =>
-    runSteps(probeContext(extraEnv), steps, {
+    runSteps(probeContext(extraEnv), labSteps(steps), {
       deadlineMs: LAB_TRIAGE_DEADLINE_MS,
       onResult: (r) => void streamed.push(r),
     });

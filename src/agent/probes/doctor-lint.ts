@@ -29,7 +29,7 @@ const MAX_TEXT = 400;
  * Exit 1 is normal whenever there is any finding: a healthy gateway has two warnings
  * (loopback-only node onboarding, plaintext token), so the exit code says nothing here.
  */
-export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, _args, run) => {
+export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, args, run) => {
   const key = await doctorCacheKey(ctx, await run.readings.config());
   const cached = doctorCache.get(ctx, key);
   if (cached) {
@@ -49,8 +49,14 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, _args, run) => 
   }
   const reason = doctorCache.refreshing(ctx) ? "a refresh was under way" : "no result for the current key";
   // The run is shared with the cache: when this step's deadline passes, run-steps answers
-  // `timeout` and the run goes on to fill the cache for the next triage.
-  const data = await doctorCache.refresh(ctx, key, runDoctorInBackground);
+  // `timeout` and the run goes on to fill the cache for the next triage. A run this step starts
+  // gets the step's own deadline when the job set one (`timeoutMs`), as every other CLI step does.
+  const runDoctor =
+    args.timeoutMs === undefined
+      ? runDoctorInBackground
+      : (c: ProbeContext) =>
+          runDoctorLint(c, new JobReadings(c), args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["doctor.lint"]);
+  const data = await doctorCache.refresh(ctx, key, runDoctor);
   return { ...data, cache: { source: "run", ageMs: 0, reason } };
 };
 

@@ -10,8 +10,8 @@ import type { ConfigReading } from "./openclaw-config.ts";
  * `openclaw doctor --lint --json` takes 4.6–9.7 s (issue 17), far longer than every other
  * probe together, so the agent keeps its last result and answers a triage from it when nothing
  * doctor reads has changed since; and, for a while, the results of the few configs before it,
- * so a config put back as it was is answered at once too (KEYS_KEPT). What doctor reads, from its 62 checks (openclaw 2026.9.6,
- * `core/doctor/*`): the config file; the OpenClaw install (its version, the runtime it ships);
+ * so a config put back as it was is answered at once too (KEYS_KEPT). What doctor reads, from
+ * its 62 checks (openclaw 2026.9.6, `core/doctor/*`): the config file; the OpenClaw install (its version, the runtime it ships);
  * the state folder (the state database, sessions, legacy state files, plugin installs, cron
  * store, auth profiles) and each agent's workspace (bootstrap files such as HEARTBEAT.md and
  * TOOLS.md); PATH (CLI model backends such as `claude`); the service files; disk space.

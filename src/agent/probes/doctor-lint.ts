@@ -51,18 +51,16 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, args, run) => {
   // The run is shared with the cache: when this step's deadline passes, run-steps answers
   // `timeout` and the run goes on to fill the cache for the next triage. A run this step starts
   // gets the step's own deadline when the job set one (`timeoutMs`), as every other CLI step does.
-  const runDoctor =
-    args.timeoutMs === undefined
-      ? runDoctorInBackground
-      : (c: ProbeContext) =>
-          runDoctorLint(c, new JobReadings(c), args.timeoutMs ?? DEFAULT_STEP_DEADLINE_MS["doctor.lint"]);
-  const data = await doctorCache.refresh(ctx, key, runDoctor);
+  const data = await doctorCache.refresh(ctx, key, doctorRun(args.timeoutMs));
   return { ...data, cache: { source: "run", ageMs: 0, reason } };
 };
 
-/** One doctor run for the cache, under the step's default deadline, on its own (no job's signal). */
-const runDoctorInBackground = (ctx: ProbeContext) =>
-  runDoctorLint(ctx, new JobReadings(ctx), DEFAULT_STEP_DEADLINE_MS["doctor.lint"]);
+/** One doctor run for the cache, under the given deadline (the step's default), on its own (no job's signal). */
+const doctorRun =
+  (timeoutMs = DEFAULT_STEP_DEADLINE_MS["doctor.lint"]) =>
+  (ctx: ProbeContext) =>
+    runDoctorLint(ctx, new JobReadings(ctx), timeoutMs);
+const runDoctorInBackground = doctorRun();
 
 /**
  * The agent's background refresher (agent `run`): puts back the result kept in the state folder,

@@ -17,6 +17,7 @@
 import { spawn } from "node:child_process";
 import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
+import { failureCollector } from "./failure-lines.ts";
 
 type Lane = "main" | "gateway-a" | "gateway-b";
 type Suite = { name: string; lane: Lane; command: string[] };
@@ -58,7 +59,7 @@ const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own",
 /** Every prefix as wide as the longest suite name, so the lanes' lines line up. */
 const PREFIX_WIDTH = Math.max(...SUITES.map((s) => s.name.length));
 
-type Outcome = { name: string; code: number | string; ms: number };
+type Outcome = { name: string; code: number | string; ms: number; failures: string[] };
 
 /**
  * The niceness of the suites without a gateway while a gateway lane runs beside them. Those lanes
@@ -73,8 +74,10 @@ function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
   const say = (line: string) =>
     process.stdout.write(prefixed ? `${suite.name.padEnd(PREFIX_WIDTH)}│ ${line}\n` : `${line}\n`);
   say(`━━ ${suite.name}: ${suite.command.join(" ")}`);
+  const failures = failureCollector();
   return new Promise((resolve) => {
     const [file, ...args] = suite.command as [string, ...string[]];
+    // --serial hands the terminal over (vitest's live progress); the lanes' output is piped.
     const child = spawn(file, args, { stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit" });
     if (nice !== 0 && child.pid !== undefined) {
       try {
@@ -83,17 +86,19 @@ function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
         // Not allowed here: the suite runs at the runner's own priority.
       }
     }
-    if (prefixed) {
-      for (const stream of [child.stdout, child.stderr]) {
-        if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", say);
-      }
+    for (const stream of prefixed ? [child.stdout, child.stderr] : []) {
+      if (!stream) continue;
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+        failures.see(line);
+        say(line);
+      });
     }
     let ended = false;
     const done = (code: number | string) => {
       // A child that cannot be spawned emits "error" and then "close": report it once.
       if (ended) return;
       ended = true;
-      const outcome = { name: suite.name, code, ms: Date.now() - started };
+      const outcome = { name: suite.name, code, ms: Date.now() - started, failures: code === 0 ? [] : failures.lines };
       say(`━━ ${suite.name}: ${code === 0 ? "pass" : `FAIL (exit ${code})`} in ${duration(outcome.ms)}`);
       resolve(outcome);
     };
@@ -148,4 +153,9 @@ const lines = outcomes.map(
 process.stdout.write(
   `\n━━ summary: ${outcomes.length - failed.length} of ${outcomes.length} suites passed in ${duration(Date.now() - started)}${lanes.length > 1 ? ` (${lanes.length} lanes side by side)` : ""}\n${lines.join("\n")}\n`,
 );
+for (const o of failed) {
+  if (serial) break;
+  const shown = o.failures.length > 0 ? o.failures : ["(no failure line recognised: see its output above)"];
+  process.stdout.write(`\n━━ ${o.name} failed:\n${shown.map((l) => `  ${l}`).join("\n")}\n`);
+}
 process.exit(failed.length > 0 ? 1 : 0);

@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { constants as osConstants } from "node:os";
+import { resolve as resolvePath } from "node:path";
 import { monotonicMs } from "../monotonic.ts";
 import { trackGroup, untrackGroup } from "./child-reaper.ts";
 
@@ -8,7 +11,37 @@ import { trackGroup, untrackGroup } from "./child-reaper.ts";
  * commands are Node programs that may fork workers, and several block for 60 s when the
  * gateway is down (GATEWAY-FACTS §3). The group dies with the agent too, a SIGKILL of the agent
  * included (child-reaper.ts).
+ *
+ * The command starts only once the reaper holds its group. The group's id is the child's pid,
+ * known only after the spawn, and a loaded host ran the command for a while before the agent had
+ * listed it: a SIGKILL in that gap left the command running for good (agent-children.test.ts
+ * showed it). So the child is first a small `sh` that waits for a line on its stdin and then
+ * `exec`s the command in its place (same pid, same group, stdin from /dev/null as before). The
+ * agent sends that line after listing the group; an agent that dies before then closes the pipe,
+ * and the `sh` ends without starting the command.
  */
+export const GATE = 'IFS= read -r go || exit 125; exec "$0" "$@" </dev/null';
+
+/**
+ * The file the command names, found as the spawn would find it (a name without a slash on the
+ * command's PATH), so that a missing or non-executable one is still a spawn error (ENOENT,
+ * EACCES) and not the gate's `sh` reporting "not found".
+ */
+function findExecutable(file: string, env: ExecOptions["env"], cwd: string | undefined): string | { code: string } {
+  const dirs = file.includes("/") ? [""] : (env.PATH ?? "/usr/bin:/bin").split(":");
+  let denied = false;
+  for (const dir of dirs) {
+    const candidate = resolvePath(cwd ?? process.cwd(), dir === "" && !file.includes("/") ? "." : dir, file);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EACCES") denied = true;
+    }
+  }
+  return { code: denied ? "EACCES" : "ENOENT" };
+}
 export type ExecOptions = {
   env: Readonly<Record<string, string | undefined>>;
   timeoutMs: number;
@@ -47,17 +80,26 @@ export function execCommand(file: string, args: readonly string[], options: Exec
     let spawnError: ExecResult["spawnError"];
     let killTimer: NodeJS.Timeout | undefined;
 
-    const child = spawn(file, args, {
+    const found = findExecutable(file, options.env, options.cwd);
+    if (typeof found !== "string") {
+      resolve(notStarted(file, found.code, started));
+      return;
+    }
+    const child = spawn("/bin/sh", ["-c", GATE, found, ...args], {
       env: stringEnv(options.env),
       cwd: options.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       detached: true,
       shell: false,
       windowsHide: true,
     });
 
     const pgid = child.pid;
+    // Listed with the reaper first, then told to go (GATE). A gate that already ended (a spawn
+    // error, a kill) makes the write fail with EPIPE: nothing to start then.
+    child.stdin.on("error", () => {});
     if (pgid !== undefined) trackGroup(pgid);
+    child.stdin.end("go\n");
 
     const killGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;
@@ -86,7 +128,9 @@ export function execCommand(file: string, args: readonly string[], options: Exec
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (err: NodeJS.ErrnoException) => {
-      spawnError = { code: err.code ?? "ESPAWN", message: err.message };
+      // Named after the command, not the gate's sh (e.g. a `cwd` that does not exist).
+      const code = err.code ?? "ESPAWN";
+      spawnError = { code, message: `spawn ${file} ${code}` };
     });
     let settled = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -120,6 +164,21 @@ export function execCommand(file: string, args: readonly string[], options: Exec
       }, 1_000).unref();
     });
   });
+}
+
+/** The result of a command that could not be started, as a failed spawn reports it. */
+function notStarted(file: string, code: string, started: number): ExecResult {
+  return {
+    // As Node reports a failed spawn's close: the negative errno.
+    exitCode: -(osConstants.errno[code as keyof typeof osConstants.errno] ?? 1),
+    exitSignal: null,
+    stdout: "",
+    stderr: "",
+    timedOut: false,
+    aborted: false,
+    spawnError: { code, message: `spawn ${file} ${code}` },
+    durationMs: Math.round(monotonicMs() - started),
+  };
 }
 
 class OutputBuffer {

@@ -12,6 +12,9 @@ export const OWN_GATEWAY_FILES = [
   "test/gateway/upgrade-gateway.test.ts",
 ];
 
+/** Removes the temp folders test/support made for a file when it ends (test/support/temp-dirs.ts). */
+const REMOVE_TEMP_DIRS = "test/support/remove-temp-dirs.ts";
+
 // Node projects: `unit` runs three files at a time (see below); `gateway` shares ONE real OpenClaw gateway per
 // run (≈1 GB RSS, ≈15 s to start), so its files run one at a time; `browser` drives the local
 // console page in headless Chromium (one browser per file, files one at a time on 2 cores).
@@ -23,6 +26,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          setupFiles: [REMOVE_TEMP_DIRS],
           // Vitest's default is one worker per core minus one: one file at a time on this
           // machine class (2 cores), 7.6 min. Most unit files wait on processes, sockets and
           // timers rather than compute (user + sys CPU is about 4.3 min of it), so three at a
@@ -44,6 +48,7 @@ export default defineConfig({
           // `--exclude`, which the test runner's lanes use.
           include: ["test/gateway/**/*.test.ts", ...OWN_GATEWAY_FILES.map((f) => `!${f}`)],
           environment: "node",
+          setupFiles: [REMOVE_TEMP_DIRS],
           globalSetup: ["test/support/gateway/global-setup.ts"],
           fileParallelism: false,
           // A (re)start waits while the gateway makes progress, up to 6 min on a loaded box
@@ -58,6 +63,7 @@ export default defineConfig({
           name: "gateway-own",
           include: OWN_GATEWAY_FILES,
           environment: "node",
+          setupFiles: [REMOVE_TEMP_DIRS],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 420_000,
@@ -70,6 +76,7 @@ export default defineConfig({
           name: "workerd",
           include: ["test/workerd/**/*.test.ts"],
           environment: "node",
+          setupFiles: [REMOVE_TEMP_DIRS],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -82,6 +89,7 @@ export default defineConfig({
           name: "demo",
           include: ["test/demo/**/*.test.ts"],
           environment: "node",
+          setupFiles: [REMOVE_TEMP_DIRS],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 480_000,
@@ -92,6 +100,7 @@ export default defineConfig({
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
+          setupFiles: [REMOVE_TEMP_DIRS],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -103,11 +103,23 @@ function captureHelpers(text: string, fixtures: readonly string[]): string[] {
   return names;
 }
 
-const word = (w: string) => new RegExp(`(?<![\\w-])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`);
+const words = new Map<string, RegExp>();
+/** `w` as a whole word (not inside a longer id); one RegExp per word, made once. */
+function word(w: string): RegExp {
+  let re = words.get(w);
+  if (!re) {
+    re = new RegExp(`(?<![\\w-])${w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`);
+    words.set(w, re);
+  }
+  return re;
+}
 
 /** Lines that name the rule, leaving out those asserting its absence. */
-const mentionLines = (text: string, id: string) =>
-  text.split("\n").filter((line) => !line.includes(".not.") && word(id).test(line));
+function mentionLines(text: string, id: string): string[] {
+  if (!text.includes(id)) return [];
+  const re = word(id);
+  return text.split("\n").filter((line) => !line.includes(".not.") && re.test(line));
+}
 
 /**
  * Whether a case that names the rule runs it on a real capture. In a table (`it.each`), the

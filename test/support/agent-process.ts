@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
+import { makeTempDir } from "./temp-dirs.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
 
@@ -37,7 +38,7 @@ export async function enrollAgent(opts: {
   dir?: string;
   launch?: AgentLaunch;
 }): Promise<string> {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "clawops-agent-"));
+  const dir = opts.dir ?? makeTempDir("clawops-agent-");
   await promisify(execFile)(
     process.execPath,
     agentArgv(opts.launch, ["enroll", "--server", opts.server, "--host", opts.host, "--code", opts.code, "--dir", dir]),

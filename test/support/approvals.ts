@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAgentConfig } from "../../src/agent/identity.ts";
 import { saveApprovalPin } from "../../src/agent/policy.ts";
@@ -10,6 +9,7 @@ import {
   generateApprovalKey,
   signApproval,
 } from "../../src/contract/approval.ts";
+import { makeTempDir } from "./temp-dirs.ts";
 
 /**
  * An agent state folder as enrollment leaves it (agent config for `host`, the control plane's
@@ -18,9 +18,10 @@ import {
  */
 export async function enrolledAgentDir(
   host: string,
-  parent = tmpdir(),
+  parent?: string,
 ): Promise<{ agentDir: string; key: ApprovalKeyPair }> {
-  const agentDir = mkdtempSync(join(parent, "clawops-agent-"));
+  // Under a parent the test owns it is the test's; under the temp folder, removed at the file's end.
+  const agentDir = parent ? mkdtempSync(join(parent, "clawops-agent-")) : makeTempDir("clawops-agent-");
   writeAgentConfig(agentDir, { server: "http://127.0.0.1:9", host, enrolledAt: new Date().toISOString() });
   const key = (await generateApprovalKey()).pair;
   saveApprovalPin(agentDir, key.publicKey);

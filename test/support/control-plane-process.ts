@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readConsoleSecret } from "../../src/node/console/secret.ts";
+import { makeTempDir } from "./temp-dirs.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
 
@@ -42,7 +41,7 @@ export async function spawnControlPlane(
     launcher?: (command: string, args: string[]) => [string, string[]];
   } = {},
 ): Promise<ControlPlaneProcess> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "clawops-cp-"));
+  const dataDir = opts.dataDir ?? makeTempDir("clawops-cp-");
   // CLAWOPS_BENCH_CP_NODE_ARGS: Node flags for the control plane alone (`--cpu-prof --cpu-prof-dir=…`).
   const nodeArgs = process.env.CLAWOPS_BENCH_CP_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const [command, args] = (opts.launcher ?? ((c: string, a: string[]) => [c, a] as [string, string[]]))(

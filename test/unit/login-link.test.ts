@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConsoleSecret } from "../../src/node/console/secret.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
+import { makeTempDir } from "../support/temp-dirs.ts";
 
 /**
  * Issue 32, item 2: the start banner printed a one-time console login link into stdout, which
@@ -45,7 +46,7 @@ describe("the start banner when stdout is not a terminal (the journal)", () => {
     expect(opened.headers.get("set-cookie")).toBeTruthy();
     // Without the folder's secret there is no link to be had.
     const stranger = spawnSync(process.execPath, [CLI, "login", "--server", cp.url], {
-      env: { ...process.env, CLAWOPS_DATA_DIR: mkdtempSync(join(tmpdir(), "clawops-nodata-")) },
+      env: { ...process.env, CLAWOPS_DATA_DIR: makeTempDir("clawops-nodata-") },
       encoding: "utf8",
       timeout: 20_000,
     });

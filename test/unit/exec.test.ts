@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { execCommand, GATE } from "../../src/agent/probes/exec.ts";
+import { GATE } from "../../src/agent/probes/child-reaper.ts";
+import { execCommand } from "../../src/agent/probes/exec.ts";
 
 const work = mkdtempSync(join(tmpdir(), "clawops-exec-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

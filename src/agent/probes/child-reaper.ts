@@ -1,4 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import {
+  type ChildProcess,
+  type SpawnOptionsWithStdioTuple,
+  type StdioNull,
+  type StdioPipe,
+  spawn,
+} from "node:child_process";
 
 /**
  * Makes the commands the agent runs (`openclaw`, `systemctl`, …) die with it, however it dies:
@@ -68,4 +74,42 @@ export function untrackGroup(pgid: number): void {
 /** The reaper's pid, for tests. */
 export function reaperPid(): number | undefined {
   return reaper?.pid;
+}
+
+/**
+ * The sh a listed command first runs as: it waits for a line on its stdin, then `exec`s the
+ * command in its place (same pid, same group) with stdin from /dev/null. End of file without the
+ * line, an agent that died before listing it, ends it before the command starts (exit 125).
+ */
+export const GATE = 'IFS= read -r go || exit 125; exec "$0" "$@" </dev/null';
+
+/**
+ * Spawns `file` in a process group of its own that the reaper holds before the command starts.
+ * The group's id is the child's pid, known only after the spawn, and a loaded host ran the
+ * command for a while before the agent had listed it: a SIGKILL of the agent in that gap left the
+ * command running for good (test/unit/agent-children.test.ts showed it). So the child is first
+ * the GATE `sh`, told to go once its group is listed. The command's stdin is /dev/null; `stdio[0]`
+ * is the gate's pipe. `file` is a path (the gate's `exec` would look a bare name up itself).
+ */
+export function spawnListed(
+  file: string,
+  args: readonly string[],
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    stdio: ["pipe", StdioPipe | StdioNull, StdioPipe | StdioNull | "inherit"];
+  },
+): ChildProcess {
+  const child = spawn("/bin/sh", ["-c", GATE, file, ...args], {
+    ...options,
+    detached: true,
+    shell: false,
+    windowsHide: true,
+  } as SpawnOptionsWithStdioTuple<StdioPipe, StdioPipe, StdioPipe>);
+  // A gate that already ended (a spawn error, a kill) makes the go-ahead fail with EPIPE:
+  // nothing to start then.
+  child.stdin?.on("error", () => {});
+  if (child.pid !== undefined) trackGroup(child.pid);
+  child.stdin?.end("go\n");
+  return child;
 }

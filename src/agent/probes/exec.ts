@@ -1,31 +1,23 @@
-import { spawn } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { monotonicMs } from "../monotonic.ts";
-import { trackGroup, untrackGroup } from "./child-reaper.ts";
+import { spawnListed, untrackGroup } from "./child-reaper.ts";
 
 /**
  * Runs one executable with an argument array (never a shell string) and a hard deadline. The
  * child gets its own process group so a timeout kills everything it started: `openclaw`
  * commands are Node programs that may fork workers, and several block for 60 s when the
  * gateway is down (GATEWAY-FACTS §3). The group dies with the agent too, a SIGKILL of the agent
- * included (child-reaper.ts).
- *
- * The command starts only once the reaper holds its group. The group's id is the child's pid,
- * known only after the spawn, and a loaded host ran the command for a while before the agent had
- * listed it: a SIGKILL in that gap left the command running for good (agent-children.test.ts
- * showed it). So the child is first a small `sh` that waits for a line on its stdin and then
- * `exec`s the command in its place (same pid, same group, stdin from /dev/null as before). The
- * agent sends that line after listing the group; an agent that dies before then closes the pipe,
- * and the `sh` ends without starting the command.
+ * included, and the command starts only once the reaper holds its group (child-reaper.ts,
+ * `spawnListed`).
  */
-export const GATE = 'IFS= read -r go || exit 125; exec "$0" "$@" </dev/null';
 
 /**
  * The file the command names, found as the spawn would find it (a name without a slash on the
  * command's PATH), so that a missing or non-executable one is still a spawn error (ENOENT,
- * EACCES) and not the gate's `sh` reporting "not found".
+ * EACCES) and not the gate's `sh` (spawnListed) reporting "not found".
  */
 function findExecutable(file: string, env: ExecOptions["env"], cwd: string | undefined): string | { code: string } {
   const dirs = file.includes("/") ? [""] : (env.PATH ?? "/usr/bin:/bin").split(":");
@@ -85,21 +77,13 @@ export function execCommand(file: string, args: readonly string[], options: Exec
       resolve(notStarted(file, found.code, started));
       return;
     }
-    const child = spawn("/bin/sh", ["-c", GATE, found, ...args], {
+    // Started only once the reaper holds its group (spawnListed).
+    const child = spawnListed(found, args, {
       env: stringEnv(options.env),
       cwd: options.cwd,
       stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-      shell: false,
-      windowsHide: true,
-    });
-
+    }) as ChildProcessWithoutNullStreams;
     const pgid = child.pid;
-    // Listed with the reaper first, then told to go (GATE). A gate that already ended (a spawn
-    // error, a kill) makes the write fail with EPIPE: nothing to start then.
-    child.stdin.on("error", () => {});
-    if (pgid !== undefined) trackGroup(pgid);
-    child.stdin.end("go\n");
 
     const killGroup = (signal: NodeJS.Signals) => {
       if (child.pid === undefined) return;

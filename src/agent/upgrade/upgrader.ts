@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants, copyFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -7,7 +7,7 @@ import { errorMessage } from "../../contract/errors.ts";
 import { httpFetch } from "../http-client.ts";
 import type { AgentLogger } from "../log.ts";
 import { loadAgentPolicy } from "../policy.ts";
-import { trackGroup, untrackGroup } from "../probes/child-reaper.ts";
+import { spawnListed, untrackGroup } from "../probes/child-reaper.ts";
 import { execCommand } from "../probes/exec.ts";
 import { writeUpgradeRecord } from "./record.ts";
 import { agentSupervisor, TRIAL_ENV, TRIAL_PASSED } from "./supervisor.ts";
@@ -211,16 +211,14 @@ export class Upgrader {
   }
 
   private startTrial(plan: Plan): ChildProcess {
-    const child = spawn(process.execPath, [...process.execArgv, plan.next, "run", "--dir", this.opts.agentDir], {
+    // Its own group, listed with the reaper before it starts: it dies with this agent, however
+    // this one ends. Its log goes where this agent's goes; its stdout says when it passed.
+    const child = spawnListed(process.execPath, [...process.execArgv, plan.next, "run", "--dir", this.opts.agentDir], {
       env: { ...this.opts.env, [TRIAL_ENV]: "1" },
-      // Its log goes where this agent's goes; its stdout says when it passed.
-      stdio: ["ignore", "pipe", "inherit"],
-      // Its own group, listed with the reaper: it dies with this agent, however this one ends.
-      detached: true,
+      stdio: ["pipe", "pipe", "inherit"],
     });
     if (child.pid !== undefined) {
       const pid = child.pid;
-      trackGroup(pid);
       child.once("exit", () => untrackGroup(pid));
     }
     return child;

@@ -46,7 +46,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe("clawops CLI", () => {
+// Each test runs the CLI as a child process, several in turn (up to 6 s here in a loaded clean
+// clone, twice that in CI): a bound past the unit suite's 20 s default, not a speed claim.
+describe("clawops CLI", { timeout: 60_000 }, () => {
   it("follows a triage to its result and exits 1 on failing layers", async () => {
     const run = await clawops(["triage", "node-3"], server.url);
     expect(run.stderr).toBe("");

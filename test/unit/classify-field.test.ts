@@ -447,15 +447,39 @@ describe("class 18: host exec denied", () => {
   const linesOf = (text: string) => text.trim().split("\n");
   const at = (line: string, time: string) => line.replaceAll("2026-11-25T10:05:00.000", time);
 
-  it("one unavailable read since the start (dist strings) → a warning that says it may have passed", () => {
+  it("one unavailable read since the start on a busy database → a warning that says it may have passed, quoting the error", () => {
+    const [ready = "", damaged = ""] = linesOf(fixture("exec-approvals.dist-strings.jsonl"));
+    const busy = damaged.replace("database disk image is malformed", "database is locked");
     const d = healthyData();
-    d.logs = logsFrom(fixture("exec-approvals.dist-strings.jsonl"));
+    d.logs = logsFrom([ready, busy].join("\n"));
+    expect(d.logs.signatures.find((s) => s.kind === "exec-approvals-unavailable")?.reasons).toEqual({
+      "state is unavailable (database is locked)": 1,
+    });
     const c = classify(d);
     expect(finding(c, "host-exec-denied")).toBeUndefined();
     const once = finding(c, "host-exec-denied-once");
     expect(once).toMatchObject({ severity: "warn", layer: "policy" });
     expect(once?.explanation).toContain("it may have passed");
+    expect(once?.evidence.join("\n")).toContain(
+      "denying host execution (error: Exec approvals SQLite state is unavailable: Error: database is locked)",
+    );
     expect(c.matrix.policy.status).toBe("warn");
+    // A line without its error (an older build, a plain-text log) reads the same way.
+    d.logs = logsFrom([ready, busy.replace(/,"2":\{[^}]*\}/, "")].join("\n"));
+    expect(finding(classify(d), "host-exec-denied-once")?.evidence.join("\n")).not.toContain("(error:");
+  });
+
+  it("one unavailable read since the start on a damaged database (dist strings) → policy fail at its first line", () => {
+    const d = healthyData();
+    d.logs = logsFrom(fixture("exec-approvals.dist-strings.jsonl"));
+    const c = classify(d);
+    expect(finding(c, "host-exec-denied-once")).toBeUndefined();
+    const denied = finding(c, "host-exec-denied");
+    expect(denied?.severity).toBe("fail");
+    expect(denied?.evidence.join("\n")).toContain(
+      "(error: Exec approvals SQLite state is unavailable: Error: database disk image is malformed)",
+    );
+    expect(c.matrix.policy.status).toBe("fail");
   });
 
   it("unavailable reads warned a minute apart since the start → policy fail", () => {

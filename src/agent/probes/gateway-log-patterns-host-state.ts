@@ -1,6 +1,4 @@
-import type { LogSignatureKind } from "../../contract/catalog.ts";
-
-type LogSignaturePattern = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp };
+import type { LogSignaturePattern } from "./log-signature-pattern.ts";
 
 /**
  * Gateway log lines of the field-failure classes of issue 30 (10–18 and the pending restart),
@@ -76,11 +74,14 @@ export const HOST_STATE_LOG_SIGNATURES: readonly LogSignaturePattern[] = [
       /device access upgrade requested|\bcause=pairing-required\b|\breason=(?:pairing[-_]required|not[-_]paired)\b/,
     reason: /\breason=([\w-]+)/,
   },
-  // `exec approvals SQLite state is unavailable; denying host execution` (infra/exec-approvals, fail-closed).
+  // `exec approvals SQLite state is unavailable; denying host execution` (infra/exec-approvals, fail-closed),
+  // with `{"error":"Exec approvals SQLite state is unavailable: Error: database is locked"}`: the
+  // SQLite error after the last `Error: ` (String(cause) inside OpenClaw's own message) is the cause.
   {
     kind: "exec-approvals-unavailable",
     pattern: /exec approvals SQLite (?:state is unavailable|row is malformed); denying host execution/,
     reason: /exec approvals SQLite (state is unavailable|row is malformed)/,
+    detail: /(?:.*Error: |^)([^|]+?)\s*(?:\|.*)?$/,
   },
   // `config change requires gateway restart (gateway.port) — deferring until …` / `config reload disabled (gateway.reload.mode=off)`.
   {

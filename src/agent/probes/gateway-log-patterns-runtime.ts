@@ -1,7 +1,5 @@
-import type { LogSignatureKind } from "../../contract/catalog.ts";
-
 /** As gateway-log-patterns.ts has it (imported from there, it would be a cycle). */
-type LogSignaturePattern = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp };
+import type { LogSignaturePattern } from "./log-signature-pattern.ts";
 
 /**
  * Issue 46's log signatures, each written from the OpenClaw 2026.9.6 package's own strings

@@ -1,7 +1,7 @@
-import type { LogSignatureKind } from "../../contract/catalog.ts";
 import { FIELD_LOG_SIGNATURES } from "./gateway-log-patterns-field.ts";
 import { HOST_STATE_LOG_SIGNATURES } from "./gateway-log-patterns-host-state.ts";
 import { RUNTIME_LOG_SIGNATURES } from "./gateway-log-patterns-runtime.ts";
+import type { LogSignaturePattern } from "./log-signature-pattern.ts";
 
 /**
  * Every gateway file-log pattern the agent matches, in one place: the signature catalog that
@@ -47,7 +47,7 @@ function anyOf(flags: string, ...parts: (RegExp | string)[]): RegExp {
  * older builds and journals, plain text. `reload-applied` and `gateway-ready` are not faults:
  * they tell whether a failure is stale.
  */
-export type LogSignaturePattern = { kind: LogSignatureKind; pattern: RegExp; reason?: RegExp; maxChars?: number };
+export type { LogSignaturePattern };
 
 export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "ws-unauthorized", pattern: LINE.unauthorizedConn, reason: /\breason=([\w.-]+)/ },

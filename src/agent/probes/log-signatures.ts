@@ -12,7 +12,14 @@ const MAX_EXAMPLE_CHARS = 300;
 /** Longer lines are stack dumps or payloads; their head still carries the signature. */
 const MAX_LINE_CHARS = 16_384;
 
-export type LogLine = { time?: string; text: string };
+/**
+ * `detail`: a JSON line's structured error (`{"error": …}` beside the message, as OpenClaw's
+ * `log.warn(message, { error })` writes it), kept apart from the text the patterns match.
+ */
+export type LogLine = { time?: string; text: string; detail?: string };
+
+/** A detail longer than this is cut (an error message, not a stack). */
+const MAX_DETAIL_CHARS = 300;
 
 export type LogScan = {
   linesScanned: number;
@@ -45,20 +52,37 @@ function fromTslog(obj: Record<string, unknown>): LogLine | null {
   let prefix = "";
   const strings: string[] = [];
   const objects: string[] = [];
+  let detail: string | undefined;
   for (let i = 0; String(i) in obj; i += 1) {
     const v = obj[String(i)];
     const subsystem = i === 0 && typeof v === "string" && v.startsWith('{"subsystem"') ? subsystemOf(v) : null;
     if (subsystem) prefix = `[${subsystem}] `;
     else if (typeof v === "string") strings.push(v);
-    // Structured context (`{"cause":…,"authReason":…}`) only when there is no message text.
-    else objects.push(JSON.stringify(v));
+    // Structured context (`{"cause":…,"authReason":…}`) only when there is no message text;
+    // its error, if it names one, is the line's detail either way.
+    else {
+      objects.push(JSON.stringify(v));
+      detail ??= errorOf(v);
+    }
   }
   if (strings.length === 0 && typeof obj.message === "string") strings.push(obj.message);
   const body = (strings.length > 0 ? strings : objects).join(" ");
   if (body === "") return null;
   const meta = obj._meta !== null && typeof obj._meta === "object" ? (obj._meta as Record<string, unknown>) : {};
   const time = typeof obj.time === "string" ? obj.time : typeof meta.date === "string" ? meta.date : undefined;
-  return { ...(time ? { time } : {}), text: prefix + body };
+  return {
+    ...(time ? { time } : {}),
+    text: prefix + body,
+    ...(detail && strings.length > 0 ? { detail: detail.slice(0, MAX_DETAIL_CHARS) } : {}),
+  };
+}
+
+/** The `error` (or `err`) string of a structured log argument. */
+function errorOf(v: unknown): string | undefined {
+  if (v === null || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  const e = o.error ?? o.err;
+  return typeof e === "string" && e.trim() !== "" ? e.trim() : undefined;
 }
 
 /** `{"subsystem":"gateway/reload"}` → `reload`, as the console prints it. */
@@ -92,12 +116,14 @@ export function scanLogText(text: string, secrets: readonly string[] = []): LogS
       entry.count += 1;
       if (line.time && (!entry.lastAt || line.time > entry.lastAt)) entry.lastAt = line.time;
       if (line.time && (!entry.firstAt || line.time < entry.firstAt)) entry.firstAt = line.time;
-      const reason = sig.reason?.exec(line.text)?.[1];
+      const base = sig.reason?.exec(line.text)?.[1];
+      const cause = line.detail && sig.detail ? sig.detail.exec(line.detail)?.[1]?.trim() : undefined;
+      const reason = base && cause ? `${base} (${cause})` : base;
       if (reason) {
         entry.reasons ??= {};
         entry.reasons[reason] = (entry.reasons[reason] ?? 0) + 1;
       }
-      entry.examples.push(example(line, secrets, sig.maxChars));
+      entry.examples.push(example(sig.detail && line.detail ? withDetail(line) : line, secrets, sig.maxChars));
       if (entry.examples.length > MAX_EXAMPLES) entry.examples.shift();
       found.set(sig.kind, entry);
     }
@@ -108,6 +134,11 @@ export function scanLogText(text: string, secrets: readonly string[] = []): LogS
     ...(newestAt ? { newestAt } : {}),
     signatures: [...found.values()],
   };
+}
+
+/** The line as quoted with its error, as the console prints a warning and its context. */
+function withDetail(line: LogLine): LogLine {
+  return { ...line, text: `${line.text} (error: ${line.detail})` };
 }
 
 function example(line: LogLine, secrets: readonly string[], max = MAX_EXAMPLE_CHARS): string {

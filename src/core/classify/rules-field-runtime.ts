@@ -30,9 +30,9 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
     explanation:
       "The gateway keeps logging that its exec approvals state (kept in the shared SQLite state database) is unavailable " +
       "or malformed, and it fails closed: each host command an agent asks for while it cannot read them is denied. It " +
-      "warns at most once a minute, so lines a minute apart (or a malformed row) mean it is still failing. Chat still " +
-      "answers and every health check stays green; tools that run commands fail. The cause is the state database " +
-      "(locked, damaged or unreadable), not the approvals policy.",
+      "warns at most once a minute, so lines a minute apart, a malformed row or a database SQLite calls damaged mean " +
+      "it is still failing. Chat still answers and every health check stays green; tools that run commands fail. The " +
+      "cause is the state database (locked, damaged or unreadable), not the approvals policy.",
     nextCommands: [
       "openclaw logs --limit 200 --plain | grep -i 'exec approvals'",
       "openclaw approvals get   # reads the same state",
@@ -53,8 +53,9 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
     explanation:
       "The gateway logged once since its last start that its exec approvals state (in the shared SQLite state database) " +
       "was unavailable, and denied host exec for that read: it fails closed per read. One line is one failed read (seen " +
-      "on a loaded host shortly after a start, the state database busy); it may have passed. The gateway warns at most " +
-      "once a minute, so a second line a minute later would mean it is still failing.",
+      "on a loaded host shortly after a start) and it may have passed: a busy database (`database is locked`, the error " +
+      "the line quotes when it gives one) answers a later read. The gateway warns at most once a minute, so a second " +
+      "line a minute later would mean it is still failing.",
     nextCommands: [
       "openclaw approvals get   # reads the same state: answers when it passed",
       "openclaw logs --limit 200 --plain | grep -i 'exec approvals'",
@@ -221,15 +222,24 @@ export const FIELD_RUNTIME_RULES: readonly Rule[] = [
 ];
 
 /**
+ * SQLite's own words for a state database that is damaged rather than busy (`database disk image is
+ * malformed`, SQLITE_CORRUPT; `file is not a database`, SQLITE_NOTADB), and OpenClaw's for a
+ * malformed row, as the agent reports them in the signature's reasons (the log line's error).
+ */
+const DAMAGED_STATE = /row is malformed|database disk image is malformed|file is not a database/;
+
+/**
  * The gateway's exec-approvals failures since its last start (infra/exec-approvals: it fails closed
- * per read and warns at most once a minute): "persistent" for a malformed row or more than one
- * warning since the start (reads failing a minute apart), "once" for a single unavailable read.
+ * per read and warns at most once a minute): "persistent" for a malformed row, a damaged database
+ * or more than one warning since the start (reads failing a minute apart), "once" for a single
+ * unavailable read (a busy database, or an error the line does not give).
  */
 function execApprovalsFailures(e: Evidence): "persistent" | "once" | null {
   if (!newerThan(e, "exec-approvals-unavailable", ["gateway-ready"])) return null;
   const sig = logSignature(e, "exec-approvals-unavailable");
   if (!sig) return null;
-  if ((sig.reasons?.["row is malformed"] ?? 0) > 0) return "persistent";
+  // A malformed row, or a read SQLite refused for a damaged file: neither passes with a retry.
+  if (Object.keys(sig.reasons ?? {}).some((r) => DAMAGED_STATE.test(r))) return "persistent";
   // Every counted line is since the start only when the oldest one is; else one is known to be.
   const readyAt = timeOf(logSignature(e, "gateway-ready")?.lastAt);
   const firstAt = timeOf(sig.firstAt);

@@ -8,7 +8,9 @@
  *  - `gateway-a`: the real-gateway files on one shared gateway;
  *  - `gateway-own` (the files that run a gateway of their own), `demo` (its own), then `gateway-b`:
  *    the files of SECOND_LANE on a second shared gateway, started once the others are gone.
- * Each gateway lane has one gateway at a time, so never more than two run at once. They spend
+ * Each gateway lane has one gateway at a time, so never more than two run at once. The files of
+ * PAIR_FILES run two gateways at once themselves: they are `gateway-pair`, run once both gateway
+ * lanes are done (the lane without a gateway may still be running). The gateway lanes spend
  * most of their time waiting on the gateway, so the first lane's CPU work fits beside them on two
  * cores, at a lower priority (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts.
  * Each line a suite prints is prefixed with its name. `gateway` names all three gateway suites.
@@ -19,7 +21,7 @@ import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 import { failureCollector } from "./failure-lines.ts";
 
-type Lane = "main" | "gateway-a" | "gateway-b";
+type Lane = "main" | "gateway-a" | "gateway-b" | "pair";
 type Suite = { name: string; lane: Lane; command: string[] };
 
 /**
@@ -30,10 +32,21 @@ type Suite = { name: string; lane: Lane; command: string[] };
 const SECOND_LANE = [
   "test/gateway/watch.test.ts",
   "test/gateway/oncall.test.ts",
-  "test/gateway/agent-lost.test.ts",
   "test/gateway/e2e-bundle.test.ts",
   "test/gateway/faults-field-live.test.ts",
   "test/gateway/chats.test.ts",
+];
+
+/**
+ * The shared-gateway files that start a second gateway beside the shared one (a host in a network
+ * namespace, one run without capabilities, a second gateway on the same port): run after both
+ * gateway lanes, so that the machine never has more than two gateways at once.
+ */
+const PAIR_FILES = [
+  "test/gateway/agent-lost.test.ts",
+  "test/gateway/agent-sandbox.test.ts",
+  "test/gateway/faults-netns.test.ts",
+  "test/gateway/faults-second-gateway.test.ts",
 ];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
@@ -47,14 +60,15 @@ const SUITES: Suite[] = [
   {
     name: "gateway-a",
     lane: "gateway-a",
-    command: [...VITEST, "--project", "gateway", ...SECOND_LANE.flatMap((f) => ["--exclude", f])],
+    command: [...VITEST, "--project", "gateway", ...[...SECOND_LANE, ...PAIR_FILES].flatMap((f) => ["--exclude", f])],
   },
   { name: "gateway-own", lane: "gateway-b", command: [...VITEST, "--project", "gateway-own"] },
   { name: "demo", lane: "gateway-b", command: [...VITEST, "--project", "demo"] },
   { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...SECOND_LANE] },
+  { name: "gateway-pair", lane: "pair", command: [...VITEST, "--project", "gateway", ...PAIR_FILES] },
 ];
 /** Names that stand for several suites. */
-const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own", "gateway-b"] };
+const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own", "gateway-b", "gateway-pair"] };
 
 /** Every prefix as wide as the longest suite name, so the lanes' lines line up. */
 const PREFIX_WIDTH = Math.max(...SUITES.map((s) => s.name.length));
@@ -135,14 +149,16 @@ const lanes = serial
   : (["main", "gateway-a", "gateway-b"] as const)
       .map((lane) => chosen.filter((s) => s.lane === lane))
       .filter((l) => l.length > 0);
-const withGateway = lanes.some((l) => l.some((s) => s.lane !== "main"));
-const outcomes = (
-  await Promise.all(
-    lanes.map((l) =>
-      runLane(l, lanes.length > 1, withGateway && l.every((s) => s.lane === "main") ? MAIN_LANE_NICE : 0),
-    ),
-  )
-).flat();
+const pair = serial ? [] : chosen.filter((s) => s.lane === "pair");
+const withGateway = pair.length > 0 || lanes.some((l) => l.some((s) => s.lane !== "main"));
+const prefixed = lanes.length + (pair.length > 0 ? 1 : 0) > 1;
+const running = lanes.map((l) =>
+  runLane(l, prefixed, withGateway && l.every((s) => s.lane === "main") ? MAIN_LANE_NICE : 0),
+);
+// The pair phase waits for both gateway lanes (never more than two gateways), not for the main lane.
+const gatewayLanes = running.filter((_, i) => lanes[i]?.some((s) => s.lane !== "main"));
+const pairRun = Promise.all(gatewayLanes).then(() => runLane(pair, prefixed, 0));
+const outcomes = (await Promise.all([...running, pairRun])).flat();
 outcomes.sort((a, b) => chosen.findIndex((s) => s.name === a.name) - chosen.findIndex((s) => s.name === b.name));
 
 const failed = outcomes.filter((o) => o.code !== 0);

@@ -1,16 +1,14 @@
 import { spawn } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
-import { runSteps } from "../../src/agent/probes/run-steps.ts";
-import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
-import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
+import type { StepName, StepResult, StepResultOf } from "../../src/contract/catalog.ts";
+import type { Classification } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { labTriage } from "../support/gateway/lab-triage.ts";
 import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
-import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
 /**
  * Fault injection on the real gateway of this run: each fault is produced for real, then the
@@ -33,19 +31,10 @@ function dataOf<N extends StepName>(step: N): NonNullable<StepResultOf<N>["data"
 }
 
 async function triage(label: string, extraEnv: Record<string, string> = {}): Promise<Classification> {
-  const ctx = resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
-  );
-  const results: StepResult[] = await runSteps(ctx, labSteps(TRIAGE_STEPS), { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
+  const { results, classification } = await labTriage(gw, label, extraEnv);
   timings[label] = Object.fromEntries(results.map((r) => [r.step, r.durationMs]));
   lastResults = results;
-  for (const r of results) expect(r.status, `${label} ${r.step}: ${JSON.stringify(r.error)}`).toBe("ok");
-  expect(JSON.stringify(results)).not.toContain(gw.token);
-  return classifyResults(
-    results,
-    TRIAGE_STEPS.map((s) => s.step),
-  );
+  return classification;
 }
 
 async function editConfig(change: (config: Record<string, unknown>) => void): Promise<void> {
@@ -196,52 +185,6 @@ describe("fault injection with real agent probes", () => {
     ]);
   });
 
-  it("(d) a second gateway on the same port (own state dir, copied config): EADDRINUSE in the shared log", async () => {
-    const home = join(scratch, "second", "home");
-    const state = join(scratch, "second", "state");
-    await mkdir(home, { recursive: true });
-    await mkdir(state, { recursive: true });
-    // A copied config keeps port and logging.file: the duplicate logs where the first one does.
-    const original = JSON5.parse(originalConfig) as Record<string, unknown>;
-    const copy = { gateway: original.gateway, logging: original.logging };
-    await writeFile(join(state, "openclaw.json"), JSON.stringify(copy, null, 2), { mode: 0o600 });
-    const started = Date.now();
-    const second = spawn(gw.openclawBin, ["gateway", "run", "--port", String(gw.port)], {
-      // gw.env only: an inherited VITEST=true would silence the duplicate's log.
-      env: {
-        ...gw.env,
-        HOME: home,
-        OPENCLAW_STATE_DIR: state,
-        OPENCLAW_CONFIG_PATH: join(state, "openclaw.json"),
-      },
-      cwd: scratch,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    second.stdout?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    second.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => {
-        if (second.pid) process.kill(-second.pid, "SIGKILL");
-      }, 60_000);
-      second.once("exit", (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
-    });
-    timings["second-gateway-exit"] = { wallMs: Date.now() - started };
-    expect(code).toBe(1);
-    expect(output).toContain("EADDRINUSE");
-    const c = await triage("port-conflict");
-    expect(c.findings.filter((f) => f.severity === "fail")).toEqual([]);
-    expect(c.findings[0]?.id).toBe("port-conflict-in-logs");
-    expect(c.findings[0]?.evidence.join("\n")).toContain("another gateway instance is already listening");
-  });
   // Last: its in-process restart puts a `gateway ready` after every fault line above, so the
   // log holds only history for the test files that follow.
   it("(b) gateway.mode=remote: gateway-mode-not-local first", async () => {

@@ -76,6 +76,32 @@ describe("SlackClient", () => {
     slack.violations.length = 0; // the wrong token was on purpose
   });
 
+  it("a try the budget cuts short is reported with the failure before it, not as the only cause", async () => {
+    // Slack answers 503, then the next try hangs until the budget ends it (a loaded or slow link):
+    // the person is told it was Slack failing (HTTP 503), not only that time ran out.
+    let calls = 0;
+    const hanging: typeof fetch = (_url, init) => {
+      calls += 1;
+      if (calls === 1) return Promise.resolve(new Response("upstream down", { status: 503 }));
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true });
+      });
+    };
+    const client = new SlackClient({
+      token: BOT_TOKEN,
+      apiUrl: slack.url,
+      fetch: hanging,
+      retry: { budgetMs: 600, baseDelayMs: 20, maxDelayMs: 20 },
+    });
+    const err = await client.api("chat.postMessage", { channel: "C1", text: "x" }).catch((e: unknown) => e);
+    expect(calls).toBe(2);
+    expect((err as SlackCallError).transient).toBe(true);
+    expect((err as SlackCallError).slackError).toBe("http_503");
+    expect((err as Error).message).toMatch(
+      /chat\.postMessage failed after 2 attempts in [\d.]+ s: HTTP 503, then the call budget ran out\./,
+    );
+  });
+
   it("gives up when the next wait would pass the budget, and says it kept failing", async () => {
     const t = timing();
     slack.failNext("chat.update", ...Array.from({ length: 40 }, () => ({ kind: "http", status: 502 }) as SlackFault));

@@ -82,6 +82,7 @@ export async function callWithRetries(c: RetriedCall): Promise<Record<string, un
   const now = c.now ?? (() => Date.now());
   const sleep = c.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = now() + c.policy.budgetMs;
+  let previous: CallFailure | undefined;
   for (let attempt = 1; ; attempt++) {
     let failure: CallFailure;
     const abort = new AbortController();
@@ -93,9 +94,14 @@ export async function callWithRetries(c: RetriedCall): Promise<Record<string, un
     } catch (err) {
       if (c.passes(err)) throw err;
       failure = { detail: fetchErrorText(err), status: 0, cause: err, mayHaveActed: true };
+      // The budget ending a try cut short says nothing of the API: the earlier tries' failure does.
+      if (abort.signal.aborted && previous) {
+        failure = { ...failure, detail: `${previous.detail}, then the call budget ran out`, status: previous.status };
+      }
     } finally {
       clearTimeout(timer);
     }
+    previous = failure;
     const wait = failure.retryAfterMs ?? jitteredBackoff(c.policy, attempt);
     const notAgain = c.createsOnce && failure.mayHaveActed === true;
     if (notAgain || now() + wait >= deadline) {

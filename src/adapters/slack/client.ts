@@ -133,6 +133,7 @@ export class SlackClient {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = now();
     const deadline = started + this.policy.budgetMs;
+    let previous: Failure | undefined;
     for (let attempt = 1; ; attempt++) {
       let failure: Failure;
       // A request that hangs must not outlast the budget either. A timer cleared when the call
@@ -153,10 +154,15 @@ export class SlackClient {
         await res.body?.cancel().catch(() => undefined);
       } catch (err) {
         if (err instanceof SlackCallError) throw err;
-        failure = { slackError: "network", detail: fetchErrorText(err), cause: err };
+        // The budget ending a try cut short says nothing of Slack: the earlier tries' failure does.
+        failure =
+          abort.signal.aborted && previous
+            ? { ...previous, detail: `${previous.detail}, then the call budget ran out`, cause: err }
+            : { slackError: "network", detail: fetchErrorText(err), cause: err };
       } finally {
         clearTimeout(timer);
       }
+      previous = failure;
       const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
       if (now() + wait >= deadline) {
         const seconds = Math.round((now() - started) / 100) / 10;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { StepResult } from "../../src/contract/catalog.ts";
 import { watchComparable } from "../../src/contract/watch.ts";
@@ -10,7 +11,7 @@ import type { ChatMessage, ChatPort } from "../../src/core/ports/chat.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
 import type { WatchObservation, WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { WatchService } from "../../src/core/watch/service.ts";
-import { gatewayDownData, healthyResults, toResults } from "../support/evidence.ts";
+import { gatewayDownData, healthyResults, tokenDriftData, toResults } from "../support/evidence.ts";
 import { collectingLogger, RecordingJobs, testDeps } from "../support/harness.ts";
 import { InMemoryRecoveryStore, memoryRecovery } from "../support/memory-recovery-store.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -21,6 +22,7 @@ const QUICK = new Set(["gateway.http", "gateway.ws", "port.listeners", "config"]
 const quick = (r: StepResult[]) => r.filter((x) => QUICK.has(x.step));
 const HEALTHY = quick(healthyResults());
 const DOWN = quick(toResults(gatewayDownData()));
+const DRIFT = quick(toResults(tokenDriftData()));
 
 const obs = (healthy: boolean, at: number, seq: number): WatchObservation => ({
   at,
@@ -228,7 +230,8 @@ function rig(opts: { channel?: boolean; policy?: FreezePolicy } = {}) {
   /** One probe of `name` 30 s after the last: a state when its results changed, else a digest. */
   const probe = async (name: string, results: StepResult[]) => {
     clock.t += 30_000;
-    const hash = watchComparable(results) === watchComparable(HEALTHY) ? "ok" : "down";
+    // As the agent hashes what the watch compares: a changed failure is a new state, not a digest.
+    const hash = createHash("sha256").update(watchComparable(results)).digest("hex").slice(0, 16);
     const prev = await store.getWatch(name);
     await watch.receive(
       name,
@@ -323,6 +326,30 @@ describe("the watch service", () => {
     for (let i = 0; i < 2; i++) await unrouted.probe("node-5", DOWN);
     expect(await unrouted.recoveryStore.getFreeze("node-5")).toMatchObject({ owner: "clawops (automatic)" });
     expect(unrouted.posts).toEqual([]);
+  });
+
+  it("a held failure whose findings change to ones a freeze rule covers is frozen then, once (a gateway caught while stopping)", async () => {
+    const policy = parseFreezePolicy(
+      { rules: [{ name: "down", findings: ["gateway-down"], liftAfterHealthyMin: 5 }] },
+      "test",
+    );
+    const r = rig({ policy });
+    await r.store.insertHost(r.host("node-3"));
+    // Held failing on a finding no rule names: the incident, no freeze.
+    await r.probe("node-3", DRIFT);
+    await r.probe("node-3", DRIFT);
+    expect(await r.recoveryStore.getFreeze("node-3")).toBeNull();
+    expect(r.posts).toHaveLength(2);
+    // Still failing, now gateway-down (the held failure keeps its findings current): the rule
+    // covers it, and the notice goes into the same thread.
+    await r.probe("node-3", DOWN);
+    expect(await r.recoveryStore.getFreeze("node-3")).toMatchObject({ auto: { rule: "down", healthySince: null } });
+    const [header, , notice] = r.posts;
+    expect(notice?.text).toMatch(/^node-3 is frozen automatically \(gateway-down\)/);
+    expect(notice?.threadTs).toBe(header?.ts);
+    // The same findings again: nothing more.
+    await r.probe("node-3", DOWN);
+    expect(r.posts).toHaveLength(3);
   });
 
   it("a flapping host gets its down and recovery, then one summary for the rest of the window", async () => {

@@ -105,7 +105,35 @@ export class WatchService {
       // A lost agent is back: said where its loss was told.
       if (prev?.lost && !step.record.lost) await this.agentBack(host, prev);
       if (step.transition) await this.act(step.transition, step.record);
+      else await this.reshaped(prev, step.record);
     });
+  }
+
+  /**
+   * A failure held since its transition whose findings changed shape: the freeze policy reads the
+   * new ones too. A gateway caught while it stops names no finding in its first reports (nothing
+   * listens yet its process is there), `gateway-down` in the next ones; a rule for that must not
+   * miss it for having come a probe late. The policy freezes once: a host already frozen, or
+   * findings no rule names, change nothing.
+   */
+  private async reshaped(prev: WatchRecord | null, record: WatchRecord): Promise<void> {
+    const before = prev?.held;
+    const held = record.held;
+    if (!before || !held || before.healthy || held.healthy || before.since !== held.since) return;
+    if (before.findingIds.join(",") === held.findingIds.join(",")) return;
+    const { deps } = this;
+    deps.logger.info("watch: held failure changed shape", { host: record.host, findings: held.findingIds.join(",") });
+    try {
+      const thread = await findHostIncident(deps, record.host);
+      await applyFreezePolicy(
+        deps,
+        this.freezePolicy,
+        { host: record.host, at: deps.clock.now(), since: held.since, healthy: false, findingIds: held.findingIds },
+        thread,
+      );
+    } catch (err) {
+      deps.logger.error("watch: freeze policy failed", { host: record.host, err: errorMessage(err) });
+    }
   }
 
   /** The agent's connection ended: its state is stale until it reports again. */

@@ -14,26 +14,6 @@ import { spawnListed, untrackGroup } from "./child-reaper.ts";
  * `spawnListed`).
  */
 
-/**
- * The file the command names, found as the spawn would find it (a name without a slash on the
- * command's PATH), so that a missing or non-executable one is still a spawn error (ENOENT,
- * EACCES) and not the gate's `sh` (spawnListed) reporting "not found".
- */
-function findExecutable(file: string, env: ExecOptions["env"], cwd: string | undefined): string | { code: string } {
-  const dirs = file.includes("/") ? [""] : (env.PATH ?? "/usr/bin:/bin").split(":");
-  let denied = false;
-  for (const dir of dirs) {
-    const candidate = resolvePath(cwd ?? process.cwd(), dir === "" && !file.includes("/") ? "." : dir, file);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EACCES") denied = true;
-    }
-  }
-  return { code: denied ? "EACCES" : "ENOENT" };
-}
 export type ExecOptions = {
   env: Readonly<Record<string, string | undefined>>;
   timeoutMs: number;
@@ -148,6 +128,28 @@ export function execCommand(file: string, args: readonly string[], options: Exec
       }, 1_000).unref();
     });
   });
+}
+
+/**
+ * The file the command names, found as the spawn would find it (a name without a slash on the
+ * command's PATH), so that a missing or non-executable one is still a spawn error (ENOENT,
+ * EACCES) and not the gate's `sh` (spawnListed) reporting "not found".
+ */
+function findExecutable(file: string, env: ExecOptions["env"], cwd: string | undefined): string | { code: string } {
+  const dirs = file.includes("/") ? [""] : (env.PATH ?? "/usr/bin:/bin").split(":");
+  let denied = false;
+  for (const dir of dirs) {
+    // An empty PATH entry is the working folder, as for the spawn.
+    const candidate = resolvePath(cwd ?? process.cwd(), dir || ".", file);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EACCES") denied = true;
+    }
+  }
+  return { code: denied ? "EACCES" : "ENOENT" };
 }
 
 /** The result of a command that could not be started, as a failed spawn reports it. */

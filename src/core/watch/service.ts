@@ -1,7 +1,7 @@
 import type { WatchDigestFrame, WatchStateFrame } from "../../contract/agent-wire.ts";
 import { errorMessage } from "../../contract/errors.ts";
 import { logTally } from "../audit/log-tally.ts";
-import { applyFreezePolicy, EMPTY_FREEZE_POLICY, type FreezePolicy } from "../freezes/policy.ts";
+import { applyFreezePolicy, EMPTY_FREEZE_POLICY, type FreezePolicy, type FreezeTransition } from "../freezes/policy.ts";
 import { watchObservation } from "../hosts/watch-observation.ts";
 import {
   confirm,
@@ -123,16 +123,22 @@ export class WatchService {
     if (before.findingIds.join(",") === held.findingIds.join(",")) return;
     const { deps } = this;
     deps.logger.info("watch: held failure changed shape", { host: record.host, findings: held.findingIds.join(",") });
+    const t = {
+      host: record.host,
+      at: deps.clock.now(),
+      since: held.since,
+      healthy: false,
+      findingIds: held.findingIds,
+    };
+    await this.freeze(t, () => findHostIncident(deps, record.host));
+  }
+
+  /** The freeze policy (CLAWOPS_FREEZE_POLICY) on a held health, with the thread the host's incident has. */
+  private async freeze(t: FreezeTransition, thread: () => Promise<IncidentThread | null>): Promise<void> {
     try {
-      const thread = await findHostIncident(deps, record.host);
-      await applyFreezePolicy(
-        deps,
-        this.freezePolicy,
-        { host: record.host, at: deps.clock.now(), since: held.since, healthy: false, findingIds: held.findingIds },
-        thread,
-      );
+      await applyFreezePolicy(this.deps, this.freezePolicy, t, await thread());
     } catch (err) {
-      deps.logger.error("watch: freeze policy failed", { host: record.host, err: errorMessage(err) });
+      this.deps.logger.error("watch: freeze policy failed", { host: t.host, err: errorMessage(err) });
     }
   }
 
@@ -272,12 +278,8 @@ export class WatchService {
       findings: t.findingIds.join(","),
     });
     const thread = await this.incident(t, record);
-    // Then the freeze policy acts on it (CLAWOPS_FREEZE_POLICY), with the thread the incident has.
-    try {
-      await applyFreezePolicy(this.deps, this.freezePolicy, t, thread);
-    } catch (err) {
-      logger.error("watch: freeze policy failed", { host: t.host, err: errorMessage(err) });
-    }
+    // Then the freeze policy acts on it, with the thread the incident has.
+    await this.freeze(t, async () => thread);
   }
 
   /**

@@ -10,10 +10,13 @@ export const OWN_GATEWAY_FILES = [
   "test/gateway/recover-workers.test.ts",
   "test/gateway/restart.test.ts",
   "test/gateway/upgrade-gateway.test.ts",
+  // These two set up a lab of their own and start at most one gateway at a time from it.
+  "test/gateway/agent-sandbox.test.ts",
+  "test/gateway/faults-netns.test.ts",
 ];
 
-/** Removes the temp folders test/support made for a file when it ends (test/support/temp-dirs.ts). */
-const REMOVE_TEMP_DIRS = "test/support/remove-temp-dirs.ts";
+/** Takes back what test/support started and made for a file when it ends (test/support/file-end.ts). */
+const FILE_END = "test/support/file-end-setup.ts";
 
 // Node projects: `unit` runs three files at a time (see below); `gateway` shares ONE real OpenClaw gateway per
 // run (≈1 GB RSS, ≈15 s to start), so its files run one at a time; `browser` drives the local
@@ -26,7 +29,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
-          setupFiles: [REMOVE_TEMP_DIRS],
+          setupFiles: [FILE_END],
           // Vitest's default is one worker per core minus one: one file at a time on this
           // machine class (2 cores), 7.6 min. Most unit files wait on processes, sockets and
           // timers rather than compute (user + sys CPU is about 4.3 min of it), so three at a
@@ -38,7 +41,11 @@ export default defineConfig({
           // gateway lanes 464 s → 302–345 s in clean clones. No unit file mocks a module, and the files pass in
           // any order (`npx vitest run --project unit --sequence.shuffle.files`).
           isolate: false,
-          testTimeout: 20_000,
+          // Hang bounds, not speed claims: a test that starts a control plane, an agent or the CLI
+          // as a process took 20–25 s on a loaded CI box (2 cores beside both gateway lanes), and
+          // 20 s failed there. Speed is measured by the benchmarks.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
@@ -48,7 +55,7 @@ export default defineConfig({
           // `--exclude`, which the test runner's lanes use.
           include: ["test/gateway/**/*.test.ts", ...OWN_GATEWAY_FILES.map((f) => `!${f}`)],
           environment: "node",
-          setupFiles: [REMOVE_TEMP_DIRS],
+          setupFiles: [FILE_END],
           globalSetup: ["test/support/gateway/global-setup.ts"],
           fileParallelism: false,
           // A (re)start waits while the gateway makes progress, up to 6 min on a loaded box
@@ -63,7 +70,7 @@ export default defineConfig({
           name: "gateway-own",
           include: OWN_GATEWAY_FILES,
           environment: "node",
-          setupFiles: [REMOVE_TEMP_DIRS],
+          setupFiles: [FILE_END],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 420_000,
@@ -76,7 +83,7 @@ export default defineConfig({
           name: "workerd",
           include: ["test/workerd/**/*.test.ts"],
           environment: "node",
-          setupFiles: [REMOVE_TEMP_DIRS],
+          setupFiles: [FILE_END],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -89,7 +96,7 @@ export default defineConfig({
           name: "demo",
           include: ["test/demo/**/*.test.ts"],
           environment: "node",
-          setupFiles: [REMOVE_TEMP_DIRS],
+          setupFiles: [FILE_END],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 480_000,
@@ -100,7 +107,7 @@ export default defineConfig({
           name: "browser",
           include: ["test/browser/**/*.test.ts"],
           environment: "node",
-          setupFiles: [REMOVE_TEMP_DIRS],
+          setupFiles: [FILE_END],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -6,7 +6,7 @@
  * Three lanes run side by side (issue 45, item 7), each one suite after another:
  *  - the checks and the suites without a real gateway (typecheck, lint, unit, browser, workers, workerd);
  *  - `gateway-a`: the real-gateway files on one shared gateway;
- *  - `gateway-own` (the files that run a gateway of their own), `demo` (its own), then `gateway-b`:
+ *  - `gateway-own` (the files that run gateways of their own, one at a time), `demo` (its own), then `gateway-b`:
  *    the files of SECOND_LANE on a second shared gateway, started once the others are gone.
  * Each gateway lane has one gateway at a time, so never more than two run at once. The files of
  * PAIR_FILES run two gateways at once themselves: they are `gateway-pair`, run once both gateway
@@ -34,20 +34,14 @@ const SECOND_LANE = [
   "test/gateway/oncall.test.ts",
   "test/gateway/e2e-bundle.test.ts",
   "test/gateway/faults-field-live.test.ts",
-  "test/gateway/chats.test.ts",
 ];
 
 /**
  * The shared-gateway files that start a second gateway beside the shared one (a host in a network
- * namespace, one run without capabilities, a second gateway on the same port): run after both
- * gateway lanes, so that the machine never has more than two gateways at once.
+ * namespace, a second gateway on the same port): run after both gateway lanes, so that the
+ * machine never has more than two gateways at once.
  */
-const PAIR_FILES = [
-  "test/gateway/agent-lost.test.ts",
-  "test/gateway/agent-sandbox.test.ts",
-  "test/gateway/faults-netns.test.ts",
-  "test/gateway/faults-second-gateway.test.ts",
-];
+const PAIR_FILES = ["test/gateway/agent-lost.test.ts", "test/gateway/faults-second-gateway.test.ts"];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [

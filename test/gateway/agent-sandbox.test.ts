@@ -2,10 +2,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenFingerprint } from "../../src/agent/probes/fingerprint.ts";
 import { type StepName, type StepResult, type StepResultOf, TRIAGE_STEP_NAMES } from "../../src/contract/catalog.ts";
-import { sharedGateway } from "../support/gateway/control.ts";
 import { RealGateway } from "../support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../support/gateway/install.ts";
 import { buildUnitSandbox, readUnit, sandboxUnavailable } from "../support/unit-sandbox.ts";
@@ -70,8 +69,14 @@ function probe(
 describe.skipIf(unavailable !== null)(
   `the agent under its unit's sandbox${unavailable ? ` (skipped: ${unavailable})` : ""}`,
   () => {
-    const gw = sharedGateway();
-    const env = { ...baseEnv, ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin };
+    // This file's own lab: set up first, started by the second test only (so the file runs in
+    // the gateway-own lane, beside the shared gateway's lane, with no shared gateway of its own).
+    let gw: RealGateway;
+    beforeAll(async () => {
+      gw = await RealGateway.create(await ensureOpenclaw());
+    });
+    afterAll(() => gw?.dispose());
+    const env = () => ({ ...baseEnv, ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.install.openclawBin });
     // What an install templates: the gateway user's home paths become the lab's.
     const rewrite = (p: string) =>
       p
@@ -86,7 +91,7 @@ describe.skipIf(unavailable !== null)(
         "grep -E '^(NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/self/status",
         "touch /usr/clawops-sandbox-probe 2>/dev/null && echo usr:writable || echo usr:read-only",
         "touch /etc/clawops-sandbox-probe 2>/dev/null && echo etc:writable || echo etc:read-only",
-        `touch '${gw.openclawBin}.sandbox-probe' 2>/dev/null && echo openclaw-dir:writable || echo openclaw-dir:read-only`,
+        `touch '${gw.install.openclawBin}.sandbox-probe' 2>/dev/null && echo openclaw-dir:writable || echo openclaw-dir:read-only`,
         `touch '${agentDir}/probe' && echo agent-dir:writable`,
         `touch '${gw.env.OPENCLAW_STATE_DIR}/.sandbox-probe' && rm '${gw.env.OPENCLAW_STATE_DIR}/.sandbox-probe' && echo state-dir:writable`,
         "mkdir -p /tmp/openclaw && echo tmp:writable",
@@ -95,7 +100,7 @@ describe.skipIf(unavailable !== null)(
         `stat -c umask-file:%a '${agentDir}/probe'`,
       ].join("\n");
       const [file, ...args] = sb.argv(["/bin/sh", "-c", script]);
-      const run = spawnSync(file as string, args, { encoding: "utf8", env });
+      const run = spawnSync(file as string, args, { encoding: "utf8", env: env() });
       expect(run.status, run.stderr).toBe(0);
       const out = run.stdout;
       expect(out).toMatch(/^NoNewPrivs:\s+1$/m);
@@ -118,20 +123,15 @@ describe.skipIf(unavailable !== null)(
       // The unit runs the agent as the gateway's user with no capabilities. The kernel lets a process
       // read another's /proc/<pid>/fd and environ only when it holds every capability that one
       // has: so this gateway runs the way a gateway runs on a host, as the same user and with no
-      // capabilities (setpriv), not as the shared one (started by root, every capability).
-      const install = await ensureOpenclaw();
-      const gw2 = await RealGateway.create(install);
+      // capabilities (setpriv), not as the shared gateway runs (started by root, every capability).
+      const { install } = gw;
       try {
-        await gw2.start({
+        await gw.start({
           launcher: ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--"],
         });
-        const pid = gw2.pid as number;
-        const env2 = { ...baseEnv, ...gw2.env, CLAWOPS_OPENCLAW_BIN: install.openclawBin };
-        const sb = buildUnitSandbox(readUnit(UNIT), work, (p) =>
-          p
-            .replace("/home/openclaw/.openclaw", gw2.env.OPENCLAW_STATE_DIR)
-            .replace("/home/openclaw/.clawops-agent", agentDir),
-        );
+        const pid = gw.pid as number;
+        const env2 = env();
+        const sb = sandbox();
         const outside = await probe([], env2, outsideDir);
         const inside = await probe(sb.argv([]), env2);
         expect(inside.results.map((r) => r.step).sort()).toEqual([...TRIAGE_STEP_NAMES].sort());
@@ -153,7 +153,7 @@ describe.skipIf(unavailable !== null)(
         expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
         expect(listeners.gatewayProcesses.map((p) => p.pid)).toContain(pid);
         const tokens = data(inResults, "tokens");
-        expect(tokens.sources.find((s) => s.source === "config")?.fingerprint).toBe(tokenFingerprint(gw2.token));
+        expect(tokens.sources.find((s) => s.source === "config")?.fingerprint).toBe(tokenFingerprint(gw.token));
         expect(tokens).toEqual(data(outside.results, "tokens"));
         // Loopback WS and HTTP to the gateway.
         expect(data(inResults, "gateway.ws")).toMatchObject({ outcome: "hello-ok", statusRpc: { ok: true } });
@@ -169,7 +169,7 @@ describe.skipIf(unavailable !== null)(
         }
         expect(data(inResults, "config")).toEqual(data(outside.results, "config"));
       } finally {
-        await gw2.dispose();
+        await gw.stop();
       }
     });
   },

@@ -7,7 +7,9 @@ import { toWsError } from "../../src/agent/probes/gateway-ws-client.ts";
 import { STEP_NAMES } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
-import { sharedGateway } from "../support/gateway/control.ts";
+import type { GatewayDescriptor } from "../support/gateway/descriptor.ts";
+import { RealGateway } from "../support/gateway/gateway.ts";
+import { ensureOpenclaw } from "../support/gateway/install.ts";
 import { type Netns, openNetns } from "../support/netns.ts";
 import {
   createNetnsLab,
@@ -24,10 +26,13 @@ import {
  * Faults a single loopback lab cannot make, produced live in a private network namespace
  * (`unshare -rn`): a SECOND real gateway (own HOME, state dir, config and file log) runs there,
  * so a `lan` bind reaches no real network, and the real agent runs its whole triage catalog
- * there too (`clawops-agent oneshot`). Never more than one netns gateway at a time (plus the
- * shared one); each test kills the namespace's process groups in `finally`.
+ * there too (`clawops-agent oneshot`). Never more than one netns gateway at a time, and no other
+ * of this file's: each netns lab copies the gateway section of a lab that is set up and never
+ * started, so the file runs in the gateway-own lane beside the shared gateway's lane. Each test
+ * kills the namespace's process groups in `finally`.
  */
-const gw = sharedGateway();
+let baseLab: RealGateway;
+let gw: GatewayDescriptor;
 let scratch: string;
 
 /** The gateway's own refusal, as the agent's gateway.ws step records one, on otherwise healthy evidence. */
@@ -46,8 +51,11 @@ function classifyRefusal(url: string, h: WsConnect) {
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "clawops-netns-"));
+  baseLab = await RealGateway.create(await ensureOpenclaw());
+  gw = baseLab.describe();
 });
 afterAll(async () => {
+  await baseLab?.dispose();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 

@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
-import { makeTempDir } from "./temp-dirs.ts";
+import { endWithFile, makeTempDir } from "./file-end.ts";
 
 const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
 
@@ -88,10 +88,12 @@ export function runAgent(opts: {
   const shelf = opts.coldDoctor ? null : doctorShelf(opts.env);
   const kept = join(opts.dir, DOCTOR_CACHE_FILE);
   if (shelf && existsSync(shelf) && !existsSync(kept)) copyAtomically(shelf, kept);
-  const child = spawn(process.execPath, agentArgv(opts.launch, ["run", "--dir", opts.dir]), {
-    env: { ...opts.env, ...(opts.server ? { CLAWOPS_AGENT_SERVER: opts.server } : {}) },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child = endWithFile(
+    spawn(process.execPath, agentArgv(opts.launch, ["run", "--dir", opts.dir]), {
+      env: { ...opts.env, ...(opts.server ? { CLAWOPS_AGENT_SERVER: opts.server } : {}) },
+      stdio: ["ignore", "ignore", "pipe"],
+    }),
+  );
   // However it ends: what it kept is the next agent's start (its own is written by rename).
   if (shelf) child.once("exit", () => existsSync(kept) && copyAtomically(kept, shelf));
   let log = "";

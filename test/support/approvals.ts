@@ -9,7 +9,7 @@ import {
   generateApprovalKey,
   signApproval,
 } from "../../src/contract/approval.ts";
-import { makeTempDir } from "./temp-dirs.ts";
+import { makeTempDir } from "./file-end.ts";
 
 /**
  * An agent state folder as enrollment leaves it (agent config for `host`, the control plane's

@@ -16,6 +16,9 @@ export interface FakeHostScript {
   rejectWith?: { code: string; message: string };
   /** The agent's connection drops this long after `job.run`: the job ends `lost`, the host goes offline. */
   loseConnectionAfterMs?: number;
+  /** Asked when the last answer is due; the answer (and the job's end) waits until it settles: a
+   *  test holds a job mid-way until a watcher has seen it running, whatever the machine's load. */
+  beforeLast?: () => Promise<void>;
 }
 
 interface HostState {
@@ -23,6 +26,7 @@ interface HostState {
   results: ScriptedResult[];
   rejectWith: { code: string; message: string } | undefined;
   loseConnectionAfterMs: number | undefined;
+  beforeLast: (() => Promise<void>) | undefined;
 }
 
 interface RunningJob {
@@ -60,6 +64,7 @@ export class FakeHostTransport implements HostTransport {
       results,
       rejectWith: script.rejectWith,
       loseConnectionAfterMs: script.loseConnectionAfterMs,
+      beforeLast: script.beforeLast,
     });
     return this;
   }
@@ -119,10 +124,15 @@ export class FakeHostTransport implements HostTransport {
       for (const { result, delayMs } of script) {
         running.timers.push(
           setTimeout(() => {
-            if (this.running.get(job.jobId) !== running) return;
-            running.results.push(result);
-            onProgress(result);
-            if (running.results.length === script.length) end({ status: "done", results: [...running.results] });
+            const deliver = () => {
+              if (this.running.get(job.jobId) !== running) return;
+              running.results.push(result);
+              onProgress(result);
+              if (running.results.length === script.length) end({ status: "done", results: [...running.results] });
+            };
+            const last = running.results.length === script.length - 1;
+            if (last && state.beforeLast) void state.beforeLast().then(deliver);
+            else deliver();
           }, delayMs),
         );
       }

@@ -11,15 +11,21 @@ export interface Finished {
  * Runs a script with this Node (the CLI, a script under scripts/) to its end, as a person runs it
  * from a terminal: its own process, nothing on stdin, both outputs kept.
  */
-export function runNode(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
-  return runProcess(process.execPath, [file, ...args], { env });
+export function runNode(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  onStdout?: (soFar: string) => void,
+): Promise<Finished> {
+  return runProcess(process.execPath, [file, ...args], { env, ...(onStdout ? { onStdout } : {}) });
 }
 
-/** Runs `command` to its end the same way (nothing on stdin, both outputs kept), in `cwd` when given. */
+/** Runs `command` to its end the same way (nothing on stdin, both outputs kept), in `cwd` when given;
+ *  `onStdout` sees what it has printed so far, as it prints. */
 export function runProcess(
   command: string,
   args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd?: string },
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; onStdout?: (soFar: string) => void },
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -31,6 +37,7 @@ export function runProcess(
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
+      opts.onStdout?.(stdout);
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;

@@ -215,7 +215,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
 
     beforeAll(async () => {
       cp = await spawnControlPlane({});
-    }, 30_000);
+    }, 90_000);
 
     afterAll(async () => {
       await agent?.kill();
@@ -281,7 +281,7 @@ describe("the bundled agent (dist/clawops-agent.mjs)", () => {
       server = proxy.url;
       // The agent trusts the proxy's certificate as a host trusts its control plane's.
       tlsEnv = { ...env, NODE_EXTRA_CA_CERTS: proxy.caFile };
-    }, 30_000);
+    }, 90_000);
 
     afterAll(async () => {
       await agent?.kill();

@@ -253,7 +253,7 @@ describe("a hub that revokes the agent's key (close 4403)", () => {
     );
     expect(lines[0]).toContain('"code":4403');
     expect(agent.child.exitCode).toBeNull();
-  }, 30_000);
+  }, 90_000);
 });
 
 describe("the gateway probe (ws) against a hostile listener on the gateway's port", () => {
@@ -280,5 +280,5 @@ describe("the gateway probe (ws) against a hostile listener on the gateway's por
     expect(Date.now() - started).toBeLessThan(5_000);
     await server.connections[0]?.whenClosed(5_000);
     await server.connections[1]?.whenClosed(5_000);
-  }, 30_000);
+  }, 90_000);
 });

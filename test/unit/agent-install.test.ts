@@ -121,7 +121,7 @@ const hostEnv = (home: string, nodeDir: string) => ({
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "clawops-install-"));
   cp = await spawnControlPlane({});
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await cp?.stop();

@@ -16,23 +16,30 @@ const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url
 
 type Run = Finished;
 
-function clawops(args: string[], server?: string, extra: Record<string, string> = {}): Promise<Run> {
+function clawops(
+  args: string[],
+  server?: string,
+  extra: Record<string, string> = {},
+  onStdout?: (soFar: string) => void,
+): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   for (const name of ["CLAWOPS_URL", "CLAWOPS_PORT", "CLAWOPS_BIND", "CLAWOPS_ADMIN_TOKEN"]) delete env[name];
   if (server) env.CLAWOPS_URL = server;
   Object.assign(env, extra);
   // Where the CLI finds the console secret, as it would in the folder `npm start` runs in.
   env.CLAWOPS_DATA_DIR = consoleServer?.dataDir ?? "/nonexistent";
-  return runNode(CLI, args, env);
+  return runNode(CLI, args, env, onStdout);
 }
 
 let server: ConsoleServer;
 let consoleServer: ConsoleServer | undefined;
+/** node-3's last probe answer waits for this: a test holds the triage until the CLI shows it running. */
+let node3Held: Promise<void> = Promise.resolve();
 
 beforeAll(async () => {
   const drift = tokenDriftScript();
   const transport = new FakeHostTransport()
-    .addHost("node-3", { results: drift })
+    .addHost("node-3", { results: drift, beforeLast: () => node3Held })
     .addHost("node-5", { results: healthyScript() })
     // Drops after the fast probes are in and before the slow ones.
     .addHost("node-9", { results: drift, loseConnectionAfterMs: 300 })
@@ -47,10 +54,21 @@ afterAll(async () => {
 });
 
 // Each test runs the CLI as a child process, several in turn (up to 6 s here in a loaded clean
-// clone, twice that in CI): a bound past the unit suite's 20 s default, not a speed claim.
-describe("clawops CLI", { timeout: 60_000 }, () => {
+// clone, more than 20 s in CI): a bound past the unit suite's 60 s default, not a speed claim.
+describe("clawops CLI", { timeout: 90_000 }, () => {
   it("follows a triage to its result and exits 1 on failing layers", async () => {
-    const run = await clawops(["triage", "node-3"], server.url);
+    // The last probe's answer is held until the CLI has printed the triage running: on a loaded
+    // box the CLI's start could otherwise take longer than the whole triage.
+    let release = () => {};
+    node3Held = new Promise((resolve) => {
+      release = resolve;
+    });
+    const run = await clawops(["triage", "node-3"], server.url, {}, (soFar) => {
+      if (soFar.includes("⏳ Triage of node-3 running")) release();
+    }).finally(() => {
+      release();
+      node3Held = Promise.resolve();
+    });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(1);
     const out = run.stdout;

@@ -78,7 +78,7 @@ describe("npm run demo's running part (a stand-in gateway)", () => {
     expect(gateway.disposed).toBe(true);
     expect(control.closed).toBe(true);
     expect(existsSync(join(dataDir, "demo.json"))).toBe(false);
-  }, 30_000);
+  }, 90_000);
 
   it("a failure after the gateway started (the control plane cannot be started) disposes of the gateway and says why", async () => {
     const root = mkdtempSync(join(tmpdir(), "clawops-demo-session-"));
@@ -99,5 +99,5 @@ describe("npm run demo's running part (a stand-in gateway)", () => {
     expect(gateway.disposed).toBe(true);
     expect(control.closed).toBe(true);
     expect(existsSync(join(dataDir, "demo.json"))).toBe(false);
-  }, 30_000);
+  }, 90_000);
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
     authz: { actions: { enroll: { users: ["U0ENROLLER"] } } },
     config: { adminToken: ADMIN_TOKEN },
   });
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await plane?.close();

@@ -91,7 +91,7 @@ describe("the local agent ends with the control plane", () => {
     expect(took).toBeLessThan(5_000);
     // It let go of its lock on the way out: the next start's agent is not refused.
     expect(existsSync(join(dir, STATE_LOCK_FILE))).toBe(false);
-  }, 30_000);
+  }, 90_000);
 });
 
 describe("one agent per state folder", () => {
@@ -105,7 +105,7 @@ describe("one agent per state folder", () => {
     expect(second.output()).toContain(`another clawops agent (pid ${first.pid}) is already running`);
     expect(alive(first.pid ?? 0)).toBe(true);
     expect(lockPid(dir)).toBe(first.pid);
-  }, 30_000);
+  }, 90_000);
 
   it("a stale lock from a dead pid is taken over", async () => {
     const dir = await agentDir();
@@ -116,5 +116,5 @@ describe("one agent per state folder", () => {
     const agent = runAgent(dir);
     await until("agent takes the stale lock", () => lockPid(dir) === agent.pid, 15_000);
     expect(agent.exitCode).toBeNull();
-  }, 30_000);
+  }, 90_000);
 });

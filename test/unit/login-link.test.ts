@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConsoleSecret } from "../../src/node/console/secret.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { makeTempDir } from "../support/temp-dirs.ts";
+import { makeTempDir } from "../support/file-end.ts";
 
 /**
  * Issue 32, item 2: the start banner printed a one-time console login link into stdout, which
@@ -84,5 +84,5 @@ describe("the start banner in a terminal", () => {
       await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(null)));
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 90_000);
 });

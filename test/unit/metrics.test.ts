@@ -27,6 +27,7 @@ import { SlackStandIn } from "../support/slack-standin.ts";
 const TOKEN = "metrics-test-token-7f3a9c2e41b8";
 const HOST = "metrics-host";
 const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
+const REFUSAL_BOUND_MS = 60_000;
 
 async function command(cp: ControlPlaneProcess, text: string): Promise<{ error?: { code: string } | null }> {
   const res = await fetch(`${cp.url}/api/console/command`, {
@@ -182,23 +183,33 @@ describe("LOG_LEVEL on the Node control plane", () => {
     } finally {
       await cp.stop();
     }
-  }, 30_000);
+  }, 90_000);
 
-  it("a value that is not a level stops the start with the choices named", async () => {
-    const run = await startExpectingRefusal({ LOG_LEVEL: "verbose" });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('LOG_LEVEL="verbose" is not one of debug, info, warn, error.');
-  });
+  it(
+    "a value that is not a level stops the start with the choices named",
+    async () => {
+      const run = await startExpectingRefusal({ LOG_LEVEL: "verbose" });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('LOG_LEVEL="verbose" is not one of debug, info, warn, error.');
+    },
+    REFUSAL_BOUND_MS + 10_000,
+  );
 
-  it("a CLAWOPS_METRICS_TOKEN shorter than 16 characters stops the start, without printing it", async () => {
-    const run = await startExpectingRefusal({ CLAWOPS_METRICS_TOKEN: "short-tok" });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("CLAWOPS_METRICS_TOKEN is 9 characters; use at least 16 random ones");
-    expect(run.stderr).not.toContain("short-tok");
-  });
+  it(
+    "a CLAWOPS_METRICS_TOKEN shorter than 16 characters stops the start, without printing it",
+    async () => {
+      const run = await startExpectingRefusal({ CLAWOPS_METRICS_TOKEN: "short-tok" });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("CLAWOPS_METRICS_TOKEN is 9 characters; use at least 16 random ones");
+      expect(run.stderr).not.toContain("short-tok");
+    },
+    REFUSAL_BOUND_MS + 10_000,
+  );
 });
 
-/** `npm start` with `env` that it must refuse: its exit code and stderr (killed after 15 s if it starts anyway). */
+/** `npm start` with `env` that it must refuse: its exit code and stderr. A start that goes on
+ *  anyway is killed after 60 s: a hang bound, not a speed claim (a loaded CI box took more than
+ *  15 s to reach the refusal). */
 async function startExpectingRefusal(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), "clawops-refused-"));
   try {
@@ -207,7 +218,7 @@ async function startExpectingRefusal(env: Record<string, string>): Promise<{ cod
         env: { ...process.env, CLAWOPS_PORT: "0", CLAWOPS_DATA_DIR: dataDir, CLAWOPS_LOCAL_AGENT: "0", ...env },
         stdio: ["ignore", "ignore", "pipe"],
       });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const timer = setTimeout(() => child.kill("SIGKILL"), REFUSAL_BOUND_MS);
       let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (d: string) => {
         stderr += d;

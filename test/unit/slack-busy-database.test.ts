@@ -21,7 +21,7 @@ beforeAll(async () => {
   plane = await startSlackPlane({ name: "busy-db", channel: CHANNEL });
   other = new DatabaseSync(join(plane.dir, "clawops.sqlite"));
   other.exec("BEGIN IMMEDIATE");
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   if (other.isTransaction) other.exec("ROLLBACK");
@@ -38,7 +38,7 @@ describe("Slack, with the database busy", () => {
       /The database is busy: another process holds the write lock of .*clawops\.sqlite, so nothing was changed\. Try again in a few seconds/,
     );
     expect(JSON.stringify(res.body.blocks)).toContain("database_busy");
-  }, 30_000);
+  }, 90_000);
 
   it("a button press gets 200, and the busy message reaches the presser at its response_url", async () => {
     const id = randomUUID();
@@ -56,12 +56,12 @@ describe("Slack, with the database busy", () => {
     const mine = () => plane.slack.responses.filter((r) => r.path.includes(id));
     await plane.slack.waitFor(() => mine().length > 0, 10_000, "the press's answer at its response_url");
     expect(String(mine()[0]?.body.text)).toContain("The database is busy");
-  }, 30_000);
+  }, 90_000);
 
   it("once the lock is let go, the same command is answered as usual", async () => {
     other.exec("ROLLBACK");
     const res = await plane.slash("U0OPERATOR", "hosts");
     expect(res.status).toBe(200);
     expect(res.body.text).not.toContain("busy");
-  }, 30_000);
+  }, 90_000);
 });

@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   thread = incident.threadTs ?? "";
   expect([...plane.slack.messages.values()].some((m) => m.ts === thread && m.channel === CHANNEL)).toBe(true);
-}, 30_000);
+}, 90_000);
 
 afterAll(() => plane.close());
 

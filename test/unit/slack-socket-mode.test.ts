@@ -49,7 +49,7 @@ beforeAll(async () => {
   await socket.waitConnections(1);
   const dir = await enrollAgent({ server: cp.url, host: HOST, code: await cp.enrollmentCode(HOST), env: noGateway });
   agent = runAgent({ dir, env: noGateway, server: cp.url });
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await agent?.kill();

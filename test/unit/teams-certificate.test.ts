@@ -149,7 +149,7 @@ describe("the bot's token with a client assertion", () => {
     await expect(
       source({ certificate: { thumbprint: hex(stranger.sha1), privateKey: stranger.privateKey } }).token(),
     ).rejects.toThrow(/AADSTS700027: .*The key was not found/);
-  }, 30_000);
+  }, 90_000);
 
   it("an assertion out of its time (a clock two hours behind) is refused (AADSTS700024)", async () => {
     await expect(source({ now: () => Date.now() - 2 * 3_600_000 }).token()).rejects.toThrow(

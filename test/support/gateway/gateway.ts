@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
 import { freePort } from "../ports.ts";
+import type { GatewayDescriptor } from "./descriptor.ts";
 import { type OpenclawInstall, pathWithNodeFirst } from "./install.ts";
 import { lastLines, waitForReady } from "./readiness.ts";
 
@@ -84,6 +85,23 @@ export class RealGateway {
       await rm(labDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** What test files get for this lab (`inject('gateway')` for the shared one); it need not be running. */
+  describe(): GatewayDescriptor {
+    return {
+      url: this.url,
+      httpUrl: this.httpUrl,
+      port: this.port,
+      token: this.token,
+      env: this.env,
+      labDir: this.labDir,
+      configPath: this.configPath,
+      logPath: this.logPath,
+      openclawBin: this.install.openclawBin,
+      nodeBinDir: this.install.nodeBinDir,
+      version: this.install.version,
+    };
   }
 
   get url(): string {

@@ -1,6 +1,5 @@
 import type { TestProject } from "vitest/node";
 import { startControlServer } from "./control-server.ts";
-import type { GatewayDescriptor } from "./descriptor.ts";
 import { RealGateway } from "./gateway.ts";
 import { ensureOpenclaw } from "./install.ts";
 
@@ -47,20 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.stderr.write(`[gateway] CLI warm-up (gateway status --json): ${warmed} in ${Date.now() - warming} ms\n`);
   const control = await startControlServer(gateway);
 
-  const descriptor: GatewayDescriptor = {
-    url: gateway.url,
-    httpUrl: gateway.httpUrl,
-    port: gateway.port,
-    token: gateway.token,
-    env: gateway.env,
-    labDir: gateway.labDir,
-    configPath: gateway.configPath,
-    logPath: gateway.logPath,
-    openclawBin: install.openclawBin,
-    nodeBinDir: install.nodeBinDir,
-    version: install.version,
-  };
-  project.provide("gateway", descriptor);
+  project.provide("gateway", gateway.describe());
   project.provide("gatewayControl", control.address);
 
   return async () => {

@@ -1,6 +1,6 @@
 import { afterAll } from "vitest";
-import { removeMadeTempDirs } from "./temp-dirs.ts";
+import { endOfFile } from "./file-end.ts";
 
 // A setup file: registered before the test file's own hooks, so it runs after them (vitest runs
 // `afterAll` hooks in reverse order), once the file has stopped what it started.
-afterAll(() => removeMadeTempDirs());
+afterAll(() => endOfFile());

@@ -163,9 +163,12 @@ const lines = outcomes.map(
 process.stdout.write(
   `\n━━ summary: ${outcomes.length - failed.length} of ${outcomes.length} suites passed in ${duration(Date.now() - started)}${lanes.length > 1 ? ` (${lanes.length} lanes side by side)` : ""}\n${lines.join("\n")}\n`,
 );
-for (const o of failed) {
-  if (serial) break;
-  const shown = o.failures.length > 0 ? o.failures : ["(no failure line recognised: see its output above)"];
-  process.stdout.write(`\n━━ ${o.name} failed:\n${shown.map((l) => `  ${l}`).join("\n")}\n`);
+// Side by side, a failure's lines are far up among the other lanes' output: repeated here. Run
+// one at a time (--serial), each suite's own output already ends with them.
+if (!serial) {
+  for (const o of failed) {
+    const shown = o.failures.length > 0 ? o.failures : ["(no failure line recognised: see its output above)"];
+    process.stdout.write(`\n━━ ${o.name} failed:\n${shown.map((l) => `  ${l}`).join("\n")}\n`);
+  }
 }
 process.exit(failed.length > 0 ? 1 : 0);

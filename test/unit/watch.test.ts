@@ -52,6 +52,12 @@ function feed(start: WatchRecord | null, healths: boolean[], t0: number) {
   return { record: rec as WatchRecord, transitions, t };
 }
 
+/** One freeze rule: a gateway-down host is frozen, the freeze lifting after 5 min healthy. */
+const DOWN_RULE: FreezePolicy = parseFreezePolicy(
+  { rules: [{ name: "down", findings: ["gateway-down"], liftAfterHealthyMin: 5 }] },
+  "test",
+);
+
 describe("watch transitions (fake clock)", () => {
   it("a failure counts once it held two probes; one bad probe is not an incident; the recovery says how long", () => {
     const blip = feed(null, [true, true, false, true, true], T0);
@@ -297,11 +303,7 @@ describe("the watch service", () => {
   });
 
   it("hands each held transition to the freeze policy with the incident's thread: a covered failure freezes the host there; its recovery starts the lift clock", async () => {
-    const policy = parseFreezePolicy(
-      { rules: [{ name: "down", findings: ["gateway-down"], liftAfterHealthyMin: 5 }] },
-      "test",
-    );
-    const r = rig({ policy });
+    const r = rig({ policy: DOWN_RULE });
     await r.store.insertHost(r.host("node-3"));
     await r.probe("node-3", DOWN);
     await r.probe("node-3", DOWN);
@@ -321,7 +323,7 @@ describe("the watch service", () => {
     expect((await r.recoveryStore.getFreeze("node-3"))?.auto?.healthySince).toBe(upSince);
 
     // With no incident channel the freeze is still placed; its notice has nowhere to go.
-    const unrouted = rig({ channel: false, policy });
+    const unrouted = rig({ channel: false, policy: DOWN_RULE });
     await unrouted.store.insertHost(unrouted.host("node-5"));
     for (let i = 0; i < 2; i++) await unrouted.probe("node-5", DOWN);
     expect(await unrouted.recoveryStore.getFreeze("node-5")).toMatchObject({ owner: "clawops (automatic)" });
@@ -329,11 +331,7 @@ describe("the watch service", () => {
   });
 
   it("a held failure whose findings change to ones a freeze rule covers is frozen then, once (a gateway caught while stopping)", async () => {
-    const policy = parseFreezePolicy(
-      { rules: [{ name: "down", findings: ["gateway-down"], liftAfterHealthyMin: 5 }] },
-      "test",
-    );
-    const r = rig({ policy });
+    const r = rig({ policy: DOWN_RULE });
     await r.store.insertHost(r.host("node-3"));
     // Held failing on a finding no rule names: the incident, no freeze.
     await r.probe("node-3", DRIFT);

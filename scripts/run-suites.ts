@@ -33,7 +33,6 @@ const SECOND_LANE = [
   "test/gateway/watch.test.ts",
   "test/gateway/oncall.test.ts",
   "test/gateway/e2e-bundle.test.ts",
-  "test/gateway/faults-field-live.test.ts",
 ];
 
 /**

@@ -29,7 +29,12 @@ type Suite = { name: string; lane: Lane; command: string[] };
  * their wall time in the last clean clones so that both gateway lanes take about as long
  * (docs/testing.md, "Time taken"); every other shared-gateway file runs in `gateway-a`.
  */
-const SECOND_LANE = ["test/gateway/watch.test.ts", "test/gateway/oncall.test.ts", "test/gateway/e2e-bundle.test.ts"];
+const SECOND_LANE = [
+  "test/gateway/watch.test.ts",
+  "test/gateway/oncall.test.ts",
+  "test/gateway/e2e-bundle.test.ts",
+  "test/gateway/faults-field-live.test.ts",
+];
 
 /**
  * The shared-gateway files that start a second gateway beside the shared one (a host in a network

@@ -15,9 +15,9 @@
  * (The Worker's copy: scripts/worker-assets.ts, wrangler.toml's build command.)
  */
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Plugin } from "esbuild";
@@ -291,11 +291,21 @@ export function sha256Line(code: string | Uint8Array): string {
 export async function buildAgent(outfile: string): Promise<{ outfile: string; bytes: number; sha256: string }> {
   const code = await bundleAgent();
   mkdirSync(dirname(outfile), { recursive: true });
-  writeFileSync(outfile, code);
-  chmodSync(outfile, 0o755);
+  writeFileAtomically(outfile, code, 0o755);
   const line = sha256Line(code);
-  writeFileSync(`${outfile}.sha256`, line);
+  writeFileAtomically(`${outfile}.sha256`, line);
   return { outfile, bytes: Buffer.byteLength(code), sha256: line.split(" ")[0] ?? "" };
+}
+
+/**
+ * Writes `data` beside `path` and renames it over it: whatever already serves the file (a control
+ * plane, a Worker's assets) reads the old one or the new one, never a missing or half-written one.
+ */
+export function writeFileAtomically(path: string, data: string | Uint8Array, mode?: number): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, data);
+  if (mode !== undefined) chmodSync(tmp, mode);
+  renameSync(tmp, path);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

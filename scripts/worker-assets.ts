@@ -7,12 +7,12 @@
  *
  *   node scripts/worker-assets.ts [dir]      (default: dist/worker-assets)
  */
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AgentReleaseFile } from "../src/adapters/http/agent-files.ts";
 import { AGENT_VERSION } from "../src/agent/version.ts";
-import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, bundleAgent, sha256Line } from "./build-agent.ts";
+import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent, writeFileAtomically } from "./build-agent.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -20,40 +20,32 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const AGENT_ASSETS_DIR = "agent-files";
 
 /**
- * Each file is written beside its place and renamed over it, the agent before `release.json`:
- * a Worker already serving this folder (another wrangler run of the same checkout, e.g. a test
- * lane's workerd beside another's build) reads the old file or the new one, never a missing or
- * half-written one. Removing the folder first answered its `release.json` with HTTP 500 for the
+ * Each file is written beside its place and renamed over it (writeFileAtomically), the agent
+ * before `release.json`: a Worker already serving this folder (another wrangler run of the same
+ * checkout, e.g. a test lane's workerd beside another's build) reads the old file or the new one,
+ * never a missing or half-written one. Removing the folder first answered its `release.json` with HTTP 500 for the
  * seconds of the build. Files of an older layout that are no longer written are removed after.
  */
 export async function writeWorkerAssets(dir: string): Promise<{ dir: string; version: string; sha256: string }> {
   const out = join(dir, AGENT_ASSETS_DIR);
   mkdirSync(out, { recursive: true });
-  const written = new Set<string>();
-  const place = (name: string, write: (path: string) => void) => {
-    const tmp = join(out, `.${name}.${process.pid}.tmp`);
-    write(tmp);
-    renameSync(tmp, join(out, name));
+  const built = await buildAgent(join(out, "clawops-agent.mjs"));
+  (await import("esbuild")).stop();
+  const written = new Set(["clawops-agent.mjs", "clawops-agent.mjs.sha256"]);
+  const place = (name: string, data: string | Uint8Array) => {
+    writeFileAtomically(join(out, name), data);
     written.add(name);
   };
-  const code = await bundleAgent();
-  (await import("esbuild")).stop();
-  const line = sha256Line(code);
-  place("clawops-agent.mjs", (path) => {
-    writeFileSync(path, code);
-    chmodSync(path, 0o755);
-  });
-  place("clawops-agent.mjs.sha256", (path) => writeFileSync(path, line));
   const release: AgentReleaseFile = {
     version: AGENT_VERSION,
-    sha256: line.split(" ")[0] ?? "",
+    sha256: built.sha256,
     nodeFlags: [...AGENT_NODE_FLAGS],
     serviceEnv: { ...AGENT_SERVICE_ENV },
   };
-  place("install.sh.in", (path) => copyFileSync(join(root, "infra/install/install.sh"), path));
-  place("clawops-agent.service", (path) => copyFileSync(join(root, "infra/systemd/clawops-agent.service"), path));
-  place("ai.clawops.agent.plist", (path) => copyFileSync(join(root, "infra/launchd/ai.clawops.agent.plist"), path));
-  place("release.json", (path) => writeFileSync(path, `${JSON.stringify(release, null, 2)}\n`));
+  place("install.sh.in", readFileSync(join(root, "infra/install/install.sh")));
+  place("clawops-agent.service", readFileSync(join(root, "infra/systemd/clawops-agent.service")));
+  place("ai.clawops.agent.plist", readFileSync(join(root, "infra/launchd/ai.clawops.agent.plist")));
+  place("release.json", `${JSON.stringify(release, null, 2)}\n`);
   for (const name of readdirSync(out)) {
     if (!written.has(name) && !name.startsWith(".")) rmSync(join(out, name), { force: true, recursive: true });
   }

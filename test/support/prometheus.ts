@@ -10,6 +10,9 @@ import {
  * Reads a /metrics answer the way a Prometheus server does: prom2javascript parses the text
  * exposition format (HELP, TYPE, samples with escaped labels, histograms per label set) and
  * throws on any line it cannot read; then samples are looked up by family and labels.
+ * A value is read as Prometheus's float parser (Go's ParseFloat) reads it: prom2javascript knows
+ * `+Inf` only, so a NaN (prom-client writes `Nan`, e.g. an event-loop histogram's mean with no
+ * sample since the last scrape) or `-Inf` is handed to it as a marker number and put back after.
  */
 export class Scrape {
   readonly families: PromMetrics;
@@ -19,7 +22,26 @@ export class Scrape {
   }
 
   static async parse(text: string): Promise<Scrape> {
-    return new Scrape(await getMetricsFromIterator(text.split("\n")[Symbol.iterator]()));
+    const special = new Map<number, number>();
+    const lines = text.split("\n").map((line) => {
+      const m = /^([^#\s].*\s)(\S+)$/.exec(line);
+      const value = m?.[2] ? goSpecial(m[2]) : undefined;
+      if (value === undefined || !m) return line;
+      const marker = -(special.size + 1) * 1e300;
+      special.set(marker, value);
+      return `${m[1]}${marker}`;
+    });
+    const families = await getMetricsFromIterator(lines[Symbol.iterator]());
+    if (special.size > 0) {
+      const back = (v: number) => special.get(v) ?? v;
+      for (const family of Object.values(families)) {
+        for (const d of family.data as unknown as Partial<PromData & PromHistogramData>[]) {
+          if (d.value !== undefined) d.value = back(d.value);
+          if (d.sum !== undefined) d.sum = back(d.sum);
+        }
+      }
+    }
+    return new Scrape(families);
   }
 
   family(name: string): PromMetric | undefined {
@@ -58,4 +80,12 @@ function expectTextFormat(contentType: string | null): void {
   if (!/^text\/plain; version=0\.0\.4/.test(contentType ?? "")) {
     throw new Error(`/metrics answered as ${contentType}, not the text exposition format`);
   }
+}
+
+/** NaN, or ±Inf/Infinity, in any case, as Go's ParseFloat reads them; undefined for anything else. */
+function goSpecial(token: string): number | undefined {
+  if (/^nan$/i.test(token)) return Number.NaN;
+  const inf = /^([+-]?)inf(inity)?$/i.exec(token);
+  if (inf) return inf[1] === "-" ? -Infinity : Infinity;
+  return undefined;
 }

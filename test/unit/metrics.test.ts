@@ -321,6 +321,19 @@ describe("Slack API errors and retries, counted", () => {
     expect(s.value("clawops_alerts_received_total", { source: "other" })).toBe(1);
     expect(s.family("fake_metric")).toBeUndefined();
   });
+
+  it("a NaN value, written as prom-client writes it (`Nan`), is a sample Prometheus reads; a word is not", async () => {
+    // prom-client writes NaN as `Nan` (an event-loop histogram with no sample since the last
+    // scrape has a NaN mean). Prometheus's float parser takes it in any case, and `-Inf` too.
+    const metrics = new PromMetrics({ agents_connected: () => Number.NaN }, { processMetrics: false });
+    const body = (await metrics.render()).body;
+    expect(body).toMatch(/^clawops_agents_connected Nan$/m);
+    const s = await Scrape.parse(body);
+    expect(s.family("clawops_agents_connected")?.type).toBe("gauge");
+    expect(s.value("clawops_agents_connected")).toBeNaN();
+    expect((await Scrape.parse("# TYPE up gauge\nup -Inf\n")).value("up")).toBe(-Infinity);
+    await expect(Scrape.parse("# TYPE up gauge\nup abc\n")).rejects.toThrow("Unable to parse metric [up abc]");
+  });
 });
 
 describe("the Node logger (pino)", () => {

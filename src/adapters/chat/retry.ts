@@ -1,8 +1,8 @@
 /**
  * What the chat clients (Slack, Discord, Mattermost, Teams) share when a call fails and is tried again:
- * one backoff, one way to read an error for a person, one lenient JSON read, and (Discord,
- * Mattermost, Teams) one retry loop. How each API says "wait" (Retry-After, a body's
- * retry_after, X-RateLimit-Reset) and "no" stays in its own client.
+ * one backoff, one way to read an error for a person, one lenient JSON read, and one retry loop.
+ * How each API says "wait" (Retry-After, a body's retry_after, X-RateLimit-Reset) and "no" stays
+ * in its own client.
  */
 
 /** The part of a client's retry policy the backoff reads. */
@@ -41,6 +41,8 @@ export interface CallFailure {
   detail: string;
   /** The HTTP status, 0 when none came back. */
   status: number;
+  /** The API's own name for it, where the client has one (Slack's `ratelimited`, `http_503`); `network` for a try that got no answer. */
+  code?: string;
   /** The API's own wait (Retry-After, a body's retry_after); absent: the backoff decides. */
   retryAfterMs?: number;
   cause?: unknown;
@@ -48,18 +50,18 @@ export interface CallFailure {
   mayHaveActed?: boolean;
 }
 
-/** One try's answer: the JSON it returned, or a failure worth trying again within the budget. */
-export type TryOutcome = { json: Record<string, unknown> } | { failure: CallFailure };
+/** One try's answer: what it read (the JSON, as a rule), or a failure worth trying again within the budget. */
+export type TryOutcome<T = Record<string, unknown>> = { json: T } | { failure: CallFailure };
 
 /** One call to a chat's REST API, tried again on what the API says is temporary, inside one time budget. */
-export interface RetriedCall {
+export interface RetriedCall<T = Record<string, unknown>> {
   /** `POST /channels/{id}/messages`: the call as logs and errors name it (no ids, no tokens). */
   route: string;
   policy: BackoffPolicy & { budgetMs: number };
   /** A create without an idempotency key: once it may have acted, it fails rather than posting twice. */
   createsOnce: boolean;
   /** One try; `signal` aborts it when the budget runs out. A considered refusal is thrown (and passes through `passes`). */
-  attempt(signal: AbortSignal): Promise<TryOutcome>;
+  attempt(signal: AbortSignal): Promise<TryOutcome<T>>;
   /** An error `attempt` threw on purpose (the API's refusal, a missing credential): thrown as it is, not retried. */
   passes(err: unknown): boolean;
   /** The error for a call given up: its last failure, the tries it took, and " (not retried: …)" when that is why. */
@@ -67,24 +69,30 @@ export interface RetriedCall {
   logger?: { warn(msg: string, fields?: Record<string, unknown>): void };
   /** The log line of a retry, e.g. "discord call retried". */
   retriedLog: string;
+  /** Told of each retry before its wait (Slack counts them). */
+  onRetry?: (failure: CallFailure) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * The retry loop the Discord, Mattermost and Teams clients share: each try bounded by what is
- * left of the budget, a network error read as a failure that may have acted, the API's wait or
- * the jittered backoff between tries, and the call given up when the next wait would pass the
- * budget (or at once, for a create that may already have posted). How each API says "later" and
- * "no" stays in the client's `attempt`.
+ * The retry loop the chat clients share: each try bounded by what is left of the budget, a
+ * network error read as a failure that may have acted, the API's wait or the jittered backoff
+ * between tries, and the call given up when the next wait would pass the budget (or at once, for
+ * a create that may already have posted). How each API says "later" and "no" stays in the
+ * client's `attempt`; Slack retries a create too (it has no idempotency key, and a doubled line
+ * beats a lost job).
  */
-export async function callWithRetries(c: RetriedCall): Promise<Record<string, unknown>> {
+export async function callWithRetries<T = Record<string, unknown>>(c: RetriedCall<T>): Promise<T> {
   const now = c.now ?? (() => Date.now());
   const sleep = c.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = now() + c.policy.budgetMs;
   let previous: CallFailure | undefined;
   for (let attempt = 1; ; attempt++) {
     let failure: CallFailure;
+    // A request that hangs must not outlast the budget either. A timer cleared when the try
+    // ends, not AbortSignal.timeout: that one stays pending for the whole budget, and a pending
+    // timer keeps a Durable Object from hibernating.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
     try {
@@ -93,10 +101,15 @@ export async function callWithRetries(c: RetriedCall): Promise<Record<string, un
       failure = out.failure;
     } catch (err) {
       if (c.passes(err)) throw err;
-      failure = { detail: fetchErrorText(err), status: 0, cause: err, mayHaveActed: true };
+      failure = { detail: fetchErrorText(err), status: 0, code: "network", cause: err, mayHaveActed: true };
       // The budget ending a try cut short says nothing of the API: the earlier tries' failure does.
       if (abort.signal.aborted && previous) {
-        failure = { ...failure, detail: `${previous.detail}, then the call budget ran out`, status: previous.status };
+        failure = {
+          ...failure,
+          detail: `${previous.detail}, then the call budget ran out`,
+          status: previous.status,
+          ...(previous.code === undefined ? {} : { code: previous.code }),
+        };
       }
     } finally {
       clearTimeout(timer);
@@ -107,7 +120,14 @@ export async function callWithRetries(c: RetriedCall): Promise<Record<string, un
     if (notAgain || now() + wait >= deadline) {
       throw c.gaveUp(failure, attempt, notAgain ? " (not retried: it may have been posted)" : "");
     }
-    c.logger?.warn(c.retriedLog, { route: c.route, attempt, status: failure.status, waitMs: wait });
+    c.logger?.warn(c.retriedLog, {
+      route: c.route,
+      attempt,
+      status: failure.status,
+      ...(failure.code === undefined ? {} : { error: failure.code }),
+      waitMs: wait,
+    });
+    c.onRetry?.(failure);
     await sleep(wait);
   }
 }

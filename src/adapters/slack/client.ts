@@ -1,7 +1,7 @@
 import { ClawopsError } from "../../core/errors.ts";
 import type { Logger } from "../../core/ports/basics.ts";
 import type { Metrics } from "../../core/ports/metrics.ts";
-import { fetchErrorText, jitteredBackoff } from "../chat/retry.ts";
+import { type CallFailure, callWithRetries, type TryOutcome } from "../chat/retry.ts";
 import { slackErrorHint } from "./error-hints.ts";
 
 /**
@@ -62,8 +62,6 @@ export class SlackCallError extends ClawopsError {
   }
 }
 
-type Failure = { slackError: string; detail: string; retryAfterMs?: number; cause?: unknown };
-
 export class SlackClient {
   readonly apiUrl: string;
   private readonly opts: SlackClientOptions;
@@ -122,6 +120,7 @@ export class SlackClient {
     });
   }
 
+  /** One call inside the retry budget (src/adapters/chat/retry.ts): 429 and 5xx are tried again, as is a try that got no answer. */
   private async send<T>(
     what: string,
     url: string,
@@ -130,56 +129,49 @@ export class SlackClient {
   ): Promise<T> {
     const doFetch = this.opts.fetch ?? fetch;
     const now = this.opts.now ?? (() => Date.now());
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = now();
-    const deadline = started + this.policy.budgetMs;
-    let previous: Failure | undefined;
-    for (let attempt = 1; ; attempt++) {
-      let failure: Failure;
-      // A request that hangs must not outlast the budget either. A timer cleared when the call
-      // ends, not AbortSignal.timeout: that one stays pending for the whole budget, and a
-      // pending timer keeps a Durable Object from hibernating.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error("the call budget ran out")), Math.max(1, deadline - now()));
-      try {
-        const res = await doFetch(url, { ...init, signal: abort.signal });
-        if (res.status === 429) {
-          failure = { slackError: "ratelimited", detail: "HTTP 429", retryAfterMs: retryAfterMs(res, now()) };
-        } else if (res.status >= 500) {
-          failure = { slackError: `http_${res.status}`, detail: `HTTP ${res.status}` };
-        } else {
-          return await interpret(res);
-        }
-        // Free the connection (workerd keeps a response's socket until its body is read).
-        await res.body?.cancel().catch(() => undefined);
-      } catch (err) {
-        if (err instanceof SlackCallError) throw err;
-        // The budget ending a try cut short says nothing of Slack: the earlier tries' failure does.
-        failure =
-          abort.signal.aborted && previous
-            ? { ...previous, detail: `${previous.detail}, then the call budget ran out`, cause: err }
-            : { slackError: "network", detail: fetchErrorText(err), cause: err };
-      } finally {
-        clearTimeout(timer);
-      }
-      previous = failure;
-      const wait = failure.retryAfterMs ?? jitteredBackoff(this.policy, attempt);
-      if (now() + wait >= deadline) {
+    const { metrics } = this.opts;
+    return callWithRetries<T>({
+      route: what,
+      policy: this.policy,
+      // Slack has no idempotency key: a lost answer is tried again (see the top of this file).
+      createsOnce: false,
+      retriedLog: "slack call retried",
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      now,
+      ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+      passes: (err) => err instanceof SlackCallError,
+      onRetry: (failure) => metrics?.count("slack_api_retries_total", { method: what, error: slackCode(failure) }),
+      gaveUp: (failure, attempts) => {
+        const code = slackCode(failure);
+        metrics?.count("slack_api_errors_total", { method: what, error: code });
         const seconds = Math.round((now() - started) / 100) / 10;
-        const hint = slackErrorHint(failure.slackError, {});
-        this.opts.metrics?.count("slack_api_errors_total", { method: what, error: failure.slackError });
-        throw new SlackCallError(
+        const hint = slackErrorHint(code, {});
+        return new SlackCallError(
           what,
-          failure.slackError,
-          `Slack ${what} failed after ${attempt} attempt${attempt > 1 ? "s" : ""} in ${seconds} s: ${failure.detail}.${hint ? ` ${hint}` : ""}`,
+          code,
+          `Slack ${what} failed after ${attempts} attempt${attempts > 1 ? "s" : ""} in ${seconds} s: ${failure.detail}.${hint ? ` ${hint}` : ""}`,
           { transient: true, cause: failure.cause },
         );
-      }
-      this.opts.logger?.warn("slack call retried", { method: what, attempt, error: failure.slackError, waitMs: wait });
-      this.opts.metrics?.count("slack_api_retries_total", { method: what, error: failure.slackError });
-      await sleep(wait);
-    }
+      },
+      attempt: async (signal): Promise<TryOutcome<T>> => {
+        const res = await doFetch(url, { ...init, signal });
+        if (res.status !== 429 && res.status < 500) return { json: await interpret(res) };
+        const failure: CallFailure =
+          res.status === 429
+            ? { code: "ratelimited", detail: "HTTP 429", status: 429, retryAfterMs: retryAfterMs(res, now()) }
+            : { code: `http_${res.status}`, detail: `HTTP ${res.status}`, status: res.status };
+        // Free the connection (workerd keeps a response's socket until its body is read).
+        await res.body?.cancel().catch(() => undefined);
+        return { failure };
+      },
+    });
   }
+}
+
+/** Slack's name for a failed try: its own (`ratelimited`, `http_503`), else `network`. */
+function slackCode(failure: CallFailure): string {
+  return failure.code ?? "network";
 }
 
 /** Retry-After in seconds (what Slack sends) or an HTTP date; 1 s when absent or unreadable. */

@@ -1,14 +1,13 @@
 import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type GatewayWsData, type StepResult, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { labProbeContext } from "../support/gateway/lab-triage.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 import { until } from "../support/until.ts";
 
@@ -32,11 +31,7 @@ async function openclaw(args: string[], timeout = 60_000): Promise<string> {
   return stdout;
 }
 
-const probeContext = () =>
-  resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
-  );
+const probeContext = () => labProbeContext(gw);
 
 /** The scheduler as the running gateway reports it (`cron.status` over the agent's `gateway.ws` step alone). */
 async function cronNow(): Promise<GatewayWsData["cronRpc"]> {

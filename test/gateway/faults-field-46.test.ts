@@ -3,7 +3,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { connectGateway } from "../../src/agent/probes/gateway-ws-client.ts";
 import { SESSIONS_LIST_PARAMS, summarizeSessions } from "../../src/agent/probes/gateway-ws-sessions.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
@@ -11,6 +10,7 @@ import { type StepName, type StepResult, type StepResultOf, stepPlan } from "../
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { drainingNow } from "../../src/core/recover/runbook/steps/inflight.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { labProbeContext } from "../support/gateway/lab-triage.ts";
 import { until } from "../support/until.ts";
 
 /**
@@ -23,11 +23,7 @@ import { until } from "../support/until.ts";
  */
 const gw = sharedGateway();
 
-const ctx = () =>
-  resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [`${gw.env.HOME}/.config/systemd/user`] },
-  );
+const ctx = () => labProbeContext(gw);
 
 async function probe(steps: StepName[]): Promise<StepResult[]> {
   const results = await runSteps(ctx(), stepPlan(steps as never), { deadlineMs: 30_000 });

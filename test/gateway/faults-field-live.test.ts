@@ -4,7 +4,6 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { resetVitalSamples } from "../../src/agent/probes/vital-samples.ts";
 import {
@@ -22,6 +21,7 @@ import { FIELD_PROCESS_RULES } from "../../src/core/classify/rules-field-process
 import { sharedCredentials, watchAttributes } from "../../src/core/hosts/watch-attributes.ts";
 import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { labProbeContext } from "../support/gateway/lab-triage.ts";
 import { startTelegramStandIn, type TelegramStandIn } from "../support/telegram-standin.ts";
 import { until } from "../support/until.ts";
 
@@ -37,11 +37,7 @@ const FIELD_IDS = new Set([...FIELD_CHANNEL_RULES, ...FIELD_MODEL_RULES, ...FIEL
 const BOT_TOKEN = "7000001:AAHlabFakeTokenForClawopsTests0123456";
 let originalConfig: string;
 
-const ctx = () =>
-  resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
-  );
+const ctx = () => labProbeContext(gw);
 
 async function probe(steps: StepName[], fleet?: FleetEvidence): Promise<{ c: Classification; results: StepResult[] }> {
   const results = await runSteps(ctx(), stepPlan(steps as never), { deadlineMs: 30_000 });

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import {
   type PlainStep,
@@ -19,6 +18,7 @@ import {
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { FIELD_RULES, FIELD_START_RULES } from "../../src/core/classify/rules-field.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { labProbeContext } from "../support/gateway/lab-triage.ts";
 import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
 
 /**
@@ -43,10 +43,7 @@ const FIELD_RULE_IDS = [...FIELD_START_RULES, ...FIELD_RULES].map((r) => r.id);
 const FIELD_TRIAGE: StepRequest[] = TRIAGE_STEPS.filter((s) => s.step !== "doctor.lint");
 
 async function triage(steps = FIELD_TRIAGE, extraEnv: Record<string, string> = {}): Promise<Classification> {
-  const ctx = resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
-  );
+  const ctx = labProbeContext(gw, extraEnv);
   results = await runSteps(ctx, steps, { deadlineMs: 30_000 });
   expect(JSON.stringify(results)).not.toContain(gw.token);
   return classifyResults(

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +5,7 @@ import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sharedGateway } from "../support/gateway/control.ts";
 import { labTriage } from "../support/gateway/lab-triage.ts";
+import { runProcess } from "../support/run-node.ts";
 
 /**
  * A second OpenClaw gateway started on the shared lab gateway's port, as an operator's stray
@@ -40,7 +40,7 @@ describe("fault injection with real agent probes: a second gateway", () => {
     const copy = { gateway: original.gateway, logging: original.logging };
     await writeFile(join(state, "openclaw.json"), JSON.stringify(copy, null, 2), { mode: 0o600 });
     const started = Date.now();
-    const second = spawn(gw.openclawBin, ["gateway", "run", "--port", String(gw.port)], {
+    const { code, stdout, stderr } = await runProcess(gw.openclawBin, ["gateway", "run", "--port", String(gw.port)], {
       // gw.env only: an inherited VITEST=true would silence the duplicate's log.
       env: {
         ...gw.env,
@@ -49,25 +49,10 @@ describe("fault injection with real agent probes: a second gateway", () => {
         OPENCLAW_CONFIG_PATH: join(state, "openclaw.json"),
       },
       cwd: scratch,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      killAfterMs: 60_000,
+      group: true,
     });
-    let output = "";
-    second.stdout?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    second.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => {
-        if (second.pid) process.kill(-second.pid, "SIGKILL");
-      }, 60_000);
-      second.once("exit", (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
-    });
+    const output = stdout + stderr;
     console.log(`the second gateway exited ${code} after ${Date.now() - started} ms`);
     expect(code).toBe(1);
     expect(output).toContain("EADDRINUSE");

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -8,7 +8,6 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import {
   type StepName,
@@ -21,9 +20,11 @@ import {
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 import { httpStatus } from "../support/gateway/gateway.ts";
+import { labProbeContext } from "../support/gateway/lab-triage.ts";
 import { logSize, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 import { startGatewayPlane } from "../support/gateway-plane.ts";
+import { runProcess } from "../support/run-node.ts";
 import { until } from "../support/until.ts";
 
 /**
@@ -155,10 +156,7 @@ let results: StepResult[] = [];
 let reloadOn = false;
 
 async function triage(steps: StepRequest[] = TRIAGE_STEPS): Promise<Classification> {
-  const ctx = resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
-  );
+  const ctx = labProbeContext(gw);
   results = await runSteps(ctx, steps, { deadlineMs: LAB_TRIAGE_DEADLINE_MS });
   for (const r of results) expect(r.status, `${r.step}: ${JSON.stringify(r.error)}`).toBe("ok");
   expect(JSON.stringify(results)).not.toContain(gw.token);
@@ -182,26 +180,9 @@ const ids = (c: Classification) => c.findings.map((f) => f.id);
 const tlsIds = (c: Classification) => ids(c).filter((id) => id.startsWith("tls-"));
 
 /** The operator's `openclaw` with the lab env; exit code and all it printed. */
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(gw.openclawBin, args, {
-      env: { ...gw.env },
-      cwd: gw.labDir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
+async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const run = await runProcess(gw.openclawBin, args, { env: { ...gw.env }, cwd: gw.labDir, killAfterMs: 90_000 });
+  return { code: run.code, out: run.stdout + run.stderr };
 }
 
 beforeAll(async () => {

@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type StepRequest, type StepResult, stepPlan, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type Classification, classifyResults, trustedGreens } from "../../src/core/classify/classify.ts";
 import { collectEvidence } from "../../src/core/classify/evidence.ts";
 import type { Layer } from "../../src/core/vocabulary/layers.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
+import { labProbeContext } from "../support/gateway/lab-triage.ts";
 import { logSize as logSizeOf, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
@@ -44,10 +44,7 @@ async function triage(
   extraEnv: Record<string, string> = {},
   deadlineMs = LAB_TRIAGE_DEADLINE_MS,
 ): Promise<Answer> {
-  const ctx = resolveProbeContext(
-    { ...gw.env, CLAWOPS_OPENCLAW_BIN: gw.openclawBin, ...extraEnv },
-    { agentVersion: "0.0.0-test", serviceUnitDirs: [join(gw.env.HOME, ".config/systemd/user")] },
-  );
+  const ctx = labProbeContext(gw, extraEnv);
   const results = await runSteps(ctx, labSteps(steps), { deadlineMs });
   expect(JSON.stringify(results)).not.toContain(gw.token);
   const c = classifyResults(

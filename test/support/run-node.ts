@@ -20,17 +20,27 @@ export function runNode(
   return runProcess(process.execPath, [file, ...args], { env, ...(onStdout ? { onStdout } : {}) });
 }
 
-/** Runs `command` to its end the same way (nothing on stdin, both outputs kept), in `cwd` when given;
- *  `onStdout` sees what it has printed so far, as it prints. */
+/**
+ * Runs `command` to its end the same way (nothing on stdin, both outputs kept), in `cwd` when given;
+ * `onStdout` sees what it has printed so far, as it prints. `killAfterMs` bounds a run that hangs:
+ * SIGKILL then, to its whole process group with `group` (a command that leaves children of its own).
+ */
 export function runProcess(
   command: string,
   args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd?: string; onStdout?: (soFar: string) => void },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    cwd?: string;
+    onStdout?: (soFar: string) => void;
+    killAfterMs?: number;
+    group?: boolean;
+  },
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: opts.env,
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.group ? { detached: true } : {}),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -42,7 +52,20 @@ export function runProcess(
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
     });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const timer =
+      opts.killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (opts.group && child.pid) process.kill(-child.pid, "SIGKILL");
+            else child.kill("SIGKILL");
+          }, opts.killAfterMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }

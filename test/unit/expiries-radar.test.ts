@@ -39,6 +39,12 @@ const GMAIL_LOG = readFileSync(
   "utf8",
 );
 let lab: string;
+/**
+ * Every host here answers at once (a fake transport): the fleet read's deadline is only a hang
+ * bound, not the 6 s a real fleet gets, which a loaded box once missed with nothing late but
+ * the box. The deadline's own behaviour is asserted in expiries.test.ts and fleet-deadline.test.ts.
+ */
+const ALL_ANSWER = { deadlineMs: 60_000 };
 
 beforeAll(async () => {
   lab = await mkdtemp(join(tmpdir(), "clawops-radar-"));
@@ -96,7 +102,7 @@ describe("the calendar's rows for shared bot tokens and refused watcher grants",
     const chat = new RecordingChat();
     const deps = testDeps({ store, transport, chat, logger });
 
-    const calendar = await collectExpiries(deps);
+    const calendar = await collectExpiries(deps, ALL_ANSWER);
     expect(calendar.sharedTokens).toEqual([
       {
         fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{12}$/),
@@ -293,7 +299,7 @@ describe("an incident some days before an expiry", () => {
     await store.updateIncident(tlsIncident?.id ?? "", ["open"], { state: "resolved", resolvedAt: t.now });
     t.now += DAY;
     await sweepExpiries(deps, radar);
-    const calendar = await collectExpiries(deps);
+    const calendar = await collectExpiries(deps, ALL_ANSWER);
     expect(await openExpiryIncidents(deps, calendar, { pageDays: 7 })).toEqual([]);
     // OpenClaw's status moving on (`expiring` → `expired`) is the same credential and date: nothing new.
     const moved = calendar.entries.map((e) => ({ ...e, what: e.what.replace("expiring", "expired") }));
@@ -307,7 +313,7 @@ describe("an incident some days before an expiry", () => {
   it("a policy without `expiry` records the incident and pages nobody", async () => {
     const { deps, store } = await rig();
     const quiet: CoreDeps = { ...deps, paging: { ...(deps.paging as NonNullable<CoreDeps["paging"]>), policy: {} } };
-    const calendar = await collectExpiries(quiet);
+    const calendar = await collectExpiries(quiet, ALL_ANSWER);
     expect((await openExpiryIncidents(quiet, calendar, { pageDays: 7 })).length).toBe(2);
     await drainOutbox(quiet);
     expect(pd.events).toEqual([]);

@@ -269,5 +269,5 @@ describe("the watch in the host's Durable Object", () => {
     await until("the disconnect in the shard", 5_000, async () => (await shardState("wk-quiet-1"))?.stale, 100);
     expect((await shardState("wk-quiet-1"))?.stale?.reason).toBe("agent disconnected (close 1001 agent restarting)");
     expect(await posts()).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });

@@ -7,6 +7,7 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
+import { endLabProcesses } from "../lab-processes.ts";
 import { freePort } from "../ports.ts";
 import type { GatewayDescriptor } from "./descriptor.ts";
 import { type OpenclawInstall, pathWithNodeFirst } from "./install.ts";
@@ -298,11 +299,12 @@ export class RealGateway {
     await this.start(options);
   }
 
-  /** Stop and delete the lab (logs included). */
+  /** Stop, end whatever else still runs in the lab, and delete it (logs included). */
   async dispose(): Promise<void> {
     await this.stop();
-    // A late OpenClaw process may still write a log line while the folder goes (seen once: its
-    // SQLite snapshot cleanup's warning, as the run ended): ENOTEMPTY, retried.
+    // An OpenClaw process outside the gateway's group wrote into the lab after its removal (its
+    // SQLite read-only snapshot's cleanup warning and snapshot folder), leaving the folder behind.
+    await endLabProcesses(this.labDir);
     await rm(this.labDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 

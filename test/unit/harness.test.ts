@@ -5,12 +5,33 @@ import { ephemeralLow } from "../support/ports.ts";
 
 // The shared test harness (test/support/harness.ts) does what the tests that use it rely on.
 describe("test harness", () => {
-  it("until returns the probe's first truthy value, and names what it waited for when it gives up", async () => {
+  it("until returns the probe's first truthy value, and names what it waited for, and what it saw, when it gives up", async () => {
     let n = 0;
     expect(await until("the third try", 1_000, () => (++n >= 3 ? { n } : null), 5)).toEqual({ n: 3 });
     await expect(until("a value that never comes", 60, async () => false, 5)).rejects.toThrow(
       "a value that never comes: not within 60 ms",
     );
+    // With `seen`, the error says what the test was looking at when it gave up; a failing read says so.
+    await expect(
+      until(
+        "the summary",
+        30,
+        () => null,
+        5,
+        async () => ({ posts: ["failing since"] }),
+      ),
+    ).rejects.toThrow('the summary: not within 30 ms; seen then: {\n "posts": [\n  "failing since"\n ]\n}');
+    await expect(
+      until(
+        "the summary",
+        30,
+        () => null,
+        5,
+        () => {
+          throw new Error("object reset");
+        },
+      ),
+    ).rejects.toThrow("the summary: not within 30 ms; seen then: (could not be read: object reset)");
   });
 
   it("freePort gives a loopback port that can be bound, below the ephemeral range (no outgoing connection can take it)", async () => {

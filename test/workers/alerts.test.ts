@@ -5,7 +5,7 @@ import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directo
 import worker from "../../src/worker/index.ts";
 import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
 import { hmacSha256Hex, type RecordedRequest } from "./signed-slack.ts";
 
@@ -129,7 +129,7 @@ afterAll(async () => {
   for (const [i, a] of agents.entries()) {
     a.socket.close(1000, "test over");
     const host = env.HOSTS.get(env.HOSTS.idFromName(`edge-${i + 1}`));
-    await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
+    await until("the agent to be gone", HANG_MS, async () => !(await host.isOnline()), 50);
   }
 });
 
@@ -150,7 +150,7 @@ describe("alert webhooks on the Workers runtime", () => {
     expect(JSON.stringify(posted[1].blocks)).toContain("A triage follows in this thread.");
     await until(
       "the triage answer from the host's object",
-      15_000,
+      HANG_MS,
       async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-1')),
       50,
     );
@@ -195,7 +195,7 @@ describe("alert webhooks on the Workers runtime", () => {
     expect((await slackBodies()).some((b) => b.includes("Grafana: 1 alert firing on edge-3"))).toBe(true);
     await until(
       "edge-3 triage",
-      15_000,
+      HANG_MS,
       async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-3')),
       50,
     );
@@ -222,7 +222,7 @@ describe("alert webhooks on the Workers runtime", () => {
     expect((await slackBodies()).some((b) => b.includes("PagerDuty: 1 alert firing on edge-2"))).toBe(true);
     await until(
       "edge-2 triage",
-      15_000,
+      HANG_MS,
       async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-2')),
       50,
     );
@@ -288,7 +288,7 @@ describe("alert webhooks on the Workers runtime", () => {
     await store.settleOutbox(queued?.id ?? "", { state: "pending", nextAt: Date.now() });
     await until(
       "the triage answer after the late announcement",
-      15_000,
+      HANG_MS,
       async () => (await slackBodies()).some((b) => b.includes('"text":"Triage edge-4')),
       50,
     );
@@ -303,6 +303,6 @@ describe("alert webhooks on the Workers runtime", () => {
     );
     agent.socket.close(1000, "test over");
     const host = env.HOSTS.get(env.HOSTS.idFromName("edge-4"));
-    await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
+    await until("the agent to be gone", HANG_MS, async () => !(await host.isOnline()), 50);
   });
 });

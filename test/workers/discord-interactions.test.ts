@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { connectScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
@@ -106,13 +106,13 @@ describe("Discord interactions on the Workers runtime", () => {
       const res = await interact(body, await signedHeaders(body));
       expect(res.body).toEqual({ type: 5, data: { flags: 64 } });
       const discordCalls = async () => (await calls()).filter((c) => c.url.startsWith(env.DISCORD_API_URL));
-      const header = await until("the incident header in the channel", 15_000, async () =>
+      const header = await until("the incident header in the channel", HANG_MS, async () =>
         (await discordCalls()).find(
           (c) => c.method === "POST" && c.url.endsWith("/channels/1200000000000000100/messages"),
         ),
       );
       expect(header.body).toContain("dnode-1");
-      const answer = await until("the answer with its buttons in the thread", 15_000, async () =>
+      const answer = await until("the answer with its buttons in the thread", HANG_MS, async () =>
         (await discordCalls()).find(
           (c) =>
             /\/channels\/1300\d+\/messages(\/\d+)?$/.test(c.url) &&
@@ -123,7 +123,7 @@ describe("Discord interactions on the Workers runtime", () => {
       expect(answer.body).toContain("clawops_run:triage:dnode-1|triage dnode-1");
       expect((await discordCalls()).some((c) => /\/messages\/\d+\/threads$/.test(c.url))).toBe(true);
       // The progress message edited to its end in the thread (the job's last step), so the host's object is done.
-      await until("the progress edited to finished", 15_000, async () =>
+      await until("the progress edited to finished", HANG_MS, async () =>
         (await discordCalls()).find(
           (c) =>
             c.method === "PATCH" && /\/channels\/1300\d+\/messages\/\d+$/.test(c.url) && c.body.includes("finished"),
@@ -135,7 +135,7 @@ describe("Discord interactions on the Workers runtime", () => {
       // The host object notes its agent gone (and logs it) before the run ends.
       agent.socket.close(1000, "test over");
       const host = env.HOSTS.get(env.HOSTS.idFromName("dnode-1"));
-      await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
+      await until("the agent to be gone", HANG_MS, async () => !(await host.isOnline()), 50);
     }
   });
 });

@@ -7,7 +7,7 @@ import { parseWorkerConfig } from "../../src/worker/env.ts";
 import worker from "../../src/worker/index.ts";
 import { createConsoleLogger } from "../../src/worker/logger.ts";
 import { requestDeps } from "../../src/worker/wiring.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { postSlashCommand, type RecordedRequest, type SlackCommandReply } from "./signed-slack.ts";
 
 /**
@@ -29,44 +29,48 @@ async function posts(): Promise<{ channel: string; thread_ts?: string; text: str
 const directory = () => env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
 
 describe("scheduled maintenance freezes on the directory object's alarm", () => {
-  it("announces when set, before the start, at the start and at the end, and what it muted, once each", async () => {
-    await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
-    const store = new DirectoryRecoveryStore(env.DIRECTORY);
-    const startsAt = Math.ceil((Date.now() + 8_000) / 1000) * 1000;
-    const at = new Date(startsAt).toISOString().replace(/\.000Z$/, "Z");
-    const reply = await postSlashCommand(`freeze all at ${at} for 1m db maintenance`);
-    expect(reply.status).toBe(200);
-    expect(text(reply)).toContain("Scheduled a maintenance freeze of *the whole fleet*");
-    const [scheduled] = await store.listScheduledFreezes();
-    expect(scheduled).toMatchObject({ target: "all", owner: "U0OPERATOR", startsAt, endsAt: startsAt + 60_000 });
-    // The object's alarm is the warning's moment, 3 s before the start.
-    expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt - 3_000);
+  it(
+    "announces when set, before the start, at the start and at the end, and what it muted, once each",
+    async () => {
+      await fetch(env.SLACK_STANDIN_CALLS_URL, { method: "DELETE" });
+      const store = new DirectoryRecoveryStore(env.DIRECTORY);
+      const startsAt = Math.ceil((Date.now() + 8_000) / 1000) * 1000;
+      const at = new Date(startsAt).toISOString().replace(/\.000Z$/, "Z");
+      const reply = await postSlashCommand(`freeze all at ${at} for 1m db maintenance`);
+      expect(reply.status).toBe(200);
+      expect(text(reply)).toContain("Scheduled a maintenance freeze of *the whole fleet*");
+      const [scheduled] = await store.listScheduledFreezes();
+      expect(scheduled).toMatchObject({ target: "all", owner: "U0OPERATOR", startsAt, endsAt: startsAt + 60_000 });
+      // The object's alarm is the warning's moment, 3 s before the start.
+      expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt - 3_000);
 
-    const kinds = async () =>
-      (await posts()).map((p) =>
-        /scheduled .* by/.test(p.text)
-          ? "set"
-          : /starts at/.test(p.text)
-            ? "soon"
-            : /frozen for maintenance/.test(p.text)
-              ? "start"
-              : /ended at/.test(p.text)
-                ? "end"
-                : /^Maintenance of the fleet over: /.test(p.text)
-                  ? "muted"
-                  : p.text,
-      );
-    await until("the start", 20_000, async () => (await kinds()).includes("start"), 200);
-    expect(await store.getFreeze("all")).toMatchObject({ owner: "U0OPERATOR", expiresAt: startsAt + 60_000 });
-    expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt + 60_000);
-    // After the end: what the maintenance muted (issue 29), once too.
-    await until("the end", 75_000, async () => (await kinds()).includes("muted"), 200);
-    expect(await kinds()).toEqual(["set", "soon", "start", "end", "muted"]);
-    expect((await posts()).at(-1)?.text).toBe("Maintenance of the fleet over: nothing muted");
-    expect((await posts()).every((p) => p.channel === "C0INCIDENT")).toBe(true);
-    expect(await store.getFreeze("all")).toBeNull();
-    expect(await store.listScheduledFreezes()).toEqual([]);
-  }, 100_000);
+      const kinds = async () =>
+        (await posts()).map((p) =>
+          /scheduled .* by/.test(p.text)
+            ? "set"
+            : /starts at/.test(p.text)
+              ? "soon"
+              : /frozen for maintenance/.test(p.text)
+                ? "start"
+                : /ended at/.test(p.text)
+                  ? "end"
+                  : /^Maintenance of the fleet over: /.test(p.text)
+                    ? "muted"
+                    : p.text,
+        );
+      await until("the start", HANG_MS, async () => (await kinds()).includes("start"), 200);
+      expect(await store.getFreeze("all")).toMatchObject({ owner: "U0OPERATOR", expiresAt: startsAt + 60_000 });
+      expect(await runInDurableObject(directory(), (_i, state) => state.storage.getAlarm())).toBe(startsAt + 60_000);
+      // After the end: what the maintenance muted (issue 29), once too.
+      await until("the end", 60_000 + HANG_MS, async () => (await kinds()).includes("muted"), 200);
+      expect(await kinds()).toEqual(["set", "soon", "start", "end", "muted"]);
+      expect((await posts()).at(-1)?.text).toBe("Maintenance of the fleet over: nothing muted");
+      expect((await posts()).every((p) => p.channel === "C0INCIDENT")).toBe(true);
+      expect(await store.getFreeze("all")).toBeNull();
+      expect(await store.listScheduledFreezes()).toEqual([]);
+    },
+    60_000 + 3 * HANG_MS,
+  );
 
   it("unfreeze before the start cancels it and says so", async () => {
     const store = new DirectoryRecoveryStore(env.DIRECTORY);
@@ -114,7 +118,7 @@ describe("automatic freezes on Workers", () => {
 
     // Healthy since 6 min ago (held for two probes): the lift is due, and the alarm does it.
     await hook(deps, { host: "node-9", at: Date.now(), since: now - 6 * 60_000, healthy: true, findingIds: [] });
-    await until("the lift", 10_000, async () => (await store.getFreeze("node-9")) === null, 200);
+    await until("the lift", HANG_MS, async () => (await store.getFreeze("node-9")) === null, 200);
     const allClear = (await posts()).at(-1);
     expect(allClear).toMatchObject({ channel: "C0INCIDENT", thread_ts: notice?.thread_ts });
     expect(allClear?.text).toContain("All clear: node-9 is no longer frozen");

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DirectoryStore } from "../../src/worker/directory-store.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -45,9 +45,9 @@ describe("incident channels on Workers", () => {
     const ack = await postSlashCommand(`incident ${first} channel`, { user: "U0OPERATOR" });
     expect(ack.status).toBe(200);
     expect(ack.body.text).toContain("Opening a channel");
-    const opened = await until("the first channel", 10_000, async () => (await store.getIncident(first))?.ownChannel);
+    const opened = await until("the first channel", HANG_MS, async () => (await store.getIncident(first))?.ownChannel);
     await postSlashCommand(`incident ${second} channel`, { user: "U0OPERATOR" });
-    await until("the second channel", 10_000, async () => (await store.getIncident(second))?.ownChannel);
+    await until("the second channel", HANG_MS, async () => (await store.getIncident(second))?.ownChannel);
 
     const calls = await slackCalls();
     expect(calls.filter((c) => c.method === "conversations.create").map((c) => c.body)).toEqual([
@@ -76,7 +76,7 @@ describe("incident channels on Workers", () => {
     );
 
     expect((await postSlashCommand(`incident ${first} resolve`, { user: "U0OPERATOR" })).status).toBe(200);
-    const archived = await until("the archive", 10_000, async () =>
+    const archived = await until("the archive", HANG_MS, async () =>
       (await slackCalls()).find((c) => c.method === "conversations.archive"),
     );
     expect(archived.body).toEqual({ channel: opened });

@@ -6,7 +6,7 @@ import { DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directo
 import { parseWorkerConfig } from "../../src/worker/env.ts";
 import { createConsoleLogger } from "../../src/worker/logger.ts";
 import { freezeSweepDeps } from "../../src/worker/wiring.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -46,12 +46,12 @@ describe("an incident mirrored from Slack to Discord and Mattermost, on Workers"
       title: "replies slow for EU customers",
     });
 
-    const discordRoot = await until("the Discord mirror's root", 15_000, async () =>
+    const discordRoot = await until("the Discord mirror's root", HANG_MS, async () =>
       (await calls("http://discord-standin.test/")).find(
         (c) => c.method === "POST" && c.url.endsWith("/channels/1200000000000000777/messages"),
       ),
     );
-    const mmRoot = await until("the Mattermost mirror's root", 15_000, async () =>
+    const mmRoot = await until("the Mattermost mirror's root", HANG_MS, async () =>
       (await calls("http://mattermost-standin.test/")).find(
         (c) => c.method === "POST" && c.url.endsWith("/api/v4/posts"),
       ),
@@ -72,7 +72,7 @@ describe("an incident mirrored from Slack to Discord and Mattermost, on Workers"
     );
     expect(slackHeader?.body).toContain('"actions"');
 
-    const mirrors = await until("both mirrors recorded", 10_000, async () => {
+    const mirrors = await until("both mirrors recorded", HANG_MS, async () => {
       const m = await store.incidentMirrors(incident.id);
       return m.length === 2 && m.every((x) => x.ts) ? m : null;
     });
@@ -81,7 +81,7 @@ describe("an incident mirrored from Slack to Discord and Mattermost, on Workers"
     await moveIncidentAndTell(deps, incident.id, "acknowledged", "U0OPERATOR");
     const dTs = mirrors[0]?.ts;
     const mTs = mirrors[1]?.ts;
-    const edits = await until("the header edited on both mirrors", 15_000, async () => {
+    const edits = await until("the header edited on both mirrors", HANG_MS, async () => {
       const d = (await calls("http://discord-standin.test/")).find(
         (c) => c.method === "PATCH" && c.url.endsWith(`/messages/${dTs}`),
       );

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { connectScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
@@ -93,13 +93,13 @@ describe("Mattermost's slash command on the Workers runtime", () => {
     try {
       const res = await command(form("triage mnode-1"));
       expect(String(res.body.text)).toContain("mnode-1");
-      const header = await until("the header post in the channel", 15_000, async () =>
+      const header = await until("the header post in the channel", HANG_MS, async () =>
         (await mattermostCalls()).find(
           (c) => c.method === "POST" && c.url.endsWith("/api/v4/posts") && !c.body.includes('"root_id"'),
         ),
       );
       expect(header.body).toContain(`"channel_id":"${CHANNEL}"`);
-      const answer = await until("the answer with its buttons in the thread", 15_000, async () =>
+      const answer = await until("the answer with its buttons in the thread", HANG_MS, async () =>
         (await mattermostCalls()).find(
           (c) => c.body.includes("Triage mnode-1") && c.body.includes('"name":"Run again"'),
         ),
@@ -108,7 +108,7 @@ describe("Mattermost's slash command on the Workers runtime", () => {
       expect(answer.body).toContain('"url":"https://clawops.example/mattermost/actions"');
       expect(answer.body).toMatch(/"s":"[A-Za-z0-9_-]{43}"/);
       expect((await mattermostCalls()).some((c) => c.body.includes('"root_id":"post'))).toBe(true);
-      await until("the progress edited to finished", 15_000, async () =>
+      await until("the progress edited to finished", HANG_MS, async () =>
         (await mattermostCalls()).find(
           (c) => c.method === "PUT" && c.url.endsWith("/patch") && c.body.includes("finished"),
         ),
@@ -117,7 +117,7 @@ describe("Mattermost's slash command on the Workers runtime", () => {
     } finally {
       agent.socket.close(1000, "test over");
       const host = env.HOSTS.get(env.HOSTS.idFromName("mnode-1"));
-      await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
+      await until("the agent to be gone", HANG_MS, async () => !(await host.isOnline()), 50);
     }
   });
 });

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DIRECTORY_NAME, DirectoryRecoveryStore, DirectoryStore } from "../../src/worker/directory-store.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -46,7 +46,7 @@ describe("paging from the directory object's alarm", () => {
       severity: "sev1",
       title: "replies stopped for every customer",
     });
-    const triggered = await until("the trigger", 10_000, async () =>
+    const triggered = await until("the trigger", HANG_MS, async () =>
       (await pages()).find((p) => p.event_action === "trigger"),
     );
     expect(triggered).toMatchObject({ dedup_key: incident?.id, routing_key: env.CLAWOPS_PAGERDUTY_ROUTING_KEY });
@@ -57,9 +57,9 @@ describe("paging from the directory object's alarm", () => {
 
     expect((await postSlashCommand(`incident ${incident?.id} ack`, { user: "U0OPERATOR" })).status).toBe(200);
     expect((await postSlashCommand(`incident ${incident?.id} resolve`, { user: "U0OPERATOR" })).status).toBe(200);
-    await until("acknowledge and resolve", 10_000, async () => (await pages()).length >= 3);
+    await until("acknowledge and resolve", HANG_MS, async () => (await pages()).length >= 3);
     expect((await pages()).map((p) => p.event_action)).toEqual(["trigger", "acknowledge", "resolve"]);
-    const timeline = await until("the timeline", 10_000, async () => {
+    const timeline = await until("the timeline", HANG_MS, async () => {
       const t = await store.incidentTimeline(incident?.id ?? "");
       return t.filter((e) => e.kind === "page").length === 3 ? t : null;
     });

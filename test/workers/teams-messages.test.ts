@@ -4,7 +4,7 @@ import { generateKeyPair, importPKCS8, SignJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { scriptedHealthyResults } from "../support/evidence.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { connectScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
@@ -93,7 +93,7 @@ describe("Teams' messaging endpoint on the Workers runtime", () => {
     try {
       const res = await send(activity("triage tnode-1"), `Bearer ${await connectorToken()}`);
       expect(res.status).toBe(200);
-      const header = await until("the header, a new post in the channel", 15_000, async () =>
+      const header = await until("the header, a new post in the channel", HANG_MS, async () =>
         (await connectorCalls()).find(
           (c) =>
             c.method === "POST" &&
@@ -101,20 +101,20 @@ describe("Teams' messaging endpoint on the Workers runtime", () => {
         ),
       );
       expect(header.body).toContain("tnode-1");
-      const answer = await until("the answer with its buttons in the reply chain", 15_000, async () =>
+      const answer = await until("the answer with its buttons in the reply chain", HANG_MS, async () =>
         (await connectorCalls()).find(
           (c) => c.body.includes("Triage tnode-1") && c.body.includes('"title":"Run again"'),
         ),
       );
       expect(answer.url).toContain(encodeURIComponent(`${CHANNEL};messageid=`));
-      await until("the progress edited in place", 15_000, async () =>
+      await until("the progress edited in place", HANG_MS, async () =>
         (await connectorCalls()).find((c) => c.method === "PUT"),
       );
       expect((await calls()).filter((c) => c.url.startsWith(env.SLACK_API_URL))).toEqual([]);
     } finally {
       agent.socket.close(1000, "test over");
       const host = env.HOSTS.get(env.HOSTS.idFromName("tnode-1"));
-      await until("the agent to be gone", 5_000, async () => !(await host.isOnline()), 50);
+      await until("the agent to be gone", HANG_MS, async () => !(await host.isOnline()), 50);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { declareIncident, postSlashCommand, type RecordedRequest } from "./signed-slack.ts";
 
 /**
@@ -42,7 +42,7 @@ describe("resolve → Jira, from the directory object's alarm", () => {
     expect(resolved.status).toBe(200);
     expect((await store.getIncident(incident.id))?.state).toBe("resolved");
 
-    const jira = await until("the transition", 15_000, async () => {
+    const jira = await until("the transition", HANG_MS, async () => {
       const calls = (await outbound()).filter((c) => c.url.startsWith("http://jira-standin.test/"));
       return calls.some((c) => c.method === "POST" && c.url.endsWith("/transitions")) ? calls : null;
     });
@@ -53,7 +53,7 @@ describe("resolve → Jira, from the directory object's alarm", () => {
     ]);
     expect(JSON.parse(jira[2]?.body ?? "{}")).toEqual({ transition: { id: "31" } });
     expect(jira[0]?.body).toContain(incident.id);
-    const lines = await until("the timeline", 10_000, async () => {
+    const lines = await until("the timeline", HANG_MS, async () => {
       const t = (await store.incidentTimeline(incident.id)).filter((e) => e.kind === "ticket").map((e) => e.text);
       return t.length >= 2 ? t : null;
     });

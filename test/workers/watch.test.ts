@@ -6,7 +6,7 @@ import type { WatchRecord } from "../../src/core/ports/watch-record.ts";
 import { DirectoryRecoveryStore } from "../../src/worker/directory-store.ts";
 import { watchShardName } from "../../src/worker/watch-shard.ts";
 import { gatewayDownData, healthyData, toResults } from "../support/evidence.ts";
-import { until } from "../support/until.ts";
+import { HANG_MS, until } from "../support/until.ts";
 import { connectScriptedAgent, type ScriptedAgent } from "./scripted-agent.ts";
 import type { RecordedRequest } from "./signed-slack.ts";
 
@@ -65,7 +65,7 @@ async function connectAgent(host: string): Promise<WatchAgent> {
       );
       last = healthy;
       // Handled once the host object's own state has it (frames are handled in order).
-      await until(`probe ${seq} handled`, 5_000, async () => (await objectState(host))?.last.seq === seq, 100);
+      await until(`probe ${seq} handled`, HANG_MS, async () => (await objectState(host))?.last.seq === seq, 100);
     },
     async hold(healthy: boolean) {
       await agent.probe(healthy);
@@ -114,6 +114,19 @@ async function texts(): Promise<string[]> {
     .map((c) => (JSON.parse(c.body) as { text?: string }).text ?? "");
 }
 
+/**
+ * What an alarm-driven wait saw when it gave up: the posts, the host object's alarm and its watch
+ * state, and the time then, so that a late summary says whether the alarm was set, fired or posted.
+ */
+function seenBy(host: string): () => Promise<unknown> {
+  return async () => ({
+    now: Date.now(),
+    alarm: await runInDurableObject(hostObject(host), (_i, state) => state.storage.getAlarm()),
+    state: await objectState(host),
+    posts: (await posts()).map((p) => p.text),
+  });
+}
+
 /** The host's incident thread (where the watch's failing line went), and what was posted in it. */
 async function thread(host: string): Promise<{ ts: string; replies: Post[] }> {
   const all = await posts();
@@ -125,7 +138,7 @@ async function thread(host: string): Promise<{ ts: string; replies: Post[] }> {
 afterAll(async () => {
   for (const a of open) {
     if (a.socket.readyState === WebSocket.OPEN) a.socket.close(1000, "test over");
-    await until("the agent to be gone", 5_000, async () => !(await hostObject(a.host).isOnline()), 100);
+    await until("the agent to be gone", HANG_MS, async () => !(await hostObject(a.host).isOnline()), 100);
   }
 });
 
@@ -143,7 +156,7 @@ describe("the watch in the host's Durable Object", () => {
     await agent.probe(false);
     await until(
       "the triage's answer",
-      15_000,
+      HANG_MS,
       async () => (await texts()).some((t) => t.startsWith("Triage wk-fail-1")),
       100,
     );
@@ -167,7 +180,7 @@ describe("the watch in the host's Durable Object", () => {
     await agent.hold(true);
     const recovered = await until(
       "the recovery",
-      10_000,
+      HANG_MS,
       async () => (await posts()).slice(before).find((p) => p.text.startsWith("Watch: wk-fail-1 recovered")),
       100,
     );
@@ -178,96 +191,107 @@ describe("the watch in the host's Durable Object", () => {
     expect(await shardState("wk-fail-1")).toMatchObject({ held: { healthy: true }, failingSince: null });
   });
 
-  it("a flapping host gets one message per flap window from the object's alarm, not one per flap", async () => {
-    const agent = await connectAgent("wk-flap-1");
-    await agent.hold(true);
-    await agent.hold(false); // posted: opens the flap window
-    await until(
-      "the failing line",
-      10_000,
-      async () => (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 failing since")),
-      100,
-    );
-    await agent.hold(true); // the window's first recovery: posted
-    await until(
-      "the recovery",
-      10_000,
-      async () => (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 recovered")),
-      100,
-    );
-    const settled = (await posts()).length;
-    // Two more flips inside the window: counted, not posted, no second triage.
-    await agent.hold(false);
-    await agent.hold(true);
-    const flapped = await until(
-      "the first window's summary",
-      FLAP_WINDOW_MS + 10_000,
-      async () => (await posts()).slice(settled).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
-      100,
-    );
-    expect(flapped.text).toMatch(
-      /^Watch: wk-flap-1 flapped 2 times between \d\d:\d\d:\d\d UTC and \d\d:\d\d:\d\d UTC; now healthy since /,
-    );
-    expect(flapped.thread_ts).toBe((await thread("wk-flap-1")).ts);
-    expect((await posts()).slice(settled)).toEqual([flapped]);
-    expect(agent.jobs).toBe(1);
+  it(
+    "a flapping host gets one message per flap window from the object's alarm, not one per flap",
+    async () => {
+      const agent = await connectAgent("wk-flap-1");
+      await agent.hold(true);
+      await agent.hold(false); // posted: opens the flap window
+      await until(
+        "the failing line",
+        HANG_MS,
+        async () => (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 failing since")),
+        100,
+      );
+      await agent.hold(true); // the window's first recovery: posted
+      await until(
+        "the recovery",
+        HANG_MS,
+        async () => (await posts()).some((p) => p.text.startsWith("Watch: wk-flap-1 recovered")),
+        100,
+      );
+      const settled = (await posts()).length;
+      // Two more flips inside the window: counted, not posted, no second triage.
+      await agent.hold(false);
+      await agent.hold(true);
+      const flapped = await until(
+        "the first window's summary",
+        FLAP_WINDOW_MS + HANG_MS,
+        async () => (await posts()).slice(settled).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+        100,
+        seenBy("wk-flap-1"),
+      );
+      expect(flapped.text).toMatch(
+        /^Watch: wk-flap-1 flapped 2 times between \d\d:\d\d:\d\d UTC and \d\d:\d\d:\d\d UTC; now healthy since /,
+      );
+      expect(flapped.thread_ts).toBe((await thread("wk-flap-1")).ts);
+      expect((await posts()).slice(settled)).toEqual([flapped]);
+      expect(agent.jobs).toBe(1);
 
-    // Still flipping: the next window counts everything, and its end posts one more summary.
-    const afterFirst = (await posts()).length;
-    await agent.hold(false);
-    await agent.hold(true);
-    await agent.hold(false);
-    const second = await until(
-      "the second window's summary",
-      FLAP_WINDOW_MS + 10_000,
-      async () => (await posts()).slice(afterFirst).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
-      100,
-    );
-    expect(second.text).toMatch(/^Watch: wk-flap-1 flapped 3 times between .*; now failing since /);
-    expect((await posts()).slice(afterFirst)).toEqual([second]);
-    expect(agent.jobs).toBe(1);
-  }, 60_000);
+      // Still flipping: the next window counts everything, and its end posts one more summary.
+      const afterFirst = (await posts()).length;
+      await agent.hold(false);
+      await agent.hold(true);
+      await agent.hold(false);
+      const second = await until(
+        "the second window's summary",
+        FLAP_WINDOW_MS + HANG_MS,
+        async () => (await posts()).slice(afterFirst).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+        100,
+        seenBy("wk-flap-1"),
+      );
+      expect(second.text).toMatch(/^Watch: wk-flap-1 flapped 3 times between .*; now failing since /);
+      expect((await posts()).slice(afterFirst)).toEqual([second]);
+      expect(agent.jobs).toBe(1);
+    },
+    2 * FLAP_WINDOW_MS + 5 * HANG_MS,
+  );
 
-  it("a silent agent is noticed by the object's alarm: its state turns stale in the shard; a disconnect says why", async () => {
-    const agent = await connectAgent("wk-quiet-1");
-    await agent.hold(true);
-    const reported = await shardState("wk-quiet-1");
-    if (!reported) throw new Error("no watch state in the shard");
-    expect(reported.stale).toBeNull();
-    // The alarm is set for the moment the agent has been silent past its digest period + 2 intervals.
-    const alarm = await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm());
-    expect(alarm).toBe(reported.reportedAt + SILENT_AFTER_MS + 1);
-    // Nothing more from the agent (its socket stays open): the alarm marks it stale, no request does.
-    const stale = await until(
-      "the stale state in the shard",
-      SILENT_AFTER_MS + 10_000,
-      async () => {
-        const s = await shardState("wk-quiet-1");
-        return s?.stale ? s : null;
-      },
-      100,
-    );
-    expect(stale.stale).toEqual({ reason: "no report from its agent since", at: reported.reportedAt });
-    expect(stale.held).toMatchObject({ healthy: true });
-    expect((await hostObject("wk-quiet-1").status()).watch).toMatchObject({
-      healthy: true,
-      stale: { reason: "no report from its agent since" },
-    });
-    // Stale is not yet an incident: nothing posted; the object wakes again at the moment its agent
-    // counts as lost (its silence began, plus CLAWOPS_WATCH_LOST_S, 90 s by default).
-    expect(await posts()).toEqual([]);
-    expect(await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm())).toBe(
-      reported.reportedAt + 90_000,
-    );
+  it(
+    "a silent agent is noticed by the object's alarm: its state turns stale in the shard; a disconnect says why",
+    async () => {
+      const agent = await connectAgent("wk-quiet-1");
+      await agent.hold(true);
+      const reported = await shardState("wk-quiet-1");
+      if (!reported) throw new Error("no watch state in the shard");
+      expect(reported.stale).toBeNull();
+      // The alarm is set for the moment the agent has been silent past its digest period + 2 intervals.
+      const alarm = await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm());
+      expect(alarm).toBe(reported.reportedAt + SILENT_AFTER_MS + 1);
+      // Nothing more from the agent (its socket stays open): the alarm marks it stale, no request does.
+      const stale = await until(
+        "the stale state in the shard",
+        SILENT_AFTER_MS + HANG_MS,
+        async () => {
+          const s = await shardState("wk-quiet-1");
+          return s?.stale ? s : null;
+        },
+        100,
+        seenBy("wk-quiet-1"),
+      );
+      expect(stale.stale).toEqual({ reason: "no report from its agent since", at: reported.reportedAt });
+      expect(stale.held).toMatchObject({ healthy: true });
+      expect((await hostObject("wk-quiet-1").status()).watch).toMatchObject({
+        healthy: true,
+        stale: { reason: "no report from its agent since" },
+      });
+      // Stale is not yet an incident: nothing posted; the object wakes again at the moment its agent
+      // counts as lost (its silence began, plus CLAWOPS_WATCH_LOST_S, 90 s by default).
+      expect(await posts()).toEqual([]);
+      expect(await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm())).toBe(
+        reported.reportedAt + 90_000,
+      );
 
-    // It reports again: fresh.
-    await agent.probe(true);
-    expect((await shardState("wk-quiet-1"))?.stale).toBeNull();
+      // It reports again: fresh.
+      await agent.probe(true);
+      expect((await shardState("wk-quiet-1"))?.stale).toBeNull();
 
-    // Its socket closes: stale with the close, before the close event ends.
-    agent.socket.close(1001, "agent restarting");
-    await until("the disconnect in the shard", 5_000, async () => (await shardState("wk-quiet-1"))?.stale, 100);
-    expect((await shardState("wk-quiet-1"))?.stale?.reason).toBe("agent disconnected (close 1001 agent restarting)");
-    expect(await posts()).toEqual([]);
-  }, 90_000);
+      // Its socket closes: stale with the close, before the close event ends.
+      agent.socket.close(1001, "agent restarting");
+      await until("the disconnect in the shard", HANG_MS, async () => (await shardState("wk-quiet-1"))?.stale, 100);
+      expect((await shardState("wk-quiet-1"))?.stale?.reason).toBe("agent disconnected (close 1001 agent restarting)");
+      expect(await posts()).toEqual([]);
+    },
+    SILENT_AFTER_MS + 4 * HANG_MS,
+  );
 });

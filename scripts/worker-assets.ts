@@ -18,20 +18,23 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The folder under the assets directory the Worker reads (src/worker/agent-files.ts AGENT_ASSETS). */
 export const AGENT_ASSETS_DIR = "agent-files";
+/** The agent's bundle in it (buildAgent writes its SHA-256 beside it, `<file>.sha256`). */
+const AGENT_FILE = "clawops-agent.mjs";
 
 /**
  * Each file is written beside its place and renamed over it (writeFileAtomically), the agent
  * before `release.json`: a Worker already serving this folder (another wrangler run of the same
  * checkout, e.g. a test lane's workerd beside another's build) reads the old file or the new one,
- * never a missing or half-written one. Removing the folder first answered its `release.json` with HTTP 500 for the
- * seconds of the build. Files of an older layout that are no longer written are removed after.
+ * never a missing or half-written one. Removing the folder first answered its `release.json`
+ * with HTTP 500 for the seconds of the build. Files of an older layout that are no longer written
+ * are removed after.
  */
 export async function writeWorkerAssets(dir: string): Promise<{ dir: string; version: string; sha256: string }> {
   const out = join(dir, AGENT_ASSETS_DIR);
   mkdirSync(out, { recursive: true });
-  const built = await buildAgent(join(out, "clawops-agent.mjs"));
+  const built = await buildAgent(join(out, AGENT_FILE));
   (await import("esbuild")).stop();
-  const written = new Set(["clawops-agent.mjs", "clawops-agent.mjs.sha256"]);
+  const written = new Set([AGENT_FILE, `${AGENT_FILE}.sha256`]);
   const place = (name: string, data: string | Uint8Array) => {
     writeFileAtomically(join(out, name), data);
     written.add(name);

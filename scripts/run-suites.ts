@@ -6,13 +6,15 @@
  * Three lanes run side by side (issue 45, item 7), each one suite after another:
  *  - the checks and the suites without a real gateway (typecheck, lint, unit, browser, workers, workerd);
  *  - `gateway-a`: the real-gateway files on one shared gateway;
- *  - `gateway-own` (the files that run gateways of their own, one at a time), `demo` (its own), then `gateway-b`:
- *    the files of SECOND_LANE on a second shared gateway, started once the others are gone.
+ *  - `gateway-b` (the files of SECOND_LANE on a second shared gateway), then `gateway-own` (the
+ *    files that run gateways of their own, one at a time), then `demo` (its own).
  * Each gateway lane has one gateway at a time, so never more than two run at once. The files of
- * PAIR_FILES run two gateways at once themselves: they are `gateway-pair`, run once both gateway
- * lanes are done (the lane without a gateway may still be running). The gateway lanes spend
- * most of their time waiting on the gateway, so the first lane's CPU work fits beside them on two
- * cores, at a lower priority (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts.
+ * PAIR_FILES run two gateways at once themselves: they are `gateway-pair`, run first, before
+ * both gateway lanes, beside the lane without a gateway. The run is CPU-bound on two cores
+ * (docs/testing.md): the pair's files and `gateway-b`'s wait on heartbeats, allowances and a flap
+ * window more than they compute, so they go while the lane without a gateway still has CPU work
+ * to fill the waits, not in a tail of their own. That lane runs at a lower priority
+ * (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts.
  * Each line a suite prints is prefixed with its name. `gateway` names all three gateway suites.
  * `--serial` runs the suites one at a time with their own output (docs/testing.md).
  */
@@ -25,7 +27,7 @@ type Lane = "main" | "gateway-a" | "gateway-b" | "pair";
 type Suite = { name: string; lane: Lane; command: string[] };
 
 /**
- * The shared-gateway files the second gateway lane runs after `gateway-own` and `demo`, chosen by
+ * The shared-gateway files the second gateway lane runs before `gateway-own` and `demo`, chosen by
  * their wall time in the last clean clones so that both gateway lanes take about as long
  * (docs/testing.md, "Time taken"); every other shared-gateway file runs in `gateway-a`.
  */
@@ -38,7 +40,7 @@ const SECOND_LANE = [
 
 /**
  * The shared-gateway files that start a second gateway beside the shared one (a host in a network
- * namespace, a second gateway on the same port): run after both gateway lanes, so that the
+ * namespace, a second gateway on the same port): run before both gateway lanes, so that the
  * machine never has more than two gateways at once.
  */
 const PAIR_FILES = ["test/gateway/agent-lost.test.ts", "test/gateway/faults-second-gateway.test.ts"];
@@ -56,9 +58,9 @@ const SUITES: Suite[] = [
     lane: "gateway-a",
     command: [...VITEST, "--project", "gateway", ...[...SECOND_LANE, ...PAIR_FILES].flatMap((f) => ["--exclude", f])],
   },
+  { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...SECOND_LANE] },
   { name: "gateway-own", lane: "gateway-b", command: [...VITEST, "--project", "gateway-own"] },
   { name: "demo", lane: "gateway-b", command: [...VITEST, "--project", "demo"] },
-  { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...SECOND_LANE] },
   { name: "gateway-pair", lane: "pair", command: [...VITEST, "--project", "gateway", ...PAIR_FILES] },
 ];
 /** Names that stand for several suites. */
@@ -146,13 +148,15 @@ const lanes = serial
 const pair = serial ? [] : chosen.filter((s) => s.lane === "pair");
 const withGateway = pair.length > 0 || lanes.some((l) => l.some((s) => s.lane !== "main"));
 const prefixed = lanes.length + (pair.length > 0 ? 1 : 0) > 1;
+// The pair phase first, holding both gateway slots (never more than two gateways); the gateway
+// lanes after it, the main lane beside it from the start.
+const pairRun = runLane(pair, prefixed, 0);
 const running = lanes.map((l) =>
-  runLane(l, prefixed, withGateway && l.every((s) => s.lane === "main") ? MAIN_LANE_NICE : 0),
+  l.every((s) => s.lane === "main")
+    ? runLane(l, prefixed, withGateway ? MAIN_LANE_NICE : 0)
+    : pairRun.then(() => runLane(l, prefixed, 0)),
 );
-// The pair phase waits for both gateway lanes (never more than two gateways), not for the main lane.
-const gatewayLanes = running.filter((_, i) => lanes[i]?.some((s) => s.lane !== "main"));
-const pairRun = Promise.all(gatewayLanes).then(() => runLane(pair, prefixed, 0));
-const outcomes = (await Promise.all([...running, pairRun])).flat();
+const outcomes = (await Promise.all([pairRun, ...running])).flat();
 outcomes.sort((a, b) => chosen.findIndex((s) => s.name === a.name) - chosen.findIndex((s) => s.name === b.name));
 
 const failed = outcomes.filter((o) => o.code !== 0);

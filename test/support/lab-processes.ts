@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { hasExited, parseStat, readStatNow } from "../../src/agent/probes/host/proc-processes.ts";
 
 /** The variables that say where a process's OpenClaw lives. */
 const LAB_VARIABLES = ["OPENCLAW_STATE_DIR", "OPENCLAW_CONFIG_PATH", "HOME"];
@@ -53,11 +54,8 @@ export async function endLabProcesses(dir: string, waitMs = 5_000): Promise<numb
   return pids.length;
 }
 
+/** Still running: a killed child of ours stays a zombie until reaped, and its state says so. */
 function alive(pid: number): boolean {
-  try {
-    // A killed child of ours stays a zombie until reaped: its state says so.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "latin1"));
-  } catch {
-    return false;
-  }
+  const stat = parseStat(readStatNow(`/proc/${pid}/stat`));
+  return stat !== undefined && !hasExited(stat.state);
 }

@@ -195,6 +195,15 @@ describe("the watch in the host's Durable Object", () => {
     "a flapping host gets one message per flap window from the object's alarm, not one per flap",
     async () => {
       const agent = await connectAgent("wk-flap-1");
+      /** A window's one summary among the posts after the first `after`, posted by the object's alarm at its end. */
+      const summaryAfter = (which: string, after: number) =>
+        until(
+          `the ${which} window's summary`,
+          FLAP_WINDOW_MS + HANG_MS,
+          async () => (await posts()).slice(after).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
+          100,
+          seenBy("wk-flap-1"),
+        );
       await agent.hold(true);
       await agent.hold(false); // posted: opens the flap window
       await until(
@@ -214,13 +223,7 @@ describe("the watch in the host's Durable Object", () => {
       // Two more flips inside the window: counted, not posted, no second triage.
       await agent.hold(false);
       await agent.hold(true);
-      const flapped = await until(
-        "the first window's summary",
-        FLAP_WINDOW_MS + HANG_MS,
-        async () => (await posts()).slice(settled).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
-        100,
-        seenBy("wk-flap-1"),
-      );
+      const flapped = await summaryAfter("first", settled);
       expect(flapped.text).toMatch(
         /^Watch: wk-flap-1 flapped 2 times between \d\d:\d\d:\d\d UTC and \d\d:\d\d:\d\d UTC; now healthy since /,
       );
@@ -233,13 +236,7 @@ describe("the watch in the host's Durable Object", () => {
       await agent.hold(false);
       await agent.hold(true);
       await agent.hold(false);
-      const second = await until(
-        "the second window's summary",
-        FLAP_WINDOW_MS + HANG_MS,
-        async () => (await posts()).slice(afterFirst).find((p) => p.text.startsWith("Watch: wk-flap-1 flapped")),
-        100,
-        seenBy("wk-flap-1"),
-      );
+      const second = await summaryAfter("second", afterFirst);
       expect(second.text).toMatch(/^Watch: wk-flap-1 flapped 3 times between .*; now failing since /);
       expect((await posts()).slice(afterFirst)).toEqual([second]);
       expect(agent.jobs).toBe(1);

@@ -80,6 +80,14 @@ describe("doctor.lint answers from the agent's cache", () => {
   it("a database that only grows keeps the key; a changed config or a workspace file turned folder does not", async () => {
     await appendFile(join(stateDir, "openclaw.sqlite"), "more rows");
     expect((await lint()).cache?.source).toBe("cache");
+    // A gateway starting and stopping: its scratch folder and the database's WAL come and go.
+    await mkdir(join(stateDir, "tmp", "node-workspace-transfer"), { recursive: true });
+    await writeFile(join(stateDir, "openclaw.sqlite-wal"), "");
+    await writeFile(join(stateDir, "openclaw.sqlite-shm"), "");
+    expect((await lint()).cache?.source).toBe("cache");
+    await rm(join(stateDir, "tmp"), { recursive: true });
+    await rm(join(stateDir, "openclaw.sqlite-wal"));
+    expect((await lint()).cache?.source).toBe("cache");
 
     await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 18790 } }));
     expect((await lint()).cache?.source).toBe("run");

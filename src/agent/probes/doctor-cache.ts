@@ -20,7 +20,8 @@ import type { ConfigReading } from "./openclaw-config.ts";
  * launcher's resolved path, size and mtime), PATH and the OpenClaw env paths, and the *shape*
  * (names and kinds, two levels deep) of the state folder and of each workspace: an entry that
  * appears, disappears or turns from a file into a folder changes it; a database or log that
- * only grows does not, or the cache would never hold on a busy gateway. What the key cannot
+ * only grows does not, nor what the gateway makes and removes as it runs (runtimeScratch), or the
+ * cache would never hold on a busy gateway. What the key cannot
  * see (disk filling up, a file's content in the state folder, the service files) is why the
  * answer says how old the result is, why a triage refreshes it afterwards, and why the agent
  * checks the key every minute (startDoctorRefresher). The agent (`run`) warms the cache at start
@@ -194,7 +195,7 @@ export async function doctorCacheKey(ctx: ProbeContext, config: ConfigReading): 
   add("path", ctx.env.PATH ?? "");
   add("stateDir", ctx.stateDir);
   add("configPath", ctx.configPath);
-  add("state", await shape(ctx.stateDir, 2));
+  add("state", await shape(ctx.stateDir, 2, runtimeScratch));
   const workspace = config.workspace ? expandHome(config.workspace, ctx.env.HOME) : join(ctx.stateDir, "workspace");
   add("workspace", `${workspace}\u0000${await shape(workspace, 2)}`);
   return hash.digest("hex").slice(0, 32);
@@ -247,8 +248,22 @@ async function whichBin(bin: string, path: string | undefined): Promise<string |
   return null;
 }
 
-/** Names and kinds of a folder's entries, `depth` levels deep, sorted; large folders by count. */
-async function shape(dir: string, depth: number): Promise<string> {
+/**
+ * What a running gateway makes and removes as it runs, which doctor does not judge: its scratch
+ * folder (`tmp`: the workspace transfer folder exists only while the gateway runs) and SQLite's
+ * write-ahead log and shared-memory files beside the state database (there while a connection is
+ * open). Left in the key, a gateway's stop or restart changed it, and the next triage ran doctor
+ * again for a state folder that is the same to doctor.
+ */
+function runtimeScratch(path: string): boolean {
+  return path === "tmp" || /\.(sqlite|db)-(wal|shm)$/.test(path);
+}
+
+/**
+ * Names and kinds of a folder's entries, `depth` levels deep, sorted; large folders by count;
+ * entries `skip` names (by their path under the folder) left out.
+ */
+async function shape(dir: string, depth: number, skip?: (path: string) => boolean, under = ""): Promise<string> {
   let entries: import("node:fs").Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -259,8 +274,10 @@ async function shape(dir: string, depth: number): Promise<string> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const parts: string[] = [];
   for (const e of entries) {
+    if (skip?.(`${under}${e.name}`)) continue;
     const kind = e.isDirectory() ? "d" : e.isSymbolicLink() ? "l" : e.isFile() ? "f" : "o";
-    const inner = kind === "d" && depth > 1 ? `(${await shape(join(dir, e.name), depth - 1)})` : "";
+    const inner =
+      kind === "d" && depth > 1 ? `(${await shape(join(dir, e.name), depth - 1, skip, `${under}${e.name}/`)})` : "";
     parts.push(`${e.name}:${kind}${inner}`);
   }
   return parts.join("/");

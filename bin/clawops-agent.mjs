@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import "./require-node.mjs";
+import "./compile-cache.mjs";
 import { existsSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -81,6 +81,18 @@ type Outcome = { name: string; code: number | string; ms: number; failures: stri
  */
 const MAIN_LANE_NICE = 10;
 
+/**
+ * The suites without a real gateway run with Node's module compile cache: every Node process they
+ * start (vitest and its workers, agents, control planes, the CLI, wrangler) keeps the code it
+ * compiled in one folder and reuses it, and a suite starts hundreds that load the same modules
+ * (`unit` alone: 168 CPU-seconds without it, 129 with it, its first run included; docs/testing.md).
+ * Not the gateway suites: OpenClaw, handed a NODE_COMPILE_CACHE, restarts itself once beneath it,
+ * so every gateway the lab or an agent starts would be two processes where a real one is one, and
+ * the process probes and the tests that signal the gateway see the difference: they run without
+ * one, even when the caller's environment names one.
+ */
+const COMPILE_CACHE = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile");
+
 function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
   const started = Date.now();
   const say = (line: string) =>
@@ -90,7 +102,9 @@ function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
   return new Promise((resolve) => {
     const [file, ...args] = suite.command as [string, ...string[]];
     // --serial hands the terminal over (vitest's live progress); the lanes' output is piped.
-    const child = spawn(file, args, { stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const { NODE_COMPILE_CACHE: callers, ...env } = process.env;
+    if (suite.lane === "main") env.NODE_COMPILE_CACHE = callers || COMPILE_CACHE;
+    const child = spawn(file, args, { env, stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit" });
     if (nice !== 0 && child.pid !== undefined) {
       try {
         setPriority(child.pid, nice);
@@ -140,21 +154,6 @@ async function runLane(suites: Suite[], prefixed: boolean, nice: number): Promis
   for (const suite of suites) outcomes.push(await run(suite, prefixed, nice));
   return outcomes;
 }
-
-/**
- * Every Node process the suites start (vitest and its workers, agents, control planes, the CLI,
- * wrangler) keeps the code it compiled in one cache folder and reuses it (Node's module compile
- * cache). A run starts some hundreds of processes that load the same modules: the unit suite
- * used 168 CPU-seconds without it and 129 with it, its first run included (docs/testing.md). A
- * cache named in the caller's environment is used as it is. OpenClaw keeps its own beneath it.
- */
-process.env.NODE_COMPILE_CACHE ||= join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "node_modules",
-  ".cache",
-  "node-compile",
-);
 
 const started = Date.now();
 const lanes = serial

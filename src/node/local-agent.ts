@@ -7,7 +7,8 @@ import { issueEnrollmentCode } from "../core/hub/enrollment.ts";
 import type { Logger } from "../core/ports/basics.ts";
 import type { ControlPlane } from "./server.ts";
 
-const AGENT_MAIN = fileURLToPath(new URL("../agent/main.ts", import.meta.url));
+/** The agent's installed entry: it turns on Node's compile cache, so the agent starts on half the CPU (docs/benchmarks.md, "CLI start"). */
+const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
 
 /**
  * `npm start` also runs an agent for this machine, so a fresh install can triage the local

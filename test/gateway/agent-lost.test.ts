@@ -45,7 +45,7 @@ const HEALTHY = "node-ok";
 const LOST_S = 20;
 /** The control plane's watch sweep (src/node/server.ts): how late a sweep may notice. */
 const SWEEP_MS = 5_000;
-const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
+const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
 
 const CP_ENV = {
   SLACK_SIGNING_SECRET: SECRET,

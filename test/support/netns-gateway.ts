@@ -17,7 +17,7 @@ import { exitOf, killGroup, type Netns } from "./netns.ts";
  * netns nothing else listens, so the default port is free and a `lan` bind reaches nothing.
  * The real agent runs there too (`clawops-agent oneshot`, the SSM path), as on the host.
  */
-const AGENT_MAIN = fileURLToPath(new URL("../../src/agent/main.ts", import.meta.url));
+const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
 const WS_CONNECT = fileURLToPath(new URL("./ws-connect.ts", import.meta.url));
 export const NETNS_GATEWAY_PORT = 18789;
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { type Finished, runNode } from "./run-node.ts";
 
-/** The `clawops` CLI's entry (what `npm run clawops` runs). */
-export const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
+/** The `clawops` CLI as the docs run it (`bin/clawops` execs it): Node's compile cache on, then src/node/cli/main.mjs. */
+export const CLI = fileURLToPath(new URL("../../bin/clawops.mjs", import.meta.url));
 
 export type CliRun = Finished;
 

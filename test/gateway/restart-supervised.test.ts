@@ -93,7 +93,17 @@ afterAll(async () => {
 describe("gateway.restart through systemd (systemctl --user restart <unit>)", () => {
   it("a unit the service manager does not know: the error names it and the gateway keeps running untouched", async () => {
     const before = await gw.state();
-    expect((await acceptance()).data?.passed).toBe(false); // token drift
+    // The drifted token, as the runbook's gateway calls meet it (they run here, on the gateway this
+    // file drifts, rather than in runbook-steps, which would start the shared gateway twice more):
+    // in-flight work cannot be read, and acceptance fails before it reads or writes anything.
+    const [inflight] = await runSteps(ctx, [{ step: "gateway.inflight", args: { dueWithinMs: 86_400_000 } }], {
+      deadlineMs: 30_000,
+    });
+    const drifted = await acceptance();
+    expect(inflight?.step === "gateway.inflight" && inflight.data?.reachable).toBe(false);
+    expect(drifted.data).toMatchObject({ reachable: false, passed: false, read: null, write: null });
+    expect(drifted.data?.error).toMatch(/auth|token|unauthori/i);
+    for (const secret of [drift, gw.token]) expect(JSON.stringify([inflight, drifted])).not.toContain(secret);
     policy("openclaw-gateway-old.service");
     const r = await restart();
     expect(r.data).toMatchObject({

@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import type { StepResult, StepResultOf } from "../../src/contract/catalog.ts";
@@ -9,9 +8,10 @@ import { sharedGateway } from "../support/gateway/control.ts";
 /**
  * The recovery runbook's gateway calls against the real OpenClaw gateway: what is in flight
  * (sessions, tasks, cron jobs due) and the acceptance test (one read, one write, cleaned up).
+ * The same calls on a drifted token are asserted in restart-supervised.test.ts, on the gateway that
+ * file runs drifted anyway: here they would cost the shared gateway two starts.
  */
 const gw = sharedGateway();
-const driftToken = `drift-${randomBytes(12).toString("hex")}`;
 
 async function run(): Promise<{
   inflight: StepResultOf<"gateway.inflight">;
@@ -29,16 +29,11 @@ async function run(): Promise<{
   const [acceptance] = await runSteps(ctx, [{ step: "gateway.acceptance", args: {} }], { deadlineMs: 30_000 });
   const all: (StepResult | undefined)[] = [inflight, acceptance];
   expect(JSON.stringify(all)).not.toContain(gw.token);
-  expect(JSON.stringify(all)).not.toContain(driftToken);
   return {
     inflight: inflight as StepResultOf<"gateway.inflight">,
     acceptance: acceptance as StepResultOf<"gateway.acceptance">,
   };
 }
-
-afterAll(async () => {
-  await gw.restoreHealthy();
-});
 
 describe("runbook gateway calls", () => {
   it("reads what is in flight and passes read + write acceptance on a healthy gateway, leaving no scratch session", async () => {
@@ -61,13 +56,5 @@ describe("runbook gateway calls", () => {
     const second = await run();
     expect(second.inflight.data?.sessions?.count).toBe(first.inflight.data?.sessions?.count);
     expect(second.acceptance.data?.passed).toBe(true);
-  });
-
-  it("fails acceptance (and cannot read in-flight work) while the gateway runs with a drifted token", async () => {
-    await gw.restart({ extraArgs: ["--token", driftToken] });
-    const drift = await run();
-    expect(drift.inflight.data?.reachable).toBe(false);
-    expect(drift.acceptance.data).toMatchObject({ reachable: false, passed: false, read: null, write: null });
-    expect(drift.acceptance.data?.error).toMatch(/auth|token|unauthori/i);
   });
 });

@@ -2,9 +2,8 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
+import { AGENT_MAIN, type AgentProcess, enrollAgent, runAgent } from "../support/agent-process.ts";
 import { runCliProcess } from "../support/cli-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
@@ -45,7 +44,6 @@ const HEALTHY = "node-ok";
 const LOST_S = 20;
 /** The control plane's watch sweep (src/node/server.ts): how late a sweep may notice. */
 const SWEEP_MS = 5_000;
-const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
 
 const CP_ENV = {
   SLACK_SIGNING_SECRET: SECRET,

@@ -8,7 +8,7 @@ import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
 import { endWithFile, makeTempDir } from "./file-end.ts";
 
 /** The agent as installed: bin/clawops-agent.mjs runs src/agent/main.ts with Node's compile cache on. */
-const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
+export const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
 
 /**
  * How to start the agent: from the TypeScript sources (default) or from a bundle built by

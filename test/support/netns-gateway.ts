@@ -7,6 +7,7 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { decodeOneShot, formatStepSpec } from "../../src/contract/ssm-output.ts";
 import { type Classification, classifyResults } from "../../src/core/classify/classify.ts";
+import { AGENT_MAIN } from "./agent-process.ts";
 import type { GatewayDescriptor } from "./gateway/descriptor.ts";
 import { waitForReady } from "./gateway/readiness.ts";
 import { exitOf, killGroup, type Netns } from "./netns.ts";
@@ -17,7 +18,6 @@ import { exitOf, killGroup, type Netns } from "./netns.ts";
  * netns nothing else listens, so the default port is free and a `lan` bind reaches nothing.
  * The real agent runs there too (`clawops-agent oneshot`, the SSM path), as on the host.
  */
-const AGENT_MAIN = fileURLToPath(new URL("../../bin/clawops-agent.mjs", import.meta.url));
 const WS_CONNECT = fileURLToPath(new URL("./ws-connect.ts", import.meta.url));
 export const NETNS_GATEWAY_PORT = 18789;
 

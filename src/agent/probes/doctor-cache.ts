@@ -21,8 +21,8 @@ import type { ConfigReading } from "./openclaw-config.ts";
  * (names and kinds, two levels deep) of the state folder and of each workspace: an entry that
  * appears, disappears or turns from a file into a folder changes it; a database or log that
  * only grows does not, nor what the gateway makes and removes as it runs (runtimeScratch), or the
- * cache would never hold on a busy gateway. What the key cannot
- * see (disk filling up, a file's content in the state folder, the service files) is why the
+ * cache would never hold on a busy gateway. What the key cannot see (disk filling up, a file's
+ * content in the state folder, the service files) is why the
  * answer says how old the result is, why a triage refreshes it afterwards, and why the agent
  * checks the key every minute (startDoctorRefresher). The agent (`run`) warms the cache at start
  * and whenever the config file changes (it watches it), and keeps its last result in its state

@@ -15,9 +15,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { exitOf, type Netns, openNetns } from "../support/netns.ts";
 import { bridgeIntoNetns } from "../support/netns-bridge.ts";
@@ -31,7 +31,6 @@ import { type Finished, runNode } from "../support/run-node.ts";
  * the script runs the agent in the foreground (`--foreground`). The real `curl`, `sh`, the
  * agent built by the control plane, enrollment and the hub; the agent's gateway does not exist.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 type Run = Finished;
 

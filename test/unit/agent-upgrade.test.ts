@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAgent } from "../../scripts/build-agent.ts";
 import { AGENT_VERSION } from "../../src/agent/version.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { exitOf, killGroup, type Netns, openNetns } from "../support/netns.ts";
 import { bridgeIntoNetns } from "../support/netns-bridge.ts";
@@ -20,7 +20,6 @@ import { bridgeIntoNetns } from "../support/netns-bridge.ts";
  * shows the new version. A broken build (it prints its version but dies at `run`): the trial
  * fails, the file is not replaced, the old agent keeps running and answers a triage.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 let work: string;
 let served: string;

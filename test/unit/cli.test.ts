@@ -1,18 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importApprovalKey } from "../../src/contract/approval.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { INSTANCE_LOCK_FILE } from "../../src/node/instance-lock.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type ConsoleServer, healthyScript, startConsoleServer, tokenDriftScript } from "../support/console-server.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
 import { freePort } from "../support/harness.ts";
 import { type Finished, runNode } from "../support/run-node.ts";
 
 /** The `clawops` CLI as a user runs it: a child process against a live control plane. */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 type Run = Finished;
 

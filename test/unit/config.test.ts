@@ -13,6 +13,7 @@ import { AGENT_VARS } from "../../src/agent/vars.ts";
 import { controlPlaneSettings, loadNodeConfig } from "../../src/node/config/load.ts";
 import { CLI_VARS, NODE_VARS } from "../../src/node/config/schema.ts";
 import { WORKER_VARS } from "../../src/worker/env-vars.ts";
+import { CLI } from "../support/cli-process.ts";
 import { quietLogger } from "../support/harness.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 
@@ -21,7 +22,6 @@ import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
  * `clawops config` saying what each is and where it came from, secrets never shown.
  */
 const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 const BOT_TOKEN = "xoxb-1111-2222-secretpartofthetoken";
 
 let dir: string;

@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI } from "../support/cli-process.ts";
 import { runNode } from "../support/run-node.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 
@@ -10,7 +10,6 @@ import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
  * API). A real control plane that builds and serves the agent, really signed slash commands, the
  * Slack stand-in.
  */
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 const ADMIN_TOKEN = "enroll-slack-admin-token-6f1c2a9e4b7d0358";
 const CODE = /\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b/;
 

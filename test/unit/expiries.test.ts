@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:tls";
-import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
@@ -14,6 +13,7 @@ import type { StepResult } from "../../src/contract/catalog.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
 import type { HostRecord } from "../../src/core/ports/store.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { healthyResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
@@ -203,8 +203,6 @@ describe("/openclaw expiries", () => {
     expect(() => parseCli(["expiries", "node-1"], {})).toThrow(/usage: clawops expiries \[--json\]/);
   });
 });
-
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 function clawops(
   args: string[],

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
@@ -8,6 +7,7 @@ import { MAX_FLEET_ROWS, MAX_TRIAGE_BUTTONS, renderFleetStatus } from "../../src
 import type { FleetRow } from "../../src/core/ports/fleet.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 
@@ -172,8 +172,6 @@ describe("the quick probe on the wire", () => {
     }
   }, 90_000);
 });
-
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 describe("clawops status (CLI)", () => {
   it("prints the fleet matrix and exits 1 when a host fails", async () => {

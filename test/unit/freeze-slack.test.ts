@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/core/ports/recovery.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
+import { runCliProcess } from "../support/cli-process.ts";
 import { until } from "../support/harness.ts";
 import { type SlackPlane, startSlackPlane } from "../support/slack-plane.ts";
 import { postSlashCommand, signSlack, slashCommandBody } from "../support/slack-signing.ts";
@@ -177,20 +177,7 @@ describe("freeze / unfreeze / status", () => {
   });
 
   it("exports the same JSON lines from the clawops CLI, and summarises without --jsonl", async () => {
-    const cli = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const main = new URL("../../src/node/cli/main.mjs", import.meta.url).pathname;
-        const child = spawn(process.execPath, [main, ...args, "--server", cp.url], {
-          env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: dir },
-          stdio: ["ignore", "pipe", "inherit"],
-        });
-        let stdout = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => {
-          stdout += d;
-        });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout }));
-      });
+    const cli = (args: string[]) => runCliProcess(args, { server: cp.url, dataDir: dir });
     const before = await auditLines("node-3");
     const exported = await cli(["audit", "node-3", "--jsonl"]);
     expect(exported.code).toBe(0);

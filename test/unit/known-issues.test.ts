@@ -14,6 +14,7 @@ import { KnownIssueCatalogError, mergeCatalogs, parseCatalog } from "../../src/c
 import { compareCalVer, parseCalVer, parseRange, satisfies } from "../../src/core/known-issues/versions.ts";
 import type { HostRecord, JobRecord } from "../../src/core/ports/store.ts";
 import { loadNodeConfig } from "../../src/node/config/load.ts";
+import { CLI } from "../support/cli-process.ts";
 import { healthyData, triageResults } from "../support/evidence.ts";
 import { openclawCacheDir } from "../support/gateway/install.ts";
 import { InMemoryStore } from "../support/memory-store.ts";
@@ -564,7 +565,6 @@ describe("/openclaw known-issues", () => {
   });
 });
 
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/node/main.ts", import.meta.url));
 
 function runCli(

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConsoleSecret } from "../../src/node/console/secret.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
 import { makeTempDir } from "../support/file-end.ts";
 
@@ -15,7 +16,6 @@ import { makeTempDir } from "../support/file-end.ts";
  * folder. A terminal still gets its link.
  */
 const MAIN = join(import.meta.dirname, "../../src/node/main.ts");
-const CLI = join(import.meta.dirname, "../../src/node/cli/main.mjs");
 const LINK = /\/console\/login\?code=[A-Za-z0-9_-]+/;
 
 let cp: ControlPlaneProcess | null = null;

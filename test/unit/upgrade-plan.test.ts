@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { messageToText } from "../../src/adapters/console/text.ts";
 import { handleCommand } from "../../src/core/commands/handle.ts";
@@ -9,6 +8,7 @@ import type { HostRecord } from "../../src/core/ports/store.ts";
 import { nodeSatisfies } from "../../src/core/upgrade/node-range.ts";
 import { buildUpgradePlan, MIN_FREE_BYTES } from "../../src/core/upgrade/plan.ts";
 import { knownReleases, resolveTarget } from "../../src/core/upgrade/releases.ts";
+import { CLI } from "../support/cli-process.ts";
 import { type ConsoleServer, startConsoleServer } from "../support/console-server.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
 import { FakeHostTransport } from "../support/fake-transport.ts";
@@ -240,8 +240,6 @@ describe("/openclaw upgrade … --dry-run", () => {
     expect(MIN_FREE_BYTES).toBe(2 * 1024 ** 3);
   });
 });
-
-const CLI = fileURLToPath(new URL("../../src/node/cli/main.mjs", import.meta.url));
 
 function clawops(args: string[], server: ConsoleServer): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {

@@ -11,8 +11,6 @@ import { FakeHostTransport } from "../support/fake-transport.ts";
 import { freePort } from "../support/harness.ts";
 import { type Finished, runNode } from "../support/run-node.ts";
 
-/** The `clawops` CLI as a user runs it: a child process against a live control plane. */
-
 type Run = Finished;
 
 function clawops(

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBlockKit } from "../../src/adapters/slack/render.ts";
 import { parseCommand } from "../../src/core/commands/parse.ts";
@@ -7,7 +6,7 @@ import { MAX_FLEET_ROWS, MAX_TRIAGE_BUTTONS, renderFleetStatus } from "../../src
 import type { FleetRow } from "../../src/core/ports/fleet.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import type { ControlPlane } from "../../src/node/server.ts";
-import { CLI } from "../support/cli-process.ts";
+import { runCliProcess } from "../support/cli-process.ts";
 import { type NodePlane, startNodePlane } from "../support/node-plane.ts";
 import { newSimIdentity, type SimAgentSpec, SimAgents, type SimProfile } from "../support/sim-agents.ts";
 
@@ -175,18 +174,7 @@ describe("the quick probe on the wire", () => {
 
 describe("clawops status (CLI)", () => {
   it("prints the fleet matrix and exits 1 when a host fails", async () => {
-    const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, "status", "edge-*", "--live", "--server", cp.url], {
-        env: { ...process.env, NO_COLOR: "1", CLAWOPS_DATA_DIR: dir },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      let stdout = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        stdout += d;
-      });
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout }));
-    });
+    const run = await runCliProcess(["status", "edge-*", "--live"], { server: cp.url, dataDir: dir });
     expect(run.stdout).toContain("Quick-probing 3 hosts");
     expect(run.stdout).toContain("3 hosts: 0 ok · 0 warn · 2 fail · 1 no answer · 0 offline");
     expect(run.stdout.indexOf("edge-1")).toBeLessThan(run.stdout.indexOf("edge-3"));

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { GatewayPairsSequencer } from "./test/support/gateway/sequencer.ts";
 
 /**
  * Real-gateway files that start and break a gateway of their own (never the shared one): their
@@ -23,6 +24,8 @@ const FILE_END = "test/support/file-end-setup.ts";
 // console page in headless Chromium (one browser per file, files one at a time on 2 cores).
 export default defineConfig({
   test: {
+    // The shared-gateway files that start as another leaves the gateway, right after it.
+    sequence: { sequencer: GatewayPairsSequencer },
     projects: [
       {
         test: {
@@ -55,7 +58,7 @@ export default defineConfig({
           // `--exclude`, which the test runner's lanes use.
           include: ["test/gateway/**/*.test.ts", ...OWN_GATEWAY_FILES.map((f) => `!${f}`)],
           environment: "node",
-          setupFiles: [FILE_END],
+          setupFiles: [FILE_END, "test/support/gateway/file-start-setup.ts"],
           globalSetup: ["test/support/gateway/global-setup.ts"],
           fileParallelism: false,
           // A (re)start waits while the gateway makes progress, up to 6 min on a loaded box

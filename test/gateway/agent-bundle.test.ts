@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_NODE_FLAGS, AGENT_SERVICE_ENV, buildAgent } from "../../scripts/build-agent.ts";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
-import type { SharedGateway } from "../support/gateway/control.ts";
+import { LAB_DRIFT_TOKEN, type SharedGateway } from "../support/gateway/control.ts";
 import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
 import { firstFindingId, postSlashCommand } from "../support/slack-signing.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
@@ -21,7 +21,7 @@ const SECRET = "bundle-gw-signing-secret-0123456789";
 const BOT_TOKEN = "xoxb-bundle-gw-bot-token";
 const HOST = "bundle-gw";
 const CHANNEL = "C0BUNDLE";
-const DRIFT_TOKEN = "drifted-bundle-token-5d2c9a";
+const DRIFT_TOKEN = LAB_DRIFT_TOKEN;
 const N = TRIAGE_STEPS.length;
 
 let work: string;
@@ -89,17 +89,14 @@ describe("the built single-file agent, on a real control plane and a real OpenCl
   });
 
   it("triages a gateway that refuses the configured token: the gateway's own error frame, read by the bundle", async () => {
-    await gw.restart({ extraArgs: ["--token", DRIFT_TOKEN] });
-    try {
-      const result = await triage();
-      expect(firstFindingId(result.blocks)).toBe("token-drift");
-      const text = blocksText(result);
-      expect(text).toContain("AUTH_TOKEN_MISMATCH");
-      expect(text).toContain("🔴 *Auth*: fail");
-      expect(JSON.stringify(slack.calls)).not.toContain(DRIFT_TOKEN);
-      expect(JSON.stringify(slack.calls)).not.toContain(gw.token);
-    } finally {
-      await gw.restoreHealthy();
-    }
+    // Left drifted: the file after it starts so (sequencer.ts).
+    await gw.drift();
+    const result = await triage();
+    expect(firstFindingId(result.blocks)).toBe("token-drift");
+    const text = blocksText(result);
+    expect(text).toContain("AUTH_TOKEN_MISMATCH");
+    expect(text).toContain("🔴 *Auth*: fail");
+    expect(JSON.stringify(slack.calls)).not.toContain(DRIFT_TOKEN);
+    expect(JSON.stringify(slack.calls)).not.toContain(gw.token);
   });
 });

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertmanagerWebhook } from "../support/alertmanager.ts";
 import type { ControlPlaneProcess } from "../support/control-plane-process.ts";
-import type { SharedGateway } from "../support/gateway/control.ts";
+import { gatewayAtFileStart, type SharedGateway } from "../support/gateway/control.ts";
 import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
 import { firstFindingId } from "../support/slack-signing.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
@@ -26,6 +26,9 @@ const FRESH_LAB_HEADLINE = "1 layer to watch — No credentials for a model prov
 
 let plane: GatewayPlane;
 let gw: SharedGateway;
+// The first alert is for a stopped gateway: the file starts with it stopped (the file before it in
+// the lane leaves it so: sequencer.ts); the second test starts it.
+gatewayAtFileStart("stopped");
 let slack: SlackStandIn;
 let cp: ControlPlaneProcess;
 

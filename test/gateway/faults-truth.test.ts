@@ -27,8 +27,8 @@ import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.t
  * config publication and sets it at start), so the workspace test's refused restart comes right
  * after it and stops that gateway; its stopped gateway is the token drift's start; the drifted
  * gateway is stopped for the port held by another program and for the gateway down; the
- * unparseable config starts it from there, and its refused restart leaves it stopped for the
- * file's one put-back.
+ * unparseable config starts it from there, and its refused restart leaves it stopped, with its
+ * config file put back, for the file after it (sequencer.ts).
  */
 const gw = sharedGateway();
 const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
@@ -115,7 +115,8 @@ afterAll(async () => {
     await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
     await gw.restart().catch(() => undefined);
   }
-  await gw.restoreHealthy();
+  // Otherwise the gateway stays stopped, as the last test left it: the next file makes the state
+  // it needs (test/support/gateway/control.ts).
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
@@ -377,7 +378,7 @@ describe("a config that does not parse while the gateway runs (issue 14.3)", () 
       // What the title says: the gateway will not start from this file.
       await expect(gw.restart()).rejects.toThrow(/exited \(78\) before ready/);
     } finally {
-      // Stopped by the refused restart: the file's put-back starts it.
+      // Stopped by the refused restart: it stays so, its config file put back (the next file starts with it stopped).
       await configBack();
     }
   });

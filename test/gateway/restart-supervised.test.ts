@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -8,21 +7,23 @@ import type { ApprovalKeyPair } from "../../src/contract/approval.ts";
 import { type StepResultOf, TRIAGE_STEP_NAMES, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { enrolledAgentDir, testApproval } from "../support/approvals.ts";
-import { sharedGateway } from "../support/gateway/control.ts";
+import { gatewayAtFileStart, LAB_DRIFT_TOKEN, sharedGateway } from "../support/gateway/control.ts";
 import { LAB_TRIAGE_DEADLINE_MS } from "../support/gateway/readiness.ts";
 
 /**
  * The ordered restart of a supervised gateway: the shared real gateway plays the main process of
  * the systemd user unit `openclaw-gateway.service`, and `systemctl` is the stand-in in
  * test/support/standin-bin (systemd is not PID 1 here), which restarts it through the harness.
- * The gateway runs with token drift (`--token <other>`); the unit starts it from the config, so
- * after the restart both acceptance calls pass. The supervisor comes from the host's policy.json
+ * The gateway runs with token drift (`--token <other>`), made at the file's start (or left so by
+ * the file before it: sequencer.ts); the unit starts it from the config, so after the restart both
+ * acceptance calls pass. The supervisor comes from the host's policy.json
  * (detection from cgroups is covered by test/unit/supervisor.test.ts).
  */
 const HOST = "node-3";
 const UNIT = "openclaw-gateway.service";
 const gw = sharedGateway();
-const drift = `drift-${randomBytes(12).toString("hex")}`;
+gatewayAtFileStart("drifted");
+const drift = LAB_DRIFT_TOKEN;
 let agentDir: string;
 let logFile: string;
 let ctx: ProbeContext;
@@ -82,11 +83,9 @@ beforeAll(async () => {
       agentDir,
     },
   );
-  await gw.restart({ extraArgs: ["--token", drift] });
 }, 180_000);
 
 afterAll(async () => {
-  await gw.restoreHealthy();
   if (agentDir) rmSync(agentDir, { recursive: true, force: true });
 }, 180_000);
 

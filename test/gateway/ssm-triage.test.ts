@@ -7,7 +7,7 @@ import { TRIAGE_DEADLINE_MS } from "../../src/core/triage/triage.ts";
 import { LAYERS } from "../../src/core/vocabulary/layers.ts";
 import { SsmInventory } from "../../src/node/ssm-inventory.ts";
 import { SsmTransport } from "../../src/node/ssm-transport.ts";
-import { type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
+import { gatewayAtFileStart, type SharedGateway, sharedGateway } from "../support/gateway/control.ts";
 import { quietLogger } from "../support/harness.ts";
 import { REPO_ROOT, SsmStandIn } from "../support/ssm-standin.ts";
 
@@ -26,9 +26,12 @@ let ssm: SsmStandIn;
 let client: SSMClient;
 let transport: SsmTransport;
 
+// The stopped gateway first (the file before it in the lane leaves it so: sequencer.ts), then the
+// one start, for the healthy one.
+gatewayAtFileStart("stopped");
+
 beforeAll(async () => {
   gw = sharedGateway();
-  await gw.restoreHealthy();
   ssm = new SsmStandIn({ ...KEY, region: REGION });
   ssm.instances.set(INSTANCE, {
     kind: "run",
@@ -46,14 +49,27 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.destroy();
   await ssm?.stop();
-  await gw?.restoreHealthy();
 });
 
 describe("triage through SSM on a real gateway", () => {
-  it("healthy: every step comes back, no layer fails, and no token leaves the host", async () => {
+  it("gateway down: the classifier ranks gateway-down first, as over the agent socket", async () => {
+    await gw.stop();
     const outcome = await transport.dispatch(
       "lab-gw",
       { jobId: "job_ssm_gw_1", steps: TRIAGE_STEPS, deadlineMs: TRIAGE_DEADLINE_MS },
+      () => {},
+    );
+    expect(outcome.status).toBe("done");
+    if (outcome.status !== "done") return;
+    const c12n = classifyResults(outcome.results, TRIAGE_STEP_NAMES);
+    expect(c12n.findings[0]?.id).toBe("gateway-down");
+  });
+
+  it("healthy: every step comes back, no layer fails, and no token leaves the host", async () => {
+    await gw.restoreHealthy();
+    const outcome = await transport.dispatch(
+      "lab-gw",
+      { jobId: "job_ssm_gw_2", steps: TRIAGE_STEPS, deadlineMs: TRIAGE_DEADLINE_MS },
       () => {},
     );
     expect(outcome.status).toBe("done");
@@ -69,18 +85,5 @@ describe("triage through SSM on a real gateway", () => {
     // What crossed SSM (the raw stdout) and what was decoded carry no token.
     for (const inv of ssm.invocations) expect(inv.stdout.length).toBeLessThanOrEqual(24_000);
     expect(JSON.stringify(outcome.results)).not.toContain(gw.token);
-  });
-
-  it("gateway down: the classifier ranks gateway-down first, as over the agent socket", async () => {
-    await gw.stop();
-    const outcome = await transport.dispatch(
-      "lab-gw",
-      { jobId: "job_ssm_gw_2", steps: TRIAGE_STEPS, deadlineMs: TRIAGE_DEADLINE_MS },
-      () => {},
-    );
-    expect(outcome.status).toBe("done");
-    if (outcome.status !== "done") return;
-    const c12n = classifyResults(outcome.results, TRIAGE_STEP_NAMES);
-    expect(c12n.findings[0]?.id).toBe("gateway-down");
   });
 });

@@ -6,11 +6,11 @@ import { waitHostOnline } from "./slack-signing.ts";
 import { SlackStandIn } from "./slack-standin.ts";
 
 /**
- * The set-up of a real-gateway test that talks Slack: the shared OpenClaw gateway made healthy,
- * the Slack stand-in, a control plane as `npm start` runs it (pointed at the stand-in, with the
+ * The set-up of a real-gateway test that talks Slack: on the shared OpenClaw gateway as the file's
+ * start made it (gatewayAtFileStart: healthy unless the file said otherwise), the Slack stand-in, a control plane as `npm start` runs it (pointed at the stand-in, with the
  * signing secret and bot token plus `env`), and a real clawops-agent enrolled with a one-time
- * code, run against the gateway and online. `close()` stops all of it and leaves the gateway
- * healthy. `cp` and `agent` may be replaced by a test that restarts them; `close()` stops
+ * code, run against the gateway and online. `close()` stops all of it and leaves the gateway as
+ * the tests left it (the next file makes the state it needs). `cp` and `agent` may be replaced by a test that restarts them; `close()` stops
  * whichever are there then.
  */
 export interface GatewayPlane {
@@ -46,13 +46,11 @@ export async function startGatewayPlane(opts: {
     await parts.slack?.stop();
     if (opts.keepData && parts.cp) rmSync(parts.cp.dataDir, { recursive: true, force: true });
     if (parts.agentDir) rmSync(parts.agentDir, { recursive: true, force: true });
-    await gw.restoreHealthy();
   };
   const watchEnv: Record<string, string> = opts.watchIncidents
     ? { CLAWOPS_INCIDENT_CHANNEL: opts.watchIncidents, CLAWOPS_WATCH_INTERVAL_S: "2", CLAWOPS_WATCH_DIGEST_S: "60" }
     : {};
   try {
-    await gw.restoreHealthy();
     parts.slack = new SlackStandIn(opts.botToken);
     const apiUrl = await parts.slack.start();
     parts.cp = await spawnControlPlane(

@@ -10,7 +10,8 @@ import type { RealGateway } from "./gateway.ts";
  *   POST /stop                                   → { running: false }
  *   POST /start   { "extraArgs": ["--token", …] } → { running: true, pid }
  *   POST /restart { "extraArgs": […] }            → { running: true, pid }
- *   POST /restore                                → { running: true, pid }  (restarts only if needed)
+ *   POST /restore { "extraArgs": […] }            → { running: true, pid }  (a start only when it is stopped
+ *                                                   or runs with other arguments; none: the lab config)
  *   POST /pause, POST /resume                    → { running, pid, paused }  (SIGSTOP / SIGCONT: hung)
  *   GET  /state                                  → { running, pid }
  */
@@ -54,7 +55,10 @@ export async function startControlServer(gateway: RealGateway): Promise<ControlS
       case "POST /restore":
         await serialized(async () => {
           gateway.resume();
-          if (!gateway.running || gateway.currentExtraArgs.length > 0) await gateway.restart({});
+          const same =
+            gateway.currentExtraArgs.length === extraArgs.length &&
+            gateway.currentExtraArgs.every((arg, i) => arg === extraArgs[i]);
+          if (!gateway.running || !same) await gateway.restart({ extraArgs });
         });
         return reply(res, 200, state());
       case "POST /pause":

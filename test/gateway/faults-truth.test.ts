@@ -378,7 +378,8 @@ describe("a config that does not parse while the gateway runs (issue 14.3)", () 
       // What the title says: the gateway will not start from this file.
       await expect(gw.restart()).rejects.toThrow(/exited \(78\) before ready/);
     } finally {
-      // Stopped by the refused restart: it stays so, its config file put back (the next file starts with it stopped).
+      // Stopped by the refused restart: it stays so, its config file put back (the file after it
+      // starts with it stopped).
       await configBack();
     }
   });

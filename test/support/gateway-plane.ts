@@ -6,12 +6,13 @@ import { waitHostOnline } from "./slack-signing.ts";
 import { SlackStandIn } from "./slack-standin.ts";
 
 /**
- * The set-up of a real-gateway test that talks Slack: on the shared OpenClaw gateway as the file's
- * start made it (gatewayAtFileStart: healthy unless the file said otherwise), the Slack stand-in, a control plane as `npm start` runs it (pointed at the stand-in, with the
- * signing secret and bot token plus `env`), and a real clawops-agent enrolled with a one-time
- * code, run against the gateway and online. `close()` stops all of it and leaves the gateway as
- * the tests left it (the next file makes the state it needs). `cp` and `agent` may be replaced by a test that restarts them; `close()` stops
- * whichever are there then.
+ * The set-up of a real-gateway test that talks Slack, on the shared OpenClaw gateway as the file's
+ * start made it (gatewayAtFileStart: healthy unless the file said otherwise): the Slack stand-in,
+ * a control plane as `npm start` runs it (pointed at the stand-in, with the signing secret and bot
+ * token plus `env`), and a real clawops-agent enrolled with a one-time code, run against the
+ * gateway and online. `close()` stops all of it and leaves the gateway as the tests left it (the
+ * next file makes the state it needs). `cp` and `agent` may be replaced by a test that restarts
+ * them; `close()` stops whichever are there then.
  */
 export interface GatewayPlane {
   gw: SharedGateway;

@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { TestSpecification, Vitest } from "vitest/node";
+import { GATEWAY_FILE_PAIRS, GatewayPairsSequencer } from "../support/gateway/sequencer.ts";
+
+/**
+ * The shared-gateway files paired so that a stopped or drifted gateway one leaves is the next
+ * one's start (test/support/gateway/sequencer.ts): the pairs name files that exist, each second
+ * file declares that it starts so, and the order puts it right after the first.
+ */
+const ROOT = resolve(import.meta.dirname, "../..");
+
+function spec(project: string, file: string): TestSpecification {
+  return {
+    moduleId: join(ROOT, file),
+    project: { name: project, config: { sequence: { groupOrder: 0 }, isolate: true } },
+  } as unknown as TestSpecification;
+}
+
+/** vitest's own order with no results cached: larger files first. */
+const sizes = new Map<string, number>();
+const ctx = {
+  config: { root: ROOT },
+  cache: {
+    getFileTestResults: () => undefined,
+    getFileStats: (key: string) => ({ size: sizes.get(key) ?? 0 }),
+  },
+} as unknown as Vitest;
+
+describe("the shared-gateway file pairs", () => {
+  it("name files that exist, and each second file declares the state the first leaves", () => {
+    for (const { leaves, next } of GATEWAY_FILE_PAIRS) {
+      expect(existsSync(join(ROOT, leaves)), leaves).toBe(true);
+      expect(readFileSync(join(ROOT, next), "utf8"), next).toMatch(/gatewayAtFileStart\("(stopped|drifted)"\)/);
+    }
+  });
+
+  it("run each second file right after the first, whatever vitest's own order put between them", async () => {
+    const files = [
+      "test/gateway/alerts.test.ts",
+      "test/gateway/faults.test.ts",
+      "test/gateway/restart-supervised.test.ts",
+      "test/gateway/faults-truth.test.ts",
+      "test/gateway/ssm-triage.test.ts",
+      "test/gateway/agent-bundle.test.ts",
+      "test/gateway/fleet-status.test.ts",
+    ];
+    // The second files larger, so that vitest's own order puts them first.
+    for (const [i, f] of files.entries()) sizes.set(`gateway:${f}`, (files.length - i) * 1000);
+    const sorted = await new GatewayPairsSequencer(ctx).sort([
+      ...files.map((f) => spec("gateway", f)),
+      spec("unit", "test/unit/classify.test.ts"),
+    ]);
+    const order = sorted.map((s) => `${s.project.name}:${s.moduleId.slice(ROOT.length + 1)}`);
+    for (const { leaves, next } of GATEWAY_FILE_PAIRS) {
+      expect(order.indexOf(`gateway:${next}`), `${next} after ${leaves}: ${order.join(", ")}`).toBe(
+        order.indexOf(`gateway:${leaves}`) + 1,
+      );
+    }
+    expect(order).toHaveLength(files.length + 1);
+  });
+});

@@ -51,6 +51,26 @@ export const probeGatewayWs: Probe<"gateway.ws"> = async (ctx, args, run) => {
   return data;
 };
 
+/**
+ * The session's reads, asked all at once (bench/gateway-side.ts measures what they cost the
+ * gateway).
+ */
+export function requestReads(connection: GatewayConnection, timeoutMs: number) {
+  return Promise.all([
+    connection.request("health", {}, timeoutMs),
+    connection.request("status", {}, timeoutMs),
+    connection.request("cron.status", {}, timeoutMs),
+    connection.request("cron.list", { limit: 200 }, timeoutMs),
+    connection.request("config.get", {}, timeoutMs),
+    // No live probes: those call each chat platform and take seconds; the runtime state is enough.
+    connection.request("channels.status", { probe: false }, timeoutMs),
+    // The gateway's own view of model credentials, in place of `openclaw models status` (1.2–2.7 s).
+    connection.request("models.authStatus", {}, timeoutMs),
+    // Sessions with running or queued work, to see one that stopped moving (issue 46).
+    connection.request("sessions.list", { ...SESSIONS_LIST_PARAMS }, timeoutMs),
+  ]);
+}
+
 async function readRpcs(
   connection: GatewayConnection,
   timeoutMs: number,
@@ -58,19 +78,10 @@ async function readRpcs(
   Pick<GatewayWsData, "healthRpc" | "statusRpc" | "cronRpc" | "configRpc" | "channelsRpc" | "modelsRpc" | "sessionsRpc">
 > {
   try {
-    const [health, status, cronStatus, cronList, configGet, channels, modelsAuth, sessions] = await Promise.all([
-      connection.request("health", {}, timeoutMs),
-      connection.request("status", {}, timeoutMs),
-      connection.request("cron.status", {}, timeoutMs),
-      connection.request("cron.list", { limit: 200 }, timeoutMs),
-      connection.request("config.get", {}, timeoutMs),
-      // No live probes: those call each chat platform and take seconds; the runtime state is enough.
-      connection.request("channels.status", { probe: false }, timeoutMs),
-      // The gateway's own view of model credentials, in place of `openclaw models status` (1.2–2.7 s).
-      connection.request("models.authStatus", {}, timeoutMs),
-      // Sessions with running or queued work, to see one that stopped moving (issue 46).
-      connection.request("sessions.list", { ...SESSIONS_LIST_PARAMS }, timeoutMs),
-    ]);
+    const [health, status, cronStatus, cronList, configGet, channels, modelsAuth, sessions] = await requestReads(
+      connection,
+      timeoutMs,
+    );
     if (status.ok) noteStatusHeap(status.payload);
     return {
       healthRpc: summarizeHealth(health),

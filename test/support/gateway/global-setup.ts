@@ -7,7 +7,8 @@ import { ensureOpenclaw } from "./install.ts";
  * globalSetup of the `gateway` project: installs OpenClaw (cached), starts ONE real gateway
  * for the whole run, and provides its descriptor plus a control server address. Test files
  * share the gateway one at a time (fileParallelism: false), each starting from the state it
- * declares (control.ts, `gatewayAtFileStart`) whatever the file before it left. CLAWOPS_KEEP_GATEWAY_LAB=1 keeps the lab folder for a post-mortem.
+ * declares (control.ts, `gatewayAtFileStart`) whatever the file before it left.
+ * CLAWOPS_KEEP_GATEWAY_LAB=1 keeps the lab folder for a post-mortem.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const install = await ensureOpenclaw();

@@ -94,8 +94,11 @@ async function progressMark(options: ReadinessOptions): Promise<Mark> {
   return { logBytes, cpuTicks: await groupCpuTicks(options.pid) };
 }
 
-/** utime + stime (clock ticks) of every process in the group `pgid`, from /proc; 0 elsewhere. */
-export async function groupCpuTicks(pgid: number): Promise<number> {
+/**
+ * utime + stime (clock ticks) of every process in the group `pgid`, from /proc; 0 elsewhere.
+ * `reaped`: with the CPU of the children they have waited for (cutime + cstime) too.
+ */
+export async function groupCpuTicks(pgid: number, options: { reaped?: boolean } = {}): Promise<number> {
   let names: string[];
   try {
     names = await readdir("/proc");
@@ -110,6 +113,7 @@ export async function groupCpuTicks(pgid: number): Promise<number> {
     const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
     if (Number(rest[2]) !== pgid) continue; // field 5: pgrp
     ticks += Number(rest[11]) + Number(rest[12]); // fields 14, 15: utime, stime
+    if (options.reaped) ticks += Number(rest[13]) + Number(rest[14]); // fields 16, 17: cutime, cstime
   }
   return ticks;
 }

@@ -64,8 +64,10 @@ async function connectAgent(host: string): Promise<WatchAgent> {
         ),
       );
       last = healthy;
-      // Handled once the host object's own state has it (frames are handled in order).
+      // Handled once the host object's own state has it (frames are handled in order), and its
+      // shard too: the object writes its own table first, then the shard, in the same handler.
       await until(`probe ${seq} handled`, HANG_MS, async () => (await objectState(host))?.last.seq === seq, 100);
+      await until(`probe ${seq} in the shard`, HANG_MS, async () => (await shardState(host))?.last.seq === seq, 100);
     },
     async hold(healthy: boolean) {
       await agent.probe(healthy);
@@ -174,6 +176,10 @@ describe("the watch in the host's Durable Object", () => {
     expect(await recovery.getFreeze("wk-fail-1")).toMatchObject({ owner: "clawops (automatic)" });
     const audit = await recovery.listAudit({ host: "wk-fail-1" });
     expect(audit.map((e) => e.action)).toContain("freeze.auto");
+    // The shard holds the held failure, and the agent is not stale while it reports: a real agent
+    // reports every interval; this one only when told, so it reports once more first (the triage
+    // above may take longer than the 4 s of silence that make an agent stale, on a loaded machine).
+    await agent.probe(false);
     expect(await shardState("wk-fail-1")).toMatchObject({ held: { healthy: false }, stale: null });
 
     const before = (await posts()).length;
@@ -253,8 +259,11 @@ describe("the watch in the host's Durable Object", () => {
       if (!reported) throw new Error("no watch state in the shard");
       expect(reported.stale).toBeNull();
       // The alarm is set for the moment the agent has been silent past its digest period + 2 intervals.
-      const alarm = await runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm());
-      expect(alarm).toBe(reported.reportedAt + SILENT_AFTER_MS + 1);
+      // (Set once the frame is handled, just after the shard is written.)
+      const silentAt = reported.reportedAt + SILENT_AFTER_MS + 1;
+      const alarmNow = () => runInDurableObject(hostObject("wk-quiet-1"), (_i, state) => state.storage.getAlarm());
+      await until("the alarm at the silence", HANG_MS, async () => (await alarmNow()) === silentAt, 100, alarmNow);
+      expect(await alarmNow()).toBe(silentAt);
       // Nothing more from the agent (its socket stays open): the alarm marks it stale, no request does.
       const stale = await until(
         "the stale state in the shard",

@@ -12,8 +12,14 @@ import { sanitize } from "./bundle-sanitize.ts";
 import { analyseLog, summariseCloses, type TimelineEvent } from "./bundle-timeline.ts";
 import { collectVersions } from "./bundle-versions.ts";
 import type { ProbeContext } from "./context.ts";
+import {
+  type DoctorOutputReading,
+  doctorCache,
+  doctorCacheKey,
+  REFRESH_AFTER_TRIAGE_MIN_AGE_MS,
+} from "./doctor-cache.ts";
 import { errnoCode } from "./errors.ts";
-import { execCommand } from "./exec.ts";
+import { type ExecResult, execCommand } from "./exec.ts";
 import { logCandidates } from "./logs.ts";
 import type { ConfigReading } from "./openclaw-config.ts";
 import { budget, type Probe, type ProbeRun } from "./probe.ts";
@@ -37,10 +43,10 @@ const MAX_POLICY_LINES = 200;
 /** Leave this much of the step budget to redact, cap and send. */
 const PACKAGING_MARGIN_MS = 3_000;
 
-const CLI_COMMANDS: { name: string; args: string[]; wantMs: number }[] = [
+const CLI_COMMANDS: { name: string; args: string[]; wantMs: number; doctor?: true }[] = [
   { name: "cli/status-all.txt", args: ["status", "--all"], wantMs: 20_000 },
   { name: "cli/gateway-status.json", args: ["gateway", "status", "--json"], wantMs: 15_000 },
-  { name: "cli/doctor-lint.json", args: ["doctor", "--lint", "--json"], wantMs: 25_000 },
+  { name: "cli/doctor-lint.json", args: ["doctor", "--lint", "--json"], wantMs: 25_000, doctor: true },
 ];
 
 /** Env vars worth showing: OpenClaw's own, the agent's, and the few that change CLI behaviour. */
@@ -49,7 +55,7 @@ const ENV_NAME = /^(?:OPENCLAW_|CLAWOPS_|CLAWDBOT_|NODE_OPTIONS$|NODE_ENV$|HOME$
 export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run) => {
   const [config, secrets] = await Promise.all([run.readings.config(), run.readings.knownSecrets()]);
   const out = new BundleBuilder(secrets);
-  const cliDone = Promise.all(CLI_COMMANDS.map((cmd) => collectCli(ctx, run, out, cmd)));
+  const cliDone = Promise.all(CLI_COMMANDS.map((cmd) => collectCli(ctx, run, out, cmd, config)));
   const versions = collectVersionsFile(ctx, run, out);
   const env = collectEnv(ctx, out);
   const dotenv = collectDotenv(ctx, out);
@@ -71,21 +77,81 @@ export const probeBundleCollect: Probe<"bundle.collect"> = async (ctx, args, run
   return out.finish(args.maxBytes ?? BUNDLE_MAX_WIRE_BYTES);
 };
 
-/** One `openclaw …` command's output, within the step's budget less the packaging margin. */
+/**
+ * One `openclaw …` command's output, within the step's budget less the packaging margin. Doctor
+ * is not run a second time on the host when the agent has its output for what doctor reads now
+ * (the doctor cache's key): from a reading under a minute old (a triage just before the bundle),
+ * or from the run under way (the agent's refresher after a config change), joined.
+ */
 async function collectCli(
   ctx: ProbeContext,
   run: ProbeRun,
   out: BundleBuilder,
   cmd: (typeof CLI_COMMANDS)[number],
+  config: ConfigReading,
 ): Promise<void> {
   const timeoutMs = Math.max(100, budget(run, cmd.wantMs) - PACKAGING_MARGIN_MS);
+  if (cmd.doctor) {
+    const shared = await sharedDoctorOutput(ctx, config, timeoutMs, run.signal);
+    if (shared === "late") {
+      out.add(cmd.name, `$ openclaw ${cmd.args.join(" ")}\n# the agent's run under way, joined, did not finish\n`, {
+        complete: false,
+        reason: `the agent's doctor run under way did not finish within ${timeoutMs} ms`,
+      });
+      return;
+    }
+    if (shared) {
+      const at = isoTime(shared.finishedAt);
+      const from =
+        shared.source === "kept"
+          ? `the agent's reading of ${at} (nothing doctor reads has changed since)`
+          : `the agent's run under way, joined; finished ${at}`;
+      addCliFile(out, cmd, shared.output, timeoutMs, from);
+      return;
+    }
+  }
   const r = await execCommand(ctx.openclawBin, cmd.args, {
     env: ctx.env,
     timeoutMs,
     signal: run.signal,
     maxOutputBytes: MAX_CLI_OUTPUT,
   });
-  const header = `$ openclaw ${cmd.args.join(" ")}\n# exit ${r.exitCode ?? r.exitSignal ?? "none"} after ${Math.round(r.durationMs)} ms\n`;
+  addCliFile(out, cmd, r, timeoutMs);
+}
+
+/** Doctor's output the agent has or is taking for the current key; "late" when the joined run outlasts the budget. */
+async function sharedDoctorOutput(
+  ctx: ProbeContext,
+  config: ConfigReading,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<DoctorOutputReading | "late" | undefined> {
+  const key = await doctorCacheKey(ctx, config);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), timeoutMs);
+    onAbort = () => resolve("late");
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([doctorCache.output(ctx, key, REFRESH_AFTER_TRIAGE_MIN_AGE_MS), late]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A CLI command's file: a header with its exit and time (and where the output came from), its output, bounded. */
+function addCliFile(
+  out: BundleBuilder,
+  cmd: (typeof CLI_COMMANDS)[number],
+  r: ExecResult,
+  timeoutMs: number,
+  from?: string,
+): void {
+  const exit = `# exit ${r.exitCode ?? r.exitSignal ?? "none"} after ${Math.round(r.durationMs)} ms${from ? `; ${from}` : ""}`;
+  const header = `$ openclaw ${cmd.args.join(" ")}\n${exit}\n`;
   if (r.spawnError) {
     out.add(cmd.name, `${header}# could not start: ${r.spawnError.code}: ${r.spawnError.message}\n`, {
       complete: false,
@@ -94,9 +160,12 @@ async function collectCli(
     return;
   }
   const cut = Buffer.byteLength(r.stdout) >= MAX_CLI_OUTPUT;
-  const body = `${header}${sanitize(r.stdout).text}${r.stderr.trim() ? `\n# stderr\n${sanitize(r.stderr).text}` : ""}`;
+  const stdout = cut ? Buffer.from(r.stdout).subarray(0, MAX_CLI_OUTPUT).toString() : r.stdout;
+  const body = `${header}${sanitize(stdout).text}${r.stderr.trim() ? `\n# stderr\n${sanitize(r.stderr).text}` : ""}`;
   const reason = r.timedOut
-    ? `did not finish within ${timeoutMs} ms; output so far`
+    ? from
+      ? "did not finish within its deadline; output so far"
+      : `did not finish within ${timeoutMs} ms; output so far`
     : r.aborted
       ? "cancelled at the step deadline; output so far"
       : cut

@@ -4,6 +4,7 @@ import { basename, delimiter, dirname, isAbsolute, join } from "node:path";
 import type { DoctorLintData } from "../../contract/catalog.ts";
 import { readdir, readFile, realpath, stat } from "../fs-async.ts";
 import type { ProbeContext } from "./context.ts";
+import type { ExecResult } from "./exec.ts";
 import type { ConfigReading } from "./openclaw-config.ts";
 
 /**
@@ -36,22 +37,40 @@ export type DoctorCacheEntry = {
   finishedAt: number;
 };
 
+/** One doctor run: its summary (what a triage sends), and what the command printed (for the repro bundle). */
+export type DoctorRun = { data: DoctorLintData; output: ExecResult };
+
 type Slot = {
   /** Latest run first: the current config's result, then those of the configs before it (KEYS_KEPT). */
   entries: Kept[];
   runs: number;
   /** Runs up to this one started before an `invalidate`: their results are not kept. */
   forgotten?: number;
-  inflight?: { key: string; promise: Promise<DoctorLintData>; startedAt: number };
+  inflight?: { key: string; promise: Promise<DoctorRun>; startedAt: number };
 };
 
 type Kept = DoctorCacheEntry & {
   /** Which run stored it: a run that started earlier never replaces a later one's result. */
   run: number;
+  /**
+   * What doctor printed, on the newest entry only and when small (KEPT_OUTPUT_MAX_CHARS): the
+   * repro bundle's `cli/doctor-lint.json` (redacted there, as every bundle file is). Memory only,
+   * never written to the state folder (it is not redacted).
+   */
+  output?: ExecResult;
 };
 
 /** Runs doctor for a cache fill; the probe passes its own so tests can swap it. */
-export type DoctorRunner = (ctx: ProbeContext) => Promise<DoctorLintData>;
+export type DoctorRunner = (ctx: ProbeContext) => Promise<DoctorRun>;
+
+/** Doctor's own output for the repro bundle, and where it came from (`DoctorCache.output`). */
+export type DoctorOutputReading = {
+  output: ExecResult;
+  /** Agent clock (ms since epoch) when that doctor run finished. */
+  finishedAt: number;
+  /** The newest result, kept for this key / the run under way for it, joined. */
+  source: "kept" | "joined";
+};
 
 /** One entry per config + state folder (an agent serves one gateway; tests run several in one process). */
 const MAX_SLOTS = 8;
@@ -68,6 +87,8 @@ export const KEPT_KEY_MAX_AGE_MS = 15 * 60_000;
 const MAX_DIR_ENTRIES = 400;
 /** Doctor is not rerun after a triage when its result is younger than this. */
 export const REFRESH_AFTER_TRIAGE_MIN_AGE_MS = 60_000;
+/** Doctor's lint document is 1–2 KB on a real gateway; output larger than this is not kept. */
+const KEPT_OUTPUT_MAX_CHARS = 64 * 1024;
 
 export class DoctorCache {
   private readonly slots = new Map<string, Slot>();
@@ -129,18 +150,42 @@ export class DoctorCache {
    * kept, so the next triage tries again.
    */
   refresh(ctx: ProbeContext, key: string, runDoctor: DoctorRunner): Promise<DoctorLintData> {
+    return this.run(ctx, key, runDoctor).then((r) => r.data);
+  }
+
+  /**
+   * What doctor printed for this key, for the repro bundle, without running it a second time: the
+   * newest result when it is this key's and younger than `maxAgeMs`, else the run under way for
+   * this key. Undefined when there is neither (the bundle runs doctor itself) or the joined run
+   * could not start doctor.
+   */
+  async output(ctx: ProbeContext, key: string, maxAgeMs: number): Promise<DoctorOutputReading | undefined> {
+    const slot = this.slot(ctx);
+    const newest = slot.entries[0];
+    if (newest?.key === key && newest.output && this.ageMs(newest) < maxAgeMs) {
+      return { output: newest.output, finishedAt: newest.finishedAt, source: "kept" };
+    }
+    if (slot.inflight?.key !== key) return undefined;
+    const { output } = await slot.inflight.promise.catch(() => ({ output: undefined }));
+    return output && !output.spawnError ? { output, finishedAt: this.now(), source: "joined" } : undefined;
+  }
+
+  /** Runs doctor for this key, or joins the run already under way for it; keeps what `refresh` says. */
+  private run(ctx: ProbeContext, key: string, runDoctor: DoctorRunner): Promise<DoctorRun> {
     const slot = this.slot(ctx);
     if (slot.inflight?.key === key) return slot.inflight.promise;
     const run = ++slot.runs;
-    const promise = runDoctor(ctx).then((data) => {
+    const promise = runDoctor(ctx).then((done) => {
+      const { data, output } = done;
       const same = slot.entries.find((e) => e.key === key);
       if (cacheable(data) && run > Math.max(same?.run ?? 0, slot.forgotten ?? 0)) {
         const entry = { key, data, finishedAt: this.now() };
-        keep(slot, { ...entry, run });
+        const small = output.stdout.length + output.stderr.length <= KEPT_OUTPUT_MAX_CHARS;
+        keep(slot, { ...entry, run, ...(small ? { output } : {}) });
         // The state folder keeps the latest run's result: the one a restarted agent needs first.
         if (slot.entries[0]?.key === key) this.onStored?.(ctx, entry);
       }
-      return data;
+      return done;
     });
     const inflight = { key, promise, startedAt: this.now() };
     slot.inflight = inflight;
@@ -176,7 +221,13 @@ export const doctorCache = new DoctorCache();
 function keep(slot: Slot, kept: Kept): void {
   slot.entries = [kept, ...slot.entries.filter((e) => e.key !== kept.key)]
     .sort((a, b) => b.run - a.run)
-    .slice(0, KEYS_KEPT);
+    .slice(0, KEYS_KEPT)
+    // Only the newest keeps doctor's output: a bundle reads the current config's.
+    .map((e, i) => (i === 0 || !e.output ? e : withoutOutput(e)));
+}
+
+function withoutOutput({ output: _output, ...entry }: Kept): Kept {
+  return entry;
 }
 
 function cacheable(data: DoctorLintData): boolean {

@@ -1,6 +1,12 @@
 import { DEFAULT_STEP_DEADLINE_MS, type DoctorLintData, SLOW_STEPS } from "../../contract/catalog.ts";
 import type { ProbeContext } from "./context.ts";
-import { doctorCache, doctorCacheKey, REFRESH_AFTER_TRIAGE_MIN_AGE_MS, startDoctorRefresher } from "./doctor-cache.ts";
+import {
+  type DoctorRun,
+  doctorCache,
+  doctorCacheKey,
+  REFRESH_AFTER_TRIAGE_MIN_AGE_MS,
+  startDoctorRefresher,
+} from "./doctor-cache.ts";
 import { loadDoctorCacheEntry, saveDoctorCacheEntry } from "./doctor-cache-file.ts";
 import { ProbeError } from "./errors.ts";
 import { execCommand } from "./exec.ts";
@@ -93,13 +99,16 @@ export function startDoctorCacheRefresher(
   };
 }
 
-/** Runs `openclaw doctor --lint --json` once and summarises it; never throws but for a missing CLI. */
+/**
+ * Runs `openclaw doctor --lint --json` once and summarises it, with what it printed (the repro
+ * bundle's copy); never throws but for a missing CLI.
+ */
 export async function runDoctorLint(
   ctx: ProbeContext,
   readings: JobReadings,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<DoctorLintData> {
+): Promise<DoctorRun> {
   const secrets = await readings.knownSecrets();
   const res = await execCommand(ctx.openclawBin, ["doctor", "--lint", "--json"], {
     env: { ...ctx.env, NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -113,8 +122,8 @@ export async function runDoctorLint(
   const data: DoctorLintData = { exitCode: res.exitCode, timedOut: res.timedOut };
   const stderr = res.stderr.trim();
   if (stderr) data.stderrTail = redactText(stderr.slice(-STDERR_TAIL_CHARS), secrets);
-  if (res.timedOut || res.aborted) return data;
-  return { ...data, ...summarizeDoctorLint(res.stdout, secrets) };
+  if (res.timedOut || res.aborted) return { data, output: res };
+  return { data: { ...data, ...summarizeDoctorLint(res.stdout, secrets) }, output: res };
 }
 
 /** The fields of the lint document the classifier reads, or a parse note; never throws. */

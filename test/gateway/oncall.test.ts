@@ -25,7 +25,10 @@ import { SlackStandIn } from "../support/slack-standin.ts";
  *    resolves it here, and nothing is sent back.
  * Those outages hang the gateway (SIGSTOP: its port held, nothing answering) and end it with
  * SIGCONT, so each recovery is at once rather than a gateway start; the postmortem's outage is a
- * stopped gateway, whose last log line is the earliest evidence.
+ * crashed gateway (SIGKILL), whose last log line is the earliest evidence. Not a SIGTERM stop: its
+ * shutdown (seconds on a loaded box) can outlast two of this watch's 2 s probes, and a triage
+ * inside it finds the gateway's process still there and names no cause (at the default 30 s
+ * interval the held failure's triage comes long after a stop has ended).
  */
 const HOST = "node-3";
 const SECRET = "oncall-signing-secret-0123456789abcdef";
@@ -244,7 +247,7 @@ describe("on-call on a real OpenClaw gateway", () => {
     await gw.start();
     await waitFor("held healthy again", 90_000, async () => ["ok", "warn"].includes(await held()));
     await resolveAll();
-    await gw.stop();
+    await gw.kill();
     const outage = await expectIncidentAndPage(triggers().length);
     const thread = await waitFor("its thread", 30_000, async () => {
       const open = (await incidents("open")).find((i) => i.id === outage.id);
@@ -278,7 +281,7 @@ describe("on-call on a real OpenClaw gateway", () => {
     expect(section("Key moments and decisions")).toContain("we decided to start the gateway again");
     expect(section("Key moments and decisions")).toContain("U0SRE");
     expect(section("Timeline")).toContain("right after the config push");
-    // The window starts at the earliest evidence (the stopped gateway's own last log line), before detection.
+    // The window starts at the earliest evidence (the crashed gateway's own last log line), before detection.
     const impact = section("Impact window");
     expect(impact).toContain("Earliest evidence");
     expect(impact).toContain("from the earliest evidence");

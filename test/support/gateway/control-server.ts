@@ -8,6 +8,7 @@ import type { RealGateway } from "./gateway.ts";
  * globalSetup owns. Loopback only, bearer token, one operation at a time.
  *
  *   POST /stop                                   → { running: false }
+ *   POST /kill                                   → { running: false }  (SIGKILL: a crash)
  *   POST /start   { "extraArgs": ["--token", …] } → { running: true, pid }
  *   POST /restart { "extraArgs": […] }            → { running: true, pid }
  *   POST /restore { "extraArgs": […] }            → { running: true, pid }  (a start only when it is stopped
@@ -45,6 +46,9 @@ export async function startControlServer(gateway: RealGateway): Promise<ControlS
         return reply(res, 200, state());
       case "POST /stop":
         await serialized(() => gateway.stop());
+        return reply(res, 200, state());
+      case "POST /kill":
+        await serialized(() => gateway.kill());
         return reply(res, 200, state());
       case "POST /start":
         await serialized(() => (gateway.running ? Promise.resolve() : gateway.start({ extraArgs })));

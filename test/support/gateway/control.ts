@@ -17,6 +17,8 @@ export type GatewayState = { running: boolean; pid: number | null };
 export type SharedGateway = GatewayDescriptor & {
   state(): Promise<GatewayState>;
   stop(): Promise<GatewayState>;
+  /** A crash (SIGKILL): gone at once, with no graceful shutdown in which it still runs. */
+  kill(): Promise<GatewayState>;
   start(options?: { extraArgs?: string[] }): Promise<GatewayState>;
   restart(options?: { extraArgs?: string[] }): Promise<GatewayState>;
   /** Back to the lab config (original token, no extra args), running and ready. Restarts only
@@ -75,6 +77,7 @@ export function sharedGateway(): SharedGateway {
     ...descriptor,
     state: () => call("GET", "/state"),
     stop: () => call("POST", "/stop"),
+    kill: () => call("POST", "/kill"),
     start: (options = {}) => call("POST", "/start", options),
     restart: (options = {}) => call("POST", "/restart", options),
     restoreHealthy: () => call("POST", "/restore", {}),

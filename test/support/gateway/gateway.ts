@@ -267,6 +267,21 @@ export class RealGateway {
     return this.pausedNow && this.running;
   }
 
+  /**
+   * A crash: SIGKILL to the group, at once (exit 137; the lock file it leaves does not block the
+   * next start, GATEWAY-FACTS §2). Unlike `stop()`, no shutdown runs in which the gateway is
+   * still alive yet no longer admitting connections. Safe to call when stopped.
+   */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (child?.pid && this.running) {
+      signalGroup(child.pid, "SIGKILL");
+      await this.exited;
+    }
+    this.pausedNow = false;
+    this.child = undefined;
+  }
+
   /** SIGTERM to the group, wait for exit, SIGKILL if it lingers. Safe to call when stopped. */
   async stop(): Promise<void> {
     const child = this.child;

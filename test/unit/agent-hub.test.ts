@@ -315,7 +315,8 @@ describe("agent hub jobs", () => {
           { step: "versions", args: {} },
           { step: "config", args: {} },
         ],
-        deadlineMs: 200,
+        // Room for the first result's round trip on a loaded machine; the second never comes.
+        deadlineMs: 1_000,
       },
       () => {},
     );

@@ -156,6 +156,14 @@ export class RealGateway {
     // OpenClaw reads the file as JSON5; what setup wrote is plain JSON, and so is what we write.
     const written = JSON5.parse(await readFile(this.configPath, "utf8")) as Record<string, unknown>;
     await writeFile(this.configPath, `${JSON.stringify(this.essentials(written), null, 2)}\n`, { mode: 0o600 });
+    // What OpenClaw's first CLI command after setup makes in the state folder (`gateway status`,
+    // `doctor` and the rest: `media/outbound` and `media/playback-transcode`, empty; listed on
+    // 2026-11-28), made here: the lab is a host where the CLI has run before. Otherwise the
+    // agent's doctor cache, whose key sees the state folder's shape, kept the lab's first doctor
+    // reading under a shape gone a moment later, and the next triage ran doctor again.
+    for (const dir of ["outbound", "playback-transcode"]) {
+      await mkdir(join(this.labDir, "state", "media", dir), { recursive: true });
+    }
   }
 
   private essentials(config: Record<string, unknown>): Record<string, unknown> {

@@ -43,7 +43,7 @@ beforeAll(async () => {
       "#!/bin/sh",
       `echo "$*" >> "${commandsFile}"`,
       'case "$1" in',
-      `  doctor) sleep 0.5; cat "${doctorOutput}"; exit 1 ;;`,
+      `  doctor) sleep "\${DOCTOR_SLEEP:-0.5}"; cat "${doctorOutput}"; exit 1 ;;`,
       "  *) echo '{}' ;;",
       "esac",
       "",
@@ -57,9 +57,15 @@ afterAll(async () => {
   await rm(lab, { recursive: true, force: true });
 });
 
-const ctx = () =>
+const ctx = (doctorSleep = "0.5") =>
   resolveProbeContext(
-    { HOME: join(lab, "home"), OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, PATH: "/usr/bin:/bin" },
+    {
+      HOME: join(lab, "home"),
+      OPENCLAW_STATE_DIR: stateDir,
+      OPENCLAW_CONFIG_PATH: configPath,
+      PATH: "/usr/bin:/bin",
+      DOCTOR_SLEEP: doctorSleep,
+    },
     { openclawBin: join(lab, "openclaw"), procRoot: join(lab, "no-proc"), serviceUnitDirs: [] },
   );
 
@@ -67,8 +73,8 @@ const doctorRuns = async () =>
   (await readFile(commandsFile, "utf8")).split("\n").filter((line) => line.startsWith("doctor")).length;
 
 /** The doctor file of a bundle collected now. */
-async function bundleDoctorFile(): Promise<BundleFile> {
-  const [result] = await runSteps(ctx(), [{ step: "bundle.collect", args: {} }], { deadlineMs: 30_000 });
+async function bundleDoctorFile(deadlineMs = 30_000): Promise<BundleFile> {
+  const [result] = await runSteps(ctx(), [{ step: "bundle.collect", args: {} }], { deadlineMs });
   const data = result?.step === "bundle.collect" ? result.data : undefined;
   const file = data?.files.find((f) => f.name === "cli/doctor-lint.json");
   if (!file) throw new Error(`no cli/doctor-lint.json in the bundle: ${JSON.stringify(result)}`);
@@ -76,8 +82,8 @@ async function bundleDoctorFile(): Promise<BundleFile> {
 }
 
 /** A triage's doctor run, through the cache as the `doctor.lint` step makes it. */
-async function triageDoctor(): Promise<void> {
-  const c = ctx();
+async function triageDoctor(doctorSleep?: string): Promise<void> {
+  const c = ctx(doctorSleep);
   const key = await doctorCacheKey(c, await readOpenclawConfig(configPath, c.env));
   await doctorCache.refresh(c, key, (x) => runDoctorLint(x, new JobReadings(x), 10_000));
 }
@@ -105,6 +111,19 @@ describe("the repro bundle takes doctor's output from the agent when it has it",
     expect(file.complete).toBe(true);
     expect(file.content).toContain('"checksRun"');
     expect(file.content).toMatch(/^# exit 1 after \d+ ms; the agent's run under way, joined; finished /m);
+  });
+
+  it("a joined run that outlasts the bundle's budget: the file says so, partial, and no second doctor", async () => {
+    await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 4, auth: { token: TOKEN } } }));
+    const before = await doctorRuns();
+    const slow = triageDoctor("4");
+    // A 6 s job leaves the doctor file about 2 s (less the result and packaging margins).
+    const file = await bundleDoctorFile(6_000);
+    expect(file.complete).toBe(false);
+    expect(file.reason).toMatch(/^the agent's doctor run under way did not finish within \d+ ms$/);
+    expect(file.content).not.toContain('"checksRun"');
+    await slow;
+    expect(await doctorRuns()).toBe(before + 1);
   });
 
   it("runs doctor itself when the agent's reading is over a minute old, or for another config", async () => {

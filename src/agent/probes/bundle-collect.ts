@@ -90,7 +90,7 @@ async function collectCli(
   cmd: (typeof CLI_COMMANDS)[number],
   config: ConfigReading,
 ): Promise<void> {
-  const timeoutMs = Math.max(100, budget(run, cmd.wantMs) - PACKAGING_MARGIN_MS);
+  const timeoutMs = Math.max(100, Math.round(budget(run, cmd.wantMs) - PACKAGING_MARGIN_MS));
   if (cmd.doctor) {
     const shared = await sharedDoctorOutput(ctx, config, timeoutMs, run.signal);
     if (shared === "late") {

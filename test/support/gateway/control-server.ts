@@ -48,7 +48,7 @@ export async function startControlServer(gateway: RealGateway): Promise<ControlS
         await serialized(() => gateway.stop());
         return reply(res, 200, state());
       case "POST /kill":
-        await serialized(() => gateway.kill());
+        await serialized(() => gateway.stop({ crash: true }));
         return reply(res, 200, state());
       case "POST /start":
         await serialized(() => (gateway.running ? Promise.resolve() : gateway.start({ extraArgs })));

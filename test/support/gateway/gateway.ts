@@ -276,22 +276,12 @@ export class RealGateway {
   }
 
   /**
-   * A crash: SIGKILL to the group, at once (exit 137; the lock file it leaves does not block the
-   * next start, GATEWAY-FACTS §2). Unlike `stop()`, no shutdown runs in which the gateway is
-   * still alive yet no longer admitting connections. Safe to call when stopped.
+   * SIGTERM to the group, wait for exit, SIGKILL if it lingers. `crash`: SIGKILL at once (exit 137;
+   * the lock file it leaves does not block the next start, GATEWAY-FACTS §2), so no shutdown runs
+   * in which the gateway is still alive yet no longer admitting connections. Safe to call when
+   * stopped.
    */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (child?.pid && this.running) {
-      signalGroup(child.pid, "SIGKILL");
-      await this.exited;
-    }
-    this.pausedNow = false;
-    this.child = undefined;
-  }
-
-  /** SIGTERM to the group, wait for exit, SIGKILL if it lingers. Safe to call when stopped. */
-  async stop(): Promise<void> {
+  async stop(options: { crash?: boolean } = {}): Promise<void> {
     const child = this.child;
     if (!child?.pid || !this.running) {
       this.child = undefined;
@@ -299,15 +289,18 @@ export class RealGateway {
     }
     // A paused group would not act on SIGTERM until continued.
     this.resume();
-    signalGroup(child.pid, "SIGTERM");
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      this.exited.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), STOP_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    let exited = false;
+    if (!options.crash) {
+      signalGroup(child.pid, "SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      exited = await Promise.race([
+        this.exited.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), STOP_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     if (!exited) {
       signalGroup(child.pid, "SIGKILL");
       await this.exited;

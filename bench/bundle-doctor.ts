@@ -55,9 +55,10 @@ try {
     "after a triage": [] as { ms: number; cpu: number }[],
     "no reading": [] as { ms: number; cpu: number }[],
   };
-  // One round first, not counted: on a fresh lab the first `doctor --lint` makes `media/` in the
-  // state folder and the bundle's first CLI commands `plugin-skills/`, which changes the doctor
-  // cache's key once (listed on 2026-11-28); a gateway in use has both.
+  // One round first, not counted: on a fresh lab the bundle's first `status --all` makes
+  // `plugin-skills/` in the state folder, which changes the doctor cache's key once (listed on
+  // 2026-11-28; the lab makes the `media/` folders any first CLI command makes itself); a
+  // gateway in use has both.
   for (let i = -1; i < R; i++) {
     const key = await doctorCacheKey(ctx, await readOpenclawConfig(ctx.configPath, ctx.env));
     await doctorCache.refresh(ctx, key, (c) => runDoctorLint(c, new JobReadings(c), 30_000));

@@ -58,7 +58,8 @@ export default defineConfig({
           // `--exclude`, which the test runner's lanes use.
           include: ["test/gateway/**/*.test.ts", ...OWN_GATEWAY_FILES.map((f) => `!${f}`)],
           environment: "node",
-          setupFiles: [FILE_END, "test/support/gateway/file-start-setup.ts"],
+          // pair-done-setup.ts first: its afterAll runs last (scripts/run-suites.ts waits on it).
+          setupFiles: ["test/support/gateway/pair-done-setup.ts", FILE_END, "test/support/gateway/file-start-setup.ts"],
           globalSetup: ["test/support/gateway/global-setup.ts"],
           fileParallelism: false,
           // A (re)start waits while the gateway makes progress, up to 6 min on a loaded box

@@ -6,26 +6,29 @@
  * Three lanes run side by side (issue 45, item 7), each one suite after another:
  *  - the checks and the suites without a real gateway (typecheck, lint, unit, browser, workers, workerd);
  *  - `gateway-a` (the real-gateway files on one shared gateway), then `demo` (its own gateway);
- *  - `gateway-b` (the files of SECOND_LANE on a second shared gateway), then `gateway-own` (the
- *    files that run gateways of their own, one at a time).
- * Each gateway lane has one gateway at a time, so never more than two run at once. The files of
- * PAIR_FILES run two gateways at once themselves: they are `gateway-pair`, run first, before
- * both gateway lanes, beside the lane without a gateway. The run is CPU-bound on two cores
- * (docs/testing.md): the pair's files and `gateway-b`'s wait on heartbeats, allowances and a flap
- * window more than they compute, so they go while the lane without a gateway still has CPU work
- * to fill the waits, not in a tail of their own. That lane runs at a lower priority
- * (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts.
- * Each line a suite prints is prefixed with its name. `gateway` names all three gateway suites.
+ *  - `gateway-b` (the files of PAIR_FILES, then those of SECOND_LANE, on a second shared gateway),
+ *    then `gateway-own` (the files that run gateways of their own, one at a time).
+ * Each gateway lane has one gateway at a time, so never more than two run at once, but for the
+ * files of PAIR_FILES, which run a second gateway beside their lane's shared one: `gateway-b` runs
+ * them first, and `gateway-a` starts only once they are over (`pairDone`), so they hold both
+ * gateway slots with no lab of their own to start, beside the lane without a gateway. The run is
+ * CPU-bound on two cores (docs/testing.md): the pair's files and `gateway-b`'s wait on heartbeats,
+ * allowances and a flap window more than they compute, so they go while the lane without a gateway
+ * still has CPU work to fill the waits, not in a tail of their own. That lane runs at a lower
+ * priority (MAIN_LANE_NICE) so that it does not slow the gateway lanes' starts.
+ * Each line a suite prints is prefixed with its name. `gateway` names the three gateway suites.
  * `--serial` runs the suites one at a time with their own output (docs/testing.md).
  */
 import { spawn } from "node:child_process";
-import { setPriority } from "node:os";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { PAIR_DONE_FILE_ENV, PAIR_FILES } from "../test/support/gateway/sequencer.ts";
 import { failureCollector } from "./failure-lines.ts";
 
-type Lane = "main" | "gateway-a" | "gateway-b" | "pair";
+type Lane = "main" | "gateway-a" | "gateway-b";
 type Suite = { name: string; lane: Lane; command: string[] };
 
 /**
@@ -40,13 +43,6 @@ const SECOND_LANE = [
   "test/gateway/faults-field-live.test.ts",
 ];
 
-/**
- * The shared-gateway files that start a second gateway beside the shared one (a host in a network
- * namespace, a second gateway on the same port): run before both gateway lanes, so that the
- * machine never has more than two gateways at once.
- */
-const PAIR_FILES = ["test/gateway/agent-lost.test.ts", "test/gateway/faults-second-gateway.test.ts"];
-
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [
   { name: "typecheck", lane: "main", command: ["npm", "run", "-s", "typecheck"] },
@@ -60,14 +56,14 @@ const SUITES: Suite[] = [
     lane: "gateway-a",
     command: [...VITEST, "--project", "gateway", ...[...SECOND_LANE, ...PAIR_FILES].flatMap((f) => ["--exclude", f])],
   },
-  { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...SECOND_LANE] },
+  // PAIR_FILES first (the sequencer puts them there): `gateway-a` waits for them (`pairDone`).
+  { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...PAIR_FILES, ...SECOND_LANE] },
   { name: "gateway-own", lane: "gateway-b", command: [...VITEST, "--project", "gateway-own"] },
   // After `gateway-a`: the second lane ended 1.5 min after the first in 9fa5a7f's clean clone.
   { name: "demo", lane: "gateway-a", command: [...VITEST, "--project", "demo"] },
-  { name: "gateway-pair", lane: "pair", command: [...VITEST, "--project", "gateway", ...PAIR_FILES] },
 ];
 /** Names that stand for several suites. */
-const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own", "gateway-b", "gateway-pair"] };
+const GROUPS: Record<string, string[]> = { gateway: ["gateway-a", "gateway-own", "gateway-b"] };
 
 /** Every prefix as wide as the longest suite name, so the lanes' lines line up. */
 const PREFIX_WIDTH = Math.max(...SUITES.map((s) => s.name.length));
@@ -94,7 +90,7 @@ const MAIN_LANE_NICE = 10;
  */
 const COMPILE_CACHE = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", ".cache", "node-compile");
 
-function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
+function run(suite: Suite, prefixed: boolean, nice = 0, extraEnv: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   const started = Date.now();
   const say = (line: string) =>
     process.stdout.write(prefixed ? `${suite.name.padEnd(PREFIX_WIDTH)}│ ${line}\n` : `${line}\n`);
@@ -105,7 +101,10 @@ function run(suite: Suite, prefixed: boolean, nice = 0): Promise<Outcome> {
     // --serial hands the terminal over (vitest's live progress); the lanes' output is piped.
     const { NODE_COMPILE_CACHE: callers, ...env } = process.env;
     if (suite.lane === "main") env.NODE_COMPILE_CACHE = callers || COMPILE_CACHE;
-    const child = spawn(file, args, { env, stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(file, args, {
+      env: { ...env, ...extraEnv },
+      stdio: prefixed ? ["ignore", "pipe", "pipe"] : "inherit",
+    });
     if (nice !== 0 && child.pid !== undefined) {
       try {
         setPriority(child.pid, nice);
@@ -150,10 +149,41 @@ if (unknown.length > 0) {
 }
 const chosen = SUITES.filter((s) => wanted.length === 0 || wanted.includes(s.name));
 
-async function runLane(suites: Suite[], prefixed: boolean, nice: number): Promise<Outcome[]> {
+async function runLane(
+  suites: Suite[],
+  prefixed: boolean,
+  nice: number,
+  envOf: (s: Suite) => NodeJS.ProcessEnv = () => ({}),
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  for (const suite of suites) outcomes.push(await run(suite, prefixed, nice));
+  for (const suite of suites) outcomes.push(await run(suite, prefixed, nice, envOf(suite)));
   return outcomes;
+}
+
+/**
+ * Resolves once `gateway-b` has run the files of PAIR_FILES (each writes its name into the marker
+ * when it has stopped what it started: pair-done-setup.ts), or once `gateway-b` has ended,
+ * whichever comes first, so a crash there never holds `gateway-a` back for good.
+ */
+function pairDone(marker: string, laneEnded: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      let written = "";
+      try {
+        written = readFileSync(marker, "utf8");
+      } catch {
+        // Not written yet.
+      }
+      const done = new Set(written.split("\n"));
+      if (PAIR_FILES.every((f) => done.has(f))) finish();
+    };
+    const timer = setInterval(check, 500);
+    const finish = () => {
+      clearInterval(timer);
+      resolve();
+    };
+    void laneEnded.then(finish, finish);
+  });
 }
 
 const started = Date.now();
@@ -162,18 +192,26 @@ const lanes = serial
   : (["main", "gateway-a", "gateway-b"] as const)
       .map((lane) => chosen.filter((s) => s.lane === lane))
       .filter((l) => l.length > 0);
-const pair = serial ? [] : chosen.filter((s) => s.lane === "pair");
-const withGateway = pair.length > 0 || lanes.some((l) => l.some((s) => s.lane !== "main"));
-const prefixed = lanes.length + (pair.length > 0 ? 1 : 0) > 1;
-// The pair phase first, holding both gateway slots (never more than two gateways); the gateway
-// lanes after it, the main lane beside it from the start.
-const pairRun = runLane(pair, prefixed, 0);
+const withGateway = lanes.some((l) => l.some((s) => s.lane !== "main"));
+const prefixed = lanes.length > 1;
+// `gateway-b` runs the pair's files first, holding both gateway slots (never more than two
+// gateways): `gateway-a` waits for them to be over. The main lane runs beside them from the start.
+const pairMarkerDir = mkdtempSync(join(tmpdir(), "clawops-pair-"));
+const pairMarker = join(pairMarkerDir, "done");
+const laneB = lanes.find((l) => l.some((s) => s.name === "gateway-b"));
+const laneBRun = laneB
+  ? runLane(laneB, prefixed, 0, (s) => (s.name === "gateway-b" ? { [PAIR_DONE_FILE_ENV]: pairMarker } : {}))
+  : undefined;
+const pairOver = !serial && laneBRun ? pairDone(pairMarker, laneBRun) : Promise.resolve();
 const running = lanes.map((l) =>
-  l.every((s) => s.lane === "main")
-    ? runLane(l, prefixed, withGateway ? MAIN_LANE_NICE : 0)
-    : pairRun.then(() => runLane(l, prefixed, 0)),
+  l === laneB && laneBRun
+    ? laneBRun
+    : l.every((s) => s.lane === "main")
+      ? runLane(l, prefixed, withGateway ? MAIN_LANE_NICE : 0)
+      : pairOver.then(() => runLane(l, prefixed, 0)),
 );
-const outcomes = (await Promise.all([pairRun, ...running])).flat();
+const outcomes = (await Promise.all(running)).flat();
+rmSync(pairMarkerDir, { recursive: true, force: true });
 outcomes.sort((a, b) => chosen.findIndex((s) => s.name === a.name) - chosen.findIndex((s) => s.name === b.name));
 
 const failed = outcomes.filter((o) => o.code !== 0);

@@ -25,7 +25,7 @@ import { setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { PAIR_DONE_FILE_ENV, PAIR_FILES } from "../test/support/gateway/sequencer.ts";
+import { PAIR_DONE_FILE_ENV, PAIR_FILES } from "../test/support/gateway/pair.ts";
 import { failureCollector } from "./failure-lines.ts";
 
 type Lane = "main" | "gateway-a" | "gateway-b";
@@ -161,8 +161,8 @@ async function runLane(
 }
 
 /**
- * Resolves once `gateway-b` has run the files of PAIR_FILES (each writes its name into the marker
- * when it has stopped what it started: pair-done-setup.ts), or once `gateway-b` has ended,
+ * Resolves once each file of PAIR_FILES has said in the marker that its second gateway is gone
+ * (test/support/gateway/pair.ts: when it ends, or sooner), or once `gateway-b` has ended,
  * whichever comes first, so a crash there never holds `gateway-a` back for good.
  */
 function pairDone(marker: string, laneEnded: Promise<unknown>): Promise<void> {

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
+import { PAIR_FILES } from "./pair.ts";
 
 /**
  * The files of the shared-gateway project that start in the state another leaves the gateway in
@@ -17,29 +18,17 @@ export const GATEWAY_FILE_PAIRS: ReadonlyArray<{ leaves: string; next: string }>
   { leaves: "test/gateway/agent-bundle.test.ts", next: "test/gateway/restart-supervised.test.ts" },
 ];
 
-/**
- * The shared-gateway files that start a second gateway beside the shared one (a host in a network
- * namespace, a second gateway on the same port). They run first in their lane's run (`gateway-b`,
- * scripts/run-suites.ts), and the other gateway lane starts only once they are over, so that the
- * machine never has more than two gateways at once.
- */
-export const PAIR_FILES: readonly string[] = [
-  "test/gateway/agent-lost.test.ts",
-  "test/gateway/faults-second-gateway.test.ts",
-];
-
-/** Where each file of PAIR_FILES writes its name once over (pair-done-setup.ts), when set. */
-export const PAIR_DONE_FILE_ENV = "CLAWOPS_PAIR_DONE_FILE";
-
 export class GatewayPairsSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const root = this.ctx.config.root;
     const key = (spec: TestSpecification) => `${spec.project.name}:${relative(root, spec.moduleId)}`;
-    // The pair's files first: the other gateway lane waits for them.
-    const paired = (spec: TestSpecification) =>
-      spec.project.name === "gateway" && PAIR_FILES.includes(relative(root, spec.moduleId));
-    sorted.sort((a, b) => Number(paired(b)) - Number(paired(a)));
+    // The pair's files first, in their order (pair.ts): the other gateway lane waits for them.
+    const rank = (spec: TestSpecification) => {
+      const i = spec.project.name === "gateway" ? PAIR_FILES.indexOf(relative(root, spec.moduleId)) : -1;
+      return i < 0 ? PAIR_FILES.length : i;
+    };
+    sorted.sort((a, b) => rank(a) - rank(b));
     for (const { leaves, next } of GATEWAY_FILE_PAIRS) {
       const follower = sorted.findIndex((s) => key(s) === `gateway:${next}`);
       if (follower < 0 || !sorted.some((s) => key(s) === `gateway:${leaves}`)) continue;

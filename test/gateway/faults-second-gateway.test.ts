@@ -11,7 +11,7 @@ import { runProcess } from "../support/run-node.ts";
  * A second OpenClaw gateway started on the shared lab gateway's port, as an operator's stray
  * `openclaw gateway run` would be: it fails with EADDRINUSE, and the triage of the one that serves
  * names the conflict from the shared log without failing anything. Two gateways run at once here,
- * so this file is one of PAIR_FILES (test/support/gateway/sequencer.ts): first in `gateway-b`, before
+ * so this file is one of PAIR_FILES (test/support/gateway/pair.ts): first in `gateway-b`, before
  * the other gateway lane starts its gateway (scripts/run-suites.ts), never more than two on the machine.
  */
 const gw = sharedGateway();

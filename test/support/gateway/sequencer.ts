@@ -25,7 +25,7 @@ export class GatewayPairsSequencer extends BaseSequencer {
     const key = (spec: TestSpecification) => `${spec.project.name}:${relative(root, spec.moduleId)}`;
     // The pair's files first, in their order (pair.ts): the other gateway lane waits for them.
     const rank = (spec: TestSpecification) => {
-      const i = spec.project.name === "gateway" ? PAIR_FILES.indexOf(relative(root, spec.moduleId)) : -1;
+      const i = PAIR_FILES.findIndex((f) => key(spec) === `gateway:${f}`);
       return i < 0 ? PAIR_FILES.length : i;
     };
     sorted.sort((a, b) => rank(a) - rank(b));

@@ -10,8 +10,9 @@
  *    then `gateway-own` (the files that run gateways of their own, one at a time).
  * Each gateway lane has one gateway at a time, so never more than two run at once, but for the
  * files of PAIR_FILES, which run a second gateway beside their lane's shared one: `gateway-b` runs
- * them first, and `gateway-a` starts only once they are over (`pairDone`), so they hold both
- * gateway slots with no lab of their own to start, beside the lane without a gateway. The run is
+ * them first, and `gateway-a` starts its gateway only once they are over (its vitest and lab are
+ * made meanwhile: pair.ts, `waitForPair`), so they hold both gateway slots with no lab of their
+ * own to start, beside the lane without a gateway. The run is
  * CPU-bound on two cores (docs/testing.md): the pair's files and `gateway-b`'s wait on heartbeats,
  * allowances and a flap window more than they compute, so they go while the lane without a gateway
  * still has CPU work to fill the waits, not in a tail of their own. That lane runs at a lower
@@ -20,12 +21,12 @@
  * `--serial` runs the suites one at a time with their own output (docs/testing.md).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { PAIR_DONE_FILE_ENV, PAIR_FILES } from "../test/support/gateway/pair.ts";
+import { PAIR_DONE_FILE_ENV, PAIR_FILES, PAIR_LANE_ENDED, PAIR_WAIT_FILE_ENV } from "../test/support/gateway/pair.ts";
 import { failureCollector } from "./failure-lines.ts";
 
 type Lane = "main" | "gateway-a" | "gateway-b";
@@ -56,7 +57,7 @@ const SUITES: Suite[] = [
     lane: "gateway-a",
     command: [...VITEST, "--project", "gateway", ...[...SECOND_LANE, ...PAIR_FILES].flatMap((f) => ["--exclude", f])],
   },
-  // PAIR_FILES first (the sequencer puts them there): `gateway-a` waits for them (`pairDone`).
+  // PAIR_FILES first (the sequencer puts them there): `gateway-a`'s gateway waits for them (`waitForPair`).
   { name: "gateway-b", lane: "gateway-b", command: [...VITEST, "--project", "gateway", ...PAIR_FILES, ...SECOND_LANE] },
   { name: "gateway-own", lane: "gateway-b", command: [...VITEST, "--project", "gateway-own"] },
   // After `gateway-a`: the second lane ended 1.5 min after the first in 9fa5a7f's clean clone.
@@ -160,32 +161,6 @@ async function runLane(
   return outcomes;
 }
 
-/**
- * Resolves once each file of PAIR_FILES has said in the marker that its second gateway is gone
- * (test/support/gateway/pair.ts: when it ends, or sooner), or once `gateway-b` has ended,
- * whichever comes first, so a crash there never holds `gateway-a` back for good.
- */
-function pairDone(marker: string, laneEnded: Promise<unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      let written = "";
-      try {
-        written = readFileSync(marker, "utf8");
-      } catch {
-        // Not written yet.
-      }
-      const done = new Set(written.split("\n"));
-      if (PAIR_FILES.every((f) => done.has(f))) finish();
-    };
-    const timer = setInterval(check, 500);
-    const finish = () => {
-      clearInterval(timer);
-      resolve();
-    };
-    void laneEnded.then(finish, finish);
-  });
-}
-
 const started = Date.now();
 const lanes = serial
   ? [chosen]
@@ -195,20 +170,25 @@ const lanes = serial
 const withGateway = lanes.some((l) => l.some((s) => s.lane !== "main"));
 const prefixed = lanes.length > 1;
 // `gateway-b` runs the pair's files first, holding both gateway slots (never more than two
-// gateways): `gateway-a` waits for them to be over. The main lane runs beside them from the start.
+// gateways): `gateway-a` starts beside it and makes its lab, and its gateway starts once they are
+// over (test/support/gateway/pair.ts, `waitForPair`). The main lane runs beside them from the start.
 const pairMarkerDir = mkdtempSync(join(tmpdir(), "clawops-pair-"));
 const pairMarker = join(pairMarkerDir, "done");
 const laneB = lanes.find((l) => l.some((s) => s.name === "gateway-b"));
 const laneBRun = laneB
   ? runLane(laneB, prefixed, 0, (s) => (s.name === "gateway-b" ? { [PAIR_DONE_FILE_ENV]: pairMarker } : {}))
   : undefined;
-const pairOver = !serial && laneBRun ? pairDone(pairMarker, laneBRun) : Promise.resolve();
+// However `gateway-b` ended, nothing waits on it any more.
+void laneBRun?.finally(() => appendFileSync(pairMarker, `${PAIR_LANE_ENDED}\n`));
+const waitOnPair = !serial && laneBRun !== undefined;
 const running = lanes.map((l) =>
   l === laneB && laneBRun
     ? laneBRun
     : l.every((s) => s.lane === "main")
       ? runLane(l, prefixed, withGateway ? MAIN_LANE_NICE : 0)
-      : pairOver.then(() => runLane(l, prefixed, 0)),
+      : runLane(l, prefixed, 0, (s) =>
+          waitOnPair && s.name === "gateway-a" ? { [PAIR_WAIT_FILE_ENV]: pairMarker } : {},
+        ),
 );
 const outcomes = (await Promise.all(running)).flat();
 rmSync(pairMarkerDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import type { TestProject } from "vitest/node";
 import { startControlServer } from "./control-server.ts";
 import { RealGateway } from "./gateway.ts";
 import { ensureOpenclaw } from "./install.ts";
+import { waitForPair } from "./pair.ts";
 
 /**
  * globalSetup of the `gateway` project: installs OpenClaw (cached), starts ONE real gateway
@@ -12,7 +13,7 @@ import { ensureOpenclaw } from "./install.ts";
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const install = await ensureOpenclaw();
-  const started = Date.now();
+  let started = Date.now();
   const gateway = await RealGateway.create(install);
   // The gateway runs in its own process group; if this process dies without teardown, take
   // the group down with it rather than leave a 1 GB orphan behind.
@@ -27,6 +28,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   };
   process.once("exit", killOnExit);
+  // In `gateway-a` beside `gateway-b`: the lab is made, and its gateway starts once the pair's
+  // second gateways are gone (pair.ts; scripts/run-suites.ts).
+  const waited = await waitForPair();
+  if (waited > 0) {
+    process.stderr.write(
+      `[gateway] lab made in ${Date.now() - started - waited} ms, then waited ${Math.round(waited / 1000)} s for the pair's second gateways to be gone\n`,
+    );
+    started = Date.now();
+  }
   try {
     await gateway.start();
   } catch (err) {

@@ -178,8 +178,14 @@ const laneB = lanes.find((l) => l.some((s) => s.name === "gateway-b"));
 const laneBRun = laneB
   ? runLane(laneB, prefixed, 0, (s) => (s.name === "gateway-b" ? { [PAIR_DONE_FILE_ENV]: pairMarker } : {}))
   : undefined;
-// However `gateway-b` ended, nothing waits on it any more.
-void laneBRun?.finally(() => appendFileSync(pairMarker, `${PAIR_LANE_ENDED}\n`));
+// However `gateway-b` ended, nothing waits on it any more (before the folder goes, below).
+void laneBRun?.finally(() => {
+  try {
+    appendFileSync(pairMarker, `${PAIR_LANE_ENDED}\n`);
+  } catch {
+    // The folder is gone: so is every lane that could wait on it.
+  }
+});
 const waitOnPair = !serial && laneBRun !== undefined;
 const running = lanes.map((l) =>
   l === laneB && laneBRun

@@ -12,6 +12,8 @@ export type Verdict = "fail" | "warn" | "ok" | "unknown";
 export type StepLine = { step: string; verdict: Verdict; text: string };
 
 const WIDTH = 18;
+/** Log signatures that mark a point in time (a start, a reload), not a fault. */
+const NOT_FAULTS = new Set(["gateway-ready", "reload-applied", "auth-reloaded"]);
 
 export function probeReport(results: readonly StepResult[]): { text: string; exitCode: number } {
   const lines = results.map(judgeStep);
@@ -130,7 +132,7 @@ export function judgeStep(r: StepResult): StepLine {
       if (!d.found && d.unreadable?.length)
         return line("unknown", `log not read: ${d.unreadable.map((u) => `${u.path} (${u.code})`).join(", ")}`);
       if (!d.found) return line("unknown", `no file log found (tried ${d.tried.join(", ")})`);
-      const kinds = d.signatures.filter((s) => s.kind !== "gateway-ready" && s.kind !== "reload-applied");
+      const kinds = d.signatures.filter((s) => !NOT_FAULTS.has(s.kind));
       const whose = d.attribution ? `; ${d.attribution.verdict}: ${d.attribution.how}` : "";
       return line(
         kinds.length > 0 ? "warn" : "ok",

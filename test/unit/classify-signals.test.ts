@@ -224,6 +224,32 @@ describe("log-only signatures", () => {
     if (ready) ready.lastAt = "2026-11-22T09:00:00.000Z";
     expect(ids(d)).not.toContain("ws-unauthorized-in-logs");
   });
+
+  it("[ws] unauthorized before a live change of gateway.auth is history; after one, it counts, saying when auth changed", () => {
+    // The line a 2026.9.6 gateway logs when its config's token is changed while it runs (lab, 2026-11-29).
+    const authReload = (time: string) =>
+      JSON.stringify({
+        "0": '{"subsystem":"gateway/reload"}',
+        "1": "config hot reload applied (gateway.auth.token)",
+        _meta: { runtime: "node", date: time.replace("+00:00", "Z"), name: '{"subsystem":"gateway/reload"}' },
+        time,
+        hostname: "vm",
+        message: "config hot reload applied (gateway.auth.token)",
+      });
+    const rejected = realLogUntil("unauthorized conn=");
+    const at = Date.parse(
+      scanLogText(rejected).signatures.find((x) => x.kind === "ws-unauthorized")?.lastAt ?? "no unauthorized line",
+    );
+    const iso = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
+    const d = healthyData();
+    d.logs = logsFrom(`${rejected}\n${authReload(iso(at + 1_000))}`);
+    expect(d.logs.signatures.find((x) => x.kind === "auth-reloaded")?.count).toBe(1);
+    expect(ids(d)).not.toContain("ws-unauthorized-in-logs");
+    d.logs = logsFrom(`${authReload(iso(at - 1_000))}\n${rejected}`);
+    const f = top(d);
+    expect(f).toMatchObject({ id: "ws-unauthorized-in-logs", layer: "auth", severity: "warn" });
+    expect(f?.evidence).toContain(`gateway.auth last changed live at ${iso(at - 1_000)}`);
+  });
 });
 
 describe("a browser refused by gateway.controlUi.allowedOrigins (log only: the agent sends no Origin)", () => {

@@ -44,8 +44,8 @@ function anyOf(flags: string, ...parts: (RegExp | string)[]): RegExp {
 /**
  * Signature lines of the gateway's file log. The file holds tslog JSON lines
  * (`{"0":"{\"subsystem\":\"gateway/reload\"}","1":"config reload failed: …","time":…}`) or, from
- * older builds and journals, plain text. `reload-applied` and `gateway-ready` are not faults:
- * they tell whether a failure is stale.
+ * older builds and journals, plain text. `reload-applied`, `auth-reloaded` and `gateway-ready` are
+ * not faults: they tell whether a failure is stale.
  */
 export type { LogSignaturePattern };
 
@@ -53,6 +53,9 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "ws-unauthorized", pattern: LINE.unauthorizedConn, reason: /\breason=([\w.-]+)/ },
   { kind: "reload-failed", pattern: LINE.reloadFailed },
   { kind: "reload-applied", pattern: anyOf("i", LINE.hotReloadApplied, /config reload applied/) },
+  // A live change of `gateway.auth` (`config hot reload applied (gateway.auth.token)`): which token
+  // the gateway's clients must hold may have changed with it, as it does at a start.
+  { kind: "auth-reloaded", pattern: /config hot reload applied \([^)]*\bgateway\.auth\./i },
   { kind: "gateway-ready", pattern: /^\[gateway\] (?:gateway )?ready\b/ },
   { kind: "closed-before-connect", pattern: LINE.closedBeforeConnect, reason: /\bcode=(\d+)/ },
   // A browser client refused by gateway.controlUi.allowedOrigins: the close line carries the

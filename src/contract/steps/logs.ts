@@ -10,6 +10,7 @@ export const LOG_SIGNATURE_KINDS = [
   "ws-unauthorized",
   "reload-failed",
   "reload-applied",
+  "auth-reloaded",
   "gateway-ready",
   "closed-before-connect",
   "origin-not-allowed",

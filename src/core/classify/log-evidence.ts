@@ -93,6 +93,12 @@ export function quoteSignature(e: Evidence, kind: LogSignatureKind, max = 3): st
   ];
 }
 
+/** The last live change of `gateway.auth` in the log, when there was one. */
+export function lastAuthReloadLine(e: Evidence): string[] {
+  const reload = logSignature(e, "auth-reloaded");
+  return reload?.lastAt ? [`gateway.auth last changed live at ${reload.lastAt}`] : [];
+}
+
 /** The last `gateway ready` in the log, as a line a person can check against. */
 export function lastReadyLine(e: Evidence): string[] {
   const ready = logSignature(e, "gateway-ready");

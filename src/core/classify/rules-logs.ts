@@ -1,6 +1,6 @@
 import type { Evidence } from "./evidence.ts";
 import type { Rule } from "./finding.ts";
-import { lastReadyLine, logSignature, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
+import { lastAuthReloadLine, lastReadyLine, logSignature, newerThan, quoteSignature, timeOf } from "./log-evidence.ts";
 import { doctorErrorLines } from "./rules-cli.ts";
 
 /**
@@ -195,19 +195,21 @@ export const LOG_RULES: readonly Rule[] = [
     layer: "auth",
     severity: "warn",
     confidence: "medium",
-    title: "The gateway rejected client connections since its last start",
+    title: "The gateway rejected client connections under its current auth",
     explanation:
-      "The gateway logged '[ws] unauthorized … reason=…' after its last start: some client (a dashboard, a node, a " +
-      "script or another CLI) holds a token or device credential the gateway no longer accepts. token_mismatch " +
-      "points to token drift between config, service env and shell env; device reasons point to pairing.",
+      "The gateway logged '[ws] unauthorized … reason=…' after its last start and after its last live change of " +
+      "gateway.auth: some client (a dashboard, a node, a script or another CLI) holds a token or device credential " +
+      "the gateway no longer accepts. token_mismatch points to token drift between config, service env and shell " +
+      "env; device reasons point to pairing. Rejections before an auth change are not counted: the token clients " +
+      "must hold may have changed with it.",
     nextCommands: [
       "openclaw logs --follow   # which client= and reason=",
       "openclaw gateway status --json",
       "openclaw devices list",
     ],
     match(e) {
-      if (!newerThan(e, "ws-unauthorized", ["gateway-ready"])) return null;
-      return [...quoteSignature(e, "ws-unauthorized", 2), ...lastReadyLine(e)];
+      if (!newerThan(e, "ws-unauthorized", ["gateway-ready", "auth-reloaded"])) return null;
+      return [...quoteSignature(e, "ws-unauthorized", 2), ...lastReadyLine(e), ...lastAuthReloadLine(e)];
     },
   },
   {

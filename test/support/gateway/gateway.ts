@@ -11,6 +11,7 @@ import { endLabProcesses } from "../lab-processes.ts";
 import { freePort } from "../ports.ts";
 import type { GatewayDescriptor } from "./descriptor.ts";
 import { type OpenclawInstall, pathWithNodeFirst } from "./install.ts";
+import { logSize, waitForLogLine } from "./log-lines.ts";
 import { lastLines, waitForReady } from "./readiness.ts";
 
 /**
@@ -37,6 +38,8 @@ export type StartOptions = {
 
 /** SIGTERM exits in 0.4–2.9 s (§2). */
 const STOP_GRACE_MS = 15_000;
+/** A config edit is taken within a second or two (the file watcher, then the reload plan). */
+const RELOAD_WAIT_MS = 60_000;
 const LOG_TAIL_CHARS = 4_000;
 
 export class RealGateway {
@@ -190,6 +193,37 @@ export class RealGateway {
       agents: { ...agents, defaults: { ...agentDefaults, heartbeat: { every: "0m" } } },
       skills: { ...skills, workshop: { autonomous: { mode: "off" } } },
     };
+  }
+
+  /** The config's `gateway.auth.token`; undefined when the file cannot be read or parsed (a test's fault). */
+  async configToken(): Promise<string | undefined> {
+    try {
+      const config = JSON5.parse(await readFile(this.configPath, "utf8")) as {
+        gateway?: { auth?: { token?: unknown } };
+      };
+      const token = config.gateway?.auth?.token;
+      return typeof token === "string" ? token : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Writes `token` as the config's `gateway.auth.token`, the rest of the file as it was. A running
+   * gateway takes the edit live: this waits for its `[reload] config hot reload applied` line.
+   * One started with `--token` keeps serving that token through the edit; one started from its
+   * config serves the new one and closes its sessions with 4001 (OpenClaw 2026.9.6, tried on a
+   * lab gateway on 2026-11-29; GATEWAY-FACTS §4.3 and §6 for the one from its config).
+   */
+  async setConfigToken(token: string): Promise<void> {
+    const config = JSON5.parse(await readFile(this.configPath, "utf8")) as Record<string, unknown>;
+    const gateway = (config.gateway ?? {}) as Record<string, unknown>;
+    const auth = (gateway.auth ?? {}) as Record<string, unknown>;
+    const offset = this.running ? await logSize(this.logPath) : 0;
+    const text = `${JSON.stringify({ ...config, gateway: { ...gateway, auth: { ...auth, token } } }, null, 2)}\n`;
+    await writeFile(this.configPath, text, { mode: 0o600 });
+    if (this.running)
+      await waitForLogLine(this.logPath, /\[reload\] config hot reload applied/, offset, RELOAD_WAIT_MS);
   }
 
   /** Runs an `openclaw` command with the lab env; rejects on a non-zero exit. */

@@ -15,9 +15,10 @@ import { until } from "../support/until.ts";
 
 /**
  * Issue 46 on the real gateway: the `sessions.list` read of the agent's gateway probe on a
- * healthy gateway (nothing stalled, so no finding), and the real row shape of a session; the
- * auth limiter locking loopback out (`exemptLoopback: false`), the right token included; a stop
- * draining a real cron run, as the recover runbook's restart gate reads it.
+ * healthy gateway (nothing stalled, so no finding), and the real row shape of a session; a stop
+ * draining a real cron run, as the recover runbook's restart gate reads it; the auth limiter
+ * locking loopback out (`exemptLoopback: false`), the right token included, on the start the
+ * drained gateway needed anyway.
  * CLAWOPS_CAPTURE_DIR=<dir> writes the raw payloads there (the fixtures in
  * test/unit/fixtures/openclaw/field/ named `sessions-list.*.real-gateway.json` came from it).
  */
@@ -46,8 +47,12 @@ beforeAll(async () => {
   await gw.restoreHealthy();
 }, 420_000);
 
+/** The drain test's cron job, removed over the running gateway at the end. */
+let drainJob: string | undefined;
+
 afterAll(async () => {
   await gw.restoreHealthy();
+  if (drainJob) await openclaw(["cron", "rm", drainJob]).catch(() => undefined);
 }, 420_000);
 
 describe("sessions.list on the real gateway (issue 46, wedged lanes)", () => {
@@ -93,52 +98,6 @@ describe("sessions.list on the real gateway (issue 46, wedged lanes)", () => {
       if (typeof row?.key === "string") await conn.request("sessions.delete", { key: row.key }, 20_000);
     } finally {
       await conn.close();
-    }
-  });
-});
-
-describe("the auth limiter on the real gateway (issue 46)", () => {
-  it("exemptLoopback false: three wrong tokens lock loopback out, the agent's right token is refused → auth-rate-limited, not token drift", async () => {
-    const original = await readFile(gw.configPath, "utf8");
-    try {
-      const config = JSON5.parse(original) as { gateway: { auth: Record<string, unknown> } };
-      // The limiter is built at start (server-start-*.mjs reads gateway.auth.rateLimit once): restart.
-      config.gateway.auth.rateLimit = { exemptLoopback: false, maxAttempts: 3, windowMs: 60_000, lockoutMs: 120_000 };
-      await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-      await gw.restart({});
-      // An old client with a stale token, bounded: three attempts, each refused as a mismatch.
-      for (let i = 0; i < 3; i++) {
-        const bad = await connectGateway({
-          url: gw.url,
-          token: `stale-token-${i}-0123456789abcdef`,
-          timeoutMs: 15_000,
-          clientVersion: "0.0.0-old-client",
-        });
-        expect(bad.outcome).toBe("rejected");
-        expect(bad.error?.detailCode).toBe("AUTH_TOKEN_MISMATCH");
-      }
-      const results = await probe(["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
-      const ws = data(results, "gateway.ws");
-      expect(ws.outcome).toBe("rejected");
-      expect(ws.error?.detailCode).toBe("AUTH_RATE_LIMITED");
-      expect(ws.error?.retryAfterMs).toBeGreaterThan(0);
-      expect(ws.error?.retryAfterMs).toBeLessThanOrEqual(120_000);
-      const http = data(results, "gateway.http");
-      expect(http.healthz.status).toBe(200);
-      expect(http.readyz.status).toBe(200);
-      const c = classifyResults(results, ["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
-      const f = c.findings.find((x) => x.id === "auth-rate-limited");
-      expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
-      expect(f?.falseGreen).toBe("/healthz 200, /readyz 200");
-      expect(f?.evidence.join("\n")).toMatch(/locked out for \d+ s more \(retryAfterMs \d+\)/);
-      // Who tripped it: the gateway's own lines for the old client's failures.
-      expect(f?.evidence.join("\n")).toMatch(/unauthorized .*client=.*reason=token_mismatch/);
-      // clawops' token is right: nothing calls this token drift.
-      const ids = c.findings.map((x) => x.id);
-      expect(ids.filter((id) => /token-(drift|mismatch)/.test(id))).toEqual([]);
-    } finally {
-      await writeFile(gw.configPath, original, { mode: 0o600 });
-      await gw.restart({});
     }
   });
 });
@@ -214,9 +173,57 @@ describe("a stop draining a real cron run (issue 46, the restart gate)", () => {
       expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
       expect(f?.evidence[0]).toMatch(/^\/readyz 503 \{"failing":\[.*"gateway-draining"/);
     } finally {
+      // Left stopped: the limiter's test below starts it with its config, the start this stop
+      // would otherwise have cost. Its job is removed once a gateway runs again (afterAll).
       await gw.stop();
-      await gw.restoreHealthy();
-      if (jobId) await openclaw(["cron", "rm", jobId]).catch(() => undefined);
+      if (jobId) drainJob = jobId;
+    }
+  });
+});
+
+describe("the auth limiter on the real gateway (issue 46)", () => {
+  it("exemptLoopback false: three wrong tokens lock loopback out, the agent's right token is refused → auth-rate-limited, not token drift", async () => {
+    const original = await readFile(gw.configPath, "utf8");
+    try {
+      const config = JSON5.parse(original) as { gateway: { auth: Record<string, unknown> } };
+      // The limiter is built at start (server-start-*.mjs reads gateway.auth.rateLimit once): a
+      // start (the drain test above left the gateway stopped).
+      config.gateway.auth.rateLimit = { exemptLoopback: false, maxAttempts: 3, windowMs: 60_000, lockoutMs: 120_000 };
+      await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+      await gw.restart({});
+      // An old client with a stale token, bounded: three attempts, each refused as a mismatch.
+      for (let i = 0; i < 3; i++) {
+        const bad = await connectGateway({
+          url: gw.url,
+          token: `stale-token-${i}-0123456789abcdef`,
+          timeoutMs: 15_000,
+          clientVersion: "0.0.0-old-client",
+        });
+        expect(bad.outcome).toBe("rejected");
+        expect(bad.error?.detailCode).toBe("AUTH_TOKEN_MISMATCH");
+      }
+      const results = await probe(["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
+      const ws = data(results, "gateway.ws");
+      expect(ws.outcome).toBe("rejected");
+      expect(ws.error?.detailCode).toBe("AUTH_RATE_LIMITED");
+      expect(ws.error?.retryAfterMs).toBeGreaterThan(0);
+      expect(ws.error?.retryAfterMs).toBeLessThanOrEqual(120_000);
+      const http = data(results, "gateway.http");
+      expect(http.healthz.status).toBe(200);
+      expect(http.readyz.status).toBe(200);
+      const c = classifyResults(results, ["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
+      const f = c.findings.find((x) => x.id === "auth-rate-limited");
+      expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
+      expect(f?.falseGreen).toBe("/healthz 200, /readyz 200");
+      expect(f?.evidence.join("\n")).toMatch(/locked out for \d+ s more \(retryAfterMs \d+\)/);
+      // Who tripped it: the gateway's own lines for the old client's failures.
+      expect(f?.evidence.join("\n")).toMatch(/unauthorized .*client=.*reason=token_mismatch/);
+      // clawops' token is right: nothing calls this token drift.
+      const ids = c.findings.map((x) => x.id);
+      expect(ids.filter((id) => /token-(drift|mismatch)/.test(id))).toEqual([]);
+    } finally {
+      await writeFile(gw.configPath, original, { mode: 0o600 });
+      await gw.restart({});
     }
   });
 });

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import { DoctorCache, doctorCache, doctorCacheKey, startDoctorRefresher } from "../../src/agent/probes/doctor-cache.ts";
-import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
+import {
+  DOCTOR_CACHE_FILE,
+  loadDoctorCacheEntries,
+  saveDoctorCacheEntries,
+} from "../../src/agent/probes/doctor-cache-file.ts";
 import { runDoctorLint, startDoctorCacheRefresher } from "../../src/agent/probes/doctor-lint.ts";
 import { JobReadings } from "../../src/agent/probes/job-readings.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
@@ -266,7 +270,8 @@ describe("in the agent's `run`: doctor warmed in the background, never on a tria
       await vi.waitFor(async () => expect((await stat(join(agentDir, DOCTOR_CACHE_FILE))).mode & 0o777).toBe(0o600));
       const kept = JSON.parse(await readFile(join(agentDir, DOCTOR_CACHE_FILE), "utf8"));
       finishedAt = doctorCache.get(c, key)?.finishedAt ?? 0;
-      expect(kept).toMatchObject({ v: 1, key, finishedAt, configPath, stateDir });
+      expect(kept).toMatchObject({ v: 2, configPath, stateDir });
+      expect(kept.entries[0]).toMatchObject({ key, finishedAt });
     } finally {
       stop();
     }
@@ -285,6 +290,66 @@ describe("in the agent's `run`: doctor warmed in the background, never on a tria
     } finally {
       stop2();
     }
+  });
+});
+
+describe("the readings a restarted agent keeps", () => {
+  const lintData = (n: number): DoctorLintData => ({ exitCode: 1, timedOut: false, findings: [], checksRun: n });
+  const run = (n: number) => async () => ({
+    data: lintData(n),
+    output: { exitCode: 1, stdout: "{}", stderr: "", timedOut: false, durationMs: 1 } as never,
+  });
+
+  it("every config's reading the cache still answers from is kept, newest first; a config put back after a restart is answered at once", async () => {
+    const dir = await mkdtemp(join(lab, "kept-"));
+    const c = { ...ctx(), agentDir: dir };
+    let clock = 1_000_000;
+    const before = new DoctorCache(() => clock);
+    before.onStored = (cc, entries) => saveDoctorCacheEntries(cc, entries);
+    await before.refresh(c, "key-healthy", run(1));
+    clock += 60_000;
+    await before.refresh(c, "key-drifted", run(2));
+    const file = JSON.parse(await readFile(join(dir, DOCTOR_CACHE_FILE), "utf8"));
+    expect(file.entries.map((e: { key: string }) => e.key)).toEqual(["key-drifted", "key-healthy"]);
+
+    // The restarted agent: both readings back, the newest first, each with its own age.
+    clock += 60_000;
+    const after = new DoctorCache(() => clock);
+    after.restore(c, loadDoctorCacheEntries(c));
+    expect(after.get(c, "key-drifted")?.data.checksRun).toBe(2);
+    expect(after.get(c, "key-healthy")?.data.checksRun).toBe(1);
+    expect(after.ageMs(after.get(c, "key-healthy") ?? expect.fail("no reading"))).toBe(120_000);
+    // An earlier config's reading is not served once 15 minutes old; the newest is, with its age.
+    clock += 14 * 60_000;
+    expect(after.get(c, "key-healthy")).toBeUndefined();
+    expect(after.get(c, "key-drifted")).toBeDefined();
+    // A reading this run took stays ahead of a kept one for the same key.
+    await after.refresh(c, "key-healthy", run(3));
+    after.restore(c, [{ key: "key-healthy", finishedAt: 1, data: lintData(9) }]);
+    expect(after.get(c, "key-healthy")?.data.checksRun).toBe(3);
+  });
+
+  it("still reads the one reading an older agent kept (version 1); another gateway's or a broken file is none", async () => {
+    const dir = await mkdtemp(join(lab, "kept-v1-"));
+    const c = { ...ctx(), agentDir: dir };
+    const data = lintData(4);
+    await writeFile(
+      join(dir, DOCTOR_CACHE_FILE),
+      JSON.stringify({ v: 1, configPath: c.configPath, stateDir: c.stateDir, key: "k1", finishedAt: 5, data }),
+    );
+    expect(loadDoctorCacheEntries(c)).toEqual([{ key: "k1", finishedAt: 5, data }]);
+    await writeFile(
+      join(dir, DOCTOR_CACHE_FILE),
+      JSON.stringify({
+        v: 2,
+        configPath: "/elsewhere.json",
+        stateDir: c.stateDir,
+        entries: [{ key: "k", finishedAt: 1, data }],
+      }),
+    );
+    expect(loadDoctorCacheEntries(c)).toEqual([]);
+    await writeFile(join(dir, DOCTOR_CACHE_FILE), "{ not json");
+    expect(loadDoctorCacheEntries(c)).toEqual([]);
   });
 });
 

@@ -80,7 +80,7 @@ const MAX_SLOTS = 8;
  * 5-10 s again, while that result is younger than KEPT_KEY_MAX_AGE_MS. Each is a redacted
  * summary of at most 40 findings (a few KB).
  */
-const KEYS_KEPT = 4;
+export const KEYS_KEPT = 4;
 /** An earlier config's result is served for this long after doctor produced it. */
 export const KEPT_KEY_MAX_AGE_MS = 15 * 60_000;
 /** A directory with more entries than this is hashed by its count alone (sessions, logs). */
@@ -94,8 +94,8 @@ export class DoctorCache {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
 
-  /** Told of every result kept (the agent writes it to its state folder). */
-  onStored: ((ctx: ProbeContext, entry: DoctorCacheEntry) => void) | undefined;
+  /** Told of every result kept, with the results it keeps, newest first (the agent writes them to its state folder). */
+  onStored: ((ctx: ProbeContext, entries: DoctorCacheEntry[]) => void) | undefined;
 
   constructor(now: () => number = () => Date.now()) {
     this.now = now;
@@ -127,11 +127,24 @@ export class DoctorCache {
     return { key: kept.key, data: kept.data, finishedAt: kept.finishedAt };
   }
 
-  /** Puts back a result kept from an earlier run of the agent, unless a newer one is here. */
-  restore(ctx: ProbeContext, entry: DoctorCacheEntry): void {
+  /**
+   * Puts back the results kept by an earlier run of the agent (newest first), behind any this run
+   * has already taken, and none for a key this run has a result for.
+   */
+  restore(ctx: ProbeContext, entries: readonly DoctorCacheEntry[]): void {
     const slot = this.slot(ctx);
-    if (slot.entries.some((e) => e.finishedAt >= entry.finishedAt)) return;
-    keep(slot, { ...entry, run: 0 });
+    const back = entries
+      .filter((e) => !slot.entries.some((x) => x.key === e.key))
+      .sort((a, b) => b.finishedAt - a.finishedAt)
+      .map((e): Kept => ({ key: e.key, data: e.data, finishedAt: e.finishedAt, run: 0 }));
+    slot.entries = [...slot.entries, ...back].slice(0, KEYS_KEPT);
+  }
+
+  /** What a restarted agent can still be answered from: the newest result, and those of earlier configs still young enough. */
+  private keptEntries(slot: Slot): DoctorCacheEntry[] {
+    return slot.entries
+      .filter((e, i) => i === 0 || this.ageMs(e) < KEPT_KEY_MAX_AGE_MS)
+      .map(({ key, data, finishedAt }) => ({ key, data, finishedAt }));
   }
 
   /** When the run under way for this context started (agent clock, ms), or undefined when none is. */
@@ -182,8 +195,9 @@ export class DoctorCache {
         const entry = { key, data, finishedAt: this.now() };
         const small = output.stdout.length + output.stderr.length <= KEPT_OUTPUT_MAX_CHARS;
         keep(slot, { ...entry, run, ...(small ? { output } : {}) });
-        // The state folder keeps the latest run's result: the one a restarted agent needs first.
-        if (slot.entries[0]?.key === key) this.onStored?.(ctx, entry);
+        // The state folder keeps what this cache keeps, the latest run's result first: a restarted
+        // agent answers a config put back at once too, as this one does.
+        if (slot.entries[0]?.key === key) this.onStored?.(ctx, this.keptEntries(slot));
       }
       return done;
     });

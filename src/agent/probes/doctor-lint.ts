@@ -7,7 +7,7 @@ import {
   REFRESH_AFTER_TRIAGE_MIN_AGE_MS,
   startDoctorRefresher,
 } from "./doctor-cache.ts";
-import { loadDoctorCacheEntry, saveDoctorCacheEntry } from "./doctor-cache-file.ts";
+import { loadDoctorCacheEntries, saveDoctorCacheEntries } from "./doctor-cache-file.ts";
 import { ProbeError } from "./errors.ts";
 import { execCommand } from "./exec.ts";
 import { parseJsonOutput } from "./gateway-status.ts";
@@ -69,7 +69,7 @@ const doctorRun =
 const runDoctorInBackground = doctorRun();
 
 /**
- * The agent's background refresher (agent `run`): puts back the result kept in the state folder,
+ * The agent's background refresher (agent `run`): puts back the results kept in the state folder,
  * then keeps the doctor cache warm (at start, on a config change, every minute), keeping each new
  * result in the state folder.
  */
@@ -78,11 +78,10 @@ export function startDoctorCacheRefresher(
   onError: (err: unknown) => void,
   afterRun?: () => void,
 ): () => void {
-  const kept = loadDoctorCacheEntry(ctx);
-  if (kept) doctorCache.restore(ctx, kept);
-  doctorCache.onStored = (c, entry) => {
+  doctorCache.restore(ctx, loadDoctorCacheEntries(ctx));
+  doctorCache.onStored = (c, entries) => {
     try {
-      saveDoctorCacheEntry(c, entry);
+      saveDoctorCacheEntries(c, entries);
     } catch (err) {
       onError(err);
     }

@@ -34,8 +34,6 @@ export interface DemoParts<I extends DemoInstall, G extends DemoGateway> {
   host: string;
   install: () => Promise<I>;
   createGateway: (install: I) => Promise<G>;
-  /** Starts the gateway (its own `start()` unless given: the demo pins its token, scripts/demo.ts). */
-  startGateway?: (gateway: G) => Promise<void>;
   startControl: (gateway: G) => Promise<{ address: DemoFile["control"]; close(): Promise<void> }>;
   /** Starts the control plane (`npm start`) with `env` added to this process's. */
   spawnControlPlane: (env: Record<string, string>) => ChildProcess;
@@ -90,7 +88,7 @@ async function runWithGateway<I extends DemoInstall, G extends DemoGateway>(
       } catch {}
     }
   });
-  await (parts.startGateway ? parts.startGateway(gateway) : gateway.start());
+  await gateway.start();
   say(`openclaw ${install.version} serving ${gateway.url} (lab ${gateway.labDir})`);
   writeFileSync(
     demoFile,

@@ -12,20 +12,18 @@
  *   npm run demo -- --fix                         back to healthy
  *   npm run demo -- stop
  *
- * The gateway starts with `--token <its config's token>`, as a unit whose start command carries
- * the token does. token-drift then writes another token into its config, which the running
- * gateway takes live while it keeps serving the one it was started with (the CLI and clients
- * then hold a token the running gateway refuses; no restart, so the fault is there at once);
- * down stops it, hung stops its processes with SIGSTOP (the port still accepts connections;
- * nothing answers). The running demo is found
+ * token-drift restarts the gateway with another token than its config's (the CLI and clients
+ * then hold a token the running gateway refuses), down stops it, hung stops its processes with
+ * SIGSTOP (the port still accepts connections; nothing answers). The running demo is found
  * through `<data folder>/demo.json` (its control address and token, mode 0600).
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { pinnedArgs, startControlServer } from "../test/support/gateway/control-server.ts";
+import { startControlServer } from "../test/support/gateway/control-server.ts";
 import { RealGateway } from "../test/support/gateway/gateway.ts";
 import { ensureOpenclaw } from "../test/support/gateway/install.ts";
 import { type DemoFile, runDemo } from "./demo-session.ts";
@@ -73,12 +71,13 @@ async function control(demo: DemoFile, path: string, body: unknown = {}): Promis
 }
 
 /**
- * Each fault from whatever state the gateway is in, with no start it does not need: the drift is a
- * config edit on the running gateway (a start only when it is stopped), a stop ends any earlier
- * fault itself (a hung gateway is continued first), and the hang starts from a healthy gateway.
+ * Each fault from whatever state the gateway is in, with no start it does not need: a stop and a
+ * restart with other arguments each end any earlier fault themselves (a hung gateway is continued
+ * first), so only the hang starts from a healthy gateway.
  */
 async function breakGateway(demo: DemoFile, fault: Fault): Promise<void> {
-  if (fault === "token-drift") await control(demo, "/drift");
+  if (fault === "token-drift")
+    await control(demo, "/restart", { extraArgs: ["--token", `drift-${randomBytes(12).toString("hex")}`] });
   if (fault === "down") await control(demo, "/stop");
   if (fault === "hung") {
     await control(demo, "/restore");
@@ -140,7 +139,6 @@ async function start(): Promise<number> {
     host: process.env.CLAWOPS_LOCAL_HOST ?? "demo",
     install: () => ensureOpenclaw(),
     createGateway: (install) => RealGateway.create(install),
-    startGateway: (gateway) => gateway.start({ extraArgs: pinnedArgs(gateway) }),
     startControl: startControlServer,
     // Its own process group: Ctrl-C reaches this process, which stops it with one SIGTERM (a drain).
     spawnControlPlane: (env) =>

@@ -40,6 +40,7 @@ type Suite = { name: string; lane: Lane; command: string[] };
 const SECOND_LANE = [
   "test/gateway/watch.test.ts",
   "test/gateway/oncall.test.ts",
+  "test/gateway/e2e-triage.test.ts",
   "test/gateway/faults-field-live.test.ts",
 ];
 

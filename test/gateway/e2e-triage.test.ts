@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { type AgentProcess, runAgent } from "../support/agent-process.ts";
 import { type ControlPlaneProcess, spawnControlPlane } from "../support/control-plane-process.ts";
-import { LAB_DRIFT_TOKEN, type SharedGateway } from "../support/gateway/control.ts";
+import type { SharedGateway } from "../support/gateway/control.ts";
 import { type GatewayPlane, startGatewayPlane } from "../support/gateway-plane.ts";
 import { firstFindingId, postSlashCommand, waitHostOnline } from "../support/slack-signing.ts";
 import type { SlackStandIn, StoredMessage } from "../support/slack-standin.ts";
@@ -21,7 +21,7 @@ const SECRET = "e2e-signing-secret-0123456789abcdef";
 const BOT_TOKEN = "xoxb-e2e-bot-token";
 const HOST = "node-3";
 const CHANNEL = "C0INCIDENTS";
-const DRIFT_TOKEN = LAB_DRIFT_TOKEN;
+const DRIFT_TOKEN = "drifted-server-token-7c1f0e9b2a";
 
 let plane: GatewayPlane;
 let gw: SharedGateway;
@@ -130,7 +130,7 @@ describe("end-to-end triage on a real OpenClaw gateway", () => {
 
   it("token drift: same thread, token-drift ranked first with the detail code, no token in Slack", async () => {
     const parentTs = incident().ts;
-    await gw.drift();
+    await gw.restart({ extraArgs: ["--token", DRIFT_TOKEN] });
     const { result } = await triage();
     expect(incident().ts).toBe(parentTs);
     expect(result.text).toContain("Token drift: the running gateway rejects the configured token");

@@ -7,7 +7,7 @@ import { runSteps } from "../../src/agent/probes/run-steps.ts";
 import { type GatewayWsData, STEP_NAMES, type StepResult, TRIAGE_STEPS } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { healthyData, toResults } from "../support/evidence.ts";
-import { gatewayAtFileStart, sharedGateway } from "../support/gateway/control.ts";
+import { sharedGateway } from "../support/gateway/control.ts";
 
 /**
  * Live proofs for the handshake/close-code rules and for a hanging gateway: the fault is made on
@@ -15,9 +15,6 @@ import { gatewayAtFileStart, sharedGateway } from "../support/gateway/control.ts
  * asserted. Every test puts the gateway back (config restored, SIGCONT, restoreHealthy).
  */
 const gw = sharedGateway();
-// The 4001 test edits the config's token: a gateway started with `--token` would keep serving its
-// own and keep the session (control-server.ts), so this one runs from its config alone.
-gatewayAtFileStart("healthy-from-config");
 
 /** The live handshake as the gateway.ws step reports it, on an otherwise healthy evidence set. */
 function classifyHandshake(h: Handshake) {

@@ -310,8 +310,8 @@ describe("a workspace under a regular file (ENOTDIR; issue 14.2)", () => {
 
 describe("failing states where the model-credentials warning must not call the gateway healthy (issue 14.5, 14.7)", () => {
   it("token drift: token-drift first, /healthz and /readyz named as false greens", async () => {
-    // From the stopped gateway the refused restart above left: one start, its config's token drifted.
-    await gw.drift();
+    // From the stopped gateway the refused restart above left: one start, with the drifted token.
+    await gw.restart({ extraArgs: ["--token", "lab-token-SERVER-drifted"] });
     const answer = await triage();
     const { c } = answer;
     expect(c.findings[0]?.id).toBe("token-drift");

@@ -14,7 +14,7 @@ import {
   TRIAGE_STEPS,
 } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { LAB_DRIFT_TOKEN, sharedGateway } from "../support/gateway/control.ts";
+import { sharedGateway } from "../support/gateway/control.ts";
 import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
 /**
@@ -22,7 +22,7 @@ import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.t
  * the seeds care most about: healthy, token drift (GATEWAY-FACTS §6a) and stopped (§6b).
  */
 const gw = sharedGateway();
-const driftToken = LAB_DRIFT_TOKEN;
+const driftToken = `drift-${randomBytes(12).toString("hex")}`;
 const shellToken = `shell-${randomBytes(12).toString("hex")}`;
 const timings: Record<string, Record<string, number>> = {};
 
@@ -139,9 +139,9 @@ describe("a different OPENCLAW_GATEWAY_TOKEN in ~/.openclaw/.env (the state dir'
   });
 });
 
-describe("token drift: gateway started with --token <lab token>, its config's token since rotated", () => {
+describe("token drift: gateway restarted with --token <other>", () => {
   beforeAll(async () => {
-    await gw.drift();
+    await gw.restart({ extraArgs: ["--token", driftToken] });
   });
 
   it("ws is rejected with AUTH_TOKEN_MISMATCH and the argv token is the one accepted", async () => {
@@ -161,13 +161,12 @@ describe("token drift: gateway started with --token <lab token>, its config's to
 
     const tokens = data(results, "tokens");
     expect(tokens.distinct).toBe(2);
-    expect(tokens.sources.find((s) => s.source === "config")?.fingerprint).toBe(tokenFingerprint(driftToken));
     const argv = tokens.sources.find((s) => s.source === "process-argv");
-    expect(argv).toMatchObject({ present: true, fingerprint: tokenFingerprint(gw.token) });
+    expect(argv).toMatchObject({ present: true, fingerprint: tokenFingerprint(driftToken) });
     expect(argv?.where).toBe(`pid ${pid}`);
     expect(tokens.accepted).toEqual({
-      tested: [{ fingerprint: tokenFingerprint(gw.token), result: "accepted" }],
-      fingerprint: tokenFingerprint(gw.token),
+      tested: [{ fingerprint: tokenFingerprint(driftToken), result: "accepted" }],
+      fingerprint: tokenFingerprint(driftToken),
     });
 
     const listeners = data(results, "port.listeners");
@@ -218,11 +217,10 @@ describe("gateway stopped", () => {
 // Last, right after the gateway's start from the stopped state above: a gateway's `health` carries
 // `modelRuntime` only from a start (a config change taken live, as an earlier file on this shared
 // gateway may have made, clears it until the next one), and this test reads it. The start is the
-// one the file owed anyway to leave the gateway healthy; from its config alone, as most hosts
-// start it, so the config is the only token source.
+// one the file owed anyway to leave the gateway healthy.
 describe("healthy gateway", () => {
   beforeAll(async () => {
-    await gw.restoreHealthy({ fromConfig: true });
+    await gw.restoreHealthy();
   });
   it("every layer answers", async () => {
     const { pid } = await gw.state();

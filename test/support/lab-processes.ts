@@ -39,47 +39,6 @@ export function labProcesses(dir: string): number[] {
   return found;
 }
 
-/**
- * The OpenClaw CLI processes running inside a lab (`openclaw` in their command line: the CLI, its
- * doctor and their children), but for the lab's gateway `gatewayPid` and what descends from it
- * (its workers, and its spawn broker, which runs in a process group of its own). Each read its
- * config when it started, and may still connect with the token it read.
- */
-export function labOpenclawClients(dir: string, gatewayPid: number | undefined): number[] {
-  return labProcesses(dir).filter((pid) => {
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1");
-    } catch {
-      return false;
-    }
-    return cmdline.includes("openclaw") && alive(pid) && !descendsFrom(pid, gatewayPid);
-  });
-}
-
-/** `pid` is `ancestor` or runs under it (parents read from /proc, a few levels up). */
-function descendsFrom(pid: number, ancestor: number | undefined): boolean {
-  if (ancestor === undefined) return false;
-  let at = pid;
-  for (let depth = 0; depth < 8 && at > 1; depth++) {
-    if (at === ancestor) return true;
-    const ppid = parseStat(readStatNow(`/proc/${at}/stat`))?.ppid;
-    if (ppid === undefined) return false;
-    at = ppid;
-  }
-  return false;
-}
-
-/** Waits (up to `waitMs`) until none of `pids` runs any more; true when none does. */
-export async function waitForExit(pids: readonly number[], waitMs: number): Promise<boolean> {
-  const until = Date.now() + waitMs;
-  while (pids.some(alive)) {
-    if (Date.now() >= until) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
-
 /** SIGKILLs every process still running inside `dir` and waits (up to `waitMs`) until they are gone; how many there were. */
 export async function endLabProcesses(dir: string, waitMs = 5_000): Promise<number> {
   const pids = labProcesses(dir);

@@ -5,8 +5,8 @@ import type { TestSpecification, Vitest } from "vitest/node";
 import { GATEWAY_FILE_PAIRS, GatewayPairsSequencer } from "../support/gateway/sequencer.ts";
 
 /**
- * The shared-gateway files paired so that a stopped, drifted or config-started gateway one leaves
- * is the next one's start (a chain of three among them) (test/support/gateway/sequencer.ts): the pairs name files that exist, each second
+ * The shared-gateway files paired so that a stopped or drifted gateway one leaves is the next
+ * one's start (test/support/gateway/sequencer.ts): the pairs name files that exist, each second
  * file declares that it starts so, and the order puts it right after the first.
  */
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -32,15 +32,12 @@ describe("the shared-gateway file pairs", () => {
   it("name files that exist, and each second file declares the state the first leaves", () => {
     for (const { leaves, next } of GATEWAY_FILE_PAIRS) {
       expect(existsSync(join(ROOT, leaves)), leaves).toBe(true);
-      expect(readFileSync(join(ROOT, next), "utf8"), next).toMatch(
-        /gatewayAtFileStart\("(stopped|drifted|healthy-from-config)"\)/,
-      );
+      expect(readFileSync(join(ROOT, next), "utf8"), next).toMatch(/gatewayAtFileStart\("(stopped|drifted)"\)/);
     }
   });
 
   it("run each second file right after the first, whatever vitest's own order put between them", async () => {
     const files = [
-      "test/gateway/faults-auth.test.ts",
       "test/gateway/alerts.test.ts",
       "test/gateway/faults.test.ts",
       "test/gateway/restart-supervised.test.ts",

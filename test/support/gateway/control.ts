@@ -19,16 +19,13 @@ export type SharedGateway = GatewayDescriptor & {
   stop(): Promise<GatewayState>;
   /** A crash (SIGKILL): gone at once, with no graceful shutdown in which it still runs. */
   kill(): Promise<GatewayState>;
-  /** Started with `--token <lab token>` (pinned), or from its config alone (`fromConfig`, as a
-   *  service unit without `--token` starts it). Either way on the lab token (control-server.ts). */
-  start(options?: StartFrom): Promise<GatewayState>;
-  restart(options?: StartFrom): Promise<GatewayState>;
-  /** Back to the lab config's token, running and ready, pinned or from its config (`fromConfig`:
-   *  from its config only). A config edit taken live when it runs so; a start otherwise. */
-  restoreHealthy(options?: StartFrom): Promise<GatewayState>;
-  /** Token drift (GATEWAY-FACTS §6a): the gateway keeps serving the lab token it was started
-   *  with (`--token`) while its config holds LAB_DRIFT_TOKEN. A config edit the running gateway
-   *  takes live when it runs pinned; a start otherwise. Any stop or start undoes it. */
+  start(options?: { extraArgs?: string[] }): Promise<GatewayState>;
+  restart(options?: { extraArgs?: string[] }): Promise<GatewayState>;
+  /** Back to the lab config (original token, no extra args), running and ready. Restarts only
+   *  when the gateway is stopped or was started with extra arguments. */
+  restoreHealthy(): Promise<GatewayState>;
+  /** Token drift (GATEWAY-FACTS §6a): running with `--token LAB_DRIFT_TOKEN` while the config
+   *  keeps the lab's token. A start only when it is not running so already. */
   drift(): Promise<GatewayState>;
   /** A hung gateway: its process group stopped with SIGSTOP, its port held, nothing answering.
    *  `resume()` (SIGCONT) has it answer again at once, with no start to wait for; `restoreHealthy()`
@@ -37,13 +34,11 @@ export type SharedGateway = GatewayDescriptor & {
   resume(): Promise<GatewayState>;
 };
 
-export { LAB_DRIFT_TOKEN } from "./descriptor.ts";
+/** The token every file's drifted gateway runs with, so one file's drift is the next one's. */
+export const LAB_DRIFT_TOKEN = "lab-token-SERVER-drifted";
 
-export type StartFrom = { fromConfig?: boolean };
-
-/** What the shared gateway is when a file's tests start: `healthy-from-config` is healthy and
- *  started without `--token`, so that a config token edit reaches it (faults-auth's 4001). */
-export type FileStartState = "healthy" | "healthy-from-config" | "stopped" | "drifted";
+/** What the shared gateway is when a file's tests start. */
+export type FileStartState = "healthy" | "stopped" | "drifted";
 let fileStart: FileStartState = "healthy";
 
 /**
@@ -85,8 +80,8 @@ export function sharedGateway(): SharedGateway {
     kill: () => call("POST", "/kill"),
     start: (options = {}) => call("POST", "/start", options),
     restart: (options = {}) => call("POST", "/restart", options),
-    restoreHealthy: (options = {}) => call("POST", "/restore", options),
-    drift: () => call("POST", "/drift"),
+    restoreHealthy: () => call("POST", "/restore", {}),
+    drift: () => call("POST", "/restore", { extraArgs: ["--token", LAB_DRIFT_TOKEN] }),
     pause: () => call("POST", "/pause"),
     resume: () => call("POST", "/resume"),
   };

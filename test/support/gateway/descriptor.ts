@@ -21,13 +21,6 @@ export type GatewayDescriptor = {
   version: string;
 };
 
-/**
- * The token the shared gateway's config holds while it drifts (control-server.ts, `/drift`): the
- * running gateway keeps serving the lab token it was started with. One value for every file, so
- * one file's drift is the next one's, and the drifted config is the same file each time.
- */
-export const LAB_DRIFT_TOKEN = "lab-token-CONFIG-drifted";
-
 /** Address of the loopback control server that stops/starts the shared gateway. */
 export type GatewayControlAddress = { url: string; token: string };
 

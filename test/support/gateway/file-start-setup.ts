@@ -9,5 +9,5 @@ beforeAll(async () => {
   const state = fileStartState();
   if (state === "stopped") await gw.stop();
   else if (state === "drifted") await gw.drift();
-  else await gw.restoreHealthy({ fromConfig: state === "healthy-from-config" });
+  else await gw.restoreHealthy();
 });

@@ -1,17 +1,16 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSON5 from "json5";
-import { endLabProcesses, labOpenclawClients, waitForExit } from "../lab-processes.ts";
+import { endLabProcesses } from "../lab-processes.ts";
 import { freePort } from "../ports.ts";
 import type { GatewayDescriptor } from "./descriptor.ts";
 import { type OpenclawInstall, pathWithNodeFirst } from "./install.ts";
-import { logSize, waitForLogLine } from "./log-lines.ts";
 import { lastLines, waitForReady } from "./readiness.ts";
 
 /**
@@ -38,8 +37,6 @@ export type StartOptions = {
 
 /** SIGTERM exits in 0.4–2.9 s (§2). */
 const STOP_GRACE_MS = 15_000;
-/** A config edit is taken within a second or two (the file watcher, then the reload plan). */
-const RELOAD_WAIT_MS = 60_000;
 const LOG_TAIL_CHARS = 4_000;
 
 export class RealGateway {
@@ -195,72 +192,6 @@ export class RealGateway {
     };
   }
 
-  /** The config's `gateway.auth.token`; undefined when the file cannot be read or parsed (a test's fault). */
-  async configToken(): Promise<string | undefined> {
-    try {
-      const config = JSON5.parse(await readFile(this.configPath, "utf8")) as {
-        gateway?: { auth?: { token?: unknown } };
-      };
-      const token = config.gateway?.auth?.token;
-      return typeof token === "string" ? token : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * Writes `token` as the config's `gateway.auth.token`, the rest of the file as it was. A running
-   * gateway takes the edit live: this waits for its `[reload] config hot reload applied` line.
-   * One started with `--token` keeps serving that token through the edit; one started from its
-   * config serves the new one and closes its sessions with 4001 (OpenClaw 2026.9.6, tried on a
-   * lab gateway on 2026-11-29; GATEWAY-FACTS §4.3 and §6 for the one from its config).
-   */
-  async setConfigToken(token: string): Promise<void> {
-    const before = await readFile(this.configPath, "utf8");
-    const config = JSON5.parse(before) as Record<string, unknown>;
-    const gateway = (config.gateway ?? {}) as Record<string, unknown>;
-    const auth = (gateway.auth ?? {}) as Record<string, unknown>;
-    // Only the token's own characters change where the file holds it once as a JSON string, so the
-    // undo gives back the very bytes (what the agent's doctor cache is keyed on) and every drift
-    // the same file.
-    const old = typeof auth.token === "string" ? JSON.stringify(auth.token) : undefined;
-    const text =
-      old && before.split(old).length === 2
-        ? before.replace(old, JSON.stringify(token))
-        : `${JSON.stringify({ ...config, gateway: { ...gateway, auth: { ...auth, token } } }, null, 2)}\n`;
-    const offset = this.running ? await logSize(this.logPath) : 0;
-    await writeFile(this.configPath, text, { mode: 0o600 });
-    if (this.running)
-      await waitForLogLine(this.logPath, /\[reload\] config hot reload applied/, offset, RELOAD_WAIT_MS);
-  }
-
-  /**
-   * Puts the lab token back in a config that holds another, on a running gateway, as a host's
-   * operator repairs token drift: once the OpenClaw commands still running on the lab have ended
-   * (an agent's doctor run, a bundle's `gateway status`: each connects with the token it read when
-   * it started, so one still running on the drifted config would be refused after the repair), up
-   * to `waitMs`, the edit, taken live. True when no client was refused after it; false when one was
-   * (its `[ws] unauthorized` line after the change is, to a triage, a client refused under the
-   * gateway's current auth).
-   */
-  async repairConfigToken(waitMs = 60_000): Promise<boolean> {
-    const running = () => labOpenclawClients(this.labDir, this.child?.pid);
-    const until = Date.now() + waitMs;
-    let left = running();
-    while (left.length > 0 && Date.now() < until) {
-      await waitForExit(left, until - Date.now());
-      left = running();
-    }
-    if (left.length > 0) process.stderr.write(`[gateway] still running at the token repair: ${commandLines(left)}\n`);
-    const offset = await logSize(this.logPath);
-    await this.setConfigToken(this.token);
-    const lines = (await readFile(this.logPath)).subarray(offset).toString("utf8").split("\n");
-    const applied = lines.findIndex((l) => /config hot reload applied/.test(l));
-    const refused = lines.slice(applied + 1).find((l) => /\[ws\] unauthorized conn=/.test(l));
-    if (refused) process.stderr.write(`[gateway] refused after the token repair: ${refused.slice(0, 300)}\n`);
-    return refused === undefined;
-  }
-
   /** Runs an `openclaw` command with the lab env; rejects on a non-zero exit. */
   cli(args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
@@ -405,19 +336,6 @@ export class RealGateway {
   lastLogLines(count = 25): Promise<string> {
     return lastLines(this.logPath, count);
   }
-}
-
-/** Each process's command line, for a message (`pid (gone)` for one that ended meanwhile). */
-function commandLines(pids: readonly number[]): string {
-  return pids
-    .map((pid) => {
-      try {
-        return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim()}`;
-      } catch {
-        return `${pid} (gone)`;
-      }
-    })
-    .join("; ");
 }
 
 /** Never write a token into the log header. */

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { pinnedArgs, startControlServer } from "./control-server.ts";
+import { startControlServer } from "./control-server.ts";
 import { RealGateway } from "./gateway.ts";
 import { ensureOpenclaw } from "./install.ts";
 import { waitForPair } from "./pair.ts";
@@ -38,7 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     started = Date.now();
   }
   try {
-    await gateway.start({ extraArgs: pinnedArgs(gateway) });
+    await gateway.start();
   } catch (err) {
     await gateway.dispose();
     throw err;

@@ -16,8 +16,6 @@ export const GATEWAY_FILE_PAIRS: ReadonlyArray<{ leaves: string; next: string }>
   { leaves: "test/gateway/fleet-status.test.ts", next: "test/gateway/ssm-triage.test.ts" },
   // Its last triage is of the drifted gateway; the supervised restart starts from drift.
   { leaves: "test/gateway/agent-bundle.test.ts", next: "test/gateway/restart-supervised.test.ts" },
-  // Its unit restarts the gateway from the config alone; the 4001 test needs one started so.
-  { leaves: "test/gateway/restart-supervised.test.ts", next: "test/gateway/faults-auth.test.ts" },
 ];
 
 export class GatewayPairsSequencer extends BaseSequencer {

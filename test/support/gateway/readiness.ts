@@ -49,8 +49,12 @@ export async function waitForReady(options: ReadinessOptions): Promise<{ ms: num
   const ceilingMs = options.ceilingMs ?? DEFAULT_READY_CEILING_MS;
   const pollMs = options.pollMs ?? 250;
   const started = options.startedAt ?? Date.now();
+  // Progress is read less often than readiness: a stall is judged over a window of 90 s, and
+  // each reading scans every process on the machine for the group's CPU time.
+  const markEveryMs = Math.min(1_000, stallMs / 4);
   let last = await progressMark(options);
   let lastProgressAt = Date.now();
+  let lastMarkAt = lastProgressAt;
   for (;;) {
     const exit = options.exited();
     if (exit !== null) {
@@ -58,9 +62,12 @@ export async function waitForReady(options: ReadinessOptions): Promise<{ ms: num
     }
     if (await options.ready()) return { ms: Date.now() - started };
     const now = Date.now();
-    const mark = await progressMark(options);
-    if (mark.logBytes !== last.logBytes || mark.cpuTicks !== last.cpuTicks) lastProgressAt = now;
-    last = mark;
+    if (now - lastMarkAt >= markEveryMs) {
+      const mark = await progressMark(options);
+      if (mark.logBytes !== last.logBytes || mark.cpuTicks !== last.cpuTicks) lastProgressAt = now;
+      last = mark;
+      lastMarkAt = now;
+    }
     if (now - lastProgressAt >= stallMs) {
       throw await notReady(
         options,

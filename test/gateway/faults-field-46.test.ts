@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import JSON5 from "json5";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,18 +12,20 @@ import { classifyResults } from "../../src/core/classify/classify.ts";
 import { drainingNow } from "../../src/core/recover/runbook/steps/inflight.ts";
 import { sharedGateway } from "../support/gateway/control.ts";
 import { labProbeContext } from "../support/gateway/lab-triage.ts";
+import { logSize, waitForLogLine } from "../support/gateway/log-lines.ts";
 import { until } from "../support/until.ts";
 
 /**
  * Issue 46 on the real gateway: the `sessions.list` read of the agent's gateway probe on a
  * healthy gateway (nothing stalled, so no finding), and the real row shape of a session; a stop
  * draining a real cron run, as the recover runbook's restart gate reads it; the auth limiter
- * locking loopback out (`exemptLoopback: false`), the right token included, on the start the
- * drained gateway needed anyway.
+ * locking loopback out (`exemptLoopback: false`), the right token included, set and put back
+ * live; then the drain, whose stopped gateway afterAll starts: the file's one start.
  * CLAWOPS_CAPTURE_DIR=<dir> writes the raw payloads there (the fixtures in
  * test/unit/fixtures/openclaw/field/ named `sessions-list.*.real-gateway.json` came from it).
  */
 const gw = sharedGateway();
+const fileLog = join(gw.labDir, "logs", "openclaw-file.log");
 
 const ctx = () => labProbeContext(gw);
 
@@ -107,6 +110,73 @@ async function openclaw(args: string[], timeout = 60_000): Promise<string> {
   return stdout;
 }
 
+describe("the auth limiter on the real gateway (issue 46)", () => {
+  it("exemptLoopback false: three wrong tokens lock loopback out, the agent's right token is refused → auth-rate-limited, not token drift", async () => {
+    const original = await readFile(gw.configPath, "utf8");
+    // The right token let in first: a success clears what the limiter counted for this address
+    // (the files before this one fail on purpose too), so it starts from no failures.
+    const before = await connectGateway({
+      url: gw.url,
+      token: gw.token,
+      timeoutMs: 15_000,
+      clientVersion: "0.0.0-test",
+    });
+    expect(before.outcome, JSON.stringify(before.error)).toBe("hello-ok");
+    await before.connection?.close();
+    try {
+      const config = JSON5.parse(original) as { gateway: { auth: Record<string, unknown> } };
+      // Taken live: OpenClaw 2026.9.6's reload hands gateway.auth.rateLimit to the running
+      // limiter (its policy replaced, the failures it counted kept), no restart.
+      config.gateway.auth.rateLimit = { exemptLoopback: false, maxAttempts: 3, windowMs: 60_000, lockoutMs: 120_000 };
+      await writeLive(`${JSON.stringify(config, null, 2)}\n`);
+      // An old client with a stale token, bounded: three attempts, each refused as a mismatch.
+      for (let i = 0; i < 3; i++) {
+        const bad = await connectGateway({
+          url: gw.url,
+          token: `stale-token-${i}-0123456789abcdef`,
+          timeoutMs: 15_000,
+          clientVersion: "0.0.0-old-client",
+        });
+        expect(bad.outcome).toBe("rejected");
+        expect(bad.error?.detailCode).toBe("AUTH_TOKEN_MISMATCH");
+      }
+      const results = await probe(["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
+      const ws = data(results, "gateway.ws");
+      expect(ws.outcome).toBe("rejected");
+      expect(ws.error?.detailCode).toBe("AUTH_RATE_LIMITED");
+      expect(ws.error?.retryAfterMs).toBeGreaterThan(0);
+      expect(ws.error?.retryAfterMs).toBeLessThanOrEqual(120_000);
+      const http = data(results, "gateway.http");
+      expect(http.healthz.status).toBe(200);
+      expect(http.readyz.status).toBe(200);
+      const c = classifyResults(results, ["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
+      const f = c.findings.find((x) => x.id === "auth-rate-limited");
+      expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
+      expect(f?.falseGreen).toBe("/healthz 200, /readyz 200");
+      expect(f?.evidence.join("\n")).toMatch(/locked out for \d+ s more \(retryAfterMs \d+\)/);
+      // Who tripped it: the gateway's own lines for the old client's failures.
+      expect(f?.evidence.join("\n")).toMatch(/unauthorized .*client=.*reason=token_mismatch/);
+      // clawops' token is right: nothing calls this token drift.
+      const ids = c.findings.map((x) => x.id);
+      expect(ids.filter((id) => /token-(drift|mismatch)/.test(id))).toEqual([]);
+      // The limiter put back live (loopback exempt again, as by default): the right token is let
+      // in at once, the lockout not waited out, no restart (what the finding tells an operator).
+      await writeLive(original);
+      const after = await connectGateway({
+        url: gw.url,
+        token: gw.token,
+        timeoutMs: 15_000,
+        clientVersion: "0.0.0-test",
+      });
+      expect(after.outcome, JSON.stringify(after.error)).toBe("hello-ok");
+      await after.connection?.close();
+    } finally {
+      // A test that failed before its put-back: put back live too, or restart if that is not taken.
+      if ((await readFile(gw.configPath, "utf8")) !== original) await writeLive(original).catch(() => gw.restart({}));
+    }
+  });
+});
+
 describe("a stop draining a real cron run (issue 46, the restart gate)", () => {
   it("healthy: gateway.inflight reads /readyz 200 with nothing failing, so the gate lets a restart through", async () => {
     const [r] = await probe(["gateway.inflight"]);
@@ -173,57 +243,17 @@ describe("a stop draining a real cron run (issue 46, the restart gate)", () => {
       expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
       expect(f?.evidence[0]).toMatch(/^\/readyz 503 \{"failing":\[.*"gateway-draining"/);
     } finally {
-      // Left stopped: the limiter's test below starts it with its config, the start this stop
-      // would otherwise have cost. Its job is removed once a gateway runs again (afterAll).
+      // Left stopped: afterAll starts it once and removes the job over it. That start is the
+      // file's one; it also makes the limiter test's refusals history for the files after this. Its job is removed once a gateway runs again (afterAll).
       await gw.stop();
       if (jobId) drainJob = jobId;
     }
   });
 });
 
-describe("the auth limiter on the real gateway (issue 46)", () => {
-  it("exemptLoopback false: three wrong tokens lock loopback out, the agent's right token is refused → auth-rate-limited, not token drift", async () => {
-    const original = await readFile(gw.configPath, "utf8");
-    try {
-      const config = JSON5.parse(original) as { gateway: { auth: Record<string, unknown> } };
-      // The limiter is built at start (server-start-*.mjs reads gateway.auth.rateLimit once): a
-      // start (the drain test above left the gateway stopped).
-      config.gateway.auth.rateLimit = { exemptLoopback: false, maxAttempts: 3, windowMs: 60_000, lockoutMs: 120_000 };
-      await writeFile(gw.configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-      await gw.restart({});
-      // An old client with a stale token, bounded: three attempts, each refused as a mismatch.
-      for (let i = 0; i < 3; i++) {
-        const bad = await connectGateway({
-          url: gw.url,
-          token: `stale-token-${i}-0123456789abcdef`,
-          timeoutMs: 15_000,
-          clientVersion: "0.0.0-old-client",
-        });
-        expect(bad.outcome).toBe("rejected");
-        expect(bad.error?.detailCode).toBe("AUTH_TOKEN_MISMATCH");
-      }
-      const results = await probe(["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
-      const ws = data(results, "gateway.ws");
-      expect(ws.outcome).toBe("rejected");
-      expect(ws.error?.detailCode).toBe("AUTH_RATE_LIMITED");
-      expect(ws.error?.retryAfterMs).toBeGreaterThan(0);
-      expect(ws.error?.retryAfterMs).toBeLessThanOrEqual(120_000);
-      const http = data(results, "gateway.http");
-      expect(http.healthz.status).toBe(200);
-      expect(http.readyz.status).toBe(200);
-      const c = classifyResults(results, ["gateway.ws", "gateway.http", "logs.signatures", "config", "tokens"]);
-      const f = c.findings.find((x) => x.id === "auth-rate-limited");
-      expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
-      expect(f?.falseGreen).toBe("/healthz 200, /readyz 200");
-      expect(f?.evidence.join("\n")).toMatch(/locked out for \d+ s more \(retryAfterMs \d+\)/);
-      // Who tripped it: the gateway's own lines for the old client's failures.
-      expect(f?.evidence.join("\n")).toMatch(/unauthorized .*client=.*reason=token_mismatch/);
-      // clawops' token is right: nothing calls this token drift.
-      const ids = c.findings.map((x) => x.id);
-      expect(ids.filter((id) => /token-(drift|mismatch)/.test(id))).toEqual([]);
-    } finally {
-      await writeFile(gw.configPath, original, { mode: 0o600 });
-      await gw.restart({});
-    }
-  });
-});
+/** Writes the config and waits for the running gateway to say it applied the auth change. */
+async function writeLive(text: string): Promise<void> {
+  const offset = await logSize(fileLog);
+  await writeFile(gw.configPath, text, { mode: 0o600 });
+  await waitForLogLine(fileLog, /config hot reload applied \([^)]*\bgateway\.auth\.rateLimit\b/, offset, 60_000);
+}

@@ -227,14 +227,14 @@ describe("log-only signatures", () => {
 
   it("[ws] unauthorized before a live change of gateway.auth is history; after one, it counts, saying when auth changed", () => {
     // The line a 2026.9.6 gateway logs when its config's token is changed while it runs (lab, 2026-11-29).
-    const authReload = (time: string) =>
+    const authReload = (time: string, paths = "gateway.auth.token") =>
       JSON.stringify({
         "0": '{"subsystem":"gateway/reload"}',
-        "1": "config hot reload applied (gateway.auth.token)",
+        "1": `config hot reload applied (${paths})`,
         _meta: { runtime: "node", date: time.replace("+00:00", "Z"), name: '{"subsystem":"gateway/reload"}' },
         time,
         hostname: "vm",
-        message: "config hot reload applied (gateway.auth.token)",
+        message: `config hot reload applied (${paths})`,
       });
     const rejected = realLogUntil("unauthorized conn=");
     const at = Date.parse(
@@ -249,6 +249,13 @@ describe("log-only signatures", () => {
     const f = top(d);
     expect(f).toMatchObject({ id: "ws-unauthorized-in-logs", layer: "auth", severity: "warn" });
     expect(f?.evidence).toContain(`gateway.auth last changed live at ${iso(at - 1_000)}`);
+    // The limiter's settings changed live (lab, 2026-11-29: `(gateway.auth.rateLimit)`) change no
+    // credential: the refusals before them still count; with the token in the same reload, not.
+    d.logs = logsFrom(`${rejected}\n${authReload(iso(at + 1_000), "gateway.auth.rateLimit")}`);
+    expect(d.logs.signatures.find((x) => x.kind === "auth-reloaded")).toBeUndefined();
+    expect(top(d)).toMatchObject({ id: "ws-unauthorized-in-logs" });
+    d.logs = logsFrom(`${rejected}\n${authReload(iso(at + 1_000), "gateway.auth.rateLimit, gateway.auth.token")}`);
+    expect(ids(d)).not.toContain("ws-unauthorized-in-logs");
   });
 });
 

@@ -54,8 +54,10 @@ export const LOG_SIGNATURES: readonly LogSignaturePattern[] = [
   { kind: "reload-failed", pattern: LINE.reloadFailed },
   { kind: "reload-applied", pattern: anyOf("i", LINE.hotReloadApplied, /config reload applied/) },
   // A live change of `gateway.auth` (`config hot reload applied (gateway.auth.token)`): which token
-  // the gateway's clients must hold may have changed with it, as it does at a start.
-  { kind: "auth-reloaded", pattern: /config hot reload applied \([^)]*\bgateway\.auth\./i },
+  // the gateway's clients must hold may have changed with it, as it does at a start. Not the
+  // limiter's settings alone (`(gateway.auth.rateLimit)`, also taken live by 2026.9.6): they
+  // change no credential, and the limiter keeps the failures it counted.
+  { kind: "auth-reloaded", pattern: /config hot reload applied \([^)]*\bgateway\.auth\.(?!rateLimit\b)/i },
   { kind: "gateway-ready", pattern: /^\[gateway\] (?:gateway )?ready\b/ },
   { kind: "closed-before-connect", pattern: LINE.closedBeforeConnect, reason: /\bcode=(\d+)/ },
   // A browser client refused by gateway.controlUi.allowedOrigins: the close line carries the

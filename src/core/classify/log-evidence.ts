@@ -93,7 +93,7 @@ export function quoteSignature(e: Evidence, kind: LogSignatureKind, max = 3): st
   ];
 }
 
-/** The last live change of `gateway.auth` in the log, when there was one. */
+/** The last live change of `gateway.auth` (its rate limiter's settings apart) in the log, when there was one. */
 export function lastAuthReloadLine(e: Evidence): string[] {
   const reload = logSignature(e, "auth-reloaded");
   return reload?.lastAt ? [`gateway.auth last changed live at ${reload.lastAt}`] : [];

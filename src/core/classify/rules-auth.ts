@@ -130,7 +130,9 @@ export const AUTH_RULES: readonly Rule[] = [
       "address out for a while (5 minutes by default; gateway.auth.rateLimit). Every client from that address is " +
       "refused until it ends, including ones with the right token. Loopback is exempt unless " +
       "gateway.auth.rateLimit.exemptLoopback is false. The gateway's log names the clients that failed " +
-      "('[ws] unauthorized … client=… reason=…'); fix or stop that client, or the lockout may start again.",
+      "('[ws] unauthorized … client=… reason=…'); fix or stop that client, or the lockout may start again. " +
+      "A running gateway takes a change of gateway.auth.rateLimit live (no restart): exemptLoopback set back to " +
+      "true lets loopback clients in at once.",
     nextCommands: [
       "openclaw logs --limit 300 --plain | grep 'unauthorized'   # which client= and reason= kept failing",
       "openclaw config get gateway.auth.rateLimit",

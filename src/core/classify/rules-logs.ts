@@ -201,7 +201,7 @@ export const LOG_RULES: readonly Rule[] = [
       "gateway.auth: some client (a dashboard, a node, a script or another CLI) holds a token or device credential " +
       "the gateway no longer accepts. token_mismatch points to token drift between config, service env and shell " +
       "env; device reasons point to pairing. Rejections before an auth change are not counted: the token clients " +
-      "must hold may have changed with it.",
+      "must hold may have changed with it. A change of gateway.auth.rateLimit alone is not such a change.",
     nextCommands: [
       "openclaw logs --follow   # which client= and reason=",
       "openclaw gateway status --json",

@@ -16,10 +16,10 @@ import { until } from "../support/until.ts";
  * `cron.list`. A real cron job whose command fails (`false`, exit 1) is added and run through the
  * real CLI; then the scheduler is switched off in the config with that job stored, as an operator
  * edits it: the running gateway applies a `cron` change live (its reload plan rebuilds the cron
- * service), so the switch costs no gateway start. The file cleans up with its one restart: the job
- * removed, the config put back and the gateway restarted on it, because any live reload leaves
- * the gateway's `health` without its model-runtime status (OpenClaw clears it on a config
- * publication and sets it at start), which a later file on the same gateway reads.
+ * service), so the switch costs no gateway start, and neither does the put-back: the config
+ * written back is taken live the same way, then the job is removed. (A live reload leaves the
+ * gateway's `health` without its model-runtime status until the next start; the one test that
+ * reads it, probes' healthy test, runs right after a start of its own.)
  */
 const gw = sharedGateway();
 let originalConfig: string;
@@ -71,14 +71,13 @@ beforeAll(async () => {
 });
 
 /**
- * The file's one restart: the config put back and the gateway started on it, then the failing job
- * removed once the scheduler is back on, checked gone (left behind, its failed run would be a
- * scheduler warning in every later file's triage on this gateway).
+ * The config put back and taken live (a restart only if the scheduler does not come back on), then
+ * the failing job removed, checked gone (left behind, its failed run would be a scheduler warning
+ * in every later file's triage on this gateway).
  */
 async function putBack(): Promise<void> {
   await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
-  // Not the live put-back: a reload leaves `health` without its model-runtime status (see above).
-  if (configChanged) await gw.restart({});
+  if (configChanged) await cronEnabledBecomes(true).catch(() => gw.restart({}));
   configChanged = false;
   await gw.restoreHealthy();
   if (jobId) {

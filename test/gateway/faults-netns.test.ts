@@ -15,6 +15,7 @@ import {
   createNetnsLab,
   exitCode,
   NETNS_GATEWAY_PORT,
+  type NetnsLab,
   spawnNetnsGateway,
   triageInNetns,
   type WsConnect,
@@ -26,10 +27,11 @@ import {
  * Faults a single loopback lab cannot make, produced live in a private network namespace
  * (`unshare -rn`): a SECOND real gateway (own HOME, state dir, config and file log) runs there,
  * so a `lan` bind reaches no real network, and the real agent runs its whole triage catalog
- * there too (`clawops-agent oneshot`). Never more than one netns gateway at a time, and no other
- * of this file's: each netns lab copies the gateway section of a lab that is set up and never
- * started, so the file runs in the gateway-own lane beside the shared gateway's lane. Each test
- * kills the namespace's process groups in `finally`.
+ * there too (`clawops-agent oneshot`). Never more than one netns gateway at a time (one test's,
+ * or the lan-bound one two tests share), and no other of this file's: each netns lab copies the
+ * gateway section of a lab that is set up and never started, so the file runs in the gateway-own
+ * lane beside the shared gateway's lane. Each test (or group) kills the namespace's process
+ * groups when it ends.
  */
 let baseLab: RealGateway;
 let gw: GatewayDescriptor;
@@ -85,19 +87,28 @@ describe("live faults in a private network namespace", () => {
     }
   }, 240_000);
 
-  it("a Control UI client from a disallowed Origin: the gateway's CONTROL_UI_ORIGIN_NOT_ALLOWED, then the agent's top finding; from an allowed one, device identity required", async () => {
+  // One lan-bound gateway, reached from 127.0.0.1 and from the namespace's own 10.77.0.1, for
+  // the two refusals a gateway makes to a client it serves: by Origin, then by device pairing.
+  describe("a gateway bound to lan with token auth", () => {
     let ns: Netns | undefined;
-    try {
-      ns = await openNetns();
-      const token = `netns-${randomBytes(18).toString("hex")}`;
-      const lab = await createNetnsLab(gw, join(scratch, "origin"), (g) => ({
+    let lab: NetnsLab;
+    let token: string;
+    beforeAll(async () => {
+      ns = await openNetns(["10.77.0.1"]);
+      token = `netns-${randomBytes(18).toString("hex")}`;
+      lab = await createNetnsLab(gw, join(scratch, "lan"), (g) => ({
         ...g,
-        bind: "loopback",
+        bind: "lan",
         auth: { mode: "token", token },
       }));
-      const run = spawnNetnsGateway(ns, gw, lab);
-      await waitReady(run, 90_000);
+      await waitReady(spawnNetnsGateway(ns, gw, lab), 90_000);
+    }, 240_000);
+    afterAll(async () => {
+      await ns?.close();
+    });
 
+    it("a Control UI client from a disallowed Origin: the gateway's CONTROL_UI_ORIGIN_NOT_ALLOWED, then the agent's top finding; from an allowed one, device identity required", async () => {
+      const ns = current();
       const ui = await wsConnect(ns, lab, `ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, {
         origin: "https://evil.example",
         clientId: "openclaw-control-ui",
@@ -127,23 +138,10 @@ describe("live faults in a private network namespace", () => {
       const d = classifyRefusal(`ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, sameOrigin);
       expect(d.findings[0]?.id).toBe("device-identity-required");
       expect(d.findings.map((f) => f.id)).not.toContain("origin-not-allowed");
-    } finally {
-      await ns?.close();
-    }
-  }, 300_000);
+    }, 240_000);
 
-  it("a device-signed cli client from a non-loopback address: NOT_PAIRED / PAIRING_REQUIRED → pairing-required; the token-only cli probe is never asked to pair", async () => {
-    let ns: Netns | undefined;
-    try {
-      ns = await openNetns(["10.77.0.1"]);
-      const token = `netns-${randomBytes(18).toString("hex")}`;
-      const lab = await createNetnsLab(gw, join(scratch, "pairing"), (g) => ({
-        ...g,
-        bind: "lan",
-        auth: { mode: "token", token },
-      }));
-      const run = spawnNetnsGateway(ns, gw, lab);
-      await waitReady(run, 90_000);
+    it("a device-signed cli client from a non-loopback address: NOT_PAIRED / PAIRING_REQUIRED → pairing-required; the token-only cli probe is never asked to pair", async () => {
+      const ns = current();
       const url = `ws://10.77.0.1:${NETNS_GATEWAY_PORT}`;
 
       // What the agent's gateway.ws probe sends (cli/cli, token, no device), from 10.77.0.1:
@@ -166,8 +164,11 @@ describe("live faults in a private network namespace", () => {
       // The same device from loopback is approved silently (why the shared lab cannot show it).
       const local = await wsConnect(ns, lab, `ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, { device: true });
       expect(local.ok, JSON.stringify(local)).toBe(true);
-    } finally {
-      await ns?.close();
+    }, 240_000);
+
+    function current(): Netns {
+      if (!ns) throw new Error("no namespace");
+      return ns;
     }
-  }, 240_000);
+  });
 });

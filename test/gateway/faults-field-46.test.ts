@@ -115,14 +115,7 @@ describe("the auth limiter on the real gateway (issue 46)", () => {
     const original = await readFile(gw.configPath, "utf8");
     // The right token let in first: a success clears what the limiter counted for this address
     // (the files before this one fail on purpose too), so it starts from no failures.
-    const before = await connectGateway({
-      url: gw.url,
-      token: gw.token,
-      timeoutMs: 15_000,
-      clientVersion: "0.0.0-test",
-    });
-    expect(before.outcome, JSON.stringify(before.error)).toBe("hello-ok");
-    await before.connection?.close();
+    await expectLetIn();
     try {
       const config = JSON5.parse(original) as { gateway: { auth: Record<string, unknown> } };
       // Taken live: OpenClaw 2026.9.6's reload hands gateway.auth.rateLimit to the running
@@ -162,14 +155,7 @@ describe("the auth limiter on the real gateway (issue 46)", () => {
       // The limiter put back live (loopback exempt again, as by default): the right token is let
       // in at once, the lockout not waited out, no restart (what the finding tells an operator).
       await writeLive(original);
-      const after = await connectGateway({
-        url: gw.url,
-        token: gw.token,
-        timeoutMs: 15_000,
-        clientVersion: "0.0.0-test",
-      });
-      expect(after.outcome, JSON.stringify(after.error)).toBe("hello-ok");
-      await after.connection?.close();
+      await expectLetIn();
     } finally {
       // A test that failed before its put-back: put back live too, or restart if that is not taken.
       if ((await readFile(gw.configPath, "utf8")) !== original) await writeLive(original).catch(() => gw.restart({}));
@@ -250,6 +236,13 @@ describe("a stop draining a real cron run (issue 46, the restart gate)", () => {
     }
   });
 });
+
+/** The right token connects (hello-ok); the session is closed again. */
+async function expectLetIn(): Promise<void> {
+  const h = await connectGateway({ url: gw.url, token: gw.token, timeoutMs: 15_000, clientVersion: "0.0.0-test" });
+  expect(h.outcome, JSON.stringify(h.error)).toBe("hello-ok");
+  await h.connection?.close();
+}
 
 /** Writes the config and waits for the running gateway to say it applied the auth change. */
 async function writeLive(text: string): Promise<void> {

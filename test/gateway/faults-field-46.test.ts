@@ -229,8 +229,8 @@ describe("a stop draining a real cron run (issue 46, the restart gate)", () => {
       expect(f, JSON.stringify(c.findings.map((x) => x.id))).toBeDefined();
       expect(f?.evidence[0]).toMatch(/^\/readyz 503 \{"failing":\[.*"gateway-draining"/);
     } finally {
-      // Left stopped: afterAll starts it once and removes the job over it. That start is the
-      // file's one; it also makes the limiter test's refusals history for the files after this. Its job is removed once a gateway runs again (afterAll).
+      // Left stopped: afterAll starts it (the file's one start) and removes the job over it; that
+      // start also puts the limiter test's refusals before the last start for the files after this.
       await gw.stop();
       if (jobId) drainJob = jobId;
     }

@@ -8,8 +8,8 @@ export async function logSize(file: string): Promise<number> {
 
 /**
  * Waits until `file` gains a line matching `pattern` after `offset` bytes; that line. Each poll
- * reads only what was written since the last one (a lab's log grows to megabytes over a run, and
- * a test waits on it four times a second).
+ * reads only what was written since the last one (a lab's log grows through a run, to hundreds of
+ * kilobytes, and a test waits on it four times a second).
  */
 export async function waitForLogLine(
   file: string,

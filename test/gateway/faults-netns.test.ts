@@ -90,7 +90,7 @@ describe("live faults in a private network namespace", () => {
   // One lan-bound gateway, reached from 127.0.0.1 and from the namespace's own 10.77.0.1, for
   // the two refusals a gateway makes to a client it serves: by Origin, then by device pairing.
   describe("a gateway bound to lan with token auth", () => {
-    let ns: Netns | undefined;
+    let ns: Netns;
     let lab: NetnsLab;
     let token: string;
     beforeAll(async () => {
@@ -108,7 +108,6 @@ describe("live faults in a private network namespace", () => {
     });
 
     it("a Control UI client from a disallowed Origin: the gateway's CONTROL_UI_ORIGIN_NOT_ALLOWED, then the agent's top finding; from an allowed one, device identity required", async () => {
-      const ns = current();
       const ui = await wsConnect(ns, lab, `ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, {
         origin: "https://evil.example",
         clientId: "openclaw-control-ui",
@@ -141,7 +140,6 @@ describe("live faults in a private network namespace", () => {
     }, 240_000);
 
     it("a device-signed cli client from a non-loopback address: NOT_PAIRED / PAIRING_REQUIRED → pairing-required; the token-only cli probe is never asked to pair", async () => {
-      const ns = current();
       const url = `ws://10.77.0.1:${NETNS_GATEWAY_PORT}`;
 
       // What the agent's gateway.ws probe sends (cli/cli, token, no device), from 10.77.0.1:
@@ -165,10 +163,5 @@ describe("live faults in a private network namespace", () => {
       const local = await wsConnect(ns, lab, `ws://127.0.0.1:${NETNS_GATEWAY_PORT}`, { device: true });
       expect(local.ok, JSON.stringify(local)).toBe(true);
     }, 240_000);
-
-    function current(): Netns {
-      if (!ns) throw new Error("no namespace");
-      return ns;
-    }
   });
 });

@@ -75,12 +75,13 @@ beforeAll(async () => {
   await gw.restoreHealthy();
 }, 420_000);
 
+// Left stopped, its config file put back: the Telegram account's runtime state and plugin stay in
+// a running gateway, and its 409 lines are in the shared log since the last start. The next file's
+// start (test/support/gateway/control.ts, `gatewayAtFileStart`) gives it a gateway without either;
+// and when this file is its lane's last (`gateway-b` in a clean clone), no start is spent on it.
 afterAll(async () => {
   await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
-  // The config reverts by hot reload; a gateway that did not come back to ready is restarted.
-  const back = await until("gateway ready after the config was restored", 90_000, readyzOk, 1_000).catch(() => false);
-  if (!back) await gw.restart({});
-  await gw.restoreHealthy();
+  await gw.stop();
 }, 420_000);
 
 describe("live faults on the running gateway", () => {
@@ -210,14 +211,8 @@ describe("a Telegram account on the gateway's own Telegram plugin, against a Bot
   }, 300_000);
 
   afterAll(async () => {
-    await writeConfig((config) => {
-      delete config.channels;
-    });
+    // The config is put back and the gateway stopped by the file's afterAll.
     await telegram?.close();
-    // The account's runtime state (its last error) and the plugin stay in the running gateway, and
-    // its 409 lines are in the shared log since the last start: the one restart of this file, so
-    // the files after it see a gateway without either.
-    await gw.restart({});
   }, 420_000);
 
   it("polling: connected, its bot token fingerprinted (never sent), no channel finding", async () => {

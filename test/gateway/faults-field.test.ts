@@ -143,13 +143,15 @@ beforeAll(async () => {
   originalConfig = await readFile(gw.configPath, "utf8");
 });
 
+// Left stopped, its config file put back: the fault lines above must not reach a later file's
+// triage as the running gateway's, and the next file's start (test/support/gateway/control.ts,
+// `gatewayAtFileStart`) puts a `gateway ready` after them. `probes`, which runs next
+// (sequencer.ts), starts from a stopped gateway: that one start serves both files.
 afterAll(async () => {
   if ((await readFile(gw.configPath, "utf8")) !== originalConfig) {
-    const offset = await logSize();
     await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
-    await waitForLog(/gateway ready|config (?:hot reload )?applied/, offset).catch(() => undefined);
   }
-  await gw.restoreHealthy();
+  await gw.stop();
 });
 
 describe("field failures on the real gateway (issue 30, classes 10–18)", () => {
@@ -289,8 +291,8 @@ describe("field failures on the real gateway (issue 30, classes 10–18)", () =>
     expect(JSON.stringify(results)).not.toContain("field-secret");
   });
 
-  // Last: undoing it takes the one restart of this file (with reload off the gateway stops reading
-  // its file), which also puts a `gateway ready` after every fault line above.
+  // Last: with reload off the gateway stops reading its file, so only a start brings the original
+  // back; the file's end stops it, and the next file's start is that one.
   it("a port change written with gateway.reload.mode=off: judged on the port it serves, the pending change named", async () => {
     const offset = await logSize();
     await editConfig((config) => {
@@ -311,8 +313,7 @@ describe("field failures on the real gateway (issue 30, classes 10–18)", () =>
       expect(c.matrix[layer].status, `${layer}: ${c.matrix[layer].reason}`).toBe("ok");
     for (const layer of ["transport", "auth"] as const) expect(c.matrix[layer].status, layer).not.toBe("fail");
     expect(dataOf("config")).toMatchObject({ port: gw.port, portSource: "process", pendingPort: gw.port + 1 });
-    // With reload off the gateway no longer reads the file: only a restart brings the original back.
+    // With reload off the gateway no longer reads the file: the original back, and stopped (afterAll).
     await writeFile(gw.configPath, originalConfig, { mode: 0o600 });
-    await gw.restart();
   });
 });

@@ -14,15 +14,19 @@ import {
   TRIAGE_STEPS,
 } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
-import { sharedGateway } from "../support/gateway/control.ts";
+import { gatewayAtFileStart, LAB_DRIFT_TOKEN, sharedGateway } from "../support/gateway/control.ts";
 import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.ts";
 
 /**
  * The whole probe catalog against the real OpenClaw gateway of this run, in the three states
  * the seeds care most about: healthy, token drift (GATEWAY-FACTS §6a) and stopped (§6b).
  */
+// Stopped at the start: `faults-field`, which runs before it (sequencer.ts), leaves it so, and
+// the healthy test's start below then serves both files. Left drifted at the end, for
+// `restart-supervised`, which starts so.
+gatewayAtFileStart("stopped");
 const gw = sharedGateway();
-const driftToken = `drift-${randomBytes(12).toString("hex")}`;
+const driftToken = LAB_DRIFT_TOKEN;
 const shellToken = `shell-${randomBytes(12).toString("hex")}`;
 const timings: Record<string, Record<string, number>> = {};
 
@@ -79,108 +83,9 @@ function data<N extends StepName>(results: StepResult[], name: N): NonNullable<S
   return r.data as NonNullable<StepResultOf<N>["data"]>;
 }
 
-beforeAll(async () => {
-  await gw.restoreHealthy();
-});
-
-afterAll(async () => {
-  await gw.restoreHealthy();
+afterAll(() => {
   // Measured step durations per state, for the report.
   console.log(`probe timings (ms): ${JSON.stringify(timings, null, 2)}`);
-});
-
-describe("env conflict: OPENCLAW_GATEWAY_TOKEN in the agent's env differs from the config", () => {
-  it("the config token still connects; the env token is tested and rejected", async () => {
-    const { results } = await triage("env-conflict", { OPENCLAW_GATEWAY_TOKEN: shellToken });
-
-    // Like the local CLI, the agent presents the config token (GATEWAY-FACTS §6a variant 1).
-    const ws = data(results, "gateway.ws");
-    expect(ws).toMatchObject({ outcome: "hello-ok", tokenSource: "config" });
-
-    const tokens = data(results, "tokens");
-    expect(tokens.distinct).toBe(2);
-    expect(tokens.sources.find((s) => s.source === "shell-env")).toMatchObject({
-      present: true,
-      fingerprint: tokenFingerprint(shellToken),
-    });
-    expect(tokens.accepted).toEqual({
-      tested: [{ fingerprint: tokenFingerprint(shellToken), result: "rejected", detailCode: "AUTH_TOKEN_MISMATCH" }],
-      fingerprint: null,
-    });
-  });
-});
-
-describe("a different OPENCLAW_GATEWAY_TOKEN in ~/.openclaw/.env (the state dir's .env)", () => {
-  const dotenv = () => join(gw.env.OPENCLAW_STATE_DIR, ".env");
-  afterAll(async () => {
-    await rm(dotenv(), { force: true });
-  });
-
-  it("is listed as its own source, tested against the gateway and rejected; the config token still connects", async () => {
-    await writeFile(dotenv(), `OPENCLAW_GATEWAY_TOKEN=${shellToken}\n`);
-    const { results } = await triage("dotenv");
-    expect(data(results, "gateway.ws")).toMatchObject({ outcome: "hello-ok", tokenSource: "config" });
-    const tokens = data(results, "tokens");
-    expect(tokens.sources.find((s) => s.source === "dotenv")).toMatchObject({
-      where: dotenv(),
-      present: true,
-      fingerprint: tokenFingerprint(shellToken),
-    });
-    expect(tokens.accepted?.tested).toContainEqual({
-      fingerprint: tokenFingerprint(shellToken),
-      result: "rejected",
-      detailCode: "AUTH_TOKEN_MISMATCH",
-    });
-    // The lab has no model credentials, so `model-auth-missing` (warn) is always there too.
-    const findings = classifyResults(results, TRIAGE_STEP_NAMES).findings;
-    expect(findings.filter((f) => f.severity === "fail")).toEqual([]);
-    const latent = findings.find((f) => f.id === "token-sources-disagree");
-    expect(latent?.evidence.join("\n")).toContain(dotenv());
-  });
-});
-
-describe("token drift: gateway restarted with --token <other>", () => {
-  beforeAll(async () => {
-    await gw.restart({ extraArgs: ["--token", driftToken] });
-  });
-
-  it("ws is rejected with AUTH_TOKEN_MISMATCH and the argv token is the one accepted", async () => {
-    const { pid } = await gw.state();
-    const { results } = await triage("drift");
-
-    const ws = data(results, "gateway.ws");
-    expect(ws.outcome).toBe("rejected");
-    expect(ws.error).toMatchObject({ detailCode: "AUTH_TOKEN_MISMATCH" });
-    expect(ws.close?.code).toBe(1008);
-    expect(ws.auth).toBeUndefined();
-
-    // The gateway is alive on HTTP all the same: the false green of the seeds.
-    const http = data(results, "gateway.http");
-    expect(http.healthz.status).toBe(200);
-    expect(http.readyz.status).toBe(200);
-
-    const tokens = data(results, "tokens");
-    expect(tokens.distinct).toBe(2);
-    const argv = tokens.sources.find((s) => s.source === "process-argv");
-    expect(argv).toMatchObject({ present: true, fingerprint: tokenFingerprint(driftToken) });
-    expect(argv?.where).toBe(`pid ${pid}`);
-    expect(tokens.accepted).toEqual({
-      tested: [{ fingerprint: tokenFingerprint(driftToken), result: "accepted" }],
-      fingerprint: tokenFingerprint(driftToken),
-    });
-
-    const listeners = data(results, "port.listeners");
-    expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
-
-    const status = step(results, "gateway.status");
-    // `gateway status --json` took 8.2 s under drift in GATEWAY-FACTS §3; it must not exceed its deadline here.
-    expect(status.status).toBe("ok");
-    expect(status.data?.json).toMatchObject({
-      rpcOk: false,
-      connectFailureKind: "auth-rejected",
-      connectFailureDetailCode: "AUTH_TOKEN_MISMATCH",
-    });
-  });
 });
 
 describe("gateway stopped", () => {
@@ -214,10 +119,10 @@ describe("gateway stopped", () => {
   });
 });
 
-// Last, right after the gateway's start from the stopped state above: a gateway's `health` carries
+// Right after the gateway's start from the stopped state above: a gateway's `health` carries
 // `modelRuntime` only from a start (a config change taken live, as an earlier file on this shared
-// gateway may have made, clears it until the next one), and this test reads it. The start is the
-// one the file owed anyway to leave the gateway healthy.
+// gateway may have made, clears it until the next one), and this test reads it. The tests after it
+// need the running gateway on the lab config too: this start serves them all.
 describe("healthy gateway", () => {
   beforeAll(async () => {
     await gw.restoreHealthy();
@@ -281,5 +186,100 @@ describe("healthy gateway", () => {
     expect(data(results, "config").modelRefs).toEqual([]);
     expect(data(results, "gateway.ws").modelsRpc).toEqual({ ok: true, providers: [], ts: expect.any(Number) });
     expect(data(results, "models.status").json).toMatchObject({ missingProvidersInUse: ["openai"] });
+  });
+});
+
+describe("env conflict: OPENCLAW_GATEWAY_TOKEN in the agent's env differs from the config", () => {
+  it("the config token still connects; the env token is tested and rejected", async () => {
+    const { results } = await triage("env-conflict", { OPENCLAW_GATEWAY_TOKEN: shellToken });
+
+    // Like the local CLI, the agent presents the config token (GATEWAY-FACTS §6a variant 1).
+    const ws = data(results, "gateway.ws");
+    expect(ws).toMatchObject({ outcome: "hello-ok", tokenSource: "config" });
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(2);
+    expect(tokens.sources.find((s) => s.source === "shell-env")).toMatchObject({
+      present: true,
+      fingerprint: tokenFingerprint(shellToken),
+    });
+    expect(tokens.accepted).toEqual({
+      tested: [{ fingerprint: tokenFingerprint(shellToken), result: "rejected", detailCode: "AUTH_TOKEN_MISMATCH" }],
+      fingerprint: null,
+    });
+  });
+});
+
+describe("a different OPENCLAW_GATEWAY_TOKEN in ~/.openclaw/.env (the state dir's .env)", () => {
+  const dotenv = () => join(gw.env.OPENCLAW_STATE_DIR, ".env");
+  afterAll(async () => {
+    await rm(dotenv(), { force: true });
+  });
+
+  it("is listed as its own source, tested against the gateway and rejected; the config token still connects", async () => {
+    await writeFile(dotenv(), `OPENCLAW_GATEWAY_TOKEN=${shellToken}\n`);
+    const { results } = await triage("dotenv");
+    expect(data(results, "gateway.ws")).toMatchObject({ outcome: "hello-ok", tokenSource: "config" });
+    const tokens = data(results, "tokens");
+    expect(tokens.sources.find((s) => s.source === "dotenv")).toMatchObject({
+      where: dotenv(),
+      present: true,
+      fingerprint: tokenFingerprint(shellToken),
+    });
+    expect(tokens.accepted?.tested).toContainEqual({
+      fingerprint: tokenFingerprint(shellToken),
+      result: "rejected",
+      detailCode: "AUTH_TOKEN_MISMATCH",
+    });
+    // The lab has no model credentials, so `model-auth-missing` (warn) is always there too.
+    const findings = classifyResults(results, TRIAGE_STEP_NAMES).findings;
+    expect(findings.filter((f) => f.severity === "fail")).toEqual([]);
+    const latent = findings.find((f) => f.id === "token-sources-disagree");
+    expect(latent?.evidence.join("\n")).toContain(dotenv());
+  });
+});
+
+// Last: the drifted gateway is what `restart-supervised`, next, starts from.
+describe("token drift: gateway restarted with --token <other>", () => {
+  beforeAll(async () => {
+    await gw.drift();
+  });
+
+  it("ws is rejected with AUTH_TOKEN_MISMATCH and the argv token is the one accepted", async () => {
+    const { pid } = await gw.state();
+    const { results } = await triage("drift");
+
+    const ws = data(results, "gateway.ws");
+    expect(ws.outcome).toBe("rejected");
+    expect(ws.error).toMatchObject({ detailCode: "AUTH_TOKEN_MISMATCH" });
+    expect(ws.close?.code).toBe(1008);
+    expect(ws.auth).toBeUndefined();
+
+    // The gateway is alive on HTTP all the same: the false green of the seeds.
+    const http = data(results, "gateway.http");
+    expect(http.healthz.status).toBe(200);
+    expect(http.readyz.status).toBe(200);
+
+    const tokens = data(results, "tokens");
+    expect(tokens.distinct).toBe(2);
+    const argv = tokens.sources.find((s) => s.source === "process-argv");
+    expect(argv).toMatchObject({ present: true, fingerprint: tokenFingerprint(driftToken) });
+    expect(argv?.where).toBe(`pid ${pid}`);
+    expect(tokens.accepted).toEqual({
+      tested: [{ fingerprint: tokenFingerprint(driftToken), result: "accepted" }],
+      fingerprint: tokenFingerprint(driftToken),
+    });
+
+    const listeners = data(results, "port.listeners");
+    expect(new Set(listeners.listeners.map((l) => l.pid))).toEqual(new Set([pid]));
+
+    const status = step(results, "gateway.status");
+    // `gateway status --json` took 8.2 s under drift in GATEWAY-FACTS §3; it must not exceed its deadline here.
+    expect(status.status).toBe("ok");
+    expect(status.data?.json).toMatchObject({
+      rpcOk: false,
+      connectFailureKind: "auth-rejected",
+      connectFailureDetailCode: "AUTH_TOKEN_MISMATCH",
+    });
   });
 });

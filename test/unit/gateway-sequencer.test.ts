@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TestSpecification, Vitest } from "vitest/node";
-import { GATEWAY_FILE_PAIRS, GatewayPairsSequencer } from "../support/gateway/sequencer.ts";
+import { GATEWAY_FILE_PAIRS, GATEWAY_LAST_FILES, GatewayPairsSequencer } from "../support/gateway/sequencer.ts";
 
 /**
  * The shared-gateway files paired so that a stopped or drifted gateway one leaves is the next
@@ -37,16 +37,15 @@ describe("the shared-gateway file pairs", () => {
   });
 
   it("run each second file right after the first, whatever vitest's own order put between them", async () => {
+    // Every paired file (a chain's middle file is both a first and a second) and one unpaired,
+    // the second files larger, so that vitest's own order puts them first.
+    const seconds = GATEWAY_FILE_PAIRS.map((p) => p.next);
     const files = [
-      "test/gateway/alerts.test.ts",
+      ...seconds,
       "test/gateway/faults.test.ts",
-      "test/gateway/restart-supervised.test.ts",
-      "test/gateway/faults-truth.test.ts",
-      "test/gateway/ssm-triage.test.ts",
-      "test/gateway/agent-bundle.test.ts",
-      "test/gateway/fleet-status.test.ts",
+      ...GATEWAY_FILE_PAIRS.map((p) => p.leaves).filter((f) => !seconds.includes(f)),
     ];
-    // The second files larger, so that vitest's own order puts them first.
+    expect(new Set(files).size).toBe(files.length);
     for (const [i, f] of files.entries()) sizes.set(`gateway:${f}`, (files.length - i) * 1000);
     const sorted = await new GatewayPairsSequencer(ctx).sort([
       ...files.map((f) => spec("gateway", f)),
@@ -59,5 +58,29 @@ describe("the shared-gateway file pairs", () => {
       );
     }
     expect(order).toHaveLength(files.length + 1);
+  });
+
+  it("run each last file after the project's other files, the largest of them included, and before another project's", async () => {
+    for (const last of GATEWAY_LAST_FILES) {
+      expect(existsSync(join(ROOT, last)), last).toBe(true);
+      // Not a first of a pair: its second would then follow it.
+      expect(
+        GATEWAY_FILE_PAIRS.some((p) => p.leaves === last || p.next === last),
+        last,
+      ).toBe(false);
+    }
+    const others = ["test/gateway/watch.test.ts", "test/gateway/oncall.test.ts", "test/gateway/e2e-triage.test.ts"];
+    // The last files the largest, so that vitest's own order puts them first.
+    for (const [i, f] of [...GATEWAY_LAST_FILES, ...others].entries()) sizes.set(`gateway:${f}`, (100 - i) * 1000);
+    const sorted = await new GatewayPairsSequencer(ctx).sort([
+      ...[...GATEWAY_LAST_FILES, ...others].map((f) => spec("gateway", f)),
+      spec("unit", "test/unit/classify.test.ts"),
+    ]);
+    const order = sorted.map((s) => `${s.project.name}:${s.moduleId.slice(ROOT.length + 1)}`);
+    const gatewayFiles = order.filter((k) => k.startsWith("gateway:"));
+    expect(gatewayFiles.slice(-GATEWAY_LAST_FILES.length)).toEqual(GATEWAY_LAST_FILES.map((f) => `gateway:${f}`));
+    expect(order).toHaveLength(GATEWAY_LAST_FILES.length + others.length + 1);
+    // Projects run one after another: the last file stays in its own.
+    expect(order.at(-1)).toBe("unit:test/unit/classify.test.ts");
   });
 });

@@ -155,7 +155,8 @@ export class SlackStandIn {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(
           new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(", ")}`,
+            `timed out after ${timeoutMs} ms waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(", ")}; ` +
+              `last messages: ${JSON.stringify([...this.messages.values()].slice(-6).map((m) => `${m.channel}${m.threadTs ? " (thread)" : ""}: ${m.text.slice(0, 160)}`))}`,
           ),
         );
       }, timeoutMs);

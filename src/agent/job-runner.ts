@@ -18,7 +18,7 @@ export interface AgentJobRunner extends JobRunner {
 export function createJobRunner(
   env: NodeJS.ProcessEnv,
   agentDir?: string,
-  opts: { doctorInBackground?: boolean } = {},
+  opts: { doctorInBackground?: boolean; doctorRefreshAfterMs?: number } = {},
 ): AgentJobRunner {
   let gatewayVersion: string | null = null;
   const remember = (r: StepResult) => {
@@ -30,6 +30,7 @@ export function createJobRunner(
       agentVersion: AGENT_VERSION,
       ...(agentDir ? { agentDir } : {}),
       ...(opts.doctorInBackground ? { doctorInBackground: true } : {}),
+      ...(opts.doctorRefreshAfterMs !== undefined ? { doctorRefreshAfterMs: opts.doctorRefreshAfterMs } : {}),
     });
     const results = await runSteps(ctx, job.steps, {
       deadlineMs: job.deadlineMs,

@@ -15,6 +15,7 @@ import { EXIT_WITH_PARENT_ENV, watchParent } from "./parent-watch.ts";
 import { probeReport } from "./probe-report.ts";
 import { registerUpgrader } from "./probes/agent-upgrade.ts";
 import { resolveProbeContext } from "./probes/context.ts";
+import { doctorRefreshAfterMs } from "./probes/doctor-cache.ts";
 import { startDoctorCacheRefresher } from "./probes/doctor-lint.ts";
 import { AgentLockedError, acquireStateLock } from "./state-lock.ts";
 import { RESTART_EXIT_CODE, TRIAL_ENV } from "./upgrade/supervisor.ts";
@@ -100,7 +101,10 @@ async function main(argv: string[]): Promise<number> {
         }
       }
       const identity = loadOrCreateIdentity(dir);
-      const runner = createJobRunner(process.env, dir, { doctorInBackground: true });
+      const runner = createJobRunner(process.env, dir, {
+        doctorInBackground: true,
+        doctorRefreshAfterMs: doctorRefreshAfterMs(process.env),
+      });
       const server = process.env.CLAWOPS_AGENT_SERVER ?? config.server;
       const watchOverrideMs = watchIntervalOverride(process.env);
       let idle: NodeJS.Timeout | undefined;

@@ -27,6 +27,10 @@ export const AGENT_VARS = {
   CLAWOPS_WATCH_INTERVAL_S: {
     doc: "This host's watch interval in seconds, instead of the control plane's (30 s); 0 turns the watch off (docs/watch.md).",
   },
+  CLAWOPS_DOCTOR_REFRESH_S: {
+    doc: "After a triage answered from a kept `openclaw doctor --lint` reading at least this many seconds old, the agent takes a new one once the job is over. Doctor costs 5-10 CPU-seconds on this host; a new config or state folder shape gets a new reading whatever this says.",
+    default: "60",
+  },
   LOG_LEVEL: {
     doc: "The least severe log line written: debug, info, warn or error (an unreadable one logs at info and says so).",
     default: "info",

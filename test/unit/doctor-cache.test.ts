@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
-import { DoctorCache, doctorCache, doctorCacheKey, startDoctorRefresher } from "../../src/agent/probes/doctor-cache.ts";
+import {
+  DoctorCache,
+  doctorCache,
+  doctorCacheKey,
+  doctorRefreshAfterMs,
+  startDoctorRefresher,
+} from "../../src/agent/probes/doctor-cache.ts";
 import {
   DOCTOR_CACHE_FILE,
   loadDoctorCacheEntries,
@@ -166,6 +172,40 @@ describe("doctor.lint answers from the agent's cache", () => {
   it("forgets its result when told to (after doctor --fix)", async () => {
     doctorCache.invalidate(ctx());
     expect((await lint()).cache?.source).toBe("run");
+  });
+  it("CLAWOPS_DOCTOR_REFRESH_S sets how old a reading must be for that refresh; a bad value is refused", async () => {
+    expect(doctorRefreshAfterMs({})).toBe(60_000);
+    expect(doctorRefreshAfterMs({ CLAWOPS_DOCTOR_REFRESH_S: " 900 " })).toBe(900_000);
+    expect(() => doctorRefreshAfterMs({ CLAWOPS_DOCTOR_REFRESH_S: "15m" })).toThrow(
+      'CLAWOPS_DOCTOR_REFRESH_S: "15m" is not a number of seconds.',
+    );
+    // A reading 5 minutes old, under a 15-minute setting: served, and no doctor run after the job.
+    doctorCache.invalidate(ctx());
+    expect((await lint()).cache?.source).toBe("run");
+    const before = await runs();
+    const realNow = Date.now;
+    const spy = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 5 * 60_000);
+    try {
+      const kept = await runSteps(
+        { ...ctx(), doctorRefreshAfterMs: 15 * 60_000 },
+        [{ step: "doctor.lint", args: {} }],
+        {
+          deadlineMs: 20_000,
+        },
+      );
+      expect(kept[0]?.status).toBe("ok");
+      // The refresh would have started as the job ended; doctor's stand-in takes 0.3 s.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(doctorCache.refreshing(ctx())).toBe(false);
+      expect(await runs()).toBe(before);
+      // The same reading under the default minute is refreshed.
+      expect((await lint()).cache?.source).toBe("cache");
+      await vi.waitFor(async () => expect(await runs()).toBe(before + 1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(doctorCache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+    } finally {
+      spy.mockRestore();
+      doctorCache.invalidate(ctx());
+    }
   });
 });
 

@@ -34,6 +34,11 @@ export type ProbeContext = {
    * process per job) leave it unset and wait.
    */
   doctorInBackground?: boolean;
+  /**
+   * A triage answered from a kept doctor reading at least this old takes a new one once the job
+   * is over (CLAWOPS_DOCTOR_REFRESH_S; REFRESH_AFTER_TRIAGE_MIN_AGE_MS, a minute, when unset).
+   */
+  doctorRefreshAfterMs?: number;
 };
 
 export type ProbeContextOverrides = Partial<ProbeContext>;

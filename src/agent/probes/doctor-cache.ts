@@ -85,8 +85,25 @@ export const KEYS_KEPT = 4;
 export const KEPT_KEY_MAX_AGE_MS = 15 * 60_000;
 /** A directory with more entries than this is hashed by its count alone (sessions, logs). */
 const MAX_DIR_ENTRIES = 400;
-/** Doctor is not rerun after a triage when its result is younger than this. */
+/** Doctor is not rerun after a triage when its result is younger than this (CLAWOPS_DOCTOR_REFRESH_S overrides it). */
 export const REFRESH_AFTER_TRIAGE_MIN_AGE_MS = 60_000;
+export const DOCTOR_REFRESH_ENV = "CLAWOPS_DOCTOR_REFRESH_S";
+
+/**
+ * Reads CLAWOPS_DOCTOR_REFRESH_S: how old a kept doctor reading a triage answered from must be
+ * for the agent to take a new one once the job is over (ms); REFRESH_AFTER_TRIAGE_MIN_AGE_MS when
+ * unset. Throws on a value that is not a number of seconds. Doctor costs 5-10 CPU-seconds on the
+ * gateway's host, so a host triaged often can have it taken less often; the key check every
+ * minute and the config watch still take one whenever what the key sees changes.
+ */
+export function doctorRefreshAfterMs(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env[DOCTOR_REFRESH_ENV]?.trim();
+  if (!raw) return REFRESH_AFTER_TRIAGE_MIN_AGE_MS;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0)
+    throw new Error(`${DOCTOR_REFRESH_ENV}: "${raw.slice(0, 20)}" is not a number of seconds.`);
+  return Math.round(s * 1000);
+}
 /** Doctor's lint document is 1–2 KB on a real gateway; output larger than this is not kept. */
 const KEPT_OUTPUT_MAX_CHARS = 64 * 1024;
 

@@ -40,7 +40,7 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, args, run) => {
   const cached = doctorCache.get(ctx, key);
   if (cached) {
     const ageMs = doctorCache.ageMs(cached);
-    if (ageMs >= REFRESH_AFTER_TRIAGE_MIN_AGE_MS) {
+    if (ageMs >= (ctx.doctorRefreshAfterMs ?? REFRESH_AFTER_TRIAGE_MIN_AGE_MS)) {
       run.afterJob?.(() => void doctorCache.refresh(ctx, key, runDoctorInBackground).catch(() => undefined));
     }
     return { ...cached.data, cache: { source: "cache", ageMs } };

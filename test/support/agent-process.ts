@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DOCTOR_REFRESH_ENV } from "../../src/agent/probes/doctor-cache.ts";
 import { DOCTOR_CACHE_FILE } from "../../src/agent/probes/doctor-cache-file.ts";
 import { endWithFile, makeTempDir } from "./file-end.ts";
 
@@ -92,15 +91,7 @@ export function runAgent(opts: {
   if (shelf && existsSync(shelf) && !existsSync(kept)) copyAtomically(shelf, kept);
   const child = endWithFile(
     spawn(process.execPath, agentArgv(opts.launch, ["run", "--dir", opts.dir]), {
-      env: {
-        // An agent handed the shelf's reading on a gateway the tests triage many times a minute
-        // takes a new one after a triage only when it is over 15 minutes old, as an operator
-        // triaging one host this often would set it; its key still gets a new reading for every
-        // config and state folder shape a test makes. A cold agent keeps the default (a minute).
-        ...(shelf ? { [DOCTOR_REFRESH_ENV]: "900" } : {}),
-        ...opts.env,
-        ...(opts.server ? { CLAWOPS_AGENT_SERVER: opts.server } : {}),
-      },
+      env: { ...opts.env, ...(opts.server ? { CLAWOPS_AGENT_SERVER: opts.server } : {}) },
       stdio: ["ignore", "ignore", "pipe"],
     }),
   );

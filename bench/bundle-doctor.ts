@@ -61,7 +61,7 @@ try {
   // gateway in use has both.
   for (let i = -1; i < R; i++) {
     const key = await doctorCacheKey(ctx, await readOpenclawConfig(ctx.configPath, ctx.env));
-    await doctorCache.refresh(ctx, key, (c) => runDoctorLint(c, new JobReadings(c), 30_000));
+    await doctorCache.refresh(ctx, key, (c) => runDoctorLint(c, new JobReadings(c), 30_000), "the bench");
     const after = await bundle();
     doctorCache.invalidate(ctx);
     const cold = await bundle();

@@ -157,6 +157,8 @@ async function main(argv: string[]): Promise<number> {
             (err) => logger.warn("doctor cache refresh failed", { err: errorMessage(err) }),
             // As after a job: doctor's output (up to 512 KB) and the key's reads go back now.
             releaseMemory,
+            // Doctor costs 5-10 CPU-seconds on this host: the log says why each run started.
+            (why) => logger.info("doctor --lint started", { why }),
           );
       connection.start();
       logger.info("agent started", { host: config.host, server, version: AGENT_VERSION });

@@ -85,7 +85,7 @@ async function bundleDoctorFile(deadlineMs = 30_000): Promise<BundleFile> {
 async function triageDoctor(doctorSleep?: string): Promise<void> {
   const c = ctx(doctorSleep);
   const key = await doctorCacheKey(c, await readOpenclawConfig(configPath, c.env));
-  await doctorCache.refresh(c, key, (x) => runDoctorLint(x, new JobReadings(x), 10_000));
+  await doctorCache.refresh(c, key, (x) => runDoctorLint(x, new JobReadings(x), 10_000), "test");
 }
 
 describe("the repro bundle takes doctor's output from the agent when it has it", () => {
@@ -153,16 +153,16 @@ describe("the doctor cache keeps doctor's output for the newest reading only", (
       data: { exitCode: 1, timedOut: false, checksRun: 1, findings: [] },
       output: { exitCode: 1, exitSignal: null, stdout, stderr: "", timedOut: false, aborted: false, durationMs: 5 },
     });
-    await cache.refresh(c, "key-a", run("A"));
+    await cache.refresh(c, "key-a", run("A"), "test");
     expect((await cache.output(c, "key-a", 60_000))?.output.stdout).toBe("A");
     expect(await cache.output(c, "key-b", 60_000)).toBeUndefined();
-    await cache.refresh(c, "key-b", run("B"));
+    await cache.refresh(c, "key-b", run("B"), "test");
     expect((await cache.output(c, "key-b", 60_000))?.output.stdout).toBe("B");
     // key-a's result is still served to a triage (a config put back), without its output.
     expect(cache.get(c, "key-a")?.data.checksRun).toBe(1);
     expect(await cache.output(c, "key-a", 60_000)).toBeUndefined();
     // Output too large to keep is not kept; the result still is.
-    await cache.refresh(c, "key-c", run("x".repeat(70 * 1024)));
+    await cache.refresh(c, "key-c", run("x".repeat(70 * 1024)), "test");
     expect(cache.get(c, "key-c")).toBeDefined();
     expect(await cache.output(c, "key-c", 60_000)).toBeUndefined();
   });

@@ -132,17 +132,22 @@ describe("doctor.lint answers from the agent's cache", () => {
     const before = await runs();
     const realNow = Date.now;
     const spy = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 5 * 60_000);
+    const reasons: string[] = [];
+    doctorCache.onRunStarted = (_c, why) => reasons.push(why);
     try {
       const old = await lint();
       expect(old.cache?.source).toBe("cache");
       expect(old.cache?.ageMs).toBeGreaterThanOrEqual(5 * 60_000 - 1_000);
       await vi.waitFor(async () => expect(await runs()).toBe(before + 1), { timeout: 10_000 });
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toMatch(/^a triage was answered from a reading (29\d|30\d) s old$/);
       await vi.waitFor(() => expect(doctorCache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
       const fresh = await lint();
       expect(fresh.cache?.source).toBe("cache");
       expect(fresh.cache?.ageMs).toBeLessThan(60_000);
     } finally {
       spy.mockRestore();
+      doctorCache.onRunStarted = undefined;
     }
   });
 
@@ -269,6 +274,8 @@ describe("in the agent's `run`: doctor warmed in the background, never on a tria
   it("warms at start and again when openclaw.json changes, with no triage asking", async () => {
     await idle();
     const cache = new DoctorCache();
+    const reasons: string[] = [];
+    cache.onRunStarted = (_c, why) => reasons.push(why);
     const before = await runs();
     const stop = startDoctorRefresher(
       ctx(),
@@ -290,6 +297,8 @@ describe("in the agent's `run`: doctor warmed in the background, never on a tria
       const newKey = await doctorCacheKey(ctx(), await new JobReadings(ctx()).config());
       expect(newKey).not.toBe(key);
       expect(cache.get(ctx(), newKey)).toBeDefined();
+      // The agent logs why each run started (`doctor --lint started`).
+      expect(reasons).toEqual(["no reading for the config at the agent's start", "openclaw.json changed"]);
     } finally {
       stop();
     }
@@ -346,9 +355,9 @@ describe("the readings a restarted agent keeps", () => {
     let clock = 1_000_000;
     const before = new DoctorCache(() => clock);
     before.onStored = (cc, entries) => saveDoctorCacheEntries(cc, entries);
-    await before.refresh(c, "key-healthy", run(1));
+    await before.refresh(c, "key-healthy", run(1), "test");
     clock += 60_000;
-    await before.refresh(c, "key-drifted", run(2));
+    await before.refresh(c, "key-drifted", run(2), "test");
     const file = JSON.parse(await readFile(join(dir, DOCTOR_CACHE_FILE), "utf8"));
     expect(file.entries.map((e: { key: string }) => e.key)).toEqual(["key-drifted", "key-healthy"]);
 
@@ -364,7 +373,7 @@ describe("the readings a restarted agent keeps", () => {
     expect(after.get(c, "key-healthy")).toBeUndefined();
     expect(after.get(c, "key-drifted")).toBeDefined();
     // A reading this run took stays ahead of a kept one for the same key.
-    await after.refresh(c, "key-healthy", run(3));
+    await after.refresh(c, "key-healthy", run(3), "test");
     after.restore(c, [{ key: "key-healthy", finishedAt: 1, data: lintData(9) }]);
     expect(after.get(c, "key-healthy")?.data.checksRun).toBe(3);
   });

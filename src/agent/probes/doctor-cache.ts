@@ -114,6 +114,9 @@ export class DoctorCache {
   /** Told of every result kept, with the results it keeps, newest first (the agent writes them to its state folder). */
   onStored: ((ctx: ProbeContext, entries: DoctorCacheEntry[]) => void) | undefined;
 
+  /** Told of every doctor run it starts (not of one joined), with why (the agent logs it). */
+  onRunStarted: ((ctx: ProbeContext, why: string) => void) | undefined;
+
   constructor(now: () => number = () => Date.now()) {
     this.now = now;
   }
@@ -179,8 +182,8 @@ export class DoctorCache {
    * full lint document is kept; a timeout, a crash or unreadable output is returned but not
    * kept, so the next triage tries again.
    */
-  refresh(ctx: ProbeContext, key: string, runDoctor: DoctorRunner): Promise<DoctorLintData> {
-    return this.run(ctx, key, runDoctor).then((r) => r.data);
+  refresh(ctx: ProbeContext, key: string, runDoctor: DoctorRunner, why: string): Promise<DoctorLintData> {
+    return this.run(ctx, key, runDoctor, why).then((r) => r.data);
   }
 
   /**
@@ -201,10 +204,11 @@ export class DoctorCache {
   }
 
   /** Runs doctor for this key, or joins the run already under way for it; keeps what `refresh` says. */
-  private run(ctx: ProbeContext, key: string, runDoctor: DoctorRunner): Promise<DoctorRun> {
+  private run(ctx: ProbeContext, key: string, runDoctor: DoctorRunner, why: string): Promise<DoctorRun> {
     const slot = this.slot(ctx);
     if (slot.inflight?.key === key) return slot.inflight.promise;
     const run = ++slot.runs;
+    this.onRunStarted?.(ctx, why);
     const promise = runDoctor(ctx).then((done) => {
       const { data, output } = done;
       const same = slot.entries.find((e) => e.key === key);
@@ -399,29 +403,33 @@ export function startDoctorRefresher(
 ): () => void {
   const cache = options.cache ?? doctorCache;
   let stopped = false;
-  let again = false;
-  const check = async (): Promise<void> => {
+  let again: string | undefined;
+  const check = async (why: string): Promise<void> => {
     if (stopped) return;
     // A change seen while a run is under way is looked at once that run is done.
     if (cache.refreshing(ctx)) {
-      again = true;
+      again = why;
       return;
     }
     const key = await doctorCacheKey(ctx, await readConfig());
     if (stopped || cache.get(ctx, key) || cache.refreshing(ctx)) return;
     try {
-      await cache.refresh(ctx, key, runDoctor);
+      await cache.refresh(ctx, key, runDoctor, why);
     } finally {
       options.afterRun?.();
-      if (again && !stopped) {
-        again = false;
-        await check();
+      if (again !== undefined && !stopped) {
+        const next = again;
+        again = undefined;
+        await check(next);
       }
     }
   };
-  const tick = () => void check().catch((err: unknown) => options.onError?.(err));
-  const first = setTimeout(tick, options.firstDelayMs ?? 0);
-  const timer = setInterval(tick, options.intervalMs ?? DOCTOR_KEY_CHECK_MS);
+  const tick = (why: string) => () => void check(why).catch((err: unknown) => options.onError?.(err));
+  const first = setTimeout(tick("no reading for the config at the agent's start"), options.firstDelayMs ?? 0);
+  const timer = setInterval(
+    tick("what doctor reads changed (the minute's check of the config, install and state folder)"),
+    options.intervalMs ?? DOCTOR_KEY_CHECK_MS,
+  );
   first.unref();
   timer.unref();
   let settle: NodeJS.Timeout | undefined;
@@ -432,7 +440,7 @@ export function startDoctorRefresher(
       watcher = watch(dirname(ctx.configPath), { persistent: false }, (_event, file) => {
         if (file !== null && file !== name) return;
         clearTimeout(settle);
-        settle = setTimeout(tick, CONFIG_SETTLE_MS);
+        settle = setTimeout(tick("openclaw.json changed"), CONFIG_SETTLE_MS);
         settle.unref();
       });
       watcher.on("error", (err) => options.onError?.(err));

@@ -41,14 +41,17 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, args, run) => {
   if (cached) {
     const ageMs = doctorCache.ageMs(cached);
     if (ageMs >= (ctx.doctorRefreshAfterMs ?? REFRESH_AFTER_TRIAGE_MIN_AGE_MS)) {
-      run.afterJob?.(() => void doctorCache.refresh(ctx, key, runDoctorInBackground).catch(() => undefined));
+      const why = `a triage was answered from a reading ${Math.round(ageMs / 1000)} s old`;
+      run.afterJob?.(() => void doctorCache.refresh(ctx, key, runDoctorInBackground, why).catch(() => undefined));
     }
     return { ...cached.data, cache: { source: "cache", ageMs } };
   }
   const slowAnyway = (run.jobSteps ?? []).some((s) => s !== "doctor.lint" && SLOW_STEPS.has(s));
   if (ctx.doctorInBackground && !slowAnyway) {
     const startedAt = doctorCache.refreshStartedAt(ctx) ?? Date.now();
-    void doctorCache.refresh(ctx, key, runDoctorInBackground).catch(() => undefined);
+    void doctorCache
+      .refresh(ctx, key, runDoctorInBackground, "a triage found no reading for the config")
+      .catch(() => undefined);
     const since = Math.max(0, Math.round((Date.now() - startedAt) / 1000));
     // Short: the config cell quotes it (the agent just started, or what doctor reads changed).
     throw new ProbeError("doctor_pending", `a new reading is being taken on the host (started ${since} s ago; 5-10 s)`);
@@ -57,7 +60,7 @@ export const probeDoctorLint: Probe<"doctor.lint"> = async (ctx, args, run) => {
   // The run is shared with the cache: when this step's deadline passes, run-steps answers
   // `timeout` and the run goes on to fill the cache for the next triage. A run this step starts
   // gets the step's own deadline when the job set one (`timeoutMs`), as every other CLI step does.
-  const data = await doctorCache.refresh(ctx, key, doctorRun(args.timeoutMs));
+  const data = await doctorCache.refresh(ctx, key, doctorRun(args.timeoutMs), `a job waits for it (${reason})`);
   return { ...data, cache: { source: "run", ageMs: 0, reason } };
 };
 
@@ -77,8 +80,10 @@ export function startDoctorCacheRefresher(
   ctx: ProbeContext,
   onError: (err: unknown) => void,
   afterRun?: () => void,
+  onRunStarted?: (why: string) => void,
 ): () => void {
   doctorCache.restore(ctx, loadDoctorCacheEntries(ctx));
+  doctorCache.onRunStarted = onRunStarted && ((_c, why) => onRunStarted(why));
   doctorCache.onStored = (c, entries) => {
     try {
       saveDoctorCacheEntries(c, entries);
@@ -95,6 +100,7 @@ export function startDoctorCacheRefresher(
   return () => {
     stop();
     doctorCache.onStored = undefined;
+    doctorCache.onRunStarted = undefined;
   };
 }
 

@@ -45,7 +45,8 @@ type FakeProcess = {
   argv: string[];
   env: Record<string, string>;
   sockets?: number[];
-  fds?: string[];
+  /** Open files: held for writing as a gateway holds its lock (fdinfo `flags: 02500001`), or read-only. */
+  fds?: (string | { path: string; readOnly: true })[];
   rssKb?: number;
   startTime?: number;
   cgroup?: string;
@@ -73,7 +74,13 @@ async function addProcess(p: FakeProcess): Promise<void> {
   await symlink("/dev/null", join(dir, "fd", "0"));
   for (const [i, inode] of (p.sockets ?? []).entries())
     await symlink(`socket:[${inode}]`, join(dir, "fd", String(10 + i)));
-  for (const [i, target] of (p.fds ?? []).entries()) await symlink(target, join(dir, "fd", String(30 + i)));
+  await mkdir(join(dir, "fdinfo"), { recursive: true });
+  for (const [i, f] of (p.fds ?? []).entries()) {
+    await symlink(typeof f === "string" ? f : f.path, join(dir, "fd", String(30 + i)));
+    // The flags OpenClaw's lock descriptors show (measured): O_WRONLY for the holder, O_RDONLY for a `readFile`.
+    const flags = typeof f === "string" ? "02500001" : "02100000";
+    await writeFile(join(dir, "fdinfo", String(30 + i)), `pos:\t0\nflags:\t${flags}\nmnt_id:\t30\nino:\t${400 + i}\n`);
+  }
 }
 
 const ctxFor = () =>
@@ -176,7 +183,8 @@ beforeAll(async () => {
     env: { HOME: home },
     rssKb: 70_000,
   });
-  // The operator's `openclaw gateway probe`: the CLI's child titles itself openclaw-gateway; no lock, no listener.
+  // The operator's `openclaw gateway probe`: the CLI's child titles itself openclaw-gateway; no
+  // lock, no listener. Caught as it reads whose lock this config's is: the lock open read-only.
   await addProcess({
     pid: 299,
     ppid: 1,
@@ -190,7 +198,7 @@ beforeAll(async () => {
     comm: "openclaw-gatewa",
     argv: ["openclaw-gateway"],
     env: { HOME: home },
-    fds: ["/tmp/openclaw-state-locks-0/state-handles.6f3f65d1.lock.sqlite"],
+    fds: ["/tmp/openclaw-state-locks-0/state-handles.6f3f65d1.lock.sqlite", { path: ourLock, readOnly: true }],
   });
   // `openclaw --profile work gateway run --port 47123`, same HOME: its own env says nothing, its workers and lock do.
   await addProcess({

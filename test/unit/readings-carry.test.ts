@@ -80,6 +80,9 @@ beforeEach(async () => {
   await writeFile(lock, "");
   await symlink("/dev/null", join(proc, "100", "fd", "0"));
   await symlink(lock, join(proc, "100", "fd", "7"));
+  // Held for writing, as a running gateway holds its lock (fdinfo flags measured on 2026.9.6).
+  await mkdir(join(proc, "100", "fdinfo"), { recursive: true });
+  await writeFile(join(proc, "100", "fdinfo", "7"), "pos:\t0\nflags:\t02500001\n");
   await symlink("socket:[501]", join(proc, "100", "fd", "10"));
   await symlink("socket:[777]", join(proc, "100", "fd", "11"));
 });

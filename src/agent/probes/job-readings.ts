@@ -147,7 +147,10 @@ export class JobReadings {
       const pairs = await Promise.all(
         processes.map(
           async (g) =>
-            [g.pid, await gatewayIdentity(this.ctx.procRoot, g.pid, this.tcpListeners(), this.openFilesOf)] as const,
+            [
+              g.pid,
+              await gatewayIdentity(this.ctx.procRoot, g.pid, this.tcpListeners(), (p) => this.openFileEntriesOf(p)),
+            ] as const,
         ),
       );
       return new Map(pairs);

@@ -48,6 +48,23 @@ export const AGENT_VARS = {
   },
 } as const satisfies Record<string, AgentVar>;
 
+/**
+ * A variable of the table that holds seconds, in ms: undefined when unset; throws, naming it, on
+ * a value that is not a number of seconds (`hint` ends the message, e.g. what 0 means).
+ */
+export function agentSecondsVar(
+  env: Readonly<Record<string, string | undefined>>,
+  name: keyof typeof AGENT_VARS,
+  hint = "",
+): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0)
+    throw new Error(`${name}: "${raw.slice(0, 20)}" is not a number of seconds${hint}.`);
+  return Math.round(s * 1000);
+}
+
 /** The `Environment:` lines of `clawops-agent --help`: each variable, its doc wrapped under itself, its default after it. */
 export function agentVarsHelp(columns = 100): string {
   const names = Object.keys(AGENT_VARS) as (keyof typeof AGENT_VARS)[];

@@ -5,6 +5,7 @@ import { QUICK_PROBE_DEADLINE_MS, quickProbeSteps, WATCH_DIGEST_MS, watchCompara
 import type { AgentLogger } from "./log.ts";
 import { releaseMemory } from "./memory.ts";
 import { ReadingsCarry } from "./probes/readings-carry.ts";
+import { agentSecondsVar } from "./vars.ts";
 
 /** Env var: this host's watch interval in seconds (overrides the control plane's; 0 turns the watch off). */
 export const WATCH_INTERVAL_ENV = "CLAWOPS_WATCH_INTERVAL_S";
@@ -136,10 +137,5 @@ export class AgentWatch {
 
 /** Reads CLAWOPS_WATCH_INTERVAL_S: undefined when unset; throws on a value that is not a number of seconds. */
 export function watchIntervalOverride(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env[WATCH_INTERVAL_ENV]?.trim();
-  if (!raw) return undefined;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0)
-    throw new Error(`${WATCH_INTERVAL_ENV}: "${raw.slice(0, 20)}" is not a number of seconds (0 turns the watch off).`);
-  return Math.round(s * 1000);
+  return agentSecondsVar(env, WATCH_INTERVAL_ENV, " (0 turns the watch off)");
 }

@@ -3,6 +3,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { basename, delimiter, dirname, isAbsolute, join } from "node:path";
 import type { DoctorLintData } from "../../contract/catalog.ts";
 import { readdir, readFile, realpath, stat } from "../fs-async.ts";
+import { agentSecondsVar } from "../vars.ts";
 import type { ProbeContext } from "./context.ts";
 import type { ExecResult } from "./exec.ts";
 import type { ConfigReading } from "./openclaw-config.ts";
@@ -97,12 +98,7 @@ export const DOCTOR_REFRESH_ENV = "CLAWOPS_DOCTOR_REFRESH_S";
  * minute and the config watch still take one whenever what the key sees changes.
  */
 export function doctorRefreshAfterMs(env: Readonly<Record<string, string | undefined>>): number {
-  const raw = env[DOCTOR_REFRESH_ENV]?.trim();
-  if (!raw) return REFRESH_AFTER_TRIAGE_MIN_AGE_MS;
-  const s = Number(raw);
-  if (!Number.isFinite(s) || s < 0)
-    throw new Error(`${DOCTOR_REFRESH_ENV}: "${raw.slice(0, 20)}" is not a number of seconds.`);
-  return Math.round(s * 1000);
+  return agentSecondsVar(env, DOCTOR_REFRESH_ENV) ?? REFRESH_AFTER_TRIAGE_MIN_AGE_MS;
 }
 /** Doctor's lint document is 1–2 KB on a real gateway; output larger than this is not kept. */
 const KEPT_OUTPUT_MAX_CHARS = 64 * 1024;

@@ -139,8 +139,9 @@ describe("doctor.lint answers from the agent's cache", () => {
       expect(old.cache?.source).toBe("cache");
       expect(old.cache?.ageMs).toBeGreaterThanOrEqual(5 * 60_000 - 1_000);
       await vi.waitFor(async () => expect(await runs()).toBe(before + 1), { timeout: 10_000 });
-      expect(reasons).toHaveLength(1);
-      expect(reasons[0]).toMatch(/^a triage was answered from a reading (29\d|30\d) s old$/);
+      expect(reasons).toEqual([
+        `a triage was answered from a reading ${Math.round((old.cache?.ageMs ?? 0) / 1000)} s old`,
+      ]);
       await vi.waitFor(() => expect(doctorCache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
       const fresh = await lint();
       expect(fresh.cache?.source).toBe("cache");
@@ -178,6 +179,7 @@ describe("doctor.lint answers from the agent's cache", () => {
     doctorCache.invalidate(ctx());
     expect((await lint()).cache?.source).toBe("run");
   });
+
   it("CLAWOPS_DOCTOR_REFRESH_S sets how old a reading must be for that refresh; a bad value is refused", async () => {
     expect(doctorRefreshAfterMs({})).toBe(60_000);
     expect(doctorRefreshAfterMs({ CLAWOPS_DOCTOR_REFRESH_S: " 900 " })).toBe(900_000);

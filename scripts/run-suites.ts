@@ -11,7 +11,8 @@
  * Each gateway lane has one gateway at a time, so never more than two run at once, but for the
  * files of PAIR_FILES, which run a second gateway beside their lane's shared one: `gateway-b` runs
  * them first, and `gateway-a` starts its gateway only once they are over (its vitest and lab are
- * made meanwhile: pair.ts, `waitForPair`), so they hold both gateway slots with no lab of their
+ * made meanwhile, and its first file's tests of the stopped gateway run: pair.ts, `waitForPair`;
+ * sequencer.ts, GATEWAY_FIRST_FILES), so they hold both gateway slots with no lab of their
  * own to start, beside the lane without a gateway. The run is
  * CPU-bound on two cores (docs/testing.md): the pair's files and `gateway-b`'s wait on heartbeats,
  * allowances and a flap window more than they compute, so they go while the lane without a gateway
@@ -37,12 +38,7 @@ type Suite = { name: string; lane: Lane; command: string[] };
  * their wall time in the last clean clones so that both gateway lanes take about as long
  * (docs/testing.md, "Time taken"); every other shared-gateway file runs in `gateway-a`.
  */
-const SECOND_LANE = [
-  "test/gateway/watch.test.ts",
-  "test/gateway/oncall.test.ts",
-  "test/gateway/e2e-triage.test.ts",
-  "test/gateway/faults-field-live.test.ts",
-];
+const SECOND_LANE = ["test/gateway/watch.test.ts", "test/gateway/oncall.test.ts", "test/gateway/e2e-triage.test.ts"];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [
@@ -170,8 +166,9 @@ const lanes = serial
 const withGateway = lanes.some((l) => l.some((s) => s.lane !== "main"));
 const prefixed = lanes.length > 1;
 // `gateway-b` runs the pair's files first, holding both gateway slots (never more than two
-// gateways): `gateway-a` starts beside it and makes its lab, and its gateway starts once they are
-// over (test/support/gateway/pair.ts, `waitForPair`). The main lane runs beside them from the start.
+// gateways): `gateway-a` starts beside it, makes its lab and runs its first file's stopped tests,
+// and its gateway's first start waits until they are over (test/support/gateway/pair.ts,
+// `waitForPair`). The main lane runs beside them from the start.
 const pairMarkerDir = mkdtempSync(join(tmpdir(), "clawops-pair-"));
 const pairMarker = join(pairMarkerDir, "done");
 const laneB = lanes.find((l) => l.some((s) => s.name === "gateway-b"));

@@ -145,8 +145,7 @@ beforeAll(async () => {
 
 // Left stopped, its config file put back: the fault lines above must not reach a later file's
 // triage as the running gateway's, and the next file's start (test/support/gateway/control.ts,
-// `gatewayAtFileStart`) puts a `gateway ready` after them. `probes`, which runs next
-// (sequencer.ts), starts from a stopped gateway: that one start serves both files.
+// `gatewayAtFileStart`) puts a `gateway ready` after them.
 afterAll(async () => {
   if ((await readFile(gw.configPath, "utf8")) !== originalConfig) {
     await writeFile(gw.configPath, originalConfig, { mode: 0o600 });

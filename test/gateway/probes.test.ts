@@ -21,8 +21,9 @@ import { LAB_TRIAGE_DEADLINE_MS, labSteps } from "../support/gateway/readiness.t
  * The whole probe catalog against the real OpenClaw gateway of this run, in the three states
  * the seeds care most about: healthy, token drift (GATEWAY-FACTS §6a) and stopped (§6b).
  */
-// Stopped at the start: `faults-field`, which runs before it (sequencer.ts), leaves it so, and
-// the healthy test's start below then serves both files. Left drifted at the end, for
+// Stopped at the start: its lane's first file (sequencer.ts, GATEWAY_FIRST_FILES), whose stopped
+// test runs before the lab's first start, while the other lane's pair holds the gateway slots; the
+// healthy test's start below is that first start. Left drifted at the end, for
 // `restart-supervised`, which starts so.
 gatewayAtFileStart("stopped");
 const gw = sharedGateway();

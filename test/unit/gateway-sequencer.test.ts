@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TestSpecification, Vitest } from "vitest/node";
-import { GATEWAY_FILE_PAIRS, GATEWAY_LAST_FILES, GatewayPairsSequencer } from "../support/gateway/sequencer.ts";
+import { PAIR_FILES } from "../support/gateway/pair.ts";
+import {
+  GATEWAY_FILE_PAIRS,
+  GATEWAY_FIRST_FILES,
+  GATEWAY_LAST_FILES,
+  GatewayPairsSequencer,
+} from "../support/gateway/sequencer.ts";
 
 /**
  * The shared-gateway files paired so that a stopped or drifted gateway one leaves is the next
@@ -82,5 +88,33 @@ describe("the shared-gateway file pairs", () => {
     expect(order).toHaveLength(GATEWAY_LAST_FILES.length + others.length + 1);
     // Projects run one after another: the last file stays in its own.
     expect(order.at(-1)).toBe("unit:test/unit/classify.test.ts");
+  });
+
+  it("run each first file after the pair's files and before the project's others, its pair's second right after it", async () => {
+    for (const first of GATEWAY_FIRST_FILES) {
+      // Its tests before the lab's first start are of a stopped gateway: it declares so.
+      expect(readFileSync(join(ROOT, first), "utf8"), first).toMatch(/gatewayAtFileStart\("stopped"\)/);
+      // Not a second of a pair: the pair would move it after its first.
+      expect(
+        GATEWAY_FILE_PAIRS.some((p) => p.next === first),
+        first,
+      ).toBe(false);
+    }
+    const seconds = GATEWAY_FILE_PAIRS.filter((p) => GATEWAY_FIRST_FILES.includes(p.leaves)).map((p) => p.next);
+    const others = ["test/gateway/watch.test.ts", "test/gateway/faults.test.ts", ...GATEWAY_LAST_FILES];
+    // The first files the smallest, so that vitest's own order puts them last.
+    const files = [...PAIR_FILES, ...others, ...seconds, ...GATEWAY_FIRST_FILES];
+    for (const [i, f] of files.entries()) sizes.set(`gateway:${f}`, (100 - i) * 1000);
+    const sorted = await new GatewayPairsSequencer(ctx).sort([
+      spec("unit", "test/unit/classify.test.ts"),
+      ...[...files].reverse().map((f) => spec("gateway", f)),
+    ]);
+    const order = sorted.map((s) => `${s.project.name}:${s.moduleId.slice(ROOT.length + 1)}`);
+    const gatewayFiles = order.filter((k) => k.startsWith("gateway:"));
+    expect(gatewayFiles.slice(0, PAIR_FILES.length + GATEWAY_FIRST_FILES.length + seconds.length)).toEqual(
+      [...PAIR_FILES, ...GATEWAY_FIRST_FILES, ...seconds].map((f) => `gateway:${f}`),
+    );
+    expect(gatewayFiles.slice(-GATEWAY_LAST_FILES.length)).toEqual(GATEWAY_LAST_FILES.map((f) => `gateway:${f}`));
+    expect(order).toHaveLength(files.length + 1);
   });
 });

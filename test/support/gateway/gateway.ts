@@ -53,6 +53,8 @@ export class RealGateway {
   private extraArgs: string[] = [];
   /** Stopped with SIGSTOP (pause): it holds its port and answers nothing, a hung gateway. */
   private pausedNow = false;
+  /** What every start waits for first (`holdStartsUntil`); settled, it holds nothing. */
+  private startGate: Promise<unknown> = Promise.resolve();
 
   private constructor(install: OpenclawInstall, labDir: string, port: number, token: string) {
     this.install = install;
@@ -207,8 +209,17 @@ export class RealGateway {
     });
   }
 
+  /**
+   * No start until `gate` settles: the lab can be made, and used stopped, while the machine's
+   * gateway slots are taken (the lane beside it's pair: pair.ts, `waitForPair`).
+   */
+  holdStartsUntil(gate: Promise<unknown>): void {
+    this.startGate = gate.catch(() => undefined);
+  }
+
   /** Starts `openclaw gateway run` and waits until /readyz answers 200. */
   async start(options: StartOptions = {}): Promise<void> {
+    await this.startGate;
     if (this.running) throw new Error(`gateway already running (pid ${this.child?.pid})`);
     this.extraArgs = [...(options.extraArgs ?? [])];
     const args = ["gateway", "run", "--port", String(this.port), ...this.extraArgs];

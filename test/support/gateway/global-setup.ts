@@ -5,15 +5,16 @@ import { ensureOpenclaw } from "./install.ts";
 import { waitForPair } from "./pair.ts";
 
 /**
- * globalSetup of the `gateway` project: installs OpenClaw (cached), starts ONE real gateway
+ * globalSetup of the `gateway` project: installs OpenClaw (cached), makes ONE real gateway's lab
  * for the whole run, and provides its descriptor plus a control server address. Test files
  * share the gateway one at a time (fileParallelism: false), each starting from the state it
- * declares (control.ts, `gatewayAtFileStart`) whatever the file before it left.
+ * declares (control.ts, `gatewayAtFileStart`) whatever the file before it left: the first file's
+ * start is the lab's first.
  * CLAWOPS_KEEP_GATEWAY_LAB=1 keeps the lab folder for a post-mortem.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const install = await ensureOpenclaw();
-  let started = Date.now();
+  const started = Date.now();
   const gateway = await RealGateway.create(install);
   // The gateway runs in its own process group; if this process dies without teardown, take
   // the group down with it rather than leave a 1 GB orphan behind.
@@ -28,33 +29,32 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   };
   process.once("exit", killOnExit);
-  // In `gateway-a` beside `gateway-b`: the lab is made, and its gateway starts once the pair's
-  // second gateways are gone (pair.ts; scripts/run-suites.ts).
-  const waited = await waitForPair();
-  if (waited > 0) {
-    process.stderr.write(
-      `[gateway] lab made in ${Date.now() - started - waited} ms, then waited ${Math.round(waited / 1000)} s for the pair's second gateways to be gone\n`,
-    );
-    started = Date.now();
-  }
-  try {
-    await gateway.start();
-  } catch (err) {
-    await gateway.dispose();
-    throw err;
-  }
-  process.stderr.write(
-    `[gateway] openclaw ${install.version} ready on ${gateway.url} in ${Date.now() - started} ms (lab ${gateway.labDir})\n`,
+  // In `gateway-a` beside `gateway-b`: the lab is made now, but its gateway starts only once the
+  // pair's second gateways are gone (pair.ts; scripts/run-suites.ts). Until then the lane's first
+  // file runs its tests of the stopped gateway (sequencer.ts, GATEWAY_FIRST_FILES), which need none;
+  // its first start is the one that waits. Each file makes its own state (file-start-setup.ts).
+  const made = Date.now() - started;
+  gateway.holdStartsUntil(
+    waitForPair().then((waited) => {
+      if (waited > 0) {
+        process.stderr.write(
+          `[gateway] lab made in ${made} ms; its first start waited ${Math.round(waited / 1000)} s from then for the pair's second gateways to be gone\n`,
+        );
+      }
+    }),
   );
-  // The first `openclaw` CLI call after a fresh install and start fills OpenClaw's caches: it
-  // passed the 15 s `gateway.status` deadline in CI while later calls took ~6 s. Warm it once so
-  // the first test measures the gateway, not a cold install (a host's CLI is warm in practice).
+  // The first `openclaw` CLI call after a fresh install fills OpenClaw's caches (its compile
+  // cache among them): it passed the 15 s `gateway.status` deadline in CI while later calls took
+  // ~6 s. Warm it once, on the stopped lab, so the first test measures the gateway, not a cold
+  // install (a host's CLI is warm in practice).
   const warming = Date.now();
   const warmed = await gateway.cli(["gateway", "status", "--json"], 90_000).then(
     () => "ok",
     (err: Error) => err.message.split("\n")[0],
   );
-  process.stderr.write(`[gateway] CLI warm-up (gateway status --json): ${warmed} in ${Date.now() - warming} ms\n`);
+  process.stderr.write(
+    `[gateway] openclaw ${install.version} lab ready in ${made} ms (${gateway.labDir}, port ${gateway.port}); CLI warm-up (gateway status --json): ${warmed} in ${Date.now() - warming} ms\n`,
+  );
   const control = await startControlServer(gateway);
 
   project.provide("gateway", gateway.describe());

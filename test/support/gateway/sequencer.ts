@@ -15,14 +15,22 @@ export const GATEWAY_FILE_PAIRS: ReadonlyArray<{ leaves: string; next: string }>
   { leaves: "test/gateway/faults-truth.test.ts", next: "test/gateway/alerts.test.ts" },
   // Its last test stops the gateway; the SSM triage of a stopped gateway comes first.
   { leaves: "test/gateway/fleet-status.test.ts", next: "test/gateway/ssm-triage.test.ts" },
-  // Its port change with reload off is undone by a start: it leaves the gateway stopped, and the
-  // probes' stopped test comes first, their healthy start serving both files.
-  { leaves: "test/gateway/faults-field.test.ts", next: "test/gateway/probes.test.ts" },
   // Their last test is of the drifted gateway; the supervised restart starts from drift.
   { leaves: "test/gateway/probes.test.ts", next: "test/gateway/restart-supervised.test.ts" },
   // Its last triage is of the drifted gateway; the drifted bundle comes first.
   { leaves: "test/gateway/agent-bundle.test.ts", next: "test/gateway/e2e-bundle.test.ts" },
 ];
+
+/**
+ * The file a lane of the shared gateway runs first (after PAIR_FILES, which are in the other lane):
+ * its first tests are of the stopped gateway, so they need no gateway slot and run while the other
+ * lane's pair holds both (global-setup.ts: the lab's first start waits for the pair, not the
+ * lane). `probes`' stopped triage and CLI views take 40–50 s on a loaded box; its healthy start is
+ * the lab's first, and its drifted end is `restart-supervised`'s start (the pair above). The
+ * lab's never-started state is a fresh install's: nothing the stopped test reads depends on an
+ * earlier run. Run alone or in any other order, it makes its own state.
+ */
+export const GATEWAY_FIRST_FILES: readonly string[] = ["test/gateway/probes.test.ts"];
 
 /**
  * Files that leave the gateway stopped because what they leave in a running one (a plugin's state,
@@ -44,6 +52,14 @@ export class GatewayPairsSequencer extends BaseSequencer {
       return i < 0 ? PAIR_FILES.length : i;
     };
     sorted.sort((a, b) => rank(a) - rank(b));
+    // Then the first files, in their order, before the project's others.
+    for (const first of [...GATEWAY_FIRST_FILES].reverse()) {
+      const at = sorted.findIndex((s) => key(s) === `gateway:${first}`);
+      if (at < 0) continue;
+      const [spec] = sorted.splice(at, 1) as [TestSpecification];
+      const others = sorted.findIndex((s) => s.project.name === "gateway" && rank(s) === PAIR_FILES.length);
+      sorted.splice(others < 0 ? sorted.findLastIndex((s) => s.project.name === "gateway") + 1 : others, 0, spec);
+    }
     // After the project's other files (not after another project's).
     for (const last of GATEWAY_LAST_FILES) {
       const at = sorted.findIndex((s) => key(s) === `gateway:${last}`);

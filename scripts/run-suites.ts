@@ -38,7 +38,15 @@ type Suite = { name: string; lane: Lane; command: string[] };
  * their wall time in the last clean clones so that both gateway lanes take about as long
  * (docs/testing.md, "Time taken"); every other shared-gateway file runs in `gateway-a`.
  */
-const SECOND_LANE = ["test/gateway/watch.test.ts", "test/gateway/oncall.test.ts", "test/gateway/e2e-triage.test.ts"];
+const SECOND_LANE = [
+  "test/gateway/watch.test.ts",
+  "test/gateway/oncall.test.ts",
+  "test/gateway/e2e-triage.test.ts",
+  // The smallest and shortest, so last in vitest's own order, after `watch` or `e2e-triage`, which
+  // end with the gateway healthy: it needs no start of its own (in `gateway-a` it followed
+  // `e2e-bundle`, which ends stopped, and started it).
+  "test/gateway/runbook-steps.test.ts",
+];
 
 const VITEST = ["node_modules/.bin/vitest", "run"];
 const SUITES: Suite[] = [

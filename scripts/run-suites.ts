@@ -42,9 +42,8 @@ const SECOND_LANE = [
   "test/gateway/watch.test.ts",
   "test/gateway/oncall.test.ts",
   "test/gateway/e2e-triage.test.ts",
-  // The smallest and shortest, so last in vitest's own order, after `watch` or `e2e-triage`, which
-  // end with the gateway healthy: it needs no start of its own (in `gateway-a` it followed
-  // `e2e-bundle`, which ends stopped, and started it).
+  // `gateway-a` was the longer lane. The smallest and shortest file, so last in vitest's own order,
+  // after `watch` or `e2e-triage`, which end with the gateway healthy: no start of its own here.
   "test/gateway/runbook-steps.test.ts",
 ];
 

@@ -1,7 +1,8 @@
 import type { JobRunFrame } from "../contract/agent-wire.ts";
-import type { StepResult } from "../contract/catalog.ts";
+import { MUTATING_STEPS, type StepResult } from "../contract/catalog.ts";
 import type { JobRunner } from "./connection.ts";
 import { resolveProbeContext } from "./probes/context.ts";
+import { doctorCache } from "./probes/doctor-cache.ts";
 import type { ReadingsCarry } from "./probes/readings-carry.ts";
 import { runSteps } from "./probes/run-steps.ts";
 import { AGENT_VERSION } from "./version.ts";
@@ -32,15 +33,23 @@ export function createJobRunner(
       ...(opts.doctorInBackground ? { doctorInBackground: true } : {}),
       ...(opts.doctorRefreshAfterMs !== undefined ? { doctorRefreshAfterMs: opts.doctorRefreshAfterMs } : {}),
     });
-    const results = await runSteps(ctx, job.steps, {
-      deadlineMs: job.deadlineMs,
-      ...(runOpts.carry ? { carry: runOpts.carry } : {}),
-      onResult: (r) => {
-        remember(r);
-        onResult(r);
-      },
-    });
-    return results;
+    // A job that changes the host (a restart, a switch of versions, doctor's repair): no background
+    // doctor reading of the states it passes through (doctor-cache.ts, `hold`).
+    const release = job.steps.some((s) => (MUTATING_STEPS as readonly string[]).includes(s.step))
+      ? doctorCache.hold(ctx)
+      : undefined;
+    try {
+      return await runSteps(ctx, job.steps, {
+        deadlineMs: job.deadlineMs,
+        ...(runOpts.carry ? { carry: runOpts.carry } : {}),
+        onResult: (r) => {
+          remember(r);
+          onResult(r);
+        },
+      });
+    } finally {
+      release?.();
+    }
   };
   return {
     run,

@@ -2,6 +2,7 @@ import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createJobRunner } from "../../src/agent/job-runner.ts";
 import { resolveProbeContext } from "../../src/agent/probes/context.ts";
 import {
   DoctorCache,
@@ -18,6 +19,7 @@ import {
 import { runDoctorLint, startDoctorCacheRefresher } from "../../src/agent/probes/doctor-lint.ts";
 import { JobReadings } from "../../src/agent/probes/job-readings.ts";
 import { runSteps } from "../../src/agent/probes/run-steps.ts";
+import type { JobRunFrame } from "../../src/contract/agent-wire.ts";
 import type { DoctorLintData, StepResult } from "../../src/contract/catalog.ts";
 import { classifyResults } from "../../src/core/classify/classify.ts";
 import { renderTriageResult } from "../../src/core/triage/render.ts";
@@ -304,6 +306,81 @@ describe("in the agent's `run`: doctor warmed in the background, never on a tria
     } finally {
       stop();
     }
+  });
+
+  it("takes no reading while a job changes the host: once it is over, none for a config put back, one for a config left changed", async () => {
+    await idle();
+    const cache = new DoctorCache();
+    const reasons: string[] = [];
+    cache.onRunStarted = (_c, why) => reasons.push(why);
+    const original = await readFile(configPath, "utf8");
+    const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const before = await runs();
+    // The key checked every 200 ms here (every minute in the agent), and on every config write.
+    const stop = startDoctorRefresher(
+      ctx(),
+      () => new JobReadings(ctx()).config(),
+      (c) => runDoctorLint(c, new JobReadings(c), 10_000),
+      { cache, intervalMs: 200 },
+    );
+    try {
+      await vi.waitFor(async () => expect(await runs()).toBe(before + 1), { timeout: 10_000 });
+      await vi.waitFor(() => expect(cache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+      // A switch of versions rolled back: the config changes, then is put back, while the job runs.
+      let release = cache.hold(ctx());
+      await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 18796 } }));
+      await settle(1_500);
+      expect(await runs()).toBe(before + 1);
+      await writeFile(configPath, original);
+      await settle(500);
+      release();
+      await settle(1_500);
+      expect(cache.refreshing(ctx())).toBe(false);
+      expect(await runs()).toBe(before + 1);
+      // A switch that stays: one reading, once the job is over, of the config it left.
+      release = cache.hold(ctx());
+      await writeFile(configPath, JSON.stringify({ gateway: { mode: "local", port: 18797 } }));
+      await settle(1_500);
+      expect(await runs()).toBe(before + 1);
+      release();
+      await vi.waitFor(async () => expect(await runs()).toBe(before + 2), { timeout: 10_000 });
+      await vi.waitFor(() => expect(cache.refreshing(ctx())).toBe(false), { timeout: 10_000 });
+      await settle(1_000);
+      expect(await runs()).toBe(before + 2);
+      const key = await doctorCacheKey(ctx(), await new JobReadings(ctx()).config());
+      expect(cache.get(ctx(), key)).toBeDefined();
+      expect(reasons).toHaveLength(2);
+      expect(reasons[1]).toMatch(/^(openclaw\.json changed|what doctor reads changed)/);
+    } finally {
+      stop();
+      await writeFile(configPath, original);
+    }
+  });
+
+  it("the agent's job runner holds the refresher for a job with a step that changes the host, and only while it runs", async () => {
+    const runner = createJobRunner({
+      HOME: join(lab, "home"),
+      OPENCLAW_STATE_DIR: stateDir,
+      OPENCLAW_CONFIG_PATH: configPath,
+      PATH: "/usr/bin:/bin",
+      CLAWOPS_OPENCLAW_BIN: bin,
+    });
+    const heldAt: Record<string, boolean> = {};
+    const job = (jobId: string, steps: JobRunFrame["steps"]): JobRunFrame => ({
+      type: "job.run",
+      jobId,
+      steps,
+      deadlineMs: 20_000,
+    });
+    // A restart whose approval is refused: the step answers, the host unchanged.
+    await runner.run(job("j-restart", [{ step: "gateway.restart", args: { approval: "x".repeat(40) } }]), (r) => {
+      heldAt[r.step] = doctorCache.held(ctx());
+    });
+    await runner.run(job("j-read", [{ step: "config", args: {} }]), (r) => {
+      heldAt[r.step] = doctorCache.held(ctx());
+    });
+    expect(heldAt).toEqual({ "gateway.restart": true, config: false });
+    expect(doctorCache.held(ctx())).toBe(false);
   });
 
   it("keeps its last reading in the state folder: a restarted agent answers from it, with its true age", async () => {

@@ -48,6 +48,10 @@ type Slot = {
   /** Runs up to this one started before an `invalidate`: their results are not kept. */
   forgotten?: number;
   inflight?: { key: string; promise: Promise<DoctorRun>; startedAt: number };
+  /** Jobs under way that change the host (`hold`): the background refresher waits for them. */
+  holds: number;
+  /** Told when the last hold is let go. */
+  released: (() => void)[];
 };
 
 type Kept = DoctorCacheEntry & {
@@ -125,7 +129,7 @@ export class DoctorCache {
         const oldest = this.slots.keys().next().value;
         if (oldest !== undefined) this.slots.delete(oldest);
       }
-      slot = { entries: [], runs: 0 };
+      slot = { entries: [], runs: 0, holds: 0, released: [] };
       this.slots.set(id, slot);
     }
     return slot;
@@ -230,6 +234,39 @@ export class DoctorCache {
   /** Is a run under way for this context (any key)? */
   refreshing(ctx: ProbeContext): boolean {
     return this.slot(ctx).inflight !== undefined;
+  }
+
+  /**
+   * While a job that changes the host runs (a switch of versions, a restart, a state put back:
+   * the catalog's mutating steps), the background refresher takes no reading: what doctor reads
+   * is between two states, and the gateway's start needs the host's CPU. It looks again when the
+   * last such job is over, at the state the job left (a switch rolled back is the key from before,
+   * answered from its reading). A triage's own doctor step is not held. Returns the release, which
+   * is safe to call more than once.
+   */
+  hold(ctx: ProbeContext): () => void {
+    const slot = this.slot(ctx);
+    slot.holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      slot.holds -= 1;
+      if (slot.holds > 0) return;
+      for (const fn of slot.released.splice(0)) fn();
+    };
+  }
+
+  /** Is a job that changes the host under way (`hold`)? */
+  held(ctx: ProbeContext): boolean {
+    return this.slot(ctx).holds > 0;
+  }
+
+  /** Calls `fn` once the holds on this context are let go (at once when there are none). */
+  whenReleased(ctx: ProbeContext, fn: () => void): void {
+    const slot = this.slot(ctx);
+    if (slot.holds === 0) fn();
+    else slot.released.push(fn);
   }
 
   /** Forget what is cached (after `doctor --fix` changed what doctor reads). */
@@ -400,15 +437,32 @@ export function startDoctorRefresher(
   const cache = options.cache ?? doctorCache;
   let stopped = false;
   let again: string | undefined;
+  let waiting = false;
+  /** A change seen while a job changes the host is looked at once that job is over (`hold`). */
+  const heldBack = (why: string): boolean => {
+    if (!cache.held(ctx)) return false;
+    again = why;
+    if (!waiting) {
+      waiting = true;
+      cache.whenReleased(ctx, () => {
+        waiting = false;
+        const next = again;
+        again = undefined;
+        if (next !== undefined) tick(next)();
+      });
+    }
+    return true;
+  };
   const check = async (why: string): Promise<void> => {
-    if (stopped) return;
+    if (stopped || heldBack(why)) return;
     // A change seen while a run is under way is looked at once that run is done.
     if (cache.refreshing(ctx)) {
       again = why;
       return;
     }
     const key = await doctorCacheKey(ctx, await readConfig());
-    if (stopped || cache.get(ctx, key) || cache.refreshing(ctx)) return;
+    // Held meanwhile: the key read may be of a state the job passes through.
+    if (stopped || heldBack(why) || cache.get(ctx, key) || cache.refreshing(ctx)) return;
     try {
       await cache.refresh(ctx, key, runDoctor, why);
     } finally {

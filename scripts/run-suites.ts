@@ -78,9 +78,13 @@ type Outcome = { name: string; code: number | string; ms: number; failures: stri
  * The niceness of the suites without a gateway while a gateway lane runs beside them. Those lanes
  * wait on the gateway's starts and doctor runs, each a core's work at a time, and are what the run
  * waits for; the suites without a gateway finish minutes before them, so they take the CPU the
- * gateway lanes leave (their children inherit it: vitest's workers, workerd, Chromium).
+ * gateway lanes leave (their children inherit it: vitest's workers, workerd, Chromium). The
+ * lowest priority, 19: the scheduler's weight 15 against a nice-0 process's 1,024 (at 10 it is
+ * 110, so a few runnable workers of that lane still took a share of a gateway's start). The run
+ * is CPU-bound, so what that lane computes is best done in the moments both gateway lanes wait
+ * (docs/testing.md, "Time taken").
  */
-const MAIN_LANE_NICE = 10;
+const MAIN_LANE_NICE = 19;
 
 /**
  * The suites without a real gateway run with Node's module compile cache: every Node process they

@@ -410,6 +410,13 @@ function expandHome(path: string, home: string | undefined): string {
 /** How often the agent looks at the key between triages (a few stats and one file hash). */
 export const DOCTOR_KEY_CHECK_MS = 60_000;
 
+/**
+ * After a job that changed the host (`hold`), wait this long before checking the key: the control
+ * plane's next job for it (the acceptance, a switch back, the triage after) comes within seconds,
+ * and a triage's own miss takes the reading of the state it ends in.
+ */
+const AFTER_HOLD_MS = 30_000;
+
 /** After the config file changes, wait this long for the writes to settle (editors write twice). */
 const CONFIG_SETTLE_MS = 300;
 
@@ -432,25 +439,38 @@ export function startDoctorRefresher(
     afterRun?: () => void;
     /** Watch the config file and check the key when it changes (default true). */
     watchConfig?: boolean;
+    /** How long after the last job that changed the host the key is checked (AFTER_HOLD_MS). */
+    afterHoldMs?: number;
   } = {},
 ): () => void {
   const cache = options.cache ?? doctorCache;
   let stopped = false;
   let again: string | undefined;
   let waiting = false;
-  /** A change seen while a job changes the host is looked at once that job is over (`hold`). */
+  let settleTimer: NodeJS.Timeout | undefined;
+  /**
+   * A change seen while a job changes the host is looked at once that job is over (`hold`), and
+   * its sequel had time to come (`afterHoldMs`): until then every check is held back the same way.
+   */
   const heldBack = (why: string): boolean => {
+    if (waiting) {
+      again = why;
+      return true;
+    }
     if (!cache.held(ctx)) return false;
     again = why;
-    if (!waiting) {
-      waiting = true;
-      cache.whenReleased(ctx, () => {
-        waiting = false;
-        const next = again;
-        again = undefined;
-        if (next !== undefined) tick(next)();
-      });
-    }
+    waiting = true;
+    const settled = () => {
+      waiting = false;
+      const next = again;
+      again = undefined;
+      if (next !== undefined) tick(next)();
+    };
+    // The job's sequel (an acceptance, a switch back) comes within seconds: look once it had time to.
+    cache.whenReleased(ctx, () => {
+      settleTimer = setTimeout(settled, options.afterHoldMs ?? AFTER_HOLD_MS);
+      settleTimer.unref();
+    });
     return true;
   };
   const check = async (why: string): Promise<void> => {
@@ -502,6 +522,7 @@ export function startDoctorRefresher(
   return () => {
     stopped = true;
     clearTimeout(first);
+    clearTimeout(settleTimer);
     clearTimeout(settle);
     clearInterval(timer);
     watcher?.close();

@@ -42,8 +42,10 @@ const SECOND_LANE = [
   "test/gateway/watch.test.ts",
   "test/gateway/oncall.test.ts",
   "test/gateway/e2e-triage.test.ts",
-  // `gateway-a` was the longer lane. The smallest and shortest file, so last in vitest's own order,
-  // after `watch` or `e2e-triage`, which end with the gateway healthy: no start of its own here.
+  // `gateway-a` was the longer lane, by 45–90 s in four clean clones (2026-11-29). Smaller files
+  // than `e2e-triage` (vitest's own order: larger first), so after it or `watch`, which end with
+  // the gateway healthy: no start of their own here.
+  "test/gateway/doctor-fix.test.ts",
   "test/gateway/runbook-steps.test.ts",
 ];
 

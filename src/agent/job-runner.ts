@@ -1,5 +1,5 @@
 import type { JobRunFrame } from "../contract/agent-wire.ts";
-import { MUTATING_STEPS, type StepResult } from "../contract/catalog.ts";
+import { isMutatingStep, type StepResult } from "../contract/catalog.ts";
 import type { JobRunner } from "./connection.ts";
 import { resolveProbeContext } from "./probes/context.ts";
 import { doctorCache } from "./probes/doctor-cache.ts";
@@ -35,9 +35,7 @@ export function createJobRunner(
     });
     // A job that changes the host (a restart, a switch of versions, doctor's repair): no background
     // doctor reading of the states it passes through (doctor-cache.ts, `hold`).
-    const release = job.steps.some((s) => (MUTATING_STEPS as readonly string[]).includes(s.step))
-      ? doctorCache.hold(ctx)
-      : undefined;
+    const release = job.steps.some((s) => isMutatingStep(s.step)) ? doctorCache.hold(ctx) : undefined;
     try {
       return await runSteps(ctx, job.steps, {
         deadlineMs: job.deadlineMs,

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { MUTATING_STEPS, type MutatingStep } from "./catalog.ts";
+import { isMutatingStep, MUTATING_STEPS, type MutatingStep } from "./catalog.ts";
 import { fromBase64Url, toBase64Url } from "./encoding.ts";
 
 /** The steps an approval can name: those the catalog defines as mutating. */
-export { MUTATING_STEPS, type MutatingStep };
+export { isMutatingStep, MUTATING_STEPS, type MutatingStep };
 
 /**
  * An approval for one mutating step on one host, signed by the control plane's Ed25519 key.

@@ -118,6 +118,10 @@ export const SLOW_STEPS: ReadonlySet<StepName> = new Set<StepName>(flagged("slow
 /** Steps that change the host (`mutating` in their definition): approval claims name only these. */
 export type MutatingStep = FlaggedStep<"mutating">;
 export const MUTATING_STEPS: readonly MutatingStep[] = flagged("mutating");
+/** Does this step change the host (one of MUTATING_STEPS)? */
+export function isMutatingStep(step: string): step is MutatingStep {
+  return (MUTATING_STEPS as readonly string[]).includes(step);
+}
 
 /** Steps a plan may name without arguments (every step but the mutating ones, whose args carry an approval). */
 export type PlainStep = {

@@ -1,4 +1,4 @@
-import { MAX_APPROVAL_TTL_MS, MUTATING_STEPS, type MutatingStep, signApproval } from "../../contract/approval.ts";
+import { isMutatingStep, MAX_APPROVAL_TTL_MS, type MutatingStep, signApproval } from "../../contract/approval.ts";
 import { randomToken } from "../../contract/encoding.ts";
 import { audit } from "../audit/audit.ts";
 import type { Actor } from "../authz/authz.ts";
@@ -122,9 +122,8 @@ async function checkPress(
     // "Once drained" approvals live longer: only where the confirmation offered that button.
     return { code: "drain_not_offered", reason: "this confirmation did not offer approving once drained" };
   }
-  if (!(MUTATING_STEPS as readonly string[]).includes(c.step))
-    return { code: "bad_step", reason: `unknown step ${c.step}` };
-  const step = c.step as MutatingStep;
+  if (!isMutatingStep(c.step)) return { code: "bad_step", reason: `unknown step ${c.step}` };
+  const step = c.step;
   const denied = await deps.recovery.authz.refusal(press.actor, STEP_ACTION[step]);
   if (denied) return { code: "forbidden", reason: denied.replace(/`/g, "") };
   if (press.decision !== "cancel") {

@@ -46,20 +46,14 @@ export class GatewayPairsSequencer extends BaseSequencer {
     const sorted = await super.sort(files);
     const root = this.ctx.config.root;
     const key = (spec: TestSpecification) => `${spec.project.name}:${relative(root, spec.moduleId)}`;
-    // The pair's files first, in their order (pair.ts): the other gateway lane waits for them.
+    // The pair's files first, in their order (pair.ts): the other gateway lane waits for them. Then
+    // the first files, in their order, before the project's others.
+    const leading = [...PAIR_FILES, ...GATEWAY_FIRST_FILES];
     const rank = (spec: TestSpecification) => {
-      const i = PAIR_FILES.findIndex((f) => key(spec) === `gateway:${f}`);
-      return i < 0 ? PAIR_FILES.length : i;
+      const i = leading.findIndex((f) => key(spec) === `gateway:${f}`);
+      return i < 0 ? leading.length : i;
     };
     sorted.sort((a, b) => rank(a) - rank(b));
-    // Then the first files, in their order, before the project's others.
-    for (const first of [...GATEWAY_FIRST_FILES].reverse()) {
-      const at = sorted.findIndex((s) => key(s) === `gateway:${first}`);
-      if (at < 0) continue;
-      const [spec] = sorted.splice(at, 1) as [TestSpecification];
-      const others = sorted.findIndex((s) => s.project.name === "gateway" && rank(s) === PAIR_FILES.length);
-      sorted.splice(others < 0 ? sorted.findLastIndex((s) => s.project.name === "gateway") + 1 : others, 0, spec);
-    }
     // After the project's other files (not after another project's).
     for (const last of GATEWAY_LAST_FILES) {
       const at = sorted.findIndex((s) => key(s) === `gateway:${last}`);
